@@ -1,0 +1,88 @@
+// "Who may reach whom": connectivity aggregated per workload (pods grouped under their
+// controller), with external address ranges as peers. The convention is np-guard's connlist.
+
+import { formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
+import type { Inventory } from "../model/inventory.js";
+import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
+import type { Party } from "../engine/match.js";
+import type { Connectivity } from "../engine/pairwise.js";
+
+export interface ListPeer {
+  /** np-guard's name: "ns/name[Kind]" or "first-last[External]". */
+  id: string;
+  kind: "workload" | "external";
+  namespace?: string;
+  name: string;
+  /** Deployment, StatefulSet, Pod, Workload, ... or External. */
+  type: string;
+  parties: Party[];
+  range?: AddressRange;
+}
+
+export interface ConnEntry {
+  src: ListPeer;
+  dst: ListPeer;
+  conns: ConnSet;
+}
+
+/** Workloads: pods grouped by their controlling owner; Workloads (VMs) as themselves. */
+export function workloadPeers(inv: Inventory): ListPeer[] {
+  const groups = new Map<string, ListPeer>();
+  for (const e of inv.endpoints) {
+    if (e.kind !== "pod" && e.kind !== "workload") continue;
+    const type = e.kind === "workload" ? "Workload" : e.owner?.kind ?? "Pod";
+    const name = e.kind === "pod" && e.owner ? e.owner.name : e.name;
+    const id = `${e.namespace}/${name}[${type}]`;
+    let g = groups.get(id);
+    if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
+    g.parties.push({ endpoint: e });
+  }
+  return [...groups.values()];
+}
+
+/** Address families to list external ranges for: IPv4 always, IPv6 when some endpoint has an IPv6 address. */
+function families(inv: Inventory): Family[] {
+  return inv.endpoints.some((e) => e.addresses.some((a) => a.family === 6)) ? [4, 6] : [4];
+}
+
+/** The atoms of the partition of the address space by every CIDR (and except) the policies mention. */
+export function externalPeers(inv: Inventory): ListPeer[] {
+  const ranges: AddressRange[] = [];
+  for (const p of inv.policies) {
+    for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+      for (const peer of r.peers ?? []) if (peer.kind === "cidr") ranges.push(peer.cidr, ...peer.except);
+    }
+  }
+  for (const n of inv.networks) ranges.push(...n.cidrs);
+  return families(inv).flatMap((f) => partitionSpace(f, ranges)).map((range) => {
+    const id = `${formatRange(range)}[External]`;
+    return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range };
+  });
+}
+
+/** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
+export function connectionList(inv: Inventory, connectivity: Connectivity): ConnEntry[] {
+  const workloads = workloadPeers(inv);
+  const externals = externalPeers(inv);
+  const out: ConnEntry[] = [];
+  const add = (src: ListPeer, dst: ListPeer) => {
+    let conns = NO_CONNS;
+    for (const s of src.parties) for (const d of dst.parties) if (!sameEndpoint(s, d)) conns = unionConns(conns, connectivity.conns(s, d));
+    if (!isEmptyConns(conns)) out.push({ src, dst, conns });
+  };
+  for (const src of workloads) {
+    for (const dst of workloads) if (src !== dst) add(src, dst);
+    for (const ext of externals) add(src, ext);
+  }
+  for (const ext of externals) for (const dst of workloads) add(ext, dst);
+  return out.sort((a, b) => cmp(a.src.id, b.src.id) || cmp(a.dst.id, b.dst.id));
+}
+
+function sameEndpoint(a: Party, b: Party): boolean {
+  return a.endpoint !== undefined && a.endpoint === b.endpoint;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

@@ -1,0 +1,56 @@
+// junction explain: the verdict for one flow and the account of why, per direction.
+
+import { isProtocol, type Protocol } from "../../model/ports.js";
+import { resolveEndpoint } from "../../engine/endpoints.js";
+import { evaluateQuery } from "../../engine/query.js";
+import { pairData, pairText } from "../../targets/explain.js";
+import { renderJson, renderYaml } from "../../targets/data.js";
+import { EXIT, InputError, UsageError, portArg, str, type Command } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "Is this flow allowed, and why? The verdict with the tier, policy and rule that decided each direction.",
+  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o text|json|yaml]",
+  description: [
+    "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
+    "(pod:, deployment:, statefulset:, daemonset:, job:, cronjob:, svc:, workload:, node:NAME) or ip:ADDRESS.",
+    "A Service destination is evaluated on each backend after targetPort resolution. PORT may be a port name.",
+    "Exit status: 0 when every pair is allowed, 1 when some pair is denied, 2 on invalid input.",
+  ].join("\n"),
+  options: {
+    ...INPUT_OPTIONS,
+    from: { type: "string", arg: "ENDPOINT", description: "source of the flow" },
+    to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
+    port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
+    protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
+    ...outputOption(["text", "json", "yaml"], "text"),
+    ...ENGINE_OPTIONS,
+  },
+  examples: [
+    "junction explain -f examples/shop --from shop/web --to shop/api --port 8080",
+    "junction explain -f examples/shop --from shop/web --to svc:shop/api --port 80 -o json",
+  ],
+  run(values, _pos, io) {
+    const from = str(values, "from"), to = str(values, "to"), port = portArg(values, "port");
+    if (!from || !to || port === undefined) throw new UsageError("--from, --to and --port are required");
+    const protocol = str(values, "protocol");
+    const { loaded, engine } = loadEngine(values, io);
+    const src = resolveEndpoint(engine.index, from);
+    const dst = resolveEndpoint(engine.index, to);
+    const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
+    if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
+    const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);
+    if (!result.ok) throw new InputError(result.error);
+    const lines = loaded.locator.lineOf.bind(loaded.locator);
+    const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, lines) }));
+    const format = str(values, "output");
+    const allowed = result.value.allAllowed;
+    if (format === "text") io.out(pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
+    else {
+      const doc = { verdict: allowed ? "allow" : "deny", mixed: !allowed && !result.value.noneAllowed, pairs: pairs.map((p) => p.data) };
+      io.out(format === "json" ? renderJson(doc) : renderYaml(doc));
+    }
+    return allowed ? EXIT.ok : EXIT.failed;
+  },
+};

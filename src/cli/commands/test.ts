@@ -1,0 +1,109 @@
+// junction test: connectivity assertions checked against the engine.
+
+import { readFileSync } from "node:fs";
+import { formatDiagnostic } from "../../model/source.js";
+import { resolveEndpoint } from "../../engine/endpoints.js";
+import { evaluateQuery } from "../../engine/query.js";
+import { readExpectations, type Expectation } from "../../sources/expectations.js";
+import { pairData, type PairData } from "../../targets/explain.js";
+import { renderJson, renderYaml } from "../../targets/data.js";
+import { renderTable } from "../../targets/table.js";
+import { EXIT, InputError, UsageError, str, type Command, type Io } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import type { PolicyEngine } from "../../engine/verdict.js";
+
+export interface TestResult {
+  index: number;
+  name?: string;
+  from: string;
+  to: string;
+  port: number | string;
+  protocol: string;
+  expect: "allow" | "deny";
+  verdict: "allow" | "deny";
+  /** Some but not all pairs allowed (a workload or Service with several pods). */
+  mixed: boolean;
+  pass: boolean;
+  decidedBy: { egress: string; ingress: string };
+  warnings: string[];
+  pairs: PairData[];
+}
+
+export const testCommand: Command = {
+  name: "test",
+  summary: "Check connectivity assertions against the policies.",
+  usage: "junction test -f PATH --expect FILE [-o table|json|yaml]",
+  description: [
+    "FILE is a YAML or JSON list of {from, to, port, protocol, expect: allow|deny} (endpoints as in explain).",
+    "An assertion on a workload or Service with several pods holds for allow only if every pod pair is allowed,",
+    "and for deny only if none is.",
+    "Exit status: 0 when all assertions hold, 1 when any does not, 2 on invalid input.",
+  ].join("\n"),
+  options: {
+    ...INPUT_OPTIONS,
+    expect: { type: "string", short: "e", arg: "FILE", description: "assertions file" },
+    ...outputOption(["table", "json", "yaml"], "table"),
+    ...ENGINE_OPTIONS,
+  },
+  examples: ["junction test -f examples/shop --expect examples/shop/expectations.yaml"],
+  run(values, _pos, io) {
+    const file = str(values, "expect");
+    if (!file) throw new UsageError("--expect FILE is required");
+    const expectations = readExpectationFile(file, io);
+    const { loaded, engine } = loadEngine(values, io);
+    const results = checkExpectations(engine, expectations, loaded.locator.lineOf.bind(loaded.locator));
+    const format = str(values, "output");
+    if (format === "table") io.out(resultsTable(results));
+    else io.out((format === "json" ? renderJson : renderYaml)({ results }));
+    return results.every((r) => r.pass) ? EXIT.ok : EXIT.failed;
+  },
+};
+
+export function readExpectationFile(path: string, io: Io): Expectation[] {
+  let text: string;
+  try { text = path === "-" ? io.stdin() : readFileSync(path, "utf8"); }
+  catch { throw new InputError(`${path}: cannot be read`); }
+  const parsed = readExpectations({ name: path, text });
+  if (parsed.diagnostics.hasErrors) throw new InputError(parsed.diagnostics.errors.map(formatDiagnostic).join("\n"));
+  return parsed.expectations;
+}
+
+/** Evaluates every assertion; endpoints that do not resolve are reported together (exit 2). */
+export function checkExpectations(engine: PolicyEngine, expectations: Expectation[], lines: Parameters<typeof pairData>[1]): TestResult[] {
+  const problems: string[] = [];
+  const results: TestResult[] = [];
+  expectations.forEach((x, index) => {
+    const at = `${x.ref.file} assertion ${index + 1}${x.name ? ` (${x.name})` : ""}`;
+    const src = resolveEndpoint(engine.index, x.from);
+    const dst = resolveEndpoint(engine.index, x.to);
+    if (!src.ok) problems.push(`${at} from: ${src.error}`);
+    if (!dst.ok) problems.push(`${at} to: ${dst.error}`);
+    if (!src.ok || !dst.ok) return;
+    const q = evaluateQuery(engine, src.value, dst.value, x.port, x.protocol);
+    if (!q.ok) { problems.push(`${at}: ${q.error}`); return; }
+    const pairs = q.value.pairs.map((p) => pairData(p, lines));
+    const verdict = q.value.allAllowed ? "allow" : "deny";
+    const first = pairs.find((p) => p.verdict === verdict) ?? pairs[0];
+    results.push({
+      index, name: x.name, from: x.from, to: x.to, port: x.port, protocol: first.protocol, expect: x.expect, verdict,
+      mixed: !q.value.allAllowed && !q.value.noneAllowed,
+      pass: x.expect === "allow" ? q.value.allAllowed : q.value.noneAllowed,
+      decidedBy: { egress: first.egress.summary, ingress: first.ingress.summary },
+      warnings: [...new Set(pairs.flatMap((p) => p.warnings))],
+      pairs,
+    });
+  });
+  if (problems.length) throw new InputError(problems.join("\n"));
+  return results;
+}
+
+function resultsTable(results: TestResult[]): string {
+  const rows = results.map((r) => {
+    const decisive = r.verdict === "deny" ? [r.decidedBy.egress, r.decidedBy.ingress].find((s) => s.startsWith("denied")) : r.decidedBy.ingress;
+    return [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisive ?? ""];
+  });
+  const failed = results.filter((r) => !r.pass).length;
+  const warnings = [...new Set(results.flatMap((r) => r.warnings))].map((w) => `warning: ${w}\n`).join("");
+  return renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "VERDICT", "RESULT", "DECIDED BY"], rows) + warnings +
+    `\n${results.length - failed} passed, ${failed} failed\n`;
+}

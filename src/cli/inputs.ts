@@ -1,0 +1,78 @@
+// Options and steps every analysing command shares: -f inputs, engine choices, loading with
+// diagnostics printed to stderr, and output format selection.
+
+import { loadPaths, type Loaded } from "../sources/load.js";
+import { formatDiagnostic, type Diagnostic } from "../model/source.js";
+import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
+import { PolicyEngine } from "../engine/verdict.js";
+import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "./command.js";
+
+export const INPUT_OPTIONS: Record<string, OptionSpec> = {
+  file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
+  quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
+  lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
+};
+
+export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
+  [OPTION_FLAGS.hostNetwork]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.hostNetwork, default: DEFAULT_OPTIONS.hostNetwork, description: "host-network pods are their node's traffic, or ordinary pods" },
+  [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "traffic from a node to its own pods: always allowed, or subject to policy" },
+  [OPTION_FLAGS.samePriority]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.samePriority, default: DEFAULT_OPTIONS.samePriority, description: "policies of equal priority that both match: first by name, or Deny first" },
+};
+
+export function outputOption(formats: readonly string[], fallback: string): Record<string, OptionSpec> {
+  return { output: { type: "string", short: "o", arg: "FORMAT", choices: formats, default: fallback, description: "output format" } };
+}
+
+export function engineOptions(values: Values): EngineOptions {
+  return {
+    hostNetwork: str(values, OPTION_FLAGS.hostNetwork) as EngineOptions["hostNetwork"],
+    ownNode: str(values, OPTION_FLAGS.ownNode) as EngineOptions["ownNode"],
+    samePriority: str(values, OPTION_FLAGS.samePriority) as EngineOptions["samePriority"],
+  };
+}
+
+/** Loads the -f inputs. Errors are printed and end the command (exit 2); warnings and notes are printed. */
+export function loadInputs(values: Values, io: Io): Loaded {
+  const paths = list(values, "file");
+  if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin)");
+  const loaded = loadPaths(paths, io.stdin);
+  if (values.lenient === true) lenient(loaded, io);
+  printDiagnostics(loaded, io, values.quiet === true);
+  if (loaded.diagnostics.hasErrors) {
+    const n = loaded.diagnostics.errors.length;
+    throw new InputError(`${n} error${n === 1 ? "" : "s"} in the input; nothing was analysed`);
+  }
+  return loaded;
+}
+
+export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {
+  const loaded = loadInputs(values, io);
+  return { loaded, engine: new PolicyEngine(loaded.inventory, engineOptions(values)) };
+}
+
+/** Downgrades errors about objects to warnings (unreadable paths stay errors). */
+function lenient(loaded: Loaded, io: Io): void {
+  const downgraded = loaded.diagnostics.items.filter((d) => d.severity === "error" && !d.code.startsWith("input-"));
+  for (const d of downgraded) d.severity = "warning";
+  if (downgraded.length) io.err(`note: --lenient: ${downgraded.length} error${downgraded.length === 1 ? "" : "s"} reported as warnings; the answers may differ from what a cluster (which rejects such objects) would enforce\n`);
+}
+
+function printDiagnostics(loaded: Loaded, io: Io, quiet: boolean): void {
+  const items = loaded.diagnostics.items;
+  for (const d of items.filter((d) => d.severity !== "info")) io.err(`${d.severity}: ${formatDiagnostic(d)}\n`);
+  if (quiet) return;
+  for (const line of notes(loaded, items)) io.err(`note: ${line}\n`);
+}
+
+/** One-line summaries of what was assumed or ignored. */
+export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
+  const out: string[] = [];
+  const implicit = items.filter((d) => d.code === "implicit-namespace").map((d) => /"([^"]+)"/.exec(d.message)?.[1]);
+  if (implicit.length) out.push(`namespace${implicit.length === 1 ? "" : "s"} ${implicit.join(", ")} ${implicit.length === 1 ? "is" : "are"} referenced but not defined; assumed with the default label kubernetes.io/metadata.name`);
+  const unknown = [...loaded.inventory.unknownKinds].sort((a, b) => b[1] - a[1]);
+  if (unknown.length) {
+    const total = unknown.reduce((n, [, c]) => n + c, 0);
+    out.push(`ignored ${total} object${total === 1 ? "" : "s"} of kinds Junction does not read: ${unknown.map(([k, c]) => `${k} (${c})`).join(", ")}`);
+  }
+  return out;
+}

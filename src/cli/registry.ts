@@ -1,0 +1,18 @@
+// Every command of the CLI, in the order `junction --help` lists them.
+
+import type { Command } from "./command.js";
+import { analyzeCommand } from "./commands/analyze.js";
+import { explainCommand } from "./commands/explain.js";
+import { listCommand } from "./commands/list.js";
+import { matrixCommand } from "./commands/matrix.js";
+import { testCommand } from "./commands/test.js";
+import { validateCommand } from "./commands/validate.js";
+
+export const COMMANDS: Command[] = [
+  analyzeCommand,
+  explainCommand,
+  testCommand,
+  matrixCommand,
+  listCommand,
+  validateCommand,
+];

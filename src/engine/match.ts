@@ -1,0 +1,74 @@
+// Does a selector select an endpoint; does a peer match the other side of a flow.
+
+import type { Address } from "../model/ip.js";
+import { addressKey, contains } from "../model/ip.js";
+import type { Endpoint } from "../model/endpoint.js";
+import type { InventoryIndex } from "../model/inventory.js";
+import { matches } from "../model/selector.js";
+import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
+import type { EngineOptions } from "./options.js";
+
+/** One side of a flow: an endpoint of the inventory, an address, or both. */
+export interface Party {
+  endpoint?: Endpoint;
+  address?: Address;
+}
+
+export class Matcher {
+  constructor(readonly index: InventoryIndex, readonly options: EngineOptions) {}
+
+  /** Host-network pods count as their node's traffic under hostNetwork=node. */
+  actsAsNode(e: Endpoint | undefined): boolean {
+    return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";
+  }
+
+  /** The node a party's traffic belongs to: a node, or a host-network pod's node. */
+  nodeOf(p: Party): Endpoint | undefined {
+    const e = p.endpoint;
+    if (e?.kind === "node") return e;
+    if (e && this.actsAsNode(e)) {
+      if (e.nodeName) return this.index.nodesByName.get(e.nodeName);
+      const byAddr = p.address ?? e.addresses[0];
+      const n = byAddr && this.index.byAddress.get(addressKey(byAddr));
+      return n?.kind === "node" ? n : undefined;
+    }
+    return undefined;
+  }
+
+  namespaceMatches(m: NamespaceMatch, namespace: string | undefined): boolean {
+    if (namespace === undefined) return false;
+    return m.kind === "name" ? m.name === namespace : matches(m.selector, this.index.namespaceLabels(namespace));
+  }
+
+  selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
+    if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
+    if (this.actsAsNode(e)) return false;
+    return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
+  }
+
+  peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
+    switch (peer.kind) {
+      case "endpoints": return this.selects(peer.selector, remote.endpoint);
+      case "cidr":
+        return remoteAddress !== undefined && contains(peer.cidr, remoteAddress) && !peer.except.some((x) => contains(x, remoteAddress));
+      case "nodes": {
+        const node = this.nodeOf(remote);
+        return node !== undefined && matches(peer.selector, node.labels);
+      }
+      case "networks":
+        return remoteAddress !== undefined && this.index.inv.networks.some((n) =>
+          matches(peer.selector, n.labels) && n.cidrs.some((c) => contains(c, remoteAddress)));
+      case "domains":
+        // Domain names are resolved at run time by the data plane; an address flow cannot match them.
+        return false;
+    }
+  }
+}
+
+/** The address a party uses in a flow with `other`: its given address, else one of the other's family. */
+export function flowAddress(p: Party, other: Party): Address | undefined {
+  if (p.address) return p.address;
+  const addrs = p.endpoint?.addresses ?? [];
+  const family = other.address?.family ?? other.endpoint?.addresses[0]?.family;
+  return addrs.find((a) => a.family === family) ?? addrs[0];
+}

@@ -1,0 +1,79 @@
+// A connectivity question between two resolved endpoints: every (source, destination) pair is
+// evaluated; a Service destination is evaluated on its backends after targetPort resolution.
+
+import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
+import { matches, selector } from "../model/selector.js";
+import type { Protocol } from "../model/ports.js";
+import type { Party } from "./match.js";
+import type { Resolved } from "./endpoints.js";
+import type { PolicyEngine, Verdict } from "./verdict.js";
+
+export interface PairResult {
+  src: Party;
+  dst: Party;
+  protocol: Protocol;
+  port: number;
+  /** How the destination port was found, e.g. "service port 80 → targetPort http → 8080". */
+  via?: string;
+  verdict: Verdict;
+}
+
+export interface QueryResult {
+  pairs: PairResult[];
+  /** Every pair allowed / no pair allowed (both false: mixed). */
+  allAllowed: boolean;
+  noneAllowed: boolean;
+}
+
+export type QueryOutcome = { ok: true; value: QueryResult } | { ok: false; error: string };
+
+interface Target { dst: Party; protocol: Protocol; port: number; via?: string }
+
+export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved, port: number | string, protocol?: Protocol): QueryOutcome {
+  if (from.kind === "service") return { ok: false, error: `${from.label} is a Service; a Service can only be a destination` };
+  const targets = to.kind === "service" ? serviceTargets(engine, to.service, port, protocol) : partyTargets(to.parties, port, protocol);
+  if (typeof targets === "string") return { ok: false, error: targets };
+  const pairs: PairResult[] = [];
+  for (const src of from.parties) {
+    for (const t of targets) pairs.push({ src, ...t, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port }) });
+  }
+  return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
+}
+
+function partyTargets(parties: Party[], port: number | string, protocol?: Protocol): Target[] | string {
+  if (typeof port === "number") return parties.map((dst) => ({ dst, protocol: protocol ?? "TCP", port }));
+  const out: Target[] = [];
+  for (const dst of parties) {
+    const np = dst.endpoint?.ports.find((p) => p.name === port && (!protocol || p.protocol === protocol));
+    if (np) out.push({ dst, protocol: np.protocol, port: np.port, via: `named port ${port} → ${np.protocol}/${np.port}` });
+  }
+  return out.length ? out : `no destination declares a port named ${JSON.stringify(port)}`;
+}
+
+export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
+  const sel = s.selector;
+  if (!sel) return [];
+  const ls = selector(sel);
+  return engine.inventory.endpoints.filter((e) => e.kind === "pod" && e.namespace === s.namespace && matches(ls, e.labels));
+}
+
+function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol?: Protocol): Target[] | string {
+  const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+  const name = `${s.namespace}/${s.name}`;
+  if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
+  if (!s.selector) return `Service ${name} has no selector; its endpoints are not in the input`;
+  const backends = serviceBackends(engine, s);
+  if (!backends.length) return `Service ${name} selects no pods in the input`;
+  const out: Target[] = [];
+  for (const dst of backends) {
+    const t = resolveTargetPort(sp, dst);
+    if (t !== undefined) out.push({ dst: { endpoint: dst }, protocol: sp.protocol, port: t, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${t}` : ""}` });
+  }
+  return out.length ? out : `no backend of Service ${name} declares the targetPort ${JSON.stringify(sp.targetPort)}`;
+}
+
+/** A Service port's targetPort on one backend: a number, or a container port name looked up on the pod. */
+export function resolveTargetPort(sp: ServicePort, pod: Endpoint): number | undefined {
+  if (typeof sp.targetPort === "number") return sp.targetPort;
+  return pod.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
+}

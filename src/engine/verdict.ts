@@ -1,0 +1,196 @@
+// The verdict for one flow, with the trace that decided it. Per direction (egress at the source,
+// ingress at the destination) the tiers are walked in order with one algorithm:
+//   Admin, Baseline: by priority, the first matching rule of a policy decides; Pass jumps to the next tier.
+//   Namespace:       if any policy selects the endpoint, the flow is allowed iff some rule matches.
+//   Nothing decided: allowed (the Kubernetes default).
+
+import type { Endpoint } from "../model/endpoint.js";
+import { InventoryIndex, type Inventory } from "../model/inventory.js";
+import type { Address } from "../model/ip.js";
+import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
+import { policyName, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { flowAddress, Matcher, type Party } from "./match.js";
+import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
+
+export interface Flow {
+  src: Party;
+  dst: Party;
+  protocol: Protocol;
+  port: number;
+}
+
+/**
+ * What decided a direction: a policy rule; Namespace-tier isolation (selected, no rule matched);
+ * the default (nothing decided); the endpoint cannot be a policy subject (external address, node,
+ * VM for Kubernetes kinds); a pod talking to itself; or a node reaching its own pods.
+ */
+export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node";
+
+export interface RuleRef {
+  policy: Policy;
+  rule: Rule;
+}
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export interface Decision {
+  direction: Direction;
+  allowed: boolean;
+  by: DecidedBy;
+  tier?: Tier;
+  policy?: Policy;
+  rule?: Rule;
+  /** Pass rules met on the way, in order. */
+  passed: RuleRef[];
+  /** For isolation: the Namespace-tier policies selecting the endpoint. */
+  selecting: Policy[];
+  warnings: Warning[];
+}
+
+export interface Verdict {
+  flow: Flow;
+  allowed: boolean;
+  egress: Decision;
+  ingress: Decision;
+  warnings: Warning[];
+}
+
+/** Lower rank wins under samePriority=deny-first. */
+const ACTION_RANK: Record<Action, number> = { deny: 0, pass: 1, allow: 2 };
+
+export class PolicyEngine {
+  readonly index: InventoryIndex;
+  readonly matcher: Matcher;
+  private byTier: Record<Tier, Policy[]>;
+  private alternates = new Map<string, PolicyEngine>();
+
+  constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
+    this.index = index ?? new InventoryIndex(inventory);
+    this.matcher = new Matcher(this.index, options);
+    const sorted = [...inventory.policies].sort(comparePolicies);
+    this.byTier = { admin: [], namespace: [], baseline: [] };
+    for (const p of sorted) this.byTier[p.tier].push(p);
+  }
+
+  evaluate(flow: Flow): Verdict {
+    const v = this.evaluateOnly(flow);
+    v.warnings.push(...this.optionWarnings(flow, v));
+    return v;
+  }
+
+  private evaluateOnly(flow: Flow): Verdict {
+    const destPorts = flow.dst.endpoint?.ports ?? [];
+    const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
+    const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, destPorts);
+    const ingress = self ? fixed("ingress", "self") : this.decide("ingress", flow.dst, flow.src, flow, destPorts);
+    return { flow, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
+  }
+
+  /** The decision for `local`'s policies in one direction, about traffic with `remote`. */
+  decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[]): Decision {
+    const e = local.endpoint;
+    if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
+    if (direction === "ingress" && this.options.ownNode === "allow" && e.nodeName && this.matcher.nodeOf(remote)?.name === e.nodeName) {
+      return fixed(direction, "own-node");
+    }
+    const remoteAddress = flowAddress(remote, local);
+    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts);
+    const passed: RuleRef[] = [];
+    const warnings: Warning[] = [];
+    for (const tier of TIERS) {
+      const policies = this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+      const hit = tier === "namespace"
+        ? firstHit(policies, direction, matchRule)
+        : this.priorityHit(policies, direction, matchRule, warnings);
+      if (hit && hit.rule.action !== "pass") {
+        return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
+      }
+      if (hit) { passed.push(hit); continue; }
+      if (tier === "namespace" && policies.length > 0) {
+        return { direction, allowed: false, by: "isolation", tier, passed, selecting: policies, warnings };
+      }
+    }
+    return { direction, allowed: true, by: "default", passed, selecting: [], warnings };
+  }
+
+  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */
+  private isSubjectable(e: Endpoint): boolean {
+    return (e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e);
+  }
+
+  private ruleMatches(rule: Rule, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {
+    if (rule.ports && !rule.ports.some((m) => portMatches(m, flow.protocol, flow.port, destPorts))) return false;
+    return !rule.peers || rule.peers.some((p) => this.matcher.peerMatches(p, remote, remoteAddress));
+  }
+
+  /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
+  private priorityHit(policies: Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[]): RuleRef | undefined {
+    for (let i = 0; i < policies.length; ) {
+      let j = i;
+      while (j < policies.length && policies[j].priority === policies[i].priority) j++;
+      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule)).filter((h): h is RuleRef => h !== undefined);
+      i = j;
+      if (hits.length === 0) continue;
+      if (new Set(hits.map((h) => h.rule.action)).size > 1) warnings.push(samePriorityWarning(hits, this.options));
+      if (this.options.samePriority === "deny-first") hits.sort((a, b) => ACTION_RANK[a.rule.action] - ACTION_RANK[b.rule.action]);
+      return hits[0];
+    }
+    return undefined;
+  }
+
+  /** Warnings for answers that would change under another choice of an implementation-defined option. */
+  private optionWarnings(flow: Flow, v: Verdict): Warning[] {
+    const out: Warning[] = [];
+    const [s, d] = [flow.src.endpoint, flow.dst.endpoint];
+    const hostNet = (e?: Endpoint) => e?.kind === "pod" && e.hostNetwork === true;
+    if (hostNet(s) || hostNet(d)) this.compare(flow, v, "hostNetwork", this.options.hostNetwork === "node" ? "pod" : "node", out, "a host-network pod takes part");
+    const srcNode = s?.kind === "node" ? s.name : hostNet(s) ? s!.nodeName : undefined;
+    if (srcNode && d?.nodeName === srcNode) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, "the source is the destination pod's own node");
+    return out;
+  }
+
+  private compare<K extends keyof EngineOptions>(flow: Flow, v: Verdict, key: K, other: EngineOptions[K], out: Warning[], why: string): void {
+    const alt = this.alternate({ ...this.options, [key]: other }).evaluateOnly(flow);
+    if (alt.allowed !== v.allowed) {
+      out.push({
+        code: "implementation-defined",
+        message: `the answer depends on an implementation choice (${why}): with --${OPTION_FLAGS[key]}=${String(other)} it would be ${alt.allowed ? "allowed" : "denied"}`,
+      });
+    }
+  }
+
+  private alternate(options: EngineOptions): PolicyEngine {
+    const key = JSON.stringify(options);
+    let e = this.alternates.get(key);
+    if (!e) { e = new PolicyEngine(this.inventory, options, this.index); this.alternates.set(key, e); }
+    return e;
+  }
+}
+
+function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean): RuleRef | undefined {
+  for (const policy of policies) {
+    for (const rule of rulesOf(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
+  }
+  return undefined;
+}
+
+function fixed(direction: Direction, by: DecidedBy): Decision {
+  return { direction, allowed: true, by, passed: [], selecting: [], warnings: [] };
+}
+
+function comparePolicies(a: Policy, b: Policy): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const an = policyName(a), bn = policyName(b);
+  return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+function samePriorityWarning(hits: RuleRef[], options: EngineOptions): Warning {
+  const names = hits.map((h) => `${h.policy.kind} ${policyName(h.policy)} (${h.rule.action})`).join(", ");
+  return {
+    code: "same-priority",
+    message: `policies with the same priority ${hits[0].policy.priority} match with different actions: ${names}; upstream leaves the order undefined (Junction uses --same-priority=${options.samePriority})`,
+  };
+}

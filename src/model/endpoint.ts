@@ -1,0 +1,86 @@
+// Endpoints: anything that sends or receives traffic. Pods (from Pod objects or from workload
+// templates), Workloads (VMs, bare-metal hosts), nodes, and external addresses.
+
+import type { Address, Cidr } from "./ip.js";
+import type { NamedPort } from "./ports.js";
+import type { Labels } from "./selector.js";
+import type { SourceRef } from "./source.js";
+
+export type EndpointKind = "pod" | "workload" | "node" | "external";
+
+/** The controller a pod belongs to (from ownerReferences, or the template it was made from). */
+export interface Owner {
+  kind: string;
+  name: string;
+}
+
+export interface Endpoint {
+  /** Index in Inventory.endpoints. */
+  id: number;
+  kind: EndpointKind;
+  name: string;
+  /** Pods and Workloads live in a namespace; nodes and external addresses do not. */
+  namespace?: string;
+  labels: Labels;
+  addresses: readonly Address[];
+  ports: readonly NamedPort[];
+  owner?: Owner;
+  /** Pods: the node they run on, and whether they use the node's network namespace. */
+  nodeName?: string;
+  hostNetwork?: boolean;
+  /** Pods made from a controller's template (they stand for every replica and have no address). */
+  fromTemplate?: boolean;
+  serviceAccount?: string;
+  src?: SourceRef;
+}
+
+export interface Namespace {
+  name: string;
+  labels: Labels;
+  /** Referenced but not defined in the input: created with its default labels. */
+  implicit: boolean;
+  src?: SourceRef;
+}
+
+/** A workload controller (Deployment, StatefulSet, ...) and the pods it stands for. */
+export interface Controller {
+  kind: string;
+  namespace: string;
+  name: string;
+  replicas?: number;
+  pods: number[];
+  src?: SourceRef;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  /** A number, or a container port name resolved on each backend. */
+  targetPort: number | string;
+  nodePort?: number;
+}
+
+export interface Service {
+  namespace: string;
+  name: string;
+  type: string;
+  /** undefined: a Service without selector (its endpoints are managed elsewhere). */
+  selector?: Labels;
+  ports: readonly ServicePort[];
+  clusterIPs: readonly Address[];
+  src?: SourceRef;
+}
+
+/** A labelled set of external addresses (junction.dev Network). */
+export interface Network {
+  name: string;
+  namespace?: string;
+  labels: Labels;
+  cidrs: readonly Cidr[];
+  src?: SourceRef;
+}
+
+export function endpointName(e: Endpoint): string {
+  return e.namespace !== undefined ? `${e.namespace}/${e.name}` : e.name;
+}

@@ -1,0 +1,88 @@
+// Protocols, port matches and sets of connections (protocol -> port intervals).
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+export const MAX_PORT = 65535;
+
+export function isProtocol(s: unknown): s is Protocol {
+  return s === "TCP" || s === "UDP" || s === "SCTP";
+}
+
+/** A port as a rule writes it. `protocol` undefined on a named port: taken from the container port. */
+export type PortMatch =
+  | { kind: "range"; protocol: Protocol; first: number; last: number }
+  | { kind: "protocol"; protocol: Protocol }
+  | { kind: "named"; name: string; protocol?: Protocol };
+
+/** A port a container (or a Workload) declares. */
+export interface NamedPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+/** Does `match` admit traffic on protocol/port to a destination declaring `destPorts`? */
+export function portMatches(match: PortMatch, protocol: Protocol, port: number, destPorts: readonly NamedPort[]): boolean {
+  switch (match.kind) {
+    case "protocol": return match.protocol === protocol;
+    case "range": return match.protocol === protocol && match.first <= port && port <= match.last;
+    case "named":
+      return destPorts.some((p) => p.name === match.name && p.port === port && p.protocol === protocol &&
+        (match.protocol === undefined || match.protocol === protocol));
+  }
+}
+
+export function formatPortMatch(m: PortMatch): string {
+  switch (m.kind) {
+    case "protocol": return `${m.protocol} (all ports)`;
+    case "range": return m.first === m.last ? `${m.protocol}/${m.first}` : `${m.protocol}/${m.first}-${m.last}`;
+    case "named": return `${m.protocol ? `${m.protocol}/` : ""}${m.name}`;
+  }
+}
+
+/** Inclusive interval of ports. */
+export type Interval = readonly [number, number];
+
+/** A set of connections: per protocol, sorted disjoint intervals. */
+export type ConnSet = Readonly<Record<Protocol, readonly Interval[]>>;
+
+export const NO_CONNS: ConnSet = { TCP: [], UDP: [], SCTP: [] };
+export const ALL_CONNS: ConnSet = { TCP: [[1, MAX_PORT]], UDP: [[1, MAX_PORT]], SCTP: [[1, MAX_PORT]] };
+
+export function normalizeIntervals(iv: readonly Interval[]): Interval[] {
+  const sorted = [...iv].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+export function unionConns(a: ConnSet, b: ConnSet): ConnSet {
+  return {
+    TCP: normalizeIntervals([...a.TCP, ...b.TCP]),
+    UDP: normalizeIntervals([...a.UDP, ...b.UDP]),
+    SCTP: normalizeIntervals([...a.SCTP, ...b.SCTP]),
+  };
+}
+
+export function isEmptyConns(c: ConnSet): boolean {
+  return PROTOCOLS.every((p) => c[p].length === 0);
+}
+
+export function isAllConns(c: ConnSet): boolean {
+  return PROTOCOLS.every((p) => c[p].length === 1 && c[p][0][0] === 1 && c[p][0][1] === MAX_PORT);
+}
+
+/** np-guard's notation: "All Connections", or "SCTP 9003,TCP 80,8080-8090,UDP 53" (protocols alphabetical). */
+export function formatConns(c: ConnSet): string {
+  if (isAllConns(c)) return "All Connections";
+  if (isEmptyConns(c)) return "No Connections";
+  const parts: string[] = [];
+  for (const p of [...PROTOCOLS].sort()) {
+    if (c[p].length) parts.push(`${p} ${c[p].map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(",")}`);
+  }
+  return parts.join(",");
+}

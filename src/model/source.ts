@@ -1,0 +1,58 @@
+// Where a model value came from, and diagnostics as values (rendered only at the edges).
+
+/** A path inside an object: ["spec", "ingress", 0, "from", 1]. */
+export type Path = readonly (string | number)[];
+
+/** One object of one input file: the document index and the path to the object inside it. */
+export interface SourceRef {
+  file: string;
+  doc: number;
+  path: Path;
+}
+
+export type Severity = "error" | "warning" | "info";
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. "invalid-cidr". */
+  code: string;
+  message: string;
+  /** The object the diagnostic is about, and the field inside it. */
+  ref?: SourceRef;
+  field?: Path;
+  /** Resolved by the locator at the edge (1-based). */
+  line?: number;
+}
+
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const k of path) out += typeof k === "number" ? `[${k}]` : out ? `.${k}` : k;
+  return out;
+}
+
+/** "file:line field: message" — the one textual form every surface uses. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.ref ? `${d.ref.file}${d.line ? `:${d.line}` : ""}` : "";
+  const field = d.field && d.field.length ? formatPath(d.field) : "";
+  const head = [where, field].filter(Boolean).join(" ");
+  return head ? `${head}: ${d.message}` : d.message;
+}
+
+export class Diagnostics {
+  readonly items: Diagnostic[] = [];
+  add(d: Diagnostic): void { this.items.push(d); }
+  error(code: string, message: string, ref?: SourceRef, field?: Path): void {
+    this.add({ severity: "error", code, message, ref, field });
+  }
+  warn(code: string, message: string, ref?: SourceRef, field?: Path): void {
+    this.add({ severity: "warning", code, message, ref, field });
+  }
+  info(code: string, message: string, ref?: SourceRef, field?: Path): void {
+    this.add({ severity: "info", code, message, ref, field });
+  }
+  get errors(): Diagnostic[] { return this.items.filter((d) => d.severity === "error"); }
+  get hasErrors(): boolean { return this.items.some((d) => d.severity === "error"); }
+}
+
+/** Finds the line of a field of an object; provided by the sources layer, used when rendering. */
+export type LineLookup = (ref: SourceRef, field?: Path) => number | undefined;

@@ -1,0 +1,80 @@
+// Accumulates what the front ends read, then finishes the inventory: pods for workload templates
+// (unless the input already holds the pods they created), and namespaces that are referenced
+// but not defined.
+
+import { emptyInventory, type Inventory } from "../model/inventory.js";
+import type { Controller, Endpoint, Owner } from "../model/endpoint.js";
+import type { Diagnostics, SourceRef } from "../model/source.js";
+
+/** A pod a controller's template would create, kept until we know whether real pods exist. */
+export interface TemplatePod {
+  controller: Controller;
+  /** The controller's own controller (e.g. a ReplicaSet's Deployment), if any. */
+  parent?: Owner;
+  pod: Omit<Endpoint, "id">;
+}
+
+export class InventoryBuilder {
+  readonly inv: Inventory = emptyInventory();
+  private namespaceRefs = new Map<string, SourceRef | undefined>();
+  private templates: TemplatePod[] = [];
+
+  constructor(readonly diags: Diagnostics) {}
+
+  addEndpoint(e: Omit<Endpoint, "id">): Endpoint {
+    const ep: Endpoint = { ...e, id: this.inv.endpoints.length };
+    this.inv.endpoints.push(ep);
+    if (ep.namespace !== undefined) this.useNamespace(ep.namespace, ep.src);
+    return ep;
+  }
+
+  addTemplate(t: TemplatePod): void {
+    this.inv.controllers.push(t.controller);
+    this.templates.push(t);
+  }
+
+  /** Records that `name` is referenced, so that it exists once loading is done. */
+  useNamespace(name: string, ref?: SourceRef): void {
+    if (!this.namespaceRefs.has(name)) this.namespaceRefs.set(name, ref);
+  }
+
+  countUnknown(kind: string): void {
+    this.inv.unknownKinds.set(kind, (this.inv.unknownKinds.get(kind) ?? 0) + 1);
+  }
+
+  finish(): Inventory {
+    this.addTemplatePods();
+    this.addImplicitNamespaces();
+    return this.inv;
+  }
+
+  private addTemplatePods(): void {
+    const key = (ns: string | undefined, o: Owner) => `${ns}/${o.kind}/${o.name}`;
+    // Controllers that already have pods in the input, directly or through a child controller.
+    const owning = new Set<string>();
+    for (const e of this.inv.endpoints) if (e.kind === "pod" && e.owner) owning.add(key(e.namespace, e.owner));
+    for (const t of this.templates) {
+      if (t.parent && owning.has(key(t.controller.namespace, t.controller))) owning.add(key(t.controller.namespace, t.parent));
+    }
+    const present = new Set(this.templates.map((t) => key(t.controller.namespace, t.controller)));
+    for (const t of this.templates) {
+      const c = t.controller;
+      if (owning.has(key(c.namespace, c))) continue;
+      // A ReplicaSet of a Deployment (or a Job of a CronJob) that is in the input: the parent stands for it.
+      if (t.parent && present.has(key(c.namespace, t.parent))) continue;
+      c.pods.push(this.addEndpoint(t.pod).id);
+    }
+    const byOwner = new Map(this.inv.controllers.map((c) => [key(c.namespace, c), c]));
+    for (const e of this.inv.endpoints) {
+      if (e.kind === "pod" && e.owner && !e.fromTemplate) byOwner.get(key(e.namespace, e.owner))?.pods.push(e.id);
+    }
+  }
+
+  private addImplicitNamespaces(): void {
+    for (const [name, ref] of this.namespaceRefs) {
+      if (this.inv.namespaces.has(name)) continue;
+      this.inv.namespaces.set(name, { name, labels: { "kubernetes.io/metadata.name": name }, implicit: true });
+      this.diags.info("implicit-namespace", `namespace ${JSON.stringify(name)} is referenced but not defined; assumed to exist with its default label kubernetes.io/metadata.name=${name}`, ref);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
+// controllers whose pod templates become the pods they would create.
+
+import { parseAddress, type Address } from "../model/ip.js";
+import type { Endpoint, Owner, ServicePort } from "../model/endpoint.js";
+import type { NamedPort } from "../model/ports.js";
+import type { Field } from "./fields.js";
+import type { FrontEnd } from "./frontend.js";
+import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, dnsLabelError } from "./k8s.js";
+
+interface PodSpec {
+  ports: NamedPort[];
+  hostNetwork: boolean;
+  nodeName?: string;
+  serviceAccount?: string;
+}
+
+const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+function readPodSpec(spec: Field): PodSpec {
+  const ports: NamedPort[] = [];
+  spec.object();
+  for (const group of ["containers", "initContainers"]) {
+    for (const c of spec.get(group).list({ required: group === "containers" && spec.present }) ?? []) {
+      for (const p of c.get("ports").list() ?? []) {
+        const port = readPortNumber(p.get("containerPort"));
+        const protocol = readProtocol(p.get("protocol"));
+        const nameField = p.get("name");
+        const name = nameField.string();
+        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !/[a-z]/.test(name))) {
+          nameField.error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
+        }
+        if (port !== undefined) ports.push({ name, port, protocol });
+      }
+    }
+  }
+  return {
+    ports,
+    hostNetwork: spec.get("hostNetwork").bool() ?? false,
+    nodeName: spec.get("nodeName").string(),
+    serviceAccount: spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(),
+  };
+}
+
+function readAddresses(fields: Field[]): Address[] {
+  const out: Address[] = [];
+  for (const f of fields) {
+    const s = f.string();
+    if (s === undefined || s === "") continue;
+    const a = parseAddress(s);
+    if (a) { if (!out.some((o) => o.family === a.family && o.value === a.value)) out.push(a); }
+    else f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+  }
+  return out;
+}
+
+/** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
+function readOwner(md: Field): Owner | undefined {
+  for (const r of md.get("ownerReferences").list() ?? []) {
+    if (r.get("controller").bool() !== true) continue;
+    const name = r.get("name").string();
+    const kind = r.get("kind").string() || "Pod";
+    if (name && kind !== "Node") return { kind, name };
+  }
+  return undefined;
+}
+
+const namespaceFrontEnd: FrontEnd = {
+  kind: "Namespace", apiVersions: ["v1"], namespaced: false,
+  read(root, ctx, b) {
+    const meta = readMeta(root, false);
+    if (!meta) return;
+    const err = dnsLabelError(meta.name);
+    if (err) root.get("metadata").get("name").error("invalid-name", err);
+    // The API server always sets this label.
+    const labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name };
+    if (b.inv.namespaces.has(meta.name)) ctx.warn([], "duplicate", `namespace ${meta.name} is defined more than once; the last definition wins`);
+    b.inv.namespaces.set(meta.name, { name: meta.name, labels, implicit: false, src: ctx.ref });
+  },
+};
+
+const nodeFrontEnd: FrontEnd = {
+  kind: "Node", apiVersions: ["v1"], namespaced: false,
+  read(root, ctx, b) {
+    const meta = readMeta(root, false);
+    if (!meta) return;
+    const addrs = (root.get("status").get("addresses").list() ?? [])
+      .filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value)))
+      .map((a) => a.get("address"));
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref });
+  },
+};
+
+const podFrontEnd: FrontEnd = {
+  kind: "Pod", apiVersions: ["v1"], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = readPodSpec(root.get("spec"));
+    if (!meta) return;
+    const status = root.get("status");
+    const ipFields = [status.get("podIP"), ...(status.get("podIPs").list() ?? []).map((p) => p.get("ip"))];
+    let addresses = readAddresses(ipFields);
+    const hostIP = readAddresses([status.get("hostIP")]);
+    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP;
+    b.addEndpoint({
+      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
+      owner: readOwner(root.get("metadata")), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
+      serviceAccount: spec.serviceAccount, src: ctx.ref,
+    });
+  },
+};
+
+/** A controller kind and where its pod template lives. */
+function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: string[]): FrontEnd {
+  return {
+    kind, apiVersions, namespaced: true,
+    read(root, ctx, b) {
+      const meta = readMeta(root, true);
+      const template = templatePath.reduce((f, k) => f.get(k), root);
+      if (!template.object(true)) return;
+      const labels = readLabels(template.get("metadata").get("labels"));
+      const spec = readPodSpec(template.get("spec"));
+      if (!meta) return;
+      const replicas = root.get("spec").get("replicas").int({ min: 0 });
+      const pod: Omit<Endpoint, "id"> = {
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
+        owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
+        fromTemplate: true, src: ctx.ref,
+      };
+      const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
+      b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
+    },
+  };
+}
+
+const serviceFrontEnd: FrontEnd = {
+  kind: "Service", apiVersions: ["v1"], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    spec.object();
+    const type = spec.get("type").string({ oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] }) ?? "ClusterIP";
+    const selector = spec.get("selector").present ? readLabels(spec.get("selector")) : undefined;
+    const ports: ServicePort[] = [];
+    for (const p of spec.get("ports").list() ?? []) {
+      const port = readPortNumber(p.get("port"));
+      const target = p.get("targetPort").present ? readPortOrName(p.get("targetPort")) : port;
+      const nodePort = p.get("nodePort").int({ min: 1, max: 65535 });
+      if (port !== undefined && target !== undefined) {
+        ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort });
+      }
+    }
+    const ips = [spec.get("clusterIP"), ...(spec.get("clusterIPs").list() ?? [])].filter((f) => f.value !== "None");
+    if (!meta) return;
+    b.useNamespace(meta.namespace!, ctx.ref);
+    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports, clusterIPs: readAddresses(ips), src: ctx.ref });
+  },
+};
+
+export const coreFrontEnds: FrontEnd[] = [
+  namespaceFrontEnd,
+  nodeFrontEnd,
+  podFrontEnd,
+  serviceFrontEnd,
+  controllerFrontEnd("Deployment", ["apps/v1", "apps/v1beta1", "apps/v1beta2", "extensions/v1beta1"], ["spec", "template"]),
+  controllerFrontEnd("StatefulSet", ["apps/v1", "apps/v1beta1", "apps/v1beta2"], ["spec", "template"]),
+  controllerFrontEnd("DaemonSet", ["apps/v1", "apps/v1beta2", "extensions/v1beta1"], ["spec", "template"]),
+  controllerFrontEnd("ReplicaSet", ["apps/v1", "apps/v1beta2", "extensions/v1beta1"], ["spec", "template"]),
+  controllerFrontEnd("ReplicationController", ["v1"], ["spec", "template"]),
+  controllerFrontEnd("Job", ["batch/v1"], ["spec", "template"]),
+  controllerFrontEnd("CronJob", ["batch/v1", "batch/v1beta1"], ["spec", "jobTemplate", "spec", "template"]),
+];

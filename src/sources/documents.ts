@@ -1,0 +1,71 @@
+// Splits input files into Kubernetes objects: multi-document YAML, JSON, and `kind: List` (or
+// PodList, NetworkPolicyList, ...) wrappers. Parsing is fast; line numbers are found later, on
+// demand, by the locator.
+
+import { parseAllDocuments } from "yaml";
+import type { InputFile } from "./read.js";
+import { Diagnostics, type SourceRef } from "../model/source.js";
+
+export interface RawObject {
+  apiVersion: string;
+  kind: string;
+  obj: Record<string, unknown>;
+  ref: SourceRef;
+}
+
+export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
+  const out: RawObject[] = [];
+  const docs = parseFile(file, diags);
+  docs.forEach((value, doc) => {
+    if (value === null || value === undefined) return;
+    const ref: SourceRef = { file: file.name, doc, path: [] };
+    if (Array.isArray(value)) value.forEach((item, i) => collect(item, { ...ref, path: [i] }, undefined, out, diags));
+    else collect(value, ref, undefined, out, diags);
+  });
+  return out;
+}
+
+function parseFile(file: InputFile, diags: Diagnostics): unknown[] {
+  const trimmed = file.text.trimStart();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try { return [JSON.parse(file.text)]; } catch { /* fall through: the YAML parser reports where */ }
+  }
+  const docs = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  return list.map((d, i) => {
+    for (const err of d.errors) {
+      diags.add({ severity: "error", code: "syntax", message: `invalid YAML: ${err.message.split("\n")[0]}`, ref: { file: file.name, doc: i, path: [] }, line: err.linePos?.[0].line });
+    }
+    return d.errors.length ? null : d.toJS({ maxAliasCount: 1000 });
+  });
+}
+
+const TYPED_LIST = /^(.*)List$/;
+
+function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], diags: Diagnostics): void {
+  if (!isObject(value)) {
+    diags.warn("not-an-object", `not a Kubernetes object (a ${typeName(value)}); skipped`, ref);
+    return;
+  }
+  const kind = typeof value.kind === "string" ? value.kind : impliedKind;
+  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
+  if (!kind) {
+    diags.warn("no-kind", "object has no kind; skipped", ref);
+    return;
+  }
+  const list = TYPED_LIST.exec(kind);
+  if (list && Array.isArray(value.items)) {
+    const itemKind = list[1] === "" ? undefined : list[1];
+    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, diags));
+    return;
+  }
+  out.push({ apiVersion, kind, obj: value, ref });
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return Array.isArray(v) ? "list" : v === null ? "null" : typeof v;
+}

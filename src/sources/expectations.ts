@@ -1,0 +1,67 @@
+// Connectivity assertions files (for `junction test` and `junction lab probe`): a YAML or JSON
+// list of {from, to, port, protocol, expect: allow|deny}.
+
+import { parseAllDocuments } from "yaml";
+import { Diagnostics, type SourceRef } from "../model/source.js";
+import type { Protocol } from "../model/ports.js";
+import { Field, ObjectContext } from "./fields.js";
+import { Locator } from "./locate.js";
+import { readProtocol } from "./k8s.js";
+import type { InputFile } from "./read.js";
+
+export interface Expectation {
+  from: string;
+  to: string;
+  port: number | string;
+  protocol?: Protocol;
+  expect: "allow" | "deny";
+  /** Optional label shown in reports. */
+  name?: string;
+  ref: SourceRef;
+}
+
+export interface ExpectationsFile {
+  expectations: Expectation[];
+  diagnostics: Diagnostics;
+  locator: Locator;
+}
+
+export function readExpectations(file: InputFile): ExpectationsFile {
+  const diags = new Diagnostics();
+  const locator = new Locator([file]);
+  const docs = parseAllDocuments(file.text);
+  const list = (Array.isArray(docs) ? docs : [docs]);
+  const expectations: Expectation[] = [];
+  const root: SourceRef = { file: file.name, doc: 0, path: [] };
+  const firstError = list.flatMap((d) => d.errors)[0];
+  if (firstError) {
+    diags.add({ severity: "error", code: "syntax", message: `invalid YAML/JSON: ${firstError.message.split("\n")[0]}`, ref: root, line: firstError.linePos?.[0].line });
+    return { expectations, diagnostics: diags, locator };
+  }
+  const value = list[0]?.toJS();
+  const ctx = new ObjectContext(root, diags, "expectations", value);
+  const items = Field.root(ctx, value).list({ required: true }) ?? [];
+  for (const item of items) {
+    if (!item.object(true)) continue;
+    const from = endpointField(item.get("from"));
+    const to = endpointField(item.get("to"));
+    const portField = item.get("port");
+    const v = portField.value;
+    const port = typeof v === "string" ? (/^\d+$/.test(v) ? Number(v) : v) : portField.int({ required: true, min: 1, max: 65535 });
+    const protocol = item.get("protocol").present ? readProtocol(item.get("protocol")) : undefined;
+    const expect = item.get("expect").string({ required: true, oneOf: ["allow", "deny"] }) as "allow" | "deny" | undefined;
+    const name = item.get("name").string();
+    if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
+  }
+  locator.resolve(diags.items);
+  return { expectations, diagnostics: diags, locator };
+}
+
+/** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
+function endpointField(f: Field): string | undefined {
+  if (f.value !== null && typeof f.value === "object" && !Array.isArray(f.value)) {
+    const ip = f.get("ip").string({ required: true });
+    return ip === undefined ? undefined : `ip:${ip}`;
+  }
+  return f.string({ required: true, nonEmpty: true });
+}

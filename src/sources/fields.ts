@@ -1,0 +1,112 @@
+// A small typed reader over one object's fields. Every read that fails records a diagnostic with
+// the field's path and returns undefined, so validation collects every error and continues.
+
+import type { Diagnostics, Path, SourceRef } from "../model/source.js";
+
+export class ObjectContext {
+  constructor(readonly ref: SourceRef, readonly diags: Diagnostics, readonly kind: string, readonly root: unknown = undefined) {}
+  /** The object holding the field at `path`, if it is one. */
+  parentOf(path: Path): Record<string, unknown> | undefined {
+    let v: unknown = this.root;
+    for (const k of path.slice(0, -1)) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  }
+  error(path: Path, code: string, message: string): void { this.diags.error(code, message, this.ref, path); }
+  warn(path: Path, code: string, message: string): void { this.diags.warn(code, message, this.ref, path); }
+  info(path: Path, code: string, message: string): void { this.diags.info(code, message, this.ref, path); }
+}
+
+export interface NumberRule { required?: boolean; min?: number; max?: number }
+export interface ListRule { required?: boolean; min?: number; max?: number }
+export interface StringRule { required?: boolean; oneOf?: readonly string[]; nonEmpty?: boolean }
+
+export class Field {
+  constructor(readonly ctx: ObjectContext, readonly value: unknown, readonly path: Path) {}
+
+  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, []); }
+
+  get present(): boolean { return this.value !== undefined && this.value !== null; }
+
+  get(key: string | number): Field {
+    const v = this.value;
+    const child = typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
+      : v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
+    return new Field(this.ctx, child, [...this.path, key]);
+  }
+
+  error(code: string, message: string): undefined { this.ctx.error(this.path, code, message); return undefined; }
+  warn(code: string, message: string): void { this.ctx.warn(this.path, code, message); }
+
+  missing(): undefined {
+    const key = this.path[this.path.length - 1];
+    const parent = this.ctx.parentOf(this.path);
+    const near = typeof key === "string" && parent ? Object.keys(parent).find((k) => k !== key && k.toLowerCase() === key.toLowerCase()) : undefined;
+    return this.error("required", `required field is missing${near ? ` (found ${JSON.stringify(near)}: field names are case-sensitive)` : ""}`);
+  }
+
+  /** The field as an object (maps only). */
+  object(required = false): Record<string, unknown> | undefined {
+    if (!this.present) return required ? this.missing() : undefined;
+    if (typeof this.value !== "object" || Array.isArray(this.value)) return this.error("type", `must be an object, not ${describe(this.value)}`);
+    return this.value as Record<string, unknown>;
+  }
+
+  /** The names of the object's fields that are set (not null). */
+  keys(): string[] {
+    const o = this.object();
+    return o ? Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null) : [];
+  }
+
+  string(rule: StringRule = {}): string | undefined {
+    if (!this.present) return rule.required ? this.missing() : undefined;
+    if (typeof this.value !== "string") return this.error("type", `must be a string, not ${describe(this.value)}`);
+    if (rule.nonEmpty && this.value === "") return this.error("empty", "must not be empty");
+    if (rule.oneOf && !rule.oneOf.includes(this.value)) {
+      return this.error("enum", `${JSON.stringify(this.value)} is not one of ${rule.oneOf.join(", ")}`);
+    }
+    return this.value;
+  }
+
+  int(rule: NumberRule = {}): number | undefined {
+    if (!this.present) return rule.required ? this.missing() : undefined;
+    if (typeof this.value !== "number" || !Number.isInteger(this.value)) return this.error("type", `must be an integer, not ${describe(this.value)}`);
+    if (rule.min !== undefined && this.value < rule.min) return this.error("range", `${this.value} is below the minimum ${rule.min}`);
+    if (rule.max !== undefined && this.value > rule.max) return this.error("range", `${this.value} is above the maximum ${rule.max}`);
+    return this.value;
+  }
+
+  bool(): boolean | undefined {
+    if (!this.present) return undefined;
+    if (typeof this.value !== "boolean") return this.error("type", `must be true or false, not ${describe(this.value)}`);
+    return this.value;
+  }
+
+  /** The field as a list of element fields. */
+  list(rule: ListRule = {}): Field[] | undefined {
+    if (!this.present) return rule.required ? this.missing() : undefined;
+    if (!Array.isArray(this.value)) return this.error("type", `must be a list, not ${describe(this.value)}`);
+    const n = this.value.length;
+    if (rule.min !== undefined && n < rule.min) return this.error("too-few", `must have at least ${rule.min} item${rule.min === 1 ? "" : "s"}`);
+    if (rule.max !== undefined && n > rule.max) return this.error("too-many", `has ${n} items; at most ${rule.max} are allowed`);
+    return this.value.map((_, i) => this.get(i));
+  }
+
+  /** Exactly one of `names` must be set; returns it. */
+  oneOf(names: readonly string[]): string | undefined {
+    if (!this.object(true)) return undefined;
+    const set = names.filter((n) => this.get(n).present);
+    const unknown = this.keys().filter((k) => !names.includes(k));
+    if (set.length === 1 && unknown.length === 0) return set[0];
+    if (set.length > 1) return this.error("exclusive", `exactly one of ${names.join(", ")} may be set; found ${set.join(" and ")}`);
+    if (unknown.length) return this.error("unknown-field", `unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}; expected one of ${names.join(", ")}`);
+    return this.error("required", `exactly one of ${names.join(", ")} must be set`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}

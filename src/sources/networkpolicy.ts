@@ -1,0 +1,124 @@
+// Front end for NetworkPolicy (networking.k8s.io/v1): validate as the API server does, then lower
+// into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
+
+import type { Cidr } from "../model/ip.js";
+import type { PortMatch } from "../model/ports.js";
+import { EVERYTHING } from "../model/selector.js";
+import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
+import type { Field } from "./fields.js";
+import type { FrontEnd } from "./frontend.js";
+import { readCidr, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
+
+type Gress = "ingress" | "egress";
+
+export const networkPolicyFrontEnd: FrontEnd = {
+  kind: "NetworkPolicy", apiVersions: ["networking.k8s.io/v1"], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    const podSelector = readSelector(spec.get("podSelector"));
+    const types = readPolicyTypes(spec);
+    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default");
+    const egress = readRules(spec, "egress", meta?.namespace ?? "default");
+    if (!meta) return;
+    const ns = meta.namespace!;
+    b.useNamespace(ns, ctx.ref);
+    b.inv.policies.push({
+      kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: 0,
+      subject: { namespaces: { kind: "name", name: ns }, labels: podSelector, kinds: ["pod"] },
+      ingress: types.has("Ingress") ? ingress : undefined,
+      egress: types.has("Egress") ? egress : undefined,
+      src: ctx.ref,
+    });
+  },
+};
+
+/** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
+function readPolicyTypes(spec: Field): Set<string> {
+  const list = spec.get("policyTypes").list();
+  if (list && list.length > 0) {
+    const types = new Set<string>();
+    for (const t of list) {
+      const v = t.string({ required: true, oneOf: ["Ingress", "Egress"] });
+      if (v) types.add(v);
+    }
+    return types;
+  }
+  const egress = spec.get("egress").value;
+  return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
+}
+
+function readRules(spec: Field, gress: Gress, namespace: string): Rule[] {
+  const peersKey = gress === "ingress" ? "from" : "to";
+  return (spec.get(gress).list() ?? []).map((r, index) => {
+    r.object();
+    const peerList = r.get(peersKey).list();
+    const portList = r.get("ports").list();
+    const peers = peerList?.map((p) => readPeer(p, namespace)).filter((p): p is Peer => p !== undefined);
+    const ports = portList?.map(readPort).filter((p): p is PortMatch => p !== undefined);
+    return {
+      index, action: "allow" as const,
+      // An empty or missing list means every peer / every port.
+      peers: peerList && peerList.length > 0 ? peers : undefined,
+      ports: portList && portList.length > 0 ? ports : undefined,
+      path: ["spec", gress, index],
+    };
+  });
+}
+
+function readPeer(p: Field, namespace: string): Peer | undefined {
+  if (!p.object(true)) return undefined;
+  const keys = p.keys();
+  const unknown = keys.filter((k) => !["podSelector", "namespaceSelector", "ipBlock"].includes(k));
+  if (unknown.length) return p.error("unknown-field", `unknown field ${JSON.stringify(unknown[0])} (a peer has podSelector, namespaceSelector or ipBlock)`);
+  if (keys.length === 0) return p.error("required", "must specify a peer: podSelector, namespaceSelector or ipBlock");
+  if (keys.includes("ipBlock")) {
+    if (keys.length > 1) return p.error("exclusive", "ipBlock may not be combined with podSelector or namespaceSelector");
+    return readIpBlock(p.get("ipBlock"));
+  }
+  const selector: EndpointSelector = {
+    namespaces: keys.includes("namespaceSelector")
+      ? { kind: "selector", selector: readSelector(p.get("namespaceSelector")) }
+      : { kind: "name", name: namespace },
+    labels: keys.includes("podSelector") ? readSelector(p.get("podSelector")) : EVERYTHING,
+    kinds: ["pod"],
+  };
+  return { kind: "endpoints", selector };
+}
+
+function readIpBlock(f: Field): Peer | undefined {
+  if (!f.object(true)) return undefined;
+  const cidr = readCidr(f.get("cidr"));
+  const except: Cidr[] = [];
+  for (const e of f.get("except").list() ?? []) {
+    const c = readCidr(e);
+    if (!c || !cidr) continue;
+    if (c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last)) {
+      e.error("invalid-except", `${JSON.stringify(c.text)} must be a strict subset of the cidr ${JSON.stringify(cidr.text)}`);
+      continue;
+    }
+    except.push(c);
+  }
+  return cidr ? { kind: "cidr", cidr, except } : undefined;
+}
+
+function readPort(f: Field): PortMatch | undefined {
+  if (!f.object(true)) return undefined;
+  const protocol = readProtocol(f.get("protocol"));
+  const portField = f.get("port");
+  const endField = f.get("endPort");
+  if (!portField.present) {
+    if (endField.present) endField.error("forbidden", "endPort may only be set together with a numeric port");
+    return { kind: "protocol", protocol };
+  }
+  const port = readPortOrName(portField);
+  if (port === undefined) return undefined;
+  if (typeof port === "string") {
+    if (endField.present) endField.error("forbidden", "endPort may not be set when port is a named port");
+    return { kind: "named", name: port, protocol };
+  }
+  const end = endField.int({ min: 1, max: 65535 });
+  if (end !== undefined && end < port) return endField.error("range", `endPort ${end} must be greater than or equal to port ${port}`);
+  return { kind: "range", protocol, first: port, last: end ?? port };
+}

@@ -1,0 +1,54 @@
+// Pieces shared by the policy.networking.k8s.io front ends (AdminNetworkPolicy,
+// BaselineAdminNetworkPolicy, ClusterNetworkPolicy): subjects and peers.
+
+import { EVERYTHING } from "../model/selector.js";
+import type { EndpointSelector, Peer } from "../model/policy.js";
+import type { Field } from "./fields.js";
+import { readCidr, readSelector } from "./k8s.js";
+
+const DOMAIN = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
+
+/** `namespaces: <selector>` (every pod of those namespaces) or `pods: {namespaceSelector, podSelector}`. */
+export function readPodSet(f: Field, which: "namespaces" | "pods"): EndpointSelector {
+  if (which === "namespaces") {
+    return { namespaces: { kind: "selector", selector: readSelector(f) }, labels: EVERYTHING, kinds: ["pod"] };
+  }
+  f.object(true);
+  if (!f.get("podSelector").present) f.get("podSelector").missing();
+  return {
+    namespaces: { kind: "selector", selector: readSelector(f.get("namespaceSelector")) },
+    labels: readSelector(f.get("podSelector")),
+    kinds: ["pod"],
+  };
+}
+
+export function readSubject(f: Field): EndpointSelector | undefined {
+  const which = f.oneOf(["namespaces", "pods"]);
+  return which ? readPodSet(f.get(which), which as "namespaces" | "pods") : undefined;
+}
+
+/** One peer object with exactly one field set; each may lower into several model peers (networks). */
+export function readPeer(f: Field, allowed: readonly string[]): Peer[] {
+  const which = f.oneOf(allowed);
+  const v = which ? f.get(which) : undefined;
+  switch (which) {
+    case "namespaces":
+    case "pods":
+      return [{ kind: "endpoints", selector: readPodSet(v!, which) }];
+    case "nodes":
+      return [{ kind: "nodes", selector: readSelector(v!) }];
+    case "networks":
+      return (v!.list({ required: true, min: 1, max: 25 }) ?? []).map(readCidr)
+        .filter((c) => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [] }));
+    case "domainNames": {
+      const names = (v!.list({ required: true, min: 1, max: 25 }) ?? []).map((d) => {
+        const s = d.string({ required: true });
+        if (s !== undefined && !DOMAIN.test(s)) return d.error("invalid-domain", `${JSON.stringify(s)} is not a valid domain name ('*.' is allowed only as a prefix)`);
+        return s;
+      }).filter((s): s is string => s !== undefined);
+      return [{ kind: "domains", names }];
+    }
+    default:
+      return [];
+  }
+}

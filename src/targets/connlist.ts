@@ -1,0 +1,38 @@
+// Renderings of the connection list: np-guard's txt, and json, csv, md, dot.
+
+import { formatConns } from "../model/ports.js";
+import type { ConnEntry } from "../analyze/connlist.js";
+import { renderCsv, renderMarkdown } from "./table.js";
+import { renderJson } from "./data.js";
+
+export const CONNLIST_FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
+export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
+
+export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
+  const rows = entries.map((e) => [e.src.id, e.dst.id, formatConns(e.conns)] as const);
+  switch (format) {
+    case "txt": return rows.map(([s, d, c]) => `${s} => ${d} : ${c}\n`).join("");
+    case "csv": return renderCsv(["src", "dst", "conn"], rows);
+    case "md": return renderMarkdown(["src", "dst", "conn"], rows);
+    case "json": return renderJson(rows.map(([src, dst, conn]) => ({ src, dst, conn })));
+    case "dot": return renderDot(entries);
+  }
+}
+
+function renderDot(entries: readonly ConnEntry[]): string {
+  const q = (s: string) => JSON.stringify(s);
+  const peers = new Map(entries.flatMap((e) => [e.src, e.dst]).map((p) => [p.id, p]));
+  const lines = ["digraph {", "  rankdir=LR;", "  node [fontsize=10];", "  edge [fontsize=9];"];
+  const byNamespace = new Map<string, string[]>();
+  for (const p of peers.values()) {
+    if (p.kind === "external") { lines.push(`  ${q(p.id)} [label=${q(p.name)}, shape=ellipse, color=red2];`); continue; }
+    const ns = p.namespace ?? "";
+    byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), `    ${q(p.id)} [label=${q(`${p.name}\n${p.type}`)}, shape=box, color=blue];`]);
+  }
+  for (const [ns, nodes] of byNamespace) {
+    lines.push(`  subgraph ${q(`cluster_${ns}`)} {`, `    label=${q(ns)};`, ...nodes, "  }");
+  }
+  for (const e of entries) lines.push(`  ${q(e.src.id)} -> ${q(e.dst.id)} [label=${q(formatConns(e.conns))}];`);
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,100 @@
+// Explanations: the engine's decisions rendered as data (JSON/YAML) and as readable text.
+
+import type { LineLookup } from "../model/source.js";
+import type { Tier } from "../model/policy.js";
+import type { PairResult } from "../engine/query.js";
+import type { DecidedBy, Decision } from "../engine/verdict.js";
+import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
+
+export interface DecisionData {
+  direction: string;
+  /** The endpoint whose policies decided this direction. */
+  at: string;
+  allowed: boolean;
+  decidedBy: DecidedBy;
+  tier?: Tier;
+  policy?: PolicyRef;
+  rule?: RuleRefData;
+  passed: { policy: PolicyRef; rule: RuleRefData }[];
+  selecting: PolicyRef[];
+  summary: string;
+}
+
+export interface PairData {
+  from: string;
+  to: string;
+  protocol: string;
+  port: number;
+  via?: string;
+  verdict: "allow" | "deny";
+  egress: DecisionData;
+  ingress: DecisionData;
+  warnings: string[];
+}
+
+const TIER_NAME: Record<Tier, string> = { admin: "Admin tier", namespace: "NetworkPolicy tier", baseline: "Baseline tier" };
+
+export function pairData(r: PairResult, lines: LineLookup): PairData {
+  const v = r.verdict;
+  return {
+    from: partyLabel(r.src), to: partyLabel(r.dst), protocol: r.protocol, port: r.port, via: r.via,
+    verdict: v.allowed ? "allow" : "deny",
+    egress: decisionData(v.egress, partyLabel(r.src), lines),
+    ingress: decisionData(v.ingress, partyLabel(r.dst), lines),
+    warnings: v.warnings.map((w) => w.message),
+  };
+}
+
+function decisionData(d: Decision, at: string, lines: LineLookup): DecisionData {
+  const data: DecisionData = {
+    direction: d.direction, at, allowed: d.allowed, decidedBy: d.by, tier: d.tier,
+    policy: d.policy ? policyRef(d.policy, lines) : undefined,
+    rule: d.policy && d.rule ? ruleRef(d.policy, d.rule, lines) : undefined,
+    passed: d.passed.map((p) => ({ policy: policyRef(p.policy, lines), rule: ruleRef(p.policy, p.rule, lines) })),
+    selecting: d.selecting.map((p) => policyRef(p, lines)),
+    summary: "",
+  };
+  data.summary = summarize(d, data);
+  return data;
+}
+
+function ruleText(r: RuleRefData): string {
+  return `${r.direction} rule ${r.index}${r.name ? ` "${r.name}"` : ""}`;
+}
+
+/** One line: why this direction was allowed or denied. */
+function summarize(d: Decision, data: DecisionData): string {
+  const verb = d.allowed ? "allowed" : "denied";
+  switch (d.by) {
+    case "rule": {
+      const loc = where(data.rule?.file, data.rule?.line);
+      return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}]`;
+    }
+    case "isolation":
+      return `denied: isolated by ${d.selecting.map(describePolicy).join(", ")}, and no rule of ${d.selecting.length === 1 ? "it" : "theirs"} allows this ${d.direction}`;
+    case "default":
+      return d.passed.length
+        ? "allowed: passed on by the Admin tier, and nothing below decided (Kubernetes default)"
+        : `allowed: no policy selects ${data.at} for ${d.direction} (Kubernetes default)`;
+    case "unenforced":
+      return `allowed: ${data.at} is not subject to ${d.direction} policy`;
+    case "self":
+      return "allowed: traffic of a pod to itself is never filtered";
+    case "own-node":
+      return "allowed: traffic from a pod's own node (--own-node=allow)";
+  }
+}
+
+/** The readable account of one pair. */
+export function pairText(r: PairResult, data: PairData): string {
+  const lines = [`${data.from} → ${data.to}  ${data.protocol}/${data.port}: ${data.verdict === "allow" ? "ALLOWED" : "DENIED"}`];
+  if (data.via) lines.push(`  destination port: ${data.via}`);
+  for (const [d, party] of [[data.egress, r.src], [data.ingress, r.dst]] as const) {
+    lines.push(`  ${d.direction} at ${d.at} (${partyKind(party)}):`);
+    for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);
+    lines.push(`    ${d.summary}`);
+    if (d.decidedBy === "isolation") for (const p of d.selecting) lines.push(`      selected by ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name} (${where(p.file, p.line)})`);
+  }
+  for (const w of data.warnings) lines.push(`  warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
