@@ -1,7 +1,7 @@
 // "Who may reach whom": connectivity aggregated per workload (pods grouped under their
 // controller), with external address ranges as peers. The convention is np-guard's connlist.
 
-import { formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
+import { addressKey, formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
 import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
@@ -54,7 +54,15 @@ export function externalPeers(inv: Inventory): ListPeer[] {
     }
   }
   for (const n of inv.networks) ranges.push(...n.cidrs);
-  return families(inv).flatMap((f) => partitionSpace(f, ranges)).map((range) => {
+  // A Workload's (VM's) addresses are listed under its name, not as external ranges.
+  const owned = new Set<string>();
+  for (const e of inv.endpoints) {
+    if (e.kind !== "workload") continue;
+    for (const a of e.addresses) { ranges.push({ family: a.family, first: a.value, last: a.value }); owned.add(addressKey(a)); }
+  }
+  const atoms = families(inv).flatMap((f) => partitionSpace(f, ranges))
+    .filter((r) => !(r.first === r.last && owned.has(addressKey({ family: r.family, value: r.first }))));
+  return atoms.map((range) => {
     const id = `${formatRange(range)}[External]`;
     return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range };
   });

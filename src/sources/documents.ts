@@ -15,13 +15,18 @@ export interface RawObject {
 
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   const out: RawObject[] = [];
+  const skipped: SourceRef[] = [];
   const docs = parseFile(file, diags);
   docs.forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (Array.isArray(value)) value.forEach((item, i) => collect(item, { ...ref, path: [i] }, undefined, out, diags));
-    else collect(value, ref, undefined, out, diags);
+    if (Array.isArray(value)) value.forEach((item, i) => collect(item, { ...ref, path: [i] }, undefined, out, skipped));
+    else collect(value, ref, undefined, out, skipped);
   });
+  if (skipped.length) {
+    const what = out.length ? `${skipped.length} item${skipped.length === 1 ? "" : "s"} without apiVersion/kind` : "not Kubernetes manifests (no apiVersion/kind)";
+    diags.warn("not-an-object", `${what}; skipped`, skipped[0]);
+  }
   return out;
 }
 
@@ -42,21 +47,14 @@ function parseFile(file: InputFile, diags: Diagnostics): unknown[] {
 
 const TYPED_LIST = /^(.*)List$/;
 
-function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], diags: Diagnostics): void {
-  if (!isObject(value)) {
-    diags.warn("not-an-object", `not a Kubernetes object (a ${typeName(value)}); skipped`, ref);
-    return;
-  }
-  const kind = typeof value.kind === "string" ? value.kind : impliedKind;
+function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], skipped: SourceRef[]): void {
+  const kind = isObject(value) && typeof value.kind === "string" ? value.kind : impliedKind;
+  if (!isObject(value) || !kind) { skipped.push(ref); return; }
   const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
-  if (!kind) {
-    diags.warn("no-kind", "object has no kind; skipped", ref);
-    return;
-  }
   const list = TYPED_LIST.exec(kind);
   if (list && Array.isArray(value.items)) {
     const itemKind = list[1] === "" ? undefined : list[1];
-    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, diags));
+    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped));
     return;
   }
   out.push({ apiVersion, kind, obj: value, ref });
@@ -64,8 +62,4 @@ function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  return Array.isArray(v) ? "list" : v === null ? "null" : typeof v;
 }

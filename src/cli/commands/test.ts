@@ -45,7 +45,7 @@ export const testCommand: Command = {
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction test -f examples/shop --expect examples/shop/expectations.yaml"],
+  examples: ["junction test -f examples/shop --expect examples/shop.expect.yaml"],
   run(values, _pos, io) {
     const file = str(values, "expect");
     if (!file) throw new UsageError("--expect FILE is required");
@@ -99,7 +99,10 @@ export function checkExpectations(engine: PolicyEngine, expectations: Expectatio
 
 function resultsTable(results: TestResult[]): string {
   const rows = results.map((r) => {
-    const decisive = r.verdict === "deny" ? [r.decidedBy.egress, r.decidedBy.ingress].find((s) => s.startsWith("denied")) : r.decidedBy.ingress;
+    const { egress, ingress } = r.decidedBy;
+    // The direction that says most: the denying one, else one decided by a rule.
+    const decisive = r.verdict === "deny" ? [egress, ingress].find((s) => s.startsWith("denied"))
+      : [ingress, egress].find((s) => s.startsWith("allowed by")) ?? ingress;
     return [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisive ?? ""];
   });
   const failed = results.filter((r) => !r.pass).length;
