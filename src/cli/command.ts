@@ -33,6 +33,8 @@ export interface Command {
   examples?: string[];
   /** Positional arguments: allowed count. */
   positionals?: { min: number; max: number; name: string };
+  /** A command group (e.g. `convert ingress`, `lab up`): the first argument names the subcommand. */
+  subcommands?: Command[];
   run(values: Values, positionals: string[], io: Io): number | Promise<number>;
 }
 

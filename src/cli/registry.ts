@@ -2,6 +2,8 @@
 
 import type { Command } from "./command.js";
 import { analyzeCommand } from "./commands/analyze.js";
+import { compileCommand } from "./commands/compile.js";
+import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
@@ -15,4 +17,6 @@ export const COMMANDS: Command[] = [
   matrixCommand,
   listCommand,
   validateCommand,
+  compileCommand,
+  convertCommand,
 ];

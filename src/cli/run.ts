@@ -1,7 +1,7 @@
 // Runs one command line against an Io: parsing, help, and the mapping of errors to exit codes.
 // main.ts binds it to the process; tests call it directly.
 
-import { EXIT, helpText, InputError, parseCommand, UsageError, type Io } from "./command.js";
+import { EXIT, helpText, InputError, parseCommand, UsageError, type Command, type Io } from "./command.js";
 import { COMMANDS } from "./registry.js";
 
 export const VERSION = "0.1.0";
@@ -14,11 +14,35 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (name === "--version" || name === "version") { io.out(`junction ${VERSION}\n`); return EXIT.ok; }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const group = COMMANDS.find((c) => c.name === name);
+  if (!group) {
     io.err(`junction: unknown command ${JSON.stringify(name)}\n\n${mainHelp()}`);
     return EXIT.invalid;
   }
+  const found = pickSubcommand(group, rest, io);
+  if (typeof found === "number") return found;
+  const [cmd, args] = found;
+  return runCommand(cmd, args, io);
+}
+
+/** For a command group, the subcommand named by the next argument (or the group's help). */
+function pickSubcommand(cmd: Command, args: string[], io: Io): [Command, string[]] | number {
+  if (!cmd.subcommands) return [cmd, args];
+  const [sub, ...rest] = args;
+  if (!sub || sub === "-h" || sub === "--help") { io.out(groupHelp(cmd)); return EXIT.ok; }
+  const found = cmd.subcommands.find((c) => c.name === sub);
+  if (!found) { io.err(`junction ${cmd.name}: unknown subcommand ${JSON.stringify(sub)}\n\n${groupHelp(cmd)}`); return EXIT.invalid; }
+  return pickSubcommand({ ...found, name: `${cmd.name} ${found.name}` }, rest, io);
+}
+
+function groupHelp(cmd: Command): string {
+  const subs = cmd.subcommands ?? [];
+  const width = Math.max(...subs.map((c) => c.name.length));
+  return [cmd.summary, "", `Usage: ${cmd.usage}`, "", "Subcommands:", ...subs.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), "",
+    `Run 'junction ${cmd.name} SUBCOMMAND --help' for details.`, ""].join("\n");
+}
+
+async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number> {
   try {
     const { values, positionals } = parseCommand(cmd, rest);
     if (values.help) { io.out(helpText(cmd)); return EXIT.ok; }

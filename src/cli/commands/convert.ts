@@ -1,0 +1,15 @@
+// junction convert: translate one API into another (Ingress → Gateway API, policies → common API, ...).
+// Each subject is a subcommand; modules add theirs to CONVERT_SUBCOMMANDS.
+
+import { EXIT, type Command } from "../command.js";
+
+export const CONVERT_SUBCOMMANDS: Command[] = [];
+
+export const convertCommand: Command = {
+  name: "convert",
+  summary: "Translate between APIs (e.g. Ingress to Gateway API, Kubernetes policies to the common API).",
+  usage: "junction convert SUBJECT -f PATH [options]",
+  options: {},
+  subcommands: CONVERT_SUBCOMMANDS,
+  run: () => EXIT.invalid,
+};

@@ -1,0 +1,19 @@
+// The back ends `junction compile --target T` can emit. Each target declares its own options
+// (merged into the command's) and turns the loaded inventory into text.
+
+import type { Loaded } from "../sources/load.js";
+import type { Io, OptionSpec, Values } from "./command.js";
+
+export interface CompileTarget {
+  name: string;
+  description: string;
+  /** Options only this target reads (e.g. --host); shown in `junction compile --help`. */
+  options: Record<string, OptionSpec>;
+  /** Output formats this target can print; the first is the default. */
+  formats: readonly string[];
+  /** Prints the compiled result; returns the exit code. Throws InputError for what the target cannot express. */
+  run(loaded: Loaded, values: Values, io: Io): number | Promise<number>;
+}
+
+/** Registered targets, in the order `--help` lists them. Back ends add themselves here. */
+export const COMPILE_TARGETS: CompileTarget[] = [];
