@@ -5,6 +5,7 @@ import { loadPaths, type Loaded } from "../sources/load.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
+import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "./command.js";
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
@@ -48,6 +49,16 @@ export function loadInputs(values: Values, io: Io): Loaded {
 export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {
   const loaded = loadInputs(values, io);
   return { loaded, engine: new PolicyEngine(loaded.inventory, engineOptions(values)) };
+}
+
+/** Inventories this large get progress lines on stderr while the connectivity is computed. */
+const PROGRESS_FROM = 5000;
+
+/** The connectivity engine for all-pairs questions; progress goes to stderr on large inputs. */
+export function connectivityFor(engine: PolicyEngine, values: Values, io: Io): FastConnectivity {
+  const loud = values.quiet !== true && engine.inventory.endpoints.length >= PROGRESS_FROM;
+  const started = Date.now();
+  return new FastConnectivity(engine, loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);
 }
 
 /** Downgrades errors about objects to warnings (unreadable paths stay errors). */

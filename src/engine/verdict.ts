@@ -78,6 +78,11 @@ export class PolicyEngine {
     for (const p of sorted) this.byTier[p.tier].push(p);
   }
 
+  /** Whether the flow is allowed (the verdict without its option warnings). */
+  allows(flow: Flow): boolean {
+    return this.evaluateOnly(flow).allowed;
+  }
+
   evaluate(flow: Flow): Verdict {
     const v = this.evaluateOnly(flow);
     v.warnings.push(...this.optionWarnings(flow, v));
@@ -186,7 +191,8 @@ function fixed(direction: Direction, by: DecidedBy): Decision {
   return { direction, allowed: true, by, passed: [], selecting: [], warnings: [] };
 }
 
-function comparePolicies(a: Policy, b: Policy): number {
+/** The order the tiers walk policies in: priority, then name. */
+export function comparePolicies(a: Policy, b: Policy): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
   const an = policyName(a), bn = policyName(b);
   return an < bn ? -1 : an > bn ? 1 : 0;

@@ -2,13 +2,12 @@
 
 import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
 import { renderConnlist } from "../../targets/connlist.js";
 import { renderJson } from "../../targets/data.js";
 import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -27,8 +26,9 @@ export const analyzeCommand: Command = {
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const entries = connectionList(loaded.inventory, new PairwiseConnectivity(engine));
-    const s = summarize(loaded.inventory, engine, entries);
+    const connectivity = connectivityFor(engine, values, io);
+    const entries = connectionList(loaded.inventory, connectivity);
+    const s = summarize(loaded.inventory, engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
     if (str(values, "output") === "json") {
       const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
       io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));

@@ -1,10 +1,9 @@
 // junction list: which workload may reach which, with protocols and ports aggregated.
 
 import { connectionList } from "../../analyze/connlist.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { EXIT, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
 export const listCommand: Command = {
   name: "list",
@@ -19,7 +18,7 @@ export const listCommand: Command = {
   examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > shop.svg"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const entries = connectionList(loaded.inventory, new PairwiseConnectivity(engine));
+    const entries = connectionList(loaded.inventory, connectivityFor(engine, values, io));
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
     return EXIT.ok;
   },

@@ -1,0 +1,158 @@
+// Every distinct selector, peer and named port, evaluated once over the endpoint classes into a
+// bitset. Candidates come from the class indexes (namespace, label, address atom); each is then
+// checked with the verdict engine's own Matcher, so the semantics stay in one place.
+
+import type { Family } from "../../model/ip.js";
+import { portMatches, type PortMatch, type Protocol } from "../../model/ports.js";
+import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
+import { matches } from "../../model/selector.js";
+import type { Inventory } from "../../model/inventory.js";
+import { flowAddress, type Matcher, type Party } from "../match.js";
+import { newBits, set, clear, resized, firstN, orInto, type Bits } from "./bitset.js";
+import type { ClassTable, EndpointClass } from "./classes.js";
+import type { Vocabulary } from "./vocabulary.js";
+
+interface Entry {
+  bits: Bits;
+  test: (c: EndpointClass) => boolean;
+}
+
+/** The family a local endpoint picks the remote's address by (0: it has no address). */
+export type LocalFamily = Family | 0;
+
+const FAMILY_PROBE: Record<LocalFamily, Party> = {
+  0: {},
+  4: { address: { family: 4, value: 0n } },
+  6: { address: { family: 6, value: 0n } },
+};
+
+export class ClassSets {
+  private entries = new Map<string, Entry>();
+  private allBits: Bits;
+  /** Sets evaluated so far, for the statistics. */
+  evaluations = 0;
+
+  constructor(private classes: ClassTable, private matcher: Matcher, private inv: Inventory, private vocab: Vocabulary, public nwords: number) {
+    this.allBits = firstN(nwords, classes.size);
+  }
+
+  /** Every class. */
+  get all(): Bits { return this.allBits; }
+
+  subject(sel: EndpointSelector): Bits {
+    return this.get(`s|${selectorKey(sel)}`, () => this.selectorCandidates(sel),
+      (c) => this.matcher.selects(sel, c.rep.endpoint));
+  }
+
+  /** Classes a rule's peers match, seen from a local endpoint of family `f`; undefined: every peer. */
+  rulePeers(rule: Rule, f: LocalFamily): Bits | undefined {
+    const peers = rule.peers;
+    if (!peers) return undefined;
+    if (peers.length === 1) return this.peer(peers[0], f);
+    const key = `r|${f}|${peers.map(peerKey).join("|")}`;
+    const tests = peers.map((p) => this.peerTest(p, f));
+    return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
+      const bits = newBits(this.nwords);
+      for (const p of peers) orInto(bits, this.peer(p, f));
+      return bits;
+    });
+  }
+
+  peer(peer: Peer, f: LocalFamily): Bits {
+    const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
+    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local));
+  }
+
+  private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
+    const probe = FAMILY_PROBE[peer.kind === "cidr" || peer.kind === "networks" ? f : 0];
+    return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe));
+  }
+
+  /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
+  named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Bits {
+    return this.get(`n|${m.name}|${m.protocol ?? ""}|${protocol}|${port}`, () => undefined,
+      (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
+  }
+
+  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits): Bits {
+    const found = this.entries.get(key);
+    if (found) return found.bits;
+    this.evaluations++;
+    let bits: Bits;
+    if (compute) bits = compute();
+    else {
+      bits = newBits(this.nwords);
+      const list = this.classes.list;
+      for (const id of candidates() ?? list.keys()) if (test(list[id])) set(bits, id);
+    }
+    this.entries.set(key, { bits, test });
+    return bits;
+  }
+
+  /** Evaluates every set on the given classes (new, or whose members changed). */
+  refresh(ids: readonly number[]): void {
+    const list = this.classes.list;
+    for (const id of ids) set(this.allBits, id);
+    for (const e of this.entries.values()) {
+      for (const id of ids) if (e.test(list[id])) set(e.bits, id); else clear(e.bits, id);
+    }
+  }
+
+  /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
+  forget(stale: (key: string) => boolean): void {
+    for (const k of [...this.entries.keys()]) if (stale(k)) this.entries.delete(k);
+  }
+
+  resize(nwords: number): void {
+    this.nwords = nwords;
+    this.allBits = resized(this.allBits, nwords);
+    for (const e of this.entries.values()) e.bits = resized(e.bits, nwords);
+  }
+
+  private selectorCandidates(sel: EndpointSelector): number[] | undefined {
+    const options: number[][] = [];
+    const ns = sel.namespaces;
+    if (ns.kind === "name") options.push(this.classes.byNamespace.get(ns.name) ?? []);
+    else {
+      const out: number[] = [];
+      for (const [name, ids] of this.classes.byNamespace) if (this.matcher.namespaceMatches(ns, name)) out.push(...ids);
+      options.push(out);
+    }
+    for (const r of sel.labels.requirements) {
+      if (r.operator === "Exists") options.push(this.classes.byToken.get(r.key) ?? []);
+      if (r.operator === "In") options.push(r.values.flatMap((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []));
+    }
+    return options.reduce((a, b) => (b.length < a.length ? b : a));
+  }
+
+  private peerCandidates(peer: Peer): number[] | undefined {
+    switch (peer.kind) {
+      case "endpoints": return this.selectorCandidates(peer.selector);
+      case "cidr": return this.atomCandidates([peer.cidr]);
+      case "nodes": return this.classes.nodeLike;
+      case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
+      case "domains": return [];
+      default: return undefined;
+    }
+  }
+
+  private atomCandidates(ranges: readonly { family: Family; first: bigint; last: bigint }[]): number[] {
+    const out: number[] = [];
+    for (const r of ranges) {
+      for (const start of this.vocab.atomsIn(r.family, r.first, r.last)) out.push(...(this.classes.byAtom.get(`${r.family}:${start}`) ?? []));
+    }
+    return out;
+  }
+}
+
+export function selectorKey(sel: EndpointSelector): string {
+  return JSON.stringify([sel.namespaces, sel.labels.requirements, sel.kinds]);
+}
+
+export function peerKey(peer: Peer): string {
+  switch (peer.kind) {
+    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}`;
+    case "endpoints": return `e|${selectorKey(peer.selector)}`;
+    default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+  }
+}
