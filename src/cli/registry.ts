@@ -5,6 +5,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { compileCommand } from "./commands/compile.js";
 import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
+import { generateCommand } from "./commands/generate.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
 import { testCommand } from "./commands/test.js";
@@ -19,4 +20,5 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  generateCommand,
 ];
