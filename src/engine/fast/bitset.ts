@@ -7,8 +7,16 @@ export function words(capacity: number): number {
   return Math.max(1, Math.ceil(capacity / 32));
 }
 
+/** Bitsets are carved out of large blocks: far fewer allocations for the garbage collector to track. */
+const BLOCK = 1 << 20;
+let block = new Uint32Array(0);
+let used = 0;
+
 export function newBits(nwords: number): Bits {
-  return new Uint32Array(nwords);
+  if (nwords > BLOCK / 4) return new Uint32Array(nwords);
+  if (used + nwords > block.length) { block = new Uint32Array(BLOCK); used = 0; }
+  used += nwords;
+  return block.subarray(used - nwords, used);
 }
 
 export function has(b: Bits, i: number): boolean {
@@ -58,13 +66,15 @@ export function isEmpty(b: Bits, w0 = 0, w1 = b.length): boolean {
 
 export function popcount(b: Bits): number {
   let n = 0;
-  for (let w = 0; w < b.length; w++) {
-    let v = b[w];
-    v = v - ((v >>> 1) & 0x55555555);
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-  }
+  for (let w = 0; w < b.length; w++) n += bitCount(b[w]);
   return n;
+}
+
+/** Set bits in one word. */
+export function bitCount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
 /** Calls fn for every set bit, in increasing order. */
@@ -85,4 +95,27 @@ export function firstN(nwords: number, n: number): Bits {
   b.fill(0xffffffff, 0, n >>> 5);
   if (n & 31) b[n >>> 5] = (1 << (n & 31)) - 1;
   return b;
+}
+
+/** [first, last+1) of the words that are not zero: loops over sparse sets stay short. */
+export type Span = readonly [number, number];
+
+const spans = new WeakMap<Bits, Span>();
+
+export function spanOf(b: Bits): Span {
+  let s = spans.get(b);
+  if (!s) { s = scanSpan(b); spans.set(b, s); }
+  return s;
+}
+
+/** Records that `b` changed (its span is recomputed on next use). */
+export function touched(b: Bits): void {
+  spans.delete(b);
+}
+
+function scanSpan(b: Bits): Span {
+  let lo = 0, hi = b.length;
+  while (lo < hi && b[lo] === 0) lo++;
+  while (hi > lo && b[hi - 1] === 0) hi--;
+  return [lo, hi];
 }

@@ -97,13 +97,23 @@ export class FastConnectivity implements Connectivity {
 
   /** The class of a party; a party never seen before gets a class (and its column in every row). */
   classFor(p: Party): number {
-    if (p.endpoint && !p.address) {
-      const id = this.classes.ofEndpoint.get(p.endpoint.id);
-      if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
-    }
-    const { cls, created } = this.classes.classOf(p);
-    if (created) this.extend([cls.id]);
-    return cls.id;
+    return this.classesFor([p])[0];
+  }
+
+  /** The classes of many parties; new classes are added in one step. */
+  classesFor(parties: readonly Party[]): number[] {
+    const created: number[] = [];
+    const out = parties.map((p) => {
+      if (p.endpoint && !p.address) {
+        const id = this.classes.ofEndpoint.get(p.endpoint.id);
+        if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+      }
+      const r = this.classes.classOf(p);
+      if (r.created) created.push(r.cls.id);
+      return r.cls.id;
+    });
+    if (created.length) this.extend(created);
+    return out;
   }
 
   /** Union of the port classes of `sig` whose row holds `other`. */

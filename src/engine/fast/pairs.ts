@@ -4,7 +4,7 @@
 
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
-import { has, newBits, popcount, set, type Bits } from "./bitset.js";
+import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
 import { NONE } from "./conntable.js";
 import type { FastConnectivity } from "./connectivity.js";
 
@@ -42,7 +42,7 @@ function cost(fc: FastConnectivity, ids: readonly number[], sigOf: number[], mas
   for (const [sig, n] of counts) {
     const any = fc.signatures[sig].any!;
     let both = 0;
-    for (let w = 0; w < any.length; w++) both += popcount(Uint32Array.of(any[w] & mask[w]));
+    for (let w = 0; w < any.length; w++) both += bitCount(any[w] & mask[w]);
     total += n * both;
   }
   return total;
@@ -51,9 +51,11 @@ function cost(fc: FastConnectivity, ids: readonly number[], sigOf: number[], mas
 /** Connectivity.groupConns on classes: class pairs are enumerated once and spread over the groups. */
 export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
   const members = new Map<number, Map<number, Party[]>>();
+  const classes = fc.classesFor(groups.flat());
+  let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
-      const c = fc.classFor(p);
+      const c = classes[next++];
       let byGroup = members.get(c);
       if (!byGroup) { byGroup = new Map(); members.set(c, byGroup); }
       const list = byGroup.get(g);
@@ -91,12 +93,27 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       if (name) { const l = onNode.get(name); if (l) l.push({ g, p }); else onNode.set(name, [{ g, p }]); }
     }
   });
+  // Pairs on one node differ from their class pair only through this rule: each distinct
+  // (source group and class, destination group and class) is computed once.
+  const sources = new Map<number, number>();
+  const classCount = fc.classes.size, groupCount = groups.length;
+  const seen = new Set<number>();
   groups.forEach((parties, gs) => {
     for (const ps of parties) {
-      const node = fc.engine.matcher.nodeOf(ps);
-      for (const { g: gd, p: pd } of (node && onNode.get(node.name)) || []) {
-        if (!include(gs, gd) || (ps.endpoint !== undefined && ps.endpoint === pd.endpoint)) continue;
-        const id = fc.pairConns(fc.classFor(ps), fc.classFor(pd), true);
+      const node = ps.endpoint && fc.engine.matcher.nodeOf(ps);
+      const local = node && onNode.get(node.name);
+      if (!local) continue;
+      const cs = fc.classFor(ps);
+      const srcKey = gs * classCount + cs;
+      let k = sources.get(srcKey);
+      if (k === undefined) { k = sources.size; sources.set(srcKey, k); }
+      for (const { g: gd, p: pd } of local) {
+        if (ps.endpoint === pd.endpoint || !include(gs, gd)) continue;
+        const cd = fc.classFor(pd);
+        const key = (k * groupCount + gd) * classCount + cd;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const id = fc.pairConns(cs, cd, true);
         if (id !== NONE) add(gs, gd, id);
       }
     }

@@ -5,15 +5,27 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { newBits, orInto, resized, type Bits } from "./bitset.js";
+import { newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
 import type { ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type Signature } from "./signature.js";
 
 interface Outcome { allow: Bits; cont: Bits }
 
+/** Work buffers, reused for every row (rows are computed one at a time). */
+class Scratch {
+  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits;
+  readonly acc: Acc; readonly group: Acc;
+  constructor(readonly n: number) {
+    [this.undecided, this.remaining, this.policyRemaining, this.named] = [newBits(n), newBits(n), newBits(n), newBits(n)];
+    this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+    this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+  }
+}
+
 export class RowBuilder {
   private outcomes = new Map<string, Outcome>();
+  private scratch = new Scratch(1);
   /** Rows computed, for the statistics. */
   computed = 0;
 
@@ -52,9 +64,14 @@ export class RowBuilder {
     sig.any = resized(sig.any!, nwords);
   }
 
+  private work(): Scratch {
+    if (this.scratch.n !== this.sets.nwords) this.scratch = new Scratch(this.sets.nwords);
+    return this.scratch;
+  }
+
   private row(sig: Signature, protocol: Protocol, port: number, statuses: string[], out: Bits, w0: number, w1: number): void {
-    const all = this.sets.all;
-    const undecided = all.slice();
+    const undecided = this.work().undecided;
+    undecided.set(this.sets.all.subarray(w0, w1), w0);
     out.fill(0, w0, w1);
     let offset = 0;
     for (const tier of TIERS) {
@@ -75,15 +92,17 @@ export class RowBuilder {
     const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${statuses.join("|")}|${w0}`;
     const cached = key && this.outcomes.get(key);
     if (cached) return cached;
-    const n = this.sets.nwords;
-    const acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
-    const remaining = this.sets.all.slice();
+    const n = this.sets.nwords, work = this.work();
+    const acc = key ? { allow: newBits(n), deny: newBits(n), pass: newBits(n) } : work.acc;
+    if (!key) for (const b of [acc.allow, acc.deny, acc.pass]) b.fill(0, w0, w1);
+    const remaining = work.remaining;
+    remaining.set(this.sets.all.subarray(w0, w1), w0);
     let i = 0;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
     const sequential = tier === "namespace" || this.options.samePriority === "name";
     for (const group of sequential ? [ps] : byPriority(ps)) {
       if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
-      else denyFirst(group, sig, setOf, remaining, acc, w0, w1);
+      else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
     }
     const cont = acc.pass;
     if (tier !== "namespace") orInto(cont, remaining, w0, w1);
@@ -97,11 +116,13 @@ export class RowBuilder {
     if (status === "0") return undefined;
     const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.all;
     if (status === "a") return peers;
-    const named = newBits(this.sets.nwords);
+    const named = this.work().named;
+    named.fill(0);
     for (const i of status.slice(status.indexOf(":") + 1).split(",")) {
       orInto(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
     }
     for (let w = 0; w < named.length; w++) named[w] &= peers[w];
+    touched(named);
     return named;
   }
 }
@@ -115,16 +136,20 @@ function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bi
       const s = setOf(r);
       if (!s) continue;
       const into = acc[r.action];
-      for (let w = w0; w < w1; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+      const [lo, hi] = spanOf(s);
+      for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
     }
   }
 }
 
 /** Equal priorities under samePriority=deny-first: each policy's first hit, then Deny over Pass over Allow. */
-function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
-  const n = remaining.length;
-  const g: Acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
-  for (const p of ps) firstHits([p], sig, setOf, remaining.slice(), g, w0, w1);
+function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
+  const g = work.group;
+  for (const b of [g.allow, g.deny, g.pass]) b.fill(0, w0, w1);
+  for (const p of ps) {
+    work.policyRemaining.set(remaining.subarray(w0, w1), w0);
+    firstHits([p], sig, setOf, work.policyRemaining, g, w0, w1);
+  }
   for (let w = w0; w < w1; w++) {
     const d = g.deny[w], pa = g.pass[w] & ~d, a = g.allow[w] & ~d & ~pa;
     acc.deny[w] |= d; acc.pass[w] |= pa; acc.allow[w] |= a;

@@ -8,7 +8,7 @@ import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import type { Inventory } from "../../model/inventory.js";
 import { flowAddress, type Matcher, type Party } from "../match.js";
-import { newBits, set, clear, resized, firstN, orInto, type Bits } from "./bitset.js";
+import { newBits, set, clear, resized, firstN, orInto, touched, type Bits } from "./bitset.js";
 import type { ClassTable, EndpointClass } from "./classes.js";
 import type { Vocabulary } from "./vocabulary.js";
 
@@ -28,6 +28,7 @@ const FAMILY_PROBE: Record<LocalFamily, Party> = {
 
 export class ClassSets {
   private entries = new Map<string, Entry>();
+  private nsMatches = new Map<string, string[]>();
   private allBits: Bits;
   /** Sets evaluated so far, for the statistics. */
   evaluations = 0;
@@ -93,8 +94,10 @@ export class ClassSets {
   refresh(ids: readonly number[]): void {
     const list = this.classes.list;
     for (const id of ids) set(this.allBits, id);
+    touched(this.allBits);
     for (const e of this.entries.values()) {
       for (const id of ids) if (e.test(list[id])) set(e.bits, id); else clear(e.bits, id);
+      touched(e.bits);
     }
   }
 
@@ -110,20 +113,29 @@ export class ClassSets {
   }
 
   private selectorCandidates(sel: EndpointSelector): number[] | undefined {
-    const options: number[][] = [];
-    const ns = sel.namespaces;
-    if (ns.kind === "name") options.push(this.classes.byNamespace.get(ns.name) ?? []);
-    else {
-      const out: number[] = [];
-      for (const [name, ids] of this.classes.byNamespace) if (this.matcher.namespaceMatches(ns, name)) out.push(...ids);
-      options.push(out);
-    }
+    const lists: (readonly number[])[][] = [this.namespaceLists(sel.namespaces)];
     for (const r of sel.labels.requirements) {
-      if (r.operator === "Exists") options.push(this.classes.byToken.get(r.key) ?? []);
-      if (r.operator === "In") options.push(r.values.flatMap((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []));
+      if (r.operator === "Exists") lists.push([this.classes.byToken.get(r.key) ?? []]);
+      if (r.operator === "In") lists.push(r.values.map((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []));
     }
-    return options.reduce((a, b) => (b.length < a.length ? b : a));
+    const size = (ls: (readonly number[])[]) => ls.reduce((n, l) => n + l.length, 0);
+    return lists.reduce((a, b) => (size(b) < size(a) ? b : a)).flat();
   }
+
+  /** The class lists of the namespaces a namespace match picks. */
+  private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
+    if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
+    const key = JSON.stringify(m.selector);
+    let names = this.nsMatches.get(key);
+    if (!names) {
+      names = [...this.classes.byNamespace.keys()].filter((name) => this.matcher.namespaceMatches(m, name));
+      this.nsMatches.set(key, names);
+    }
+    return names.map((n) => this.classes.byNamespace.get(n) ?? []);
+  }
+
+  /** Namespaces or their labels changed: forget which namespaces each namespace selector picks. */
+  namespacesChanged(): void { this.nsMatches.clear(); }
 
   private peerCandidates(peer: Peer): number[] | undefined {
     switch (peer.kind) {
@@ -145,8 +157,12 @@ export class ClassSets {
   }
 }
 
+const keys = new WeakMap<EndpointSelector, string>();
+
 export function selectorKey(sel: EndpointSelector): string {
-  return JSON.stringify([sel.namespaces, sel.labels.requirements, sel.kinds]);
+  let k = keys.get(sel);
+  if (k === undefined) { k = JSON.stringify([sel.namespaces, sel.labels.requirements, sel.kinds]); keys.set(sel, k); }
+  return k;
 }
 
 export function peerKey(peer: Peer): string {
