@@ -140,15 +140,18 @@ function workloadObjects(rng: Rng, namespace: string, w: Workload, nodes: Node[]
     out.push({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: owner.name, namespace, labels: { ...w.labels, "pod-template-hash": hash }, ownerReferences: [ownerRef("Deployment", w.name)] }, spec: { replicas: w.replicas, selector: { matchLabels: selectorLabels(w) }, template } });
   }
   if (!w.hostNetwork) out.push(serviceObject(namespace, w));
+  const names = new Set<string>();
   for (let r = 0; r < w.replicas; r++) {
     const node = w.kind === "DaemonSet" ? nodes[r] : nodes[rng.int(nodes.length)];
-    out.push(podObject(w, namespace, r, owner, hash, node, rng));
+    let name = w.kind === "StatefulSet" ? `${w.name}-${r}` : `${owner.name}-${rng.suffix(5)}`;
+    while (names.has(name)) name = `${owner.name}-${rng.suffix(5)}`;
+    names.add(name);
+    out.push(podObject(w, namespace, name, owner, hash, node));
   }
   return out;
 }
 
-function podObject(w: Workload, namespace: string, r: number, owner: { kind: string; name: string }, hash: string, node: Node, rng: Rng): Manifest {
-  const name = w.kind === "StatefulSet" ? `${w.name}-${r}` : `${owner.name}-${rng.suffix(5)}`;
+function podObject(w: Workload, namespace: string, name: string, owner: { kind: string; name: string }, hash: string, node: Node): Manifest {
   const extra: Record<string, string> = w.kind === "StatefulSet" ? { "controller-revision-hash": `${w.name}-${hash}`, "statefulset.kubernetes.io/pod-name": name }
     : w.kind === "Deployment" ? { "pod-template-hash": hash } : { "controller-revision-hash": hash, "pod-template-generation": "1" };
   const ip = w.hostNetwork ? node.ip : `10.${16 + (node.index >> 8)}.${node.index & 255}.${node.next++ % 254 + 1}`;

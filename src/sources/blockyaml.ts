@@ -226,6 +226,7 @@ function inlineValue(s: string): unknown {
 }
 
 function stripComment(s: string): string {
+  if (!s.includes("#")) return s;
   if (s.trimStart()[0] === "#") return "";
   const q = s.trimStart()[0];
   if (q === '"' || q === "'") {
@@ -309,6 +310,9 @@ function skipSpaces(s: string, k: number): number {
 
 /** A plain scalar under the YAML 1.2 core schema, as the `yaml` library resolves it. */
 export function resolvePlain(s: string): unknown {
+  // Most manifest values are words: a letter first and no core-schema word ("true", "Null", ...) fits.
+  const c = s.charCodeAt(0) | 0x20;
+  if (c >= 0x61 && c <= 0x7a && (s.length > 5 || (c !== 0x74 && c !== 0x66 && c !== 0x6e))) return s;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
   if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
