@@ -74,8 +74,11 @@ export function connectionList(inv: Inventory, connectivity: Connectivity): Conn
   const peers = [...workloads, ...externalPeers(inv)];
   const n = workloads.length;
   const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n));
-  return pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }))
-    .sort((a, b) => cmp(a.src.id, b.src.id) || cmp(a.dst.id, b.dst.id));
+  // Sorted by source then destination id: ranks compare faster than the strings.
+  const rank = new Array<number>(peers.length);
+  peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });
+  return pairs.sort((a, b) => rank[a.src] - rank[b.src] || rank[a.dst] - rank[b.dst])
+    .map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }));
 }
 
 function cmp(a: string, b: string): number {

@@ -73,9 +73,16 @@ export class PolicyEngine {
   constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     this.index = index ?? new InventoryIndex(inventory);
     this.matcher = new Matcher(this.index, options);
-    const sorted = [...inventory.policies].sort(comparePolicies);
+    this.byTier = { admin: [], namespace: [], baseline: [] };
+    this.policiesChanged();
+  }
+
+  /** Re-reads the inventory's policies (after one was added, changed or removed). */
+  policiesChanged(): void {
+    const sorted = [...this.inventory.policies].sort(comparePolicies);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     for (const p of sorted) this.byTier[p.tier].push(p);
+    this.alternates.clear();
   }
 
   /** Whether the flow is allowed (the verdict without its option warnings). */

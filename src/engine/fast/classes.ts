@@ -84,6 +84,29 @@ export class ClassTable {
     return cls;
   }
 
+  /**
+   * After the vocabulary or a node changed, a class without members may stand for a key its
+   * representative no longer has: it is taken out of the key index so that it is never reused.
+   */
+  retireIfStale(id: number): void {
+    const cls = this.list[id];
+    if (cls.members.size === 0 && this.byKey.get(cls.key) === cls && this.keyOf(cls.rep) !== cls.key) this.byKey.delete(cls.key);
+  }
+
+  /** Classes of parties without an endpoint (external addresses). */
+  readonly addressOnly: number[] = [];
+
+  /** An endpoint moved to another id (the inventory filled a removed endpoint's slot with it). */
+  renumber(e: Endpoint, from: number): void {
+    const id = this.ofEndpoint.get(from);
+    if (id === undefined) return;
+    this.ofEndpoint.delete(from);
+    this.ofEndpoint.set(e.id, id);
+    const cls = this.list[id];
+    cls.members.delete(from);
+    cls.members.set(e.id, e);
+  }
+
   private create(p: Party, key: string): EndpointClass {
     const e = p.endpoint;
     const first = addressesOf(p)[0];
@@ -105,6 +128,7 @@ export class ClassTable {
     const e = cls.rep.endpoint;
     if (cls.namespace !== undefined) push(this.byNamespace, cls.namespace);
     if (cls.nodeLike) this.nodeLike.push(cls.id);
+    if (!e) this.addressOnly.push(cls.id);
     for (const a of addressesOf(cls.rep)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
     if (!e || cls.nodeLike) return;
     for (const token of this.vocab.project(e.labels).split(",")) {

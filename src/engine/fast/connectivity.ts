@@ -10,7 +10,7 @@ import { rulesOf, type Direction, type Policy, type Tier } from "../../model/pol
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import { comparePolicies, type PolicyEngine } from "../verdict.js";
-import { forEach, has, words } from "./bitset.js";
+import { clear, forEach, has, set, touched, words } from "./bitset.js";
 import { ClassTable, type EndpointClass } from "./classes.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
@@ -18,6 +18,9 @@ import { RowBuilder } from "./rows.js";
 import { ClassSets } from "./sets.js";
 import type { NamedPortIndex, Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
+import * as updates from "./updates.js";
+import type { UpdateResult } from "./updates.js";
+import type { Labels } from "../../model/selector.js";
 
 export interface FastStats {
   endpoints: number;
@@ -42,6 +45,7 @@ export class FastConnectivity implements Connectivity {
   readonly signatures: Signature[] = [];
   private sigByKey = new Map<string, Signature>();
   private policySeq = new Map<Policy, number>();
+  private sorted?: Policy[];
   private nextSeq = 0;
   readonly namedPorts = new Map<string, Set<string>>();
 
@@ -74,6 +78,14 @@ export class FastConnectivity implements Connectivity {
     return enumerateGroups(this, groups, include);
   }
 
+  /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
+  upsertPolicy(p: Policy): UpdateResult { return updates.upsertPolicy(this, p); }
+  removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { return updates.removePolicy(this, p); }
+  /** Adds a pod, Workload or node (replacing `old`); returns it with its id. */
+  upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { return updates.upsertEndpoint(this, e, old); }
+  removeEndpoint(e: Endpoint): UpdateResult { return updates.removeEndpoint(this, e); }
+  setNamespaceLabels(name: string, labels: Labels): UpdateResult { return updates.setNamespaceLabels(this, name, labels); }
+
   /** Connection-set id from class `cs` to class `cd` (distinct endpoints). */
   pairConns(cs: number, cd: number, ownNode = false): number {
     const e = this.portsOf(this.signatures[this.sigOf.egress[cs]], cd);
@@ -97,6 +109,15 @@ export class FastConnectivity implements Connectivity {
 
   /** The class of a party; a party never seen before gets a class (and its column in every row). */
   classFor(p: Party): number {
+    return this.classOfParty(p);
+  }
+
+  /** The class of a party already placed (no allocation); others go through classesFor. */
+  classOfParty(p: Party): number {
+    if (p.endpoint && !p.address) {
+      const id = this.classes.ofEndpoint.get(p.endpoint.id);
+      if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+    }
     return this.classesFor([p])[0];
   }
 
@@ -144,7 +165,21 @@ export class FastConnectivity implements Connectivity {
     for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);
   }
 
-  private ensureCapacity(): void {
+  /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
+  copyColumn(from: number, to: number): void {
+    this.sets.copyColumn(from, to);
+    for (const sig of this.signatures) {
+      if (!sig.rows) continue;
+      for (const b of [...sig.rows, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
+    }
+    for (const d of ["egress", "ingress"] as const) {
+      const sig = this.signatures[this.sigOf[d][from]];
+      sig.users++;
+      this.sigOf[d][to] = sig.id;
+    }
+  }
+
+  ensureCapacity(): void {
     if (this.classes.size <= this.sets.nwords * 32) return;
     const n = words(capacityFor(this.classes.size));
     this.sets.resize(n);
@@ -158,10 +193,10 @@ export class FastConnectivity implements Connectivity {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
         const old = this.sigOf[d][id];
-        if (old !== undefined) this.signatures[old].users--;
         const sig = this.signatureFor(cls, d, selected.get(id)?.[d] ?? []);
         sig.users++;
         this.sigOf[d][id] = sig.id;
+        if (old !== undefined && --this.signatures[old].users === 0) this.retire(this.signatures[old]);
       }
     }
   }
@@ -187,13 +222,22 @@ export class FastConnectivity implements Connectivity {
   }
 
   sortedPolicies(): Policy[] {
-    return this.inventory.policies.filter((p) => p.ingress || p.egress)
+    this.sorted ??= this.inventory.policies.filter((p) => p.ingress || p.egress)
       .sort((a, b) => comparePolicies(a, b) || this.policySeq.get(a)! - this.policySeq.get(b)!);
+    return this.sorted;
+  }
+
+  /** The inventory's policies changed. */
+  policiesChanged(): void {
+    this.sorted = undefined;
+    this.engine.policiesChanged();
   }
 
   private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {
     const unenforced = !cls.subjectable;
-    const ports = d === "ingress" && !unenforced ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && this.vocab.portNames.has(q.name)) : [];
+    // Ingress named ports resolve on this endpoint: only the names its policies use matter.
+    const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
+    const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
     const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.policySeq.get(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
@@ -223,10 +267,17 @@ export class FastConnectivity implements Connectivity {
     return added;
   }
 
-  /** Drops a signature from the key index (its policies changed); it is rebuilt on next use. */
-  retire(sig: Signature): void {
+  /** A signature no class uses any more: forgotten (rows are not kept current for it). */
+  private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
+    sig.rows = sig.any = sig.masks = undefined;
   }
+}
+
+function namedPortsOf(policies: readonly Policy[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
+  return out;
 }
 
 /** Room for classes added later without regrowing every bitset. */

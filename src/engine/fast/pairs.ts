@@ -5,7 +5,7 @@
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
-import { NONE } from "./conntable.js";
+import { ALL, NONE } from "./conntable.js";
 import type { FastConnectivity } from "./connectivity.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
@@ -73,7 +73,7 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
       for (const [gd, pd] of members.get(cd)!) if (include(gs, gd) && !onlySelf(ps, pd)) add(gs, gd, id);
     }
   });
-  ownNodePairs(fc, groups, include, add);
+  ownNodePairs(fc, groups, include, add, (key) => acc.get(key) === ALL);
   return [...acc].map(([key, id]) => ({ src: Math.floor(key / n), dst: key % n, conns: fc.conntable.get(id) }));
 }
 
@@ -84,7 +84,8 @@ function onlySelf(a: readonly Party[], b: readonly Party[]): boolean {
 }
 
 /** Nodes (and host-network pods acting as them) reaching pods on their own node, under ownNode=allow. */
-function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean, add: (gs: number, gd: number, id: number) => void): void {
+function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean,
+  add: (gs: number, gd: number, id: number) => void, done: (key: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
   const onNode = new Map<string, { g: number; p: Party }[]>();
   groups.forEach((parties, g) => {
@@ -93,27 +94,21 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       if (name) { const l = onNode.get(name); if (l) l.push({ g, p }); else onNode.set(name, [{ g, p }]); }
     }
   });
-  // Pairs on one node differ from their class pair only through this rule: each distinct
-  // (source group and class, destination group and class) is computed once.
-  const sources = new Map<number, number>();
-  const classCount = fc.classes.size, groupCount = groups.length;
-  const seen = new Set<number>();
+  // A pair on one node differs from its class pair only through this rule: each (group pair,
+  // class pair) is computed once, and group pairs already fully allowed are skipped.
+  const n = groups.length, classes = fc.classes.size;
+  const cache = new Map<number, number>();
   groups.forEach((parties, gs) => {
     for (const ps of parties) {
       const node = ps.endpoint && fc.engine.matcher.nodeOf(ps);
       const local = node && onNode.get(node.name);
       if (!local) continue;
-      const cs = fc.classFor(ps);
-      const srcKey = gs * classCount + cs;
-      let k = sources.get(srcKey);
-      if (k === undefined) { k = sources.size; sources.set(srcKey, k); }
+      const cs = fc.classOfParty(ps);
       for (const { g: gd, p: pd } of local) {
-        if (ps.endpoint === pd.endpoint || !include(gs, gd)) continue;
-        const cd = fc.classFor(pd);
-        const key = (k * groupCount + gd) * classCount + cd;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const id = fc.pairConns(cs, cd, true);
+        if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs * n + gd)) continue;
+        const key = cs * classes + fc.classOfParty(pd);
+        let id = cache.get(key);
+        if (id === undefined) { id = fc.pairConns(cs, key % classes, true); cache.set(key, id); }
         if (id !== NONE) add(gs, gd, id);
       }
     }

@@ -8,13 +8,15 @@ import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import type { Inventory } from "../../model/inventory.js";
 import { flowAddress, type Matcher, type Party } from "../match.js";
-import { newBits, set, clear, resized, firstN, orInto, touched, type Bits } from "./bitset.js";
+import { newBits, set, clear, has, resized, firstN, orInto, touched, type Bits } from "./bitset.js";
 import type { ClassTable, EndpointClass } from "./classes.js";
 import type { Vocabulary } from "./vocabulary.js";
 
 interface Entry {
   bits: Bits;
   test: (c: EndpointClass) => boolean;
+  /** Depends on namespace labels (a namespace selector is involved). */
+  byLabels: boolean;
 }
 
 /** The family a local endpoint picks the remote's address by (0: it has no address). */
@@ -29,6 +31,8 @@ const FAMILY_PROBE: Record<LocalFamily, Party> = {
 export class ClassSets {
   private entries = new Map<string, Entry>();
   private nsMatches = new Map<string, string[]>();
+  /** Namespaces with classes when nsMatches was filled (a new one empties it). */
+  private nsCount = 0;
   private allBits: Bits;
   /** Sets evaluated so far, for the statistics. */
   evaluations = 0;
@@ -42,7 +46,7 @@ export class ClassSets {
 
   subject(sel: EndpointSelector): Bits {
     return this.get(`s|${selectorKey(sel)}`, () => this.selectorCandidates(sel),
-      (c) => this.matcher.selects(sel, c.rep.endpoint));
+      (c) => this.matcher.selects(sel, c.rep.endpoint), undefined, sel.namespaces.kind === "selector");
   }
 
   /** Classes a rule's peers match, seen from a local endpoint of family `f`; undefined: every peer. */
@@ -56,12 +60,12 @@ export class ClassSets {
       const bits = newBits(this.nwords);
       for (const p of peers) orInto(bits, this.peer(p, f));
       return bits;
-    });
+    }, peers.some(byNamespaceLabels));
   }
 
   peer(peer: Peer, f: LocalFamily): Bits {
     const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
-    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local));
+    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer));
   }
 
   private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
@@ -75,7 +79,7 @@ export class ClassSets {
       (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
   }
 
-  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits): Bits {
+  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits, byLabels = false): Bits {
     const found = this.entries.get(key);
     if (found) return found.bits;
     this.evaluations++;
@@ -86,19 +90,33 @@ export class ClassSets {
       const list = this.classes.list;
       for (const id of candidates() ?? list.keys()) if (test(list[id])) set(bits, id);
     }
-    this.entries.set(key, { bits, test });
+    this.entries.set(key, { bits, test, byLabels });
     return bits;
   }
 
-  /** Evaluates every set on the given classes (new, or whose members changed). */
-  refresh(ids: readonly number[]): void {
+  /** Evaluates the sets on the given classes (new ones; or, with `namespaceLabels`, of a relabelled namespace); returns the keys that changed. */
+  refresh(ids: readonly number[], namespaceLabels = false): string[] {
     const list = this.classes.list;
+    const changed: string[] = [];
     for (const id of ids) set(this.allBits, id);
     touched(this.allBits);
-    for (const e of this.entries.values()) {
-      for (const id of ids) if (e.test(list[id])) set(e.bits, id); else clear(e.bits, id);
-      touched(e.bits);
+    for (const [key, e] of this.entries) {
+      if (namespaceLabels && !e.byLabels) continue;
+      let diff = false;
+      for (const id of ids) {
+        const now = e.test(list[id]);
+        if (now !== has(e.bits, id)) { diff = true; if (now) set(e.bits, id); else clear(e.bits, id); }
+      }
+      if (diff) { changed.push(key); touched(e.bits); }
     }
+    return changed;
+  }
+
+  /** A class split off `from` (the policies that made the sets cannot tell them apart): same bits. */
+  copyColumn(from: number, to: number): void {
+    const copy = (b: Bits) => { if (has(b, from)) set(b, to); else clear(b, to); touched(b); };
+    copy(this.allBits);
+    for (const e of this.entries.values()) copy(e.bits);
   }
 
   /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
@@ -126,6 +144,7 @@ export class ClassSets {
   private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
     const key = JSON.stringify(m.selector);
+    if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
     let names = this.nsMatches.get(key);
     if (!names) {
       names = [...this.classes.byNamespace.keys()].filter((name) => this.matcher.namespaceMatches(m, name));
@@ -155,6 +174,10 @@ export class ClassSets {
     }
     return out;
   }
+}
+
+function byNamespaceLabels(peer: Peer): boolean {
+  return peer.kind === "endpoints" && peer.selector.namespaces.kind === "selector";
 }
 
 const keys = new WeakMap<EndpointSelector, string>();

@@ -12,7 +12,8 @@ export interface VocabularyGrowth {
   labels: [key: string, value?: string][];
   nodeLabels: boolean;
   portNames: string[];
-  cuts: Address[];
+  /** New atom boundaries, each with the start of the atom it split. */
+  cuts: (Address & { from: bigint })[];
 }
 
 const UNMENTIONED = "\u0000";
@@ -80,8 +81,8 @@ export class Vocabulary {
     const s = this.starts[family];
     const i = upperBound(s, at);
     if (s[i - 1] === at) return;
+    growth.cuts.push({ family, value: at, from: s[i - 1] });
     s.splice(i, 0, at);
-    growth.cuts.push({ family, value: at });
   }
 
   /** The start of the atom holding `a`: addresses with the same start match the same CIDRs. */
