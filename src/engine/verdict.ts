@@ -12,6 +12,9 @@ import { policyName, rulesOf, TIERS, type Action, type Direction, type Policy, t
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
 
+/** The policies selecting an endpoint for a direction, in the order the tiers walk them. */
+export type SubjectLookup = (e: Endpoint, d: Direction) => readonly Policy[] | undefined;
+
 export interface Flow {
   src: Party;
   dst: Party;
@@ -69,12 +72,21 @@ export class PolicyEngine {
   readonly matcher: Matcher;
   private byTier: Record<Tier, Policy[]>;
   private alternates = new Map<string, PolicyEngine>();
+  private subjects?: SubjectLookup;
 
   constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     this.index = index ?? new InventoryIndex(inventory);
     this.matcher = new Matcher(this.index, options);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     this.policiesChanged();
+  }
+
+  /**
+   * An index of which policies select an endpoint for a direction, in walk order (the connectivity
+   * engine has it); undefined from it means "not known", and every policy is asked instead.
+   */
+  useSubjects(lookup: SubjectLookup | undefined): void {
+    this.subjects = lookup;
   }
 
   /** Re-reads the inventory's policies (after one was added, changed or removed). */
@@ -116,8 +128,10 @@ export class PolicyEngine {
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];
+    const known = this.subjects?.(e, direction);
     for (const tier of TIERS) {
-      const policies = this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+      const policies = known ? known.filter((p) => p.tier === tier)
+        : this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
       considered.push(...policies);
       const hit = tier === "namespace"
         ? firstHit(policies, direction, matchRule)

@@ -20,6 +20,12 @@ export function emptyInventory(): Inventory {
   return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], unknownKinds: new Map() };
 }
 
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) { const k = key(t); const l = out.get(k); if (l) l.push(t); else out.set(k, [t]); }
+  return out;
+}
+
 /** Which endpoint an address names when several have it: nodes, then pods, then Workloads. */
 const RANK: Record<Endpoint["kind"], number> = { node: 0, pod: 1, workload: 2, external: 3 };
 
@@ -64,8 +70,24 @@ export class InventoryIndex {
     }
   }
 
+  private endpointNames?: Map<string, Endpoint[]>;
+  private controllerNames?: Map<string, Controller[]>;
+
+  /** Pods and Workloads named NAMESPACE/NAME (the map is built on first use). */
+  endpointsNamed(namespace: string, name: string): readonly Endpoint[] {
+    this.endpointNames ??= groupBy(this.inv.endpoints.filter((e) => e.namespace !== undefined), (e) => `${e.namespace}/${e.name}`);
+    return this.endpointNames.get(`${namespace}/${name}`) ?? [];
+  }
+
+  /** Workload controllers named NAMESPACE/NAME. */
+  controllersNamed(namespace: string, name: string): readonly Controller[] {
+    this.controllerNames ??= groupBy(this.inv.controllers, (c) => `${c.namespace}/${c.name}`);
+    return this.controllerNames.get(`${namespace}/${name}`) ?? [];
+  }
+
   /** Keeps the lookups current after `e` was added to the inventory. */
   added(e: Endpoint): void {
+    this.endpointNames = undefined;
     if (e.kind === "node") this.nodesByName.set(e.name, e);
     for (const a of e.addresses) {
       const key = addressKey(a), cur = this.byAddress.get(key);
@@ -75,6 +97,7 @@ export class InventoryIndex {
 
   /** Keeps the lookups current after `e` was removed: another endpoint with its address takes over. */
   removed(e: Endpoint): void {
+    this.endpointNames = undefined;
     if (e.kind === "node" && this.nodesByName.get(e.name) === e) this.nodesByName.delete(e.name);
     for (const a of e.addresses) {
       const key = addressKey(a);

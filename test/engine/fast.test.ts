@@ -39,6 +39,19 @@ test("fast and reference connection lists are identical on random clusters", () 
   }), { numRuns: 300, seed: 7 });
 });
 
+test("explanations that use the fast engine's subject index are the verdict engine's own", () => {
+  const brief = (v: ReturnType<PolicyEngine["evaluate"]>) => JSON.stringify([v.allowed, v.warnings.map((w) => w.message),
+    ...[v.egress, v.ingress].map((d) => [d.by, d.tier, d.policy?.name, d.rule?.index, d.passed.map((p) => p.policy.name), d.selecting.map((p) => p.name)])]);
+  fc.assert(fc.property(clusterArb, ({ inventory, options, parties }) => {
+    const plain = new PolicyEngine(inventory, options);
+    const indexed = new PolicyEngine(inventory, options);
+    new FastConnectivity(indexed);
+    for (const src of parties) for (const dst of parties) for (const [protocol, port] of [["TCP", 80], ["UDP", 53], ["TCP", 8080]] as const) {
+      assert.equal(brief(indexed.evaluate({ src, dst, protocol, port })), brief(plain.evaluate({ src, dst, protocol, port })));
+    }
+  }), { numRuns: 150, seed: 11 });
+});
+
 test("the fast path ran: classes, signatures and rows, and no pair was asked of the verdict engine", () => {
   const { inventory } = load(Object.fromEntries(readdirSync("examples/shop", { recursive: true }).map(String).filter((f) => f.endsWith(".yaml")).map((f) => [f, readFileSync(join("examples/shop", f), "utf8")])));
   const engine = new PolicyEngine(inventory);

@@ -60,6 +60,8 @@ export class FastConnectivity implements Connectivity {
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.policySeq.get(p)!, () => this.namedPorts as NamedPortIndex);
     this.assign([...this.classes.list.keys()]);
+    // Explanations on this engine's inventory find the selecting policies in the class signatures.
+    engine.useSubjects((e, d) => this.selecting(e, d));
     progress(`${this.signatures.length} signatures, ${this.sets.evaluations} selectors and peers, ${this.rows.computed} rows`);
   }
 
@@ -102,7 +104,7 @@ export class FastConnectivity implements Connectivity {
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
     const id = this.classes.ofEndpoint.get(e.id);
-    if (id === undefined || this.classes.list[id].rep.endpoint === undefined) return undefined;
+    if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
     const sig = this.signatures[this.sigOf[d][id]];
     return sig.unenforced ? [] : [...sig.tiers.admin, ...sig.tiers.namespace, ...sig.tiers.baseline];
   }
