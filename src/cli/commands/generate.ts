@@ -2,7 +2,7 @@
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { generateCluster } from "../../generate/cluster.js";
+import { generateCluster, type GenerateOptions } from "../../generate/cluster.js";
 import { renderManifests, type ManifestFormat } from "../../targets/manifests.js";
 import { EXIT, InputError, UsageError, str, type Command, type Values } from "../command.js";
 
@@ -43,17 +43,22 @@ export const generateCommand: Command = {
       policies: count(values, "policies", Math.round(pods / 10)), seed: count(values, "seed", 1),
     };
     if (existsSync(dir) && readdirSync(dir).length > 0 && values.force !== true) throw new InputError(`${dir} is not empty; choose another folder or add --force`);
-    const format = str(values, "format") as ManifestFormat;
-    const files = generateCluster(options);
-    let objects = 0;
-    files.forEach((f, i) => {
-      const path = join(dir, `${f.path}.${format}`);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, renderManifests(f.objects, format));
-      objects += f.objects.length;
-      if ((i + 1) % 200 === 0) io.err(`junction: wrote ${i + 1}/${files.length} files\n`);
-    });
-    io.err(`junction: wrote ${objects} objects (${options.pods} pods, ${options.policies} policies, ${options.namespaces} namespaces) in ${files.length} files to ${dir}\n`);
+    const { objects, files } = writeCluster(dir, options, str(values, "format") as ManifestFormat, (m) => io.err(`junction: ${m}\n`));
+    io.err(`junction: wrote ${objects} objects (${options.pods} pods, ${options.policies} policies, ${options.namespaces} namespaces) in ${files} files to ${dir}\n`);
     return EXIT.ok;
   },
 };
+
+/** Generates a cluster and writes its files under `dir` (the benchmark uses it too). */
+export function writeCluster(dir: string, options: GenerateOptions, format: ManifestFormat, progress: (m: string) => void = () => {}): { objects: number; files: number } {
+  const files = generateCluster(options);
+  let objects = 0;
+  files.forEach((f, i) => {
+    const path = join(dir, `${f.path}.${format}`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, renderManifests(f.objects, format));
+    objects += f.objects.length;
+    if ((i + 1) % 200 === 0) progress(`wrote ${i + 1}/${files.length} files`);
+  });
+  return { objects, files: files.length };
+}
