@@ -45,7 +45,7 @@ export class ClassTable {
     if (!e) return `x|${atoms}`;
     const asNode = this.matcher.actsAsNode(e);
     const nodeLike = asNode || e.kind === "node";
-    const labels = nodeLike ? "" : this.vocab.project(e.labels);
+    const labels = nodeLike ? "" : this.vocab.project(e.labels, e.namespace);
     const node = nodeLike ? this.nodeKey(p) : "";
     const ports = e.ports.filter((q) => q.name !== undefined && this.vocab.portNames.has(q.name))
       .map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
@@ -54,7 +54,7 @@ export class ClassTable {
 
   private nodeKey(p: Party): string {
     const n = this.matcher.nodeOf(p);
-    return n ? `node:${this.vocab.project(n.labels, true)}` : "-";
+    return n ? `node:${this.vocab.project(n.labels, undefined, true)}` : "-";
   }
 
   /** The class of a party, created when it is new. */
@@ -131,7 +131,7 @@ export class ClassTable {
     if (!e) this.addressOnly.push(cls.id);
     for (const a of addressesOf(cls.rep)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
     if (!e || cls.nodeLike) return;
-    for (const token of this.vocab.project(e.labels).split(",")) {
+    for (const token of this.vocab.project(e.labels, e.namespace).split(",")) {
       if (!token) continue;
       const eq = token.indexOf("=");
       push(this.byToken, token.slice(0, eq));

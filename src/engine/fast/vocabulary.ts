@@ -19,7 +19,10 @@ export interface VocabularyGrowth {
 const UNMENTIONED = "\u0000";
 
 export class Vocabulary {
+  /** Label keys and values of selectors that can pick endpoints in any namespace. */
   private labels = new Map<string, Set<string>>();
+  /** Those of selectors confined to one namespace (NetworkPolicy subjects and podSelector peers): they tell apart only that namespace's endpoints. */
+  private scoped = new Map<string, Map<string, Set<string>>>();
   private nodeLabels = new Map<string, Set<string>>();
   readonly portNames = new Set<string>();
   /** Sorted starts of the address atoms per family (the partition by every CIDR boundary). */
@@ -56,7 +59,13 @@ export class Vocabulary {
 
   private addSelector(sel: EndpointSelector, growth: VocabularyGrowth): void {
     const added: [string, string?][] = [];
-    this.addLabels(this.labels, sel.labels, added);
+    let into = this.labels;
+    if (sel.namespaces.kind === "name") {
+      const ns = sel.namespaces.name;
+      into = this.scoped.get(ns) ?? new Map();
+      this.scoped.set(ns, into);
+    }
+    this.addLabels(into, sel.labels, added);
     growth.labels.push(...added);
   }
 
@@ -99,13 +108,19 @@ export class Vocabulary {
     return out;
   }
 
-  /** Labels reduced to what selectors can distinguish: unmentioned keys dropped, unmentioned values merged. */
-  project(labels: Labels, node = false): string {
+  /**
+   * Labels reduced to what the selectors that can reach them distinguish: unmentioned keys dropped,
+   * unmentioned values merged. `namespace` adds the selectors confined to it; nodes use node selectors.
+   */
+  project(labels: Labels, namespace: string | undefined, node = false): string {
     const vocab = node ? this.nodeLabels : this.labels;
+    const local = node || namespace === undefined ? undefined : this.scoped.get(namespace);
     const parts: string[] = [];
     for (const k of Object.keys(labels)) {
-      const values = vocab.get(k);
-      if (values) parts.push(`${k}=${values.has(labels[k]) ? labels[k] : UNMENTIONED}`);
+      const values = vocab.get(k), mine = local?.get(k);
+      if (!values && !mine) continue;
+      const v = labels[k];
+      parts.push(`${k}=${values?.has(v) || mine?.has(v) ? v : UNMENTIONED}`);
     }
     return parts.sort().join(",");
   }
