@@ -89,12 +89,20 @@ export class PolicyEngine {
     this.subjects = lookup;
   }
 
-  /** Re-reads the inventory's policies (after one was added, changed or removed). */
-  policiesChanged(): void {
+  /**
+   * Re-reads the inventory's policies after some were added or removed; given them, only those
+   * are placed (a new policy goes after the ones it ties with, as if appended to the inventory).
+   */
+  policiesChanged(change?: { added: readonly Policy[]; removed: readonly Policy[] }): void {
+    this.alternates.clear();
+    if (change) {
+      for (const p of change.removed) { const list = this.byTier[p.tier], i = list.indexOf(p); if (i >= 0) list.splice(i, 1); }
+      for (const p of change.added) insertSorted(this.byTier[p.tier], p, comparePolicies);
+      return;
+    }
     const sorted = [...this.inventory.policies].sort(comparePolicies);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     for (const p of sorted) this.byTier[p.tier].push(p);
-    this.alternates.clear();
   }
 
   /** Whether the flow is allowed (the verdict without its option warnings). */
@@ -210,6 +218,13 @@ function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule
 
 function fixed(direction: Direction, by: DecidedBy): Decision {
   return { direction, allowed: true, by, passed: [], selecting: [], warnings: [] };
+}
+
+/** Inserts after every element that does not sort after it. */
+export function insertSorted<T>(list: T[], item: T, compare: (a: T, b: T) => number): void {
+  let lo = 0, hi = list.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (compare(list[mid], item) <= 0) lo = mid + 1; else hi = mid; }
+  list.splice(lo, 0, item);
 }
 
 /** The order the tiers walk policies in: priority, then name. */

@@ -9,7 +9,7 @@ import { ALL_CONNS, type ConnSet } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
-import { comparePolicies, type PolicyEngine } from "../verdict.js";
+import { comparePolicies, insertSorted, type PolicyEngine } from "../verdict.js";
 import { clear, forEach, has, set, touched, words } from "./bitset.js";
 import { ClassTable, type EndpointClass } from "./classes.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
@@ -46,6 +46,7 @@ export class FastConnectivity implements Connectivity {
   private sigByKey = new Map<string, Signature>();
   private policySeq = new Map<Policy, number>();
   private sorted?: Policy[];
+  private byNamespace?: Map<string | undefined, Policy[]>;
   private nextSeq = 0;
   readonly namedPorts = new Map<string, Set<string>>();
 
@@ -205,6 +206,7 @@ export class FastConnectivity implements Connectivity {
 
   /** The policies selecting each class, per direction, in walk order. */
   private selectedBy(ids: readonly number[]): Map<number, Record<Direction, Policy[]>> {
+    if (ids.length <= 64) return this.selectedByFew(ids);
     const out = new Map<number, Record<Direction, Policy[]>>();
     const all = ids.length === this.classes.size;
     const wanted = new Set(ids);
@@ -217,22 +219,52 @@ export class FastConnectivity implements Connectivity {
         if (p.egress) r.egress.push(p);
         if (p.ingress) r.ingress.push(p);
       };
-      if (all || ids.length > 64) forEach(subject, add);
-      else for (const id of ids) if (has(subject, id)) add(id);
+      forEach(subject, add);
+    }
+    return out;
+  }
+
+  /** selectedBy for a few classes: only policies that can select in their namespaces are asked. */
+  private selectedByFew(ids: readonly number[]): Map<number, Record<Direction, Policy[]>> {
+    const index = this.subjectIndex();
+    const out = new Map<number, Record<Direction, Policy[]>>();
+    for (const id of ids) {
+      const ns = this.classes.list[id].namespace;
+      const candidates = [...(ns === undefined ? [] : index.get(ns) ?? []), ...(index.get(undefined) ?? [])]
+        .filter((p) => has(this.sets.subject(p.subject), id)).sort(this.order);
+      out.set(id, { egress: candidates.filter((p) => p.egress), ingress: candidates.filter((p) => p.ingress) });
     }
     return out;
   }
 
   sortedPolicies(): Policy[] {
-    this.sorted ??= this.inventory.policies.filter((p) => p.ingress || p.egress)
-      .sort((a, b) => comparePolicies(a, b) || this.policySeq.get(a)! - this.policySeq.get(b)!);
+    this.sorted ??= this.inventory.policies.filter((p) => p.ingress || p.egress).sort(this.order);
     return this.sorted;
   }
 
-  /** The inventory's policies changed. */
-  policiesChanged(): void {
-    this.sorted = undefined;
-    this.engine.policiesChanged();
+  /** Walk order: the verdict engine's, ties in inventory order. */
+  private order = (a: Policy, b: Policy) => comparePolicies(a, b) || this.policySeq.get(a)! - this.policySeq.get(b)!;
+
+  /** Policies were added to or removed from the inventory. */
+  policiesChanged(added: readonly Policy[], removed: readonly Policy[]): void {
+    const sorted = this.sortedPolicies();
+    for (const p of removed) { const i = sorted.indexOf(p); if (i >= 0) sorted.splice(i, 1); }
+    for (const p of added) if (p.ingress || p.egress) insertSorted(sorted, p, this.order);
+    this.byNamespace = undefined;
+    this.engine.policiesChanged({ added, removed });
+  }
+
+  /** Policies whose subject can only be in the namespace, and those that can be in any. */
+  private subjectIndex(): Map<string | undefined, Policy[]> {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const p of this.sortedPolicies()) {
+        const ns = p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
+        const list = this.byNamespace.get(ns);
+        if (list) list.push(p); else this.byNamespace.set(ns, [p]);
+      }
+    }
+    return this.byNamespace;
   }
 
   private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {

@@ -34,7 +34,7 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   inv.policies.push(p);
   fc.addPolicySeq(p);
   split(fc, fc.vocab.addPolicy(p));
-  fc.policiesChanged();
+  fc.policiesChanged([p], old ? [old] : []);
   forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
   fc.assign([...affected]);
   return { classes: affected.size, rows: fc.rows.computed - rows };
@@ -46,7 +46,7 @@ export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "nam
   const old = inv.policies.find((q) => sameObject(q, p as Policy));
   if (!old) return { classes: 0, rows: 0 };
   inv.policies.splice(inv.policies.indexOf(old), 1);
-  fc.policiesChanged();
+  fc.policiesChanged([], [old]);
   const affected: number[] = [];
   forEach(fc.sets.subject(old.subject), (id) => affected.push(id));
   fc.assign(affected);
