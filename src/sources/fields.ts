@@ -21,9 +21,17 @@ export interface ListRule { required?: boolean; min?: number; max?: number }
 export interface StringRule { required?: boolean; oneOf?: readonly string[]; nonEmpty?: boolean }
 
 export class Field {
-  constructor(readonly ctx: ObjectContext, readonly value: unknown, readonly path: Path) {}
+  private fullPath?: Path;
 
-  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, []); }
+  /** `parent` and `key` locate the field; its path is only spelled out when a diagnostic needs it. */
+  constructor(readonly ctx: ObjectContext, readonly value: unknown, private readonly parent?: Field, private readonly key?: string | number) {}
+
+  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj); }
+
+  get path(): Path {
+    this.fullPath ??= this.parent ? [...this.parent.path, this.key!] : [];
+    return this.fullPath;
+  }
 
   get present(): boolean { return this.value !== undefined && this.value !== null; }
 
@@ -31,7 +39,7 @@ export class Field {
     const v = this.value;
     const child = typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
       : v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
-    return new Field(this.ctx, child, [...this.path, key]);
+    return new Field(this.ctx, child, this, key);
   }
 
   error(code: string, message: string): undefined { this.ctx.error(this.path, code, message); return undefined; }
