@@ -40,6 +40,7 @@ export async function time(fn: () => unknown | Promise<unknown>): Promise<number
 }
 
 export function ms(x: number): string {
+  if (x >= 86_400_000) return `${(x / 1000).toExponential(1)} s (${(x / 86_400_000).toFixed(0)} days)`;
   if (x >= 10_000) return `${(x / 1000).toFixed(1)} s`;
   if (x >= 1000) return `${(x / 1000).toFixed(2)} s`;
   if (x >= 10) return `${x.toFixed(0)} ms`;

@@ -36,7 +36,9 @@ export function engineOptions(values: Values): EngineOptions {
 export function loadInputs(values: Values, io: Io): Loaded {
   const paths = list(values, "file");
   if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin)");
+  const started = Date.now();
   const loaded = loadPaths(paths, io.stdin);
+  if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   if (values.lenient === true) lenient(loaded, io);
   printDiagnostics(loaded, io, values.quiet === true);
   if (loaded.diagnostics.hasErrors) {
