@@ -147,3 +147,50 @@ export function partitionSpace(family: Family, ranges: AddressRange[]): AddressR
   const starts = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return starts.map((first, i) => ({ family, first, last: i + 1 < starts.length ? starts[i + 1] - 1n : full.last }));
 }
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted, disjoint, non-adjacent ranges covering the same addresses (per family, IPv4 first). */
+export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
+  const sorted = [...ranges].sort((a, b) => a.family - b.family || compareBig(a.first, b.first));
+  const out: AddressRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.family === r.family && r.first <= last.last + 1n) {
+      if (r.last > last.last) out[out.length - 1] = { ...last, last: r.last };
+    } else out.push({ family: r.family, first: r.first, last: r.last });
+  }
+  return out;
+}
+
+/** The addresses of `r` outside every range of `cut`. */
+export function subtractRanges(r: AddressRange, cut: readonly AddressRange[]): AddressRange[] {
+  let parts: AddressRange[] = [{ family: r.family, first: r.first, last: r.last }];
+  for (const c of cut) {
+    if (c.family !== r.family) continue;
+    parts = parts.flatMap((p) => {
+      if (c.last < p.first || c.first > p.last) return [p];
+      const kept: AddressRange[] = [];
+      if (c.first > p.first) kept.push({ ...p, last: c.first - 1n });
+      if (c.last < p.last) kept.push({ ...p, first: c.last + 1n });
+      return kept;
+    });
+  }
+  return parts;
+}
+
+/** "10.0.0.0/8" when the range is one CIDR block, "10.0.0.1" for one address, else "first-last". */
+export function formatRangeCompact(r: AddressRange): string {
+  const size = r.last - r.first + 1n;
+  const first = formatAddress({ family: r.family, value: r.first });
+  if (size === 1n) return first;
+  const bits = BigInt(BITS[r.family]);
+  if ((size & (size - 1n)) === 0n && r.first % size === 0n) {
+    let hostBits = 0n;
+    while (1n << hostBits < size) hostBits++;
+    return `${first}/${bits - hostBits}`;
+  }
+  return `${first}-${formatAddress({ family: r.family, value: r.last })}`;
+}

@@ -32,6 +32,8 @@ export interface Loaded {
   locator: Locator;
   files: number;
   objects: number;
+  /** The inputs as read (the lab keeps them, to judge later probes on exactly what it enforced). */
+  sources: readonly InputFile[];
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
@@ -50,7 +52,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const locator = new Locator(files);
   const inventory = b.finish();
   locator.resolve(diags.items);
-  return { inventory, diagnostics: diags, locator, files: files.length, objects };
+  return { inventory, diagnostics: diags, locator, files: files.length, objects, sources: files };
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {

@@ -1,0 +1,71 @@
+// The host agent: compiles the host's ruleset from the inputs and loads it atomically; watches the
+// inputs and reloads on change; on invalid input keeps the ruleset that is loaded and says why.
+
+import { watch, statSync, type FSWatcher } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { EngineOptions } from "../engine/options.js";
+import { resolveHost } from "../engine/endpoints.js";
+import { PolicyEngine } from "../engine/verdict.js";
+import { formatDiagnostic } from "../model/source.js";
+import { loadPaths } from "../sources/load.js";
+import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
+import { unifiedDiff } from "../targets/linediff.js";
+import { renderTable } from "../targets/nftables/ruleset.js";
+import { applyTable, listTable, normalizeTable } from "./nft.js";
+
+export interface AgentConfig {
+  paths: readonly string[];
+  host: string;
+  options: EngineOptions;
+  failsafe: readonly FailsafePort[];
+  /** Downgrade object errors to warnings (as --lenient does elsewhere). */
+  lenient: boolean;
+  /** Load into this named network namespace instead of the agent's own. */
+  netns?: string;
+}
+
+export type Compiled =
+  | { ok: true; text: string; warnings: string[]; chains: number; sets: number }
+  | { ok: false; errors: string[] };
+
+export function compileForAgent(cfg: AgentConfig): Compiled {
+  const loaded = loadPaths(cfg.paths);
+  const items = loaded.diagnostics.items;
+  const errors = items.filter((d) => d.severity === "error" && !(cfg.lenient && !d.code.startsWith("input-")));
+  if (errors.length) return { ok: false, errors: errors.map(formatDiagnostic) };
+  const engine = new PolicyEngine(loaded.inventory, cfg.options);
+  const host = resolveHost(engine.index, cfg.host);
+  if (!host.ok) return { ok: false, errors: [`--host: ${host.error}`] };
+  const r = compileHost(engine, host.endpoint, cfg.failsafe);
+  const warnings = [...items.filter((d) => d.severity === "warning" || (d.severity === "error" && cfg.lenient)).map(formatDiagnostic), ...r.warnings];
+  return { ok: true, text: renderTable(r.table), warnings, chains: r.table.chains.length, sets: r.table.sets.length };
+}
+
+/** What loading `text` would change, as a diff of `nft list` outputs; "" when nothing. */
+export function dryRunDiff(text: string, netns?: string): string {
+  const loaded = listTable(netns);
+  return unifiedDiff(loaded ?? "", normalizeTable(text), [loaded === undefined ? "loaded (no table inet junction)" : "loaded", "compiled"]);
+}
+
+export function applyRuleset(text: string, netns?: string): void {
+  applyTable(text, netns);
+}
+
+/**
+ * Calls `onChange` (debounced) whenever a file under `paths` changes. Files are watched through
+ * their folder, so that editors replacing a file by renaming are seen. Returns a stop function.
+ */
+export function watchInputs(paths: readonly string[], onChange: () => void, debounceMs = 300): () => void {
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const fire = () => { clearTimeout(timer); timer = setTimeout(onChange, debounceMs); };
+  for (const p of paths) {
+    if (p === "-") continue;
+    const full = resolve(p);
+    let isDir = false;
+    try { isDir = statSync(full).isDirectory(); } catch { /* watched through its folder until it exists */ }
+    if (isDir) watchers.push(watch(full, { recursive: true }, fire));
+    else watchers.push(watch(dirname(full), (_e, name) => { if (!name || name === basename(full)) fire(); }));
+  }
+  return () => { clearTimeout(timer); for (const w of watchers) w.close(); };
+}
