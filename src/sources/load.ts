@@ -14,6 +14,7 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
+import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -21,6 +22,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
+  trafficPolicyFrontEnd,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -32,6 +34,13 @@ export interface Loaded {
   locator: Locator;
   files: number;
   objects: number;
+  /** The files read, to load them again (e.g. with converted objects swapped in). */
+  inputs: readonly InputFile[];
+}
+
+export interface LoadOptions {
+  /** Objects to leave out, e.g. the policies a conversion replaces. */
+  exclude?: (raw: RawObject) => boolean;
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
@@ -41,16 +50,20 @@ export function loadPaths(paths: readonly string[], stdin?: () => string): Loade
   return loadFiles(files, diags);
 }
 
-export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()): Loaded {
+export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
   let objects = 0;
   for (const file of files) {
-    for (const raw of splitObjects(file, diags)) { objects++; dispatch(raw, b, diags); }
+    for (const raw of splitObjects(file, diags)) {
+      if (options.exclude?.(raw)) continue;
+      objects++;
+      dispatch(raw, b, diags);
+    }
   }
   const locator = new Locator(files);
   const inventory = b.finish();
   locator.resolve(diags.items);
-  return { inventory, diagnostics: diags, locator, files: files.length, objects };
+  return { inventory, diagnostics: diags, locator, files: files.length, objects, inputs: files };
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
