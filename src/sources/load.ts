@@ -15,6 +15,7 @@ import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
+import { calicoFrontEnds } from "./calico/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -23,6 +24,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
   trafficPolicyFrontEnd,
+  ...calicoFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();

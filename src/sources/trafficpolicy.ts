@@ -59,7 +59,10 @@ function readPriority(f: Field, required: boolean): number | undefined {
   return f.value;
 }
 
+/** namespaces: a selector; "*" = anywhere, cluster-scoped Workloads included; omitted: own namespace, or anywhere. */
 function namespacesOf(f: Field, scope: Scope): NamespaceMatch {
+  if (f.value === "*") return { kind: "any" };
+  if (typeof f.value === "string") return f.error("type", `must be a label selector or "*" (anywhere), not ${JSON.stringify(f.value)}`) ?? { kind: "any" };
   if (f.present) return { kind: "selector", selector: readSelector(f) };
   return scope.namespace !== undefined ? { kind: "name", name: scope.namespace } : { kind: "any" };
 }

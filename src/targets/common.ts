@@ -24,7 +24,7 @@ function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined)
   const ns = sel.namespaces;
   const namespaces = ns.kind === "name"
     ? (ns.name === ownNamespace ? undefined : { matchLabels: { "kubernetes.io/metadata.name": ns.name } })
-    : ns.kind === "selector" ? toK8sSelector(ns.selector) : undefined;
+    : ns.kind === "selector" ? toK8sSelector(ns.selector) : ownNamespace !== undefined ? "*" : undefined;
   return {
     ...(namespaces ? { namespaces } : {}),
     ...(isEverything(sel.labels) ? {} : { workloads: toK8sSelector(sel.labels) }),
