@@ -16,6 +16,7 @@ import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
+import { ciliumFrontEnds } from "./cilium.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -25,6 +26,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...commonFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
+  ...ciliumFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();

@@ -39,8 +39,13 @@ function toK8s(loaded: Loaded): Conversion {
 
 function report(loaded: Loaded, conv: Conversion, to: string, io: Io): void {
   const inv = loaded.inventory;
-  const kinds = new Map<string, number>();
-  for (const p of inv.policies) kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1);
+  // Objects read, by kind (one object may lower into several model policies).
+  const objects = new Map<string, Set<string>>();
+  for (const p of inv.policies) {
+    if (!objects.has(p.kind)) objects.set(p.kind, new Set());
+    objects.get(p.kind)!.add(p.src ? JSON.stringify(p.src) : `${p.namespace}/${p.name}`);
+  }
+  const kinds = [...objects].map(([k, s]): [string, number] => [k, s.size]);
   const read = [...kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "no policies";
   io.err(`convert: read ${read}; wrote ${conv.objects.length} object${conv.objects.length === 1 ? "" : "s"} (${to})\n`);
   const notes = loaded.diagnostics.items.filter((d) => d.severity !== "error" && d.code.startsWith("vendor-"));
