@@ -30,7 +30,9 @@ class Parser {
   }
 
   private fail(message: string): never {
-    throw new SelectorError(`${message} at column ${this.pos + 1} of ${JSON.stringify(this.text)}`);
+    const rest = this.text.slice(this.pos);
+    const column = this.pos + rest.length - rest.trimStart().length + 1;
+    throw new SelectorError(`${message} at column ${column} of ${JSON.stringify(this.text)}`);
   }
 
   private peek(): string | undefined {
@@ -87,6 +89,10 @@ class Parser {
     if (word === "global") { this.call(); return { t: "global" }; }
     if (word === "has") { this.expect("("); const key = this.key(); this.expect(")"); return req(key, "Exists", []); }
     if (!KEY.test(word) || /^['"]/.test(word)) { this.pos = start; this.fail(`expected a label key, has(), all() or global(), found ${JSON.stringify(word)}`); }
+    if (!TOKEN.test(this.text.slice(this.pos))) {
+      const rest = this.text.slice(this.pos).trim();
+      this.fail(`expected ==, !=, in or not in after ${JSON.stringify(word)}${rest ? `, found ${JSON.stringify(rest.split(/\s/)[0])}` : " before the end"}`);
+    }
     const op = this.next();
     switch (op) {
       case "==": return req(word, "In", [this.string()]);

@@ -63,7 +63,8 @@ export function compileK8s(inv: Inventory): Compiled {
   const admin = sorted.filter((p) => p.tier === "admin");
   const priorities = adminPriorities(admin);
   admin.forEach((p, i) => attempt(p, (f) => adminNetworkPolicy(p, names.take(undefined, p.name), priorities[i], ctx, f)));
-  for (const p of sorted.filter((x) => x.tier === "namespace")) {
+  // A Namespace-tier policy for no direction has no effect (and a NetworkPolicy without policyTypes would isolate ingress).
+  for (const p of sorted.filter((x) => x.tier === "namespace" && (x.ingress !== undefined || x.egress !== undefined))) {
     attempt(p, (f) => networkPolicy(p, names.take(p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined, p.name), ctx, f));
   }
   const baseline = sorted.filter((p) => p.tier === "baseline");
