@@ -130,3 +130,10 @@ test("schema prints JSON Schemas and writes them without clobbering", async () =
   } finally { cleanup(); }
   assert.equal((await cli(["schema", "Bogus"])).code, 2);
 });
+
+test("the checked-in schemas/ are what junction schema writes", async () => {
+  for (const kind of ["TrafficPolicy", "Workload", "Network", "Cluster"]) {
+    assert.equal(readFileSync(`schemas/${kind.toLowerCase()}.json`, "utf8"), (await cli(["schema", kind])).out, `schemas/${kind.toLowerCase()}.json is stale: run junction schema -o schemas`);
+  }
+  assert.equal(readFileSync("schemas/all.json", "utf8"), (await cli(["schema"])).out);
+});
