@@ -7,6 +7,7 @@ import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
+import { schemaCommand } from "./commands/schema.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 
@@ -19,4 +20,5 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  schemaCommand,
 ];
