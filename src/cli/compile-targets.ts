@@ -3,6 +3,7 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, Values } from "./command.js";
+import { k8sTarget } from "./commands/compile-k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 
 export interface CompileTarget {
@@ -18,5 +19,6 @@ export interface CompileTarget {
 
 /** Registered targets, in the order `--help` lists them. Back ends add themselves here. */
 export const COMPILE_TARGETS: CompileTarget[] = [
+  k8sTarget,
   nftablesTarget,
 ];

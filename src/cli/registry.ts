@@ -9,6 +9,7 @@ import { explainCommand } from "./commands/explain.js";
 import { labCommand } from "./commands/lab.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
+import { schemaCommand } from "./commands/schema.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  schemaCommand,
   labCommand,
   agentCommand,
 ];

@@ -55,6 +55,9 @@ function byAddress(index: InventoryIndex, text: string): Resolution {
   const address = parseAddress(text);
   if (!address) return fail(`${JSON.stringify(text)} is not a valid IP address`);
   const endpoint = index.byAddress.get(addressKey(address));
+  // Traffic to a Service's cluster IP is translated to its backends before policy applies.
+  const service = endpoint ? undefined : index.inv.services.find((s) => s.clusterIPs.some((a) => a.family === address.family && a.value === address.value));
+  if (service) return { ok: true, value: { kind: "service", label: `ip:${text}`, service } };
   return { ok: true, value: { kind: "parties", label: `ip:${text}`, parties: [{ endpoint, address }] } };
 }
 
@@ -88,6 +91,11 @@ function byKind(index: InventoryIndex, kind: string, rest: string, label: string
     return n ? parties(label, [n]) : fail(`no node named ${rest}`);
   }
   const { namespace, name } = splitName(rest);
+  if (namespace === undefined && kind === "Workload") {
+    // A cluster-scoped Workload (a host): workload:NAME.
+    const w = inv.endpoints.filter((e) => e.kind === "workload" && e.namespace === undefined && e.name === rest);
+    return w.length ? parties(label, w) : fail(`no cluster-scoped Workload named ${rest}`);
+  }
   if (namespace === undefined) return fail(`${JSON.stringify(label)}: write ${kind} endpoints as KIND:NAMESPACE/NAME`);
   switch (kind) {
     case "Pod": {
