@@ -161,6 +161,8 @@ const peerArb: fc.Arbitrary<Peer> = fc.oneof(
   fc.record({ ns: nsSel, pods: labelSel, workloads: fc.boolean() }).map(({ ns, pods, workloads }) => ({ kind: "endpoints" as const, selector: inNamespaces(ns, pods, workloads ? ["pod", "workload"] : ["pod"]) })),
   fc.constantFrom(cidr("10.0.0.0/16", "10.0.2.0/24"), cidr("10.0.1.2/32"), cidr("0.0.0.0/0"), cidr("192.0.2.0/24", "192.0.2.10/32"), cidr("::/0"), cidr("2001:db8::/32"), cidr("10.1.0.0/16")),
   fc.constant<Peer>({ kind: "networks", selector: selector({ zone: "partners" }) }),
+  fc.constant<Peer>({ ...(cidr("0.0.0.0/0") as Extract<Peer, { kind: "cidr" }>), outside: true }),
+  labelSel.map((pods): Peer => ({ kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector(pods), kinds: ["workload"] } })),
   fc.constant<Peer>({ kind: "nodes", selector: selector({ role: "worker" }) }),
 );
 const portArb: fc.Arbitrary<PortMatch> = fc.oneof(

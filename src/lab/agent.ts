@@ -11,6 +11,7 @@ import { loadPaths } from "../sources/load.js";
 import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
 import { unifiedDiff } from "../targets/linediff.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
+import { formatProblem } from "../targets/problems.js";
 import { applyTable, listTable, normalizeTable } from "./nft.js";
 
 export interface AgentConfig {
@@ -37,6 +38,7 @@ export function compileForAgent(cfg: AgentConfig): Compiled {
   const host = resolveHost(engine.index, cfg.host);
   if (!host.ok) return { ok: false, errors: [`--host: ${host.error}`] };
   const r = compileHost(engine, host.endpoint, cfg.failsafe);
+  if (r.problems.length) return { ok: false, errors: r.problems.map((p) => formatProblem(p, loaded.locator.lineOf.bind(loaded.locator))) };
   const warnings = [...items.filter((d) => d.severity === "warning" || (d.severity === "error" && cfg.lenient)).map(formatDiagnostic), ...r.warnings];
   return { ok: true, text: renderTable(r.table), warnings, chains: r.table.chains.length, sets: r.table.sets.length };
 }

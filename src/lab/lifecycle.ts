@@ -10,6 +10,8 @@ import type { InputFile } from "../sources/read.js";
 import { endpointLabel } from "../targets/names.js";
 import { compileLab } from "../targets/nftables/lab.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
+import { formatProblem } from "../targets/problems.js";
+import type { LineLookup } from "../model/source.js";
 import { LabError } from "./exec.js";
 import { startListeners, stopListeners, writeSysctls } from "./listeners.js";
 import { addNamespaces, createBridge, deleteNamespaces, linkHosts, namespacesWithPrefix, sysctlLines } from "./netns.js";
@@ -25,6 +27,7 @@ export interface UpRequest {
   options: EngineOptions;
   pool: Cidr;
   max: number;
+  lines: LineLookup;
   progress: (message: string) => void;
 }
 
@@ -65,6 +68,11 @@ export function labUp(req: UpRequest): UpResult {
   if (!planned.length) throw new LabError("the input has no pod, Workload or node to put in the lab");
   const prefix = labPrefix(dir.name);
   const hosts = planned.map((h, i) => ({ ...h, netns: `${prefix}${i + 1}`, port: `h${i + 1}` }));
+  const ruleset = compileLab(engine, hosts.flatMap((h) => h.endpoints));
+  if (ruleset.problems.length) {
+    throw new LabError(`${ruleset.problems.map((p) => formatProblem(p, req.lines)).join("\n")}\nthe lab cannot enforce these rules as written; nothing was created`);
+  }
+  const text = renderTable(ruleset.table);
   const state: LabState = {
     name: dir.name, created: new Date().toISOString(), inputs: [...req.inputs], options: req.options, assigned, hub: `${prefix}hub`,
     hosts: hosts.map((h) => ({
@@ -79,9 +87,7 @@ export function labUp(req: UpRequest): UpResult {
   writeSysctls(dir, sysctlLines(state.hub, hosts.map((h) => h.netns)));
   createBridge(state.hub);
   linkHosts(state.hub, hosts);
-  progress("compiling and loading the policies");
-  const ruleset = compileLab(engine, hosts.flatMap((h) => h.endpoints));
-  const text = renderTable(ruleset.table);
+  progress("loading the policies");
   writeFileSync(dir.path("lab.nft"), text);
   applyTable(text, state.hub);
   progress("starting listeners");

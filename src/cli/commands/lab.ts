@@ -63,7 +63,7 @@ const upCommand: Command = {
     if (!Number.isInteger(max) || max < 1) throw new UsageError("--max must be a positive integer");
     const loaded = loadInputs(values, io);
     try {
-      const up = labUp({ dir, inputs: loaded.inputs, inventory: loaded.inventory, options: engineOptions(values), pool, max, progress: (m) => io.err(`${m}...\n`) });
+      const up = labUp({ dir, inputs: loaded.inputs, inventory: loaded.inventory, options: engineOptions(values), pool, max, lines: loaded.locator.lineOf.bind(loaded.locator), progress: (m) => io.err(`${m}...\n`) });
       if (up.cleaned.length) io.err(`note: removed ${up.cleaned.length} namespaces a previous run of lab ${dir.name} left\n`);
       for (const w of up.warnings) io.err(`warning: ${w}\n`);
       const rows = up.state.hosts.map((h) => [h.netns, h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);

@@ -7,6 +7,7 @@ import { isProtocol } from "../../model/ports.js";
 import type { Loaded } from "../../sources/load.js";
 import { DEFAULT_FAILSAFE, compileHost, type FailsafePort } from "../../targets/nftables/host.js";
 import { renderTable } from "../../targets/nftables/ruleset.js";
+import { formatProblem } from "../../targets/problems.js";
 import { EXIT, InputError, UsageError, list, str, type OptionSpec, type Values } from "../command.js";
 import type { CompileTarget } from "../compile-targets.js";
 import { engineOptions } from "../inputs.js";
@@ -52,6 +53,10 @@ export const nftablesTarget: CompileTarget = {
     const failsafe = failsafePorts(values);
     const engine = new PolicyEngine(loaded.inventory, engineOptions(values));
     const compiled = compileHost(engine, hostEndpoint(engine, values), failsafe);
+    if (compiled.problems.length) {
+      const lines = loaded.locator.lineOf.bind(loaded.locator);
+      throw new InputError(`${compiled.problems.map((p) => formatProblem(p, lines)).join("\n")}\nnothing was compiled: the ruleset would not enforce these rules as written`);
+    }
     for (const w of compiled.warnings) io.err(`warning: ${w}\n`);
     io.out(renderTable(compiled.table));
     return EXIT.ok;

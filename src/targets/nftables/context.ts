@@ -7,7 +7,7 @@ import { NamedSets } from "./sets.js";
 import { ruleLabel, type CompileContext } from "./tiers.js";
 
 export function newContext(engine: PolicyEngine): CompileContext {
-  return { engine, peers: new PeerResolver(engine), sets: new NamedSets(), chains: [], warnings: [] };
+  return { engine, peers: new PeerResolver(engine), sets: new NamedSets(), chains: [], warnings: [], problems: [] };
 }
 
 /** What the ruleset cannot enforce as the engine answers, and answers that depend on options. */

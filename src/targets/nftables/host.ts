@@ -9,6 +9,7 @@ import { endpointLabel } from "../names.js";
 import { contextWarnings, newContext } from "./context.js";
 import { STATEFUL, TABLE_NAME } from "./common.js";
 import type { NftChain, NftTable } from "./ruleset.js";
+import type { Problem } from "../problems.js";
 import { compileDirection } from "./tiers.js";
 
 export interface FailsafePort {
@@ -21,6 +22,8 @@ export const DEFAULT_FAILSAFE: readonly FailsafePort[] = [{ protocol: "TCP", por
 export interface HostRuleset {
   table: NftTable;
   warnings: string[];
+  /** Rules it cannot enforce as written: the ruleset must not be used while there are any. */
+  problems: Problem[];
 }
 
 function failsafeRules(ports: readonly FailsafePort[]): string[] {
@@ -59,5 +62,5 @@ export function compileHost(engine: PolicyEngine, host: Endpoint, failsafe: read
     baseChain("host_out", "output", [], egress.entry),
     ...ctx.chains,
   ];
-  return { table: { family: "inet", name: TABLE_NAME, notes, sets: ctx.sets.list, chains }, warnings };
+  return { table: { family: "inet", name: TABLE_NAME, notes, sets: ctx.sets.list, chains }, warnings, problems: ctx.problems };
 }

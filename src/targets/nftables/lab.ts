@@ -10,11 +10,14 @@ import { endpointLabel } from "../names.js";
 import { STATEFUL, TABLE_NAME } from "./common.js";
 import { contextWarnings, newContext } from "./context.js";
 import type { NftChain, NftTable } from "./ruleset.js";
+import type { Problem } from "../problems.js";
 import { compileDirection, type CompileContext } from "./tiers.js";
 
 export interface LabRuleset {
   table: NftTable;
   warnings: string[];
+  /** Rules it cannot enforce as written: the ruleset must not be used while there are any. */
+  problems: Problem[];
 }
 
 type Entries = Record<Family, string[]>;
@@ -62,5 +65,5 @@ export function compileLab(engine: PolicyEngine, members: readonly Endpoint[]): 
   if (shared.length) warnings.push(`addresses shared by several policy subjects are enforced with the first one's policy: ${[...new Set(shared)].join(", ")}`);
   notes.push(...warnings.map((w) => `warning: ${w}`));
   const chains = [hookChain(ctx, "egress", entries.egress), hookChain(ctx, "ingress", entries.ingress), ...ctx.chains];
-  return { table: { family: "inet", name: TABLE_NAME, notes, sets: ctx.sets.list, chains }, warnings };
+  return { table: { family: "inet", name: TABLE_NAME, notes, sets: ctx.sets.list, chains }, warnings, problems: ctx.problems };
 }

@@ -61,6 +61,12 @@ export class PeerResolver {
     return mergeRanges(this.owners.filter((o) => this.engine.ownNodeExempt(e, this.party(o))).map((o) => point(o.address)));
   }
 
+  private cluster?: AddressRange[];
+  private clusterAddresses(): AddressRange[] {
+    this.cluster ??= this.owners.filter((o) => this.engine.matcher.isClusterParty(this.party(o), o.address)).map((o) => point(o.address));
+    return this.cluster;
+  }
+
   private party(o: AddressOwner): Party {
     return { endpoint: o.endpoint, address: o.address };
   }
@@ -68,7 +74,11 @@ export class PeerResolver {
   private compute(peer: Peer): AddressRange[] {
     const matcher = this.engine.matcher;
     switch (peer.kind) {
-      case "cidr": return subtractRanges(peer.cidr, peer.except);
+      case "cidr": {
+        const ranges = subtractRanges(peer.cidr, peer.except);
+        // outside: only addresses no pod or node owns (Cilium's CIDR and world semantics).
+        return peer.outside ? ranges.flatMap((r) => subtractRanges(r, this.clusterAddresses())) : ranges;
+      }
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
         return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);

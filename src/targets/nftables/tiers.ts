@@ -16,6 +16,7 @@ import { portVerdicts, type TierRules } from "./portfn.js";
 import type { PeerResolver } from "./peers.js";
 import type { NftChain } from "./ruleset.js";
 import type { NamedSets } from "./sets.js";
+import type { Problem } from "../problems.js";
 
 export interface CompileContext {
   engine: PolicyEngine;
@@ -23,6 +24,8 @@ export interface CompileContext {
   sets: NamedSets;
   chains: NftChain[];
   warnings: Warning[];
+  /** Rules a packet filter cannot enforce as written (HTTP conditions). */
+  problems: Problem[];
 }
 
 const SHORT: Record<Direction, string> = { ingress: "in", egress: "out" };
@@ -88,6 +91,9 @@ function destinationTags(ctx: CompileContext, rules: readonly Rule[]): { tagged:
 function compileTier(ctx: CompileContext, e: Endpoint, t: TierRules, name: string, v: TierVerdicts): void {
   const rules = t.policies.flatMap((p) => rulesOf(p, t.direction) ?? []);
   const policyOf = new Map<Rule, Policy>(t.policies.flatMap((p) => (rulesOf(p, t.direction) ?? []).map((r) => [r, p] as const)));
+  for (const r of rules.filter((x) => x.http)) {
+    ctx.problems.push({ policy: policyOf.get(r)!, rule: r, feature: "HTTP (L7) match", message: "nftables filters connections, not HTTP requests; allowing the connection would let every request through", expressibleBy: ["Cilium (L7 http rules)"] });
+  }
   const ranges = rules.map((r) => ctx.peers.ruleRanges(r));
   const peerless = rules.filter((_, i) => ranges[i] === undefined);
   const named = rules.flatMap((_, id) => (ranges[id] ? [{ id, ranges: ranges[id]! }] : []));
