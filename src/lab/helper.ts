@@ -75,8 +75,9 @@ sub peer_address { my ($from, $family) = @_;
 
 sub sysctl_mode {
   while (my $line = <STDIN>) {
-    my ($ns, $path, $value) = split ' ', $line;
-    next unless defined $value;
+    my ($ns, $path, @value) = split ' ', $line;
+    next unless @value;
+    my $value = join("\t", @value);
     enter($ns);
     open(my $fh, '>', $path) or die "cannot write $path: $!\n";
     print $fh "$value\n"; close $fh;

@@ -26,6 +26,8 @@ export interface TierRules {
   direction: Direction;
   /** The tier's policies selecting the endpoint, in evaluation order. */
   policies: readonly Policy[];
+  /** Each rule of those policies (this direction) → its policy's position in `policies`. */
+  policyIndex: ReadonlyMap<Rule, number>;
   warnings: Warning[];
 }
 
@@ -46,7 +48,7 @@ function covers(rule: Rule, protocol: Protocol, port: number, destPorts: readonl
 }
 
 /** The pieces of one protocol's port space, each with the policies that have a rule touching it. */
-function pieces(rules: readonly Rule[], policyOf: Map<Rule, number>, protocol: Protocol, destPorts: readonly NamedPort[]) {
+function pieces(rules: readonly Rule[], policyOf: ReadonlyMap<Rule, number>, protocol: Protocol, destPorts: readonly NamedPort[]) {
   const touching: { first: number; last: number; policy: number }[] = [];
   for (const r of rules) {
     for (const m of r.ports ?? [undefined]) {
@@ -73,11 +75,8 @@ function lowerBound(list: readonly { first: number }[], v: number): number {
  * (those naming the class's addresses, or naming no peers) are `active`.
  */
 export function portVerdicts(t: TierRules, active: ReadonlySet<Rule>, destPorts: readonly NamedPort[]): PortVerdicts {
-  const policyOf = new Map<Rule, number>();
-  t.policies.forEach((p, i) => {
-    for (const r of (t.direction === "ingress" ? p.ingress : p.egress) ?? []) if (active.has(r)) policyOf.set(r, i);
-  });
-  const rules = [...policyOf.keys()];
+  const policyOf = t.policyIndex;
+  const rules = [...active];
   const decide = (candidates: Iterable<number>, match: (r: Rule) => boolean) => {
     const policies = [...candidates].sort((a, b) => a - b).map((i) => t.policies[i]);
     return t.engine.tierHit(t.tier, policies, t.direction, (r) => active.has(r) && match(r), t.warnings)?.rule.action;

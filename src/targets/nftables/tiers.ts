@@ -52,10 +52,11 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
   const next = (i: number) => (i + 1 < tiers.length ? `goto ${chainOf(i + 1)}` : "accept");
   tiers.forEach((t, i) => {
     const fallthrough = t.tier === "admin" ? next(i) : t.tier === "namespace" ? "drop" : "accept";
-    compileTier(ctx, e, { engine: ctx.engine, tier: t.tier, direction, policies: t.policies, warnings: ctx.warnings }, chainOf(i),
+    const policyIndex = new Map(t.policies.flatMap((p, n) => (rulesOf(p, direction) ?? []).map((r) => [r, n] as const)));
+    compileTier(ctx, e, { engine: ctx.engine, tier: t.tier, direction, policies: t.policies, policyIndex, warnings: ctx.warnings }, chainOf(i),
       { allow: "accept", deny: "drop", pass: next(i), fallthrough });
   });
-  const summary = tiers.map((t) => `${direction}, ${TIER_LABEL[t.tier]} tier: ${t.policies.map((p) => `${p.kind} ${policyName(p)}`).join(", ")}`);
+  const summary = tiers.map((t) => `${direction}, ${TIER_LABEL[t.tier]} tier: ${abbreviate(t.policies.map((p) => `${p.kind} ${policyName(p)}`), 5)}`);
   if (!tiers.length) summary.push(`${direction}: no policy selects it`);
   const first = tiers.length ? `goto ${chainOf(0)}` : "accept";
   const own = direction === "ingress" ? ctx.peers.ownNodeRanges(e) : [];
