@@ -1,8 +1,8 @@
 // The host agent: compiles the host's ruleset from the inputs and loads it atomically; watches the
 // inputs and reloads on change; on invalid input keeps the ruleset that is loaded and says why.
 
-import { watch, statSync, type FSWatcher } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { EngineOptions } from "../engine/options.js";
 import { resolveHost } from "../engine/endpoints.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -53,21 +53,44 @@ export function applyRuleset(text: string, netns?: string): void {
   applyTable(text, netns);
 }
 
+/** Folders under `dir` (itself included), skipping hidden ones and node_modules as the reader does. */
+function folders(dir: string): string[] {
+  const out = [dir];
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...folders(join(dir, e.name)));
+    }
+  } catch { /* gone meanwhile */ }
+  return out;
+}
+
 /**
- * Calls `onChange` (debounced) whenever a file under `paths` changes. Files are watched through
- * their folder, so that editors replacing a file by renaming are seen. Returns a stop function.
+ * Calls `onChange` (debounced) whenever a file under `paths` changes. Folders are watched, not files,
+ * so that editors that replace a file by renaming another over it are seen; new subfolders are
+ * watched from the next event on. Returns a stop function.
  */
 export function watchInputs(paths: readonly string[], onChange: () => void, debounceMs = 300): () => void {
-  const watchers: FSWatcher[] = [];
+  const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
-  const fire = () => { clearTimeout(timer); timer = setTimeout(onChange, debounceMs); };
-  for (const p of paths) {
-    if (p === "-") continue;
-    const full = resolve(p);
-    let isDir = false;
-    try { isDir = statSync(full).isDirectory(); } catch { /* watched through its folder until it exists */ }
-    if (isDir) watchers.push(watch(full, { recursive: true }, fire));
-    else watchers.push(watch(dirname(full), (_e, name) => { if (!name || name === basename(full)) fire(); }));
-  }
-  return () => { clearTimeout(timer); for (const w of watchers) w.close(); };
+  const targets = paths.filter((p) => p !== "-").map((p) => resolve(p));
+  const watchFolder = (dir: string, only?: string) => {
+    if (watchers.has(dir)) return;
+    try {
+      watchers.set(dir, watch(dir, (_e, name) => {
+        if (only && name && name !== only) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => { rescan(); onChange(); }, debounceMs);
+      }));
+    } catch { /* not there (yet) */ }
+  };
+  const rescan = () => {
+    for (const t of targets) {
+      let isDir = false;
+      try { isDir = statSync(t).isDirectory(); } catch { /* a file not created yet: its folder is watched */ }
+      if (isDir) for (const d of folders(t)) watchFolder(d);
+      else watchFolder(dirname(t), basename(t));
+    }
+  };
+  rescan();
+  return () => { clearTimeout(timer); for (const w of watchers.values()) w.close(); };
 }

@@ -67,7 +67,9 @@ export function unifiedDiff(before: string, after: string, labels: [string, stri
     const lineA = ops.slice(0, from).filter((o) => o.kind !== "+").length + 1;
     const lineB = ops.slice(0, from).filter((o) => o.kind !== "-").length + 1;
     const hunk = ops.slice(from, to + 1);
-    out.push(`@@ -${lineA},${hunk.filter((o) => o.kind !== "+").length} +${lineB},${hunk.filter((o) => o.kind !== "-").length} @@`);
+    const countA = hunk.filter((o) => o.kind !== "+").length, countB = hunk.filter((o) => o.kind !== "-").length;
+    // An empty side is numbered from the line before it, as diff -u does.
+    out.push(`@@ -${countA ? lineA : lineA - 1},${countA} +${countB ? lineB : lineB - 1},${countB} @@`);
     out.push(...hunk.map((o) => `${o.kind}${o.line}`));
     i = j + 1;
   }

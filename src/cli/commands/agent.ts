@@ -89,8 +89,8 @@ export const agentCommand: Command = {
     ...ENGINE_OPTIONS,
   },
   examples: [
-    "junction agent --host legacy/billing-db-1 -f policies/ --dry-run",
-    "junction agent --host legacy/billing-db-1 -f policies/ --watch --failsafe tcp/22,udp/68",
+    "junction agent --host orders/orders-db -f examples/enforcement --dry-run",
+    "junction agent --host orders/orders-db -f policies/ --watch --failsafe tcp/22,udp/68",
   ],
   run(values, _pos, io) {
     const cfg = config(values);

@@ -54,7 +54,7 @@ const upCommand: Command = {
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction lab up -f examples/shop", "junction lab up -f cluster/ --name demo --pool 10.99.0.0/16"],
+  examples: ["junction lab up -f examples/enforcement", "junction lab up -f cluster/ --name demo --pool 10.99.0.0/16"],
   run(values, _pos, io) {
     const dir = labDir(values);
     const pool = parseCidr(str(values, "pool")!);
@@ -69,7 +69,7 @@ const upCommand: Command = {
       const rows = up.state.hosts.map((h) => [h.netns, h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);
       print(io, str(values, "output"), { name: up.state.name, hub: up.state.hub, hosts: up.state.hosts, chains: up.chains, sets: up.sets, listeners: up.listeners }, () =>
         renderTable(["NETNS", "ENDPOINTS", "ADDRESSES", "LISTENING"], rows) +
-        `\nlab ${up.state.name} is up: ${up.state.hosts.length} namespaces on bridge br0 of ${up.state.hub}; ${up.chains} chains, ${up.sets} sets (${dir.path("lab.nft")}); listeners: ${up.listeners}\n`);
+        `\nlab "${up.state.name}" is up: ${up.state.hosts.length} namespaces on bridge br0 of ${up.state.hub}; ${up.chains} chains, ${up.sets} sets (${dir.path("lab.nft")}); listeners: ${up.listeners}\n`);
       return EXIT.ok;
     } catch (e) { throw asInput(e); }
   },
@@ -97,7 +97,7 @@ const probeCommand: Command = {
     timeout: { type: "string", arg: "SECONDS", default: "2", description: "how long a connection may take before it counts as denied" },
     ...outputOption(["table", "json", "yaml"], "table"),
   },
-  examples: ["junction lab probe --expect examples/shop.expect.yaml"],
+  examples: ["junction lab probe --expect examples/enforcement.expect.yaml"],
   run(values, _pos, io) {
     const file = str(values, "expect");
     if (!file) throw new UsageError("--expect FILE is required");
@@ -122,7 +122,7 @@ const statusCommand: Command = {
   options: { ...LAB_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   run(values, _pos, io) {
     const dir = labDir(values);
-    if (!dir.exists()) { io.out(`lab ${dir.name} is down\n`); return EXIT.ok; }
+    if (!dir.exists()) { io.out(`lab "${dir.name}" is down\n`); return EXIT.ok; }
     try {
       const s = dir.read();
       const present = new Set(namespacesWithPrefix(labPrefix(s.name)));
@@ -131,7 +131,7 @@ const statusCommand: Command = {
         .map((h) => [h.netns, present.has(h.netns) ? "present" : "MISSING", h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);
       print(io, str(values, "output"), { name: s.name, created: s.created, running, hub: s.hub, hosts: s.hosts, externals: s.externals }, () =>
         renderTable(["NETNS", "STATE", "ENDPOINTS", "ADDRESSES", "LISTENING"], rows) +
-        `\nlab ${s.name}, up since ${s.created}: listeners ${running ? `running (pid ${s.helperPid})` : "NOT running"}; ruleset ${dir.path("lab.nft")}\n`);
+        `\nlab "${s.name}", up since ${s.created}: listeners ${running ? `running (pid ${s.helperPid})` : "NOT running"}; ruleset ${dir.path("lab.nft")}\n`);
       return running ? EXIT.ok : EXIT.failed;
     } catch (e) { throw asInput(e); }
   },
@@ -146,7 +146,7 @@ const downCommand: Command = {
     const dir = labDir(values);
     try {
       const r = labDown(dir);
-      io.out(`lab ${dir.name} is down: removed ${r.namespaces.length} namespace${r.namespaces.length === 1 ? "" : "s"}${r.helperStopped ? " and stopped its listeners" : ""}\n`);
+      io.out(`lab "${dir.name}" is down: removed ${r.namespaces.length} namespace${r.namespaces.length === 1 ? "" : "s"}${r.helperStopped ? " and stopped its listeners" : ""}\n`);
       return EXIT.ok;
     } catch (e) { throw asInput(e); }
   },
