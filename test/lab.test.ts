@@ -13,7 +13,7 @@ import { cli, engineFor, tempFiles, verdict } from "./helpers.js";
 import { E2E_PODS, e2eModel, withPolicies } from "./fixtures/e2e-model.js";
 
 const cap = labCapability();
-const skip = cap.ok ? false : `needs ${cap.missing.join("; ")}`;
+const skip = cap.ok ? false : cap.missing.join("; ");
 const LAB = `t${process.pid % 100000}`;
 const RUN_DIR = ["--run-dir", `/run/junction/test-${process.pid}`];
 const POLICIES = readFileSync(fileURLToPath(new URL("../../test/golden/inputs/x-a-policies.yaml", import.meta.url)), "utf8");
@@ -144,6 +144,30 @@ test("agent: loads a host's ruleset atomically, beside other tables; enforces it
     const code = await new Promise((r) => child.on("exit", r));
     assert.equal(code, 0, log);
     assert.match(log, /the ruleset stays loaded/);
+  } finally {
+    await lab(["down"], name);
+    files.cleanup();
+    assert.deepEqual(namespacesWithPrefix(`jl-${name}-`), []);
+  }
+});
+
+test("lab: dual-stack and IPv6-only pods, IPv6 peers and an IPv6 external address", { skip }, async () => {
+  const name = `${LAB}6`;
+  const yaml = readFileSync(fileURLToPath(new URL("../../test/golden/inputs/dual-stack.yaml", import.meta.url)), "utf8");
+  const expectations = [
+    { from: "ip:fd00::2", to: "ip:fd00::1", port: 80, expect: "allow" },
+    { from: "ip:10.0.1.2", to: "ip:10.0.1.1", port: 80, expect: "deny" },
+    { from: "x/c", to: "x/a", port: 80, expect: "deny" },
+    { from: "ip:fd00::2", to: "ip:fd00::1", port: 53, protocol: "UDP", expect: "deny" },
+    { from: "x/a", to: "x/c", port: 80, expect: "allow" },
+    { from: "ip:fd00::99", to: "ip:fd00::1", port: 80, expect: "allow" },
+  ];
+  const files = tempFiles({ "cluster.yaml": yaml, "expect.json": JSON.stringify(expectations) });
+  try {
+    assert.equal((await lab(["up", "-f", `${files.dir}/cluster.yaml`], name)).code, 0);
+    const probe = await lab(["probe", "--expect", `${files.dir}/expect.json`], name);
+    assert.equal(probe.code, 0, probe.out + probe.err);
+    assert.match(probe.out, /6 agree, 0 disagree/);
   } finally {
     await lab(["down"], name);
     files.cleanup();

@@ -49,7 +49,7 @@ function check(missing: string[], ok: boolean, why: string): void {
 export function nftCapability(): Capability {
   const missing: string[] = [];
   check(missing, process.platform === "linux", "not Linux");
-  check(missing, process.getuid?.() === 0, "not running as root");
+  check(missing, process.getuid?.() === 0, `not running as root (uid ${process.getuid?.()})`);
   if (!missing.length) {
     check(missing, run("nft", ["--version"]).code === 0, "nft (package nftables) is not installed");
     check(missing, run("unshare", ["-n", "true"]).code === 0, "cannot create network namespaces (unshare -n)");

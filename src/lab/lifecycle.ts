@@ -82,15 +82,22 @@ export function labUp(req: UpRequest): UpResult {
     externals: [],
   };
   dir.write(state);
-  progress(`creating ${hosts.length} network namespaces and the bridge`);
-  addNamespaces([state.hub, ...hosts.map((h) => h.netns)]);
-  writeSysctls(dir, sysctlLines(state.hub, hosts.map((h) => h.netns)));
-  createBridge(state.hub);
-  linkHosts(state.hub, hosts);
-  progress("loading the policies");
-  writeFileSync(dir.path("lab.nft"), text);
-  applyTable(text, state.hub);
-  progress("starting listeners");
-  const started = startListeners(dir, hosts, (pid) => { state.helperPid = pid; dir.write(state); });
+  let started;
+  try {
+    progress(`creating ${hosts.length} network namespaces and the bridge`);
+    addNamespaces([state.hub, ...hosts.map((h) => h.netns)]);
+    writeSysctls(dir, sysctlLines(state.hub, hosts.map((h) => h.netns)));
+    createBridge(state.hub);
+    linkHosts(state.hub, hosts);
+    progress("loading the policies");
+    writeFileSync(dir.path("lab.nft"), text);
+    applyTable(text, state.hub);
+    progress("starting listeners");
+    started = startListeners(dir, hosts, (pid) => { state.helperPid = pid; dir.write(state); });
+  } catch (e) {
+    // Leave nothing half-made behind.
+    labDown(dir);
+    throw e;
+  }
   return { state, chains: ruleset.table.chains.length, sets: ruleset.table.sets.length, listeners: started.ready, warnings: ruleset.warnings, cleaned };
 }

@@ -61,8 +61,9 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
   const first = tiers.length ? `goto ${chainOf(0)}` : "accept";
   const own = direction === "ingress" ? ctx.peers.ownNodeRanges(e) : [];
   if (!own.length) return { entry: first, summary };
-  ctx.chains.push({ name: base, comment: "traffic from the pod's own node is exempt (--own-node=allow)", rules: [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), first] });
-  return { entry: `goto ${base}`, summary };
+  const entry = `${base}_entry`;
+  ctx.chains.push({ name: entry, comment: "traffic from the pod's own node is exempt (--own-node=allow)", rules: [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), first] });
+  return { entry: `goto ${entry}`, summary };
 }
 
 function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
