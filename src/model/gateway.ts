@@ -98,3 +98,8 @@ export function emptyRouteGraph(): RouteGraph {
 export function objectKey(group: string, kind: string, namespace: string | undefined, name: string): string {
   return `${group}/${kind}/${namespace ?? ""}/${name}`;
 }
+
+/** Whether the input holds the object (namespaced or cluster-scoped). */
+export function hasObject(graph: RouteGraph, group: string, kind: string, namespace: string | undefined, name: string): boolean {
+  return graph.objectKeys.has(objectKey(group, kind, namespace, name)) || graph.objectKeys.has(objectKey(group, kind, undefined, name));
+}
