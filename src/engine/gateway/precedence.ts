@@ -34,11 +34,14 @@ function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-/** Routes created earlier go first; objects without a timestamp follow, in input order. */
+/**
+ * Routes created earlier go first (equal timestamps tie). Routes without a timestamp come after
+ * those with one, in input order: the order `kubectl apply -f` would create them.
+ */
 function compareAge(a: AttachedRoute, b: AttachedRoute): number {
   const ra = a.state.route, rb = b.state.route;
-  if (ra.created !== undefined && rb.created !== undefined && ra.created !== rb.created) return ra.created - rb.created;
-  if ((ra.created === undefined) !== (rb.created === undefined)) return ra.created === undefined ? 1 : -1;
+  if (ra.created !== undefined && rb.created !== undefined) return ra.created - rb.created;
+  if (ra.created !== undefined || rb.created !== undefined) return ra.created === undefined ? 1 : -1;
   return ra.order - rb.order;
 }
 
