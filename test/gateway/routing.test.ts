@@ -112,3 +112,9 @@ test("a split with an unresolvable backend says which share of the requests gets
   assert.match(r.reason, /25% of the requests go to apps\/missing, which cannot be used, and get 500/);
   assert.match(r.backends[1].problem ?? "", /BackendNotFound/);
 });
+
+test("an HTTPRoute without rules gets the API default: one catch-all rule without backends (500)", () => {
+  const r = route(GW + httpRoute("r", "  hostnames: [a.com]"), { host: "a.com", path: "/x" });
+  assert.equal(r.status, 500);
+  assert.equal(r.route, "HTTPRoute apps/r");
+});

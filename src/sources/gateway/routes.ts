@@ -6,7 +6,7 @@ import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { GRPC_FILTERS, HTTP_FILTERS, readFilters } from "./filters.js";
-import { readGrpcMatches, readHttpMatches } from "./matches.js";
+import { CATCH_ALL, readGrpcMatches, readHttpMatches } from "./matches.js";
 import { readBackendRef, readParentRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readDuration, readHostname, readLifecycle, readSectionName } from "./values.js";
 
@@ -105,6 +105,8 @@ function routeFrontEnd(kind: RouteKind, apiVersions: string[], readRule: RuleRea
       const ruleFields = spec.get("rules").list({ max: 16, min: readRule === readL4Rule ? 1 : undefined, required: readRule === readL4Rule }) ?? [];
       if (readRule === readL4Rule && ruleFields.length > 1) spec.get("rules").warn("extra-rules", `${kind} rules have no matches: only the first rule's backends are used`);
       const rules = ruleFields.map((r, i) => readRule(r, i, ns));
+      // The API server's default for an HTTPRoute without rules: one catch-all rule, without backends.
+      if (kind === "HTTPRoute" && !spec.get("rules").present) rules.push({ index: 0, matches: [CATCH_ALL], filters: [], backends: [] });
       checkParentRefs(spec.get("parentRefs"), parentRefs);
       checkRules(spec.get("rules"), rules);
       b.useNamespace(ns, ctx.ref);
