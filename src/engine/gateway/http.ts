@@ -39,7 +39,7 @@ function grpcMethod(path: string): { service: string; method: string } | undefin
 
 function filterContext(engine: GatewayEngine, state: RouteState): FilterContext {
   return {
-    backend: (ref) => state.backends.get(ref as never),
+    backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(engine.inv.routing, group, kind, state.route.namespace, name),
   };
 }
