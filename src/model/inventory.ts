@@ -1,6 +1,6 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
-import type { Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
@@ -12,6 +12,7 @@ export interface Inventory {
   controllers: Controller[];
   services: Service[];
   networks: Network[];
+  clusters: Cluster[];
   policies: Policy[];
   /** Objects of kinds no front end reads, counted by kind. */
   unknownKinds: Map<string, number>;
@@ -20,7 +21,7 @@ export interface Inventory {
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], unknownKinds: new Map(), routing: emptyRouteGraph() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 /** Lookup indexes built once over an inventory. */

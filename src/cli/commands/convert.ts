@@ -2,8 +2,11 @@
 // Each subject is a subcommand; modules add theirs to CONVERT_SUBCOMMANDS.
 
 import { EXIT, type Command } from "../command.js";
+import { convertPolicyCommand } from "./convert-policy.js";
 
-export const CONVERT_SUBCOMMANDS: Command[] = [];
+export const CONVERT_SUBCOMMANDS: Command[] = [
+  convertPolicyCommand,
+];
 
 export const convertCommand: Command = {
   name: "convert",
