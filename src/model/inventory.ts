@@ -3,6 +3,7 @@
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
+import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -15,10 +16,12 @@ export interface Inventory {
   policies: Policy[];
   /** Objects of kinds no front end reads, counted by kind. */
   unknownKinds: Map<string, number>;
+  /** Gateway API objects (and Ingress lowered into them): the route graph. */
+  routing: RouteGraph;
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], unknownKinds: new Map() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 /** Lookup indexes built once over an inventory. */

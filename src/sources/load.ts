@@ -17,6 +17,8 @@ import { commonFrontEnds } from "./common.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { gatewayApiFrontEnds } from "./gateway/index.js";
+import { objectKey } from "../model/gateway.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -27,6 +29,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
+  ...gatewayApiFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -87,6 +90,7 @@ function isDuplicate(raw: RawObject, seen: Map<string, RawObject>, diags: Diagno
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
   if (!candidates) { b.countUnknown(raw.kind); return; }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
@@ -97,4 +101,12 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     return;
   }
   fe.read(Field.root(ctx, raw.obj), ctx, b);
+}
+
+/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
+function noteObject(raw: RawObject, b: InventoryBuilder): void {
+  const md = raw.obj.metadata as Record<string, unknown> | undefined;
+  if (typeof md?.name !== "string") return;
+  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
+  b.inv.routing.objectKeys.add(objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name));
 }
