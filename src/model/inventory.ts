@@ -1,6 +1,7 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
 import type { Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
 
@@ -12,12 +13,14 @@ export interface Inventory {
   services: Service[];
   networks: Network[];
   policies: Policy[];
+  /** Ingress (networking.k8s.io/v1), IngressClass and OpenShift Route objects. */
+  ingress: { ingresses: Ingress[]; classes: IngressClass[]; routes: OpenShiftRoute[] };
   /** Objects of kinds no front end reads, counted by kind. */
   unknownKinds: Map<string, number>;
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], unknownKinds: new Map() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map() };
 }
 
 /** Lookup indexes built once over an inventory. */

@@ -14,6 +14,8 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
+import { ingressFrontEnds } from "./ingress.js";
+import { openshiftFrontEnds } from "./openshift.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -21,6 +23,8 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
+  ...ingressFrontEnds,
+  ...openshiftFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
