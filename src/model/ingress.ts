@@ -1,7 +1,7 @@
 // Ingress (networking.k8s.io/v1), IngressClass and OpenShift Route as the front ends read them:
 // validated, with defaults spelled out and ingress-nginx annotations lowered into typed values.
 
-import type { NginxAnnotations } from "./nginx.js";
+import { NGINX_PREFIX, type NginxAnnotations } from "./nginx.js";
 import type { Path, SourceRef } from "./source.js";
 
 export type IngressPathType = "Exact" | "Prefix" | "ImplementationSpecific";
@@ -89,4 +89,18 @@ export function effectiveClass(ing: Ingress, classes: readonly IngressClass[]): 
   if (ing.className !== undefined) return ing.className;
   const defaults = classes.filter((c) => c.isDefault);
   return defaults.length === 1 ? defaults[0].name : undefined;
+}
+
+export const INGRESS_NGINX_CONTROLLER = "k8s.io/ingress-nginx";
+
+/**
+ * Whether ingress-nginx serves a class, so that its defaults (HTTP→HTTPS redirect on TLS hosts)
+ * apply: its IngressClass names the ingress-nginx controller; or, without an IngressClass object,
+ * the class is called "nginx" or "ingress-nginx", or one of its Ingresses has nginx annotations.
+ * (Explicit nginx.ingress.kubernetes.io annotations are honoured in every class.)
+ */
+export function servedByIngressNginx(className: string, classes: readonly IngressClass[], members: readonly Ingress[]): boolean {
+  const cls = classes.find((c) => c.name === className);
+  if (cls) return cls.controller === INGRESS_NGINX_CONTROLLER;
+  return className === "nginx" || className === "ingress-nginx" || members.some((i) => Object.keys(i.annotations).some((k) => k.startsWith(NGINX_PREFIX)));
 }
