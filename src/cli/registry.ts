@@ -9,6 +9,7 @@ import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
+import { statusCommand } from "./commands/status.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -19,4 +20,5 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  statusCommand,
 ];

@@ -4,6 +4,7 @@ import type { Controller, Endpoint, Namespace, Network, Service } from "./endpoi
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
+import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -17,10 +18,12 @@ export interface Inventory {
   ingress: { ingresses: Ingress[]; classes: IngressClass[]; routes: OpenShiftRoute[] };
   /** Objects of kinds no front end reads, counted by kind. */
   unknownKinds: Map<string, number>;
+  /** Gateway API objects (and Ingress lowered into them): the route graph. */
+  routing: RouteGraph;
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 /** Lookup indexes built once over an inventory. */

@@ -16,6 +16,8 @@ import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
 import { ingressFrontEnds } from "./ingress.js";
 import { openshiftFrontEnds } from "./openshift.js";
+import { gatewayApiFrontEnds } from "./gateway/index.js";
+import { objectKey } from "../model/gateway.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -25,6 +27,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...commonFrontEnds,
   ...ingressFrontEnds,
   ...openshiftFrontEnds,
+  ...gatewayApiFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -58,6 +61,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
   if (!candidates) { b.countUnknown(raw.kind); return; }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
@@ -68,4 +72,12 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     return;
   }
   fe.read(Field.root(ctx, raw.obj), ctx, b);
+}
+
+/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
+function noteObject(raw: RawObject, b: InventoryBuilder): void {
+  const md = raw.obj.metadata as Record<string, unknown> | undefined;
+  if (typeof md?.name !== "string") return;
+  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
+  b.inv.routing.objectKeys.add(objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name));
 }
