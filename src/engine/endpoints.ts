@@ -55,6 +55,9 @@ function byAddress(index: InventoryIndex, text: string): Resolution {
   const address = parseAddress(text);
   if (!address) return fail(`${JSON.stringify(text)} is not a valid IP address`);
   const endpoint = index.byAddress.get(addressKey(address));
+  // Traffic to a Service's cluster IP is translated to its backends before policy applies.
+  const service = endpoint ? undefined : index.inv.services.find((s) => s.clusterIPs.some((a) => a.family === address.family && a.value === address.value));
+  if (service) return { ok: true, value: { kind: "service", label: `ip:${text}`, service } };
   return { ok: true, value: { kind: "parties", label: `ip:${text}`, parties: [{ endpoint, address }] } };
 }
 

@@ -45,7 +45,10 @@ export interface Decision {
   rule?: Rule;
   /** Pass rules met on the way, in order. */
   passed: RuleRef[];
-  /** For isolation: the Namespace-tier policies selecting the endpoint. */
+  /**
+   * Isolation: the Namespace-tier policies selecting the endpoint. Default: every policy that
+   * selects it for this direction but had no matching rule.
+   */
   selecting: Policy[];
   warnings: Warning[];
 }
@@ -100,8 +103,10 @@ export class PolicyEngine {
     const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts);
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
+    const considered: Policy[] = [];
     for (const tier of TIERS) {
       const policies = this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+      considered.push(...policies);
       const hit = tier === "namespace"
         ? firstHit(policies, direction, matchRule)
         : this.priorityHit(policies, direction, matchRule, warnings);
@@ -113,7 +118,7 @@ export class PolicyEngine {
         return { direction, allowed: false, by: "isolation", tier, passed, selecting: policies, warnings };
       }
     }
-    return { direction, allowed: true, by: "default", passed, selecting: [], warnings };
+    return { direction, allowed: true, by: "default", passed, selecting: considered, warnings };
   }
 
   /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */

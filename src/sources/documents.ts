@@ -2,9 +2,9 @@
 // PodList, NetworkPolicyList, ...) wrappers. Parsing is fast; line numbers are found later, on
 // demand, by the locator.
 
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, type YAMLError } from "yaml";
 import type { InputFile } from "./read.js";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
 
 export interface RawObject {
   apiVersion: string;
@@ -35,14 +35,20 @@ function parseFile(file: InputFile, diags: Diagnostics): unknown[] {
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     try { return [JSON.parse(file.text)]; } catch { /* fall through: the YAML parser reports where */ }
   }
-  const docs = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: false });
+  const docs = parseAllDocuments(file.text, { uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [docs];
   return list.map((d, i) => {
     for (const err of d.errors) {
-      diags.add({ severity: "error", code: "syntax", message: `invalid YAML: ${err.message.split("\n")[0]}`, ref: { file: file.name, doc: i, path: [] }, line: err.linePos?.[0].line });
+      diags.add(syntaxError(err, { file: file.name, doc: i, path: [] }));
     }
     return d.errors.length ? null : d.toJS({ maxAliasCount: 1000 });
   });
+}
+
+/** A YAML/JSON syntax error as a diagnostic at its line. */
+export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
+  const message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return { severity: "error", code: "syntax", message: `invalid YAML/JSON: ${message}`, ref, line: err.linePos?.[0].line };
 }
 
 const TYPED_LIST = /^(.*)List$/;

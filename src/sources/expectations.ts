@@ -8,6 +8,7 @@ import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import { readProtocol } from "./k8s.js";
 import type { InputFile } from "./read.js";
+import { syntaxError } from "./documents.js";
 
 export interface Expectation {
   from: string;
@@ -35,7 +36,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
   const root: SourceRef = { file: file.name, doc: 0, path: [] };
   const firstError = list.flatMap((d) => d.errors)[0];
   if (firstError) {
-    diags.add({ severity: "error", code: "syntax", message: `invalid YAML/JSON: ${firstError.message.split("\n")[0]}`, ref: root, line: firstError.linePos?.[0].line });
+    diags.add(syntaxError(firstError, root));
     return { expectations, diagnostics: diags, locator };
   }
   const value = list[0]?.toJS();

@@ -50,14 +50,31 @@ export function loadPaths(paths: readonly string[], stdin?: () => string): Loade
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()): Loaded {
   const b = new InventoryBuilder(diags);
+  const seen = new Map<string, RawObject>();
   let objects = 0;
   for (const file of files) {
-    for (const raw of splitObjects(file, diags)) { objects++; dispatch(raw, b, diags); }
+    for (const raw of splitObjects(file, diags)) {
+      objects++;
+      if (isDuplicate(raw, seen, diags)) continue;
+      dispatch(raw, b, diags);
+    }
   }
   const locator = new Locator(files);
   const inventory = b.finish();
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects };
+}
+
+/** The same object twice (e.g. a manifest and a cluster dump): the first definition is used. */
+function isDuplicate(raw: RawObject, seen: Map<string, RawObject>, diags: Diagnostics): boolean {
+  const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  if (typeof md?.name !== "string") return false;
+  const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
+  const key = `${raw.kind}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
+  const first = seen.get(key);
+  if (!first) { seen.set(key, raw); return false; }
+  diags.warn("duplicate", `${raw.kind} ${key.split("/").slice(1).filter(Boolean).join("/")} is defined again (first in ${first.ref.file}); this definition is ignored`, raw.ref);
+  return true;
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {

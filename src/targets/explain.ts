@@ -73,9 +73,8 @@ function summarize(d: Decision, data: DecisionData): string {
     case "isolation":
       return `denied: isolated by ${d.selecting.map(describePolicy).join(", ")}, and no rule of ${d.selecting.length === 1 ? "it" : "theirs"} allows this ${d.direction}`;
     case "default":
-      return d.passed.length
-        ? "allowed: passed on by the Admin tier, and nothing below decided (Kubernetes default)"
-        : `allowed: no policy selects ${data.at} for ${d.direction} (Kubernetes default)`;
+      if (d.selecting.length === 0) return `allowed: no policy selects ${data.at} for ${d.direction} (Kubernetes default)`;
+      return `allowed: no rule of ${d.selecting.map(describePolicy).join(", ")} matches${d.passed.length ? " after the Pass" : ""}, so nothing decided (Kubernetes default)`;
     case "unenforced":
       return `allowed: ${data.at} is not subject to ${d.direction} policy`;
     case "self":

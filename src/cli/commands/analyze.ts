@@ -1,13 +1,23 @@
 // junction analyze: the overview of an inventory (what `npm start` runs on the bundled example).
 
-import { connectionList } from "../../analyze/connlist.js";
+import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
 import { PairwiseConnectivity } from "../../engine/pairwise.js";
-import { formatConns } from "../../model/ports.js";
+import { formatConns, PROTOCOLS } from "../../model/ports.js";
+import { formatRange } from "../../model/ip.js";
 import { renderConnlist } from "../../targets/connlist.js";
 import { renderJson } from "../../targets/data.js";
 import { EXIT, list, str, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+
+/** A concrete explain invocation for the first allowed pair between two workloads. */
+function explainExample(entries: readonly ConnEntry[]): string {
+  const e = entries.find((x) => x.src.kind === "workload" && x.dst.kind === "workload" && x.src.type !== "Workload" && x.dst.type !== "Workload");
+  const proto = e && PROTOCOLS.find((p) => e.conns[p].length > 0);
+  if (!e || !proto) return "--from NAMESPACE/NAME --to NAMESPACE/NAME --port PORT";
+  const flag = proto === "TCP" ? "" : ` --protocol ${proto}`;
+  return `--from ${e.src.namespace}/${e.src.name} --to ${e.dst.namespace}/${e.dst.name} --port ${e.conns[proto][0][0]}${flag}`;
+}
 
 export const analyzeCommand: Command = {
   name: "analyze",
@@ -20,7 +30,8 @@ export const analyzeCommand: Command = {
     const entries = connectionList(loaded.inventory, new PairwiseConnectivity(engine));
     const s = summarize(loaded.inventory, engine, entries);
     if (str(values, "output") === "json") {
-      io.out(renderJson({ ...s, exposed: s.exposed.map((e) => ({ ...e, conns: formatConns(e.conns) })), connections: JSON.parse(renderConnlist(entries, "json")) }));
+      const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
+      io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");
@@ -29,14 +40,12 @@ export const analyzeCommand: Command = {
     out.push(`Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`);
     out.push("", "Who can reach whom (allowed connections; np-guard notation):");
     out.push(...renderConnlist(entries.filter((e) => e.src.kind === "workload" && e.dst.kind === "workload"), "txt").split("\n").filter(Boolean).map((l) => `  ${l}`));
-    out.push("", "Reachable from outside the cluster:");
-    out.push(...(s.exposed.length ? s.exposed.map((e) => `  ${e.workload} <= ${e.from} : ${formatConns(e.conns)}`) : ["  nothing"]));
-    const egressOut = entries.filter((e) => e.dst.kind === "external");
-    out.push("", "Egress to outside the cluster:");
-    out.push(...(egressOut.length ? egressOut.map((e) => `  ${e.src.id} => ${e.dst.id} : ${formatConns(e.conns)}`) : ["  nothing"]));
+    const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
+    out.push("", "Reachable from outside the cluster:", ...reach(s.exposed, "<="));
+    out.push("", "Reaching outside the cluster:", ...reach(s.egress, "=>"));
     out.push("", "Not protected by any policy (every peer may connect):");
     out.push(...(s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"]));
-    out.push("", "Next:", `  junction explain -f ${paths} --from NS/NAME --to NS/NAME --port PORT`, `  junction list -f ${paths} -o dot`);
+    out.push("", "Next:", `  junction explain -f ${paths} ${explainExample(entries)}`, `  junction matrix -f ${paths}`, `  junction list -f ${paths} -o dot`);
     io.out(out.join("\n") + "\n");
     return EXIT.ok;
   },

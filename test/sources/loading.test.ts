@@ -1,0 +1,124 @@
+// Reading inputs: folders, multi-document YAML, List wrappers, templates becoming pods, implicit
+// namespaces, duplicates, and files that are not manifests.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, load, tempFiles } from "../helpers.js";
+import { loadPaths } from "../../src/sources/load.js";
+
+test("a folder is read recursively; only .yaml/.yml/.json files", () => {
+  const t = tempFiles({
+    "a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+    "a/b/deep.yml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
+    "c.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "c" } }),
+    "notes.txt": "kind: Namespace\n",
+  });
+  try {
+    const l = loadPaths([t.dir]);
+    assert.deepEqual([...l.inventory.namespaces.keys()].sort(), ["a", "b", "c"]);
+    assert.equal(l.files, 3);
+  } finally { t.cleanup(); }
+});
+
+test("typed lists (PodList) give their items the kind; kind: List items keep theirs", () => {
+  const l = load({ "pods.yaml": `apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: p1, namespace: x, labels: {app: a}}
+  spec: {containers: [{name: c}]}
+  status: {podIP: 10.1.0.1}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: x, labels: {team: t}}}
+` });
+  assert.equal(l.diagnostics.errors.length, 0);
+  assert.equal(l.inventory.endpoints[0].name, "p1");
+  assert.equal(l.inventory.namespaces.get("x")?.labels.team, "t");
+});
+
+test("every controller kind's template becomes a pod with the template's labels and ports", () => {
+  const tpl = "template:\n    metadata: {labels: {app: KIND}}\n    spec: {containers: [{name: c, ports: [{name: p, containerPort: 81, protocol: UDP}]}]}";
+  const kinds: [string, string, string][] = [
+    ["apps/v1", "Deployment", `spec:\n  ${tpl}`], ["apps/v1", "StatefulSet", `spec:\n  ${tpl}`], ["apps/v1", "DaemonSet", `spec:\n  ${tpl}`],
+    ["apps/v1", "ReplicaSet", `spec:\n  ${tpl}`], ["v1", "ReplicationController", `spec:\n  ${tpl}`], ["batch/v1", "Job", `spec:\n  ${tpl}`],
+    ["batch/v1", "CronJob", `spec:\n  jobTemplate:\n    spec:\n      ${tpl.replace(/\n/g, "\n    ")}`],
+  ];
+  const yaml = kinds.map(([v, k, spec]) => `apiVersion: ${v}\nkind: ${k}\nmetadata: {name: w-${k.toLowerCase()}, namespace: x}\n${spec.replace("KIND", k)}`).join("\n---\n");
+  const l = load({ "w.yaml": yaml });
+  assert.deepEqual(l.diagnostics.errors, []);
+  for (const [, k] of kinds) {
+    const pod = l.inventory.endpoints.find((e) => e.owner?.kind === k);
+    assert.ok(pod, k);
+    assert.equal(pod.labels.app, k);
+    assert.deepEqual(pod.ports, [{ name: "p", port: 81, protocol: "UDP" }]);
+    assert.equal(pod.fromTemplate, true);
+  }
+});
+
+test("real pods owned by a controller replace its template (pods grouped under their owner)", () => {
+  const l = load({ "dump.yaml": `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web-5d9, namespace: x, ownerReferences: [{kind: Deployment, name: web, controller: true}]}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-5d9-abc, namespace: x, labels: {app: web}, ownerReferences: [{kind: ReplicaSet, name: web-5d9, controller: true}]}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.1.0.7}
+` });
+  const pods = l.inventory.endpoints.filter((e) => e.kind === "pod");
+  assert.deepEqual(pods.map((p) => p.name), ["web-5d9-abc"], "no template pods when real pods exist");
+  assert.deepEqual(l.inventory.controllers.find((c) => c.kind === "ReplicaSet")?.pods, [pods[0].id]);
+});
+
+test("namespaces referenced but not defined are created with their default label, and said so", async () => {
+  const l = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n" });
+  assert.deepEqual(l.inventory.namespaces.get("ghost"), { name: "ghost", labels: { "kubernetes.io/metadata.name": "ghost" }, implicit: true });
+  assert.ok(l.diagnostics.items.some((d) => d.code === "implicit-namespace" && d.severity === "info"));
+  const r = await cli(["list", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
+  assert.match(r.err, /note: namespace ghost is referenced but not defined/);
+  assert.match(r.err, /note: ignored 1 object of kinds Junction does not read: Secret \(1\)/);
+});
+
+test("objects without a namespace are placed in default", () => {
+  const l = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n" });
+  assert.equal(l.inventory.endpoints[0].namespace, "default");
+});
+
+test("the same object twice: the first is used and the second is reported", () => {
+  const ns = (v: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: "${v}"}}\n`;
+  const l = load({ "one.yaml": ns("1"), "two.yaml": ns("2") });
+  assert.equal(l.inventory.namespaces.get("a")?.labels.v, "1");
+  assert.match(l.diagnostics.items.find((d) => d.code === "duplicate")!.message, /Namespace a is defined again \(first in one\.yaml\)/);
+});
+
+test("files that are not manifests are skipped with one warning, not fatal", () => {
+  const l = load({ "out.json": JSON.stringify([{ src: "a", dst: "b", conn: "All" }]), "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" });
+  assert.equal(l.diagnostics.errors.length, 0);
+  const w = l.diagnostics.items.filter((d) => d.severity === "warning");
+  assert.equal(w.length, 1);
+  assert.match(w[0].message, /not Kubernetes manifests/);
+});
+
+test("stdin is read with -f -, and several -f add up", async () => {
+  const t = tempFiles({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n" });
+  try {
+    const r = await cli(["validate", "-f", "-", "-f", t.dir], "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+    assert.equal(r.code, 0);
+    assert.match(r.out, /valid: 0 errors, 0 warnings \(2 files, 2 objects, 2 namespaces/);
+  } finally { t.cleanup(); }
+});
+
+test("a missing path is an input error (exit 2)", async () => {
+  const r = await cli(["list", "-f", "/nonexistent/junction"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /\/nonexistent\/junction: no such file or directory/);
+});
