@@ -10,6 +10,7 @@ import { matrixCommand } from "./commands/matrix.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
+import { routeCommand } from "./commands/route.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   compileCommand,
   convertCommand,
   statusCommand,
+  routeCommand,
 ];
