@@ -12,7 +12,7 @@ import type { Endpoint, Service } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { ingressBackends } from "../model/ingress.js";
 import { normalizeIntervals, NO_CONNS, type ConnSet } from "../model/ports.js";
-import { findService, servicePortsFor } from "../engine/backends.js";
+import { findService, servicePortsFor } from "../model/services.js";
 import type { Party } from "../engine/match.js";
 import { serviceBackends } from "../engine/query.js";
 import type { PolicyEngine } from "../engine/verdict.js";

@@ -14,8 +14,9 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
-import { ingressFrontEnds } from "./ingress.js";
+import { ingressFrontEnds } from "./ingress/frontend.js";
 import { openshiftFrontEnds } from "./openshift.js";
+import { addIngressRoutes } from "./ingress/lower.js";
 import { gatewayApiFrontEnds } from "./gateway/index.js";
 import { objectKey } from "../model/gateway.js";
 
@@ -61,6 +62,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   }
   const locator = new Locator(files);
   const inventory = b.finish();
+  addIngressRoutes(inventory);
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects };
 }

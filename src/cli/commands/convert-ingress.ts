@@ -4,8 +4,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic } from "../../model/source.js";
-import { convertIngresses } from "../../targets/gatewayapi/convert.js";
-import type { IngressReport } from "../../engine/ingress/report.js";
+import { lowerIngresses } from "../../sources/ingress/lower.js";
+import type { IngressReport } from "../../sources/ingress/report.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { where } from "../../targets/names.js";
 import type { Loaded } from "../../sources/load.js";
@@ -39,16 +39,17 @@ export const convertIngressCommand: Command = {
   ],
   run(values, _pos, io) {
     const loaded = loadInputs(values, io);
-    const result = convertIngresses(loaded.inventory, { ingressClass: str(values, "ingress-class"), gatewayClass: str(values, "gateway-class") });
+    const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass: str(values, "ingress-class"), gatewayClass: str(values, "gateway-class") });
     if (result.errors.length) {
       loaded.locator.resolve(result.errors);
       throw new InputError(`cannot convert:\n${result.errors.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`);
     }
     const incomplete = printReport(result.reports, loaded, io, values.quiet === true);
     writeReport(values, result.reports, loaded, io);
+    const objects = [...result.gateways, ...result.routes, ...result.backendTlsPolicies].map((o) => o.manifest);
     io.out(str(values, "output") === "json"
-      ? renderJson({ apiVersion: "v1", kind: "List", items: result.objects })
-      : result.objects.map((o) => renderYaml(o)).join("---\n"));
+      ? renderJson({ apiVersion: "v1", kind: "List", items: objects })
+      : objects.map((o) => renderYaml(o)).join("---\n"));
     return values.strict === true && incomplete ? EXIT.failed : EXIT.ok;
   },
 };

@@ -1,6 +1,7 @@
-// The conversion's result as Gateway API objects (plain JSON, ready for YAML or a `kind: List`).
+// The Gateway API manifests of the lowered Ingresses (plain JSON, ready for YAML or a `kind: List`).
 
-import type { BackendRef, GatewayIR, RouteIR, RouteMatch, RuleIR } from "../../engine/ingress/ir.js";
+import { duration } from "./features.js";
+import type { BackendRef, GatewayIR, ListenerIR, RouteIR, RouteMatch, RuleIR } from "./ir.js";
 
 export const GATEWAY_API = "gateway.networking.k8s.io";
 const VERSION: Record<string, string> = { Gateway: "v1", HTTPRoute: "v1", GRPCRoute: "v1", TLSRoute: "v1alpha2", BackendTLSPolicy: "v1" };
@@ -12,11 +13,18 @@ export function object(kind: string, namespace: string, name: string, spec: Reco
 }
 
 export function emitGateway(g: GatewayIR): K8sObject {
-  return object("Gateway", g.namespace, g.name, { gatewayClassName: g.className, listeners: g.listeners });
+  return object("Gateway", g.namespace, g.name, { gatewayClassName: g.className, listeners: g.listeners.map((l) => listener(l, g.namespace)) });
+}
+
+/** A listener as written; certificate references name their namespace only when it is not the Gateway's. */
+function listener(l: ListenerIR, namespace: string): ListenerIR {
+  if (!l.tls?.certificateRefs) return l;
+  const refs = l.tls.certificateRefs.map(({ namespace: ns, ...r }) => (ns === namespace ? r : { ...r, namespace: ns }));
+  return { ...l, tls: { ...l.tls, certificateRefs: refs as NonNullable<ListenerIR["tls"]>["certificateRefs"] } };
 }
 
 export function emitRoute(r: RouteIR): K8sObject {
-  const spec: Record<string, unknown> = { parentRefs: r.parentRefs };
+  const spec: Record<string, unknown> = { parentRefs: r.parentRefs.map(({ namespace, ...p }) => (namespace === r.namespace ? p : { namespace, ...p })) };
   if (r.hostnames.length) spec.hostnames = r.hostnames;
   spec.rules = r.rules.map((rule) => emitRule(r.kind, rule));
   return object(r.kind, r.namespace, r.name, spec);
@@ -30,7 +38,7 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
   }
   if (rule.filters.length) out.filters = rule.filters;
   if (rule.backends.length) out.backendRefs = rule.backends.map(backendRef);
-  if (rule.timeouts) out.timeouts = rule.timeouts;
+  if (rule.requestTimeout) out.timeouts = { request: duration(rule.requestTimeout) };
   return out;
 }
 

@@ -88,7 +88,7 @@ function timeouts(r: RuleIR, report: ConversionReport): void {
   const t = r.source.nginx.timeouts;
   if (!t) return;
   const max = Math.max(t.connect ?? 0, t.send ?? 0, t.read ?? 0);
-  if (max > 0) r.timeouts = { request: duration(10 * max) };
+  if (max > 0) r.requestTimeout = 10 * max;
   const why = "best effort: ingress-nginx times single network operations, Gateway API the whole request (timeouts.request = 10 × the largest)";
   for (const k of ["proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout"]) report.annotation(r.source, k, "translated", why);
 }

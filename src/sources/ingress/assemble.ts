@@ -16,7 +16,7 @@ export class GatewayBuilder {
   }
 
   /** The listener for (hostname, kind), created on first use. */
-  listener(host: string | undefined, kind: "http" | "https" | "tls-passthrough", certs: string[] = []): ListenerIR {
+  listener(host: string | undefined, kind: "http" | "https" | "tls-passthrough", certs: Cert[] = []): ListenerIR {
     const protocol = kind === "http" ? "HTTP" : kind === "https" ? "HTTPS" : "TLS";
     const found = this.gateway.listeners.find((l) => l.hostname === host && l.protocol === protocol);
     if (found) { for (const c of certs) addCert(found, c); return found; }
@@ -30,20 +30,28 @@ export class GatewayBuilder {
   }
 
   ref(l: ListenerIR): ParentRef {
-    return { name: this.gateway.name, sectionName: l.name, port: l.port };
+    return { namespace: this.gateway.namespace, name: this.gateway.name, sectionName: l.name, port: l.port };
   }
 }
 
-function addCert(l: ListenerIR, name: string): void {
+/** A TLS Secret: its namespace and name. */
+export interface Cert { namespace: string; name: string }
+
+function addCert(l: ListenerIR, c: Cert): void {
   const refs = l.tls?.certificateRefs;
-  if (refs && !refs.some((r) => r.name === name)) refs.push({ group: "", kind: "Secret", name });
+  if (refs && !refs.some((r) => r.name === c.name && r.namespace === c.namespace)) refs.push({ group: "", kind: "Secret", ...c });
 }
 
 /** Secrets of the TLS entries that cover `host` in the main Ingresses of the host. */
-export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefined): string[] {
+export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefined): Cert[] {
   const covers = (hosts: string[]) => hosts.length === 0 || (host !== undefined && hosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes("."))));
-  const out = ingresses.filter((i) => !i.nginx.canary).flatMap((i) => i.tls.filter((t) => covers(t.hosts)).map((t) => t.secretName));
-  return [...new Set(out.filter((s): s is string => s !== undefined))];
+  const out: Cert[] = [];
+  for (const i of ingresses.filter((x) => !x.nginx.canary)) {
+    for (const t of i.tls) {
+      if (t.secretName && covers(t.hosts) && !out.some((c) => c.name === t.secretName && c.namespace === i.namespace)) out.push({ namespace: i.namespace, name: t.secretName });
+    }
+  }
+  return out;
 }
 
 /** The routes of one host group: HTTP(S) or gRPC, the HTTP→HTTPS redirect twin, passthrough and www routes. */
@@ -83,7 +91,7 @@ function redirectsToHttps(r: RuleIR, g: HostGroup, hasTls: boolean, report: Conv
 }
 
 function httpsRedirect(r: RuleIR): RuleIR {
-  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }], backends: [], timeouts: undefined };
+  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }], backends: [], requestTimeout: undefined };
 }
 
 /**
@@ -117,11 +125,11 @@ function passthroughRoute(g: HostGroup, taken: (Contribution & { root?: boolean 
     if (!backends.some((x) => x.name === b.name && x.port === b.port)) backends.push({ name: b.name, port: b.port, group: b.group, kind: b.kind });
   }
   const l = gw.listener(g.host, "tls-passthrough");
-  return [{ kind: "TLSRoute", namespace: g.namespace, name: `${name}-tls-passthrough`, hostnames: [g.host], parentRefs: [{ name: gw.gateway.name, sectionName: l.name }], rules: [{ matches: [], filters: [], backends, source: sources[0] }] }];
+  return [{ kind: "TLSRoute", namespace: g.namespace, name: `${name}-tls-passthrough`, hostnames: [g.host], parentRefs: [{ namespace: gw.gateway.namespace, name: gw.gateway.name, sectionName: l.name }], rules: [{ matches: [], filters: [], backends, source: sources[0] }] }];
 }
 
 /** from-to-www-redirect: the www twin of the host (or the bare host of a www host) redirects to it, 301. */
-function wwwRoutes(g: HostGroup, gw: GatewayBuilder, name: string, secrets: string[], report: ConversionReport): RouteIR[] {
+function wwwRoutes(g: HostGroup, gw: GatewayBuilder, name: string, secrets: Cert[], report: ConversionReport): RouteIR[] {
   const src = g.ingresses.find((i) => !i.nginx.canary && i.nginx.fromToWwwRedirect === true);
   if (!src || g.protocol !== "http") return [];
   if (!g.host || g.host.startsWith("*.")) { report.annotation(src, "from-to-www-redirect", "not-translated", "needs a host that is not a wildcard"); return []; }

@@ -2,8 +2,8 @@
 // them: booleans as Go's strconv.ParseBool, numbers as integers, lists comma-separated. A value
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../model/nginx.js";
-import type { Field } from "./fields.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
+import type { Field } from "../fields.js";
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
 const FALSE = new Set(["0", "f", "F", "false", "FALSE", "False"]);

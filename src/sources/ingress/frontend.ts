@@ -1,10 +1,10 @@
 // Front end for Ingress and IngressClass (networking.k8s.io/v1): validated as the API server does
 // (pkg/apis/networking/validation), with the class and ingress-nginx annotations read.
 
-import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type IngressBackend, type IngressPath, type IngressPathType, type IngressRule, type IngressTls } from "../model/ingress.js";
-import type { Field } from "./fields.js";
-import type { FrontEnd } from "./frontend.js";
-import { dns1035LabelError, dnsSubdomainError, hostError, readMeta, readPortNumber, readPortOrName } from "./k8s.js";
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type IngressBackend, type IngressPath, type IngressPathType, type IngressRule, type IngressTls } from "../../model/ingress.js";
+import type { Field } from "../fields.js";
+import type { FrontEnd } from "../frontend.js";
+import { dns1035LabelError, dnsSubdomainError, hostError, readMeta, readPortNumber, readPortOrName } from "../k8s.js";
 import { readNginxAnnotations } from "./nginx-annotations.js";
 
 const PATH_TYPES: readonly IngressPathType[] = ["Exact", "Prefix", "ImplementationSpecific"];

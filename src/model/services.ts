@@ -1,8 +1,8 @@
-// Ingress and Route backends resolved to Service ports (query.ts resolves Service ports to the
-// pods and target ports behind them).
+// Which Service and Service port an Ingress or Route backend names (engine/query.ts resolves
+// Service ports to the pods and target ports behind them).
 
-import type { Service, ServicePort } from "../model/endpoint.js";
-import type { Inventory } from "../model/inventory.js";
+import type { Service, ServicePort } from "./endpoint.js";
+import type { Inventory } from "./inventory.js";
 
 export function findService(inv: Inventory, namespace: string, name: string): Service | undefined {
   return inv.services.find((s) => s.namespace === namespace && s.name === name);

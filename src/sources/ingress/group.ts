@@ -5,7 +5,7 @@
 import type { Diagnostic } from "../../model/source.js";
 import type { Inventory } from "../../model/inventory.js";
 import { effectiveClass, servedByIngressNginx, type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
-import { findService, servicePortsFor } from "../backends.js";
+import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
 import type { ConversionReport } from "./report.js";
 

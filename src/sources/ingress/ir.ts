@@ -40,7 +40,8 @@ export interface RuleIR {
   matches: RouteMatch[];
   filters: Filter[];
   backends: BackendRef[];
-  timeouts?: { request: string };
+  /** timeouts.request, in seconds. */
+  requestTimeout?: number;
   /** The (non-canary) Ingress whose annotations configure this rule. */
   source: Ingress;
 }
@@ -48,6 +49,8 @@ export interface RuleIR {
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";
 
 export interface ParentRef {
+  /** The Gateway's namespace (written only when it is not the route's). */
+  namespace: string;
   name: string;
   sectionName?: string;
   port?: number;
@@ -67,7 +70,8 @@ export interface ListenerIR {
   port: number;
   protocol: "HTTP" | "HTTPS" | "TLS";
   hostname?: string;
-  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string }[] };
+  /** Certificates are Secrets in the namespace of the Ingress that names them. */
+  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[] };
 }
 
 export interface GatewayIR {
