@@ -84,6 +84,13 @@ export function ingressBackends(ing: Ingress): { backend: IngressBackend; field:
   return out;
 }
 
+/** Whether a TLS entry covers a rule host: listed (a "*." entry covers one label), or the entry lists no hosts. */
+export function tlsCovers(tls: IngressTls, host: string | undefined): boolean {
+  if (tls.hosts.length === 0) return true;
+  if (host === undefined) return false;
+  return tls.hosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -(h.length - 1)).includes(".")));
+}
+
 /** The class an Ingress belongs to: its own, else the single default IngressClass (as admission assigns it). */
 export function effectiveClass(ing: Ingress, classes: readonly IngressClass[]): string | undefined {
   if (ing.className !== undefined) return ing.className;

@@ -2,7 +2,7 @@
 // them. ingress-nginx redirects HTTP to HTTPS by default on hosts with TLS (ssl-redirect), serves
 // ssl-passthrough Ingresses by SNI, and from-to-www-redirect answers the www twin of a host.
 
-import type { Ingress } from "../../model/ingress.js";
+import { tlsCovers, type Ingress } from "../../model/ingress.js";
 import type { Contribution, HostGroup } from "./group.js";
 import { listenerName, nameFromHost, type BackendRef, type GatewayIR, type ListenerIR, type ParentRef, type RouteIR, type RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
@@ -44,11 +44,10 @@ function addCert(l: ListenerIR, c: Cert): void {
 
 /** Secrets of the TLS entries that cover `host` in the main Ingresses of the host. */
 export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefined): Cert[] {
-  const covers = (hosts: string[]) => hosts.length === 0 || (host !== undefined && hosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes("."))));
   const out: Cert[] = [];
   for (const i of ingresses.filter((x) => !x.nginx.canary)) {
     for (const t of i.tls) {
-      if (t.secretName && covers(t.hosts) && !out.some((c) => c.name === t.secretName && c.namespace === i.namespace)) out.push({ namespace: i.namespace, name: t.secretName });
+      if (t.secretName && tlsCovers(t, host) && !out.some((c) => c.name === t.secretName && c.namespace === i.namespace)) out.push({ namespace: i.namespace, name: t.secretName });
     }
   }
   return out;

@@ -65,14 +65,15 @@ function firstOf(list: Contribution[], where: string, report: ConversionReport):
 export function headerRules(c: Canary): [HeaderMatch, "canary" | "main"][] {
   const out: [HeaderMatch, "canary" | "main"][] = [];
   if (c.header && c.headerValue) out.push([{ name: c.header, value: c.headerValue }, "canary"]);
-  else if (c.header && c.headerPattern) out.push([{ name: c.header, value: c.headerPattern, type: "RegularExpression" }, "canary"]);
+  // ingress-nginx searches the value (PCRE, unanchored); Gateway API regular expressions match the whole value.
+  else if (c.header && c.headerPattern) out.push([{ name: c.header, value: `.*(?:${c.headerPattern}).*`, type: "RegularExpression" }, "canary"]);
   else if (c.header) out.push([{ name: c.header, value: "always" }, "canary"], [{ name: c.header, value: "never" }, "main"]);
   if (c.cookie) out.push([cookieMatch(c.cookie, "always"), "canary"], [cookieMatch(c.cookie, "never"), "main"]);
   return out;
 }
 
-/** A Cookie header that carries `name=value` (Gateway API has no cookie match; a regular expression stands in). */
+/** A Cookie header that carries `name=value` (Gateway API has no cookie match; a regular expression of the whole header stands in). */
 export function cookieMatch(name: string, value: string): HeaderMatch {
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return { name: "Cookie", value: `(^|;\\s*)${esc}=${value}(;|$)`, type: "RegularExpression" };
+  return { name: "Cookie", value: `(.*;\\s*)?${esc}=${value}(;.*)?`, type: "RegularExpression" };
 }
