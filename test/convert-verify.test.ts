@@ -41,5 +41,5 @@ test("--verify prints a table and a summary line in text form", async () => {
   assert.equal(r.code, 1);
   assert.match(r.out, /^RESULT {5}REQUEST/);
   assert.match(r.out, /DIFFERENT  GET http:\/\/a\.junction\.tenants\.example\.com\/ +web\/tenants +404 +500 web\/tenant-router/);
-  assert.match(r.out, /13 requests derived from 3 Ingresses: 2 answered differently after conversion\n$/);
+  assert.match(r.out, /14 requests derived from 3 Ingresses: 2 answered differently after conversion\n$/);
 });

@@ -44,11 +44,11 @@ const NO_RULE_PATH = "/junction-verify-no-rule";
 /** Requests for every path of every rule (and its canary headers), every default backend, on HTTP and, for TLS hosts, HTTPS. */
 export function deriveRequests(ingresses: readonly Ingress[], classes: readonly IngressClass[]): DerivedRequest[] {
   const out = new Map<string, DerivedRequest>();
+  const tls = tlsHosts(ingresses, classes);
   const add = (ing: Ingress, host: string, path: string, headers: [string, string][], why: string) => {
     const cls = effectiveClass(ing, classes);
     if (cls === undefined) return;
-    const ruleHost = host === ANY_HOST ? undefined : host;
-    const schemes: Scheme[] = ing.tls.some((t) => t.secretName && tlsCovers(t, ruleHost)) ? ["http", "https"] : ["http"];
+    const schemes: Scheme[] = tls.has(`${cls} ${host}`) ? ["http", "https"] : ["http"];
     const grpc = isGrpc(ing);
     for (const scheme of schemes) {
       const request: RouteRequest = {
@@ -73,6 +73,18 @@ export function deriveRequests(ingresses: readonly Ingress[], classes: readonly 
     if (ing.defaultBackend && !ing.rules.some((r) => r.host !== undefined)) add(ing, ANY_HOST, NO_RULE_PATH, [], "defaultBackend, any host");
   }
   return [...out.values()];
+}
+
+/** "class host" of every rule host a main Ingress of the class has a TLS secret for (wildcards as their concrete names). */
+function tlsHosts(ingresses: readonly Ingress[], classes: readonly IngressClass[]): Set<string> {
+  const out = new Set<string>();
+  for (const ing of ingresses.filter((i) => !i.nginx.canary)) {
+    for (const rule of ing.rules) {
+      if (!ing.tls.some((t) => t.secretName && tlsCovers(t, rule.host))) continue;
+      for (const h of concreteHosts(rule.host)) out.add(`${effectiveClass(ing, classes)} ${h.name}`);
+    }
+  }
+  return out;
 }
 
 /** A name the host covers; for a wildcard also one it does not cover in an Ingress (two labels deep). */

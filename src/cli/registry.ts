@@ -11,6 +11,7 @@ import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
+import { exposureCommand } from "./commands/exposure.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -23,4 +24,5 @@ export const COMMANDS: Command[] = [
   convertCommand,
   statusCommand,
   routeCommand,
+  exposureCommand,
 ];
