@@ -78,6 +78,9 @@ export interface TlsMaterial {
 export interface BackendTlsPolicy extends ObjectMeta {
   targets: { group: string; kind: string; name: string; sectionName?: string }[];
   hostname: string;
+  /** CA bundles that verify the backend's certificate; or the system's ("System"). */
+  caCertificateRefs: ObjectRef[];
+  wellKnownCACertificates?: string;
 }
 
 export interface RouteGraph {

@@ -23,3 +23,6 @@ export interface RouteRequest {
   /** Headers the backend puts on its response (before ResponseHeaderModifier filters). */
   backendResponseHeaders: [string, string][];
 }
+
+export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
+export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";

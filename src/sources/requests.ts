@@ -3,7 +3,7 @@
 // conformance corpus), and the one-line form "GET http://host/path".
 
 import { parseAllDocuments } from "yaml";
-import type { RouteRequest, Scheme } from "../model/request.js";
+import { usesTls, type RouteRequest, type Scheme } from "../model/request.js";
 import { Diagnostics, type SourceRef } from "../model/source.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
@@ -73,17 +73,26 @@ export function readRequests(file: InputFile): { entries: RequestEntry[]; diagno
   return { entries, diagnostics: diags, locator };
 }
 
-/** "GET https://shop.example.com:8443/cart?x=1" (method optional) → a request; an error message when it does not parse. */
+/** URL schemes the request line accepts beyond the request schemes: gRPC over h2c and over TLS. */
+const GRPC_SCHEMES: Record<string, Scheme> = { grpc: "http", grpcs: "https" };
+
+/**
+ * "GET https://shop.example.com:8443/cart?x=1" (method optional), "grpc://host/pkg.Service/Method",
+ * "tls://db.example.com:5432", "tcp://:9000" → a request; an error message when it does not parse.
+ */
 export function parseRequestLine(line: string): RouteRequest | string {
   const m = /^\s*(?:([A-Z]+)\s+)?(\S+)\s*$/.exec(line);
   if (!m) return `${JSON.stringify(line)} is not a request: write "METHOD URL", e.g. "GET http://shop.example.com/cart"`;
   let url: URL;
-  try { url = new URL(m[2]); } catch { return `${JSON.stringify(m[2])} is not a URL (e.g. http://shop.example.com/cart, tls://db.example.com:5432, tcp://:9000)`; }
-  const scheme = url.protocol.slice(0, -1) as Scheme;
-  if (!SCHEMES.includes(scheme)) return `scheme ${scheme} is not one of ${SCHEMES.join(", ")}`;
+  try { url = new URL(m[2].replace(/^(tcp|udp|tls):\/\/:/, "$1://0.0.0.0:")); } catch { return `${JSON.stringify(m[2])} is not a URL (e.g. http://shop.example.com/cart, grpc://api.example.com/pkg.Service/Method, tls://db.example.com:5432, tcp://:9000)`; }
+  const written = url.protocol.slice(0, -1);
+  const grpc = GRPC_SCHEMES[written];
+  const scheme = (grpc ?? written) as Scheme;
+  if (!SCHEMES.includes(scheme)) return `scheme ${written} is not one of ${[...SCHEMES, ...Object.keys(GRPC_SCHEMES)].join(", ")}`;
+  const host = url.hostname === "0.0.0.0" ? undefined : url.host || undefined;
   return {
-    scheme, port: url.port ? Number(url.port) : undefined, host: url.host || undefined, path: `${url.pathname || "/"}${url.search}`,
-    method: m[1] ?? "GET", headers: [], backendResponseHeaders: [],
-    sni: scheme === "tls" || scheme === "https" || scheme === "wss" ? url.hostname || undefined : undefined,
+    scheme, port: url.port ? Number(url.port) : undefined, host, path: `${url.pathname || "/"}${url.search}`,
+    method: m[1] ?? (grpc ? "POST" : "GET"), headers: [], backendResponseHeaders: [], protocol: grpc ? "grpc" : undefined,
+    sni: usesTls(scheme) && host ? url.hostname : undefined,
   };
 }

@@ -32,6 +32,10 @@ function gatewayRows(o: Obj, s: GatewayStatus): Row[] {
   return rows;
 }
 
+function policyRows(o: Obj, s: { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }): Row[] {
+  return routeRows(o, { parents: s.ancestors.map((a) => ({ parentRef: a.ancestorRef, controllerName: "", conditions: a.conditions })) });
+}
+
 function routeRows(o: Obj, s: RouteStatus): Row[] {
   if (!s.parents.length) return [[o.kind, nameOf(o), "(no Gateway parent)", "-", "", "-", "", ""]];
   return s.parents.map((p) => {
@@ -48,6 +52,7 @@ export function statusTable(objects: readonly Obj[]): string {
       const c = (o.status as { conditions: Condition[] }).conditions;
       rows.push(["GatewayClass", nameOf(o), "", show(find(c, "Accepted")), "", "", "", problem(c)]);
     } else if (o.kind === "Gateway") rows.push(...gatewayRows(o, o.status as GatewayStatus));
+    else if (o.kind === "BackendTLSPolicy") rows.push(...policyRows(o, o.status as { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }));
     else rows.push(...routeRows(o, o.status as RouteStatus));
   }
   if (!rows.length) return "no Gateway API objects in the input\n";

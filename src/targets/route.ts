@@ -4,6 +4,8 @@ import type { RouteRequest } from "../model/request.js";
 import type { RouteResult } from "../engine/gateway/request.js";
 import { renderTable, type Row } from "./table.js";
 
+const MAX_CANDIDATES = 12;
+
 export interface CheckedResult extends RouteResult { name?: string; pass?: boolean; mismatches?: string[] }
 
 export function requestLine(q: RouteRequest): string {
@@ -39,9 +41,11 @@ export function explainResult(q: RouteRequest, r: CheckedResult): string {
   if (Object.keys(r.responseHeaders).length) add("headers", JSON.stringify(r.responseHeaders));
   add("why", r.reason);
   for (const s of r.steps.filter((s) => s.stage === "backend-model")) add("backend", `${s.outcome}: ${(s.detail as string[]).join("; ")}`);
-  if (r.candidates.length > 1) {
+  if (r.candidates.length > 1 || (r.candidates.length && !r.route)) {
     lines.push("  candidates (best first):");
-    for (const c of r.candidates) lines.push(`    ${c.route} rule ${c.rule} match ${c.match}${c.hostname ? ` [${c.hostname}]` : ""}: ${c.outcome}`);
+    const shown = r.candidates.slice(0, MAX_CANDIDATES);
+    for (const c of shown) lines.push(`    ${c.route}${c.rule >= 0 ? ` rule ${c.rule} match ${c.match}` : ""}${c.hostname ? ` [${c.hostname}]` : ""}: ${c.outcome}`);
+    if (r.candidates.length > shown.length) lines.push(`    ... ${r.candidates.length - shown.length} more (-o json lists all)`);
   }
   if (r.mismatches?.length) lines.push("  FAIL", ...r.mismatches.map((m) => `    ${m}`));
   return lines.join("\n") + "\n";

@@ -100,8 +100,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
   const host = normalizeHost(req.host ?? req.sni ?? "");
-  const list = applicable(routes, host, { path, query: parseQuery(query), method: req.method, headers: new Headers(req.headers), grpc });
-  res.candidates = describeCandidates(list);
+  const { applied: list, rejected } = applicable(routes, host, { path, query: parseQuery(query), method: req.method, headers: new Headers(req.headers), grpc });
+  res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
     res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on listener ${ctx.listener.listener.name} matches host ${host || "(none)"} and path ${path}`;

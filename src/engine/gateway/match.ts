@@ -66,8 +66,8 @@ export function matchRank(m: RouteMatch): number[] {
 
 /** The first criterion on which rank `a` beats rank `b`, in words. */
 export function rankDifference(a: number[], b: number[], grpc: boolean): string | undefined {
-  const names = grpc ? ["longer service", "longer method", "more header matches"]
-    : ["path match type (Exact > PathPrefix > RegularExpression)", "longer path", "method match", "more header matches", "more query parameter matches"];
+  const names = grpc ? ["a longer service", "a longer method", "more header matches"]
+    : ["a stronger path match (Exact > PathPrefix > RegularExpression)", "a longer path", "a method match", "more header matches", "more query parameter matches"];
   const i = a.findIndex((x, k) => x !== b[k]);
   return i < 0 ? undefined : names[i];
 }

@@ -35,11 +35,14 @@ function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-/** Routes created earlier go first; objects without a timestamp follow, in input order. */
+/**
+ * Routes created earlier go first (equal timestamps tie). Routes without a timestamp come after
+ * those with one, in input order: the order `kubectl apply -f` would create them.
+ */
 function compareAge(a: AttachedRoute, b: AttachedRoute): number {
   const ra = a.state.route, rb = b.state.route;
-  if (ra.created !== undefined && rb.created !== undefined && ra.created !== rb.created) return ra.created - rb.created;
-  if ((ra.created === undefined) !== (rb.created === undefined)) return ra.created === undefined ? 1 : -1;
+  if (ra.created !== undefined && rb.created !== undefined) return ra.created - rb.created;
+  if (ra.created !== undefined || rb.created !== undefined) return ra.created === undefined ? 1 : -1;
   return ra.order - rb.order;
 }
 
@@ -50,19 +53,26 @@ export function compareApplied(a: Applied, b: Applied): number {
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
 
-/** Every rule match of the routes that applies to the request, best first. */
-export function applicable(routes: readonly AttachedRoute[], host: string, req: MatchInput): Applied[] {
-  const out: Applied[] = [];
+/** Every rule match of the routes that applies to the request, best first; and why the others do not. */
+export function applicable(routes: readonly AttachedRoute[], host: string, req: MatchInput): { applied: Applied[]; rejected: Candidate[] } {
+  const applied: Applied[] = [];
+  const rejected: Candidate[] = [];
   for (const attached of routes) {
+    const route = routeKey(attached.state.route);
     const hostname = matchedHostname(attached, host);
-    if (hostname === null) continue;
+    if (hostname === null) {
+      rejected.push({ route, rule: -1, match: -1, outcome: `no match: host ${host || "(none)"} is not one of ${attached.attachment.hostnames.join(", ")}` });
+      continue;
+    }
     for (const rule of attached.state.route.rules) {
       rule.matches.forEach((match, matchIndex) => {
-        if (!matchFailure(match, req)) out.push({ attached, rule, match, matchIndex, hostname });
+        const why = matchFailure(match, req);
+        if (!why) applied.push({ attached, rule, match, matchIndex, hostname });
+        else rejected.push({ route, rule: rule.index, ruleName: rule.name, match: matchIndex, hostname, outcome: `no match: ${why}` });
       });
     }
   }
-  return out.sort(compareApplied);
+  return { applied: applied.sort(compareApplied), rejected };
 }
 
 function lossReason(a: Applied, w: Applied): string {

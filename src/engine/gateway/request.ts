@@ -1,6 +1,5 @@
 // What a Gateway makes of a request: the answer, the upstream request, and the explanation as data.
 
-import type { Scheme } from "../../model/request.js";
 export type { RouteRequest, Scheme } from "../../model/request.js";
 
 export interface BackendShare {
@@ -69,5 +68,4 @@ export function emptyResult(): RouteResult {
   return { status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], filters: [], candidates: [], steps: [], reason: "" };
 }
 
-export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
-export const usesTls = (s: Scheme) => s === "https" || s === "wss" || s === "tls";
+export { DEFAULT_PORT, usesTls } from "../../model/request.js";

@@ -77,7 +77,7 @@ function clientCertificateProblem(engine: GatewayEngine, l: ListenerState, req: 
 }
 
 function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
-  if (!usesTls(req.scheme) && req.protocol !== "grpc") return refuse(res, "failed", `port ${listeners[0].listener.port} expects TLS; a plain ${req.scheme} request fails`);
+  if (!usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} expects TLS; a plain ${req.scheme} request fails`);
   const sni = normalizeHost(req.sni ?? req.host ?? "");
   const l = bestListener(listeners, sni);
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for SNI ${sni || "(none)"}` : `no listener hostname matches SNI ${sni || "(none)"}` });

@@ -4,6 +4,7 @@
 
 import { hasObject } from "../../model/gateway.js";
 import { GATEWAY_GROUP } from "../../model/route.js";
+import { backendTlsStatus } from "./backendtls.js";
 import { condition, conditionFrom, type Condition } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -80,5 +81,6 @@ export function statusObjects(engine: GatewayEngine): Record<string, unknown>[] 
   }
   for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
   for (const r of engine.routes) if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: routeStatus(r) });
+  for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
   return out;
 }

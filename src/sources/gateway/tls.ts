@@ -7,6 +7,7 @@ import type { TlsMaterial } from "../../model/gateway.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
+import { readObjectRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readHostname, readKind, readLifecycle, readObjectName, readSectionName } from "./values.js";
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -69,8 +70,15 @@ const backendTlsPolicyFrontEnd: FrontEnd = {
       group: t.get("group").string({ required: true }) ?? "", kind: readKind(t.get("kind"), ""), name: readObjectName(t.get("name")) ?? "",
       sectionName: readSectionName(t.get("sectionName")),
     }));
-    const hostname = readHostname(spec.get("validation").get("hostname"), true) ?? "";
-    b.inv.routing.backendTlsPolicies.push({ namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: b.inv.routing.backendTlsPolicies.length, manifest: manifestOf(root), src: ctx.ref, targets, hostname });
+    const v = spec.get("validation");
+    const hostname = readHostname(v.get("hostname"), true) ?? "";
+    const caCertificateRefs = (v.get("caCertificateRefs").list({ max: 8 }) ?? []).map((r) => readObjectRef(r, meta.namespace!, "", "ConfigMap")).filter((r) => r !== undefined);
+    const wellKnownCACertificates = v.get("wellKnownCACertificates").string({ oneOf: ["System"] });
+    if (!caCertificateRefs.length === !wellKnownCACertificates) v.error("exclusive", "exactly one of caCertificateRefs and wellKnownCACertificates must be set");
+    b.inv.routing.backendTlsPolicies.push({
+      namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: b.inv.routing.backendTlsPolicies.length, manifest: manifestOf(root), src: ctx.ref,
+      targets, hostname, caCertificateRefs, wellKnownCACertificates,
+    });
   },
 };
 
