@@ -39,6 +39,7 @@ export function backendTlsPolicies(ingresses: readonly Ingress[], report: Conver
         namespace: ing.namespace, name: policy, generation: 1, order: out.length, manifest, src: ing.src,
         derivedFrom: { kind: "Ingress", namespace: ing.namespace, name: ing.name },
         targets: [{ group: "", kind: "Service", name }], hostname: ssl!.name!,
+        caCertificateRefs: [{ group: "", kind: "ConfigMap", namespace: ing.namespace, name: secret! }],
       });
     }
   }
