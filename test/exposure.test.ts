@@ -18,7 +18,7 @@ test("the example: Ingress paths to workloads, with the controller's hop allowed
   const { report } = await exposure(["-f", "examples/ingress"]);
   const storefront = row(report, "Ingress", "shop/storefront:80")!;
   assert.equal(storefront.exposedBy, "shop/shop");
-  assert.equal(storefront.entry, "HTTPS :443 shop.example.com / [by header]");
+  assert.equal(storefront.entry, "HTTPS :443 shop.example.com /");
   assert.equal(storefront.from, "ingress-nginx/ingress-nginx-controller");
   assert.deepEqual(storefront.targets, [{ workload: "shop/storefront[Deployment]", port: 8080, hop: "allowed" }]);
   const admin = row(report, "Ingress", "shop/admin:80")!;

@@ -80,7 +80,7 @@ spec:
 `;
   const blocked = await controllerLines(APP, ingress("{number: 80}"), onlyFromMonitoring);
   assert.deepEqual(blocked.lines, []);
-  assert.match(blocked.err, /warning: an Ingress or Route sends traffic to web\/app\[Deployment\] on TCP 8000, but the policies allow none of it/);
+  assert.match(blocked.err, /warning: an Ingress or Route sends traffic to web\/app\[Deployment\] on TCP 8000, but the policies allow none of it from {ingress-controller}/);
   const port8090 = onlyFromMonitoring.replace("ingress: [{from", "ingress: [{ports: [{port: 8090}]}, {from");
   assert.deepEqual((await controllerLines(APP, ingress("{number: 80}"), ingress("{number: 90}").replace("name: app,", "name: b,"), port8090)).lines,
     ["{ingress-controller} => web/app[Deployment] : TCP 8090"]);

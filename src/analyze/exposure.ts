@@ -115,13 +115,13 @@ function backendMatches(route: Route): Map<BackendRef, RouteMatch[]> {
   return out;
 }
 
-/** " /api, /v2 (exact)" with "[by header]" when some match also needs headers. */
+/** " /api, /v2 (exact)", with "[by header]" when every match also needs headers. */
 function matchesText(route: Route, matches: readonly RouteMatch[]): string {
   if (route.kind === "TLSRoute") return " (TLS passthrough)";
   const what = (m: RouteMatch) => m.path ? `${m.path.value}${m.path.type === "Exact" ? " (exact)" : m.path.type === "RegularExpression" ? " (regex)" : ""}`
     : m.grpc ? `${m.grpc.service ?? "*"}/${m.grpc.method ?? "*"}` : "";
   const text = [...new Set(matches.map(what).filter(Boolean))].join(", ");
-  const headers = matches.some((m) => m.headers.length) ? " [by header]" : "";
+  const headers = matches.every((m) => m.headers.length) ? " [by header]" : "";
   return text || headers ? ` ${text}${headers}` : "";
 }
 

@@ -24,7 +24,7 @@ export const listCommand: Command = {
     const { loaded, engine } = loadEngine(values, io);
     const controller = ingressControllerEntries(loaded.inventory, engine);
     for (const b of controller.blocked) {
-      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies allow none of it from the ingress controller\n`);
+      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies allow none of it from {ingress-controller} (np-guard's stand-in: a pod without labels in namespace ingress-controller-ns; junction exposure checks the controller pods of the input)\n`);
     }
     const entries = [...connectionList(loaded.inventory, new PairwiseConnectivity(engine)), ...controller.entries];
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
