@@ -1,6 +1,8 @@
 // The ingress-nginx annotations (nginx.ingress.kubernetes.io/*) an Ingress carries, read into
-// typed values. The Ingress front end fills them in; the router and the Gateway API converter
-// each give them their meaning.
+// typed values. The Ingress front end fills them in; lowering into the route graph
+// (sources/ingress/lower.ts) gives them their meaning, for routing and conversion alike.
+
+import type { CorsPolicy } from "./route.js";
 
 export const NGINX_PREFIX = "nginx.ingress.kubernetes.io/";
 
@@ -29,14 +31,8 @@ export interface NginxRedirect {
   code: number;
 }
 
-export interface NginxCors {
-  allowOrigins: string[];
-  allowMethods: string[];
-  allowHeaders: string[];
-  exposeHeaders: string[];
-  allowCredentials: boolean;
-  maxAge: number;
-}
+/** enable-cors with the cors-* annotations: the same policy as Gateway API's CORS filter. */
+export type NginxCors = CorsPolicy;
 
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {
