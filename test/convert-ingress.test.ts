@@ -105,3 +105,31 @@ test("--strict exits 1 when something is not translated; --report writes JSON an
     assert.equal(readFileSync(join(t.dir, "existing.json"), "utf8"), "keep me");
   } finally { t.cleanup(); }
 });
+
+test("convert ingress and exposure have --help and reject bad usage with exit 2", async () => {
+  for (const args of [["convert", "ingress", "--help"], ["exposure", "--help"]]) {
+    const r = await cli(args);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Usage: junction (convert ingress|exposure) -f PATH/);
+  }
+  const bad = await cli(["convert", "ingress", "-f", "-", "-o", "xml"], "");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--output must be one of yaml, json/);
+});
+
+test("a route never holds more than 16 rules: a host's rules are cut into routes, each path's rules together", async () => {
+  const paths = Array.from({ length: 20 }, (_, i) => `      - {path: /p${i}, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}`).join("\n");
+  const r = await cli(["convert", "ingress", "-f", "-", "-o", "json"], `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: many, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: many.example.com
+    http:
+      paths:
+${paths}
+`);
+  const routes = JSON.parse(r.out).items.filter((o: { kind: string }) => o.kind === "HTTPRoute");
+  assert.deepEqual(routes.map((o: { metadata: { name: string }; spec: { rules: unknown[] } }) => [o.metadata.name, o.spec.rules.length]), [["many-many-example-com", 16], ["many-many-example-com-2", 4]]);
+});

@@ -61,19 +61,42 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const https = secrets.length ? gw.listener(g.host, "https", secrets) : undefined;
   const served = rules;
   const out: RouteIR[] = [];
-  const route = (kind: RouteIR["kind"], n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR =>
-    ({ kind, namespace: g.namespace, name: n, hostnames: g.host ? [g.host] : [], parentRefs: parents, rules: rs });
+  const route = (kind: RouteIR["kind"], n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
+    ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: g.host ? [g.host] : [], parentRefs: parents, rules: c }));
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
   if (served.length) {
     const redirects = served.filter((r) => redirectsToHttps(r, g, https !== undefined, report));
     if (redirects.length && https) {
-      out.push(route(kind, name, [gw.ref(https)], served));
-      out.push(route(kind, `${name}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r) : r))));
-    } else out.push(route(kind, name, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served));
+      out.push(...route(kind, name, [gw.ref(https)], served));
+      out.push(...route(kind, `${name}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r) : r))));
+    } else out.push(...route(kind, name, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served));
   }
   if (passthrough.length) out.push(...passthroughRoute(g, passthrough, gw, name, report));
   out.push(...wwwRoutes(g, gw, name, secrets, report));
   return out;
+}
+
+/** A route holds at most 16 rules. */
+export const MAX_RULES = 16;
+
+/**
+ * Rules cut into routes of at most 16, keeping the rules of one path together: among rules of equal
+ * precedence the first listed wins, which only holds inside one route (across routes, the first by
+ * name, and "<name>" sorts before "<name>-2").
+ */
+function chunks(rules: RuleIR[]): RuleIR[][] {
+  const groups: RuleIR[][] = [];
+  const key = (r: RuleIR) => JSON.stringify(r.matches[0]?.path ?? null);
+  for (const r of rules) {
+    const last = groups[groups.length - 1];
+    if (last && key(last[0]) === key(r)) last.push(r); else groups.push([r]);
+  }
+  const out: RuleIR[][] = [];
+  for (const grp of groups) {
+    const cur = out[out.length - 1];
+    if (cur && cur.length + grp.length <= MAX_RULES) cur.push(...grp); else out.push([...grp]);
+  }
+  return out.length ? out : [[]];
 }
 
 /** ssl-redirect (default on for hosts with TLS) or force-ssl-redirect; a rule that already redirects keeps its answer. */

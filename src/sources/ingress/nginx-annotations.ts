@@ -104,7 +104,7 @@ function readRedirect(r: Reader): NginxRedirect | undefined {
   const kind = temporal ? "temporal" : permanent ? "permanent" : undefined;
   if (!kind) return undefined;
   const url = (temporal || permanent)!;
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(url)) return r.warn(`${kind}-redirect`, `${JSON.stringify(url)} is not an absolute URL`);
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(url) || !URL.canParse(url)) return r.warn(`${kind}-redirect`, `${JSON.stringify(url)} is not an absolute URL`);
   const codes = kind === "temporal" ? TEMPORAL_CODES : PERMANENT_CODES;
   const fallback = kind === "temporal" ? 302 : 301;
   const code = r.int(`${kind}-redirect-code`, 0);
