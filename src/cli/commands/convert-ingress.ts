@@ -54,7 +54,8 @@ export const convertIngressCommand: Command = {
       loaded.locator.resolve(result.errors);
       throw new InputError(`cannot convert:\n${result.errors.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`);
     }
-    const incomplete = printReport(result.reports, loaded, io, values.quiet === true);
+    for (const w of result.warnings) io.err(`warning: ${w}\n`);
+    const incomplete = printReport(result.reports, loaded, io, values.quiet === true) || result.warnings.length > 0;
     writeReport(values, result.reports, loaded, io);
     const objects = [...result.gateways, ...result.routes, ...result.backendTlsPolicies].map((o) => o.manifest);
     if (values.verify === true) return verify(loaded, result.reports, objects, values, io) || (values.strict === true && incomplete ? EXIT.failed : EXIT.ok);

@@ -37,7 +37,12 @@ export interface LoweredIngresses {
   reports: IngressReport[];
   /** Problems that stop a conversion (e.g. a port name no Service resolves). */
   errors: Diagnostic[];
+  /** Problems of the result as a whole (limits of the Gateway API). */
+  warnings: string[];
 }
+
+/** A Gateway holds at most 64 listeners. */
+const MAX_LISTENERS = 64;
 
 export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIngresses {
   const report = new ConversionReport();
@@ -60,12 +65,15 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   }
   const ingresses = selected.map(([i]) => i);
   for (const ing of ingresses) noteWildcards(ing, report);
+  const warnings = [...gateways.values()].filter((b) => b.gateway.listeners.length > MAX_LISTENERS).map((b) =>
+    `Gateway ${b.gateway.namespace}/${b.gateway.name} needs ${b.gateway.listeners.length} listeners; Gateway API allows ${MAX_LISTENERS} (convert fewer hosts at a time, e.g. per --ingress-class, or merge hosts under a wildcard)`);
   return {
     gateways: [...gateways.values()].map((b, i) => gatewayOf(b.gateway, i)),
     routes: routes.map((r, i) => routeOf(r, i)),
     backendTlsPolicies: backendTlsPolicies(ingresses, report),
     reports: report.finish(inv.ingress.ingresses),
     errors,
+    warnings,
   };
 }
 
