@@ -32,7 +32,7 @@ export function workloadPeers(inv: Inventory): ListPeer[] {
     if (e.kind !== "pod" && e.kind !== "workload") continue;
     const type = e.kind === "workload" ? "Workload" : e.owner?.kind ?? "Pod";
     const name = e.kind === "pod" && e.owner ? e.owner.name : e.name;
-    const id = `${e.namespace}/${name}[${type}]`;
+    const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
     let g = groups.get(id);
     if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
     g.parties.push({ endpoint: e });

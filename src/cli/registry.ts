@@ -7,6 +7,7 @@ import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
+import { schemaCommand } from "./commands/schema.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
@@ -25,4 +26,5 @@ export const COMMANDS: Command[] = [
   statusCommand,
   routeCommand,
   exposureCommand,
+  schemaCommand,
 ];

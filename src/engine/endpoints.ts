@@ -91,6 +91,11 @@ function byKind(index: InventoryIndex, kind: string, rest: string, label: string
     return n ? parties(label, [n]) : fail(`no node named ${rest}`);
   }
   const { namespace, name } = splitName(rest);
+  if (namespace === undefined && kind === "Workload") {
+    // A cluster-scoped Workload (a host): workload:NAME.
+    const w = inv.endpoints.filter((e) => e.kind === "workload" && e.namespace === undefined && e.name === rest);
+    return w.length ? parties(label, w) : fail(`no cluster-scoped Workload named ${rest}`);
+  }
   if (namespace === undefined) return fail(`${JSON.stringify(label)}: write ${kind} endpoints as KIND:NAMESPACE/NAME`);
   switch (kind) {
     case "Pod": {

@@ -83,6 +83,17 @@ export interface Network {
   src?: SourceRef;
 }
 
+/** A cluster of a multi-cluster model (junction.dev Cluster): its address plan and egress NAT. */
+export interface Cluster {
+  name: string;
+  labels: Labels;
+  podCIDRs: readonly Cidr[];
+  serviceCIDRs: readonly Cidr[];
+  /** Addresses its pods' traffic leaves the cluster with. */
+  egressNAT: readonly Cidr[];
+  src?: SourceRef;
+}
+
 export function endpointName(e: Endpoint): string {
   return e.namespace !== undefined ? `${e.namespace}/${e.name}` : e.name;
 }

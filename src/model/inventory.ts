@@ -1,6 +1,6 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
-import type { Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
@@ -13,6 +13,7 @@ export interface Inventory {
   controllers: Controller[];
   services: Service[];
   networks: Network[];
+  clusters: Cluster[];
   policies: Policy[];
   /** Ingress (networking.k8s.io/v1), IngressClass and OpenShift Route objects. */
   ingress: { ingresses: Ingress[]; classes: IngressClass[]; routes: OpenShiftRoute[] };
@@ -23,7 +24,7 @@ export interface Inventory {
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 /** Lookup indexes built once over an inventory. */

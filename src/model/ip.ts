@@ -147,3 +147,39 @@ export function partitionSpace(family: Family, ranges: AddressRange[]): AddressR
   const starts = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return starts.map((first, i) => ({ family, first, last: i + 1 < starts.length ? starts[i + 1] - 1n : full.last }));
 }
+
+/** The smallest list of CIDRs covering exactly `r`. */
+export function rangeToCidrs(r: AddressRange): Cidr[] {
+  const bits = BITS[r.family];
+  const out: Cidr[] = [];
+  let first = r.first;
+  while (first <= r.last) {
+    let size = 0;
+    while (size < bits && (first & ((1n << BigInt(size + 1)) - 1n)) === 0n && first + (1n << BigInt(size + 1)) - 1n <= r.last) size++;
+    const last = first + (1n << BigInt(size)) - 1n;
+    const prefix = bits - size;
+    out.push({ family: r.family, first, last, prefix, text: `${formatAddress({ family: r.family, value: first })}/${prefix}` });
+    first = last + 1n;
+  }
+  return out;
+}
+
+/** `r` minus every range of `holes`, as sorted disjoint ranges. */
+export function subtractRanges(r: AddressRange, holes: readonly AddressRange[]): AddressRange[] {
+  const cut = holes.filter((h) => h.family === r.family && h.last >= r.first && h.first <= r.last)
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: AddressRange[] = [];
+  let next = r.first;
+  for (const h of cut) {
+    if (h.first > next) out.push({ family: r.family, first: next, last: h.first - 1n });
+    if (h.last + 1n > next) next = h.last + 1n;
+  }
+  if (next <= r.last) out.push({ family: r.family, first: next, last: r.last });
+  return out;
+}
+
+export function cidrFrom(text: string): Cidr {
+  const c = parseCidr(text);
+  if (!c) throw new Error(`invalid built-in CIDR ${text}`);
+  return c;
+}

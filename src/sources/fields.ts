@@ -36,6 +36,7 @@ export class Field {
 
   error(code: string, message: string): undefined { this.ctx.error(this.path, code, message); return undefined; }
   warn(code: string, message: string): void { this.ctx.warn(this.path, code, message); }
+  info(code: string, message: string): void { this.ctx.info(this.path, code, message); }
 
   missing(): undefined {
     const key = this.path[this.path.length - 1];

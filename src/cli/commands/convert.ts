@@ -3,8 +3,12 @@
 
 import { EXIT, type Command } from "../command.js";
 import { convertIngressCommand } from "./convert-ingress.js";
+import { convertPolicyCommand } from "./convert-policy.js";
 
-export const CONVERT_SUBCOMMANDS: Command[] = [convertIngressCommand];
+export const CONVERT_SUBCOMMANDS: Command[] = [
+  convertPolicyCommand,
+  convertIngressCommand,
+];
 
 export const convertCommand: Command = {
   name: "convert",
