@@ -42,6 +42,7 @@ function readEntry(f: Field, ref: SourceRef): RequestEntry | undefined {
   const path = pathField.string() ?? (service && method ? `/${service}/${method}` : "/");
   if (!path.startsWith("/")) pathField.error("invalid-path", "must start with '/'");
   const scheme = (f.get("scheme").string({ oneOf: SCHEMES }) ?? "http") as Scheme;
+  if ((scheme === "tcp" || scheme === "udp") && !f.get("port").present) f.get("port").error("required", `a ${scheme} request needs the listener port`);
   const expect = f.get("expect").object() ? f.get("expect").value as Record<string, unknown> : undefined;
   const request: RouteRequest = {
     gateway: f.get("gateway").string({ nonEmpty: true }), port: f.get("port").int({ min: 1, max: 65535 }), scheme,
@@ -89,6 +90,7 @@ export function parseRequestLine(line: string): RouteRequest | string {
   const grpc = GRPC_SCHEMES[written];
   const scheme = (grpc ?? written) as Scheme;
   if (!SCHEMES.includes(scheme)) return `scheme ${written} is not one of ${[...SCHEMES, ...Object.keys(GRPC_SCHEMES)].join(", ")}`;
+  if ((scheme === "tcp" || scheme === "udp") && !url.port) return `${m[2]}: a ${scheme} request needs the listener port (e.g. ${scheme}://:9000)`;
   const host = url.hostname === "0.0.0.0" ? undefined : url.host || undefined;
   return {
     scheme, port: url.port ? Number(url.port) : undefined, host, path: `${url.pathname || "/"}${url.search}`,

@@ -105,3 +105,16 @@ test("no listener on the port refuses the connection; plain HTTP to a TLS port f
   const tls = gateway(["{name: t, port: 443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}"]);
   assert.equal(route(tls, { port: 443 }).connection, "failed");
 });
+
+test("a split with an unresolvable backend says which share of the requests gets 500", () => {
+  const r = route(GW + httpRoute("r", "  rules: [{backendRefs: [{name: v1, port: 80, weight: 3}, {name: missing, port: 80, weight: 1}]}]"), {});
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /25% of the requests go to apps\/missing, which cannot be used, and get 500/);
+  assert.match(r.backends[1].problem ?? "", /BackendNotFound/);
+});
+
+test("an HTTPRoute without rules gets the API default: one catch-all rule without backends (500)", () => {
+  const r = route(GW + httpRoute("r", "  hostnames: [a.com]"), { host: "a.com", path: "/x" });
+  assert.equal(r.status, 500);
+  assert.equal(r.route, "HTTPRoute apps/r");
+});

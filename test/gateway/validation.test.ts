@@ -76,3 +76,11 @@ test("every API version upstream shipped is read", () => {
   }
   assert.match(errors(route("  - {}\n").replace("/v1\n", "/v9\n")).join(), /not supported/);
 });
+
+test("parentRefs to one parent need distinct sectionNames; rule names are unique", () => {
+  const twoRefs = (refs: string) => route("  - {}\n").replace("parentRefs: [{name: gw}]", `parentRefs: [${refs}]`);
+  assert.match(errors(twoRefs("{name: gw}, {name: gw, sectionName: a}")).join(), /each reference must then set sectionName or port/);
+  assert.match(errors(twoRefs("{name: gw, sectionName: a}, {name: gw, sectionName: a}")).join(), /the same sectionName\/port/);
+  assert.deepEqual(errors(twoRefs("{name: gw, sectionName: a}, {name: gw, sectionName: b}")), []);
+  assert.match(errors(route("  - {name: x}\n  - {name: x}\n")).join(), /rule name "x" is used twice/);
+});

@@ -17,7 +17,8 @@ export const routeCommand: Command = {
   summary: "Route a request through a Gateway: the listener, route, rule and backends it reaches, and why.",
   usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o text|json|yaml]",
   description: [
-    "URL schemes: http, https, ws, wss (HTTPRoute, GRPCRoute), tls (TLSRoute by SNI), tcp, udp (by listener port).",
+    "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
+    "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
     "FILE is a YAML or JSON list of {gateway?, port?, scheme?, host, path, method?, headers?, sni?, protocol?,",
     "clientCert?, grpc: {service, method}?, expect?}; -o json prints {\"results\": [...]} in the same order.",
     "expect may set status, backend, connection (rejected|failed), grpcCode, redirect, upstream, responseHeaders,",

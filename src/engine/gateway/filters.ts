@@ -2,7 +2,7 @@
 // rewrites, redirects (with the spec's defaults for scheme and port), mirrors, CORS and
 // extension references. Filters apply in order; a redirect or a CORS preflight ends the request.
 
-import type { HeaderModifier, PathModifier, RouteFilter } from "../../model/route.js";
+import type { BackendRef, HeaderModifier, PathModifier, RouteFilter } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { corsPreflight, corsResponseHeaders, isPreflight } from "./cors.js";
 import type { Headers } from "./headers.js";
@@ -37,7 +37,7 @@ export interface Exchange {
 }
 
 export interface FilterContext {
-  backend(ref: object): ResolvedBackend | undefined;
+  backend(ref: BackendRef): ResolvedBackend | undefined;
   /** Whether an ExtensionRef target exists in the input. */
   hasObject(group: string, kind: string, name: string): boolean;
 }

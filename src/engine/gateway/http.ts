@@ -39,7 +39,7 @@ function grpcMethod(path: string): { service: string; method: string } | undefin
 
 function filterContext(engine: GatewayEngine, state: RouteState): FilterContext {
   return {
-    backend: (ref) => state.backends.get(ref as never),
+    backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(engine.inv.routing, group, kind, state.route.namespace, name),
   };
 }
@@ -75,7 +75,8 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   };
   res.responseHeaders = responseHeaders(req, ex, true);
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
-  res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}`;
+  const failing = res.steps.find((s) => s.stage === "backend")?.outcome;
+  res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${failing ? ` (${failing})` : ""}`;
 }
 
 function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied): void {
@@ -115,6 +116,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     if (!ex.redirect && !ex.answered && !ex.failed) {
       const split = splitOf(w.rule, w.attached.state.backends);
       res.backends = split.shares;
+      if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
       else { picked = split.picked; applyFilters(picked!.ref.filters, ex, fctx); }
     }

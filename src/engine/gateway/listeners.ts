@@ -98,7 +98,8 @@ export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener): List
   state.resolvedRefs = kinds.problem ?? certs.problem ?? client.problem;
   if (state.conflicted) state.accepted = { reason: state.conflicted.reason, message: state.conflicted.message };
   else if (client.problem) state.accepted = { reason: "NoValidCACertificate", message: `no valid CA certificate for client validation: ${client.problem.message}` };
-  const unusable = state.accepted ?? (terminates(l) && !certs.certs.length ? certs.problem : undefined) ?? (kinds.kinds.length ? undefined : kinds.problem);
+  const noCertificate = terminates(l) && !certs.certs.length ? certs.problem ?? { reason: "InvalidCertificateRef", message: "no certificate to terminate TLS with" } : undefined;
+  const unusable = state.accepted ?? noCertificate ?? (kinds.kinds.length ? undefined : kinds.problem);
   if (unusable) state.programmed = { reason: "Invalid", message: unusable.message };
   return state;
 }

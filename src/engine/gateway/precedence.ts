@@ -53,25 +53,31 @@ export function compareApplied(a: Applied, b: Applied): number {
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
 
-/** Every rule match of the routes that applies to the request, best first; and why the others do not. */
+/** Rule matches that did not apply are listed up to this many (the rest are counted). */
+const MAX_REJECTED = 20;
+
+/**
+ * Every rule match of the routes that applies to the request, best first; and why the others do
+ * not (routes for other hostnames are counted, not listed).
+ */
 export function applicable(routes: readonly AttachedRoute[], host: string, req: MatchInput): { applied: Applied[]; rejected: Candidate[] } {
   const applied: Applied[] = [];
   const rejected: Candidate[] = [];
+  let otherHosts = 0, unlisted = 0;
   for (const attached of routes) {
-    const route = routeKey(attached.state.route);
     const hostname = matchedHostname(attached, host);
-    if (hostname === null) {
-      rejected.push({ route, rule: -1, match: -1, outcome: `no match: host ${host || "(none)"} is not one of ${attached.attachment.hostnames.join(", ")}` });
-      continue;
-    }
+    if (hostname === null) { otherHosts++; continue; }
     for (const rule of attached.state.route.rules) {
       rule.matches.forEach((match, matchIndex) => {
         const why = matchFailure(match, req);
         if (!why) applied.push({ attached, rule, match, matchIndex, hostname });
-        else rejected.push({ route, rule: rule.index, ruleName: rule.name, match: matchIndex, hostname, outcome: `no match: ${why}` });
+        else if (rejected.length < MAX_REJECTED) rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: matchIndex, hostname, outcome: `no match: ${why}` });
+        else unlisted++;
       });
     }
   }
+  if (unlisted) rejected.push({ route: `(${unlisted} more rule matches)`, rule: -1, match: -1, outcome: "no match" });
+  if (otherHosts) rejected.push({ route: `(${otherHosts} route${otherHosts === 1 ? "" : "s"} for other hostnames)`, rule: -1, match: -1, outcome: `no match: host ${host || "(none)"}` });
   return { applied: applied.sort(compareApplied), rejected };
 }
 

@@ -65,7 +65,11 @@ export interface RouteResult {
 }
 
 export function emptyResult(): RouteResult {
-  return { status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], filters: [], candidates: [], steps: [], reason: "" };
+  // Keys in the order JSON output shows them: where the request went, then the answer.
+  return {
+    gateway: undefined, listener: undefined, route: undefined, rule: undefined, ruleName: undefined, match: undefined,
+    status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], filters: [], candidates: [], steps: [], reason: "",
+  };
 }
 
 export { DEFAULT_PORT, usesTls } from "../../model/request.js";

@@ -10,6 +10,8 @@ export interface Split {
   picked?: ResolvedBackend;
   /** Why the rule cannot forward (no backends, all weights 0, or the picked backend is unresolved). */
   problem?: string;
+  /** The part of the traffic that goes to unresolved backends (answered 500), when some does. */
+  failing?: string;
 }
 
 export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>): Split {
@@ -23,5 +25,8 @@ export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, Resol
   if (best < 0) return { shares, problem: "every backendRef has weight 0" };
   const picked = resolved.get(rule.backends[best]);
   if (!picked || picked.problem) return { shares, picked, problem: `backend ${shares[best].name} cannot be used (${shares[best].problem})` };
-  return { shares, picked };
+  const total = shares.reduce((n, b) => n + b.weight, 0);
+  const bad = shares.filter((b) => b.problem && b.weight > 0);
+  const pct = Math.round((bad.reduce((n, b) => n + b.weight, 0) / total) * 1000) / 10;
+  return { shares, picked, failing: bad.length ? `${pct}% of the requests go to ${bad.map((b) => b.name).join(", ")}, which cannot be used, and get 500` : undefined };
 }

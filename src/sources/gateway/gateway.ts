@@ -35,7 +35,7 @@ function readAllowedRoutes(f: Field): AllowedRoutes {
   const ns = f.get("namespaces");
   const from = (ns.get("from").string({ oneOf: ["All", "Same", "Selector"] }) ?? "Same") as AllowedRoutes["namespaces"]["from"];
   const selector = ns.get("selector").present ? readSelector(ns.get("selector")) : undefined;
-  if (from === "Selector" && !selector) ns.get("selector").missing();
+  if (from === "Selector" && !selector) ns.get("selector").warn("required", "from: Selector without a selector allows no namespace");
   const kindList = f.get("kinds").list({ max: 8 });
   const kinds = kindList?.map((k) => ({ group: readGroup(k.get("group"), GATEWAY_GROUP), kind: readKind(k.get("kind"), "") }));
   kindList?.forEach((k) => { if (!k.get("kind").present) k.get("kind").missing(); });
@@ -46,7 +46,7 @@ function readListenerTls(f: Field, protocol: string | undefined, namespace: stri
   const plain = protocol === "HTTP" || protocol === "TCP" || protocol === "UDP";
   if (f.present && plain) { f.error("forbidden", `tls must not be set for protocol ${protocol}`); return undefined; }
   if (!f.object()) {
-    if (protocol === "HTTPS") f.error("required", "tls must be set for protocol HTTPS");
+    if (protocol === "HTTPS" || protocol === "TLS") f.error("required", `tls must be set for protocol ${protocol}`);
     return undefined;
   }
   const mode = (f.get("mode").string({ oneOf: ["Terminate", "Passthrough"] }) ?? "Terminate") as "Terminate" | "Passthrough";

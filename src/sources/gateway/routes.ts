@@ -1,12 +1,12 @@
 // Front ends for the route kinds: HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute, in
 // every API version upstream shipped them. All lower into the model's one Route shape.
 
-import type { BackendRef, Route, RouteKind, RouteRule } from "../../model/route.js";
+import type { BackendRef, ParentRef, Route, RouteKind, RouteRule } from "../../model/route.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { GRPC_FILTERS, HTTP_FILTERS, readFilters } from "./filters.js";
-import { readGrpcMatches, readHttpMatches } from "./matches.js";
+import { CATCH_ALL, readGrpcMatches, readHttpMatches } from "./matches.js";
 import { readBackendRef, readParentRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readDuration, readHostname, readLifecycle, readSectionName } from "./values.js";
 
@@ -69,6 +69,29 @@ const readL4Rule: RuleReader = (f, index, namespace) => ({
   backends: readBackends(f.get("backendRefs"), namespace, undefined, true),
 });
 
+/** CEL: several refs to one parent must each name a distinct sectionName (or port). */
+function checkParentRefs(list: Field, refs: readonly ParentRef[]): void {
+  const seen = new Map<string, string[]>();
+  refs.forEach((r) => {
+    const parent = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+    seen.set(parent, [...(seen.get(parent) ?? []), `${r.sectionName ?? ""}:${r.port ?? ""}`]);
+  });
+  for (const [parent, sections] of seen) {
+    if (sections.length < 2) continue;
+    if (sections.includes(":")) list.error("invalid-value", `parentRefs name ${parent.split("/").slice(2).join("/")} more than once: each reference must then set sectionName or port`);
+    else if (new Set(sections).size < sections.length) list.error("duplicate", `parentRefs name the same sectionName/port of ${parent.split("/").slice(2).join("/")} twice`);
+  }
+}
+
+/** CEL: rule names are unique, and a route has fewer than 128 matches in all. */
+function checkRules(list: Field, rules: readonly RouteRule[]): void {
+  const names = rules.flatMap((r) => r.name === undefined ? [] : [r.name]);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) list.error("duplicate", `rule name ${JSON.stringify(twice)} is used twice; rule names must be unique`);
+  const matches = rules.reduce((n, r) => n + r.matches.length, 0);
+  if (matches > 128) list.error("too-many", `the rules have ${matches} matches in all; at most 128 are allowed`);
+}
+
 function routeFrontEnd(kind: RouteKind, apiVersions: string[], readRule: RuleReader, hasHostnames: boolean): FrontEnd {
   return {
     kind, apiVersions, namespaced: true,
@@ -82,6 +105,10 @@ function routeFrontEnd(kind: RouteKind, apiVersions: string[], readRule: RuleRea
       const ruleFields = spec.get("rules").list({ max: 16, min: readRule === readL4Rule ? 1 : undefined, required: readRule === readL4Rule }) ?? [];
       if (readRule === readL4Rule && ruleFields.length > 1) spec.get("rules").warn("extra-rules", `${kind} rules have no matches: only the first rule's backends are used`);
       const rules = ruleFields.map((r, i) => readRule(r, i, ns));
+      // The API server's default for an HTTPRoute without rules: one catch-all rule, without backends.
+      if (kind === "HTTPRoute" && !spec.get("rules").present) rules.push({ index: 0, matches: [CATCH_ALL], filters: [], backends: [] });
+      checkParentRefs(spec.get("parentRefs"), parentRefs);
+      checkRules(spec.get("rules"), rules);
       b.useNamespace(ns, ctx.ref);
       const route: Route = {
         kind, namespace: ns, name: meta.name, ...readLifecycle(root), order: b.inv.routing.routes.length,

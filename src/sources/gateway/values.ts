@@ -81,8 +81,8 @@ export function readLifecycle(root: Field): { generation: number; created?: numb
   return { generation, created: created !== undefined && !Number.isNaN(created) ? created : undefined };
 }
 
-/** The object as read, for printing it back with a status: everything but its old status. */
+/** The object as read (shared, never modified), for printing it back with a status: everything but its old status. */
 export function manifestOf(root: Field): Record<string, unknown> {
   const { status: _status, ...rest } = root.value as Record<string, unknown>;
-  return structuredClone(rest);
+  return rest;
 }
