@@ -12,6 +12,7 @@ import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
+import { exposureCommand } from "./commands/exposure.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -22,7 +23,8 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
-  schemaCommand,
   statusCommand,
   routeCommand,
+  exposureCommand,
+  schemaCommand,
 ];

@@ -94,6 +94,11 @@ export interface RouteGraph {
   objectKeys: Set<string>;
 }
 
+/** A Gateway that stands for an IngressClass: its wildcard hostnames cover exactly one label, as Ingress hosts do. */
+export function hasIngressSemantics(gw: Gateway): boolean {
+  return gw.derivedFrom?.kind === "IngressClass";
+}
+
 export function emptyRouteGraph(): RouteGraph {
   return { gatewayClasses: [], gateways: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
 }

@@ -11,11 +11,14 @@ export function normalizeHost(host: string): string {
 
 export const isWildcard = (h: string): boolean => h.startsWith("*.");
 
-/** Whether `pattern` (exact or wildcard) covers the concrete `host`. */
-export function hostnameMatches(pattern: string, host: string): boolean {
+/**
+ * Whether `pattern` (exact or wildcard) covers the concrete `host`. With `oneLabel` (Ingress
+ * semantics: a Gateway lowered from an IngressClass), a wildcard covers exactly one label.
+ */
+export function hostnameMatches(pattern: string, host: string, oneLabel = false): boolean {
   if (!isWildcard(pattern)) return pattern === host;
   const suffix = pattern.slice(1);
-  return host.length > suffix.length && host.endsWith(suffix);
+  return host.length > suffix.length && host.endsWith(suffix) && !(oneLabel && host.slice(0, -suffix.length).includes("."));
 }
 
 /** Whether wildcard or exact `outer` covers every name `inner` covers. */

@@ -14,11 +14,14 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
+import { ingressFrontEnds } from "./ingress/frontend.js";
+import { openshiftFrontEnds } from "./openshift.js";
+import { addIngressRoutes } from "./ingress/lower.js";
+import { gatewayApiFrontEnds } from "./gateway/index.js";
+import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
-import { gatewayApiFrontEnds } from "./gateway/index.js";
-import { objectKey } from "../model/gateway.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -26,10 +29,12 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
+  ...ingressFrontEnds,
+  ...openshiftFrontEnds,
+  ...gatewayApiFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
-  ...gatewayApiFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -71,6 +76,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   }
   const locator = new Locator(files);
   const inventory = b.finish();
+  addIngressRoutes(inventory);
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects, inputs: files };
 }

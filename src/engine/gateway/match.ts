@@ -4,6 +4,7 @@
 
 import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js";
 import type { Headers } from "./headers.js";
+import { fullMatchRegex } from "../../model/regex.js";
 
 export interface MatchInput {
   /** Path without the query string. */
@@ -16,7 +17,7 @@ export interface MatchInput {
   grpc?: { service: string; method: string };
 }
 
-const fullMatch = (pattern: string, s: string) => { try { return new RegExp(`^(?:${pattern})$`).test(s); } catch { return false; } };
+const fullMatch = (pattern: string, s: string) => { try { return fullMatchRegex(pattern).test(s); } catch { return false; } };
 
 /** PathPrefix matches whole path segments: "/v2" matches "/v2" and "/v2/x", not "/v2x". */
 export function prefixMatches(prefix: string, path: string): boolean {

@@ -2,6 +2,7 @@
 // hostname first (characters of an exact name, then of any name), then the match precedence,
 // then the oldest route, then namespace/name, then rule and match order.
 
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { RouteMatch, RouteRule } from "../../model/route.js";
 import { routeKey } from "../../model/route.js";
@@ -22,7 +23,7 @@ export interface Applied {
 export function matchedHostname(a: AttachedRoute, host: string): string | undefined | null {
   let best: string | undefined | null = null;
   for (const h of a.attachment.hostnames) {
-    if (h !== undefined && !hostnameMatches(h, host)) continue;
+    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(a.attachment.listener.gateway))) continue;
     if (best === null || compareRank(hostnameRank(h), hostnameRank(best)) < 0) best = h;
   }
   return best;

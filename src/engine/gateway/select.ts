@@ -2,6 +2,7 @@
 // listening), the listeners on the port, and among those the one whose hostname is the most
 // specific match for the host or SNI (listener isolation).
 
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -37,7 +38,7 @@ export function bestListener(listeners: readonly ListenerState[], host: string):
   let best: ListenerState | undefined;
   for (const l of listeners) {
     const h = l.listener.hostname;
-    if (h !== undefined && !hostnameMatches(h, host)) continue;
+    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(l.gateway))) continue;
     if (!best) { best = l; continue; }
     const [a, b] = [hostnameRank(h), hostnameRank(best.listener.hostname)];
     if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = l;

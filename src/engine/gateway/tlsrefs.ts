@@ -2,7 +2,7 @@
 // (ConfigMaps) and the client certificate it presents to backends, each with the reason code
 // upstream defines for its failures.
 
-import type { Gateway, RouteGraph, TlsMaterial } from "../../model/gateway.js";
+import { hasIngressSemantics, type Gateway, type RouteGraph, type TlsMaterial } from "../../model/gateway.js";
 import { CORE_GROUP, GATEWAY_GROUP, type ObjectRef } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { notPermittedMessage, permitted } from "./grants.js";
@@ -20,7 +20,8 @@ function check(graph: RouteGraph, gw: Gateway, ref: ObjectRef, c: Check): { prob
   const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
   if (ref.group !== CORE_GROUP || ref.kind !== c.kind) return { problem: { reason: c.badKind, message: `${ref.group ? `${ref.group}/` : ""}${what}: only core ${c.kind}s are supported` } };
   const from = { group: GATEWAY_GROUP, kind: "Gateway", namespace: gw.namespace };
-  if (!permitted(graph.referenceGrants, from, ref)) return { problem: { reason: "RefNotPermitted", message: notPermittedMessage(from, ref) } };
+  // A Gateway standing for an IngressClass uses the Secrets of the Ingresses' own namespaces.
+  if (!hasIngressSemantics(gw) && !permitted(graph.referenceGrants, from, ref)) return { problem: { reason: "RefNotPermitted", message: notPermittedMessage(from, ref) } };
   const material = findTlsMaterial(graph, c.kind, ref.namespace, ref.name);
   if (!material) return { problem: { reason: c.bad, message: `${what} not found` } };
   if (material.problem) return { problem: { reason: c.bad, message: `${what} ${material.problem}` } };

@@ -4,6 +4,7 @@
 import type { NameValueMatch, PathMatch, RouteMatch, ValueMatchType } from "../../model/route.js";
 import type { Field } from "../fields.js";
 import { readHeaderName } from "./filters.js";
+import { fullMatchRegex } from "../../model/regex.js";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
@@ -23,7 +24,7 @@ export function pathValueError(value: string): string | undefined {
 }
 
 export function regexError(source: string): string | undefined {
-  try { new RegExp(source); return undefined; } catch (e) { return `is not a valid regular expression: ${(e as Error).message}`; }
+  try { fullMatchRegex(source); return undefined; } catch (e) { return `is not a valid regular expression: ${(e as Error).message}`; }
 }
 
 function readPath(f: Field): PathMatch {
