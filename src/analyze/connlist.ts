@@ -8,9 +8,9 @@ import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 
 export interface ListPeer {
-  /** np-guard's name: "ns/name[Kind]" or "first-last[External]". */
+  /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
   id: string;
-  kind: "workload" | "external";
+  kind: "workload" | "external" | "ingress-controller";
   namespace?: string;
   name: string;
   /** Deployment, StatefulSet, Pod, Workload, ... or External. */

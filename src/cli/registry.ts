@@ -12,6 +12,9 @@ import { matrixCommand } from "./commands/matrix.js";
 import { schemaCommand } from "./commands/schema.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
+import { statusCommand } from "./commands/status.js";
+import { routeCommand } from "./commands/route.js";
+import { exposureCommand } from "./commands/exposure.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -22,6 +25,9 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  statusCommand,
+  routeCommand,
+  exposureCommand,
   schemaCommand,
   labCommand,
   agentCommand,

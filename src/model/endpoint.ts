@@ -59,6 +59,8 @@ export interface ServicePort {
   /** A number, or a container port name resolved on each backend. */
   targetPort: number | string;
   nodePort?: number;
+  /** e.g. "kubernetes.io/h2c", "kubernetes.io/ws" (Gateway API backend protocols). */
+  appProtocol?: string;
 }
 
 export interface Service {

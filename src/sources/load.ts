@@ -14,6 +14,11 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
+import { ingressFrontEnds } from "./ingress/frontend.js";
+import { openshiftFrontEnds } from "./openshift.js";
+import { addIngressRoutes } from "./ingress/lower.js";
+import { gatewayApiFrontEnds } from "./gateway/index.js";
+import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
@@ -24,6 +29,9 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
+  ...ingressFrontEnds,
+  ...openshiftFrontEnds,
+  ...gatewayApiFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
@@ -68,6 +76,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   }
   const locator = new Locator(files);
   const inventory = b.finish();
+  addIngressRoutes(inventory);
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects, inputs: files };
 }
@@ -87,6 +96,7 @@ function isDuplicate(raw: RawObject, seen: Map<string, RawObject>, diags: Diagno
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
   if (!candidates) { b.countUnknown(raw.kind); return; }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
@@ -97,4 +107,12 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     return;
   }
   fe.read(Field.root(ctx, raw.obj), ctx, b);
+}
+
+/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
+function noteObject(raw: RawObject, b: InventoryBuilder): void {
+  const md = raw.obj.metadata as Record<string, unknown> | undefined;
+  if (typeof md?.name !== "string") return;
+  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
+  b.inv.routing.objectKeys.add(objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name));
 }
