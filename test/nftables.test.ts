@@ -3,8 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { PolicyEngine } from "../src/engine/verdict.js";
@@ -24,15 +23,12 @@ import { cli, load } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
 import { billingPolicies, cidr, estateYaml, inNamespaces, rule } from "./fixtures/hosts.js";
 import { NftProgram } from "./nft-interpreter.js";
+import { assertGolden } from "./golden.js";
 
 const GOLDEN = fileURLToPath(new URL("../../test/golden/nftables/", import.meta.url));
 const nft = nftCapability();
 
-function golden(name: string, text: string): void {
-  const path = GOLDEN + name;
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) { mkdirSync(dirname(path), { recursive: true }); writeFileSync(path, text); }
-  assert.equal(text, readFileSync(path, "utf8"), `${name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = (name: string, text: string) => assertGolden(`nftables/${name}`, text);
 
 
 function estate(policies: Policy[]): PolicyEngine {
