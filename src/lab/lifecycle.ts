@@ -8,15 +8,15 @@ import { formatAddress, type Cidr } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
 import type { InputFile } from "../sources/read.js";
 import { endpointLabel } from "../targets/names.js";
-import { compileLab } from "../targets/nftables/lab.js";
+import { compileLab, type LabRuleset } from "../targets/nftables/lab.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
 import { formatProblem } from "../targets/problems.js";
 import type { LineLookup } from "../model/source.js";
 import { LabError } from "./exec.js";
 import { startListeners, stopListeners, writeSysctls } from "./listeners.js";
-import { addNamespaces, createBridge, deleteNamespaces, linkHosts, namespacesWithPrefix, sysctlLines } from "./netns.js";
+import { addNamespaces, createBridge, deleteNamespaces, linkHosts, namespacesWithPrefix, sysctlLines, type HostLink } from "./netns.js";
 import { applyTable } from "./nft.js";
-import { assignAddresses, planHosts } from "./plan.js";
+import { assignAddresses, planHosts, type PlannedHost } from "./plan.js";
 import { labPrefix, type LabDir, type LabState } from "./state.js";
 import { writeFileSync } from "node:fs";
 
@@ -57,32 +57,39 @@ export function labDown(dir: LabDir): DownResult {
   return { namespaces, helperStopped };
 }
 
-export function labUp(req: UpRequest): UpResult {
-  const { dir, progress } = req;
-  const cleaned = labDown(dir).namespaces;
+type Host = PlannedHost & HostLink;
+
+/** Everything decided before anything is created: addresses, hosts, the compiled ruleset. */
+function prepare(req: UpRequest): { assigned: Record<string, string[]>; hosts: Host[]; ruleset: LabRuleset } {
   const assigned = assignAddresses(req.inventory, req.pool);
   if (typeof assigned === "string") throw new LabError(assigned);
   const engine = new PolicyEngine(req.inventory, req.options);
   const planned = planHosts(engine.index);
   if (planned.length > req.max) throw new LabError(`the input has ${planned.length} hosts (pods, Workloads, nodes with addresses); the lab takes at most ${req.max} (--max)`);
   if (!planned.length) throw new LabError("the input has no pod, Workload or node to put in the lab");
-  const prefix = labPrefix(dir.name);
+  const prefix = labPrefix(req.dir.name);
   const hosts = planned.map((h, i) => ({ ...h, netns: `${prefix}${i + 1}`, port: `h${i + 1}` }));
   const ruleset = compileLab(engine, hosts.flatMap((h) => h.endpoints));
   if (ruleset.problems.length) {
     throw new LabError(`${ruleset.problems.map((p) => formatProblem(p, req.lines)).join("\n")}\nthe lab cannot enforce these rules as written; nothing was created`);
   }
-  const text = renderTable(ruleset.table);
-  const state: LabState = {
-    name: dir.name, created: new Date().toISOString(), inputs: [...req.inputs], options: req.options, assigned, hub: `${prefix}hub`,
+  return { assigned, hosts, ruleset };
+}
+
+function initialState(req: UpRequest, assigned: Record<string, string[]>, hosts: readonly Host[]): LabState {
+  return {
+    name: req.dir.name, created: new Date().toISOString(), inputs: [...req.inputs], options: req.options, assigned, hub: `${labPrefix(req.dir.name)}hub`,
     hosts: hosts.map((h) => ({
       netns: h.netns, endpoints: h.endpoints.map((e) => ({ id: e.id, label: endpointLabel(e) })),
       addresses: h.addresses.map(formatAddress), listen: h.listen.map((p) => ({ protocol: p.protocol, port: p.port })),
     })),
     externals: [],
   };
-  dir.write(state);
-  let started;
+}
+
+/** Namespaces, bridge, ruleset, listeners; on any failure everything is removed again. */
+function create(req: UpRequest, state: LabState, hosts: readonly Host[], text: string): string {
+  const { dir, progress } = req;
   try {
     progress(`creating ${hosts.length} network namespaces and the bridge`);
     addNamespaces([state.hub, ...hosts.map((h) => h.netns)]);
@@ -93,11 +100,19 @@ export function labUp(req: UpRequest): UpResult {
     writeFileSync(dir.path("lab.nft"), text);
     applyTable(text, state.hub);
     progress("starting listeners");
-    started = startListeners(dir, hosts, (pid) => { state.helperPid = pid; dir.write(state); });
+    return startListeners(dir, hosts, (pid) => { state.helperPid = pid; dir.write(state); }).ready;
   } catch (e) {
-    // Leave nothing half-made behind.
     labDown(dir);
     throw e;
   }
-  return { state, chains: ruleset.table.chains.length, sets: ruleset.table.sets.length, listeners: started.ready, warnings: ruleset.warnings, cleaned };
+}
+
+export function labUp(req: UpRequest): UpResult {
+  const { assigned, hosts, ruleset } = prepare(req);
+  // Only now that the input is known to be good: remove what an earlier run of this lab left.
+  const cleaned = labDown(req.dir).namespaces;
+  const state = initialState(req, assigned, hosts);
+  req.dir.write(state);
+  const listeners = create(req, state, hosts, renderTable(ruleset.table));
+  return { state, chains: ruleset.table.chains.length, sets: ruleset.table.sets.length, listeners, warnings: ruleset.warnings, cleaned };
 }
