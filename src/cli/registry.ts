@@ -1,10 +1,12 @@
 // Every command of the CLI, in the order `junction --help` lists them.
 
 import type { Command } from "./command.js";
+import { agentCommand } from "./commands/agent.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { compileCommand } from "./commands/compile.js";
 import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
+import { labCommand } from "./commands/lab.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -27,4 +29,6 @@ export const COMMANDS: Command[] = [
   routeCommand,
   exposureCommand,
   schemaCommand,
+  labCommand,
+  agentCommand,
 ];

@@ -183,3 +183,23 @@ export function cidrFrom(text: string): Cidr {
   if (!c) throw new Error(`invalid built-in CIDR ${text}`);
   return c;
 }
+
+/** Sorted, disjoint, non-adjacent ranges covering the same addresses (per family, IPv4 first). */
+export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
+  const sorted = [...ranges].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: AddressRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.family === r.family && r.first <= last.last + 1n) {
+      if (r.last > last.last) out[out.length - 1] = { ...last, last: r.last };
+    } else out.push({ family: r.family, first: r.first, last: r.last });
+  }
+  return out;
+}
+
+/** "10.0.0.1" for one address, "10.0.0.0/8" when the range is one CIDR block, else "first-last". */
+export function formatRangeCompact(r: AddressRange): string {
+  if (r.first === r.last) return formatAddress({ family: r.family, value: r.first });
+  const cidrs = rangeToCidrs(r);
+  return cidrs.length === 1 ? cidrs[0].text : formatRange(r);
+}
