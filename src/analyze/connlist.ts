@@ -8,9 +8,9 @@ import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 
 export interface ListPeer {
-  /** np-guard's name: "ns/name[Kind]" or "first-last[External]". */
+  /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
   id: string;
-  kind: "workload" | "external";
+  kind: "workload" | "external" | "ingress-controller";
   namespace?: string;
   name: string;
   /** Deployment, StatefulSet, Pod, Workload, ... or External. */
@@ -32,7 +32,7 @@ export function workloadPeers(inv: Inventory): ListPeer[] {
     if (e.kind !== "pod" && e.kind !== "workload") continue;
     const type = e.kind === "workload" ? "Workload" : e.owner?.kind ?? "Pod";
     const name = e.kind === "pod" && e.owner ? e.owner.name : e.name;
-    const id = `${e.namespace}/${name}[${type}]`;
+    const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
     let g = groups.get(id);
     if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
     g.parties.push({ endpoint: e });

@@ -3,6 +3,8 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, Values } from "./command.js";
+import { k8sTarget } from "./commands/compile-k8s.js";
+import { nftablesTarget } from "./targets/nftables.js";
 
 export interface CompileTarget {
   name: string;
@@ -16,4 +18,7 @@ export interface CompileTarget {
 }
 
 /** Registered targets, in the order `--help` lists them. Back ends add themselves here. */
-export const COMPILE_TARGETS: CompileTarget[] = [];
+export const COMPILE_TARGETS: CompileTarget[] = [
+  k8sTarget,
+  nftablesTarget,
+];

@@ -1,15 +1,21 @@
 // Every command of the CLI, in the order `junction --help` lists them.
 
 import type { Command } from "./command.js";
+import { agentCommand } from "./commands/agent.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { compileCommand } from "./commands/compile.js";
 import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
 import { generateCommand } from "./commands/generate.js";
+import { labCommand } from "./commands/lab.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
+import { schemaCommand } from "./commands/schema.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
+import { statusCommand } from "./commands/status.js";
+import { routeCommand } from "./commands/route.js";
+import { exposureCommand } from "./commands/exposure.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -20,5 +26,11 @@ export const COMMANDS: Command[] = [
   validateCommand,
   compileCommand,
   convertCommand,
+  statusCommand,
+  routeCommand,
+  exposureCommand,
+  schemaCommand,
+  labCommand,
+  agentCommand,
   generateCommand,
 ];

@@ -91,6 +91,11 @@ function byKind(index: InventoryIndex, kind: string, rest: string, label: string
     return n ? parties(label, [n]) : fail(`no node named ${rest}`);
   }
   const { namespace, name } = splitName(rest);
+  if (namespace === undefined && kind === "Workload") {
+    // A cluster-scoped Workload (a host): workload:NAME.
+    const w = inv.endpoints.filter((e) => e.kind === "workload" && e.namespace === undefined && e.name === rest);
+    return w.length ? parties(label, w) : fail(`no cluster-scoped Workload named ${rest}`);
+  }
   if (namespace === undefined) return fail(`${JSON.stringify(label)}: write ${kind} endpoints as KIND:NAMESPACE/NAME`);
   switch (kind) {
     case "Pod": {
@@ -119,4 +124,24 @@ function suggest(index: InventoryIndex, namespace: string, name: string): string
   if (close.length) return ` (did you mean ${close.join(", ")}?)`;
   if (!index.inv.namespaces.has(namespace)) return ` (there is no namespace ${namespace} in the input)`;
   return "";
+}
+
+export type HostResolution = { ok: true; endpoint: Endpoint } | { ok: false; error: string };
+
+/**
+ * A host a firewall is compiled for: a Workload (NAMESPACE/NAME or workload:NAMESPACE/NAME), a node
+ * (NAME or node:NAME), or a pod (pod:NAMESPACE/NAME).
+ */
+export function resolveHost(index: InventoryIndex, text: string): HostResolution {
+  const t = text.trim();
+  const form = /^[A-Za-z]+:/.test(t) ? t : t.includes("/") ? `workload:${t}` : `node:${t}`;
+  const r = resolveEndpoint(index, form);
+  if (!r.ok) {
+    const pod = form.startsWith("workload:") && resolveEndpoint(index, `pod:${t}`).ok;
+    return pod ? { ok: false, error: `${r.error}; ${t} is a pod: write pod:${t}` } : r;
+  }
+  if (r.value.kind !== "parties") return { ok: false, error: `${text} is a Service; a host is a Workload, a node or a pod` };
+  const found = r.value.parties.flatMap((p) => (p.endpoint && p.endpoint.kind !== "external" ? [p.endpoint] : []));
+  if (found.length !== 1) return { ok: false, error: `${text} names ${found.length} endpoints; name exactly one Workload, node or pod` };
+  return { ok: true, endpoint: found[0] };
 }

@@ -36,6 +36,7 @@ export class Matcher {
   }
 
   namespaceMatches(m: NamespaceMatch, namespace: string | undefined): boolean {
+    if (m.kind === "any") return true;
     if (namespace === undefined) return false;
     return m.kind === "name" ? m.name === namespace : matches(m.selector, this.index.namespaceLabels(namespace));
   }
@@ -43,13 +44,21 @@ export class Matcher {
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
     if (this.actsAsNode(e)) return false;
+    if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
+  }
+
+  /** A pod or node of the cluster (by endpoint, or by an address one of them owns). */
+  isClusterParty(p: Party, address: Address | undefined): boolean {
+    const e = p.endpoint ?? (address ? this.index.byAddress.get(addressKey(address)) : undefined);
+    return e !== undefined && (e.kind === "pod" || e.kind === "node");
   }
 
   peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
     switch (peer.kind) {
       case "endpoints": return this.selects(peer.selector, remote.endpoint);
       case "cidr":
+        if (peer.outside && this.isClusterParty(remote, remoteAddress)) return false;
         return remoteAddress !== undefined && contains(peer.cidr, remoteAddress) && !peer.except.some((x) => contains(x, remoteAddress));
       case "nodes": {
         const node = this.nodeOf(remote);

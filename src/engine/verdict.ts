@@ -128,7 +128,7 @@ export class PolicyEngine {
   decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[]): Decision {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
-    if (direction === "ingress" && this.options.ownNode === "allow" && e.nodeName && this.matcher.nodeOf(remote)?.name === e.nodeName) {
+    if (direction === "ingress" && this.ownNodeExempt(e, remote)) {
       return fixed(direction, "own-node");
     }
     const remoteAddress = flowAddress(remote, local);
@@ -136,14 +136,10 @@ export class PolicyEngine {
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];
-    const known = this.subjects?.(e, direction);
     for (const tier of TIERS) {
-      const policies = known ? known.filter((p) => p.tier === tier)
-        : this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+      const policies = this.applicable(tier, direction, e);
       considered.push(...policies);
-      const hit = tier === "namespace"
-        ? firstHit(policies, direction, matchRule)
-        : this.priorityHit(policies, direction, matchRule, warnings);
+      const hit = this.tierHit(tier, policies, direction, matchRule, warnings);
       if (hit && hit.rule.action !== "pass") {
         return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
       }
@@ -155,8 +151,28 @@ export class PolicyEngine {
     return { direction, allowed: true, by: "default", passed, selecting: considered, warnings };
   }
 
+  /** Ingress to `e` from its own node, which --own-node=allow exempts from policy. */
+  ownNodeExempt(e: Endpoint, remote: Party): boolean {
+    return this.options.ownNode === "allow" && e.nodeName !== undefined && this.matcher.nodeOf(remote)?.name === e.nodeName;
+  }
+
+  /** The policies of one tier that select `e` for `direction`, in evaluation order (priority, then name). */
+  applicable(tier: Tier, direction: Direction, e: Endpoint): Policy[] {
+    const known = this.subjects?.(e, direction);
+    if (known) return known.filter((p) => p.tier === tier);
+    return this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+  }
+
+  /**
+   * The rule a tier picks among `policies` (in evaluation order): the first match in the Namespace tier,
+   * by priority in the Admin and Baseline tiers. Back ends call it too, so that one algorithm decides.
+   */
+  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = []): RuleRef | undefined {
+    return tier === "namespace" ? firstHit(policies, direction, matchRule) : this.priorityHit(policies, direction, matchRule, warnings);
+  }
+
   /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */
-  private isSubjectable(e: Endpoint): boolean {
+  isSubjectable(e: Endpoint): boolean {
     return (e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e);
   }
 
@@ -166,7 +182,7 @@ export class PolicyEngine {
   }
 
   /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
-  private priorityHit(policies: Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[]): RuleRef | undefined {
+  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[]): RuleRef | undefined {
     for (let i = 0; i < policies.length; ) {
       let j = i;
       while (j < policies.length && policies[j].priority === policies[i].priority) j++;

@@ -59,6 +59,8 @@ export interface ServicePort {
   /** A number, or a container port name resolved on each backend. */
   targetPort: number | string;
   nodePort?: number;
+  /** e.g. "kubernetes.io/h2c", "kubernetes.io/ws" (Gateway API backend protocols). */
+  appProtocol?: string;
 }
 
 export interface Service {
@@ -78,6 +80,17 @@ export interface Network {
   namespace?: string;
   labels: Labels;
   cidrs: readonly Cidr[];
+  src?: SourceRef;
+}
+
+/** A cluster of a multi-cluster model (junction.dev Cluster): its address plan and egress NAT. */
+export interface Cluster {
+  name: string;
+  labels: Labels;
+  podCIDRs: readonly Cidr[];
+  serviceCIDRs: readonly Cidr[];
+  /** Addresses its pods' traffic leaves the cluster with. */
+  egressNAT: readonly Cidr[];
   src?: SourceRef;
 }
 

@@ -1,8 +1,10 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
-import type { Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
+import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -11,13 +13,18 @@ export interface Inventory {
   controllers: Controller[];
   services: Service[];
   networks: Network[];
+  clusters: Cluster[];
   policies: Policy[];
+  /** Ingress (networking.k8s.io/v1), IngressClass and OpenShift Route objects. */
+  ingress: { ingresses: Ingress[]; classes: IngressClass[]; routes: OpenShiftRoute[] };
   /** Objects of kinds no front end reads, counted by kind. */
   unknownKinds: Map<string, number>;
+  /** Gateway API objects (and Ingress lowered into them): the route graph. */
+  routing: RouteGraph;
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], policies: [], unknownKinds: new Map() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

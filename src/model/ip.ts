@@ -152,3 +152,59 @@ export function partitionSpace(family: Family, ranges: AddressRange[]): AddressR
   const starts = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return starts.map((first, i) => ({ family, first, last: i + 1 < starts.length ? starts[i + 1] - 1n : full.last }));
 }
+
+/** The smallest list of CIDRs covering exactly `r`. */
+export function rangeToCidrs(r: AddressRange): Cidr[] {
+  const bits = BITS[r.family];
+  const out: Cidr[] = [];
+  let first = r.first;
+  while (first <= r.last) {
+    let size = 0;
+    while (size < bits && (first & ((1n << BigInt(size + 1)) - 1n)) === 0n && first + (1n << BigInt(size + 1)) - 1n <= r.last) size++;
+    const last = first + (1n << BigInt(size)) - 1n;
+    const prefix = bits - size;
+    out.push({ family: r.family, first, last, prefix, text: `${formatAddress({ family: r.family, value: first })}/${prefix}` });
+    first = last + 1n;
+  }
+  return out;
+}
+
+/** `r` minus every range of `holes`, as sorted disjoint ranges. */
+export function subtractRanges(r: AddressRange, holes: readonly AddressRange[]): AddressRange[] {
+  const cut = holes.filter((h) => h.family === r.family && h.last >= r.first && h.first <= r.last)
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: AddressRange[] = [];
+  let next = r.first;
+  for (const h of cut) {
+    if (h.first > next) out.push({ family: r.family, first: next, last: h.first - 1n });
+    if (h.last + 1n > next) next = h.last + 1n;
+  }
+  if (next <= r.last) out.push({ family: r.family, first: next, last: r.last });
+  return out;
+}
+
+export function cidrFrom(text: string): Cidr {
+  const c = parseCidr(text);
+  if (!c) throw new Error(`invalid built-in CIDR ${text}`);
+  return c;
+}
+
+/** Sorted, disjoint, non-adjacent ranges covering the same addresses (per family, IPv4 first). */
+export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
+  const sorted = [...ranges].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: AddressRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.family === r.family && r.first <= last.last + 1n) {
+      if (r.last > last.last) out[out.length - 1] = { ...last, last: r.last };
+    } else out.push({ family: r.family, first: r.first, last: r.last });
+  }
+  return out;
+}
+
+/** "10.0.0.1" for one address, "10.0.0.0/8" when the range is one CIDR block, else "first-last". */
+export function formatRangeCompact(r: AddressRange): string {
+  if (r.first === r.last) return formatAddress({ family: r.family, value: r.first });
+  const cidrs = rangeToCidrs(r);
+  return cidrs.length === 1 ? cidrs[0].text : formatRange(r);
+}

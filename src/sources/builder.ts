@@ -18,6 +18,7 @@ export class InventoryBuilder {
   readonly inv: Inventory = emptyInventory();
   private namespaceRefs = new Map<string, SourceRef | undefined>();
   private templates: TemplatePod[] = [];
+  private deferred: (() => void)[] = [];
 
   constructor(readonly diags: Diagnostics) {}
 
@@ -42,7 +43,13 @@ export class InventoryBuilder {
     this.inv.unknownKinds.set(kind, (this.inv.unknownKinds.get(kind) ?? 0) + 1);
   }
 
+  /** Work that needs every object read first (resolving references between objects); runs in finish(). */
+  defer(step: () => void): void {
+    this.deferred.push(step);
+  }
+
   finish(): Inventory {
+    for (const step of this.deferred) step();
     this.addTemplatePods();
     this.addImplicitNamespaces();
     return this.inv;

@@ -147,7 +147,7 @@ const serviceFrontEnd: FrontEnd = {
       const target = p.get("targetPort").present ? readPortOrName(p.get("targetPort")) : port;
       const nodePort = p.get("nodePort").int({ min: 1, max: 65535 });
       if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort });
+        ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort, appProtocol: p.get("appProtocol").string() });
       }
     }
     const ips = [spec.get("clusterIP"), ...(spec.get("clusterIPs").list() ?? [])].filter((f) => f.value !== "None");

@@ -22,11 +22,15 @@ export interface StringRule { required?: boolean; oneOf?: readonly string[]; non
 
 export class Field {
   private fullPath?: Path;
+  /** A field read with get() knows its parent and key; its path is spelled out only when a diagnostic needs it. */
+  private parent?: Field;
+  private key?: string | number;
 
-  /** `parent` and `key` locate the field; its path is only spelled out when a diagnostic needs it. */
-  constructor(readonly ctx: ObjectContext, readonly value: unknown, private readonly parent?: Field, private readonly key?: string | number) {}
+  constructor(readonly ctx: ObjectContext, readonly value: unknown, path?: Path) {
+    this.fullPath = path;
+  }
 
-  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj); }
+  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, []); }
 
   get path(): Path {
     this.fullPath ??= this.parent ? [...this.parent.path, this.key!] : [];
@@ -39,11 +43,15 @@ export class Field {
     const v = this.value;
     const child = typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
       : v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
-    return new Field(this.ctx, child, this, key);
+    const f = new Field(this.ctx, child);
+    f.parent = this;
+    f.key = key;
+    return f;
   }
 
   error(code: string, message: string): undefined { this.ctx.error(this.path, code, message); return undefined; }
   warn(code: string, message: string): void { this.ctx.warn(this.path, code, message); }
+  info(code: string, message: string): void { this.ctx.info(this.path, code, message); }
 
   missing(): undefined {
     const key = this.path[this.path.length - 1];

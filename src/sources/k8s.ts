@@ -1,7 +1,7 @@
 // Validators shared by every Kubernetes front end: metadata, names, labels, selectors, CIDRs, ports.
 // They mirror the API server's own rules (apimachinery validation).
 
-import { parseCidr, type Cidr } from "../model/ip.js";
+import { parseAddress, parseCidr, type Cidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import type { Field } from "./fields.js";
@@ -147,4 +147,22 @@ export function readPortOrName(f: Field): number | string | undefined {
     return s;
   }
   return readPortNumber(f);
+}
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Service name: a DNS-1035 label (it must start with a letter). */
+export function dns1035LabelError(s: string): string | undefined {
+  if (s.length > 63) return `${JSON.stringify(s)} is longer than 63 characters`;
+  if (!DNS1035_LABEL.test(s)) return `${JSON.stringify(s)} is not a valid DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)`;
+  return undefined;
+}
+
+/** A host name as Ingress and Route write it: a DNS subdomain, or "*." followed by one; never an IP address. */
+export function hostError(s: string): string | undefined {
+  if (parseAddress(s)) return `${JSON.stringify(s)} must be a DNS name, not an IP address`;
+  if (!s.includes("*")) return dnsSubdomainError(s);
+  if (!s.startsWith("*.") || s.indexOf("*", 1) >= 0) return `${JSON.stringify(s)}: a wildcard host must start with "*." and have no other "*"`;
+  const err = dnsSubdomainError(s.slice(2));
+  return err && `wildcard host ${JSON.stringify(s)}: ${err}`;
 }

@@ -14,6 +14,14 @@ import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
 import { commonFrontEnds } from "./common.js";
+import { ingressFrontEnds } from "./ingress/frontend.js";
+import { openshiftFrontEnds } from "./openshift.js";
+import { addIngressRoutes } from "./ingress/lower.js";
+import { gatewayApiFrontEnds } from "./gateway/index.js";
+import { objectKey } from "../model/gateway.js";
+import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
+import { calicoFrontEnds } from "./calico/index.js";
+import { ciliumFrontEnds } from "./cilium.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -21,6 +29,12 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
   ...commonFrontEnds,
+  ...ingressFrontEnds,
+  ...openshiftFrontEnds,
+  ...gatewayApiFrontEnds,
+  trafficPolicyFrontEnd,
+  ...calicoFrontEnds,
+  ...ciliumFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -32,6 +46,13 @@ export interface Loaded {
   locator: Locator;
   files: number;
   objects: number;
+  /** The files read, to load them again (e.g. with converted objects swapped in). */
+  inputs: readonly InputFile[];
+}
+
+export interface LoadOptions {
+  /** Objects to leave out, e.g. the policies a conversion replaces. */
+  exclude?: (raw: RawObject) => boolean;
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
@@ -41,12 +62,13 @@ export function loadPaths(paths: readonly string[], stdin?: () => string): Loade
   return loadFiles(files, diags);
 }
 
-export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()): Loaded {
+export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
   const seen = new Map<string, SourceRef>();
   let objects = 0;
   for (const file of files) {
     for (const raw of splitObjects(file, diags)) {
+      if (options.exclude?.(raw)) continue;
       objects++;
       if (isDuplicate(raw, seen, diags)) continue;
       dispatch(raw, b, diags);
@@ -54,8 +76,9 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   }
   const locator = new Locator(files);
   const inventory = b.finish();
+  addIngressRoutes(inventory);
   locator.resolve(diags.items);
-  return { inventory, diagnostics: diags, locator, files: files.length, objects };
+  return { inventory, diagnostics: diags, locator, files: files.length, objects, inputs: files };
 }
 
 /** The same object twice (e.g. a manifest and a cluster dump): the first definition is used. */
@@ -63,7 +86,9 @@ function isDuplicate(raw: RawObject, seen: Map<string, SourceRef>, diags: Diagno
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return false;
   const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
-  const key = `${raw.kind}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
+  // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
+  const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
+  const key = `${raw.kind}${group ? `.${group}` : ""}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
   const first = seen.get(key);
   if (!first) { seen.set(key, raw.ref); return false; }
   diags.warn("duplicate", `${raw.kind} ${key.split("/").slice(1).filter(Boolean).join("/")} is defined again (first in ${first.file}); this definition is ignored`, raw.ref);
@@ -71,6 +96,7 @@ function isDuplicate(raw: RawObject, seen: Map<string, SourceRef>, diags: Diagno
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
   if (!candidates) { b.countUnknown(raw.kind); return; }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
@@ -81,4 +107,12 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     return;
   }
   fe.read(Field.root(ctx, raw.obj), ctx, b);
+}
+
+/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
+function noteObject(raw: RawObject, b: InventoryBuilder): void {
+  const md = raw.obj.metadata as Record<string, unknown> | undefined;
+  if (typeof md?.name !== "string") return;
+  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
+  b.inv.routing.objectKeys.add(objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name));
 }

@@ -11,6 +11,9 @@ import { readCidr, readMeta, readPortOrName, readProtocol, readSelector } from "
 
 type Gress = "ingress" | "egress";
 
+/** Where NetworkPolicies sit among the Namespace tier's ordered policies (Calico's order for them). */
+export const NETWORK_POLICY_PRIORITY = 1000;
+
 export const networkPolicyFrontEnd: FrontEnd = {
   kind: "NetworkPolicy", apiVersions: ["networking.k8s.io/v1"], namespaced: true,
   read(root, ctx, b) {
@@ -25,7 +28,7 @@ export const networkPolicyFrontEnd: FrontEnd = {
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
     b.inv.policies.push({
-      kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: 0,
+      kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: NETWORK_POLICY_PRIORITY,
       subject: { namespaces: { kind: "name", name: ns }, labels: podSelector, kinds: ["pod"] },
       ingress: types.has("Ingress") ? ingress : undefined,
       egress: types.has("Egress") ? egress : undefined,

@@ -40,15 +40,18 @@ export function readPeer(f: Field, allowed: readonly string[]): Peer[] {
     case "networks":
       return (v!.list({ required: true, min: 1, max: 25 }) ?? []).map(readCidr)
         .filter((c) => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [] }));
-    case "domainNames": {
-      const names = (v!.list({ required: true, min: 1, max: 25 }) ?? []).map((d) => {
-        const s = d.string({ required: true });
-        if (s !== undefined && !DOMAIN.test(s)) return d.error("invalid-domain", `${JSON.stringify(s)} is not a valid domain name ('*.' is allowed only as a prefix)`);
-        return s;
-      }).filter((s): s is string => s !== undefined);
-      return [{ kind: "domains", names }];
-    }
+    case "domainNames":
+      return [{ kind: "domains", names: readDomains(v!) }];
     default:
       return [];
   }
+}
+
+/** A list of DNS names ('*.' allowed as a prefix). */
+export function readDomains(f: Field): string[] {
+  return (f.list({ required: true, min: 1, max: 25 }) ?? []).map((d) => {
+    const s = d.string({ required: true });
+    if (s !== undefined && !DOMAIN.test(s)) return d.error("invalid-domain", `${JSON.stringify(s)} is not a valid domain name ('*.' is allowed only as a prefix)`);
+    return s;
+  }).filter((s): s is string => s !== undefined);
 }

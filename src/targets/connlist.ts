@@ -26,6 +26,7 @@ function renderDot(entries: readonly ConnEntry[]): string {
   const byNamespace = new Map<string, string[]>();
   for (const p of peers.values()) {
     if (p.kind === "external") { lines.push(`  ${q(p.id)} [label=${q(p.name)}, shape=ellipse, color=red2];`); continue; }
+    if (p.kind === "ingress-controller") { lines.push(`  ${q(p.id)} [label=${q(p.name)}, shape=house, color=darkgreen];`); continue; }
     const ns = p.namespace ?? "";
     byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), `    ${q(p.id)} [label=${q(`${p.name}\n${p.type}`)}, shape=box, color=blue];`]);
   }

@@ -1,7 +1,7 @@
 // Explanations: the engine's decisions rendered as data (JSON/YAML) and as readable text.
 
 import type { LineLookup } from "../model/source.js";
-import type { Tier } from "../model/policy.js";
+import type { HttpMatch, Tier } from "../model/policy.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision } from "../engine/verdict.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
@@ -68,7 +68,8 @@ function summarize(d: Decision, data: DecisionData): string {
   switch (d.by) {
     case "rule": {
       const loc = where(data.rule?.file, data.rule?.line);
-      return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}]`;
+      const http = d.rule?.http ? `; only HTTP requests matching ${d.rule.http.map(formatHttp).join(" or ")}` : "";
+      return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}]${http}`;
     }
     case "isolation":
       return `denied: isolated by ${d.selecting.map(describePolicy).join(", ")}, and no rule of ${d.selecting.length === 1 ? "it" : "theirs"} allows this ${d.direction}`;
@@ -96,4 +97,8 @@ export function pairText(r: PairResult, data: PairData): string {
   }
   for (const w of data.warnings) lines.push(`  warning: ${w}`);
   return lines.join("\n") + "\n";
+}
+
+function formatHttp(h: HttpMatch): string {
+  return [h.method ?? "any method", h.path ?? "any path", h.host ? `host ${h.host}` : "", ...(h.headers ?? []).map((x) => `header ${x}`)].filter(Boolean).join(" ");
 }

@@ -9,7 +9,7 @@ import type { Party } from "../engine/match.js";
 export function endpointLabel(e: Endpoint): string {
   switch (e.kind) {
     case "node": return `node:${e.name}`;
-    case "workload": return `${e.namespace}/${e.name}`;
+    case "workload": return e.namespace === undefined ? `workload:${e.name}` : `${e.namespace}/${e.name}`;
     default: return `${e.namespace}/${e.name}`;
   }
 }

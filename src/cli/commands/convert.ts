@@ -2,8 +2,13 @@
 // Each subject is a subcommand; modules add theirs to CONVERT_SUBCOMMANDS.
 
 import { EXIT, type Command } from "../command.js";
+import { convertIngressCommand } from "./convert-ingress.js";
+import { convertPolicyCommand } from "./convert-policy.js";
 
-export const CONVERT_SUBCOMMANDS: Command[] = [];
+export const CONVERT_SUBCOMMANDS: Command[] = [
+  convertPolicyCommand,
+  convertIngressCommand,
+];
 
 export const convertCommand: Command = {
   name: "convert",

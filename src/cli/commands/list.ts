@@ -1,6 +1,7 @@
 // junction list: which workload may reach which, with protocols and ports aggregated.
 
 import { connectionList } from "../../analyze/connlist.js";
+import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { EXIT, str, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
@@ -13,12 +14,18 @@ export const listCommand: Command = {
     "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS.",
     "Pods are grouped under their controller (ownerReferences, or the workload whose template made them);",
     "external address ranges are the pieces into which the policies' CIDRs cut the address space.",
+    "With Ingress or OpenShift Route objects, {ingress-controller} => WORKLOAD lines list the TCP ports the",
+    "ingress controller opens to the workloads behind their Services, as far as the policies allow them.",
   ].join("\n"),
   options: { ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"), ...ENGINE_OPTIONS },
   examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > shop.svg"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const entries = connectionList(loaded.inventory, connectivityFor(engine, values, io));
+    const controller = ingressControllerEntries(loaded.inventory, engine);
+    for (const b of controller.blocked) {
+      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies allow none of it from {ingress-controller} (np-guard's stand-in: a pod without labels in namespace ingress-controller-ns; junction exposure checks the controller pods of the input)\n`);
+    }
+    const entries = [...connectionList(loaded.inventory, connectivityFor(engine, values, io)), ...controller.entries];
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
     return EXIT.ok;
   },

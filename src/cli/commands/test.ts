@@ -1,33 +1,17 @@
 // junction test: connectivity assertions checked against the engine.
 
 import { readFileSync } from "node:fs";
-import { formatDiagnostic } from "../../model/source.js";
-import { resolveEndpoint } from "../../engine/endpoints.js";
-import { evaluateQuery } from "../../engine/query.js";
+import { formatDiagnostic, type LineLookup } from "../../model/source.js";
+import { evaluateExpectations } from "../../analyze/expectations.js";
 import { readExpectations, type Expectation } from "../../sources/expectations.js";
-import { pairData, type PairData } from "../../targets/explain.js";
+import { decisiveReason, testResult, type TestResult } from "../../targets/testresult.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { renderTable } from "../../targets/table.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
 
-export interface TestResult {
-  index: number;
-  name?: string;
-  from: string;
-  to: string;
-  port: number | string;
-  protocol: string;
-  expect: "allow" | "deny";
-  verdict: "allow" | "deny";
-  /** Some but not all pairs allowed (a workload or Service with several pods). */
-  mixed: boolean;
-  pass: boolean;
-  decidedBy: { egress: string; ingress: string };
-  warnings: string[];
-  pairs: PairData[];
-}
+export type { TestResult };
 
 export const testCommand: Command = {
   name: "test",
@@ -69,42 +53,15 @@ export function readExpectationFile(path: string, io: Io): Expectation[] {
 }
 
 /** Evaluates every assertion; endpoints that do not resolve are reported together (exit 2). */
-export function checkExpectations(engine: PolicyEngine, expectations: Expectation[], lines: Parameters<typeof pairData>[1]): TestResult[] {
-  const problems: string[] = [];
-  const results: TestResult[] = [];
-  expectations.forEach((x, index) => {
-    const at = `${x.ref.file} assertion ${index + 1}${x.name ? ` (${x.name})` : ""}`;
-    const src = resolveEndpoint(engine.index, x.from);
-    const dst = resolveEndpoint(engine.index, x.to);
-    if (!src.ok) problems.push(`${at} from: ${src.error}`);
-    if (!dst.ok) problems.push(`${at} to: ${dst.error}`);
-    if (!src.ok || !dst.ok) return;
-    const q = evaluateQuery(engine, src.value, dst.value, x.port, x.protocol);
-    if (!q.ok) { problems.push(`${at}: ${q.error}`); return; }
-    const pairs = q.value.pairs.map((p) => pairData(p, lines));
-    const verdict = q.value.allAllowed ? "allow" : "deny";
-    const first = pairs.find((p) => p.verdict === verdict) ?? pairs[0];
-    results.push({
-      index, name: x.name, from: x.from, to: x.to, port: x.port, protocol: first.protocol, expect: x.expect, verdict,
-      mixed: !q.value.allAllowed && !q.value.noneAllowed,
-      pass: x.expect === "allow" ? q.value.allAllowed : q.value.noneAllowed,
-      decidedBy: { egress: first.egress.summary, ingress: first.ingress.summary },
-      warnings: [...new Set(pairs.flatMap((p) => p.warnings))],
-      pairs,
-    });
-  });
+export function checkExpectations(engine: PolicyEngine, expectations: Expectation[], lines: LineLookup): TestResult[] {
+  const { checked, problems } = evaluateExpectations(engine, expectations);
   if (problems.length) throw new InputError(problems.join("\n"));
-  return results;
+  return checked.map((c) => testResult(c, lines));
 }
 
 function resultsTable(results: TestResult[]): string {
-  const rows = results.map((r) => {
-    const { egress, ingress } = r.decidedBy;
-    // The direction that says most: the denying one, else one decided by a rule.
-    const decisive = r.verdict === "deny" ? [egress, ingress].find((s) => s.startsWith("denied"))
-      : [ingress, egress].find((s) => s.startsWith("allowed by")) ?? ingress;
-    return [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisive ?? ""];
-  });
+  const rows = results.map((r) =>
+    [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisiveReason(r)]);
   const failed = results.filter((r) => !r.pass).length;
   const warnings = [...new Set(results.flatMap((r) => r.warnings))].map((w) => `warning: ${w}\n`).join("");
   return renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "VERDICT", "RESULT", "DECIDED BY"], rows) + warnings +

@@ -27,7 +27,7 @@ export const validateCommand: Command = {
       files: loaded.files, objects: loaded.objects, namespaces: inv.namespaces.size,
       pods: inv.endpoints.filter((e) => e.kind === "pod").length, workloads: inv.endpoints.filter((e) => e.kind === "workload").length,
       nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
-      policies: inv.policies.length,
+      policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, "openshift routes": inv.ingress.routes.length,
     };
     if (str(values, "output") === "json") {
       io.out(renderJson({ valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) }));

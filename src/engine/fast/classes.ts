@@ -42,14 +42,17 @@ export class ClassTable {
   keyOf(p: Party): string {
     const e = p.endpoint;
     const atoms = addressesOf(p).map((a) => `${a.family}:${this.vocab.atomOf(a)}`).join(" ");
-    if (!e) return `x|${atoms}`;
+    // An address a pod or node owns is not "outside the cluster" (cidr peers with outside).
+    if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
     const asNode = this.matcher.actsAsNode(e);
     const nodeLike = asNode || e.kind === "node";
     const labels = nodeLike ? "" : this.vocab.project(e.labels, e.namespace);
     const node = nodeLike ? this.nodeKey(p) : "";
     const ports = e.ports.filter((q) => q.name !== undefined && this.vocab.portNames.has(q.name))
       .map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
-    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${node}|${ports}|${atoms}`;
+    const sa = e.serviceAccount ?? "default";
+    const account = !nodeLike && this.vocab.serviceAccounts.has(sa) ? sa : "";
+    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}`;
   }
 
   private nodeKey(p: Party): string {

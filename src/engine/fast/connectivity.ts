@@ -98,8 +98,7 @@ export class FastConnectivity implements Connectivity {
 
   /** Traffic from a node (or a host-network pod acting as it) to a pod on that node, when ownNode=allow. */
   ownNode(src: Party, dst: Party): boolean {
-    const name = dst.endpoint?.nodeName;
-    return this.engine.options.ownNode === "allow" && name !== undefined && name !== "" && this.engine.matcher.nodeOf(src)?.name === name;
+    return dst.endpoint !== undefined && this.engine.ownNodeExempt(dst.endpoint, src);
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */

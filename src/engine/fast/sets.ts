@@ -143,6 +143,7 @@ export class ClassSets {
   /** The class lists of the namespaces a namespace match picks. */
   private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
+    if (m.kind === "any") return [[...this.classes.list.keys()]];
     const key = JSON.stringify(m.selector);
     if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
     let names = this.nsMatches.get(key);
@@ -184,7 +185,8 @@ const keys = new WeakMap<EndpointSelector, string>();
 
 export function selectorKey(sel: EndpointSelector): string {
   let k = keys.get(sel);
-  if (k === undefined) { k = JSON.stringify([sel.namespaces, sel.labels.requirements, sel.kinds]); keys.set(sel, k); }
+  // Every field (a selector kind may grow fields); equal selectors written differently only miss the cache.
+  if (k === undefined) { k = JSON.stringify(sel); keys.set(sel, k); }
   return k;
 }
 

@@ -69,6 +69,7 @@ export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, ol
   if (r.created) fc.extend([r.cls.id]);
   if (names.length) relayout(fc, new Set(names));
   if (ep.kind === "node") moveEndpoints(fc, podsOn(fc, ep.name));
+  for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
   return { endpoint: ep, classes: r.created ? 1 : 0, rows: fc.rows.computed - rows };
 }
 
@@ -81,6 +82,7 @@ export function removeEndpoint(fc: FastConnectivity, e: Endpoint): UpdateResult 
   const moved = removeFromInventory(inv, e);
   if (moved) fc.classes.renumber(moved, from);
   if (e.kind === "node") moveEndpoints(fc, podsOn(fc, e.name));
+  for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
   return { classes: 0, rows: 0 };
 }
 
@@ -113,12 +115,13 @@ function usesChanged(p: Policy, changed: Set<string>, d: "ingress" | "egress"): 
 /** The vocabulary grew: endpoints it can now tell apart move to new classes that copy their old class's bits. */
 function split(fc: FastConnectivity, g: VocabularyGrowth): void {
   if (!hasGrowth(g)) return;
-  const keys = g.labels.map(([k]) => k), names = new Set(g.portNames);
+  const keys = g.labels.map(([k]) => k), names = new Set(g.portNames), accounts = new Set(g.serviceAccounts);
   const candidates = new Set<Endpoint>();
   // Members of a class may differ in what the vocabulary did not mention yet: look at every endpoint.
-  if (keys.length || names.size) {
+  if (keys.length || names.size || accounts.size) {
     for (const e of fc.inventory.endpoints) {
-      if (keys.some((k) => Object.prototype.hasOwnProperty.call(e.labels, k)) || e.ports.some((q) => q.name !== undefined && names.has(q.name))) candidates.add(e);
+      if (keys.some((k) => Object.prototype.hasOwnProperty.call(e.labels, k)) || e.ports.some((q) => q.name !== undefined && names.has(q.name)) ||
+        accounts.has(e.serviceAccount ?? "default")) candidates.add(e);
     }
   }
   const classIds = [...(g.nodeLabels ? fc.classes.nodeLike : []), ...g.cuts.flatMap((c) => fc.classes.byAtom.get(`${c.family}:${c.from}`) ?? [])];

@@ -12,6 +12,7 @@ export interface VocabularyGrowth {
   labels: [key: string, value?: string][];
   nodeLabels: boolean;
   portNames: string[];
+  serviceAccounts: string[];
   /** New atom boundaries, each with the start of the atom it split. */
   cuts: (Address & { from: bigint })[];
 }
@@ -25,6 +26,8 @@ export class Vocabulary {
   private scoped = new Map<string, Map<string, Set<string>>>();
   private nodeLabels = new Map<string, Set<string>>();
   readonly portNames = new Set<string>();
+  /** Service accounts some selector names. */
+  readonly serviceAccounts = new Set<string>();
   /** Sorted starts of the address atoms per family (the partition by every CIDR boundary). */
   private starts: Record<Family, bigint[]> = { 4: [0n], 6: [0n] };
 
@@ -58,6 +61,7 @@ export class Vocabulary {
   }
 
   private addSelector(sel: EndpointSelector, growth: VocabularyGrowth): void {
+    for (const sa of sel.serviceAccounts ?? []) if (!this.serviceAccounts.has(sa)) { this.serviceAccounts.add(sa); growth.serviceAccounts.push(sa); }
     const added: [string, string?][] = [];
     let into = this.labels;
     if (sel.namespaces.kind === "name") {
@@ -127,11 +131,11 @@ export class Vocabulary {
 }
 
 export function emptyGrowth(): VocabularyGrowth {
-  return { labels: [], nodeLabels: false, portNames: [], cuts: [] };
+  return { labels: [], nodeLabels: false, portNames: [], serviceAccounts: [], cuts: [] };
 }
 
 export function hasGrowth(g: VocabularyGrowth): boolean {
-  return g.labels.length > 0 || g.nodeLabels || g.portNames.length > 0 || g.cuts.length > 0;
+  return g.labels.length > 0 || g.nodeLabels || g.portNames.length > 0 || g.serviceAccounts.length > 0 || g.cuts.length > 0;
 }
 
 /** First index whose value is greater than `v`. */

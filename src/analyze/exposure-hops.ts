@@ -1,0 +1,80 @@
+// Who makes the last hop to an exposed workload, and whether the policies allow it: the pods of a
+// Gateway, of an ingress controller or OpenShift router (found by their usual labels, else a
+// stand-in pod, as np-guard assumes one), or addresses outside the cluster.
+
+import type { Endpoint } from "../model/endpoint.js";
+import type { Gateway } from "../model/gateway.js";
+import type { Inventory } from "../model/inventory.js";
+import { policyName } from "../model/policy.js";
+import type { Party } from "../engine/match.js";
+import type { PolicyEngine, Verdict } from "../engine/verdict.js";
+import { externalPeers } from "./connlist.js";
+import { ingressControllerParty, INGRESS_CONTROLLER_NAMESPACE } from "./ingresscontroller.js";
+
+export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+export type Hop = "allowed" | "blocked" | "partly allowed";
+
+/** The parties that open connections to the backends, and how they were found. */
+export interface HopSource {
+  parties: Party[];
+  /** "ns/pod, ns/pod" or "assumed: ...". */
+  description: string;
+}
+
+function podsWith(inv: Inventory, test: (e: Endpoint) => boolean): Endpoint[] {
+  return inv.endpoints.filter((e) => e.kind === "pod" && test(e));
+}
+
+function source(pods: Endpoint[], fallback: () => HopSource): HopSource {
+  if (!pods.length) return fallback();
+  const names = [...new Set(pods.map((p) => `${p.namespace}/${p.owner?.name ?? p.name}`))];
+  return { parties: pods.map((endpoint) => ({ endpoint })), description: names.join(", ") };
+}
+
+const STAND_IN: HopSource = { parties: [ingressControllerParty()], description: `assumed: a pod without labels in namespace ${INGRESS_CONTROLLER_NAMESPACE} (no controller pods in the input)` };
+
+/** The pods of a Gateway: labelled with its name in its namespace (as Istio and others deploy them). */
+export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
+  const pods = podsWith(inv, (e) => e.namespace === gw.namespace && e.labels[GATEWAY_NAME_LABEL] === gw.name);
+  return source(pods, () => ({
+    parties: [{ endpoint: { id: -1, kind: "pod", name: `${gw.name}-gateway`, namespace: gw.namespace, labels: { [GATEWAY_NAME_LABEL]: gw.name }, addresses: [], ports: [] } }],
+    description: `assumed: a pod labelled ${GATEWAY_NAME_LABEL}=${gw.name} in namespace ${gw.namespace} (no Gateway pods in the input)`,
+  }));
+}
+
+/** The ingress-nginx controller pods (app.kubernetes.io/name=ingress-nginx), else np-guard's stand-in. */
+export function ingressControllerSource(inv: Inventory): HopSource {
+  return source(podsWith(inv, (e) => e.labels["app.kubernetes.io/name"] === "ingress-nginx"), () => STAND_IN);
+}
+
+/** The OpenShift router pods, else np-guard's stand-in. */
+export function routerSource(inv: Inventory): HopSource {
+  return source(podsWith(inv, (e) => "ingresscontroller.operator.openshift.io/deployment-ingresscontroller" in e.labels), () => STAND_IN);
+}
+
+/** Every external address range the policies distinguish. */
+export function outsideSource(inv: Inventory): HopSource {
+  return { parties: externalPeers(inv).flatMap((p) => p.parties), description: "outside the cluster" };
+}
+
+export interface HopVerdict {
+  hop: Hop;
+  /** Why some connection is denied: the policy that decided. */
+  reason?: string;
+}
+
+/** Whether every (source, pod) pair may open TCP `port` on the pod. */
+export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number): HopVerdict {
+  const verdicts = from.parties.flatMap((src) => pods.map((p) => engine.evaluate({ src, dst: { endpoint: p }, protocol: "TCP", port })));
+  const denied = verdicts.filter((v) => !v.allowed);
+  if (!denied.length) return { hop: "allowed" };
+  return { hop: denied.length === verdicts.length ? "blocked" : "partly allowed", reason: denialReason(denied[0]) };
+}
+
+function denialReason(v: Verdict): string {
+  const d = !v.egress.allowed ? v.egress : v.ingress;
+  const side = d.direction === "egress" ? "egress of the source" : "ingress of the workload";
+  if (d.by === "isolation") return `${side}: isolated by ${d.selecting.map((p) => `${p.kind} ${policyName(p)}`).join(", ")}, no rule allows it`;
+  return `${side}: denied by ${d.policy ? `${d.policy.kind} ${policyName(d.policy)}` : d.by}`;
+}

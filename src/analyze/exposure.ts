@@ -1,0 +1,191 @@
+// What the cluster exposes to the outside: every Gateway listener (Ingress classes included, as
+// they are lowered into the route graph), OpenShift Route, LoadBalancer and NodePort Service, down
+// to the workloads and target ports behind it, with whether the policies allow the last hop; and
+// the workloads the policies open to outside addresses though nothing routes to them.
+
+import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
+import { hasIngressSemantics } from "../model/gateway.js";
+import { effectiveClass } from "../model/ingress.js";
+import type { Inventory } from "../model/inventory.js";
+import type { BackendRef, Route, RouteMatch } from "../model/route.js";
+import { findService, servicePortsFor } from "../model/services.js";
+import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
+import type { GatewayEngine } from "../engine/gateway/engine.js";
+import type { Connectivity } from "../engine/pairwise.js";
+import { resolveTargetPort, serviceBackends } from "../engine/query.js";
+import type { PolicyEngine } from "../engine/verdict.js";
+import { externalPeers, workloadPeers } from "./connlist.js";
+import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
+
+export interface ExposedTarget extends HopVerdict {
+  /** np-guard's workload name, "ns/name[Kind]". */
+  workload: string;
+  port: number;
+}
+
+export interface Exposure {
+  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort";
+  /** The object that exposes: "ns/name". */
+  exposedBy: string;
+  /** How clients reach it: "HTTP :80 shop.example.com /api", "TCP :30080 (any node)". */
+  entry: string;
+  /** The backend the entry sends to: "ns/service:port". */
+  backend: string;
+  /** Who makes the last hop, for the policies. */
+  from: string;
+  targets: ExposedTarget[];
+  /** Why nothing is reached (unresolved backend, no pods). */
+  problem?: string;
+}
+
+export interface ExposureReport {
+  exposures: Exposure[];
+  /** Workloads outside addresses may reach under the policies, which nothing exposes. */
+  unrouted: { workload: string; conns: ConnSet }[];
+}
+
+export function exposureReport(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine, connectivity: Connectivity): ExposureReport {
+  const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine)];
+  const exposed = new Set(exposures.flatMap((e) => e.targets.map((t) => t.workload)));
+  return { exposures, unrouted: unrouted(inv, connectivity, exposed) };
+}
+
+/** Workload names ("ns/name[Kind]") of the inventory's pods. */
+function workloadIds(inv: Inventory): Map<Endpoint, string> {
+  return new Map(workloadPeers(inv).flatMap((w) => w.parties.map((p) => [p.endpoint!, w.id] as const)));
+}
+
+/** The targets behind one Service port: per workload, its target port and the hop verdict. */
+function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: ServicePort, from: HopSource): { targets: ExposedTarget[]; problem?: string } {
+  if (!s.selector) return { targets: [], problem: "the Service has no selector; its endpoints are not in the input" };
+  const ids = workloadIds(inv);
+  const byWorkload = new Map<string, { port: number; pods: Endpoint[] }[]>();
+  for (const pod of serviceBackends(engine, s)) {
+    const port = resolveTargetPort(sp, pod);
+    if (port === undefined) continue;
+    const id = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+    const list = byWorkload.get(id) ?? [];
+    const same = list.find((x) => x.port === port);
+    if (same) same.pods.push(pod); else list.push({ port, pods: [pod] });
+    byWorkload.set(id, list);
+  }
+  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, port, ...hopVerdict(engine, from, pods, port) })));
+  return { targets, problem: targets.length ? undefined : `the Service selects no pods${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
+}
+
+function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine): Exposure[] {
+  const out: Exposure[] = [];
+  for (const gw of gateways.gateways) {
+    const ingress = hasIngressSemantics(gw.gateway);
+    const from = ingress ? ingressControllerSource(inv) : gatewaySource(inv, gw.gateway);
+    for (const l of gw.listeners.filter((x) => !x.accepted)) {
+      for (const a of gateways.attached(l)) {
+        const route = a.state.route;
+        const head = `${l.listener.protocol} :${l.listener.port} ${a.attachment.hostnames.map((h) => h ?? "*").join(",")}`;
+        for (const [b, matches] of backendMatches(route)) {
+          const resolved = a.state.backends.get(b);
+          const base = {
+            kind: ingress ? "Ingress" as const : "Gateway" as const,
+            exposedBy: ingress ? `${route.derivedFrom!.namespace}/${route.derivedFrom!.name}` : `${gw.gateway.namespace}/${gw.gateway.name}`,
+            entry: head + matchesText(route, matches), backend: `${b.namespace}/${b.name}${b.port !== undefined ? `:${b.port}` : ""}`, from: from.description,
+          };
+          if (resolved?.workload) out.push({ ...base, targets: [{ workload: `${b.namespace}/${b.name}[Workload]`, port: b.port ?? 0, ...hopVerdict(engine, from, [resolved.workload], b.port ?? 0) }] });
+          else if (resolved?.service && resolved.servicePort) out.push({ ...base, ...serviceTargets(inv, engine, resolved.service, resolved.servicePort, from) });
+          else out.push({ ...base, targets: [], problem: resolved?.problem ? `${resolved.problem.reason}: ${resolved.problem.message}` : "unresolved backend" });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Each backendRef that takes traffic (weight > 0, no redirect), with the matches of every rule that sends to it. */
+function backendMatches(route: Route): Map<BackendRef, RouteMatch[]> {
+  const out = new Map<BackendRef, RouteMatch[]>();
+  const seen = new Map<string, BackendRef>();
+  for (const rule of route.rules) {
+    if (rule.filters.some((f) => f.type === "RequestRedirect")) continue;
+    for (const b of rule.backends.filter((x) => x.weight > 0)) {
+      const key = `${b.group}/${b.kind}/${b.namespace}/${b.name}:${b.port}`;
+      const ref = seen.get(key) ?? b;
+      seen.set(key, ref);
+      out.set(ref, [...(out.get(ref) ?? []), ...rule.matches]);
+    }
+  }
+  return out;
+}
+
+/** " /api, /v2 (exact)", with "[by header]" when every match also needs headers. */
+function matchesText(route: Route, matches: readonly RouteMatch[]): string {
+  if (route.kind === "TLSRoute") return " (TLS passthrough)";
+  const what = (m: RouteMatch) => m.path ? `${m.path.value}${m.path.type === "Exact" ? " (exact)" : m.path.type === "RegularExpression" ? " (regex)" : ""}`
+    : m.grpc ? `${m.grpc.service ?? "*"}/${m.grpc.method ?? "*"}` : "";
+  const text = [...new Set(matches.map(what).filter(Boolean))].join(", ");
+  const headers = matches.every((m) => m.headers.length) ? " [by header]" : "";
+  return text || headers ? ` ${text}${headers}` : "";
+}
+
+/**
+ * Ingresses without class (and no default IngressClass) are served only by controllers told to
+ * take them (ingress-nginx --watch-ingress-without-class); they are listed, with that assumption.
+ */
+function classlessExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
+  const out: Exposure[] = [];
+  const from = ingressControllerSource(inv);
+  for (const ing of inv.ingress.ingresses.filter((i) => effectiveClass(i, inv.ingress.classes) === undefined)) {
+    const base = { kind: "Ingress" as const, exposedBy: `${ing.namespace}/${ing.name}`, from: `${from.description}; the Ingress has no class: a controller serving class-less Ingresses is assumed` };
+    const paths = ing.rules.flatMap((r) => r.paths.map((p) => ({ entry: `HTTP :80 ${r.host ?? "*"} ${p.path}${p.pathType === "Exact" ? " (exact)" : ""}`, backend: p.backend })));
+    if (ing.defaultBackend) paths.push({ entry: "HTTP :80 (default backend)", backend: ing.defaultBackend });
+    for (const { entry, backend } of paths) {
+      if (backend.kind !== "service") continue;
+      const s = findService(inv, ing.namespace, backend.name);
+      const sp = s && servicePortsFor(s, backend.port, "service-port")[0];
+      const name = `${ing.namespace}/${backend.name}:${backend.port}`;
+      if (!s || !sp) out.push({ ...base, entry, backend: name, targets: [], problem: s ? `Service ${s.namespace}/${s.name} has no port ${backend.port}` : `Service ${ing.namespace}/${backend.name} not found` });
+      else out.push({ ...base, entry, backend: `${s.namespace}/${s.name}:${sp.port}`, ...serviceTargets(inv, engine, s, sp, from) });
+    }
+  }
+  return out;
+}
+
+/** OpenShift Routes: their host and path, to the Services' ports (every port without spec.port). */
+function routeExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
+  const from = inv.ingress.routes.length ? routerSource(inv) : undefined;
+  const out: Exposure[] = [];
+  for (const r of inv.ingress.routes) {
+    const entry = `${r.termination ? "HTTPS" : "HTTP"} ${r.host ?? "(generated host)"}${r.path ?? ""}`;
+    for (const b of r.backends.filter((x) => x.weight > 0)) {
+      const s = findService(inv, r.namespace, b.name);
+      const base = { kind: "Route" as const, exposedBy: `${r.namespace}/${r.name}`, entry, from: from!.description };
+      if (!s) { out.push({ ...base, backend: `${r.namespace}/${b.name}`, targets: [], problem: `Service ${r.namespace}/${b.name} not found` }); continue; }
+      for (const sp of servicePortsFor(s, r.targetPort, "any")) out.push({ ...base, backend: `${s.namespace}/${s.name}:${sp.port}`, ...serviceTargets(inv, engine, s, sp, from!) });
+    }
+  }
+  return out;
+}
+
+/** LoadBalancer and NodePort Services: each port, from outside the cluster. */
+function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
+  const outside = outsideSource(inv);
+  const out: Exposure[] = [];
+  for (const s of inv.services.filter((x) => x.type === "LoadBalancer" || x.type === "NodePort")) {
+    for (const sp of s.ports) {
+      const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
+      const entry = s.type === "LoadBalancer" ? `${sp.protocol} :${sp.port} (load balancer; also ${node} on every node)` : `${sp.protocol} ${node} on every node`;
+      out.push({ kind: s.type as "LoadBalancer" | "NodePort", exposedBy: `${s.namespace}/${s.name}`, entry, backend: `${s.namespace}/${s.name}:${sp.port}`, from: outside.description, ...serviceTargets(inv, engine, s, sp, outside) });
+    }
+  }
+  return out;
+}
+
+function unrouted(inv: Inventory, connectivity: Connectivity, exposed: ReadonlySet<string>): ExposureReport["unrouted"] {
+  const externals = externalPeers(inv).flatMap((p) => p.parties);
+  const out: ExposureReport["unrouted"] = [];
+  for (const w of workloadPeers(inv)) {
+    if (exposed.has(w.id)) continue;
+    let conns = NO_CONNS;
+    for (const src of externals) for (const dst of w.parties) conns = unionConns(conns, connectivity.conns(src, dst));
+    if (!isEmptyConns(conns)) out.push({ workload: w.id, conns });
+  }
+  return out;
+}

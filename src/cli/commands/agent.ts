@@ -1,0 +1,103 @@
+// junction agent: the host firewall, kept loaded and up to date.
+
+import { existsSync } from "node:fs";
+import { applyRuleset, compileForAgent, dryRunDiff, watchInputs, type AgentConfig, type Compiled } from "../../lab/agent.js";
+import { LabError, nftCapability } from "../../lab/exec.js";
+import { netnsPath } from "../../lab/netns.js";
+import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
+import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
+
+function config(values: Values): AgentConfig {
+  const paths = list(values, "file");
+  if (!paths.length) throw new UsageError("no input: give at least one -f PATH");
+  const host = str(values, "host");
+  if (!host) throw new UsageError("--host NAME is required: the Workload (NAMESPACE/NAME) or node (NAME) this agent protects");
+  const netns = str(values, "netns");
+  if (netns !== undefined && !existsSync(netnsPath(netns))) throw new InputError(`--netns: no network namespace named ${netns} (see ip netns list)`);
+  if (values.watch === true && paths.includes("-")) throw new UsageError("--watch cannot watch stdin; give files or folders");
+  return { paths, host, options: engineOptions(values), failsafe: failsafePorts(values), lenient: values.lenient === true, netns };
+}
+
+const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+function report(io: Io, c: Compiled & { ok: false }, keeping: string): void {
+  io.err(`${stamp()} invalid input; ${keeping}:\n${c.errors.map((e) => `  error: ${e}\n`).join("")}`);
+}
+
+/** Compiles and loads (or, dry, shows the diff). Returns whether a ruleset was produced. */
+function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): boolean {
+  const c = compileForAgent(cfg);
+  if (!c.ok) { report(io, c, last.text ? "keeping the last good ruleset loaded" : "nothing was loaded"); return false; }
+  for (const w of c.warnings) io.err(`warning: ${w}\n`);
+  const where = cfg.netns ? ` in ${cfg.netns}` : "";
+  try {
+    if (dry) {
+      const diff = dryRunDiff(c.text, cfg.netns);
+      io.out(diff || `no change: the loaded ruleset${where} is the compiled one\n`);
+    } else if (c.text === last.text) {
+      io.err(`${stamp()} inputs changed; the ruleset for ${cfg.host} is the same, nothing reloaded\n`);
+    } else {
+      applyRuleset(c.text, cfg.netns);
+      last.text = c.text;
+      io.err(`${stamp()} loaded table inet junction for ${cfg.host}${where}: ${c.chains} chains, ${c.sets} sets\n`);
+    }
+    return true;
+  } catch (e) {
+    if (!(e instanceof LabError)) throw e;
+    io.err(`${stamp()} ${e.message}\n${last.text ? "keeping the last good ruleset loaded\n" : ""}`);
+    return false;
+  }
+}
+
+function watchForever(cfg: AgentConfig, io: Io, dry: boolean): Promise<number> {
+  const last: { text?: string } = {};
+  const tick = () => { step(cfg, io, dry, last); };
+  tick();
+  const stop = watchInputs(cfg.paths, tick);
+  io.err(`${stamp()} watching ${cfg.paths.join(", ")} (SIGHUP reloads, SIGINT/SIGTERM stop)\n`);
+  return new Promise((resolve) => {
+    const end = () => {
+      stop();
+      process.off("SIGHUP", tick);
+      io.err(`${stamp()} stopping; the ruleset stays loaded (remove it with: nft delete table inet junction)\n`);
+      resolve(EXIT.ok);
+    };
+    process.once("SIGINT", end);
+    process.once("SIGTERM", end);
+    process.on("SIGHUP", tick);
+  });
+}
+
+export const agentCommand: Command = {
+  name: "agent",
+  summary: "Keep a host's nftables firewall (table inet junction) loaded from the policies, atomically, and up to date.",
+  usage: "junction agent --host NAME -f PATH [--watch] [--dry-run] [options]",
+  description: [
+    "Compiles the ruleset of 'junction compile --target nftables' for --host and loads it in one 'nft -f' transaction",
+    "that replaces table inet junction and touches no other table. --watch reloads whenever an input changes (and on",
+    "SIGHUP); when the new input is invalid the ruleset already loaded stays, and the errors are printed. --dry-run",
+    "prints what would change, as a diff of 'nft list table inet junction' outputs, and loads nothing. Needs root.",
+    "Exit status: 0 loaded (or, dry, compiled); 2 invalid input, or nft refused the ruleset. With --watch: 0 when stopped.",
+  ].join("\n"),
+  options: {
+    ...INPUT_OPTIONS,
+    ...HOST_OPTIONS,
+    watch: { type: "boolean", short: "w", description: "keep running and reload when the inputs change" },
+    "dry-run": { type: "boolean", description: "print what would change and load nothing" },
+    netns: { type: "string", arg: "NAME", description: "load into this named network namespace (ip netns) instead of the agent's own" },
+    ...ENGINE_OPTIONS,
+  },
+  examples: [
+    "junction agent --host orders/orders-db -f examples/enforcement --dry-run",
+    "junction agent --host orders/orders-db -f policies/ --watch --failsafe tcp/22,udp/68",
+  ],
+  run(values, _pos, io) {
+    const cfg = config(values);
+    const cap = nftCapability();
+    if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);
+    const dry = values["dry-run"] === true;
+    if (values.watch === true) return watchForever(cfg, io, dry);
+    return step(cfg, io, dry, {}) ? EXIT.ok : EXIT.invalid;
+  },
+};

@@ -1,0 +1,76 @@
+// Route attachment: which listeners a parentRef selects (sectionName, port), which of them
+// allow the route (kind, namespace), and which hostnames the route serves on each. The reasons
+// are the upstream ones: NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname.
+
+import { intersectHostnames } from "../../model/hostname.js";
+import type { Route, ParentRef } from "../../model/route.js";
+import { matches, type Labels } from "../../model/selector.js";
+import type { Problem } from "./conditions.js";
+import type { GatewayState } from "./gateways.js";
+import type { ListenerState } from "./listeners.js";
+
+export interface Attachment {
+  listener: ListenerState;
+  /** The hostnames the route serves on this listener; undefined = any hostname. */
+  hostnames: (string | undefined)[];
+}
+
+export interface ParentState {
+  ref: ParentRef;
+  gateway?: GatewayState;
+  attached: Attachment[];
+  /** Accepted=False when set. */
+  rejected?: Problem;
+}
+
+/** The route's hostnames as the listener narrows them; empty when none intersect. */
+export function effectiveHostnames(route: Route, listener: ListenerState): (string | undefined)[] {
+  const lh = listener.listener.hostname;
+  if (!route.hostnames.length) return [lh];
+  const out: (string | undefined)[] = [];
+  for (const h of route.hostnames) {
+    const i = intersectHostnames(lh, h);
+    if (i !== null && !out.includes(i)) out.push(i);
+  }
+  return out;
+}
+
+function allowedNamespace(route: Route, l: ListenerState, nsLabels: (ns: string) => Labels): boolean {
+  const ns = l.listener.allowedRoutes.namespaces;
+  if (ns.from === "All") return true;
+  if (ns.from === "Same") return route.namespace === l.gateway.namespace;
+  return ns.selector !== undefined && matches(ns.selector, nsLabels(route.namespace));
+}
+
+/** Why the listener does not take the route, or undefined when it allows it (hostnames aside). */
+function refusal(route: Route, l: ListenerState, nsLabels: (ns: string) => Labels): string | undefined {
+  const name = l.listener.name;
+  if (l.accepted) return `listener ${name} is not accepted (${l.accepted.reason})`;
+  if (!l.kinds.includes(route.kind)) return `listener ${name} does not allow ${route.kind} (allows ${l.kinds.join(", ") || "no kinds"})`;
+  if (!allowedNamespace(route, l, nsLabels)) return `listener ${name} does not allow routes from namespace ${route.namespace} (from: ${l.listener.allowedRoutes.namespaces.from})`;
+  return undefined;
+}
+
+function selected(ref: ParentRef, gw: GatewayState): ListenerState[] {
+  return gw.listeners.filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
+}
+
+export function attachParent(route: Route, ref: ParentRef, gw: GatewayState | undefined, nsLabels: (ns: string) => Labels): ParentState {
+  const at = `${ref.namespace}/${ref.name}`;
+  if (!gw) return { ref, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} not found` } };
+  if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return { ref, gateway: gw, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} is not accepted (${gw.rejected.reason})` } };
+  const candidates = selected(ref, gw);
+  if (!candidates.length) {
+    const what = [ref.sectionName !== undefined ? `named ${ref.sectionName}` : "", ref.port !== undefined ? `on port ${ref.port}` : ""].filter(Boolean).join(" and ");
+    return { ref, gateway: gw, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} has no listener ${what}` } };
+  }
+  const reasons: string[] = [];
+  const allowed = candidates.filter((l) => { const why = refusal(route, l, nsLabels); if (why) reasons.push(why); return !why; });
+  if (!allowed.length) return { ref, gateway: gw, attached: [], rejected: { reason: "NotAllowedByListeners", message: reasons.join("; ") } };
+  const attached = allowed.map((l) => ({ listener: l, hostnames: effectiveHostnames(route, l) })).filter((a) => a.hostnames.length);
+  if (!attached.length) {
+    const names = allowed.map((l) => `${l.listener.name} (${l.listener.hostname ?? "any"})`).join(", ");
+    return { ref, gateway: gw, attached, rejected: { reason: "NoMatchingListenerHostname", message: `no route hostname (${route.hostnames.join(", ")}) matches the hostname of listener ${names}` } };
+  }
+  return { ref, gateway: gw, attached };
+}

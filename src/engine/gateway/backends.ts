@@ -1,0 +1,67 @@
+// Resolving a route's backendRefs: a core Service (with the port it names) or a junction.dev
+// Workload (a VM or host), allowed across namespaces only by a ReferenceGrant. Reasons are the
+// upstream ones: InvalidKind, RefNotPermitted, BackendNotFound, UnsupportedProtocol.
+
+import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import type { BackendTlsPolicy } from "../../model/gateway.js";
+import type { Inventory } from "../../model/inventory.js";
+import { CORE_GROUP, type BackendRef } from "../../model/route.js";
+import type { Problem } from "./conditions.js";
+import { notPermittedMessage, permitted, type Referrer } from "./grants.js";
+
+export const JUNCTION_GROUP = "junction.dev";
+const KNOWN_APP_PROTOCOLS = ["kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];
+
+export interface ResolvedBackend {
+  ref: BackendRef;
+  /** "namespace/name" of the target. */
+  name: string;
+  problem?: Problem;
+  service?: Service;
+  servicePort?: ServicePort;
+  workload?: Endpoint;
+  /** TLS from the Gateway to this backend (BackendTLSPolicy), if any. */
+  tlsPolicy?: BackendTlsPolicy;
+}
+
+export class BackendIndex {
+  private services = new Map<string, Service>();
+  private workloads = new Map<string, Endpoint>();
+
+  constructor(private readonly inv: Inventory) {
+    for (const s of inv.services) this.services.set(`${s.namespace}/${s.name}`, s);
+    for (const e of inv.endpoints) if (e.kind === "workload") this.workloads.set(`${e.namespace}/${e.name}`, e);
+  }
+
+  resolve(from: Referrer, ref: BackendRef): ResolvedBackend {
+    const name = `${ref.namespace}/${ref.name}`;
+    const fail = (reason: string, message: string): ResolvedBackend => ({ ref, name, problem: { reason, message } });
+    const isService = ref.group === CORE_GROUP && ref.kind === "Service";
+    const isWorkload = ref.group === JUNCTION_GROUP && ref.kind === "Workload";
+    if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
+    const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+    if (!permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
+    return isService ? this.service(ref, name, fail) : this.workload(ref, name, fail);
+  }
+
+  private service(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
+    const service = this.services.get(name);
+    if (!service) return fail("BackendNotFound", `Service ${name} not found`);
+    const servicePort = service.ports.find((p) => p.port === ref.port);
+    if (!servicePort) return fail("BackendNotFound", `Service ${name} has no port ${ref.port}`);
+    const app = servicePort.appProtocol;
+    if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
+    const tlsPolicy = this.inv.routing.backendTlsPolicies.find((p) => p.namespace === service.namespace
+      && p.targets.some((t) => t.group === CORE_GROUP && t.kind === "Service" && t.name === service.name && (!t.sectionName || t.sectionName === servicePort.name)));
+    return { ref, name, service, servicePort, tlsPolicy };
+  }
+
+  private workload(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
+    const workload = this.workloads.get(name);
+    if (!workload) return fail("BackendNotFound", `Workload ${name} not found`);
+    if (ref.port !== undefined && workload.ports.length && !workload.ports.some((p) => p.port === ref.port)) {
+      return fail("BackendNotFound", `Workload ${name} does not declare port ${ref.port}`);
+    }
+    return { ref, name, workload };
+  }
+}

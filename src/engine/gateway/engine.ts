@@ -1,0 +1,82 @@
+// The Gateway API engine: validates every Gateway and listener, attaches every route, resolves
+// every backend, once. Status (status.ts) and request routing (route.ts) read this state.
+
+import type { Inventory } from "../../model/inventory.js";
+import { InventoryIndex } from "../../model/inventory.js";
+import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter } from "../../model/route.js";
+import { attachParent, type Attachment, type ParentState } from "./attach.js";
+import { BackendIndex, type ResolvedBackend } from "./backends.js";
+import type { Problem } from "./conditions.js";
+import { gatewayState, type GatewayState } from "./gateways.js";
+import type { ListenerState } from "./listeners.js";
+
+export interface RouteState {
+  route: Route;
+  parents: ParentState[];
+  /** Every backendRef of the route (rules, backend filters, mirrors), resolved. */
+  backends: Map<BackendRef, ResolvedBackend>;
+  /** ResolvedRefs=False when set: the first unresolved reference (all are in the message). */
+  unresolved?: Problem;
+}
+
+export interface AttachedRoute { state: RouteState; attachment: Attachment }
+
+const samePlace = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) => a.namespace === b.namespace && a.name === b.name;
+
+function mirrors(filters: readonly RouteFilter[]): BackendRef[] {
+  return filters.flatMap((f) => f.type === "RequestMirror" ? [f.backend] : []);
+}
+
+export function allBackendRefs(route: Route): BackendRef[] {
+  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters)]);
+}
+
+export class GatewayEngine {
+  readonly gateways: GatewayState[];
+  readonly routes: RouteState[];
+  private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
+
+  constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
+    const graph = inv.routing;
+    this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
+    const backends = new BackendIndex(inv);
+    this.routes = graph.routes.map((r) => this.routeState(r, backends));
+    for (const state of this.routes) {
+      for (const p of state.parents) for (const a of p.attached) this.attach(a.listener, { state, attachment: a });
+    }
+  }
+
+  gateway(namespace: string, name: string): GatewayState | undefined {
+    return this.gateways.find((g) => samePlace(g.gateway, { namespace, name }));
+  }
+
+  /** Routes attached to a listener (each once, however many parentRefs lead there). */
+  attached(l: ListenerState): AttachedRoute[] {
+    return this.byListener.get(l) ?? [];
+  }
+
+  private attach(l: ListenerState, a: AttachedRoute): void {
+    const list = this.byListener.get(l) ?? [];
+    const same = list.find((x) => x.state === a.state);
+    if (same) same.attachment = { listener: l, hostnames: [...new Set([...same.attachment.hostnames, ...a.attachment.hostnames])] };
+    else list.push(a);
+    this.byListener.set(l, list);
+  }
+
+  private routeState(route: Route, index: BackendIndex): RouteState {
+    const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
+    const backends = new Map<BackendRef, ResolvedBackend>();
+    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref));
+    const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
+    const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
+    const seen = new Set<string>();
+    const parents: ParentState[] = [];
+    for (const ref of route.parentRefs) {
+      const key = JSON.stringify(ref);
+      if (seen.has(key) || ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+      seen.add(key);
+      parents.push(attachParent(route, ref, this.gateway(ref.namespace, ref.name), (ns) => this.index.namespaceLabels(ns)));
+    }
+    return { route, parents, backends, unresolved };
+  }
+}

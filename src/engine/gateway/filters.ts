@@ -1,0 +1,108 @@
+// Applying route filters to a request on its way through the Gateway: header modifiers, URL
+// rewrites, redirects (with the spec's defaults for scheme and port), mirrors, CORS and
+// extension references. Filters apply in order; a redirect or a CORS preflight ends the request.
+
+import type { BackendRef, HeaderModifier, PathModifier, RouteFilter } from "../../model/route.js";
+import type { ResolvedBackend } from "./backends.js";
+import { corsPreflight, corsResponseHeaders, isPreflight } from "./cors.js";
+import type { Headers } from "./headers.js";
+import type { Redirect } from "./request.js";
+
+const WELL_KNOWN: Record<string, number> = { http: 80, https: 443 };
+
+/** The request as it is being transformed, and what the filters decided. */
+export interface Exchange {
+  scheme: "http" | "https";
+  listenerPort: number;
+  /** Request hostname without port; `hostHeader` as sent. */
+  host: string;
+  hostHeader: string;
+  path: string;
+  /** "" or "?…" */
+  query: string;
+  method: string;
+  headers: Headers;
+  /** The PathPrefix the winning match used (for ReplacePrefixMatch). */
+  matchedPrefix?: string;
+  upstreamHost?: string;
+  responseModifiers: HeaderModifier[];
+  responseHeaders: [string, string][];
+  mirrors: { backend: ResolvedBackend; percent: number }[];
+  redirect?: Redirect;
+  /** The Gateway answered itself (CORS preflight) with this status. */
+  answered?: number;
+  /** The request cannot be served: 500 with this reason. */
+  failed?: string;
+  applied: string[];
+}
+
+export interface FilterContext {
+  backend(ref: BackendRef): ResolvedBackend | undefined;
+  /** Whether an ExtensionRef target exists in the input. */
+  hasObject(group: string, kind: string, name: string): boolean;
+}
+
+/** ReplacePrefixMatch replaces the matched prefix segment-wise; "/" as replacement strips it. */
+export function rewritePath(m: PathModifier, path: string, prefix: string | undefined): string {
+  if (m.type === "ReplaceFullPath") return m.value;
+  const p = prefix === undefined ? "" : prefix.length > 1 && prefix.endsWith("/") ? prefix.slice(0, -1) : prefix === "/" ? "" : prefix;
+  const rest = path.slice(p.length);
+  const replacement = m.value.endsWith("/") ? m.value.slice(0, -1) : m.value;
+  const out = replacement + (rest && !rest.startsWith("/") ? `/${rest}` : rest);
+  return out || "/";
+}
+
+function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange): Redirect {
+  const scheme = f.scheme ?? ex.scheme;
+  const port = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] : ex.listenerPort);
+  const host = f.hostname ?? ex.host;
+  const path = f.path ? rewritePath(f.path, ex.path, ex.matchedPrefix) : ex.path;
+  const shown = port === WELL_KNOWN[scheme] ? null : port;
+  return { scheme, host, port: shown, path, statusCode: f.statusCode, location: `${scheme}://${host}${shown === null ? "" : `:${shown}`}${path}${ex.query}` };
+}
+
+function describe(f: RouteFilter): string {
+  switch (f.type) {
+    case "RequestHeaderModifier": case "ResponseHeaderModifier": {
+      const m = f.modifier;
+      const parts = [...m.set.map((h) => `set ${h.name}: ${h.value}`), ...m.add.map((h) => `add ${h.name}: ${h.value}`), ...m.remove.map((r) => `remove ${r}`)];
+      return `${f.type} (${parts.join(", ")})`;
+    }
+    case "URLRewrite": return `URLRewrite (${[f.hostname && `hostname ${f.hostname}`, f.path && `${f.path.type} ${f.path.value}`].filter(Boolean).join(", ")})`;
+    case "RequestRedirect": return `RequestRedirect (${f.statusCode})`;
+    case "RequestMirror": return `RequestMirror (${f.backend.namespace}/${f.backend.name}, ${f.percent}%)`;
+    case "CORS": return "CORS";
+    case "ExtensionRef": return `ExtensionRef (${f.ref.group}/${f.ref.kind} ${f.ref.name})`;
+  }
+}
+
+/** Applies the filters in order; stops at a redirect, a CORS preflight or a filter that cannot run. */
+export function applyFilters(filters: readonly RouteFilter[], ex: Exchange, ctx: FilterContext): void {
+  for (const f of filters) {
+    if (ex.redirect || ex.answered || ex.failed) return;
+    ex.applied.push(describe(f));
+    switch (f.type) {
+      case "RequestHeaderModifier": ex.headers.apply(f.modifier); break;
+      case "ResponseHeaderModifier": ex.responseModifiers.push(f.modifier); break;
+      case "URLRewrite":
+        if (f.hostname) ex.upstreamHost = f.hostname;
+        if (f.path) ex.path = rewritePath(f.path, ex.path, ex.matchedPrefix);
+        break;
+      case "RequestRedirect": ex.redirect = redirect(f, ex); break;
+      case "RequestMirror": {
+        const b = ctx.backend(f.backend);
+        if (b && !b.problem) ex.mirrors.push({ backend: b, percent: f.percent });
+        else ex.applied.push(`  (mirror to ${f.backend.namespace}/${f.backend.name} skipped: ${b?.problem?.message ?? "unresolved"})`);
+        break;
+      }
+      case "CORS":
+        if (isPreflight(ex.method, ex.headers)) { ex.responseHeaders.push(...corsPreflight(f.cors, ex.headers)); ex.answered = 204; }
+        else ex.responseHeaders.push(...corsResponseHeaders(f.cors, ex.headers));
+        break;
+      case "ExtensionRef":
+        if (!f.ref.name || !ctx.hasObject(f.ref.group, f.ref.kind, f.ref.name)) ex.failed = `filter ${describe(f)} ${f.ref.name ? "refers to an object that is not in the input" : "is not supported by Junction"}`;
+        else ex.applied.push("  (extension filter not simulated: its effect is implementation-specific)");
+        break;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Gateway-level state: its class, addresses, infrastructure parameters, the listeners that
+// validated, and the client certificate it presents to backends.
+
+import type { Gateway, GatewayClass, RouteGraph } from "../../model/gateway.js";
+import { hasObject } from "../../model/gateway.js";
+import type { Problem } from "./conditions.js";
+import { listenerState, type ListenerState } from "./listeners.js";
+import { checkClientCertificateRef } from "./tlsrefs.js";
+
+/** The controller name written into route status when the GatewayClass is not in the input. */
+export const ASSUMED_CONTROLLER = "junction.dev/gateway-simulator";
+const SUPPORTED_ADDRESS_TYPES = ["IPAddress", "Hostname"];
+
+export interface GatewayState {
+  gateway: Gateway;
+  gatewayClass?: GatewayClass;
+  controllerName: string;
+  listeners: ListenerState[];
+  /** Accepted=False when set. */
+  rejected?: Problem;
+  /** Accepted=True but some listeners are invalid (reason ListenersNotValid). */
+  partlyValid?: string;
+  programmed?: Problem;
+  /** Gateway-level ResolvedRefs (only when spec.tls.backend sets a client certificate). */
+  resolvedRefs?: { problem?: Problem };
+  insecureFallback: boolean;
+  addresses: { type: string; value: string; simulated?: boolean }[];
+}
+
+function addresses(gw: Gateway): GatewayState["addresses"] {
+  return gw.addresses.filter((a) => SUPPORTED_ADDRESS_TYPES.includes(a.type)).map((a) => a.value !== undefined ? { type: a.type, value: a.value }
+    // An address requested without a value is allocated by the infrastructure; the simulation uses 198.18.0.0/15 (RFC 2544).
+    : { type: a.type, value: `198.18.${(gw.order >> 8) & 255}.${(gw.order & 255) + 1}`, simulated: true });
+}
+
+function rejection(graph: RouteGraph, gw: Gateway, listeners: ListenerState[]): Problem | undefined {
+  const badAddress = gw.addresses.find((a) => !SUPPORTED_ADDRESS_TYPES.includes(a.type));
+  if (badAddress) return { reason: "UnsupportedAddress", message: `address type ${badAddress.type} is not supported (supported: ${SUPPORTED_ADDRESS_TYPES.join(", ")})` };
+  const p = gw.infrastructure?.parametersRef;
+  if (p && !hasObject(graph, p.group, p.kind, gw.namespace, p.name)) {
+    return { reason: "InvalidParameters", message: `infrastructure.parametersRef ${p.group ? `${p.group}/` : ""}${p.kind} ${p.name} is not in the input` };
+  }
+  if (!listeners.some((l) => !l.accepted)) return { reason: "ListenersNotValid", message: "no listener is valid" };
+  return undefined;
+}
+
+export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
+  const gatewayClass = graph.gatewayClasses.find((c) => c.name === gw.className);
+  const listeners = gw.listeners.map((l) => listenerState(graph, gw, l));
+  const rejected = rejection(graph, gw, listeners);
+  const invalid = listeners.filter((l) => l.accepted).map((l) => l.listener.name);
+  const cert = gw.tls?.backendClientCertificate;
+  const modes = [gw.tls?.frontendDefault, ...(gw.tls?.frontendPerPort ?? []).map((p) => p.validation)];
+  return {
+    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, rejected,
+    partlyValid: !rejected && invalid.length ? `listener${invalid.length === 1 ? "" : "s"} ${invalid.join(", ")} ${invalid.length === 1 ? "is" : "are"} not valid` : undefined,
+    programmed: rejected ? { reason: "Invalid", message: "the Gateway is not accepted" } : undefined,
+    resolvedRefs: cert ? { problem: checkClientCertificateRef(graph, gw, cert).problem } : undefined,
+    insecureFallback: modes.some((m) => m?.mode === "AllowInsecureFallback"),
+    addresses: addresses(gw),
+  };
+}

@@ -1,0 +1,125 @@
+// Routing an HTTP (or gRPC, or WebSocket) request on the listener that took it: the winning rule
+// match across every attached route, its filters, the backend split, and the answer.
+
+import { normalizeHost } from "../../model/hostname.js";
+import { hasObject } from "../../model/gateway.js";
+import { routeKey, type RouteKind } from "../../model/route.js";
+import type { ResolvedBackend } from "./backends.js";
+import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
+import type { GatewayEngine, RouteState } from "./engine.js";
+import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
+import { Headers } from "./headers.js";
+import type { ListenerState } from "./listeners.js";
+import { applicable, describeCandidates, type Applied } from "./precedence.js";
+import type { RouteRequest, RouteResult } from "./request.js";
+import { splitOf } from "./split.js";
+
+export interface HttpContext { engine: GatewayEngine; listener: ListenerState; scheme: "http" | "https" }
+
+/** HTTP status → gRPC status, as gRPC clients map a response without grpc-status. */
+export function grpcCodeOf(status: number): string {
+  if (status === 200) return "OK";
+  return ({ 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" } as Record<number, string>)[status] ?? "UNKNOWN";
+}
+
+export function parseQuery(q: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of q.split("&")) {
+    if (!part) continue;
+    const [k, v = ""] = part.split("=", 2).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
+    if (!out.has(k)) out.set(k, v);
+  }
+  return out;
+}
+
+function grpcMethod(path: string): { service: string; method: string } | undefined {
+  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  return m ? { service: m[1], method: m[2] } : undefined;
+}
+
+function filterContext(engine: GatewayEngine, state: RouteState): FilterContext {
+  return {
+    backend: (ref) => state.backends.get(ref),
+    hasObject: (group, kind, name) => hasObject(engine.inv.routing, group, kind, state.route.namespace, name),
+  };
+}
+
+function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: string, w: Applied): Exchange {
+  const hostHeader = req.host ?? req.sni ?? "";
+  return {
+    scheme: ctx.scheme, listenerPort: ctx.listener.listener.port, host: normalizeHost(hostHeader), hostHeader, path, query: query ? `?${query}` : "",
+    method: req.method, headers: new Headers(req.headers), matchedPrefix: w.match.path?.type === "PathPrefix" ? w.match.path.value : undefined,
+    responseModifiers: [], responseHeaders: [], mirrors: [], applied: [],
+  };
+}
+
+function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean): Record<string, string> {
+  const h = new Headers(fromBackend ? req.backendResponseHeaders : []);
+  for (const [k, v] of ex.responseHeaders) h.set(k, v);
+  for (const m of ex.responseModifiers) h.apply(m);
+  return h.toObject();
+}
+
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied): void {
+  const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
+  const outcome = behaviour ? simulateBackend(w.rule, behaviour) : undefined;
+  if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
+  const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
+  res.status = outcome?.status ?? (websocket ? 101 : 200);
+  res.backend = picked.name;
+  const cert = ctx.listener.gateway.tls?.backendClientCertificate;
+  res.upstream = {
+    host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(),
+    tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
+    clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
+  };
+  res.responseHeaders = responseHeaders(req, ex, true);
+  res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
+  const failing = res.steps.find((s) => s.stage === "backend")?.outcome;
+  res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${failing ? ` (${failing})` : ""}`;
+}
+
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied): void {
+  res.filters = ex.applied;
+  if (ex.failed) { res.status = 500; res.reason = ex.failed; }
+  else if (ex.redirect) {
+    res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
+    res.reason = `redirected to ${ex.redirect.location}`;
+  } else if (ex.answered) {
+    res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false); res.reason = "CORS preflight answered by the Gateway";
+  } else if (picked) forward(res, req, ex, picked, ctx, w);
+}
+
+function attachedRoutes(ctx: HttpContext, grpc: boolean) {
+  const all = ctx.engine.attached(ctx.listener);
+  const of = (k: RouteKind) => all.filter((a) => a.state.route.kind === k);
+  return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
+}
+
+export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult): void {
+  const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
+  const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
+  const routes = attachedRoutes(ctx, req.protocol === "grpc");
+  const host = normalizeHost(req.host ?? req.sni ?? "");
+  const { applied: list, rejected } = applicable(routes, host, { path, query: parseQuery(query), method: req.method, headers: new Headers(req.headers), grpc });
+  res.candidates = [...describeCandidates(list), ...rejected];
+  if (!list.length) {
+    res.status = 404;
+    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on listener ${ctx.listener.listener.name} matches host ${host || "(none)"} and path ${path}`;
+  } else {
+    const w = list[0];
+    Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
+    const ex = exchange(req, ctx, path, query, w);
+    const fctx = filterContext(ctx.engine, w.attached.state);
+    applyFilters(w.rule.filters, ex, fctx);
+    let picked: ResolvedBackend | undefined;
+    if (!ex.redirect && !ex.answered && !ex.failed) {
+      const split = splitOf(w.rule, w.attached.state.backends);
+      res.backends = split.shares;
+      if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
+      if (split.problem) ex.failed = split.problem;
+      else { picked = split.picked; applyFilters(picked!.ref.filters, ex, fctx); }
+    }
+    finish(res, req, ex, picked, ctx, w);
+  }
+}

@@ -1,0 +1,55 @@
+// Routing below HTTP: TLSRoutes by SNI (passthrough, or terminated at the Gateway), TCPRoutes
+// and UDPRoutes by listener port. Several routes on one listener: the most specific hostname
+// wins (TLS), then the oldest route. No route or no usable backend: the connection is refused.
+
+import type { RouteKind, RouteMatch } from "../../model/route.js";
+import { routeKey } from "../../model/route.js";
+import type { GatewayEngine } from "./engine.js";
+import type { ListenerState } from "./listeners.js";
+import { compareApplied, describeCandidates, matchedHostname, type Applied } from "./precedence.js";
+import type { RouteRequest, RouteResult } from "./request.js";
+import { Headers } from "./headers.js";
+import { splitOf } from "./split.js";
+
+const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
+
+export interface L4Options {
+  kind: RouteKind;
+  sni?: string;
+  /** Whether the backend sees TLS (passthrough). */
+  tls: boolean;
+  /** The HTTP request the client sends inside the connection, if it speaks HTTP (the backend's answer is assumed 200). */
+  httpClient?: RouteRequest;
+}
+
+export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, res: RouteResult): void {
+  const applied: Applied[] = [];
+  for (const attached of engine.attached(l)) {
+    const r = attached.state.route;
+    if (r.kind !== o.kind || !r.rules.length) continue;
+    const hostname = o.kind === "TLSRoute" ? matchedHostname(attached, o.sni ?? "") : undefined;
+    if (hostname !== null) applied.push({ attached, rule: r.rules[0], match: NO_MATCH, matchIndex: 0, hostname });
+  }
+  applied.sort(compareApplied);
+  res.candidates = describeCandidates(applied);
+  if (!applied.length) {
+    res.connection = "rejected";
+    res.reason = `no ${o.kind} on listener ${l.listener.name}${o.kind === "TLSRoute" ? ` serves SNI ${o.sni || "(none)"}` : ""}: the connection is closed`;
+    return;
+  }
+  const w = applied[0];
+  Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
+  const split = splitOf(w.rule, w.attached.state.backends);
+  res.backends = split.shares;
+  if (split.problem) {
+    res.connection = "rejected";
+    res.reason = `${routeKey(w.attached.state.route)}: ${split.problem}; the connection is closed`;
+    return;
+  }
+  res.backend = split.picked!.name;
+  const q = o.httpClient;
+  const http = q ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: new Headers(q.headers).toObject() } : {};
+  res.upstream = { ...http, tls: o.tls, sni: o.tls ? o.sni : undefined };
+  if (q) res.status = 200;
+  res.reason = `${routeKey(w.attached.state.route)} forwards the connection to ${res.backend}${o.tls ? " (TLS passthrough)" : ""}`;
+}

@@ -1,0 +1,105 @@
+// Listener validation as a controller does it before any route attaches: supported protocol,
+// route kinds, port conflicts, certificate and client-CA references. The result carries one
+// Problem per condition that is not in its healthy state.
+
+import type { Gateway, Listener, RouteGraph, TlsMaterial } from "../../model/gateway.js";
+import { GATEWAY_GROUP, type RouteKind } from "../../model/route.js";
+import type { Problem } from "./conditions.js";
+import { checkCaRef, checkCertificateRef } from "./tlsrefs.js";
+
+export const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
+  HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"], TCP: ["TCPRoute"], UDP: ["UDPRoute"],
+};
+
+export interface ClientValidation { mode: "AllowValidOnly" | "AllowInsecureFallback"; cas: string[] }
+
+export interface ListenerState {
+  gateway: Gateway;
+  listener: Listener;
+  /** Route kinds the listener accepts (status.supportedKinds). */
+  kinds: RouteKind[];
+  accepted?: Problem;
+  resolvedRefs?: Problem;
+  programmed?: Problem;
+  conflicted?: Problem;
+  /** Serving certificates that resolved (TLS-terminating listeners). */
+  certificates: TlsMaterial[];
+  clientValidation?: ClientValidation;
+}
+
+/** TCP-transport listeners sharing a port must agree on how they tell connections apart. */
+const FAMILY: Record<string, string> = { HTTP: "http", HTTPS: "tls", TLS: "tls", TCP: "tcp", UDP: "udp" };
+
+const terminates = (l: Listener) => l.protocol === "HTTPS" || (l.protocol === "TLS" && l.tls?.mode === "Terminate");
+
+function routeKinds(l: Listener): { kinds: RouteKind[]; problem?: Problem } {
+  const valid = KINDS_BY_PROTOCOL[l.protocol] ?? [];
+  if (!l.allowedRoutes.kinds) return { kinds: valid };
+  const kinds: RouteKind[] = [];
+  const invalid: string[] = [];
+  for (const k of l.allowedRoutes.kinds) {
+    const ok = k.group === GATEWAY_GROUP && (valid as string[]).includes(k.kind);
+    if (ok && !kinds.includes(k.kind as RouteKind)) kinds.push(k.kind as RouteKind);
+    if (!ok) invalid.push(k.group === GATEWAY_GROUP ? k.kind : `${k.group}/${k.kind}`);
+  }
+  return { kinds, problem: invalid.length ? { reason: "InvalidRouteKinds", message: `${invalid.join(", ")} cannot attach to a ${l.protocol} listener (supported: ${valid.join(", ")})` } : undefined };
+}
+
+function conflict(l: Listener, all: readonly Listener[]): Problem | undefined {
+  const family = FAMILY[l.protocol];
+  if (!family || family === "udp") return undefined;
+  const samePort = all.filter((o) => o !== l && o.port === l.port && FAMILY[o.protocol] && FAMILY[o.protocol] !== "udp");
+  const other = samePort.find((o) => FAMILY[o.protocol] !== family);
+  if (other) return { reason: "ProtocolConflict", message: `port ${l.port} is also used by listener ${other.name} with protocol ${other.protocol}` };
+  const twin = samePort.find((o) => o.hostname === l.hostname);
+  if (twin) return { reason: "HostnameConflict", message: `listener ${twin.name} on port ${l.port} has the same hostname ${l.hostname ?? "(none)"}` };
+  return undefined;
+}
+
+function certificates(graph: RouteGraph, gw: Gateway, l: Listener): { certs: TlsMaterial[]; problem?: Problem } {
+  const certs: TlsMaterial[] = [];
+  let problem: Problem | undefined;
+  for (const ref of terminates(l) ? l.tls?.certificateRefs ?? [] : []) {
+    const r = checkCertificateRef(graph, gw, ref);
+    if (r.material) certs.push(r.material);
+    problem ??= r.problem;
+  }
+  return { certs, problem };
+}
+
+/** The client-certificate validation that applies to the listener's port (spec.tls.frontend). */
+function clientValidation(graph: RouteGraph, gw: Gateway, l: Listener): { validation?: ClientValidation; problem?: Problem } {
+  if (!terminates(l) || !gw.tls) return {};
+  const v = gw.tls.frontendPerPort.find((p) => p.port === l.port)?.validation ?? gw.tls.frontendDefault;
+  if (!v) return {};
+  const cas: string[] = [];
+  for (const ref of v.caCertificateRefs) {
+    const r = checkCaRef(graph, gw, ref);
+    if (r.problem) return { problem: r.problem };
+    cas.push(...r.material!.certificates);
+  }
+  return { validation: { mode: v.mode, cas } };
+}
+
+export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener): ListenerState {
+  const state: ListenerState = { gateway: gw, listener: l, kinds: [], certificates: [] };
+  if (!KINDS_BY_PROTOCOL[l.protocol]) {
+    state.accepted = { reason: "UnsupportedProtocol", message: `protocol ${l.protocol} is not supported (supported: ${Object.keys(KINDS_BY_PROTOCOL).join(", ")})` };
+    state.programmed = { reason: "Invalid", message: "the listener is not accepted" };
+    return state;
+  }
+  const kinds = routeKinds(l);
+  state.kinds = kinds.kinds;
+  state.conflicted = conflict(l, gw.listeners);
+  const certs = certificates(graph, gw, l);
+  state.certificates = certs.certs;
+  const client = clientValidation(graph, gw, l);
+  state.clientValidation = client.validation;
+  state.resolvedRefs = kinds.problem ?? certs.problem ?? client.problem;
+  if (state.conflicted) state.accepted = { reason: state.conflicted.reason, message: state.conflicted.message };
+  else if (client.problem) state.accepted = { reason: "NoValidCACertificate", message: `no valid CA certificate for client validation: ${client.problem.message}` };
+  const noCertificate = terminates(l) && !certs.certs.length ? certs.problem ?? { reason: "InvalidCertificateRef", message: "no certificate to terminate TLS with" } : undefined;
+  const unusable = state.accepted ?? noCertificate ?? (kinds.kinds.length ? undefined : kinds.problem);
+  if (unusable) state.programmed = { reason: "Invalid", message: unusable.message };
+  return state;
+}

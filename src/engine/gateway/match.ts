@@ -1,0 +1,73 @@
+// Evaluating one HTTPRoute or GRPCRoute match against a request, and the precedence of a match
+// as the spec orders them (Exact path > longest PathPrefix > method > most headers > most query
+// parameters; gRPC: longest service > longest method > most headers).
+
+import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js";
+import type { Headers } from "./headers.js";
+import { fullMatchRegex } from "../../model/regex.js";
+
+export interface MatchInput {
+  /** Path without the query string. */
+  path: string;
+  /** First value of each query parameter (names are case-sensitive). */
+  query: Map<string, string>;
+  method: string;
+  headers: Headers;
+  /** Service and method of a gRPC request. */
+  grpc?: { service: string; method: string };
+}
+
+const fullMatch = (pattern: string, s: string) => { try { return fullMatchRegex(pattern).test(s); } catch { return false; } };
+
+/** PathPrefix matches whole path segments: "/v2" matches "/v2" and "/v2/x", not "/v2x". */
+export function prefixMatches(prefix: string, path: string): boolean {
+  const p = prefix.length > 1 && prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  return p === "/" || path === p || path.startsWith(`${p}/`);
+}
+
+function pathMatches(m: PathMatch, path: string): boolean {
+  if (m.type === "Exact") return path === m.value;
+  if (m.type === "PathPrefix") return prefixMatches(m.value, path);
+  return fullMatch(m.value, path);
+}
+
+const valueMatches = (m: NameValueMatch, v: string) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v);
+
+/** Why the match does not apply, or undefined when it does. */
+export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {
+  if (m.path && !pathMatches(m.path, req.path)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}`;
+  if (m.method && m.method !== req.method) return `method ${req.method} is not ${m.method}`;
+  if (m.grpc) {
+    if (!req.grpc) return "not a gRPC request";
+    const { service, method, type } = m.grpc;
+    const eq = (want: string | undefined, got: string) => want === undefined || (type === "Exact" ? want === got : fullMatch(want, got));
+    if (!eq(service, req.grpc.service) || !eq(method, req.grpc.method)) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${service ?? "*"}/${method ?? "*"}`;
+  }
+  for (const h of m.headers) {
+    const values = req.headers.values(h.name);
+    if (!values.some((v) => valueMatches(h, v)) && !(values.length > 1 && valueMatches(h, values.join(",")))) return `header ${h.name} is ${values.length ? JSON.stringify(values.join(",")) : "absent"}, not ${h.type === "Exact" ? "" : "matching "}${JSON.stringify(h.value)}`;
+  }
+  for (const q of m.queryParams) {
+    const v = req.query.get(q.name);
+    if (v === undefined || !valueMatches(q, v)) return `query parameter ${q.name} is ${v === undefined ? "absent" : JSON.stringify(v)}, not ${JSON.stringify(q.value)}`;
+  }
+  return undefined;
+}
+
+/** The precedence of a match among matches for the same hostname: compare element-wise, larger first. */
+export function matchRank(m: RouteMatch): number[] {
+  if (m.grpc || !m.path) {
+    const exact = m.grpc?.type !== "RegularExpression";
+    return [exact ? m.grpc?.service?.length ?? 0 : 0, exact ? m.grpc?.method?.length ?? 0 : 0, m.headers.length];
+  }
+  const kind = m.path.type === "Exact" ? 2 : m.path.type === "PathPrefix" ? 1 : 0;
+  return [kind, m.path.value.length, m.method ? 1 : 0, m.headers.length, m.queryParams.length];
+}
+
+/** The first criterion on which rank `a` beats rank `b`, in words. */
+export function rankDifference(a: number[], b: number[], grpc: boolean): string | undefined {
+  const names = grpc ? ["a longer service", "a longer method", "more header matches"]
+    : ["a stronger path match (Exact > PathPrefix > RegularExpression)", "a longer path", "a method match", "more header matches", "more query parameter matches"];
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return i < 0 ? undefined : names[i];
+}

@@ -1,0 +1,99 @@
+// Which rule match wins among every route attached to a listener: the most specific matching
+// hostname first (characters of an exact name, then of any name), then the match precedence,
+// then the oldest route, then namespace/name, then rule and match order.
+
+import { hasIngressSemantics } from "../../model/gateway.js";
+import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
+import type { RouteMatch, RouteRule } from "../../model/route.js";
+import { routeKey } from "../../model/route.js";
+import type { AttachedRoute } from "./engine.js";
+import { matchFailure, matchRank, rankDifference, type MatchInput } from "./match.js";
+import type { Candidate } from "./request.js";
+
+export interface Applied {
+  attached: AttachedRoute;
+  rule: RouteRule;
+  match: RouteMatch;
+  matchIndex: number;
+  /** The route hostname (as narrowed by the listener) the request matched; undefined = any. */
+  hostname?: string;
+}
+
+/** The best of the route's hostnames on this listener that covers `host`; null when none does. */
+export function matchedHostname(a: AttachedRoute, host: string): string | undefined | null {
+  let best: string | undefined | null = null;
+  for (const h of a.attachment.hostnames) {
+    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(a.attachment.listener.gateway))) continue;
+    if (best === null || compareRank(hostnameRank(h), hostnameRank(best)) < 0) best = h;
+  }
+  return best;
+}
+
+/** Negative when rank a goes first (larger values win). */
+function compareRank(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return b[i] - a[i];
+  return 0;
+}
+
+/**
+ * Routes created earlier go first (equal timestamps tie). Routes without a timestamp come after
+ * those with one, in input order: the order `kubectl apply -f` would create them.
+ */
+function compareAge(a: AttachedRoute, b: AttachedRoute): number {
+  const ra = a.state.route, rb = b.state.route;
+  if (ra.created !== undefined && rb.created !== undefined) return ra.created - rb.created;
+  if (ra.created !== undefined || rb.created !== undefined) return ra.created === undefined ? 1 : -1;
+  return ra.order - rb.order;
+}
+
+export function compareApplied(a: Applied, b: Applied): number {
+  return compareRank(hostnameRank(a.hostname), hostnameRank(b.hostname))
+    || compareRank(matchRank(a.match), matchRank(b.match))
+    || (a.attached === b.attached ? 0 : compareAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
+    || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
+}
+
+/** Rule matches that did not apply are listed up to this many (the rest are counted). */
+const MAX_REJECTED = 20;
+
+/**
+ * Every rule match of the routes that applies to the request, best first; and why the others do
+ * not (routes for other hostnames are counted, not listed).
+ */
+export function applicable(routes: readonly AttachedRoute[], host: string, req: MatchInput): { applied: Applied[]; rejected: Candidate[] } {
+  const applied: Applied[] = [];
+  const rejected: Candidate[] = [];
+  let otherHosts = 0, unlisted = 0;
+  for (const attached of routes) {
+    const hostname = matchedHostname(attached, host);
+    if (hostname === null) { otherHosts++; continue; }
+    for (const rule of attached.state.route.rules) {
+      rule.matches.forEach((match, matchIndex) => {
+        const why = matchFailure(match, req);
+        if (!why) applied.push({ attached, rule, match, matchIndex, hostname });
+        else if (rejected.length < MAX_REJECTED) rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: matchIndex, hostname, outcome: `no match: ${why}` });
+        else unlisted++;
+      });
+    }
+  }
+  if (unlisted) rejected.push({ route: `(${unlisted} more rule matches)`, rule: -1, match: -1, outcome: "no match" });
+  if (otherHosts) rejected.push({ route: `(${otherHosts} route${otherHosts === 1 ? "" : "s"} for other hostnames)`, rule: -1, match: -1, outcome: `no match: host ${host || "(none)"}` });
+  return { applied: applied.sort(compareApplied), rejected };
+}
+
+function lossReason(a: Applied, w: Applied): string {
+  const host = compareRank(hostnameRank(w.hostname), hostnameRank(a.hostname));
+  if (host) return `lost: hostname ${w.hostname ?? "(any)"} is more specific than ${a.hostname ?? "(any)"}`;
+  const grpc = w.match.grpc !== undefined || !w.match.path;
+  const why = rankDifference(matchRank(w.match), matchRank(a.match), grpc);
+  if (why) return `lost: the winner has ${why}`;
+  if (a.attached !== w.attached) return `lost: ${routeKey(w.attached.state.route)} is older or first by namespace/name`;
+  return "lost: an earlier rule or match of the same route applies";
+}
+
+export function describeCandidates(list: readonly Applied[]): Candidate[] {
+  return list.map((a, i) => ({
+    route: routeKey(a.attached.state.route), rule: a.rule.index, ruleName: a.rule.name, match: a.matchIndex,
+    hostname: a.hostname, outcome: i === 0 ? "won" : lossReason(a, list[0]),
+  }));
+}

@@ -1,0 +1,99 @@
+// Routing one request through a Gateway: connection (port, transport, TLS and SNI, client
+// certificate), listener (most specific hostname), then HTTP or L4 routing. The answer carries
+// its explanation: every step as data.
+
+import { normalizeHost } from "../../model/hostname.js";
+import { issuedBy } from "./clientcert.js";
+import type { GatewayEngine } from "./engine.js";
+import type { GatewayState } from "./gateways.js";
+import { grpcCodeOf, routeHttp } from "./http.js";
+import { routeL4 } from "./l4.js";
+import type { ListenerState } from "./listeners.js";
+import { DEFAULT_PORT, emptyResult, usesTls, type RouteRequest, type RouteResult } from "./request.js";
+import { bestListener, describeListener, findGateway, gatewayName, guessGateway, listenersOnPort } from "./select.js";
+import { findTlsMaterial } from "./tlsrefs.js";
+
+const refuse = (res: RouteResult, how: "rejected" | "failed", reason: string): RouteResult => Object.assign(res, { connection: how, reason });
+
+export function requestPort(req: RouteRequest): number {
+  return req.port ?? DEFAULT_PORT[req.scheme];
+}
+
+/** The Gateway a request goes to, or why none can be chosen. */
+export function gatewayFor(engine: GatewayEngine, req: RouteRequest): GatewayState | string {
+  if (req.gateway) return findGateway(engine, req.gateway);
+  return guessGateway(engine, requestPort(req), req.scheme === "udp", normalizeHost(req.sni ?? req.host ?? ""));
+}
+
+export function routeRequest(engine: GatewayEngine, req: RouteRequest): RouteResult {
+  const res = route(engine, req);
+  if (req.protocol === "grpc" && res.status !== null && !res.grpcCode) res.grpcCode = grpcCodeOf(res.status);
+  return res;
+}
+
+function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
+  const res = emptyResult();
+  const gw = gatewayFor(engine, req);
+  if (typeof gw === "string") return refuse(res, "failed", gw);
+  res.gateway = gatewayName(gw);
+  if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return refuse(res, "failed", `Gateway ${res.gateway} is not accepted (${gw.rejected.reason}: ${gw.rejected.message})`);
+  const port = requestPort(req);
+  const all = listenersOnPort(gw, port, req.scheme === "udp");
+  res.steps.push({ stage: "gateway", outcome: `${res.gateway}, port ${port}`, detail: all.map((l) => `${describeListener(l)}${l.accepted ? `: not accepted (${l.accepted.reason})` : ""}`) });
+  const open = all.filter((l) => !l.accepted);
+  if (!open.length) return refuse(res, "rejected", `nothing listens on port ${port}${req.scheme === "udp" ? "/UDP" : ""} of Gateway ${res.gateway}`);
+  const proto = (p: string) => open.filter((l) => l.listener.protocol === p);
+  if (proto("UDP").length || proto("TCP").length) return l4(engine, (proto("UDP")[0] ?? proto("TCP")[0]), req, res);
+  if (proto("HTTP").length) return plainHttp(engine, proto("HTTP"), req, res);
+  return tls(engine, open, req, res);
+}
+
+function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: RouteResult): RouteResult {
+  res.listener = l.listener.name;
+  routeL4(engine, l, { kind: l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute", tls: usesTls(req.scheme), httpClient: req.scheme === "http" || req.scheme === "https" ? req : undefined }, res);
+  return res;
+}
+
+function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
+  if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
+  const host = normalizeHost(req.host ?? "");
+  const l = bestListener(listeners, host);
+  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
+  if (!l) return Object.assign(res, { status: 404, reason: `no listener on port ${listeners[0].listener.port} accepts host ${host}` });
+  res.listener = l.listener.name;
+  routeHttp({ engine, listener: l, scheme: "http" }, req, res);
+  return res;
+}
+
+/** Why the client's certificate is refused, if the listener validates client certificates and it is. */
+function clientCertificateProblem(engine: GatewayEngine, l: ListenerState, req: RouteRequest): string | undefined {
+  const v = l.clientValidation;
+  if (!v || v.mode === "AllowInsecureFallback") return undefined;
+  if (!req.clientCert) return "the listener requires a client certificate and none was presented";
+  const [ns, name] = req.clientCert.split("/", 2);
+  const cert = findTlsMaterial(engine.inv.routing, "Secret", ns, name)?.certificates[0];
+  if (!cert) return `client certificate Secret ${req.clientCert} is not in the input or holds no certificate`;
+  return issuedBy(cert, v.cas) ? undefined : `the client certificate from ${req.clientCert} is not issued by a trusted CA of the listener`;
+}
+
+function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
+  if (!usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} expects TLS; a plain ${req.scheme} request fails`);
+  const sni = normalizeHost(req.sni ?? req.host ?? "");
+  const l = bestListener(listeners, sni);
+  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for SNI ${sni || "(none)"}` : `no listener hostname matches SNI ${sni || "(none)"}` });
+  if (!l) return refuse(res, "rejected", `no TLS listener on port ${listeners[0].listener.port} serves SNI ${sni || "(none)"}`);
+  res.listener = l.listener.name;
+  const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
+  if (!passthrough && l.programmed) return refuse(res, "failed", `listener ${l.listener.name} has no usable certificate (${l.programmed.message})`);
+  const certProblem = passthrough ? undefined : clientCertificateProblem(engine, l, req);
+  if (certProblem) return refuse(res, "failed", certProblem);
+  if (l.listener.protocol === "TLS") {
+    routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined }, res);
+    return res;
+  }
+  const host = normalizeHost(req.host ?? sni);
+  const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
+  if (byHost !== l) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
+  routeHttp({ engine, listener: l, scheme: "https" }, req, res);
+  return res;
+}

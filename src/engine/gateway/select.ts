@@ -1,0 +1,51 @@
+// Which Gateway and which listener take a request: the Gateway named (or the only one
+// listening), the listeners on the port, and among those the one whose hostname is the most
+// specific match for the host or SNI (listener isolation).
+
+import { hasIngressSemantics } from "../../model/gateway.js";
+import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
+import type { GatewayEngine } from "./engine.js";
+import type { GatewayState } from "./gateways.js";
+import type { ListenerState } from "./listeners.js";
+
+export const gatewayName = (g: GatewayState) => `${g.gateway.namespace}/${g.gateway.name}`;
+
+/** The Gateway a request names ("ns/name", or a name unique across namespaces). */
+export function findGateway(engine: GatewayEngine, ref: string): GatewayState | string {
+  const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [undefined, ref];
+  const found = engine.gateways.filter((g) => g.gateway.name === name && (ns === undefined || g.gateway.namespace === ns));
+  if (found.length === 1) return found[0];
+  if (!found.length) return `Gateway ${ref} is not in the input (Gateways: ${engine.gateways.map(gatewayName).join(", ") || "none"})`;
+  return `several Gateways are named ${ref} (${found.map(gatewayName).join(", ")}); give NAMESPACE/NAME`;
+}
+
+export function listenersOnPort(g: GatewayState, port: number, udp: boolean): ListenerState[] {
+  return g.listeners.filter((l) => l.listener.port === port && (l.listener.protocol === "UDP") === udp);
+}
+
+/** The Gateway listening on the port for this host when the request names none; an error when none or several do. */
+export function guessGateway(engine: GatewayEngine, port: number, udp: boolean, host: string): GatewayState | string {
+  const listening = engine.gateways.filter((g) => listenersOnPort(g, port, udp).some((l) => !l.accepted));
+  const forHost = listening.filter((g) => bestListener(listenersOnPort(g, port, udp).filter((l) => !l.accepted), host) !== undefined);
+  const found = forHost.length ? forHost : listening;
+  if (found.length === 1) return found[0];
+  if (!found.length) return `no Gateway listens on port ${port}${udp ? "/UDP" : ""}`;
+  return `several Gateways listen on port ${port} (${found.map(gatewayName).join(", ")}); name one with --gateway or "gateway"`;
+}
+
+/** The listener whose hostname is the most specific match for `host` (no hostname matches any). */
+export function bestListener(listeners: readonly ListenerState[], host: string): ListenerState | undefined {
+  let best: ListenerState | undefined;
+  for (const l of listeners) {
+    const h = l.listener.hostname;
+    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(l.gateway))) continue;
+    if (!best) { best = l; continue; }
+    const [a, b] = [hostnameRank(h), hostnameRank(best.listener.hostname)];
+    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = l;
+  }
+  return best;
+}
+
+export function describeListener(l: ListenerState): string {
+  return `${l.listener.name} (${l.listener.protocol} ${l.listener.port}${l.listener.hostname ? ` ${l.listener.hostname}` : ""})`;
+}

@@ -1,0 +1,86 @@
+// The .status a conformant controller writes, computed from the engine's state: GatewayClass
+// and Gateway conditions, listener conditions with supportedKinds and attachedRoutes, and each
+// route's parents with Accepted and ResolvedRefs.
+
+import { hasObject } from "../../model/gateway.js";
+import { GATEWAY_GROUP } from "../../model/route.js";
+import { backendTlsStatus } from "./backendtls.js";
+import { condition, conditionFrom, type Condition } from "./conditions.js";
+import type { GatewayEngine, RouteState } from "./engine.js";
+import type { GatewayState } from "./gateways.js";
+import type { ListenerState } from "./listeners.js";
+import type { ParentState } from "./attach.js";
+
+export interface ListenerStatus {
+  name: string;
+  supportedKinds: { group: string; kind: string }[];
+  attachedRoutes: number;
+  conditions: Condition[];
+}
+export interface GatewayStatus { addresses: { type: string; value: string }[]; conditions: Condition[]; listeners: ListenerStatus[] }
+export interface RouteParentStatus { parentRef: Record<string, unknown>; controllerName: string; conditions: Condition[] }
+export interface RouteStatus { parents: RouteParentStatus[] }
+
+export function listenerStatus(engine: GatewayEngine, l: ListenerState, gen: number): ListenerStatus {
+  const attachedRoutes = engine.attached(l).length;
+  return {
+    name: l.listener.name,
+    supportedKinds: l.kinds.map((kind) => ({ group: GATEWAY_GROUP, kind })),
+    attachedRoutes,
+    conditions: [
+      conditionFrom("Accepted", l.accepted, "Accepted", "listener is valid", gen),
+      conditionFrom("Programmed", l.programmed, "Programmed", "listener is ready", gen),
+      conditionFrom("ResolvedRefs", l.resolvedRefs, "ResolvedRefs", "all references resolved", gen),
+      l.conflicted ? condition("Conflicted", true, l.conflicted.reason, l.conflicted.message, gen) : condition("Conflicted", false, "NoConflicts", "no conflicts", gen),
+    ],
+  };
+}
+
+export function gatewayStatus(engine: GatewayEngine, g: GatewayState): GatewayStatus {
+  const gen = g.gateway.generation;
+  const accepted = g.rejected ? condition("Accepted", false, g.rejected.reason, g.rejected.message, gen)
+    : g.partlyValid ? condition("Accepted", true, "ListenersNotValid", g.partlyValid, gen)
+    : condition("Accepted", true, "Accepted", `accepted${g.gatewayClass ? "" : ` (GatewayClass ${g.gateway.className} is not in the input and assumed accepted)`}`, gen);
+  const conditions = [accepted, conditionFrom("Programmed", g.programmed, "Programmed", "programmed", gen)];
+  if (g.resolvedRefs) conditions.push(conditionFrom("ResolvedRefs", g.resolvedRefs.problem, "ResolvedRefs", "all references resolved", gen));
+  if (g.insecureFallback) conditions.push(condition("InsecureFrontendValidationMode", true, "ConfigurationChanged", "client certificate validation allows connections without a valid certificate (AllowInsecureFallback)", gen));
+  return {
+    addresses: g.addresses.map(({ type, value }) => ({ type, value })),
+    conditions,
+    listeners: g.listeners.map((l) => listenerStatus(engine, l, gen)),
+  };
+}
+
+function parentStatus(r: RouteState, p: ParentState): RouteParentStatus {
+  const gen = r.route.generation;
+  const { group, kind, namespace, name, sectionName, port } = p.ref;
+  const listeners = p.attached.map((a) => a.listener.listener.name);
+  return {
+    parentRef: { group, kind, namespace, name, ...(sectionName !== undefined ? { sectionName } : {}), ...(port !== undefined ? { port } : {}) },
+    controllerName: p.gateway?.controllerName ?? "",
+    conditions: [
+      conditionFrom("Accepted", p.rejected, "Accepted", `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`, gen),
+      conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
+    ],
+  };
+}
+
+export function routeStatus(r: RouteState): RouteStatus {
+  return { parents: r.parents.map((p) => parentStatus(r, p)) };
+}
+
+/** Every Gateway API object of the input (not those lowered from other APIs) with its status. */
+export function statusObjects(engine: GatewayEngine): Record<string, unknown>[] {
+  const graph = engine.inv.routing;
+  const out: Record<string, unknown>[] = [];
+  for (const c of graph.gatewayClasses) {
+    const bad = c.parametersRef && !hasObject(graph, c.parametersRef.group, c.parametersRef.kind, c.parametersRef.namespace || undefined, c.parametersRef.name);
+    const accepted = bad ? condition("Accepted", false, "InvalidParameters", `parametersRef ${c.parametersRef!.kind} ${c.parametersRef!.name} is not in the input`, c.generation)
+      : condition("Accepted", true, "Accepted", "accepted", c.generation);
+    if (c.manifest) out.push({ ...c.manifest, status: { conditions: [accepted] } });
+  }
+  for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
+  for (const r of engine.routes) if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: routeStatus(r) });
+  for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
+  return out;
+}

@@ -1,0 +1,72 @@
+// The ingress-nginx annotations (nginx.ingress.kubernetes.io/*) an Ingress carries, read into
+// typed values. The Ingress front end fills them in; lowering into the route graph
+// (sources/ingress/lower.ts) gives them their meaning, for routing and conversion alike.
+
+import type { CorsPolicy } from "./route.js";
+
+export const NGINX_PREFIX = "nginx.ingress.kubernetes.io/";
+
+/**
+ * canary: "true" turns the Ingress into an alternative backend for the same host and path of a
+ * main Ingress. A request goes to the canary by header, else by cookie, else by weight.
+ */
+export interface Canary {
+  /** Requests whose header has this name: "always" → canary, "never" → main (unless a value or pattern is set). */
+  header?: string;
+  /** With `header`: only this exact value routes to the canary (then "never" is not special). */
+  headerValue?: string;
+  /** With `header` and no value: a PCRE the header value must match. */
+  headerPattern?: string;
+  /** A cookie with this name: "always" → canary, "never" → main. */
+  cookie?: string;
+  /** Share of the remaining requests sent to the canary: weight / weightTotal. undefined: 0. */
+  weight?: number;
+  weightTotal: number;
+}
+
+export interface NginxRedirect {
+  kind: "permanent" | "temporal";
+  /** The absolute URL redirected to. */
+  url: string;
+  code: number;
+}
+
+/** enable-cors with the cors-* annotations: the same policy as Gateway API's CORS filter. */
+export type NginxCors = CorsPolicy;
+
+/** Every field is undefined when the annotation is absent. */
+export interface NginxAnnotations {
+  canary?: Canary;
+  /** ssl-redirect (ingress-nginx's default: true for hosts with TLS). */
+  sslRedirect?: boolean;
+  /** force-ssl-redirect: redirect to HTTPS even without TLS. */
+  forceSslRedirect?: boolean;
+  redirect?: NginxRedirect;
+  appRoot?: string;
+  rewriteTarget?: string;
+  xForwardedPrefix?: string;
+  useRegex?: boolean;
+  /** backend-protocol, upper-cased: HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI. */
+  backendProtocol?: string;
+  upstreamVhost?: string;
+  connectionProxyHeader?: string;
+  sslPassthrough?: boolean;
+  fromToWwwRedirect?: boolean;
+  cors?: NginxCors;
+  /** proxy-connect/send/read-timeout, in seconds. */
+  timeouts?: { connect?: number; send?: number; read?: number };
+  /** proxy-ssl-*: what a BackendTLSPolicy needs. */
+  proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /** Annotation keys (full) that were read into the fields above. */
+  read: string[];
+}
+
+/** ingress-nginx's CORS defaults (enable-cors: "true" with nothing else set). */
+export const NGINX_CORS_DEFAULTS: NginxCors = {
+  allowOrigins: ["*"],
+  allowMethods: ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"],
+  allowHeaders: ["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"],
+  exposeHeaders: [],
+  allowCredentials: true,
+  maxAge: 1728000,
+};

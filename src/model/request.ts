@@ -1,0 +1,28 @@
+// A request as a client sends it to a Gateway, for the routing engine.
+
+export type Scheme = "http" | "https" | "ws" | "wss" | "tls" | "tcp" | "udp";
+
+export interface RouteRequest {
+  /** "namespace/name"; unset: the one Gateway listening on the port for this host. */
+  gateway?: string;
+  /** The listener port the client connects to; default from the scheme. */
+  port?: number;
+  scheme: Scheme;
+  /** Host header / :authority; may carry a port, which hostname matching ignores. */
+  host?: string;
+  /** Path with query string. */
+  path: string;
+  method: string;
+  headers: [string, string][];
+  /** TLS server name; default: the host. */
+  sni?: string;
+  /** "grpc", "H2", "H2C_PRIOR_KNOWLEDGE", "websocket", "tls-passthrough". */
+  protocol?: string;
+  /** Secret "namespace/name" holding the client certificate presented. */
+  clientCert?: string;
+  /** Headers the backend puts on its response (before ResponseHeaderModifier filters). */
+  backendResponseHeaders: [string, string][];
+}
+
+export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
+export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";

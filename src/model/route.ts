@@ -1,0 +1,131 @@
+// Routes: the Gateway API route kinds (HTTP, GRPC, TLS, TCP, UDP) in one shape. Ingress is
+// lowered into the same shape (an HTTPRoute per host), so the routing engine has one algorithm.
+// Every default the API server applies is already spelled out here.
+
+import type { SourceRef } from "./source.js";
+
+export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+export const CORE_GROUP = "";
+
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
+export const ROUTE_KINDS: readonly RouteKind[] = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+
+/** A typed reference as the Gateway API writes it; namespace already defaulted where the API defaults it. */
+export interface ObjectRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** Metadata every Gateway API object carries into the model. */
+export interface ObjectMeta {
+  namespace: string;
+  name: string;
+  /** metadata.generation (1 when absent): echoed as observedGeneration. */
+  generation: number;
+  /** metadata.creationTimestamp in ms since the epoch, when given. */
+  created?: number;
+  /** Position in the input: stands in for creation order when timestamps are absent or equal. */
+  order: number;
+  /** The object as read (apiVersion, kind, metadata, spec), for printing it back with its status. */
+  manifest?: Record<string, unknown>;
+  /** Set when the object was lowered from another API (e.g. an Ingress); such objects get no Gateway API status. */
+  derivedFrom?: { kind: string; namespace: string; name: string };
+  src?: SourceRef;
+}
+
+export interface ParentRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
+export type ValueMatchType = "Exact" | "RegularExpression";
+
+export interface PathMatch { type: PathMatchType; value: string }
+export interface NameValueMatch { type: ValueMatchType; name: string; value: string }
+
+/** One match of a rule: every condition set must hold (AND); a rule's matches are ORed. */
+export interface RouteMatch {
+  /** HTTP: always set (the API defaults a missing path to PathPrefix "/"). gRPC: unset. */
+  path?: PathMatch;
+  /** HTTP method. */
+  method?: string;
+  /** gRPC service/method; at least one of them is set. */
+  grpc?: { type: ValueMatchType; service?: string; method?: string };
+  headers: NameValueMatch[];
+  queryParams: NameValueMatch[];
+}
+
+export interface HeaderValue { name: string; value: string }
+export interface HeaderModifier { set: HeaderValue[]; add: HeaderValue[]; remove: string[] }
+
+export type PathModifier = { type: "ReplaceFullPath"; value: string } | { type: "ReplacePrefixMatch"; value: string };
+
+export interface CorsPolicy {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  /** Seconds; the API default is 5. */
+  maxAge: number;
+}
+
+export type RouteFilter =
+  | { type: "RequestHeaderModifier"; modifier: HeaderModifier }
+  | { type: "ResponseHeaderModifier"; modifier: HeaderModifier }
+  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number }
+  | { type: "URLRewrite"; hostname?: string; path?: PathModifier }
+  | { type: "RequestMirror"; backend: BackendRef; percent: number }
+  | { type: "CORS"; cors: CorsPolicy }
+  | { type: "ExtensionRef"; ref: { group: string; kind: string; name: string } };
+
+export interface BackendRef extends ObjectRef {
+  /** Required for Services (validated); undefined for kinds that do not need one. */
+  port?: number;
+  /** Share of the rule's traffic (0 gets nothing); the API default is 1. */
+  weight: number;
+  /** Filters applied only when this backend is picked (HTTPRoute, GRPCRoute). */
+  filters: RouteFilter[];
+  src?: SourceRef;
+}
+
+export interface RetryPolicy {
+  /** HTTP status codes retried; empty = only connection errors and timeouts. */
+  codes: number[];
+  /** Retries after the first try. */
+  attempts: number;
+  backoffMs?: number;
+}
+
+export interface RouteRule {
+  /** rules[].name (optional). */
+  name?: string;
+  /** Index in spec.rules. */
+  index: number;
+  /** HTTP/gRPC matches; a rule without matches gets one catch-all match. Empty for TLS/TCP/UDP. */
+  matches: RouteMatch[];
+  filters: RouteFilter[];
+  backends: BackendRef[];
+  /** Milliseconds; 0 = disabled. */
+  timeouts?: { request?: number; backendRequest?: number };
+  retry?: RetryPolicy;
+}
+
+export interface Route extends ObjectMeta {
+  kind: RouteKind;
+  parentRefs: ParentRef[];
+  /** Empty: the route matches every hostname its listeners accept. */
+  hostnames: string[];
+  rules: RouteRule[];
+}
+
+export function routeKey(r: { kind: string; namespace: string; name: string }): string {
+  return `${r.kind} ${r.namespace}/${r.name}`;
+}

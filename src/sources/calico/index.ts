@@ -1,0 +1,207 @@
+// Front ends for Calico (projectcalico.org/v3, and crd.projectcalico.org/v1 as stored in etcd/CRDs):
+// NetworkPolicy, GlobalNetworkPolicy and Tier lowered into the model's tiers; HostEndpoint into a
+// cluster-scoped Workload; NetworkSet and GlobalNetworkSet into Networks.
+//
+// Calico's evaluation, per direction: tiers by order; in each tier that has a policy selecting the
+// endpoint, policies by order (missing: last) then name, first matching rule decides (Allow, Deny,
+// Pass to the next tier); no match → the tier's defaultAction (Deny). No policy at all → the
+// profiles (allow, for pods). Mapping: the `default` tier is the Namespace tier (where Kubernetes
+// NetworkPolicies sit, at order 1000); earlier tiers go to the Admin tier, later ones to the
+// Baseline tier, ranked in order, each closed by an "end of tier" Deny for the endpoints it selects.
+
+import { selector } from "../../model/selector.js";
+import type { EndpointSelector, NamespaceMatch, Policy, Rule, Tier } from "../../model/policy.js";
+import type { InventoryBuilder } from "../builder.js";
+import { readAddressList, readNamedPorts } from "../common.js";
+import type { Field, ObjectContext } from "../fields.js";
+import type { FrontEnd } from "../frontend.js";
+import { readCidr, readMeta } from "../k8s.js";
+import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
+import type { Cidr } from "../../model/ip.js";
+
+const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
+const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
+/** Calico's built-in tiers (kube-admin and kube-baseline hold ClusterNetworkPolicies in Calico). */
+const BUILTIN_TIERS: Record<string, TierDef> = {
+  "kube-admin": { order: 1000, defaultAction: "Pass" },
+  default: { order: 1_000_000, defaultAction: "Deny" },
+  "kube-baseline": { order: 10_000_000, defaultAction: "Pass" },
+};
+const LAST = Number.MAX_SAFE_INTEGER;
+
+interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
+interface CalicoPolicy { policies: Policy[]; tier: string; order?: number; tierField: Field }
+interface CalicoState { b: InventoryBuilder; policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
+
+const states = new WeakMap<InventoryBuilder, CalicoState>();
+
+function stateOf(b: InventoryBuilder): CalicoState {
+  let s = states.get(b);
+  if (!s) {
+    s = { b, policies: [], tiers: new Map() };
+    states.set(b, s);
+    const state = s;
+    b.defer(() => placeTiers(state));
+  }
+  return s;
+}
+
+function readOrder(f: Field): number | undefined {
+  if (!f.present) return undefined;
+  if (typeof f.value !== "number" || !Number.isFinite(f.value)) return f.error("type", `must be a number, not ${JSON.stringify(f.value)}`);
+  return f.value;
+}
+
+/** The subject: one model selector per alternative of selector × namespaceSelector. */
+function readSubjects(spec: Field, namespace: string | undefined): EndpointSelector[] {
+  const terms = readCalicoSelector(spec.get("selector")) ?? [];
+  const sa = spec.get("serviceAccountSelector");
+  if (sa.present && sa.string() !== "all()") sa.error("unsupported", "serviceAccountSelector matches ServiceAccount labels, which are not in the model");
+  const nsTerms = namespace === undefined && spec.get("namespaceSelector").present ? readCalicoSelector(spec.get("namespaceSelector")) ?? [] : undefined;
+  const namespaces: NamespaceMatch[] = namespace !== undefined ? [{ kind: "name", name: namespace }]
+    : nsTerms ? nsTerms.map((t) => ({ kind: "selector", selector: selector({}, t.reqs) })) : [{ kind: "any" }];
+  const kinds = namespace !== undefined || nsTerms ? ["pod" as const] : ["pod" as const, "workload" as const];
+  return namespaces.flatMap((ns) => terms.map((t) => ({ namespaces: ns, labels: selector({}, t.reqs), kinds })));
+}
+
+/** types, defaulted as Calico does: Egress only when there are egress rules and no ingress rules, both when both. */
+function readTypes(spec: Field): Set<string> {
+  const list = spec.get("types").list();
+  if (list) return new Set(list.map((t) => t.string({ required: true, oneOf: ["Ingress", "Egress"] })).filter((t): t is string => t !== undefined));
+  const has = (k: string) => (spec.get(k).list() ?? []).length > 0;
+  if (has("ingress") && has("egress")) return new Set(["Ingress", "Egress"]);
+  return new Set([has("egress") ? "Egress" : "Ingress"]);
+}
+
+function readRules(spec: Field, d: "ingress" | "egress", scope: CalicoScope): Rule[] {
+  return (spec.get(d).list() ?? []).map((r, i) => readCalicoRule(r, i, d, scope)).filter((r): r is Rule => r !== undefined);
+}
+
+function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd {
+  const global = kind === "GlobalNetworkPolicy";
+  return {
+    kind, apiVersions: APIS, namespaced: !global,
+    read(root, ctx, b) {
+      const meta = readMeta(root, !global);
+      const spec = root.get("spec");
+      if (!spec.object(true)) return;
+      for (const k of ["doNotTrack", "preDNAT", "applyOnForward"]) {
+        if (spec.get(k).bool() === true) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
+      }
+      const scope: CalicoScope = { namespace: meta?.namespace, b };
+      const order = readOrder(spec.get("order"));
+      const tier = spec.get("tier").string({ nonEmpty: true }) ?? "default";
+      const subjects = readSubjects(spec, meta?.namespace);
+      const types = readTypes(spec);
+      const ingress = readRules(spec, "ingress", scope), egress = readRules(spec, "egress", scope);
+      if (!meta) return;
+      if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
+      const policies = subjects.map((subject): Policy => ({
+        kind: `Calico ${kind}`, name: meta.name, namespace: meta.namespace, tier: "namespace", priority: order ?? LAST, subject,
+        ingress: types.has("Ingress") ? ingress : undefined, egress: types.has("Egress") ? egress : undefined, src: ctx.ref,
+      }));
+      b.inv.policies.push(...policies);
+      stateOf(b).policies.push({ policies, tier, order, tierField: spec.get("tier") });
+    },
+  };
+}
+
+const tierFrontEnd: FrontEnd = {
+  kind: "Tier", apiVersions: APIS, namespaced: false,
+  read(root, _ctx, b) {
+    const meta = readMeta(root, false);
+    const spec = root.get("spec");
+    spec.object();
+    const order = readOrder(spec.get("order"));
+    const defaultAction = (spec.get("defaultAction").string({ oneOf: ["Deny", "Pass"] }) ?? "Deny") as TierDef["defaultAction"];
+    if (!meta) return;
+    stateOf(b).tiers.set(meta.name, { order: order ?? LAST, defaultAction });
+  },
+};
+
+/** Once every Calico object is read: each policy's tier decides its model tier and priority. */
+function placeTiers(state: CalicoState): void {
+  const tiers = new Map<string, TierDef>(Object.entries(BUILTIN_TIERS));
+  for (const [name, def] of state.tiers) tiers.set(name, def);
+  const order = [...tiers.keys()].sort((a, b) => tiers.get(a)!.order - tiers.get(b)!.order || (a < b ? -1 : 1));
+  const defaultIndex = order.indexOf("default");
+  const rank: Record<"admin" | "baseline", number> = { admin: 0, baseline: 0 };
+  for (const [i, name] of order.entries()) {
+    const members = state.policies.filter((p) => p.tier === name)
+      .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.policies[0].name < b.policies[0].name ? -1 : 1));
+    const tier: Tier = i < defaultIndex ? "admin" : i === defaultIndex ? "namespace" : "baseline";
+    for (const m of members) for (const p of m.policies) {
+      p.tier = tier;
+      if (tier !== "namespace") p.priority = rank[tier];
+      if (tier !== "namespace") rank[tier]++;
+    }
+    const def = tiers.get(name)!;
+    const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
+    if (!closing) continue;
+    const end = tier === "namespace" ? Number.MAX_VALUE : rank[tier]++;
+    for (const m of members) for (const p of m.policies) state.b.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
+  }
+  for (const p of state.policies) {
+    if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
+  }
+}
+
+/** The tier's default action for the endpoints a policy of it selects, after all its policies. */
+function endOfTier(p: Policy, tierName: string, tier: Tier, priority: number, action: "Deny" | "Pass"): Policy {
+  const rule = (d: "ingress" | "egress"): Rule[] => [{ index: 0, name: `end of tier ${tierName}`, action: action === "Deny" ? "deny" : "pass", path: ["spec", d] }];
+  return {
+    kind: "Calico Tier", name: `${tierName}-end-of-tier`, tier, priority, subject: p.subject,
+    ingress: p.ingress ? rule("ingress") : undefined, egress: p.egress ? rule("egress") : undefined, src: p.src,
+  };
+}
+
+const hostEndpointFrontEnd: FrontEnd = {
+  kind: "HostEndpoint", apiVersions: APIS, namespaced: false,
+  read(root, ctx, b) {
+    const meta = readMeta(root, false);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    const addresses = readAddressList(spec.get("expectedIPs"), false);
+    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Junction places a host endpoint by its addresses: set expectedIPs");
+    const ports = readNamedPorts(spec.get("ports"));
+    const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
+    if (!meta) return;
+    const labels = { ...meta.labels, [HOST_ENDPOINT_LABEL]: meta.name };
+    b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref });
+    ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
+    if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
+  },
+};
+
+/** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */
+function hostDefaultDeny(name: string, ctx: ObjectContext): Policy {
+  const rule = (d: "ingress" | "egress"): Rule[] => [{ index: 0, name: "no policy applies: Calico denies host endpoint traffic", action: "deny", path: ["spec", d] }];
+  return {
+    kind: "Calico HostEndpoint", name: `${name}-default-deny`, tier: "baseline", priority: LAST,
+    subject: { namespaces: { kind: "any" }, labels: selector({ [HOST_ENDPOINT_LABEL]: name }), kinds: ["workload"] },
+    ingress: rule("ingress"), egress: rule("egress"), src: ctx.ref,
+  };
+}
+
+function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
+  const namespaced = kind === "NetworkSet";
+  return {
+    kind, apiVersions: APIS, namespaced,
+    read(root, ctx, b) {
+      const meta = readMeta(root, namespaced);
+      const spec = root.get("spec");
+      spec.object();
+      const cidrs = (spec.get("nets").list() ?? []).map(readCidr).filter((c): c is Cidr => c !== undefined);
+      if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "domain-based network sets are not supported");
+      if (!meta) return;
+      // Calico selectors see a NetworkSet's namespace as this label.
+      const labels = meta.namespace ? { ...meta.labels, [CALICO_NAMESPACE_LABEL]: meta.namespace } : meta.labels;
+      b.inv.networks.push({ name: meta.namespace ? `${meta.name}.${meta.namespace}` : meta.name, labels, cidrs, src: ctx.ref });
+    },
+  };
+}
+
+export const calicoFrontEnds: FrontEnd[] = [
+  policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
+  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"),
+];

@@ -1,0 +1,193 @@
+// Calico rules (projectcalico.org/v3 NetworkPolicy, GlobalNetworkPolicy) lowered into model rules.
+// An entity's criteria are ANDed; the source describes the remote side of ingress rules, the
+// destination that of egress rules, and destination ports apply in both directions.
+
+import { cidrFrom, type Cidr } from "../../model/ip.js";
+import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
+import { selector, matches, type Requirement } from "../../model/selector.js";
+import type { Action, Direction, HttpMatch, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
+import type { Field } from "../fields.js";
+import type { InventoryBuilder } from "../builder.js";
+import { readCidr } from "../k8s.js";
+import { parseSelector, SelectorError, toDnf, type SelectorExpr, type Term } from "./selector.js";
+
+export const CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
+/** Put on the Workloads host endpoints become, so that global() and default-deny can find them. */
+export const HOST_ENDPOINT_LABEL = "projectcalico.org/hostendpoint";
+const ACTIONS: Record<string, Action | "log"> = { Allow: "allow", Deny: "deny", Pass: "pass", Log: "log" };
+const PROTOCOL_NUMBERS: Record<string, Protocol> = { "6": "TCP", "17": "UDP", "132": "SCTP" };
+const ENTITY_KEYS = ["nets", "notNets", "selector", "notSelector", "namespaceSelector", "ports", "notPorts", "serviceAccounts", "services"];
+
+/** Where a policy's selectors look: its namespace (NetworkPolicy) or everywhere (GlobalNetworkPolicy). */
+export interface CalicoScope { namespace?: string; b: InventoryBuilder }
+
+/** A Calico selector in DNF; errors are reported on the field. */
+export function readCalicoSelector(f: Field, fallback = "all()"): Term[] | undefined {
+  return dnf(f, (s) => parseSelector(s), fallback);
+}
+
+function dnf(f: Field, parse: (s: string) => SelectorExpr, fallback: string, negate = false): Term[] | undefined {
+  const text = f.present ? f.string() : fallback;
+  if (text === undefined) return undefined;
+  try { return toDnf(parse(text), negate); } catch (e) {
+    if (e instanceof SelectorError) return f.error("invalid-selector", e.message);
+    throw e;
+  }
+}
+
+function protocolOf(f: Field, negated: boolean): Protocol[] | undefined {
+  if (!f.present) return undefined;
+  const v = typeof f.value === "number" ? String(f.value) : f.string();
+  if (v === undefined) return undefined;
+  const p = PROTOCOL_NUMBERS[v] ?? (PROTOCOLS as readonly string[]).find((x) => x === v.toUpperCase());
+  if (!p && !/^(ICMP|ICMPv6|UDPLite|\d+)$/i.test(v)) return f.error("enum", `${JSON.stringify(v)} is not a protocol (TCP, UDP, SCTP, ICMP, ICMPv6, UDPLite or a number)`);
+  // Flows are TCP, UDP or SCTP: another protocol matches none of them.
+  const set = p ? [p as Protocol] : [];
+  return negated ? PROTOCOLS.filter((x) => !set.includes(x)) : set;
+}
+
+/** Calico ports: 80, "8080:8090", or a named port. */
+function readPortList(f: Field): { ranges: Interval[]; names: string[] } | undefined {
+  const list = f.list();
+  if (!list) return undefined;
+  const ranges: Interval[] = [], names: string[] = [];
+  for (const p of list) {
+    const v = p.value;
+    const m = typeof v === "string" ? /^(\d+):(\d+)$/.exec(v) : null;
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
+    if (n !== undefined && Number.isInteger(n) && n >= 0 && n <= MAX_PORT) ranges.push([Math.max(n, 1), n]);
+    else if (m && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_PORT) ranges.push([Math.max(Number(m[1]), 1), Number(m[2])]);
+    else if (typeof v === "string" && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) names.push(v);
+    else p.error("invalid-port", `${JSON.stringify(v)} is not a port (a number 0-65535, a range "first:last", or a port name)`);
+  }
+  return { ranges, names };
+}
+
+function complement(iv: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let next = 1;
+  for (const [a, b] of normalizeIntervals(iv)) { if (a > next) out.push([next, a - 1]); next = Math.max(next, b + 1); }
+  if (next <= MAX_PORT) out.push([next, MAX_PORT]);
+  return out;
+}
+
+/** The rule's ports: protocol, destination ports and notPorts. undefined = every port. */
+function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
+  const protocols = protocolOf(r.get("protocol"), false);
+  const notProtocols = protocolOf(r.get("notProtocol"), true);
+  let protos: Protocol[] | undefined = protocols ?? notProtocols;
+  if (protocols && notProtocols) protos = protocols.filter((p) => notProtocols.includes(p));
+  const ports = readPortList(dest.get("ports"));
+  const notPorts = readPortList(dest.get("notPorts"));
+  if ((ports || notPorts) && !r.get("protocol").present) {
+    return dest.get(ports ? "ports" : "notPorts").error("required", "ports need the rule's protocol to be TCP, UDP, SCTP or UDPLite");
+  }
+  if (notPorts?.names.length) return dest.get("notPorts").error("unsupported", `named ports in notPorts (${notPorts.names.join(", ")}) cannot be expressed: the model has no "every port but a named one"`);
+  if (!protos) return undefined;
+  if (!ports && !notPorts) return protos.map((protocol) => ({ kind: "protocol", protocol }));
+  let ranges: Interval[] = ports ? ports.ranges : [[1, MAX_PORT]];
+  if (notPorts) ranges = ranges.flatMap(([a, b]) => complement(notPorts.ranges).filter(([x, y]) => y >= a && x <= b).map(([x, y]): Interval => [Math.max(a, x), Math.min(b, y)]));
+  const out: PortMatch[] = [];
+  for (const protocol of protos) {
+    for (const [first, last] of normalizeIntervals(ranges)) out.push({ kind: "range", protocol, first, last });
+    for (const name of ports?.names ?? []) out.push({ kind: "named", name, protocol });
+  }
+  return out;
+}
+
+/** nets and notNets: addresses in some net (every address when absent) and in no notNet. */
+function netPeers(entity: Field): Peer[] | undefined {
+  const nets = entity.get("nets").list()?.map(readCidr).filter((c): c is Cidr => c !== undefined);
+  const notNets = entity.get("notNets").list()?.map(readCidr).filter((c): c is Cidr => c !== undefined);
+  if (!nets && !notNets) return undefined;
+  const base = nets ?? [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")];
+  return base.map((cidr) => ({ kind: "cidr", cidr, except: (notNets ?? []).filter((x) => x.family === cidr.family) }));
+}
+
+/** Peers for the selector criteria: endpoints, and the NetworkSets the same labels pick. */
+function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
+  const sel = entity.get("selector"), notSel = entity.get("notSelector"), nsSel = entity.get("namespaceSelector"), sa = entity.get("serviceAccounts");
+  if (!sel.present && !notSel.present && !nsSel.present && !sa.present) return undefined;
+  const pos = readCalicoSelector(sel);
+  const neg = notSel.present ? dnf(notSel, parseSelector, "all()", true) : [{ reqs: [], global: false }];
+  const nsTerms = nsSel.present ? readCalicoSelector(nsSel) : undefined;
+  const accounts = readServiceAccounts(sa);
+  if (!pos || !neg || (nsSel.present && !nsTerms) || accounts === null) return [];
+  if (pos.some((t) => t.global) || nsTerms?.some((t) => t.global && t.reqs.length)) return nsSel.error("unsupported", "global() is supported only as the whole namespaceSelector") ?? [];
+  const labelTerms = pos.flatMap((p) => neg.map((n) => [...p.reqs, ...n.reqs]));
+  const namespaces: NamespaceMatch[] = nsTerms
+    ? nsTerms.filter((t) => !t.global).map((t) => ({ kind: "selector", selector: selector({}, t.reqs) }))
+    : [scope.namespace !== undefined ? { kind: "name", name: scope.namespace } : { kind: "any" }];
+  const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
+  for (const ns of namespaces) {
+    for (const reqs of labelTerms) {
+      peers.push({ kind: "endpoints", selector: { namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(accounts ? { serviceAccounts: accounts } : {}) } });
+      if (!accounts) peers.push(networkSetPeer(reqs, ns, scope));
+    }
+  }
+  return peers;
+}
+
+/** namespaceSelector: global(): host endpoints and GlobalNetworkSets (the non-namespaced endpoints). */
+function globalPeers(reqs: Requirement[]): Peer[] {
+  return [
+    { kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, [...reqs, { key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] } },
+    { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "DoesNotExist", values: [] }]) },
+  ];
+}
+
+function readServiceAccounts(f: Field): string[] | undefined | null {
+  if (!f.object()) return undefined;
+  const sel = f.get("selector");
+  if (sel.present && sel.string() !== "all()") { sel.error("unsupported", "serviceAccounts.selector matches ServiceAccount labels, which are not in the model; use serviceAccounts.names"); return null; }
+  return f.get("names").list()?.map((n) => n.string({ required: true })).filter((s): s is string => s !== undefined);
+}
+
+/** NetworkSets carry their namespace as a label; namespaces chosen by selector are resolved once all are read. */
+function networkSetPeer(reqs: Requirement[], ns: NamespaceMatch, scope: CalicoScope): Peer {
+  if (ns.kind === "any") return { kind: "networks", selector: selector({}, reqs) };
+  if (ns.kind === "name") return { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: [ns.name] }]) };
+  const peer = { kind: "networks" as const, selector: selector({}, reqs) };
+  scope.b.defer(() => {
+    const names = [...scope.b.inv.namespaces.values()].filter((n) => matches(ns.selector, n.labels)).map((n) => n.name).sort();
+    peer.selector = selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: names }]);
+  });
+  return peer;
+}
+
+function readHttp(f: Field): HttpMatch[] | undefined {
+  if (!f.object()) return undefined;
+  const methods = f.get("methods").list()?.map((m) => m.string({ required: true })).filter((s): s is string => s !== undefined);
+  const paths = f.get("paths").list()?.map((p) => {
+    const which = p.oneOf(["exact", "prefix"]);
+    const v = which ? p.get(which).string({ required: true }) : undefined;
+    if (v === undefined) return undefined;
+    const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return which === "exact" ? escaped : `${escaped}.*`;
+  }).filter((s): s is string => s !== undefined);
+  const out: HttpMatch[] = [];
+  for (const method of methods ?? [undefined]) for (const path of paths ?? [undefined]) out.push({ ...(method ? { method } : {}), ...(path ? { path } : {}) });
+  return out;
+}
+
+export function readCalicoRule(r: Field, index: number, d: Direction, scope: CalicoScope): Rule | undefined {
+  r.object(true);
+  const actionText = r.get("action").string({ required: true, oneOf: Object.keys(ACTIONS) });
+  const remote = r.get(d === "ingress" ? "source" : "destination");
+  const local = r.get(d === "ingress" ? "destination" : "source");
+  for (const e of [remote, local]) for (const k of e.keys()) if (!ENTITY_KEYS.includes(k)) e.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an entity has ${ENTITY_KEYS.join(", ")})`);
+  for (const k of local.keys()) if (k !== "ports" || d === "egress") local.get(k).error("unsupported", `${d === "ingress" ? "destination" : "source"}.${k} in an ${d} rule narrows the policy's own endpoints${k.endsWith("orts") ? " or source ports" : ""}, which the model cannot express`);
+  if (d === "ingress") for (const k of ["ports", "notPorts"]) if (remote.get(k).present) remote.get(k).error("unsupported", `source.${k} (the peer's source ports) cannot be expressed: rules match destination ports`);
+  if (remote.get("services").present) remote.get("services").error("unsupported", "service-based rules are not supported; name the pods with selector");
+  if (r.get("ipVersion").present) r.get("ipVersion").error("unsupported", "ipVersion is not supported; use nets to restrict address families");
+  const ports = readPorts(r, r.get("destination"));
+  const nets = netPeers(remote);
+  const sels = selectorPeers(remote, scope);
+  if (nets && sels) { remote.error("unsupported", "nets together with selectors (an address AND labels) cannot be expressed; split the rule"); return undefined; }
+  const http = readHttp(r.get("http"));
+  if (http && actionText !== "Allow") r.get("http").error("forbidden", "http matches need action Allow");
+  if (actionText === undefined) return undefined;
+  const action = ACTIONS[actionText];
+  if (action === "log") { r.get("action").info("vendor-log", "Log rules only log and go on; they do not change verdicts"); return undefined; }
+  return { index, action, peers: nets ?? sels, ports, ...(http ? { http } : {}), path: r.path };
+}

@@ -1,0 +1,199 @@
+// Front ends for Cilium (cilium.io/v2): CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
+//
+// Cilium's semantics: an endpoint selected by a rule with ingress (or ingressDeny) sections is in
+// default deny for ingress (unless enableDefaultDeny says otherwise), likewise for egress; allows
+// of every policy (Kubernetes NetworkPolicies too) add up; a deny rule wins over any allow. So:
+// deny rules → the Admin tier (checked first), isolating allow rules → the Namespace tier, allow
+// rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
+// without isolating). CIDR rules and the world entity match only addresses outside the cluster.
+
+import { cidrFrom, type Cidr } from "../model/ip.js";
+import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
+import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
+import type { Action, Direction, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
+import { Field, type ObjectContext } from "./fields.js";
+import type { FrontEnd } from "./frontend.js";
+import { readCidr, readMeta, readSelector } from "./k8s.js";
+
+const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
+const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
+const SERVICE_ACCOUNT_KEY = "io.cilium.k8s.policy.serviceaccount";
+const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
+const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
+const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
+
+interface Scope { namespace?: string }
+
+/** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
+function withoutSourcePrefix(f: Field): Field {
+  const o = f.object();
+  if (!o) return f;
+  const strip = (k: string) => k.replace(/^(k8s|any):/, "");
+  const labels = o.matchLabels && typeof o.matchLabels === "object" && !Array.isArray(o.matchLabels)
+    ? Object.fromEntries(Object.entries(o.matchLabels as Record<string, unknown>).map(([k, v]) => [strip(k), v])) : o.matchLabels;
+  const exprs = Array.isArray(o.matchExpressions)
+    ? o.matchExpressions.map((e) => (e && typeof e === "object" && typeof (e as { key?: unknown }).key === "string" ? { ...e, key: strip((e as { key: string }).key) } : e)) : o.matchExpressions;
+  return new Field(f.ctx, { ...o, matchLabels: labels, matchExpressions: exprs }, f.path);
+}
+
+/** A Cilium endpoint selector: pod labels, plus the special keys for namespace, namespace labels and service account. */
+function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefined {
+  if (f.keys().some((k) => Object.keys(f.object() ?? {}).some((x) => x.startsWith("reserved:")) || k.includes("reserved:"))) return f.error("unsupported", "reserved identities are written with fromEntities/toEntities");
+  const sel = readSelector(withoutSourcePrefix(f));
+  const pod: Requirement[] = [], ns: Requirement[] = [];
+  let accounts: string[] | undefined;
+  let namespaced = false;
+  for (const r0 of sel.requirements) {
+    const key = r0.key.replace(/^(k8s|any):/, "");
+    const r = { ...r0, key };
+    if (key.startsWith("reserved:") || r0.key.startsWith("reserved:")) return f.error("unsupported", `${r0.key}: reserved identities are written with fromEntities/toEntities`);
+    if (key === NAMESPACE_KEY) { ns.push({ ...r, key: "kubernetes.io/metadata.name" }); namespaced = true; }
+    else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) });
+    else if (key === SERVICE_ACCOUNT_KEY) {
+      if (r.operator !== "In") return f.error("unsupported", `${r0.key} can only be matched with In (matchLabels)`);
+      accounts = [...r.values];
+    } else pod.push(r);
+  }
+  // In a CiliumNetworkPolicy a selector without a namespace stays in the policy's namespace.
+  const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
+    ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
+    : { kind: "selector", selector: selector({}, ns) };
+  return { namespaces, labels: selector({}, pod), kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
+}
+
+const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
+
+/** Entities: undefined = every peer. */
+function entityPeers(f: Field, d: Direction, ctx: ObjectContext): Peer[] | undefined {
+  const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
+  if (names.includes("all")) return undefined;
+  const peers: Peer[] = [];
+  const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
+  if (names.includes("host") && names.includes("remote-node")) peers.push(allNodes);
+  for (const [i, n] of names.entries()) {
+    switch (n) {
+      case "world": case "world-ipv4": case "world-ipv6": peers.push(...WORLD.filter((w) => n === "world" || (w.kind === "cidr" && `world-ipv${w.cidr.family}` === n))); break;
+      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); break;
+      case "host": case "remote-node":
+        if (names.includes("host") && names.includes("remote-node")) break;
+        if (n === "host" && d === "ingress") { ctx.info([...f.path, i], "vendor-host", "fromEntities host: traffic from a pod's own node is allowed by --own-node=allow (the default), and not otherwise"); break; }
+        f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed; host and remote-node together are every node`);
+        break;
+      default: f.get(i).error("unsupported", `the ${n} entity is not supported (world, cluster, host, remote-node, all are)`);
+    }
+  }
+  return peers;
+}
+
+function cidrSetPeers(f: Field): Peer[] {
+  return (f.list() ?? []).flatMap((c) => {
+    const cidr = readCidr(c.get("cidr"));
+    if (c.get("cidrGroupRef").present) c.get("cidrGroupRef").error("unsupported", "CiliumCIDRGroup references are not supported");
+    const except = (c.get("except").list() ?? []).map(readCidr).filter((x): x is Cidr => x !== undefined);
+    return cidr ? [{ kind: "cidr" as const, cidr, except, outside: true }] : [];
+  });
+}
+
+/** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
+function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Peer[] | undefined {
+  const present = L3[d].filter((k) => r.get(k).present);
+  if (!present.length) return undefined;
+  const peers: Peer[] = [];
+  for (const k of present) {
+    const v = r.get(k);
+    if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
+    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map(readCidr)) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
+    else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
+    else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+    else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
+    else { const e = entityPeers(v, d, ctx); if (e === undefined) return undefined; peers.push(...e); }
+  }
+  return peers;
+}
+
+function readHttp(f: Field): HttpMatch[] | undefined {
+  return f.list()?.map((h) => {
+    const headers = [...(h.get("headers").list() ?? []).map((x) => x.string()), ...(h.get("headerMatches").list() ?? []).map((x) => {
+      const name = x.get("name").string(), value = x.get("value").string();
+      return name && value !== undefined ? `${name}: ${value}` : name;
+    })].filter((s): s is string => s !== undefined);
+    const method = h.get("method").string(), path = h.get("path").string(), host = h.get("host").string();
+    return { ...(method ? { method } : {}), ...(path ? { path } : {}), ...(host ? { host } : {}), ...(headers.length ? { headers } : {}) };
+  });
+}
+
+/** toPorts entries: each one's ports, and its HTTP rules (allow only). */
+function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: HttpMatch[] }[] {
+  const list = f.list();
+  if (!list) return [{}];
+  return list.map((tp) => {
+    const ports = (tp.get("ports").list() ?? []).flatMap((p): PortMatch[] => {
+      const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY"] }) ?? "ANY";
+      const protocols: readonly Protocol[] = protoText === "ANY" ? PROTOCOLS : [protoText as Protocol];
+      const raw = p.get("port").value;
+      const text = raw === undefined || raw === null ? "0" : String(raw);
+      if (/^\d+$/.test(text)) {
+        const n = Number(text), end = p.get("endPort").int({ min: n, max: 65535 });
+        if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
+        return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
+      }
+      return protocols.map((protocol) => ({ kind: "named", name: text, ...(protoText === "ANY" ? {} : { protocol }) }));
+    }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
+    const rules = tp.get("rules");
+    if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
+    for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    const http = readHttp(rules.get("http"));
+    return { ...(ports.length ? { ports } : {}), ...(http ? { http } : {}) };
+  });
+}
+
+function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Rule[] {
+  return (spec.get(key).list() ?? []).flatMap((r, index) => {
+    r.object(true);
+    for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
+    const empty = r.keys().length === 0;
+    const peers = empty ? [] : readPeers(r, d, scope, ctx);
+    if (r.get("icmps").present && !r.get("toPorts").present && !L3[d].some((k) => r.get(k).present)) return [];
+    return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
+  });
+}
+
+interface Parts { deny: Policy; isolating: Policy; open: Policy }
+
+function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
+  if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
+  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
+  if (!subject) return [];
+  const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
+  const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };
+  for (const d of ["ingress", "egress"] as const) {
+    const allows = readRules(spec, d, d, "allow", scope, ctx);
+    const denies = readRules(spec, `${d}Deny`, d, "deny", scope, ctx);
+    const hasSection = spec.get(d).present || spec.get(`${d}Deny`).present;
+    const defaultDeny = spec.get("enableDefaultDeny").get(d).bool() ?? hasSection;
+    if (denies.length) parts.deny[d] = denies;
+    if (defaultDeny) parts.isolating[d] = allows;
+    else if (allows.length) parts.open[d] = allows;
+  }
+  return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
+}
+
+function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy"): FrontEnd {
+  const namespaced = kind === "CiliumNetworkPolicy";
+  return {
+    kind, apiVersions: ["cilium.io/v2"], namespaced,
+    read(root, ctx, b) {
+      const meta = readMeta(root, namespaced);
+      const one = root.get("spec"), many = root.get("specs");
+      if (!one.present && !many.present) { one.missing(); return; }
+      const scope: Scope = { namespace: meta?.namespace };
+      const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
+      const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
+      if (!meta) return;
+      if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
+      b.inv.policies.push(...policies);
+    },
+  };
+}
+
+export const ciliumFrontEnds: FrontEnd[] = [ciliumFrontEnd("CiliumNetworkPolicy"), ciliumFrontEnd("CiliumClusterwideNetworkPolicy")];

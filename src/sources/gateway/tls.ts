@@ -1,0 +1,85 @@
+// Front ends for the TLS material Gateways refer to, read only as far as status needs it:
+// Secrets (tls.crt + tls.key: a serving or client certificate) and ConfigMaps (ca.crt: a CA
+// bundle). Private keys are parsed to check them and never kept. Also BackendTLSPolicy.
+
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { TlsMaterial } from "../../model/gateway.js";
+import type { Field } from "../fields.js";
+import type { FrontEnd } from "../frontend.js";
+import { readMeta } from "../k8s.js";
+import { readObjectRef } from "./refs.js";
+import { GATEWAY_API_VERSIONS as V, manifestOf, readHostname, readKind, readLifecycle, readObjectName, readSectionName } from "./values.js";
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The value of data[key] (base64) or stringData[key]. */
+function entry(root: Field, key: string, base64: boolean): string | undefined {
+  const plain = root.get("stringData").get(key).string();
+  if (plain !== undefined) return plain;
+  const data = root.get("data").get(key).string();
+  if (data === undefined) return undefined;
+  return base64 ? Buffer.from(data, "base64").toString("utf8") : data;
+}
+
+/** PEM certificates that parse; a description of the first that does not. */
+function parseCertificates(pem: string | undefined): { certificates: string[]; problem?: string } {
+  const blocks = pem?.match(PEM_CERT) ?? [];
+  if (!blocks.length) return { certificates: [], problem: "contains no PEM certificate" };
+  for (const b of blocks) {
+    try { new X509Certificate(b); } catch { return { certificates: [], problem: "contains a certificate that does not parse" }; }
+  }
+  return { certificates: blocks };
+}
+
+function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "name"> {
+  const crt = entry(root, "tls.crt", true);
+  const key = entry(root, "tls.key", true);
+  if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key" };
+  const parsed = parseCertificates(crt);
+  if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
+  try { createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
+  return parsed;
+}
+
+const secretFrontEnd: FrontEnd = {
+  kind: "Secret", apiVersions: ["v1"], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    if (!meta) return;
+    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root) });
+  },
+};
+
+const configMapFrontEnd: FrontEnd = {
+  kind: "ConfigMap", apiVersions: ["v1"], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    if (!meta) return;
+    const parsed = parseCertificates(entry(root, "ca.crt", false));
+    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}` });
+  },
+};
+
+const backendTlsPolicyFrontEnd: FrontEnd = {
+  kind: "BackendTLSPolicy", apiVersions: [V.v1, V.v1alpha3], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true) || !meta) return;
+    const targets = (spec.get("targetRefs").list({ required: true, min: 1, max: 16 }) ?? []).map((t) => ({
+      group: t.get("group").string({ required: true }) ?? "", kind: readKind(t.get("kind"), ""), name: readObjectName(t.get("name")) ?? "",
+      sectionName: readSectionName(t.get("sectionName")),
+    }));
+    const v = spec.get("validation");
+    const hostname = readHostname(v.get("hostname"), true) ?? "";
+    const caCertificateRefs = (v.get("caCertificateRefs").list({ max: 8 }) ?? []).map((r) => readObjectRef(r, meta.namespace!, "", "ConfigMap")).filter((r) => r !== undefined);
+    const wellKnownCACertificates = v.get("wellKnownCACertificates").string({ oneOf: ["System"] });
+    if (!caCertificateRefs.length === !wellKnownCACertificates) v.error("exclusive", "exactly one of caCertificateRefs and wellKnownCACertificates must be set");
+    b.inv.routing.backendTlsPolicies.push({
+      namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: b.inv.routing.backendTlsPolicies.length, manifest: manifestOf(root), src: ctx.ref,
+      targets, hostname, caCertificateRefs, wellKnownCACertificates,
+    });
+  },
+};
+
+export const tlsFrontEnds: FrontEnd[] = [secretFrontEnd, configMapFrontEnd, backendTlsPolicyFrontEnd];

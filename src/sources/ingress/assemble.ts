@@ -1,0 +1,164 @@
+// Last step of the conversion: listeners per host, and the routes of each host group attached to
+// them. ingress-nginx redirects HTTP to HTTPS by default on hosts with TLS (ssl-redirect), serves
+// ssl-passthrough Ingresses by SNI, and from-to-www-redirect answers the www twin of a host.
+
+import { tlsCovers, type Ingress } from "../../model/ingress.js";
+import type { Contribution, HostGroup } from "./group.js";
+import { listenerName, nameFromHost, type BackendRef, type GatewayIR, type ListenerIR, type ParentRef, type RouteIR, type RuleIR } from "./ir.js";
+import type { ConversionReport } from "./report.js";
+
+/** The Gateway of one (namespace, class), with listener names kept unique per hostname. */
+export class GatewayBuilder {
+  readonly gateway: GatewayIR;
+  /** @param hosts every host the Gateway's routes serve (a www twin among them is not redirected) */
+  constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>) {
+    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [] };
+  }
+
+  /** The listener for (hostname, kind), created on first use. */
+  listener(host: string | undefined, kind: "http" | "https" | "tls-passthrough", certs: Cert[] = []): ListenerIR {
+    const protocol = kind === "http" ? "HTTP" : kind === "https" ? "HTTPS" : "TLS";
+    const found = this.gateway.listeners.find((l) => l.hostname === host && l.protocol === protocol);
+    if (found) { for (const c of certs) addCert(found, c); return found; }
+    let name = listenerName(host, kind);
+    for (let n = 2; this.gateway.listeners.some((l) => l.name === name); n++) name = `${listenerName(host, kind)}-${n}`;
+    const l: ListenerIR = { name, port: kind === "http" ? 80 : 443, protocol, ...(host ? { hostname: host } : {}) };
+    if (kind === "tls-passthrough") l.tls = { mode: "Passthrough" };
+    if (kind === "https") { l.tls = { certificateRefs: [] }; for (const c of certs) addCert(l, c); }
+    this.gateway.listeners.push(l);
+    return l;
+  }
+
+  ref(l: ListenerIR): ParentRef {
+    return { namespace: this.gateway.namespace, name: this.gateway.name, sectionName: l.name, port: l.port };
+  }
+}
+
+/** A TLS Secret: its namespace and name. */
+export interface Cert { namespace: string; name: string }
+
+function addCert(l: ListenerIR, c: Cert): void {
+  const refs = l.tls?.certificateRefs;
+  if (refs && !refs.some((r) => r.name === c.name && r.namespace === c.namespace)) refs.push({ group: "", kind: "Secret", ...c });
+}
+
+/** Secrets of the TLS entries that cover `host` in the main Ingresses of the host. */
+export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefined): Cert[] {
+  const out: Cert[] = [];
+  for (const i of ingresses.filter((x) => !x.nginx.canary)) {
+    for (const t of i.tls) {
+      if (t.secretName && tlsCovers(t, host) && !out.some((c) => c.name === t.secretName && c.namespace === i.namespace)) out.push({ namespace: i.namespace, name: t.secretName });
+    }
+  }
+  return out;
+}
+
+/** The routes of one host group: HTTP(S) or gRPC, the HTTP→HTTPS redirect twin, passthrough and www routes. */
+export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contribution[], gw: GatewayBuilder, report: ConversionReport): RouteIR[] {
+  const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
+  const secrets = tlsSecrets(g.ingresses, g.host);
+  const http = gw.listener(g.host, "http");
+  const https = secrets.length ? gw.listener(g.host, "https", secrets) : undefined;
+  const served = rules;
+  const out: RouteIR[] = [];
+  const route = (kind: RouteIR["kind"], n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
+    ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: g.host ? [g.host] : [], parentRefs: parents, rules: c }));
+  const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
+  if (served.length) {
+    const redirects = served.filter((r) => redirectsToHttps(r, g, https !== undefined, report));
+    if (redirects.length && https) {
+      out.push(...route(kind, name, [gw.ref(https)], served));
+      out.push(...route(kind, `${name}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r) : r))));
+    } else out.push(...route(kind, name, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served));
+  }
+  if (passthrough.length) out.push(...passthroughRoute(g, passthrough, gw, name, report));
+  out.push(...wwwRoutes(g, gw, name, secrets, report));
+  return out;
+}
+
+/** A route holds at most 16 rules. */
+export const MAX_RULES = 16;
+
+/**
+ * Rules cut into routes of at most 16, keeping the rules of one path together: among rules of equal
+ * precedence the first listed wins, which only holds inside one route (across routes, the first by
+ * name, and "<name>" sorts before "<name>-2").
+ */
+function chunks(rules: RuleIR[]): RuleIR[][] {
+  const groups: RuleIR[][] = [];
+  const key = (r: RuleIR) => JSON.stringify(r.matches[0]?.path ?? null);
+  for (const r of rules) {
+    const last = groups[groups.length - 1];
+    if (last && key(last[0]) === key(r)) last.push(r); else groups.push([r]);
+  }
+  const out: RuleIR[][] = [];
+  for (const grp of groups) {
+    const cur = out[out.length - 1];
+    if (cur && cur.length + grp.length <= MAX_RULES) cur.push(...grp); else out.push([...grp]);
+  }
+  return out.length ? out : [[]];
+}
+
+/** ssl-redirect (default on for hosts with TLS) or force-ssl-redirect; a rule that already redirects keeps its answer. */
+function redirectsToHttps(r: RuleIR, g: HostGroup, hasTls: boolean, report: ConversionReport): boolean {
+  const n = r.source.nginx;
+  if (n.forceSslRedirect === true && !hasTls) {
+    report.annotation(r.source, "force-ssl-redirect", "not-translated", `host ${g.host ?? "(any)"} has no TLS secret: ingress-nginx would answer HTTPS with its default certificate, which Gateway API cannot express`);
+  }
+  if (!hasTls) { report.annotation(r.source, "ssl-redirect", "ignored", "the host has no TLS secret"); return false; }
+  report.annotation(r.source, "ssl-redirect", "translated");
+  report.annotation(r.source, "force-ssl-redirect", "translated");
+  if (r.filters.some((f) => f.type === "RequestRedirect")) return false;
+  return n.forceSslRedirect === true || (n.sslRedirect ?? g.ingressNginx);
+}
+
+function httpsRedirect(r: RuleIR): RuleIR {
+  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }], backends: [], requestTimeout: undefined };
+}
+
+/**
+ * ssl-passthrough, as ingress2gateway reads it: the paths of such an Ingress are not served over
+ * HTTP; TLS connections for the host go, by SNI, to their backends ("/"'s, else every path's).
+ * Removes those paths from the host group and returns them.
+ */
+export function takePassthrough(g: HostGroup): Contribution[] {
+  const out: Contribution[] = [];
+  for (const e of g.entries) {
+    const keep = e.mains.filter((c) => c.ingress.nginx.sslPassthrough !== true);
+    const taken = e.mains.filter((c) => !keep.includes(c));
+    if (!taken.length) continue;
+    const root = !e.match || e.match.value === "/";
+    out.push(...(root ? taken.map((c) => ({ ...c, root })) : taken));
+    e.mains = keep;
+  }
+  return out;
+}
+
+function passthroughRoute(g: HostGroup, taken: (Contribution & { root?: boolean })[], gw: GatewayBuilder, name: string, report: ConversionReport): RouteIR[] {
+  const sources = [...new Set(taken.map((c) => c.ingress))];
+  if (!g.host) {
+    for (const s of sources) report.annotation(s, "ssl-passthrough", "not-translated", "passthrough routes by SNI and needs a host");
+    return [];
+  }
+  for (const s of sources) report.annotation(s, "ssl-passthrough", "translated", "the HTTP rules of this Ingress are not served on port 80 any more (TLS passthrough bypasses HTTP)");
+  const root = taken.filter((c) => c.root);
+  const backends: BackendRef[] = [];
+  for (const b of (root.length ? root : taken).map((c) => c.ref)) {
+    if (!backends.some((x) => x.name === b.name && x.port === b.port)) backends.push({ name: b.name, port: b.port, group: b.group, kind: b.kind });
+  }
+  const l = gw.listener(g.host, "tls-passthrough");
+  return [{ kind: "TLSRoute", namespace: g.namespace, name: `${name}-tls-passthrough`, hostnames: [g.host], parentRefs: [{ namespace: gw.gateway.namespace, name: gw.gateway.name, sectionName: l.name }], rules: [{ matches: [], filters: [], backends, source: sources[0] }] }];
+}
+
+/** from-to-www-redirect: the www twin of the host (or the bare host of a www host) redirects to it, 301. */
+function wwwRoutes(g: HostGroup, gw: GatewayBuilder, name: string, secrets: Cert[], report: ConversionReport): RouteIR[] {
+  const src = g.ingresses.find((i) => !i.nginx.canary && i.nginx.fromToWwwRedirect === true);
+  if (!src || g.protocol !== "http") return [];
+  if (!g.host || g.host.startsWith("*.")) { report.annotation(src, "from-to-www-redirect", "not-translated", "needs a host that is not a wildcard"); return []; }
+  const twin = g.host.startsWith("www.") ? g.host.slice(4) : `www.${g.host}`;
+  if (gw.hosts.has(twin)) { report.annotation(src, "from-to-www-redirect", "ignored", `${twin} has rules of its own`); return []; }
+  report.annotation(src, "from-to-www-redirect", "translated");
+  const parents = [gw.ref(gw.listener(twin, "http")), ...(secrets.length ? [gw.ref(gw.listener(twin, "https", secrets))] : [])];
+  const rule: RuleIR = { matches: [], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: g.host, statusCode: 301 } }], backends: [], source: src };
+  return [{ kind: "HTTPRoute", namespace: g.namespace, name: `${name}-${nameFromHost(twin)}-www-redirect`, hostnames: [twin], parentRefs: parents, rules: [rule] }];
+}

@@ -1,0 +1,120 @@
+// First step of the conversion: which Ingresses are converted (by class), and their paths grouped
+// per (namespace, class, host, protocol) and per distinct path, with the backends each Ingress
+// names for it, the canary ones apart.
+
+import type { Diagnostic } from "../../model/source.js";
+import type { Inventory } from "../../model/inventory.js";
+import { effectiveClass, servedByIngressNginx, type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
+import { findService, servicePortsFor } from "../../model/services.js";
+import type { BackendRef, PathMatch } from "./ir.js";
+import type { ConversionReport } from "./report.js";
+
+export interface Contribution {
+  ref: BackendRef;
+  ingress: Ingress;
+}
+
+/** One distinct path of a host: the backends the main Ingresses and the canaries give it. */
+export interface PathEntry {
+  /** undefined: the default backend (every path not matched otherwise). */
+  match?: PathMatch;
+  mains: Contribution[];
+  canaries: Contribution[];
+}
+
+export interface HostGroup {
+  namespace: string;
+  className: string;
+  host?: string;
+  protocol: "http" | "grpc";
+  /** ingress-nginx serves the class: its defaults apply (see servedByIngressNginx). */
+  ingressNginx: boolean;
+  ingresses: Ingress[];
+  entries: PathEntry[];
+}
+
+const PATH_TYPE: Record<IngressPathType, PathMatch["type"]> = { Exact: "Exact", Prefix: "PathPrefix", ImplementationSpecific: "PathPrefix" };
+
+/** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
+export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport): [Ingress, string][] {
+  const out: [Ingress, string][] = [];
+  const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
+  for (const ing of sorted) {
+    const cls = effectiveClass(ing, inv.ingress.classes);
+    if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
+    else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
+    else if (ing.nginx.backendProtocol === "FCGI") {
+      report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
+      report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");
+    } else out.push([ing, cls]);
+  }
+  return out;
+}
+
+/** Host groups in order of first appearance, each with its paths and default backend entry. */
+export function groupPaths(selected: readonly [Ingress, string][], inv: Inventory, errors: Diagnostic[]): HostGroup[] {
+  const groups = new Map<string, HostGroup>();
+  const nginx = new Map<string, boolean>();
+  for (const [, cls] of selected) {
+    if (!nginx.has(cls)) nginx.set(cls, servedByIngressNginx(cls, inv.ingress.classes, selected.filter(([, c]) => c === cls).map(([i]) => i)));
+  }
+  const groupFor = (ing: Ingress, cls: string, host: string | undefined) => {
+    const protocol = ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS" ? "grpc" : "http";
+    const key = JSON.stringify([ing.namespace, cls, host ?? "", protocol]);
+    let g = groups.get(key);
+    if (!g) { g = { namespace: ing.namespace, className: cls, host, protocol, ingressNginx: nginx.get(cls)!, ingresses: [], entries: [] }; groups.set(key, g); }
+    if (!g.ingresses.includes(ing)) g.ingresses.push(ing);
+    return g;
+  };
+  for (const [ing, cls] of selected) {
+    for (const rule of ing.rules) {
+      const g = groupFor(ing, cls, rule.host);
+      for (const p of rule.paths) {
+        const ref = backendRef(inv, ing, p.backend, [...p.field, "backend"], errors);
+        if (ref) addPath(g, { type: PATH_TYPE[p.pathType], value: p.path }, { ref, ingress: ing });
+      }
+    }
+  }
+  for (const [ing, cls] of selected) addDefaultBackend(ing, cls, inv, groupFor, errors);
+  return [...groups.values()];
+}
+
+function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): void {
+  let e = g.entries.find((x) => x.match?.type === match?.type && x.match?.value === match?.value);
+  if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
+  (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
+}
+
+/**
+ * spec.defaultBackend, as ingress-nginx serves it: the fallback of every host of the Ingress's
+ * rules (after their paths), or of every host when the Ingress has no rule with a host.
+ */
+function addDefaultBackend(ing: Ingress, cls: string, inv: Inventory, groupFor: (i: Ingress, c: string, h?: string) => HostGroup, errors: Diagnostic[]): void {
+  if (!ing.defaultBackend) return;
+  const ref = backendRef(inv, ing, ing.defaultBackend, ["spec", "defaultBackend"], errors);
+  const hosts = [...new Set(ing.rules.map((r) => r.host).filter((h): h is string => h !== undefined))];
+  for (const host of hosts.length ? hosts : [undefined]) {
+    const g = groupFor(ing, cls, host);
+    if (ref) { addPath(g, undefined, { ref, ingress: ing }); moveDefaultLast(g); }
+  }
+}
+
+function moveDefaultLast(g: HostGroup): void {
+  const i = g.entries.findIndex((e) => e.match === undefined);
+  g.entries.push(...g.entries.splice(i, 1));
+}
+
+/** A backendRef: a Service port number (a port name is resolved through the Service), or a resource. */
+function backendRef(inv: Inventory, ing: Ingress, b: IngressBackend, field: (string | number)[], errors: Diagnostic[]): BackendRef | undefined {
+  if (b.kind === "resource") return { name: b.name, group: b.group, kind: b.resourceKind };
+  if (typeof b.port === "number") return { name: b.name, port: b.port };
+  const svc = findService(inv, ing.namespace, b.name);
+  const sp = svc && servicePortsFor(svc, b.port, "service-port")[0];
+  if (sp) return { name: b.name, port: sp.port };
+  errors.push({
+    severity: "error", code: "unresolved-port", ref: ing.src, field: [...field, "service", "port", "name"],
+    message: svc ? `Service ${ing.namespace}/${b.name} has no port named ${JSON.stringify(b.port)}; a Gateway API backendRef needs the port number`
+      : `the port name ${JSON.stringify(b.port)} cannot be resolved: Service ${ing.namespace}/${b.name} is not in the input (a Gateway API backendRef needs the port number)`,
+  });
+  return undefined;
+}

@@ -1,0 +1,105 @@
+// The intermediate form of the Ingress → Gateway API conversion: Gateways with listeners, and
+// routes per (namespace, class, host, protocol) whose rules still remember the Ingress that
+// configures them. Emitting turns it into Gateway API objects.
+
+import type { Ingress } from "../../model/ingress.js";
+
+export interface BackendRef {
+  name: string;
+  port?: number;
+  /** A resource backend: its API group and kind (a Service has neither). */
+  group?: string;
+  kind?: string;
+  weight?: number;
+}
+
+export interface HeaderMatch {
+  name: string;
+  value: string;
+  type?: "RegularExpression";
+}
+
+export interface PathMatch {
+  type: "Exact" | "PathPrefix" | "RegularExpression";
+  value: string;
+}
+
+export interface RouteMatch {
+  /** undefined: every path (a match-less rule). */
+  path?: PathMatch;
+  headers?: HeaderMatch[];
+}
+
+export type Filter =
+  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number } }
+  | { type: "URLRewrite"; urlRewrite: { path: { type: "ReplaceFullPath"; replaceFullPath: string } } }
+  | { type: "RequestHeaderModifier"; requestHeaderModifier: { set: { name: string; value: string }[] } }
+  | { type: "CORS"; cors: Record<string, unknown> };
+
+export interface RuleIR {
+  matches: RouteMatch[];
+  filters: Filter[];
+  backends: BackendRef[];
+  /** timeouts.request, in seconds. */
+  requestTimeout?: number;
+  /** The (non-canary) Ingress whose annotations configure this rule. */
+  source: Ingress;
+}
+
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";
+
+export interface ParentRef {
+  /** The Gateway's namespace (written only when it is not the route's). */
+  namespace: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface RouteIR {
+  kind: RouteKind;
+  namespace: string;
+  name: string;
+  hostnames: string[];
+  parentRefs: ParentRef[];
+  rules: RuleIR[];
+}
+
+export interface ListenerIR {
+  name: string;
+  port: number;
+  protocol: "HTTP" | "HTTPS" | "TLS";
+  hostname?: string;
+  /** Certificates are Secrets in the namespace of the Ingress that names them. */
+  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[] };
+}
+
+export interface GatewayIR {
+  namespace: string;
+  name: string;
+  className: string;
+  listeners: ListenerIR[];
+}
+
+/** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */
+export interface HostGroup {
+  namespace: string;
+  className: string;
+  /** undefined: the rules without host. */
+  host?: string;
+  protocol: "http" | "grpc";
+  /** The contributing Ingresses, in conversion order. */
+  ingresses: Ingress[];
+  rules: RuleIR[];
+}
+
+/** ingress2gateway's names: runs of non-alphanumerics become "-", a leading "-" goes; no host → "all-hosts". */
+export function nameFromHost(host: string | undefined): string {
+  if (!host) return "all-hosts";
+  return host.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-/, "").replace(/-$/, "");
+}
+
+/** A listener's name: "<host>-<suffix>", or just the suffix for the host-less listener. */
+export function listenerName(host: string | undefined, suffix: string): string {
+  return host ? `${nameFromHost(host)}-${suffix}` : suffix;
+}

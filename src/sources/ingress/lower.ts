@@ -1,0 +1,95 @@
+// Ingress → the route graph, with ingress-nginx's meaning of its annotations: routes per
+// (namespace, class, host, protocol) with ingress2gateway's names, attached to one Gateway per
+// class (for routing: an ingress controller serves every namespace of its class) or per
+// (namespace, class) (for `junction convert ingress`, whose Gateways must be namespaced).
+// Every annotation ends up in the report as translated, not translated or ignored.
+
+import type { BackendTlsPolicy, Gateway } from "../../model/gateway.js";
+import type { Inventory } from "../../model/inventory.js";
+import type { Ingress } from "../../model/ingress.js";
+import type { Route } from "../../model/route.js";
+import type { Diagnostic } from "../../model/source.js";
+import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
+import { backendTlsPolicies } from "./backendtls.js";
+import { groupRules } from "./canary.js";
+import { applyHostFeatures, applyRuleFeatures } from "./features.js";
+import { groupPaths, selectIngresses } from "./group.js";
+import type { RouteIR } from "./ir.js";
+import { ConversionReport, type IngressReport } from "./report.js";
+import { gatewayOf, routeOf } from "./tomodel.js";
+
+/** The namespace of the Gateways that stand for Ingress classes in the route graph ("IngressClass/nginx"). */
+export const INGRESS_CLASS_GATEWAYS = "IngressClass";
+
+export interface LowerOptions {
+  /** "class": one Gateway per class, in namespace IngressClass; "namespace": one per (namespace, class). */
+  scope: "class" | "namespace";
+  /** Lower only Ingresses of this class (class-less ones count as the default IngressClass's). */
+  ingressClass?: string;
+  /** gatewayClassName of the Gateways; default: the Ingress class name. */
+  gatewayClass?: string;
+}
+
+export interface LoweredIngresses {
+  gateways: Gateway[];
+  routes: Route[];
+  backendTlsPolicies: BackendTlsPolicy[];
+  reports: IngressReport[];
+  /** Problems that stop a conversion (e.g. a port name no Service resolves). */
+  errors: Diagnostic[];
+  /** Problems of the result as a whole (limits of the Gateway API). */
+  warnings: string[];
+}
+
+/** A Gateway holds at most 64 listeners. */
+const MAX_LISTENERS = 64;
+
+export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIngresses {
+  const report = new ConversionReport();
+  const errors: Diagnostic[] = [];
+  const selected = selectIngresses(inv, options.ingressClass, report);
+  const groups = groupPaths(selected, inv, errors);
+  const gateways = new Map<string, GatewayBuilder>();
+  const routes: RouteIR[] = [];
+  for (const g of groups) {
+    const ns = options.scope === "class" ? INGRESS_CLASS_GATEWAYS : g.namespace;
+    const key = `${ns}/${g.className}`;
+    if (!gateways.has(key)) {
+      const hosts = new Set(groups.filter((x) => x.className === g.className && (options.scope === "class" || x.namespace === g.namespace)).map((x) => x.host));
+      gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts));
+    }
+    const passthrough = takePassthrough(g);
+    const rules = groupRules(g, report);
+    applyRuleFeatures(rules, report);
+    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
+  }
+  const ingresses = selected.map(([i]) => i);
+  for (const ing of ingresses) noteWildcards(ing, report);
+  const warnings = [...gateways.values()].filter((b) => b.gateway.listeners.length > MAX_LISTENERS).map((b) =>
+    `Gateway ${b.gateway.namespace}/${b.gateway.name} needs ${b.gateway.listeners.length} listeners; Gateway API allows ${MAX_LISTENERS} (convert fewer hosts at a time, e.g. per --ingress-class, or merge hosts under a wildcard)`);
+  return {
+    gateways: [...gateways.values()].map((b, i) => gatewayOf(b.gateway, i)),
+    routes: routes.map((r, i) => routeOf(r, i)),
+    backendTlsPolicies: backendTlsPolicies(ingresses, report),
+    reports: report.finish(inv.ingress.ingresses),
+    errors,
+    warnings,
+  };
+}
+
+/** Adds the Ingresses, one Gateway per class, to the inventory's route graph (for routing). */
+export function addIngressRoutes(inv: Inventory): void {
+  if (!inv.ingress.ingresses.length) return;
+  const lowered = lowerIngresses(inv, { scope: "class" });
+  const graph = inv.routing;
+  for (const g of lowered.gateways) graph.gateways.push({ ...g, order: graph.gateways.length });
+  for (const r of lowered.routes) graph.routes.push({ ...r, order: graph.routes.length });
+  graph.backendTlsPolicies.push(...lowered.backendTlsPolicies);
+}
+
+/** Ingress wildcards cover one label; Gateway API's any number of them. */
+function noteWildcards(ing: Ingress, report: ConversionReport): void {
+  for (const host of new Set(ing.rules.map((r) => r.host).filter((h) => h?.startsWith("*.")))) {
+    report.note(ing, "warning", `host ${host} covers exactly one label in an Ingress, any number in Gateway API: deeper names such as a.b${host!.slice(1)} are routed after conversion`);
+  }
+}

@@ -1,0 +1,146 @@
+// Reads the ingress-nginx annotations of an Ingress into typed values, as ingress-nginx parses
+// them: booleans as Go's strconv.ParseBool, numbers as integers, lists comma-separated. A value
+// ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
+
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
+import type { Field } from "../fields.js";
+
+const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
+const FALSE = new Set(["0", "f", "F", "false", "FALSE", "False"]);
+const PROTOCOLS = ["HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"];
+const PERMANENT_CODES = [301, 302, 303, 307, 308];
+const TEMPORAL_CODES = [301, 302, 303, 307];
+
+/** Typed reads of one Ingress's nginx annotations; every key read is recorded. */
+class Reader {
+  readonly read: string[] = [];
+  constructor(private readonly values: Readonly<Record<string, string>>, private readonly field: Field) {}
+
+  has(name: string): boolean { return NGINX_PREFIX + name in this.values; }
+
+  string(name: string): string | undefined {
+    const v = this.values[NGINX_PREFIX + name];
+    if (v !== undefined) this.read.push(NGINX_PREFIX + name);
+    return v;
+  }
+
+  warn(name: string, message: string): undefined {
+    this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx ignores it, and so does Junction`);
+    return undefined;
+  }
+
+  bool(name: string): boolean | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (TRUE.has(v.trim())) return true;
+    if (FALSE.has(v.trim())) return false;
+    return this.warn(name, `${JSON.stringify(v)} is not a boolean ("true" or "false")`);
+  }
+
+  int(name: string, min: number): number | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) return this.warn(name, `${JSON.stringify(v)} is not an integer ≥ ${min}`);
+    return Number(v);
+  }
+
+  list(name: string): string[] | undefined {
+    return this.string(name)?.split(",").map((s) => s.trim()).filter(Boolean);
+  }
+
+  oneOf(name: string, choices: readonly string[]): string | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    const up = v.trim().toUpperCase();
+    return choices.includes(up) ? up : this.warn(name, `${JSON.stringify(v)} is not one of ${choices.join(", ")}`);
+  }
+}
+
+export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field): NginxAnnotations {
+  const r = new Reader(annotations, field);
+  const out: NginxAnnotations = {
+    canary: readCanary(r),
+    sslRedirect: r.bool("ssl-redirect"),
+    forceSslRedirect: r.bool("force-ssl-redirect"),
+    redirect: readRedirect(r),
+    appRoot: readAppRoot(r),
+    rewriteTarget: r.string("rewrite-target"),
+    xForwardedPrefix: r.string("x-forwarded-prefix"),
+    useRegex: r.bool("use-regex"),
+    backendProtocol: r.oneOf("backend-protocol", PROTOCOLS),
+    upstreamVhost: r.string("upstream-vhost"),
+    connectionProxyHeader: r.string("connection-proxy-header"),
+    sslPassthrough: r.bool("ssl-passthrough"),
+    fromToWwwRedirect: r.bool("from-to-www-redirect"),
+    cors: readCors(r),
+    timeouts: readTimeouts(r),
+    proxySsl: readProxySsl(r),
+    read: r.read,
+  };
+  return out;
+}
+
+function readCanary(r: Reader): Canary | undefined {
+  if (r.bool("canary") !== true) return undefined;
+  const weightTotal = r.int("canary-weight-total", 1) ?? 100;
+  let weight = r.int("canary-weight", 0);
+  if (weight !== undefined && weight > weightTotal) {
+    r.warn("canary-weight", `${weight} is above canary-weight-total ${weightTotal}; ingress-nginx sends every request to the canary`);
+    weight = weightTotal;
+  }
+  const header = r.string("canary-by-header") || undefined;
+  return {
+    header, weight, weightTotal,
+    headerValue: r.string("canary-by-header-value") || undefined,
+    headerPattern: r.string("canary-by-header-pattern") || undefined,
+    cookie: r.string("canary-by-cookie") || undefined,
+  };
+}
+
+/** permanent-redirect (301) or temporal-redirect (302); temporal wins when both are set. */
+function readRedirect(r: Reader): NginxRedirect | undefined {
+  const temporal = r.string("temporal-redirect");
+  const permanent = r.string("permanent-redirect");
+  const kind = temporal ? "temporal" : permanent ? "permanent" : undefined;
+  if (!kind) return undefined;
+  const url = (temporal || permanent)!;
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(url) || !URL.canParse(url)) return r.warn(`${kind}-redirect`, `${JSON.stringify(url)} is not an absolute URL`);
+  const codes = kind === "temporal" ? TEMPORAL_CODES : PERMANENT_CODES;
+  const fallback = kind === "temporal" ? 302 : 301;
+  const code = r.int(`${kind}-redirect-code`, 0);
+  if (code !== undefined && !codes.includes(code)) {
+    r.warn(`${kind}-redirect-code`, `${code} is not one of ${codes.join(", ")}; ${fallback} is used`);
+    return { kind, url, code: fallback };
+  }
+  return { kind, url, code: code ?? fallback };
+}
+
+function readAppRoot(r: Reader): string | undefined {
+  const v = r.string("app-root");
+  if (v === undefined) return undefined;
+  return v.startsWith("/") ? v : r.warn("app-root", `${JSON.stringify(v)} is not a path starting with "/"`);
+}
+
+function readCors(r: Reader): NginxCors | undefined {
+  if (r.bool("enable-cors") !== true) return undefined;
+  const d = NGINX_CORS_DEFAULTS;
+  return {
+    allowOrigins: r.list("cors-allow-origin") ?? d.allowOrigins,
+    allowMethods: r.list("cors-allow-methods")?.map((m) => m.toUpperCase()) ?? d.allowMethods,
+    allowHeaders: r.list("cors-allow-headers") ?? d.allowHeaders,
+    exposeHeaders: r.list("cors-expose-headers") ?? d.exposeHeaders,
+    allowCredentials: r.bool("cors-allow-credentials") ?? d.allowCredentials,
+    maxAge: r.int("cors-max-age", 0) ?? d.maxAge,
+  };
+}
+
+function readTimeouts(r: Reader): NginxAnnotations["timeouts"] {
+  const t = { connect: r.int("proxy-connect-timeout", 0), send: r.int("proxy-send-timeout", 0), read: r.int("proxy-read-timeout", 0) };
+  return t.connect ?? t.send ?? t.read ? t : undefined;
+}
+
+function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
+  const onOff = (name: string) => { const v = r.string(name); return v === undefined ? undefined : v.trim() === "on"; };
+  const s = { verify: onOff("proxy-ssl-verify"), secret: r.string("proxy-ssl-secret"), name: r.string("proxy-ssl-name"), serverName: onOff("proxy-ssl-server-name") };
+  return Object.values(s).some((v) => v !== undefined) ? s : undefined;
+}

@@ -1,0 +1,78 @@
+// The lowered Ingresses as route-graph objects: what the Gateway API front end would read from
+// their manifests (which they carry), marked as derived from the Ingress that named them.
+
+import type { Gateway, Listener } from "../../model/gateway.js";
+import { CORE_GROUP, GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter, type RouteMatch, type RouteRule } from "../../model/route.js";
+import { emitGateway, emitRoute } from "./manifest.js";
+import type { BackendRef as BackendIR, Filter, GatewayIR, ListenerIR, RouteIR, RouteMatch as MatchIR, RuleIR } from "./ir.js";
+
+export function gatewayOf(g: GatewayIR, order: number): Gateway {
+  return {
+    namespace: g.namespace, name: g.name, generation: 1, order, manifest: emitGateway(g),
+    derivedFrom: { kind: "IngressClass", namespace: "", name: g.className },
+    className: g.className, listeners: g.listeners.map(listenerOf), addresses: [],
+  };
+}
+
+function listenerOf(l: ListenerIR): Listener {
+  const tls = l.tls && {
+    mode: l.tls.mode ?? "Terminate" as const,
+    certificateRefs: (l.tls.certificateRefs ?? []).map((c) => ({ group: CORE_GROUP, kind: "Secret", namespace: c.namespace, name: c.name })),
+  };
+  return { name: l.name, port: l.port, protocol: l.protocol, hostname: l.hostname, tls, allowedRoutes: { namespaces: { from: "All" } } };
+}
+
+export function routeOf(r: RouteIR, order: number): Route {
+  const first = r.rules[0]?.source;
+  return {
+    kind: r.kind, namespace: r.namespace, name: r.name, generation: 1, order, manifest: emitRoute(r),
+    derivedFrom: { kind: "Ingress", namespace: r.namespace, name: first?.name ?? r.name }, src: first?.src,
+    parentRefs: r.parentRefs.map((p) => ({ group: GATEWAY_GROUP, kind: "Gateway", namespace: p.namespace, name: p.name, sectionName: p.sectionName, port: p.port })),
+    hostnames: r.hostnames,
+    rules: r.rules.map((rule, index) => ruleOf(r, rule, index)),
+  };
+}
+
+function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
+  const matches = r.kind === "TLSRoute" ? [] : rule.matches.map((m) => (r.kind === "GRPCRoute" ? grpcMatch(m) : httpMatch(m)));
+  return {
+    index, matches: matches.length || r.kind === "TLSRoute" ? matches : [catchAll(r.kind)],
+    filters: rule.filters.map(filterOf), backends: rule.backends.map((b) => backendOf(b, r.namespace)),
+    timeouts: rule.requestTimeout ? { request: rule.requestTimeout * 1000 } : undefined,
+  };
+}
+
+const catchAll = (kind: string): RouteMatch => (kind === "GRPCRoute" ? { headers: [], queryParams: [] } : { path: { type: "PathPrefix", value: "/" }, headers: [], queryParams: [] });
+
+function headersOf(m: MatchIR): RouteMatch["headers"] {
+  return (m.headers ?? []).map((h) => ({ type: h.type ?? "Exact", name: h.name, value: h.value }));
+}
+
+function httpMatch(m: MatchIR): RouteMatch {
+  return { path: m.path ?? { type: "PathPrefix", value: "/" }, headers: headersOf(m), queryParams: [] };
+}
+
+/** As the manifest writes it: /SERVICE/METHOD from the path, "/" for any method. */
+function grpcMatch(m: MatchIR): RouteMatch {
+  const [service, method] = (m.path?.value ?? "/").split("/").filter(Boolean);
+  return { ...(service ? { grpc: { type: "Exact" as const, service, method } } : {}), headers: headersOf(m), queryParams: [] };
+}
+
+function filterOf(f: Filter): RouteFilter {
+  switch (f.type) {
+    case "RequestRedirect": {
+      const r = f.requestRedirect;
+      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath } };
+    }
+    case "URLRewrite": return { type: "URLRewrite", path: { type: "ReplaceFullPath", value: f.urlRewrite.path.replaceFullPath } };
+    case "RequestHeaderModifier": return { type: "RequestHeaderModifier", modifier: { set: f.requestHeaderModifier.set, add: [], remove: [] } };
+    case "CORS": {
+      const c = f.cors as { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; exposeHeaders?: string[]; allowCredentials: boolean; maxAge: number };
+      return { type: "CORS", cors: { ...c, exposeHeaders: c.exposeHeaders ?? [] } };
+    }
+  }
+}
+
+function backendOf(b: BackendIR, namespace: string): BackendRef {
+  return { group: b.group ?? CORE_GROUP, kind: b.kind ?? "Service", namespace, name: b.name, port: b.port, weight: b.weight ?? 1, filters: [] };
+}

@@ -1,0 +1,135 @@
+// The common API back end: model policies as TrafficPolicies (junction.dev/v1alpha1), and the
+// Workloads and Networks vendor objects stand for. Every model policy can be written so.
+
+import type { Endpoint, Network } from "../model/endpoint.js";
+import { formatAddress } from "../model/ip.js";
+import type { EndpointSelector, HttpMatch, Peer, Policy, Rule } from "../model/policy.js";
+import type { PortMatch } from "../model/ports.js";
+import { isEverything, type LabelSelector } from "../model/selector.js";
+import { metadata } from "./k8s/policies.js";
+import { byPriority } from "./k8s/index.js";
+import { toK8sSelector } from "./k8s/selectors.js";
+
+const API = "junction.dev/v1alpha1";
+const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
+const ACTION = { allow: "Allow", deny: "Deny", pass: "Pass" } as const;
+const DEFAULT_PRIORITY = 1000;
+
+/** A selector with an `In ()` requirement selects nothing. */
+function selectsNothing(sel: LabelSelector): boolean {
+  return sel.requirements.some((r) => r.operator === "In" && r.values.length === 0);
+}
+
+function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined): Record<string, unknown> {
+  const ns = sel.namespaces;
+  const namespaces = ns.kind === "name"
+    ? (ns.name === ownNamespace ? undefined : { matchLabels: { "kubernetes.io/metadata.name": ns.name } })
+    : ns.kind === "selector" ? toK8sSelector(ns.selector) : ownNamespace !== undefined ? "*" : undefined;
+  return {
+    ...(namespaces ? { namespaces } : {}),
+    ...(isEverything(sel.labels) ? {} : { workloads: toK8sSelector(sel.labels) }),
+    ...(sel.serviceAccounts ? { serviceAccounts: [...sel.serviceAccounts] } : {}),
+    ...(sel.kinds.length === 1 ? { kinds: [sel.kinds[0] === "pod" ? "Pod" : "Workload"] } : {}),
+  };
+}
+
+function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string, unknown> | undefined {
+  switch (peer.kind) {
+    case "endpoints": {
+      const f = endpointFields(peer.selector, ownNamespace);
+      // An endpoint peer needs a field; without namespaces it means the policy's own namespace, or anywhere.
+      return Object.keys(f).length ? f : { workloads: {} };
+    }
+    case "cidr": return { cidrs: [peer.cidr.text], ...(peer.except.length ? { except: peer.except.map((c) => c.text) } : {}), ...(peer.outside ? { outside: true } : {}) };
+    case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
+    case "nodes": return { nodes: toK8sSelector(peer.selector) };
+    case "domains": return { domains: [...peer.names] };
+  }
+}
+
+/** Consecutive plain CIDR peers (same `outside`, no except) are written as one. */
+function mergeCidrs(peers: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const p of peers) {
+    const last = out[out.length - 1];
+    if (last && p.cidrs && last.cidrs && !p.except && !last.except && p.outside === last.outside) (last.cidrs as string[]).push(...(p.cidrs as string[]));
+    else out.push(p.cidrs ? { ...p, cidrs: [...(p.cidrs as string[])] } : p);
+  }
+  return out;
+}
+
+function portFields(m: PortMatch): Record<string, unknown> {
+  switch (m.kind) {
+    case "range": return { protocol: m.protocol, port: m.first, ...(m.last !== m.first ? { endPort: m.last } : {}) };
+    case "protocol": return { protocol: m.protocol };
+    case "named": return { ...(m.protocol ? { protocol: m.protocol } : {}), port: m.name };
+  }
+}
+
+function httpFields(h: HttpMatch): Record<string, unknown> {
+  return {
+    ...(h.method ? { methods: [h.method] } : {}), ...(h.path ? { paths: [h.path] } : {}),
+    ...(h.host ? { hosts: [h.host] } : {}), ...(h.headers ? { headers: [...h.headers] } : {}),
+  };
+}
+
+function ruleFields(rule: Rule, key: "from" | "to", ownNamespace: string | undefined): Record<string, unknown> | undefined {
+  const peers = rule.peers && mergeCidrs(rule.peers.map((p) => peerFields(p, ownNamespace)).filter((p): p is Record<string, unknown> => p !== undefined));
+  // A rule whose peers or ports match nothing is left out (an empty list would mean "all").
+  if ((peers && !peers.length) || (rule.ports && !rule.ports.length)) return undefined;
+  return {
+    ...(rule.name ? { name: rule.name } : {}), action: ACTION[rule.action],
+    ...(peers ? { [key]: peers } : {}),
+    ...(rule.ports ? { ports: rule.ports.map(portFields) } : {}),
+    ...(rule.http ? { http: rule.http.map(httpFields) } : {}),
+  };
+}
+
+/** The namespace a policy is written in: Namespace-tier policies whose subject is one namespace. */
+function ownNamespace(p: Policy): string | undefined {
+  return p.tier === "namespace" && p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
+}
+
+export function trafficPolicy(p: Policy, name: string): object {
+  const ns = ownNamespace(p);
+  const subject = endpointFields(p.subject, ns);
+  const spec: Record<string, unknown> = { tier: TIER[p.tier] };
+  if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority;
+  spec.subject = subject;
+  for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
+    const rules = d === "ingress" ? p.ingress : p.egress;
+    if (rules !== undefined) spec[d] = rules.map((r) => ruleFields(r, key, ns)).filter((r) => r !== undefined);
+  }
+  return { apiVersion: API, kind: "TrafficPolicy", metadata: metadata(name, ns, [p]), spec };
+}
+
+/** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
+export function trafficPolicies(policies: readonly Policy[]): object[] {
+  const used = new Set<string>();
+  return [...policies].sort(byPriority).map((p) => {
+    const ns = ownNamespace(p);
+    let name = p.name;
+    for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${p.name}-${i}`;
+    used.add(`${ns}/${name}`);
+    return trafficPolicy(p, name);
+  });
+}
+
+export function workloadObject(e: Endpoint): object {
+  return {
+    apiVersion: API, kind: "Workload",
+    metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}), ...(Object.keys(e.labels).length ? { labels: { ...e.labels } } : {}) },
+    spec: {
+      addresses: e.addresses.map(formatAddress),
+      ...(e.ports.length ? { ports: e.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) } : {}),
+    },
+  };
+}
+
+export function networkObject(n: Network): object {
+  return {
+    apiVersion: API, kind: "Network",
+    metadata: { name: n.name, ...(Object.keys(n.labels).length ? { labels: { ...n.labels } } : {}) },
+    spec: { cidrs: n.cidrs.map((c) => c.text) },
+  };
+}

@@ -1,0 +1,60 @@
+// The readable form of `junction status`: one row per GatewayClass, Gateway, listener and route
+// parent, with the conditions that matter and why they are not healthy.
+
+import type { Condition } from "../engine/gateway/conditions.js";
+import type { GatewayStatus, RouteStatus } from "../engine/gateway/status.js";
+import { renderTable, type Row } from "./table.js";
+
+type Obj = { kind?: string; metadata?: { namespace?: string; name?: string }; status?: unknown };
+
+const find = (list: readonly Condition[], type: string) => list.find((c) => c.type === type);
+
+/** "True", or "False (Reason)" when the reason is not simply the condition's name. */
+function show(c: Condition | undefined): string {
+  if (!c) return "-";
+  return c.reason === c.type || (c.status === "True" && c.reason === "Accepted") ? c.status : `${c.status} (${c.reason})`;
+}
+
+/** The message of the first unhealthy condition (Conflicted is healthy when False). */
+function problem(list: readonly Condition[]): string {
+  const bad = list.find((c) => (c.type === "Conflicted" ? c.status === "True" : c.status !== "True") || c.reason === "ListenersNotValid");
+  return bad?.message ?? "";
+}
+
+const nameOf = (o: Obj) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? ""}`;
+
+function gatewayRows(o: Obj, s: GatewayStatus): Row[] {
+  const rows: Row[] = [["Gateway", nameOf(o), "", show(find(s.conditions, "Accepted")), show(find(s.conditions, "Programmed")), show(find(s.conditions, "ResolvedRefs")), "", problem(s.conditions)]];
+  for (const l of s.listeners) {
+    rows.push(["  listener", l.name, l.supportedKinds.map((k) => k.kind).join(",") || "-", show(find(l.conditions, "Accepted")), show(find(l.conditions, "Programmed")),
+      show(find(l.conditions, "ResolvedRefs")), l.attachedRoutes, problem(l.conditions)]);
+  }
+  return rows;
+}
+
+function policyRows(o: Obj, s: { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }): Row[] {
+  return routeRows(o, { parents: s.ancestors.map((a) => ({ parentRef: a.ancestorRef, controllerName: "", conditions: a.conditions })) });
+}
+
+function routeRows(o: Obj, s: RouteStatus): Row[] {
+  if (!s.parents.length) return [[o.kind, nameOf(o), "(no Gateway parent)", "-", "", "-", "", ""]];
+  return s.parents.map((p) => {
+    const ref = p.parentRef as { namespace?: string; name?: string; sectionName?: string; port?: number };
+    const parent = `${ref.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}${ref.port ? `:${ref.port}` : ""}`;
+    return [o.kind, nameOf(o), parent, show(find(p.conditions, "Accepted")), "", show(find(p.conditions, "ResolvedRefs")), "", problem(p.conditions)];
+  });
+}
+
+export function statusTable(objects: readonly Obj[]): string {
+  const rows: Row[] = [];
+  for (const o of objects) {
+    if (o.kind === "GatewayClass") {
+      const c = (o.status as { conditions: Condition[] }).conditions;
+      rows.push(["GatewayClass", nameOf(o), "", show(find(c, "Accepted")), "", "", "", problem(c)]);
+    } else if (o.kind === "Gateway") rows.push(...gatewayRows(o, o.status as GatewayStatus));
+    else if (o.kind === "BackendTLSPolicy") rows.push(...policyRows(o, o.status as { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }));
+    else rows.push(...routeRows(o, o.status as RouteStatus));
+  }
+  if (!rows.length) return "no Gateway API objects in the input\n";
+  return renderTable(["KIND", "NAME", "PARENT / KINDS", "ACCEPTED", "PROGRAMMED", "RESOLVED REFS", "ROUTES", "MESSAGE"], rows);
+}

@@ -1,0 +1,36 @@
+// What a back end cannot express, as values: the policy and rule, the feature, and which targets
+// could express it. Back ends collect them and never approximate; the CLI renders them.
+
+import { policyName, type Policy, type Rule } from "../model/policy.js";
+import type { LineLookup } from "../model/source.js";
+import { where } from "./names.js";
+
+export interface Problem {
+  policy: Policy;
+  rule?: Rule;
+  /** Short name of what cannot be expressed, e.g. "deny in the Namespace tier". */
+  feature: string;
+  message: string;
+  /** Targets or APIs that can express it. */
+  expressibleBy: readonly string[];
+}
+
+/** Thrown inside a back end to abandon one policy or rule; collected by the caller. */
+export class Unsupported extends Error {
+  constructor(readonly feature: string, message: string, readonly expressibleBy: readonly string[]) { super(message); }
+}
+
+export function problemFrom(e: unknown, policy: Policy, rule?: Rule): Problem {
+  if (!(e instanceof Unsupported)) throw e;
+  return { policy, rule, feature: e.feature, message: e.message, expressibleBy: e.expressibleBy };
+}
+
+/** "file:line: TrafficPolicy ns/name, ingress rule 1 "name": message (expressible by: ...)". */
+export function formatProblem(p: Problem, lines: LineLookup): string {
+  const src = p.policy.src;
+  const line = src ? lines(src, p.rule?.path) : undefined;
+  const loc = where(src?.file, line);
+  const rule = p.rule ? `, ${p.rule.path[1]} rule ${p.rule.index}${p.rule.name ? ` ${JSON.stringify(p.rule.name)}` : ""}` : "";
+  const by = p.expressibleBy.length ? ` (expressible by: ${p.expressibleBy.join(", ")})` : "";
+  return `${loc ? `${loc}: ` : ""}${p.policy.kind} ${policyName(p.policy)}${rule}: ${p.message}${by}`;
+}

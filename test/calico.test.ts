@@ -1,0 +1,94 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseSelector, toDnf, SelectorError } from "../src/sources/calico/selector.js";
+import { formatSelector, selector } from "../src/model/selector.js";
+import { engineFor, load, verdict } from "./helpers.js";
+import { withPolicies } from "./fixtures/e2e-model.js";
+
+const dnf = (s: string) => toDnf(parseSelector(s)).map((t) => formatSelector(selector({}, t.reqs)));
+
+test("Calico selectors: operators, precedence, negation and DNF", () => {
+  assert.deepEqual(dnf("app == 'web' && has(tier)"), ["app=web,tier"]);
+  assert.deepEqual(dnf("a == 'x' || b != \"y\" && !has(c)"), ["a=x", "b!=y,!c"]);
+  assert.deepEqual(dnf("!(a == 'x' || b in {'1', '2'})"), ["a!=x,b notin (1,2)"]);
+  assert.deepEqual(dnf("(a == 'x' || a == 'y') && k not in {'v'}"), ["a=x,k!=v", "a=y,k!=v"]);
+  assert.deepEqual(dnf("all()"), ["{}"]);
+  assert.deepEqual(dnf("!all()"), []);
+  assert.deepEqual(dnf("k in {}"), []);
+  assert.deepEqual(dnf("projectcalico.org/name == 'ns-1'"), ["projectcalico.org/name=ns-1"]);
+});
+
+test("Calico selectors: errors say what and where", () => {
+  const err = (s: string) => { try { parseSelector(s); return ""; } catch (e) { assert.ok(e instanceof SelectorError); return e.message; } };
+  assert.equal(err("app == web"), `expected a quoted string, found "web" at column 8 of "app == web"`);
+  assert.equal(err("app == 'web' &&"), `expected a selector term before the end at column 16 of "app == 'web' &&"`);
+  assert.match(err("has(tier"), /expected "\)" before the end/);
+  assert.match(err("app contains 'w'"), /matches label values by substring/);
+  assert.match(err("(a == 'x'"), /expected "\)"/);
+  const l = load({ "p.yaml": "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  selector: app = 'x'\n" });
+  const d = l.diagnostics.errors[0];
+  assert.equal(`${d.line} ${d.field?.join(".")}`, "5 spec.selector");
+  assert.match(d.message, /expected ==, !=, in or not in after "app", found "="/);
+});
+
+const calico = (kind: string, name: string, spec: string, namespace?: string) =>
+  `apiVersion: projectcalico.org/v3\nkind: ${kind}\nmetadata: {name: ${name}${namespace ? `, namespace: ${namespace}` : ""}}\nspec:\n${spec}`;
+
+test("order decides within the default tier; Kubernetes NetworkPolicies sit at order 1000", () => {
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-all, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{}]";
+  const e = engineFor(withPolicies(np,
+    calico("NetworkPolicy", "deny-b", "  order: 500\n  selector: all()\n  ingress:\n  - {action: Deny, source: {selector: pod == 'b'}}", "x"),
+    calico("NetworkPolicy", "late-deny-c", "  order: 2000\n  ingress:\n  - {action: Deny, source: {selector: pod == 'c'}}", "x"),
+  ));
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "order 500 before the NetworkPolicy");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "allow", "order 2000 after the NetworkPolicy's allow");
+});
+
+test("tiers: Pass goes to the next tier; a tier that selects but does not match denies", () => {
+  const e = engineFor(withPolicies(
+    calico("Tier", "security", "  order: 100"),
+    calico("GlobalNetworkPolicy", "security.gate", "  tier: security\n  selector: pod in {'a', 'b'}\n  ingress:\n  - {action: Pass, source: {namespaceSelector: ns == 'x'}}\n  - {action: Allow, protocol: TCP, source: {selector: pod == 'c'}, destination: {ports: ['80:81']}}"),
+  ));
+  assert.equal(verdict(e, "x/c", "y/a", 80), "allow", "passed, no default-tier policy: the profile allows");
+  assert.equal(verdict(e, "y/c", "y/a", 81), "allow");
+  assert.equal(verdict(e, "y/c", "y/a", 82), "deny", "end of tier");
+  assert.equal(verdict(e, "y/b", "y/c", 82), "allow", "c is not selected by the tier");
+});
+
+test("nets/notNets, notPorts, notSelector and NetworkSets", () => {
+  const e = engineFor(withPolicies(
+    calico("GlobalNetworkSet", "partners", "  nets: [203.0.113.0/24]").replace("name: partners", "name: partners, labels: {kind: partner}"),
+    calico("NetworkPolicy", "p", [
+      "  selector: pod == 'a'", "  types: [Egress]", "  egress:",
+      "  - {action: Allow, protocol: TCP, destination: {notNets: [10.0.0.0/8], notPorts: [22]}}",
+      "  - {action: Allow, protocol: UDP, destination: {selector: kind == 'partner', namespaceSelector: all()}}",
+      "  - {action: Allow, destination: {selector: has(pod), notSelector: pod == 'c'}}",
+    ].join("\n"), "x"),
+  ));
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "allow");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 22), "deny");
+  assert.equal(verdict(e, "x/a", "ip:10.1.1.1", 443), "deny");
+  assert.equal(verdict(e, "x/a", "ip:203.0.113.5", 53, "UDP"), "deny", "a namespaced NetworkSet selector does not see GlobalNetworkSets... unless namespaceSelector: global()");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "allow");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "deny");
+});
+
+test("HostEndpoints become Workloads, denied by default; GlobalNetworkPolicy selects them", () => {
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h1, labels: {role: db}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.0.2.9]}";
+  const open = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h2}\nspec: {node: n2, expectedIPs: [192.0.2.8], profiles: [projectcalico-default-allow]}";
+  const e = engineFor(withPolicies(hep, open,
+    calico("GlobalNetworkPolicy", "db", "  selector: role == 'db'\n  ingress:\n  - {action: Allow, protocol: TCP, source: {selector: pod == 'a'}, destination: {ports: [5432]}}"),
+  ));
+  assert.equal(verdict(e, "x/a", "workload:h1", 5432), "allow");
+  assert.equal(verdict(e, "x/b", "workload:h1", 5432), "deny");
+  assert.equal(verdict(e, "workload:h1", "x/b", 80), "deny", "no egress policy: the host endpoint default denies");
+  assert.equal(verdict(e, "x/b", "workload:h2", 22), "allow", "default-allow profile");
+});
+
+test("Calico validation errors are precise", () => {
+  const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  tier: nope\n  ingress:\n  - action: Allow\n    destination: {ports: [80]}\n  - {action: Allow, protocol: TCP, source: {nets: [10.0.0.0/8], selector: a == 'b'}}\n  - {action: Reject}", "x") });
+  const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
+  for (const re of [/^8 spec\.ingress\.0\.destination\.ports: ports need the rule's protocol/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
+    assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
+  }
+});

@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { engineFor, load, verdict } from "./helpers.js";
+import { withPolicies } from "./fixtures/e2e-model.js";
+
+const cnp = (name: string, spec: string, namespace = "x") =>
+  `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec:\n${spec}`;
+
+test("selection puts an endpoint in default deny; allows add up; deny wins over any allow", () => {
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: all, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{}]";
+  const e = engineFor(withPolicies(np,
+    cnp("a", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {pod: c}}]\n    toPorts: [{ports: [{port: '80', protocol: TCP}]}]"),
+  ));
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "deny", "deny beats the NetworkPolicy's allow");
+  assert.equal(verdict(e, "x/c", "x/a", 81), "allow", "the NetworkPolicy allows, no deny on 81");
+});
+
+test("a deny-only policy still enables default deny, unless enableDefaultDeny is false", () => {
+  const iso = engineFor(withPolicies(cnp("d", "  endpointSelector: {}\n  egressDeny:\n  - toEndpoints: [{matchLabels: {pod: c}}]")));
+  assert.equal(verdict(iso, "x/a", "x/b", 80), "deny");
+  const open = engineFor(withPolicies(cnp("d", "  endpointSelector: {}\n  enableDefaultDeny: {egress: false}\n  egressDeny:\n  - toEndpoints: [{matchLabels: {pod: c}}]")));
+  assert.equal(verdict(open, "x/a", "x/b", 80), "allow");
+  assert.equal(verdict(open, "x/a", "x/c", 80), "deny");
+});
+
+test("CIDR rules and the world entity match only addresses outside the cluster", () => {
+  const e = engineFor(withPolicies(cnp("w", "  endpointSelector: {}\n  egress:\n  - toCIDR: [10.0.0.0/8]\n  - toEntities: [world]\n    toPorts: [{ports: [{port: '443'}]}]")));
+  assert.equal(verdict(e, "x/a", "ip:10.9.9.9", 80), "allow");
+  assert.equal(verdict(e, "x/a", "y/b", 80), "deny", "a pod IP inside 10.0.0.0/8 is not matched by a CIDR rule");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "allow");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 80), "deny");
+});
+
+test("namespaces: a CNP stays in its namespace unless a selector names another; cluster entity", () => {
+  const e = engineFor(withPolicies(
+    cnp("n", "  endpointSelector: {}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n  - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: z, pod: c}}]"),
+    cnp("c", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [cluster]", "y"),
+  ));
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 80), "deny");
+  assert.equal(verdict(e, "z/c", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/a", "y/a", 80), "allow");
+  assert.equal(verdict(e, "ip:8.8.8.8", "y/a", 80), "deny");
+});
+
+test("Cilium validation errors are precise", () => {
+  const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [kube-apiserver]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
+  const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
+  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: the kube-apiserver entity is not supported/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
+    assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
+  }
+});

@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli } from "./helpers.js";
+
+interface Target { workload: string; port: number; hop: string; reason?: string }
+interface Exposure { kind: string; exposedBy: string; entry: string; backend: string; from: string; targets: Target[]; problem?: string }
+interface Report { exposures: Exposure[]; blocked: number; unrouted: { workload: string; conns: string }[] }
+
+async function exposure(args: string[], stdin = ""): Promise<{ code: number; report: Report }> {
+  const r = await cli(["exposure", ...args, "-o", "json", "-q"], stdin);
+  assert.ok(r.code === 0 || r.code === 1, r.err);
+  return { code: r.code, report: JSON.parse(r.out) };
+}
+
+const row = (rep: Report, kind: string, backend: string) => rep.exposures.find((e) => e.kind === kind && e.backend === backend);
+
+test("the example: Ingress paths to workloads, with the controller's hop allowed or blocked by the policies", async () => {
+  const { report } = await exposure(["-f", "examples/ingress"]);
+  const storefront = row(report, "Ingress", "shop/storefront:80")!;
+  assert.equal(storefront.exposedBy, "shop/shop");
+  assert.equal(storefront.entry, "HTTPS :443 shop.example.com /");
+  assert.equal(storefront.from, "ingress-nginx/ingress-nginx-controller");
+  assert.deepEqual(storefront.targets, [{ workload: "shop/storefront[Deployment]", port: 8080, hop: "allowed" }]);
+  const admin = row(report, "Ingress", "shop/admin:80")!;
+  assert.deepEqual(admin.targets.map((t) => [t.workload, t.port, t.hop]), [["shop/admin[Deployment]", 8000, "blocked"]]);
+  assert.match(admin.targets[0].reason!, /isolated by NetworkPolicy shop\/default-deny/);
+  assert.equal(report.exposures.filter((e) => e.entry.startsWith("HTTP :80")).length, 0, "the HTTP listener only redirects to HTTPS: it exposes no backend");
+});
+
+test("the example: LoadBalancer and NodePort Services are reached from outside addresses", async () => {
+  const { report } = await exposure(["-f", "examples/ingress"]);
+  const lb = row(report, "LoadBalancer", "ingress-nginx/ingress-nginx-controller:443")!;
+  assert.match(lb.entry, /TCP :443 \(load balancer; also nodePort 30443 on every node\)/);
+  assert.deepEqual(lb.targets.map((t) => [t.port, t.hop]), [[443, "allowed"]]);
+  const nodePort = row(report, "NodePort", "shop/exporter:9100")!;
+  assert.deepEqual(nodePort.targets.map((t) => t.hop), ["partly allowed"], "only 10.0.0.0/8 may connect");
+});
+
+test("the example: a workload the policies open to the internet without any route is flagged; --check exits 1", async () => {
+  const { code, report } = await exposure(["-f", "examples/ingress", "--check"]);
+  assert.deepEqual(report.unrouted, [{ workload: "shop/debug[Deployment]", conns: "TCP 2222" }]);
+  assert.equal(code, 1);
+});
+
+test("Gateway API: routes attached to a Gateway's listeners, with the hop from the Gateway's pods", async () => {
+  const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: example
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: web}
+spec:
+  parentRefs: [{name: public, namespace: infra}]
+  hostnames: [api.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /v1}}]
+    backendRefs: [{name: api, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /gone}}]
+    backendRefs: [{name: missing, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: web}
+spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: web, labels: {app: api}}
+spec: {containers: [{name: c}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-gateway, namespace: web}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: infra}}, podSelector: {matchLabels: {gateway.networking.k8s.io/gateway-name: public}}}]}]
+`;
+  const { report } = await exposure(["-f", "-"], yaml);
+  const api = row(report, "Gateway", "web/api:80")!;
+  assert.equal(api.exposedBy, "infra/public");
+  assert.equal(api.entry, "HTTP :80 api.example.com /v1");
+  assert.match(api.from, /^assumed: a pod labelled gateway\.networking\.k8s\.io\/gateway-name=public in namespace infra/);
+  assert.deepEqual(api.targets, [{ workload: "web/api-1[Pod]", port: 8080, hop: "allowed" }]);
+  assert.match(row(report, "Gateway", "web/missing:80")!.problem!, /BackendNotFound: Service web\/missing not found/);
+  const blocked = await exposure(["-f", "-"], yaml.replace("gateway-name: public}", "gateway-name: other}"));
+  assert.equal(row(blocked.report, "Gateway", "web/api:80")!.targets[0].hop, "blocked");
+});

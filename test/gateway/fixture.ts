@@ -1,0 +1,94 @@
+// Gateway API test fixtures: a small cluster (namespaces, Services, a Gateway) written as YAML,
+// and helpers to compute status and route requests on it.
+
+import { GatewayEngine } from "../../src/engine/gateway/engine.js";
+import { routeRequest } from "../../src/engine/gateway/route.js";
+import { statusObjects } from "../../src/engine/gateway/status.js";
+import type { RouteResult } from "../../src/engine/gateway/request.js";
+import type { RouteRequest } from "../../src/model/request.js";
+import { load } from "../helpers.js";
+
+export const BASE = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: infra, labels: {role: infra}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: apps, labels: {role: apps}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+${["v1", "v2", "v3"].map((v) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${v}, namespace: apps}
+spec: {selector: {app: ${v}}, ports: [{port: 80}]}`).join("\n")}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: elsewhere, namespace: other}
+spec: {selector: {app: x}, ports: [{port: 80}]}
+`;
+
+/** A Gateway "infra/gw" with the given listeners (YAML flow list items). */
+export function gateway(listeners: string[], name = "gw"): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: infra}
+spec:
+  gatewayClassName: test
+  listeners:
+${listeners.map((l) => `  - ${l}`).join("\n")}
+`;
+}
+
+export const HTTP_ALL = "{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}";
+
+/** An HTTPRoute in "apps" attached to infra/gw; `spec` is YAML for the rest of the spec (indented 2). */
+export function httpRoute(name: string, spec: string, extra = ""): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: apps${extra}}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+${spec}
+`;
+}
+
+export function engineOf(yaml: string): GatewayEngine {
+  const loaded = load({ "test.yaml": BASE + yaml });
+  const errors = loaded.diagnostics.errors;
+  if (errors.length) throw new Error(`input errors: ${errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("; ")}`);
+  return new GatewayEngine(loaded.inventory);
+}
+
+type Obj = { kind: string; metadata: { namespace?: string; name: string }; status: any };
+
+export function statusOf(yaml: string, kind: string, name: string): any {
+  const all = statusObjects(engineOf(yaml)) as Obj[];
+  const o = all.find((x) => x.kind === kind && `${x.metadata.namespace ? `${x.metadata.namespace}/` : ""}${x.metadata.name}` === name);
+  if (!o) throw new Error(`${kind} ${name} not reported`);
+  return o.status;
+}
+
+export function cond(list: { type: string; status: string; reason: string }[], type: string): string {
+  const c = list.find((x) => x.type === type);
+  return c ? `${c.status}/${c.reason}` : "missing";
+}
+
+export function req(partial: Partial<RouteRequest> & { path?: string }): RouteRequest {
+  return { scheme: "http", method: "GET", headers: [], backendResponseHeaders: [], gateway: "infra/gw", ...partial, path: partial.path ?? "/" };
+}
+
+export function route(yaml: string, r: Partial<RouteRequest>): RouteResult {
+  return routeRequest(engineOf(yaml), req(r));
+}

@@ -1,0 +1,60 @@
+// HTTPS listeners: SNI picks the listener, a Host that belongs to another listener is answered
+// 421, and client certificates are validated against the CA bundles of spec.tls.frontend.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CA_A, CA_B, CLIENT_A, CLIENT_B, SERVER } from "../fixtures/tls.js";
+import { cond, gateway, httpRoute, route, statusOf } from "./fixture.js";
+
+const secret = (name: string, c: { crt: string; key: string }) => `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: ${c.crt}, tls.key: ${c.key}}
+`;
+const caBundle = (name: string, pem: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: infra}
+data:
+  ca.crt: ${JSON.stringify(pem)}
+`;
+const https = (name: string, hostname?: string) =>
+  `{name: ${name}, port: 443, protocol: HTTPS, ${hostname ? `hostname: ${hostname}, ` : ""}tls: {certificateRefs: [{name: server}]}, allowedRoutes: {namespaces: {from: All}}}`;
+
+const BASE = gateway([https("any"), https("exact", "b.example.com"), https("wild", "'*.example.com'")]) + secret("server", SERVER)
+  + httpRoute("r-any", "  rules: [{backendRefs: [{name: v1, port: 80}]}]").replace("namespace: infra}", "namespace: infra, sectionName: any}")
+  + httpRoute("r-exact", "  rules: [{backendRefs: [{name: v2, port: 80}]}]").replace("namespace: infra}", "namespace: infra, sectionName: exact}")
+  + httpRoute("r-wild", "  rules: [{backendRefs: [{name: v3, port: 80}]}]").replace("namespace: infra}", "namespace: infra, sectionName: wild}");
+
+test("SNI selects the listener; Host must belong to it, else 421", () => {
+  const get = (sni: string, host: string) => route(BASE, { scheme: "https", sni, host });
+  assert.equal(get("b.example.com", "b.example.com").backend, "apps/v2");
+  assert.equal(get("c.example.com", "d.example.com").backend, "apps/v3");
+  assert.equal(get("other.org", "other.org").backend, "apps/v1");
+  assert.equal(get("c.example.com", "b.example.com").status, 421);
+  assert.equal(get("b.example.com", "c.example.com").status, 421);
+  assert.equal(get("other.org", "b.example.com").status, 421);
+});
+
+const VALIDATING = (mode = "") => gateway([https("any")]).replace("  listeners:", `  tls:\n    frontend:\n      default:\n        validation: {caCertificateRefs: [{kind: ConfigMap, group: "", name: ca-a}]${mode}}\n  listeners:`)
+  + secret("server", SERVER) + secret("client-a", CLIENT_A) + secret("client-b", CLIENT_B) + caBundle("ca-a", CA_A) + caBundle("ca-b", CA_B)
+  + httpRoute("r", "  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+
+test("client certificates must be issued by a trusted CA", () => {
+  const get = (clientCert?: string) => route(VALIDATING(), { scheme: "https", host: "a.com", clientCert });
+  assert.equal(get("infra/client-a").backend, "apps/v1");
+  assert.equal(get("infra/client-b").connection, "failed");
+  assert.equal(get().connection, "failed");
+  const fallback = VALIDATING(", mode: AllowInsecureFallback");
+  assert.equal(route(fallback, { scheme: "https", host: "a.com" }).backend, "apps/v1");
+  assert.equal(cond(statusOf(fallback, "Gateway", "infra/gw").conditions, "InsecureFrontendValidationMode"), "True/ConfigurationChanged");
+});
+
+test("a CA reference that does not resolve makes the listener unusable", () => {
+  const yaml = VALIDATING().replace("name: ca-a}]", "name: nope}]");
+  const l = statusOf(yaml, "Gateway", "infra/gw").listeners[0];
+  assert.equal(cond(l.conditions, "ResolvedRefs"), "False/InvalidCACertificateRef");
+  assert.equal(cond(l.conditions, "Accepted"), "False/NoValidCACertificate");
+});

@@ -1,0 +1,178 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli } from "./helpers.js";
+
+// Ingress semantics (networking.k8s.io/v1 and ingress-nginx), through `junction route`: every
+// Ingress class is a Gateway "IngressClass/<class>" in the route graph.
+
+const SERVICES = ["exact", "prefix", "deep", "root", "impl", "wild", "host", "fallback", "main", "canary", "other"]
+  .map((s) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${s}, namespace: web}\nspec: {selector: {app: ${s}}, ports: [{port: 80}]}`).join("\n---\n");
+
+const ingress = (name: string, spec: string, annotations = "") => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+  namespace: web${annotations ? `\n  annotations:\n${annotations}` : ""}
+spec:
+${spec}`;
+
+const path = (p: string, type: string, svc: string) => `      - {path: ${p}, pathType: ${type}, backend: {service: {name: ${svc}, port: {number: 80}}}}`;
+
+const PATHS = ingress("paths", `  ingressClassName: nginx
+  rules:
+  - host: paths.example.com
+    http:
+      paths:
+${path("/foo", "Exact", "exact")}
+${path("/foo", "Prefix", "prefix")}
+${path("/aaa/bbb", "Prefix", "deep")}
+${path("/", "Prefix", "root")}
+${path("/impl", "ImplementationSpecific", "impl")}`);
+
+async function route(yaml: string, request: string, headers: string[] = []): Promise<{ status: number | null; backend: string | null; backends: { name: string; weight: number }[]; redirect: { location: string } | null; gateway?: string }> {
+  const r = await cli(["route", "-f", "-", "-q", "--request", request, ...headers.flatMap((h) => ["-H", h]), "-o", "json"], `${SERVICES}\n---\n${yaml}`);
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out).results[0];
+}
+
+const backendOf = async (yaml: string, request: string, headers: string[] = []) => {
+  const r = await route(yaml, request, headers);
+  return r.status === 404 ? "404" : r.backend;
+};
+
+test("pathType Exact matches the path only, case-sensitively", async () => {
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foo"), "web/exact");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foo/"), "web/prefix");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/FOO"), "web/root");
+});
+
+test("pathType Prefix matches element-wise, and the longest prefix wins", async () => {
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foo/bar"), "web/prefix");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foobar"), "web/root", "/foo does not match /foobar");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/aaa/bbb"), "web/deep");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/aaa/bbb/ccc"), "web/deep");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/aaa/bbbxyz"), "web/root");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/aaa"), "web/root");
+});
+
+test("a trailing slash of a Prefix path is ignored: /foo/ matches /foo", async () => {
+  const y = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}`);
+  assert.equal(await backendOf(y, "GET http://any.example.com/foo"), "web/prefix");
+  assert.equal(await backendOf(y, "GET http://any.example.com/foo/x"), "web/prefix");
+  assert.equal(await backendOf(y, "GET http://any.example.com/foox"), "404");
+});
+
+test("ImplementationSpecific is a prefix, as ingress-nginx reads it", async () => {
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl"), "web/impl");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl/x"), "web/impl");
+});
+
+const HOSTS = ingress("hosts", `  ingressClassName: nginx
+  rules:
+  - host: "*.foo.com"
+    http:
+      paths:
+${path("/", "Prefix", "wild")}
+${path("/only-wild", "Prefix", "wild")}
+  - host: bar.foo.com
+    http:
+      paths:
+${path("/", "Exact", "host")}`);
+
+test("a wildcard host covers exactly one label (unlike Gateway API)", async () => {
+  assert.equal(await backendOf(HOSTS, "GET http://baz.foo.com/x"), "web/wild");
+  assert.equal(await backendOf(HOSTS, "GET http://a.baz.foo.com/x"), "404");
+  assert.equal(await backendOf(HOSTS, "GET http://foo.com/x"), "404");
+});
+
+test("an exact host wins over a wildcard, and only its rules apply", async () => {
+  assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com/"), "web/host");
+  assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com/only-wild"), "404", "the wildcard host's paths do not serve bar.foo.com");
+  assert.equal(await backendOf(HOSTS, "GET http://BAR.foo.com/"), "web/host", "host names compare case-insensitively");
+});
+
+test("defaultBackend: the paths no rule matches on the Ingress's hosts; every host for an Ingress without host rules", async () => {
+  const y = ingress("with-default", `  ingressClassName: nginx
+  defaultBackend: {service: {name: fallback, port: {number: 80}}}
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+${path("/api", "Prefix", "main")}`);
+  assert.equal(await backendOf(y, "GET http://a.example.com/api"), "web/main");
+  assert.equal(await backendOf(y, "GET http://a.example.com/other"), "web/fallback");
+  assert.equal(await backendOf(y, "GET http://b.example.com/other"), "404");
+  const only = ingress("only-default", "  ingressClassName: nginx\n  defaultBackend: {service: {name: fallback, port: {number: 80}}}");
+  assert.equal(await backendOf(only, "GET http://whatever.example.com/x"), "web/fallback");
+});
+
+test("class-less Ingresses belong to the IngressClass marked default", async () => {
+  const classless = ingress("classless", `  rules:\n  - http:\n      paths:\n${path("/", "Prefix", "main")}`);
+  const cls = (name: string, def: boolean) => `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: ${name}, annotations: {ingressclass.kubernetes.io/is-default-class: "${def}"}}\nspec: {controller: k8s.io/ingress-nginx}`;
+  const r = await route(`${cls("public", true)}\n---\n${cls("internal", false)}\n---\n${classless}`, "GET http://x.example.com/");
+  assert.equal(r.gateway, "IngressClass/public");
+  assert.equal(r.backend, "web/main");
+  const none = await cli(["route", "-f", "-", "-q", "--request", "GET http://x.example.com/"], `${SERVICES}\n---\n${classless}`);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /no Gateway listens on port 80/);
+});
+
+test("Ingresses of one class share hosts across namespaces, as one controller serves them", async () => {
+  const a = ingress("a", `  ingressClassName: nginx\n  rules:\n  - host: shared.example.com\n    http:\n      paths:\n${path("/a", "Prefix", "main")}`);
+  const b = ingress("b", `  ingressClassName: nginx\n  rules:\n  - host: shared.example.com\n    http:\n      paths:\n${path("/b", "Prefix", "other")}`).replace("namespace: web", "namespace: team-b");
+  const other = "\n---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: team-b}\nspec: {selector: {app: o}, ports: [{port: 80}]}";
+  assert.equal(await backendOf(`${a}\n---\n${b}${other}`, "GET http://shared.example.com/a"), "web/main");
+  assert.equal(await backendOf(`${a}\n---\n${b}${other}`, "GET http://shared.example.com/b"), "team-b/other");
+});
+
+const CANARY = (annotations: string) => [
+  ingress("main", `  ingressClassName: nginx\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n${path("/", "Prefix", "main")}`),
+  ingress("main-canary", `  ingressClassName: nginx\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n${path("/", "Prefix", "canary")}`,
+    `    nginx.ingress.kubernetes.io/canary: "true"\n${annotations}`),
+].join("\n---\n");
+
+test("canary by weight: the split is weight / weight-total", async () => {
+  const r = await route(CANARY('    nginx.ingress.kubernetes.io/canary-weight: "30"'), "GET http://app.example.com/");
+  assert.deepEqual(r.backends.map((b) => [b.name, b.weight]), [["web/main", 70], ["web/canary", 30]]);
+  const total = await route(CANARY('    nginx.ingress.kubernetes.io/canary-weight: "30"\n    nginx.ingress.kubernetes.io/canary-weight-total: "1000"'), "GET http://app.example.com/");
+  assert.deepEqual(total.backends.map((b) => [b.name, b.weight]), [["web/main", 970], ["web/canary", 30]]);
+});
+
+test("canary by header: always and never override the weight; other values fall through", async () => {
+  const y = CANARY('    nginx.ingress.kubernetes.io/canary-by-header: X-Canary\n    nginx.ingress.kubernetes.io/canary-weight: "50"');
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: always"]), "web/canary");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: never"]), "web/main");
+  const other = await route(y, "GET http://app.example.com/", ["X-Canary: maybe"]);
+  assert.deepEqual(other.backends.map((b) => [b.name, b.weight]), [["web/main", 50], ["web/canary", 50]]);
+  const noWeight = CANARY("    nginx.ingress.kubernetes.io/canary-by-header: X-Canary");
+  assert.equal(await backendOf(noWeight, "GET http://app.example.com/"), "web/main", "without a weight, requests without the header go to the main backend");
+});
+
+test("canary by header value: only that value routes to the canary", async () => {
+  const y = CANARY("    nginx.ingress.kubernetes.io/canary-by-header: X-Canary\n    nginx.ingress.kubernetes.io/canary-by-header-value: beta");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: beta"]), "web/canary");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: always"]), "web/main");
+});
+
+test("canary by cookie: always and never, after the header", async () => {
+  const y = CANARY("    nginx.ingress.kubernetes.io/canary-by-header: X-Canary\n    nginx.ingress.kubernetes.io/canary-by-cookie: beta_user");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: session=1; beta_user=always"]), "web/canary");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: beta_user=never"]), "web/main");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: beta_user=always", "X-Canary: never"]), "web/main", "the header decides before the cookie");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: not_beta_user=always"]), "web/main");
+});
+
+test("TLS hosts redirect HTTP to HTTPS (ssl-redirect, 308) unless an Ingress opts out", async () => {
+  const y = ingress("tls", `  ingressClassName: nginx
+  tls: [{hosts: [secure.example.com], secretName: secure-tls}]
+  rules:
+  - host: secure.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`);
+  const r = await route(y, "GET http://secure.example.com/x?q=1");
+  assert.equal(r.status, 308);
+  assert.equal(r.redirect?.location, "https://secure.example.com/x?q=1");
+  const optOut = y.replace("namespace: web", 'namespace: web\n  annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "false"}');
+  assert.equal(await backendOf(optOut, "GET http://secure.example.com/x"), "web/main");
+});
