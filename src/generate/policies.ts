@@ -44,7 +44,8 @@ function basePolicies(rng: Rng, ns: AppNamespace): Manifest[] {
     out.push(np(n, "allow-ingress-controller", { podSelector: { matchLabels: { tier: "web" } }, ingress: [{ from: [{ namespaceSelector: byName("ingress-nginx") }], ports: [{ port: "http" }, { port: "https" }] }] }));
     out.push(np(n, "allow-external-https", { podSelector: { matchLabels: { tier: "web" } }, ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE } }], ports: [{ protocol: "TCP", port: 8443 }] }] }));
   }
-  if (ns.apps.some((w) => w.app.role === "worker")) {
+  // Partner APIs are opened where egress is closed by default (elsewhere the rule would isolate).
+  if (denyEgress && ns.apps.some((w) => w.app.role === "worker")) {
     out.push(np(n, "allow-partner-apis", {
       podSelector: { matchLabels: { tier: "backend" } }, policyTypes: ["Egress"],
       egress: [{ to: [{ ipBlock: { cidr: "203.0.113.0/24", except: ["203.0.113.128/25"] } }, { ipBlock: { cidr: "198.51.100.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] }],

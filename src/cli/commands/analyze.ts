@@ -35,16 +35,19 @@ export const analyzeCommand: Command = {
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");
-    const out: string[] = [`Junction analysis of ${paths}`, ""];
-    out.push(`Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")}`);
-    out.push(`Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`);
-    out.push("", "Who can reach whom (allowed connections; np-guard notation):");
-    out.push(...renderConnlist(entries.filter((e) => e.src.kind === "workload" && e.dst.kind === "workload"), "txt").split("\n").filter(Boolean).map((l) => `  ${l}`));
+    // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
-    out.push("", "Reachable from outside the cluster:", ...reach(s.exposed, "<="));
-    out.push("", "Reaching outside the cluster:", ...reach(s.egress, "=>"));
-    out.push("", "Not protected by any policy (every peer may connect):");
-    out.push(...(s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"]));
+    const out: string[] = [`Junction analysis of ${paths}`, "",
+      `Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      `Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`,
+      "", "Who can reach whom (allowed connections; np-guard notation):",
+    ].concat(
+      renderConnlist(entries.filter((e) => e.src.kind === "workload" && e.dst.kind === "workload"), "txt").split("\n").filter(Boolean).map((l) => `  ${l}`),
+      ["", "Reachable from outside the cluster:"], reach(s.exposed, "<="),
+      ["", "Reaching outside the cluster:"], reach(s.egress, "=>"),
+      ["", "Not protected by any policy (every peer may connect):"],
+      s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"],
+    );
     out.push("", "Next:", `  junction explain -f ${paths} ${explainExample(entries)}`, `  junction matrix -f ${paths}`, `  junction list -f ${paths} -o dot`);
     io.out(out.join("\n") + "\n");
     return EXIT.ok;

@@ -161,7 +161,7 @@ export class FastConnectivity implements Connectivity {
     this.ensureCapacity();
     this.sets.refresh(ids);
     this.rows.reset();
-    const w0 = Math.min(...ids) >>> 5, w1 = (Math.max(...ids) >>> 5) + 1;
+    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
     const before = new Set(this.signatures);
     this.assign(ids);
     for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);

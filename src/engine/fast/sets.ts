@@ -171,7 +171,7 @@ export class ClassSets {
   private atomCandidates(ranges: readonly { family: Family; first: bigint; last: bigint }[]): number[] {
     const out: number[] = [];
     for (const r of ranges) {
-      for (const start of this.vocab.atomsIn(r.family, r.first, r.last)) out.push(...(this.classes.byAtom.get(`${r.family}:${start}`) ?? []));
+      for (const start of this.vocab.atomsIn(r.family, r.first, r.last)) for (const id of this.classes.byAtom.get(`${r.family}:${start}`) ?? []) out.push(id);
     }
     return out;
   }
