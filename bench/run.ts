@@ -26,7 +26,7 @@ if (values.help) {
 }
 
 async function main(): Promise<void> {
-  const suites = values.suite ? SUITES.filter((s) => s.name === values.suite) : SUITES;
+  const suites = values.suite ? SUITES.filter((s) => s.name === values.suite) : SUITES.filter((s) => s.byDefault);
   if (!suites.length) throw new Error(`unknown suite ${values.suite}; known: ${SUITES.map((s) => s.name).join(", ")}`);
   process.stdout.write(`Machine: ${machine()}\n`);
   for (const suite of suites) {
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
       process.stderr.write(`${suite.name} ${size}: ${runs} runs\n`);
       results.push(await child(suite.name, size, runs));
     }
-    process.stdout.write(`\n${suite.title} — medians of ${values.runs ?? "5 (3 at 100k)"} runs\n\n${table(results)}\n`);
+    if (results.some((r) => r.figures.length)) process.stdout.write(`\n${suite.title} — medians of ${values.runs ?? "5 (3 at 100k)"} runs\n\n${table(results)}\n`);
+    else process.stdout.write(`\n${suite.title}\n`);
     for (const r of results) for (const n of r.notes) process.stdout.write(`  ${r.size}: ${n}\n`);
   }
 }

@@ -19,6 +19,8 @@ export interface SizeResult {
 export interface Suite {
   name: string;
   title: string;
+  /** Run by `npm run bench` without --suite. */
+  byDefault: boolean;
   /** Sizes run when --sizes is not given, in order. */
   defaultSizes: string[];
   sizes: string[];
