@@ -8,7 +8,7 @@ import type { EngineOptions } from "../options.js";
 import { newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
 import type { ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
-import { portLayout, type NamedPortIndex, type Signature } from "./signature.js";
+import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
 
 interface Outcome { allow: Bits; cont: Bits }
 
@@ -50,7 +50,7 @@ export class RowBuilder {
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     const rows = sig.rows!, any = sig.any!;
-    sig.layout!.reps.forEach((rep, k) => this.row(sig, rep.protocol, rep.port, rep.statuses, rows[k], w0, w1));
+    sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
     any.fill(0, w0, w1);
     for (const r of rows) orInto(any, r, w0, w1);
     this.computed += rows.length;
@@ -69,27 +69,39 @@ export class RowBuilder {
     return this.scratch;
   }
 
-  private row(sig: Signature, protocol: Protocol, port: number, statuses: string[], out: Bits, w0: number, w1: number): void {
+  private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
     const undecided = this.work().undecided;
     undecided.set(this.sets.all.subarray(w0, w1), w0);
     out.fill(0, w0, w1);
-    let offset = 0;
-    for (const tier of TIERS) {
-      const ps = sig.tiers[tier];
-      const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
-      if (ps.length) {
-        const o = this.outcome(sig, tier, statuses.slice(offset, offset + count), protocol, port, w0, w1);
-        for (let w = w0; w < w1; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
-      }
-      offset += count;
+    rep.tiers ??= this.plan(sig, rep.statuses);
+    for (const plan of rep.tiers) {
+      const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
+      for (let w = w0; w < w1; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
     }
     for (let w = w0; w < w1; w++) out[w] |= undecided[w];
   }
 
+  /** The tiers with policies, each with its slice of the port statuses (and cache key). */
+  private plan(sig: Signature, statuses: string[]): TierPlan[] {
+    const out: TierPlan[] = [];
+    let offset = 0;
+    for (const tier of TIERS) {
+      const ps = sig.tiers[tier];
+      const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
+      const mine = statuses.slice(offset, offset + count);
+      offset += count;
+      if (!ps.length) continue;
+      const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${mine.join("|")}`;
+      out.push({ tier, statuses: mine, key });
+    }
+    return out;
+  }
+
   /** One tier: which remotes it allows, and which go on to the next tier (Pass, or no match outside the Namespace tier). */
-  private outcome(sig: Signature, tier: Tier, statuses: string[], protocol: Protocol, port: number, w0: number, w1: number): Outcome {
+  private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
+    const { tier, statuses } = plan;
     const ps = sig.tiers[tier];
-    const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${statuses.join("|")}|${w0}`;
+    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}`;
     const cached = key && this.outcomes.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();

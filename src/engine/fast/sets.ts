@@ -30,6 +30,7 @@ const FAMILY_PROBE: Record<LocalFamily, Party> = {
 
 export class ClassSets {
   private entries = new Map<string, Entry>();
+  private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
   private nsMatches = new Map<string, string[]>();
   /** Namespaces with classes when nsMatches was filled (a new one empties it). */
   private nsCount = 0;
@@ -53,6 +54,15 @@ export class ClassSets {
   rulePeers(rule: Rule, f: LocalFamily): Bits | undefined {
     const peers = rule.peers;
     if (!peers) return undefined;
+    // Rows ask for the same rules again and again (every port class, every refresh): remembered per rule.
+    const known = this.byRule[f].get(rule);
+    if (known) return known;
+    const bits = this.rulePeerBits(peers, f);
+    this.byRule[f].set(rule, bits);
+    return bits;
+  }
+
+  private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {
     if (peers.length === 1) return this.peer(peers[0], f);
     const key = `r|${f}|${peers.map(peerKey).join("|")}`;
     const tests = peers.map((p) => this.peerTest(p, f));
@@ -121,11 +131,13 @@ export class ClassSets {
 
   /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
   forget(stale: (key: string) => boolean): void {
+    this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
     for (const k of [...this.entries.keys()]) if (stale(k)) this.entries.delete(k);
   }
 
   resize(nwords: number): void {
     this.nwords = nwords;
+    this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
     this.allBits = resized(this.allBits, nwords);
     for (const e of this.entries.values()) e.bits = resized(e.bits, nwords);
   }

@@ -34,9 +34,17 @@ export interface PortLayout {
   starts: Record<Protocol, number[]>;
   classOf: Record<Protocol, number[]>;
   /** Per port class: a representative protocol/port and the rules' port statuses there. */
-  reps: { protocol: Protocol; port: number; statuses: string[] }[];
+  reps: { protocol: Protocol; port: number; statuses: string[]; tiers?: TierPlan[] }[];
   /** Per port class: its connection-set id. */
   conns: number[];
+}
+
+/** One tier of a row, prepared once: its rules' port statuses and the key its shared outcome is cached by. */
+export interface TierPlan {
+  tier: Tier;
+  statuses: string[];
+  /** Admin and Baseline only. */
+  key?: string;
 }
 
 /** The rules a signature walks, in order (tier, policy, rule). */

@@ -95,10 +95,12 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   fc.sets.namespacesChanged();
   const ids = fc.classes.byNamespace.get(name) ?? [];
   const changed = new Set(fc.sets.refresh(ids, true));
-  if (changed.size) {
+  if (changed.size && ids.length) {
+    // Only the columns of the namespace's classes can change: rows are refreshed on their words.
     fc.rows.reset();
+    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
     for (const sig of fc.signatures) {
-      if (sig.users > 0 && !sig.unenforced && Object.values(sig.tiers).flat().some((p) => usesChanged(p, changed, sig.direction))) fc.rows.build(sig);
+      if (sig.users > 0 && !sig.unenforced && Object.values(sig.tiers).flat().some((p) => usesChanged(p, changed, sig.direction))) fc.rows.refresh(sig, w0, w1);
     }
   }
   fc.assign(ids);
