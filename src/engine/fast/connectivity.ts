@@ -9,8 +9,9 @@ import { ALL_CONNS, type ConnSet } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
-import { comparePolicies, insertSorted, type PolicyEngine } from "../verdict.js";
-import { clear, forEach, has, set, touched, words } from "./bitset.js";
+import type { PolicyEngine } from "../verdict.js";
+import { Subjects } from "./subjects.js";
+import { clear, has, set, touched, words } from "./bitset.js";
 import { ClassTable, type EndpointClass } from "./classes.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
@@ -44,22 +45,19 @@ export class FastConnectivity implements Connectivity {
   readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   readonly signatures: Signature[] = [];
   private sigByKey = new Map<string, Signature>();
-  private policySeq = new Map<Policy, number>();
-  private sorted?: Policy[];
-  private byNamespace?: Map<string | undefined, Policy[]>;
-  private nextSeq = 0;
+  readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
 
   constructor(readonly engine: PolicyEngine, progress: Progress = () => {}) {
     this.inventory = engine.inventory;
-    for (const p of this.inventory.policies) this.addPolicySeq(p);
+    this.subjects = new Subjects(() => this.inventory.policies);
     for (const p of this.inventory.policies) this.vocab.addPolicy(p);
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher);
     for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
-    this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.policySeq.get(p)!, () => this.namedPorts as NamedPortIndex);
+    this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
     this.assign([...this.classes.list.keys()]);
     // Explanations on this engine's inventory find the selecting policies in the class signatures.
     engine.useSubjects((e, d) => this.selecting(e, d));
@@ -190,7 +188,7 @@ export class FastConnectivity implements Connectivity {
 
   /** Computes the signatures of the given classes (new signatures get their rows). */
   assign(ids: readonly number[]): void {
-    const selected = this.selectedBy(ids);
+    const selected = this.subjects.selectedBy(ids, this.sets, this.classes);
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
@@ -203,67 +201,10 @@ export class FastConnectivity implements Connectivity {
     }
   }
 
-  /** The policies selecting each class, per direction, in walk order. */
-  private selectedBy(ids: readonly number[]): Map<number, Record<Direction, Policy[]>> {
-    if (ids.length <= 64) return this.selectedByFew(ids);
-    const out = new Map<number, Record<Direction, Policy[]>>();
-    const all = ids.length === this.classes.size;
-    const wanted = new Set(ids);
-    for (const p of this.sortedPolicies()) {
-      const subject = this.sets.subject(p.subject);
-      const add = (id: number) => {
-        if (!all && !wanted.has(id)) return;
-        let r = out.get(id);
-        if (!r) { r = { egress: [], ingress: [] }; out.set(id, r); }
-        if (p.egress) r.egress.push(p);
-        if (p.ingress) r.ingress.push(p);
-      };
-      forEach(subject, add);
-    }
-    return out;
-  }
-
-  /** selectedBy for a few classes: only policies that can select in their namespaces are asked. */
-  private selectedByFew(ids: readonly number[]): Map<number, Record<Direction, Policy[]>> {
-    const index = this.subjectIndex();
-    const out = new Map<number, Record<Direction, Policy[]>>();
-    for (const id of ids) {
-      const ns = this.classes.list[id].namespace;
-      const candidates = [...(ns === undefined ? [] : index.get(ns) ?? []), ...(index.get(undefined) ?? [])]
-        .filter((p) => has(this.sets.subject(p.subject), id)).sort(this.order);
-      out.set(id, { egress: candidates.filter((p) => p.egress), ingress: candidates.filter((p) => p.ingress) });
-    }
-    return out;
-  }
-
-  sortedPolicies(): Policy[] {
-    this.sorted ??= this.inventory.policies.filter((p) => p.ingress || p.egress).sort(this.order);
-    return this.sorted;
-  }
-
-  /** Walk order: the verdict engine's, ties in inventory order. */
-  private order = (a: Policy, b: Policy) => comparePolicies(a, b) || this.policySeq.get(a)! - this.policySeq.get(b)!;
-
   /** Policies were added to or removed from the inventory. */
   policiesChanged(added: readonly Policy[], removed: readonly Policy[]): void {
-    const sorted = this.sortedPolicies();
-    for (const p of removed) { const i = sorted.indexOf(p); if (i >= 0) sorted.splice(i, 1); }
-    for (const p of added) if (p.ingress || p.egress) insertSorted(sorted, p, this.order);
-    this.byNamespace = undefined;
+    this.subjects.changed(added, removed);
     this.engine.policiesChanged({ added, removed });
-  }
-
-  /** Policies whose subject can only be in the namespace, and those that can be in any. */
-  private subjectIndex(): Map<string | undefined, Policy[]> {
-    if (!this.byNamespace) {
-      this.byNamespace = new Map();
-      for (const p of this.sortedPolicies()) {
-        const ns = p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
-        const list = this.byNamespace.get(ns);
-        if (list) list.push(p); else this.byNamespace.set(ns, [p]);
-      }
-    }
-    return this.byNamespace;
   }
 
   private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {
@@ -271,7 +212,7 @@ export class FastConnectivity implements Connectivity {
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
     const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
-    const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.policySeq.get(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
+    const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
@@ -282,10 +223,6 @@ export class FastConnectivity implements Connectivity {
       this.rows.build(sig);
     }
     return sig;
-  }
-
-  addPolicySeq(p: Policy): void {
-    if (!this.policySeq.has(p)) this.policySeq.set(p, this.nextSeq++);
   }
 
   addNamedPorts(e: Endpoint): string[] {

@@ -32,7 +32,7 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   const affected = new Set<number>();
   if (old) { inv.policies.splice(inv.policies.indexOf(old), 1); forEach(fc.sets.subject(old.subject), (id) => affected.add(id)); }
   inv.policies.push(p);
-  fc.addPolicySeq(p);
+  fc.subjects.add(p);
   split(fc, fc.vocab.addPolicy(p));
   fc.policiesChanged([p], old ? [old] : []);
   forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
