@@ -3,7 +3,7 @@
 
 import { addressKey, formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
-import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
+import type { ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 
@@ -71,26 +71,16 @@ export function externalPeers(inv: Inventory): ListPeer[] {
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
 export function connectionList(inv: Inventory, connectivity: Connectivity): ConnEntry[] {
   const workloads = workloadPeers(inv);
-  const externals = externalPeers(inv);
-  const out: ConnEntry[] = [];
-  const add = (src: ListPeer, dst: ListPeer) => {
-    let conns = NO_CONNS;
-    for (const s of src.parties) for (const d of dst.parties) if (!sameEndpoint(s, d)) conns = unionConns(conns, connectivity.conns(s, d));
-    if (!isEmptyConns(conns)) out.push({ src, dst, conns });
-  };
-  for (const src of workloads) {
-    for (const dst of workloads) if (src !== dst) add(src, dst);
-    for (const ext of externals) add(src, ext);
-  }
-  for (const ext of externals) for (const dst of workloads) add(ext, dst);
-  return out.sort((a, b) => cmp(a.src.id, b.src.id) || cmp(a.dst.id, b.dst.id));
-}
-
-function sameEndpoint(a: Party, b: Party): boolean {
-  return a.endpoint !== undefined && a.endpoint === b.endpoint;
+  const peers = [...workloads, ...externalPeers(inv)];
+  const n = workloads.length;
+  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n));
+  // Sorted by source then destination id: ranks compare faster than the strings.
+  const rank = new Array<number>(peers.length);
+  peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });
+  return pairs.sort((a, b) => rank[a.src] - rank[b.src] || rank[a.dst] - rank[b.dst])
+    .map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }));
 }
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

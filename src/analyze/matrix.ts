@@ -3,9 +3,8 @@
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { isAllConns, isEmptyConns, type ConnSet, type Protocol } from "../model/ports.js";
+import { connsHas, isAllConns, isEmptyConns, type ConnSet, type Protocol } from "../model/ports.js";
 import type { Connectivity } from "../engine/pairwise.js";
-import type { PolicyEngine } from "../engine/verdict.js";
 
 export type Reach = "all" | "some" | "none";
 
@@ -23,9 +22,9 @@ export function matrixEndpoints(inv: Inventory, namespaces: readonly string[]): 
     .sort((a, b) => (a.namespace! + "/" + a.name < b.namespace! + "/" + b.name ? -1 : 1));
 }
 
-export function portMatrix(engine: PolicyEngine, endpoints: Endpoint[], protocol: Protocol, port: number): Matrix {
+export function portMatrix(connectivity: Connectivity, endpoints: Endpoint[], protocol: Protocol, port: number): Matrix {
   const cells = endpoints.map((src) => endpoints.map((dst): Reach =>
-    engine.evaluate({ src: { endpoint: src }, dst: { endpoint: dst }, protocol, port }).allowed ? "all" : "none"));
+    connsHas(connectivity.conns({ endpoint: src }, { endpoint: dst }), protocol, port) ? "all" : "none"));
   return { endpoints, cells };
 }
 

@@ -6,6 +6,7 @@ import { addressKey, formatRange, fullRange, type AddressRange } from "../model/
 import { formatConns, type ConnSet } from "../model/ports.js";
 import { rulesOf, DIRECTIONS, type Direction } from "../model/policy.js";
 import type { PolicyEngine } from "../engine/verdict.js";
+import type { Endpoint } from "../model/endpoint.js";
 import type { ConnEntry, ListPeer } from "./connlist.js";
 import { workloadPeers } from "./connlist.js";
 
@@ -27,7 +28,10 @@ export interface ExternalReach {
   conns: ConnSet;
 }
 
-export function summarize(inv: Inventory, engine: PolicyEngine, entries: readonly ConnEntry[]): Summary {
+/** Does some policy select the endpoint for this direction? (The reference asks every policy.) */
+export type SelectedBy = (e: Endpoint, d: Direction) => boolean;
+
+export function summarize(inv: Inventory, engine: PolicyEngine, entries: readonly ConnEntry[], selected: SelectedBy = selectedByAny(engine)): Summary {
   const counts: Record<string, number> = {
     namespaces: inv.namespaces.size,
     workloads: workloadPeers(inv).filter((w) => w.type !== "Workload").length,
@@ -41,7 +45,7 @@ export function summarize(inv: Inventory, engine: PolicyEngine, entries: readonl
   for (const p of inv.policies) policiesByKind[p.kind] = (policiesByKind[p.kind] ?? 0) + 1;
   const unprotected: Summary["unprotected"] = [];
   for (const w of workloadPeers(inv)) {
-    for (const d of DIRECTIONS) if (!isProtected(engine, w, d)) unprotected.push({ workload: w.id, direction: d });
+    for (const d of DIRECTIONS) if (!w.parties.some((p) => p.endpoint && selected(p.endpoint, d))) unprotected.push({ workload: w.id, direction: d });
   }
   const exposed = mergeRanges(inv, entries.filter((e) => e.src.kind === "external").map((e) => [e.dst, e.src, e.conns] as const));
   const egress = mergeRanges(inv, entries.filter((e) => e.dst.kind === "external").map((e) => [e.src, e.dst, e.conns] as const));
@@ -79,7 +83,6 @@ function describeRange(inv: Inventory, r: AddressRange): string {
   return net ? `${net.name} (${formatRange(r)})` : formatRange(r);
 }
 
-function isProtected(engine: PolicyEngine, w: ListPeer, d: Direction): boolean {
-  return engine.inventory.policies.some((p) => rulesOf(p, d) !== undefined &&
-    w.parties.some((party) => engine.matcher.selects(p.subject, party.endpoint)));
+function selectedByAny(engine: PolicyEngine): SelectedBy {
+  return (e, d) => engine.inventory.policies.some((p) => rulesOf(p, d) !== undefined && engine.matcher.selects(p.subject, e));
 }

@@ -5,6 +5,7 @@ import { loadPaths, type Loaded } from "../sources/load.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
+import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "./command.js";
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
@@ -35,7 +36,9 @@ export function engineOptions(values: Values): EngineOptions {
 export function loadInputs(values: Values, io: Io): Loaded {
   const paths = list(values, "file");
   if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin)");
+  const started = Date.now();
   const loaded = loadPaths(paths, io.stdin);
+  if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   if (values.lenient === true) lenient(loaded, io);
   printDiagnostics(loaded, io, values.quiet === true);
   if (loaded.diagnostics.hasErrors) {
@@ -48,6 +51,16 @@ export function loadInputs(values: Values, io: Io): Loaded {
 export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {
   const loaded = loadInputs(values, io);
   return { loaded, engine: new PolicyEngine(loaded.inventory, engineOptions(values)) };
+}
+
+/** Inventories this large get progress lines on stderr while the connectivity is computed. */
+const PROGRESS_FROM = 5000;
+
+/** The connectivity engine for all-pairs questions; progress goes to stderr on large inputs. */
+export function connectivityFor(engine: PolicyEngine, values: Values, io: Io): FastConnectivity {
+  const loud = values.quiet !== true && engine.inventory.endpoints.length >= PROGRESS_FROM;
+  const started = Date.now();
+  return new FastConnectivity(engine, loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);
 }
 
 /** Downgrades errors about objects to warnings (unreadable paths stay errors). */

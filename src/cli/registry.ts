@@ -6,6 +6,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { compileCommand } from "./commands/compile.js";
 import { convertCommand } from "./commands/convert.js";
 import { explainCommand } from "./commands/explain.js";
+import { generateCommand } from "./commands/generate.js";
 import { labCommand } from "./commands/lab.js";
 import { listCommand } from "./commands/list.js";
 import { matrixCommand } from "./commands/matrix.js";
@@ -31,4 +32,5 @@ export const COMMANDS: Command[] = [
   schemaCommand,
   labCommand,
   agentCommand,
+  generateCommand,
 ];

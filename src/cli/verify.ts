@@ -2,7 +2,7 @@
 // the originals and prove that every endpoint class and address range gets the same connections.
 
 import { compareConnectivity, type FlowDiff } from "../analyze/equivalence.js";
-import { PairwiseConnectivity } from "../engine/pairwise.js";
+import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import type { EngineOptions } from "../engine/options.js";
 import { formatDiagnostic } from "../model/source.js";
@@ -33,7 +33,7 @@ export function verifyTranslation(loaded: Loaded, options: EngineOptions, replac
     for (const d of errors) io.err(`verify: the output does not load: ${formatDiagnostic(d)}\n`);
     return EXIT.failed;
   }
-  const side = (l: Loaded) => ({ inventory: l.inventory, connectivity: new PairwiseConnectivity(new PolicyEngine(l.inventory, options)) });
+  const side = (l: Loaded) => ({ inventory: l.inventory, connectivity: new FastConnectivity(new PolicyEngine(l.inventory, options)) });
   let last = 0;
   const result = compareConnectivity(side(loaded), side(after), (done, total) => {
     if (total > 200 && done - last >= total / 10) { last = done; io.err(`verify: ${Math.round((100 * done) / total)}%\n`); }

@@ -64,21 +64,21 @@ function byAddress(index: InventoryIndex, text: string): Resolution {
 function byName(index: InventoryIndex, text: string): Resolution {
   const { namespace, name } = splitName(text);
   if (namespace === undefined) return fail(`${JSON.stringify(text)}: write endpoints as NAMESPACE/NAME, KIND:NAMESPACE/NAME or ip:ADDRESS`);
-  const inv = index.inv;
-  const pods = inv.endpoints.filter((e) => e.kind === "pod" && !e.fromTemplate && e.namespace === namespace && e.name === name);
+  const named = index.endpointsNamed(namespace, name);
+  const pods = named.filter((e) => e.kind === "pod" && !e.fromTemplate);
   if (pods.length) return parties(text, pods);
-  const controllers = inv.controllers.filter((c) => c.namespace === namespace && c.name === name);
+  const controllers = index.controllersNamed(namespace, name);
   if (controllers.length > 1) {
     return fail(`${text} is ambiguous: ${controllers.map((c) => `${c.kind.toLowerCase()}:${namespace}/${name}`).join(", ")}; name one with KIND:NAMESPACE/NAME`);
   }
   if (controllers.length === 1) return controllerParties(index, controllers[0].kind, namespace, name, text);
-  const workloads = inv.endpoints.filter((e) => e.kind === "workload" && e.namespace === namespace && e.name === name);
+  const workloads = named.filter((e) => e.kind === "workload");
   if (workloads.length) return parties(text, workloads);
   return fail(`no pod, workload or Workload named ${text}${suggest(index, namespace, name)}`);
 }
 
 function controllerParties(index: InventoryIndex, kind: string, namespace: string, name: string, label: string): Resolution {
-  const c = index.inv.controllers.find((x) => x.kind === kind && x.namespace === namespace && x.name === name);
+  const c = index.controllersNamed(namespace, name).find((x) => x.kind === kind);
   if (!c) return fail(`no ${kind} named ${namespace}/${name}${suggest(index, namespace, name)}`);
   if (c.pods.length === 0) return fail(`${kind} ${namespace}/${name} has no pods in the input`);
   return parties(label, c.pods.map((id) => index.inv.endpoints[id]));
@@ -99,11 +99,11 @@ function byKind(index: InventoryIndex, kind: string, rest: string, label: string
   if (namespace === undefined) return fail(`${JSON.stringify(label)}: write ${kind} endpoints as KIND:NAMESPACE/NAME`);
   switch (kind) {
     case "Pod": {
-      const pods = inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === namespace && e.name === name);
+      const pods = index.endpointsNamed(namespace, name).filter((e) => e.kind === "pod");
       return pods.length ? parties(label, pods) : fail(`no pod named ${rest}${suggest(index, namespace, name)}`);
     }
     case "Workload": {
-      const w = inv.endpoints.filter((e) => e.kind === "workload" && e.namespace === namespace && e.name === name);
+      const w = index.endpointsNamed(namespace, name).filter((e) => e.kind === "workload");
       return w.length ? parties(label, w) : fail(`no Workload named ${rest}`);
     }
     case "Service": {

@@ -1,15 +1,27 @@
 // The reference connectivity evaluator: the allowed connections of one pair, found by asking the
 // verdict engine once per protocol and port interval. Plain and slow on purpose: it is what the
-// fast engines are checked against.
+// fast engine (engine/fast) is checked against.
 
-import { NO_CONNS, PROTOCOLS, normalizeIntervals, type ConnSet, type Interval, type Protocol } from "../model/ports.js";
+import { NO_CONNS, PROTOCOLS, isEmptyConns, normalizeIntervals, unionConns, type ConnSet, type Interval, type Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import { portIntervals, type PortIntervals } from "./portspace.js";
 import type { PolicyEngine } from "./verdict.js";
 
+/** The connections from every party of group `src` to every party of group `dst`, united. */
+export interface GroupConns {
+  src: number;
+  dst: number;
+  conns: ConnSet;
+}
+
 export interface Connectivity {
   /** Everything `src` may open to `dst`. */
   conns(src: Party, dst: Party): ConnSet;
+  /**
+   * For every ordered pair of groups that `include` accepts: the union of `conns` over their
+   * parties (a party is never paired with itself). Pairs without any connection are left out.
+   */
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[];
 }
 
 export class PairwiseConnectivity implements Connectivity {
@@ -22,9 +34,24 @@ export class PairwiseConnectivity implements Connectivity {
   conns(src: Party, dst: Party): ConnSet {
     const out = { ...NO_CONNS } as Record<Protocol, Interval[]>;
     for (const protocol of PROTOCOLS) {
-      const allowed = this.intervals[protocol].filter(([first]) => this.engine.evaluate({ src, dst, protocol, port: first }).allowed);
+      const allowed = this.intervals[protocol].filter(([first]) => this.engine.allows({ src, dst, protocol, port: first }));
       out[protocol] = normalizeIntervals(allowed);
     }
     return out;
   }
+
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
+    const out: GroupConns[] = [];
+    groups.forEach((srcs, i) => groups.forEach((dsts, j) => {
+      if (!include(i, j)) return;
+      let conns = NO_CONNS;
+      for (const s of srcs) for (const d of dsts) if (!sameEndpoint(s, d)) conns = unionConns(conns, this.conns(s, d));
+      if (!isEmptyConns(conns)) out.push({ src: i, dst: j, conns });
+    }));
+    return out;
+  }
+}
+
+export function sameEndpoint(a: Party, b: Party): boolean {
+  return a.endpoint !== undefined && a.endpoint === b.endpoint;
 }

@@ -12,6 +12,9 @@ import { policyName, rulesOf, TIERS, type Action, type Direction, type Policy, t
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
 
+/** The policies selecting an endpoint for a direction, in the order the tiers walk them. */
+export type SubjectLookup = (e: Endpoint, d: Direction) => readonly Policy[] | undefined;
+
 export interface Flow {
   src: Party;
   dst: Party;
@@ -69,13 +72,42 @@ export class PolicyEngine {
   readonly matcher: Matcher;
   private byTier: Record<Tier, Policy[]>;
   private alternates = new Map<string, PolicyEngine>();
+  private subjects?: SubjectLookup;
 
   constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     this.index = index ?? new InventoryIndex(inventory);
     this.matcher = new Matcher(this.index, options);
-    const sorted = [...inventory.policies].sort(comparePolicies);
+    this.byTier = { admin: [], namespace: [], baseline: [] };
+    this.policiesChanged();
+  }
+
+  /**
+   * An index of which policies select an endpoint for a direction, in walk order (the connectivity
+   * engine has it); undefined from it means "not known", and every policy is asked instead.
+   */
+  useSubjects(lookup: SubjectLookup | undefined): void {
+    this.subjects = lookup;
+  }
+
+  /**
+   * Re-reads the inventory's policies after some were added or removed; given them, only those
+   * are placed (a new policy goes after the ones it ties with, as if appended to the inventory).
+   */
+  policiesChanged(change?: { added: readonly Policy[]; removed: readonly Policy[] }): void {
+    this.alternates.clear();
+    if (change) {
+      for (const p of change.removed) { const list = this.byTier[p.tier], i = list.indexOf(p); if (i >= 0) list.splice(i, 1); }
+      for (const p of change.added) insertSorted(this.byTier[p.tier], p, comparePolicies);
+      return;
+    }
+    const sorted = [...this.inventory.policies].sort(comparePolicies);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     for (const p of sorted) this.byTier[p.tier].push(p);
+  }
+
+  /** Whether the flow is allowed (the verdict without its option warnings). */
+  allows(flow: Flow): boolean {
+    return this.evaluateOnly(flow).allowed;
   }
 
   evaluate(flow: Flow): Verdict {
@@ -126,6 +158,8 @@ export class PolicyEngine {
 
   /** The policies of one tier that select `e` for `direction`, in evaluation order (priority, then name). */
   applicable(tier: Tier, direction: Direction, e: Endpoint): Policy[] {
+    const known = this.subjects?.(e, direction);
+    if (known) return known.filter((p) => p.tier === tier);
     return this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
   }
 
@@ -202,7 +236,15 @@ function fixed(direction: Direction, by: DecidedBy): Decision {
   return { direction, allowed: true, by, passed: [], selecting: [], warnings: [] };
 }
 
-function comparePolicies(a: Policy, b: Policy): number {
+/** Inserts after every element that does not sort after it. */
+export function insertSorted<T>(list: T[], item: T, compare: (a: T, b: T) => number): void {
+  let lo = 0, hi = list.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (compare(list[mid], item) <= 0) lo = mid + 1; else hi = mid; }
+  list.splice(lo, 0, item);
+}
+
+/** The order the tiers walk policies in: priority, then name. */
+export function comparePolicies(a: Policy, b: Policy): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
   const an = policyName(a), bn = policyName(b);
   return an < bn ? -1 : an > bn ? 1 : 0;

@@ -27,7 +27,36 @@ export function emptyInventory(): Inventory {
   return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
-/** Lookup indexes built once over an inventory. */
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) { const k = key(t); const l = out.get(k); if (l) l.push(t); else out.set(k, [t]); }
+  return out;
+}
+
+/** Which endpoint an address names when several have it: nodes, then pods, then Workloads. */
+const RANK: Record<Endpoint["kind"], number> = { node: 0, pod: 1, workload: 2, external: 3 };
+
+/** Adds an endpoint; its id is its index. */
+export function addEndpoint(inv: Inventory, e: Omit<Endpoint, "id">): Endpoint {
+  const ep = { ...e, id: inv.endpoints.length } as Endpoint;
+  inv.endpoints.push(ep);
+  return ep;
+}
+
+/** Removes an endpoint. The last endpoint moves into its slot and takes its id; it is returned. */
+export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefined {
+  if (inv.endpoints[e.id] !== e) return undefined;
+  const last = inv.endpoints.pop()!;
+  for (const c of inv.controllers) c.pods = c.pods.filter((id) => id !== e.id);
+  if (last === e) return undefined;
+  const from = last.id;
+  inv.endpoints[e.id] = last;
+  last.id = e.id;
+  for (const c of inv.controllers) c.pods = c.pods.map((id) => (id === from ? e.id : id));
+  return last;
+}
+
+/** Lookup indexes built once over an inventory (and kept current by added/removed). */
 export class InventoryIndex {
   readonly nodesByName = new Map<string, Endpoint>();
   readonly byAddress = new Map<string, Endpoint>();
@@ -45,6 +74,45 @@ export class InventoryIndex {
           if (!this.byAddress.has(key)) this.byAddress.set(key, e);
         }
       }
+    }
+  }
+
+  private endpointNames?: Map<string, Endpoint[]>;
+  private controllerNames?: Map<string, Controller[]>;
+
+  /** Pods and Workloads named NAMESPACE/NAME (the map is built on first use). */
+  endpointsNamed(namespace: string, name: string): readonly Endpoint[] {
+    this.endpointNames ??= groupBy(this.inv.endpoints.filter((e) => e.namespace !== undefined), (e) => `${e.namespace}/${e.name}`);
+    return this.endpointNames.get(`${namespace}/${name}`) ?? [];
+  }
+
+  /** Workload controllers named NAMESPACE/NAME. */
+  controllersNamed(namespace: string, name: string): readonly Controller[] {
+    this.controllerNames ??= groupBy(this.inv.controllers, (c) => `${c.namespace}/${c.name}`);
+    return this.controllerNames.get(`${namespace}/${name}`) ?? [];
+  }
+
+  /** Keeps the lookups current after `e` was added to the inventory. */
+  added(e: Endpoint): void {
+    this.endpointNames = undefined;
+    if (e.kind === "node") this.nodesByName.set(e.name, e);
+    for (const a of e.addresses) {
+      const key = addressKey(a), cur = this.byAddress.get(key);
+      if (!cur || RANK[e.kind] < RANK[cur.kind]) this.byAddress.set(key, e);
+    }
+  }
+
+  /** Keeps the lookups current after `e` was removed: another endpoint with its address takes over. */
+  removed(e: Endpoint): void {
+    this.endpointNames = undefined;
+    if (e.kind === "node" && this.nodesByName.get(e.name) === e) this.nodesByName.delete(e.name);
+    for (const a of e.addresses) {
+      const key = addressKey(a);
+      if (this.byAddress.get(key) !== e) continue;
+      this.byAddress.delete(key);
+      const next = this.inv.endpoints.filter((x) => x !== e && RANK[x.kind] < 3 && x.addresses.some((b) => addressKey(b) === key))
+        .sort((x, y) => RANK[x.kind] - RANK[y.kind] || x.id - y.id)[0];
+      if (next) this.byAddress.set(key, next);
     }
   }
 

@@ -33,17 +33,22 @@ export function parseAddress(text: string): Address | undefined {
   return v === undefined ? undefined : { family: 4, value: v };
 }
 
+/** Four decimal octets, 0-255, without leading zeros. */
 function parseIPv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p.startsWith("0"))) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = (v << 8n) | BigInt(n);
+  let v = 0, octet = 0, digits = 0, parts = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || ++parts > 4) return undefined;
+      v = v * 256 + octet;
+      octet = digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 3 || (digits === 1 && octet === 0)) return undefined;
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else return undefined;
   }
-  return v;
+  return parts === 4 ? BigInt(v) : undefined;
 }
 
 function parseIPv6(s: string): bigint | undefined {

@@ -86,3 +86,26 @@ export function formatConns(c: ConnSet): string {
   }
   return parts.join(",");
 }
+
+/** The connections in both sets. */
+export function intersectConns(a: ConnSet, b: ConnSet): ConnSet {
+  const out = {} as Record<Protocol, Interval[]>;
+  for (const p of PROTOCOLS) out[p] = intersectIntervals(a[p], b[p]);
+  return out;
+}
+
+/** Intersection of two sorted disjoint interval lists. */
+function intersectIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const lo = Math.max(a[i][0], b[j][0]), hi = Math.min(a[i][1], b[j][1]);
+    if (lo <= hi) out.push([lo, hi]);
+    if (a[i][1] < b[j][1]) i++; else j++;
+  }
+  return out;
+}
+
+/** Does the set hold protocol/port? */
+export function connsHas(c: ConnSet, protocol: Protocol, port: number): boolean {
+  return c[protocol].some(([a, b]) => a <= port && port <= b);
+}

@@ -75,6 +75,11 @@ export class InventoryBuilder {
     for (const e of this.inv.endpoints) {
       if (e.kind === "pod" && e.owner && !e.fromTemplate) byOwner.get(key(e.namespace, e.owner))?.pods.push(e.id);
     }
+    // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump.
+    for (const t of this.templates) {
+      const parent = t.parent && byOwner.get(key(t.controller.namespace, t.parent));
+      if (parent && parent !== t.controller) for (const id of t.controller.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
+    }
   }
 
   private addImplicitNamespaces(): void {

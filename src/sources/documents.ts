@@ -1,8 +1,10 @@
 // Splits input files into Kubernetes objects: multi-document YAML, JSON, and `kind: List` (or
 // PodList, NetworkPolicyList, ...) wrappers. Parsing is fast; line numbers are found later, on
-// demand, by the locator.
+// demand, by the locator. Block YAML takes a fast path (blockyaml.ts); the `yaml` library reads
+// whatever that path does not take.
 
-import { parseAllDocuments, type YAMLError } from "yaml";
+import { parseAllDocuments, parseDocument, type Document, type YAMLError } from "yaml";
+import { parseBlockDocument, splitDocuments } from "./blockyaml.js";
 import type { InputFile } from "./read.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
 
@@ -35,14 +37,33 @@ function parseFile(file: InputFile, diags: Diagnostics): unknown[] {
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     try { return [JSON.parse(file.text)]; } catch { /* fall through: the YAML parser reports where */ }
   }
-  const docs = parseAllDocuments(file.text, { uniqueKeys: false });
-  const list = Array.isArray(docs) ? docs : [docs];
-  return list.map((d, i) => {
-    for (const err of d.errors) {
-      diags.add(syntaxError(err, { file: file.name, doc: i, path: [] }));
-    }
-    return d.errors.length ? null : d.toJS({ maxAliasCount: 1000 });
+  const ranges = splitDocuments(file.text);
+  if (!ranges) {
+    const docs = parseAllDocuments(file.text, YAML_OPTIONS);
+    return (Array.isArray(docs) ? docs : [docs]).map((d, i) => toValue(d, file, i, 0, diags));
+  }
+  file.docs = ranges.map(([start]) => start);
+  let line = 0, counted = 0;
+  return ranges.map(([start, end], i) => {
+    const text = file.text.slice(start, end);
+    const fast = parseBlockDocument(text);
+    if (fast) return fast.value;
+    for (let k = file.text.indexOf("\n", counted); k >= 0 && k < start; k = file.text.indexOf("\n", k + 1)) line++;
+    counted = start;
+    return toValue(parseDocument(text, YAML_OPTIONS), file, i, line, diags);
   });
+}
+
+const YAML_OPTIONS = { uniqueKeys: false } as const;
+
+/** A document read by the `yaml` library; syntax errors are reported (lines shifted by `lineOffset`). */
+function toValue(d: Document, file: InputFile, doc: number, lineOffset: number, diags: Diagnostics): unknown {
+  for (const err of d.errors) {
+    const diag = syntaxError(err, { file: file.name, doc, path: [] });
+    if (diag.line !== undefined) diag.line += lineOffset;
+    diags.add(diag);
+  }
+  return d.errors.length ? null : d.toJS({ maxAliasCount: 1000 });
 }
 
 /** A YAML/JSON syntax error as a diagnostic at its line. */

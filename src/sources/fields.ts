@@ -21,9 +21,21 @@ export interface ListRule { required?: boolean; min?: number; max?: number }
 export interface StringRule { required?: boolean; oneOf?: readonly string[]; nonEmpty?: boolean }
 
 export class Field {
-  constructor(readonly ctx: ObjectContext, readonly value: unknown, readonly path: Path) {}
+  private fullPath?: Path;
+  /** A field read with get() knows its parent and key; its path is spelled out only when a diagnostic needs it. */
+  private parent?: Field;
+  private key?: string | number;
+
+  constructor(readonly ctx: ObjectContext, readonly value: unknown, path?: Path) {
+    this.fullPath = path;
+  }
 
   static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, []); }
+
+  get path(): Path {
+    this.fullPath ??= this.parent ? [...this.parent.path, this.key!] : [];
+    return this.fullPath;
+  }
 
   get present(): boolean { return this.value !== undefined && this.value !== null; }
 
@@ -31,7 +43,10 @@ export class Field {
     const v = this.value;
     const child = typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
       : v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
-    return new Field(this.ctx, child, [...this.path, key]);
+    const f = new Field(this.ctx, child);
+    f.parent = this;
+    f.key = key;
+    return f;
   }
 
   error(code: string, message: string): undefined { this.ctx.error(this.path, code, message); return undefined; }

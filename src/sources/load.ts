@@ -1,7 +1,7 @@
 // The composition of the sources layer: read inputs, split them into objects, dispatch each object
 // to the front end of its kind, and finish the inventory.
 
-import { Diagnostics } from "../model/source.js";
+import { Diagnostics, type SourceRef } from "../model/source.js";
 import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { splitObjects, type RawObject } from "./documents.js";
@@ -64,7 +64,7 @@ export function loadPaths(paths: readonly string[], stdin?: () => string): Loade
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
-  const seen = new Map<string, RawObject>();
+  const seen = new Map<string, SourceRef>();
   let objects = 0;
   for (const file of files) {
     for (const raw of splitObjects(file, diags)) {
@@ -82,7 +82,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
 }
 
 /** The same object twice (e.g. a manifest and a cluster dump): the first definition is used. */
-function isDuplicate(raw: RawObject, seen: Map<string, RawObject>, diags: Diagnostics): boolean {
+function isDuplicate(raw: RawObject, seen: Map<string, SourceRef>, diags: Diagnostics): boolean {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return false;
   const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
@@ -90,8 +90,8 @@ function isDuplicate(raw: RawObject, seen: Map<string, RawObject>, diags: Diagno
   const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
   const key = `${raw.kind}${group ? `.${group}` : ""}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
   const first = seen.get(key);
-  if (!first) { seen.set(key, raw); return false; }
-  diags.warn("duplicate", `${raw.kind} ${key.split("/").slice(1).filter(Boolean).join("/")} is defined again (first in ${first.ref.file}); this definition is ignored`, raw.ref);
+  if (!first) { seen.set(key, raw.ref); return false; }
+  diags.warn("duplicate", `${raw.kind} ${key.split("/").slice(1).filter(Boolean).join("/")} is defined again (first in ${first.file}); this definition is ignored`, raw.ref);
   return true;
 }
 

@@ -1,25 +1,36 @@
 // Finds the line of a field inside an input file. Files are re-parsed with positions only when a
-// line is asked for (an error, an explanation), so bulk loading stays fast.
+// line is asked for (an error, an explanation), so bulk loading stays fast: JSON is scanned
+// without building objects, and in YAML read by the fast path only the one document is parsed.
 
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
+import { JsonIndex } from "./jsonpath.js";
+import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
 import type { InputFile } from "./read.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
+interface Parsed { docs: Document[]; lines: LineCounter; firstLine: number }
+
 export class Locator {
-  private texts = new Map<string, string>();
-  private parsed = new Map<string, { docs: Document[]; lines: LineCounter }>();
+  private files = new Map<string, InputFile>();
+  private parsed = new Map<string, Parsed>();
+  private json = new Map<string, JsonIndex>();
 
   constructor(files: readonly InputFile[] = []) {
-    for (const f of files) this.texts.set(f.name, f.text);
+    for (const f of files) this.files.set(f.name, f);
   }
 
-  add(file: InputFile): void { this.texts.set(file.name, file.text); this.parsed.delete(file.name); }
+  add(file: InputFile): void { this.files.set(file.name, file); this.parsed.delete(file.name); this.json.delete(file.name); }
 
   /** 1-based line of `field` inside the object at `ref`; the nearest existing ancestor if the field is absent. */
   lineOf(ref: SourceRef, field: Path = []): number | undefined {
-    const p = this.parse(ref.file);
+    const file = this.files.get(ref.file);
+    if (!file) return undefined;
+    if (!file.docs && ref.doc === 0 && /^\s*[[{]/.test(file.text.slice(0, 64))) {
+      const fromJson = this.jsonLine(file, [...ref.path, ...field]);
+      if (fromJson !== undefined) return fromJson;
+    }
+    const p = file.docs ? this.parseDoc(file, ref.doc) : this.parse(file);
     if (!p) return undefined;
-    const doc = p.docs[ref.doc];
+    const doc = p.docs[file.docs ? 0 : ref.doc];
     if (!doc) return undefined;
     let node: unknown = doc.contents;
     let offset = rangeStart(node) ?? 0;
@@ -29,7 +40,7 @@ export class Locator {
       node = next.value;
       offset = next.offset ?? offset;
     }
-    return p.lines.linePos(offset).line;
+    return p.lines.linePos(offset).line + p.firstLine - 1;
   }
 
   /** Fills in `line` on diagnostics that have a source reference. */
@@ -37,17 +48,42 @@ export class Locator {
     for (const d of diags) if (d.ref && d.line === undefined) d.line = this.lineOf(d.ref, d.field);
   }
 
-  private parse(file: string) {
-    let p = this.parsed.get(file);
+  private parse(file: InputFile): Parsed {
+    let p = this.parsed.get(file.name);
     if (!p) {
-      const text = this.texts.get(file);
-      if (text === undefined) return undefined;
       const lines = new LineCounter();
-      const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false });
-      p = { docs: Array.isArray(docs) ? docs : [docs], lines };
-      this.parsed.set(file, p);
+      const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
+      p = { docs: Array.isArray(docs) ? docs : [docs], lines, firstLine: 1 };
+      this.parsed.set(file.name, p);
     }
     return p;
+  }
+
+  /** One document of a file the fast path split. */
+  private parseDoc(file: InputFile, doc: number): Parsed | undefined {
+    const starts = file.docs!;
+    if (doc >= starts.length) return undefined;
+    const key = `${doc}:${file.name}`;
+    let p = this.parsed.get(key);
+    if (!p) {
+      const lines = new LineCounter();
+      const text = file.text.slice(starts[doc], starts[doc + 1] ?? file.text.length);
+      p = { docs: [parseDocument(text, { lineCounter: lines, uniqueKeys: false })], lines, firstLine: this.index(file).lineAt(starts[doc]) };
+      this.parsed.set(key, p);
+    }
+    return p;
+  }
+
+  private jsonLine(file: InputFile, path: Path): number | undefined {
+    const index = this.index(file);
+    const offset = index.offsetOf(path);
+    return offset === undefined ? undefined : index.lineAt(offset);
+  }
+
+  private index(file: InputFile): JsonIndex {
+    let j = this.json.get(file.name);
+    if (!j) { j = new JsonIndex(file.text); this.json.set(file.name, j); }
+    return j;
   }
 }
 

@@ -5,6 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load, tempFiles } from "../helpers.js";
 import { loadPaths } from "../../src/sources/load.js";
+import { resolveEndpoint } from "../../src/engine/endpoints.js";
+import { InventoryIndex } from "../../src/model/inventory.js";
 
 test("a folder is read recursively; only .yaml/.yml/.json files", () => {
   const t = tempFiles({
@@ -121,4 +123,29 @@ test("a missing path is an input error (exit 2)", async () => {
   const r = await cli(["list", "-f", "/nonexistent/junction"]);
   assert.equal(r.code, 2);
   assert.match(r.err, /\/nonexistent\/junction: no such file or directory/);
+});
+
+test("a Deployment's pods are those of its ReplicaSets, as in a cluster dump", () => {
+  const dump = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec: {replicas: 1, selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: api-5d8f, namespace: shop, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, controller: true}]}
+spec: {replicas: 1, selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-5d8f-x2k9p, namespace: shop, labels: {app: api}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-5d8f, controller: true}]}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.0.0.7}
+`;
+  const index = new InventoryIndex(load({ "dump.yaml": dump }).inventory);
+  for (const ref of ["shop/api", "deployment:shop/api", "replicaset:shop/api-5d8f"]) {
+    const r = resolveEndpoint(index, ref);
+    assert.ok(r.ok && r.value.kind === "parties", `${ref}: ${!r.ok ? r.error : ""}`);
+    if (r.ok && r.value.kind === "parties") assert.deepEqual(r.value.parties.map((p) => p.endpoint?.name), ["api-5d8f-x2k9p"], ref);
+  }
 });

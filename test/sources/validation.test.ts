@@ -183,3 +183,16 @@ test("errors inside a kind: List point into the list item", () => {
   const line = text.split("\n").findIndex((l) => l.includes('"cidr"')) + 1;
   assert.deepEqual(e, [`dump.json:${line} spec.ingress[0].from[0].ipBlock.cidr: "nope" is not a valid CIDR`]);
 });
+
+test("lines are found in large inputs: a later document of a YAML stream, an item of a JSON List", () => {
+  const np = (name: string, cidr: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock:\n        cidr: ${cidr}\n`;
+  const yaml = [np("a", "10.0.0.0/8"), np("b", "10.0.0.0/8"), np("c", "10.0.0.0/33")].map((d) => `---\n${d}`).join("");
+  const yamlLine = yaml.split("\n").findIndex((l) => l.includes("10.0.0.0/33")) + 1;
+  assert.equal(yamlLine, 30);
+  assert.deepEqual(errors(yaml), [`policies/db.yaml:${yamlLine} spec.ingress[0].from[0].ipBlock.cidr: "10.0.0.0/33" is not a valid CIDR`]);
+  const item = (name: string, cidr: string) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "x" }, spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr } }] }] } });
+  const json = JSON.stringify({ apiVersion: "v1", kind: "List", items: [item("a", "10.0.0.0/8"), item("b", "10.0.0.0/33")] }, null, 2);
+  const line = json.split("\n").findIndex((l) => l.includes("10.0.0.0/33")) + 1;
+  const e = load({ "dump.json": json }).diagnostics.errors.map(formatDiagnostic);
+  assert.deepEqual(e, [`dump.json:${line} spec.ingress[0].from[0].ipBlock.cidr: "10.0.0.0/33" is not a valid CIDR`]);
+});

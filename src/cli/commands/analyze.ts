@@ -2,13 +2,12 @@
 
 import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
 import { renderConnlist } from "../../targets/connlist.js";
 import { renderJson } from "../../targets/data.js";
 import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -27,24 +26,28 @@ export const analyzeCommand: Command = {
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const entries = connectionList(loaded.inventory, new PairwiseConnectivity(engine));
-    const s = summarize(loaded.inventory, engine, entries);
+    const connectivity = connectivityFor(engine, values, io);
+    const entries = connectionList(loaded.inventory, connectivity);
+    const s = summarize(loaded.inventory, engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
     if (str(values, "output") === "json") {
       const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
       io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");
-    const out: string[] = [`Junction analysis of ${paths}`, ""];
-    out.push(`Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")}`);
-    out.push(`Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`);
-    out.push("", "Who can reach whom (allowed connections; np-guard notation):");
-    out.push(...renderConnlist(entries.filter((e) => e.src.kind === "workload" && e.dst.kind === "workload"), "txt").split("\n").filter(Boolean).map((l) => `  ${l}`));
+    // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
-    out.push("", "Reachable from outside the cluster:", ...reach(s.exposed, "<="));
-    out.push("", "Reaching outside the cluster:", ...reach(s.egress, "=>"));
-    out.push("", "Not protected by any policy (every peer may connect):");
-    out.push(...(s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"]));
+    const out: string[] = [`Junction analysis of ${paths}`, "",
+      `Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      `Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`,
+      "", "Who can reach whom (allowed connections; np-guard notation):",
+    ].concat(
+      renderConnlist(entries.filter((e) => e.src.kind === "workload" && e.dst.kind === "workload"), "txt").split("\n").filter(Boolean).map((l) => `  ${l}`),
+      ["", "Reachable from outside the cluster:"], reach(s.exposed, "<="),
+      ["", "Reaching outside the cluster:"], reach(s.egress, "=>"),
+      ["", "Not protected by any policy (every peer may connect):"],
+      s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"],
+    );
     out.push("", "Next:", `  junction explain -f ${paths} ${explainExample(entries)}`, `  junction matrix -f ${paths}`, `  junction list -f ${paths} -o dot`);
     io.out(out.join("\n") + "\n");
     return EXIT.ok;

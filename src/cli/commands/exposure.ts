@@ -3,7 +3,7 @@
 
 import { exposureReport } from "../../analyze/exposure.js";
 import { GatewayEngine } from "../../engine/gateway/engine.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
+import { FastConnectivity } from "../../engine/fast/connectivity.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { exposureData, exposureTable } from "../../targets/exposure.js";
 import { EXIT, str, type Command } from "../command.js";
@@ -30,7 +30,7 @@ export const exposureCommand: Command = {
   examples: ["junction exposure -f examples/ingress", "junction exposure -f manifests/ -o json --check"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const report = exposureReport(loaded.inventory, engine, new GatewayEngine(loaded.inventory, engine.index), new PairwiseConnectivity(engine));
+    const report = exposureReport(loaded.inventory, engine, new GatewayEngine(loaded.inventory, engine.index), new FastConnectivity(engine));
     const format = str(values, "output");
     io.out(format === "json" ? renderJson(exposureData(report)) : format === "yaml" ? renderYaml(exposureData(report)) : exposureTable(report));
     const flagged = report.exposures.some((e) => e.targets.some((t) => t.hop !== "allowed")) || report.unrouted.length > 0;

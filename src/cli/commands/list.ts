@@ -2,10 +2,9 @@
 
 import { connectionList } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { EXIT, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
 export const listCommand: Command = {
   name: "list",
@@ -26,7 +25,7 @@ export const listCommand: Command = {
     for (const b of controller.blocked) {
       io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies allow none of it from {ingress-controller} (np-guard's stand-in: a pod without labels in namespace ingress-controller-ns; junction exposure checks the controller pods of the input)\n`);
     }
-    const entries = [...connectionList(loaded.inventory, new PairwiseConnectivity(engine)), ...controller.entries];
+    const entries = [...connectionList(loaded.inventory, connectivityFor(engine, values, io)), ...controller.entries];
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
     return EXIT.ok;
   },

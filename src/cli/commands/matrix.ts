@@ -1,13 +1,12 @@
 // junction matrix: the pods × pods truth table.
 
 import { connMatrix, matrixEndpoints, portMatrix, type Matrix } from "../../analyze/matrix.js";
-import { PairwiseConnectivity } from "../../engine/pairwise.js";
 import { formatConns, type Protocol } from "../../model/ports.js";
 import { renderJson } from "../../targets/data.js";
 import { renderCsv, renderTable } from "../../targets/table.js";
 import { endpointLabel } from "../../targets/names.js";
 import { EXIT, UsageError, list, portArg, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
 const SYMBOL = { all: ".", none: "X", some: "~" } as const;
 
@@ -34,7 +33,8 @@ export const matrixCommand: Command = {
     const { loaded, engine } = loadEngine(values, io);
     const endpoints = matrixEndpoints(loaded.inventory, list(values, "namespace"));
     const protocol = str(values, "protocol") as Protocol;
-    const m = port === undefined ? connMatrix(new PairwiseConnectivity(engine), endpoints) : portMatrix(engine, endpoints, protocol, port);
+    const connectivity = connectivityFor(engine, values, io);
+    const m = port === undefined ? connMatrix(connectivity, endpoints) : portMatrix(connectivity, endpoints, protocol, port);
     const names = endpoints.map(endpointLabel);
     const format = str(values, "output");
     if (format === "json") io.out(renderJson(matrixData(m, names, port, protocol)));

@@ -1,0 +1,121 @@
+// Fixed-capacity bitsets over class ids (Uint32Array words). Operations take an optional word
+// range so that columns added later (new classes) can be filled in without touching the rest.
+
+export type Bits = Uint32Array;
+
+export function words(capacity: number): number {
+  return Math.max(1, Math.ceil(capacity / 32));
+}
+
+/** Bitsets are carved out of large blocks: far fewer allocations for the garbage collector to track. */
+const BLOCK = 1 << 20;
+let block = new Uint32Array(0);
+let used = 0;
+
+export function newBits(nwords: number): Bits {
+  if (nwords > BLOCK / 4) return new Uint32Array(nwords);
+  if (used + nwords > block.length) { block = new Uint32Array(BLOCK); used = 0; }
+  used += nwords;
+  return block.subarray(used - nwords, used);
+}
+
+export function has(b: Bits, i: number): boolean {
+  return (b[i >>> 5] & (1 << (i & 31))) !== 0;
+}
+
+export function set(b: Bits, i: number): void {
+  b[i >>> 5] |= 1 << (i & 31);
+}
+
+export function clear(b: Bits, i: number): void {
+  b[i >>> 5] &= ~(1 << (i & 31));
+}
+
+/** A copy of `b` grown (or kept) to `nwords` words. */
+export function resized(b: Bits, nwords: number): Bits {
+  if (b.length === nwords) return b;
+  const out = new Uint32Array(nwords);
+  out.set(b.length <= nwords ? b : b.subarray(0, nwords));
+  return out;
+}
+
+/** out = a & b over [w0, w1). */
+export function and(out: Bits, a: Bits, b: Bits, w0 = 0, w1 = out.length): void {
+  for (let w = w0; w < w1; w++) out[w] = a[w] & b[w];
+}
+
+/** out |= a over [w0, w1). */
+export function orInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
+  for (let w = w0; w < w1; w++) out[w] |= a[w];
+}
+
+/** out &= ~a over [w0, w1). */
+export function andNotInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
+  for (let w = w0; w < w1; w++) out[w] &= ~a[w];
+}
+
+/** out &= a over [w0, w1). */
+export function andInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
+  for (let w = w0; w < w1; w++) out[w] &= a[w];
+}
+
+export function isEmpty(b: Bits, w0 = 0, w1 = b.length): boolean {
+  for (let w = w0; w < w1; w++) if (b[w] !== 0) return false;
+  return true;
+}
+
+export function popcount(b: Bits): number {
+  let n = 0;
+  for (let w = 0; w < b.length; w++) n += bitCount(b[w]);
+  return n;
+}
+
+/** Set bits in one word. */
+export function bitCount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+/** Calls fn for every set bit, in increasing order. */
+export function forEach(b: Bits, fn: (i: number) => void): void {
+  for (let w = 0; w < b.length; w++) {
+    let v = b[w];
+    while (v !== 0) {
+      const low = v & -v;
+      fn((w << 5) + 31 - Math.clz32(low));
+      v ^= low;
+    }
+  }
+}
+
+/** Bits 0..n-1 set. */
+export function firstN(nwords: number, n: number): Bits {
+  const b = new Uint32Array(nwords);
+  b.fill(0xffffffff, 0, n >>> 5);
+  if (n & 31) b[n >>> 5] = (1 << (n & 31)) - 1;
+  return b;
+}
+
+/** [first, last+1) of the words that are not zero: loops over sparse sets stay short. */
+export type Span = readonly [number, number];
+
+const spans = new WeakMap<Bits, Span>();
+
+export function spanOf(b: Bits): Span {
+  let s = spans.get(b);
+  if (!s) { s = scanSpan(b); spans.set(b, s); }
+  return s;
+}
+
+/** Records that `b` changed (its span is recomputed on next use). */
+export function touched(b: Bits): void {
+  spans.delete(b);
+}
+
+function scanSpan(b: Bits): Span {
+  let lo = 0, hi = b.length;
+  while (lo < hi && b[lo] === 0) lo++;
+  while (hi > lo && b[hi - 1] === 0) hi--;
+  return [lo, hi];
+}

@@ -1,0 +1,148 @@
+// Equivalence classes of endpoints: parties that agree on everything a verdict can depend on
+// (kind, namespace, the labels and port names the policies mention, the CIDR atoms of their
+// addresses, host-network status and the labels of the node they act as) share one class.
+// What a class cannot hold (which pod is which, for traffic to itself; the node a pod runs on,
+// for traffic from its own node) is handled per party by the connectivity engine.
+
+import type { Endpoint } from "../../model/endpoint.js";
+import type { Family } from "../../model/ip.js";
+import type { Matcher, Party } from "../match.js";
+import type { Vocabulary } from "./vocabulary.js";
+
+export interface EndpointClass {
+  id: number;
+  key: string;
+  /** A member, or the address an address-only class stands for. */
+  rep: Party;
+  /** The members by endpoint id (parties made of an endpoint alone). */
+  members: Map<number, Endpoint>;
+  namespace?: string;
+  /** Policies can select it (a pod or Workload that does not act as its node). */
+  subjectable: boolean;
+  /** Family of its first address: it picks the address of the other side (0: none). */
+  family: Family | 0;
+  /** A node, or a host-network pod acting as its node. */
+  nodeLike: boolean;
+}
+
+export class ClassTable {
+  readonly list: EndpointClass[] = [];
+  private byKey = new Map<string, EndpointClass>();
+  readonly ofEndpoint = new Map<number, number>();
+  readonly byNamespace = new Map<string, number[]>();
+  /** Posting lists: "key" and "key=value" of the mentioned labels of a class. */
+  readonly byToken = new Map<string, number[]>();
+  readonly byAtom = new Map<string, number[]>();
+  readonly nodeLike: number[] = [];
+
+  constructor(private vocab: Vocabulary, private matcher: Matcher) {}
+
+  get size(): number { return this.list.length; }
+
+  keyOf(p: Party): string {
+    const e = p.endpoint;
+    const atoms = addressesOf(p).map((a) => `${a.family}:${this.vocab.atomOf(a)}`).join(" ");
+    // An address a pod or node owns is not "outside the cluster" (cidr peers with outside).
+    if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
+    const asNode = this.matcher.actsAsNode(e);
+    const nodeLike = asNode || e.kind === "node";
+    const labels = nodeLike ? "" : this.vocab.project(e.labels, e.namespace);
+    const node = nodeLike ? this.nodeKey(p) : "";
+    const ports = e.ports.filter((q) => q.name !== undefined && this.vocab.portNames.has(q.name))
+      .map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
+    const sa = e.serviceAccount ?? "default";
+    const account = !nodeLike && this.vocab.serviceAccounts.has(sa) ? sa : "";
+    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}`;
+  }
+
+  private nodeKey(p: Party): string {
+    const n = this.matcher.nodeOf(p);
+    return n ? `node:${this.vocab.project(n.labels, undefined, true)}` : "-";
+  }
+
+  /** The class of a party, created when it is new. */
+  classOf(p: Party, key = this.keyOf(p)): { cls: EndpointClass; created: boolean } {
+    const found = this.byKey.get(key);
+    if (found) return { cls: found, created: false };
+    const cls = this.create(p, key);
+    return { cls, created: true };
+  }
+
+  /** Puts an endpoint into its class; returns the class and whether it is new. */
+  addEndpoint(e: Endpoint): { cls: EndpointClass; created: boolean } {
+    const r = this.classOf({ endpoint: e });
+    r.cls.members.set(e.id, e);
+    this.ofEndpoint.set(e.id, r.cls.id);
+    return r;
+  }
+
+  removeEndpoint(e: Endpoint): EndpointClass | undefined {
+    const id = this.ofEndpoint.get(e.id);
+    if (id === undefined) return undefined;
+    const cls = this.list[id];
+    cls.members.delete(e.id);
+    this.ofEndpoint.delete(e.id);
+    const next = cls.members.values().next().value;
+    if (cls.rep.endpoint === e && next) cls.rep = { endpoint: next };
+    return cls;
+  }
+
+  /**
+   * After the vocabulary or a node changed, a class without members may stand for a key its
+   * representative no longer has: it is taken out of the key index so that it is never reused.
+   */
+  retireIfStale(id: number): void {
+    const cls = this.list[id];
+    if (cls.members.size === 0 && this.byKey.get(cls.key) === cls && this.keyOf(cls.rep) !== cls.key) this.byKey.delete(cls.key);
+  }
+
+  /** Classes of parties without an endpoint (external addresses). */
+  readonly addressOnly: number[] = [];
+
+  /** An endpoint moved to another id (the inventory filled a removed endpoint's slot with it). */
+  renumber(e: Endpoint, from: number): void {
+    const id = this.ofEndpoint.get(from);
+    if (id === undefined) return;
+    this.ofEndpoint.delete(from);
+    this.ofEndpoint.set(e.id, id);
+    const cls = this.list[id];
+    cls.members.delete(from);
+    cls.members.set(e.id, e);
+  }
+
+  private create(p: Party, key: string): EndpointClass {
+    const e = p.endpoint;
+    const first = addressesOf(p)[0];
+    const nodeLike = e !== undefined && (e.kind === "node" || this.matcher.actsAsNode(e));
+    const cls: EndpointClass = {
+      id: this.list.length, key, rep: e ? { endpoint: e, ...(p.address ? { address: p.address } : {}) } : p,
+      members: new Map(), namespace: e?.namespace,
+      subjectable: e !== undefined && (e.kind === "pod" || e.kind === "workload") && !nodeLike,
+      family: first?.family ?? 0, nodeLike,
+    };
+    this.list.push(cls);
+    this.byKey.set(key, cls);
+    this.index(cls);
+    return cls;
+  }
+
+  private index(cls: EndpointClass): void {
+    const push = (m: Map<string, number[]>, k: string) => { const l = m.get(k); if (l) l.push(cls.id); else m.set(k, [cls.id]); };
+    const e = cls.rep.endpoint;
+    if (cls.namespace !== undefined) push(this.byNamespace, cls.namespace);
+    if (cls.nodeLike) this.nodeLike.push(cls.id);
+    if (!e) this.addressOnly.push(cls.id);
+    for (const a of addressesOf(cls.rep)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
+    if (!e || cls.nodeLike) return;
+    for (const token of this.vocab.project(e.labels, e.namespace).split(",")) {
+      if (!token) continue;
+      const eq = token.indexOf("=");
+      push(this.byToken, token.slice(0, eq));
+      if (token.charCodeAt(eq + 1) !== 0) push(this.byToken, token);
+    }
+  }
+}
+
+export function addressesOf(p: Party) {
+  return p.address ? [p.address] : p.endpoint?.addresses ?? [];
+}

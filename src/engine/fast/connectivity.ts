@@ -1,0 +1,256 @@
+// The connectivity engine for all-pairs questions at cluster scale. Endpoints are grouped into
+// classes, each distinct selector is evaluated once into a bitset over classes, and each distinct
+// signature (the policies selecting a class, per direction) gets one row per port class. A pair's
+// connections are then an AND of two rows; no pair of pods is ever evaluated on its own.
+
+import type { Endpoint } from "../../model/endpoint.js";
+import type { Inventory } from "../../model/inventory.js";
+import { ALL_CONNS, type ConnSet } from "../../model/ports.js";
+import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
+import type { Party } from "../match.js";
+import type { Connectivity, GroupConns } from "../pairwise.js";
+import type { PolicyEngine } from "../verdict.js";
+import { Subjects } from "./subjects.js";
+import { clear, has, set, touched, words } from "./bitset.js";
+import { ClassTable, type EndpointClass } from "./classes.js";
+import { ALL, ConnTable, NONE } from "./conntable.js";
+import { enumerateGroups } from "./pairs.js";
+import { RowBuilder } from "./rows.js";
+import { ClassSets } from "./sets.js";
+import type { NamedPortIndex, Signature } from "./signature.js";
+import { Vocabulary } from "./vocabulary.js";
+import * as updates from "./updates.js";
+import type { UpdateResult } from "./updates.js";
+import type { Labels } from "../../model/selector.js";
+
+export interface FastStats {
+  endpoints: number;
+  classes: number;
+  signatures: number;
+  /** Distinct selectors, peers and named ports evaluated. */
+  sets: number;
+  rows: number;
+}
+
+export type Progress = (message: string) => void;
+
+export class FastConnectivity implements Connectivity {
+  readonly inventory: Inventory;
+  readonly vocab = new Vocabulary();
+  readonly classes: ClassTable;
+  readonly conntable = new ConnTable();
+  sets: ClassSets;
+  rows: RowBuilder;
+  /** Signature ids per class and direction. */
+  readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
+  readonly signatures: Signature[] = [];
+  private sigByKey = new Map<string, Signature>();
+  readonly subjects: Subjects;
+  readonly namedPorts = new Map<string, Set<string>>();
+
+  constructor(readonly engine: PolicyEngine, progress: Progress = () => {}) {
+    this.inventory = engine.inventory;
+    this.subjects = new Subjects(() => this.inventory.policies);
+    for (const p of this.inventory.policies) this.vocab.addPolicy(p);
+    for (const n of this.inventory.networks) this.vocab.addNetwork(n);
+    this.classes = new ClassTable(this.vocab, engine.matcher);
+    for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
+    progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
+    this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
+    this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
+    this.assign([...this.classes.list.keys()]);
+    // Explanations on this engine's inventory find the selecting policies in the class signatures.
+    engine.useSubjects((e, d) => this.selecting(e, d));
+    progress(`${this.signatures.length} signatures, ${this.sets.evaluations} selectors and peers, ${this.rows.computed} rows`);
+  }
+
+  get stats(): FastStats {
+    return { endpoints: this.classes.ofEndpoint.size, classes: this.classes.size, signatures: this.signatures.filter((s) => s.users > 0).length, sets: this.sets.evaluations, rows: this.rows.computed };
+  }
+
+  conns(src: Party, dst: Party): ConnSet {
+    if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    const cs = this.classFor(src), cd = this.classFor(dst);
+    const id = this.pairConns(cs, cd, this.ownNode(src, dst));
+    return this.conntable.get(id);
+  }
+
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
+    return enumerateGroups(this, groups, include);
+  }
+
+  /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
+  upsertPolicy(p: Policy): UpdateResult { return updates.upsertPolicy(this, p); }
+  removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { return updates.removePolicy(this, p); }
+  /** Adds a pod, Workload or node (replacing `old`); returns it with its id. */
+  upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { return updates.upsertEndpoint(this, e, old); }
+  removeEndpoint(e: Endpoint): UpdateResult { return updates.removeEndpoint(this, e); }
+  setNamespaceLabels(name: string, labels: Labels): UpdateResult { return updates.setNamespaceLabels(this, name, labels); }
+
+  /** Connection-set id from class `cs` to class `cd` (distinct endpoints). */
+  pairConns(cs: number, cd: number, ownNode = false): number {
+    const e = this.portsOf(this.signatures[this.sigOf.egress[cs]], cd);
+    if (e === NONE || ownNode) return e;
+    return this.conntable.meet(e, this.portsOf(this.signatures[this.sigOf.ingress[cd]], cs));
+  }
+
+  /** Traffic from a node (or a host-network pod acting as it) to a pod on that node, when ownNode=allow. */
+  ownNode(src: Party, dst: Party): boolean {
+    return dst.endpoint !== undefined && this.engine.ownNodeExempt(dst.endpoint, src);
+  }
+
+  /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
+  selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
+    const id = this.classes.ofEndpoint.get(e.id);
+    if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
+    const sig = this.signatures[this.sigOf[d][id]];
+    return sig.unenforced ? [] : [...sig.tiers.admin, ...sig.tiers.namespace, ...sig.tiers.baseline];
+  }
+
+  /** The class of a party; a party never seen before gets a class (and its column in every row). */
+  classFor(p: Party): number {
+    return this.classOfParty(p);
+  }
+
+  /** The class of a party already placed (no allocation); others go through classesFor. */
+  classOfParty(p: Party): number {
+    if (p.endpoint && !p.address) {
+      const id = this.classes.ofEndpoint.get(p.endpoint.id);
+      if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+    }
+    return this.classesFor([p])[0];
+  }
+
+  /** The classes of many parties; new classes are added in one step. */
+  classesFor(parties: readonly Party[]): number[] {
+    const created: number[] = [];
+    const out = parties.map((p) => {
+      if (p.endpoint && !p.address) {
+        const id = this.classes.ofEndpoint.get(p.endpoint.id);
+        if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+      }
+      const r = this.classes.classOf(p);
+      if (r.created) created.push(r.cls.id);
+      return r.cls.id;
+    });
+    if (created.length) this.extend(created);
+    return out;
+  }
+
+  /** Union of the port classes of `sig` whose row holds `other`. */
+  portsOf(sig: Signature, other: number): number {
+    const rows = sig.rows!, conns = sig.layout!.conns;
+    if (rows.length === 1) return has(rows[0], other) ? conns[0] : NONE;
+    if (!has(sig.any!, other)) return NONE;
+    let mask = 0, key: number | string = 0;
+    if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (has(rows[k], other)) mask |= 1 << k; key = mask; }
+    else key = rows.map((r) => (has(r, other) ? "1" : "0")).join("");
+    let id = sig.masks!.get(key);
+    if (id === undefined) {
+      id = NONE;
+      for (let k = 0; k < rows.length; k++) if (has(rows[k], other)) id = this.conntable.join(id, conns[k]);
+      sig.masks!.set(key, id);
+    }
+    return id;
+  }
+
+  /** New classes: size the bitsets, evaluate every set on them, give them signatures, fill their columns. */
+  extend(ids: number[]): void {
+    this.ensureCapacity();
+    this.sets.refresh(ids);
+    this.rows.reset();
+    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
+    const before = new Set(this.signatures);
+    this.assign(ids);
+    for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);
+  }
+
+  /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
+  copyColumn(from: number, to: number): void {
+    this.sets.copyColumn(from, to);
+    for (const sig of this.signatures) {
+      if (!sig.rows) continue;
+      for (const b of [...sig.rows, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
+    }
+    for (const d of ["egress", "ingress"] as const) {
+      const sig = this.signatures[this.sigOf[d][from]];
+      sig.users++;
+      this.sigOf[d][to] = sig.id;
+    }
+  }
+
+  ensureCapacity(): void {
+    if (this.classes.size <= this.sets.nwords * 32) return;
+    const n = words(capacityFor(this.classes.size));
+    this.sets.resize(n);
+    for (const sig of this.signatures) if (sig.rows) this.rows.resize(sig, n);
+  }
+
+  /** Computes the signatures of the given classes (new signatures get their rows). */
+  assign(ids: readonly number[]): void {
+    const selected = this.subjects.selectedBy(ids, this.sets, this.classes);
+    for (const id of ids) {
+      const cls = this.classes.list[id];
+      for (const d of ["egress", "ingress"] as const) {
+        const old = this.sigOf[d][id];
+        const sig = this.signatureFor(cls, d, selected.get(id)?.[d] ?? []);
+        sig.users++;
+        this.sigOf[d][id] = sig.id;
+        if (old !== undefined && --this.signatures[old].users === 0) this.retire(this.signatures[old]);
+      }
+    }
+  }
+
+  /** Policies were added to or removed from the inventory. */
+  policiesChanged(added: readonly Policy[], removed: readonly Policy[]): void {
+    this.subjects.changed(added, removed);
+    this.engine.policiesChanged({ added, removed });
+  }
+
+  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {
+    const unenforced = !cls.subjectable;
+    // Ingress named ports resolve on this endpoint: only the names its policies use matter.
+    const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
+    const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
+    const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
+    let sig = this.sigByKey.get(key);
+    if (!sig) {
+      const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
+      for (const p of unenforced ? [] : policies) if (rulesOf(p, d)) tiers[p.tier].push(p);
+      sig = { id: this.signatures.length, key, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
+      this.signatures.push(sig);
+      this.sigByKey.set(key, sig);
+      this.rows.build(sig);
+    }
+    return sig;
+  }
+
+  addNamedPorts(e: Endpoint): string[] {
+    const added: string[] = [];
+    for (const q of e.ports) {
+      if (q.name === undefined) continue;
+      let s = this.namedPorts.get(q.name);
+      if (!s) { s = new Set(); this.namedPorts.set(q.name, s); }
+      const k = `${q.protocol}/${q.port}`;
+      if (!s.has(k)) { s.add(k); added.push(q.name); }
+    }
+    return added;
+  }
+
+  /** A signature no class uses any more: forgotten (rows are not kept current for it). */
+  private retire(sig: Signature): void {
+    if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
+    sig.rows = sig.any = sig.masks = undefined;
+  }
+}
+
+function namedPortsOf(policies: readonly Policy[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
+  return out;
+}
+
+/** Room for classes added later without regrowing every bitset. */
+function capacityFor(n: number): number {
+  return Math.max(64, Math.ceil(n * 1.25));
+}

@@ -1,0 +1,179 @@
+// Computes a signature's rows with bitsets: per port class, the tiers are walked exactly as
+// verdict.ts walks them, but over every remote class at once. Admin and Baseline tier outcomes
+// are shared by every signature with the same policies there, so they are computed once.
+
+import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import type { Protocol } from "../../model/ports.js";
+import type { EngineOptions } from "../options.js";
+import { newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
+import type { ConnTable } from "./conntable.js";
+import type { ClassSets } from "./sets.js";
+import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
+
+interface Outcome { allow: Bits; cont: Bits }
+
+/** Work buffers, reused for every row (rows are computed one at a time). */
+class Scratch {
+  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits;
+  readonly acc: Acc; readonly group: Acc;
+  constructor(readonly n: number) {
+    [this.undecided, this.remaining, this.policyRemaining, this.named] = [newBits(n), newBits(n), newBits(n), newBits(n)];
+    this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+    this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+  }
+}
+
+export class RowBuilder {
+  private outcomes = new Map<string, Outcome>();
+  private scratch = new Scratch(1);
+  /** Rows computed, for the statistics. */
+  computed = 0;
+
+  constructor(private sets: ClassSets, private conns: ConnTable, private options: EngineOptions,
+    private policyId: (p: Policy) => number, private named: () => NamedPortIndex) {}
+
+  /** Lays out the signature's ports and computes every row. */
+  build(sig: Signature): void {
+    const n = this.sets.nwords;
+    if (sig.unenforced) {
+      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [] }], conns: [1] };
+    } else {
+      const { intervals, ...layout } = portLayout(sig, this.named());
+      sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
+    }
+    sig.rows = sig.layout.reps.map(() => newBits(n));
+    sig.any = newBits(n);
+    sig.masks = new Map();
+    this.refresh(sig, 0, n);
+  }
+
+  /** Recomputes the rows on the words [w0, w1): after classes were added there. */
+  refresh(sig: Signature, w0: number, w1: number): void {
+    const rows = sig.rows!, any = sig.any!;
+    sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
+    any.fill(0, w0, w1);
+    for (const r of rows) orInto(any, r, w0, w1);
+    this.computed += rows.length;
+  }
+
+  /** Forgets shared tier outcomes (classes or policies changed). */
+  reset(): void { this.outcomes.clear(); }
+
+  resize(sig: Signature, nwords: number): void {
+    sig.rows = sig.rows!.map((r) => resized(r, nwords));
+    sig.any = resized(sig.any!, nwords);
+  }
+
+  private work(): Scratch {
+    if (this.scratch.n !== this.sets.nwords) this.scratch = new Scratch(this.sets.nwords);
+    return this.scratch;
+  }
+
+  private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
+    const undecided = this.work().undecided;
+    undecided.set(this.sets.all.subarray(w0, w1), w0);
+    out.fill(0, w0, w1);
+    rep.tiers ??= this.plan(sig, rep.statuses);
+    for (const plan of rep.tiers) {
+      const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
+      for (let w = w0; w < w1; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
+    }
+    for (let w = w0; w < w1; w++) out[w] |= undecided[w];
+  }
+
+  /** The tiers with policies, each with its slice of the port statuses (and cache key). */
+  private plan(sig: Signature, statuses: string[]): TierPlan[] {
+    const out: TierPlan[] = [];
+    let offset = 0;
+    for (const tier of TIERS) {
+      const ps = sig.tiers[tier];
+      const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
+      const mine = statuses.slice(offset, offset + count);
+      offset += count;
+      if (!ps.length) continue;
+      const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${mine.join("|")}`;
+      out.push({ tier, statuses: mine, key });
+    }
+    return out;
+  }
+
+  /** One tier: which remotes it allows, and which go on to the next tier (Pass, or no match outside the Namespace tier). */
+  private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
+    const { tier, statuses } = plan;
+    const ps = sig.tiers[tier];
+    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}`;
+    const cached = key && this.outcomes.get(key);
+    if (cached) return cached;
+    const n = this.sets.nwords, work = this.work();
+    const acc = key ? { allow: newBits(n), deny: newBits(n), pass: newBits(n) } : work.acc;
+    if (!key) for (const b of [acc.allow, acc.deny, acc.pass]) b.fill(0, w0, w1);
+    const remaining = work.remaining;
+    remaining.set(this.sets.all.subarray(w0, w1), w0);
+    let i = 0;
+    const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
+    const sequential = tier === "namespace" || this.options.samePriority === "name";
+    for (const group of sequential ? [ps] : byPriority(ps)) {
+      if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
+      else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
+    }
+    const cont = acc.pass;
+    if (tier !== "namespace") orInto(cont, remaining, w0, w1);
+    const o = { allow: acc.allow, cont };
+    if (key) this.outcomes.set(key, o);
+    return o;
+  }
+
+  /** The remote classes a rule matches at this port class; undefined: none. */
+  private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Bits | undefined {
+    if (status === "0") return undefined;
+    const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.all;
+    if (status === "a") return peers;
+    const named = this.work().named;
+    named.fill(0);
+    for (const i of status.slice(status.indexOf(":") + 1).split(",")) {
+      orInto(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
+    }
+    for (let w = 0; w < named.length; w++) named[w] &= peers[w];
+    touched(named);
+    return named;
+  }
+}
+
+type Acc = Record<Action, Bits>;
+
+/** First matching rule wins, policy by policy in walk order. */
+function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
+  for (const p of ps) {
+    for (const r of rulesOf(p, sig.direction) ?? []) {
+      const s = setOf(r);
+      if (!s) continue;
+      const into = acc[r.action];
+      const [lo, hi] = spanOf(s);
+      for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+    }
+  }
+}
+
+/** Equal priorities under samePriority=deny-first: each policy's first hit, then Deny over Pass over Allow. */
+function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
+  const g = work.group;
+  for (const b of [g.allow, g.deny, g.pass]) b.fill(0, w0, w1);
+  for (const p of ps) {
+    work.policyRemaining.set(remaining.subarray(w0, w1), w0);
+    firstHits([p], sig, setOf, work.policyRemaining, g, w0, w1);
+  }
+  for (let w = w0; w < w1; w++) {
+    const d = g.deny[w], pa = g.pass[w] & ~d, a = g.allow[w] & ~d & ~pa;
+    acc.deny[w] |= d; acc.pass[w] |= pa; acc.allow[w] |= a;
+    remaining[w] &= ~(d | pa | a);
+  }
+}
+
+function byPriority(ps: readonly Policy[]): Policy[][] {
+  const out: Policy[][] = [];
+  for (const p of ps) {
+    const last = out[out.length - 1];
+    if (last && last[0].priority === p.priority) last.push(p); else out.push([p]);
+  }
+  return out;
+}

@@ -1,0 +1,211 @@
+// Every distinct selector, peer and named port, evaluated once over the endpoint classes into a
+// bitset. Candidates come from the class indexes (namespace, label, address atom); each is then
+// checked with the verdict engine's own Matcher, so the semantics stay in one place.
+
+import type { Family } from "../../model/ip.js";
+import { portMatches, type PortMatch, type Protocol } from "../../model/ports.js";
+import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
+import { matches } from "../../model/selector.js";
+import type { Inventory } from "../../model/inventory.js";
+import { flowAddress, type Matcher, type Party } from "../match.js";
+import { newBits, set, clear, has, resized, firstN, orInto, touched, type Bits } from "./bitset.js";
+import type { ClassTable, EndpointClass } from "./classes.js";
+import type { Vocabulary } from "./vocabulary.js";
+
+interface Entry {
+  bits: Bits;
+  test: (c: EndpointClass) => boolean;
+  /** Depends on namespace labels (a namespace selector is involved). */
+  byLabels: boolean;
+}
+
+/** The family a local endpoint picks the remote's address by (0: it has no address). */
+export type LocalFamily = Family | 0;
+
+const FAMILY_PROBE: Record<LocalFamily, Party> = {
+  0: {},
+  4: { address: { family: 4, value: 0n } },
+  6: { address: { family: 6, value: 0n } },
+};
+
+export class ClassSets {
+  private entries = new Map<string, Entry>();
+  private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
+  private nsMatches = new Map<string, string[]>();
+  /** Namespaces with classes when nsMatches was filled (a new one empties it). */
+  private nsCount = 0;
+  private allBits: Bits;
+  /** Sets evaluated so far, for the statistics. */
+  evaluations = 0;
+
+  constructor(private classes: ClassTable, private matcher: Matcher, private inv: Inventory, private vocab: Vocabulary, public nwords: number) {
+    this.allBits = firstN(nwords, classes.size);
+  }
+
+  /** Every class. */
+  get all(): Bits { return this.allBits; }
+
+  subject(sel: EndpointSelector): Bits {
+    return this.get(`s|${selectorKey(sel)}`, () => this.selectorCandidates(sel),
+      (c) => this.matcher.selects(sel, c.rep.endpoint), undefined, sel.namespaces.kind === "selector");
+  }
+
+  /** Classes a rule's peers match, seen from a local endpoint of family `f`; undefined: every peer. */
+  rulePeers(rule: Rule, f: LocalFamily): Bits | undefined {
+    const peers = rule.peers;
+    if (!peers) return undefined;
+    // Rows ask for the same rules again and again (every port class, every refresh): remembered per rule.
+    const known = this.byRule[f].get(rule);
+    if (known) return known;
+    const bits = this.rulePeerBits(peers, f);
+    this.byRule[f].set(rule, bits);
+    return bits;
+  }
+
+  private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {
+    if (peers.length === 1) return this.peer(peers[0], f);
+    const key = `r|${f}|${peers.map(peerKey).join("|")}`;
+    const tests = peers.map((p) => this.peerTest(p, f));
+    return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
+      const bits = newBits(this.nwords);
+      for (const p of peers) orInto(bits, this.peer(p, f));
+      return bits;
+    }, peers.some(byNamespaceLabels));
+  }
+
+  peer(peer: Peer, f: LocalFamily): Bits {
+    const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
+    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer));
+  }
+
+  private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
+    const probe = FAMILY_PROBE[peer.kind === "cidr" || peer.kind === "networks" ? f : 0];
+    return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe));
+  }
+
+  /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
+  named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Bits {
+    return this.get(`n|${m.name}|${m.protocol ?? ""}|${protocol}|${port}`, () => undefined,
+      (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
+  }
+
+  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits, byLabels = false): Bits {
+    const found = this.entries.get(key);
+    if (found) return found.bits;
+    this.evaluations++;
+    let bits: Bits;
+    if (compute) bits = compute();
+    else {
+      bits = newBits(this.nwords);
+      const list = this.classes.list;
+      for (const id of candidates() ?? list.keys()) if (test(list[id])) set(bits, id);
+    }
+    this.entries.set(key, { bits, test, byLabels });
+    return bits;
+  }
+
+  /** Evaluates the sets on the given classes (new ones; or, with `namespaceLabels`, of a relabelled namespace); returns the keys that changed. */
+  refresh(ids: readonly number[], namespaceLabels = false): string[] {
+    const list = this.classes.list;
+    const changed: string[] = [];
+    for (const id of ids) set(this.allBits, id);
+    touched(this.allBits);
+    for (const [key, e] of this.entries) {
+      if (namespaceLabels && !e.byLabels) continue;
+      let diff = false;
+      for (const id of ids) {
+        const now = e.test(list[id]);
+        if (now !== has(e.bits, id)) { diff = true; if (now) set(e.bits, id); else clear(e.bits, id); }
+      }
+      if (diff) { changed.push(key); touched(e.bits); }
+    }
+    return changed;
+  }
+
+  /** A class split off `from` (the policies that made the sets cannot tell them apart): same bits. */
+  copyColumn(from: number, to: number): void {
+    const copy = (b: Bits) => { if (has(b, from)) set(b, to); else clear(b, to); touched(b); };
+    copy(this.allBits);
+    for (const e of this.entries.values()) copy(e.bits);
+  }
+
+  /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
+  forget(stale: (key: string) => boolean): void {
+    this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
+    for (const k of [...this.entries.keys()]) if (stale(k)) this.entries.delete(k);
+  }
+
+  resize(nwords: number): void {
+    this.nwords = nwords;
+    this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
+    this.allBits = resized(this.allBits, nwords);
+    for (const e of this.entries.values()) e.bits = resized(e.bits, nwords);
+  }
+
+  private selectorCandidates(sel: EndpointSelector): number[] | undefined {
+    const lists: (readonly number[])[][] = [this.namespaceLists(sel.namespaces)];
+    for (const r of sel.labels.requirements) {
+      if (r.operator === "Exists") lists.push([this.classes.byToken.get(r.key) ?? []]);
+      if (r.operator === "In") lists.push(r.values.map((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []));
+    }
+    const size = (ls: (readonly number[])[]) => ls.reduce((n, l) => n + l.length, 0);
+    return lists.reduce((a, b) => (size(b) < size(a) ? b : a)).flat();
+  }
+
+  /** The class lists of the namespaces a namespace match picks. */
+  private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
+    if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
+    if (m.kind === "any") return [[...this.classes.list.keys()]];
+    const key = JSON.stringify(m.selector);
+    if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
+    let names = this.nsMatches.get(key);
+    if (!names) {
+      names = [...this.classes.byNamespace.keys()].filter((name) => this.matcher.namespaceMatches(m, name));
+      this.nsMatches.set(key, names);
+    }
+    return names.map((n) => this.classes.byNamespace.get(n) ?? []);
+  }
+
+  /** Namespaces or their labels changed: forget which namespaces each namespace selector picks. */
+  namespacesChanged(): void { this.nsMatches.clear(); }
+
+  private peerCandidates(peer: Peer): number[] | undefined {
+    switch (peer.kind) {
+      case "endpoints": return this.selectorCandidates(peer.selector);
+      case "cidr": return this.atomCandidates([peer.cidr]);
+      case "nodes": return this.classes.nodeLike;
+      case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
+      case "domains": return [];
+      default: return undefined;
+    }
+  }
+
+  private atomCandidates(ranges: readonly { family: Family; first: bigint; last: bigint }[]): number[] {
+    const out: number[] = [];
+    for (const r of ranges) {
+      for (const start of this.vocab.atomsIn(r.family, r.first, r.last)) for (const id of this.classes.byAtom.get(`${r.family}:${start}`) ?? []) out.push(id);
+    }
+    return out;
+  }
+}
+
+function byNamespaceLabels(peer: Peer): boolean {
+  return peer.kind === "endpoints" && peer.selector.namespaces.kind === "selector";
+}
+
+const keys = new WeakMap<EndpointSelector, string>();
+
+export function selectorKey(sel: EndpointSelector): string {
+  let k = keys.get(sel);
+  // Every field (a selector kind may grow fields); equal selectors written differently only miss the cache.
+  if (k === undefined) { k = JSON.stringify(sel); keys.set(sel, k); }
+  return k;
+}
+
+export function peerKey(peer: Peer): string {
+  switch (peer.kind) {
+    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}`;
+    case "endpoints": return `e|${selectorKey(peer.selector)}`;
+    default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+  }
+}

@@ -1,0 +1,118 @@
+// A signature: everything the local side contributes to a direction's decision — the policies
+// that select the endpoint (per tier, in walk order), the address family it picks the remote's
+// address by, and, for ingress, its own named ports. Endpoint classes with the same signature
+// have the same row: for every port class, the bitset of remote classes the direction allows.
+
+import { MAX_PORT, PROTOCOLS, normalizeIntervals, portMatches, type Interval, type NamedPort, type Protocol } from "../../model/ports.js";
+import { TIERS, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import type { Bits } from "./bitset.js";
+import type { LocalFamily } from "./sets.js";
+
+export interface Signature {
+  id: number;
+  key: string;
+  direction: Direction;
+  family: LocalFamily;
+  tiers: Record<Tier, Policy[]>;
+  /** Ingress: the local endpoint's named ports (those the policies mention). */
+  localPorts: readonly NamedPort[];
+  /** The local side cannot be a policy subject: everything is allowed. */
+  unenforced: boolean;
+  /** Classes using it. */
+  users: number;
+  /** Filled by the row builder. */
+  layout?: PortLayout;
+  rows?: Bits[];
+  /** Union of the rows: remote classes with some allowed connection. */
+  any?: Bits;
+  /** Connection-set ids of unions of port classes, by mask. */
+  masks?: Map<number | string, number>;
+}
+
+/** The ports split into intervals, each mapped to a port class (intervals where every rule agrees). */
+export interface PortLayout {
+  starts: Record<Protocol, number[]>;
+  classOf: Record<Protocol, number[]>;
+  /** Per port class: a representative protocol/port and the rules' port statuses there. */
+  reps: { protocol: Protocol; port: number; statuses: string[]; tiers?: TierPlan[] }[];
+  /** Per port class: its connection-set id. */
+  conns: number[];
+}
+
+/** One tier of a row, prepared once: its rules' port statuses and the key its shared outcome is cached by. */
+export interface TierPlan {
+  tier: Tier;
+  statuses: string[];
+  /** Admin and Baseline only. */
+  key?: string;
+}
+
+/** The rules a signature walks, in order (tier, policy, rule). */
+export function signatureRules(sig: Signature): Rule[] {
+  const out: Rule[] = [];
+  for (const t of TIERS) for (const p of sig.tiers[t]) out.push(...(rulesOf(p, sig.direction) ?? []));
+  return out;
+}
+
+/** Declared ports per port name, over every endpoint: where a named egress rule can match. */
+export type NamedPortIndex = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * How a rule's ports behave at protocol/port: "a" (the port matches), "0" (it does not), or
+ * "n<proto>/<port>:<i>,<j>" (named ports i, j match on destinations that declare them: egress only).
+ */
+export function portStatus(rule: Rule, protocol: Protocol, port: number, sig: Signature, named: NamedPortIndex): string {
+  if (!rule.ports) return "a";
+  const hits: number[] = [];
+  rule.ports.forEach((m, i) => {
+    if (m.kind !== "named") { if (portMatches(m, protocol, port, [])) hits.push(-1); return; }
+    if (sig.direction === "ingress") { if (portMatches(m, protocol, port, sig.localPorts)) hits.push(-1); return; }
+    if ((m.protocol === undefined || m.protocol === protocol) && named.get(m.name)?.has(`${protocol}/${port}`)) hits.push(i);
+  });
+  if (hits.includes(-1)) return "a";
+  return hits.length ? `n${protocol}/${port}:${hits.join(",")}` : "0";
+}
+
+/** Splits the port space at every boundary the signature's rules can see. */
+export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayout, "conns"> & { intervals: Interval[][][] } {
+  const rules = signatureRules(sig);
+  const cuts: Record<Protocol, Set<number>> = { TCP: new Set([1]), UDP: new Set([1]), SCTP: new Set([1]) };
+  const cut = (p: Protocol, first: number, last: number) => { cuts[p].add(first); if (last < MAX_PORT) cuts[p].add(last + 1); };
+  for (const r of rules) {
+    for (const m of r.ports ?? []) {
+      if (m.kind === "range") cut(m.protocol, m.first, m.last);
+      else if (m.kind === "named") {
+        if (sig.direction === "ingress") { for (const q of sig.localPorts) if (q.name === m.name) cut(q.protocol, q.port, q.port); }
+        else for (const pp of named.get(m.name) ?? []) { const [p, n] = pp.split("/"); cut(p as Protocol, Number(n), Number(n)); }
+      }
+    }
+  }
+  const byVector = new Map<string, number>();
+  const reps: PortLayout["reps"] = [];
+  const intervals: Interval[][][] = [];
+  const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
+  for (const protocol of PROTOCOLS) {
+    starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
+    classOf[protocol] = starts[protocol].map((port, i) => {
+      const statuses = rules.map((r) => portStatus(r, protocol, port, sig, named));
+      const key = statuses.join("|");
+      let k = byVector.get(key);
+      if (k === undefined) { k = reps.length; byVector.set(key, k); reps.push({ protocol, port, statuses }); intervals.push([[], [], []]); }
+      const next = starts[protocol][i + 1];
+      intervals[k][PROTOCOLS.indexOf(protocol)].push([port, next === undefined ? MAX_PORT : next - 1]);
+      return k;
+    });
+  }
+  return { starts, classOf, reps, intervals: intervals.map((perProto) => perProto.map(normalizeIntervals)) };
+}
+
+/** The port class of protocol/port in a layout. */
+export function portClassAt(layout: PortLayout, protocol: Protocol, port: number): number {
+  const s = layout.starts[protocol];
+  let lo = 0, hi = s.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (s[mid] <= port) lo = mid; else hi = mid - 1;
+  }
+  return layout.classOf[protocol][lo];
+}

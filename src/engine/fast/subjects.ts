@@ -1,0 +1,89 @@
+// Which policies select which classes, in the order the tiers walk them: the verdict engine's
+// order (priority, then name), ties in inventory order. Kept sorted across updates, with an index
+// by subject namespace so that a few classes ask only the policies that can select them.
+
+import type { Direction, Policy } from "../../model/policy.js";
+import { comparePolicies, insertSorted } from "../verdict.js";
+import { forEach, has } from "./bitset.js";
+import type { ClassTable } from "./classes.js";
+import type { ClassSets } from "./sets.js";
+
+export type Selected = Map<number, Record<Direction, Policy[]>>;
+
+export class Subjects {
+  private seq = new Map<Policy, number>();
+  private next = 0;
+  private sorted?: Policy[];
+  private byNamespace?: Map<string | undefined, Policy[]>;
+
+  constructor(private policies: () => readonly Policy[]) {
+    for (const p of policies()) this.add(p);
+  }
+
+  /** A policy's place among equals (its arrival). */
+  add(p: Policy): void {
+    if (!this.seq.has(p)) this.seq.set(p, this.next++);
+  }
+
+  id(p: Policy): number {
+    return this.seq.get(p)!;
+  }
+
+  readonly order = (a: Policy, b: Policy) => comparePolicies(a, b) || this.seq.get(a)! - this.seq.get(b)!;
+
+  /** Policies with rules for some direction, in walk order. */
+  walk(): Policy[] {
+    this.sorted ??= this.policies().filter((p) => p.ingress || p.egress).sort(this.order);
+    return this.sorted;
+  }
+
+  changed(added: readonly Policy[], removed: readonly Policy[]): void {
+    const sorted = this.walk();
+    for (const p of removed) { const i = sorted.indexOf(p); if (i >= 0) sorted.splice(i, 1); }
+    for (const p of added) if (p.ingress || p.egress) insertSorted(sorted, p, this.order);
+    this.byNamespace = undefined;
+  }
+
+  /** The policies selecting each class, per direction, in walk order. */
+  selectedBy(ids: readonly number[], sets: ClassSets, classes: ClassTable): Selected {
+    if (ids.length <= 64) return this.selectedByFew(ids, sets, classes);
+    const out: Selected = new Map();
+    const wanted = ids.length === classes.size ? undefined : new Set(ids);
+    for (const p of this.walk()) {
+      forEach(sets.subject(p.subject), (id) => {
+        if (wanted && !wanted.has(id)) return;
+        let r = out.get(id);
+        if (!r) { r = { egress: [], ingress: [] }; out.set(id, r); }
+        if (p.egress) r.egress.push(p);
+        if (p.ingress) r.ingress.push(p);
+      });
+    }
+    return out;
+  }
+
+  /** For a few classes: only the policies that can select in their namespaces are asked. */
+  private selectedByFew(ids: readonly number[], sets: ClassSets, classes: ClassTable): Selected {
+    const index = this.index();
+    const out: Selected = new Map();
+    for (const id of ids) {
+      const ns = classes.list[id].namespace;
+      const candidates = [...(ns === undefined ? [] : index.get(ns) ?? []), ...(index.get(undefined) ?? [])]
+        .filter((p) => has(sets.subject(p.subject), id)).sort(this.order);
+      out.set(id, { egress: candidates.filter((p) => p.egress), ingress: candidates.filter((p) => p.ingress) });
+    }
+    return out;
+  }
+
+  /** Policies whose subject can only be in one namespace (by it), and those that can be anywhere (undefined). */
+  private index(): Map<string | undefined, Policy[]> {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const p of this.walk()) {
+        const ns = p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
+        const list = this.byNamespace.get(ns);
+        if (list) list.push(p); else this.byNamespace.set(ns, [p]);
+      }
+    }
+    return this.byNamespace;
+  }
+}

@@ -1,0 +1,174 @@
+// Incremental updates of the connectivity engine: one policy, endpoint or namespace changes, and
+// only what it can affect is recomputed. A policy's change touches the classes its subject selects
+// (old and new) and, when it mentions new labels, ports or CIDRs, splits the classes it can now
+// tell apart (the new class copies its parent's bits: older policies cannot tell them apart). An
+// endpoint joins an existing class at no cost, or adds one column. A namespace relabel re-evaluates
+// the namespace-selector sets on its classes and rebuilds the signatures whose peers changed.
+
+import type { Endpoint } from "../../model/endpoint.js";
+import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
+import { rulesOf, type Policy } from "../../model/policy.js";
+import type { Labels } from "../../model/selector.js";
+import { forEach } from "./bitset.js";
+import type { FastConnectivity } from "./connectivity.js";
+import { peerKey } from "./sets.js";
+import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
+
+/** What an update recomputed. */
+export interface UpdateResult {
+  /** Classes whose signatures were recomputed. */
+  classes: number;
+  /** Rows computed (new or rebuilt signatures, new columns). */
+  rows: number;
+}
+
+const sameObject = (a: Policy, b: Policy) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+
+/** Adds a policy, or replaces the one of the same kind, namespace and name. */
+export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
+  const rows = fc.rows.computed;
+  const inv = fc.inventory;
+  const old = inv.policies.find((q) => sameObject(q, p));
+  const affected = new Set<number>();
+  if (old) { inv.policies.splice(inv.policies.indexOf(old), 1); forEach(fc.sets.subject(old.subject), (id) => affected.add(id)); }
+  inv.policies.push(p);
+  fc.subjects.add(p);
+  split(fc, fc.vocab.addPolicy(p));
+  fc.policiesChanged([p], old ? [old] : []);
+  forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
+  fc.assign([...affected]);
+  return { classes: affected.size, rows: fc.rows.computed - rows };
+}
+
+export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult {
+  const rows = fc.rows.computed;
+  const inv = fc.inventory;
+  const old = inv.policies.find((q) => sameObject(q, p as Policy));
+  if (!old) return { classes: 0, rows: 0 };
+  inv.policies.splice(inv.policies.indexOf(old), 1);
+  fc.policiesChanged([], [old]);
+  const affected: number[] = [];
+  forEach(fc.sets.subject(old.subject), (id) => affected.push(id));
+  fc.assign(affected);
+  return { classes: affected.length, rows: fc.rows.computed - rows };
+}
+
+/** Adds an endpoint (pod, Workload or node), or replaces `old`. Returns it with its id. */
+export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult {
+  const rows = fc.rows.computed;
+  if (old) removeEndpoint(fc, old);
+  const inv = fc.inventory;
+  const ep = addToInventory(inv, e);
+  fc.engine.index.added(ep);
+  if (ep.namespace !== undefined && !inv.namespaces.has(ep.namespace)) {
+    inv.namespaces.set(ep.namespace, { name: ep.namespace, labels: { "kubernetes.io/metadata.name": ep.namespace }, implicit: true });
+    fc.sets.namespacesChanged();
+  }
+  const names = fc.addNamedPorts(ep);
+  const r = fc.classes.addEndpoint(ep);
+  if (r.created) fc.extend([r.cls.id]);
+  if (names.length) relayout(fc, new Set(names));
+  if (ep.kind === "node") moveEndpoints(fc, podsOn(fc, ep.name));
+  for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
+  return { endpoint: ep, classes: r.created ? 1 : 0, rows: fc.rows.computed - rows };
+}
+
+export function removeEndpoint(fc: FastConnectivity, e: Endpoint): UpdateResult {
+  const inv = fc.inventory;
+  if (inv.endpoints[e.id] !== e) return { classes: 0, rows: 0 };
+  fc.classes.removeEndpoint(e);
+  fc.engine.index.removed(e);
+  const from = inv.endpoints.length - 1;
+  const moved = removeFromInventory(inv, e);
+  if (moved) fc.classes.renumber(moved, from);
+  if (e.kind === "node") moveEndpoints(fc, podsOn(fc, e.name));
+  for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
+  return { classes: 0, rows: 0 };
+}
+
+/** New labels for a namespace (kubernetes.io/metadata.name is kept, as the API server does). */
+export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: Labels): UpdateResult {
+  const rows = fc.rows.computed;
+  const ns = fc.inventory.namespaces.get(name);
+  const all = { ...labels, "kubernetes.io/metadata.name": name };
+  if (ns) { ns.labels = all; ns.implicit = false; } else fc.inventory.namespaces.set(name, { name, labels: all, implicit: false });
+  fc.sets.namespacesChanged();
+  const ids = fc.classes.byNamespace.get(name) ?? [];
+  const changed = new Set(fc.sets.refresh(ids, true));
+  if (changed.size && ids.length) {
+    // Only the columns of the namespace's classes can change: rows are refreshed on their words.
+    fc.rows.reset();
+    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
+    for (const sig of fc.signatures) {
+      if (sig.users > 0 && !sig.unenforced && Object.values(sig.tiers).flat().some((p) => usesChanged(p, changed, sig.direction))) fc.rows.refresh(sig, w0, w1);
+    }
+  }
+  fc.assign(ids);
+  return { classes: ids.length, rows: fc.rows.computed - rows };
+}
+
+function usesChanged(p: Policy, changed: Set<string>, d: "ingress" | "egress"): boolean {
+  return (rulesOf(p, d) ?? []).some((r) => (r.peers ?? []).some((peer) => {
+    const k = peerKey(peer);
+    return [...changed].some((c) => c.endsWith(k));
+  }));
+}
+
+/** The vocabulary grew: endpoints it can now tell apart move to new classes that copy their old class's bits. */
+function split(fc: FastConnectivity, g: VocabularyGrowth): void {
+  if (!hasGrowth(g)) return;
+  const keys = g.labels.map(([k]) => k), names = new Set(g.portNames), accounts = new Set(g.serviceAccounts);
+  const candidates = new Set<Endpoint>();
+  // Members of a class may differ in what the vocabulary did not mention yet: look at every endpoint.
+  if (keys.length || names.size || accounts.size) {
+    for (const e of fc.inventory.endpoints) {
+      if (keys.some((k) => Object.prototype.hasOwnProperty.call(e.labels, k)) || e.ports.some((q) => q.name !== undefined && names.has(q.name)) ||
+        accounts.has(e.serviceAccount ?? "default")) candidates.add(e);
+    }
+  }
+  const classIds = [...(g.nodeLabels ? fc.classes.nodeLike : []), ...g.cuts.flatMap((c) => fc.classes.byAtom.get(`${c.family}:${c.from}`) ?? [])];
+  for (const id of classIds) for (const e of fc.classes.list[id].members.values()) candidates.add(e);
+  const parents = new Map<number, number>();
+  const emptied = new Set<number>();
+  for (const e of candidates) {
+    const id = fc.classes.ofEndpoint.get(e.id);
+    if (id === undefined || fc.classes.keyOf({ endpoint: e }) === fc.classes.list[id].key) continue;
+    fc.classes.removeEndpoint(e);
+    emptied.add(id);
+    const r = fc.classes.addEndpoint(e);
+    if (r.created) parents.set(r.cls.id, id);
+  }
+  for (const id of emptied) fc.classes.retireIfStale(id);
+  if (g.cuts.length) for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
+  if (!parents.size) return;
+  fc.ensureCapacity();
+  fc.rows.reset();
+  for (const [child, parent] of parents) fc.copyColumn(parent, child);
+}
+
+/** Endpoints whose class may have changed for another reason than policies (their node changed). */
+function moveEndpoints(fc: FastConnectivity, endpoints: Endpoint[]): void {
+  const created: number[] = [];
+  for (const e of endpoints) {
+    const id = fc.classes.ofEndpoint.get(e.id);
+    if (id !== undefined && fc.classes.keyOf({ endpoint: e }) === fc.classes.list[id].key) continue;
+    fc.classes.removeEndpoint(e);
+    if (id !== undefined) fc.classes.retireIfStale(id);
+    const r = fc.classes.addEndpoint(e);
+    if (r.created) created.push(r.cls.id);
+  }
+  if (created.length) fc.extend(created);
+}
+
+function podsOn(fc: FastConnectivity, node: string): Endpoint[] {
+  return fc.inventory.endpoints.filter((e) => e.kind === "pod" && e.hostNetwork === true && e.nodeName === node);
+}
+
+/** New declared ports for names that egress named-port rules use: those signatures are laid out again. */
+function relayout(fc: FastConnectivity, names: Set<string>): void {
+  for (const sig of fc.signatures) {
+    if (sig.users === 0 || sig.direction !== "egress" || sig.unenforced) continue;
+    const uses = Object.values(sig.tiers).flat().some((p) => (p.egress ?? []).some((r) => (r.ports ?? []).some((m) => m.kind === "named" && names.has(m.name))));
+    if (uses) fc.rows.build(sig);
+  }
+}

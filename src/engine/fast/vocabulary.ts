@@ -1,0 +1,149 @@
+// What the policies can tell apart: the label keys and values their selectors mention, the port
+// names they use, and the address boundaries of their CIDRs. Endpoints that agree on all of these
+// get the same verdicts, so they share one class.
+
+import type { Address, Family } from "../../model/ip.js";
+import type { Network } from "../../model/endpoint.js";
+import type { EndpointSelector, Peer, Policy } from "../../model/policy.js";
+import type { LabelSelector, Labels } from "../../model/selector.js";
+
+/** What a policy added to the vocabulary (empty when it mentions nothing new). */
+export interface VocabularyGrowth {
+  labels: [key: string, value?: string][];
+  nodeLabels: boolean;
+  portNames: string[];
+  serviceAccounts: string[];
+  /** New atom boundaries, each with the start of the atom it split. */
+  cuts: (Address & { from: bigint })[];
+}
+
+const UNMENTIONED = "\u0000";
+
+export class Vocabulary {
+  /** Label keys and values of selectors that can pick endpoints in any namespace. */
+  private labels = new Map<string, Set<string>>();
+  /** Those of selectors confined to one namespace (NetworkPolicy subjects and podSelector peers): they tell apart only that namespace's endpoints. */
+  private scoped = new Map<string, Map<string, Set<string>>>();
+  private nodeLabels = new Map<string, Set<string>>();
+  readonly portNames = new Set<string>();
+  /** Service accounts some selector names. */
+  readonly serviceAccounts = new Set<string>();
+  /** Sorted starts of the address atoms per family (the partition by every CIDR boundary). */
+  private starts: Record<Family, bigint[]> = { 4: [0n], 6: [0n] };
+
+  addPolicy(p: Policy, growth = emptyGrowth()): VocabularyGrowth {
+    this.addSelector(p.subject, growth);
+    for (const rule of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+      for (const peer of rule.peers ?? []) this.addPeer(peer, growth);
+      for (const m of rule.ports ?? []) {
+        if (m.kind === "named" && !this.portNames.has(m.name)) { this.portNames.add(m.name); growth.portNames.push(m.name); }
+      }
+    }
+    return growth;
+  }
+
+  addNetwork(n: Network, growth = emptyGrowth()): VocabularyGrowth {
+    for (const c of n.cidrs) this.addRange(c.family, c.first, c.last, growth);
+    return growth;
+  }
+
+  private addPeer(peer: Peer, growth: VocabularyGrowth): void {
+    switch (peer.kind) {
+      case "endpoints": this.addSelector(peer.selector, growth); return;
+      case "cidr":
+        for (const c of [peer.cidr, ...peer.except]) this.addRange(c.family, c.first, c.last, growth);
+        return;
+      case "nodes":
+        if (this.addLabels(this.nodeLabels, peer.selector, [])) growth.nodeLabels = true;
+        return;
+      default: return;
+    }
+  }
+
+  private addSelector(sel: EndpointSelector, growth: VocabularyGrowth): void {
+    for (const sa of sel.serviceAccounts ?? []) if (!this.serviceAccounts.has(sa)) { this.serviceAccounts.add(sa); growth.serviceAccounts.push(sa); }
+    const added: [string, string?][] = [];
+    let into = this.labels;
+    if (sel.namespaces.kind === "name") {
+      const ns = sel.namespaces.name;
+      into = this.scoped.get(ns) ?? new Map();
+      this.scoped.set(ns, into);
+    }
+    this.addLabels(into, sel.labels, added);
+    growth.labels.push(...added);
+  }
+
+  /** Adds the keys and values of a selector; true when something was new. */
+  private addLabels(into: Map<string, Set<string>>, sel: LabelSelector, added: [string, string?][]): boolean {
+    const before = added.length;
+    for (const r of sel.requirements) {
+      let values = into.get(r.key);
+      if (!values) { values = new Set(); into.set(r.key, values); added.push([r.key]); }
+      for (const v of r.values) if (!values.has(v)) { values.add(v); added.push([r.key, v]); }
+    }
+    return added.length > before;
+  }
+
+  private addRange(family: Family, first: bigint, last: bigint, growth: VocabularyGrowth): void {
+    const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
+    this.addCut(family, first, growth);
+    if (last < max) this.addCut(family, last + 1n, growth);
+  }
+
+  private addCut(family: Family, at: bigint, growth: VocabularyGrowth): void {
+    const s = this.starts[family];
+    const i = upperBound(s, at);
+    if (s[i - 1] === at) return;
+    growth.cuts.push({ family, value: at, from: s[i - 1] });
+    s.splice(i, 0, at);
+  }
+
+  /** The start of the atom holding `a`: addresses with the same start match the same CIDRs. */
+  atomOf(a: Address): bigint {
+    const s = this.starts[a.family];
+    return s[upperBound(s, a.value) - 1];
+  }
+
+  /** Starts of the atoms inside [first, last]. */
+  atomsIn(family: Family, first: bigint, last: bigint): bigint[] {
+    const s = this.starts[family];
+    const out: bigint[] = [];
+    for (let i = upperBound(s, first) - 1; i < s.length && s[i] <= last; i++) out.push(s[i]);
+    return out;
+  }
+
+  /**
+   * Labels reduced to what the selectors that can reach them distinguish: unmentioned keys dropped,
+   * unmentioned values merged. `namespace` adds the selectors confined to it; nodes use node selectors.
+   */
+  project(labels: Labels, namespace: string | undefined, node = false): string {
+    const vocab = node ? this.nodeLabels : this.labels;
+    const local = node || namespace === undefined ? undefined : this.scoped.get(namespace);
+    const parts: string[] = [];
+    for (const k of Object.keys(labels)) {
+      const values = vocab.get(k), mine = local?.get(k);
+      if (!values && !mine) continue;
+      const v = labels[k];
+      parts.push(`${k}=${values?.has(v) || mine?.has(v) ? v : UNMENTIONED}`);
+    }
+    return parts.sort().join(",");
+  }
+}
+
+export function emptyGrowth(): VocabularyGrowth {
+  return { labels: [], nodeLabels: false, portNames: [], serviceAccounts: [], cuts: [] };
+}
+
+export function hasGrowth(g: VocabularyGrowth): boolean {
+  return g.labels.length > 0 || g.nodeLabels || g.portNames.length > 0 || g.serviceAccounts.length > 0 || g.cuts.length > 0;
+}
+
+/** First index whose value is greater than `v`. */
+function upperBound(s: readonly bigint[], v: bigint): number {
+  let lo = 0, hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s[mid] <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}

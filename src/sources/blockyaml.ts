@@ -1,0 +1,325 @@
+// A fast reader for the block-style YAML that kubectl and most tools write (maps, sequences,
+// plain and quoted scalars, single-line flow collections, literal and simple folded block
+// scalars), giving exactly what the `yaml` library gives under its default YAML 1.2 core schema.
+// Anything else (anchors, tags, multi-line flow or plain scalars, tabs, ...) returns undefined
+// and the document is read by the `yaml` library instead: this is a fast path, never a dialect.
+
+/** The text of each document: [start, end) offsets, split at column-0 `---` markers. */
+export function splitDocuments(text: string): [number, number][] | undefined {
+  if (/\r(?!\n)/.test(text) || /^(%|\.\.\.(\s|$))/m.test(text)) return undefined;
+  const starts = [0];
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    if (m.index === 0 || (starts.length === 1 && onlyTrivia(text.slice(0, m.index)))) continue;
+    starts.push(m.index);
+  }
+  return starts.map((s, i) => [s, i + 1 < starts.length ? starts[i + 1] : text.length]);
+}
+
+function onlyTrivia(s: string): boolean {
+  return s.split("\n").every((l) => /^\s*(#.*)?$/.test(l));
+}
+
+class Bail extends Error {}
+const bail = (): never => { throw new Bail(); };
+
+/** The value of one document, or undefined when it needs the full parser. */
+export function parseBlockDocument(text: string): { value: unknown } | undefined {
+  if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
+  if (text.includes("\t") || text.includes("\r")) return undefined;
+  try {
+    const r = new Reader(text);
+    return { value: r.document() };
+  } catch (e) {
+    if (e instanceof Bail) return undefined;
+    throw e;
+  }
+}
+
+class Reader {
+  private indents: number[] = [];
+  private contents: string[] = [];
+  private raw: string[];
+  private i = 0;
+
+  constructor(text: string) {
+    this.raw = text.split("\n");
+    for (const line of this.raw) {
+      const content = line.trimStart();
+      const blank = content === "" || content[0] === "#";
+      this.indents.push(blank ? -1 : line.length - content.length);
+      this.contents.push(blank ? "" : content.trimEnd());
+    }
+  }
+
+  document(): unknown {
+    this.skip();
+    if (this.i < this.contents.length && this.indents[this.i] === 0 && /^---(\s|$)/.test(this.contents[this.i])) {
+      if (stripComment(this.contents[this.i].slice(3)).trim() !== "") bail();
+      this.i++;
+      this.skip();
+    }
+    if (this.i >= this.contents.length) return null;
+    const value = this.node(this.indents[this.i]);
+    this.skip();
+    if (this.i < this.contents.length) bail();
+    return value;
+  }
+
+  private skip(): void {
+    while (this.i < this.contents.length && this.indents[this.i] < 0) this.i++;
+  }
+
+  private peek(): number {
+    this.skip();
+    return this.i < this.contents.length ? this.indents[this.i] : -1;
+  }
+
+  private node(n: number): unknown {
+    const c = this.contents[this.i];
+    if (c === "-" || c.startsWith("- ")) return this.sequence(n);
+    if (keyEnd(c) >= 0) return this.mapping(n);
+    const v = inlineValue(stripComment(c).trim());
+    this.i++;
+    if (this.peek() > n) bail();
+    return v;
+  }
+
+  private mapping(n: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    while (this.peek() === n) {
+      const c = this.contents[this.i];
+      const end = keyEnd(c);
+      if (end < 0) bail();
+      const key = parseKey(c.slice(0, end));
+      const rest = stripComment(c.slice(end + 1)).trim();
+      out[key] = this.value(n, rest, true);
+    }
+    if (this.peek() > n) bail();
+    return out;
+  }
+
+  /** The value after "key:" or "- " at indent n, the line being the current one. */
+  private value(n: number, rest: string, inMap: boolean): unknown {
+    this.i++;
+    if (rest === "") {
+      const m = this.peek();
+      if (m > n) return this.node(m);
+      if (inMap && m === n && isItem(this.contents[this.i])) return this.sequence(n);
+      return null;
+    }
+    if (rest[0] === "|" || rest[0] === ">") return this.blockScalar(n, rest);
+    const v = inlineValue(rest);
+    if (this.peek() > n) bail();
+    return v;
+  }
+
+  private sequence(n: number): unknown[] {
+    const out: unknown[] = [];
+    while (this.peek() === n && isItem(this.contents[this.i])) {
+      const c = this.contents[this.i];
+      const after = c.slice(1);
+      const body = after.trimStart();
+      if (body === "" || body[0] === "#") { out.push(this.value(n, "", false)); continue; }
+      if (body === "-" || body.startsWith("- ")) bail();
+      const column = n + 1 + after.length - body.length;
+      if (keyEnd(body) >= 0) {
+        this.indents[this.i] = column;
+        this.contents[this.i] = body;
+        out.push(this.mapping(column));
+      } else {
+        out.push(this.value(n, stripComment(body).trim(), false));
+      }
+    }
+    if (this.peek() > n) bail();
+    return out;
+  }
+
+  /** `|` and `>` (with - or + chomping) whose lines are more indented than n. */
+  private blockScalar(n: number, header: string): string {
+    if (!/^[|>][-+]?$/.test(header)) bail();
+    const lines: string[] = [];
+    let indent = -1;
+    for (; this.i < this.contents.length; this.i++) {
+      const line = this.raw[this.i];
+      const content = line.trimStart();
+      if (content === "") { if (line !== "") bail(); lines.push(""); continue; }
+      const ind = line.length - content.length;
+      if (indent < 0) { if (ind <= n) break; indent = ind; }
+      if (ind < indent) break;
+      if (header[0] === ">" && ind > indent) bail();
+      lines.push(line.slice(indent));
+    }
+    if (indent < 0 && lines.some((l) => l !== "")) bail();
+    // Trailing empty lines belong to the chomping, not the content.
+    let last = lines.length;
+    while (last > 0 && lines[last - 1] === "") last--;
+    const body = lines.slice(0, last);
+    const trailing = lines.length - last;
+    const text = header[0] === "|" ? body.join("\n") : fold(body);
+    const chomp = header[1];
+    if (body.length === 0) return chomp === "+" ? "\n".repeat(trailing) : "";
+    if (chomp === "-") return text;
+    if (chomp === "+") return text + "\n" + "\n".repeat(trailing);
+    return text + "\n";
+  }
+}
+
+/** Folded scalar lines: single newlines become spaces, empty lines stay newlines. */
+function fold(lines: string[]): string {
+  let out = "";
+  for (let k = 0; k < lines.length; k++) {
+    if (k === 0) out = lines[0];
+    else if (lines[k] === "") out += "\n";
+    else out += lines[k - 1] === "" ? lines[k] : " " + lines[k];
+  }
+  return out;
+}
+
+function isItem(c: string): boolean {
+  return c === "-" || c.startsWith("- ");
+}
+
+/** Where a "key:" ends (the colon), or -1 when the line is not a mapping entry. */
+function keyEnd(c: string): number {
+  const q = c[0];
+  if (q === '"' || q === "'") {
+    const close = closingQuote(c, 0);
+    if (close < 0) return -1;
+    return c[close + 1] === ":" && (c.length === close + 2 || c[close + 2] === " ") ? close + 1 : -1;
+  }
+  if ("?:-[]{},#&*!|>%@`".includes(q) && !(q === "-" && c[1] !== " " && c[1] !== undefined)) return -1;
+  for (let k = c.indexOf(":"); k >= 0; k = c.indexOf(":", k + 1)) {
+    if (k + 1 === c.length || c[k + 1] === " ") return c.slice(0, k).includes(" #") ? -1 : k;
+  }
+  return -1;
+}
+
+function parseKey(k: string): string {
+  const key = k.trimEnd();
+  const v = key[0] === '"' || key[0] === "'" ? quoted(key) : plainKey(key);
+  if (v === "__proto__") bail();
+  return v;
+}
+
+function plainKey(k: string): string {
+  if (resolvePlain(k) !== k) bail();
+  return k;
+}
+
+/** A value on one line: quoted, flow collection or plain scalar (comment already stripped). */
+function inlineValue(s: string): unknown {
+  const c = s[0];
+  if (c === '"' || c === "'") {
+    const close = closingQuote(s, 0);
+    if (close !== s.length - 1) bail();
+    return quoted(s);
+  }
+  if (c === "[" || c === "{") {
+    const r = flow(s, 0);
+    if (r.end !== s.length) bail();
+    return r.value;
+  }
+  if ("]},#&*!|>%@`?".includes(c) || (c === "-" && (s[1] === " " || s.length === 1)) || (c === ":" && (s[1] === " " || s.length === 1))) bail();
+  if (s.includes(": ") || s.endsWith(":")) bail();
+  return resolvePlain(s);
+}
+
+function stripComment(s: string): string {
+  if (!s.includes("#")) return s;
+  if (s.trimStart()[0] === "#") return "";
+  const q = s.trimStart()[0];
+  if (q === '"' || q === "'") {
+    const start = s.indexOf(q);
+    const close = closingQuote(s, start);
+    if (close < 0) bail();
+    const rest = s.slice(close + 1);
+    const hash = rest.indexOf(" #");
+    if (hash >= 0 && rest.slice(0, hash).trim() === "") return s.slice(0, close + 1);
+    return s;
+  }
+  const hash = s.indexOf(" #");
+  return hash >= 0 ? s.slice(0, hash) : s;
+}
+
+/** Index of the quote closing the one at `start`, or -1. */
+function closingQuote(s: string, start: number): number {
+  const q = s[start];
+  for (let k = start + 1; k < s.length; k++) {
+    if (q === '"' && s[k] === "\\") { k++; continue; }
+    if (s[k] === q) {
+      if (q === "'" && s[k + 1] === "'") { k++; continue; }
+      return k;
+    }
+  }
+  return -1;
+}
+
+function quoted(s: string): string {
+  if (s[0] === "'") return s.slice(1, -1).replace(/''/g, "'");
+  try { return JSON.parse(s) as string; } catch { return bail(); }
+}
+
+/** Single-line flow collections of quoted and plain scalars. */
+function flow(s: string, pos: number): { value: unknown; end: number } {
+  const open = s[pos], close = open === "[" ? "]" : "}";
+  const list: unknown[] = [];
+  const map: Record<string, unknown> = {};
+  let k = skipSpaces(s, pos + 1);
+  if (s[k] === close) return { value: open === "[" ? list : map, end: k + 1 };
+  for (;;) {
+    if (open === "[") {
+      const item = flowScalar(s, k, false);
+      list.push(item.value);
+      k = item.end;
+    } else {
+      const key = flowScalar(s, k, true);
+      if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__") bail();
+      const item = flowScalar(s, skipSpaces(s, key.end + 1), false);
+      map[key.value as string] = item.value;
+      k = item.end;
+    }
+    k = skipSpaces(s, k);
+    if (s[k] === close) return { value: open === "[" ? list : map, end: k + 1 };
+    if (s[k] !== ",") bail();
+    k = skipSpaces(s, k + 1);
+    if (s[k] === close || s[k] === ",") bail();
+  }
+}
+
+function flowScalar(s: string, k: number, isKey: boolean): { value: unknown; end: number } {
+  const c = s[k];
+  if (c === "[" || c === "{") { if (isKey) bail(); const r = flow(s, k); return { value: r.value, end: skipSpaces(s, r.end) }; }
+  if (c === '"' || c === "'") {
+    const close = closingQuote(s, k);
+    if (close < 0) bail();
+    return { value: quoted(s.slice(k, close + 1)), end: skipSpaces(s, close + 1) };
+  }
+  let e = k;
+  while (e < s.length && !",[]{}#".includes(s[e]) && !(s[e] === ":" && (s[e + 1] === " " || s[e + 1] === ",")) ) e++;
+  const text = s.slice(k, e).trim();
+  if (text === "" || "&*!|>%@`?-:".includes(text[0])) bail();
+  const value = isKey ? plainKey(text) : resolvePlain(text);
+  return { value, end: e };
+}
+
+function skipSpaces(s: string, k: number): number {
+  while (s[k] === " ") k++;
+  return k;
+}
+
+/** A plain scalar under the YAML 1.2 core schema, as the `yaml` library resolves it. */
+export function resolvePlain(s: string): unknown {
+  // Most manifest values are words: a letter first and no core-schema word ("true", "Null", ...) fits.
+  const c = s.charCodeAt(0) | 0x20;
+  if (c >= 0x61 && c <= 0x7a && (s.length > 5 || (c !== 0x74 && c !== 0x66 && c !== 0x6e))) return s;
+  if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
+  if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
+  if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
+  if (/^0o[0-7]+$/.test(s)) return parseInt(s.slice(2), 8);
+  if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
+  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
+  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s)) return s.slice(-3).toLowerCase() === "nan" ? NaN : s[0] === "-" ? -Infinity : Infinity;
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
+  return s;
+}

@@ -1,0 +1,72 @@
+// The fast connectivity engine against the reference (PairwiseConnectivity over PolicyEngine) on
+// random clusters, and checks that the fast path really ran.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { PolicyEngine } from "../../src/engine/verdict.js";
+import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
+import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
+import { connectionList } from "../../src/analyze/connlist.js";
+import { renderConnlist } from "../../src/targets/connlist.js";
+import { formatConns } from "../../src/model/ports.js";
+import { clusterArb } from "../fixtures/random-cluster.js";
+import { load } from "../helpers.js";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const label = (p: { endpoint?: { name: string }; address?: { value: bigint } }) => p.endpoint ? p.endpoint.name + (p.address ? `@${p.address.value}` : "") : `ip:${p.address?.value}`;
+
+test("fast and reference connectivity agree on every pair of random clusters", () => {
+  fc.assert(fc.property(clusterArb, ({ inventory, options, parties }) => {
+    const engine = new PolicyEngine(inventory, options);
+    const ref = new PairwiseConnectivity(engine);
+    const fast = new FastConnectivity(engine);
+    for (const s of parties) {
+      for (const d of parties) {
+        assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${label(s)} -> ${label(d)}`);
+      }
+    }
+  }), { numRuns: 300, seed: 20240613 });
+});
+
+test("fast and reference connection lists are identical on random clusters", () => {
+  fc.assert(fc.property(clusterArb, ({ inventory, options }) => {
+    const engine = new PolicyEngine(inventory, options);
+    const ref = renderConnlist(connectionList(inventory, new PairwiseConnectivity(engine)), "txt");
+    const fast = renderConnlist(connectionList(inventory, new FastConnectivity(engine)), "txt");
+    assert.equal(fast, ref);
+  }), { numRuns: 300, seed: 7 });
+});
+
+test("explanations that use the fast engine's subject index are the verdict engine's own", () => {
+  const brief = (v: ReturnType<PolicyEngine["evaluate"]>) => JSON.stringify([v.allowed, v.warnings.map((w) => w.message),
+    ...[v.egress, v.ingress].map((d) => [d.by, d.tier, d.policy?.name, d.rule?.index, d.passed.map((p) => p.policy.name), d.selecting.map((p) => p.name)])]);
+  fc.assert(fc.property(clusterArb, ({ inventory, options, parties }) => {
+    const plain = new PolicyEngine(inventory, options);
+    const indexed = new PolicyEngine(inventory, options);
+    new FastConnectivity(indexed);
+    for (const src of parties) for (const dst of parties) for (const [protocol, port] of [["TCP", 80], ["UDP", 53], ["TCP", 8080]] as const) {
+      assert.equal(brief(indexed.evaluate({ src, dst, protocol, port })), brief(plain.evaluate({ src, dst, protocol, port })));
+    }
+  }), { numRuns: 150, seed: 11 });
+});
+
+test("the fast path ran: classes, signatures and rows, and no pair was asked of the verdict engine", () => {
+  const { inventory } = load(Object.fromEntries(readdirSync("examples/shop", { recursive: true }).map(String).filter((f) => f.endsWith(".yaml")).map((f) => [f, readFileSync(join("examples/shop", f), "utf8")])));
+  const engine = new PolicyEngine(inventory);
+  let asked = 0;
+  const allows = engine.allows.bind(engine), evaluate = engine.evaluate.bind(engine);
+  engine.allows = (f) => { asked++; return allows(f); };
+  engine.evaluate = (f) => { asked++; return evaluate(f); };
+  const fast = new FastConnectivity(engine);
+  const entries = connectionList(inventory, fast);
+  assert.equal(asked, 0, "the fast engine must not evaluate flows one by one");
+  assert.ok(entries.length > 0);
+  const s = fast.stats;
+  assert.ok(s.classes > 0 && s.classes <= inventory.endpoints.length + 64, `classes ${s.classes}`);
+  assert.ok(s.signatures > 0 && s.rows > 0 && s.sets > 0);
+  const ref = connectionList(inventory, new PairwiseConnectivity(engine));
+  assert.ok(asked > 0, "the reference asks the verdict engine");
+  assert.equal(renderConnlist(entries, "txt"), renderConnlist(ref, "txt"));
+});
