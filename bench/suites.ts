@@ -6,7 +6,7 @@ import type { Suite } from "./suite.js";
 
 /** The nftables suite prints its own lines (it needs root, ip netns and nftables for its connection part). */
 const enforcementSuite: Suite = {
-  name: "enforcement", title: "Enforcement (nftables)", byDefault: false, defaultSizes: ["host"], sizes: ["host"],
+  name: "enforcement", title: "Enforcement (nftables)", byDefault: true, defaultSizes: ["host"], sizes: ["host"],
   async run(size) {
     const notes: string[] = [];
     await runEnforcementBench((line) => notes.push(line));

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { cli, tempFiles } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
+import { generateCluster } from "../src/generate/cluster.js";
+import { POLICY_KINDS } from "../src/sources/kinds.js";
 
 const GOLDEN = "test/golden/shop-k8s.yaml";
 
@@ -136,4 +138,32 @@ test("the checked-in schemas/ are what junction schema writes", async () => {
     assert.equal(readFileSync(`schemas/${kind.toLowerCase()}.json`, "utf8"), (await cli(["schema", kind])).out, `schemas/${kind.toLowerCase()}.json is stale: run junction schema -o schemas`);
   }
   assert.equal(readFileSync("schemas/all.json", "utf8"), (await cli(["schema"])).out);
+});
+
+test("round trip k8s → common → k8s on generated clusters is verified equivalent both ways", async () => {
+  for (const seed of [3, 11]) {
+    const gen = generateCluster({ pods: 150, namespaces: 5, policies: 30, seed });
+    const all: Record<string, string> = {};
+    const inventoryOnly: Record<string, string> = {};
+    for (const f of gen) {
+      const text = f.objects.map((o) => JSON.stringify(o)).join("\n---\n") + "\n";
+      all[`${f.path}.yaml`] = text;
+      const kept = f.objects.filter((o) => !POLICY_KINDS.has(String(o.kind)));
+      if (kept.length) inventoryOnly[`${f.path}.yaml`] = kept.map((o) => JSON.stringify(o)).join("\n---\n") + "\n";
+    }
+    const original = tempFiles(all);
+    try {
+      const common = await cli(["convert", "policy", "-f", original.dir, "--to", "common", "--verify"]);
+      assert.equal(common.code, 0, common.err);
+      assert.match(common.err, /verify: equivalent/);
+      const back = tempFiles({ ...inventoryOnly, "common.yaml": common.out });
+      try {
+        const k8s = await cli(["compile", "-f", back.dir, "--target", "k8s", "--verify"]);
+        assert.equal(k8s.code, 0, k8s.err);
+        assert.match(k8s.err, /verify: equivalent/);
+        assert.match(k8s.out, /kind: AdminNetworkPolicy/);
+        assert.match(k8s.out, /kind: NetworkPolicy/);
+      } finally { back.cleanup(); }
+    } finally { original.cleanup(); }
+  }
 });
