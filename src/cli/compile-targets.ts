@@ -3,7 +3,7 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, Values } from "./command.js";
-import { k8sTarget } from "./commands/compile-k8s.js";
+import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 
 export interface CompileTarget {
