@@ -6,6 +6,7 @@ import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
+import { Analysis } from "./analysis.js";
 import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "./command.js";
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
@@ -46,6 +47,14 @@ export function loadInputs(values: Values, io: Io): Loaded {
     throw new InputError(`${n} error${n === 1 ? "" : "s"} in the input; nothing was analysed`);
   }
   return loaded;
+}
+
+/** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */
+export function loadAnalysis(values: Values, io: Io): Analysis {
+  const loaded = loadInputs(values, io);
+  const loud = values.quiet !== true && loaded.inventory.endpoints.length >= PROGRESS_FROM;
+  const started = Date.now();
+  return new Analysis(loaded, engineOptions(values), loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);
 }
 
 export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {

@@ -7,7 +7,8 @@ import { formatRange } from "../../model/ip.js";
 import { renderConnlist } from "../../targets/connlist.js";
 import { renderJson } from "../../targets/data.js";
 import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -18,6 +19,21 @@ function explainExample(entries: readonly ConnEntry[]): string {
   return `--from ${e.src.namespace}/${e.src.name} --to ${e.dst.namespace}/${e.dst.name} --port ${e.conns[proto][0][0]}${flag}`;
 }
 
+export interface AnalyzeResult { entries: ConnEntry[]; summary: ReturnType<typeof summarize> }
+
+/** The overview's data: the connection list and the summary over it. */
+export function analyzeResult(a: Analysis): AnalyzeResult {
+  const connectivity = a.connectivity;
+  const entries = connectionList(a.inventory, connectivity);
+  return { entries, summary: summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0) };
+}
+
+/** What `analyze -o json` prints (and GET /api/v1/summary serves). */
+export function analyzeDocument({ entries, summary: s }: AnalyzeResult): unknown {
+  const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
+  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) };
+}
+
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
@@ -25,15 +41,8 @@ export const analyzeCommand: Command = {
   options: { ...INPUT_OPTIONS, ...outputOption(["text", "json"], "text"), ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
-    const { loaded, engine } = loadEngine(values, io);
-    const connectivity = connectivityFor(engine, values, io);
-    const entries = connectionList(loaded.inventory, connectivity);
-    const s = summarize(loaded.inventory, engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
-    if (str(values, "output") === "json") {
-      const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
-      io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));
-      return EXIT.ok;
-    }
+    const { entries, summary: s } = analyzeResult(loadAnalysis(values, io));
+    if (str(values, "output") === "json") { io.out(renderJson(analyzeDocument({ entries, summary: s }))); return EXIT.ok; }
     const paths = list(values, "file").join(" ");
     // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
