@@ -73,7 +73,7 @@ export function connectivityFor(engine: PolicyEngine, values: Values, io: Io): F
 }
 
 /** Downgrades errors about objects to warnings (unreadable paths stay errors). */
-function lenient(loaded: Loaded, io: Io): void {
+export function lenient(loaded: Loaded, io: Io): void {
   const downgraded = loaded.diagnostics.items.filter((d) => d.severity === "error" && !d.code.startsWith("input-"));
   for (const d of downgraded) d.severity = "warning";
   if (downgraded.length) io.err(`note: --lenient: ${downgraded.length} error${downgraded.length === 1 ? "" : "s"} reported as warnings; the answers may differ from what a cluster (which rejects such objects) would enforce\n`);
