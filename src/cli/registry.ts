@@ -16,6 +16,7 @@ import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
+import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 
 export const COMMANDS: Command[] = [
@@ -35,4 +36,5 @@ export const COMMANDS: Command[] = [
   labCommand,
   agentCommand,
   generateCommand,
+  versionCommand,
 ];

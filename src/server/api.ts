@@ -12,7 +12,7 @@ import { matrixCommand, matrixDocument, matrixResult } from "../cli/commands/mat
 import { routeCommand, routeResult } from "../cli/commands/route.js";
 import { statusCommand, statusDocument } from "../cli/commands/status.js";
 import { validateCommand, validationDocument } from "../cli/commands/validate.js";
-import { renderConnlist } from "../targets/connlist.js";
+import { connlistData } from "../targets/connlist.js";
 import { exposureData } from "../targets/exposure.js";
 import { graphDocument } from "./graph.js";
 
@@ -36,7 +36,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { path: "/api/v1/summary", summary: "the overview (junction analyze -o json)", command: analyzeCommand, params: [], analysing: true,
     answer: (a) => analyzeDocument(analyzeResult(a)) },
   { path: "/api/v1/connections", summary: "who may reach whom (junction list -o json)", command: listCommand, params: [], analysing: true,
-    answer: (a) => new RawJson(renderConnlist(listResult(a).entries, "json")) },
+    answer: (a) => connlistData(listResult(a).entries) },
   { path: "/api/v1/matrix", summary: "the pods × pods truth table (junction matrix -o json)", command: matrixCommand, params: ["port", "protocol", "namespace"], analysing: true,
     answer: (a, v) => matrixDocument(matrixResult(a, v)) },
   { path: "/api/v1/explain", summary: "is this flow allowed, and why (junction explain -o json)", command: explainCommand, params: ["from", "to", "port", "protocol"], analysing: true,

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import type { ServeState, UpdateEvent } from "./state.js";
 import { openApiDocument } from "./openapi.js";
-import { VERSION } from "../cli/run.js";
+import { VERSION } from "../cli/version.js";
 
 export interface ServerOptions {
   state: ServeState;

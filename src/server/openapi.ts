@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the API, derived from the endpoint table and the commands' own option
 // specs (so the parameters documented are the parameters parsed).
 
-import { VERSION } from "../cli/run.js";
+import { VERSION } from "../cli/version.js";
 import { ENDPOINTS } from "./api.js";
 
 export function openApiDocument(): object {

@@ -4,10 +4,9 @@ import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
-import { renderConnlist } from "../../targets/connlist.js";
-import { renderJson } from "../../targets/data.js";
-import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { connlistData, renderConnlist } from "../../targets/connlist.js";
+import { EXIT, list, type Command } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputFormat, outputOption, printOutput } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
@@ -31,18 +30,21 @@ export function analyzeResult(a: Analysis): AnalyzeResult {
 /** What `analyze -o json` prints (and GET /api/v1/summary serves). */
 export function analyzeDocument({ entries, summary: s }: AnalyzeResult): unknown {
   const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
-  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) };
+  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries) };
 }
 
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
-  usage: "junction analyze -f PATH [-o text|json]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["text", "json"], "text"), ...ENGINE_OPTIONS },
+  usage: "junction analyze -f PATH [-o table|json|yaml]",
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
     const { entries, summary: s } = analyzeResult(loadAnalysis(values, io));
-    if (str(values, "output") === "json") { io.out(renderJson(analyzeDocument({ entries, summary: s }))); return EXIT.ok; }
+    if (outputFormat(values) !== "table") {
+      printOutput(io, values, () => analyzeDocument({ entries, summary: s }), () => "");
+      return EXIT.ok;
+    }
     const paths = list(values, "file").join(" ");
     // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];

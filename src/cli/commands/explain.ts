@@ -12,7 +12,7 @@ import type { Analysis } from "../analysis.js";
 export const explainCommand: Command = {
   name: "explain",
   summary: "Is this flow allowed, and why? The verdict with the tier, policy and rule that decided each direction.",
-  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o text|json|yaml]",
+  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o table|json|yaml]",
   description: [
     "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
     "(pod:, deployment:, statefulset:, daemonset:, job:, cronjob:, svc:, workload:, node:NAME) or ip:ADDRESS.",
@@ -25,7 +25,7 @@ export const explainCommand: Command = {
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
   examples: [
@@ -36,7 +36,7 @@ export const explainCommand: Command = {
     explainParams(values);
     const r = explainResult(loadAnalysis(values, io), values);
     const format = str(values, "output");
-    if (format === "text") io.out(r.pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
+    if (format === "table") io.out(r.pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
     else io.out(format === "json" ? renderJson(r.document) : renderYaml(r.document));
     return r.allowed ? EXIT.ok : EXIT.failed;
   },
