@@ -74,7 +74,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
       if (isDuplicate(raw, seen, diags)) continue;
       const checked = checkObject(raw, diags);
       dispatch(raw, b, diags);
-      checked.dropRepeats();
+      checked.finish();
     }
   }
   const locator = new Locator(files);
