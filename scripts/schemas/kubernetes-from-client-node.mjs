@@ -2,8 +2,8 @@
 // Builds schemas/upstream/kubernetes/<release>.json: the structural schemas of the built-in kinds
 // Junction reads, from the model metadata that @kubernetes/client-node generates out of the
 // Kubernetes OpenAPI spec (field names, types, formats, and required fields, which the generated
-// .d.ts declares without `?`). Quantity fields, which the generator types as strings, are marked
-// x-kubernetes-int-or-string as the Quantity type's OpenAPI v3 definition says (string or number).
+// .d.ts declares without `?`). Quantity fields, which the generator types as strings, get the
+// Quantity type's OpenAPI v3 definition: oneOf string or number.
 //
 // Usage: npm pack @kubernetes/client-node@VERSION && tar xzf kubernetes-client-node-VERSION.tgz
 //        node scripts/schemas/kubernetes-from-client-node.mjs package
@@ -34,6 +34,7 @@ const KINDS = {
 const QUANTITY_MAPS = new Set(["capacity", "allocatable", "allocatedResources", "limits", "requests", "overhead", "hard", "used", "max", "min", "default", "defaultRequest", "maxLimitRequestRatio"]);
 const QUANTITIES = new Set(["V1EmptyDirVolumeSource.sizeLimit", "V1ResourceFieldSelector.divisor"]);
 
+const QUANTITY = { oneOf: [{ type: "string" }, { type: "number" }] };
 const definitions = {};
 
 function define(cls) {
@@ -49,9 +50,9 @@ function define(cls) {
 }
 
 function fieldSchema(cls, a) {
-  if (QUANTITIES.has(`${cls}.${a.baseName}`)) return { "x-kubernetes-int-or-string": true };
+  if (QUANTITIES.has(`${cls}.${a.baseName}`)) return QUANTITY;
   const quantityMap = QUANTITY_MAPS.has(a.baseName) && a.type === "{ [key: string]: string; }";
-  if (quantityMap) return { type: "object", additionalProperties: { "x-kubernetes-int-or-string": true } };
+  if (quantityMap) return { type: "object", additionalProperties: QUANTITY };
   return typeSchema(a.type, a.format);
 }
 
@@ -84,5 +85,5 @@ const out = {
 };
 mkdirSync("schemas/upstream/kubernetes", { recursive: true });
 const file = `schemas/upstream/kubernetes/${release}.json`;
-writeFileSync(file, JSON.stringify(out, (k, v) => (v === undefined ? undefined : v)) + "\n");
+writeFileSync(file, JSON.stringify(out, null, 1) + "\n");
 console.log(`${file}: ${Object.keys(definitions).length} definitions`);

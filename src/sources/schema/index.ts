@@ -16,7 +16,8 @@ export interface Checked {
 export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
   const start = diags.items.length;
   const failed = validateObject(raw, diags);
-  failed.push(...semanticRules(raw, diags));
+  // The semantic rules read typed fields: they run on objects the schema accepts.
+  if (!failed.length) failed.push(...semanticRules(raw, diags));
   const mark = diags.items.length;
   return {
     finish() {
@@ -39,7 +40,7 @@ function inDocumentOrder(items: Diagnostic[], obj: unknown): Diagnostic[] {
       if (Array.isArray(v)) { out.push(Number(k)); v = v[Number(k)]; continue; }
       const keys = v !== null && typeof v === "object" ? Object.keys(v) : [];
       const i = keys.indexOf(String(k));
-      out.push(i < 0 ? keys.length : i);
+      out.push(i); // a missing field (i = -1) is reported before its parent's fields
       v = i < 0 ? undefined : (v as Record<string, unknown>)[String(k)];
     }
     return out;

@@ -62,6 +62,11 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
       return { severity: "error", code: "required", path: [...path, field], message: `required field is missing${near ? ` (found ${JSON.stringify(near)}: field names are case-sensitive)` : ""}` };
     }
     case "type": return { severity: "error", code: "type", path, message: `must be ${typeName(p.type)}, not ${describeValue(value)}` };
+    case "oneOf": case "anyOf": {
+      const types = branchTypes(e.schema);
+      if (types) return { severity: "error", code: "type", path, message: `must be ${typeName(types)}, not ${describeValue(value)}` };
+      return { severity: "error", code: e.keyword, path, message: e.message ?? "" };
+    }
     case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
     case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
     case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
@@ -85,6 +90,12 @@ function relevant(errors: ErrorObject[]): ErrorObject[] {
   const inBranch = (e: ErrorObject) => /\/(oneOf|anyOf|not)\/\d+\//.test(e.schemaPath) || /\/(anyOf|oneOf|not)\//.test(e.schemaPath);
   const out = errors.filter((e) => !inBranch(e) || e.keyword === "k8sRules");
   return out.length ? out : errors;
+}
+
+/** The types of a oneOf/anyOf whose branches are bare types (Quantity: string or number). */
+function branchTypes(branches: unknown): string | undefined {
+  if (!Array.isArray(branches) || !branches.every((b) => b && typeof b.type === "string" && Object.keys(b).length === 1)) return undefined;
+  return branches.map((b) => b.type).join(",");
 }
 
 function typeName(t: unknown): string {
