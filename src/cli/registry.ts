@@ -16,6 +16,7 @@ import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
+import { versionCommand } from "./version.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -33,4 +34,5 @@ export const COMMANDS: Command[] = [
   labCommand,
   agentCommand,
   generateCommand,
+  versionCommand,
 ];

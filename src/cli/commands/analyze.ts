@@ -4,10 +4,9 @@ import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
-import { renderConnlist } from "../../targets/connlist.js";
-import { renderJson } from "../../targets/data.js";
-import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
+import { connlistData, renderConnlist } from "../../targets/connlist.js";
+import { EXIT, list, type Command } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputFormat, outputOption, printOutput } from "../inputs.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -21,17 +20,17 @@ function explainExample(entries: readonly ConnEntry[]): string {
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
-  usage: "junction analyze -f PATH [-o text|json]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["text", "json"], "text"), ...ENGINE_OPTIONS },
+  usage: "junction analyze -f PATH [-o table|json|yaml]",
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
     const connectivity = connectivityFor(engine, values, io);
     const entries = connectionList(loaded.inventory, connectivity);
     const s = summarize(loaded.inventory, engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
-    if (str(values, "output") === "json") {
+    if (outputFormat(values) !== "table") {
       const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
-      io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));
+      printOutput(io, values, () => ({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries) }), () => "");
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");

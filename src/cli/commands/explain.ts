@@ -11,7 +11,7 @@ import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inpu
 export const explainCommand: Command = {
   name: "explain",
   summary: "Is this flow allowed, and why? The verdict with the tier, policy and rule that decided each direction.",
-  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o text|json|yaml]",
+  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o table|json|yaml]",
   description: [
     "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
     "(pod:, deployment:, statefulset:, daemonset:, job:, cronjob:, svc:, workload:, node:NAME) or ip:ADDRESS.",
@@ -24,7 +24,7 @@ export const explainCommand: Command = {
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
   examples: [
@@ -46,7 +46,7 @@ export const explainCommand: Command = {
     const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, lines) }));
     const format = str(values, "output");
     const allowed = result.value.allAllowed;
-    if (format === "text") io.out(pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
+    if (format === "table") io.out(pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
     else {
       const doc = { verdict: allowed ? "allow" : "deny", mixed: !allowed && !result.value.noneAllowed, pairs: pairs.map((p) => p.data) };
       io.out(format === "json" ? renderJson(doc) : renderYaml(doc));

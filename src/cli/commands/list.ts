@@ -9,9 +9,10 @@ import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOptio
 export const listCommand: Command = {
   name: "list",
   summary: "List which workloads may reach which, with the allowed protocols and ports (np-guard connlist convention).",
-  usage: "junction list -f PATH [-o txt|json|csv|md|dot]",
+  usage: "junction list -f PATH [-o txt|table|json|yaml|csv|md|dot]",
   description: [
-    "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS.",
+    "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS (-o txt, np-guard's format).",
+    "-o json and yaml give np-guard's conn string and the same connections as data (protocol, port ranges).",
     "Pods are grouped under their controller (ownerReferences, or the workload whose template made them);",
     "external address ranges are the pieces into which the policies' CIDRs cut the address space.",
     "With Ingress or OpenShift Route objects, {ingress-controller} => WORKLOAD lines list the TCP ports the",

@@ -2,18 +2,17 @@
 
 import { connMatrix, matrixEndpoints, portMatrix, type Matrix } from "../../analyze/matrix.js";
 import { formatConns, type Protocol } from "../../model/ports.js";
-import { renderJson } from "../../targets/data.js";
 import { renderCsv, renderTable } from "../../targets/table.js";
 import { endpointLabel } from "../../targets/names.js";
 import { EXIT, UsageError, list, portArg, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption, printOutput } from "../inputs.js";
 
 const SYMBOL = { all: ".", none: "X", some: "~" } as const;
 
 export const matrixCommand: Command = {
   name: "matrix",
   summary: "Print the pods × pods truth table (rows: sources, columns: destinations).",
-  usage: "junction matrix -f PATH [--port P --protocol PROTO] [--namespace NS]... [-o table|json|csv]",
+  usage: "junction matrix -f PATH [--port P --protocol PROTO] [--namespace NS]... [-o table|json|yaml|csv]",
   description: [
     "With --port: '.' allowed, 'X' denied, as the upstream e2e tests print it.",
     "Without --port: '.' every connection allowed, 'X' none, '~' some (see junction list for which).",
@@ -23,7 +22,7 @@ export const matrixCommand: Command = {
     port: { type: "string", short: "p", arg: "PORT", description: "destination port number" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], default: "TCP", description: "protocol with --port" },
     namespace: { type: "string", short: "n", multiple: true, arg: "NS", description: "only pods of these namespaces (repeatable)" },
-    ...outputOption(["table", "json", "csv"], "table"),
+    ...outputOption(["table", "json", "yaml", "csv"], "table"),
     ...ENGINE_OPTIONS,
   },
   examples: ["junction matrix -f examples/shop --port 8080", "junction matrix -f examples/shop -n shop -o csv"],
@@ -37,7 +36,7 @@ export const matrixCommand: Command = {
     const m = port === undefined ? connMatrix(connectivity, endpoints) : portMatrix(connectivity, endpoints, protocol, port);
     const names = endpoints.map(endpointLabel);
     const format = str(values, "output");
-    if (format === "json") io.out(renderJson(matrixData(m, names, port, protocol)));
+    if (format === "json" || format === "yaml") printOutput(io, values, () => matrixData(m, names, port, protocol), () => "");
     else if (format === "csv") io.out(renderCsv(["from\\to", ...names], m.cells.map((row, i) => [names[i], ...row])));
     else {
       const title = port === undefined ? "all ports" : `${protocol}/${port}`;

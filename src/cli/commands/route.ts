@@ -15,7 +15,7 @@ import { INPUT_OPTIONS, loadInputs, outputOption } from "../inputs.js";
 export const routeCommand: Command = {
   name: "route",
   summary: "Route a request through a Gateway: the listener, route, rule and backends it reaches, and why.",
-  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o text|json|yaml]",
+  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o table|json|yaml]",
   description: [
     "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
     "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
@@ -34,7 +34,7 @@ export const routeCommand: Command = {
     gateway: { type: "string", arg: "NS/NAME", description: "the Gateway that receives the request (default: the one listening on the port)" },
     port: { type: "string", arg: "N", description: "the listener port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
     "junction route -f examples/gateway --request 'GET https://shop.example.com/cart?x=1' -H 'x-canary: true'",
