@@ -111,3 +111,10 @@ export function objectKey(group: string, kind: string, namespace: string | undef
 export function hasObject(graph: RouteGraph, group: string, kind: string, namespace: string | undefined, name: string): boolean {
   return graph.objectKeys.has(objectKey(group, kind, namespace, name)) || graph.objectKeys.has(objectKey(group, kind, undefined, name));
 }
+
+/** Whether the input holds any object of the kind. */
+export function hasKind(graph: RouteGraph, group: string, kind: string): boolean {
+  const prefix = `${group}/${kind}/`;
+  for (const k of graph.objectKeys) if (k.startsWith(prefix)) return true;
+  return false;
+}

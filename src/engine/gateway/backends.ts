@@ -5,6 +5,7 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
+import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
 import { hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
@@ -53,14 +54,16 @@ export class BackendIndex {
     if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
     const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
     if (!permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
-    return isService ? this.service(ref, name, fail) : this.workload(ref, name, fail);
+    return isService ? this.service(ref, name, from.kind === "UDPRoute" ? "UDP" : "TCP", fail) : this.workload(ref, name, fail);
   }
 
-  private service(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
+  /** A Service port of the transport the route carries (a UDPRoute needs a UDP port, every other route a TCP one). */
+  private service(ref: BackendRef, name: string, protocol: Protocol, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
     const service = this.services.get(name);
     if (!service) return fail("BackendNotFound", `Service ${name} not found`);
-    const servicePort = service.ports.find((p) => p.port === ref.port);
-    if (!servicePort) return fail("BackendNotFound", `Service ${name} has no port ${ref.port}`);
+    const servicePort = service.ports.find((p) => p.port === ref.port && p.protocol === protocol);
+    const other = service.ports.find((p) => p.port === ref.port);
+    if (!servicePort) return fail("BackendNotFound", `Service ${name} has no ${other ? `${protocol} ` : ""}port ${ref.port}${other ? ` (port ${ref.port} is ${other.protocol} only)` : ""}`);
     const app = servicePort.appProtocol;
     if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
     const tlsPolicy = this.inv.routing.backendTlsPolicies.find((p) => p.namespace === service.namespace

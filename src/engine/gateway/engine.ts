@@ -7,6 +7,7 @@ import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter, type Rout
 import { attachParent, type Attachment, type ParentState } from "./attach.js";
 import { BackendIndex, type ResolvedBackend } from "./backends.js";
 import type { Problem } from "./conditions.js";
+import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import { matchRegexProblem } from "./match.js";
@@ -47,6 +48,20 @@ function droppedRules(route: Route): Map<RouteRule, string> {
   return out;
 }
 
+/**
+ * ExtensionRef filters whose target is not in the input: their requests fail (the filter "MUST NOT be
+ * skipped"), and the route says why: InvalidKind when no object of the kind is known, else BackendNotFound.
+ */
+function extensionRefProblems(graph: RouteGraph, route: Route): Problem[] {
+  const filters = route.rules.flatMap((r) => [...r.filters, ...r.backends.flatMap((b) => b.filters)]);
+  return filters.flatMap((f) => {
+    if (f.type !== "ExtensionRef" || hasObject(graph, f.ref.group, f.ref.kind, route.namespace, f.ref.name)) return [];
+    const what = `ExtensionRef filter ${f.ref.group}/${f.ref.kind} ${route.namespace}/${f.ref.name}`;
+    return [hasKind(graph, f.ref.group, f.ref.kind) ? { reason: "BackendNotFound", message: `${what} not found` }
+      : { reason: "InvalidKind", message: `${what}: the kind is unknown (no object of that kind in the input)` }];
+  });
+}
+
 export class GatewayEngine {
   readonly gateways: GatewayState[];
   readonly routes: RouteState[];
@@ -83,7 +98,7 @@ export class GatewayEngine {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
     for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref));
-    const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
+    const problems = [...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
     const parents: ParentState[] = [];

@@ -6,6 +6,7 @@ import { hasObject } from "../../model/gateway.js";
 import type { Problem } from "./conditions.js";
 import { listenerState, type ListenerState } from "./listeners.js";
 import { checkClientCertificateRef } from "./tlsrefs.js";
+import { markOverlaps } from "./overlap.js";
 
 /** The controller name written into route status when the GatewayClass is not in the input. */
 export const ASSUMED_CONTROLLER = "junction.dev/gateway-simulator";
@@ -47,6 +48,7 @@ function rejection(graph: RouteGraph, gw: Gateway, listeners: ListenerState[]): 
 export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
   const gatewayClass = graph.gatewayClasses.find((c) => c.name === gw.className);
   const listeners = gw.listeners.map((l) => listenerState(graph, gw, l));
+  markOverlaps(listeners);
   const rejected = rejection(graph, gw, listeners);
   const invalid = listeners.filter((l) => l.accepted).map((l) => l.listener.name);
   const cert = gw.tls?.backendClientCertificate;

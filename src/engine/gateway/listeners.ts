@@ -22,6 +22,8 @@ export interface ListenerState {
   resolvedRefs?: Problem;
   programmed?: Problem;
   conflicted?: Problem;
+  /** OverlappingTLSConfig=True when set (overlap.ts). */
+  overlap?: Problem;
   /** Serving certificates that resolved (TLS-terminating listeners). */
   certificates: TlsMaterial[];
   clientValidation?: ClientValidation;

@@ -32,6 +32,8 @@ export function listenerStatus(engine: GatewayEngine, l: ListenerState, gen: num
       conditionFrom("Programmed", l.programmed, "Programmed", "listener is ready", gen),
       conditionFrom("ResolvedRefs", l.resolvedRefs, "ResolvedRefs", "all references resolved", gen),
       l.conflicted ? condition("Conflicted", true, l.conflicted.reason, l.conflicted.message, gen) : condition("Conflicted", false, "NoConflicts", "no conflicts", gen),
+      // A negative-polarity condition that "MUST NOT be set when it is False".
+      ...(l.overlap ? [condition("OverlappingTLSConfig", true, l.overlap.reason, l.overlap.message, gen)] : []),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // Secrets (tls.crt + tls.key: a serving or client certificate) and ConfigMaps (ca.crt: a CA
 // bundle). Private keys are parsed to check them and never kept. Also BackendTLSPolicy.
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { TlsMaterial } from "../../model/gateway.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -37,7 +37,9 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key" };
   const parsed = parseCertificates(crt);
   if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
-  try { createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
+  let privateKey: KeyObject;
+  try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
+  if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt" };
   return parsed;
 }
 
