@@ -11,7 +11,7 @@ import { formatDiff } from "../src/cli/verify.js";
 const NS = ["x", "y", "z"], PODS = ["a", "b", "c"];
 const sel = (key: string, values: string[]) => fc.oneof(
   fc.constant("{}"),
-  fc.constantFrom(...values).map((v) => `{matchLabels: {${key}: ${v}}}`),
+  fc.constantFrom(...values).map((v) => `{matchLabels: {${key}: '${v}'}}`),
   fc.subarray(values, { minLength: 1 }).map((vs) => `{matchExpressions: [{key: ${key}, operator: NotIn, values: [${vs.join(", ")}]}]}`),
 );
 const port = fc.oneof(

@@ -267,7 +267,8 @@ function quoted(s: string): string {
 }
 
 /** Single-line flow collections of quoted and plain scalars. */
-function flow(s: string, pos: number): { value: unknown; end: number } {
+function flow(s: string, pos: number, depth = 0): { value: unknown; end: number } {
+  if (depth > MAX_FAST_DEPTH) bail();
   const open = s[pos], close = open === "[" ? "]" : "}";
   const list: unknown[] = [];
   const map: Record<string, unknown> = {};
@@ -275,13 +276,13 @@ function flow(s: string, pos: number): { value: unknown; end: number } {
   if (s[k] === close) return { value: open === "[" ? list : map, end: k + 1 };
   for (;;) {
     if (open === "[") {
-      const item = flowScalar(s, k, false);
+      const item = flowScalar(s, k, false, depth);
       list.push(item.value);
       k = item.end;
     } else {
-      const key = flowScalar(s, k, true);
+      const key = flowScalar(s, k, true, depth);
       if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__" || Object.prototype.hasOwnProperty.call(map, key.value)) bail();
-      const item = flowScalar(s, skipSpaces(s, key.end + 1), false);
+      const item = flowScalar(s, skipSpaces(s, key.end + 1), false, depth);
       map[key.value as string] = item.value;
       k = item.end;
     }
@@ -293,9 +294,9 @@ function flow(s: string, pos: number): { value: unknown; end: number } {
   }
 }
 
-function flowScalar(s: string, k: number, isKey: boolean): { value: unknown; end: number } {
+function flowScalar(s: string, k: number, isKey: boolean, depth: number): { value: unknown; end: number } {
   const c = s[k];
-  if (c === "[" || c === "{") { if (isKey) bail(); const r = flow(s, k); return { value: r.value, end: skipSpaces(s, r.end) }; }
+  if (c === "[" || c === "{") { if (isKey) bail(); const r = flow(s, k, depth + 1); return { value: r.value, end: skipSpaces(s, r.end) }; }
   if (c === '"' || c === "'") {
     const close = closingQuote(s, k);
     if (close < 0) bail();
