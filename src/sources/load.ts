@@ -22,6 +22,7 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -66,7 +67,11 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const b = new InventoryBuilder(diags);
   const raws: RawObject[] = [];
   for (const file of files) for (const raw of splitObjects(file, diags)) if (!options.exclude?.(raw)) raws.push(raw);
-  for (const raw of lastDefinitions(raws, diags)) dispatch(raw, b, diags);
+  for (const raw of lastDefinitions(raws, diags)) {
+    const checked = checkObject(raw, diags);
+    dispatch(raw, b, diags);
+    checked.finish();
+  }
   const locator = new Locator(files);
   const inventory = b.finish();
   addIngressRoutes(inventory);
