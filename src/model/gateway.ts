@@ -41,9 +41,13 @@ export interface FrontendValidation {
   mode: "AllowValidOnly" | "AllowInsecureFallback";
 }
 
+/** spec.allowedListeners.namespaces: which ListenerSets may attach (the API default: none). */
+export interface AllowedListeners { from: "All" | "Same" | "Selector" | "None"; selector?: LabelSelector }
+
 export interface Gateway extends ObjectMeta {
   className: string;
   listeners: Listener[];
+  allowedListeners: AllowedListeners;
   addresses: GatewayAddress[];
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
   tls?: {
@@ -52,6 +56,12 @@ export interface Gateway extends ObjectMeta {
     frontendDefault?: FrontendValidation;
     frontendPerPort: { port: number; validation: FrontendValidation }[];
   };
+}
+
+/** ListenerSet: listeners another team adds to a Gateway (merged after the Gateway's own). */
+export interface ListenerSet extends ObjectMeta {
+  parentRef: { group: string; kind: string; namespace: string; name: string };
+  listeners: Listener[];
 }
 
 export interface ReferenceGrant {
@@ -86,6 +96,7 @@ export interface BackendTlsPolicy extends ObjectMeta {
 export interface RouteGraph {
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
+  listenerSets: ListenerSet[];
   routes: Route[];
   referenceGrants: ReferenceGrant[];
   tlsMaterial: TlsMaterial[];
@@ -100,7 +111,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
 }
 
 export function objectKey(group: string, kind: string, namespace: string | undefined, name: string): string {

@@ -3,8 +3,9 @@
 
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
-import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
-import { attachParent, type Attachment, type ParentState } from "./attach.js";
+import { GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
+import { attachParent, type Attachment, type Parent, type ParentState } from "./attach.js";
+import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, type ResolvedBackend } from "./backends.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
@@ -64,12 +65,14 @@ function extensionRefProblems(graph: RouteGraph, route: Route): Problem[] {
 
 export class GatewayEngine {
   readonly gateways: GatewayState[];
+  readonly listenerSets: ListenerSetState[];
   readonly routes: RouteState[];
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
+    this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
     const backends = new BackendIndex(inv);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
     for (const state of this.routes) {
@@ -79,6 +82,25 @@ export class GatewayEngine {
 
   gateway(namespace: string, name: string): GatewayState | undefined {
     return this.gateways.find((g) => samePlace(g.gateway, { namespace, name }));
+  }
+
+  listenerSet(namespace: string, name: string): ListenerSetState | undefined {
+    return this.listenerSets.find((s) => samePlace(s.set, { namespace, name }));
+  }
+
+  /** The parent a parentRef names (a message when it is not in the input); undefined for kinds this engine does not attach to. */
+  private parent(ref: ParentRef): Parent | string | undefined {
+    const at = `${ref.namespace}/${ref.name}`;
+    if (ref.group !== GATEWAY_GROUP) return undefined;
+    if (ref.kind === "Gateway") {
+      const g = this.gateway(ref.namespace, ref.name);
+      if (!g) return `Gateway ${at} not found`;
+      return { what: `Gateway ${at}`, gateway: g, listeners: g.listeners, unusable: g.rejected && g.rejected.reason !== "ListenersNotValid" ? g.rejected.reason : undefined };
+    }
+    if (ref.kind !== "ListenerSet") return undefined;
+    const s = this.listenerSet(ref.namespace, ref.name);
+    if (!s) return `ListenerSet ${at} not found`;
+    return { what: `ListenerSet ${at}`, gateway: s.gateway, listenerSet: s, listeners: s.listeners, unusable: s.rejected && s.rejected.reason !== "ListenersNotValid" ? s.rejected.reason : undefined };
   }
 
   /** Routes attached to a listener (each once, however many parentRefs lead there). */
@@ -104,9 +126,10 @@ export class GatewayEngine {
     const parents: ParentState[] = [];
     for (const ref of route.parentRefs) {
       const key = JSON.stringify(ref);
-      if (seen.has(key) || ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+      const parent = this.parent(ref);
+      if (seen.has(key) || parent === undefined) continue;
       seen.add(key);
-      parents.push(attachParent(route, ref, this.gateway(ref.namespace, ref.name), (ns) => this.index.namespaceLabels(ns)));
+      parents.push(attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns)));
     }
     return { route, parents, backends, unresolved, dropped: droppedRules(route) };
   }

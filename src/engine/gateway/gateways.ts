@@ -17,6 +17,8 @@ export interface GatewayState {
   gatewayClass?: GatewayClass;
   controllerName: string;
   listeners: ListenerState[];
+  /** The listeners traffic sees: the Gateway's own, then those of the attached ListenerSets (listenersets.ts). */
+  merged: ListenerState[];
   /** Accepted=False when set. */
   rejected?: Problem;
   /** Accepted=True but some listeners are invalid (reason ListenersNotValid). */
@@ -54,7 +56,7 @@ export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
   const cert = gw.tls?.backendClientCertificate;
   const modes = [gw.tls?.frontendDefault, ...(gw.tls?.frontendPerPort ?? []).map((p) => p.validation)];
   return {
-    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, rejected,
+    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, merged: [...listeners], rejected,
     partlyValid: !rejected && invalid.length ? `listener${invalid.length === 1 ? "" : "s"} ${invalid.join(", ")} ${invalid.length === 1 ? "is" : "are"} not valid` : undefined,
     programmed: rejected ? { reason: "Invalid", message: "the Gateway is not accepted" } : undefined,
     resolvedRefs: cert ? { problem: checkClientCertificateRef(graph, gw, cert).problem } : undefined,
