@@ -91,7 +91,11 @@ export interface BackendTlsPolicy extends ObjectMeta {
   /** CA bundles that verify the backend's certificate; or the system's ("System"). */
   caCertificateRefs: ObjectRef[];
   wellKnownCACertificates?: string;
+  /** When set, the backend's certificate must carry one of these names (and `hostname` is only the SNI). */
+  subjectAltNames?: SubjectAltName[];
 }
+
+export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "URI"; uri: string };
 
 export interface RouteGraph {
   gatewayClasses: GatewayClass[];

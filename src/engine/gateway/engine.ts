@@ -7,6 +7,7 @@ import { GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteF
 import { attachParent, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, type ResolvedBackend } from "./backends.js";
+import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
@@ -66,6 +67,7 @@ function extensionRefProblems(graph: RouteGraph, route: Route): Problem[] {
 export class GatewayEngine {
   readonly gateways: GatewayState[];
   readonly listenerSets: ListenerSetState[];
+  readonly backendTls: BackendTlsIndex;
   readonly routes: RouteState[];
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
 
@@ -73,7 +75,8 @@ export class GatewayEngine {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
     this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
-    const backends = new BackendIndex(inv);
+    this.backendTls = new BackendTlsIndex(inv);
+    const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
     for (const state of this.routes) {
       for (const p of state.parents) for (const a of p.attached) this.attach(a.listener, { state, attachment: a });
