@@ -156,8 +156,8 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
 
 /** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
 export function decode(buf: Buffer): string | { error: string } {
-  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
+  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
   if (!isUtf8(buf)) {
     const lossy = buf.toString("utf8");
     const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
