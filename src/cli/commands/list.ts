@@ -3,6 +3,7 @@
 import { connectionList } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, str, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
 
@@ -13,20 +14,30 @@ export const listCommand: Command = {
   description: [
     "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS (-o txt, np-guard's format).",
     "-o json and yaml give np-guard's conn string and the same connections as data (protocol, port ranges).",
-    "Pods are grouped under their controller (ownerReferences, or the workload whose template made them);",
+    "Pods are grouped under their workload: the Deployment (CronJob) when it is in the input, else their controlling",
+    "owner (ownerReferences) or the workload whose template made them; --group-by replicaset groups as np-guard does.",
+    "Pods in phase Succeeded or Failed take no part (a note says how many). Every name printed is accepted as an",
+    "endpoint by explain and test.",
     "external address ranges are the pieces into which the policies' CIDRs cut the address space.",
     "With Ingress or OpenShift Route objects, {ingress-controller} => WORKLOAD lines list the TCP ports the",
-    "ingress controller opens to the workloads behind their Services, as far as the policies allow them.",
+    "ingress controller opens to the workloads behind their Services, as far as the policies allow them. The controller",
+    "is its pods in the input (app.kubernetes.io/name=ingress-nginx; the OpenShift router's for Routes), as junction",
+    "exposure models it, else np-guard's stand-in: a pod without labels in namespace ingress-controller-ns.",
   ].join("\n"),
-  options: { ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"), ...ENGINE_OPTIONS },
+  options: {
+    ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
+    "group-by": { type: "string", arg: "LEVEL", choices: GROUP_BY, default: "workload", description: "pods under their Deployment (CronJob) when it is in the input, or under their ReplicaSet (Job) as np-guard groups them" },
+    ...ENGINE_OPTIONS,
+  },
   examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > shop.svg"],
   run(values, _pos, io) {
     const { loaded, engine } = loadEngine(values, io);
-    const controller = ingressControllerEntries(loaded.inventory, engine);
+    const groupBy = str(values, "group-by") as GroupBy;
+    const controller = ingressControllerEntries(loaded.inventory, engine, groupBy);
     for (const b of controller.blocked) {
-      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies allow none of it from {ingress-controller} (np-guard's stand-in: a pod without labels in namespace ingress-controller-ns; junction exposure checks the controller pods of the input)\n`);
+      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})\n`);
     }
-    const entries = [...connectionList(loaded.inventory, connectivityFor(engine, values, io)), ...controller.entries];
+    const entries = [...connectionList(loaded.inventory, connectivityFor(engine, values, io), groupBy), ...controller.entries];
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
     return EXIT.ok;
   },
