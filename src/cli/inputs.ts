@@ -6,6 +6,7 @@ import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
+import { Analysis } from "./analysis.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
 
@@ -73,6 +74,14 @@ export function loadInputs(values: Values, io: Io): Loaded {
   return loaded;
 }
 
+/** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */
+export function loadAnalysis(values: Values, io: Io): Analysis {
+  const loaded = loadInputs(values, io);
+  const loud = values.quiet !== true && loaded.inventory.endpoints.length >= PROGRESS_FROM;
+  const started = Date.now();
+  return new Analysis(loaded, engineOptions(values), loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);
+}
+
 export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {
   const loaded = loadInputs(values, io);
   return { loaded, engine: new PolicyEngine(loaded.inventory, engineOptions(values)) };
@@ -89,7 +98,7 @@ export function connectivityFor(engine: PolicyEngine, values: Values, io: Io): F
 }
 
 /** Downgrades errors about objects to warnings (unreadable paths stay errors). */
-function lenient(loaded: Loaded, io: Io): void {
+export function lenient(loaded: Loaded, io: Io): void {
   const downgraded = loaded.diagnostics.items.filter((d) => d.severity === "error" && !d.code.startsWith("input-"));
   for (const d of downgraded) d.severity = "warning";
   if (downgraded.length) io.err(`note: --lenient: ${downgraded.length} error${downgraded.length === 1 ? "" : "s"} reported as warnings; the answers may differ from what a cluster (which rejects such objects) would enforce\n`);

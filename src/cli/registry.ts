@@ -17,6 +17,7 @@ import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
+import { serveCommand } from "./commands/serve.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   statusCommand,
   routeCommand,
   exposureCommand,
+  serveCommand,
   schemaCommand,
   labCommand,
   agentCommand,

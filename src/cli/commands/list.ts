@@ -1,11 +1,19 @@
 // junction list: which workload may reach which, with protocols and ports aggregated.
 
-import { connectionList } from "../../analyze/connlist.js";
+import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
+
+/** The connection list (with the ingress controller's entries) and the warnings about blocked Ingress traffic. */
+export function listResult(a: Analysis, groupBy: GroupBy = "workload"): { entries: ConnEntry[]; warnings: string[] } {
+  const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
+  const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
+  return { entries: [...connectionList(a.inventory, a.connectivity, groupBy), ...controller.entries], warnings };
+}
 
 export const listCommand: Command = {
   name: "list",
@@ -31,13 +39,8 @@ export const listCommand: Command = {
   },
   examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > shop.svg"],
   run(values, _pos, io) {
-    const { loaded, engine } = loadEngine(values, io);
-    const groupBy = str(values, "group-by") as GroupBy;
-    const controller = ingressControllerEntries(loaded.inventory, engine, groupBy);
-    for (const b of controller.blocked) {
-      io.err(`warning: an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})\n`);
-    }
-    const entries = [...connectionList(loaded.inventory, connectivityFor(engine, values, io), groupBy), ...controller.entries];
+    const { entries, warnings } = listResult(loadAnalysis(values, io), str(values, "group-by") as GroupBy);
+    for (const w of warnings) io.err(`warning: ${w}\n`);
     io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
     return EXIT.ok;
   },

@@ -4,8 +4,9 @@ import { connMatrix, matrixEndpoints, portMatrix, type Matrix } from "../../anal
 import { formatConns, type Protocol } from "../../model/ports.js";
 import { renderCsv, renderTable } from "../../targets/table.js";
 import { endpointLabel } from "../../targets/names.js";
-import { EXIT, UsageError, list, portArg, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption, printOutput } from "../inputs.js";
+import { EXIT, UsageError, list, portArg, str, type Command, type Values } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption, printOutput } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 const SYMBOL = { all: ".", none: "X", some: "~" } as const;
 
@@ -27,14 +28,8 @@ export const matrixCommand: Command = {
   },
   examples: ["junction matrix -f examples/shop --port 8080", "junction matrix -f examples/shop -n shop -o csv"],
   run(values, _pos, io) {
-    const port = portArg(values, "port");
-    if (typeof port === "string") throw new UsageError("--port must be a number for a matrix");
-    const { loaded, engine } = loadEngine(values, io);
-    const endpoints = matrixEndpoints(loaded.inventory, list(values, "namespace"));
-    const protocol = str(values, "protocol") as Protocol;
-    const connectivity = connectivityFor(engine, values, io);
-    const m = port === undefined ? connMatrix(connectivity, endpoints) : portMatrix(connectivity, endpoints, protocol, port);
-    const names = endpoints.map(endpointLabel);
+    matrixPort(values);
+    const { m, names, port, protocol } = matrixResult(loadAnalysis(values, io), values);
     const format = str(values, "output");
     if (format === "json" || format === "yaml") printOutput(io, values, () => matrixData(m, names, port, protocol), () => "");
     else if (format === "csv") io.out(renderCsv(["from\\to", ...names], m.cells.map((row, i) => [names[i], ...row])));
@@ -45,6 +40,26 @@ export const matrixCommand: Command = {
     return EXIT.ok;
   },
 };
+
+function matrixPort(values: Values): number | undefined {
+  const port = portArg(values, "port");
+  if (typeof port === "string") throw new UsageError("--port must be a number for a matrix");
+  return port;
+}
+
+export interface MatrixResult { m: Matrix; names: string[]; port: number | undefined; protocol: Protocol }
+
+/** The truth table for --port/--protocol/--namespace. */
+export function matrixResult(a: Analysis, values: Values): MatrixResult {
+  const port = matrixPort(values);
+  const endpoints = matrixEndpoints(a.inventory, list(values, "namespace"));
+  const protocol = str(values, "protocol") as Protocol;
+  const m = port === undefined ? connMatrix(a.connectivity, endpoints) : portMatrix(a.connectivity, endpoints, protocol, port);
+  return { m, names: endpoints.map(endpointLabel), port, protocol };
+}
+
+/** What `matrix -o json` prints (and GET /api/v1/matrix serves). */
+export function matrixDocument(r: MatrixResult): unknown { return matrixData(r.m, r.names, r.port, r.protocol); }
 
 function matrixData(m: Matrix, names: string[], port: number | undefined, protocol: Protocol) {
   return {

@@ -1,9 +1,24 @@
 // junction validate: read everything and report every problem, as an API server would.
 
 import { formatDiagnostic, formatPath } from "../../model/source.js";
-import { loadPaths } from "../../sources/load.js";
+import { loadPaths, type Loaded } from "../../sources/load.js";
 import { EXIT, InputError, UsageError, list, type Command } from "../command.js";
 import { INPUT_OPTIONS, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+
+/** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
+export function validationDocument(loaded: Loaded) {
+  const diags = loaded.diagnostics.items;
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.filter((d) => d.severity === "warning").length;
+  const inv = loaded.inventory;
+  const counts = {
+    files: loaded.files, objects: loaded.objects, namespaces: inv.namespaces.size,
+    pods: inv.endpoints.filter((e) => e.kind === "pod").length, workloads: inv.endpoints.filter((e) => e.kind === "workload").length,
+    nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
+    policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, openshiftRoutes: inv.ingress.routes.length,
+  };
+  return { valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) };
+}
 
 export const validateCommand: Command = {
   name: "validate",
@@ -19,17 +34,10 @@ export const validateCommand: Command = {
     const unreadable = loaded.diagnostics.items.filter((d) => d.code.startsWith("input-"));
     if (unreadable.length) throw new InputError(unreadable.map((d) => d.message).join("\n"));
     const diags = loaded.diagnostics.items;
-    const errors = diags.filter((d) => d.severity === "error").length;
-    const warnings = diags.filter((d) => d.severity === "warning").length;
-    const inv = loaded.inventory;
-    const counts = {
-      files: loaded.files, objects: loaded.objects, namespaces: inv.namespaces.size,
-      pods: inv.endpoints.filter((e) => e.kind === "pod").length, workloads: inv.endpoints.filter((e) => e.kind === "workload").length,
-      nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
-      policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, openshiftRoutes: inv.ingress.routes.length,
-    };
+    const doc = validationDocument(loaded);
+    const { errors, warnings, counts } = doc;
     if (outputFormat(values) !== "table") {
-      printOutput(io, values, () => ({ valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) }), () => "");
+      printOutput(io, values, () => doc, () => "");
     } else {
       for (const d of diags.filter((d) => d.severity !== "info")) io.out(`${d.severity}: ${formatDiagnostic(d)}\n`);
       if (values.quiet !== true) for (const n of notes(loaded, diags)) io.out(`note: ${n}\n`);
