@@ -10,6 +10,7 @@ import type { FrontEnd } from "./frontend.js";
 import { Locator } from "./locate.js";
 import { readInputs, type InputFile } from "./read.js";
 import { coreFrontEnds } from "./core.js";
+import { discoveryFrontEnds } from "./discovery.js";
 import { networkPolicyFrontEnd } from "./networkpolicy.js";
 import { adminPolicyFrontEnds } from "./adminpolicy.js";
 import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
@@ -26,6 +27,7 @@ import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
+  ...discoveryFrontEnds,
   networkPolicyFrontEnd,
   ...adminPolicyFrontEnds,
   ...clusterPolicyFrontEnds,
