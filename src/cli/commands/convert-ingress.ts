@@ -45,7 +45,7 @@ export const convertIngressCommand: Command = {
   },
   examples: [
     "junction convert ingress -f examples/ingress",
-    "junction convert ingress -f ingresses.yaml --ingress-class nginx -o json --report report.json",
+    "junction convert ingress -f ingresses.yaml --ingress-class nginx -o json --report \"$out/report.json\"",
     "junction convert ingress -f examples/ingress --verify",
   ],
   run(values, _pos, io) {

@@ -22,7 +22,7 @@ export const schemaCommand: Command = {
     force: { type: "boolean", description: "overwrite schema files in DIR that differ" },
   },
   positionals: { min: 0, max: 1, name: "KIND" },
-  examples: ["junction schema TrafficPolicy", "junction schema -o .junction/schemas"],
+  examples: ["junction schema TrafficPolicy", "junction schema -o \"$out/schemas\""],
   run(values, positionals, io) {
     const kind = positionals[0] && Object.keys(SCHEMAS).find((k) => k.toLowerCase() === positionals[0].toLowerCase());
     if (positionals[0] && !kind) throw new UsageError(`unknown kind ${JSON.stringify(positionals[0])} (one of ${Object.keys(SCHEMAS).join(", ")})`);
