@@ -5,7 +5,7 @@
 // tier a selected endpoint is isolated: when no rule matches, the flow is denied.
 
 import { EVERYTHING, matches as matchesSelector } from "../model/selector.js";
-import type { Action, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Rule, SelectableKind, Tier } from "../model/policy.js";
+import { policyRules, type Action, type EndpointSelector, type NamespaceMatch, type Peer, type Rule, type SelectableKind, type Tier } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import type { Cidr } from "../model/ip.js";
 import type { Field } from "./fields.js";
@@ -14,6 +14,7 @@ import type { InventoryBuilder } from "./builder.js";
 import { readCidr, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 import { readDomains } from "./policyapi.js";
 import { CLUSTER_NETWORK_LABEL, JUNCTION_API } from "./common.js";
+import { readHttpClauses } from "./trafficpolicy-http.js";
 
 const TIER_NAMES: Record<string, Tier> = { Admin: "admin", Namespace: "namespace", Baseline: "baseline" };
 const ACTIONS: Record<string, Action> = { Allow: "allow", Deny: "deny", Pass: "pass" };
@@ -47,7 +48,7 @@ export const trafficPolicyFrontEnd: FrontEnd = {
     const egress = readRules(spec, "egress", actions, scope, b);
     if (!meta || !tier || priority === undefined || !subject) return;
     if (scope.namespace) b.useNamespace(scope.namespace, ctx.ref);
-    b.inv.policies.push({ kind: "TrafficPolicy", name: meta.name, namespace: scope.namespace, tier, priority, subject, ingress, egress, src: ctx.ref });
+    b.inv.policies.push({ kind: "TrafficPolicy", name: meta.name, namespace: scope.namespace, tier, priority, subject, ...policyRules(ingress, egress), src: ctx.ref });
   },
 };
 
@@ -108,11 +109,11 @@ function readRules(spec: Field, gress: "ingress" | "egress", actions: string[], 
     const peerList = r.get(peersKey).list({ min: 1 });
     const peers = peerList?.flatMap((p) => readPeer(p, scope, b));
     const ports = r.get("ports").list({ min: 1 })?.map(readPort).filter((p): p is PortMatch => p !== undefined);
-    const http = readHttp(r.get("http"), actionText);
+    const http = readHttpClauses(r.get("http"));
     if (peers?.some((p) => p.kind === "domains") && (gress === "ingress" || (actionText && actionText !== "Allow"))) {
       r.get(peersKey).error("forbidden", "domains peers are only allowed in egress Allow rules (names are resolved by the data plane)");
     }
-    return { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, ...(http ? { http } : {}), path: ["spec", gress, index] };
+    return { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, ...(http ? { http, httpMode: "match" as const } : {}), path: ["spec", gress, index] };
   });
 }
 
@@ -191,35 +192,4 @@ function readPort(f: Field): PortMatch | undefined {
   const end = endField.int({ min: 1, max: 65535 });
   if (end !== undefined && end < port) return endField.error("range", `endPort ${end} must be at least port ${port}`);
   return { kind: "range", protocol, first: port, last: end ?? port };
-}
-
-/** http: [{methods, paths, hosts, headers}], each list ORed, the fields ANDed: lowered to single matches. */
-function readHttp(f: Field, action: string | undefined): HttpMatch[] | undefined {
-  const list = f.list({ min: 1 });
-  if (!list) return undefined;
-  if (action !== undefined && action !== "Allow") {
-    f.error("forbidden", `http matches are only allowed on Allow rules (a ${action} cannot be decided per request before the connection is made)`);
-  }
-  return list.flatMap((m) => {
-    m.object(true);
-    for (const k of m.keys()) if (!["methods", "paths", "hosts", "headers"].includes(k)) m.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an http match has methods, paths, hosts, headers)`);
-    const strings = (k: string, check?: (s: string) => string | undefined) => m.get(k).list({ min: 1 })?.map((s) => {
-      const v = s.string({ required: true, nonEmpty: true });
-      const err = v !== undefined && check ? check(v) : undefined;
-      return err ? s.error("invalid", err) : v;
-    }).filter((s): s is string => s !== undefined);
-    const methods = strings("methods", (s) => (/^[A-Z]+$/.test(s) ? undefined : `${JSON.stringify(s)} is not an HTTP method (upper case, e.g. GET)`));
-    const paths = strings("paths", regexError);
-    const hosts = strings("hosts");
-    const headers = strings("headers");
-    const out: HttpMatch[] = [];
-    for (const method of methods ?? [undefined]) for (const path of paths ?? [undefined]) for (const host of hosts ?? [undefined]) {
-      out.push({ ...(method ? { method } : {}), ...(path ? { path } : {}), ...(host ? { host } : {}), ...(headers ? { headers } : {}) });
-    }
-    return out;
-  });
-}
-
-function regexError(s: string): string | undefined {
-  try { new RegExp(s); return undefined; } catch (e) { return `${JSON.stringify(s)} is not a valid regular expression (${(e as Error).message})`; }
 }
