@@ -33,7 +33,8 @@ export type StringMatch =
  *   source.trustDomain     the trust domain of that identity
  *   request.auth           a JWT claim ("request.auth" with `name` iss/sub, aud, azp, or a claim path);
  *                          Junction has no tokens, so it is always absent
- *   request.method, request.host (:authority, as sent), request.header (`name`, case-insensitive)
+ *   request.method, request.host (:authority, as sent), request.header (`name`, case-insensitive),
+ *   request.query (the query parameter `name`)
  *   request.path           the path without query and fragment, after the enforcement point's
  *                          normalization (an Istio sidecar removes dot segments)
  *   request.url            the path with its query string, as sent (Cilium matches this)
@@ -43,7 +44,7 @@ export type StringMatch =
  */
 export type TextAttribute =
   | "source.principal" | "source.namespace" | "source.serviceAccount" | "source.trustDomain"
-  | "request.auth" | "request.method" | "request.host" | "request.header" | "request.path" | "request.url"
+  | "request.auth" | "request.method" | "request.host" | "request.header" | "request.query" | "request.path" | "request.url"
   | "connection.sni";
 export type AddressAttribute = "source.ip" | "remote.ip" | "destination.ip";
 
@@ -66,7 +67,7 @@ export type Condition =
 export type Clause = readonly Condition[];
 
 /** Attributes only an HTTP request has (a TCP connection has none of them). */
-export const HTTP_ONLY: ReadonlySet<string> = new Set(["request.auth", "request.method", "request.host", "request.header", "request.path", "request.url"]);
+export const HTTP_ONLY: ReadonlySet<string> = new Set(["request.auth", "request.method", "request.host", "request.header", "request.query", "request.path", "request.url"]);
 
 export function isHttpOnly(c: Condition): boolean {
   return HTTP_ONLY.has(c.attribute);
@@ -109,7 +110,8 @@ const ATTRIBUTE_NAME: Record<string, string> = {
 
 /** "method GET|HEAD", "header x-user not admin", "port 8080". */
 export function formatCondition(c: Condition): string {
-  const name = c.attribute === "request.header" || c.attribute === "request.auth" ? `${c.attribute === "request.header" ? "header" : "jwt"} ${c.name}` : ATTRIBUTE_NAME[c.attribute] ?? c.attribute;
+  const named: Record<string, string> = { "request.header": "header", "request.auth": "jwt", "request.query": "query" };
+  const name = named[c.attribute] ? `${named[c.attribute]} ${"name" in c ? c.name : ""}` : ATTRIBUTE_NAME[c.attribute] ?? c.attribute;
   const values = "values" in c ? c.values.map(formatStringMatch)
     : "cidrs" in c ? c.cidrs.map((m) => `${m.cidr.text}${m.except?.length ? ` except ${m.except.map((x) => x.text).join(",")}` : ""}`)
     : c.ports.map(String);

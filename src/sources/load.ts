@@ -22,6 +22,7 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { istioFrontEnds } from "./istio/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -35,6 +36,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
+  ...istioFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
