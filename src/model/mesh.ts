@@ -25,6 +25,11 @@ export interface MeshSettings {
 export const LINKERD_DEFAULT_POLICIES = ["all-unauthenticated", "all-authenticated", "cluster-authenticated", "cluster-unauthenticated", "deny", "audit"] as const;
 export type LinkerdDefaultPolicy = typeof LINKERD_DEFAULT_POLICIES[number];
 
+/** A config.linkerd.io/default-inbound-policy value, or undefined when it is none. */
+export function linkerdDefaultPolicy(value: string | undefined): LinkerdDefaultPolicy | undefined {
+  return (LINKERD_DEFAULT_POLICIES as readonly string[]).includes(value ?? "") ? value as LinkerdDefaultPolicy : undefined;
+}
+
 export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   trustDomain: "cluster.local",
   istioRootNamespace: "istio-system",
@@ -127,6 +132,8 @@ export interface LinkerdAuthorization {
   target: LinkerdTarget;
   /** One rule with `from` clauses only (identity and network conditions). */
   clients: L7Rule;
+  /** The clients must also come from the cluster networks (a ServerAuthorization without networks). */
+  clusterNetworks?: boolean;
   ignored?: string;
   src?: SourceRef;
 }

@@ -23,6 +23,7 @@ import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
 import { istioFrontEnds } from "./istio/index.js";
+import { linkerdFrontEnds } from "./linkerd/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -37,6 +38,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
   ...istioFrontEnds,
+  ...linkerdFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
