@@ -31,12 +31,19 @@ export interface Endpoint {
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
+  /**
+   * Pods: the annotations that decide mesh membership and proxy behaviour (only the keys the front
+   * end keeps: sidecar.istio.io/*, linkerd.io/*, ...; see sources/core.ts), when there are any.
+   */
+  annotations?: Labels;
   src?: SourceRef;
 }
 
 export interface Namespace {
   name: string;
   labels: Labels;
+  /** The annotations that decide mesh membership (see Endpoint.annotations), when there are any. */
+  annotations?: Labels;
   /** Referenced but not defined in the input: created with its default labels. */
   implicit: boolean;
   src?: SourceRef;
