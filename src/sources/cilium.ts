@@ -10,6 +10,7 @@
 import { cidrFrom, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
+import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
@@ -113,6 +114,18 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
 }
 
 /**
+ * Cilium's PortRuleHTTP.Sanitize compiles path and method with Go's regexp and refuses the policy
+ * when they do not compile; host is not sanitized, but Envoy compiles it with RE2 too.
+ */
+function checkHttpRegex(f: Field): string | undefined {
+  const v = f.string();
+  if (v === undefined || v === "") return v;
+  const err = regexError(v, REGEX_SEMANTICS.ciliumHttp);
+  if (err) { f.error("invalid-regex", `${JSON.stringify(v)} is not a valid RE2 regular expression (${err}); Cilium refuses the policy`); return undefined; }
+  return v;
+}
+
+/**
  * Cilium's HTTP rules as its agent configures Envoy (getHTTPRule): method, path and host are RE2
  * expressions matching the whole :method, :path (path with query string) and :authority; each
  * headers entry "Name" requires the header, "Name value" (or "Name: value") that exact value;
@@ -123,7 +136,7 @@ function readHttp(f: Field): Clause[] | undefined {
   return f.list()?.map((h) => {
     const out: Condition[] = [];
     const regex = (attribute: "request.method" | "request.url" | "request.host", key: string) => {
-      const v = h.get(key).string();
+      const v = checkHttpRegex(h.get(key));
       if (v) out.push({ attribute, values: [{ kind: "regex", regex: v }] });
     };
     regex("request.method", "method");

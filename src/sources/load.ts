@@ -24,6 +24,7 @@ import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
+import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -75,7 +76,9 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
       if (options.exclude?.(raw)) continue;
       objects++;
       if (isDuplicate(raw, seen, diags)) continue;
+      const checked = checkObject(raw, diags);
       dispatch(raw, b, diags);
+      checked.finish();
     }
   }
   const locator = new Locator(files);

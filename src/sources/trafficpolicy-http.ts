@@ -13,7 +13,7 @@
 // The rule's action decides matching requests; a request that matches no entry is looked at by the
 // next rule (httpMode "match").
 
-import { fullMatchRegex } from "../model/regex.js";
+import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Clause, Condition, StringMatch } from "../model/l7.js";
 import type { Field } from "./fields.js";
 
@@ -103,8 +103,8 @@ function readRegexObject(f: Field): StringMatch | undefined {
 }
 
 function regexOf(f: Field, source: string): StringMatch | undefined {
-  try { fullMatchRegex(source); } catch (e) { return f.error("invalid", `${JSON.stringify(source)} is not a valid regular expression (${(e as Error).message})`); }
-  return { kind: "regex", regex: source };
+  const err = regexError(source, REGEX_SEMANTICS.trafficPolicy);
+  return err ? f.error("invalid", `${JSON.stringify(source)} is not a valid RE2 regular expression (${err})`) : { kind: "regex", regex: source };
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

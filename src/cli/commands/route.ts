@@ -1,7 +1,6 @@
 // junction route: which listener, route, rule and backend a request reaches through a Gateway, and why.
 
 import { readFileSync } from "node:fs";
-import { GatewayEngine } from "../../engine/gateway/engine.js";
 import { checkExpectation } from "../../engine/gateway/expect.js";
 import { gatewayFor, routeRequest } from "../../engine/gateway/route.js";
 import type { RouteRequest } from "../../model/request.js";
@@ -10,12 +9,13 @@ import { parseRequestLine, readRequests, type RequestEntry } from "../../sources
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { explainResult, resultsTable, type CheckedResult } from "../../targets/route.js";
 import { EXIT, InputError, UsageError, list, portArg, str, type Command, type Io, type Values } from "../command.js";
-import { INPUT_OPTIONS, loadInputs, outputOption } from "../inputs.js";
+import { INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 export const routeCommand: Command = {
   name: "route",
   summary: "Route a request through a Gateway: the listener, route, rule and backends it reaches, and why.",
-  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o text|json|yaml]",
+  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o table|json|yaml]",
   description: [
     "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
     "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
@@ -34,7 +34,7 @@ export const routeCommand: Command = {
     gateway: { type: "string", arg: "NS/NAME", description: "the Gateway that receives the request (default: the one listening on the port)" },
     port: { type: "string", arg: "N", description: "the listener port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
     "junction route -f examples/gateway --request 'GET https://shop.example.com/cart?x=1' -H 'x-canary: true'",
@@ -43,19 +43,27 @@ export const routeCommand: Command = {
   ],
   run(values, _pos, io) {
     const entries = requestEntries(values, io);
-    const loaded = loadInputs(values, io);
-    const engine = new GatewayEngine(loaded.inventory);
-    const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
-    if (problems.length) throw new InputError(problems.join("\n"));
-    const results: CheckedResult[] = entries.map((e) => {
-      const r: CheckedResult = { ...(e.name ? { name: e.name } : {}), ...routeRequest(engine, e.request) };
-      if (e.expect) { r.mismatches = checkExpectation(e.expect, r); r.pass = r.mismatches.length === 0; }
-      return r;
-    });
+    const results = routeResults(loadAnalysis(values, io), entries);
     print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, io);
     return results.every((r) => r.pass !== false) ? EXIT.ok : EXIT.failed;
   },
 };
+
+/** The routed requests of --request (with -H, --gateway, --port, --sni) or --requests FILE. */
+export function routeResult(a: Analysis, values: Values, io: Io): { results: CheckedResult[] } {
+  return { results: routeResults(a, requestEntries(values, io)) };
+}
+
+function routeResults(a: Analysis, entries: RequestEntry[]): CheckedResult[] {
+  const engine = a.gateways;
+  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
+  if (problems.length) throw new InputError(problems.join("\n"));
+  return entries.map((e) => {
+    const r: CheckedResult = { ...(e.name ? { name: e.name } : {}), ...routeRequest(engine, e.request) };
+    if (e.expect) { r.mismatches = checkExpectation(e.expect, r); r.pass = r.mismatches.length === 0; }
+    return r;
+  });
+}
 
 function print(format: string | undefined, requests: RouteRequest[], results: CheckedResult[], many: boolean, io: Io): void {
   if (format === "json") io.out(renderJson({ results }));
