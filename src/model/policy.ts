@@ -34,6 +34,11 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /**
+   * Set by identity peers (the common API's principals): the selector picks nothing unless this is
+   * the mesh's trust domain (inventory.mesh.settings.trustDomain, --trust-domain).
+   */
+  trustDomain?: string;
 }
 
 /**

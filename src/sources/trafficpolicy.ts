@@ -20,7 +20,7 @@ const TIER_NAMES: Record<string, Tier> = { Admin: "admin", Namespace: "namespace
 const ACTIONS: Record<string, Action> = { Allow: "allow", Deny: "deny", Pass: "pass" };
 const KINDS: Record<string, SelectableKind> = { Pod: "pod", Workload: "workload" };
 const ENDPOINT_KEYS = ["namespaces", "workloads", "serviceAccounts", "kinds"];
-const PEER_KINDS = ["networks", "cidrs", "nodes", "clusters", "domains"];
+const PEER_KINDS = ["networks", "cidrs", "nodes", "clusters", "domains", "principals"];
 export const DEFAULT_PRIORITY = 1000;
 
 /** How a policy's namespace-less selectors are read: in its own namespace, or anywhere. */
@@ -136,6 +136,7 @@ function readPeer(f: Field, scope: Scope, b: InventoryBuilder): Peer[] {
   const v = f.get(kinds[0]);
   switch (kinds[0]) {
     case "networks": return [{ kind: "networks", selector: readSelector(v) }];
+    case "principals": return readPrincipals(v);
     case "nodes": return [{ kind: "nodes", selector: readSelector(v) }];
     case "domains": return [{ kind: "domains", names: readDomains(v) }];
     case "clusters": return [clusterPeer(v, b)];
@@ -192,4 +193,20 @@ function readPort(f: Field): PortMatch | undefined {
   const end = endField.int({ min: 1, max: 65535 });
   if (end !== undefined && end < port) return endField.error("range", `endPort ${end} must be at least port ${port}`);
   return { kind: "range", protocol, first: port, last: end ?? port };
+}
+
+/**
+ * principals: identities as a mesh authenticates them, TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT
+ * ("spiffe://" optional; "*" for any service account of the namespace). Each picks the pods and
+ * Workloads running as that service account in that namespace, when the trust domain is the mesh's
+ * (--trust-domain). A mesh enforces identities over mutual TLS only.
+ */
+function readPrincipals(f: Field): Peer[] {
+  return (f.list({ min: 1 }) ?? []).flatMap((item) => {
+    const v = item.string({ required: true, nonEmpty: true });
+    const m = v === undefined ? null : /^(?:spiffe:\/\/)?([^/*]+)\/ns\/([^/*]+)\/sa\/([^/*]+|\*)$/.exec(v);
+    if (!m) { if (v !== undefined) item.error("invalid", `${JSON.stringify(v)} is not a principal (TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT, the service account may be "*")`); return []; }
+    const [, trustDomain, namespace, sa] = m;
+    return [{ kind: "endpoints" as const, selector: { namespaces: { kind: "name" as const, name: namespace }, labels: EVERYTHING, kinds: ["pod" as const, "workload" as const], ...(sa === "*" ? {} : { serviceAccounts: [sa] }), trustDomain } }];
+  });
 }

@@ -37,6 +37,10 @@ function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined)
 function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string, unknown> | undefined {
   switch (peer.kind) {
     case "endpoints": {
+      const sel = peer.selector;
+      if (sel.trustDomain !== undefined && sel.namespaces.kind === "name") {
+        return { principals: (sel.serviceAccounts ?? ["*"]).map((sa) => `${sel.trustDomain}/ns/${(sel.namespaces as { name: string }).name}/sa/${sa}`) };
+      }
       const f = endpointFields(peer.selector, ownNamespace);
       // An endpoint peer needs a field; without namespaces it means the policy's own namespace, or anywhere.
       return Object.keys(f).length ? f : { workloads: {} };
