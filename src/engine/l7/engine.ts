@@ -9,7 +9,7 @@ import type { MeshModel } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
-import { istioAuthorize, istioPoint, istioPoliciesFor, istioWaypointPolicies } from "./istio.js";
+import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
 import { linkerdAuthorize, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { istioNormalize, splitPath } from "./paths.js";
@@ -18,11 +18,13 @@ import { DNS_DOMAIN, transportOf } from "./transport.js";
 export class L7Engine {
   readonly mesh: MeshModel;
   private linkerd: LinkerdContext;
+  private istio: IstioPolicies;
 
   constructor(readonly policies: PolicyEngine) {
     this.mesh = policies.inventory.mesh;
     const namespaces = policies.inventory.namespaces;
     this.linkerd = { mesh: this.mesh, namespaceOf: (n) => namespaces.get(n) };
+    this.istio = new IstioPolicies(this.mesh);
   }
 
   authorize(hop: Hop): L7Result {
@@ -51,7 +53,7 @@ export class L7Engine {
     const where = `${e.namespace}/${e.name}`;
     switch (hop.server.proxy) {
       case "linkerd": return [linkerdAuthorize(this.linkerd, hop, a)];
-      case "istio-sidecar": return [istioAuthorize(hop, istioPoliciesFor(this.mesh, e), istioPoint(hop), a, where)];
+      case "istio-sidecar": return [istioAuthorize(hop, this.istio.for(e), istioPoint(hop), a, where)];
       case "istio-ambient": return this.ambient(hop, a, where);
       case "none": return [unenforced(e)];
     }
@@ -71,7 +73,7 @@ export class L7Engine {
       ztunnel.identity = { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td };
       ztunnel.sourceIp = undefined;
     }
-    out.push(istioAuthorize(hop, istioPoliciesFor(this.mesh, hop.server.endpoint), "ztunnel", ztunnel, where));
+    out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint), "ztunnel", ztunnel, where));
     return out;
   }
 }

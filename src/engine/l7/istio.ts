@@ -26,11 +26,23 @@ const POINT_NAME: Record<IstioPoint, string> = {
   "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint",
 };
 
-/** The policies that apply to a workload's sidecar or ztunnel. */
-export function istioPoliciesFor(mesh: MeshModel, e: Endpoint): IstioAuthorization[] {
-  const root = mesh.settings.istioRootNamespace;
-  return mesh.istio.authorizations.filter((p) =>
-    (p.namespace === root || p.namespace === e.namespace) && !p.targetRefs && (!p.selector || subsetOf(p.selector, e.labels)));
+/** The policies that apply to a workload's sidecar or ztunnel, looked up by namespace. */
+export class IstioPolicies {
+  private byNamespace = new Map<string, IstioAuthorization[]>();
+
+  constructor(private mesh: MeshModel) {
+    for (const p of mesh.istio.authorizations) {
+      if (p.targetRefs) continue;
+      const list = this.byNamespace.get(p.namespace);
+      if (list) list.push(p); else this.byNamespace.set(p.namespace, [p]);
+    }
+  }
+
+  for(e: Endpoint): IstioAuthorization[] {
+    const root = this.mesh.settings.istioRootNamespace;
+    const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
+    return candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+  }
 }
 
 /** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway). */
