@@ -3,7 +3,7 @@
 // {from, request: "METHOD URL", headers?, expect: allow|deny|STATUS} (`junction test` only).
 
 import { parseAllDocuments } from "yaml";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
@@ -22,6 +22,8 @@ export interface Expectation {
   /** Optional label shown in reports. */
   name?: string;
   ref: SourceRef;
+  /** The assertion's line in its file. */
+  line?: number;
 }
 
 /** A request sent by `from` (as `junction route --from` sends it), and what must become of it. */
@@ -71,6 +73,8 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
+  for (const d of diags.items) numberAssertion(d);
+  for (const x of expectations) x.line = locator.lineOf(x.ref);
   return { expectations, requests, diagnostics: diags, locator };
 }
 
@@ -88,6 +92,14 @@ function readRequestAssertion(item: Field, root: SourceRef): RequestExpectation 
   const expect = typeof e.value === "number" ? e.int({ min: 100, max: 599 }) : e.string({ required: true, oneOf: ["allow", "deny"] }) as "allow" | "deny" | undefined;
   if (!from || !parsed || typeof parsed === "string" || expect === undefined) return undefined;
   return { from, request: { ...parsed, headers: [...parsed.headers, ...headers] }, expect, name: item.get("name").string(), ref: { ...root, path: item.path } };
+}
+
+/** "expect.yaml:7: assertion 2, port: ..." rather than the 0-based field path [1].port. */
+function numberAssertion(d: Diagnostic): void {
+  const [i, ...rest] = d.field ?? [];
+  if (typeof i !== "number") return;
+  d.message = `assertion ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
+  d.field = [];
 }
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
