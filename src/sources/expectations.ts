@@ -1,7 +1,7 @@
 // Connectivity assertions files (for `junction test` and `junction lab probe`): a YAML or JSON
 // list of {from, to, port, protocol, expect: allow|deny}.
 
-import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
+import { Diagnostics, numberListItem, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
@@ -51,18 +51,11 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
-  for (const d of diags.items) numberAssertion(d);
+  for (const d of diags.items) numberListItem(d, [], "assertion");
   for (const x of expectations) x.line = locator.lineOf(x.ref);
   return { expectations, diagnostics: diags, locator };
 }
 
-/** "expect.yaml:7: assertion 2, port: ..." rather than the 0-based field path [1].port. */
-function numberAssertion(d: Diagnostic): void {
-  const [i, ...rest] = d.field ?? [];
-  if (typeof i !== "number") return;
-  d.message = `assertion ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
-  d.field = [];
-}
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
 function endpointField(f: Field): string | undefined {
