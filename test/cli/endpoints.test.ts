@@ -218,3 +218,26 @@ test("list files number their items from 1 with FILE:LINE: assertions (test) and
     assert.match(u.err, /unrouted\.yaml:2: request 2: /);
   } finally { t.cleanup(); }
 });
+
+test("IPv6 ranges as list prints them are endpoints too", async () => {
+  const yaml = `apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+status: {podIPs: [{ip: 10.0.0.1}, {ip: "fd00::1"}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: "2001:db8::/32"}}]}]
+`;
+  const list = await cli(["list", "-f", "-", "-o", "json", "-q"], yaml);
+  const v6 = JSON.parse(list.out).find((e: { src: string }) => e.src.includes("::") && e.src.endsWith("[External]"));
+  assert.ok(v6, list.out);
+  const r = await cli(["explain", "-f", "-", "--from", v6.src, "--to", v6.dst, "--port", "80"], yaml);
+  assert.equal(r.code, 0, r.err);
+  const outside = await cli(["explain", "-f", "-", "--from", "fd00::-fd00::ffff", "--to", "x/a", "--port", "80"], yaml);
+  assert.equal(outside.code, 1, outside.err);
+});
