@@ -35,6 +35,11 @@ export class Matcher {
     return undefined;
   }
 
+  /** `remote` is the node `e` runs on (the node itself, or a host-network pod acting as it). */
+  isOwnNode(e: Endpoint | undefined, remote: Party): boolean {
+    return e?.nodeName !== undefined && remote.endpoint !== e && this.nodeOf(remote)?.name === e.nodeName;
+  }
+
   namespaceMatches(m: NamespaceMatch, namespace: string | undefined): boolean {
     if (m.kind === "any") return true;
     if (namespace === undefined) return false;

@@ -83,7 +83,10 @@ function onlySelf(a: readonly Party[], b: readonly Party[]): boolean {
   return e !== undefined && a.every((p) => p.endpoint === e) && b.every((p) => p.endpoint === e);
 }
 
-/** Nodes (and host-network pods acting as them) reaching pods on their own node, under ownNode=allow. */
+/**
+ * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
+ * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
+ */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done: (key: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
@@ -94,22 +97,27 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       if (name) { const l = onNode.get(name); if (l) l.push({ g, p }); else onNode.set(name, [{ g, p }]); }
     }
   });
-  // A pair on one node differs from its class pair only through this rule: each (group pair,
-  // class pair) is computed once, and group pairs already fully allowed are skipped.
+  // A pair differs from its class pair only through this rule: each (class pair, direction) is
+  // computed once, and group pairs already fully allowed are skipped.
   const n = groups.length, classes = fc.classes.size;
   const cache = new Map<number, number>();
-  groups.forEach((parties, gs) => {
-    for (const ps of parties) {
-      const node = ps.endpoint && fc.engine.matcher.nodeOf(ps);
-      const local = node && onNode.get(node.name);
+  const visit = (gs: number, ps: Party, gd: number, pd: Party, podIsDst: boolean) => {
+    if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs * n + gd)) return;
+    const cs = fc.classOfParty(ps), cd = fc.classOfParty(pd);
+    const key = (cs * classes + cd) * 2 + (podIsDst ? 1 : 0);
+    let id = cache.get(key);
+    if (id === undefined) { id = fc.pairConns(cs, cd, !podIsDst, podIsDst); cache.set(key, id); }
+    if (id !== NONE) add(gs, gd, id);
+  };
+  groups.forEach((parties, gn) => {
+    for (const node of parties) {
+      const name = node.endpoint && fc.engine.matcher.nodeOf(node)?.name;
+      const local = name !== undefined ? onNode.get(name) : undefined;
       if (!local) continue;
-      const cs = fc.classOfParty(ps);
-      for (const { g: gd, p: pd } of local) {
-        if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs * n + gd)) continue;
-        const key = cs * classes + fc.classOfParty(pd);
-        let id = cache.get(key);
-        if (id === undefined) { id = fc.pairConns(cs, key % classes, true); cache.set(key, id); }
-        if (id !== NONE) add(gs, gd, id);
+      for (const { g: gp, p: pod } of local) {
+        if (!fc.engine.matcher.isOwnNode(pod.endpoint, node)) continue;
+        visit(gn, node, gp, pod, true);
+        visit(gp, pod, gn, node, false);
       }
     }
   });
