@@ -75,8 +75,8 @@ export class FastConnectivity implements Connectivity {
     return this.conntable.get(id);
   }
 
-  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
-    return enumerateGroups(this, groups, include);
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
+    return enumerateGroups(this, groups, include, involved);
   }
 
   /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
