@@ -1,14 +1,13 @@
 // Connectivity assertions files (for `junction test` and `junction lab probe`): a YAML or JSON
 // list of {from, to, port, protocol, expect: allow|deny}.
 
-import { parseAllDocuments } from "yaml";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import { readProtocol } from "./k8s.js";
 import type { InputFile } from "./read.js";
-import { syntaxError } from "./documents.js";
+import { readDocuments } from "./documents.js";
 
 export interface Expectation {
   from: string;
@@ -19,6 +18,8 @@ export interface Expectation {
   /** Optional label shown in reports. */
   name?: string;
   ref: SourceRef;
+  /** The assertion's line in its file. */
+  line?: number;
 }
 
 export interface ExpectationsFile {
@@ -30,16 +31,11 @@ export interface ExpectationsFile {
 export function readExpectations(file: InputFile): ExpectationsFile {
   const diags = new Diagnostics();
   const locator = new Locator([file]);
-  const docs = parseAllDocuments(file.text);
-  const list = (Array.isArray(docs) ? docs : [docs]);
   const expectations: Expectation[] = [];
   const root: SourceRef = { file: file.name, doc: 0, path: [] };
-  const firstError = list.flatMap((d) => d.errors)[0];
-  if (firstError) {
-    diags.add(syntaxError(firstError, root));
-    return { expectations, diagnostics: diags, locator };
-  }
-  const value = list[0]?.toJS();
+  // Read as kubectl reads YAML/JSON (YAML 1.1, alias limits, duplicate keys refused).
+  const value = readDocuments(file, diags)[0] ?? null;
+  if (diags.hasErrors) return { expectations, diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "expectations", value);
   const items = Field.root(ctx, value).list({ required: true }) ?? [];
   for (const item of items) {
@@ -55,7 +51,17 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
+  for (const d of diags.items) numberAssertion(d);
+  for (const x of expectations) x.line = locator.lineOf(x.ref);
   return { expectations, diagnostics: diags, locator };
+}
+
+/** "expect.yaml:7: assertion 2, port: ..." rather than the 0-based field path [1].port. */
+function numberAssertion(d: Diagnostic): void {
+  const [i, ...rest] = d.field ?? [];
+  if (typeof i !== "number") return;
+  d.message = `assertion ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
+  d.field = [];
 }
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */

@@ -1,0 +1,71 @@
+// The validation step between splitting objects and dispatching them to front ends: the schema of
+// the object's group/version/kind (validate.ts), then the API server's rules that schemas do not
+// carry (semantic.ts). Front ends still read the object (under --lenient, as other tools read it);
+// their errors on a field the schema already reported are dropped, so each error is told once.
+
+import type { Diagnostic, Diagnostics, Path } from "../../model/source.js";
+import type { RawObject } from "../documents.js";
+import { semanticRules } from "./semantic.js";
+import { validateObject } from "./validate.js";
+
+export interface Checked {
+  /** After the front end: drops its errors on fields that already have one, and puts the object's diagnostics in document order. */
+  finish(): void;
+}
+
+export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
+  const start = diags.items.length;
+  const failed = validateObject(raw, diags);
+  // The semantic rules read typed fields: they run on objects the schema accepts.
+  if (!failed.length) failed.push(...semanticRules(raw, diags));
+  const mark = diags.items.length;
+  return {
+    finish() {
+      if (start === mark) return;
+      // One error per field: where the front end reports the very field the schema reported, its
+      // kind-specific message is kept ("exactly one of tcp, udp, sctp may be set" over "must have at
+      // most 1 field"); its errors on a direct child of a field the schema refused repeat it
+      // ("range: Start port must be less than End port" and "range.end: 80 must be greater than 90").
+      const key = (f: Path | undefined) => (f ?? []).join("\u0000");
+      const schemaKeys = failed.map((p) => key(p));
+      const tail = diags.items.splice(start);
+      const own = (d: Diagnostic, i: number) => i >= mark - start && d.severity === "error" && d.ref === raw.ref;
+      const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)));
+      const kept = tail.filter((d, i) => {
+        const k = key(d.field);
+        if (i < mark - start) return !(d.severity === "error" && frontKeys.has(k));
+        return !own(d, i) || !schemaKeys.some((s) => isChild(k, s));
+      });
+      diags.items.push(...inDocumentOrder(kept, raw.obj));
+    },
+  };
+}
+
+function isChild(k: string, parent: string): boolean {
+  if (parent === "") return k !== "" && !k.includes("\u0000");
+  return k.startsWith(`${parent}\u0000`) && !k.slice(parent.length + 1).includes("\u0000");
+}
+
+/** Stable sort by where each field is written in the object (key order, then list index). */
+function inDocumentOrder(items: Diagnostic[], obj: unknown): Diagnostic[] {
+  const rank = (path: Path | undefined): number[] => {
+    const out: number[] = [];
+    let v: unknown = obj;
+    for (const k of path ?? []) {
+      if (Array.isArray(v)) { out.push(Number(k)); v = v[Number(k)]; continue; }
+      const keys = v !== null && typeof v === "object" ? Object.keys(v) : [];
+      const i = keys.indexOf(String(k));
+      out.push(i); // a missing field (i = -1) is reported before its parent's fields
+      v = i < 0 ? undefined : (v as Record<string, unknown>)[String(k)];
+    }
+    return out;
+  };
+  const ranked = items.map((d, i) => ({ d, i, r: rank(d.field) }));
+  ranked.sort((a, b) => compare(a.r, b.r) || a.i - b.i);
+  return ranked.map((x) => x.d);
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
