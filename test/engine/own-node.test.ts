@@ -27,8 +27,8 @@ const NODES = ["n1 172.18.0.2", "n2 172.18.0.3"].map((s) => s.split(" ")).map(([
 const pod = (ns: string, name: string, node: string, ip: string, host = false) =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}}\n` +
   `spec: {nodeName: ${node}, ${host ? "hostNetwork: true, " : ""}containers: [{name: c, ports: [{containerPort: 80}, {containerPort: 10250}]}]}\nstatus: {podIP: ${ip}}`;
-const PODS = [pod("x", "web", "n1", "10.0.1.1"), pod("x", "other", "n2", "10.0.1.2"), pod("y", "agent", "n1", "172.18.0.2", true), pod("y", "agent2", "n2", "172.18.0.3", true)];
-const NS = ["x", "y"].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}`);
+const PODS = [pod("x", "web", "n1", "10.0.1.1"), pod("x", "other", "n2", "10.0.1.2"), pod("hosts", "agent", "n1", "172.18.0.2", true), pod("hosts", "agent2", "n2", "172.18.0.3", true)];
+const NS = ["x", "hosts"].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}`);
 const DENY_ALL_X = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}";
 const ANP_DENY_NODES = `apiVersion: policy.networking.k8s.io/v1alpha1
 kind: AdminNetworkPolicy
@@ -66,20 +66,20 @@ const evaluate = (e: PolicyEngine, from: string, to: string, port = 10250) =>
 
 test("an egress-isolated pod reaches its own node's address and the host-network pods on it; not other nodes", () => {
   const e = engineOf(cluster(DENY_ALL_X));
-  for (const to of ["node:n1", "ip:172.18.0.2", "y/agent"]) {
+  for (const to of ["node:n1", "ip:172.18.0.2", "hosts/agent"]) {
     const v = evaluate(e, "x/web", to);
     assert.equal(v.allowed, true, to);
     assert.equal(v.egress.by, "own-node", to);
     assert.equal(v.egress.tier, "namespace");
     assert.ok(v.warnings.some((w) => w.code === "implementation-defined" && /--own-node=policy it would be denied/.test(w.message)), to);
   }
-  for (const to of ["node:n2", "y/agent2"]) assert.equal(evaluate(e, "x/web", to).allowed, false, `${to} is another node`);
+  for (const to of ["node:n2", "hosts/agent2"]) assert.equal(evaluate(e, "x/web", to).allowed, false, `${to} is another node`);
   assert.equal(evaluate(engineOf(cluster(DENY_ALL_X), { ownNode: "policy" }), "x/web", "node:n1").allowed, false);
 });
 
 test("ingress from the own node (kubelet probes), also from a host-network pod acting as it; the explanation says which direction", () => {
   const e = engineOf(cluster(DENY_ALL_X));
-  for (const from of ["node:n1", "y/agent"]) assert.equal(evaluate(e, from, "x/web").ingress.by, "own-node", from);
+  for (const from of ["node:n1", "hosts/agent"]) assert.equal(evaluate(e, from, "x/web").ingress.by, "own-node", from);
   assert.equal(evaluate(e, "node:n2", "x/web").allowed, false);
   const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "node:n1"), 10250);
   assert.ok(r.ok);
@@ -95,7 +95,7 @@ function resolve(e: PolicyEngine, text: string) {
 
 test("AdminNetworkPolicy and BaselineAdminNetworkPolicy get no exemption (conformance: deny egress to the own node with a nodes peer)", () => {
   assert.equal(evaluate(engineOf(cluster(ANP_DENY_NODES)), "x/web", "node:n1").allowed, false, "ANP Deny decides before the NetworkPolicy tier");
-  assert.equal(evaluate(engineOf(cluster(ANP_DENY_NODES, DENY_ALL_X)), "x/web", "y/agent").allowed, false);
+  assert.equal(evaluate(engineOf(cluster(ANP_DENY_NODES, DENY_ALL_X)), "x/web", "hosts/agent").allowed, false);
   assert.equal(evaluate(engineOf(cluster(BANP_DENY_NODES)), "x/web", "node:n1").allowed, false, "no NetworkPolicy selects web: the baseline decides");
   // A NetworkPolicy that isolates web decides the Namespace tier: the exemption allows, the baseline is not reached.
   assert.equal(evaluate(engineOf(cluster(BANP_DENY_NODES, DENY_ALL_X)), "x/web", "node:n1").allowed, true);
@@ -106,18 +106,18 @@ test("AdminNetworkPolicy and BaselineAdminNetworkPolicy get no exemption (confor
 });
 
 test("a host-network pod treated as a pod (--host-network=pod) is exempt with its own node, both ways", () => {
-  const yaml = cluster(DENY_ALL_X.replace("namespace: x", "namespace: y"));
+  const yaml = cluster(DENY_ALL_X.replace("namespace: x", "namespace: hosts"));
   const e = engineOf(yaml, { hostNetwork: "pod" });
-  assert.equal(evaluate(e, "y/agent", "node:n1").egress.by, "own-node");
-  assert.equal(evaluate(e, "node:n1", "y/agent").ingress.by, "own-node");
-  assert.equal(evaluate(e, "y/agent", "node:n2").allowed, false);
-  assert.equal(evaluate(e, "x/web", "y/agent").allowed, false, "as a pod, it is not the node for other pods");
+  assert.equal(evaluate(e, "hosts/agent", "node:n1").egress.by, "own-node");
+  assert.equal(evaluate(e, "node:n1", "hosts/agent").ingress.by, "own-node");
+  assert.equal(evaluate(e, "hosts/agent", "node:n2").allowed, false);
+  assert.equal(evaluate(e, "x/web", "hosts/agent").allowed, false, "as a pod, it is not the node for other pods");
 });
 
 test("a Service backed by a host-network pod on the client's own node: the backend is the node, the egress exempt", () => {
-  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: agent, namespace: y}\nspec: {selector: {app: agent}, ports: [{port: 80, targetPort: 10250}]}";
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: agent, namespace: hosts}\nspec: {selector: {app: agent}, ports: [{port: 80, targetPort: 10250}]}";
   const e = engineOf(cluster(DENY_ALL_X, svc));
-  const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "service:y/agent"), 80);
+  const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "service:hosts/agent"), 80);
   assert.ok(r.ok);
   assert.deepEqual(r.value.pairs.map((p) => [p.dst.endpoint?.name, p.verdict.allowed, p.verdict.egress.by]), [["agent", true, "own-node"]]);
 });
@@ -135,8 +135,8 @@ test("fast engine, connection lists and the reference agree on own-node pairs, b
     }
   }
   const list = renderConnlist(connectionList(engineOf(cluster(DENY_ALL_X)).inventory, new FastConnectivity(engineOf(cluster(DENY_ALL_X)))), "txt");
-  assert.match(list, /^x\/web\[Pod\] => y\/agent\[Pod\] : All Connections$/m);
-  assert.doesNotMatch(list, /^x\/web\[Pod\] => y\/agent2\[Pod\]/m);
+  assert.match(list, /^x\/web\[Pod\] => hosts\/agent\[Pod\] : All Connections$/m);
+  assert.doesNotMatch(list, /^x\/web\[Pod\] => hosts\/agent2\[Pod\]/m);
 });
 
 test("the lab's nftables ruleset enforces the exemption as the engine decides, both directions", () => {
