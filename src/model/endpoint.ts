@@ -31,12 +31,23 @@ export interface Endpoint {
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
+  /**
+   * Pods: the annotations that decide mesh membership and proxy behaviour (only the keys the front
+   * end keeps: sidecar.istio.io/*, linkerd.io/*, ...; see sources/core.ts), when there are any.
+   */
+  annotations?: Labels;
+  /** Pods: the mesh proxy container the pod runs (istio-proxy, linkerd-proxy), when it runs one. */
+  proxyContainer?: string;
+  /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
+  automountToken?: boolean;
   src?: SourceRef;
 }
 
 export interface Namespace {
   name: string;
   labels: Labels;
+  /** The annotations that decide mesh membership (see Endpoint.annotations), when there are any. */
+  annotations?: Labels;
   /** Referenced but not defined in the input: created with its default labels. */
   implicit: boolean;
   src?: SourceRef;
@@ -71,6 +82,8 @@ export interface Service {
   selector?: Labels;
   ports: readonly ServicePort[];
   clusterIPs: readonly Address[];
+  /** clusterIP: None — DNS answers with the endpoints' addresses; there is no virtual IP (frontend). */
+  headless?: boolean;
   src?: SourceRef;
 }
 
