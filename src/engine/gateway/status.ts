@@ -3,7 +3,7 @@
 // route's parents with Accepted and ResolvedRefs.
 
 import { hasObject } from "../../model/gateway.js";
-import { GATEWAY_GROUP } from "../../model/route.js";
+import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
 import { condition, conditionFrom, type Condition } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
@@ -69,8 +69,11 @@ export function routeStatus(r: RouteState): RouteStatus {
   return { parents: r.parents.map((p) => parentStatus(r, p)) };
 }
 
-/** Every Gateway API object of the input (not those lowered from other APIs) with its status. */
-export function statusObjects(engine: GatewayEngine): Record<string, unknown>[] {
+/**
+ * Every Gateway API object of the input (not those lowered from other APIs) with its status;
+ * `moreParents` adds a route's entries for parents other than Gateways (Services, in the mesh).
+ */
+export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) => RouteParentStatus[]): Record<string, unknown>[] {
   const graph = engine.inv.routing;
   const out: Record<string, unknown>[] = [];
   for (const c of graph.gatewayClasses) {
@@ -80,7 +83,9 @@ export function statusObjects(engine: GatewayEngine): Record<string, unknown>[] 
     if (c.manifest) out.push({ ...c.manifest, status: { conditions: [accepted] } });
   }
   for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
-  for (const r of engine.routes) if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: routeStatus(r) });
+  for (const r of engine.routes) {
+    if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: { parents: [...routeStatus(r).parents, ...(moreParents?.(r.route) ?? [])] } });
+  }
   for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
   return out;
 }
