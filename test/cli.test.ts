@@ -22,7 +22,7 @@ test("an unknown command or flag exits 2 with usage, no stack trace", async () =
   assert.match(r1.err, /unknown command "frobnicate"/);
   const r2 = await cli(["list", "--bogus"]);
   assert.equal(r2.code, 2);
-  assert.match(r2.err, /Unknown option '--bogus'/);
+  assert.match(r2.err, /unknown flag: --bogus/);
   assert.doesNotMatch(r2.err, /at .*\.js:\d+/);
 });
 

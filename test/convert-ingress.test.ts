@@ -114,7 +114,7 @@ test("convert ingress and exposure have --help and reject bad usage with exit 2"
   }
   const bad = await cli(["convert", "ingress", "-f", "-", "-o", "xml"], "");
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /--output must be one of yaml, json/);
+  assert.match(bad.err, /output format "xml", allowed formats are: yaml,json/);
 });
 
 test("a route never holds more than 16 rules: a host's rules are cut into routes, each path's rules together", async () => {

@@ -75,6 +75,7 @@ test("lab: up, probe with real packets (TCP, UDP, SCTP, an external source), sta
     const down = await lab(["down"]);
     files.cleanup();
     assert.equal(down.code, 0, down.err);
+    assert.equal((await lab(["status"])).code, 1, "lab status exits 1 when the lab is down");
     assert.deepEqual(namespacesWithPrefix(`jl-${LAB}-`), []);
     assert.deepEqual(namespacesWithPrefix(`jl-${LAB}x-`), [`jl-${LAB}x-decoy`], "another lab's namespace is left alone");
     run("ip", ["netns", "del", `jl-${LAB}x-decoy`]);
@@ -110,7 +111,7 @@ test("agent: loads a host's ruleset atomically, beside other tables; enforces it
     assert.equal((await lab(["up", "-f", `${files.dir}/model.yaml`], name)).code, 0);
     run("ip", ["netns", "exec", host, "nft", "add table inet other; add chain inet other c { type filter hook input priority 100; policy accept; }"]);
     const dry = await agent(["--dry-run"]);
-    assert.equal(dry.code, 0, dry.err);
+    assert.equal(dry.code, 1, `a pending change is exit 1, as kubectl diff: ${dry.err}`);
     assert.match(dry.out, /^--- loaded \(no table inet junction\)/);
     assert.match(dry.out, /^\+\s+chain host_in \{/m);
     const applied = await agent([]);

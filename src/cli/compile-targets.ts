@@ -2,7 +2,7 @@
 // (merged into the command's) and turns the loaded inventory into text.
 
 import type { Loaded } from "../sources/load.js";
-import type { Io, OptionSpec, Values } from "./command.js";
+import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 
@@ -12,7 +12,7 @@ export interface CompileTarget {
   /** Options only this target reads (e.g. --host); shown in `junction compile --help`. */
   options: Record<string, OptionSpec>;
   /** Output formats this target can print; the first is the default. */
-  formats: readonly string[];
+  formats: readonly OutputFormat[];
   /** Prints the compiled result; returns the exit code. Throws InputError for what the target cannot express. */
   run(loaded: Loaded, values: Values, io: Io): number | Promise<number>;
 }

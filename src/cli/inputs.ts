@@ -6,7 +6,9 @@ import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
-import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "./command.js";
+import { Analysis } from "./analysis.js";
+import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
+import { renderJson, renderYaml } from "../targets/data.js";
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
@@ -20,8 +22,27 @@ export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
   [OPTION_FLAGS.samePriority]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.samePriority, default: DEFAULT_OPTIONS.samePriority, description: "policies of equal priority that both match: first by name, or Deny first" },
 };
 
-export function outputOption(formats: readonly string[], fallback: string): Record<string, OptionSpec> {
-  return { output: { type: "string", short: "o", arg: "FORMAT", choices: formats, default: fallback, description: "output format" } };
+/**
+ * The -o option of a command that prints in some of the shared formats (OUTPUT_FORMATS); `text` is
+ * accepted for `table`, any case. A command that prints JSON prints YAML too: render with printOutput.
+ */
+export function outputOption(formats: readonly OutputFormat[], fallback: OutputFormat): Record<string, OptionSpec> {
+  const unknown = formats.filter((f) => !(f in OUTPUT_FORMATS));
+  if (unknown.length || !formats.includes(fallback)) throw new Error(`outputOption: ${[...unknown, fallback].join(", ")} not in the -o vocabulary or the choices`);
+  if (formats.includes("json") && !formats.includes("yaml")) throw new Error("outputOption: a command that prints json prints yaml too");
+  const synonyms = formats.includes("table") ? OUTPUT_SYNONYMS : undefined;
+  return { output: { type: "string", short: "o", arg: "FORMAT", choices: formats, ...(synonyms ? { synonyms } : {}), default: fallback, description: "output format" } };
+}
+
+/** The -o value (already normalised by parsing: lower case, text → table). */
+export function outputFormat(values: Values): OutputFormat {
+  return str(values, "output") as OutputFormat;
+}
+
+/** Prints `data` as JSON or YAML, else the people's rendering `human()` (table, txt, csv, ...). */
+export function printOutput(io: Io, values: Values, data: () => unknown, human: (format: OutputFormat) => string): void {
+  const format = outputFormat(values);
+  io.out(format === "json" ? renderJson(data()) : format === "yaml" ? renderYaml(data()) : human(format));
 }
 
 export function engineOptions(values: Values): EngineOptions {
@@ -48,6 +69,14 @@ export function loadInputs(values: Values, io: Io): Loaded {
   return loaded;
 }
 
+/** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */
+export function loadAnalysis(values: Values, io: Io): Analysis {
+  const loaded = loadInputs(values, io);
+  const loud = values.quiet !== true && loaded.inventory.endpoints.length >= PROGRESS_FROM;
+  const started = Date.now();
+  return new Analysis(loaded, engineOptions(values), loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);
+}
+
 export function loadEngine(values: Values, io: Io): { loaded: Loaded; engine: PolicyEngine } {
   const loaded = loadInputs(values, io);
   return { loaded, engine: new PolicyEngine(loaded.inventory, engineOptions(values)) };
@@ -64,7 +93,7 @@ export function connectivityFor(engine: PolicyEngine, values: Values, io: Io): F
 }
 
 /** Downgrades errors about objects to warnings (unreadable paths stay errors). */
-function lenient(loaded: Loaded, io: Io): void {
+export function lenient(loaded: Loaded, io: Io): void {
   const downgraded = loaded.diagnostics.items.filter((d) => d.severity === "error" && !d.code.startsWith("input-"));
   for (const d of downgraded) d.severity = "warning";
   if (downgraded.length) io.err(`note: --lenient: ${downgraded.length} error${downgraded.length === 1 ? "" : "s"} reported as warnings; the answers may differ from what a cluster (which rejects such objects) would enforce\n`);

@@ -1,8 +1,10 @@
-// The composition root (bin/junction.js loads it): binds the CLI to the process. Unexpected errors print one line
-// (JUNCTION_DEBUG=1 shows the stack) and exit 70.
+// The composition root (bin/junction.js loads it): binds the CLI to the process. runCli turns an
+// unexpected exception into one line and exit 70; an error escaping it (a stray callback) gets the same.
 
 import { readFileSync } from "node:fs";
-import { runCli } from "./run.js";
+import { internalError, runCli } from "./run.js";
+import { EXIT } from "./command.js";
+import { escapeControls } from "./terminal.js";
 
 const io = {
   out: (s: string) => { process.stdout.write(s); },
@@ -13,12 +15,8 @@ const io = {
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); });
 
-runCli(process.argv.slice(2), io).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => {
-    process.stderr.write(`junction: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    if (process.env.JUNCTION_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    else process.stderr.write("This is a bug in Junction; rerun with JUNCTION_DEBUG=1 for details.\n");
-    process.exitCode = 70;
-  },
-);
+const crash = (e: unknown) => { process.stderr.write(escapeControls(internalError(e))); process.exit(EXIT.internal); };
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
+runCli(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, crash);

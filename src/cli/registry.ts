@@ -16,6 +16,8 @@ import { validateCommand } from "./commands/validate.js";
 import { statusCommand } from "./commands/status.js";
 import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
+import { versionCommand } from "./version.js";
+import { serveCommand } from "./commands/serve.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -29,8 +31,10 @@ export const COMMANDS: Command[] = [
   statusCommand,
   routeCommand,
   exposureCommand,
+  serveCommand,
   schemaCommand,
   labCommand,
   agentCommand,
   generateCommand,
+  versionCommand,
 ];

@@ -1,37 +1,72 @@
 // Runs one command line against an Io: parsing, help, and the mapping of errors to exit codes.
 // main.ts binds it to the process; tests call it directly.
 
-import { EXIT, helpText, InputError, parseCommand, UsageError, type Command, type Io } from "./command.js";
+import { didYouMean } from "../model/suggest.js";
+import { EXIT, helpText, InputError, parseCommand, UnknownError, UsageError, type Command, type Io, type OptionSpec } from "./command.js";
+import { safeIo } from "./terminal.js";
 import { COMMANDS } from "./registry.js";
+import { VERSION } from "./version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
-export async function runCli(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = moveGlobalOptions(argv);
-  if (!name || name === "-h" || name === "--help" || name === "help") {
-    const target = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(target ? helpText(target) : mainHelp());
+/** Runs `junction ARGV`; never throws: an unexpected error is a bug, reported in one line (exit 70). */
+export async function runCli(argv: string[], rawIo: Io): Promise<number> {
+  const io = safeIo(rawIo);
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    io.err(internalError(e));
+    return EXIT.internal;
+  }
+}
+
+/** The one line (two with JUNCTION_DEBUG=1: the stack) printed for an unexpected exception. */
+export function internalError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const stack = process.env.JUNCTION_DEBUG && e instanceof Error ? `\n${e.stack}` : "";
+  return `junction: internal error: ${message.split("\n")[0]} (this is a bug in Junction; rerun with JUNCTION_DEBUG=1 for the stack)${stack}\n`;
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  if (argv.length === 0) { io.err(mainHelp()); return EXIT.invalid; }
+  const { name, rest } = splitCommand(argv, COMMANDS);
+  if (name === undefined || ["-h", "--help", "help"].includes(name)) {
+    if (name === "help" && rest.length) return dispatch([...rest, "--help"], io);
+    if (name === undefined && rest.some((a) => !["-h", "--help"].includes(a))) return unknownFlag(rest, io);
+    io.out(mainHelp());
     return EXIT.ok;
   }
-  if (name === "--version" || name === "version") { io.out(`junction ${VERSION}\n`); return EXIT.ok; }
+  if (name === "--version") return dispatch(["version", ...rest], io);
   const group = COMMANDS.find((c) => c.name === name);
   if (!group) {
-    io.err(`junction: unknown command ${JSON.stringify(name)}\n\n${mainHelp()}`);
+    const hint = name.startsWith("-") ? "" : didYouMean(name, COMMANDS.map((c) => c.name));
+    io.err(`junction: unknown ${name.startsWith("-") ? "flag" : "command"} ${JSON.stringify(name)}${hint}; run 'junction --help' for the commands\n`);
     return EXIT.invalid;
   }
   const found = pickSubcommand(group, rest, io);
   if (typeof found === "number") return found;
-  const [cmd, args] = found;
-  return runCommand(cmd, args, io);
+  return runCommand(found[0], found[1], io);
+}
+
+function unknownFlag(rest: string[], io: Io): number {
+  io.err(`junction: unknown flag: ${rest.find((a) => a.startsWith("-")) ?? rest[0]}; run 'junction --help' for the commands\n`);
+  return EXIT.invalid;
 }
 
 /** For a command group, the subcommand named by the next argument (or the group's help). */
 function pickSubcommand(cmd: Command, args: string[], io: Io): [Command, string[]] | number {
   if (!cmd.subcommands) return [cmd, args];
-  const [sub, ...rest] = args;
-  if (!sub || sub === "-h" || sub === "--help") { io.out(groupHelp(cmd)); return EXIT.ok; }
+  const { name: sub, rest } = splitCommand(args, cmd.subcommands);
+  if (sub === undefined || sub === "-h" || sub === "--help") {
+    if (sub === undefined && rest.length === 0) { io.err(groupHelp(cmd)); return EXIT.invalid; }
+    io.out(groupHelp(cmd));
+    return EXIT.ok;
+  }
   const found = cmd.subcommands.find((c) => c.name === sub);
-  if (!found) { io.err(`junction ${cmd.name}: unknown subcommand ${JSON.stringify(sub)}\n\n${groupHelp(cmd)}`); return EXIT.invalid; }
+  if (!found) {
+    io.err(`junction ${cmd.name}: unknown subcommand ${JSON.stringify(sub)}${didYouMean(sub, cmd.subcommands.map((c) => c.name))}; run 'junction ${cmd.name} --help' for the subcommands\n`);
+    return EXIT.invalid;
+  }
   return pickSubcommand({ ...found, name: `${cmd.name} ${found.name}` }, rest, io);
 }
 
@@ -48,22 +83,44 @@ async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number>
     if (values.help) { io.out(helpText(cmd)); return EXIT.ok; }
     return await cmd.run(values, positionals, io);
   } catch (e) {
+    if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${e.message}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }
     if (e instanceof UsageError) { io.err(`junction ${cmd.name}: ${e.message}\nUsage: ${cmd.usage}\nRun 'junction ${cmd.name} --help' for details.\n`); return EXIT.invalid; }
     if (e instanceof InputError) { io.err(`junction ${cmd.name}: ${e.message}\n`); return EXIT.invalid; }
     throw e;
   }
 }
 
+/** Every option of these commands (and their subcommands), by long and short name: whether it takes a value. */
+function optionTypes(commands: readonly Command[]): Map<string, OptionSpec["type"]> {
+  const types = new Map<string, OptionSpec["type"]>();
+  const visit = (c: Command) => {
+    for (const [name, spec] of Object.entries(c.options)) {
+      // A name that is a value option anywhere takes a value: `-o json list` must not read json as the command.
+      if (types.get(`--${name}`) !== "string") types.set(`--${name}`, spec.type);
+      if (spec.short && types.get(`-${spec.short}`) !== "string") types.set(`-${spec.short}`, spec.type);
+    }
+    c.subcommands?.forEach(visit);
+  };
+  commands.forEach(visit);
+  return types;
+}
+
 /**
- * Options written before the command (`junction --host-network=pod list -f x`) are the command's:
- * wrappers such as conformance runners can then pass them without knowing the command.
+ * The command (or subcommand) name and the other arguments, options written before the name
+ * moved after it: `junction -o json --host-network=pod list -f x` is `junction list -o json ...`.
  */
-function moveGlobalOptions(argv: string[]): string[] {
-  const i = argv.findIndex((a) => !a.startsWith("-"));
-  if (i <= 0) return argv;
-  const leading = argv.slice(0, i);
-  if (leading.some((a) => ["-h", "--help", "--version"].includes(a))) return argv;
-  return [argv[i], ...leading, ...argv.slice(i + 1)];
+export function splitCommand(argv: string[], commands: readonly Command[]): { name?: string; rest: string[] } {
+  const types = optionTypes(commands);
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith("-") && argv[i] !== "-" && argv[i] !== "--") {
+    const a = argv[i];
+    if (["-h", "--help", "--version"].includes(a)) return { name: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    const takesValue = !a.includes("=") && types.get(a) === "string" && (a.startsWith("--") || a.length === 2);
+    i += takesValue ? 2 : 1;
+  }
+  if (argv[i] === "--") return { name: undefined, rest: argv };
+  if (i >= argv.length) return { name: undefined, rest: argv };
+  return { name: argv[i], rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
 }
 
 function mainHelp(): string {
@@ -77,8 +134,10 @@ function mainHelp(): string {
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run 'junction COMMAND --help' for a command's options.",
-    "Exit status: 0 success, 1 a check failed (assertions, denied flows, invalid manifests), 2 invalid input or usage.",
+    "Run 'junction COMMAND --help' for a command's options. Options go before or after the command, as --name VALUE",
+    "or --name=VALUE. -o (output format) takes table (or text), json, yaml, and where they apply txt, csv, md, dot, nft.",
+    "Exit status: 0 success; 1 a check failed or something was found (assertions, denied flows, invalid manifests,",
+    "a pending change); 2 invalid input or usage; 70 an internal error (a bug: please report it).",
     "",
   ].join("\n");
 }

@@ -73,6 +73,9 @@ export interface RequestAnswer extends RouteResult {
 
 export interface WalkOptions {
   engine?: EngineOptions;
+  /** Engines already built on the same inventory, to share. */
+  policy?: PolicyEngine;
+  gateways?: GatewayEngine;
   authorizers?: readonly Authorizer[];
   /** The mesh trust domain principals are written in (default cluster.local). */
   trustDomain?: string;
@@ -92,10 +95,10 @@ export interface WalkContext {
 }
 
 export function walkContext(inv: Inventory, o: WalkOptions = {}): WalkContext {
-  const index = new InventoryIndex(inv);
+  const index = o.policy?.index ?? new InventoryIndex(inv);
   return {
-    inv, index, gateways: new GatewayEngine(inv, index), mesh: new MeshEngine(inv), membership: new MeshMembership(inv),
-    dns: new ClusterDns(index), policy: new PolicyEngine(inv, o.engine ?? DEFAULT_OPTIONS, index),
+    inv, index, gateways: o.gateways ?? new GatewayEngine(inv, index), mesh: new MeshEngine(inv), membership: new MeshMembership(inv),
+    dns: new ClusterDns(index), policy: o.policy ?? new PolicyEngine(inv, o.engine ?? DEFAULT_OPTIONS, index),
     authorizers: o.authorizers ?? [], trustDomain: o.trustDomain ?? "cluster.local",
   };
 }

@@ -18,11 +18,26 @@ export class Locator {
     for (const f of files) this.files.set(f.name, f);
   }
 
+  private lazy = new Map<string, () => string>();
+
   add(file: InputFile): void { this.files.set(file.name, file); this.parsed.delete(file.name); this.json.delete(file.name); }
+
+  /** A source whose text is made only when a line or the text is asked for (an object read from a cluster). */
+  addLazy(name: string, text: () => string): void { this.lazy.set(name, text); this.files.delete(name); this.parsed.delete(name); this.json.delete(name); }
+
+  /** The text of a source, as lines are counted in it. */
+  text(name: string): string | undefined { return this.file(name)?.text; }
+
+  private file(name: string): InputFile | undefined {
+    let file = this.files.get(name);
+    const make = file ? undefined : this.lazy.get(name);
+    if (make) { file = { name, text: make() }; this.files.set(name, file); }
+    return file;
+  }
 
   /** 1-based line of `field` inside the object at `ref`; the nearest existing ancestor if the field is absent. */
   lineOf(ref: SourceRef, field: Path = []): number | undefined {
-    const file = this.files.get(ref.file);
+    const file = this.file(ref.file);
     if (!file) return undefined;
     if (!file.docs && ref.doc === 0 && /^\s*[[{]/.test(file.text.slice(0, 64))) {
       const fromJson = this.jsonLine(file, [...ref.path, ...field]);

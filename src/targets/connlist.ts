@@ -1,11 +1,11 @@
-// Renderings of the connection list: np-guard's txt, and json, csv, md, dot.
+// Renderings of the connection list: np-guard's txt, and table, json, yaml, csv, md, dot.
 
-import { formatConns } from "../model/ports.js";
+import { formatConns, PROTOCOLS, type ConnSet } from "../model/ports.js";
 import type { ConnEntry } from "../analyze/connlist.js";
-import { renderCsv, renderMarkdown } from "./table.js";
-import { renderJson } from "./data.js";
+import { renderCsv, renderMarkdown, renderTable } from "./table.js";
+import { renderJson, renderYaml } from "./data.js";
 
-export const CONNLIST_FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
+export const CONNLIST_FORMATS = ["txt", "table", "json", "yaml", "csv", "md", "dot"] as const;
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
@@ -14,9 +14,23 @@ export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFo
     case "txt": return rows.map(([s, d, c]) => `${s} => ${d} : ${c}\n`).join("");
     case "csv": return renderCsv(["src", "dst", "conn"], rows);
     case "md": return renderMarkdown(["src", "dst", "conn"], rows);
-    case "json": return renderJson(rows.map(([src, dst, conn]) => ({ src, dst, conn })));
+    case "table": return renderTable(["SRC", "DST", "CONNECTIONS"], rows);
+    case "json": return renderJson(connlistData(entries));
+    case "yaml": return renderYaml(connlistData(entries));
     case "dot": return renderDot(entries);
   }
+}
+
+/** One allowed protocol and its port ranges (inclusive). */
+export interface ConnectionData { protocol: string; ports: { from: number; to: number }[] }
+
+/** np-guard's {src, dst, conn}, with the connections also as data: protocols and port ranges. */
+export function connlistData(entries: readonly ConnEntry[]): { src: string; dst: string; conn: string; connections: ConnectionData[] }[] {
+  return entries.map((e) => ({ src: e.src.id, dst: e.dst.id, conn: formatConns(e.conns), connections: connectionsData(e.conns) }));
+}
+
+export function connectionsData(c: ConnSet): ConnectionData[] {
+  return PROTOCOLS.filter((p) => c[p].length > 0).map((protocol) => ({ protocol, ports: c[protocol].map(([from, to]) => ({ from, to })) }));
 }
 
 function renderDot(entries: readonly ConnEntry[]): string {

@@ -2,6 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { parse } from "yaml";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
 
@@ -89,13 +90,19 @@ test("matrix: port truth table like the e2e tests print it; json and csv", async
   assert.equal(csv.split("\n")[0], "from\\to,shop/api,shop/cache,shop/web");
 });
 
-test("list: np-guard txt is golden; json, csv, md and dot render the same pairs", async () => {
+test("list: np-guard txt is golden; table, json, yaml, csv, md and dot render the same pairs", async () => {
   const txt = (await cli(["list", ...EX])).out;
   assertGolden("list-shop.txt", txt);
   const lines = txt.trim().split("\n");
   const json = JSON.parse((await cli(["list", ...EX, "-o", "json"])).out);
   assert.equal(json.length, lines.length);
-  assert.deepEqual(json[0], { src: lines[0].split(" => ")[0], dst: lines[0].split(" => ")[1].split(" : ")[0], conn: lines[0].split(" : ")[1] });
+  const { connections, ...npGuard } = json[0];
+  assert.deepEqual(npGuard, { src: lines[0].split(" => ")[0], dst: lines[0].split(" => ")[1].split(" : ")[0], conn: lines[0].split(" : ")[1] });
+  // Beside np-guard's conn string, the same connections as data.
+  const tcp = json.find((e: { conn: string }) => e.conn === "TCP 8080");
+  assert.deepEqual(tcp?.connections, [{ protocol: "TCP", ports: [{ from: 8080, to: 8080 }] }]);
+  assert.deepEqual(parse((await cli(["list", ...EX, "-o", "YAML"])).out), json);
+  assert.equal((await cli(["list", ...EX, "-o", "table"])).out.trim().split("\n").length, lines.length + 1);
   assert.equal((await cli(["list", ...EX, "-o", "csv"])).out.trim().split("\n").length, lines.length + 1);
   assert.equal((await cli(["list", ...EX, "-o", "md"])).out.trim().split("\n").length, lines.length + 2);
   const dot = (await cli(["list", ...EX, "-o", "dot"])).out;

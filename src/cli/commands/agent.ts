@@ -25,16 +25,17 @@ function report(io: Io, c: Compiled & { ok: false }, keeping: string): void {
   io.err(`${stamp()} invalid input; ${keeping}:\n${c.errors.map((e) => `  error: ${e}\n`).join("")}`);
 }
 
-/** Compiles and loads (or, dry, shows the diff). Returns whether a ruleset was produced. */
-function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): boolean {
+/** Compiles and loads (or, dry, shows the diff): "ok", "pending" (dry, a change to load) or "invalid". */
+function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): "ok" | "pending" | "invalid" {
   const c = compileForAgent(cfg);
-  if (!c.ok) { report(io, c, last.text ? "keeping the last good ruleset loaded" : "nothing was loaded"); return false; }
+  if (!c.ok) { report(io, c, last.text ? "keeping the last good ruleset loaded" : "nothing was loaded"); return "invalid"; }
   for (const w of c.warnings) io.err(`warning: ${w}\n`);
   const where = cfg.netns ? ` in ${cfg.netns}` : "";
   try {
     if (dry) {
       const diff = dryRunDiff(c.text, cfg.netns);
       io.out(diff || `no change: the loaded ruleset${where} is the compiled one\n`);
+      if (diff) return "pending";
     } else if (c.text === last.text) {
       io.err(`${stamp()} inputs changed; the ruleset for ${cfg.host} is the same, nothing reloaded\n`);
     } else {
@@ -42,11 +43,11 @@ function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): 
       last.text = c.text;
       io.err(`${stamp()} loaded table inet junction for ${cfg.host}${where}: ${c.chains} chains, ${c.sets} sets\n`);
     }
-    return true;
+    return "ok";
   } catch (e) {
     if (!(e instanceof LabError)) throw e;
     io.err(`${stamp()} ${e.message}\n${last.text ? "keeping the last good ruleset loaded\n" : ""}`);
-    return false;
+    return "invalid";
   }
 }
 
@@ -78,7 +79,8 @@ export const agentCommand: Command = {
     "that replaces table inet junction and touches no other table. --watch reloads whenever an input changes (and on",
     "SIGHUP); when the new input is invalid the ruleset already loaded stays, and the errors are printed. --dry-run",
     "prints what would change, as a diff of 'nft list table inet junction' outputs, and loads nothing. Needs root.",
-    "Exit status: 0 loaded (or, dry, compiled); 2 invalid input, or nft refused the ruleset. With --watch: 0 when stopped.",
+    "Exit status: 0 loaded (or, dry, nothing to change); 1 with --dry-run when a change is pending (as kubectl diff);",
+    "2 invalid input, or nft refused the ruleset. With --watch: 0 when stopped.",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
@@ -98,6 +100,6 @@ export const agentCommand: Command = {
     if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);
     const dry = values["dry-run"] === true;
     if (values.watch === true) return watchForever(cfg, io, dry);
-    return step(cfg, io, dry, {}) ? EXIT.ok : EXIT.invalid;
+    return { ok: EXIT.ok, pending: EXIT.failed, invalid: EXIT.invalid }[step(cfg, io, dry, {})];
   },
 };

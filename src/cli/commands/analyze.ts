@@ -4,10 +4,10 @@ import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
-import { renderConnlist } from "../../targets/connlist.js";
-import { renderJson } from "../../targets/data.js";
-import { EXIT, list, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, connectivityFor, loadEngine, outputOption } from "../inputs.js";
+import { connlistData, renderConnlist } from "../../targets/connlist.js";
+import { EXIT, list, type Command } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputFormat, outputOption, printOutput } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -18,20 +18,31 @@ function explainExample(entries: readonly ConnEntry[]): string {
   return `--from ${e.src.namespace}/${e.src.name} --to ${e.dst.namespace}/${e.dst.name} --port ${e.conns[proto][0][0]}${flag}`;
 }
 
+export interface AnalyzeResult { entries: ConnEntry[]; summary: ReturnType<typeof summarize> }
+
+/** The overview's data: the connection list and the summary over it. */
+export function analyzeResult(a: Analysis): AnalyzeResult {
+  const connectivity = a.connectivity;
+  const entries = connectionList(a.inventory, connectivity);
+  return { entries, summary: summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0) };
+}
+
+/** What `analyze -o json` prints (and GET /api/v1/summary serves). */
+export function analyzeDocument({ entries, summary: s }: AnalyzeResult): unknown {
+  const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
+  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries) };
+}
+
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
-  usage: "junction analyze -f PATH [-o text|json]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["text", "json"], "text"), ...ENGINE_OPTIONS },
+  usage: "junction analyze -f PATH [-o table|json|yaml]",
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
-    const { loaded, engine } = loadEngine(values, io);
-    const connectivity = connectivityFor(engine, values, io);
-    const entries = connectionList(loaded.inventory, connectivity);
-    const s = summarize(loaded.inventory, engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
-    if (str(values, "output") === "json") {
-      const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
-      io.out(renderJson({ ...s, exposed: external(s.exposed), egress: external(s.egress), connections: JSON.parse(renderConnlist(entries, "json")) }));
+    const { entries, summary: s } = analyzeResult(loadAnalysis(values, io));
+    if (outputFormat(values) !== "table") {
+      printOutput(io, values, () => analyzeDocument({ entries, summary: s }), () => "");
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");

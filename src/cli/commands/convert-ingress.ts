@@ -13,13 +13,13 @@ import { deriveRequests, summarize, verifyConversion, withConvertedRoutes } from
 import { GatewayEngine } from "../../engine/gateway/engine.js";
 import { INGRESS_CLASS_GATEWAYS } from "../../sources/ingress/lower.js";
 import { renderTable } from "../../targets/table.js";
-import { EXIT, InputError, str, type Command, type Io, type Values } from "../command.js";
-import { INPUT_OPTIONS, loadInputs, outputOption } from "../inputs.js";
+import { EXIT, InputError, UsageError, str, type Command, type Io, type Values } from "../command.js";
+import { INPUT_OPTIONS, loadInputs, outputOption, printOutput } from "../inputs.js";
 
 export const convertIngressCommand: Command = {
   name: "ingress",
   summary: "Convert Ingresses (and their ingress-nginx annotations) to Gateway API.",
-  usage: "junction convert ingress -f PATH [--ingress-class NAME] [-o yaml|json] [--report FILE] [--strict] [--verify]",
+  usage: "junction convert ingress -f PATH [--ingress-class NAME] [-o yaml|json|table] [--report FILE] [--strict] [--verify]",
   description: [
     "One Gateway per (namespace, Ingress class), one HTTPRoute (GRPCRoute for backend-protocol GRPC) per host,",
     "listeners per host (HTTPS where spec.tls names a secret). ingress-nginx annotations are translated as",
@@ -35,7 +35,7 @@ export const convertIngressCommand: Command = {
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
-    ...outputOption(["yaml", "json"], "yaml"),
+    output: { ...outputOption(["yaml", "json", "table"], "yaml").output, default: undefined, description: "output format (default: yaml; with --verify, table)" },
     "ingress-class": { type: "string", arg: "NAME", description: "convert only Ingresses of this class (class-less ones count as the default IngressClass's)" },
     "gateway-class": { type: "string", arg: "NAME", description: "gatewayClassName of the Gateways (default: the Ingress class name)" },
     report: { type: "string", arg: "FILE", description: "also write the per-Ingress report as JSON to FILE (which must not exist)" },
@@ -58,6 +58,7 @@ export const convertIngressCommand: Command = {
     const incomplete = printReport(result.reports, loaded, io, values.quiet === true) || result.warnings.length > 0;
     writeReport(values, result.reports, loaded, io);
     const objects = [...result.gateways, ...result.routes, ...result.backendTlsPolicies].map((o) => o.manifest);
+    if (str(values, "output") === "table" && values.verify !== true) throw new UsageError("-o table shows the comparison of --verify; the converted objects are yaml or json");
     if (values.verify === true) return verify(loaded, result.reports, objects, values, io) || (values.strict === true && incomplete ? EXIT.failed : EXIT.ok);
     io.out(str(values, "output") === "json"
       ? renderJson({ apiVersion: "v1", kind: "List", items: objects })
@@ -104,7 +105,7 @@ function verify(loaded: Loaded, reports: readonly IngressReport[], objects: unkn
   const requests = deriveRequests(inv.ingress.ingresses.filter((i) => done.has(`${i.namespace}/${i.name}`)), inv.ingress.classes);
   const results = verifyConversion(new GatewayEngine(inv), new GatewayEngine(withConvertedRoutes(inv, converted.inventory.routing)), requests, (cls) => `${INGRESS_CLASS_GATEWAYS}/${cls}`);
   const differ = results.filter((r) => !r.same).length;
-  if (str(values, "output") === "json") io.out(renderJson({ requests: results.length, differ, results }));
+  if ((str(values, "output") ?? "table") !== "table") printOutput(io, values, () => ({ requests: results.length, differ, results }), () => "");
   else {
     const rows = results.map((r) => [r.same ? "same" : "DIFFERENT", r.request, r.from, summarize(r.ingress), summarize(r.gatewayApi)]);
     io.out(renderTable(["RESULT", "REQUEST", "INGRESS", "BEFORE (Ingress)", "AFTER (Gateway API)"], rows));

@@ -12,7 +12,7 @@ import { renderDocuments } from "../../targets/data.js";
 import { compileK8s } from "../../targets/k8s/index.js";
 import { formatProblem } from "../../targets/problems.js";
 import { EXIT, UsageError, str, type Command, type Io } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption } from "../inputs.js";
 import { VERIFY_OPTION, verifyTranslation } from "../verify.js";
 
 interface Conversion { objects: object[]; failed: string[]; replaced: (raw: RawObject) => boolean }
@@ -66,7 +66,7 @@ export const convertPolicyCommand: Command = {
   options: {
     ...INPUT_OPTIONS,
     to: { type: "string", arg: "API", choices: ["common", "k8s"], description: "the API to write" },
-    output: { type: "string", short: "o", arg: "FORMAT", choices: ["yaml", "json"], default: "yaml", description: "output format (json: a kind: List)" },
+    ...outputOption(["yaml", "json"], "yaml"),
     ...VERIFY_OPTION,
     ...ENGINE_OPTIONS,
   },

@@ -2,16 +2,17 @@
 
 import { isProtocol, type Protocol } from "../../model/ports.js";
 import { resolveEndpoint } from "../../engine/endpoints.js";
-import { evaluateQuery } from "../../engine/query.js";
-import { pairData, pairText } from "../../targets/explain.js";
+import { evaluateQuery, type PairResult } from "../../engine/query.js";
+import { pairData, pairText, type PairData } from "../../targets/explain.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
-import { EXIT, InputError, UsageError, portArg, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { EXIT, InputError, UsageError, portArg, str, type Command, type Values } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 export const explainCommand: Command = {
   name: "explain",
   summary: "Is this flow allowed, and why? The verdict with the tier, policy and rule that decided each direction.",
-  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o text|json|yaml]",
+  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o table|json|yaml]",
   description: [
     "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
     "(pod:, deployment:, statefulset:, daemonset:, job:, cronjob:, svc:, workload:, node:NAME) or ip:ADDRESS.",
@@ -24,7 +25,7 @@ export const explainCommand: Command = {
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
   examples: [
@@ -32,25 +33,40 @@ export const explainCommand: Command = {
     "junction explain -f examples/shop --from shop/web --to svc:shop/api --port 80 -o json",
   ],
   run(values, _pos, io) {
-    const from = str(values, "from"), to = str(values, "to"), port = portArg(values, "port");
-    if (!from || !to || port === undefined) throw new UsageError("--from, --to and --port are required");
-    const protocol = str(values, "protocol");
-    const { loaded, engine } = loadEngine(values, io);
-    const src = resolveEndpoint(engine.index, from);
-    const dst = resolveEndpoint(engine.index, to);
-    const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
-    if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
-    const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);
-    if (!result.ok) throw new InputError(result.error);
-    const lines = loaded.locator.lineOf.bind(loaded.locator);
-    const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, lines) }));
+    explainParams(values);
+    const r = explainResult(loadAnalysis(values, io), values);
     const format = str(values, "output");
-    const allowed = result.value.allAllowed;
-    if (format === "text") io.out(pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
-    else {
-      const doc = { verdict: allowed ? "allow" : "deny", mixed: !allowed && !result.value.noneAllowed, pairs: pairs.map((p) => p.data) };
-      io.out(format === "json" ? renderJson(doc) : renderYaml(doc));
-    }
-    return allowed ? EXIT.ok : EXIT.failed;
+    if (format === "table") io.out(r.pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
+    else io.out(format === "json" ? renderJson(r.document) : renderYaml(r.document));
+    return r.allowed ? EXIT.ok : EXIT.failed;
   },
 };
+
+function explainParams(values: Values): { from: string; to: string; port: number | string } {
+  const from = str(values, "from"), to = str(values, "to"), port = portArg(values, "port");
+  if (!from || !to || port === undefined) throw new UsageError("--from, --to and --port are required");
+  return { from, to, port };
+}
+
+export interface ExplainResult {
+  allowed: boolean;
+  pairs: { pair: PairResult; data: PairData }[];
+  /** What `explain -o json` prints (and GET /api/v1/explain serves). */
+  document: { verdict: "allow" | "deny"; mixed: boolean; pairs: PairData[] };
+}
+
+/** The verdict and explanation for --from/--to/--port/--protocol. */
+export function explainResult(a: Analysis, values: Values): ExplainResult {
+  const { from, to, port } = explainParams(values);
+  const protocol = str(values, "protocol");
+  const engine = a.engine;
+  const src = resolveEndpoint(engine.index, from);
+  const dst = resolveEndpoint(engine.index, to);
+  const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
+  if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
+  const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);
+  if (!result.ok) throw new InputError(result.error);
+  const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, a.lines) }));
+  const allowed = result.value.allAllowed;
+  return { allowed, pairs, document: { verdict: allowed ? "allow" : "deny", mixed: !allowed && !result.value.noneAllowed, pairs: pairs.map((p) => p.data) } };
+}

@@ -1,13 +1,17 @@
 // junction exposure: what Gateways, Ingresses, Routes, LoadBalancer and NodePort Services expose,
 // and whether the policies let the traffic through.
 
-import { exposureReport } from "../../analyze/exposure.js";
-import { GatewayEngine } from "../../engine/gateway/engine.js";
-import { FastConnectivity } from "../../engine/fast/connectivity.js";
+import { exposureReport, type ExposureReport } from "../../analyze/exposure.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { exposureData, exposureTable } from "../../targets/exposure.js";
 import { EXIT, str, type Command } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
+
+/** The exposure report; its JSON document (exposureData) is what GET /api/v1/exposure serves. */
+export function exposureResult(a: Analysis): ExposureReport {
+  return exposureReport(a.inventory, a.engine, a.gateways, a.connectivity);
+}
 
 export const exposureCommand: Command = {
   name: "exposure",
@@ -29,8 +33,7 @@ export const exposureCommand: Command = {
   },
   examples: ["junction exposure -f examples/ingress", "junction exposure -f manifests/ -o json --check"],
   run(values, _pos, io) {
-    const { loaded, engine } = loadEngine(values, io);
-    const report = exposureReport(loaded.inventory, engine, new GatewayEngine(loaded.inventory, engine.index), new FastConnectivity(engine));
+    const report = exposureResult(loadAnalysis(values, io));
     const format = str(values, "output");
     io.out(format === "json" ? renderJson(exposureData(report)) : format === "yaml" ? renderYaml(exposureData(report)) : exposureTable(report));
     const flagged = report.exposures.some((e) => e.targets.some((t) => t.hop !== "allowed")) || report.unrouted.length > 0;

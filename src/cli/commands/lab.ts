@@ -8,11 +8,10 @@ import { helperAlive } from "../../lab/listeners.js";
 import { namespacesWithPrefix } from "../../lab/netns.js";
 import { labPrefix } from "../../lab/state.js";
 import { parseCidr } from "../../model/ip.js";
-import { renderJson, renderYaml } from "../../targets/data.js";
 import { labResult, labResultsTable } from "../../targets/labresult.js";
 import { renderTable } from "../../targets/table.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io, type OptionSpec, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption, printOutput } from "../inputs.js";
 import { readExpectationFile } from "./test.js";
 
 const LAB_OPTIONS: Record<string, OptionSpec> = {
@@ -32,9 +31,6 @@ function asInput(e: unknown): unknown {
   return e instanceof LabError ? new InputError(e.message) : e;
 }
 
-function print(io: Io, format: string | undefined, data: unknown, table: () => string): void {
-  io.out(format === "json" ? renderJson(data) : format === "yaml" ? renderYaml(data) : table());
-}
 
 const upCommand: Command = {
   name: "up",
@@ -67,7 +63,7 @@ const upCommand: Command = {
       if (up.cleaned.length) io.err(`note: removed ${up.cleaned.length} namespaces a previous run of lab ${dir.name} left\n`);
       for (const w of up.warnings) io.err(`warning: ${w}\n`);
       const rows = up.state.hosts.map((h) => [h.netns, h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);
-      print(io, str(values, "output"), { name: up.state.name, hub: up.state.hub, hosts: up.state.hosts, chains: up.chains, sets: up.sets, listeners: up.listeners }, () =>
+      printOutput(io, values, () => ({ name: up.state.name, hub: up.state.hub, hosts: up.state.hosts, chains: up.chains, sets: up.sets, listeners: up.listeners }), () =>
         renderTable(["NETNS", "ENDPOINTS", "ADDRESSES", "LISTENING"], rows) +
         `\nlab "${up.state.name}" is up: ${up.state.hosts.length} namespaces on bridge br0 of ${up.state.hub}; ${up.chains} chains, ${up.sets} sets (${dir.path("lab.nft")}); listeners: ${up.listeners}\n`);
       return EXIT.ok;
@@ -109,7 +105,7 @@ const probeCommand: Command = {
       const r = labProbe(dir, expectations, timeout, (m) => io.err(`${m}...\n`));
       const lines = r.loaded.locator.lineOf.bind(r.loaded.locator);
       const results = r.checked.map((c, i) => labResult(c, r.probes[i], lines));
-      print(io, str(values, "output"), { results }, () => labResultsTable(results));
+      printOutput(io, values, () => ({ results }), () => labResultsTable(results));
       return results.every((x) => x.pass) ? EXIT.ok : EXIT.failed;
     } catch (e) { throw asInput(e); }
   },
@@ -118,18 +114,20 @@ const probeCommand: Command = {
 const statusCommand: Command = {
   name: "status",
   summary: "Show a lab's namespaces, addresses and listeners, and whether it is running.",
+  description: "Exit status: 0 when the lab is up and its listeners run, 1 when it is down or its listeners do not run, 2 on invalid input.",
   usage: "junction lab status [--name NAME] [-o table|json|yaml]",
   options: { ...LAB_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   run(values, _pos, io) {
     const dir = labDir(values);
-    if (!dir.exists()) { io.out(`lab "${dir.name}" is down\n`); return EXIT.ok; }
+    // Like a failed health check: a lab that is not there is exit 1, whatever the format.
+    if (!dir.exists()) { printOutput(io, values, () => ({ name: dir.name, up: false, running: false }), () => `lab "${dir.name}" is down\n`); return EXIT.failed; }
     try {
       const s = dir.read();
       const present = new Set(namespacesWithPrefix(labPrefix(s.name)));
       const running = helperAlive(s.helperPid, dir);
       const rows = [...s.hosts, ...s.externals.map((x) => ({ netns: x.netns, endpoints: [{ id: -1, label: "(external address)" }], addresses: [x.address], listen: [] }))]
         .map((h) => [h.netns, present.has(h.netns) ? "present" : "MISSING", h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);
-      print(io, str(values, "output"), { name: s.name, created: s.created, running, hub: s.hub, hosts: s.hosts, externals: s.externals }, () =>
+      printOutput(io, values, () => ({ name: s.name, up: true, created: s.created, running, hub: s.hub, hosts: s.hosts, externals: s.externals }), () =>
         renderTable(["NETNS", "STATE", "ENDPOINTS", "ADDRESSES", "LISTENING"], rows) +
         `\nlab "${s.name}", up since ${s.created}: listeners ${running ? `running (pid ${s.helperPid})` : "NOT running"}; ruleset ${dir.path("lab.nft")}\n`);
       return running ? EXIT.ok : EXIT.failed;

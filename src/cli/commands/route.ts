@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { checkExpectation } from "../../engine/gateway/expect.js";
-import { requestProblem, walkContext, walkRequest } from "../../engine/request.js";
+import { requestProblem, walkRequest } from "../../engine/request.js";
 import type { RouteRequest } from "../../model/request.js";
 import { formatDiagnostic, type LineLookup } from "../../model/source.js";
 import { parseRequestLine, readRequests, type RequestEntry } from "../../sources/requests.js";
@@ -12,12 +12,13 @@ import { renderJson, renderYaml } from "../../targets/data.js";
 import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/request.js";
 import { explainResult, resultsTable } from "../../targets/route.js";
 import { EXIT, InputError, UsageError, list, portArg, str, type Command, type Io, type Values } from "../command.js";
-import { ENGINE_OPTIONS, engineOptions, INPUT_OPTIONS, loadInputs, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 export const routeCommand: Command = {
   name: "route",
   summary: "Route a request through a Gateway, or from a pod through the mesh: the route, rule, backend and pod it reaches, whether the policies let it through, and why.",
-  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--from NS/POD | --gateway NS/NAME] [--port N] [-o text|json|yaml]",
+  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--from NS/POD | --gateway NS/NAME] [--port N] [-o table|json|yaml]",
   description: [
     "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
     "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
@@ -48,30 +49,38 @@ export const routeCommand: Command = {
     port: { type: "string", arg: "N", description: "the port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
     ...ENGINE_OPTIONS,
-    ...outputOption(["text", "json", "yaml"], "text"),
+    ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
-    "junction route -f examples/mesh --from shop/frontend-7c9d8-x2k4p --request 'GET http://api/items'",
+    "junction route -f examples/mesh --from shop/frontend --request 'GET http://catalog/items/42'",
     "junction route -f examples/gateway --request 'GET https://shop.example.com/cart?x=1' -H 'x-canary: true'",
     "junction route -f examples/gateway --requests examples/gateway.requests.yaml",
     "junction route -f manifests/ --request 'tls://db.example.com:5432'",
   ],
   run(values, _pos, io) {
     const entries = requestEntries(values, io);
-    const loaded = loadInputs(values, io);
-    const ctx = walkContext(loaded.inventory, { engine: engineOptions(values) });
-    const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
-    if (problems.length) throw new InputError(problems.join("\n"));
-    const results: CheckedAnswer[] = entries.map((e) => {
-      const r: CheckedAnswer = { ...(e.name ? { name: e.name } : {}), ...walkRequest(ctx, e.request) };
-      if (e.expect) { r.mismatches = checkExpectation(e.expect, r); r.pass = r.mismatches.length === 0; }
-      return r;
-    });
-    const lines = loaded.locator.lineOf.bind(loaded.locator);
-    print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, lines, io);
+    const a = loadAnalysis(values, io);
+    const results = routeResults(a, entries);
+    print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, a.lines, io);
     return results.every((r) => r.pass !== false) ? EXIT.ok : EXIT.failed;
   },
 };
+
+/** The walked requests of --request (with -H, --from, --gateway, --port, --sni) or --requests FILE, as -o json prints them. */
+export function routeResult(a: Analysis, values: Values, io: Io): { results: Record<string, unknown>[] } {
+  return { results: routeResults(a, requestEntries(values, io)).map((r) => answerData(r, a.lines)) };
+}
+
+function routeResults(a: Analysis, entries: RequestEntry[]): CheckedAnswer[] {
+  const ctx = a.walk;
+  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
+  if (problems.length) throw new InputError(problems.join("\n"));
+  return entries.map((e) => {
+    const r: CheckedAnswer = { ...(e.name ? { name: e.name } : {}), ...walkRequest(ctx, e.request) };
+    if (e.expect) { r.mismatches = checkExpectation(e.expect, r); r.pass = r.mismatches.length === 0; }
+    return r;
+  });
+}
 
 function print(format: string | undefined, requests: RouteRequest[], results: CheckedAnswer[], many: boolean, lines: LineLookup, io: Io): void {
   if (format === "json") io.out(renderJson({ results: results.map((r) => answerData(r, lines)) }));

@@ -1,13 +1,12 @@
 // junction status: the .status a conformant Gateway API controller would write.
 
-import { GatewayEngine } from "../../engine/gateway/engine.js";
 import { statusObjects } from "../../engine/gateway/status.js";
-import { MeshEngine } from "../../engine/mesh/engine.js";
 import { meshParentStatuses } from "../../engine/mesh/status.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { statusTable } from "../../targets/gateway-status.js";
 import { EXIT, str, type Command } from "../command.js";
-import { INPUT_OPTIONS, loadInputs, outputOption } from "../inputs.js";
+import { INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import type { Analysis } from "../analysis.js";
 
 export const statusCommand: Command = {
   name: "status",
@@ -24,12 +23,16 @@ export const statusCommand: Command = {
   options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   examples: ["junction status -f examples/gateway", "junction status -f examples/gateway -o yaml"],
   run(values, _pos, io) {
-    const loaded = loadInputs(values, io);
-    const mesh = new MeshEngine(loaded.inventory);
-    const objects = statusObjects(new GatewayEngine(loaded.inventory), (r) => meshParentStatuses(mesh, r));
+    const doc = statusDocument(loadAnalysis(values, io));
     const format = str(values, "output");
-    if (format === "table") io.out(statusTable(objects));
-    else io.out((format === "json" ? renderJson : renderYaml)({ apiVersion: "v1", kind: "List", items: objects }));
+    if (format === "table") io.out(statusTable(doc.items));
+    else io.out((format === "json" ? renderJson : renderYaml)(doc));
     return EXIT.ok;
   },
 };
+
+/** What `status -o json` prints (and GET /api/v1/status serves): a List of the objects with their status. */
+export function statusDocument(a: Analysis) {
+  const mesh = a.walk.mesh;
+  return { apiVersion: "v1", kind: "List", items: statusObjects(a.gateways, (r) => meshParentStatuses(mesh, r)) };
+}

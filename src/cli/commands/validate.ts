@@ -1,17 +1,31 @@
 // junction validate: read everything and report every problem, as an API server would.
 
 import { formatDiagnostic, formatPath } from "../../model/source.js";
-import { loadPaths } from "../../sources/load.js";
-import { renderJson } from "../../targets/data.js";
-import { EXIT, InputError, UsageError, list, str, type Command } from "../command.js";
-import { INPUT_OPTIONS, notes, outputOption } from "../inputs.js";
+import { loadPaths, type Loaded } from "../../sources/load.js";
+import { EXIT, InputError, UsageError, list, type Command } from "../command.js";
+import { INPUT_OPTIONS, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+
+/** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
+export function validationDocument(loaded: Loaded) {
+  const diags = loaded.diagnostics.items;
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.filter((d) => d.severity === "warning").length;
+  const inv = loaded.inventory;
+  const counts = {
+    files: loaded.files, objects: loaded.objects, namespaces: inv.namespaces.size,
+    pods: inv.endpoints.filter((e) => e.kind === "pod").length, workloads: inv.endpoints.filter((e) => e.kind === "workload").length,
+    nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
+    policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, openshiftRoutes: inv.ingress.routes.length,
+  };
+  return { valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) };
+}
 
 export const validateCommand: Command = {
   name: "validate",
   summary: "Validate manifests as the API server would; report every error with file, line and field.",
-  usage: "junction validate -f PATH [-o text|json]",
+  usage: "junction validate -f PATH [-o table|json|yaml]",
   description: "Exit status: 0 when the input is valid (warnings allowed), 1 when it has errors, 2 on usage errors.",
-  options: { ...INPUT_OPTIONS, ...outputOption(["text", "json"], "text") },
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   examples: ["junction validate -f examples/shop", "kubectl get netpol,anp,banp -A -o yaml | junction validate -f -"],
   run(values, _pos, io) {
     const paths = list(values, "file");
@@ -20,21 +34,14 @@ export const validateCommand: Command = {
     const unreadable = loaded.diagnostics.items.filter((d) => d.code.startsWith("input-"));
     if (unreadable.length) throw new InputError(unreadable.map((d) => d.message).join("\n"));
     const diags = loaded.diagnostics.items;
-    const errors = diags.filter((d) => d.severity === "error").length;
-    const warnings = diags.filter((d) => d.severity === "warning").length;
-    const inv = loaded.inventory;
-    const counts = {
-      files: loaded.files, objects: loaded.objects, namespaces: inv.namespaces.size,
-      pods: inv.endpoints.filter((e) => e.kind === "pod").length, workloads: inv.endpoints.filter((e) => e.kind === "workload").length,
-      nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
-      policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, "openshift routes": inv.ingress.routes.length,
-    };
-    if (str(values, "output") === "json") {
-      io.out(renderJson({ valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) }));
+    const doc = validationDocument(loaded);
+    const { errors, warnings, counts } = doc;
+    if (outputFormat(values) !== "table") {
+      printOutput(io, values, () => doc, () => "");
     } else {
       for (const d of diags.filter((d) => d.severity !== "info")) io.out(`${d.severity}: ${formatDiagnostic(d)}\n`);
       if (values.quiet !== true) for (const n of notes(loaded, diags)) io.out(`note: ${n}\n`);
-      const summary = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ");
+      const summary = Object.entries(counts).map(([k, v]) => `${v} ${k === "openshiftRoutes" ? "openshift routes" : k}`).join(", ");
       io.out(`${errors === 0 ? "valid" : "invalid"}: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} (${summary})\n`);
     }
     return errors === 0 ? EXIT.ok : EXIT.failed;

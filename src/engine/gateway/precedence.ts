@@ -15,7 +15,7 @@ import type { Candidate } from "./request.js";
  * port in the mesh (no listener: the route's hostnames are not used there).
  */
 export interface Routable {
-  state: { route: Route; backends: ReadonlyMap<BackendRef, ResolvedBackend> };
+  state: { route: Route; backends: ReadonlyMap<BackendRef, ResolvedBackend>; dropped: ReadonlyMap<RouteRule, string> };
   attachment: { hostnames: readonly (string | undefined)[]; listener?: { gateway: Gateway } };
 }
 
@@ -78,6 +78,8 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
     const hostname = matchedHostname(attached, host);
     if (hostname === null) { otherHosts++; continue; }
     for (const rule of attached.state.route.rules) {
+      const dropped = attached.state.dropped.get(rule);
+      if (dropped) { rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: -1, hostname, outcome: `dropped by the controller: ${dropped}` }); continue; }
       rule.matches.forEach((match, matchIndex) => {
         const why = matchFailure(match, req);
         if (!why) applied.push({ attached, rule, match, matchIndex, hostname });

@@ -5,7 +5,7 @@
 import { hasObject } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
-import { condition, conditionFrom, type Condition } from "./conditions.js";
+import { condition, conditionFrom, type Condition, type Problem } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
@@ -51,17 +51,36 @@ export function gatewayStatus(engine: GatewayEngine, g: GatewayState): GatewaySt
   };
 }
 
-function parentStatus(r: RouteState, p: ParentState): RouteParentStatus {
+/**
+ * A route's conditions for one parent: Accepted (unless `rejected`, or every rule is dropped),
+ * ResolvedRefs, and PartiallyInvalid when some rules are dropped (GEP-1364).
+ */
+export function routeConditions(r: Pick<RouteState, "route" | "unresolved" | "dropped">, rejected: Problem | undefined, acceptedMessage: string): Condition[] {
   const gen = r.route.generation;
-  const { group, kind, namespace, name, sectionName, port } = p.ref;
+  const dropped = [...r.dropped].map(([rule, why]) => `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""}: ${why}`);
+  const allDropped = dropped.length > 0 && dropped.length === r.route.rules.length;
+  const notAccepted = rejected ?? (allDropped ? { reason: "UnsupportedValue", message: `every rule is invalid: ${dropped.join("; ")}` } : undefined);
+  const conditions = [
+    conditionFrom("Accepted", notAccepted, "Accepted", acceptedMessage, gen),
+    conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
+  ];
+  // GEP-1364: a route with valid and invalid rules stays Accepted, drops the invalid ones and says so.
+  if (!notAccepted && dropped.length) conditions.push(condition("PartiallyInvalid", true, "UnsupportedValue", `Dropped Rule(s): ${dropped.join("; ")}`, gen));
+  return conditions;
+}
+
+/** A parentRef as status echoes it (optional fields only when set). */
+export function parentRefData(ref: ParentState["ref"]): Record<string, unknown> {
+  const { group, kind, namespace, name, sectionName, port } = ref;
+  return { group, kind, namespace, name, ...(sectionName !== undefined ? { sectionName } : {}), ...(port !== undefined ? { port } : {}) };
+}
+
+function parentStatus(r: RouteState, p: ParentState): RouteParentStatus {
   const listeners = p.attached.map((a) => a.listener.listener.name);
   return {
-    parentRef: { group, kind, namespace, name, ...(sectionName !== undefined ? { sectionName } : {}), ...(port !== undefined ? { port } : {}) },
+    parentRef: parentRefData(p.ref),
     controllerName: p.gateway?.controllerName ?? "",
-    conditions: [
-      conditionFrom("Accepted", p.rejected, "Accepted", `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`, gen),
-      conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
-    ],
+    conditions: routeConditions(r, p.rejected, `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`),
   };
 }
 

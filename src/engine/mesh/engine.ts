@@ -8,10 +8,10 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { CORE_GROUP, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route } from "../../model/route.js";
+import { CORE_GROUP, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
-import { allBackendRefs } from "../gateway/engine.js";
+import { allBackendRefs, droppedRules } from "../gateway/engine.js";
 import type { Routable } from "../gateway/precedence.js";
 
 /** Route kinds that bind to Service parents, most specific first (GEP-1294 "Route types"). */
@@ -37,6 +37,8 @@ export interface MeshRouteState {
   /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
   backends: Map<BackendRef, ResolvedBackend>;
   unresolved?: Problem;
+  /** Rules dropped for an invalid regular expression (as on a Gateway). */
+  dropped: Map<RouteRule, string>;
 }
 
 /** The routes that apply to one client's requests to one Service port. */
@@ -88,7 +90,7 @@ export class MeshEngine {
     for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, false));
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
-    return { route, parents: [], backends, unresolved };
+    return { route, parents: [], backends, unresolved, dropped: droppedRules(route) };
   }
 
   /** Groups accepted bindings by Service port and route namespace; on a port, GRPCRoutes take it from HTTPRoutes. */

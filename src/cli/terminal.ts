@@ -1,0 +1,20 @@
+// Nothing raw reaches the terminal: control characters in names, values, file names or messages
+// (ESC sequences that recolour or rewrite the screen, CR that overwrites a line, bidi overrides that
+// reorder it) are printed as \uXXXX escapes. The escape is valid inside JSON and double-quoted YAML
+// strings, so data stays parseable; newline and tab, which our own layouts use, pass.
+
+import type { Io } from "./command.js";
+
+// C0 but \t and \n, DEL, C1, and the Unicode bidi embeddings, overrides and isolates.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+export function escapeControls(text: string): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The same Io with every printed text escaped. */
+export function safeIo(io: Io): Io {
+  return { ...io, out: (s) => io.out(escapeControls(s)), err: (s) => io.err(escapeControls(s)) };
+}

@@ -1,0 +1,120 @@
+// The HTTP surface of `junction serve`: the API (read-only, GET only), the event stream (SSE), the
+// OpenAPI document and the web UI's assets. Loopback by default; any other address needs a bearer
+// token. On loopback, requests must name a loopback Host (no DNS rebinding from a web page).
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import type { ServeState, UpdateEvent } from "./state.js";
+import { openApiDocument } from "./openapi.js";
+import { VERSION } from "../cli/version.js";
+
+export interface ServerOptions {
+  state: ServeState;
+  address: string;
+  port: number;
+  /** Required unless the address is loopback. */
+  token?: string;
+  /** Where the built UI is (default: dist/ui beside this module's dist/src). */
+  assets?: string;
+}
+
+export interface RunningServer { url: string; close(): Promise<void> }
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
+export const isLoopback = (address: string) => LOOPBACK.test(address);
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const assets = loadAssets(o.assets ?? defaultAssets());
+  const streams = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    try { handle(req, res, o, assets, streams); } catch (e) { send(res, 500, JSON.stringify({ error: `internal error: ${(e as Error).message}` })); }
+  });
+  await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(o.port, o.address, () => resolve()); });
+  const port = (server.address() as AddressInfo).port;
+  const host = o.address.includes(":") ? `[${o.address}]` : o.address;
+  const unsubscribe = o.state.subscribe((e) => { for (const s of streams) sse(s, "update", e); });
+  const heartbeat = setInterval(() => { for (const s of streams) s.write(": keep-alive\n\n"); }, 15000);
+  return {
+    url: `http://${host}:${port}/`,
+    close: () => new Promise((resolve) => {
+      unsubscribe(); clearInterval(heartbeat);
+      for (const s of streams) s.end();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, assets: Map<string, Buffer>, streams: Set<ServerResponse>): void {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (req.method !== "GET" && req.method !== "HEAD") { res.setHeader("Allow", "GET, HEAD"); send(res, 405, JSON.stringify({ error: "read-only: only GET is served" })); return; }
+  if (isLoopback(o.address) && !loopbackHost(req.headers.host)) { send(res, 403, JSON.stringify({ error: "the Host header must name a loopback address" })); return; }
+  if (url.pathname === "/healthz") { send(res, 200, JSON.stringify({ status: "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString() })); return; }
+  const api = url.pathname.startsWith("/api/");
+  if (api && o.token !== undefined && !authorized(req, o.token)) { res.setHeader("WWW-Authenticate", "Bearer"); send(res, 401, JSON.stringify({ error: "a bearer token is required" })); return; }
+  if (url.pathname === "/api/v1/openapi.json") { send(res, 200, JSON.stringify(openApiDocument(), null, 2)); return; }
+  if (url.pathname === "/api/v1/events") { openStream(res, o.state, streams); return; }
+  if (url.pathname === "/api/v1/source") { source(res, o.state, url.searchParams.get("name") ?? ""); return; }
+  if (api) { const a = o.state.answer(url.pathname, url.searchParams); send(res, a.status, a.body, { "X-Junction-Version": String(o.state.version) }); return; }
+  const asset = assets.get(url.pathname === "/" ? "/index.html" : url.pathname);
+  if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${JSON.stringify(url.pathname)}` })); return; }
+  send(res, 200, asset, { "Content-Type": CONTENT_TYPES[extname(url.pathname === "/" ? ".html" : url.pathname)] ?? "application/octet-stream" });
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", ...headers });
+  res.end(body);
+}
+
+function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return isLoopback(name);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function openStream(res: ServerResponse, state: ServeState, streams: Set<ServerResponse>): void {
+  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive" });
+  streams.add(res);
+  res.on("close", () => streams.delete(res));
+  sse(res, "hello", { version: state.version, ...(state.invalid ? { invalid: state.invalid } : {}) });
+}
+
+function sse(res: ServerResponse, event: string, data: UpdateEvent | object): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** The text of one input (a file given with -f, or an object read from the cluster rendered as YAML). */
+function source(res: ServerResponse, state: ServeState, name: string): void {
+  const known = state.analysis.loaded.inputs.some((f) => f.name === name) || name.startsWith("cluster:");
+  const text = known ? state.analysis.loaded.locator.text(name) : undefined;
+  if (text === undefined) { send(res, 404, JSON.stringify({ error: `no input named ${JSON.stringify(name)}` })); return; }
+  send(res, 200, JSON.stringify({ name, text }));
+}
+
+const CONTENT_TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png" };
+
+function defaultAssets(): string {
+  return join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "ui");
+}
+
+/** The built UI's files, read once (a fixed set: no path from a request reaches the file system). */
+function loadAssets(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath ?? e.path, e.name);
+    out.set("/" + full.slice(dir.length + 1).split("\\").join("/"), readFileSync(full));
+  }
+  return out;
+}

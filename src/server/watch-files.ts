@@ -1,0 +1,29 @@
+// Watches the files and folders given with -f and reports changes, debounced: an editor's save is
+// often several events. A file is watched through its folder, so that a save by rename is seen.
+
+import { watch, statSync, type FSWatcher } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+
+export interface FileWatch { close(): void }
+
+export function watchPaths(paths: readonly string[], onChange: (changed: string[], since: number) => void, delayMs = 100): FileWatch {
+  const watchers: FSWatcher[] = [];
+  let pending = new Set<string>(), first = 0, timer: NodeJS.Timeout | undefined;
+  const note = (name: string) => {
+    if (!pending.size) first = Date.now();
+    pending.add(name);
+    clearTimeout(timer);
+    timer = setTimeout(() => { const changed = [...pending].sort(); pending = new Set(); onChange(changed, first); }, delayMs);
+  };
+  for (const p of paths) {
+    if (p === "-") continue;
+    let dir = false;
+    try { dir = statSync(p).isDirectory(); } catch { /* a missing file may appear: watch its folder */ }
+    if (dir) watchers.push(watch(p, { recursive: true }, (_e, f) => { if (f && !/(^|[/\\])\./.test(f.toString())) note(join(p, f.toString())); }));
+    else {
+      const name = basename(p);
+      watchers.push(watch(dirname(resolve(p)), (_e, f) => { if (f?.toString() === name) note(relative(".", p) || p); }));
+    }
+  }
+  return { close: () => { clearTimeout(timer); for (const w of watchers) w.close(); } };
+}

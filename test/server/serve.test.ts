@@ -1,0 +1,99 @@
+// junction serve with -f: every API document equals the CLI's -o json output; bad parameters get the
+// CLI's error text; the server is read-only and loopback-only; a file change is pushed as an event
+// and changes the answers.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { request } from "node:http";
+import { cli, tempFiles } from "../helpers.js";
+import { events, getJson, serve } from "./helpers.js";
+
+const SHOP = ["-f", "examples/shop"];
+
+test("each API document is the document the CLI prints with -o json", async () => {
+  const s = await serve([...SHOP, "-f", "examples/gateway"]);
+  try {
+    const same = async (path: string, args: string[]) => {
+      const api = await getJson(s.url + path.slice(1));
+      const run = await cli([...args, ...SHOP, "-f", "examples/gateway", "-o", "json"]);
+      assert.equal(api.status, 200, `${path}: ${JSON.stringify(api.body)}`);
+      assert.deepEqual(api.body, JSON.parse(run.out), path);
+    };
+    await same("/api/v1/summary", ["analyze"]);
+    await same("/api/v1/connections", ["list"]);
+    await same("/api/v1/matrix?port=8080", ["matrix", "--port", "8080"]);
+    await same("/api/v1/explain?from=shop/web&to=shop/api&port=8080", ["explain", "--from", "shop/web", "--to", "shop/api", "--port", "8080"]);
+    await same("/api/v1/route?request=" + encodeURIComponent("GET https://shop.example.com/cart"), ["route", "--request", "GET https://shop.example.com/cart"]);
+    await same("/api/v1/status", ["status"]);
+    await same("/api/v1/exposure", ["exposure"]);
+    await same("/api/v1/diagnostics", ["validate"]);
+    const health = await getJson(s.url + "healthz");
+    assert.equal(health.body.status, "ok");
+    const openapi = await getJson(s.url + "api/v1/openapi.json");
+    assert.equal(openapi.body.openapi, "3.1.0");
+    assert.deepEqual(openapi.body.paths["/api/v1/explain"].get.parameters.map((p: { name: string }) => p.name), ["from", "to", "port", "protocol"]);
+  } finally { await s.stop(); }
+});
+
+test("bad parameters get 400 with the CLI's error text", async () => {
+  const s = await serve(SHOP);
+  try {
+    const cases: [string, string[]][] = [
+      ["api/v1/explain?from=shop/web&to=shop/nope&port=8080", ["explain", "--from", "shop/web", "--to", "shop/nope", "--port", "8080"]],
+      ["api/v1/explain?from=shop/web&to=shop/api&port=70000", ["explain", "--from", "shop/web", "--to", "shop/api", "--port", "70000"]],
+      ["api/v1/matrix?port=8080&protocol=XX", ["matrix", "--port", "8080", "--protocol", "XX"]],
+    ];
+    for (const [path, args] of cases) {
+      const api = await getJson(s.url + path);
+      const run = await cli([...args, ...SHOP]);
+      assert.equal(api.status, 400, path);
+      assert.equal(run.code, 2);
+      assert.ok(run.err.includes(api.body.error), `${path}: CLI said ${run.err}, API said ${api.body.error}`);
+    }
+    const unknown = await getJson(s.url + "api/v1/explain?form=x");
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error, /unknown parameter "form"/);
+  } finally { await s.stop(); }
+});
+
+test("read-only, loopback Host only, and a token off loopback", async () => {
+  const s = await serve(SHOP);
+  try {
+    assert.equal((await fetch(s.url + "api/v1/summary", { method: "POST" })).status, 405);
+    const rebound = await new Promise<number>((resolve, reject) => request(s.url + "api/v1/summary", { headers: { Host: "evil.example.com" } }, (r) => { r.resume(); resolve(r.statusCode!); }).on("error", reject).end());
+    assert.equal(rebound, 403);
+    assert.equal((await fetch(s.url + "api/v1/nothing")).status, 404);
+  } finally { await s.stop(); }
+  const refused = await cli(["serve", ...SHOP, "--address", "0.0.0.0"]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /not a loopback address: give --token-file/);
+  const t = tempFiles({ token: "a-very-secret-token-of-some-length\n" });
+  const guarded = await serve([...SHOP, "--token-file", join(t.dir, "token")]);
+  try {
+    assert.equal((await fetch(guarded.url + "api/v1/summary")).status, 401);
+    assert.equal((await fetch(guarded.url + "api/v1/summary", { headers: { Authorization: "Bearer wrong" } })).status, 401);
+    assert.equal((await fetch(guarded.url + "api/v1/summary", { headers: { Authorization: "Bearer a-very-secret-token-of-some-length" } })).status, 200);
+  } finally { await guarded.stop(); t.cleanup(); }
+});
+
+test("a changed file is reloaded, pushed as an event, and changes the answer", async () => {
+  const t = tempFiles({});
+  cpSync("examples/shop", join(t.dir, "shop"), { recursive: true });
+  const s = await serve(["-f", join(t.dir, "shop")]);
+  const stream = await events(s.url + "api/v1/events");
+  try {
+    const explain = () => getJson(s.url + "api/v1/explain?from=shop/web&to=shop/api&port=8080");
+    assert.equal((await explain()).body.verdict, "allow");
+    const hello = await stream.next("hello");
+    const policy = join(t.dir, "shop", "policies", "shop.yaml");
+    writeFileSync(policy, readFileSync(policy, "utf8").replace("matchLabels: {app: web}\n    ports:\n    - {port: http}", "matchLabels: {app: nobody}\n    ports:\n    - {port: http}"));
+    const update = await stream.next("update");
+    assert.equal(update.version, hello.version + 1);
+    assert.deepEqual(update.changes, [policy]);
+    const after = await explain();
+    assert.equal(after.body.verdict, "deny");
+    assert.match(after.body.pairs[0].ingress.summary, /isolated by NetworkPolicy shop\/api/);
+  } finally { stream.close(); await s.stop(); t.cleanup(); }
+});
