@@ -22,6 +22,7 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -71,7 +72,9 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
       if (options.exclude?.(raw)) continue;
       objects++;
       if (isDuplicate(raw, seen, diags)) continue;
+      const checked = checkObject(raw, diags);
       dispatch(raw, b, diags);
+      checked.finish();
     }
   }
   const locator = new Locator(files);
