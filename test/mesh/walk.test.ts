@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { AuthorizationRequest, Authorizer } from "../../src/engine/authorizer.js";
-import { CLUSTER, meshRoute, one, tagged } from "./fixture.js";
+import { CLUSTER, meshRoute, one, tagged, walk } from "./fixture.js";
 
 const onlyFrom = (ns: string, pod: string, fromNs: string, port = 8080) => `---
 apiVersion: networking.k8s.io/v1
@@ -149,4 +149,40 @@ test("producer routes are explained alongside the policy verdict in one answer",
   assert.deepEqual(a.layers.map((l) => `${l.layer}:${l.outcome}`), ["entry:passed", "routing:passed", "network:passed", "backend:decided"]);
   assert.equal(a.routeRole, "producer");
   assert.equal(a.hop?.verdict.ingress.policy?.name, "only-web");
+});
+
+test("a Gateway request: the hop from the Gateway's pod to the backend pod is checked when the Gateway's pods are in the input", () => {
+  const gw = (withPod: boolean) => CLUSTER + onlyFrom("shop", "api", "web") + `---
+apiVersion: v1
+kind: Namespace
+metadata: {name: infra}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: c}
+spec: {controllerName: example.com/gw}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec: {gatewayClassName: c, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec: {parentRefs: [{name: edge, namespace: infra}], rules: [{backendRefs: [{name: api, port: 80}]}]}
+` + (withPod ? `---
+apiVersion: v1
+kind: Pod
+metadata: {name: edge-1, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: edge}}
+spec: {containers: [{name: envoy, image: envoy}]}
+status: {podIP: 10.9.0.1}
+` : "");
+  const req = { gateway: "infra/edge", scheme: "http" as const, host: "shop.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [] };
+  const checked = walk(gw(true), [req])[0];
+  assert.deepEqual([checked.connection, checked.decidedBy, checked.hop?.verdict.ingress.by], ["rejected", "network", "isolation"]);
+  assert.equal(checked.route, "HTTPRoute shop/r");
+  const unchecked = walk(gw(false), [req])[0];
+  assert.deepEqual([unchecked.status, unchecked.backend, unchecked.hop], [200, "shop/api", undefined]);
+  assert.match(unchecked.layers.find((l) => l.layer === "network")!.summary, /Gateway's pods .* are not in the input/);
 });
