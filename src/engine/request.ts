@@ -28,7 +28,7 @@ import { gatewayEntry } from "./walk/gateway-entry.js";
 import { meshEntry } from "./walk/mesh-entry.js";
 
 export type { Entry, Layer, LayerStep, RequestAnswer, WalkContext } from "./walk/answer.js";
-export { pickedBackend, workloadName } from "./walk/backends.js";
+export { pickedBackend } from "./walk/backends.js";
 
 export interface WalkOptions {
   engine?: EngineOptions;

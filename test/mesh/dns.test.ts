@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { searchList, splitHostPort } from "../../src/engine/mesh/dns.js";
-import { CLUSTER, meshRoute, one, tagged } from "./fixture.js";
+import { API_V1, API_V2, CLUSTER, meshRoute, one, tagged } from "./fixture.js";
 
 test("a pod's resolver tries the search path first for names with fewer than 5 dots", () => {
   assert.deepEqual(searchList("api", "web"), ["api.web.svc.cluster.local", "api.svc.cluster.local", "api.cluster.local", "api"]);
@@ -40,9 +40,9 @@ test("a pod IP (or its pod DNS name) reaches that pod and bypasses the Service's
   const yaml = CLUSTER + meshRoute("shop", "r", "{kind: Service, group: '', name: api}", tagged("api", "routed"));
   for (const host of ["10.1.0.2:8080", "10-1-0-2.shop.pod.cluster.local:8080"]) {
     const a = one(yaml, "web/client", "http://placeholder/", { host });
-    assert.deepEqual(a.entry, { kind: "endpoint", endpoint: "shop/api-2", port: 8080 }, host);
+    assert.deepEqual(a.entry, { kind: "endpoint", endpoint: `shop/${API_V2}`, port: 8080 }, host);
     assert.equal(a.responseHeaders["x-route"], undefined, host);
-    assert.equal(a.endpoint, "shop/api-2");
+    assert.equal(a.endpoint, `shop/${API_V2}`);
     assert.equal(a.layers.find((l) => l.layer === "routing")?.outcome, "bypassed");
   }
 });
@@ -64,6 +64,6 @@ metadata: {name: direct, namespace: shop}
 spec: {clusterIP: None, selector: {app: api, version: v1}, ports: [{port: 8080}]}
 ` + meshRoute("shop", "r", "{kind: Service, group: '', name: direct}", tagged("api-v2", "routed", 80));
   const a = one(yaml, "web/client", "http://direct.shop:8080/");
-  assert.deepEqual([a.entry.kind, a.backend, a.endpoint, a.hop?.to.port], ["service", "shop/direct", "shop/api-1", 8080]);
+  assert.deepEqual([a.entry.kind, a.backend, a.endpoint, a.hop?.to.port], ["service", "shop/direct", `shop/${API_V1}`, 8080]);
   assert.equal(a.responseHeaders["x-route"], undefined);
 });

@@ -1,10 +1,13 @@
 // Mesh test fixtures: a small cluster written as YAML (a producer namespace "shop" with Services
-// api and api-v2, client namespaces "web" and "ops"), routes with Service parents, and helpers to
+// api and api-v2 over the pods of Deployments api-v1 and api-v2, client namespaces "web" and "ops"), routes with Service parents, and helpers to
 // walk in-mesh requests through it.
 
 import { walkContext, walkRequest, requestProblem, type RequestAnswer, type WalkOptions } from "../../src/engine/request.js";
 import type { RouteRequest } from "../../src/model/request.js";
 import { load } from "../helpers.js";
+
+/** The pods of Deployments api-v1 and api-v2 (named as a ReplicaSet names them). */
+export const API_V1 = "api-v1-5d8f7c9b4-x7k2p", API_V2 = "api-v2-6c9d8b7f5-q4m8n";
 
 const pod = (ns: string, name: string, ip: string, labels: string, extra = "") => `---
 apiVersion: v1
@@ -25,8 +28,8 @@ metadata: {name: web}
 apiVersion: v1
 kind: Namespace
 metadata: {name: ops}
-${pod("shop", "api-1", "10.1.0.1", "app: api, version: v1")}
-${pod("shop", "api-2", "10.1.0.2", "app: api, version: v2")}
+${pod("shop", "api-v1-5d8f7c9b4-x7k2p", "10.1.0.1", "app: api, version: v1, pod-template-hash: 5d8f7c9b4")}
+${pod("shop", "api-v2-6c9d8b7f5-q4m8n", "10.1.0.2", "app: api, version: v2, pod-template-hash: 6c9d8b7f5")}
 ${pod("web", "client", "10.2.0.1", "app: client")}
 ${pod("ops", "client", "10.3.0.1", "app: client")}
 ${pod("shop", "client", "10.1.0.9", "app: client")}

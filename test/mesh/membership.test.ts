@@ -37,15 +37,15 @@ test("no injection visible: every pod is in the mesh", () => {
 });
 
 test("Istio: namespace istio-injection=enabled injects; the pod label or annotation sidecar.istio.io/inject=false opts out", () => {
-  const yaml = ns("on", "istio-injection: enabled") + ns("off")
-    + template("on", "plain") + template("on", "optout", "sidecar.istio.io/inject: 'false'") + template("on", "annotated", "", "sidecar.istio.io/inject: 'false'")
-    + template("on", "host", "", "", ", hostNetwork: true") + template("off", "plain");
+  const yaml = ns("inj", "istio-injection: enabled") + ns("bare")
+    + template("inj", "plain") + template("inj", "optout", "sidecar.istio.io/inject: 'false'") + template("inj", "annotated", "", "sidecar.istio.io/inject: 'false'")
+    + template("inj", "host", "", "", ", hostNetwork: true") + template("bare", "plain");
   const inMesh = membership(yaml);
-  assert.equal(inMesh("on", "plain"), true);
-  assert.equal(inMesh("on", "optout"), false);
-  assert.equal(inMesh("on", "annotated"), false);
-  assert.equal(inMesh("on", "host"), false, "host-network pods are never injected");
-  assert.equal(inMesh("off", "plain"), false, "a namespace without a label: not injected");
+  assert.equal(inMesh("inj", "plain"), true);
+  assert.equal(inMesh("inj", "optout"), false);
+  assert.equal(inMesh("inj", "annotated"), false);
+  assert.equal(inMesh("inj", "host"), false, "host-network pods are never injected");
+  assert.equal(inMesh("bare", "plain"), false, "a namespace without a label: not injected");
 });
 
 test("Istio: istio.io/rev on the namespace injects unless istio-injection is also set; a pod label opts in where the namespace says nothing", () => {
@@ -64,12 +64,12 @@ test("Istio: istio.io/rev on the namespace injects unless istio-injection is als
 
 test("Linkerd: the namespace annotation linkerd.io/inject=enabled injects; the pod annotation overrides it", () => {
   const yaml = ns("l", "", "linkerd.io/inject: enabled") + ns("plain")
-    + template("l", "x") + template("l", "off", "", "linkerd.io/inject: disabled") + template("plain", "on", "", "linkerd.io/inject: enabled")
+    + template("l", "x") + template("l", "optout", "", "linkerd.io/inject: disabled") + template("plain", "optin", "", "linkerd.io/inject: enabled")
     + template("plain", "x") + template("l", "notoken", "", "", ", automountServiceAccountToken: false");
   const inMesh = membership(yaml);
   assert.equal(inMesh("l", "x"), true);
-  assert.equal(inMesh("l", "off"), false);
-  assert.equal(inMesh("plain", "on"), true);
+  assert.equal(inMesh("l", "optout"), false);
+  assert.equal(inMesh("plain", "optin"), true);
   assert.equal(inMesh("plain", "x"), false);
   assert.equal(inMesh("l", "notoken"), false, "Linkerd does not inject pods that do not mount their token");
 });
@@ -78,14 +78,14 @@ test("an admitted pod's containers are authoritative: istio-proxy present means 
   const pod = (name: string, containers: string) => `---
 apiVersion: v1
 kind: Pod
-metadata: {name: ${name}, namespace: on}
+metadata: {name: ${name}, namespace: inj}
 spec: {containers: [${containers}]}
 status: {podIP: 10.0.0.${name.length}}
 `;
-  const yaml = ns("on", "istio-injection: enabled") + ns("off") + pod("old", "{name: app, image: a}") + pod("proxied", "{name: app, image: a}, {name: istio-proxy, image: p}");
+  const yaml = ns("inj", "istio-injection: enabled") + ns("bare") + pod("old", "{name: app, image: a}") + pod("proxied", "{name: app, image: a}, {name: istio-proxy, image: p}");
   const inMesh = membership(yaml);
-  assert.equal(inMesh("on", "old"), false, "created before the namespace was labelled");
-  assert.equal(inMesh("on", "proxied"), true);
+  assert.equal(inMesh("inj", "old"), false, "created before the namespace was labelled");
+  assert.equal(inMesh("inj", "proxied"), true);
 });
 
 test("a client without a proxy bypasses mesh routing, and the explanation says why", () => {

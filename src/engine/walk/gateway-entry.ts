@@ -5,7 +5,7 @@ import type { RouteRequest } from "../../model/request.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
-import { backendEndpoints } from "../serving.js";
+import { backendServing } from "../serving.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend } from "./backends.js";
 import { serve } from "./serve.js";
@@ -20,13 +20,13 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendEndpoints(ctx.inv, picked) : [];
+  const endpoints = picked ? backendServing(ctx.inv, picked) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
-    : !endpoints.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
+    : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
     step(w, "backend", "decided", routed.reason);
     return w.res;
   }
-  return serve(w, { endpoint: pods[0] }, endpoints, false);
+  return serve(w, { endpoint: pods[0] }, endpoints!, false);
 }

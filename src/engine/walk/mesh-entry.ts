@@ -9,9 +9,10 @@ import type { RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { routeAtService, servicePlace } from "../mesh/route.js";
-import { backendEndpoints, serviceEndpoints } from "../serving.js";
+import { workloadOf } from "../../model/service-endpoints.js";
+import { backendServing, serviceServing } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
-import { pickedBackend, workloadName } from "./backends.js";
+import { pickedBackend } from "./backends.js";
 import { hostHeaderRequest, protocolOf, serve, speaksHttp, toAddress } from "./serve.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
@@ -27,8 +28,8 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "endpoint":
       step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
       step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
-      w.res.backend = workloadName(ctx, dialled.endpoint);
-      return serve(w, client, [{ endpoint: dialled.endpoint, port: dialled.port }], true);
+      w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
+      return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
     case "address":
       step(w, "entry", "passed", dialled.how);
       step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
@@ -61,7 +62,7 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
     step(w, "entry", "passed", `${how}; it is headless, so DNS answers with its endpoints' addresses`);
     step(w, "routing", "bypassed", "a headless Service has no frontend for routes to bind to");
     w.res.backend = name;
-    return serve(w, w.client!, serviceEndpoints(w.ctx.inv, s, { ...sp, targetPort: port }), true);
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, port), true);
   }
   step(w, "entry", "passed", `${how} (${servicePlace(s, sp)})`);
   return meshRouting(w, s, sp);
@@ -77,14 +78,14 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
     step(w, "routing", "passed", `no route is bound to ${servicePlace(s, sp)}: the request goes to the Service's endpoints`);
     w.res.backend = name;
     w.res.reason = `no route is bound to ${servicePlace(s, sp)}`;
-    return serve(w, w.client!, serviceEndpoints(w.ctx.inv, s, sp), true);
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
   }
   w.res.routeRole = bound.role;
   const routes = `${bound.role} routes of namespace ${bound.namespace}`;
   if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
   step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
-  return serve(w, w.client!, picked ? backendEndpoints(w.ctx.inv, picked) : [], false);
+  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it. */
@@ -92,5 +93,5 @@ function viaKubeProxy(w: Walk, s: Service, sp: ServicePort, why: string): Reques
   step(w, "routing", "bypassed", why);
   w.res.backend = `${s.namespace}/${s.name}`;
   w.res.reason = why;
-  return serve(w, w.client!, serviceEndpoints(w.ctx.inv, s, sp), true);
+  return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
 }

@@ -15,7 +15,7 @@ function peer(w: Walk, p: Party): Peer {
 }
 
 export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): AuthorizationRequest {
-  const client = peer(w, from), server = peer(w, { endpoint: hop.to.endpoint });
+  const client = peer(w, from), server = peer(w, { endpoint: hop.to.endpoint, address: hop.to.address });
   const u = w.res.upstream;
   const grpc = w.req.protocol === "grpc" && u?.path ? /^\/([^/]+)\/([^/?]+)/.exec(u.path) : null;
   const entry = w.res.entry;

@@ -1,14 +1,13 @@
 // The layers after routing: the L3/L4 hop to an endpoint of the chosen backend, the authorizers at
 // that endpoint, and the endpoint's answer.
 
-import { endpointName } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import type { Protocol } from "../../model/ports.js";
 import type { RouteRequest } from "../../model/request.js";
 import type { AuthorizationDecision } from "../authorizer.js";
 import { checkHop, type HopOutcome } from "../hop.js";
 import type { Party } from "../match.js";
-import type { Serving } from "../serving.js";
+import { servingName, type ServingSet } from "../serving.js";
 import { refuse, step, type RequestAnswer, type Walk } from "./answer.js";
 import { authorizationRequest } from "./peers.js";
 
@@ -22,15 +21,16 @@ export function hostHeaderRequest(req: RouteRequest): RouteRequest {
 }
 
 /**
- * The request leaves the routing layer for `endpoints` (the chosen backend's): the hop from `from`
- * to one of them, the authorizers at that endpoint, then the endpoint answers. `unrouted`: no route
+ * The request leaves the routing layer for the chosen backend's endpoints: the hop from `from` to
+ * one of them, the authorizers at that endpoint, then the endpoint answers. `unrouted`: no route
  * shaped the request, so the endpoint's answer is built here.
  */
-export function serve(w: Walk, from: Party, endpoints: Serving[], unrouted: boolean): RequestAnswer {
-  if (!endpoints.length) return noEndpoints(w);
-  const hop = checkHop(w.ctx.policy, from, endpoints, protocolOf(w.req))!;
+export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boolean): RequestAnswer {
+  if (!endpoints.known) return unknownEndpoints(w, endpoints.note, unrouted);
+  if (!endpoints.serving.length) return noEndpoints(w, endpoints.note);
+  const hop = checkHop(w.ctx.policy, from, endpoints.serving, protocolOf(w.req))!;
   w.res.hop = hop;
-  w.res.endpoint = endpointName(hop.to.endpoint);
+  w.res.endpoint = servingName(hop.to);
   const to = `${w.res.endpoint} port ${hop.to.port}`;
   if (!hop.verdict.allowed) {
     step(w, "network", "decided", `the policies deny the hop to ${hop.endpoints === 1 ? to : `every endpoint (${hop.endpoints}), e.g. ${to}`}`);
@@ -42,9 +42,17 @@ export function serve(w: Walk, from: Party, endpoints: Serving[], unrouted: bool
   return authorize(w, from, hop);
 }
 
-function noEndpoints(w: Walk): RequestAnswer {
+/** The input does not show the endpoints: the hop cannot be checked; they are assumed to answer. */
+function unknownEndpoints(w: Walk, note: string, unrouted: boolean): RequestAnswer {
+  step(w, "network", "bypassed", `${note}: the hop to them is not checked`);
+  if (unrouted) answerUnrouted(w);
+  step(w, "backend", "decided", `${w.res.backend} is assumed to answer${w.res.status === null ? "" : ` ${w.res.status}`}`);
+  return w.res;
+}
+
+function noEndpoints(w: Walk, note: string): RequestAnswer {
   const proxied = w.req.gateway !== undefined || !w.req.from || w.res.clientMesh?.inMesh;
-  step(w, "backend", "decided", `${w.res.backend ?? "the backend"} has no endpoints in the input`);
+  step(w, "backend", "decided", `${w.res.backend ?? "the backend"} has no ready endpoint (${note})`);
   if (proxied) return Object.assign(w.res, { status: 503, backend: w.res.backend, upstream: null, reason: `no endpoint serves ${w.res.backend} (503 Service Unavailable)` });
   return refuse(w, "rejected", `no endpoint serves ${w.res.backend}: kube-proxy rejects the connection`);
 }
