@@ -186,3 +186,40 @@ status: {podIP: 10.9.0.1}
   assert.deepEqual([unchecked.status, unchecked.backend, unchecked.hop], [200, "shop/api", undefined]);
   assert.match(unchecked.layers.find((l) => l.layer === "network")!.summary, /Gateway's pods .* are not in the input/);
 });
+
+test("a Service without a selector routes to its manual EndpointSlices: the hop goes to the slice's address", () => {
+  const yaml = CLUSTER + `---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy, namespace: shop}
+spec: {clusterIP: 10.96.0.20, ports: [{name: http, port: 80, targetPort: 9000}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: legacy-1, namespace: shop, labels: {kubernetes.io/service-name: legacy}}
+addressType: IPv4
+ports: [{name: http, port: 9000, protocol: TCP}]
+endpoints:
+- {addresses: [192.0.2.50], conditions: {ready: true}}
+- {addresses: [192.0.2.51], conditions: {ready: false}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: web}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 192.0.2.50/32}}], ports: [{port: 9000}]}]
+`;
+  const a = one(yaml, "web/client", "http://legacy.shop/");
+  assert.deepEqual([a.status, a.endpoint, a.hop?.to.port, a.hop?.endpoints], [200, "192.0.2.50", 9000, 1], "the unready address takes no traffic");
+  assert.equal(a.hop?.verdict.egress.policy?.name, "web-egress");
+  assert.equal(one(yaml, "ops/client", "http://legacy.shop/").status, 200);
+});
+
+test("a Service whose endpoints are all unready answers 503 to a proxied client", () => {
+  const yaml = CLUSTER.replace("status: {podIP: 10.1.0.1}", "status: {podIP: 10.1.0.1, phase: Running, conditions: [{type: Ready, status: 'False'}]}")
+    .replace("status: {podIP: 10.1.0.2}", "status: {podIP: 10.1.0.2, phase: Running, conditions: [{type: Ready, status: 'False'}]}");
+  const a = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual([a.status, a.decidedBy], [503, "backend"]);
+});
