@@ -100,7 +100,8 @@ const probeCommand: Command = {
     const timeout = Number(str(values, "timeout"));
     if (!(timeout > 0 && timeout <= 60)) throw new UsageError("--timeout must be between 0 and 60 seconds");
     const dir = labDir(values);
-    const expectations = readExpectationFile(file, io);
+    const { expectations, requests } = readExpectationFile(file, io);
+    if (requests.length) throw new InputError(`${file}: the lab probes flows; its ${requests.length} request assertion${requests.length === 1 ? " is" : "s are"} answered by junction test`);
     try {
       const r = labProbe(dir, expectations, timeout, (m) => io.err(`${m}...\n`));
       const lines = r.loaded.locator.lineOf.bind(r.loaded.locator);
