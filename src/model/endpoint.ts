@@ -40,11 +40,6 @@ export interface Endpoint {
   ready?: boolean;
   /** Pods: files their containers see from Secret volumes (e.g. a serving certificate). */
   secretFiles?: readonly SecretFile[];
-  /**
-   * Pods: the annotations that decide mesh membership and proxy behaviour (only the keys the front
-   * end keeps: sidecar.istio.io/*, linkerd.io/*, ...; see sources/core.ts), when there are any.
-   */
-  annotations?: Labels;
   /** Pods: the mesh proxy container the pod runs (istio-proxy, linkerd-proxy), when it runs one. */
   proxyContainer?: string;
   /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
