@@ -73,7 +73,7 @@ export function routeResult(a: Analysis, values: Values, io: Io): { results: Rec
 
 function routeResults(a: Analysis, entries: RequestEntry[]): CheckedAnswer[] {
   const ctx = a.walk;
-  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
+  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
   if (problems.length) throw new InputError(problems.join("\n"));
   return entries.map((e) => {
     const r: CheckedAnswer = { ...(e.name ? { name: e.name } : {}), ...walkRequest(ctx, e.request) };
