@@ -43,7 +43,7 @@ test("a client that is not in the input, or from and gateway together, is a usag
   try {
     const r = await cli(["route", "-f", "examples/mesh", "-q", "--requests", `${dir}/r.yaml`]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /r\.yaml:1 \[0\]\.from: give `from`/);
+    assert.match(r.err, /r\.yaml:1: request 1, from: give `from`/);
   } finally { cleanup(); }
 });
 
