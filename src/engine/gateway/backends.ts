@@ -10,7 +10,7 @@ import { CORE_GROUP, type BackendRef } from "../../model/route.js";
 import { hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { backendTlsFailure } from "./backend-handshake.js";
-import type { BackendTlsIndex } from "./backendtls.js";
+import { BackendTlsIndex } from "./backendtls.js";
 import { notPermittedMessage, permitted, type Referrer } from "./grants.js";
 
 export const JUNCTION_GROUP = "junction.dev";
@@ -50,19 +50,20 @@ export class BackendIndex {
   private services = new Map<string, Service>();
   private workloads = new Map<string, Endpoint>();
 
-  constructor(private readonly inv: Inventory, private readonly tls: BackendTlsIndex) {
+  constructor(private readonly inv: Inventory, private readonly tls = new BackendTlsIndex(inv)) {
     for (const s of inv.services) this.services.set(`${s.namespace}/${s.name}`, s);
     for (const e of inv.endpoints) if (e.kind === "workload") this.workloads.set(`${e.namespace}/${e.name}`, e);
   }
 
-  resolve(from: Referrer, ref: BackendRef): ResolvedBackend {
+  /** `needsGrant` false: mesh routes, which reach other namespaces without a ReferenceGrant (GEP-1294). */
+  resolve(from: Referrer, ref: BackendRef, needsGrant = true): ResolvedBackend {
     const name = `${ref.namespace}/${ref.name}`;
     const fail = (reason: string, message: string): ResolvedBackend => ({ ref, name, problem: { reason, message } });
     const isService = ref.group === CORE_GROUP && ref.kind === "Service";
     const isWorkload = ref.group === JUNCTION_GROUP && ref.kind === "Workload";
     if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
     const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-    if (!permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
+    if (needsGrant && !permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
     return isService ? this.service(ref, name, from.kind === "UDPRoute" ? "UDP" : "TCP", fail) : this.workload(ref, name, fail);
   }
 
