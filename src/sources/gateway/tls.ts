@@ -1,6 +1,7 @@
 // Front ends for the TLS material Gateways refer to, read only as far as status needs it:
 // Secrets (tls.crt + tls.key: a serving or client certificate) and ConfigMaps (ca.crt: a CA
-// bundle). Private keys are parsed to check them and never kept. Also BackendTLSPolicy.
+// bundle). Private keys are parsed to check them, and kept only for the data planes that serve
+// the certificate (the nginx target); no output prints them. Also BackendTLSPolicy.
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { TlsMaterial } from "../../model/gateway.js";
@@ -38,7 +39,7 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   const parsed = parseCertificates(crt);
   if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
   try { createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
-  return parsed;
+  return { ...parsed, privateKey: key };
 }
 
 const secretFrontEnd: FrontEnd = {
