@@ -3,7 +3,7 @@
 // backend's own filters applied after the rule's), then proxy_pass or grpc_pass. Whatever nginx
 // cannot do exactly (timeouts, retries, CORS, extension filters) is refused by name.
 
-import type { RouteState } from "../../engine/gateway/engine.js";
+import type { Routable } from "../../engine/gateway/precedence.js";
 import type { ResolvedBackend } from "../../engine/gateway/backends.js";
 import { splitOf } from "../../engine/gateway/split.js";
 import type { BackendRef, HeaderModifier, PathModifier, RouteFilter, RouteRule } from "../../model/route.js";
@@ -19,7 +19,7 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "te", "trailer", "transf
 const OWN_RESPONSE = new Set(["server", "date", "content-length", "content-type", "transfer-encoding", "connection", "keep-alive", "location"]);
 
 export interface RuleInput {
-  state: RouteState;
+  state: Routable["state"];
   rule: RouteRule;
   /** The PathPrefix of the match that chose the rule (ReplacePrefixMatch replaces it). */
   matchedPrefix?: string;
@@ -74,6 +74,8 @@ function walkFilters(filters: readonly RouteFilter[], w: Walk, backend: (ref: Ba
       }
       case "CORS": throw new NginxUnsupported("the CORS filter", "answering preflights and echoing allowed origins (with wildcards) is not a location nginx can write without a script of its own");
       case "ExtensionRef": throw new NginxUnsupported("an ExtensionRef filter", `${f.ref.group}/${f.ref.kind} ${f.ref.name} is implementation-specific`);
+      // A filter kind this target does not know is never skipped silently.
+      default: throw new NginxUnsupported(`the ${(f as { type: string }).type} filter`, "the nginx target does not implement it");
     }
   }
 }

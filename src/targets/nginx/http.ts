@@ -4,9 +4,8 @@
 // host, every route hostname that covers it, in the engine's precedence order. HTTPS servers check
 // that the listener the SNI chose is the Host's (421 otherwise), as the engine does.
 
-import type { AttachedRoute } from "../../engine/gateway/engine.js";
 import type { ListenerState } from "../../engine/gateway/listeners.js";
-import { compareApplied, matchedHostname, type Applied } from "../../engine/gateway/precedence.js";
+import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
 import { bestListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
 import { routeKey, type RouteKind } from "../../model/route.js";
@@ -69,7 +68,7 @@ function candidates(c: Compilation, l: ListenerState, host: string, grpc: boolea
   return applied.flatMap((x) => attempt(c, ruleRef(x.attached, x.rule.index, x.rule.name), [], () => [candidateOf(x, grpc)]));
 }
 
-const ruleRef = (a: AttachedRoute, rule: number, ruleName?: string) => ({ object: routeKey(a.state.route), src: a.state.route.src, rule, ruleName });
+const ruleRef = (a: Routable, rule: number, ruleName?: string) => ({ object: routeKey(a.state.route), src: a.state.route.src, rule, ruleName });
 
 /** Builds each rule's action once per server; locations and named locations collect here. */
 class ServerActions {
