@@ -53,6 +53,9 @@ export interface Loaded {
 export interface LoadOptions {
   /** Objects to leave out, e.g. the policies a conversion replaces. */
   exclude?: (raw: RawObject) => boolean;
+  /** Objects read elsewhere (a cluster), loaded after the files; `text` renders one for line lookups. */
+  objects?: readonly RawObject[];
+  text?: (raw: RawObject) => string;
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
@@ -66,15 +69,16 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const b = new InventoryBuilder(diags);
   const seen = new Map<string, SourceRef>();
   let objects = 0;
-  for (const file of files) {
-    for (const raw of splitObjects(file, diags)) {
-      if (options.exclude?.(raw)) continue;
-      objects++;
-      if (isDuplicate(raw, seen, diags)) continue;
-      dispatch(raw, b, diags);
-    }
-  }
+  const take = (raw: RawObject) => {
+    if (options.exclude?.(raw)) return;
+    objects++;
+    if (!isDuplicate(raw, seen, diags)) dispatch(raw, b, diags);
+  };
+  for (const file of files) for (const raw of splitObjects(file, diags)) take(raw);
+  for (const raw of options.objects ?? []) take(raw);
   const locator = new Locator(files);
+  const text = options.text;
+  if (text) for (const raw of options.objects ?? []) locator.addLazy(raw.ref.file, () => text(raw));
   const inventory = b.finish();
   addIngressRoutes(inventory);
   locator.resolve(diags.items);
