@@ -110,6 +110,19 @@ test("serve follows the watch: a policy change is applied incrementally and push
     assert.equal((await stream.next("update")).mode, "incremental");
     await agrees(s.url, c.kubeconfig, "after the namespace relabel");
 
+    // Pods of one ReplicaSet: the first replaces the template (reload), the next joins it in place.
+    const pod = (name: string, ip: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "shop", labels: { app: "web" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d8f", uid: "u1", controller: true }] },
+      spec: { containers: [{ name: "web", image: "web", ports: [{ name: "http", containerPort: 8080 }] }] }, status: { podIP: ip, podIPs: [{ ip }] } });
+    c.api.apply("ADDED", pod("web-5d8f-a", "10.1.0.10"));
+    assert.equal((await stream.next("update")).mode, "reload");
+    await agrees(s.url, c.kubeconfig, "after the first pod");
+    c.api.apply("ADDED", pod("web-5d8f-b", "10.1.0.11"));
+    assert.equal((await stream.next("update")).mode, "incremental");
+    await agrees(s.url, c.kubeconfig, "after the second pod");
+    c.api.apply("DELETED", pod("web-5d8f-a", "10.1.0.10"));
+    assert.equal((await stream.next("update")).mode, "incremental");
+    await agrees(s.url, c.kubeconfig, "after a pod deletion");
+
     const svc = shopObjects().find((o) => o.kind === "Service")!;
     svc.metadata.labels = { changed: "yes" };
     c.api.apply("MODIFIED", svc);
