@@ -2,6 +2,7 @@
 // lowered into the same shape (an HTTPRoute per host), so the routing engine has one algorithm.
 // Every default the API server applies is already spelled out here.
 
+import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
 
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
@@ -47,8 +48,9 @@ export interface ParentRef {
 export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
 export type ValueMatchType = "Exact" | "RegularExpression";
 
-export interface PathMatch { type: PathMatchType; value: string }
-export interface NameValueMatch { type: ValueMatchType; name: string; value: string }
+/** `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx. */
+export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect }
+export interface NameValueMatch { type: ValueMatchType; name: string; value: string; dialect?: RegexDialect }
 
 /** One match of a rule: every condition set must hold (AND); a rule's matches are ORed. */
 export interface RouteMatch {

@@ -10,6 +10,7 @@
 import { cidrFrom, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
+import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Action, Direction, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -111,13 +112,25 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
   return peers;
 }
 
+/**
+ * Cilium's PortRuleHTTP.Sanitize compiles path and method with Go's regexp and refuses the policy
+ * when they do not compile; host is not sanitized, but Envoy compiles it with RE2 too.
+ */
+function checkHttpRegex(f: Field): string | undefined {
+  const v = f.string();
+  if (v === undefined || v === "") return v;
+  const err = regexError(v, REGEX_SEMANTICS.ciliumHttp);
+  if (err) { f.error("invalid-regex", `${JSON.stringify(v)} is not a valid RE2 regular expression (${err}); Cilium refuses the policy`); return undefined; }
+  return v;
+}
+
 function readHttp(f: Field): HttpMatch[] | undefined {
   return f.list()?.map((h) => {
     const headers = [...(h.get("headers").list() ?? []).map((x) => x.string()), ...(h.get("headerMatches").list() ?? []).map((x) => {
       const name = x.get("name").string(), value = x.get("value").string();
       return name && value !== undefined ? `${name}: ${value}` : name;
     })].filter((s): s is string => s !== undefined);
-    const method = h.get("method").string(), path = h.get("path").string(), host = h.get("host").string();
+    const method = checkHttpRegex(h.get("method")), path = checkHttpRegex(h.get("path")), host = checkHttpRegex(h.get("host"));
     return { ...(method ? { method } : {}), ...(path ? { path } : {}), ...(host ? { host } : {}), ...(headers.length ? { headers } : {}) };
   });
 }

@@ -8,6 +8,7 @@ import { EVERYTHING, matches as matchesSelector } from "../model/selector.js";
 import type { Action, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Rule, SelectableKind, Tier } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import type { Cidr } from "../model/ip.js";
+import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder } from "./builder.js";
@@ -209,7 +210,7 @@ function readHttp(f: Field, action: string | undefined): HttpMatch[] | undefined
       return err ? s.error("invalid", err) : v;
     }).filter((s): s is string => s !== undefined);
     const methods = strings("methods", (s) => (/^[A-Z]+$/.test(s) ? undefined : `${JSON.stringify(s)} is not an HTTP method (upper case, e.g. GET)`));
-    const paths = strings("paths", regexError);
+    const paths = strings("paths", pathRegexError);
     const hosts = strings("hosts");
     const headers = strings("headers");
     const out: HttpMatch[] = [];
@@ -220,6 +221,8 @@ function readHttp(f: Field, action: string | undefined): HttpMatch[] | undefined
   });
 }
 
-function regexError(s: string): string | undefined {
-  try { new RegExp(s); return undefined; } catch (e) { return `${JSON.stringify(s)} is not a valid regular expression (${(e as Error).message})`; }
+/** `paths` are RE2 over the whole path (model/regex.ts), as its L7 back end (Cilium) reads them. */
+function pathRegexError(s: string): string | undefined {
+  const err = regexError(s, REGEX_SEMANTICS.trafficPolicy);
+  return err && `${JSON.stringify(s)} is not a valid RE2 regular expression (${err})`;
 }

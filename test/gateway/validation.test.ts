@@ -26,7 +26,8 @@ test("path values: absolute, no '//', '/./', '/../', '%2f', '#', and no trailing
     assert.match(e[0], /^in\.yaml:7 spec\.rules\[0\]\.matches\[0\]\.path\.value: /);
   }
   assert.deepEqual(errors(route("  - matches: [{path: {type: RegularExpression, value: \"/a/[0-9]+\"}}]\n")), []);
-  assert.equal(errors(route("  - matches: [{path: {type: RegularExpression, value: \"/a/[\"}}]\n")).length, 1);
+  // The CRD accepts any RegularExpression; the controller reports an invalid one in status (test/gateway/regex.test.ts).
+  assert.deepEqual(errors(route("  - matches: [{path: {type: RegularExpression, value: \"/a/[\"}}]\n")), []);
 });
 
 test("hostnames: lowercase DNS names or *. wildcards, never IP addresses", () => {

@@ -3,12 +3,13 @@
 
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
-import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter } from "../../model/route.js";
+import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
 import { attachParent, type Attachment, type ParentState } from "./attach.js";
 import { BackendIndex, type ResolvedBackend } from "./backends.js";
 import type { Problem } from "./conditions.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import { matchRegexProblem } from "./match.js";
 
 export interface RouteState {
   route: Route;
@@ -17,6 +18,8 @@ export interface RouteState {
   backends: Map<BackendRef, ResolvedBackend>;
   /** ResolvedRefs=False when set: the first unresolved reference (all are in the message). */
   unresolved?: Problem;
+  /** Rules the controller drops (an invalid regular expression), with why: they route nothing. */
+  dropped: Map<RouteRule, string>;
 }
 
 export interface AttachedRoute { state: RouteState; attachment: Attachment }
@@ -29,6 +32,19 @@ function mirrors(filters: readonly RouteFilter[]): BackendRef[] {
 
 export function allBackendRefs(route: Route): BackendRef[] {
   return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters)]);
+}
+
+/**
+ * Rules with a regular expression the controller cannot compile. Envoy Gateway drops them: Accepted=False
+ * (UnsupportedValue) when every rule is dropped, else PartiallyInvalid (GEP-1364); the input is not rejected.
+ */
+function droppedRules(route: Route): Map<RouteRule, string> {
+  const out = new Map<RouteRule, string>();
+  for (const rule of route.rules) {
+    const why = rule.matches.map(matchRegexProblem).find((p) => p !== undefined);
+    if (why) out.set(rule, why);
+  }
+  return out;
 }
 
 export class GatewayEngine {
@@ -77,6 +93,6 @@ export class GatewayEngine {
       seen.add(key);
       parents.push(attachParent(route, ref, this.gateway(ref.namespace, ref.name), (ns) => this.index.namespaceLabels(ns)));
     }
-    return { route, parents, backends, unresolved };
+    return { route, parents, backends, unresolved, dropped: droppedRules(route) };
   }
 }

@@ -4,7 +4,7 @@
 
 import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js";
 import type { Headers } from "./headers.js";
-import { fullMatchRegex } from "../../model/regex.js";
+import { REGEX_SEMANTICS, regexError, regexMatches, type RegexDialect } from "../../model/regex.js";
 
 export interface MatchInput {
   /** Path without the query string. */
@@ -17,7 +17,21 @@ export interface MatchInput {
   grpc?: { service: string; method: string };
 }
 
-const fullMatch = (pattern: string, s: string) => { try { return fullMatchRegex(pattern).test(s); } catch { return false; } };
+/** Gateway API matches are RE2 (as Envoy reads them); an Ingress's, PCRE (as nginx reads them). */
+const semanticsOf = (dialect?: RegexDialect) => (dialect === "pcre" ? REGEX_SEMANTICS.nginx : REGEX_SEMANTICS.gatewayApi);
+const fullMatch = (pattern: string, s: string, dialect?: RegexDialect) => regexMatches(pattern, semanticsOf(dialect), s);
+
+/** The first regular expression of a match that its controller cannot compile, and why (the rule is then dropped). */
+export function matchRegexProblem(m: RouteMatch): string | undefined {
+  const check = (value: string | undefined, dialect?: RegexDialect) => {
+    const err = value === undefined ? undefined : regexError(value, semanticsOf(dialect));
+    return err && `regular expression ${JSON.stringify(value)} is invalid: ${err}`;
+  };
+  if (m.path?.type === "RegularExpression") { const e = check(m.path.value, m.path.dialect); if (e) return e; }
+  if (m.grpc?.type === "RegularExpression") { const e = check(m.grpc.service) ?? check(m.grpc.method); if (e) return e; }
+  for (const v of [...m.headers, ...m.queryParams]) if (v.type === "RegularExpression") { const e = check(v.value, v.dialect); if (e) return e; }
+  return undefined;
+}
 
 /** PathPrefix matches whole path segments: "/v2" matches "/v2" and "/v2/x", not "/v2x". */
 export function prefixMatches(prefix: string, path: string): boolean {
@@ -28,10 +42,10 @@ export function prefixMatches(prefix: string, path: string): boolean {
 function pathMatches(m: PathMatch, path: string): boolean {
   if (m.type === "Exact") return path === m.value;
   if (m.type === "PathPrefix") return prefixMatches(m.value, path);
-  return fullMatch(m.value, path);
+  return fullMatch(m.value, path, m.dialect);
 }
 
-const valueMatches = (m: NameValueMatch, v: string) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v);
+const valueMatches = (m: NameValueMatch, v: string) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect);
 
 /** Why the match does not apply, or undefined when it does. */
 export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {

@@ -68,6 +68,8 @@ export function applicable(routes: readonly AttachedRoute[], host: string, req: 
     const hostname = matchedHostname(attached, host);
     if (hostname === null) { otherHosts++; continue; }
     for (const rule of attached.state.route.rules) {
+      const dropped = attached.state.dropped.get(rule);
+      if (dropped) { rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: -1, hostname, outcome: `dropped by the controller: ${dropped}` }); continue; }
       rule.matches.forEach((match, matchIndex) => {
         const why = matchFailure(match, req);
         if (!why) applied.push({ attached, rule, match, matchIndex, hostname });

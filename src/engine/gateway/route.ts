@@ -3,6 +3,7 @@
 // its explanation: every step as data.
 
 import { normalizeHost } from "../../model/hostname.js";
+import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -26,7 +27,12 @@ export function gatewayFor(engine: GatewayEngine, req: RouteRequest): GatewaySta
 }
 
 export function routeRequest(engine: GatewayEngine, req: RouteRequest): RouteResult {
-  const res = route(engine, req);
+  let res: RouteResult;
+  try { res = route(engine, req); } catch (e) {
+    // A regular expression Junction will not run to the end (model/regex.ts): no answer rather than a guess.
+    if (!(e instanceof RegexLimitError)) throw e;
+    return Object.assign(emptyResult(), { reason: `not evaluated: ${e.message}` });
+  }
   if (req.protocol === "grpc" && res.status !== null && !res.grpcCode) res.grpcCode = grpcCodeOf(res.status);
   return res;
 }

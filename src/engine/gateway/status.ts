@@ -55,13 +55,19 @@ function parentStatus(r: RouteState, p: ParentState): RouteParentStatus {
   const gen = r.route.generation;
   const { group, kind, namespace, name, sectionName, port } = p.ref;
   const listeners = p.attached.map((a) => a.listener.listener.name);
+  const dropped = [...r.dropped].map(([rule, why]) => `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""}: ${why}`);
+  const allDropped = dropped.length > 0 && dropped.length === r.route.rules.length;
+  const rejected = p.rejected ?? (allDropped ? { reason: "UnsupportedValue", message: `every rule is invalid: ${dropped.join("; ")}` } : undefined);
+  const conditions = [
+    conditionFrom("Accepted", rejected, "Accepted", `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`, gen),
+    conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
+  ];
+  // GEP-1364: a route with valid and invalid rules stays Accepted, drops the invalid ones and says so.
+  if (!rejected && dropped.length) conditions.push(condition("PartiallyInvalid", true, "UnsupportedValue", `Dropped Rule(s): ${dropped.join("; ")}`, gen));
   return {
     parentRef: { group, kind, namespace, name, ...(sectionName !== undefined ? { sectionName } : {}), ...(port !== undefined ? { port } : {}) },
     controllerName: p.gateway?.controllerName ?? "",
-    conditions: [
-      conditionFrom("Accepted", p.rejected, "Accepted", `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`, gen),
-      conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
-    ],
+    conditions,
   };
 }
 

@@ -4,7 +4,7 @@
 import type { NameValueMatch, PathMatch, RouteMatch, ValueMatchType } from "../../model/route.js";
 import type { Field } from "../fields.js";
 import { readHeaderName } from "./filters.js";
-import { fullMatchRegex } from "../../model/regex.js";
+import { REGEX_SEMANTICS, regexError } from "../../model/regex.js";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
@@ -23,16 +23,21 @@ export function pathValueError(value: string): string | undefined {
   return undefined;
 }
 
-export function regexError(source: string): string | undefined {
-  try { fullMatchRegex(source); return undefined; } catch (e) { return `is not a valid regular expression: ${(e as Error).message}`; }
+/**
+ * The CRD accepts any string as a RegularExpression; the controller reports an invalid one in the
+ * route's status (the rule is dropped), so it is a warning here, not an input error.
+ */
+function checkRegex(f: Field, value: string): void {
+  const err = regexError(value, REGEX_SEMANTICS.gatewayApi);
+  if (err) f.warn("invalid-regex", `${JSON.stringify(value)} is not a valid RE2 regular expression (${err}): the controller drops this rule and says so in the route status`);
 }
 
 function readPath(f: Field): PathMatch {
   if (!f.object()) return { type: "PathPrefix", value: "/" };
   const type = (f.get("type").string({ oneOf: ["Exact", "PathPrefix", "RegularExpression"] }) ?? "PathPrefix") as PathMatch["type"];
   const value = f.get("value").string() ?? "/";
-  const err = type === "RegularExpression" ? regexError(value) : pathValueError(value);
-  if (err) f.get("value").error("invalid-path", `${JSON.stringify(value)} ${err}`);
+  if (type === "RegularExpression") checkRegex(f.get("value"), value);
+  else { const err = pathValueError(value); if (err) f.get("value").error("invalid-path", `${JSON.stringify(value)} ${err}`); }
   return { type, value };
 }
 
@@ -44,7 +49,7 @@ function readNameValues(list: Field, caseInsensitive: boolean): NameValueMatch[]
     const name = readHeaderName(m.get("name"));
     const type = (m.get("type").string({ oneOf: ["Exact", "RegularExpression"] }) ?? "Exact") as ValueMatchType;
     const value = m.get("value").string({ required: true, nonEmpty: true });
-    if (value !== undefined && type === "RegularExpression") { const err = regexError(value); if (err) m.get("value").error("invalid-value", `${JSON.stringify(value)} ${err}`); }
+    if (value !== undefined && type === "RegularExpression") checkRegex(m.get("value"), value);
     if (name === undefined || value === undefined) continue;
     const same = (o: NameValueMatch) => caseInsensitive ? o.name.toLowerCase() === name.toLowerCase() : o.name === name;
     if (out.some((o) => o.name === name)) m.get("name").error("duplicate", `${JSON.stringify(name)} is matched twice`);
@@ -72,8 +77,8 @@ function readGrpcMethod(f: Field): RouteMatch["grpc"] {
   if (service === undefined && method === undefined) { f.error("required", "one or both of service and method must be set"); return undefined; }
   const check = (name: "service" | "method", value: string | undefined, pattern: RegExp) => {
     if (value === undefined) return;
-    const err = type === "RegularExpression" ? regexError(value) : pattern.test(value) ? undefined : `is not a valid gRPC ${name} name`;
-    if (err) f.get(name).error("invalid-value", `${JSON.stringify(value)} ${err}`);
+    if (type === "RegularExpression") return checkRegex(f.get(name), value);
+    if (!pattern.test(value)) f.get(name).error("invalid-value", `${JSON.stringify(value)} is not a valid gRPC ${name} name`);
   };
   check("service", service, GRPC_SERVICE);
   check("method", method, GRPC_METHOD);

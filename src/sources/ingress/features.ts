@@ -2,6 +2,7 @@
 // Ingress: redirects, app-root, rewrite-target, header rewrites, CORS, timeouts, and the host-wide
 // regular-expression mode of use-regex and rewrite-target.
 
+import { REGEX_SEMANTICS, regexError } from "../../model/regex.js";
 import type { Ingress } from "../../model/ingress.js";
 import type { HostGroup } from "./group.js";
 import type { Filter, RuleIR } from "./ir.js";
@@ -108,7 +109,7 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
   const mains = g.ingresses.filter((i) => !i.nginx.canary);
   const regexBy = mains.filter((i) => i.nginx.useRegex === true || i.nginx.rewriteTarget !== undefined);
   if (regexBy.length && g.protocol === "http") {
-    for (const r of rules) for (const m of r.matches) if (m.path) m.path = { type: "RegularExpression", value: `(?i)${m.path.value}.*` };
+    for (const r of rules) for (const m of r.matches) if (m.path) { checkRegexPath(r, m.path.value, report); m.path = { type: "RegularExpression", value: `(?i)${m.path.value}.*` }; }
     for (const i of regexBy) report.annotation(i, "use-regex", "translated", "every path of the host becomes a case-insensitive RegularExpression match, as ingress-nginx makes them");
   }
   const appRoot = mains.find((i) => i.nginx.appRoot !== undefined);
@@ -118,6 +119,18 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
   const root = rules.find((r) => r.matches.some((m) => m.path?.type === "Exact" && m.path.value === "/" && !m.headers?.length));
   if (root) { root.filters = [redirect]; root.backends = []; return rules; }
   return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot }];
+}
+
+/**
+ * A regex path as nginx (PCRE) and as the converted HTTPRoute's implementations (RE2) read it: one
+ * nginx cannot compile fails `nginx -t` (the rule routes nothing); one only PCRE reads converts to an
+ * invalid Gateway API RegularExpression.
+ */
+function checkRegexPath(r: RuleIR, pattern: string, report: ConversionReport): void {
+  const pcre = regexError(pattern, REGEX_SEMANTICS.nginx);
+  const re2 = pcre ? undefined : regexError(pattern, REGEX_SEMANTICS.gatewayApi);
+  if (pcre) report.note(r.source, "warning", `path ${JSON.stringify(pattern)} is not a regular expression nginx can compile (${pcre}): nginx -t fails on it, and the rule routes nothing`);
+  else if (re2) report.note(r.source, "warning", `path ${JSON.stringify(pattern)} uses PCRE syntax that RE2 lacks (${re2}): the converted RegularExpression is invalid for Envoy-based Gateway API implementations`);
 }
 
 /** True when the Ingress asks for TLS to the backend (backend-protocol HTTPS or GRPCS). */

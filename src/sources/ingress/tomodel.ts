@@ -44,12 +44,15 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
 
 const catchAll = (kind: string): RouteMatch => (kind === "GRPCRoute" ? { headers: [], queryParams: [] } : { path: { type: "PathPrefix", value: "/" }, headers: [], queryParams: [] });
 
+// The regular expressions of an Ingress are nginx's (PCRE): its routing reads them so; the
+// converted manifests carry them as Gateway API (RE2) expressions.
 function headersOf(m: MatchIR): RouteMatch["headers"] {
-  return (m.headers ?? []).map((h) => ({ type: h.type ?? "Exact", name: h.name, value: h.value }));
+  return (m.headers ?? []).map((h) => ({ type: h.type ?? "Exact", name: h.name, value: h.value, ...(h.type === "RegularExpression" ? { dialect: "pcre" as const } : {}) }));
 }
 
 function httpMatch(m: MatchIR): RouteMatch {
-  return { path: m.path ?? { type: "PathPrefix", value: "/" }, headers: headersOf(m), queryParams: [] };
+  const path = m.path ?? { type: "PathPrefix" as const, value: "/" };
+  return { path: path.type === "RegularExpression" ? { ...path, dialect: "pcre" } : path, headers: headersOf(m), queryParams: [] };
 }
 
 /** As the manifest writes it: /SERVICE/METHOD from the path, "/" for any method. */
