@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPaths } from "../src/sources/load.js";
+import { schemaValidationTime } from "./schema.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { PairwiseConnectivity } from "../src/engine/pairwise.js";
 import { FastConnectivity } from "../src/engine/fast/connectivity.js";
@@ -68,6 +69,8 @@ async function measure(size: string, spec: (typeof SIZES)[string], dir: string, 
   log(`${size}: loaded`);
   add("load (YAML)", ms(median(loads.yaml)));
   add("load (JSON)", ms(median(loads.json)));
+  const validation = median(Array.from({ length: runs }, () => schemaValidationTime(join(dir, "yaml"))));
+  add("  of which schema validation", `${ms(validation)} (${((100 * validation) / (median(loads.yaml) - validation)).toFixed(1)}% added to the load without it; limit 20%)`);
   const builds: number[] = [], analyses: number[] = [];
   let fast!: FastConnectivity, entries = 0;
   for (let r = 0; r < runs; r++) {

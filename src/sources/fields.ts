@@ -119,7 +119,8 @@ export class Field {
   }
 }
 
-function describe(v: unknown): string {
+/** A value as error messages name it: `the string "x"`, `a list`, `number 5`. */
+export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";

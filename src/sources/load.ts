@@ -22,6 +22,7 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -72,7 +73,10 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const take = (raw: RawObject) => {
     if (options.exclude?.(raw)) return;
     objects++;
-    if (!isDuplicate(raw, seen, diags)) dispatch(raw, b, diags);
+    if (isDuplicate(raw, seen, diags)) return;
+    const checked = checkObject(raw, diags);
+    dispatch(raw, b, diags);
+    checked.finish();
   };
   for (const file of files) for (const raw of splitObjects(file, diags)) take(raw);
   for (const raw of options.objects ?? []) take(raw);

@@ -15,6 +15,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
 spec:
+  selector: {matchLabels: {app: api}}
   template:
     metadata: {labels: {app: api}}
     spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: 9000}]}]}
@@ -23,6 +24,7 @@ apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: api, namespace: shop}
 spec:
+  selector: {matchLabels: {app: api-db}}
   template:
     metadata: {labels: {app: api-db}}
     spec: {containers: [{name: c, ports: [{containerPort: 5432}]}]}
@@ -31,6 +33,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
+  selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: c}]}

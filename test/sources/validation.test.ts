@@ -146,6 +146,7 @@ test("workloads: containerPort range and port names; a case mistake in a field n
 kind: Deployment
 metadata: {name: web, namespace: x}
 spec:
+  selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
     spec:
@@ -155,9 +156,12 @@ spec:
         - {name: web_port, containerPort: 0}
         - {name: ok, containerport: 80}
 `);
-  assert.match(e[0], /:11 spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: 0 is below the minimum 1/);
-  assert.match(e[1], /:11 .*ports\[0\]\.name: "web_port" is not a valid port name/);
-  assert.match(e[2], /:12 .*ports\[1\]\.containerPort: required field is missing \(found "containerport": field names are case-sensitive\)/);
+  // Diagnostics come in the order the fields are written.
+  assert.match(e[0], /:12 .*ports\[0\]\.name: "web_port" is not a valid port name/);
+  assert.match(e[1], /:12 spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: 0 is below the minimum 1/);
+  assert.match(e[2], /:13 .*ports\[1\]\.containerPort: required field is missing \(found "containerport": field names are case-sensitive\)/);
+  // kubectl apply (strict field validation): strict decoding error: unknown field "...containerport".
+  assert.match(e[3], /:13 .*ports\[1\]\.containerport: unknown field "containerport" \(did you mean "containerPort"\?\)/);
 });
 
 test("an unsupported apiVersion of a known kind is an error; unknown kinds are only counted", () => {

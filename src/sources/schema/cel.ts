@@ -1,0 +1,89 @@
+// The CEL environment of CRD validation rules (x-kubernetes-validations): the standard library and
+// strings extension of @bufbuild/cel (with RE2 `matches`, as Kubernetes uses), plus the Kubernetes
+// extension libraries the vendored rules call — ip, cidr and format (k8s.io/apiserver/pkg/cel/library).
+// IP and CIDR values are maps tagged with a private key, so that their methods dispatch on them.
+
+import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { contains, parseAddress, parseCidr } from "../../model/ip.js";
+import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
+
+const { STRING, BOOL, INT, DYN } = CelScalar;
+const MAP = mapType(STRING, DYN);
+const IP = "__junction_ip";
+const CIDR = "__junction_cidr";
+const FORMAT = "__junction_format";
+
+function tagged(v: unknown, tag: string): string {
+  const s = isCelMap(v) ? v.get(tag) : undefined;
+  if (typeof s !== "string") throw new Error(`no such overload: not a ${tag.slice(11)} value`);
+  return s;
+}
+
+/** Kubernetes' isIP: a canonical-or-not IPv4/IPv6 address without zone; IPv4-mapped IPv6 is refused. */
+function ipOk(s: string): boolean {
+  return !s.includes("%") && parseAddress(s) !== undefined && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(s);
+}
+
+function cidrOk(s: string): boolean {
+  return s.includes("/") && !s.includes("%") && parseCidr(s) !== undefined && ipOk(s.slice(0, s.indexOf("/")));
+}
+
+function family(s: string): bigint { return s.includes(":") ? 6n : 4n; }
+
+function ipValue(s: string): Record<string, string> {
+  if (!ipOk(s)) throw new Error(`IP Address ${JSON.stringify(s)} parse error during conversion from string`);
+  return { [IP]: s };
+}
+
+function cidrValue(s: string): Record<string, string> {
+  if (!cidrOk(s)) throw new Error(`network address ${JSON.stringify(s)} parse error during conversion from string`);
+  return { [CIDR]: s };
+}
+
+const FORMATS: Record<string, (s: string) => string | undefined> = {
+  dns1123Label: dnsLabelError,
+  dns1123Subdomain: dnsSubdomainError,
+  labelValue: (s) => labelValueError(s),
+  dns1035Label: (s) => (/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 63 ? undefined : `${JSON.stringify(s)} is not a valid DNS-1035 label`),
+};
+
+const K8S_FUNCS: CelFunc[] = [
+  celFunc("isIP", [STRING], BOOL, (s) => ipOk(s)),
+  celFunc("ip", [STRING], MAP, (s) => ipValue(s)),
+  celFunc("isCIDR", [STRING], BOOL, (s) => cidrOk(s)),
+  celFunc("cidr", [STRING], MAP, (s) => cidrValue(s)),
+  celMethod("family", MAP, [], INT, function () { return family(tagged(this, IP)); }),
+  celMethod("ip", MAP, [], MAP, function () { const c = tagged(this, CIDR); return { [IP]: c.slice(0, c.indexOf("/")) }; }),
+  celMethod("prefixLength", MAP, [], INT, function () { return BigInt(tagged(this, CIDR).split("/")[1]); }),
+  celMethod("containsIP", MAP, [STRING], BOOL, function (ip) { const a = parseAddress(ip); return a !== undefined && contains(parseCidr(tagged(this, CIDR))!, a); }),
+  ...Object.entries(FORMATS).map(([name]) => celFunc(`format.${name}`, [], MAP, () => ({ [FORMAT]: name }))),
+  // validate() returns optional.none() when valid; the rules compare it with null.
+  celMethod("validate", MAP, [STRING], DYN, function (s) { const e = FORMATS[tagged(this, FORMAT)](s); return e === undefined ? null : [e]; }),
+];
+
+const ENV = celEnv({ funcs: [...strings, ...K8S_FUNCS] });
+
+export type CelProgram = (self: unknown) => { ok: boolean; error?: string };
+
+/** Compiles a rule once; evaluation of a rule that errors counts as a failure, as the API server reports it. */
+export function compileRule(rule: string): CelProgram {
+  const run = plan(ENV, parse(rule));
+  return (self) => {
+    const r = run({ self: toCel(self) } as never);
+    if (isCelError(r)) return { ok: false, error: String(r.message) };
+    return { ok: r === true };
+  };
+}
+
+/** JSON numbers that are integers are CEL ints (the schemas type them integer). */
+function toCel(v: unknown): unknown {
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(toCel);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toCel(x);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,56 @@
+// The validation step between splitting objects and dispatching them to front ends: the schema of
+// the object's group/version/kind (validate.ts), then the API server's rules that schemas do not
+// carry (semantic.ts). Front ends still read the object (under --lenient, as other tools read it);
+// their errors on a field the schema already reported are dropped, so each error is told once.
+
+import type { Diagnostic, Diagnostics, Path } from "../../model/source.js";
+import type { RawObject } from "../documents.js";
+import { semanticRules } from "./semantic.js";
+import { validateObject } from "./validate.js";
+
+export interface Checked {
+  /** After the front end: drops its errors on fields that already have one, and puts the object's diagnostics in document order. */
+  finish(): void;
+}
+
+export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
+  const start = diags.items.length;
+  const failed = validateObject(raw, diags);
+  // The semantic rules read typed fields: they run on objects the schema accepts.
+  if (!failed.length) failed.push(...semanticRules(raw, diags));
+  const mark = diags.items.length;
+  return {
+    finish() {
+      if (start === mark) return;
+      const keys = failed.map((p) => p.join("\u0000"));
+      const repeated = (f: Path | undefined) => f !== undefined && keys.some((k) => { const fk = f.join("\u0000"); return fk === k || fk.startsWith(`${k}\u0000`); });
+      const tail = diags.items.splice(start);
+      const kept = tail.filter((d, i) => i < mark - start || !(d.severity === "error" && d.ref === raw.ref && repeated(d.field)));
+      diags.items.push(...inDocumentOrder(kept, raw.obj));
+    },
+  };
+}
+
+/** Stable sort by where each field is written in the object (key order, then list index). */
+function inDocumentOrder(items: Diagnostic[], obj: unknown): Diagnostic[] {
+  const rank = (path: Path | undefined): number[] => {
+    const out: number[] = [];
+    let v: unknown = obj;
+    for (const k of path ?? []) {
+      if (Array.isArray(v)) { out.push(Number(k)); v = v[Number(k)]; continue; }
+      const keys = v !== null && typeof v === "object" ? Object.keys(v) : [];
+      const i = keys.indexOf(String(k));
+      out.push(i); // a missing field (i = -1) is reported before its parent's fields
+      v = i < 0 ? undefined : (v as Record<string, unknown>)[String(k)];
+    }
+    return out;
+  };
+  const ranked = items.map((d, i) => ({ d, i, r: rank(d.field) }));
+  ranked.sort((a, b) => compare(a.r, b.r) || a.i - b.i);
+  return ranked.map((x) => x.d);
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}

@@ -1,0 +1,67 @@
+// The ajv instance that validates Kubernetes objects: the custom keywords for CEL rules
+// (x-kubernetes-validations) and list types (x-kubernetes-list-type map/set), and the formats the
+// API server checks.
+
+import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
+import addFormatsImport from "ajv-formats";
+import { parseCidr } from "../../model/ip.js";
+import { compileRule } from "./cel.js";
+
+// ajv-formats is CommonJS: under Node's ESM interop its function is the default export's default.
+const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv, formats: string[]) => Ajv;
+
+interface Rule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false });
+  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "duration", "byte"]);
+  ajv.addFormat("cidr", (s: string) => parseCidr(s) !== undefined);
+  ajv.addFormat("mac", /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/);
+  ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: compileRules });
+  ajv.addKeyword({ keyword: "k8sList", errors: true, compile: compileList });
+  return ajv;
+}
+
+type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
+
+function compileRules(rules: Rule[]): KeywordValidate {
+  // Transition rules (oldSelf) apply to updates only; Junction sees each object as a create.
+  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule) }));
+  const validate: KeywordValidate = (data) => {
+    const errors: Partial<ErrorObject>[] = [];
+    for (const { r, run } of programs) {
+      const res = run(data);
+      if (res.ok) continue;
+      const message = res.error ? `rule ${JSON.stringify(r.rule)} could not be evaluated: ${res.error}` : r.message ?? `failed rule: ${r.rule}`;
+      errors.push({ keyword: "k8sRules", message, params: { fieldPath: r.fieldPath, rule: r.rule } });
+    }
+    validate.errors = errors;
+    return errors.length === 0;
+  };
+  return validate;
+}
+
+function compileList(spec: { type: "map" | "set"; keys: string[] }, _parent: AnySchemaObject): KeywordValidate {
+  const keyOf = spec.type === "set" ? (x: unknown) => JSON.stringify(x)
+    : (x: unknown) => JSON.stringify(spec.keys.map((k) => (x as Record<string, unknown> | null)?.[k]));
+  const validate: KeywordValidate = (data) => {
+    if (!Array.isArray(data)) return true;
+    const seen = new Set<string>();
+    const errors: Partial<ErrorObject>[] = [];
+    data.forEach((x, i) => {
+      const key = keyOf(x);
+      if (seen.has(key)) errors.push({ keyword: "k8sList", message: duplicateMessage(spec, x), params: { index: i } });
+      seen.add(key);
+    });
+    validate.errors = errors;
+    return errors.length === 0;
+  };
+  return validate;
+}
+
+/** The API server's wording: `Duplicate value: {"name":"http"}`. */
+function duplicateMessage(spec: { type: "map" | "set"; keys: string[] }, x: unknown): string {
+  if (spec.type === "set") return `Duplicate value: ${JSON.stringify(x)}`;
+  const keys = Object.fromEntries(spec.keys.map((k) => [k, (x as Record<string, unknown> | null)?.[k]]));
+  return `Duplicate value: ${JSON.stringify(keys)}`;
+}

@@ -1,0 +1,87 @@
+// Turns a Kubernetes structural schema (CRD openAPIV3Schema, or the built-in kinds' OpenAPI
+// definitions) into the JSON Schema that ajv compiles, with the API server's decoding rules made
+// explicit:
+// - strict field validation: an object's fields are closed (additionalProperties: false) unless
+//   the schema has additionalProperties or x-kubernetes-preserve-unknown-fields;
+// - x-kubernetes-int-or-string: an integer or a string;
+// - OpenAPI v3.0's boolean exclusiveMinimum/exclusiveMaximum become draft-07 numbers;
+// - x-kubernetes-validations (CEL) and x-kubernetes-list-type map/set become the custom keywords
+//   k8sRules and k8sList (see keywords.ts); formats the API server does not check are dropped.
+
+export type Structural = Record<string, unknown>;
+
+/** Formats the API server checks (k8s.io/kube-openapi strfmt) that Junction checks too. */
+export const CHECKED_FORMATS = new Set(["byte", "date-time", "date", "ipv4", "ipv6", "cidr", "hostname", "uuid", "mac", "duration", "uri", "email"]);
+
+const COPIED = ["enum", "pattern", "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "multipleOf", "required", "$ref"] as const;
+
+export interface ToAjvOptions {
+  /** The schema of ObjectMeta, for `metadata` at an object's root and in embedded resources. */
+  objectMeta?: Structural;
+}
+
+export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
+  const out: Structural = {};
+  if (s["x-kubernetes-int-or-string"] === true) out.type = ["integer", "string"];
+  else if (typeof s.type === "string") out.type = s.type;
+  for (const k of COPIED) if (s[k] !== undefined) out[k] = s[k];
+  if (typeof s.format === "string" && CHECKED_FORMATS.has(s.format)) out.format = s.format;
+  bounds(s, out);
+  const embedded = s["x-kubernetes-embedded-resource"] === true;
+  if (isObject(s.properties)) out.properties = mapValues(s.properties, (p) => toAjv(p, opts));
+  if (embedded) embed(out, opts);
+  if (isObject(s.additionalProperties)) out.additionalProperties = toAjv(s.additionalProperties, opts);
+  else if (typeof s.additionalProperties === "boolean") out.additionalProperties = s.additionalProperties;
+  else if (s.type === "object" && s["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
+  if (isObject(s.items)) out.items = toAjv(s.items, opts);
+  for (const k of ["allOf", "anyOf", "oneOf"] as const) if (Array.isArray(s[k])) out[k] = (s[k] as Structural[]).map((x) => toAjv(x, opts));
+  if (isObject(s.not)) out.not = toAjv(s.not, opts);
+  if (Array.isArray(s["x-kubernetes-validations"]) && s["x-kubernetes-validations"].length) out.k8sRules = s["x-kubernetes-validations"];
+  const listType = s["x-kubernetes-list-type"];
+  if (listType === "map" || listType === "set") out.k8sList = { type: listType, keys: s["x-kubernetes-list-map-keys"] ?? [] };
+  return out;
+}
+
+/** A CRD version's schema: the root `metadata` is ObjectMeta, whatever the CRD adds to it. */
+export function crdRoot(schema: Structural, opts: ToAjvOptions): Structural {
+  const out = toAjv(schema, opts);
+  const props = (out.properties ?? {}) as Record<string, Structural>;
+  const md = isObject(schema.properties) ? (schema.properties as Record<string, Structural>).metadata : undefined;
+  if (opts.objectMeta) {
+    const extra = md ? { ...toAjv(md, opts), type: undefined, additionalProperties: undefined } : {};
+    props.metadata = { allOf: [opts.objectMeta, dropUndefined(extra)] };
+  }
+  out.properties = props;
+  return out;
+}
+
+/** x-kubernetes-embedded-resource: apiVersion, kind and metadata are implied. */
+function embed(out: Structural, opts: ToAjvOptions): void {
+  const props = (out.properties ?? {}) as Record<string, Structural>;
+  props.apiVersion ??= { type: "string" };
+  props.kind ??= { type: "string" };
+  if (opts.objectMeta) props.metadata = opts.objectMeta;
+  out.properties = props;
+}
+
+function bounds(s: Structural, out: Structural): void {
+  for (const [inclusive, exclusive] of [["minimum", "exclusiveMinimum"], ["maximum", "exclusiveMaximum"]] as const) {
+    if (typeof s[inclusive] !== "number") continue;
+    if (s[exclusive] === true) out[exclusive] = s[inclusive];
+    else out[inclusive] = s[inclusive];
+  }
+}
+
+function mapValues(o: object, f: (v: Structural) => Structural): Record<string, Structural> {
+  const out: Record<string, Structural> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = f(v as Structural);
+  return out;
+}
+
+function dropUndefined(o: Structural): Structural {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

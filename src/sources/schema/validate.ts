@@ -1,0 +1,140 @@
+// Validates each object against the schema of its group/version/kind, as the API server does on
+// `kubectl apply` with strict field validation: unknown fields, wrong types, missing required
+// fields, enums, patterns, bounds, list-map duplicates and CEL rules. Objects the server already
+// accepted (they carry metadata.uid, metadata.resourceVersion or status) may hold fields newer than
+// the vendored schema: there an unknown field is a note naming the schema version.
+
+import type { ErrorObject } from "ajv";
+import type { Diagnostics, Path } from "../../model/source.js";
+import type { RawObject } from "../documents.js";
+import { SchemaCatalog, type KindSchema } from "./catalog.js";
+import { closest } from "../../model/spelling.js";
+import { describe as describeValue } from "../fields.js";
+
+let shared: SchemaCatalog | undefined;
+
+/** The catalog every load shares: schemas are compiled once per kind per process. */
+export function schemaCatalog(): SchemaCatalog {
+  shared ??= new SchemaCatalog();
+  return shared;
+}
+
+/** Validates one object; returns the field paths that got an error (for de-duplication). */
+export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
+  const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
+  if (!schema) return [];
+  const data = withoutNulls(raw.obj);
+  if (schema.validate(data)) return [];
+  const accepted = serverAccepted(raw.obj);
+  const failed: Path[] = [];
+  for (const e of relevant(schema.validate.errors ?? [])) {
+    const d = describe(e, data, schema, accepted);
+    if (d.severity === "error") failed.push(d.path);
+    diags.add({ severity: d.severity, code: d.code, message: d.message, ref: raw.ref, field: d.path });
+  }
+  return failed;
+}
+
+/** kubectl get -o yaml dumps and live reads: the server stored the object. */
+export function serverAccepted(obj: Record<string, unknown>): boolean {
+  const md = obj.metadata as Record<string, unknown> | undefined;
+  return (md !== null && typeof md === "object" && (md.uid !== undefined || md.resourceVersion !== undefined)) || obj.status !== undefined;
+}
+
+interface Described { severity: "error" | "info"; code: string; message: string; path: Path }
+
+function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: boolean): Described {
+  const path = toPath(e.instancePath);
+  const value = valueAt(data, path);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const field = String(p.additionalProperty);
+      const known = Object.keys((e.parentSchema?.properties ?? {}) as object);
+      const full = [...path, field];
+      if (accepted) return { severity: "info", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}: not in the vendored schema (${schema.source.description}); the server accepted this object, so the field may be newer: ignored` };
+      const near = closest(field, known);
+      return { severity: "error", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}` };
+    }
+    case "required": {
+      const field = String(p.missingProperty);
+      const near = value && typeof value === "object" ? Object.keys(value).find((k) => k !== field && k.toLowerCase() === field.toLowerCase()) : undefined;
+      return { severity: "error", code: "required", path: [...path, field], message: `required field is missing${near ? ` (found ${JSON.stringify(near)}: field names are case-sensitive)` : ""}` };
+    }
+    case "type": return { severity: "error", code: "type", path, message: `must be ${typeName(p.type)}, not ${describeValue(value)}` };
+    case "oneOf": case "anyOf": {
+      const types = branchTypes(e.schema);
+      if (types) return { severity: "error", code: "type", path, message: `must be ${typeName(types)}, not ${describeValue(value)}` };
+      return { severity: "error", code: e.keyword, path, message: e.message ?? "" };
+    }
+    case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
+    case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
+    case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
+    case "format": return { severity: "error", code: "format", path, message: `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
+    case "pattern": return { severity: "error", code: "pattern", path, message: `${JSON.stringify(value)} does not match the pattern ${String(p.pattern)}` };
+    default: return { severity: "error", code: e.keyword, path, message: bound(e, value) };
+  }
+}
+
+/** minLength/maxLength/minimum/maximum/minItems/... in the API server's words. */
+function bound(e: ErrorObject, value: unknown): string {
+  const p = e.params as { limit?: number; comparison?: string };
+  const what = Array.isArray(value) ? "items" : typeof value === "string" ? "characters" : isObj(value) ? "properties" : undefined;
+  if (p.limit !== undefined && what) return `${/^min/.test(e.keyword) ? "must have at least" : "must have at most"} ${p.limit} ${what}`;
+  if (p.limit !== undefined && p.comparison) return `${JSON.stringify(value)} must be ${p.comparison} ${p.limit}`;
+  return e.message ?? `fails ${e.keyword}`;
+}
+
+/** oneOf/anyOf branch failures repeat what their own errors say; the summary is enough. */
+function relevant(errors: ErrorObject[]): ErrorObject[] {
+  const inBranch = (e: ErrorObject) => /\/(oneOf|anyOf|not)\/\d+\//.test(e.schemaPath) || /\/(anyOf|oneOf|not)\//.test(e.schemaPath);
+  const out = errors.filter((e) => !inBranch(e) || e.keyword === "k8sRules");
+  return out.length ? out : errors;
+}
+
+/** The types of a oneOf/anyOf whose branches are bare types (Quantity: string or number). */
+function branchTypes(branches: unknown): string | undefined {
+  if (!Array.isArray(branches) || !branches.every((b) => b && typeof b.type === "string" && Object.keys(b).length === 1)) return undefined;
+  return branches.map((b) => b.type).join(",");
+}
+
+function typeName(t: unknown): string {
+  const names: Record<string, string> = { object: "an object", array: "a list", string: "a string", integer: "an integer", number: "a number", boolean: "true or false" };
+  return String(t).split(",").map((x) => names[x] ?? x).join(" or ");
+}
+
+function toPath(pointer: string): Path {
+  if (!pointer) return [];
+  return pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let v = data;
+  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/** A null field is an absent one (Go's decoder leaves the zero value; CRD pruning drops it). */
+export function withoutNulls<T>(v: T): T {
+  if (!hasNullField(v)) return v;
+  return strip(v) as T;
+}
+
+function hasNullField(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasNullField);
+  if (!isObj(v)) return false;
+  for (const k in v) { const x = v[k]; if (x === null || (typeof x === "object" && hasNullField(x))) return true; }
+  return false;
+}
+
+function strip(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(strip);
+  if (!isObj(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = strip(x);
+  return out;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,319 @@
+// Schema validation as `kubectl apply` (strict field validation) and the API server do it: unknown
+// fields, field types of every field, required fields, and, for server-accepted dumps, unknown
+// fields as notes. The CEL library and the list-type keywords are tested on a synthetic CRD.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, load } from "../helpers.js";
+import { formatDiagnostic, Diagnostics } from "../../src/model/source.js";
+import { SchemaCatalog } from "../../src/sources/schema/catalog.js";
+import { validateObject } from "../../src/sources/schema/validate.js";
+import { closest } from "../../src/model/spelling.js";
+
+function diagnostics(yaml: string, severity = "error"): string[] {
+  return load({ "in.yaml": yaml }).diagnostics.items.filter((d) => d.severity === severity).map(formatDiagnostic);
+}
+
+const POLICY = (spec: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: x}
+spec:
+${spec}`;
+
+test('kubectl apply: strict decoding error: unknown field "spec.egres" / "spec.podSelectr" — with a did-you-mean', () => {
+  const e = diagnostics(POLICY("  podSelectr: {}\n  egres: []\n"));
+  assert.deepEqual(e, [
+    'in.yaml:5 spec.podSelectr: unknown field "podSelectr" (did you mean "podSelector"?)',
+    'in.yaml:6 spec.egres: unknown field "egres" (did you mean "egress"?)',
+  ]);
+});
+
+test("a misindented ipBlock (a sibling of `from`, not a peer) is an unknown field of the rule, as the API server says", () => {
+  const e = diagnostics(POLICY("  podSelector: {}\n  ingress:\n  - from:\n    - podSelector: {}\n    ipBlock: {cidr: 10.0.0.0/8}\n"));
+  assert.deepEqual(e, ['in.yaml:9 spec.ingress[0].ipBlock: unknown field "ipBlock"']);
+});
+
+test("field types of every field, including ones Junction does not use: a container given as a string is an error", () => {
+  // The API server: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type v1.Container.
+  const e = diagnostics(`apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: x}
+spec:
+  containers:
+  - nginx
+  - name: c
+    image: nginx
+    tty: "yes"
+    env: [{name: A, value: 1}]
+`);
+  assert.deepEqual(e, [
+    'in.yaml:6 spec.containers[0]: must be an object, not the string "nginx"',
+    'in.yaml:9 spec.containers[1].tty: must be true or false, not the string "yes"',
+    "in.yaml:10 spec.containers[1].env[0].value: must be a string, not number 1",
+  ]);
+});
+
+test("what the API server decodes is accepted: quantities as numbers, int-or-string ports, null fields, base64 data", () => {
+  const e = diagnostics(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x, creationTimestamp: null}
+spec:
+  selector: {matchLabels: {app: web}}
+  strategy: null
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: c
+        resources: {limits: {cpu: 1, memory: 1Gi}, requests: {cpu: 0.5}}
+        readinessProbe: {httpGet: {port: http}}
+        livenessProbe: {tcpSocket: {port: 8080}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: x}
+data: {key: aGVsbG8=}
+stringData: {other: plain}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec: {ports: [{port: 80, targetPort: 8080}]}
+`);
+  assert.deepEqual(e, []);
+});
+
+test("an int-or-string that is neither, and Secret data that is not base64, are errors", () => {
+  const e = diagnostics(`apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec: {ports: [{port: 80, targetPort: 1.5}]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: x}
+data: {key: "not base64!"}
+`);
+  assert.equal(e.length, 2, e.join("\n"));
+  assert.match(e[0], /in\.yaml:4 spec\.ports\[0\]\.targetPort: must be an integer or a string, not number 1\.5/);
+  assert.match(e[1], /in\.yaml:9 data\.key: "not base64!" is not a valid byte/);
+});
+
+test("required fields kubectl requires: the selector of an apps/v1 Deployment, a container's name", () => {
+  const e = diagnostics(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{image: nginx}]}
+`);
+  assert.deepEqual(e, [
+    "in.yaml:4 spec.selector: required field is missing",
+    "in.yaml:7 spec.template.spec.containers[0].name: required field is missing",
+  ]);
+});
+
+test("a server-accepted dump (metadata.uid / resourceVersion / status) with a field newer than the schema: a note naming the schema version, not an error", () => {
+  const yaml = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: x, uid: 1b0c, resourceVersion: "42"}
+spec:
+  containers: [{name: c, image: nginx}]
+  futureField: {x: 1}
+status:
+  podIP: 10.0.0.1
+`;
+  assert.deepEqual(diagnostics(yaml), []);
+  const notes = diagnostics(yaml, "info").filter((n) => n.includes("futureField"));
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /in\.yaml:6 spec\.futureField: unknown field "futureField": not in the vendored schema \(Kubernetes OpenAPI release-1\.\d+.*\); the server accepted this object, so the field may be newer: ignored/);
+  // The same object written by hand (no uid, resourceVersion or status) is refused.
+  const hand = diagnostics("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers: [{name: c}]\n  futureField: {x: 1}\n");
+  assert.deepEqual(hand, ['in.yaml:6 spec.futureField: unknown field "futureField"']);
+});
+
+test("each error is reported once: a field the schema reports is not reported again by the front end", () => {
+  const e = diagnostics(POLICY("  podSelector: {}\n  policyTypes: Ingress\n"));
+  assert.deepEqual(e, ['in.yaml:6 spec.policyTypes: must be a list, not the string "Ingress"']);
+});
+
+test("--lenient: what the API server would reject is a warning, and the object is read as other tools read it", async () => {
+  const input = `apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c}], futureField: 1}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x, labels: {app: b}}
+spec: {containers: [{name: c}], nodeSelecter: {}}
+`;
+  const strict = await cli(["list", "-f", "-"], input);
+  assert.equal(strict.code, 2);
+  assert.match(strict.err, /spec\.nodeSelecter: unknown field "nodeSelecter" \(did you mean "nodeSelector"\?\)/);
+  const lenient = await cli(["list", "--lenient", "-f", "-"], input);
+  assert.equal(lenient.code, 0, lenient.err);
+  assert.match(lenient.err, /warning: .*spec\.nodeSelecter: unknown field/);
+  assert.match(lenient.out, /x\/b/);
+});
+
+test("did-you-mean: one edit per three letters, transpositions count once", () => {
+  assert.equal(closest("podSelectr", ["podSelector", "policyTypes"]), "podSelector");
+  assert.equal(closest("egrses", ["egress", "ingress"]), "egress");
+  assert.equal(closest("foo", ["egress", "ingress"]), undefined);
+});
+
+/** A catalog holding one synthetic CRD, to test the keywords and the Kubernetes CEL library. */
+function syntheticCatalog(properties: Record<string, unknown>, specExtra: Record<string, unknown> = {}): { catalog: SchemaCatalog; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "junction-schema-"));
+  mkdirSync(join(dir, "example.com"));
+  mkdirSync(join(dir, "kubernetes"));
+  writeFileSync(join(dir, "kubernetes", "meta.json"), JSON.stringify({
+    source: { description: "test" }, kinds: {},
+    definitions: { V1ObjectMeta: { type: "object", properties: { name: { type: "string" }, namespace: { type: "string" } } } },
+  }));
+  writeFileSync(join(dir, "example.com", "things.json"), JSON.stringify({
+    source: { description: "test CRD" }, group: "example.com", kind: "Thing",
+    versions: { v1: { schema: { type: "object", properties: { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" }, spec: { type: "object", properties, ...specExtra } } } } },
+  }));
+  return { catalog: new SchemaCatalog(dir), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function check(catalog: SchemaCatalog, spec: unknown): string[] {
+  const diags = new Diagnostics();
+  validateObject({ apiVersion: "example.com/v1", kind: "Thing", obj: { apiVersion: "example.com/v1", kind: "Thing", metadata: { name: "t" }, spec }, ref: { file: "t.yaml", doc: 0, path: [] } }, diags, catalog);
+  return diags.items.map((d) => `${d.field?.join(".")}: ${d.message}`);
+}
+
+test("x-kubernetes-list-type map: entries with the same keys are refused (API server: Duplicate value)", () => {
+  const { catalog, done } = syntheticCatalog({
+    ports: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["port", "protocol"], items: { type: "object", properties: { port: { type: "integer" }, protocol: { type: "string" } } } },
+    tags: { type: "array", "x-kubernetes-list-type": "set", items: { type: "string" } },
+  });
+  try {
+    assert.deepEqual(check(catalog, { ports: [{ port: 80, protocol: "TCP" }, { port: 80, protocol: "UDP" }], tags: ["a", "b"] }), []);
+    assert.deepEqual(check(catalog, { ports: [{ port: 80, protocol: "TCP" }, { port: 80, protocol: "TCP" }], tags: ["a", "a"] }), [
+      'spec.ports.1: Duplicate value: {"port":80,"protocol":"TCP"}',
+      'spec.tags.1: Duplicate value: "a"',
+    ]);
+  } finally { done(); }
+});
+
+test("x-kubernetes-preserve-unknown-fields, int-or-string and exclusive bounds as the API server reads them", () => {
+  const { catalog, done } = syntheticCatalog({
+    free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    port: { "x-kubernetes-int-or-string": true },
+    weight: { type: "integer", minimum: 0, exclusiveMinimum: true },
+  });
+  try {
+    assert.deepEqual(check(catalog, { free: { anything: [1] }, port: "http", weight: 1 }), []);
+    assert.deepEqual(check(catalog, { port: true, weight: 0, other: 1 }), [
+      "spec.other: unknown field \"other\"",
+      "spec.port: must be an integer or a string, not boolean true",
+      "spec.weight: 0 must be > 0",
+    ]);
+  } finally { done(); }
+});
+
+test("CEL rules (x-kubernetes-validations) with Kubernetes' library: isIP, isCIDR, cidr().prefixLength(), ip().family(), format.dns1123Label(), split, RE2 matches", () => {
+  const rules = [
+    { rule: "isIP(self.ip) && ip(self.ip).family() == 4", message: "ip must be an IPv4 address" },
+    { rule: "isCIDR(self.net) && cidr(self.net).prefixLength() >= 8", message: "net must be a CIDR of at least /8" },
+    { rule: "cidr(self.net).containsIP(self.ip)", message: "ip must be inside net" },
+    { rule: "ip(self.ip).family() > 0", message: "unreachable unless ip() fails" },
+    { rule: "format.dns1123Label().validate(self.name) == null", message: "name must be a DNS label" },
+    { rule: "self.path.split('/').size() <= 3", message: "at most two levels" },
+    { rule: 'self.name.matches(r"""^[a-z]+$""")', message: "letters only" },
+    { rule: "!has(self.old) || self.old == oldSelf.old", message: "transition rules apply to updates only" },
+  ];
+  const { catalog, done } = syntheticCatalog({ ip: { type: "string" }, net: { type: "string" }, name: { type: "string" }, path: { type: "string" }, old: { type: "string" } }, { "x-kubernetes-validations": rules });
+  try {
+    assert.deepEqual(check(catalog, { ip: "10.1.2.3", net: "10.0.0.0/8", name: "web", path: "a/b", old: "x" }), []);
+    assert.deepEqual(check(catalog, { ip: "fd00::1", net: "10.0.0.0/4", name: "Web_1", path: "a/b/c/d" }), [
+      "spec: ip must be an IPv4 address",
+      "spec: net must be a CIDR of at least /8",
+      "spec: ip must be inside net",
+      "spec: name must be a DNS label",
+      "spec: at most two levels",
+      "spec: letters only",
+    ]);
+    // A rule whose evaluation errors (ip() of a non-address) fails, as the API server reports it.
+    const e = check(catalog, { ip: "not-an-ip", net: "10.0.0.0/8", name: "web", path: "a" });
+    assert.deepEqual(e.slice(0, 2), ["spec: ip must be an IPv4 address", "spec: ip must be inside net"]);
+    assert.match(e[2], /^spec: rule "ip\(self\.ip\)\.family\(\) > 0" could not be evaluated: .*parse error/);
+    assert.equal(e.length, 3);
+  } finally { done(); }
+});
+
+test("apps/v1 validation: the selector must select the template's labels (API server: \"`selector` does not match template `labels`\"); an empty selector is invalid", () => {
+  const e = diagnostics(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: x}
+spec:
+  selector: {}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: x}
+spec:
+  selector: {matchExpressions: [{key: app, operator: In}]}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c}]}
+`);
+  assert.deepEqual(e, [
+    "in.yaml:7 spec.template.metadata.labels: `selector` does not match template `labels` (the API server refuses the workload)",
+    'in.yaml:14 spec.selector: empty selector is invalid for this workload (the API server: "empty selector is invalid for deployment")',
+    "in.yaml:23 spec.selector.matchExpressions[0].values: must be non-empty when operator is In",
+  ]);
+});
+
+test("core/v1 ValidateService: several ports must be named, with unique names and unique port/protocol pairs", () => {
+  const e = diagnostics(`apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec:
+  ports:
+  - {port: 80}
+  - {name: a, port: 81}
+  - {name: a, port: 82}
+  - {name: b, port: 81, protocol: TCP}
+  - {name: c, port: 81, protocol: UDP}
+`);
+  assert.deepEqual(e, [
+    "in.yaml:6 spec.ports[0].name: required when a Service has several ports (the API server: Required value)",
+    'in.yaml:8 spec.ports[2].name: Duplicate value: "a"',
+    "in.yaml:9 spec.ports[3]: Duplicate value: port 81/TCP is listed twice",
+  ]);
+});
+
+test("core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, one per family", () => {
+  const e = diagnostics(`apiVersion: v1
+kind: Node
+metadata: {name: n1}
+spec:
+  podCIDR: 10.244.1.0/33
+  podCIDRs: [10.244.1.0/24, 10.245.0.0/24]
+`);
+  assert.deepEqual(e, [
+    'in.yaml:5 spec.podCIDR: "10.244.1.0/33" is not a valid CIDR',
+    "in.yaml:6 spec.podCIDRs[1]: may specify no more than one CIDR for each IP family",
+  ]);
+});
