@@ -2,6 +2,7 @@
 
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
+import { serveSuite } from "./serve.js";
 import type { Suite } from "./suite.js";
 
 /** The nftables suite prints its own lines (it needs root, ip netns and nftables for its connection part). */
@@ -14,4 +15,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, serveSuite, enforcementSuite];

@@ -7,7 +7,7 @@
 import type { RawObject } from "../documents.js";
 import { ApiClient, ClusterError, type ClusterOptions, type WatchEvent } from "./client.js";
 import { collectionPath, discover, type ServedKind } from "./discovery.js";
-import { readRule, type KindRef } from "./kinds.js";
+import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawObject }
@@ -15,6 +15,8 @@ export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawOb
 interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void }
 
 const PAGE = 500;
+/** Lists run side by side (each is a request at a time: pages follow each other). */
+const LISTS_AT_ONCE = 8;
 
 export class LiveCluster {
   readonly notes: string[] = [];
@@ -36,7 +38,7 @@ export class LiveCluster {
       const namespaces = kind.ref.namespaced && o.namespaces.length ? o.namespaces : [undefined];
       for (const namespace of namespaces) c.scopes.push({ kind, namespace });
     }
-    for (const s of [...c.scopes]) await c.listScope(s, true);
+    await inParallel([...c.scopes], LISTS_AT_ONCE, (s) => c.listScope(s, true));
     return c;
   }
 
@@ -72,11 +74,11 @@ export class LiveCluster {
 
   private drop(s: Scope, status: number): void {
     this.scopes = this.scopes.filter((x) => x !== s);
-    const k = s.kind;
-    if (this.notes.some((n) => n.includes(`cannot list ${k.ref.kind} (`))) return;
-    const rule = readRule(k.ref.group, k.resource);
+    const k = s.kind, group = groupOf(k.apiVersion);
+    if (this.notes.some((n) => n.includes(`cannot list ${k.ref.kind} (${k.resource}`))) return;
+    const rule = readRule(group, k.resource);
     this.notes.push(status === 403
-      ? `cannot list ${k.ref.kind} (${k.resource}${k.ref.group ? `.${k.ref.group}` : ""}): forbidden; it is left out. Grant: ${JSON.stringify(rule)} (junction rbac prints the whole ClusterRole)`
+      ? `cannot list ${k.ref.kind} (${k.resource}${group ? `.${group}` : ""}): forbidden; it is left out. Grant: ${JSON.stringify(rule)} (junction rbac prints the whole ClusterRole)`
       : `cannot list ${k.ref.kind} (${k.resource}): not found; it is left out`);
   }
 
@@ -152,7 +154,12 @@ export class LiveCluster {
 }
 
 function describe(kinds: readonly KindRef[]): string {
-  return kinds.map((k) => `${k.kind}${k.group ? `.${k.group}` : ""}`).join(", ");
+  return kinds.map(kindName).join(", ");
+}
+
+async function inParallel<T>(items: T[], width: number, run: (item: T) => Promise<unknown>): Promise<void> {
+  const next = async (): Promise<void> => { const item = items.shift(); if (item === undefined) return; await run(item); return next(); };
+  await Promise.all(Array.from({ length: width }, next));
 }
 
 function keyOf(o: RawObject): string {

@@ -3,7 +3,7 @@
 // is reported as missing, not guessed.
 
 import { ClusterError, type ApiClient } from "./client.js";
-import { readKinds, type KindRef } from "./kinds.js";
+import { groupOf, readKinds, versionOf, type KindRef } from "./kinds.js";
 
 export interface ServedKind {
   ref: KindRef;
@@ -32,9 +32,8 @@ export async function discover(client: ApiClient, kinds: readonly KindRef[] = re
 }
 
 async function firstServed(ref: KindRef, groups: Map<string, Set<string>>, resourcesOf: (gv: string) => Promise<ApiResource[]>): Promise<ServedKind | undefined> {
-  for (const v of ref.versions) {
-    if (!groups.get(ref.group)?.has(v)) continue;
-    const apiVersion = ref.group ? `${ref.group}/${v}` : v;
+  for (const apiVersion of ref.apiVersions) {
+    if (!groups.get(groupOf(apiVersion))?.has(versionOf(apiVersion))) continue;
     const r = (await resourcesOf(apiVersion)).find((x) => x.kind === ref.kind && !x.name.includes("/"));
     if (r && (r.verbs ?? ["list"]).includes("list")) return { ref, apiVersion, resource: r.name };
   }

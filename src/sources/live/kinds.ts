@@ -5,10 +5,8 @@ import { FRONT_ENDS } from "../load.js";
 
 export interface KindRef {
   kind: string;
-  /** "" for the core group. */
-  group: string;
-  /** The versions a front end reads, in its order of preference. */
-  versions: string[];
+  /** "group/version" (or "v1") a front end reads, in its order of preference; the first served is listed. */
+  apiVersions: readonly string[];
   namespaced: boolean;
 }
 
@@ -20,18 +18,19 @@ export function versionOf(apiVersion: string): string {
   return apiVersion.slice(apiVersion.lastIndexOf("/") + 1);
 }
 
-/** One entry per (group, kind) that some front end reads. */
+/**
+ * One entry per front end: a kind in the API versions it reads. Alternative groups of one front end
+ * (Calico's projectcalico.org and crd.projectcalico.org, apps and extensions) are one entry, so that
+ * the same objects are never listed twice.
+ */
 export function readKinds(): KindRef[] {
-  const out = new Map<string, KindRef>();
-  for (const fe of FRONT_ENDS) {
-    for (const av of fe.apiVersions) {
-      const key = `${fe.kind}.${groupOf(av)}`;
-      const k = out.get(key) ?? { kind: fe.kind, group: groupOf(av), versions: [], namespaced: fe.namespaced };
-      if (!k.versions.includes(versionOf(av))) k.versions.push(versionOf(av));
-      out.set(key, k);
-    }
-  }
-  return [...out.values()];
+  return FRONT_ENDS.map((fe) => ({ kind: fe.kind, apiVersions: fe.apiVersions, namespaced: fe.namespaced }));
+}
+
+/** How a kind is named in notes: Kind.group of its preferred version. */
+export function kindName(k: KindRef): string {
+  const g = groupOf(k.apiVersions[0]);
+  return `${k.kind}${g ? `.${g}` : ""}`;
 }
 
 /** The resource name of a kind as the API server names it by default (apimachinery's UnsafeGuessKindToResource). */
