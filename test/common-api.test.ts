@@ -4,7 +4,7 @@ import { cli, engineFor, load, verdict } from "./helpers.js";
 import { e2eModel, withPolicies } from "./fixtures/e2e-model.js";
 
 const tp = (name: string, spec: string, namespace?: string) =>
-  `apiVersion: junction.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: ${name}${namespace ? `, namespace: ${namespace}` : ""}}\nspec:\n${spec}`;
+  `apiVersion: junction.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: ${name}${namespace ? `, namespace: '${namespace}'` : ""}}\nspec:\n${spec}`;
 
 const VM = `apiVersion: junction.dev/v1alpha1
 kind: Workload
@@ -24,7 +24,7 @@ test("Namespace tier: a Deny before an allow (priority), isolation when nothing 
 
 test("Namespace tier: a Pass hands the flow to the Baseline tier", () => {
   const e = engineFor(withPolicies(
-    tp("pass-y", "  tier: Namespace\n  subject: {}\n  ingress:\n  - {action: Pass, from: [{namespaces: {matchLabels: {ns: y}}}]}", "x"),
+    tp("pass-y", "  tier: Namespace\n  subject: {}\n  ingress:\n  - {action: Pass, from: [{namespaces: {matchLabels: {ns: 'y'}}}]}", "x"),
     tp("base", "  tier: Baseline\n  subject: {}\n  ingress:\n  - {action: Deny, from: [{workloads: {matchLabels: {pod: a}}}]}"),
   ));
   assert.equal(verdict(e, "y/a", "x/b", 80), "deny", "passed, then denied by the baseline");

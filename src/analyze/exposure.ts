@@ -12,7 +12,7 @@ import { findService, servicePortsFor } from "../model/services.js";
 import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
 import type { GatewayEngine } from "../engine/gateway/engine.js";
 import type { Connectivity } from "../engine/pairwise.js";
-import { resolveTargetPort, serviceBackends } from "../engine/query.js";
+import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
@@ -55,22 +55,23 @@ function workloadIds(inv: Inventory): Map<Endpoint, string> {
   return new Map(workloadPeers(inv).flatMap((w) => w.parties.map((p) => [p.endpoint!, w.id] as const)));
 }
 
-/** The targets behind one Service port: per workload, its target port and the hop verdict. */
+/** The targets behind one Service port (its EndpointSlices, or the pods it selects): per workload, its target port and the hop verdict. */
 function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: ServicePort, from: HopSource): { targets: ExposedTarget[]; problem?: string } {
-  if (!s.selector) return { targets: [], problem: "the Service has no selector; its endpoints are not in the input" };
+  const eps = serviceEndpoints(inv, s, sp);
+  if (eps.from === "unknown") return { targets: [], problem: `the Service's endpoints are not in the input (${eps.note})` };
   const ids = workloadIds(inv);
   const byWorkload = new Map<string, { port: number; pods: Endpoint[] }[]>();
-  for (const pod of serviceBackends(engine, s)) {
-    const port = resolveTargetPort(sp, pod);
-    if (port === undefined) continue;
+  for (const { pod, port } of eps.endpoints) {
+    if (!pod) continue;
     const id = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
     const list = byWorkload.get(id) ?? [];
     const same = list.find((x) => x.port === port);
-    if (same) same.pods.push(pod); else list.push({ port, pods: [pod] });
+    if (same) { if (!same.pods.includes(pod)) same.pods.push(pod); } else list.push({ port, pods: [pod] });
     byWorkload.set(id, list);
   }
   const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, port, ...hopVerdict(engine, from, pods, port) })));
-  return { targets, problem: targets.length ? undefined : `the Service selects no pods${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
+  const what = eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`;
+  return { targets, problem: targets.length ? undefined : `${what}${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
 }
 
 function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine): Exposure[] {

@@ -3,6 +3,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
+import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -61,19 +62,17 @@ function serviceTargets(engine: PolicyEngine, s: Service, port: number | string,
   const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
   const name = `${s.namespace}/${s.name}`;
   if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
-  if (!s.selector) return `Service ${name} has no selector; its endpoints are not in the input`;
-  const backends = serviceBackends(engine, s);
-  if (!backends.length) return `Service ${name} selects no pods in the input`;
+  const eps = serviceEndpoints(engine.inventory, s, sp);
   const out: Target[] = [];
-  for (const dst of backends) {
-    const t = resolveTargetPort(sp, dst);
-    if (t !== undefined) out.push({ dst: { endpoint: dst }, protocol: sp.protocol, port: t, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${t}` : ""}` });
+  for (const e of eps.endpoints) {
+    if (!e.pod || out.some((t) => t.dst.endpoint === e.pod && t.port === e.port)) continue;
+    out.push({ dst: { endpoint: e.pod }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${e.port}` : ""}` });
   }
-  return out.length ? out : `no backend of Service ${name} declares the targetPort ${JSON.stringify(sp.targetPort)}`;
+  if (out.length) return out;
+  if (eps.from === "unknown") return `the endpoints of Service ${name} are not in the input (${eps.note})`;
+  return s.selector && eps.from === "selector" && !serviceBackends(engine, s).length ? `Service ${name} selects no pods in the input`
+    : `no endpoint of Service ${name} (${eps.note}) is a pod in the input${typeof sp.targetPort === "string" ? ` declaring the targetPort ${JSON.stringify(sp.targetPort)}` : ""}`;
 }
 
 /** A Service port's targetPort on one backend: a number, or a container port name looked up on the pod. */
-export function resolveTargetPort(sp: ServicePort, pod: Endpoint): number | undefined {
-  if (typeof sp.targetPort === "number") return sp.targetPort;
-  return pod.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
-}
+export const resolveTargetPort = targetPortOn;

@@ -31,7 +31,19 @@ export interface Endpoint {
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
+  /** Pods: false when their status says they are not ready (Ready condition False, or not Running). */
+  ready?: boolean;
+  /** Pods: files their containers see from Secret volumes (e.g. a serving certificate). */
+  secretFiles?: readonly SecretFile[];
   src?: SourceRef;
+}
+
+/** A file a container sees from a Secret volume; `named` when an env variable of the container names its path. */
+export interface SecretFile {
+  secret: string;
+  key: string;
+  path: string;
+  named: boolean;
 }
 
 export interface Namespace {

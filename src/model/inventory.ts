@@ -1,6 +1,7 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
+import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
@@ -12,6 +13,8 @@ export interface Inventory {
   endpoints: Endpoint[];
   controllers: Controller[];
   services: Service[];
+  /** discovery.k8s.io/v1 EndpointSlices. */
+  endpointSlices: EndpointSlice[];
   networks: Network[];
   clusters: Cluster[];
   policies: Policy[];
@@ -24,7 +27,7 @@ export interface Inventory {
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

@@ -2,7 +2,7 @@
 // controllers whose pod templates become the pods they would create.
 
 import { parseAddress, type Address } from "../model/ip.js";
-import type { Endpoint, Owner, ServicePort } from "../model/endpoint.js";
+import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
 import type { NamedPort } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -13,6 +13,7 @@ interface PodSpec {
   hostNetwork: boolean;
   nodeName?: string;
   serviceAccount?: string;
+  secretFiles: SecretFile[];
 }
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -39,7 +40,54 @@ function readPodSpec(spec: Field): PodSpec {
     hostNetwork: spec.get("hostNetwork").bool() ?? false,
     nodeName: spec.get("nodeName").string(),
     serviceAccount: spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(),
+    secretFiles: readSecretFiles(spec),
   };
+}
+
+/** Secret volumes: volume name → the Secret and its files (key → path; every key when items is unset, seen as tls.crt etc.). */
+function secretVolumes(spec: Field): Map<string, { secret: string; items?: { key: string; path: string }[] }> {
+  const out = new Map<string, { secret: string; items?: { key: string; path: string }[] }>();
+  for (const v of spec.get("volumes").list() ?? []) {
+    const name = v.get("name").string();
+    const secret = v.get("secret").get("secretName").string();
+    if (name === undefined || secret === undefined) continue;
+    const items = v.get("secret").get("items").list()?.flatMap((i) => {
+      const [key, path] = [i.get("key").string(), i.get("path").string()];
+      return key !== undefined && path !== undefined ? [{ key, path }] : [];
+    });
+    out.set(name, { secret, items });
+  }
+  return out;
+}
+
+/** The files the containers see from Secret volumes (the keys of a whole-Secret volume are assumed to be tls.crt, tls.key, ca.crt). */
+function readSecretFiles(spec: Field): SecretFile[] {
+  const volumes = secretVolumes(spec);
+  const out: SecretFile[] = [];
+  if (!volumes.size) return out;
+  for (const c of spec.get("containers").list() ?? []) {
+    const env = new Set((c.get("env").list() ?? []).flatMap((e) => e.get("value").string() ?? []));
+    for (const m of c.get("volumeMounts").list() ?? []) {
+      const vol = volumes.get(m.get("name").string() ?? "");
+      const dir = m.get("mountPath").string();
+      if (!vol || dir === undefined) continue;
+      const items = vol.items ?? ["tls.crt", "tls.key", "ca.crt"].map((key) => ({ key, path: key }));
+      for (const i of items) {
+        const path = `${dir.replace(/\/+$/, "")}/${i.path}`;
+        out.push({ secret: vol.secret, key: i.key, path, named: env.has(path) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a Pod's status says it serves: Running and not marked unready (a Pod without status is assumed to). */
+function readReady(status: Field): boolean | undefined {
+  if (!status.object()) return undefined;
+  const phase = status.get("phase").string();
+  if (phase !== undefined && phase !== "Running") return false;
+  const ready = (status.get("conditions").list() ?? []).find((c) => c.get("type").string() === "Ready");
+  return ready ? ready.get("status").string() === "True" : undefined;
 }
 
 function readAddresses(fields: Field[]): Address[] {
@@ -64,6 +112,8 @@ function readOwner(md: Field): Owner | undefined {
   }
   return undefined;
 }
+
+const secretFilesOf = (spec: PodSpec) => spec.secretFiles.length ? { secretFiles: spec.secretFiles } : {};
 
 const namespaceFrontEnd: FrontEnd = {
   kind: "Namespace", apiVersions: ["v1"], namespaced: false,
@@ -105,7 +155,7 @@ const podFrontEnd: FrontEnd = {
     b.addEndpoint({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(root.get("metadata")), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, src: ctx.ref,
+      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), src: ctx.ref,
     });
   },
 };
@@ -125,7 +175,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const pod: Omit<Endpoint, "id"> = {
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, src: ctx.ref,
+        fromTemplate: true, ...secretFilesOf(spec), src: ctx.ref,
       };
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });

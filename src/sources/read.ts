@@ -8,8 +8,8 @@ export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
   name: string;
   text: string;
-  /** Where each document starts, when the fast YAML reader split the file (the locator uses it). */
-  docs?: number[];
+  /** Where each YAML document is ([start, end) offsets, as kubectl splits the stream; the locator uses them). */
+  docs?: [number, number][];
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;

@@ -34,6 +34,7 @@ export function explainResult(q: RouteRequest, r: CheckedResult): string {
   add("route", r.route && `${r.route}, rule ${r.rule}${r.ruleName ? ` (${r.ruleName})` : ""}${r.match !== undefined ? `, match ${r.match}` : ""}`);
   for (const f of r.filters) add("filter", f);
   add("backends", r.backends.length ? `${backends(r)}${r.backend ? `; this answer follows ${r.backend}` : ""}` : undefined);
+  add("endpoints", r.steps.find((s) => s.stage === "endpoints")?.outcome);
   add("mirror", r.mirroredTo.map((m) => `${m.name} (${m.percent}%)`).join(", "));
   const u = r.upstream;
   if (u?.path !== undefined) add("upstream", `${u.method} ${u.host} ${u.path}${u.tls ? ` (TLS, SNI ${u.sni})` : ""}${Object.keys(u.headers ?? {}).length ? ` ${JSON.stringify(u.headers)}` : ""}`);

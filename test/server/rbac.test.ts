@@ -34,7 +34,7 @@ test("resource names follow the API server's (the discovery responses of the fak
 test("deploy/junction.yaml holds the role junction rbac prints, bound to the Deployment's service account", async () => {
   const docs = parseAllDocuments(readFileSync("deploy/junction.yaml", "utf8")).map((d) => d.toJS());
   const role = docs.find((d) => d.kind === "ClusterRole");
-  assert.deepEqual(role, JSON.parse((await cli(["rbac", "-o", "json"])).out));
+  assert.deepEqual(role, JSON.parse((await cli(["rbac", "-o", "json"])).out), "deploy/junction.yaml is out of date: npm run build && node scripts/write-deploy.mjs");
   const binding = docs.find((d) => d.kind === "ClusterRoleBinding");
   const deployment = docs.find((d) => d.kind === "Deployment");
   assert.equal(binding.roleRef.name, role.metadata.name);

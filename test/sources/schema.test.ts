@@ -98,7 +98,7 @@ metadata: {name: s, namespace: x}
 data: {key: "not base64!"}
 `);
   assert.equal(e.length, 2, e.join("\n"));
-  assert.match(e[0], /in\.yaml:4 spec\.ports\[0\]\.targetPort: must be an integer or a string, not number 1\.5/);
+  assert.match(e[0], /in\.yaml:4 spec\.ports\[0\]\.targetPort: must be an integer( or a string)?, not number 1\.5/);
   assert.match(e[1], /in\.yaml:9 data\.key: "not base64!" is not a valid byte/);
 });
 
@@ -215,7 +215,7 @@ test("x-kubernetes-preserve-unknown-fields, int-or-string and exclusive bounds a
     assert.deepEqual(check(catalog, { port: true, weight: 0, other: 1 }), [
       "spec.other: unknown field \"other\"",
       "spec.port: must be an integer or a string, not boolean true",
-      "spec.weight: 0 must be > 0",
+      "spec.weight: 0 must be above 0",
     ]);
   } finally { done(); }
 });
@@ -316,4 +316,34 @@ spec:
     'in.yaml:5 spec.podCIDR: "10.244.1.0/33" is not a valid CIDR',
     "in.yaml:6 spec.podCIDRs[1]: may specify no more than one CIDR for each IP family",
   ]);
+});
+
+test("network-policy-api CRD (v0.2.0, experimental channel): its CEL rules hold — `isCIDR(self)` on networks and no named ports with networks/nodes/domainNames peers", () => {
+  const e = diagnostics(`apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: c}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {namespaces: {}}
+  egress:
+  - action: Accept
+    to: [{networks: [10.0.0.0/8, 10.0.0.0/40]}]
+    protocols: [{destinationNamedPort: http}]
+  - action: Deny
+    to: [{pods: {namespaceSelector: {}}}]
+    protcols: []
+`);
+  assert.deepEqual(e, [
+    "in.yaml:9 spec.egress[0]: networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames",
+    // The front end's message for the same field is kept (one error per field).
+    'in.yaml:10 spec.egress[0].to[0].networks[1]: "10.0.0.0/40" is not a valid CIDR',
+    "in.yaml:13 spec.egress[1].to[0].pods.podSelector: required field is missing",
+    'in.yaml:14 spec.egress[1].protcols: unknown field "protcols" (did you mean "protocols"?)',
+  ]);
+  // The CRD's own rule on that field: `isCIDR(self)`, message "Invalid CIDR format provided".
+  const diags = new Diagnostics();
+  const obj = { apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: { name: "c" }, spec: { tier: "Admin", priority: 1, subject: { namespaces: {} }, egress: [{ action: "Deny", to: [{ networks: ["10.0.0.0/40"] }] }] } };
+  validateObject({ apiVersion: obj.apiVersion, kind: obj.kind, obj, ref: { file: "c.yaml", doc: 0, path: [] } }, diags);
+  assert.deepEqual(diags.items.map((d) => `${formatDiagnostic(d)}`), ["c.yaml spec.egress[0].to[0].networks[0]: Invalid CIDR format provided"]);
 });

@@ -6,6 +6,7 @@ import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
+import { hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { notPermittedMessage, permitted, type Referrer } from "./grants.js";
 
@@ -22,6 +23,17 @@ export interface ResolvedBackend {
   workload?: Endpoint;
   /** TLS from the Gateway to this backend (BackendTLSPolicy), if any. */
   tlsPolicy?: BackendTlsPolicy;
+  /** A Service port's endpoints. */
+  endpoints?: ServiceEndpoints;
+  /** The reference resolves, but requests sent to it fail with this status (e.g. 503: no ready endpoint). */
+  failure?: BackendFailure;
+}
+
+export interface BackendFailure { status: number; message: string }
+
+/** What serves a backend's requests: the one workload behind a Service's ready endpoints, else the backend itself. */
+export function servedBy(b: ResolvedBackend): string {
+  return (b.endpoints && servingWorkload(b.endpoints)) ?? b.name;
 }
 
 export class BackendIndex {
@@ -53,7 +65,10 @@ export class BackendIndex {
     if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
     const tlsPolicy = this.inv.routing.backendTlsPolicies.find((p) => p.namespace === service.namespace
       && p.targets.some((t) => t.group === CORE_GROUP && t.kind === "Service" && t.name === service.name && (!t.sectionName || t.sectionName === servicePort.name)));
-    return { ref, name, service, servicePort, tlsPolicy };
+    const endpoints = serviceEndpoints(this.inv, service, servicePort);
+    // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec).
+    const failure = hasNoReadyEndpoint(endpoints) ? { status: 503, message: `Service ${name} port ${servicePort.port} has no ready endpoint (${endpoints.note})` } : undefined;
+    return { ref, name, service, servicePort, tlsPolicy, endpoints, failure };
   }
 
   private workload(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {

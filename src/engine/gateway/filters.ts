@@ -31,8 +31,9 @@ export interface Exchange {
   redirect?: Redirect;
   /** The Gateway answered itself (CORS preflight) with this status. */
   answered?: number;
-  /** The request cannot be served: 500 with this reason. */
+  /** The request cannot be served: 500 (or failedStatus) with this reason. */
   failed?: string;
+  failedStatus?: number;
   applied: string[];
 }
 

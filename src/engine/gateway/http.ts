@@ -4,7 +4,8 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasObject } from "../../model/gateway.js";
 import { routeKey, type RouteKind } from "../../model/route.js";
-import type { ResolvedBackend } from "./backends.js";
+import { servedBy, type ResolvedBackend } from "./backends.js";
+import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
@@ -66,7 +67,8 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
-  res.backend = picked.name;
+  res.backend = servedBy(picked);
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const cert = ctx.listener.gateway.tls?.backendClientCertificate;
   res.upstream = {
     host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(),
@@ -81,7 +83,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
 
 function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied): void {
   res.filters = ex.applied;
-  if (ex.failed) { res.status = 500; res.reason = ex.failed; }
+  if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
     res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
     res.reason = `redirected to ${ex.redirect.location}`;
@@ -119,6 +121,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
       else { picked = split.picked; applyFilters(picked!.ref.filters, ex, fctx); }
+      if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
     }
     finish(res, req, ex, picked, ctx, w);
   }

@@ -10,6 +10,8 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
+import { servedBy } from "./backends.js";
+import { endpointsOutcome } from "./endpoints.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
 
@@ -41,12 +43,15 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
   const split = splitOf(w.rule, w.attached.state.backends);
   res.backends = split.shares;
-  if (split.problem) {
+  const failed = split.problem ?? split.failure?.message;
+  if (failed) {
     res.connection = "rejected";
-    res.reason = `${routeKey(w.attached.state.route)}: ${split.problem}; the connection is closed`;
+    res.reason = `${routeKey(w.attached.state.route)}: ${failed}; the connection is closed`;
     return;
   }
-  res.backend = split.picked!.name;
+  const picked = split.picked!;
+  res.backend = servedBy(picked);
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const q = o.httpClient;
   const http = q ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: new Headers(q.headers).toObject() } : {};
   res.upstream = { ...http, tls: o.tls, sni: o.tls ? o.sni : undefined };

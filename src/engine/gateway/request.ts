@@ -7,7 +7,7 @@ export interface BackendShare {
   kind: string;
   port?: number;
   weight: number;
-  /** Why requests sent to this backend fail (500), if they do. */
+  /** Why requests sent to this backend fail (500, or the status the text starts with), if they do. */
   problem?: string;
 }
 
@@ -27,7 +27,7 @@ export interface Upstream {
 }
 
 /** One step of the explanation: what was considered at a stage and how it came out. */
-export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "backend" | "backend-model"; outcome: string; detail?: unknown }
+export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "backend" | "endpoints" | "backend-model"; outcome: string; detail?: unknown }
 
 /** A route rule match that applied to the request, and the precedence it lost or won on. */
 export interface Candidate {

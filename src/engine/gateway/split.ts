@@ -2,14 +2,16 @@
 // gets nothing) and the backend an answer follows (the largest share, first among equals).
 
 import type { BackendRef, RouteRule } from "../../model/route.js";
-import type { ResolvedBackend } from "./backends.js";
+import type { BackendFailure, ResolvedBackend } from "./backends.js";
 import type { BackendShare } from "./request.js";
 
 export interface Split {
   shares: BackendShare[];
   picked?: ResolvedBackend;
-  /** Why the rule cannot forward (no backends, all weights 0, or the picked backend is unresolved). */
+  /** Why the rule cannot forward (no backends, all weights 0, or the picked backend is unresolved): 500. */
   problem?: string;
+  /** The picked backend resolves but cannot serve (no ready endpoint: 503). */
+  failure?: BackendFailure;
   /** The part of the traffic that goes to unresolved backends (answered 500), when some does. */
   failing?: string;
 }
@@ -17,7 +19,8 @@ export interface Split {
 export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>): Split {
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
-    return { name: `${ref.namespace}/${ref.name}`, kind: ref.kind, port: ref.port, weight: ref.weight, problem: r?.problem ? `${r.problem.reason}: ${r.problem.message}` : undefined };
+    const problem = r?.problem ? `${r.problem.reason}: ${r.problem.message}` : r?.failure ? `${r.failure.status}: ${r.failure.message}` : undefined;
+    return { name: `${ref.namespace}/${ref.name}`, kind: ref.kind, port: ref.port, weight: ref.weight, problem };
   });
   if (!rule.backends.length) return { shares, problem: "the rule has no backendRefs" };
   let best = -1;
@@ -26,7 +29,11 @@ export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, Resol
   const picked = resolved.get(rule.backends[best]);
   if (!picked || picked.problem) return { shares, picked, problem: `backend ${shares[best].name} cannot be used (${shares[best].problem})` };
   const total = shares.reduce((n, b) => n + b.weight, 0);
-  const bad = shares.filter((b) => b.problem && b.weight > 0);
+  const bad = rule.backends.filter((ref, i) => shares[i].problem && ref.weight > 0);
   const pct = Math.round((bad.reduce((n, b) => n + b.weight, 0) / total) * 1000) / 10;
-  return { shares, picked, failing: bad.length ? `${pct}% of the requests go to ${bad.map((b) => b.name).join(", ")}, which cannot be used, and get 500` : undefined };
+  const statuses = [...new Set(bad.map((ref) => resolved.get(ref)?.failure?.status ?? 500))].join(" or ");
+  return {
+    shares, picked, failure: picked.failure,
+    failing: bad.length ? `${pct}% of the requests go to ${bad.map((b) => `${b.namespace}/${b.name}`).join(", ")}, which cannot be used, and get ${statuses}` : undefined,
+  };
 }

@@ -22,13 +22,28 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
   return {
     finish() {
       if (start === mark) return;
-      const keys = failed.map((p) => p.join("\u0000"));
-      const repeated = (f: Path | undefined) => f !== undefined && keys.some((k) => { const fk = f.join("\u0000"); return fk === k || fk.startsWith(`${k}\u0000`); });
+      // One error per field: where the front end reports the very field the schema reported, its
+      // kind-specific message is kept ("exactly one of tcp, udp, sctp may be set" over "must have at
+      // most 1 field"); its errors on a direct child of a field the schema refused repeat it
+      // ("range: Start port must be less than End port" and "range.end: 80 must be greater than 90").
+      const key = (f: Path | undefined) => (f ?? []).join("\u0000");
+      const schemaKeys = failed.map((p) => key(p));
       const tail = diags.items.splice(start);
-      const kept = tail.filter((d, i) => i < mark - start || !(d.severity === "error" && d.ref === raw.ref && repeated(d.field)));
+      const own = (d: Diagnostic, i: number) => i >= mark - start && d.severity === "error" && d.ref === raw.ref;
+      const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)));
+      const kept = tail.filter((d, i) => {
+        const k = key(d.field);
+        if (i < mark - start) return !(d.severity === "error" && frontKeys.has(k));
+        return !own(d, i) || !schemaKeys.some((s) => isChild(k, s));
+      });
       diags.items.push(...inDocumentOrder(kept, raw.obj));
     },
   };
+}
+
+function isChild(k: string, parent: string): boolean {
+  if (parent === "") return k !== "" && !k.includes("\u0000");
+  return k.startsWith(`${parent}\u0000`) && !k.slice(parent.length + 1).includes("\u0000");
 }
 
 /** Stable sort by where each field is written in the object (key order, then list index). */

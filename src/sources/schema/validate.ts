@@ -67,7 +67,7 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
       if (types) return { severity: "error", code: "type", path, message: `must be ${typeName(types)}, not ${describeValue(value)}` };
       return { severity: "error", code: e.keyword, path, message: e.message ?? "" };
     }
-    case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
+    case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}` };
     case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
     case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
     case "format": return { severity: "error", code: "format", path, message: `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
@@ -76,13 +76,23 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
   }
 }
 
-/** minLength/maxLength/minimum/maximum/minItems/... in the API server's words. */
+/** minLength/maxLength/minimum/maximum/minItems/..., worded as the front ends word them (fields.ts). */
 function bound(e: ErrorObject, value: unknown): string {
-  const p = e.params as { limit?: number; comparison?: string };
-  const what = Array.isArray(value) ? "items" : typeof value === "string" ? "characters" : isObj(value) ? "properties" : undefined;
-  if (p.limit !== undefined && what) return `${/^min/.test(e.keyword) ? "must have at least" : "must have at most"} ${p.limit} ${what}`;
-  if (p.limit !== undefined && p.comparison) return `${JSON.stringify(value)} must be ${p.comparison} ${p.limit}`;
-  return e.message ?? `fails ${e.keyword}`;
+  const limit = (e.params as { limit?: number }).limit;
+  const plural = (n: number | undefined, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  switch (e.keyword) {
+    case "maxItems": return `has ${(value as unknown[]).length} items; at most ${limit} are allowed`;
+    case "minItems": return `must have at least ${plural(limit, "item")}`;
+    case "maxLength": return `must be at most ${plural(limit, "character")} long`;
+    case "minLength": return `must be at least ${plural(limit, "character")} long`;
+    case "maxProperties": return `must have at most ${plural(limit, "field")}`;
+    case "minProperties": return `must have at least ${plural(limit, "field")}`;
+    case "maximum": return `${String(value)} is above the maximum ${limit}`;
+    case "minimum": return `${String(value)} is below the minimum ${limit}`;
+    case "exclusiveMaximum": return `${String(value)} must be below ${limit}`;
+    case "exclusiveMinimum": return `${String(value)} must be above ${limit}`;
+    default: return e.message ?? `fails ${e.keyword}`;
+  }
 }
 
 /** oneOf/anyOf branch failures repeat what their own errors say; the summary is enough. */

@@ -1,0 +1,119 @@
+// A Service port's endpoints, as kube-proxy and Gateway data planes see them: the EndpointSlices
+// labelled with the Service's name when the input holds some, otherwise the pods the selector
+// picks (what the EndpointSlice controller writes). Headless Services are resolved the same way.
+// One function for north-south (Gateway backends) and east-west (mesh) requests.
+
+import type { Endpoint, Service, ServicePort } from "./endpoint.js";
+import type { EndpointSlice } from "./endpointslice.js";
+import type { Inventory } from "./inventory.js";
+import { addressKey, formatAddress, parseAddress } from "./ip.js";
+import { matches, selector } from "./selector.js";
+
+export interface ServiceEndpoint {
+  /** The address traffic goes to; undefined for a pod made from a workload template. */
+  address?: string;
+  /** The port on the endpoint (the Service port's targetPort, resolved). */
+  port: number;
+  ready: boolean;
+  /** The pod behind the address, when the input holds it. */
+  pod?: Endpoint;
+}
+
+export interface ServiceEndpoints {
+  /**
+   * "EndpointSlice": the input's EndpointSlices of the Service; "selector": the pods the selector
+   * picks; "unknown": the input says nothing about them (no EndpointSlice, and no pod at all in the
+   * Service's namespace, or an ExternalName Service): they are assumed to exist and be ready.
+   */
+  from: "EndpointSlice" | "selector" | "unknown";
+  endpoints: ServiceEndpoint[];
+  /** Where the endpoints come from, in words. */
+  note: string;
+}
+
+/** A Service port's targetPort on one pod: a number, or a container port name looked up on the pod. */
+export function targetPortOn(sp: ServicePort, pod: Endpoint): number | undefined {
+  if (typeof sp.targetPort === "number") return sp.targetPort;
+  return pod.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
+}
+
+/** The endpoints of one Service port. */
+export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
+  const name = `${s.namespace}/${s.name}`;
+  if (s.type === "ExternalName") return { from: "unknown", endpoints: [], note: `ExternalName Service ${name} is resolved by DNS` };
+  const slices = inv.endpointSlices.filter((e) => e.namespace === s.namespace && e.service === s.name);
+  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(inv, slices, sp), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
+  const pods = podsOf(inv, s.namespace);
+  if (s.selector) {
+    const sel = selector(s.selector);
+    const picked = pods.filter((p) => matches(sel, p.labels));
+    if (picked.length || pods.length) return { from: "selector", endpoints: podEndpoints(picked, sp), note: `pods selected by ${Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(",") || "(empty selector)"}` };
+    return { from: "unknown", endpoints: [], note: `the input holds no pod in namespace ${s.namespace}; Service ${name} is assumed to have ready endpoints` };
+  }
+  if (inv.endpointSlices.some((e) => e.namespace === s.namespace)) return { from: "EndpointSlice", endpoints: [], note: `Service ${name} has no selector and no EndpointSlice` };
+  return { from: "unknown", endpoints: [], note: `Service ${name} has no selector and the input holds no EndpointSlice in namespace ${s.namespace}; it is assumed to have ready endpoints` };
+}
+
+/** Whether requests to the Service port find no endpoint to serve them (known to have none ready). */
+export function hasNoReadyEndpoint(e: ServiceEndpoints): boolean {
+  return e.from !== "unknown" && !e.endpoints.some((x) => x.ready);
+}
+
+function podsOf(inv: Inventory, namespace: string): Endpoint[] {
+  return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === namespace);
+}
+
+/** The pods a selector picks: each with its targetPort; pods lacking a named targetPort are left out, as the EndpointSlice controller does. */
+function podEndpoints(pods: readonly Endpoint[], sp: ServicePort): ServiceEndpoint[] {
+  return pods.flatMap((pod) => {
+    const port = targetPortOn(sp, pod);
+    if (port === undefined) return [];
+    const ready = pod.ready !== false;
+    return pod.addresses.length ? pod.addresses.map((a) => ({ address: formatAddress(a), port, ready, pod })) : [{ port, ready, pod }];
+  });
+}
+
+/** The addresses of the slices for the Service port (its port name and protocol), each once. */
+function sliceEndpoints(inv: Inventory, slices: readonly EndpointSlice[], sp: ServicePort): ServiceEndpoint[] {
+  const out = new Map<string, ServiceEndpoint>();
+  for (const slice of slices) {
+    const p = slice.ports.find((x) => x.name === (sp.name ?? "") && x.protocol === sp.protocol);
+    const port = p?.port ?? (p && typeof sp.targetPort === "number" ? sp.targetPort : undefined);
+    if (port === undefined) continue;
+    for (const e of slice.endpoints) {
+      const pod = e.pod ? inv.endpoints.find((x) => x.kind === "pod" && x.namespace === e.pod!.namespace && x.name === e.pod!.name) : undefined;
+      for (const address of e.addresses) {
+        const key = `${address}:${port}`;
+        if (!out.has(key)) out.set(key, { address, port, ready: e.ready, pod: pod ?? podWithAddress(inv, address) });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function podWithAddress(inv: Inventory, address: string): Endpoint | undefined {
+  const a = parseAddress(address);
+  const key = a && addressKey(a);
+  return key === undefined ? undefined : inv.endpoints.find((e) => e.kind === "pod" && !e.hostNetwork && e.addresses.some((x) => addressKey(x) === key));
+}
+
+/**
+ * The workload a pod belongs to, as its name shows it: the controller (a Deployment for the pods
+ * of its ReplicaSets), or, for a pod without ownerReferences, its name without the ReplicaSet's
+ * pod-template-hash and random suffix.
+ */
+export function workloadOf(pod: Endpoint): string {
+  const hash = pod.labels["pod-template-hash"];
+  const strip = (n: string) => (hash && n.endsWith(`-${hash}`) ? n.slice(0, -hash.length - 1) : undefined);
+  if (pod.owner) return pod.owner.kind === "ReplicaSet" ? strip(pod.owner.name) ?? pod.owner.name : pod.owner.name;
+  const rs = hash ? pod.name.slice(0, Math.max(0, pod.name.lastIndexOf("-"))) : "";
+  return strip(rs) ?? pod.name;
+}
+
+/** "namespace/workload" when every ready endpoint is a pod of one workload; undefined otherwise. */
+export function servingWorkload(e: ServiceEndpoints): string | undefined {
+  const ready = e.endpoints.filter((x) => x.ready);
+  const names = new Set(ready.map((x) => (x.pod ? `${x.pod.namespace}/${workloadOf(x.pod)}` : "")));
+  const [only] = names;
+  return names.size === 1 && only ? only : undefined;
+}

@@ -1,0 +1,88 @@
+// Gateway backends resolved to endpoints. HTTPRoute spec: "When a HTTPBackendRef refers to a
+// Service that has no ready endpoints, implementations SHOULD return a 503 for requests to that
+// backend"; the rules for 500 responses apply to those 503s too (a share of a split). Services
+// without a selector route to their EndpointSlices, headless Services to their pods.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gateway, httpRoute, HTTP_ALL, route, statusOf, cond } from "./fixture.js";
+
+const GW = gateway([HTTP_ALL]);
+const pod = (name: string, app: string, ip: string, ready = true) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: apps, labels: {app: ${app}, pod-template-hash: 5c9d8f7b6}}
+spec: {containers: [{name: c}]}
+status: {phase: Running, podIP: ${ip}, conditions: [{type: Ready, status: '${ready ? "True" : "False"}'}]}
+`;
+const service = (name: string, spec: string) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: apps}\nspec: ${spec}\n`;
+const to = (svc: string) => `  rules: [{backendRefs: [{name: ${svc}, port: 80}]}]`;
+
+test("a Service whose pods are all unready answers 503, and the route still resolves its references", () => {
+  const yaml = GW + httpRoute("r", to("v1")) + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1", false);
+  const r = route(yaml, {});
+  assert.equal(r.status, 503);
+  assert.equal(r.backend, null);
+  assert.match(r.reason, /no ready endpoint/);
+  assert.equal(cond(statusOf(yaml, "HTTPRoute", "apps/r").parents[0].conditions, "ResolvedRefs"), "True/ResolvedRefs");
+});
+
+test("ready pods serve: the answer names their workload (the Deployment behind a ReplicaSet pod name)", () => {
+  const yaml = GW + httpRoute("r", to("front")) + service("front", "{selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}")
+    + pod("web-5c9d8f7b6-aaaaa", "web", "10.0.0.1") + pod("web-5c9d8f7b6-bbbbb", "web", "10.0.0.2", false);
+  const r = route(yaml, {});
+  assert.equal(r.status, 200);
+  assert.equal(r.backend, "apps/web");
+  assert.deepEqual(r.backends.map((b) => b.name), ["apps/front"], "the split still names the Service");
+  assert.match(r.steps.find((s) => s.stage === "endpoints")!.outcome, /1 ready endpoint .*10\.0\.0\.1:8080/);
+});
+
+test("a Service without selector routes to the pods its EndpointSlice names; an empty slice answers 503", () => {
+  const slice = (ips: string[]) => `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-x, namespace: apps, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 3000}]
+${ips.length ? `endpoints: [${ips.map((ip) => `{addresses: [${ip}]}`).join(", ")}]` : ""}
+`;
+  const base = GW + httpRoute("r", to("manual")) + service("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}") + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1");
+  const served = route(base + slice(["10.0.0.1"]), {});
+  assert.equal(served.status, 200);
+  assert.equal(served.backend, "apps/v1");
+  assert.equal(route(base + slice([]), {}).status, 503);
+});
+
+test("a headless Service routes to its pods", () => {
+  const yaml = GW + httpRoute("r", to("headless")) + service("headless", "{clusterIP: None, selector: {app: v1}, ports: [{port: 80, targetPort: 3000}]}")
+    + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1");
+  const r = route(yaml, {});
+  assert.equal(r.status, 200);
+  assert.equal(r.backend, "apps/v1");
+});
+
+test("a split where one share has no ready endpoint: that share gets 503, the answer follows the largest share", () => {
+  const yaml = GW + httpRoute("r", "  rules: [{backendRefs: [{name: v1, port: 80, weight: 3}, {name: v2, port: 80, weight: 1}]}]")
+    + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1") + pod("v2-5c9d8f7b6-aaaaa", "v2", "10.0.0.2", false);
+  const r = route(yaml, {});
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /25% of the requests go to apps\/v2, which cannot be used, and get 503/);
+});
+
+test("without pods in the backend's namespace the endpoints are unknown: the Service is assumed to serve", () => {
+  const r = route(GW + httpRoute("r", to("v1")), {});
+  assert.equal(r.status, 200);
+  assert.equal(r.backend, "apps/v1");
+  assert.match(r.steps.find((s) => s.stage === "endpoints")!.outcome, /not in the input/);
+});
+
+test("a TCPRoute to a Service without ready endpoint: the connection is refused", () => {
+  const yaml = gateway(["{name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}"]) + `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: apps}
+spec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: v1, port: 80}]}]}
+` + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1", false);
+  const r = route(yaml, { scheme: "tcp", port: 9000 });
+  assert.equal(r.connection, "rejected");
+});
