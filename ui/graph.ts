@@ -113,7 +113,7 @@ export class GraphView {
     $("edge-list").replaceChildren(...edges.map((m) => el("li", {}, Object.assign(el("button", { "data-edge": `${m.source}>${m.target}` }, `${m.source} → ${m.target}: ${m.edges.length === 1 ? m.edges[0].conn : `${m.edges.length} connections`}`), { onclick: () => this.onEdge(m.edges) }))));
   }
 
-  private style(): cytoscape.Stylesheet[] {
+  private style(): cytoscape.StylesheetJson {
     const css = getComputedStyle(document.documentElement);
     const v = (name: string) => css.getPropertyValue(name).trim();
     return [
