@@ -18,6 +18,11 @@ export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   ...CLUSTER_OPTIONS,
 };
 
+/** -n: the namespace of endpoint names written without one, as kubectl's -n. */
+export const NAMESPACE_OPTION: Record<string, OptionSpec> = {
+  namespace: { type: "string", short: "n", arg: "NAMESPACE", description: "namespace of endpoint names given without one (NAME, KIND:NAME)" },
+};
+
 export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
   [OPTION_FLAGS.hostNetwork]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.hostNetwork, default: DEFAULT_OPTIONS.hostNetwork, description: "host-network pods are their node's traffic, or ordinary pods" },
   [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "traffic from a node to its own pods: always allowed, or subject to policy" },
@@ -113,6 +118,8 @@ export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
   const out: string[] = [];
   const implicit = items.filter((d) => d.code === "implicit-namespace").map((d) => /"([^"]+)"/.exec(d.message)?.[1]);
   if (implicit.length) out.push(`namespace${implicit.length === 1 ? "" : "s"} ${implicit.join(", ")} ${implicit.length === 1 ? "is" : "are"} referenced but not defined; assumed with the default label kubernetes.io/metadata.name`);
+  const finished = items.filter((d) => d.code === "finished-pod").length;
+  if (finished) out.push(`${finished} pod${finished === 1 ? " is" : "s are"} in phase Succeeded or Failed and take${finished === 1 ? "s" : ""} no part (their addresses may belong to other pods now)`);
   const unknown = [...loaded.inventory.unknownKinds].sort((a, b) => b[1] - a[1]);
   if (unknown.length) {
     const total = unknown.reduce((n, [, c]) => n + c, 0);

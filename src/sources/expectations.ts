@@ -2,7 +2,7 @@
 // list of {from, to, port, protocol, expect: allow|deny}.
 
 import { parseAllDocuments } from "yaml";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
@@ -19,6 +19,8 @@ export interface Expectation {
   /** Optional label shown in reports. */
   name?: string;
   ref: SourceRef;
+  /** The assertion's line in its file. */
+  line?: number;
 }
 
 export interface ExpectationsFile {
@@ -55,7 +57,17 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
+  for (const d of diags.items) numberAssertion(d);
+  for (const x of expectations) x.line = locator.lineOf(x.ref);
   return { expectations, diagnostics: diags, locator };
+}
+
+/** "expect.yaml:7: assertion 2, port: ..." rather than the 0-based field path [1].port. */
+function numberAssertion(d: Diagnostic): void {
+  const [i, ...rest] = d.field ?? [];
+  if (typeof i !== "number") return;
+  d.message = `assertion ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
+  d.field = [];
 }
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */

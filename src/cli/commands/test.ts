@@ -8,7 +8,7 @@ import { decisiveReason, testResult, type TestResult } from "../../targets/testr
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { renderTable } from "../../targets/table.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadEngine, outputOption } from "../inputs.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
 
 export type { TestResult };
@@ -18,7 +18,8 @@ export const testCommand: Command = {
   summary: "Check connectivity assertions against the policies.",
   usage: "junction test -f PATH --expect FILE [-o table|json|yaml]",
   description: [
-    "FILE is a YAML or JSON list of {from, to, port, protocol, expect: allow|deny} (endpoints as in explain).",
+    "FILE is a YAML or JSON list of {from, to, port, protocol, expect: allow|deny} (endpoints as in explain; -n NAMESPACE",
+    "for names without one). Results and errors number assertions from 1, with FILE:LINE.",
     "An assertion on a workload or Service with several pods holds for allow only if every pod pair is allowed,",
     "and for deny only if none is.",
     "Exit status: 0 when all assertions hold, 1 when any does not, 2 on invalid input.",
@@ -26,6 +27,7 @@ export const testCommand: Command = {
   options: {
     ...INPUT_OPTIONS,
     expect: { type: "string", short: "e", arg: "FILE", description: "assertions file" },
+    ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
@@ -35,7 +37,7 @@ export const testCommand: Command = {
     if (!file) throw new UsageError("--expect FILE is required");
     const expectations = readExpectationFile(file, io);
     const { loaded, engine } = loadEngine(values, io);
-    const results = checkExpectations(engine, expectations, loaded.locator.lineOf.bind(loaded.locator));
+    const results = checkExpectations(engine, expectations, loaded.locator.lineOf.bind(loaded.locator), str(values, "namespace"));
     const format = str(values, "output");
     if (format === "table") io.out(resultsTable(results));
     else io.out((format === "json" ? renderJson : renderYaml)({ results }));
@@ -53,15 +55,15 @@ export function readExpectationFile(path: string, io: Io): Expectation[] {
 }
 
 /** Evaluates every assertion; endpoints that do not resolve are reported together (exit 2). */
-export function checkExpectations(engine: PolicyEngine, expectations: Expectation[], lines: LineLookup): TestResult[] {
-  const { checked, problems } = evaluateExpectations(engine, expectations);
+export function checkExpectations(engine: PolicyEngine, expectations: Expectation[], lines: LineLookup, namespace?: string): TestResult[] {
+  const { checked, problems } = evaluateExpectations(engine, expectations, namespace);
   if (problems.length) throw new InputError(problems.join("\n"));
   return checked.map((c) => testResult(c, lines));
 }
 
 function resultsTable(results: TestResult[]): string {
   const rows = results.map((r) =>
-    [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisiveReason(r)]);
+    [r.index, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisiveReason(r)]);
   const failed = results.filter((r) => !r.pass).length;
   const warnings = [...new Set(results.flatMap((r) => r.warnings))].map((w) => `warning: ${w}\n`).join("");
   return renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "VERDICT", "RESULT", "DECIDED BY"], rows) + warnings +
