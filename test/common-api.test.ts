@@ -91,6 +91,6 @@ test("examples/common: the expectations hold and explain names TrafficPolicy rul
   const r = await cli(["test", "-f", "examples/common", "--expect", "examples/common.expect.yaml"]);
   assert.equal(r.code, 0, r.out + r.err);
   const x = await cli(["explain", "-f", "examples/common", "--from", "lab/sandbox", "--to", "orders/orders-db", "--port", "5432"]);
-  assert.match(x.out, /denied by TrafficPolicy guardrails, ingress rule 0 "no-dev-to-prod" \(examples\/common\/policies\.yaml:16\) \[Admin tier\]/);
+  assert.match(x.out, /denied by TrafficPolicy guardrails, ingress rule 0 "no-dev-to-prod" \(examples\/common\/policies\.yaml:16\) \[admin tier\]/);
   assert.ok(e2eModel().length > 0);
 });

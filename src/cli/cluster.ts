@@ -5,7 +5,7 @@
 import { renderYaml } from "../targets/data.js";
 import { Diagnostics } from "../model/source.js";
 import { loadFiles, type Loaded } from "../sources/load.js";
-import { readInputs } from "../sources/read.js";
+import { readInputs, type ReadOptions } from "../sources/read.js";
 import type { ClusterOptions } from "../sources/live/client.js";
 import type { LiveCluster } from "../sources/live/cluster.js";
 import { InputError, UsageError, list, str, type Command, type Io, type OptionSpec, type Values } from "./command.js";
@@ -17,13 +17,17 @@ export const CLUSTER_OPTIONS: Record<string, OptionSpec> = {
   namespace: { type: "string", short: "n", multiple: true, arg: "NS", description: "read a cluster, only these namespaces (cluster-scoped kinds are read whole); repeatable" },
 };
 
-/** The cluster the options ask for, or undefined when only files are read. */
+/**
+ * The cluster the options ask for, or undefined when only files are read. A command whose own -n
+ * means something else (matrix: the pods shown; explain, test: the namespace of names given without
+ * one) reads every namespace, and reads a cluster only when --kubeconfig, --context or -A says so.
+ */
 export function clusterRequest(cmd: Command, values: Values): ClusterOptions | undefined {
-  const namespaces = list(values, "namespace"), files = list(values, "file");
   const ownNamespace = cmd.options.namespace !== undefined && cmd.options.namespace !== CLUSTER_OPTIONS.namespace;
+  const namespaces = ownNamespace ? [] : list(values, "namespace"), files = list(values, "file");
   const explicit = values.kubeconfig !== undefined || values.context !== undefined || values["all-namespaces"] === true;
   if (!explicit && (files.length > 0 || !namespaces.length)) {
-    if (namespaces.length && !ownNamespace) throw new UsageError("-n selects namespaces of a cluster: add --context or --kubeconfig to read one as well as -f");
+    if (namespaces.length) throw new UsageError("-n selects namespaces of a cluster: add --context or --kubeconfig to read one as well as -f");
     return undefined;
   }
   if (values["all-namespaces"] === true && namespaces.length) throw new UsageError("give -A or -n NS, not both");
@@ -58,8 +62,8 @@ export function clusterOf(values: Values): LiveCluster | undefined {
 }
 
 /** Reads the -f inputs and the cluster's objects (whose text, for line numbers, is their YAML). */
-export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined): Loaded {
+export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const files = readInputs(paths, diags, io.stdin);
+  const files = readInputs(paths, diags, io.stdin, options);
   return loadFiles(files, diags, cluster ? { objects: cluster.objects(), text: (raw) => renderYaml(raw.obj) } : {});
 }

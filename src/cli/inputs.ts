@@ -2,6 +2,7 @@
 // diagnostics printed to stderr, and output format selection.
 
 import { loadPaths, type Loaded } from "../sources/load.js";
+import { parseBytes } from "../sources/read.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -15,6 +16,7 @@ export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
+  "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input in all (e.g. 512MiB, 4GiB)" },
   ...CLUSTER_OPTIONS,
 };
 
@@ -65,7 +67,9 @@ export function loadInputs(values: Values, io: Io): Loaded {
   const paths = list(values, "file"), cluster = clusterOf(values);
   if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
-  const loaded = cluster ? loadSources(paths, io, cluster) : loadPaths(paths, io.stdin);
+  const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
+  if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
+  const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   if (values.lenient === true) lenient(loaded, io);
   printDiagnostics(loaded, io, values.quiet === true);
@@ -115,7 +119,7 @@ function printDiagnostics(loaded: Loaded, io: Io, quiet: boolean): void {
 
 /** One-line summaries of what was assumed or ignored. */
 export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
-  const out: string[] = [];
+  const out: string[] = items.filter((d) => d.code === "input-skipped").map((d) => d.message);
   const implicit = items.filter((d) => d.code === "implicit-namespace").map((d) => /"([^"]+)"/.exec(d.message)?.[1]);
   if (implicit.length) out.push(`namespace${implicit.length === 1 ? "" : "s"} ${implicit.join(", ")} ${implicit.length === 1 ? "is" : "are"} referenced but not defined; assumed with the default label kubernetes.io/metadata.name`);
   const finished = items.filter((d) => d.code === "finished-pod").length;

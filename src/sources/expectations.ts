@@ -1,14 +1,13 @@
 // Connectivity assertions files (for `junction test` and `junction lab probe`): a YAML or JSON
 // list of {from, to, port, protocol, expect: allow|deny}.
 
-import { parseAllDocuments } from "yaml";
 import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import { readProtocol } from "./k8s.js";
 import type { InputFile } from "./read.js";
-import { syntaxError } from "./documents.js";
+import { readDocuments } from "./documents.js";
 
 export interface Expectation {
   from: string;
@@ -32,16 +31,11 @@ export interface ExpectationsFile {
 export function readExpectations(file: InputFile): ExpectationsFile {
   const diags = new Diagnostics();
   const locator = new Locator([file]);
-  const docs = parseAllDocuments(file.text);
-  const list = (Array.isArray(docs) ? docs : [docs]);
   const expectations: Expectation[] = [];
   const root: SourceRef = { file: file.name, doc: 0, path: [] };
-  const firstError = list.flatMap((d) => d.errors)[0];
-  if (firstError) {
-    diags.add(syntaxError(firstError, root));
-    return { expectations, diagnostics: diags, locator };
-  }
-  const value = list[0]?.toJS();
+  // Read as kubectl reads YAML/JSON (YAML 1.1, alias limits, duplicate keys refused).
+  const value = readDocuments(file, diags)[0] ?? null;
+  if (diags.hasErrors) return { expectations, diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "expectations", value);
   const items = Field.root(ctx, value).list({ required: true }) ?? [];
   for (const item of items) {

@@ -8,7 +8,7 @@ import { splitObjects, type RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { Locator } from "./locate.js";
-import { readInputs, type InputFile } from "./read.js";
+import { readInputs, type InputFile, type ReadOptions } from "./read.js";
 import { coreFrontEnds } from "./core.js";
 import { discoveryFrontEnds } from "./discovery.js";
 import { networkPolicyFrontEnd } from "./networkpolicy.js";
@@ -62,17 +62,23 @@ export interface LoadOptions {
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
-export function loadPaths(paths: readonly string[], stdin?: () => string): Loaded {
+export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const files = readInputs(paths, diags, stdin);
-  return loadFiles(files, diags);
+  const files = readInputs(paths, diags, stdin, options);
+  const loaded = loadFiles(files, diags);
+  if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
+  return loaded;
 }
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   const raws: RawObject[] = (options.objects ?? []).filter((raw) => !options.exclude?.(raw));
-  for (const file of files) for (const raw of splitObjects(file, diags)) if (!options.exclude?.(raw)) raws.push(raw);
+  for (const file of files) {
+    const objects = splitObjects(file, diags);
+    file.objects = objects.length;
+    for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
+  }
   for (const raw of lastDefinitions(raws, diags)) {
     const checked = checkObject(raw, diags);
     dispatch(raw, b, diags);

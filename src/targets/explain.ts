@@ -32,7 +32,8 @@ export interface PairData {
   warnings: string[];
 }
 
-const TIER_NAME: Record<Tier, string> = { admin: "Admin tier", namespace: "NetworkPolicy tier", baseline: "Baseline tier" };
+// The words of the JSON "tier" field, so that text and data name tiers alike.
+const TIER_NAME: Record<Tier, string> = { admin: "admin tier", namespace: "namespace tier", baseline: "baseline tier" };
 
 export function pairData(r: PairResult, lines: LineLookup): PairData {
   const v = r.verdict;

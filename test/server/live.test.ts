@@ -42,6 +42,10 @@ test("a cluster is read as its manifests are: the same connections, explanations
     assert.match(live.err, /not served by the cluster \(CRD not installed\), skipped: .*Gateway\.gateway\.networking\.k8s\.io/);
     const explain = await cli(["explain", "--kubeconfig", c.kubeconfig, "--from", "shop/web", "--to", "shop/api", "--port", "8080"]);
     assert.match(explain.out, /cluster:kind-test\/NetworkPolicy\/shop\/web:\d+/);
+    // explain's own -n names the namespace of short names (as kubectl's); the whole cluster is still read.
+    const short = await cli(["explain", "--kubeconfig", c.kubeconfig, "-n", "shop", "--from", "web", "--to", "kube-system/coredns", "--port", "53", "--protocol", "UDP"]);
+    assert.equal(short.code, 0, short.err);
+    assert.match(short.out, /shop\/web → kube-system\/coredns/);
   } finally { await c.cleanup(); }
 });
 

@@ -37,7 +37,7 @@ export const listCommand: Command = {
     "group-by": { type: "string", arg: "LEVEL", choices: GROUP_BY, default: "workload", description: "pods under their Deployment (CronJob) when it is in the input, or under their ReplicaSet (Job) as np-guard groups them" },
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > shop.svg"],
+  examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours"],
   run(values, _pos, io) {
     const { entries, warnings } = listResult(loadAnalysis(values, io), str(values, "group-by") as GroupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);

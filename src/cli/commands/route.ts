@@ -1,6 +1,6 @@
 // junction route: which listener, route, rule and backend a request reaches through a Gateway, and why.
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../../sources/read.js";
 import { checkExpectation } from "../../engine/gateway/expect.js";
 import { gatewayFor, routeRequest } from "../../engine/gateway/route.js";
 import type { RouteRequest } from "../../model/request.js";
@@ -91,7 +91,7 @@ function requestEntries(values: Values, io: Io): RequestEntry[] {
 
 function fromFile(path: string, io: Io): RequestEntry[] {
   let text: string;
-  try { text = path === "-" ? io.stdin() : readFileSync(path, "utf8"); } catch { throw new InputError(`${path}: cannot be read`); }
+  try { text = path === "-" ? io.stdin() : readTextFile(path); } catch (e) { throw new InputError(path === "-" ? `stdin: ${(e as Error).message}` : (e as Error).message); }
   const parsed = readRequests({ name: path, text });
   for (const d of parsed.diagnostics.items.filter((d) => d.severity === "warning")) io.err(`warning: ${formatDiagnostic(d)}\n`);
   if (parsed.diagnostics.hasErrors) throw new InputError(parsed.diagnostics.errors.map(formatDiagnostic).join("\n"));

@@ -1,6 +1,6 @@
 // junction test: connectivity assertions checked against the engine.
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../../sources/read.js";
 import { formatDiagnostic, type LineLookup } from "../../model/source.js";
 import { evaluateExpectations } from "../../analyze/expectations.js";
 import { readExpectations, type Expectation } from "../../sources/expectations.js";
@@ -47,8 +47,8 @@ export const testCommand: Command = {
 
 export function readExpectationFile(path: string, io: Io): Expectation[] {
   let text: string;
-  try { text = path === "-" ? io.stdin() : readFileSync(path, "utf8"); }
-  catch { throw new InputError(`${path}: cannot be read`); }
+  try { text = path === "-" ? io.stdin() : readTextFile(path); }
+  catch (e) { throw new InputError(path === "-" ? `stdin: ${(e as Error).message}` : (e as Error).message); }
   const parsed = readExpectations({ name: path, text });
   if (parsed.diagnostics.hasErrors) throw new InputError(parsed.diagnostics.errors.map(formatDiagnostic).join("\n"));
   return parsed.expectations;
