@@ -72,7 +72,6 @@ test("validation errors name file, line and field precisely", async () => {
   const lines = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
   const expect = [
     /^6 spec\.subject\.namespaces: a namespaced policy selects endpoints of its own namespace/,
-    /^9 spec\.ingress\.0\.http: http matches are only allowed on Allow rules/,
     /^9 spec\.ingress\.0\.http\.0\.methods\.0: "get" is not an HTTP method/,
     /^11 spec\.ingress\.1\.from\.0: a peer is one of: endpoints/,
     /^13 spec\.ingress\.2\.ports\.0\.endPort: endPort needs a numeric port/,

@@ -45,6 +45,7 @@ export class Matcher {
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
     if (this.actsAsNode(e)) return false;
     if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
+    if (sel.trustDomain !== undefined && sel.trustDomain !== this.index.inv.mesh.settings.trustDomain) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
   }
 

@@ -8,9 +8,17 @@ import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import type { Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
-import { policyName, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
+
+/**
+ * Decides one request instead of a connection (engine/l7): the rules are the request rules
+ * (Policy.requests) and a rule matches only when `matches` says so too (its per-request part).
+ */
+export interface RequestCheck {
+  matches(rule: Rule): boolean;
+}
 
 /** The policies selecting an endpoint for a direction, in the order the tiers walk them. */
 export type SubjectLookup = (e: Endpoint, d: Direction) => readonly Policy[] | undefined;
@@ -124,22 +132,23 @@ export class PolicyEngine {
     return { flow, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
   }
 
-  /** The decision for `local`'s policies in one direction, about traffic with `remote`. */
-  decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[]): Decision {
+  /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */
+  decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], request?: RequestCheck): Decision {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
     if (direction === "ingress" && this.ownNodeExempt(e, remote)) {
       return fixed(direction, "own-node");
     }
     const remoteAddress = flowAddress(remote, local);
-    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts);
+    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
+    const rules = request ? requestRulesOf : rulesOf;
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];
     for (const tier of TIERS) {
       const policies = this.applicable(tier, direction, e);
       considered.push(...policies);
-      const hit = this.tierHit(tier, policies, direction, matchRule, warnings);
+      const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules);
       if (hit && hit.rule.action !== "pass") {
         return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
       }
@@ -149,6 +158,20 @@ export class PolicyEngine {
       }
     }
     return { direction, allowed: true, by: "default", passed, selecting: considered, warnings };
+  }
+
+  /** Every rule of `local`'s policies for a direction that matches the connection, in the tiers up to `last`. */
+  matchingRules(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], last: Tier): RuleRef[] {
+    const e = local.endpoint;
+    if (!e || !this.isSubjectable(e)) return [];
+    const remoteAddress = flowAddress(remote, local);
+    const out: RuleRef[] = [];
+    for (const tier of TIERS.slice(0, TIERS.indexOf(last) + 1)) {
+      for (const policy of this.applicable(tier, direction, e)) {
+        for (const rule of rulesOf(policy, direction) ?? []) if (this.ruleMatches(rule, remote, remoteAddress, flow, destPorts)) out.push({ policy, rule });
+      }
+    }
+    return out;
   }
 
   /** Ingress to `e` from its own node, which --own-node=allow exempts from policy. */
@@ -167,8 +190,8 @@ export class PolicyEngine {
    * The rule a tier picks among `policies` (in evaluation order): the first match in the Namespace tier,
    * by priority in the Admin and Baseline tiers. Back ends call it too, so that one algorithm decides.
    */
-  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = []): RuleRef | undefined {
-    return tier === "namespace" ? firstHit(policies, direction, matchRule) : this.priorityHit(policies, direction, matchRule, warnings);
+  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = [], rules = rulesOf): RuleRef | undefined {
+    return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules);
   }
 
   /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */
@@ -182,11 +205,11 @@ export class PolicyEngine {
   }
 
   /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
-  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[]): RuleRef | undefined {
+  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[], rules = rulesOf): RuleRef | undefined {
     for (let i = 0; i < policies.length; ) {
       let j = i;
       while (j < policies.length && policies[j].priority === policies[i].priority) j++;
-      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule)).filter((h): h is RuleRef => h !== undefined);
+      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
       i = j;
       if (hits.length === 0) continue;
       if (new Set(hits.map((h) => h.rule.action)).size > 1) warnings.push(samePriorityWarning(hits, this.options));
@@ -225,9 +248,9 @@ export class PolicyEngine {
   }
 }
 
-function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean): RuleRef | undefined {
+function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, rules = rulesOf): RuleRef | undefined {
   for (const policy of policies) {
-    for (const rule of rulesOf(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
+    for (const rule of rules(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
   }
   return undefined;
 }

@@ -23,6 +23,8 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { istioFrontEnds } from "./istio/index.js";
+import { linkerdFrontEnds } from "./linkerd/index.js";
 import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
@@ -38,6 +40,8 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
+  ...istioFrontEnds,
+  ...linkerdFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();

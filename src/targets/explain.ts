@@ -1,7 +1,8 @@
 // Explanations: the engine's decisions rendered as data (JSON/YAML) and as readable text.
 
 import type { LineLookup } from "../model/source.js";
-import type { HttpMatch, Tier } from "../model/policy.js";
+import type { Tier } from "../model/policy.js";
+import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision } from "../engine/verdict.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
@@ -100,6 +101,6 @@ export function pairText(r: PairResult, data: PairData): string {
   return lines.join("\n") + "\n";
 }
 
-function formatHttp(h: HttpMatch): string {
-  return [h.method ?? "any method", h.path ?? "any path", h.host ? `host ${h.host}` : "", ...(h.headers ?? []).map((x) => `header ${x}`)].filter(Boolean).join(" ");
+function formatHttp(c: Clause): string {
+  return `(${formatClause(c)})`;
 }
