@@ -1,5 +1,6 @@
 // Every benchmark suite `npm run bench` knows. A new suite is one module added here.
 
+import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
 import { serveSuite } from "./serve.js";
@@ -15,4 +16,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, serveSuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, addressSuite, serveSuite, enforcementSuite];
