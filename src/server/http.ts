@@ -33,6 +33,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const server = createServer((req, res) => {
     try { handle(req, res, o, assets, streams); } catch (e) { send(res, 500, JSON.stringify({ error: `internal error: ${(e as Error).message}` })); }
   });
+  // Idle keep-alive connections outlive the clients' own timeouts (fetch keeps them 4 s), so that a
+  // client never sends a request on a connection the server is closing.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(o.port, o.address, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
   const host = o.address.includes(":") ? `[${o.address}]` : o.address;
