@@ -17,4 +17,5 @@ for (const f of readdirSync(dir, { recursive: true }).map(String).sort()) {
   if (format === "json") values += JSON.parse(text) ? 1 : 0;
   else values += readDocuments({ name: path, root: dir, text }, new Diagnostics()).length;
 }
-writeFileSync(stats, JSON.stringify({ maxRSS: process.resourceUsage().maxRSS * 1024, values }));
+const u = process.resourceUsage();
+writeFileSync(stats, JSON.stringify({ maxRSS: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, values }));
