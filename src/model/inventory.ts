@@ -53,13 +53,17 @@ export function addEndpoint(inv: Inventory, e: Omit<Endpoint, "id">): Endpoint {
 export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefined {
   if (inv.endpoints[e.id] !== e) return undefined;
   const last = inv.endpoints.pop()!;
-  // Only the controllers that hold the ids get new lists (a scan without copies: this runs per pod update).
-  for (const c of inv.controllers) if (c.pods.includes(e.id)) c.pods = c.pods.filter((id) => id !== e.id);
-  if (last === e) return undefined;
   const from = last.id;
+  // One scan without copies (this runs per pod update); only the controllers holding either id get new lists.
+  for (const c of inv.controllers) {
+    const pods = c.pods;
+    let hit = false;
+    for (let i = 0; i < pods.length && !hit; i++) hit = pods[i] === e.id || pods[i] === from;
+    if (hit) c.pods = pods.filter((id) => id !== e.id).map((id) => (id === from ? e.id : id));
+  }
+  if (last === e) return undefined;
   inv.endpoints[e.id] = last;
   last.id = e.id;
-  for (const c of inv.controllers) if (c.pods.includes(from)) c.pods = c.pods.map((id) => (id === from ? e.id : id));
   return last;
 }
 
