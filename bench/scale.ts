@@ -38,7 +38,7 @@ export const scaleSuite: Suite = {
   name: "scale",
   title: "End to end: junction list -o json against the cost of reading the dump",
   byDefault: true,
-  defaultSizes: ["10k", "100k", "150k"],
+  defaultSizes: ["10k", "100k"],
   sizes: Object.keys(SIZES),
   async run(size, runs, log) {
     const spec = SIZES[size];
