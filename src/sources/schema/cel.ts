@@ -67,23 +67,47 @@ const ENV = celEnv({ funcs: [...strings, ...K8S_FUNCS] });
 export type CelProgram = (self: unknown) => { ok: boolean; error?: string };
 
 /** Compiles a rule once; evaluation of a rule that errors counts as a failure, as the API server reports it. */
-export function compileRule(rule: string): CelProgram {
+export function compileRule(rule: string, schema?: CelSchema): CelProgram {
   const run = plan(ENV, parse(rule));
   return (self) => {
-    const r = run({ self: toCel(self) } as never);
+    const r = run({ self: toCel(self, schema) } as never);
     if (isCelError(r)) return { ok: false, error: String(r.message) };
     return { ok: r === true };
   };
 }
 
-/** JSON numbers that are integers are CEL ints (the schemas type them integer). */
-function toCel(v: unknown): unknown {
+/** The parts of a (converted) schema that decide how a value is seen from CEL. */
+export interface CelSchema { properties?: Record<string, CelSchema>; additionalProperties?: unknown; items?: unknown }
+
+/**
+ * JSON numbers that are integers are CEL ints (the schemas type them integer). Properties declared in
+ * the schema are seen under their escaped names (k8s.io/apiserver/pkg/cel escaping: `namespace` is
+ * `__namespace__`, `a-b` is `a__dash__b`); keys of maps (additionalProperties) are left as they are.
+ */
+function toCel(v: unknown, s?: CelSchema): unknown {
   if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCel);
+  if (Array.isArray(v)) return v.map((x) => toCel(x, sub(s?.items)));
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toCel(x);
+    const props = s?.properties;
+    for (const [k, x] of Object.entries(v)) {
+      if (props && k in props) out[escapeCel(k)] = toCel(x, props[k]);
+      else out[k] = toCel(x, sub(s?.additionalProperties));
+    }
     return out;
   }
   return v;
+}
+
+function sub(s: unknown): CelSchema | undefined {
+  return s !== null && typeof s === "object" ? (s as CelSchema) : undefined;
+}
+
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+const ESCAPES: Record<string, string> = { __: "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" };
+
+/** Kubernetes' escaping of property names in CEL (apiserver/pkg/cel/escaping.go). */
+export function escapeCel(name: string): string {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  return name.replace(/__|[./-]/g, (m) => ESCAPES[m]);
 }

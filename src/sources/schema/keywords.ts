@@ -5,7 +5,7 @@
 import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { parseCidr } from "../../model/ip.js";
-import { compileRule } from "./cel.js";
+import { compileRule, type CelSchema } from "./cel.js";
 
 // ajv-formats is CommonJS: under Node's ESM interop its function is the default export's default.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv, formats: string[]) => Ajv;
@@ -24,9 +24,9 @@ export function createAjv(): Ajv {
 
 type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
 
-function compileRules(rules: Rule[]): KeywordValidate {
+function compileRules(rules: Rule[], parent: AnySchemaObject): KeywordValidate {
   // Transition rules (oldSelf) apply to updates only; Junction sees each object as a create.
-  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule) }));
+  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule, parent as CelSchema) }));
   const validate: KeywordValidate = (data) => {
     const errors: Partial<ErrorObject>[] = [];
     for (const { r, run } of programs) {
