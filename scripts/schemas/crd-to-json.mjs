@@ -17,7 +17,7 @@ if (!version) { console.error("usage: crd-to-json.mjs CRD.yaml REPO PATH COMMIT 
 const strip = (v, fields = false) => Array.isArray(v) ? v.map((x) => strip(x))
   : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => fields || k !== "description").map(([k, x]) => [k, strip(x, !fields && k === "properties")])) : v;
 
-for (const doc of parseAllDocuments(readFileSync(input, "utf8"))) {
+for (const doc of parseAllDocuments(readFileSync(input, "utf8"), { merge: true })) {
   const crd = doc.toJS({ maxAliasCount: -1 });
   if (crd?.kind !== "CustomResourceDefinition") continue;
   const versions = {};
