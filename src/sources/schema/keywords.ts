@@ -14,12 +14,30 @@ interface Rule { rule: string; message?: string; messageExpression?: string; fie
 
 export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false });
-  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "duration", "byte"]);
+  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"]);
+  ajv.addFormat("duration", isDuration);
   ajv.addFormat("cidr", (s: string) => parseCidr(s) !== undefined);
   ajv.addFormat("mac", /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/);
   ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: compileRules });
   ajv.addKeyword({ keyword: "k8sList", errors: true, compile: compileList });
   return ajv;
+}
+
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/;
+const UNITS = [["ns", "nano"], ["us", "\u00b5s", "micro"], ["ms", "milli"], ["s", "sec"], ["m", "min"], ["h", "hr", "hour"], ["d", "day"], ["w", "wk", "week"]];
+
+/**
+ * The API server's `duration` format (k8s.io/kube-openapi strfmt.ParseDuration): Go's
+ * time.ParseDuration ("1h30m", "10s", "0"), or any "<integer> <unit>" groups with the units' long
+ * names ("3 days"); not ISO 8601 ("PT10S") as in JSON Schema.
+ */
+export function isDuration(s: string): boolean {
+  if (s === "0" || GO_DURATION.test(s)) return true;
+  for (const m of s.matchAll(/(\d+)\s*([A-Za-z\u00b5]+)/g)) {
+    const unit = m[2].toLowerCase();
+    if (UNITS.some((v) => v.some((x, i) => unit === x.toLowerCase() || (i === v.length - 1 && unit.startsWith(x))))) return true;
+  }
+  return false;
 }
 
 type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
