@@ -39,7 +39,8 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
       const kept = tail.filter((d, i) => {
         const k = key(d.field);
         if (i < mark - start) return !(d.severity === "error" && frontKeys.has(k));
-        return !own(d, i) || !(schemaKeys.some((s) => isChild(k, s)) || ruleKeys.some((r) => isBelow(k, r)));
+        // (Unless the schema reported that very field too: the front end's word for it is the one kept.)
+        return !own(d, i) || !(schemaKeys.some((s) => isChild(k, s)) || (ruleKeys.some((r) => isBelow(k, r)) && !schemaKeys.includes(k)));
       });
       diags.items.push(...inDocumentOrder(kept, raw.obj));
     },
