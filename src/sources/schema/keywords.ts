@@ -6,6 +6,7 @@ import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { parseCidr } from "../../model/ip.js";
 import { compileRule, type CelSchema } from "./cel.js";
+import { compileRegex, RegexLimitError } from "../../model/regex.js";
 
 // ajv-formats is CommonJS: under Node's ESM interop its function is the default export's default.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv, formats: string[]) => Ajv;
@@ -13,7 +14,7 @@ const addFormats = ((addFormatsImport as unknown as { default?: unknown }).defau
 interface Rule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
 
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false });
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code: { regExp: re2Pattern } });
   addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"]);
   ajv.addFormat("duration", isDuration);
   ajv.addFormat("cidr", (s: string) => parseCidr(s) !== undefined);
@@ -39,6 +40,24 @@ export function isDuration(s: string): boolean {
   }
   return false;
 }
+
+/**
+ * `pattern` as the API server reads it: Go's regexp (RE2), a match anywhere in the value, in time
+ * linear in the value (re2js, through src/model/regex.ts). A value too long to match within
+ * Junction's budget does not match.
+ */
+function re2Pattern(pattern: string): { test: (s: string) => boolean; toString: () => string } {
+  const r = compileRegex(pattern, { dialect: "re2", anchor: "search" });
+  if (!r.ok) throw new Error(`schema pattern ${JSON.stringify(pattern)} is not RE2: ${r.error}`);
+  return {
+    // ajv shares one compiled pattern per distinct toString().
+    toString: () => `re2:${pattern}`,
+    test: (s) => {
+      try { return r.regex.test(s); } catch (e) { if (e instanceof RegexLimitError) return false; throw e; }
+    },
+  };
+}
+re2Pattern.code = "re2Pattern";
 
 type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
 
