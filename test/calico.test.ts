@@ -32,7 +32,7 @@ test("Calico selectors: errors say what and where", () => {
 });
 
 const calico = (kind: string, name: string, spec: string, namespace?: string) =>
-  `apiVersion: projectcalico.org/v3\nkind: ${kind}\nmetadata: {name: ${name}${namespace ? `, namespace: ${namespace}` : ""}}\nspec:\n${spec}`;
+  `apiVersion: projectcalico.org/v3\nkind: ${kind}\nmetadata: {name: ${name}${namespace ? `, namespace: '${namespace}'` : ""}}\nspec:\n${spec}`;
 
 test("order decides within the default tier; Kubernetes NetworkPolicies sit at order 1000", () => {
   const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-all, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{}]";

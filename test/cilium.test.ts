@@ -4,7 +4,7 @@ import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
-  `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec:\n${spec}`;
+  `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
 
 test("selection puts an endpoint in default deny; allows add up; deny wins over any allow", () => {
   const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: all, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{}]";
@@ -34,7 +34,7 @@ test("CIDR rules and the world entity match only addresses outside the cluster",
 
 test("namespaces: a CNP stays in its namespace unless a selector names another; cluster entity", () => {
   const e = engineFor(withPolicies(
-    cnp("n", "  endpointSelector: {}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n  - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: z, pod: c}}]"),
+    cnp("'n'", "  endpointSelector: {}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n  - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: z, pod: c}}]"),
     cnp("c", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [cluster]", "y"),
   ));
   assert.equal(verdict(e, "x/b", "x/a", 80), "allow");

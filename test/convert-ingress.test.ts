@@ -72,11 +72,21 @@ spec:
   assert.equal(r.out, "");
 });
 
-test("--ingress-class selects one class; other and class-less Ingresses are reported as skipped", async () => {
+test("--ingress-class converts one class and reports only the Ingresses it converted; class-less Ingresses are reported as skipped", async () => {
   const two = CANARY.replace("name: shop, namespace: web}\nspec:\n  ingressClassName: nginx", "name: shop, namespace: web}\nspec:\n  ingressClassName: traefik");
   const r = await cli(["convert", "ingress", "-f", "-", "--ingress-class", "traefik"], two);
-  assert.match(r.err, /note: Ingress web\/shop-canary \(<stdin>:\d+\): not converted: its class is "nginx", not "traefik"/);
+  assert.doesNotMatch(r.err, /shop-canary/, "an Ingress of another class is not reported one by one");
+  assert.match(r.err, /note: --ingress-class traefik: 2 Ingresses of other classes \(or without one\) left out/);
   assert.match(r.out, /gatewayClassName: traefik/);
+  const t = tempFiles({});
+  try {
+    assert.equal((await cli(["convert", "ingress", "-f", "-", "--ingress-class", "traefik", "--report", join(t.dir, "r.json")], two)).code, 0);
+    assert.deepEqual(JSON.parse(readFileSync(join(t.dir, "r.json"), "utf8")).ingresses.map((i: { name: string }) => i.name), ["shop"]);
+  } finally { t.cleanup(); }
+  const none = await cli(["convert", "ingress", "-f", "-", "--ingress-class", "traefk"], two);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /no Ingress of class "traefk" in the input \(classes found: traefik, nginx\) \(did you mean traefik\?\)/);
+  assert.equal(none.out, "");
   const classless = await cli(["convert", "ingress", "-f", "-"], CANARY.replace(/\n  ingressClassName: nginx/g, ""));
   assert.match(classless.err, /warning: Ingress web\/shop \(<stdin>:\d+\): not converted: the Ingress has no class and no single IngressClass is marked default/);
 });
@@ -132,4 +142,11 @@ ${paths}
 `);
   const routes = JSON.parse(r.out).items.filter((o: { kind: string }) => o.kind === "HTTPRoute");
   assert.deepEqual(routes.map((o: { metadata: { name: string }; spec: { rules: unknown[] } }) => [o.metadata.name, o.spec.rules.length]), [["many-many-example-com", 16], ["many-many-example-com-2", 4]]);
+});
+
+test("convert ingress with no Ingress in the input exits 2 and says so", async () => {
+  const r = await cli(["convert", "ingress", "-f", "examples/shop"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no Ingress in the input \(examples\/shop\): nothing to convert/);
+  assert.equal(r.out, "");
 });

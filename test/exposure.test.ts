@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli } from "./helpers.js";
 
-interface Target { workload: string; port: number; hop: string; reason?: string }
+interface Target { workload: string; protocol: string; port: number; hop: string; reason?: string }
 interface Exposure { kind: string; exposedBy: string; entry: string; backend: string; from: string; targets: Target[]; problem?: string }
-interface Report { exposures: Exposure[]; blocked: number; unrouted: { workload: string; conns: string }[] }
+interface Report { exposures: Exposure[]; blocked: number; unrouted: { workload: string; conns: string; routed: boolean }[] }
 
 async function exposure(args: string[], stdin = ""): Promise<{ code: number; report: Report }> {
   const r = await cli(["exposure", ...args, "-o", "json", "-q"], stdin);
@@ -20,7 +20,7 @@ test("the example: Ingress paths to workloads, with the controller's hop allowed
   assert.equal(storefront.exposedBy, "shop/shop");
   assert.equal(storefront.entry, "HTTPS :443 shop.example.com /");
   assert.equal(storefront.from, "ingress-nginx/ingress-nginx-controller");
-  assert.deepEqual(storefront.targets, [{ workload: "shop/storefront[Deployment]", port: 8080, hop: "allowed" }]);
+  assert.deepEqual(storefront.targets, [{ workload: "shop/storefront[Deployment]", protocol: "TCP", port: 8080, hop: "allowed" }]);
   const admin = row(report, "Ingress", "shop/admin:80")!;
   assert.deepEqual(admin.targets.map((t) => [t.workload, t.port, t.hop]), [["shop/admin[Deployment]", 8000, "blocked"]]);
   assert.match(admin.targets[0].reason!, /isolated by NetworkPolicy shop\/default-deny/);
@@ -38,8 +38,42 @@ test("the example: LoadBalancer and NodePort Services are reached from outside a
 
 test("the example: a workload the policies open to the internet without any route is flagged; --check exits 1", async () => {
   const { code, report } = await exposure(["-f", "examples/ingress", "--check"]);
-  assert.deepEqual(report.unrouted, [{ workload: "shop/debug[Deployment]", conns: "TCP 2222" }]);
+  assert.deepEqual(report.unrouted.map(({ workload, conns, routed }) => ({ workload, conns, routed })), [
+    // Exposure is per port: the controller's LoadBalancer routes 80 and 443, yet every other port is open to the world.
+    { workload: "ingress-nginx/ingress-nginx-controller[Deployment]", conns: "SCTP 1-65535,TCP 1-79,81-442,444-65535,UDP 1-65535", routed: true },
+    { workload: "shop/debug[Deployment]", conns: "TCP 2222", routed: false },
+  ]);
   assert.equal(code, 1);
+});
+
+test("exposure is per port: a routed workload whose other ports the policies open to the world is flagged; closing them clears it", async () => {
+  const app = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: web}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c, ports: [{containerPort: 8080}, {containerPort: 9090}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: web}
+spec: {type: LoadBalancer, selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open, namespace: web}
+spec:
+  podSelector: {}
+  ingress: [{ports: [{port: 8080}, {port: 9090}]}]
+`;
+  const open = await exposure(["-f", "-", "--check"], app);
+  assert.deepEqual(open.report.unrouted.map((u) => [u.workload, u.conns, u.routed]), [["web/api[Deployment]", "TCP 9090", true]]);
+  assert.equal(open.code, 1);
+  const closed = await exposure(["-f", "-", "--check"], app.replace("{port: 8080}, {port: 9090}", "{port: 8080}"));
+  assert.deepEqual(closed.report.unrouted, []);
+  assert.equal(closed.code, 0);
 });
 
 test("Gateway API: routes attached to a Gateway's listeners, with the hop from the Gateway's pods", async () => {
@@ -84,7 +118,7 @@ spec:
   assert.equal(api.exposedBy, "infra/public");
   assert.equal(api.entry, "HTTP :80 api.example.com /v1");
   assert.match(api.from, /^assumed: a pod labelled gateway\.networking\.k8s\.io\/gateway-name=public in namespace infra/);
-  assert.deepEqual(api.targets, [{ workload: "web/api-1[Pod]", port: 8080, hop: "allowed" }]);
+  assert.deepEqual(api.targets, [{ workload: "web/api-1[Pod]", protocol: "TCP", port: 8080, hop: "allowed" }]);
   assert.match(row(report, "Gateway", "web/missing:80")!.problem!, /BackendNotFound: Service web\/missing not found/);
   const blocked = await exposure(["-f", "-"], yaml.replace("gateway-name: public}", "gateway-name: other}"));
   assert.equal(row(blocked.report, "Gateway", "web/api:80")!.targets[0].hop, "blocked");

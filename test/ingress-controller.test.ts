@@ -80,7 +80,7 @@ spec:
 `;
   const blocked = await controllerLines(APP, ingress("{number: 80}"), onlyFromMonitoring);
   assert.deepEqual(blocked.lines, []);
-  assert.match(blocked.err, /warning: an Ingress or Route sends traffic to web\/app\[Deployment\] on TCP 8000, but the policies allow none of it from {ingress-controller}/);
+  assert.match(blocked.err, /warning: an Ingress or Route sends traffic to web\/app\[Deployment\] on TCP 8000, but the policies do not allow it from {ingress-controller} \(assumed: a pod without labels in namespace ingress-controller-ns/);
   const port8090 = onlyFromMonitoring.replace("ingress: [{from", "ingress: [{ports: [{port: 8090}]}, {from");
   assert.deepEqual((await controllerLines(APP, ingress("{number: 80}"), ingress("{number: 90}").replace("name: app,", "name: b,"), port8090)).lines,
     ["{ingress-controller} => web/app[Deployment] : TCP 8090"]);
@@ -89,4 +89,33 @@ spec:
 test("Services of another namespace, or without selector, are not followed", async () => {
   const otherNs = ingress("{number: 80}").replace("namespace: web", "namespace: other");
   assert.deepEqual((await controllerLines(APP, otherNs)).lines, []);
+});
+
+test("with ingress-nginx controller pods in the input, list models the controller as exposure does: those pods", async () => {
+  const controller = `apiVersion: v1
+kind: Namespace
+metadata: {name: ingress-nginx}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress-nginx-controller-1, namespace: ingress-nginx, labels: {app.kubernetes.io/name: ingress-nginx}}
+spec: {containers: [{name: c, image: nginx}]}
+status: {podIP: 10.9.0.1}
+`;
+  const fromController = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-controller, namespace: web}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}]
+`;
+  const docs = [APP, ingress("{number: 80}"), controller, fromController];
+  // np-guard's stand-in (a pod in ingress-controller-ns) would be denied here; the real controller is allowed.
+  assert.deepEqual((await controllerLines(...docs)).lines, ["{ingress-controller} => web/app[Deployment] : TCP 8000"]);
+  const exposure = await cli(["exposure", "-f", "-", "-o", "json"], docs.join("\n---\n"));
+  const hop = JSON.parse(exposure.out).exposures.find((e: { kind: string }) => e.kind === "Ingress");
+  assert.equal(hop.targets[0].hop, "allowed");
+  const explain = await cli(["explain", "-f", "-", "--from", "{ingress-controller}", "--to", "web/app[Deployment]", "--port", "8000"], docs.join("\n---\n"));
+  assert.equal(explain.code, 0, explain.err);
+  assert.match(explain.out, /ingress-nginx\/ingress-nginx-controller-1/);
 });

@@ -11,8 +11,8 @@ import { formatDiff } from "../src/cli/verify.js";
 const NS = ["x", "y", "z"], PODS = ["a", "b", "c"];
 const sel = (key: string, values: string[]) => fc.oneof(
   fc.constant("{}"),
-  fc.constantFrom(...values).map((v) => `{matchLabels: {${key}: ${v}}}`),
-  fc.subarray(values, { minLength: 1 }).map((vs) => `{matchExpressions: [{key: ${key}, operator: NotIn, values: [${vs.join(", ")}]}]}`),
+  fc.constantFrom(...values).map((v) => `{matchLabels: {${key}: '${v}'}}`),
+  fc.subarray(values, { minLength: 1 }).map((vs) => `{matchExpressions: [{key: ${key}, operator: NotIn, values: [${vs.map((v) => `'${v}'`).join(", ")}]}]}`),
 );
 const port = fc.oneof(
   fc.constantFrom("{protocol: TCP, port: 80}", "{protocol: UDP, port: 81}", "{port: serve-80-tcp}", "{protocol: SCTP}", "{protocol: TCP, port: 79, endPort: 80}", "{port: serve-81-udp, protocol: UDP}"),
@@ -36,7 +36,7 @@ function policy(name: string, tier: "Admin" | "Namespace" | "Baseline") {
     ns: fc.constantFrom(...NS), priority: fc.integer({ min: 0, max: 30 }), subject: sel("pod", PODS), nsSubject: sel("ns", NS),
     ingress: fc.option(fc.array(ingress, { maxLength: 3 }), { nil: undefined }), egress: fc.option(fc.array(egress, { maxLength: 3 }), { nil: undefined }),
   }).map((p) => [
-    "apiVersion: junction.dev/v1alpha1", "kind: TrafficPolicy", `metadata: {name: ${name}${tier === "Namespace" ? `, namespace: ${p.ns}` : ""}}`, "spec:",
+    "apiVersion: junction.dev/v1alpha1", "kind: TrafficPolicy", `metadata: {name: ${name}${tier === "Namespace" ? `, namespace: '${p.ns}'` : ""}}`, "spec:",
     `  tier: ${tier}`, `  priority: ${p.priority}`,
     `  subject: {kinds: [Pod], workloads: ${p.subject}${tier === "Namespace" ? "" : `, namespaces: ${tier === "Baseline" ? "{}" : p.nsSubject}`}}`,
     ...(p.ingress ? [`  ingress:${p.ingress.length ? "" : " []"}`, ...p.ingress] : []),
@@ -72,7 +72,7 @@ test("random NetworkPolicies: k8s → common → k8s keeps every verdict", () =>
     const peers = p.from.map((x) => x.replace("workloads:", "podSelector:").replace("namespaces:", "namespaceSelector:")
       .replace(/\{cidrs: \[([^\],]+)\](, except: \[([^\]]+)\])?\}/, (_m, c, _e, ex) => `{ipBlock: {cidr: ${c}${ex ? `, except: [${ex}]` : ""}}}`))
       .filter((x) => !x.includes("cidrs"));
-    return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: ${p.ns}}\nspec:\n  podSelector: ${p.pods}\n  ingress:\n  - {${peers.length ? `from: [${peers.join(", ")}]` : ""}${p.ports ? `${peers.length ? ", " : ""}ports: ${p.ports}` : ""}}`;
+    return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: '${p.ns}'}\nspec:\n  podSelector: ${p.pods}\n  ingress:\n  - {${peers.length ? `from: [${peers.join(", ")}]` : ""}${p.ports ? `${peers.length ? ", " : ""}ports: ${p.ports}` : ""}}`;
   });
   fc.assert(fc.property(fc.array(np, { minLength: 1, maxLength: 3 }), (nps) => {
     const docs = nps.map((d, i) => d.replace("name: np", `name: np-${i}`));

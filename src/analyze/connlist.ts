@@ -3,6 +3,8 @@
 
 import { addressKey, formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
+import { groupOwner, type GroupBy } from "../model/owners.js";
+import { mentionedRanges } from "../model/ranges.js";
 import type { ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
@@ -25,13 +27,15 @@ export interface ConnEntry {
   conns: ConnSet;
 }
 
-/** Workloads: pods grouped by their controlling owner; Workloads (VMs) as themselves. */
-export function workloadPeers(inv: Inventory): ListPeer[] {
+/** Workloads: pods grouped under their workload (see model/owners.ts); Workloads (VMs) as themselves. */
+export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): ListPeer[] {
   const groups = new Map<string, ListPeer>();
+  const ownerOf = groupOwner(inv, groupBy);
   for (const e of inv.endpoints) {
     if (e.kind !== "pod" && e.kind !== "workload") continue;
-    const type = e.kind === "workload" ? "Workload" : e.owner?.kind ?? "Pod";
-    const name = e.kind === "pod" && e.owner ? e.owner.name : e.name;
+    const owner = e.kind === "pod" ? ownerOf(e) : undefined;
+    const type = e.kind === "workload" ? "Workload" : owner?.kind ?? "Pod";
+    const name = owner ? owner.name : e.name;
     const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
     let g = groups.get(id);
     if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
@@ -47,13 +51,7 @@ function families(inv: Inventory): Family[] {
 
 /** The atoms of the partition of the address space by every CIDR (and except) the policies mention. */
 export function externalPeers(inv: Inventory): ListPeer[] {
-  const ranges: AddressRange[] = [];
-  for (const p of inv.policies) {
-    for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
-      for (const peer of r.peers ?? []) if (peer.kind === "cidr") ranges.push(peer.cidr, ...peer.except);
-    }
-  }
-  for (const n of inv.networks) ranges.push(...n.cidrs);
+  const ranges = mentionedRanges(inv);
   // A Workload's (VM's) addresses are listed under its name, not as external ranges.
   const owned = new Set<string>();
   for (const e of inv.endpoints) {
@@ -69,11 +67,12 @@ export function externalPeers(inv: Inventory): ListPeer[] {
 }
 
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
-export function connectionList(inv: Inventory, connectivity: Connectivity): ConnEntry[] {
-  const workloads = workloadPeers(inv);
+export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload"): ConnEntry[] {
+  const workloads = workloadPeers(inv, groupBy);
   const peers = [...workloads, ...externalPeers(inv)];
   const n = workloads.length;
-  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n));
+  // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
+  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
   // Sorted by source then destination id: ranks compare faster than the strings.
   const rank = new Array<number>(peers.length);
   peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });

@@ -8,25 +8,26 @@ import type { PolicyEngine } from "../engine/verdict.js";
 import type { Expectation } from "../sources/expectations.js";
 
 export interface CheckedExpectation {
+  /** 1-based, as every report numbers assertions. */
   index: number;
   expectation: Expectation;
   query: QueryResult;
 }
 
 /** Every assertion evaluated; endpoints that do not resolve are returned as problems, one line each. */
-export function evaluateExpectations(engine: PolicyEngine, expectations: readonly Expectation[]): { checked: CheckedExpectation[]; problems: string[] } {
+export function evaluateExpectations(engine: PolicyEngine, expectations: readonly Expectation[], namespace?: string): { checked: CheckedExpectation[]; problems: string[] } {
   const problems: string[] = [];
   const checked: CheckedExpectation[] = [];
   expectations.forEach((x, index) => {
-    const at = `${x.ref.file} assertion ${index + 1}${x.name ? ` (${x.name})` : ""}`;
-    const src = resolveEndpoint(engine.index, x.from);
-    const dst = resolveEndpoint(engine.index, x.to);
-    if (!src.ok) problems.push(`${at} from: ${src.error}`);
-    if (!dst.ok) problems.push(`${at} to: ${dst.error}`);
+    const at = `${x.ref.file}${x.line ? `:${x.line}` : ""}: assertion ${index + 1}${x.name ? ` (${x.name})` : ""}`;
+    const src = resolveEndpoint(engine.index, x.from, namespace);
+    const dst = resolveEndpoint(engine.index, x.to, namespace);
+    if (!src.ok) problems.push(`${at}, from: ${src.error}`);
+    if (!dst.ok) problems.push(`${at}, to: ${dst.error}`);
     if (!src.ok || !dst.ok) return;
     const q = evaluateQuery(engine, src.value, dst.value, x.port, x.protocol);
     if (!q.ok) { problems.push(`${at}: ${q.error}`); return; }
-    checked.push({ index, expectation: x, query: q.value });
+    checked.push({ index: index + 1, expectation: x, query: q.value });
   });
   return { checked, problems };
 }

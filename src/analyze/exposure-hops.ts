@@ -9,7 +9,7 @@ import { policyName } from "../model/policy.js";
 import type { Party } from "../engine/match.js";
 import type { PolicyEngine, Verdict } from "../engine/verdict.js";
 import { externalPeers } from "./connlist.js";
-import { ingressControllerParty, INGRESS_CONTROLLER_NAMESPACE } from "./ingresscontroller.js";
+import { ingressControllerParty, ingressControllerPods, INGRESS_CONTROLLER_NAMESPACE } from "../engine/endpoints.js";
 
 export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
@@ -45,7 +45,7 @@ export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
 
 /** The ingress-nginx controller pods (app.kubernetes.io/name=ingress-nginx), else np-guard's stand-in. */
 export function ingressControllerSource(inv: Inventory): HopSource {
-  return source(podsWith(inv, (e) => e.labels["app.kubernetes.io/name"] === "ingress-nginx"), () => STAND_IN);
+  return source(ingressControllerPods(inv), () => STAND_IN);
 }
 
 /** The OpenShift router pods, else np-guard's stand-in. */

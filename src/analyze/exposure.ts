@@ -9,7 +9,7 @@ import { effectiveClass } from "../model/ingress.js";
 import type { Inventory } from "../model/inventory.js";
 import type { BackendRef, Route, RouteMatch } from "../model/route.js";
 import { findService, servicePortsFor } from "../model/services.js";
-import { isEmptyConns, unionConns, NO_CONNS, type ConnSet } from "../model/ports.js";
+import { isEmptyConns, subtractConns, unionConns, NO_CONNS, type ConnSet, type Protocol } from "../model/ports.js";
 import type { GatewayEngine } from "../engine/gateway/engine.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
@@ -20,6 +20,7 @@ import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, rout
 export interface ExposedTarget extends HopVerdict {
   /** np-guard's workload name, "ns/name[Kind]". */
   workload: string;
+  protocol: Protocol;
   port: number;
 }
 
@@ -40,13 +41,19 @@ export interface Exposure {
 
 export interface ExposureReport {
   exposures: Exposure[];
-  /** Workloads outside addresses may reach under the policies, which nothing exposes. */
-  unrouted: { workload: string; conns: ConnSet }[];
+  /**
+   * Workloads outside addresses may reach under the policies on ports nothing exposes: a workload
+   * none of whose ports is routed, or a routed one whose other ports are open too.
+   */
+  unrouted: { workload: string; conns: ConnSet; routed: boolean }[];
 }
 
 export function exposureReport(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine, connectivity: Connectivity): ExposureReport {
   const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine)];
-  const exposed = new Set(exposures.flatMap((e) => e.targets.map((t) => t.workload)));
+  const exposed = new Map<string, ConnSet>();
+  for (const t of exposures.flatMap((e) => e.targets)) {
+    exposed.set(t.workload, unionConns(exposed.get(t.workload) ?? NO_CONNS, { ...NO_CONNS, [t.protocol]: [[t.port, t.port]] }));
+  }
   return { exposures, unrouted: unrouted(inv, connectivity, exposed) };
 }
 
@@ -69,7 +76,7 @@ function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: Se
     if (same) { if (!same.pods.includes(pod)) same.pods.push(pod); } else list.push({ port, pods: [pod] });
     byWorkload.set(id, list);
   }
-  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, port, ...hopVerdict(engine, from, pods, port) })));
+  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, protocol: sp.protocol, port, ...hopVerdict(engine, from, pods, port) })));
   const what = eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`;
   return { targets, problem: targets.length ? undefined : `${what}${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
 }
@@ -90,7 +97,7 @@ function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: Gatewa
             exposedBy: ingress ? `${route.derivedFrom!.namespace}/${route.derivedFrom!.name}` : `${gw.gateway.namespace}/${gw.gateway.name}`,
             entry: head + matchesText(route, matches), backend: `${b.namespace}/${b.name}${b.port !== undefined ? `:${b.port}` : ""}`, from: from.description,
           };
-          if (resolved?.workload) out.push({ ...base, targets: [{ workload: `${b.namespace}/${b.name}[Workload]`, port: b.port ?? 0, ...hopVerdict(engine, from, [resolved.workload], b.port ?? 0) }] });
+          if (resolved?.workload) out.push({ ...base, targets: [{ workload: `${b.namespace}/${b.name}[Workload]`, protocol: l.listener.protocol === "UDP" ? "UDP" : "TCP", port: b.port ?? 0, ...hopVerdict(engine, from, [resolved.workload], b.port ?? 0) }] });
           else if (resolved?.service && resolved.servicePort) out.push({ ...base, ...serviceTargets(inv, engine, resolved.service, resolved.servicePort, from) });
           else out.push({ ...base, targets: [], problem: resolved?.problem ? `${resolved.problem.reason}: ${resolved.problem.message}` : "unresolved backend" });
         }
@@ -179,14 +186,16 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   return out;
 }
 
-function unrouted(inv: Inventory, connectivity: Connectivity, exposed: ReadonlySet<string>): ExposureReport["unrouted"] {
+/** Per workload, what outside addresses may open beyond the ports that are routed to it. */
+function unrouted(inv: Inventory, connectivity: Connectivity, exposed: ReadonlyMap<string, ConnSet>): ExposureReport["unrouted"] {
   const externals = externalPeers(inv).flatMap((p) => p.parties);
   const out: ExposureReport["unrouted"] = [];
   for (const w of workloadPeers(inv)) {
-    if (exposed.has(w.id)) continue;
     let conns = NO_CONNS;
     for (const src of externals) for (const dst of w.parties) conns = unionConns(conns, connectivity.conns(src, dst));
-    if (!isEmptyConns(conns)) out.push({ workload: w.id, conns });
+    const routed = exposed.get(w.id);
+    const open = routed ? subtractConns(conns, routed) : conns;
+    if (!isEmptyConns(open)) out.push({ workload: w.id, conns: open, routed: routed !== undefined });
   }
   return out;
 }

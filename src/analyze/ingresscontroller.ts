@@ -6,10 +6,14 @@
 //   targetPort (a Route without port: every Service port);
 // - the Service port's targetPort (its port when unset; a name resolves to a TCP container port)
 //   counts only if the workload declares it as a containerPort (of any protocol);
-// - the controller is a pod without labels in namespace `ingress-controller-ns`.
+// - the controller is a pod without labels in namespace `ingress-controller-ns`; Junction uses the
+//   controller pods of the input instead when it has them, as `junction exposure` does.
 
 import type { Endpoint, Service } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
+import { INGRESS_CONTROLLER_ID } from "../engine/endpoints.js";
+import { ingressControllerSource, routerSource, type HopSource } from "./exposure-hops.js";
+import type { GroupBy } from "../model/owners.js";
 import { ingressBackends } from "../model/ingress.js";
 import { normalizeIntervals, NO_CONNS, type ConnSet } from "../model/ports.js";
 import { findService, servicePortsFor } from "../model/services.js";
@@ -18,48 +22,52 @@ import { serviceBackends } from "../engine/query.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { workloadPeers, type ConnEntry, type ListPeer } from "./connlist.js";
 
-export const INGRESS_CONTROLLER_ID = "{ingress-controller}";
-export const INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns";
-
-/** A pod standing for the ingress controller; it is not part of the inventory. */
-export function ingressControllerParty(): Party {
-  return { endpoint: { id: -1, kind: "pod", name: "ingress-controller", namespace: INGRESS_CONTROLLER_NAMESPACE, labels: {}, addresses: [], ports: [] } };
-}
+export { INGRESS_CONTROLLER_ID, INGRESS_CONTROLLER_NAMESPACE, ingressControllerParty } from "../engine/endpoints.js";
 
 export interface IngressControllerList {
   entries: ConnEntry[];
-  /** Workloads an Ingress or Route reaches on these ports, where no port is allowed by the policies. */
-  blocked: { workload: string; ports: number[] }[];
+  /** Workloads an Ingress or Route reaches on these ports, which the policies do not allow from the controller. */
+  blocked: { workload: string; ports: number[]; from: string }[];
 }
 
-/** The `{ingress-controller} => workload : TCP ports` entries, and the workloads the policies cut off. */
-export function ingressControllerEntries(inv: Inventory, engine: PolicyEngine): IngressControllerList {
-  const reached = reachedPorts(inv, engine);
-  const src: ListPeer = { id: INGRESS_CONTROLLER_ID, kind: "ingress-controller", name: INGRESS_CONTROLLER_ID, type: "IngressController", parties: [ingressControllerParty()] };
+/**
+ * The `{ingress-controller} => workload : TCP ports` entries, and the workloads the policies cut off.
+ * The controller is modelled as `junction exposure` models it: the controller pods of the input (the
+ * OpenShift router's for Routes), else np-guard's stand-in pod.
+ */
+export function ingressControllerEntries(inv: Inventory, engine: PolicyEngine, groupBy: GroupBy = "workload"): IngressControllerList {
+  const reached = [...reachedPorts(inv, engine, "ingress", ingressControllerSource(inv)), ...reachedPorts(inv, engine, "route", routerSource(inv))];
+  const src: ListPeer = { id: INGRESS_CONTROLLER_ID, kind: "ingress-controller", name: INGRESS_CONTROLLER_ID, type: "IngressController", parties: [...new Set(reached.map((r) => r.from))].flatMap((h) => h.parties) };
   const out: IngressControllerList = { entries: [], blocked: [] };
-  for (const dst of workloadPeers(inv)) {
-    const ports = [...new Set(dst.parties.flatMap((p) => [...(reached.get(p.endpoint!) ?? [])]))].sort((a, b) => a - b);
-    if (!ports.length) continue;
-    const allowed = ports.filter((port) => dst.parties.some((d) => reached.get(d.endpoint!)?.has(port) &&
-      engine.evaluate({ src: src.parties[0], dst: d, protocol: "TCP", port }).allowed));
+  for (const dst of workloadPeers(inv, groupBy)) {
+    const pods = new Set(dst.parties.map((p) => p.endpoint!));
+    const hits = reached.filter((r) => pods.has(r.pod));
+    if (!hits.length) continue;
+    const ports = [...new Set(hits.map((r) => r.port))].sort((a, b) => a - b);
+    const allowed = ports.filter((port) => hits.some((r) => r.port === port &&
+      r.from.parties.some((s) => engine.evaluate({ src: s, dst: { endpoint: r.pod }, protocol: "TCP", port }).allowed)));
     if (allowed.length) out.entries.push({ src, dst, conns: tcp(allowed) });
-    else out.blocked.push({ workload: dst.id, ports });
+    const denied = ports.filter((p) => !allowed.includes(p));
+    if (denied.length) out.blocked.push({ workload: dst.id, ports: denied, from: [...new Set(hits.filter((r) => denied.includes(r.port)).map((r) => r.from.description))].join("; ") });
   }
   out.entries.sort((a, b) => (a.dst.id < b.dst.id ? -1 : a.dst.id > b.dst.id ? 1 : 0));
   return out;
 }
 
-/** Per pod, the TCP ports Ingress and Route backends reach on it. */
-function reachedPorts(inv: Inventory, engine: PolicyEngine): Map<Endpoint, Set<number>> {
-  const out = new Map<Endpoint, Set<number>>();
+interface Reached { pod: Endpoint; port: number; from: HopSource }
+
+/** The (pod, TCP port) pairs that Ingress (or Route) backends reach, with the controller that connects. */
+function reachedPorts(inv: Inventory, engine: PolicyEngine, which: "ingress" | "route", from: HopSource): Reached[] {
+  const out: Reached[] = [];
   const add = (namespace: string, service: string, port: number | string | undefined) => {
     const s = findService(inv, namespace, service);
-    if (s) for (const [pod, p] of podPorts(engine, s, port)) out.set(pod, (out.get(pod) ?? new Set()).add(p));
+    if (s) for (const [pod, p] of podPorts(engine, s, port)) out.push({ pod, port: p, from });
   };
-  for (const ing of inv.ingress.ingresses) {
-    for (const { backend } of ingressBackends(ing)) if (backend.kind === "service") add(ing.namespace, backend.name, backend.port);
-  }
-  for (const r of inv.ingress.routes) for (const b of r.backends) add(r.namespace, b.name, r.targetPort);
+  if (which === "ingress") {
+    for (const ing of inv.ingress.ingresses) {
+      for (const { backend } of ingressBackends(ing)) if (backend.kind === "service") add(ing.namespace, backend.name, backend.port);
+    }
+  } else for (const r of inv.ingress.routes) for (const b of r.backends) add(r.namespace, b.name, r.targetPort);
   return out;
 }
 

@@ -36,7 +36,7 @@ export function summarize(inv: Inventory, engine: PolicyEngine, entries: readonl
     namespaces: inv.namespaces.size,
     workloads: workloadPeers(inv).filter((w) => w.type !== "Workload").length,
     pods: inv.endpoints.filter((e) => e.kind === "pod").length,
-    "Workloads (VMs, hosts)": inv.endpoints.filter((e) => e.kind === "workload").length,
+    vmWorkloads: inv.endpoints.filter((e) => e.kind === "workload").length,
     networks: inv.networks.length,
     services: inv.services.length,
     nodes: inv.endpoints.filter((e) => e.kind === "node").length,

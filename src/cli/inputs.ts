@@ -2,6 +2,7 @@
 // diagnostics printed to stderr, and output format selection.
 
 import { loadPaths, type Loaded } from "../sources/load.js";
+import { parseBytes } from "../sources/read.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -14,6 +15,12 @@ export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
+  "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input in all (e.g. 512MiB, 4GiB)" },
+};
+
+/** -n: the namespace of endpoint names written without one, as kubectl's -n. */
+export const NAMESPACE_OPTION: Record<string, OptionSpec> = {
+  namespace: { type: "string", short: "n", arg: "NAMESPACE", description: "namespace of endpoint names given without one (NAME, KIND:NAME)" },
 };
 
 export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
@@ -58,7 +65,9 @@ export function loadInputs(values: Values, io: Io): Loaded {
   const paths = list(values, "file");
   if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin)");
   const started = Date.now();
-  const loaded = loadPaths(paths, io.stdin);
+  const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
+  if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
+  const loaded = loadPaths(paths, io.stdin, { maxBytes });
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   if (values.lenient === true) lenient(loaded, io);
   printDiagnostics(loaded, io, values.quiet === true);
@@ -108,9 +117,11 @@ function printDiagnostics(loaded: Loaded, io: Io, quiet: boolean): void {
 
 /** One-line summaries of what was assumed or ignored. */
 export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
-  const out: string[] = [];
+  const out: string[] = items.filter((d) => d.code === "input-skipped").map((d) => d.message);
   const implicit = items.filter((d) => d.code === "implicit-namespace").map((d) => /"([^"]+)"/.exec(d.message)?.[1]);
   if (implicit.length) out.push(`namespace${implicit.length === 1 ? "" : "s"} ${implicit.join(", ")} ${implicit.length === 1 ? "is" : "are"} referenced but not defined; assumed with the default label kubernetes.io/metadata.name`);
+  const finished = items.filter((d) => d.code === "finished-pod").length;
+  if (finished) out.push(`${finished} pod${finished === 1 ? " is" : "s are"} in phase Succeeded or Failed and take${finished === 1 ? "s" : ""} no part (their addresses may belong to other pods now)`);
   const unknown = [...loaded.inventory.unknownKinds].sort((a, b) => b[1] - a[1]);
   if (unknown.length) {
     const total = unknown.reduce((n, [, c]) => n + c, 0);

@@ -1,7 +1,7 @@
 // The composition root (bin/junction.js loads it): binds the CLI to the process. runCli turns an
 // unexpected exception into one line and exit 70; an error escaping it (a stray callback) gets the same.
 
-import { readFileSync } from "node:fs";
+import { readStdin } from "../sources/read.js";
 import { internalError, runCli } from "./run.js";
 import { EXIT } from "./command.js";
 import { escapeControls } from "./terminal.js";
@@ -9,7 +9,8 @@ import { escapeControls } from "./terminal.js";
 const io = {
   out: (s: string) => { process.stdout.write(s); },
   err: (s: string) => { process.stderr.write(s); },
-  stdin: () => { try { return readFileSync(0, "utf8"); } catch { return ""; } },
+  // Bounded like every input; a directory or invalid UTF-8 on stdin throws, and the reader reports it.
+  stdin: (limit?: number) => readStdin(limit),
   cwd: process.cwd(),
 };
 

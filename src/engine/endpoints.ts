@@ -2,10 +2,15 @@
 //   NAMESPACE/NAME        a pod, else a workload controller of that name, else a junction Workload
 //   KIND:NAMESPACE/NAME   e.g. deployment:shop/api, svc:shop/api, workload:legacy/db, node:worker-1
 //   ip:ADDRESS or ADDRESS an address (the endpoint that owns it, if any)
+// and every name `list` prints (np-guard's): NAMESPACE/NAME[Kind], NAME[Workload], FIRST-LAST[External]
+// (or a CIDR: one party per address class inside it), {ingress-controller}. A bare NAME (or KIND:NAME)
+// is in the namespace given by -n.
 
 import type { Endpoint, Service } from "../model/endpoint.js";
-import { addressKey, parseAddress } from "../model/ip.js";
-import type { InventoryIndex } from "../model/inventory.js";
+import { addressKey, parseAddress, parseCidr, partitionSpace, type AddressRange } from "../model/ip.js";
+import { mentionedRanges } from "../model/ranges.js";
+import { closest, didYouMean } from "../model/suggest.js";
+import type { Inventory, InventoryIndex } from "../model/inventory.js";
 import { endpointName } from "../model/endpoint.js";
 import type { Party } from "./match.js";
 
@@ -29,16 +34,84 @@ const KIND_ALIASES: Record<string, string> = {
   ip: "ip",
 };
 
-export function resolveEndpoint(index: InventoryIndex, text: string): Resolution {
+export function resolveEndpoint(index: InventoryIndex, text: string, namespace?: string): Resolution {
   const t = text.trim();
+  if (t === INGRESS_CONTROLLER_ID) return { ok: true, value: { kind: "parties", label: t, parties: ingressControllerParties(index.inv) } };
+  const listed = /^(.*)\[([A-Za-z]+)\]$/.exec(t);
+  if (listed) return byListName(index, listed[1], listed[2], text, namespace);
   const colon = /^([A-Za-z]+):(.*)$/.exec(t);
   if (colon && !parseAddress(t)) {
     const kind = KIND_ALIASES[colon[1].toLowerCase()];
-    if (!kind) return fail(`unknown endpoint kind ${JSON.stringify(colon[1])} in ${JSON.stringify(text)} (use one of ${Object.keys(KIND_ALIASES).join(", ")})`);
-    return kind === "ip" ? byAddress(index, colon[2]) : byKind(index, kind, colon[2], text);
+    if (!kind) return fail(`unknown endpoint kind ${JSON.stringify(colon[1])} in ${JSON.stringify(text)} (use one of ${Object.keys(KIND_ALIASES).join(", ")})${didYouMean(colon[1], Object.keys(KIND_ALIASES))}`);
+    if (kind === "ip") return byAddress(index, colon[2]);
+    return byKind(index, kind, kind === "Node" ? colon[2] : inNamespace(colon[2], namespace, kind), text);
   }
   if (parseAddress(t)) return byAddress(index, t);
-  return byName(index, t);
+  const range = parseRangeText(t);
+  if (range) return byRange(index, range, t);
+  return byName(index, inNamespace(t, namespace), text);
+}
+
+/** np-guard's stand-in for the ingress controller: a pod without labels in namespace ingress-controller-ns. */
+export const INGRESS_CONTROLLER_ID = "{ingress-controller}";
+export const INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns";
+
+/** A pod standing for the ingress controller; it is not part of the inventory. */
+export function ingressControllerParty(): Party {
+  return { endpoint: { id: -1, kind: "pod", name: "ingress-controller", namespace: INGRESS_CONTROLLER_NAMESPACE, labels: {}, addresses: [], ports: [] } };
+}
+
+/** The ingress-nginx controller pods of the input (app.kubernetes.io/name=ingress-nginx). */
+export function ingressControllerPods(inv: Inventory): Endpoint[] {
+  return inv.endpoints.filter((e) => e.kind === "pod" && e.labels["app.kubernetes.io/name"] === "ingress-nginx");
+}
+
+/** {ingress-controller}: the controller pods of the input, else np-guard's stand-in pod. */
+export function ingressControllerParties(inv: Inventory): Party[] {
+  const pods = ingressControllerPods(inv);
+  return pods.length ? pods.map((endpoint) => ({ endpoint })) : [ingressControllerParty()];
+}
+
+/** A bare NAME in the -n namespace (cluster-scoped Workloads stay bare: workload:NAME). */
+function inNamespace(text: string, namespace: string | undefined, kind?: string): string {
+  return namespace === undefined || text.includes("/") || kind === "Workload" && !namespace ? text : `${namespace}/${text}`;
+}
+
+/** The names `list` prints: shop/web[Deployment], legacy/db[Workload], host[Workload], 10.0.0.0-10.0.0.255[External]. */
+function byListName(index: InventoryIndex, name: string, kind: string, text: string, namespace?: string): Resolution {
+  if (kind === "External") {
+    const range = parseRangeText(name);
+    return range ? byRange(index, range, text) : fail(`${JSON.stringify(text)}: write external ranges as FIRST-LAST[External] or CIDR[External]`);
+  }
+  if (kind === "Workload" && !name.includes("/")) return byKind(index, "Workload", name, text);
+  const canonical = KIND_ALIASES[kind.toLowerCase()];
+  if (!canonical) return byKind(index, kind, inNamespace(name, namespace), text);
+  return byKind(index, canonical, inNamespace(name, namespace), text);
+}
+
+/** FIRST-LAST or a CIDR. */
+function parseRangeText(text: string): AddressRange | undefined {
+  const cidr = parseCidr(text);
+  if (cidr) return cidr;
+  const dash = text.indexOf("-"); // addresses (IPv4 or IPv6) hold no dash
+  const first = dash > 0 ? parseAddress(text.slice(0, dash)) : undefined;
+  const last = first && parseAddress(text.slice(dash + 1));
+  return first && last && first.family === last.family && first.value <= last.value ? { family: first.family, first: first.value, last: last.value } : undefined;
+}
+
+/**
+ * An address range, as `list` means its [External] ranges: addresses outside the cluster, one party
+ * per class of addresses the policies treat alike (the pieces their CIDRs and the Workloads' addresses
+ * cut it into), so that a verdict for the range holds for every address in it.
+ */
+function byRange(index: InventoryIndex, range: AddressRange, label: string): Resolution {
+  const workloads = index.inv.endpoints.filter((e) => e.kind === "workload").flatMap((e) => e.addresses.map((a) => ({ family: a.family, first: a.value, last: a.value })));
+  const pieces = partitionSpace(range.family, [range, ...mentionedRanges(index.inv), ...workloads]).filter((r) => r.first >= range.first && r.last <= range.last);
+  return { ok: true, value: { kind: "parties", label, parties: pieces.map((r) => {
+    const address = { family: r.family, value: r.first };
+    const owner = index.byAddress.get(addressKey(address));
+    return { endpoint: owner?.kind === "workload" ? owner : undefined, address };
+  }) } };
 }
 
 function fail(error: string): Resolution { return { ok: false, error }; }
@@ -61,9 +134,9 @@ function byAddress(index: InventoryIndex, text: string): Resolution {
   return { ok: true, value: { kind: "parties", label: `ip:${text}`, parties: [{ endpoint, address }] } };
 }
 
-function byName(index: InventoryIndex, text: string): Resolution {
-  const { namespace, name } = splitName(text);
-  if (namespace === undefined) return fail(`${JSON.stringify(text)}: write endpoints as NAMESPACE/NAME, KIND:NAMESPACE/NAME or ip:ADDRESS`);
+function byName(index: InventoryIndex, qualified: string, text: string): Resolution {
+  const { namespace, name } = splitName(qualified);
+  if (namespace === undefined) return fail(`${JSON.stringify(text)}: write endpoints as NAMESPACE/NAME (or NAME with -n NAMESPACE), KIND:NAMESPACE/NAME or ip:ADDRESS`);
   const named = index.endpointsNamed(namespace, name);
   const pods = named.filter((e) => e.kind === "pod" && !e.fromTemplate);
   if (pods.length) return parties(text, pods);
@@ -72,6 +145,8 @@ function byName(index: InventoryIndex, text: string): Resolution {
     return fail(`${text} is ambiguous: ${controllers.map((c) => `${c.kind.toLowerCase()}:${namespace}/${name}`).join(", ")}; name one with KIND:NAMESPACE/NAME`);
   }
   if (controllers.length === 1) return controllerParties(index, controllers[0].kind, namespace, name, text);
+  const owned = podsOwnedBy(index, namespace, name);
+  if (owned.length) return parties(text, owned);
   const workloads = named.filter((e) => e.kind === "workload");
   if (workloads.length) return parties(text, workloads);
   return fail(`no pod, workload or Workload named ${text}${suggest(index, namespace, name)}`);
@@ -79,6 +154,9 @@ function byName(index: InventoryIndex, text: string): Resolution {
 
 function controllerParties(index: InventoryIndex, kind: string, namespace: string, name: string, label: string): Resolution {
   const c = index.controllersNamed(namespace, name).find((x) => x.kind === kind);
+  // A ReplicaSet (Job) that is not in the input but owns pods that are: np-guard lists it.
+  const owned = c ? [] : podsOwnedBy(index, namespace, name, kind);
+  if (owned.length) return parties(label, owned);
   if (!c) return fail(`no ${kind} named ${namespace}/${name}${suggest(index, namespace, name)}`);
   if (c.pods.length === 0) return fail(`${kind} ${namespace}/${name} has no pods in the input`);
   return parties(label, c.pods.map((id) => index.inv.endpoints[id]));
@@ -108,11 +186,18 @@ function byKind(index: InventoryIndex, kind: string, rest: string, label: string
     }
     case "Service": {
       const service = inv.services.find((s) => s.namespace === namespace && s.name === name);
-      return service ? { ok: true, value: { kind: "service", label, service } } : fail(`no Service named ${rest}`);
+      if (service) return { ok: true, value: { kind: "service", label, service } };
+      const others = inv.services.filter((s) => s.namespace === namespace).map((s) => `svc:${s.namespace}/${s.name}`);
+      return fail(`no Service named ${rest}${didYouMean(`svc:${rest}`, others) || (others.length ? ` (Services in ${namespace}: ${others.slice(0, 8).join(", ")})` : ` (no Service in namespace ${namespace})`)}`);
     }
     default:
       return controllerParties(index, kind, namespace, name, label);
   }
+}
+
+/** Pods whose controlling owner is NAMESPACE/NAME (of this kind), when that owner is not in the input. */
+function podsOwnedBy(index: InventoryIndex, namespace: string, name: string, kind?: string): Endpoint[] {
+  return index.inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === namespace && e.owner?.name === name && (!kind || e.owner.kind === kind) && !e.fromTemplate);
 }
 
 function suggest(index: InventoryIndex, namespace: string, name: string): string {
@@ -120,7 +205,8 @@ function suggest(index: InventoryIndex, namespace: string, name: string): string
     ...index.inv.endpoints.filter((e) => e.namespace === namespace && e.kind !== "node").map(endpointName),
     ...index.inv.controllers.filter((c) => c.namespace === namespace).map((c) => `${c.namespace}/${c.name}`),
   ];
-  const close = [...new Set(known)].filter((k) => k.includes(name) || name.includes(k.split("/")[1])).slice(0, 5);
+  const typed = `${namespace}/${name}`;
+  const close = [...new Set([...closest(typed, known, 2, 5), ...known.filter((k) => k.includes(name) || name.includes(k.split("/")[1]))])].slice(0, 5);
   if (close.length) return ` (did you mean ${close.join(", ")}?)`;
   if (!index.inv.namespaces.has(namespace)) return ` (there is no namespace ${namespace} in the input)`;
   return "";

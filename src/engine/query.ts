@@ -1,6 +1,7 @@
 // A connectivity question between two resolved endpoints: every (source, destination) pair is
 // evaluated; a Service destination is evaluated on its backends after targetPort resolution.
 
+import { didYouMean } from "../model/suggest.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
@@ -48,7 +49,10 @@ function partyTargets(parties: Party[], port: number | string, protocol?: Protoc
     const np = dst.endpoint?.ports.find((p) => p.name === port && (!protocol || p.protocol === protocol));
     if (np) out.push({ dst, protocol: np.protocol, port: np.port, via: `named port ${port} → ${np.protocol}/${np.port}` });
   }
-  return out.length ? out : `no destination declares a port named ${JSON.stringify(port)}`;
+  if (out.length) return out;
+  const declared = [...new Set(parties.flatMap((d) => d.endpoint?.ports ?? []).map((p) => `${p.name ? `${p.name} ` : ""}${p.protocol}/${p.port}`))];
+  const hint = didYouMean(port, parties.flatMap((d) => d.endpoint?.ports.flatMap((p) => (p.name ? [p.name] : [])) ?? []));
+  return `the destination has no port named ${JSON.stringify(port)}${protocol ? ` for ${protocol}` : ""}${hint}; ${declared.length ? `its ports: ${declared.join(", ")}` : "it declares no ports (give a number)"}`;
 }
 
 export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
@@ -61,7 +65,7 @@ export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
 function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol?: Protocol): Target[] | string {
   const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
   const name = `${s.namespace}/${s.name}`;
-  if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
+  if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""}${typeof port === "string" ? didYouMean(port, s.ports.flatMap((p) => (p.name ? [p.name] : []))) : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
   const eps = serviceEndpoints(engine.inventory, s, sp);
   const out: Target[] = [];
   for (const e of eps.endpoints) {

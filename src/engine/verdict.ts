@@ -8,9 +8,17 @@ import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import type { Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
-import { policyName, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
+
+/**
+ * Decides one request instead of a connection (engine/l7): the rules are the request rules
+ * (Policy.requests) and a rule matches only when `matches` says so too (its per-request part).
+ */
+export interface RequestCheck {
+  matches(rule: Rule): boolean;
+}
 
 /** The policies selecting an endpoint for a direction, in the order the tiers walk them. */
 export type SubjectLookup = (e: Endpoint, d: Direction) => readonly Policy[] | undefined;
@@ -25,7 +33,8 @@ export interface Flow {
 /**
  * What decided a direction: a policy rule; Namespace-tier isolation (selected, no rule matched);
  * the default (nothing decided); the endpoint cannot be a policy subject (external address, node,
- * VM for Kubernetes kinds); a pod talking to itself; or a node reaching its own pods.
+ * VM for Kubernetes kinds); a pod talking to itself; or the Namespace tier's exemption of traffic
+ * between a pod and its own node (--own-node=allow).
  */
 export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node";
 
@@ -124,22 +133,24 @@ export class PolicyEngine {
     return { flow, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
   }
 
-  /** The decision for `local`'s policies in one direction, about traffic with `remote`. */
-  decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[]): Decision {
+  /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */
+  decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], request?: RequestCheck): Decision {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
-    if (direction === "ingress" && this.ownNodeExempt(e, remote)) {
-      return fixed(direction, "own-node");
-    }
+    const ownNode = this.ownNodeExempt(e, remote);
     const remoteAddress = flowAddress(remote, local);
-    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts);
+    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
+    const rules = request ? requestRulesOf : rulesOf;
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];
     for (const tier of TIERS) {
       const policies = this.applicable(tier, direction, e);
       considered.push(...policies);
-      const hit = this.tierHit(tier, policies, direction, matchRule, warnings);
+      if (tier === "namespace" && ownNode && policies.length > 0) {
+        return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings };
+      }
+      const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules);
       if (hit && hit.rule.action !== "pass") {
         return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
       }
@@ -151,9 +162,28 @@ export class PolicyEngine {
     return { direction, allowed: true, by: "default", passed, selecting: considered, warnings };
   }
 
-  /** Ingress to `e` from its own node, which --own-node=allow exempts from policy. */
-  ownNodeExempt(e: Endpoint, remote: Party): boolean {
-    return this.options.ownNode === "allow" && e.nodeName !== undefined && this.matcher.nodeOf(remote)?.name === e.nodeName;
+  /** Every rule of `local`'s policies for a direction that matches the connection, in the tiers up to `last`. */
+  matchingRules(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], last: Tier): RuleRef[] {
+    const e = local.endpoint;
+    if (!e || !this.isSubjectable(e)) return [];
+    const remoteAddress = flowAddress(remote, local);
+    const out: RuleRef[] = [];
+    for (const tier of TIERS.slice(0, TIERS.indexOf(last) + 1)) {
+      for (const policy of this.applicable(tier, direction, e)) {
+        for (const rule of rulesOf(policy, direction) ?? []) if (this.ruleMatches(rule, remote, remoteAddress, flow, destPorts)) out.push({ policy, rule });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Traffic between `e` and its own node (the node, or a host-network pod acting as it), in either
+   * direction: "always allowed" for NetworkPolicy (the Kubernetes concepts page). Under
+   * --own-node=allow it decides the Namespace tier when a policy there selects `e`; the Admin and
+   * Baseline tiers still apply (their conformance suite denies pod → own node with `nodes` peers).
+   */
+  ownNodeExempt(e: Endpoint | undefined, remote: Party): boolean {
+    return this.options.ownNode === "allow" && this.matcher.isOwnNode(e, remote);
   }
 
   /** The policies of one tier that select `e` for `direction`, in evaluation order (priority, then name). */
@@ -167,8 +197,8 @@ export class PolicyEngine {
    * The rule a tier picks among `policies` (in evaluation order): the first match in the Namespace tier,
    * by priority in the Admin and Baseline tiers. Back ends call it too, so that one algorithm decides.
    */
-  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = []): RuleRef | undefined {
-    return tier === "namespace" ? firstHit(policies, direction, matchRule) : this.priorityHit(policies, direction, matchRule, warnings);
+  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = [], rules = rulesOf): RuleRef | undefined {
+    return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules);
   }
 
   /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */
@@ -182,11 +212,11 @@ export class PolicyEngine {
   }
 
   /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
-  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[]): RuleRef | undefined {
+  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[], rules = rulesOf): RuleRef | undefined {
     for (let i = 0; i < policies.length; ) {
       let j = i;
       while (j < policies.length && policies[j].priority === policies[i].priority) j++;
-      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule)).filter((h): h is RuleRef => h !== undefined);
+      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
       i = j;
       if (hits.length === 0) continue;
       if (new Set(hits.map((h) => h.rule.action)).size > 1) warnings.push(samePriorityWarning(hits, this.options));
@@ -202,8 +232,8 @@ export class PolicyEngine {
     const [s, d] = [flow.src.endpoint, flow.dst.endpoint];
     const hostNet = (e?: Endpoint) => e?.kind === "pod" && e.hostNetwork === true;
     if (hostNet(s) || hostNet(d)) this.compare(flow, v, "hostNetwork", this.options.hostNetwork === "node" ? "pod" : "node", out, "a host-network pod takes part");
-    const srcNode = s?.kind === "node" ? s.name : hostNet(s) ? s!.nodeName : undefined;
-    if (srcNode && d?.nodeName === srcNode) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, "the source is the destination pod's own node");
+    const own = this.matcher.isOwnNode(d, flow.src) ? "the source is the destination pod's own node" : this.matcher.isOwnNode(s, flow.dst) ? "the destination is the source pod's own node" : undefined;
+    if (own) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, own);
     return out;
   }
 
@@ -225,9 +255,9 @@ export class PolicyEngine {
   }
 }
 
-function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean): RuleRef | undefined {
+function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, rules = rulesOf): RuleRef | undefined {
   for (const policy of policies) {
-    for (const rule of rulesOf(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
+    for (const rule of rules(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
+import { emptyMeshModel, type MeshModel } from "./mesh.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -24,10 +25,12 @@ export interface Inventory {
   unknownKinds: Map<string, number>;
   /** Gateway API objects (and Ingress lowered into them): the route graph. */
   routing: RouteGraph;
+  /** Istio and Linkerd authorization and transport security. */
+  mesh: MeshModel;
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph(), mesh: emptyMeshModel() };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

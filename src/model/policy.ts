@@ -4,6 +4,7 @@
 import type { Cidr } from "./ip.js";
 import type { PortMatch } from "./ports.js";
 import type { LabelSelector } from "./selector.js";
+import type { Clause } from "./l7.js";
 import type { Path, SourceRef } from "./source.js";
 
 /** Evaluated in this order, per direction. */
@@ -33,6 +34,11 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /**
+   * Set by identity peers (the common API's principals): the selector picks nothing unless this is
+   * the mesh's trust domain (inventory.mesh.settings.trustDomain, --trust-domain).
+   */
+  trustDomain?: string;
 }
 
 /**
@@ -52,19 +58,6 @@ export type Peer =
   | { kind: "networks"; selector: LabelSelector }
   | { kind: "domains"; names: readonly string[] };
 
-/**
- * An L7 condition on an Allow rule (Cilium's HTTP rules, the common API's `http`): the connection is
- * allowed, and the proxy then lets through only requests matching one of the matches. Every field
- * set must match; `path` is a regular expression over the whole path (Cilium, Envoy).
- */
-export interface HttpMatch {
-  method?: string;
-  path?: string;
-  host?: string;
-  /** "Name" (present) or "Name: value". */
-  headers?: readonly string[];
-}
-
 export interface Rule {
   /** Position in the policy's list for this direction. */
   index: number;
@@ -74,8 +67,21 @@ export interface Rule {
   peers?: readonly Peer[];
   /** undefined: every port of every protocol. */
   ports?: readonly PortMatch[];
-  /** Allow rules only: the connection is allowed, its HTTP requests are filtered by these matches. */
-  http?: readonly HttpMatch[];
+  /** Per-request conditions (engine/l7 evaluates them): a request must satisfy one of the clauses. */
+  http?: readonly Clause[];
+  /**
+   * How `http` applies (the front end says which its API means):
+   * - "match" (the common API, Calico): `http` is part of the rule's match. For a request the rule
+   *   matches only when one clause holds, and otherwise the next rule is looked at; Allow, Deny and
+   *   Pass keep their meaning. For a connection an Allow rule matches (some requests may pass) and
+   *   Deny and Pass rules with `http` do not (they are in Policy.requests only).
+   * - "filter" (Cilium): an Allow rule allows the connection; a proxy then lets through only the
+   *   requests that satisfy a clause of some allow rule matching the same peer and port, or every
+   *   request when one of those rules has no `http` (an L3/L4-only allow cancels the L7 filter).
+   */
+  httpMode?: "match" | "filter";
+  /** The proxy that reads `http`: undefined (the policy's own data plane) or "istio-sidecar" (Calico's Dikastes runs in the Istio sidecar). */
+  httpEnforcer?: "istio-sidecar";
   /** The rule's field path inside its object, e.g. ["spec", "ingress", 0]. */
   path: Path;
 }
@@ -92,6 +98,11 @@ export interface Policy {
   /** undefined: the policy does not affect this direction. [] : it isolates and allows nothing. */
   ingress?: readonly Rule[];
   egress?: readonly Rule[];
+  /**
+   * The rules a request is checked against, when they differ from the connection rules above: a Deny
+   * or Pass rule with `http` (httpMode "match") decides requests only, so it is listed here and not there.
+   */
+  requests?: { ingress?: readonly Rule[]; egress?: readonly Rule[] };
   src?: SourceRef;
 }
 
@@ -101,4 +112,26 @@ export function policyName(p: Policy): string {
 
 export function rulesOf(p: Policy, d: Direction): readonly Rule[] | undefined {
   return d === "ingress" ? p.ingress : p.egress;
+}
+
+/** The rules that decide a request in direction `d` (the connection rules, plus request-only ones). */
+export function requestRulesOf(p: Policy, d: Direction): readonly Rule[] | undefined {
+  const r = p.requests && (d === "ingress" ? p.requests.ingress : p.requests.egress);
+  return r ?? rulesOf(p, d);
+}
+
+/** Whether a rule decides requests only: a Deny or Pass whose `http` is part of its match. */
+export function requestOnly(r: Rule): boolean {
+  return r.http !== undefined && r.httpMode === "match" && r.action !== "allow";
+}
+
+/**
+ * The rule fields of a Policy from its full rule lists: the connection rules, and the request rules
+ * when some rule decides requests only.
+ */
+export function policyRules(ingress: readonly Rule[] | undefined, egress: readonly Rule[] | undefined): Pick<Policy, "ingress" | "egress" | "requests"> {
+  const conn = (rs: readonly Rule[] | undefined) => (rs && rs.some(requestOnly) ? rs.filter((r) => !requestOnly(r)) : rs);
+  const out: Pick<Policy, "ingress" | "egress" | "requests"> = { ingress: conn(ingress), egress: conn(egress) };
+  if (out.ingress !== ingress || out.egress !== egress) out.requests = { ingress, egress };
+  return out;
 }

@@ -105,6 +105,25 @@ function intersectIntervals(a: readonly Interval[], b: readonly Interval[]): Int
   return out;
 }
 
+/** The connections of `a` that are not in `b`. */
+export function subtractConns(a: ConnSet, b: ConnSet): ConnSet {
+  const out = {} as Record<Protocol, Interval[]>;
+  for (const p of PROTOCOLS) out[p] = intersectIntervals(a[p], complementIntervals(b[p]));
+  return out;
+}
+
+/** The ports 1-65535 outside sorted disjoint intervals. */
+function complementIntervals(iv: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let next = 1;
+  for (const [a, b] of iv) {
+    if (a > next) out.push([next, a - 1]);
+    next = Math.max(next, b + 1);
+  }
+  if (next <= MAX_PORT) out.push([next, MAX_PORT]);
+  return out;
+}
+
 /** Does the set hold protocol/port? */
 export function connsHas(c: ConnSet, protocol: Protocol, port: number): boolean {
   return c[protocol].some(([a, b]) => a <= port && port <= b);

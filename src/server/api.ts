@@ -2,6 +2,7 @@
 // command prints with -o json. Query parameters are turned into the command's own options and
 // parsed by the command's parser, so that a bad parameter gets the CLI's error text.
 
+import type { GroupBy } from "../model/owners.js";
 import { InputError, parseCommand, UsageError, type Command, type Values } from "../cli/command.js";
 import type { Analysis } from "../cli/analysis.js";
 import { analyzeCommand, analyzeDocument, analyzeResult } from "../cli/commands/analyze.js";
@@ -35,11 +36,11 @@ const noIo = { out() {}, err() {}, stdin: () => "", cwd: process.cwd() };
 export const ENDPOINTS: readonly Endpoint[] = [
   { path: "/api/v1/summary", summary: "the overview (junction analyze -o json)", command: analyzeCommand, params: [], analysing: true,
     answer: (a) => analyzeDocument(analyzeResult(a)) },
-  { path: "/api/v1/connections", summary: "who may reach whom (junction list -o json)", command: listCommand, params: [], analysing: true,
-    answer: (a) => connlistData(listResult(a).entries) },
+  { path: "/api/v1/connections", summary: "who may reach whom (junction list -o json)", command: listCommand, params: ["group-by"], analysing: true,
+    answer: (a, v) => connlistData(listResult(a, v["group-by"] as GroupBy).entries) },
   { path: "/api/v1/matrix", summary: "the pods × pods truth table (junction matrix -o json)", command: matrixCommand, params: ["port", "protocol", "namespace"], analysing: true,
     answer: (a, v) => matrixDocument(matrixResult(a, v)) },
-  { path: "/api/v1/explain", summary: "is this flow allowed, and why (junction explain -o json)", command: explainCommand, params: ["from", "to", "port", "protocol"], analysing: true,
+  { path: "/api/v1/explain", summary: "is this flow allowed, and why (junction explain -o json)", command: explainCommand, params: ["from", "to", "port", "protocol", "namespace"], analysing: true,
     answer: (a, v) => explainResult(a, v).document },
   { path: "/api/v1/route", summary: "where a request goes through a Gateway (junction route -o json)", command: routeCommand, params: ["request", "header", "gateway", "port", "sni"], analysing: true,
     answer: (a, v) => { if (v.requests !== undefined) throw new UsageError("--requests is not served: give request="); return routeResult(a, v, noIo); } },

@@ -1,24 +1,16 @@
 // A fast reader for the block-style YAML that kubectl and most tools write (maps, sequences,
 // plain and quoted scalars, single-line flow collections, literal and simple folded block
-// scalars), giving exactly what the `yaml` library gives under its default YAML 1.2 core schema.
-// Anything else (anchors, tags, multi-line flow or plain scalars, tabs, ...) returns undefined
-// and the document is read by the `yaml` library instead: this is a fast path, never a dialect.
+// scalars), giving exactly the value kubectl reads (kubeyaml.ts: go-yaml v2's YAML 1.1 scalars).
+// Anything else (anchors, tags, merge keys, duplicate or non-string keys, multi-line flow or plain
+// scalars, tabs, ...) returns undefined and the document is read by kubeyaml.ts instead: this is a
+// fast path, never a dialect. test/sources/blockyaml.test.ts proves it against that reader.
 
-/** The text of each document: [start, end) offsets, split at column-0 `---` markers. */
-export function splitDocuments(text: string): [number, number][] | undefined {
-  if (/\r(?!\n)/.test(text) || /^(%|\.\.\.(\s|$))/m.test(text)) return undefined;
-  const starts = [0];
-  const marker = /^---(?=[ \t\r\n]|$)/gm;
-  for (let m = marker.exec(text); m; m = marker.exec(text)) {
-    if (m.index === 0 || (starts.length === 1 && onlyTrivia(text.slice(0, m.index)))) continue;
-    starts.push(m.index);
-  }
-  return starts.map((s, i) => [s, i + 1 < starts.length ? starts[i + 1] : text.length]);
-}
+import { NOT_JSON, resolvePlain as resolveKube } from "./kubeyaml.js";
 
-function onlyTrivia(s: string): boolean {
-  return s.split("\n").every((l) => /^\s*(#.*)?$/.test(l));
-}
+/** Nesting deeper than this is left to the full reader (which reports it). */
+const MAX_FAST_DEPTH = 100;
+
+const JS_ONLY_SPACE = /[\t\r\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 class Bail extends Error {}
 const bail = (): never => { throw new Bail(); };
@@ -26,7 +18,8 @@ const bail = (): never => { throw new Bail(); };
 /** The value of one document, or undefined when it needs the full parser. */
 export function parseBlockDocument(text: string): { value: unknown } | undefined {
   if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
-  if (text.includes("\t") || text.includes("\r")) return undefined;
+  // Tabs, and characters JavaScript's trim() takes for spaces but YAML does not (NBSP, ...).
+  if (JS_ONLY_SPACE.test(text) || /^(?:\.\.\.|---)(?:\s|$)/m.test(text)) return undefined;
   try {
     const r = new Reader(text);
     return { value: r.document() };
@@ -44,6 +37,8 @@ class Reader {
 
   constructor(text: string) {
     this.raw = text.split("\n");
+    // A final line break ends the last line; it does not start an empty one.
+    if (text.endsWith("\n")) this.raw.pop();
     for (const line of this.raw) {
       const content = line.trimStart();
       const blank = content === "" || content[0] === "#";
@@ -75,7 +70,14 @@ class Reader {
     return this.i < this.contents.length ? this.indents[this.i] : -1;
   }
 
+  private depth = 0;
+
   private node(n: number): unknown {
+    if (++this.depth > MAX_FAST_DEPTH) bail();
+    try { return this.nodeAt(n); } finally { this.depth--; }
+  }
+
+  private nodeAt(n: number): unknown {
     const c = this.contents[this.i];
     if (c === "-" || c.startsWith("- ")) return this.sequence(n);
     if (keyEnd(c) >= 0) return this.mapping(n);
@@ -92,6 +94,7 @@ class Reader {
       const end = keyEnd(c);
       if (end < 0) bail();
       const key = parseKey(c.slice(0, end));
+      if (Object.prototype.hasOwnProperty.call(out, key)) bail();
       const rest = stripComment(c.slice(end + 1)).trim();
       out[key] = this.value(n, rest, true);
     }
@@ -202,8 +205,9 @@ function parseKey(k: string): string {
   return v;
 }
 
+/** A plain key that resolves to itself (a key like `yes`, `1` or `<<` is left to the full reader). */
 function plainKey(k: string): string {
-  if (resolvePlain(k) !== k) bail();
+  if (k === "<<" || resolvePlain(k) !== k) bail();
   return k;
 }
 
@@ -257,11 +261,14 @@ function closingQuote(s: string, start: number): number {
 
 function quoted(s: string): string {
   if (s[0] === "'") return s.slice(1, -1).replace(/''/g, "'");
+  // JSON's \/ and \u surrogate escapes are not YAML 1.1's: the full reader refuses them.
+  if (s.includes("\\") && /(?:^|[^\\])(?:\\\\)*\\(?:\/|u[dD][89a-fA-F])/.test(s)) bail();
   try { return JSON.parse(s) as string; } catch { return bail(); }
 }
 
 /** Single-line flow collections of quoted and plain scalars. */
-function flow(s: string, pos: number): { value: unknown; end: number } {
+function flow(s: string, pos: number, depth = 0): { value: unknown; end: number } {
+  if (depth > MAX_FAST_DEPTH) bail();
   const open = s[pos], close = open === "[" ? "]" : "}";
   const list: unknown[] = [];
   const map: Record<string, unknown> = {};
@@ -269,13 +276,13 @@ function flow(s: string, pos: number): { value: unknown; end: number } {
   if (s[k] === close) return { value: open === "[" ? list : map, end: k + 1 };
   for (;;) {
     if (open === "[") {
-      const item = flowScalar(s, k, false);
+      const item = flowScalar(s, k, false, depth);
       list.push(item.value);
       k = item.end;
     } else {
-      const key = flowScalar(s, k, true);
-      if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__") bail();
-      const item = flowScalar(s, skipSpaces(s, key.end + 1), false);
+      const key = flowScalar(s, k, true, depth);
+      if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__" || Object.prototype.hasOwnProperty.call(map, key.value)) bail();
+      const item = flowScalar(s, skipSpaces(s, key.end + 1), false, depth);
       map[key.value as string] = item.value;
       k = item.end;
     }
@@ -287,9 +294,9 @@ function flow(s: string, pos: number): { value: unknown; end: number } {
   }
 }
 
-function flowScalar(s: string, k: number, isKey: boolean): { value: unknown; end: number } {
+function flowScalar(s: string, k: number, isKey: boolean, depth: number): { value: unknown; end: number } {
   const c = s[k];
-  if (c === "[" || c === "{") { if (isKey) bail(); const r = flow(s, k); return { value: r.value, end: skipSpaces(s, r.end) }; }
+  if (c === "[" || c === "{") { if (isKey) bail(); const r = flow(s, k, depth + 1); return { value: r.value, end: skipSpaces(s, r.end) }; }
   if (c === '"' || c === "'") {
     const close = closingQuote(s, k);
     if (close < 0) bail();
@@ -308,18 +315,11 @@ function skipSpaces(s: string, k: number): number {
   return k;
 }
 
-/** A plain scalar under the YAML 1.2 core schema, as the `yaml` library resolves it. */
-export function resolvePlain(s: string): unknown {
-  // Most manifest values are words: a letter first and no core-schema word ("true", "Null", ...) fits.
+/** A plain scalar as kubectl reads it; .inf and .nan (which kubectl cannot carry) go to the full reader. */
+function resolvePlain(s: string): unknown {
+  // Most manifest values are words: a first letter outside go-yaml's y/n/t/f/o/~ hints is a string.
   const c = s.charCodeAt(0) | 0x20;
-  if (c >= 0x61 && c <= 0x7a && (s.length > 5 || (c !== 0x74 && c !== 0x66 && c !== 0x6e))) return s;
-  if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
-  if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
-  if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
-  if (/^0o[0-7]+$/.test(s)) return parseInt(s.slice(2), 8);
-  if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
-  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
-  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s)) return s.slice(-3).toLowerCase() === "nan" ? NaN : s[0] === "-" ? -Infinity : Infinity;
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
-  return s;
+  if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return s;
+  const v = resolveKube(s);
+  return v === NOT_JSON ? bail() : v;
 }

@@ -64,6 +64,8 @@ export class InventoryBuilder {
       if (t.parent && owning.has(key(t.controller.namespace, t.controller))) owning.add(key(t.controller.namespace, t.parent));
     }
     const present = new Set(this.templates.map((t) => key(t.controller.namespace, t.controller)));
+    const adopted = this.hashAdopted(present, key);
+    for (const k of adopted.values()) owning.add(k);
     for (const t of this.templates) {
       const c = t.controller;
       if (owning.has(key(c.namespace, c))) continue;
@@ -75,11 +77,28 @@ export class InventoryBuilder {
     for (const e of this.inv.endpoints) {
       if (e.kind === "pod" && e.owner && !e.fromTemplate) byOwner.get(key(e.namespace, e.owner))?.pods.push(e.id);
     }
+    for (const [pod, k] of adopted) byOwner.get(k)?.pods.push(pod.id);
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump.
     for (const t of this.templates) {
       const parent = t.parent && byOwner.get(key(t.controller.namespace, t.parent));
       if (parent && parent !== t.controller) for (const id of t.controller.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
     }
+  }
+
+  /**
+   * Pods of a ReplicaSet missing from the input, whose Deployment is present: the ReplicaSet is named
+   * DEPLOYMENT-HASH after the pods' pod-template-hash label (as the Deployment controller names it).
+   */
+  private hashAdopted(present: Set<string>, key: (ns: string | undefined, o: Owner) => string): Map<Endpoint, string> {
+    const out = new Map<Endpoint, string>();
+    for (const e of this.inv.endpoints) {
+      const hash = e.labels["pod-template-hash"];
+      if (e.kind !== "pod" || e.owner?.kind !== "ReplicaSet" || !hash || present.has(key(e.namespace, e.owner))) continue;
+      if (!e.owner.name.endsWith(`-${hash}`)) continue;
+      const deployment = key(e.namespace, { kind: "Deployment", name: e.owner.name.slice(0, -hash.length - 1) });
+      if (present.has(deployment)) out.set(e, deployment);
+    }
+    return out;
   }
 
   private addImplicitNamespaces(): void {

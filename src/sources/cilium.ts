@@ -11,7 +11,8 @@ import { cidrFrom, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import type { Action, Direction, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
+import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
+import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readCidr, readMeta, readSelector } from "./k8s.js";
@@ -124,19 +125,46 @@ function checkHttpRegex(f: Field): string | undefined {
   return v;
 }
 
-function readHttp(f: Field): HttpMatch[] | undefined {
+/**
+ * Cilium's HTTP rules as its agent configures Envoy (getHTTPRule): method, path and host are RE2
+ * expressions matching the whole :method, :path (path with query string) and :authority; each
+ * headers entry "Name" requires the header, "Name value" (or "Name: value") that exact value;
+ * headerMatches require the value when one is given, else presence — unless a mismatch action other
+ * than the default FAIL is set (LOG, ADD, DELETE, REPLACE only log or rewrite, they never deny).
+ */
+function readHttp(f: Field): Clause[] | undefined {
   return f.list()?.map((h) => {
-    const headers = [...(h.get("headers").list() ?? []).map((x) => x.string()), ...(h.get("headerMatches").list() ?? []).map((x) => {
-      const name = x.get("name").string(), value = x.get("value").string();
-      return name && value !== undefined ? `${name}: ${value}` : name;
-    })].filter((s): s is string => s !== undefined);
-    const method = checkHttpRegex(h.get("method")), path = checkHttpRegex(h.get("path")), host = checkHttpRegex(h.get("host"));
-    return { ...(method ? { method } : {}), ...(path ? { path } : {}), ...(host ? { host } : {}), ...(headers.length ? { headers } : {}) };
+    const out: Condition[] = [];
+    const regex = (attribute: "request.method" | "request.url" | "request.host", key: string) => {
+      const v = checkHttpRegex(h.get(key));
+      if (v) out.push({ attribute, values: [{ kind: "regex", regex: v }] });
+    };
+    regex("request.method", "method");
+    regex("request.url", "path");
+    regex("request.host", "host");
+    for (const x of h.get("headers").list() ?? []) {
+      const text = x.string({ required: true });
+      if (!text) continue;
+      const space = text.indexOf(" ");
+      const name = (space < 0 ? text : text.slice(0, space)).replace(/:+$/, "");
+      out.push(headerCondition(name, space < 0 ? undefined : text.slice(space + 1)));
+    }
+    for (const x of h.get("headerMatches").list() ?? []) {
+      const name = x.get("name").string({ required: true }), value = x.get("value").string();
+      if (x.get("secret").present) x.get("secret").error("unsupported", "header values from Secrets are not in the model");
+      const mismatch = x.get("mismatch").string({ oneOf: ["LOG", "ADD", "DELETE", "REPLACE"] });
+      if (name && !mismatch) out.push(headerCondition(name, value || undefined));
+    }
+    return out;
   });
 }
 
+function headerCondition(name: string, value: string | undefined): Condition {
+  return { attribute: "request.header", name: name.toLowerCase(), values: [value === undefined ? { kind: "present" } : { kind: "exact", value }] };
+}
+
 /** toPorts entries: each one's ports, and its HTTP rules (allow only). */
-function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: HttpMatch[] }[] {
+function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
   const list = f.list();
   if (!list) return [{}];
   return list.map((tp) => {
@@ -155,8 +183,9 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Htt
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
     for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    // An empty http list is no L7 rule at all (Cilium only redirects to its proxy for rules it has).
     const http = readHttp(rules.get("http"));
-    return { ...(ports.length ? { ports } : {}), ...(http ? { http } : {}) };
+    return { ...(ports.length ? { ports } : {}), ...(http?.length ? { http, httpMode: "filter" as const } : {}) };
   });
 }
 

@@ -6,7 +6,7 @@ import { parseAddress, type Address, type Cidr } from "../model/ip.js";
 import type { NamedPort } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { dnsLabelError, readCidr, readMeta, readPortNumber, readProtocol } from "./k8s.js";
+import { dnsLabelError, dnsSubdomainError, readCidr, readMeta, readPortNumber, readProtocol } from "./k8s.js";
 
 export const JUNCTION_API = "junction.dev/v1alpha1";
 
@@ -54,8 +54,13 @@ const workloadFrontEnd: FrontEnd = {
     if (!spec.object(true)) return;
     const addresses = readAddressList(spec.get("addresses"), true);
     const ports = readNamedPorts(spec.get("ports"));
+    // Its identity, as a pod's: TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT (Istio's WorkloadEntry serviceAccount).
+    const sa = spec.get("serviceAccount");
+    const serviceAccount = sa.string({ nonEmpty: true });
+    if (serviceAccount !== undefined && namespace === undefined) sa.error("forbidden", "a service account belongs to a namespace: set metadata.namespace");
+    else if (serviceAccount !== undefined) { const err = dnsSubdomainError(serviceAccount); if (err) sa.error("invalid-name", err); }
     if (!meta) return;
-    b.addEndpoint({ kind: "workload", name: meta.name, namespace, labels: meta.labels, addresses, ports, src: ctx.ref });
+    b.addEndpoint({ kind: "workload", name: meta.name, namespace, labels: meta.labels, addresses, ports, ...(serviceAccount && namespace ? { serviceAccount } : {}), src: ctx.ref });
   },
 };
 

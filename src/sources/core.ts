@@ -148,6 +148,12 @@ const podFrontEnd: FrontEnd = {
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
     const status = root.get("status");
+    // A finished pod has no network presence: its address may already belong to another pod.
+    const phase = status.get("phase").value;
+    if (phase === "Succeeded" || phase === "Failed") {
+      ctx.info(["status", "phase"], "finished-pod", `pod ${meta.namespace}/${meta.name} is ${phase}: it takes no part in the analysis`);
+      return;
+    }
     const ipFields = [status.get("podIP"), ...(status.get("podIPs").list() ?? []).map((p) => p.get("ip"))];
     let addresses = readAddresses(ipFields);
     const hostIP = readAddresses([status.get("hostIP")]);

@@ -1,12 +1,14 @@
 // Splits input files into Kubernetes objects: multi-document YAML, JSON, and `kind: List` (or
-// PodList, NetworkPolicyList, ...) wrappers. Parsing is fast; line numbers are found later, on
-// demand, by the locator. Block YAML takes a fast path (blockyaml.ts); the `yaml` library reads
-// whatever that path does not take.
+// PodList, NetworkPolicyList, ...) wrappers, read exactly as kubectl reads them (kubeyaml.ts,
+// strictjson.ts) or refused. Block YAML takes a fast path (blockyaml.ts) that gives the same values;
+// line numbers are found later, on demand, by the locator.
 
-import { parseAllDocuments, parseDocument, type Document, type YAMLError } from "yaml";
-import { parseBlockDocument, splitDocuments } from "./blockyaml.js";
+import { parseBlockDocument } from "./blockyaml.js";
+import { KubeYamlError, parseKubeYaml, splitKubectlDocuments, yamlTextProblem } from "./kubeyaml.js";
+import { JsonReadError, parseStrictJson } from "./strictjson.js";
 import type { InputFile } from "./read.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
+import type { YAMLError } from "yaml";
 
 export interface RawObject {
   apiVersion: string;
@@ -18,12 +20,11 @@ export interface RawObject {
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   const out: RawObject[] = [];
   const skipped: SourceRef[] = [];
-  const docs = parseFile(file, diags);
-  docs.forEach((value, doc) => {
+  readDocuments(file, diags).forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (Array.isArray(value)) value.forEach((item, i) => collect(item, { ...ref, path: [i] }, undefined, out, skipped));
-    else collect(value, ref, undefined, out, skipped);
+    if (isObject(value)) collect(value, ref, undefined, out, skipped);
+    else diags.add({ severity: "error", code: "input-not-an-object", message: notAnObject(value), ref });
   });
   if (skipped.length) {
     const what = out.length ? `${skipped.length} item${skipped.length === 1 ? "" : "s"} without apiVersion/kind` : "not Kubernetes manifests (no apiVersion/kind)";
@@ -32,44 +33,80 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   return out;
 }
 
-function parseFile(file: InputFile, diags: Diagnostics): unknown[] {
-  const trimmed = file.text.trimStart();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try { return [JSON.parse(file.text)]; } catch { /* fall through: the YAML parser reports where */ }
+function notAnObject(value: unknown): string {
+  const what = Array.isArray(value) ? "a sequence (list)" : `a ${value === true || value === false ? "boolean" : typeof value === "number" ? "number" : "string"} (${JSON.stringify(value).slice(0, 40)})`;
+  return `the document is ${what}, not a Kubernetes object; kubectl refuses it${Array.isArray(value) ? " (put the objects in a `kind: List` or separate them with ---)" : ""}`;
+}
+
+/**
+ * The JSON value of each document of a file (null where a document is empty or unreadable). A
+ * file whose first character is `{` is JSON to kubectl (it falls back to YAML when the JSON does not
+ * parse); a `.json` file must be JSON. Reading errors are reported; a file that fails and holds
+ * `{{` is a template, reported once.
+ */
+export function readDocuments(file: InputFile, diags: Diagnostics): unknown[] {
+  const problems: Diagnostic[] = [];
+  const values = readValues(file, problems);
+  if (problems.length && /\{\{/.test(file.text)) {
+    diags.add({ ...problems[0], code: "input-template", message: "this is a Helm/Go template ({{ ... }}), not a manifest: render it first (e.g. helm template NAME CHART > manifests.yaml)", line: lineAt(file.text, file.text.indexOf("{{")) });
+    return [];
   }
-  const ranges = splitDocuments(file.text);
-  if (!ranges) {
-    const docs = parseAllDocuments(file.text, YAML_OPTIONS);
-    return (Array.isArray(docs) ? docs : [docs]).map((d, i) => toValue(d, file, i, 0, diags));
+  for (const p of problems) diags.add(p);
+  return values;
+}
+
+function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
+  const text = file.text;
+  const first = /\S/.exec(text);
+  if (!first) return [];
+  const ref: SourceRef = { file: file.name, doc: 0, path: [] };
+  const problem = (code: string, message: string, offset: number | undefined, doc = 0): void => {
+    problems.push({ severity: "error", code, message, ref: { ...ref, doc }, line: offset === undefined ? undefined : lineAt(text, offset) });
+  };
+  const jsonName = /\.json$/i.test(file.name);
+  if (jsonName || first[0] === "{") {
+    try { return [parseStrictJson(text)]; }
+    catch (e) {
+      if (!(e instanceof JsonReadError)) throw e;
+      if (jsonName || !e.message.startsWith("invalid JSON")) { problem("input-syntax", e.message, e.offset); return []; }
+    }
   }
-  file.docs = ranges.map(([start]) => start);
-  let line = 0, counted = 0;
-  return ranges.map(([start, end], i) => {
-    const text = file.text.slice(start, end);
-    const fast = parseBlockDocument(text);
+  const bad = yamlTextProblem(text);
+  if (bad) { problem("input-encoding", bad.message, bad.offset); return []; }
+  if (text.includes("\r")) file.text = text.replace(/\r\n/g, "\n");
+  return readYaml(file, problem);
+}
+
+function readYaml(file: InputFile, problem: (code: string, message: string, offset: number | undefined, doc?: number) => void): unknown[] {
+  const text = file.text;
+  let ranges: [number, number][];
+  try { ranges = splitKubectlDocuments(text); }
+  catch (e) { if (!(e instanceof KubeYamlError)) throw e; problem("input-syntax", e.message, e.offset); return []; }
+  file.docs = ranges;
+  return ranges.map(([start, end], doc) => {
+    const chunk = text.slice(start, end);
+    const fast = parseBlockDocument(chunk);
     if (fast) return fast.value;
-    for (let k = file.text.indexOf("\n", counted); k >= 0 && k < start; k = file.text.indexOf("\n", k + 1)) line++;
-    counted = start;
-    return toValue(parseDocument(text, YAML_OPTIONS), file, i, line, diags);
+    try { return parseKubeYaml(chunk); }
+    catch (e) {
+      if (!(e instanceof KubeYamlError)) throw e;
+      problem("input-syntax", `invalid YAML: ${e.message}`, e.offset === undefined ? start : start + e.offset, doc);
+      return null;
+    }
   });
 }
 
-const YAML_OPTIONS = { uniqueKeys: false } as const;
-
-/** A document read by the `yaml` library; syntax errors are reported (lines shifted by `lineOffset`). */
-function toValue(d: Document, file: InputFile, doc: number, lineOffset: number, diags: Diagnostics): unknown {
-  for (const err of d.errors) {
-    const diag = syntaxError(err, { file: file.name, doc, path: [] });
-    if (diag.line !== undefined) diag.line += lineOffset;
-    diags.add(diag);
-  }
-  return d.errors.length ? null : d.toJS({ maxAliasCount: 1000 });
+/** 1-based line of an offset. */
+export function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let k = text.indexOf("\n"); k >= 0 && k < offset; k = text.indexOf("\n", k + 1)) line++;
+  return line;
 }
 
-/** A YAML/JSON syntax error as a diagnostic at its line. */
+/** A YAML/JSON syntax error of the `yaml` library as a diagnostic at its line. */
 export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
   const message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-  return { severity: "error", code: "syntax", message: `invalid YAML/JSON: ${message}`, ref, line: err.linePos?.[0].line };
+  return { severity: "error", code: "input-syntax", message: `invalid YAML/JSON: ${message}`, ref, line: err.linePos?.[0].line };
 }
 
 const TYPED_LIST = /^(.*)List$/;

@@ -1,14 +1,16 @@
 // Connectivity assertions files (for `junction test` and `junction lab probe`): a YAML or JSON
-// list of {from, to, port, protocol, expect: allow|deny}.
+// list of flow assertions {from, to, port, protocol, expect: allow|deny} and request assertions
+// {from, request: "METHOD URL", headers?, expect: allow|deny|STATUS} (`junction test` only).
 
-import { parseAllDocuments } from "yaml";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, numberListItem, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import { readProtocol } from "./k8s.js";
 import type { InputFile } from "./read.js";
-import { syntaxError } from "./documents.js";
+import { readDocuments } from "./documents.js";
+import { parseRequestLine } from "./requests.js";
+import type { RouteRequest } from "../model/request.js";
 
 export interface Expectation {
   from: string;
@@ -19,10 +21,23 @@ export interface Expectation {
   /** Optional label shown in reports. */
   name?: string;
   ref: SourceRef;
+  /** The assertion's line in its file. */
+  line?: number;
+}
+
+/** A request sent by `from` (as `junction route --from` sends it), and what must become of it. */
+export interface RequestExpectation {
+  from: string;
+  request: RouteRequest;
+  /** allow: the backend answers; deny: some layer refuses or denies it; a number: that HTTP status. */
+  expect: "allow" | "deny" | number;
+  name?: string;
+  ref: SourceRef;
 }
 
 export interface ExpectationsFile {
   expectations: Expectation[];
+  requests: RequestExpectation[];
   diagnostics: Diagnostics;
   locator: Locator;
 }
@@ -30,20 +45,17 @@ export interface ExpectationsFile {
 export function readExpectations(file: InputFile): ExpectationsFile {
   const diags = new Diagnostics();
   const locator = new Locator([file]);
-  const docs = parseAllDocuments(file.text);
-  const list = (Array.isArray(docs) ? docs : [docs]);
   const expectations: Expectation[] = [];
+  const requests: RequestExpectation[] = [];
   const root: SourceRef = { file: file.name, doc: 0, path: [] };
-  const firstError = list.flatMap((d) => d.errors)[0];
-  if (firstError) {
-    diags.add(syntaxError(firstError, root));
-    return { expectations, diagnostics: diags, locator };
-  }
-  const value = list[0]?.toJS();
+  // Read as kubectl reads YAML/JSON (YAML 1.1, alias limits, duplicate keys refused).
+  const value = readDocuments(file, diags)[0] ?? null;
+  if (diags.hasErrors) return { expectations, requests, diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "expectations", value);
   const items = Field.root(ctx, value).list({ required: true }) ?? [];
   for (const item of items) {
     if (!item.object(true)) continue;
+    if (item.get("request").present) { const r = readRequestAssertion(item, root); if (r) requests.push(r); continue; }
     const from = endpointField(item.get("from"));
     const to = endpointField(item.get("to"));
     const portField = item.get("port");
@@ -55,8 +67,27 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
-  return { expectations, diagnostics: diags, locator };
+  for (const d of diags.items) numberListItem(d, [], "assertion");
+  for (const x of expectations) x.line = locator.lineOf(x.ref);
+  return { expectations, requests, diagnostics: diags, locator };
 }
+
+const REQUEST_KEYS = ["from", "request", "headers", "expect", "name"];
+
+function readRequestAssertion(item: Field, root: SourceRef): RequestExpectation | undefined {
+  for (const k of item.keys()) if (!REQUEST_KEYS.includes(k)) item.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (a request assertion has ${REQUEST_KEYS.join(", ")})`);
+  const from = item.get("from").string({ required: true, nonEmpty: true });
+  const line = item.get("request").string({ required: true, nonEmpty: true });
+  const parsed = line === undefined ? undefined : parseRequestLine(line);
+  if (typeof parsed === "string") item.get("request").error("invalid", parsed);
+  const headers: [string, string][] = [];
+  for (const name of item.get("headers").keys()) { const v = item.get("headers").get(name).string({ required: true }); if (v !== undefined) headers.push([name, v]); }
+  const e = item.get("expect");
+  const expect = typeof e.value === "number" ? e.int({ min: 100, max: 599 }) : e.string({ required: true, oneOf: ["allow", "deny"] }) as "allow" | "deny" | undefined;
+  if (!from || !parsed || typeof parsed === "string" || expect === undefined) return undefined;
+  return { from, request: { ...parsed, headers: [...parsed.headers, ...headers] }, expect, name: item.get("name").string(), ref: { ...root, path: item.path } };
+}
+
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
 function endpointField(f: Field): string | undefined {

@@ -1,14 +1,14 @@
 // The composition of the sources layer: read inputs, split them into objects, dispatch each object
 // to the front end of its kind, and finish the inventory.
 
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics } from "../model/source.js";
 import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { splitObjects, type RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { Locator } from "./locate.js";
-import { readInputs, type InputFile } from "./read.js";
+import { readInputs, type InputFile, type ReadOptions } from "./read.js";
 import { coreFrontEnds } from "./core.js";
 import { discoveryFrontEnds } from "./discovery.js";
 import { networkPolicyFrontEnd } from "./networkpolicy.js";
@@ -23,6 +23,8 @@ import { objectKey } from "../model/gateway.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { istioFrontEnds } from "./istio/index.js";
+import { linkerdFrontEnds } from "./linkerd/index.js";
 import { checkObject } from "./schema/index.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
@@ -38,6 +40,8 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
+  ...istioFrontEnds,
+  ...linkerdFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();
@@ -59,45 +63,57 @@ export interface LoadOptions {
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
-export function loadPaths(paths: readonly string[], stdin?: () => string): Loaded {
+export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const files = readInputs(paths, diags, stdin);
-  return loadFiles(files, diags);
+  const files = readInputs(paths, diags, stdin, options);
+  const loaded = loadFiles(files, diags);
+  if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
+  return loaded;
 }
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
-  const seen = new Map<string, SourceRef>();
-  let objects = 0;
+  const raws: RawObject[] = [];
   for (const file of files) {
-    for (const raw of splitObjects(file, diags)) {
-      if (options.exclude?.(raw)) continue;
-      objects++;
-      if (isDuplicate(raw, seen, diags)) continue;
-      const checked = checkObject(raw, diags);
-      dispatch(raw, b, diags);
-      checked.finish();
-    }
+    const objects = splitObjects(file, diags);
+    file.objects = objects.length;
+    for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
+  }
+  for (const raw of lastDefinitions(raws, diags)) {
+    const checked = checkObject(raw, diags);
+    dispatch(raw, b, diags);
+    checked.finish();
   }
   const locator = new Locator(files);
   const inventory = b.finish();
   addIngressRoutes(inventory);
   locator.resolve(diags.items);
-  return { inventory, diagnostics: diags, locator, files: files.length, objects, inputs: files };
+  return { inventory, diagnostics: diags, locator, files: files.length, objects: raws.length, inputs: files };
 }
 
-/** The same object twice (e.g. a manifest and a cluster dump): the first definition is used. */
-function isDuplicate(raw: RawObject, seen: Map<string, SourceRef>, diags: Diagnostics): boolean {
+/**
+ * The same object twice (e.g. a manifest and a cluster dump): `kubectl apply -f` applies the
+ * inputs in order, so the cluster runs the last definition. The earlier ones are dropped, with a warning.
+ */
+function lastDefinitions(raws: RawObject[], diags: Diagnostics): RawObject[] {
+  const last = new Map<string, number>();
+  const keys = raws.map((raw, i) => { const k = identity(raw); if (k) last.set(k, i); return k; });
+  return raws.filter((raw, i) => {
+    const k = keys[i];
+    if (k === undefined || last.get(k) === i) return true;
+    const winner = raws[last.get(k)!];
+    diags.warn("duplicate", `${raw.kind} ${k.split("/").slice(1).filter(Boolean).join("/")} is defined again in ${winner.ref.file}; the last definition is used, as kubectl apply -f applies files in order`, raw.ref);
+    return false;
+  });
+}
+
+function identity(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
-  if (typeof md?.name !== "string") return false;
+  if (typeof md?.name !== "string") return undefined;
   const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
   // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
   const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
-  const key = `${raw.kind}${group ? `.${group}` : ""}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
-  const first = seen.get(key);
-  if (!first) { seen.set(key, raw.ref); return false; }
-  diags.warn("duplicate", `${raw.kind} ${key.split("/").slice(1).filter(Boolean).join("/")} is defined again (first in ${first.file}); this definition is ignored`, raw.ref);
-  return true;
+  return `${raw.kind}${group ? `.${group}` : ""}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {

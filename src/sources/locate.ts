@@ -74,16 +74,16 @@ export class Locator {
     return p;
   }
 
-  /** One document of a file the fast path split. */
+  /** One document of a YAML file (split as kubectl splits it). */
   private parseDoc(file: InputFile, doc: number): Parsed | undefined {
-    const starts = file.docs!;
-    if (doc >= starts.length) return undefined;
+    const range = file.docs![doc];
+    if (!range) return undefined;
     const key = `${doc}:${file.name}`;
     let p = this.parsed.get(key);
     if (!p) {
       const lines = new LineCounter();
-      const text = file.text.slice(starts[doc], starts[doc + 1] ?? file.text.length);
-      p = { docs: [parseDocument(text, { lineCounter: lines, uniqueKeys: false })], lines, firstLine: this.index(file).lineAt(starts[doc]) };
+      const text = file.text.slice(range[0], range[1]);
+      p = { docs: [parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" })], lines, firstLine: this.index(file).lineAt(range[0]) };
       this.parsed.set(key, p);
     }
     return p;

@@ -1,6 +1,9 @@
 // Reads the user's inputs: files, folders (recursively) and stdin. The only IO of the sources layer.
+// Every input is bounded (a total size limit, streams read in chunks), each file is read once
+// however it is named, and nothing can block: FIFOs and sockets inside folders are skipped.
 
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
 
@@ -8,37 +11,193 @@ export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
   name: string;
   text: string;
-  /** Where each document starts, when the fast YAML reader split the file (the locator uses it). */
-  docs?: number[];
+  /** Where each YAML document is ([start, end) offsets, as kubectl splits the stream; the locator uses them). */
+  docs?: [number, number][];
+  /** The -f path this file was found under. */
+  root?: string;
+  /** Kubernetes objects found in it (set when loaded). */
+  objects?: number;
+}
+
+/** The default limit on all input together (--max-input-size). */
+export const DEFAULT_MAX_INPUT = 1024 ** 3;
+
+export interface ReadOptions {
+  /** Bytes of input in all, at most (default 1 GiB). */
+  maxBytes?: number;
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: () => string = readStdin): InputFile[] {
-  const files: InputFile[] = [];
-  for (const p of paths) {
-    if (p === "-") { files.push({ name: "<stdin>", text: stdin() }); continue; }
-    let st;
-    try { st = statSync(p); } catch { diags.error("input-not-found", `${p}: no such file or directory`); continue; }
-    if (st.isDirectory()) walk(p, files, diags);
-    else readOne(p, files, diags);
+class Reader {
+  readonly files: InputFile[] = [];
+  private seen = new Set<string>();
+  private left: number;
+  private skipped = { files: 0, hidden: 0, special: 0 };
+
+  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number) {
+    this.left = maxBytes;
   }
-  return files;
-}
 
-function walk(dir: string, out: InputFile[], diags: Diagnostics): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) { if (!entry.name.startsWith(".") && entry.name !== "node_modules") walk(full, out, diags); }
-    else if (MANIFEST.test(entry.name)) readOne(full, out, diags);
+  path(p: string): void {
+    if (p === "-") return this.stdinInput();
+    let st: Stats;
+    try { st = statSync(p); } catch (e) { return this.fail(p, e); }
+    if (!this.once(p, st)) return;
+    if (st.isDirectory()) { this.walk(p, p); this.noteSkipped(p); }
+    else this.file(p, p, st);
+  }
+
+  private stdinInput(): void {
+    if (this.seen.has("<stdin>")) { this.diags.error("input-stdin-twice", "-f - is given more than once: stdin can be read only once"); return; }
+    this.seen.add("<stdin>");
+    let text: string;
+    try { text = this.stdin(this.left); } catch (e) { return this.fail("<stdin>", e); }
+    this.add({ name: "<stdin>", text, root: "-" }, Buffer.byteLength(text));
+  }
+
+  /** The same file through two names (a folder and a file, a symlink) is read once. */
+  private once(p: string, st: Stats): boolean {
+    let key = `${st.dev}:${st.ino}`;
+    if (st.ino === 0) { try { key = realpathSync(p); } catch { key = p; } }
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+
+  private walk(dir: string, root: string): void {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch (e) { return this.fail(dir, e); }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, entry.name);
+      let st: Stats;
+      try { st = statSync(full); } catch (e) { this.fail(full, e); continue; }
+      if (st.isDirectory()) {
+        if (entry.name.startsWith(".") || entry.name === "node_modules") { this.skipped.hidden++; continue; }
+        if (this.once(full, st)) this.walk(full, root);
+      } else if (!st.isFile()) this.skipped.special++;
+      else if (!MANIFEST.test(entry.name)) this.skipped.files++;
+      else if (this.once(full, st)) this.file(full, root, st);
+    }
+  }
+
+  private file(path: string, root: string, st: Stats): void {
+    if (st.isFile() && st.size > this.left) return this.tooLarge(path);
+    let buf: Buffer;
+    try { buf = readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    if (buf.length > this.left) return this.tooLarge(path);
+    const text = decode(buf);
+    if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
+    this.add({ name: path, text, root }, buf.length);
+  }
+
+  private add(file: InputFile, bytes: number): void {
+    this.left -= bytes;
+    if (this.left < 0) return this.tooLarge(file.name);
+    this.files.push(file);
+  }
+
+  private tooLarge(name: string): void {
+    this.diags.error("input-too-large", `${name}: the input is larger than the limit of ${formatBytes(this.maxBytes)} in all (raise it with --max-input-size)`);
+    this.left = -1;
+  }
+
+  private fail(path: string, e: unknown): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "no such file or directory" : code === "EACCES" || code === "EPERM" ? "permission denied (EACCES)"
+      : code === "ELOOP" ? "too many levels of symbolic links: a symlink loop (ELOOP)" : code === "EISDIR" ? "is a directory (give a file, a folder, or - for stdin)"
+      : code === "ENOTDIR" ? "not a directory" : code === "EILSEQ" ? (e as Error).message : `cannot be read (${code ?? (e as Error).message})`;
+    this.diags.error(code === "ENOENT" ? "input-not-found" : "input-unreadable", `${path}: ${what}`);
+  }
+
+  private noteSkipped(dir: string): void {
+    const s = this.skipped, parts: string[] = [];
+    if (s.files) parts.push(`${s.files} file${s.files === 1 ? "" : "s"} without a .yaml/.yml/.json extension`);
+    if (s.hidden) parts.push(`${s.hidden} hidden or node_modules folder${s.hidden === 1 ? "" : "s"}`);
+    if (s.special) parts.push(`${s.special} FIFO${s.special === 1 ? "" : "s"}, socket${s.special === 1 ? "" : "s"} or device${s.special === 1 ? "" : "s"} (never read from a folder)`);
+    if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
+    this.skipped = { files: 0, hidden: 0, special: 0 };
   }
 }
 
-function readOne(path: string, out: InputFile[], diags: Diagnostics): void {
-  try { out.push({ name: path, text: readFileSync(path, "utf8") }); }
-  catch (e) { diags.error("input-unreadable", `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`); }
+export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
+  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT);
+  for (const p of paths) reader.path(p);
+  return reader.files;
 }
 
-function readStdin(): string {
-  try { return readFileSync(0, "utf8"); } catch { return ""; }
+/**
+ * A file's bytes, at most `limit` + 1 of them (so that an over-long input is seen without reading it
+ * all): regular files, FIFOs, devices and endless streams (/dev/zero) alike. A NUL byte ends the
+ * read at once: no YAML or JSON holds one.
+ */
+export function readBounded(pathOrFd: string | number, limit: number): Buffer {
+  const fd = typeof pathOrFd === "number" ? pathOrFd : openSync(pathOrFd, "r");
+  try {
+    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total) || 1);
+      let n: number;
+      try { n = readSync(fd, chunk, 0, chunk.length, null); }
+      catch (e) { if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue; if ((e as NodeJS.ErrnoException).code === "EOF") break; throw e; }
+      if (n === 0) break;
+      const part = chunk.subarray(0, n);
+      chunks.push(part);
+      total += n;
+      if (total > limit || part.includes(0)) break;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    if (typeof pathOrFd !== "number") closeSync(fd);
+  }
+}
+
+/** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
+export function decode(buf: Buffer): string | { error: string } {
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
+  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
+  if (!isUtf8(buf)) {
+    const lossy = buf.toString("utf8");
+    const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
+    return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
+  }
+  const text = buf.toString("utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Stdin as text, bounded like a file; a directory on stdin is an error (EISDIR). */
+export function readStdin(limit = DEFAULT_MAX_INPUT): string {
+  let buf: Buffer;
+  try { buf = readBounded(0, limit); }
+  catch (e) { if ((e as NodeJS.ErrnoException).code === "EISDIR") throw e; if ((e as NodeJS.ErrnoException).code === "EAGAIN") return ""; throw e; }
+  if (buf.length > limit) return buf.toString("latin1");
+  const text = decode(buf);
+  if (typeof text !== "string") throw Object.assign(new Error(text.error), { code: "EILSEQ" });
+  return text;
+}
+
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  return `${n} bytes`;
+}
+
+/** "512M", "1G", "2GiB", "1000000" → bytes; undefined when unreadable. */
+export function parseBytes(s: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(s);
+  if (!m) return undefined;
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  const n = Math.floor(Number(m[1]) * mult);
+  return n > 0 ? n : undefined;
+}
+
+/** A side file (--expect, --requests) as text, bounded and checked like a manifest; throws a one-line Error. */
+export function readTextFile(path: string, limit = DEFAULT_MAX_INPUT): string {
+  const diags = new Diagnostics();
+  const files = readInputs([path], diags, readStdin, { maxBytes: limit });
+  const err = diags.errors[0];
+  if (err) throw new Error(err.message);
+  if (!files.length) throw new Error(`${path}: not a file`);
+  return files[0].text;
 }

@@ -5,22 +5,22 @@
 // tier a selected endpoint is isolated: when no rule matches, the flow is denied.
 
 import { EVERYTHING, matches as matchesSelector } from "../model/selector.js";
-import type { Action, EndpointSelector, HttpMatch, NamespaceMatch, Peer, Rule, SelectableKind, Tier } from "../model/policy.js";
+import { policyRules, type Action, type EndpointSelector, type NamespaceMatch, type Peer, type Rule, type SelectableKind, type Tier } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import type { Cidr } from "../model/ip.js";
-import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder } from "./builder.js";
 import { readCidr, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 import { readDomains } from "./policyapi.js";
 import { CLUSTER_NETWORK_LABEL, JUNCTION_API } from "./common.js";
+import { readHttpClauses } from "./trafficpolicy-http.js";
 
 const TIER_NAMES: Record<string, Tier> = { Admin: "admin", Namespace: "namespace", Baseline: "baseline" };
 const ACTIONS: Record<string, Action> = { Allow: "allow", Deny: "deny", Pass: "pass" };
 const KINDS: Record<string, SelectableKind> = { Pod: "pod", Workload: "workload" };
 const ENDPOINT_KEYS = ["namespaces", "workloads", "serviceAccounts", "kinds"];
-const PEER_KINDS = ["networks", "cidrs", "nodes", "clusters", "domains"];
+const PEER_KINDS = ["networks", "cidrs", "nodes", "clusters", "domains", "principals"];
 export const DEFAULT_PRIORITY = 1000;
 
 /** How a policy's namespace-less selectors are read: in its own namespace, or anywhere. */
@@ -48,7 +48,7 @@ export const trafficPolicyFrontEnd: FrontEnd = {
     const egress = readRules(spec, "egress", actions, scope, b);
     if (!meta || !tier || priority === undefined || !subject) return;
     if (scope.namespace) b.useNamespace(scope.namespace, ctx.ref);
-    b.inv.policies.push({ kind: "TrafficPolicy", name: meta.name, namespace: scope.namespace, tier, priority, subject, ingress, egress, src: ctx.ref });
+    b.inv.policies.push({ kind: "TrafficPolicy", name: meta.name, namespace: scope.namespace, tier, priority, subject, ...policyRules(ingress, egress), src: ctx.ref });
   },
 };
 
@@ -109,11 +109,11 @@ function readRules(spec: Field, gress: "ingress" | "egress", actions: string[], 
     const peerList = r.get(peersKey).list({ min: 1 });
     const peers = peerList?.flatMap((p) => readPeer(p, scope, b));
     const ports = r.get("ports").list({ min: 1 })?.map(readPort).filter((p): p is PortMatch => p !== undefined);
-    const http = readHttp(r.get("http"), actionText);
+    const http = readHttpClauses(r.get("http"));
     if (peers?.some((p) => p.kind === "domains") && (gress === "ingress" || (actionText && actionText !== "Allow"))) {
       r.get(peersKey).error("forbidden", "domains peers are only allowed in egress Allow rules (names are resolved by the data plane)");
     }
-    return { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, ...(http ? { http } : {}), path: ["spec", gress, index] };
+    return { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, ...(http ? { http, httpMode: "match" as const } : {}), path: ["spec", gress, index] };
   });
 }
 
@@ -136,6 +136,7 @@ function readPeer(f: Field, scope: Scope, b: InventoryBuilder): Peer[] {
   const v = f.get(kinds[0]);
   switch (kinds[0]) {
     case "networks": return [{ kind: "networks", selector: readSelector(v) }];
+    case "principals": return readPrincipals(v);
     case "nodes": return [{ kind: "nodes", selector: readSelector(v) }];
     case "domains": return [{ kind: "domains", names: readDomains(v) }];
     case "clusters": return [clusterPeer(v, b)];
@@ -194,35 +195,18 @@ function readPort(f: Field): PortMatch | undefined {
   return { kind: "range", protocol, first: port, last: end ?? port };
 }
 
-/** http: [{methods, paths, hosts, headers}], each list ORed, the fields ANDed: lowered to single matches. */
-function readHttp(f: Field, action: string | undefined): HttpMatch[] | undefined {
-  const list = f.list({ min: 1 });
-  if (!list) return undefined;
-  if (action !== undefined && action !== "Allow") {
-    f.error("forbidden", `http matches are only allowed on Allow rules (a ${action} cannot be decided per request before the connection is made)`);
-  }
-  return list.flatMap((m) => {
-    m.object(true);
-    for (const k of m.keys()) if (!["methods", "paths", "hosts", "headers"].includes(k)) m.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an http match has methods, paths, hosts, headers)`);
-    const strings = (k: string, check?: (s: string) => string | undefined) => m.get(k).list({ min: 1 })?.map((s) => {
-      const v = s.string({ required: true, nonEmpty: true });
-      const err = v !== undefined && check ? check(v) : undefined;
-      return err ? s.error("invalid", err) : v;
-    }).filter((s): s is string => s !== undefined);
-    const methods = strings("methods", (s) => (/^[A-Z]+$/.test(s) ? undefined : `${JSON.stringify(s)} is not an HTTP method (upper case, e.g. GET)`));
-    const paths = strings("paths", pathRegexError);
-    const hosts = strings("hosts");
-    const headers = strings("headers");
-    const out: HttpMatch[] = [];
-    for (const method of methods ?? [undefined]) for (const path of paths ?? [undefined]) for (const host of hosts ?? [undefined]) {
-      out.push({ ...(method ? { method } : {}), ...(path ? { path } : {}), ...(host ? { host } : {}), ...(headers ? { headers } : {}) });
-    }
-    return out;
+/**
+ * principals: identities as a mesh authenticates them, TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT
+ * ("spiffe://" optional; "*" for any service account of the namespace). Each picks the pods and
+ * Workloads running as that service account in that namespace, when the trust domain is the mesh's
+ * (--trust-domain). A mesh enforces identities over mutual TLS only.
+ */
+function readPrincipals(f: Field): Peer[] {
+  return (f.list({ min: 1 }) ?? []).flatMap((item) => {
+    const v = item.string({ required: true, nonEmpty: true });
+    const m = v === undefined ? null : /^(?:spiffe:\/\/)?([^/*]+)\/ns\/([^/*]+)\/sa\/([^/*]+|\*)$/.exec(v);
+    if (!m) { if (v !== undefined) item.error("invalid", `${JSON.stringify(v)} is not a principal (TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT, the service account may be "*")`); return []; }
+    const [, trustDomain, namespace, sa] = m;
+    return [{ kind: "endpoints" as const, selector: { namespaces: { kind: "name" as const, name: namespace }, labels: EVERYTHING, kinds: ["pod" as const, "workload" as const], ...(sa === "*" ? {} : { serviceAccounts: [sa] }), trustDomain } }];
   });
-}
-
-/** `paths` are RE2 over the whole path (model/regex.ts), as its L7 back end (Cilium) reads them. */
-function pathRegexError(s: string): string | undefined {
-  const err = regexError(s, REGEX_SEMANTICS.trafficPolicy);
-  return err && `${JSON.stringify(s)} is not a valid RE2 regular expression (${err})`;
 }

@@ -3,7 +3,8 @@
 
 import type { Endpoint, Network } from "../model/endpoint.js";
 import { formatAddress } from "../model/ip.js";
-import type { EndpointSelector, HttpMatch, Peer, Policy, Rule } from "../model/policy.js";
+import { requestRulesOf, type EndpointSelector, type Peer, type Policy, type Rule } from "../model/policy.js";
+import { formatCondition, type Clause, type StringMatch } from "../model/l7.js";
 import type { PortMatch } from "../model/ports.js";
 import { isEverything, type LabelSelector } from "../model/selector.js";
 import { metadata } from "./k8s/policies.js";
@@ -36,6 +37,10 @@ function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined)
 function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string, unknown> | undefined {
   switch (peer.kind) {
     case "endpoints": {
+      const sel = peer.selector;
+      if (sel.trustDomain !== undefined && sel.namespaces.kind === "name") {
+        return { principals: (sel.serviceAccounts ?? ["*"]).map((sa) => `${sel.trustDomain}/ns/${(sel.namespaces as { name: string }).name}/sa/${sa}`) };
+      }
       const f = endpointFields(peer.selector, ownNamespace);
       // An endpoint peer needs a field; without namespaces it means the policy's own namespace, or anywhere.
       return Object.keys(f).length ? f : { workloads: {} };
@@ -66,11 +71,45 @@ function portFields(m: PortMatch): Record<string, unknown> {
   }
 }
 
-function httpFields(h: HttpMatch): Record<string, unknown> {
-  return {
-    ...(h.method ? { methods: [h.method] } : {}), ...(h.path ? { paths: [h.path] } : {}),
-    ...(h.host ? { hosts: [h.host] } : {}), ...(h.headers ? { headers: [...h.headers] } : {}),
-  };
+/** One L7 clause as a common-API http match (the forms of sources/trafficpolicy-http.ts). */
+function httpFields(clause: Clause): Record<string, unknown> {
+  const out: Record<string, unknown[]> = {};
+  const add = (k: string, v: unknown[]) => { out[k] = [...(out[k] ?? []), ...v]; };
+  for (const c of clause) {
+    if (c.not || !("values" in c)) throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
+    if (c.attribute === "request.method") add("methods", c.values.map((v) => (v.kind === "exact" ? v.value : { regex: regexOf(v) })));
+    else if (c.attribute === "request.path") add("paths", c.values.map(pathField));
+    else if (c.attribute === "request.url") add("paths", c.values.map((v) => ({ regex: regexOf(v), query: true })));
+    else if (c.attribute === "request.host") add("hosts", c.values.map((v) => ({ regex: regexOf(v) })));
+    else if (c.attribute === "request.header") add("headers", c.values.map((v) => (v.kind === "present" ? c.name : v.kind === "exact" ? `${c.name}: ${v.value}` : undefined)));
+    else throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
+  }
+  return out;
+}
+
+function pathField(v: StringMatch): unknown {
+  switch (v.kind) {
+    case "exact": return { exact: v.value };
+    case "segments": return { prefix: v.value };
+    case "template": return { template: v.template };
+    case "regex": return v.regex;
+    default: return regexOf(v);
+  }
+}
+
+/** A value match as an RE2 expression over the whole value. */
+function regexOf(v: StringMatch): string {
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const ci = "ignoreCase" in v && v.ignoreCase ? "(?i)" : "";
+  switch (v.kind) {
+    case "exact": return `${ci}${esc(v.value)}`;
+    case "prefix": return `${ci}${esc(v.value)}.*`;
+    case "suffix": return `${ci}.*${esc(v.value)}`;
+    case "present": return ".+";
+    case "regex": return v.regex;
+    case "segments": return `${esc(v.value.replace(/\/$/, ""))}(/.*)?`;
+    case "template": throw new Error("a template is written as a path");
+  }
 }
 
 function ruleFields(rule: Rule, key: "from" | "to", ownNamespace: string | undefined): Record<string, unknown> | undefined {
@@ -97,7 +136,7 @@ export function trafficPolicy(p: Policy, name: string): object {
   if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority;
   spec.subject = subject;
   for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
-    const rules = d === "ingress" ? p.ingress : p.egress;
+    const rules = requestRulesOf(p, d);
     if (rules !== undefined) spec[d] = rules.map((r) => ruleFields(r, key, ns)).filter((r) => r !== undefined);
   }
   return { apiVersion: API, kind: "TrafficPolicy", metadata: metadata(name, ns, [p]), spec };

@@ -1,13 +1,25 @@
 // JSON and YAML renderings of plain data.
 
-import { stringify } from "yaml";
+import { Scalar, stringify } from "yaml";
+import { resolvePlain } from "../sources/kubeyaml.js";
 
 export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }
 
+/**
+ * YAML that kubectl reads back as the same data: YAML 1.1 quoting (so `y`, `on`, `1:20` stay
+ * strings), and every other string go-yaml v2 would resolve to a number or bool (`0o17`, `0b1`) quoted.
+ */
 export function renderYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(value, quoteTyped, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
+}
+
+function quoteTyped(_key: unknown, v: unknown): unknown {
+  if (typeof v !== "string" || resolvePlain(v) === v) return v;
+  const s = new Scalar(v);
+  s.type = Scalar.QUOTE_DOUBLE;
+  return s;
 }
 
 /** Kubernetes objects as multi-document YAML, or as a `kind: List` in JSON: both read back with -f. */

@@ -1,7 +1,8 @@
 // Explanations: the engine's decisions rendered as data (JSON/YAML) and as readable text.
 
 import type { LineLookup } from "../model/source.js";
-import type { HttpMatch, Tier } from "../model/policy.js";
+import type { Tier } from "../model/policy.js";
+import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision } from "../engine/verdict.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
@@ -32,7 +33,8 @@ export interface PairData {
   warnings: string[];
 }
 
-const TIER_NAME: Record<Tier, string> = { admin: "Admin tier", namespace: "NetworkPolicy tier", baseline: "Baseline tier" };
+// The words of the JSON "tier" field, so that text and data name tiers alike.
+const TIER_NAME: Record<Tier, string> = { admin: "admin tier", namespace: "namespace tier", baseline: "baseline tier" };
 
 export function pairData(r: PairResult, lines: LineLookup): PairData {
   const v = r.verdict;
@@ -81,7 +83,7 @@ function summarize(d: Decision, data: DecisionData): string {
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
     case "own-node":
-      return "allowed: traffic from a pod's own node (--own-node=allow)";
+      return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=allow)`;
   }
 }
 
@@ -99,6 +101,6 @@ export function pairText(r: PairResult, data: PairData): string {
   return lines.join("\n") + "\n";
 }
 
-function formatHttp(h: HttpMatch): string {
-  return [h.method ?? "any method", h.path ?? "any path", h.host ? `host ${h.host}` : "", ...(h.headers ?? []).map((x) => `header ${x}`)].filter(Boolean).join(" ");
+function formatHttp(c: Clause): string {
+  return `(${formatClause(c)})`;
 }

@@ -4,6 +4,7 @@
 import { formatConns } from "../model/ports.js";
 import type { ExposureReport } from "../analyze/exposure.js";
 import { renderTable, type Row } from "./table.js";
+import { connectionsData } from "./connlist.js";
 
 const HOP = { allowed: "allowed", blocked: "BLOCKED", "partly allowed": "PARTLY BLOCKED" } as const;
 
@@ -17,12 +18,12 @@ export function exposureTable(r: ExposureReport): string {
   });
   const out = [rows.length ? renderTable(["KIND", "EXPOSED BY", "ENTRY", "BACKEND", "WORKLOAD", "PORT", "POLICIES", "FROM", "NOTE"], rows) : "Nothing is exposed by a Gateway, Ingress, Route, LoadBalancer or NodePort Service.\n"];
   if (sources.length) out.push("\nThe last hop comes from:\n", ...sources.map((s, i) => `  [${i + 1}] ${s}\n`));
-  out.push("\nReachable from outside by the policies, though nothing routes to them:\n");
-  out.push(...(r.unrouted.length ? r.unrouted.map((u) => `  ${u.workload} : ${formatConns(u.conns)}\n`) : ["  none\n"]));
+  out.push("\nReachable from outside by the policies on ports nothing routes to:\n");
+  out.push(...(r.unrouted.length ? r.unrouted.map((u) => `  ${u.workload} : ${formatConns(u.conns)}${u.routed ? " (besides its routed ports)" : ""}\n`) : ["  none\n"]));
   return out.join("");
 }
 
 export function exposureData(r: ExposureReport): unknown {
   const flagged = r.exposures.flatMap((e) => e.targets).filter((t) => t.hop !== "allowed").length;
-  return { exposures: r.exposures, blocked: flagged, unrouted: r.unrouted.map((u) => ({ workload: u.workload, conns: formatConns(u.conns) })) };
+  return { exposures: r.exposures, blocked: flagged, unrouted: r.unrouted.map((u) => ({ workload: u.workload, conns: formatConns(u.conns), connections: connectionsData(u.conns), routed: u.routed })) };
 }

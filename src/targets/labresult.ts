@@ -50,7 +50,7 @@ function resultCell(r: LabResult): string {
 }
 
 export function labResultsTable(results: readonly LabResult[]): string {
-  const rows = results.map((r) => [r.index + 1, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), realCell(r), resultCell(r), decisiveReason({ ...r, pairs: [] })]);
+  const rows = results.map((r) => [r.index, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), realCell(r), resultCell(r), decisiveReason({ ...r, pairs: [] })]);
   const failed = results.filter((r) => !r.pass);
   const kernel = results.filter((r) => r.real !== r.verdict).length;
   return renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "ENGINE", "REAL", "RESULT", "DECIDED BY"], rows) +

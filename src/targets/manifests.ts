@@ -1,6 +1,8 @@
 // Kubernetes manifests as text: multi-document block YAML in kubectl's style, or a JSON List.
 // A small emitter of plain data (fast enough for 100k-object clusters); strings that a YAML
-// parser would read as another type are quoted.
+// parser would read as another type are quoted (under YAML 1.2 and as kubectl reads them).
+
+import { resolvePlain } from "../sources/kubeyaml.js";
 
 export type ManifestFormat = "yaml" | "json";
 
@@ -13,7 +15,7 @@ const PLAIN = /^[A-Za-z0-9_./](?:[A-Za-z0-9_./:-]*[A-Za-z0-9_./-])?$/;
 const TYPED = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL|~|[yYnN]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/;
 
 export function scalar(v: unknown): string {
-  if (typeof v === "string") return PLAIN.test(v) && !TYPED.test(v) ? v : JSON.stringify(v);
+  if (typeof v === "string") return PLAIN.test(v) && !TYPED.test(v) && resolvePlain(v) === v ? v : JSON.stringify(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return "null";
 }

@@ -45,6 +45,18 @@ const peer: Schema = {
     obj({ nodes: labelSelector("nodes by label (and host-network pods on them)") }, "nodes", ["nodes"]),
     obj({ clusters: labelSelector("Clusters by label: their pod CIDRs and egress NAT addresses") }, "clusters", ["clusters"]),
     obj({ domains: list(str("DNS name; '*.' prefix allowed"), "DNS names (egress Allow only)") }, "domain names", ["domains"]),
+    obj({ principals: list(str("TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT (spiffe:// optional; the service account may be *)", { pattern: "^(spiffe://)?[^/*]+/ns/[^/*]+/sa/([^/*]+|\\*)$" }), "identities") }, "identities: the pods and Workloads running as those service accounts", ["principals"]),
+  ],
+};
+
+const regexObject = obj({ regex: str("RE2 regular expression over the whole value") }, "a regular expression", ["regex"]);
+const pathMatch: Schema = {
+  oneOf: [
+    str("a regular expression (RE2) over the whole path, without the query string"),
+    obj({ exact: str("the path", { pattern: "^/" }) }, "exactly this path", ["exact"]),
+    obj({ prefix: str("a path prefix of whole segments", { pattern: "^/" }) }, "this path and the paths below it (/api matches /api and /api/x, not /apix)", ["prefix"]),
+    obj({ template: str("a path template: {*} one segment, {**} any number of segments (last operator only)", { pattern: "^/" }) }, "a path template", ["template"]),
+    obj({ regex: str("RE2 regular expression over the whole path"), query: { type: "boolean", description: "match the path with its query string (as Cilium does)" } }, "a regular expression", ["regex"]),
   ],
 };
 
@@ -54,11 +66,11 @@ const rule = (peersKey: "from" | "to"): Schema => obj({
   [peersKey]: list(peer, "peers (any may match); omitted: every peer"),
   ports: list(obj({ protocol, port, endPort: { type: "integer", minimum: 1, maximum: 65535 } }, "a port number or name, a range (port..endPort), or a whole protocol"), "ports (any may match); omitted: every port"),
   http: list(obj({
-    methods: list(str("HTTP method, e.g. GET", { pattern: "^[A-Z]+$" }), "methods (any)"),
-    paths: list(str("regular expression over the whole path"), "paths (any)"),
-    hosts: list(str("host"), "hosts (any)"),
-    headers: list(str("'Name' or 'Name: value'"), "headers (all)"),
-  }, "an HTTP request match"), "Allow rules only: requests the connection may carry (L7)"),
+    methods: list({ oneOf: [str("HTTP method, e.g. GET", { pattern: "^[A-Z]+$" }), regexObject] }, "methods (any)"),
+    paths: list(pathMatch, "paths (any); matched after dot segments are removed"),
+    hosts: list({ oneOf: [str("a host name, or *.domain; any case, any port"), regexObject] }, "hosts (any)"),
+    headers: list(str("'Name' (present) or 'Name: value' (exact)"), "headers (all)"),
+  }, "an HTTP request match: every list given must match"), "per-request matches (any): the rule matches a request only when one does; Deny and Pass rules with http decide requests only"),
 }, `a rule: the first matching rule by priority decides`, ["action"]);
 
 const trafficPolicy: Schema = obj({
@@ -78,6 +90,7 @@ const workload: Schema = obj({
   spec: obj({
     addresses: list(str("IP address"), "the Workload's addresses"),
     ports: list(obj({ name: str("port name"), port: { type: "integer", minimum: 1, maximum: 65535 }, protocol }, "a port it serves", ["port"]), "named ports", 0),
+    serviceAccount: str("its identity, as a pod's service account (namespaced Workloads): TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"),
   }, "a VM, bare-metal host or appliance", ["addresses"]),
 }, "Workload (junction.dev/v1alpha1): a non-pod endpoint; without metadata.namespace it is cluster-scoped", ["apiVersion", "kind", "metadata", "spec"]);
 

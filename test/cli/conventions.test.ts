@@ -181,3 +181,44 @@ test("terminal control characters in names, values and arguments never reach the
     if (args.includes("yaml")) assert.equal(parse(r.out).valid, false, "the escapes keep YAML valid");
   }
 });
+
+test("JSON is data: no key of any command's -o json holds a space or punctuation", async () => {
+  const runs = [
+    ["analyze", "-f", "examples/shop"], ["explain", "-f", "examples/shop", "--from", "monitoring/prometheus", "--to", "shop/api", "--port", "9090"],
+    ["test", "-f", "examples/shop", "--expect", "examples/shop.expect.yaml"], ["matrix", "-f", "examples/shop"], ["list", "-f", "examples/shop"],
+    ["validate", "-f", "examples/shop"], ["exposure", "-f", "examples/ingress"], ["status", "-f", "examples/gateway"],
+    ["route", "-f", "examples/gateway", "--requests", "examples/gateway.requests.yaml"], ["convert", "ingress", "-f", "examples/ingress", "--verify"], ["version"],
+  ];
+  for (const args of runs) {
+    const r = await cli([...args, "-o", "json", "-q"].filter((a) => a !== "-q" || args[0] !== "version"));
+    assert.ok(r.code === 0 || r.code === 1, `${args.join(" ")}: ${r.err}`);
+    const bad: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) { if (!/^[A-Za-z0-9_.\/-]+$/.test(k)) bad.push(k); walk(x); }
+    };
+    // Kubernetes objects (status -o json) carry their own keys (labels, annotations): only our keys are checked.
+    walk(args[0] === "status" ? JSON.parse(r.out).items.map((o: { status: unknown }) => o.status) : JSON.parse(r.out));
+    assert.deepEqual(bad, [], args.join(" "));
+  }
+});
+
+test("the same tier names in text and JSON: explain's [admin tier] is tier: admin", async () => {
+  const args = ["explain", "-f", "examples/shop", "--from", "monitoring/prometheus", "--to", "shop/api", "--port", "9090"];
+  const text = (await cli(args)).out;
+  const json = JSON.parse((await cli([...args, "-o", "json"])).out);
+  const tiers = json.pairs.flatMap((p: { egress: { tier?: string }; ingress: { tier?: string } }) => [p.egress.tier, p.ingress.tier]).filter(Boolean);
+  assert.ok(tiers.length > 0);
+  for (const t of tiers) assert.match(text, new RegExp(`\\[${t} tier\\]`));
+});
+
+test("an option name means the same kind of option in every command (so options can go before the command)", () => {
+  const kinds = new Map<string, Set<string>>();
+  for (const { cmd } of ALL) {
+    for (const [name, spec] of Object.entries(cmd.options)) {
+      for (const flag of [`--${name}`, ...(spec.short ? [`-${spec.short}`] : [])]) kinds.set(flag, (kinds.get(flag) ?? new Set()).add(spec.type));
+    }
+  }
+  const mixed = [...kinds].filter(([, k]) => k.size > 1).map(([f]) => f);
+  assert.deepEqual(mixed, [], "these flags take a value in one command and none in another");
+});

@@ -70,12 +70,13 @@ test("test: invalid assertion files and unknown endpoints exit 2 with file, line
   try {
     const r = await cli(["test", ...EX, "--expect", `${t.dir}/bad.yaml`]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /bad\.yaml:1 \[0\]\.expect: "maybe" is not one of allow, deny/);
+    // Assertions are numbered from 1 with their line, never by a 0-based field path.
+    assert.match(r.err, /bad\.yaml:1: assertion 1, expect: "maybe" is not one of allow, deny/);
     const fixed = tempFiles({ "x.yaml": "- {from: shop/web, to: shop/nope, port: 80, expect: deny}\n" });
     const r2 = await cli(["test", ...EX, "--expect", `${fixed.dir}/x.yaml`]);
     fixed.cleanup();
     assert.equal(r2.code, 2);
-    assert.match(r2.err, /assertion 1 to: no pod, workload or Workload named shop\/nope/);
+    assert.match(r2.err, /x\.yaml:1: assertion 1, to: no pod, workload or Workload named shop\/nope/);
   } finally { t.cleanup(); }
 });
 

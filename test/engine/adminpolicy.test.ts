@@ -11,13 +11,13 @@ const anp = (name: string, priority: number, body: string) =>
 const banp = (body: string) =>
   `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n${body}`;
 const np = (name: string, ns: string, spec: string) =>
-  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n${spec}`;
+  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: '${ns}'}\nspec:\n${spec}`;
 const cnp = (name: string, tier: string, priority: number, body: string) =>
   `apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  tier: ${tier}\n  priority: ${priority}\n${body}`;
 
 const SUBJECT_XA = "  subject:\n    pods:\n      namespaceSelector: {matchLabels: {ns: x}}\n      podSelector: {matchLabels: {pod: a}}";
 const fromNs = (action: string, ns: string, extra = "") =>
-  `  - action: ${action}\n    from:\n    - namespaces: {matchLabels: {ns: ${ns}}}${extra}`;
+  `  - action: ${action}\n    from:\n    - namespaces: {matchLabels: {ns: '${ns}'}}${extra}`;
 
 test("lower priority number wins: 99 Allow beats 100 Deny; 100 Deny beats 101 Allow", () => {
   const e = engineFor(withPolicies(
@@ -43,7 +43,7 @@ test("Pass skips every remaining ANP and goes to NetworkPolicy, then BANP", () =
   // Pass, no NP, BANP deny => deny (the later ANP Allow is not consulted).
   assert.equal(verdict(engineFor(withPolicies(pass, laterAllow, banpDeny)), "y/a", "x/a", 80), "deny");
   // Pass, NP allows => allow (NP decides; BANP not consulted).
-  const npAllow = np("allow-y", "x", "  podSelector: {}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {ns: y}}}]");
+  const npAllow = np("allow-y", "x", "  podSelector: {}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {ns: 'y'}}}]");
   assert.equal(verdict(engineFor(withPolicies(pass, banpDeny, npAllow)), "y/a", "x/a", 80), "allow");
   // Pass, nothing else => Kubernetes default allow.
   assert.equal(verdict(engineFor(withPolicies(pass)), "y/a", "x/a", 80), "allow");
@@ -63,7 +63,7 @@ test("ANP Deny beats a NetworkPolicy allow; ANP Allow beats NetworkPolicy isolat
 
 test("NetworkPolicy isolation ends the evaluation before the BANP (an NP allow beats a BANP deny-all)", () => {
   const denyAll = banp(`  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from: [{namespaces: {}}]`);
-  const e = engineFor(withPolicies(denyAll, np("allow-y", "x", "  podSelector: {matchLabels: {pod: a}}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {ns: y}}}]")));
+  const e = engineFor(withPolicies(denyAll, np("allow-y", "x", "  podSelector: {matchLabels: {pod: a}}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {ns: 'y'}}}]")));
   assert.equal(verdict(e, "y/b", "x/a", 80), "allow");
   assert.equal(verdict(e, "z/b", "x/a", 80), "deny", "isolated by the NP; the BANP is not consulted");
   assert.equal(verdict(e, "z/b", "x/b", 80), "deny", "no NP selects x/b: the BANP decides");
@@ -110,7 +110,7 @@ test("ANP nodes peers match node IPs, hence host-network pods", () => {
 });
 
 test("ANP subject by namespaces selects every pod of them; peers 'pods' need both selectors", () => {
-  const e = engineFor(withPolicies(anp("p", 10, `  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - action: Deny\n    from:\n    - pods:\n        namespaceSelector: {matchLabels: {ns: y}}\n        podSelector: {matchLabels: {pod: b}}`)));
+  const e = engineFor(withPolicies(anp("p", 10, `  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - action: Deny\n    from:\n    - pods:\n        namespaceSelector: {matchLabels: {ns: 'y'}}\n        podSelector: {matchLabels: {pod: b}}`)));
   assert.equal(verdict(e, "y/b", "x/c", 80), "deny");
   assert.equal(verdict(e, "y/a", "x/c", 80), "allow");
 });
@@ -127,7 +127,7 @@ test("two ANPs at the same priority matching with different actions: answer by n
 });
 
 test("ClusterNetworkPolicy: Admin and Baseline tiers, Accept/Deny/Pass, protocols", () => {
-  const admin = cnp("admin", "Admin", 5, `  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - action: Pass\n    from: [{namespaces: {matchLabels: {ns: y}}}]\n  - action: Accept\n    from: [{namespaces: {matchLabels: {ns: z}}}]\n    protocols: [{tcp: {destinationPort: {number: 80}}}]`);
+  const admin = cnp("admin", "Admin", 5, `  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - action: Pass\n    from: [{namespaces: {matchLabels: {ns: 'y'}}}]\n  - action: Accept\n    from: [{namespaces: {matchLabels: {ns: z}}}]\n    protocols: [{tcp: {destinationPort: {number: 80}}}]`);
   const baseline = cnp("baseline", "Baseline", 5, `  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from: [{namespaces: {}}]`);
   const e = engineFor(withPolicies(admin, baseline));
   assert.equal(verdict(e, "y/a", "x/a", 80), "deny", "Pass goes to the baseline, which denies");

@@ -8,7 +8,7 @@ import { withPolicies, E2E_PODS } from "../fixtures/e2e-model.js";
 import type { PolicyEngine } from "../../src/engine/verdict.js";
 
 const np = (name: string, ns: string, spec: string) =>
-  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n${spec}`;
+  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: '${ns}'}\nspec:\n${spec}`;
 
 /** The set of pods allowed to reach `to` on port/protocol. */
 function sources(e: PolicyEngine, to: string, port = 80, proto: "TCP" | "UDP" | "SCTP" = "TCP"): string[] {
@@ -60,12 +60,12 @@ test("namespaceSelector {} alone selects every pod of every namespace", () => {
 test("podSelector and namespaceSelector in one peer are ANDed; in two peers they are ORed", () => {
   const and = engineFor(withPolicies(np("p", "x", [
     "  podSelector: {matchLabels: {pod: a}}", "  ingress:", "  - from:",
-    "    - namespaceSelector: {matchLabels: {ns: y}}", "      podSelector: {matchLabels: {pod: b}}",
+    "    - namespaceSelector: {matchLabels: {ns: 'y'}}", "      podSelector: {matchLabels: {pod: b}}",
   ].join("\n"))));
   assert.deepEqual(sources(and, "x/a"), ["y/b"]);
   const or = engineFor(withPolicies(np("p", "x", [
     "  podSelector: {matchLabels: {pod: a}}", "  ingress:", "  - from:",
-    "    - namespaceSelector: {matchLabels: {ns: y}}", "    - podSelector: {matchLabels: {pod: b}}",
+    "    - namespaceSelector: {matchLabels: {ns: 'y'}}", "    - podSelector: {matchLabels: {pod: b}}",
   ].join("\n"))));
   assert.deepEqual(sources(or, "x/a"), ["x/b", "y/a", "y/b", "y/c"]);
 });
@@ -73,7 +73,7 @@ test("podSelector and namespaceSelector in one peer are ANDed; in two peers they
 test("matchExpressions on the default namespace label kubernetes.io/metadata.name", () => {
   const e = engineFor(withPolicies(np("p", "x", [
     "  podSelector: {matchLabels: {pod: a}}", "  ingress:", "  - from:",
-    "    - namespaceSelector:", "        matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [x, y]}]",
+    "    - namespaceSelector:", "        matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [x, 'y']}]",
   ].join("\n"))));
   assert.deepEqual(sources(e, "x/a"), ["z/a", "z/b", "z/c"]);
 });
@@ -160,7 +160,7 @@ test("label changes change the outcome (policies are evaluated against current l
   const policy = np("p", "x", "  podSelector: {matchLabels: {pod: a}}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {team: blue}}}]");
   const before = engineFor(withPolicies(policy));
   assert.deepEqual(sources(before, "x/a"), []);
-  const after = engineFor(withPolicies(policy).replace("name: y\n  labels: {ns: y}", "name: y\n  labels: {ns: y, team: blue}"));
+  const after = engineFor(withPolicies(policy).replace("name: 'y'\n  labels: {ns: 'y'}", "name: 'y'\n  labels: {ns: 'y', team: blue}"));
   assert.deepEqual(sources(after, "x/a"), ["y/a", "y/b", "y/c"]);
 });
 

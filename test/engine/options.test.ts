@@ -7,7 +7,7 @@ import { engineFor, verdict } from "../helpers.js";
 import { withPolicies } from "../fixtures/e2e-model.js";
 
 const NODE = "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {role: worker}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}";
-const HOST_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: y, labels: {pod: agent}}\nspec: {hostNetwork: true, nodeName: n1, containers: [{name: c, ports: [{containerPort: 80}]}]}\nstatus: {podIP: 172.18.0.2, hostIP: 172.18.0.2}";
+const HOST_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: 'y', labels: {pod: agent}}\nspec: {hostNetwork: true, nodeName: n1, containers: [{name: c, ports: [{containerPort: 80}]}]}\nstatus: {podIP: 172.18.0.2, hostIP: 172.18.0.2}";
 const ON_NODE = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: x, labels: {pod: web}}\nspec: {nodeName: n1, containers: [{name: c, ports: [{containerPort: 80}]}]}\nstatus: {podIP: 10.0.1.50}";
 const DENY_X = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress]}";
 const ALLOW_AGENT = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: agent, namespace: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from: [{namespaceSelector: {}, podSelector: {matchLabels: {pod: agent}}}]";

@@ -65,7 +65,7 @@ test("listeners sharing a port with incompatible protocols conflict", () => {
 const SECRET = (ns: string) => `---
 apiVersion: v1
 kind: Secret
-metadata: {name: cert, namespace: ${ns}}
+metadata: {name: cert, namespace: '${ns}'}
 data: {tls.crt: SGVsbG8K, tls.key: SGVsbG8K}
 `;
 
@@ -81,7 +81,7 @@ test("certificate references: missing, malformed, cross-namespace without a gran
 const GRANT = (to: string, ns = "other") => `---
 apiVersion: gateway.networking.k8s.io/v1beta1
 kind: ReferenceGrant
-metadata: {name: g, namespace: ${ns}}
+metadata: {name: g, namespace: '${ns}'}
 spec:
   from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}]
   to: [${to}]

@@ -23,6 +23,8 @@ test("each API document is the document the CLI prints with -o json", async () =
     };
     await same("/api/v1/summary", ["analyze"]);
     await same("/api/v1/connections", ["list"]);
+    await same("/api/v1/connections?group-by=replicaset", ["list", "--group-by", "replicaset"]);
+    await same("/api/v1/explain?from=web&to=api&port=8080&namespace=shop", ["explain", "--from", "web", "--to", "api", "--port", "8080", "-n", "shop"]);
     await same("/api/v1/matrix?port=8080", ["matrix", "--port", "8080"]);
     await same("/api/v1/explain?from=shop/web&to=shop/api&port=8080", ["explain", "--from", "shop/web", "--to", "shop/api", "--port", "8080"]);
     await same("/api/v1/route?request=" + encodeURIComponent("GET https://shop.example.com/cart"), ["route", "--request", "GET https://shop.example.com/cart"]);
@@ -33,7 +35,7 @@ test("each API document is the document the CLI prints with -o json", async () =
     assert.equal(health.body.status, "ok");
     const openapi = await getJson(s.url + "api/v1/openapi.json");
     assert.equal(openapi.body.openapi, "3.1.0");
-    assert.deepEqual(openapi.body.paths["/api/v1/explain"].get.parameters.map((p: { name: string }) => p.name), ["from", "to", "port", "protocol"]);
+    assert.deepEqual(openapi.body.paths["/api/v1/explain"].get.parameters.map((p: { name: string }) => p.name), ["from", "to", "port", "protocol", "namespace"]);
   } finally { await s.stop(); }
 });
 

@@ -98,15 +98,20 @@ test("objects without a namespace are placed in default", () => {
   assert.equal(l.inventory.endpoints[0].namespace, "default");
 });
 
-test("the same object twice: the first is used and the second is reported", () => {
+test("the same object twice: the cluster runs the last one applied (kubectl apply -f applies in order), with a warning", () => {
   const ns = (v: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: "${v}"}}\n`;
   const l = load({ "one.yaml": ns("1"), "two.yaml": ns("2") });
-  assert.equal(l.inventory.namespaces.get("a")?.labels.v, "1");
-  assert.match(l.diagnostics.items.find((d) => d.code === "duplicate")!.message, /Namespace a is defined again \(first in one\.yaml\)/);
+  assert.equal(l.inventory.namespaces.get("a")?.labels.v, "2");
+  const w = l.diagnostics.items.find((d) => d.code === "duplicate")!;
+  assert.match(w.message, /Namespace a is defined again in two\.yaml; the last definition is used/);
+  assert.equal(w.ref?.file, "one.yaml");
+  const np = (port: number) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: ${port}}]}]\n`;
+  const twice = load({ "all.yaml": `${ns("1")}---\n${np(80)}---\n${np(443)}` });
+  assert.deepEqual(twice.inventory.policies.map((p) => JSON.stringify(p).includes("443")), [true]);
 });
 
 test("files that are not manifests are skipped with one warning, not fatal", () => {
-  const l = load({ "out.json": JSON.stringify([{ src: "a", dst: "b", conn: "All" }]), "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" });
+  const l = load({ "values.json": JSON.stringify({ replicas: 2, image: "x" }), "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" });
   assert.equal(l.diagnostics.errors.length, 0);
   const w = l.diagnostics.items.filter((d) => d.severity === "warning");
   assert.equal(w.length, 1);

@@ -178,7 +178,7 @@ test("an unsupported apiVersion of a known kind is an error; unknown kinds are o
 
 test("YAML syntax errors carry the line; JSON files are read too", () => {
   const bad = load({ "bad.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: [x\n" });
-  assert.equal(bad.diagnostics.errors[0].code, "syntax");
+  assert.equal(bad.diagnostics.errors[0].code, "input-syntax");
   assert.ok(bad.diagnostics.errors[0].line! >= 4);
   const json = load({ "ns.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "x", labels: { a: "b" } } }) });
   assert.deepEqual(json.inventory.namespaces.get("x")?.labels, { a: "b", "kubernetes.io/metadata.name": "x" });

@@ -33,6 +33,9 @@ export function analyzeDocument({ entries, summary: s }: AnalyzeResult): unknown
   return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries) };
 }
 
+/** Count keys (JSON data names) as the text says them. */
+const COUNT_LABEL: Record<string, string> = { vmWorkloads: "Workloads (VMs, hosts)" };
+
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
@@ -49,7 +52,7 @@ export const analyzeCommand: Command = {
     // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
     const out: string[] = [`Junction analysis of ${paths}`, "",
-      `Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      `Inventory: ${Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${COUNT_LABEL[k] ?? k}`).join(", ")}`,
       `Policies:  ${Object.entries(s.policiesByKind).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`,
       "", "Who can reach whom (allowed connections; np-guard notation):",
     ].concat(

@@ -1,8 +1,9 @@
 // junction convert ingress: Ingress (with ingress-nginx annotations) → Gateway API objects, with a
 // per-Ingress report of what was and was not translated.
 
-import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { writeNewFile } from "../outputs.js";
+import { effectiveClass } from "../../model/ingress.js";
+import { didYouMean } from "../../model/suggest.js";
 import { formatDiagnostic } from "../../model/source.js";
 import { lowerIngresses } from "../../sources/ingress/lower.js";
 import type { IngressReport } from "../../sources/ingress/report.js";
@@ -13,7 +14,7 @@ import { deriveRequests, summarize, verifyConversion, withConvertedRoutes } from
 import { GatewayEngine } from "../../engine/gateway/engine.js";
 import { INGRESS_CLASS_GATEWAYS } from "../../sources/ingress/lower.js";
 import { renderTable } from "../../targets/table.js";
-import { EXIT, InputError, UsageError, str, type Command, type Io, type Values } from "../command.js";
+import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { INPUT_OPTIONS, loadInputs, outputOption, printOutput } from "../inputs.js";
 
 export const convertIngressCommand: Command = {
@@ -44,12 +45,27 @@ export const convertIngressCommand: Command = {
   },
   examples: [
     "junction convert ingress -f examples/ingress",
-    "junction convert ingress -f ingresses.yaml --ingress-class nginx -o json --report report.json",
+    "junction convert ingress -f ingresses.yaml --ingress-class nginx -o json --report \"$out/report.json\"",
     "junction convert ingress -f examples/ingress --verify",
   ],
   run(values, _pos, io) {
     const loaded = loadInputs(values, io);
-    const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass: str(values, "ingress-class"), gatewayClass: str(values, "gateway-class") });
+    const ingressClass = str(values, "ingress-class");
+    const ingresses = loaded.inventory.ingress.ingresses;
+    if (!ingresses.length) throw new InputError(`no Ingress in the input (${list(values, "file").join(", ")}): nothing to convert`);
+    const ofClass = ingresses.filter((i) => ingressClass === undefined || effectiveClass(i, loaded.inventory.ingress.classes) === ingressClass);
+    if (!ofClass.length) {
+      const found = [...new Set(ingresses.map((i) => effectiveClass(i, loaded.inventory.ingress.classes) ?? "(no class)"))];
+      throw new InputError(`no Ingress of class ${JSON.stringify(ingressClass)} in the input (classes found: ${found.join(", ")})${didYouMean(ingressClass!, found)}`);
+    }
+    const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass, gatewayClass: str(values, "gateway-class") });
+    // With --ingress-class the report is about that class's Ingresses; the others are counted once.
+    const picked = new Set(ofClass.map((i) => `${i.namespace}/${i.name}`));
+    const leftOut = ingresses.length - ofClass.length;
+    if (ingressClass !== undefined) {
+      result.reports = result.reports.filter((r) => picked.has(`${r.namespace}/${r.name}`));
+      if (leftOut && values.quiet !== true) io.err(`note: --ingress-class ${ingressClass}: ${leftOut} Ingress${leftOut === 1 ? "" : "es"} of other classes (or without one) left out\n`);
+    }
     if (result.errors.length) {
       loaded.locator.resolve(result.errors);
       throw new InputError(`cannot convert:\n${result.errors.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`);
@@ -88,10 +104,8 @@ function printReport(reports: readonly IngressReport[], loaded: Loaded, io: Io, 
 function writeReport(values: Values, reports: readonly IngressReport[], loaded: Loaded, io: Io): void {
   const file = str(values, "report");
   if (!file) return;
-  const path = resolve(io.cwd, file);
-  if (existsSync(path)) throw new InputError(`--report ${file}: the file exists; Junction does not overwrite files`);
   const data = reports.map(({ src, ...r }) => ({ ...r, file: src?.file, line: src ? loaded.locator.lineOf(src) : undefined }));
-  writeFileSync(path, renderJson({ ingresses: data }));
+  writeNewFile("--report", file, io.cwd, renderJson({ ingresses: data }));
 }
 
 /** Routes the derived requests before and after; prints the comparison; returns 1 when some differ. */

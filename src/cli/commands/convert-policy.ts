@@ -71,9 +71,9 @@ export const convertPolicyCommand: Command = {
     ...ENGINE_OPTIONS,
   },
   examples: [
-    "junction convert policy -f examples/shop --to common --verify > shop-common.yaml",
+    "junction convert policy -f examples/shop --to common --verify > \"$out/shop-common.yaml\"",
     "junction convert policy -f examples/calico --to common",
-    "junction convert policy -f shop-common.yaml -f examples/shop --to k8s --verify",
+    "junction convert policy -f \"$out/shop-common.yaml\" -f examples/shop --to k8s --verify",
   ],
   run(values, _pos, io) {
     const to = str(values, "to");

@@ -6,7 +6,7 @@ import { evaluateQuery, type PairResult } from "../../engine/query.js";
 import { pairData, pairText, type PairData } from "../../targets/explain.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { EXIT, InputError, UsageError, portArg, str, type Command, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
 
 export const explainCommand: Command = {
@@ -15,7 +15,9 @@ export const explainCommand: Command = {
   usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o table|json|yaml]",
   description: [
     "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
-    "(pod:, deployment:, statefulset:, daemonset:, job:, cronjob:, svc:, workload:, node:NAME) or ip:ADDRESS.",
+    "(pod:, deployment:, statefulset:, daemonset:, replicaset:, job:, cronjob:, svc:, workload:, node:NAME), ip:ADDRESS,",
+    "or any name 'junction list' prints: NAMESPACE/NAME[Kind], FIRST-LAST[External] (or a CIDR), {ingress-controller}.",
+    "With -n NAMESPACE, NAME and KIND:NAME are in that namespace.",
     "A Service destination is evaluated on each backend after targetPort resolution. PORT may be a port name.",
     "Exit status: 0 when every pair is allowed, 1 when some pair is denied, 2 on invalid input.",
   ].join("\n"),
@@ -25,6 +27,7 @@ export const explainCommand: Command = {
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
+    ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
   },
@@ -60,8 +63,9 @@ export function explainResult(a: Analysis, values: Values): ExplainResult {
   const { from, to, port } = explainParams(values);
   const protocol = str(values, "protocol");
   const engine = a.engine;
-  const src = resolveEndpoint(engine.index, from);
-  const dst = resolveEndpoint(engine.index, to);
+  const ns = str(values, "namespace");
+  const src = resolveEndpoint(engine.index, from, ns);
+  const dst = resolveEndpoint(engine.index, to, ns);
   const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
   if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
   const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);

@@ -23,8 +23,9 @@ export const exposureCommand: Command = {
     "gateway.networking.k8s.io/gateway-name), the ingress-nginx controller pods (app.kubernetes.io/name=ingress-nginx),",
     "the OpenShift router pods, or addresses outside the cluster for LoadBalancer and NodePort Services. When the",
     "input has no such pods, a stand-in pod is assumed and named. Redirect-only rules expose nothing.",
-    "Then the workloads that the policies open to outside addresses although nothing routes to them.",
-    "Exit status: 0; with --check, 1 when a hop is blocked or a workload is open without a route; 2 invalid input.",
+    "Then, per port, what the policies open to outside addresses although nothing routes to it (a workload without",
+    "any route, or the other ports of a routed one).",
+    "Exit status: 0; with --check, 1 when a hop is blocked or a port is open without a route; 2 invalid input.",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"),

@@ -1,7 +1,8 @@
 // junction generate: a deterministic synthetic cluster, the benchmark's input and a demo.
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fsReason, outputFolder } from "../outputs.js";
 import { generateCluster, type GenerateOptions } from "../../generate/cluster.js";
 import { renderManifests, type ManifestFormat } from "../../targets/manifests.js";
 import { EXIT, InputError, UsageError, str, type Command, type Values } from "../command.js";
@@ -42,8 +43,12 @@ export const generateCommand: Command = {
       pods, namespaces: count(values, "namespaces", Math.max(4, Math.round(pods / 100)), 1),
       policies: count(values, "policies", Math.round(pods / 10)), seed: count(values, "seed", 1),
     };
-    if (existsSync(dir) && readdirSync(dir).length > 0 && values.force !== true) throw new InputError(`${dir} is not empty; choose another folder or add --force`);
-    const { objects, files } = writeCluster(dir, options, str(values, "format") as ManifestFormat, (m) => io.err(`junction: ${m}\n`));
+    if (existsSync(resolve(io.cwd, dir)) && statSync(resolve(io.cwd, dir)).isDirectory() && readdirSync(resolve(io.cwd, dir)).length > 0 && values.force !== true) throw new InputError(`-o ${dir}: the folder is not empty; choose another folder or add --force`);
+    const target = outputFolder("-o", dir, io.cwd);
+    let written: { objects: number; files: number };
+    try { written = writeCluster(target, options, str(values, "format") as ManifestFormat, (m) => io.err(`junction: ${m}\n`)); }
+    catch (e) { if ((e as NodeJS.ErrnoException).code) throw new InputError(`-o ${dir}: cannot write: ${fsReason(e)}`); throw e; }
+    const { objects, files } = written;
     io.err(`junction: wrote ${objects} objects (${options.pods} pods, ${options.policies} policies, ${options.namespaces} namespaces) in ${files} files to ${dir}\n`);
     return EXIT.ok;
   },

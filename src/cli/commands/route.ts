@@ -1,6 +1,6 @@
 // junction route: which listener, route, rule and backend a request reaches through a Gateway, and why.
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../../sources/read.js";
 import { checkExpectation } from "../../engine/gateway/expect.js";
 import { gatewayFor, routeRequest } from "../../engine/gateway/route.js";
 import type { RouteRequest } from "../../model/request.js";
@@ -56,7 +56,7 @@ export function routeResult(a: Analysis, values: Values, io: Io): { results: Che
 
 function routeResults(a: Analysis, entries: RequestEntry[]): CheckedResult[] {
   const engine = a.gateways;
-  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
+  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
   if (problems.length) throw new InputError(problems.join("\n"));
   return entries.map((e) => {
     const r: CheckedResult = { ...(e.name ? { name: e.name } : {}), ...routeRequest(engine, e.request) };
@@ -91,7 +91,7 @@ function requestEntries(values: Values, io: Io): RequestEntry[] {
 
 function fromFile(path: string, io: Io): RequestEntry[] {
   let text: string;
-  try { text = path === "-" ? io.stdin() : readFileSync(path, "utf8"); } catch { throw new InputError(`${path}: cannot be read`); }
+  try { text = path === "-" ? io.stdin() : readTextFile(path); } catch (e) { throw new InputError(path === "-" ? `stdin: ${(e as Error).message}` : (e as Error).message); }
   const parsed = readRequests({ name: path, text });
   for (const d of parsed.diagnostics.items.filter((d) => d.severity === "warning")) io.err(`warning: ${formatDiagnostic(d)}\n`);
   if (parsed.diagnostics.hasErrors) throw new InputError(parsed.diagnostics.errors.map(formatDiagnostic).join("\n"));

@@ -1,7 +1,8 @@
 // junction schema: JSON Schemas of the common API, for editors (yaml-language-server) and CI.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { outputFolder, writeFile } from "../outputs.js";
 import { renderJson } from "../../targets/data.js";
 import { SCHEMAS, schemaFor } from "../../targets/schema.js";
 import { EXIT, InputError, UsageError, str, type Command } from "../command.js";
@@ -21,18 +22,18 @@ export const schemaCommand: Command = {
     force: { type: "boolean", description: "overwrite schema files in DIR that differ" },
   },
   positionals: { min: 0, max: 1, name: "KIND" },
-  examples: ["junction schema TrafficPolicy", "junction schema -o .junction/schemas"],
+  examples: ["junction schema TrafficPolicy", "junction schema -o \"$out/schemas\""],
   run(values, positionals, io) {
     const kind = positionals[0] && Object.keys(SCHEMAS).find((k) => k.toLowerCase() === positionals[0].toLowerCase());
     if (positionals[0] && !kind) throw new UsageError(`unknown kind ${JSON.stringify(positionals[0])} (one of ${Object.keys(SCHEMAS).join(", ")})`);
     const dir = str(values, "output-dir");
     if (!dir) { io.out(renderJson(schemaFor(kind || undefined))); return EXIT.ok; }
     const files: [string, string][] = [["all.json", renderJson(schemaFor())], ...Object.keys(SCHEMAS).map((k): [string, string] => [`${k.toLowerCase()}.json`, renderJson(schemaFor(k))])];
-    const target = resolve(io.cwd, dir);
-    mkdirSync(target, { recursive: true });
-    const clash = files.filter(([f, text]) => existsSync(join(target, f)) && readFileSync(join(target, f), "utf8") !== text).map(([f]) => join(dir, f));
+    const target = outputFolder("-o", dir, io.cwd);
+    const differs = (p: string, text: string) => existsSync(p) && (statSync(p).isDirectory() || readFileSync(p, "utf8") !== text);
+    const clash = files.filter(([f, text]) => differs(join(target, f), text)).map(([f]) => join(dir, f));
     if (clash.length && values.force !== true) throw new InputError(`not overwriting ${clash.join(", ")} (they differ; use --force)`);
-    for (const [f, text] of files) writeFileSync(join(target, f), text);
+    for (const [f, text] of files) writeFile("-o", join(dir, f), join(target, f), text);
     io.err(`wrote ${files.map(([f]) => join(dir, f)).join(", ")}\n`);
     return EXIT.ok;
   },

@@ -10,7 +10,7 @@
 // Baseline tier, ranked in order, each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { selector } from "../../model/selector.js";
-import type { EndpointSelector, NamespaceMatch, Policy, Rule, Tier } from "../../model/policy.js";
+import { policyRules, type EndpointSelector, type NamespaceMatch, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { InventoryBuilder } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
@@ -98,7 +98,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       const policies = subjects.map((subject): Policy => ({
         kind: `Calico ${kind}`, name: meta.name, namespace: meta.namespace, tier: "namespace", priority: order ?? LAST, subject,
-        ingress: types.has("Ingress") ? ingress : undefined, egress: types.has("Egress") ? egress : undefined, src: ctx.ref,
+        ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
       stateOf(b).policies.push({ policies, tier, order, tierField: spec.get("tier") });

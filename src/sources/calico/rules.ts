@@ -5,7 +5,8 @@
 import { cidrFrom, type Cidr } from "../../model/ip.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
 import { selector, matches, type Requirement } from "../../model/selector.js";
-import type { Action, Direction, HttpMatch, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
+import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
+import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import type { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { readCidr } from "../k8s.js";
@@ -155,19 +156,25 @@ function networkSetPeer(reqs: Requirement[], ns: NamespaceMatch, scope: CalicoSc
   return peer;
 }
 
-function readHttp(f: Field): HttpMatch[] | undefined {
+/**
+ * Calico's HTTP match criteria, as Dikastes (Calico's application layer policy, an external
+ * authorizer in the Istio sidecar) checks them: the request's method is one of `methods` ("*": any),
+ * and its path — without query and fragment, as the sidecar normalized it — equals an `exact` path
+ * or starts with a `prefix` (character by character: "/users" matches "/users2"). They are part of
+ * the rule's match: a request that does not satisfy them is looked at by the next rule.
+ */
+function readHttp(f: Field): Clause[] | undefined {
   if (!f.object()) return undefined;
+  const out: Condition[] = [];
   const methods = f.get("methods").list()?.map((m) => m.string({ required: true })).filter((s): s is string => s !== undefined);
-  const paths = f.get("paths").list()?.map((p) => {
+  if (methods?.length) out.push({ attribute: "request.method", values: methods.map((m): StringMatch => (m === "*" ? { kind: "present" } : { kind: "exact", value: m })) });
+  const paths = f.get("paths").list()?.map((p): StringMatch | undefined => {
     const which = p.oneOf(["exact", "prefix"]);
     const v = which ? p.get(which).string({ required: true }) : undefined;
-    if (v === undefined) return undefined;
-    const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return which === "exact" ? escaped : `${escaped}.*`;
-  }).filter((s): s is string => s !== undefined);
-  const out: HttpMatch[] = [];
-  for (const method of methods ?? [undefined]) for (const path of paths ?? [undefined]) out.push({ ...(method ? { method } : {}), ...(path ? { path } : {}) });
-  return out;
+    return v === undefined ? undefined : { kind: which as "exact" | "prefix", value: v };
+  }).filter((m): m is StringMatch => m !== undefined);
+  if (paths?.length) out.push({ attribute: "request.path", values: paths });
+  return [out];
 }
 
 export function readCalicoRule(r: Field, index: number, d: Direction, scope: CalicoScope): Rule | undefined {
@@ -185,9 +192,9 @@ export function readCalicoRule(r: Field, index: number, d: Direction, scope: Cal
   const sels = selectorPeers(remote, scope);
   if (nets && sels) { remote.error("unsupported", "nets together with selectors (an address AND labels) cannot be expressed; split the rule"); return undefined; }
   const http = readHttp(r.get("http"));
-  if (http && actionText !== "Allow") r.get("http").error("forbidden", "http matches need action Allow");
+  if (http && d === "egress") r.get("http").error("unsupported", "Calico matches HTTP requests on ingress only (Dikastes authorizes the requests a pod receives)");
   if (actionText === undefined) return undefined;
   const action = ACTIONS[actionText];
   if (action === "log") { r.get("action").info("vendor-log", "Log rules only log and go on; they do not change verdicts"); return undefined; }
-  return { index, action, peers: nets ?? sels, ports, ...(http ? { http } : {}), path: r.path };
+  return { index, action, peers: nets ?? sels, ports, ...(http ? { http, httpMode: "match", httpEnforcer: "istio-sidecar" } : {}), path: r.path };
 }

@@ -1,0 +1,24 @@
+// Options of the commands that answer requests through a mesh: the mesh settings the input does not
+// carry (Istio's meshConfig, Linkerd's install values), with their upstream defaults.
+
+import { DEFAULT_MESH_SETTINGS, LINKERD_DEFAULT_POLICIES, type LinkerdDefaultPolicy } from "../model/mesh.js";
+import type { Inventory } from "../model/inventory.js";
+import { dnsLabelError, dnsSubdomainError } from "../sources/k8s.js";
+import { UsageError, str, type OptionSpec, type Values } from "./command.js";
+
+export const MESH_OPTIONS: Record<string, OptionSpec> = {
+  "trust-domain": { type: "string", arg: "DOMAIN", default: DEFAULT_MESH_SETTINGS.trustDomain, description: "the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT" },
+  "istio-root-namespace": { type: "string", arg: "NAMESPACE", default: DEFAULT_MESH_SETTINGS.istioRootNamespace, description: "Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide" },
+  "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
+};
+
+/** Puts the mesh options into the loaded inventory's settings (before any engine is built). */
+export function applyMeshOptions(values: Values, inv: Inventory): void {
+  const td = str(values, "trust-domain") ?? DEFAULT_MESH_SETTINGS.trustDomain;
+  const root = str(values, "istio-root-namespace") ?? DEFAULT_MESH_SETTINGS.istioRootNamespace;
+  if (dnsSubdomainError(td)) throw new UsageError(`--trust-domain: ${dnsSubdomainError(td)}`);
+  if (dnsLabelError(root)) throw new UsageError(`--istio-root-namespace: ${dnsLabelError(root)}`);
+  inv.mesh.settings.trustDomain = td;
+  inv.mesh.settings.istioRootNamespace = root;
+  inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
+}

@@ -1,0 +1,91 @@
+// The attributes of one request (or TCP connection) as one enforcement point sees them, and the
+// evaluation of L7 conditions, clauses and rules over them.
+
+import type { Clause, Condition, L7Rule } from "../../model/l7.js";
+import { contains, type Address } from "../../model/ip.js";
+import { stringMatches } from "./strings.js";
+import { queryParam } from "./paths.js";
+
+/** The authenticated identity of the client (present only over mutual TLS). */
+export interface PeerIdentity {
+  /** As the enforcing mesh writes identities (Istio SPIFFE without scheme, Linkerd DNS-like). */
+  principal: string;
+  namespace: string;
+  serviceAccount: string;
+  trustDomain: string;
+}
+
+export interface HttpAttributes {
+  method: string;
+  /** :authority as sent. */
+  host: string;
+  /** The path the enforcement point matches (normalized, without query). */
+  path: string;
+  /** The path with its query string, as sent. */
+  url: string;
+  query: string;
+  /** Header values by lower-case name. */
+  headers: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface Attributes {
+  identity?: PeerIdentity;
+  sourceIp?: Address;
+  remoteIp?: Address;
+  destinationIp?: Address;
+  destinationPort: number;
+  sni?: string;
+  /** Absent for a TCP connection. */
+  http?: HttpAttributes;
+}
+
+/** The values an attribute has in this request (none: absent). */
+function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): readonly string[] {
+  const id = a.identity, h = a.http;
+  switch (c.attribute) {
+    case "source.principal": return id ? [id.principal] : [];
+    case "source.namespace": return id ? [id.namespace] : [];
+    case "source.serviceAccount": return id ? [`${id.namespace}/${id.serviceAccount}`] : [];
+    case "source.trustDomain": return id ? [id.trustDomain] : [];
+    case "connection.sni": return a.sni !== undefined ? [a.sni] : [];
+    case "request.auth": return [];
+    case "request.method": return h ? [h.method] : [];
+    case "request.host": return h ? [h.host] : [];
+    case "request.path": return h ? [h.path] : [];
+    case "request.url": return h ? [h.url] : [];
+    case "request.header": return h?.headers.get((c.name ?? "").toLowerCase()) ?? [];
+    case "request.query": { const v = h ? queryParam(h.query, c.name ?? "") : undefined; return v === undefined ? [] : [v]; }
+  }
+}
+
+function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {
+  return attribute === "source.ip" ? a.sourceIp : attribute === "remote.ip" ? a.remoteIp : a.destinationIp;
+}
+
+/** Whether the attribute has one of the condition's values (before `not`). */
+function anyValue(c: Condition, a: Attributes): boolean {
+  if ("values" in c) {
+    const vs = textValues(c, a);
+    return vs.some((v) => c.values.some((m) => stringMatches(m, v)));
+  }
+  if ("cidrs" in c) {
+    const ip = addressOf(c.attribute, a);
+    return ip !== undefined && c.cidrs.some((m) => contains(m.cidr, ip) && !(m.except ?? []).some((x) => contains(x, ip)));
+  }
+  return c.ports.includes(a.destinationPort);
+}
+
+export function conditionHolds(c: Condition, a: Attributes): boolean {
+  return anyValue(c, a) !== (c.not === true);
+}
+
+export function clauseHolds(c: Clause, a: Attributes): boolean {
+  return c.every((x) => conditionHolds(x, a));
+}
+
+/** A rule matches when some `from` clause, some `to` clause and every `when` condition hold. */
+export function ruleMatches(r: L7Rule, a: Attributes): boolean {
+  return (!r.from || r.from.some((c) => clauseHolds(c, a)))
+    && (!r.to || r.to.some((c) => clauseHolds(c, a)))
+    && (!r.when || clauseHolds(r.when, a));
+}

@@ -1,0 +1,102 @@
+// The L7 layer of a request's walk: after routing picked the server endpoint and the L3/L4 verdict
+// allowed the connection, the layers that see the request decide, in the order the request meets
+// them: the transport (is it mutual TLS; STRICT refuses plaintext), the HTTP rules of the network
+// policies (egress at the client, ingress at the server), and the server's mesh proxy (Istio
+// sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
+
+import type { Endpoint } from "../../model/endpoint.js";
+import type { MeshModel } from "../../model/mesh.js";
+import type { PolicyEngine } from "../verdict.js";
+import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
+import type { Hop, L7Result, LayerDecision } from "./hop.js";
+import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
+import { linkerdAuthorize, type LinkerdContext } from "./linkerd.js";
+import { networkAuthorize } from "./network.js";
+import { istioNormalize, splitPath } from "./paths.js";
+import { DNS_DOMAIN, transportOf } from "./transport.js";
+
+export class L7Engine {
+  readonly mesh: MeshModel;
+  private linkerd: LinkerdContext;
+  private istio: IstioPolicies;
+
+  constructor(readonly policies: PolicyEngine) {
+    this.mesh = policies.inventory.mesh;
+    const namespaces = policies.inventory.namespaces;
+    this.linkerd = { mesh: this.mesh, namespaceOf: (n) => namespaces.get(n) };
+    this.istio = new IstioPolicies(this.mesh);
+  }
+
+  authorize(hop: Hop): L7Result {
+    const layers: LayerDecision[] = [];
+    const transport = transportOf(hop, this.mesh);
+    layers.push(transport.decision);
+    if (transport.decision.verdict !== "deny") this.afterTransport(hop, transport.identity, layers);
+    const denied = layers.find((l) => l.verdict === "deny");
+    return { allowed: !denied, ...(denied?.denial ? { denial: denied.denial } : {}), ...(transport.identity ? { principal: transport.identity.principal } : {}), layers };
+  }
+
+  private afterTransport(hop: Hop, identity: PeerIdentity | undefined, layers: LayerDecision[]): void {
+    // Network policies' paths are matched without dot segments (Calico's in the sidecar, the common
+    // API by definition; Cilium reads the URL as sent); an Istio proxy normalizes, Linkerd does not.
+    const network = attributesOf(hop, identity, true);
+    for (const d of ["egress", "ingress"] as const) {
+      const l = networkAuthorize(this.policies, hop, network, d);
+      if (l) layers.push(l);
+      if (l?.verdict === "deny") return;
+    }
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd")));
+  }
+
+  private meshLayers(hop: Hop, a: Attributes): LayerDecision[] {
+    const e = hop.server.endpoint;
+    const where = `${e.namespace}/${e.name}`;
+    switch (hop.server.proxy) {
+      case "linkerd": return [linkerdAuthorize(this.linkerd, hop, a)];
+      case "istio-sidecar": return [istioAuthorize(hop, this.istio.for(e), istioPoint(hop), a, where)];
+      case "istio-ambient": return this.ambient(hop, a, where);
+      case "none": return [unenforced(e)];
+    }
+  }
+
+  /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
+  private ambient(hop: Hop, a: Attributes, where: string): LayerDecision[] {
+    const out: LayerDecision[] = [];
+    const ztunnel: Attributes = { ...a, http: undefined };
+    if (hop.waypoint) {
+      const wp = hop.waypoint;
+      const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`);
+      out.push(l);
+      if (l.verdict === "deny") return out;
+      const td = this.mesh.settings.trustDomain;
+      ztunnel.identity = { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td };
+      ztunnel.sourceIp = undefined;
+    }
+    out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint), "ztunnel", ztunnel, where));
+    return out;
+  }
+}
+
+function unenforced(e: Endpoint): LayerDecision {
+  return { layer: "istio", enforcer: `${e.namespace}/${e.name} (no proxy)`, verdict: "allow", summary: "no mesh proxy on the server: nothing enforces L7 policy there", trace: [], warnings: [] };
+}
+
+/** The attributes of the hop as the server's enforcement point sees them. */
+export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean): Attributes {
+  const sourceIp = hop.client.address ?? hop.client.endpoint?.addresses[0];
+  const destinationIp = hop.server.address ?? hop.server.endpoint.addresses[0];
+  const svc = hop.service;
+  const sni = identity && svc ? `outbound_.${svc.port.port}_._.${svc.service.name}.${svc.service.namespace}.svc.${DNS_DOMAIN}` : undefined;
+  return {
+    ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
+    destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize) } : {}),
+  };
+}
+
+function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean): HttpAttributes {
+  const { path, query } = splitPath(h.path);
+  const headers = new Map<string, string[]>();
+  for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
+  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: h.path, query, headers };
+}

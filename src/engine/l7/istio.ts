@@ -1,0 +1,155 @@
+// Istio authorization at the server's enforcement point, as istiod configures it
+// (pilot/pkg/security/authz/builder, pilot/pkg/model/authorization.go, policyattachment.go):
+//   which policies: those in the root namespace and in the workload's namespace whose selector's
+//     labels the workload has (no selector: all of them); policies with targetRefs apply to
+//     waypoints and gateways only; dry-run policies are never enforced; AUDIT only logs.
+//   order: CUSTOM (an external authorizer; undecidable offline) → DENY (any rule matches: denied) →
+//     ALLOW (when some ALLOW policy applies, a request no rule matches is denied; an ALLOW policy
+//     without rules allows nothing) → allowed.
+//   enforcement point: a sidecar on an HTTP port evaluates every field; on a TCP port (the Service
+//     port is not HTTP, or the client speaks TCP) istiod drops ALLOW rules that use HTTP-only fields
+//     and only the HTTP-only fields of DENY rules (they become broader); ambient's ztunnel is L4
+//     only: an ALLOW rule with HTTP fields never matches, a DENY keeps its L4 part and a source or
+//     operation left empty never matches (pilot/pkg/serviceregistry/ambient/authorization.go);
+//     a waypoint enforces the policies attached to it or to the Service, with every field.
+
+import type { Endpoint, ServicePort } from "../../model/endpoint.js";
+import { isHttpOnly, type Clause, type Condition, type L7Rule } from "../../model/l7.js";
+import type { IstioAuthorization, MeshAction, MeshModel } from "../../model/mesh.js";
+import { ruleMatches, type Attributes } from "./attributes.js";
+import type { Denial, Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { subsetOf } from "./transport.js";
+
+export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint";
+
+const POINT_NAME: Record<IstioPoint, string> = {
+  "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint",
+};
+
+/** The policies that apply to a workload's sidecar or ztunnel, looked up by namespace. */
+export class IstioPolicies {
+  private byNamespace = new Map<string, IstioAuthorization[]>();
+
+  constructor(private mesh: MeshModel) {
+    for (const p of mesh.istio.authorizations) {
+      if (p.targetRefs) continue;
+      const list = this.byNamespace.get(p.namespace);
+      if (list) list.push(p); else this.byNamespace.set(p.namespace, [p]);
+    }
+  }
+
+  for(e: Endpoint): IstioAuthorization[] {
+    const root = this.mesh.settings.istioRootNamespace;
+    const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
+    return candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+  }
+}
+
+/** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway). */
+export function istioWaypointPolicies(mesh: MeshModel, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
+  const root = mesh.settings.istioRootNamespace;
+  return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
+    if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
+    if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
+    return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
+  }));
+}
+
+const HTTP_APP_PROTOCOLS = ["http", "http2", "grpc", "grpc-web", "http_proxy", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];
+
+/** Istio's protocol for a Service port (appProtocol, else the name's prefix): "http", "tcp", or "auto" (sniffed). */
+export function istioPortProtocol(p: ServicePort | undefined): "http" | "tcp" | "auto" {
+  const declared = (p?.appProtocol ?? p?.name?.split("-")[0])?.toLowerCase();
+  if (declared === undefined || declared === "") return "auto";
+  if (HTTP_APP_PROTOCOLS.includes(declared)) return "http";
+  return ["tcp", "tls", "https", "mongo", "mysql", "redis", "udp"].includes(declared) ? "tcp" : "auto";
+}
+
+/** Where Istio enforces for this hop. */
+export function istioPoint(hop: Hop): IstioPoint {
+  if (hop.waypoint) return "waypoint";
+  if (hop.server.proxy === "istio-ambient") return "ztunnel";
+  const protocol = istioPortProtocol(hop.service?.port);
+  return hop.http && protocol !== "tcp" ? "sidecar-http" : "sidecar-tcp";
+}
+
+/** A rule as a TCP filter chain sees it (generator.go: forTCP): ALLOW rules with HTTP-only fields are dropped; DENY rules lose those fields. */
+export function tcpRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
+  const conditions = [...(rule.from ?? []).flat(), ...(rule.to ?? []).flat(), ...(rule.when ?? [])];
+  if (!conditions.some(isHttpOnly)) return rule;
+  if (action === "allow") return undefined;
+  const strip = (c: Clause) => c.filter((x) => !isHttpOnly(x));
+  return { ...rule, ...(rule.from ? { from: rule.from.map(strip) } : {}), ...(rule.to ? { to: rule.to.map(strip) } : {}), ...(rule.when ? { when: strip(rule.when) } : {}) };
+}
+
+/** Attributes ztunnel reads in `from`: no remote IPs, request principals or trust domains (they are dropped, not enforced). */
+const ZTUNNEL_FROM = new Set(["source.principal", "source.namespace", "source.serviceAccount", "source.ip"]);
+const ZTUNNEL_WHEN = new Set(["source.ip", "source.namespace", "source.principal", "destination.ip", "destination.port"]);
+const NEVER: Condition = { attribute: "destination.port", ports: [] };
+
+/** A rule as ztunnel enforces it; undefined when it never matches. */
+export function ztunnelRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
+  const l7 = [...(rule.from ?? []).flat().filter((c) => c.attribute === "remote.ip" || c.attribute === "request.auth"), ...(rule.to ?? []).flat().filter(isHttpOnly), ...(rule.when ?? []).filter((c) => !ZTUNNEL_WHEN.has(c.attribute))];
+  if (l7.length && action === "allow") return undefined;
+  // An entry left without fields is an empty match, which ztunnel skips: it never matches.
+  const keep = (c: Clause, ok: (x: Condition) => boolean): Clause => (c.length && !c.some(ok) ? [NEVER] : c.filter(ok));
+  return {
+    ...rule,
+    ...(rule.from ? { from: rule.from.map((c) => keep(c, (x) => ZTUNNEL_FROM.has(x.attribute))) } : {}),
+    ...(rule.to ? { to: rule.to.map((c) => keep(c, (x) => !isHttpOnly(x))) } : {}),
+    ...(rule.when ? { when: rule.when.flatMap((c) => (ZTUNNEL_WHEN.has(c.attribute) ? [c] : [NEVER])) } : {}),
+  };
+}
+
+function effective(rule: L7Rule, action: MeshAction, point: IstioPoint): L7Rule | undefined {
+  return point === "sidecar-tcp" ? tcpRule(rule, action) : point === "ztunnel" ? ztunnelRule(rule, action) : rule;
+}
+
+function policyRef(p: IstioAuthorization, rule?: L7Rule): PolicyRef {
+  return { kind: "AuthorizationPolicy", namespace: p.namespace, name: p.name, src: p.src, ...(rule ? { rule: rule.index, path: rule.path } : {}) };
+}
+
+/** The first rule of `policies` that matches, as the point sees it. */
+function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction, point: IstioPoint, a: Attributes): { p: IstioAuthorization; r: L7Rule } | undefined {
+  for (const p of policies) for (const r of p.rules) {
+    const e = effective(r, action, point);
+    if (e && ruleMatches(e, a)) return { p, r };
+  }
+  return undefined;
+}
+
+function denial(hop: Hop, point: IstioPoint): Denial {
+  if (point === "sidecar-tcp" || point === "ztunnel" || !hop.http) return { connection: "failed" };
+  return hop.http.grpc ? { status: 200, grpcCode: "PERMISSION_DENIED" } : { status: 403 };
+}
+
+/** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
+export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string): LayerDecision {
+  const enforcer = `${POINT_NAME[point]} of ${where}`;
+  const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
+    ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denial(hop, point) } : {}) });
+  const trace: string[] = [], warnings: string[] = [];
+  const active = policies.filter((p) => !p.dryRun && p.action !== "audit");
+  for (const p of policies.filter((x) => x.dryRun)) trace.push(`AuthorizationPolicy ${p.namespace}/${p.name} is a dry run (istio.io/dry-run): not enforced`);
+  const of = (action: MeshAction) => active.filter((p) => p.action === action);
+  if (point === "sidecar-tcp" || point === "ztunnel") noteDroppedRules(active, point, trace);
+  const custom = firstMatch(of("custom"), "custom", point, a);
+  if (custom) warnings.push(`CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name} sends this request to the external authorizer ${custom.p.provider}, which Junction cannot ask: the answer assumes it allows`);
+  const deny = firstMatch(of("deny"), "deny", point, a);
+  if (deny) return out("deny", `denied by DENY AuthorizationPolicy ${deny.p.namespace}/${deny.p.name}, rule ${deny.r.index}`, policyRef(deny.p, deny.r));
+  const allows = of("allow");
+  if (!allows.length) return out(custom ? "undecided" : "allow", custom ? `the external authorizer ${custom.p.provider} decides (CUSTOM ${custom.p.namespace}/${custom.p.name}); no DENY or ALLOW policy decides` : policies.length ? "allowed: no DENY rule matches and no ALLOW policy applies" : "allowed: no AuthorizationPolicy applies", custom ? policyRef(custom.p, custom.r) : undefined);
+  const allow = firstMatch(allows, "allow", point, a);
+  if (allow) return out("allow", `allowed by ALLOW AuthorizationPolicy ${allow.p.namespace}/${allow.p.name}, rule ${allow.r.index}`, policyRef(allow.p, allow.r));
+  const names = allows.map((p) => `${p.namespace}/${p.name}${p.rules.length ? "" : " (no rules: allows nothing)"}`).join(", ");
+  return out("deny", `denied: ALLOW AuthorizationPolicies apply (${names}) and none of their rules matches`, policyRef(allows[0]));
+}
+
+function noteDroppedRules(policies: readonly IstioAuthorization[], point: IstioPoint, trace: string[]): void {
+  for (const p of policies) for (const r of p.rules) {
+    const e = effective(r, p.action, point);
+    if (e === r) continue;
+    trace.push(e ? `${p.action.toUpperCase()} ${p.namespace}/${p.name} rule ${r.index}: its HTTP-only fields are ignored on ${point === "ztunnel" ? "ztunnel" : "a TCP port"}, which makes it broader`
+      : `ALLOW ${p.namespace}/${p.name} rule ${r.index} uses HTTP-only fields: ${point === "ztunnel" ? "ztunnel" : "a TCP port"} never matches it`);
+  }
+}

@@ -1,0 +1,152 @@
+// Is the hop mutual TLS, and what identity does the server see? Only when both ends run a proxy of
+// the same mesh and neither side turns it off; a plaintext client has no identity.
+//   Istio: the server's PeerAuthentication (workload port, workload, namespace, mesh — the first that
+//     sets a mode; default PERMISSIVE) says what it accepts; the client sends what the
+//     DestinationRule for the dialled host says (ISTIO_MUTUAL, DISABLE, TLS of its own), else auto
+//     mTLS: mutual TLS when the server has a proxy that does not DISABLE it. STRICT refuses plaintext.
+//   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
+
+import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import type { ClientTlsMode, IstioClientTls, IstioPeerAuthentication, MeshModel, MtlsMode } from "../../model/mesh.js";
+import type { Labels } from "../../model/selector.js";
+import type { PeerIdentity } from "./attributes.js";
+import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
+
+/** The DNS domain of Service names (Istio's and Linkerd's default). */
+export const DNS_DOMAIN = "cluster.local";
+
+export function subsetOf(selector: Labels, labels: Labels): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** Oldest first (creationTimestamp), then by name: the one that applies when several could. */
+function byAge<T extends { created?: string; namespace: string; name: string }>(a: T, b: T): number {
+  if (a.created !== b.created) return a.created === undefined ? 1 : b.created === undefined ? -1 : a.created < b.created ? -1 : 1;
+  return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1;
+}
+
+export function ref(kind: string, o: { namespace: string; name: string; src?: PolicyRef["src"] }): PolicyRef {
+  return { kind, namespace: o.namespace, name: o.name, src: o.src };
+}
+
+/** The PeerAuthentication mode for a workload port: the first level that sets one (port, workload, namespace, mesh). */
+export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { mode: MtlsMode; by?: IstioPeerAuthentication } {
+  const root = mesh.settings.istioRootNamespace;
+  const all = mesh.istio.peerAuthentications;
+  const workload = all.filter((p) => p.namespace === e.namespace && p.namespace !== root && p.selector && subsetOf(p.selector, e.labels)).sort(byAge)[0];
+  const namespace = all.filter((p) => p.namespace === e.namespace && !p.selector).sort(byAge)[0];
+  const meshWide = all.filter((p) => p.namespace === root && !p.selector).sort(byAge)[0];
+  const steps: [MtlsMode | undefined, IstioPeerAuthentication | undefined][] = [
+    [workload?.ports.get(port), workload], [workload?.mode, workload], [namespace?.mode, namespace], [meshWide?.mode, meshWide],
+  ];
+  for (const [mode, by] of steps) if (mode && mode !== "UNSET") return { mode, by };
+  return { mode: "PERMISSIVE" };
+}
+
+/** A DestinationRule host as an FQDN (short names are relative to the rule's namespace). */
+function fqdn(host: string, namespace: string): string {
+  return host.includes(".") || host === "*" ? host : `${host}.${namespace}.svc.${DNS_DOMAIN}`;
+}
+
+/** How well a rule's host covers `target`: 0 not at all, higher is more specific. */
+function hostScore(rule: IstioClientTls, target: string): number {
+  const h = fqdn(rule.host, rule.namespace);
+  if (h === target) return 10000;
+  if (h === "*") return 1;
+  return h.startsWith("*.") && target.endsWith(h.slice(1)) ? h.length : 0;
+}
+
+function visibleFrom(rule: IstioClientTls, clientNamespace: string): boolean {
+  const to = rule.exportTo ?? ["*"];
+  return rule.namespace === clientNamespace || to.includes("*") || to.includes(clientNamespace);
+}
+
+/** The DestinationRule a client applies to a Service: its own namespace's, then the Service's, then the root namespace's. */
+export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioClientTls | undefined {
+  const target = `${service.name}.${service.namespace}.svc.${DNS_DOMAIN}`;
+  const ns = client.namespace ?? "";
+  for (const where of [ns, service.namespace, mesh.settings.istioRootNamespace]) {
+    const candidates = mesh.istio.clientTls
+      .filter((r) => r.namespace === where && visibleFrom(r, ns) && (!r.workloadSelector || (where === ns && subsetOf(r.workloadSelector, client.labels))))
+      .map((r) => ({ r, score: hostScore(r, target) + (r.workloadSelector ? 0.5 : 0) }))
+      .filter((c) => c.score >= 1)
+      .sort((a, b) => b.score - a.score || byAge(a.r, b.r));
+    if (candidates.length) return candidates[0].r;
+  }
+  return undefined;
+}
+
+function clientMode(rule: IstioClientTls | undefined, servicePort: number | undefined): ClientTlsMode | undefined {
+  if (!rule) return undefined;
+  return rule.ports.find((p) => p.port === servicePort)?.mode ?? rule.mode;
+}
+
+export interface Transport {
+  /** The hop is mutual TLS and the server sees `identity`. */
+  mtls: boolean;
+  identity?: PeerIdentity;
+  decision: LayerDecision;
+}
+
+/** The client's identity as `mesh` writes it. */
+export function identityOf(e: Endpoint, mesh: "istio" | "linkerd", settings: MeshModel["settings"]): PeerIdentity | undefined {
+  if (e.namespace === undefined) return undefined;
+  const sa = e.serviceAccount ?? "default", ns = e.namespace, td = settings.trustDomain;
+  const principal = mesh === "istio" ? `${td}/ns/${ns}/sa/${sa}` : `${sa}.${ns}.serviceaccount.identity.${settings.linkerdNamespace}.${td}`;
+  return { principal, namespace: ns, serviceAccount: sa, trustDomain: td };
+}
+
+function decision(verdict: LayerDecision["verdict"], summary: string, trace: string[], policy?: PolicyRef, refused = false): LayerDecision {
+  return { layer: "transport", enforcer: "the server's proxy (mutual TLS)", verdict, summary, trace, warnings: [], ...(policy ? { policy } : {}), ...(refused ? { denial: { connection: "failed" as const } } : {}) };
+}
+
+const istioProxy = (p: string) => p === "istio-sidecar" || p === "istio-ambient";
+
+/** The transport of a hop. */
+export function transportOf(hop: Hop, mesh: MeshModel): Transport {
+  const c = hop.client, s = hop.server;
+  if (c.proxy === "linkerd" && s.proxy === "linkerd" && c.endpoint) {
+    const identity = identityOf(c.endpoint, "linkerd", mesh.settings);
+    return { mtls: true, identity, decision: decision("allow", `mutual TLS between Linkerd proxies: the server sees ${identity?.principal}`, []) };
+  }
+  if (!istioProxy(s.proxy)) {
+    const plain = c.proxy === "none" ? "the client has no proxy" : s.proxy === "none" ? "the server has no proxy" : "the client and the server are in different meshes";
+    return istioClientToPlainServer(hop, mesh, plain);
+  }
+  return istioHop(hop, mesh);
+}
+
+/** A server without an Istio proxy: plaintext, unless an Istio client is told to send Istio mTLS anyway. */
+function istioClientToPlainServer(hop: Hop, mesh: MeshModel, why: string): Transport {
+  const rule = istioProxy(hop.client.proxy) && hop.client.endpoint && hop.service ? istioClientRule(mesh, hop.client.endpoint, hop.service.service) : undefined;
+  if (rule && clientMode(rule, hop.service?.port.port) === "ISTIO_MUTUAL" && hop.server.proxy === "none") {
+    return { mtls: false, decision: decision("deny", `DestinationRule ${rule.namespace}/${rule.name} makes the client send Istio mutual TLS, but the server has no proxy to accept it`, [], ref("DestinationRule", rule), true) };
+  }
+  return { mtls: false, decision: decision("allow", `plaintext: ${why}`, []) };
+}
+
+function istioHop(hop: Hop, mesh: MeshModel): Transport {
+  const server = istioServerMode(mesh, hop.server.endpoint, hop.port);
+  const serverRef = server.by ? ref("PeerAuthentication", server.by) : undefined;
+  const trace = [`server accepts ${server.mode === "STRICT" ? "mutual TLS only" : server.mode === "DISABLE" ? "plaintext only" : "mutual TLS and plaintext"} (${server.by ? `PeerAuthentication ${server.by.namespace}/${server.by.name}` : "no PeerAuthentication: PERMISSIVE"})`];
+  const sends = istioClientSends(hop, mesh, server.mode, trace);
+  if (sends.mode === "mtls" && server.mode === "DISABLE") return { mtls: false, decision: decision("deny", `the client sends mutual TLS but the server's PeerAuthentication disables it: the connection fails`, trace, serverRef, true) };
+  if (sends.mode === "plaintext" && server.mode === "STRICT") return { mtls: false, decision: decision("deny", `the client sends plaintext (${sends.why}) and the server requires mutual TLS (STRICT): the connection is refused`, trace, serverRef, true) };
+  if (sends.mode === "plaintext") return { mtls: false, decision: decision("allow", `plaintext (${sends.why}): the server sees no identity`, trace, sends.by ?? serverRef) };
+  const identity = identityOf(hop.client.endpoint!, "istio", mesh.settings);
+  return { mtls: true, identity, decision: decision("allow", `mutual TLS (${sends.why}): the server sees ${identity?.principal}`, trace, sends.by ?? serverRef) };
+}
+
+function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace: string[]): { mode: "mtls" | "plaintext"; why: string; by?: PolicyRef } {
+  const c = hop.client;
+  if (!istioProxy(c.proxy) || !c.endpoint) return { mode: "plaintext", why: c.proxy === "none" ? "the client has no proxy" : "the client is in another mesh" };
+  const rule = hop.service ? istioClientRule(mesh, c.endpoint, hop.service.service) : undefined;
+  const mode = clientMode(rule, hop.service?.port.port);
+  const by = rule ? ref("DestinationRule", rule) : undefined;
+  if (rule) trace.push(`client applies DestinationRule ${rule.namespace}/${rule.name} (tls ${mode ?? "unset: auto mTLS"})`);
+  if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name} sets ISTIO_MUTUAL`, by };
+  if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name} disables TLS`, by };
+  if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by };
+  if (serverMode === "DISABLE") return { mode: "plaintext", why: "auto mTLS: the server disables mutual TLS" };
+  return { mode: "mtls", why: "auto mTLS: both ends have Istio proxies" };
+}

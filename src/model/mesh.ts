@@ -1,0 +1,176 @@
+// The service-mesh part of the model: authorization and transport security as Istio and Linkerd
+// configure them, lowered into the one L7 rule shape (model/l7.ts). Which pods run a proxy is
+// decided from pod and namespace metadata by the engine; what each proxy enforces is here.
+
+import type { Cidr } from "./ip.js";
+import { cidrFrom } from "./ip.js";
+import type { Clause, L7Rule } from "./l7.js";
+import type { LabelSelector, Labels } from "./selector.js";
+import type { SourceRef } from "./source.js";
+
+/** Settings of the installed meshes (Istio meshConfig, Linkerd install values); the CLI can override them. */
+export interface MeshSettings {
+  /** The trust domain of workload identities (Istio meshConfig.trustDomain, Linkerd identityTrustDomain). */
+  trustDomain: string;
+  /** Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply to the whole mesh. */
+  istioRootNamespace: string;
+  /** Linkerd's cluster-wide default inbound policy (proxy.defaultInboundPolicy). */
+  linkerdDefaultPolicy: LinkerdDefaultPolicy;
+  /** Linkerd's clusterNetworks: the addresses "cluster-" default policies admit. */
+  linkerdClusterNetworks: readonly Cidr[];
+  /** The namespace of Linkerd's control plane (part of its identities). */
+  linkerdNamespace: string;
+}
+
+export const LINKERD_DEFAULT_POLICIES = ["all-unauthenticated", "all-authenticated", "cluster-authenticated", "cluster-unauthenticated", "deny", "audit"] as const;
+export type LinkerdDefaultPolicy = typeof LINKERD_DEFAULT_POLICIES[number];
+
+/** A config.linkerd.io/default-inbound-policy value, or undefined when it is none. */
+export function linkerdDefaultPolicy(value: string | undefined): LinkerdDefaultPolicy | undefined {
+  return (LINKERD_DEFAULT_POLICIES as readonly string[]).includes(value ?? "") ? value as LinkerdDefaultPolicy : undefined;
+}
+
+export const DEFAULT_MESH_SETTINGS: MeshSettings = {
+  trustDomain: "cluster.local",
+  istioRootNamespace: "istio-system",
+  linkerdDefaultPolicy: "all-unauthenticated",
+  linkerdClusterNetworks: ["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map(cidrFrom),
+  linkerdNamespace: "linkerd",
+};
+
+export type MeshAction = "allow" | "deny" | "audit" | "custom";
+
+/** A reference to the object a policy attaches to (Gateway API policy attachment). */
+export interface TargetRef {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** An Istio AuthorizationPolicy (security.istio.io v1, v1beta1). */
+export interface IstioAuthorization {
+  kind: "AuthorizationPolicy";
+  name: string;
+  namespace: string;
+  action: MeshAction;
+  /** CUSTOM: the external authorizer (meshConfig extensionProviders name). */
+  provider?: string;
+  /** istio.io/dry-run: "true": evaluated and logged, never enforced. */
+  dryRun: boolean;
+  /** Workloads whose labels include these; undefined: every workload of the namespace (of the mesh, in the root namespace). */
+  selector?: Labels;
+  /** Set: the policy applies to waypoints and gateways only (sidecars and ztunnel ignore it). */
+  targetRefs?: readonly TargetRef[];
+  /** [] : the policy matches nothing (an ALLOW with no rules allows nothing). */
+  rules: readonly L7Rule[];
+  src?: SourceRef;
+}
+
+export type MtlsMode = "UNSET" | "STRICT" | "PERMISSIVE" | "DISABLE";
+
+/** An Istio PeerAuthentication: which connections a workload's proxy accepts. */
+export interface IstioPeerAuthentication {
+  name: string;
+  namespace: string;
+  selector?: Labels;
+  mode: MtlsMode;
+  /** Per workload port (the container port), overriding `mode`. */
+  ports: ReadonlyMap<number, MtlsMode>;
+  /** metadata.creationTimestamp: of two policies at one level the oldest applies. */
+  created?: string;
+  src?: SourceRef;
+}
+
+export type ClientTlsMode = "DISABLE" | "SIMPLE" | "MUTUAL" | "ISTIO_MUTUAL";
+
+/** The TLS part of an Istio DestinationRule: what a client proxy sends to a host. */
+export interface IstioClientTls {
+  name: string;
+  namespace: string;
+  /** As written: a short name (relative to the rule's namespace), an FQDN, or a *.suffix wildcard. */
+  host: string;
+  mode?: ClientTlsMode;
+  ports: readonly { port: number; mode?: ClientTlsMode }[];
+  /** Clients this rule applies to (workloadSelector), in its namespace. */
+  workloadSelector?: Labels;
+  /** exportTo: "*" (default), "." (its namespace only) or namespaces. */
+  exportTo?: readonly string[];
+  created?: string;
+  src?: SourceRef;
+}
+
+/** A Linkerd Server: a port of selected pods, with its protocol and the default for unauthorized traffic. */
+export interface LinkerdServer {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  podSelector: LabelSelector;
+  port: number | string;
+  protocol: "unknown" | "HTTP/1" | "HTTP/2" | "gRPC" | "opaque" | "TLS";
+  /** accessPolicy: what clients no authorization names get (default: deny). */
+  accessPolicy?: LinkerdDefaultPolicy;
+  created?: string;
+  src?: SourceRef;
+}
+
+/** What a Linkerd authorization applies to. */
+export type LinkerdTarget =
+  | { kind: "Server"; name: string }
+  | { kind: "ServerSelector"; selector: LabelSelector }
+  | { kind: "Namespace" }
+  | { kind: "Route"; routeKind: "HTTPRoute" | "GRPCRoute"; group: string; name: string };
+
+/**
+ * A Linkerd AuthorizationPolicy or (deprecated) ServerAuthorization: the clients its `clients` rule
+ * matches may use the target. `ignored` says why Linkerd's policy controller drops it.
+ */
+export interface LinkerdAuthorization {
+  kind: "AuthorizationPolicy" | "ServerAuthorization";
+  name: string;
+  namespace: string;
+  target: LinkerdTarget;
+  /** One rule with `from` clauses only (identity and network conditions). */
+  clients: L7Rule;
+  /** The clients must also come from the cluster networks (a ServerAuthorization without networks). */
+  clusterNetworks?: boolean;
+  ignored?: string;
+  src?: SourceRef;
+}
+
+/** An HTTPRoute or GRPCRoute (policy.linkerd.io or gateway.networking.k8s.io) attached to Linkerd Servers. */
+export interface LinkerdRoute {
+  kind: "HTTPRoute" | "GRPCRoute";
+  group: string;
+  name: string;
+  namespace: string;
+  /** Names of the Servers (in the route's namespace) it attaches to. */
+  servers: readonly string[];
+  hostnames: readonly string[];
+  /** Each rule's matches (ORed); a rule without matches matches every request. */
+  rules: readonly { index: number; matches: readonly Clause[] }[];
+  created?: string;
+  src?: SourceRef;
+}
+
+export interface MeshModel {
+  settings: MeshSettings;
+  istio: {
+    authorizations: IstioAuthorization[];
+    peerAuthentications: IstioPeerAuthentication[];
+    clientTls: IstioClientTls[];
+  };
+  linkerd: {
+    servers: LinkerdServer[];
+    authorizations: LinkerdAuthorization[];
+    routes: LinkerdRoute[];
+  };
+}
+
+export function emptyMeshModel(): MeshModel {
+  return {
+    settings: { ...DEFAULT_MESH_SETTINGS },
+    istio: { authorizations: [], peerAuthentications: [], clientTls: [] },
+    linkerd: { servers: [], authorizations: [], routes: [] },
+  };
+}

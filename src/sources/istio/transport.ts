@@ -1,0 +1,72 @@
+// Front ends for what decides whether a hop is mutual TLS in Istio: PeerAuthentication (what a
+// workload's proxy accepts: STRICT mTLS only, PERMISSIVE both, DISABLE plaintext; per workload
+// port) and the TLS settings of DestinationRules (what a client proxy sends to a host: ISTIO_MUTUAL,
+// DISABLE, or TLS with its own certificates; unset: Istio's auto mTLS).
+
+import type { ClientTlsMode, IstioClientTls, MtlsMode } from "../../model/mesh.js";
+import type { Field } from "../fields.js";
+import type { FrontEnd } from "../frontend.js";
+import { readLabels, readMeta } from "../k8s.js";
+import { ISTIO_SECURITY_APIS } from "./authorization.js";
+
+const MTLS_MODES: readonly MtlsMode[] = ["UNSET", "STRICT", "PERMISSIVE", "DISABLE"];
+const TLS_MODES: readonly ClientTlsMode[] = ["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"];
+const NETWORKING_APIS = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
+
+function created(root: Field): string | undefined {
+  return root.get("metadata").get("creationTimestamp").string() ?? undefined;
+}
+
+function mtlsMode(f: Field): MtlsMode {
+  return (f.get("mode").string({ oneOf: MTLS_MODES }) ?? "UNSET") as MtlsMode;
+}
+
+export const peerAuthenticationFrontEnd: FrontEnd = {
+  kind: "PeerAuthentication", apiVersions: ISTIO_SECURITY_APIS, namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    spec.object();
+    const selector = spec.get("selector").object() ? readLabels(spec.get("selector").get("matchLabels")) : undefined;
+    const mode = spec.get("mtls").object() ? mtlsMode(spec.get("mtls")) : "UNSET";
+    const ports = new Map<number, MtlsMode>();
+    const portLevel = spec.get("portLevelMtls");
+    for (const key of portLevel.keys()) {
+      const port = /^\d+$/.test(key) ? Number(key) : 0;
+      if (port < 1 || port > 65535) { portLevel.get(key).error("invalid-port", `${JSON.stringify(key)} is not a port (1-65535)`); continue; }
+      ports.set(port, mtlsMode(portLevel.get(key)));
+    }
+    if (ports.size && (!selector || !Object.keys(selector).length)) portLevel.error("forbidden", "portLevelMtls needs a workload selector with matchLabels");
+    if (!meta) return;
+    b.inv.mesh.istio.peerAuthentications.push({ name: meta.name, namespace: meta.namespace!, ...(selector && Object.keys(selector).length ? { selector } : {}), mode, ports, created: created(root), src: ctx.ref });
+  },
+};
+
+function tlsMode(trafficPolicy: Field): ClientTlsMode | undefined {
+  const tls = trafficPolicy.get("tls");
+  return tls.object() ? (tls.get("mode").string({ oneOf: TLS_MODES }) ?? "DISABLE") as ClientTlsMode : undefined;
+}
+
+export const destinationRuleFrontEnd: FrontEnd = {
+  kind: "DestinationRule", apiVersions: NETWORKING_APIS, namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    const host = spec.get("host").string({ required: true, nonEmpty: true });
+    const tp = spec.get("trafficPolicy");
+    const ports = (tp.get("portLevelSettings").list() ?? []).flatMap((s) => {
+      const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
+      return port === undefined ? [] : [{ port, mode: tlsMode(s) }];
+    });
+    const workloadSelector = spec.get("workloadSelector").object() ? readLabels(spec.get("workloadSelector").get("matchLabels")) : undefined;
+    const exportTo = spec.get("exportTo").list()?.map((e) => e.string({ required: true })).filter((e): e is string => e !== undefined);
+    if (spec.get("subsets").present) ctx.info(["spec", "subsets"], "not-modelled", "subset traffic policies apply to routes that pick a subset; Junction reads the rule's own trafficPolicy only");
+    if (!meta || host === undefined) return;
+    const rule: IstioClientTls = {
+      name: meta.name, namespace: meta.namespace!, host, ...(tlsMode(tp) ? { mode: tlsMode(tp) } : {}), ports,
+      ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), created: created(root), src: ctx.ref,
+    };
+    b.inv.mesh.istio.clientTls.push(rule);
+  },
+};

@@ -1,0 +1,360 @@
+// YAML read exactly as kubectl reads it. kubectl converts each YAML document to JSON with
+// sigs.k8s.io/yaml, which decodes with go-yaml v2 (YAML 1.1 rules) into interface{} values and
+// marshals them with encoding/json. The `yaml` library (in YAML 1.1 mode) parses the syntax; this
+// module composes its nodes the way go-yaml v2 decodes them: scalar resolution (resolve.go),
+// positional `<<` merges and alias limits (decode.go), and the key conversion of sigs.k8s.io/yaml
+// (convertToJSONableObject). Where kubectl would fail, so does this; duplicate keys, which kubectl
+// (with strict field validation) rejects on the server, are errors here.
+
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, type Alias, type Document, type Node, type Pair } from "yaml";
+
+/** A reading failure at `offset` (in the parsed text). */
+export class KubeYamlError extends Error {
+  constructor(message: string, readonly offset: number | undefined) { super(message); }
+}
+
+/** Returned by resolvePlain for .inf/.nan: encoding/json cannot marshal them, so kubectl fails. */
+export const NOT_JSON: unique symbol = Symbol("not-json");
+
+/** Deeper than this, input is refused (kubectl's go-yaml stops at 10,000; the `yaml` parser earlier). */
+export const MAX_DEPTH = 1000;
+
+const TAG = "tag:yaml.org,2002:";
+const WORDS = new Map<string, unknown>([
+  ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map((w) => [w, true] as const),
+  ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map((w) => [w, false] as const),
+  ...["", "~", "null", "Null", "NULL"].map((w) => [w, null] as const),
+  ...[".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"].map((w) => [w, NOT_JSON] as const),
+]);
+
+/** go-yaml v2 resolveTable: only these first characters can make a plain scalar anything but a string. */
+function hint(c: number): "M" | "D" | "." | undefined {
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d) return "D";
+  if (c === 0x2e) return ".";
+  // y Y n N t T f F o O ~
+  if (c === 0x79 || c === 0x59 || c === 0x6e || c === 0x4e || c === 0x74 || c === 0x54 || c === 0x66 || c === 0x46 || c === 0x6f || c === 0x4f || c === 0x7e) return "M";
+  return undefined;
+}
+
+/**
+ * An untagged plain scalar as go-yaml v2 resolves it (resolve.go) and encoding/json then carries it:
+ * bool/null words, integers by Go's strconv.ParseInt(s, 0, 64) after removing `_` (so 0x, 0o, 0b and
+ * a leading 0 for octal), then ParseUint, then YAML-style floats; timestamps stay strings (go-yaml
+ * keeps them as strings for interface{} targets); anything else is the string itself.
+ */
+export function resolvePlain(s: string): unknown {
+  const h = s === "" ? "M" : hint(s.charCodeAt(0));
+  if (h === undefined) return s;
+  const word = WORDS.get(s);
+  if (word !== undefined || WORDS.has(s)) return word;
+  if (h === "M") return s;
+  if (h === ".") return goFloat(s, /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/) ?? s;
+  const plain = s.includes("_") ? s.replace(/_/g, "") : s;
+  const int = goInt(plain);
+  if (int !== undefined) return int;
+  return goFloat(plain, /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/) ?? s;
+}
+
+/** strconv.ParseInt(s, 0, 64), falling back to ParseUint(s, 0, 64) (no sign), as a JSON number. */
+function goInt(s: string): number | undefined {
+  const n = goBigInt(s);
+  return n === undefined ? undefined : Number(n) || 0;
+}
+
+const INT64 = 2n ** 63n;
+
+/** The exact integer of goInt (Go's base-0 syntax: 0x, 0b, 0o, a leading 0 for octal), if in range. */
+function goBigInt(s: string): bigint | undefined {
+  const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  if (!m) return undefined;
+  const body = m[2];
+  const digits = body.length > 1 && body[0] === "0" && /[0-7]/.test(body[1]) ? `0o${body.slice(1)}` : body;
+  const n = BigInt(digits) * (m[1] === "-" ? -1n : 1n);
+  return n >= -INT64 && (n < INT64 || (m[1] === "" && n < 2n * INT64)) ? n : undefined;
+}
+
+/** strconv.ParseFloat when `shape` matches; out of range (±Inf) is a ParseFloat error, so undefined. */
+function goFloat(s: string, shape: RegExp): number | undefined {
+  if (!shape.test(s)) return undefined;
+  const f = Number(s);
+  return Number.isFinite(f) ? f : undefined;
+}
+
+/** A scalar with an explicit tag (resolve.go with a tag, decode.go scalar()). */
+function resolveTagged(tag: string, s: string, at: number | undefined): unknown {
+  const short = tag.startsWith(TAG) ? tag.slice(TAG.length) : undefined;
+  if (short === "str" || short === "timestamp" && isTimestamp(s)) return s;
+  if (short === "binary") return binary(s, at);
+  if (short !== "bool" && short !== "int" && short !== "float" && short !== "null" && short !== "timestamp") return s;
+  const v = resolvePlain(s);
+  const got = v === null ? "null" : typeof v === "boolean" ? "bool" : typeof v === "number" ? (isIntText(s) ? "int" : "float") : "str";
+  if (got === short || (short === "float" && got === "int")) return v;
+  if (v === NOT_JSON && short === "float") return v;
+  throw new KubeYamlError(`cannot decode !!${got} \`${s}\` as a !!${short} (as kubectl's YAML decoder says)`, at);
+}
+
+function isIntText(s: string): boolean {
+  return goInt(s.replace(/_/g, "")) !== undefined;
+}
+
+/** parseTimestamp of resolve.go: YYYY- then one of the time.Parse layouts (checked loosely: a date). */
+function isTimestamp(s: string): boolean {
+  return /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})?)?$/.test(s);
+}
+
+/** !!binary: base64-decoded bytes, as a string (invalid UTF-8 becomes U+FFFD, as encoding/json does). */
+function binary(s: string, at: number | undefined): string {
+  const compact = s.replace(/[\r\n]/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) throw new KubeYamlError("!!binary value contains invalid base64 data", at);
+  return Buffer.from(compact, "base64").toString("utf8");
+}
+
+/** sigs.k8s.io/yaml's key conversion: ints in decimal, floats as Go's FormatFloat(f, 'g', -1, 32), bools. */
+export function keyString(text: string, node: Scalar): string {
+  const at = node.range?.[0];
+  const tag = node.tag;
+  if (!tag && node.type !== Scalar.PLAIN) return text;
+  const v = tag ? resolveTagged(tag, text, at) : resolvePlain(text);
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") return String(v);
+  if (v === null) throw new KubeYamlError(`a null mapping key (${JSON.stringify(text)}) cannot be converted to JSON; kubectl fails on it`, at);
+  if (v === NOT_JSON) return text.includes("nan") || text.includes("NaN") || text.includes("NAN") ? ".nan" : text.startsWith("-") ? "-.inf" : ".inf";
+  const int = tag === `${TAG}float` ? undefined : goBigInt(text.replace(/_/g, ""));
+  if (int !== undefined) {
+    if (int >= INT64) throw new KubeYamlError(`the mapping key ${text} is an unsigned 64-bit integer, which kubectl cannot convert to JSON`, at);
+    return int.toString();
+  }
+  return formatFloat32(v as number);
+}
+
+/** Go's strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that round-trip through float32. */
+export function formatFloat32(f: number): string {
+  const x = Math.fround(f);
+  if (x === Infinity) return ".inf";
+  if (x === -Infinity) return "-.inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  let digits = "";
+  for (let p = 1; p <= 9; p++) {
+    digits = x.toExponential(p - 1);
+    if (Math.fround(Number(digits)) === x) break;
+  }
+  const [mant, expText] = digits.split("e");
+  const exp = Number(expText);
+  const sig = mant.replace("-", "").replace(".", "");
+  const sign = x < 0 ? "-" : "";
+  if (exp < -4 || exp >= 6) return `${sign}${sig[0]}${sig.length > 1 ? `.${sig.slice(1)}` : ""}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  return String(Number(`${sign}${sig[0]}.${sig.slice(1)}e${exp}`));
+}
+
+/** The go-yaml v2 limit on alias expansion (decode.go allowedAliasRatio). */
+function allowedAliasRatio(decodes: number): number {
+  if (decodes <= 400_000) return 0.99;
+  if (decodes >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodes - 400_000) / 3_600_000);
+}
+
+/** Composes one parsed document into the JSON value kubectl would send. */
+export class Composer {
+  private anchors = new Map<string, Node>();
+  private bound = new Map<Alias, Node>();
+  private expanding = new Set<Alias>();
+  private decodes = 0;
+  private aliasDecodes = 0;
+  private aliasDepth = 0;
+
+  private constructor(private readonly text: string) {}
+
+  static compose(doc: Document, text: string): unknown {
+    return new Composer(text).value(doc.contents as Node | null, 0);
+  }
+
+  private count(at: number | undefined): void {
+    this.decodes++;
+    if (this.aliasDepth > 0) this.aliasDecodes++;
+    if (this.aliasDecodes > 100 && this.decodes > 1000 && this.aliasDecodes / this.decodes > allowedAliasRatio(this.decodes)) {
+      throw new KubeYamlError("document contains excessive aliasing (an alias bomb; kubectl's YAML decoder refuses it too)", at);
+    }
+  }
+
+  private value(node: Node | null, depth: number): unknown {
+    if (node === null || node === undefined) return null;
+    const at = node.range?.[0];
+    this.count(at);
+    if (depth > MAX_DEPTH) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, at);
+    if (isAlias(node)) return this.alias(node, depth);
+    if (node.anchor && this.aliasDepth === 0) this.anchors.set(node.anchor, node);
+    if (isScalar(node)) return this.scalar(node, at);
+    if (isMap(node)) return this.pairs(node.items as Pair[], depth);
+    if (isSeq(node)) return node.items.map((item) => (isPair(item) ? this.pairs([item], depth + 1) : this.value(item as Node, depth + 1)));
+    throw new KubeYamlError("unsupported YAML node", at);
+  }
+
+  private target(a: Alias): Node {
+    let target = this.aliasDepth === 0 ? this.anchors.get(a.source) : this.bound.get(a);
+    if (this.aliasDepth === 0 && target) this.bound.set(a, target);
+    if (!target) throw new KubeYamlError(`unknown anchor '${a.source}' referenced`, a.range?.[0]);
+    return target;
+  }
+
+  private alias(a: Alias, depth: number): unknown {
+    const target = this.target(a);
+    if (this.expanding.has(a)) throw new KubeYamlError(`anchor '${a.source}' value contains itself`, a.range?.[0]);
+    this.expanding.add(a);
+    this.aliasDepth++;
+    try { return this.value(target, depth); } finally { this.aliasDepth--; this.expanding.delete(a); }
+  }
+
+  private scalar(node: Scalar, at: number | undefined): unknown {
+    const text = (node as Scalar & { source?: string }).source ?? String(node.value);
+    if (node.type === Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(node), at);
+    const v = node.tag ? resolveTagged(node.tag, text, at) : node.type === Scalar.PLAIN ? resolvePlain(text) : text;
+    if (v === NOT_JSON) throw new KubeYamlError(`${text} is a YAML float (infinity or NaN) that JSON cannot carry; kubectl fails on it`, at);
+    return v;
+  }
+
+  /** Pairs in order: a `<<` merge sets its keys (overwriting), later keys overwrite (decode.go mapping). */
+  private pairs(items: Pair[], depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const explicit = new Set<string>();
+    for (const pair of items) {
+      const k = pair.key as Node | null;
+      if (isScalar(k) && isMergeKey(k)) { this.merge(pair.value as Node | null, out, depth); continue; }
+      const key = this.key(k, depth);
+      if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping (kubectl --validate=strict rejects duplicate fields)`, k?.range?.[0]);
+      explicit.add(key);
+      set(out, key, this.value(pair.value as Node | null, depth + 1));
+    }
+    return out;
+  }
+
+  private key(k: Node | null, depth: number): string {
+    if (k === null || k === undefined) throw new KubeYamlError("a null mapping key cannot be converted to JSON; kubectl fails on it", undefined);
+    if (isAlias(k)) {
+      const target = this.target(k);
+      if (!isScalar(target)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
+      this.count(k.range?.[0]);
+      return this.key(target, depth);
+    }
+    this.count(k.range?.[0]);
+    if (k.anchor && this.aliasDepth === 0) this.anchors.set(k.anchor, k);
+    if (!isScalar(k)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
+    if (k.type === Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(k), k.range?.[0]);
+    return keyString((k as Scalar & { source?: string }).source ?? String(k.value), k);
+  }
+
+  /** decode.go merge(): a mapping, an alias of one, or a sequence of them (earlier ones win). */
+  private merge(v: Node | null, out: Record<string, unknown>, depth: number): void {
+    const at = v?.range?.[0];
+    const want = (): never => { throw new KubeYamlError("map merge requires map or sequence of maps as the value", at); };
+    const isMapping = (n: Node | null): boolean => !!n && (isMap(n) || (isAlias(n) && isMap(this.target(n))));
+    if (isSeq(v)) {
+      for (const item of v.items as Node[]) if (!isMapping(item)) want();
+      for (let i = v.items.length - 1; i >= 0; i--) this.mergeOne(v.items[i] as Node, out, depth);
+      return;
+    }
+    if (!isMapping(v)) want();
+    this.mergeOne(v!, out, depth);
+  }
+
+  private mergeOne(n: Node, out: Record<string, unknown>, depth: number): void {
+    const merged = this.value(n, depth + 1) as Record<string, unknown>;
+    for (const key of Object.keys(merged)) set(out, key, merged[key]);
+  }
+
+  private raw(node: Scalar): string {
+    return node.range ? this.text.slice(node.range[0], node.range[1]) : "";
+  }
+}
+
+function set(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+/** go-yaml isMerge: a plain `<<` (or one tagged !!merge). */
+function isMergeKey(k: Scalar): boolean {
+  const text = (k as Scalar & { source?: string }).source ?? k.value;
+  return text === "<<" && (k.tag === `${TAG}merge` || (!k.tag && k.type === Scalar.PLAIN));
+}
+
+/**
+ * Escapes the `yaml` library accepts in double-quoted scalars but go-yaml v2 refuses: `\/` (YAML 1.2
+ * only) and \u/\U code points that are surrogates or beyond U+10FFFF.
+ */
+function checkEscapes(src: string, at: number | undefined): void {
+  if (!src.includes("\\")) return;
+  for (let i = src.indexOf("\\"); i >= 0; i = src.indexOf("\\", i + 2)) {
+    const c = src[i + 1];
+    if (c === "/") throw new KubeYamlError("found unknown escape character \\/ in a double-quoted string (kubectl's YAML 1.1 decoder refuses it)", at);
+    if (c === "u" || c === "U") {
+      const code = parseInt(src.slice(i + 2, i + 2 + (c === "u" ? 4 : 8)), 16);
+      if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) throw new KubeYamlError(`found invalid Unicode character escape code \\${c}${src.slice(i + 2, i + 2 + (c === "u" ? 4 : 8))} (kubectl's YAML decoder refuses surrogate escapes)`, at);
+    }
+  }
+}
+
+const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, prettyErrors: false } as const;
+
+/**
+ * One document as kubectl's document reader hands it to go-yaml (the text between `---` lines), read
+ * to its JSON value; null when empty. Throws KubeYamlError.
+ */
+export function parseKubeYaml(text: string): unknown {
+  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
+  const docs = Array.isArray(parsed) ? parsed : [];
+  for (const d of docs) {
+    const err = d.errors[0];
+    if (err) throw new KubeYamlError(syntaxMessage(err.message), err.pos[0]);
+  }
+  if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
+  return docs.length ? Composer.compose(docs[0], text) : null;
+}
+
+function syntaxMessage(message: string): string {
+  const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return /Maximum call stack/.test(first) ? `nested too deeply for the YAML parser (Junction reads at most a few hundred levels)` : first;
+}
+
+/**
+ * The documents of a YAML stream as kubectl's document reader splits it (apimachinery
+ * util/yaml YAMLReader): at each line that starts with `---`, which may be followed only by spaces
+ * or a comment ("invalid Yaml document separator" otherwise). Each range excludes the separator line.
+ */
+export function splitKubectlDocuments(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = 0;
+  const marker = /^---/gm;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    const eol = text.indexOf("\n", m.index);
+    const lineEnd = eol < 0 ? text.length : eol;
+    const rest = text.slice(m.index + 3, lineEnd).trim();
+    if (rest !== "" && rest[0] !== "#") throw new KubeYamlError(`invalid document separator "${text.slice(m.index, lineEnd).trim()}": kubectl accepts only a comment after '---' (put the content on the next line)`, m.index);
+    ranges.push([start, m.index]);
+    start = eol < 0 ? text.length : eol + 1;
+    marker.lastIndex = start;
+  }
+  ranges.push([start, text.length]);
+  return ranges;
+}
+
+/** Characters go-yaml v2 refuses ("control characters are not allowed") or reads as line breaks. */
+const SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r]|^[ \t]*[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/m;
+
+/**
+ * The first character of a YAML text that kubectl would refuse or read differently from the `yaml`
+ * library: control characters (go-yaml's reader refuses them), a CR not followed by LF (a line
+ * break to go-yaml but not to kubectl's document splitter), NEL/LS/PS (line breaks in YAML 1.1
+ * only) and no-break or other Unicode spaces where indentation is (YAML reads them as text).
+ */
+export function yamlTextProblem(text: string): { message: string; offset: number } | undefined {
+  const re = new RegExp(SUSPECT.source, "gm");
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const ch = m[0][m[0].length - 1], code = ch.charCodeAt(0), at = m.index + m[0].length - 1;
+    if (ch === "\r") { if (text[at + 1] === "\n") continue; return { message: "a carriage return (CR) not followed by a line feed: lone-CR line endings are refused (kubectl splits documents on LF only); convert the file to LF or CRLF line endings", offset: at }; }
+    const name = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    if (m[0].length > 1 || /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/.test(ch)) return { message: `a no-break or other Unicode space (${name}) used as indentation: YAML reads it as text, not indentation; use plain spaces`, offset: at };
+    if (code === 0x85 || code === 0x2028 || code === 0x2029) return { message: `a raw ${name} line separator: YAML 1.1 (kubectl) reads it as a line break, other YAML readers do not; write it escaped (\\N, \\L, \\P) or remove it`, offset: at };
+    return { message: `a raw control character (${name}): kubectl's YAML reader refuses it ("control characters are not allowed"); write it escaped in a double-quoted string`, offset: at };
+  }
+  return undefined;
+}

@@ -1,0 +1,88 @@
+// Linkerd's inbound routes: HTTPRoutes (policy.linkerd.io, and gateway.networking.k8s.io) and
+// GRPCRoutes whose parentRefs name a Server. Their matches follow the Gateway API, lowered into
+// L7 clauses: Exact and PathPrefix (whole segments) paths and RegularExpression (RE2), methods,
+// headers (any-case names) and query parameters; a gRPC method is the path /SERVICE/METHOD.
+
+import type { Clause, Condition, StringMatch } from "../../model/l7.js";
+import type { LinkerdRoute } from "../../model/mesh.js";
+import type { NameValueMatch, Route, RouteMatch } from "../../model/route.js";
+import type { InventoryBuilder } from "../builder.js";
+import type { FrontEnd } from "../frontend.js";
+import { readMeta } from "../k8s.js";
+import { readHttpMatches } from "../gateway/matches.js";
+
+export const LINKERD_GROUP = "policy.linkerd.io";
+const ROUTE_APIS = ["v1alpha1", "v1beta1", "v1beta2", "v1beta3"].map((v) => `${LINKERD_GROUP}/${v}`);
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function valueMatch(m: { type: string; value: string }): StringMatch {
+  return m.type === "RegularExpression" ? { kind: "regex", regex: m.value } : { kind: "exact", value: m.value };
+}
+
+function nameValues(attribute: "request.header" | "request.query", list: readonly NameValueMatch[]): Condition[] {
+  return list.map((h) => ({ attribute, name: attribute === "request.header" ? h.name.toLowerCase() : h.name, values: [valueMatch(h)] }));
+}
+
+/** The gRPC service and method as a condition on the path /SERVICE/METHOD. */
+function grpcPath(g: NonNullable<RouteMatch["grpc"]>): Condition {
+  const part = (v: string | undefined) => (v === undefined ? "[^/]+" : g.type === "RegularExpression" ? `(?:${v})` : escape(v));
+  const exact = g.type === "Exact" && g.service !== undefined && g.method !== undefined;
+  return { attribute: "request.path", values: [exact ? { kind: "exact", value: `/${g.service}/${g.method}` } : { kind: "regex", regex: `/${part(g.service)}/${part(g.method)}` }] };
+}
+
+/** One Gateway API match as a clause. */
+export function routeMatchClause(m: RouteMatch): Clause {
+  const out: Condition[] = [];
+  if (m.path) {
+    const v: StringMatch = m.path.type === "PathPrefix" ? { kind: "segments", value: m.path.value } : valueMatch(m.path);
+    if (!(v.kind === "segments" && v.value === "/")) out.push({ attribute: "request.path", values: [v] });
+  }
+  if (m.grpc) out.push(grpcPath(m.grpc));
+  if (m.method) out.push({ attribute: "request.method", values: [{ kind: "exact", value: m.method }] });
+  out.push(...nameValues("request.header", m.headers), ...nameValues("request.query", m.queryParams));
+  return out;
+}
+
+/** A route in the model's route graph whose parents include Linkerd Servers. */
+export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "parentRefs" | "hostnames" | "rules" | "src">, group: string, created?: string): LinkerdRoute | undefined {
+  const servers = r.parentRefs.filter((p) => p.group === LINKERD_GROUP && p.kind === "Server" && p.namespace === r.namespace).map((p) => p.name);
+  if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute")) return undefined;
+  return {
+    kind: r.kind, group, name: r.name, namespace: r.namespace, servers, hostnames: r.hostnames,
+    rules: r.rules.map((rule) => ({ index: rule.index, matches: rule.matches.map(routeMatchClause) })), ...(created ? { created } : {}), src: r.src,
+  };
+}
+
+/** Gateway API routes attached to Servers, once every object is read. */
+export function addGatewayRoutesToServers(b: InventoryBuilder): void {
+  b.defer(() => {
+    for (const r of b.inv.routing.routes) {
+      const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created !== undefined ? new Date(r.created).toISOString() : undefined);
+      if (lr) b.inv.mesh.linkerd.routes.push(lr);
+    }
+  });
+}
+
+/** policy.linkerd.io HTTPRoute: the Gateway API HTTPRoute schema in Linkerd's group, for Servers only. */
+export const linkerdHttpRouteFrontEnd: FrontEnd = {
+  kind: "HTTPRoute", apiVersions: ROUTE_APIS, namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    spec.object();
+    const parentRefs = (spec.get("parentRefs").list() ?? []).flatMap((p) => {
+      const name = p.get("name").string({ required: true, nonEmpty: true });
+      const kind = p.get("kind").string() ?? "Gateway", group = p.get("group").string() ?? "gateway.networking.k8s.io";
+      if (name && !(kind === "Server" && group === LINKERD_GROUP)) p.warn("not-modelled", `a ${LINKERD_GROUP} HTTPRoute attaches to Linkerd Servers; the parent ${group}/${kind} ${name} is ignored`);
+      return name ? [{ group, kind, name, namespace: p.get("namespace").string() ?? meta?.namespace ?? "default" }] : [];
+    });
+    const hostnames = (spec.get("hostnames").list() ?? []).map((h) => h.string({ required: true })).filter((h): h is string => h !== undefined);
+    // The CRD defaults rules to one catch-all rule.
+    const rules = (spec.get("rules").list() ?? [spec.get("rules")]).map((r, index) => ({ index, matches: readHttpMatches(r.get("matches")) }));
+    if (!meta) return;
+    const route = linkerdRouteOf({ kind: "HTTPRoute", namespace: meta.namespace!, name: meta.name, parentRefs, hostnames, rules: rules.map((r) => ({ ...r, filters: [], backends: [] })), src: ctx.ref },
+      LINKERD_GROUP, root.get("metadata").get("creationTimestamp").string());
+    if (route) b.inv.mesh.linkerd.routes.push(route);
+  },
+};

@@ -1,0 +1,127 @@
+// Linkerd's inbound policy per request, pinned to its policy controller (policy-controller/k8s/index)
+// and proxy (linkerd2-proxy app/inbound/src/policy): default policies, Servers, route-level
+// authorization, MeshTLS and Network authentications.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { outcome, pod, world } from "./fixture.js";
+
+const LINKERD = { web: "linkerd", api: "linkerd", x: "linkerd", out: "none" } as const;
+const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("other", "x", "10.0.1.1", { sa: "robot" }) + pod("edge", "out", "192.0.2.7");
+
+const server = (extra = "") => `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: api-http, namespace: shop, labels: {tier: backend}}
+spec: {podSelector: {matchLabels: {app: api}}, port: http, proxyProtocol: HTTP/1${extra}}
+---
+`;
+const meshTls = (name: string, spec: string) => `apiVersion: policy.linkerd.io/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: ${name}, namespace: shop}\nspec: ${spec}\n---\n`;
+const authz = (name: string, target: string, refs: string) => `apiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec: {targetRef: ${target}, requiredAuthenticationRefs: [${refs}]}\n---\n`;
+const req = (path: string, method = "GET") => ({ http: { path, method } });
+
+function withDefault(w: ReturnType<typeof world>, value: string, on: "pod" | "namespace"): void {
+  const inv = w.engine.inventory;
+  if (on === "namespace") inv.namespaces.get("shop")!.annotations = { "config.linkerd.io/default-inbound-policy": value };
+  else inv.endpoints.find((e) => e.name === "api")!.annotations = { "config.linkerd.io/default-inbound-policy": value };
+}
+
+test("default inbound policies: all-unauthenticated, all-authenticated, cluster-*, deny; the pod's annotation beats the namespace's", () => {
+  const w = world(base, LINKERD);
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow", "the cluster default is all-unauthenticated");
+  withDefault(w, "all-authenticated", "namespace");
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "403", "a client without a proxy has no identity");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "meshed clients are authenticated");
+  withDefault(w, "cluster-unauthenticated", "pod");
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "403", "192.0.2.7 is not in the cluster networks");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, { ...req("/"), proxies: { x: "none" } })), "allow", "10.0.1.1 is, identity or not");
+  withDefault(w, "deny", "pod");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, { tcp: true })), "rejected", "TCP connections are refused");
+  w.engine.inventory.mesh.settings.linkerdDefaultPolicy = "deny";
+  withDefault(w, "audit", "pod");
+  const audit = w.ask("edge/out", "shop/api", 8080, req("/"));
+  assert.equal(outcome(audit), "allow");
+  assert.match(audit.layers.at(-1)!.warnings.join(), /only logs/);
+});
+
+test("a Server without authorizations denies (accessPolicy defaults to deny); its accessPolicy admits like a default policy", () => {
+  const w = world(base + server(), LINKERD);
+  const r = w.ask("shop/web", "shop/api", 8080, req("/"));
+  assert.equal(outcome(r), "403");
+  assert.match(r.layers.at(-1)!.summary, /nothing authorizes it/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 9090, req("/"))), "allow", "other ports keep the default policy");
+  const open = world(base + server(", accessPolicy: all-authenticated"), LINKERD);
+  assert.equal(outcome(open.ask("shop/web", "shop/api", 8080, req("/"))), "allow");
+  assert.equal(outcome(open.ask("edge/out", "shop/api", 8080, req("/"))), "403");
+});
+
+test("AuthorizationPolicy on a Server with a MeshTLSAuthentication: identities, identityRefs (ServiceAccount, Namespace)", () => {
+  const w = world(base + server()
+    + meshTls("web-only", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
+    + authz("api", "{group: policy.linkerd.io, kind: Server, name: api-http}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web-only}"), LINKERD);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, { ...req("/"), proxies: { web: "none" } })), "403", "plaintext has no identity");
+  const byName = world(base + server() + meshTls("ids", "{identities: [\"*.other.serviceaccount.identity.linkerd.cluster.local\"]}")
+    + authz("api", "{group: policy.linkerd.io, kind: Server, name: api-http}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ids}"), LINKERD);
+  assert.equal(outcome(byName.ask("other/x", "shop/api", 8080, req("/"))), "allow", "robot.other.serviceaccount.identity.linkerd.cluster.local has the suffix");
+  assert.equal(outcome(byName.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+});
+
+test("NetworkAuthentication admits unauthenticated clients by address; a policy naming a missing authentication is ignored", () => {
+  const net = "apiVersion: policy.linkerd.io/v1alpha1\nkind: NetworkAuthentication\nmetadata: {name: edge, namespace: shop}\nspec: {networks: [{cidr: 192.0.2.0/24, except: [192.0.2.9/32]}]}\n---\n";
+  const w = world(base + server() + net + authz("edge", "{kind: Namespace, name: shop}", "{group: policy.linkerd.io, kind: NetworkAuthentication, name: edge}"), LINKERD);
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow", "a Namespace target covers every Server of the namespace");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+  const missing = world(base + server() + authz("ghost", "{group: policy.linkerd.io, kind: Server, name: api-http}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: nope}"), LINKERD);
+  assert.equal(outcome(missing.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+  assert.equal(missing.engine.inventory.mesh.linkerd.authorizations[0].ignored, "MeshTLSAuthentication shop/nope is not in the input");
+});
+
+test("route-level authorization: a request must match a route of the Server (else 404); the route's and the Server's authorizations apply", () => {
+  const route = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: books-read, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /books}, method: GET}]}]
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: books-write, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /books}, method: POST}]}]
+---
+`;
+  const yaml = base + server() + route
+    + meshTls("readers", "{identityRefs: [{kind: Namespace, name: other}, {kind: ServiceAccount, name: web}]}")
+    + meshTls("writers", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
+    + authz("read", "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: books-read}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: readers}")
+    + authz("write", "{group: policy.linkerd.io, kind: HTTPRoute, name: books-write}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: writers}");
+  const w = world(yaml, LINKERD);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/books/1"))), "allow");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/bookstore"))), "404", "PathPrefix matches whole segments");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/books/1", "POST"))), "403", "the write route admits web only");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/books/1", "POST"))), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/books", "DELETE"))), "404");
+  const serverWide = world(yaml + authz("all", "{group: policy.linkerd.io, kind: Server, name: api-http}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: readers}"), LINKERD);
+  assert.equal(outcome(serverWide.ask("other/x", "shop/api", 8080, req("/books/1", "POST"))), "allow", "the Server's authorizations apply to every route");
+});
+
+test("ServerAuthorization (deprecated): selects Servers by name or label; without networks only the cluster networks", () => {
+  const saz = (client: string) => `apiVersion: policy.linkerd.io/v1beta1\nkind: ServerAuthorization\nmetadata: {name: saz, namespace: shop}\nspec: {server: {selector: {matchLabels: {tier: backend}}}, client: ${client}}\n---\n`;
+  const w = world(base + server() + saz("{unauthenticated: true}"), LINKERD);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow");
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "403", "192.0.2.7 is outside the cluster networks");
+  const sa = world(base + server() + saz("{meshTLS: {serviceAccounts: [{name: robot, namespace: other}]}, networks: [{cidr: 0.0.0.0/0}]}"), LINKERD);
+  assert.equal(outcome(sa.ask("other/x", "shop/api", 8080, req("/"))), "allow");
+  assert.equal(outcome(sa.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+});
+
+test("opaque Servers authorize connections, not requests", () => {
+  const w = world(base + server().replace("HTTP/1", "opaque") + meshTls("web", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
+    + authz("tcp", "{group: policy.linkerd.io, kind: Server, name: api-http}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web}"), LINKERD);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/anything"))), "allow");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "rejected");
+});

@@ -1,0 +1,123 @@
+// Hostile and odd input: every case ends in a clear one-line error naming the file (exit 2) or a
+// correct answer, within seconds and bounded memory.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { cli, tempFiles } from "../helpers.js";
+import { loadPaths } from "../../src/sources/load.js";
+import { formatDiagnostic } from "../../src/model/source.js";
+
+const NS = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
+const errorsOf = (paths: string[], maxBytes?: number) => loadPaths(paths, () => "", { maxBytes }).diagnostics.errors.map(formatDiagnostic);
+const BIN = join(process.cwd(), "bin", "junction.js");
+
+/** mkfifo is not in node:fs; use the system's, or skip. */
+function makeFifo(path: string): boolean {
+  try { execFileSync("mkfifo", [path]); return true; } catch { return false; }
+}
+
+test("an alias bomb in a manifest, an --expect file and a --requests file is refused quickly (go-yaml: 'excessive aliasing')", async () => {
+  const lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+  const bomb = lines.join("\n") + "\n";
+  const t = tempFiles({ "bomb.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  ${bomb.replace(/\n/g, "\n  ")}`, "ns.yaml": NS("a"), "expect.yaml": bomb, "requests.yaml": bomb });
+  try {
+    const started = Date.now();
+    const list = await cli(["list", "-f", join(t.dir, "bomb.yaml")]);
+    assert.equal(list.code, 2);
+    assert.match(list.err, /bomb\.yaml:\d+: invalid YAML: document contains excessive aliasing/);
+    const expect = await cli(["test", "-f", join(t.dir, "ns.yaml"), "--expect", join(t.dir, "expect.yaml")]);
+    assert.equal(expect.code, 2);
+    assert.match(expect.err, /expect\.yaml:\d+: invalid YAML: document contains excessive aliasing/);
+    const route = await cli(["route", "-f", join(t.dir, "ns.yaml"), "--requests", join(t.dir, "requests.yaml")]);
+    assert.equal(route.code, 2);
+    assert.match(route.err, /requests\.yaml:\d+: invalid YAML: document contains excessive aliasing/);
+    assert.ok(Date.now() - started < 10_000);
+  } finally { t.cleanup(); }
+});
+
+test("endless input: -f /dev/zero stops at once (a NUL byte is not YAML); a size over --max-input-size is refused with the flag named", async () => {
+  const zero = await cli(["list", "-f", "/dev/zero"]);
+  assert.equal(zero.code, 2);
+  assert.match(zero.err, /\/dev\/zero: binary data \(a NUL byte\)/);
+  const t = tempFiles({ "big.yaml": NS("a") + `# ${"x".repeat(2000)}\n` });
+  try {
+    assert.match(errorsOf([join(t.dir, "big.yaml")], 1000)[0], /big\.yaml: the input is larger than the limit of 1000 bytes in all \(raise it with --max-input-size\)/);
+    const r = await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "1KiB"]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /larger than the limit of 1 KiB/);
+    assert.equal((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "1MiB"])).code, 0);
+    assert.equal((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "lots"])).code, 2);
+  } finally { t.cleanup(); }
+});
+
+test("an unending stdin is cut at the limit, in a real process", () => {
+  const r = spawnSync(process.execPath, [BIN, "list", "-f", "-", "--max-input-size", "64KiB"], { input: "# x\n".repeat(100_000), encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /<stdin>: the input is larger than the limit of 64 KiB/);
+});
+
+test("a FIFO or socket in a folder is skipped with a note, never read; a FIFO given explicitly is read like stdin", async () => {
+  const t = tempFiles({ "ns.yaml": NS("a"), "notes.txt": "x" });
+  try {
+    if (!makeFifo(join(t.dir, "pipe.yaml"))) return;
+    const r = await cli(["list", "-f", t.dir]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /note: .*skipped 1 file without a \.yaml\/\.yml\/\.json extension, 1 FIFO/);
+    const writer = spawnSync("sh", ["-c", `(cat '${join(t.dir, "ns.yaml")}' > '${join(t.dir, "pipe.yaml")}' &) ; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} list -f '${join(t.dir, "pipe.yaml")}'`], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(writer.status, 0, writer.stderr);
+  } finally { t.cleanup(); }
+});
+
+test("unreadable files and folders (EACCES), symlink loops (ELOOP) and stdin that is a directory are named", async () => {
+  const t = tempFiles({ "ok/ns.yaml": NS("a"), "secret/ns.yaml": NS("b"), "locked.yaml": NS("c") });
+  try {
+    symlinkSync(join(t.dir, "loop-a.yaml"), join(t.dir, "loop-b.yaml"));
+    symlinkSync(join(t.dir, "loop-b.yaml"), join(t.dir, "loop-a.yaml"));
+    const loop = errorsOf([t.dir]);
+    assert.ok(loop.some((e) => /loop-a\.yaml: too many levels of symbolic links: a symlink loop \(ELOOP\)/.test(e)), loop.join("\n"));
+    if (process.getuid?.() !== 0) {
+      chmodSync(join(t.dir, "secret"), 0o000);
+      chmodSync(join(t.dir, "locked.yaml"), 0o000);
+      const denied = errorsOf([join(t.dir, "secret"), join(t.dir, "locked.yaml")]);
+      assert.match(denied[0], /secret: permission denied \(EACCES\)/);
+      assert.match(denied[1], /locked\.yaml: permission denied \(EACCES\)/);
+      chmodSync(join(t.dir, "secret"), 0o755);
+    }
+    const r = spawnSync("sh", ["-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} list -f - < '${join(t.dir, "ok")}'`], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /<stdin>: is a directory/);
+  } finally { t.cleanup(); }
+});
+
+test("empty input is an error naming the path; -f - twice is refused; the same file through a folder, a file and a symlink is read once", async () => {
+  const t = tempFiles({ "empty/README.md": "hi", "none.yaml": "# nothing\n", "m/ns.yaml": NS("a") });
+  try {
+    mkdirSync(join(t.dir, "empty", "sub"));
+    const empty = await cli(["list", "-f", join(t.dir, "empty")]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, new RegExp(`no Kubernetes objects in ${join(t.dir, "empty")}`));
+    assert.match(errorsOf([join(t.dir, "m"), join(t.dir, "none.yaml")])[0], /no Kubernetes objects in .*none\.yaml/);
+    const twice = await cli(["list", "-f", "-", "-f", "-"], NS("a"));
+    assert.equal(twice.code, 2);
+    assert.match(twice.err, /-f - is given more than once/);
+    symlinkSync(join(t.dir, "m", "ns.yaml"), join(t.dir, "link.yaml"));
+    const once = loadPaths([join(t.dir, "m"), join(t.dir, "m", "ns.yaml"), join(t.dir, "link.yaml")]);
+    assert.equal(once.files, 1);
+    assert.deepEqual(once.diagnostics.items.filter((d) => d.code === "duplicate"), []);
+  } finally { t.cleanup(); }
+});
+
+test("invalid UTF-8 and UTF-16 files are refused naming the file and line", () => {
+  const t = tempFiles({});
+  try {
+    writeFileSync(join(t.dir, "bad.yaml"), Buffer.concat([Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata: {name: "), Buffer.from([0xc3, 0x28]), Buffer.from("}\n")]));
+    writeFileSync(join(t.dir, "wide.yaml"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(NS("a"), "utf16le")]));
+    const e = errorsOf([join(t.dir, "bad.yaml"), join(t.dir, "wide.yaml")]);
+    assert.match(e[0], /bad\.yaml: line 3: invalid UTF-8/);
+    assert.match(e[1], /wide\.yaml: UTF-16 text: save the file as UTF-8/);
+  } finally { t.cleanup(); }
+});

@@ -1,0 +1,158 @@
+// YAML and JSON read exactly as kubectl reads them (sigs.k8s.io/yaml → go-yaml v2 → encoding/json;
+// apimachinery's document splitter; the API server's strict JSON decoding), or refused. Each test
+// quotes the upstream behaviour it pins.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseKubeYaml, splitKubectlDocuments, formatFloat32 } from "../../src/sources/kubeyaml.js";
+import { parseStrictJson } from "../../src/sources/strictjson.js";
+import { formatDiagnostic } from "../../src/model/source.js";
+import { load } from "../helpers.js";
+
+const read = (text: string) => parseKubeYaml(text) as Record<string, unknown>;
+const refused = (text: string, pattern: RegExp) => assert.throws(() => parseKubeYaml(text), pattern, text);
+const errorsOf = (files: Record<string, string>) => load(files).diagnostics.errors.map(formatDiagnostic);
+
+test("resolve.go: y/Y/yes/Yes/YES/true/True/TRUE/on/On/ON are true; the n/no/false/off family false; ''/~/null/Null/NULL null", () => {
+  assert.deepEqual(read("a: yes\nb: Y\nc: on\nd: ON\ne: True\nf: n\ng: No\nh: off\ni: FALSE\nj: ~\nk:\nl: NULL\nm: yEs\nn2: 'yes'\n"),
+    { a: true, b: true, c: true, d: true, e: true, f: false, g: false, h: false, i: false, j: null, k: null, l: null, m: "yEs", n2: "yes" });
+});
+
+test("resolve.go: integers by strconv.ParseInt(s, 0, 64) after removing '_': 010 is octal, 0o/0x/0b prefixes, signs", () => {
+  assert.deepEqual(read("a: 010\nb: 0o17\nc: 0x1F\nd: 0X1f\ne: 0b101\nf: 1_000\ng: +12\nh: -0x10\ni: 0\nj: -010\n"),
+    { a: 8, b: 15, c: 31, d: 31, e: 5, f: 1000, g: 12, h: -16, i: 0, j: -8 });
+});
+
+test("resolve.go: 08 is not octal, so it is the float 8; floats match yamlStyleFloat; .5 and 1e3 are numbers", () => {
+  assert.deepEqual(read("a: 08\nb: 1e3\nc: .5\nd: 1.\ne: +.5\nf: 6.02e+23\ng: 1_0.5\n"), { a: 8, b: 1000, c: 0.5, d: 1, e: 0.5, f: 6.02e23, g: 10.5 });
+});
+
+test("resolve.go: 'Base 60 floats ... are purposefully unsupported': 1:20 stays a string (the yaml library's 1.1 schema says 80)", () => {
+  assert.deepEqual(read("a: 1:20\nb: 8080:80\n"), { a: "1:20", b: "8080:80" });
+});
+
+test("decode.go: timestamps into interface{} are kept as strings ('for backward compatibility reasons we set it as a string')", () => {
+  assert.deepEqual(read("a: 2001-12-14\nb: 2001-12-14t21:59:43.10-05:00\n"), { a: "2001-12-14", b: "2001-12-14t21:59:43.10-05:00" });
+});
+
+test("big numbers: ParseInt then ParseUint (uint64 up to 2^64-1), then float; out-of-range floats fail ParseFloat and stay strings", () => {
+  const v = read("a: 9223372036854775807\nb: 18446744073709551615\nc: 18446744073709551616\nd: 1e400\ne: 0xFFFFFFFFFFFFFFFFFF\n");
+  assert.deepEqual(v, { a: 9223372036854775807, b: 18446744073709551615, c: 18446744073709551616, d: "1e400", e: "0xFFFFFFFFFFFFFFFFFF" });
+});
+
+test("encoding/json cannot marshal .inf/.nan ('json: unsupported value'), so kubectl fails: refused", () => {
+  refused("a: .inf\n", /infinity or NaN/);
+  refused("a: -.Inf\n", /infinity or NaN/);
+  refused("a: .nan\n", /infinity or NaN/);
+  assert.deepEqual(read("a: !!str .inf\nb: '.nan'\n"), { a: ".inf", b: ".nan" });
+});
+
+test("decode.go mapping(): a << merge sets its keys in place, so an explicit key written BEFORE the merge is overwritten", () => {
+  assert.deepEqual(read("b: &b {x: 1, z: 2}\nm:\n  x: 9\n  <<: *b\n").m, { x: 1, z: 2 });
+  assert.deepEqual(read("b: &b {x: 1, z: 2}\nm:\n  <<: *b\n  x: 9\n").m, { x: 9, z: 2 });
+});
+
+test("decode.go merge(): a sequence of maps merges with earlier maps taking precedence; anything else is 'map merge requires map or sequence of maps'", () => {
+  assert.deepEqual(read("a: &a {p: 1}\nb: &b {p: 2, q: 2}\nm:\n  <<: [*a, *b]\n").m, { p: 1, q: 2 });
+  refused("a: &a 1\nm:\n  <<: *a\n", /map merge requires map or sequence of maps/);
+  refused("m:\n  <<: [1]\n", /map merge requires map or sequence of maps/);
+  assert.deepEqual(read("m:\n  '<<': {a: 1}\n").m, { "<<": { a: 1 } }, "a quoted << is an ordinary key");
+});
+
+test("sigs.k8s.io/yaml convertToJSONableObject: int keys in decimal, float keys by FormatFloat(f, 'g', -1, 32), bool keys true/false", () => {
+  assert.deepEqual(Object.keys(read("1: a\n0x10: b\n1.5: c\n3.14159265358979: d\n1e6: e\nyes: f\nn: g\n")).sort(),
+    ["1", "1.5", "1e+06", "16", "3.1415927", "false", "true"].sort());
+  assert.equal(read("on: h\n").true, "h", "the GitHub Actions key `on` is true");
+  assert.deepEqual([1e6, 0.1, 1e21, 1234567, 0.0001, 0.00001].map(formatFloat32), ["1e+06", "0.1", "1e+21", "1.234567e+06", "0.0001", "1e-05"]);
+});
+
+test("convertToJSONableObject: a null key, a uint64 key and a map or sequence key ('invalid map key') are errors", () => {
+  refused("~: a\n", /null mapping key/);
+  refused("18446744073709551615: a\n", /unsigned 64-bit/);
+  refused("? [a]\n: b\n", /invalid map key/);
+});
+
+test("explicit tags: !!str keeps text, !!int/!!float/!!bool resolve, a wrong one is 'cannot decode', custom tags are strings, !!binary decodes base64", () => {
+  assert.deepEqual(read("a: !!str 010\nb: !!int '12'\nc: !!float 1\nd: !custom yes\ne: ! 12\nf: !!binary aGVsbG8=\n"), { a: "010", b: 12, c: 1, d: "yes", e: "12", f: "hello" });
+  refused("a: !!int foo\n", /cannot decode !!str `foo` as a !!int/);
+  refused("a: !!binary '***'\n", /invalid base64/);
+});
+
+test("decode.go: an anchor that contains its own alias is 'anchor value contains itself'; an unknown one is refused", () => {
+  refused("a: &x [*x]\n", /contains itself/);
+  refused("a: *nope\n", /.+/);
+});
+
+test("decode.go allowedAliasRatio: an alias bomb is 'document contains excessive aliasing', fast", () => {
+  const lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+  const started = Date.now();
+  refused(lines.join("\n") + "\n", /excessive aliasing/);
+  assert.ok(Date.now() - started < 2000);
+  assert.equal((read("a: &a {p: 1}\nb: [*a, *a, *a]\n").b as unknown[]).length, 3, "ordinary aliases are fine");
+});
+
+test("duplicate keys are errors (kubectl --validate=strict: 'duplicate field'), also when two spellings convert to one JSON key", () => {
+  refused("a: 1\na: 2\n", /duplicate key "a"/);
+  refused("1: a\n'1': b\n", /duplicate key "1"/);
+  refused("yes: a\ntrue: b\n", /duplicate key "true"/);
+  assert.throws(() => parseStrictJson('{"a": {"b": 1, "b": 2}}'), /duplicate field "b"/);
+  assert.throws(() => parseStrictJson('{"a": 1, "\\u0061": 2}'), /duplicate field "a"/);
+  assert.deepEqual(parseStrictJson('{"a": {"b": 1}, "b": {"a": 1}}'), { a: { b: 1 }, b: { a: 1 } });
+});
+
+test("go-yaml v2 scannerc.go escapes: \\/ is 'found unknown escape character'; surrogate \\u escapes are invalid", () => {
+  refused('a: "\\/"\n', /unknown escape/);
+  refused('a: "\\ud83d\\ude00"\n', /invalid Unicode character escape/);
+  assert.deepEqual(read('a: "\\\\/ \\x41 \\U0001F600 \\e"\n'), { a: "\\/ A \u{1F600} \u001b" });
+});
+
+test("apimachinery YAMLReader: documents split at lines starting with ---, which may carry only a comment ('invalid Yaml document separator')", () => {
+  assert.deepEqual(splitKubectlDocuments("a: 1\n--- # c\nb: 2\n---\n"), [[0, 5], [13, 18], [22, 22]]);
+  assert.throws(() => splitKubectlDocuments("a: 1\n--- {b: 2}\n"), /invalid document separator/);
+  refused("a: 1\n...\nb: 2\n", /reads only the first/);
+});
+
+test("files: a document that is a scalar or a sequence is an error; null documents are skipped", () => {
+  assert.match(errorsOf({ "a.yaml": "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: a}\n" })[0], /a\.yaml:1: the document is a sequence/);
+  assert.match(errorsOf({ "a.yaml": "---\nhello\n" })[0], /a\.yaml:2: the document is a string/);
+  assert.deepEqual(errorsOf({ "a.yaml": "---\n---\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" }), []);
+});
+
+test("files: a .json file must be strict JSON (no trailing commas, no comments); a YAML file starting with { is JSON to kubectl when it parses", () => {
+  assert.match(errorsOf({ "a.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"},}' })[0], /a\.json:1: invalid JSON/);
+  assert.match(errorsOf({ "a.json": '// c\n{"apiVersion": "v1"}' })[0], /a\.json:1: invalid JSON/);
+  assert.match(errorsOf({ "a.yaml": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "name": "b"}}' })[0], /duplicate field "name"/);
+  const flow = load({ "a.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: a, labels: {on: yes}}}\n" });
+  assert.deepEqual(flow.inventory.namespaces.get("a")?.labels.true, undefined);
+  assert.match(flow.diagnostics.errors.map(formatDiagnostic).join("\n"), /must be a string, not boolean/, "YAML 1.1 booleans in a flow document");
+});
+
+test("files: a label value yes is a boolean to kubectl, so the type check rejects it as the API server does", () => {
+  const e = errorsOf({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {enabled: yes}\n" });
+  assert.match(e[0], /ns\.yaml:5 metadata\.labels\.enabled: must be a string, not boolean/);
+});
+
+test("encodings: go-yaml's reader refuses control characters; lone CR, NEL and no-break-space indentation are refused; CRLF is read", () => {
+  assert.match(errorsOf({ "a.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: \"a\u0007\"}\n" })[0], /a\.yaml:3: .*control character \(U\+0007\)/);
+  assert.match(errorsOf({ "a.yaml": "apiVersion: v1\rkind: Namespace\r" })[0], /a\.yaml:1: .*carriage return/);
+  assert.match(errorsOf({ "a.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n\u00a0\u00a0name: a\n" })[0], /a\.yaml:4: .*no-break .*U\+00A0/);
+  assert.match(errorsOf({ "a.yaml": "a: b\u0085c: d\n" })[0], /U\+0085/);
+  const crlf = load({ "a.yaml": "apiVersion: v1\r\nkind: Namespace\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Namespace\r\nmetadata: {name: b}\r\n" });
+  assert.deepEqual([...crlf.inventory.namespaces.keys()].sort(), ["a", "b"]);
+});
+
+test("a Helm/Go template is one line saying to render it first, not a parse error per line", () => {
+  const e = errorsOf({ "deploy.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Values.name }}\n  labels:\n{{- include \"labels\" . | nindent 4 }}\n" });
+  assert.equal(e.length, 1);
+  assert.match(e[0], /deploy\.yaml:4: this is a Helm\/Go template .*helm template/);
+  assert.deepEqual(errorsOf({ "cm.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {t: \"{{ .x }}\"}\n" }), [], "braces inside a string are data");
+});
+
+test("nesting thousands of levels deep is refused quickly, in YAML and JSON", () => {
+  const started = Date.now();
+  assert.match(errorsOf({ "a.yaml": `a: ${"[".repeat(5000)}${"]".repeat(5000)}\n` })[0], /a\.yaml:1: .*nested/);
+  assert.match(errorsOf({ "a.json": `{"a": ${"[".repeat(5000)}${"]".repeat(5000)}}` })[0], /a\.json:1: nested more than 1000 levels/);
+  assert.match(errorsOf({ "a.yaml": Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") })[0], /nested/);
+  assert.ok(Date.now() - started < 10_000);
+});
