@@ -1,5 +1,6 @@
 // Every benchmark suite `npm run bench` knows. A new suite is one module added here.
 
+import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
 import type { Suite } from "./suite.js";
@@ -14,4 +15,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, addressSuite, enforcementSuite];

@@ -71,7 +71,8 @@ export function connectionList(inv: Inventory, connectivity: Connectivity, group
   const workloads = workloadPeers(inv, groupBy);
   const peers = [...workloads, ...externalPeers(inv)];
   const n = workloads.length;
-  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n));
+  // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
+  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
   // Sorted by source then destination id: ranks compare faster than the strings.
   const rank = new Array<number>(peers.length);
   peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });

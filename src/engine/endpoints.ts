@@ -93,7 +93,7 @@ function byListName(index: InventoryIndex, name: string, kind: string, text: str
 function parseRangeText(text: string): AddressRange | undefined {
   const cidr = parseCidr(text);
   if (cidr) return cidr;
-  const dash = text.indexOf("-", text.indexOf(":") < 0 ? 0 : text.lastIndexOf(":"));
+  const dash = text.indexOf("-"); // addresses (IPv4 or IPv6) hold no dash
   const first = dash > 0 ? parseAddress(text.slice(0, dash)) : undefined;
   const last = first && parseAddress(text.slice(dash + 1));
   return first && last && first.family === last.family && first.value <= last.value ? { family: first.family, first: first.value, last: last.value } : undefined;

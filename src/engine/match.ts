@@ -1,7 +1,7 @@
 // Does a selector select an endpoint; does a peer match the other side of a flow.
 
 import type { Address } from "../model/ip.js";
-import { addressKey, contains } from "../model/ip.js";
+import { AddressSet, addressKey, contains, subtractRanges } from "../model/ip.js";
 import type { Endpoint } from "../model/endpoint.js";
 import type { InventoryIndex } from "../model/inventory.js";
 import { matches } from "../model/selector.js";
@@ -35,6 +35,11 @@ export class Matcher {
     return undefined;
   }
 
+  /** `remote` is the node `e` runs on (the node itself, or a host-network pod acting as it). */
+  isOwnNode(e: Endpoint | undefined, remote: Party): boolean {
+    return e?.nodeName !== undefined && remote.endpoint !== e && this.nodeOf(remote)?.name === e.nodeName;
+  }
+
   namespaceMatches(m: NamespaceMatch, namespace: string | undefined): boolean {
     if (m.kind === "any") return true;
     if (namespace === undefined) return false;
@@ -55,12 +60,21 @@ export class Matcher {
     return e !== undefined && (e.kind === "pod" || e.kind === "node");
   }
 
+  /**
+   * A test equal to "some of these cidr peers matches", in O(log n) whatever their number: a rule
+   * may name hundreds of ipBlocks.
+   */
+  cidrPeersTest(peers: readonly CidrPeer[]): (remote: Party, remoteAddress: Address | undefined) => boolean {
+    const inside = cidrUnion(peers.filter((p) => !p.outside)), outside = cidrUnion(peers.filter((p) => p.outside));
+    return (remote, a) => a !== undefined && (inside.has(a) || (outside.has(a) && !this.isClusterParty(remote, a)));
+  }
+
   peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
     switch (peer.kind) {
       case "endpoints": return this.selects(peer.selector, remote.endpoint);
       case "cidr":
         if (peer.outside && this.isClusterParty(remote, remoteAddress)) return false;
-        return remoteAddress !== undefined && contains(peer.cidr, remoteAddress) && !peer.except.some((x) => contains(x, remoteAddress));
+        return remoteAddress !== undefined && cidrSet(peer).has(remoteAddress);
       case "nodes": {
         const node = this.nodeOf(remote);
         return node !== undefined && matches(peer.selector, node.labels);
@@ -73,6 +87,21 @@ export class Matcher {
         return false;
     }
   }
+}
+
+type CidrPeer = Extract<Peer, { kind: "cidr" }>;
+
+const cidrSets = new WeakMap<Peer, AddressSet>();
+
+/** A cidr peer's addresses (the CIDR minus its `except` entries, of which there may be thousands), indexed once. */
+function cidrSet(peer: CidrPeer): AddressSet {
+  let set = cidrSets.get(peer);
+  if (!set) { set = new AddressSet(subtractRanges(peer.cidr, peer.except)); cidrSets.set(peer, set); }
+  return set;
+}
+
+function cidrUnion(peers: readonly CidrPeer[]): AddressSet {
+  return new AddressSet(peers.flatMap((p) => subtractRanges(p.cidr, p.except)));
 }
 
 /** The address a party uses in a flow with `other`: its given address, else one of the other's family. */

@@ -20,8 +20,10 @@ export interface Connectivity {
   /**
    * For every ordered pair of groups that `include` accepts: the union of `conns` over their
    * parties (a party is never paired with itself). Pairs without any connection are left out.
+   * `involved`, when given, promises that `include` rejects every pair of two groups it rejects
+   * (e.g. two external ranges), so that such pairs are never visited.
    */
-  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[];
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[];
 }
 
 export class PairwiseConnectivity implements Connectivity {
@@ -40,10 +42,10 @@ export class PairwiseConnectivity implements Connectivity {
     return out;
   }
 
-  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
     const out: GroupConns[] = [];
     groups.forEach((srcs, i) => groups.forEach((dsts, j) => {
-      if (!include(i, j)) return;
+      if ((involved && !involved(i) && !involved(j)) || !include(i, j)) return;
       let conns = NO_CONNS;
       for (const s of srcs) for (const d of dsts) if (!sameEndpoint(s, d)) conns = unionConns(conns, this.conns(s, d));
       if (!isEmptyConns(conns)) out.push({ src: i, dst: j, conns });

@@ -33,7 +33,8 @@ export interface Flow {
 /**
  * What decided a direction: a policy rule; Namespace-tier isolation (selected, no rule matched);
  * the default (nothing decided); the endpoint cannot be a policy subject (external address, node,
- * VM for Kubernetes kinds); a pod talking to itself; or a node reaching its own pods.
+ * VM for Kubernetes kinds); a pod talking to itself; or the Namespace tier's exemption of traffic
+ * between a pod and its own node (--own-node=allow).
  */
 export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node";
 
@@ -136,9 +137,7 @@ export class PolicyEngine {
   decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], request?: RequestCheck): Decision {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
-    if (direction === "ingress" && this.ownNodeExempt(e, remote)) {
-      return fixed(direction, "own-node");
-    }
+    const ownNode = this.ownNodeExempt(e, remote);
     const remoteAddress = flowAddress(remote, local);
     const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
     const rules = request ? requestRulesOf : rulesOf;
@@ -148,6 +147,9 @@ export class PolicyEngine {
     for (const tier of TIERS) {
       const policies = this.applicable(tier, direction, e);
       considered.push(...policies);
+      if (tier === "namespace" && ownNode && policies.length > 0) {
+        return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings };
+      }
       const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules);
       if (hit && hit.rule.action !== "pass") {
         return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
@@ -174,9 +176,14 @@ export class PolicyEngine {
     return out;
   }
 
-  /** Ingress to `e` from its own node, which --own-node=allow exempts from policy. */
-  ownNodeExempt(e: Endpoint, remote: Party): boolean {
-    return this.options.ownNode === "allow" && e.nodeName !== undefined && this.matcher.nodeOf(remote)?.name === e.nodeName;
+  /**
+   * Traffic between `e` and its own node (the node, or a host-network pod acting as it), in either
+   * direction: "always allowed" for NetworkPolicy (the Kubernetes concepts page). Under
+   * --own-node=allow it decides the Namespace tier when a policy there selects `e`; the Admin and
+   * Baseline tiers still apply (their conformance suite denies pod → own node with `nodes` peers).
+   */
+  ownNodeExempt(e: Endpoint | undefined, remote: Party): boolean {
+    return this.options.ownNode === "allow" && this.matcher.isOwnNode(e, remote);
   }
 
   /** The policies of one tier that select `e` for `direction`, in evaluation order (priority, then name). */
@@ -225,8 +232,8 @@ export class PolicyEngine {
     const [s, d] = [flow.src.endpoint, flow.dst.endpoint];
     const hostNet = (e?: Endpoint) => e?.kind === "pod" && e.hostNetwork === true;
     if (hostNet(s) || hostNet(d)) this.compare(flow, v, "hostNetwork", this.options.hostNetwork === "node" ? "pod" : "node", out, "a host-network pod takes part");
-    const srcNode = s?.kind === "node" ? s.name : hostNet(s) ? s!.nodeName : undefined;
-    if (srcNode && d?.nodeName === srcNode) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, "the source is the destination pod's own node");
+    const own = this.matcher.isOwnNode(d, flow.src) ? "the source is the destination pod's own node" : this.matcher.isOwnNode(s, flow.dst) ? "the destination is the source pod's own node" : undefined;
+    if (own) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, own);
     return out;
   }
 

@@ -81,11 +81,11 @@ function addExternals(dir: LabDir, state: LabState, addresses: readonly string[]
   linkHosts(state.hub, added.map((x) => ({ netns: x.netns, port: x.port, addresses: [parseAddress(x.address) as Address] })));
 }
 
-export function labProbe(dir: LabDir, expectations: readonly Expectation[], timeoutSeconds: number, progress: (m: string) => void): LabProbeResult {
+export function labProbe(dir: LabDir, expectations: readonly Expectation[], timeoutSeconds: number, progress: (m: string) => void, namespace?: string): LabProbeResult {
   const state = dir.read();
   if (!helperAlive(state.helperPid, dir)) throw new LabError(`lab ${state.name} is not running (its listener helper is gone); bring it up again with 'junction lab up'`);
   const { loaded, engine } = labEngine(state);
-  const { checked, problems } = evaluateExpectations(engine, expectations);
+  const { checked, problems } = evaluateExpectations(engine, expectations, namespace);
   if (problems.length) throw new LabError(problems.join("\n"));
   const pairs = checked.flatMap((c, ci) => c.query.pairs.map((p, pi) => ({ ci, pi, src: p.src, dst: p.dst, protocol: p.protocol, port: p.port })));
   const place = new Placement(state);

@@ -202,6 +202,25 @@ export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
   return out;
 }
 
+/**
+ * A set of addresses as sorted disjoint ranges: membership in O(log n), for CIDRs with thousands of
+ * `except` entries (a linear scan per address made them quadratic).
+ */
+export class AddressSet {
+  private readonly byFamily: Record<Family, { firsts: bigint[]; lasts: bigint[] }> = { 4: { firsts: [], lasts: [] }, 6: { firsts: [], lasts: [] } };
+
+  constructor(ranges: readonly AddressRange[]) {
+    for (const r of mergeRanges(ranges)) { const f = this.byFamily[r.family]; f.firsts.push(r.first); f.lasts.push(r.last); }
+  }
+
+  has(a: Address): boolean {
+    const { firsts, lasts } = this.byFamily[a.family];
+    let lo = 0, hi = firsts.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (firsts[mid] <= a.value) lo = mid + 1; else hi = mid; }
+    return lo > 0 && a.value <= lasts[lo - 1];
+  }
+}
+
 /** "10.0.0.1" for one address, "10.0.0.0/8" when the range is one CIDR block, else "first-last". */
 export function formatRangeCompact(r: AddressRange): string {
   if (r.first === r.last) return formatAddress({ family: r.family, value: r.first });

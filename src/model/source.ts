@@ -30,6 +30,19 @@ export function formatPath(path: Path): string {
   return out;
 }
 
+/**
+ * For a diagnostic about an item of a list file (assertions, requests) at `list`: "assertion 2,
+ * port: ..." rather than the 0-based field path [1].port (the file:line stays in front).
+ */
+export function numberListItem(d: Diagnostic, list: Path, word: string): void {
+  const path = d.field ?? [];
+  const i = path[list.length];
+  if (typeof i !== "number" || list.some((k, j) => path[j] !== k)) return;
+  const rest = path.slice(list.length + 1);
+  d.message = `${word} ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
+  d.field = [];
+}
+
 /** "file:line field: message" — the one textual form every surface uses. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.ref ? `${d.ref.file}${d.line ? `:${d.line}` : ""}` : "";

@@ -14,14 +14,16 @@ export function editDistance(a: string, b: string): number {
   return prev[y.length];
 }
 
-/** The candidates within `max` edits of `typed` (or starting with it), closest first, at most `limit`. */
+/** The closest candidates within `max` edits of `typed` (a prefix counts as closest), at most `limit`. */
 export function closest(typed: string, candidates: Iterable<string>, max = 2, limit = 3): string[] {
   if (!typed) return [];
   const lower = typed.toLowerCase();
   const scored = [...new Set(candidates)]
     .map((c) => ({ c, d: c.toLowerCase().startsWith(lower) ? 0.5 : editDistance(typed, c) }))
     .filter((s) => s.d <= max && s.c !== typed);
-  return scored.sort((p, q) => p.d - q.d || p.c.localeCompare(q.c)).slice(0, limit).map((s) => s.c);
+  // The closest only: "jsn" suggests json (1 edit), not also csv (2).
+  const best = Math.min(...scored.map((s) => s.d));
+  return scored.filter((s) => s.d === best).sort((p, q) => p.c.localeCompare(q.c)).slice(0, limit).map((s) => s.c);
 }
 
 /** " (did you mean A or B?)", or "" when nothing is close. */

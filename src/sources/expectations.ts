@@ -2,7 +2,7 @@
 // list of flow assertions {from, to, port, protocol, expect: allow|deny} and request assertions
 // {from, request: "METHOD URL", headers?, expect: allow|deny|STATUS} (`junction test` only).
 
-import { Diagnostics, formatPath, type Diagnostic, type SourceRef } from "../model/source.js";
+import { Diagnostics, numberListItem, type SourceRef } from "../model/source.js";
 import type { Protocol } from "../model/ports.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
@@ -67,7 +67,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
   }
   locator.resolve(diags.items);
-  for (const d of diags.items) numberAssertion(d);
+  for (const d of diags.items) numberListItem(d, [], "assertion");
   for (const x of expectations) x.line = locator.lineOf(x.ref);
   return { expectations, requests, diagnostics: diags, locator };
 }
@@ -88,13 +88,6 @@ function readRequestAssertion(item: Field, root: SourceRef): RequestExpectation 
   return { from, request: { ...parsed, headers: [...parsed.headers, ...headers] }, expect, name: item.get("name").string(), ref: { ...root, path: item.path } };
 }
 
-/** "expect.yaml:7: assertion 2, port: ..." rather than the 0-based field path [1].port. */
-function numberAssertion(d: Diagnostic): void {
-  const [i, ...rest] = d.field ?? [];
-  if (typeof i !== "number") return;
-  d.message = `assertion ${i + 1}${rest.length ? `, ${formatPath(rest)}` : ""}: ${d.message}`;
-  d.field = [];
-}
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
 function endpointField(f: Field): string | undefined {

@@ -340,6 +340,9 @@ export function splitKubectlDocuments(text: string): [number, number][] {
 /** Characters go-yaml v2 refuses ("control characters are not allowed") or reads as line breaks. */
 const SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r]|^[ \t]*[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/m;
 
+/** Any character SUSPECT looks at, wherever it is: one fast native scan for the common clean text. */
+const ANY_SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
+
 /**
  * The first character of a YAML text that kubectl would refuse or read differently from the `yaml`
  * library: control characters (go-yaml's reader refuses them), a CR not followed by LF (a line
@@ -347,6 +350,7 @@ const SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r]
  * only) and no-break or other Unicode spaces where indentation is (YAML reads them as text).
  */
 export function yamlTextProblem(text: string): { message: string; offset: number } | undefined {
+  if (!ANY_SUSPECT.test(text)) return undefined;
   const re = new RegExp(SUSPECT.source, "gm");
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const ch = m[0][m[0].length - 1], code = ch.charCodeAt(0), at = m.index + m[0].length - 1;

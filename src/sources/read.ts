@@ -2,7 +2,7 @@
 // Every input is bounded (a total size limit, streams read in chunks), each file is read once
 // however it is named, and nothing can block: FIFOs and sockets inside folders are skipped.
 
-import { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
@@ -84,7 +84,7 @@ class Reader {
   private file(path: string, root: string, st: Stats): void {
     if (st.isFile() && st.size > this.left) return this.tooLarge(path);
     let buf: Buffer;
-    try { buf = readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    try { buf = st.isFile() ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }

@@ -3,7 +3,7 @@
 // conformance corpus), and the one-line form "GET http://host/path".
 
 import { usesTls, type RouteRequest, type Scheme } from "../model/request.js";
-import { Diagnostics, type SourceRef } from "../model/source.js";
+import { Diagnostics, numberListItem, type SourceRef } from "../model/source.js";
 import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import type { InputFile } from "./read.js";
@@ -15,6 +15,8 @@ export interface RequestEntry {
   /** What the answer must be, as written (checked by the engine's expectation checker). */
   expect?: Record<string, unknown>;
   ref: SourceRef;
+  /** The request's line in its file. */
+  line?: number;
 }
 
 const SCHEMES: readonly Scheme[] = ["http", "https", "ws", "wss", "tls", "tcp", "udp"];
@@ -63,9 +65,12 @@ export function readRequests(file: InputFile): { entries: RequestEntry[]; diagno
   if (diags.hasErrors) return { entries: [], diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "requests", value);
   const top = Field.root(ctx, value);
-  const items = (top.value !== null && typeof top.value === "object" && !Array.isArray(top.value) ? top.get("requests") : top).list({ required: true }) ?? [];
+  const wrapped = top.value !== null && typeof top.value === "object" && !Array.isArray(top.value);
+  const items = (wrapped ? top.get("requests") : top).list({ required: true }) ?? [];
   const entries = items.map((i) => readEntry(i, root)).filter((e): e is RequestEntry => e !== undefined);
   locator.resolve(diags.items);
+  for (const d of diags.items) numberListItem(d, wrapped ? ["requests"] : [], "request");
+  for (const e of entries) e.line = locator.lineOf(e.ref);
   return { entries, diagnostics: diags, locator };
 }
 

@@ -15,7 +15,8 @@ export function parseStrictJson(text: string): unknown {
   catch (e) { throw new JsonReadError(`invalid JSON: ${(e as Error).message.replace(/^Unexpected/, "unexpected")}`, errorOffset(e as Error)); }
   // Cheap check first: as many keys written as the parsed objects hold, and no deep nesting. Only
   // when it fails is the text walked again to say where.
-  if (keyTokens(text) !== keyCount(value)) checkKeys(text);
+  const keys = keyCount(value);
+  if (keys < 0 || keyTokens(text) !== keys) checkKeys(text);
   return value;
 }
 

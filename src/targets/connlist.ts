@@ -9,7 +9,10 @@ export const CONNLIST_FORMATS = ["txt", "table", "json", "yaml", "csv", "md", "d
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
-  const rows = entries.map((e) => [e.src.id, e.dst.id, formatConns(e.conns)] as const);
+  // Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each.
+  const text = new Map<ConnSet, string>();
+  const conn = (c: ConnSet) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
+  const rows = entries.map((e) => [e.src.id, e.dst.id, conn(e.conns)] as const);
   switch (format) {
     case "txt": return rows.map(([s, d, c]) => `${s} => ${d} : ${c}\n`).join("");
     case "csv": return renderCsv(["src", "dst", "conn"], rows);

@@ -83,7 +83,7 @@ function summarize(d: Decision, data: DecisionData): string {
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
     case "own-node":
-      return "allowed: traffic from a pod's own node (--own-node=allow)";
+      return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=allow)`;
   }
 }
 

@@ -211,3 +211,14 @@ test("the same tier names in text and JSON: explain's [admin tier] is tier: admi
   assert.ok(tiers.length > 0);
   for (const t of tiers) assert.match(text, new RegExp(`\\[${t} tier\\]`));
 });
+
+test("an option name means the same kind of option in every command (so options can go before the command)", () => {
+  const kinds = new Map<string, Set<string>>();
+  for (const { cmd } of ALL) {
+    for (const [name, spec] of Object.entries(cmd.options)) {
+      for (const flag of [`--${name}`, ...(spec.short ? [`-${spec.short}`] : [])]) kinds.set(flag, (kinds.get(flag) ?? new Set()).add(spec.type));
+    }
+  }
+  const mixed = [...kinds].filter(([, k]) => k.size > 1).map(([f]) => f);
+  assert.deepEqual(mixed, [], "these flags take a value in one command and none in another");
+});

@@ -10,7 +10,7 @@ import { evaluateQuery } from "../../src/engine/query.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { loadPaths } from "../../src/sources/load.js";
 import { PROTOCOLS, type Protocol } from "../../src/model/ports.js";
-import { cli } from "../helpers.js";
+import { cli, tempFiles } from "../helpers.js";
 
 const EXAMPLES = readdirSync("examples", { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "invalid").map((d) => `examples/${d.name}`);
 
@@ -198,4 +198,46 @@ test("pods in phase Succeeded or Failed take no part, with a note", async () => 
   assert.match(r.err, /note: 2 pods are in phase Succeeded or Failed and take no part/);
   const gone = await cli(["explain", "-f", "-", "--from", "shop/migrate-x", "--to", "shop/client", "--port", "80"], REPLICASETS);
   assert.equal(gone.code, 2);
+});
+
+test("list files number their items from 1 with FILE:LINE: assertions (test) and requests (route)", async () => {
+  const t = tempFiles({
+    "expect.yaml": "- {from: app/web, to: app/db, port: 5432, expect: allow}\n- {from: app/web, to: app/db, port: 0, expect: allow}\n",
+    "requests.yaml": "requests:\n- {host: shop.example.com, path: /}\n- {host: shop.example.com, path: /, port: 70000}\n",
+    "unrouted.yaml": "- {host: shop.example.com, path: /}\n- {gateway: nope/none, host: shop.example.com, path: /}\n",
+  });
+  try {
+    const x = await cli(["test", "-f", "-", "--expect", `${t.dir}/expect.yaml`], STATEFUL);
+    assert.equal(x.code, 2);
+    assert.match(x.err, /expect\.yaml:2: assertion 2, port: /);
+    const r = await cli(["route", "-f", "examples/gateway", "--requests", `${t.dir}/requests.yaml`]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /requests\.yaml:3: request 2, port: /);
+    const u = await cli(["route", "-f", "examples/gateway", "--requests", `${t.dir}/unrouted.yaml`]);
+    assert.equal(u.code, 2);
+    assert.match(u.err, /unrouted\.yaml:2: request 2: /);
+  } finally { t.cleanup(); }
+});
+
+test("IPv6 ranges as list prints them are endpoints too", async () => {
+  const yaml = `apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+status: {podIPs: [{ip: 10.0.0.1}, {ip: "fd00::1"}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: "2001:db8::/32"}}]}]
+`;
+  const list = await cli(["list", "-f", "-", "-o", "json", "-q"], yaml);
+  const v6 = JSON.parse(list.out).find((e: { src: string }) => e.src.includes("::") && e.src.endsWith("[External]"));
+  assert.ok(v6, list.out);
+  const r = await cli(["explain", "-f", "-", "--from", v6.src, "--to", v6.dst, "--port", "80"], yaml);
+  assert.equal(r.code, 0, r.err);
+  const outside = await cli(["explain", "-f", "-", "--from", "fd00::-fd00::ffff", "--to", "x/a", "--port", "80"], yaml);
+  assert.equal(outside.code, 1, outside.err);
 });

@@ -65,6 +65,6 @@ test("route: invalid requests and unknown Gateways exit 2 with a clear message",
   try {
     const r4 = await cli(["route", "-f", "examples/gateway", "--requests", `${dir}/r.yaml`]);
     assert.equal(r4.code, 2);
-    assert.match(r4.err, /r\.yaml:1 \[0\]\.scheme: "gopher" is not one of/);
+    assert.match(r4.err, /r\.yaml:1: request 1, scheme: "gopher" is not one of/);
   } finally { cleanup(); }
 });

@@ -11,7 +11,7 @@ import { parseCidr } from "../../model/ip.js";
 import { labResult, labResultsTable } from "../../targets/labresult.js";
 import { renderTable } from "../../targets/table.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io, type OptionSpec, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption, printOutput } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, engineOptions, loadInputs, outputOption, printOutput } from "../inputs.js";
 import { readExpectationFile } from "./test.js";
 
 const LAB_OPTIONS: Record<string, OptionSpec> = {
@@ -91,6 +91,7 @@ const probeCommand: Command = {
     ...LAB_OPTIONS,
     expect: { type: "string", short: "e", arg: "FILE", description: "assertions file" },
     timeout: { type: "string", arg: "SECONDS", default: "2", description: "how long a connection may take before it counts as denied" },
+    ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: ["junction lab probe --expect examples/enforcement.expect.yaml"],
@@ -103,7 +104,7 @@ const probeCommand: Command = {
     const { expectations, requests } = readExpectationFile(file, io);
     if (requests.length) throw new InputError(`${file}: the lab probes flows; its ${requests.length} request assertion${requests.length === 1 ? " is" : "s are"} answered by junction test`);
     try {
-      const r = labProbe(dir, expectations, timeout, (m) => io.err(`${m}...\n`));
+      const r = labProbe(dir, expectations, timeout, (m) => io.err(`${m}...\n`), str(values, "namespace"));
       const lines = r.loaded.locator.lineOf.bind(r.loaded.locator);
       const results = r.checked.map((c, i) => labResult(c, r.probes[i], lines));
       printOutput(io, values, () => ({ results }), () => labResultsTable(results));

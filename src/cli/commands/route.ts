@@ -56,7 +56,7 @@ export function routeResult(a: Analysis, values: Values, io: Io): { results: Che
 
 function routeResults(a: Analysis, entries: RequestEntry[]): CheckedResult[] {
   const engine = a.gateways;
-  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
+  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
   if (problems.length) throw new InputError(problems.join("\n"));
   return entries.map((e) => {
     const r: CheckedResult = { ...(e.name ? { name: e.name } : {}), ...routeRequest(engine, e.request) };

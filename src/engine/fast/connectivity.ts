@@ -71,12 +71,12 @@ export class FastConnectivity implements Connectivity {
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
-    const id = this.pairConns(cs, cd, this.ownNode(src, dst));
+    const id = this.pairConns(cs, cd, this.engine.ownNodeExempt(src.endpoint, dst), this.engine.ownNodeExempt(dst.endpoint, src));
     return this.conntable.get(id);
   }
 
-  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
-    return enumerateGroups(this, groups, include);
+  groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
+    return enumerateGroups(this, groups, include, involved);
   }
 
   /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
@@ -87,16 +87,15 @@ export class FastConnectivity implements Connectivity {
   removeEndpoint(e: Endpoint): UpdateResult { return updates.removeEndpoint(this, e); }
   setNamespaceLabels(name: string, labels: Labels): UpdateResult { return updates.setNamespaceLabels(this, name, labels); }
 
-  /** Connection-set id from class `cs` to class `cd` (distinct endpoints). */
-  pairConns(cs: number, cd: number, ownNode = false): number {
-    const e = this.portsOf(this.signatures[this.sigOf.egress[cs]], cd);
-    if (e === NONE || ownNode) return e;
-    return this.conntable.meet(e, this.portsOf(this.signatures[this.sigOf.ingress[cd]], cs));
-  }
-
-  /** Traffic from a node (or a host-network pod acting as it) to a pod on that node, when ownNode=allow. */
-  ownNode(src: Party, dst: Party): boolean {
-    return dst.endpoint !== undefined && this.engine.ownNodeExempt(dst.endpoint, src);
+  /**
+   * Connection-set id from class `cs` to class `cd` (distinct endpoints). `ownEgress`/`ownIngress`:
+   * the pair is a pod and its own node, whose Namespace tier --own-node=allow decides (rows.ownNodeConns).
+   */
+  pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
+    const se = this.signatures[this.sigOf.egress[cs]], si = this.signatures[this.sigOf.ingress[cd]];
+    const e = ownEgress ? this.rows.ownNodeConns(se, cd) : this.portsOf(se, cd);
+    if (e === NONE) return e;
+    return this.conntable.meet(e, ownIngress ? this.rows.ownNodeConns(si, cs) : this.portsOf(si, cs));
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */

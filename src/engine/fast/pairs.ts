@@ -10,25 +10,34 @@ import type { FastConnectivity } from "./connectivity.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
 
-/** Calls visit for every ordered pair of classes in `ids` (a class with itself too) with some connection. */
-export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: Visit): void {
+/**
+ * Calls visit for every ordered pair of classes in `ids` (a class with itself too) with some
+ * connection; with `involved` (a subset of `ids`), only pairs with at least one class in it.
+ */
+export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: Visit, involved?: readonly number[]): void {
   const mask = newBits(fc.sets.nwords);
   for (const id of ids) set(mask, id);
+  const near = involved ? newBits(fc.sets.nwords) : mask;
+  for (const id of involved ?? []) set(near, id);
   const { egress, ingress } = fc.sigOf;
   const fromIngress = cost(fc, ids, ingress, mask) <= cost(fc, ids, egress, mask);
   const driver = fromIngress ? ingress : egress, other = fromIngress ? egress : ingress;
+  const pair = (a: number, b: number) => {
+    if (!has(fc.signatures[other[b]].any!, a)) return;
+    const [cs, cd] = fromIngress ? [b, a] : [a, b];
+    const id = fc.pairConns(cs, cd);
+    if (id !== NONE) visit(cs, cd, id);
+  };
   for (const a of ids) {
     const row = fc.signatures[driver[a]].any!;
+    // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
+    if (involved && !has(near, a)) { for (const b of involved) if (has(row, b)) pair(a, b); continue; }
     for (let w = 0; w < row.length; w++) {
       let v = row[w] & mask[w];
       while (v !== 0) {
         const low = v & -v;
         v ^= low;
-        const b = (w << 5) + 31 - Math.clz32(low);
-        if (!has(fc.signatures[other[b]].any!, a)) continue;
-        const [cs, cd] = fromIngress ? [b, a] : [a, b];
-        const id = fc.pairConns(cs, cd);
-        if (id !== NONE) visit(cs, cd, id);
+        pair(a, (w << 5) + 31 - Math.clz32(low));
       }
     }
   }
@@ -49,7 +58,8 @@ function cost(fc: FastConnectivity, ids: readonly number[], sigOf: number[], mas
 }
 
 /** Connectivity.groupConns on classes: class pairs are enumerated once and spread over the groups. */
-export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean): GroupConns[] {
+export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
+  involved?: (group: number) => boolean): GroupConns[] {
   const members = new Map<number, Map<number, Party[]>>();
   const classes = fc.classesFor(groups.flat());
   let next = 0;
@@ -62,19 +72,24 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
       if (list) list.push(p); else byGroup.set(g, [p]);
     }
   });
-  const n = groups.length;
-  const acc = new Map<number, number>();
+  // Connections per source group, then destination group (small-integer keys: no boxed numbers).
+  const acc = new Map<number, Map<number, number>>();
   const add = (gs: number, gd: number, id: number) => {
-    const key = gs * n + gd;
-    acc.set(key, fc.conntable.join(acc.get(key) ?? NONE, id));
+    let row = acc.get(gs);
+    if (!row) { row = new Map(); acc.set(gs, row); }
+    row.set(gd, fc.conntable.join(row.get(gd) ?? NONE, id));
   };
-  classPairs(fc, [...members.keys()], (cs, cd, id) => {
+  const ids = [...members.keys()];
+  const near = involved && ids.filter((c) => [...members.get(c)!.keys()].some(involved));
+  classPairs(fc, ids, (cs, cd, id) => {
     for (const [gs, ps] of members.get(cs)!) {
       for (const [gd, pd] of members.get(cd)!) if (include(gs, gd) && !onlySelf(ps, pd)) add(gs, gd, id);
     }
-  });
-  ownNodePairs(fc, groups, include, add, (key) => acc.get(key) === ALL);
-  return [...acc].map(([key, id]) => ({ src: Math.floor(key / n), dst: key % n, conns: fc.conntable.get(id) }));
+  }, near);
+  ownNodePairs(fc, groups, include, add, (gs, gd) => acc.get(gs)?.get(gd) === ALL);
+  const out: GroupConns[] = [];
+  for (const [src, row] of acc) for (const [dst, id] of row) out.push({ src, dst, conns: fc.conntable.get(id) });
+  return out;
 }
 
 /** True when every pair between the two lists is an endpoint with itself. */
@@ -83,9 +98,12 @@ function onlySelf(a: readonly Party[], b: readonly Party[]): boolean {
   return e !== undefined && a.every((p) => p.endpoint === e) && b.every((p) => p.endpoint === e);
 }
 
-/** Nodes (and host-network pods acting as them) reaching pods on their own node, under ownNode=allow. */
+/**
+ * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
+ * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
+ */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean,
-  add: (gs: number, gd: number, id: number) => void, done: (key: number) => boolean): void {
+  add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
   const onNode = new Map<string, { g: number; p: Party }[]>();
   groups.forEach((parties, g) => {
@@ -94,22 +112,27 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       if (name) { const l = onNode.get(name); if (l) l.push({ g, p }); else onNode.set(name, [{ g, p }]); }
     }
   });
-  // A pair on one node differs from its class pair only through this rule: each (group pair,
-  // class pair) is computed once, and group pairs already fully allowed are skipped.
-  const n = groups.length, classes = fc.classes.size;
+  // A pair differs from its class pair only through this rule: each (class pair, direction) is
+  // computed once, and group pairs already fully allowed are skipped.
+  const classes = fc.classes.size;
   const cache = new Map<number, number>();
-  groups.forEach((parties, gs) => {
-    for (const ps of parties) {
-      const node = ps.endpoint && fc.engine.matcher.nodeOf(ps);
-      const local = node && onNode.get(node.name);
+  const visit = (gs: number, ps: Party, gd: number, pd: Party, podIsDst: boolean) => {
+    if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs, gd)) return;
+    const cs = fc.classOfParty(ps), cd = fc.classOfParty(pd);
+    const key = (cs * classes + cd) * 2 + (podIsDst ? 1 : 0);
+    let id = cache.get(key);
+    if (id === undefined) { id = fc.pairConns(cs, cd, !podIsDst, podIsDst); cache.set(key, id); }
+    if (id !== NONE) add(gs, gd, id);
+  };
+  groups.forEach((parties, gn) => {
+    for (const node of parties) {
+      const name = node.endpoint && fc.engine.matcher.nodeOf(node)?.name;
+      const local = name !== undefined ? onNode.get(name) : undefined;
       if (!local) continue;
-      const cs = fc.classOfParty(ps);
-      for (const { g: gd, p: pd } of local) {
-        if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs * n + gd)) continue;
-        const key = cs * classes + fc.classOfParty(pd);
-        let id = cache.get(key);
-        if (id === undefined) { id = fc.pairConns(cs, key % classes, true); cache.set(key, id); }
-        if (id !== NONE) add(gs, gd, id);
+      for (const { g: gp, p: pod } of local) {
+        if (!fc.engine.matcher.isOwnNode(pod.endpoint, node)) continue;
+        visit(gn, node, gp, pod, true);
+        visit(gp, pod, gn, node, false);
       }
     }
   });

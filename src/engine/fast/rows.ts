@@ -5,8 +5,8 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
-import type { ConnTable } from "./conntable.js";
+import { has, newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
+import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
 
@@ -56,6 +56,30 @@ export class RowBuilder {
     this.computed += rows.length;
   }
 
+  /**
+   * The connections of a pod with its own node for one direction under --own-node=allow: the tiers
+   * walked for the remote class alone, the Namespace tier (when it has policies) allowing everything.
+   */
+  ownNodeConns(sig: Signature, other: number): number {
+    const n = this.sets.nwords, layout = sig.layout!;
+    let id = NONE;
+    layout.reps.forEach((rep, k) => {
+      if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n)) id = this.conns.join(id, layout.conns[k]);
+    });
+    return id;
+  }
+
+  private ownNodeAllows(sig: Signature, rep: PortLayout["reps"][number], other: number, n: number): boolean {
+    rep.tiers ??= this.plan(sig, rep.statuses);
+    for (const plan of rep.tiers) {
+      if (plan.tier === "namespace") return true;
+      const o = this.outcome(sig, plan, rep.protocol, rep.port, 0, n);
+      if (has(o.allow, other)) return true;
+      if (!has(o.cont, other)) return false;
+    }
+    return true;
+  }
+
   /** Forgets shared tier outcomes (classes or policies changed). */
   reset(): void { this.outcomes.clear(); }
 
@@ -101,7 +125,7 @@ export class RowBuilder {
   private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
     const { tier, statuses } = plan;
     const ps = sig.tiers[tier];
-    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}`;
+    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}|${w1}`;
     const cached = key && this.outcomes.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();

@@ -65,10 +65,18 @@ export class ClassSets {
   private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {
     if (peers.length === 1) return this.peer(peers[0], f);
     const key = `r|${f}|${peers.map(peerKey).join("|")}`;
-    const tests = peers.map((p) => this.peerTest(p, f));
+    // CIDR peers are tested together (a rule may name hundreds of ipBlocks), the others one by one.
+    const cidrs = peers.filter((p): p is Extract<Peer, { kind: "cidr" }> => p.kind === "cidr");
+    const probe = FAMILY_PROBE[f];
+    const cidrTest = this.matcher.cidrPeersTest(cidrs);
+    const others = peers.filter((p) => p.kind !== "cidr");
+    const inCidrs = (c: EndpointClass) => cidrTest(c.rep, flowAddress(c.rep, probe));
+    const tests = [...others.map((p) => this.peerTest(p, f)), ...(cidrs.length ? [inCidrs] : [])];
     return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
       const bits = newBits(this.nwords);
-      for (const p of peers) orInto(bits, this.peer(p, f));
+      for (const p of others) orInto(bits, this.peer(p, f));
+      for (const id of this.atomCandidates(cidrs.map((p) => p.cidr))) if (inCidrs(this.classes.list[id])) set(bits, id);
+      touched(bits);
       return bits;
     }, peers.some(byNamespaceLabels));
   }

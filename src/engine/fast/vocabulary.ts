@@ -29,7 +29,10 @@ export class Vocabulary {
   /** Service accounts some selector names. */
   readonly serviceAccounts = new Set<string>();
   /** Sorted starts of the address atoms per family (the partition by every CIDR boundary). */
-  private starts: Record<Family, bigint[]> = { 4: [0n], 6: [0n] };
+  private sorted: Record<Family, bigint[]> = { 4: [0n], 6: [0n] };
+  /** Every start, and those not yet merged into `sorted` (merged in one sort when next read). */
+  private known: Record<Family, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
+  private pending: Record<Family, bigint[]> = { 4: [], 6: [] };
 
   addPolicy(p: Policy, growth = emptyGrowth()): VocabularyGrowth {
     this.addSelector(p.subject, growth);
@@ -90,23 +93,37 @@ export class Vocabulary {
     if (last < max) this.addCut(family, last + 1n, growth);
   }
 
+  /** A new boundary; `from` is the start of the merged atom it splits (where the classes to re-key are indexed). */
   private addCut(family: Family, at: bigint, growth: VocabularyGrowth): void {
-    const s = this.starts[family];
-    const i = upperBound(s, at);
-    if (s[i - 1] === at) return;
-    growth.cuts.push({ family, value: at, from: s[i - 1] });
-    s.splice(i, 0, at);
+    if (this.known[family].has(at)) return;
+    this.known[family].add(at);
+    this.pending[family].push(at);
+    const s = this.sorted[family];
+    growth.cuts.push({ family, value: at, from: s[upperBound(s, at) - 1] });
+  }
+
+  /** The sorted starts, with pending cuts merged in (sorting k new cuts once, not one splice per cut). */
+  private starts(family: Family): bigint[] {
+    const p = this.pending[family];
+    if (!p.length) return this.sorted[family];
+    p.sort(compareBig);
+    const s = this.sorted[family], out: bigint[] = new Array(s.length + p.length);
+    let i = 0, j = 0, k = 0;
+    while (i < s.length || j < p.length) out[k++] = j >= p.length || (i < s.length && s[i] < p[j]) ? s[i++] : p[j++];
+    this.pending[family] = [];
+    this.sorted[family] = out;
+    return out;
   }
 
   /** The start of the atom holding `a`: addresses with the same start match the same CIDRs. */
   atomOf(a: Address): bigint {
-    const s = this.starts[a.family];
+    const s = this.starts(a.family);
     return s[upperBound(s, a.value) - 1];
   }
 
   /** Starts of the atoms inside [first, last]. */
   atomsIn(family: Family, first: bigint, last: bigint): bigint[] {
-    const s = this.starts[family];
+    const s = this.starts(family);
     const out: bigint[] = [];
     for (let i = upperBound(s, first) - 1; i < s.length && s[i] <= last; i++) out.push(s[i]);
     return out;
@@ -137,6 +154,8 @@ export function emptyGrowth(): VocabularyGrowth {
 export function hasGrowth(g: VocabularyGrowth): boolean {
   return g.labels.length > 0 || g.nodeLabels || g.portNames.length > 0 || g.serviceAccounts.length > 0 || g.cuts.length > 0;
 }
+
+const compareBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** First index whose value is greater than `v`. */
 function upperBound(s: readonly bigint[], v: bigint): number {

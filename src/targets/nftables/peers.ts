@@ -56,7 +56,7 @@ export class PeerResolver {
     return r;
   }
 
-  /** Addresses of `e`'s own node (and of host-network pods on it), exempt from its ingress policy. */
+  /** Addresses of `e`'s own node (and of host-network pods acting as it), which its Namespace tier exempts. */
   ownNodeRanges(e: Endpoint): AddressRange[] {
     return mergeRanges(this.owners.filter((o) => this.engine.ownNodeExempt(e, this.party(o))).map((o) => point(o.address)));
   }

@@ -56,14 +56,19 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
     compileTier(ctx, e, { engine: ctx.engine, tier: t.tier, direction, policies: t.policies, policyIndex, warnings: ctx.warnings }, chainOf(i),
       { allow: "accept", deny: "drop", pass: next(i), fallthrough });
   });
+  exemptOwnNode(ctx, e, direction, tiers.findIndex((t) => t.tier === "namespace"), chainOf, base);
   const summary = tiers.map((t) => `${direction}, ${TIER_LABEL[t.tier]} tier: ${abbreviate(t.policies.map((p) => `${p.kind} ${policyName(p)}`), 5)}`);
   if (!tiers.length) summary.push(`${direction}: no policy selects it`);
-  const first = tiers.length ? `goto ${chainOf(0)}` : "accept";
-  const own = direction === "ingress" ? ctx.peers.ownNodeRanges(e) : [];
-  if (!own.length) return { entry: first, summary };
-  const entry = `${base}_entry`;
-  ctx.chains.push({ name: entry, comment: "traffic from the pod's own node is exempt (--own-node=allow)", rules: [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), first] });
-  return { entry: `goto ${entry}`, summary };
+  return { entry: tiers.length ? `goto ${chainOf(0)}` : "accept", summary };
+}
+
+/** --own-node=allow: the Namespace tier (when a policy there selects `e`) accepts `e`'s own node first, as PolicyEngine.decide does. */
+function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, tier: number, chainOf: (i: number) => string, base: string): void {
+  const own = tier < 0 ? [] : ctx.peers.ownNodeRanges(e);
+  if (!own.length) return;
+  const chain = ctx.chains.find((c) => c.name === chainOf(tier))!;
+  chain.rules = [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), ...chain.rules];
+  chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=allow)`;
 }
 
 function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {

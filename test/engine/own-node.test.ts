@@ -1,0 +1,156 @@
+// A pod and its own node, both directions. Kubernetes concepts page, Network Policies: "traffic to
+// and from the node where a Pod is running is always allowed, regardless of the IP address of the
+// Pod or the node". NetworkPolicy only: the network-policy-api conformance suite (v0.1.7,
+// AdminNetworkPolicyEgressNodePeers) denies a pod's egress to its own node with a `nodes` peer.
+// Every engine agrees: the verdict engine, the fast engine (pairs and lists), the nftables rulesets.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PolicyEngine } from "../../src/engine/verdict.js";
+import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
+import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
+import { connectionList } from "../../src/analyze/connlist.js";
+import { renderConnlist } from "../../src/targets/connlist.js";
+import { formatConns } from "../../src/model/ports.js";
+import { compileLab } from "../../src/targets/nftables/lab.js";
+import { renderTable } from "../../src/targets/nftables/ruleset.js";
+import { pairData, pairText } from "../../src/targets/explain.js";
+import { evaluateQuery } from "../../src/engine/query.js";
+import { resolveEndpoint } from "../../src/engine/endpoints.js";
+import { DEFAULT_OPTIONS, type EngineOptions } from "../../src/engine/options.js";
+import type { Party } from "../../src/engine/match.js";
+import { NftProgram } from "../nft-interpreter.js";
+import { load } from "../helpers.js";
+
+const NODES = ["n1 172.18.0.2", "n2 172.18.0.3"].map((s) => s.split(" ")).map(([n, ip]) =>
+  `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}, labels: {kubernetes.io/os: linux, name: ${n}}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`);
+const pod = (ns: string, name: string, node: string, ip: string, host = false) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}}\n` +
+  `spec: {nodeName: ${node}, ${host ? "hostNetwork: true, " : ""}containers: [{name: c, ports: [{containerPort: 80}, {containerPort: 10250}]}]}\nstatus: {podIP: ${ip}}`;
+const PODS = [pod("x", "web", "n1", "10.0.1.1"), pod("x", "other", "n2", "10.0.1.2"), pod("hosts", "agent", "n1", "172.18.0.2", true), pod("hosts", "agent2", "n2", "172.18.0.3", true)];
+const NS = ["x", "hosts"].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}`);
+const DENY_ALL_X = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}";
+const ANP_DENY_NODES = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-nodes}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}}
+  egress:
+  - {name: deny-nodes, action: Deny, to: [{nodes: {matchLabels: {kubernetes.io/os: linux}}}]}`;
+const ANP_PASS_NODES = ANP_DENY_NODES.replace("action: Deny", "action: Pass");
+const BANP_DENY_NODES = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}}
+  egress:
+  - {name: deny-nodes, action: Deny, to: [{nodes: {matchLabels: {kubernetes.io/os: linux}}}]}`;
+
+const cluster = (...policies: string[]) => [...NS, ...NODES, ...PODS, ...policies].join("\n---\n");
+
+function engineOf(yaml: string, options: Partial<EngineOptions> = {}): PolicyEngine {
+  const loaded = load({ "c.yaml": yaml });
+  assert.deepEqual(loaded.diagnostics.errors, []);
+  return new PolicyEngine(loaded.inventory, { ...DEFAULT_OPTIONS, ...options });
+}
+
+function party(e: PolicyEngine, text: string): Party {
+  const r = resolveEndpoint(e.index, text);
+  assert.ok(r.ok && r.value.kind === "parties", text);
+  return (r as { value: { parties: Party[] } }).value.parties[0];
+}
+
+const evaluate = (e: PolicyEngine, from: string, to: string, port = 10250) =>
+  e.evaluate({ src: party(e, from), dst: party(e, to), protocol: "TCP", port });
+
+test("an egress-isolated pod reaches its own node's address and the host-network pods on it; not other nodes", () => {
+  const e = engineOf(cluster(DENY_ALL_X));
+  for (const to of ["node:n1", "ip:172.18.0.2", "hosts/agent"]) {
+    const v = evaluate(e, "x/web", to);
+    assert.equal(v.allowed, true, to);
+    assert.equal(v.egress.by, "own-node", to);
+    assert.equal(v.egress.tier, "namespace");
+    assert.ok(v.warnings.some((w) => w.code === "implementation-defined" && /--own-node=policy it would be denied/.test(w.message)), to);
+  }
+  for (const to of ["node:n2", "hosts/agent2"]) assert.equal(evaluate(e, "x/web", to).allowed, false, `${to} is another node`);
+  assert.equal(evaluate(engineOf(cluster(DENY_ALL_X), { ownNode: "policy" }), "x/web", "node:n1").allowed, false);
+});
+
+test("ingress from the own node (kubelet probes), also from a host-network pod acting as it; the explanation says which direction", () => {
+  const e = engineOf(cluster(DENY_ALL_X));
+  for (const from of ["node:n1", "hosts/agent"]) assert.equal(evaluate(e, from, "x/web").ingress.by, "own-node", from);
+  assert.equal(evaluate(e, "node:n2", "x/web").allowed, false);
+  const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "node:n1"), 10250);
+  assert.ok(r.ok);
+  const text = pairText(r.value.pairs[0], pairData(r.value.pairs[0], () => undefined));
+  assert.match(text, /traffic to the pod's own node is exempt from the NetworkPolicy tier \(--own-node=allow\)/);
+});
+
+function resolve(e: PolicyEngine, text: string) {
+  const r = resolveEndpoint(e.index, text);
+  assert.ok(r.ok, text);
+  return (r as { value: Parameters<typeof evaluateQuery>[1] }).value;
+}
+
+test("AdminNetworkPolicy and BaselineAdminNetworkPolicy get no exemption (conformance: deny egress to the own node with a nodes peer)", () => {
+  assert.equal(evaluate(engineOf(cluster(ANP_DENY_NODES)), "x/web", "node:n1").allowed, false, "ANP Deny decides before the NetworkPolicy tier");
+  assert.equal(evaluate(engineOf(cluster(ANP_DENY_NODES, DENY_ALL_X)), "x/web", "hosts/agent").allowed, false);
+  assert.equal(evaluate(engineOf(cluster(BANP_DENY_NODES)), "x/web", "node:n1").allowed, false, "no NetworkPolicy selects web: the baseline decides");
+  // A NetworkPolicy that isolates web decides the Namespace tier: the exemption allows, the baseline is not reached.
+  assert.equal(evaluate(engineOf(cluster(BANP_DENY_NODES, DENY_ALL_X)), "x/web", "node:n1").allowed, true);
+  // Pass goes on to the NetworkPolicy tier, whose exemption allows.
+  const pass = evaluate(engineOf(cluster(ANP_PASS_NODES, DENY_ALL_X)), "x/web", "node:n1");
+  assert.equal(pass.allowed, true);
+  assert.equal(pass.egress.passed.length, 1);
+});
+
+test("a host-network pod treated as a pod (--host-network=pod) is exempt with its own node, both ways", () => {
+  const yaml = cluster(DENY_ALL_X.replace("namespace: x", "namespace: hosts"));
+  const e = engineOf(yaml, { hostNetwork: "pod" });
+  assert.equal(evaluate(e, "hosts/agent", "node:n1").egress.by, "own-node");
+  assert.equal(evaluate(e, "node:n1", "hosts/agent").ingress.by, "own-node");
+  assert.equal(evaluate(e, "hosts/agent", "node:n2").allowed, false);
+  assert.equal(evaluate(e, "x/web", "hosts/agent").allowed, false, "as a pod, it is not the node for other pods");
+});
+
+test("a Service backed by a host-network pod on the client's own node: the backend is the node, the egress exempt", () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: agent, namespace: hosts}\nspec: {selector: {app: agent}, ports: [{port: 80, targetPort: 10250}]}";
+  const e = engineOf(cluster(DENY_ALL_X, svc));
+  const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "service:hosts/agent"), 80);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.pairs.map((p) => [p.dst.endpoint?.name, p.verdict.allowed, p.verdict.egress.by]), [["agent", true, "own-node"]]);
+});
+
+test("fast engine, connection lists and the reference agree on own-node pairs, both options", () => {
+  for (const policies of [[DENY_ALL_X], [ANP_DENY_NODES, DENY_ALL_X], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES, DENY_ALL_X], [BANP_DENY_NODES]]) {
+    for (const options of [{}, { ownNode: "policy" as const }, { hostNetwork: "pod" as const }]) {
+      const e = engineOf(cluster(...policies), options);
+      const ref = new PairwiseConnectivity(e), fast = new FastConnectivity(e);
+      const parties = [...e.inventory.endpoints.map((endpoint) => ({ endpoint })), party(e, "ip:172.18.0.2")];
+      for (const s of parties) for (const d of parties) {
+        assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${s.endpoint?.name} -> ${d.endpoint?.name} ${JSON.stringify(options)}`);
+      }
+      assert.equal(renderConnlist(connectionList(e.inventory, fast), "txt"), renderConnlist(connectionList(e.inventory, ref), "txt"));
+    }
+  }
+  const list = renderConnlist(connectionList(engineOf(cluster(DENY_ALL_X)).inventory, new FastConnectivity(engineOf(cluster(DENY_ALL_X)))), "txt");
+  assert.match(list, /^x\/web\[Pod\] => hosts\/agent\[Pod\] : All Connections$/m);
+  assert.doesNotMatch(list, /^x\/web\[Pod\] => hosts\/agent2\[Pod\]/m);
+});
+
+test("the lab's nftables ruleset enforces the exemption as the engine decides, both directions", () => {
+  for (const policies of [[DENY_ALL_X], [ANP_DENY_NODES, DENY_ALL_X], [BANP_DENY_NODES], [BANP_DENY_NODES, DENY_ALL_X]]) {
+    const e = engineOf(cluster(...policies));
+    const members = e.inventory.endpoints.filter((x) => x.kind === "pod");
+    const prog = new NftProgram(renderTable(compileLab(e, members).table));
+    const all = e.inventory.endpoints;
+    for (const src of all) for (const dst of all) {
+      if (src === dst || src.addresses[0].value === dst.addresses[0].value) continue;
+      const packet = { saddr: src.addresses[0], daddr: dst.addresses[0], proto: "tcp", dport: 10250 };
+      const kernel = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
+      const v = e.evaluate({ src: { endpoint: src }, dst: { endpoint: dst }, protocol: "TCP", port: 10250 });
+      assert.equal(kernel, v.allowed ? "allow" : "deny", `${src.name} -> ${dst.name} with ${policies.length} policies`);
+    }
+  }
+});
