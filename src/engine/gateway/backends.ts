@@ -45,14 +45,15 @@ export class BackendIndex {
     for (const e of inv.endpoints) if (e.kind === "workload") this.workloads.set(`${e.namespace}/${e.name}`, e);
   }
 
-  resolve(from: Referrer, ref: BackendRef): ResolvedBackend {
+  /** `needsGrant` false: mesh routes, which reach other namespaces without a ReferenceGrant (GEP-1294). */
+  resolve(from: Referrer, ref: BackendRef, needsGrant = true): ResolvedBackend {
     const name = `${ref.namespace}/${ref.name}`;
     const fail = (reason: string, message: string): ResolvedBackend => ({ ref, name, problem: { reason, message } });
     const isService = ref.group === CORE_GROUP && ref.kind === "Service";
     const isWorkload = ref.group === JUNCTION_GROUP && ref.kind === "Workload";
     if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
     const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-    if (!permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
+    if (needsGrant && !permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
     return isService ? this.service(ref, name, fail) : this.workload(ref, name, fail);
   }
 

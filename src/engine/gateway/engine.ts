@@ -38,7 +38,7 @@ export function allBackendRefs(route: Route): BackendRef[] {
  * Rules with a regular expression the controller cannot compile. Envoy Gateway drops them: Accepted=False
  * (UnsupportedValue) when every rule is dropped, else PartiallyInvalid (GEP-1364); the input is not rejected.
  */
-function droppedRules(route: Route): Map<RouteRule, string> {
+export function droppedRules(route: Route): Map<RouteRule, string> {
   const out = new Map<RouteRule, string>();
   for (const rule of route.rules) {
     const why = rule.matches.map(matchRegexProblem).find((p) => p !== undefined);
