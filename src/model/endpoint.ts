@@ -31,11 +31,6 @@ export interface Endpoint {
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
-  /**
-   * Pods: the annotations that decide mesh membership and proxy behaviour (only the keys the front
-   * end keeps: sidecar.istio.io/*, linkerd.io/*, ...; see sources/core.ts), when there are any.
-   */
-  annotations?: Labels;
   /** Pods: false when their status says they are not ready (Ready condition False, or not Running). */
   ready?: boolean;
   /** Pods: files their containers see from Secret volumes (e.g. a serving certificate). */
