@@ -13,6 +13,7 @@ import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/req
 import { explainResult, resultsTable } from "../../targets/route.js";
 import { EXIT, InputError, UsageError, list, portArg, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
 import type { Analysis } from "../analysis.js";
 
 export const routeCommand: Command = {
@@ -49,6 +50,7 @@ export const routeCommand: Command = {
     port: { type: "string", arg: "N", description: "the port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
     ...ENGINE_OPTIONS,
+    ...MESH_OPTIONS,
     ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
@@ -60,6 +62,7 @@ export const routeCommand: Command = {
   run(values, _pos, io) {
     const entries = requestEntries(values, io);
     const a = loadAnalysis(values, io);
+    applyMeshOptions(values, a.loaded.inventory);
     const results = routeResults(a, entries);
     print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, a.lines, io);
     return results.every((r) => r.pass !== false) ? EXIT.ok : EXIT.failed;
