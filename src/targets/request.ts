@@ -61,7 +61,7 @@ export function explainAnswer(q: RouteRequest, a: CheckedAnswer, lines: LineLook
   out.push(...resultLines(a));
   label(out, "pod", a.endpoint);
   if (a.hop) label(out, "network", networkLine(a.hop, lines));
-  for (const d of a.authorization) label(out, "authz", `${d.verdict}: ${d.summary}${d.policy?.src ? ` (${where(d.policy.src.file, lines(d.policy.src, d.policy.path))})` : ""}`);
+  for (const d of a.authorization) label(out, "authz", `${d.verdict} at ${d.enforcer}: ${d.summary}${d.policy?.src ? ` (${where(d.policy.src.file, lines(d.policy.src, d.policy.path))})` : ""}`);
   const decided = a.layers.find((l) => l.outcome === "decided")?.summary;
   label(out, "decided", `by the ${a.decidedBy} layer${decided && decided !== a.reason ? `: ${decided}` : ""}`);
   out.push("  layers:", ...a.layers.map((l) => `    ${l.layer.padEnd(14)}${l.outcome.padEnd(9)}${l.summary}`));
