@@ -21,20 +21,23 @@ function ambient(inv: Inventory, e: Endpoint): boolean {
 }
 
 /**
- * The proxy of a request's end. Without visible injection the walk takes every pod to be in the
- * mesh ("gamma"): they run the proxy of the mesh whose policies the input has (Istio first).
+ * The proxy of a request's end: a sidecar the walk's membership found (injection, or the proxy
+ * container), else ztunnel when the pod is in Istio's ambient mesh. Without visible injection the walk
+ * takes every pod to be in the mesh ("gamma"): they run the proxy of the mesh whose policies the
+ * input has (Istio first).
  */
 export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
   const e = p.endpoint, m: Membership = p.mesh;
   if (!e || e.kind !== "pod") return "none";
   if (m.inMesh && m.mesh === "linkerd") return "linkerd";
   if (m.inMesh && m.mesh === "istio") return "istio-sidecar";
+  if (ambient(inv, e)) return "istio-ambient";
   if (m.inMesh && m.mesh === "gamma") {
     const istio = inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0;
     const linkerd = inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0;
     return istio ? "istio-sidecar" : linkerd ? "linkerd" : "none";
   }
-  return ambient(inv, e) ? "istio-ambient" : "none";
+  return "none";
 }
 
 /** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
