@@ -49,7 +49,9 @@ export const explainCommand: Command = {
   run(values, _pos, io) {
     if (str(values, "request") !== undefined) return explainRequest(values, io);
     explainParams(values);
-    const r = explainResult(loadAnalysis(values, io), values);
+    const a = loadAnalysis(values, io);
+    applyMeshOptions(values, a.loaded.inventory);
+    const r = explainResult(a, values);
     const format = str(values, "output");
     if (format === "table") io.out(r.pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
     else io.out(format === "json" ? renderJson(r.document) : renderYaml(r.document));
