@@ -5,7 +5,7 @@
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
-import { routeKey } from "../../model/route.js";
+import { compareAge, routeKey } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { matchFailure, matchRank, rankDifference, type MatchInput } from "./match.js";
 import type { Candidate } from "./request.js";
@@ -45,21 +45,15 @@ function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-/**
- * Routes created earlier go first (equal timestamps tie). Routes without a timestamp come after
- * those with one, in input order: the order `kubectl apply -f` would create them.
- */
-function compareAge(a: Routable, b: Routable): number {
-  const ra = a.state.route, rb = b.state.route;
-  if (ra.created !== undefined && rb.created !== undefined) return ra.created - rb.created;
-  if (ra.created !== undefined || rb.created !== undefined) return ra.created === undefined ? 1 : -1;
-  return ra.order - rb.order;
+/** Routes created earlier go first (model/route.ts compareAge). */
+function compareRouteAge(a: Routable, b: Routable): number {
+  return compareAge(a.state.route, b.state.route);
 }
 
 export function compareApplied(a: Applied, b: Applied): number {
   return compareRank(hostnameRank(a.hostname), hostnameRank(b.hostname))
     || compareRank(matchRank(a.match), matchRank(b.match))
-    || (a.attached === b.attached ? 0 : compareAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
+    || (a.attached === b.attached ? 0 : compareRouteAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
 

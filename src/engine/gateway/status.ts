@@ -9,6 +9,7 @@ import { condition, conditionFrom, type Condition, type Problem } from "./condit
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import type { ListenerSetState } from "./listenersets.js";
 import type { ParentState } from "./attach.js";
 
 export interface ListenerStatus {
@@ -17,7 +18,8 @@ export interface ListenerStatus {
   attachedRoutes: number;
   conditions: Condition[];
 }
-export interface GatewayStatus { addresses: { type: string; value: string }[]; conditions: Condition[]; listeners: ListenerStatus[] }
+export interface GatewayStatus { addresses: { type: string; value: string }[]; conditions: Condition[]; listeners: ListenerStatus[]; attachedListenerSets?: number }
+export interface ListenerSetStatus { conditions: Condition[]; listeners: ListenerStatus[] }
 export interface RouteParentStatus { parentRef: Record<string, unknown>; controllerName: string; conditions: Condition[] }
 export interface RouteStatus { parents: RouteParentStatus[] }
 
@@ -32,6 +34,8 @@ export function listenerStatus(engine: GatewayEngine, l: ListenerState, gen: num
       conditionFrom("Programmed", l.programmed, "Programmed", "listener is ready", gen),
       conditionFrom("ResolvedRefs", l.resolvedRefs, "ResolvedRefs", "all references resolved", gen),
       l.conflicted ? condition("Conflicted", true, l.conflicted.reason, l.conflicted.message, gen) : condition("Conflicted", false, "NoConflicts", "no conflicts", gen),
+      // A negative-polarity condition that "MUST NOT be set when it is False".
+      ...(l.overlap ? [condition("OverlappingTLSConfig", true, l.overlap.reason, l.overlap.message, gen)] : []),
     ],
   };
 }
@@ -44,11 +48,23 @@ export function gatewayStatus(engine: GatewayEngine, g: GatewayState): GatewaySt
   const conditions = [accepted, conditionFrom("Programmed", g.programmed, "Programmed", "programmed", gen)];
   if (g.resolvedRefs) conditions.push(conditionFrom("ResolvedRefs", g.resolvedRefs.problem, "ResolvedRefs", "all references resolved", gen));
   if (g.insecureFallback) conditions.push(condition("InsecureFrontendValidationMode", true, "ConfigurationChanged", "client certificate validation allows connections without a valid certificate (AllowInsecureFallback)", gen));
+  const sets = engine.listenerSets.filter((s) => s.gateway === g);
+  // Written when ListenerSets may attach or try to: the count of those attached and accepted.
+  const attachedListenerSets = g.gateway.allowedListeners.from !== "None" || sets.length ? sets.filter((s) => !s.rejected).length : undefined;
   return {
     addresses: g.addresses.map(({ type, value }) => ({ type, value })),
     conditions,
     listeners: g.listeners.map((l) => listenerStatus(engine, l, gen)),
+    ...(attachedListenerSets !== undefined ? { attachedListenerSets } : {}),
   };
+}
+
+export function listenerSetStatus(engine: GatewayEngine, s: ListenerSetState): ListenerSetStatus {
+  const gen = s.set.generation;
+  const accepted = s.rejected ? condition("Accepted", false, s.rejected.reason, s.rejected.message, gen)
+    : condition("Accepted", true, s.partlyValid ? "ListenersNotValid" : "Accepted", s.partlyValid ?? "accepted", gen);
+  const programmed = s.rejected ? condition("Programmed", false, s.rejected.reason, s.rejected.message, gen) : condition("Programmed", true, "Programmed", "programmed", gen);
+  return { conditions: [accepted, programmed], listeners: s.listeners.map((l) => listenerStatus(engine, l, gen)) };
 }
 
 /**
@@ -102,6 +118,7 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
     if (c.manifest) out.push({ ...c.manifest, status: { conditions: [accepted] } });
   }
   for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
+  for (const s of engine.listenerSets) if (s.set.manifest) out.push({ ...s.set.manifest, status: listenerSetStatus(engine, s) });
   for (const r of engine.routes) {
     if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: { parents: [...routeStatus(r).parents, ...(moreParents?.(r.route) ?? [])] } });
   }
