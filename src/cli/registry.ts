@@ -18,6 +18,7 @@ import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
+import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   routeCommand,
   exposureCommand,
   serveCommand,
+  rbacCommand,
   schemaCommand,
   labCommand,
   agentCommand,
