@@ -9,20 +9,12 @@ import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
 
-const DATAPLANE = "istio.io/dataplane-mode";
 const USE_WAYPOINT = "istio.io/use-waypoint";
 const WAYPOINT_NS = "istio.io/use-waypoint-namespace";
 
-/** Whether a pod is in Istio's ambient mesh: its namespace (or itself) says ambient, and it has no sidecar. */
-function ambient(inv: Inventory, e: Endpoint): boolean {
-  const own = e.labels[DATAPLANE];
-  if (own !== undefined) return own === "ambient";
-  return inv.namespaces.get(e.namespace ?? "")?.labels[DATAPLANE] === "ambient";
-}
-
 /**
- * The proxy of a request's end: a sidecar the walk's membership found (injection, or the proxy
- * container), else ztunnel when the pod is in Istio's ambient mesh. Without visible injection the walk
+ * The proxy of a request's end, as the walk's membership found it: a sidecar (injection, or the
+ * proxy container), or ztunnel when the pod is in Istio's ambient mesh. Without visible injection the walk
  * takes every pod to be in the mesh ("gamma"): they run the proxy of the mesh whose policies the
  * input has (Istio first).
  */
@@ -30,8 +22,7 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
   const e = p.endpoint, m: Membership = p.mesh;
   if (!e || e.kind !== "pod") return "none";
   if (m.inMesh && m.mesh === "linkerd") return "linkerd";
-  if (m.inMesh && m.mesh === "istio") return "istio-sidecar";
-  if (ambient(inv, e)) return "istio-ambient";
+  if (m.inMesh && m.mesh === "istio") return m.dataplane === "ambient" ? "istio-ambient" : "istio-sidecar";
   if (m.inMesh && m.mesh === "gamma") {
     const istio = inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0;
     const linkerd = inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0;
