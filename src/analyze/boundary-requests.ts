@@ -30,7 +30,8 @@ export function boundaryRequests(inv: Inventory, selects: (s: EndpointSelector, 
     if (!rules) continue;
     const f = facets(rules.flatMap((r) => r.http ?? []));
     for (const server of onePer(pods.filter((e) => selects(p.subject, e)), (e) => `${e.namespace}/${workloadOf(e)}`)) {
-      const target = dialled(inv, server);
+      const dial = dialled(inv, server);
+      const target = dial && { ...dial, pod: server };
       if (!target) continue;
       for (const r of requestsTo(target, clients, f).slice(0, MAX_PER_SERVER)) out.set(JSON.stringify(r), r);
     }
@@ -73,10 +74,11 @@ function pathsAround(m: StringMatch): string[] {
   }
 }
 
-function requestsTo(target: { host: string; port: number }, clients: readonly Endpoint[], f: Facets): RouteRequest[] {
+function requestsTo(target: { host: string; port: number; pod: Endpoint }, clients: readonly Endpoint[], f: Facets): RouteRequest[] {
   const headerSets: [string, string][][] = [[], ...f.headers.map((h) => [h]), ...(f.headers.length > 1 ? [f.headers] : [])];
   const out: RouteRequest[] = [];
-  for (const c of clients) for (const method of f.methods) for (const path of f.paths) for (const headers of headerSets) {
+  // A pod's requests to itself are left out: policy never filters them, Istio's sidecar does (docs/mesh.md).
+  for (const c of clients.filter((e) => e !== target.pod)) for (const method of f.methods) for (const path of f.paths) for (const headers of headerSets) {
     out.push({ from: `${c.namespace}/${c.name}`, port: target.port, scheme: "http", host: target.host, path, method, headers: [...headers], backendResponseHeaders: [] });
   }
   return out;
