@@ -74,3 +74,11 @@ test("request assertions: bad entries are errors with file and line", async () =
     assert.match(r.err, /e\.yaml:2: assertion 2, expect: "maybe" is not one of allow, deny/);
   } finally { cleanup(); }
 });
+
+test("README's mesh example is what the command prints", async () => {
+  const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  const readme = (await import("node:fs")).readFileSync("README.md", "utf8");
+  const [, command, output] = /```\n\$ junction (explain -f examples\/mesh .*)\n([\s\S]*?)```/.exec(readme) ?? [];
+  assert.ok(command, "the block is in README.md");
+  assert.equal((await cli(words(command))).out, output);
+});
