@@ -2,7 +2,7 @@
 
 import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, UsageError, str, type Command } from "../command.js";
 import { formatConns } from "../../model/ports.js";
@@ -53,7 +53,7 @@ export const listCommand: Command = {
     const { entries, warnings } = listResult(a, str(values, "group-by") as GroupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);
     if (values.l7 === true) { io.out(renderL7(l7Entries(a, entries), format)); return EXIT.ok; }
-    io.out(renderConnlist(entries, format));
+    writeConnlist(entries, format, (s) => io.out(s));
     return EXIT.ok;
   },
 };
