@@ -1,8 +1,10 @@
 // junction list: which workload may reach which, with protocols and ports aggregated.
 
-import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
+import { connectionList, networkConnectionLists, type ConnEntry, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, renderConnlist, renderNetworkSections, type ConnlistFormat } from "../../targets/connlist.js";
+import { NetworkMap } from "../../model/networks.js";
+import { isVirtualMachine } from "../../model/endpoint.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, str, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
@@ -13,6 +15,24 @@ export function listResult(a: Analysis, groupBy: GroupBy = "workload"): { entrie
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
   return { entries: [...connectionList(a.inventory, a.connectivity, groupBy), ...controller.entries], warnings };
+}
+
+/**
+ * The list per network, for clusters with user-defined or secondary networks or VMs (undefined otherwise):
+ * the ingress controller's entries join the section of their destination's primary network.
+ */
+export function networkListResult(a: Analysis, groupBy: GroupBy = "workload"): { sections: NetworkSection[]; warnings: string[] } | undefined {
+  if (a.inventory.podNetworks.length === 0 && !a.inventory.endpoints.some(isVirtualMachine)) return undefined;
+  const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
+  const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
+  const sections = networkConnectionLists(a.inventory, (n) => a.connectivityOn(n), groupBy);
+  const map = new NetworkMap(a.inventory.namespaces);
+  for (const e of controller.entries) {
+    const dst = e.dst.parties[0]?.endpoint;
+    const section = sections.find((s) => s.network === (dst ? map.primaryOf(dst) : undefined)) ?? sections[0];
+    section.entries.push({ ...e, network: section.network });
+  }
+  return { sections, warnings };
 }
 
 export const listCommand: Command = {
@@ -31,6 +51,8 @@ export const listCommand: Command = {
     "ingress controller opens to the workloads behind their Services, as far as the policies allow them. The controller",
     "is its pods in the input (app.kubernetes.io/name=ingress-nginx; the OpenShift router's for Routes), as junction",
     "exposure models it, else np-guard's stand-in: a pod without labels in namespace ingress-controller-ns.",
+    "With user-defined (OVN-Kubernetes UDN/CUDN) or secondary (Multus NAD) networks, the list has one section per",
+    "network as np-guard prints it, then each workload's networks; json/yaml/csv/md/table carry a network column (docs/networks.md).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
@@ -39,9 +61,18 @@ export const listCommand: Command = {
   },
   examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours"],
   run(values, _pos, io) {
-    const { entries, warnings } = listResult(loadAnalysis(values, io), str(values, "group-by") as GroupBy);
+    const a = loadAnalysis(values, io);
+    const groupBy = str(values, "group-by") as GroupBy;
+    const format = str(values, "output") as ConnlistFormat;
+    const perNetwork = networkListResult(a, groupBy);
+    if (perNetwork) {
+      for (const w of perNetwork.warnings) io.err(`warning: ${w}\n`);
+      io.out(renderNetworkSections(perNetwork.sections, format));
+      return EXIT.ok;
+    }
+    const { entries, warnings } = listResult(a, groupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
+    io.out(renderConnlist(entries, format));
     return EXIT.ok;
   },
 };
