@@ -73,6 +73,16 @@ export function networkLabel(id: string): string {
   return `${kind === "udn" ? name.split("/")[0] : name}[${suffix}]`;
 }
 
+/**
+ * The network a user names: "pod-network", a NAD's, UDN's or CUDN's name, or a label `list` prints
+ * ("l2[NAD]", "blue[UDN]": a UDN by its namespace, "tenant[CUDN]").
+ */
+export function findNetwork(networks: readonly ClusterNetwork[], text: string): string | undefined {
+  if (text === POD_NETWORK) return POD_NETWORK;
+  return networks.find((n) => networkLabel(n.id) === text)?.id
+    ?? networks.find((n) => n.name === text || (n.kind === "UserDefinedNetwork" && n.namespaces[0] === text))?.id;
+}
+
 /** Primary networks by namespace, and which endpoint is on which network. */
 export class NetworkMap {
   constructor(private readonly namespaces: ReadonlyMap<string, { network?: string }>) {}

@@ -8,6 +8,7 @@ import { renderJson, renderYaml } from "../../targets/data.js";
 import { EXIT, InputError, UsageError, portArg, str, type Command, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
+import { findNetwork, networkLabel, POD_NETWORK } from "../../model/networks.js";
 
 export const explainCommand: Command = {
   name: "explain",
@@ -19,6 +20,7 @@ export const explainCommand: Command = {
     "or any name 'junction list' prints: NAMESPACE/NAME[Kind], FIRST-LAST[External] (or a CIDR), {ingress-controller}.",
     "With -n NAMESPACE, NAME and KIND:NAME are in that namespace.",
     "A Service destination is evaluated on each backend after targetPort resolution. PORT may be a port name.",
+    "With user-defined or secondary networks (docs/networks.md) the answer names the network the flow takes; --network picks one.",
     "Exit status: 0 when every pair is allowed, 1 when some pair is denied, 2 on invalid input.",
   ].join("\n"),
   options: {
@@ -27,6 +29,7 @@ export const explainCommand: Command = {
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
+    network: { type: "string", arg: "NETWORK", description: "the network the flow takes: a secondary (Multus) network's name, e.g. l2 or l2[NAD] (default: the pair's primary network)" },
     ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
@@ -51,6 +54,15 @@ function explainParams(values: Values): { from: string; to: string; port: number
   return { from, to, port };
 }
 
+/** --network: a network of the input, by name. */
+function networkArg(a: Analysis, values: Values): string | undefined {
+  const text = str(values, "network");
+  if (text === undefined) return undefined;
+  const id = findNetwork(a.inventory.podNetworks, text);
+  if (!id) throw new InputError(`--network: no network ${JSON.stringify(text)} in the input (networks: ${[POD_NETWORK, ...a.inventory.podNetworks.map((n) => networkLabel(n.id))].join(", ")})`);
+  return id;
+}
+
 export interface ExplainResult {
   allowed: boolean;
   pairs: { pair: PairResult; data: PairData }[];
@@ -68,7 +80,7 @@ export function explainResult(a: Analysis, values: Values): ExplainResult {
   const dst = resolveEndpoint(engine.index, to, ns);
   const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
   if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
-  const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);
+  const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined, networkArg(a, values));
   if (!result.ok) throw new InputError(result.error);
   const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, a.lines) }));
   const allowed = result.value.allAllowed;
