@@ -241,3 +241,29 @@ test("MultiNetworkPolicy pod selectors do not select VMs; ipBlocks select them b
   assert.match(out2, /^vms\/a\[VirtualMachine\] => vms\/b\[VirtualMachine\] : All Connections$/m);
   assert.doesNotMatch(out2, /^vms\/c\[VirtualMachine\] => vms\/b\[VirtualMachine\]/m);
 });
+
+test("invalid user-defined network fields are errors naming file, line and field (the CRD's rules)", async () => {
+  const bad = `apiVersion: k8s.ovn.org/v1
+kind: UserDefinedNetwork
+metadata: {name: blue, namespace: blue}
+spec:
+  topology: Layer2
+  layer3: {role: Primary, subnets: [{cidr: 10.1.0.0/16}]}
+---
+apiVersion: k8s.ovn.org/v1
+kind: ClusterUserDefinedNetwork
+metadata: {name: tenants}
+spec:
+  network:
+    topology: Layer2
+    layer2: {role: Primry}
+`;
+  const t = tempFiles({ "bad.yaml": bad });
+  try {
+    const r = await cli(["list", "-f", t.dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /bad\.yaml:6 spec\.layer3: layer3 may not be set when topology is Layer2/);
+    assert.match(r.err, /bad\.yaml:\d+ spec\.namespaceSelector: required field is missing/);
+    assert.match(r.err, /bad\.yaml:14 spec\.network\.layer2\.role: .*Primary/);
+  } finally { t.cleanup(); }
+});
