@@ -2,7 +2,7 @@
 
 import { connectionList, networkConnectionLists, type ConnEntry, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { CONNLIST_FORMATS, renderConnlist, renderNetworkSections, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, renderNetworkSections, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { NetworkMap } from "../../model/networks.js";
 import { isVirtualMachine } from "../../model/endpoint.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
@@ -72,7 +72,7 @@ export const listCommand: Command = {
     }
     const { entries, warnings } = listResult(a, groupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    io.out(renderConnlist(entries, format));
+    writeConnlist(entries, format, (s) => io.out(s));
     return EXIT.ok;
   },
 };
