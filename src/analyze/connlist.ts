@@ -8,6 +8,8 @@ import { mentionedRanges } from "../model/ranges.js";
 import type { ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
+import type { Endpoint } from "../model/endpoint.js";
+import { attachable, NetworkMap, POD_NETWORK } from "../model/networks.js";
 
 export interface ListPeer {
   /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
@@ -25,6 +27,16 @@ export interface ConnEntry {
   src: ListPeer;
   dst: ListPeer;
   conns: ConnSet;
+  /** The network the connections are on (model/networks.ts id), in a per-network list. */
+  network?: string;
+}
+
+/** One network's part of the list: its workloads and their connections on it. */
+export interface NetworkSection {
+  network: string;
+  entries: ConnEntry[];
+  /** Workloads on the network. */
+  workloads: ListPeer[];
 }
 
 /** Workloads: pods grouped under their workload (see model/owners.ts); Workloads (VMs) as themselves. */
@@ -68,8 +80,40 @@ export function externalPeers(inv: Inventory): ListPeer[] {
 
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
 export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload"): ConnEntry[] {
-  const workloads = workloadPeers(inv, groupBy);
-  const peers = [...workloads, ...externalPeers(inv)];
+  return listPairs(workloadPeers(inv, groupBy), externalPeers(inv), connectivity);
+}
+
+/**
+ * The list per network (clusters with user-defined or secondary networks): the default pod
+ * network and each primary user-defined network with the workloads whose namespace it serves and
+ * the external ranges; each secondary network with the workloads attached to it (external addresses
+ * are not on secondary networks). `connectivityFor(undefined)` answers for the primary networks,
+ * `connectivityFor(id)` for a secondary network.
+ */
+export function networkConnectionLists(inv: Inventory, connectivityFor: (secondary?: string) => Connectivity, groupBy: GroupBy = "workload"): NetworkSection[] {
+  const map = new NetworkMap(inv.namespaces);
+  const all = workloadPeers(inv, groupBy);
+  const externals = externalPeers(inv);
+  const primaries = [POD_NETWORK, ...inv.podNetworks.filter((n) => n.role === "primary").map((n) => n.id)];
+  const sections = primaries.map((network) => {
+    const workloads = restrict(all, (e) => !attachable(e) ? network === POD_NETWORK : map.primaryOf(e) === network);
+    return { network, workloads, entries: listPairs(workloads, externals, connectivityFor(undefined)) };
+  });
+  for (const n of inv.podNetworks.filter((x) => x.role === "secondary")) {
+    const workloads = restrict(all, (e) => map.on(e, n.id));
+    sections.push({ network: n.id, workloads, entries: listPairs(workloads, [], connectivityFor(n.id)) });
+  }
+  for (const s of sections) for (const e of s.entries) e.network = s.network;
+  return sections;
+}
+
+/** The groups with only their endpoints that `keep` accepts (groups left empty are dropped). */
+function restrict(peers: readonly ListPeer[], keep: (e: Endpoint) => boolean): ListPeer[] {
+  return peers.map((p) => ({ ...p, parties: p.parties.filter((q) => q.endpoint !== undefined && keep(q.endpoint)) })).filter((p) => p.parties.length > 0);
+}
+
+function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[], connectivity: Connectivity): ConnEntry[] {
+  const peers = [...workloads, ...externals];
   const n = workloads.length;
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
   const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);

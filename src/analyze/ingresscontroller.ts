@@ -5,11 +5,12 @@
 //   Service of its own namespace that has a selector; its port is matched by name, number or
 //   targetPort (a Route without port: every Service port);
 // - the Service port's targetPort (its port when unset; a name resolves to a TCP container port)
-//   counts only if the workload declares it as a containerPort (of any protocol);
+//   counts only if the workload declares it as a containerPort (of any protocol), or is a KubeVirt
+//   VM that declares no ports (every port reaches the guest);
 // - the controller is a pod without labels in namespace `ingress-controller-ns`; Junction uses the
 //   controller pods of the input instead when it has them, as `junction exposure` does.
 
-import type { Endpoint, Service } from "../model/endpoint.js";
+import { isVirtualMachine, type Endpoint, type Service } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { INGRESS_CONTROLLER_ID } from "../engine/endpoints.js";
 import { ingressControllerSource, routerSource, type HopSource } from "./exposure-hops.js";
@@ -77,10 +78,15 @@ function podPorts(engine: PolicyEngine, s: Service, port: number | string | unde
     for (const pod of serviceBackends(engine, s)) {
       const target = typeof sp.targetPort === "number" ? sp.targetPort
         : pod.ports.find((p) => p.name === sp.targetPort && p.protocol === "TCP")?.port;
-      if (target !== undefined && pod.ports.some((p) => p.port === target)) out.push([pod, target]);
+      if (target !== undefined && (pod.ports.some((p) => p.port === target) || forwardsEveryPort(pod))) out.push([pod, target]);
     }
   }
   return out;
+}
+
+/** A KubeVirt VM whose interfaces declare no ports forwards every port to the guest (masquerade binding). */
+function forwardsEveryPort(pod: Endpoint): boolean {
+  return isVirtualMachine(pod) && pod.ports.length === 0;
 }
 
 function tcp(ports: number[]): ConnSet {

@@ -26,6 +26,16 @@ export class Analysis {
   /** The connectivity engine for all-pairs questions. */
   get connectivity(): FastConnectivity { return (this.fast ??= new FastConnectivity(this.engine, this.progress)); }
 
+  private secondary = new Map<string, FastConnectivity>();
+
+  /** The connectivity engine for a secondary network (undefined: the primary networks, as `connectivity`). */
+  connectivityOn(network?: string): FastConnectivity {
+    if (network === undefined) return this.connectivity;
+    let c = this.secondary.get(network);
+    if (!c) { c = new FastConnectivity(this.engine, this.progress, network); this.secondary.set(network, c); }
+    return c;
+  }
+
   /** Whether the connectivity engine was built (an update then goes to it). */
   get hasConnectivity(): boolean { return this.fast !== undefined; }
 

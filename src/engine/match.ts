@@ -2,11 +2,12 @@
 
 import type { Address } from "../model/ip.js";
 import { AddressSet, addressKey, contains, subtractRanges } from "../model/ip.js";
-import type { Endpoint } from "../model/endpoint.js";
+import { isVirtualMachine, type Endpoint } from "../model/endpoint.js";
 import type { InventoryIndex } from "../model/inventory.js";
 import { matches } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
 import type { EngineOptions } from "./options.js";
+import { addressesOn } from "../model/networks.js";
 
 /** One side of a flow: an endpoint of the inventory, an address, or both. */
 export interface Party {
@@ -49,6 +50,7 @@ export class Matcher {
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
     if (this.actsAsNode(e)) return false;
+    if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;
     if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
     if (sel.trustDomain !== undefined && sel.trustDomain !== this.index.inv.mesh.settings.trustDomain) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
@@ -104,10 +106,13 @@ function cidrUnion(peers: readonly CidrPeer[]): AddressSet {
   return new AddressSet(peers.flatMap((p) => subtractRanges(p.cidr, p.except)));
 }
 
-/** The address a party uses in a flow with `other`: its given address, else one of the other's family. */
-export function flowAddress(p: Party, other: Party): Address | undefined {
+/**
+ * The address a party uses in a flow with `other` on `network`: its given address, else one of its
+ * addresses on that network of the other's family.
+ */
+export function flowAddress(p: Party, other: Party, network?: string): Address | undefined {
   if (p.address) return p.address;
-  const addrs = p.endpoint?.addresses ?? [];
+  const addrs = p.endpoint ? addressesOn(p.endpoint, network) : [];
   const family = other.address?.family ?? other.endpoint?.addresses[0]?.family;
   return addrs.find((a) => a.family === family) ?? addrs[0];
 }

@@ -29,14 +29,16 @@ export interface Connectivity {
 export class PairwiseConnectivity implements Connectivity {
   readonly intervals: PortIntervals;
 
-  constructor(readonly engine: PolicyEngine) {
+  /** `network`: the secondary network flows take; undefined: each pair's primary network. */
+  constructor(readonly engine: PolicyEngine, readonly network?: string) {
     this.intervals = portIntervals(engine.inventory);
   }
 
   conns(src: Party, dst: Party): ConnSet {
     const out = { ...NO_CONNS } as Record<Protocol, Interval[]>;
+    const network = this.network;
     for (const protocol of PROTOCOLS) {
-      const allowed = this.intervals[protocol].filter(([first]) => this.engine.allows({ src, dst, protocol, port: first }));
+      const allowed = this.intervals[protocol].filter(([first]) => this.engine.allows({ src, dst, protocol, port: first, ...(network ? { network } : {}) }));
       out[protocol] = normalizeIntervals(allowed);
     }
     return out;

@@ -17,6 +17,8 @@ export interface PairResult {
   port: number;
   /** How the destination port was found, e.g. "service port 80 → targetPort http → 8080". */
   via?: string;
+  /** Set when the cluster has user-defined or secondary networks: the network the flow took is part of the answer. */
+  network?: boolean;
   verdict: Verdict;
 }
 
@@ -31,13 +33,15 @@ export type QueryOutcome = { ok: true; value: QueryResult } | { ok: false; error
 
 interface Target { dst: Party; protocol: Protocol; port: number; via?: string }
 
-export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved, port: number | string, protocol?: Protocol): QueryOutcome {
+/** `network`: the network flows take (a secondary network's id); undefined: each pair's primary network. */
+export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved, port: number | string, protocol?: Protocol, network?: string): QueryOutcome {
   if (from.kind === "service") return { ok: false, error: `${from.label} is a Service; a Service can only be a destination` };
   const targets = to.kind === "service" ? serviceTargets(engine, to.service, port, protocol) : partyTargets(to.parties, port, protocol);
   if (typeof targets === "string") return { ok: false, error: targets };
   const pairs: PairResult[] = [];
   for (const src of from.parties) {
-    for (const t of targets) pairs.push({ src, ...t, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port }) });
+    const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
+    for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...(network ? { network } : {}) }) });
   }
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
 }

@@ -3,12 +3,15 @@
 //   Admin, Baseline: by priority, the first matching rule of a policy decides; Pass jumps to the next tier.
 //   Namespace:       if any policy selects the endpoint, the flow is allowed iff some rule matches.
 //   Nothing decided: allowed (the Kubernetes default).
+// A flow takes one network (model/networks.ts): parties not both on it cannot talk (isolated
+// networks), and only the policies that govern that network are walked.
 
 import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import type { Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
 
@@ -20,23 +23,26 @@ export interface RequestCheck {
   matches(rule: Rule): boolean;
 }
 
-/** The policies selecting an endpoint for a direction, in the order the tiers walk them. */
-export type SubjectLookup = (e: Endpoint, d: Direction) => readonly Policy[] | undefined;
+/** The policies selecting an endpoint for a direction on a network, in the order the tiers walk them. */
+export type SubjectLookup = (e: Endpoint, d: Direction, network: string) => readonly Policy[] | undefined;
 
 export interface Flow {
   src: Party;
   dst: Party;
   protocol: Protocol;
   port: number;
+  /** The network the flow takes (model/networks.ts); undefined: the parties' primary network. */
+  network?: string;
 }
 
 /**
  * What decided a direction: a policy rule; Namespace-tier isolation (selected, no rule matched);
  * the default (nothing decided); the endpoint cannot be a policy subject (external address, node,
  * VM for Kubernetes kinds); a pod talking to itself; or the Namespace tier's exemption of traffic
- * between a pod and its own node (--own-node=allow).
+ * between a pod and its own node (--own-node=allow); or the network: a party is not on the
+ * network the flow takes (isolated user-defined networks, a pod without an interface on a secondary network).
  */
-export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node";
+export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network";
 
 export interface RuleRef {
   policy: Policy;
@@ -63,10 +69,14 @@ export interface Decision {
    */
   selecting: Policy[];
   warnings: Warning[];
+  /** By "network": the network the flow takes (the party is on it when allowed, not on it when denied). */
+  network?: string;
 }
 
 export interface Verdict {
   flow: Flow;
+  /** The network the flow took (model/networks.ts id). */
+  network: string;
   allowed: boolean;
   egress: Decision;
   ingress: Decision;
@@ -81,11 +91,13 @@ export class PolicyEngine {
   readonly matcher: Matcher;
   private byTier: Record<Tier, Policy[]>;
   private alternates = new Map<string, PolicyEngine>();
-  private subjects?: SubjectLookup;
+  private subjects: SubjectLookup[] = [];
+  readonly networks: NetworkMap;
 
   constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     this.index = index ?? new InventoryIndex(inventory);
     this.matcher = new Matcher(this.index, options);
+    this.networks = new NetworkMap(inventory.namespaces);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     this.policiesChanged();
   }
@@ -94,8 +106,13 @@ export class PolicyEngine {
    * An index of which policies select an endpoint for a direction, in walk order (the connectivity
    * engine has it); undefined from it means "not known", and every policy is asked instead.
    */
-  useSubjects(lookup: SubjectLookup | undefined): void {
-    this.subjects = lookup;
+  useSubjects(lookup: SubjectLookup): void {
+    this.subjects.push(lookup);
+  }
+
+  /** The network a flow takes: the one it names, else the parties' primary network. */
+  networkOf(flow: Flow): string {
+    return flow.network ?? this.networks.flowNetwork(flow.src.endpoint, flow.dst.endpoint);
   }
 
   /**
@@ -127,10 +144,16 @@ export class PolicyEngine {
 
   private evaluateOnly(flow: Flow): Verdict {
     const destPorts = flow.dst.endpoint?.ports ?? [];
+    const network = this.networkOf(flow);
     const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
+    if (!self && !(this.networks.on(flow.src.endpoint, network) && this.networks.on(flow.dst.endpoint, network))) {
+      const egress = { ...fixed("egress", "network", this.networks.on(flow.src.endpoint, network)), network };
+      const ingress = { ...fixed("ingress", "network", this.networks.on(flow.dst.endpoint, network)), network };
+      return { flow, network, allowed: false, egress, ingress, warnings: [] };
+    }
     const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, destPorts);
     const ingress = self ? fixed("ingress", "self") : this.decide("ingress", flow.dst, flow.src, flow, destPorts);
-    return { flow, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
+    return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
   }
 
   /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */
@@ -138,14 +161,15 @@ export class PolicyEngine {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
     const ownNode = this.ownNodeExempt(e, remote);
-    const remoteAddress = flowAddress(remote, local);
+    const network = this.networkOf(flow);
+    const remoteAddress = flowAddress(remote, local, network);
     const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
     const rules = request ? requestRulesOf : rulesOf;
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];
     for (const tier of TIERS) {
-      const policies = this.applicable(tier, direction, e);
+      const policies = this.applicable(tier, direction, e, network);
       considered.push(...policies);
       if (tier === "namespace" && ownNode && policies.length > 0) {
         return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings };
@@ -166,10 +190,11 @@ export class PolicyEngine {
   matchingRules(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], last: Tier): RuleRef[] {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return [];
-    const remoteAddress = flowAddress(remote, local);
+    const network = this.networkOf(flow);
+    const remoteAddress = flowAddress(remote, local, network);
     const out: RuleRef[] = [];
     for (const tier of TIERS.slice(0, TIERS.indexOf(last) + 1)) {
-      for (const policy of this.applicable(tier, direction, e)) {
+      for (const policy of this.applicable(tier, direction, e, network)) {
         for (const rule of rulesOf(policy, direction) ?? []) if (this.ruleMatches(rule, remote, remoteAddress, flow, destPorts)) out.push({ policy, rule });
       }
     }
@@ -186,11 +211,16 @@ export class PolicyEngine {
     return this.options.ownNode === "allow" && this.matcher.isOwnNode(e, remote);
   }
 
-  /** The policies of one tier that select `e` for `direction`, in evaluation order (priority, then name). */
-  applicable(tier: Tier, direction: Direction, e: Endpoint): Policy[] {
-    const known = this.subjects?.(e, direction);
-    if (known) return known.filter((p) => p.tier === tier);
-    return this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && this.matcher.selects(p.subject, e));
+  /**
+   * The policies of one tier that select `e` for `direction` and govern `network` (default: `e`'s
+   * primary network), in evaluation order (priority, then name).
+   */
+  applicable(tier: Tier, direction: Direction, e: Endpoint, network = this.networks.primaryOf(e)): Policy[] {
+    for (const lookup of this.subjects) {
+      const known = lookup(e, direction, network);
+      if (known) return known.filter((p) => p.tier === tier);
+    }
+    return this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && governs(p, network) && this.matcher.selects(p.subject, e));
   }
 
   /**
@@ -262,8 +292,8 @@ function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule
   return undefined;
 }
 
-function fixed(direction: Direction, by: DecidedBy): Decision {
-  return { direction, allowed: true, by, passed: [], selecting: [], warnings: [] };
+function fixed(direction: Direction, by: DecidedBy, allowed = true): Decision {
+  return { direction, allowed, by, passed: [], selecting: [], warnings: [] };
 }
 
 /** Inserts after every element that does not sort after it. */

@@ -5,6 +5,7 @@ import type { Address, Cidr } from "./ip.js";
 import type { NamedPort } from "./ports.js";
 import type { Labels } from "./selector.js";
 import type { SourceRef } from "./source.js";
+import type { Attachment } from "./networks.js";
 
 export type EndpointKind = "pod" | "workload" | "node" | "external";
 
@@ -25,6 +26,8 @@ export interface Endpoint {
   addresses: readonly Address[];
   ports: readonly NamedPort[];
   owner?: Owner;
+  /** Pods and VMs: secondary interfaces (Multus networks), when there are any (see model/networks.ts). */
+  attachments?: readonly Attachment[];
   /** Pods: the node they run on, and whether they use the node's network namespace. */
   nodeName?: string;
   hostNetwork?: boolean;
@@ -62,6 +65,8 @@ export interface Namespace {
   annotations?: Labels;
   /** Referenced but not defined in the input: created with its default labels. */
   implicit: boolean;
+  /** Its primary network when not the default pod network: a primary (Cluster)UserDefinedNetwork's id (model/networks.ts). */
+  network?: string;
   src?: SourceRef;
 }
 
@@ -117,6 +122,11 @@ export interface Cluster {
   /** Addresses its pods' traffic leaves the cluster with. */
   egressNAT: readonly Cidr[];
   src?: SourceRef;
+}
+
+/** A KubeVirt virtual machine (its virt-launcher pod is the endpoint policies select). */
+export function isVirtualMachine(e: Endpoint): boolean {
+  return e.kind === "pod" && (e.owner?.kind === "VirtualMachine" || e.owner?.kind === "VirtualMachineInstance");
 }
 
 export function endpointName(e: Endpoint): string {

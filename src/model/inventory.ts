@@ -7,6 +7,7 @@ import type { Policy } from "./policy.js";
 import { addressKey } from "./ip.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
+import type { ClusterNetwork } from "./networks.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -17,6 +18,8 @@ export interface Inventory {
   /** discovery.k8s.io/v1 EndpointSlices. */
   endpointSlices: EndpointSlice[];
   networks: Network[];
+  /** User-defined (OVN-Kubernetes) and secondary (Multus) networks pods attach to; the default pod network is implicit. */
+  podNetworks: ClusterNetwork[];
   clusters: Cluster[];
   policies: Policy[];
   /** Ingress (networking.k8s.io/v1), IngressClass and OpenShift Route objects. */
@@ -30,7 +33,7 @@ export interface Inventory {
 }
 
 export function emptyInventory(): Inventory {
-  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph(), mesh: emptyMeshModel() };
+  return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], podNetworks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph(), mesh: emptyMeshModel() };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

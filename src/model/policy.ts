@@ -34,6 +34,8 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /** MultiNetworkPolicy peers: KubeVirt VMs are not selected by pod or namespace selectors (only by ipBlock). */
+  excludeVirtualMachines?: boolean;
   /**
    * Set by identity peers (the common API's principals): the selector picks nothing unless this is
    * the mesh's trust domain (inventory.mesh.settings.trustDomain, --trust-domain).
@@ -95,6 +97,11 @@ export interface Policy {
   /** Lower first. NetworkPolicies all have 0. */
   priority: number;
   subject: EndpointSelector;
+  /**
+   * The networks it governs (model/networks.ts ids), for kinds bound to networks (MultiNetworkPolicy);
+   * undefined: the primary networks (the default pod network and primary user-defined networks).
+   */
+  networks?: readonly string[];
   /** undefined: the policy does not affect this direction. [] : it isolates and allows nothing. */
   ingress?: readonly Rule[];
   egress?: readonly Rule[];

@@ -5,6 +5,7 @@
 import { emptyInventory, type Inventory } from "../model/inventory.js";
 import type { Controller, Endpoint, Owner } from "../model/endpoint.js";
 import type { Diagnostics, SourceRef } from "../model/source.js";
+import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./networks.js";
 
 /** A pod a controller's template would create, kept until we know whether real pods exist. */
 export interface TemplatePod {
@@ -19,6 +20,9 @@ export class InventoryBuilder {
   private namespaceRefs = new Map<string, SourceRef | undefined>();
   private templates: TemplatePod[] = [];
   private deferred: (() => void)[] = [];
+  /** User-defined and secondary network definitions, and MultiNetworkPolicy targets (sources/networks.ts resolves them). */
+  readonly networkDefinitions: NetworkDefinition[] = [];
+  readonly policyTargets: PolicyTargets[] = [];
 
   constructor(readonly diags: Diagnostics) {}
 
@@ -52,6 +56,7 @@ export class InventoryBuilder {
     for (const step of this.deferred) step();
     this.addTemplatePods();
     this.addImplicitNamespaces();
+    resolveNetworks(this.inv, { definitions: this.networkDefinitions, policyTargets: this.policyTargets }, this.diags);
     return this.inv;
   }
 

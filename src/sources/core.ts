@@ -7,6 +7,7 @@ import type { NamedPort } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -119,7 +120,7 @@ function readReady(status: Field): boolean | undefined {
   return ready ? ready.get("status").string() === "True" : undefined;
 }
 
-function readAddresses(fields: Field[]): Address[] {
+export function readAddresses(fields: Field[]): Address[] {
   const out: Address[] = [];
   for (const f of fields) {
     const s = f.string();
@@ -132,7 +133,7 @@ function readAddresses(fields: Field[]): Address[] {
 }
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
-function readOwner(md: Field): Owner | undefined {
+export function readOwner(md: Field): Owner | undefined {
   for (const r of md.get("ownerReferences").list() ?? []) {
     if (r.get("controller").bool() !== true) continue;
     const name = r.get("name").string();
@@ -140,6 +141,12 @@ function readOwner(md: Field): Owner | undefined {
     if (name && kind !== "Node") return { kind, name };
   }
   return undefined;
+}
+
+/** The secondary networks a pod asks for (its Multus annotation); sources/networks.ts checks them. */
+function attachmentsOf(md: Field): Pick<Endpoint, "attachments"> {
+  const requests = readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  return requests.length ? { attachments: requests } : {};
 }
 
 const secretFilesOf = (spec: PodSpec) => spec.secretFiles.length ? { secretFiles: spec.secretFiles } : {};
@@ -190,7 +197,8 @@ const podFrontEnd: FrontEnd = {
     b.addEndpoint({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(root.get("metadata")), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), ...meshFacts(meta.annotations, spec), src: ctx.ref,
+      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), ...meshFacts(meta.annotations, spec),
+      ...attachmentsOf(root.get("metadata")), src: ctx.ref,
     });
   },
 };
@@ -211,7 +219,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const pod: Omit<Endpoint, "id"> = {
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, ...secretFilesOf(spec), ...meshFacts(annotations, spec), src: ctx.ref,
+        fromTemplate: true, ...secretFilesOf(spec), ...meshFacts(annotations, spec), ...attachmentsOf(template.get("metadata")), src: ctx.ref,
       };
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });

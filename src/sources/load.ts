@@ -26,6 +26,9 @@ import { ciliumFrontEnds } from "./cilium.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { checkObject } from "./schema/index.js";
+import { kubevirtFrontEnds } from "./kubevirt.js";
+import { ovnFrontEnds } from "./ovn.js";
+import { multusFrontEnds } from "./multus.js";
 
 export const FRONT_ENDS: readonly FrontEnd[] = [
   ...coreFrontEnds,
@@ -42,6 +45,9 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...ciliumFrontEnds,
   ...istioFrontEnds,
   ...linkerdFrontEnds,
+  ...kubevirtFrontEnds,
+  ...ovnFrontEnds,
+  ...multusFrontEnds,
 ];
 
 const byKind = new Map<string, FrontEnd[]>();

@@ -38,7 +38,7 @@ export const networkPolicyFrontEnd: FrontEnd = {
 };
 
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
-function readPolicyTypes(spec: Field): Set<string> {
+export function readPolicyTypes(spec: Field): Set<string> {
   const list = spec.get("policyTypes").list();
   if (list && list.length > 0) {
     const types = new Set<string>();
@@ -52,7 +52,7 @@ function readPolicyTypes(spec: Field): Set<string> {
   return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
-function readRules(spec: Field, gress: Gress, namespace: string): Rule[] {
+export function readRules(spec: Field, gress: Gress, namespace: string): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
   return (spec.get(gress).list() ?? []).map((r, index) => {
     r.object();

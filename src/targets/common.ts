@@ -145,7 +145,8 @@ export function trafficPolicy(p: Policy, name: string): object {
 /** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
 export function trafficPolicies(policies: readonly Policy[]): object[] {
   const used = new Set<string>();
-  return [...policies].sort(byPriority).map((p) => {
+  // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, which the common API does not address: they stay as they are.
+  return policies.filter((p) => p.networks === undefined).sort(byPriority).map((p) => {
     const ns = ownNamespace(p);
     let name = p.name;
     for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${p.name}-${i}`;

@@ -1,7 +1,8 @@
 // Renderings of the connection list: np-guard's txt, and table, json, yaml, csv, md, dot.
 
 import { formatConns, PROTOCOLS, type ConnSet } from "../model/ports.js";
-import type { ConnEntry } from "../analyze/connlist.js";
+import type { ConnEntry, NetworkSection } from "../analyze/connlist.js";
+import { networkLabel, POD_NETWORK } from "../model/networks.js";
 import { renderCsv, renderMarkdown, renderTable } from "./table.js";
 import { renderJson, renderYaml } from "./data.js";
 
@@ -19,6 +20,88 @@ export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFo
     case "yaml": return renderYaml(connlistData(entries));
     case "dot": return renderDot(entries);
   }
+}
+
+/** np-guard's section titles: "Pod network", "primary UDN blue", "primary CUDN tenant", "secondary NAD l2-network". */
+export function sectionTitle(network: string): string {
+  if (network === POD_NETWORK) return "Pod network";
+  const name = network.slice(network.indexOf(":") + 1);
+  if (network.startsWith("udn:")) return `primary UDN ${name.split("/")[0]}`;
+  return network.startsWith("cudn:") ? `primary CUDN ${name}` : `secondary NAD ${name}`;
+}
+
+/** np-guard marks peers of a primary UDN's namespace in its section: "blue[udn]/webserver[Pod]". */
+function sectionEntries(s: NetworkSection): ConnEntry[] {
+  if (!s.network.startsWith("udn:")) return s.entries;
+  const ns = s.network.slice(4).split("/")[0];
+  const mark = (p: ConnEntry["src"]) => (p.kind === "workload" && p.namespace === ns ? { ...p, id: `${ns}[udn]/${p.id.slice(ns.length + 1)}` } : p);
+  return s.entries.map((e) => ({ ...e, src: mark(e.src), dst: mark(e.dst) }));
+}
+
+/** The order np-guard prints sections in: the pod network, primary UDNs, primary CUDNs, secondary NADs (each by name). */
+function sectionOrder(a: NetworkSection, b: NetworkSection): number {
+  const rank = (n: string) => (n === POD_NETWORK ? 0 : n.startsWith("udn:") ? 1 : n.startsWith("cudn:") ? 2 : 3);
+  const ta = sectionTitle(a.network), tb = sectionTitle(b.network);
+  return rank(a.network) - rank(b.network) || (ta < tb ? -1 : ta > tb ? 1 : 0);
+}
+
+/**
+ * The per-network list (clusters with user-defined or secondary networks). txt is np-guard's: a
+ * "Permitted connectivity analyzed in ..." section per network with connections, then the
+ * Workload-to-Networks Mapping; the other formats are the rows with a network column.
+ */
+export function renderNetworkSections(sections: readonly NetworkSection[], format: ConnlistFormat): string {
+  const ordered = [...sections].sort(sectionOrder).map((s) => ({ ...s, entries: sectionEntries(s) }));
+  const all = ordered.flatMap((s) => s.entries);
+  const net = (e: ConnEntry) => networkLabel(e.network ?? POD_NETWORK);
+  switch (format) {
+    case "txt": return networkText(ordered);
+    case "csv": return renderCsv(["network", "src", "dst", "conn"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
+    case "md": return renderMarkdown(["network", "src", "dst", "conn"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
+    case "table": return renderTable(["NETWORK", "SRC", "DST", "CONNECTIONS"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
+    case "json": return renderJson(networkData(ordered));
+    case "yaml": return renderYaml(networkData(ordered));
+    case "dot": return renderDot(all.map((e) => (e.network === POD_NETWORK ? e : { ...e, src: { ...e.src, id: `${e.src.id} @${net(e)}` }, dst: { ...e.dst, id: `${e.dst.id} @${net(e)}` } })));
+  }
+}
+
+function networkData(sections: readonly NetworkSection[]) {
+  return sections.flatMap((s) => connlistData(s.entries).map((d) => ({ network: networkLabel(s.network), ...d })));
+}
+
+function networkText(sections: readonly NetworkSection[]): string {
+  const line = (e: ConnEntry) => `${e.src.id} => ${e.dst.id} : ${formatConns(e.conns)}\n`;
+  const [pod, ...others] = sections;
+  const shown = others.filter((s) => s.entries.length > 0);
+  let out = "";
+  if (shown.length) {
+    out += "Permitted connectivity analyzed in Pod network:\n";
+    if (!pod.entries.length) out += pod.workloads.length === 0 ? "all input workloads are configured with (C)UDN as their primary network interface\n" : "All connections are not allowed for the workloads in the pod-network\n";
+  }
+  out += pod.entries.map(line).join("");
+  for (const s of shown) out += `\nPermitted connectivity analyzed in ${sectionTitle(s.network)}:\n${s.entries.map(line).join("")}`;
+  return out + workloadNetworks(sections);
+}
+
+/** np-guard's Workload-to-Networks Mapping: each workload's primary network and secondary networks. */
+function workloadNetworks(sections: readonly NetworkSection[]): string {
+  const byWorkload = new Map<string, { primary?: string; secondary: string[] }>();
+  for (const s of sections) {
+    for (const w of s.workloads) {
+      const id = w.id;
+      const entry = byWorkload.get(id) ?? { secondary: [] };
+      if (s.network.startsWith("nad:")) entry.secondary.push(networkLabel(s.network)); else entry.primary = networkLabel(s.network);
+      byWorkload.set(id, entry);
+    }
+  }
+  const ids = [...byWorkload.keys()].sort();
+  let out = "\nWorkload-to-Networks Mapping:\n";
+  for (const id of ids) {
+    const w = byWorkload.get(id)!;
+    out += `${id}: \n\tPrimary Network: ${w.primary ?? POD_NETWORK}\n`;
+    if (w.secondary.length) out += `\tSecondary Networks: ${w.secondary.sort().join(",")}\n`;
+  }
+  return out;
 }
 
 /** Entries rendered per batch when written in pieces (about a megabyte of JSON each). */

@@ -5,6 +5,7 @@ import type { Tier } from "../model/policy.js";
 import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision } from "../engine/verdict.js";
+import { isSecondary, networkLabel } from "../model/networks.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
 
 export interface DecisionData {
@@ -27,6 +28,8 @@ export interface PairData {
   protocol: string;
   port: number;
   via?: string;
+  /** The network the flow takes (clusters with user-defined or secondary networks). */
+  network?: string;
   verdict: "allow" | "deny";
   egress: DecisionData;
   ingress: DecisionData;
@@ -40,6 +43,7 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
   const v = r.verdict;
   return {
     from: partyLabel(r.src), to: partyLabel(r.dst), protocol: r.protocol, port: r.port, via: r.via,
+    ...(r.network ? { network: networkLabel(v.network) } : {}),
     verdict: v.allowed ? "allow" : "deny",
     egress: decisionData(v.egress, partyLabel(r.src), lines),
     ingress: decisionData(v.ingress, partyLabel(r.dst), lines),
@@ -82,6 +86,9 @@ function summarize(d: Decision, data: DecisionData): string {
       return `allowed: ${data.at} is not subject to ${d.direction} policy`;
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
+    case "network":
+      return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
+        : `denied: ${data.at} is not on network ${networkLabel(d.network!)} (${isSecondary(d.network!) ? "a secondary network reaches only the pods attached to it" : "a primary user-defined network is isolated from the pod network and from other user-defined networks"})`;
     case "own-node":
       return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=allow)`;
   }
@@ -91,6 +98,7 @@ function summarize(d: Decision, data: DecisionData): string {
 export function pairText(r: PairResult, data: PairData): string {
   const lines = [`${data.from} → ${data.to}  ${data.protocol}/${data.port}: ${data.verdict === "allow" ? "ALLOWED" : "DENIED"}`];
   if (data.via) lines.push(`  destination port: ${data.via}`);
+  if (data.network) lines.push(`  network: ${data.network}`);
   for (const [d, party] of [[data.egress, r.src], [data.ingress, r.dst]] as const) {
     lines.push(`  ${d.direction} at ${d.at} (${partyKind(party)}):`);
     for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);

@@ -11,6 +11,7 @@ import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
 import { answerData, explainAnswer } from "../../targets/request.js";
 import { requestEntry, routeResults } from "./route.js";
 import type { Analysis } from "../analysis.js";
+import { findNetwork, networkLabel, POD_NETWORK } from "../../model/networks.js";
 
 export const explainCommand: Command = {
   name: "explain",
@@ -25,6 +26,7 @@ export const explainCommand: Command = {
     "With --request the pod --from sends one request (as 'junction route --from' does): mesh routing, the L3/L4",
     "hop, then the L7 layers (mutual TLS, network policies' HTTP rules, the server's Istio or Linkerd proxy),",
     "each with the policy, rule and file:line that decided (docs/mesh.md).",
+    "With user-defined or secondary networks (docs/networks.md) the answer names the network the flow takes; --network picks one.",
     "Exit status: 0 when every pair is allowed (the request reaches its backend), 1 when some pair is denied",
     "(the request is denied or refused), 2 on invalid input.",
   ].join("\n"),
@@ -36,6 +38,7 @@ export const explainCommand: Command = {
     header: { type: "string", short: "H", multiple: true, arg: "'NAME: VALUE'", description: "request header; repeatable" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
+    network: { type: "string", arg: "NETWORK", description: "the network the flow takes: a secondary (Multus) network's name, e.g. l2 or l2[NAD] (default: the pair's primary network)" },
     ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
@@ -65,6 +68,15 @@ function explainParams(values: Values): { from: string; to: string; port: number
   return { from, to, port };
 }
 
+/** --network: a network of the input, by name. */
+function networkArg(a: Analysis, values: Values): string | undefined {
+  const text = str(values, "network");
+  if (text === undefined) return undefined;
+  const id = findNetwork(a.inventory.podNetworks, text);
+  if (!id) throw new InputError(`--network: no network ${JSON.stringify(text)} in the input (networks: ${[POD_NETWORK, ...a.inventory.podNetworks.map((n) => networkLabel(n.id))].join(", ")})`);
+  return id;
+}
+
 export interface ExplainResult {
   allowed: boolean;
   pairs: { pair: PairResult; data: PairData }[];
@@ -82,7 +94,7 @@ export function explainResult(a: Analysis, values: Values): ExplainResult {
   const dst = resolveEndpoint(engine.index, to, ns);
   const problems = [!src.ok ? `--from: ${src.error}` : "", !dst.ok ? `--to: ${dst.error}` : ""].filter(Boolean);
   if (!src.ok || !dst.ok) throw new InputError(problems.join("\n"));
-  const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined);
+  const result = evaluateQuery(engine, src.value, dst.value, port, isProtocol(protocol) ? (protocol as Protocol) : undefined, networkArg(a, values));
   if (!result.ok) throw new InputError(result.error);
   const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, a.lines) }));
   const allowed = result.value.allAllowed;

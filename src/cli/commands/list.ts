@@ -1,8 +1,10 @@
 // junction list: which workload may reach which, with protocols and ports aggregated.
 
-import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
+import { connectionList, networkConnectionLists, type ConnEntry, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { CONNLIST_FORMATS, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, renderNetworkSections, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { NetworkMap } from "../../model/networks.js";
+import { isVirtualMachine } from "../../model/endpoint.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, UsageError, str, type Command } from "../command.js";
 import { formatConns } from "../../model/ports.js";
@@ -17,6 +19,24 @@ export function listResult(a: Analysis, groupBy: GroupBy = "workload"): { entrie
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
   return { entries: [...connectionList(a.inventory, a.connectivity, groupBy), ...controller.entries], warnings };
+}
+
+/**
+ * The list per network, for clusters with user-defined or secondary networks or VMs (undefined otherwise):
+ * the ingress controller's entries join the section of their destination's primary network.
+ */
+export function networkListResult(a: Analysis, groupBy: GroupBy = "workload"): { sections: NetworkSection[]; warnings: string[] } | undefined {
+  if (a.inventory.podNetworks.length === 0 && !a.inventory.endpoints.some(isVirtualMachine)) return undefined;
+  const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
+  const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
+  const sections = networkConnectionLists(a.inventory, (n) => a.connectivityOn(n), groupBy);
+  const map = new NetworkMap(a.inventory.namespaces);
+  for (const e of controller.entries) {
+    const dst = e.dst.parties[0]?.endpoint;
+    const section = sections.find((s) => s.network === (dst ? map.primaryOf(dst) : undefined)) ?? sections[0];
+    section.entries.push({ ...e, network: section.network });
+  }
+  return { sections, warnings };
 }
 
 export const listCommand: Command = {
@@ -38,6 +58,8 @@ export const listCommand: Command = {
     "--l7: for each pair of workloads with allowed TCP connections, what the server's mesh proxy lets through:",
     "the request conditions of the Istio ALLOW rules whose sources hold for the client (or all requests), except",
     "those of the DENY rules that do; -o txt, json or yaml. See docs/mesh.md.",
+    "With user-defined (OVN-Kubernetes UDN/CUDN) or secondary (Multus NAD) networks, the list has one section per",
+    "network as np-guard prints it, then each workload's networks; json/yaml/csv/md/table carry a network column (docs/networks.md).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
@@ -50,7 +72,16 @@ export const listCommand: Command = {
     const format = str(values, "output") as ConnlistFormat;
     if (values.l7 === true && !["txt", "json", "yaml"].includes(format)) throw new UsageError(`--l7 prints txt, json or yaml, not ${format}`);
     const a = loadAnalysis(values, io);
-    const { entries, warnings } = listResult(a, str(values, "group-by") as GroupBy);
+    const groupBy = str(values, "group-by") as GroupBy;
+    if (values.l7 !== true) {
+      const perNetwork = networkListResult(a, groupBy);
+      if (perNetwork) {
+        for (const w of perNetwork.warnings) io.err(`warning: ${w}\n`);
+        io.out(renderNetworkSections(perNetwork.sections, format));
+        return EXIT.ok;
+      }
+    }
+    const { entries, warnings } = listResult(a, groupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);
     if (values.l7 === true) { io.out(renderL7(l7Entries(a, entries), format)); return EXIT.ok; }
     writeConnlist(entries, format, (s) => io.out(s));

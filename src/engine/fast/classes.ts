@@ -1,10 +1,12 @@
 // Equivalence classes of endpoints: parties that agree on everything a verdict can depend on
 // (kind, namespace, the labels and port names the policies mention, the CIDR atoms of their
-// addresses, host-network status and the labels of the node they act as) share one class.
+// addresses, host-network status and the labels of the node they act as, and the network they are
+// on when it is not the default pod network) share one class.
 // What a class cannot hold (which pod is which, for traffic to itself; the node a pod runs on,
 // for traffic from its own node) is handled per party by the connectivity engine.
 
-import type { Endpoint } from "../../model/endpoint.js";
+import { isVirtualMachine, type Endpoint } from "../../model/endpoint.js";
+import { addressesOn, attachable, POD_NETWORK, type NetworkMap } from "../../model/networks.js";
 import type { Family } from "../../model/ip.js";
 import type { Matcher, Party } from "../match.js";
 import type { Vocabulary } from "./vocabulary.js";
@@ -23,6 +25,17 @@ export interface EndpointClass {
   family: Family | 0;
   /** A node, or a host-network pod acting as its node. */
   nodeLike: boolean;
+  /**
+   * The network its members are on, of those the table is for (ClassTable.network): a primary
+   * network's id, "" for none (not attached to the secondary network), undefined for every primary
+   * network (external addresses and nodes).
+   */
+  net?: string;
+}
+
+/** Whether two classes share the network their table is for. */
+export function sameNetwork(a: EndpointClass, b: EndpointClass): boolean {
+  return a.net !== "" && b.net !== "" && (a.net === undefined || b.net === undefined || a.net === b.net);
 }
 
 export class ClassTable {
@@ -35,13 +48,24 @@ export class ClassTable {
   readonly byAtom = new Map<string, number[]>();
   readonly nodeLike: number[] = [];
 
-  constructor(private vocab: Vocabulary, private matcher: Matcher) {}
+  /**
+   * `network`: the secondary network the table's classes are for (their addresses there); undefined:
+   * the primary networks (each endpoint on its namespace's).
+   */
+  constructor(private vocab: Vocabulary, private matcher: Matcher, private networks: NetworkMap, readonly network?: string) {}
+
+  /** The network a party is on (EndpointClass.net). */
+  netOf(p: Party): string | undefined {
+    const e = p.endpoint;
+    if (this.network !== undefined) return attachable(e) && e.attachments?.some((a) => a.network === this.network) ? this.network : "";
+    return attachable(e) ? this.networks.primaryOf(e) : undefined;
+  }
 
   get size(): number { return this.list.length; }
 
   keyOf(p: Party): string {
     const e = p.endpoint;
-    const atoms = addressesOf(p).map((a) => `${a.family}:${this.vocab.atomOf(a)}`).join(" ");
+    const atoms = addressesOf(p, this.network).map((a) => `${a.family}:${this.vocab.atomOf(a)}`).join(" ");
     // An address a pod or node owns is not "outside the cluster" (cidr peers with outside).
     if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
     const asNode = this.matcher.actsAsNode(e);
@@ -52,7 +76,11 @@ export class ClassTable {
       .map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
     const sa = e.serviceAccount ?? "default";
     const account = !nodeLike && this.vocab.serviceAccounts.has(sa) ? sa : "";
-    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}`;
+    // Only pods and VMs off the default pod network add to the key: a cluster without user-defined
+    // or secondary networks keeps its classes.
+    const net = this.netOf(p);
+    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}`;
+    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}${extra}`;
   }
 
   private nodeKey(p: Party): string {
@@ -112,13 +140,13 @@ export class ClassTable {
 
   private create(p: Party, key: string): EndpointClass {
     const e = p.endpoint;
-    const first = addressesOf(p)[0];
+    const first = addressesOf(p, this.network)[0];
     const nodeLike = e !== undefined && (e.kind === "node" || this.matcher.actsAsNode(e));
     const cls: EndpointClass = {
       id: this.list.length, key, rep: e ? { endpoint: e, ...(p.address ? { address: p.address } : {}) } : p,
       members: new Map(), namespace: e?.namespace,
       subjectable: e !== undefined && (e.kind === "pod" || e.kind === "workload") && !nodeLike,
-      family: first?.family ?? 0, nodeLike,
+      family: first?.family ?? 0, nodeLike, net: this.netOf(p),
     };
     this.list.push(cls);
     this.byKey.set(key, cls);
@@ -132,7 +160,7 @@ export class ClassTable {
     if (cls.namespace !== undefined) push(this.byNamespace, cls.namespace);
     if (cls.nodeLike) this.nodeLike.push(cls.id);
     if (!e) this.addressOnly.push(cls.id);
-    for (const a of addressesOf(cls.rep)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
+    for (const a of addressesOf(cls.rep, this.network)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
     if (!e || cls.nodeLike) return;
     for (const token of this.vocab.project(e.labels, e.namespace).split(",")) {
       if (!token) continue;
@@ -143,6 +171,8 @@ export class ClassTable {
   }
 }
 
-export function addressesOf(p: Party) {
-  return p.address ? [p.address] : p.endpoint?.addresses ?? [];
+/** A party's addresses on `network` (undefined: its primary network). */
+export function addressesOf(p: Party, network?: string) {
+  return p.address ? [p.address] : p.endpoint ? addressesOn(p.endpoint, network) : [];
 }
+

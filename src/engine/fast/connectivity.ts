@@ -2,6 +2,8 @@
 // classes, each distinct selector is evaluated once into a bitset over classes, and each distinct
 // signature (the policies selecting a class, per direction) gets one row per port class. A pair's
 // connections are then an AND of two rows; no pair of pods is ever evaluated on its own.
+// One engine answers for the primary networks (each pod on its namespace's; classes of different
+// primary networks never connect), or for one secondary network (network-bound policies only).
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
@@ -12,7 +14,8 @@ import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
 import { clear, has, set, touched, words } from "./bitset.js";
-import { ClassTable, type EndpointClass } from "./classes.js";
+import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
+import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
 import { RowBuilder } from "./rows.js";
@@ -48,19 +51,20 @@ export class FastConnectivity implements Connectivity {
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
 
-  constructor(readonly engine: PolicyEngine, progress: Progress = () => {}) {
+  /** `network`: a secondary network to answer for; undefined: the primary networks. */
+  constructor(readonly engine: PolicyEngine, progress: Progress = () => {}, readonly network?: string) {
     this.inventory = engine.inventory;
-    this.subjects = new Subjects(() => this.inventory.policies);
+    this.subjects = new Subjects(() => this.inventory.policies.filter((p) => governs(p, network)));
     for (const p of this.inventory.policies) this.vocab.addPolicy(p);
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
-    this.classes = new ClassTable(this.vocab, engine.matcher);
+    this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
     for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
     this.assign([...this.classes.list.keys()]);
     // Explanations on this engine's inventory find the selecting policies in the class signatures.
-    engine.useSubjects((e, d) => this.selecting(e, d));
+    engine.useSubjects((e, d, net) => (isSecondary(net) ? net === network : network === undefined) ? this.selecting(e, d) : undefined);
     progress(`${this.signatures.length} signatures, ${this.sets.evaluations} selectors and peers, ${this.rows.computed} rows`);
   }
 
@@ -92,6 +96,7 @@ export class FastConnectivity implements Connectivity {
    * the pair is a pod and its own node, whose Namespace tier --own-node=allow decides (rows.ownNodeConns).
    */
   pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
+    if (!sameNetwork(this.classes.list[cs], this.classes.list[cd])) return NONE;
     const se = this.signatures[this.sigOf.egress[cs]], si = this.signatures[this.sigOf.ingress[cd]];
     const e = ownEgress ? this.rows.ownNodeConns(se, cd) : this.portsOf(se, cd);
     if (e === NONE) return e;
@@ -202,7 +207,7 @@ export class FastConnectivity implements Connectivity {
 
   /** Policies were added to or removed from the inventory. */
   policiesChanged(added: readonly Policy[], removed: readonly Policy[]): void {
-    this.subjects.changed(added, removed);
+    this.subjects.changed(added.filter((p) => governs(p, this.network)), removed);
     this.engine.policiesChanged({ added, removed });
   }
 

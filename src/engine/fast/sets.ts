@@ -70,7 +70,7 @@ export class ClassSets {
     const probe = FAMILY_PROBE[f];
     const cidrTest = this.matcher.cidrPeersTest(cidrs);
     const others = peers.filter((p) => p.kind !== "cidr");
-    const inCidrs = (c: EndpointClass) => cidrTest(c.rep, flowAddress(c.rep, probe));
+    const inCidrs = (c: EndpointClass) => cidrTest(c.rep, flowAddress(c.rep, probe, this.classes.network));
     const tests = [...others.map((p) => this.peerTest(p, f)), ...(cidrs.length ? [inCidrs] : [])];
     return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
       const bits = newBits(this.nwords);
@@ -88,7 +88,7 @@ export class ClassSets {
 
   private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
     const probe = FAMILY_PROBE[peer.kind === "cidr" || peer.kind === "networks" ? f : 0];
-    return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe));
+    return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe, this.classes.network));
   }
 
   /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */

@@ -50,7 +50,8 @@ export function compileK8s(inv: Inventory): Compiled {
   const problems: Problem[] = [];
   const objects: object[] = [];
   const names = new Names();
-  const sorted = [...inv.policies].sort(byPriority);
+  // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, not what NetworkPolicies govern: they stay as they are.
+  const sorted = inv.policies.filter((p) => p.networks === undefined).sort(byPriority);
   const attempt = (p: Policy | Policy[], build: (failures: RuleFailure[]) => object) => {
     const failures: RuleFailure[] = [];
     const first = Array.isArray(p) ? p[0] : p;
