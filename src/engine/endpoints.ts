@@ -78,7 +78,8 @@ function inNamespace(text: string, namespace: string | undefined, kind?: string)
 }
 
 /** The names `list` prints: shop/web[Deployment], legacy/db[Workload], host[Workload], 10.0.0.0-10.0.0.255[External]. */
-function byListName(index: InventoryIndex, name: string, kind: string, text: string, namespace?: string): Resolution {
+function byListName(index: InventoryIndex, listed: string, kind: string, text: string, namespace?: string): Resolution {
+  const name = listed.replace(/^([^/[]+)\[udn\]\//, "$1/"); // np-guard marks a primary UDN's namespace: blue[udn]/web[Pod]
   if (kind === "External") {
     const range = parseRangeText(name);
     return range ? byRange(index, range, text) : fail(`${JSON.stringify(text)}: write external ranges as FIRST-LAST[External] or CIDR[External]`);
