@@ -10,11 +10,12 @@ import { evaluateQuery } from "../../src/engine/query.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { loadPaths } from "../../src/sources/load.js";
 import { PROTOCOLS, type Protocol } from "../../src/model/ports.js";
+import { findNetwork, POD_NETWORK } from "../../src/model/networks.js";
 import { cli, tempFiles } from "../helpers.js";
 
 const EXAMPLES = readdirSync("examples", { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "invalid").map((d) => `examples/${d.name}`);
 
-interface Listed { src: string; dst: string; conn: string; connections: { protocol: Protocol; ports: { from: number; to: number }[] }[] }
+interface Listed { network?: string; src: string; dst: string; conn: string; connections: { protocol: Protocol; ports: { from: number; to: number }[] }[] }
 
 test("every name list prints is an endpoint explain accepts, and explain agrees the listed connection is allowed", async () => {
   let checked = 0;
@@ -26,7 +27,9 @@ test("every name list prints is an endpoint explain accepts, and explain agrees 
       const src = resolveEndpoint(engine.index, e.src), dst = resolveEndpoint(engine.index, e.dst);
       assert.ok(src.ok && dst.ok, `${dir}: ${e.src} or ${e.dst}: ${!src.ok ? src.error : ""} ${!dst.ok ? dst.error : ""}`);
       for (const c of e.connections) {
-        const q = evaluateQuery(engine, src.value, dst.value, c.ports[0].from, c.protocol);
+        // a listed secondary-network section is a flow on that network (explain --network)
+        const network = e.network && e.network !== POD_NETWORK ? findNetwork(engine.inventory.podNetworks, e.network) : undefined;
+        const q = evaluateQuery(engine, src.value, dst.value, c.ports[0].from, c.protocol, network);
         assert.ok(q.ok && q.value.pairs.some((p) => p.verdict.allowed), `${dir}: ${e.src} => ${e.dst} ${c.protocol}/${c.ports[0].from} is listed but explain denies it`);
         checked++;
       }
