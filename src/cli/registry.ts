@@ -18,6 +18,8 @@ import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
+import { flowsCommand } from "./commands/flows.js";
+import { historyCommand } from "./commands/history.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -31,6 +33,8 @@ export const COMMANDS: Command[] = [
   statusCommand,
   routeCommand,
   exposureCommand,
+  historyCommand,
+  flowsCommand,
   serveCommand,
   schemaCommand,
   labCommand,
