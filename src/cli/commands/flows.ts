@@ -11,6 +11,7 @@ import { recordCsv, recordCsvHeader, recordData, summaryCsv, summaryData, summar
 import { EXIT, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputFormat, outputOption, printOutput } from "../inputs.js";
 import { reading, replayHistory, timeOption } from "../history-file.js";
+import { clusterOf } from "../cluster.js";
 
 /** Output is written in pieces of about this many characters. */
 const FLUSH_AT = 1 << 16;
@@ -55,7 +56,7 @@ function run(values: Values, io: Io): number {
   const view = str(values, "view"), format = outputFormat(values);
   if (view === "records" && format === "table") throw new UsageError("--view records prints csv, json or yaml (-o csv); the table is the summary");
   const timeline = replayHistory(history, io.cwd);
-  const loaded = list(values, "file").length ? loadInputs(values, io) : undefined;
+  const loaded = list(values, "file").length || clusterOf(values) ? loadInputs(values, io) : undefined;
   const inv = loaded?.inventory ?? emptyInventory();
   const engine = loaded ? new PolicyEngine(inv, engineOptions(values)) : undefined;
   const fallbackTime = Number.isFinite(timeline.last) ? timeline.last : Date.now();
