@@ -20,6 +20,7 @@ import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 import { flowsCommand } from "./commands/flows.js";
 import { historyCommand } from "./commands/history.js";
+import { ipamCommand } from "./commands/ipam.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   exposureCommand,
   historyCommand,
   flowsCommand,
+  ipamCommand,
   serveCommand,
   rbacCommand,
   schemaCommand,
