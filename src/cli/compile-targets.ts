@@ -6,6 +6,7 @@ import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 import { addressGroupsTarget } from "./targets/addressgroups.js";
+import { nginxTarget } from "./targets/nginx.js";
 
 export interface CompileTarget {
   name: string;
@@ -23,4 +24,5 @@ export const COMPILE_TARGETS: CompileTarget[] = [
   k8sTarget,
   nftablesTarget,
   addressGroupsTarget,
+  nginxTarget,
 ];
