@@ -48,6 +48,7 @@ export class Attributor {
   private readonly prefixCluster: boolean;
   private readonly networks;
   private readonly verdicts = new Map<string, Judgement>();
+  private readonly sides = new WeakMap<Tenure, Map<string, Side>>();
 
   /** `at`: the time of records that carry none (e.g. conntrack -L). */
   constructor(private timeline: AddressTimeline, private inv: Inventory, private engine: PolicyEngine | undefined, private at: number) {
@@ -71,6 +72,22 @@ export class Attributor {
       if (a && formatAddress(a) !== text) { address = formatAddress(a); found = this.timeline.lookup(address, from, to); }
     }
     if (found.match === "none") return this.staticSide(address);
+    // An exact or possible holder: one side per tenure (most records), built once.
+    if (found.match !== "ambiguous") {
+      const t = found.tenures[0];
+      let cached = this.sides.get(t)?.get(`${found.match} ${address}`);
+      if (!cached) {
+        cached = this.sideOf(found, address);
+        const m = this.sides.get(t) ?? new Map<string, Side>();
+        m.set(`${found.match} ${address}`, cached);
+        this.sides.set(t, m);
+      }
+      return cached;
+    }
+    return this.sideOf(found, address);
+  }
+
+  private sideOf(found: ReturnType<AddressTimeline["lookup"]>, address: string): Side {
     const names = [...new Set(found.tenures.map((t) => this.holderName(t.holder)))];
     const workloads = [...new Set(found.tenures.map((t) => this.workloadName(t.holder)))];
     const parties = dedupe(found.tenures.map((t) => ({ key: `${t.key} ${address}`, party: this.party(t, address) })));
