@@ -48,7 +48,7 @@ export class Attributor {
   private readonly prefixCluster: boolean;
   private readonly networks;
   private readonly verdicts = new Map<string, Judgement>();
-  private readonly sides = new WeakMap<Tenure, Map<string, Side>>();
+  private readonly sides = new WeakMap<Tenure, Side[]>();
 
   /** `at`: the time of records that carry none (e.g. conntrack -L). */
   constructor(private timeline: AddressTimeline, private inv: Inventory, private engine: PolicyEngine | undefined, private at: number) {
@@ -72,17 +72,12 @@ export class Attributor {
       if (a && formatAddress(a) !== text) { address = formatAddress(a); found = this.timeline.lookup(address, from, to); }
     }
     if (found.match === "none") return this.staticSide(address);
-    // An exact or possible holder: one side per tenure (most records), built once.
+    // An exact or possible holder: one side per tenure (a tenure is one address), built once.
     if (found.match !== "ambiguous") {
-      const t = found.tenures[0];
-      let cached = this.sides.get(t)?.get(`${found.match} ${address}`);
-      if (!cached) {
-        cached = this.sideOf(found, address);
-        const m = this.sides.get(t) ?? new Map<string, Side>();
-        m.set(`${found.match} ${address}`, cached);
-        this.sides.set(t, m);
-      }
-      return cached;
+      const t = found.tenures[0], i = found.match === "exact" ? 0 : 1;
+      let cached = this.sides.get(t);
+      if (!cached) { cached = []; this.sides.set(t, cached); }
+      return (cached[i] ??= this.sideOf(found, address));
     }
     return this.sideOf(found, address);
   }

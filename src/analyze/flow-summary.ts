@@ -25,6 +25,11 @@ export interface PairSummary {
 
 const MAX_PORTS = 8;
 
+/** Every field present from the start, so that all pairs share one object shape. */
+function newPair(src: string, dst: string): PairSummary {
+  return { src, dst, records: 0, first: undefined, last: undefined, ports: [], morePorts: 0, ambiguous: 0, actions: {}, verdicts: {}, deniedBy: undefined };
+}
+
 export interface FlowTotals {
   records: number;
   src: Record<SideMatch, number>;
@@ -35,7 +40,8 @@ export interface FlowTotals {
 const zeroMatches = (): Record<SideMatch, number> => ({ exact: 0, possible: 0, ambiguous: 0, static: 0, nat: 0, none: 0 });
 
 export class FlowSummary {
-  private readonly pairs = new Map<string, PairSummary>();
+  /** By source workload, then destination workload (names kept from cached sides hash once). */
+  private readonly pairs = new Map<string, Map<string, PairSummary>>();
   readonly totals: FlowTotals = { records: 0, src: zeroMatches(), dst: zeroMatches(), verdicts: {} };
 
   add(a: Attribution): void {
@@ -43,13 +49,14 @@ export class FlowSummary {
     t.records++;
     t.src[a.src.match]++;
     t.dst[a.dst.match]++;
-    const key = `${a.src.workload}\u0000${a.dst.workload}`;
-    let p = this.pairs.get(key);
-    if (!p) { p = { src: a.src.workload, dst: a.dst.workload, records: 0, ports: [], morePorts: 0, ambiguous: 0, actions: {}, verdicts: {} }; this.pairs.set(key, p); }
+    let bySrc = this.pairs.get(a.src.workload);
+    if (!bySrc) { bySrc = new Map(); this.pairs.set(a.src.workload, bySrc); }
+    let p = bySrc.get(a.dst.workload);
+    if (!p) { p = newPair(a.src.workload, a.dst.workload); bySrc.set(a.dst.workload, p); }
     p.records++;
     const r = a.record;
-    if (r.start !== undefined) p.first = Math.min(p.first ?? Infinity, r.start);
-    if (r.end !== undefined) p.last = Math.max(p.last ?? -Infinity, r.end);
+    if (r.start !== undefined && !(p.first! <= r.start)) p.first = r.start;
+    if (r.end !== undefined && !(p.last! >= r.end)) p.last = r.end;
     const port = `${r.protocol}${r.dport !== undefined ? `/${r.dport}` : ""}`;
     if (!p.ports.includes(port)) { if (p.ports.length < MAX_PORTS) p.ports.push(port); else p.morePorts++; }
     if (a.src.match === "ambiguous" || a.dst.match === "ambiguous") p.ambiguous++;
@@ -63,7 +70,7 @@ export class FlowSummary {
 
   /** Most records first, then by names. */
   list(): PairSummary[] {
-    return [...this.pairs.values()].sort((a, b) => b.records - a.records || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+    return [...this.pairs.values()].flatMap((m) => [...m.values()]).sort((a, b) => b.records - a.records || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
   }
 
   /** Records that policy denies: findings (enforcement missing, or spoofed records). */

@@ -46,7 +46,7 @@ export function generateFlowLog(inv: Inventory, o: FlowLogOptions, out: FlowLogW
   const churnAt = (k: number) => o.start + Math.floor(((k + 0.5) * DAY_MS) / Math.max(1, o.churn));
   for (let i = 0; i < o.records; i++) {
     const t = o.start + Math.floor(((i + 0.5) * DAY_MS) / o.records);
-    while (churned < o.churn && churnAt(churned) <= t) { reused += replace(replicas[rng.int(replicas.length)], churnAt(churned), free, spare, out) ? 1 : 0; churned++; }
+    while (churned < o.churn && churnAt(churned) <= t) { reused += replace(replicas[rng.int(replicas.length)], churnAt(churned), free, Math.max(16, replicas.length >> 3), spare, out) ? 1 : 0; churned++; }
     const [a, b] = talks[rng.int(talks.length)];
     const dst = replicas[b].held, port = dst.holder.ports?.[0]?.port ?? 443;
     const s = Math.floor(t / 1000);
@@ -56,11 +56,13 @@ export function generateFlowLog(inv: Inventory, o: FlowLogOptions, out: FlowLogW
 }
 
 /** The replica's pod dies; a new pod takes an address from the pool (a reused one when any is free). */
-function replace(r: Replica, at: number, free: string[], spare: Generator<string>, out: FlowLogWriters): boolean {
+function replace(r: Replica, at: number, free: string[], minFree: number, spare: Generator<string>, out: FlowLogWriters): boolean {
   const { kind, cluster, namespace, name } = r.held.holder;
   out.history({ op: "down", at, holder: { kind, ...(cluster ? { cluster } : {}), ...(namespace !== undefined ? { namespace } : {}), name }, addresses: r.held.addresses });
   free.push(...r.held.addresses);
-  const reuse = free.length > 64;
+  // A freed address is handed out again once a tenth of the replicas' worth of others were freed after it
+  // (IPAM allocators cycle through their range): each address changes hands a few times a day.
+  const reuse = free.length > minFree;
   const address = reuse ? free.shift()! : spare.next().value as string;
   r.generation++;
   const base = r.held.holder.name.replace(/-r\d+$/, "");

@@ -69,6 +69,7 @@ export interface Lookup {
 }
 
 const HALF_MS = 0.5;
+const NONE: Lookup = { match: "none", tenures: [] };
 const afterOf = (after: number | null | undefined, at: number) => (after === undefined ? at - HALF_MS : after === null ? -Infinity : after);
 
 /** Replays history records into tenures per address (append order; a later record wins). */
@@ -139,14 +140,20 @@ export class AddressTimeline {
    */
   lookup(address: string, from: number, to: number): Lookup {
     const list = this.byAddress.get(address);
-    if (!list) return { match: "none", tenures: [] };
-    const tenures = list.filter((t) => t.startAfter < to && from < t.end);
-    const keys = new Set(tenures.map((t) => t.key));
-    if (keys.size === 0) return { match: "none", tenures };
-    if (keys.size > 1) return { match: "ambiguous", tenures };
-    const sure = tenures.some((t) => t.start <= from && to <= t.endAfter);
-    return { match: sure ? "exact" : "possible", tenures: [tenures[tenures.length - 1]] };
+    if (!list) return NONE;
+    // One pass without allocation for the common case: one holder (most addresses change hands rarely).
+    let last: Tenure | undefined, several = false, sure = false;
+    for (const t of list) {
+      if (!(t.startAfter < to && from < t.end)) continue;
+      if (last && t.key !== last.key) several = true;
+      if (t.start <= from && to <= t.endAfter) sure = true;
+      last = t;
+    }
+    if (!last) return NONE;
+    if (several) return { match: "ambiguous", tenures: list.filter((t) => t.startAfter < to && from < t.end) };
+    return { match: sure ? "exact" : "possible", tenures: [last] };
   }
+
 }
 
 const KIND_WORD: Record<HolderKind, string> = { pod: "Pod", workload: "Workload", node: "Node", service: "Service" };
