@@ -4,6 +4,7 @@ import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
 import { flowsSuite } from "./flows.js";
+import { requestSuite } from "./requests.js";
 import { scaleSuite } from "./scale.js";
 import { serveSuite } from "./serve.js";
 import type { Suite } from "./suite.js";
@@ -18,4 +19,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, enforcementSuite, flowsSuite];
+export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite, flowsSuite];

@@ -3,6 +3,7 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
+import { istioTarget } from "./targets/istio.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 import { addressGroupsTarget } from "./targets/addressgroups.js";
@@ -25,4 +26,5 @@ export const COMPILE_TARGETS: CompileTarget[] = [
   nftablesTarget,
   addressGroupsTarget,
   nginxTarget,
+  istioTarget,
 ];
