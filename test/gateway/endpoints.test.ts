@@ -51,6 +51,10 @@ ${ips.length ? `endpoints: [${ips.map((ip) => `{addresses: [${ip}]}`).join(", ")
   assert.equal(served.status, 200);
   assert.equal(served.backend, "apps/v1");
   assert.equal(route(base + slice([]), {}).status, 503);
+  // Upstream HTTPRouteServiceTypes /headless-manual-endpointslices: a headless Service without selector, same slices.
+  const headless = GW + httpRoute("r", to("manual")) + service("manual", "{clusterIP: None, ports: [{name: http, port: 80, targetPort: 3000}]}") + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1");
+  assert.deepEqual([route(headless + slice(["10.0.0.1"]), {}).status, route(headless + slice(["10.0.0.1"]), {}).backend], [200, "apps/v1"]);
+  assert.equal(route(headless + slice([]), {}).status, 503);
 });
 
 test("a headless Service routes to its pods", () => {
