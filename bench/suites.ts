@@ -3,6 +3,7 @@
 import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
+import { flowsSuite } from "./flows.js";
 import { requestSuite } from "./requests.js";
 import { scaleSuite } from "./scale.js";
 import { serveSuite } from "./serve.js";
@@ -18,4 +19,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite, flowsSuite];

@@ -6,6 +6,7 @@ import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
 import { istioTarget } from "./targets/istio.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
+import { addressGroupsTarget } from "./targets/addressgroups.js";
 import { nginxTarget } from "./targets/nginx.js";
 
 export interface CompileTarget {
@@ -23,6 +24,7 @@ export interface CompileTarget {
 export const COMPILE_TARGETS: CompileTarget[] = [
   k8sTarget,
   nftablesTarget,
+  addressGroupsTarget,
   nginxTarget,
   istioTarget,
 ];

@@ -18,6 +18,9 @@ import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
+import { flowsCommand } from "./commands/flows.js";
+import { historyCommand } from "./commands/history.js";
+import { ipamCommand } from "./commands/ipam.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -32,6 +35,9 @@ export const COMMANDS: Command[] = [
   statusCommand,
   routeCommand,
   exposureCommand,
+  historyCommand,
+  flowsCommand,
+  ipamCommand,
   serveCommand,
   rbacCommand,
   schemaCommand,

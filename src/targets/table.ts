@@ -25,3 +25,8 @@ export function renderMarkdown(header: Row, rows: readonly Row[]): string {
   for (const r of rows) lines.push(`| ${r.map(esc).join(" | ")} |`);
   return lines.join("\n") + "\n";
 }
+
+/** One CSV row (with its newline), for outputs written a row at a time. */
+export function csvLine(r: Row): string {
+  return renderCsv(r, []);
+}

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { COMMANDS } from "../../src/cli/registry.js";
 import type { Command } from "../../src/cli/command.js";
 import { parseKubeYaml, splitKubectlDocuments } from "../../src/sources/kubeyaml.js";
@@ -20,6 +20,7 @@ const NOT_FED: Record<string, string> = {
   serve: "serves until signalled (its loading is the same loadInputs)",
   "lab up": "creates network namespaces as root", "lab probe": "probes a running lab", "lab status": "reads no manifests", "lab down": "removes a lab",
   schema: "reads no manifests", generate: "reads no manifests", version: "reads no manifests", rbac: "reads no manifests",
+  "history show": "reads a history file, not manifests",
 };
 
 function leaves(cs: readonly Command[], prefix: string[] = []): [string[], Command][] {
@@ -37,6 +38,7 @@ function argsFor(path: string[], c: Command, manifest: string, side: Record<stri
   if (o.requests) args.push("--requests", side.requests);
   if (o.host) args.push("--host", "default/a");
   if (o["dry-run"]) args.push("--dry-run");
+  if (path.join(" ") === "history record") args.push("--history", join(dirname(manifest), "history.jsonl"));
   return args;
 }
 

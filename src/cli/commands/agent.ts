@@ -7,6 +7,8 @@ import { netnsPath } from "../../lab/netns.js";
 import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
 import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
+import { runAddressGroupsAgent } from "../targets/addressgroups-agent.js";
+import { ADDRESSGROUP_OPTIONS } from "../targets/addressgroups.js";
 
 function config(values: Values): AgentConfig {
   const paths = list(values, "file");
@@ -81,6 +83,9 @@ export const agentCommand: Command = {
     "prints what would change, as a diff of 'nft list table inet junction' outputs, and loads nothing. Needs root.",
     "Exit status: 0 loaded (or, dry, nothing to change); 1 with --dry-run when a change is pending (as kubectl diff);",
     "2 invalid input, or nft refused the ruleset. With --watch: 0 when stopped.",
+    "--addressgroups loads the address groups instead (per application, its addresses across clusters, VMs and",
+    "networks: see compile --target addressgroups) and, with --watch, keeps them current as the inputs change and,",
+    "reading a cluster (--kubeconfig), as its pods come and go.",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
@@ -88,13 +93,17 @@ export const agentCommand: Command = {
     watch: { type: "boolean", short: "w", description: "keep running and reload when the inputs change" },
     "dry-run": { type: "boolean", description: "print what would change and load nothing" },
     netns: { type: "string", arg: "NAME", description: "load into this named network namespace (ip netns) instead of the agent's own" },
+    addressgroups: { type: "boolean", description: "load the address groups (compile --target addressgroups) instead of a host's firewall: table inet junction_addressgroups" },
+    ...ADDRESSGROUP_OPTIONS,
     ...ENGINE_OPTIONS,
   },
   examples: [
     "junction agent --host orders/orders-db -f examples/enforcement --dry-run",
     "junction agent --host orders/orders-db -f policies/ --watch --failsafe tcp/22,udp/68",
+    "junction agent --addressgroups -f clusters.yaml --cluster prod-eu=dumps/eu --kubeconfig ~/.kube/config --watch",
   ],
   run(values, _pos, io) {
+    if (values.addressgroups === true) return runAddressGroupsAgent(values, io);
     const cfg = config(values);
     const cap = nftCapability();
     if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);

@@ -1,0 +1,46 @@
+// Hubble flows as `hubble observe -o json` prints them: one JSON object per line, the flow under
+// "flow" (older versions print the flow itself), with the proto field names:
+//   {"flow":{"time":"2026-12-05T06:00:01.5Z","verdict":"FORWARDED","IP":{"source":"10.0.0.5","destination":"10.0.1.7","ipVersion":"IPv4"},
+//    "l4":{"TCP":{"source_port":43210,"destination_port":80,"flags":{"SYN":true}}},"is_reply":false,...},"node_name":"...","time":"..."}
+// Lines without an IP layer (L7-only or agent events, lost-events notices) are skipped.
+
+import { address, fail, type FlowReader, type LineResult } from "./reader.js";
+import { parseTime } from "../history.js";
+
+type Obj = Record<string, unknown>;
+const L4 = ["TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6"] as const;
+
+function portOf(l: Obj, snake: string, camel: string): number | undefined {
+  const v = l[snake] ?? l[camel];
+  return typeof v === "number" ? v : undefined;
+}
+
+export const hubbleReader: FlowReader = {
+  name: "hubble",
+  description: "Hubble flows, hubble observe -o json (one JSON object per line)",
+  detect: (line) => line.trimStart().startsWith("{"),
+  open(ctx) {
+    return (line, n): LineResult => {
+      let o: Obj;
+      try { o = JSON.parse(line); } catch { return fail(ctx, n, "line", "not a JSON object"); }
+      if (typeof o !== "object" || o === null || Array.isArray(o)) return fail(ctx, n, "line", "not a JSON object");
+      const flow = (o.flow ?? o) as Obj;
+      const ip = (flow.IP ?? flow.ip) as Obj | undefined;
+      if (!ip || typeof ip !== "object") return { skip: "no IP layer" };
+      const l4 = (flow.l4 ?? {}) as Obj;
+      const proto = L4.find((p) => l4[p] !== undefined);
+      const ports = (proto ? l4[proto] : {}) as Obj;
+      const t = typeof flow.time === "string" ? parseTime(flow.time) : undefined;
+      if (flow.time !== undefined && t === undefined) fail(ctx, n, "flow.time", `${JSON.stringify(flow.time)} is not an RFC 3339 time`);
+      const reply = flow.is_reply ?? flow.isReply;
+      return {
+        line: n, ...(t !== undefined ? { start: t, end: t } : {}),
+        src: address(ctx, n, "flow.IP.source", ip.source as string), dst: address(ctx, n, "flow.IP.destination", ip.destination as string),
+        sport: portOf(ports, "source_port", "sourcePort"), dport: portOf(ports, "destination_port", "destinationPort"),
+        protocol: proto === "ICMPv4" ? "ICMP" : proto ?? "unknown",
+        ...(typeof flow.verdict === "string" ? { action: flow.verdict } : {}),
+        ...(typeof reply === "boolean" ? { reply } : {}),
+      };
+    };
+  },
+};

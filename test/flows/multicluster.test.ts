@@ -1,0 +1,94 @@
+// Several clusters with overlapping address plans and NAT (examples/multicluster): junction ipam,
+// compile --target addressgroups, flows from a shared egress NAT address, and agent --addressgroups
+// keeping the sets current in the kernel (in a network namespace of the test's own).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, cpSync } from "node:fs";
+import { cli, tempFiles } from "../helpers.js";
+import { BIN } from "../server/helpers.js";
+
+const EX = "examples/multicluster";
+const CLUSTERS = ["-f", `${EX}/clusters.yaml`, "--cluster", `prod-eu=${EX}/prod-eu`, "--cluster", `prod-us=${EX}/prod-us`];
+
+test("ipam: the clusters' identical pod ranges, their shared egress NAT, a VM inside the pod range, a pod outside its cluster's range", async () => {
+  const r = await cli(["ipam", ...CLUSTERS, "-o", "json", "-q"]);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(r.out);
+  const pods = rep.ranges.filter((x: { role: string }) => x.role === "pods").map((x: { owner: string; pods: number; addresses: number }) => [x.owner, x.pods, x.addresses]);
+  assert.deepEqual(pods, [["cluster:prod-eu", 3, 65536], ["cluster:prod-us", 2, 65536]], "each cluster's pods counted in its own range");
+  const pairs = rep.overlaps.map((o: { first: { owner: string; role: string }; second: { owner: string; role: string }; common: string }) => `${o.first.owner} ${o.first.role} / ${o.second.owner} ${o.second.role}: ${o.common}`);
+  assert.deepEqual(pairs, [
+    "cluster:prod-eu pods / cluster:prod-us pods: 10.0.0.0/16",
+    "cluster:prod-eu services / cluster:prod-us services: 10.96.0.0/16",
+    "cluster:prod-eu egress NAT / cluster:prod-us egress NAT: 198.51.100.7",
+    "workload:billing/legacy-vm workload / cluster:prod-eu pods: 10.0.3.3",
+    "workload:billing/legacy-vm workload / cluster:prod-us pods: 10.0.3.3",
+  ], "the billing VM inside the datacenter Network is not an overlap");
+  assert.deepEqual(rep.sharedEgressNAT, [{ range: "198.51.100.7", clusters: ["prod-eu", "prod-us"] }]);
+  assert.deepEqual(rep.outside, [{ pod: "prod-us:shop/api-7e9b3-z8v1q", address: "10.1.0.5" }]);
+  const bad = await cli(["ipam", "--cluster", "Prod=x"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--cluster Prod=x: "Prod" is not a cluster name/);
+});
+
+test("compile --target addressgroups: per application its addresses across both clusters, VMs and networks, as JSON, CSV and nft sets", async () => {
+  const j = await cli(["compile", "--target", "addressgroups", ...CLUSTERS, "-o", "json", "-q"]);
+  assert.equal(j.code, 0, j.err);
+  const groups = JSON.parse(j.out);
+  assert.deepEqual(groups.map((g: { app: string; addresses: string[] }) => [g.app, g.addresses]), [
+    ["api", ["10.0.2.20/31", "10.1.0.5"]], ["billing", ["10.0.3.3", "192.0.2.15"]], ["datacenter", ["192.0.2.0/24"]], ["web", ["10.0.1.10/31"]],
+  ]);
+  assert.deepEqual(groups[3].members.map((m: { name: string }) => m.name), ["prod-eu:shop/web-6b7f9-2kq8d", "prod-eu:shop/web-6b7f9-9xw3c", "prod-us:shop/web-5f2a1-h6t4r"], "names gain the cluster when there are several");
+  const csv = await cli(["compile", "--target", "addressgroups", ...CLUSTERS, "-o", "csv", "-q"]);
+  assert.match(csv.out, /^app,address,member,cluster\napi,10\.0\.2\.20,prod-eu:shop\/api-84c5d-m4n7p,prod-eu\n/);
+  const nft = await cli(["compile", "--target", "addressgroups", ...CLUSTERS, "-q"]);
+  assert.match(nft.out, /^table inet junction_addressgroups\ndelete table inet junction_addressgroups\n/);
+  assert.match(nft.out, /set web_v4 \{\n    # web: 3 members\n    type ipv4_addr; flags interval\n    elements = \{ 10\.0\.1\.10\/31 \}\n  \}/);
+  const one = await cli(["compile", "--target", "addressgroups", "-f", `${EX}/clusters.yaml`, "--group-label", "app.kubernetes.io/name", "-o", "json", "-q"]);
+  assert.deepEqual(JSON.parse(one.out).map((g: { app: string }) => g.app), ["billing", "datacenter"]);
+});
+
+test("flows from an egress NAT address two clusters share are attributed to both clusters, not guessed", async () => {
+  const t = tempFiles({ "h.jsonl": '{"junction":"history","version":1}\n', "flows.csv": "time,src,sport,dst,dport,protocol\n2026-12-05T06:00:00Z,198.51.100.7,40000,192.0.2.15,443,tcp\n2026-12-05T06:00:01Z,198.51.100.8,40001,192.0.2.15,443,tcp\n" });
+  try {
+    const r = await cli(["flows", "--history", `${t.dir}/h.jsonl`, "--flows", `${t.dir}/flows.csv`, "-f", `${EX}/clusters.yaml`, "--view", "records", "-o", "json", "-q"]);
+    assert.equal(r.code, 0, r.err);
+    const [shared, own] = JSON.parse(r.out);
+    assert.deepEqual([shared.src.match, shared.src.candidates, shared.dst.name], ["nat", ["prod-eu:{egress NAT}", "prod-us:{egress NAT}"], "billing/billing-vm[Workload]"]);
+    assert.deepEqual([own.src.match, own.src.name], ["nat", "prod-us:{egress NAT}"]);
+  } finally { t.cleanup(); }
+});
+
+const netnsOk = process.getuid?.() === 0 && spawnSync("unshare", ["-n", "nft", "list", "tables"]).status === 0;
+const skip = netnsOk ? false : "needs root, unshare and nft (a network namespace of the test's own)";
+
+test("agent --addressgroups --watch: loads the sets in one nft transaction and reloads them as pods come and go", { skip }, async () => {
+  const t = tempFiles({});
+  cpSync(EX, `${t.dir}/mc`, { recursive: true });
+  const child = spawn("unshare", ["-n", process.execPath, BIN, "agent", "--addressgroups", "-f", `${t.dir}/mc/clusters.yaml`, "--cluster", `prod-eu=${t.dir}/mc/prod-eu`, "--watch", "-q"], { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  const loaded = (n: number) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out: ${err}`)), 30000);
+    const check = () => { if ((err.match(/loaded table inet junction_addressgroups/g) ?? []).length >= n) { clearTimeout(timer); resolve(); } };
+    child.stderr.on("data", (d) => { err += d; check(); });
+    check();
+  });
+  const list = () => spawnSync("nsenter", ["-t", String(child.pid), "-n", "nft", "list", "set", "inet", "junction_addressgroups", "web_v4"], { encoding: "utf8" }).stdout;
+  try {
+    await loaded(1);
+    assert.match(list(), /elements = \{ 10\.0\.1\.10\/31 \}/);
+    const pods = JSON.parse(readFileSync(`${t.dir}/mc/prod-eu/pods.json`, "utf8"));
+    const extra = structuredClone(pods.items[1]);
+    extra.metadata.name = "web-6b7f9-7fz2k";
+    extra.status = { phase: "Running", podIP: "10.0.1.77", podIPs: [{ ip: "10.0.1.77" }] };
+    pods.items.push(extra);
+    writeFileSync(`${t.dir}/mc/prod-eu/pods.json`, JSON.stringify(pods));
+    await loaded(2);
+    assert.match(list(), /elements = \{ 10\.0\.1\.10\/31, 10\.0\.1\.77 \}/);
+  } finally {
+    await new Promise<void>((r) => { if (child.exitCode !== null) r(); else { child.once("exit", () => r()); child.kill("SIGTERM"); } });
+    t.cleanup();
+  }
+});
