@@ -1,7 +1,7 @@
 // The lab's echo backends, answering like the Gateway API conformance echo server: which pod,
 // namespace and Service served, and the method, path, host, headers and TLS server name they saw.
-// One process serves every backend of the lab on listening sockets made inside the backends'
-// network namespaces (the helper passes them in). A TCP connection is told apart by its first
+// One process serves every backend of the lab, each on its own addresses, inside the lab's echo
+// network namespace (started there with ip netns exec). A TCP connection is told apart by its first
 // bytes: TLS (then HTTP/2 by ALPN, HTTP/1.1 or raw bytes inside), HTTP/2 prior knowledge (h2c,
 // gRPC), HTTP/1.1 (WebSocket upgrades included) or raw bytes (a TCP echo); UDP datagrams are
 // answered with the same identity. Query parameters of the conformance echo server shape the
@@ -10,9 +10,9 @@
 import { appendFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import { createServer as createNetServer, type Socket } from "node:net";
+import { connect as netConnect, createServer as createNetServer, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
-import { createSecureContext, TLSSocket } from "node:tls";
+import { createServer as createTlsServer } from "node:tls";
 
 export interface EchoBackend {
   /** Namespace and pod name reported; `service` is "namespace/name" of the Service it stands for. */
@@ -23,8 +23,8 @@ export interface EchoBackend {
   tls?: { cert: string; key: string };
 }
 
-/** A listening socket, in the order the helper made them (its fd comes with JX_FDS). */
-export interface EchoSocket { kind: "tcp" | "udp"; family: 4 | 6; backend: number }
+/** A listening socket: protocol, address and port, and the index of the backend answering there. */
+export interface EchoSocket { kind: "tcp" | "udp"; address: string; port: number; backend: number }
 
 export interface EchoConfig {
   backends: EchoBackend[];
@@ -112,63 +112,85 @@ function rawEcho(b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
   socket.on("error", () => socket.destroy());
 }
 
-/** Servers of one backend, fed the connections the sniffer sorts. */
-function backendServers(cfg: EchoConfig, b: EchoBackend) {
+/**
+ * Servers of one backend, fed the connections the sniffer sorts. HTTP/2 and TLS read a native
+ * socket's handle directly (past what unshift() puts back), so those connections are bridged to
+ * servers of their own on the echo namespace's loopback, their first bytes sent again.
+ */
+function backendServers(cfg: EchoConfig, b: EchoBackend, ready: () => void) {
   const h1 = createHttpServer((req, res) => answer(cfg, b, req, res, tlsOf(req.socket)));
   h1.on("upgrade", (req: IncomingMessage, socket: Socket) => {
     socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.service}\n`);
   });
-  const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.socket as Socket)));
+  const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.stream.session?.socket as Socket)));
   h2.on("sessionError", () => undefined);
-  const context = createSecureContext(b.tls ?? LAB_TLS);
-  return { h1, h2, context };
+  const tls = createTlsServer({ ...(b.tls ?? LAB_TLS), ALPNProtocols: ["h2", "http/1.1"] }, (socket) => {
+    const seen: TlsSeen = { serverName: (socket as unknown as { servername?: string }).servername || undefined, negotiatedProtocol: socket.alpnProtocol || undefined };
+    tlsSeen.set(socket, seen);
+    if (seen.negotiatedProtocol === "h2") h2.emit("connection", socket);
+    else sniff(servers, b, socket, seen);
+  });
+  tls.on("tlsClientError", () => undefined);
+  const servers = { h1, h2, h2Port: 0, tlsPort: 0 };
+  let left = 2;
+  h2.listen(0, "127.0.0.1", () => { servers.h2Port = (h2.address() as { port: number }).port; if (--left === 0) ready(); });
+  tls.listen(0, "127.0.0.1", () => { servers.tlsPort = (tls.address() as { port: number }).port; if (--left === 0) ready(); });
+  return servers;
 }
 
 const tlsSeen = new WeakMap<Socket, TlsSeen>();
-const tlsOf = (s: Socket): TlsSeen | undefined => tlsSeen.get(s);
+const tlsOf = (s: Socket | undefined): TlsSeen | undefined => (s ? tlsSeen.get(s) : undefined);
+
+/** Sends `first` and the rest of the connection to a loopback server, and its answers back. */
+function bridge(socket: Socket, first: Buffer, port: number): void {
+  const up = netConnect({ host: "127.0.0.1", port }, () => {
+    up.write(first);
+    socket.pipe(up);
+    up.pipe(socket);
+    socket.resume();
+  });
+  up.on("error", () => socket.destroy());
+  socket.on("error", () => up.destroy());
+}
 
 /** Sorts a connection by its first bytes and hands it to the right server. */
 function sniff(servers: ReturnType<typeof backendServers>, b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
   socket.once("data", (first: Buffer) => {
     socket.pause();
+    if (!tls && first[0] === 0x16) return bridge(socket, first, servers.tlsPort);
+    if (first.subarray(0, 3).toString() === "PRI") {
+      if (!tls) return bridge(socket, first, servers.h2Port);
+      socket.unshift(first);
+      servers.h2.emit("connection", socket);
+      return;
+    }
     socket.unshift(first);
-    if (!tls && first[0] === 0x16) return startTls(servers, b, socket);
-    if (tls) tlsSeen.set(socket, tls);
-    if (first.subarray(0, 3).toString() === "PRI" || tls?.negotiatedProtocol === "h2") servers.h2.emit("connection", socket);
-    else if (/^[A-Z]+ /.test(first.subarray(0, 8).toString("latin1"))) servers.h1.emit("connection", socket);
-    else { rawEcho(b, socket, tls); socket.resume(); return; }
+    if (/^[A-Z]+ /.test(first.subarray(0, 8).toString("latin1"))) servers.h1.emit("connection", socket);
+    else rawEcho(b, socket, tls);
     socket.resume();
   });
   socket.on("error", () => socket.destroy());
 }
 
-function startTls(servers: ReturnType<typeof backendServers>, b: EchoBackend, raw: Socket): void {
-  const socket = new TLSSocket(raw, { isServer: true, secureContext: servers.context, ALPNProtocols: ["h2", "http/1.1"] });
-  socket.on("secure", () => {
-    const seen: TlsSeen = { serverName: (socket as unknown as { servername?: string }).servername || undefined, negotiatedProtocol: socket.alpnProtocol || undefined };
-    if (seen.negotiatedProtocol === "h2") { tlsSeen.set(socket, seen); servers.h2.emit("connection", socket); }
-    else sniff(servers, b, socket, seen);
-  });
-  socket.on("error", () => socket.destroy());
-  raw.resume();
+function serveUdp(b: EchoBackend, s: EchoSocket, ready: () => void): void {
+  const sock = createSocket(s.address.includes(":") ? "udp6" : "udp4");
+  sock.on("message", (_msg, from) => sock.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service })}\n`, from.port, from.address));
+  sock.on("error", (e) => { process.stderr.write(`echo: udp ${s.address}:${s.port}: ${e.message}\n`); });
+  sock.bind({ address: s.address, port: s.port }, ready);
 }
 
-function serveUdp(b: EchoBackend, fd: number, family: 4 | 6): void {
-  const s = createSocket(family === 6 ? "udp6" : "udp4");
-  s.on("message", (_msg, from) => s.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service })}\n`, from.port, from.address));
-  s.on("error", () => undefined);
-  s.bind({ fd });
-}
-
-/** Serves every socket of the lab's backends: bound listening sockets, fds[i] for cfg.sockets[i]. */
-export function serveEcho(cfg: EchoConfig, fds: readonly number[]): void {
-  const servers = cfg.backends.map((b) => backendServers(cfg, b));
-  cfg.sockets.forEach((s, i) => {
+/** Serves every socket of the lab's backends; `ready` once all listen. */
+export function serveEcho(cfg: EchoConfig, ready: () => void): void {
+  let left = cfg.sockets.length + cfg.backends.length;
+  const one = () => { if (--left === 0) ready(); };
+  if (!left) ready();
+  const servers = cfg.backends.map((b) => backendServers(cfg, b, one));
+  for (const s of cfg.sockets) {
     const b = cfg.backends[s.backend];
-    if (s.kind === "udp") { serveUdp(b, fds[i], s.family); return; }
+    if (s.kind === "udp") { serveUdp(b, s, one); continue; }
     const server = createNetServer((socket) => sniff(servers[s.backend], b, socket));
-    server.on("error", () => undefined);
-    server.listen({ fd: fds[i] });
-  });
+    server.on("error", (e) => { process.stderr.write(`echo: tcp ${s.address}:${s.port}: ${e.message}\n`); process.exit(1); });
+    server.listen({ host: s.address, port: s.port }, one);
+  }
 }

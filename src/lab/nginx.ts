@@ -32,9 +32,10 @@ export function writeFolder(dir: string, files: ReadonlyMap<string, string>): vo
   }
 }
 
-/** `nginx -t` on the folder: undefined when the configuration is good, else what nginx said. */
-export function nginxTest(dir: string, conf = "nginx.conf"): string | undefined {
-  const r = run(NGINX, ["-t", "-q", ...nginxArgs(dir, conf)]);
+/** `nginx -t` on the folder (inside `netns` when given: it binds the listen addresses): undefined when good, else what nginx said. */
+export function nginxTest(dir: string, netns?: string, conf = "nginx.conf"): string | undefined {
+  const args = ["-t", "-q", ...nginxArgs(dir, conf)];
+  const r = netns ? run("ip", ["netns", "exec", netns, NGINX, ...args]) : run(NGINX, args);
   return r.code === 0 ? undefined : (r.stderr || r.stdout).trim();
 }
 
