@@ -65,7 +65,7 @@ function redirectOf(status: number, headers: [string, string][]): RealResult["re
   try {
     const u = new URL(location);
     const scheme = u.protocol.replace(/:$/, "");
-    return { scheme, host: u.hostname, port: u.port ? Number(u.port) : null, path: `${u.pathname}${u.search}`, statusCode: status };
+    return { scheme, host: u.hostname, port: u.port ? Number(u.port) : null, path: u.pathname, statusCode: status };
   } catch { return { scheme: "", host: "", port: null, path: location, statusCode: status }; }
 }
 
