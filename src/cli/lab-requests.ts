@@ -75,9 +75,9 @@ export function labRequests(dir: LabDir, entries: readonly RequestEntry[], progr
 }
 
 const brief = (r: { status?: unknown; connection?: unknown; backend?: unknown; redirect?: unknown }) => {
-  const redirect = r.redirect as { statusCode: number; scheme: string; host: string; port: number | null; path: string } | null | undefined;
+  const redirect = r.redirect as { statusCode?: number; scheme?: string; host?: string; port?: number | null; path?: string } | null | undefined;
   const head = r.connection ? `connection ${String(r.connection)}` : r.status === null || r.status === undefined ? "-" : String(r.status);
-  if (redirect) return `${head} -> ${redirect.scheme}://${redirect.host}${redirect.port ? `:${redirect.port}` : ""}${redirect.path}`;
+  if (redirect) return `${head} -> ${redirect.scheme ?? "*"}://${redirect.host ?? "*"}${redirect.port ? `:${redirect.port}` : ""}${redirect.path ?? "*"}`;
   return r.backend ? `${head} ${String(r.backend)}` : head;
 };
 
@@ -85,7 +85,7 @@ const brief = (r: { status?: unknown; connection?: unknown; backend?: unknown; r
 export function labRequestsTable(entries: readonly RequestEntry[], results: readonly LabRequestResult[]): string {
   const rows = results.map((r, i) => {
     const req = entries[i].request;
-    const what = `${req.method} ${req.scheme}://${req.host ?? "(gateway address)"}${req.port ? `:${req.port}` : ""}${req.path}`;
+    const what = `${["tcp", "udp", "tls"].includes(req.scheme) ? "" : `${req.method} `}${req.scheme}://${req.host ?? "(gateway address)"}${req.port ? `:${req.port}` : ""}${req.path}`;
     const differs = [...r.realVsEngine.map((d) => `real vs engine ${d}`), ...r.realVsExpected.map((d) => `real ${d}`), ...r.engineVsExpected.map((d) => `engine ${d}`)];
     return [String(i + 1), what, r.expect ? brief(r.expect) : "-", brief(r.engine), brief(r.real), r.pass ? "yes" : `NO: ${differs.join("; ")}`];
   });

@@ -19,6 +19,8 @@ export interface EchoBackend {
   namespace: string;
   pod: string;
   service: string;
+  /** How the engine names what serves the backend (the one workload behind the Service, else the Service). */
+  backend?: string;
   /** PEM certificate and key served on TLS connections (the lab's own when absent). */
   tls?: { cert: string; key: string };
 }
@@ -58,7 +60,7 @@ function identity(b: EchoBackend, req: Request, tls?: TlsSeen): Record<string, u
     if (!name.startsWith(":")) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
   }
   const host = (req.headers[":authority"] as string | undefined) ?? req.headers.host ?? "";
-  return { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers, namespace: b.namespace, pod: b.pod, service: b.service, ...(tls ? { tls } : {}) };
+  return { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers, namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service, ...(tls ? { tls } : {}) };
 }
 
 /** Status from responseCode/succeedAfter (the first N attempts of a probe fail), and the delay. */
@@ -86,7 +88,7 @@ function grpcFrame(body: Buffer): Buffer {
 
 function answer(cfg: EchoConfig, b: EchoBackend, req: Request, res: Response, tls?: TlsSeen): void {
   const probe = req.headers[PROBE_HEADER];
-  if (probe) appendFileSync(cfg.log, `${probe} ${b.service}\n`);
+  if (probe) appendFileSync(cfg.log, `${probe} ${b.backend ?? b.service}\n`);
   const { status, delayMs } = behaviour(req);
   const body = Buffer.from(JSON.stringify(identity(b, req, tls)));
   const grpc = String(req.headers["content-type"] ?? "").startsWith("application/grpc");
@@ -107,7 +109,7 @@ function answer(cfg: EchoConfig, b: EchoBackend, req: Request, res: Response, tl
 /** The raw-bytes answer of a TCP (or TLS) connection: the identity, one JSON line. */
 function rawEcho(b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
   socket.once("data", () => {
-    socket.end(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, ...(tls ? { tls } : {}) })}\n`);
+    socket.end(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service, ...(tls ? { tls } : {}) })}\n`);
   });
   socket.on("error", () => socket.destroy());
 }
@@ -121,7 +123,7 @@ function backendServers(cfg: EchoConfig, b: EchoBackend, ready: () => void) {
   const h1 = createHttpServer((req, res) => answer(cfg, b, req, res, tlsOf(req.socket)));
   h1.on("upgrade", (req: IncomingMessage, socket: Socket) => {
     socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-    if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.service}\n`);
+    if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.backend ?? b.service}\n`);
   });
   const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.stream.session?.socket as Socket)));
   h2.on("sessionError", () => undefined);
@@ -175,7 +177,7 @@ function sniff(servers: ReturnType<typeof backendServers>, b: EchoBackend, socke
 
 function serveUdp(b: EchoBackend, s: EchoSocket, ready: () => void): void {
   const sock = createSocket(s.address.includes(":") ? "udp6" : "udp4");
-  sock.on("message", (_msg, from) => sock.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service })}\n`, from.port, from.address));
+  sock.on("message", (_msg, from) => sock.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service })}\n`, from.port, from.address));
   sock.on("error", (e) => { process.stderr.write(`echo: udp ${s.address}:${s.port}: ${e.message}\n`); });
   sock.bind({ address: s.address, port: s.port }, ready);
 }

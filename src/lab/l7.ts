@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ResolvedBackend } from "../engine/gateway/backends.js";
+import { servedBy, type ResolvedBackend } from "../engine/gateway/backends.js";
 import { GatewayEngine } from "../engine/gateway/engine.js";
 import type { Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
@@ -59,7 +59,7 @@ class Backends {
   private readonly taken = new Set<string>();
 
   private backend(b: EchoBackend): number {
-    const key = `${b.service} ${b.namespace}/${b.pod}`;
+    const key = `${b.service} ${b.backend ?? ""} ${b.namespace}/${b.pod}`;
     let i = this.byKey.get(key);
     if (i === undefined) { i = this.backends.push(b) - 1; this.byKey.set(key, i); }
     return i;
@@ -92,8 +92,8 @@ class Backends {
     for (const t of d.targets) {
       const pod = b.endpoints?.endpoints.find((e) => e.address === t.address)?.pod;
       const identity = b.workload
-        ? { namespace: b.workload.namespace ?? "", pod: b.workload.name, service: b.name }
-        : { namespace: pod?.namespace ?? b.service?.namespace ?? "", pod: pod?.name ?? `${b.service?.name ?? b.name}-lab`, service: b.name };
+        ? { namespace: b.workload.namespace ?? "", pod: b.workload.name, service: b.name, backend: servedBy(b) }
+        : { namespace: pod?.namespace ?? b.service?.namespace ?? "", pod: pod?.name ?? `${b.service?.name ?? b.name}-lab`, service: b.name, backend: servedBy(b) };
       this.listen(identity, t, kind);
     }
   }

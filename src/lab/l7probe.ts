@@ -33,7 +33,7 @@ export interface RealResult {
   detail?: string;
 }
 
-interface Echoed { service?: string; path?: string; host?: string; method?: string; headers?: Record<string, string[]>; tls?: { serverName?: string } }
+interface Echoed { service?: string; backend?: string; path?: string; host?: string; method?: string; headers?: Record<string, string[]>; tls?: { serverName?: string } }
 
 /** The job for one request: to the Gateway's address, the request's port (or its scheme's). */
 export function jobFor(state: L7State, req: RouteRequest, id: string): ClientJob {
@@ -84,7 +84,7 @@ export function realResult(job: ClientJob, a: ClientAnswer, mirrors: readonly st
   const base: RealResult = { status: null, backend: null, redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [] };
   if (a.connection) return { ...base, connection: a.connection, detail: a.detail };
   const echoed = parseJson(a.body);
-  const backend = echoed?.service ?? null;
+  const backend = echoed?.backend ?? echoed?.service ?? null;
   const mirroredTo = mirrors.filter((m) => m !== backend).map((name) => ({ name, percent: 100 }));
   if (a.status === undefined) return { ...base, backend, mirroredTo, upstream: echoed ? { sni: echoed.tls?.serverName } : null };
   const headers = a.headers ?? [];

@@ -45,7 +45,8 @@ export function nginxPid(dir: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try { process.kill(pid, 0); return pid; } catch { return undefined; }
+  // A pid file left by a crash may name another process by now: only an nginx counts.
+  try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("nginx") ? pid : undefined; } catch { return undefined; }
 }
 
 /** Starts nginx (a daemon) on the folder, in network namespace `netns` when given; an error message or undefined. */

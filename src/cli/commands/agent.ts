@@ -7,6 +7,7 @@ import { netnsPath } from "../../lab/netns.js";
 import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
 import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
+import { GATEWAY_AGENT_OPTIONS, runGatewayAgent } from "./agent-gateway.js";
 
 function config(values: Values): AgentConfig {
   const paths = list(values, "file");
@@ -81,6 +82,10 @@ export const agentCommand: Command = {
     "prints what would change, as a diff of 'nft list table inet junction' outputs, and loads nothing. Needs root.",
     "Exit status: 0 loaded (or, dry, nothing to change); 1 with --dry-run when a change is pending (as kubectl diff);",
     "2 invalid input, or nft refused the ruleset. With --watch: 0 when stopped.",
+    "",
+    "With --gateway NS/NAME it keeps the host's nginx configured from Gateway API objects instead (see --nginx-dir):",
+    "each configuration is checked with nginx -t and made current atomically, then nginx reloads; an invalid input",
+    "keeps the last good configuration serving (docs/gateway-dataplane.md).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
@@ -88,13 +93,16 @@ export const agentCommand: Command = {
     watch: { type: "boolean", short: "w", description: "keep running and reload when the inputs change" },
     "dry-run": { type: "boolean", description: "print what would change and load nothing" },
     netns: { type: "string", arg: "NAME", description: "load into this named network namespace (ip netns) instead of the agent's own" },
+    ...GATEWAY_AGENT_OPTIONS,
     ...ENGINE_OPTIONS,
   },
   examples: [
     "junction agent --host orders/orders-db -f examples/enforcement --dry-run",
     "junction agent --host orders/orders-db -f policies/ --watch --failsafe tcp/22,udp/68",
+    "junction agent --host edge-vm --gateway infra/edge -f gateway/ --nginx-dir /var/lib/junction/nginx --watch",
   ],
   run(values, _pos, io) {
+    if (str(values, "gateway") !== undefined) return runGatewayAgent(values, io);
     const cfg = config(values);
     const cap = nftCapability();
     if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);
