@@ -6,6 +6,8 @@ import { walkRequest, requestProblem } from "../engine/request.js";
 import { checkExpectation } from "../engine/gateway/expect.js";
 import type { RouteResult } from "../engine/gateway/request.js";
 import { LabError } from "../lab/exec.js";
+import { findTlsMaterial } from "../engine/gateway/tlsrefs.js";
+import type { Inventory } from "../model/inventory.js";
 import { jobFor, realResult, sendJobs, servedBy, type RealResult } from "../lab/l7probe.js";
 import { applyAssigned } from "../lab/plan.js";
 import type { LabDir } from "../lab/state.js";
@@ -44,6 +46,15 @@ function engineExpectation(r: RouteResult): Record<string, unknown> {
 
 const asResult = (r: RealResult) => r as unknown as RouteResult;
 
+/** The client certificate a request presents: the Secret's (NS/NAME) certificate and key from the inputs. */
+function clientCertificate(inv: Inventory, ref: string | undefined): { clientCert?: { cert: string; key: string } } {
+  if (!ref) return {};
+  const [ns, name] = ref.split("/");
+  const m = findTlsMaterial(inv.routing, "Secret", ns, name);
+  if (!m?.privateKey || !m.certificates.length) throw new LabError(`clientCert ${ref}: no Secret with a certificate and key of that name in the lab's inputs`);
+  return { clientCert: { cert: m.certificates.join("\n"), key: m.privateKey } };
+}
+
 /** Sends the requests through the lab and answers them with the engine. */
 export function labRequests(dir: LabDir, entries: readonly RequestEntry[], progress: (m: string) => void): LabRequestResult[] {
   const state = dir.read();
@@ -55,7 +66,7 @@ export function labRequests(dir: LabDir, entries: readonly RequestEntry[], progr
   if (problems.length) throw new LabError(problems.join("\n"));
   const engine = entries.map((e) => walkRequest(a.walk, e.request));
   const run = `${process.pid}-${Date.now()}`;
-  const jobs = entries.map((e, i) => jobFor(state.l7!, e.request, `${run}-${i + 1}`));
+  const jobs = entries.map((e, i) => ({ ...jobFor(state.l7!, e.request, `${run}-${i + 1}`), ...clientCertificate(loaded.inventory, e.request.clientCert) }));
   progress(`sending ${jobs.length} request${jobs.length === 1 ? "" : "s"} through nginx`);
   const answers = sendJobs(state.l7, jobs);
   // Mirrors are sent after the answer: give them a moment to reach their backend.
