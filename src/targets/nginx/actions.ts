@@ -219,7 +219,7 @@ export function ruleAction(c: Compilation, input: RuleInput): Action {
 /** A weighted split whose backends all take the same filters: one upstream group, or split_clients when some shares fail. */
 function splitBody(c: Compilation, parts: { ref: BackendRef; d: Destination }[], w: Walk, input: RuleInput): Directive[] {
   if (parts.length === 1) return forward(c, parts[0].d, w, input);
-  const tls = new Set(parts.map((p) => backendTls(c, p.d.backend, input.grpc).on));
+  const tls = new Set(parts.filter((p) => "targets" in p.d).map((p) => backendTls(c, p.d.backend, input.grpc).on));
   if (tls.size > 1) throw new NginxUnsupported("a split over TLS and plain backends", "one location proxies with one scheme");
   if (parts.every((p) => "targets" in p.d)) {
     const upstream = c.httpUpstreams.group(parts.map((p) => ({ targets: targetsOf(p.d), weight: p.ref.weight, name: backendLabel(p.d.backend) })));
