@@ -10,6 +10,9 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { servedBy, type ResolvedBackend } from "../engine/gateway/backends.js";
+import { servingSecret } from "../engine/gateway/backend-handshake.js";
+import type { RouteGraph } from "../model/gateway.js";
+import type { Endpoint } from "../model/endpoint.js";
 import { GatewayEngine } from "../engine/gateway/engine.js";
 import type { Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
@@ -59,7 +62,7 @@ class Backends {
   private readonly taken = new Set<string>();
 
   private backend(b: EchoBackend): number {
-    const key = `${b.service} ${b.backend ?? ""} ${b.namespace}/${b.pod}`;
+    const key = `${b.service} ${b.backend ?? ""} ${b.namespace}/${b.pod} ${b.tls ? "tls" : ""}`;
     let i = this.byKey.get(key);
     if (i === undefined) { i = this.backends.push(b) - 1; this.byKey.set(key, i); }
     return i;
@@ -83,6 +86,14 @@ class Backends {
     return [t];
   };
 
+  constructor(private readonly graph: RouteGraph) {}
+
+  /** The certificate and key a pod serves (its mounted TLS Secret), for backends the Gateway speaks TLS to. */
+  private podTls(pod: Endpoint | undefined): EchoBackend["tls"] {
+    const m = pod && servingSecret(this.graph, pod);
+    return m?.privateKey && m.certificates.length ? { cert: m.certificates.join("\n"), key: m.privateKey } : undefined;
+  }
+
   /** Echo backends at the addresses the engine resolved (pods, EndpointSlices, Workloads). */
   resolved(b: ResolvedBackend): void {
     let d;
@@ -93,7 +104,7 @@ class Backends {
       const pod = b.endpoints?.endpoints.find((e) => e.address === t.address)?.pod;
       const identity = b.workload
         ? { namespace: b.workload.namespace ?? "", pod: b.workload.name, service: b.name, backend: servedBy(b) }
-        : { namespace: pod?.namespace ?? b.service?.namespace ?? "", pod: pod?.name ?? `${b.service?.name ?? b.name}-lab`, service: b.name, backend: servedBy(b) };
+        : { namespace: pod?.namespace ?? b.service?.namespace ?? "", pod: pod?.name ?? `${b.service?.name ?? b.name}-lab`, service: b.name, backend: servedBy(b), ...(b.tlsPolicy ? { tls: this.podTls(pod) } : {}) };
       this.listen(identity, t, kind);
     }
   }
@@ -148,7 +159,7 @@ export interface L7UpRequest {
 export function l7Up(req: L7UpRequest): L7State {
   const engine = new GatewayEngine(req.inventory);
   const refs = chooseGateways(engine, req.gateways);
-  const backends = new Backends();
+  const backends = new Backends(req.inventory.routing);
   const folder = (i: number) => req.path(`gw${i}`);
   req.progress(`compiling ${refs.length} Gateway${refs.length === 1 ? "" : "s"} to nginx`);
   compileAll(engine, refs, backends, folder, req.lines);

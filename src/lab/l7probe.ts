@@ -26,7 +26,7 @@ export interface RealResult {
   grpcCode?: string;
   backend: string | null;
   redirect: { scheme: string; host: string; port: number | null; path: string; statusCode: number } | null;
-  upstream: { host?: string; path?: string; method?: string; headers?: Record<string, string>; sni?: string } | null;
+  upstream: { host?: string; path?: string; method?: string; headers?: Record<string, string>; tls?: boolean; sni?: string } | null;
   responseHeaders: Record<string, string>;
   mirroredTo: { name: string; percent: number }[];
   /** How the connection ended or what nginx said, when no backend answered. */
@@ -86,11 +86,12 @@ export function realResult(job: ClientJob, a: ClientAnswer, mirrors: readonly st
   const echoed = parseJson(a.body);
   const backend = echoed?.backend ?? echoed?.service ?? null;
   const mirroredTo = mirrors.filter((m) => m !== backend).map((name) => ({ name, percent: 100 }));
-  if (a.status === undefined) return { ...base, backend, mirroredTo, upstream: echoed ? { sni: echoed.tls?.serverName } : null };
+  if (a.status === undefined) return { ...base, backend, mirroredTo, upstream: echoed ? { tls: echoed.tls !== undefined, ...(echoed.tls?.serverName ? { sni: echoed.tls.serverName } : {}) } : null };
   const headers = a.headers ?? [];
   const upstream = echoed?.path !== undefined ? {
     host: echoed.host, path: echoed.path, method: echoed.method,
     headers: Object.fromEntries(Object.entries(echoed.headers ?? {}).filter(([k]) => k.toLowerCase() !== PROBE_HEADER && k.toLowerCase() !== SET_HEADER).map(([k, v]) => [k, v.join(",")])),
+    tls: echoed.tls !== undefined, ...(echoed.tls?.serverName ? { sni: echoed.tls.serverName } : {}),
   } : null;
   const grpcCode = job.protocol !== "grpc" ? undefined : a.grpcStatus !== undefined ? GRPC_CODES[a.grpcStatus] ?? a.grpcStatus : GRPC_OF_HTTP[a.status] ?? "UNKNOWN";
   return {
