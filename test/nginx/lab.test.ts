@@ -90,6 +90,9 @@ test("lab up runs the Gateway on nginx; lab probe --requests: real = engine = ex
     const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
     assert.equal(up.code, 0, up.err);
     assert.match(up.out, /1 Gateway on nginx/);
+    const status = await run(["status"]);
+    assert.equal(status.code, 0, status.out);
+    assert.match(status.out, /jl-\S+-gw1 +nginx running +Gateway apps\/gw +10\.252\.1\.1/);
     const pidFile = join(RUN_DIR, NAME, "gw1", "nginx.pid");
     const pid = Number(readFileSync(pidFile, "utf8"));
     const probe = await run(["probe", "--requests", join(t.dir, "requests.yaml"), "-o", "json"]);

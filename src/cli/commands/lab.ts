@@ -18,6 +18,7 @@ import { readRequests, type RequestEntry } from "../../sources/requests.js";
 import { readTextFile } from "../../sources/read.js";
 import { labRequests, labRequestsTable } from "../lab-requests.js";
 import { list } from "../command.js";
+import { nginxPid } from "../../lab/nginx.js";
 
 const LAB_OPTIONS: Record<string, OptionSpec> = {
   name: { type: "string", arg: "NAME", default: DEFAULT_LAB, description: "lab name (1-12 lowercase letters and digits); its namespaces are named jl-NAME-*" },
@@ -165,10 +166,11 @@ const statusCommand: Command = {
     try {
       const s = dir.read();
       const present = new Set(namespacesWithPrefix(labPrefix(s.name)));
-      const running = helperAlive(s.helperPid, dir);
+      const running = (s.hosts.length === 0 || helperAlive(s.helperPid, dir)) && (s.l7?.gateways ?? []).every((g) => nginxPid(g.dir) !== undefined);
       const rows = [...s.hosts, ...s.externals.map((x) => ({ netns: x.netns, endpoints: [{ id: -1, label: "(external address)" }], addresses: [x.address], listen: [] }))]
         .map((h) => [h.netns, present.has(h.netns) ? "present" : "MISSING", h.endpoints.map((e) => e.label).join(", "), h.addresses.join(", "), listening(h.listen)]);
-      printOutput(io, values, () => ({ name: s.name, up: true, created: s.created, running, hub: s.hub, hosts: s.hosts, externals: s.externals }), () =>
+      for (const g of s.l7?.gateways ?? []) rows.push([g.netns, present.has(g.netns) ? (nginxPid(g.dir) ? "nginx running" : "nginx NOT running") : "MISSING", `Gateway ${g.ref}`, g.address, ""]);
+      printOutput(io, values, () => ({ name: s.name, up: true, created: s.created, running, hub: s.hub, hosts: s.hosts, externals: s.externals, gateways: (s.l7?.gateways ?? []).map((g) => ({ ...g, nginx: nginxPid(g.dir) !== undefined })) }), () =>
         renderTable(["NETNS", "STATE", "ENDPOINTS", "ADDRESSES", "LISTENING"], rows) +
         `\nlab "${s.name}", up since ${s.created}: listeners ${running ? `running (pid ${s.helperPid})` : "NOT running"}; ruleset ${dir.path("lab.nft")}\n`);
       return running ? EXIT.ok : EXIT.failed;
