@@ -37,6 +37,8 @@ export interface EchoConfig {
 
 /** The request header carrying a lab probe's id (for mirrors and succeedAfter). */
 export const PROBE_HEADER = "x-junction-probe";
+/** Response header of a WebSocket upgrade naming the backend that accepted it (the answer has no body). */
+export const BACKEND_HEADER = "x-junction-backend";
 /** Request header asking the backend to set a response header: "name: value" (repeatable). */
 export const SET_HEADER = "x-echo-set-header";
 
@@ -122,7 +124,7 @@ function rawEcho(b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
 function backendServers(cfg: EchoConfig, b: EchoBackend, ready: () => void) {
   const h1 = createHttpServer((req, res) => answer(cfg, b, req, res, tlsOf(req.socket)));
   h1.on("upgrade", (req: IncomingMessage, socket: Socket) => {
-    socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${BACKEND_HEADER}: ${b.backend ?? b.service}\r\n\r\n`);
     if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.backend ?? b.service}\n`);
   });
   const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.stream.session?.socket as Socket)));

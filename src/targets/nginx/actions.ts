@@ -166,6 +166,7 @@ function forward(c: Compilation, d: Destination, w: Walk, input: RuleInput, with
 }
 
 function passTo(c: Compilation, upstream: string, b: ResolvedBackend, w: Walk, input: RuleInput, withResponse = true): Directive[] {
+  if (!input.grpc && b.servicePort?.appProtocol === "kubernetes.io/h2c") throw new NginxUnsupported("a backend speaking h2c (appProtocol kubernetes.io/h2c)", `nginx proxies HTTP/1.1 to ${b.name}, not HTTP/2`);
   const tls = backendTls(c, b, input.grpc);
   const response = withResponse ? responseHeaderDirectives(c, w.response, input.grpc) : [];
   if (input.grpc) return [...requestHeaderDirectives(c, w.request, "grpc_set_header"), ...response, ...tls.directives, dir("grpc_pass", `${tls.on ? "grpcs" : "grpc"}://${upstream}`)];
