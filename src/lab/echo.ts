@@ -37,8 +37,8 @@ export interface EchoConfig {
 
 /** The request header carrying a lab probe's id (for mirrors and succeedAfter). */
 export const PROBE_HEADER = "x-junction-probe";
-/** Response header of a WebSocket upgrade naming the backend that accepted it (the answer has no body). */
-export const BACKEND_HEADER = "x-junction-backend";
+/** Response header of a WebSocket upgrade carrying what the backend saw (the answer has no body). */
+export const ECHO_HEADER = "x-junction-echo";
 /** Request header asking the backend to set a response header: "name: value" (repeatable). */
 export const SET_HEADER = "x-echo-set-header";
 
@@ -124,7 +124,8 @@ function rawEcho(b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
 function backendServers(cfg: EchoConfig, b: EchoBackend, ready: () => void) {
   const h1 = createHttpServer((req, res) => answer(cfg, b, req, res, tlsOf(req.socket)));
   h1.on("upgrade", (req: IncomingMessage, socket: Socket) => {
-    socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${BACKEND_HEADER}: ${b.backend ?? b.service}\r\n\r\n`);
+    const seen = JSON.stringify(identity(b, req, tlsOf(req.socket))).replace(/[^\x20-\x7e]/g, "?");
+    socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${ECHO_HEADER}: ${seen}\r\n\r\n`);
     if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.backend ?? b.service}\n`);
   });
   const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.stream.session?.socket as Socket)));

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_PORT, type RouteRequest } from "../model/request.js";
 import type { ClientAnswer, ClientJob } from "./client.js";
-import { BACKEND_HEADER, PROBE_HEADER, SET_HEADER } from "./echo.js";
+import { ECHO_HEADER, PROBE_HEADER, SET_HEADER } from "./echo.js";
 import { LabError } from "./exec.js";
 import type { L7State } from "./l7.js";
 
@@ -17,7 +17,7 @@ const GRPC_CODES: Record<string, string> = { 0: "OK", 1: "CANCELLED", 2: "UNKNOW
 /** What a gRPC client reports for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */
 const GRPC_OF_HTTP: Record<number, string> = { 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" };
 /** Response headers every answer carries, not what routes set. */
-const TRANSPORT = new Set([BACKEND_HEADER, "upgrade", "date", "content-length", "content-type", "connection", "keep-alive", "transfer-encoding", "server", "location"]);
+const TRANSPORT = new Set([ECHO_HEADER, "upgrade", "date", "content-length", "content-type", "connection", "keep-alive", "transfer-encoding", "server", "location"]);
 
 /** A real answer in the fields of a route result. */
 export interface RealResult {
@@ -83,9 +83,8 @@ function responseHeaders(headers: [string, string][]): Record<string, string> {
 export function realResult(job: ClientJob, a: ClientAnswer, mirrors: readonly string[]): RealResult {
   const base: RealResult = { status: null, backend: null, redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [] };
   if (a.connection) return { ...base, connection: a.connection, detail: a.detail };
-  const echoed = parseJson(a.body);
-  const upgraded = a.status === 101 ? a.headers?.find(([k]) => k.toLowerCase() === BACKEND_HEADER)?.[1] : undefined;
-  const backend = echoed?.backend ?? echoed?.service ?? upgraded ?? null;
+  const echoed = parseJson(a.body) ?? parseJson(a.headers?.find(([k]) => k.toLowerCase() === ECHO_HEADER)?.[1]);
+  const backend = echoed?.backend ?? echoed?.service ?? null;
   const mirroredTo = mirrors.filter((m) => m !== backend).map((name) => ({ name, percent: 100 }));
   if (a.status === undefined) return { ...base, backend, mirroredTo, upstream: echoed ? { tls: echoed.tls !== undefined, ...(echoed.tls?.serverName ? { sni: echoed.tls.serverName } : {}) } : null };
   const headers = a.headers ?? [];
