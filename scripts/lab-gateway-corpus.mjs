@@ -7,6 +7,7 @@
 //   real    this script as a stand-in for `junction route`: `junction lab up` on the objects (every
 //           Gateway compiled to nginx and run, echo backends, a client namespace), then `junction lab
 //           probe --requests`, printing what came back for real. `status` is the engine's in both.
+// A weights check with a distribution is sent 400 times and judged on the counts per backend.
 // It reports per case real = expected, engine = expected and real = engine (the probe's comparison of
 // the two answers, request by request), the reasons a case could not run on nginx, and the totals.
 // --no-engine leaves out the engine's own grading (real = engine is still checked request by request).
@@ -20,7 +21,9 @@ import { fileURLToPath } from "node:url";
 
 const self = fileURLToPath(import.meta.url);
 const junction = join(dirname(self), "..", "bin", "junction.js");
-const LAB = "gwcorpus";
+const LAB = process.env.JX_LAB_NAME || "gwcorpus";
+/** How many times a weights (distribution) request is sent. */
+const SAMPLES = 400;
 const args = process.argv.slice(2);
 
 if (args[0] === "--shim") shim(args.slice(1));
@@ -42,11 +45,25 @@ function shim(argv) {
   };
   const up = spawnSync("node", [junction, "lab", "up", "-q", "-f", at("-f"), "--name", LAB], { encoding: "utf8", maxBuffer: 1 << 28 });
   if (up.status !== 0) return fail(up.stderr.trim().split("\n").filter((l) => !l.endsWith("...")).join(" | ").replace(/^junction lab up: /, ""));
-  const probe = spawnSync("node", [junction, "lab", "probe", "--requests", at("--requests"), "--name", LAB, "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  // A weights request (a distribution check) is sent SAMPLES times; its backends are the counts per backend.
+  const weighted = new Set(JSON.parse(process.env.JX_WEIGHTS || "[]"));
+  const isWeighted = (q) => weighted.has(JSON.stringify(q));
+  const sent = requests.flatMap((q) => (isWeighted(q) ? Array(SAMPLES).fill(q) : [q]));
+  const file = `${at("--requests")}.lab.json`;
+  writeFileSync(file, JSON.stringify(sent));
+  const probe = spawnSync("node", [junction, "lab", "probe", "--requests", file, "--name", LAB, "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 28 });
   if (probe.status !== 0 && probe.status !== 1) return fail(`lab probe: ${probe.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-  const results = JSON.parse(probe.stdout).results;
-  for (const [i, r] of results.entries()) appendFileSync(tally, `${JSON.stringify({ request: i + 1, realVsEngine: r.realVsEngine })}\n`);
-  process.stdout.write(JSON.stringify({ results: results.map((r) => ({ backends: [], ...r.real })) }));
+  const all = JSON.parse(probe.stdout).results;
+  const results = [];
+  for (const q of requests) {
+    const n = isWeighted(q) ? SAMPLES : 1;
+    const got = all.splice(0, n);
+    const counts = new Map();
+    for (const r of got) if (r.real.backend) counts.set(r.real.backend, (counts.get(r.real.backend) ?? 0) + 1);
+    results.push({ ...got[0], real: { ...got[0].real, backends: n > 1 ? [...counts].map(([name, weight]) => ({ name, weight })) : [] } });
+  }
+  for (const [i, r] of results.entries()) appendFileSync(tally, `${JSON.stringify({ request: i + 1, realVsEngine: isWeighted(requests[i]) ? [] : r.realVsEngine })}\n`);
+  process.stdout.write(JSON.stringify({ results: results.map((r) => r.real) }));
 }
 
 function main(argv) {
@@ -89,6 +106,7 @@ function main(argv) {
       const tally = join(tmp, "tally.jsonl");
       writeFileSync(tally, "");
       process.env.JX_LAB_TALLY = tally;
+      process.env.JX_WEIGHTS = JSON.stringify([c, ...(c.phases ?? [])].flatMap((s) => (s.weights ?? []).filter((w) => w.distribution).map((w) => JSON.stringify(w.request))));
       const real = grade(one, `node ${self} --shim`);
       const engine = { pass: engineFails ? !engineFails.has(c.id) : undefined };
       rmSync(one);
