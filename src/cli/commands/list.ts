@@ -2,7 +2,7 @@
 
 import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, str, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
@@ -41,7 +41,7 @@ export const listCommand: Command = {
   run(values, _pos, io) {
     const { entries, warnings } = listResult(loadAnalysis(values, io), str(values, "group-by") as GroupBy);
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
+    writeConnlist(entries, str(values, "output") as ConnlistFormat, (s) => io.out(s));
     return EXIT.ok;
   },
 };
