@@ -31,20 +31,30 @@ export interface LabRequestResult {
 
 /** The engine's answer as an expectation the real one must meet: the fields a real request can show. */
 function engineExpectation(r: RouteResult): Record<string, unknown> {
-  const e: Record<string, unknown> = { status: r.status, backend: r.backend };
+  // A weighted split answers from any of its backends: which one is chance, for nginx as for any proxy.
+  const split = r.backends.filter((b) => b.weight > 0).length > 1;
+  const e: Record<string, unknown> = { status: r.status, ...(split ? {} : { backend: r.backend }) };
   if (r.connection) { e.connection = r.connection; delete e.status; }
   if (r.grpcCode) e.grpcCode = r.grpcCode;
   // A request without a Host is sent with the Gateway's address as its Host: the engine's "" is not compared.
   if (r.redirect) e.redirect = { scheme: r.redirect.scheme, ...(r.redirect.host ? { host: r.redirect.host } : {}), port: r.redirect.port, path: r.redirect.path, statusCode: r.redirect.statusCode };
-  if (r.upstream?.path !== undefined && r.backend) e.upstream = { path: r.upstream.path, method: r.upstream.method, ...(r.upstream.headers ? { headers: r.upstream.headers } : {}) };
+  if (r.upstream?.path !== undefined && r.backend) e.upstream = { path: r.upstream.path, method: r.upstream.method, ...(r.upstream.headers && !split ? { headers: r.upstream.headers } : {}) };
   // The Location header is the redirect, compared above.
   const headers = Object.entries(r.responseHeaders).filter(([k]) => k.toLowerCase() !== "location");
   if (headers.length) e.responseHeaders = Object.fromEntries(headers);
-  if (r.mirroredTo.length) e.mirroredTo = r.mirroredTo.map((m) => m.name);
+  // A mirror of a percentage of the requests may or may not get this one.
+  if (r.mirroredTo.some((m) => m.percent >= 100)) e.mirroredTo = r.mirroredTo.filter((m) => m.percent >= 100).map((m) => m.name);
   return e;
 }
 
 const asResult = (r: RealResult) => r as unknown as RouteResult;
+
+/** For a weighted split: the real backend must be one the split can send to. */
+function splitBackend(r: RouteResult, real: RealResult): string[] {
+  const names = r.backends.filter((b) => b.weight > 0).map((b) => b.name);
+  if (names.length < 2 || real.backend === null || names.includes(real.backend) || (real.service !== undefined && names.includes(real.service))) return [];
+  return [`backend: expected one of ${names.join(", ")}, got ${JSON.stringify(real.backend)}`];
+}
 
 /** The client certificate a request presents: the Secret's (NS/NAME) certificate and key from the inputs. */
 function clientCertificate(inv: Inventory, ref: string | undefined): { clientCert?: { cert: string; key: string } } {
@@ -74,7 +84,7 @@ export function labRequests(dir: LabDir, entries: readonly RequestEntry[], progr
   const served = servedBy(dir.path("echo-requests.log"));
   return entries.map((e, i) => {
     const real = realResult(jobs[i], answers[i], served.get(jobs[i].id) ?? []);
-    const realVsEngine = checkExpectation(engineExpectation(engine[i]), asResult(real));
+    const realVsEngine = [...checkExpectation(engineExpectation(engine[i]), asResult(real)), ...splitBackend(engine[i], real)];
     const realVsExpected = e.expect ? checkExpectation(e.expect, asResult(real)) : [];
     const engineVsExpected = e.expect ? checkExpectation(e.expect, engine[i]) : [];
     return {

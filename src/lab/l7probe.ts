@@ -25,6 +25,8 @@ export interface RealResult {
   connection?: "rejected" | "failed";
   grpcCode?: string;
   backend: string | null;
+  /** The Service (NS/NAME) whose echo backend answered, when one did. */
+  service?: string;
   redirect: { scheme: string; host: string; port: number | null; path: string; statusCode: number } | null;
   upstream: { host?: string; path?: string; method?: string; headers?: Record<string, string>; tls?: boolean; sni?: string } | null;
   responseHeaders: Record<string, string>;
@@ -85,6 +87,7 @@ export function realResult(job: ClientJob, a: ClientAnswer, mirrors: readonly st
   if (a.connection) return { ...base, connection: a.connection, detail: a.detail };
   const echoed = parseJson(a.body) ?? parseJson(a.headers?.find(([k]) => k.toLowerCase() === ECHO_HEADER)?.[1]);
   const backend = echoed?.backend ?? echoed?.service ?? null;
+  if (echoed?.service) base.service = echoed.service;
   const mirroredTo = mirrors.filter((m) => m !== backend).map((name) => ({ name, percent: 100 }));
   if (a.status === undefined) return { ...base, backend, mirroredTo, upstream: echoed ? { tls: echoed.tls !== undefined, ...(echoed.tls?.serverName ? { sni: echoed.tls.serverName } : {}) } : null };
   const headers = a.headers ?? [];
