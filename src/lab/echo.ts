@@ -78,8 +78,9 @@ function behaviour(req: Request): { status: number; delayMs: number } {
 }
 
 function setHeaders(req: Request): [string, string][] {
-  const raw = req.headers[SET_HEADER];
-  return (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => { const i = v.indexOf(":"); return i > 0 ? [[v.slice(0, i).trim(), v.slice(i + 1).trim()] as [string, string]] : []; });
+  // From the raw headers: Node joins repeated headers with ", ", which would merge the requests.
+  const values = req.rawHeaders.flatMap((v, i) => (i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === SET_HEADER ? [v] : []));
+  return values.flatMap((v) => { const i = v.indexOf(":"); return i > 0 ? [[v.slice(0, i).trim(), v.slice(i + 1).trim()] as [string, string]] : []; });
 }
 
 function grpcFrame(body: Buffer): Buffer {

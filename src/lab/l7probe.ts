@@ -76,7 +76,8 @@ function responseHeaders(headers: [string, string][]): Record<string, string> {
   for (const [k, v] of headers) {
     const n = k.toLowerCase();
     if (TRANSPORT.has(n)) continue;
-    out[n] = out[n] === undefined ? v : `${out[n]}, ${v}`;
+    // Repeated header lines are one value, joined with "," as the Gateway API conformance tests join them.
+    out[n] = out[n] === undefined ? v : `${out[n]},${v}`;
   }
   return out;
 }
