@@ -4,6 +4,7 @@ import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
 import { nginxSuite } from "./nginx.js";
+import { requestSuite } from "./requests.js";
 import { scaleSuite } from "./scale.js";
 import { serveSuite } from "./serve.js";
 import type { Suite } from "./suite.js";
@@ -18,4 +19,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, enforcementSuite, nginxSuite];
+export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite, nginxSuite];

@@ -1,6 +1,7 @@
 // Proof of equivalence for a translation: two inventories (before and after) must allow exactly
 // the same connections between every endpoint class and every external address range, on every
-// port interval. Differences are returned as flows with both verdicts.
+// port interval. Differences are returned as flows with both verdicts. For translations that decide
+// requests (a mesh's authorization), the same requests must be allowed alike (compareRequests).
 
 import { endpointName, type Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
@@ -8,6 +9,8 @@ import { PROTOCOLS, normalizeIntervals, type ConnSet, type Interval, type Protoc
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import { externalPeers } from "./connlist.js";
+import type { RouteRequest } from "../model/request.js";
+import { walkRequest, type RequestAnswer, type WalkContext } from "../engine/request.js";
 
 export interface Side {
   inventory: Inventory;
@@ -100,4 +103,29 @@ export function compareConnectivity(before: Side, after: Side, progress?: (done:
     }
   });
   return { classes: ps.length, pairs, diffs };
+}
+
+/** A request answered differently before and after a translation (allowed: the backend answered). */
+export interface RequestDiff {
+  request: RouteRequest;
+  before: string;
+  after: string;
+}
+
+/** "200", "403", "connection rejected": what the client sees. */
+function outcomeOf(a: RequestAnswer): string {
+  return typeof a.status === "number" ? String(a.status) : `connection ${a.connection ?? "failed"}`;
+}
+
+const passes = (a: RequestAnswer) => typeof a.status === "number" && a.status < 400;
+
+/**
+ * Per request: the same requests walked before and after must be allowed alike (a denial may look
+ * different: a rejected connection before, a 403 after).
+ */
+export function compareRequests(before: WalkContext, after: WalkContext, requests: readonly RouteRequest[]): RequestDiff[] {
+  return requests.flatMap((request) => {
+    const a = walkRequest(before, request), b = walkRequest(after, request);
+    return passes(a) === passes(b) ? [] : [{ request, before: outcomeOf(a), after: outcomeOf(b) }];
+  });
 }

@@ -19,7 +19,8 @@ export function evaluateExpectations(engine: PolicyEngine, expectations: readonl
   const problems: string[] = [];
   const checked: CheckedExpectation[] = [];
   expectations.forEach((x, index) => {
-    const at = `${x.ref.file}${x.line ? `:${x.line}` : ""}: assertion ${index + 1}${x.name ? ` (${x.name})` : ""}`;
+    const n = x.position ?? index + 1;
+    const at = `${x.ref.file}${x.line ? `:${x.line}` : ""}: assertion ${n}${x.name ? ` (${x.name})` : ""}`;
     const src = resolveEndpoint(engine.index, x.from, namespace);
     const dst = resolveEndpoint(engine.index, x.to, namespace);
     if (!src.ok) problems.push(`${at}, from: ${src.error}`);
@@ -27,7 +28,7 @@ export function evaluateExpectations(engine: PolicyEngine, expectations: readonl
     if (!src.ok || !dst.ok) return;
     const q = evaluateQuery(engine, src.value, dst.value, x.port, x.protocol);
     if (!q.ok) { problems.push(`${at}: ${q.error}`); return; }
-    checked.push({ index: index + 1, expectation: x, query: q.value });
+    checked.push({ index: n, expectation: x, query: q.value });
   });
   return { checked, problems };
 }

@@ -9,6 +9,7 @@ import { FastConnectivity, type Progress } from "../engine/fast/connectivity.js"
 import { GatewayEngine } from "../engine/gateway/engine.js";
 import type { EngineOptions } from "../engine/options.js";
 import { walkContext, type WalkContext } from "../engine/request.js";
+import { L7Authorizer } from "../engine/l7/authorizer.js";
 
 export class Analysis {
   private policyEngine?: PolicyEngine;
@@ -31,7 +32,10 @@ export class Analysis {
   get gateways(): GatewayEngine { return (this.gateway ??= new GatewayEngine(this.loaded.inventory, this.engine.index)); }
 
   /** The request walk's context: the gateway and policy engines above, the mesh engine, DNS, mesh membership. */
-  get walk(): WalkContext { return (this.walkCtx ??= walkContext(this.loaded.inventory, { engine: this.options, policy: this.engine, gateways: this.gateways })); }
+  get walk(): WalkContext {
+    const inv = this.loaded.inventory;
+    return (this.walkCtx ??= walkContext(inv, { engine: this.options, policy: this.engine, gateways: this.gateways, authorizers: [new L7Authorizer(this.engine)], trustDomain: inv.mesh.settings.trustDomain }));
+  }
 
   /** The routing changed (routes, Services, Gateways, pods): the gateway engine and the walk are built again when asked. */
   routingChanged(): void { this.gateway = undefined; this.walkCtx = undefined; }

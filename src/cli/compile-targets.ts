@@ -3,6 +3,7 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
+import { istioTarget } from "./targets/istio.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 import { nginxTarget } from "./targets/nginx.js";
@@ -23,4 +24,5 @@ export const COMPILE_TARGETS: CompileTarget[] = [
   k8sTarget,
   nftablesTarget,
   nginxTarget,
+  istioTarget,
 ];

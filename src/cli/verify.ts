@@ -1,7 +1,12 @@
 // --verify for compile and convert: load the input again with the translated objects in place of
 // the originals and prove that every endpoint class and address range gets the same connections.
 
-import { compareConnectivity, type FlowDiff } from "../analyze/equivalence.js";
+import { compareConnectivity, compareRequests, type FlowDiff, type RequestDiff } from "../analyze/equivalence.js";
+import { boundaryRequests } from "../analyze/boundary-requests.js";
+import { Matcher } from "../engine/match.js";
+import { InventoryIndex } from "../model/inventory.js";
+import type { Inventory } from "../model/inventory.js";
+import { Analysis } from "./analysis.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import type { EngineOptions } from "../engine/options.js";
@@ -42,4 +47,35 @@ export function verifyTranslation(loaded: Loaded, options: EngineOptions, replac
   const what = `${result.classes} endpoint classes and address ranges, ${result.pairs} ordered pairs, every port interval`;
   io.err(result.diffs.length ? `verify: FAILED: ${result.diffs.length} flow${result.diffs.length === 1 ? "" : "s"} differ (${what})\n` : `verify: equivalent (${what})\n`);
   return result.diffs.length ? EXIT.failed : EXIT.ok;
+}
+
+/** At most this many differing requests are printed. */
+const MAX_SHOWN = 20;
+
+function formatRequestDiff(d: RequestDiff): string {
+  const r = d.request;
+  return `${r.from} → ${r.method} http://${r.host}:${r.port}${r.path}${r.headers.map(([k, v]) => ` -H '${k}: ${v}'`).join("")}: ${d.before} before, ${d.after} after`;
+}
+
+/**
+ * --verify for translations that decide requests: the input again with the translated objects in
+ * place of the originals; the requests at the boundaries of every request rule must be allowed alike.
+ * `prepare` puts the command's mesh options into the reloaded inventory.
+ */
+export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void): number {
+  const after = reloadWith(loaded, replaced, generated);
+  if (after.diagnostics.errors.length) {
+    for (const d of after.diagnostics.errors) io.err(`verify: the output does not load: ${formatDiagnostic(d)}\n`);
+    return EXIT.failed;
+  }
+  prepare(after.inventory);
+  const matcher = new Matcher(new InventoryIndex(loaded.inventory), options);
+  const requests = boundaryRequests(loaded.inventory, (s, e) => matcher.selects(s, e));
+  const diffs = compareRequests(new Analysis(loaded, options).walk, new Analysis(after, options).walk, requests);
+  for (const d of diffs.slice(0, MAX_SHOWN)) io.err(`verify: differs: ${formatRequestDiff(d)}\n`);
+  if (diffs.length > MAX_SHOWN) io.err(`verify: ... and ${diffs.length - MAX_SHOWN} more\n`);
+  if (!requests.length) { io.err("verify: no policy with request rules selects a pod of the input: no request to compare\n"); return EXIT.ok; }
+  const what = `${requests.length} requests at the boundaries of the request rules`;
+  io.err(diffs.length ? `verify: FAILED: ${diffs.length} of ${what} differ\n` : `verify: equivalent per request (${what})\n`);
+  return diffs.length ? EXIT.failed : EXIT.ok;
 }

@@ -6,7 +6,7 @@
 import type { Endpoint } from "../model/endpoint.js";
 import type { Address } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
-import type { SourceRef } from "../model/source.js";
+import type { Path, SourceRef } from "../model/source.js";
 import type { Membership } from "./mesh/membership.js";
 import type { Verdict } from "./verdict.js";
 
@@ -68,6 +68,8 @@ export interface PolicyRef {
   name: string;
   /** Index of the rule in the policy, when one rule decided. */
   rule?: number;
+  /** The rule's field path in the object, for its line. */
+  path?: Path;
   src?: SourceRef;
 }
 
@@ -87,8 +89,12 @@ export interface AuthorizationDecision {
   trace: unknown[];
 }
 
-/** One L7 authorization implementation; it answers "undecided" for requests it has nothing to say about. */
+/**
+ * One L7 authorization implementation; it answers "undecided" for requests it has nothing to say
+ * about. An implementation made of layers (engine/l7: transport, network policies, the mesh proxy)
+ * answers one decision per layer, in the order the request meets them.
+ */
 export interface Authorizer {
   readonly name: string;
-  authorize(req: AuthorizationRequest): AuthorizationDecision;
+  authorize(req: AuthorizationRequest): AuthorizationDecision | readonly AuthorizationDecision[];
 }

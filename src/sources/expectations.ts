@@ -23,6 +23,8 @@ export interface Expectation {
   ref: SourceRef;
   /** The assertion's line in its file. */
   line?: number;
+  /** Its number in the file (from 1), among flow and request assertions. */
+  position?: number;
 }
 
 /** A request sent by `from` (as `junction route --from` sends it), and what must become of it. */
@@ -33,6 +35,8 @@ export interface RequestExpectation {
   expect: "allow" | "deny" | number;
   name?: string;
   ref: SourceRef;
+  /** Its number in the file (from 1), among flow and request assertions. */
+  position: number;
 }
 
 export interface ExpectationsFile {
@@ -53,9 +57,9 @@ export function readExpectations(file: InputFile): ExpectationsFile {
   if (diags.hasErrors) return { expectations, requests, diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "expectations", value);
   const items = Field.root(ctx, value).list({ required: true }) ?? [];
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
     if (!item.object(true)) continue;
-    if (item.get("request").present) { const r = readRequestAssertion(item, root); if (r) requests.push(r); continue; }
+    if (item.get("request").present) { const r = readRequestAssertion(item, root, i + 1); if (r) requests.push(r); continue; }
     const from = endpointField(item.get("from"));
     const to = endpointField(item.get("to"));
     const portField = item.get("port");
@@ -64,7 +68,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     const protocol = item.get("protocol").present ? readProtocol(item.get("protocol")) : undefined;
     const expect = item.get("expect").string({ required: true, oneOf: ["allow", "deny"] }) as "allow" | "deny" | undefined;
     const name = item.get("name").string();
-    if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path } });
+    if (from && to && port !== undefined && expect) expectations.push({ from, to, port, protocol, expect, name, ref: { ...root, path: item.path }, position: i + 1 });
   }
   locator.resolve(diags.items);
   for (const d of diags.items) numberListItem(d, [], "assertion");
@@ -74,7 +78,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
 
 const REQUEST_KEYS = ["from", "request", "headers", "expect", "name"];
 
-function readRequestAssertion(item: Field, root: SourceRef): RequestExpectation | undefined {
+function readRequestAssertion(item: Field, root: SourceRef, position: number): RequestExpectation | undefined {
   for (const k of item.keys()) if (!REQUEST_KEYS.includes(k)) item.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (a request assertion has ${REQUEST_KEYS.join(", ")})`);
   const from = item.get("from").string({ required: true, nonEmpty: true });
   const line = item.get("request").string({ required: true, nonEmpty: true });
@@ -85,7 +89,7 @@ function readRequestAssertion(item: Field, root: SourceRef): RequestExpectation 
   const e = item.get("expect");
   const expect = typeof e.value === "number" ? e.int({ min: 100, max: 599 }) : e.string({ required: true, oneOf: ["allow", "deny"] }) as "allow" | "deny" | undefined;
   if (!from || !parsed || typeof parsed === "string" || expect === undefined) return undefined;
-  return { from, request: { ...parsed, headers: [...parsed.headers, ...headers] }, expect, name: item.get("name").string(), ref: { ...root, path: item.path } };
+  return { from, request: { ...parsed, headers: [...parsed.headers, ...headers] }, expect, name: item.get("name").string(), ref: { ...root, path: item.path }, position };
 }
 
 

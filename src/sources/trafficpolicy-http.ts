@@ -107,6 +107,12 @@ function regexOf(f: Field, source: string): StringMatch | undefined {
   return err ? f.error("invalid", `${JSON.stringify(source)} is not a valid RE2 regular expression (${err})`) : { kind: "regex", regex: source };
 }
 
+/** The host written in the policy ("api.example.com", "*.example.com") from readHost's match; undefined for a regex written as one. */
+export function hostOfMatch(m: StringMatch): string | undefined {
+  const r = m.kind === "regex" ? /^\(\?i\)(\[\^:\]\+)?((?:\\.|[-A-Za-z0-9])+)\(:\[0-9\]\+\)\?$/.exec(m.regex) : null;
+  return r ? `${r[1] ? "*" : ""}${r[2].replace(/\\\./g, ".")}` : undefined;
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Why a path template is not valid ({**} only as the last operator, no other braces), or undefined. */

@@ -26,7 +26,7 @@ function networkData(h: HopOutcome, lines: LineLookup): NetworkData {
 
 function authorizationData(d: AuthorizationDecision, lines: LineLookup): Record<string, unknown> {
   const p = d.policy;
-  const policy = p ? { kind: p.kind, namespace: p.namespace, name: p.name, rule: p.rule, file: p.src?.file, line: p.src ? lines(p.src) : undefined } : undefined;
+  const policy = p ? { kind: p.kind, namespace: p.namespace, name: p.name, rule: p.rule, file: p.src?.file, line: p.src ? lines(p.src, p.path) : undefined } : undefined;
   return { verdict: d.verdict, enforcer: d.enforcer, policy, summary: d.summary, ...(d.denial ? { denial: d.denial } : {}), trace: d.trace };
 }
 
@@ -61,7 +61,7 @@ export function explainAnswer(q: RouteRequest, a: CheckedAnswer, lines: LineLook
   out.push(...resultLines(a));
   label(out, "pod", a.endpoint);
   if (a.hop) label(out, "network", networkLine(a.hop, lines));
-  for (const d of a.authorization) label(out, "authz", `${d.verdict}: ${d.summary}${d.policy?.src ? ` (${where(d.policy.src.file, lines(d.policy.src))})` : ""}`);
+  for (const d of a.authorization) label(out, "authz", `${d.verdict} at ${d.enforcer}: ${d.summary}${d.policy?.src ? ` (${where(d.policy.src.file, lines(d.policy.src, d.policy.path))})` : ""}`);
   const decided = a.layers.find((l) => l.outcome === "decided")?.summary;
   label(out, "decided", `by the ${a.decidedBy} layer${decided && decided !== a.reason ? `: ${decided}` : ""}`);
   out.push("  layers:", ...a.layers.map((l) => `    ${l.layer.padEnd(14)}${l.outcome.padEnd(9)}${l.summary}`));

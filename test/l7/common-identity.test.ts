@@ -41,3 +41,15 @@ test("principals pick pods and Workloads by namespace and service account, in th
 test("a principal that is not TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT is an error", () => {
   assert.throws(() => engineFor(yaml.replace("cluster.local/ns/shop/sa/*", "cluster.local/shop/web")), /is not a principal/);
 });
+
+test("a Deny with http decides requests only, yet compiling it to Kubernetes is an error, never a silent drop", async () => {
+  const { cli, tempFiles } = await import("../helpers.js");
+  const { dir, cleanup } = tempFiles({ "p.yaml": "apiVersion: junction.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: no-admin}\nspec:\n  tier: Admin\n  priority: 10\n  subject: {workloads: {matchLabels: {app: api}}}\n  ingress:\n  - {action: Deny, http: [{paths: [{prefix: /admin}]}]}\n" });
+  try {
+    const r = await cli(["compile", "-f", `${dir}/p.yaml`, "--target", "k8s"]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /p\.yaml:9: TrafficPolicy no-admin, ingress rule 0: AdminNetworkPolicy cannot match HTTP requests/);
+    const back = await cli(["convert", "policy", "--to", "common", "-f", `${dir}/p.yaml`]);
+    assert.match(back.out, /action: Deny\n +http:\n +- paths:\n +- prefix: \/admin/, "convert keeps the request-only rule");
+  } finally { cleanup(); }
+});

@@ -2,6 +2,9 @@
 
 import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
 import { summarize } from "../../analyze/summary.js";
+import { hasMesh, meshCoverage, type MeshFinding } from "../../analyze/mesh-coverage.js";
+import { where } from "../../targets/names.js";
+import type { LineLookup } from "../../model/source.js";
 import { formatConns, PROTOCOLS } from "../../model/ports.js";
 import { formatRange } from "../../model/ip.js";
 import { connlistData, renderConnlist } from "../../targets/connlist.js";
@@ -18,19 +21,34 @@ function explainExample(entries: readonly ConnEntry[]): string {
   return `--from ${e.src.namespace}/${e.src.name} --to ${e.dst.namespace}/${e.dst.name} --port ${e.conns[proto][0][0]}${flag}`;
 }
 
-export interface AnalyzeResult { entries: ConnEntry[]; summary: ReturnType<typeof summarize> }
+export interface AnalyzeResult {
+  entries: ConnEntry[];
+  summary: ReturnType<typeof summarize>;
+  /** Mesh coverage findings; undefined when the input has no mesh. */
+  mesh?: MeshFindingData[];
+}
+
+/** A mesh finding as data: its object's file and line instead of the source reference. */
+export interface MeshFindingData { kind: MeshFinding["kind"]; subject: string; message: string; file?: string; line?: number }
+
+function meshData(f: MeshFinding, lines: LineLookup): MeshFindingData {
+  const line = f.src ? lines(f.src, f.path) : undefined;
+  return { kind: f.kind, subject: f.subject, message: f.message, ...(f.src ? { file: f.src.file } : {}), ...(line !== undefined ? { line } : {}) };
+}
 
 /** The overview's data: the connection list and the summary over it. */
 export function analyzeResult(a: Analysis): AnalyzeResult {
   const connectivity = a.connectivity;
   const entries = connectionList(a.inventory, connectivity);
-  return { entries, summary: summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0) };
+  const summary = summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
+  const lines = a.loaded.locator.lineOf.bind(a.loaded.locator);
+  return { entries, summary, ...(hasMesh(a.inventory) ? { mesh: meshCoverage(a.inventory).map((f) => meshData(f, lines)) } : {}) };
 }
 
 /** What `analyze -o json` prints (and GET /api/v1/summary serves). */
-export function analyzeDocument({ entries, summary: s }: AnalyzeResult): unknown {
+export function analyzeDocument({ entries, summary: s, mesh }: AnalyzeResult): unknown {
   const external = (rs: typeof s.exposed) => rs.map((e) => ({ workload: e.workload, peer: e.peer, range: formatRange(e.range), conns: formatConns(e.conns) }));
-  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries) };
+  return { ...s, exposed: external(s.exposed), egress: external(s.egress), connections: connlistData(entries), ...(mesh ? { mesh } : {}) };
 }
 
 /** Count keys (JSON data names) as the text says them. */
@@ -43,9 +61,10 @@ export const analyzeCommand: Command = {
   options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop"],
   run(values, _pos, io) {
-    const { entries, summary: s } = analyzeResult(loadAnalysis(values, io));
+    const result = analyzeResult(loadAnalysis(values, io));
+    const { entries, summary: s, mesh } = result;
     if (outputFormat(values) !== "table") {
-      printOutput(io, values, () => analyzeDocument({ entries, summary: s }), () => "");
+      printOutput(io, values, () => analyzeDocument(result), () => "");
       return EXIT.ok;
     }
     const paths = list(values, "file").join(" ");
@@ -62,6 +81,7 @@ export const analyzeCommand: Command = {
       ["", "Not protected by any policy (every peer may connect):"],
       s.unprotected.length ? s.unprotected.map((u) => `  ${u.workload}: ${u.direction}`) : ["  none"],
     );
+    if (mesh) out.push("", "Mesh coverage (L7 authorization):", ...(mesh.length ? mesh.map((f) => `  ${f.kind} ${f.subject}: ${f.message}${f.file ? ` (${where(f.file, f.line)})` : ""}`) : ["  nothing to report"]));
     out.push("", "Next:", `  junction explain -f ${paths} ${explainExample(entries)}`, `  junction matrix -f ${paths}`, `  junction list -f ${paths} -o dot`);
     io.out(out.join("\n") + "\n");
     return EXIT.ok;

@@ -5,39 +5,53 @@ import { resolveEndpoint } from "../../engine/endpoints.js";
 import { evaluateQuery, type PairResult } from "../../engine/query.js";
 import { pairData, pairText, type PairData } from "../../targets/explain.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
-import { EXIT, InputError, UsageError, portArg, str, type Command, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption } from "../inputs.js";
+import { EXIT, InputError, UsageError, portArg, str, type Command, type Io, type Values } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption, printOutput } from "../inputs.js";
+import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
+import { answerData, explainAnswer } from "../../targets/request.js";
+import { requestEntry, routeResults } from "./route.js";
 import type { Analysis } from "../analysis.js";
 
 export const explainCommand: Command = {
   name: "explain",
-  summary: "Is this flow allowed, and why? The verdict with the tier, policy and rule that decided each direction.",
-  usage: "junction explain -f PATH --from ENDPOINT --to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] [-o table|json|yaml]",
+  summary: "Is this flow (or request) allowed, and why? The verdict with the tier, policy and rule that decided each direction (each layer).",
+  usage: "junction explain -f PATH --from ENDPOINT (--to ENDPOINT --port PORT [--protocol TCP|UDP|SCTP] | --request 'METHOD URL' [-H 'name: value']...) [-o table|json|yaml]",
   description: [
     "ENDPOINT is NAMESPACE/NAME (a pod, else a workload controller, else a Workload), KIND:NAMESPACE/NAME",
     "(pod:, deployment:, statefulset:, daemonset:, replicaset:, job:, cronjob:, svc:, workload:, node:NAME), ip:ADDRESS,",
     "or any name 'junction list' prints: NAMESPACE/NAME[Kind], FIRST-LAST[External] (or a CIDR), {ingress-controller}.",
     "With -n NAMESPACE, NAME and KIND:NAME are in that namespace.",
     "A Service destination is evaluated on each backend after targetPort resolution. PORT may be a port name.",
-    "Exit status: 0 when every pair is allowed, 1 when some pair is denied, 2 on invalid input.",
+    "With --request the pod --from sends one request (as 'junction route --from' does): mesh routing, the L3/L4",
+    "hop, then the L7 layers (mutual TLS, network policies' HTTP rules, the server's Istio or Linkerd proxy),",
+    "each with the policy, rule and file:line that decided (docs/mesh.md).",
+    "Exit status: 0 when every pair is allowed (the request reaches its backend), 1 when some pair is denied",
+    "(the request is denied or refused), 2 on invalid input.",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
     from: { type: "string", arg: "ENDPOINT", description: "source of the flow" },
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
+    request: { type: "string", short: "r", arg: "REQUEST", description: "a request the --from pod sends: \"GET http://host/path?query\" (instead of --to/--port)" },
+    header: { type: "string", short: "H", multiple: true, arg: "'NAME: VALUE'", description: "request header; repeatable" },
     port: { type: "string", short: "p", arg: "PORT", description: "destination port (number or name)" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], description: "protocol (default TCP, or the named port's)" },
     ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
+    ...MESH_OPTIONS,
   },
   examples: [
     "junction explain -f examples/shop --from shop/web --to shop/api --port 8080",
     "junction explain -f examples/shop --from shop/web --to svc:shop/api --port 80 -o json",
+    "junction explain -f examples/mesh --from shop/frontend --request 'GET http://catalog/items/42'",
   ],
   run(values, _pos, io) {
+    if (str(values, "request") !== undefined) return explainRequest(values, io);
     explainParams(values);
-    const r = explainResult(loadAnalysis(values, io), values);
+    const a = loadAnalysis(values, io);
+    applyMeshOptions(values, a.loaded.inventory);
+    const r = explainResult(a, values);
     const format = str(values, "output");
     if (format === "table") io.out(r.pairs.map((p) => pairText(p.pair, p.data)).join("\n"));
     else io.out(format === "json" ? renderJson(r.document) : renderYaml(r.document));
@@ -73,4 +87,17 @@ export function explainResult(a: Analysis, values: Values): ExplainResult {
   const pairs = result.value.pairs.map((p) => ({ pair: p, data: pairData(p, a.lines) }));
   const allowed = result.value.allAllowed;
   return { allowed, pairs, document: { verdict: allowed ? "allow" : "deny", mixed: !allowed && !result.value.noneAllowed, pairs: pairs.map((p) => p.data) } };
+}
+
+/** --request: one request sent by --from, walked layer by layer. */
+function explainRequest(values: Values, io: Io): number {
+  const from = str(values, "from");
+  if (!from) throw new UsageError("--request needs --from NAMESPACE/POD (the pod that sends it)");
+  if (str(values, "to") !== undefined || str(values, "protocol") !== undefined) throw new UsageError("--request names its destination in the URL: leave out --to and --protocol");
+  const entry = requestEntry(values, str(values, "request")!);
+  const a = loadAnalysis(values, io);
+  applyMeshOptions(values, a.loaded.inventory);
+  const answer = routeResults(a, [entry])[0];
+  printOutput(io, values, () => answerData(answer, a.lines), () => explainAnswer(entry.request, answer, a.lines));
+  return answer.decidedBy === "backend" ? EXIT.ok : EXIT.failed;
 }

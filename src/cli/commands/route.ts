@@ -13,6 +13,7 @@ import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/req
 import { explainResult, resultsTable } from "../../targets/route.js";
 import { EXIT, InputError, UsageError, list, portArg, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
 import type { Analysis } from "../analysis.js";
 
 export const routeCommand: Command = {
@@ -49,6 +50,7 @@ export const routeCommand: Command = {
     port: { type: "string", arg: "N", description: "the port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
     ...ENGINE_OPTIONS,
+    ...MESH_OPTIONS,
     ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
@@ -60,6 +62,7 @@ export const routeCommand: Command = {
   run(values, _pos, io) {
     const entries = requestEntries(values, io);
     const a = loadAnalysis(values, io);
+    applyMeshOptions(values, a.loaded.inventory);
     const results = routeResults(a, entries);
     print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, a.lines, io);
     return results.every((r) => r.pass !== false) ? EXIT.ok : EXIT.failed;
@@ -71,9 +74,9 @@ export function routeResult(a: Analysis, values: Values, io: Io): { results: Rec
   return { results: routeResults(a, requestEntries(values, io)).map((r) => answerData(r, a.lines)) };
 }
 
-function routeResults(a: Analysis, entries: RequestEntry[]): CheckedAnswer[] {
+export function routeResults(a: Analysis, entries: RequestEntry[], label = (i: number) => `request ${i + 1}`): CheckedAnswer[] {
   const ctx = a.walk;
-  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
+  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}${label(i)}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
   if (problems.length) throw new InputError(problems.join("\n"));
   return entries.map((e) => {
     const r: CheckedAnswer = { ...(e.name ? { name: e.name } : {}), ...walkRequest(ctx, e.request) };
@@ -96,7 +99,12 @@ function requestEntries(values: Values, io: Io): RequestEntry[] {
   const line = str(values, "request"), file = str(values, "requests");
   if (!line === !file) throw new UsageError("give one of --request 'METHOD URL' or --requests FILE");
   if (file) return fromFile(file, io);
-  const parsed = parseRequestLine(line!);
+  return [requestEntry(values, line!)];
+}
+
+/** The request of --request 'METHOD URL' with -H, --from, --gateway, --port, --sni. */
+export function requestEntry(values: Values, line: string): RequestEntry {
+  const parsed = parseRequestLine(line);
   if (typeof parsed === "string") throw new UsageError(parsed);
   for (const h of list(values, "header")) {
     const i = h.indexOf(":");
@@ -107,7 +115,7 @@ function requestEntries(values: Values, io: Io): RequestEntry[] {
   if (typeof port === "string") throw new UsageError("--port must be a number");
   if (str(values, "from") && str(values, "gateway")) throw new UsageError("give --from (a request sent by a pod in the mesh) or --gateway, not both");
   Object.assign(parsed, { gateway: str(values, "gateway"), from: str(values, "from"), ...(port ? { port } : {}), ...(str(values, "sni") ? { sni: str(values, "sni") } : {}) });
-  return [{ request: parsed, ref: { file: "--request", doc: 0, path: [] } }];
+  return { request: parsed, ref: { file: "--request", doc: 0, path: [] } };
 }
 
 function fromFile(path: string, io: Io): RequestEntry[] {

@@ -3,23 +3,29 @@
 import { readTextFile } from "../../sources/read.js";
 import { formatDiagnostic, type LineLookup } from "../../model/source.js";
 import { evaluateExpectations } from "../../analyze/expectations.js";
-import { readExpectations, type Expectation, type ExpectationsFile } from "../../sources/expectations.js";
-import { decisiveReason, testResult, type TestResult } from "../../targets/testresult.js";
+import { readExpectations, type Expectation, type ExpectationsFile, type RequestExpectation } from "../../sources/expectations.js";
+import { decisiveReason, requestTestResult, testResult, type RequestTestResult, type TestResult } from "../../targets/testresult.js";
+import { answerData } from "../../targets/request.js";
+import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
+import type { Analysis } from "../analysis.js";
+import { routeResults } from "./route.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { renderTable } from "../../targets/table.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadEngine, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption } from "../inputs.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
 
 export type { TestResult };
 
 export const testCommand: Command = {
   name: "test",
-  summary: "Check connectivity assertions against the policies.",
+  summary: "Check connectivity and request assertions against the policies.",
   usage: "junction test -f PATH --expect FILE [-o table|json|yaml]",
   description: [
     "FILE is a YAML or JSON list of {from, to, port, protocol, expect: allow|deny} (endpoints as in explain; -n NAMESPACE",
-    "for names without one). Results and errors number assertions from 1, with FILE:LINE.",
+    "for names without one) and of request assertions {from, request: 'METHOD URL', headers?, expect: allow|deny|STATUS}:",
+    "the pod `from` sends the request as 'junction route --from' does; allow means the backend answers it, deny that a",
+    "layer denies or refuses it, a number the HTTP status. Results and errors number assertions from 1, with FILE:LINE.",
     "An assertion on a workload or Service with several pods holds for allow only if every pod pair is allowed,",
     "and for deny only if none is.",
     "Exit status: 0 when all assertions hold, 1 when any does not, 2 on invalid input.",
@@ -30,19 +36,21 @@ export const testCommand: Command = {
     ...NAMESPACE_OPTION,
     ...outputOption(["table", "json", "yaml"], "table"),
     ...ENGINE_OPTIONS,
+    ...MESH_OPTIONS,
   },
-  examples: ["junction test -f examples/shop --expect examples/shop.expect.yaml"],
+  examples: ["junction test -f examples/shop --expect examples/shop.expect.yaml", "junction test -f examples/mesh --expect examples/mesh.expect.yaml"],
   run(values, _pos, io) {
     const file = str(values, "expect");
     if (!file) throw new UsageError("--expect FILE is required");
     const { expectations, requests } = readExpectationFile(file, io);
-    if (requests.length) throw new InputError(`${file}: request assertions (${requests.length}) need the request walk, which this build does not have yet`);
-    const { loaded, engine } = loadEngine(values, io);
-    const results = checkExpectations(engine, expectations, loaded.locator.lineOf.bind(loaded.locator), str(values, "namespace"));
+    const a = loadAnalysis(values, io);
+    applyMeshOptions(values, a.loaded.inventory);
+    const results = checkExpectations(a.engine, expectations, a.lines, str(values, "namespace"));
+    const answered = checkRequests(a, requests);
     const format = str(values, "output");
-    if (format === "table") io.out(resultsTable(results));
-    else io.out((format === "json" ? renderJson : renderYaml)({ results }));
-    return results.every((r) => r.pass) ? EXIT.ok : EXIT.failed;
+    if (format === "table") io.out(resultsTable(results, answered));
+    else io.out((format === "json" ? renderJson : renderYaml)({ results, ...(answered.length ? { requests: answered } : {}) }));
+    return [...results, ...answered].every((r) => r.pass) ? EXIT.ok : EXIT.failed;
   },
 };
 
@@ -63,11 +71,20 @@ export function checkExpectations(engine: PolicyEngine, expectations: Expectatio
   return checked.map((c) => testResult(c, lines));
 }
 
-function resultsTable(results: TestResult[]): string {
+/** Walks every request assertion (the pod `from` sends it). */
+function checkRequests(a: Analysis, requests: RequestExpectation[]): RequestTestResult[] {
+  const entries = requests.map((x) => ({ request: { ...x.request, from: x.from }, ...(x.name ? { name: x.name } : {}), ref: x.ref }));
+  const answers = routeResults(a, entries, (i) => `${requests[i].ref.file} assertion ${requests[i].position}`);
+  return answers.map((ans, i) => requestTestResult(requests[i], ans, answerData(ans, a.lines)));
+}
+
+function resultsTable(results: TestResult[], requests: RequestTestResult[]): string {
   const rows = results.map((r) =>
     [r.index, r.from, r.to, `${r.protocol}/${r.port}`, r.expect, r.verdict + (r.mixed ? " (mixed)" : ""), r.pass ? "ok" : "FAIL", decisiveReason(r)]);
-  const failed = results.filter((r) => !r.pass).length;
+  const failed = [...results, ...requests].filter((r) => !r.pass).length;
   const warnings = [...new Set(results.flatMap((r) => r.warnings))].map((w) => `warning: ${w}\n`).join("");
-  return renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "VERDICT", "RESULT", "DECIDED BY"], rows) + warnings +
-    `\n${results.length - failed} passed, ${failed} failed\n`;
+  const flows = rows.length ? renderTable(["#", "FROM", "TO", "PORT", "EXPECT", "VERDICT", "RESULT", "DECIDED BY"], rows) + warnings : "";
+  const reqRows = requests.map((r) => [r.index, r.from, r.request, String(r.expect), r.status !== null ? String(r.status) : r.connection ? `connection ${r.connection}` : r.verdict, r.pass ? "ok" : "FAIL", `${r.decidedBy}: ${r.reason}`]);
+  const reqs = reqRows.length ? `${flows ? "\n" : ""}${renderTable(["#", "FROM", "REQUEST", "EXPECT", "ANSWER", "RESULT", "DECIDED BY"], reqRows)}` : "";
+  return flows + reqs + `\n${results.length + requests.length - failed} passed, ${failed} failed\n`;
 }

@@ -89,3 +89,9 @@ export interface L7Result {
   principal?: string;
   layers: LayerDecision[];
 }
+
+/** How a denial looks to the client: a closed connection for TCP (or L4 enforcement), else 403 (gRPC: PERMISSION_DENIED). */
+export function denialOf(hop: Hop, connectionLevel = false): Denial {
+  if (connectionLevel || !hop.http) return { connection: "failed" };
+  return hop.http.grpc ? { status: 200, grpcCode: "PERMISSION_DENIED" } : { status: 403 };
+}

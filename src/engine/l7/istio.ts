@@ -17,7 +17,7 @@ import type { Endpoint, ServicePort } from "../../model/endpoint.js";
 import { isHttpOnly, type Clause, type Condition, type L7Rule } from "../../model/l7.js";
 import type { IstioAuthorization, MeshAction, MeshModel } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
-import type { Denial, Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
 
 export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint";
@@ -118,16 +118,11 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
   return undefined;
 }
 
-function denial(hop: Hop, point: IstioPoint): Denial {
-  if (point === "sidecar-tcp" || point === "ztunnel" || !hop.http) return { connection: "failed" };
-  return hop.http.grpc ? { status: 200, grpcCode: "PERMISSION_DENIED" } : { status: 403 };
-}
-
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string): LayerDecision {
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
-    ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denial(hop, point) } : {}) });
+    ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, point === "sidecar-tcp" || point === "ztunnel") } : {}) });
   const trace: string[] = [], warnings: string[] = [];
   const active = policies.filter((p) => !p.dryRun && p.action !== "audit");
   for (const p of policies.filter((x) => x.dryRun)) trace.push(`AuthorizationPolicy ${p.namespace}/${p.name} is a dry run (istio.io/dry-run): not enforced`);

@@ -19,7 +19,7 @@ import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
 import { linkerdDefaultPolicy, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
-import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
@@ -127,51 +127,68 @@ function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: Link
   return best;
 }
 
-export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): LayerDecision {
+/** A port's policy: its Server (or the default policy), the authorizations of the Server, and whether it speaks HTTP here. */
+interface PortPolicy {
+  server?: LinkerdServer;
+  admissions: Admission[];
+  http: boolean;
+  trace: string[];
+  warnings: string[];
+}
+
+function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const pod = hop.server.endpoint, mesh = ctx.mesh;
   const server = linkerdServerFor(mesh, pod, hop.port);
-  const trace: string[] = [];
-  const where = `${pod.namespace}/${pod.name}`;
-  const base = { layer: "linkerd" as const, trace, warnings: [] as string[] };
-  let admissions: Admission[];
-  let http: boolean;
   if (server) {
-    trace.push(`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`);
-    admissions = serverAuthorizations(mesh, server).map((x) => admissionOf(x, mesh));
+    const admissions = serverAuthorizations(mesh, server).map((x) => admissionOf(x, mesh));
     const access = server.accessPolicy && defaultRule(server.accessPolicy, mesh);
     if (access) admissions.push({ why: `the Server's accessPolicy ${server.accessPolicy}`, policy: ref("Server", server), rule: access });
-    http = server.protocol === "opaque" || server.protocol === "TLS" ? false : hop.http !== undefined;
-  } else {
-    const def = defaultPolicyFor(ctx, pod);
-    trace.push(`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`);
-    const rule = defaultRule(def.policy, mesh);
-    admissions = rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [];
-    http = hop.http !== undefined && !opaque(ctx, pod, hop.port);
-    if (def.policy === "audit") base.warnings.push("the default policy audit lets every request through and only logs it");
+    const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined;
+    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`], warnings: [] };
   }
-  const enforcer = `Linkerd proxy of ${where} (${http ? "HTTP" : "opaque TCP"}, port ${hop.port})`;
-  if (!http) return tcpDecision(hop, a, admissions, enforcer, base, server);
-  const routes = server ? mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
-  let routeAdmissions: Admission[] = [];
-  let routeName = "the default route";
-  if (routes.length) {
-    const hit = routeFor(routes, a);
-    if (!hit) return { ...base, enforcer, verdict: "deny", summary: `no route of Server ${server!.namespace}/${server!.name} matches the request: 404`, policy: ref("Server", server!), denial: hop.http!.grpc ? { status: 200, grpcCode: "UNIMPLEMENTED" } : { status: 404 } };
-    routeName = `${hit.route.kind} ${hit.route.namespace}/${hit.route.name}`;
-    trace.push(`the request takes ${routeName}, rule ${hit.rule}`);
-    routeAdmissions = routeAuthorizations(mesh, hit.route).map((x) => admissionOf(x, mesh));
-  }
-  const ok = admits([...routeAdmissions, ...admissions], a);
-  if (ok) return { ...base, enforcer, verdict: "allow", summary: `allowed on ${routeName} by ${ok.why}`, ...(ok.policy ? { policy: { ...ok.policy, ...(ok.rule?.path.length ? { path: ok.rule.path } : {}) } } : {}) };
-  const considered = [...routeAdmissions, ...admissions].map((x) => x.why);
+  const def = defaultPolicyFor(ctx, pod);
+  const rule = defaultRule(def.policy, mesh);
   return {
-    ...base, enforcer, verdict: "deny", summary: `unauthorized on ${routeName}: ${considered.length ? `no authorization admits the client (${considered.join(", ")})` : "nothing authorizes it"}`,
-    ...(server ? { policy: ref("Server", server) } : {}), denial: hop.http!.grpc ? { status: 200, grpcCode: "PERMISSION_DENIED" } : { status: 403 },
+    admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
+    http: hop.http !== undefined && !opaque(ctx, pod, hop.port),
+    trace: [`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`],
+    warnings: def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [],
   };
 }
 
-function tcpDecision(hop: Hop, a: Attributes, admissions: Admission[], enforcer: string, base: Omit<LayerDecision, "verdict" | "summary" | "enforcer">, server: LinkerdServer | undefined): LayerDecision {
-  const ok = admits(admissions, a);
-  if (ok) return { ...base, enforcer, verdict: "allow", summary: `connection allowed by ${ok.why}`, ...(ok.policy ? { policy: ok.policy } : {}) };
-  return { ...base, enforcer, verdict: "deny", summary: `connection refused: ${admissions.length ? `no authorization admits the client (${admissions.map((x) => x.why).join(", ")})` : "nothing authorizes it"}`, ...(server ? { policy: ref("Server", server) } : {}), denial: { connection: "rejected" } };
+export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): LayerDecision {
+  const pod = hop.server.endpoint;
+  const p = portPolicy(ctx, hop);
+  const enforcer = `Linkerd proxy of ${pod.namespace}/${pod.name} (${p.http ? "HTTP" : "opaque TCP"}, port ${hop.port})`;
+  const base = { layer: "linkerd" as const, enforcer, trace: p.trace, warnings: p.warnings };
+  if (!p.http) return tcpDecision(a, p, base);
+  const route = routeOf(ctx.mesh, p, a);
+  if (route === "none") {
+    return { ...base, verdict: "deny", summary: `no route of Server ${p.server!.namespace}/${p.server!.name} matches the request: 404`, policy: ref("Server", p.server!), denial: hop.http!.grpc ? { status: 200, grpcCode: "UNIMPLEMENTED" } : { status: 404 } };
+  }
+  if (route.rule !== undefined) p.trace.push(`the request takes ${route.name}, rule ${route.rule}`);
+  const all = [...route.admissions, ...p.admissions];
+  const ok = admits(all, a);
+  if (ok) return { ...base, verdict: "allow", summary: `allowed on ${route.name} by ${ok.why}`, ...(ok.policy ? { policy: { ...ok.policy, ...(ok.rule?.path.length ? { path: ok.rule.path } : {}) } } : {}) };
+  return {
+    ...base, verdict: "deny", summary: `unauthorized on ${route.name}: ${all.length ? `no authorization admits the client (${all.map((x) => x.why).join(", ")})` : "nothing authorizes it"}`,
+    ...(p.server ? { policy: ref("Server", p.server) } : {}), denial: denialOf(hop),
+  };
+}
+
+/** The route the request takes on its Server with that route's authorizations; "none" when routes exist and none matches. */
+function routeOf(mesh: MeshModel, p: PortPolicy, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
+  const server = p.server;
+  const routes = server ? mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
+  if (!routes.length) return { name: "the default route", admissions: [] };
+  const hit = routeFor(routes, a);
+  if (!hit) return "none";
+  return { name: `${hit.route.kind} ${hit.route.namespace}/${hit.route.name}`, rule: hit.rule, admissions: routeAuthorizations(mesh, hit.route).map((x) => admissionOf(x, mesh)) };
+}
+
+function tcpDecision(a: Attributes, p: PortPolicy, base: Omit<LayerDecision, "verdict" | "summary">): LayerDecision {
+  const ok = admits(p.admissions, a);
+  if (ok) return { ...base, verdict: "allow", summary: `connection allowed by ${ok.why}`, ...(ok.policy ? { policy: ok.policy } : {}) };
+  const why = p.admissions.length ? `no authorization admits the client (${p.admissions.map((x) => x.why).join(", ")})` : "nothing authorizes it";
+  return { ...base, verdict: "deny", summary: `connection refused: ${why}`, ...(p.server ? { policy: ref("Server", p.server) } : {}), denial: { connection: "rejected" } };
 }

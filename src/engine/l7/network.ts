@@ -12,16 +12,11 @@ import { policyName } from "../../model/policy.js";
 import { formatClause } from "../../model/l7.js";
 import type { Decision, PolicyEngine, RequestCheck, Verdict } from "../verdict.js";
 import { clauseHolds, type Attributes } from "./attributes.js";
-import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 
 function ruleRef(d: { policy?: Decision["policy"]; rule?: Rule }): PolicyRef | undefined {
   if (!d.policy) return undefined;
   return { kind: d.policy.kind, namespace: d.policy.namespace, name: d.policy.name, src: d.policy.src, ...(d.rule ? { rule: d.rule.index, path: d.rule.path } : {}) };
-}
-
-function denial(hop: Hop): LayerDecision["denial"] {
-  if (!hop.http) return { connection: "failed" };
-  return hop.http.grpc ? { status: 200, grpcCode: "PERMISSION_DENIED" } : { status: 403 };
 }
 
 /** Whether the policies of a direction have anything to say per request. */
@@ -59,7 +54,7 @@ export function networkAuthorize(engine: PolicyEngine, hop: Hop, a: Attributes, 
   const base = { layer: "network" as const, enforcer: where, trace: [] as string[], warnings };
   if (!dec.allowed) {
     const why = dec.by === "rule" ? `denied by ${dec.policy!.kind} ${policyName(dec.policy!)}, rule ${dec.rule!.index}` : `denied: no rule of ${dec.selecting.map((p) => `${p.kind} ${policyName(p)}`).join(", ")} matches this request`;
-    return { ...base, verdict: "deny", summary: why, policy: ruleRef(dec.by === "rule" ? dec : { policy: dec.selecting[0] }), denial: denial(hop) };
+    return { ...base, verdict: "deny", summary: why, policy: ruleRef(dec.by === "rule" ? dec : { policy: dec.selecting[0] }), denial: denialOf(hop) };
   }
   if (dec.rule?.http && dec.rule.httpMode === "filter") return filterDecision(engine, hop, a, d, dec, base);
   return { ...base, verdict: "allow", summary: dec.rule ? `allowed by ${dec.policy!.kind} ${policyName(dec.policy!)}, rule ${dec.rule.index}${dec.rule.http ? " (its HTTP match holds)" : ""}` : "allowed: no rule decides this request", policy: ruleRef(dec) };
@@ -76,5 +71,5 @@ function filterDecision(engine: PolicyEngine, hop: Hop, a: Attributes, d: Direct
   const trace = allows.flatMap((h) => (h.rule.http ?? []).map((c) => `${h.policy.kind} ${policyName(h.policy)} rule ${h.rule.index}: ${formatClause(c)}`));
   const hit = allows.find((h) => h.rule.http!.some((c) => clauseHolds(c, a)));
   if (hit) return { ...base, enforcer, trace, verdict: "allow", summary: `allowed by the HTTP rules of ${hit.policy.kind} ${policyName(hit.policy)}, rule ${hit.rule.index}`, policy: ruleRef(hit) };
-  return { ...base, enforcer, trace, verdict: "deny", summary: `denied: the request matches none of the HTTP rules allowing this peer and port (Cilium answers 403)`, policy: ruleRef(dec), denial: denial(hop) };
+  return { ...base, enforcer, trace, verdict: "deny", summary: `denied: the request matches none of the HTTP rules allowing this peer and port (Cilium answers 403)`, policy: ruleRef(dec), denial: denialOf(hop) };
 }

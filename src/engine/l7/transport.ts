@@ -110,7 +110,7 @@ export function transportOf(hop: Hop, mesh: MeshModel): Transport {
     return { mtls: true, identity, decision: decision("allow", `mutual TLS between Linkerd proxies: the server sees ${identity?.principal}`, []) };
   }
   if (!istioProxy(s.proxy)) {
-    const plain = c.proxy === "none" ? "the client has no proxy" : s.proxy === "none" ? "the server has no proxy" : "the client and the server are in different meshes";
+    const plain = c.proxy === "none" && s.proxy === "none" ? "neither end runs a mesh proxy (Istio, Linkerd)" : c.proxy === "none" ? "the client runs no mesh proxy" : s.proxy === "none" ? "the server runs no mesh proxy" : "the client and the server are in different meshes";
     return istioClientToPlainServer(hop, mesh, plain);
   }
   return istioHop(hop, mesh);

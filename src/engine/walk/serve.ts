@@ -70,9 +70,10 @@ function authorize(w: Walk, from: Party, hop: HopOutcome): RequestAnswer {
   if (!w.ctx.authorizers.length) { step(w, "backend", "decided", backendSummary(w)); return w.res; }
   const req = authorizationRequest(w, from, hop);
   for (const a of w.ctx.authorizers) {
-    const d = a.authorize(req);
-    w.res.authorization.push(d);
-    if (d.verdict === "deny") { step(w, "authorization", "decided", d.summary); return denied(w, d); }
+    for (const d of [a.authorize(req)].flat()) {
+      w.res.authorization.push(d);
+      if (d.verdict === "deny") { step(w, "authorization", "decided", d.summary); return denied(w, d); }
+    }
   }
   const allowed = w.res.authorization.filter((d) => d.verdict === "allow");
   step(w, "authorization", allowed.length ? "passed" : "bypassed", allowed.length ? allowed.map((d) => d.summary).join("; ") : "no authorizer has a policy for this request");

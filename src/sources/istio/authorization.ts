@@ -95,10 +95,21 @@ function readRule(r: Field, index: number, namespace: string, action: MeshAction
   const fromClauses = from?.map((f) => readSource(f.get("source"), namespace, action));
   const toClauses = to?.map((t) => readOperation(t.get("operation")));
   const when = r.get("when").list()?.flatMap((c) => readCondition(c, namespace, action));
+  if (action === "deny" && httpOnlyDeny(r)) r.warn("http-only-deny", "this DENY rule uses only HTTP attributes: on TCP ports under the policy's scope it denies every connection (set ports to limit it), as Istio's validation warns");
   return {
     index, path: r.path,
     ...(fromClauses?.length ? { from: fromClauses } : {}), ...(toClauses?.length ? { to: toClauses } : {}), ...(when?.length ? { when } : {}),
   };
+}
+
+const TCP_SOURCE = ["principals", "notPrincipals", "ipBlocks", "notIpBlocks", "namespaces", "notNamespaces", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"];
+
+/** The validation webhook's warning: a DENY rule whose `from` or `to` has only HTTP fields. */
+function httpOnlyDeny(r: Field): boolean {
+  const from = r.get("from").list() ?? [], to = r.get("to").list() ?? [];
+  const tcpFrom = from.some((f) => TCP_SOURCE.some((k) => f.get("source").get(k).present));
+  const tcpTo = to.some((t) => t.get("operation").get("ports").present || t.get("operation").get("notPorts").present);
+  return (from.length > 0 && !to.length && !tcpFrom) || (to.length > 0 && !tcpTo);
 }
 
 /** A `from.source`: every field set must hold. */

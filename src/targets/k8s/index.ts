@@ -35,7 +35,7 @@ export function adminPriorities(policies: readonly Policy[]): number[] {
 }
 
 /** Names unique per namespace: a second policy of the same name gets "-2", and so on. */
-class Names {
+export class Names {
   private used = new Set<string>();
   take(namespace: string | undefined, name: string): string {
     let candidate = name;

@@ -2,7 +2,7 @@
 // as NetworkPolicies, the Baseline tier as the one BaselineAdminNetworkPolicy. Each throws
 // Unsupported (via the peers and ports) for what its API cannot say.
 
-import { policyName, rulesOf, type Direction, type Policy, type Rule } from "../../model/policy.js";
+import { policyName, requestRulesOf, type Direction, type Policy, type Rule } from "../../model/policy.js";
 import { isEverything } from "../../model/selector.js";
 import { Unsupported } from "../problems.js";
 import type { K8sContext } from "./context.js";
@@ -79,7 +79,8 @@ export function networkPolicy(p: Policy, name: string, ctx: K8sContext, failures
   const spec: Record<string, unknown> = { podSelector };
   const types: string[] = [];
   for (const d of ["ingress", "egress"] as const) {
-    const rules = rulesOf(p, d);
+    // Request rules: a Deny or Pass with http (which connection rules leave out) must be refused too.
+    const rules = requestRulesOf(p, d);
     if (rules === undefined) continue;
     types.push(d === "ingress" ? "Ingress" : "Egress");
     spec[d] = lowerRules(rules, failures, (r) => networkPolicyRule(r, d, namespace, ctx));
@@ -131,7 +132,7 @@ function adminRule(rule: Rule, d: Direction, ctx: K8sContext): object[] | undefi
 function adminRules(p: Policy, ctx: K8sContext, failures: RuleFailure[], baseline: boolean): Record<string, object[]> {
   const spec: Record<string, object[]> = {};
   for (const d of ["ingress", "egress"] as const) {
-    const rules = rulesOf(p, d) ?? [];
+    const rules = requestRulesOf(p, d) ?? [];
     const lowered = lowerRules(rules, failures, (r) => {
       if (baseline && r.action === "pass") throw new Unsupported("pass in the Baseline tier", "BaselineAdminNetworkPolicy rules allow or deny", ["the common API (TrafficPolicy)"]);
       return adminRule(r, d, ctx);

@@ -8,7 +8,7 @@
 import type { Endpoint } from "../../model/endpoint.js";
 import { formatRangeCompact, type AddressRange, type Family } from "../../model/ip.js";
 import type { NamedPort } from "../../model/ports.js";
-import { TIERS, policyName, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import { TIERS, policyName, requestRulesOf, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { PolicyEngine, Warning } from "../../engine/verdict.js";
 import { bodyRules, type TierVerdicts } from "./body.js";
 import { classify, type Tagged } from "./classes.js";
@@ -97,8 +97,9 @@ function destinationTags(ctx: CompileContext, rules: readonly Rule[]): { tagged:
 
 function compileTier(ctx: CompileContext, e: Endpoint, t: TierRules, name: string, v: TierVerdicts): void {
   const rules = t.policies.flatMap((p) => rulesOf(p, t.direction) ?? []);
-  const policyOf = new Map<Rule, Policy>(t.policies.flatMap((p) => (rulesOf(p, t.direction) ?? []).map((r) => [r, p] as const)));
-  for (const r of rules.filter((x) => x.http)) {
+  // Every rule with http is refused, the request-only ones (Deny and Pass with http) too.
+  const policyOf = new Map<Rule, Policy>(t.policies.flatMap((p) => (requestRulesOf(p, t.direction) ?? []).map((r) => [r, p] as const)));
+  for (const r of [...policyOf.keys()].filter((x) => x.http)) {
     ctx.problems.push({ policy: policyOf.get(r)!, rule: r, feature: "HTTP (L7) match", message: "nftables filters connections, not HTTP requests; allowing the connection would let every request through", expressibleBy: ["Cilium (L7 http rules)"] });
   }
   const ranges = rules.map((r) => ctx.peers.ruleRanges(r));

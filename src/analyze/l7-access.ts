@@ -1,0 +1,104 @@
+// What the L7 layer lets through between two workloads the L3/L4 policies connect (junction list
+// --l7): the Istio rules that apply to the server's sidecar, read for this client. The request
+// conditions of the ALLOW rules whose sources hold for the client are what passes ("all requests"
+// when no ALLOW policy applies or a matching rule has no request condition), minus the request
+// conditions of the DENY rules whose sources hold ("except"). The client's identity is what the
+// hop's transport gives (mutual TLS or plaintext); JWT conditions never hold (Junction has no tokens).
+
+import type { Endpoint } from "../model/endpoint.js";
+import type { Inventory } from "../model/inventory.js";
+import { formatClause, isHttpOnly, type Clause, type Condition, type L7Rule } from "../model/l7.js";
+import type { IstioAuthorization } from "../model/mesh.js";
+import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
+import { attributesOf } from "../engine/l7/engine.js";
+import type { Hop, ProxyKind } from "../engine/l7/hop.js";
+import { IstioPolicies } from "../engine/l7/istio.js";
+import { transportOf } from "../engine/l7/transport.js";
+import type { Membership } from "../engine/mesh/membership.js";
+
+export interface L7Access {
+  /** all: every request; none: no request; some: the requests in `allows` minus those in `except`; unknown: not decidable here. */
+  verdict: "all" | "none" | "some" | "unknown";
+  /** What enforces it: "Istio sidecar", "no proxy", ... */
+  enforcer: string;
+  allows: string[];
+  except: string[];
+  /** Why, when verdict is none or unknown. */
+  note?: string;
+}
+
+function proxyOf(m: Membership): ProxyKind {
+  if (!m.inMesh) return "none";
+  if (m.mesh === "linkerd") return "linkerd";
+  if (m.mesh === "istio") return m.dataplane === "ambient" ? "istio-ambient" : "istio-sidecar";
+  return "none";
+}
+
+/**
+ * The request conditions of a rule for this connection (its operations, and its `when` conditions on
+ * the request), as text: undefined when it matches every request, null when it matches none here
+ * (its port or address conditions do not hold).
+ */
+function requestText(r: L7Rule, a: Attributes, portKnown: boolean): string | null | undefined {
+  // Without a known port, port conditions are shown with the request's.
+  const shown = (x: Condition) => isHttpOnly(x) || (!portKnown && x.attribute === "destination.port");
+  const when = (r.when ?? []).filter(shown);
+  if (!r.to) return when.length ? formatClause(when) : undefined;
+  const held = r.to.filter((c) => clauseHolds(c.filter((x) => !shown(x)), a)).map((c) => [...c.filter(shown), ...when]);
+  if (!held.length) return null;
+  return held.some((c) => !c.length) ? undefined : held.map(formatClause).join(" | ");
+}
+
+/** Whether the rule's sources (and its conditions on the connection) hold for the client. */
+function sourcesHold(r: L7Rule, a: Attributes, portKnown: boolean): boolean {
+  const when: Clause = (r.when ?? []).filter((c) => !isHttpOnly(c) && (portKnown || c.attribute !== "destination.port"));
+  return (!r.from || r.from.some((c) => clauseHolds(c, a))) && clauseHolds(when, a);
+}
+
+export class L7AccessReader {
+  private istio: IstioPolicies;
+
+  constructor(private inv: Inventory, private membership: (e: Endpoint) => Membership) {
+    this.istio = new IstioPolicies(inv.mesh);
+  }
+
+  /** `port` undefined: the server declares no port (port conditions are shown, not evaluated). */
+  access(client: Endpoint, server: Endpoint, port: number | undefined): L7Access {
+    const hop: Hop = { client: { endpoint: client, proxy: proxyOf(this.membership(client)) }, server: { endpoint: server, proxy: proxyOf(this.membership(server)) }, port: port ?? 0 };
+    const none = { allows: [], except: [] };
+    switch (hop.server.proxy) {
+      case "none": return { verdict: "all", enforcer: "no proxy", ...none };
+      case "linkerd": return { verdict: "unknown", enforcer: "Linkerd proxy", ...none, note: "Linkerd authorizes per Server and route: ask junction explain --request" };
+      case "istio-ambient": return { verdict: "unknown", enforcer: "Istio ztunnel", ...none, note: "ambient: ztunnel (L4) and waypoints: ask junction explain --request" };
+      case "istio-sidecar": break;
+    }
+    const transport = transportOf(hop, this.inv.mesh);
+    if (transport.decision.verdict === "deny") return { verdict: "none", enforcer: "Istio sidecar", ...none, note: transport.decision.summary };
+    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), attributesOf(hop, transport.identity, true), port !== undefined);
+  }
+
+  private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean): L7Access {
+    const base = { enforcer: "Istio sidecar", allows: [] as string[], except: [] as string[] };
+    if (policies.some((p) => p.action === "custom")) return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
+    const rulesOf = (action: string) => policies.filter((p) => p.action === action).flatMap((p) => p.rules.filter((r) => sourcesHold(r, a, portKnown))).map((r) => requestText(r, a, portKnown)).filter((t) => t !== null);
+    const denies = rulesOf("deny");
+    if (denies.includes(undefined)) return { ...base, verdict: "none", note: "a DENY rule matches every request of this client" };
+    const except = [...new Set(denies as string[])];
+    const anyAllow = policies.some((p) => p.action === "allow");
+    const allows = rulesOf("allow");
+    if (!anyAllow || allows.includes(undefined)) return { ...base, verdict: except.length ? "some" : "all", allows: [], except };
+    if (!allows.length) return { ...base, verdict: "none", note: "ALLOW policies apply and no rule names this client" };
+    return { ...base, verdict: "some", allows: [...new Set(allows as string[])], except };
+  }
+}
+
+/** "all requests", "no requests (why)", "method GET, path /a | ... except path /admin*". */
+export function formatL7Access(x: L7Access): string {
+  const except = x.except.length ? ` except ${x.except.join(" | ")}` : "";
+  switch (x.verdict) {
+    case "all": return `all requests${except}${x.enforcer === "no proxy" ? " (no proxy enforces L7)" : ""}`;
+    case "none": return `no requests (${x.note})`;
+    case "unknown": return `not summarized (${x.note})`;
+    case "some": return x.allows.length ? `${x.allows.join(" | ")}${except}` : `all requests${except}`;
+  }
+}

@@ -1,0 +1,84 @@
+// The L7 layer as the request walk's Authorizer (engine/authorizer.ts): the walk's facts become a
+// Hop, the L7 engine's layers become authorization decisions (one per layer, in order).
+
+import type { Endpoint } from "../../model/endpoint.js";
+import type { Inventory } from "../../model/inventory.js";
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
+import type { Membership } from "../mesh/membership.js";
+import type { PolicyEngine } from "../verdict.js";
+import { L7Engine } from "./engine.js";
+import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
+
+const USE_WAYPOINT = "istio.io/use-waypoint";
+const WAYPOINT_NS = "istio.io/use-waypoint-namespace";
+
+/**
+ * The proxy of a request's end, as the walk's membership found it: a sidecar (injection, or the
+ * proxy container), or ztunnel when the pod is in Istio's ambient mesh. Without visible injection the walk
+ * takes every pod to be in the mesh ("gamma"): they run the proxy of the mesh whose policies the
+ * input has (Istio first).
+ */
+export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
+  const e = p.endpoint, m: Membership = p.mesh;
+  if (!e || e.kind !== "pod") return "none";
+  if (m.inMesh && m.mesh === "linkerd") return "linkerd";
+  if (m.inMesh && m.mesh === "istio") return m.dataplane === "ambient" ? "istio-ambient" : "istio-sidecar";
+  if (m.inMesh && m.mesh === "gamma") {
+    const istio = inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0;
+    const linkerd = inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0;
+    return istio ? "istio-sidecar" : linkerd ? "linkerd" : "none";
+  }
+  return "none";
+}
+
+/** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
+function waypointOf(inv: Inventory, server: Endpoint): Hop["waypoint"] {
+  const ns = inv.namespaces.get(server.namespace ?? "");
+  for (const labels of [server.labels, ns?.labels]) {
+    const name = labels?.[USE_WAYPOINT];
+    if (name && name !== "none") return { name, namespace: labels?.[WAYPOINT_NS] ?? server.namespace ?? "" };
+    if (name === "none") return undefined;
+  }
+  return undefined;
+}
+
+function end(inv: Inventory, p: Peer): HopEnd {
+  return { ...(p.endpoint ? { endpoint: p.endpoint } : {}), ...(p.address ? { address: p.address } : {}), proxy: proxyOf(inv, p) };
+}
+
+export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefined {
+  const server = req.server.endpoint;
+  if (!server) return undefined;
+  const [ns, name] = req.service?.name.split("/") ?? [];
+  const svc = req.service ? inv.services.find((s) => s.namespace === ns && s.name === name) : undefined;
+  const port = svc?.ports.find((p) => p.port === req.service!.port);
+  const h = req.http;
+  const serverEnd = { ...end(inv, req.server), endpoint: server };
+  return {
+    client: end(inv, req.client), server: serverEnd, port: req.port,
+    ...(svc && port ? { service: { service: svc, port } } : {}),
+    ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: Object.entries(h.headers), ...(h.grpc ? { grpc: true } : {}) } } : {}),
+    network: req.network,
+    ...(serverEnd.proxy === "istio-ambient" && waypointOf(inv, server) ? { waypoint: waypointOf(inv, server) } : {}),
+  };
+}
+
+function decision(l: LayerDecision): AuthorizationDecision {
+  return { verdict: l.verdict, enforcer: l.enforcer, summary: l.summary, trace: [...l.trace, ...l.warnings.map((w) => `warning: ${w}`)], ...(l.policy ? { policy: l.policy } : {}), ...(l.denial ? { denial: l.denial } : {}) };
+}
+
+/** The L7 layer for the walk: transport, network policies' HTTP rules, the server's mesh proxy. */
+export class L7Authorizer implements Authorizer {
+  readonly name = "l7";
+  private engine: L7Engine;
+
+  constructor(private policies: PolicyEngine) {
+    this.engine = new L7Engine(policies);
+  }
+
+  authorize(req: AuthorizationRequest): AuthorizationDecision[] {
+    const hop = hopOf(this.policies.inventory, req);
+    if (!hop) return [];
+    return this.engine.authorize(hop).layers.map(decision);
+  }
+}

@@ -1,0 +1,84 @@
+// The L7 layer through the CLI: explain --request, route --requests with in-mesh entries, test with
+// request assertions; examples/mesh (Istio in shop and checkout, Linkerd in books).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, tempFiles } from "../helpers.js";
+
+test("explain --request: each L7 layer with its enforcer, policy, rule and file:line; exit 1 on a denial", async () => {
+  const ok = await cli(["explain", "-f", "examples/mesh", "--from", "shop/frontend", "--request", "GET http://catalog/items/42", "-o", "json"]);
+  assert.equal(ok.code, 0, ok.err);
+  const doc = JSON.parse(ok.out);
+  assert.equal(doc.status, 200);
+  const [transport, istio] = doc.authorization;
+  assert.match(transport.summary, /mutual TLS .* the server sees cluster\.local\/ns\/shop\/sa\/frontend/);
+  assert.deepEqual({ ...istio.policy, file: istio.policy.file }, { kind: "AuthorizationPolicy", namespace: "shop", name: "catalog-readers", rule: 0, file: "examples/mesh/istio.yaml", line: 17 });
+  assert.match(istio.enforcer, /Istio sidecar \(HTTP\) of shop\/catalog/);
+  const denied = await cli(["explain", "-f", "examples/mesh", "--from", "checkout/cart", "--request", "GET http://catalog.shop/admin"]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.out, /answer {4}403/);
+  assert.match(denied.out, /authz {5}deny at Istio sidecar \(HTTP\) of shop\/catalog[^:]*: denied by DENY AuthorizationPolicy shop\/no-admin, rule 0 \(examples\/mesh\/istio\.yaml:29\)/);
+});
+
+test("explain --request needs --from and no --to; mesh options are checked", async () => {
+  assert.equal((await cli(["explain", "-f", "examples/mesh", "--request", "GET http://catalog/"])).code, 2);
+  assert.equal((await cli(["explain", "-f", "examples/mesh", "--from", "shop/frontend", "--to", "shop/catalog", "--request", "GET http://catalog/"])).code, 2);
+  const r = await cli(["explain", "-f", "examples/mesh", "--from", "shop/frontend", "--request", "GET http://catalog/items/1", "--trust-domain", "Bad_Domain"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--trust-domain/);
+});
+
+test("--trust-domain changes the identities the policies see", async () => {
+  const r = await cli(["explain", "-f", "examples/mesh", "--from", "shop/frontend", "--request", "GET http://catalog/items/42", "--trust-domain", "corp.example"]);
+  assert.equal(r.code, 1, "catalog-readers names cluster.local/ns/shop/sa/frontend");
+  assert.match(r.out, /corp\.example\/ns\/shop\/sa\/frontend/);
+});
+
+test("route --requests answers in-mesh requests: 403 (HTTP), PERMISSION_DENIED (gRPC), a failed TCP connection", async () => {
+  const { dir, cleanup } = tempFiles({ "r.yaml": [
+    "- {from: checkout/cart, host: catalog.shop, port: 80, path: /admin, expect: {status: 403}}",
+    "- {from: checkout/cart, host: catalog.shop, port: 80, scheme: grpc, grpc: {service: shop.Catalog, method: Get}, expect: {grpcCode: PERMISSION_DENIED}}",
+    "- {from: books/web, host: api.books, port: 80, path: /books/1, expect: {status: 200}}",
+    "- {from: books/web, host: api.books, port: 80, path: /nope, expect: {status: 404}}",
+  ].join("\n") });
+  try {
+    const r = await cli(["route", "-f", "examples/mesh", "--requests", `${dir}/r.yaml`, "-o", "json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    const results = JSON.parse(r.out).results;
+    assert.equal(results[0].decidedBy, "authorization");
+    assert.equal(results[1].grpcCode, "PERMISSION_DENIED");
+  } finally { cleanup(); }
+});
+
+test("test --expect: request assertions beside flow assertions, numbered in file order", async () => {
+  const r = await cli(["test", "-f", "examples/mesh", "--expect", "examples/mesh.expect.yaml", "-o", "json"]);
+  assert.equal(r.code, 0, r.out);
+  const doc = JSON.parse(r.out);
+  assert.equal(doc.results.length, 1);
+  assert.deepEqual(doc.requests.map((x: { index: number; pass: boolean }) => [x.index, x.pass]), [[2, true], [3, true], [4, true], [5, true], [6, true], [7, true], [8, true], [9, true]]);
+  const { dir, cleanup } = tempFiles({ "e.yaml": "- {from: checkout/cart, request: \"GET http://catalog.shop/admin\", expect: allow}\n- {from: shop/frontend, request: \"GET http://catalog/items/1\", headers: {x-a: b}, expect: 200}\n" });
+  try {
+    const f = await cli(["test", "-f", "examples/mesh", "--expect", `${dir}/e.yaml`]);
+    assert.equal(f.code, 1);
+    assert.match(f.out, /1 +checkout\/cart +GET http:\/\/catalog\.shop\/admin +allow +403 +FAIL/);
+    assert.match(f.out, /1 passed, 1 failed/);
+  } finally { cleanup(); }
+});
+
+test("request assertions: bad entries are errors with file and line", async () => {
+  const { dir, cleanup } = tempFiles({ "e.yaml": "- {from: shop/frontend, request: \"GET catalog\", expect: allow}\n- {from: shop/frontend, request: \"GET http://x/\", expect: maybe}\n" });
+  try {
+    const r = await cli(["test", "-f", "examples/mesh", "--expect", `${dir}/e.yaml`]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /e\.yaml:1: assertion 1, request: "catalog" is not a URL/);
+    assert.match(r.err, /e\.yaml:2: assertion 2, expect: "maybe" is not one of allow, deny/);
+  } finally { cleanup(); }
+});
+
+test("README's mesh example is what the command prints", async () => {
+  const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  const readme = (await import("node:fs")).readFileSync("README.md", "utf8");
+  const [, command, output] = /```\n\$ junction (explain -f examples\/mesh .*)\n([\s\S]*?)```/.exec(readme) ?? [];
+  assert.ok(command, "the block is in README.md");
+  assert.equal((await cli(words(command))).out, output);
+});
