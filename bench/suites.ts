@@ -4,6 +4,7 @@ import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
 import { flowsSuite } from "./flows.js";
+import { nginxSuite } from "./nginx.js";
 import { requestSuite } from "./requests.js";
 import { scaleSuite } from "./scale.js";
 import { serveSuite } from "./serve.js";
@@ -19,4 +20,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite, flowsSuite];
+export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, requestSuite, enforcementSuite, flowsSuite, nginxSuite];

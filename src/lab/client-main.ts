@@ -6,8 +6,8 @@ import { sendAll, type ClientJob } from "./client.js";
 
 const jobs = JSON.parse(readFileSync(0, "utf8")) as ClientJob[];
 sendAll(jobs).then((answers) => {
-  process.stdout.write(`${JSON.stringify(answers)}\n`);
-  process.exit(0);
+  // Exit once the answers are written: a pipe takes a large answer in several writes.
+  process.stdout.write(`${JSON.stringify(answers)}\n`, () => process.exit(0));
 }, (e: Error) => {
   process.stderr.write(`client: ${e.message}\n`);
   process.exit(1);

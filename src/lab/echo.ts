@@ -1,7 +1,7 @@
 // The lab's echo backends, answering like the Gateway API conformance echo server: which pod,
 // namespace and Service served, and the method, path, host, headers and TLS server name they saw.
-// One process serves every backend of the lab on listening sockets made inside the backends'
-// network namespaces (the helper passes them in). A TCP connection is told apart by its first
+// One process serves every backend of the lab, each on its own addresses, inside the lab's echo
+// network namespace (started there with ip netns exec). A TCP connection is told apart by its first
 // bytes: TLS (then HTTP/2 by ALPN, HTTP/1.1 or raw bytes inside), HTTP/2 prior knowledge (h2c,
 // gRPC), HTTP/1.1 (WebSocket upgrades included) or raw bytes (a TCP echo); UDP datagrams are
 // answered with the same identity. Query parameters of the conformance echo server shape the
@@ -10,21 +10,23 @@
 import { appendFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import { createServer as createNetServer, type Socket } from "node:net";
+import { connect as netConnect, createServer as createNetServer, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
-import { createSecureContext, TLSSocket } from "node:tls";
+import { createServer as createTlsServer } from "node:tls";
 
 export interface EchoBackend {
   /** Namespace and pod name reported; `service` is "namespace/name" of the Service it stands for. */
   namespace: string;
   pod: string;
   service: string;
+  /** How the engine names what serves the backend (the one workload behind the Service, else the Service). */
+  backend?: string;
   /** PEM certificate and key served on TLS connections (the lab's own when absent). */
   tls?: { cert: string; key: string };
 }
 
-/** A listening socket, in the order the helper made them (its fd comes with JX_FDS). */
-export interface EchoSocket { kind: "tcp" | "udp"; family: 4 | 6; backend: number }
+/** A listening socket: protocol, address and port, and the index of the backend answering there. */
+export interface EchoSocket { kind: "tcp" | "udp"; address: string; port: number; backend: number }
 
 export interface EchoConfig {
   backends: EchoBackend[];
@@ -35,6 +37,8 @@ export interface EchoConfig {
 
 /** The request header carrying a lab probe's id (for mirrors and succeedAfter). */
 export const PROBE_HEADER = "x-junction-probe";
+/** Response header of a WebSocket upgrade carrying what the backend saw (the answer has no body). */
+export const ECHO_HEADER = "x-junction-echo";
 /** Request header asking the backend to set a response header: "name: value" (repeatable). */
 export const SET_HEADER = "x-echo-set-header";
 
@@ -58,7 +62,7 @@ function identity(b: EchoBackend, req: Request, tls?: TlsSeen): Record<string, u
     if (!name.startsWith(":")) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
   }
   const host = (req.headers[":authority"] as string | undefined) ?? req.headers.host ?? "";
-  return { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers, namespace: b.namespace, pod: b.pod, service: b.service, ...(tls ? { tls } : {}) };
+  return { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers, namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service, ...(tls ? { tls } : {}) };
 }
 
 /** Status from responseCode/succeedAfter (the first N attempts of a probe fail), and the delay. */
@@ -74,8 +78,9 @@ function behaviour(req: Request): { status: number; delayMs: number } {
 }
 
 function setHeaders(req: Request): [string, string][] {
-  const raw = req.headers[SET_HEADER];
-  return (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => { const i = v.indexOf(":"); return i > 0 ? [[v.slice(0, i).trim(), v.slice(i + 1).trim()] as [string, string]] : []; });
+  // From the raw headers: Node joins repeated headers with ", ", which would merge the requests.
+  const values = req.rawHeaders.flatMap((v, i) => (i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === SET_HEADER ? [v] : []));
+  return values.flatMap((v) => { const i = v.indexOf(":"); return i > 0 ? [[v.slice(0, i).trim(), v.slice(i + 1).trim()] as [string, string]] : []; });
 }
 
 function grpcFrame(body: Buffer): Buffer {
@@ -86,7 +91,7 @@ function grpcFrame(body: Buffer): Buffer {
 
 function answer(cfg: EchoConfig, b: EchoBackend, req: Request, res: Response, tls?: TlsSeen): void {
   const probe = req.headers[PROBE_HEADER];
-  if (probe) appendFileSync(cfg.log, `${probe} ${b.service}\n`);
+  if (probe) appendFileSync(cfg.log, `${probe} ${b.backend ?? b.service}\n`);
   const { status, delayMs } = behaviour(req);
   const body = Buffer.from(JSON.stringify(identity(b, req, tls)));
   const grpc = String(req.headers["content-type"] ?? "").startsWith("application/grpc");
@@ -107,68 +112,91 @@ function answer(cfg: EchoConfig, b: EchoBackend, req: Request, res: Response, tl
 /** The raw-bytes answer of a TCP (or TLS) connection: the identity, one JSON line. */
 function rawEcho(b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
   socket.once("data", () => {
-    socket.end(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, ...(tls ? { tls } : {}) })}\n`);
+    socket.end(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service, ...(tls ? { tls } : {}) })}\n`);
   });
   socket.on("error", () => socket.destroy());
 }
 
-/** Servers of one backend, fed the connections the sniffer sorts. */
-function backendServers(cfg: EchoConfig, b: EchoBackend) {
+/**
+ * Servers of one backend, fed the connections the sniffer sorts. HTTP/2 and TLS read a native
+ * socket's handle directly (past what unshift() puts back), so those connections are bridged to
+ * servers of their own on the echo namespace's loopback, their first bytes sent again.
+ */
+function backendServers(cfg: EchoConfig, b: EchoBackend, ready: () => void) {
   const h1 = createHttpServer((req, res) => answer(cfg, b, req, res, tlsOf(req.socket)));
   h1.on("upgrade", (req: IncomingMessage, socket: Socket) => {
-    socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-    if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.service}\n`);
+    const seen = JSON.stringify(identity(b, req, tlsOf(req.socket))).replace(/[^\x20-\x7e]/g, "?");
+    socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${ECHO_HEADER}: ${seen}\r\n\r\n`);
+    if (req.headers[PROBE_HEADER]) appendFileSync(cfg.log, `${req.headers[PROBE_HEADER]} ${b.backend ?? b.service}\n`);
   });
-  const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.socket as Socket)));
+  const h2 = createH2Server((req, res) => answer(cfg, b, req, res, tlsOf(req.stream.session?.socket as Socket)));
   h2.on("sessionError", () => undefined);
-  const context = createSecureContext(b.tls ?? LAB_TLS);
-  return { h1, h2, context };
+  const tls = createTlsServer({ ...(b.tls ?? LAB_TLS), ALPNProtocols: ["h2", "http/1.1"] }, (socket) => {
+    const seen: TlsSeen = { serverName: (socket as unknown as { servername?: string }).servername || undefined, negotiatedProtocol: socket.alpnProtocol || undefined };
+    tlsSeen.set(socket, seen);
+    if (seen.negotiatedProtocol === "h2") h2.emit("connection", socket);
+    else sniff(servers, b, socket, seen);
+  });
+  tls.on("tlsClientError", () => undefined);
+  const servers = { h1, h2, h2Port: 0, tlsPort: 0 };
+  let left = 2;
+  h2.listen(0, "127.0.0.1", () => { servers.h2Port = (h2.address() as { port: number }).port; if (--left === 0) ready(); });
+  tls.listen(0, "127.0.0.1", () => { servers.tlsPort = (tls.address() as { port: number }).port; if (--left === 0) ready(); });
+  return servers;
 }
 
 const tlsSeen = new WeakMap<Socket, TlsSeen>();
-const tlsOf = (s: Socket): TlsSeen | undefined => tlsSeen.get(s);
+const tlsOf = (s: Socket | undefined): TlsSeen | undefined => (s ? tlsSeen.get(s) : undefined);
+
+/** Sends `first` and the rest of the connection to a loopback server, and its answers back. */
+function bridge(socket: Socket, first: Buffer, port: number): void {
+  const up = netConnect({ host: "127.0.0.1", port }, () => {
+    up.write(first);
+    socket.pipe(up);
+    up.pipe(socket);
+    socket.resume();
+  });
+  up.on("error", () => socket.destroy());
+  socket.on("error", () => up.destroy());
+}
 
 /** Sorts a connection by its first bytes and hands it to the right server. */
 function sniff(servers: ReturnType<typeof backendServers>, b: EchoBackend, socket: Socket, tls?: TlsSeen): void {
   socket.once("data", (first: Buffer) => {
     socket.pause();
+    if (!tls && first[0] === 0x16) return bridge(socket, first, servers.tlsPort);
+    if (first.subarray(0, 3).toString() === "PRI") {
+      if (!tls) return bridge(socket, first, servers.h2Port);
+      socket.unshift(first);
+      servers.h2.emit("connection", socket);
+      return;
+    }
     socket.unshift(first);
-    if (!tls && first[0] === 0x16) return startTls(servers, b, socket);
-    if (tls) tlsSeen.set(socket, tls);
-    if (first.subarray(0, 3).toString() === "PRI" || tls?.negotiatedProtocol === "h2") servers.h2.emit("connection", socket);
-    else if (/^[A-Z]+ /.test(first.subarray(0, 8).toString("latin1"))) servers.h1.emit("connection", socket);
-    else { rawEcho(b, socket, tls); socket.resume(); return; }
+    if (/^[A-Z]+ /.test(first.subarray(0, 8).toString("latin1"))) servers.h1.emit("connection", socket);
+    else rawEcho(b, socket, tls);
     socket.resume();
   });
   socket.on("error", () => socket.destroy());
 }
 
-function startTls(servers: ReturnType<typeof backendServers>, b: EchoBackend, raw: Socket): void {
-  const socket = new TLSSocket(raw, { isServer: true, secureContext: servers.context, ALPNProtocols: ["h2", "http/1.1"] });
-  socket.on("secure", () => {
-    const seen: TlsSeen = { serverName: (socket as unknown as { servername?: string }).servername || undefined, negotiatedProtocol: socket.alpnProtocol || undefined };
-    if (seen.negotiatedProtocol === "h2") { tlsSeen.set(socket, seen); servers.h2.emit("connection", socket); }
-    else sniff(servers, b, socket, seen);
-  });
-  socket.on("error", () => socket.destroy());
-  raw.resume();
+function serveUdp(b: EchoBackend, s: EchoSocket, ready: () => void): void {
+  const sock = createSocket(s.address.includes(":") ? "udp6" : "udp4");
+  sock.on("message", (_msg, from) => sock.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service, backend: b.backend ?? b.service })}\n`, from.port, from.address));
+  sock.on("error", (e) => { process.stderr.write(`echo: udp ${s.address}:${s.port}: ${e.message}\n`); });
+  sock.bind({ address: s.address, port: s.port }, ready);
 }
 
-function serveUdp(b: EchoBackend, fd: number, family: 4 | 6): void {
-  const s = createSocket(family === 6 ? "udp6" : "udp4");
-  s.on("message", (_msg, from) => s.send(`${JSON.stringify({ namespace: b.namespace, pod: b.pod, service: b.service })}\n`, from.port, from.address));
-  s.on("error", () => undefined);
-  s.bind({ fd });
-}
-
-/** Serves every socket of the lab's backends: bound listening sockets, fds[i] for cfg.sockets[i]. */
-export function serveEcho(cfg: EchoConfig, fds: readonly number[]): void {
-  const servers = cfg.backends.map((b) => backendServers(cfg, b));
-  cfg.sockets.forEach((s, i) => {
+/** Serves every socket of the lab's backends; `ready` once all listen. */
+export function serveEcho(cfg: EchoConfig, ready: () => void): void {
+  let left = cfg.sockets.length + cfg.backends.length;
+  const one = () => { if (--left === 0) ready(); };
+  if (!left) ready();
+  const servers = cfg.backends.map((b) => backendServers(cfg, b, one));
+  for (const s of cfg.sockets) {
     const b = cfg.backends[s.backend];
-    if (s.kind === "udp") { serveUdp(b, fds[i], s.family); return; }
+    if (s.kind === "udp") { serveUdp(b, s, one); continue; }
     const server = createNetServer((socket) => sniff(servers[s.backend], b, socket));
-    server.on("error", () => undefined);
-    server.listen({ fd: fds[i] });
-  });
+    server.on("error", (e) => { process.stderr.write(`echo: tcp ${s.address}:${s.port}: ${e.message}\n`); process.exit(1); });
+    server.listen({ host: s.address, port: s.port }, one);
+  }
 }

@@ -19,6 +19,9 @@ import { applyTable } from "./nft.js";
 import { assignAddresses, planHosts, type PlannedHost } from "./plan.js";
 import { labPrefix, type LabDir, type LabState } from "./state.js";
 import { writeFileSync } from "node:fs";
+import { GatewayEngine } from "../engine/gateway/engine.js";
+import { l7Down, l7Up } from "./l7.js";
+import { nginxCapability } from "./nginx.js";
 
 export interface UpRequest {
   dir: LabDir;
@@ -29,6 +32,8 @@ export interface UpRequest {
   max: number;
   lines: LineLookup;
   progress: (message: string) => void;
+  /** Gateways to run on nginx (NS/NAME); empty: every Gateway of the input; undefined: none. */
+  gateways?: readonly string[];
 }
 
 export interface UpResult {
@@ -40,6 +45,15 @@ export interface UpResult {
   cleaned: string[];
 }
 
+/** Whether the lab runs Gateways on nginx: asked for, and the input has Gateways. */
+function wantsL7(req: UpRequest): boolean {
+  if (!req.gateways) return false;
+  if (!req.gateways.length && !new GatewayEngine(req.inventory).gateways.length) return false;
+  const cap = nginxCapability();
+  if (!cap.ok) throw new LabError(`the input has Gateways, which the lab runs on nginx: ${cap.missing.join("; ")} (--no-gateways leaves them out)`);
+  return true;
+}
+
 export interface DownResult {
   namespaces: string[];
   helperStopped: boolean;
@@ -48,7 +62,11 @@ export interface DownResult {
 export function labDown(dir: LabDir): DownResult {
   let helperStopped = false;
   if (dir.exists()) {
-    try { helperStopped = stopListeners(dir.read().helperPid, dir); } catch { /* unreadable state: the prefix still finds everything */ }
+    try {
+      const state = dir.read();
+      l7Down(state.l7);
+      helperStopped = stopListeners(state.helperPid, dir);
+    } catch { /* unreadable state: the prefix still finds everything */ }
   }
   const namespaces = namespacesWithPrefix(labPrefix(dir.name));
   deleteNamespaces(namespaces);
@@ -60,13 +78,13 @@ export function labDown(dir: LabDir): DownResult {
 type Host = PlannedHost & HostLink;
 
 /** Everything decided before anything is created: addresses, hosts, the compiled ruleset. */
-function prepare(req: UpRequest): { assigned: Record<string, string[]>; hosts: Host[]; ruleset: LabRuleset } {
+function prepare(req: UpRequest, l7: boolean): { assigned: Record<string, string[]>; hosts: Host[]; ruleset: LabRuleset } {
   const assigned = assignAddresses(req.inventory, req.pool);
   if (typeof assigned === "string") throw new LabError(assigned);
   const engine = new PolicyEngine(req.inventory, req.options);
   const planned = planHosts(engine.index);
   if (planned.length > req.max) throw new LabError(`the input has ${planned.length} hosts (pods, Workloads, nodes with addresses); the lab takes at most ${req.max} (--max)`);
-  if (!planned.length) throw new LabError("the input has no pod, Workload or node to put in the lab");
+  if (!planned.length && !l7) throw new LabError("the input has no pod, Workload, node or Gateway to put in the lab");
   const prefix = labPrefix(req.dir.name);
   const hosts = planned.map((h, i) => ({ ...h, netns: `${prefix}${i + 1}`, port: `h${i + 1}` }));
   const ruleset = compileLab(engine, hosts.flatMap((h) => h.endpoints));
@@ -108,11 +126,21 @@ function create(req: UpRequest, state: LabState, hosts: readonly Host[], text: s
 }
 
 export function labUp(req: UpRequest): UpResult {
-  const { assigned, hosts, ruleset } = prepare(req);
+  const l7 = wantsL7(req);
+  const { assigned, hosts, ruleset } = prepare(req, l7);
   // Only now that the input is known to be good: remove what an earlier run of this lab left.
   const cleaned = labDown(req.dir).namespaces;
   const state = initialState(req, assigned, hosts);
   req.dir.write(state);
-  const listeners = create(req, state, hosts, renderTable(ruleset.table));
+  const listeners = hosts.length ? create(req, state, hosts, renderTable(ruleset.table)) : "none";
+  if (l7) {
+    try {
+      state.l7 = l7Up({ inventory: req.inventory, gateways: req.gateways!, prefix: labPrefix(req.dir.name), path: (f) => req.dir.path(f), lines: req.lines, progress: req.progress, record: (s) => { state.l7 = s; req.dir.write(state); } });
+      req.dir.write(state);
+    } catch (e) {
+      labDown(req.dir);
+      throw e;
+    }
+  }
   return { state, chains: ruleset.table.chains.length, sets: ruleset.table.sets.length, listeners, warnings: ruleset.warnings, cleaned };
 }

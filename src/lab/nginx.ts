@@ -32,9 +32,10 @@ export function writeFolder(dir: string, files: ReadonlyMap<string, string>): vo
   }
 }
 
-/** `nginx -t` on the folder: undefined when the configuration is good, else what nginx said. */
-export function nginxTest(dir: string, conf = "nginx.conf"): string | undefined {
-  const r = run(NGINX, ["-t", "-q", ...nginxArgs(dir, conf)]);
+/** `nginx -t` on the folder (inside `netns` when given: it binds the listen addresses): undefined when good, else what nginx said. */
+export function nginxTest(dir: string, netns?: string, conf = "nginx.conf"): string | undefined {
+  const args = ["-t", "-q", ...nginxArgs(dir, conf)];
+  const r = netns ? run("ip", ["netns", "exec", netns, NGINX, ...args]) : run(NGINX, args);
   return r.code === 0 ? undefined : (r.stderr || r.stdout).trim();
 }
 
@@ -44,7 +45,8 @@ export function nginxPid(dir: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try { process.kill(pid, 0); return pid; } catch { return undefined; }
+  // A pid file left by a crash may name another process by now: only an nginx counts.
+  try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("nginx") ? pid : undefined; } catch { return undefined; }
 }
 
 /** Starts nginx (a daemon) on the folder, in network namespace `netns` when given; an error message or undefined. */

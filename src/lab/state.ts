@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { InputFile } from "../sources/read.js";
 import type { EngineOptions } from "../engine/options.js";
 import { LabError } from "./exec.js";
+import type { L7State } from "./l7.js";
 
 export const DEFAULT_RUN_DIR = "/run/junction/lab";
 export const DEFAULT_LAB = "lab";
@@ -31,6 +32,8 @@ export interface LabState {
   /** Namespaces standing for addresses no endpoint owns (ip: parties of probes). */
   externals: { netns: string; address: string }[];
   helperPid?: number;
+  /** The Gateways running on nginx, their echo backends and client (the lab at Layer 7). */
+  l7?: L7State;
 }
 
 const NAME = /^[a-z0-9]{1,12}$/;

@@ -9,6 +9,7 @@ import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
 import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
 import { runAddressGroupsAgent } from "../targets/addressgroups-agent.js";
 import { ADDRESSGROUP_OPTIONS } from "../targets/addressgroups.js";
+import { GATEWAY_AGENT_OPTIONS, runGatewayAgent } from "./agent-gateway.js";
 
 function config(values: Values): AgentConfig {
   const paths = list(values, "file");
@@ -86,6 +87,10 @@ export const agentCommand: Command = {
     "--addressgroups loads the address groups instead (per application, its addresses across clusters, VMs and",
     "networks: see compile --target addressgroups) and, with --watch, keeps them current as the inputs change and,",
     "reading a cluster (--kubeconfig), as its pods come and go.",
+    "",
+    "With --gateway NS/NAME it keeps the host's nginx configured from Gateway API objects instead (see --nginx-dir):",
+    "each configuration is checked with nginx -t and made current atomically, then nginx reloads; an invalid input",
+    "keeps the last good configuration serving (docs/gateway-dataplane.md).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS,
@@ -95,15 +100,18 @@ export const agentCommand: Command = {
     netns: { type: "string", arg: "NAME", description: "load into this named network namespace (ip netns) instead of the agent's own" },
     addressgroups: { type: "boolean", description: "load the address groups (compile --target addressgroups) instead of a host's firewall: table inet junction_addressgroups" },
     ...ADDRESSGROUP_OPTIONS,
+    ...GATEWAY_AGENT_OPTIONS,
     ...ENGINE_OPTIONS,
   },
   examples: [
     "junction agent --host orders/orders-db -f examples/enforcement --dry-run",
     "junction agent --host orders/orders-db -f policies/ --watch --failsafe tcp/22,udp/68",
     "junction agent --addressgroups -f clusters.yaml --cluster prod-eu=dumps/eu --kubeconfig ~/.kube/config --watch",
+    "junction agent --host edge-vm --gateway infra/edge -f gateway/ --nginx-dir /var/lib/junction/nginx --watch",
   ],
   run(values, _pos, io) {
     if (values.addressgroups === true) return runAddressGroupsAgent(values, io);
+    if (str(values, "gateway") !== undefined) return runGatewayAgent(values, io);
     const cfg = config(values);
     const cap = nftCapability();
     if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);

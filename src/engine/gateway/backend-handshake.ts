@@ -6,7 +6,7 @@
 // of the container names, when one does); when the input does not show it, it is assumed valid.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import type { BackendTlsPolicy, RouteGraph } from "../../model/gateway.js";
+import type { BackendTlsPolicy, RouteGraph, TlsMaterial } from "../../model/gateway.js";
 import type { ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { BackendFailure } from "./backends.js";
 import type { BackendTlsState } from "./backendtls.js";
@@ -14,11 +14,16 @@ import { dnsNameCovers, subjectAltNames } from "./certs.js";
 import { issuedBy } from "./clientcert.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 
-/** The certificate a pod serves: from the Secret file an env variable names, else any mounted tls.crt. */
-export function servingCertificate(graph: RouteGraph, pod: Endpoint): string | undefined {
+/** The TLS Secret a pod serves: the one whose file an env variable names, else any mounted tls.crt. */
+export function servingSecret(graph: RouteGraph, pod: Endpoint): TlsMaterial | undefined {
   const files = (pod.secretFiles ?? []).filter((f) => f.key === "tls.crt");
   const file = files.find((f) => f.named) ?? files[0];
-  return file && pod.namespace !== undefined ? findTlsMaterial(graph, "Secret", pod.namespace, file.secret)?.certificates[0] : undefined;
+  return file && pod.namespace !== undefined ? findTlsMaterial(graph, "Secret", pod.namespace, file.secret) : undefined;
+}
+
+/** The certificate a pod serves (see servingSecret). */
+export function servingCertificate(graph: RouteGraph, pod: Endpoint): string | undefined {
+  return servingSecret(graph, pod)?.certificates[0];
 }
 
 /** Why the certificate does not satisfy the policy's validation, if it does not. */

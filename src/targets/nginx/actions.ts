@@ -166,6 +166,7 @@ function forward(c: Compilation, d: Destination, w: Walk, input: RuleInput, with
 }
 
 function passTo(c: Compilation, upstream: string, b: ResolvedBackend, w: Walk, input: RuleInput, withResponse = true): Directive[] {
+  if (!input.grpc && b.servicePort?.appProtocol === "kubernetes.io/h2c") throw new NginxUnsupported("a backend speaking h2c (appProtocol kubernetes.io/h2c)", `nginx proxies HTTP/1.1 to ${b.name}, not HTTP/2`);
   const tls = backendTls(c, b, input.grpc);
   const response = withResponse ? responseHeaderDirectives(c, w.response, input.grpc) : [];
   if (input.grpc) return [...requestHeaderDirectives(c, w.request, "grpc_set_header"), ...response, ...tls.directives, dir("grpc_pass", `${tls.on ? "grpcs" : "grpc"}://${upstream}`)];
@@ -219,7 +220,7 @@ export function ruleAction(c: Compilation, input: RuleInput): Action {
 /** A weighted split whose backends all take the same filters: one upstream group, or split_clients when some shares fail. */
 function splitBody(c: Compilation, parts: { ref: BackendRef; d: Destination }[], w: Walk, input: RuleInput): Directive[] {
   if (parts.length === 1) return forward(c, parts[0].d, w, input);
-  const tls = new Set(parts.map((p) => backendTls(c, p.d.backend, input.grpc).on));
+  const tls = new Set(parts.filter((p) => "targets" in p.d).map((p) => backendTls(c, p.d.backend, input.grpc).on));
   if (tls.size > 1) throw new NginxUnsupported("a split over TLS and plain backends", "one location proxies with one scheme");
   if (parts.every((p) => "targets" in p.d)) {
     const upstream = c.httpUpstreams.group(parts.map((p) => ({ targets: targetsOf(p.d), weight: p.ref.weight, name: backendLabel(p.d.backend) })));

@@ -17,6 +17,9 @@ export interface NginxOptions {
   serviceAddresses?: ServiceAddresses;
   /** Write an access log (relative to the configuration folder) with each request's upstream. */
   accessLog?: string;
+  /** Where the pid file and error log go (absolute); default: the configuration folder. The gateway agent
+   * keeps them outside the folders it swaps, so that a reload finds the running nginx. */
+  runDir?: string;
 }
 
 export const DEFAULT_NGINX_OPTIONS: NginxOptions = { modulesDir: "/usr/lib/nginx/modules", listen: [] };

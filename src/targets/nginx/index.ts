@@ -7,7 +7,7 @@ import type { GatewayEngine } from "../../engine/gateway/engine.js";
 import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { findGateway } from "../../engine/gateway/select.js";
 import { hasIngressSemantics } from "../../model/gateway.js";
-import { block, dir, render, type Directive } from "./conf.js";
+import { arg, block, dir, render, type Directive } from "./conf.js";
 import { Compilation, type NginxOptions } from "./context.js";
 import { httpServers } from "./http.js";
 import { NJS_FILE, NJS_MODULE, TABLE_FILE } from "./njs.js";
@@ -66,11 +66,13 @@ function streamBlock(c: Compilation, servers: Directive[]): Directive {
   return block("stream", [], [...c.streamMapDirectives(), closed, ...c.streamUpstreams.directives(), ...servers]);
 }
 
+const runFile = (c: Compilation, name: string) => (c.options.runDir ? `${c.options.runDir.replace(/\/+$/, "")}/${name}` : name);
+
 function mainConfig(c: Compilation, http: Directive[], stream: Directive[]): string {
   const modules = [...(c.usesNjs ? ["ngx_http_js_module.so"] : []), ...(stream.length ? ["ngx_stream_module.so"] : [])];
   const top: Directive[] = [
     ...modules.map((m) => dir("load_module", `${c.options.modulesDir}/${m}`)),
-    dir("worker_processes", "auto"), dir("pid", "nginx.pid"), dir("error_log", "error.log", "notice"),
+    dir("worker_processes", "auto"), dir("pid", arg(runFile(c, "nginx.pid"))), dir("error_log", arg(runFile(c, "error.log")), "notice"),
     block("events", [], [dir("worker_connections", "4096")]),
     httpBlock(c, http),
     ...(stream.length ? [streamBlock(c, stream)] : []),

@@ -2,7 +2,7 @@
 // (a Service port's ready endpoints, a Workload's address), and a rule's weighted split as one group
 // whose server weights keep the split exact (each Service's weight shared among its endpoints).
 
-import type { ResolvedBackend } from "../../engine/gateway/backends.js";
+import { failureOf, type ResolvedBackend } from "../../engine/gateway/backends.js";
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { formatAddress } from "../../model/ip.js";
 import { block, dir, type Directive } from "./conf.js";
@@ -47,7 +47,9 @@ function workloadTargets(b: ResolvedBackend): Target[] {
 /** Where requests for the backend go: its endpoints, or the status the engine says they get. */
 export function destination(b: ResolvedBackend, addresses?: ServiceAddresses): Destination {
   if (b.problem) return { status: 500, backend: b };
-  if (b.failure) return { status: b.failure.status, backend: b };
+  // The Gateway originates TLS to a backend with a BackendTLSPolicy: an invalid policy fails its requests too.
+  const failure = failureOf(b, b.tlsPolicy !== undefined);
+  if (failure) return { status: failure.status, backend: b };
   if (b.service?.type === "ExternalName") throw new NginxUnsupported("an ExternalName Service", `Service ${b.name} is resolved by DNS at run time; the configuration would depend on what resolves when nginx starts`);
   const targets = b.workload ? workloadTargets(b) : serviceTargets(b, addresses);
   return { targets, backend: b };

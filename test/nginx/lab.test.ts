@@ -1,0 +1,128 @@
+// The lab at Layer 7 with a real nginx: a Gateway compiled and run in a namespace of its own, echo
+// backends, real requests from a client namespace, expected / engine / real side by side; cleanup.
+// Runs where root, ip netns, nftables, perl and nginx with njs and stream are available; skips with
+// the reason elsewhere. Everything it creates carries a name of its own and is removed at the end.
+
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { labCapability } from "../../src/lab/exec.js";
+import { namespacesWithPrefix } from "../../src/lab/netns.js";
+import { nginxCapability } from "../../src/lab/nginx.js";
+import { cli, tempFiles } from "../helpers.js";
+
+const lab = labCapability(), nginx = nginxCapability();
+const skip = lab.ok && nginx.ok ? false : [...lab.missing, ...nginx.missing].join("; ");
+const NAME = `n${process.pid % 100000}`;
+const RUN_DIR = `/run/junction/test-nginx-${process.pid}`;
+after(() => rmSync(RUN_DIR, { recursive: true, force: true }));
+const run = (args: string[]) => cli(["lab", ...args, "--name", NAME, "--run-dir", RUN_DIR]);
+
+const svc = (name: string, port: number, protocol = "TCP") => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {selector: {app: ${name}}, ports: [{port: ${port}, protocol: ${protocol}}]}`;
+
+const INPUT = `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lab}
+spec: {controllerName: example.com/lab}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: lab
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - {name: db, port: 5432, protocol: TCP}
+  - {name: dns, port: 5353, protocol: UDP}
+${svc("v1", 8080)}
+${svc("v2", 8080)}
+${svc("db", 5432)}
+${svc("dns", 53, "UDP")}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /v2}, headers: [{name: x-canary, value: "yes"}]}]
+    filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-seen-by, value: gateway}]}}]
+    backendRefs: [{name: v2, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example.com, statusCode: 302}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: db}]
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: UDPRoute
+metadata: {name: dns, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: dns}]
+  rules: [{backendRefs: [{name: dns, port: 53}]}]
+`;
+
+const REQUESTS = `
+- {gateway: apps/gw, host: shop.example.com, path: /v2/cart, headers: {x-canary: "yes"}, expect: {status: 200, backend: apps/v2, upstream: {path: /v2/cart, headers: {x-seen-by: gateway}}}}
+- {gateway: apps/gw, host: shop.example.com, path: /v2/cart, expect: {status: 200, backend: apps/v1}}
+- {gateway: apps/gw, host: shop.example.com, path: "/old/page?x=1", expect: {status: 302, redirect: {host: new.example.com, path: /old/page}}}
+- {gateway: apps/gw, port: 5432, scheme: tcp, expect: {backend: apps/db}}
+- {gateway: apps/gw, port: 5353, scheme: udp, expect: {backend: apps/dns}}
+`;
+
+test("lab up runs the Gateway on nginx; lab probe --requests: real = engine = expected for HTTP (njs header match, filters, redirect), TCP and UDP; lab down removes it all", { skip }, async () => {
+  const t = tempFiles({ "in.yaml": INPUT, "requests.yaml": REQUESTS });
+  try {
+    const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(up.code, 0, up.err);
+    assert.match(up.out, /1 Gateway on nginx/);
+    const status = await run(["status"]);
+    assert.equal(status.code, 0, status.out);
+    assert.match(status.out, /jl-\S+-gw1 +nginx running +Gateway apps\/gw +10\.252\.1\.1/);
+    const pidFile = join(RUN_DIR, NAME, "gw1", "nginx.pid");
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    const probe = await run(["probe", "--requests", join(t.dir, "requests.yaml"), "-o", "json"]);
+    const results = JSON.parse(probe.out).results as { pass: boolean; real: { backend: string | null; status: number | null; redirect: unknown }; realVsEngine: string[] }[];
+    assert.equal(probe.code, 0, JSON.stringify(results.filter((r) => !r.pass), null, 1));
+    assert.deepEqual(results.map((r) => r.real.backend), ["apps/v2", "apps/v1", null, "apps/db", "apps/dns"]);
+    assert.deepEqual(results[2].real.redirect, { scheme: "http", host: "new.example.com", port: null, path: "/old/page", statusCode: 302 });
+    const table = await run(["probe", "--requests", join(t.dir, "requests.yaml")]);
+    assert.match(table.out, /5 of 5 requests: real = engine = expected/);
+
+    // A second `lab up` (as after a crash) stops the first nginx before it starts its own.
+    const again = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(again.code, 0, again.err);
+    assert.throws(() => process.kill(pid, 0));
+    const down = await run(["down"]);
+    assert.equal(down.code, 0, down.err);
+    assert.deepEqual(namespacesWithPrefix(`jl-${NAME}-`), []);
+    assert.equal(existsSync(join(RUN_DIR, NAME)), false);
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
+});
+
+test("a route nginx cannot express: lab up refuses, naming the route, and leaves nothing behind", { skip }, async () => {
+  const t = tempFiles({ "in.yaml": INPUT.replace("  - backendRefs: [{name: v1, port: 8080}]", "  - backendRefs: [{name: v1, port: 8080}]\n    timeouts: {request: 1s}") });
+  try {
+    const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(up.code, 2);
+    assert.match(up.err, /HTTPRoute apps\/web, rule 0: nginx cannot express timeouts/);
+    assert.deepEqual(namespacesWithPrefix(`jl-${NAME}-`), []);
+  } finally { t.cleanup(); }
+});
