@@ -8,6 +8,7 @@ import { mentionedRanges } from "../model/ranges.js";
 import type { ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
+import { mergeExternalPeers } from "./external-ranges.js";
 
 export interface ListPeer {
   /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
@@ -69,15 +70,21 @@ export function externalPeers(inv: Inventory): ListPeer[] {
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
 export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload"): ConnEntry[] {
   const workloads = workloadPeers(inv, groupBy);
-  const peers = [...workloads, ...externalPeers(inv)];
+  const atoms = externalPeers(inv);
+  const peers = [...workloads, ...atoms];
   const n = workloads.length;
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
   const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
-  // Sorted by source then destination id: ranks compare faster than the strings.
-  const rank = new Array<number>(peers.length);
-  peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });
-  return pairs.sort((a, b) => rank[a.src] - rank[b.src] || rank[a.dst] - rank[b.dst])
-    .map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }));
+  const entries = mergeExternalPeers(inv, atoms, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
+  return sortEntries(entries);
+}
+
+/** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
+export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
+  const distinct = new Set<string>();
+  for (const e of entries) { distinct.add(e.src.id); distinct.add(e.dst.id); }
+  const rank = new Map([...distinct].sort(cmp).map((id, i) => [id, i]));
+  return entries.sort((a, b) => rank.get(a.src.id)! - rank.get(b.src.id)! || rank.get(a.dst.id)! - rank.get(b.dst.id)!);
 }
 
 function cmp(a: string, b: string): number {
