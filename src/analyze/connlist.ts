@@ -9,6 +9,7 @@ import type { ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import { mergeExternalPeers } from "./external-ranges.js";
+import { applyFocus, NO_FOCUS, type Focus } from "./focus.js";
 
 export interface ListPeer {
   /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
@@ -20,6 +21,8 @@ export interface ListPeer {
   type: string;
   parties: Party[];
   range?: AddressRange;
+  /** External peers: the range each party stands for (parties[i] is the first address of partRanges[i]). */
+  partRanges?: AddressRange[];
 }
 
 export interface ConnEntry {
@@ -63,20 +66,27 @@ export function externalPeers(inv: Inventory): ListPeer[] {
     .filter((r) => !(r.first === r.last && owned.has(addressKey({ family: r.family, value: r.first }))));
   return atoms.map((range) => {
     const id = `${formatRange(range)}[External]`;
-    return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range };
+    return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range, partRanges: [range] };
   });
 }
 
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
-export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload"): ConnEntry[] {
+export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): ConnEntry[] {
+  return connectionListWithPeers(inv, connectivity, groupBy, focus).entries;
+}
+
+/** The connection list with the peers of each side: the workloads and the external ranges as merged for sources and for destinations. */
+export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
   const workloads = workloadPeers(inv, groupBy);
   const atoms = externalPeers(inv);
   const peers = [...workloads, ...atoms];
   const n = workloads.length;
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
   const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
-  const entries = mergeExternalPeers(inv, atoms, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
-  return sortEntries(entries);
+  // Focused first, so that ranges the focused answer does not tell apart are merged.
+  const focused = applyFocus(focus, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
+  const merged = mergeExternalPeers(inv, atoms, focused);
+  return { entries: sortEntries(merged.entries), workloads, sources: [...workloads, ...merged.sources], destinations: [...workloads, ...merged.destinations] };
 }
 
 /** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */

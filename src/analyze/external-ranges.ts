@@ -14,12 +14,16 @@ const CLUSTER_NETWORK_LABEL = "junction.dev/cluster";
 
 /**
  * Rewrites the entries so that external peers are the merged ranges: `atoms` are the external peers
- * the entries were computed on, in address order. Entries that become equal are kept once.
+ * the entries were computed on, in address order. Entries that become equal are kept once. Also
+ * returns the merged peers of each side (every range, also those with no connection).
  */
-export function mergeExternalPeers(inv: Inventory, atoms: readonly ListPeer[], entries: readonly ConnEntry[]): ConnEntry[] {
-  if (atoms.length < 2 && !inv.networks.length) return [...entries];
+export function mergeExternalPeers(inv: Inventory, atoms: readonly ListPeer[], entries: readonly ConnEntry[]): { entries: ConnEntry[]; sources: ListPeer[]; destinations: ListPeer[] } {
   const asSource = mergeSide(inv, atoms, entries, "src");
   const asDestination = mergeSide(inv, atoms, entries, "dst");
+  return { entries: rewrite(entries, asSource, asDestination), sources: [...new Set(asSource.values())], destinations: [...new Set(asDestination.values())] };
+}
+
+function rewrite(entries: readonly ConnEntry[], asSource: Map<ListPeer, ListPeer>, asDestination: Map<ListPeer, ListPeer>): ConnEntry[] {
   const out: ConnEntry[] = [];
   const seen = new Set<string>();
   for (const e of entries) {
@@ -71,9 +75,9 @@ function mergedPeer(inv: Inventory, run: readonly ListPeer[]): ListPeer {
   if (run.length === 1 && !inv.networks.length) return run[0];
   const range: AddressRange = { family: run[0].range!.family, first: run[0].range!.first, last: run[run.length - 1].range!.last };
   const network = networkOf(inv, range);
-  const parties = run.flatMap((a) => a.parties);
-  if (network) return { id: networkId(network), kind: "external", namespace: network.namespace, name: network.name, type: "Network", parties, range };
-  return { id: `${formatRange(range)}[External]`, kind: "external", name: formatRange(range), type: "External", parties, range };
+  const parties = run.flatMap((a) => a.parties), partRanges = run.flatMap((a) => a.partRanges ?? []);
+  if (network) return { id: networkId(network), kind: "external", namespace: network.namespace, name: network.name, type: "Network", parties, range, partRanges };
+  return { id: `${formatRange(range)}[External]`, kind: "external", name: formatRange(range), type: "External", parties, range, partRanges };
 }
 
 /** The junction Network whose addresses are exactly this range, if any. */

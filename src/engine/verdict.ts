@@ -140,7 +140,14 @@ export class PolicyEngine {
     const ownNode = this.ownNodeExempt(e, remote);
     const remoteAddress = flowAddress(remote, local);
     const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
-    const rules = request ? requestRulesOf : rulesOf;
+    return this.walk(direction, e, matchRule, ownNode, request ? requestRulesOf : rulesOf);
+  }
+
+  /**
+   * The tiers of `e`'s policies walked for one direction with a rule test: the algorithm of decide,
+   * for analyses whose other side is not a party (exposure's representative peers of unknown pods).
+   */
+  walk(direction: Direction, e: Endpoint, matchRule: (rule: Rule) => boolean, ownNode = false, rules = rulesOf): Decision {
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];

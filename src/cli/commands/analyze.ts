@@ -8,6 +8,9 @@ import { connlistData, renderConnlist } from "../../targets/connlist.js";
 import { EXIT, list, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputFormat, outputOption, printOutput } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
+import { namesPeer, NO_FOCUS, type Focus } from "../../analyze/focus.js";
+import { workloadPeers } from "../../analyze/connlist.js";
+import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -20,11 +23,16 @@ function explainExample(entries: readonly ConnEntry[]): string {
 
 export interface AnalyzeResult { entries: ConnEntry[]; summary: ReturnType<typeof summarize> }
 
-/** The overview's data: the connection list and the summary over it. */
-export function analyzeResult(a: Analysis): AnalyzeResult {
+/** The overview's data: the connection list and the summary over it (both narrowed by a focus). */
+export function analyzeResult(a: Analysis, focus: Focus = NO_FOCUS): AnalyzeResult {
   const connectivity = a.connectivity;
-  const entries = connectionList(a.inventory, connectivity);
-  return { entries, summary: summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0) };
+  const entries = connectionList(a.inventory, connectivity, "workload", focus);
+  const summary = summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
+  if (focus.workloads.length) {
+    const focused = new Set(workloadPeers(a.inventory).filter((w) => focus.workloads.some((n) => namesPeer(n, w))).map((w) => w.id));
+    summary.unprotected = summary.unprotected.filter((u) => focused.has(u.workload) && (!focus.direction || focus.direction === u.direction));
+  }
+  return { entries, summary };
 }
 
 /** What `analyze -o json` prints (and GET /api/v1/summary serves). */
@@ -40,10 +48,13 @@ export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
   usage: "junction analyze -f PATH [-o table|json|yaml]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
-  examples: ["junction analyze -f examples/shop"],
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...FOCUS_OPTIONS, ...ENGINE_OPTIONS },
+  examples: ["junction analyze -f examples/shop", "junction analyze -f examples/shop --focus-workload payments/payments"],
   run(values, _pos, io) {
-    const { entries, summary: s } = analyzeResult(loadAnalysis(values, io));
+    const focus = focusOf(values);
+    const a = loadAnalysis(values, io);
+    checkFocusNames(focus, workloadPeers(a.inventory));
+    const { entries, summary: s } = analyzeResult(a, focus);
     if (outputFormat(values) !== "table") {
       printOutput(io, values, () => analyzeDocument({ entries, summary: s }), () => "");
       return EXIT.ok;

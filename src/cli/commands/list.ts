@@ -1,24 +1,48 @@
-// junction list: which workload may reach which, with protocols and ports aggregated.
+// junction list: which workload may reach which, with protocols and ports aggregated; with
+// --exposure what the policies open to pods not in the input, with --explain every pair's reasons.
 
-import { connectionList, type ConnEntry } from "../../analyze/connlist.js";
+import { connectionListWithPeers, type ConnEntry, type ListPeer } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
+import { applyFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
+import { exposureAnalysis } from "../../analyze/exposure-analysis.js";
+import { explainAll, type ExplainOnly } from "../../analyze/explain-all.js";
+import { portIntervals } from "../../engine/portspace.js";
 import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { exposureDocument, renderListWithExposure } from "../../targets/exposure-analysis.js";
+import { explainAllDocument, renderExplainAll } from "../../targets/explain-all.js";
+import { renderJson, renderYaml } from "../../targets/data.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
-import { EXIT, str, type Command } from "../command.js";
+import { EXIT, UsageError, str, type Command, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 import type { Analysis } from "../analysis.js";
 
+export interface ListResult {
+  entries: ConnEntry[];
+  warnings: string[];
+  /** Every peer a focus may name (workloads, {ingress-controller}). */
+  peers: ListPeer[];
+  workloads: ListPeer[];
+  /** The peers as sources and as destinations (workloads and the external ranges of each side). */
+  sources: ListPeer[];
+  destinations: ListPeer[];
+}
+
 /** The connection list (with the ingress controller's entries) and the warnings about blocked Ingress traffic. */
-export function listResult(a: Analysis, groupBy: GroupBy = "workload"): { entries: ConnEntry[]; warnings: string[] } {
+export function listResult(a: Analysis, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): ListResult {
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
-  return { entries: [...connectionList(a.inventory, a.connectivity, groupBy), ...controller.entries], warnings };
+  const list = connectionListWithPeers(a.inventory, a.connectivity, groupBy, focus);
+  const entries = [...list.entries, ...applyFocus(focus, controller.entries)];
+  return { entries, warnings, peers: [...list.workloads, ...controller.entries.map((e) => e.src)], workloads: list.workloads, sources: list.sources, destinations: list.destinations };
 }
+
+const TEXT_ONLY = new Set(["csv", "md", "dot"]);
 
 export const listCommand: Command = {
   name: "list",
   summary: "List which workloads may reach which, with the allowed protocols and ports (np-guard connlist convention).",
-  usage: "junction list -f PATH [-o txt|table|json|yaml|csv|md|dot]",
+  usage: "junction list -f PATH [-o txt|table|json|yaml|csv|md|dot] [--exposure] [--explain [--explain-only allow|deny]] [--focus-...]",
   description: [
     "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS (-o txt, np-guard's format).",
     "-o json and yaml give np-guard's conn string and the same connections as data (protocol, port ranges).",
@@ -26,22 +50,61 @@ export const listCommand: Command = {
     "owner (ownerReferences) or the workload whose template made them; --group-by replicaset groups as np-guard does.",
     "Pods in phase Succeeded or Failed take no part (a note says how many). Every name printed is accepted as an",
     "endpoint by explain and test.",
-    "external address ranges are the pieces into which the policies' CIDRs cut the address space.",
+    "External address ranges are the pieces into which the policies' CIDRs cut the address space, with adjacent pieces",
+    "no workload treats differently merged (per side); a range that is exactly a junction Network is NAME[Network].",
     "With Ingress or OpenShift Route objects, {ingress-controller} => WORKLOAD lines list the TCP ports the",
     "ingress controller opens to the workloads behind their Services, as far as the policies allow them. The controller",
     "is its pods in the input (app.kubernetes.io/name=ingress-nginx; the OpenShift router's for Routes), as junction",
     "exposure models it, else np-guard's stand-in: a pod without labels in namespace ingress-controller-ns.",
+    "--exposure adds np-guard's exposure analysis: per workload, what its policies open to entire-cluster (any pod in",
+    "any namespace) and to pods that rules select but the input lacks (NAMESPACE/[all pods], [namespace with {k=v}]/",
+    "[pod with {k=v}]), the external ranges, and the workloads no policy protects.",
+    "--explain prints every pair (allowed or not) with its ports split by reason: per part, the policy and rule (or the",
+    "default) that decided egress and ingress; --explain-only allow|deny keeps one kind (-o txt, table, json, yaml).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
     "group-by": { type: "string", arg: "LEVEL", choices: GROUP_BY, default: "workload", description: "pods under their Deployment (CronJob) when it is in the input, or under their ReplicaSet (Job) as np-guard groups them" },
+    exposure: { type: "boolean", description: "add what each workload's policies open to pods that are not in the input (np-guard's exposure analysis)" },
+    explain: { type: "boolean", description: "every pair with its ports split into allowed and denied, and the policy and rule that decided each part" },
+    "explain-only": { type: "string", arg: "KIND", choices: ["allow", "deny"], description: "with --explain: only the allowed, or only the denied parts" },
+    ...FOCUS_OPTIONS,
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction list -f examples/shop", "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours"],
+  examples: [
+    "junction list -f examples/shop",
+    "junction list -f examples/shop --focus-workload shop/api --focus-direction ingress",
+    "junction list -f examples/shop --exposure",
+    "junction list -f examples/shop --explain --focus-workload payments/payments --explain-only deny",
+    "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours",
+  ],
   run(values, _pos, io) {
-    const { entries, warnings } = listResult(loadAnalysis(values, io), str(values, "group-by") as GroupBy);
-    for (const w of warnings) io.err(`warning: ${w}\n`);
-    io.out(renderConnlist(entries, str(values, "output") as ConnlistFormat));
+    const focus = focusOf(values);
+    const format = str(values, "output") as ConnlistFormat;
+    const only = explainOptions(values, format);
+    const a = loadAnalysis(values, io);
+    const groupBy = str(values, "group-by") as GroupBy;
+    const r = listResult(a, groupBy, focus);
+    checkFocusNames(focus, r.peers);
+    for (const w of r.warnings) io.err(`warning: ${w}\n`);
+    if (values.exposure === true && focus.peers.length) io.err("warning: --exposure is ignored with --focus-peer (as np-guard does)\n");
+    const exposure = values.exposure === true && !focus.peers.length ? exposureAnalysis(a.inventory, a.engine, r.workloads, r.entries, focus) : undefined;
+    if (values.explain === true) {
+      const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, only);
+      if (format === "json" || format === "yaml") {
+        const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: (exposureDocument(r.entries, exposure) as { exposure: unknown }).exposure } : {}) };
+        io.out(format === "json" ? renderJson(doc) : renderYaml(doc));
+      } else io.out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
+      return EXIT.ok;
+    }
+    io.out(exposure ? renderListWithExposure(r.entries, exposure, format) : renderConnlist(r.entries, format));
     return EXIT.ok;
   },
 };
+
+function explainOptions(values: Values, format: ConnlistFormat): ExplainOnly | undefined {
+  const only = str(values, "explain-only") as ExplainOnly | undefined;
+  if (only && values.explain !== true) throw new UsageError("--explain-only applies to --explain: give it too");
+  if (values.explain === true && TEXT_ONLY.has(format)) throw new UsageError(`--explain prints txt, table, json or yaml, not ${format}`);
+  return only;
+}
