@@ -55,11 +55,27 @@ test("pathType Prefix matches element-wise, and the longest prefix wins", async 
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/aaa"), "web/root");
 });
 
-test("a trailing slash of a Prefix path is ignored: /foo/ matches /foo", async () => {
-  const y = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}`);
+test("Ingress spec: a trailing slash of a Prefix path is ignored, /foo/ matches /foo (a class ingress-nginx does not serve)", async () => {
+  const classes = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\nspec: {controller: example.com/other}\n---\n`;
+  const y = classes + ingress("slash", `  ingressClassName: other\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}`);
   assert.equal(await backendOf(y, "GET http://any.example.com/foo"), "web/prefix");
   assert.equal(await backendOf(y, "GET http://any.example.com/foo/x"), "web/prefix");
   assert.equal(await backendOf(y, "GET http://any.example.com/foox"), "404");
+});
+
+test("ingress-nginx: a Prefix path /foo/ answers a bare /foo with nginx's 301 to /foo/ (its location /foo/ auto-redirects)", async () => {
+  const y = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}\n${path("/", "Prefix", "root")}`);
+  const r = await route(y, "GET http://any.example.com/foo?x=1");
+  assert.equal(r.status, 301);
+  assert.equal(r.redirect?.location, "http://any.example.com/foo/?x=1", "the query string is kept");
+  assert.equal(await backendOf(y, "GET http://any.example.com/foo/x"), "web/prefix");
+  assert.equal(await backendOf(y, "GET http://any.example.com/fo"), "web/root", "a location / does not stop the redirect, nor take /foo");
+  const exact = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}\n${path("/foo", "Exact", "exact")}`);
+  assert.equal(await backendOf(exact, "GET http://any.example.com/foo"), "web/exact", "an exact location for /foo wins");
+  const prefix = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}\n${path("/foo", "Prefix", "deep")}`);
+  assert.notEqual((await route(prefix, "GET http://any.example.com/foo")).status, 301, "ingress-nginx adds location = /foo for a Prefix /foo");
+  const regex = ingress("slash", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/foo/", "Prefix", "prefix")}`, "    nginx.ingress.kubernetes.io/use-regex: \"true\"");
+  assert.equal(await backendOf(regex, "GET http://any.example.com/foo"), "404", "regex locations never auto-redirect");
 });
 
 test("ImplementationSpecific is a prefix, as ingress-nginx reads it", async () => {

@@ -8,10 +8,11 @@ import type { Inventory } from "../model/inventory.js";
 import { policyName } from "../model/policy.js";
 import type { Party } from "../engine/match.js";
 import type { PolicyEngine, Verdict } from "../engine/verdict.js";
+import { GATEWAY_NAME_LABEL, gatewayPods } from "../engine/gateway/pods.js";
 import { externalPeers } from "./connlist.js";
 import { ingressControllerParty, ingressControllerPods, INGRESS_CONTROLLER_NAMESPACE } from "../engine/endpoints.js";
 
-export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+export { GATEWAY_NAME_LABEL } from "../engine/gateway/pods.js";
 
 export type Hop = "allowed" | "blocked" | "partly allowed";
 
@@ -36,7 +37,7 @@ const STAND_IN: HopSource = { parties: [ingressControllerParty()], description: 
 
 /** The pods of a Gateway: labelled with its name in its namespace (as Istio and others deploy them). */
 export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
-  const pods = podsWith(inv, (e) => e.namespace === gw.namespace && e.labels[GATEWAY_NAME_LABEL] === gw.name);
+  const pods = gatewayPods(inv, gw.namespace, gw.name);
   return source(pods, () => ({
     parties: [{ endpoint: { id: -1, kind: "pod", name: `${gw.name}-gateway`, namespace: gw.namespace, labels: { [GATEWAY_NAME_LABEL]: gw.name }, addresses: [], ports: [] } }],
     description: `assumed: a pod labelled ${GATEWAY_NAME_LABEL}=${gw.name} in namespace ${gw.namespace} (no Gateway pods in the input)`,

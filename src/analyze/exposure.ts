@@ -86,7 +86,7 @@ function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: Gatewa
   for (const gw of gateways.gateways) {
     const ingress = hasIngressSemantics(gw.gateway);
     const from = ingress ? ingressControllerSource(inv) : gatewaySource(inv, gw.gateway);
-    for (const l of gw.listeners.filter((x) => !x.accepted)) {
+    for (const l of gw.merged.filter((x) => !x.accepted)) {
       for (const a of gateways.attached(l)) {
         const route = a.state.route;
         const head = `${l.listener.protocol} :${l.listener.port} ${a.attachment.hostnames.map((h) => h ?? "*").join(",")}`;

@@ -8,11 +8,13 @@ import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity, type Progress } from "../engine/fast/connectivity.js";
 import { GatewayEngine } from "../engine/gateway/engine.js";
 import type { EngineOptions } from "../engine/options.js";
+import { walkContext, type WalkContext } from "../engine/request.js";
 
 export class Analysis {
   private policyEngine?: PolicyEngine;
   private fast?: FastConnectivity;
   private gateway?: GatewayEngine;
+  private walkCtx?: WalkContext;
 
   constructor(readonly loaded: Loaded, readonly options: EngineOptions, private readonly progress?: Progress) {}
 
@@ -28,8 +30,11 @@ export class Analysis {
 
   get gateways(): GatewayEngine { return (this.gateway ??= new GatewayEngine(this.loaded.inventory, this.engine.index)); }
 
-  /** The routing changed (routes, Services, Gateways): the gateway engine is built again when asked. */
-  routingChanged(): void { this.gateway = undefined; }
+  /** The request walk's context: the gateway and policy engines above, the mesh engine, DNS, mesh membership. */
+  get walk(): WalkContext { return (this.walkCtx ??= walkContext(this.loaded.inventory, { engine: this.options, policy: this.engine, gateways: this.gateways })); }
+
+  /** The routing changed (routes, Services, Gateways, pods): the gateway engine and the walk are built again when asked. */
+  routingChanged(): void { this.gateway = undefined; this.walkCtx = undefined; }
 
   get lines(): LineLookup { return this.loaded.locator.lineOf.bind(this.loaded.locator); }
 }

@@ -40,6 +40,10 @@ export interface Endpoint {
   ready?: boolean;
   /** Pods: files their containers see from Secret volumes (e.g. a serving certificate). */
   secretFiles?: readonly SecretFile[];
+  /** Pods: the mesh proxy container the pod runs (istio-proxy, linkerd-proxy), when it runs one. */
+  proxyContainer?: string;
+  /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
+  automountToken?: boolean;
   src?: SourceRef;
 }
 
@@ -90,6 +94,8 @@ export interface Service {
   selector?: Labels;
   ports: readonly ServicePort[];
   clusterIPs: readonly Address[];
+  /** clusterIP: None — DNS answers with the endpoints' addresses; there is no virtual IP (frontend). */
+  headless?: boolean;
   src?: SourceRef;
 }
 

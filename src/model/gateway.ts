@@ -41,9 +41,13 @@ export interface FrontendValidation {
   mode: "AllowValidOnly" | "AllowInsecureFallback";
 }
 
+/** spec.allowedListeners.namespaces: which ListenerSets may attach (the API default: none). */
+export interface AllowedListeners { from: "All" | "Same" | "Selector" | "None"; selector?: LabelSelector }
+
 export interface Gateway extends ObjectMeta {
   className: string;
   listeners: Listener[];
+  allowedListeners: AllowedListeners;
   addresses: GatewayAddress[];
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
   tls?: {
@@ -52,6 +56,12 @@ export interface Gateway extends ObjectMeta {
     frontendDefault?: FrontendValidation;
     frontendPerPort: { port: number; validation: FrontendValidation }[];
   };
+}
+
+/** ListenerSet: listeners another team adds to a Gateway (merged after the Gateway's own). */
+export interface ListenerSet extends ObjectMeta {
+  parentRef: { group: string; kind: string; namespace: string; name: string };
+  listeners: Listener[];
 }
 
 export interface ReferenceGrant {
@@ -81,11 +91,16 @@ export interface BackendTlsPolicy extends ObjectMeta {
   /** CA bundles that verify the backend's certificate; or the system's ("System"). */
   caCertificateRefs: ObjectRef[];
   wellKnownCACertificates?: string;
+  /** When set, the backend's certificate must carry one of these names (and `hostname` is only the SNI). */
+  subjectAltNames?: SubjectAltName[];
 }
+
+export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "URI"; uri: string };
 
 export interface RouteGraph {
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
+  listenerSets: ListenerSet[];
   routes: Route[];
   referenceGrants: ReferenceGrant[];
   tlsMaterial: TlsMaterial[];
@@ -100,7 +115,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
 }
 
 export function objectKey(group: string, kind: string, namespace: string | undefined, name: string): string {
@@ -110,4 +125,11 @@ export function objectKey(group: string, kind: string, namespace: string | undef
 /** Whether the input holds the object (namespaced or cluster-scoped). */
 export function hasObject(graph: RouteGraph, group: string, kind: string, namespace: string | undefined, name: string): boolean {
   return graph.objectKeys.has(objectKey(group, kind, namespace, name)) || graph.objectKeys.has(objectKey(group, kind, undefined, name));
+}
+
+/** Whether the input holds any object of the kind. */
+export function hasKind(graph: RouteGraph, group: string, kind: string): boolean {
+  const prefix = `${group}/${kind}/`;
+  for (const k of graph.objectKeys) if (k.startsWith(prefix)) return true;
+  return false;
 }

@@ -1,14 +1,16 @@
-// A request as a client sends it to a Gateway, for the routing engine.
+// A request as a client sends it: to a Gateway, or from a pod to what it dials (in-mesh), for the request walk.
 
 export type Scheme = "http" | "https" | "ws" | "wss" | "tls" | "tcp" | "udp";
 
 export interface RouteRequest {
-  /** "namespace/name"; unset: the one Gateway listening on the port for this host. */
+  /** "namespace/name"; unset: the one Gateway listening on the port for this host (or, with `from`, an in-mesh request). */
   gateway?: string;
-  /** The listener port the client connects to; default from the scheme. */
+  /** The client that sends the request, as the CLI names endpoints ("namespace/pod"); unset: a client outside the cluster. */
+  from?: string;
+  /** The port the client connects to (a listener port, or a Service or pod port in the mesh); default from the scheme. */
   port?: number;
   scheme: Scheme;
-  /** Host header / :authority; may carry a port, which hostname matching ignores. */
+  /** Host header / :authority (in-mesh: also the name dialled); may carry a port, which hostname matching ignores. */
   host?: string;
   /** Path with query string. */
   path: string;

@@ -131,3 +131,18 @@ export interface Route extends ObjectMeta {
 export function routeKey(r: { kind: string; namespace: string; name: string }): string {
   return `${r.kind} ${r.namespace}/${r.name}`;
 }
+
+/**
+ * Creation order, as Gateway API precedence rules use it: older first (equal timestamps tie); objects
+ * without a timestamp come after those with one, in input order (the order `kubectl apply -f` creates them).
+ */
+export function compareAge(a: ObjectMeta, b: ObjectMeta): number {
+  if (a.created !== undefined && b.created !== undefined) return a.created - b.created;
+  if (a.created !== undefined || b.created !== undefined) return a.created === undefined ? 1 : -1;
+  return a.order - b.order;
+}
+
+/** Older first, then alphabetical by namespace/name: the tie-break of listener merging and policy conflicts. */
+export function compareAgeThenName(a: ObjectMeta, b: ObjectMeta): number {
+  return compareAge(a, b) || `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
+}

@@ -6,7 +6,7 @@ import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint
 import type { NamedPort } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, dnsLabelError } from "./k8s.js";
+import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -14,15 +14,32 @@ interface PodSpec {
   nodeName?: string;
   serviceAccount?: string;
   secretFiles: SecretFile[];
+  proxyContainer?: string;
+  automountToken?: boolean;
+}
+
+/** Containers a mesh injects into the pods it proxies (their presence means the pod has a proxy). */
+const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
+
+/** Annotation keys kept in the model (mesh membership and proxy behaviour); the rest are dropped to save memory. */
+const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
+
+/** The annotations the model keeps, or undefined when there are none. */
+function meshAnnotations(all: Record<string, string>): Record<string, string> | undefined {
+  const kept = Object.entries(all).filter(([k]) => KEPT_ANNOTATION.test(k));
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 function readPodSpec(spec: Field): PodSpec {
   const ports: NamedPort[] = [];
+  let proxyContainer: string | undefined;
   spec.object();
   for (const group of ["containers", "initContainers"]) {
     for (const c of spec.get(group).list({ required: group === "containers" && spec.present }) ?? []) {
+      const name = c.get("name").value;
+      if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
       for (const p of c.get("ports").list() ?? []) {
         const port = readPortNumber(p.get("containerPort"));
         const protocol = readProtocol(p.get("protocol"));
@@ -41,7 +58,19 @@ function readPodSpec(spec: Field): PodSpec {
     nodeName: spec.get("nodeName").string(),
     serviceAccount: spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(),
     secretFiles: readSecretFiles(spec),
+    proxyContainer,
+    automountToken: spec.get("automountServiceAccountToken").bool(),
   };
+}
+
+/** The mesh-related fields of a pod, set only when present (most pods have none). */
+function meshFacts(annotations: Record<string, string>, spec: PodSpec): Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken"> {
+  const out: Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken"> = {};
+  const kept = meshAnnotations(annotations);
+  if (kept) out.annotations = kept;
+  if (spec.proxyContainer) out.proxyContainer = spec.proxyContainer;
+  if (spec.automountToken === false) out.automountToken = false;
+  return out;
 }
 
 /** Secret volumes: volume name → the Secret and its files (key → path; every key when items is unset, seen as tls.crt etc.). */
@@ -125,7 +154,7 @@ const namespaceFrontEnd: FrontEnd = {
     // The API server always sets this label.
     const labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name };
     if (b.inv.namespaces.has(meta.name)) ctx.warn([], "duplicate", `namespace ${meta.name} is defined more than once; the last definition wins`);
-    b.inv.namespaces.set(meta.name, { name: meta.name, labels, implicit: false, src: ctx.ref });
+    b.inv.namespaces.set(meta.name, { name: meta.name, labels, annotations: meshAnnotations(meta.annotations), implicit: false, src: ctx.ref });
   },
 };
 
@@ -161,7 +190,7 @@ const podFrontEnd: FrontEnd = {
     b.addEndpoint({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(root.get("metadata")), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), src: ctx.ref,
+      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), ...meshFacts(meta.annotations, spec), src: ctx.ref,
     });
   },
 };
@@ -175,13 +204,14 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const template = templatePath.reduce((f, k) => f.get(k), root);
       if (!template.object(true)) return;
       const labels = readLabels(template.get("metadata").get("labels"));
+      const annotations = readStringMap(template.get("metadata").get("annotations"));
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").get("replicas").int({ min: 0 });
       const pod: Omit<Endpoint, "id"> = {
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, ...secretFilesOf(spec), src: ctx.ref,
+        fromTemplate: true, ...secretFilesOf(spec), ...meshFacts(annotations, spec), src: ctx.ref,
       };
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
@@ -209,7 +239,8 @@ const serviceFrontEnd: FrontEnd = {
     const ips = [spec.get("clusterIP"), ...(spec.get("clusterIPs").list() ?? [])].filter((f) => f.value !== "None");
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports, clusterIPs: readAddresses(ips), src: ctx.ref });
+    const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
+    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports, clusterIPs: readAddresses(ips), ...headless, src: ctx.ref });
   },
 };
 

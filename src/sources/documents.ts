@@ -24,7 +24,9 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
     if (isObject(value)) collect(value, ref, undefined, out, skipped);
-    else diags.add({ severity: "error", code: "input-not-an-object", message: notAnObject(value), ref });
+    // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
+    // non-manifest JSON files (e.g. its own outputs) found in a folder.
+    else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
   });
   if (skipped.length) {
     const what = out.length ? `${skipped.length} item${skipped.length === 1 ? "" : "s"} without apiVersion/kind` : "not Kubernetes manifests (no apiVersion/kind)";

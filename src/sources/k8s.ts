@@ -53,7 +53,7 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   return name === undefined ? undefined : { name, namespace, labels, annotations };
 }
 
-function readStringMap(f: Field): Record<string, string> {
+export function readStringMap(f: Field): Record<string, string> {
   const o = f.object();
   const out: Record<string, string> = {};
   if (!o) return out;

@@ -1,6 +1,6 @@
-// Requests for `junction route`: a YAML or JSON list of {gateway?, port?, scheme?, host, path,
+// Requests for `junction route`: a YAML or JSON list of {gateway?, from?, port?, scheme?, host, path,
 // method?, headers?, sni?, protocol?, clientCert?, grpc?, expect?} (the format of the Gateway API
-// conformance corpus), and the one-line form "GET http://host/path".
+// conformance corpus; `from` without `gateway` is an in-mesh request), and the one-line form "GET http://host/path".
 
 import { usesTls, type RouteRequest, type Scheme } from "../model/request.js";
 import { Diagnostics, numberListItem, type SourceRef } from "../model/source.js";
@@ -19,8 +19,11 @@ export interface RequestEntry {
   line?: number;
 }
 
+/** Schemes accepted beyond the request schemes (request line and files): gRPC over h2c and over TLS. */
+const GRPC_SCHEMES: Record<string, Scheme> = { grpc: "http", grpcs: "https" };
+
 const SCHEMES: readonly Scheme[] = ["http", "https", "ws", "wss", "tls", "tcp", "udp"];
-const KNOWN = ["gateway", "port", "scheme", "host", "path", "method", "headers", "sni", "protocol", "clientCert", "grpc", "backendSetResponseHeaders", "backendResponseHeaders", "expect", "name",
+const KNOWN = ["gateway", "from", "port", "scheme", "host", "path", "method", "headers", "sni", "protocol", "clientCert", "grpc", "backendSetResponseHeaders", "backendResponseHeaders", "expect", "name",
   // Accepted for compatibility with the conformance corpus; a single answer makes them moot.
   "samples", "unfollowRedirect", "dnsQuery"];
 
@@ -43,16 +46,19 @@ function readEntry(f: Field, ref: SourceRef): RequestEntry | undefined {
   const pathField = f.get("path");
   const path = pathField.string() ?? (service && method ? `/${service}/${method}` : "/");
   if (!path.startsWith("/")) pathField.error("invalid-path", "must start with '/'");
-  const scheme = (f.get("scheme").string({ oneOf: SCHEMES }) ?? "http") as Scheme;
+  const written = f.get("scheme").string({ oneOf: [...SCHEMES, ...Object.keys(GRPC_SCHEMES)] }) ?? "http";
+  const scheme = GRPC_SCHEMES[written] ?? written as Scheme;
+  const grpcScheme = GRPC_SCHEMES[written] !== undefined;
   if ((scheme === "tcp" || scheme === "udp") && !f.get("port").present) f.get("port").error("required", `a ${scheme} request needs the listener port`);
   const expect = f.get("expect").object() ? f.get("expect").value as Record<string, unknown> : undefined;
   const request: RouteRequest = {
-    gateway: f.get("gateway").string({ nonEmpty: true }), port: f.get("port").int({ min: 1, max: 65535 }), scheme,
-    host: f.get("host").string(), path, method: f.get("method").string({ nonEmpty: true }) ?? (grpc.present ? "POST" : "GET"),
-    headers: headerList(f.get("headers")), sni: f.get("sni").string(), protocol: f.get("protocol").string() ?? (grpc.present ? "grpc" : undefined),
+    gateway: f.get("gateway").string({ nonEmpty: true }), from: f.get("from").string({ nonEmpty: true }), port: f.get("port").int({ min: 1, max: 65535 }), scheme,
+    host: f.get("host").string(), path, method: f.get("method").string({ nonEmpty: true }) ?? (grpc.present || grpcScheme ? "POST" : "GET"),
+    headers: headerList(f.get("headers")), sni: f.get("sni").string(), protocol: f.get("protocol").string() ?? (grpc.present || grpcScheme ? "grpc" : undefined),
     clientCert: f.get("clientCert").string(),
     backendResponseHeaders: headerList(f.get(f.get("backendResponseHeaders").present ? "backendResponseHeaders" : "backendSetResponseHeaders")),
   };
+  if (request.from !== undefined && request.gateway !== undefined) f.get("from").error("conflict", "give `from` (a request sent by a pod, in the mesh) or `gateway` (north-south), not both");
   return { request, name: f.get("name").string(), expect, ref: { ...ref, path: f.path } };
 }
 
@@ -73,9 +79,6 @@ export function readRequests(file: InputFile): { entries: RequestEntry[]; diagno
   for (const e of entries) e.line = locator.lineOf(e.ref);
   return { entries, diagnostics: diags, locator };
 }
-
-/** URL schemes the request line accepts beyond the request schemes: gRPC over h2c and over TLS. */
-const GRPC_SCHEMES: Record<string, Scheme> = { grpc: "http", grpcs: "https" };
 
 /**
  * "GET https://shop.example.com:8443/cart?x=1" (method optional), "grpc://host/pkg.Service/Method",

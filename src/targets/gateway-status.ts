@@ -2,7 +2,7 @@
 // parent, with the conditions that matter and why they are not healthy.
 
 import type { Condition } from "../engine/gateway/conditions.js";
-import type { GatewayStatus, RouteStatus } from "../engine/gateway/status.js";
+import type { GatewayStatus, ListenerSetStatus, RouteStatus } from "../engine/gateway/status.js";
 import { renderTable, type Row } from "./table.js";
 
 type Obj = { kind?: string; metadata?: { namespace?: string; name?: string }; status?: unknown };
@@ -21,10 +21,18 @@ function problem(list: readonly Condition[]): string {
   return bad?.message ?? "";
 }
 
+/** A ListenerSet's parent Gateway, "namespace/name". */
+function parentOf(o: Obj): string {
+  const p = (o as { spec?: { parentRef?: { namespace?: string; name?: string } } }).spec?.parentRef;
+  return p ? `${p.namespace ?? o.metadata?.namespace}/${p.name}` : "";
+}
+
 const nameOf = (o: Obj) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? ""}`;
 
-function gatewayRows(o: Obj, s: GatewayStatus): Row[] {
-  const rows: Row[] = [["Gateway", nameOf(o), "", show(find(s.conditions, "Accepted")), show(find(s.conditions, "Programmed")), show(find(s.conditions, "ResolvedRefs")), "", problem(s.conditions)]];
+/** A Gateway and its listeners; a ListenerSet (with its parent Gateway) and its listeners alike. */
+function gatewayRows(o: Obj, s: GatewayStatus | ListenerSetStatus, parent = ""): Row[] {
+  const sets = "attachedListenerSets" in s && s.attachedListenerSets !== undefined ? `${s.attachedListenerSets} ListenerSet${s.attachedListenerSets === 1 ? "" : "s"}` : parent;
+  const rows: Row[] = [[o.kind, nameOf(o), sets, show(find(s.conditions, "Accepted")), show(find(s.conditions, "Programmed")), show(find(s.conditions, "ResolvedRefs")), "", problem(s.conditions)]];
   for (const l of s.listeners) {
     rows.push(["  listener", l.name, l.supportedKinds.map((k) => k.kind).join(",") || "-", show(find(l.conditions, "Accepted")), show(find(l.conditions, "Programmed")),
       show(find(l.conditions, "ResolvedRefs")), l.attachedRoutes, problem(l.conditions)]);
@@ -39,8 +47,8 @@ function policyRows(o: Obj, s: { ancestors: { ancestorRef: Record<string, unknow
 function routeRows(o: Obj, s: RouteStatus): Row[] {
   if (!s.parents.length) return [[o.kind, nameOf(o), "(no Gateway parent)", "-", "", "-", "", ""]];
   return s.parents.map((p) => {
-    const ref = p.parentRef as { namespace?: string; name?: string; sectionName?: string; port?: number };
-    const parent = `${ref.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}${ref.port ? `:${ref.port}` : ""}`;
+    const ref = p.parentRef as { kind?: string; namespace?: string; name?: string; sectionName?: string; port?: number };
+    const parent = `${ref.kind === "ListenerSet" ? "ListenerSet " : ""}${ref.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}${ref.port ? `:${ref.port}` : ""}`;
     return [o.kind, nameOf(o), parent, show(find(p.conditions, "Accepted")), "", show(find(p.conditions, "ResolvedRefs")), "", problem(p.conditions)];
   });
 }
@@ -52,6 +60,7 @@ export function statusTable(objects: readonly Obj[]): string {
       const c = (o.status as { conditions: Condition[] }).conditions;
       rows.push(["GatewayClass", nameOf(o), "", show(find(c, "Accepted")), "", "", "", problem(c)]);
     } else if (o.kind === "Gateway") rows.push(...gatewayRows(o, o.status as GatewayStatus));
+    else if (o.kind === "ListenerSet") rows.push(...gatewayRows(o, o.status as ListenerSetStatus, parentOf(o)));
     else if (o.kind === "BackendTLSPolicy") rows.push(...policyRows(o, o.status as { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }));
     else rows.push(...routeRows(o, o.status as RouteStatus));
   }

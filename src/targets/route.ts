@@ -9,8 +9,9 @@ const MAX_CANDIDATES = 12;
 export interface CheckedResult extends RouteResult { name?: string; pass?: boolean; mismatches?: string[] }
 
 export function requestLine(q: RouteRequest): string {
-  if (q.scheme === "tcp" || q.scheme === "udp" || (q.scheme === "tls" && q.path === "/")) return `${q.scheme}://${q.sni ?? q.host ?? ""}${q.port ? `:${q.port}` : ""}`;
-  return `${q.method} ${q.scheme}://${q.host ?? q.sni ?? "(no host)"}${q.port && !q.host?.includes(":") ? `:${q.port}` : ""}${q.path}`;
+  const from = q.from ? `from ${q.from}: ` : "";
+  if (q.scheme === "tcp" || q.scheme === "udp" || (q.scheme === "tls" && q.path === "/")) return `${from}${q.scheme}://${q.sni ?? q.host ?? ""}${q.port ? `:${q.port}` : ""}`;
+  return `${from}${q.method} ${q.scheme}://${q.host ?? q.sni ?? "(no host)"}${q.port && !q.host?.includes(":") ? `:${q.port}` : ""}${q.path}`;
 }
 
 function answer(r: RouteResult): string {
@@ -27,7 +28,16 @@ function backends(r: RouteResult): string {
 }
 
 export function explainResult(q: RouteRequest, r: CheckedResult): string {
-  const lines = [requestLine(q)];
+  return [requestLine(q), ...resultLines(r), ...failLines(r)].join("\n") + "\n";
+}
+
+export function failLines(r: CheckedResult): string[] {
+  return r.mismatches?.length ? ["  FAIL", ...r.mismatches.map((m) => `    ${m}`)] : [];
+}
+
+/** The routing answer, one "  label    value" line per part (the candidates last). */
+export function resultLines(r: RouteResult): string[] {
+  const lines: string[] = [];
   const add = (label: string, value: string | undefined) => { if (value) lines.push(`  ${label.padEnd(10)}${value}`); };
   add("gateway", r.gateway);
   add("listener", r.steps.find((s) => s.stage === "listener")?.outcome ?? r.listener);
@@ -49,8 +59,7 @@ export function explainResult(q: RouteRequest, r: CheckedResult): string {
     for (const c of shown) lines.push(`    ${c.route}${c.rule >= 0 ? ` rule ${c.rule} match ${c.match}` : ""}${c.hostname ? ` [${c.hostname}]` : ""}: ${c.outcome}`);
     if (r.candidates.length > shown.length) lines.push(`    ... ${r.candidates.length - shown.length} more (-o json lists all)`);
   }
-  if (r.mismatches?.length) lines.push("  FAIL", ...r.mismatches.map((m) => `    ${m}`));
-  return lines.join("\n") + "\n";
+  return lines;
 }
 
 export function resultsTable(requests: readonly RouteRequest[], results: readonly CheckedResult[]): string {

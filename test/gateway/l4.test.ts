@@ -28,9 +28,10 @@ test("TLS passthrough: SNI picks the TLSRoute with the most specific hostname; n
 test("TCP and UDP: by port; two routes on one listener are both attached, the oldest takes the traffic", () => {
   const yaml = gateway(["{name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}", "{name: udp, port: 53, protocol: UDP, allowedRoutes: {namespaces: {from: All}}}"])
     + l4Route("TCPRoute", "first", ", sectionName: tcp", "v1") + l4Route("TCPRoute", "second", ", sectionName: tcp", "v2")
-    + l4Route("UDPRoute", "dns", ", sectionName: udp", "v3");
+    + l4Route("UDPRoute", "dns", ", sectionName: udp", "dns")
+    + "---\napiVersion: v1\nkind: Service\nmetadata: {name: dns, namespace: apps}\nspec: {selector: {app: dns}, ports: [{port: 80, protocol: UDP}]}\n";
   assert.equal(route(yaml, { scheme: "tcp", port: 9000 }).backend, "apps/v1");
-  assert.equal(route(yaml, { scheme: "udp", port: 53 }).backend, "apps/v3");
+  assert.equal(route(yaml, { scheme: "udp", port: 53 }).backend, "apps/dns");
   assert.equal(route(yaml, { scheme: "udp", port: 9000 }).connection, "rejected");
 });
 

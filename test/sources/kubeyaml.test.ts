@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseKubeYaml, splitKubectlDocuments, formatFloat32 } from "../../src/sources/kubeyaml.js";
 import { parseStrictJson } from "../../src/sources/strictjson.js";
 import { formatDiagnostic } from "../../src/model/source.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 
 const read = (text: string) => parseKubeYaml(text) as Record<string, unknown>;
 const refused = (text: string, pattern: RegExp) => assert.throws(() => parseKubeYaml(text), pattern, text);
@@ -117,6 +117,18 @@ test("files: a document that is a scalar or a sequence is an error; null documen
   assert.match(errorsOf({ "a.yaml": "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: a}\n" })[0], /a\.yaml:1: the document is a sequence/);
   assert.match(errorsOf({ "a.yaml": "---\nhello\n" })[0], /a\.yaml:2: the document is a string/);
   assert.deepEqual(errorsOf({ "a.yaml": "---\n---\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" }), []);
+});
+
+test("--lenient skips a document that is not an object with a warning, as np-guard skips its own output files in a folder", async () => {
+  const { dir, cleanup } = tempFiles({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", "connlist_output.json": "[{\"src\": \"a\"}]" });
+  try {
+    const strict = await cli(["validate", "-f", dir]);
+    assert.equal(strict.code, 1);
+    assert.match(strict.err + strict.out, /connlist_output\.json:1: the document is a sequence/);
+    const lenient = await cli(["list", "-f", dir, "--lenient"]);
+    assert.equal(lenient.code, 0, lenient.err);
+    assert.match(lenient.err, /warning: .*connlist_output\.json:1: the document is a sequence/);
+  } finally { cleanup(); }
 });
 
 test("files: a .json file must be strict JSON (no trailing commas, no comments); a YAML file starting with { is JSON to kubectl when it parses", () => {

@@ -1,26 +1,39 @@
-// junction route: which listener, route, rule and backend a request reaches through a Gateway, and why.
+// junction route: where a request goes and what answers it: through a Gateway (listener, route, rule,
+// backend) or, sent by a pod, through the mesh (the Service's GAMMA routes), with the L3/L4 hop to
+// the endpoint and its authorization; and why.
 
 import { readTextFile } from "../../sources/read.js";
 import { checkExpectation } from "../../engine/gateway/expect.js";
-import { gatewayFor, routeRequest } from "../../engine/gateway/route.js";
+import { requestProblem, walkRequest } from "../../engine/request.js";
 import type { RouteRequest } from "../../model/request.js";
-import { formatDiagnostic } from "../../model/source.js";
+import { formatDiagnostic, type LineLookup } from "../../model/source.js";
 import { parseRequestLine, readRequests, type RequestEntry } from "../../sources/requests.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
-import { explainResult, resultsTable, type CheckedResult } from "../../targets/route.js";
+import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/request.js";
+import { explainResult, resultsTable } from "../../targets/route.js";
 import { EXIT, InputError, UsageError, list, portArg, str, type Command, type Io, type Values } from "../command.js";
-import { INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
 
 export const routeCommand: Command = {
   name: "route",
-  summary: "Route a request through a Gateway: the listener, route, rule and backends it reaches, and why.",
-  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--gateway NS/NAME] [--port N] [-o table|json|yaml]",
+  summary: "Route a request through a Gateway, or from a pod through the mesh: the route, rule, backend and pod it reaches, whether the policies let it through, and why.",
+  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--from NS/POD | --gateway NS/NAME] [--port N] [-o table|json|yaml]",
   description: [
     "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
     "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
-    "FILE is a YAML or JSON list of {gateway?, port?, scheme?, host, path, method?, headers?, sni?, protocol?,",
-    "clientCert?, grpc: {service, method}?, expect?}; -o json prints {\"results\": [...]} in the same order.",
+    "With --from NS/POD the request is sent by that pod to what it dials (in-mesh, east-west): the host resolves",
+    "as cluster DNS resolves it in the pod's namespace (svc, svc.ns, svc.ns.svc, svc.ns.svc.cluster.local, a cluster",
+    "IP, or a pod IP, which bypasses Service routes); the routes whose parentRef is that Service apply (GAMMA:",
+    "consumer routes of the client's namespace, else producer routes of the Service's; once a route is bound to",
+    "the port, a request no rule matches gets 404); then the L3/L4 hop from the pod to the chosen endpoint is",
+    "checked against every network policy tier (denied: connection rejected). Pods without a mesh proxy (when",
+    "Istio or Linkerd injection is visible) bypass mesh routing. See docs/mesh.md.",
+    "FILE is a YAML or JSON list of {gateway?, from?, port?, scheme?, host, path, method?, headers?, sni?, protocol?,",
+    "clientCert?, grpc: {service, method}?, expect?}; an entry with `from` and without `gateway` is in-mesh.",
+    "-o json prints {\"results\": [...]} in the same order: each has status, backend, backends, upstream, redirect,",
+    "responseHeaders, grpcCode, connection, the route and rule, and for the walk: client, entry, routeRole",
+    "(producer|consumer), endpoint (the pod), network (the hop's verdict), authorization, decidedBy and layers.",
     "expect may set status, backend, connection (rejected|failed), grpcCode, redirect, upstream, responseHeaders,",
     "mirroredTo. Backends answer 200 at once unless the path carries the conformance echo server's",
     "delay/responseCode/succeedAfter/delayRetry parameters (to explore retries and timeouts).",
@@ -32,45 +45,52 @@ export const routeCommand: Command = {
     header: { type: "string", short: "H", multiple: true, arg: "'NAME: VALUE'", description: "request header; repeatable" },
     requests: { type: "string", arg: "FILE", description: "requests file (YAML or JSON list); - for stdin" },
     gateway: { type: "string", arg: "NS/NAME", description: "the Gateway that receives the request (default: the one listening on the port)" },
-    port: { type: "string", arg: "N", description: "the listener port the client connects to (default: from the URL or scheme)" },
+    from: { type: "string", arg: "NS/POD", description: "the pod that sends the request (in-mesh: the host is what it dials)" },
+    port: { type: "string", arg: "N", description: "the port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
+    ...ENGINE_OPTIONS,
     ...outputOption(["table", "json", "yaml"], "table"),
   },
   examples: [
+    "junction route -f examples/mesh --from shop/frontend --request 'GET http://catalog/items/42'",
     "junction route -f examples/gateway --request 'GET https://shop.example.com/cart?x=1' -H 'x-canary: true'",
     "junction route -f examples/gateway --requests examples/gateway.requests.yaml",
     "junction route -f manifests/ --request 'tls://db.example.com:5432'",
   ],
   run(values, _pos, io) {
     const entries = requestEntries(values, io);
-    const results = routeResults(loadAnalysis(values, io), entries);
-    print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, io);
+    const a = loadAnalysis(values, io);
+    const results = routeResults(a, entries);
+    print(str(values, "output"), entries.map((e) => e.request), results, values.requests !== undefined, a.lines, io);
     return results.every((r) => r.pass !== false) ? EXIT.ok : EXIT.failed;
   },
 };
 
-/** The routed requests of --request (with -H, --gateway, --port, --sni) or --requests FILE. */
-export function routeResult(a: Analysis, values: Values, io: Io): { results: CheckedResult[] } {
-  return { results: routeResults(a, requestEntries(values, io)) };
+/** The walked requests of --request (with -H, --from, --gateway, --port, --sni) or --requests FILE, as -o json prints them. */
+export function routeResult(a: Analysis, values: Values, io: Io): { results: Record<string, unknown>[] } {
+  return { results: routeResults(a, requestEntries(values, io)).map((r) => answerData(r, a.lines)) };
 }
 
-function routeResults(a: Analysis, entries: RequestEntry[]): CheckedResult[] {
-  const engine = a.gateways;
-  const problems = entries.flatMap((e, i) => { const g = gatewayFor(engine, e.request); return typeof g === "string" ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${g}`] : []; });
+function routeResults(a: Analysis, entries: RequestEntry[]): CheckedAnswer[] {
+  const ctx = a.walk;
+  const problems = entries.flatMap((e, i) => { const p = requestProblem(ctx, e.request); return p ? [`${e.line ? `${e.ref.file}:${e.line}: ` : ""}request ${i + 1}${e.name ? ` (${e.name})` : ""}: ${p}`] : []; });
   if (problems.length) throw new InputError(problems.join("\n"));
   return entries.map((e) => {
-    const r: CheckedResult = { ...(e.name ? { name: e.name } : {}), ...routeRequest(engine, e.request) };
+    const r: CheckedAnswer = { ...(e.name ? { name: e.name } : {}), ...walkRequest(ctx, e.request) };
     if (e.expect) { r.mismatches = checkExpectation(e.expect, r); r.pass = r.mismatches.length === 0; }
     return r;
   });
 }
 
-function print(format: string | undefined, requests: RouteRequest[], results: CheckedResult[], many: boolean, io: Io): void {
-  if (format === "json") io.out(renderJson({ results }));
-  else if (format === "yaml") io.out(renderYaml({ results }));
+function print(format: string | undefined, requests: RouteRequest[], results: CheckedAnswer[], many: boolean, lines: LineLookup, io: Io): void {
+  if (format === "json") io.out(renderJson({ results: results.map((r) => answerData(r, lines)) }));
+  else if (format === "yaml") io.out(renderYaml({ results: results.map((r) => answerData(r, lines)) }));
   else if (many) io.out(resultsTable(requests, results));
-  else io.out(explainResult(requests[0], results[0]));
+  else io.out(onlyRouted(results[0]) ? explainResult(requests[0], results[0]) : explainAnswer(requests[0], results[0], lines));
 }
+
+/** A request only the routing layer looked at (a Gateway whose pods are not in the input) prints as routing always did. */
+const onlyRouted = (a: CheckedAnswer) => a.entry.kind === "gateway" && !a.client && !a.hop && !a.authorization.length;
 
 function requestEntries(values: Values, io: Io): RequestEntry[] {
   const line = str(values, "request"), file = str(values, "requests");
@@ -85,7 +105,8 @@ function requestEntries(values: Values, io: Io): RequestEntry[] {
   }
   const port = portArg(values, "port");
   if (typeof port === "string") throw new UsageError("--port must be a number");
-  Object.assign(parsed, { gateway: str(values, "gateway"), ...(port ? { port } : {}), ...(str(values, "sni") ? { sni: str(values, "sni") } : {}) });
+  if (str(values, "from") && str(values, "gateway")) throw new UsageError("give --from (a request sent by a pod in the mesh) or --gateway, not both");
+  Object.assign(parsed, { gateway: str(values, "gateway"), from: str(values, "from"), ...(port ? { port } : {}), ...(str(values, "sni") ? { sni: str(values, "sni") } : {}) });
   return [{ request: parsed, ref: { file: "--request", doc: 0, path: [] } }];
 }
 

@@ -1,6 +1,7 @@
 // junction status: the .status a conformant Gateway API controller would write.
 
 import { statusObjects } from "../../engine/gateway/status.js";
+import { meshParentStatuses } from "../../engine/mesh/status.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { statusTable } from "../../targets/gateway-status.js";
 import { EXIT, str, type Command } from "../command.js";
@@ -13,7 +14,8 @@ export const statusCommand: Command = {
   usage: "junction status -f PATH [-o table|json|yaml]",
   description: [
     "Gateway and listener conditions (Accepted, Programmed, ResolvedRefs, Conflicted) with supportedKinds and",
-    "attachedRoutes; each route's parents with Accepted and ResolvedRefs, with the upstream reasons.",
+    "attachedRoutes; each route's parents with Accepted and ResolvedRefs, with the upstream reasons. Routes whose",
+    "parentRef is a Service (mesh, GAMMA) get a parent entry per Service from controller junction.dev/mesh.",
     "-o json|yaml prints a kind: List of the objects with their .status. Junction acts as the controller of every",
     "GatewayClass; a GatewayClass missing from the input is assumed accepted.",
     "Exit status: 0 on success, 2 on invalid input.",
@@ -31,5 +33,6 @@ export const statusCommand: Command = {
 
 /** What `status -o json` prints (and GET /api/v1/status serves): a List of the objects with their status. */
 export function statusDocument(a: Analysis) {
-  return { apiVersion: "v1", kind: "List", items: statusObjects(a.gateways) };
+  const mesh = a.walk.mesh;
+  return { apiVersion: "v1", kind: "List", items: statusObjects(a.gateways, (r) => meshParentStatuses(mesh, r)) };
 }

@@ -8,6 +8,7 @@ import { matches, type Labels } from "../../model/selector.js";
 import type { Problem } from "./conditions.js";
 import type { GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import type { ListenerSetState } from "./listenersets.js";
 
 export interface Attachment {
   listener: ListenerState;
@@ -17,7 +18,9 @@ export interface Attachment {
 
 export interface ParentState {
   ref: ParentRef;
+  /** The Gateway the parent belongs to (the parent itself, or a ListenerSet's parent Gateway). */
   gateway?: GatewayState;
+  listenerSet?: ListenerSetState;
   attached: Attachment[];
   /** Accepted=False when set. */
   rejected?: Problem;
@@ -38,7 +41,8 @@ export function effectiveHostnames(route: Route, listener: ListenerState): (stri
 function allowedNamespace(route: Route, l: ListenerState, nsLabels: (ns: string) => Labels): boolean {
   const ns = l.listener.allowedRoutes.namespaces;
   if (ns.from === "All") return true;
-  if (ns.from === "Same") return route.namespace === l.gateway.namespace;
+  // "Same": the namespace of the object defining the listener (a ListenerSet's own).
+  if (ns.from === "Same") return route.namespace === (l.set ?? l.gateway).namespace;
   return ns.selector !== undefined && matches(ns.selector, nsLabels(route.namespace));
 }
 
@@ -51,26 +55,38 @@ function refusal(route: Route, l: ListenerState, nsLabels: (ns: string) => Label
   return undefined;
 }
 
-function selected(ref: ParentRef, gw: GatewayState): ListenerState[] {
-  return gw.listeners.filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
+/** A parent a route names: a Gateway, or a ListenerSet (whose listeners only it offers). */
+export interface Parent {
+  /** "Gateway ns/name" or "ListenerSet ns/name". */
+  what: string;
+  gateway?: GatewayState;
+  listenerSet?: ListenerSetState;
+  listeners: readonly ListenerState[];
+  /** Why no route can attach to it at all (not accepted), if so. */
+  unusable?: string;
 }
 
-export function attachParent(route: Route, ref: ParentRef, gw: GatewayState | undefined, nsLabels: (ns: string) => Labels): ParentState {
-  const at = `${ref.namespace}/${ref.name}`;
-  if (!gw) return { ref, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} not found` } };
-  if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return { ref, gateway: gw, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} is not accepted (${gw.rejected.reason})` } };
-  const candidates = selected(ref, gw);
+function selected(ref: ParentRef, listeners: readonly ListenerState[]): ListenerState[] {
+  return listeners.filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
+}
+
+/** Attaches a route to one parent; `parent` is a message when the parent is not in the input. */
+export function attachParent(route: Route, ref: ParentRef, parent: Parent | string, nsLabels: (ns: string) => Labels): ParentState {
+  if (typeof parent === "string") return { ref, attached: [], rejected: { reason: "NoMatchingParent", message: parent } };
+  const base = { ref, gateway: parent.gateway, listenerSet: parent.listenerSet };
+  if (parent.unusable) return { ...base, attached: [], rejected: { reason: "NoMatchingParent", message: `${parent.what} is not accepted (${parent.unusable})` } };
+  const candidates = selected(ref, parent.listeners);
   if (!candidates.length) {
     const what = [ref.sectionName !== undefined ? `named ${ref.sectionName}` : "", ref.port !== undefined ? `on port ${ref.port}` : ""].filter(Boolean).join(" and ");
-    return { ref, gateway: gw, attached: [], rejected: { reason: "NoMatchingParent", message: `Gateway ${at} has no listener ${what}` } };
+    return { ...base, attached: [], rejected: { reason: "NoMatchingParent", message: `${parent.what} has no listener ${what}` } };
   }
   const reasons: string[] = [];
   const allowed = candidates.filter((l) => { const why = refusal(route, l, nsLabels); if (why) reasons.push(why); return !why; });
-  if (!allowed.length) return { ref, gateway: gw, attached: [], rejected: { reason: "NotAllowedByListeners", message: reasons.join("; ") } };
+  if (!allowed.length) return { ...base, attached: [], rejected: { reason: "NotAllowedByListeners", message: reasons.join("; ") } };
   const attached = allowed.map((l) => ({ listener: l, hostnames: effectiveHostnames(route, l) })).filter((a) => a.hostnames.length);
   if (!attached.length) {
     const names = allowed.map((l) => `${l.listener.name} (${l.listener.hostname ?? "any"})`).join(", ");
-    return { ref, gateway: gw, attached, rejected: { reason: "NoMatchingListenerHostname", message: `no route hostname (${route.hostnames.join(", ")}) matches the hostname of listener ${names}` } };
+    return { ...base, attached, rejected: { reason: "NoMatchingListenerHostname", message: `no route hostname (${route.hostnames.join(", ")}) matches the hostname of listener ${names}` } };
   }
-  return { ref, gateway: gw, attached };
+  return { ...base, attached };
 }

@@ -5,9 +5,12 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
+import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
 import { hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
+import { backendTlsFailure } from "./backend-handshake.js";
+import { BackendTlsIndex } from "./backendtls.js";
 import { notPermittedMessage, permitted, type Referrer } from "./grants.js";
 
 export const JUNCTION_GROUP = "junction.dev";
@@ -27,6 +30,13 @@ export interface ResolvedBackend {
   endpoints?: ServiceEndpoints;
   /** The reference resolves, but requests sent to it fail with this status (e.g. 503: no ready endpoint). */
   failure?: BackendFailure;
+  /** Requests fail when the Gateway originates TLS to it (BackendTLSPolicy: invalid CA reference, failed validation). */
+  tlsFailure?: BackendFailure;
+}
+
+/** How requests to the backend fail, if they do; `originatesTls`: the Gateway speaks TLS to it (HTTP, gRPC, terminated TLSRoutes). */
+export function failureOf(b: ResolvedBackend, originatesTls: boolean): BackendFailure | undefined {
+  return b.failure ?? (originatesTls ? b.tlsFailure : undefined);
 }
 
 export interface BackendFailure { status: number; message: string }
@@ -40,35 +50,38 @@ export class BackendIndex {
   private services = new Map<string, Service>();
   private workloads = new Map<string, Endpoint>();
 
-  constructor(private readonly inv: Inventory) {
+  constructor(private readonly inv: Inventory, private readonly tls = new BackendTlsIndex(inv)) {
     for (const s of inv.services) this.services.set(`${s.namespace}/${s.name}`, s);
     for (const e of inv.endpoints) if (e.kind === "workload") this.workloads.set(`${e.namespace}/${e.name}`, e);
   }
 
-  resolve(from: Referrer, ref: BackendRef): ResolvedBackend {
+  /** `needsGrant` false: mesh routes, which reach other namespaces without a ReferenceGrant (GEP-1294). */
+  resolve(from: Referrer, ref: BackendRef, needsGrant = true): ResolvedBackend {
     const name = `${ref.namespace}/${ref.name}`;
     const fail = (reason: string, message: string): ResolvedBackend => ({ ref, name, problem: { reason, message } });
     const isService = ref.group === CORE_GROUP && ref.kind === "Service";
     const isWorkload = ref.group === JUNCTION_GROUP && ref.kind === "Workload";
     if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
     const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-    if (!permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
-    return isService ? this.service(ref, name, fail) : this.workload(ref, name, fail);
+    if (needsGrant && !permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
+    return isService ? this.service(ref, name, from.kind === "UDPRoute" ? "UDP" : "TCP", fail) : this.workload(ref, name, fail);
   }
 
-  private service(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
+  /** A Service port of the transport the route carries (a UDPRoute needs a UDP port, every other route a TCP one). */
+  private service(ref: BackendRef, name: string, protocol: Protocol, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
     const service = this.services.get(name);
     if (!service) return fail("BackendNotFound", `Service ${name} not found`);
-    const servicePort = service.ports.find((p) => p.port === ref.port);
-    if (!servicePort) return fail("BackendNotFound", `Service ${name} has no port ${ref.port}`);
+    const servicePort = service.ports.find((p) => p.port === ref.port && p.protocol === protocol);
+    const other = service.ports.find((p) => p.port === ref.port);
+    if (!servicePort) return fail("BackendNotFound", `Service ${name} has no ${other ? `${protocol} ` : ""}port ${ref.port}${other ? ` (port ${ref.port} is ${other.protocol} only)` : ""}`);
     const app = servicePort.appProtocol;
     if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
-    const tlsPolicy = this.inv.routing.backendTlsPolicies.find((p) => p.namespace === service.namespace
-      && p.targets.some((t) => t.group === CORE_GROUP && t.kind === "Service" && t.name === service.name && (!t.sectionName || t.sectionName === servicePort.name)));
+    const tls = this.tls.forPort(service.namespace, service.name, servicePort);
     const endpoints = serviceEndpoints(this.inv, service, servicePort);
     // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec).
     const failure = hasNoReadyEndpoint(endpoints) ? { status: 503, message: `Service ${name} port ${servicePort.port} has no ready endpoint (${endpoints.note})` } : undefined;
-    return { ref, name, service, servicePort, tlsPolicy, endpoints, failure };
+    const tlsFailure = tls && backendTlsFailure(this.inv.routing, tls, endpoints);
+    return { ref, name, service, servicePort, tlsPolicy: tls?.policy, endpoints, failure, tlsFailure };
   }
 
   private workload(ref: BackendRef, name: string, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {

@@ -3,10 +3,13 @@
 
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
-import { GATEWAY_GROUP, type BackendRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
-import { attachParent, type Attachment, type ParentState } from "./attach.js";
+import { GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
+import { attachParent, type Attachment, type Parent, type ParentState } from "./attach.js";
+import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, type ResolvedBackend } from "./backends.js";
+import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
+import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import { matchRegexProblem } from "./match.js";
@@ -38,7 +41,7 @@ export function allBackendRefs(route: Route): BackendRef[] {
  * Rules with a regular expression the controller cannot compile. Envoy Gateway drops them: Accepted=False
  * (UnsupportedValue) when every rule is dropped, else PartiallyInvalid (GEP-1364); the input is not rejected.
  */
-function droppedRules(route: Route): Map<RouteRule, string> {
+export function droppedRules(route: Route): Map<RouteRule, string> {
   const out = new Map<RouteRule, string>();
   for (const rule of route.rules) {
     const why = rule.matches.map(matchRegexProblem).find((p) => p !== undefined);
@@ -47,15 +50,33 @@ function droppedRules(route: Route): Map<RouteRule, string> {
   return out;
 }
 
+/**
+ * ExtensionRef filters whose target is not in the input: their requests fail (the filter "MUST NOT be
+ * skipped"), and the route says why: InvalidKind when no object of the kind is known, else BackendNotFound.
+ */
+function extensionRefProblems(graph: RouteGraph, route: Route): Problem[] {
+  const filters = route.rules.flatMap((r) => [...r.filters, ...r.backends.flatMap((b) => b.filters)]);
+  return filters.flatMap((f) => {
+    if (f.type !== "ExtensionRef" || hasObject(graph, f.ref.group, f.ref.kind, route.namespace, f.ref.name)) return [];
+    const what = `ExtensionRef filter ${f.ref.group}/${f.ref.kind} ${route.namespace}/${f.ref.name}`;
+    return [hasKind(graph, f.ref.group, f.ref.kind) ? { reason: "BackendNotFound", message: `${what} not found` }
+      : { reason: "InvalidKind", message: `${what}: the kind is unknown (no object of that kind in the input)` }];
+  });
+}
+
 export class GatewayEngine {
   readonly gateways: GatewayState[];
+  readonly listenerSets: ListenerSetState[];
+  readonly backendTls: BackendTlsIndex;
   readonly routes: RouteState[];
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
-    const backends = new BackendIndex(inv);
+    this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
+    this.backendTls = new BackendTlsIndex(inv);
+    const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
     for (const state of this.routes) {
       for (const p of state.parents) for (const a of p.attached) this.attach(a.listener, { state, attachment: a });
@@ -64,6 +85,25 @@ export class GatewayEngine {
 
   gateway(namespace: string, name: string): GatewayState | undefined {
     return this.gateways.find((g) => samePlace(g.gateway, { namespace, name }));
+  }
+
+  listenerSet(namespace: string, name: string): ListenerSetState | undefined {
+    return this.listenerSets.find((s) => samePlace(s.set, { namespace, name }));
+  }
+
+  /** The parent a parentRef names (a message when it is not in the input); undefined for kinds this engine does not attach to. */
+  private parent(ref: ParentRef): Parent | string | undefined {
+    const at = `${ref.namespace}/${ref.name}`;
+    if (ref.group !== GATEWAY_GROUP) return undefined;
+    if (ref.kind === "Gateway") {
+      const g = this.gateway(ref.namespace, ref.name);
+      if (!g) return `Gateway ${at} not found`;
+      return { what: `Gateway ${at}`, gateway: g, listeners: g.listeners, unusable: g.rejected && g.rejected.reason !== "ListenersNotValid" ? g.rejected.reason : undefined };
+    }
+    if (ref.kind !== "ListenerSet") return undefined;
+    const s = this.listenerSet(ref.namespace, ref.name);
+    if (!s) return `ListenerSet ${at} not found`;
+    return { what: `ListenerSet ${at}`, gateway: s.gateway, listenerSet: s, listeners: s.listeners, unusable: s.rejected && s.rejected.reason !== "ListenersNotValid" ? s.rejected.reason : undefined };
   }
 
   /** Routes attached to a listener (each once, however many parentRefs lead there). */
@@ -83,15 +123,16 @@ export class GatewayEngine {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
     for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref));
-    const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
+    const problems = [...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
     const parents: ParentState[] = [];
     for (const ref of route.parentRefs) {
       const key = JSON.stringify(ref);
-      if (seen.has(key) || ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+      const parent = this.parent(ref);
+      if (seen.has(key) || parent === undefined) continue;
       seen.add(key);
-      parents.push(attachParent(route, ref, this.gateway(ref.namespace, ref.name), (ns) => this.index.namespaceLabels(ns)));
+      parents.push(attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns)));
     }
     return { route, parents, backends, unresolved, dropped: droppedRules(route) };
   }

@@ -6,6 +6,7 @@ import { hasObject } from "../../model/gateway.js";
 import type { Problem } from "./conditions.js";
 import { listenerState, type ListenerState } from "./listeners.js";
 import { checkClientCertificateRef } from "./tlsrefs.js";
+import { markOverlaps } from "./overlap.js";
 
 /** The controller name written into route status when the GatewayClass is not in the input. */
 export const ASSUMED_CONTROLLER = "junction.dev/gateway-simulator";
@@ -16,6 +17,8 @@ export interface GatewayState {
   gatewayClass?: GatewayClass;
   controllerName: string;
   listeners: ListenerState[];
+  /** The listeners traffic sees: the Gateway's own, then those of the attached ListenerSets (listenersets.ts). */
+  merged: ListenerState[];
   /** Accepted=False when set. */
   rejected?: Problem;
   /** Accepted=True but some listeners are invalid (reason ListenersNotValid). */
@@ -47,12 +50,13 @@ function rejection(graph: RouteGraph, gw: Gateway, listeners: ListenerState[]): 
 export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
   const gatewayClass = graph.gatewayClasses.find((c) => c.name === gw.className);
   const listeners = gw.listeners.map((l) => listenerState(graph, gw, l));
+  markOverlaps(listeners);
   const rejected = rejection(graph, gw, listeners);
   const invalid = listeners.filter((l) => l.accepted).map((l) => l.listener.name);
   const cert = gw.tls?.backendClientCertificate;
   const modes = [gw.tls?.frontendDefault, ...(gw.tls?.frontendPerPort ?? []).map((p) => p.validation)];
   return {
-    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, rejected,
+    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, merged: [...listeners], rejected,
     partlyValid: !rejected && invalid.length ? `listener${invalid.length === 1 ? "" : "s"} ${invalid.join(", ")} ${invalid.length === 1 ? "is" : "are"} not valid` : undefined,
     programmed: rejected ? { reason: "Invalid", message: "the Gateway is not accepted" } : undefined,
     resolvedRefs: cert ? { problem: checkClientCertificateRef(graph, gw, cert).problem } : undefined,

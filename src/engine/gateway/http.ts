@@ -1,21 +1,40 @@
-// Routing an HTTP (or gRPC, or WebSocket) request on the listener that took it: the winning rule
-// match across every attached route, its filters, the backend split, and the answer.
+// Routing an HTTP (or gRPC, or WebSocket) request where it arrived (the listener that took it, or a
+// Service port in the mesh): the winning rule match across every attached route, its filters, the
+// backend split, and the answer.
 
 import { normalizeHost } from "../../model/hostname.js";
-import { hasObject } from "../../model/gateway.js";
-import { routeKey, type RouteKind } from "../../model/route.js";
+import { hasObject, type RouteGraph } from "../../model/gateway.js";
+import { routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
-import type { GatewayEngine, RouteState } from "./engine.js";
+import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
-import { applicable, describeCandidates, type Applied } from "./precedence.js";
+import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 
-export interface HttpContext { engine: GatewayEngine; listener: ListenerState; scheme: "http" | "https" }
+/** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
+export interface HttpContext {
+  graph: RouteGraph;
+  routes: readonly Routable[];
+  /** The port the client connected to (a redirect without scheme or port keeps it). */
+  port: number;
+  scheme: "http" | "https";
+  /** e.g. "listener web", "Service shop/api port 80": for explanations. */
+  place: string;
+  /** The client certificate presented to backends that have a BackendTLSPolicy (the Gateway's). */
+  backendClientCert?: ObjectRef;
+}
+
+export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
+  return {
+    graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
+    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate,
+  };
+}
 
 /** HTTP status → gRPC status, as gRPC clients map a response without grpc-status. */
 export function grpcCodeOf(status: number): string {
@@ -38,17 +57,17 @@ function grpcMethod(path: string): { service: string; method: string } | undefin
   return m ? { service: m[1], method: m[2] } : undefined;
 }
 
-function filterContext(engine: GatewayEngine, state: RouteState): FilterContext {
+function filterContext(graph: RouteGraph, state: Routable["state"]): FilterContext {
   return {
     backend: (ref) => state.backends.get(ref),
-    hasObject: (group, kind, name) => hasObject(engine.inv.routing, group, kind, state.route.namespace, name),
+    hasObject: (group, kind, name) => hasObject(graph, group, kind, state.route.namespace, name),
   };
 }
 
 function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: string, w: Applied): Exchange {
   const hostHeader = req.host ?? req.sni ?? "";
   return {
-    scheme: ctx.scheme, listenerPort: ctx.listener.listener.port, host: normalizeHost(hostHeader), hostHeader, path, query: query ? `?${query}` : "",
+    scheme: ctx.scheme, listenerPort: ctx.port, host: normalizeHost(hostHeader), hostHeader, path, query: query ? `?${query}` : "",
     method: req.method, headers: new Headers(req.headers), matchedPrefix: w.match.path?.type === "PathPrefix" ? w.match.path.value : undefined,
     responseModifiers: [], responseHeaders: [], mirrors: [], applied: [],
   };
@@ -69,7 +88,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   res.status = outcome?.status ?? (websocket ? 101 : 200);
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
-  const cert = ctx.listener.gateway.tls?.backendClientCertificate;
+  const cert = ctx.backendClientCert;
   res.upstream = {
     host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(),
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
@@ -93,8 +112,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
 }
 
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
-  const all = ctx.engine.attached(ctx.listener);
-  const of = (k: RouteKind) => all.filter((a) => a.state.route.kind === k);
+  const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
@@ -107,12 +125,12 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
-    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on listener ${ctx.listener.listener.name} matches host ${host || "(none)"} and path ${path}`;
+    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${path}`;
   } else {
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
     const ex = exchange(req, ctx, path, query, w);
-    const fctx = filterContext(ctx.engine, w.attached.state);
+    const fctx = filterContext(ctx.graph, w.attached.state);
     applyFilters(w.rule.filters, ex, fctx);
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {

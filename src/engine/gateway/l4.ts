@@ -41,7 +41,9 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   }
   const w = applied[0];
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
-  const split = splitOf(w.rule, w.attached.state.backends);
+  // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
+  const reencrypts = o.kind === "TLSRoute" && !o.tls;
+  const split = splitOf(w.rule, w.attached.state.backends, reencrypts);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;
   if (failed) {
@@ -54,7 +56,8 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const q = o.httpClient;
   const http = q ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: new Headers(q.headers).toObject() } : {};
-  res.upstream = { ...http, tls: o.tls, sni: o.tls ? o.sni : undefined };
+  const policy = reencrypts ? picked.tlsPolicy : undefined;
+  res.upstream = { ...http, tls: o.tls || policy !== undefined, sni: o.tls ? o.sni : policy?.hostname };
   if (q) res.status = 200;
   res.reason = `${routeKey(w.attached.state.route)} forwards the connection to ${res.backend}${o.tls ? " (TLS passthrough)" : ""}`;
 }

@@ -2,7 +2,7 @@
 // route kinds, port conflicts, certificate and client-CA references. The result carries one
 // Problem per condition that is not in its healthy state.
 
-import type { Gateway, Listener, RouteGraph, TlsMaterial } from "../../model/gateway.js";
+import type { Gateway, Listener, ListenerSet, RouteGraph, TlsMaterial } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type RouteKind } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { checkCaRef, checkCertificateRef } from "./tlsrefs.js";
@@ -15,6 +15,8 @@ export interface ClientValidation { mode: "AllowValidOnly" | "AllowInsecureFallb
 
 export interface ListenerState {
   gateway: Gateway;
+  /** The ListenerSet that defines the listener; undefined: the Gateway itself. */
+  set?: ListenerSet;
   listener: Listener;
   /** Route kinds the listener accepts (status.supportedKinds). */
   kinds: RouteKind[];
@@ -22,6 +24,8 @@ export interface ListenerState {
   resolvedRefs?: Problem;
   programmed?: Problem;
   conflicted?: Problem;
+  /** OverlappingTLSConfig=True when set (overlap.ts). */
+  overlap?: Problem;
   /** Serving certificates that resolved (TLS-terminating listeners). */
   certificates: TlsMaterial[];
   clientValidation?: ClientValidation;
@@ -45,22 +49,34 @@ function routeKinds(l: Listener): { kinds: RouteKind[]; problem?: Problem } {
   return { kinds, problem: invalid.length ? { reason: "InvalidRouteKinds", message: `${invalid.join(", ")} cannot attach to a ${l.protocol} listener (supported: ${valid.join(", ")})` } : undefined };
 }
 
-function conflict(l: Listener, all: readonly Listener[]): Problem | undefined {
+function conflictBetween(l: Listener, others: readonly Listener[], what: (o: Listener) => string): Problem | undefined {
   const family = FAMILY[l.protocol];
   if (!family || family === "udp") return undefined;
-  const samePort = all.filter((o) => o !== l && o.port === l.port && FAMILY[o.protocol] && FAMILY[o.protocol] !== "udp");
+  const samePort = others.filter((o) => o !== l && o.port === l.port && FAMILY[o.protocol] && FAMILY[o.protocol] !== "udp");
   const other = samePort.find((o) => FAMILY[o.protocol] !== family);
-  if (other) return { reason: "ProtocolConflict", message: `port ${l.port} is also used by listener ${other.name} with protocol ${other.protocol}` };
+  if (other) return { reason: "ProtocolConflict", message: `port ${l.port} is also used by ${what(other)} with protocol ${other.protocol}` };
   const twin = samePort.find((o) => o.hostname === l.hostname);
-  if (twin) return { reason: "HostnameConflict", message: `listener ${twin.name} on port ${l.port} has the same hostname ${l.hostname ?? "(none)"}` };
+  if (twin) return { reason: "HostnameConflict", message: `${what(twin)} on port ${l.port} has the same hostname ${l.hostname ?? "(none)"}` };
   return undefined;
 }
 
-function certificates(graph: RouteGraph, gw: Gateway, l: Listener): { certs: TlsMaterial[]; problem?: Problem } {
+/**
+ * Listeners of one Gateway that conflict are all marked (peers). A ListenerSet's listener yields to
+ * every listener merged before it (the Gateway's, then older ListenerSets', then the earlier ones of
+ * its own list): "the parent Gateway as having the merged list ... using the following precedence".
+ */
+function conflict(l: Listener, owner: ListenerOwner): Problem | undefined {
+  const earlier = owner.earlier.filter((e) => !e.conflicted && !e.accepted);
+  const name = (e: ListenerState) => `listener ${e.listener.name}${e.set ? ` of ListenerSet ${e.set.namespace}/${e.set.name}` : ` of Gateway ${e.gateway.namespace}/${e.gateway.name}`}`;
+  const before = conflictBetween(l, earlier.map((e) => e.listener), (o) => name(earlier.find((e) => e.listener === o)!));
+  return before ?? conflictBetween(l, owner.peers, (o) => `listener ${o.name}`);
+}
+
+function certificates(graph: RouteGraph, gw: Gateway, l: Listener, set?: ListenerSet): { certs: TlsMaterial[]; problem?: Problem } {
   const certs: TlsMaterial[] = [];
   let problem: Problem | undefined;
   for (const ref of terminates(l) ? l.tls?.certificateRefs ?? [] : []) {
-    const r = checkCertificateRef(graph, gw, ref);
+    const r = checkCertificateRef(graph, gw, ref, set);
     if (r.material) certs.push(r.material);
     problem ??= r.problem;
   }
@@ -81,8 +97,17 @@ function clientValidation(graph: RouteGraph, gw: Gateway, l: Listener): { valida
   return { validation: { mode: v.mode, cas } };
 }
 
-export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener): ListenerState {
-  const state: ListenerState = { gateway: gw, listener: l, kinds: [], certificates: [] };
+/** Who defines a listener, and the listeners it may conflict with. */
+export interface ListenerOwner {
+  set?: ListenerSet;
+  /** The other listeners of the same Gateway or ListenerSet. */
+  peers: readonly Listener[];
+  /** Listeners merged before this one's ListenerSet (none for the Gateway's own). */
+  earlier: readonly ListenerState[];
+}
+
+export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener, owner: ListenerOwner = { peers: gw.listeners, earlier: [] }): ListenerState {
+  const state: ListenerState = { gateway: gw, set: owner.set, listener: l, kinds: [], certificates: [] };
   if (!KINDS_BY_PROTOCOL[l.protocol]) {
     state.accepted = { reason: "UnsupportedProtocol", message: `protocol ${l.protocol} is not supported (supported: ${Object.keys(KINDS_BY_PROTOCOL).join(", ")})` };
     state.programmed = { reason: "Invalid", message: "the listener is not accepted" };
@@ -90,8 +115,8 @@ export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener): List
   }
   const kinds = routeKinds(l);
   state.kinds = kinds.kinds;
-  state.conflicted = conflict(l, gw.listeners);
-  const certs = certificates(graph, gw, l);
+  state.conflicted = conflict(l, owner);
+  const certs = certificates(graph, gw, l, owner.set);
   state.certificates = certs.certs;
   const client = clientValidation(graph, gw, l);
   state.clientValidation = client.validation;
@@ -100,6 +125,7 @@ export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener): List
   else if (client.problem) state.accepted = { reason: "NoValidCACertificate", message: `no valid CA certificate for client validation: ${client.problem.message}` };
   const noCertificate = terminates(l) && !certs.certs.length ? certs.problem ?? { reason: "InvalidCertificateRef", message: "no certificate to terminate TLS with" } : undefined;
   const unusable = state.accepted ?? noCertificate ?? (kinds.kinds.length ? undefined : kinds.problem);
-  if (unusable) state.programmed = { reason: "Invalid", message: unusable.message };
+  // A ListenerSet's conflicted listener is not programmed for that reason (its status says which conflict).
+  if (unusable) state.programmed = { reason: owner.set && state.conflicted ? state.conflicted.reason : "Invalid", message: unusable.message };
   return state;
 }

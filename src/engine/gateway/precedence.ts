@@ -2,16 +2,25 @@
 // hostname first (characters of an exact name, then of any name), then the match precedence,
 // then the oldest route, then namespace/name, then rule and match order.
 
-import { hasIngressSemantics } from "../../model/gateway.js";
+import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
-import type { RouteMatch, RouteRule } from "../../model/route.js";
-import { routeKey } from "../../model/route.js";
-import type { AttachedRoute } from "./engine.js";
+import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
+import { compareAge, routeKey } from "../../model/route.js";
+import type { ResolvedBackend } from "./backends.js";
 import { matchFailure, matchRank, rankDifference, type MatchInput } from "./match.js";
 import type { Candidate } from "./request.js";
 
+/**
+ * A route where a request arrived: attached to a Gateway listener (AttachedRoute), or to a Service
+ * port in the mesh (no listener: the route's hostnames are not used there).
+ */
+export interface Routable {
+  state: { route: Route; backends: ReadonlyMap<BackendRef, ResolvedBackend>; dropped: ReadonlyMap<RouteRule, string> };
+  attachment: { hostnames: readonly (string | undefined)[]; listener?: { gateway: Gateway } };
+}
+
 export interface Applied {
-  attached: AttachedRoute;
+  attached: Routable;
   rule: RouteRule;
   match: RouteMatch;
   matchIndex: number;
@@ -20,10 +29,11 @@ export interface Applied {
 }
 
 /** The best of the route's hostnames on this listener that covers `host`; null when none does. */
-export function matchedHostname(a: AttachedRoute, host: string): string | undefined | null {
+export function matchedHostname(a: Routable, host: string): string | undefined | null {
   let best: string | undefined | null = null;
+  const ingress = a.attachment.listener !== undefined && hasIngressSemantics(a.attachment.listener.gateway);
   for (const h of a.attachment.hostnames) {
-    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(a.attachment.listener.gateway))) continue;
+    if (h !== undefined && !hostnameMatches(h, host, ingress)) continue;
     if (best === null || compareRank(hostnameRank(h), hostnameRank(best)) < 0) best = h;
   }
   return best;
@@ -35,21 +45,15 @@ function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-/**
- * Routes created earlier go first (equal timestamps tie). Routes without a timestamp come after
- * those with one, in input order: the order `kubectl apply -f` would create them.
- */
-function compareAge(a: AttachedRoute, b: AttachedRoute): number {
-  const ra = a.state.route, rb = b.state.route;
-  if (ra.created !== undefined && rb.created !== undefined) return ra.created - rb.created;
-  if (ra.created !== undefined || rb.created !== undefined) return ra.created === undefined ? 1 : -1;
-  return ra.order - rb.order;
+/** Routes created earlier go first (model/route.ts compareAge). */
+function compareRouteAge(a: Routable, b: Routable): number {
+  return compareAge(a.state.route, b.state.route);
 }
 
 export function compareApplied(a: Applied, b: Applied): number {
   return compareRank(hostnameRank(a.hostname), hostnameRank(b.hostname))
     || compareRank(matchRank(a.match), matchRank(b.match))
-    || (a.attached === b.attached ? 0 : compareAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
+    || (a.attached === b.attached ? 0 : compareRouteAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
 
@@ -60,7 +64,7 @@ const MAX_REJECTED = 20;
  * Every rule match of the routes that applies to the request, best first; and why the others do
  * not (routes for other hostnames are counted, not listed).
  */
-export function applicable(routes: readonly AttachedRoute[], host: string, req: MatchInput): { applied: Applied[]; rejected: Candidate[] } {
+export function applicable(routes: readonly Routable[], host: string, req: MatchInput): { applied: Applied[]; rejected: Candidate[] } {
   const applied: Applied[] = [];
   const rejected: Candidate[] = [];
   let otherHosts = 0, unlisted = 0;

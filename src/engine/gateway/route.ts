@@ -7,7 +7,7 @@ import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
-import { grpcCodeOf, routeHttp } from "./http.js";
+import { grpcCodeOf, listenerContext, routeHttp } from "./http.js";
 import { routeL4 } from "./l4.js";
 import type { ListenerState } from "./listeners.js";
 import { DEFAULT_PORT, emptyResult, usesTls, type RouteRequest, type RouteResult } from "./request.js";
@@ -67,7 +67,7 @@ function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: Route
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
   if (!l) return Object.assign(res, { status: 404, reason: `no listener on port ${listeners[0].listener.port} accepts host ${host}` });
   res.listener = l.listener.name;
-  routeHttp({ engine, listener: l, scheme: "http" }, req, res);
+  routeHttp(listenerContext(engine, l, "http"), req, res);
   return res;
 }
 
@@ -100,6 +100,6 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   const host = normalizeHost(req.host ?? sni);
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
   if (byHost !== l) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
-  routeHttp({ engine, listener: l, scheme: "https" }, req, res);
+  routeHttp(listenerContext(engine, l, "https"), req, res);
   return res;
 }

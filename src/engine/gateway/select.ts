@@ -20,7 +20,7 @@ export function findGateway(engine: GatewayEngine, ref: string): GatewayState | 
 }
 
 export function listenersOnPort(g: GatewayState, port: number, udp: boolean): ListenerState[] {
-  return g.listeners.filter((l) => l.listener.port === port && (l.listener.protocol === "UDP") === udp);
+  return g.merged.filter((l) => l.listener.port === port && (l.listener.protocol === "UDP") === udp);
 }
 
 /** The Gateway listening on the port for this host when the request names none; an error when none or several do. */

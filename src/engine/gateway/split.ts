@@ -2,7 +2,7 @@
 // gets nothing) and the backend an answer follows (the largest share, first among equals).
 
 import type { BackendRef, RouteRule } from "../../model/route.js";
-import type { BackendFailure, ResolvedBackend } from "./backends.js";
+import { failureOf, type BackendFailure, type ResolvedBackend } from "./backends.js";
 import type { BackendShare } from "./request.js";
 
 export interface Split {
@@ -16,10 +16,13 @@ export interface Split {
   failing?: string;
 }
 
-export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>): Split {
+/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP). */
+export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true): Split {
+  const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls);
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
-    const problem = r?.problem ? `${r.problem.reason}: ${r.problem.message}` : r?.failure ? `${r.failure.status}: ${r.failure.message}` : undefined;
+    const f = failure(r);
+    const problem = r?.problem ? `${r.problem.reason}: ${r.problem.message}` : f ? `${f.status}: ${f.message}` : undefined;
     return { name: `${ref.namespace}/${ref.name}`, kind: ref.kind, port: ref.port, weight: ref.weight, problem };
   });
   if (!rule.backends.length) return { shares, problem: "the rule has no backendRefs" };
@@ -31,9 +34,9 @@ export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, Resol
   const total = shares.reduce((n, b) => n + b.weight, 0);
   const bad = rule.backends.filter((ref, i) => shares[i].problem && ref.weight > 0);
   const pct = Math.round((bad.reduce((n, b) => n + b.weight, 0) / total) * 1000) / 10;
-  const statuses = [...new Set(bad.map((ref) => resolved.get(ref)?.failure?.status ?? 500))].join(" or ");
+  const statuses = [...new Set(bad.map((ref) => failure(resolved.get(ref))?.status ?? 500))].join(" or ");
   return {
-    shares, picked, failure: picked.failure,
+    shares, picked, failure: failure(picked),
     failing: bad.length ? `${pct}% of the requests go to ${bad.map((b) => `${b.namespace}/${b.name}`).join(", ")}, which cannot be used, and get ${statuses}` : undefined,
   };
 }

@@ -3,7 +3,7 @@
 // HTTP/TCP/UDP, no hostname on TCP/UDP, certificates required to terminate TLS).
 
 import { isIP } from "node:net";
-import type { AllowedRoutes, FrontendValidation, Gateway, GatewayAddress, Listener } from "../../model/gateway.js";
+import type { AllowedListeners, AllowedRoutes, FrontendValidation, Gateway, GatewayAddress, Listener } from "../../model/gateway.js";
 import { CORE_GROUP, GATEWAY_GROUP, type ObjectRef } from "../../model/route.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -70,6 +70,7 @@ function readListener(f: Field, namespace: string): Listener | undefined {
   return { name, port, protocol, hostname, tls, allowedRoutes: readAllowedRoutes(f.get("allowedRoutes")) };
 }
 
+/** A Gateway's listeners (at least one), or a ListenerSet's. */
 function readListeners(list: Field, namespace: string): Listener[] {
   const out: Listener[] = [];
   for (const f of list.list({ required: true, min: 1, max: 64 }) ?? []) {
@@ -122,6 +123,13 @@ function readGatewayTls(f: Field, namespace: string): Gateway["tls"] {
   };
 }
 
+function readAllowedListeners(f: Field): AllowedListeners {
+  const from = (f.get("from").string({ oneOf: ["All", "Same", "Selector", "None"] }) ?? "None") as AllowedListeners["from"];
+  const selector = f.get("selector").present ? readSelector(f.get("selector")) : undefined;
+  if (from === "Selector" && !selector) f.get("selector").warn("required", "from: Selector without a selector allows no namespace");
+  return { from, selector };
+}
+
 const gatewayFrontEnd: FrontEnd = {
   kind: "Gateway", apiVersions: [V.v1, V.v1beta1, V.v1alpha2], namespaced: true,
   read(root, ctx, b) {
@@ -137,10 +145,31 @@ const gatewayFrontEnd: FrontEnd = {
     b.useNamespace(ns, ctx.ref);
     b.inv.routing.gateways.push({
       namespace: ns, name: meta.name, ...readLifecycle(root), order: b.inv.routing.gateways.length, manifest: manifestOf(root), src: ctx.ref,
-      className, listeners, addresses: readAddresses(spec.get("addresses")),
+      className, listeners, allowedListeners: readAllowedListeners(spec.get("allowedListeners").get("namespaces")), addresses: readAddresses(spec.get("addresses")),
       infrastructure: infra.object() ? { parametersRef } : undefined, tls: readGatewayTls(spec.get("tls"), ns),
     });
   },
 };
 
-export const gatewayFrontEnds: FrontEnd[] = [gatewayClassFrontEnd, gatewayFrontEnd];
+const listenerSetFrontEnd: FrontEnd = {
+  kind: "ListenerSet", apiVersions: [V.v1], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true) || !meta) return;
+    const ns = meta.namespace!;
+    const p = spec.get("parentRef");
+    p.object(true);
+    const parentRef = {
+      group: readGroup(p.get("group"), GATEWAY_GROUP), kind: readKind(p.get("kind"), "Gateway"),
+      namespace: p.get("namespace").string() ?? ns, name: readObjectName(p.get("name")) ?? "",
+    };
+    const listeners = readListeners(spec.get("listeners"), ns);
+    b.useNamespace(ns, ctx.ref);
+    b.inv.routing.listenerSets.push({
+      namespace: ns, name: meta.name, ...readLifecycle(root), order: b.inv.routing.listenerSets.length, manifest: manifestOf(root), src: ctx.ref, parentRef, listeners,
+    });
+  },
+};
+
+export const gatewayFrontEnds: FrontEnd[] = [gatewayClassFrontEnd, gatewayFrontEnd, listenerSetFrontEnd];

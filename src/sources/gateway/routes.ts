@@ -123,6 +123,6 @@ export const routeFrontEnds: FrontEnd[] = [
   routeFrontEnd("HTTPRoute", [V.v1, V.v1beta1, V.v1alpha2], readHttpRule, true),
   routeFrontEnd("GRPCRoute", [V.v1, V.v1alpha2], readGrpcRule, true),
   routeFrontEnd("TLSRoute", [V.v1, V.v1alpha3, V.v1alpha2], readL4Rule, true),
-  routeFrontEnd("TCPRoute", [V.v1alpha2], readL4Rule, false),
-  routeFrontEnd("UDPRoute", [V.v1alpha2], readL4Rule, false),
+  routeFrontEnd("TCPRoute", [V.v1, V.v1alpha2], readL4Rule, false),
+  routeFrontEnd("UDPRoute", [V.v1, V.v1alpha2], readL4Rule, false),
 ];

@@ -2,8 +2,8 @@
 // Secrets (tls.crt + tls.key: a serving or client certificate) and ConfigMaps (ca.crt: a CA
 // bundle). Private keys are parsed to check them and never kept. Also BackendTLSPolicy.
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { TlsMaterial } from "../../model/gateway.js";
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import type { SubjectAltName, TlsMaterial } from "../../model/gateway.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
@@ -37,7 +37,9 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key" };
   const parsed = parseCertificates(crt);
   if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
-  try { createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
+  let privateKey: KeyObject;
+  try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
+  if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt" };
   return parsed;
 }
 
@@ -60,6 +62,16 @@ const configMapFrontEnd: FrontEnd = {
   },
 };
 
+/** A subjectAltNames entry: type Hostname with hostname, or type URI with an absolute uri. */
+function readSubjectAltName(f: Field): SubjectAltName[] {
+  const type = f.get("type").string({ required: true, oneOf: ["Hostname", "URI"] });
+  if (type === "Hostname") { const hostname = readHostname(f.get("hostname"), true); return hostname ? [{ type, hostname }] : []; }
+  if (type !== "URI") return [];
+  const uri = f.get("uri").string({ required: true, nonEmpty: true });
+  if (uri !== undefined && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(uri)) f.get("uri").error("invalid-value", `${JSON.stringify(uri)} is not an absolute URI (scheme:rest)`);
+  return uri ? [{ type, uri }] : [];
+}
+
 const backendTlsPolicyFrontEnd: FrontEnd = {
   kind: "BackendTLSPolicy", apiVersions: [V.v1, V.v1alpha3], namespaced: true,
   read(root, ctx, b) {
@@ -74,10 +86,11 @@ const backendTlsPolicyFrontEnd: FrontEnd = {
     const hostname = readHostname(v.get("hostname"), true) ?? "";
     const caCertificateRefs = (v.get("caCertificateRefs").list({ max: 8 }) ?? []).map((r) => readObjectRef(r, meta.namespace!, "", "ConfigMap")).filter((r) => r !== undefined);
     const wellKnownCACertificates = v.get("wellKnownCACertificates").string({ oneOf: ["System"] });
+    const subjectAltNames = (v.get("subjectAltNames").list({ max: 5 }) ?? []).flatMap(readSubjectAltName);
     if (!caCertificateRefs.length === !wellKnownCACertificates) v.error("exclusive", "exactly one of caCertificateRefs and wellKnownCACertificates must be set");
     b.inv.routing.backendTlsPolicies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: b.inv.routing.backendTlsPolicies.length, manifest: manifestOf(root), src: ctx.ref,
-      targets, hostname, caCertificateRefs, wellKnownCACertificates,
+      targets, hostname, caCertificateRefs, wellKnownCACertificates, subjectAltNames: subjectAltNames.length ? subjectAltNames : undefined,
     });
   },
 };

@@ -108,12 +108,19 @@ function redirectsToHttps(r: RuleIR, g: HostGroup, hasTls: boolean, report: Conv
   if (!hasTls) { report.annotation(r.source, "ssl-redirect", "ignored", "the host has no TLS secret"); return false; }
   report.annotation(r.source, "ssl-redirect", "translated");
   report.annotation(r.source, "force-ssl-redirect", "translated");
-  if (r.filters.some((f) => f.type === "RequestRedirect")) return false;
+  if (r.filters.some((f) => f.type === "RequestRedirect") && !r.trailingSlash) return false;
   return n.forceSslRedirect === true || (n.sslRedirect ?? g.ingressNginx);
 }
 
+/**
+ * The HTTP twin of a rule on a host that redirects to HTTPS. The trailing-slash 301 takes the HTTPS
+ * upgrade along in one hop, as ingress2gateway writes it (nginx answers 301 to http://…/guide/ first,
+ * then 308 to HTTPS: the client ends at the same URL).
+ */
 function httpsRedirect(r: RuleIR): RuleIR {
-  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }], backends: [], requestTimeout: undefined };
+  const slash = r.trailingSlash ? r.filters.find((f) => f.type === "RequestRedirect")?.requestRedirect : undefined;
+  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308 };
+  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 
 /**

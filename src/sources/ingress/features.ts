@@ -112,6 +112,7 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
     for (const r of rules) for (const m of r.matches) if (m.path) { checkRegexPath(r, m.path.value, report); m.path = { type: "RegularExpression", value: `(?i)${m.path.value}.*` }; }
     for (const i of regexBy) report.annotation(i, "use-regex", "translated", "every path of the host becomes a case-insensitive RegularExpression match, as ingress-nginx makes them");
   }
+  if (!regexBy.length && g.ingressNginx && g.protocol === "http") rules.push(...trailingSlashRedirects(rules));
   const appRoot = mains.find((i) => i.nginx.appRoot !== undefined);
   if (!appRoot || g.protocol !== "http") return rules;
   report.annotation(appRoot, "app-root", "translated");
@@ -119,6 +120,29 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
   const root = rules.find((r) => r.matches.some((m) => m.path?.type === "Exact" && m.path.value === "/" && !m.headers?.length));
   if (root) { root.filters = [redirect]; root.backends = []; return rules; }
   return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot }];
+}
+
+/**
+ * nginx answers a request for a prefix location's name without its trailing slash ("/guide" for
+ * `location /guide/`) with a 301 to the name ("auto_redirect"), unless an exact location has that
+ * name. ingress-nginx writes `location /guide/` for a Prefix or ImplementationSpecific path "/guide/",
+ * and an exact `location = /guide` for a Prefix path "/guide", so the Ingress spec's "Prefix /guide/
+ * matches /guide" does not hold there: an Exact rule for "/guide" redirects (no regex mode on the host).
+ */
+function trailingSlashRedirects(rules: readonly RuleIR[]): RuleIR[] {
+  const paths = rules.flatMap((r) => r.matches.flatMap((m) => (m.path ? [m.path] : [])));
+  const out: RuleIR[] = [];
+  for (const r of rules) {
+    for (const m of r.matches) {
+      const target = m.path?.type === "PathPrefix" ? m.path.value : undefined;
+      if (!target || target === "/" || !target.endsWith("/") || m.headers?.length) continue;
+      const source = target.slice(0, -1);
+      if (paths.some((p) => p.type !== "RegularExpression" && p.value === source) || out.some((o) => o.matches[0].path?.value === source)) continue;
+      out.push({ matches: [{ path: { type: "Exact", value: source } }], backends: [], source: r.source, trailingSlash: true,
+        filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: target }, statusCode: 301 } }] });
+    }
+  }
+  return out;
 }
 
 /**

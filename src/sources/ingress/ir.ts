@@ -44,6 +44,8 @@ export interface RuleIR {
   requestTimeout?: number;
   /** The (non-canary) Ingress whose annotations configure this rule. */
   source: Ingress;
+  /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
+  trailingSlash?: boolean;
 }
 
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";

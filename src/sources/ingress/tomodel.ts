@@ -10,7 +10,7 @@ export function gatewayOf(g: GatewayIR, order: number): Gateway {
   return {
     namespace: g.namespace, name: g.name, generation: 1, order, manifest: emitGateway(g),
     derivedFrom: { kind: "IngressClass", namespace: "", name: g.className },
-    className: g.className, listeners: g.listeners.map(listenerOf), addresses: [],
+    className: g.className, listeners: g.listeners.map(listenerOf), allowedListeners: { from: "None" }, addresses: [],
   };
 }
 

@@ -1,0 +1,146 @@
+// Mesh routing (GAMMA, GEP-1294 and the mesh overview): HTTPRoutes and GRPCRoutes whose parentRef is
+// a Service bind to the Service's frontend (its name and cluster IP), to one port (parentRef.port or
+// sectionName = the port's name) or to every port. A route in the Service's namespace is a producer
+// route and applies to every client; a route in another namespace is a consumer route and applies
+// only to clients of its own namespace, which then use their consumer routes instead of the
+// producer routes. On one Service port GRPCRoute wins over HTTPRoute (the loser is Conflicted).
+// Backends may be in any namespace without a ReferenceGrant; route hostnames are not used.
+
+import type { Service, ServicePort } from "../../model/endpoint.js";
+import type { Inventory } from "../../model/inventory.js";
+import { CORE_GROUP, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteRule } from "../../model/route.js";
+import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
+import type { Problem } from "../gateway/conditions.js";
+import { allBackendRefs, droppedRules } from "../gateway/engine.js";
+import type { Routable } from "../gateway/precedence.js";
+
+/** Route kinds that bind to Service parents, most specific first (GEP-1294 "Route types"). */
+export const MESH_ROUTE_KINDS = ["GRPCRoute", "HTTPRoute"] as const;
+
+export type RouteRole = "producer" | "consumer";
+
+export interface ServiceParent {
+  ref: ParentRef;
+  service?: Service;
+  role: RouteRole;
+  /** The Service ports the route binds to through this parentRef. */
+  ports: ServicePort[];
+  /** Ports where a more specific route kind took the port (GRPCRoute over HTTPRoute). */
+  conflicted: ServicePort[];
+  /** Accepted=False when set. */
+  rejected?: Problem;
+}
+
+export interface MeshRouteState {
+  route: Route;
+  parents: ServiceParent[];
+  /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
+  backends: Map<BackendRef, ResolvedBackend>;
+  unresolved?: Problem;
+  /** Rules dropped for an invalid regular expression (as on a Gateway). */
+  dropped: Map<RouteRule, string>;
+}
+
+/** The routes that apply to one client's requests to one Service port. */
+export interface PortRoutes {
+  role: RouteRole;
+  /** The namespace whose routes apply. */
+  namespace: string;
+  routes: Routable[];
+}
+
+export const isServiceParent = (ref: ParentRef) => (ref.group === CORE_GROUP || ref.group === "core") && ref.kind === "Service";
+const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
+const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${s.namespace}/${s.name}:${p.port}|${routeNamespace}`;
+
+export class MeshEngine {
+  readonly routes: MeshRouteState[] = [];
+  /** Service port + route namespace → the routes bound there (after kind conflicts). */
+  private bound = new Map<string, MeshRouteState[]>();
+
+  constructor(readonly inv: Inventory) {
+    const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
+    const backends = new BackendIndex(inv);
+    for (const route of inv.routing.routes) {
+      const refs = dedupe(route.parentRefs.filter(isServiceParent));
+      if (!refs.length) continue;
+      const state = this.resolveBackends(route, backends);
+      state.parents = refs.map((ref) => bindParent(route, ref, services.get(serviceKey(ref.namespace, ref.name))));
+      this.routes.push(state);
+    }
+    this.bindPorts();
+  }
+
+  /** The mesh state of a route, if it has Service parents. */
+  state(route: Route): MeshRouteState | undefined {
+    return this.routes.find((r) => r.route === route);
+  }
+
+  /** The routes that apply to requests from `clientNamespace` to the Service port: its consumer routes, else the producer routes. */
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined): PortRoutes | undefined {
+    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? this.bound.get(portKey(service, port, clientNamespace)) : undefined;
+    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
+    const producer = this.bound.get(portKey(service, port, service.namespace));
+    return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
+  }
+
+  private resolveBackends(route: Route, index: BackendIndex): MeshRouteState {
+    const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
+    const backends = new Map<BackendRef, ResolvedBackend>();
+    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, false));
+    const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
+    const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
+    return { route, parents: [], backends, unresolved, dropped: droppedRules(route) };
+  }
+
+  /** Groups accepted bindings by Service port and route namespace; on a port, GRPCRoutes take it from HTTPRoutes. */
+  private bindPorts(): void {
+    const all = new Map<string, { state: MeshRouteState; parent: ServiceParent; port: ServicePort }[]>();
+    for (const state of this.routes) {
+      for (const parent of state.parents) {
+        if (parent.rejected || !parent.service) continue;
+        for (const port of parent.ports) {
+          const k = portKey(parent.service, port, state.route.namespace);
+          all.set(k, [...(all.get(k) ?? []), { state, parent, port }]);
+        }
+      }
+    }
+    for (const [k, list] of all) {
+      const kind = MESH_ROUTE_KINDS.find((kd) => list.some((b) => b.state.route.kind === kd));
+      for (const b of list) if (b.state.route.kind !== kind) b.parent.conflicted.push(b.port);
+      this.bound.set(k, [...new Set(list.filter((b) => b.state.route.kind === kind).map((b) => b.state))]);
+    }
+    for (const state of this.routes) {
+      for (const p of state.parents) {
+        if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
+          p.rejected = { reason: "Conflicted", message: `a GRPCRoute of namespace ${state.route.namespace} is bound to ${portList(p.conflicted)} of Service ${p.ref.namespace}/${p.ref.name}; GRPCRoute takes precedence over ${state.route.kind} (GEP-1294)` };
+        }
+      }
+    }
+  }
+}
+
+const routable = (s: MeshRouteState): Routable => ({ state: s, attachment: { hostnames: [undefined] } });
+const portList = (ports: readonly ServicePort[]) => (ports.length === 1 ? "port " : "ports ") + ports.map((p) => p.port).join(", ");
+
+function dedupe(refs: ParentRef[]): ParentRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => { const k = JSON.stringify(r); if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+function bindParent(route: Route, ref: ParentRef, service: Service | undefined): ServiceParent {
+  const role: RouteRole = ref.namespace === route.namespace ? "producer" : "consumer";
+  const base = { ref, service, role, ports: [] as ServicePort[], conflicted: [] as ServicePort[] };
+  const at = `${ref.namespace}/${ref.name}`;
+  const reject = (message: string): ServiceParent => ({ ...base, rejected: { reason: "NoMatchingParent", message } });
+  if (!(MESH_ROUTE_KINDS as readonly string[]).includes(route.kind)) return reject(`Junction's mesh routing binds HTTPRoute and GRPCRoute to Services, not ${route.kind}`);
+  if (!service) return reject(`Service ${at} not found`);
+  if (service.type === "ExternalName") return reject(`Service ${at} is of type ExternalName, which has no frontend to route (GEP-1294)`);
+  if (service.headless) return reject(`Service ${at} is headless (clusterIP: None): it has no frontend to route (GEP-1294)`);
+  const ports = service.ports.filter((p) => (ref.port === undefined || p.port === ref.port) && (ref.sectionName === undefined || p.name === ref.sectionName));
+  if (!ports.length) {
+    const what = [ref.port !== undefined ? `port ${ref.port}` : "", ref.sectionName !== undefined ? `a port named ${ref.sectionName}` : ""].filter(Boolean).join(" with ");
+    return reject(`Service ${at} has no ${what || "ports"}`);
+  }
+  return { ...base, ports };
+}

@@ -1,0 +1,90 @@
+// Which pods take part in the mesh, i.e. run a proxy that applies mesh routing (client side) and
+// authorization (server side). GAMMA has no notion of injection, so when the input shows none,
+// every pod is in the mesh. When Istio or Linkerd injection is visible, each pod is decided the
+// way their admission webhooks decide at pod creation:
+//   Istio (istio-discovery mutatingwebhook.yaml + pkg/kube/inject injectRequired): the webhook is
+//     called when the namespace has istio-injection=enabled, or istio.io/rev (and no istio-injection
+//     label), or neither and the pod is labelled istio.io/rev or sidecar.istio.io/inject=true; the pod
+//     label sidecar.istio.io/inject=false opts out; then the label (else the annotation)
+//     sidecar.istio.io/inject decides, "true" by default. Never for host-network pods or kube-system/kube-public.
+//   Linkerd (pkg/inject/report.go): the pod annotation linkerd.io/inject (enabled|ingress|disabled)
+//     overrides the namespace's; no injection for host-network pods, pods that already have a
+//     proxy, or pods with automountServiceAccountToken: false.
+// A pod that was admitted (it has an address) already shows its proxy container, which is authoritative.
+
+import type { Endpoint, Namespace } from "../../model/endpoint.js";
+import type { Inventory } from "../../model/inventory.js";
+
+export type MeshKind = "gamma" | "istio" | "linkerd";
+
+export interface Membership {
+  inMesh: boolean;
+  /** The mesh whose proxy the endpoint runs ("gamma": no mesh is visible, every pod is assumed in it). */
+  mesh?: MeshKind;
+  /** One line: why. */
+  why: string;
+}
+
+const ISTIO_IGNORED_NAMESPACES = ["kube-system", "kube-public"];
+const LINKERD_ENABLING = ["enabled", "ingress"];
+const PROXIES: Record<string, MeshKind> = { "istio-proxy": "istio", "linkerd-proxy": "linkerd" };
+
+const INJECT = "sidecar.istio.io/inject";
+const REV = "istio.io/rev";
+const NS_INJECTION = "istio-injection";
+const LINKERD = "linkerd.io/inject";
+
+/** Whether the input shows any mesh injection setting or proxy (otherwise every pod is in the mesh). */
+export function injectionVisible(inv: Inventory): boolean {
+  for (const ns of inv.namespaces.values()) {
+    if (NS_INJECTION in ns.labels || REV in ns.labels || (ns.annotations && LINKERD in ns.annotations)) return true;
+  }
+  return inv.endpoints.some((e) => e.kind === "pod" && (e.proxyContainer !== undefined || INJECT in e.labels || REV in e.labels
+    || (e.annotations !== undefined && (INJECT in e.annotations || LINKERD in e.annotations))));
+}
+
+/** Decides mesh membership per endpoint, once per inventory. */
+export class MeshMembership {
+  readonly visible: boolean;
+
+  constructor(private readonly inv: Inventory) {
+    this.visible = injectionVisible(inv);
+  }
+
+  of(e: Endpoint | undefined): Membership {
+    if (!e) return { inMesh: false, why: "an address outside the model runs no mesh proxy" };
+    if (e.kind !== "pod") return { inMesh: false, why: `a ${e.kind === "workload" ? "Workload" : e.kind} runs no mesh proxy Junction knows of` };
+    if (!this.visible) return { inMesh: true, mesh: "gamma", why: "no mesh injection is visible in the input: every pod is taken to be in the mesh" };
+    if (e.proxyContainer) return { inMesh: true, mesh: PROXIES[e.proxyContainer], why: `the pod runs the ${e.proxyContainer} container` };
+    if (e.addresses.length && !e.fromTemplate) return { inMesh: false, why: "the pod was created without a proxy container (it has an address and no istio-proxy or linkerd-proxy container)" };
+    const ns = this.inv.namespaces.get(e.namespace ?? "");
+    return istio(e, ns) ?? linkerd(e, ns) ?? { inMesh: false, why: "neither Istio nor Linkerd injection applies to the pod or its namespace" };
+  }
+}
+
+/** Istio's decision when its webhook is called for the pod; undefined when Istio does not inject it. */
+function istio(e: Endpoint, ns: Namespace | undefined): Membership | undefined {
+  const nsl = ns?.labels ?? {};
+  const podLabel = e.labels[INJECT];
+  if (e.hostNetwork || ISTIO_IGNORED_NAMESPACES.includes(e.namespace ?? "") || podLabel === "false") return undefined;
+  const called = nsl[NS_INJECTION] === "enabled" ? `namespace label ${NS_INJECTION}=enabled`
+    : NS_INJECTION in nsl ? undefined
+    : REV in nsl ? `namespace label ${REV}=${nsl[REV]}`
+    : REV in e.labels ? `pod label ${REV}=${e.labels[REV]}`
+    : podLabel === "true" ? `pod label ${INJECT}=true` : undefined;
+  if (!called) return undefined;
+  const choice = podLabel ?? e.annotations?.[INJECT];
+  if (choice === "false") return { inMesh: false, why: `${called}, but the pod annotation ${INJECT}=false opts out` };
+  return { inMesh: true, mesh: "istio", why: `Istio injects the sidecar: ${called}` };
+}
+
+function linkerd(e: Endpoint, ns: Namespace | undefined): Membership | undefined {
+  const pod = e.annotations?.[LINKERD];
+  const nsValue = ns?.annotations?.[LINKERD];
+  const enabledBy = pod !== undefined && LINKERD_ENABLING.includes(pod) ? `pod annotation ${LINKERD}=${pod}`
+    : nsValue !== undefined && LINKERD_ENABLING.includes(nsValue) && pod !== "disabled" ? `namespace annotation ${LINKERD}=${nsValue}` : undefined;
+  if (!enabledBy) return undefined;
+  if (e.hostNetwork) return { inMesh: false, why: `${enabledBy}, but Linkerd does not inject host-network pods` };
+  if (e.automountToken === false) return { inMesh: false, why: `${enabledBy}, but Linkerd does not inject pods with automountServiceAccountToken: false` };
+  return { inMesh: true, mesh: "linkerd", why: `Linkerd injects the proxy: ${enabledBy}` };
+}

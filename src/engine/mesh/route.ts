@@ -1,0 +1,18 @@
+// The routing layer at a Service frontend: the client's proxy applies the routes bound to the
+// Service port for the client's namespace (consumer routes, else producer routes); once any route is
+// bound, a request no rule matches is answered 404 (the mesh overview's "Request Flow", 3c).
+
+import type { Service, ServicePort } from "../../model/endpoint.js";
+import { routeHttp } from "../gateway/http.js";
+import type { RouteRequest, RouteResult } from "../gateway/request.js";
+import type { MeshEngine, PortRoutes } from "./engine.js";
+
+export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
+
+/** Routes the request with the routes that apply; undefined (and `res` untouched) when none is bound for this client. */
+export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, req: RouteRequest, res: RouteResult): PortRoutes | undefined {
+  const bound = mesh.routesFor(s, sp, clientNamespace);
+  if (!bound) return undefined;
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp) }, req, res);
+  return bound;
+}

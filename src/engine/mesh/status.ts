@@ -1,0 +1,22 @@
+// The status a mesh controller writes on a route for each Service parent: Accepted (NoMatchingParent
+// when the Service or port is missing or has no frontend, Conflicted when a GRPCRoute took every
+// port) and ResolvedRefs (backends resolved without ReferenceGrants, as in the mesh).
+
+import type { Route } from "../../model/route.js";
+import { parentRefData, routeConditions, type RouteParentStatus } from "../gateway/status.js";
+import type { MeshEngine, MeshRouteState, ServiceParent } from "./engine.js";
+
+/** The controller name written for Service parents. No GatewayClass names the mesh's controller. */
+export const MESH_CONTROLLER = "junction.dev/mesh";
+
+function parentStatus(state: MeshRouteState, p: ServiceParent): RouteParentStatus {
+  const ports = p.ports.filter((x) => !p.conflicted.includes(x)).map((x) => x.port);
+  const bound = `${p.role} route bound to Service ${p.ref.namespace}/${p.ref.name} port${ports.length === 1 ? "" : "s"} ${ports.join(", ")}`;
+  return { parentRef: parentRefData(p.ref), controllerName: MESH_CONTROLLER, conditions: routeConditions(state, p.rejected, bound) };
+}
+
+/** The route's status entries for its Service parents (none when it has none). */
+export function meshParentStatuses(mesh: MeshEngine, route: Route): RouteParentStatus[] {
+  const state = mesh.state(route);
+  return state ? state.parents.map((p) => parentStatus(state, p)) : [];
+}

@@ -1,0 +1,82 @@
+// The walk's answer and its trace: what each layer did, and the state a walk carries.
+
+import type { GatewayEngine } from "../gateway/engine.js";
+import { emptyResult, type RouteRequest, type RouteResult } from "../gateway/request.js";
+import type { AuthorizationDecision, Authorizer } from "../authorizer.js";
+import type { HopOutcome } from "../hop.js";
+import type { Party } from "../match.js";
+import type { ClusterDns } from "../mesh/dns.js";
+import type { MeshEngine, RouteRole } from "../mesh/engine.js";
+import type { Membership, MeshMembership } from "../mesh/membership.js";
+import type { PolicyEngine } from "../verdict.js";
+import type { Inventory, InventoryIndex } from "../../model/inventory.js";
+
+export type Layer = "entry" | "routing" | "network" | "authorization" | "backend";
+
+/** What one layer did with the request. */
+export interface LayerStep {
+  layer: Layer;
+  /** passed: the request went on; decided: this layer gave the answer; bypassed: the layer does not apply to it. */
+  outcome: "passed" | "decided" | "bypassed";
+  summary: string;
+}
+
+/** Where the request entered. */
+export type Entry =
+  | { kind: "gateway"; gateway?: string; listener?: string }
+  | { kind: "service"; service: string; port: number; headless: boolean }
+  | { kind: "endpoint"; endpoint: string; port: number }
+  | { kind: "address"; address: string; port: number }
+  | { kind: "unresolved" };
+
+export interface RequestAnswer extends RouteResult {
+  /** The client endpoint ("namespace/pod"); undefined for a client outside the cluster. */
+  client?: string;
+  /** Whether the client runs a mesh proxy (in-mesh requests). */
+  clientMesh?: Membership;
+  entry: Entry;
+  /** Mesh routing: whether producer or consumer routes applied (undefined: no route applied). */
+  routeRole?: RouteRole;
+  /** The endpoint that answers ("namespace/pod"). */
+  endpoint?: string;
+  /** The L3/L4 hop to the endpoint (policy verdicts). */
+  hop?: HopOutcome;
+  /** Every authorizer's decision, in order. */
+  authorization: AuthorizationDecision[];
+  /** The layer that gave the answer. */
+  decidedBy: Layer;
+  layers: LayerStep[];
+}
+
+/** Everything the walk consults, built once per inventory. */
+export interface WalkContext {
+  inv: Inventory;
+  index: InventoryIndex;
+  gateways: GatewayEngine;
+  mesh: MeshEngine;
+  membership: MeshMembership;
+  dns: ClusterDns;
+  policy: PolicyEngine;
+  authorizers: readonly Authorizer[];
+  trustDomain: string;
+}
+
+/** One walk in progress: the context, the request, the answer being built, the client. */
+export interface Walk { ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party }
+
+export function emptyAnswer(req: RouteRequest, entry: Entry, base: RouteResult = emptyResult()): RequestAnswer {
+  return { client: req.from, ...base, entry, authorization: [], decidedBy: "backend", layers: [] };
+}
+
+export function step(w: Walk, layer: Layer, outcome: LayerStep["outcome"], summary: string): void {
+  w.res.layers.push({ layer, outcome, summary });
+  if (outcome !== "decided") return;
+  w.res.decidedBy = layer;
+  w.res.reason ||= summary;
+}
+
+export function refuse(w: Walk, how: "rejected" | "failed", reason: string): RequestAnswer {
+  Object.assign(w.res, { connection: how, status: null, backend: null, reason, upstream: null, responseHeaders: {} });
+  return w.res;
+}
+

@@ -1,0 +1,97 @@
+// An in-mesh request: what the client pod dials (mesh/dns.ts), then at a Service frontend the mesh
+// routes for the client's namespace (mesh/route.ts), unless the client has no proxy or the request
+// is not HTTP; a pod address bypasses the routes.
+
+import type { Service, ServicePort } from "../../model/endpoint.js";
+import { endpointName } from "../../model/endpoint.js";
+import { formatAddress } from "../../model/ip.js";
+import type { RouteRequest } from "../../model/request.js";
+import type { Party } from "../match.js";
+import type { Dialled } from "../mesh/dns.js";
+import { routeAtService, servicePlace } from "../mesh/route.js";
+import { workloadOf } from "../../model/service-endpoints.js";
+import { backendServing, serviceServing } from "../serving.js";
+import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
+import { pickedBackend } from "./backends.js";
+import { hostHeaderRequest, protocolOf, serve, speaksHttp, toAddress } from "./serve.js";
+
+export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
+  const ns = client.endpoint?.namespace;
+  const dialled = ctx.dns.resolve(req.host ?? "", req.port ?? defaultPort(req), ns);
+  const w: Walk = { ctx, req, client, res: emptyAnswer(req, entryOf(dialled)) };
+  w.res.clientMesh = ctx.membership.of(client.endpoint);
+  switch (dialled.kind) {
+    case "unresolved":
+      step(w, "entry", "decided", dialled.reason);
+      return refuse(w, "failed", dialled.reason);
+    case "service": return atService(w, dialled.service, dialled.port, dialled.how);
+    case "endpoint":
+      step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
+      step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
+      w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
+      return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
+    case "address":
+      step(w, "entry", "passed", dialled.how);
+      step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
+      return toAddress(w, dialled.address, dialled.port);
+  }
+}
+
+function entryOf(d: Dialled): Entry {
+  switch (d.kind) {
+    case "service": return { kind: "service", service: `${d.service.namespace}/${d.service.name}`, port: d.port, headless: d.service.headless === true };
+    case "endpoint": return { kind: "endpoint", endpoint: endpointName(d.endpoint), port: d.port };
+    case "address": return { kind: "address", address: formatAddress(d.address), port: d.port };
+    default: return { kind: "unresolved" };
+  }
+}
+
+
+function defaultPort(req: RouteRequest): number | undefined {
+  return ({ http: 80, ws: 80, https: 443, wss: 443, tls: 443 } as Record<string, number>)[req.scheme];
+}
+
+function atService(w: Walk, s: Service, port: number, how: string): RequestAnswer {
+  const name = `${s.namespace}/${s.name}`;
+  const sp = s.ports.find((p) => p.port === port && p.protocol === protocolOf(w.req));
+  if (!sp) {
+    step(w, "entry", "decided", `${how}, which has no ${protocolOf(w.req)} port ${port}`);
+    return refuse(w, "failed", `Service ${name} has no ${protocolOf(w.req)} port ${port} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}`).join(", ") || "no ports"})`);
+  }
+  if (s.headless) {
+    step(w, "entry", "passed", `${how}; it is headless, so DNS answers with its endpoints' addresses`);
+    step(w, "routing", "bypassed", "a headless Service has no frontend for routes to bind to");
+    w.res.backend = name;
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, port), true);
+  }
+  step(w, "entry", "passed", `${how} (${servicePlace(s, sp)})`);
+  return meshRouting(w, s, sp);
+}
+
+function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
+  const name = `${s.namespace}/${s.name}`;
+  const member = w.res.clientMesh!;
+  if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
+  if (!speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply; the proxy forwards the connection to an endpoint of Service ${name}`);
+  const bound = routeAtService(w.ctx.mesh, s, sp, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
+  if (!bound) {
+    step(w, "routing", "passed", `no route is bound to ${servicePlace(s, sp)}: the request goes to the Service's endpoints`);
+    w.res.backend = name;
+    w.res.reason = `no route is bound to ${servicePlace(s, sp)}`;
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
+  }
+  w.res.routeRole = bound.role;
+  const routes = `${bound.role} routes of namespace ${bound.namespace}`;
+  if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
+  step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
+  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
+}
+
+/** A request the routes do not see: straight to the Service's endpoints, as the client sent it. */
+function viaKubeProxy(w: Walk, s: Service, sp: ServicePort, why: string): RequestAnswer {
+  step(w, "routing", "bypassed", why);
+  w.res.backend = `${s.namespace}/${s.name}`;
+  w.res.reason = why;
+  return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
+}

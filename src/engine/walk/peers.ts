@@ -1,0 +1,29 @@
+// The facts the authorizers are given: each end's identity and mesh membership, the request as routed.
+
+import type { AuthorizationRequest, Identity, Peer } from "../authorizer.js";
+import type { HopOutcome } from "../hop.js";
+import type { Party } from "../match.js";
+import type { Walk } from "./answer.js";
+import { protocolOf } from "./serve.js";
+
+function peer(w: Walk, p: Party): Peer {
+  const e = p.endpoint;
+  const mesh = w.ctx.membership.of(e);
+  const identity: Identity = { namespace: e?.namespace, serviceAccount: e?.kind === "pod" ? e.serviceAccount ?? "default" : e?.serviceAccount };
+  if (mesh.inMesh && identity.namespace) identity.principal = `${w.ctx.trustDomain}/ns/${identity.namespace}/sa/${identity.serviceAccount ?? "default"}`;
+  return { endpoint: e, address: p.address ?? e?.addresses[0], identity, mesh };
+}
+
+export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): AuthorizationRequest {
+  const client = peer(w, from), server = peer(w, { endpoint: hop.to.endpoint, address: hop.to.address });
+  const u = w.res.upstream;
+  const grpc = w.req.protocol === "grpc" && u?.path ? /^\/([^/]+)\/([^/?]+)/.exec(u.path) : null;
+  const entry = w.res.entry;
+  return {
+    client, server, port: hop.to.port, protocol: protocolOf(w.req),
+    mutualTls: client.mesh.inMesh && server.mesh.inMesh && client.mesh.mesh === server.mesh.mesh,
+    http: u?.path !== undefined ? { method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: u.headers ?? {}, ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}) } : undefined,
+    service: entry.kind === "service" ? { name: entry.service, port: entry.port } : undefined,
+    network: hop.verdict,
+  };
+}

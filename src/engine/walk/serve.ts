@@ -1,0 +1,99 @@
+// The layers after routing: the L3/L4 hop to an endpoint of the chosen backend, the authorizers at
+// that endpoint, and the endpoint's answer.
+
+import { formatAddress, type Address } from "../../model/ip.js";
+import type { Protocol } from "../../model/ports.js";
+import type { RouteRequest } from "../../model/request.js";
+import type { AuthorizationDecision } from "../authorizer.js";
+import { checkHop, type HopOutcome } from "../hop.js";
+import type { Party } from "../match.js";
+import { servingName, type ServingSet } from "../serving.js";
+import { refuse, step, type RequestAnswer, type Walk } from "./answer.js";
+import { authorizationRequest } from "./peers.js";
+
+export const protocolOf = (req: RouteRequest): Protocol => (req.scheme === "udp" ? "UDP" : "TCP");
+export const speaksHttp = (req: RouteRequest) => req.scheme === "http" || req.scheme === "ws";
+
+/** In the mesh the name dialled is also the Host header, unless the client sets one. */
+export function hostHeaderRequest(req: RouteRequest): RouteRequest {
+  const host = req.headers.find(([k]) => k.toLowerCase() === "host")?.[1];
+  return host === undefined ? req : { ...req, host, headers: req.headers.filter(([k]) => k.toLowerCase() !== "host") };
+}
+
+/**
+ * The request leaves the routing layer for the chosen backend's endpoints: the hop from `from` to
+ * one of them, the authorizers at that endpoint, then the endpoint answers. `unrouted`: no route
+ * shaped the request, so the endpoint's answer is built here.
+ */
+export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boolean): RequestAnswer {
+  if (!endpoints.known) return unknownEndpoints(w, endpoints.note, unrouted);
+  if (!endpoints.serving.length) return noEndpoints(w, endpoints.note);
+  const hop = checkHop(w.ctx.policy, from, endpoints.serving, protocolOf(w.req))!;
+  w.res.hop = hop;
+  w.res.endpoint = servingName(hop.to);
+  const to = `${w.res.endpoint} port ${hop.to.port}`;
+  if (!hop.verdict.allowed) {
+    step(w, "network", "decided", `the policies deny the hop to ${hop.endpoints === 1 ? to : `every endpoint (${hop.endpoints}), e.g. ${to}`}`);
+    return refuse(w, "rejected", `the network policies deny the connection to ${to}`);
+  }
+  const partly = hop.denied.length ? `; ${hop.denied.length} other endpoint${hop.denied.length === 1 ? " is" : "s are"} denied (requests balanced there fail)` : "";
+  step(w, "network", "passed", `the policies allow the hop to ${to}${partly}`);
+  if (unrouted) answerUnrouted(w);
+  return authorize(w, from, hop);
+}
+
+/** The input does not show the endpoints: the hop cannot be checked; they are assumed to answer. */
+function unknownEndpoints(w: Walk, note: string, unrouted: boolean): RequestAnswer {
+  step(w, "network", "bypassed", `${note}: the hop to them is not checked`);
+  if (unrouted) answerUnrouted(w);
+  step(w, "backend", "decided", `${w.res.backend} is assumed to answer${w.res.status === null ? "" : ` ${w.res.status}`}`);
+  return w.res;
+}
+
+function noEndpoints(w: Walk, note: string): RequestAnswer {
+  const proxied = w.req.gateway !== undefined || !w.req.from || w.res.clientMesh?.inMesh;
+  step(w, "backend", "decided", `${w.res.backend ?? "the backend"} has no ready endpoint (${note})`);
+  if (proxied) return Object.assign(w.res, { status: 503, backend: w.res.backend, upstream: null, reason: `no endpoint serves ${w.res.backend} (503 Service Unavailable)` });
+  return refuse(w, "rejected", `no endpoint serves ${w.res.backend}: kube-proxy rejects the connection`);
+}
+
+/** The answer of an endpoint reached without a route: the request arrives as sent. */
+function answerUnrouted(w: Walk): void {
+  const q = hostHeaderRequest(w.req);
+  if (!speaksHttp(w.req) && w.req.scheme !== "https") { w.res.upstream = { tls: false }; return; }
+  w.res.status = w.req.scheme === "ws" || w.req.protocol === "websocket" ? 101 : 200;
+  w.res.upstream = { host: q.host, path: q.path, method: q.method, headers: Object.fromEntries(q.headers.map(([k, v]) => [k.toLowerCase(), v])), tls: w.req.scheme === "https" };
+  w.res.responseHeaders = Object.fromEntries(q.backendResponseHeaders.map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function authorize(w: Walk, from: Party, hop: HopOutcome): RequestAnswer {
+  if (!w.ctx.authorizers.length) { step(w, "backend", "decided", backendSummary(w)); return w.res; }
+  const req = authorizationRequest(w, from, hop);
+  for (const a of w.ctx.authorizers) {
+    const d = a.authorize(req);
+    w.res.authorization.push(d);
+    if (d.verdict === "deny") { step(w, "authorization", "decided", d.summary); return denied(w, d); }
+  }
+  const allowed = w.res.authorization.filter((d) => d.verdict === "allow");
+  step(w, "authorization", allowed.length ? "passed" : "bypassed", allowed.length ? allowed.map((d) => d.summary).join("; ") : "no authorizer has a policy for this request");
+  step(w, "backend", "decided", backendSummary(w));
+  return w.res;
+}
+
+function denied(w: Walk, d: AuthorizationDecision): RequestAnswer {
+  if (d.denial?.connection || (!d.denial?.status && !speaksHttp(w.req))) return refuse(w, d.denial?.connection ?? "failed", d.summary);
+  return Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, upstream: null, responseHeaders: {}, reason: d.summary });
+}
+
+function backendSummary(w: Walk): string {
+  return w.res.status === null ? `${w.res.endpoint} accepts the connection` : `${w.res.endpoint} answers ${w.res.status}`;
+}
+
+export function toAddress(w: Walk, address: Address, port: number): RequestAnswer {
+  const hop = w.ctx.policy.evaluate({ src: w.client!, dst: { address }, protocol: protocolOf(w.req), port });
+  if (!hop.allowed) { step(w, "network", "decided", `the policies deny the connection to ${formatAddress(address)}`); return refuse(w, "rejected", `the network policies deny the connection to ${formatAddress(address)} port ${port}`); }
+  step(w, "network", "passed", `the policies allow the connection to ${formatAddress(address)}`);
+  step(w, "backend", "decided", "what answers there is outside the model");
+  w.res.reason = `the connection to ${formatAddress(address)} port ${port} leaves the model`;
+  return w.res;
+}

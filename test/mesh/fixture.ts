@@ -1,0 +1,88 @@
+// Mesh test fixtures: a small cluster written as YAML (a producer namespace "shop" with Services
+// api and api-v2 over the pods of Deployments api-v1 and api-v2, client namespaces "web" and "ops"), routes with Service parents, and helpers to
+// walk in-mesh requests through it.
+
+import { walkContext, walkRequest, requestProblem, type RequestAnswer, type WalkOptions } from "../../src/engine/request.js";
+import type { RouteRequest } from "../../src/model/request.js";
+import { load } from "../helpers.js";
+
+/** The pods of Deployments api-v1 and api-v2 (named as a ReplicaSet names them). */
+export const API_V1 = "api-v1-5d8f7c9b4-x7k2p", API_V2 = "api-v2-6c9d8b7f5-q4m8n";
+
+const pod = (ns: string, name: string, ip: string, labels: string, extra = "") => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}, labels: {${labels}}${extra}}
+spec: {containers: [{name: app, image: app, ports: [{name: http, containerPort: 8080}, {containerPort: 7070}]}]}
+status: {podIP: ${ip}}`;
+
+export const CLUSTER = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+${pod("shop", "api-v1-5d8f7c9b4-x7k2p", "10.1.0.1", "app: api, version: v1, pod-template-hash: 5d8f7c9b4")}
+${pod("shop", "api-v2-6c9d8b7f5-q4m8n", "10.1.0.2", "app: api, version: v2, pod-template-hash: 6c9d8b7f5")}
+${pod("web", "client", "10.2.0.1", "app: client")}
+${pod("ops", "client", "10.3.0.1", "app: client")}
+${pod("shop", "client", "10.1.0.9", "app: client")}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  clusterIP: 10.96.0.10
+  ports: [{name: http, port: 80, targetPort: http}, {name: alt, port: 8080, targetPort: 8080}, {name: grpc, port: 7070, appProtocol: kubernetes.io/h2c}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-v2, namespace: shop}
+spec: {selector: {app: api, version: v2}, clusterIP: 10.96.0.11, ports: [{name: http, port: 80, targetPort: 8080}, {name: grpc, port: 7070}]}
+`;
+
+/** An HTTPRoute (or another kind) whose spec is YAML indented 2; `parents` are flow-style parentRefs. */
+export function meshRoute(ns: string, name: string, parents: string, rest: string, kind = "HTTPRoute"): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ${kind}
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  parentRefs: [${parents}]
+${rest}
+`;
+}
+
+/** A rule list sending everything to `svc` and setting response header x-route to `tag`. */
+export const tagged = (svc: string, tag: string, port = 80) => `  rules:
+  - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: ${tag}}]}}]
+    backendRefs: [{name: ${svc}, namespace: shop, port: ${port}}]`;
+
+export function meshRequest(from: string, url: string, extra: Partial<RouteRequest> = {}): RouteRequest {
+  const u = new URL(url);
+  return {
+    from, scheme: u.protocol === "tcp:" ? "tcp" : "http", host: u.host, port: u.port ? Number(u.port) : undefined,
+    path: `${u.pathname || "/"}${u.search}`, method: "GET", headers: [], backendResponseHeaders: [], ...extra,
+  };
+}
+
+/** Walks requests over the YAML (fails on input errors or refused requests). */
+export function walk(yaml: string, requests: RouteRequest[], o: WalkOptions = {}): RequestAnswer[] {
+  const loaded = load({ "mesh.yaml": yaml });
+  if (loaded.diagnostics.hasErrors) throw new Error(loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const ctx = walkContext(loaded.inventory, o);
+  return requests.map((q) => {
+    const problem = requestProblem(ctx, q);
+    if (problem) throw new Error(problem);
+    return walkRequest(ctx, q);
+  });
+}
+
+export const one = (yaml: string, from: string, url: string, extra: Partial<RouteRequest> = {}, o: WalkOptions = {}) => walk(yaml, [meshRequest(from, url, extra)], o)[0];

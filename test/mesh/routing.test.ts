@@ -1,0 +1,113 @@
+// Mesh routing (GAMMA) as GEP-1294 and the Gateway API mesh overview pin it: producer and consumer
+// routes, the "attached but unmatched is rejected" rule, parentRef ports, route kinds, the Service
+// frontend (not the Host header) selecting the routes.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { API_V2, CLUSTER, meshRoute, one, tagged } from "./fixture.js";
+
+const API = "{group: '', kind: Service, name: api, namespace: shop}";
+
+test("without routes a request to a Service reaches one of its endpoints, unchanged", () => {
+  const a = one(CLUSTER, "web/client", "http://api.shop/items?x=1");
+  assert.equal(a.status, 200);
+  assert.equal(a.backend, "shop/api");
+  assert.equal(a.routeRole, undefined);
+  assert.match(a.endpoint ?? "", /^shop\/api-v[12]-/);
+  assert.equal(a.hop?.to.port, 8080, "service port 80 → targetPort http → container port 8080");
+  assert.deepEqual([a.upstream?.path, a.upstream?.method, a.upstream?.host], ["/items?x=1", "GET", "api.shop"]);
+});
+
+test("a producer route (in the Service's namespace) applies to clients of every namespace", () => {
+  const yaml = CLUSTER + meshRoute("shop", "prod", API, tagged("api-v2", "producer"));
+  for (const from of ["web/client", "ops/client", "shop/client"]) {
+    const a = one(yaml, from, "http://api.shop.svc.cluster.local/");
+    assert.equal(a.backend, "shop/api-v2", from);
+    assert.equal(a.responseHeaders["x-route"], "producer", from);
+    assert.equal(a.routeRole, "producer");
+    assert.equal(a.route, "HTTPRoute shop/prod");
+  }
+});
+
+test("a consumer route applies only to clients of its own namespace, and wins over producer routes for them", () => {
+  const yaml = CLUSTER + meshRoute("shop", "prod", API, tagged("api", "producer")) + meshRoute("web", "mine", API, tagged("api-v2", "consumer"));
+  const web = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual([web.routeRole, web.route, web.backend, web.responseHeaders["x-route"]], ["consumer", "HTTPRoute web/mine", "shop/api-v2", "consumer"]);
+  const ops = one(yaml, "ops/client", "http://api.shop/");
+  assert.deepEqual([ops.routeRole, ops.route, ops.backend, ops.responseHeaders["x-route"]], ["producer", "HTTPRoute shop/prod", "shop/api", "producer"]);
+  // A consumer route alone: other namespaces see no route at all.
+  const alone = CLUSTER + meshRoute("web", "mine", API, tagged("api-v2", "consumer"));
+  assert.equal(one(alone, "ops/client", "http://api.shop/").responseHeaders["x-route"], undefined);
+  assert.equal(one(alone, "shop/client", "http://api/").routeRole, undefined);
+});
+
+test("consumer routes replace the producer routes for their namespace even where they do not match (no fallback)", () => {
+  const yaml = CLUSTER + meshRoute("shop", "prod", API, tagged("api", "producer"))
+    + meshRoute("web", "mine", API, `  rules: [{matches: [{path: {type: PathPrefix, value: /only}}], backendRefs: [{name: api-v2, namespace: shop, port: 80}]}]`);
+  assert.equal(one(yaml, "web/client", "http://api.shop/other").status, 404);
+  assert.equal(one(yaml, "ops/client", "http://api.shop/other").status, 200);
+});
+
+test("once a route is bound to a Service port, a request that matches no rule is rejected with 404", () => {
+  const yaml = CLUSTER + meshRoute("shop", "r", API, `  rules: [{matches: [{path: {type: PathPrefix, value: /v2}}], backendRefs: [{name: api-v2, port: 80}]}]`);
+  const hit = one(yaml, "web/client", "http://api.shop/v2/x");
+  assert.equal(hit.backend, "shop/api-v2");
+  const miss = one(yaml, "web/client", "http://api.shop/v1");
+  assert.equal(miss.status, 404);
+  assert.equal(miss.backend, null);
+  assert.equal(miss.decidedBy, "routing");
+  assert.equal(miss.hop, undefined, "nothing was forwarded");
+});
+
+test("parentRef.port binds to that Service port only; without port, to every port; sectionName names a port", () => {
+  const yaml = CLUSTER + meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", tagged("api-v2", "p80"))
+    + meshRoute("shop", "alt", "{kind: Service, group: '', name: api-v2, sectionName: grpc}", tagged("api-v2", "grpc", 7070));
+  assert.equal(one(yaml, "web/client", "http://api.shop:80/").responseHeaders["x-route"], "p80");
+  assert.equal(one(yaml, "web/client", "http://api.shop:8080/").responseHeaders["x-route"], undefined);
+  assert.equal(one(yaml, "web/client", "http://api-v2.shop:7070/").responseHeaders["x-route"], "grpc");
+  assert.equal(one(yaml, "web/client", "http://api-v2.shop:80/").responseHeaders["x-route"], undefined);
+  const all = CLUSTER + meshRoute("shop", "all", "{kind: Service, group: '', name: api}", tagged("api-v2", "all"));
+  for (const port of [80, 8080, 7070]) assert.equal(one(all, "web/client", `http://api.shop:${port}/`).responseHeaders["x-route"], "all", `port ${port}`);
+});
+
+test("the Service dialled selects the routes, not the Host header; route hostnames are not used in the mesh", () => {
+  const yaml = CLUSTER + meshRoute("shop", "r", API, `  hostnames: [never.example.com]\n${tagged("api-v2", "r")}`);
+  const a = one(yaml, "web/client", "http://api.shop/", { headers: [["Host", "api-v2.shop"]] });
+  assert.equal(a.responseHeaders["x-route"], "r");
+  assert.equal(a.upstream?.host, "api-v2.shop", "the backend sees the Host header the client set");
+  assert.equal(one(yaml, "web/client", "http://api-v2.shop/", { headers: [["Host", "api.shop"]] }).responseHeaders["x-route"], undefined);
+});
+
+test("mesh backendRefs reach other namespaces without a ReferenceGrant (GEP-1294)", () => {
+  const yaml = CLUSTER + meshRoute("web", "mine", API, tagged("api-v2", "x"));
+  assert.equal(one(yaml, "web/client", "http://api.shop/").status, 200);
+});
+
+test("on one Service port a GRPCRoute takes precedence over an HTTPRoute", () => {
+  const grpcApi = "{kind: Service, group: '', name: api, port: 7070}";
+  const yaml = CLUSTER + meshRoute("shop", "h", grpcApi, tagged("api", "http", 7070))
+    + meshRoute("shop", "g", grpcApi, `  rules: [{backendRefs: [{name: api-v2, port: 7070}]}]`, "GRPCRoute");
+  const a = one(yaml, "web/client", "http://api.shop:7070/pkg.Svc/Call", { protocol: "grpc", method: "POST" });
+  assert.equal(a.route, "GRPCRoute shop/g");
+  assert.equal(a.grpcCode, "OK");
+  assert.equal(one(yaml, "web/client", "http://api.shop:7070/plain").status, 404, "plain HTTP meets the GRPCRoute, which it cannot match");
+});
+
+test("a weighted split reports every backend's share and follows the heaviest", () => {
+  const yaml = CLUSTER + meshRoute("shop", "split", API, `  rules: [{backendRefs: [{name: api, port: 80, weight: 30}, {name: api-v2, port: 80, weight: 70}]}]`);
+  const a = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual(a.backends.map((b) => [b.name, b.weight]), [["shop/api", 30], ["shop/api-v2", 70]]);
+  assert.equal(a.backend, "shop/api-v2");
+  assert.equal(a.endpoint, `shop/${API_V2}`);
+});
+
+test("redirects and request header filters apply in the mesh; a redirect reaches no backend", () => {
+  const yaml = CLUSTER + meshRoute("shop", "r", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}, statusCode: 301}}]
+  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-mesh, value: "1"}]}}]
+    backendRefs: [{name: api, port: 80}]`);
+  const r = one(yaml, "web/client", "http://api.shop/old/x");
+  assert.deepEqual([r.status, r.redirect?.path, r.redirect?.host, r.backend], [301, "/new/x", "api.shop", null]);
+  assert.equal(one(yaml, "web/client", "http://api.shop/x").upstream?.headers?.["x-mesh"], "1");
+});
