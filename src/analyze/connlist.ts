@@ -54,8 +54,8 @@ function families(inv: Inventory): Family[] {
 }
 
 /** The atoms of the partition of the address space by every CIDR (and except) the policies mention. */
-export function externalPeers(inv: Inventory): ListPeer[] {
-  const ranges = mentionedRanges(inv);
+export function externalPeers(inv: Inventory, extraRanges: readonly AddressRange[] = []): ListPeer[] {
+  const ranges = [...mentionedRanges(inv), ...extraRanges];
   // A Workload's (VM's) addresses are listed under its name, not as external ranges.
   const owned = new Set<string>();
   for (const e of inv.endpoints) {
@@ -76,15 +76,17 @@ export function connectionList(inv: Inventory, connectivity: Connectivity, group
 }
 
 /** The connection list with the peers of each side: the workloads and the external ranges as merged for sources and for destinations. */
-export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
+export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS, atomsOnly?: { extraRanges: readonly AddressRange[] }): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
   const workloads = workloadPeers(inv, groupBy);
-  const atoms = externalPeers(inv);
+  const atoms = externalPeers(inv, atomsOnly?.extraRanges);
   const peers = [...workloads, ...atoms];
   const n = workloads.length;
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
   const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
   // Focused first, so that ranges the focused answer does not tell apart are merged.
   const focused = applyFocus(focus, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
+  // atomsOnly: the atoms of the partition with extra cuts, unmerged (diff compares two inputs atom by atom).
+  if (atomsOnly) return { entries: sortEntries(focused), workloads, sources: [...workloads, ...atoms], destinations: [...workloads, ...atoms] };
   const merged = mergeExternalPeers(inv, atoms, focused);
   return { entries: sortEntries(merged.entries), workloads, sources: [...workloads, ...merged.sources], destinations: [...workloads, ...merged.destinations] };
 }

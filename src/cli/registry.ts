@@ -18,6 +18,7 @@ import { routeCommand } from "./commands/route.js";
 import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
+import { diffCommand } from "./commands/diff.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   testCommand,
   matrixCommand,
   listCommand,
+  diffCommand,
   validateCommand,
   compileCommand,
   convertCommand,
