@@ -73,7 +73,7 @@ function bestList(inv: Inventory, runs: number): { ms: number; lines: number } {
 
 export const addressSuite: Suite = {
   name: "addresses",
-  title: "Address boundaries (ipBlock with thousands of excepts, hundreds of ipBlocks): junction list, best of the runs",
+  title: "Address boundaries (ipBlock with thousands of excepts, hundreds of ipBlocks): junction list; each figure is the best of its runs, not the median",
   byDefault: true,
   defaultSizes: ["1k", "8k", "64k"],
   sizes: Object.keys(SIZES),

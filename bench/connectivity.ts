@@ -26,7 +26,7 @@ import { Rng } from "../src/generate/random.js";
 import { writeCluster } from "../src/cli/commands/generate.js";
 import { median, mib, ms, time, type Figure, type SizeResult, type Suite } from "./suite.js";
 
-const SIZES: Record<string, { pods: number; namespaces: number; policies: number }> = {
+export const SIZES: Record<string, { pods: number; namespaces: number; policies: number }> = {
   "200": { pods: 200, namespaces: 5, policies: 30 },
   "1k": { pods: 1000, namespaces: 13, policies: 100 },
   "10k": { pods: 10_000, namespaces: 100, policies: 1000 },

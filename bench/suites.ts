@@ -3,6 +3,7 @@
 import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
+import { serveSuite } from "./serve.js";
 import type { Suite } from "./suite.js";
 
 /** The nftables suite prints its own lines (it needs root, ip netns and nftables for its connection part). */
@@ -15,4 +16,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, addressSuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, addressSuite, serveSuite, enforcementSuite];

@@ -8,6 +8,7 @@ import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } fro
 import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { Analysis } from "./analysis.js";
+import { CLUSTER_OPTIONS, clusterOf, loadSources } from "./cluster.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
 
@@ -16,6 +17,7 @@ export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
   "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input in all (e.g. 512MiB, 4GiB)" },
+  ...CLUSTER_OPTIONS,
 };
 
 /** -n: the namespace of endpoint names written without one, as kubectl's -n. */
@@ -62,12 +64,12 @@ export function engineOptions(values: Values): EngineOptions {
 
 /** Loads the -f inputs. Errors are printed and end the command (exit 2); warnings and notes are printed. */
 export function loadInputs(values: Values, io: Io): Loaded {
-  const paths = list(values, "file");
-  if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin)");
+  const paths = list(values, "file"), cluster = clusterOf(values);
+  if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
   const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
   if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
-  const loaded = loadPaths(paths, io.stdin, { maxBytes });
+  const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   return checkLoaded(loaded, values, io);
 }

@@ -19,6 +19,7 @@ import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 import { diffCommand } from "./commands/diff.js";
+import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
   analyzeCommand,
@@ -34,6 +35,7 @@ export const COMMANDS: Command[] = [
   routeCommand,
   exposureCommand,
   serveCommand,
+  rbacCommand,
   schemaCommand,
   labCommand,
   agentCommand,

@@ -1,6 +1,7 @@
 // Runs one command line against an Io: parsing, help, and the mapping of errors to exit codes.
 // main.ts binds it to the process; tests call it directly.
 
+import { prefetchCluster } from "./cluster.js";
 import { didYouMean } from "../model/suggest.js";
 import { EXIT, helpText, InputError, parseCommand, UnknownError, UsageError, type Command, type Io, type OptionSpec } from "./command.js";
 import { safeIo } from "./terminal.js";
@@ -81,6 +82,7 @@ async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number>
   try {
     const { values, positionals } = parseCommand(cmd, rest);
     if (values.help) { io.out(helpText(cmd)); return EXIT.ok; }
+    await prefetchCluster(cmd, values, io);
     return await cmd.run(values, positionals, io);
   } catch (e) {
     if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${e.message}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }

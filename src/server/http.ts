@@ -33,6 +33,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const server = createServer((req, res) => {
     try { handle(req, res, o, assets, streams); } catch (e) { send(res, 500, JSON.stringify({ error: `internal error: ${(e as Error).message}` })); }
   });
+  // Idle keep-alive connections outlive the clients' own timeouts (fetch keeps them 4 s), so that a
+  // client never sends a request on a connection the server is closing.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(o.port, o.address, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
   const host = o.address.includes(":") ? `[${o.address}]` : o.address;
@@ -60,9 +63,10 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   if (url.pathname === "/api/v1/events") { openStream(res, o.state, streams); return; }
   if (url.pathname === "/api/v1/source") { source(res, o.state, url.searchParams.get("name") ?? ""); return; }
   if (api) { const a = o.state.answer(url.pathname, url.searchParams); send(res, a.status, a.body, { "X-Junction-Version": String(o.state.version) }); return; }
-  const asset = assets.get(url.pathname === "/" ? "/index.html" : url.pathname);
+  const name = url.pathname === "/" ? "/index.html" : url.pathname;
+  const asset = assets.get(name);
   if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${JSON.stringify(url.pathname)}` })); return; }
-  send(res, 200, asset, { "Content-Type": CONTENT_TYPES[extname(url.pathname === "/" ? ".html" : url.pathname)] ?? "application/octet-stream" });
+  send(res, 200, asset, { "Content-Type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream" });
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {

@@ -39,6 +39,7 @@ export class ServeState {
   replace(loaded: Loaded, changes: string[], since: number): void {
     this.analysis = new Analysis(loaded, this.options);
     this.invalid = invalidReason(loaded);
+    if (!this.invalid) void this.analysis.connectivity; // ready before the event goes out
     this.changed("reload", changes, since);
   }
 

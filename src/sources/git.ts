@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { Diagnostics } from "../model/source.js";
 import { decode, formatBytes, readInputs, DEFAULT_MAX_INPUT, type InputFile, type ReadOptions } from "./read.js";
-import { loadFiles, type Loaded } from "./load.js";
+import { loadFiles, type Loaded, type LoadOptions } from "./load.js";
 
 export interface GitSpec { rev: string; path?: string }
 
@@ -76,9 +76,9 @@ function git(args: string[], cwd: string, input?: string, maxBuffer = 64 * 1024 
 
 /**
  * Loads paths as -f does (files, folders, - for stdin), where a path may also be git:REV[:PATH]: one
- * inventory from all of them, read in the order given.
+ * inventory from all of them, read in the order given, over a cluster's objects when `cluster` gives them.
  */
-export function loadSources(paths: readonly string[], cwd: string, stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
+export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (limit?: number) => string, options: ReadOptions = {}, cluster: LoadOptions = {}): Loaded {
   const diags = new Diagnostics();
   let left = options.maxBytes ?? DEFAULT_MAX_INPUT;
   const perPath = paths.map((p) => {
@@ -87,7 +87,7 @@ export function loadSources(paths: readonly string[], cwd: string, stdin?: (limi
     for (const f of read) left -= Buffer.byteLength(f.text);
     return read;
   });
-  const loaded = loadFiles(perPath.flat(), diags);
+  const loaded = loadFiles(perPath.flat(), diags, cluster);
   if (!diags.hasErrors) paths.forEach((p, i) => { if (!perPath[i].some((f) => f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`); });
   return loaded;
 }

@@ -60,6 +60,9 @@ export interface Loaded {
 export interface LoadOptions {
   /** Objects to leave out, e.g. the policies a conversion replaces. */
   exclude?: (raw: RawObject) => boolean;
+  /** Objects read elsewhere (a cluster), loaded after the files; `text` renders one for line lookups. */
+  objects?: readonly RawObject[];
+  text?: (raw: RawObject) => string;
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
@@ -73,7 +76,8 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
   const b = new InventoryBuilder(diags);
-  const raws: RawObject[] = [];
+  // A cluster's objects come first: a file's definition of the same object is applied over it.
+  const raws: RawObject[] = (options.objects ?? []).filter((raw) => !options.exclude?.(raw));
   for (const file of files) {
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
@@ -85,6 +89,8 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
     checked.finish();
   }
   const locator = new Locator(files);
+  const text = options.text;
+  if (text) for (const raw of options.objects ?? []) locator.addLazy(raw.ref.file, () => text(raw));
   const inventory = b.finish();
   addIngressRoutes(inventory);
   locator.resolve(diags.items);

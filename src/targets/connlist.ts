@@ -12,9 +12,17 @@ export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFo
   // Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each.
   const text = new Map<ConnSet, string>();
   const conn = (c: ConnSet) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
+  if (format === "txt") {
+    // Joined in chunks: a list can have millions of lines (address ranges × workloads), and a
+    // chunk's temporary strings die young instead of all surviving until the end.
+    const chunks: string[] = [];
+    for (let i = 0; i < entries.length; i += 4096) {
+      chunks.push(entries.slice(i, i + 4096).map((e) => `${e.src.id} => ${e.dst.id} : ${conn(e.conns)}\n`).join(""));
+    }
+    return chunks.join("");
+  }
   const rows = entries.map((e) => [e.src.id, e.dst.id, conn(e.conns)] as const);
   switch (format) {
-    case "txt": return rows.map(([s, d, c]) => `${s} => ${d} : ${c}\n`).join("");
     case "csv": return renderCsv(["src", "dst", "conn"], rows);
     case "md": return renderMarkdown(["src", "dst", "conn"], rows);
     case "table": return renderTable(["SRC", "DST", "CONNECTIONS"], rows);

@@ -48,7 +48,8 @@ function routeRows(o: Obj, s: RouteStatus): Row[] {
   if (!s.parents.length) return [[o.kind, nameOf(o), "(no Gateway parent)", "-", "", "-", "", ""]];
   return s.parents.map((p) => {
     const ref = p.parentRef as { kind?: string; namespace?: string; name?: string; sectionName?: string; port?: number };
-    const parent = `${ref.kind === "ListenerSet" ? "ListenerSet " : ""}${ref.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}${ref.port ? `:${ref.port}` : ""}`;
+    const kind = ref.kind && ref.kind !== "Gateway" ? `${ref.kind} ` : "";
+    const parent = `${kind}${ref.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}${ref.port ? `:${ref.port}` : ""}`;
     return [o.kind, nameOf(o), parent, show(find(p.conditions, "Accepted")), "", show(find(p.conditions, "ResolvedRefs")), "", problem(p.conditions)];
   });
 }

@@ -100,3 +100,23 @@ test("a client without a proxy bypasses mesh routing, and the explanation says w
   // ops/client has an address and no istio-proxy container: admitted without a proxy.
   assert.equal(one(yaml, "ops/client", "http://api.shop/").clientMesh?.inMesh, false);
 });
+
+test("Istio ambient: the namespace label istio.io/dataplane-mode=ambient enrols pods (no container), none opts out, a sidecar wins", () => {
+  const pod = (ns: string, name: string, labels: string, containers = "{name: app, image: a}") => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}, labels: {${labels}}}
+spec: {containers: [${containers}]}
+status: {podIP: 10.0.1.${name.length}}
+`;
+  const yaml = ns("amb", "istio.io/dataplane-mode: ambient") + ns("bare")
+    + pod("amb", "enrolled", "app: a") + pod("amb", "excluded", "istio.io/dataplane-mode: none")
+    + pod("amb", "withsidecar", "app: s", "{name: app, image: a}, {name: istio-proxy, image: p}") + pod("bare", "podlabel", "istio.io/dataplane-mode: ambient");
+  const inv = load({ "m.yaml": yaml }).inventory;
+  const m = new MeshMembership(inv);
+  const of = (ns: string, name: string) => m.of(inv.endpoints.find((e) => e.namespace === ns && e.name === name));
+  assert.deepEqual([of("amb", "enrolled").inMesh, of("amb", "enrolled").dataplane], [true, "ambient"]);
+  assert.equal(of("amb", "excluded").inMesh, false);
+  assert.equal(of("amb", "withsidecar").dataplane, "sidecar");
+  assert.equal(of("bare", "podlabel").dataplane, "ambient");
+});

@@ -2,7 +2,9 @@
 // following the files given with -f (and, with a cluster, its watch streams).
 
 import { readFileSync } from "node:fs";
-import { loadPaths } from "../../sources/load.js";
+import type { Loaded } from "../../sources/load.js";
+import { LiveUpdates } from "../../server/live.js";
+import { clusterOf, loadSources } from "../cluster.js";
 import { ServeState } from "../../server/state.js";
 import { isLoopback, startServer } from "../../server/http.js";
 import { watchPaths } from "../../server/watch-files.js";
@@ -13,11 +15,12 @@ import { formatDiagnostic } from "../../model/source.js";
 export const serveCommand: Command = {
   name: "serve",
   summary: "Answer over HTTP (a versioned JSON API, live updates as Server-Sent Events, and a web UI), following changes.",
-  usage: "junction serve -f PATH [--address 127.0.0.1] [--port 7470] [--token-file FILE]",
+  usage: "junction serve (-f PATH | --kubeconfig PATH | --context NAME | -A | -n NS) [--address 127.0.0.1] [--port 7470] [--token-file FILE]",
   description: [
     "Loads the input once and serves GET /api/v1/{summary,connections,matrix,explain,route,status,exposure,diagnostics},",
     "/api/v1/events (Server-Sent Events), /api/v1/openapi.json, /healthz and the web UI at /. Each answer is the",
-    "document the CLI prints with -o json. Files and folders given with -f are watched: a change is loaded and pushed.",
+    "document the CLI prints with -o json. Files and folders given with -f are watched, and a cluster's objects:",
+    "each change is applied (incrementally where the engine can) and pushed as an event.",
     "Read-only. Binds to loopback unless --address names another address, which then needs --token-file (clients",
     "send 'Authorization: Bearer TOKEN'). Stops on SIGINT or SIGTERM.",
   ].join("\n"),
@@ -32,12 +35,16 @@ export const serveCommand: Command = {
   async run(values, _pos, io) {
     const { address, port, token } = serverParams(values);
     const state = new ServeState(loadInputs(values, io), engineOptions(values));
-    const paths = list(values, "file");
-    const files = watchPaths(paths, (changed, since) => reloadFiles(state, paths, values, io, changed, since));
+    void state.analysis.connectivity; // built now: the first answer and the first watch event need it
+    const paths = list(values, "file"), cluster = clusterOf(values);
+    const reload = () => reloadInputs(paths, values, io);
+    const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); });
+    const updates = new LiveUpdates(state, reload);
+    cluster?.watch((changes) => updates.apply(changes));
     const server = await startServer({ state, address, port, token });
     io.out(`junction: serving ${server.url} (API: ${server.url}api/v1/, events: ${server.url}api/v1/events)\n`);
     await stopSignal();
-    files.close();
+    cluster?.close(); updates.close(); files.close();
     await server.close();
     return EXIT.ok;
   },
@@ -54,11 +61,15 @@ function serverParams(values: Values): { address: string; port: number; token?: 
   return { address, port: Number(portText), token };
 }
 
-function reloadFiles(state: ServeState, paths: string[], values: Values, io: Io, changed: string[], since: number): void {
-  const loaded = loadPaths(paths, io.stdin);
+/** The files and the cluster's current objects, read again (errors printed; the state refuses to analyse them). */
+function reloadInputs(paths: string[], values: Values, io: Io): Loaded {
+  const loaded = loadSources(paths, io, clusterOf(values));
   if (values.lenient === true) lenient(loaded, io);
   for (const d of loaded.diagnostics.items.filter((d) => d.severity === "error")) io.err(`error: ${formatDiagnostic(d)}\n`);
-  state.replace(loaded, changed, since);
+  return loaded;
+}
+
+function report(state: ServeState, io: Io, changed: string[]): void {
   io.err(`junction: reloaded after a change to ${changed.join(", ")} (version ${state.version}${state.invalid ? `; ${state.invalid}` : ""})\n`);
 }
 

@@ -2,6 +2,7 @@
 
 import { formatDiagnostic, formatPath } from "../../model/source.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
+import { clusterOf, loadSources } from "../cluster.js";
 import { EXIT, InputError, UsageError, list, type Command } from "../command.js";
 import { INPUT_OPTIONS, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
 
@@ -28,9 +29,9 @@ export const validateCommand: Command = {
   options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   examples: ["junction validate -f examples/shop", "kubectl get netpol,anp,banp -A -o yaml | junction validate -f -"],
   run(values, _pos, io) {
-    const paths = list(values, "file");
-    if (paths.length === 0) throw new UsageError("no input: give at least one -f PATH");
-    const loaded = loadPaths(paths, io.stdin);
+    const paths = list(values, "file"), cluster = clusterOf(values);
+    if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH, or a cluster (--kubeconfig, --context, -A)");
+    const loaded = cluster ? loadSources(paths, io, cluster) : loadPaths(paths, io.stdin);
     const unreadable = loaded.diagnostics.items.filter((d) => d.code.startsWith("input-"));
     if (unreadable.length) throw new InputError(unreadable.map((d) => d.message).join("\n"));
     const diags = loaded.diagnostics.items;

@@ -1,0 +1,176 @@
+// A cluster as an input: every served kind listed (paginated), kept in a store of raw objects, and
+// watched from the list's resourceVersion. A watch that fails with 410 Gone is replaced by a new
+// list whose differences from the store are reported as changes; a dropped watch resumes from the
+// last resourceVersion seen (bookmarks included). Objects carry a source reference
+// cluster:CONTEXT/KIND/NAMESPACE/NAME, as a file's carry its name.
+
+import type { RawObject } from "../documents.js";
+import { ApiClient, ClusterError, type ClusterOptions, type WatchEvent } from "./client.js";
+import { collectionPath, discover, type ServedKind } from "./discovery.js";
+import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
+
+export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
+export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawObject }
+
+interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void }
+
+const PAGE = 500;
+/** Lists run side by side (each is a request at a time: pages follow each other). */
+const LISTS_AT_ONCE = 8;
+
+export class LiveCluster {
+  readonly notes: string[] = [];
+  private readonly store = new Map<string, RawObject>();
+  private scopes: Scope[] = [];
+  private closed = false;
+  private listener: (changes: ObjectChange[]) => void = () => {};
+
+  private constructor(readonly client: ApiClient, private readonly namespaces: string[]) {}
+
+  get context(): string { return this.client.context; }
+
+  /** Connects, discovers and lists everything (the initial snapshot). */
+  static async open(o: ClusterOptions): Promise<LiveCluster> {
+    const c = new LiveCluster(await ApiClient.connect(o), o.namespaces);
+    const d = await discover(c.client);
+    if (d.missing.length) c.notes.push(`not served by the cluster (CRD not installed), skipped: ${describe(d.missing)}`);
+    for (const kind of d.served) {
+      const namespaces = kind.ref.namespaced && o.namespaces.length ? o.namespaces : [undefined];
+      for (const namespace of namespaces) c.scopes.push({ kind, namespace });
+    }
+    await inParallel([...c.scopes], LISTS_AT_ONCE, (s) => c.listScope(s, true));
+    return c;
+  }
+
+  objects(): RawObject[] { return [...this.store.values()]; }
+
+  /** Starts the watches; changes arrive in batches (a re-list's differences come as one batch). */
+  watch(listener: (changes: ObjectChange[]) => void): void {
+    this.listener = listener;
+    for (const s of this.scopes) void this.watchLoop(s);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.scopes) s.stop?.();
+  }
+
+  /** Lists one scope; on the first list a forbidden kind is reported (once) and left out. */
+  private async listScope(s: Scope, first: boolean): Promise<RawObject[] | undefined> {
+    const items: RawObject[] = [];
+    let cont: string | undefined;
+    do {
+      const r = await this.client.get(collectionPath(s.kind, s.namespace), { limit: String(PAGE), continue: cont });
+      if (r.status === 410 && cont) { items.length = 0; cont = undefined; continue; } // the continue token expired: start again
+      if (r.status === 403 || r.status === 404) { if (first) this.drop(s, r.status); return undefined; }
+      if (r.status !== 200) throw new ClusterError(`listing ${s.kind.resource}: the API server answered ${r.status}${r.body?.message ? ` (${r.body.message})` : ""}`);
+      for (const item of r.body?.items ?? []) items.push(this.raw(s.kind, item));
+      cont = r.body?.metadata?.continue || undefined;
+      s.rv = r.body?.metadata?.resourceVersion;
+    } while (cont);
+    if (first) for (const o of items) this.store.set(keyOf(o), o);
+    return items;
+  }
+
+  private drop(s: Scope, status: number): void {
+    this.scopes = this.scopes.filter((x) => x !== s);
+    const k = s.kind, group = groupOf(k.apiVersion);
+    if (this.notes.some((n) => n.includes(`cannot list ${k.ref.kind} (${k.resource}`))) return;
+    const rule = readRule(group, k.resource);
+    this.notes.push(status === 403
+      ? `cannot list ${k.ref.kind} (${k.resource}${group ? `.${group}` : ""}): forbidden; it is left out. Grant: ${JSON.stringify(rule)} (junction rbac prints the whole ClusterRole)`
+      : `cannot list ${k.ref.kind} (${k.resource}): not found; it is left out`);
+  }
+
+  private async watchLoop(s: Scope): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      const outcome = await this.watchOnce(s);
+      if (this.closed) return;
+      if (outcome === "gone") { await this.relist(s); failures = 0; continue; }
+      failures = outcome === "ended" ? 0 : failures + 1;
+      await delay(Math.min(100 * 2 ** failures, 5000));
+    }
+  }
+
+  /** One watch request: resolves when it ends ("ended"), fails ("error"), or the resourceVersion is too old ("gone"). */
+  private watchOnce(s: Scope): Promise<"ended" | "error" | "gone"> {
+    return new Promise((resolve) => {
+      let gone = false;
+      const onEvent = (e: WatchEvent) => {
+        if (e.type === "ERROR") { if (e.object?.code === 410) { gone = true; s.stop?.(); } return; }
+        const rv = e.object?.metadata?.resourceVersion;
+        if (rv) s.rv = rv;
+        if (e.type === "BOOKMARK") return;
+        const change = this.apply(s.kind, e.type as ChangeType, e.object);
+        if (change) this.listener([change]);
+      };
+      const done = (err: unknown) => resolve(gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended");
+      this.client.watch(collectionPath(s.kind, s.namespace), { resourceVersion: s.rv, allowWatchBookmarks: "true" }, onEvent, done)
+        .then((w) => { s.stop = () => w.abort(); if (this.closed) w.abort(); }, (err) => resolve(err?.statusCode === 410 ? "gone" : "error"));
+    });
+  }
+
+  /** Lists the scope again and reports what differs from the store. */
+  private async relist(s: Scope): Promise<void> {
+    let items: RawObject[] | undefined;
+    try { items = await this.listScope(s, false); } catch { await delay(1000); return; }
+    if (!items) return;
+    const fresh = new Map(items.map((o) => [keyOf(o), o]));
+    const changes: ObjectChange[] = [];
+    for (const [key, old] of this.store) {
+      if (!inScope(old, s) || fresh.has(key)) continue;
+      this.store.delete(key);
+      changes.push({ type: "DELETED", object: old, old });
+    }
+    for (const [key, o] of fresh) {
+      const old = this.store.get(key);
+      if (old && rvOf(old) === rvOf(o)) continue;
+      this.store.set(key, o);
+      changes.push({ type: old ? "MODIFIED" : "ADDED", object: o, old });
+    }
+    if (changes.length) this.listener(changes);
+  }
+
+  private apply(kind: ServedKind, type: ChangeType, obj: unknown): ObjectChange | undefined {
+    if (!["ADDED", "MODIFIED", "DELETED"].includes(type) || typeof obj !== "object" || obj === null) return undefined;
+    const o = this.raw(kind, obj as Record<string, unknown>);
+    const key = keyOf(o), old = this.store.get(key);
+    if (type === "DELETED") { if (!old) return undefined; this.store.delete(key); return { type, object: o, old }; }
+    if (old && rvOf(old) === rvOf(o)) return undefined;
+    this.store.set(key, o);
+    return { type: old ? "MODIFIED" : "ADDED", object: o, old };
+  }
+
+  /** A listed or watched object as the front ends read it: apiVersion and kind set (list items omit them), managedFields left out. */
+  private raw(kind: ServedKind, item: Record<string, unknown>): RawObject {
+    const md = { ...(item.metadata as Record<string, unknown> | undefined) };
+    delete md.managedFields;
+    const obj = { apiVersion: kind.apiVersion, kind: kind.ref.kind, ...item, metadata: md };
+    obj.apiVersion = kind.apiVersion; obj.kind = kind.ref.kind;
+    const ns = typeof md.namespace === "string" ? `${md.namespace}/` : "";
+    return { apiVersion: kind.apiVersion, kind: kind.ref.kind, obj, ref: { file: `cluster:${this.context}/${kind.ref.kind}/${ns}${String(md.name)}`, doc: 0, path: [] } };
+  }
+}
+
+function describe(kinds: readonly KindRef[]): string {
+  return kinds.map(kindName).join(", ");
+}
+
+async function inParallel<T>(items: T[], width: number, run: (item: T) => Promise<unknown>): Promise<void> {
+  const next = async (): Promise<void> => { const item = items.shift(); if (item === undefined) return; await run(item); return next(); };
+  await Promise.all(Array.from({ length: width }, next));
+}
+
+function keyOf(o: RawObject): string {
+  const md = o.obj.metadata as { namespace?: string; name?: string };
+  return `${o.kind}.${o.apiVersion.split("/")[0]}/${md.namespace ?? ""}/${md.name}`;
+}
+
+function inScope(o: RawObject, s: Scope): boolean {
+  return o.kind === s.kind.ref.kind && o.apiVersion === s.kind.apiVersion && (s.namespace === undefined || (o.obj.metadata as { namespace?: string }).namespace === s.namespace);
+}
+
+function rvOf(o: RawObject): unknown { return (o.obj.metadata as { resourceVersion?: string }).resourceVersion; }
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,46 @@
+// junction rbac and deploy/: the ClusterRole grants get/list/watch on every kind a front end reads,
+// with the resource names the API server uses, and deploy/junction.yaml holds exactly that role.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { cli } from "../helpers.js";
+import { FRONT_ENDS } from "../../src/sources/load.js";
+import { guessResource } from "../../src/sources/live/kinds.js";
+
+test("junction rbac grants get, list and watch on every kind Junction reads, and nothing else", async () => {
+  const r = await cli(["rbac", "-o", "json"]);
+  assert.equal(r.code, 0);
+  const role = JSON.parse(r.out);
+  assert.equal(role.kind, "ClusterRole");
+  for (const rule of role.rules) assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+  const granted = new Set(role.rules.flatMap((x: { apiGroups: string[]; resources: string[] }) => x.resources.map((res) => `${x.apiGroups[0]}/${res}`)));
+  for (const fe of FRONT_ENDS) for (const av of fe.apiVersions) {
+    const group = av.includes("/") ? av.slice(0, av.lastIndexOf("/")) : "";
+    assert.ok(granted.has(`${group}/${guessResource(fe.kind)}`), `${fe.kind} (${av})`);
+  }
+});
+
+test("resource names follow the API server's (the discovery responses of the fake API server)", () => {
+  const dir = "test/fixtures/apiserver";
+  for (const f of readdirSync(dir).filter((n) => /^apis?-/.test(n))) {
+    for (const r of JSON.parse(readFileSync(`${dir}/${f}`, "utf8")).resources) {
+      if (!r.name.includes("/") && FRONT_ENDS.some((fe) => fe.kind === r.kind)) assert.equal(guessResource(r.kind), r.name, r.kind);
+    }
+  }
+});
+
+test("deploy/junction.yaml holds the role junction rbac prints, bound to the Deployment's service account", async () => {
+  const docs = parseAllDocuments(readFileSync("deploy/junction.yaml", "utf8")).map((d) => d.toJS());
+  const role = docs.find((d) => d.kind === "ClusterRole");
+  assert.deepEqual(role, JSON.parse((await cli(["rbac", "-o", "json"])).out), "deploy/junction.yaml is out of date: npm run build && node scripts/write-deploy.mjs");
+  const binding = docs.find((d) => d.kind === "ClusterRoleBinding");
+  const deployment = docs.find((d) => d.kind === "Deployment");
+  assert.equal(binding.roleRef.name, role.metadata.name);
+  assert.equal(binding.subjects[0].name, deployment.spec.template.spec.serviceAccountName);
+  assert.deepEqual(deployment.spec.template.spec.containers[0].args.slice(0, 2), ["serve", "-A"]);
+  assert.ok(docs.some((d) => d.kind === "Service"));
+  const valid = await cli(["validate", "-f", "deploy/junction.yaml", "-q"]);
+  assert.equal(valid.code, 0, valid.out);
+});
