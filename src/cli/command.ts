@@ -39,6 +39,7 @@ export const OUTPUT_FORMATS = {
   md: "a Markdown table",
   dot: "a Graphviz graph",
   nft: "an nftables ruleset (nft -f)",
+  nginx: "an nginx configuration: nginx.conf and the files it reads, one after another",
 } as const;
 export type OutputFormat = keyof typeof OUTPUT_FORMATS;
 export const OUTPUT_SYNONYMS: Readonly<Record<string, OutputFormat>> = { text: "table" };

@@ -5,6 +5,7 @@ import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
+import { nginxTarget } from "./targets/nginx.js";
 
 export interface CompileTarget {
   name: string;
@@ -21,4 +22,5 @@ export interface CompileTarget {
 export const COMPILE_TARGETS: CompileTarget[] = [
   k8sTarget,
   nftablesTarget,
+  nginxTarget,
 ];

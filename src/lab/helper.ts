@@ -34,6 +34,8 @@ use Time::HiRes qw(time);
 #   perl helper.pl SETNS_SYSCALL serve CONFIG   listeners: "ns PATH" then "listen tcp|udp|sctp PORT" lines
 #   perl helper.pl SETNS_SYSCALL probe TIMEOUT  probes on stdin: "ID NSPATH tcp|udp|sctp ADDRESS PORT"
 #   perl helper.pl SETNS_SYSCALL sysctl         lines on stdin: "NSPATH /proc/sys/... VALUE"
+#   perl helper.pl SETNS_SYSCALL sockets CONFIG CMD...   "ns PATH" then "listen tcp|udp PORT FAMILY..." lines:
+#                                               makes the listening sockets, then runs CMD with them open (JX_FDS)
 # SCTP: kernel sockets where the kernel has SCTP; otherwise the handshake's first two chunks
 # (INIT, INIT-ACK or ABORT) over raw IP sockets, which pass the same nftables rules and conntrack.
 my ($SETNS, $mode, $arg) = @ARGV;
@@ -227,8 +229,35 @@ sub probe_mode { my ($timeout) = @_;
   }
 }
 
+# ---------------------------------------------------------------- sockets (for the echo backends)
+sub sockets_mode { my ($config, @cmd) = @_;
+  $^F = 1 << 20;  # no close-on-exec: the command inherits every socket made from here on
+  open(my $home, '<', '/proc/self/ns/net') or die "cannot open /proc/self/ns/net: $!\n";
+  open(my $fh, '<', $config) or die "cannot read $config: $!\n";
+  my @keep;
+  while (my $line = <$fh>) {
+    my @w = split ' ', $line;
+    next unless @w;
+    if ($w[0] eq 'ns') { enter($w[1]); next; }
+    my ($proto, $port, @fams) = @w[1 .. $#w];
+    for my $f (@fams) {
+      my $family = $f == 6 ? AF_INET6 : AF_INET;
+      socket(my $s, $family, $proto eq 'udp' ? SOCK_DGRAM : SOCK_STREAM, $proto eq 'udp' ? IPPROTO_UDP : IPPROTO_TCP) or die "socket: $!\n";
+      setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1);
+      setsockopt($s, IPPROTO_IPV6, IPV6_V6ONLY, 1) if $family == AF_INET6;
+      bind($s, sockaddr($family == AF_INET6 ? '::' : '0.0.0.0', $port)) or die "bind $proto/$port: $!\n";
+      listen($s, 1024) or die "listen: $!\n" if $proto ne 'udp';
+      push @keep, $s;
+    }
+  }
+  syscall($SETNS, fileno($home), 0x40000000) == 0 or die "setns back: $!\n";
+  $ENV{JX_FDS} = join(',', map { fileno $_ } @keep);
+  exec { $cmd[0] } @cmd or die "exec $cmd[0]: $!\n";
+}
+
 if ($mode eq 'serve') { serve_mode($arg) }
+elsif ($mode eq 'sockets') { sockets_mode($arg, @ARGV[3 .. $#ARGV]) }
 elsif ($mode eq 'probe') { probe_mode($arg // 2) }
 elsif ($mode eq 'sysctl') { sysctl_mode() }
-else { die "usage: helper.pl SETNS serve CONFIG | probe TIMEOUT | sysctl\n" }
+else { die "usage: helper.pl SETNS serve CONFIG | probe TIMEOUT | sysctl | sockets CONFIG CMD...\n" }
 `;

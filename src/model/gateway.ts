@@ -80,6 +80,8 @@ export interface TlsMaterial {
   name: string;
   /** PEM certificates found (tls.crt, or ca.crt for CA bundles). */
   certificates: string[];
+  /** A Secret's tls.key (PEM), for data planes that serve the certificate (the nginx target); never printed. */
+  privateKey?: string;
   /** Why the material is unusable as a serving certificate or CA bundle, if it is. */
   problem?: string;
 }

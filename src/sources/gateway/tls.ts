@@ -1,6 +1,7 @@
 // Front ends for the TLS material Gateways refer to, read only as far as status needs it:
 // Secrets (tls.crt + tls.key: a serving or client certificate) and ConfigMaps (ca.crt: a CA
-// bundle). Private keys are parsed to check them and never kept. Also BackendTLSPolicy.
+// bundle). Private keys are parsed to check them, and kept only for the data planes that serve
+// the certificate (the nginx target); no output prints them. Also BackendTLSPolicy.
 
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { SubjectAltName, TlsMaterial } from "../../model/gateway.js";
@@ -40,7 +41,7 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   let privateKey: KeyObject;
   try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
   if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt" };
-  return parsed;
+  return { ...parsed, privateKey: key };
 }
 
 const secretFrontEnd: FrontEnd = {

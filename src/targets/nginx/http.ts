@@ -1,0 +1,162 @@
+// The http block's servers for one port: a server per hostname nginx must tell apart (every
+// listener's hostname and every attached route's hostname), each holding the rules the engine
+// would consider for a host that reaches it: the routes of the listener the engine picks for that
+// host, every route hostname that covers it, in the engine's precedence order. HTTPS servers check
+// that the listener the SNI chose is the Host's (421 otherwise), as the engine does.
+
+import type { ListenerState } from "../../engine/gateway/listeners.js";
+import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
+import { bestListener } from "../../engine/gateway/select.js";
+import { hostnameMatches, isWildcard } from "../../model/hostname.js";
+import { routeKey, type RouteKind } from "../../model/route.js";
+import { ruleAction, type Action } from "./actions.js";
+import { arg, block, dir, type Directive } from "./conf.js";
+import type { Compilation } from "./context.js";
+import { candidateOf, candidatesAt, locationBlock, locationKeys, njsBody, type Candidate } from "./locations.js";
+import { NginxUnsupported } from "./problems.js";
+import { clientValidation, servingCertificates } from "./tls.js";
+
+/** A concrete host that reaches the server for `name` and no more specific one. */
+export function representative(name: string | undefined, names: readonly (string | undefined)[]): string {
+  if (name !== undefined && !isWildcard(name)) return name;
+  const suffix = name === undefined ? "" : name.slice(1);
+  const taken = (h: string) => names.some((n) => n !== undefined && (name === undefined ? hostnameMatches(n, h) : n === h));
+  for (let i = 0; ; i++) if (!taken(`jx${i}${suffix}`)) return `jx${i}${suffix}`;
+}
+
+/** Records a problem of a route (rule) and carries on. */
+export function attempt<T>(c: Compilation, what: { object: string; src?: import("../../model/source.js").SourceRef; rule?: number; ruleName?: string }, fallback: T, f: () => T): T {
+  try { return f(); } catch (e) {
+    if (!(e instanceof NginxUnsupported)) throw e;
+    c.problems.push({ ...what, feature: e.feature, message: e.message });
+    return fallback;
+  }
+}
+
+interface PortPlan { port: number; listeners: ListenerState[]; tls: boolean; grpc: boolean }
+
+function routeKind(c: Compilation, p: { listeners: ListenerState[]; tls: boolean }): boolean {
+  const attached = p.listeners.flatMap((l) => c.engine.attached(l));
+  const kinds = new Set<RouteKind>(attached.map((a) => a.state.route.kind));
+  if (kinds.has("GRPCRoute") && kinds.has("HTTPRoute") && !p.tls) {
+    const g = attached.find((a) => a.state.route.kind === "GRPCRoute")!.state.route;
+    c.problems.push({ object: routeKey(g), src: g.src, feature: "GRPCRoutes and HTTPRoutes on one plain-HTTP port", message: `port ${p.listeners[0].listener.port} would have to speak h2c (gRPC) and HTTP/1.1 at once, which nginx 1.22 cannot on a cleartext port` });
+  }
+  return kinds.has("GRPCRoute");
+}
+
+function listenDirectives(c: Compilation, p: PortPlan, isDefault: boolean): Directive[] {
+  const params = [...(isDefault ? ["default_server"] : []), ...(p.tls ? ["ssl"] : []), ...(p.grpc || p.tls ? ["http2"] : [])];
+  const addrs = c.options.listen.length ? c.options.listen.map((a) => `${a.includes(":") && !a.startsWith("[") ? `[${a}]` : a}:${p.port}`) : [String(p.port)];
+  return addrs.map((a) => dir("listen", a, ...params));
+}
+
+/** The rule matches the engine considers for `host` on listener `l`, best first. */
+function candidates(c: Compilation, l: ListenerState, host: string, grpc: boolean): Candidate[] {
+  const kind: RouteKind = grpc ? "GRPCRoute" : "HTTPRoute";
+  const applied: Applied[] = [];
+  for (const a of c.engine.attached(l)) {
+    if (a.state.route.kind !== kind) continue;
+    const hostname = matchedHostname(a, host);
+    if (hostname === null) continue;
+    for (const rule of a.state.route.rules) {
+      if (a.state.dropped.has(rule)) continue;
+      rule.matches.forEach((match, matchIndex) => applied.push({ attached: a, rule, match, matchIndex, hostname }));
+    }
+  }
+  applied.sort(compareApplied);
+  return applied.flatMap((x) => attempt(c, ruleRef(x.attached, x.rule.index, x.rule.name), [], () => [candidateOf(x, grpc)]));
+}
+
+const ruleRef = (a: Routable, rule: number, ruleName?: string) => ({ object: routeKey(a.state.route), src: a.state.route.src, rule, ruleName });
+
+/** Builds each rule's action once per server; locations and named locations collect here. */
+class ServerActions {
+  readonly named: Directive[] = [];
+  private readonly inline = new Map<string, Action>();
+  private readonly names = new Map<string, string>();
+  private readonly byRule = new Map<object, number>();
+
+  constructor(private readonly c: Compilation, private readonly p: PortPlan) {}
+
+  private key(x: Candidate): string {
+    const rule = x.applied.rule;
+    if (!this.byRule.has(rule)) this.byRule.set(rule, this.byRule.size);
+    return `${this.byRule.get(rule)} ${x.applied.match.path?.type === "PathPrefix" ? x.applied.match.path.value : ""}`;
+  }
+
+  action(x: Candidate): Action {
+    const k = this.key(x);
+    let a = this.inline.get(k);
+    if (!a) {
+      const { attached, rule, match } = x.applied;
+      const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc };
+      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input));
+      this.inline.set(k, a);
+      this.named.push(...a.locations);
+    }
+    return a;
+  }
+
+  /** A named location holding the action, for njs to redirect to. */
+  namedLocation(x: Candidate): string {
+    const k = this.key(x);
+    let name = this.names.get(k);
+    if (!name) {
+      name = `@jx_r${this.names.size + 1}`;
+      this.names.set(k, name);
+      this.named.push(block("location", [name], this.action(x).body));
+    }
+    return name;
+  }
+}
+
+function locations(c: Compilation, p: PortPlan, cands: Candidate[]): Directive[] {
+  const actions = new ServerActions(c, p);
+  const out = locationKeys(cands).map((k) => {
+    const list = candidatesAt(cands, k);
+    if (!list.length) return locationBlock(k, [dir("return", "404")]);
+    if (!list[0].residual) return locationBlock(k, actions.action(list[0]).body);
+    const entries = list.map((x) => ({ ...x.residual, to: actions.namedLocation(x) }));
+    return locationBlock(k, njsBody(c.tableKey(entries)));
+  });
+  return [...out, ...actions.named];
+}
+
+/** `map $ssl_server_name`: the listener the SNI selects on this port. */
+function sniListener(c: Compilation, p: PortPlan): string {
+  const entries: [string, string][] = [["hostnames", ""], ["default", arg(p.listeners.find((l) => l.listener.hostname === undefined)?.listener.name ?? "")]];
+  for (const l of p.listeners) if (l.listener.hostname !== undefined) entries.push([arg(l.listener.hostname), arg(l.listener.name)]);
+  return c.map("map", "$ssl_server_name", entries);
+}
+
+function server(c: Compilation, p: PortPlan, name: string | undefined, names: (string | undefined)[]): Directive {
+  const host = representative(name, names);
+  const l = bestListener(p.listeners, host);
+  const head = [...listenDirectives(c, p, name === undefined), ...(name === undefined ? [] : [dir("server_name", arg(name))])];
+  if (!l || (p.tls && l.programmed)) return block("server", [], [...head, p.tls ? dir("ssl_reject_handshake", "on") : dir("return", "404")], l ? `listener ${l.listener.name}: ${l.programmed!.message}` : undefined);
+  const body = [...head];
+  let extra: Directive[] = [];
+  if (p.tls) {
+    const v = clientValidation(c, l);
+    body.push(...servingCertificates(c, l), ...v.server);
+    extra = v.locations;
+    if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", "421")]));
+  }
+  body.push(dir("merge_slashes", "off"), ...locations(c, p, candidates(c, l, host, p.grpc)), ...extra);
+  return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
+}
+
+/** Every server of an HTTP or HTTPS port. */
+export function httpServers(c: Compilation, listeners: ListenerState[]): Directive[] {
+  const tls = listeners[0].listener.protocol === "HTTPS";
+  const p: PortPlan = { port: listeners[0].listener.port, listeners, tls, grpc: false };
+  p.grpc = routeKind(c, p);
+  const names: (string | undefined)[] = [undefined];
+  const add = (h: string | undefined) => { if (!names.includes(h)) names.push(h); };
+  for (const l of listeners) {
+    add(l.listener.hostname);
+    for (const a of c.engine.attached(l)) a.attachment.hostnames.forEach(add);
+  }
+  return names.map((n) => server(c, p, n, names));
+}

@@ -1,0 +1,98 @@
+// The njs module of the nginx target: small and the same for every configuration. The route
+// table (jx_routes, loaded with js_preload_object) is data; `route` walks the entries of the
+// location's key in the order Junction wrote them (the engine's precedence) and redirects to the
+// named location of the first entry whose conditions all hold, 404 when none does. Matching
+// reads the request as the engine does: the raw path and query of the request line, every value
+// of a header (or all of them joined with ","), the first value of a query parameter.
+
+export const NJS_FILE = "junction.js";
+export const TABLE_FILE = "junction-routes.json";
+
+export const NJS_MODULE = String.raw`// Junction's route chooser for nginx (njs). Generated; the routes are in ${TABLE_FILE}.
+function full(pattern, value) {
+    return new RegExp(pattern).test(value);
+}
+
+function same(type, want, value) {
+    return type === 'E' ? value === want : full(want, value);
+}
+
+function headerValues(r, name) {
+    var raw = r.rawHeadersIn, out = [];
+    for (var i = 0; i < raw.length; i++) {
+        if (raw[i][0].toLowerCase() === name) out.push(raw[i][1]);
+    }
+    return out;
+}
+
+function headerMatches(r, h) {
+    var values = headerValues(r, h[0]);
+    for (var i = 0; i < values.length; i++) {
+        if (same(h[1], h[2], values[i])) return true;
+    }
+    return values.length > 1 && same(h[1], h[2], values.join(','));
+}
+
+function decode(s) {
+    try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; }
+}
+
+function queryOf(uri) {
+    var q = {}, at = uri.indexOf('?');
+    if (at < 0) return q;
+    var parts = uri.slice(at + 1).split('&');
+    for (var i = 0; i < parts.length; i++) {
+        if (!parts[i]) continue;
+        var kv = parts[i].split('=', 2), k = decode(kv[0]);
+        if (!Object.prototype.hasOwnProperty.call(q, k)) q[k] = kv.length > 1 ? decode(kv[1]) : '';
+    }
+    return q;
+}
+
+function grpcMatches(g, path) {
+    var m = /^\/([^\/]+)\/([^\/]+)$/.exec(path);
+    if (!m) return false;
+    return (g[1] === null || same(g[0], g[1], m[1])) && (g[2] === null || same(g[0], g[2], m[2]));
+}
+
+function matches(r, e, req) {
+    if (e.m !== undefined && r.method !== e.m) return false;
+    if (e.p !== undefined && !full(e.p, req.path)) return false;
+    if (e.g !== undefined && !grpcMatches(e.g, req.path)) return false;
+    var i;
+    for (i = 0; e.h && i < e.h.length; i++) {
+        if (!headerMatches(r, e.h[i])) return false;
+    }
+    for (i = 0; e.q && i < e.q.length; i++) {
+        var v = req.query()[e.q[i][0]];
+        if (v === undefined || !same(e.q[i][1], e.q[i][2], v)) return false;
+    }
+    return true;
+}
+
+function pick(choices) {
+    var total = 0, i;
+    for (i = 0; i < choices.length; i++) total += choices[i][0];
+    var x = Math.random() * total;
+    for (i = 0; i < choices.length - 1; i++) {
+        if (x < choices[i][0]) return choices[i][1];
+        x -= choices[i][0];
+    }
+    return choices[choices.length - 1][1];
+}
+
+function route(r) {
+    var uri = r.variables.request_uri, at = uri.indexOf('?'), query;
+    var req = { path: at < 0 ? uri : uri.slice(0, at), query: function () { return query || (query = queryOf(uri)); } };
+    var list = jx_routes[r.variables.jx_key];
+    for (var i = 0; i < list.length; i++) {
+        if (matches(r, list[i], req)) {
+            r.internalRedirect(list[i].w ? pick(list[i].w) : list[i].to);
+            return;
+        }
+    }
+    r.return(404);
+}
+
+export default { route };
+`;

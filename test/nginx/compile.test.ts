@@ -1,0 +1,95 @@
+// The nginx target: golden configurations (examples/nginx and a gRPC/mirror/split fixture), each
+// accepted by `nginx -t` where nginx and its modules are installed; refusals name the route, the
+// rule and the feature; the configuration folder as written by --output-dir.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js";
+import { cli, tempFiles } from "../helpers.js";
+import { assertGolden } from "../golden.js";
+import { BASE, ROUTES, UNSUPPORTED } from "./fixture.js";
+
+const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
+const nginx = nginxCapability();
+
+/** The files of a `compile --target nginx` bundle ("# ==> NAME <==" before each). */
+export function unbundle(text: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const parts = text.split(/^# ==> (.+) <==\n/m);
+  for (let i = 1; i < parts.length; i += 2) files.set(parts[i], i + 2 < parts.length ? parts[i + 1].replace(/\n$/, "") : parts[i + 1]);
+  return files;
+}
+
+test("examples/nginx compiled: servers per hostname, locations in the engine's order, njs table, stream listeners (golden)", async () => {
+  const r = await cli(["compile", "-f", "examples/nginx", "--target", "nginx", "--gateway", "infra/edge"]);
+  assert.equal(r.code, 0, r.err);
+  assertGolden("nginx/edge.conf", r.out);
+  const files = unbundle(r.out);
+  assert.deepEqual([...files.keys()], ["nginx.conf", "junction.js", "junction-routes.json", "certs/infra_example-com-tls.pem"]);
+  // The canary rule (a header match) comes before the plain /cart rule: the engine's precedence.
+  const table = JSON.parse(files.get("junction-routes.json")!) as Record<string, { h?: unknown; to?: string }[]>;
+  const cart = Object.values(table).find((list) => list.some((e) => e.h))!;
+  assert.deepEqual(cart.map((e) => Boolean(e.h)), [true, false]);
+  // Backends are the pods' addresses and target ports, as the engine resolves them; 90/10 kept as 9:1.
+  assert.match(files.get("nginx.conf")!, /upstream shop_cart-v1_80_shop_cart-v2_80 \{\n\s+server 10\.244\.0\.13:8080 weight=9 max_fails=0;\n\s+server 10\.244\.0\.14:8080 weight=1 max_fails=0;/);
+});
+
+test("gRPC routes, a 25% mirror, per-backend filters in a weighted split, regex and method matches (golden)", async () => {
+  const t = tempFiles({ "in.yaml": BASE + ROUTES });
+  try {
+    const r = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/gw"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/grpc-mirror-split.conf", r.out);
+    const conf = unbundle(r.out).get("nginx.conf")!;
+    assert.match(conf, /listen 9090 default_server http2;/);
+    assert.match(conf, /grpc_pass grpc:\/\/apps_grpc_80;/);
+    assert.match(conf, /mirror \/_junction\/mirror\/\d+;/);
+  } finally { t.cleanup(); }
+});
+
+test("what nginx cannot express is refused, naming file, line, route, rule and feature; nothing is written", async () => {
+  const t = tempFiles({ "in.yaml": BASE + UNSUPPORTED });
+  try {
+    const out = join(t.dir, "out");
+    const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/gw", "--output-dir", out]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /in\.yaml:\d+: HTTPRoute apps\/odd, rule 1 "slow": nginx cannot express timeouts: /);
+    assert.match(r.err, /HTTPRoute apps\/odd, rule 2: nginx cannot express the CORS filter: /);
+    assert.match(r.err, /nothing was compiled/);
+    assert.equal(existsSync(out), false);
+  } finally { t.cleanup(); }
+});
+
+test("--gateway names a Gateway of the input; --output-dir writes the folder and refuses an nginx.conf Junction did not write", async () => {
+  const missing = await cli(["compile", "-f", "examples/nginx", "--target", "nginx", "--gateway", "infra/nope"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /--gateway: .*infra\/nope/);
+  const dir = mkdtempSync(join(tmpdir(), "junction-nginx-"));
+  try {
+    const r = await cli(["compile", "-f", "examples/nginx", "--target", "nginx", "--gateway", "infra/edge", "--output-dir", dir]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /wrote 4 files into .*; check with: nginx -t -p /);
+    assert.equal(statSync(join(dir, "certs/infra_example-com-tls.pem")).mode & 0o777, 0o600);
+    writeFileSync(join(dir, "nginx.conf"), "events {}\n");
+    const again = await cli(["compile", "-f", "examples/nginx", "--target", "nginx", "--gateway", "infra/edge", "--output-dir", dir]);
+    assert.equal(again.code, 2);
+    assert.match(again.err, /holds an nginx\.conf that Junction did not write/);
+    assert.equal(readFileSync(join(dir, "nginx.conf"), "utf8"), "events {}\n");
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("every golden nginx configuration passes nginx -t", { skip: nginx.ok ? false : nginx.missing.join("; ") }, () => {
+  const goldens = readdirSync(GOLDEN).filter((f) => f.endsWith(".conf"));
+  assert.ok(goldens.length >= 2);
+  for (const name of goldens) {
+    const dir = mkdtempSync(join(tmpdir(), "junction-nginx-t-"));
+    try {
+      writeFolder(dir, unbundle(readFileSync(join(GOLDEN, name), "utf8")));
+      assert.equal(nginxTest(dir), undefined, `nginx -t rejected ${name}`);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  }
+});
