@@ -39,6 +39,7 @@ export const OUTPUT_FORMATS = {
   md: "a Markdown table",
   dot: "a Graphviz graph",
   nft: "an nftables ruleset (nft -f)",
+  sarif: "SARIF 2.1.0, for code-scanning integrations",
 } as const;
 export type OutputFormat = keyof typeof OUTPUT_FORMATS;
 export const OUTPUT_SYNONYMS: Readonly<Record<string, OutputFormat>> = { text: "table" };

@@ -19,6 +19,7 @@ import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 import { diffCommand } from "./commands/diff.js";
+import { lintCommand } from "./commands/lint.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   matrixCommand,
   listCommand,
   diffCommand,
+  lintCommand,
   validateCommand,
   compileCommand,
   convertCommand,
