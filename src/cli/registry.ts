@@ -20,6 +20,8 @@ import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 import { diffCommand } from "./commands/diff.js";
 import { lintCommand } from "./commands/lint.js";
+import { kitCommand } from "./commands/kit.js";
+import { conformanceCommand } from "./commands/conformance.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -30,6 +32,8 @@ export const COMMANDS: Command[] = [
   listCommand,
   diffCommand,
   lintCommand,
+  kitCommand,
+  conformanceCommand,
   validateCommand,
   compileCommand,
   convertCommand,

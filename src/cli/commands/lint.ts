@@ -28,7 +28,7 @@ export const lintCommand: Command = {
     "fail-on": { type: "string", arg: "SEVERITY", choices: [...LINT_SEVERITIES, "never"], default: "error", description: "exit 1 when a finding is at least this severe" },
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction lint -f examples/shop-v2", "junction lint -f deploy/ -o sarif > junction.sarif", "junction lint -f deploy/ --disable workload-unprotected --fail-on warning"],
+  examples: ["junction lint -f examples/shop-v2", "junction lint -f deploy/ -o sarif", "junction lint -f deploy/ --disable workload-unprotected --fail-on warning"],
   run(values, _pos, io) {
     const disabled = list(values, "disable");
     const unknown = disabled.filter((c) => !LINT_CODES.includes(c));
