@@ -5,7 +5,8 @@
 // - routing: requests derived from every route rule of both versions, whose answer changes;
 // - exposure: what became reachable from outside (addresses, Gateways, Ingresses, Routes, Services),
 //   or from pods the input lacks (entire-cluster, representative peers), or stopped being.
-// A section is a function of the two analyses (DIFF_SECTIONS); request-level (L7) changes are the next one.
+// Each section is a function of the two analyses; request-level (L7) changes through Gateways are in the
+// routing section's answers (the request walk); east-west mesh requests are the next section to add.
 
 import { formatRange, type AddressRange } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
@@ -14,6 +15,7 @@ import { equalConns, isEmptyConns, subtractConns, NO_CONNS, type ConnSet } from 
 import type { PolicyEngine } from "../engine/verdict.js";
 import type { FastConnectivity } from "../engine/fast/connectivity.js";
 import type { GatewayEngine } from "../engine/gateway/engine.js";
+import type { WalkContext } from "../engine/request.js";
 import { connectionListWithPeers, workloadPeers, type ConnEntry, type ListPeer } from "./connlist.js";
 import { ingressControllerEntries } from "./ingresscontroller.js";
 import { networkId, networkOf } from "./external-ranges.js";
@@ -28,6 +30,8 @@ export interface DiffSide {
   engine: PolicyEngine;
   connectivity: FastConnectivity;
   gateways: GatewayEngine;
+  /** The request walk (routing, the hop, L7 authorization) of this input. */
+  walk: WalkContext;
 }
 
 export type DiffType = "changed" | "added" | "removed";
