@@ -1,14 +1,15 @@
 // The routing section of a diff: a request for every match of every HTTPRoute and GRPCRoute rule
 // (Ingresses included: they are lowered into routes) of both versions, on each listener the route
-// names, routed by both versions' Gateway engines; the requests whose answer (status, backends with
-// their shares, redirect, upstream) changes are reported. Regular-expression paths and TLS, TCP and
-// UDP routes derive no request.
+// names, walked by both versions (engine/request.ts: routing, the L3/L4 hop from the Gateway to the
+// backend, and the L7 authorization at the backend); the requests whose answer (status, backends with
+// their shares, redirect, upstream, and the layer that decided when it is not routing) changes are
+// reported, so request-level (L7) changes through a Gateway are in it. Regular-expression paths and
+// TLS, TCP and UDP routes derive no request; east-west (mesh) requests need a client and are not derived.
 
 import type { Inventory } from "../model/inventory.js";
 import type { RouteRequest } from "../model/request.js";
 import type { Route, RouteMatch } from "../model/route.js";
-import { gatewayFor, routeRequest } from "../engine/gateway/route.js";
-import type { GatewayEngine } from "../engine/gateway/engine.js";
+import { requestProblem, walkRequest, type WalkContext } from "../engine/request.js";
 import { describe, outcome, summarize } from "./ingress-verify.js";
 import type { DiffType } from "./diff.js";
 
@@ -27,7 +28,7 @@ interface Derived { request: RouteRequest; from: string }
 /** A name no route is likely to name, for routes and listeners without hostnames. */
 const ANY_HOST = "junction-diff.invalid";
 
-export function routingDiff(base: { inventory: Inventory; gateways: GatewayEngine }, head: { inventory: Inventory; gateways: GatewayEngine }): RouteDiff[] {
+export function routingDiff(base: { inventory: Inventory; walk: WalkContext }, head: { inventory: Inventory; walk: WalkContext }): RouteDiff[] {
   const requests = new Map<string, Derived>();
   for (const d of [...derive(head.inventory), ...derive(base.inventory)]) {
     const key = `${d.request.gateway} ${d.request.port} ${describe(d.request)}`;
@@ -35,7 +36,7 @@ export function routingDiff(base: { inventory: Inventory; gateways: GatewayEngin
   }
   const out: RouteDiff[] = [];
   for (const [, d] of [...requests].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const old = answer(base.gateways, d.request), now = answer(head.gateways, d.request);
+    const old = answer(base.walk, d.request), now = answer(head.walk, d.request);
     if (old.text === now.text) continue;
     const type: DiffType = old.routed && now.routed ? "changed" : now.routed ? "added" : old.routed ? "removed" : "changed";
     out.push({ type, request: `${describe(d.request)} (Gateway ${d.request.gateway} :${d.request.port})`, from: d.from, old: old.text, new: now.text });
@@ -43,12 +44,14 @@ export function routingDiff(base: { inventory: Inventory; gateways: GatewayEngin
   return out;
 }
 
-function answer(engine: GatewayEngine, req: RouteRequest): { text: string; routed: boolean } {
-  const g = gatewayFor(engine, req);
-  if (typeof g === "string") return { text: "no such Gateway listener", routed: false };
-  const o = outcome(routeRequest(engine, req));
+/** The answer as one line: the route's outcome, and the layer that decided when routing did not ("403 (authorization: ...)"). */
+function answer(ctx: WalkContext, req: RouteRequest): { text: string; routed: boolean } {
+  if (requestProblem(ctx, req)) return { text: "no such Gateway listener", routed: false };
+  const res = walkRequest(ctx, req);
+  const o = outcome(res);
   const routed = o.connection === undefined && o.status !== null && o.status !== 404;
-  return { text: summarize(o), routed };
+  const decided = res.decidedBy === "routing" || res.decidedBy === "backend" ? undefined : res.layers.find((l) => l.layer === res.decidedBy && l.outcome === "decided");
+  return { text: `${summarize(o)}${decided ? ` (${decided.layer}: ${decided.summary})` : ""}`, routed };
 }
 
 /** The requests a version's routes stand for. */

@@ -5,7 +5,8 @@
 // - routing: requests derived from every route rule of both versions, whose answer changes;
 // - exposure: what became reachable from outside (addresses, Gateways, Ingresses, Routes, Services),
 //   or from pods the input lacks (entire-cluster, representative peers), or stopped being.
-// A section is a function of the two analyses (DIFF_SECTIONS); request-level (L7) changes are the next one.
+// Each section is a function of the two analyses; request-level (L7) changes through Gateways are in the
+// routing section's answers (the request walk); east-west mesh requests are the next section to add.
 
 import { formatRange, type AddressRange } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
@@ -14,6 +15,7 @@ import { equalConns, isEmptyConns, subtractConns, NO_CONNS, type ConnSet } from 
 import type { PolicyEngine } from "../engine/verdict.js";
 import type { FastConnectivity } from "../engine/fast/connectivity.js";
 import type { GatewayEngine } from "../engine/gateway/engine.js";
+import type { WalkContext } from "../engine/request.js";
 import { connectionListWithPeers, workloadPeers, type ConnEntry, type ListPeer } from "./connlist.js";
 import { ingressControllerEntries } from "./ingresscontroller.js";
 import { networkId, networkOf } from "./external-ranges.js";
@@ -28,6 +30,8 @@ export interface DiffSide {
   engine: PolicyEngine;
   connectivity: FastConnectivity;
   gateways: GatewayEngine;
+  /** The request walk (routing, the hop, L7 authorization) of this input. */
+  walk: WalkContext;
 }
 
 export type DiffType = "changed" | "added" | "removed";
@@ -50,8 +54,10 @@ export interface DiffReport {
   exposure: ExposureDiff[];
 }
 
+const workloadIds = (inv: Inventory) => new Set(workloadPeers(inv).map((w) => w.id));
+
 export function diffInputs(base: DiffSide, head: DiffSide): DiffReport {
-  const before = new Set(workloadPeers(base.inventory).map((w) => w.id)), after = new Set(workloadPeers(head.inventory).map((w) => w.id));
+  const before = workloadIds(base.inventory), after = workloadIds(head.inventory);
   return {
     connectivity: connectivityDiff(base, head, before, after),
     workloads: { added: [...after].filter((w) => !before.has(w)).sort(), removed: [...before].filter((w) => !after.has(w)).sort() },
@@ -70,14 +76,18 @@ function sharedCuts(a: Inventory, b: Inventory): AddressRange[] {
   return [...mentionedRanges(a), ...mentionedRanges(b), ...vms(a), ...vms(b)];
 }
 
+/** What the connectivity section reads of a side. */
+export type ConnectivitySide = Pick<DiffSide, "inventory" | "engine" | "connectivity">;
+
 /** The connection list of one side on the shared atoms, with {ingress-controller}'s lines, keyed by pair. */
-function sideEntries(side: DiffSide, cuts: AddressRange[]): Map<string, ConnEntry> {
+function sideEntries(side: ConnectivitySide, cuts: AddressRange[]): Map<string, ConnEntry> {
   const list = connectionListWithPeers(side.inventory, side.connectivity, "workload", NO_FOCUS, { extraRanges: cuts });
   const all = [...list.entries, ...ingressControllerEntries(side.inventory, side.engine, "workload").entries];
   return new Map(all.map((e) => [`${e.src.id}\u0000${e.dst.id}`, e]));
 }
 
-function connectivityDiff(base: DiffSide, head: DiffSide, before: Set<string>, after: Set<string>): ConnDiff[] {
+/** The pairs whose connections differ between two inputs (np-guard's connectivity diff). */
+export function connectivityDiff(base: ConnectivitySide, head: ConnectivitySide, before = workloadIds(base.inventory), after = workloadIds(head.inventory)): ConnDiff[] {
   const cuts = sharedCuts(base.inventory, head.inventory);
   const a = sideEntries(base, cuts), b = sideEntries(head, cuts);
   const out: ConnDiff[] = [];

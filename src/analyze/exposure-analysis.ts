@@ -161,7 +161,8 @@ function fullyOpen(c: ConnSet, protocol: Protocol | undefined): boolean {
   return (protocol ? [protocol] : PROTOCOLS).every((p) => c[p].length === 1 && c[p][0][0] === 1 && c[p][0][1] === 65535);
 }
 
-function isProtected(engine: PolicyEngine, e: Endpoint, d: Direction): boolean {
+/** Whether some policy selects the endpoint for the direction. */
+export function isProtected(engine: PolicyEngine, e: Endpoint, d: Direction): boolean {
   return engine.isSubjectable(e) && TIERS.some((t) => engine.applicable(t, d, e).length > 0);
 }
 

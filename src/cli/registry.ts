@@ -19,6 +19,9 @@ import { exposureCommand } from "./commands/exposure.js";
 import { versionCommand } from "./version.js";
 import { serveCommand } from "./commands/serve.js";
 import { diffCommand } from "./commands/diff.js";
+import { lintCommand } from "./commands/lint.js";
+import { kitCommand } from "./commands/kit.js";
+import { conformanceCommand } from "./commands/conformance.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -28,6 +31,9 @@ export const COMMANDS: Command[] = [
   matrixCommand,
   listCommand,
   diffCommand,
+  lintCommand,
+  kitCommand,
+  conformanceCommand,
   validateCommand,
   compileCommand,
   convertCommand,

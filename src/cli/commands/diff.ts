@@ -81,7 +81,7 @@ function side(label: "base" | "head", paths: string[], cluster: LiveCluster | un
   const objects = cluster ? { objects: cluster.objects(), text: (raw: { obj: unknown }) => renderYaml(raw.obj) } : {};
   const loaded = checkLoaded(loadRevisions(paths, io.cwd, io.stdin, { maxBytes: maxInputSize(values) }, objects), values, io, `--${label}`);
   const a = new Analysis(loaded, engineOptions(values));
-  return { label, inventory: a.inventory, engine: a.engine, connectivity: a.connectivity, gateways: a.gateways };
+  return { label, inventory: a.inventory, engine: a.engine, connectivity: a.connectivity, gateways: a.gateways, walk: a.walk };
 }
 
 /** Whether the report holds a change of a kind --fail-on names. */
