@@ -138,3 +138,28 @@ test("restriction checks fail when the restriction is missing (metadata reachabl
   assert.equal(open.passed, false);
   assert.equal(open.failures.length, 8, "each of 4 probes reaches the 2 of the other namespace");
 });
+
+test("scs-0219 on a cluster: the admin policy APIs from discovery (the fake API server serves policy.networking.k8s.io/v1alpha1)", async () => {
+  const { FakeApiServer } = await import("../fixtures/fake-apiserver.js");
+  const { splitObjects } = await import("../../src/sources/documents.js");
+  const { readInputs } = await import("../../src/sources/read.js");
+  const { Diagnostics } = await import("../../src/model/source.js");
+  const api = await new FakeApiServer().start();
+  const diags = new Diagnostics();
+  api.seed(readInputs(["examples/shop"], diags).flatMap((f) => splitObjects(f, diags)).map((r) => structuredClone(r.obj) as Record<string, any>));
+  const t = tempFiles({});
+  try {
+    const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`);
+    const r = await cli(["conformance", "scs-0219", "--kubeconfig", kubeconfig, "-o", "json", "-q"]);
+    assert.equal(r.code, 0, r.err);
+    const d = Object.fromEntries((JSON.parse(r.out).decisions as Decision[]).map((x) => [x.id, x]));
+    assert.equal(d["admin-network-policy"].result, "pass");
+    assert.ok(d["admin-network-policy"].evidence.includes("CustomResourceDefinition adminnetworkpolicies.policy.networking.k8s.io: v1alpha1"), d["admin-network-policy"].evidence.join("\n"));
+    // A cluster's list is complete: no IngressClass is a fact, not an unknown.
+    assert.equal(d["ingress-controller"].result, "fail");
+    assert.deepEqual([d["metadata-blocked"].result, d["cross-namespace-denied"].result], ["pass", "pass"]);
+  } finally {
+    await api.stop();
+    t.cleanup();
+  }
+});
