@@ -107,6 +107,7 @@ test("agent: loads a host's ruleset atomically, beside other tables; enforces it
   const files = tempFiles({ "model.yaml": e2eModel(), "policies/cluster.yaml": withPolicies(POLICIES) });
   const host = `jl-${name}-1`; // pod x/a's namespace in a lab without policies
   const agent = (extra: string[]) => cli(["agent", "--host", "pod:x/a", "-f", `${files.dir}/policies`, "--netns", host, ...extra]);
+  let child: ReturnType<typeof spawn> | undefined; // killed in finally, so a failed step cannot leave the test file hanging
   try {
     assert.equal((await lab(["up", "-f", `${files.dir}/model.yaml`], name)).code, 0);
     run("ip", ["netns", "exec", host, "nft", "add table inet other; add chain inet other c { type filter hook input priority 100; policy accept; }"]);
@@ -132,20 +133,24 @@ test("agent: loads a host's ruleset atomically, beside other tables; enforces it
     assert.match(bad.err, /invalid input; nothing was loaded:\n  error: .*cluster\.yaml:\d+/);
     assert.match(run("ip", ["netns", "exec", host, "nft", "list", "table", "inet", "junction"]).stdout, /chain host_in/);
 
-    const child = spawn("node", [BIN, "agent", "--watch", "--host", "pod:x/a", "-f", `${files.dir}/policies`, "--netns", host], { stdio: ["ignore", "ignore", "pipe"] });
+    child = spawn("node", [BIN, "agent", "--watch", "--host", "pod:x/a", "-f", `${files.dir}/policies`, "--netns", host], { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
-    child.stderr.on("data", (d) => { log += d; });
-    const until = async (re: RegExp) => { for (let i = 0; i < 100 && !re.test(log); i++) await new Promise((r) => setTimeout(r, 100)); assert.match(log, re); };
+    child.stderr!.on("data", (d) => { log += d; });
+    // Up to 30 s: on a loaded machine the agent's start (node, the schemas, the first load) is slow.
+    const until = async (re: RegExp) => { for (let i = 0; i < 300 && !re.test(log); i++) await new Promise((r) => setTimeout(r, 100)); assert.match(log, re); };
     await until(/watching/);
     assert.match(log, /invalid input; nothing was loaded/);
     writeFileSync(`${files.dir}/policies/cluster.yaml`, withPolicies(POLICIES.replace("ports: [{port: 81}]", "ports: [{port: 8081}]")));
     await until(/loaded table inet junction/);
     assert.match(run("ip", ["netns", "exec", host, "nft", "list", "table", "inet", "junction"]).stdout, /tcp \. 8081/);
+    const exited = new Promise((r) => child!.on("exit", r));
     child.kill("SIGTERM");
-    const code = await new Promise((r) => child.on("exit", r));
+    const code = await exited;
+    child = undefined;
     assert.equal(code, 0, log);
     assert.match(log, /the ruleset stays loaded/);
   } finally {
+    child?.kill("SIGKILL");
     await lab(["down"], name);
     files.cleanup();
     assert.deepEqual(namespacesWithPrefix(`jl-${name}-`), []);

@@ -13,11 +13,13 @@ import { parseAllDocuments } from "yaml";
 const [input, repo, path, commit, version] = process.argv.slice(2);
 if (!version) { console.error("usage: crd-to-json.mjs CRD.yaml REPO PATH COMMIT VERSION"); process.exit(2); }
 
-const strip = (v) => Array.isArray(v) ? v.map(strip)
-  : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== "description").map(([k, x]) => [k, strip(x)])) : v;
+// Drops the `description` of schema nodes; a field named "description" (a key of `properties`) stays.
+const strip = (v, fields = false) => Array.isArray(v) ? v.map((x) => strip(x))
+  : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => fields || k !== "description").map(([k, x]) => [k, strip(x, !fields && k === "properties")])) : v;
 
-for (const doc of parseAllDocuments(readFileSync(input, "utf8"))) {
-  const crd = doc.toJS({ maxAliasCount: -1 });
+// A `kind: List` of CRDs is read too (one document, so YAML anchors can stand for repeated parts).
+const docs = parseAllDocuments(readFileSync(input, "utf8"), { merge: true }).map((d) => d.toJS({ maxAliasCount: -1 }));
+for (const crd of docs.flatMap((d) => (d?.kind === "List" ? d.items : [d]))) {
   if (crd?.kind !== "CustomResourceDefinition") continue;
   const versions = {};
   const seen = new Map();

@@ -347,3 +347,27 @@ spec:
   validateObject({ apiVersion: obj.apiVersion, kind: obj.kind, obj, ref: { file: "c.yaml", doc: 0, path: [] } }, diags);
   assert.deepEqual(diags.items.map((d) => `${formatDiagnostic(d)}`), ["c.yaml spec.egress[0].to[0].networks[0]: Invalid CIDR format provided"]);
 });
+
+test("`pattern` is Go's regexp (RE2), as the API server evaluates it: inline flags and \\z work, and a match anywhere counts", () => {
+  const { catalog, done } = syntheticCatalog({
+    code: { type: "string", pattern: "(?i)^[a-z]+\\z" },
+    part: { type: "string", pattern: "b+" },
+  });
+  try {
+    assert.deepEqual(check(catalog, { code: "ABC", part: "abba" }), []);
+    assert.deepEqual(check(catalog, { code: "AB1", part: "aca" }), [
+      'spec.code: "AB1" does not match the pattern (?i)^[a-z]+\\z',
+      'spec.part: "aca" does not match the pattern b+',
+    ]);
+  } finally { done(); }
+});
+
+test("apimachinery ValidateAnnotationsSize: an object's annotations total at most 256 KiB (262144 bytes, keys and values, UTF-8)", () => {
+  const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\n  annotations: {a: "${value}"}\n`;
+  assert.deepEqual(diagnostics(cm("x".repeat(262143))), []);
+  const e = diagnostics(cm("x".repeat(262144)));
+  assert.equal(e.length, 1);
+  assert.match(e[0], /^in\.yaml:6 metadata\.annotations: Too long: annotations total 262145 bytes; may not be more than 262144 bytes/);
+  // Multi-byte characters count by their UTF-8 size (é is 2 bytes).
+  assert.equal(diagnostics(cm("é".repeat(131072))).length, 1);
+});

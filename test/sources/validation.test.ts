@@ -48,7 +48,8 @@ spec:
   const fields = e.map((x) => x.split(":")[0] + ":" + x.split(":")[1].split(" ")[0]);
   assert.deepEqual(fields, [
     "policies/db.yaml:3", "policies/db.yaml:5", "policies/db.yaml:6", "policies/db.yaml:8", "policies/db.yaml:8", "policies/db.yaml:8",
-    "policies/db.yaml:14", "policies/db.yaml:15", "policies/db.yaml:17", "policies/db.yaml:18",
+    // Line 15: "exactly one of namespaces, pods" and, from the CRD (v0.1.7), pods.namespaceSelector is required.
+    "policies/db.yaml:14", "policies/db.yaml:15", "policies/db.yaml:15", "policies/db.yaml:17", "policies/db.yaml:18",
   ]);
   assert.match(e[0], /metadata\.name: "Bad_Name" is not a valid DNS-1123 subdomain/);
   assert.match(e[1], /spec\.podSelector\.matchLabels\.bad key!: label key "bad key!" is invalid/);
@@ -58,8 +59,9 @@ spec:
   assert.match(e[5], /ports\[2\]\.endPort: endPort may not be set when port is a named port/);
   assert.match(e[6], /spec\.priority: 1001 is above the maximum 1000/);
   assert.match(e[7], /spec\.subject: exactly one of namespaces, pods may be set/);
-  assert.match(e[8], /spec\.ingress\[0\]\.action: "Maybe" is not one of Allow, Deny, Pass/);
-  assert.match(e[9], /spec\.ingress\[0\]\.from: must have at least 1 item/);
+  assert.match(e[8], /spec\.subject\.pods\.namespaceSelector: required field is missing/);
+  assert.match(e[9], /spec\.ingress\[0\]\.action: "Maybe" is not one of Allow, Deny, Pass/);
+  assert.match(e[10], /spec\.ingress\[0\]\.from: must have at least 1 item/);
 });
 
 test("selector expressions are checked like the API server does", () => {
@@ -108,8 +110,10 @@ spec:
   - action: Pass
     from: [{namespaces: {}}]
 `);
-  assert.match(e[0], /:3 metadata\.name: a BaselineAdminNetworkPolicy must be named "default"/);
+  // The CRD's rule on the whole object (network-policy-api v0.1.7): `self.metadata.name == 'default'`.
+  assert.match(e[0], /:1: Only one baseline admin network policy with metadata\.name="default" can be created in the cluster$/);
   assert.match(e[1], /:7 spec\.ingress\[0\]\.action: "Pass" is not one of Allow, Deny/);
+  assert.equal(e.length, 2);
 });
 
 test("rule-count limits: at most 100 ANP rules, 25 CNP rules", () => {

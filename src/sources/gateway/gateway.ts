@@ -12,7 +12,6 @@ import { readObjectRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readGroup, readHostname, readKind, readLifecycle, readObjectName, readSectionName } from "./values.js";
 
 const PROTOCOL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/;
-const CONTROLLER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
 const ADDRESS_TYPE = /^Hostname$|^IPAddress$|^NamedAddress$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
 
 const gatewayClassFrontEnd: FrontEnd = {
@@ -23,8 +22,7 @@ const gatewayClassFrontEnd: FrontEnd = {
     if (!spec.object(true) || !meta) return;
     const cn = spec.get("controllerName");
     const controllerName = cn.string({ required: true }) ?? "";
-    // A warning, not an error: manifests with a placeholder here are common in templates.
-    if (controllerName && !CONTROLLER_NAME.test(controllerName)) cn.warn("invalid-value", `${JSON.stringify(controllerName)} is not a domain-prefixed path (e.g. example.com/gateway-controller); the API server would reject it`);
+    // A domain-prefixed path: the CRD's pattern (schemas/upstream) makes anything else an error.
     const p = spec.get("parametersRef");
     const parametersRef = p.object() ? readObjectRef(p, p.get("namespace").string() ?? "", CORE_GROUP, "") : undefined;
     b.inv.routing.gatewayClasses.push({ name: meta.name, controllerName, ...readLifecycle(root), parametersRef, manifest: manifestOf(root), src: ctx.ref });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Ajv, ValidateFunction } from "ajv";
 import { createAjv } from "./keywords.js";
 import { crdRoot, isObject, toAjv, type Structural } from "./structural.js";
+import { compileDefaults, type Defaulter } from "./defaults.js";
 
 const ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
 const K8S_ID = "k8s";
@@ -23,9 +24,11 @@ export interface Source {
 export interface KindSchema {
   validate: ValidateFunction;
   source: Source;
+  /** The API server's defaulting of custom resources, applied before validation (none for built-in kinds). */
+  defaults?: Defaulter;
 }
 
-interface Entry { source: Source; schema: () => Structural | { $ref: string } }
+interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined }
 
 export class SchemaCatalog {
   private ajv?: Ajv;
@@ -40,7 +43,7 @@ export class SchemaCatalog {
     let c = this.compiled.get(key);
     if (c === undefined) {
       const e = this.index().get(key);
-      c = e ? { validate: this.ajvInstance().compile(e.schema()), source: e.source } : null;
+      c = e ? { validate: this.ajvInstance().compile(e.schema()), source: e.source, defaults: e.defaults?.() } : null;
       this.compiled.set(key, c);
     }
     return c ?? undefined;
@@ -98,6 +101,7 @@ export class SchemaCatalog {
       this.entries!.set(`${doc.group}/${version}/${doc.kind}`, {
         source: doc.source as Source,
         schema: () => { this.ensureBuiltins(); return crdRoot(schema, { objectMeta: OBJECT_META }); },
+        defaults: () => compileDefaults(schema),
       });
     }
   }

@@ -1,6 +1,6 @@
 // The CEL environment of CRD validation rules (x-kubernetes-validations): the standard library and
 // strings extension of @bufbuild/cel (with RE2 `matches`, as Kubernetes uses), plus the Kubernetes
-// extension libraries the vendored rules call — ip, cidr and format (k8s.io/apiserver/pkg/cel/library).
+// extension libraries the vendored rules call — ip, cidr, url and format (k8s.io/apiserver/pkg/cel/library).
 // IP and CIDR values are maps tagged with a private key, so that their methods dispatch on them.
 
 import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
@@ -13,6 +13,7 @@ const MAP = mapType(STRING, DYN);
 const IP = "__junction_ip";
 const CIDR = "__junction_cidr";
 const FORMAT = "__junction_format";
+const URL_TAG = "__junction_url";
 
 function tagged(v: unknown, tag: string): string {
   const s = isCelMap(v) ? v.get(tag) : undefined;
@@ -41,6 +42,47 @@ function cidrValue(s: string): Record<string, string> {
   return { [CIDR]: s };
 }
 
+interface ParsedUrl { scheme: string; host: string; path: string }
+
+/**
+ * Go's url.ParseRequestURI, which the Kubernetes url library uses: an absolute URI or an absolute
+ * path; no control characters; the scheme lower-cased; an authority's port is digits; `%` escapes valid.
+ */
+export function parseRequestUri(s: string): ParsedUrl | undefined {
+  if (!s || /[\x00-\x1f\x7f]/.test(s)) return undefined;
+  if (s === "*") return { scheme: "", host: "", path: "*" };
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(s);
+  if (!m && s.startsWith(":")) return undefined;
+  const scheme = m ? m[1].toLowerCase() : "";
+  let rest = (m ? s.slice(m[0].length) : s).split("?")[0];
+  if (!rest.startsWith("/")) return scheme ? { scheme, host: "", path: "" } : undefined;
+  let host = "";
+  if (scheme && rest.startsWith("//")) {
+    const end = rest.indexOf("/", 2);
+    host = rest.slice(2, end < 0 ? undefined : end).replace(/^.*@/, "");
+    rest = end < 0 ? "" : rest.slice(end);
+    const port = /^(\[[^\]]*\]|[^:\[\]]*)(?::(.*))?$/.exec(host);
+    if (!port || (port[2] !== undefined && !/^\d*$/.test(port[2])) || /[\s<>"{}|\\^`]/.test(host)) return undefined;
+  }
+  if (/%(?![0-9a-fA-F]{2})/.test(rest)) return undefined;
+  return { scheme, host, path: rest };
+}
+
+function urlValue(s: string): Record<string, string> {
+  if (!parseRequestUri(s)) throw new Error(`URL parse error during conversion from string: ${JSON.stringify(s)}`);
+  return { [URL_TAG]: s };
+}
+
+function urlPart(v: unknown): ParsedUrl {
+  return parseRequestUri(tagged(v, URL_TAG))!;
+}
+
+/** host without the port and the IPv6 brackets, and the port, as Go's Hostname() and Port(). */
+function hostPort(host: string): { hostname: string; port: string } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
+  return { hostname: (m?.[1] ?? host).replace(/^\[(.*)\]$/, "$1"), port: m?.[2] ?? "" };
+}
+
 const FORMATS: Record<string, (s: string) => string | undefined> = {
   dns1123Label: dnsLabelError,
   dns1123Subdomain: dnsSubdomainError,
@@ -57,6 +99,13 @@ const K8S_FUNCS: CelFunc[] = [
   celMethod("ip", MAP, [], MAP, function () { const c = tagged(this, CIDR); return { [IP]: c.slice(0, c.indexOf("/")) }; }),
   celMethod("prefixLength", MAP, [], INT, function () { return BigInt(tagged(this, CIDR).split("/")[1]); }),
   celMethod("containsIP", MAP, [STRING], BOOL, function (ip) { const a = parseAddress(ip); return a !== undefined && contains(parseCidr(tagged(this, CIDR))!, a); }),
+  celFunc("isURL", [STRING], BOOL, (s) => parseRequestUri(s) !== undefined),
+  celFunc("url", [STRING], MAP, (s) => urlValue(s)),
+  celMethod("getScheme", MAP, [], STRING, function () { return urlPart(this).scheme; }),
+  celMethod("getHost", MAP, [], STRING, function () { return urlPart(this).host; }),
+  celMethod("getHostname", MAP, [], STRING, function () { return hostPort(urlPart(this).host).hostname; }),
+  celMethod("getPort", MAP, [], STRING, function () { return hostPort(urlPart(this).host).port; }),
+  celMethod("getEscapedPath", MAP, [], STRING, function () { return urlPart(this).path; }),
   ...Object.entries(FORMATS).map(([name]) => celFunc(`format.${name}`, [], MAP, () => ({ [FORMAT]: name }))),
   // validate() returns optional.none() when valid; the rules compare it with null.
   celMethod("validate", MAP, [STRING], DYN, function (s) { const e = FORMATS[tagged(this, FORMAT)](s); return e === undefined ? null : [e]; }),
@@ -67,23 +116,47 @@ const ENV = celEnv({ funcs: [...strings, ...K8S_FUNCS] });
 export type CelProgram = (self: unknown) => { ok: boolean; error?: string };
 
 /** Compiles a rule once; evaluation of a rule that errors counts as a failure, as the API server reports it. */
-export function compileRule(rule: string): CelProgram {
+export function compileRule(rule: string, schema?: CelSchema): CelProgram {
   const run = plan(ENV, parse(rule));
   return (self) => {
-    const r = run({ self: toCel(self) } as never);
+    const r = run({ self: toCel(self, schema) } as never);
     if (isCelError(r)) return { ok: false, error: String(r.message) };
     return { ok: r === true };
   };
 }
 
-/** JSON numbers that are integers are CEL ints (the schemas type them integer). */
-function toCel(v: unknown): unknown {
+/** The parts of a (converted) schema that decide how a value is seen from CEL. */
+export interface CelSchema { properties?: Record<string, CelSchema>; additionalProperties?: unknown; items?: unknown }
+
+/**
+ * JSON numbers that are integers are CEL ints (the schemas type them integer). Properties declared in
+ * the schema are seen under their escaped names (k8s.io/apiserver/pkg/cel escaping: `namespace` is
+ * `__namespace__`, `a-b` is `a__dash__b`); keys of maps (additionalProperties) are left as they are.
+ */
+function toCel(v: unknown, s?: CelSchema): unknown {
   if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCel);
+  if (Array.isArray(v)) return v.map((x) => toCel(x, sub(s?.items)));
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toCel(x);
+    const props = s?.properties;
+    for (const [k, x] of Object.entries(v)) {
+      if (props && k in props) out[escapeCel(k)] = toCel(x, props[k]);
+      else out[k] = toCel(x, sub(s?.additionalProperties));
+    }
     return out;
   }
   return v;
+}
+
+function sub(s: unknown): CelSchema | undefined {
+  return s !== null && typeof s === "object" ? (s as CelSchema) : undefined;
+}
+
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+const ESCAPES: Record<string, string> = { __: "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" };
+
+/** Kubernetes' escaping of property names in CEL (apiserver/pkg/cel/escaping.go). */
+export function escapeCel(name: string): string {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  return name.replace(/__|[./-]/g, (m) => ESCAPES[m]);
 }

@@ -31,14 +31,24 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
       const tail = diags.items.splice(start);
       const own = (d: Diagnostic, i: number) => i >= mark - start && d.severity === "error" && d.ref === raw.ref;
       const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)));
+      // A CEL rule (x-kubernetes-validations) on a list or object judges its whole subtree: the
+      // front end's mirror of it reports an element below ("spec.listeners: tls must not be
+      // specified for protocols ['HTTP', 'TCP', 'UDP']" and "spec.listeners[0].tls: ..."), so its
+      // errors anywhere below a refused rule repeat the rule.
+      const ruleKeys = tail.slice(0, mark - start).filter((d) => d.severity === "error" && d.code === "rule").map((d) => key(d.field));
       const kept = tail.filter((d, i) => {
         const k = key(d.field);
         if (i < mark - start) return !(d.severity === "error" && frontKeys.has(k));
-        return !own(d, i) || !schemaKeys.some((s) => isChild(k, s));
+        // (Unless the schema reported that very field too: the front end's word for it is the one kept.)
+        return !own(d, i) || !(schemaKeys.some((s) => isChild(k, s)) || (ruleKeys.some((r) => isBelow(k, r)) && !schemaKeys.includes(k)));
       });
       diags.items.push(...inDocumentOrder(kept, raw.obj));
     },
   };
+}
+
+function isBelow(k: string, parent: string): boolean {
+  return parent === "" ? k !== "" : k.startsWith(`${parent}\u0000`);
 }
 
 function isChild(k: string, parent: string): boolean {

@@ -5,7 +5,8 @@
 import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { parseCidr } from "../../model/ip.js";
-import { compileRule } from "./cel.js";
+import { compileRule, type CelSchema } from "./cel.js";
+import { compileRegex, RegexLimitError } from "../../model/regex.js";
 
 // ajv-formats is CommonJS: under Node's ESM interop its function is the default export's default.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv, formats: string[]) => Ajv;
@@ -13,8 +14,9 @@ const addFormats = ((addFormatsImport as unknown as { default?: unknown }).defau
 interface Rule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
 
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false });
-  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "duration", "byte"]);
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code: { regExp: re2Pattern } });
+  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"]);
+  ajv.addFormat("duration", isDuration);
   ajv.addFormat("cidr", (s: string) => parseCidr(s) !== undefined);
   ajv.addFormat("mac", /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/);
   ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: compileRules });
@@ -22,11 +24,46 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/;
+const UNITS = [["ns", "nano"], ["us", "\u00b5s", "micro"], ["ms", "milli"], ["s", "sec"], ["m", "min"], ["h", "hr", "hour"], ["d", "day"], ["w", "wk", "week"]];
+
+/**
+ * The API server's `duration` format (k8s.io/kube-openapi strfmt.ParseDuration): Go's
+ * time.ParseDuration ("1h30m", "10s", "0"), or any "<integer> <unit>" groups with the units' long
+ * names ("3 days"); not ISO 8601 ("PT10S") as in JSON Schema.
+ */
+export function isDuration(s: string): boolean {
+  if (s === "0" || GO_DURATION.test(s)) return true;
+  for (const m of s.matchAll(/(\d+)\s*([A-Za-z\u00b5]+)/g)) {
+    const unit = m[2].toLowerCase();
+    if (UNITS.some((v) => v.some((x, i) => unit === x.toLowerCase() || (i === v.length - 1 && unit.startsWith(x))))) return true;
+  }
+  return false;
+}
+
+/**
+ * `pattern` as the API server reads it: Go's regexp (RE2), a match anywhere in the value, in time
+ * linear in the value (re2js, through src/model/regex.ts). A value too long to match within
+ * Junction's budget does not match.
+ */
+function re2Pattern(pattern: string): { test: (s: string) => boolean; toString: () => string } {
+  const r = compileRegex(pattern, { dialect: "re2", anchor: "search" });
+  if (!r.ok) throw new Error(`schema pattern ${JSON.stringify(pattern)} is not RE2: ${r.error}`);
+  return {
+    // ajv shares one compiled pattern per distinct toString().
+    toString: () => `re2:${pattern}`,
+    test: (s) => {
+      try { return r.regex.test(s); } catch (e) { if (e instanceof RegexLimitError) return false; throw e; }
+    },
+  };
+}
+re2Pattern.code = "re2Pattern";
+
 type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
 
-function compileRules(rules: Rule[]): KeywordValidate {
+function compileRules(rules: Rule[], parent: AnySchemaObject): KeywordValidate {
   // Transition rules (oldSelf) apply to updates only; Junction sees each object as a create.
-  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule) }));
+  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule, parent as CelSchema) }));
   const validate: KeywordValidate = (data) => {
     const errors: Partial<ErrorObject>[] = [];
     for (const { r, run } of programs) {

@@ -66,6 +66,31 @@ const nodeCidrs: Rule = (root) => {
   if (cidrs.length > 2) spec.get("podCIDRs").error("too-many", "must have at most 2 items (one per IP family)");
 };
 
+/** The API server's limit on an object's annotations, keys and values together (apimachinery ValidateAnnotationsSize). */
+export const ANNOTATIONS_SIZE_LIMIT = 256 * 1024;
+
+/** apimachinery ValidateObjectMeta: the annotations of any object total at most 256 KiB (UTF-8 bytes). */
+const annotationsSize: Rule = (root) => {
+  const a = root.get("metadata").get("annotations");
+  if (a.value === null || typeof a.value !== "object" || Array.isArray(a.value)) return;
+  let size = 0;
+  for (const [k, v] of Object.entries(a.value)) size += Buffer.byteLength(k) + (typeof v === "string" ? Buffer.byteLength(v) : 0);
+  if (size > ANNOTATIONS_SIZE_LIMIT) a.error("too-long", `Too long: annotations total ${size} bytes; may not be more than ${ANNOTATIONS_SIZE_LIMIT} bytes (the API server's limit)`);
+};
+
+/** A cheap bound (a UTF-16 unit is at most 3 UTF-8 bytes): most objects skip the exact count. */
+function mayHaveLargeAnnotations(obj: Record<string, unknown>): boolean {
+  const md = obj.metadata as Record<string, unknown> | undefined;
+  const a = md !== null && typeof md === "object" ? md.annotations : undefined;
+  if (a === null || typeof a !== "object") return false;
+  let chars = 0;
+  for (const [k, v] of Object.entries(a)) chars += k.length + (typeof v === "string" ? v.length : 0);
+  return chars * 3 > ANNOTATIONS_SIZE_LIMIT;
+}
+
+/** Rules of every kind. */
+const ALL_KINDS: Rule[] = [annotationsSize];
+
 const RULES: Record<string, Rule[]> = {
   "apps/Deployment": [selectsTemplate], "apps/StatefulSet": [selectsTemplate], "apps/DaemonSet": [selectsTemplate],
   "apps/ReplicaSet": [selectsTemplate], "/ReplicationController": [rcSelectsTemplate],
@@ -75,8 +100,9 @@ const RULES: Record<string, Rule[]> = {
 /** Runs the rules of the object's kind; returns the paths that got an error. */
 export function semanticRules(raw: RawObject, diags: Diagnostics): Path[] {
   const slash = raw.apiVersion.lastIndexOf("/");
-  const rules = RULES[`${slash < 0 ? "" : raw.apiVersion.slice(0, slash)}/${raw.kind}`];
-  if (!rules) return [];
+  const kindRules = RULES[`${slash < 0 ? "" : raw.apiVersion.slice(0, slash)}/${raw.kind}`] ?? [];
+  const rules = mayHaveLargeAnnotations(raw.obj) ? [...ALL_KINDS, ...kindRules] : kindRules;
+  if (!rules.length) return [];
   const before = diags.items.length;
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
   for (const rule of rules) rule(Field.root(ctx, raw.obj));

@@ -42,10 +42,16 @@ export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   return out;
 }
 
-/** A CRD version's schema: the root `metadata` is ObjectMeta, whatever the CRD adds to it. */
+/**
+ * A CRD version's schema: the root `metadata` is ObjectMeta, whatever the CRD adds to it, and
+ * `apiVersion` and `kind` are always allowed (the API server never prunes them; hand-written CRDs
+ * such as Linkerd's leave them out of the schema).
+ */
 export function crdRoot(schema: Structural, opts: ToAjvOptions): Structural {
   const out = toAjv(schema, opts);
   const props = (out.properties ?? {}) as Record<string, Structural>;
+  props.apiVersion ??= { type: "string" };
+  props.kind ??= { type: "string" };
   const md = isObject(schema.properties) ? (schema.properties as Record<string, Structural>).metadata : undefined;
   if (opts.objectMeta) {
     const extra = md ? { ...toAjv(md, opts), type: undefined, additionalProperties: undefined } : {};

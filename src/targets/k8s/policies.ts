@@ -98,7 +98,7 @@ export function adminSubject(p: Policy, ctx: K8sContext): object {
   return isEverything(s.labels) ? { namespaces: ns } : { pods: { namespaceSelector: ns, podSelector: toK8sSelector(s.labels) } };
 }
 
-function adminRule(rule: Rule, d: Direction, ctx: K8sContext): object | undefined {
+function adminRule(rule: Rule, d: Direction, ctx: K8sContext): object[] | undefined {
   checkRule(rule, "AdminNetworkPolicy");
   let peers: object[];
   if (rule.peers === undefined) {
@@ -112,7 +112,20 @@ function adminRule(rule: Rule, d: Direction, ctx: K8sContext): object | undefine
   }
   const ports = rule.ports?.map((m) => adminPolicyPort(m, ctx));
   if (!peers.length || (ports && !ports.length)) return undefined;
-  return { ...(rule.name ? { name: rule.name } : {}), action: ACTION_NAME[rule.action], [d === "ingress" ? "from" : "to"]: peers, ...(ports ? { ports } : {}) };
+  const head = { ...(rule.name ? { name: rule.name } : {}), action: ACTION_NAME[rule.action] };
+  const key = d === "ingress" ? "from" : "to";
+  // The CRD refuses namedPort with networks/nodes/domainNames peers (only pods have named ports).
+  const named = (ports ?? []).filter((x) => "namedPort" in x), numbered = (ports ?? []).filter((x) => !("namedPort" in x));
+  const podPeers = peers.filter((x) => "pods" in x || "namespaces" in x);
+  if (!named.length || podPeers.length === peers.length) return [{ ...head, [key]: peers, ...(ports ? { ports } : {}) }];
+  if (rule.peers !== undefined) {
+    throw new Unsupported("named ports with addresses", "AdminNetworkPolicy cannot match named ports on networks, nodes or domainNames peers (the CRD refuses namedPort there)", ["NetworkPolicy (Namespace tier)", "the common API (TrafficPolicy)"]);
+  }
+  // Every destination: the named ports can only be pods' ports, so they go with the pod peers alone.
+  return [
+    ...(numbered.length ? [{ ...head, [key]: peers, ports: numbered }] : []),
+    { ...head, [key]: podPeers, ports: named },
+  ];
 }
 
 function adminRules(p: Policy, ctx: K8sContext, failures: RuleFailure[], baseline: boolean): Record<string, object[]> {
@@ -122,7 +135,7 @@ function adminRules(p: Policy, ctx: K8sContext, failures: RuleFailure[], baselin
     const lowered = lowerRules(rules, failures, (r) => {
       if (baseline && r.action === "pass") throw new Unsupported("pass in the Baseline tier", "BaselineAdminNetworkPolicy rules allow or deny", ["the common API (TrafficPolicy)"]);
       return adminRule(r, d, ctx);
-    });
+    }).flat();
     if (lowered.length > ANP_MAX_RULES) throw new Unsupported("too many rules", `${lowered.length} ${d} rules; an AdminNetworkPolicy holds at most ${ANP_MAX_RULES}`, ["the common API (TrafficPolicy)"]);
     if (lowered.length) spec[d] = lowered;
   }
