@@ -10,13 +10,13 @@ import type { SizeResult } from "./suite.js";
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: "string" }, runs: { type: "string" }, suite: { type: "string" },
+    sizes: { type: "string" }, runs: { type: "string" }, suite: { type: "string" }, updates: { type: "string" },
     child: { type: "string" }, size: { type: "string" }, help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
-  process.stdout.write(`npm run bench -- [--sizes ${SUITES.map((s) => s.sizes.join(",")).join(" | ")}] [--runs N] [--suite ${SUITES.map((s) => s.name).join("|")}]\n`);
+  process.stdout.write(`npm run bench -- [--sizes ${SUITES.map((s) => s.sizes.join(",")).join(" | ")}] [--runs N] [--suite ${SUITES.map((s) => s.name).join("|")}] [--updates N (the scale suite's update stream)]\n`);
 } else if (values.child) {
   const suite = SUITES.find((s) => s.name === values.child)!;
   const result = await suite.run(values.size!, Number(values.runs), (l) => process.stderr.write(`  ${l}\n`));
@@ -26,6 +26,7 @@ if (values.help) {
 }
 
 async function main(): Promise<void> {
+  if (values.updates) process.env.JUNCTION_BENCH_UPDATES = values.updates;
   const suites = values.suite ? SUITES.filter((s) => s.name === values.suite) : SUITES.filter((s) => s.byDefault);
   if (!suites.length) throw new Error(`unknown suite ${values.suite}; known: ${SUITES.map((s) => s.name).join(", ")}`);
   process.stdout.write(`Machine: ${machine()}\n`);
@@ -35,11 +36,11 @@ async function main(): Promise<void> {
     if (unknown.length) throw new Error(`unknown size ${unknown.join(", ")} for ${suite.name}; known: ${suite.sizes.join(", ")}`);
     const results: SizeResult[] = [];
     for (const size of sizes) {
-      const runs = Number(values.runs ?? (size === "100k" ? 3 : 5));
+      const runs = Number(values.runs ?? (suite.name === "scale" ? 3 : size === "100k" ? 3 : 5));
       process.stderr.write(`${suite.name} ${size}: ${runs} runs\n`);
       results.push(await child(suite.name, size, runs));
     }
-    if (results.some((r) => r.figures.length)) process.stdout.write(`\n${suite.title} — medians of ${values.runs ?? "5 (3 at 100k)"} runs\n\n${table(results)}\n`);
+    if (results.some((r) => r.figures.length)) process.stdout.write(`\n${suite.title} — medians of ${values.runs ?? (suite.name === "scale" ? "3" : "5 (3 at 100k)")} runs\n\n${table(results)}\n`);
     else process.stdout.write(`\n${suite.title}\n`);
     for (const r of results) for (const n of r.notes) process.stdout.write(`  ${r.size}: ${n}\n`);
   }
@@ -56,7 +57,7 @@ function child(suite: string, size: string, runs: number): Promise<SizeResult> {
 
 /** Rows: the figures; columns: the sizes (a markdown table, readable as text). */
 function table(results: SizeResult[]): string {
-  const labels = results[0].figures.map((f) => f.label);
+  const labels = [...new Set(results.flatMap((r) => r.figures.map((f) => f.label)))];
   const rows = [["", ...results.map((r) => r.size)], ...labels.map((l) => [l, ...results.map((r) => r.figures.find((f) => f.label === l)?.value ?? "")])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;

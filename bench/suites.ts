@@ -3,6 +3,7 @@
 import { addressSuite } from "./addresses.js";
 import { connectivitySuite } from "./connectivity.js";
 import { runEnforcementBench } from "./enforcement.js";
+import { scaleSuite } from "./scale.js";
 import { serveSuite } from "./serve.js";
 import type { Suite } from "./suite.js";
 
@@ -16,4 +17,4 @@ const enforcementSuite: Suite = {
   },
 };
 
-export const SUITES: Suite[] = [connectivitySuite, addressSuite, serveSuite, enforcementSuite];
+export const SUITES: Suite[] = [connectivitySuite, scaleSuite, addressSuite, serveSuite, enforcementSuite];

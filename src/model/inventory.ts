@@ -53,12 +53,17 @@ export function addEndpoint(inv: Inventory, e: Omit<Endpoint, "id">): Endpoint {
 export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefined {
   if (inv.endpoints[e.id] !== e) return undefined;
   const last = inv.endpoints.pop()!;
-  for (const c of inv.controllers) c.pods = c.pods.filter((id) => id !== e.id);
-  if (last === e) return undefined;
   const from = last.id;
+  // One scan without copies (this runs per pod update); only the controllers holding either id get new lists.
+  for (const c of inv.controllers) {
+    const pods = c.pods;
+    let hit = false;
+    for (let i = 0; i < pods.length && !hit; i++) hit = pods[i] === e.id || pods[i] === from;
+    if (hit) c.pods = pods.filter((id) => id !== e.id).map((id) => (id === from ? e.id : id));
+  }
+  if (last === e) return undefined;
   inv.endpoints[e.id] = last;
   last.id = e.id;
-  for (const c of inv.controllers) c.pods = c.pods.map((id) => (id === from ? e.id : id));
   return last;
 }
 
@@ -66,6 +71,8 @@ export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefine
 export class InventoryIndex {
   readonly nodesByName = new Map<string, Endpoint>();
   readonly byAddress = new Map<string, Endpoint>();
+  /** Every endpoint holding an address that more than one holds (a host-network pod and its node): who takes over on removal. */
+  private readonly sharedAddresses = new Map<string, Endpoint[]>();
 
   constructor(readonly inv: Inventory) {
     for (const e of inv.endpoints) {
@@ -76,8 +83,9 @@ export class InventoryIndex {
       for (const e of inv.endpoints) {
         if (e.kind !== kind) continue;
         for (const a of e.addresses) {
-          const key = addressKey(a);
-          if (!this.byAddress.has(key)) this.byAddress.set(key, e);
+          const key = addressKey(a), cur = this.byAddress.get(key);
+          if (!cur) this.byAddress.set(key, e);
+          else this.share(key, cur, e);
         }
       }
     }
@@ -104,8 +112,14 @@ export class InventoryIndex {
     if (e.kind === "node") this.nodesByName.set(e.name, e);
     for (const a of e.addresses) {
       const key = addressKey(a), cur = this.byAddress.get(key);
+      if (cur) this.share(key, cur, e);
       if (!cur || RANK[e.kind] < RANK[cur.kind]) this.byAddress.set(key, e);
     }
+  }
+
+  private share(key: string, cur: Endpoint, e: Endpoint): void {
+    const all = this.sharedAddresses.get(key);
+    if (all) { if (!all.includes(e)) all.push(e); } else if (cur !== e) this.sharedAddresses.set(key, [cur, e]);
   }
 
   /** Keeps the lookups current after `e` was removed: another endpoint with its address takes over. */
@@ -113,11 +127,12 @@ export class InventoryIndex {
     this.endpointNames = undefined;
     if (e.kind === "node" && this.nodesByName.get(e.name) === e) this.nodesByName.delete(e.name);
     for (const a of e.addresses) {
-      const key = addressKey(a);
+      const key = addressKey(a), all = this.sharedAddresses.get(key);
+      const others = all?.filter((x) => x !== e && this.inv.endpoints[x.id] === x) ?? [];
+      if (all) { if (others.length > 1) this.sharedAddresses.set(key, others); else this.sharedAddresses.delete(key); }
       if (this.byAddress.get(key) !== e) continue;
       this.byAddress.delete(key);
-      const next = this.inv.endpoints.filter((x) => x !== e && RANK[x.kind] < 3 && x.addresses.some((b) => addressKey(b) === key))
-        .sort((x, y) => RANK[x.kind] - RANK[y.kind] || x.id - y.id)[0];
+      const next = others.filter((x) => RANK[x.kind] < 3).sort((x, y) => RANK[x.kind] - RANK[y.kind] || x.id - y.id)[0];
       if (next) this.byAddress.set(key, next);
     }
   }

@@ -9,27 +9,55 @@ export const CONNLIST_FORMATS = ["txt", "table", "json", "yaml", "csv", "md", "d
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
-  // Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each.
-  const text = new Map<ConnSet, string>();
-  const conn = (c: ConnSet) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
-  if (format === "txt") {
-    // Joined in chunks: a list can have millions of lines (address ranges × workloads), and a
-    // chunk's temporary strings die young instead of all surviving until the end.
-    const chunks: string[] = [];
-    for (let i = 0; i < entries.length; i += 4096) {
-      chunks.push(entries.slice(i, i + 4096).map((e) => `${e.src.id} => ${e.dst.id} : ${conn(e.conns)}\n`).join(""));
-    }
-    return chunks.join("");
-  }
+  if (format === "txt" || format === "json") { const parts: string[] = []; writeConnlist(entries, format, (s) => parts.push(s)); return parts.join(""); }
+  const conn = connText();
   const rows = entries.map((e) => [e.src.id, e.dst.id, conn(e.conns)] as const);
   switch (format) {
     case "csv": return renderCsv(["src", "dst", "conn"], rows);
     case "md": return renderMarkdown(["src", "dst", "conn"], rows);
     case "table": return renderTable(["SRC", "DST", "CONNECTIONS"], rows);
-    case "json": return renderJson(connlistData(entries));
     case "yaml": return renderYaml(connlistData(entries));
     case "dot": return renderDot(entries);
   }
+}
+
+/** Entries rendered per batch when written in pieces (about a megabyte of JSON each). */
+const BATCH = 2000;
+
+/**
+ * The rendering written in pieces, the same bytes as renderConnlist: txt and json never become one
+ * string (at 150k pods the answer is hundreds of megabytes); other formats are written whole.
+ */
+export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void): void {
+  const conn = connText();
+  if (format === "txt") {
+    for (let i = 0; i < entries.length; i += BATCH) {
+      let s = "";
+      for (const e of entries.slice(i, i + BATCH)) s += `${e.src.id} => ${e.dst.id} : ${conn(e.conns)}\n`;
+      out(s);
+    }
+  } else if (format === "json") {
+    // JSON.stringify(all, null, 2) is "[\n" + the items, each indented by two, joined by ",\n" + "\n]";
+    // a batch stringified alone gives its items with the same indentation.
+    if (!entries.length) { out(renderJson([])); return; }
+    const data = connData();
+    for (let i = 0; i < entries.length; i += BATCH) {
+      const batch = JSON.stringify(entries.slice(i, i + BATCH).map((e) => ({ src: e.src.id, dst: e.dst.id, conn: conn(e.conns), connections: data(e.conns) })), null, 2);
+      out(`${i === 0 ? "[\n" : ",\n"}${batch.slice(2, -2)}`);
+    }
+    out("\n]\n");
+  } else out(renderConnlist(entries, format));
+}
+
+/** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */
+function connText(): (c: ConnSet) => string {
+  const text = new Map<ConnSet, string>();
+  return (c) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
+}
+
+function connData(): (c: ConnSet) => ConnectionData[] {
+  const data = new Map<ConnSet, ConnectionData[]>();
+  return (c) => { let d = data.get(c); if (d === undefined) { d = connectionsData(c); data.set(c, d); } return d; };
 }
 
 /** One allowed protocol and its port ranges (inclusive). */

@@ -7,7 +7,7 @@ import { applyFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
 import { exposureAnalysis } from "../../analyze/exposure-analysis.js";
 import { explainAll, type ExplainOnly } from "../../analyze/explain-all.js";
 import { portIntervals } from "../../engine/portspace.js";
-import { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
 import { exposureDocument, renderListWithExposure } from "../../targets/exposure-analysis.js";
 import { explainAllDocument, renderExplainAll } from "../../targets/explain-all.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
@@ -97,7 +97,8 @@ export const listCommand: Command = {
       } else io.out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
       return EXIT.ok;
     }
-    io.out(exposure ? renderListWithExposure(r.entries, exposure, format) : renderConnlist(r.entries, format));
+    if (exposure) io.out(renderListWithExposure(r.entries, exposure, format));
+    else writeConnlist(r.entries, format, (s) => io.out(s));
     return EXIT.ok;
   },
 };

@@ -105,19 +105,26 @@ function onlySelf(a: readonly Party[], b: readonly Party[]): boolean {
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
-  const onNode = new Map<string, { g: number; p: Party }[]>();
+  // The parties on each node, by group and class: parties of one group and class give the same
+  // connections with a given node party, so each such bunch is visited once (through one of its
+  // parties that is not the node party itself: a party with itself is no pair).
+  const onNode = new Map<string, Map<number, Party[]>>();
+  const classes = fc.classes.size;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const name = p.endpoint?.nodeName;
-      if (name) { const l = onNode.get(name); if (l) l.push({ g, p }); else onNode.set(name, [{ g, p }]); }
+      if (!name) continue;
+      let bunches = onNode.get(name);
+      if (!bunches) { bunches = new Map(); onNode.set(name, bunches); }
+      const k = g * classes + fc.classOfParty(p), l = bunches.get(k);
+      if (l) { if (l.length < 2) l.push(p); } else bunches.set(k, [p]);
     }
   });
   // A pair differs from its class pair only through this rule: each (class pair, direction) is
   // computed once, and group pairs already fully allowed are skipped.
-  const classes = fc.classes.size;
   const cache = new Map<number, number>();
   const visit = (gs: number, ps: Party, gd: number, pd: Party, podIsDst: boolean) => {
-    if (ps.endpoint === pd.endpoint || !include(gs, gd) || done(gs, gd)) return;
+    if (!include(gs, gd) || done(gs, gd)) return;
     const cs = fc.classOfParty(ps), cd = fc.classOfParty(pd);
     const key = (cs * classes + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
@@ -127,10 +134,12 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   groups.forEach((parties, gn) => {
     for (const node of parties) {
       const name = node.endpoint && fc.engine.matcher.nodeOf(node)?.name;
-      const local = name !== undefined ? onNode.get(name) : undefined;
-      if (!local) continue;
-      for (const { g: gp, p: pod } of local) {
-        if (!fc.engine.matcher.isOwnNode(pod.endpoint, node)) continue;
+      const bunches = name !== undefined ? onNode.get(name) : undefined;
+      if (!bunches) continue;
+      for (const [k, bunch] of bunches) {
+        const pod = bunch.find((p) => p.endpoint !== node.endpoint);
+        if (!pod || !fc.engine.matcher.isOwnNode(pod.endpoint, node)) continue;
+        const gp = Math.floor(k / classes);
         visit(gn, node, gp, pod, true);
         visit(gp, pod, gn, node, false);
       }
