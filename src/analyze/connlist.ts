@@ -10,6 +10,8 @@ import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import type { Endpoint } from "../model/endpoint.js";
 import { attachable, NetworkMap, POD_NETWORK } from "../model/networks.js";
+import { mergeExternalPeers } from "./external-ranges.js";
+import { applyFocus, NO_FOCUS, type Focus } from "./focus.js";
 
 export interface ListPeer {
   /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
@@ -21,6 +23,8 @@ export interface ListPeer {
   type: string;
   parties: Party[];
   range?: AddressRange;
+  /** External peers: the range each party stands for (parties[i] is the first address of partRanges[i]). */
+  partRanges?: AddressRange[];
 }
 
 export interface ConnEntry {
@@ -62,8 +66,8 @@ function families(inv: Inventory): Family[] {
 }
 
 /** The atoms of the partition of the address space by every CIDR (and except) the policies mention. */
-export function externalPeers(inv: Inventory): ListPeer[] {
-  const ranges = mentionedRanges(inv);
+export function externalPeers(inv: Inventory, extraRanges: readonly AddressRange[] = []): ListPeer[] {
+  const ranges = [...mentionedRanges(inv), ...extraRanges];
   // A Workload's (VM's) addresses are listed under its name, not as external ranges.
   const owned = new Set<string>();
   for (const e of inv.endpoints) {
@@ -74,13 +78,29 @@ export function externalPeers(inv: Inventory): ListPeer[] {
     .filter((r) => !(r.first === r.last && owned.has(addressKey({ family: r.family, value: r.first }))));
   return atoms.map((range) => {
     const id = `${formatRange(range)}[External]`;
-    return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range };
+    return { id, kind: "external", name: formatRange(range), type: "External", parties: [{ address: { family: range.family, value: range.first } }], range, partRanges: [range] };
   });
 }
 
 /** Every ordered pair with some allowed connection (workload ↔ workload, workload ↔ external). */
-export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload"): ConnEntry[] {
-  return listPairs(workloadPeers(inv, groupBy), externalPeers(inv), connectivity);
+export function connectionList(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): ConnEntry[] {
+  return connectionListWithPeers(inv, connectivity, groupBy, focus).entries;
+}
+
+/** The connection list with the peers of each side: the workloads and the external ranges as merged for sources and for destinations. */
+export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS, atomsOnly?: { extraRanges: readonly AddressRange[] }): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
+  const workloads = workloadPeers(inv, groupBy);
+  const atoms = externalPeers(inv, atomsOnly?.extraRanges);
+  const peers = [...workloads, ...atoms];
+  const n = workloads.length;
+  // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
+  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
+  // Focused first, so that ranges the focused answer does not tell apart are merged.
+  const focused = applyFocus(focus, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
+  // atomsOnly: the atoms of the partition with extra cuts, unmerged (diff compares two inputs atom by atom).
+  if (atomsOnly) return { entries: sortEntries(focused), workloads, sources: [...workloads, ...atoms], destinations: [...workloads, ...atoms] };
+  const merged = mergeExternalPeers(inv, atoms, focused);
+  return { entries: sortEntries(merged.entries), workloads, sources: [...workloads, ...merged.sources], destinations: [...workloads, ...merged.destinations] };
 }
 
 /**
@@ -122,6 +142,14 @@ function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[
   peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });
   return pairs.sort((a, b) => rank[a.src] - rank[b.src] || rank[a.dst] - rank[b.dst])
     .map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }));
+}
+
+/** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
+export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
+  const distinct = new Set<string>();
+  for (const e of entries) { distinct.add(e.src.id); distinct.add(e.dst.id); }
+  const rank = new Map([...distinct].sort(cmp).map((id, i) => [id, i]));
+  return entries.sort((a, b) => rank.get(a.src.id)! - rank.get(b.src.id)! || rank.get(a.dst.id)! - rank.get(b.dst.id)!);
 }
 
 function cmp(a: string, b: string): number {

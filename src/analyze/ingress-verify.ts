@@ -128,7 +128,7 @@ export function verifyConversion(before: GatewayEngine, after: GatewayEngine, re
   });
 }
 
-function outcome(r: RouteResult): Outcome {
+export function outcome(r: RouteResult): Outcome {
   const live = r.backends.filter((b) => b.weight > 0);
   const total = live.reduce((s, b) => s + b.weight, 0);
   const backends: Record<string, number> = {};

@@ -40,6 +40,7 @@ export const OUTPUT_FORMATS = {
   dot: "a Graphviz graph",
   nft: "an nftables ruleset (nft -f)",
   nginx: "an nginx configuration: nginx.conf and the files it reads, one after another",
+  sarif: "SARIF 2.1.0, for code-scanning integrations",
 } as const;
 export type OutputFormat = keyof typeof OUTPUT_FORMATS;
 export const OUTPUT_SYNONYMS: Readonly<Record<string, OutputFormat>> = { text: "table" };

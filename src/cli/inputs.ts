@@ -71,13 +71,25 @@ export function loadInputs(values: Values, io: Io): Loaded {
   if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
   const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
+  return checkLoaded(loaded, values, io);
+}
+
+/** --lenient, the diagnostics printed, and errors ending the command (exit 2); `what` names the input in the error. */
+export function checkLoaded(loaded: Loaded, values: Values, io: Io, what = "the input"): Loaded {
   if (values.lenient === true) lenient(loaded, io);
   printDiagnostics(loaded, io, values.quiet === true);
   if (loaded.diagnostics.hasErrors) {
     const n = loaded.diagnostics.errors.length;
-    throw new InputError(`${n} error${n === 1 ? "" : "s"} in the input; nothing was analysed`);
+    throw new InputError(`${n} error${n === 1 ? "" : "s"} in ${what}; nothing was analysed`);
   }
   return loaded;
+}
+
+/** --max-input-size in bytes. */
+export function maxInputSize(values: Values): number {
+  const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
+  if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
+  return maxBytes;
 }
 
 /** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */

@@ -21,6 +21,10 @@ import { serveCommand } from "./commands/serve.js";
 import { flowsCommand } from "./commands/flows.js";
 import { historyCommand } from "./commands/history.js";
 import { ipamCommand } from "./commands/ipam.js";
+import { diffCommand } from "./commands/diff.js";
+import { lintCommand } from "./commands/lint.js";
+import { kitCommand } from "./commands/kit.js";
+import { conformanceCommand } from "./commands/conformance.js";
 import { rbacCommand } from "./commands/rbac.js";
 
 export const COMMANDS: Command[] = [
@@ -29,6 +33,10 @@ export const COMMANDS: Command[] = [
   testCommand,
   matrixCommand,
   listCommand,
+  diffCommand,
+  lintCommand,
+  kitCommand,
+  conformanceCommand,
   validateCommand,
   compileCommand,
   convertCommand,

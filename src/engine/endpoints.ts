@@ -2,7 +2,7 @@
 //   NAMESPACE/NAME        a pod, else a workload controller of that name, else a junction Workload
 //   KIND:NAMESPACE/NAME   e.g. deployment:shop/api, svc:shop/api, workload:legacy/db, node:worker-1
 //   ip:ADDRESS or ADDRESS an address (the endpoint that owns it, if any)
-// and every name `list` prints (np-guard's): NAMESPACE/NAME[Kind], NAME[Workload], FIRST-LAST[External]
+// and every name `list` prints (np-guard's): NAMESPACE/NAME[Kind], NAME[Workload], FIRST-LAST[External], NAME[Network]
 // (or a CIDR: one party per address class inside it), {ingress-controller}. A bare NAME (or KIND:NAME)
 // is in the namespace given by -n.
 
@@ -85,6 +85,7 @@ function byListName(index: InventoryIndex, listed: string, kind: string, text: s
     return range ? byRange(index, range, text) : fail(`${JSON.stringify(text)}: write external ranges as FIRST-LAST[External] or CIDR[External]`);
   }
   if (kind === "Workload" && !name.includes("/")) return byKind(index, "Workload", name, text);
+  if (kind === "Network") return byNetwork(index, name, text);
   const canonical = KIND_ALIASES[kind.toLowerCase()];
   if (!canonical) return byKind(index, kind, inNamespace(name, namespace), text);
   return byKind(index, canonical, inNamespace(name, namespace), text);
@@ -113,6 +114,15 @@ function byRange(index: InventoryIndex, range: AddressRange, label: string): Res
     const owner = index.byAddress.get(addressKey(address));
     return { endpoint: owner?.kind === "workload" ? owner : undefined, address };
   }) } };
+}
+
+/** NAME[Network] (NAMESPACE/NAME[Network]): the addresses of a junction Network, as `list` names it. */
+function byNetwork(index: InventoryIndex, name: string, label: string): Resolution {
+  const { namespace, name: bare } = splitName(name);
+  const n = index.inv.networks.find((x) => x.name === bare && x.namespace === namespace);
+  if (!n) return fail(`no Network named ${name}${didYouMean(name, index.inv.networks.map((x) => x.name))}`);
+  const parties = n.cidrs.flatMap((c) => { const r = byRange(index, c, label); return r.ok && r.value.kind === "parties" ? r.value.parties : []; });
+  return { ok: true, value: { kind: "parties", label, parties } };
 }
 
 function fail(error: string): Resolution { return { ok: false, error }; }

@@ -164,7 +164,14 @@ export class PolicyEngine {
     const network = this.networkOf(flow);
     const remoteAddress = flowAddress(remote, local, network);
     const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
-    const rules = request ? requestRulesOf : rulesOf;
+    return this.walk(direction, e, matchRule, ownNode, request ? requestRulesOf : rulesOf, network);
+  }
+
+  /**
+   * The tiers of `e`'s policies walked for one direction with a rule test: the algorithm of decide,
+   * for analyses whose other side is not a party (exposure's representative peers of unknown pods).
+   */
+  walk(direction: Direction, e: Endpoint, matchRule: (rule: Rule) => boolean, ownNode = false, rules = rulesOf, network = this.networks.primaryOf(e)): Decision {
     const passed: RuleRef[] = [];
     const warnings: Warning[] = [];
     const considered: Policy[] = [];

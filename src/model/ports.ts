@@ -128,3 +128,8 @@ function complementIntervals(iv: readonly Interval[]): Interval[] {
 export function connsHas(c: ConnSet, protocol: Protocol, port: number): boolean {
   return c[protocol].some(([a, b]) => a <= port && port <= b);
 }
+
+/** Whether two sets hold the same connections. */
+export function equalConns(a: ConnSet, b: ConnSet): boolean {
+  return PROTOCOLS.every((p) => a[p].length === b[p].length && a[p].every(([x, y], i) => x === b[p][i][0] && y === b[p][i][1]));
+}

@@ -51,7 +51,7 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
   };
 }
 
-function decisionData(d: Decision, at: string, lines: LineLookup): DecisionData {
+export function decisionData(d: Decision, at: string, lines: LineLookup): DecisionData {
   const data: DecisionData = {
     direction: d.direction, at, allowed: d.allowed, decidedBy: d.by, tier: d.tier,
     policy: d.policy ? policyRef(d.policy, lines) : undefined,

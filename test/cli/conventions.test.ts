@@ -93,10 +93,10 @@ test("an unknown flag is exit 2, one line in pflag's (kubectl's) words, with a d
 });
 
 test("an unknown command or subcommand is exit 2, one line with cobra's did-you-mean (distance 2 or a prefix)", async () => {
-  const r = await cli(["lsit", "-f", "examples/shop"]);
+  const r = await cli(["lsti", "-f", "examples/shop"]);
   assert.equal(r.code, 2);
   assert.ok(oneLine(r.err), r.err);
-  assert.match(r.err, /unknown command "lsit" \(did you mean list\?\)/);
+  assert.match(r.err, /unknown command "lsti" \(did you mean list\?\)/);
   const sub = await cli(["convert", "ingres", "-f", "examples/ingress"]);
   assert.equal(sub.code, 2);
   assert.ok(oneLine(sub.err), sub.err);

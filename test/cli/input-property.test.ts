@@ -21,6 +21,7 @@ const NOT_FED: Record<string, string> = {
   "lab up": "creates network namespaces as root", "lab probe": "probes a running lab", "lab status": "reads no manifests", "lab down": "removes a lab",
   schema: "reads no manifests", generate: "reads no manifests", version: "reads no manifests", rbac: "reads no manifests",
   "history show": "reads a history file, not manifests",
+  diff: "reads --base and --head (the same loading: test/analyze/diff.test.ts feeds both sides)", "kit default-restrictions": "reads no manifests",
 };
 
 function leaves(cs: readonly Command[], prefix: string[] = []): [string[], Command][] {

@@ -11,6 +11,9 @@ import { connlistData, renderConnlist } from "../../targets/connlist.js";
 import { EXIT, list, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputFormat, outputOption, printOutput } from "../inputs.js";
 import type { Analysis } from "../analysis.js";
+import { namesPeer, NO_FOCUS, type Focus } from "../../analyze/focus.js";
+import { workloadPeers } from "../../analyze/connlist.js";
+import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 
 /** A concrete explain invocation for the first allowed pair between two workloads. */
 function explainExample(entries: readonly ConnEntry[]): string {
@@ -36,11 +39,15 @@ function meshData(f: MeshFinding, lines: LineLookup): MeshFindingData {
   return { kind: f.kind, subject: f.subject, message: f.message, ...(f.src ? { file: f.src.file } : {}), ...(line !== undefined ? { line } : {}) };
 }
 
-/** The overview's data: the connection list and the summary over it. */
-export function analyzeResult(a: Analysis): AnalyzeResult {
+/** The overview's data: the connection list and the summary over it (both narrowed by a focus). */
+export function analyzeResult(a: Analysis, focus: Focus = NO_FOCUS): AnalyzeResult {
   const connectivity = a.connectivity;
-  const entries = connectionList(a.inventory, connectivity);
+  const entries = connectionList(a.inventory, connectivity, "workload", focus);
   const summary = summarize(a.inventory, a.engine, entries, (e, d) => (connectivity.selecting(e, d)?.length ?? 0) > 0);
+  if (focus.workloads.length) {
+    const focused = new Set(workloadPeers(a.inventory).filter((w) => focus.workloads.some((n) => namesPeer(n, w))).map((w) => w.id));
+    summary.unprotected = summary.unprotected.filter((u) => focused.has(u.workload) && (!focus.direction || focus.direction === u.direction));
+  }
   const lines = a.loaded.locator.lineOf.bind(a.loaded.locator);
   return { entries, summary, ...(hasMesh(a.inventory) ? { mesh: meshCoverage(a.inventory).map((f) => meshData(f, lines)) } : {}) };
 }
@@ -58,10 +65,13 @@ export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
   usage: "junction analyze -f PATH [-o table|json|yaml]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...ENGINE_OPTIONS },
-  examples: ["junction analyze -f examples/shop"],
+  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...FOCUS_OPTIONS, ...ENGINE_OPTIONS },
+  examples: ["junction analyze -f examples/shop", "junction analyze -f examples/shop --focus-workload payments/payments"],
   run(values, _pos, io) {
-    const result = analyzeResult(loadAnalysis(values, io));
+    const focus = focusOf(values);
+    const a = loadAnalysis(values, io);
+    checkFocusNames(focus, workloadPeers(a.inventory));
+    const result = analyzeResult(a, focus);
     const { entries, summary: s, mesh } = result;
     if (outputFormat(values) !== "table") {
       printOutput(io, values, () => analyzeDocument(result), () => "");

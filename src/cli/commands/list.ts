@@ -1,24 +1,45 @@
-// junction list: which workload may reach which, with protocols and ports aggregated.
+// junction list: which workload may reach which, with protocols and ports aggregated; with
+// --exposure what the policies open to pods not in the input, with --explain every pair's reasons.
 
-import { connectionList, networkConnectionLists, type ConnEntry, type NetworkSection } from "../../analyze/connlist.js";
+import { connectionListWithPeers, networkConnectionLists, type ConnEntry, type ListPeer, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
+import { applyFocus, hasFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
+import { exposureAnalysis } from "../../analyze/exposure-analysis.js";
+import { explainAll, type ExplainOnly } from "../../analyze/explain-all.js";
+import { portIntervals } from "../../engine/portspace.js";
 import { CONNLIST_FORMATS, renderNetworkSections, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { exposureDocument, renderListWithExposure } from "../../targets/exposure-analysis.js";
+import { explainAllDocument, renderExplainAll } from "../../targets/explain-all.js";
 import { NetworkMap } from "../../model/networks.js";
 import { isVirtualMachine } from "../../model/endpoint.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
-import { EXIT, UsageError, str, type Command } from "../command.js";
+import { EXIT, UsageError, str, type Command, type Values } from "../command.js";
 import { formatConns } from "../../model/ports.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { formatL7Access, L7AccessReader, type L7Access } from "../../analyze/l7-access.js";
 import { MeshMembership } from "../../engine/mesh/membership.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 import type { Analysis } from "../analysis.js";
 
+export interface ListResult {
+  entries: ConnEntry[];
+  warnings: string[];
+  /** Every peer a focus may name (workloads, {ingress-controller}). */
+  peers: ListPeer[];
+  workloads: ListPeer[];
+  /** The peers as sources and as destinations (workloads and the external ranges of each side). */
+  sources: ListPeer[];
+  destinations: ListPeer[];
+}
+
 /** The connection list (with the ingress controller's entries) and the warnings about blocked Ingress traffic. */
-export function listResult(a: Analysis, groupBy: GroupBy = "workload"): { entries: ConnEntry[]; warnings: string[] } {
+export function listResult(a: Analysis, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): ListResult {
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
-  return { entries: [...connectionList(a.inventory, a.connectivity, groupBy), ...controller.entries], warnings };
+  const list = connectionListWithPeers(a.inventory, a.connectivity, groupBy, focus);
+  const entries = [...list.entries, ...applyFocus(focus, controller.entries)];
+  return { entries, warnings, peers: [...list.workloads, ...controller.entries.map((e) => e.src)], workloads: list.workloads, sources: list.sources, destinations: list.destinations };
 }
 
 /**
@@ -39,10 +60,12 @@ export function networkListResult(a: Analysis, groupBy: GroupBy = "workload"): {
   return { sections, warnings };
 }
 
+const TEXT_ONLY = new Set(["csv", "md", "dot"]);
+
 export const listCommand: Command = {
   name: "list",
   summary: "List which workloads may reach which, with the allowed protocols and ports (np-guard connlist convention).",
-  usage: "junction list -f PATH [-o txt|table|json|yaml|csv|md|dot]",
+  usage: "junction list -f PATH [-o txt|table|json|yaml|csv|md|dot] [--exposure] [--explain [--explain-only allow|deny]] [--focus-...]",
   description: [
     "One line per ordered pair with any allowed connection: SRC => DST : CONNECTIONS (-o txt, np-guard's format).",
     "-o json and yaml give np-guard's conn string and the same connections as data (protocol, port ranges).",
@@ -50,7 +73,8 @@ export const listCommand: Command = {
     "owner (ownerReferences) or the workload whose template made them; --group-by replicaset groups as np-guard does.",
     "Pods in phase Succeeded or Failed take no part (a note says how many). Every name printed is accepted as an",
     "endpoint by explain and test.",
-    "external address ranges are the pieces into which the policies' CIDRs cut the address space.",
+    "External address ranges are the pieces into which the policies' CIDRs cut the address space, with adjacent pieces",
+    "no workload treats differently merged (per side); a range that is exactly a junction Network is NAME[Network].",
     "With Ingress or OpenShift Route objects, {ingress-controller} => WORKLOAD lines list the TCP ports the",
     "ingress controller opens to the workloads behind their Services, as far as the policies allow them. The controller",
     "is its pods in the input (app.kubernetes.io/name=ingress-nginx; the OpenShift router's for Routes), as junction",
@@ -60,31 +84,60 @@ export const listCommand: Command = {
     "those of the DENY rules that do; -o txt, json or yaml. See docs/mesh.md.",
     "With user-defined (OVN-Kubernetes UDN/CUDN) or secondary (Multus NAD) networks, the list has one section per",
     "network as np-guard prints it, then each workload's networks; json/yaml/csv/md/table carry a network column (docs/networks.md).",
+    "--exposure adds np-guard's exposure analysis: per workload, what its policies open to entire-cluster (any pod in",
+    "any namespace) and to pods that rules select but the input lacks (NAMESPACE/[all pods], [namespace with {k=v}]/",
+    "[pod with {k=v}]), the external ranges, and the workloads no policy protects.",
+    "--explain prints every pair (allowed or not) with its ports split by reason: per part, the policy and rule (or the",
+    "default) that decided egress and ingress; --explain-only allow|deny keeps one kind (-o txt, table, json, yaml).",
   ].join("\n"),
   options: {
     ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
     "group-by": { type: "string", arg: "LEVEL", choices: GROUP_BY, default: "workload", description: "pods under their Deployment (CronJob) when it is in the input, or under their ReplicaSet (Job) as np-guard groups them" },
     l7: { type: "boolean", description: "per workload pair, the requests the L7 layer (Istio authorization) lets through" },
+    exposure: { type: "boolean", description: "add what each workload's policies open to pods that are not in the input (np-guard's exposure analysis)" },
+    explain: { type: "boolean", description: "every pair with its ports split into allowed and denied, and the policy and rule that decided each part" },
+    "explain-only": { type: "string", arg: "KIND", choices: ["allow", "deny"], description: "with --explain: only the allowed, or only the denied parts" },
+    ...FOCUS_OPTIONS,
     ...ENGINE_OPTIONS,
   },
-  examples: ["junction list -f examples/shop", "junction list -f examples/mesh --l7", "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours"],
+  examples: [
+    "junction list -f examples/shop",
+    "junction list -f examples/shop --focus-workload shop/api --focus-direction ingress",
+    "junction list -f examples/shop --exposure",
+    "junction list -f examples/mesh --l7",
+    "junction list -f examples/shop --explain --focus-workload payments/payments --explain-only deny",
+    "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours",
+  ],
   run(values, _pos, io) {
+    const focus = focusOf(values);
     const format = str(values, "output") as ConnlistFormat;
     if (values.l7 === true && !["txt", "json", "yaml"].includes(format)) throw new UsageError(`--l7 prints txt, json or yaml, not ${format}`);
+    const only = explainOptions(values, format);
     const a = loadAnalysis(values, io);
     const groupBy = str(values, "group-by") as GroupBy;
-    if (values.l7 !== true) {
-      const perNetwork = networkListResult(a, groupBy);
-      if (perNetwork) {
-        for (const w of perNetwork.warnings) io.err(`warning: ${w}\n`);
-        io.out(renderNetworkSections(perNetwork.sections, format));
-        return EXIT.ok;
-      }
+    const perNetwork = networkListResult(a, groupBy);
+    if (perNetwork) {
+      if (values.l7 === true || values.explain === true || values.exposure === true || hasFocus(focus) || focus.peers.length) throw new UsageError("--l7, --explain, --exposure and the focus flags do not apply to a list per network yet (user-defined or secondary networks, VMs)");
+      for (const w of perNetwork.warnings) io.err(`warning: ${w}\n`);
+      io.out(renderNetworkSections(perNetwork.sections, format));
+      return EXIT.ok;
     }
-    const { entries, warnings } = listResult(a, groupBy);
-    for (const w of warnings) io.err(`warning: ${w}\n`);
-    if (values.l7 === true) { io.out(renderL7(l7Entries(a, entries), format)); return EXIT.ok; }
-    writeConnlist(entries, format, (s) => io.out(s));
+    const r = listResult(a, groupBy, focus);
+    checkFocusNames(focus, r.peers);
+    for (const w of r.warnings) io.err(`warning: ${w}\n`);
+    if (values.l7 === true) { io.out(renderL7(l7Entries(a, r.entries), format)); return EXIT.ok; }
+    if (values.exposure === true && focus.peers.length) io.err("warning: --exposure is ignored with --focus-peer (as np-guard does)\n");
+    const exposure = values.exposure === true && !focus.peers.length ? exposureAnalysis(a.inventory, a.engine, r.workloads, r.entries, focus) : undefined;
+    if (values.explain === true) {
+      const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, only);
+      if (format === "json" || format === "yaml") {
+        const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: (exposureDocument(r.entries, exposure) as { exposure: unknown }).exposure } : {}) };
+        io.out(format === "json" ? renderJson(doc) : renderYaml(doc));
+      } else io.out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
+      return EXIT.ok;
+    }
+    if (exposure) io.out(renderListWithExposure(r.entries, exposure, format));
+    else writeConnlist(r.entries, format, (s) => io.out(s));
     return EXIT.ok;
   },
 };
@@ -108,4 +161,11 @@ function renderL7(items: readonly L7Entry[], format: ConnlistFormat): string {
   if (format === "txt") return items.map(({ entry: e, access }) => `${e.src.id} => ${e.dst.id} : ${formatL7Access(access)}\n`).join("");
   const data = { pairs: items.map(({ entry: e, access }) => ({ src: e.src.id, dst: e.dst.id, conn: formatConns(e.conns), l7: access })) };
   return format === "json" ? renderJson(data) : renderYaml(data);
+}
+
+function explainOptions(values: Values, format: ConnlistFormat): ExplainOnly | undefined {
+  const only = str(values, "explain-only") as ExplainOnly | undefined;
+  if (only && values.explain !== true) throw new UsageError("--explain-only applies to --explain: give it too");
+  if (values.explain === true && TEXT_ONLY.has(format)) throw new UsageError(`--explain prints txt, table, json or yaml, not ${format}`);
+  return only;
 }
