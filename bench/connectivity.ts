@@ -46,15 +46,20 @@ export const connectivitySuite: Suite = {
   sizes: Object.keys(SIZES),
   async run(size, runs, log) {
     const spec = SIZES[size];
-    const dir = mkdtempSync(join(tmpdir(), "junction-bench-"));
-    try {
-      for (const format of ["yaml", "json"] as const) writeCluster(join(dir, format), { ...spec, seed: 1 }, format);
-      return await measure(size, spec, dir, runs, log);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return withGeneratedCluster(spec, (dir) => measure(size, spec, dir, runs, log));
   },
 };
+
+/** A generated cluster written as YAML and JSON dumps (DIR/yaml, DIR/json) for the time `use` takes. */
+export async function withGeneratedCluster<T>(spec: { pods: number; namespaces: number; policies: number }, use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "junction-bench-"));
+  try {
+    for (const format of ["yaml", "json"] as const) writeCluster(join(dir, format), { ...spec, seed: 1 }, format);
+    return await use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function measure(size: string, spec: (typeof SIZES)[string], dir: string, runs: number, log: (l: string) => void): Promise<SizeResult> {
   const figures: Figure[] = [], notes: string[] = [];

@@ -6,17 +6,16 @@
 // (stream.ts), checked against a fresh build.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPaths } from "../src/sources/load.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { FastConnectivity } from "../src/engine/fast/connectivity.js";
 import { connectionList } from "../src/analyze/connlist.js";
-import { writeCluster } from "../src/cli/commands/generate.js";
 import { median, mib, ms, time, type Figure, type SizeResult, type Suite } from "./suite.js";
+import { withGeneratedCluster } from "./connectivity.js";
 import { CHANGE_KINDS, cpuMs, percentile, runStream } from "./stream.js";
 
 const SIZES: Record<string, { pods: number; namespaces: number; policies: number; stream: boolean }> = {
@@ -42,14 +41,10 @@ export const scaleSuite: Suite = {
   sizes: Object.keys(SIZES),
   async run(size, runs, log) {
     const spec = SIZES[size];
-    const dir = mkdtempSync(join(tmpdir(), "junction-bench-"));
-    try {
-      for (const format of ["yaml", "json"] as const) writeCluster(join(dir, format), { ...spec, seed: 1 }, format);
+    return withGeneratedCluster(spec, (dir) => {
       log(`${size}: generated`);
-      return await measure(size, spec, dir, runs, log);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      return measure(size, spec, dir, runs, log);
+    });
   },
 };
 
