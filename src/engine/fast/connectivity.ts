@@ -13,7 +13,9 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { clear, has, set, touched, words } from "./bitset.js";
+import { clear, has, set, touched, words, type Bits } from "./bitset.js";
+import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
+import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
 import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
@@ -44,8 +46,13 @@ export class FastConnectivity implements Connectivity {
   readonly conntable = new ConnTable();
   sets: ClassSets;
   rows: RowBuilder;
-  /** Signature ids per class and direction. */
+  /** Rest-part signature ids (NetworkPolicy and Baseline tiers) per class and direction. */
   readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
+  /** Admin-part signature ids per class and direction (-1: no Admin policy selects it). */
+  readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
+  /** The composition of a class's two parts, when it has an Admin part. */
+  readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
+  private joints = new Map<number, Joint & { users: number }>();
   readonly signatures: Signature[] = [];
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
@@ -97,18 +104,41 @@ export class FastConnectivity implements Connectivity {
    */
   pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
     if (!sameNetwork(this.classes.list[cs], this.classes.list[cd])) return NONE;
-    const se = this.signatures[this.sigOf.egress[cs]], si = this.signatures[this.sigOf.ingress[cd]];
-    const e = ownEgress ? this.rows.ownNodeConns(se, cd) : this.portsOf(se, cd);
+    const e = this.sideConns("egress", cs, cd, ownEgress);
     if (e === NONE) return e;
-    return this.conntable.meet(e, ownIngress ? this.rows.ownNodeConns(si, cs) : this.portsOf(si, cs));
+    return this.conntable.meet(e, this.sideConns("ingress", cd, cs, ownIngress));
+  }
+
+  /** What class `local`'s side of direction d allows with `other` (both parts composed). */
+  private sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
+    const rest = this.signatures[this.sigOf[d][local]], j = this.jointOf[d][local];
+    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
+    if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
+    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
+  }
+
+  /**
+   * Remote classes class `local`'s side of direction d may allow (a superset where an Admin part is
+   * composed; exact answers come from pairConns). `cache` keeps the ones computed during one enumeration.
+   */
+  sideAny(d: Direction, local: number, cache: Map<object, Bits>): Bits {
+    const j = this.jointOf[d][local];
+    if (!j) return this.signatures[this.sigOf[d][local]].any!;
+    let bits = cache.get(j);
+    if (!bits) {
+      bits = new Uint32Array(this.sets.nwords);
+      for (let w = 0; w < bits.length; w++) bits[w] = jointAnyWord(j, w);
+      cache.set(j, bits);
+    }
+    return bits;
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
     const id = this.classes.ofEndpoint.get(e.id);
     if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
-    const sig = this.signatures[this.sigOf[d][id]];
-    return sig.unenforced ? [] : [...sig.tiers.admin, ...sig.tiers.namespace, ...sig.tiers.baseline];
+    const sig = this.signatures[this.sigOf[d][id]], admin = this.adminOf[d][id];
+    return sig.unenforced ? [] : [...(admin >= 0 ? this.signatures[admin].tiers.admin : []), ...sig.tiers.namespace, ...sig.tiers.baseline];
   }
 
   /** The class of a party; a party never seen before gets a class (and its column in every row). */
@@ -173,13 +203,13 @@ export class FastConnectivity implements Connectivity {
   copyColumn(from: number, to: number): void {
     this.sets.copyColumn(from, to);
     for (const sig of this.signatures) {
-      if (!sig.rows) continue;
-      for (const b of [...sig.rows, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
+      const bits = sig.rows ?? (sig.admin && [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]);
+      if (!bits) continue;
+      for (const b of [...bits, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
     }
     for (const d of ["egress", "ingress"] as const) {
-      const sig = this.signatures[this.sigOf[d][from]];
-      sig.users++;
-      this.sigOf[d][to] = sig.id;
+      const admin = this.adminOf[d][from];
+      this.place(d, to, this.signatures[this.sigOf[d][from]], admin >= 0 ? this.signatures[admin] : undefined);
     }
   }
 
@@ -187,7 +217,7 @@ export class FastConnectivity implements Connectivity {
     if (this.classes.size <= this.sets.nwords * 32) return;
     const n = words(capacityFor(this.classes.size));
     this.sets.resize(n);
-    for (const sig of this.signatures) if (sig.rows) this.rows.resize(sig, n);
+    for (const sig of this.signatures) if (sig.rows || sig.admin) this.rows.resize(sig, n);
   }
 
   /** Computes the signatures of the given classes (new signatures get their rows). */
@@ -196,13 +226,66 @@ export class FastConnectivity implements Connectivity {
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
-        const old = this.sigOf[d][id];
-        const sig = this.signatureFor(cls, d, selected.get(id)?.[d] ?? []);
-        sig.users++;
-        this.sigOf[d][id] = sig.id;
-        if (old !== undefined && --this.signatures[old].users === 0) this.retire(this.signatures[old]);
+        const all = selected.get(id)?.[d] ?? [];
+        const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
+        const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
+        this.place(d, id, rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined);
       }
     }
+  }
+
+  /**
+   * An Admin-tier policy was replaced (`removed` by `added`; either may be missing): the classes in
+   * `ids` (those either selects) get their new Admin parts; their rest parts do not change. Classes
+   * with the same Admin part and the same answer to "does `added` select it" get the same new part.
+   */
+  reassignAdmin(ids: Iterable<number>, removed: Policy | undefined, added: Policy | undefined): void {
+    const subject = added && this.sets.subject(added.subject);
+    // An ingress rule on a named port makes the part depend on the class's own ports: no sharing then.
+    const shared = !added || !namedPortsOf([added]).size;
+    for (const d of ["egress", "ingress"] as const) {
+      const memo = new Map<number, Signature | undefined>();
+      const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
+      for (const id of ids) {
+        const cls = this.classes.list[id];
+        if (!cls.subjectable) continue;
+        const cur = this.adminOf[d][id], hit = adds && has(subject!, id), key = cur * 2 + (hit ? 1 : 0);
+        let next = memo.get(key);
+        if (!shared || !memo.has(key)) {
+          const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
+          if (hit) insertSorted(list, added!, this.subjects.order);
+          next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
+          memo.set(key, next);
+        }
+        this.place(d, id, this.signatures[this.sigOf[d][id]], next);
+      }
+    }
+  }
+
+  /** Gives class `id` its parts for direction d (and their composition); parts no class uses are retired. */
+  private place(d: Direction, id: number, rest: Signature, admin: Signature | undefined): void {
+    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    rest.users++;
+    if (admin) admin.users++;
+    this.sigOf[d][id] = rest.id;
+    this.adminOf[d][id] = admin ? admin.id : -1;
+    this.jointOf[d][id] = admin && this.joint(admin, rest);
+    if (oldJoint) this.leave(oldJoint);
+    if (oldRest !== undefined && --this.signatures[oldRest].users === 0) this.retire(this.signatures[oldRest]);
+    if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
+  }
+
+  private joint(admin: Signature, rest: Signature): Joint {
+    const key = admin.id * 2 ** 26 + rest.id;
+    let j = this.joints.get(key);
+    if (!j) { j = { admin, rest, masks: new Map(), users: 0 }; this.joints.set(key, j); }
+    j.users++;
+    return j;
+  }
+
+  private leave(j: Joint): void {
+    const k = j as Joint & { users: number };
+    if (--k.users === 0) this.joints.delete(j.admin.id * 2 ** 26 + j.rest.id);
   }
 
   /** Policies were added to or removed from the inventory. */
@@ -211,17 +294,17 @@ export class FastConnectivity implements Connectivity {
     this.engine.policiesChanged({ added, removed });
   }
 
-  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {
+  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"]): Signature {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
     const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
-    const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
+    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
       for (const p of unenforced ? [] : policies) if (rulesOf(p, d)) tiers[p.tier].push(p);
-      sig = { id: this.signatures.length, key, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
+      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig);
@@ -244,7 +327,7 @@ export class FastConnectivity implements Connectivity {
   /** A signature no class uses any more: forgotten (rows are not kept current for it). */
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
-    sig.rows = sig.any = sig.masks = undefined;
+    sig.rows = sig.any = sig.masks = sig.admin = undefined;
   }
 }
 

@@ -41,7 +41,10 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.rows = sig.layout.reps.map(() => newBits(n));
+    if (sig.part === "admin") {
+      const fresh = () => sig.layout!.reps.map(() => newBits(n));
+      sig.admin = { allow: fresh(), cont: fresh(), anyCont: newBits(n) };
+    } else sig.rows = sig.layout.reps.map(() => newBits(n));
     sig.any = newBits(n);
     sig.masks = new Map();
     this.refresh(sig, 0, n);
@@ -49,6 +52,7 @@ export class RowBuilder {
 
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
+    if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
     const rows = sig.rows!, any = sig.any!;
     sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
     any.fill(0, w0, w1);
@@ -69,6 +73,29 @@ export class RowBuilder {
     return id;
   }
 
+  /** An admin part's tier outcome per port class, copied out of the shared outcome cache. */
+  private refreshAdmin(sig: Signature, admin: NonNullable<Signature["admin"]>, w0: number, w1: number): void {
+    const { allow, cont, anyCont } = admin, any = sig.any!;
+    any.fill(0, w0, w1);
+    anyCont.fill(0, w0, w1);
+    sig.layout!.reps.forEach((rep, k) => {
+      rep.tiers ??= this.plan(sig, rep.statuses);
+      const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, w0, w1);
+      allow[k].set(o.allow.subarray(w0, w1), w0);
+      cont[k].set(o.cont.subarray(w0, w1), w0);
+      orInto(any, allow[k], w0, w1);
+      orInto(anyCont, cont[k], w0, w1);
+      touched(allow[k]); touched(cont[k]);
+    });
+    touched(any); touched(anyCont);
+    this.computed += allow.length;
+  }
+
+  /** Whether the rest part `sig` allows `other` at its port class k under --own-node=allow. */
+  ownNodeAllowsAt(sig: Signature, k: number, other: number): boolean {
+    return sig.unenforced || this.ownNodeAllows(sig, sig.layout!.reps[k], other, this.sets.nwords);
+  }
+
   private ownNodeAllows(sig: Signature, rep: PortLayout["reps"][number], other: number, n: number): boolean {
     rep.tiers ??= this.plan(sig, rep.statuses);
     for (const plan of rep.tiers) {
@@ -84,7 +111,10 @@ export class RowBuilder {
   reset(): void { this.outcomes.clear(); }
 
   resize(sig: Signature, nwords: number): void {
-    sig.rows = sig.rows!.map((r) => resized(r, nwords));
+    if (sig.admin) {
+      const a = sig.admin;
+      sig.admin = { allow: a.allow.map((r) => resized(r, nwords)), cont: a.cont.map((r) => resized(r, nwords)), anyCont: resized(a.anyCont, nwords) };
+    } else sig.rows = sig.rows!.map((r) => resized(r, nwords));
     sig.any = resized(sig.any!, nwords);
   }
 

@@ -36,7 +36,9 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   split(fc, fc.vocab.addPolicy(p));
   fc.policiesChanged([p], old ? [old] : []);
   forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
-  fc.assign([...affected]);
+  // An Admin-tier policy changes only the Admin parts of the classes it selects.
+  if (p.tier === "admin") fc.reassignAdmin(affected, old, p);
+  else fc.assign([...affected]);
   return { classes: affected.size, rows: fc.rows.computed - rows };
 }
 
@@ -49,7 +51,8 @@ export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "nam
   fc.policiesChanged([], [old]);
   const affected: number[] = [];
   forEach(fc.sets.subject(old.subject), (id) => affected.push(id));
-  fc.assign(affected);
+  if (old.tier === "admin") fc.reassignAdmin(affected, old, undefined);
+  else fc.assign(affected);
   return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
