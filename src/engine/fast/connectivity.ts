@@ -7,13 +7,13 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { ALL_CONNS, type ConnSet } from "../../model/ports.js";
+import { ALL_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { clear, has, set, touched, words, type Bits } from "./bitset.js";
+import { clear, has, set, touched, wordRuns, words, type Bits } from "./bitset.js";
 import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -52,7 +52,8 @@ export class FastConnectivity implements Connectivity {
   readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   /** The composition of a class's two parts, when it has an Admin part. */
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
-  private joints = new Map<number, Joint & { users: number }>();
+  /** Joints in use, by Admin part id, then rest part id. */
+  private joints = new Map<number, Map<number, Joint & { users: number }>>();
   readonly signatures: Signature[] = [];
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
@@ -193,10 +194,9 @@ export class FastConnectivity implements Connectivity {
     this.ensureCapacity();
     this.sets.refresh(ids);
     this.rows.reset();
-    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
-    const before = new Set(this.signatures);
+    const before = this.signatures.filter((sig) => sig.users > 0);
     this.assign(ids);
-    for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);
+    for (const [w0, w1] of wordRuns(ids)) for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);
   }
 
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
@@ -241,17 +241,18 @@ export class FastConnectivity implements Connectivity {
    */
   reassignAdmin(ids: Iterable<number>, removed: Policy | undefined, added: Policy | undefined): void {
     const subject = added && this.sets.subject(added.subject);
-    // An ingress rule on a named port makes the part depend on the class's own ports: no sharing then.
-    const shared = !added || !namedPortsOf([added]).size;
+    // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
+    const names = added ? namedPortsOf([added]) : new Set<string>();
     for (const d of ["egress", "ingress"] as const) {
-      const memo = new Map<number, Signature | undefined>();
+      const memo = new Map<string, Signature | undefined>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
       for (const id of ids) {
         const cls = this.classes.list[id];
         if (!cls.subjectable) continue;
-        const cur = this.adminOf[d][id], hit = adds && has(subject!, id), key = cur * 2 + (hit ? 1 : 0);
+        const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
+        const key = `${cur * 2 + (hit ? 1 : 0)}${names.size && d === "ingress" ? `|${portsKey(localPorts(cls, names))}` : ""}`;
         let next = memo.get(key);
-        if (!shared || !memo.has(key)) {
+        if (!memo.has(key)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
           if (hit) insertSorted(list, added!, this.subjects.order);
           next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
@@ -276,16 +277,19 @@ export class FastConnectivity implements Connectivity {
   }
 
   private joint(admin: Signature, rest: Signature): Joint {
-    const key = admin.id * 2 ** 26 + rest.id;
-    let j = this.joints.get(key);
-    if (!j) { j = { admin, rest, masks: new Map(), users: 0 }; this.joints.set(key, j); }
+    let byRest = this.joints.get(admin.id);
+    if (!byRest) this.joints.set(admin.id, byRest = new Map());
+    let j = byRest.get(rest.id);
+    if (!j) byRest.set(rest.id, j = { admin, rest, masks: new Map(), users: 0 });
     j.users++;
     return j;
   }
 
   private leave(j: Joint): void {
-    const k = j as Joint & { users: number };
-    if (--k.users === 0) this.joints.delete(j.admin.id * 2 ** 26 + j.rest.id);
+    if (--(j as Joint & { users: number }).users > 0) return;
+    const byRest = this.joints.get(j.admin.id)!;
+    byRest.delete(j.rest.id);
+    if (!byRest.size) this.joints.delete(j.admin.id);
   }
 
   /** Policies were added to or removed from the inventory. */
@@ -298,8 +302,8 @@ export class FastConnectivity implements Connectivity {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
-    const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
-    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
+    const ports = names?.size ? localPorts(cls, names) : [];
+    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${portsKey(ports)}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
@@ -330,6 +334,13 @@ export class FastConnectivity implements Connectivity {
     sig.rows = sig.any = sig.masks = sig.admin = undefined;
   }
 }
+
+/** A class's declared ports with these names (ingress named ports resolve on them). */
+function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
+  return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
+}
+
+const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
 
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
   const out = new Set<string>();

@@ -24,7 +24,10 @@ class Scratch {
 }
 
 export class RowBuilder {
+  /** Shared tier outcomes over every word, and over one narrower word range (new columns). */
   private outcomes = new Map<string, Outcome>();
+  private narrow = new Map<string, Outcome>();
+  private narrowAt = -1;
   private scratch = new Scratch(1);
   /** Rows computed, for the statistics. */
   computed = 0;
@@ -108,7 +111,14 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); }
+  reset(): void { this.outcomes.clear(); this.narrow.clear(); }
+
+  private cacheFor(w0: number, w1: number): Map<string, Outcome> {
+    if (w0 === 0 && w1 === this.sets.nwords) return this.outcomes;
+    const at = w0 * 2 ** 26 + w1;
+    if (at !== this.narrowAt) { this.narrow.clear(); this.narrowAt = at; }
+    return this.narrow;
+  }
 
   resize(sig: Signature, nwords: number): void {
     if (sig.admin) {
@@ -124,9 +134,8 @@ export class RowBuilder {
   }
 
   private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
-    const undecided = this.work().undecided;
-    undecided.set(this.sets.all.subarray(w0, w1), w0);
-    out.fill(0, w0, w1);
+    const undecided = this.work().undecided, all = this.sets.all;
+    for (let w = w0; w < w1; w++) { undecided[w] = all[w]; out[w] = 0; }
     rep.tiers ??= this.plan(sig, rep.statuses);
     for (const plan of rep.tiers) {
       const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
@@ -155,14 +164,14 @@ export class RowBuilder {
   private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
     const { tier, statuses } = plan;
     const ps = sig.tiers[tier];
-    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}|${w1}`;
-    const cached = key && this.outcomes.get(key);
+    const key = plan.key, cache = key === undefined ? undefined : this.cacheFor(w0, w1);
+    const cached = key !== undefined && cache!.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
     const acc = key ? { allow: newBits(n), deny: newBits(n), pass: newBits(n) } : work.acc;
     if (!key) for (const b of [acc.allow, acc.deny, acc.pass]) b.fill(0, w0, w1);
-    const remaining = work.remaining;
-    remaining.set(this.sets.all.subarray(w0, w1), w0);
+    const remaining = work.remaining, all = this.sets.all;
+    for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = 0;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
     const sequential = tier === "namespace" || this.options.samePriority === "name";
@@ -173,7 +182,7 @@ export class RowBuilder {
     const cont = acc.pass;
     if (tier !== "namespace") orInto(cont, remaining, w0, w1);
     const o = { allow: acc.allow, cont };
-    if (key) this.outcomes.set(key, o);
+    if (key !== undefined) cache!.set(key, o);
     return o;
   }
 
@@ -202,7 +211,8 @@ function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bi
       const s = setOf(r);
       if (!s) continue;
       const into = acc[r.action];
-      const [lo, hi] = spanOf(s);
+      // A few words (a new column): no need to look up where the set is not empty.
+      const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
       for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
     }
   }

@@ -7,11 +7,11 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
-import { rulesOf, type Policy } from "../../model/policy.js";
+import { TIERS, rulesOf, type Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
-import { forEach } from "./bitset.js";
+import { forEach, wordRuns } from "./bitset.js";
+import type { Signature } from "./signature.js";
 import type { FastConnectivity } from "./connectivity.js";
-import { peerKey } from "./sets.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
 /** What an update recomputed. */
@@ -22,13 +22,26 @@ export interface UpdateResult {
   rows: number;
 }
 
-const sameObject = (a: Policy, b: Policy) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+const nameOf = (p: Pick<Policy, "kind" | "namespace" | "name">) => `${p.kind}|${p.namespace ?? ""}|${p.name}`;
+const byName = new WeakMap<Policy[], Map<string, Policy>>();
+
+/** The inventory's policies by kind, namespace and name (the first of each; kept current by the updates here). */
+function named(policies: Policy[]): Map<string, Policy> {
+  let m = byName.get(policies);
+  if (!m) {
+    m = new Map();
+    for (const q of policies) if (!m.has(nameOf(q))) m.set(nameOf(q), q);
+    byName.set(policies, m);
+  }
+  return m;
+}
 
 /** Adds a policy, or replaces the one of the same kind, namespace and name. */
 export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const old = inv.policies.find((q) => sameObject(q, p));
+  const index = named(inv.policies), old = index.get(nameOf(p));
+  index.set(nameOf(p), p);
   const affected = new Set<number>();
   if (old) { inv.policies.splice(inv.policies.indexOf(old), 1); forEach(fc.sets.subject(old.subject), (id) => affected.add(id)); }
   inv.policies.push(p);
@@ -45,8 +58,9 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
 export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const old = inv.policies.find((q) => sameObject(q, p as Policy));
+  const index = named(inv.policies), old = index.get(nameOf(p));
   if (!old) return { classes: 0, rows: 0 };
+  index.delete(nameOf(p));
   inv.policies.splice(inv.policies.indexOf(old), 1);
   fc.policiesChanged([], [old]);
   const affected: number[] = [];
@@ -97,24 +111,27 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   if (ns) { ns.labels = all; ns.implicit = false; } else fc.inventory.namespaces.set(name, { name, labels: all, implicit: false });
   fc.sets.namespacesChanged();
   const ids = fc.classes.byNamespace.get(name) ?? [];
-  const changed = new Set(fc.sets.refresh(ids, true));
-  if (changed.size && ids.length) {
-    // Only the columns of the namespace's classes can change: rows are refreshed on their words.
+  const changed = fc.sets.refresh(ids, true);
+  if (changed.length && ids.length) {
+    // Only the columns of the namespace's classes can change, and only in rows with a rule whose peers changed.
+    const bits = new Set(changed.map((k) => fc.sets.bitsOf(k)));
+    const memo = new Map<string, Map<Policy, boolean>>();
+    const uses = (sig: Signature) => {
+      let m = memo.get(`${sig.direction}${sig.family}`);
+      if (!m) memo.set(`${sig.direction}${sig.family}`, m = new Map());
+      for (const t of TIERS) for (const p of sig.tiers[t]) {
+        let u = m.get(p);
+        if (u === undefined) m.set(p, u = (rulesOf(p, sig.direction) ?? []).some((r) => r.peers !== undefined && bits.has(fc.sets.rulePeers(r, sig.family))));
+        if (u) return true;
+      }
+      return false;
+    };
+    const stale = fc.signatures.filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
     fc.rows.reset();
-    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
-    for (const sig of fc.signatures) {
-      if (sig.users > 0 && !sig.unenforced && Object.values(sig.tiers).flat().some((p) => usesChanged(p, changed, sig.direction))) fc.rows.refresh(sig, w0, w1);
-    }
+    for (const [w0, w1] of wordRuns(ids)) for (const sig of stale) fc.rows.refresh(sig, w0, w1);
   }
   fc.assign(ids);
   return { classes: ids.length, rows: fc.rows.computed - rows };
-}
-
-function usesChanged(p: Policy, changed: Set<string>, d: "ingress" | "egress"): boolean {
-  return (rulesOf(p, d) ?? []).some((r) => (r.peers ?? []).some((peer) => {
-    const k = peerKey(peer);
-    return [...changed].some((c) => c.endsWith(k));
-  }));
 }
 
 /** The vocabulary grew: endpoints it can now tell apart move to new classes that copy their old class's bits. */
