@@ -200,7 +200,8 @@ export class ClassSets {
   }
 }
 
-function byNamespaceLabels(peer: Peer): boolean {
+/** A peer that selects by namespace labels (its set changes when a namespace is relabelled). */
+export function byNamespaceLabels(peer: Peer): boolean {
   return peer.kind === "endpoints" && peer.selector.namespaces.kind === "selector";
 }
 

@@ -11,6 +11,7 @@ import { TIERS, rulesOf, type Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
 import { forEach, wordRuns } from "./bitset.js";
 import type { Signature } from "./signature.js";
+import { byNamespaceLabels } from "./sets.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -121,7 +122,7 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
       if (!m) memo.set(`${sig.direction}${sig.family}`, m = new Map());
       for (const t of TIERS) for (const p of sig.tiers[t]) {
         let u = m.get(p);
-        if (u === undefined) m.set(p, u = (rulesOf(p, sig.direction) ?? []).some((r) => r.peers !== undefined && bits.has(fc.sets.rulePeers(r, sig.family))));
+        if (u === undefined) m.set(p, u = (rulesOf(p, sig.direction) ?? []).some((r) => r.peers?.some(byNamespaceLabels) && bits.has(fc.sets.rulePeers(r, sig.family))));
         if (u) return true;
       }
       return false;
