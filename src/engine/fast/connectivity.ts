@@ -196,35 +196,32 @@ export class FastConnectivity implements Connectivity {
     this.rows.reset();
     const before = this.signatures.filter((sig) => sig.users > 0);
     this.assign(ids);
-    const hits = new Map<string, Map<Policy, boolean>>();
+    // Rest parts get the new columns class by class; a rule's peers are asked once per family.
+    const hits = new Map<number, Map<Policy, boolean>>();
     const runs = wordRuns(ids);
     for (const sig of before) {
       if (sig.users === 0) continue;
-      if (this.deniesNew(sig, ids, hits)) { for (const b of [...sig.rows!, sig.any!]) for (const id of ids) clear(b, id); continue; }
-      for (const [w0, w1] of runs) this.rows.refresh(sig, w0, w1);
+      if (sig.part === "admin") { for (const [w0, w1] of runs) this.rows.refresh(sig, w0, w1); continue; }
+      const key = (sig.direction === "egress" ? 8 : 0) + sig.family;
+      let memo = hits.get(key);
+      if (!memo) hits.set(key, memo = new Map());
+      for (const id of ids) {
+        const m = ids.length === 1 ? memo : new Map<Policy, boolean>();
+        this.rows.fillColumn(sig, id, (p) => {
+          let hit = m.get(p);
+          if (hit === undefined) m.set(p, hit = this.mayMatch(p, sig, id));
+          return hit;
+        });
+      }
     }
   }
 
-  /**
-   * Whether a rest part denies the new classes at every port without computing its rows: it has a
-   * NetworkPolicy tier (isolated) and no rule of it can match them, so the walk ends there with no match.
-   */
-  private deniesNew(sig: Signature, ids: readonly number[], hits: Map<string, Map<Policy, boolean>>): boolean {
-    if (sig.part !== "rest" || sig.unenforced || !sig.tiers.namespace.length) return false;
-    let memo = hits.get(`${sig.direction}${sig.family}`);
-    if (!memo) hits.set(`${sig.direction}${sig.family}`, memo = new Map());
-    for (const p of sig.tiers.namespace) {
-      let hit = memo.get(p);
-      if (hit === undefined) {
-        hit = (rulesOf(p, sig.direction) ?? []).some((r) => {
-          const peers = this.sets.rulePeers(r, sig.family);
-          return peers === undefined || ids.some((id) => has(peers, id));
-        });
-        memo.set(p, hit);
-      }
-      if (hit) return false;
-    }
-    return true;
+  /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
+  private mayMatch(p: Policy, sig: Signature, id: number): boolean {
+    return (rulesOf(p, sig.direction) ?? []).some((r) => {
+      const peers = this.sets.rulePeers(r, sig.family);
+      return peers === undefined || has(peers, id);
+    });
   }
 
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */

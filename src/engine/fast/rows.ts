@@ -5,7 +5,7 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { has, newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
+import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
@@ -74,6 +74,55 @@ export class RowBuilder {
       if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n)) id = this.conns.join(id, layout.conns[k]);
     });
     return id;
+  }
+
+  /**
+   * Class `id`'s bit in every row of a rest part (a new column), walked for that class alone; the
+   * other columns are left as they are. `nsHits`: whether a policy of the NetworkPolicy tier has a
+   * rule that can match it (undefined: not known); none means the walk ends there, denied.
+   */
+  fillColumn(sig: Signature, id: number, nsHits: (p: Policy) => boolean): void {
+    const rows = sig.rows!, any = sig.any!;
+    const isolatedMiss = sig.tiers.namespace.length > 0 && !sig.unenforced && !sig.tiers.namespace.some(nsHits);
+    let some = false;
+    sig.layout!.reps.forEach((rep, k) => {
+      const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
+      if (allowed) { set(rows[k], id); some = true; } else clear(rows[k], id);
+    });
+    if (some) set(any, id); else clear(any, id);
+  }
+
+  /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
+  private walkOne(sig: Signature, rep: PortLayout["reps"][number], id: number): boolean {
+    rep.tiers ??= this.plan(sig, rep.statuses);
+    const w = id >>> 5;
+    for (const plan of rep.tiers) {
+      if (plan.tier === "namespace") {
+        const action = this.firstHitOne(sig, plan, rep, id);
+        if (action === "allow") return true;
+        if (action !== "pass") return false;
+        continue;
+      }
+      const o = this.outcome(sig, plan, rep.protocol, rep.port, w, w + 1);
+      if (has(o.allow, id)) return true;
+      if (!has(o.cont, id)) return false;
+    }
+    return true;
+  }
+
+  /** The action of the first NetworkPolicy-tier rule matching class `id` (sequential, as firstHits). */
+  private firstHitOne(sig: Signature, plan: TierPlan, rep: PortLayout["reps"][number], id: number): Action | undefined {
+    let i = 0;
+    for (const p of sig.tiers.namespace) {
+      for (const r of rulesOf(p, sig.direction) ?? []) {
+        const status = plan.statuses[i++];
+        if (status === "0") continue;
+        const peers = this.sets.rulePeers(r, sig.family);
+        if (peers && !has(peers, id)) continue;
+        if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
+      }
+    }
+    return undefined;
   }
 
   /** An admin part's tier outcome per port class, copied out of the shared outcome cache. */
@@ -203,6 +252,12 @@ export class RowBuilder {
 }
 
 type Acc = Record<Action, Bits>;
+
+/** Whether one of the named ports a status lists admits class `id` at protocol/port. */
+function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {
+  return status.slice(status.indexOf(":") + 1).split(",").some((i) =>
+    has(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
+}
 
 /** First matching rule wins, policy by policy in walk order. */
 function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
