@@ -52,6 +52,9 @@ export class FastConnectivity implements Connectivity {
   readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   /** The composition of a class's two parts, when it has an Admin part. */
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
+  /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
+  private restOf = new Map<Policy, Map<number, Set<Signature>>>();
+  private open = new Set<Signature>();
   /** Joints in use, by Admin part id, then rest part id. */
   private joints = new Map<number, Map<number, Joint & { users: number }>>();
   readonly signatures: Signature[] = [];
@@ -196,23 +199,49 @@ export class FastConnectivity implements Connectivity {
     this.rows.reset();
     const before = this.signatures.filter((sig) => sig.users > 0);
     this.assign(ids);
-    // Rest parts get the new columns class by class; a rule's peers are asked once per family.
-    const hits = new Map<number, Map<Policy, boolean>>();
-    const runs = wordRuns(ids);
-    for (const sig of before) {
-      if (sig.users === 0) continue;
-      if (sig.part === "admin") { for (const [w0, w1] of runs) this.rows.refresh(sig, w0, w1); continue; }
-      const key = (sig.direction === "egress" ? 8 : 0) + sig.family;
-      let memo = hits.get(key);
-      if (!memo) hits.set(key, memo = new Map());
-      for (const id of ids) {
-        const m = ids.length === 1 ? memo : new Map<Policy, boolean>();
-        this.rows.fillColumn(sig, id, (p) => {
-          let hit = m.get(p);
-          if (hit === undefined) m.set(p, hit = this.mayMatch(p, sig, id));
-          return hit;
-        });
+    // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
+    // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
+    for (const sig of before) if (sig.users > 0 && sig.part === "admin") for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    for (const id of ids) {
+      // Per policy and side (direction, family): whether a rule may match the new class.
+      const hits = new Map<Policy, Map<number, boolean>>();
+      const hit = (p: Policy, sig: Signature) => {
+        let m = hits.get(p);
+        if (!m) hits.set(p, m = new Map());
+        let h = m.get(sideKey(sig));
+        if (h === undefined) m.set(sideKey(sig), h = this.mayMatch(p, sig, id));
+        return h;
+      };
+      const todo = new Set(this.open);
+      for (const [p, bySide] of this.restOf) {
+        for (const sigs of bySide.values()) {
+          const first = sigs.values().next().value;
+          if (first && hit(p, first)) for (const sig of sigs) todo.add(sig);
+        }
       }
+      for (const sig of todo) if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => hit(p, sig));
+    }
+  }
+
+  private index(sig: Signature): void {
+    if (sig.part !== "rest") return;
+    if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
+    for (const p of sig.tiers.namespace) {
+      let bySide = this.restOf.get(p);
+      if (!bySide) this.restOf.set(p, bySide = new Map());
+      let sigs = bySide.get(sideKey(sig));
+      if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
+      sigs.add(sig);
+    }
+  }
+
+  private unindex(sig: Signature): void {
+    this.open.delete(sig);
+    for (const p of sig.tiers.namespace) {
+      const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
+      if (!sigs?.delete(sig) || sigs.size) continue;
+      bySide!.delete(sideKey(sig));
+      if (!bySide!.size) this.restOf.delete(p);
     }
   }
 
@@ -337,6 +366,7 @@ export class FastConnectivity implements Connectivity {
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig);
+      this.index(sig);
     }
     return sig;
   }
@@ -356,9 +386,13 @@ export class FastConnectivity implements Connectivity {
   /** A signature no class uses any more: forgotten (rows are not kept current for it). */
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
+    this.unindex(sig);
     sig.rows = sig.any = sig.masks = sig.admin = undefined;
   }
 }
+
+/** Direction and family: what a rule's peers are evaluated for. */
+const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
 
 /** A class's declared ports with these names (ingress named ports resolve on them). */
 function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
