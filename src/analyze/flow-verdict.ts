@@ -6,6 +6,8 @@
 // "depends" otherwise.
 
 import type { Decision, PolicyEngine, Verdict } from "../engine/verdict.js";
+import type { FastConnectivity } from "../engine/fast/connectivity.js";
+import type { Party } from "../engine/match.js";
 import type { FlowRecord } from "../model/flowrecord.js";
 import { policyName } from "../model/policy.js";
 import type { Protocol } from "../model/ports.js";
@@ -34,27 +36,65 @@ function toJudgement(v: Verdict): Judgement {
   return { verdict: "denied", by: denying.map(decisionText).join("; ") };
 }
 
-function one(engine: PolicyEngine, cache: Map<string, Judgement>, src: PartyRef, dst: PartyRef, protocol: Protocol, port: number): Judgement {
-  const key = `${src.key}|${dst.key}|${protocol}|${port}`;
-  let j = cache.get(key);
-  if (!j) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    j = toJudgement(engine.evaluate({ src: src.party, dst: dst.party, protocol, port }));
-    cache.set(key, j);
-  }
-  return j;
-}
+/**
+ * Judges attributed flows. With the connectivity engine's class index, a verdict is worked out
+ * once per (source class, destination class, protocol, port): members of a class are equal for
+ * every verdict (engine/fast/classes.ts), save traffic to itself and with its own node, which
+ * are part of the key. Without it, once per pair of parties.
+ */
+export class FlowJudge {
+  private readonly cache = new Map<string, Judgement>();
+  private readonly classes = new WeakMap<Party, number>();
+  /** Verdicts worked out by the verdict engine (cache misses), and records judged. */
+  evaluations = 0;
 
-function pairJudgement(engine: PolicyEngine, cache: Map<string, Judgement>, r: FlowRecord, src: PartyRef, dst: PartyRef): Judgement {
-  const protocol = r.protocol as Protocol;
-  if (r.reply === true && r.sport !== undefined) {
-    const back = one(engine, cache, dst, src, protocol, r.sport);
-    return back.verdict === "allowed" ? { verdict: "reply", by: back.by } : back;
+  constructor(readonly engine: PolicyEngine, private readonly fast?: FastConnectivity) {}
+
+  judge(r: FlowRecord, srcs: readonly PartyRef[], dsts: readonly PartyRef[]): Judgement {
+    if (srcs.length === 1 && dsts.length === 1) return this.pair(r, srcs[0], dsts[0]);
+    const all = srcs.flatMap((s) => dsts.map((d) => this.pair(r, s, d)));
+    const words = new Set(all.map((j) => j.verdict));
+    if (words.size === 1) return all[0];
+    return { verdict: "depends", by: `on which endpoint held the address: ${[...words].join(" or ")}` };
   }
-  const forward = one(engine, cache, src, dst, protocol, r.dport!);
-  if (forward.verdict === "allowed" || r.reply === false || r.sport === undefined || !looksLikeReply(r, src)) return forward;
-  const back = one(engine, cache, dst, src, protocol, r.sport);
-  return back.verdict === "allowed" ? { verdict: "reply", by: back.by } : forward;
+
+  private pair(r: FlowRecord, src: PartyRef, dst: PartyRef): Judgement {
+    const protocol = r.protocol as Protocol;
+    if (r.reply === true && r.sport !== undefined) {
+      const back = this.one(dst, src, protocol, r.sport);
+      return back.verdict === "allowed" ? { verdict: "reply", by: back.by } : back;
+    }
+    const forward = this.one(src, dst, protocol, r.dport!);
+    if (forward.verdict === "allowed" || r.reply === false || r.sport === undefined || !looksLikeReply(r, src)) return forward;
+    const back = this.one(dst, src, protocol, r.sport);
+    return back.verdict === "allowed" ? { verdict: "reply", by: back.by } : forward;
+  }
+
+  private one(src: PartyRef, dst: PartyRef, protocol: Protocol, port: number): Judgement {
+    const key = `${this.keyOf(src, dst)}|${protocol}|${port}`;
+    let j = this.cache.get(key);
+    if (!j) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.evaluations++;
+      j = toJudgement(this.engine.evaluate({ src: src.party, dst: dst.party, protocol, port }));
+      this.cache.set(key, j);
+    }
+    return j;
+  }
+
+  private keyOf(src: PartyRef, dst: PartyRef): string {
+    if (!this.fast) return `${src.key}|${dst.key}`;
+    const s = src.party, d = dst.party;
+    const self = s.endpoint !== undefined && s.endpoint === d.endpoint;
+    const own = `${this.engine.ownNodeExempt(s.endpoint, d) ? 1 : 0}${this.engine.ownNodeExempt(d.endpoint, s) ? 1 : 0}`;
+    return `${this.classOf(s)}>${this.classOf(d)}${self ? "|self" : ""}|${own}`;
+  }
+
+  private classOf(p: Party): number {
+    let id = this.classes.get(p);
+    if (id === undefined) { id = this.fast!.classFor(p); this.classes.set(p, id); }
+    return id;
+  }
 }
 
 /** Linux's default ephemeral ports start at 32768 (net.ipv4.ip_local_port_range). */
@@ -63,11 +103,4 @@ const EPHEMERAL = 32768;
 function looksLikeReply(r: FlowRecord, src: PartyRef): boolean {
   const served = src.party.endpoint?.ports.some((p) => p.port === r.sport && p.protocol === r.protocol) ?? false;
   return served || (r.sport! < EPHEMERAL && r.dport! >= EPHEMERAL);
-}
-
-export function judge(engine: PolicyEngine, cache: Map<string, Judgement>, r: FlowRecord, srcs: readonly PartyRef[], dsts: readonly PartyRef[]): Judgement {
-  const all = srcs.flatMap((s) => dsts.map((d) => pairJudgement(engine, cache, r, s, d)));
-  const words = new Set(all.map((j) => j.verdict));
-  if (words.size === 1) return all[0];
-  return { verdict: "depends", by: `on which endpoint held the address: ${[...words].join(" or ")}` };
 }

@@ -78,7 +78,7 @@ export const analyzeCommand: Command = {
       printOutput(io, values, () => analyzeDocument(result), () => "");
       return EXIT.ok;
     }
-    const paths = list(values, "file").join(" ");
+    const paths = [...list(values, "file"), ...list(values, "cluster").map((c) => `--cluster ${c}`)].join(" ");
     // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
     const out: string[] = [`Junction analysis of ${paths}`, "",
