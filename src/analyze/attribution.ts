@@ -12,7 +12,6 @@ import { isProtocol } from "../model/ports.js";
 import { CLUSTER_NETWORK_LABEL } from "../sources/common.js";
 import { FlowJudge, type Judgement } from "./flow-verdict.js";
 import type { PolicyEngine } from "../engine/verdict.js";
-import { FastConnectivity } from "../engine/fast/connectivity.js";
 import type { Party } from "../engine/match.js";
 
 /** static: found in the inventory, not the history; nat: a cluster's egress NAT address. */
@@ -48,14 +47,14 @@ export class Attributor {
   private readonly endpoints = new WeakMap<Holder, Endpoint>();
   private readonly prefixCluster: boolean;
   private readonly networks;
-  /** The verdicts (given policies); `fast`: with the connectivity engine's class index (default). */
+  /** The verdicts (given policies); `fast`: with the class index (default). */
   readonly judge?: FlowJudge;
   private readonly sides = new WeakMap<Tenure, Side[]>();
 
   /** `at`: the time of records that carry none (e.g. conntrack -L). */
   constructor(private timeline: AddressTimeline, private inv: Inventory, engine: PolicyEngine | undefined, private at: number, fast = true) {
     this.index = engine?.index ?? new InventoryIndex(inv);
-    if (engine) this.judge = new FlowJudge(engine, fast ? new FastConnectivity(engine) : undefined);
+    if (engine) this.judge = new FlowJudge(engine, fast);
     this.prefixCluster = new Set([...timeline.clusters, ...inv.clusters.map((c) => c.name)]).size > 1;
     this.networks = inv.networks.filter((n) => n.labels[CLUSTER_NETWORK_LABEL] === undefined);
   }

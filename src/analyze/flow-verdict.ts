@@ -6,10 +6,13 @@
 // "depends" otherwise.
 
 import type { Decision, PolicyEngine, Verdict } from "../engine/verdict.js";
-import type { FastConnectivity } from "../engine/fast/connectivity.js";
 import type { Party } from "../engine/match.js";
+import { ClassTable } from "../engine/fast/classes.js";
+import { Vocabulary } from "../engine/fast/vocabulary.js";
+import { portIntervals, type PortIntervals } from "../engine/portspace.js";
+import type { Endpoint } from "../model/endpoint.js";
 import type { FlowRecord } from "../model/flowrecord.js";
-import { policyName } from "../model/policy.js";
+import { policyName, TIERS, type Direction, type Policy } from "../model/policy.js";
 import type { Protocol } from "../model/ports.js";
 import type { PartyRef } from "./attribution.js";
 
@@ -37,18 +40,22 @@ function toJudgement(v: Verdict): Judgement {
 }
 
 /**
- * Judges attributed flows. With the connectivity engine's class index, a verdict is worked out
- * once per (source class, destination class, protocol, port): members of a class are equal for
- * every verdict (engine/fast/classes.ts), save traffic to itself and with its own node, which
- * are part of the key. Without it, once per pair of parties.
+ * Judges attributed flows. With the class index of the connectivity engine (engine/fast/classes.ts:
+ * endpoints that agree on everything a verdict can depend on share a class), a verdict is worked
+ * out once per (source class, destination class, protocol, port interval no rule splits), traffic
+ * to itself and with its own node keyed apart; and the policies selecting a party are found once
+ * per class. Without it,
+ * once per pair of parties.
  */
 export class FlowJudge {
   private readonly cache = new Map<string, Judgement>();
-  private readonly classes = new WeakMap<Party, number>();
-  /** Verdicts worked out by the verdict engine (cache misses), and records judged. */
+  private readonly classes?: ClassIndex;
+  /** Verdicts worked out by the verdict engine (cache misses). */
   evaluations = 0;
 
-  constructor(readonly engine: PolicyEngine, private readonly fast?: FastConnectivity) {}
+  constructor(readonly engine: PolicyEngine, classIndex = true) {
+    if (classIndex) this.classes = new ClassIndex(engine);
+  }
 
   judge(r: FlowRecord, srcs: readonly PartyRef[], dsts: readonly PartyRef[]): Judgement {
     if (srcs.length === 1 && dsts.length === 1) return this.pair(r, srcs[0], dsts[0]);
@@ -71,7 +78,7 @@ export class FlowJudge {
   }
 
   private one(src: PartyRef, dst: PartyRef, protocol: Protocol, port: number): Judgement {
-    const key = `${this.keyOf(src, dst)}|${protocol}|${port}`;
+    const key = `${this.keyOf(src, dst)}|${protocol}|${this.classes ? this.classes.portKey(protocol, port, dst.party) : port}`;
     let j = this.cache.get(key);
     if (!j) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
@@ -83,17 +90,76 @@ export class FlowJudge {
   }
 
   private keyOf(src: PartyRef, dst: PartyRef): string {
-    if (!this.fast) return `${src.key}|${dst.key}`;
+    if (!this.classes) return `${src.key}|${dst.key}`;
     const s = src.party, d = dst.party;
     const self = s.endpoint !== undefined && s.endpoint === d.endpoint;
     const own = `${this.engine.ownNodeExempt(s.endpoint, d) ? 1 : 0}${this.engine.ownNodeExempt(d.endpoint, s) ? 1 : 0}`;
-    return `${this.classOf(s)}>${this.classOf(d)}${self ? "|self" : ""}|${own}`;
+    return `${this.classes.of(s)}>${this.classes.of(d)}${self ? "|self" : ""}|${own}`;
+  }
+}
+
+/**
+ * Class numbers of parties by the connectivity engine's class keys (no rows are built: only the
+ * keys), remembered per party object; and, as the verdict engine's SubjectLookup, the policies
+ * selecting an endpoint, found once per class.
+ */
+class ClassIndex {
+  private readonly table: ClassTable;
+  private readonly ids = new Map<string, number>();
+  private readonly ofParty = new WeakMap<Party, number>();
+  private readonly ofEndpoint = new WeakMap<Endpoint, Map<string, readonly Policy[]>>();
+  private readonly selecting = new Map<string, Policy[]>();
+  private readonly intervals: PortIntervals;
+
+  constructor(private readonly engine: PolicyEngine) {
+    this.intervals = portIntervals(engine.inventory);
+    const vocab = new Vocabulary();
+    for (const p of engine.inventory.policies) vocab.addPolicy(p);
+    for (const n of engine.inventory.networks) vocab.addNetwork(n);
+    this.table = new ClassTable(vocab, engine.matcher, engine.networks);
+    engine.useSubjects((e, d, network) => this.subjects(e, d, network));
   }
 
-  private classOf(p: Party): number {
-    let id = this.classes.get(p);
-    if (id === undefined) { id = this.fast!.classFor(p); this.classes.set(p, id); }
+  of(p: Party): number {
+    let id = this.ofParty.get(p);
+    if (id === undefined) { id = this.idOf(this.table.keyOf(p)); this.ofParty.set(p, id); }
     return id;
+  }
+
+  /** Class keys are as many as the classes the vocabulary can tell apart, whatever the number of parties. */
+  private idOf(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /**
+   * A port as the policies see it: the interval of the port space no rule splits (engine/portspace.ts),
+   * or the port itself when the destination declares it (a named port may resolve to it).
+   */
+  portKey(protocol: Protocol, port: number, dst: Party): string {
+    if (dst.endpoint?.ports.some((p) => p.port === port)) return `=${port}`;
+    const list = this.intervals[protocol];
+    let lo = 0, hi = list.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (list[mid][0] <= port) lo = mid; else hi = mid - 1; }
+    return `~${lo}`;
+  }
+
+  private subjects(e: Endpoint, d: Direction, network: string): readonly Policy[] {
+    let mine = this.ofEndpoint.get(e);
+    if (!mine) { mine = new Map(); this.ofEndpoint.set(e, mine); }
+    const k = `${d}|${network}`;
+    let list = mine.get(k);
+    if (!list) {
+      const key = `${k}|${this.table.keyOf({ endpoint: e })}`;
+      list = this.selecting.get(key);
+      if (!list) { list = TIERS.flatMap((t) => this.engine.scanSubjects(t, d, e, network)); this.selecting.set(key, list as Policy[]); }
+      mine.set(k, list);
+    }
+    return list;
   }
 }
 

@@ -7,14 +7,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PolicyEngine } from "../../src/engine/verdict.js";
-import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { FlowJudge } from "../../src/analyze/flow-verdict.js";
 import type { PartyRef } from "../../src/analyze/attribution.js";
 import type { FlowRecord } from "../../src/model/flowrecord.js";
 import { formatAddress } from "../../src/model/ip.js";
 import { clusterArb } from "../fixtures/random-cluster.js";
 
-const recordArb = fc.record({ protocol: fc.constantFrom("TCP", "UDP"), dport: fc.constantFrom(53, 80, 443, 8080), sport: fc.constantFrom(80, 40000), reply: fc.constantFrom(undefined, true, false) });
+const recordArb = fc.record({ protocol: fc.constantFrom("TCP", "UDP"), dport: fc.constantFrom(53, 80, 443, 8080, 8443, 40000, 40001, 65535), sport: fc.constantFrom(80, 8080, 40000), reply: fc.constantFrom(undefined, true, false) });
 
 test("flow verdicts per class pair are the verdict engine's per pair of parties, rules included", () => {
   let saved = 0;
@@ -29,8 +28,7 @@ test("flow verdicts per class pair are the verdict engine's per pair of parties,
         return { key: `${i}${replica} ${formatAddress(address)}`, party: { ...(endpoint ? { endpoint } : {}), address } };
       });
     });
-    const engine = new PolicyEngine(inventory, options);
-    const plain = new FlowJudge(engine), fast = new FlowJudge(engine, new FastConnectivity(engine));
+    const plain = new FlowJudge(new PolicyEngine(inventory, options), false), fast = new FlowJudge(new PolicyEngine(inventory, options));
     for (const s of refs) for (const d of refs) for (const r of records) {
       const rec = { ...r, src: "", dst: "" } as FlowRecord;
       assert.deepEqual(fast.judge(rec, [s], [d]), plain.judge(rec, [s], [d]), `${s.key} -> ${d.key} ${r.protocol}/${r.dport}`);
