@@ -41,6 +41,8 @@ export interface NetworkSection {
   entries: ConnEntry[];
   /** Workloads on the network. */
   workloads: ListPeer[];
+  /** The external address ranges (primary networks; external addresses are not on secondary networks). */
+  externals: ListPeer[];
 }
 
 /** Workloads: pods grouped under their workload (see model/owners.ts); Workloads (VMs) as themselves. */
@@ -117,11 +119,11 @@ export function networkConnectionLists(inv: Inventory, connectivityFor: (seconda
   const primaries = [POD_NETWORK, ...inv.podNetworks.filter((n) => n.role === "primary").map((n) => n.id)];
   const sections = primaries.map((network) => {
     const workloads = restrict(all, (e) => !attachable(e) ? network === POD_NETWORK : map.primaryOf(e) === network);
-    return { network, workloads, entries: listPairs(workloads, externals, connectivityFor(undefined)) };
+    return { network, workloads, externals, entries: listPairs(workloads, externals, connectivityFor(undefined)) };
   });
   for (const n of inv.podNetworks.filter((x) => x.role === "secondary")) {
     const workloads = restrict(all, (e) => map.on(e, n.id));
-    sections.push({ network: n.id, workloads, entries: listPairs(workloads, [], connectivityFor(n.id)) });
+    sections.push({ network: n.id, workloads, externals: [], entries: listPairs(workloads, [], connectivityFor(n.id)) });
   }
   for (const s of sections) for (const e of s.entries) e.network = s.network;
   return sections;

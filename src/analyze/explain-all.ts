@@ -39,11 +39,11 @@ export function decisionKey(d: Decision): string {
 }
 
 /** The explained pairs among `sources` × `destinations` that the focus keeps (never a peer with itself, never two ranges). */
-export function explainAll(engine: PolicyEngine, fast: FastConnectivity, ports: PortIntervals, sources: readonly ListPeer[], destinations: readonly ListPeer[], focus: Focus, only?: ExplainOnly): ExplainedPair[] {
+export function explainAll(engine: PolicyEngine, fast: FastConnectivity, ports: PortIntervals, sources: readonly ListPeer[], destinations: readonly ListPeer[], focus: Focus, only?: ExplainOnly, network?: string): ExplainedPair[] {
   const out: ExplainedPair[] = [];
   for (const src of sources) for (const dst of destinations) {
     if (src.id === dst.id || (src.kind === "external" && dst.kind === "external") || !focusIncludes(focus, src, dst)) continue;
-    const segments = explainPair(engine, fast, ports, src, dst, focus).filter((s) => !only || s.allowed === (only === "allow"));
+    const segments = explainPair(engine, fast, ports, src, dst, focus, network).filter((s) => !only || s.allowed === (only === "allow"));
     if (segments.length) out.push({ src, dst, segments });
   }
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -51,7 +51,7 @@ export function explainAll(engine: PolicyEngine, fast: FastConnectivity, ports: 
 }
 
 /** The segments of one pair: per distinct (source class, destination class) of its members. */
-export function explainPair(engine: PolicyEngine, fast: FastConnectivity, ports: PortIntervals, src: ListPeer, dst: ListPeer, focus: Focus): Segment[] {
+export function explainPair(engine: PolicyEngine, fast: FastConnectivity, ports: PortIntervals, src: ListPeer, dst: ListPeer, focus: Focus, network?: string): Segment[] {
   const groups = new Map<string, { src: Set<number>; dst: Set<number>; first: [Party, Party] }>();
   src.parties.forEach((s, i) => dst.parties.forEach((d, j) => {
     if (s.endpoint !== undefined && s.endpoint === d.endpoint) return;
@@ -60,7 +60,7 @@ export function explainPair(engine: PolicyEngine, fast: FastConnectivity, ports:
     if (!g) { g = { src: new Set(), dst: new Set(), first: [s, d] }; groups.set(key, g); }
     g.src.add(i); g.dst.add(j);
   }));
-  const perGroup = [...groups.values()].map((g) => memberSegments(engine, ports, g.first[0], g.first[1], focus).map((seg) => ({ ...seg, members: { src: [...g.src], dst: [...g.dst] } })));
+  const perGroup = [...groups.values()].map((g) => memberSegments(engine, ports, g.first[0], g.first[1], focus, network).map((seg) => ({ ...seg, members: { src: [...g.src], dst: [...g.dst] } })));
   const signature = (ss: Segment[]) => ss.map((x) => `${x.allowed}${decisionKey(x.egress)}${decisionKey(x.ingress)}${x.conns.TCP}${x.conns.UDP}${x.conns.SCTP}`).join(";");
   const distinct = new Map(perGroup.map((ss) => [signature(ss), ss]));
   return distinct.size <= 1 ? [...distinct.values()].flat().map(({ members: _m, ...x }) => x) : merge(perGroup, signature);
@@ -80,12 +80,12 @@ function merge(perGroup: Segment[][], signature: (ss: Segment[]) => string): Seg
 const union = (a: number[], b: number[]) => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
 /** The segments of one party pair: port intervals grouped by (allowed, egress decision, ingress decision). */
-function memberSegments(engine: PolicyEngine, ports: PortIntervals, src: Party, dst: Party, focus: Focus): Segment[] {
+function memberSegments(engine: PolicyEngine, ports: PortIntervals, src: Party, dst: Party, focus: Focus, network?: string): Segment[] {
   const groups = new Map<string, { seg: Segment; iv: Record<Protocol, Interval[]> }>();
   for (const protocol of PROTOCOLS) for (const iv of ports[protocol]) {
     const narrowed = focusInterval(focus, protocol, iv);
     if (!narrowed) continue;
-    const v = engine.evaluate({ src, dst, protocol, port: narrowed[0] });
+    const v = engine.evaluate({ src, dst, protocol, port: narrowed[0], ...(network ? { network } : {}) });
     const key = `${v.allowed}|${decisionKey(v.egress)}|${decisionKey(v.ingress)}`;
     let g = groups.get(key);
     if (!g) { g = { seg: { conns: { TCP: [], UDP: [], SCTP: [] }, allowed: v.allowed, egress: v.egress, ingress: v.ingress, warnings: v.warnings, parties: { src, dst } }, iv: { TCP: [], UDP: [], SCTP: [] } }; groups.set(key, g); }

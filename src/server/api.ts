@@ -2,18 +2,16 @@
 // command prints with -o json. Query parameters are turned into the command's own options and
 // parsed by the command's parser, so that a bad parameter gets the CLI's error text.
 
-import type { GroupBy } from "../model/owners.js";
-import { InputError, parseCommand, UsageError, type Command, type Values } from "../cli/command.js";
+import { InputError, parseCommand, str, UsageError, type Command, type Values } from "../cli/command.js";
 import type { Analysis } from "../cli/analysis.js";
 import { analyzeCommand, analyzeDocument, analyzeResult } from "../cli/commands/analyze.js";
-import { explainCommand, explainResult } from "../cli/commands/explain.js";
+import { explainCommand, explainResult, requestParams, requestResult } from "../cli/commands/explain.js";
 import { exposureCommand, exposureResult } from "../cli/commands/exposure.js";
-import { listCommand, listResult } from "../cli/commands/list.js";
+import { listCommand, listOptions, listResult, writeList } from "../cli/commands/list.js";
 import { matrixCommand, matrixDocument, matrixResult } from "../cli/commands/matrix.js";
 import { routeCommand, routeResult } from "../cli/commands/route.js";
 import { statusCommand, statusDocument } from "../cli/commands/status.js";
 import { validateCommand, validationDocument } from "../cli/commands/validate.js";
-import { connlistData } from "../targets/connlist.js";
 import { exposureData } from "../targets/exposure.js";
 import { graphDocument } from "./graph.js";
 
@@ -36,12 +34,13 @@ const noIo = { out() {}, err() {}, stdin: () => "", cwd: process.cwd() };
 export const ENDPOINTS: readonly Endpoint[] = [
   { path: "/api/v1/summary", summary: "the overview (junction analyze -o json)", command: analyzeCommand, params: [], analysing: true,
     answer: (a) => analyzeDocument(analyzeResult(a)) },
-  { path: "/api/v1/connections", summary: "who may reach whom (junction list -o json)", command: listCommand, params: ["group-by"], analysing: true,
-    answer: (a, v) => connlistData(listResult(a, v["group-by"] as GroupBy).entries) },
+  { path: "/api/v1/connections", summary: "who may reach whom (junction list -o json), with list's focus, --explain and --exposure", command: listCommand,
+    params: ["group-by", "focus-workload", "focus-peer", "focus-direction", "focus-conn", "explain", "explain-only", "exposure", "l7"], analysing: true,
+    answer: (a, v) => listJson(a, v) },
   { path: "/api/v1/matrix", summary: "the pods × pods truth table (junction matrix -o json)", command: matrixCommand, params: ["port", "protocol", "namespace"], analysing: true,
     answer: (a, v) => matrixDocument(matrixResult(a, v)) },
-  { path: "/api/v1/explain", summary: "is this flow allowed, and why (junction explain -o json)", command: explainCommand, params: ["from", "to", "port", "protocol", "namespace"], analysing: true,
-    answer: (a, v) => explainResult(a, v).document },
+  { path: "/api/v1/explain", summary: "is this flow allowed, and why (junction explain -o json)", command: explainCommand, params: ["from", "to", "port", "protocol", "namespace", "network", "request", "header"], analysing: true,
+    answer: (a, v) => (str(v, "request") !== undefined ? requestResult(a, requestParams(v)).document : explainResult(a, v).document) },
   { path: "/api/v1/route", summary: "where a request goes through a Gateway (junction route -o json)", command: routeCommand, params: ["request", "header", "gateway", "port", "sni"], analysing: true,
     answer: (a, v) => { if (v.requests !== undefined) throw new UsageError("--requests is not served: give request="); return routeResult(a, v, noIo); } },
   { path: "/api/v1/status", summary: "the status a Gateway API controller would write (junction status -o json)", command: statusCommand, params: [], analysing: true,
@@ -53,6 +52,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { path: "/api/v1/graph", summary: "namespaces, workloads and their allowed connections, for the web UI", params: [], analysing: true,
     answer: (a) => graphDocument(a, listResult(a).entries) },
 ];
+
+/** What `junction list -o json` prints for these options, written whole. */
+function listJson(a: Analysis, values: Values): RawJson {
+  const parts: string[] = [];
+  writeList(a, listOptions({ ...values, output: "json" }), (text) => parts.push(text), () => {});
+  return new RawJson(parts.join(""));
+}
 
 /** The command's option values for the query parameters (defaults applied, choices checked, as the CLI does). */
 export function queryValues(e: Endpoint, query: URLSearchParams): Values {

@@ -6,7 +6,7 @@
 // (convertToJSONableObject). Where kubectl would fail, so does this; duplicate keys, which kubectl
 // (with strict field validation) rejects on the server, are errors here.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, type Alias, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, type Alias, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions } from "yaml";
 
 /** A reading failure at `offset` (in the parsed text). */
 export class KubeYamlError extends Error {
@@ -300,14 +300,120 @@ const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, p
  * to its JSON value; null when empty. Throws KubeYamlError.
  */
 export function parseKubeYaml(text: string): unknown {
-  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
-  const docs = Array.isArray(parsed) ? parsed : [];
-  for (const d of docs) {
-    const err = d.errors[0];
-    if (err) throw new KubeYamlError(syntaxMessage(err.message), err.pos[0]);
+  const read = indentQuotedScalars(text);
+  try {
+    const docs = read.docs;
+    for (const d of docs) {
+      const err = d.errors[0];
+      if (err) throw new KubeYamlError(syntaxMessage(err.message), err.pos[0]);
+    }
+    if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
+    return docs.length ? Composer.compose(docs[0], read.text) : null;
+  } catch (e) {
+    // Offsets in the indented text, back to the text as written.
+    if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));
+    throw e;
   }
-  if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
-  return docs.length ? Composer.compose(docs[0], text) : null;
+}
+
+/** Re-reads of one document for under-indented quoted scalars: beyond this, the reader gives up (hostile input). */
+const MAX_INDENT_ROUNDS = 200;
+
+export interface IndentedYaml {
+  /** The text the `yaml` library reads: the input, or the input with quoted scalars' continuation lines indented. */
+  text: string;
+  docs: Document.Parsed[];
+  /** [offset in `text`, spaces inserted there], in order. */
+  inserted: [number, number][];
+  originalOffset(offset: number): number;
+}
+
+/**
+ * go-yaml v2's scanner does not check the indentation of a quoted scalar's continuation lines
+ * (scannerc.go yaml_parser_scan_flow_scalar stops only at a document indicator in column 0 or the
+ * end of the stream, and skips a continuation line's leading blanks), so kubectl reads
+ *     config: '{
+ *       "a": 1
+ *   }'
+ * as `{ "a": 1 }`. The `yaml` library follows YAML 1.2 and ends the scalar at the under-indented
+ * line ("Missing closing 'quote"). A continuation line's leading blanks are folded away by both, so
+ * indenting such lines to the column of the opening quote changes no value and no line number: this
+ * does that, for each scalar the `yaml` library stops early, and parses the result. Anything else
+ * stays an error.
+ */
+export function indentQuotedScalars(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = PARSE_OPTIONS): IndentedYaml {
+  const inserted: [number, number][] = [];
+  let current = text;
+  for (let round = 0; ; round++) {
+    const parsed = parseAllDocuments(current, options);
+    const docs = Array.isArray(parsed) ? parsed : [];
+    const err = docs.flatMap((d) => d.errors)[0];
+    const quote = err?.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(err.message) ? quotedScalarAt(docs, err.pos[0]) : undefined;
+    const fixed = quote === undefined ? undefined : indentContinuations(current, quote);
+    if (!fixed || round === MAX_INDENT_ROUNDS) {
+      if (fixed) throw new KubeYamlError(`more than ${MAX_INDENT_ROUNDS} quoted scalars with under-indented continuation lines in one document; indent them`, originalOffset(inserted, quote!));
+      return { text: current, docs, inserted, originalOffset: (o) => originalOffset(inserted, o) };
+    }
+    current = fixed.text;
+    inserted.push(...fixed.inserted);
+    inserted.sort((a, b) => a[0] - b[0]);
+  }
+}
+
+function originalOffset(inserted: [number, number][], offset: number): number {
+  let o = offset;
+  for (const [at, n] of inserted) if (at < offset) o -= Math.min(n, offset - at);
+  return o;
+}
+
+/** The start of the quoted scalar that the `yaml` library ended (unclosed) at `end`. */
+function quotedScalarAt(docs: Document[], end: number): number | undefined {
+  let start: number | undefined;
+  for (const doc of docs) {
+    visit(doc, {
+      Scalar(_, node) {
+        const r = node.range;
+        if (r && (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE) && r[0] < end && r[1] >= end - 1) { start = r[0]; return visit.BREAK; }
+        return undefined;
+      },
+    });
+  }
+  return start;
+}
+
+/**
+ * The text with the continuation lines of the quoted scalar opening at `start` indented to its
+ * column, read with go-yaml's rules for the scalar's end (a doubled '' in single quotes, a
+ * backslash escape in double quotes); undefined when go-yaml would fail too (a document indicator
+ * in column 0, the end of the text) or nothing needs indenting.
+ */
+function indentContinuations(text: string, start: number): { text: string; inserted: [number, number][] } | undefined {
+  const q = text[start];
+  if (q !== "'" && q !== '"') return undefined;
+  const column = start - (text.lastIndexOf("\n", start - 1) + 1);
+  const parts: string[] = [];
+  const inserted: [number, number][] = [];
+  let from = 0, added = 0, closed = false;
+  for (let i = start + 1; i < text.length && !closed; i++) {
+    const c = text[i];
+    if (q === "'" && c === "'") { if (text[i + 1] === "'") i++; else closed = true; continue; }
+    if (q === '"' && c === "\\") { if (text[i + 1] !== "\n") i++; continue; }
+    if (q === '"' && c === '"') { closed = true; continue; }
+    if (c !== "\n") continue;
+    const line = i + 1;
+    if (/^(?:---|\.\.\.)(?:[ \t\n]|$)/.test(text.slice(line, line + 4))) return undefined;
+    let spaces = 0;
+    while (text[line + spaces] === " ") spaces++;
+    const next = text[line + spaces];
+    if (next === undefined || next === "\n" || spaces >= column) continue;
+    parts.push(text.slice(from, line), " ".repeat(column - spaces));
+    inserted.push([line + added, column - spaces]);
+    added += column - spaces;
+    from = line;
+  }
+  if (!closed || !inserted.length) return undefined;
+  parts.push(text.slice(from));
+  return { text: parts.join(""), inserted };
 }
 
 function syntaxMessage(message: string): string {

@@ -5,6 +5,7 @@
 import { JsonIndex } from "./jsonpath.js";
 import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
 import type { InputFile } from "./read.js";
+import { indentQuotedScalars } from "./kubeyaml.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
 interface Parsed { docs: Document[]; lines: LineCounter; firstLine: number }
@@ -81,9 +82,15 @@ export class Locator {
     const key = `${doc}:${file.name}`;
     let p = this.parsed.get(key);
     if (!p) {
-      const lines = new LineCounter();
+      let lines = new LineCounter();
       const text = file.text.slice(range[0], range[1]);
-      p = { docs: [parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" })], lines, firstLine: this.index(file).lineAt(range[0]) };
+      let doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+      if (doc.errors.length) {
+        // Read as kubectl reads it (kubeyaml.ts): the indented text has the same lines.
+        lines = new LineCounter();
+        doc = parseDocument(indentQuotedScalars(text).text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+      }
+      p = { docs: [doc], lines, firstLine: this.index(file).lineAt(range[0]) };
       this.parsed.set(key, p);
     }
     return p;

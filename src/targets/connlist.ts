@@ -39,7 +39,7 @@ function sectionEntries(s: NetworkSection): ConnEntry[] {
 }
 
 /** The order np-guard prints sections in: the pod network, primary UDNs, primary CUDNs, secondary NADs (each by name). */
-function sectionOrder(a: NetworkSection, b: NetworkSection): number {
+export function sectionOrder(a: { network: string }, b: { network: string }): number {
   const rank = (n: string) => (n === POD_NETWORK ? 0 : n.startsWith("udn:") ? 1 : n.startsWith("cudn:") ? 2 : 3);
   const ta = sectionTitle(a.network), tb = sectionTitle(b.network);
   return rank(a.network) - rank(b.network) || (ta < tb ? -1 : ta > tb ? 1 : 0);
@@ -51,7 +51,7 @@ function sectionOrder(a: NetworkSection, b: NetworkSection): number {
  * Workload-to-Networks Mapping; the other formats are the rows with a network column.
  */
 export function renderNetworkSections(sections: readonly NetworkSection[], format: ConnlistFormat): string {
-  const ordered = [...sections].sort(sectionOrder).map((s) => ({ ...s, entries: sectionEntries(s) }));
+  const ordered = orderedSections(sections);
   const all = ordered.flatMap((s) => s.entries);
   const net = (e: ConnEntry) => networkLabel(e.network ?? POD_NETWORK);
   switch (format) {
@@ -63,6 +63,15 @@ export function renderNetworkSections(sections: readonly NetworkSection[], forma
     case "yaml": return renderYaml(networkData(ordered));
     case "dot": return renderDot(all.map((e) => (e.network === POD_NETWORK ? e : { ...e, src: { ...e.src, id: `${e.src.id} @${net(e)}` }, dst: { ...e.dst, id: `${e.dst.id} @${net(e)}` } })));
   }
+}
+
+function orderedSections(sections: readonly NetworkSection[]): NetworkSection[] {
+  return [...sections].sort(sectionOrder).map((s) => ({ ...s, entries: sectionEntries(s) }));
+}
+
+/** -o json|yaml of the per-network list: the rows with their network. */
+export function networkListData(sections: readonly NetworkSection[]) {
+  return networkData(orderedSections(sections));
 }
 
 function networkData(sections: readonly NetworkSection[]) {

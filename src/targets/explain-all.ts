@@ -8,7 +8,8 @@ import { formatConns } from "../model/ports.js";
 import type { ExplainedPair, Segment } from "../analyze/explain-all.js";
 import { onlyDefault } from "../analyze/explain-all.js";
 import { decisionData, type DecisionData } from "./explain.js";
-import { connectionsData } from "./connlist.js";
+import { connectionsData, sectionTitle } from "./connlist.js";
+import { networkLabel, POD_NETWORK } from "../model/networks.js";
 import { partyLabel } from "./names.js";
 import { formatRange } from "../model/ip.js";
 import type { ListPeer } from "../analyze/connlist.js";
@@ -20,10 +21,11 @@ function banner(title: string): string[] {
   return [bar, `# ${title} #`, bar];
 }
 
-export function renderExplainAll(pairs: readonly ExplainedPair[], lines: LineLookup): string {
+/** `where`: the network the pairs are on, added to the banners as np-guard does with multiple networks (" in pod-network"). */
+export function renderExplainAll(pairs: readonly ExplainedPair[], lines: LineLookup, where = ""): string {
   const specific = pairs.filter((p) => !onlyDefault(p)), byDefault = pairs.filter(onlyDefault);
   const out: string[] = [];
-  if (specific.length) out.push(...banner("Specific connections and their reasons"));
+  if (specific.length) out.push(...banner(`Specific connections and their reasons${where}`));
   for (const p of specific) {
     out.push(RULE, `Connections between ${p.src.id} => ${p.dst.id}:`, "");
     for (const [allowed, title] of [[true, "Allowed connections:"], [false, "Denied connections:"]] as const) {
@@ -35,7 +37,7 @@ export function renderExplainAll(pairs: readonly ExplainedPair[], lines: LineLoo
   }
   if (byDefault.length) {
     if (out.length) out.push("");
-    out.push(...banner("All Connections due to the system default (Allow all)"), ...byDefault.map((p) => `${p.src.id} => ${p.dst.id}`));
+    out.push(...banner(`All Connections due to the system default (Allow all)${where}`), ...byDefault.map((p) => `${p.src.id} => ${p.dst.id}`));
   }
   return out.length ? out.join("\n") + "\n" : "";
 }
@@ -75,4 +77,24 @@ export function explainAllDocument(pairs: readonly ExplainedPair[], lines: LineL
       warnings: s.warnings.map((w) => w.message),
     })),
   }));
+}
+
+/** The pairs explained on one network of a per-network list. */
+export interface NetworkExplained { network: string; pairs: ExplainedPair[] }
+
+/**
+ * np-guard's explanation with multiple networks: per network (in its section order) the banners
+ * name the network ("... in pod-network", "... in primary UDN blue"), and a closing note says that
+ * pairs on separate isolated networks are not listed. `named`: the input has user-defined or
+ * secondary networks (an input whose only extra is VMs on the pod network prints no network names).
+ */
+export function renderNetworkExplain(sections: readonly NetworkExplained[], lines: LineLookup, named: boolean, isolatedPairs: boolean): string {
+  const where = (n: string) => (named ? ` in ${n === POD_NETWORK ? POD_NETWORK : sectionTitle(n)}` : "");
+  const text = sections.map((s) => renderExplainAll(s.pairs, lines, where(s.network))).filter(Boolean).join("\n");
+  return text + (isolatedPairs ? "\n*** Note: Connections between any peers from separate isolated networks are denied by default and therefore not listed in this report.\n" : "");
+}
+
+/** -o json|yaml with multiple networks: the pairs of every network, each with its network's name. */
+export function networkExplainDocument(sections: readonly NetworkExplained[], lines: LineLookup): unknown[] {
+  return sections.flatMap((s) => (explainAllDocument(s.pairs, lines) as object[]).map((d) => ({ network: networkLabel(s.network), ...d })));
 }

@@ -40,6 +40,11 @@ export function renderListWithExposure(entries: readonly ConnEntry[], a: Exposur
   }
 }
 
+/** The exposure part alone (after a list printed otherwise, e.g. per network). */
+export function renderExposure(a: ExposureAnalysis, format: Exclude<ConnlistFormat, "json" | "yaml">): string {
+  return format === "txt" ? exposureTxt([], a) : exposureTables(a, format);
+}
+
 function exposureTxt(entries: readonly ConnEntry[], a: ExposureAnalysis): string {
   const out = [renderConnlist(entries, "txt").trimEnd()];
   const egress = sorted(a, "egress"), ingress = sorted(a, "ingress");

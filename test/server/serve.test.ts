@@ -24,6 +24,12 @@ test("each API document is the document the CLI prints with -o json", async () =
     await same("/api/v1/summary", ["analyze"]);
     await same("/api/v1/connections", ["list"]);
     await same("/api/v1/connections?group-by=replicaset", ["list", "--group-by", "replicaset"]);
+    // list's focus flags, --explain and --exposure as query parameters (repeatable ones repeated).
+    await same("/api/v1/connections?focus-workload=shop/api&focus-workload=payments/payments&focus-direction=ingress", ["list", "--focus-workload", "shop/api", "--focus-workload", "payments/payments", "--focus-direction", "ingress"]);
+    await same("/api/v1/connections?focus-workload=shop/web&focus-peer=shop/api&focus-conn=tcp-8080", ["list", "--focus-workload", "shop/web", "--focus-peer", "shop/api", "--focus-conn", "tcp-8080"]);
+    await same("/api/v1/connections?exposure=true", ["list", "--exposure"]);
+    await same("/api/v1/connections?explain=true&explain-only=deny&focus-workload=payments/payments", ["list", "--explain", "--explain-only", "deny", "--focus-workload", "payments/payments"]);
+    await same("/api/v1/connections?explain&exposure&focus-workload=shop/web", ["list", "--explain", "--exposure", "--focus-workload", "shop/web"]);
     await same("/api/v1/explain?from=web&to=api&port=8080&namespace=shop", ["explain", "--from", "web", "--to", "api", "--port", "8080", "-n", "shop"]);
     await same("/api/v1/matrix?port=8080", ["matrix", "--port", "8080"]);
     await same("/api/v1/explain?from=shop/web&to=shop/api&port=8080", ["explain", "--from", "shop/web", "--to", "shop/api", "--port", "8080"]);
@@ -35,7 +41,11 @@ test("each API document is the document the CLI prints with -o json", async () =
     assert.equal(health.body.status, "ok");
     const openapi = await getJson(s.url + "api/v1/openapi.json");
     assert.equal(openapi.body.openapi, "3.1.0");
-    assert.deepEqual(openapi.body.paths["/api/v1/explain"].get.parameters.map((p: { name: string }) => p.name), ["from", "to", "port", "protocol", "namespace"]);
+    assert.deepEqual(openapi.body.paths["/api/v1/explain"].get.parameters.map((p: { name: string }) => p.name), ["from", "to", "port", "protocol", "namespace", "network", "request", "header"]);
+    const connections = openapi.body.paths["/api/v1/connections"].get.parameters;
+    assert.deepEqual(connections.map((p: { name: string }) => p.name), ["group-by", "focus-workload", "focus-peer", "focus-direction", "focus-conn", "explain", "explain-only", "exposure", "l7"]);
+    assert.deepEqual(connections.find((p: { name: string }) => p.name === "focus-workload").schema.type, "array");
+    assert.deepEqual(connections.find((p: { name: string }) => p.name === "explain-only").schema.enum, ["allow", "deny"]);
   } finally { await s.stop(); }
 });
 
@@ -46,6 +56,13 @@ test("bad parameters get 400 with the CLI's error text", async () => {
       ["api/v1/explain?from=shop/web&to=shop/nope&port=8080", ["explain", "--from", "shop/web", "--to", "shop/nope", "--port", "8080"]],
       ["api/v1/explain?from=shop/web&to=shop/api&port=70000", ["explain", "--from", "shop/web", "--to", "shop/api", "--port", "70000"]],
       ["api/v1/matrix?port=8080&protocol=XX", ["matrix", "--port", "8080", "--protocol", "XX"]],
+      ["api/v1/connections?focus-conn=tcp-http", ["list", "--focus-conn", "tcp-http"]],
+      ["api/v1/connections?focus-peer=shop/api", ["list", "--focus-peer", "shop/api"]],
+      ["api/v1/connections?explain-only=deny", ["list", "--explain-only", "deny"]],
+      ["api/v1/connections?explain-only=maybe&explain", ["list", "--explain-only", "maybe", "--explain"]],
+      ["api/v1/connections?focus-workload=shop/nope", ["list", "--focus-workload", "shop/nope"]],
+      ["api/v1/explain?request=" + encodeURIComponent("GET http://api.shop/"), ["explain", "--request", "GET http://api.shop/"]],
+      ["api/v1/explain?from=shop/web&request=" + encodeURIComponent("FETCH"), ["explain", "--from", "shop/web", "--request", "FETCH"]],
     ];
     for (const [path, args] of cases) {
       const api = await getJson(s.url + path);
@@ -57,6 +74,60 @@ test("bad parameters get 400 with the CLI's error text", async () => {
     const unknown = await getJson(s.url + "api/v1/explain?form=x");
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error, /unknown parameter "form"/);
+  } finally { await s.stop(); }
+});
+
+// A copy of examples/mesh where a header decides: Istio denies the catalog to requests with x-debug: on.
+const HEADER_POLICY = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-debug-header, namespace: shop}
+spec:
+  selector: {matchLabels: {app: catalog}}
+  action: DENY
+  rules:
+  - when: [{key: "request.headers[x-debug]", values: ["on"]}]
+`;
+
+test("explain takes request= and header= (repeatable) for L7: the document `explain --request -o json` prints", async () => {
+  const t = tempFiles({});
+  cpSync("examples/mesh", join(t.dir, "mesh"), { recursive: true });
+  writeFileSync(join(t.dir, "mesh", "header.yaml"), HEADER_POLICY);
+  const mesh = ["-f", join(t.dir, "mesh")];
+  const s = await serve(mesh);
+  try {
+    const items = "request=" + encodeURIComponent("GET http://catalog/items/42");
+    const header = (h: string) => "&header=" + encodeURIComponent(h);
+    const cases: [string, string[], number][] = [
+      [`from=shop/frontend&${items}`, ["--from", "shop/frontend", "--request", "GET http://catalog/items/42"], 0],
+      [`from=shop/frontend&${items}${header("x-debug: on")}${header("x-user: alice")}`, ["--from", "shop/frontend", "--request", "GET http://catalog/items/42", "-H", "x-debug: on", "-H", "x-user: alice"], 1],
+      [`from=checkout/cart&request=${encodeURIComponent("GET http://catalog.shop/admin")}`, ["--from", "checkout/cart", "--request", "GET http://catalog.shop/admin"], 1],
+    ];
+    for (const [query, args, code] of cases) {
+      const api = await getJson(`${s.url}api/v1/explain?${query}`);
+      const run = await cli(["explain", ...mesh, ...args, "-o", "json"]);
+      assert.equal(run.code, code, `${args.join(" ")}: ${run.err}`);
+      assert.equal(api.status, 200, `${query}: ${JSON.stringify(api.body)}`);
+      assert.deepEqual(api.body, JSON.parse(run.out), query);
+    }
+    const bad = await getJson(`${s.url}api/v1/explain?from=shop/frontend&${items}${header("no-colon")}`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, `-H "no-colon": write 'name: value'`);
+  } finally { await s.stop(); t.cleanup(); }
+});
+
+test("per-network connections (user-defined and secondary networks) with focus and explain are served as the CLI prints them", async () => {
+  const nets = ["-f", "examples/networks"];
+  const s = await serve(nets);
+  try {
+    for (const [query, args] of [
+      ["focus-workload=shop/api", ["--focus-workload", "shop/api"]],
+      ["explain&focus-workload=billing/ledger&focus-direction=ingress", ["--explain", "--focus-workload", "billing/ledger", "--focus-direction", "ingress"]],
+    ] as [string, string[]][]) {
+      const api = await getJson(`${s.url}api/v1/connections?${query}`);
+      const run = await cli(["list", ...nets, ...args, "-o", "json"]);
+      assert.equal(api.status, 200, `${query}: ${JSON.stringify(api.body)}`);
+      assert.deepEqual(api.body, JSON.parse(run.out), query);
+    }
   } finally { await s.stop(); }
 });
 

@@ -107,6 +107,31 @@ test("go-yaml v2 scannerc.go escapes: \\/ is 'found unknown escape character'; s
   assert.deepEqual(read('a: "\\\\/ \\x41 \\U0001F600 \\e"\n'), { a: "\\/ A \u{1F600} \u001b" });
 });
 
+// go-yaml v2 scannerc.go yaml_parser_scan_flow_scalar: inside a quoted scalar only "a document
+// indicator" in column 0 ("found unexpected document indicator") or the end of the stream ("found
+// unexpected end of stream") stop the scanner; a continuation line's leading blanks are skipped
+// ("Consume a space or a tab character ... skip(parser)") whatever its indentation, and a single
+// line break folds to a space. The `yaml` library ends the scalar at an under-indented line
+// ("Missing closing 'quote"), as YAML 1.2 says. np-guard's nad_test_12..14 write NAD configs so.
+test("go-yaml v2 scan_flow_scalar: a quoted scalar's continuation and closing lines need no indentation; the value folds as kubectl reads it", () => {
+  const nad = "spec:\n  config: '{\n    \"cniVersion\": \"0.3.1\",\n    \"ipam\": {\n      \"type\": \"static\"\n    }\n  }'\n  other: x\n";
+  assert.deepEqual(read(nad), { spec: { config: '{ "cniVersion": "0.3.1", "ipam": { "type": "static" } }', other: "x" } });
+  assert.deepEqual(read(nad), read(nad.replace("\n  }'", "\n     }'")), "the same value as the indented scalar");
+  // Column 0, tabs, blank lines (a kept line break), double quotes with an escaped line break, several scalars, a sequence item.
+  assert.deepEqual(read("a: 'x\ny'\nb: \"p\n\tq\n\n  r\"\nc:\n- \"m\\\n n\"\n- 'it''s\n'\n"), { a: "x y", b: "p q\nr", c: ["mn", "it's "] });
+  // Still refused where go-yaml refuses: the end of the document, a '...' indicator in column 0, a multi-line key.
+  refused("a: 'x\ny\n", /Missing closing/);
+  refused("a: 'x\n... y'\n", /Missing closing|document/);
+  refused("'a\nb': 1\n", /./);
+});
+
+test("an under-indented quoted scalar: errors and field lines after it are on the lines as written", () => {
+  const e = errorsOf({ "nad.yaml": "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: nad\n  namespace: a\nspec:\n  config: '{\n  \"type\": \"macvlan\"\n  }'\n  confg: x\n" });
+  assert.equal(e.length, 1, e.join("\n"));
+  assert.match(e[0], /nad\.yaml:10 spec\.confg: unknown field "confg"/);
+  assert.match(errorsOf({ "a.yaml": "a: 'x\ny'\nb: 'p\nq'\nc: \"r\\/\"\n" })[0], /a\.yaml:5: invalid YAML: .*unknown escape/, "an offset after inserted indentation maps back to its line");
+});
+
 test("apimachinery YAMLReader: documents split at lines starting with ---, which may carry only a comment ('invalid Yaml document separator')", () => {
   assert.deepEqual(splitKubectlDocuments("a: 1\n--- # c\nb: 2\n---\n"), [[0, 5], [13, 18], [22, 22]]);
   assert.throws(() => splitKubectlDocuments("a: 1\n--- {b: 2}\n"), /invalid document separator/);

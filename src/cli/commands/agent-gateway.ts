@@ -3,9 +3,9 @@
 import { resolve } from "node:path";
 import { activate, compileGateway, gatewayDiff, stageVersion, type GatewayAgentConfig } from "../../lab/gateway-agent.js";
 import { nginxCapability, nginxPid } from "../../lab/nginx.js";
-import { watchInputs } from "../../lab/agent.js";
 import { DEFAULT_NGINX_OPTIONS } from "../../targets/nginx/index.js";
-import { EXIT, InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "../command.js";
+import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "../command.js";
+import { STEP_EXIT, reportInvalid, stamp, watchUntilStopped, type StepResult } from "../agent-loop.js";
 import { nginxOptions } from "../targets/nginx.js";
 
 export const GATEWAY_AGENT_OPTIONS: Record<string, OptionSpec> = {
@@ -26,13 +26,11 @@ function config(values: Values): GatewayAgentConfig {
   return { paths, host, gateway: str(values, "gateway")!, dir: resolve(str(values, "nginx-dir")!), listen: o.listen, modulesDir: o.modulesDir, lenient: values.lenient === true };
 }
 
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
-
 /** One round: compile, (dry: diff) or stage + nginx -t + activate. */
-function step(cfg: GatewayAgentConfig, io: Io, dry: boolean, state: { good: boolean }): "ok" | "pending" | "invalid" {
+function step(cfg: GatewayAgentConfig, io: Io, dry: boolean, state: { good: boolean }): StepResult {
   const keeping = state.good ? "keeping the last good configuration serving" : "nginx was not configured";
   const c = compileGateway(cfg);
-  if (!c.ok) { io.err(`${stamp()} invalid input; ${keeping}:\n${c.errors.map((e) => `  error: ${e}\n`).join("")}`); return "invalid"; }
+  if (!c.ok) { reportInvalid(io, c.errors, keeping); return "invalid"; }
   for (const w of c.warnings) io.err(`warning: ${w}\n`);
   const diff = gatewayDiff(cfg.dir, c.files);
   if (dry) { io.out(diff || `no change: ${cfg.dir}/current is the compiled configuration\n`); return diff ? "pending" : "ok"; }
@@ -50,30 +48,15 @@ function step(cfg: GatewayAgentConfig, io: Io, dry: boolean, state: { good: bool
   }
 }
 
-function watchForever(cfg: GatewayAgentConfig, io: Io, dry: boolean): Promise<number> {
-  const state = { good: nginxPid(cfg.dir) !== undefined };
-  const tick = () => { step(cfg, io, dry, state); };
-  tick();
-  const stop = watchInputs(cfg.paths, tick);
-  io.err(`${stamp()} watching ${cfg.paths.join(", ")} (SIGHUP reloads, SIGINT/SIGTERM stop)\n`);
-  return new Promise((done) => {
-    const end = () => {
-      stop();
-      process.off("SIGHUP", tick);
-      io.err(`${stamp()} stopping; nginx keeps serving (stop it with: kill $(cat ${cfg.dir}/nginx.pid))\n`);
-      done(EXIT.ok);
-    };
-    process.once("SIGINT", end);
-    process.once("SIGTERM", end);
-    process.on("SIGHUP", tick);
-  });
-}
-
 export function runGatewayAgent(values: Values, io: Io): number | Promise<number> {
   const cfg = config(values);
   const cap = nginxCapability(cfg.modulesDir);
   if (!cap.ok) throw new InputError(`the gateway agent needs nginx: ${cap.missing.join("; ")}`);
   const dry = values["dry-run"] === true;
-  if (values.watch === true) return watchForever(cfg, io, dry);
-  return { ok: EXIT.ok, pending: EXIT.failed, invalid: EXIT.invalid }[step(cfg, io, dry, { good: nginxPid(cfg.dir) !== undefined })];
+  const state = { good: nginxPid(cfg.dir) !== undefined };
+  if (values.watch !== true) return STEP_EXIT[step(cfg, io, dry, state)];
+  return watchUntilStopped({
+    paths: cfg.paths, io, sighup: true, tick: () => { step(cfg, io, dry, state); },
+    watching: cfg.paths.join(", "), stopping: `nginx keeps serving (stop it with: kill $(cat ${cfg.dir}/nginx.pid))`,
+  });
 }

@@ -1,10 +1,11 @@
 // junction agent: the host firewall, kept loaded and up to date.
 
 import { existsSync } from "node:fs";
-import { applyRuleset, compileForAgent, dryRunDiff, watchInputs, type AgentConfig, type Compiled } from "../../lab/agent.js";
+import { applyRuleset, compileForAgent, dryRunDiff, type AgentConfig } from "../../lab/agent.js";
 import { LabError, nftCapability } from "../../lab/exec.js";
 import { netnsPath } from "../../lab/netns.js";
-import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
+import { InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
+import { STEP_EXIT, reportInvalid, stamp, watchUntilStopped, type StepResult } from "../agent-loop.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
 import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
 import { runAddressGroupsAgent } from "../targets/addressgroups-agent.js";
@@ -22,16 +23,10 @@ function config(values: Values): AgentConfig {
   return { paths, host, options: engineOptions(values), failsafe: failsafePorts(values), lenient: values.lenient === true, netns };
 }
 
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
-
-function report(io: Io, c: Compiled & { ok: false }, keeping: string): void {
-  io.err(`${stamp()} invalid input; ${keeping}:\n${c.errors.map((e) => `  error: ${e}\n`).join("")}`);
-}
-
 /** Compiles and loads (or, dry, shows the diff): "ok", "pending" (dry, a change to load) or "invalid". */
-function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): "ok" | "pending" | "invalid" {
+function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): StepResult {
   const c = compileForAgent(cfg);
-  if (!c.ok) { report(io, c, last.text ? "keeping the last good ruleset loaded" : "nothing was loaded"); return "invalid"; }
+  if (!c.ok) { reportInvalid(io, c.errors, last.text ? "keeping the last good ruleset loaded" : "nothing was loaded"); return "invalid"; }
   for (const w of c.warnings) io.err(`warning: ${w}\n`);
   const where = cfg.netns ? ` in ${cfg.netns}` : "";
   try {
@@ -52,25 +47,6 @@ function step(cfg: AgentConfig, io: Io, dry: boolean, last: { text?: string }): 
     io.err(`${stamp()} ${e.message}\n${last.text ? "keeping the last good ruleset loaded\n" : ""}`);
     return "invalid";
   }
-}
-
-function watchForever(cfg: AgentConfig, io: Io, dry: boolean): Promise<number> {
-  const last: { text?: string } = {};
-  const tick = () => { step(cfg, io, dry, last); };
-  tick();
-  const stop = watchInputs(cfg.paths, tick);
-  io.err(`${stamp()} watching ${cfg.paths.join(", ")} (SIGHUP reloads, SIGINT/SIGTERM stop)\n`);
-  return new Promise((resolve) => {
-    const end = () => {
-      stop();
-      process.off("SIGHUP", tick);
-      io.err(`${stamp()} stopping; the ruleset stays loaded (remove it with: nft delete table inet junction)\n`);
-      resolve(EXIT.ok);
-    };
-    process.once("SIGINT", end);
-    process.once("SIGTERM", end);
-    process.on("SIGHUP", tick);
-  });
 }
 
 export const agentCommand: Command = {
@@ -116,7 +92,11 @@ export const agentCommand: Command = {
     const cap = nftCapability();
     if (!cap.ok) throw new InputError(`the agent cannot load rulesets here: ${cap.missing.join("; ")}`);
     const dry = values["dry-run"] === true;
-    if (values.watch === true) return watchForever(cfg, io, dry);
-    return { ok: EXIT.ok, pending: EXIT.failed, invalid: EXIT.invalid }[step(cfg, io, dry, {})];
+    const last: { text?: string } = {};
+    if (values.watch !== true) return STEP_EXIT[step(cfg, io, dry, last)];
+    return watchUntilStopped({
+      paths: cfg.paths, io, sighup: true, tick: () => { step(cfg, io, dry, last); },
+      watching: cfg.paths.join(", "), stopping: "the ruleset stays loaded (remove it with: nft delete table inet junction)",
+    });
   },
 };

@@ -9,8 +9,9 @@ import { EXIT, InputError, UsageError, portArg, str, type Command, type Io, type
 import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption, printOutput } from "../inputs.js";
 import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
-import { answerData, explainAnswer } from "../../targets/request.js";
+import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/request.js";
 import { requestEntry, routeResults } from "./route.js";
+import type { RequestEntry } from "../../sources/requests.js";
 import type { Analysis } from "../analysis.js";
 import { findNetwork, networkLabel, POD_NETWORK } from "../../model/networks.js";
 
@@ -104,13 +105,23 @@ export function explainResult(a: Analysis, values: Values): ExplainResult {
 
 /** --request: one request sent by --from, walked layer by layer. */
 function explainRequest(values: Values, io: Io): number {
-  const from = str(values, "from");
-  if (!from) throw new UsageError("--request needs --from NAMESPACE/POD (the pod that sends it)");
-  if (str(values, "to") !== undefined || str(values, "protocol") !== undefined) throw new UsageError("--request names its destination in the URL: leave out --to and --protocol");
-  const entry = requestEntry(values, str(values, "request")!);
+  const entry = requestParams(values);
   const a = loadAnalysis(values, io);
   applyMeshOptions(values, a.loaded.inventory);
+  const r = requestResult(a, entry);
+  printOutput(io, values, () => r.document, () => explainAnswer(entry.request, r.answer, a.lines));
+  return r.reached ? EXIT.ok : EXIT.failed;
+}
+
+/** The request --request (and -H) describe, checked before anything is loaded. */
+export function requestParams(values: Values): RequestEntry {
+  if (!str(values, "from")) throw new UsageError("--request needs --from NAMESPACE/POD (the pod that sends it)");
+  if (str(values, "to") !== undefined || str(values, "protocol") !== undefined) throw new UsageError("--request names its destination in the URL: leave out --to and --protocol");
+  return requestEntry(values, str(values, "request")!);
+}
+
+/** The request walked: the answer, whether it reached its backend, and what `explain --request -o json` prints. */
+export function requestResult(a: Analysis, entry: RequestEntry): { answer: CheckedAnswer; reached: boolean; document: unknown } {
   const answer = routeResults(a, [entry])[0];
-  printOutput(io, values, () => answerData(answer, a.lines), () => explainAnswer(entry.request, answer, a.lines));
-  return answer.decidedBy === "backend" ? EXIT.ok : EXIT.failed;
+  return { answer, reached: answer.decidedBy === "backend", document: answerData(answer, a.lines) };
 }

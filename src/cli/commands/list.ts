@@ -3,14 +3,14 @@
 
 import { connectionListWithPeers, networkConnectionLists, type ConnEntry, type ListPeer, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
-import { applyFocus, hasFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
-import { exposureAnalysis } from "../../analyze/exposure-analysis.js";
-import { explainAll, type ExplainOnly } from "../../analyze/explain-all.js";
+import { applyFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
+import { exposureAnalysis, type ExposureAnalysis } from "../../analyze/exposure-analysis.js";
+import { explainAll, type ExplainedPair, type ExplainOnly } from "../../analyze/explain-all.js";
 import { portIntervals } from "../../engine/portspace.js";
-import { CONNLIST_FORMATS, renderNetworkSections, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
-import { exposureDocument, renderListWithExposure } from "../../targets/exposure-analysis.js";
-import { explainAllDocument, renderExplainAll } from "../../targets/explain-all.js";
-import { NetworkMap } from "../../model/networks.js";
+import { CONNLIST_FORMATS, networkListData, renderNetworkSections, sectionOrder, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
+import { exposureDocument, renderExposure, renderListWithExposure } from "../../targets/exposure-analysis.js";
+import { explainAllDocument, networkExplainDocument, renderExplainAll, renderNetworkExplain } from "../../targets/explain-all.js";
+import { NetworkMap, POD_NETWORK } from "../../model/networks.js";
 import { isVirtualMachine } from "../../model/endpoint.js";
 import { GROUP_BY, type GroupBy } from "../../model/owners.js";
 import { EXIT, UsageError, str, type Command, type Values } from "../command.js";
@@ -43,11 +43,15 @@ export function listResult(a: Analysis, groupBy: GroupBy = "workload", focus: Fo
   return { entries, warnings, peers: [...list.workloads, ...controller.entries.map((e) => e.src)], workloads: list.workloads, sources: list.sources, destinations: list.destinations };
 }
 
+/** The list per network, with the peers a focus may name. */
+export interface NetworkListResult { sections: NetworkSection[]; warnings: string[]; peers: ListPeer[] }
+
 /**
  * The list per network, for clusters with user-defined or secondary networks or VMs (undefined otherwise):
- * the ingress controller's entries join the section of their destination's primary network.
+ * the ingress controller's entries join the section of their destination's primary network; the focus
+ * applies in each section (np-guard filters each network's pairs alike).
  */
-export function networkListResult(a: Analysis, groupBy: GroupBy = "workload"): { sections: NetworkSection[]; warnings: string[] } | undefined {
+export function networkListResult(a: Analysis, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS): NetworkListResult | undefined {
   if (a.inventory.podNetworks.length === 0 && !a.inventory.endpoints.some(isVirtualMachine)) return undefined;
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
@@ -58,7 +62,9 @@ export function networkListResult(a: Analysis, groupBy: GroupBy = "workload"): {
     const section = sections.find((s) => s.network === (dst ? map.primaryOf(dst) : undefined)) ?? sections[0];
     section.entries.push({ ...e, network: section.network });
   }
-  return { sections, warnings };
+  for (const s of sections) s.entries = applyFocus(focus, s.entries);
+  const peers = [...sections.flatMap((s) => s.workloads), ...controller.entries.map((e) => e.src)];
+  return { sections, warnings, peers };
 }
 
 const TEXT_ONLY = new Set(["csv", "md", "dot"]);
@@ -85,6 +91,8 @@ export const listCommand: Command = {
     "those of the DENY rules that do; -o txt, json or yaml. See docs/mesh.md.",
     "With user-defined (OVN-Kubernetes UDN/CUDN) or secondary (Multus NAD) networks, the list has one section per",
     "network as np-guard prints it, then each workload's networks; json/yaml/csv/md/table carry a network column (docs/networks.md).",
+    "The focus flags and --explain apply in each network (each pair explained on its network); --exposure covers the",
+    "pod network's workloads only (np-guard refuses exposure analysis with multiple networks).",
     "--exposure adds np-guard's exposure analysis: per workload, what its policies open to entire-cluster (any pod in",
     "any namespace) and to pods that rules select but the input lacks (NAMESPACE/[all pods], [namespace with {k=v}]/",
     "[pod with {k=v}]), the external ranges, and the workloads no policy protects.",
@@ -110,38 +118,104 @@ export const listCommand: Command = {
     "junction list -f examples/shop -o dot | dot -Tsvg > \"$out/shop.svg\"   # out=$(mktemp -d), or a folder of yours",
   ],
   run(values, _pos, io) {
-    const focus = focusOf(values);
-    const format = str(values, "output") as ConnlistFormat;
-    if (values.l7 === true && !["txt", "json", "yaml"].includes(format)) throw new UsageError(`--l7 prints txt, json or yaml, not ${format}`);
-    const only = explainOptions(values, format);
+    const options = listOptions(values);
     const a = loadAnalysis(values, io);
-    const groupBy = str(values, "group-by") as GroupBy;
-    const perNetwork = networkListResult(a, groupBy);
-    if (perNetwork) {
-      if (values.l7 === true || values.explain === true || values.exposure === true || hasFocus(focus) || focus.peers.length) throw new UsageError("--l7, --explain, --exposure and the focus flags do not apply to a list per network yet (user-defined or secondary networks, VMs)");
-      for (const w of perNetwork.warnings) io.err(`warning: ${w}\n`);
-      io.out(renderNetworkSections(perNetwork.sections, format));
-      return EXIT.ok;
-    }
-    const r = listResult(a, groupBy, focus);
-    checkFocusNames(focus, r.peers);
-    for (const w of r.warnings) io.err(`warning: ${w}\n`);
-    if (values.l7 === true) { io.out(renderL7(l7Entries(a, r.entries), format)); return EXIT.ok; }
-    if (values.exposure === true && focus.peers.length) io.err("warning: --exposure is ignored with --focus-peer (as np-guard does)\n");
-    const exposure = values.exposure === true && !focus.peers.length ? exposureAnalysis(a.inventory, a.engine, r.workloads, r.entries, focus) : undefined;
-    if (values.explain === true) {
-      const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, only);
-      if (format === "json" || format === "yaml") {
-        const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: (exposureDocument(r.entries, exposure) as { exposure: unknown }).exposure } : {}) };
-        io.out(format === "json" ? renderJson(doc) : renderYaml(doc));
-      } else io.out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
-      return EXIT.ok;
-    }
-    if (exposure) io.out(renderListWithExposure(r.entries, exposure, format));
-    else writeConnlist(r.entries, format, (s) => io.out(s));
+    writeList(a, options, (text) => io.out(text), (w) => io.err(`warning: ${w}\n`));
     return EXIT.ok;
   },
 };
+
+/** What the list options ask for, checked before anything is loaded. */
+export interface ListOptions {
+  format: ConnlistFormat;
+  groupBy: GroupBy;
+  focus: Focus;
+  l7: boolean;
+  exposure: boolean;
+  explain: boolean;
+  only?: ExplainOnly;
+}
+
+export function listOptions(values: Values): ListOptions {
+  const format = str(values, "output") as ConnlistFormat;
+  if (values.l7 === true && !["txt", "json", "yaml"].includes(format)) throw new UsageError(`--l7 prints txt, json or yaml, not ${format}`);
+  const only = explainOptions(values, format);
+  return { format, groupBy: str(values, "group-by") as GroupBy, focus: focusOf(values), l7: values.l7 === true, exposure: values.exposure === true, explain: values.explain === true, only };
+}
+
+/** What `junction list` prints (and GET /api/v1/connections serves with -o json), written in pieces; warnings go to `warn`. */
+export function writeList(a: Analysis, o: ListOptions, out: (text: string) => void, warn: (w: string) => void): void {
+  const perNetwork = networkListResult(a, o.groupBy, o.focus);
+  if (perNetwork) { writeNetworkList(a, o, perNetwork, out, warn); return; }
+  const { focus, format } = o;
+  const r = listResult(a, o.groupBy, focus);
+  checkFocusNames(focus, r.peers);
+  r.warnings.forEach(warn);
+  if (o.l7) { out(renderL7(l7Entries(a, r.entries), format)); return; }
+  const exposure = exposureOf(a, o, r.workloads, r.entries, warn);
+  if (o.explain) {
+    const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, o.only);
+    if (format === "json" || format === "yaml") {
+      const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: exposureOnly(exposure) } : {}) };
+      out(format === "json" ? renderJson(doc) : renderYaml(doc));
+    } else out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
+    return;
+  }
+  if (exposure) out(renderListWithExposure(r.entries, exposure, format));
+  else writeConnlist(r.entries, format, out);
+}
+
+/** --exposure, unless --focus-peer is given (np-guard ignores it then, with a warning). */
+function exposureOf(a: Analysis, o: ListOptions, workloads: readonly ListPeer[], entries: readonly ConnEntry[], warn: (w: string) => void): ExposureAnalysis | undefined {
+  if (!o.exposure) return undefined;
+  if (o.focus.peers.length) { warn("--exposure is ignored with --focus-peer (as np-guard does)"); return undefined; }
+  return exposureAnalysis(a.inventory, a.engine, workloads, entries, o.focus);
+}
+
+function exposureOnly(exposure: ExposureAnalysis): unknown {
+  return (exposureDocument([], exposure) as { exposure: unknown }).exposure;
+}
+
+/**
+ * The list per network. --explain explains the pairs of each network on that network (np-guard's
+ * banners name it); --exposure covers the pod network's workloads (with VMs), where NetworkPolicies
+ * apply; np-guard refuses exposure analysis with multiple networks altogether.
+ */
+function writeNetworkList(a: Analysis, o: ListOptions, r: NetworkListResult, out: (text: string) => void, warn: (w: string) => void): void {
+  const { focus, format } = o;
+  if (o.l7) throw new UsageError("--l7 does not apply to a list per network yet (user-defined or secondary networks, VMs)");
+  checkFocusNames(focus, r.peers);
+  r.warnings.forEach(warn);
+  const named = a.inventory.podNetworks.length > 0;
+  const pod = r.sections.find((s) => s.network === POD_NETWORK)!;
+  if (o.exposure && named) warn("--exposure covers the workloads of the pod network only (user-defined and secondary networks are left out; np-guard ignores exposure analysis with multiple networks)");
+  const exposure = exposureOf(a, o, pod.workloads, pod.entries, warn);
+  if (o.explain) {
+    const sections = [...r.sections].sort(sectionOrder).map((s) => ({ network: s.network, pairs: explainSection(a, s, o) }));
+    if (format === "json" || format === "yaml") {
+      const doc = { explanation: networkExplainDocument(sections, a.lines), ...(exposure ? { exposure: exposureOnly(exposure) } : {}) };
+      out(format === "json" ? renderJson(doc) : renderYaml(doc));
+    } else out(renderNetworkExplain(sections, a.lines, named, isolatedPairs(r.sections)) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
+    return;
+  }
+  if (!exposure) out(renderNetworkSections(r.sections, format));
+  else if (format === "json" || format === "yaml") {
+    const doc = { connections: networkListData(r.sections), exposure: exposureOnly(exposure) };
+    out(format === "json" ? renderJson(doc) : renderYaml(doc));
+  } else out(`${renderNetworkSections(r.sections, format)}${format === "txt" ? "\n" : ""}${renderExposure(exposure, format)}`);
+}
+
+/** One network's pairs explained on it (the primary networks: each pair's own; a secondary network: that one). */
+function explainSection(a: Analysis, s: NetworkSection, o: ListOptions): ExplainedPair[] {
+  const secondary = s.network.startsWith("nad:") ? s.network : undefined;
+  const peers = [...s.workloads, ...s.externals];
+  return explainAll(a.engine, a.connectivityOn(secondary), portIntervals(a.inventory), peers, peers, o.focus, o.only, secondary);
+}
+
+/** Whether workloads sit on separate primary networks (their pairs are denied by isolation and not explained). */
+function isolatedPairs(sections: readonly NetworkSection[]): boolean {
+  return sections.filter((s) => !s.network.startsWith("nad:") && s.workloads.length > 0).length > 1;
+}
 
 interface L7Entry { entry: ConnEntry; access: L7Access }
 

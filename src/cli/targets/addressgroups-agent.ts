@@ -4,15 +4,12 @@
 
 import { loadAddressGroups } from "../../lab/addressgroups.js";
 import { LabError, nftCapability } from "../../lab/exec.js";
-import { watchInputs } from "../../lab/agent.js";
 import { addressGroups } from "../../analyze/addressgroups.js";
 import { addressGroupsNft } from "../../targets/addressgroups.js";
 import { EXIT, InputError, UsageError, list, str, type Io, type Values } from "../command.js";
+import { reportInvalid, stamp, watchUntilStopped } from "../agent-loop.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { groupLabels } from "./addressgroups.js";
-
-
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 interface Input { cluster?: string; paths: string[] }
 
@@ -38,7 +35,7 @@ function compile(values: Values, io: Io, parts: Input[]): { text: string; sets: 
 
 function step(values: Values, io: Io, parts: Input[], last: { text?: string }): boolean {
   const c = compile(values, io, parts);
-  if ("errors" in c) { io.err(`${stamp()} invalid input; ${last.text ? "keeping the last address groups loaded" : "nothing was loaded"}:\n${c.errors.map((e) => `  error: ${e}\n`).join("")}`); return false; }
+  if ("errors" in c) { reportInvalid(io, c.errors, last.text ? "keeping the last address groups loaded" : "nothing was loaded"); return false; }
   if (c.text === last.text) return true;
   try { loadAddressGroups(c.text, str(values, "netns")); }
   catch (e) { if (!(e instanceof LabError)) throw e; io.err(`${stamp()} ${e.message}\n`); return false; }
@@ -54,16 +51,12 @@ export function runAddressGroupsAgent(values: Values, io: Io): number | Promise<
   const cap = nftCapability();
   if (!cap.ok) throw new InputError(`the agent cannot load address groups here: ${cap.missing.join("; ")}`);
   const last: { text?: string } = {};
-  const ok = step(values, io, parts, last);
-  if (values.watch !== true) return ok ? EXIT.ok : EXIT.invalid;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => { timer = undefined; step(values, io, parts, last); };
-  const stop = watchInputs(parts.flatMap((p) => p.paths), tick);
-  clusterOf(values)?.watch(() => { timer ??= setTimeout(tick, 200); });
-  io.err(`${stamp()} watching the inputs${clusterOf(values) ? " and the cluster" : ""} (SIGINT/SIGTERM stop)\n`);
-  return new Promise((resolve) => {
-    const end = () => { stop(); clearTimeout(timer); clusterOf(values)?.close(); io.err(`${stamp()} stopping; the address groups stay loaded (remove them with: nft delete table inet junction_addressgroups)\n`); resolve(EXIT.ok); };
-    process.once("SIGINT", end);
-    process.once("SIGTERM", end);
+  if (values.watch !== true) return step(values, io, parts, last) ? EXIT.ok : EXIT.invalid;
+  const cluster = clusterOf(values);
+  return watchUntilStopped({
+    paths: parts.flatMap((p) => p.paths), io, tick: () => { step(values, io, parts, last); },
+    extra: cluster && { start: (tick) => cluster.watch(tick), stop: () => cluster.close() },
+    watching: `the inputs${cluster ? " and the cluster" : ""}`,
+    stopping: "the address groups stay loaded (remove them with: nft delete table inet junction_addressgroups)",
   });
 }
