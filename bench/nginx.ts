@@ -87,6 +87,22 @@ async function rps(port: number, routes: number): Promise<number> {
   return n / SECONDS;
 }
 
+/** A free loopback port (listened on, then closed). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+/** Measures `rounds` rates of each running configuration, taking turns, so both see the same load on a busy machine. */
+async function interleaved(configs: readonly { port: number; routes: number }[], rounds: number): Promise<number[][]> {
+  const rates = configs.map(() => [] as number[]);
+  for (const c of configs) await rps(c.port, c.routes); // warm-up
+  for (let i = 0; i < rounds; i++) for (const [j, c] of configs.entries()) rates[j].push(await rps(c.port, c.routes));
+  return rates;
+}
+
 export const nginxSuite: Suite = {
   name: "nginx", title: "nginx target: compile one Gateway, requests through a real nginx on loopback", byDefault: true,
   defaultSizes: ["routes"], sizes: ["routes"],
@@ -95,38 +111,35 @@ export const nginxSuite: Suite = {
     const figures = [];
     const backend = createServer((req, res) => res.end(String(req.headers["x-route"] ?? "")));
     const backendPort = await listen(backend);
-    const probe = createServer();
-    const gwPort = await listen(probe);
-    await new Promise((done) => probe.close(done));
     const cap = nginxCapability();
-    const rates: number[] = [];
+    const configs: { routes: number; port: number; files: Map<string, string>; dir?: string }[] = [];
     try {
       for (const routes of [10, 1000]) {
+        const port = await freePort();
         const times: number[] = [];
         let files = new Map<string, string>();
-        for (let i = 0; i < Math.max(1, runs); i++) { const c = compile(routes, gwPort, backendPort); times.push(c.ms); files = c.files; }
+        for (let i = 0; i < Math.max(1, runs); i++) { const c = compile(routes, port, backendPort); times.push(c.ms); files = c.files; }
         const bytes = [...files.values()].reduce((s, t) => s + t.length, 0);
         figures.push({ label: `compile, ${routes} routes`, value: `${ms(median(times))} (${(bytes / 1024).toFixed(0)} KiB)` });
-        if (!cap.ok) continue;
-        const dir = mkdtempSync(join(tmpdir(), "junction-bench-nginx-"));
-        try {
-          writeFolder(dir, files);
-          const bad = nginxTest(dir) ?? nginxStart(dir);
-          if (bad) throw new Error(`nginx: ${bad}`);
-          await rps(gwPort, routes); // warm-up
-          const r = median(await Array.from({ length: Math.max(1, Math.min(runs, 3)) }).reduce<Promise<number[]>>(async (acc) => [...(await acc), await rps(gwPort, routes)], Promise.resolve([])));
-          rates.push(r);
-          log(`${routes} routes: ${r.toFixed(0)} requests/s`);
-          figures.push({ label: `requests/s, ${routes} routes (${CONFIG_FILE} ${(files.get(CONFIG_FILE)!.length / 1024).toFixed(0)} KiB)`, value: r.toFixed(0) });
-        } finally {
-          nginxStop(dir);
-          rmSync(dir, { recursive: true, force: true });
-        }
+        configs.push({ routes, port, files });
       }
-      if (rates.length === 2) figures.push({ label: "requests/s ratio, 1,000 / 10 routes", value: (rates[1] / rates[0]).toFixed(2) });
-      else notes.push(`requests through nginx skipped: ${cap.missing.join("; ")}`);
-      notes.push(`${CONCURRENCY} keep-alive connections for ${SECONDS} s per run, to the last route (PathPrefix + header match: njs walks its table); the backend is a Node HTTP server, the same for both`);
+      if (cap.ok) {
+        for (const c of configs) {
+          c.dir = mkdtempSync(join(tmpdir(), "junction-bench-nginx-"));
+          writeFolder(c.dir, c.files);
+          const bad = nginxTest(c.dir) ?? nginxStart(c.dir);
+          if (bad) throw new Error(`nginx: ${bad}`);
+        }
+        const rates = (await interleaved(configs, Math.max(1, runs))).map(median);
+        for (const [j, c] of configs.entries()) {
+          log(`${c.routes} routes: ${rates[j].toFixed(0)} requests/s`);
+          figures.push({ label: `requests/s, ${c.routes} routes (${CONFIG_FILE} ${(c.files.get(CONFIG_FILE)!.length / 1024).toFixed(0)} KiB)`, value: rates[j].toFixed(0) });
+        }
+        figures.push({ label: "requests/s ratio, 1,000 / 10 routes", value: (rates[1] / rates[0]).toFixed(2) });
+      } else notes.push(`requests through nginx skipped: ${cap.missing.join("; ")}`);
+      notes.push(`${CONCURRENCY} keep-alive connections for ${SECONDS} s per run, to the last route (PathPrefix + header match: njs walks its table); both nginx run at once and are measured in turns (10, 1,000, 10, ...), so both see the same load; the backend is a Node HTTP server, the same for both`);
     } finally {
+      for (const c of configs) if (c.dir) { nginxStop(c.dir); rmSync(c.dir, { recursive: true, force: true }); }
       backend.close();
     }
     return { size, figures, notes } as SizeResult;

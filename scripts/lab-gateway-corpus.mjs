@@ -1,38 +1,56 @@
 #!/usr/bin/env node
 // Dev script (not a test): the Gateway API conformance corpus through the lab's real nginx.
-//   node scripts/lab-gateway-corpus.mjs [--runner CORPUS-RUN.mjs] [--no-engine] [--verbose] PATH...
-// PATH: case files or folders of them (the format of ../shared/corpus/gateway). For each case the
-// shared runner (default: tools/corpus-run.mjs beside the corpus folder, as in ../shared) grades two tools with its own rules:
-//   engine  `junction route` (the simulator), as the corpus is usually run;
-//   real    this script as a stand-in for `junction route`: `junction lab up` on the objects (every
-//           Gateway compiled to nginx and run, echo backends, a client namespace), then `junction lab
-//           probe --requests`, printing what came back for real. `status` is the engine's in both.
-// A weights check with a distribution is sent 400 times and judged on the counts per backend.
-// It reports per case real = expected, engine = expected and real = engine (the probe's comparison of
-// the two answers, request by request), the reasons a case could not run on nginx, and the totals.
-// --no-engine leaves out the engine's own grading (real = engine is still checked request by request).
-// Cases run HTTPRoute first (GATEWAY-HTTP), then Gateway, GRPCRoute, the L4 routes, ListenerSet and
-// BackendTLSPolicy. Needs root, ip netns, nftables and nginx with njs and stream. Exit 1 if any case differs.
-import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+const USAGE = `Usage: node scripts/lab-gateway-corpus.mjs [options] PATH...
+
+Runs Gateway API conformance cases (the format of ../shared/corpus/gateway) through the lab's real nginx.
+For each case with traffic the shared runner grades two tools with its own rules:
+  engine  'junction route' (the simulator), as the corpus is usually run;
+  real    this script standing in for 'junction route': 'junction lab up' on the case's objects (every
+          Gateway compiled to nginx and run, echo backends, a client namespace), then 'junction lab probe
+          --requests', reporting what came back for real. 'status' is the engine's in both.
+A weights check with a distribution is sent 400 times and judged on the counts per backend.
+Reported per case: real = expected, engine = expected, real = engine (request by request), the reasons a
+case could not run on nginx; then the totals, and the GATEWAY-HTTP core cases (features Gateway,
+HTTPRoute, ReferenceGrant only). Cases run HTTPRoute first, then Gateway, GRPCRoute, the L4 routes,
+ListenerSet, BackendTLSPolicy. Needs root, ip netns, nftables and nginx with njs and stream.
+
+Exit status: 0 every case real = expected = engine, 1 some case differs (or timed out), 2 usage.
+
+Options:
+  --runner FILE      the shared runner (default: tools/corpus-run.mjs beside the corpus)
+  --only ID          run only this case (its id, with or without gateway-api/; repeatable, or comma-separated)
+  --from ID          start at this case, in the run order
+  --results FILE     append each case's result to FILE (JSON lines) as it finishes
+  --resume           with --results: do not rerun the cases FILE already holds; they count in the totals
+  --timeout S        give up a case after S seconds: its processes are killed and its lab removed (default 300)
+  --jobs N           cases at once, each in a lab of its own (1 or 2; default 1)
+  --no-engine        do not grade the engine (real = engine is still compared request by request)
+  --strict           validate the objects strictly (default --lenient: the corpus's placeholder GatewayClass
+                     carries a '_note' field the API server refuses)
+  --verbose          list every case, and the runner's failures of the cases that differ
+  -o FORMAT          table (default; text), json, yaml: the per-case results and the totals
+  -h, --help         this text`;
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const self = fileURLToPath(import.meta.url);
 const junction = join(dirname(self), "..", "bin", "junction.js");
-const LAB = process.env.JX_LAB_NAME || "gwcorpus";
 /** How many times a weights (distribution) request is sent. */
 const SAMPLES = 400;
+/** The features of a GATEWAY-HTTP core case. */
+const CORE = new Set(["Gateway", "HTTPRoute", "ReferenceGrant"]);
+const ORDER = ["HTTPRoute", "Gateway", "GRPC", "TCPRoute", "UDPRoute", "TLSRoute", "ListenerSet", "BackendTLSPolicy"];
 const args = process.argv.slice(2);
 
-if (args[0] === "--shim") shim(args.slice(1));
-else main(args);
-
-/** Stands in for `junction route|status ...` as the shared runner calls it. */
+/** Stands in for `junction route|status ...` as the shared runner calls it (lab name, tally file, weights and lenience in the environment). */
 function shim(argv) {
+  const LAB = process.env.JX_LAB_NAME || "gwcorpus";
+  const lenient = process.env.JX_LENIENT === "1" ? ["--lenient"] : [];
   if (argv[0] !== "route") {
-    const r = spawnSync("node", [junction, ...argv], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const r = spawnSync("node", [junction, ...lenient, ...argv], { encoding: "utf8", maxBuffer: 1 << 28 });
     process.stdout.write(r.stdout); process.stderr.write(r.stderr);
     process.exit(r.status ?? 2);
   }
@@ -43,8 +61,8 @@ function shim(argv) {
     appendFileSync(tally, `${JSON.stringify({ error: why })}\n`);
     process.stdout.write(JSON.stringify({ results: requests.map(() => ({ status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], connection: "rejected" })) }));
   };
-  const up = spawnSync("node", [junction, "lab", "up", "-q", "-f", at("-f"), "--name", LAB], { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (up.status !== 0) return fail(up.stderr.trim().split("\n").filter((l) => !l.endsWith("...")).join(" | ").replace(/^junction lab up: /, ""));
+  const up = spawnSync("node", [junction, ...lenient, "lab", "up", "-q", "-f", at("-f"), "--name", LAB], { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (up.status !== 0) return fail(up.stderr.trim().split("\n").filter((l) => !l.endsWith("...") && !/^(note|warning): /.test(l)).join(" | ").replace(/^junction lab up: /, ""));
   // A weights request (a distribution check) is sent SAMPLES times; its backends are the counts per backend.
   const weighted = new Set(JSON.parse(process.env.JX_WEIGHTS || "[]"));
   const isWeighted = (q) => weighted.has(JSON.stringify(q));
@@ -66,78 +84,168 @@ function shim(argv) {
   process.stdout.write(JSON.stringify({ results: results.map((r) => r.real) }));
 }
 
-function main(argv) {
-  const opt = { runner: undefined, verbose: false, engine: true, paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--runner") opt.runner = argv[++i];
-    else if (argv[i] === "--verbose") opt.verbose = true;
-    else if (argv[i] === "--no-engine") opt.engine = false;
-    else opt.paths.push(argv[i]);
-  }
-  if (!opt.paths.length) { console.error("usage: lab-gateway-corpus.mjs [--runner CORPUS-RUN.mjs] [--verbose] PATH..."); process.exit(2); }
-  opt.runner ??= [resolve(opt.paths[0], "../../tools/corpus-run.mjs"), resolve(opt.paths[0], "../../../tools/corpus-run.mjs")].find((p) => existsSync(p));
-  if (!opt.runner || !existsSync(opt.runner)) { console.error("the shared runner corpus-run.mjs was not found beside the corpus: give --runner PATH"); process.exit(2); }
-  const files = (p) => statSync(p).isDirectory() ? readdirSync(p).sort().flatMap((f) => files(join(p, f))) : p.endsWith(".json") ? [p] : [];
-  const tmp = mkdtempSync(join(tmpdir(), "junction-gw-corpus-"));
-  const t = { cases: 0, all: 0, realExpected: 0, engineExpected: 0, realEngine: 0, requests: 0, requestsAgree: 0, couldNotRun: 0, skipped: 0 };
-  const started = Date.now();
-  const grade = (file, tool) => {
-    const r = spawnSync("node", [opt.runner, "--junction", tool, file], { encoding: "utf8", maxBuffer: 1 << 28, env: process.env });
-    const m = /(\d+) passed, (\d+) failed/.exec(r.stdout.trim().split("\n").pop());
-    return { pass: m ? m[1] !== "0" && m[2] === "0" : false, skipped: m ? m[1] === "0" && m[2] === "0" : false, out: r.stdout };
-  };
-  // The engine, graded once on every case: the ids of the cases it fails.
-  let engineFails;
-  if (opt.engine) {
-    process.stderr.write("grading the engine...\n");
-    const engineRun = spawnSync("node", [opt.runner, "--junction", `node ${junction}`, ...opt.paths], { encoding: "utf8", maxBuffer: 1 << 28 });
-    engineFails = new Set([...engineRun.stdout.matchAll(/^FAIL (\S+)/gm)].map((m) => m[1]));
-  }
-  const ORDER = ["HTTPRoute", "Gateway", "GRPC", "TCPRoute", "UDPRoute", "TLSRoute", "ListenerSet", "BackendTLSPolicy"];
-  const rank = (f) => { const i = ORDER.findIndex((p) => basename(f).startsWith(p) && !(p === "Gateway" && basename(f).startsWith("GatewayClass"))); return i < 0 ? ORDER.length : i; };
-  try {
-    for (const file of opt.paths.flatMap(files).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
-      const c = JSON.parse(readFileSync(file, "utf8"));
-      const hasTraffic = (c.requests?.length ?? 0) + (c.weights?.length ?? 0) + (c.phases ?? []).reduce((n, p) => n + (p.requests?.length ?? 0) + (p.weights?.length ?? 0), 0);
-      if (!hasTraffic) continue;
-      t.all++;
-      const one = join(tmp, basename(file));
-      copyFileSync(file, one);
-      const tally = join(tmp, "tally.jsonl");
-      writeFileSync(tally, "");
-      process.env.JX_LAB_TALLY = tally;
-      process.env.JX_WEIGHTS = JSON.stringify([c, ...(c.phases ?? [])].flatMap((s) => (s.weights ?? []).filter((w) => w.distribution).map((w) => JSON.stringify(w.request))));
-      const real = grade(one, `node ${self} --shim`);
-      const engine = { pass: engineFails ? !engineFails.has(c.id) : undefined };
-      rmSync(one);
-      if (real.skipped) { t.skipped++; continue; }
-      t.cases++;
-      const lines = readFileSync(tally, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-      const errors = [...new Set(lines.filter((l) => l.error).map((l) => l.error))];
-      const probed = lines.filter((l) => l.request);
-      const disagree = probed.filter((l) => l.realVsEngine.length);
-      t.requests += probed.length; t.requestsAgree += probed.length - disagree.length;
-      if (errors.length) t.couldNotRun++;
-      if (real.pass) t.realExpected++;
-      if (engine.pass === true) t.engineExpected++;
-      if (!errors.length && !disagree.length) t.realEngine++;
-      const flag = (b) => (b === undefined ? "not graded" : b ? "yes" : "NO");
-      const status = `${c.id.replace(/^gateway-api\//, "")}: real=expected ${flag(real.pass)}, engine=expected ${flag(engine.pass)}, real=engine ${errors.length ? "n/a" : flag(!disagree.length)}`;
-      if (!real.pass || engine.pass === false || errors.length || disagree.length) {
-        console.log(status);
-        for (const e of errors) console.log(`  could not run on nginx: ${e}`);
-        for (const d of disagree.slice(0, opt.verbose ? 99 : 2)) console.log(`  request ${d.request}: real vs engine: ${d.realVsEngine.join("; ")}`);
-        if (opt.verbose && !real.pass) console.log(real.out.split("\n").filter((l) => /^\s|FAIL/.test(l)).slice(0, 12).map((l) => `  | ${l}`).join("\n"));
-      } else if (opt.verbose) console.log(status);
-      process.stderr.write(`\r${t.cases} cases, ${Math.round((Date.now() - started) / 1000)} s `);
-    }
-  } finally {
-    try { execFileSync("node", [junction, "lab", "down", "--name", LAB], { stdio: "ignore" }); } catch { /* nothing to remove */ }
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  process.stderr.write("\n");
-  console.log(`cases with traffic: ${t.all} (${t.skipped} skipped by the runner); graded: ${t.cases}`);
-  console.log(`real = expected: ${t.realExpected}; engine = expected: ${engineFails ? t.engineExpected : "not graded"}; real = engine: ${t.realEngine}; could not run on nginx: ${t.couldNotRun}`);
-  console.log(`requests probed: ${t.requests}, real = engine on ${t.requestsAgree} (${Math.round((Date.now() - started) / 1000)} s)`);
-  process.exit(t.realExpected === t.cases && t.realEngine === t.cases ? 0 : 1);
+function usage(message) {
+  console.error(`lab-gateway-corpus: ${message}\nRun with --help for usage.`);
+  process.exit(2);
 }
+
+function parseArgs(argv) {
+  const opt = { runner: undefined, only: new Set(), from: undefined, results: undefined, resume: false, timeout: 300, jobs: 1, engine: true, lenient: true, verbose: false, output: "table", paths: [] };
+  const value = (i) => { if (i + 1 >= argv.length) usage(`${argv[i]} needs a value`); return argv[i + 1]; };
+  const id = (s) => s.replace(/^gateway-api\//, "").replace(/\.json$/, "");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h" || a === "--help") { console.log(USAGE); process.exit(0); }
+    else if (a === "--runner") opt.runner = value(i++);
+    else if (a === "--only") for (const s of value(i++).split(",")) opt.only.add(id(s));
+    else if (a === "--from") opt.from = id(value(i++));
+    else if (a === "--results") opt.results = value(i++);
+    else if (a === "--resume") opt.resume = true;
+    else if (a === "--timeout") { opt.timeout = Number(value(i++)); if (!(opt.timeout > 0)) usage(`--timeout: a number of seconds, got "${argv[i]}"`); }
+    else if (a === "--jobs") { opt.jobs = Number(value(i++)); if (opt.jobs !== 1 && opt.jobs !== 2) usage(`--jobs: 1 or 2, got "${argv[i]}"`); }
+    else if (a === "--no-engine") opt.engine = false;
+    else if (a === "--strict") opt.lenient = false;
+    else if (a === "--verbose") opt.verbose = true;
+    else if (a === "-o" || a === "--output") { const f = value(i++); opt.output = f === "text" ? "table" : f; if (!["table", "json", "yaml"].includes(opt.output)) usage(`-o: one of table, text, json, yaml; got "${f}"`); }
+    else if (a.startsWith("-")) usage(`unknown option ${a}`);
+    else { if (!existsSync(a)) usage(`${a}: no such file or folder`); opt.paths.push(a); }
+  }
+  if (!opt.paths.length) usage("give the corpus folder or case files");
+  if (opt.resume && !opt.results) usage("--resume needs --results FILE");
+  opt.runner ??= [resolve(opt.paths[0], "../../tools/corpus-run.mjs"), resolve(opt.paths[0], "../../../tools/corpus-run.mjs")].find((p) => existsSync(p));
+  if (!opt.runner || !existsSync(opt.runner)) usage("the shared runner corpus-run.mjs was not found beside the corpus: give --runner FILE");
+  return opt;
+}
+
+/** The cases with traffic, in the run order, after --only and --from. */
+function selectCases(opt) {
+  const files = (p) => statSync(p).isDirectory() ? readdirSync(p).sort().flatMap((f) => files(join(p, f))) : p.endsWith(".json") ? [p] : [];
+  const rank = (f) => { const i = ORDER.findIndex((p) => basename(f).startsWith(p) && !(p === "Gateway" && basename(f).startsWith("GatewayClass"))); return i < 0 ? ORDER.length : i; };
+  const steps = (c) => [c, ...(c.phases ?? [])];
+  const cases = opt.paths.flatMap(files).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((file) => {
+    const c = JSON.parse(readFileSync(file, "utf8"));
+    return { file, c, name: String(c.id).replace(/^gateway-api\//, ""), traffic: steps(c).reduce((n, s) => n + (s.requests?.length ?? 0) + (s.weights?.length ?? 0), 0) };
+  }).filter((k) => k.traffic > 0);
+  for (const n of opt.only) if (!cases.some((k) => k.name === n)) usage(`--only ${n}: no case with traffic has that id`);
+  if (opt.from && !cases.some((k) => k.name === opt.from)) usage(`--from ${opt.from}: no case with traffic has that id`);
+  const start = opt.from ? cases.findIndex((k) => k.name === opt.from) : 0;
+  return cases.slice(start).filter((k) => !opt.only.size || opt.only.has(k.name));
+}
+
+/** Runs a command in a process group of its own; kills the whole group after `seconds`. */
+function runGroup(cmd, argv, env, seconds) {
+  return new Promise((done) => {
+    const child = spawn(cmd, argv, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "", timedOut = false;
+    child.stdout.on("data", (d) => { out += d; });
+    child.stderr.on("data", (d) => { err += d; });
+    const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, seconds * 1000);
+    child.on("close", (code) => { clearTimeout(timer); done({ code, out, err, timedOut }); });
+  });
+}
+
+function labDown(lab) { spawnSync("node", [junction, "lab", "down", "--name", lab], { stdio: "ignore" }); }
+
+/** The runner's verdict on one case: pass, fail or skipped, with its failure lines. */
+function verdictOf(r) {
+  const m = /(\d+) passed, (\d+) failed/.exec(r.out.trim().split("\n").pop() ?? "");
+  const verdict = r.timedOut ? "timeout" : !m ? "error" : m[1] === "0" && m[2] === "0" ? "skipped" : m[2] === "0" ? "pass" : "fail";
+  return { verdict, failures: r.out.split("\n").filter((l) => /^\s+\S/.test(l)).map((l) => l.trim()) };
+}
+
+/** One case: the real grading (lab up + probe per step) and the engine's; a case over the timeout is killed and its lab removed. */
+async function runCase(k, lab, opt, tmp) {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmp, `${lab}-`));
+  const one = join(dir, basename(k.file));
+  writeFileSync(one, JSON.stringify(k.c));
+  const tally = join(dir, "tally.jsonl");
+  writeFileSync(tally, "");
+  const weights = [k.c, ...(k.c.phases ?? [])].flatMap((s) => (s.weights ?? []).filter((w) => w.distribution).map((w) => JSON.stringify(w.request)));
+  const env = { ...process.env, JX_LAB_NAME: lab, JX_LAB_TALLY: tally, JX_WEIGHTS: JSON.stringify(weights), JX_LENIENT: opt.lenient ? "1" : "0" };
+  const realRun = await runGroup("node", [opt.runner, "--junction", `node ${self} --shim`, one], env, opt.timeout);
+  if (realRun.timedOut) labDown(lab);
+  const real = verdictOf(realRun);
+  let engine = { verdict: "not graded", failures: [] };
+  if (opt.engine) engine = verdictOf(await runGroup("node", [opt.runner, "--junction", `node ${junction}${opt.lenient ? " --lenient" : ""}`, one], process.env, opt.timeout));
+  const lines = readFileSync(tally, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  rmSync(dir, { recursive: true, force: true });
+  const errors = [...new Set(lines.filter((l) => l.error).map((l) => l.error))];
+  const probed = lines.filter((l) => l.request);
+  const disagree = probed.filter((l) => l.realVsEngine.length).map((l) => ({ request: l.request, differences: l.realVsEngine }));
+  return {
+    id: k.c.id, core: (k.c.features ?? []).every((f) => CORE.has(f)), real: real.verdict, engine: engine.verdict,
+    realEngine: errors.length || real.verdict === "timeout" ? "n/a" : disagree.length ? "no" : "yes",
+    requests: probed.length, requestsAgree: probed.length - disagree.length, couldNotRun: errors, disagree,
+    realFailures: real.failures, engineFailures: engine.failures, seconds: Math.round((Date.now() - started) / 1000),
+  };
+}
+
+function totalsOf(results) {
+  const n = (f) => results.filter(f).length;
+  const graded = results.filter((r) => r.real !== "skipped");
+  const core = graded.filter((r) => r.core);
+  return {
+    cases: results.length, skipped: n((r) => r.real === "skipped"), graded: graded.length,
+    realExpected: n((r) => r.real === "pass"), engineExpected: n((r) => r.engine === "pass"), engineGraded: n((r) => r.engine === "pass" || r.engine === "fail"),
+    realEngine: n((r) => r.realEngine === "yes"), couldNotRun: n((r) => r.couldNotRun.length > 0), timedOut: n((r) => r.real === "timeout"),
+    requests: results.reduce((s, r) => s + r.requests, 0), requestsAgree: results.reduce((s, r) => s + r.requestsAgree, 0),
+    core: { cases: core.length, realExpected: core.filter((r) => r.real === "pass").length, engineExpected: core.filter((r) => r.engine === "pass").length },
+    seconds: results.reduce((s, r) => s + r.seconds, 0),
+  };
+}
+
+const differs = (r) => r.real !== "pass" || r.realEngine !== "yes" || r.engine === "fail" || r.engine === "error" || r.engine === "timeout";
+
+function printCase(r, verbose) {
+  if (!verbose && !differs(r)) return;
+  const yes = (v) => (v === "pass" ? "yes" : v === "fail" ? "NO" : v);
+  console.log(`${r.id.replace(/^gateway-api\//, "")}: real=expected ${yes(r.real)}, engine=expected ${yes(r.engine)}, real=engine ${r.realEngine === "no" ? "NO" : r.realEngine} (${r.seconds} s)`);
+  if (r.real === "timeout") console.log("  timed out: its processes were killed and its lab removed");
+  for (const e of r.couldNotRun) console.log(`  could not run on nginx: ${e}`);
+  for (const d of r.disagree.slice(0, verbose ? 99 : 2)) console.log(`  request ${d.request}: real vs engine: ${d.differences.join("; ")}`);
+  if (verbose && r.real === "fail") for (const l of r.realFailures.slice(0, 12)) console.log(`  | ${l}`);
+}
+
+function printTotals(t) {
+  console.log(`cases with traffic: ${t.cases} (${t.skipped} skipped by the runner); graded: ${t.graded}`);
+  console.log(`real = expected: ${t.realExpected}; engine = expected: ${t.engineGraded ? t.engineExpected : "not graded"}; real = engine: ${t.realEngine}; could not run on nginx: ${t.couldNotRun}; timed out: ${t.timedOut}`);
+  console.log(`GATEWAY-HTTP core (features Gateway, HTTPRoute, ReferenceGrant only) with traffic: ${t.core.cases}, real = expected: ${t.core.realExpected}, engine = expected: ${t.core.engineExpected}`);
+  console.log(`requests probed: ${t.requests}, real = engine on ${t.requestsAgree} (${t.seconds} s of case time)`);
+}
+
+async function main(argv) {
+  const opt = parseArgs(argv);
+  const cases = selectCases(opt);
+  const previous = opt.resume && existsSync(opt.results) ? readFileSync(opt.results, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const done = new Map(previous.map((r) => [r.id, r]));
+  const todo = cases.filter((k) => !done.has(k.c.id));
+  const tmp = mkdtempSync(join(tmpdir(), "junction-gw-corpus-"));
+  const labs = Array.from({ length: opt.jobs }, (_, i) => `gwc${process.pid % 100000}${i}`.slice(0, 12));
+  const fresh = new Map();
+  const stop = () => { for (const lab of labs) labDown(lab); rmSync(tmp, { recursive: true, force: true }); };
+  process.on("SIGINT", () => { stop(); process.exit(130); });
+  process.on("SIGTERM", () => { stop(); process.exit(143); });
+  process.stderr.write(`${todo.length} cases to run (${cases.length - todo.length} already in ${opt.results ?? "-"}), ${opt.jobs} at a time, timeout ${opt.timeout} s each\n`);
+  let next = 0;
+  const worker = async (lab) => {
+    while (next < todo.length) {
+      const k = todo[next++];
+      const r = await runCase(k, lab, opt, tmp);
+      fresh.set(k.c.id, r);
+      if (opt.results) appendFileSync(opt.results, `${JSON.stringify(r)}\n`);
+      if (opt.output === "table") printCase(r, opt.verbose);
+      process.stderr.write(`${fresh.size}/${todo.length} ${r.id.replace(/^gateway-api\//, "")}: real ${r.real}, ${r.seconds} s\n`);
+    }
+  };
+  try { await Promise.all(labs.map(worker)); } finally { stop(); }
+  const results = cases.map((k) => fresh.get(k.c.id) ?? done.get(k.c.id)).filter(Boolean);
+  const totals = totalsOf(results);
+  if (opt.output === "table") printTotals(totals);
+  else if (opt.output === "json") console.log(JSON.stringify({ results, totals }, null, 2));
+  else console.log((await import("yaml")).stringify({ results, totals }));
+  process.exit(results.every((r) => !differs(r) || r.real === "skipped") ? 0 : 1);
+}
+
+if (args[0] === "--shim") shim(args.slice(1));
+else await main(args);

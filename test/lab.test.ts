@@ -2,26 +2,20 @@
 // They run where root, ip netns, nftables and perl are available, and skip with the reason elsewhere.
 // Everything they create is named with a prefix of their own and removed at the end.
 
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { labCapability, run } from "../src/lab/exec.js";
+import { run } from "../src/lab/exec.js";
 import { namespacesWithPrefix } from "../src/lab/netns.js";
 import { cli, engineFor, tempFiles, verdict } from "./helpers.js";
+import { labFixture } from "./lab-fixture.js";
 import { E2E_PODS, e2eModel, withPolicies } from "./fixtures/e2e-model.js";
 
-const cap = labCapability();
-const skip = cap.ok ? false : cap.missing.join("; ");
-const LAB = `t${process.pid % 100000}`;
-const RUN_DIR = ["--run-dir", `/run/junction/test-${process.pid}`];
+const { skip, name: LAB, runDir, lab } = labFixture("t");
 const POLICIES = readFileSync(fileURLToPath(new URL("../../test/golden/inputs/x-a-policies.yaml", import.meta.url)), "utf8");
 const BIN = fileURLToPath(new URL("../../bin/junction.js", import.meta.url));
-
-after(() => rmSync(RUN_DIR[1], { recursive: true, force: true }));
-
-const lab = (args: string[], name = LAB) => cli(["lab", ...args, "--name", name, ...RUN_DIR]);
 
 /** Assertions for every pod pair on a few ports, expecting what the engine says for `yaml`. */
 function allPairs(yaml: string, filter: (from: string, to: string) => boolean = () => true) {
@@ -87,7 +81,7 @@ test("lab: a crashed lab is cleaned by running it again; probing a lab that is d
   const name = `${LAB}c`;
   try {
     assert.equal((await lab(["up", "-f", `${files.dir}/cluster.yaml`], name)).code, 0);
-    const state = JSON.parse(readFileSync(`/run/junction/test-${process.pid}/${name}/state.json`, "utf8"));
+    const state = JSON.parse(readFileSync(`${runDir}/${name}/state.json`, "utf8"));
     process.kill(state.helperPid, "SIGKILL");
     const probe = await lab(["probe", "--expect", `${files.dir}/expect.yaml`], name);
     assert.equal(probe.code, 2);

@@ -3,7 +3,8 @@
 // a Service that selects it, else its address), from one pod of every namespace and service
 // account, with each method the rules name and one they do not, and each path at and just beyond
 // each value (an exact path and one character more; a prefix, one segment below it and one
-// character beyond it; a template filled in and with one segment more), with and without each header.
+// character beyond it; a template filled in and with one segment more; with a query string; under
+// a dot segment), with and without each header.
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
@@ -64,12 +65,20 @@ function facets(clauses: readonly Clause[]): Facets {
   return f;
 }
 
+/**
+ * Paths at and beyond a value, and the value with a query string (the common API and Istio match a
+ * path without it, Cilium with it) and below a dot segment that leaves it (a matcher of the raw path
+ * must not read /api/../x as under /api).
+ */
 function pathsAround(m: StringMatch): string[] {
   switch (m.kind) {
-    case "exact": return [m.value, `${m.value}x`];
+    case "exact": return [m.value, `${m.value}x`, `${m.value}?q=1`];
     case "prefix": return [m.value, `${m.value}x`, m.value.slice(0, -1) || "/"];
-    case "segments": { const b = m.value.replace(/\/+$/, ""); return [b || "/", `${b}/x`, `${b}x`]; }
-    case "template": { const t = m.template.replaceAll("{**}", "x/y").replaceAll("{*}", "x"); return [t, `${t}/z`, t.replace(/\/[^/]*$/, "") || "/"]; }
+    case "segments": {
+      const b = m.value.replace(/\/+$/, "");
+      return b ? [b, `${b}/x`, `${b}x`, `${b}/x?q=/y`, `${b}/../x`] : ["/", "/x", "/x?q=/y", "/x/../y"];
+    }
+    case "template": { const t = m.template.replaceAll("{**}", "x/y").replaceAll("{*}", "x"); return [t, `${t}/z`, t.replace(/\/[^/]*$/, "") || "/", `${t}?q=1`]; }
     default: return [];
   }
 }

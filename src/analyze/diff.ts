@@ -5,8 +5,10 @@
 // - routing: requests derived from every route rule of both versions, whose answer changes;
 // - exposure: what became reachable from outside (addresses, Gateways, Ingresses, Routes, Services),
 //   or from pods the input lacks (entire-cluster, representative peers), or stopped being.
+// - l7: which requests pass between two workloads, for requests derived from every request condition
+//   (Istio, Linkerd, Cilium/Calico/common-API HTTP rules) of both versions (diff-l7.ts).
 // Each section is a function of the two analyses; request-level (L7) changes through Gateways are in the
-// routing section's answers (the request walk); east-west mesh requests are the next section to add.
+// routing section's answers (the request walk), east-west ones in the l7 section.
 
 import { formatRange, type AddressRange } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
@@ -22,6 +24,7 @@ import { networkId, networkOf } from "./external-ranges.js";
 import { NO_FOCUS } from "./focus.js";
 import { routingDiff, type RouteDiff } from "./diff-routing.js";
 import { exposureDiff, type ExposureDiff } from "./diff-exposure.js";
+import { l7Diff, type L7Diff } from "./diff-l7.js";
 
 /** One input analysed: what every section reads. */
 export interface DiffSide {
@@ -52,6 +55,7 @@ export interface DiffReport {
   workloads: { added: string[]; removed: string[] };
   routing: RouteDiff[];
   exposure: ExposureDiff[];
+  l7: L7Diff[];
 }
 
 const workloadIds = (inv: Inventory) => new Set(workloadPeers(inv).map((w) => w.id));
@@ -63,11 +67,12 @@ export function diffInputs(base: DiffSide, head: DiffSide): DiffReport {
     workloads: { added: [...after].filter((w) => !before.has(w)).sort(), removed: [...before].filter((w) => !after.has(w)).sort() },
     routing: routingDiff(base, head),
     exposure: exposureDiff(base, head),
+    l7: l7Diff(base, head),
   };
 }
 
 export function isEmptyDiff(r: DiffReport): boolean {
-  return !r.connectivity.length && !r.workloads.added.length && !r.workloads.removed.length && !r.routing.length && !r.exposure.length;
+  return !r.connectivity.length && !r.workloads.added.length && !r.workloads.removed.length && !r.routing.length && !r.exposure.length && !r.l7.length;
 }
 
 /** Every address either input's policies, Networks or Workloads single out: both sides are cut at all of them. */

@@ -123,9 +123,23 @@ const passes = (a: RequestAnswer) => typeof a.status === "number" && a.status < 
  * Per request: the same requests walked before and after must be allowed alike (a denial may look
  * different: a rejected connection before, a 403 after).
  */
-export function compareRequests(before: WalkContext, after: WalkContext, requests: readonly RouteRequest[]): RequestDiff[] {
+export function compareRequests(before: WalkContext, after: WalkContext, requests: readonly RouteRequest[], narrowing?: Narrowing): RequestDiff[] {
   return requests.flatMap((request) => {
     const a = walkRequest(before, request), b = walkRequest(after, request);
-    return passes(a) === passes(b) ? [] : [{ request, before: outcomeOf(a), after: outcomeOf(b) }];
+    if (passes(a) === passes(b)) return [];
+    if (narrowing && passes(a) && narrowing.allowed(request)) { narrowing.seen.push(request); return []; }
+    return [{ request, before: outcomeOf(a), after: outcomeOf(b) }];
   });
+}
+
+/**
+ * A difference a target documents and that is never a broader answer: requests for which "allowed
+ * before, denied after" is expected (e.g. raw paths a target refuses where the common API normalizes
+ * them). They are collected in `seen`, not reported as differences.
+ */
+export interface Narrowing {
+  allowed(request: RouteRequest): boolean;
+  seen: RouteRequest[];
+  /** What the narrowing is, for the report: "paths not in normal form (dot segments)". */
+  what: string;
 }

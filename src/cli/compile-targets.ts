@@ -4,6 +4,7 @@
 import type { Loaded } from "../sources/load.js";
 import type { Io, OptionSpec, OutputFormat, Values } from "./command.js";
 import { istioTarget } from "./targets/istio.js";
+import { ciliumTarget } from "./targets/cilium.js";
 import { k8sTarget } from "./targets/k8s.js";
 import { nftablesTarget } from "./targets/nftables.js";
 import { addressGroupsTarget } from "./targets/addressgroups.js";
@@ -27,4 +28,5 @@ export const COMPILE_TARGETS: CompileTarget[] = [
   addressGroupsTarget,
   nginxTarget,
   istioTarget,
+  ciliumTarget,
 ];

@@ -1,7 +1,7 @@
 // --verify for compile and convert: load the input again with the translated objects in place of
 // the originals and prove that every endpoint class and address range gets the same connections.
 
-import { compareConnectivity, compareRequests, type FlowDiff, type RequestDiff } from "../analyze/equivalence.js";
+import { compareConnectivity, compareRequests, type FlowDiff, type Narrowing, type RequestDiff } from "../analyze/equivalence.js";
 import { boundaryRequests } from "../analyze/boundary-requests.js";
 import { Matcher } from "../engine/match.js";
 import { InventoryIndex } from "../model/inventory.js";
@@ -62,7 +62,7 @@ function formatRequestDiff(d: RequestDiff): string {
  * place of the originals; the requests at the boundaries of every request rule must be allowed alike.
  * `prepare` puts the command's mesh options into the reloaded inventory.
  */
-export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void): number {
+export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void, narrowing?: Narrowing): number {
   const after = reloadWith(loaded, replaced, generated);
   if (after.diagnostics.errors.length) {
     for (const d of after.diagnostics.errors) io.err(`verify: the output does not load: ${formatDiagnostic(d)}\n`);
@@ -71,11 +71,12 @@ export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced:
   prepare(after.inventory);
   const matcher = new Matcher(new InventoryIndex(loaded.inventory), options);
   const requests = boundaryRequests(loaded.inventory, (s, e) => matcher.selects(s, e));
-  const diffs = compareRequests(new Analysis(loaded, options).walk, new Analysis(after, options).walk, requests);
+  const diffs = compareRequests(new Analysis(loaded, options).walk, new Analysis(after, options).walk, requests, narrowing);
   for (const d of diffs.slice(0, MAX_SHOWN)) io.err(`verify: differs: ${formatRequestDiff(d)}\n`);
   if (diffs.length > MAX_SHOWN) io.err(`verify: ... and ${diffs.length - MAX_SHOWN} more\n`);
   if (!requests.length) { io.err("verify: no policy with request rules selects a pod of the input: no request to compare\n"); return EXIT.ok; }
-  const what = `${requests.length} requests at the boundaries of the request rules`;
+  const narrowed = narrowing?.seen.length ? `; ${narrowing.seen.length} of them allowed before and refused after, as documented: ${narrowing.what}` : "";
+  const what = `${requests.length} requests at the boundaries of the request rules${narrowed}`;
   io.err(diffs.length ? `verify: FAILED: ${diffs.length} of ${what} differ\n` : `verify: equivalent per request (${what})\n`);
   return diffs.length ? EXIT.failed : EXIT.ok;
 }

@@ -26,6 +26,9 @@ function routeRows(r: DiffReport): string[][] {
 function exposureRows(r: DiffReport): string[][] {
   return r.exposure.map((d) => [d.type, d.workload, d.via, exposed(d, "old"), exposed(d, "new")]);
 }
+function l7Rows(r: DiffReport): string[][] {
+  return r.l7.map((d) => [d.type, d.src, d.dst, d.request, d.from, d.old, d.new]);
+}
 function workloadRows(r: DiffReport): string[][] {
   return [...r.workloads.added.map((w) => ["added", w]), ...r.workloads.removed.map((w) => ["removed", w])];
 }
@@ -48,6 +51,7 @@ function diffTxt(r: DiffReport): string {
   section("Workloads diff", workloadRows(r).map(([t, w]) => `diff-type: ${t}, workload: ${w}`));
   section("Routing diff", routeRows(r).map(([t, q, f, o, n]) => `diff-type: ${t}, request: ${q}, route: ${f}, old: ${o}, new: ${n}`));
   section("Exposure diff", exposureRows(r).map(([t, w, v, o, n]) => `diff-type: ${t}, workload: ${w}, exposed-to: ${v}, old: ${o}, new: ${n}`));
+  section("L7 diff", l7Rows(r).map(([t, s, d, q, f, o, n]) => `diff-type: ${t}, source: ${s}, destination: ${d}, request: ${q}, rule: ${f}, old: ${o}, new: ${n}`));
   return out.length ? out.join("\n") + "\n" : "";
 }
 
@@ -58,7 +62,8 @@ function diffTable(r: DiffReport): string {
   section("Workloads", ["DIFF", "WORKLOAD"], workloadRows(r));
   section("Routing", ["DIFF", "REQUEST", "ROUTE", "OLD", "NEW"], routeRows(r));
   section("Exposure", ["DIFF", "WORKLOAD", "EXPOSED TO", "OLD", "NEW"], exposureRows(r));
-  return parts.length ? parts.join("\n") : "No change in connectivity, workloads, routing or exposure.\n";
+  section("L7", ["DIFF", "SOURCE", "DESTINATION", "REQUEST", "RULE", "OLD", "NEW"], l7Rows(r));
+  return parts.length ? parts.join("\n") : "No change in connectivity, workloads, routing, exposure or L7 requests.\n";
 }
 
 function diffCsv(r: DiffReport): string {
@@ -67,6 +72,7 @@ function diffCsv(r: DiffReport): string {
     ...workloadRows(r).map(([t, w]) => ["workloads", t, w, "", "", "", ""]),
     ...routeRows(r).map(([t, q, f, o, n]) => ["routing", t, q, "", o, n, f]),
     ...exposureRows(r).map(([t, w, v, o, n]) => ["exposure", t, v, w, o, n, ""]),
+    ...l7Rows(r).map(([t, s, d, q, f, o, n]) => ["l7", t, s, d, o, n, `${q} (${f})`]),
   ];
   return renderCsv(["section", "diff-type", "source", "destination", "old", "new", "info"], rows);
 }
@@ -76,22 +82,23 @@ function diffMarkdown(r: DiffReport): string {
   const count = (xs: readonly { type: string }[]) => ["changed", "added", "removed"].map((t) => [t, xs.filter((x) => x.type === t).length] as const).filter(([, n]) => n).map(([t, n]) => `${n} ${t}`).join(", ");
   const summary = [
     ["Connectivity", count(r.connectivity)], ["Workloads", count(workloadRows(r).map(([type]) => ({ type })))],
-    ["Routing", count(r.routing)], ["Exposure", count(r.exposure)],
+    ["Routing", count(r.routing)], ["Exposure", count(r.exposure)], ["L7", count(r.l7)],
   ].filter(([, c]) => c);
-  if (!summary.length) return "### Junction: no change in connectivity, workloads, routing or exposure\n";
+  if (!summary.length) return "### Junction: no change in connectivity, workloads, routing, exposure or L7 requests\n";
   const out = ["### Junction: what this change does", "", summary.map(([s, c]) => `**${s}**: ${c}`).join(" · ")];
   const section = (title: string, header: string[], rows: string[][]) => { if (rows.length) out.push("", `#### ${title}`, "", renderMarkdown(header, rows).trimEnd()); };
   section("Connectivity", ["diff-type", "source", "destination", "old", "new", "workloads-diff-info"], connRows(r));
   section("Workloads", ["diff-type", "workload"], workloadRows(r));
   section("Routing", ["diff-type", "request", "route", "old", "new"], routeRows(r));
   section("Exposure", ["diff-type", "workload", "exposed to", "old", "new"], exposureRows(r));
+  section("L7", ["diff-type", "source", "destination", "request", "rule", "old", "new"], l7Rows(r));
   return out.join("\n") + "\n";
 }
 
 /** -o json|yaml: the diff as data (np-guard's strings, and the connections as protocol and port ranges). */
 export function diffDocument(r: DiffReport): unknown {
   return {
-    changed: r.connectivity.length + r.workloads.added.length + r.workloads.removed.length + r.routing.length + r.exposure.length > 0,
+    changed: r.connectivity.length + r.workloads.added.length + r.workloads.removed.length + r.routing.length + r.exposure.length + r.l7.length > 0,
     connectivity: r.connectivity.map((d) => ({
       diffType: d.type, source: d.src.id, destination: d.dst.id, old: formatConns(d.old), new: formatConns(d.new),
       oldConnections: connectionsData(d.old), newConnections: connectionsData(d.new),
@@ -103,5 +110,6 @@ export function diffDocument(r: DiffReport): unknown {
       diffType: d.type, workload: d.workload, exposedTo: d.via, kind: d.kind, direction: d.direction,
       old: exposed(d, "old"), new: exposed(d, "new"), oldConnections: connectionsData(d.old), newConnections: connectionsData(d.new),
     })),
+    l7: r.l7.map((d) => ({ diffType: d.type, source: d.src, destination: d.dst, request: d.request, rule: d.from, old: d.old, new: d.new })),
   };
 }

@@ -72,7 +72,7 @@ test("diff: a workload removed is reported with its pairs, and nothing is printe
   const same = await diffOf(BASE, BASE, "--fail-on", "any");
   assert.deepEqual([same.code, same.out], [0, ""]);
   const table = await diffOf(BASE, BASE, "-o", "table");
-  assert.equal(table.out, "No change in connectivity, workloads, routing or exposure.\n");
+  assert.equal(table.out, "No change in connectivity, workloads, routing, exposure or L7 requests.\n");
 });
 
 test("diff --fail-on: exit 1 only for the kinds named", async () => {

@@ -7,13 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { labCapability } from "../../src/lab/exec.js";
 import { nginxCapability, nginxStop } from "../../src/lab/nginx.js";
 import { cli } from "../helpers.js";
+import { labFixture } from "../lab-fixture.js";
 
 const DOC = readFileSync(fileURLToPath(new URL("../../../docs/gateway-dataplane.md", import.meta.url)), "utf8");
-const lab = labCapability(), nginx = nginxCapability();
-const skipLab = lab.ok && nginx.ok ? false : [...lab.missing, ...nginx.missing].join("; ");
+const nginx = nginxCapability();
+const { skip: skipLab, lab } = labFixture("d", { nginx: true });
 const skipAgent = nginx.ok && process.getuid?.() === 0 ? false : [...nginx.missing, "not root"].join("; ");
 
 /** The lines printed after the `$ COMMAND` line of a code block, up to the next `$` line or the block's end. */
@@ -36,17 +36,14 @@ test("docs: the compile example and its route table are real output", async () =
 });
 
 test("docs: the lab's side-by-side table is real output", { skip: skipLab }, async () => {
-  const runDir = `/run/junction/test-doc-${process.pid}`;
-  const name = `d${process.pid % 100000}`;
   try {
-    const up = await cli(["lab", "up", "-q", "-f", "examples/nginx", "--name", name, "--run-dir", runDir]);
+    const up = await lab(["up", "-q", "-f", "examples/nginx"]);
     assert.equal(up.code, 0, up.err);
-    const probe = await cli(["lab", "probe", "--requests", "examples/nginx.requests.yaml", "--name", name, "--run-dir", runDir]);
+    const probe = await lab(["probe", "--requests", "examples/nginx.requests.yaml"]);
     assert.equal(probe.code, 0, probe.out);
     assert.equal(probe.out, shown("junction lab probe --requests examples/nginx.requests.yaml --name docs"));
   } finally {
-    await cli(["lab", "down", "--name", name, "--run-dir", runDir]);
-    rmSync(runDir, { recursive: true, force: true });
+    await lab(["down"]);
   }
 });
 

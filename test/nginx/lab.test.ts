@@ -3,21 +3,15 @@
 // Runs where root, ip netns, nftables, perl and nginx with njs and stream are available; skips with
 // the reason elsewhere. Everything it creates carries a name of its own and is removed at the end.
 
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { labCapability } from "../../src/lab/exec.js";
 import { namespacesWithPrefix } from "../../src/lab/netns.js";
-import { nginxCapability } from "../../src/lab/nginx.js";
-import { cli, tempFiles } from "../helpers.js";
+import { tempFiles } from "../helpers.js";
+import { labFixture } from "../lab-fixture.js";
 
-const lab = labCapability(), nginx = nginxCapability();
-const skip = lab.ok && nginx.ok ? false : [...lab.missing, ...nginx.missing].join("; ");
-const NAME = `n${process.pid % 100000}`;
-const RUN_DIR = `/run/junction/test-nginx-${process.pid}`;
-after(() => rmSync(RUN_DIR, { recursive: true, force: true }));
-const run = (args: string[]) => cli(["lab", ...args, "--name", NAME, "--run-dir", RUN_DIR]);
+const { skip, name: NAME, runDir: RUN_DIR, lab: run } = labFixture("n", { nginx: true });
 
 const svc = (name: string, port: number, protocol = "TCP") => `---
 apiVersion: v1
@@ -125,4 +119,91 @@ test("a route nginx cannot express: lab up refuses, naming the route, and leaves
     assert.match(up.err, /HTTPRoute apps\/web, rule 0: nginx cannot express timeouts/);
     assert.deepEqual(namespacesWithPrefix(`jl-${NAME}-`), []);
   } finally { t.cleanup(); }
+});
+
+// Upstream's HTTPRouteServiceTypes: a Service without selector and a headless one without selector
+// whose EndpointSlices the test fills at run time with the infra-backend-v1 pods' IPs, and a headless
+// Service selecting those pods; "all three paths reach infra-backend-v1 pods" (tests/httproute-service-types.go).
+// The corpus holds the slices empty (503 from the engine and nginx alike); here they are filled as the test fills them.
+const SERVICE_TYPES = `apiVersion: v1
+kind: Namespace
+metadata: {name: infra}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lab}
+spec: {controllerName: example.com/lab}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec: {gatewayClassName: lab, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: infra-backend-v1-a, namespace: infra, labels: {app: infra-backend-v1}}
+spec: {containers: [{name: echo, image: echo, ports: [{containerPort: 3000}]}]}
+status: {podIP: 10.244.0.11, podIPs: [{ip: 10.244.0.11}], phase: Running, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: manual-endpointslices, namespace: infra}
+spec: {ports: [{name: first-port, port: 8080, targetPort: 3000}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-endpointslices-ip4, namespace: infra, labels: {kubernetes.io/service-name: manual-endpointslices}}
+addressType: IPv4
+ports: [{name: first-port, port: 3000, protocol: TCP}]
+endpoints: [{addresses: [10.244.0.11], conditions: {ready: true}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: headless-manual-endpointslices, namespace: infra}
+spec: {clusterIP: None, ports: [{name: first-port, port: 8080, targetPort: 3000}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: headless-manual-endpointslices-ip4, namespace: infra, labels: {kubernetes.io/service-name: headless-manual-endpointslices}}
+addressType: IPv4
+ports: [{name: first-port, port: 3000, protocol: TCP}]
+endpoints: [{addresses: [10.244.0.11], conditions: {ready: true}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: headless, namespace: infra}
+spec: {clusterIP: None, selector: {app: infra-backend-v1}, ports: [{name: first-port, port: 8080, targetPort: 3000}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: service-types, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: Exact, value: /manual-endpointslices}}]
+    backendRefs: [{name: manual-endpointslices, port: 8080}]
+  - matches: [{path: {type: Exact, value: /headless}}]
+    backendRefs: [{name: headless, port: 8080}]
+  - matches: [{path: {type: Exact, value: /headless-manual-endpointslices}}]
+    backendRefs: [{name: headless-manual-endpointslices, port: 8080}]
+`;
+
+test("HTTPRouteServiceTypes with its EndpointSlices filled as upstream fills them: nginx sends all three paths to the infra-backend-v1 pod, as the engine does; empty slices get 503 from both", { skip }, async () => {
+  const requests = (status: number, backend: string | null) => ["/manual-endpointslices", "/headless", "/headless-manual-endpointslices"]
+    .map((path) => `- {gateway: infra/gw, path: ${path}, expect: {status: ${path === "/headless" ? 200 : status}, backend: ${path === "/headless" ? "infra/infra-backend-v1-a" : backend}}}`).join("\n");
+  const empty = SERVICE_TYPES.replaceAll("endpoints: [{addresses: [10.244.0.11], conditions: {ready: true}}]\n", "");
+  const t = tempFiles({ "filled.yaml": SERVICE_TYPES, "empty.yaml": empty, "filled.req.yaml": requests(200, "infra/infra-backend-v1-a"), "empty.req.yaml": requests(503, "null") });
+  try {
+    for (const input of ["filled", "empty"]) {
+      const up = await run(["up", "-q", "-f", join(t.dir, `${input}.yaml`)]);
+      assert.equal(up.code, 0, up.err);
+      const probe = await run(["probe", "--requests", join(t.dir, `${input}.req.yaml`), "-o", "json"]);
+      const results = JSON.parse(probe.out).results as { pass: boolean; real: { status: number | null; backend: string | null } }[];
+      assert.equal(probe.code, 0, `${input}: ${probe.out}`);
+      assert.deepEqual(results.map((r) => r.real.status), input === "filled" ? [200, 200, 200] : [503, 200, 503], input);
+    }
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
 });

@@ -14,7 +14,7 @@ type FailOn = (typeof FAIL_ON)[number];
 
 export const diffCommand: Command = {
   name: "diff",
-  summary: "What a change does: connectivity, workloads, routing and exposure of --head compared with --base.",
+  summary: "What a change does: connectivity, workloads, routing, exposure and L7 requests of --head compared with --base.",
   usage: "junction diff (--base PATH... | --base-context NAME) (--head PATH... | --head-context NAME) [-o txt|table|csv|md|json|yaml] [--fail-on added|removed|changed|exposure|any]",
   description: [
     "PATH is a file, a folder (recursive), - for stdin (on one side), or git:REV[:PATH]: the current folder (or PATH",
@@ -25,12 +25,15 @@ export const diffCommand: Command = {
     "  routing: a request for every match of every HTTPRoute, GRPCRoute and Ingress rule of both sides, on each",
     "    listener the route names; those whose answer (status, backends, redirect, upstream) changes;",
     "  exposure: per workload, what became reachable from outside addresses, through a Gateway, Ingress, Route,",
-    "    LoadBalancer or NodePort Service, or from pods the input lacks (list --exposure), or stopped being.",
+    "    LoadBalancer or NodePort Service, or from pods the input lacks (list --exposure), or stopped being;",
+    "  l7: requests derived from every request condition of both sides (Istio AuthorizationPolicy operations, Linkerd",
+    "    routes, Cilium/Calico/common-API HTTP rules), sent from one pod of each workload to one of each other whose",
+    "    connection both sides allow; those that pass on one side only: added (passes now) or removed (no longer).",
     "--base-context/--head-context read a cluster (every served kind, every namespace) as that side, with the side's",
     "files (if any) applied over it; --kubeconfig names the kubeconfig of both contexts.",
     "-o md is a pull-request comment. Nothing printed (txt) when nothing changed.",
-    "Exit status: 0, or 1 when something --fail-on names changed (added, removed, changed: connectivity, workloads and",
-    "routing lines of that kind; exposure: something became more reachable; any: any change); 2 on invalid input.",
+    "Exit status: 0, or 1 when something --fail-on names changed (added, removed, changed: connectivity, workloads,",
+    "routing and l7 lines of that kind; exposure: something became more reachable; any: any change); 2 on invalid input.",
   ].join("\n"),
   options: {
     base: { type: "string", multiple: true, arg: "PATH", description: "the version before the change (file, folder, -, git:REV[:PATH]); repeatable" },
@@ -88,7 +91,7 @@ function side(label: "base" | "head", paths: string[], cluster: LiveCluster | un
 export function fails(r: DiffReport, failOn: readonly FailOn[]): boolean {
   if (!failOn.length || isEmptyDiff(r)) return false;
   if (failOn.includes("any")) return true;
-  const types = [...r.connectivity.map((d) => d.type), ...r.routing.map((d) => d.type), ...r.workloads.added.map(() => "added"), ...r.workloads.removed.map(() => "removed")];
+  const types = [...r.connectivity.map((d) => d.type), ...r.routing.map((d) => d.type), ...r.l7.map((d) => d.type), ...r.workloads.added.map(() => "added"), ...r.workloads.removed.map(() => "removed")];
   if (failOn.some((k) => k !== "exposure" && types.includes(k))) return true;
   return failOn.includes("exposure") && r.exposure.some((d) => widened(d.old, d.new) || d.newNamed.some((n) => !d.oldNamed.some((o) => o.name === n.name && o.protocol === n.protocol)));
 }

@@ -3,19 +3,20 @@
 import type { AuthorizationRequest, Identity, Peer } from "../authorizer.js";
 import type { HopOutcome } from "../hop.js";
 import type { Party } from "../match.js";
-import type { Walk } from "./answer.js";
+import type { Walk, WalkContext } from "./answer.js";
 import { protocolOf } from "./serve.js";
 
-function peer(w: Walk, p: Party): Peer {
+/** Who an end is to the authorizers: its identity (a principal when it is in the mesh) and its mesh membership. */
+export function peerOf(ctx: WalkContext, p: Party): Peer {
   const e = p.endpoint;
-  const mesh = w.ctx.membership.of(e);
+  const mesh = ctx.membership.of(e);
   const identity: Identity = { namespace: e?.namespace, serviceAccount: e?.kind === "pod" ? e.serviceAccount ?? "default" : e?.serviceAccount };
-  if (mesh.inMesh && identity.namespace) identity.principal = `${w.ctx.trustDomain}/ns/${identity.namespace}/sa/${identity.serviceAccount ?? "default"}`;
+  if (mesh.inMesh && identity.namespace) identity.principal = `${ctx.trustDomain}/ns/${identity.namespace}/sa/${identity.serviceAccount ?? "default"}`;
   return { endpoint: e, address: p.address ?? e?.addresses[0], identity, mesh };
 }
 
 export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): AuthorizationRequest {
-  const client = peer(w, from), server = peer(w, { endpoint: hop.to.endpoint, address: hop.to.address });
+  const client = peerOf(w.ctx, from), server = peerOf(w.ctx, { endpoint: hop.to.endpoint, address: hop.to.address });
   const u = w.res.upstream;
   const grpc = w.req.protocol === "grpc" && u?.path ? /^\/([^/]+)\/([^/?]+)/.exec(u.path) : null;
   const entry = w.res.entry;
