@@ -1,5 +1,6 @@
 // What the L7 layer lets through between two workloads the L3/L4 policies connect (junction list
-// --l7): the Istio rules that apply to the server's sidecar, read for this client. The request
+// --l7): the Istio rules that apply to the server's sidecar (or its ambient ztunnel and waypoint),
+// or the Linkerd Server and routes of its port, read for this client. The request
 // conditions of the ALLOW rules whose sources hold for the client are what passes ("all requests"
 // when no ALLOW policy applies or a matching rule has no request condition), minus the request
 // conditions of the DENY rules whose sources hold ("except"). The client's identity is what the
@@ -10,9 +11,13 @@ import type { Inventory } from "../model/inventory.js";
 import { formatClause, isHttpOnly, type Clause, type Condition, type L7Rule } from "../model/l7.js";
 import type { IstioAuthorization } from "../model/mesh.js";
 import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
-import { attributesOf } from "../engine/l7/engine.js";
+import { attributesOf, behindWaypoint } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
-import { IstioPolicies } from "../engine/l7/istio.js";
+import { IstioPolicies, istioAuthorize, istioWaypointPolicies } from "../engine/l7/istio.js";
+import { linkerdAccess, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
+import { waypointOf } from "../engine/l7/authorizer.js";
+import { matches, selector } from "../model/selector.js";
+import { targetPortOn } from "../model/service-endpoints.js";
 import { transportOf } from "../engine/l7/transport.js";
 import type { Membership } from "../engine/mesh/membership.js";
 
@@ -58,8 +63,11 @@ function sourcesHold(r: L7Rule, a: Attributes, portKnown: boolean): boolean {
 export class L7AccessReader {
   private istio: IstioPolicies;
 
+  private linkerd: LinkerdContext;
+
   constructor(private inv: Inventory, private membership: (e: Endpoint) => Membership) {
     this.istio = new IstioPolicies(inv.mesh);
+    this.linkerd = { mesh: inv.mesh, namespaceOf: (n) => inv.namespaces.get(n) };
   }
 
   /** `port` undefined: the server declares no port (port conditions are shown, not evaluated). */
@@ -68,13 +76,32 @@ export class L7AccessReader {
     const none = { allows: [], except: [] };
     switch (hop.server.proxy) {
       case "none": return { verdict: "all", enforcer: "no proxy", ...none };
-      case "linkerd": return { verdict: "unknown", enforcer: "Linkerd proxy", ...none, note: "Linkerd authorizes per Server and route: ask junction explain --request" };
-      case "istio-ambient": return { verdict: "unknown", enforcer: "Istio ztunnel", ...none, note: "ambient: ztunnel (L4) and waypoints: ask junction explain --request" };
-      case "istio-sidecar": break;
+      case "linkerd": case "istio-ambient": case "istio-sidecar": break;
     }
     const transport = transportOf(hop, this.inv.mesh);
-    if (transport.decision.verdict === "deny") return { verdict: "none", enforcer: "Istio sidecar", ...none, note: transport.decision.summary };
-    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), attributesOf(hop, transport.identity, true), port !== undefined);
+    const enforcer = hop.server.proxy === "linkerd" ? "Linkerd proxy" : hop.server.proxy === "istio-ambient" ? "Istio ztunnel" : "Istio sidecar";
+    if (transport.decision.verdict === "deny") return { verdict: "none", enforcer, ...none, note: transport.decision.summary };
+    const a = attributesOf(hop, transport.identity, hop.server.proxy !== "linkerd");
+    if (hop.server.proxy === "linkerd") return linkerdSummary(linkerdAccess(this.linkerd, hop, a));
+    if (hop.server.proxy === "istio-ambient") return this.ambient(hop, a, port);
+    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), a, port !== undefined);
+  }
+
+  /**
+   * Ambient: ztunnel decides at L4 (all or nothing for this client); a waypoint in front of the
+   * workload decides per request with every field, and ztunnel then sees the waypoint's identity.
+   */
+  private ambient(hop: Hop, a: Attributes, port: number | undefined): L7Access {
+    const server = hop.server.endpoint, wp = waypointOf(this.inv, server);
+    const ztunnel = istioAuthorize(hop, this.istio.for(server), "ztunnel", wp ? behindWaypoint(a, wp, this.inv.mesh) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
+    const base = { enforcer: wp ? `Istio waypoint ${wp.namespace}/${wp.name}` : "Istio ztunnel", allows: [] as string[], except: [] as string[] };
+    if (ztunnel.verdict === "deny") return { ...base, verdict: "none", note: `ztunnel: ${ztunnel.summary}` };
+    if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
+    if (!wp) return { ...base, verdict: "all" };
+    const service = this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
+      && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
+    const policies = istioWaypointPolicies(this.inv.mesh, wp, service && { name: service.name, namespace: service.namespace }).filter((p) => !p.dryRun);
+    return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
   }
 
   private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean): L7Access {
@@ -90,6 +117,22 @@ export class L7AccessReader {
     if (!allows.length) return { ...base, verdict: "none", note: "ALLOW policies apply and no rule names this client" };
     return { ...base, verdict: "some", allows: [...new Set(allows as string[])], except };
   }
+}
+
+/**
+ * Linkerd: the routes of the port's Server an authorization admits the client to (their matches),
+ * except the routes it does not (a request no route matches is a 404); an opaque port or the default
+ * route: every request or none. Where an admitted and a refused route both match a request, the more
+ * specific one decides: the summary shows it as an exception (it never claims more than passes).
+ */
+function linkerdSummary(x: LinkerdAccess): L7Access {
+  const base = { enforcer: "Linkerd proxy", allows: [] as string[], except: [] as string[] };
+  const refused = x.port.startsWith("Server") ? `no authorization of ${x.port} admits this client` : `${x.port} does not admit this client`;
+  if (!x.routes) return x.serverAdmits ? { ...base, verdict: "all" } : { ...base, verdict: "none", note: x.http ? refused : `${refused} (opaque port: the connection is refused)` };
+  const admitted = x.routes.filter((r) => r.admitted), other = x.routes.filter((r) => !r.admitted);
+  if (!admitted.length) return { ...base, verdict: "none", note: `no route of ${x.port} authorizes this client` };
+  const text = (rs: typeof x.routes) => [...new Set(rs!.flatMap((r) => r.matches.map(formatClause)))];
+  return { ...base, verdict: "some", allows: text(admitted), except: text(other) };
 }
 
 /** "all requests", "no requests (why)", "method GET, path /a | ... except path /admin*". */

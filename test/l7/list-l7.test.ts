@@ -1,13 +1,14 @@
 // junction list --l7: per workload pair the L3/L4 policies connect, what the server's Istio sidecar
 // lets through (the request conditions of the ALLOW rules whose sources hold for the client, except
-// the DENY rules'), or why nothing / not summarized.
+// the DENY rules'), what ambient's ztunnel and waypoint let through, what a Linkerd Server's routes
+// let through, or why nothing / not summarized.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { cli, tempFiles } from "../helpers.js";
 
-test("list --l7 on examples/mesh: allowed request conditions per client, DENY rules as exceptions, Linkerd not summarized", async () => {
+test("list --l7 on examples/mesh: allowed request conditions per client, DENY rules as exceptions, Linkerd routes per client", async () => {
   const r = await cli(["list", "-f", "examples/mesh", "--l7"]);
   assert.equal(r.code, 0, r.err);
   const line = (from: string, to: string) => r.out.split("\n").find((l) => l.startsWith(`${from}[Deployment] => ${to}[Deployment] : `))?.split(" : ")[1];
@@ -16,7 +17,9 @@ test("list --l7 on examples/mesh: allowed request conditions per client, DENY ru
   assert.equal(line("shop/catalog-v2", "shop/catalog"), "no requests (ALLOW policies apply and no rule names this client)");
   // frontend declares no port: the root namespace's DENY on port 8080 is shown with its port.
   assert.equal(line("checkout/cart", "shop/frontend"), "all requests except port 8080, path /debug*");
-  assert.match(line("books/web", "books/api")!, /^not summarized \(Linkerd/);
+  // Linkerd: the routes of Server books/api-http whose authorizations admit the client (api-read: books' identities, api-write: web's).
+  assert.equal(line("books/web", "books/api"), "path /books/**, method GET | path /books/**, method POST");
+  assert.equal(line("shop/frontend", "books/api"), "no requests (no route of Server books/api-http authorizes this client)", "an Istio client has no Linkerd identity");
   // guest/browser is not allowed to the catalog at L4 (NetworkPolicy): no line.
   assert.equal(line("guest/browser", "shop/catalog"), undefined);
 });
@@ -49,4 +52,64 @@ test("docs/mesh.md shows lines of junction list -f examples/mesh --l7 as they ar
   assert.ok(shown, "the block is in docs/mesh.md");
   const out = (await cli(["list", "-f", "examples/mesh", "--l7"])).out;
   for (const l of shown[1].split("\n").filter(Boolean)) assert.ok(out.includes(`${l}\n`), l);
+});
+
+const ns = (name: string, labels: string, annotations = "{}") => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${labels}, annotations: ${annotations}}\n---\n`;
+const app = (namespace: string, name: string, annotations = "{}") => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}, annotations: ${annotations}}
+    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${namespace}}
+spec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: http}]}
+---
+`;
+const doc = (kind: string, api: string, name: string, namespace: string, spec: string) => `apiVersion: ${api}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}\n---\n`;
+
+async function l7Lines(yaml: string): Promise<Map<string, string>> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["list", "-q", "-f", dir, "--l7"]);
+    assert.equal(r.code, 0, r.err);
+    return new Map(r.out.trim().split("\n").map((l) => l.split(" : ") as [string, string]));
+  } finally { cleanup(); }
+}
+
+test("list --l7, Istio ambient: ztunnel decides at L4 (an ALLOW rule with HTTP fields never matches there); a waypoint decides per request", async () => {
+  const base = app("bank", "ledger") + app("bank", "teller") + app("bank", "audit");
+  // Without a waypoint: ztunnel is L4 only: the teller's GET-only rule never matches, audit's plain rule does.
+  const ztunnel = await l7Lines(ns("bank", "{istio.io/dataplane-mode: ambient}") + base
+    + doc("AuthorizationPolicy", "security.istio.io/v1", "ledger", "bank", "{selector: {matchLabels: {app: ledger}}, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [GET]}}]}, {from: [{source: {principals: [cluster.local/ns/bank/sa/audit]}}]}]}"));
+  assert.equal(ztunnel.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "no requests (ztunnel: denied: ALLOW AuthorizationPolicies apply (bank/ledger) and none of their rules matches)");
+  assert.equal(ztunnel.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "all requests");
+  // With a waypoint: the policies attached to the Service decide per request; ztunnel sees the waypoint.
+  const waypoint = await l7Lines(ns("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base
+    + doc("AuthorizationPolicy", "security.istio.io/v1", "ledger-http", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [GET], paths: [/accounts/*]}}]}]}"));
+  assert.equal(waypoint.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "method GET, path /accounts/*");
+  assert.equal(waypoint.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "no requests (ALLOW policies apply and no rule names this client)");
+  const j = await cli(["list", "-q", "-f", "-", "--l7", "-o", "json"], ns("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base);
+  const pair = JSON.parse(j.out).pairs.find((p: { src: string; dst: string }) => p.src === "bank/teller[Deployment]" && p.dst === "bank/ledger[Deployment]");
+  assert.deepEqual(pair.l7, { verdict: "all", enforcer: "Istio waypoint bank/waypoint", allows: [], except: [] });
+});
+
+test("list --l7, Linkerd: routes an authorization admits the client to, except the others; the default policy decides all or nothing", async () => {
+  const server = doc("Server", "policy.linkerd.io/v1beta3", "ledger-http", "bank", "{podSelector: {matchLabels: {app: ledger}}, port: http, proxyProtocol: HTTP/1}");
+  const route = (name: string, match: string) => doc("HTTPRoute", "policy.linkerd.io/v1beta3", name, "bank", `{parentRefs: [{group: policy.linkerd.io, kind: Server, name: ledger-http}], rules: [{matches: [${match}]}]}`);
+  const authz = (name: string, target: string, sa: string) => doc("MeshTLSAuthentication", "policy.linkerd.io/v1alpha1", `${name}-id`, "bank", `{identityRefs: [{kind: ServiceAccount, name: ${sa}}]}`)
+    + doc("AuthorizationPolicy", "policy.linkerd.io/v1alpha1", name, "bank", `{targetRef: ${target}, requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ${name}-id}]}`);
+  const base = ns("bank", "{}", "{linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: all-authenticated}") + app("bank", "ledger") + app("bank", "teller") + app("bank", "audit");
+  const lines = await l7Lines(base + server + route("read", "{method: GET}") + route("admin", "{path: {type: PathPrefix, value: /admin}}")
+    + authz("read", "{group: policy.linkerd.io, kind: HTTPRoute, name: read}", "teller") + authz("admin", "{group: policy.linkerd.io, kind: HTTPRoute, name: admin}", "audit"));
+  assert.equal(lines.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "method GET except path /admin/**");
+  assert.equal(lines.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "path /admin/** except method GET");
+  // The ledger's clients declare no port: the default policy all-authenticated admits every meshed client.
+  assert.equal(lines.get("bank/ledger[Deployment] => bank/teller[Deployment]"), "all requests");
+  const strict = await l7Lines(base.replace("all-authenticated", "deny"));
+  assert.equal(strict.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "no requests (the default policy deny (namespace annotation config.linkerd.io/default-inbound-policy) does not admit this client)");
 });

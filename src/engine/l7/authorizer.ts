@@ -32,7 +32,7 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
 }
 
 /** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
-function waypointOf(inv: Inventory, server: Endpoint): Hop["waypoint"] {
+export function waypointOf(inv: Inventory, server: Endpoint): Hop["waypoint"] {
   const ns = inv.namespaces.get(server.namespace ?? "");
   for (const labels of [server.labels, ns?.labels]) {
     const name = labels?.[USE_WAYPOINT];

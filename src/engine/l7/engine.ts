@@ -62,20 +62,24 @@ export class L7Engine {
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
   private ambient(hop: Hop, a: Attributes, where: string): LayerDecision[] {
     const out: LayerDecision[] = [];
-    const ztunnel: Attributes = { ...a, http: undefined };
+    let ztunnel: Attributes = { ...a, http: undefined };
     if (hop.waypoint) {
       const wp = hop.waypoint;
       const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
       const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`);
       out.push(l);
       if (l.verdict === "deny") return out;
-      const td = this.mesh.settings.trustDomain;
-      ztunnel.identity = { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td };
-      ztunnel.sourceIp = undefined;
+      ztunnel = behindWaypoint(a, wp, this.mesh);
     }
     out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint), "ztunnel", ztunnel, where));
     return out;
   }
+}
+
+/** What ztunnel sees of a request a waypoint forwarded: the waypoint's identity, no HTTP, no client address. */
+export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, mesh: MeshModel): Attributes {
+  const td = mesh.settings.trustDomain;
+  return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
 }
 
 function unenforced(e: Endpoint): LayerDecision {

@@ -3,7 +3,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Address } from "../../model/ip.js";
-import type { Path, SourceRef } from "../../model/source.js";
+import type { PolicyRef } from "../authorizer.js";
 import type { Verdict } from "../verdict.js";
 
 /**
@@ -51,16 +51,8 @@ export interface Hop {
   waypoint?: { name: string; namespace: string };
 }
 
-/** The object that decided, with the rule; file and line are resolved at the edge from src and path. */
-export interface PolicyRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-  /** The rule's index and field path, when one rule decided. */
-  rule?: number;
-  path?: Path;
-  src?: SourceRef;
-}
+/** The object that decided: one type for the walk and its L7 layers. */
+export type { PolicyRef };
 
 export type Denial = { status: number; grpcCode?: string } | { connection: "failed" | "rejected" };
 

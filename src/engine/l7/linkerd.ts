@@ -192,3 +192,32 @@ function tcpDecision(a: Attributes, p: PortPolicy, base: Omit<LayerDecision, "ve
   const why = p.admissions.length ? `no authorization admits the client (${p.admissions.map((x) => x.why).join(", ")})` : "nothing authorizes it";
   return { ...base, verdict: "deny", summary: `connection refused: ${why}`, ...(p.server ? { policy: ref("Server", p.server) } : {}), denial: { connection: "rejected" } };
 }
+
+/** What a Linkerd port lets a client through, route by route (for `list --l7`); no request is evaluated. */
+export interface LinkerdAccess {
+  /** "Server NS/NAME", or "the default policy P (where it is set)". */
+  port: string;
+  /** Whether the port speaks HTTP (not opaque or TLS): routes and request conditions apply. */
+  http: boolean;
+  /** The Server's authorizations (or the default policy) admit the client: every route, or the connection. */
+  serverAdmits: boolean;
+  /** The routes attached to the Server, each with its matches and whether an authorization admits the client; undefined: the default route (every request). */
+  routes?: { name: string; matches: Clause[]; admitted: boolean }[];
+}
+
+export function linkerdAccess(ctx: LinkerdContext, hop: Hop, a: Attributes): LinkerdAccess {
+  const p = portPolicy(ctx, { ...hop, http: hop.http ?? { method: "GET", host: "", path: "/", headers: [] } });
+  const serverAdmits = admits(p.admissions, a) !== undefined;
+  const def = p.server ? undefined : defaultPolicyFor(ctx, hop.server.endpoint);
+  const port = p.server ? `Server ${p.server.namespace}/${p.server.name}` : `the default policy ${def!.policy} (${def!.from})`;
+  const server = p.server;
+  const attached = server ? ctx.mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
+  if (!p.http || !attached.length) return { port, http: p.http, serverAdmits };
+  const routes = attached.map((r) => {
+    const host: Condition[] = r.hostnames.length ? [{ attribute: "request.host", values: r.hostnames.map((h) => ({ kind: "exact" as const, value: h })) }] : [];
+    const matches = r.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((m) => [...host, ...m]));
+    const admitted = serverAdmits || admits(routeAuthorizations(ctx.mesh, r).map((x) => admissionOf(x, ctx.mesh)), a) !== undefined;
+    return { name: `${r.kind} ${r.namespace}/${r.name}`, matches, admitted };
+  });
+  return { port, http: true, serverAdmits, routes };
+}
