@@ -143,15 +143,21 @@ class StreamState {
     return this.pod();
   }
 
+  /** The policies the stream picks from, chosen once (a scan of every policy per change would be timed with it). */
+  private pools = new Map<string, Policy[]>();
+  private pool(name: string, keep: (p: Policy) => boolean): Policy[] {
+    let all = this.pools.get(name);
+    if (!all) this.pools.set(name, all = this.inv.policies.filter(keep));
+    return all;
+  }
+
   private policy(kind: string): Policy {
-    const all = this.inv.policies.filter((p) => p.kind === kind && (p.ingress?.length || p.egress?.length));
-    return this.rng.pick(all);
+    return this.rng.pick(this.pool(kind, (p) => p.kind === kind && Boolean(p.ingress?.length || p.egress?.length)));
   }
 
   /** An AdminNetworkPolicy whose subject is every namespace. */
   private everyNamespace(): Policy {
-    const all = this.inv.policies.filter((p) => p.kind === "AdminNetworkPolicy" && everyNamespace(p.subject.namespaces) && !p.subject.labels.requirements.length);
-    return this.rng.pick(all);
+    return this.rng.pick(this.pool("every namespace", (p) => p.kind === "AdminNetworkPolicy" && everyNamespace(p.subject.namespaces) && !p.subject.labels.requirements.length));
   }
 }
 

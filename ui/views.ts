@@ -25,6 +25,8 @@ export function route(): Promise<void> {
   const target = $("route");
   return load(target, async () => {
     const headers = $<HTMLInputElement>("r-headers").value.split(";").map((h) => h.trim()).filter(Boolean);
+    const from = $<HTMLInputElement>("r-from").value.trim();
+    if (from) { meshRequest(target, await get("/api/v1/explain", { from, request: $<HTMLInputElement>("r-request").value.trim(), header: headers })); return; }
     const doc = await get("/api/v1/route", { request: $<HTMLInputElement>("r-request").value.trim(), gateway: $<HTMLSelectElement>("r-gateway").value || undefined, header: headers });
     const r = doc.results[0];
     const step = (title: string, ...body: (string | undefined)[]) => el("li", {}, el("h3", {}, title), ...body.filter(Boolean).map((b) => el("div", {}, b!)));
@@ -36,6 +38,14 @@ export function route(): Promise<void> {
       el("h3", {}, "Steps"), el("ul", {}, ...(r.steps ?? []).map((s: any) => el("li", {}, `${s.stage}: ${s.outcome}`))),
       el("h3", {}, "Candidates"), el("ul", {}, ...(r.candidates ?? []).map((c: any) => el("li", {}, `${c.route} rule ${c.rule}${c.ruleName ? ` (${c.ruleName})` : ""}: ${c.outcome}`))));
   });
+}
+
+/** A request a pod sends (explain --request): the answer, then each layer it met and what that layer said. */
+function meshRequest(target: HTMLElement, doc: any): void {
+  const answer = doc.status !== undefined ? `status ${doc.status}` : doc.reason ?? doc.decidedBy;
+  target.replaceChildren(
+    el("h3", {}, `from ${doc.client}: ${answer}${doc.backend ? ` (${doc.backend})` : ""}, decided by the ${doc.decidedBy} layer`),
+    el("ol", { "aria-label": "the layers the request met" }, ...(doc.layers ?? []).map((l: any) => el("li", {}, el("h3", {}, `${l.layer}: ${l.outcome}`), el("div", {}, l.summary)))));
 }
 
 export function exposure(): Promise<void> {

@@ -66,8 +66,9 @@ export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefine
   REVISIONS.set(inv, endpointsRevision(inv) + 1);
   const last = inv.endpoints.pop()!;
   const from = last.id;
-  // One scan without copies (this runs per pod update); only the controllers holding either id get new lists.
-  for (const c of inv.controllers) {
+  // One scan without copies (this runs per pod update) over the controllers of the two endpoints'
+  // namespaces (a controller's pods are in its namespace); only those holding either id get new lists.
+  for (const c of controllersIn(inv, e.namespace, last.namespace)) {
     const pods = c.pods;
     let hit = false;
     for (let i = 0; i < pods.length && !hit; i++) hit = pods[i] === e.id || pods[i] === from;
@@ -77,6 +78,21 @@ export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefine
   inv.endpoints[e.id] = last;
   last.id = e.id;
   return last;
+}
+
+const byNamespace = new WeakMap<Controller[], { count: number; groups: Map<string, Controller[]> }>();
+
+/** The controllers in either namespace (every controller when one is missing: a node). */
+function controllersIn(inv: Inventory, a: string | undefined, b: string | undefined): readonly Controller[] {
+  if (a === undefined || b === undefined) return inv.controllers;
+  let cached = byNamespace.get(inv.controllers);
+  // Controllers are only ever appended: a new count means new ones.
+  if (!cached || cached.count !== inv.controllers.length) {
+    cached = { count: inv.controllers.length, groups: groupBy(inv.controllers, (c) => c.namespace) };
+    byNamespace.set(inv.controllers, cached);
+  }
+  const first = cached.groups.get(a) ?? [];
+  return a === b ? first : [...first, ...(cached.groups.get(b) ?? [])];
 }
 
 /** Lookup indexes built once over an inventory (and kept current by added/removed). */

@@ -8,20 +8,21 @@ import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta, readSelector } from "./k8s.js";
 
-/** The topology and role of a network spec (UDN spec, CUDN spec.network), as the CRD validates them. */
+const CONFIG: Record<string, string> = { Layer2: "layer2", Layer3: "layer3", Localnet: "localnet" };
+
+/**
+ * The topology and role of a network spec (UDN spec, CUDN spec.network). The vendored CRD schemas
+ * (schemas/upstream/k8s.ovn.org) validate them: topology and role enums, the layer2/layer3/localnet
+ * section that goes with the topology, Localnet being Secondary only. Under --lenient, values the
+ * schema refused are read as far as they mean something.
+ */
 export function readTopology(spec: Field): { topology?: string; role?: "Primary" | "Secondary" } {
-  if (!spec.object(true)) return {};
-  const topology = spec.get("topology").string({ required: true, oneOf: ["Layer2", "Layer3", "Localnet"] });
-  if (topology === undefined) return {};
-  const key = topology === "Layer2" ? "layer2" : topology === "Layer3" ? "layer3" : "localnet";
-  for (const other of ["layer2", "layer3", "localnet"]) {
-    if (other !== key && spec.get(other).present) spec.get(other).error("topology-mismatch", `${other} may not be set when topology is ${topology}`);
-  }
-  const config = spec.get(key);
-  if (!config.object(true)) return { topology };
-  const role = config.get("role").string({ required: true, oneOf: ["Primary", "Secondary"] }) as "Primary" | "Secondary" | undefined;
-  if (topology === "Localnet" && role === "Primary") config.get("role").error("invalid-role", "a Localnet network can only be Secondary");
-  return { topology, role };
+  if (!spec.object()) return {};
+  const topology = spec.get("topology").string();
+  const config = topology !== undefined && Object.hasOwn(CONFIG, topology) ? spec.get(CONFIG[topology]) : undefined;
+  if (!config?.object()) return { topology };
+  const role = config.get("role").string();
+  return { topology, role: role === "Primary" || role === "Secondary" ? role : undefined };
 }
 
 const udnFrontEnd: FrontEnd = {
@@ -39,9 +40,9 @@ const cudnFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (!spec.object()) return;
     const nsField = spec.get("namespaceSelector");
-    const namespaceSelector: LabelSelector | undefined = nsField.present ? readSelector(nsField) : (nsField.missing(), undefined);
+    const namespaceSelector: LabelSelector | undefined = nsField.present ? readSelector(nsField) : undefined;
     const { topology, role } = readTopology(spec.get("network"));
     if (!meta || !role || !namespaceSelector) return;
     b.networkDefinitions.push({ kind: "ClusterUserDefinedNetwork", name: meta.name, role, topology, namespaceSelector, src: ctx.ref });

@@ -262,7 +262,9 @@ spec:
   try {
     const r = await cli(["list", "-f", t.dir]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /bad\.yaml:6 spec\.layer3: layer3 may not be set when topology is Layer2/);
+    // The CRD's CEL rules (k8s.ovn.org_userdefinednetworks.yaml), with its own messages.
+    assert.match(r.err, /bad\.yaml:4 spec: spec\.layer3 is required when topology is Layer3 and forbidden otherwise/);
+    assert.match(r.err, /bad\.yaml:4 spec: spec\.layer2 is required when topology is Layer2 and forbidden otherwise/);
     assert.match(r.err, /bad\.yaml:\d+ spec\.namespaceSelector: required field is missing/);
     assert.match(r.err, /bad\.yaml:14 spec\.network\.layer2\.role: .*Primary/);
   } finally { t.cleanup(); }

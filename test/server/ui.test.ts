@@ -1,6 +1,6 @@
 // End-to-end tests of the web UI in Debian's Chromium (driven by playwright-core): the graph of
 // examples/shop, an edge clicked and its deciding rule read (with the policy's source marked at the
-// rule), a request routed through examples/gateway, and an edge that changes after a file changes.
+// rule), a request routed through examples/gateway, one a mesh pod of examples/mesh sends, and an edge that changes after a file changes.
 // Skipped, saying why, where /usr/bin/chromium is missing. JUNCTION_SCREENSHOT=FILE saves the page.
 
 import { test } from "node:test";
@@ -36,6 +36,7 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
   cpSync("examples/shop", join(t.dir, "shop"), { recursive: true });
   const s = await serve(["-f", join(t.dir, "shop")]);
   const gateway = await serve(["-f", "examples/gateway"]);
+  const meshServer = await serve(["-f", "examples/mesh"]);
   const { browser, close } = await launch();
   try {
     const page = await browser.newPage();
@@ -68,6 +69,17 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
     await path.getByText("HTTPRoute shop/storefront").waitFor();
     assert.match(await path.innerText(), /Listener\s+shop[\s\S]*Rule\s+1 \(cart\)[\s\S]*shop\/cart-v1:80 \(weight 90\)/);
 
+    // A request a mesh pod sends (explain --request over the API): each layer it met, the deciding one last.
+    const mesh = await browser.newPage();
+    await mesh.goto(meshServer.url);
+    await mesh.getByRole("tab", { name: "Routing" }).click();
+    await mesh.getByLabel("Request").fill("GET http://catalog.shop/admin");
+    await mesh.getByLabel("From pod").fill("checkout/cart");
+    await mesh.getByRole("button", { name: "Route" }).click();
+    const layers = mesh.locator("#route ol");
+    await layers.getByText("denied by DENY AuthorizationPolicy shop/no-admin, rule 0").waitFor();
+    assert.match(await mesh.locator("#route").innerText(), /from checkout\/cart: status 403, decided by the authorization layer[\s\S]*entry: passed[\s\S]*routing: passed[\s\S]*network: passed[\s\S]*authorization: decided/);
+
     // A file changes: the pushed update redraws the graph without a reload, the changed edge highlighted.
     await page.getByRole("tab", { name: "Graph" }).click();
     const policies = join(t.dir, "shop", "policies", "shop.yaml");
@@ -79,5 +91,5 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
     assert.ok(await page.evaluate((id) => (globalThis as any).junctionGraph.getElementById(id).hasClass("changed"), WEB_API));
     assert.match(await page.locator("#status").innerText(), /version 2/);
     assert.deepEqual(errors, []);
-  } finally { await close(); await s.stop(); await gateway.stop(); t.cleanup(); }
+  } finally { await close(); await s.stop(); await gateway.stop(); await meshServer.stop(); t.cleanup(); }
 });

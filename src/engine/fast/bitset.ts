@@ -119,3 +119,14 @@ function scanSpan(b: Bits): Span {
   while (hi > lo && b[hi - 1] === 0) hi--;
   return [lo, hi];
 }
+
+/** The words holding the given bits, as runs [w0, w1) of consecutive words. */
+export function wordRuns(ids: Iterable<number>): [number, number][] {
+  const ws = [...new Set([...ids].map((i) => i >>> 5))].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const w of ws) {
+    const last = out[out.length - 1];
+    if (last && last[1] === w) last[1] = w + 1; else out.push([w, w + 1]);
+  }
+  return out;
+}

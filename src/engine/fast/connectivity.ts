@@ -7,13 +7,15 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { ALL_CONNS, type ConnSet } from "../../model/ports.js";
+import { ALL_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { clear, has, set, touched, words } from "./bitset.js";
+import { clear, has, set, touched, wordRuns, words, type Bits } from "./bitset.js";
+import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
+import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
 import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
@@ -44,8 +46,17 @@ export class FastConnectivity implements Connectivity {
   readonly conntable = new ConnTable();
   sets: ClassSets;
   rows: RowBuilder;
-  /** Signature ids per class and direction. */
+  /** Rest-part signature ids (NetworkPolicy and Baseline tiers) per class and direction. */
   readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
+  /** Admin-part signature ids per class and direction (-1: no Admin policy selects it). */
+  readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
+  /** The composition of a class's two parts, when it has an Admin part. */
+  readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
+  /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
+  private restOf = new Map<Policy, Map<number, Set<Signature>>>();
+  private open = new Set<Signature>();
+  /** Joints in use, by Admin part id, then rest part id. */
+  private joints = new Map<number, Map<number, Joint & { users: number }>>();
   readonly signatures: Signature[] = [];
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
@@ -97,18 +108,41 @@ export class FastConnectivity implements Connectivity {
    */
   pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
     if (!sameNetwork(this.classes.list[cs], this.classes.list[cd])) return NONE;
-    const se = this.signatures[this.sigOf.egress[cs]], si = this.signatures[this.sigOf.ingress[cd]];
-    const e = ownEgress ? this.rows.ownNodeConns(se, cd) : this.portsOf(se, cd);
+    const e = this.sideConns("egress", cs, cd, ownEgress);
     if (e === NONE) return e;
-    return this.conntable.meet(e, ownIngress ? this.rows.ownNodeConns(si, cs) : this.portsOf(si, cs));
+    return this.conntable.meet(e, this.sideConns("ingress", cd, cs, ownIngress));
+  }
+
+  /** What class `local`'s side of direction d allows with `other` (both parts composed). */
+  private sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
+    const rest = this.signatures[this.sigOf[d][local]], j = this.jointOf[d][local];
+    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
+    if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
+    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
+  }
+
+  /**
+   * Remote classes class `local`'s side of direction d may allow (a superset where an Admin part is
+   * composed; exact answers come from pairConns). `cache` keeps the ones computed during one enumeration.
+   */
+  sideAny(d: Direction, local: number, cache: Map<object, Bits>): Bits {
+    const j = this.jointOf[d][local];
+    if (!j) return this.signatures[this.sigOf[d][local]].any!;
+    let bits = cache.get(j);
+    if (!bits) {
+      bits = new Uint32Array(this.sets.nwords);
+      for (let w = 0; w < bits.length; w++) bits[w] = jointAnyWord(j, w);
+      cache.set(j, bits);
+    }
+    return bits;
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
     const id = this.classes.ofEndpoint.get(e.id);
     if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
-    const sig = this.signatures[this.sigOf[d][id]];
-    return sig.unenforced ? [] : [...sig.tiers.admin, ...sig.tiers.namespace, ...sig.tiers.baseline];
+    const sig = this.signatures[this.sigOf[d][id]], admin = this.adminOf[d][id];
+    return sig.unenforced ? [] : [...(admin >= 0 ? this.signatures[admin].tiers.admin : []), ...sig.tiers.namespace, ...sig.tiers.baseline];
   }
 
   /** The class of a party; a party never seen before gets a class (and its column in every row). */
@@ -163,23 +197,73 @@ export class FastConnectivity implements Connectivity {
     this.ensureCapacity();
     this.sets.refresh(ids);
     this.rows.reset();
-    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
-    const before = new Set(this.signatures);
+    const before = this.signatures.filter((sig) => sig.users > 0);
     this.assign(ids);
-    for (const sig of before) if (sig.users > 0) this.rows.refresh(sig, w0, w1);
+    // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
+    // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
+    for (const sig of before) if (sig.users > 0 && sig.part === "admin") for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    for (const id of ids) {
+      // Per policy and side (direction, family): whether a rule may match the new class.
+      const hits = new Map<Policy, Map<number, boolean>>();
+      const hit = (p: Policy, sig: Signature) => {
+        let m = hits.get(p);
+        if (!m) hits.set(p, m = new Map());
+        let h = m.get(sideKey(sig));
+        if (h === undefined) m.set(sideKey(sig), h = this.mayMatch(p, sig, id));
+        return h;
+      };
+      const todo = new Set(this.open);
+      for (const [p, bySide] of this.restOf) {
+        for (const sigs of bySide.values()) {
+          const first = sigs.values().next().value;
+          if (first && hit(p, first)) for (const sig of sigs) todo.add(sig);
+        }
+      }
+      for (const sig of todo) if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => hit(p, sig));
+    }
+  }
+
+  private index(sig: Signature): void {
+    if (sig.part !== "rest") return;
+    if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
+    for (const p of sig.tiers.namespace) {
+      let bySide = this.restOf.get(p);
+      if (!bySide) this.restOf.set(p, bySide = new Map());
+      let sigs = bySide.get(sideKey(sig));
+      if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
+      sigs.add(sig);
+    }
+  }
+
+  private unindex(sig: Signature): void {
+    this.open.delete(sig);
+    for (const p of sig.tiers.namespace) {
+      const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
+      if (!sigs?.delete(sig) || sigs.size) continue;
+      bySide!.delete(sideKey(sig));
+      if (!bySide!.size) this.restOf.delete(p);
+    }
+  }
+
+  /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
+  private mayMatch(p: Policy, sig: Signature, id: number): boolean {
+    return (rulesOf(p, sig.direction) ?? []).some((r) => {
+      const peers = this.sets.rulePeers(r, sig.family);
+      return peers === undefined || has(peers, id);
+    });
   }
 
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
   copyColumn(from: number, to: number): void {
     this.sets.copyColumn(from, to);
     for (const sig of this.signatures) {
-      if (!sig.rows) continue;
-      for (const b of [...sig.rows, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
+      const bits = sig.rows ?? (sig.admin && [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]);
+      if (!bits) continue;
+      for (const b of [...bits, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
     }
     for (const d of ["egress", "ingress"] as const) {
-      const sig = this.signatures[this.sigOf[d][from]];
-      sig.users++;
-      this.sigOf[d][to] = sig.id;
+      const admin = this.adminOf[d][from];
+      this.place(d, to, this.signatures[this.sigOf[d][from]], admin >= 0 ? this.signatures[admin] : undefined);
     }
   }
 
@@ -187,7 +271,7 @@ export class FastConnectivity implements Connectivity {
     if (this.classes.size <= this.sets.nwords * 32) return;
     const n = words(capacityFor(this.classes.size));
     this.sets.resize(n);
-    for (const sig of this.signatures) if (sig.rows) this.rows.resize(sig, n);
+    for (const sig of this.signatures) if (sig.rows || sig.admin) this.rows.resize(sig, n);
   }
 
   /** Computes the signatures of the given classes (new signatures get their rows). */
@@ -196,13 +280,70 @@ export class FastConnectivity implements Connectivity {
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
-        const old = this.sigOf[d][id];
-        const sig = this.signatureFor(cls, d, selected.get(id)?.[d] ?? []);
-        sig.users++;
-        this.sigOf[d][id] = sig.id;
-        if (old !== undefined && --this.signatures[old].users === 0) this.retire(this.signatures[old]);
+        const all = selected.get(id)?.[d] ?? [];
+        const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
+        const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
+        this.place(d, id, rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined);
       }
     }
+  }
+
+  /**
+   * An Admin-tier policy was replaced (`removed` by `added`; either may be missing): the classes in
+   * `ids` (those either selects) get their new Admin parts; their rest parts do not change. Classes
+   * with the same Admin part and the same answer to "does `added` select it" get the same new part.
+   */
+  reassignAdmin(ids: Iterable<number>, removed: Policy | undefined, added: Policy | undefined): void {
+    const subject = added && this.sets.subject(added.subject);
+    // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
+    const names = added ? namedPortsOf([added]) : new Set<string>();
+    for (const d of ["egress", "ingress"] as const) {
+      const memo = new Map<string, Signature | undefined>();
+      const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
+      for (const id of ids) {
+        const cls = this.classes.list[id];
+        if (!cls.subjectable) continue;
+        const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
+        const key = `${cur * 2 + (hit ? 1 : 0)}${names.size && d === "ingress" ? `|${portsKey(localPorts(cls, names))}` : ""}`;
+        let next = memo.get(key);
+        if (!memo.has(key)) {
+          const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
+          if (hit) insertSorted(list, added!, this.subjects.order);
+          next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
+          memo.set(key, next);
+        }
+        this.place(d, id, this.signatures[this.sigOf[d][id]], next);
+      }
+    }
+  }
+
+  /** Gives class `id` its parts for direction d (and their composition); parts no class uses are retired. */
+  private place(d: Direction, id: number, rest: Signature, admin: Signature | undefined): void {
+    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    rest.users++;
+    if (admin) admin.users++;
+    this.sigOf[d][id] = rest.id;
+    this.adminOf[d][id] = admin ? admin.id : -1;
+    this.jointOf[d][id] = admin && this.joint(admin, rest);
+    if (oldJoint) this.leave(oldJoint);
+    if (oldRest !== undefined && --this.signatures[oldRest].users === 0) this.retire(this.signatures[oldRest]);
+    if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
+  }
+
+  private joint(admin: Signature, rest: Signature): Joint {
+    let byRest = this.joints.get(admin.id);
+    if (!byRest) this.joints.set(admin.id, byRest = new Map());
+    let j = byRest.get(rest.id);
+    if (!j) byRest.set(rest.id, j = { admin, rest, masks: new Map(), users: 0 });
+    j.users++;
+    return j;
+  }
+
+  private leave(j: Joint): void {
+    if (--(j as Joint & { users: number }).users > 0) return;
+    const byRest = this.joints.get(j.admin.id)!;
+    byRest.delete(j.rest.id);
+    if (!byRest.size) this.joints.delete(j.admin.id);
   }
 
   /** Policies were added to or removed from the inventory. */
@@ -211,20 +352,21 @@ export class FastConnectivity implements Connectivity {
     this.engine.policiesChanged({ added, removed });
   }
 
-  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[]): Signature {
+  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"]): Signature {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
-    const ports = names?.size ? (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name)) : [];
-    const key = unenforced ? `${d}|-` : `${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",")}`;
+    const ports = names?.size ? localPorts(cls, names) : [];
+    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${portsKey(ports)}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
       for (const p of unenforced ? [] : policies) if (rulesOf(p, d)) tiers[p.tier].push(p);
-      sig = { id: this.signatures.length, key, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
+      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig);
+      this.index(sig);
     }
     return sig;
   }
@@ -244,9 +386,20 @@ export class FastConnectivity implements Connectivity {
   /** A signature no class uses any more: forgotten (rows are not kept current for it). */
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
-    sig.rows = sig.any = sig.masks = undefined;
+    this.unindex(sig);
+    sig.rows = sig.any = sig.masks = sig.admin = undefined;
   }
 }
+
+/** Direction and family: what a rule's peers are evaluated for. */
+const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
+
+/** A class's declared ports with these names (ingress named ports resolve on them). */
+function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
+  return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
+}
+
+const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
 
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
   const out = new Set<string>();

@@ -2,6 +2,7 @@
 // from whichever direction (egress or ingress rows) allows less, so the work follows the size of
 // the answer rather than the square of the number of endpoints.
 
+import type { Direction } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
@@ -19,17 +20,17 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   for (const id of ids) set(mask, id);
   const near = involved ? newBits(fc.sets.nwords) : mask;
   for (const id of involved ?? []) set(near, id);
-  const { egress, ingress } = fc.sigOf;
-  const fromIngress = cost(fc, ids, ingress, mask) <= cost(fc, ids, egress, mask);
-  const driver = fromIngress ? ingress : egress, other = fromIngress ? egress : ingress;
+  const cache = new Map<object, Bits>();
+  const fromIngress = cost(fc, ids, "ingress", mask, cache) <= cost(fc, ids, "egress", mask, cache);
+  const driver = fromIngress ? "ingress" : "egress", other = fromIngress ? "egress" : "ingress";
   const pair = (a: number, b: number) => {
-    if (!has(fc.signatures[other[b]].any!, a)) return;
+    if (!has(fc.sideAny(other, b, cache), a)) return;
     const [cs, cd] = fromIngress ? [b, a] : [a, b];
     const id = fc.pairConns(cs, cd);
     if (id !== NONE) visit(cs, cd, id);
   };
   for (const a of ids) {
-    const row = fc.signatures[driver[a]].any!;
+    const row = fc.sideAny(driver, a, cache);
     // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
     if (involved && !has(near, a)) { for (const b of involved) if (has(row, b)) pair(a, b); continue; }
     for (let w = 0; w < row.length; w++) {
@@ -44,12 +45,11 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
 }
 
 /** Estimated pairs visited when driving from these rows. */
-function cost(fc: FastConnectivity, ids: readonly number[], sigOf: number[], mask: Bits): number {
-  const counts = new Map<number, number>();
-  for (const id of ids) counts.set(sigOf[id], (counts.get(sigOf[id]) ?? 0) + 1);
+function cost(fc: FastConnectivity, ids: readonly number[], d: Direction, mask: Bits, cache: Map<object, Bits>): number {
+  const counts = new Map<Bits, number>();
+  for (const id of ids) { const any = fc.sideAny(d, id, cache); counts.set(any, (counts.get(any) ?? 0) + 1); }
   let total = 0;
-  for (const [sig, n] of counts) {
-    const any = fc.signatures[sig].any!;
+  for (const [any, n] of counts) {
     let both = 0;
     for (let w = 0; w < any.length; w++) both += bitCount(any[w] & mask[w]);
     total += n * both;

@@ -5,7 +5,7 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { has, newBits, orInto, resized, spanOf, touched, type Bits } from "./bitset.js";
+import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
@@ -24,7 +24,10 @@ class Scratch {
 }
 
 export class RowBuilder {
+  /** Shared tier outcomes over every word, and over one narrower word range (new columns). */
   private outcomes = new Map<string, Outcome>();
+  private narrow = new Map<string, Outcome>();
+  private narrowAt = -1;
   private scratch = new Scratch(1);
   /** Rows computed, for the statistics. */
   computed = 0;
@@ -41,7 +44,10 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.rows = sig.layout.reps.map(() => newBits(n));
+    if (sig.part === "admin") {
+      const fresh = () => sig.layout!.reps.map(() => newBits(n));
+      sig.admin = { allow: fresh(), cont: fresh(), anyCont: newBits(n) };
+    } else sig.rows = sig.layout.reps.map(() => newBits(n));
     sig.any = newBits(n);
     sig.masks = new Map();
     this.refresh(sig, 0, n);
@@ -49,6 +55,7 @@ export class RowBuilder {
 
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
+    if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
     const rows = sig.rows!, any = sig.any!;
     sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
     any.fill(0, w0, w1);
@@ -69,6 +76,78 @@ export class RowBuilder {
     return id;
   }
 
+  /**
+   * Class `id`'s bit in every row of a rest part (a new column), walked for that class alone; the
+   * other columns are left as they are. `nsHits`: whether a policy of the NetworkPolicy tier has a
+   * rule that can match it (undefined: not known); none means the walk ends there, denied.
+   */
+  fillColumn(sig: Signature, id: number, nsHits: (p: Policy) => boolean): void {
+    const rows = sig.rows!, any = sig.any!;
+    const isolatedMiss = sig.tiers.namespace.length > 0 && !sig.unenforced && !sig.tiers.namespace.some(nsHits);
+    let some = false;
+    sig.layout!.reps.forEach((rep, k) => {
+      const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
+      if (allowed) { set(rows[k], id); some = true; } else clear(rows[k], id);
+    });
+    if (some) set(any, id); else clear(any, id);
+  }
+
+  /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
+  private walkOne(sig: Signature, rep: PortLayout["reps"][number], id: number): boolean {
+    rep.tiers ??= this.plan(sig, rep.statuses);
+    const w = id >>> 5;
+    for (const plan of rep.tiers) {
+      if (plan.tier === "namespace") {
+        const action = this.firstHitOne(sig, plan, rep, id);
+        if (action === "allow") return true;
+        if (action !== "pass") return false;
+        continue;
+      }
+      const o = this.outcome(sig, plan, rep.protocol, rep.port, w, w + 1);
+      if (has(o.allow, id)) return true;
+      if (!has(o.cont, id)) return false;
+    }
+    return true;
+  }
+
+  /** The action of the first NetworkPolicy-tier rule matching class `id` (sequential, as firstHits). */
+  private firstHitOne(sig: Signature, plan: TierPlan, rep: PortLayout["reps"][number], id: number): Action | undefined {
+    let i = 0;
+    for (const p of sig.tiers.namespace) {
+      for (const r of rulesOf(p, sig.direction) ?? []) {
+        const status = plan.statuses[i++];
+        if (status === "0") continue;
+        const peers = this.sets.rulePeers(r, sig.family);
+        if (peers && !has(peers, id)) continue;
+        if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
+      }
+    }
+    return undefined;
+  }
+
+  /** An admin part's tier outcome per port class, copied out of the shared outcome cache. */
+  private refreshAdmin(sig: Signature, admin: NonNullable<Signature["admin"]>, w0: number, w1: number): void {
+    const { allow, cont, anyCont } = admin, any = sig.any!;
+    any.fill(0, w0, w1);
+    anyCont.fill(0, w0, w1);
+    sig.layout!.reps.forEach((rep, k) => {
+      rep.tiers ??= this.plan(sig, rep.statuses);
+      const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, w0, w1);
+      allow[k].set(o.allow.subarray(w0, w1), w0);
+      cont[k].set(o.cont.subarray(w0, w1), w0);
+      orInto(any, allow[k], w0, w1);
+      orInto(anyCont, cont[k], w0, w1);
+      touched(allow[k]); touched(cont[k]);
+    });
+    touched(any); touched(anyCont);
+    this.computed += allow.length;
+  }
+
+  /** Whether the rest part `sig` allows `other` at its port class k under --own-node=allow. */
+  ownNodeAllowsAt(sig: Signature, k: number, other: number): boolean {
+    return sig.unenforced || this.ownNodeAllows(sig, sig.layout!.reps[k], other, this.sets.nwords);
+  }
+
   private ownNodeAllows(sig: Signature, rep: PortLayout["reps"][number], other: number, n: number): boolean {
     rep.tiers ??= this.plan(sig, rep.statuses);
     for (const plan of rep.tiers) {
@@ -81,10 +160,20 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); }
+  reset(): void { this.outcomes.clear(); this.narrow.clear(); }
+
+  private cacheFor(w0: number, w1: number): Map<string, Outcome> {
+    if (w0 === 0 && w1 === this.sets.nwords) return this.outcomes;
+    const at = w0 * 2 ** 26 + w1;
+    if (at !== this.narrowAt) { this.narrow.clear(); this.narrowAt = at; }
+    return this.narrow;
+  }
 
   resize(sig: Signature, nwords: number): void {
-    sig.rows = sig.rows!.map((r) => resized(r, nwords));
+    if (sig.admin) {
+      const a = sig.admin;
+      sig.admin = { allow: a.allow.map((r) => resized(r, nwords)), cont: a.cont.map((r) => resized(r, nwords)), anyCont: resized(a.anyCont, nwords) };
+    } else sig.rows = sig.rows!.map((r) => resized(r, nwords));
     sig.any = resized(sig.any!, nwords);
   }
 
@@ -94,9 +183,8 @@ export class RowBuilder {
   }
 
   private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
-    const undecided = this.work().undecided;
-    undecided.set(this.sets.all.subarray(w0, w1), w0);
-    out.fill(0, w0, w1);
+    const undecided = this.work().undecided, all = this.sets.all;
+    for (let w = w0; w < w1; w++) { undecided[w] = all[w]; out[w] = 0; }
     rep.tiers ??= this.plan(sig, rep.statuses);
     for (const plan of rep.tiers) {
       const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
@@ -125,14 +213,14 @@ export class RowBuilder {
   private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
     const { tier, statuses } = plan;
     const ps = sig.tiers[tier];
-    const key = plan.key === undefined ? undefined : `${plan.key}|${w0}|${w1}`;
-    const cached = key && this.outcomes.get(key);
+    const key = plan.key, cache = key === undefined ? undefined : this.cacheFor(w0, w1);
+    const cached = key !== undefined && cache!.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
     const acc = key ? { allow: newBits(n), deny: newBits(n), pass: newBits(n) } : work.acc;
     if (!key) for (const b of [acc.allow, acc.deny, acc.pass]) b.fill(0, w0, w1);
-    const remaining = work.remaining;
-    remaining.set(this.sets.all.subarray(w0, w1), w0);
+    const remaining = work.remaining, all = this.sets.all;
+    for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = 0;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
     const sequential = tier === "namespace" || this.options.samePriority === "name";
@@ -143,7 +231,7 @@ export class RowBuilder {
     const cont = acc.pass;
     if (tier !== "namespace") orInto(cont, remaining, w0, w1);
     const o = { allow: acc.allow, cont };
-    if (key) this.outcomes.set(key, o);
+    if (key !== undefined) cache!.set(key, o);
     return o;
   }
 
@@ -165,6 +253,12 @@ export class RowBuilder {
 
 type Acc = Record<Action, Bits>;
 
+/** Whether one of the named ports a status lists admits class `id` at protocol/port. */
+function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {
+  return status.slice(status.indexOf(":") + 1).split(",").some((i) =>
+    has(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
+}
+
 /** First matching rule wins, policy by policy in walk order. */
 function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
   for (const p of ps) {
@@ -172,7 +266,8 @@ function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bi
       const s = setOf(r);
       if (!s) continue;
       const into = acc[r.action];
-      const [lo, hi] = spanOf(s);
+      // A few words (a new column): no need to look up where the set is not empty.
+      const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
       for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
     }
   }

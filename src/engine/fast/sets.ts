@@ -130,6 +130,9 @@ export class ClassSets {
     return changed;
   }
 
+  /** The bitset of a set by its key (as refresh returns them). */
+  bitsOf(key: string): Bits | undefined { return this.entries.get(key)?.bits; }
+
   /** A class split off `from` (the policies that made the sets cannot tell them apart): same bits. */
   copyColumn(from: number, to: number): void {
     const copy = (b: Bits) => { if (has(b, from)) set(b, to); else clear(b, to); touched(b); };
@@ -197,7 +200,8 @@ export class ClassSets {
   }
 }
 
-function byNamespaceLabels(peer: Peer): boolean {
+/** A peer that selects by namespace labels (its set changes when a namespace is relabelled). */
+export function byNamespaceLabels(peer: Peer): boolean {
   return peer.kind === "endpoints" && peer.selector.namespaces.kind === "selector";
 }
 

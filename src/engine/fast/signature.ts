@@ -11,6 +11,11 @@ import type { LocalFamily } from "./sets.js";
 export interface Signature {
   id: number;
   key: string;
+  /**
+   * "admin": the Admin tier alone, kept apart so that an AdminNetworkPolicy change recomputes only
+   * the few distinct Admin parts; "rest": the NetworkPolicy and Baseline tiers (rows are final there).
+   */
+  part: "admin" | "rest";
   direction: Direction;
   family: LocalFamily;
   tiers: Record<Tier, Policy[]>;
@@ -23,8 +28,10 @@ export interface Signature {
   /** Filled by the row builder. */
   layout?: PortLayout;
   rows?: Bits[];
-  /** Union of the rows: remote classes with some allowed connection. */
+  /** Union of the rows: remote classes with some allowed connection (admin part: those it allows somewhere). */
   any?: Bits;
+  /** Admin part, per port class: remote classes the tier allows, and those it passes on to the next tiers. */
+  admin?: { allow: Bits[]; cont: Bits[]; anyCont: Bits };
   /** Connection-set ids of unions of port classes, by mask. */
   masks?: Map<number | string, number>;
 }

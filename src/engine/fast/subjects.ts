@@ -39,9 +39,19 @@ export class Subjects {
 
   changed(added: readonly Policy[], removed: readonly Policy[]): void {
     const sorted = this.walk();
-    for (const p of removed) { const i = sorted.indexOf(p); if (i >= 0) sorted.splice(i, 1); }
-    for (const p of added) if (p.ingress || p.egress) insertSorted(sorted, p, this.order);
-    this.byNamespace = undefined;
+    for (const p of removed) {
+      const i = sorted.indexOf(p);
+      if (i >= 0) sorted.splice(i, 1);
+      const list = this.byNamespace?.get(subjectNamespace(p)), j = list ? list.indexOf(p) : -1;
+      if (j >= 0) list!.splice(j, 1);
+    }
+    for (const p of added) {
+      if (!p.ingress && !p.egress) continue;
+      insertSorted(sorted, p, this.order);
+      if (!this.byNamespace) continue;
+      const ns = subjectNamespace(p), list = this.byNamespace.get(ns);
+      if (list) insertSorted(list, p, this.order); else this.byNamespace.set(ns, [p]);
+    }
   }
 
   /** The policies selecting each class, per direction, in walk order. */
@@ -79,11 +89,16 @@ export class Subjects {
     if (!this.byNamespace) {
       this.byNamespace = new Map();
       for (const p of this.walk()) {
-        const ns = p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
+        const ns = subjectNamespace(p);
         const list = this.byNamespace.get(ns);
         if (list) list.push(p); else this.byNamespace.set(ns, [p]);
       }
     }
     return this.byNamespace;
   }
+}
+
+/** The one namespace a policy's subject can be in (undefined: any). */
+function subjectNamespace(p: Policy): string | undefined {
+  return p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
 }

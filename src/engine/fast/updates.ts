@@ -7,11 +7,12 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
-import { rulesOf, type Policy } from "../../model/policy.js";
+import { TIERS, rulesOf, type Policy, type Rule } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
-import { forEach } from "./bitset.js";
+import { forEach, wordRuns } from "./bitset.js";
+import type { Signature } from "./signature.js";
+import { byNamespaceLabels } from "./sets.js";
 import type { FastConnectivity } from "./connectivity.js";
-import { peerKey } from "./sets.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
 /** What an update recomputed. */
@@ -22,13 +23,26 @@ export interface UpdateResult {
   rows: number;
 }
 
-const sameObject = (a: Policy, b: Policy) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+const nameOf = (p: Pick<Policy, "kind" | "namespace" | "name">) => `${p.kind}|${p.namespace ?? ""}|${p.name}`;
+const byName = new WeakMap<Policy[], Map<string, Policy>>();
+
+/** The inventory's policies by kind, namespace and name (the first of each; kept current by the updates here). */
+function named(policies: Policy[]): Map<string, Policy> {
+  let m = byName.get(policies);
+  if (!m) {
+    m = new Map();
+    for (const q of policies) if (!m.has(nameOf(q))) m.set(nameOf(q), q);
+    byName.set(policies, m);
+  }
+  return m;
+}
 
 /** Adds a policy, or replaces the one of the same kind, namespace and name. */
 export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const old = inv.policies.find((q) => sameObject(q, p));
+  const index = named(inv.policies), old = index.get(nameOf(p));
+  index.set(nameOf(p), p);
   const affected = new Set<number>();
   if (old) { inv.policies.splice(inv.policies.indexOf(old), 1); forEach(fc.sets.subject(old.subject), (id) => affected.add(id)); }
   inv.policies.push(p);
@@ -36,20 +50,24 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   split(fc, fc.vocab.addPolicy(p));
   fc.policiesChanged([p], old ? [old] : []);
   forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
-  fc.assign([...affected]);
+  // An Admin-tier policy changes only the Admin parts of the classes it selects.
+  if (p.tier === "admin") fc.reassignAdmin(affected, old, p);
+  else fc.assign([...affected]);
   return { classes: affected.size, rows: fc.rows.computed - rows };
 }
 
 export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const old = inv.policies.find((q) => sameObject(q, p as Policy));
+  const index = named(inv.policies), old = index.get(nameOf(p));
   if (!old) return { classes: 0, rows: 0 };
+  index.delete(nameOf(p));
   inv.policies.splice(inv.policies.indexOf(old), 1);
   fc.policiesChanged([], [old]);
   const affected: number[] = [];
   forEach(fc.sets.subject(old.subject), (id) => affected.push(id));
-  fc.assign(affected);
+  if (old.tier === "admin") fc.reassignAdmin(affected, old, undefined);
+  else fc.assign(affected);
   return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
@@ -94,24 +112,29 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   if (ns) { ns.labels = all; ns.implicit = false; } else fc.inventory.namespaces.set(name, { name, labels: all, implicit: false });
   fc.sets.namespacesChanged();
   const ids = fc.classes.byNamespace.get(name) ?? [];
-  const changed = new Set(fc.sets.refresh(ids, true));
-  if (changed.size && ids.length) {
-    // Only the columns of the namespace's classes can change: rows are refreshed on their words.
+  const changed = fc.sets.refresh(ids, true);
+  if (changed.length && ids.length) {
+    // Only the columns of the namespace's classes can change, and only in rows with a rule whose peers changed.
+    const bits = new Set(changed.map((k) => fc.sets.bitsOf(k)));
+    const uses = (sig: Signature) => labelRules(sig).some((r) => bits.has(fc.sets.rulePeers(r, sig.family)));
+    const stale = fc.signatures.filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
     fc.rows.reset();
-    const w0 = ids.reduce((a, b) => Math.min(a, b)) >>> 5, w1 = (ids.reduce((a, b) => Math.max(a, b)) >>> 5) + 1;
-    for (const sig of fc.signatures) {
-      if (sig.users > 0 && !sig.unenforced && Object.values(sig.tiers).flat().some((p) => usesChanged(p, changed, sig.direction))) fc.rows.refresh(sig, w0, w1);
-    }
+    for (const [w0, w1] of wordRuns(ids)) for (const sig of stale) fc.rows.refresh(sig, w0, w1);
   }
   fc.assign(ids);
   return { classes: ids.length, rows: fc.rows.computed - rows };
 }
 
-function usesChanged(p: Policy, changed: Set<string>, d: "ingress" | "egress"): boolean {
-  return (rulesOf(p, d) ?? []).some((r) => (r.peers ?? []).some((peer) => {
-    const k = peerKey(peer);
-    return [...changed].some((c) => c.endsWith(k));
-  }));
+const byLabelRules = new WeakMap<Signature, Rule[]>();
+
+/** The rules of a signature with a peer selecting by namespace labels (what a namespace relabel can change). */
+function labelRules(sig: Signature): Rule[] {
+  let rules = byLabelRules.get(sig);
+  if (!rules) {
+    rules = TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
+    byLabelRules.set(sig, rules);
+  }
+  return rules;
 }
 
 /** The vocabulary grew: endpoints it can now tell apart move to new classes that copy their old class's bits. */

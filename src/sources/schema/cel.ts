@@ -5,7 +5,7 @@
 
 import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import { contains, parseAddress, parseCidr } from "../../model/ip.js";
+import { contains, formatAddress, parseAddress, parseCidr } from "../../model/ip.js";
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
 const { STRING, BOOL, INT, DYN } = CelScalar;
@@ -32,14 +32,29 @@ function cidrOk(s: string): boolean {
 
 function family(s: string): bigint { return s.includes(":") ? 6n : 4n; }
 
+// IP and CIDR values hold their canonical text, so that `==` compares them as Kubernetes compares
+// netip.Addr and netip.Prefix values (`cidr("10.0.0.5/8") != cidr("10.0.0.5/8").masked()`).
 function ipValue(s: string): Record<string, string> {
   if (!ipOk(s)) throw new Error(`IP Address ${JSON.stringify(s)} parse error during conversion from string`);
-  return { [IP]: s };
+  return { [IP]: formatAddress(parseAddress(s)!) };
 }
 
 function cidrValue(s: string): Record<string, string> {
   if (!cidrOk(s)) throw new Error(`network address ${JSON.stringify(s)} parse error during conversion from string`);
-  return { [CIDR]: s };
+  const slash = s.indexOf("/");
+  return { [CIDR]: `${formatAddress(parseAddress(s.slice(0, slash))!)}/${Number(s.slice(slash + 1))}` };
+}
+
+/** cidr.masked(): the prefix with its host bits cleared. */
+function masked(c: string): Record<string, string> {
+  const p = parseCidr(c)!;
+  return { [CIDR]: `${formatAddress({ family: p.family, value: p.first })}/${p.prefix}` };
+}
+
+/** cidr.containsCIDR(other): `other` is of the same family, no shorter, and inside. */
+function containsCidr(c: string, other: string): boolean {
+  const a = parseCidr(c)!, b = parseCidr(other)!;
+  return a.family === b.family && b.prefix >= a.prefix && contains(a, { family: b.family, value: b.first });
 }
 
 interface ParsedUrl { scheme: string; host: string; path: string }
@@ -98,7 +113,10 @@ const K8S_FUNCS: CelFunc[] = [
   celMethod("family", MAP, [], INT, function () { return family(tagged(this, IP)); }),
   celMethod("ip", MAP, [], MAP, function () { const c = tagged(this, CIDR); return { [IP]: c.slice(0, c.indexOf("/")) }; }),
   celMethod("prefixLength", MAP, [], INT, function () { return BigInt(tagged(this, CIDR).split("/")[1]); }),
-  celMethod("containsIP", MAP, [STRING], BOOL, function (ip) { const a = parseAddress(ip); return a !== undefined && contains(parseCidr(tagged(this, CIDR))!, a); }),
+  // One overload each, taking a string or a value: arguments from lists and maps are dynamically typed.
+  celMethod("containsIP", MAP, [DYN], BOOL, function (ip) { return contains(parseCidr(tagged(this, CIDR))!, parseAddress(typeof ip === "string" ? ipValue(ip)[IP] : tagged(ip, IP))!); }),
+  celMethod("containsCIDR", MAP, [DYN], BOOL, function (c) { return containsCidr(tagged(this, CIDR), typeof c === "string" ? cidrValue(c)[CIDR] : tagged(c, CIDR)); }),
+  celMethod("masked", MAP, [], MAP, function () { return masked(tagged(this, CIDR)); }),
   celFunc("isURL", [STRING], BOOL, (s) => parseRequestUri(s) !== undefined),
   celFunc("url", [STRING], MAP, (s) => urlValue(s)),
   celMethod("getScheme", MAP, [], STRING, function () { return urlPart(this).scheme; }),

@@ -1,0 +1,64 @@
+// A class's side of a direction is its Admin part composed with its rest part (NetworkPolicy and
+// Baseline tiers), as verdict.ts walks them: the Admin tier allows, denies, or passes the remote on,
+// and the rest decides what it passed on. The composition is done per remote class when asked, so
+// that an AdminNetworkPolicy change (which touches every class it selects) only recomputes the few
+// distinct Admin parts and never a row of the rest.
+
+import { has } from "./bitset.js";
+import { NONE, type ConnTable } from "./conntable.js";
+import type { PortLayout, Signature } from "./signature.js";
+
+export interface Joint {
+  admin: Signature;
+  rest: Signature;
+  /** Pairs of port classes (admin's, rest's) that share connections, with those connections. */
+  parts?: { a: number; r: number; conns: number }[];
+  /** The layouts `parts` was computed from (a layout is replaced when a signature is laid out again). */
+  layouts?: [PortLayout, PortLayout];
+  /** Connection-set ids by mask of parts. */
+  masks: Map<number | string, number>;
+}
+
+/** Whether the composed side may allow `other` somewhere (a superset; exact answers come from jointPorts). */
+export function jointMayAllow(j: Joint, other: number): boolean {
+  return has(j.admin.any!, other) || (has(j.admin.admin!.anyCont, other) && has(j.rest.any!, other));
+}
+
+/** One word of jointMayAllow over 32 remote classes. */
+export function jointAnyWord(j: Joint, w: number): number {
+  return j.admin.any![w] | (j.admin.admin!.anyCont[w] & j.rest.any![w]);
+}
+
+function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
+  const la = j.admin.layout!, lr = j.rest.layout!;
+  if (j.parts && j.layouts![0] === la && j.layouts![1] === lr) return j.parts;
+  const parts: NonNullable<Joint["parts"]> = [];
+  la.conns.forEach((ca, a) => lr.conns.forEach((cr, r) => {
+    const conns = conntable.meet(ca, cr);
+    if (conns !== NONE) parts.push({ a, r, conns });
+  }));
+  j.parts = parts;
+  j.layouts = [la, lr];
+  j.masks.clear();
+  return parts;
+}
+
+/**
+ * Connection-set id the composed side allows with `other`; `restAllows(r)`: whether the rest part
+ * allows it at its port class r (default: its row; the own-node walk passes its own test).
+ */
+export function jointPorts(j: Joint, other: number, conntable: ConnTable, restAllows?: (r: number) => boolean): number {
+  const parts = partsOf(j, conntable), { allow, cont } = j.admin.admin!, rows = j.rest.rows!;
+  const allowed = (p: (typeof parts)[number]) => has(allow[p.a], other) ||
+    (has(cont[p.a], other) && (restAllows ? restAllows(p.r) : has(rows[p.r], other)));
+  let key: number | string = 0;
+  if (parts.length <= 30) { for (let k = 0; k < parts.length; k++) if (allowed(parts[k])) key |= 1 << k; }
+  else key = parts.map((p) => (allowed(p) ? "1" : "0")).join("");
+  let id = j.masks.get(key);
+  if (id === undefined) {
+    id = NONE;
+    for (let k = 0; k < parts.length; k++) if (typeof key === "number" ? key & (1 << k) : key[k] === "1") id = conntable.join(id, parts[k].conns);
+    j.masks.set(key, id);
+  }
+  return id;
+}
