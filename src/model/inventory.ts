@@ -165,6 +165,14 @@ export class InventoryIndex {
     }
   }
 
+  private clustersByName?: Map<string, Cluster>;
+
+  /** The Cluster object named NAME (junction.dev Cluster), if the input declares it. */
+  cluster(name: string): Cluster | undefined {
+    this.clustersByName ??= new Map(this.inv.clusters.map((c) => [c.name, c]));
+    return this.clustersByName.get(name);
+  }
+
   namespaceLabels(name: string | undefined): Readonly<Record<string, string>> {
     if (name === undefined) return {};
     return this.inv.namespaces.get(name)?.labels ?? { "kubernetes.io/metadata.name": name };
