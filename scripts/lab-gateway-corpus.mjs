@@ -32,6 +32,7 @@ Options:
   -h, --help         this text`;
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,33 +46,50 @@ const CORE = new Set(["Gateway", "HTTPRoute", "ReferenceGrant"]);
 const ORDER = ["HTTPRoute", "Gateway", "GRPC", "TCPRoute", "UDPRoute", "TLSRoute", "ListenerSet", "BackendTLSPolicy"];
 const args = process.argv.slice(2);
 
-/** Stands in for `junction route|status ...` as the shared runner calls it (lab name, tally file, weights and lenience in the environment). */
-function shim(argv) {
+/** Runs a junction command in this process (one load of the CLI for a whole step): its exit code and output. */
+async function junctionHere(argv) {
+  const { runCli } = await import(join(dirname(self), "..", "dist", "src", "cli", "run.js"));
+  let out = "", err = "";
+  const code = await runCli(argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, stdin: () => "", cwd: process.cwd() });
+  return { code, out, err };
+}
+
+/** Where the route step leaves the status of its objects for the status call that follows (keyed by their content). */
+const statusCache = (file) => `${process.env.JX_LAB_TALLY}.status-${createHash("sha1").update(readFileSync(file)).digest("hex")}.json`;
+
+/**
+ * Stands in for `junction route|status ...` as the shared runner calls it (lab name, tally file, weights
+ * and lenience in the environment). A route step runs lab up, lab probe and status in this one process
+ * and leaves the status for the runner's status call, which then starts no junction of its own.
+ */
+async function shim(argv) {
   const LAB = process.env.JX_LAB_NAME || "gwcorpus";
   const lenient = process.env.JX_LENIENT === "1" ? ["--lenient"] : [];
-  if (argv[0] !== "route") {
-    const r = spawnSync("node", [junction, ...lenient, ...argv], { encoding: "utf8", maxBuffer: 1 << 28 });
-    process.stdout.write(r.stdout); process.stderr.write(r.stderr);
-    process.exit(r.status ?? 2);
-  }
   const at = (flag) => argv[argv.indexOf(flag) + 1];
+  if (argv[0] !== "route") {
+    const cached = argv[0] === "status" && existsSync(statusCache(at("-f"))) ? JSON.parse(readFileSync(statusCache(at("-f")), "utf8")) : await junctionHere([...lenient, ...argv]);
+    process.stdout.write(cached.out); process.stderr.write(cached.err);
+    process.exit(cached.code ?? 2);
+  }
   const requests = JSON.parse(readFileSync(at("--requests"), "utf8"));
   const tally = process.env.JX_LAB_TALLY;
+  const finish = (stdout) => { process.stdout.write(stdout, () => process.exit(0)); };
   const fail = (why) => {
     appendFileSync(tally, `${JSON.stringify({ error: why })}\n`);
-    process.stdout.write(JSON.stringify({ results: requests.map(() => ({ status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], connection: "rejected" })) }));
+    finish(JSON.stringify({ results: requests.map(() => ({ status: null, backend: null, backends: [], redirect: null, upstream: null, responseHeaders: {}, mirroredTo: [], connection: "rejected" })) }));
   };
-  const up = spawnSync("node", [junction, ...lenient, "lab", "up", "-q", "-f", at("-f"), "--name", LAB], { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (up.status !== 0) return fail(up.stderr.trim().split("\n").filter((l) => !l.endsWith("...") && !/^(note|warning): /.test(l)).join(" | ").replace(/^junction lab up: /, ""));
+  writeFileSync(statusCache(at("-f")), JSON.stringify(await junctionHere([...lenient, "status", "-f", at("-f"), "-o", "json"])));
+  const up = await junctionHere([...lenient, "lab", "up", "-q", "-f", at("-f"), "--name", LAB]);
+  if (up.code !== 0) return fail(up.err.trim().split("\n").filter((l) => !l.endsWith("...") && !/^(note|warning): /.test(l)).join(" | ").replace(/^junction lab up: /, ""));
   // A weights request (a distribution check) is sent SAMPLES times; its backends are the counts per backend.
   const weighted = new Set(JSON.parse(process.env.JX_WEIGHTS || "[]"));
   const isWeighted = (q) => weighted.has(JSON.stringify(q));
   const sent = requests.flatMap((q) => (isWeighted(q) ? Array(SAMPLES).fill(q) : [q]));
   const file = `${at("--requests")}.lab.json`;
   writeFileSync(file, JSON.stringify(sent));
-  const probe = spawnSync("node", [junction, "lab", "probe", "--requests", file, "--name", LAB, "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (probe.status !== 0 && probe.status !== 1) return fail(`lab probe: ${probe.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-  const all = JSON.parse(probe.stdout).results;
+  const probe = await junctionHere(["lab", "probe", "--requests", file, "--name", LAB, "-o", "json"]);
+  if (probe.code !== 0 && probe.code !== 1) return fail(`lab probe: ${probe.err.trim().split("\n").slice(-2).join(" | ")}`);
+  const all = JSON.parse(probe.out).results;
   const results = [];
   for (const q of requests) {
     const n = isWeighted(q) ? SAMPLES : 1;
@@ -81,7 +99,7 @@ function shim(argv) {
     results.push({ ...got[0], real: { ...got[0].real, backends: n > 1 ? [...counts].map(([name, weight]) => ({ name, weight })) : [] } });
   }
   for (const [i, r] of results.entries()) appendFileSync(tally, `${JSON.stringify({ request: i + 1, realVsEngine: isWeighted(requests[i]) ? [] : r.realVsEngine })}\n`);
-  process.stdout.write(JSON.stringify({ results: results.map((r) => r.real) }));
+  finish(JSON.stringify({ results: results.map((r) => r.real) }));
 }
 
 function usage(message) {
@@ -247,5 +265,5 @@ async function main(argv) {
   process.exit(results.every((r) => !differs(r) || r.real === "skipped") ? 0 : 1);
 }
 
-if (args[0] === "--shim") shim(args.slice(1));
+if (args[0] === "--shim") await shim(args.slice(1));
 else await main(args);

@@ -10,7 +10,7 @@ import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import { contains, formatAddress, parseAddress, addressKey, type Address } from "../model/ip.js";
 import { isProtocol } from "../model/ports.js";
 import { CLUSTER_NETWORK_LABEL } from "../sources/common.js";
-import { judge, type Judgement } from "./flow-verdict.js";
+import { FlowJudge, type Judgement } from "./flow-verdict.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import type { Party } from "../engine/match.js";
 
@@ -47,12 +47,14 @@ export class Attributor {
   private readonly endpoints = new WeakMap<Holder, Endpoint>();
   private readonly prefixCluster: boolean;
   private readonly networks;
-  private readonly verdicts = new Map<string, Judgement>();
+  /** The verdicts (given policies); `fast`: with the class index (default). */
+  readonly judge?: FlowJudge;
   private readonly sides = new WeakMap<Tenure, Side[]>();
 
   /** `at`: the time of records that carry none (e.g. conntrack -L). */
-  constructor(private timeline: AddressTimeline, private inv: Inventory, private engine: PolicyEngine | undefined, private at: number) {
+  constructor(private timeline: AddressTimeline, private inv: Inventory, engine: PolicyEngine | undefined, private at: number, fast = true) {
     this.index = engine?.index ?? new InventoryIndex(inv);
+    if (engine) this.judge = new FlowJudge(engine, fast);
     this.prefixCluster = new Set([...timeline.clusters, ...inv.clusters.map((c) => c.name)]).size > 1;
     this.networks = inv.networks.filter((n) => n.labels[CLUSTER_NETWORK_LABEL] === undefined);
   }
@@ -60,7 +62,7 @@ export class Attributor {
   attribute(r: FlowRecord): Attribution {
     const from = r.start ?? this.at, to = r.end ?? from;
     const src = this.side(r.src, from, to), dst = this.side(r.dst, from, to);
-    const verdict = this.engine ? this.judgeFlow(r, src, dst) : undefined;
+    const verdict = this.judge ? this.judgeFlow(r, src, dst) : undefined;
     return { record: r, src, dst, ...(verdict ? { verdict } : {}) };
   }
 
@@ -148,7 +150,7 @@ export class Attributor {
 
   private judgeFlow(r: FlowRecord, src: Side, dst: Side): Judgement | undefined {
     if (!isProtocol(r.protocol) || r.dport === undefined || !src.parties.length || !dst.parties.length) return undefined;
-    return judge(this.engine!, this.verdicts, r, src.parties, dst.parties);
+    return this.judge!.judge(r, src.parties, dst.parties);
   }
 }
 

@@ -1,7 +1,8 @@
 // Requests at the boundaries of the policies' request rules, for --verify of a translation that
-// decides requests (compile --target istio): to one pod of every workload a policy selects (through
-// a Service that selects it, else its address), from one pod of every namespace and service
-// account, with each method the rules name and one they do not, and each path at and just beyond
+// decides requests (compile --target istio|cilium): to one pod of every workload a policy selects
+// (through a Service that selects it, else its address), from one pod of every namespace and service
+// account (for egress request rules: from one pod of every workload the policy selects, to one pod of
+// every workload), with each method the rules name and one they do not, and each path at and just beyond
 // each value (an exact path and one character more; a prefix, one segment below it and one
 // character beyond it; a template filled in and with one segment more; with a query string; under
 // a dot segment), with and without each header.
@@ -26,16 +27,20 @@ export function boundaryRequests(inv: Inventory, selects: (s: EndpointSelector, 
   const pods = inv.endpoints.filter((e) => e.kind === "pod" && !e.hostNetwork);
   const clients = onePer(pods, (e) => `${e.namespace}/${e.serviceAccount ?? "default"}`);
   const out = new Map<string, RouteRequest>();
+  const byWorkload = (e: Endpoint) => `${e.namespace}/${workloadOf(e)}`;
+  const ask = (servers: readonly Endpoint[], from: readonly Endpoint[], f: Facets) => {
+    for (const server of servers) {
+      const dial = dialled(inv, server);
+      if (!dial) continue;
+      for (const r of requestsTo({ ...dial, pod: server }, from, f).slice(0, MAX_PER_SERVER)) out.set(JSON.stringify(r), r);
+    }
+  };
   for (const p of inv.policies) {
     const rules = requestRulesOf(p, "ingress");
-    if (!rules) continue;
-    const f = facets(rules.flatMap((r) => r.http ?? []));
-    for (const server of onePer(pods.filter((e) => selects(p.subject, e)), (e) => `${e.namespace}/${workloadOf(e)}`)) {
-      const dial = dialled(inv, server);
-      const target = dial && { ...dial, pod: server };
-      if (!target) continue;
-      for (const r of requestsTo(target, clients, f).slice(0, MAX_PER_SERVER)) out.set(JSON.stringify(r), r);
-    }
+    if (rules) ask(onePer(pods.filter((e) => selects(p.subject, e)), byWorkload), clients, facets(rules.flatMap((r) => r.http ?? [])));
+    // Egress request rules decide at the client: from one pod of each workload the policy selects, to every workload.
+    const egress = requestRulesOf(p, "egress");
+    if (egress?.some((r) => r.http)) ask(onePer(pods, byWorkload), onePer(pods.filter((e) => selects(p.subject, e)), byWorkload), facets(egress.flatMap((r) => r.http ?? [])));
   }
   return [...out.values()];
 }

@@ -3,7 +3,8 @@
 // groups) take the list; endpoint names gain the cluster (prod-eu:shop/web) when there are several.
 
 import type { Loaded } from "../sources/load.js";
-import { UsageError, list, type Io, type OptionSpec, type Values } from "./command.js";
+import { mergeClusters, unscoped } from "../sources/clusters.js";
+import { InputError, UsageError, list, type Io, type OptionSpec, type Values } from "./command.js";
 import { loadInputs } from "./inputs.js";
 
 export const CLUSTER_INPUT_OPTIONS: Record<string, OptionSpec> = {
@@ -31,6 +32,18 @@ export function loadClusterInputs(values: Values, io: Io, loaded?: Loaded): Clus
   const out: ClusterInput[] = [];
   if (loaded) out.push({ loaded });
   else if (list(values, "file").length || !byName.size) out.push({ loaded: loadInputs(values, io) });
-  for (const [cluster, paths] of byName) out.push({ cluster, loaded: loadInputs({ ...values, file: paths, kubeconfig: undefined, context: undefined, "all-namespaces": undefined, namespace: undefined }, io) });
+  for (const [cluster, paths] of byName) out.push({ cluster, loaded: loadInputs({ ...values, cluster: undefined, file: paths, kubeconfig: undefined, context: undefined, "all-namespaces": undefined, namespace: undefined }, io) });
   return out;
+}
+
+/**
+ * The inputs as one model of several clusters (sources/clusters.ts). What it cannot bind to a
+ * cluster yet is an error (exit 2), or with --lenient a warning, and is left out.
+ */
+export function loadClusterModel(values: Values, io: Io): Loaded {
+  const parts = loadClusterInputs(values, io);
+  const problems = parts.map(unscoped).filter((p): p is string => p !== undefined);
+  if (problems.length && values.lenient !== true) throw new InputError(`${problems.join("; ")}; give that cluster's input alone (-f), or --lenient to leave them out`);
+  for (const p of problems) io.err(`warning: ${p}; --lenient: left out\n`);
+  return mergeClusters(parts);
 }

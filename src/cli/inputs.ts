@@ -9,6 +9,7 @@ import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { Analysis } from "./analysis.js";
 import { CLUSTER_OPTIONS, clusterOf, loadSources } from "./cluster.js";
+import { loadClusterModel } from "./cluster-inputs.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
 
@@ -94,7 +95,7 @@ export function maxInputSize(values: Values): number {
 
 /** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */
 export function loadAnalysis(values: Values, io: Io): Analysis {
-  const loaded = loadInputs(values, io);
+  const loaded = list(values, "cluster").length ? loadClusterModel(values, io) : loadInputs(values, io);
   const loud = values.quiet !== true && loaded.inventory.endpoints.length >= PROGRESS_FROM;
   const started = Date.now();
   return new Analysis(loaded, engineOptions(values), loud ? (m) => io.err(`junction: ${m} (${Date.now() - started} ms)\n`) : undefined);

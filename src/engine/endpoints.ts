@@ -2,6 +2,7 @@
 //   NAMESPACE/NAME        a pod, else a workload controller of that name, else a junction Workload
 //   KIND:NAMESPACE/NAME   e.g. deployment:shop/api, svc:shop/api, workload:legacy/db, node:worker-1
 //   ip:ADDRESS or ADDRESS an address (the endpoint that owns it, if any)
+//   CLUSTER:NAMESPACE/NAME, KIND:CLUSTER:NAMESPACE/NAME in a model of several clusters (prod-eu:shop/web)
 // and every name `list` prints (np-guard's): NAMESPACE/NAME[Kind], NAME[Workload], FIRST-LAST[External], NAME[Network]
 // (or a CIDR: one party per address class inside it), {ingress-controller}. A bare NAME (or KIND:NAME)
 // is in the namespace given by -n.
@@ -40,7 +41,8 @@ export function resolveEndpoint(index: InventoryIndex, text: string, namespace?:
   const listed = /^(.*)\[([A-Za-z]+)\]$/.exec(t);
   if (listed) return byListName(index, listed[1], listed[2], text, namespace);
   const colon = /^([A-Za-z]+):(.*)$/.exec(t);
-  if (colon && !parseAddress(t)) {
+  // CLUSTER:NAMESPACE/NAME in a model of several clusters (a cluster named like a kind is read as the kind; write KIND:CLUSTER:...).
+  if (colon && !parseAddress(t) && !(KIND_ALIASES[colon[1].toLowerCase()] === undefined && isCluster(index, colon[1]))) {
     const kind = KIND_ALIASES[colon[1].toLowerCase()];
     if (!kind) return fail(`unknown endpoint kind ${JSON.stringify(colon[1])} in ${JSON.stringify(text)} (use one of ${Object.keys(KIND_ALIASES).join(", ")})${didYouMean(colon[1], Object.keys(KIND_ALIASES))}`);
     if (kind === "ip") return byAddress(index, colon[2]);
@@ -50,6 +52,10 @@ export function resolveEndpoint(index: InventoryIndex, text: string, namespace?:
   const range = parseRangeText(t);
   if (range) return byRange(index, range, t);
   return byName(index, inNamespace(t, namespace), text);
+}
+
+function isCluster(index: InventoryIndex, name: string): boolean {
+  return index.inv.endpoints.some((e) => e.cluster === name);
 }
 
 /** np-guard's stand-in for the ingress controller: a pod without labels in namespace ingress-controller-ns. */

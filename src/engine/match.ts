@@ -53,13 +53,29 @@ export class Matcher {
     if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;
     if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
     if (sel.trustDomain !== undefined && sel.trustDomain !== this.index.inv.mesh.settings.trustDomain) return false;
+    if (sel.cluster !== e.cluster) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
   }
 
-  /** A pod or node of the cluster (by endpoint, or by an address one of them owns). */
-  isClusterParty(p: Party, address: Address | undefined): boolean {
+  /**
+   * A pod or node of the cluster (by endpoint, or by an address one of them owns); with `seenIn`
+   * (a model of several clusters), of that cluster: another cluster's pods are outside it.
+   */
+  isClusterParty(p: Party, address: Address | undefined, seenIn?: string): boolean {
     const e = p.endpoint ?? (address ? this.index.byAddress.get(addressKey(address)) : undefined);
-    return e !== undefined && (e.kind === "pod" || e.kind === "node");
+    return e !== undefined && (e.kind === "pod" || e.kind === "node") && (seenIn === undefined || e.cluster === seenIn);
+  }
+
+  /**
+   * The address `remote` arrives with in cluster `seenIn` (undefined: a model of one cluster): its
+   * own, unless it comes from another cluster that declares egress NAT (a Cluster's egressNAT):
+   * then that cluster's first NAT address of the family. An address given with the party is kept.
+   */
+  seenAddress(remote: Party, address: Address | undefined, seenIn: string | undefined): Address | undefined {
+    const from = remote.endpoint?.cluster;
+    if (seenIn === undefined || from === undefined || from === seenIn || remote.address || !address) return address;
+    const nat = this.index.cluster(from)?.egressNAT.find((c) => c.family === address.family);
+    return nat ? { family: nat.family, value: nat.first } : address;
   }
 
   /**
@@ -68,18 +84,25 @@ export class Matcher {
    */
   cidrPeersTest(peers: readonly CidrPeer[]): (remote: Party, remoteAddress: Address | undefined) => boolean {
     const inside = cidrUnion(peers.filter((p) => !p.outside)), outside = cidrUnion(peers.filter((p) => p.outside));
-    return (remote, a) => a !== undefined && (inside.has(a) || (outside.has(a) && !this.isClusterParty(remote, a)));
+    // A rule's peers are of one policy, so of one cluster.
+    const seenIn = peers[0]?.seenIn;
+    return (remote, address) => {
+      const a = this.seenAddress(remote, address, seenIn);
+      return a !== undefined && (inside.has(a) || (outside.has(a) && !this.isClusterParty(remote, a, seenIn)));
+    };
   }
 
   peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
     switch (peer.kind) {
       case "endpoints": return this.selects(peer.selector, remote.endpoint);
-      case "cidr":
-        if (peer.outside && this.isClusterParty(remote, remoteAddress)) return false;
-        return remoteAddress !== undefined && cidrSet(peer).has(remoteAddress);
+      case "cidr": {
+        const a = this.seenAddress(remote, remoteAddress, peer.seenIn);
+        if (peer.outside && this.isClusterParty(remote, a, peer.seenIn)) return false;
+        return a !== undefined && cidrSet(peer).has(a);
+      }
       case "nodes": {
         const node = this.nodeOf(remote);
-        return node !== undefined && matches(peer.selector, node.labels);
+        return node !== undefined && node.cluster === peer.cluster && matches(peer.selector, node.labels);
       }
       case "networks":
         return remoteAddress !== undefined && this.index.inv.networks.some((n) =>

@@ -227,6 +227,11 @@ export class PolicyEngine {
       const known = lookup(e, direction, network);
       if (known) return known.filter((p) => p.tier === tier);
     }
+    return this.scanSubjects(tier, direction, e, network);
+  }
+
+  /** The policies of one tier that select `e` (as applicable), found by asking every policy: what a SubjectLookup answers. */
+  scanSubjects(tier: Tier, direction: Direction, e: Endpoint, network: string): Policy[] {
     return this.byTier[tier].filter((p) => rulesOf(p, direction) !== undefined && governs(p, network) && this.matcher.selects(p.subject, e));
   }
 

@@ -128,20 +128,25 @@ function link(a: string, aName: string, aAddr: string, b: string, bName: string,
   ipBatch(b, [`addr add ${bAddr}/24 dev ${bName}`, `link set ${bName} up`, "link set lo up"]);
 }
 
+const ECHO_START_SECONDS = 60;
+/** Is the process running (a child that exited stays a zombie until this blocked loop lets Node reap it)? */
+const alive = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; } };
+
 /** Starts the echo process in its namespace; resolves its pid once every socket listens. */
 function startEcho(netns: string, config: string, log: string): number {
   const out = openSync(log, "a");
   const child = spawn("ip", ["netns", "exec", netns, process.execPath, ECHO_MAIN, config], { detached: true, stdio: ["ignore", out, out] });
   closeSync(out);
   child.unref();
-  const until = Date.now() + 10_000;
+  // Generous: on a loaded machine a Node process at a low priority can take many seconds to start.
+  const until = Date.now() + ECHO_START_SECONDS * 1000;
   while (Date.now() < until) {
     const said = existsSync(log) ? readFileSync(log, "utf8") : "";
     if (/^ready /m.test(said)) return child.pid!;
-    if (/^echo: /m.test(said)) throw new LabError(`the echo backends did not start:\n  ${said.trim().split("\n").slice(-4).join("\n  ")}`);
+    if (/^echo: /m.test(said) || !alive(child.pid!)) throw new LabError(`the echo backends did not start:\n  ${said.trim().split("\n").slice(-4).join("\n  ") || "(the process exited without a word)"}`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
-  throw new LabError(`the echo backends did not start within 10 s (see ${log})`);
+  throw new LabError(`the echo backends did not start within ${ECHO_START_SECONDS} s (see ${log})`);
 }
 
 export interface L7UpRequest {

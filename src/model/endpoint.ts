@@ -20,6 +20,12 @@ export interface Endpoint {
   id: number;
   kind: EndpointKind;
   name: string;
+  /**
+   * The cluster it belongs to, in a model of several (sources/clusters.ts); its namespace and node
+   * names then start with the cluster (prod-eu:shop). undefined: a model of one cluster, or an
+   * input of none (addresses, VMs and networks beside the clusters).
+   */
+  cluster?: string;
   /** Pods and Workloads live in a namespace; nodes and external addresses do not. */
   namespace?: string;
   labels: Labels;

@@ -45,16 +45,25 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 /** Which endpoint an address names when several have it: nodes, then pods, then Workloads. */
 const RANK: Record<Endpoint["kind"], number> = { node: 0, pod: 1, workload: 2, external: 3 };
 
+const REVISIONS = new WeakMap<Inventory, number>();
+
+/** Counts the changes made to an inventory's endpoints by addEndpoint and removeEndpoint: caches built over them compare it. */
+export function endpointsRevision(inv: Inventory): number {
+  return REVISIONS.get(inv) ?? 0;
+}
+
 /** Adds an endpoint; its id is its index. */
 export function addEndpoint(inv: Inventory, e: Omit<Endpoint, "id">): Endpoint {
   const ep = { ...e, id: inv.endpoints.length } as Endpoint;
   inv.endpoints.push(ep);
+  REVISIONS.set(inv, endpointsRevision(inv) + 1);
   return ep;
 }
 
 /** Removes an endpoint. The last endpoint moves into its slot and takes its id; it is returned. */
 export function removeEndpoint(inv: Inventory, e: Endpoint): Endpoint | undefined {
   if (inv.endpoints[e.id] !== e) return undefined;
+  REVISIONS.set(inv, endpointsRevision(inv) + 1);
   const last = inv.endpoints.pop()!;
   const from = last.id;
   // One scan without copies (this runs per pod update) over the controllers of the two endpoints'
@@ -154,6 +163,14 @@ export class InventoryIndex {
       const next = others.filter((x) => RANK[x.kind] < 3).sort((x, y) => RANK[x.kind] - RANK[y.kind] || x.id - y.id)[0];
       if (next) this.byAddress.set(key, next);
     }
+  }
+
+  private clustersByName?: Map<string, Cluster>;
+
+  /** The Cluster object named NAME (junction.dev Cluster), if the input declares it. */
+  cluster(name: string): Cluster | undefined {
+    this.clustersByName ??= new Map(this.inv.clusters.map((c) => [c.name, c]));
+    return this.clustersByName.get(name);
   }
 
   namespaceLabels(name: string | undefined): Readonly<Record<string, string>> {

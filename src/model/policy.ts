@@ -41,6 +41,11 @@ export interface EndpointSelector {
    * the mesh's trust domain (inventory.mesh.settings.trustDomain, --trust-domain).
    */
   trustDomain?: string;
+  /**
+   * In a model of several clusters: the cluster whose endpoints it may select (its policy's); it
+   * selects nothing in other clusters. undefined: endpoints of no cluster (a model of one).
+   */
+  cluster?: string;
 }
 
 /**
@@ -52,11 +57,15 @@ export interface EndpointSelector {
  * - nodes: a node (or a host-network pod under hostNetwork=node) whose labels match;
  * - networks: an address inside a junction Network whose labels match;
  * - domains: DNS names, resolved by the data plane at run time (an address flow never matches).
+ * In a model of several clusters, `cluster` (nodes) is the cluster of the rule's policy: only its
+ * nodes match; and `seenIn` (cidr peers of ingress rules) too: a source of another cluster is
+ * matched by the address it arrives with, its own when its cluster has no egress NAT, else its
+ * cluster's first egress NAT address of that family.
  */
 export type Peer =
   | { kind: "endpoints"; selector: EndpointSelector }
-  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean }
-  | { kind: "nodes"; selector: LabelSelector }
+  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string }
+  | { kind: "nodes"; selector: LabelSelector; cluster?: string }
   | { kind: "networks"; selector: LabelSelector }
   | { kind: "domains"; names: readonly string[] };
 

@@ -5,7 +5,7 @@
 
 import type { Endpoint, Service, ServicePort } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
-import type { Inventory } from "./inventory.js";
+import { endpointsRevision, type Inventory } from "./inventory.js";
 import { addressKey, formatAddress, parseAddress } from "./ip.js";
 import { matches, selector } from "./selector.js";
 
@@ -39,9 +39,16 @@ export function targetPortOn(sp: ServicePort, pod: Endpoint): number | undefined
 
 /** The endpoints of one Service port. */
 export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
+  const memo = lookup(inv).results;
+  let e = memo.get(sp);
+  if (!e || e.service !== s) memo.set(sp, e = { service: s, endpoints: computeEndpoints(inv, s, sp) });
+  return e.endpoints;
+}
+
+function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
   const name = `${s.namespace}/${s.name}`;
   if (s.type === "ExternalName") return { from: "unknown", endpoints: [], note: `ExternalName Service ${name} is resolved by DNS` };
-  const slices = inv.endpointSlices.filter((e) => e.namespace === s.namespace && e.service === s.name);
+  const slices = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
   if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(inv, slices, sp), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
   const pods = podsOf(inv, s.namespace);
   if (s.selector) {
@@ -59,8 +66,34 @@ export function hasNoReadyEndpoint(e: ServiceEndpoints): boolean {
   return e.from !== "unknown" && !e.endpoints.some((x) => x.ready);
 }
 
-function podsOf(inv: Inventory, namespace: string): Endpoint[] {
-  return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === namespace);
+function podsOf(inv: Inventory, namespace: string): readonly Endpoint[] {
+  return lookup(inv).pods.get(namespace) ?? [];
+}
+
+/**
+ * Pods by namespace and EndpointSlices by Service, built once per state of the inventory, so that a
+ * request costs what its Service's namespace holds, not every pod (a cluster of 10k pods answers
+ * 100k requests), and each Service port's endpoints once. Rebuilt when endpoints are added or
+ * removed or the lists are replaced.
+ */
+interface Lookup {
+  endpoints: readonly Endpoint[]; count: number; revision: number; sliceList: readonly EndpointSlice[]; sliceCount: number;
+  pods: Map<string, Endpoint[]>; slices: Map<string, EndpointSlice[]>;
+  /** Each Service port's endpoints, computed once for this state. */
+  results: WeakMap<ServicePort, { service: Service; endpoints: ServiceEndpoints }>;
+}
+const LOOKUPS = new WeakMap<Inventory, Lookup>();
+
+function lookup(inv: Inventory): Lookup {
+  const cur = LOOKUPS.get(inv), revision = endpointsRevision(inv);
+  if (cur && cur.endpoints === inv.endpoints && cur.count === inv.endpoints.length && cur.revision === revision && cur.sliceList === inv.endpointSlices && cur.sliceCount === inv.endpointSlices.length) return cur;
+  const pods = new Map<string, Endpoint[]>(), slices = new Map<string, EndpointSlice[]>();
+  const add = <T>(m: Map<string, T[]>, k: string, v: T) => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
+  for (const e of inv.endpoints) if (e.kind === "pod" && e.namespace !== undefined) add(pods, e.namespace, e);
+  for (const sl of inv.endpointSlices) if (sl.service !== undefined) add(slices, `${sl.namespace}/${sl.service}`, sl);
+  const fresh = { endpoints: inv.endpoints, count: inv.endpoints.length, revision, sliceList: inv.endpointSlices, sliceCount: inv.endpointSlices.length, pods, slices, results: new WeakMap() };
+  LOOKUPS.set(inv, fresh);
+  return fresh;
 }
 
 /** The pods a selector picks: each with its targetPort; pods lacking a named targetPort are left out, as the EndpointSlice controller does. */

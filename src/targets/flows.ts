@@ -57,9 +57,20 @@ export function summaryCsv(s: FlowSummary): string {
   return renderCsv(SUMMARY_HEADER.map((h) => h.toLowerCase()), s.list().map(summaryRow));
 }
 
+const pairData = (p: PairSummary) => ({ ...p, first: time(p.first), last: time(p.last) });
+
 export function summaryData(s: FlowSummary): Record<string, unknown> {
-  return {
-    totals: s.totals,
-    pairs: s.list().map((p) => ({ ...p, first: time(p.first), last: time(p.last) })),
-  };
+  return { totals: s.totals, pairs: s.list().map(pairData) };
+}
+
+/**
+ * The JSON of summaryData (as renderJson prints it), in pieces: one per pair, so that a summary of
+ * many pairs is never one string (nor copied into data) at once.
+ */
+export function* summaryJson(s: FlowSummary): Generator<string> {
+  const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
+  const pairs = s.list();
+  yield `{\n  "totals": ${indent(JSON.stringify(s.totals, null, 2), "  ")},\n  "pairs": [${pairs.length ? "" : "]\n}\n"}`;
+  for (let i = 0; i < pairs.length; i++) yield `${i ? "," : ""}\n    ${indent(JSON.stringify(pairData(pairs[i]), null, 2), "    ")}`;
+  if (pairs.length) yield "\n  ]\n}\n";
 }

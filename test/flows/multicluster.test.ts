@@ -61,6 +61,52 @@ test("flows from an egress NAT address two clusters share are attributed to both
   } finally { t.cleanup(); }
 });
 
+test("policies per cluster: a namespaceSelector sees its own cluster's namespaces; between clusters an ipBlock sees the source's egress NAT address", async () => {
+  const r = await cli(["list", ...CLUSTERS, "--focus-conn", "tcp-8080", "-o", "json", "-q"]);
+  assert.equal(r.code, 0, r.err);
+  const pairs = JSON.parse(r.out).map((c: { src: string; dst: string }) => `${c.src} => ${c.dst}`).filter((x: string) => /=> prod-\w+:shop\/api/.test(x));
+  assert.deepEqual(pairs, [
+    "10.0.1.0-10.0.1.255[External] => prod-eu:shop/api-84c5d[ReplicaSet]",
+    "198.51.100.7-198.51.100.7[External] => prod-us:shop/api-7e9b3[ReplicaSet]",
+    "prod-eu:shop/api-84c5d[ReplicaSet] => prod-us:shop/api-7e9b3[ReplicaSet]",
+    "prod-eu:shop/web-6b7f9[ReplicaSet] => prod-eu:shop/api-84c5d[ReplicaSet]",
+    "prod-eu:shop/web-6b7f9[ReplicaSet] => prod-us:shop/api-7e9b3[ReplicaSet]",
+    "prod-us:shop/web-5f2a1[ReplicaSet] => prod-us:shop/api-7e9b3[ReplicaSet]",
+  ], "prod-us's web (10.0.1.10, as prod-eu's) reaches prod-eu's api only as 198.51.100.7; prod-eu's web is not a web pod of prod-us's shop");
+  const denied = await cli(["explain", ...CLUSTERS, "--from", "prod-us:shop/web-5f2a1-h6t4r", "--to", "prod-eu:shop/api-84c5d-m4n7p", "--port", "8080", "-o", "json", "-q"]);
+  assert.equal(denied.code, 1, denied.err);
+  const [v] = JSON.parse(denied.out).pairs;
+  assert.deepEqual([v.verdict, v.ingress.decidedBy, v.ingress.selecting[0].namespace], ["deny", "isolation", "prod-eu:shop"]);
+  const allowed = await cli(["explain", ...CLUSTERS, "--from", "rs:prod-eu:shop/web-6b7f9", "--to", "prod-us:shop/api-7e9b3-p2l5s", "--port", "8080", "-q"]);
+  assert.equal(allowed.code, 0, allowed.err);
+  assert.match(allowed.out, /allowed by NetworkPolicy prod-us:shop\/api-from-web, ingress rule 1 \(examples\/multicluster\/prod-us\/policies\.yaml:12\)/);
+  const m = await cli(["matrix", ...CLUSTERS, "--port", "8080", "-o", "json", "-q"]);
+  assert.equal(m.code, 0, m.err);
+  const a = await cli(["analyze", ...CLUSTERS, "-q"]);
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.out, /prod-us:shop\/web-5f2a1\[ReplicaSet\] => prod-us:shop\/api-7e9b3\[ReplicaSet\] : TCP 8080/);
+  assert.doesNotMatch(a.out, /prod-us:shop\/web-5f2a1\[ReplicaSet\] => prod-eu:shop\/api/);
+});
+
+test("--cluster on list, explain, analyze, matrix: in --help; a cluster named like no kind is read back; what is not per cluster yet is refused", async () => {
+  for (const cmd of ["list", "explain", "analyze", "matrix"]) assert.match((await cli([cmd, "--help"])).out, /--cluster NAME=PATH/, cmd);
+  const t = tempFiles({
+    "p/pods.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.1}\n",
+    "g/gw.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec: {gatewayClassName: x, listeners: [{name: http, port: 80, protocol: HTTP}]}\n",
+  });
+  try {
+    const r = await cli(["explain", "--cluster", `prod=${t.dir}/p`, "--cluster", `dr=${t.dir}/p`, "--from", "prod:shop/a", "--to", "dr:shop/a", "--port", "80", "-q"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^prod:shop\/a → dr:shop\/a  TCP\/80: ALLOWED/);
+    const bad = await cli(["list", "--cluster", `prod=${t.dir}/g`, "--cluster", `dr=${t.dir}/p`, "-q"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--cluster prod: Gateway API and Ingress routing of several clusters are not analysed yet/);
+    const lenient = await cli(["list", "--cluster", `prod=${t.dir}/g`, "--cluster", `dr=${t.dir}/p`, "--lenient", "-q"]);
+    assert.equal(lenient.code, 0, lenient.err);
+    assert.match(lenient.err, /--lenient: left out/);
+  } finally { t.cleanup(); }
+});
+
 const netnsOk = process.getuid?.() === 0 && spawnSync("unshare", ["-n", "nft", "list", "tables"]).status === 0;
 const skip = netnsOk ? false : "needs root, unshare and nft (a network namespace of the test's own)";
 

@@ -184,3 +184,29 @@ test("compile --help lists the cilium target", async () => {
   assert.equal(r.code, 0);
   assert.match(r.out, /cilium: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy/);
 });
+
+test("egress HTTP rules: compiled as egress L7 rules at the client, and verified per request from the client (a wrong one is caught)", async () => {
+  const policy = `apiVersion: junction.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: out, namespace: web}
+spec:
+  tier: Namespace
+  subject: {workloads: {matchLabels: {app: front}}}
+  egress:
+  - action: Allow
+    to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}, workloads: {matchLabels: {app: api}}}]
+    ports: [{port: 8080}]
+    http: [{methods: [GET], paths: [{prefix: /items}]}]
+`;
+  const { dir, cleanup } = tempFiles({ "world.yaml": WORLD, "policy.yaml": policy });
+  try {
+    const r = await cli(["compile", "-f", dir, "--target", "cilium", "--verify"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /verify: equivalent per request \(\d+ requests/);
+    const wrong = r.out.replace(/path: .*/, "path: ^/items.*$");
+    let err = "";
+    const code = verifyRequests(load({ "world.yaml": WORLD, "policy.yaml": policy }), DEFAULT_OPTIONS, (raw) => raw.kind === "TrafficPolicy", wrong, { out: () => {}, err: (s) => { err += s; }, stdin: () => "", cwd: process.cwd() }, () => {});
+    assert.equal(code, 1, err);
+    assert.match(err, /verify: differs: web\/front → GET http:\/\/api\.shop:80\/itemsx: 403 before, 200 after/);
+  } finally { cleanup(); }
+});

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serviceEndpoints, hasNoReadyEndpoint, servingWorkload, workloadOf } from "../../src/model/service-endpoints.js";
 import { load } from "../helpers.js";
+import { addEndpoint, removeEndpoint } from "../../src/model/inventory.js";
 
 function endpointsOf(yaml: string, service: string, port = 80) {
   const loaded = load({ "t.yaml": yaml });
@@ -83,4 +84,22 @@ test("EndpointSlices are validated as the API server does: address type, address
     "endpoints.0.addresses.0: \"fd00::1\" is not an IPv4 address",
     "addressType: \"IPv5\" is not one of IPv4, IPv6, FQDN",
   ]);
+});
+
+test("serviceEndpoints is computed once per inventory state: adding, removing or replacing endpoints and slices is seen", () => {
+  const pod = (name: string, ip: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: a, labels: {app: api}}\nspec: {containers: [{name: c, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: ${ip}}\n---\n`;
+  const inv = load({ "a.yaml": pod("api-1", "10.0.0.1") + pod("other", "10.0.0.9").replace("app: api", "app: other") + "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: a}\nspec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}\n" }).inventory;
+  const svc = inv.services[0], sp = svc.ports[0];
+  const names = () => serviceEndpoints(inv, svc, sp).endpoints.map((e) => e.pod?.name).sort();
+  assert.deepEqual(names(), ["api-1"]);
+  assert.equal(serviceEndpoints(inv, svc, sp), serviceEndpoints(inv, svc, sp), "the same state answers from the index");
+  const first = inv.endpoints.find((e) => e.name === "api-1")!;
+  const added = addEndpoint(inv, { ...first, name: "api-2", addresses: [{ family: 4, value: 0x0a000002n }] } as never);
+  assert.deepEqual(names(), ["api-1", "api-2"]);
+  // Removing moves the last endpoint into the slot: the count stays, the revision tells.
+  removeEndpoint(inv, first);
+  addEndpoint(inv, { ...added, name: "api-3" } as never);
+  assert.deepEqual(names(), ["api-2", "api-3"]);
+  inv.endpointSlices = [{ namespace: "a", name: "api-x", service: "api", addressType: "IPv4", ports: [{ name: "", port: 8080, protocol: "TCP" }], endpoints: [] } as never];
+  assert.equal(serviceEndpoints(inv, svc, sp).from, "EndpointSlice");
 });

@@ -93,3 +93,55 @@ test("every golden nginx configuration passes nginx -t", { skip: nginx.ok ? fals
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }
 });
+
+// ListenerSet (Gateway API v1.5+): "listeners of a ListenerSet are merged with the parent Gateway's";
+// routes attached to a ListenerSet are served on its listeners. A set the Gateway does not allow
+// (allowedListeners, default none) is not programmed.
+test("the listeners of the ListenerSets a Gateway takes are programmed with their routes; a set it does not allow is not", async () => {
+  const input = (allowed: boolean) => `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: test
+${allowed ? "  allowedListeners: {namespaces: {from: Same}}\n" : ""}  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: gw.example.com}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw}
+  listeners: [{name: extra, port: 8080, protocol: HTTP, hostname: ls.example.com}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: apps}
+spec: {clusterIP: 10.96.1.1, ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: via-set, namespace: apps}
+spec:
+  parentRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls}]
+  rules: [{backendRefs: [{name: v1, port: 80}]}]
+`;
+  for (const allowed of [true, false]) {
+    const t = tempFiles({ "in.yaml": input(allowed) });
+    try {
+      const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/gw"]);
+      assert.equal(r.code, 0, r.err);
+      const conf = unbundle(r.out).get("nginx.conf")!;
+      const server = /server_name ls\.example\.com;[\s\S]*?proxy_pass http:\/\/(\S+?)\$/.exec(conf);
+      if (allowed) assert.equal(server?.[1], "apps_v1_80", conf);
+      else assert.doesNotMatch(conf, /ls\.example\.com/);
+    } finally { t.cleanup(); }
+  }
+});

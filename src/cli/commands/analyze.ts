@@ -10,6 +10,7 @@ import { formatRange } from "../../model/ip.js";
 import { connlistData, renderConnlist } from "../../targets/connlist.js";
 import { EXIT, list, type Command } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputFormat, outputOption, printOutput } from "../inputs.js";
+import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import type { Analysis } from "../analysis.js";
 import { namesPeer, NO_FOCUS, type Focus } from "../../analyze/focus.js";
 import { workloadPeers } from "../../analyze/connlist.js";
@@ -65,7 +66,7 @@ export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Overview: inventory, who can reach whom, what is reachable from outside, what no policy protects.",
   usage: "junction analyze -f PATH [-o table|json|yaml]",
-  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...FOCUS_OPTIONS, ...ENGINE_OPTIONS },
+  options: { ...INPUT_OPTIONS, ...CLUSTER_INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table"), ...FOCUS_OPTIONS, ...ENGINE_OPTIONS },
   examples: ["junction analyze -f examples/shop", "junction analyze -f examples/shop --focus-workload payments/payments"],
   run(values, _pos, io) {
     const focus = focusOf(values);
@@ -77,7 +78,7 @@ export const analyzeCommand: Command = {
       printOutput(io, values, () => analyzeDocument(result), () => "");
       return EXIT.ok;
     }
-    const paths = list(values, "file").join(" ");
+    const paths = [...list(values, "file"), ...list(values, "cluster").map((c) => `--cluster ${c}`)].join(" ");
     // Sections can hold hundreds of thousands of lines: concatenated, never spread into push().
     const reach = (rs: typeof s.exposed, arrow: string) => rs.length ? rs.map((e) => `  ${e.workload} ${arrow} ${e.peer} : ${formatConns(e.conns)}`) : ["  nothing"];
     const out: string[] = [`Junction analysis of ${paths}`, "",

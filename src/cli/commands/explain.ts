@@ -7,6 +7,7 @@ import { pairData, pairText, type PairData } from "../../targets/explain.js";
 import { renderJson, renderYaml } from "../../targets/data.js";
 import { EXIT, InputError, UsageError, portArg, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, NAMESPACE_OPTION, loadAnalysis, outputOption, printOutput } from "../inputs.js";
+import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
 import { answerData, explainAnswer, type CheckedAnswer } from "../../targets/request.js";
 import { requestEntry, routeResults } from "./route.js";
@@ -32,7 +33,7 @@ export const explainCommand: Command = {
     "(the request is denied or refused), 2 on invalid input.",
   ].join("\n"),
   options: {
-    ...INPUT_OPTIONS,
+    ...INPUT_OPTIONS, ...CLUSTER_INPUT_OPTIONS,
     from: { type: "string", arg: "ENDPOINT", description: "source of the flow" },
     to: { type: "string", arg: "ENDPOINT", description: "destination of the flow" },
     request: { type: "string", short: "r", arg: "REQUEST", description: "a request the --from pod sends: \"GET http://host/path?query\" (instead of --to/--port)" },

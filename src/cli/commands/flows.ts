@@ -7,7 +7,7 @@ import { FlowSummary } from "../../analyze/flow-summary.js";
 import { PolicyEngine } from "../../engine/verdict.js";
 import { emptyInventory } from "../../model/inventory.js";
 import { FLOW_FORMATS, FLOW_READERS, readFlowLog, type ReadStats } from "../../sources/flows/index.js";
-import { recordCsv, recordCsvHeader, recordData, summaryCsv, summaryData, summaryTable } from "../../targets/flows.js";
+import { recordCsv, recordCsvHeader, recordData, summaryCsv, summaryData, summaryJson, summaryTable } from "../../targets/flows.js";
 import { EXIT, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputFormat, outputOption, printOutput } from "../inputs.js";
 import { reading, replayHistory, timeOption } from "../history-file.js";
@@ -44,6 +44,13 @@ function recordWriter(io: Io, format: string): { write(a: Parameters<typeof reco
   };
 }
 
+/** Writes pieces of output in writes of about FLUSH_AT characters. */
+function writeChunks(io: Io, chunks: Iterable<string>): void {
+  let buf = "";
+  for (const c of chunks) { buf += c; if (buf.length >= FLUSH_AT) { io.out(buf); buf = ""; } }
+  if (buf) io.out(buf);
+}
+
 function notes(io: Io, stats: ReadStats, started: number): void {
   const skipped = [...stats.skipped].map(([why, n]) => `${n} ${why}`).join(", ");
   io.err(`junction: ${stats.records} flow records (${stats.format ?? "empty log"}) from ${stats.lines} lines in ${Date.now() - started} ms${skipped ? `; lines skipped: ${skipped}` : ""}\n`);
@@ -77,7 +84,8 @@ function run(values: Values, io: Io): number {
   });
   writer?.end();
   if (values.quiet !== true) notes(io, stats, started);
-  if (!writer) printOutput(io, values, () => summaryData(summary), (f) => (f === "csv" ? summaryCsv(summary) : summaryTable(summary)));
+  if (!writer && format === "json") writeChunks(io, summaryJson(summary));
+  else if (!writer) printOutput(io, values, () => summaryData(summary), (f) => (f === "csv" ? summaryCsv(summary) : summaryTable(summary)));
   return summary.denied() > 0 ? EXIT.failed : EXIT.ok;
 }
 

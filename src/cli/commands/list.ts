@@ -19,6 +19,7 @@ import { renderJson, renderYaml } from "../../targets/data.js";
 import { formatL7Access, L7AccessReader, type L7Access } from "../../analyze/l7-access.js";
 import { MeshMembership } from "../../engine/mesh/membership.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../inputs.js";
+import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 import type { Analysis } from "../analysis.js";
 
@@ -99,7 +100,7 @@ export const listCommand: Command = {
     "default) that decided egress and ingress; --explain-only allow|deny keeps one kind (-o txt, table, json, yaml).",
   ].join("\n"),
   options: {
-    ...INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
+    ...INPUT_OPTIONS, ...CLUSTER_INPUT_OPTIONS, ...outputOption(CONNLIST_FORMATS, "txt"),
     "group-by": { type: "string", arg: "LEVEL", choices: GROUP_BY, default: "workload", description: "pods under their Deployment (CronJob) when it is in the input, or under their ReplicaSet (Job) as np-guard groups them" },
     l7: { type: "boolean", description: "per workload pair, the requests the L7 layer (Istio authorization) lets through" },
     exposure: { type: "boolean", description: "add what each workload's policies open to pods that are not in the input (np-guard's exposure analysis)" },

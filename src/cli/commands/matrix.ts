@@ -8,6 +8,7 @@ import { renderCsv, renderTable } from "../../targets/table.js";
 import { endpointLabel } from "../../targets/names.js";
 import { EXIT, UsageError, list, portArg, str, type Command, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption, printOutput } from "../inputs.js";
+import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import type { Analysis } from "../analysis.js";
 
 const SYMBOL = { all: ".", none: "X", some: "~" } as const;
@@ -23,7 +24,7 @@ export const matrixCommand: Command = {
     "--focus-conn PROTO-PORT is --port and --protocol in np-guard's words.",
   ].join("\n"),
   options: {
-    ...INPUT_OPTIONS,
+    ...INPUT_OPTIONS, ...CLUSTER_INPUT_OPTIONS,
     port: { type: "string", short: "p", arg: "PORT", description: "destination port number" },
     protocol: { type: "string", arg: "PROTO", choices: ["TCP", "UDP", "SCTP"], default: "TCP", description: "protocol with --port" },
     namespace: { type: "string", short: "n", multiple: true, arg: "NS", description: "only pods of these namespaces (repeatable)" },

@@ -79,7 +79,7 @@ export class ClassTable {
     // Only pods and VMs off the default pod network add to the key: a cluster without user-defined
     // or secondary networks keeps its classes.
     const net = this.netOf(p);
-    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}`;
+    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}`;
     return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}${extra}`;
   }
 

@@ -203,23 +203,23 @@ export class FastConnectivity implements Connectivity {
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
     for (const sig of before) if (sig.users > 0 && sig.part === "admin") for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
     for (const id of ids) {
-      // Per policy and side (direction, family): whether a rule may match the new class.
-      const hits = new Map<Policy, Map<number, boolean>>();
-      const hit = (p: Policy, sig: Signature) => {
-        let m = hits.get(p);
-        if (!m) hits.set(p, m = new Map());
-        let h = m.get(sideKey(sig));
-        if (h === undefined) m.set(sideKey(sig), h = this.mayMatch(p, sig, id));
-        return h;
-      };
+      // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
+      const hits = new Map<Policy, number>();
       const todo = new Set(this.open);
       for (const [p, bySide] of this.restOf) {
-        for (const sigs of bySide.values()) {
+        let mask = 0;
+        for (const [side, sigs] of bySide) {
           const first = sigs.values().next().value;
-          if (first && hit(p, first)) for (const sig of sigs) todo.add(sig);
+          if (!first || !this.mayMatch(p, first, id)) continue;
+          mask |= 1 << (side >> 1);
+          for (const sig of sigs) todo.add(sig);
         }
+        if (mask) hits.set(p, mask);
       }
-      for (const sig of todo) if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => hit(p, sig));
+      for (const sig of todo) {
+        const bit = 1 << (sideKey(sig) >> 1);
+        if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => ((hits.get(p) ?? 0) & bit) !== 0);
+      }
     }
   }
 

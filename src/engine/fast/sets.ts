@@ -75,7 +75,7 @@ export class ClassSets {
     return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
       const bits = newBits(this.nwords);
       for (const p of others) orInto(bits, this.peer(p, f));
-      for (const id of this.atomCandidates(cidrs.map((p) => p.cidr))) if (inCidrs(this.classes.list[id])) set(bits, id);
+      for (const id of this.cidrCandidates(cidrs)) if (inCidrs(this.classes.list[id])) set(bits, id);
       touched(bits);
       return bits;
     }, peers.some(byNamespaceLabels));
@@ -183,12 +183,17 @@ export class ClassSets {
   private peerCandidates(peer: Peer): number[] | undefined {
     switch (peer.kind) {
       case "endpoints": return this.selectorCandidates(peer.selector);
-      case "cidr": return this.atomCandidates([peer.cidr]);
+      case "cidr": return this.cidrCandidates([peer]);
       case "nodes": return this.classes.nodeLike;
       case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
       case "domains": return [];
       default: return undefined;
     }
+  }
+
+  /** Classes whose addresses fall in the peers' CIDRs; every class when a source of another cluster is seen by its egress NAT address. */
+  private cidrCandidates(peers: readonly Extract<Peer, { kind: "cidr" }>[]): number[] {
+    return peers.some((p) => p.seenIn !== undefined) ? [...this.classes.list.keys()] : this.atomCandidates(peers.map((p) => p.cidr));
   }
 
   private atomCandidates(ranges: readonly { family: Family; first: bigint; last: bigint }[]): number[] {
@@ -216,7 +221,7 @@ export function selectorKey(sel: EndpointSelector): string {
 
 export function peerKey(peer: Peer): string {
   switch (peer.kind) {
-    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}`;
+    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
     case "endpoints": return `e|${selectorKey(peer.selector)}`;
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }

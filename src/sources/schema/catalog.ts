@@ -3,15 +3,25 @@
 //   definitions }).
 // - <group>/<name>.json: one CRD ({ source, group, kind, versions: { v1: { schema } | { sameAs } } }).
 
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Ajv, ValidateFunction } from "ajv";
-import { createAjv } from "./keywords.js";
+import { createAjv, k8sFormats, k8sKeywords, re2Pattern } from "./keywords.js";
 import { crdRoot, isObject, toAjv, type Structural } from "./structural.js";
 import { compileDefaults, type Defaulter } from "./defaults.js";
 
 const ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
+/** The validators `npm run build` precompiles (scripts/schemas/precompile.mjs), for the schemas under ROOT. */
+export const PRECOMPILED = fileURLToPath(new URL("../../../schemas/validators.cjs", import.meta.url));
+
+/** What a precompiled module exports: validators by group/version/kind, made for the schema files of `fingerprint`. */
+export interface PrecompiledModule {
+  fingerprint: string;
+  load(formats: typeof k8sFormats, pattern: typeof re2Pattern, keywords: typeof k8sKeywords): Record<string, ValidateFunction>;
+}
 const K8S_ID = "k8s";
 const OBJECT_META = { $ref: `${K8S_ID}#/definitions/V1ObjectMeta` };
 
@@ -30,12 +40,21 @@ export interface KindSchema {
 
 interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined }
 
+/** The id a kind's schema is registered under for standalone code. */
+export function standaloneId(key: string): string {
+  return `junction.${key.replace(/\//g, "~")}`;
+}
+
 export class SchemaCatalog {
   private ajv?: Ajv;
   private entries?: Map<string, Entry>;
   private compiled = new Map<string, KindSchema | null>();
+  private hash = createHash("sha256");
+  private fingerprintValue?: string;
+  private precompiled?: Record<string, ValidateFunction> | null;
 
-  constructor(private readonly root = ROOT) {}
+  /** `standalone`: compile with an ajv instance that records code (scripts/schemas/precompile.mjs). */
+  constructor(private readonly root = ROOT, private readonly options: { standalone?: boolean } = {}) {}
 
   /** The schema of `apiVersion`/`kind`, or undefined when none is vendored. */
   lookup(apiVersion: string, kind: string): KindSchema | undefined {
@@ -43,7 +62,7 @@ export class SchemaCatalog {
     let c = this.compiled.get(key);
     if (c === undefined) {
       const e = this.index().get(key);
-      c = e ? { validate: this.ajvInstance().compile(e.schema()), source: e.source, defaults: e.defaults?.() } : null;
+      c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.() } : null;
       this.compiled.set(key, c);
     }
     return c ?? undefined;
@@ -52,22 +71,54 @@ export class SchemaCatalog {
   /** Every group/version/kind that has a schema. */
   keys(): string[] { return [...this.index().keys()]; }
 
-  private ajvInstance(): Ajv {
+  /** A digest of every schema file read: a precompiled module is used only for the files it was made from. */
+  fingerprint(): string {
+    this.index();
+    this.fingerprintValue ??= this.hash.digest("hex");
+    return this.fingerprintValue;
+  }
+
+  /** The ajv instance (for precompile.mjs: its compiled validators and their code). */
+  ajvInstance(): Ajv {
     if (!this.ajv) {
-      this.ajv = createAjv();
+      this.ajv = createAjv(this.options);
       this.index();
     }
     return this.ajv;
+  }
+
+  private validator(key: string, e: Entry): ValidateFunction {
+    const pre = this.precompiledValidators()?.[key];
+    if (pre) return pre;
+    if (!this.options.standalone) return this.ajvInstance().compile(e.schema());
+    // Registered under an id, as ajv's standaloneCode takes them (a relative one, so that "k8s#..." still resolves to the built-in definitions).
+    const id = standaloneId(key);
+    this.ajvInstance().addSchema(e.schema(), id);
+    return this.ajvInstance().getSchema(id)!;
+  }
+
+  /** The module `npm run build` wrote, if it was made from these very schema files. */
+  private precompiledValidators(): Record<string, ValidateFunction> | undefined {
+    if (this.precompiled === undefined) {
+      this.precompiled = null;
+      if (this.root === ROOT && !this.options.standalone && existsSync(PRECOMPILED)) {
+        const mod = createRequire(import.meta.url)(PRECOMPILED) as PrecompiledModule;
+        if (mod.fingerprint === this.fingerprint()) this.precompiled = mod.load(k8sFormats, re2Pattern, k8sKeywords);
+      }
+    }
+    return this.precompiled ?? undefined;
   }
 
   private index(): Map<string, Entry> {
     if (this.entries) return this.entries;
     this.entries = new Map();
     if (!existsSync(this.root)) return this.entries;
-    for (const dir of readdirSync(this.root, { withFileTypes: true })) {
+    for (const dir of readdirSync(this.root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!dir.isDirectory()) continue;
       for (const f of readdirSync(join(this.root, dir.name)).filter((n) => n.endsWith(".json")).sort()) {
-        const doc = JSON.parse(readFileSync(join(this.root, dir.name, f), "utf8")) as Record<string, unknown>;
+        const text = readFileSync(join(this.root, dir.name, f), "utf8");
+        this.hash.update(`${dir.name}/${f}\n${text}\n`);
+        const doc = JSON.parse(text) as Record<string, unknown>;
         if (isObject(doc.definitions)) this.addBuiltins(doc);
         else this.addCrd(doc);
       }

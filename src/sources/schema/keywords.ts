@@ -2,8 +2,9 @@
 // (x-kubernetes-validations) and list types (x-kubernetes-list-type map/set), and the formats the
 // API server checks.
 
-import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
+import { Ajv, _, stringify, type AnySchemaObject, type ErrorObject, type Format } from "ajv";
 import addFormatsImport from "ajv-formats";
+import formatsModule from "ajv-formats/dist/formats.js";
 import { parseCidr } from "../../model/ip.js";
 import { compileRule, type CelSchema } from "./cel.js";
 import { compileRegex, RegexLimitError } from "../../model/regex.js";
@@ -13,15 +14,57 @@ const addFormats = ((addFormatsImport as unknown as { default?: unknown }).defau
 
 interface Rule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
 
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code: { regExp: re2Pattern } });
-  addFormats(ajv, ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"]);
-  ajv.addFormat("duration", isDuration);
-  ajv.addFormat("cidr", (s: string) => parseCidr(s) !== undefined);
-  ajv.addFormat("mac", /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/);
-  ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: compileRules });
-  ajv.addKeyword({ keyword: "k8sList", errors: true, compile: compileList });
+const STANDARD_FORMATS = ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"];
+const { fullFormats } = formatsModule as unknown as { fullFormats: Record<string, Format> };
+
+/** Every format the API server checks, by name: ajv-formats' and Kubernetes' own. */
+export const k8sFormats: Record<string, Format> = {
+  ...Object.fromEntries(STANDARD_FORMATS.map((f) => [f, fullFormats[f]])),
+  duration: isDuration,
+  cidr: (s: string) => parseCidr(s) !== undefined,
+  mac: /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/,
+};
+
+/**
+ * With `standalone`, the instance also records code for everything it compiles, so that
+ * scripts/schemas/precompile.mjs can write the validators as a module (ajv's standalone code): it
+ * refers to k8sFormats, re2Pattern and k8sKeywords, which that module imports from here.
+ */
+export function createAjv(options: { standalone?: boolean } = {}): Ajv {
+  const code = options.standalone ? { source: true, formats: _`k8sFormats`, regExp: re2Pattern } : { regExp: re2Pattern };
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code });
+  addFormats(ajv, STANDARD_FORMATS);
+  for (const f of ["duration", "cidr", "mac"]) ajv.addFormat(f, k8sFormats[f]);
+  ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: (rules: Rule[], parent: AnySchemaObject) => k8sKeywords.rules(rules, celShape(parent)) });
+  ajv.addKeyword({ keyword: "k8sList", errors: true, compile: (spec: ListSpec) => k8sKeywords.list(spec) });
   return ajv;
+}
+
+/**
+ * The keywords' validation functions, made from JSON data alone: each carries `code` that makes it
+ * again in a precompiled module (ajv cannot serialise a compiled function; precompile.mjs gives its
+ * scope value this code).
+ */
+export const k8sKeywords = {
+  rules(rules: Rule[], shape: CelSchema | undefined): KeywordValidate {
+    return Object.assign(compileRules(rules, shape), { code: _`k8sKeywords.rules(${stringify(rules)}, ${stringify(shape ?? null)})` });
+  },
+  list(spec: ListSpec): KeywordValidate {
+    return Object.assign(compileList(spec), { code: _`k8sKeywords.list(${stringify(spec)})` });
+  },
+};
+
+/** The part of a schema that CEL reads (compileRule: property names, map values, list items). */
+function celShape(s: unknown): CelSchema | undefined {
+  if (s === null || typeof s !== "object") return undefined;
+  const o = s as Record<string, unknown>;
+  const out: CelSchema = {};
+  if (o.properties && typeof o.properties === "object") out.properties = Object.fromEntries(Object.entries(o.properties).map(([k, v]) => [k, celShape(v) ?? {}]));
+  const add = celShape(o.additionalProperties);
+  if (add) out.additionalProperties = add;
+  const items = celShape(o.items);
+  if (items) out.items = items;
+  return out;
 }
 
 const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/;
@@ -47,24 +90,30 @@ export function isDuration(s: string): boolean {
  * Junction's budget does not match.
  */
 function re2Pattern(pattern: string): { test: (s: string) => boolean; toString: () => string } {
-  const r = compileRegex(pattern, { dialect: "re2", anchor: "search" });
-  if (!r.ok) throw new Error(`schema pattern ${JSON.stringify(pattern)} is not RE2: ${r.error}`);
+  // Compiled on first use: a precompiled module makes every pattern of every schema when it loads.
+  let r: ReturnType<typeof compileRegex> | undefined;
   return {
     // ajv shares one compiled pattern per distinct toString().
     toString: () => `re2:${pattern}`,
     test: (s) => {
+      r ??= compileRegex(pattern, { dialect: "re2", anchor: "search" });
+      if (!r.ok) throw new Error(`schema pattern ${JSON.stringify(pattern)} is not RE2: ${r.error}`);
       try { return r.regex.test(s); } catch (e) { if (e instanceof RegexLimitError) return false; throw e; }
     },
   };
 }
 re2Pattern.code = "re2Pattern";
+export { re2Pattern };
 
 type KeywordValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
+interface ListSpec { type: "map" | "set"; keys: string[] }
 
-function compileRules(rules: Rule[], parent: AnySchemaObject): KeywordValidate {
+function compileRules(rules: Rule[], shape: CelSchema | undefined): KeywordValidate {
   // Transition rules (oldSelf) apply to updates only; Junction sees each object as a create.
-  const programs = rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule, parent as CelSchema) }));
+  // Compiled on first use: a precompiled module makes every keyword function when it loads.
+  let programs: { r: Rule; run: ReturnType<typeof compileRule> }[] | undefined;
   const validate: KeywordValidate = (data) => {
+    programs ??= rules.filter((r) => !/\boldSelf\b/.test(r.rule)).map((r) => ({ r, run: compileRule(r.rule, shape) }));
     const errors: Partial<ErrorObject>[] = [];
     for (const { r, run } of programs) {
       const res = run(data);
@@ -78,7 +127,7 @@ function compileRules(rules: Rule[], parent: AnySchemaObject): KeywordValidate {
   return validate;
 }
 
-function compileList(spec: { type: "map" | "set"; keys: string[] }, _parent: AnySchemaObject): KeywordValidate {
+function compileList(spec: ListSpec): KeywordValidate {
   const keyOf = spec.type === "set" ? (x: unknown) => JSON.stringify(x)
     : (x: unknown) => JSON.stringify(spec.keys.map((k) => (x as Record<string, unknown> | null)?.[k]));
   const validate: KeywordValidate = (data) => {

@@ -100,7 +100,9 @@ export function compileNginx(engine: GatewayEngine, ref: string, options: NginxO
   const http: Directive[] = [], stream: Directive[] = [];
   const accepted = !gw.rejected || gw.rejected.reason === "ListenersNotValid";
   if (!accepted) warnings.push(`Gateway ${c.gatewayName} is not accepted (${gw.rejected!.reason}): nothing is programmed`);
-  for (const group of accepted ? byPort(gw.listeners) : []) {
+  // The listeners of the ListenerSets the Gateway takes are merged with its own, as the engine merges them.
+  const sets = engine.listenerSets.filter((s) => s.gateway === gw && (!s.rejected || s.rejected.reason === "ListenersNotValid"));
+  for (const group of accepted ? byPort([...gw.listeners, ...sets.flatMap((s) => s.listeners)]) : []) {
     const kinds = new Set(group.map((l) => HTTP_PROTOCOLS.has(l.listener.protocol) ? "http" : "stream"));
     if (kinds.size > 1) {
       c.problems.push({ object: `Gateway ${c.gatewayName}`, src: gw.gateway.src, feature: "HTTPS and TLS listeners on one port", message: `port ${group[0].listener.port}: listeners ${group.map((l) => l.listener.name).join(", ")}` });

@@ -33,7 +33,7 @@ function upstreamFor(c: Compilation, port: number, scheme: Scheme, sni?: string)
     if (split.problem || split.failure) return CLOSED;
     const parts = rule.backends.filter((ref) => ref.weight > 0).map((ref) => ({ ref, d: destination(state.backends.get(ref)!, c.options.serviceAddresses) }));
     if (parts.some((p) => "status" in p.d)) throw new NginxUnsupported("a split with unusable backends on a TCP, UDP or TLS route", "nginx cannot close a weighted share of the connections");
-    if (parts.some((p) => p.d.backend.tlsPolicy)) throw new NginxUnsupported("BackendTLSPolicy on a TCP or TLS route", "the stream block forwards bytes");
+    if (parts.some((p) => p.d.backend.tlsPolicy)) throw new NginxUnsupported("BackendTLSPolicy on a TCP or TLS route", "the target does not write the stream proxy's TLS origination (proxy_ssl) yet");
     return c.streamUpstreams.group(parts.map((p) => ({ targets: targetsOf(p.d), weight: p.ref.weight, name: backendLabel(p.d.backend) })));
   });
 }
