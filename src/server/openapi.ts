@@ -14,6 +14,7 @@ export function openApiDocument(): object {
   for (const e of ENDPOINTS) {
     const parameters = e.params.map((name) => {
       const spec = e.command!.options[name];
+      if (spec.type === "boolean") return { name, in: "query", description: `${spec.description} (a flag: given without a value, or =true)`, required: false, allowEmptyValue: true, schema: { type: "boolean" } };
       return param(name, spec.description + (spec.choices ? ` (one of ${spec.choices.join(", ")})` : ""), spec.multiple === true, false, spec.choices, spec.default);
     });
     paths[e.path] = { get: { summary: e.summary, parameters, responses: { 200: ok("the document"), 400: ok("a bad parameter: {error}, the CLI's message"), 503: ok("the input has errors: {error}") } } };

@@ -46,6 +46,7 @@ test("each API document is the document the CLI prints with -o json", async () =
     assert.deepEqual(connections.map((p: { name: string }) => p.name), ["group-by", "focus-workload", "focus-peer", "focus-direction", "focus-conn", "explain", "explain-only", "exposure", "l7"]);
     assert.deepEqual(connections.find((p: { name: string }) => p.name === "focus-workload").schema.type, "array");
     assert.deepEqual(connections.find((p: { name: string }) => p.name === "explain-only").schema.enum, ["allow", "deny"]);
+    assert.deepEqual(connections.find((p: { name: string }) => p.name === "explain").schema, { type: "boolean" });
   } finally { await s.stop(); }
 });
 
