@@ -17,7 +17,8 @@ for (const f of readdirSync(FROM).filter((n) => n.endsWith(".json")).sort()) {
   const out = {
     source: {
       description: `crd.projectcalico.org/v1 ${v3.kind}: ${v3.source.description} without the root 'required' (scripts/schemas/calico-v1-from-v3.mjs)`,
-      repo: v3.source.repo, path: `libcalico-go/config/crd/crd.projectcalico.org_${f.replace(/\.json$/, ".yaml")}`,
+      // path and commit are those of the v3 file that was read; correspondsTo names the v1 CRD, not read.
+      repo: v3.source.repo, path: v3.source.path, correspondsTo: `libcalico-go/config/crd/crd.projectcalico.org_${f.replace(/\.json$/, ".yaml")}`,
       derivedFrom: `${FROM}/${f}`, commit: v3.source.commit, version: v3.source.version, script: "scripts/schemas/calico-v1-from-v3.mjs",
     },
     group: "crd.projectcalico.org", kind: v3.kind, scope: v3.scope, versions: { v1: { schema } },
