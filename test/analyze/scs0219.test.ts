@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { cli, tempFiles, engineFor, verdict } from "../helpers.js";
 import { assertGolden } from "../golden.js";
 import { e2eModel } from "../fixtures/e2e-model.js";
-import { NETPOL_CASES, runNetpolCases } from "../../src/analyze/scs0219/netpol-cases.js";
+import { NETPOL_CASES, runNetpolCases, type Pod } from "../../src/analyze/scs0219/netpol-cases.js";
+import { scs0219 } from "../../src/analyze/scs0219/report.js";
+import { runNetpolCasesInLab } from "../../src/cli/scs-lab.js";
+import { DEFAULT_OPTIONS } from "../../src/engine/options.js";
+import { labFixture } from "../lab-fixture.js";
 import { load } from "../helpers.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { metadataBlocked, namespacesIsolated, podsOf, probeManifests } from "../../src/analyze/restrictions.js";
@@ -162,4 +166,30 @@ test("scs-0219 on a cluster: the admin policy APIs from discovery (the fake API 
     await api.stop();
     t.cleanup();
   }
+});
+
+// SCS-0219's MUST asks for a CNI that enforces NetworkPolicy v1; with --lab the upstream e2e cases are
+// also enforced by the Linux kernel (junction lab: namespaces, nftables) and probed with real connections.
+// A case whose specification is turned around must fail there: the kernel's answer is compared, not assumed.
+const scsLab = labFixture("scs");
+test("conformance scs-0219 --lab: e2e cases enforced by the kernel as specified; a case with the specification turned around fails", { skip: scsLab.skip }, () => {
+  const [deny, ports] = [NETPOL_CASES[0], NETPOL_CASES.find((c) => c.name === "should enforce policy based on Ports")!];
+  const flipped = { ...deny, name: "default-deny-ingress, expectation turned around", probes: deny.probes.map((p) => ({ ...p, allowed: (f: Pod, t: Pod) => !p.allowed(f, t) })) };
+  const results = runNetpolCasesInLab({ options: DEFAULT_OPTIONS, timeoutSeconds: 1, runDir: scsLab.runDir, name: scsLab.name, cases: [deny, ports, flipped] }, () => {});
+  assert.deepEqual(results.map((r) => r.passed), [true, true, false]);
+  assert.equal(results[2].mismatches.length, 72, "every probe of the turned-around case differs");
+  assert.match(results[2].mismatches[0], /^x\/a -> x\/b TCP 80: expected allowed$/);
+  const inv = load({ "ns.yaml": NS }).inventory;
+  const decisions = scs0219(inv, { inventory: inv, engine: new PolicyEngine(inv) }, { crds: new Map(), complete: false }, results.slice(0, 2), results);
+  const cni = decisions.find((d) => d.id === "networkpolicy-enforced")!;
+  assert.equal(cni.result, "fail");
+  assert.ok(cni.evidence.includes("2/3 NetworkPolicy e2e cases enforced in the lab (Linux kernel, nftables) as specified"), cni.evidence.join("\n"));
+});
+
+test("conformance scs-0219 --help offers --lab; a bad --timeout is a usage error", async () => {
+  const help = await cli(["conformance", "scs-0219", "--help"]);
+  assert.match(help.out, /--lab/);
+  const bad = await cli(["conformance", "scs-0219", "-f", "examples/shop", "--timeout", "0", "-q"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--timeout must be between 0 and 60 seconds/);
 });

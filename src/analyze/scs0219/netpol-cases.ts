@@ -79,16 +79,26 @@ export interface CaseResult { name: string; passed: boolean; mismatches: string[
 
 const pod = (id: string): Pod => ({ ns: id.split("/")[0], pod: id.split("/")[1] });
 
+/** One probe of a case: an ordered pair of distinct e2e pods, a port, and what the specification says. */
+export interface CaseProbe { from: string; to: string; port: number; protocol: Protocol; allowed: boolean }
+
+/** Every probe of a case, in a fixed order. */
+export function caseProbes(c: NetpolCase): CaseProbe[] {
+  return c.probes.flatMap((probe) => E2E_PODS.flatMap((from) => E2E_PODS.filter((to) => to !== from).map((to) =>
+    ({ from, to, port: probe.port, protocol: probe.protocol, allowed: probe.allowed(pod(from), pod(to)) }))));
+}
+
+/** A case's result from the answers to its probes (same order as caseProbes). */
+export function caseResult(c: NetpolCase, answers: readonly (boolean | string)[]): CaseResult {
+  const mismatches = caseProbes(c).flatMap((p, i) => answers[i] === p.allowed ? [] :
+    [`${p.from} -> ${p.to} ${p.protocol} ${p.port}: expected ${p.allowed ? "allowed" : "denied"}${typeof answers[i] === "string" ? ` (${answers[i]})` : ""}`]);
+  return { name: c.name, passed: mismatches.length === 0, mismatches };
+}
+
 /** Every case evaluated: `engineFor` builds the engine of the e2e cluster with the case's policies. */
 export function runNetpolCases(engineFor: (policies: readonly string[]) => PolicyEngine, verdict: (e: PolicyEngine, from: string, to: string, port: number, protocol: Protocol) => boolean): CaseResult[] {
   return NETPOL_CASES.map((c) => {
     const engine = engineFor(c.policies);
-    const mismatches: string[] = [];
-    for (const probe of c.probes) for (const from of E2E_PODS) for (const to of E2E_PODS) {
-      if (from === to) continue;
-      const want = probe.allowed(pod(from), pod(to));
-      if (verdict(engine, from, to, probe.port, probe.protocol) !== want) mismatches.push(`${from} -> ${to} ${probe.protocol} ${probe.port}: expected ${want ? "allowed" : "denied"}`);
-    }
-    return { name: c.name, passed: mismatches.length === 0, mismatches };
+    return caseResult(c, caseProbes(c).map((p) => verdict(engine, p.from, p.to, p.port, p.protocol)));
   });
 }

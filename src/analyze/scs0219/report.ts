@@ -49,19 +49,23 @@ const CNIS: readonly { pattern: RegExp; name: string; enforces: boolean }[] = [
 export const ANP_CRDS = ["adminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.policy.networking.k8s.io"];
 export const CNP_CRD = "clusternetworkpolicies.policy.networking.k8s.io";
 
-export function scs0219(inv: Inventory, probes: { inventory: Inventory; engine: PolicyEngine }, served: ServedApis, e2e: readonly CaseResult[]): ScsDecision[] {
-  return [cniDecision(inv, e2e), adminPolicyDecision(inv, served), ingressDecision(inv, served), ...restrictionDecisions(probes)];
+/** `lab`: the same cases enforced by the Linux kernel in the lab (conformance scs-0219 --lab), when run. */
+export function scs0219(inv: Inventory, probes: { inventory: Inventory; engine: PolicyEngine }, served: ServedApis, e2e: readonly CaseResult[], lab?: readonly CaseResult[]): ScsDecision[] {
+  return [cniDecision(inv, e2e, lab), adminPolicyDecision(inv, served), ingressDecision(inv, served), ...restrictionDecisions(probes)];
 }
 
-function cniDecision(inv: Inventory, e2e: readonly CaseResult[]): ScsDecision {
+function cniDecision(inv: Inventory, e2e: readonly CaseResult[], lab?: readonly CaseResult[]): ScsDecision {
   const found = [
     ...inv.controllers.filter((c) => c.kind === "DaemonSet").map((c) => ({ name: c.name, object: `DaemonSet ${c.namespace}/${c.name}` })),
     ...inv.endpoints.filter((e) => e.kind === "pod" && !e.owner && e.fromTemplate !== true).map((e) => ({ name: e.name.replace(/-[a-z0-9]{5}$/, ""), object: `Pod ${e.namespace}/${e.name}` })),
   ].flatMap((x) => CNIS.filter((c) => c.pattern.test(x.name)).map((c) => ({ ...c, object: x.object })));
   const passed = e2e.filter((c) => c.passed).length;
   const cases = `${passed}/${e2e.length} NetworkPolicy e2e cases evaluated by the engine as specified`;
-  const evidence = [...found.map((c) => `${c.object}: ${c.name}`), cases, ...e2e.filter((c) => !c.passed).map((c) => `case failed: ${c.name}`)];
+  const enforced = lab && `${lab.filter((c) => c.passed).length}/${lab.length} NetworkPolicy e2e cases enforced in the lab (Linux kernel, nftables) as specified`;
+  const evidence = [...found.map((c) => `${c.object}: ${c.name}`), cases, ...e2e.filter((c) => !c.passed).map((c) => `case failed: ${c.name}`),
+    ...(enforced ? [enforced] : []), ...(lab ?? []).filter((c) => !c.passed).map((c) => `case failed in the lab: ${c.name} (${c.mismatches[0]}${c.mismatches.length > 1 ? `, and ${c.mismatches.length - 1} more` : ""})`)];
   const base = { id: "networkpolicy-enforced", level: "MUST" as const, requirement: "a CNI that enforces NetworkPolicy v1", evidence };
+  if (lab?.some((c) => !c.passed)) return { ...base, result: "fail", summary: "the lab's kernel enforcement differs from the specification" };
   if (found.some((c) => c.enforces)) return { ...base, result: passed === e2e.length ? "pass" : "fail", summary: `${[...new Set(found.filter((c) => c.enforces).map((c) => c.name))].join(", ")} enforces NetworkPolicy` };
   if (found.length) return { ...base, result: "fail", summary: "the CNI found does not enforce NetworkPolicy" };
   return { ...base, result: "unknown", summary: "no known CNI DaemonSet or pod in the input" };

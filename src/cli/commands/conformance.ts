@@ -14,7 +14,8 @@ import { probeManifests } from "../../analyze/restrictions.js";
 import { renderYaml } from "../../targets/data.js";
 import { scsMarkdown, scsTable } from "../../targets/scs0219.js";
 import type { LiveCluster } from "../../sources/live/cluster.js";
-import { EXIT, type Command } from "../command.js";
+import { EXIT, UsageError, str, type Command } from "../command.js";
+import { runNetpolCasesInLab } from "../scs-lab.js";
 import { clusterOf } from "../cluster.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadAnalysis, outputOption, printOutput } from "../inputs.js";
 
@@ -24,7 +25,7 @@ const PROBE_NAMESPACES = ["junction-probe-a", "junction-probe-b"];
 const scs0219Command: Command = {
   name: "scs-0219",
   summary: "The SCS-0219 KaaS networking standard: each decision (MUST, SHOULD, MAY) with the objects that prove it.",
-  usage: "junction conformance scs-0219 (-f PATH | --kubeconfig PATH [--context NAME]) [-o table|json|yaml|md]",
+  usage: "junction conformance scs-0219 (-f PATH | --kubeconfig PATH [--context NAME]) [--lab] [-o table|json|yaml|md]",
   description: [
     "MUST a CNI that enforces NetworkPolicy v1: the CNI found among the DaemonSets and pods (Calico, Cilium, Antrea,",
     "  kube-router, Weave Net, OVN-Kubernetes, Kube-OVN, ...; Flannel alone does not enforce), and the bundled",
@@ -34,18 +35,30 @@ const scs0219Command: Command = {
     "SHOULD an Ingress controller and a default IngressClass;",
     "MAY default restrictions: probe pods in two new namespaces (with what the cluster-wide policies and Kyverno",
     "  generate rules for new namespaces give them) must not reach 169.254.169.254, nor each other.",
-    "From files, what the input does not show is 'unknown'. Enforcement in the lab (junction lab) is not part of it.",
+    "From files, what the input does not show is 'unknown'.",
+    "--lab (root): the same e2e cases also enforced by the Linux kernel: each case brought up in a lab of its own",
+    "  (network namespaces and nftables rulesets, as junction lab up; lab name scs0219, removed at the end) and every",
+    "  probe sent as a real connection; a case the kernel answers differently from the specification fails the MUST.",
     "Exit status: 0, 1 when a MUST is not met, 2 on invalid input.",
   ].join("\n"),
-  options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml", "md"], "table"), ...ENGINE_OPTIONS },
-  examples: ["junction conformance scs-0219 -f cluster-dump/", "junction conformance scs-0219 --context prod -o md"],
+  options: {
+    ...INPUT_OPTIONS,
+    lab: { type: "boolean", description: "as root: also enforce the NetworkPolicy e2e cases in the lab (Linux kernel, nftables) and probe them" },
+    timeout: { type: "string", arg: "SECONDS", default: "1", description: "with --lab: how long a connection may take before it counts as denied" },
+    ...outputOption(["table", "json", "yaml", "md"], "table"),
+    ...ENGINE_OPTIONS,
+  },
+  examples: ["junction conformance scs-0219 -f cluster-dump/", "junction conformance scs-0219 --context prod -o md", "sudo junction conformance scs-0219 -f cluster-dump/ --lab"],
   async run(values, _pos, io) {
     const a = loadAnalysis(values, io);
     const cluster = clusterOf(values);
     const raws = [...a.loaded.inputs.flatMap((f) => splitObjects(f, new Diagnostics())), ...(cluster?.objects() ?? [])];
     const served = cluster ? await clusterApis(cluster) : { crds: servedCrds(raws), complete: false };
     const probes = probeAnalysis(a.loaded.inputs, raws, cluster, engineOptions(values));
-    const decisions = scs0219(a.inventory, probes, served, runE2e());
+    const timeout = Number(str(values, "timeout"));
+    if (!(timeout > 0 && timeout <= 60)) throw new UsageError("--timeout must be between 0 and 60 seconds");
+    const lab = values.lab === true ? runNetpolCasesInLab({ options: engineOptions(values), timeoutSeconds: timeout }, (m) => io.err(`${m}\n`)) : undefined;
+    const decisions = scs0219(a.inventory, probes, served, runE2e(), lab);
     printOutput(io, values, () => ({ standard: "scs-0219", decisions }), (f) => (f === "md" ? scsMarkdown(decisions) : scsTable(decisions)));
     return decisions.some((d) => d.level === "MUST" && d.result === "fail") ? EXIT.failed : EXIT.ok;
   },
