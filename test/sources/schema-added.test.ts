@@ -42,6 +42,7 @@ test("CiliumClusterwideNetworkPolicy: valid passes; a typo is file:line; a rule 
   const neither = errorsOf(CCNP.replace("  endpointSelector: {matchLabels: {role: worker}}\n", ""));
   assert.equal(neither.length, 1, neither.join("\n"));
   assert.match(neither[0], /^in\.yaml:5 spec: /);
+  assert.equal(neither[0], "in.yaml:5 spec: needs exactly one of the fields endpointSelector, nodeSelector", "the oneOf named by its fields, not ajv's wording");
   assert.deepEqual(notesOf(CCNP.replace("  name: nodes", "  name: nodes\n  resourceVersion: \"7\"").replace("toPorts", "toPort")).filter((n) => /toPort/.test(n)).length, 1, "a dump's unknown field is a note");
   assert.match(notesOf(CCNP.replace("  name: nodes", "  name: nodes\n  resourceVersion: \"7\"").replace("toPorts", "toPort")).join("\n"), /cilium\/cilium main at 02904c9/);
 });

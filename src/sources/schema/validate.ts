@@ -66,6 +66,8 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
     case "oneOf": case "anyOf": {
       const types = branchTypes(e.schema);
       if (types) return { severity: "error", code: "type", path, message: `must be ${typeName(types)}, not ${describeValue(value)}` };
+      const fields = branchFields(e.schema);
+      if (fields) return { severity: "error", code: e.keyword, path, message: `${e.keyword === "oneOf" ? "needs exactly one" : "needs at least one"} of the fields ${fields.join(", ")}` };
       return { severity: "error", code: e.keyword, path, message: e.message ?? "" };
     }
     case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}` };
@@ -101,6 +103,14 @@ function relevant(errors: ErrorObject[]): ErrorObject[] {
   const inBranch = (e: ErrorObject) => /\/(oneOf|anyOf|not)\/\d+\//.test(e.schemaPath) || /\/(anyOf|oneOf|not)\//.test(e.schemaPath);
   const out = errors.filter((e) => !inBranch(e) || e.keyword === "k8sRules");
   return out.length ? out : errors;
+}
+
+/** The fields of a oneOf/anyOf whose branches each only require one field (Cilium: endpointSelector or nodeSelector). */
+function branchFields(branches: unknown): string[] | undefined {
+  if (!Array.isArray(branches)) return undefined;
+  const one = (b: { required?: unknown }) => Array.isArray(b?.required) && b.required.length === 1 ? String(b.required[0]) : undefined;
+  const fields = branches.map(one);
+  return fields.every((f) => f !== undefined) ? fields as string[] : undefined;
 }
 
 /** The types of a oneOf/anyOf whose branches are bare types (Quantity: string or number). */
