@@ -25,13 +25,17 @@ export function mergeExternalPeers(inv: Inventory, atoms: readonly ListPeer[], e
 
 function rewrite(entries: readonly ConnEntry[], asSource: Map<ListPeer, ListPeer>, asDestination: Map<ListPeer, ListPeer>): ConnEntry[] {
   const out: ConnEntry[] = [];
-  const seen = new Set<string>();
+  // Only an entry with a merged side can repeat another: a peer kept as itself (a run of one atom) is
+  // no other atom's merged peer, and the entries' pairs are distinct.
+  const seen = new Map<string, Set<string>>();
   for (const e of entries) {
     const src = asSource.get(e.src) ?? e.src, dst = asDestination.get(e.dst) ?? e.dst;
-    const key = `${src.id}\u0000${dst.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(src === e.src && dst === e.dst ? e : { src, dst, conns: e.conns });
+    if (src === e.src && dst === e.dst) { out.push(e); continue; }
+    let dsts = seen.get(src.id);
+    if (!dsts) { dsts = new Set(); seen.set(src.id, dsts); }
+    if (dsts.has(dst.id)) continue;
+    dsts.add(dst.id);
+    out.push({ src, dst, conns: e.conns });
   }
   return out;
 }

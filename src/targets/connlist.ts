@@ -1,7 +1,7 @@
 // Renderings of the connection list: np-guard's txt, and table, json, yaml, csv, md, dot.
 
 import { formatConns, PROTOCOLS, type ConnSet } from "../model/ports.js";
-import type { ConnEntry, NetworkSection } from "../analyze/connlist.js";
+import type { ConnEntry, ListPeer, NetworkSection } from "../analyze/connlist.js";
 import { networkLabel, POD_NETWORK } from "../model/networks.js";
 import { renderCsv, renderMarkdown, renderTable } from "./table.js";
 import { renderJson, renderYaml } from "./data.js";
@@ -129,27 +129,37 @@ export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFor
       out(s);
     }
   } else if (format === "json") {
-    // JSON.stringify(all, null, 2) is "[\n" + the items, each indented by two, joined by ",\n" + "\n]";
-    // a batch stringified alone gives its items with the same indentation.
     if (!entries.length) { out(renderJson([])); return; }
-    const data = connData();
+    const item = jsonItem();
     for (let i = 0; i < entries.length; i += BATCH) {
-      const batch = JSON.stringify(entries.slice(i, i + BATCH).map((e) => ({ src: e.src.id, dst: e.dst.id, conn: conn(e.conns), connections: data(e.conns) })), null, 2);
-      out(`${i === 0 ? "[\n" : ",\n"}${batch.slice(2, -2)}`);
+      let s = i === 0 ? "[\n" : ",\n";
+      for (let k = i; k < Math.min(i + BATCH, entries.length); k++) s += (k === i ? "" : ",\n") + item(entries[k]);
+      out(s);
     }
     out("\n]\n");
   } else out(renderConnlist(entries, format));
+}
+
+/**
+ * One entry as JSON.stringify(connlistData(all), null, 2) writes it inside the array, built from
+ * pieces made once: each peer's quoted id and each connection set's conn and connections (a value
+ * stringified alone and indented by its depth is what the whole document holds at that depth).
+ */
+function jsonItem(): (e: ConnEntry) => string {
+  const ids = new Map<ListPeer, string>(), tails = new Map<ConnSet, string>();
+  const id = (p: ListPeer) => { let q = ids.get(p); if (q === undefined) { q = JSON.stringify(p.id); ids.set(p, q); } return q; };
+  const tail = (c: ConnSet) => {
+    let t = tails.get(c);
+    if (t === undefined) { t = `"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}`; tails.set(c, t); }
+    return t;
+  };
+  return (e) => `  {\n    "src": ${id(e.src)},\n    "dst": ${id(e.dst)},\n    ${tail(e.conns)}\n  }`;
 }
 
 /** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */
 function connText(): (c: ConnSet) => string {
   const text = new Map<ConnSet, string>();
   return (c) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
-}
-
-function connData(): (c: ConnSet) => ConnectionData[] {
-  const data = new Map<ConnSet, ConnectionData[]>();
-  return (c) => { let d = data.get(c); if (d === undefined) { d = connectionsData(c); data.set(c, d); } return d; };
 }
 
 /** One allowed protocol and its port ranges (inclusive). */
