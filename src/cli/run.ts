@@ -5,6 +5,7 @@ import { prefetchCluster } from "./cluster.js";
 import { didYouMean } from "../model/suggest.js";
 import { EXIT, helpText, InputError, parseCommand, UnknownError, UsageError, type Command, type Io, type OptionSpec } from "./command.js";
 import { safeIo } from "./terminal.js";
+import { InputChangedError } from "../sources/read.js";
 import { COMMANDS } from "./registry.js";
 import { VERSION } from "./version.js";
 
@@ -87,7 +88,7 @@ async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number>
   } catch (e) {
     if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${e.message}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }
     if (e instanceof UsageError) { io.err(`junction ${cmd.name}: ${e.message}\nUsage: ${cmd.usage}\nRun 'junction ${cmd.name} --help' for details.\n`); return EXIT.invalid; }
-    if (e instanceof InputError) { io.err(`junction ${cmd.name}: ${e.message}\n`); return EXIT.invalid; }
+    if (e instanceof InputError || e instanceof InputChangedError) { io.err(`junction ${cmd.name}: ${e.message}\n`); return EXIT.invalid; }
     throw e;
   }
 }

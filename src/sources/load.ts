@@ -8,7 +8,7 @@ import { splitObjects, type RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { Locator } from "./locate.js";
-import { readInputs, type InputFile, type ReadOptions } from "./read.js";
+import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { coreFrontEnds } from "./core.js";
 import { discoveryFrontEnds } from "./discovery.js";
 import { networkPolicyFrontEnd } from "./networkpolicy.js";
@@ -53,6 +53,9 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
 const byKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
 
+/** Texts this long (in characters) are released once parsed (read.ts releaseText). */
+export const RELEASE_AT = 1 << 16;
+
 export interface Loaded {
   inventory: Inventory;
   diagnostics: Diagnostics;
@@ -88,6 +91,8 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
     for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
+    // A large JSON file's text is read again if asked for (a YAML file's values share its text: no gain).
+    if (!file.docs && file.text.length >= RELEASE_AT) releaseText(file);
   }
   for (const raw of lastDefinitions(raws, diags)) {
     const checked = checkObject(raw, diags);

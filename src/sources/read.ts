@@ -88,7 +88,9 @@ class Reader {
     if (buf.length > this.left) return this.tooLarge(path);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
-    this.add({ name: path, text, root }, buf.length);
+    const file: InputFile = { name: path, text, root };
+    this.add(file, buf.length);
+    if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
   }
 
   private add(file: InputFile, bytes: number): void {
@@ -118,6 +120,40 @@ class Reader {
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
     this.skipped = { files: 0, hidden: 0, special: 0 };
   }
+}
+
+/** What a file was when read: to read it again only if it is the same. */
+interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev: number; length: number }
+
+const rereadable = new WeakMap<InputFile, Stamp>();
+
+/** A released file's text was asked for again, and the file changed on disk since it was read. */
+export class InputChangedError extends Error {}
+
+/**
+ * Drops the text of a file read from disk; it is read again when asked for (a line number, a second
+ * load). A 100k-pod JSON dump is 230 MB of text that nothing needs once parsed. Reading it again
+ * requires the same file (size, modification time, inode), else `text` throws InputChangedError:
+ * lines are never counted in, nor objects read from, a text other than the one loaded. Returns
+ * whether the text was released (not for stdin, nor a text replaced after reading).
+ */
+export function releaseText(file: InputFile): boolean {
+  const stamp = rereadable.get(file);
+  if (!stamp || file.text.length !== stamp.length) return false;
+  const hold = (text: string) => Object.defineProperty(file, "text", { value: text, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(file, "text", { enumerable: true, configurable: true, get: () => { const text = reread(stamp); hold(text); return text; }, set: hold });
+  return true;
+}
+
+function reread(s: Stamp): string {
+  const changed = () => new InputChangedError(`${s.path} changed while junction was using it (it was read once already); run again`);
+  let st: Stats;
+  try { st = statSync(s.path); } catch { throw changed(); }
+  if (!st.isFile() || st.size !== s.size || st.mtimeMs !== s.mtimeMs || st.ino !== s.ino || st.dev !== s.dev) throw changed();
+  let text: string | { error: string };
+  try { text = decode(readFileSync(s.path)); } catch { throw changed(); }
+  if (typeof text !== "string" || text.length !== s.length) throw changed();
+  return text;
 }
 
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
