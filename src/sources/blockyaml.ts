@@ -260,7 +260,7 @@ function closingQuote(s: string, start: number): number {
 }
 
 function quoted(s: string): string {
-  if (s[0] === "'") return s.slice(1, -1).replace(/''/g, "'");
+  if (s[0] === "'") return detached(s.slice(1, -1).replace(/''/g, "'"));
   // JSON's \/ and \u surrogate escapes are not YAML 1.1's: the full reader refuses them.
   if (s.includes("\\") && /(?:^|[^\\])(?:\\\\)*\\(?:\/|u[dD][89a-fA-F])/.test(s)) bail();
   try { return JSON.parse(s) as string; } catch { return bail(); }
@@ -319,7 +319,15 @@ function skipSpaces(s: string, k: number): number {
 function resolvePlain(s: string): unknown {
   // Most manifest values are words: a first letter outside go-yaml's y/n/t/f/o/~ hints is a string.
   const c = s.charCodeAt(0) | 0x20;
-  if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return s;
+  if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return detached(s);
   const v = resolveKube(s);
-  return v === NOT_JSON ? bail() : v;
+  return v === NOT_JSON ? bail() : typeof v === "string" ? detached(v) : v;
+}
+
+/**
+ * The same string, not a slice of the file's text: V8 keeps a substring of 13 characters or more as
+ * a view of its parent, so a value held in the model would keep the whole file in memory.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (" " + s).slice(1);
 }

@@ -91,10 +91,15 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
     for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
-    // A large JSON file's text is read again if asked for (a YAML file's values share its text: no gain).
-    if (!file.docs && file.text.length >= RELEASE_AT) releaseText(file);
+    // A large file's text is read again if asked for (values do not keep it: JSON.parse copies, blockyaml.ts detaches).
+    if (file.text.length >= RELEASE_AT) releaseText(file);
   }
-  for (const raw of lastDefinitions(raws, diags)) {
+  const count = raws.length, winners = lastDefinitions(raws, diags);
+  raws.length = 0;
+  for (let i = 0; i < winners.length; i++) {
+    const raw = winners[i];
+    // Let go of each parsed object once read: the model grows while what it is read from shrinks.
+    winners[i] = undefined as unknown as RawObject;
     const checked = checkObject(raw, diags);
     dispatch(raw, b, diags);
     checked.finish();
@@ -105,7 +110,7 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const inventory = b.finish();
   addIngressRoutes(inventory);
   locator.resolve(diags.items);
-  return { inventory, diagnostics: diags, locator, files: files.length, objects: raws.length, inputs: files };
+  return { inventory, diagnostics: diags, locator, files: files.length, objects: count, inputs: files };
 }
 
 /**

@@ -60,3 +60,17 @@ test("texts not read from a file (stdin, given as strings) or replaced after rea
     assert.equal(releaseText(file), false, "a replaced text stays");
   } finally { t.cleanup(); }
 });
+
+test("a large YAML file is released too (its values are not views of its text), and its lines are still found", () => {
+  let text = "";
+  for (let i = 0; text.length < RELEASE_AT * 1.5; i++) text += `---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-${i}\n  labels:\n    team: a-rather-long-team-name-${i}\n`;
+  text += "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: last\n  labelz: {a: b}\n";
+  const t = tempFiles({ "big.yaml": text });
+  try {
+    const l = loadPaths([t.dir]);
+    assert.equal(l.inventory.namespaces.get("ns-7")?.labels.team, "a-rather-long-team-name-7");
+    const typo = l.diagnostics.errors.find((d) => d.code === "unknown-field");
+    assert.equal(typo?.line, text.split("\n").indexOf("  labelz: {a: b}") + 1);
+    assert.equal(l.inputs[0].text, text);
+  } finally { t.cleanup(); }
+});
