@@ -37,7 +37,9 @@ export interface IngressControllerList {
  * OpenShift router's for Routes), else np-guard's stand-in pod.
  */
 export function ingressControllerEntries(inv: Inventory, engine: PolicyEngine, groupBy: GroupBy = "workload"): IngressControllerList {
-  const reached = [...reachedPorts(inv, engine, "ingress", ingressControllerSource(inv)), ...reachedPorts(inv, engine, "route", routerSource(inv))];
+  // Without Ingress or Route objects there is nothing to find (and no controller pods to look for among 100k pods).
+  const reached = [...(inv.ingress.ingresses.length ? reachedPorts(inv, engine, "ingress", ingressControllerSource(inv)) : []), ...(inv.ingress.routes.length ? reachedPorts(inv, engine, "route", routerSource(inv)) : [])];
+  if (!reached.length) return { entries: [], blocked: [] };
   const src: ListPeer = { id: INGRESS_CONTROLLER_ID, kind: "ingress-controller", name: INGRESS_CONTROLLER_ID, type: "IngressController", parties: [...new Set(reached.map((r) => r.from))].flatMap((h) => h.parties) };
   const out: IngressControllerList = { entries: [], blocked: [] };
   for (const dst of workloadPeers(inv, groupBy)) {
