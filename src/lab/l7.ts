@@ -114,7 +114,7 @@ class Backends {
 function compileAll(engine: GatewayEngine, refs: readonly string[], backends: Backends, folder: (i: number) => string, lines: LineLookup): void {
   const problems: string[] = [];
   refs.forEach((ref, i) => {
-    const r = compileNginx(engine, ref, { ...DEFAULT_NGINX_OPTIONS, listen: [gatewayAddress(i + 1)], serviceAddresses: backends.forService });
+    const r = compileNginx(engine, ref, { ...DEFAULT_NGINX_OPTIONS, listen: [gatewayAddress(i + 1)], serviceAddresses: backends.forService, socketDir: folder(i + 1) });
     if (typeof r === "string") throw new LabError(r);
     if (r.problems.length) { problems.push(...r.problems.map((p) => formatNginxProblem(p, lines))); return; }
     writeFolder(folder(i + 1), r.files);

@@ -9,9 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js";
+import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, ROUTES, UNSUPPORTED } from "./fixture.js";
+import { BASE, CORS, ROUTES, UNSUPPORTED, sharedTls } from "./fixture.js";
+import { BACKEND, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
 const nginx = nginxCapability();
@@ -51,6 +53,50 @@ test("gRPC routes, a 25% mirror, per-backend filters in a weighted split, regex 
   } finally { t.cleanup(); }
 });
 
+test("CORS filters: policies as njs table data, preflights answered before redirects and backends, the backend's own CORS headers hidden (golden)", async () => {
+  const t = tempFiles({ "in.yaml": BASE + CORS });
+  try {
+    const r = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/gw"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/cors.conf", r.out);
+    const files = unbundle(r.out);
+    const table = JSON.parse(files.get("junction-routes.json")!) as Record<string, unknown>;
+    assert.deepEqual(Object.values(table).find((v) => (v as { a?: number }).a === 600), { o: ["https://www.example.com", "https://*.example.org"], m: ["GET", "POST"], h: ["x-token"], e: ["x-request-id"], c: true, a: 600 });
+    const conf = files.get("nginx.conf")!;
+    assert.match(conf, /js_set \$jx_cors_preflight jx\.corsPreflight;/);
+    // The preflight's answer carries the response modifier that came before the filter; the redirect comes after.
+    assert.match(conf, /location \^~ \/api\/ \{\n\s+set \$jx_cors c\d;\n\s+if \(\$jx_cors_preflight\) \{\n(\s+add_header Access-Control-\S+ \$jx_cors_\w+ always;\n){6}\s+add_header x-gateway edge always;\n\s+return 204;/);
+    assert.match(conf, /location = \/moved \{\n\s+set \$jx_cors c\d;\n\s+if \(\$jx_cors_preflight\) \{[^}]*\}\n\s+return 302 /);
+    // The backend's own filter: only the named location of that backend answers preflights.
+    assert.equal((conf.match(/location @jx_b\d+ \{\n\s+set \$jx_cors/g) ?? []).length, 1);
+  } finally { t.cleanup(); }
+});
+
+test("TLS listeners sharing a port: one ssl_preread server by SNI (most specific hostname), passthrough to backends, HTTPS and terminating TLS listeners on internal sockets with their certificates (golden)", async () => {
+  const t = tempFiles({ "in.yaml": sharedTls([SERVER, BACKEND]) });
+  try {
+    const r = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/shared-tls.conf", r.out);
+    const conf = unbundle(r.out).get("nginx.conf")!;
+    const front = /map \$ssl_preread_server_name (\$jx_m\d+s) \{\n\s+hostnames;\n\s+default jx_closed;\n((?:\s+\S+ \S+;\n)+)\s+\}/.exec(conf)!;
+    // legacy.example.com is exact: the passthrough listener, though the HTTPS wildcard covers it too.
+    assert.deepEqual(front[2].trim().split(/;\n\s*/).map((e) => e.replace(/;$/, "")), [
+      "shop.example.com unix:/run/junction-nginx/jx-https-443.sock", "*.example.com unix:/run/junction-nginx/jx-https-443.sock",
+      "legacy.example.com apps_legacy_8443", "abc.example.net unix:/run/junction-nginx/jx-tls-443-mqtt.sock",
+    ]);
+    assert.match(conf, new RegExp(`listen 443;\\n\\s+ssl_preread on;\\n\\s+proxy_pass \\${front[1]};`));
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-https-443\.sock ssl http2;\n\s+server_name shop\.example\.com;/);
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-tls-8883-abc\.sock ssl;\n\s+ssl_certificate certs\/apps_abc-cert\.pem;/);
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-tls-8883-rest\.sock ssl;\n\s+ssl_certificate certs\/apps_server-cert\.pem;/);
+    // --output-dir: the sockets go into the folder.
+    const out = join(t.dir, "out");
+    const w = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/edge", "--output-dir", out]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(readFileSync(join(out, "nginx.conf"), "utf8"), new RegExp(`listen unix:${out.replace(/[.\\/]/g, (x) => `\\${x}`)}/jx-https-443\\.sock`));
+  } finally { t.cleanup(); }
+});
+
 test("what nginx cannot express is refused, naming file, line, route, rule and feature; nothing is written", async () => {
   const t = tempFiles({ "in.yaml": BASE + UNSUPPORTED });
   try {
@@ -58,7 +104,7 @@ test("what nginx cannot express is refused, naming file, line, route, rule and f
     const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/gw", "--output-dir", out]);
     assert.equal(r.code, 2);
     assert.match(r.err, /in\.yaml:\d+: HTTPRoute apps\/odd, rule 1 "slow": nginx cannot express timeouts: /);
-    assert.match(r.err, /HTTPRoute apps\/odd, rule 2: nginx cannot express the CORS filter: /);
+    assert.match(r.err, /HTTPRoute apps\/odd, rule 2: nginx cannot express a modifier of the origin header before a CORS filter: /);
     assert.match(r.err, /nothing was compiled/);
     assert.equal(existsSync(out), false);
   } finally { t.cleanup(); }
@@ -88,7 +134,8 @@ test("every golden nginx configuration passes nginx -t", { skip: nginx.ok ? fals
   for (const name of goldens) {
     const dir = mkdtempSync(join(tmpdir(), "junction-nginx-t-"));
     try {
-      writeFolder(dir, unbundle(readFileSync(join(GOLDEN, name), "utf8")));
+      // nginx -t binds the internal servers' Unix sockets: their folder must exist (compiled without --output-dir: DEFAULT_SOCKET_DIR).
+      writeFolder(dir, unbundle(readFileSync(join(GOLDEN, name), "utf8").replaceAll(`${DEFAULT_SOCKET_DIR}/`, `${dir}/`)));
       assert.equal(nginxTest(dir), undefined, `nginx -t rejected ${name}`);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }

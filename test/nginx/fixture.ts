@@ -68,7 +68,48 @@ spec:
     backendRefs: [{name: v2, port: 80}]
 `;
 
-/** An HTTPRoute on infra's gw whose rule 1 (named "slow") has a timeout, and rule 2 a CORS filter. */
+/**
+ * CORS filters (Gateway API v1.3+ HTTPRouteCORS): an exact and a wildcard origin with credentials,
+ * methods, headers and exposed headers; wildcards everywhere; a response modifier before the
+ * filter (it applies to the preflight's answer too) and a redirect after it (a preflight is
+ * answered before the redirect); a backend with a CORS filter of its own in a split.
+ */
+export const CORS = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cors, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {set: [{name: x-gateway, value: edge}]}
+    - type: CORS
+      cors:
+        allowOrigins: ["https://www.example.com", "https://*.example.org"]
+        allowMethods: [GET, POST]
+        allowHeaders: [x-token]
+        exposeHeaders: [x-request-id]
+        allowCredentials: true
+        maxAge: 600
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /open}}]
+    filters: [{type: CORS, cors: {allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"]}}]
+    backendRefs: [{name: v2, port: 80}]
+  - matches: [{path: {type: Exact, value: /moved}}]
+    filters:
+    - {type: CORS, cors: {allowOrigins: ["https://www.example.com"]}}
+    - {type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /api}, statusCode: 302}}
+  - matches: [{path: {type: PathPrefix, value: /split}}]
+    backendRefs:
+    - {name: v1, port: 80}
+    - name: v2
+      port: 80
+      filters: [{type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}]
+`;
+
+/** An HTTPRoute on infra's gw whose rule 1 (named "slow") has a timeout, and rule 2 a CORS filter after a modifier of Origin. */
 export const UNSUPPORTED = `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -82,6 +123,88 @@ spec:
     timeouts: {request: 2s}
     backendRefs: [{name: v1, port: 80}]
   - matches: [{path: {type: PathPrefix, value: /cors}}]
-    filters: [{type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}]
+    filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Origin, value: "https://www.example.com"}]}}
+    - {type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}
     backendRefs: [{name: v1, port: 80}]
 `;
+
+const secret = (name: string, pair: { crt: string; key: string }) => `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: apps}
+type: kubernetes.io/tls
+data: {tls.crt: ${pair.crt}, tls.key: ${pair.key}}`;
+
+/**
+ * TLS listeners sharing ports: on 443 two HTTPS listeners (an exact and a wildcard hostname, each
+ * with its certificate), a TLS passthrough listener whose hostname the wildcard also covers (the
+ * exact one is the more specific: passthrough) and a terminating TLS listener; on 8883 two
+ * terminating TLS listeners with their own certificates. `pairs` are the two certificates (the
+ * first for *.example.com, the second for abc.example.com, served by the shop listener too, so that
+ * a test can tell which listener's certificate an SNI got).
+ */
+export function sharedTls(pairs: [{ crt: string; key: string }, { crt: string; key: string }]): string {
+  let ip = 10;
+  const tcp = (name: string, port: number) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {clusterIP: 10.96.2.${ip++}, selector: {app: ${name}}, ports: [{port: ${port}}]}`;
+  const tlsRoute = (name: string, section: string, host: string, backend: string, port: number) => `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: ${name}, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: ${section}}]
+  hostnames: ["${host}"]
+  rules: [{backendRefs: [{name: ${backend}, port: ${port}}]}]`;
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: test
+  listeners:
+  - {name: shop, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: abc-cert}]}}
+  - {name: wild, port: 443, protocol: HTTPS, hostname: "*.example.com", tls: {certificateRefs: [{name: server-cert}]}}
+  - {name: legacy, port: 443, protocol: TLS, hostname: legacy.example.com, tls: {mode: Passthrough}}
+  - {name: mqtt, port: 443, protocol: TLS, hostname: abc.example.net, tls: {mode: Terminate, certificateRefs: [{name: abc-cert}]}}
+  - {name: abc, port: 8883, protocol: TLS, hostname: abc.example.com, tls: {mode: Terminate, certificateRefs: [{name: abc-cert}]}}
+  - {name: rest, port: 8883, protocol: TLS, hostname: "*.example.com", tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+${secret("server-cert", pairs[0])}
+${secret("abc-cert", pairs[1])}
+${tcp("shop", 8080)}
+${tcp("wild", 8080)}
+${tcp("legacy", 8443)}
+${tcp("mqtt", 1883)}
+${tcp("abc", 9000)}
+${tcp("rest", 9000)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: shop}]
+  rules: [{backendRefs: [{name: shop, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wild, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: wild}]
+  rules: [{backendRefs: [{name: wild, port: 8080}]}]
+${tlsRoute("legacy", "legacy", "legacy.example.com", "legacy", 8443)}
+${tlsRoute("mqtt", "mqtt", "abc.example.net", "mqtt", 1883)}
+${tlsRoute("abc", "abc", "abc.example.com", "abc", 9000)}
+${tlsRoute("rest", "rest", "*.example.com", "rest", 9000)}
+`;
+}
