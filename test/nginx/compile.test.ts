@@ -12,8 +12,8 @@ import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js"
 import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, CORS, ROUTES, UNSUPPORTED, sharedTls } from "./fixture.js";
-import { BACKEND, SERVER } from "../fixtures/tls.js";
+import { BASE, CORS, ROUTES, UNSUPPORTED, backendTlsTerminate, sharedTls } from "./fixture.js";
+import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
 const nginx = nginxCapability();
@@ -94,6 +94,23 @@ test("TLS listeners sharing a port: one ssl_preread server by SNI (most specific
     const w = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/edge", "--output-dir", out]);
     assert.equal(w.code, 0, w.err);
     assert.match(readFileSync(join(out, "nginx.conf"), "utf8"), new RegExp(`listen unix:${out.replace(/[.\\/]/g, (x) => `\\${x}`)}/jx-https-443\\.sock`));
+  } finally { t.cleanup(); }
+});
+
+// BackendTLSPolicy: "the Gateway originates TLS to the backend" of a TLSRoute it terminates
+// (BackendTLSPolicyTLSRouteTerminate), with the policy's hostname as SNI and verified name.
+test("BackendTLSPolicy on a terminated TLSRoute: the stream server originates TLS (proxy_ssl, the policy's name and CA); two policies behind one listener are refused (golden)", async () => {
+  const t = tempFiles({ "in.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND), "one.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND, true) });
+  try {
+    const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/backend-tls-stream.conf", r.out);
+    const files = unbundle(r.out);
+    assert.match(files.get("nginx.conf")!, /listen 8443 ssl;\n(\s+ssl_certificate\S* \S+;\n){2}\s+proxy_ssl on;\n\s+proxy_ssl_server_name on;\n\s+proxy_ssl_name abc\.example\.com;\n\s+proxy_ssl_verify on;\n\s+proxy_ssl_verify_depth 4;\n\s+proxy_ssl_trusted_certificate ca\/backend-apps_secure\.pem;/);
+    assert.equal(files.get("ca/backend-apps_secure.pem")!.trim(), BACKEND_CA.trim());
+    const one = await cli(["compile", "-f", join(t.dir, "one.yaml"), "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(one.code, 2);
+    assert.match(one.err, /Gateway apps\/edge: nginx cannot express TLS routes of one terminating listener whose backends differ in BackendTLSPolicy: listener secure, port 8443/);
   } finally { t.cleanup(); }
 });
 

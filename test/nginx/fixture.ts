@@ -208,3 +208,73 @@ ${tlsRoute("abc", "abc", "abc.example.com", "abc", 9000)}
 ${tlsRoute("rest", "rest", "*.example.com", "rest", 9000)}
 `;
 }
+
+/**
+ * BackendTLSPolicy on TLSRoutes the Gateway terminates: listener `secure` (8443) re-encrypts to
+ * Service secure with hostname abc.example.com, which its pod's certificate (`backend`, issued by
+ * `ca`) names; listener `wrong` (9443) to Service wrong with hostname wrong.example.com, which it
+ * does not. The pods are in the input without addresses, as a Deployment's are before they run.
+ * `oneListener`: both routes on listener secure (hostnames a. and b.example.com), the second policy
+ * with hostname other.example.com (also valid): two policies behind one terminating listener.
+ */
+export function backendTlsTerminate(ca: string, server: { crt: string; key: string }, backend: { crt: string; key: string }, oneListener = false): string {
+  const pod = (name: string) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}-0, namespace: apps, labels: {app: ${name}}}
+spec:
+  containers: [{name: echo, image: echo, volumeMounts: [{name: certs, mountPath: /etc/certs}]}]
+  volumes: [{name: certs, secret: {secretName: backend-cert}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {clusterIP: 10.96.3.${name.length}, selector: {app: ${name}}, ports: [{port: 443, targetPort: 8443}]}`;
+  const route = (name: string, section: string, host: string) => `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: ${name}, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: ${section}}]
+${oneListener ? `  hostnames: [${host}]\n` : ""}  rules: [{backendRefs: [{name: ${name}, port: 443}]}]`;
+  const policy = (name: string, hostname: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}, namespace: apps}
+spec:
+  targetRefs: [{group: "", kind: Service, name: ${name}}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}], hostname: ${hostname}}`;
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: test
+  listeners:
+  - {name: secure, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+  - {name: wrong, port: 9443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+${secret("server-cert", server)}
+${secret("backend-cert", backend)}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend-ca, namespace: apps}
+data:
+  ca.crt: |
+${ca.trim().split("\n").map((l) => `    ${l}`).join("\n")}
+${pod("secure")}
+${pod("wrong")}
+${route("secure", "secure", "a.example.com")}
+${route("wrong", oneListener ? "secure" : "wrong", "b.example.com")}
+${policy("secure", "abc.example.com")}
+${policy("wrong", oneListener ? "other.example.com" : "wrong.example.com")}
+`;
+}

@@ -11,8 +11,8 @@ import { spawnSync } from "node:child_process";
 import { namespacesWithPrefix } from "../../src/lab/netns.js";
 import { tempFiles } from "../helpers.js";
 import { labFixture } from "../lab-fixture.js";
-import { BACKEND, SERVER } from "../fixtures/tls.js";
-import { sharedTls } from "./fixture.js";
+import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
+import { backendTlsTerminate, sharedTls } from "./fixture.js";
 
 const { skip, name: NAME, runDir: RUN_DIR, lab: run } = labFixture("n", { nginx: true });
 
@@ -305,6 +305,29 @@ test("TLS listeners sharing a port: ssl_preread hands each SNI to its listener (
     // On 443 the HTTPS listeners' certificates, by SNI (shop.example.com's listener serves the abc.example.com one).
     assert.match(subject(443, "shop.example.com"), /CN ?= ?abc\.example\.com/);
     assert.match(subject(443, "a.example.com"), /CN ?= ?example\.com/);
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
+});
+
+// BackendTLSPolicyTLSRouteTerminate: "the gateway terminates TLS and, because of the BackendTLSPolicy,
+// re-encrypts to the backend with SNI abc.example.com: the backend must report IS_TLS true and
+// ServerName abc.example.com". A policy whose hostname the backend's certificate does not name: no connection.
+test("BackendTLSPolicy on a terminated TLSRoute: nginx re-encrypts to the backend with the policy's SNI and verifies its certificate; real = engine = expected", { skip }, async () => {
+  const requests = `
+- {gateway: apps/edge, scheme: tls, port: 8443, sni: tls.example.com, expect: {backend: apps/secure-0, upstream: {tls: true, sni: abc.example.com}}}
+- {gateway: apps/edge, scheme: tls, port: 9443, sni: tls.example.com, expect: {connection: rejected}}
+`;
+  const t = tempFiles({ "in.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND), "requests.yaml": requests });
+  try {
+    const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(up.code, 0, up.err);
+    const probe = await run(["probe", "--requests", join(t.dir, "requests.yaml"), "-o", "json"]);
+    const results = JSON.parse(probe.out).results as { pass: boolean; real: { backend: string | null; connection?: string; upstream: { tls?: boolean; sni?: string } | null } }[];
+    assert.equal(probe.code, 0, JSON.stringify(results.filter((r) => !r.pass), null, 1));
+    assert.deepEqual([results[0].real.backend, results[0].real.upstream?.tls, results[0].real.upstream?.sni], ["apps/secure-0", true, "abc.example.com"]);
+    assert.equal(results[1].real.backend, null);
   } finally {
     await run(["down"]);
     t.cleanup();

@@ -11,6 +11,7 @@
 
 import { routeRequest } from "../../engine/gateway/route.js";
 import type { ListenerState } from "../../engine/gateway/listeners.js";
+import type { ResolvedBackend } from "../../engine/gateway/backends.js";
 import { splitOf } from "../../engine/gateway/split.js";
 import type { RouteRequest, Scheme } from "../../model/request.js";
 import { routeKey } from "../../model/route.js";
@@ -19,7 +20,7 @@ import type { Compilation } from "./context.js";
 import { bestListener } from "../../engine/gateway/select.js";
 import { attempt, httpServers, representative } from "./http.js";
 import { NginxUnsupported } from "./problems.js";
-import { servingCertificates } from "./tls.js";
+import { backendTls, servingCertificates } from "./tls.js";
 import { backendLabel, destination, targetsOf } from "./upstreams.js";
 
 /** An upstream group whose only server is down: nginx closes the client's connection. */
@@ -29,18 +30,32 @@ function request(c: Compilation, port: number, scheme: Scheme, sni?: string): Ro
   return { gateway: c.gatewayName, port, scheme, sni, path: "/", method: "GET", headers: [], backendResponseHeaders: [] };
 }
 
-/** The upstream the engine sends the connection to, or CLOSED. */
-function upstreamFor(c: Compilation, port: number, scheme: Scheme, sni?: string): string {
+/** The TLS a stream server originates to a backend: proxy_ssl with its BackendTLSPolicy's directives, or none. */
+function originatedTls(c: Compilation, b: ResolvedBackend): Directive[] {
+  const t = backendTls(c, b, false);
+  return t.on ? [dir("proxy_ssl", "on"), ...t.directives] : [];
+}
+
+/**
+ * The upstream the engine sends the connection to, or CLOSED. `origination` receives the TLS to
+ * its backends when the Gateway terminates the TLSRoute (the engine originates TLS for a
+ * BackendTLSPolicy only then; TCP and passthrough connections go as they came).
+ */
+function upstreamFor(c: Compilation, port: number, scheme: Scheme, sni?: string, origination?: (tls: Directive[]) => void): string {
   const res = routeRequest(c.engine, request(c, port, scheme, sni));
   if (res.connection || !res.route) return CLOSED;
   const state = c.engine.routes.find((r) => routeKey(r.route) === res.route)!;
   const rule = state.route.rules[res.rule!];
   return attempt(c, { object: res.route, src: state.route.src, rule: rule.index, ruleName: rule.name }, CLOSED, () => {
-    const split = splitOf(rule, state.backends);
+    const split = splitOf(rule, state.backends, origination !== undefined);
     if (split.problem || split.failure) return CLOSED;
     const parts = rule.backends.filter((ref) => ref.weight > 0).map((ref) => ({ ref, d: destination(state.backends.get(ref)!, c.options.serviceAddresses) }));
     if (parts.some((p) => "status" in p.d)) throw new NginxUnsupported("a split with unusable backends on a TCP, UDP or TLS route", "nginx cannot close a weighted share of the connections");
-    if (parts.some((p) => p.d.backend.tlsPolicy)) throw new NginxUnsupported("BackendTLSPolicy on a TCP or TLS route", "the target does not write the stream proxy's TLS origination (proxy_ssl) yet");
+    if (origination) {
+      const tls = parts.map((p) => originatedTls(c, p.d.backend));
+      if (new Set(tls.map((t) => JSON.stringify(t))).size > 1) throw new NginxUnsupported("a split over backends with different BackendTLSPolicies on a TLS route", "one stream server originates TLS one way");
+      origination(tls[0]);
+    }
     return c.streamUpstreams.group(parts.map((p) => ({ targets: targetsOf(p.d), weight: p.ref.weight, name: backendLabel(p.d.backend) })));
   });
 }
@@ -69,9 +84,9 @@ function sniMap(c: Compilation, listeners: readonly ListenerState[], variable: s
 }
 
 /** TLS listeners of one port: the upstream by SNI, for every name nginx must tell apart. */
-function bySni(c: Compilation, listeners: ListenerState[], variable: string): string {
+function bySni(c: Compilation, listeners: ListenerState[], variable: string, origination?: (tls: Directive[]) => void): string {
   const port = listeners[0].listener.port;
-  return sniMap(c, listeners, variable, (host) => upstreamFor(c, port, "tls", host));
+  return sniMap(c, listeners, variable, (host) => upstreamFor(c, port, "tls", host, origination));
 }
 
 const isPassthrough = (l: ListenerState) => l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
@@ -80,8 +95,12 @@ const isPassthrough = (l: ListenerState) => l.listener.protocol === "TLS" && l.l
 function terminatingServer(c: Compilation, l: ListenerState, where: Directive[], comment: string): Directive {
   if (l.clientValidation) throw new NginxUnsupported("client certificate validation on a TLS listener", `listener ${l.listener.name}, port ${l.listener.port}`);
   const certs = l.programmed ? [] : servingCertificates(c, l);
-  const body = certs.length ? [...where, ...certs, dir("proxy_pass", bySni(c, [l], "$ssl_server_name"))] : [...where.map((d) => ({ ...d, args: d.args.filter((a) => a !== "ssl") })), dir("return", '""')];
-  return block("server", [], body, comment);
+  if (!certs.length) return block("server", [], [...where.map((d) => ({ ...d, args: d.args.filter((a) => a !== "ssl") })), dir("return", '""')], comment);
+  // proxy_ssl and its directives are the server's: every route of the listener must originate TLS the same way.
+  const tls = new Map<string, Directive[]>();
+  const routes = bySni(c, [l], "$ssl_server_name", (t) => tls.set(JSON.stringify(t), t));
+  if (tls.size > 1) throw new NginxUnsupported("TLS routes of one terminating listener whose backends differ in BackendTLSPolicy", `listener ${l.listener.name}, port ${l.listener.port}: nginx originates TLS per server, not per route`);
+  return block("server", [], [...where, ...certs, ...([...tls.values()][0] ?? []), dir("proxy_pass", routes)], comment);
 }
 
 function tlsServer(c: Compilation, listeners: ListenerState[]): Directive[] {
