@@ -128,8 +128,9 @@ export function splitCommand(argv: string[], commands: readonly Command[]): { na
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    "junction: one model for cluster I/O. Reads Kubernetes network policies (NetworkPolicy, AdminNetworkPolicy,",
-    "BaselineAdminNetworkPolicy, ClusterNetworkPolicy), workloads, VMs and networks, and answers who can reach what, and why.",
+    "junction: one model for cluster I/O. Reads Kubernetes network policies (NetworkPolicy, Admin/Baseline/ClusterNetworkPolicy,",
+    "Calico, Cilium), Ingress and the Gateway API (GAMMA too), mesh authorization (Istio, Linkerd), workloads, VMs, hosts and",
+    "networks, and answers who can reach what, through which route, and why.",
     "",
     "Usage: junction COMMAND [options]",
     "",

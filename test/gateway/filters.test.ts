@@ -87,6 +87,18 @@ test("CORS: the Gateway answers preflights for allowed origins; other requests g
   assert.equal(simple.responseHeaders["access-control-allow-credentials"], "true");
 });
 
+// Upstream allowMethods: "when the allowMethods field is configured with one or more methods, the
+// gateway must return the Access-Control-Allow-Methods response header"; without any it says nothing
+// to send, and an empty header allows no more than none (the CORS-safelisted methods are always allowed).
+test("CORS without allowMethods or allowHeaders: the preflight's answer has neither header", () => {
+  const yaml = gateway([HTTP_ALL]) + httpRoute("r", `  rules:
+  - filters: [{type: CORS, cors: {allowOrigins: ["*"]}}]
+    backendRefs: [{name: v1, port: 80}]`);
+  const pre = route(yaml, { method: "OPTIONS", headers: [["Origin", "https://a.example.com"], ["Access-Control-Request-Method", "PUT"], ["Access-Control-Request-Headers", "x-a"]] });
+  assert.equal(pre.status, 204);
+  assert.deepEqual(Object.keys(pre.responseHeaders).sort(), ["access-control-allow-origin", "access-control-max-age"]);
+});
+
 test("retries and timeouts follow the backend behaviour the request asks of the echo backend", () => {
   const yaml = gateway([HTTP_ALL]) + httpRoute("r", `  rules:
   - matches: [{path: {value: /retry}}]

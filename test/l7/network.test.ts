@@ -43,6 +43,40 @@ test("Cilium: an L3/L4-only allow for the same peer and port cancels the L7 filt
   assert.equal(outcome(w.ask("other/x", "shop/api", 80, { http: { path: "/x" } })), "allow");
 });
 
+// Cilium merges every rule selecting an endpoint into one L4Filter per port, with L7 rules per peer
+// selector (pkg/policy/l4.go, mergePortProto: "nil L7 rules wildcard L7. When merging with a non-nil
+// rule, the nil must be expanded to an actual wildcard rule for the specific L7"; L3-only rules are
+// added to the L7 ports as wildcards, rule.go wildcardL3L4Rules). Whether a policy turns default deny
+// on (enableDefaultDeny) only decides isolation: its allows join the same merge.
+const openCnp = (name: string, rules: string) => cnp(name, `  enableDefaultDeny: {ingress: false, egress: false}\n  ingress:\n${rules}`);
+const webRule = (http?: string) => `  - fromEndpoints: [{matchLabels: {app: web}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}]${http ? `, rules: {http: [${http}]}` : ""}}]`;
+
+test("Cilium: an L4-only allow cancels the L7 filter of a policy without default deny (enableDefaultDeny: false), and the other way round", () => {
+  const ask = (yaml: string, method: string) => outcome(world(base + yaml, NONE).ask("shop/web", "shop/api", 80, { http: { path: "/x", method } }));
+  const open = openCnp("open-l7", webRule("{method: GET}"));
+  assert.equal(ask(open, "DELETE"), "403", "alone, the filter holds");
+  assert.equal(ask(open + cnp("l4", `  ingress:\n${webRule()}`), "DELETE"), "allow", "an isolating policy's L4-only allow for the same peer and port cancels it");
+  assert.equal(ask(open + openCnp("open-l4", webRule()), "DELETE"), "allow", "so does another policy without default deny");
+  assert.equal(ask(openCnp("open-l4", webRule()) + cnp("l7", `  ingress:\n${webRule("{method: GET}")}`), "DELETE"), "allow", "an open L4-only allow cancels an isolating policy's filter");
+});
+
+test("Cilium: L7 rules of several policies for the same peer and port are ORed, whichever turns default deny on", () => {
+  const w = world(base + openCnp("open-get", webRule("{method: GET}")) + cnp("post", `  ingress:\n${webRule("{method: POST}")}`), NONE);
+  const ask = (method: string) => outcome(w.ask("shop/web", "shop/api", 80, { http: { path: "/x", method } }));
+  assert.equal(ask("GET"), "allow");
+  assert.equal(ask("POST"), "allow", "the isolating policy's rule is part of the same filter");
+  assert.equal(ask("DELETE"), "403");
+});
+
+test("Cilium: an L3-only allow (no toPorts) and a NetworkPolicy's allow are L4 allows of the same merge: they cancel the filter", () => {
+  const ask = (yaml: string) => outcome(world(base + cnp("l7", `  ingress:\n${webRule("{method: GET}")}`) + yaml, NONE).ask("shop/web", "shop/api", 80, { http: { path: "/x", method: "DELETE" } }));
+  assert.equal(ask(""), "403");
+  assert.equal(ask(cnp("l3", "  ingress:\n  - fromEndpoints: [{matchLabels: {app: web}}]")), "allow", "an L3-only rule allows the peer on every port, the L7 port included");
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n    ports: [{port: 80}]\n---\n";
+  assert.equal(ask(np), "allow", "Cilium translates a NetworkPolicy into rules of the same repository");
+  assert.equal(ask(cnp("l4-other-port", "  ingress:\n  - fromEndpoints: [{matchLabels: {app: web}}]\n    toPorts: [{ports: [{port: \"81\", protocol: TCP}]}]")), "403", "an allow for another port leaves this port's filter alone");
+});
+
 const calico = (rules: string) => `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: alp, namespace: shop}\nspec:\n  selector: app == 'api'\n  ingress:\n${rules}\n---\n`;
 
 test("Calico: exact methods, exact or character-prefix paths without query and fragment; the next rule decides otherwise", () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, ROUTES, UNSUPPORTED } from "./fixture.js";
+import { BASE, CORS, ROUTES, UNSUPPORTED } from "./fixture.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
 const nginx = nginxCapability();
@@ -51,6 +51,25 @@ test("gRPC routes, a 25% mirror, per-backend filters in a weighted split, regex 
   } finally { t.cleanup(); }
 });
 
+test("CORS filters: policies as njs table data, preflights answered before redirects and backends, the backend's own CORS headers hidden (golden)", async () => {
+  const t = tempFiles({ "in.yaml": BASE + CORS });
+  try {
+    const r = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/gw"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/cors.conf", r.out);
+    const files = unbundle(r.out);
+    const table = JSON.parse(files.get("junction-routes.json")!) as Record<string, unknown>;
+    assert.deepEqual(Object.values(table).find((v) => (v as { a?: number }).a === 600), { o: ["https://www.example.com", "https://*.example.org"], m: ["GET", "POST"], h: ["x-token"], e: ["x-request-id"], c: true, a: 600 });
+    const conf = files.get("nginx.conf")!;
+    assert.match(conf, /js_set \$jx_cors_preflight jx\.corsPreflight;/);
+    // The preflight's answer carries the response modifier that came before the filter; the redirect comes after.
+    assert.match(conf, /location \^~ \/api\/ \{\n\s+set \$jx_cors c\d;\n\s+if \(\$jx_cors_preflight\) \{\n(\s+add_header Access-Control-\S+ \$jx_cors_\w+ always;\n){6}\s+add_header x-gateway edge always;\n\s+return 204;/);
+    assert.match(conf, /location = \/moved \{\n\s+set \$jx_cors c\d;\n\s+if \(\$jx_cors_preflight\) \{[^}]*\}\n\s+return 302 /);
+    // The backend's own filter: only the named location of that backend answers preflights.
+    assert.equal((conf.match(/location @jx_b\d+ \{\n\s+set \$jx_cors/g) ?? []).length, 1);
+  } finally { t.cleanup(); }
+});
+
 test("what nginx cannot express is refused, naming file, line, route, rule and feature; nothing is written", async () => {
   const t = tempFiles({ "in.yaml": BASE + UNSUPPORTED });
   try {
@@ -58,7 +77,7 @@ test("what nginx cannot express is refused, naming file, line, route, rule and f
     const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/gw", "--output-dir", out]);
     assert.equal(r.code, 2);
     assert.match(r.err, /in\.yaml:\d+: HTTPRoute apps\/odd, rule 1 "slow": nginx cannot express timeouts: /);
-    assert.match(r.err, /HTTPRoute apps\/odd, rule 2: nginx cannot express the CORS filter: /);
+    assert.match(r.err, /HTTPRoute apps\/odd, rule 2: nginx cannot express a modifier of the origin header before a CORS filter: /);
     assert.match(r.err, /nothing was compiled/);
     assert.equal(existsSync(out), false);
   } finally { t.cleanup(); }

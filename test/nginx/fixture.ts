@@ -68,7 +68,48 @@ spec:
     backendRefs: [{name: v2, port: 80}]
 `;
 
-/** An HTTPRoute on infra's gw whose rule 1 (named "slow") has a timeout, and rule 2 a CORS filter. */
+/**
+ * CORS filters (Gateway API v1.3+ HTTPRouteCORS): an exact and a wildcard origin with credentials,
+ * methods, headers and exposed headers; wildcards everywhere; a response modifier before the
+ * filter (it applies to the preflight's answer too) and a redirect after it (a preflight is
+ * answered before the redirect); a backend with a CORS filter of its own in a split.
+ */
+export const CORS = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cors, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {set: [{name: x-gateway, value: edge}]}
+    - type: CORS
+      cors:
+        allowOrigins: ["https://www.example.com", "https://*.example.org"]
+        allowMethods: [GET, POST]
+        allowHeaders: [x-token]
+        exposeHeaders: [x-request-id]
+        allowCredentials: true
+        maxAge: 600
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /open}}]
+    filters: [{type: CORS, cors: {allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"]}}]
+    backendRefs: [{name: v2, port: 80}]
+  - matches: [{path: {type: Exact, value: /moved}}]
+    filters:
+    - {type: CORS, cors: {allowOrigins: ["https://www.example.com"]}}
+    - {type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /api}, statusCode: 302}}
+  - matches: [{path: {type: PathPrefix, value: /split}}]
+    backendRefs:
+    - {name: v1, port: 80}
+    - name: v2
+      port: 80
+      filters: [{type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}]
+`;
+
+/** An HTTPRoute on infra's gw whose rule 1 (named "slow") has a timeout, and rule 2 a CORS filter after a modifier of Origin. */
 export const UNSUPPORTED = `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -82,6 +123,8 @@ spec:
     timeouts: {request: 2s}
     backendRefs: [{name: v1, port: 80}]
   - matches: [{path: {type: PathPrefix, value: /cors}}]
-    filters: [{type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}]
+    filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Origin, value: "https://www.example.com"}]}}
+    - {type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}
     backendRefs: [{name: v1, port: 80}]
 `;

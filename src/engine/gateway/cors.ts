@@ -33,7 +33,9 @@ export function corsPreflight(cors: CorsPolicy, h: Headers): [string, string][] 
   const method = h.get("access-control-request-method")!;
   const requested = h.get("access-control-request-headers");
   const out = common(cors, origin);
-  out.push(["access-control-allow-methods", cors.allowMethods.includes("*") ? method : cors.allowMethods.join(", ")]);
+  // "When allowMethods is configured with one or more methods" the header lists them; with none it is left out (an empty list allows nothing beyond the CORS-safelisted methods either way).
+  const methods = cors.allowMethods.includes("*") ? method : cors.allowMethods.join(", ");
+  if (methods) out.push(["access-control-allow-methods", methods]);
   const headers = cors.allowHeaders.includes("*") ? requested : cors.allowHeaders.join(", ");
   if (headers) out.push(["access-control-allow-headers", headers]);
   out.push(["access-control-max-age", String(cors.maxAge)]);

@@ -60,11 +60,18 @@ export function networkAuthorize(engine: PolicyEngine, hop: Hop, a: Attributes, 
   return { ...base, verdict: "allow", summary: dec.rule ? `allowed by ${dec.policy!.kind} ${policyName(dec.policy!)}, rule ${dec.rule.index}${dec.rule.http ? " (its HTTP match holds)" : ""}` : "allowed: no rule decides this request", policy: ruleRef(dec) };
 }
 
-/** Cilium's filter: the union of the http clauses of every allow rule for this peer and port. */
+/**
+ * Cilium's filter: the union of the http clauses of every allow rule for this peer and port. Cilium
+ * merges every rule selecting the endpoint (pkg/policy/l4.go mergePortProto: a selector's nil L7
+ * rules become a wildcard L7 rule when merged with non-nil ones), whether its policy turns default
+ * deny on or not: the allows of policies without it (read into the Admin tier) and those with it (the
+ * Namespace tier, with NetworkPolicies) are one set, whichever tier decided the connection.
+ */
 function filterDecision(engine: PolicyEngine, hop: Hop, a: Attributes, d: Direction, dec: Decision, base: Omit<LayerDecision, "verdict" | "summary">): LayerDecision {
   const v = hop.network!, flow = v.flow;
   const [local, remote] = d === "egress" ? [flow.src, flow.dst] : [flow.dst, flow.src];
-  const allows = engine.matchingRules(d, local, remote, flow, flow.dst.endpoint?.ports ?? [], dec.tier ?? "namespace").filter((h) => h.rule.action === "allow");
+  const last = dec.tier === "baseline" ? "baseline" : "namespace";
+  const allows = engine.matchingRules(d, local, remote, flow, flow.dst.endpoint?.ports ?? [], last).filter((h) => h.rule.action === "allow");
   const open = allows.find((h) => !h.rule.http);
   const enforcer = `Cilium's proxy (${base.enforcer})`;
   if (open) return { ...base, enforcer, verdict: "allow", summary: `allowed: ${open.policy.kind} ${policyName(open.policy)} rule ${open.rule.index} allows this peer and port without HTTP rules, which cancels the L7 filter`, policy: ruleRef(open) };

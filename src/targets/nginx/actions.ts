@@ -1,12 +1,14 @@
 // What a location does once the engine's rule is chosen: the rule's filters in order (header
 // modifiers, URL rewrites, redirects, mirrors), then the weighted split over its backends (each
-// backend's own filters applied after the rule's), then proxy_pass or grpc_pass. Whatever nginx
-// cannot do exactly (timeouts, retries, CORS, extension filters) is refused by name.
+// backend's own filters applied after the rule's), then proxy_pass or grpc_pass. A CORS filter is
+// a table entry for the njs module: preflights are answered before anything else runs (as the
+// engine stops at them), other responses get the CORS headers. Whatever nginx cannot do exactly
+// (timeouts, retries, extension filters) is refused by name.
 
 import type { Routable } from "../../engine/gateway/precedence.js";
 import type { ResolvedBackend } from "../../engine/gateway/backends.js";
 import { splitOf } from "../../engine/gateway/split.js";
-import type { BackendRef, HeaderModifier, PathModifier, RouteFilter, RouteRule } from "../../model/route.js";
+import type { BackendRef, CorsPolicy, HeaderModifier, PathModifier, RouteFilter, RouteRule } from "../../model/route.js";
 import { arg, block, dir, pcreLiteral, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
 import { NginxUnsupported } from "./problems.js";
@@ -40,6 +42,8 @@ interface Walk {
   path?: PathModifier;
   mirrors: { backend: ResolvedBackend; percent: number; request: Program }[];
   redirect?: Extract<RouteFilter, { type: "RequestRedirect" }>;
+  /** The CORS filter's table key, and the response modifiers before it (they apply to a preflight's answer). */
+  cors?: { key: string; response: Program };
 }
 
 const emptyWalk = (): Walk => ({ request: new Map(), response: new Map(), mirrors: [] });
@@ -59,7 +63,17 @@ function modify(p: Program, m: HeaderModifier, reserved: Set<string>): void {
   for (const n of m.remove) { check(n); p.set(n.toLowerCase(), { name: n, base: "none", appended: [] }); }
 }
 
-function walkFilters(filters: readonly RouteFilter[], w: Walk, backend: (ref: BackendRef) => ResolvedBackend | undefined): void {
+/** The request headers a CORS filter reads: a modifier of one of them before the filter would change what it sees. */
+const CORS_REQUEST = new Set(["origin", "access-control-request-method", "access-control-request-headers"]);
+
+function corsFilter(c: Compilation, w: Walk, p: CorsPolicy): void {
+  if (w.cors) throw new NginxUnsupported("a second CORS filter", "a backend's CORS filter after the rule's would add its headers twice");
+  const read = [...w.request.keys()].find((n) => CORS_REQUEST.has(n));
+  if (read) throw new NginxUnsupported(`a modifier of the ${read} header before a CORS filter`, "njs reads the headers the client sent");
+  w.cors = { key: c.corsKey({ o: p.allowOrigins, m: p.allowMethods, h: p.allowHeaders, e: p.exposeHeaders, c: p.allowCredentials, a: p.maxAge }), response: copyProgram(w.response) };
+}
+
+function walkFilters(c: Compilation, filters: readonly RouteFilter[], w: Walk, backend: (ref: BackendRef) => ResolvedBackend | undefined): void {
   for (const f of filters) {
     if (w.redirect) return;
     switch (f.type) {
@@ -72,7 +86,7 @@ function walkFilters(filters: readonly RouteFilter[], w: Walk, backend: (ref: Ba
         if (b && !b.problem) w.mirrors.push({ backend: b, percent: f.percent, request: copyProgram(w.request) });
         break;
       }
-      case "CORS": throw new NginxUnsupported("the CORS filter", "answering preflights and echoing allowed origins (with wildcards) is not a location nginx can write without a script of its own");
+      case "CORS": corsFilter(c, w, f.cors); break;
       case "ExtensionRef": throw new NginxUnsupported("an ExtensionRef filter", `${f.ref.group}/${f.ref.kind} ${f.ref.name} is implementation-specific`);
       // A filter kind this target does not know is never skipped silently.
       default: throw new NginxUnsupported(`the ${(f as { type: string }).type} filter`, "the nginx target does not implement it");
@@ -101,15 +115,48 @@ function requestHeaderDirectives(c: Compilation, p: Program, verb: string): Dire
   return out;
 }
 
-function responseHeaderDirectives(c: Compilation, p: Program, grpc: boolean): Directive[] {
-  const out: Directive[] = [];
+/** add_header lines for the values the modifiers give (a header they set or remove is hidden by the caller). */
+function addedHeaders(c: Compilation, p: Program): Directive[] {
+  return [...p.values()].flatMap((s) => (s.base === "orig" || s.base === "none" ? s.appended : [s.base.value, ...s.appended]).map((v) => dir("add_header", arg(s.name), c.literal(v), "always")));
+}
+
+function responseHeaderDirectives(c: Compilation, w: Walk, grpc: boolean): Directive[] {
   const hide = grpc ? "grpc_hide_header" : "proxy_hide_header";
-  for (const s of p.values()) {
-    if (s.base !== "orig") out.push(dir(hide, arg(s.name)));
-    const values = s.base === "orig" || s.base === "none" ? s.appended : [s.base.value, ...s.appended];
-    for (const v of values) out.push(dir("add_header", arg(s.name), c.literal(v), "always"));
-  }
-  return out;
+  const hidden = [...w.response.values()].filter((s) => s.base !== "orig").map((s) => dir(hide, arg(s.name)));
+  return [...hidden, ...addedHeaders(c, w.response), ...corsResponse(w, hide)];
+}
+
+/** The CORS response headers, each the njs module's value (empty, hence not sent, when the origin is not allowed). */
+const CORS_RESPONSE: [string, string][] = [
+  ["Access-Control-Allow-Origin", "$jx_cors_allow_origin"], ["Access-Control-Allow-Credentials", "$jx_cors_allow_credentials"],
+  ["Access-Control-Expose-Headers", "$jx_cors_expose_headers"],
+];
+const CORS_PREFLIGHT: [string, string][] = [...CORS_RESPONSE,
+  ["Access-Control-Allow-Methods", "$jx_cors_allow_methods"], ["Access-Control-Allow-Headers", "$jx_cors_allow_headers"], ["Access-Control-Max-Age", "$jx_cors_max_age"]];
+/** The js_set variables of the CORS filter (http level), with the njs function computing each. */
+export const CORS_VARIABLES: [string, string][] = [["$jx_cors_preflight", "jx.corsPreflight"],
+  ...CORS_PREFLIGHT.map(([, v]): [string, string] => [v, `jx.${v.slice(4).replace(/_([a-z])/g, (_, x: string) => x.toUpperCase())}`])];
+
+/**
+ * The CORS headers of a proxied response. The engine sets them over the backend's own: the
+ * backend's are hidden, and njs gives them back when the filter sets none.
+ */
+function corsResponse(w: Walk, hide: string): Directive[] {
+  if (!w.cors) return [];
+  return CORS_RESPONSE.flatMap(([name, v]) => [dir(hide, name), dir("add_header", name, v, "always")]);
+}
+
+/**
+ * A preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered 204 by the
+ * Gateway, before redirects, mirrors and backends, with the CORS headers (none when the origin is
+ * not allowed) and the values of the response modifiers that came before the filter.
+ */
+function corsPreflight(c: Compilation, w: Walk): Directive[] {
+  if (!w.cors) return [];
+  const touched = [...w.response.keys()].find((n) => n.startsWith("access-control-"));
+  if (touched) throw new NginxUnsupported(`a modifier of the ${touched} response header on a rule with a CORS filter`, "the CORS filter writes the Access-Control-* headers");
+  const headers = CORS_PREFLIGHT.map(([name, v]) => dir("add_header", name, v, "always"));
+  return [dir("set", "$jx_cors", w.cors.key), block("if", ["($jx_cors_preflight)"], [...headers, ...addedHeaders(c, w.cors.response), dir("return", "204")])];
 }
 
 /** The upstream path: $jx_path, or the rewritten one (ReplacePrefixMatch through a map of the raw path). */
@@ -168,7 +215,7 @@ function forward(c: Compilation, d: Destination, w: Walk, input: RuleInput, with
 function passTo(c: Compilation, upstream: string, b: ResolvedBackend, w: Walk, input: RuleInput, withResponse = true): Directive[] {
   if (!input.grpc && b.servicePort?.appProtocol === "kubernetes.io/h2c") throw new NginxUnsupported("a backend speaking h2c (appProtocol kubernetes.io/h2c)", `nginx proxies HTTP/1.1 to ${b.name}, not HTTP/2`);
   const tls = backendTls(c, b, input.grpc);
-  const response = withResponse ? responseHeaderDirectives(c, w.response, input.grpc) : [];
+  const response = withResponse ? responseHeaderDirectives(c, w, input.grpc) : [];
   if (input.grpc) return [...requestHeaderDirectives(c, w.request, "grpc_set_header"), ...response, ...tls.directives, dir("grpc_pass", `${tls.on ? "grpcs" : "grpc"}://${upstream}`)];
   const host = w.host !== undefined ? c.literal(w.host) : "$jx_host";
   return [
@@ -201,18 +248,19 @@ export function ruleAction(c: Compilation, input: RuleInput): Action {
   checkRule(input.rule);
   const backend = (ref: BackendRef) => input.state.backends.get(ref);
   const w = emptyWalk();
-  walkFilters(input.rule.filters, w, backend);
+  walkFilters(c, input.rule.filters, w, backend);
   const mirrors = mirrorDirectives(c, w, input);
-  if (w.redirect) return { body: redirectDirectives(c, w, input), locations: [] };
+  if (w.redirect) return { body: [...corsPreflight(c, w), ...redirectDirectives(c, w, input)], locations: [] };
   const split = splitOf(input.rule, input.state.backends);
-  if (split.problem) return { body: [dir("return", "500")], locations: [] };
+  if (split.problem) return { body: [...corsPreflight(c, w), dir("return", "500")], locations: [] };
   const live = input.rule.backends.filter((ref) => ref.weight > 0);
   const filtered = live.length > 1 && live.some((ref) => ref.filters.length);
   if (!filtered) {
     const only = live.length === 1 ? live[0] : undefined;
-    if (only) walkFilters(only.filters, w, backend);
-    if (w.redirect) return { body: redirectDirectives(c, w, input), locations: [] };
-    return { body: [...mirrors.uses, ...splitBody(c, live.map((ref) => ({ ref, d: destination(backend(ref)!, c.options.serviceAddresses) })), w, input)], locations: mirrors.locations };
+    if (only) walkFilters(c, only.filters, w, backend);
+    const preflight = corsPreflight(c, w);
+    if (w.redirect) return { body: [...preflight, ...redirectDirectives(c, w, input)], locations: [] };
+    return { body: [...preflight, ...mirrors.uses, ...splitBody(c, live.map((ref) => ({ ref, d: destination(backend(ref)!, c.options.serviceAddresses) })), w, input)], locations: mirrors.locations };
   }
   return filteredSplit(c, input, live, w, mirrors);
 }
@@ -241,10 +289,10 @@ function filteredSplit(c: Compilation, input: RuleInput, live: BackendRef[], w: 
   const locations = [...mirrors.locations];
   const choices: [number, string][] = live.map((ref) => {
     const own = copyWalk(w);
-    walkFilters(ref.filters, own, backend);
+    walkFilters(c, ref.filters, own, backend);
     const body = own.redirect ? redirectDirectives(c, own, input) : forward(c, destination(backend(ref)!, c.options.serviceAddresses), own, input);
     const name = `@jx_${c.next("b")}`;
-    locations.push(block("location", [name], [...mirrors.uses, ...body]));
+    locations.push(block("location", [name], [...corsPreflight(c, own), ...mirrors.uses, ...body]));
     return [ref.weight, name];
   });
   const key = c.tableKey([{ w: choices }]);

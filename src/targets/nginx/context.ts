@@ -42,12 +42,15 @@ export interface TableEntry {
   w?: [number, string][];
 }
 
+/** A CORS filter's policy in the njs table (key "cN"): origins, methods, headers, exposed headers, credentials, max age. */
+export interface CorsEntry { o: string[]; m: string[]; h: string[]; e: string[]; c: boolean; a: number }
+
 export class Compilation {
   readonly problems: NginxProblem[] = [];
   readonly files = new Map<string, string>();
   readonly httpUpstreams = new Upstreams();
   readonly streamUpstreams = new Upstreams();
-  readonly table: Record<string, TableEntry[]> = {};
+  readonly table: Record<string, TableEntry[] | CorsEntry> = {};
   private readonly httpMaps = new Map<string, Directive>();
   private readonly streamMaps = new Map<string, Directive>();
   private readonly tableKeys = new Map<string, string>();
@@ -63,11 +66,23 @@ export class Compilation {
 
   get usesNjs(): boolean { return Object.keys(this.table).length > 0; }
 
+  /** Whether some location applies a CORS filter (the js_set variables of the njs module are then declared). */
+  get usesCors(): boolean { return Object.keys(this.table).some((k) => k.startsWith("c")); }
+
   /** A key of the route table holding these entries (equal lists share a key). */
-  tableKey(entries: TableEntry[]): string {
-    const text = JSON.stringify(entries);
+  tableKey(entries: TableEntry[]): string { return this.keyOf("t", entries); }
+
+  /** A key of the table holding this CORS policy (equal policies share a key). */
+  corsKey(policy: CorsEntry): string { return this.keyOf("c", policy); }
+
+  private keyOf(prefix: string, value: TableEntry[] | CorsEntry): string {
+    const text = `${prefix}${JSON.stringify(value)}`;
     let key = this.tableKeys.get(text);
-    if (!key) { key = `t${this.tableKeys.size + 1}`; this.tableKeys.set(text, key); this.table[key] = entries; }
+    if (!key) {
+      key = `${prefix}${[...this.tableKeys.keys()].filter((k) => k.startsWith(prefix)).length + 1}`;
+      this.tableKeys.set(text, key);
+      this.table[key] = value;
+    }
     return key;
   }
 

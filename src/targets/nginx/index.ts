@@ -7,6 +7,7 @@ import type { GatewayEngine } from "../../engine/gateway/engine.js";
 import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { findGateway } from "../../engine/gateway/select.js";
 import { hasIngressSemantics } from "../../model/gateway.js";
+import { CORS_VARIABLES } from "./actions.js";
 import { arg, block, dir, render, type Directive } from "./conf.js";
 import { Compilation, type NginxOptions } from "./context.js";
 import { httpServers } from "./http.js";
@@ -57,6 +58,7 @@ const HTTP_PRELUDE: Directive[] = [
 
 function httpBlock(c: Compilation, servers: Directive[]): Directive {
   const njs = c.usesNjs ? [dir("js_import", "jx", "from", NJS_FILE), dir("js_preload_object", "jx_routes", "from", TABLE_FILE)] : [];
+  if (c.usesCors) njs.push(...CORS_VARIABLES.map(([v, f]) => dir("js_set", v, f)));
   const dollar = c.dollar ? [block("geo", ["$jx_dollar"], [dir("default", '"$"')])] : [];
   return block("http", [], [...HTTP_PRELUDE, ...njs, ...dollar, ...c.httpMapDirectives(), ...c.httpUpstreams.directives(), ...servers]);
 }
@@ -84,9 +86,9 @@ function mainConfig(c: Compilation, http: Directive[], stream: Directive[]): str
   return `${header.join("\n")}\n${render(top)}`;
 }
 
-/** The route table as JSON, one entry a line. */
-function tableJson(table: Record<string, unknown[]>): string {
-  const keys = Object.entries(table).map(([k, list]) => `${JSON.stringify(k)}: [\n${list.map((e) => `  ${JSON.stringify(e)}`).join(",\n")}\n]`);
+/** The route table as JSON, one entry (or CORS policy) a line. */
+function tableJson(table: Record<string, unknown>): string {
+  const keys = Object.entries(table).map(([k, v]) => `${JSON.stringify(k)}: ${Array.isArray(v) ? `[\n${v.map((e) => `  ${JSON.stringify(e)}`).join(",\n")}\n]` : JSON.stringify(v)}`);
   return `{\n${keys.join(",\n")}\n}\n`;
 }
 

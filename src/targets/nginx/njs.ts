@@ -4,6 +4,9 @@
 // named location of the first entry whose conditions all hold, 404 when none does. Matching
 // reads the request as the engine does: the raw path and query of the request line, every value
 // of a header (or all of them joined with ","), the first value of a query parameter.
+// The CORS filter's policies are data in the same table (keys "cN", chosen by $jx_cors): the
+// js_set variables below answer a preflight and give the CORS response headers as the engine's
+// src/engine/gateway/cors.ts does (the request's origin echoed, never "*").
 
 export const NJS_FILE = "junction.js";
 export const TABLE_FILE = "junction-routes.json";
@@ -81,6 +84,85 @@ function pick(choices) {
     return choices[choices.length - 1][1];
 }
 
+function header(r, name) {
+    var v = headerValues(r, name);
+    return v.length ? v.join(',') : undefined;
+}
+
+function originAllowed(c, origin) {
+    var m = /^([a-z][a-z0-9+.-]*):\/\/([^\/:]+)(:\d+)?$/i.exec(origin);
+    for (var i = 0; i < c.o.length; i++) {
+        var allowed = c.o[i];
+        if (allowed === '*' || allowed === origin) return true;
+        var a = /^([a-z][a-z0-9+.-]*):\/\/(\*\.[^\/:]+|\*)(:\d+)?$/i.exec(allowed);
+        if (!a || !m || a[1].toLowerCase() !== m[1].toLowerCase() || (a[3] || '') !== (m[3] || '')) continue;
+        if (a[2] === '*') return true;
+        var host = m[2].toLowerCase(), suffix = a[2].slice(1).toLowerCase();
+        if (host.length > suffix.length && host.slice(-suffix.length) === suffix) return true;
+    }
+    return false;
+}
+
+/** The location's CORS policy when the request's origin is allowed, else null. */
+function cors(r) {
+    var c = jx_routes[r.variables.jx_cors], origin = header(r, 'origin');
+    return c && origin !== undefined && originAllowed(c, origin) ? { c: c, origin: origin } : null;
+}
+
+// Arrays of the preloaded table have no methods in njs 0.7: walked by index.
+function has(list, x) {
+    for (var i = 0; i < list.length; i++) if (list[i] === x) return true;
+    return false;
+}
+
+function joined(list) {
+    var out = '';
+    for (var i = 0; i < list.length; i++) out += (i ? ', ' : '') + list[i];
+    return out;
+}
+
+/** Ours, or (when the filter sets none) what the backend sent: its own header is hidden. */
+function orUpstream(r, value, name) {
+    return value !== '' ? value : (r.variables['upstream_http_' + name] || '');
+}
+
+function corsPreflight(r) {
+    var c = jx_routes[r.variables.jx_cors];
+    return c && r.method === 'OPTIONS' && header(r, 'origin') !== undefined && header(r, 'access-control-request-method') !== undefined ? '1' : '';
+}
+
+function corsAllowOrigin(r) {
+    var x = cors(r);
+    return orUpstream(r, x ? x.origin : '', 'access_control_allow_origin');
+}
+
+function corsAllowCredentials(r) {
+    var x = cors(r);
+    return orUpstream(r, x && x.c.c ? 'true' : '', 'access_control_allow_credentials');
+}
+
+function corsExposeHeaders(r) {
+    var x = cors(r);
+    return orUpstream(r, x ? joined(x.c.e) : '', 'access_control_expose_headers');
+}
+
+function corsAllowMethods(r) {
+    var x = cors(r);
+    if (!x) return '';
+    return has(x.c.m, '*') ? header(r, 'access-control-request-method') : joined(x.c.m);
+}
+
+function corsAllowHeaders(r) {
+    var x = cors(r);
+    if (!x) return '';
+    return has(x.c.h, '*') ? header(r, 'access-control-request-headers') || '' : joined(x.c.h);
+}
+
+function corsMaxAge(r) {
+    var x = cors(r);
+    return x ? String(x.c.a) : '';
+}
+
 function route(r) {
     var uri = r.variables.request_uri, at = uri.indexOf('?'), query;
     var req = { path: at < 0 ? uri : uri.slice(0, at), query: function () { return query || (query = queryOf(uri)); } };
@@ -94,5 +176,5 @@ function route(r) {
     r.return(404);
 }
 
-export default { route };
+export default { route, corsPreflight, corsAllowOrigin, corsAllowCredentials, corsExposeHeaders, corsAllowMethods, corsAllowHeaders, corsMaxAge };
 `;
