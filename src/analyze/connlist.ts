@@ -148,18 +148,18 @@ function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[
 
 /** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
 export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
-  const distinct = new Set<string>();
-  for (const e of entries) { distinct.add(e.src.id); distinct.add(e.dst.id); }
-  const rank = new Map([...distinct].sort(cmp).map((id, i) => [id, i]));
-  // One number per entry, (source rank, destination rank, position), sorted as numbers: the same
-  // order as a stable sort by the two ranks, without a map lookup per comparison.
-  const n = rank.size, count = entries.length;
-  if (n * n * count >= Number.MAX_SAFE_INTEGER) return entries.sort((a, b) => rank.get(a.src.id)! - rank.get(b.src.id)! || rank.get(a.dst.id)! - rank.get(b.dst.id)!);
-  const keys = new Float64Array(count);
-  entries.forEach((e, i) => { keys[i] = (rank.get(e.src.id)! * n + rank.get(e.dst.id)!) * count + i; });
+  const byId = new Map<string, number>(), byPeer = new Map<ListPeer, number>();
+  for (const e of entries) { byId.set(e.src.id, 0); byId.set(e.dst.id, 0); }
+  [...byId.keys()].sort(cmp).forEach((id, i) => byId.set(id, i));
+  const rank = (p: ListPeer) => { let r = byPeer.get(p); if (r === undefined) byPeer.set(p, r = byId.get(p.id)!); return r; };
+  // One number per entry (source rank, destination rank, then its place: the sort stays stable), sorted as numbers.
+  const n = entries.length, peers = byId.size;
+  if (peers * peers * n >= Number.MAX_SAFE_INTEGER) return entries.sort((a, b) => rank(a.src) - rank(b.src) || rank(a.dst) - rank(b.dst));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (rank(entries[i].src) * peers + rank(entries[i].dst)) * n + i;
   keys.sort();
-  const sorted = Array.from(keys, (k) => entries[k % count]);
-  for (let i = 0; i < count; i++) entries[i] = sorted[i];
+  const sorted = entries.slice();
+  for (let i = 0; i < n; i++) entries[i] = sorted[keys[i] % n];
   return entries;
 }
 

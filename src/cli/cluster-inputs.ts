@@ -19,8 +19,8 @@ export interface ClusterInput {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The -f inputs (when any) and every --cluster's, each loaded on its own. */
-export function loadClusterInputs(values: Values, io: Io, loaded?: Loaded): ClusterInput[] {
+/** The --cluster options: each cluster's paths, by name. */
+function clusterPaths(values: Values): Map<string, string[]> {
   const byName = new Map<string, string[]>();
   for (const c of list(values, "cluster")) {
     const eq = c.indexOf("=");
@@ -29,6 +29,17 @@ export function loadClusterInputs(values: Values, io: Io, loaded?: Loaded): Clus
     if (!NAME.test(name)) throw new UsageError(`--cluster ${c}: ${JSON.stringify(name)} is not a cluster name (lowercase letters, digits and '-')`);
     byName.set(name, [...(byName.get(name) ?? []), path]);
   }
+  return byName;
+}
+
+/** The names --cluster gives. */
+export function clusterNames(values: Values): Set<string> {
+  return new Set(clusterPaths(values).keys());
+}
+
+/** The -f inputs (when any) and every --cluster's, each loaded on its own. */
+export function loadClusterInputs(values: Values, io: Io, loaded?: Loaded): ClusterInput[] {
+  const byName = clusterPaths(values);
   const out: ClusterInput[] = [];
   if (loaded) out.push({ loaded });
   else if (list(values, "file").length || !byName.size) out.push({ loaded: loadInputs(values, io) });

@@ -6,6 +6,7 @@ import { boundaryRequests } from "../analyze/boundary-requests.js";
 import { Matcher } from "../engine/match.js";
 import { InventoryIndex } from "../model/inventory.js";
 import type { Inventory } from "../model/inventory.js";
+import type { Endpoint } from "../model/endpoint.js";
 import { Analysis } from "./analysis.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -30,8 +31,12 @@ export function formatDiff(d: FlowDiff): string {
   return `${partyLabel(d.src)} → ${partyLabel(d.dst)}: ${parts.filter(Boolean).join("; ")}`;
 }
 
-/** Prints the outcome to stderr; returns the exit code (1 when some flow differs). */
-export function verifyTranslation(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io): number {
+/**
+ * Prints the outcome to stderr; returns the exit code (1 when some flow differs). `refusedOk`: the
+ * destinations where a connection allowed before may be refused after (a translation of a mesh's
+ * request authorization, compared per request instead); connections gained there still differ.
+ */
+export function verifyTranslation(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, refusedOk?: (dst: Endpoint | undefined) => boolean): number {
   const after = reloadWith(loaded, replaced, generated);
   const errors = after.diagnostics.errors;
   if (errors.length) {
@@ -43,6 +48,7 @@ export function verifyTranslation(loaded: Loaded, options: EngineOptions, replac
   const result = compareConnectivity(side(loaded), side(after), (done, total) => {
     if (total > 200 && done - last >= total / 10) { last = done; io.err(`verify: ${Math.round((100 * done) / total)}%\n`); }
   });
+  if (refusedOk) result.diffs = result.diffs.map((d) => (refusedOk(d.dst.endpoint) ? { ...d, lost: [] } : d)).filter((d) => d.lost.length || d.gained.length);
   for (const d of result.diffs) io.err(`verify: differs: ${formatDiff(d)}\n`);
   const what = `${result.classes} endpoint classes and address ranges, ${result.pairs} ordered pairs, every port interval`;
   io.err(result.diffs.length ? `verify: FAILED: ${result.diffs.length} flow${result.diffs.length === 1 ? "" : "s"} differ (${what})\n` : `verify: equivalent (${what})\n`);
@@ -62,7 +68,7 @@ function formatRequestDiff(d: RequestDiff): string {
  * place of the originals; the requests at the boundaries of every request rule must be allowed alike.
  * `prepare` puts the command's mesh options into the reloaded inventory.
  */
-export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void, narrowing?: Narrowing): number {
+export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void, narrowing?: Narrowing, rulesAfter = false): number {
   const after = reloadWith(loaded, replaced, generated);
   if (after.diagnostics.errors.length) {
     for (const d of after.diagnostics.errors) io.err(`verify: the output does not load: ${formatDiagnostic(d)}\n`);
@@ -71,6 +77,12 @@ export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced:
   prepare(after.inventory);
   const matcher = new Matcher(new InventoryIndex(loaded.inventory), options);
   const requests = boundaryRequests(loaded.inventory, (s, e) => matcher.selects(s, e));
+  // A translation into request rules (a mesh's authorization into the common API): their boundaries too.
+  if (rulesAfter) {
+    const seen = new Set(requests.map((r) => JSON.stringify(r)));
+    const m = new Matcher(new InventoryIndex(after.inventory), options);
+    for (const r of boundaryRequests(after.inventory, (s, e) => m.selects(s, e))) if (!seen.has(JSON.stringify(r))) { seen.add(JSON.stringify(r)); requests.push(r); }
+  }
   const diffs = compareRequests(new Analysis(loaded, options).walk, new Analysis(after, options).walk, requests, narrowing);
   for (const d of diffs.slice(0, MAX_SHOWN)) io.err(`verify: differs: ${formatRequestDiff(d)}\n`);
   if (diffs.length > MAX_SHOWN) io.err(`verify: ... and ${diffs.length - MAX_SHOWN} more\n`);

@@ -76,13 +76,19 @@ class Backends {
     this.sockets.push({ kind, address: t.address, port: t.port, backend: this.backend(identity) });
   }
 
-  /** An address for a Service whose endpoints the input does not hold: one echo backend named after it. */
-  forService = (svc: Service, port: ServicePort): Target[] => {
+  /**
+   * An address for a Service whose endpoints the input does not hold: one echo backend named after it.
+   * When the Gateway originates TLS to it (BackendTLSPolicy) and its pods are in the input without
+   * addresses, the backend answers as those pods and serves their mounted certificate, as they would.
+   */
+  forService = (svc: Service, port: ServicePort, b: ResolvedBackend): Target[] => {
     const name = `${svc.namespace}/${svc.name}`;
     let address = this.serviceAddress.get(name);
     if (!address) { const n = this.serviceAddress.size + 1; address = `10.253.${n >> 8}.${n & 255}`; this.serviceAddress.set(name, address); }
     const t = { address, port: port.port };
-    this.listen({ namespace: svc.namespace, pod: `${svc.name}-lab`, service: name }, t, port.protocol === "UDP" ? "udp" : "tcp");
+    const pod = b.tlsPolicy ? b.endpoints?.endpoints.find((e) => e.pod)?.pod : undefined;
+    const tls = pod ? { backend: servedBy(b), tls: this.podTls(pod) } : {};
+    this.listen({ namespace: svc.namespace, pod: `${svc.name}-lab`, service: name, ...tls }, t, port.protocol === "UDP" ? "udp" : "tcp");
     return [t];
   };
 
@@ -114,7 +120,7 @@ class Backends {
 function compileAll(engine: GatewayEngine, refs: readonly string[], backends: Backends, folder: (i: number) => string, lines: LineLookup): void {
   const problems: string[] = [];
   refs.forEach((ref, i) => {
-    const r = compileNginx(engine, ref, { ...DEFAULT_NGINX_OPTIONS, listen: [gatewayAddress(i + 1)], serviceAddresses: backends.forService });
+    const r = compileNginx(engine, ref, { ...DEFAULT_NGINX_OPTIONS, listen: [gatewayAddress(i + 1)], serviceAddresses: backends.forService, socketDir: folder(i + 1) });
     if (typeof r === "string") throw new LabError(r);
     if (r.problems.length) { problems.push(...r.problems.map((p) => formatNginxProblem(p, lines))); return; }
     writeFolder(folder(i + 1), r.files);

@@ -137,20 +137,22 @@ export class AddressTimeline {
   /**
    * Who held `address` over [from, to]: exact when one endpoint surely held it the whole time,
    * possible when one endpoint only may have, ambiguous when several may have (a change in the window).
+   * `cluster`: only that cluster's holders (null: holders of no cluster).
    */
-  lookup(address: string, from: number, to: number): Lookup {
+  lookup(address: string, from: number, to: number, cluster?: string | null): Lookup {
     const list = this.byAddress.get(address);
     if (!list) return NONE;
+    const covers = (t: Tenure) => t.startAfter < to && from < t.end && (cluster === undefined || (t.holder.cluster ?? null) === cluster);
     // One pass without allocation for the common case: one holder (most addresses change hands rarely).
     let last: Tenure | undefined, several = false, sure = false;
     for (const t of list) {
-      if (!(t.startAfter < to && from < t.end)) continue;
+      if (!covers(t)) continue;
       if (last && t.key !== last.key) several = true;
       if (t.start <= from && to <= t.endAfter) sure = true;
       last = t;
     }
     if (!last) return NONE;
-    if (several) return { match: "ambiguous", tenures: list.filter((t) => t.startAfter < to && from < t.end) };
+    if (several) return { match: "ambiguous", tenures: list.filter(covers) };
     return { match: sure ? "exact" : "possible", tenures: [last] };
   }
 

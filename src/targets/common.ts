@@ -4,7 +4,7 @@
 import type { Endpoint, Network } from "../model/endpoint.js";
 import { formatAddress } from "../model/ip.js";
 import { requestRulesOf, type EndpointSelector, type Peer, type Policy, type Rule } from "../model/policy.js";
-import { formatCondition, type Clause, type StringMatch } from "../model/l7.js";
+import { formatCondition, type Clause, type Condition, type StringMatch } from "../model/l7.js";
 import type { PortMatch } from "../model/ports.js";
 import { isEverything, type LabelSelector } from "../model/selector.js";
 import { metadata } from "./k8s/policies.js";
@@ -77,14 +77,18 @@ function httpFields(clause: Clause): Record<string, unknown> {
   const add = (k: string, v: unknown[]) => { out[k] = [...(out[k] ?? []), ...v]; };
   for (const c of clause) {
     if (c.not || !("values" in c)) throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
-    if (c.attribute === "request.method") add("methods", c.values.map((v) => (v.kind === "exact" ? v.value : { regex: regexOf(v) })));
+    if (c.attribute === "request.method") add("methods", c.values.map((v) => (v.kind === "exact" && /^[A-Z]+$/.test(v.value) ? v.value : { regex: regexOf(v) })));
     else if (c.attribute === "request.path") add("paths", c.values.map(pathField));
     else if (c.attribute === "request.url") add("paths", c.values.map((v) => ({ regex: regexOf(v), query: true })));
     else if (c.attribute === "request.host") add("hosts", c.values.map((v) => ({ regex: regexOf(v) })));
-    else if (c.attribute === "request.header") add("headers", c.values.map((v) => (v.kind === "present" ? c.name : v.kind === "exact" ? `${c.name}: ${v.value}` : undefined)));
+    else if (c.attribute === "request.header") add("headers", c.values.map((v) => (v.kind === "present" ? c.name : v.kind === "exact" ? `${c.name}: ${v.value}` : unwritable(c))));
     else throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
   }
   return out;
+}
+
+function unwritable(c: Condition): never {
+  throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
 }
 
 function pathField(v: StringMatch): unknown {
@@ -143,13 +147,14 @@ export function trafficPolicy(p: Policy, name: string): object {
 }
 
 /** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
-export function trafficPolicies(policies: readonly Policy[]): object[] {
+export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy) => string = (p) => p.name): object[] {
   const used = new Set<string>();
   // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, which the common API does not address: they stay as they are.
   return policies.filter((p) => p.networks === undefined).sort(byPriority).map((p) => {
     const ns = ownNamespace(p);
-    let name = p.name;
-    for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${p.name}-${i}`;
+    const base = nameOf(p);
+    let name = base;
+    for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${base}-${i}`;
     used.add(`${ns}/${name}`);
     return trafficPolicy(p, name);
   });

@@ -138,3 +138,59 @@ test("agent --addressgroups --watch: loads the sets in one nft transaction and r
     t.cleanup();
   }
 });
+
+interface FlowRec { line: number; src: { name: string; match: string; candidates?: string[] }; dst: { name: string; match: string }; verdict?: string; by?: string }
+
+async function flowsUs(...extra: string[]): Promise<{ code: number; err: string; recs: FlowRec[] }> {
+  const r = await cli(["flows", "--history", `${EX}/history.jsonl`, "--flows", `${EX}/flows-us.csv`, ...extra, "--view", "records", "-o", "json"]);
+  return { code: r.code, err: r.err, recs: r.code === 2 ? [] : JSON.parse(r.out) };
+}
+
+test("flows --cluster: each cluster's holders are judged by their own cluster's policies; an address both clusters held depends on which sent it", async () => {
+  const { code, recs } = await flowsUs(...CLUSTERS, "-q");
+  assert.equal(code, 1, "a record policy denies is a finding");
+  const [web, nat, api, vm] = recs;
+  assert.deepEqual(web.src.candidates, ["prod-eu:shop/web-6b7f9-2kq8d", "prod-us:shop/web-5f2a1-h6t4r"]);
+  // prod-us's api admits pods of namespaces labelled shop *of prod-us* (a namespaceSelector sees its own cluster's), prod-eu's only as 198.51.100.7.
+  assert.deepEqual([web.verdict, web.by], ["depends", "on which endpoint held the address: denied or allowed"]);
+  assert.deepEqual([nat.src.match, nat.src.candidates, nat.verdict, nat.by], ["nat", ["prod-eu:{egress NAT}", "prod-us:{egress NAT}"], "allowed", "ingress NetworkPolicy prod-us:shop/api-from-web rule 2"]);
+  assert.deepEqual([api.src.name, api.verdict, api.by], ["prod-eu:shop/api-84c5d-m4n7p", "denied", "ingress isolated by NetworkPolicy prod-us:shop/api-from-web"]);
+  assert.deepEqual([vm.src.name, vm.src.match, vm.verdict], ["billing/legacy-vm[Workload]", "static", "allowed"]);
+  // Without --cluster the history's clusters are only names: no cluster's policies select the recorded pods.
+  const flat = await flowsUs("-f", `${EX}/clusters.yaml`, "-q");
+  assert.deepEqual([flat.code, flat.recs[0].verdict, flat.recs[0].by], [0, "allowed", "no policy applies"]);
+});
+
+test("flows --flows-cluster: the log's cluster's holder wins; an address in its pod range none of its pods held is its unknown pod, never another cluster's", async () => {
+  const { code, recs } = await flowsUs(...CLUSTERS, "--flows-cluster", "prod-us", "-q");
+  assert.equal(code, 1);
+  const [web, nat, unknown, vm] = recs;
+  assert.deepEqual([web.src.name, web.src.match, web.verdict, web.by], ["prod-us:shop/web-5f2a1-h6t4r", "exact", "allowed", "ingress NetworkPolicy prod-us:shop/api-from-web rule 1"]);
+  assert.deepEqual(nat.src.candidates, ["prod-eu:{egress NAT}", "prod-us:{egress NAT}"], "a shared NAT address stays every cluster's");
+  assert.deepEqual([unknown.src.name, unknown.src.match, unknown.verdict], ["prod-us:{unknown pod}", "none", "denied"], "10.0.2.20 is prod-eu's api, but in prod-us's log it is inside prod-us's pod range");
+  assert.deepEqual([vm.src.name, vm.src.match], ["billing/legacy-vm[Workload]", "static"], "an endpoint of no cluster inside the pod range stays a candidate");
+  const eu = await flowsUs(...CLUSTERS, "--flows-cluster", "prod-eu", "-q");
+  assert.deepEqual(eu.recs.map((r) => `${r.src.name} -> ${r.dst.name}`), [
+    "prod-eu:shop/web-6b7f9-2kq8d -> prod-eu:{unknown pod}",
+    "prod-eu:{egress NAT} | prod-us:{egress NAT} -> prod-eu:{unknown pod}",
+    "prod-eu:shop/api-84c5d-m4n7p -> prod-eu:{unknown pod}",
+    "billing/legacy-vm[Workload] -> billing/billing-vm[Workload]",
+  ], "in a log of prod-eu, 10.0.2.21 (prod-us's api) is inside prod-eu's own pod range");
+  const bad = await flowsUs(...CLUSTERS, "--flows-cluster", "prod-x");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--flows-cluster prod-x: no such cluster \(known: prod-eu, prod-us\)/);
+  assert.match((await cli(["flows", "--help"])).out, /--cluster NAME=PATH[\s\S]*--flows-cluster NAME/);
+});
+
+test("flows --cluster without history holders: the inventory's endpoints of both clusters at one address are candidates; a cluster the history names but no --cluster gives is noted", async () => {
+  const t = tempFiles({ "h.jsonl": '{"junction":"history","version":1}\n', "flows.csv": "time,src,sport,dst,dport,protocol\n2026-12-05T06:00:00Z,10.0.1.10,40000,10.0.2.21,8080,tcp\n" });
+  try {
+    const args = ["flows", "--history", `${t.dir}/h.jsonl`, "--flows", `${t.dir}/flows.csv`, ...CLUSTERS, "--view", "records", "-o", "json", "-q"];
+    const both = JSON.parse((await cli(args)).out)[0];
+    assert.deepEqual([both.src.match, both.src.candidates, both.verdict], ["ambiguous", ["prod-eu:shop/web-6b7f9-2kq8d", "prod-us:shop/web-5f2a1-h6t4r"], "depends"]);
+    const us = JSON.parse((await cli([...args, "--flows-cluster", "prod-us"])).out)[0];
+    assert.deepEqual([us.src.name, us.src.match, us.verdict], ["prod-us:shop/web-5f2a1-h6t4r", "static", "allowed"]);
+  } finally { t.cleanup(); }
+  const one = await cli(["flows", "--history", `${EX}/history.jsonl`, "--flows", `${EX}/flows-us.csv`, "-f", `${EX}/clusters.yaml`, "--cluster", `prod-us=${EX}/prod-us`]);
+  assert.match(one.err, /note: the history's cluster prod-eu is not given with --cluster: its endpoints are judged without its namespaces and policies/);
+});

@@ -9,9 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js";
+import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, CORS, ROUTES, UNSUPPORTED } from "./fixture.js";
+import { BASE, CORS, ROUTES, UNSUPPORTED, backendTlsTerminate, sharedTls } from "./fixture.js";
+import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
 const nginx = nginxCapability();
@@ -70,6 +72,48 @@ test("CORS filters: policies as njs table data, preflights answered before redir
   } finally { t.cleanup(); }
 });
 
+test("TLS listeners sharing a port: one ssl_preread server by SNI (most specific hostname), passthrough to backends, HTTPS and terminating TLS listeners on internal sockets with their certificates (golden)", async () => {
+  const t = tempFiles({ "in.yaml": sharedTls([SERVER, BACKEND]) });
+  try {
+    const r = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/shared-tls.conf", r.out);
+    const conf = unbundle(r.out).get("nginx.conf")!;
+    const front = /map \$ssl_preread_server_name (\$jx_m\d+s) \{\n\s+hostnames;\n\s+default jx_closed;\n((?:\s+\S+ \S+;\n)+)\s+\}/.exec(conf)!;
+    // legacy.example.com is exact: the passthrough listener, though the HTTPS wildcard covers it too.
+    assert.deepEqual(front[2].trim().split(/;\n\s*/).map((e) => e.replace(/;$/, "")), [
+      "shop.example.com unix:/run/junction-nginx/jx-https-443.sock", "*.example.com unix:/run/junction-nginx/jx-https-443.sock",
+      "legacy.example.com apps_legacy_8443", "abc.example.net unix:/run/junction-nginx/jx-tls-443-mqtt.sock",
+    ]);
+    assert.match(conf, new RegExp(`listen 443;\\n\\s+ssl_preread on;\\n\\s+proxy_pass \\${front[1]};`));
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-https-443\.sock ssl http2;\n\s+server_name shop\.example\.com;/);
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-tls-8883-abc\.sock ssl;\n\s+ssl_certificate certs\/apps_abc-cert\.pem;/);
+    assert.match(conf, /listen unix:\/run\/junction-nginx\/jx-tls-8883-rest\.sock ssl;\n\s+ssl_certificate certs\/apps_server-cert\.pem;/);
+    // --output-dir: the sockets go into the folder.
+    const out = join(t.dir, "out");
+    const w = await cli(["compile", "-f", t.dir, "--target", "nginx", "--gateway", "apps/edge", "--output-dir", out]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(readFileSync(join(out, "nginx.conf"), "utf8"), new RegExp(`listen unix:${out.replace(/[.\\/]/g, (x) => `\\${x}`)}/jx-https-443\\.sock`));
+  } finally { t.cleanup(); }
+});
+
+// BackendTLSPolicy: "the Gateway originates TLS to the backend" of a TLSRoute it terminates
+// (BackendTLSPolicyTLSRouteTerminate), with the policy's hostname as SNI and verified name.
+test("BackendTLSPolicy on a terminated TLSRoute: the stream server originates TLS (proxy_ssl, the policy's name and CA); two policies behind one listener are refused (golden)", async () => {
+  const t = tempFiles({ "in.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND), "one.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND, true) });
+  try {
+    const r = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(r.code, 0, r.err);
+    assertGolden("nginx/backend-tls-stream.conf", r.out);
+    const files = unbundle(r.out);
+    assert.match(files.get("nginx.conf")!, /listen 8443 ssl;\n(\s+ssl_certificate\S* \S+;\n){2}\s+proxy_ssl on;\n\s+proxy_ssl_server_name on;\n\s+proxy_ssl_name abc\.example\.com;\n\s+proxy_ssl_verify on;\n\s+proxy_ssl_verify_depth 4;\n\s+proxy_ssl_trusted_certificate ca\/backend-apps_secure\.pem;/);
+    assert.equal(files.get("ca/backend-apps_secure.pem")!.trim(), BACKEND_CA.trim());
+    const one = await cli(["compile", "-f", join(t.dir, "one.yaml"), "--target", "nginx", "--gateway", "apps/edge"]);
+    assert.equal(one.code, 2);
+    assert.match(one.err, /Gateway apps\/edge: nginx cannot express TLS routes of one terminating listener whose backends differ in BackendTLSPolicy: listener secure, port 8443/);
+  } finally { t.cleanup(); }
+});
+
 test("what nginx cannot express is refused, naming file, line, route, rule and feature; nothing is written", async () => {
   const t = tempFiles({ "in.yaml": BASE + UNSUPPORTED });
   try {
@@ -107,7 +151,8 @@ test("every golden nginx configuration passes nginx -t", { skip: nginx.ok ? fals
   for (const name of goldens) {
     const dir = mkdtempSync(join(tmpdir(), "junction-nginx-t-"));
     try {
-      writeFolder(dir, unbundle(readFileSync(join(GOLDEN, name), "utf8")));
+      // nginx -t binds the internal servers' Unix sockets: their folder must exist (compiled without --output-dir: DEFAULT_SOCKET_DIR).
+      writeFolder(dir, unbundle(readFileSync(join(GOLDEN, name), "utf8").replaceAll(`${DEFAULT_SOCKET_DIR}/`, `${dir}/`)));
       assert.equal(nginxTest(dir), undefined, `nginx -t rejected ${name}`);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }

@@ -66,3 +66,10 @@ test("docs: the gateway agent's dry-run diff is real output", { skip: skipAgent 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("docs: the front map of a port shared by TLS listeners is the golden configuration's", () => {
+  const section = DOC.slice(DOC.indexOf("## Ports shared by TLS listeners"));
+  const shownMap = section.slice(section.indexOf("```\n") + 4, section.indexOf("```", section.indexOf("```\n") + 4));
+  const golden = readFileSync(fileURLToPath(new URL("../../../test/golden/nginx/shared-tls.conf", import.meta.url)), "utf8");
+  assert.ok(shownMap.includes("ssl_preread_server_name") && golden.includes(shownMap), shownMap);
+});

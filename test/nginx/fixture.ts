@@ -128,3 +128,153 @@ spec:
     - {type: CORS, cors: {allowOrigins: ["https://*.example.com"]}}
     backendRefs: [{name: v1, port: 80}]
 `;
+
+const secret = (name: string, pair: { crt: string; key: string }) => `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: apps}
+type: kubernetes.io/tls
+data: {tls.crt: ${pair.crt}, tls.key: ${pair.key}}`;
+
+/**
+ * TLS listeners sharing ports: on 443 two HTTPS listeners (an exact and a wildcard hostname, each
+ * with its certificate), a TLS passthrough listener whose hostname the wildcard also covers (the
+ * exact one is the more specific: passthrough) and a terminating TLS listener; on 8883 two
+ * terminating TLS listeners with their own certificates. `pairs` are the two certificates (the
+ * first for *.example.com, the second for abc.example.com, served by the shop listener too, so that
+ * a test can tell which listener's certificate an SNI got).
+ */
+export function sharedTls(pairs: [{ crt: string; key: string }, { crt: string; key: string }]): string {
+  let ip = 10;
+  const tcp = (name: string, port: number) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {clusterIP: 10.96.2.${ip++}, selector: {app: ${name}}, ports: [{port: ${port}}]}`;
+  const tlsRoute = (name: string, section: string, host: string, backend: string, port: number) => `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: ${name}, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: ${section}}]
+  hostnames: ["${host}"]
+  rules: [{backendRefs: [{name: ${backend}, port: ${port}}]}]`;
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: test
+  listeners:
+  - {name: shop, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: abc-cert}]}}
+  - {name: wild, port: 443, protocol: HTTPS, hostname: "*.example.com", tls: {certificateRefs: [{name: server-cert}]}}
+  - {name: legacy, port: 443, protocol: TLS, hostname: legacy.example.com, tls: {mode: Passthrough}}
+  - {name: mqtt, port: 443, protocol: TLS, hostname: abc.example.net, tls: {mode: Terminate, certificateRefs: [{name: abc-cert}]}}
+  - {name: abc, port: 8883, protocol: TLS, hostname: abc.example.com, tls: {mode: Terminate, certificateRefs: [{name: abc-cert}]}}
+  - {name: rest, port: 8883, protocol: TLS, hostname: "*.example.com", tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+${secret("server-cert", pairs[0])}
+${secret("abc-cert", pairs[1])}
+${tcp("shop", 8080)}
+${tcp("wild", 8080)}
+${tcp("legacy", 8443)}
+${tcp("mqtt", 1883)}
+${tcp("abc", 9000)}
+${tcp("rest", 9000)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: shop}]
+  rules: [{backendRefs: [{name: shop, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wild, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: wild}]
+  rules: [{backendRefs: [{name: wild, port: 8080}]}]
+${tlsRoute("legacy", "legacy", "legacy.example.com", "legacy", 8443)}
+${tlsRoute("mqtt", "mqtt", "abc.example.net", "mqtt", 1883)}
+${tlsRoute("abc", "abc", "abc.example.com", "abc", 9000)}
+${tlsRoute("rest", "rest", "*.example.com", "rest", 9000)}
+`;
+}
+
+/**
+ * BackendTLSPolicy on TLSRoutes the Gateway terminates: listener `secure` (8443) re-encrypts to
+ * Service secure with hostname abc.example.com, which its pod's certificate (`backend`, issued by
+ * `ca`) names; listener `wrong` (9443) to Service wrong with hostname wrong.example.com, which it
+ * does not. The pods are in the input without addresses, as a Deployment's are before they run.
+ * `oneListener`: both routes on listener secure (hostnames a. and b.example.com), the second policy
+ * with hostname other.example.com (also valid): two policies behind one terminating listener.
+ */
+export function backendTlsTerminate(ca: string, server: { crt: string; key: string }, backend: { crt: string; key: string }, oneListener = false): string {
+  const pod = (name: string) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}-0, namespace: apps, labels: {app: ${name}}}
+spec:
+  containers: [{name: echo, image: echo, volumeMounts: [{name: certs, mountPath: /etc/certs}]}]
+  volumes: [{name: certs, secret: {secretName: backend-cert}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {clusterIP: 10.96.3.${name.length}, selector: {app: ${name}}, ports: [{port: 443, targetPort: 8443}]}`;
+  const route = (name: string, section: string, host: string) => `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: ${name}, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: ${section}}]
+${oneListener ? `  hostnames: [${host}]\n` : ""}  rules: [{backendRefs: [{name: ${name}, port: 443}]}]`;
+  const policy = (name: string, hostname: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}, namespace: apps}
+spec:
+  targetRefs: [{group: "", kind: Service, name: ${name}}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}], hostname: ${hostname}}`;
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: test
+  listeners:
+  - {name: secure, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+  - {name: wrong, port: 9443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: server-cert}]}}
+${secret("server-cert", server)}
+${secret("backend-cert", backend)}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend-ca, namespace: apps}
+data:
+  ca.crt: |
+${ca.trim().split("\n").map((l) => `    ${l}`).join("\n")}
+${pod("secure")}
+${pod("wrong")}
+${route("secure", "secure", "a.example.com")}
+${route("wrong", oneListener ? "secure" : "wrong", "b.example.com")}
+${policy("secure", "abc.example.com")}
+${policy("wrong", oneListener ? "other.example.com" : "wrong.example.com")}
+`;
+}

@@ -7,9 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { namespacesWithPrefix } from "../../src/lab/netns.js";
 import { tempFiles } from "../helpers.js";
 import { labFixture } from "../lab-fixture.js";
+import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
+import { backendTlsTerminate, sharedTls } from "./fixture.js";
 
 const { skip, name: NAME, runDir: RUN_DIR, lab: run } = labFixture("n", { nginx: true });
 
@@ -261,6 +264,70 @@ test("CORS on nginx (njs): preflights answered 204 with the policy's headers, si
     assert.equal(results[0].real.responseHeaders["access-control-allow-methods"], "GET, POST");
     assert.equal(results[4].real.responseHeaders["access-control-allow-origin"], "https://backend.example");
     assert.equal(results[2].real.responseHeaders["access-control-allow-origin"], undefined);
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
+});
+
+// Listener isolation on shared ports (GatewayHTTPListenerIsolation, HTTPRouteHTTPSListener,
+// TLSRouteMixedTerminationSameNamespace): "the listener with the most specific hostname that matches
+// the SNI" takes the connection, whatever its protocol and TLS mode; an HTTPS request whose Host
+// belongs to another listener than the SNI's gets 421 (Misdirected Request); each terminating
+// listener serves its own certificate.
+const SHARED_REQUESTS = `
+- {gateway: apps/edge, scheme: https, host: shop.example.com, path: /, expect: {status: 200, backend: apps/shop}}
+- {gateway: apps/edge, scheme: https, host: a.example.com, path: /, expect: {status: 200, backend: apps/wild}}
+- {gateway: apps/edge, scheme: https, sni: shop.example.com, host: a.example.com, path: /, expect: {status: 421}}
+- {gateway: apps/edge, scheme: tls, port: 443, sni: legacy.example.com, expect: {backend: apps/legacy}}
+- {gateway: apps/edge, scheme: tls, port: 443, sni: abc.example.net, expect: {backend: apps/mqtt}}
+- {gateway: apps/edge, scheme: tls, port: 443, sni: other.example.org, expect: {connection: rejected}}
+- {gateway: apps/edge, scheme: tls, port: 8883, sni: abc.example.com, expect: {backend: apps/abc}}
+- {gateway: apps/edge, scheme: tls, port: 8883, sni: b.example.com, expect: {backend: apps/rest}}
+`;
+
+test("TLS listeners sharing a port: ssl_preread hands each SNI to its listener (HTTPS, passthrough, terminating), each terminating listener with its certificate; real = engine = expected", { skip }, async () => {
+  const t = tempFiles({ "in.yaml": sharedTls([SERVER, BACKEND]), "requests.yaml": SHARED_REQUESTS });
+  try {
+    const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(up.code, 0, up.err);
+    const probe = await run(["probe", "--requests", join(t.dir, "requests.yaml"), "-o", "json"]);
+    const results = JSON.parse(probe.out).results as { pass: boolean; real: { status: number | null; backend: string | null; connection?: string; upstream: { tls?: boolean; sni?: string } | null } }[];
+    assert.equal(probe.code, 0, JSON.stringify(results.filter((r) => !r.pass), null, 1));
+    assert.deepEqual(results.map((r) => r.real.backend), ["apps/shop", "apps/wild", null, "apps/legacy", "apps/mqtt", null, "apps/abc", "apps/rest"]);
+    assert.equal(results[2].real.status, 421);
+    // Passthrough: the backend did the handshake and saw the SNI; terminated: plain bytes.
+    assert.deepEqual([results[3].real.upstream?.tls, results[3].real.upstream?.sni, results[4].real.upstream?.tls], [true, "legacy.example.com", false]);
+    // The certificate each SNI gets: on 8883 the abc listener's (CN abc.example.com) or the wildcard listener's (CN example.com).
+    const subject = (port: number, sni: string) => spawnSync("ip", ["netns", "exec", `jl-${NAME}-client`, "openssl", "s_client", "-connect", `10.252.1.1:${port}`, "-servername", sni], { input: "", encoding: "utf8", timeout: 20_000 }).stdout.match(/^subject=.*$/m)?.[0] ?? "";
+    assert.match(subject(8883, "abc.example.com"), /CN ?= ?abc\.example\.com/);
+    assert.match(subject(8883, "b.example.com"), /CN ?= ?example\.com/);
+    // On 443 the HTTPS listeners' certificates, by SNI (shop.example.com's listener serves the abc.example.com one).
+    assert.match(subject(443, "shop.example.com"), /CN ?= ?abc\.example\.com/);
+    assert.match(subject(443, "a.example.com"), /CN ?= ?example\.com/);
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
+});
+
+// BackendTLSPolicyTLSRouteTerminate: "the gateway terminates TLS and, because of the BackendTLSPolicy,
+// re-encrypts to the backend with SNI abc.example.com: the backend must report IS_TLS true and
+// ServerName abc.example.com". A policy whose hostname the backend's certificate does not name: no connection.
+test("BackendTLSPolicy on a terminated TLSRoute: nginx re-encrypts to the backend with the policy's SNI and verifies its certificate; real = engine = expected", { skip }, async () => {
+  const requests = `
+- {gateway: apps/edge, scheme: tls, port: 8443, sni: tls.example.com, expect: {backend: apps/secure-0, upstream: {tls: true, sni: abc.example.com}}}
+- {gateway: apps/edge, scheme: tls, port: 9443, sni: tls.example.com, expect: {connection: rejected}}
+`;
+  const t = tempFiles({ "in.yaml": backendTlsTerminate(BACKEND_CA, SERVER, BACKEND), "requests.yaml": requests });
+  try {
+    const up = await run(["up", "-q", "-f", join(t.dir, "in.yaml")]);
+    assert.equal(up.code, 0, up.err);
+    const probe = await run(["probe", "--requests", join(t.dir, "requests.yaml"), "-o", "json"]);
+    const results = JSON.parse(probe.out).results as { pass: boolean; real: { backend: string | null; connection?: string; upstream: { tls?: boolean; sni?: string } | null } }[];
+    assert.equal(probe.code, 0, JSON.stringify(results.filter((r) => !r.pass), null, 1));
+    assert.deepEqual([results[0].real.backend, results[0].real.upstream?.tls, results[0].real.upstream?.sni], ["apps/secure-0", true, "abc.example.com"]);
+    assert.equal(results[1].real.backend, null);
   } finally {
     await run(["down"]);
     t.cleanup();

@@ -2,7 +2,7 @@
 // printed (-o nginx) or written into a folder (--output-dir DIR).
 
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { GatewayEngine } from "../../engine/gateway/engine.js";
 import type { Loaded } from "../../sources/load.js";
 import { CONFIG_FILE, compileNginx, DEFAULT_NGINX_OPTIONS, formatNginxProblem, type NginxOptions, type NginxResult } from "../../targets/nginx/index.js";
@@ -12,7 +12,7 @@ import { fsReason, outputFolder, writeFile } from "../outputs.js";
 
 export const NGINX_OPTIONS: Record<string, OptionSpec> = {
   gateway: { type: "string", arg: "NS/NAME", description: "nginx: the Gateway to compile (its listeners and attached routes)" },
-  "output-dir": { type: "string", arg: "DIR", description: "nginx: write the configuration folder here (run it with nginx -p DIR/ -c DIR/nginx.conf)" },
+  "output-dir": { type: "string", arg: "DIR", description: "nginx: write the configuration folder here (run it with nginx -p DIR/ -c DIR/nginx.conf; a port shared by TLS listeners binds Unix sockets there)" },
   listen: { type: "string", multiple: true, arg: "ADDRESS", description: "nginx: address the listeners bind (repeatable; default: every IPv4 address)" },
   "modules-dir": { type: "string", arg: "DIR", default: DEFAULT_NGINX_OPTIONS.modulesDir, description: "nginx: where the njs and stream modules are (load_module)" },
 };
@@ -64,9 +64,10 @@ export const nginxTarget: CompileTarget = {
   options: NGINX_OPTIONS,
   formats: ["nginx"],
   run(loaded: Loaded, values: Values, io: Io) {
-    const r = compiledGateway(loaded, values, nginxOptions(values));
-    for (const w of r.warnings) io.err(`warning: ${w}\n`);
     const dir = str(values, "output-dir");
+    // The sockets of internal TLS servers (a port shared by TLS listeners) go into the folder: nginx binds them as written.
+    const r = compiledGateway(loaded, values, { ...nginxOptions(values), ...(dir ? { socketDir: resolve(io.cwd, dir) } : {}) });
+    for (const w of r.warnings) io.err(`warning: ${w}\n`);
     if (!dir) { io.out(bundle(r.files)); return EXIT.ok; }
     const path = writeConfigFolder("--output-dir", dir, r.files, io.cwd);
     io.err(`wrote ${r.files.size} file${r.files.size === 1 ? "" : "s"} into ${dir}; check with: nginx -t -p ${path}/ -c ${join(path, CONFIG_FILE)}\n`);

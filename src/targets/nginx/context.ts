@@ -5,7 +5,7 @@
 import type { GatewayEngine } from "../../engine/gateway/engine.js";
 import type { GatewayState } from "../../engine/gateway/gateways.js";
 import { block, dir, literal, type Directive } from "./conf.js";
-import type { NginxProblem } from "./problems.js";
+import { NginxUnsupported, type NginxProblem } from "./problems.js";
 import { Upstreams, type ServiceAddresses } from "./upstreams.js";
 
 export interface NginxOptions {
@@ -20,7 +20,14 @@ export interface NginxOptions {
   /** Where the pid file and error log go (absolute); default: the configuration folder. The gateway agent
    * keeps them outside the folders it swaps, so that a reload finds the running nginx. */
   runDir?: string;
+  /** Where the sockets of the internal TLS servers go (absolute; default: runDir, else DEFAULT_SOCKET_DIR): a port
+   * shared by TLS passthrough and terminating listeners hands each connection to one of them by SNI. */
+  socketDir?: string;
 }
+
+export const DEFAULT_SOCKET_DIR = "/run/junction-nginx";
+/** The longest path of a Unix socket Linux binds (sun_path, 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 107;
 
 export const DEFAULT_NGINX_OPTIONS: NginxOptions = { modulesDir: "/usr/lib/nginx/modules", listen: [] };
 
@@ -110,6 +117,14 @@ export class Compilation {
   text(s: string): string {
     if (s.includes("$")) this.dollar = true;
     return s.replace(/\$/g, "${jx_dollar}");
+  }
+
+  /** The absolute path of an internal server's Unix socket, e.g. "https-443". */
+  socket(name: string): string {
+    const dir = (this.options.socketDir ?? this.options.runDir ?? DEFAULT_SOCKET_DIR).replace(/\/+$/, "");
+    const path = `${dir}/jx-${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.sock`;
+    if (path.length > MAX_SOCKET_PATH) throw new NginxUnsupported("a socket path this long", `${path} is longer than the ${MAX_SOCKET_PATH} bytes a Unix socket path may have: use a shorter folder`);
+    return path;
   }
 
   /** Writes a file of the configuration folder once; returns its path relative to nginx.conf. */

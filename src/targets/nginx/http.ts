@@ -33,7 +33,14 @@ export function attempt<T>(c: Compilation, what: { object: string; src?: import(
   }
 }
 
-interface PortPlan { port: number; listeners: ListenerState[]; tls: boolean; grpc: boolean }
+interface PortPlan {
+  port: number;
+  listeners: ListenerState[];
+  tls: boolean;
+  grpc: boolean;
+  /** The Unix socket the servers listen on instead of the port (the port's stream server hands them the connections). */
+  socket?: string;
+}
 
 function routeKind(c: Compilation, p: { listeners: ListenerState[]; tls: boolean }): boolean {
   const attached = p.listeners.flatMap((l) => c.engine.attached(l));
@@ -47,6 +54,7 @@ function routeKind(c: Compilation, p: { listeners: ListenerState[]; tls: boolean
 
 function listenDirectives(c: Compilation, p: PortPlan, isDefault: boolean): Directive[] {
   const params = [...(isDefault ? ["default_server"] : []), ...(p.tls ? ["ssl"] : []), ...(p.grpc || p.tls ? ["http2"] : [])];
+  if (p.socket) return [dir("listen", `unix:${p.socket}`, ...params)];
   const addrs = c.options.listen.length ? c.options.listen.map((a) => `${a.includes(":") && !a.startsWith("[") ? `[${a}]` : a}:${p.port}`) : [String(p.port)];
   return addrs.map((a) => dir("listen", a, ...params));
 }
@@ -147,10 +155,10 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
   return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
 }
 
-/** Every server of an HTTP or HTTPS port. */
-export function httpServers(c: Compilation, listeners: ListenerState[]): Directive[] {
+/** Every server of an HTTP or HTTPS port (listening on `socket` when the port's stream server hands them its connections). */
+export function httpServers(c: Compilation, listeners: ListenerState[], socket?: string): Directive[] {
   const tls = listeners[0].listener.protocol === "HTTPS";
-  const p: PortPlan = { port: listeners[0].listener.port, listeners, tls, grpc: false };
+  const p: PortPlan = { port: listeners[0].listener.port, listeners, tls, grpc: false, socket };
   p.grpc = routeKind(c, p);
   const names: (string | undefined)[] = [undefined];
   const add = (h: string | undefined) => { if (!names.includes(h)) names.push(h); };

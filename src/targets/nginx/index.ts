@@ -10,10 +10,10 @@ import { hasIngressSemantics } from "../../model/gateway.js";
 import { CORS_VARIABLES } from "./actions.js";
 import { arg, block, dir, render, type Directive } from "./conf.js";
 import { Compilation, type NginxOptions } from "./context.js";
-import { httpServers } from "./http.js";
+import { attempt, httpServers } from "./http.js";
 import { NJS_FILE, NJS_MODULE, TABLE_FILE } from "./njs.js";
 import type { NginxProblem } from "./problems.js";
-import { CLOSED, streamServers } from "./stream.js";
+import { CLOSED, sharedTlsPort, streamServers } from "./stream.js";
 
 export { DEFAULT_NGINX_OPTIONS, type NginxOptions } from "./context.js";
 export { formatNginxProblem, type NginxProblem } from "./problems.js";
@@ -107,7 +107,13 @@ export function compileNginx(engine: GatewayEngine, ref: string, options: NginxO
   for (const group of accepted ? byPort([...gw.listeners, ...sets.flatMap((s) => s.listeners)]) : []) {
     const kinds = new Set(group.map((l) => HTTP_PROTOCOLS.has(l.listener.protocol) ? "http" : "stream"));
     if (kinds.size > 1) {
-      c.problems.push({ object: `Gateway ${c.gatewayName}`, src: gw.gateway.src, feature: "HTTPS and TLS listeners on one port", message: `port ${group[0].listener.port}: listeners ${group.map((l) => l.listener.name).join(", ")}` });
+      const what = { object: `Gateway ${c.gatewayName}`, src: gw.gateway.src };
+      // HTTPS and TLS listeners: one ssl_preread server hands each connection to its listener by SNI.
+      if (group.every((l) => l.listener.protocol === "HTTPS" || l.listener.protocol === "TLS")) {
+        const shared = attempt(c, what, { http: [], stream: [] }, () => sharedTlsPort(c, group));
+        http.push(...shared.http);
+        stream.push(...shared.stream);
+      } else c.problems.push({ ...what, feature: "plain HTTP or TCP and TLS listeners on one port", message: `port ${group[0].listener.port}: listeners ${group.map((l) => l.listener.name).join(", ")}` });
       continue;
     }
     if (kinds.has("http")) http.push(...httpServers(c, group));

@@ -11,7 +11,7 @@ import { NginxUnsupported } from "./problems.js";
 export interface Target { address: string; port: number }
 
 /** Addresses for a Service port whose endpoints the input does not hold (the lab's echo backends). */
-export type ServiceAddresses = (service: Service, port: ServicePort) => Target[] | undefined;
+export type ServiceAddresses = (service: Service, port: ServicePort, backend: ResolvedBackend) => Target[] | undefined;
 
 /** A backend as nginx sees it: endpoints to send to, or the status its requests get. */
 export type Destination = { targets: Target[]; backend: ResolvedBackend } | { status: number; backend: ResolvedBackend };
@@ -29,7 +29,7 @@ function serviceTargets(b: ResolvedBackend, addresses?: ServiceAddresses): Targe
   const e = b.endpoints!, svc = b.service!, sp = b.servicePort!;
   const ready = e.endpoints.filter((x) => x.ready);
   if (e.from !== "unknown" && ready.every((x) => x.address !== undefined)) return ready.map((x) => ({ address: x.address!, port: x.port }));
-  const given = addresses?.(svc, sp);
+  const given = addresses?.(svc, sp, b);
   if (given?.length) return given;
   if (svc.clusterIPs.length) return svc.clusterIPs.map((a) => ({ address: formatAddress(a), port: sp.port }));
   const why = e.from === "unknown" ? "the input holds no endpoints of it (EndpointSlices, or pods its selector picks)" : "its pods have no address in the input";
