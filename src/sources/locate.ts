@@ -4,7 +4,7 @@
 
 import { JsonIndex } from "./jsonpath.js";
 import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
-import type { InputFile } from "./read.js";
+import { InputChangedError, type InputFile } from "./read.js";
 import { indentQuotedScalars } from "./kubeyaml.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
@@ -27,7 +27,7 @@ export class Locator {
   addLazy(name: string, text: () => string): void { this.lazy.set(name, text); this.files.delete(name); this.parsed.delete(name); this.json.delete(name); }
 
   /** The text of a source, as lines are counted in it. */
-  text(name: string): string | undefined { return this.file(name)?.text; }
+  text(name: string): string | undefined { return unlessChanged(() => this.file(name)?.text); }
 
   private file(name: string): InputFile | undefined {
     let file = this.files.get(name);
@@ -38,6 +38,10 @@ export class Locator {
 
   /** 1-based line of `field` inside the object at `ref`; the nearest existing ancestor if the field is absent. */
   lineOf(ref: SourceRef, field: Path = []): number | undefined {
+    return unlessChanged(() => this.lineIn(ref, field));
+  }
+
+  private lineIn(ref: SourceRef, field: Path): number | undefined {
     const file = this.file(ref.file);
     if (!file) return undefined;
     if (!file.docs && ref.doc === 0 && /^\s*[[{]/.test(file.text.slice(0, 64))) {
@@ -128,4 +132,12 @@ function child(node: unknown, key: string | number): { value: unknown; offset?: 
     return item === undefined ? undefined : { value: item, offset: rangeStart(item) };
   }
   return undefined;
+}
+
+/**
+ * A released file (read.ts releaseText) that changed on disk since it was loaded has no lines and no
+ * text here: none are taken from other text than the one loaded (`serve -f` asks while reloading).
+ */
+function unlessChanged<T>(f: () => T | undefined): T | undefined {
+  try { return f(); } catch (e) { if (e instanceof InputChangedError) return undefined; throw e; }
 }
