@@ -148,10 +148,19 @@ function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[
 
 /** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
 export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
-  const distinct = new Set<string>();
-  for (const e of entries) { distinct.add(e.src.id); distinct.add(e.dst.id); }
-  const rank = new Map([...distinct].sort(cmp).map((id, i) => [id, i]));
-  return entries.sort((a, b) => rank.get(a.src.id)! - rank.get(b.src.id)! || rank.get(a.dst.id)! - rank.get(b.dst.id)!);
+  const byId = new Map<string, number>(), byPeer = new Map<ListPeer, number>();
+  for (const e of entries) { byId.set(e.src.id, 0); byId.set(e.dst.id, 0); }
+  [...byId.keys()].sort(cmp).forEach((id, i) => byId.set(id, i));
+  const rank = (p: ListPeer) => { let r = byPeer.get(p); if (r === undefined) byPeer.set(p, r = byId.get(p.id)!); return r; };
+  // One number per entry (source rank, destination rank, then its place: the sort stays stable), sorted as numbers.
+  const n = entries.length, peers = byId.size;
+  if (peers * peers * n >= Number.MAX_SAFE_INTEGER) return entries.sort((a, b) => rank(a.src) - rank(b.src) || rank(a.dst) - rank(b.dst));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (rank(entries[i].src) * peers + rank(entries[i].dst)) * n + i;
+  keys.sort();
+  const sorted = entries.slice();
+  for (let i = 0; i < n; i++) entries[i] = sorted[keys[i] % n];
+  return entries;
 }
 
 function cmp(a: string, b: string): number {

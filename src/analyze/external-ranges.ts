@@ -25,13 +25,17 @@ export function mergeExternalPeers(inv: Inventory, atoms: readonly ListPeer[], e
 
 function rewrite(entries: readonly ConnEntry[], asSource: Map<ListPeer, ListPeer>, asDestination: Map<ListPeer, ListPeer>): ConnEntry[] {
   const out: ConnEntry[] = [];
-  const seen = new Set<string>();
+  // Entries are distinct pairs; only those with a merged side can meet another (a merged peer is one
+  // object for its whole run, and no other peer has its id).
+  const seen = new Map<ListPeer, Set<ListPeer>>();
   for (const e of entries) {
     const src = asSource.get(e.src) ?? e.src, dst = asDestination.get(e.dst) ?? e.dst;
-    const key = `${src.id}\u0000${dst.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(src === e.src && dst === e.dst ? e : { src, dst, conns: e.conns });
+    if (src === e.src && dst === e.dst) { out.push(e); continue; }
+    let dsts = seen.get(src);
+    if (!dsts) seen.set(src, dsts = new Set());
+    if (dsts.has(dst)) continue;
+    dsts.add(dst);
+    out.push({ src, dst, conns: e.conns });
   }
   return out;
 }
@@ -53,17 +57,39 @@ function mergeSide(inv: Inventory, atoms: readonly ListPeer[], entries: readonly
 
 /** Per atom on this side: the workloads on the other side and their connections, as one string. */
 function treatment(entries: readonly ConnEntry[], side: "src" | "dst"): Map<ListPeer, string> {
-  const parts = new Map<ListPeer, string[]>();
-  const text = new Map<ConnSet, string>();
-  const key = (c: ConnSet) => { let t = text.get(c); if (t === undefined) { t = `${c.TCP.join(";")}|${c.UDP.join(";")}|${c.SCTP.join(";")}`; text.set(c, t); } return t; };
+  const parts = new Map<ListPeer, number[]>();
+  // Peer ids and connection sets numbered (equal text, equal number): an atom's treatment is its sorted numbers.
+  const peerNo = numbering<ListPeer>((p) => p.id), connNo = numbering<ConnSet>((c) => `${c.TCP.join(";")}|${c.UDP.join(";")}|${c.SCTP.join(";")}`);
   for (const e of entries) {
     const atom = side === "src" ? e.src : e.dst, other = side === "src" ? e.dst : e.src;
     if (atom.kind !== "external") continue;
     let list = parts.get(atom);
     if (!list) { list = []; parts.set(atom, list); }
-    list.push(`${other.id}=${key(e.conns)}`);
+    list.push(peerNo(other), connNo(e.conns));
   }
-  return new Map([...parts].map(([atom, list]) => [atom, list.sort().join(",")]));
+  return new Map([...parts].map(([atom, list]) => [atom, pairsKey(list)]));
+}
+
+/** Numbers objects by a text (objects with equal texts get the same number). */
+function numbering<T extends object>(text: (x: T) => string): (x: T) => number {
+  const byObject = new Map<T, number>(), byText = new Map<string, number>();
+  return (x) => {
+    let n = byObject.get(x);
+    if (n === undefined) {
+      const t = text(x);
+      n = byText.get(t);
+      if (n === undefined) byText.set(t, n = byText.size);
+      byObject.set(x, n);
+    }
+    return n;
+  };
+}
+
+/** The (peer, conns) number pairs of a flat list, as one canonical string. */
+function pairsKey(flat: readonly number[]): string {
+  const keys: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) keys.push(`${flat[i]}=${flat[i + 1]}`);
+  return keys.sort().join(",");
 }
 
 function adjacent(a: AddressRange, b: AddressRange): boolean {

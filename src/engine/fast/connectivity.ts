@@ -21,8 +21,8 @@ import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
 import { RowBuilder } from "./rows.js";
-import { ClassSets } from "./sets.js";
-import type { NamedPortIndex, Signature } from "./signature.js";
+import { ClassSets, confinedTo } from "./sets.js";
+import { labelRules, type NamedPortIndex, type Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
 import * as updates from "./updates.js";
 import type { UpdateResult } from "./updates.js";
@@ -54,10 +54,14 @@ export class FastConnectivity implements Connectivity {
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
   /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
   private restOf = new Map<Policy, Map<number, Set<Signature>>>();
+  /** The policies of restOf by the one namespace all their rules' peers are confined to (undefined: any). */
+  private restScope = new Map<string | undefined, Set<Policy>>();
   private open = new Set<Signature>();
   /** Joints in use, by Admin part id, then rest part id. */
   private joints = new Map<number, Map<number, Joint & { users: number }>>();
   readonly signatures: Signature[] = [];
+  /** Signatures in use with a rule whose peers select by namespace labels: kept once a relabel asked for them. */
+  private labelled?: Set<Signature>;
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
@@ -137,6 +141,12 @@ export class FastConnectivity implements Connectivity {
     return bits;
   }
 
+  /** Signatures in use with a rule whose peers select by namespace labels (what a namespace relabel can change). */
+  labelledSignatures(): ReadonlySet<Signature> {
+    this.labelled ??= new Set(this.signatures.filter((s) => s.users > 0 && labelRules(s).length > 0));
+    return this.labelled;
+  }
+
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
     const id = this.classes.ofEndpoint.get(e.id);
@@ -206,16 +216,9 @@ export class FastConnectivity implements Connectivity {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
       const todo = new Set(this.open);
-      for (const [p, bySide] of this.restOf) {
-        let mask = 0;
-        for (const [side, sigs] of bySide) {
-          const first = sigs.values().next().value;
-          if (!first || !this.mayMatch(p, first, id)) continue;
-          mask |= 1 << (side >> 1);
-          for (const sig of sigs) todo.add(sig);
-        }
-        if (mask) hits.set(p, mask);
-      }
+      const ns = this.classes.list[id].namespace;
+      for (const p of this.restScope.get(undefined) ?? []) this.hits(p, id, hits, todo);
+      if (ns !== undefined) for (const p of this.restScope.get(ns) ?? []) this.hits(p, id, hits, todo);
       for (const sig of todo) {
         const bit = 1 << (sideKey(sig) >> 1);
         if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => ((hits.get(p) ?? 0) & bit) !== 0);
@@ -223,12 +226,25 @@ export class FastConnectivity implements Connectivity {
     }
   }
 
+  /** Records the sides where a rule of policy p may match the new class `id`, and the rest parts to walk for it. */
+  private hits(p: Policy, id: number, hits: Map<Policy, number>, todo: Set<Signature>): void {
+    const bySide = this.restOf.get(p)!;
+    let mask = 0;
+    for (const [side, sigs] of bySide) {
+      const first = sigs.values().next().value;
+      if (!first || !this.mayMatch(p, first, id)) continue;
+      mask |= 1 << (side >> 1);
+      for (const sig of sigs) todo.add(sig);
+    }
+    if (mask) hits.set(p, mask);
+  }
+
   private index(sig: Signature): void {
     if (sig.part !== "rest") return;
     if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
     for (const p of sig.tiers.namespace) {
       let bySide = this.restOf.get(p);
-      if (!bySide) this.restOf.set(p, bySide = new Map());
+      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.scope(p).add(p); }
       let sigs = bySide.get(sideKey(sig));
       if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
       sigs.add(sig);
@@ -241,8 +257,18 @@ export class FastConnectivity implements Connectivity {
       const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
       if (!sigs?.delete(sig) || sigs.size) continue;
       bySide!.delete(sideKey(sig));
-      if (!bySide!.size) this.restOf.delete(p);
+      if (!bySide!.size) { this.restOf.delete(p); this.scope(p).delete(p); }
     }
+  }
+
+  /** The restScope set of a policy: rules whose peers all name one namespace can only match its classes. */
+  private scope(p: Policy): Set<Policy> {
+    const rules = [...(p.ingress ?? []), ...(p.egress ?? [])];
+    const first = rules[0]?.peers && confinedTo(rules[0].peers);
+    const ns = first !== undefined && rules.every((r) => r.peers && confinedTo(r.peers) === first) ? first : undefined;
+    let set = this.restScope.get(ns);
+    if (!set) this.restScope.set(ns, set = new Set());
+    return set;
   }
 
   /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
@@ -298,13 +324,14 @@ export class FastConnectivity implements Connectivity {
     // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
     const names = added ? namedPortsOf([added]) : new Set<string>();
     for (const d of ["egress", "ingress"] as const) {
-      const memo = new Map<string, Signature | undefined>();
+      const memo = new Map<number | string, Signature | undefined>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
+      const byPorts = names.size > 0 && d === "ingress";
       for (const id of ids) {
         const cls = this.classes.list[id];
         if (!cls.subjectable) continue;
         const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
-        const key = `${cur * 2 + (hit ? 1 : 0)}${names.size && d === "ingress" ? `|${portsKey(localPorts(cls, names))}` : ""}`;
+        const key = byPorts ? `${cur * 2 + (hit ? 1 : 0)}|${portsKey(localPorts(cls, names))}` : cur * 2 + (hit ? 1 : 0);
         let next = memo.get(key);
         if (!memo.has(key)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
@@ -312,7 +339,8 @@ export class FastConnectivity implements Connectivity {
           next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
           memo.set(key, next);
         }
-        this.place(d, id, this.signatures[this.sigOf[d][id]], next);
+        // Most classes keep their part (the policy has no rules this way, or neither version selects them).
+        if ((next ? next.id : -1) !== cur) this.place(d, id, this.signatures[this.sigOf[d][id]], next);
       }
     }
   }
@@ -367,6 +395,7 @@ export class FastConnectivity implements Connectivity {
       this.sigByKey.set(key, sig);
       this.rows.build(sig);
       this.index(sig);
+      if (this.labelled && labelRules(sig).length) this.labelled.add(sig);
     }
     return sig;
   }
@@ -387,6 +416,7 @@ export class FastConnectivity implements Connectivity {
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
+    this.labelled?.delete(sig);
     sig.rows = sig.any = sig.masks = sig.admin = undefined;
   }
 }

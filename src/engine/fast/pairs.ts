@@ -3,6 +3,7 @@
 // the answer rather than the square of the number of endpoints.
 
 import type { Direction } from "../../model/policy.js";
+import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
@@ -60,18 +61,8 @@ function cost(fc: FastConnectivity, ids: readonly number[], d: Direction, mask: 
 /** Connectivity.groupConns on classes: class pairs are enumerated once and spread over the groups. */
 export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved?: (group: number) => boolean): GroupConns[] {
-  const members = new Map<number, Map<number, Party[]>>();
   const classes = fc.classesFor(groups.flat());
-  let next = 0;
-  groups.forEach((parties, g) => {
-    for (const p of parties) {
-      const c = classes[next++];
-      let byGroup = members.get(c);
-      if (!byGroup) { byGroup = new Map(); members.set(c, byGroup); }
-      const list = byGroup.get(g);
-      if (list) list.push(p); else byGroup.set(g, [p]);
-    }
-  });
+  const members = membersByClass(groups, classes);
   // Connections per source group, then destination group (small-integer keys: no boxed numbers).
   const acc = new Map<number, Map<number, number>>();
   const add = (gs: number, gd: number, id: number) => {
@@ -80,69 +71,100 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
     row.set(gd, fc.conntable.join(row.get(gd) ?? NONE, id));
   };
   const ids = [...members.keys()];
-  const near = involved && ids.filter((c) => [...members.get(c)!.keys()].some(involved));
+  const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   classPairs(fc, ids, (cs, cd, id) => {
-    for (const [gs, ps] of members.get(cs)!) {
-      for (const [gd, pd] of members.get(cd)!) if (include(gs, gd) && !onlySelf(ps, pd)) add(gs, gd, id);
+    const s = members.get(cs)!, d = members.get(cd)!;
+    for (let i = 0; i < s.groups.length; i++) {
+      const gs = s.groups[i], solo = s.solo[i];
+      for (let j = 0; j < d.groups.length; j++) {
+        // A pair made only of an endpoint with itself is no pair.
+        if ((solo === undefined || solo !== d.solo[j]) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
+      }
     }
   }, near);
-  ownNodePairs(fc, groups, include, add, (gs, gd) => acc.get(gs)?.get(gd) === ALL);
+  ownNodePairs(fc, groups, classes, include, add, (gs, gd) => acc.get(gs)?.get(gd) === ALL);
   const out: GroupConns[] = [];
   for (const [src, row] of acc) for (const [dst, id] of row) out.push({ src, dst, conns: fc.conntable.get(id) });
   return out;
 }
 
-/** True when every pair between the two lists is an endpoint with itself. */
-function onlySelf(a: readonly Party[], b: readonly Party[]): boolean {
-  const e = a[0].endpoint;
-  return e !== undefined && a.every((p) => p.endpoint === e) && b.every((p) => p.endpoint === e);
+/** Per class, the groups with parties in it, each with its one endpoint when all its parties there are that endpoint. */
+interface ClassMembers { groups: number[]; solo: (Endpoint | undefined)[] }
+
+function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[]): Map<number, ClassMembers> {
+  const members = new Map<number, ClassMembers>();
+  let next = 0;
+  groups.forEach((parties, g) => {
+    for (const p of parties) {
+      const c = classes[next++];
+      let m = members.get(c);
+      if (!m) { m = { groups: [], solo: [] }; members.set(c, m); }
+      const last = m.groups.length - 1;
+      if (last >= 0 && m.groups[last] === g) { if (m.solo[last] !== p.endpoint) m.solo[last] = undefined; continue; }
+      m.groups.push(g);
+      m.solo.push(p.endpoint);
+    }
+  });
+  return members;
 }
 
 /**
  * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
  * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
  */
-function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (s: number, d: number) => boolean,
+function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
-  // The parties on each node, by group and class: parties of one group and class give the same
-  // connections with a given node party, so each such bunch is visited once (through one of its
-  // parties that is not the node party itself: a party with itself is no pair).
-  const onNode = new Map<string, Map<number, Party[]>>();
-  const classes = fc.classes.size;
+  // Per node: the parties on it (pod side) and the parties acting as it (node side), in bunches of
+  // one group and class. A bunch pair's connections depend on nothing else, so each is visited
+  // once over all nodes, through two distinct parties of its bunches (a party with itself is no pair).
+  const kinds = new Map<number, number>();
+  const kindOf = (g: number, c: number) => { const k = g * fc.classes.size + c; let id = kinds.get(k); if (id === undefined) kinds.set(k, id = kinds.size); return id; };
+  const onNode = new Map<string, { pods: Map<number, Bunch>; nodes: Map<number, Bunch> }>();
+  const bunch = (bunches: Map<number, Bunch>, g: number, c: number, e: Endpoint | undefined) => {
+    const kind = kindOf(g, c), b = bunches.get(kind);
+    if (!b) bunches.set(kind, { kind, group: g, cls: c, endpoints: [e] });
+    else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
+  };
+  const at = (name: string) => { let n = onNode.get(name); if (!n) onNode.set(name, n = { pods: new Map(), nodes: new Map() }); return n; };
+  let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
-      const name = p.endpoint?.nodeName;
-      if (!name) continue;
-      let bunches = onNode.get(name);
-      if (!bunches) { bunches = new Map(); onNode.set(name, bunches); }
-      const k = g * classes + fc.classOfParty(p), l = bunches.get(k);
-      if (l) { if (l.length < 2) l.push(p); } else bunches.set(k, [p]);
+      const c = classOf[next++], e = p.endpoint;
+      if (e?.nodeName) bunch(at(e.nodeName).pods, g, c, e);
+      const node = e && fc.engine.matcher.nodeOf(p)?.name;
+      if (node !== undefined) bunch(at(node).nodes, g, c, e);
     }
   });
-  // A pair differs from its class pair only through this rule: each (class pair, direction) is
-  // computed once, and group pairs already fully allowed are skipped.
-  const cache = new Map<number, number>();
-  const visit = (gs: number, ps: Party, gd: number, pd: Party, podIsDst: boolean) => {
-    if (!include(gs, gd) || done(gs, gd)) return;
-    const cs = fc.classOfParty(ps), cd = fc.classOfParty(pd);
-    const key = (cs * classes + cd) * 2 + (podIsDst ? 1 : 0);
+  // Visited bunch pairs, and connections per (class pair, direction): computed once.
+  const seen = new Set<number>(), cache = new Map<number, number>();
+  const conns = (cs: number, cd: number, podIsDst: boolean) => {
+    const key = (cs * fc.classes.size + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
     if (id === undefined) { id = fc.pairConns(cs, cd, !podIsDst, podIsDst); cache.set(key, id); }
+    return id;
+  };
+  const visit = (gs: number, cs: number, gd: number, cd: number, podIsDst: boolean) => {
+    if (!include(gs, gd) || done(gs, gd)) return;
+    const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
-  groups.forEach((parties, gn) => {
-    for (const node of parties) {
-      const name = node.endpoint && fc.engine.matcher.nodeOf(node)?.name;
-      const bunches = name !== undefined ? onNode.get(name) : undefined;
-      if (!bunches) continue;
-      for (const [k, bunch] of bunches) {
-        const pod = bunch.find((p) => p.endpoint !== node.endpoint);
-        if (!pod || !fc.engine.matcher.isOwnNode(pod.endpoint, node)) continue;
-        const gp = Math.floor(k / classes);
-        visit(gn, node, gp, pod, true);
-        visit(gp, pod, gn, node, false);
+  for (const { pods, nodes } of onNode.values()) {
+    for (const n of nodes.values()) {
+      for (const p of pods.values()) {
+        const key = n.kind * kinds.size + p.kind;
+        if (seen.has(key) || !distinctPair(n.endpoints, p.endpoints)) continue;
+        seen.add(key);
+        visit(n.group, n.cls, p.group, p.cls, true);
+        visit(p.group, p.cls, n.group, n.cls, false);
       }
     }
-  });
+  }
+}
+
+/** Parties of one group and class on one node (at most two kept: enough to find two distinct ones). */
+interface Bunch { kind: number; group: number; cls: number; endpoints: (Endpoint | undefined)[] }
+
+function distinctPair(a: readonly (Endpoint | undefined)[], b: readonly (Endpoint | undefined)[]): boolean {
+  return a.length > 1 || b.length > 1 || a[0] !== b[0];
 }

@@ -12,12 +12,15 @@ import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type 
 
 interface Outcome { allow: Bits; cont: Bits }
 
-/** Work buffers, reused for every row (rows are computed one at a time). */
+/**
+ * Work buffers, reused for every row (rows are computed one at a time). `acc` and `taken` (the
+ * Namespace tier's outcome) are all zeros between rows: each row clears the words it wrote.
+ */
 class Scratch {
-  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits;
+  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named] = [newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -182,15 +185,54 @@ export class RowBuilder {
     return this.scratch;
   }
 
+  /**
+   * One row on the words [w0, w1). A NetworkPolicy tier decides every remote (no match: denied), so
+   * after it only the words its rules touch can be allowed: the tiers after it are walked there only.
+   */
   private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
-    const undecided = this.work().undecided, all = this.sets.all;
+    const work = this.work(), undecided = work.undecided, all = this.sets.all;
     for (let w = w0; w < w1; w++) { undecided[w] = all[w]; out[w] = 0; }
     rep.tiers ??= this.plan(sig, rep.statuses);
+    let lo = w0, hi = w1;
     for (const plan of rep.tiers) {
+      if (plan.tier === "namespace") {
+        const { allow, pass } = work.acc;
+        const [a, b] = this.namespaceHits(sig, plan, rep.protocol, rep.port, lo, hi);
+        for (let w = a; w < b; w++) { out[w] |= undecided[w] & allow[w]; undecided[w] &= pass[w]; }
+        this.clearNamespaceHits(a, b);
+        [lo, hi] = [a, b];
+        continue;
+      }
       const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
-      for (let w = w0; w < w1; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
+      for (let w = lo; w < hi; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
     }
-    for (let w = w0; w < w1; w++) out[w] |= undecided[w];
+    for (let w = lo; w < hi; w++) out[w] |= undecided[w];
+  }
+
+  /**
+   * The NetworkPolicy tier's first hits on [w0, w1), into the scratch `acc` (first matching rule
+   * wins, policy by policy in walk order); returns the words written, [w0, w0) when none.
+   */
+  private namespaceHits(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): [number, number] {
+    const { acc, taken } = this.work();
+    let i = 0, lo = w1, hi = w0;
+    for (const p of sig.tiers.namespace) {
+      for (const r of rulesOf(p, sig.direction) ?? []) {
+        const s = this.ruleSet(sig, r, plan.statuses[i++], protocol, port);
+        if (!s) continue;
+        const into = acc[r.action];
+        const [a, b] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
+        const from = Math.max(w0, a), to = Math.min(w1, b);
+        for (let w = from; w < to; w++) { const m = s[w] & ~taken[w]; into[w] |= m; taken[w] |= m; }
+        if (from < to) { lo = Math.min(lo, from); hi = Math.max(hi, to); }
+      }
+    }
+    return lo < hi ? [lo, hi] : [w0, w0];
+  }
+
+  private clearNamespaceHits(w0: number, w1: number): void {
+    const { acc, taken } = this.work();
+    for (const b of [acc.allow, acc.deny, acc.pass, taken]) b.fill(0, w0, w1);
   }
 
   /** The tiers with policies, each with its slice of the port statuses (and cache key). */
@@ -209,31 +251,28 @@ export class RowBuilder {
     return out;
   }
 
-  /** One tier: which remotes it allows, and which go on to the next tier (Pass, or no match outside the Namespace tier). */
+  /** One Admin or Baseline tier (shared, cached): which remotes it allows, and which go on to the next tier (Pass, or no match). */
   private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
-    const { tier, statuses } = plan;
-    const ps = sig.tiers[tier];
-    const key = plan.key, cache = key === undefined ? undefined : this.cacheFor(w0, w1);
-    const cached = key !== undefined && cache!.get(key);
+    const { tier, statuses } = plan, key = plan.key!, cache = this.cacheFor(w0, w1);
+    const cached = cache.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
-    const acc = key ? { allow: newBits(n), deny: newBits(n), pass: newBits(n) } : work.acc;
-    if (!key) for (const b of [acc.allow, acc.deny, acc.pass]) b.fill(0, w0, w1);
+    const acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     const remaining = work.remaining, all = this.sets.all;
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = 0;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
-    const sequential = tier === "namespace" || this.options.samePriority === "name";
-    for (const group of sequential ? [ps] : byPriority(ps)) {
+    const sequential = this.options.samePriority === "name";
+    for (const group of sequential ? [sig.tiers[tier]] : byPriority(sig.tiers[tier])) {
       if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
       else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
     }
-    const cont = acc.pass;
-    if (tier !== "namespace") orInto(cont, remaining, w0, w1);
-    const o = { allow: acc.allow, cont };
-    if (key !== undefined) cache!.set(key, o);
+    orInto(acc.pass, remaining, w0, w1);
+    const o = { allow: acc.allow, cont: acc.pass };
+    cache.set(key, o);
     return o;
   }
+
 
   /** The remote classes a rule matches at this port class; undefined: none. */
   private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Bits | undefined {

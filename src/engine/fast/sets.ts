@@ -13,10 +13,13 @@ import type { ClassTable, EndpointClass } from "./classes.js";
 import type { Vocabulary } from "./vocabulary.js";
 
 interface Entry {
+  key: string;
   bits: Bits;
   test: (c: EndpointClass) => boolean;
   /** Depends on namespace labels (a namespace selector is involved). */
   byLabels: boolean;
+  /** The one namespace whose classes it can hold (its selectors name it); undefined: any class. */
+  namespace?: string;
 }
 
 /** The family a local endpoint picks the remote's address by (0: it has no address). */
@@ -30,6 +33,8 @@ const FAMILY_PROBE: Record<LocalFamily, Party> = {
 
 export class ClassSets {
   private entries = new Map<string, Entry>();
+  /** The entries by the namespace they are confined to (undefined: any), so that new classes are tested only against those that can hold them. */
+  private byScope = new Map<string | undefined, Set<Entry>>();
   private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
   private nsMatches = new Map<string, string[]>();
   /** Namespaces with classes when nsMatches was filled (a new one empties it). */
@@ -47,7 +52,7 @@ export class ClassSets {
 
   subject(sel: EndpointSelector): Bits {
     return this.get(`s|${selectorKey(sel)}`, () => this.selectorCandidates(sel),
-      (c) => this.matcher.selects(sel, c.rep.endpoint), undefined, sel.namespaces.kind === "selector");
+      (c) => this.matcher.selects(sel, c.rep.endpoint), undefined, sel.namespaces.kind === "selector", namespaceOf(sel));
   }
 
   /** Classes a rule's peers match, seen from a local endpoint of family `f`; undefined: every peer. */
@@ -78,12 +83,12 @@ export class ClassSets {
       for (const id of this.cidrCandidates(cidrs)) if (inCidrs(this.classes.list[id])) set(bits, id);
       touched(bits);
       return bits;
-    }, peers.some(byNamespaceLabels));
+    }, peers.some(byNamespaceLabels), confinedTo(peers));
   }
 
   peer(peer: Peer, f: LocalFamily): Bits {
     const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
-    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer));
+    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer), confinedTo([peer]));
   }
 
   private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
@@ -97,7 +102,8 @@ export class ClassSets {
       (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
   }
 
-  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits, byLabels = false): Bits {
+  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits, byLabels = false,
+    namespace?: string): Bits {
     const found = this.entries.get(key);
     if (found) return found.bits;
     this.evaluations++;
@@ -108,7 +114,11 @@ export class ClassSets {
       const list = this.classes.list;
       for (const id of candidates() ?? list.keys()) if (test(list[id])) set(bits, id);
     }
-    this.entries.set(key, { bits, test, byLabels });
+    const entry: Entry = { key, bits, test, byLabels, namespace };
+    this.entries.set(key, entry);
+    let scope = this.byScope.get(namespace);
+    if (!scope) this.byScope.set(namespace, scope = new Set());
+    scope.add(entry);
     return bits;
   }
 
@@ -118,15 +128,25 @@ export class ClassSets {
     const changed: string[] = [];
     for (const id of ids) set(this.allBits, id);
     touched(this.allBits);
-    for (const [key, e] of this.entries) {
-      if (namespaceLabels && !e.byLabels) continue;
+    // An entry confined to a namespace holds none of another namespace's classes: it is asked about its own only.
+    const byNamespace = new Map<string, number[]>();
+    for (const id of ids) {
+      const ns = list[id].namespace;
+      if (ns === undefined) continue;
+      const l = byNamespace.get(ns);
+      if (l) l.push(id); else byNamespace.set(ns, [id]);
+    }
+    const check = (e: Entry, among: readonly number[]) => {
+      if (namespaceLabels && !e.byLabels) return;
       let diff = false;
-      for (const id of ids) {
+      for (const id of among) {
         const now = e.test(list[id]);
         if (now !== has(e.bits, id)) { diff = true; if (now) set(e.bits, id); else clear(e.bits, id); }
       }
-      if (diff) { changed.push(key); touched(e.bits); }
-    }
+      if (diff) { changed.push(e.key); touched(e.bits); }
+    };
+    for (const e of this.byScope.get(undefined) ?? []) check(e, ids);
+    for (const [ns, among] of byNamespace) for (const e of this.byScope.get(ns) ?? []) check(e, among);
     return changed;
   }
 
@@ -143,7 +163,7 @@ export class ClassSets {
   /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
   forget(stale: (key: string) => boolean): void {
     this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
-    for (const k of [...this.entries.keys()]) if (stale(k)) this.entries.delete(k);
+    for (const [k, e] of [...this.entries]) if (stale(k)) { this.entries.delete(k); this.byScope.get(e.namespace)?.delete(e); }
   }
 
   resize(nwords: number): void {
@@ -203,6 +223,17 @@ export class ClassSets {
     }
     return out;
   }
+}
+
+/** The one namespace a selector can select in (it names it). */
+function namespaceOf(sel: EndpointSelector): string | undefined {
+  return sel.namespaces.kind === "name" ? sel.namespaces.name : undefined;
+}
+
+/** The one namespace all these peers can match in (endpoint peers naming it); undefined: any. */
+export function confinedTo(peers: readonly Peer[]): string | undefined {
+  const first = peers[0]?.kind === "endpoints" ? namespaceOf(peers[0].selector) : undefined;
+  return first !== undefined && peers.every((p) => p.kind === "endpoints" && namespaceOf(p.selector) === first) ? first : undefined;
 }
 
 /** A peer that selects by namespace labels (its set changes when a namespace is relabelled). */

@@ -6,7 +6,7 @@
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, portMatches, type Interval, type NamedPort, type Protocol } from "../../model/ports.js";
 import { TIERS, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Bits } from "./bitset.js";
-import type { LocalFamily } from "./sets.js";
+import { byNamespaceLabels, type LocalFamily } from "./sets.js";
 
 export interface Signature {
   id: number;
@@ -59,6 +59,18 @@ export function signatureRules(sig: Signature): Rule[] {
   const out: Rule[] = [];
   for (const t of TIERS) for (const p of sig.tiers[t]) out.push(...(rulesOf(p, sig.direction) ?? []));
   return out;
+}
+
+const byLabelRules = new WeakMap<Signature, Rule[]>();
+
+/** The rules of a signature with a peer selecting by namespace labels (what a namespace relabel can change). */
+export function labelRules(sig: Signature): Rule[] {
+  let rules = byLabelRules.get(sig);
+  if (!rules) {
+    rules = TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
+    byLabelRules.set(sig, rules);
+  }
+  return rules;
 }
 
 /** Declared ports per port name, over every endpoint: where a named egress rule can match. */

@@ -7,11 +7,10 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
-import { TIERS, rulesOf, type Policy, type Rule } from "../../model/policy.js";
+import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
 import { forEach, wordRuns } from "./bitset.js";
-import type { Signature } from "./signature.js";
-import { byNamespaceLabels } from "./sets.js";
+import { labelRules, type Signature } from "./signature.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -117,7 +116,7 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
     // Only the columns of the namespace's classes can change, and only in rows with a rule whose peers changed.
     const bits = new Set(changed.map((k) => fc.sets.bitsOf(k)));
     const uses = (sig: Signature) => labelRules(sig).some((r) => bits.has(fc.sets.rulePeers(r, sig.family)));
-    const stale = fc.signatures.filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
+    const stale = [...fc.labelledSignatures()].filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
     fc.rows.reset();
     for (const [w0, w1] of wordRuns(ids)) for (const sig of stale) fc.rows.refresh(sig, w0, w1);
   }
@@ -125,17 +124,6 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   return { classes: ids.length, rows: fc.rows.computed - rows };
 }
 
-const byLabelRules = new WeakMap<Signature, Rule[]>();
-
-/** The rules of a signature with a peer selecting by namespace labels (what a namespace relabel can change). */
-function labelRules(sig: Signature): Rule[] {
-  let rules = byLabelRules.get(sig);
-  if (!rules) {
-    rules = TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
-    byLabelRules.set(sig, rules);
-  }
-  return rules;
-}
 
 /** The vocabulary grew: endpoints it can now tell apart move to new classes that copy their old class's bits. */
 function split(fc: FastConnectivity, g: VocabularyGrowth): void {
