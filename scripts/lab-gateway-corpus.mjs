@@ -8,7 +8,10 @@ For each case with traffic the shared runner grades two tools with its own rules
   real    this script standing in for 'junction route': 'junction lab up' on the case's objects (every
           Gateway compiled to nginx and run, echo backends, a client namespace), then 'junction lab probe
           --requests', reporting what came back for real. 'status' is the engine's in both.
-A weights check with a distribution is sent 400 times and judged on the counts per backend.
+A weights check with a distribution is sent 400 times and judged on the counts per backend. A request
+the engine mirrors to a percentage of requests is sent 500 more times and the share of them each mirror
+logged is compared with the percentage: within 3 binomial standard deviations (sqrt(p(1-p)/500), as
+upstream's test allows) it is reported as that percentage, else as the share measured.
 Reported per case: real = expected, engine = expected, real = engine (request by request), the reasons a
 case could not run on nginx; then the totals, and the GATEWAY-HTTP core cases (features Gateway,
 HTTPRoute, ReferenceGrant only). Cases run HTTPRoute first, then Gateway, GRPCRoute, the L4 routes,
@@ -41,6 +44,9 @@ const self = fileURLToPath(import.meta.url);
 const junction = join(dirname(self), "..", "bin", "junction.js");
 /** How many times a weights (distribution) request is sent. */
 const SAMPLES = 400;
+/** How many times a request mirrored to a percentage is sent, and the tolerance in binomial standard deviations. */
+const MIRROR_SAMPLES = 500;
+const MIRROR_SIGMAS = 3;
 /** The features of a GATEWAY-HTTP core case. */
 const CORE = new Set(["Gateway", "HTTPRoute", "ReferenceGrant"]);
 const ORDER = ["HTTPRoute", "Gateway", "GRPC", "TCPRoute", "UDPRoute", "TLSRoute", "ListenerSet", "BackendTLSPolicy"];
@@ -98,8 +104,34 @@ async function shim(argv) {
     for (const r of got) if (r.real.backend) counts.set(r.real.backend, (counts.get(r.real.backend) ?? 0) + 1);
     results.push({ ...got[0], real: { ...got[0].real, backends: n > 1 ? [...counts].map(([name, weight]) => ({ name, weight })) : [] } });
   }
+  await sampleMirrors(requests, results, `${at("--requests")}.mirrors.json`, LAB, tally);
   for (const [i, r] of results.entries()) appendFileSync(tally, `${JSON.stringify({ request: i + 1, realVsEngine: isWeighted(requests[i]) ? [] : r.realVsEngine })}\n`);
   finish(JSON.stringify({ results: results.map((r) => r.real) }));
+}
+
+/**
+ * Requests the engine mirrors to a percentage (< 100) are sent MIRROR_SAMPLES times more; each such
+ * mirror of the real answer gets the engine's percentage when the share measured is within
+ * MIRROR_SIGMAS binomial standard deviations of it, else the share measured (which the runner fails).
+ */
+async function sampleMirrors(requests, results, file, lab, tally) {
+  const partial = results.map((r) => (r.engine?.mirroredTo ?? []).filter((m) => m.percent < 100));
+  const which = partial.flatMap((m, i) => (m.length ? [i] : []));
+  if (!which.length) return;
+  writeFileSync(file, JSON.stringify(which.flatMap((i) => Array(MIRROR_SAMPLES).fill(requests[i]))));
+  const probe = await junctionHere(["lab", "probe", "--requests", file, "--name", lab, "-o", "json"]);
+  if (probe.code !== 0 && probe.code !== 1) throw new Error(`lab probe (mirror samples): ${probe.err.trim().split("\n").slice(-2).join(" | ")}`);
+  const all = JSON.parse(probe.out).results;
+  for (const i of which) {
+    const got = all.splice(0, MIRROR_SAMPLES);
+    results[i].real.mirroredTo = partial[i].map((m) => {
+      const hits = got.filter((r) => r.real.mirroredTo.some((x) => x.name === m.name)).length;
+      const p = m.percent / 100, share = hits / MIRROR_SAMPLES;
+      const tolerance = MIRROR_SIGMAS * Math.sqrt((p * (1 - p)) / MIRROR_SAMPLES);
+      appendFileSync(tally, `${JSON.stringify({ mirror: m.name, sampled: i + 1, percent: m.percent, mirrored: hits, of: MIRROR_SAMPLES, tolerance: Math.round(tolerance * 1000) / 10 })}\n`);
+      return { name: m.name, percent: Math.abs(share - p) <= tolerance ? m.percent : Math.round(share * 1000) / 10 };
+    });
+  }
 }
 
 function usage(message) {
@@ -196,6 +228,7 @@ async function runCase(k, lab, opt, tmp) {
     realEngine: errors.length || real.verdict === "timeout" ? "n/a" : disagree.length ? "no" : "yes",
     requests: probed.length, requestsAgree: probed.length - disagree.length, couldNotRun: errors, disagree,
     realFailures: real.failures, engineFailures: engine.failures, seconds: Math.round((Date.now() - started) / 1000),
+    ...(lines.some((l) => l.mirror) ? { mirrorSamples: lines.filter((l) => l.mirror).map(({ mirror, sampled, percent, mirrored, of, tolerance }) => ({ request: sampled, mirror, percent, mirrored, of, tolerance })) } : {}),
   };
 }
 
@@ -221,6 +254,7 @@ function printCase(r, verbose) {
   console.log(`${r.id.replace(/^gateway-api\//, "")}: real=expected ${yes(r.real)}, engine=expected ${yes(r.engine)}, real=engine ${r.realEngine === "no" ? "NO" : r.realEngine} (${r.seconds} s)`);
   if (r.real === "timeout") console.log("  timed out: its processes were killed and its lab removed");
   for (const e of r.couldNotRun) console.log(`  could not run on nginx: ${e}`);
+  for (const m of r.mirrorSamples ?? []) console.log(`  request ${m.request}: mirrored to ${m.mirror} ${m.mirrored} times of ${m.of} (${(100 * m.mirrored / m.of).toFixed(1)}%; expected ${m.percent}% ± ${m.tolerance})`);
   for (const d of r.disagree.slice(0, verbose ? 99 : 2)) console.log(`  request ${d.request}: real vs engine: ${d.differences.join("; ")}`);
   if (verbose && r.real === "fail") for (const l of r.realFailures.slice(0, 12)) console.log(`  | ${l}`);
 }
