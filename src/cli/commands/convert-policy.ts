@@ -1,5 +1,5 @@
 // `junction convert policy --to common|k8s`: every policy read (Kubernetes, common API, Calico,
-// Cilium; Istio authorization with --to common) rewritten in one API, with a report of what
+// Cilium; Istio and Linkerd authorization with --to common) rewritten in one API, with a report of what
 // converted and what could not, and why.
 
 import type { Inventory } from "../../model/inventory.js";
@@ -106,7 +106,7 @@ function report(loaded: Loaded, conv: Conversion, to: string, io: Io): void {
 
 export const convertPolicyCommand: Command = {
   name: "policy",
-  summary: "Convert policies (Kubernetes, common API, Calico, Cilium, Istio authorization) to the common API or the Kubernetes APIs.",
+  summary: "Convert policies (Kubernetes, common API, Calico, Cilium, Istio and Linkerd authorization) to the common API or the Kubernetes APIs.",
   usage: "junction convert policy -f PATH --to common|k8s [--verify] [-o yaml|json]",
   description: [
     "--to common: every policy as a TrafficPolicy (junction.dev/v1alpha1), Calico HostEndpoints and NetworkSets as Workloads",
@@ -116,7 +116,10 @@ export const convertPolicyCommand: Command = {
     "the Namespace tier (so NetworkPolicies still decide too) followed by a Deny of every other request; what the common API",
     "cannot say (CUSTOM, not-forms, requestPrincipals, remoteIpBlocks, when keys other than request headers...) is reported",
     "and left out, and identity rules on ports PeerAuthentication leaves PERMISSIVE or DISABLE are written with a warning",
-    "(stderr, and the annotation junction.dev/warning). --verify then compares requests at every rule's boundaries too.",
+    "(stderr, and the annotation junction.dev/warning). Linkerd Servers (--to common) become the same Pass rules on the Server's",
+    "port (one per client its authorizations admit) and a Deny of other requests; Servers with routes, opaque/TLS Servers and",
+    "restrictive default inbound policies are reported and left out, identities carry the same warning (unmeshed clients).",
+    "--verify then compares requests at every rule's boundaries too.",
     "Exit status: 0 all converted (and equivalent with --verify), 1 something could not be converted or a flow differs, 2 invalid input.",
   ].join("\n"),
   options: {
