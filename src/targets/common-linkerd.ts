@@ -6,7 +6,8 @@
 // request on that port at 300, so NetworkPolicies in the Namespace tier still decide what is passed.
 // Converted exactly or refused by name, never broader:
 //   - a Server with routes attached (route-level authorization, and the 404 for a request no route
-//     matches), an opaque or TLS Server (Linkerd refuses the connection, the Deny decides requests),
+//     matches), an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
+//     connection, the Deny decides requests),
 //     a Server that another (older) Server overrides on some pod, pods the Server selects without a
 //     Linkerd proxy (Linkerd enforces nothing there): refused, with the authorizations that apply;
 //   - a client alternative requiring an identity and networks at once (a ServerAuthorization with
@@ -71,6 +72,7 @@ function convertServer(inv: Inventory, s: LinkerdServer, selects: (s: EndpointSe
   const routes = inv.mesh.linkerd.routes.filter((r) => r.namespace === s.namespace && r.servers.includes(s.name));
   if (routes.length) throw new Refused(`${routes.map((r) => `${r.kind} ${r.name}`).join(", ")} ${routes.length === 1 ? "attaches" : "attach"} to it: route-level authorization and the 404 for requests no route matches are not converted; ${WHY}`);
   if (s.protocol === "opaque" || s.protocol === "TLS") throw new Refused(`proxyProtocol ${s.protocol}: Linkerd refuses unauthorized connections, and the common API's Deny of other requests decides HTTP requests only`);
+  if (s.protocol === "unknown") throw new Refused("proxyProtocol unknown (the default): Linkerd detects the protocol and refuses an unauthorized non-HTTP connection, which the common API's Deny of other requests would let through; declare HTTP/1, HTTP/2 or gRPC");
   const pods = serverPods(inv, s);
   for (const e of pods) {
     const m = membership.of(e);

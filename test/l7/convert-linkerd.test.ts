@@ -77,9 +77,10 @@ test("MeshTLSAuthentication identities: converted with a warning (stderr and the
 const server = (name: string, spec: string) => `${LD}/v1beta3\nkind: Server\nmetadata: {name: ${name}, namespace: books}\nspec: {podSelector: {matchLabels: {app: api}}, ${spec}}\n---\n`;
 const REFUSALS: [string, string, RegExp][] = [
   ["an opaque Server (Linkerd refuses the connection; the Deny decides requests)", server("raw", "port: 9990, proxyProtocol: opaque"), /Server books\/raw: proxyProtocol opaque: Linkerd refuses unauthorized connections/],
-  ["a Server another (older) Server overrides on a pod", server("a-first", "port: 9990") + server("b-second", "port: admin"), /Server books\/b-second: Server a-first takes port 9990 of pod books\/api/],
-  ["a ServerAuthorization with meshTLS and no networks (identity and cluster networks at once)", server("s", "port: 9990") + `${LD}/v1beta1\nkind: ServerAuthorization\nmetadata: {name: sa, namespace: books}\nspec:\n  server: {name: s}\n  client: {meshTLS: {serviceAccounts: [{name: front, namespace: web}]}}\n---\n`, /Server books\/s: ServerAuthorization books\/sa: clients need an identity and an address in given networks at once/],
-  ["an identity outside the mesh's form", server("s", "port: 9990") + `${LD}/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: ext, namespace: books}\nspec: {identities: ["*.example.org"]}\n---\n${LD}/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: ext, namespace: books}\nspec:\n  targetRef: {group: policy.linkerd.io, kind: Server, name: s}\n  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ext}]\n---\n`, /the identity "\*\.example\.org" is not SA\.NS\.serviceaccount\.identity\.linkerd\.cluster\.local/],
+  ["a Server with proxyProtocol unknown (the default: a non-HTTP client's connection is refused by Linkerd, passed by the Deny of requests)", server("detect", "port: 9990"), /Server books\/detect: proxyProtocol unknown \(the default\)/],
+  ["a Server another (older) Server overrides on a pod", server("a-first", "port: 9990, proxyProtocol: HTTP/1") + server("b-second", "port: admin, proxyProtocol: HTTP/1"), /Server books\/b-second: Server a-first takes port 9990 of pod books\/api/],
+  ["a ServerAuthorization with meshTLS and no networks (identity and cluster networks at once)", server("s", "port: 9990, proxyProtocol: HTTP/1") + `${LD}/v1beta1\nkind: ServerAuthorization\nmetadata: {name: sa, namespace: books}\nspec:\n  server: {name: s}\n  client: {meshTLS: {serviceAccounts: [{name: front, namespace: web}]}}\n---\n`, /Server books\/s: ServerAuthorization books\/sa: clients need an identity and an address in given networks at once/],
+  ["an identity outside the mesh's form", server("s", "port: 9990, proxyProtocol: HTTP/1") + `${LD}/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: ext, namespace: books}\nspec: {identities: ["*.example.org"]}\n---\n${LD}/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: ext, namespace: books}\nspec:\n  targetRef: {group: policy.linkerd.io, kind: Server, name: s}\n  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ext}]\n---\n`, /the identity "\*\.example\.org" is not SA\.NS\.serviceaccount\.identity\.linkerd\.cluster\.local/],
 ];
 
 for (const [what, extra, message] of REFUSALS) {
@@ -98,7 +99,7 @@ test("convert --to common refuses a restrictive default inbound policy (deny on 
 });
 
 test("convert --to common refuses a Server selecting a pod without a Linkerd proxy (Linkerd enforces nothing there)", async () => {
-  const r = await convert({ "world.yaml": WORLD, "policy.yaml": `${LD}/v1beta3\nkind: Server\nmetadata: {name: s, namespace: plain}\nspec: {podSelector: {}, port: 80}\n---\n` });
+  const r = await convert({ "world.yaml": WORLD, "policy.yaml": `${LD}/v1beta3\nkind: Server\nmetadata: {name: s, namespace: plain}\nspec: {podSelector: {}, port: 80, proxyProtocol: HTTP/1}\n---\n` });
   assert.equal(r.code, 1);
   assert.match(r.err, /Server plain\/s: it selects pod plain\/tool, which runs no Linkerd proxy/);
 });
