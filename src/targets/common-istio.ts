@@ -21,39 +21,21 @@ import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { isHttpOnly, type Clause, type Condition, type L7Rule, type StringMatch } from "../model/l7.js";
 import type { IstioAuthorization } from "../model/mesh.js";
-import { policyName, policyRules, type EndpointSelector, type Peer, type Policy, type Rule } from "../model/policy.js";
+import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING, selector } from "../model/selector.js";
-import type { Path, SourceRef } from "../model/source.js";
+import { adminClash, cidrPeers, denyRest, identityPeer, PRIORITY, Refused, withRequests, type MeshConversion, type MeshProblem } from "./common-mesh.js";
 import { istioPortProtocol } from "../engine/l7/istio.js";
 import { istioServerMode } from "../engine/l7/transport.js";
 
-const PRIORITY = { deny: 100, allow: 200, rest: 300 } as const;
 const IDENTITY = new Set(["source.principal", "source.namespace", "source.serviceAccount"]);
 
-/** Something of an Istio object the common API cannot say (the object and rule it is in). */
-export interface MeshProblem { kind: string; namespace: string; name: string; src?: SourceRef; path?: Path; rule?: number; message: string }
-
-export interface MeshConversion {
-  policies: Policy[];
-  /** The name each converted policy is written with: istio-NAMESPACE-NAME (and -deny-rest). */
-  names: Map<Policy, string>;
-  /** AuthorizationPolicies read (converted or not). */
-  read: number;
-  problems: MeshProblem[];
-  /** Per converted policy name: why its identity rules may match more (or less) than Istio's. */
-  warnings: MeshProblem[];
-  /** Objects read and deliberately not converted (AUDIT, dry runs). */
-  notes: string[];
-}
-
-class Refused extends Error {}
+export type { MeshConversion, MeshProblem };
 
 export function istioToCommon(inv: Inventory, selects: (s: EndpointSelector, e: Endpoint) => boolean): MeshConversion {
   const out: MeshConversion = { policies: [], names: new Map(), read: inv.mesh.istio.authorizations.length, problems: [], warnings: [], notes: [] };
   const add = (p: Policy, name: string) => { out.policies.push(p); out.names.set(p, name); };
   const pods = inv.endpoints.filter((e) => e.kind === "pod");
-  const others = inv.policies.filter((p) => p.tier === "admin");
   for (const ap of inv.mesh.istio.authorizations) {
     const problem = (message: string, rule?: L7Rule): MeshProblem => ({ kind: ap.kind, namespace: ap.namespace, name: ap.name, src: ap.src, ...(rule ? { rule: rule.index, path: rule.path } : {}), message });
     if (ap.dryRun) { out.notes.push(`AuthorizationPolicy ${ap.namespace}/${ap.name} is a dry run (istio.io/dry-run): never enforced, not converted`); continue; }
@@ -62,8 +44,8 @@ export function istioToCommon(inv: Inventory, selects: (s: EndpointSelector, e: 
     if (ap.targetRefs) { out.problems.push(problem("targetRefs attach it to waypoints or gateways; the common API decides at the workload")); continue; }
     const subject = subjectOf(ap, inv);
     const selected = pods.filter((e) => selects(subject, e));
-    const clash = others.find((p) => selected.some((e) => selects(p.subject, e)));
-    if (clash) { out.problems.push(problem(`${clash.kind} ${policyName(clash)} (Admin tier) selects the same pods; Istio's rules would interleave with it`)); continue; }
+    const clash = adminClash(inv, selected, selects);
+    if (clash) { out.problems.push(problem(clash)); continue; }
     const tcp = tcpPortOf(inv, selected);
     const rules: Rule[] = [];
     let failed = false;
@@ -84,16 +66,9 @@ export function istioToCommon(inv: Inventory, selects: (s: EndpointSelector, e: 
     const name = `istio-${ap.namespace}-${ap.name}`;
     if (ap.action === "deny") { add(withRequests({ ...base, priority: PRIORITY.deny }, rules), name); continue; }
     add(withRequests({ ...base, priority: PRIORITY.allow }, rules), name);
-    const rest: Rule = { index: 0, name: "not-allowed-by-istio", action: "deny", http: [[]], httpMode: "match", path: ["spec"] };
-    add(withRequests({ ...base, priority: PRIORITY.rest }, [rest]), `${name}-deny-rest`);
+    add(denyRest(base, "not-allowed-by-istio"), `${name}-deny-rest`);
   }
   return out;
-}
-
-/** Connection rules and request rules (Deny and Pass with http decide requests only). */
-function withRequests(p: Omit<Policy, "ingress" | "egress" | "requests">, rules: Rule[]): Policy {
-  const { egress: _egress, ...fields } = policyRules(rules, undefined);
-  return { ...p, ...fields };
 }
 
 /** The workloads the policy applies to: its namespace's (every namespace's, in the root namespace) pods with its selector's labels. */
@@ -178,7 +153,7 @@ function peersOf(source: Clause, trustDomain: string): Peer[] {
   if (source.length !== 1) throw new Refused(source.length ? `a source combining ${source.map((c) => c.attribute).join(" and ")} has no common-API equivalent (one field per source)` : "an empty source");
   const c = source[0];
   if (c.not) throw new Refused(`${notForm(c)} (a not-form) has no common-API equivalent`);
-  if (c.attribute === "source.ip" && "cidrs" in c) return c.cidrs.map((m) => ({ kind: "cidr", cidr: m.cidr, except: m.except ?? [] }));
+  if (c.attribute === "source.ip" && "cidrs" in c) return cidrPeers(c);
   if (c.attribute === "remote.ip") throw new Refused("remoteIpBlocks (the original client behind proxies) have no common-API equivalent");
   if (!("values" in c)) throw new Refused(`${c.attribute} has no common-API equivalent`);
   switch (c.attribute) {
@@ -195,10 +170,6 @@ function namespaceOf(v: StringMatch): EndpointSelector["namespaces"] {
   if (v.kind === "exact") return { kind: "name", name: v.value };
   if (v.kind === "present") return { kind: "any" };
   throw new Refused("a namespace pattern other than a name or \"*\" has no common-API equivalent");
-}
-
-function identityPeer(namespaces: EndpointSelector["namespaces"], serviceAccount: string | undefined): Peer {
-  return { kind: "endpoints", selector: { namespaces, labels: EVERYTHING, kinds: ["pod"], ...(serviceAccount ? { serviceAccounts: [serviceAccount] } : {}) } };
 }
 
 // The principal forms with a common-API meaning: TD/ns/NS/sa/SA, TD/ns/NS/sa/<any> (or TD/ns/NS/<any>),

@@ -134,12 +134,3 @@ test("docs/mesh.md: convert --to common --verify on the example prints what the 
   assert.equal(r.out, block![1]);
   assert.equal(r.err, block![2]);
 });
-
-test("Linkerd authorization is not converted yet: every Server, authorization, attached route and default policy is named, never dropped (exit 1)", async () => {
-  const r = await cli(["convert", "policy", "-f", "examples/mesh", "--to", "common"]);
-  assert.equal(r.code, 1);
-  for (const what of ["Server books/api-http", "AuthorizationPolicy (policy.linkerd.io) books/api-read", "HTTPRoute books/api-write", "Namespace books: the default inbound policy all-authenticated"]) {
-    assert.match(r.err, new RegExp(`not converted: examples/mesh/linkerd\\.yaml:\\d+: ${what.replace(/[()]/g, "\\$&")}`));
-  }
-  assert.match(r.out, /name: istio-shop-catalog-readers\n/, "the Istio policies are converted all the same");
-});

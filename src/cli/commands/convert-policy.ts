@@ -1,5 +1,5 @@
 // `junction convert policy --to common|k8s`: every policy read (Kubernetes, common API, Calico,
-// Cilium; Istio authorization with --to common) rewritten in one API, with a report of what
+// Cilium; Istio and Linkerd authorization with --to common) rewritten in one API, with a report of what
 // converted and what could not, and why.
 
 import type { Inventory } from "../../model/inventory.js";
@@ -17,7 +17,7 @@ import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption 
 import { VERIFY_OPTION, verifyRequests, verifyTranslation } from "../verify.js";
 import { applyMeshOptions, MESH_OPTIONS } from "../mesh-options.js";
 import { istioToCommon, type MeshConversion, type MeshProblem } from "../../targets/common-istio.js";
-import { linkerdUnconverted } from "../../targets/common-linkerd.js";
+import { linkerdToCommon } from "../../targets/common-linkerd.js";
 import { Matcher } from "../../engine/match.js";
 import { InventoryIndex } from "../../model/inventory.js";
 import { where } from "../../targets/names.js";
@@ -28,12 +28,21 @@ import type { Endpoint } from "../../model/endpoint.js";
 interface Conversion { objects: object[]; failed: string[]; replaced: (raw: RawObject) => boolean; mesh?: MeshConversion }
 
 const ISTIO_AUTHZ = (raw: RawObject) => raw.kind === "AuthorizationPolicy" && raw.apiVersion.startsWith("security.istio.io/");
+const LINKERD_AUTHZ_KINDS = new Set(["Server", "AuthorizationPolicy", "ServerAuthorization", "MeshTLSAuthentication", "NetworkAuthentication"]);
+const LINKERD_AUTHZ = (raw: RawObject) => LINKERD_AUTHZ_KINDS.has(raw.kind) && raw.apiVersion.startsWith("policy.linkerd.io/");
 const WARNING_ANNOTATION = "junction.dev/warning";
 
 /** "file:line: AuthorizationPolicy ns/name, rule 0: message". */
 function formatMeshProblem(p: MeshProblem, loaded: Loaded): string {
   const loc = p.src ? where(p.src.file, loaded.locator.lineOf(p.src, p.path)) : "";
   return `${loc ? `${loc}: ` : ""}${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}${p.rule !== undefined ? `, rule ${p.rule}` : ""}: ${p.message}`;
+}
+
+/** Linkerd objects read, by kind. */
+function linkerdRead(inv: Inventory): [string, number][] {
+  const l = inv.mesh.linkerd;
+  const count = (k: string) => l.authorizations.filter((a) => a.kind === k).length;
+  return ([["Server (Linkerd)", l.servers.length], ["AuthorizationPolicy (Linkerd)", count("AuthorizationPolicy")], ["ServerAuthorization (Linkerd)", count("ServerAuthorization")]] as [string, number][]).filter(([, n]) => n > 0);
 }
 
 /** Objects of vendor inventory kinds (Calico HostEndpoint, NetworkSet) as common Workloads and Networks. */
@@ -49,11 +58,12 @@ function toCommon(loaded: Loaded, vendorRefs: RawObject[], options: ReturnType<t
   const inv = loaded.inventory;
   const matcher = new Matcher(new InventoryIndex(inv), options);
   const mesh = istioToCommon(inv, (s, e) => matcher.selects(s, e));
+  linkerdToCommon(inv, (s, e) => matcher.selects(s, e), mesh);
   const policies = trafficPolicies([...inv.policies, ...mesh.policies], (p) => mesh.names.get(p) ?? p.name);
   annotateWarnings(policies, mesh);
   const objects = [...vendorInventory(inv, vendorRefs), ...policies];
-  const failed = [...mesh.problems, ...linkerdUnconverted(inv)].map((p) => formatMeshProblem(p, loaded));
-  return { objects, failed, mesh, replaced: (raw) => POLICY_KINDS.has(raw.kind) || VENDOR_INVENTORY_KINDS.has(raw.kind) || ISTIO_AUTHZ(raw) };
+  const failed = mesh.problems.map((p) => formatMeshProblem(p, loaded));
+  return { objects, failed, mesh, replaced: (raw) => POLICY_KINDS.has(raw.kind) || VENDOR_INVENTORY_KINDS.has(raw.kind) || ISTIO_AUTHZ(raw) || LINKERD_AUTHZ(raw) };
 }
 
 /** A converted Istio policy whose identity rules hold over mutual TLS only carries the warning as data too. */
@@ -84,6 +94,7 @@ function report(loaded: Loaded, conv: Conversion, to: string, io: Io): void {
   }
   const kinds = [...objects].map(([k, s]): [string, number] => [k, s.size]);
   if (conv.mesh?.read) kinds.push(["AuthorizationPolicy (Istio)", conv.mesh.read]);
+  if (conv.mesh) kinds.push(...linkerdRead(inv));
   const read = [...kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "no policies";
   io.err(`convert: read ${read}; wrote ${conv.objects.length} object${conv.objects.length === 1 ? "" : "s"} (${to})\n`);
   const notes = loaded.diagnostics.items.filter((d) => d.severity !== "error" && d.code.startsWith("vendor-"));
@@ -95,7 +106,7 @@ function report(loaded: Loaded, conv: Conversion, to: string, io: Io): void {
 
 export const convertPolicyCommand: Command = {
   name: "policy",
-  summary: "Convert policies (Kubernetes, common API, Calico, Cilium, Istio authorization) to the common API or the Kubernetes APIs.",
+  summary: "Convert policies (Kubernetes, common API, Calico, Cilium, Istio and Linkerd authorization) to the common API or the Kubernetes APIs.",
   usage: "junction convert policy -f PATH --to common|k8s [--verify] [-o yaml|json]",
   description: [
     "--to common: every policy as a TrafficPolicy (junction.dev/v1alpha1), Calico HostEndpoints and NetworkSets as Workloads",
@@ -105,7 +116,10 @@ export const convertPolicyCommand: Command = {
     "the Namespace tier (so NetworkPolicies still decide too) followed by a Deny of every other request; what the common API",
     "cannot say (CUSTOM, not-forms, requestPrincipals, remoteIpBlocks, when keys other than request headers...) is reported",
     "and left out, and identity rules on ports PeerAuthentication leaves PERMISSIVE or DISABLE are written with a warning",
-    "(stderr, and the annotation junction.dev/warning). --verify then compares requests at every rule's boundaries too.",
+    "(stderr, and the annotation junction.dev/warning). Linkerd Servers (--to common) become the same Pass rules on the Server's",
+    "port (one per client its authorizations admit) and a Deny of other requests; Servers with routes, opaque/TLS Servers and",
+    "restrictive default inbound policies are reported and left out, identities carry the same warning (unmeshed clients).",
+    "--verify then compares requests at every rule's boundaries too.",
     "Exit status: 0 all converted (and equivalent with --verify), 1 something could not be converted or a flow differs, 2 invalid input.",
   ].join("\n"),
   options: {

@@ -27,7 +27,7 @@ const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
 const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
 
-interface Admission { why: string; policy?: PolicyRef; rule?: L7Rule; clusterNetworks?: boolean }
+export interface Admission { why: string; policy?: PolicyRef; rule?: L7Rule; clusterNetworks?: boolean }
 
 /** The annotations of pods and namespaces, where the model keeps them. */
 function annotation(o: { annotations?: Readonly<Record<string, string>> } | undefined, key: string): string | undefined {
@@ -127,6 +127,14 @@ function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: Link
   return best;
 }
 
+/** What admits a client to a Server (not to its routes): its authorizations, then its accessPolicy. */
+export function serverAdmissions(mesh: MeshModel, server: LinkerdServer): Admission[] {
+  const admissions = serverAuthorizations(mesh, server).map((x) => admissionOf(x, mesh));
+  const access = server.accessPolicy && defaultRule(server.accessPolicy, mesh);
+  if (access) admissions.push({ why: `the Server's accessPolicy ${server.accessPolicy}`, policy: ref("Server", server), rule: access });
+  return admissions;
+}
+
 /** A port's policy: its Server (or the default policy), the authorizations of the Server, and whether it speaks HTTP here. */
 interface PortPolicy {
   server?: LinkerdServer;
@@ -140,9 +148,7 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const pod = hop.server.endpoint, mesh = ctx.mesh;
   const server = linkerdServerFor(mesh, pod, hop.port);
   if (server) {
-    const admissions = serverAuthorizations(mesh, server).map((x) => admissionOf(x, mesh));
-    const access = server.accessPolicy && defaultRule(server.accessPolicy, mesh);
-    if (access) admissions.push({ why: `the Server's accessPolicy ${server.accessPolicy}`, policy: ref("Server", server), rule: access });
+    const admissions = serverAdmissions(mesh, server);
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined;
     return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`], warnings: [] };
   }
