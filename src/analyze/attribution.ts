@@ -10,7 +10,7 @@ import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import { contains, formatAddress, parseAddress, addressKey, type Address } from "../model/ip.js";
 import { isProtocol } from "../model/ports.js";
 import { CLUSTER_NETWORK_LABEL } from "../sources/common.js";
-import { inCluster } from "../sources/clusters.js";
+import { clusterOfName, inCluster } from "../sources/clusters.js";
 import { FlowJudge, type Judgement } from "./flow-verdict.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import type { Party } from "../engine/match.js";
@@ -190,8 +190,7 @@ export class Attributor {
       const names = endpoints.map((e) => (e.kind === "pod" ? `${e.namespace}/${e.name}` : `${e.namespace !== undefined ? `${e.namespace}/` : ""}${e.name}[${e.kind === "node" ? "Node" : "Workload"}]`));
       return staticOf(address, names, endpoints.map((e) => ({ key: `static:${e.id}`, party: { endpoint: e, address: a } })));
     }
-    const clusterOfNamespace = (ns: string) => (ns.includes(":") ? ns.slice(0, ns.indexOf(":")) : undefined);
-    const svcs = this.narrow(this.inv.services.filter((s) => s.clusterIPs.some((c) => c.family === a.family && c.value === a.value)), (s) => clusterOfNamespace(s.namespace), address);
+    const svcs = this.narrow(this.inv.services.filter((s) => s.clusterIPs.some((c) => c.family === a.family && c.value === a.value)), (s) => clusterOfName(s.namespace), address);
     if (svcs.length) return staticOf(address, svcs.map((s) => `${s.namespace}/${s.name}[Service]`), [party]);
     return this.planSide(address, a, party);
   }

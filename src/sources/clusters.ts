@@ -27,6 +27,12 @@ export function inCluster(cluster: string | undefined, name: string): string {
   return cluster === undefined ? name : `${cluster}${CLUSTER_SEPARATOR}${name}`;
 }
 
+/** The cluster of a name inCluster made (prod-eu of prod-eu:shop), undefined for a name of no cluster. */
+export function clusterOfName(name: string): string | undefined {
+  const i = name.indexOf(CLUSTER_SEPARATOR);
+  return i < 0 ? undefined : name.slice(0, i);
+}
+
 /**
  * One model of every part; a single part is returned as it is. What a cluster holds that is not
  * bound to clusters yet (see unscoped) is left out: ask unscoped first.
