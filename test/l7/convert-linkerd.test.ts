@@ -113,12 +113,14 @@ test("the audit default inbound policy only logs: a note, nothing to convert (ex
   assert.match(r.err, /note: Namespace web: the default inbound policy audit only logs/);
 });
 
-test("docs/mesh.md: convert --to common --verify on examples/mesh-linkerd prints what the docs say", async () => {
-  const r = await cli(["convert", "policy", "-f", "examples/mesh-linkerd", "--to", "common", "--verify"]);
-  const doc = readFileSync("docs/mesh.md", "utf8");
-  const block = /\$ junction convert policy -f examples\/mesh-linkerd --to common --verify\n([\s\S]*?)```\nand on stderr:\n```\n([\s\S]*?)```/.exec(doc);
-  assert.ok(block, "docs/mesh.md shows the command, its output and its stderr");
-  assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, block![1]);
-  assert.equal(r.err, block![2]);
-});
+for (const input of ["examples/mesh-linkerd", "examples/mesh/linkerd.yaml"]) {
+  test(`docs/mesh.md: convert --to common --verify on ${input} prints what the docs say (stdout and stderr)`, async () => {
+    const r = await cli(["convert", "policy", "-f", input, "--to", "common", "--verify"]);
+    const doc = readFileSync("docs/mesh.md", "utf8");
+    const block = new RegExp(`\\$ junction convert policy -f ${input.replace(/[./]/g, "\\$&")} --to common --verify\\n([\\s\\S]*?)\`\`\`\\nand on stderr:\\n\`\`\`\\n([\\s\\S]*?)\`\`\``).exec(doc);
+    assert.ok(block, "docs/mesh.md shows the command, its output and its stderr");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, block![1]);
+    assert.equal(r.err, block![2]);
+  });
+}
