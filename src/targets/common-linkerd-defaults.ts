@@ -35,7 +35,7 @@ import { EVERYTHING, selector } from "../model/selector.js";
 import { workloadOf } from "../model/service-endpoints.js";
 import { defaultPolicyFor } from "../engine/l7/linkerd.js";
 import type { MeshMembership } from "../engine/mesh/membership.js";
-import { identityPeer, meshProblem, Refused, withRequests, type MeshConversion } from "./common-mesh.js";
+import { adminClash, identityPeer, meshProblem, Refused, withRequests, type MeshConversion } from "./common-mesh.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const INJECT = "linkerd.io/inject";
@@ -110,7 +110,10 @@ export class LinkerdDefaults {
 
   /** The policy for one subject, checked against the pods of the input. */
   private policies(o: Target, pods: readonly Endpoint[], unconverted: (e: Endpoint) => string | undefined, out: MeshConversion): Policy[] {
-    for (const e of pods.filter((p) => this.selects(o.subject, p))) {
+    const selected = pods.filter((p) => this.selects(o.subject, p));
+    const clash = adminClash(this.inv, selected, this.selects);
+    if (clash) throw new Refused(clash);
+    for (const e of selected) {
       const d = this.of.get(e)!;
       if (o.priority === PRIORITY.workload && d.admits !== o.admits) throw new Refused(`its pods' labels also select pod ${e.namespace}/${e.name}, where ${d.why} applies: no label selector tells them apart`);
       const server = d.admits === o.admits && o.admits !== "open" ? unconverted(e) : undefined;

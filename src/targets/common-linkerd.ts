@@ -12,16 +12,7 @@
 //     of the common API is Linkerd's route. The unmatched rest meets the Deny at 300: 403, not 404
 //     (both deny; a warning says so). Linkerd matches paths as sent, the common API after removing
 //     dot segments: a warning, and --verify leaves such paths to that note when they are narrowed.
-//   - The default inbound policy (pod annotation, namespace annotation, --linkerd-default-policy)
-//     decides the ports of Linkerd-meshed pods no Server covers: Admin-tier rules on every TCP port
-//     after the Servers' (whose policies end with a Pass of other connections on their port), per
-//     namespace at 500 where the namespace injects Linkerd, and per workload at 400 for the pods that
-//     differ (their own annotation, no proxy) or where the namespace does not inject:
-//       deny                     Deny
-//       all-authenticated        Pass from every pod (an identity: with the warning below), Deny
-//       cluster-unauthenticated  Pass from the cluster networks, Deny
-//       cluster-authenticated    Deny from outside the cluster networks, Pass from every pod, Deny
-//       all-unauthenticated, audit, no proxy (where a wider policy applies)   Pass
+//   - The default inbound policy decides the other ports of meshed pods: common-linkerd-defaults.ts.
 // Converted exactly or refused by name, never broader:
 //   - an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
 //     connection, the Deny decides requests), a Server that another (older) Server overrides on some
@@ -29,13 +20,9 @@
 //     with the authorizations that apply; route matches on query parameters or header patterns;
 //   - a client alternative requiring an identity and networks at once (a ServerAuthorization with
 //     meshTLS and no networks: the cluster networks) cannot be one common-API peer: refused;
-//   - identities (MeshTLSAuthentication identities and identityRefs, serviceAccounts, the
-//     *-authenticated defaults) become serviceAccount/namespace peers, which also match a client of
-//     that account without a proxy, which Linkerd refuses (no mTLS identity): converted with a
-//     warning on every such rule;
-//   - a default policy whose pods no label selector tells apart from pods of another default, on
-//     pods with a Server that is not converted, or cluster-authenticated where a pod's address (in
-//     the cluster networks or not) is not in the input: refused.
+//   - identities (MeshTLSAuthentication identities and identityRefs, serviceAccounts) become
+//     serviceAccount/namespace peers, which also match a client of that account without a proxy,
+//     which Linkerd refuses (no mTLS identity): converted with a warning on every such rule.
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";

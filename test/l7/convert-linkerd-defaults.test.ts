@@ -129,6 +129,9 @@ const REFUSALS: [string, string, RegExp][] = [
   ["all-authenticated where meshed and unmeshed clients share their labels",
     world(", config.linkerd.io/default-inbound-policy: all-authenticated") + `apiVersion: v1\nkind: Pod\nmetadata: {name: tool2, namespace: plain, labels: {app: tool, v: "2"}}\nspec: {containers: [{name: tool, image: x}, ${proxy}]}\nstatus: {podIP: 192.168.5.3}\n---\n`.replace("labels: {app: tool, v: \"2\"}", "labels: {app: tool}"),
     /Namespace books: the default inbound policy all-authenticated [^\n]*: the labels of plain\/tool2, which runs a Linkerd proxy, also select pod plain\/tool, which runs none/],
+  ["a default on pods another Admin-tier policy selects (its rules would interleave)",
+    world(", config.linkerd.io/default-inbound-policy: deny") + "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: ops}\nspec:\n  priority: 10\n  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: books}}}\n  ingress: [{name: ops, action: Allow, from: [{namespaces: {}}]}]\n---\n",
+    /Namespace books: the default inbound policy deny [^\n]*: AdminNetworkPolicy ops \(Admin tier\) selects the same pods/],
 ];
 
 for (const [what, text, message] of REFUSALS) {
