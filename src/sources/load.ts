@@ -87,20 +87,6 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   const b = new InventoryBuilder(diags);
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   const raws: RawObject[] = (options.objects ?? []).filter((raw) => !options.exclude?.(raw));
-  if (process.env.JX_STREAM) {
-    let count = 0;
-    for (const file of files) {
-      const objects = splitObjects(file, diags);
-      file.objects = objects.length;
-      if (file.text.length >= RELEASE_AT) releaseText(file);
-      for (let i = 0; i < objects.length; i++) { const raw = objects[i]; objects[i] = undefined as unknown as RawObject; count++; const checked = checkObject(raw, diags); dispatch(raw, b, diags); checked.finish(); }
-    }
-    const locator = new Locator(files);
-    const inventory = b.finish();
-    addIngressRoutes(inventory);
-    locator.resolve(diags.items);
-    return { inventory, diagnostics: diags, locator, files: files.length, objects: count, inputs: files };
-  }
   for (const file of files) {
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
