@@ -84,9 +84,14 @@ function serverAuthorizations(mesh: MeshModel, s: LinkerdServer): LinkerdAuthori
     (a.target.kind === "Server" && a.target.name === s.name) || a.target.kind === "Namespace" || (a.target.kind === "ServerSelector" && selects(a.target.selector, s.labels))));
 }
 
-function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
+export function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
   return mesh.linkerd.authorizations.filter((a) => a.namespace === r.namespace && !a.ignored && a.target.kind === "Route"
     && a.target.routeKind === r.kind && a.target.name.toLowerCase() === r.name.toLowerCase() && a.target.group === r.group);
+}
+
+/** What admits a client to a route (besides its Server's admissions). */
+export function routeAdmissions(mesh: MeshModel, r: LinkerdRoute): Admission[] {
+  return routeAuthorizations(mesh, r).map((x) => admissionOf(x, mesh));
 }
 
 function admissionOf(a: LinkerdAuthorization, mesh: MeshModel): Admission {
@@ -113,18 +118,15 @@ function hostMatches(route: LinkerdRoute, host: string): boolean {
   return route.hostnames.some((n) => (n.startsWith("*.") ? h.endsWith(n.slice(1).toLowerCase()) : n.toLowerCase() === h));
 }
 
+/** Every match of the routes in the order they are tried: by precedence, then in input order; the first that holds (with its route's hostnames) takes the request. */
+export function routeMatchOrder(routes: readonly LinkerdRoute[]): { route: LinkerdRoute; rule: number; match: Clause }[] {
+  const all = routes.flatMap((route) => route.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((match) => ({ route, rule: rule.index, match }))));
+  return all.map((x, i) => ({ x, i, score: specificity(x.match) })).sort((a, b) => b.score - a.score || a.i - b.i).map((y) => y.x);
+}
+
 /** The route a request takes on a Server, by precedence; undefined when the Server has routes and none matches. */
 function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: LinkerdRoute; rule: number } | undefined {
-  let best: { route: LinkerdRoute; rule: number; score: number } | undefined;
-  for (const route of routes) {
-    if (!hostMatches(route, a.http?.host ?? "")) continue;
-    for (const rule of route.rules) for (const m of rule.matches.length ? rule.matches : [[]]) {
-      if (!clauseHolds(m, a)) continue;
-      const score = specificity(m);
-      if (!best || score > best.score) best = { route, rule: rule.index, score };
-    }
-  }
-  return best;
+  return routeMatchOrder(routes).find((x) => hostMatches(x.route, a.http?.host ?? "") && clauseHolds(x.match, a));
 }
 
 /** What admits a client to a Server (not to its routes): its authorizations, then its accessPolicy. */
