@@ -37,7 +37,8 @@ export type StringMatch =
  *   request.query (the query parameter `name`)
  *   request.path           the path without query and fragment, after the enforcement point's
  *                          normalization (an Istio sidecar removes dot segments)
- *   request.url            the path with its query string, as sent (Cilium matches this)
+ *   request.url            the path with its query string as Cilium's Envoy sees it: the path normalized,
+ *                          slashes merged, %2F unescaped; the query as sent (Cilium matches this)
  *   connection.sni         the TLS server name of the connection (Istio mTLS: outbound_.PORT_._.HOST)
  * Address and port attributes: source.ip (the direct peer), remote.ip (the original client; the
  * direct peer when no proxy in front adds X-Forwarded-For), destination.ip, destination.port.

@@ -21,7 +21,7 @@ export interface HttpAttributes {
   host: string;
   /** The path the enforcement point matches (normalized, without query). */
   path: string;
-  /** The path with its query string, as sent. */
+  /** The path with its query string, as the enforcement point matches it (engine.ts httpAttributes). */
   url: string;
   query: string;
   /** Header values by lower-case name. */
@@ -66,6 +66,8 @@ function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: A
 function anyValue(c: Condition, a: Attributes): boolean {
   if ("values" in c) {
     const vs = textValues(c, a);
+    // A header's "present" is Envoy's present_match: the header is there, even with an empty value.
+    if (c.attribute === "request.header" && vs.length && c.values.some((m) => m.kind === "present")) return true;
     return vs.some((v) => c.values.some((m) => stringMatches(m, v)));
   }
   if ("cidrs" in c) {

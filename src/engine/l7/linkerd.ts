@@ -5,8 +5,9 @@
 //     port (a number, or a container port name) is this port; none: the default server, whose
 //     policy is the pod's config.linkerd.io/default-inbound-policy, else the namespace's, else the
 //     cluster's (all-unauthenticated unless installed otherwise);
-//   HTTP: the request must match one of the HTTPRoutes/GRPCRoutes attached to the Server (none
-//     attached: a default route matches everything); no match is 404. It is authorized when one
+//   HTTP: the request must match one of the routes attached to the Server (GRPCRoutes for a gRPC
+//     Server, HTTPRoutes otherwise; none attached: a default route matches everything), the
+//     greatest match by the proxy's order (routeFor); no match is 404. It is authorized when one
 //     authorization of its route, or of the Server, admits the client: AuthorizationPolicies
 //     targeting the route, the Server or the namespace, ServerAuthorizations selecting the Server,
 //     the Server's accessPolicy (default deny); the default server admits what its default policy
@@ -39,11 +40,17 @@ export interface LinkerdContext {
   namespaceOf(name: string): { annotations?: Readonly<Record<string, string>> } | undefined;
 }
 
+/** Servers by age, then name; one without a timestamp first (Rust's None < Some: inbound/index.rs reindex_servers). */
+function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
+  if (a.created !== b.created) return a.created === undefined ? -1 : b.created === undefined ? 1 : a.created < b.created ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** The Server for a pod port (oldest, then by name), if any. */
 export function linkerdServerFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer | undefined {
   return mesh.linkerd.servers
     .filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port))
-    .sort((a, b) => (a.created ?? "~").localeCompare(b.created ?? "~") || a.name.localeCompare(b.name))[0];
+    .sort(serverOrder)[0];
 }
 
 function portIs(p: number | string, pod: Endpoint, port: number): boolean {
@@ -99,32 +106,88 @@ function admits(list: readonly Admission[], attrs: Attributes): Admission | unde
   return list.find((x) => x.rule !== undefined && ruleMatches(x.rule, attrs));
 }
 
-/** How specific a route match is (Gateway API precedence, roughly): exact paths, longer prefixes, more conditions first. */
-function specificity(c: Clause): number {
-  const path = c.find((x) => x.attribute === "request.path");
-  const v: StringMatch | undefined = path && "values" in path ? path.values[0] : undefined;
-  const p = !v ? 0 : v.kind === "exact" ? 1e6 + v.value.length * 100 : v.kind === "segments" ? v.value.length * 100 : 50;
-  return p + c.filter((x) => x.attribute === "request.method").length * 10 + c.filter((x) => x.attribute === "request.header").length * 2 + c.filter((x) => x.attribute === "request.query").length;
+/**
+ * How a request matched, compared lexicographically, greater preferred (linkerd2-proxy
+ * linkerd/http/route: RouteMatch is the host match — none < a suffix < an exact name, then its
+ * length —, then for HTTP the path match's length alone (exact, prefix and regex alike; a match
+ * without a path is the prefix "/"), the number of header matches, of query matches, and whether it
+ * names the method; for gRPC the lengths of the service and of the method, then the headers).
+ */
+type Summary = number[];
+
+function compare(a: Summary, b: Summary): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
 }
 
-function hostMatches(route: LinkerdRoute, host: string): boolean {
-  if (!route.hostnames.length) return true;
-  const h = host.replace(/:\d+$/, "").toLowerCase();
-  return route.hostnames.some((n) => (n.startsWith("*.") ? h.endsWith(n.slice(1).toLowerCase()) : n.toLowerCase() === h));
+/** The length Linkerd gives a path match that held: the exact or prefix value (without trailing "/"), the whole path for a regex. */
+function pathLength(c: Condition | undefined, path: string): number {
+  const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
+  if (!v) return 1;
+  if (v.kind === "exact") return v.value.length;
+  if (v.kind === "segments") return v.value === "/" ? 1 : v.value.replace(/\/+$/, "").length;
+  return path.length;
 }
 
-/** The route a request takes on a Server, by precedence; undefined when the Server has routes and none matches. */
+/** gRPC: the service and method a GRPCRoute match names (routes.ts writes /SERVICE/METHOD, "[^/]+" for any). */
+function rpcLengths(c: Condition | undefined): number[] {
+  const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
+  if (!v) return [0, 0];
+  const parts = (v.kind === "exact" ? v.value : v.kind === "regex" ? v.regex : "").split("/").slice(1, 3);
+  return [0, 1].map((i) => (parts[i] === undefined || parts[i] === "[^/]+" ? 0 : parts[i].replace(/\\/g, "").length));
+}
+
+function matchSummary(route: LinkerdRoute, m: Clause, a: Attributes): Summary {
+  const count = (attr: string) => m.filter((x) => x.attribute === attr).length;
+  const path = m.find((x) => x.attribute === "request.path");
+  if (route.kind === "GRPCRoute") return [...rpcLengths(path), count("request.header")];
+  return [pathLength(path, a.http?.path ?? "/"), count("request.header"), count("request.query"), count("request.method")];
+}
+
+/** The host part of the summary: [0, 0] when the route names no host, undefined when it names others. */
+function hostSummary(route: LinkerdRoute, authority: string): Summary | undefined {
+  if (!route.hostnames.length) return [0, 0];
+  const host = authority.replace(/:\d+$/, "").replace(/\.$/, "").toLowerCase();
+  let best: Summary | undefined;
+  for (const n of route.hostnames.map((x) => x.toLowerCase())) {
+    const s = n.startsWith("*.") ? (host.endsWith(n.slice(1)) ? [1, n.length - 1] : undefined) : n === host ? [2, n.length] : undefined;
+    if (s && (!best || compare(s, best) > 0)) best = s;
+  }
+  return best;
+}
+
+/** Linkerd's route order, which breaks ties (policy-controller grpc/src/inbound/http.rs): with a timestamp first, oldest first; then by kind and name. */
+function routeOrder(a: LinkerdRoute, b: LinkerdRoute): number {
+  if (a.created !== b.created) {
+    if (a.created === undefined || b.created === undefined) return a.created === undefined ? 1 : -1;
+    return a.created < b.created ? -1 : 1;
+  }
+  return `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
+}
+
+/** The route a request takes on a Server (the first of the greatest matches); undefined when the Server has routes and none matches. */
 function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: LinkerdRoute; rule: number } | undefined {
-  let best: { route: LinkerdRoute; rule: number; score: number } | undefined;
-  for (const route of routes) {
-    if (!hostMatches(route, a.http?.host ?? "")) continue;
-    for (const rule of route.rules) for (const m of rule.matches.length ? rule.matches : [[]]) {
-      if (!clauseHolds(m, a)) continue;
-      const score = specificity(m);
-      if (!best || score > best.score) best = { route, rule: rule.index, score };
+  let best: { route: LinkerdRoute; rule: number; score: Summary } | undefined;
+  for (const route of [...routes].sort(routeOrder)) {
+    const host = hostSummary(route, a.http?.host ?? "");
+    if (!host || (route.kind === "GRPCRoute" && a.http?.method !== "POST")) continue;
+    for (const rule of route.rules) {
+      const held = (rule.matches.length ? rule.matches : [[]]).filter((m) => clauseHolds(m, a)).map((m) => matchSummary(route, m, a));
+      if (!held.length) continue;
+      const score = [...host, ...held.reduce((x, y) => (compare(y, x) > 0 ? y : x))];
+      if (!best || compare(score, best.score) > 0) best = { route, rule: rule.index, score };
     }
   }
   return best;
+}
+
+/**
+ * The routes a Server uses: GRPCRoutes when its proxyProtocol is gRPC, else HTTPRoutes (the policy
+ * controller sends the proxy one list or the other: policy-controller/grpc/src/inbound.rs to_server).
+ */
+export function attachedRoutes(mesh: MeshModel, server: LinkerdServer): LinkerdRoute[] {
+  const kind = server.protocol === "gRPC" ? "GRPCRoute" : "HTTPRoute";
+  return mesh.linkerd.routes.filter((r) => r.kind === kind && r.namespace === server.namespace && r.servers.includes(server.name));
 }
 
 /** What admits a client to a Server (not to its routes): its authorizations, then its accessPolicy. */
@@ -185,7 +248,7 @@ export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): 
 /** The route the request takes on its Server with that route's authorizations; "none" when routes exist and none matches. */
 function routeOf(mesh: MeshModel, p: PortPolicy, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
   const server = p.server;
-  const routes = server ? mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
+  const routes = server ? attachedRoutes(mesh, server) : [];
   if (!routes.length) return { name: "the default route", admissions: [] };
   const hit = routeFor(routes, a);
   if (!hit) return "none";
@@ -217,7 +280,7 @@ export function linkerdAccess(ctx: LinkerdContext, hop: Hop, a: Attributes): Lin
   const def = p.server ? undefined : defaultPolicyFor(ctx, hop.server.endpoint);
   const port = p.server ? `Server ${p.server.namespace}/${p.server.name}` : `the default policy ${def!.policy} (${def!.from})`;
   const server = p.server;
-  const attached = server ? ctx.mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
+  const attached = server ? attachedRoutes(ctx.mesh, server) : [];
   if (!p.http || !attached.length) return { port, http: p.http, serverAdmits };
   const routes = attached.map((r) => {
     const host: Condition[] = r.hostnames.length ? [{ attribute: "request.host", values: r.hostnames.map((h) => ({ kind: "exact" as const, value: h })) }] : [];
