@@ -113,3 +113,44 @@ test("to_route_list: among equal matches, routes with a timestamp come before ro
   assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "allow");
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "403");
 });
+
+const probed = `apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec:
+  serviceAccountName: api
+  containers:
+  - name: app
+    ports: [{name: http, containerPort: 8080}]
+    livenessProbe: {httpGet: {path: /healthz, port: http}}
+    readinessProbe: {httpGet: {path: "/ready?full=1", port: 8080}}
+status: {podIP: 10.0.0.2, phase: Running}
+---
+`;
+
+test("index.rs default_inbound_http_routes: GET on a probe path is authorized for the probe networks, without identity, where a Server has no routes", () => {
+  const w = world(pod("shop", "web", "10.0.0.1") + probed + pod("other", "x", "10.0.1.1", { sa: "robot" }) + server("api", "HTTP/1"), { web: "linkerd", api: "linkerd", x: "none" });
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz"))), "allow", "the Server authorizes nobody, but the kubelet's probe path passes (was a wrong deny)");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/ready"))), "allow", "the probe's query is not part of the path");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz", "POST"))), "403", "GET only");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz/x"))), "403", "an exact path");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "403");
+  const denyDefault = world(pod("shop", "web", "10.0.0.1") + probed, { web: "linkerd", api: "linkerd" });
+  denyDefault.engine.inventory.mesh.settings.linkerdDefaultPolicy = "deny";
+  assert.equal(outcome(denyDefault.ask("shop/web", "shop/api", 8080, req("/healthz"))), "allow", "the default server has the probe route too");
+  const routed = world(pod("shop", "web", "10.0.0.1") + probed + server("api", "HTTP/1") + route("all", "[{}]"), { web: "linkerd", api: "linkerd" });
+  assert.equal(outcome(routed.ask("shop/web", "shop/api", 8080, req("/healthz"))), "403", "with HTTPRoutes the Server has no probe route");
+});
+
+test("workload.rs Settings: on a port in proxy-require-identity-inbound-ports an allow default policy admits authenticated clients only", () => {
+  const w = world(pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("edge", "out", "10.0.9.9"), { web: "linkerd", api: "linkerd", out: "none" });
+  const api = w.engine.inventory.endpoints.find((e) => e.name === "api")!;
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow");
+  api.annotations = { "config.linkerd.io/proxy-require-identity-inbound-ports": "8000-8100" };
+  const r = w.ask("edge/out", "shop/api", 8080, req("/"));
+  assert.equal(outcome(r), "403", "a plaintext client (was a wrong allow)");
+  assert.match(r.layers.at(-1)!.summary, /all-authenticated/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "a meshed client");
+  api.annotations = { "config.linkerd.io/proxy-require-identity-inbound-ports": "9090" };
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow", "another port");
+});

@@ -23,6 +23,8 @@ export interface HttpAttributes {
   path: string;
   /** The path with its query string, as the enforcement point matches it (engine.ts httpAttributes). */
   url: string;
+  /** The path as Calico's Dikastes cleans it; undefined when it refuses it (paths.ts calicoCleanPath). */
+  cleanPath?: string;
   query: string;
   /** Header values by lower-case name. */
   headers: ReadonlyMap<string, readonly string[]>;
@@ -53,6 +55,7 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "request.host": return h ? [h.host] : [];
     case "request.path": return h ? [h.path] : [];
     case "request.url": return h ? [h.url] : [];
+    case "request.cleanPath": return h?.cleanPath !== undefined ? [h.cleanPath] : [];
     case "request.header": return h?.headers.get((c.name ?? "").toLowerCase()) ?? [];
     case "request.query": { const v = h ? queryParam(h.query, c.name ?? "") : undefined; return v === undefined ? [] : [v]; }
   }

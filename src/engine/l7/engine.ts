@@ -12,7 +12,7 @@ import type { Hop, L7Result, LayerDecision } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
 import { linkerdAuthorize, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
-import { ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
+import { calicoCleanPath, ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
 import { DNS_DOMAIN, transportOf } from "./transport.js";
 
 export class L7Engine {
@@ -117,5 +117,6 @@ function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean): HttpAt
   const { path, query } = splitPath(h.path);
   const headers = new Map<string, string[]>();
   for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
-  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers };
+  const cleanPath = calicoCleanPath(normalize ? istioNormalize(path) : path);
+  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers, ...(cleanPath !== undefined ? { cleanPath } : {}) };
 }

@@ -25,6 +25,7 @@ import { ref } from "./transport.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
+const REQUIRE_IDENTITY = "config.linkerd.io/proxy-require-identity-inbound-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
 const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
 
@@ -76,13 +77,30 @@ function defaultRule(policy: LinkerdDefaultPolicy, mesh: MeshModel): L7Rule | un
   return c ? { index: 0, from: [c], path: [] } : undefined;
 }
 
-function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
-  const text = annotation(pod, OPAQUE_PORTS) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), OPAQUE_PORTS);
-  if (text === undefined) return DEFAULT_OPAQUE.includes(port);
+/** Whether a ports annotation ("25,3306,4000-4100") of the pod, else of its namespace (the injector copies it), lists `port`. */
+function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: number): boolean | undefined {
+  const text = annotation(pod, key) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
+  if (text === undefined) return undefined;
   return text.split(",").some((part) => {
     const [a, b] = part.trim().split("-").map(Number);
     return b === undefined ? a === port : a <= port && port <= b;
   });
+}
+
+function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
+  return portAnnotated(ctx, pod, OPAQUE_PORTS, port) ?? DEFAULT_OPAQUE.includes(port);
+}
+
+/**
+ * The default policy of a port: on a port listed in proxy-require-identity-inbound-ports an allow
+ * policy admits authenticated clients only (inbound/index.rs default_inbound_server: authenticated_only).
+ */
+function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string } {
+  const def = defaultPolicyFor(ctx, pod);
+  if (!portAnnotated(ctx, pod, REQUIRE_IDENTITY, port)) return def;
+  const strict: Partial<Record<LinkerdDefaultPolicy, LinkerdDefaultPolicy>> = { "all-unauthenticated": "all-authenticated", "cluster-unauthenticated": "cluster-authenticated" };
+  const policy = strict[def.policy];
+  return policy ? { policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
 }
 
 /** The authorizations of a Server (not of its routes). */
@@ -215,7 +233,7 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined;
     return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`], warnings: [] };
   }
-  const def = defaultPolicyFor(ctx, pod);
+  const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);
   return {
     admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
@@ -231,7 +249,7 @@ export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): 
   const enforcer = `Linkerd proxy of ${pod.namespace}/${pod.name} (${p.http ? "HTTP" : "opaque TCP"}, port ${hop.port})`;
   const base = { layer: "linkerd" as const, enforcer, trace: p.trace, warnings: p.warnings };
   if (!p.http) return tcpDecision(a, p, base);
-  const route = routeOf(ctx.mesh, p, a);
+  const route = routeOf(ctx.mesh, p, hop, a);
   if (route === "none") {
     return { ...base, verdict: "deny", summary: `no route of Server ${p.server!.namespace}/${p.server!.name} matches the request: 404`, policy: ref("Server", p.server!), denial: hop.http!.grpc ? { status: 200, grpcCode: "UNIMPLEMENTED" } : { status: 404 } };
   }
@@ -246,13 +264,26 @@ export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): 
 }
 
 /** The route the request takes on its Server with that route's authorizations; "none" when routes exist and none matches. */
-function routeOf(mesh: MeshModel, p: PortPolicy, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
+function routeOf(mesh: MeshModel, p: PortPolicy, hop: Hop, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
   const server = p.server;
   const routes = server ? attachedRoutes(mesh, server) : [];
-  if (!routes.length) return { name: "the default route", admissions: [] };
+  if (!routes.length) return (server?.protocol !== "gRPC" && probeRoute(hop, a)) || { name: "the default route", admissions: [] };
   const hit = routeFor(routes, a);
   if (!hit) return "none";
   return { name: `${hit.route.kind} ${hit.route.namespace}/${hit.route.name}`, rule: hit.rule, admissions: routeAuthorizations(mesh, hit.route).map((x) => admissionOf(x, mesh)) };
+}
+
+/**
+ * Where a Server has no HTTPRoutes (and on the default server), the policy controller adds a probe
+ * route: GET on each path the pod's httpGet probes use on this port, authorized for the probe networks
+ * (default every address) without identity (inbound/index.rs default_inbound_http_routes). It is
+ * taken when its exact path outranks the default route's prefix "/" (a probe of "/" ties and loses).
+ */
+function probeRoute(hop: Hop, a: Attributes): { name: string; admissions: Admission[] } | undefined {
+  const path = a.http?.path ?? "";
+  const probed = (hop.server.endpoint.httpProbes ?? []).some((x) => x.port === hop.port && x.path === path);
+  if (!probed || a.http?.method !== "GET" || path.length <= 1) return undefined;
+  return { name: "the probe route", admissions: [{ why: `the probe route (GET ${path} is a probe of port ${hop.port}; the probe networks are every address)`, rule: { index: 0, path: [] } }] };
 }
 
 function tcpDecision(a: Attributes, p: PortPolicy, base: Omit<LayerDecision, "verdict" | "summary">): LayerDecision {
@@ -277,7 +308,7 @@ export interface LinkerdAccess {
 export function linkerdAccess(ctx: LinkerdContext, hop: Hop, a: Attributes): LinkerdAccess {
   const p = portPolicy(ctx, { ...hop, http: hop.http ?? { method: "GET", host: "", path: "/", headers: [] } });
   const serverAdmits = admits(p.admissions, a) !== undefined;
-  const def = p.server ? undefined : defaultPolicyFor(ctx, hop.server.endpoint);
+  const def = p.server ? undefined : defaultPolicyOfPort(ctx, hop.server.endpoint, hop.port);
   const port = p.server ? `Server ${p.server.namespace}/${p.server.name}` : `the default policy ${def!.policy} (${def!.from})`;
   const server = p.server;
   const attached = server ? attachedRoutes(ctx.mesh, server) : [];

@@ -59,6 +59,8 @@ export function ciliumUrl(url: string): string {
   return url.includes("?") ? `${normal}?${query}` : normal;
 }
 
+export { calicoCleanPath } from "../../model/calico-path.js";
+
 /** Whether Envoy's normalization refuses the path (an escaped NUL, "%00"): the request gets 400. */
 export function istioPathRejected(path: string): boolean {
   return /%00/.test(path);
