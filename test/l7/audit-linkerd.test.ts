@@ -7,6 +7,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { formatDiagnostic } from "../../src/model/source.js";
+import { load } from "../helpers.js";
 import { outcome, pod, world } from "./fixture.js";
 
 const LINKERD = { web: "linkerd", api: "linkerd", x: "linkerd" } as const;
@@ -153,4 +155,24 @@ test("workload.rs Settings: on a port in proxy-require-identity-inbound-ports an
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "a meshed client");
   api.annotations = { "config.linkerd.io/proxy-require-identity-inbound-ports": "9090" };
   assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow", "another port");
+});
+
+test("inbound/routes.rs from_http_parent_ref: a Server parent with a port or a sectionName makes the route invalid: it attaches to no Server", () => {
+  const withPort = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ported, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api, port: 8080}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /admin}}]}]
+---
+`;
+  const yaml = base + server("api", "HTTP/1") + identities + withPort + authz("p", "HTTPRoute", "ported", "robot-only");
+  const w = world(yaml, LINKERD);
+  const r = w.ask("other/x", "shop/api", 8080, req("/admin"));
+  assert.equal(outcome(r), "403", "the default route, and the Server authorizes nobody (the route's authorization was a wrong allow)");
+  assert.match(r.layers.at(-1)!.summary, /default route/);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/other"))), "403", "not a 404: the Server has no routes");
+  assert.match(load({ "r.yaml": yaml }).diagnostics.items.map(formatDiagnostic).join("\n"), /names a port: Linkerd's policy controller refuses the route/);
+  const section = world(base + server("api", "HTTP/1") + identities + withPort.replace("port: 8080", "sectionName: http").replace("gateway.networking.k8s.io/v1", "policy.linkerd.io/v1beta3"), LINKERD);
+  assert.match(section.ask("other/x", "shop/api", 8080, req("/admin")).layers.at(-1)!.summary, /default route/);
 });
