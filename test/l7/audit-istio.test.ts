@@ -125,3 +125,11 @@ test("config.go configCompareByCreationTime: a PeerAuthentication without a time
   const both = world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", "2020-01-01T00:00:00Z") + pa("z-permissive", "PERMISSIVE", "2021-01-01T00:00:00Z"), { out: "none" });
   assert.equal(outcome(both.ask("edge/out", "shop/api", 8080, get("/"))), "failed", "with timestamps the older STRICT applies");
 });
+
+test("builder testdata rule[8] (request.headers[:method]): Envoy's pseudo-headers :method, :path and :authority are headers to RBAC (was a wrong allow)", () => {
+  const w = world(base + ap("no-get", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules:\n  - when: [{key: \"request.headers[:method]\", values: [GET]}]\n  - when: [{key: \"request.headers[:path]\", values: [\"/admin*\"]}]\n  - when: [{key: \"request.headers[:authority]\", values: [\"*.internal\"]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x", [], "POST"))), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/public/../admin?x=1", [], "POST"))), "403", ":path is the normalized path with its query");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, { ...get("/x", [], "POST"), http: { path: "/x", method: "POST", headers: [], host: "api.internal" } })), "403");
+});

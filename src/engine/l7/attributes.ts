@@ -56,9 +56,15 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "request.path": return h ? [h.path] : [];
     case "request.url": return h ? [h.url] : [];
     case "request.cleanPath": return h?.cleanPath !== undefined ? [h.cleanPath] : [];
-    case "request.header": return h?.headers.get((c.name ?? "").toLowerCase()) ?? [];
+    case "request.header": return h ? headerValues(h, (c.name ?? "").toLowerCase()) : [];
     case "request.query": { const v = h ? queryParam(h.query, c.name ?? "") : undefined; return v === undefined ? [] : [v]; }
   }
+}
+
+/** A header's values; Envoy's pseudo-headers :method, :path (with the query) and :authority are headers to its matchers. */
+function headerValues(h: HttpAttributes, name: string): readonly string[] {
+  const pseudo: Record<string, string> = { ":method": h.method, ":authority": h.host, ":path": h.query || h.url.includes("?") ? `${h.path}?${h.query}` : h.path };
+  return name in pseudo ? [pseudo[name]] : h.headers.get(name) ?? [];
 }
 
 function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {

@@ -109,9 +109,14 @@ function serverAuthorizations(mesh: MeshModel, s: LinkerdServer): LinkerdAuthori
     (a.target.kind === "Server" && a.target.name === s.name) || a.target.kind === "Namespace" || (a.target.kind === "ServerSelector" && selects(a.target.selector, s.labels))));
 }
 
-function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
+export function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
   return mesh.linkerd.authorizations.filter((a) => a.namespace === r.namespace && !a.ignored && a.target.kind === "Route"
     && a.target.routeKind === r.kind && a.target.name.toLowerCase() === r.name.toLowerCase() && a.target.group === r.group);
+}
+
+/** What admits a client to a route (besides its Server's admissions). */
+export function routeAdmissions(mesh: MeshModel, r: LinkerdRoute): Admission[] {
+  return routeAuthorizations(mesh, r).map((x) => admissionOf(x, mesh));
 }
 
 function admissionOf(a: LinkerdAuthorization, mesh: MeshModel): Admission {
@@ -197,6 +202,21 @@ function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: Link
     }
   }
   return best;
+}
+
+/**
+ * Every match of the routes in one static order (for converters): the proxy's order with the
+ * request-dependent parts fixed — a route's host rank is that of its best hostname, and a regex path
+ * counts as length 1 (the proxy uses the request path's length) —, ties in route order, then rule
+ * order. The first match that holds (with its route's hostnames) takes the request; routeFor is exact.
+ */
+export function routeMatchOrder(routes: readonly LinkerdRoute[]): { route: LinkerdRoute; rule: number; match: Clause }[] {
+  const all = [...routes].sort(routeOrder).flatMap((route) => {
+    const host = route.hostnames.length ? route.hostnames.map((n) => (n.startsWith("*.") ? [1, n.length - 1] : [2, n.length])).reduce((x, y) => (compare(y, x) > 0 ? y : x)) : [0, 0];
+    const http = { method: "", host: "", path: "/", url: "/", query: "", headers: new Map<string, string[]>() };
+    return route.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((match) => ({ route, rule: rule.index, match, score: [...host, ...matchSummary(route, match, { destinationPort: 0, http })] })));
+  });
+  return all.map((x, i) => ({ x, i })).sort((p, q) => compare(q.x.score, p.x.score) || p.i - q.i).map(({ x }) => ({ route: x.route, rule: x.rule, match: x.match }));
 }
 
 /**

@@ -66,6 +66,12 @@ export function istioPathRejected(path: string): boolean {
   return /%00/.test(path);
 }
 
+/** Whether a request path (without its query) is in the form Istio's normalization leaves it in. */
+export function inNormalForm(url: string): boolean {
+  const { path } = splitPath(url);
+  return istioNormalize(path) === path;
+}
+
 /** The query parameter `name`'s first value, when present. */
 export function queryParam(query: string, name: string): string | undefined {
   for (const pair of query.split("&")) {
