@@ -33,7 +33,7 @@ import type { LinkerdAuthorization, LinkerdRoute, LinkerdServer, MeshSettings } 
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { matches } from "../model/selector.js";
-import { linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
+import { attachedRoutes, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
 import { hostMatch } from "../sources/trafficpolicy-http.js";
 import { LinkerdDefaults } from "./common-linkerd-defaults.js";
 import { MeshMembership } from "../engine/mesh/membership.js";
@@ -52,7 +52,7 @@ export function linkerdToCommon(inv: Inventory, selects: (s: EndpointSelector, e
   const attached = new Set<LinkerdAuthorization>();
   const refused: LinkerdServer[] = [];
   for (const s of l.servers) {
-    const routes = routesOf(inv, s);
+    const routes = attachedRoutes(inv.mesh, s);
     const auths = [...l.authorizations.filter((a) => !a.ignored && appliesTo(a, s)), ...routes.flatMap((r) => routeAuthorizations(inv.mesh, r))];
     auths.forEach((a) => attached.add(a));
     try {
@@ -80,9 +80,6 @@ function appliesTo(a: LinkerdAuthorization, s: LinkerdServer): boolean {
   return (a.target.kind === "Server" && a.target.name === s.name) || a.target.kind === "Namespace" || (a.target.kind === "ServerSelector" && matches(a.target.selector, s.labels));
 }
 
-function routesOf(inv: Inventory, s: LinkerdServer): LinkerdRoute[] {
-  return inv.mesh.linkerd.routes.filter((r) => r.namespace === s.namespace && r.servers.includes(s.name));
-}
 
 function convertServer(inv: Inventory, s: LinkerdServer, routes: readonly LinkerdRoute[], selects: (s: EndpointSelector, e: Endpoint) => boolean, membership: MeshMembership, defaults: LinkerdDefaults, out: MeshConversion): void {
   if (s.protocol === "opaque" || s.protocol === "TLS") throw new Refused(`proxyProtocol ${s.protocol}: Linkerd refuses unauthorized connections, and the common API's Deny of other requests decides HTTP requests only`);
@@ -193,7 +190,9 @@ function routeClause(route: LinkerdRoute, rule: number, match: Clause): Clause {
     if (c.attribute === "request.query") throw new Refused(`${where}: a query parameter match (${c.name}) has no common-API equivalent`);
     if (c.attribute === "request.header" && "values" in c && c.values.some((v) => v.kind !== "exact")) throw new Refused(`${where}: a header match by regular expression (${c.name}) has no common-API equivalent (exact values only)`);
   }
-  return route.hostnames.length ? [{ attribute: "request.host", values: route.hostnames.map(hostMatch) }, ...match] : [...match];
+  // A GRPCRoute takes gRPC calls only: POST (the engine's routeFor).
+  const grpc: Clause = route.kind === "GRPCRoute" ? [{ attribute: "request.method", values: [{ kind: "exact", value: "POST" }] }] : [];
+  return [...(route.hostnames.length ? [{ attribute: "request.host" as const, values: route.hostnames.map(hostMatch) }] : []), ...grpc, ...match];
 }
 
 /** The pods in the Server's namespace its podSelector selects that have its port. */

@@ -83,6 +83,28 @@ test("paths not in normal form, documented: Linkerd routes them as sent, the com
   assert.deepEqual(await ask({ "world.yaml": WORLD, "converted.yaml": r.out }), [403, 200]);
 });
 
+test("a gRPC Server takes its GRPCRoutes only, and a GRPCRoute gRPC calls only (POST): the converted match says POST; an HTTPRoute on it is not used", async () => {
+  const grpc = `${LD}/v1beta3\nkind: Server\nmetadata: {name: api-grpc, namespace: books}\nspec: {podSelector: {matchLabels: {app: api}}, port: 9990, proxyProtocol: gRPC}\n---\n`
+    + "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: rpc, namespace: books}\nspec:\n  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-grpc}]\n  rules: [{matches: [{method: {service: books.Books, method: Get}}]}]\n---\n"
+    + route("unused", "{path: {type: PathPrefix, value: /}}").replace("name: api-http}", "name: api-grpc}") + authz("unused", "unused", "web")
+    + `${LD}/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: rpc, namespace: books}\nspec:\n  targetRef: {group: gateway.networking.k8s.io, kind: GRPCRoute, name: rpc}\n  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web}]\n---\n`;
+  const files = { "world.yaml": WORLD, "policy.yaml": SERVER.split("---\n").slice(1).join("---\n") + grpc };
+  const r = await convert(files, "--verify");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /name: linkerd-books-api-grpc\n[\s\S]*?http:\n\s+- methods:\n\s+- POST\n\s+paths:\n\s+- exact: \/books\.Books\/Get\n/);
+  assert.match(r.err, /note: AuthorizationPolicy books\/unused applies to no Server in the input/);
+  const ask = async (fs: Record<string, string>) => {
+    const reqs = ["POST /books.Books/Get", "GET /books.Books/Get", "POST /other"].map((x) => `- ${JSON.stringify({ from: "web/other", host: "api.books", port: 9990, method: x.split(" ")[0], path: x.split(" ")[1] })}`).join("\n");
+    const { dir, cleanup } = tempFiles({ ...fs, "requests.yaml": reqs });
+    try {
+      const out = await cli(["route", ...Object.keys(fs).flatMap((f) => ["-f", `${dir}/${f}`]), "--requests", `${dir}/requests.yaml`, "-o", "json"]);
+      return JSON.parse(out.out).results.map((x: { status: number | null }) => typeof x.status === "number" && x.status < 400);
+    } finally { cleanup(); }
+  };
+  assert.deepEqual(await ask(files), [true, false, false]);
+  assert.deepEqual(await ask({ "world.yaml": WORLD, "converted.yaml": r.out }), [true, false, false]);
+});
+
 const REFUSALS: [string, string, RegExp][] = [
   ["a route match on a query parameter", route("q", "{path: {type: PathPrefix, value: /books}, queryParams: [{name: v, value: \"2\"}]}"), /Server books\/api-http: HTTPRoute books\/q, rule 0: a query parameter match \(v\) has no common-API equivalent/],
   ["a route match on a header by regular expression", route("h", "{headers: [{name: x-team, type: RegularExpression, value: \"web.*\"}]}"), /Server books\/api-http: HTTPRoute books\/h, rule 0: a header match by regular expression \(x-team\) has no common-API equivalent/],
