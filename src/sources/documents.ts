@@ -15,7 +15,12 @@ export interface RawObject {
   kind: string;
   obj: Record<string, unknown>;
   ref: SourceRef;
+  /** No value in `obj` is null (it was read from a JSON text without the word): validation need not look for nulls. */
+  nullFree?: boolean;
 }
+
+/** Values parsed from a JSON text that does not hold the word `null`. */
+const NULL_FREE = new WeakSet<object>();
 
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   const out: RawObject[] = [];
@@ -23,7 +28,7 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   readDocuments(file, diags).forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (isObject(value)) collect(value, ref, undefined, out, skipped);
+    if (isObject(value)) collect(value, ref, undefined, out, skipped, NULL_FREE.has(value));
     // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
     // non-manifest JSON files (e.g. its own outputs) found in a folder.
     else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
@@ -68,7 +73,11 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
   const jsonName = /\.json$/i.test(file.name);
   // kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{'.
   if (jsonName || (first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF)) {
-    try { return [parseStrictJson(text)]; }
+    try {
+      const value = parseStrictJson(text);
+      if (isObject(value) && !text.includes("null")) NULL_FREE.add(value);
+      return [value];
+    }
     catch (e) {
       if (!(e instanceof JsonReadError)) throw e;
       const stream = e.message.startsWith("invalid JSON") ? jsonStream(file, problem) : undefined;
@@ -132,17 +141,17 @@ export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
 
 const TYPED_LIST = /^(.*)List$/;
 
-function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], skipped: SourceRef[]): void {
+function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], skipped: SourceRef[], nullFree: boolean): void {
   const kind = isObject(value) && typeof value.kind === "string" ? value.kind : impliedKind;
   if (!isObject(value) || !kind) { skipped.push(ref); return; }
   const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
   const list = TYPED_LIST.exec(kind);
   if (list && Array.isArray(value.items)) {
     const itemKind = list[1] === "" ? undefined : list[1];
-    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped));
+    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped, nullFree));
     return;
   }
-  out.push({ apiVersion, kind, obj: value, ref });
+  out.push({ apiVersion, kind, obj: value, ref, nullFree });
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
