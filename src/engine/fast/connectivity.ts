@@ -323,6 +323,7 @@ export class FastConnectivity implements Connectivity {
     const subject = added && this.sets.subject(added.subject);
     // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
     const names = added ? namedPortsOf([added]) : new Set<string>();
+    const namesKey = [...names].sort().join(",");
     for (const d of ["egress", "ingress"] as const) {
       const memo = new Map<number | string, Signature | undefined>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
@@ -331,12 +332,12 @@ export class FastConnectivity implements Connectivity {
         const cls = this.classes.list[id];
         if (!cls.subjectable) continue;
         const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
-        const key = byPorts ? `${cur * 2 + (hit ? 1 : 0)}|${portsKey(localPorts(cls, names))}` : cur * 2 + (hit ? 1 : 0);
+        const key = byPorts ? `${cur * 2 + (hit ? 1 : 0)}|${localPortsKey(cls, names, namesKey)}` : cur * 2 + (hit ? 1 : 0);
         let next = memo.get(key);
         if (!memo.has(key)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
           if (hit) insertSorted(list, added!, this.subjects.order);
-          next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
+          next = list.length ? this.signatureFor(cls, d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
           memo.set(key, next);
         }
         // Most classes keep their part (the policy has no rules this way, or neither version selects them).
@@ -380,7 +381,8 @@ export class FastConnectivity implements Connectivity {
     this.engine.policiesChanged({ added, removed });
   }
 
-  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"]): Signature {
+  /** The signature of these policies for the class (`from`: the Admin part it replaces, whose rows it may take over). */
+  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"], from?: Signature): Signature {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
@@ -393,7 +395,7 @@ export class FastConnectivity implements Connectivity {
       sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
-      this.rows.build(sig);
+      this.rows.build(sig, from);
       this.index(sig);
       if (this.labelled && labelRules(sig).length) this.labelled.add(sig);
     }
@@ -427,6 +429,16 @@ const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.f
 /** A class's declared ports with these names (ingress named ports resolve on them). */
 function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
   return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
+}
+
+/** Members of a class declare the same ports of the names the vocabulary holds: a class's key for some names is kept (they recur: an edited policy). */
+const localKeys = new WeakMap<EndpointClass, { names: string; key: string }>();
+function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): string {
+  const known = localKeys.get(cls);
+  if (known?.names === namesKey) return known.key;
+  const key = portsKey(localPorts(cls, names));
+  localKeys.set(cls, { names: namesKey, key });
+  return key;
 }
 
 const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");

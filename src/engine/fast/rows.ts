@@ -31,6 +31,9 @@ export class RowBuilder {
   private outcomes = new Map<string, Outcome>();
   private narrow = new Map<string, Outcome>();
   private narrowAt = -1;
+  /** Buffers of the narrow outcomes, reused once those are forgotten (a new column costs no allocation). */
+  private pool: Bits[] = [];
+  private pooled = 0;
   private scratch = new Scratch(1);
   /** Rows computed, for the statistics. */
   computed = 0;
@@ -38,8 +41,12 @@ export class RowBuilder {
   constructor(private sets: ClassSets, private conns: ConnTable, private options: EngineOptions,
     private policyId: (p: Policy) => number, private named: () => NamedPortIndex) {}
 
-  /** Lays out the signature's ports and computes every row. */
-  build(sig: Signature): void {
+  /**
+   * Lays out the signature's ports and computes every row. An Admin part made from `from` (the
+   * part it replaces, one policy added or removed) takes over the rows of every port class whose
+   * outcome cannot differ (tierKey): only the port classes the changed policy's rules reach are walked.
+   */
+  build(sig: Signature, from?: Signature): void {
     const n = this.sets.nwords;
     if (sig.unenforced) {
       sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [] }], conns: [1] };
@@ -47,13 +54,40 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    if (sig.part === "admin") {
-      const fresh = () => sig.layout!.reps.map(() => newBits(n));
-      sig.admin = { allow: fresh(), cont: fresh(), anyCont: newBits(n) };
-    } else sig.rows = sig.layout.reps.map(() => newBits(n));
     sig.any = newBits(n);
     sig.masks = new Map();
+    if (sig.part === "admin") {
+      sig.admin = { allow: [], cont: [], anyCont: newBits(n) };
+      this.adminRows(sig, sig.admin, from);
+      return;
+    }
+    sig.rows = sig.layout.reps.map(() => newBits(n));
     this.refresh(sig, 0, n);
+  }
+
+  /**
+   * An Admin part's rows over every word: each port class's outcome is the shared tier outcome
+   * (or `from`'s row of the same tierKey), kept as is, not copied. Rows may thus be shared between
+   * parts and the outcome cache; every later write into one (a refresh of new columns, a column
+   * copied) writes the same function of its key, so sharing them stays exact.
+   */
+  private adminRows(sig: Signature, admin: NonNullable<Signature["admin"]>, from: Signature | undefined): void {
+    const known = new Map<string, number>();
+    from?.layout?.reps.forEach((rep, k) => { if (rep.tiers?.length === 1) known.set(rep.tiers[0].key!, k); });
+    const n = this.sets.nwords, { allow, cont, anyCont } = admin, any = sig.any!;
+    sig.layout!.reps.forEach((rep, k) => {
+      rep.tiers ??= this.plan(sig, rep.statuses);
+      const j = known.get(rep.tiers[0].key!);
+      if (j !== undefined && from!.admin) { allow[k] = from!.admin.allow[j]; cont[k] = from!.admin.cont[j]; }
+      else {
+        const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, 0, n);
+        allow[k] = o.allow; cont[k] = o.cont;
+        this.computed++;
+      }
+      orInto(any, allow[k]);
+      orInto(anyCont, cont[k]);
+    });
+    touched(any); touched(anyCont);
   }
 
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
@@ -163,12 +197,24 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); this.narrow.clear(); }
+  reset(): void { this.outcomes.clear(); this.forgetNarrow(); }
+
+  private forgetNarrow(): void { this.narrow.clear(); this.pooled = 0; }
+
+  /** A buffer of the pool, zero on [w0, w1) (narrow outcomes only read and write there). */
+  private buffer(w0: number, w1: number): Bits {
+    const n = this.sets.nwords;
+    if (this.pool.length && this.pool[0].length !== n) this.pool = [];
+    if (this.pooled === this.pool.length) this.pool.push(new Uint32Array(n));
+    const b = this.pool[this.pooled++];
+    b.fill(0, w0, w1);
+    return b;
+  }
 
   private cacheFor(w0: number, w1: number): Map<string, Outcome> {
     if (w0 === 0 && w1 === this.sets.nwords) return this.outcomes;
     const at = w0 * 2 ** 26 + w1;
-    if (at !== this.narrowAt) { this.narrow.clear(); this.narrowAt = at; }
+    if (at !== this.narrowAt) { this.forgetNarrow(); this.narrowAt = at; }
     return this.narrow;
   }
 
@@ -245,10 +291,25 @@ export class RowBuilder {
       const mine = statuses.slice(offset, offset + count);
       offset += count;
       if (!ps.length) continue;
-      const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${mine.join("|")}`;
-      out.push({ tier, statuses: mine, key });
+      out.push({ tier, statuses: mine, key: tier === "namespace" ? undefined : this.tierKey(sig, ps, mine) });
     }
     return out;
+  }
+
+  /**
+   * What one Admin or Baseline tier's outcome at a port class depends on: the rules that can match
+   * there (port status not "0"), in walk order, each named by its policy (whose priority groups it
+   * under samePriority=deny-first), its place in it and its status. Rules that cannot match add
+   * nothing, so port classes of different parts (a part and the one derived from it by adding a
+   * policy elsewhere in the port space) share their outcome.
+   */
+  private tierKey(sig: Signature, ps: readonly Policy[], statuses: readonly string[]): string {
+    let key = `${ps[0].tier}|${sig.direction}|${sig.family}|`, i = 0;
+    for (const p of ps) {
+      const rules = rulesOf(p, sig.direction) ?? [];
+      for (let k = 0; k < rules.length; k++, i++) if (statuses[i] !== "0") key += `${this.policyId(p)}.${k}:${statuses[i]};`;
+    }
+    return key;
   }
 
   /** One Admin or Baseline tier (shared, cached): which remotes it allows, and which go on to the next tier (Pass, or no match). */
@@ -257,7 +318,8 @@ export class RowBuilder {
     const cached = cache.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
-    const acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+    const fresh = cache === this.outcomes ? () => newBits(n) : () => this.buffer(w0, w1);
+    const acc = { allow: fresh(), deny: fresh(), pass: fresh() };
     const remaining = work.remaining, all = this.sets.all;
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = 0;
