@@ -60,6 +60,8 @@ export class FastConnectivity implements Connectivity {
   /** Joints in use, by Admin part id, then rest part id. */
   private joints = new Map<number, Map<number, Joint & { users: number }>>();
   readonly signatures: Signature[] = [];
+  /** Admin parts in use (their rows get the new columns). */
+  private admins = new Set<Signature>();
   /** Signatures in use with a rule whose peers select by namespace labels: kept once a relabel asked for them. */
   private labelled?: Set<Signature>;
   private sigByKey = new Map<string, Signature>();
@@ -207,22 +209,25 @@ export class FastConnectivity implements Connectivity {
     this.ensureCapacity();
     this.sets.refresh(ids);
     this.rows.reset();
-    const before = this.signatures.filter((sig) => sig.users > 0);
+    const before = [...this.admins];
     this.assign(ids);
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
-    for (const sig of before) if (sig.users > 0 && sig.part === "admin") for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
-      const todo = new Set(this.open);
+      const todo = new Set<Signature>();
       const ns = this.classes.list[id].namespace;
       for (const p of this.restScope.get(undefined) ?? []) this.hits(p, id, hits, todo);
       if (ns !== undefined) for (const p of this.restScope.get(ns) ?? []) this.hits(p, id, hits, todo);
-      for (const sig of todo) {
+      const fill = (sig: Signature) => {
         const bit = 1 << (sideKey(sig) >> 1);
         if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => ((hits.get(p) ?? 0) & bit) !== 0);
-      }
+      };
+      // The open parts (no NetworkPolicy tier) are indexed apart from those of todo: no copy of them.
+      for (const sig of this.open) fill(sig);
+      for (const sig of todo) fill(sig);
     }
   }
 
@@ -325,20 +330,23 @@ export class FastConnectivity implements Connectivity {
     const names = added ? namedPortsOf([added]) : new Set<string>();
     const namesKey = [...names].sort().join(",");
     for (const d of ["egress", "ingress"] as const) {
-      const memo = new Map<number | string, Signature | undefined>();
+      // By (current part, selected), then by declared ports.
+      const memo = new Map<number, Map<number, Signature | undefined>>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
       const byPorts = names.size > 0 && d === "ingress";
       for (const id of ids) {
         const cls = this.classes.list[id];
         if (!cls.subjectable) continue;
         const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
-        const key = byPorts ? `${cur * 2 + (hit ? 1 : 0)}|${localPortsKey(cls, names, namesKey)}` : cur * 2 + (hit ? 1 : 0);
-        let next = memo.get(key);
-        if (!memo.has(key)) {
+        const key = cur * 2 + (hit ? 1 : 0), ports = byPorts ? localPortsKey(cls, names, namesKey) : 0;
+        let byPort = memo.get(key);
+        if (!byPort) memo.set(key, byPort = new Map());
+        let next = byPort.get(ports);
+        if (!byPort.has(ports)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
           if (hit) insertSorted(list, added!, this.subjects.order);
           next = list.length ? this.signatureFor(cls, d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
-          memo.set(key, next);
+          byPort.set(ports, next);
         }
         // Most classes keep their part (the policy has no rules this way, or neither version selects them).
         if ((next ? next.id : -1) !== cur) this.place(d, id, this.signatures[this.sigOf[d][id]], next);
@@ -363,7 +371,7 @@ export class FastConnectivity implements Connectivity {
     let byRest = this.joints.get(admin.id);
     if (!byRest) this.joints.set(admin.id, byRest = new Map());
     let j = byRest.get(rest.id);
-    if (!j) byRest.set(rest.id, j = { admin, rest, masks: new Map(), users: 0 });
+    if (!j) byRest.set(rest.id, j = { admin, rest, users: 0 });
     j.users++;
     return j;
   }
@@ -396,6 +404,7 @@ export class FastConnectivity implements Connectivity {
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig, from);
+      if (part === "admin") this.admins.add(sig);
       this.index(sig);
       if (this.labelled && labelRules(sig).length) this.labelled.add(sig);
     }
@@ -419,7 +428,9 @@ export class FastConnectivity implements Connectivity {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
     this.labelled?.delete(sig);
-    sig.rows = sig.any = sig.masks = sig.admin = undefined;
+    if (sig.part === "admin") this.admins.delete(sig);
+    // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
+    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
   }
 }
 
@@ -431,12 +442,19 @@ function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[]
   return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
 }
 
-/** Members of a class declare the same ports of the names the vocabulary holds: a class's key for some names is kept (they recur: an edited policy). */
-const localKeys = new WeakMap<EndpointClass, { names: string; key: string }>();
-function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): string {
+/**
+ * A class's declared ports of some names, as a small number (distinct lists are few). Members of a
+ * class declare the same ports of the names the vocabulary holds, so it is kept per class (names
+ * recur: an edited policy).
+ */
+const localKeys = new WeakMap<EndpointClass, { names: string; key: number }>();
+const portKeyIds = new Map<string, number>();
+function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): number {
   const known = localKeys.get(cls);
   if (known?.names === namesKey) return known.key;
-  const key = portsKey(localPorts(cls, names));
+  const text = portsKey(localPorts(cls, names));
+  let key = portKeyIds.get(text);
+  if (key === undefined) portKeyIds.set(text, key = portKeyIds.size);
   localKeys.set(cls, { names: namesKey, key });
   return key;
 }

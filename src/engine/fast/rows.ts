@@ -288,7 +288,7 @@ export class RowBuilder {
     for (const tier of TIERS) {
       const ps = sig.tiers[tier];
       const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
-      const mine = statuses.slice(offset, offset + count);
+      const mine = offset === 0 && count === statuses.length ? statuses : statuses.slice(offset, offset + count);
       offset += count;
       if (!ps.length) continue;
       out.push({ tier, statuses: mine, key: tier === "namespace" ? undefined : this.tierKey(sig, ps, mine) });

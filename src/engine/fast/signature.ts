@@ -32,6 +32,8 @@ export interface Signature {
   any?: Bits;
   /** Admin part, per port class: remote classes the tier allows, and those it passes on to the next tiers. */
   admin?: { allow: Bits[]; cont: Bits[]; anyCont: Bits };
+  /** Its rules with namespace-selector peers (labelRules), once asked. */
+  labelRules?: Rule[];
   /** Connection-set ids of unions of port classes, by mask. */
   masks?: Map<number | string, number>;
 }
@@ -61,16 +63,10 @@ export function signatureRules(sig: Signature): Rule[] {
   return out;
 }
 
-const byLabelRules = new WeakMap<Signature, Rule[]>();
-
 /** The rules of a signature with a peer selecting by namespace labels (what a namespace relabel can change). */
 export function labelRules(sig: Signature): Rule[] {
-  let rules = byLabelRules.get(sig);
-  if (!rules) {
-    rules = TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
-    byLabelRules.set(sig, rules);
-  }
-  return rules;
+  sig.labelRules ??= TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
+  return sig.labelRules;
 }
 
 /** Declared ports per port name, over every endpoint: where a named egress rule can match. */
