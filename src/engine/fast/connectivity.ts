@@ -64,6 +64,8 @@ export class FastConnectivity implements Connectivity {
   private admins = new Set<Signature>();
   /** Signatures in use with a rule whose peers select by namespace labels: kept once a relabel asked for them. */
   private labelled?: Set<Signature>;
+  /** The same, by the key of the peers' set of each such rule. */
+  private labelledBy?: Map<string, Set<Signature>>;
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
@@ -145,8 +147,32 @@ export class FastConnectivity implements Connectivity {
 
   /** Signatures in use with a rule whose peers select by namespace labels (what a namespace relabel can change). */
   labelledSignatures(): ReadonlySet<Signature> {
-    this.labelled ??= new Set(this.signatures.filter((s) => s.users > 0 && labelRules(s).length > 0));
+    if (!this.labelled) {
+      this.labelled = new Set();
+      this.labelledBy = new Map();
+      for (const sig of this.signatures) if (sig.users > 0) this.addLabelled(sig);
+    }
     return this.labelled;
+  }
+
+  /** Signatures in use with a rule whose peers are one of these sets (keys as ClassSets.refresh reports them). */
+  signaturesWithPeers(keys: readonly string[]): Signature[] {
+    this.labelledSignatures();
+    const out = new Set<Signature>();
+    for (const k of keys) for (const sig of this.labelledBy!.get(k) ?? []) if (sig.users > 0) out.add(sig);
+    return [...out];
+  }
+
+  private addLabelled(sig: Signature): void {
+    const rules = labelRules(sig);
+    if (!rules.length) return;
+    this.labelled!.add(sig);
+    for (const r of rules) {
+      const key = this.sets.rulePeersKey(r, sig.family)!;
+      let sigs = this.labelledBy!.get(key);
+      if (!sigs) this.labelledBy!.set(key, sigs = new Set());
+      sigs.add(sig);
+    }
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
@@ -406,7 +432,7 @@ export class FastConnectivity implements Connectivity {
       this.rows.build(sig, from);
       if (part === "admin") this.admins.add(sig);
       this.index(sig);
-      if (this.labelled && labelRules(sig).length) this.labelled.add(sig);
+      if (this.labelled) this.addLabelled(sig);
     }
     return sig;
   }
@@ -427,7 +453,7 @@ export class FastConnectivity implements Connectivity {
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
-    this.labelled?.delete(sig);
+    if (this.labelled?.delete(sig)) for (const r of labelRules(sig)) this.labelledBy!.get(this.sets.rulePeersKey(r, sig.family)!)?.delete(sig);
     if (sig.part === "admin") this.admins.delete(sig);
     // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
     sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;

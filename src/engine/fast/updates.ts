@@ -10,7 +10,6 @@ import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } 
 import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
 import { forEach, wordRuns } from "./bitset.js";
-import { labelRules, type Signature } from "./signature.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -114,9 +113,7 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   const changed = fc.sets.refresh(ids, true);
   if (changed.length && ids.length) {
     // Only the columns of the namespace's classes can change, and only in rows with a rule whose peers changed.
-    const bits = new Set(changed.map((k) => fc.sets.bitsOf(k)));
-    const uses = (sig: Signature) => labelRules(sig).some((r) => bits.has(fc.sets.rulePeers(r, sig.family)));
-    const stale = [...fc.labelledSignatures()].filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
+    const stale = fc.signaturesWithPeers(changed).filter((sig) => !sig.unenforced);
     fc.rows.reset();
     for (const [w0, w1] of wordRuns(ids)) for (const sig of stale) fc.rows.refresh(sig, w0, w1);
   }
