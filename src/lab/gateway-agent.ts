@@ -93,10 +93,22 @@ export function activate(dir: string, version: string): "reloaded" | "started" {
   prune(dir, version);
   const pid = nginxPid(dir);
   if (pid !== undefined) { process.kill(pid, "SIGHUP"); return "reloaded"; }
+  removeStaleSockets(dir);
   const cur = currentDir(dir);
   const r = run(NGINX, ["-p", `${cur}/`, "-c", join(cur, CONFIG_FILE), "-e", join(dir, "error.log")]);
   if (r.code !== 0) throw new Error(`nginx did not start: ${(r.stderr || r.stdout).trim()}`);
   return "started";
+}
+
+/**
+ * Removes the internal servers' Unix sockets (DIR/jx-*.sock) an nginx that died without a clean exit
+ * left behind: nginx does not unlink them before binding, so its next start would fail with "Address
+ * already in use". Called only when no nginx of DIR runs; anything that is not a socket is left alone.
+ */
+export function removeStaleSockets(dir: string): string[] {
+  const stale = readdirSync(dir).filter((n) => /^jx-.*\.sock$/.test(n) && lstatSync(join(dir, n)).isSocket());
+  for (const n of stale) rmSync(join(dir, n), { force: true });
+  return stale;
 }
 
 /** Removes configuration versions other than the current one and the one before it. */

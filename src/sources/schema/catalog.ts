@@ -13,15 +13,29 @@ import { createAjv, k8sFormats, k8sKeywords, re2Pattern } from "./keywords.js";
 import { crdRoot, isObject, toAjv, type Structural } from "./structural.js";
 import { compileDefaults, type Defaulter } from "./defaults.js";
 
-const ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
-/** The validators `npm run build` precompiles (scripts/schemas/precompile.mjs), for the schemas under ROOT. */
-export const PRECOMPILED = fileURLToPath(new URL("../../../schemas/validators.cjs", import.meta.url));
+/** The vendored schemas. */
+export const SCHEMA_ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
+/**
+ * The folder of validators `npm run build` precompiles (scripts/schemas/precompile.mjs) for the
+ * schemas under SCHEMA_ROOT: one module per kind, loaded on the kind's first use, and PRECOMPILED_INDEX.
+ */
+export const PRECOMPILED = fileURLToPath(new URL("../../../schemas/validators/", import.meta.url));
+export const PRECOMPILED_INDEX = join(PRECOMPILED, "index.json");
 
-/** What a precompiled module exports: validators by group/version/kind, made for the schema files of `fingerprint`. */
+/** The index of PRECOMPILED: each group/version/kind's module, made for the schema files of `fingerprint`. */
+export interface PrecompiledIndex { fingerprint: string; files: Record<string, string> }
+
+/** What a precompiled module exports: its kind's validator, made with Junction's formats, patterns and keywords. */
 export interface PrecompiledModule {
-  fingerprint: string;
-  load(formats: typeof k8sFormats, pattern: typeof re2Pattern, keywords: typeof k8sKeywords): Record<string, ValidateFunction>;
+  load(formats: typeof k8sFormats, pattern: typeof re2Pattern, keywords: typeof k8sKeywords): ValidateFunction;
 }
+
+/** The file name of a kind's precompiled module. */
+export function precompiledFile(key: string): string {
+  return `${key.replace(/\//g, "~")}.cjs`;
+}
+
+const require = createRequire(import.meta.url);
 const K8S_ID = "k8s";
 const OBJECT_META = { $ref: `${K8S_ID}#/definitions/V1ObjectMeta` };
 
@@ -51,10 +65,10 @@ export class SchemaCatalog {
   private compiled = new Map<string, KindSchema | null>();
   private hash = createHash("sha256");
   private fingerprintValue?: string;
-  private precompiled?: Record<string, ValidateFunction> | null;
+  private precompiled?: PrecompiledIndex | null;
 
   /** `standalone`: compile with an ajv instance that records code (scripts/schemas/precompile.mjs). */
-  constructor(private readonly root = ROOT, private readonly options: { standalone?: boolean } = {}) {}
+  constructor(private readonly root = SCHEMA_ROOT, private readonly options: { standalone?: boolean } = {}) {}
 
   /** The schema of `apiVersion`/`kind`, or undefined when none is vendored. */
   lookup(apiVersion: string, kind: string): KindSchema | undefined {
@@ -88,8 +102,8 @@ export class SchemaCatalog {
   }
 
   private validator(key: string, e: Entry): ValidateFunction {
-    const pre = this.precompiledValidators()?.[key];
-    if (pre) return pre;
+    const file = this.precompiledIndex()?.files[key];
+    if (file) return (require(join(PRECOMPILED, file)) as PrecompiledModule).load(k8sFormats, re2Pattern, k8sKeywords);
     if (!this.options.standalone) return this.ajvInstance().compile(e.schema());
     // Registered under an id, as ajv's standaloneCode takes them (a relative one, so that "k8s#..." still resolves to the built-in definitions).
     const id = standaloneId(key);
@@ -97,13 +111,13 @@ export class SchemaCatalog {
     return this.ajvInstance().getSchema(id)!;
   }
 
-  /** The module `npm run build` wrote, if it was made from these very schema files. */
-  private precompiledValidators(): Record<string, ValidateFunction> | undefined {
+  /** The index of the modules `npm run build` wrote, if they were made from these very schema files. */
+  private precompiledIndex(): PrecompiledIndex | undefined {
     if (this.precompiled === undefined) {
       this.precompiled = null;
-      if (this.root === ROOT && !this.options.standalone && existsSync(PRECOMPILED)) {
-        const mod = createRequire(import.meta.url)(PRECOMPILED) as PrecompiledModule;
-        if (mod.fingerprint === this.fingerprint()) this.precompiled = mod.load(k8sFormats, re2Pattern, k8sKeywords);
+      if (this.root === SCHEMA_ROOT && !this.options.standalone && existsSync(PRECOMPILED_INDEX)) {
+        const index = JSON.parse(readFileSync(PRECOMPILED_INDEX, "utf8")) as PrecompiledIndex;
+        if (index.fingerprint === this.fingerprint()) this.precompiled = index;
       }
     }
     return this.precompiled ?? undefined;
