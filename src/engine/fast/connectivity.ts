@@ -21,7 +21,7 @@ import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
 import { RowBuilder } from "./rows.js";
-import { ClassSets, confinedTo } from "./sets.js";
+import { ClassSets, type LocalFamily } from "./sets.js";
 import { labelRules, type NamedPortIndex, type Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
 import * as updates from "./updates.js";
@@ -54,8 +54,6 @@ export class FastConnectivity implements Connectivity {
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
   /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
   private restOf = new Map<Policy, Map<number, Set<Signature>>>();
-  /** The policies of restOf by the one namespace all their rules' peers are confined to (undefined: any). */
-  private restScope = new Map<string | undefined, Set<Policy>>();
   private open = new Set<Signature>();
   /** Joints in use, by Admin part id, then rest part id. */
   private joints = new Map<number, Map<number, Joint & { users: number }>>();
@@ -233,20 +231,22 @@ export class FastConnectivity implements Connectivity {
   /** New classes: size the bitsets, evaluate every set on them, give them signatures, fill their columns. */
   extend(ids: number[]): void {
     this.ensureCapacity();
-    this.sets.refresh(ids);
+    const changed = this.sets.refresh(ids);
     this.rows.reset();
     const before = [...this.admins];
     this.assign(ids);
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
     for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    // Only a policy with a rule whose peers now hold a new class (or a rule without peers) can match one.
+    const byPeers = this.restByPeers();
+    const candidates = new Set(byPeers.get(undefined));
+    for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
       const todo = new Set<Signature>();
-      const ns = this.classes.list[id].namespace;
-      for (const p of this.restScope.get(undefined) ?? []) this.hits(p, id, hits, todo);
-      if (ns !== undefined) for (const p of this.restScope.get(ns) ?? []) this.hits(p, id, hits, todo);
+      for (const p of candidates) if (this.restOf.has(p)) this.hits(p, id, hits, todo);
       const fill = (sig: Signature) => {
         const bit = 1 << (sideKey(sig) >> 1);
         if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => ((hits.get(p) ?? 0) & bit) !== 0);
@@ -275,7 +275,7 @@ export class FastConnectivity implements Connectivity {
     if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
     for (const p of sig.tiers.namespace) {
       let bySide = this.restOf.get(p);
-      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.scope(p).add(p); }
+      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.byPeers(p, (set) => set.add(p)); }
       let sigs = bySide.get(sideKey(sig));
       if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
       sigs.add(sig);
@@ -288,18 +288,37 @@ export class FastConnectivity implements Connectivity {
       const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
       if (!sigs?.delete(sig) || sigs.size) continue;
       bySide!.delete(sideKey(sig));
-      if (!bySide!.size) { this.restOf.delete(p); this.scope(p).delete(p); }
+      if (!bySide!.size) { this.restOf.delete(p); this.byPeers(p, (set) => set.delete(p)); }
     }
   }
 
-  /** The restScope set of a policy: rules whose peers all name one namespace can only match its classes. */
-  private scope(p: Policy): Set<Policy> {
-    const rules = [...(p.ingress ?? []), ...(p.egress ?? [])];
-    const first = rules[0]?.peers && confinedTo(rules[0].peers);
-    const ns = first !== undefined && rules.every((r) => r.peers && confinedTo(r.peers) === first) ? first : undefined;
-    let set = this.restScope.get(ns);
-    if (!set) this.restScope.set(ns, set = new Set());
-    return set;
+  /**
+   * restOf's policies by the key of each of their rules' peer sets (for every local family), and
+   * under undefined those with a rule without peers; made when first asked, then kept current.
+   */
+  private peerIndex?: Map<string | undefined, Set<Policy>>;
+  private restByPeers(): Map<string | undefined, Set<Policy>> {
+    if (!this.peerIndex) {
+      this.peerIndex = new Map();
+      for (const p of this.restOf.keys()) this.byPeers(p, (set) => set.add(p));
+    }
+    return this.peerIndex;
+  }
+
+  /** Calls fn with the peerIndex entries of policy p (nothing before the index is made). */
+  private byPeers(p: Policy, fn: (set: Set<Policy>) => void): void {
+    const index = this.peerIndex;
+    if (!index) return;
+    const keys = new Set<string | undefined>();
+    for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+      if (!r.peers) keys.add(undefined);
+      else for (const f of FAMILIES) keys.add(this.sets.rulePeersKey(r, f));
+    }
+    for (const k of keys) {
+      let set = index.get(k);
+      if (!set) index.set(k, set = new Set());
+      fn(set);
+    }
   }
 
   /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
@@ -360,22 +379,22 @@ export class FastConnectivity implements Connectivity {
       const memo = new Map<number, Map<number, Signature | undefined>>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
       const byPorts = names.size > 0 && d === "ingress";
+      const subjectable = this.classes.subjectable, adminOf = this.adminOf[d];
       for (const id of ids) {
-        const cls = this.classes.list[id];
-        if (!cls.subjectable) continue;
-        const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
-        const key = cur * 2 + (hit ? 1 : 0), ports = byPorts ? localPortsKey(cls, names, namesKey) : 0;
+        if (!subjectable[id]) continue;
+        const cur = adminOf[id], hit = adds && has(subject!, id);
+        const key = cur * 2 + (hit ? 1 : 0), ports = byPorts ? localPortsKey(this.classes.list[id], names, namesKey) : 0;
         let byPort = memo.get(key);
         if (!byPort) memo.set(key, byPort = new Map());
         let next = byPort.get(ports);
         if (!byPort.has(ports)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
           if (hit) insertSorted(list, added!, this.subjects.order);
-          next = list.length ? this.signatureFor(cls, d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
+          next = list.length ? this.signatureFor(this.classes.list[id], d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
           byPort.set(ports, next);
         }
         // Most classes keep their part (the policy has no rules this way, or neither version selects them).
-        if ((next ? next.id : -1) !== cur) this.place(d, id, this.signatures[this.sigOf[d][id]], next);
+        if ((next ? next.id : -1) !== cur) this.placeAdmin(d, id, next);
       }
     }
   }
@@ -391,6 +410,16 @@ export class FastConnectivity implements Connectivity {
     if (oldJoint) this.leave(oldJoint);
     if (oldRest !== undefined && --this.signatures[oldRest].users === 0) this.retire(this.signatures[oldRest]);
     if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
+  }
+
+  /** place() for a new Admin part alone (the rest part stays). */
+  private placeAdmin(d: Direction, id: number, admin: Signature | undefined): void {
+    const oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    if (admin) admin.users++;
+    this.adminOf[d][id] = admin ? admin.id : -1;
+    this.jointOf[d][id] = admin && this.joint(admin, this.signatures[this.sigOf[d][id]]);
+    if (oldJoint) this.leave(oldJoint);
+    if (oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
   private joint(admin: Signature, rest: Signature): Joint {
@@ -459,6 +488,8 @@ export class FastConnectivity implements Connectivity {
     sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
   }
 }
+
+const FAMILIES: readonly LocalFamily[] = [0, 4, 6];
 
 /** Direction and family: what a rule's peers are evaluated for. */
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
