@@ -353,13 +353,25 @@ export class FastConnectivity implements Connectivity {
   /** Computes the signatures of the given classes (new signatures get their rows). */
   assign(ids: readonly number[]): void {
     const selected = this.subjects.selectedBy(ids, this.sets, this.classes);
+    // Classes with the same list of policies (Subjects gives equal lists as one array), family,
+    // subjectability and local named ports get the same parts: each such group is looked up once.
+    const memo = new Map<readonly Policy[], Map<string, [Signature, Signature | undefined]>>();
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
-        const all = selected.get(id)?.[d] ?? [];
-        const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
-        const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
-        this.place(d, id, rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined);
+        const all = selected.get(id)?.[d] ?? NO_POLICIES;
+        let byClass = memo.get(all);
+        if (!byClass) memo.set(all, byClass = new Map());
+        const names = d === "ingress" && cls.subjectable ? namedPortsOf(all) : undefined;
+        const key = `${d}|${cls.family}|${cls.subjectable ? 1 : 0}|${names?.size ? portsKey(localPorts(cls, names)) : ""}`;
+        let parts = byClass.get(key);
+        if (!parts) {
+          const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
+          const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
+          parts = [rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined];
+          byClass.set(key, parts);
+        }
+        this.place(d, id, parts[0], parts[1]);
       }
     }
   }
@@ -445,7 +457,7 @@ export class FastConnectivity implements Connectivity {
   }
 
   /** The signature of these policies for the class (`from`: the Admin part it replaces, whose rows it may take over). */
-  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"], from?: Signature): Signature {
+  private signatureFor(cls: EndpointClass, d: Direction, policies: readonly Policy[], part: Signature["part"], from?: Signature): Signature {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
@@ -490,6 +502,7 @@ export class FastConnectivity implements Connectivity {
 }
 
 const FAMILIES: readonly LocalFamily[] = [0, 4, 6];
+const NO_POLICIES: readonly Policy[] = [];
 
 /** Direction and family: what a rule's peers are evaluated for. */
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
@@ -518,8 +531,13 @@ function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey:
 
 const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
 
+/** The port names policies' ingress rules use (kept per list: assign asks it of one shared list for many classes). */
+const namesOf = new WeakMap<readonly Policy[], Set<string>>();
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
+  const known = namesOf.get(policies);
+  if (known) return known;
   const out = new Set<string>();
+  namesOf.set(policies, out);
   for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
   return out;
 }
