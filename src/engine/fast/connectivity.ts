@@ -13,7 +13,7 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { clear, has, set, touched, wordRuns, words, type Bits } from "./bitset.js";
+import { has, wordRuns, words, type Bits } from "./bitset.js";
 import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -50,13 +50,13 @@ export class FastConnectivity implements Connectivity {
   readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   /** Admin-part signature ids per class and direction (-1: no Admin policy selects it). */
   readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
-  /** The composition of a class's two parts, when it has an Admin part. */
+  /** The composition of a class's two parts, when it has an Admin part (jointFor: made when first asked). */
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
   /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
   private restOf = new Map<Policy, Map<number, Set<Signature>>>();
   private open = new Set<Signature>();
-  /** Joints in use, by Admin part id, then rest part id. */
-  private joints = new Map<number, Map<number, Joint & { users: number }>>();
+  /** Joints made, by Admin part id, then rest part id (those of a retired part are dropped). */
+  private joints = new Map<number, Map<number, Joint>>();
   readonly signatures: Signature[] = [];
   /** Admin parts in use (their rows get the new columns). */
   private admins = new Set<Signature>();
@@ -121,7 +121,7 @@ export class FastConnectivity implements Connectivity {
 
   /** What class `local`'s side of direction d allows with `other` (both parts composed). */
   private sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
-    const rest = this.signatures[this.sigOf[d][local]], j = this.jointOf[d][local];
+    const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
     if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
     return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
@@ -132,7 +132,7 @@ export class FastConnectivity implements Connectivity {
    * composed; exact answers come from pairConns). `cache` keeps the ones computed during one enumeration.
    */
   sideAny(d: Direction, local: number, cache: Map<object, Bits>): Bits {
-    const j = this.jointOf[d][local];
+    const j = this.jointFor(d, local);
     if (!j) return this.signatures[this.sigOf[d][local]].any!;
     let bits = cache.get(j);
     if (!bits) {
@@ -332,11 +332,7 @@ export class FastConnectivity implements Connectivity {
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
   copyColumn(from: number, to: number): void {
     this.sets.copyColumn(from, to);
-    for (const sig of this.signatures) {
-      const bits = sig.rows ?? (sig.admin && [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]);
-      if (!bits) continue;
-      for (const b of [...bits, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
-    }
+    for (const sig of this.signatures) this.rows.copyColumn(sig, from, to);
     for (const d of ["egress", "ingress"] as const) {
       const admin = this.adminOf[d][from];
       this.place(d, to, this.signatures[this.sigOf[d][from]], admin >= 0 ? this.signatures[admin] : undefined);
@@ -411,43 +407,43 @@ export class FastConnectivity implements Connectivity {
     }
   }
 
-  /** Gives class `id` its parts for direction d (and their composition); parts no class uses are retired. */
+  /** Gives class `id` its parts for direction d; parts no class uses are retired. */
   private place(d: Direction, id: number, rest: Signature, admin: Signature | undefined): void {
-    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id];
     rest.users++;
     if (admin) admin.users++;
     this.sigOf[d][id] = rest.id;
     this.adminOf[d][id] = admin ? admin.id : -1;
-    this.jointOf[d][id] = admin && this.joint(admin, rest);
-    if (oldJoint) this.leave(oldJoint);
+    this.jointOf[d][id] = undefined;
     if (oldRest !== undefined && --this.signatures[oldRest].users === 0) this.retire(this.signatures[oldRest]);
     if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
   /** place() for a new Admin part alone (the rest part stays). */
   private placeAdmin(d: Direction, id: number, admin: Signature | undefined): void {
-    const oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    const oldAdmin = this.adminOf[d][id];
     if (admin) admin.users++;
     this.adminOf[d][id] = admin ? admin.id : -1;
-    this.jointOf[d][id] = admin && this.joint(admin, this.signatures[this.sigOf[d][id]]);
-    if (oldJoint) this.leave(oldJoint);
+    this.jointOf[d][id] = undefined;
     if (oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
-  private joint(admin: Signature, rest: Signature): Joint {
-    let byRest = this.joints.get(admin.id);
-    if (!byRest) this.joints.set(admin.id, byRest = new Map());
-    let j = byRest.get(rest.id);
-    if (!j) byRest.set(rest.id, j = { admin, rest, users: 0 });
-    j.users++;
+  /**
+   * The composition of class `local`'s two parts for direction d (undefined: no Admin part). Made
+   * when first asked, not when a part is placed: an Admin change places thousands of classes.
+   */
+  private jointFor(d: Direction, local: number): Joint | undefined {
+    const admin = this.adminOf[d][local];
+    if (admin < 0) return undefined;
+    let j = this.jointOf[d][local];
+    if (j) return j;
+    const rest = this.sigOf[d][local];
+    let byRest = this.joints.get(admin);
+    if (!byRest) this.joints.set(admin, byRest = new Map());
+    j = byRest.get(rest);
+    if (!j) byRest.set(rest, j = { admin: this.signatures[admin], rest: this.signatures[rest] });
+    this.jointOf[d][local] = j;
     return j;
-  }
-
-  private leave(j: Joint): void {
-    if (--(j as Joint & { users: number }).users > 0) return;
-    const byRest = this.joints.get(j.admin.id)!;
-    byRest.delete(j.rest.id);
-    if (!byRest.size) this.joints.delete(j.admin.id);
   }
 
   /** Policies were added to or removed from the inventory. */
@@ -495,7 +491,8 @@ export class FastConnectivity implements Connectivity {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
     if (this.labelled?.delete(sig)) for (const r of labelRules(sig)) this.labelledBy!.get(this.sets.rulePeersKey(r, sig.family)!)?.delete(sig);
-    if (sig.part === "admin") this.admins.delete(sig);
+    if (sig.part === "admin") { this.admins.delete(sig); this.joints.delete(sig.id); }
+    else for (const byRest of this.joints.values()) byRest.delete(sig.id);
     // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
     sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
   }

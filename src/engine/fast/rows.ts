@@ -17,10 +17,10 @@ interface Outcome { allow: Bits; cont: Bits }
  * Namespace tier's outcome) are all zeros between rows: each row clears the words it wrote.
  */
 class Scratch {
-  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits;
+  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits; readonly row: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -61,8 +61,57 @@ export class RowBuilder {
       this.adminRows(sig, sig.admin, from);
       return;
     }
-    sig.rows = sig.layout.reps.map(() => newBits(n));
+    sig.rows = new Array<Bits>(sig.layout.reps.length);
     this.refresh(sig, 0, n);
+  }
+
+  /**
+   * Rows with the same bits are one array (most rows are: at 10k pods seven in eight repeat another,
+   * a third are empty), made once: a rest part's rows are computed into a buffer and looked up here
+   * by content. Such rows are shared, so they are never written: a row about to change is copied
+   * first (own). The table lives until the next reset (rows made later rarely repeat older ones).
+   */
+  private table = new Map<number, Bits[]>();
+  private shared = new WeakSet<Bits>();
+
+  /** The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word). */
+  private store(cur: Bits | undefined, buf: Bits, w0: number, w1: number): Bits {
+    if (cur) {
+      let same = true;
+      for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
+      if (same) return cur;
+      const out = this.own(cur);
+      out.set(buf.subarray(w0, w1), w0);
+      return out;
+    }
+    let h = buf.length;
+    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
+    const bucket = this.table.get(h);
+    for (const r of bucket ?? []) if (equalBits(r, buf)) return r;
+    const out = newBits(buf.length);
+    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) out[w] = buf[w];
+    if (bucket) bucket.push(out); else this.table.set(h, [out]);
+    this.shared.add(out);
+    return out;
+  }
+
+  /** The row itself, or a private copy when it is shared. */
+  private own(r: Bits): Bits {
+    if (!this.shared.has(r)) return r;
+    const out = newBits(r.length);
+    out.set(r);
+    return out;
+  }
+
+  /** Class `to` split off `from`: it gets `from`'s bit in every row of the part. */
+  copyColumn(sig: Signature, from: number, to: number): void {
+    const copy = (b: Bits) => { const v = has(b, from); if (v !== has(b, to)) { if (v) set(b, to); else clear(b, to); } touched(b); };
+    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]) copy(b); }
+    else if (sig.rows) {
+      const rows = sig.rows;
+      for (let k = 0; k < rows.length; k++) if (has(rows[k], from) !== has(rows[k], to)) { rows[k] = this.own(rows[k]); copy(rows[k]); }
+    } else return;
+    copy(sig.any!);
   }
 
   /**
@@ -93,8 +142,11 @@ export class RowBuilder {
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
-    const rows = sig.rows!, any = sig.any!;
-    sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
+    const rows = sig.rows!, any = sig.any!, buf = this.work().row;
+    sig.layout!.reps.forEach((rep, k) => {
+      this.row(sig, rep, buf, w0, w1);
+      rows[k] = this.store(rows[k], buf, w0, w1);
+    });
     any.fill(0, w0, w1);
     for (const r of rows) orInto(any, r, w0, w1);
     this.computed += rows.length;
@@ -124,7 +176,8 @@ export class RowBuilder {
     let some = false;
     sig.layout!.reps.forEach((rep, k) => {
       const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
-      if (allowed) { set(rows[k], id); some = true; } else clear(rows[k], id);
+      if (allowed !== has(rows[k], id)) { rows[k] = this.own(rows[k]); if (allowed) set(rows[k], id); else clear(rows[k], id); }
+      some ||= allowed;
     });
     if (some) set(any, id); else clear(any, id);
   }
@@ -197,7 +250,7 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); this.forgetNarrow(); }
+  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); }
 
   private forgetNarrow(): void { this.narrow.clear(); this.pooled = 0; }
 
@@ -222,9 +275,21 @@ export class RowBuilder {
     if (sig.admin) {
       const a = sig.admin;
       sig.admin = { allow: a.allow.map((r) => resized(r, nwords)), cont: a.cont.map((r) => resized(r, nwords)), anyCont: resized(a.anyCont, nwords) };
-    } else sig.rows = sig.rows!.map((r) => resized(r, nwords));
+    } else {
+      // Shared rows stay shared: one copy each (the memo lives for one size).
+      if (this.resizedTo !== nwords) { this.resizedTo = nwords; this.resizedRows = new WeakMap(); this.table.clear(); }
+      sig.rows = sig.rows!.map((r) => {
+        if (!this.shared.has(r)) return resized(r, nwords);
+        let out = this.resizedRows.get(r);
+        if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
+        return out;
+      });
+    }
     sig.any = resized(sig.any!, nwords);
   }
+
+  private resizedTo = -1;
+  private resizedRows = new WeakMap<Bits, Bits>();
 
   private work(): Scratch {
     if (this.scratch.n !== this.sets.nwords) this.scratch = new Scratch(this.sets.nwords);
@@ -353,6 +418,12 @@ export class RowBuilder {
 }
 
 type Acc = Record<Action, Bits>;
+
+function equalBits(a: Bits, b: Bits): boolean {
+  if (a.length !== b.length) return false;
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
+}
 
 /** Whether one of the named ports a status lists admits class `id` at protocol/port. */
 function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {
