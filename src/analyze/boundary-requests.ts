@@ -1,6 +1,7 @@
 // Requests at the boundaries of the policies' request rules, for --verify of a translation that
 // decides requests (compile --target istio|cilium): to one pod of every workload a policy selects
-// (through a Service that selects it, else its address), from one pod of every namespace and service
+// (through a Service that selects it, on each of its TCP ports, else its address and each declared
+// TCP port), from one pod of every namespace and service
 // account (for egress request rules: from one pod of every workload the policy selects, to one pod of
 // every workload), with each method the rules name and one they do not, and each path at and just beyond
 // each value (an exact path and one character more; a prefix, one segment below it and one
@@ -30,9 +31,9 @@ export function boundaryRequests(inv: Inventory, selects: (s: EndpointSelector, 
   const byWorkload = (e: Endpoint) => `${e.namespace}/${workloadOf(e)}`;
   const ask = (servers: readonly Endpoint[], from: readonly Endpoint[], f: Facets) => {
     for (const server of servers) {
-      const dial = dialled(inv, server);
-      if (!dial) continue;
-      for (const r of requestsTo({ ...dial, pod: server }, from, f).slice(0, MAX_PER_SERVER)) out.set(JSON.stringify(r), r);
+      const dials = dialled(inv, server);
+      const per = Math.ceil(MAX_PER_SERVER / Math.max(1, dials.length));
+      for (const dial of dials) for (const r of requestsTo({ ...dial, pod: server }, from, f).slice(0, per)) out.set(JSON.stringify(r), r);
     }
   };
   for (const p of inv.policies) {
@@ -51,12 +52,15 @@ function onePer(pods: readonly Endpoint[], key: (e: Endpoint) => string): Endpoi
   return [...seen.values()];
 }
 
-/** The name a client dials to reach the pod: a Service selecting it (its first TCP port), else the pod's address and first port. */
-function dialled(inv: Inventory, pod: Endpoint): { host: string; port: number } | undefined {
+/**
+ * What a client dials to reach the pod: a Service selecting it (each of its TCP ports: a rule may
+ * name one port), else the pod's address and each TCP port it declares.
+ */
+function dialled(inv: Inventory, pod: Endpoint): { host: string; port: number }[] {
   const svc = inv.services.find((s) => s.selector && s.namespace === pod.namespace && Object.keys(s.selector).length && matches(selector(s.selector), pod.labels) && s.ports.some((p) => p.protocol === "TCP"));
-  if (svc) return { host: `${svc.name}.${svc.namespace}`, port: svc.ports.find((p) => p.protocol === "TCP")!.port };
-  const port = pod.ports.find((p) => p.protocol === "TCP")?.port;
-  return port === undefined || !pod.addresses.length ? undefined : { host: formatAddress(pod.addresses[0]), port };
+  if (svc) return svc.ports.filter((p) => p.protocol === "TCP").map((p) => ({ host: `${svc.name}.${svc.namespace}`, port: p.port }));
+  if (!pod.addresses.length) return [];
+  return pod.ports.filter((p) => p.protocol === "TCP").map((p) => ({ host: formatAddress(pod.addresses[0]), port: p.port }));
 }
 
 function facets(clauses: readonly Clause[]): Facets {
@@ -64,7 +68,7 @@ function facets(clauses: readonly Clause[]): Facets {
   for (const c of clauses.flat()) {
     if (!("values" in c)) continue;
     if (c.attribute === "request.method") for (const v of c.values) if (v.kind === "exact") f.methods.add(v.value);
-    if (c.attribute === "request.path") for (const v of c.values) for (const p of pathsAround(v)) f.paths.add(p);
+    if (c.attribute === "request.path" || c.attribute === "request.cleanPath") for (const v of c.values) for (const p of pathsAround(v)) f.paths.add(p);
     if (c.attribute === "request.header" && c.name) f.headers.push([c.name, c.values.find((v) => v.kind === "exact")?.value ?? "x"]);
   }
   return f;

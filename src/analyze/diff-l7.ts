@@ -19,7 +19,7 @@ import type { WalkContext } from "../engine/request.js";
 import { workloadPeers } from "./connlist.js";
 import type { DiffType } from "./diff.js";
 
-const REQUEST_ATTRIBUTES: ReadonlySet<string> = new Set(["request.method", "request.path", "request.url", "request.host", "request.header", "request.query"]);
+const REQUEST_ATTRIBUTES: ReadonlySet<string> = new Set(["request.method", "request.path", "request.url", "request.cleanPath", "request.host", "request.header", "request.query"]);
 
 export interface L7Diff {
   type: DiffType;
@@ -155,7 +155,7 @@ function request(conditions: readonly TextCondition[], values: readonly (string 
     const value = values[i];
     if (value === undefined) return;
     if (c.attribute === "request.method") r.method = value;
-    else if (c.attribute === "request.path" || c.attribute === "request.url") r.path = value.startsWith("/") ? value : `/${value}`;
+    else if (c.attribute === "request.path" || c.attribute === "request.url" || c.attribute === "request.cleanPath") r.path = value.startsWith("/") ? value : `/${value}`;
     else if (c.attribute === "request.host") r.host = value;
     else if (c.attribute === "request.header" && c.name) r.headers.push([c.name.toLowerCase(), value]);
     else if (c.attribute === "request.query" && c.name) query += `${query ? "&" : "?"}${encodeURIComponent(c.name)}=${encodeURIComponent(value)}`;
@@ -172,7 +172,7 @@ function sample(c: TextCondition, m: StringMatch | undefined): string | undefine
   switch (m.kind) {
     case "exact": case "prefix": case "segments": return m.value;
     case "suffix": return `x${m.value}`;
-    case "present": return c.attribute === "request.path" || c.attribute === "request.url" ? "/" : "x";
+    case "present": return c.attribute === "request.path" || c.attribute === "request.url" || c.attribute === "request.cleanPath" ? "/" : "x";
     case "template": return m.template.replace(/\{\*\*\}/g, "x/y").replace(/\{\*\}/g, "x");
     case "regex": {
       const literal = m.regex.replace(/^\^/, "").replace(/\$$/, "").replace(/\.\*/g, "").replace(/\.\+/g, "x");

@@ -6,7 +6,7 @@ import { didYouMean } from "../model/suggest.js";
 import { EXIT, helpText, InputError, parseCommand, UnknownError, UsageError, type Command, type Io, type OptionSpec } from "./command.js";
 import { safeIo } from "./terminal.js";
 import { InputChangedError } from "../sources/read.js";
-import { COMMANDS } from "./registry.js";
+import { COMMAND_MODULES } from "./command-modules.js";
 import { VERSION } from "./version.js";
 
 export { VERSION };
@@ -29,13 +29,23 @@ export function internalError(e: unknown): string {
   return `junction: internal error: ${message.split("\n")[0]} (this is a bug in Junction; rerun with JUNCTION_DEBUG=1 for the stack)${stack}\n`;
 }
 
+/**
+ * The commands a command line needs: the one it names first (its module alone), else all of them
+ * (the main help, an unknown name, options written before the command).
+ */
+async function commandsFor(argv: string[]): Promise<Command[]> {
+  const one = COMMAND_MODULES.find(([name]) => name === argv[0]);
+  return one ? [await one[1]()] : (await import("./registry.js")).COMMANDS;
+}
+
 async function dispatch(argv: string[], io: Io): Promise<number> {
-  if (argv.length === 0) { io.err(mainHelp()); return EXIT.invalid; }
+  if (argv.length === 0) { io.err(mainHelp(await commandsFor(argv))); return EXIT.invalid; }
+  const COMMANDS = await commandsFor(argv);
   const { name, rest } = splitCommand(argv, COMMANDS);
   if (name === undefined || ["-h", "--help", "help"].includes(name)) {
     if (name === "help" && rest.length) return dispatch([...rest, "--help"], io);
     if (name === undefined && rest.some((a) => !["-h", "--help"].includes(a))) return unknownFlag(rest, io);
-    io.out(mainHelp());
+    io.out(mainHelp(COMMANDS));
     return EXIT.ok;
   }
   if (name === "--version") return dispatch(["version", ...rest], io);
@@ -126,7 +136,7 @@ export function splitCommand(argv: string[], commands: readonly Command[]): { na
   return { name: argv[i], rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
 }
 
-function mainHelp(): string {
+function mainHelp(COMMANDS: readonly Command[]): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     "junction: one model for cluster I/O. Reads Kubernetes network policies (NetworkPolicy, Admin/Baseline/ClusterNetworkPolicy,",

@@ -53,6 +53,8 @@ export interface Endpoint {
   proxyContainer?: string;
   /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
   automountToken?: boolean;
+  /** Pods: the HTTP GET probes of its containers (port and path without query), when it has any. */
+  httpProbes?: readonly { port: number; path: string }[];
   src?: SourceRef;
 }
 

@@ -37,14 +37,19 @@ export type StringMatch =
  *   request.query (the query parameter `name`)
  *   request.path           the path without query and fragment, after the enforcement point's
  *                          normalization (an Istio sidecar removes dot segments)
- *   request.url            the path with its query string, as sent (Cilium matches this)
+ *   request.cleanPath      the path as Calico's Dikastes cleans it (app-policy/checker/match.go
+ *                          normalizeHTTPPath): decoded once, "\\" read as "/", ";params" cut from each
+ *                          segment, Go's path.Clean (slashes merged, dot segments, no trailing "/");
+ *                          absent when it refuses the path (a NUL, a double-encoded ".", "/" or "\\")
+ *   request.url            the path with its query string as Cilium's Envoy sees it: the path normalized,
+ *                          slashes merged, %2F unescaped; the query as sent (Cilium matches this)
  *   connection.sni         the TLS server name of the connection (Istio mTLS: outbound_.PORT_._.HOST)
  * Address and port attributes: source.ip (the direct peer), remote.ip (the original client; the
  * direct peer when no proxy in front adds X-Forwarded-For), destination.ip, destination.port.
  */
 export type TextAttribute =
   | "source.principal" | "source.namespace" | "source.serviceAccount" | "source.trustDomain"
-  | "request.auth" | "request.method" | "request.host" | "request.header" | "request.query" | "request.path" | "request.url"
+  | "request.auth" | "request.method" | "request.host" | "request.header" | "request.query" | "request.path" | "request.url" | "request.cleanPath"
   | "connection.sni";
 export type AddressAttribute = "source.ip" | "remote.ip" | "destination.ip";
 
@@ -67,7 +72,7 @@ export type Condition =
 export type Clause = readonly Condition[];
 
 /** Attributes only an HTTP request has (a TCP connection has none of them). */
-export const HTTP_ONLY: ReadonlySet<string> = new Set(["request.auth", "request.method", "request.host", "request.header", "request.query", "request.path", "request.url"]);
+export const HTTP_ONLY: ReadonlySet<string> = new Set(["request.auth", "request.method", "request.host", "request.header", "request.query", "request.path", "request.url", "request.cleanPath"]);
 
 export function isHttpOnly(c: Condition): boolean {
   return HTTP_ONLY.has(c.attribute);
@@ -102,7 +107,7 @@ export function formatStringMatch(m: StringMatch): string {
 }
 
 const ATTRIBUTE_NAME: Record<string, string> = {
-  "request.method": "method", "request.host": "host", "request.path": "path", "request.url": "path?query",
+  "request.method": "method", "request.host": "host", "request.path": "path", "request.url": "path?query", "request.cleanPath": "path",
   "source.principal": "principal", "source.namespace": "namespace", "source.serviceAccount": "service account",
   "source.trustDomain": "trust domain", "connection.sni": "SNI", "source.ip": "source ip", "remote.ip": "remote ip",
   "destination.ip": "destination ip", "destination.port": "port",

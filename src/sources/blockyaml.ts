@@ -7,6 +7,9 @@
 
 import { NOT_JSON, resolvePlain as resolveKube } from "./kubeyaml.js";
 
+/** go-yaml's longest implicit key (kubeyaml.ts refuses longer ones). */
+const MAX_SIMPLE_KEY = 1024;
+
 /** Nesting deeper than this is left to the full reader (which reports it). */
 const MAX_FAST_DEPTH = 100;
 
@@ -92,7 +95,8 @@ class Reader {
     while (this.peek() === n) {
       const c = this.contents[this.i];
       const end = keyEnd(c);
-      if (end < 0) bail();
+      // go-yaml refuses a key whose ':' is more than 1024 characters from its start: the full reader says so.
+      if (end < 0 || end > MAX_SIMPLE_KEY) bail();
       const key = parseKey(c.slice(0, end));
       if (Object.prototype.hasOwnProperty.call(out, key)) bail();
       const rest = stripComment(c.slice(end + 1)).trim();
@@ -281,6 +285,7 @@ function flow(s: string, pos: number, depth = 0): { value: unknown; end: number 
       k = item.end;
     } else {
       const key = flowScalar(s, k, true, depth);
+      if (key.end - k > MAX_SIMPLE_KEY) bail();
       if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__" || Object.prototype.hasOwnProperty.call(map, key.value)) bail();
       const item = flowScalar(s, skipSpaces(s, key.end + 1), false, depth);
       map[key.value as string] = item.value;
@@ -305,7 +310,8 @@ function flowScalar(s: string, k: number, isKey: boolean, depth: number): { valu
   let e = k;
   while (e < s.length && !",[]{}#".includes(s[e]) && !(s[e] === ":" && (s[e + 1] === " " || s[e + 1] === ",")) ) e++;
   const text = s.slice(k, e).trim();
-  if (text === "" || "&*!|>%@`?-:".includes(text[0])) bail();
+  // In [ ] and { }, go-yaml ends a plain scalar at a '?' (the full reader refuses it).
+  if (text === "" || "&*!|>%@`?-:".includes(text[0]) || text.includes("?")) bail();
   const value = isKey ? plainKey(text) : resolvePlain(text);
   return { value, end: e };
 }

@@ -17,6 +17,7 @@ interface PodSpec {
   secretFiles: SecretFile[];
   proxyContainer?: string;
   automountToken?: boolean;
+  httpProbes: { port: number; path: string }[];
 }
 
 /** Containers a mesh injects into the pods it proxies (their presence means the pod has a proxy). */
@@ -35,6 +36,7 @@ const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 function readPodSpec(spec: Field): PodSpec {
   const ports: NamedPort[] = [];
+  const httpProbes: { port: number; path: string }[] = [];
   let proxyContainer: string | undefined;
   spec.object();
   for (const group of ["containers", "initContainers"]) {
@@ -51,6 +53,7 @@ function readPodSpec(spec: Field): PodSpec {
         }
         if (port !== undefined) ports.push({ name, port, protocol });
       }
+      httpProbes.push(...containerProbes(c));
     }
   }
   return {
@@ -61,16 +64,31 @@ function readPodSpec(spec: Field): PodSpec {
     secretFiles: readSecretFiles(spec),
     proxyContainer,
     automountToken: spec.get("automountServiceAccountToken").bool(),
+    httpProbes,
   };
 }
 
+/** A container's httpGet probes: the port (a number, or one of its TCP port names in any case) and the path without query. */
+function containerProbes(c: Field): { port: number; path: string }[] {
+  return ["livenessProbe", "readinessProbe", "startupProbe"].flatMap((k) => {
+    const get = c.get(k).get("httpGet");
+    if (!get.present) return [];
+    const raw = get.get("port").value;
+    const named = typeof raw === "string" ? (c.get("ports").list() ?? []).find((p) => (p.get("protocol").value ?? "TCP") === "TCP" && String(p.get("name").value ?? "").toLowerCase() === raw.toLowerCase()) : undefined;
+    const port = typeof raw === "number" ? raw : named ? Number(named.get("containerPort").value) : NaN;
+    const path = (typeof get.get("path").value === "string" ? String(get.get("path").value) : "/").split("?")[0];
+    return Number.isInteger(port) && port > 0 && port <= 65535 ? [{ port, path }] : [];
+  });
+}
+
 /** The mesh-related fields of a pod, set only when present (most pods have none). */
-function meshFacts(annotations: Record<string, string>, spec: PodSpec): Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken"> {
-  const out: Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken"> = {};
+function meshFacts(annotations: Record<string, string>, spec: PodSpec): Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken" | "httpProbes"> {
+  const out: Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken" | "httpProbes"> = {};
   const kept = meshAnnotations(annotations);
   if (kept) out.annotations = kept;
   if (spec.proxyContainer) out.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) out.automountToken = false;
+  if (spec.httpProbes.length) out.httpProbes = spec.httpProbes;
   return out;
 }
 

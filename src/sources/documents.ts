@@ -5,7 +5,7 @@
 
 import { parseBlockDocument } from "./blockyaml.js";
 import { KubeYamlError, parseKubeYaml, splitKubectlDocuments, yamlTextProblem } from "./kubeyaml.js";
-import { JsonReadError, parseStrictJson } from "./strictjson.js";
+import { JsonReadError, parseJsonStream, parseStrictJson } from "./strictjson.js";
 import type { InputFile } from "./read.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
 import type { YAMLError } from "yaml";
@@ -66,10 +66,13 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
     problems.push({ severity: "error", code, message, ref: { ...ref, doc }, line: offset === undefined ? undefined : lineAt(text, offset) });
   };
   const jsonName = /\.json$/i.test(file.name);
-  if (jsonName || first[0] === "{") {
+  // kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{'.
+  if (jsonName || (first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF)) {
     try { return [parseStrictJson(text)]; }
     catch (e) {
       if (!(e instanceof JsonReadError)) throw e;
+      const stream = e.message.startsWith("invalid JSON") ? jsonStream(file, problem) : undefined;
+      if (stream) return stream;
       if (jsonName || !e.message.startsWith("invalid JSON")) { problem("input-syntax", e.message, e.offset); return []; }
     }
   }
@@ -77,6 +80,22 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
   if (bad) { problem("input-encoding", bad.message, bad.offset); return []; }
   if (text.includes("\r")) file.text = text.replace(/\r\n/g, "\n");
   return readYaml(file, problem);
+}
+
+/** How far kubectl's decoder looks for a leading '{' (apimachinery util/yaml NewYAMLOrJSONDecoder(r, 4096)). */
+const JSON_SNIFF = 4096;
+
+/** Several JSON objects one after another: kubectl's JSON decoder reads each. Undefined when the text is not such a stream. */
+function jsonStream(file: InputFile, problem: (code: string, message: string, offset: number | undefined, doc?: number) => void): unknown[] | undefined {
+  try {
+    const stream = parseJsonStream(file.text);
+    if (stream) file.docs = stream.ranges;
+    return stream?.values;
+  } catch (e) {
+    if (!(e instanceof JsonReadError)) throw e;
+    problem("input-syntax", e.message, e.offset);
+    return [];
+  }
 }
 
 function readYaml(file: InputFile, problem: (code: string, message: string, offset: number | undefined, doc?: number) => void): unknown[] {

@@ -6,7 +6,7 @@
 // (convertToJSONableObject). Where kubectl would fail, so does this; duplicate keys, which kubectl
 // (with strict field validation) rejects on the server, are errors here.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, type Alias, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions } from "yaml";
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, parseAllDocuments, Parser, Scalar, visit, type Alias, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions } from "yaml";
 
 /** A reading failure at `offset` (in the parsed text). */
 export class KubeYamlError extends Error {
@@ -48,7 +48,8 @@ export function resolvePlain(s: string): unknown {
   const word = WORDS.get(s);
   if (word !== undefined || WORDS.has(s)) return word;
   if (h === "M") return s;
-  if (h === ".") return goFloat(s, /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/) ?? s;
+  // A leading '.': strconv.ParseFloat of the text as written, which takes Go's digit separators.
+  if (h === ".") return goFloat(s, GO_DOT_FLOAT, true) ?? s;
   const plain = s.includes("_") ? s.replace(/_/g, "") : s;
   const int = goInt(plain);
   if (int !== undefined) return int;
@@ -73,10 +74,13 @@ function goBigInt(s: string): bigint | undefined {
   return n >= -INT64 && (n < INT64 || (m[1] === "" && n < 2n * INT64)) ? n : undefined;
 }
 
+/** Go's ParseFloat syntax for text starting with '.': '_' only between two digits (strconv underscoreOK). */
+const GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
+
 /** strconv.ParseFloat when `shape` matches; out of range (±Inf) is a ParseFloat error, so undefined. */
-function goFloat(s: string, shape: RegExp): number | undefined {
+function goFloat(s: string, shape: RegExp, separators = false): number | undefined {
   if (!shape.test(s)) return undefined;
-  const f = Number(s);
+  const f = Number(separators ? s.replace(/_/g, "") : s);
   return Number.isFinite(f) ? f : undefined;
 }
 
@@ -220,7 +224,7 @@ export class Composer {
       const k = pair.key as Node | null;
       if (isScalar(k) && isMergeKey(k)) { this.merge(pair.value as Node | null, out, depth); continue; }
       const key = this.key(k, depth);
-      if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping (kubectl --validate=strict rejects duplicate fields)`, k?.range?.[0]);
+      if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping: kubectl would silently keep only the last one (the API server's strict decoding refuses duplicate fields in a request body); remove one`, k?.range?.[0]);
       explicit.add(key);
       set(out, key, this.value(pair.value as Node | null, depth + 1));
     }
@@ -308,12 +312,133 @@ export function parseKubeYaml(text: string): unknown {
       if (err) throw new KubeYamlError(syntaxMessage(err.message), err.pos[0]);
     }
     if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
+    checkDirectives(read.text);
+    if (read.text.includes("\t")) checkTabs(read.text);
+    if (docs.length) checkGoYamlTokens(docs[0], read.text);
     return docs.length ? Composer.compose(docs[0], read.text) : null;
   } catch (e) {
     // Offsets in the indented text, back to the text as written.
     if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));
     throw e;
   }
+}
+
+/**
+ * A `%YAML` or `%TAG` directive: it must be followed by a `---` line, where kubectl's document
+ * reader cuts the stream, so go-yaml gets the directive alone and fails ("did not find expected
+ * <document start>"). The `yaml` library would read the document.
+ */
+function checkDirectives(text: string): void {
+  if (!/^%/m.test(text)) return;
+  for (const token of new Parser().parse(text)) {
+    if (token.type === "directive") throw new KubeYamlError(`a YAML directive (${token.source.trim()}): kubectl splits documents at '---' lines, so the directive is left without its document and kubectl fails ("did not find expected <document start>"); remove it`, token.offset);
+  }
+}
+
+/**
+ * Tabs where go-yaml v2's scanner refuses them and the `yaml` library reads white space
+ * (scannerc.go yaml_parser_scan_to_next_token: "Tabs are allowed ... in the block context, but
+ * not at the beginning of the line or after '-', '?', or ':' (complex value)"): outside [ ] and
+ * { }, a tab in a line's leading white space ("found character that cannot start any token"),
+ * unless a plain scalar is being continued and the tab is right of its collection's column
+ * (yaml_parser_scan_plain_scalar: "found a tab character that violates indentation"), and a tab
+ * right after a '-' or '?' indicator, or a ':' that starts its line. Blank lines holding a tab
+ * are the common case.
+ */
+function checkTabs(text: string): void {
+  let offset = 0, flow = 0, lineStart = 0, atLineStart = true, plainIndent = -1;
+  let previous: string | undefined, scalarNext = false, blockBody = false;
+  const refuse = (at: number, what: string): never => { throw new KubeYamlError(`a tab ${what}: kubectl's YAML reader refuses it ("found character that cannot start any token"); use spaces`, at); };
+  for (const token of new Lexer().lex(text)) {
+    if (token.length === 1 && (token === "\x02" || token === "\x18" || token === "\x1f")) { if (token === "\x1f") scalarNext = true; continue; }
+    const at = offset;
+    offset += token.length;
+    if (scalarNext) {
+      scalarNext = false;
+      const plain = !blockBody;
+      blockBody = false;
+      plainIndent = plain ? plainScalarIndent(text, lineStart, at) : -1;
+      atLineStart = false;
+      previous = plain ? "plain" : "scalar";
+      continue;
+    }
+    const type = CST.tokenType(token);
+    if (type === "newline") { atLineStart = true; lineStart = offset; continue; }
+    if (type === "space") {
+      const tab = token.indexOf("\t");
+      if (tab < 0 || flow > 0) continue;
+      if (atLineStart && !(previous === "plain" && at + tab - lineStart >= plainIndent)) refuse(at + tab, "at the start of a line, outside a scalar");
+      if (!atLineStart && (previous === "seq-item-ind" || previous === "explicit-key-ind" || previous === "value-at-line-start")) refuse(at + tab, `after '${text[at - 1]}'`);
+      continue;
+    }
+    if (type === "comment") { previous = "comment"; continue; }
+    if (type === "flow-map-start" || type === "flow-seq-start") flow++;
+    else if ((type === "flow-map-end" || type === "flow-seq-end") && flow > 0) flow--;
+    else if (type === "block-scalar-header") blockBody = true;
+    previous = type === "map-value-ind" && atLineStart ? "value-at-line-start" : type ?? "other";
+    atLineStart = false;
+  }
+}
+
+/**
+ * Where go-yaml lets a tab stand in the blank lines after a plain scalar starting at `at`: right
+ * of the column of the innermost block collection holding it (the key on its line, or its '-'),
+ * or anywhere for a document that is one scalar. Unknown cases take the scalar's own column.
+ */
+function plainScalarIndent(text: string, lineStart: number, at: number): number {
+  const prefix = text.slice(lineStart, at);
+  if (/^\s*$/.test(prefix)) return lineStart === 0 || !/\S/.test(text.slice(0, lineStart)) ? 0 : at - lineStart;
+  let col = prefix.length - prefix.trimStart().length, dash = -1;
+  while (/^-[ \t]/.test(prefix.slice(col))) { dash = col; col++; while (prefix[col] === " " || prefix[col] === "\t") col++; }
+  return (col < prefix.length && prefix.slice(col).includes(":") ? col : dash) + 1;
+}
+
+/** go-yaml v2's limit on an implicit (simple) key: from its start to the ':', on one line (scannerc.go yaml_parser_stale_simple_keys). */
+const MAX_SIMPLE_KEY = 1024;
+
+/**
+ * Token rules of go-yaml v2's scanner that the `yaml` library does not apply, checked on the
+ * parsed document: inside [ ] and { } a '?' ends a plain scalar (it starts a key), so `{path:
+ * /a?b}` fails in kubectl and `[?a]` is the mapping {a: null}; a ':' there is a value indicator
+ * only when followed by a space (`{a:, b}` has the key "a:") or at the start of a token (`[:a]`
+ * fails); an implicit key must end with its ':' on the same line, at most 1024 characters after its
+ * start. Refused, naming the rule.
+ */
+function checkGoYamlTokens(doc: Document, text: string): void {
+  if (!/[?{[]/.test(text) && !new RegExp(`[^\\n]{${MAX_SIMPLE_KEY + 1}}`).test(text)) return;
+  visit(doc, {
+    Scalar(_, node, path) {
+      const src = (node as Scalar & { source?: string }).source;
+      if (node.type !== Scalar.PLAIN || !src || !/^:|\?/.test(src) || !inFlow(path)) return;
+      throw new KubeYamlError(`the unquoted value ${JSON.stringify(src.slice(0, 60))} ${src[0] === ":" ? "starts with ':'" : "holds a '?'"} inside [ ] or { }: kubectl's YAML reader ${src[0] === ":" ? "reads a ':' there as a key's value indicator" : "ends the value there (a '?' starts a key in flow collections)"} and fails or reads something else; quote the value`, node.range?.[0]);
+    },
+    Pair(_, pair, path) {
+      const key = pair.key as Node | null;
+      const start = key?.range?.[0];
+      if (start === undefined || explicitKey(text, start)) return;
+      let colon = key!.range![1];
+      // `{a:, b}`: go-yaml takes a ':' not followed by a space into the plain key ("a:").
+      if (isScalar(key) && key.type === Scalar.PLAIN && text[colon] === ":" && ",[]{}".includes(text[colon + 1] ?? " ") && inFlow(path)) {
+        throw new KubeYamlError(`the key ${JSON.stringify(text.slice(start, colon + 1))} inside [ ] or { } is followed by ':' and '${text[colon + 1]}' with no space: kubectl's YAML reader reads the ':' as part of the key; write ': ' (or quote the key)`, start);
+      }
+      while (text[colon] === " " || text[colon] === "\t" || text[colon] === "\n") colon++;
+      if (text[colon] !== ":") return;
+      const span = text.slice(start, colon);
+      if (span.includes("\n")) throw new KubeYamlError("an implicit mapping key whose ':' is on a later line: kubectl's YAML reader needs a key and its ':' on one line (write the key on one line, or use '? key')", start);
+      if (span.length > MAX_SIMPLE_KEY && [...span].length > MAX_SIMPLE_KEY) throw new KubeYamlError(`a mapping key more than ${MAX_SIMPLE_KEY} characters long: kubectl's YAML reader refuses implicit keys longer than that`, start);
+    },
+  });
+}
+
+function inFlow(path: readonly unknown[]): boolean {
+  return path.some((p) => (isMap(p) || isSeq(p)) && (p as { flow?: boolean }).flow === true);
+}
+
+/** Whether the key at `start` follows a '?' indicator (an explicit key, which has no length limit). */
+function explicitKey(text: string, start: number): boolean {
+  let k = start - 1;
+  while (k >= 0 && (text[k] === " " || text[k] === "\t" || text[k] === "\n")) k--;
+  return text[k] === "?";
 }
 
 /** Re-reads of one document for under-indented quoted scalars: beyond this, the reader gives up (hostile input). */
@@ -433,7 +558,7 @@ export function splitKubectlDocuments(text: string): [number, number][] {
   for (let m = marker.exec(text); m; m = marker.exec(text)) {
     const eol = text.indexOf("\n", m.index);
     const lineEnd = eol < 0 ? text.length : eol;
-    const rest = text.slice(m.index + 3, lineEnd).trim();
+    const rest = goTrimSpace(text.slice(m.index + 3, lineEnd));
     if (rest !== "" && rest[0] !== "#") throw new KubeYamlError(`invalid document separator "${text.slice(m.index, lineEnd).trim()}": kubectl accepts only a comment after '---' (put the content on the next line)`, m.index);
     ranges.push([start, m.index]);
     start = eol < 0 ? text.length : eol + 1;
@@ -441,6 +566,11 @@ export function splitKubectlDocuments(text: string): [number, number][] {
   }
   ranges.push([start, text.length]);
   return ranges;
+}
+
+/** Go's strings.TrimSpace (unicode.IsSpace): unlike String.prototype.trim, it keeps U+FEFF and trims U+0085. */
+function goTrimSpace(s: string): string {
+  return s.replace(/^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g, "");
 }
 
 /** Characters go-yaml v2 refuses ("control characters are not allowed") or reads as line breaks. */

@@ -8,7 +8,12 @@ export class JsonReadError extends Error {
   constructor(message: string, readonly offset: number | undefined) { super(message); }
 }
 
-/** Parses one JSON value; throws JsonReadError for invalid JSON, duplicate keys or too deep nesting. */
+/**
+ * Parses one JSON value as Go's encoding/json reads it for kubectl; throws JsonReadError for
+ * invalid JSON, duplicate keys, too deep nesting, or a number beyond float64 (Go: "cannot unmarshal
+ * number 1E400 into Go value of type float64"). A `\u` escape of a lone UTF-16 surrogate is
+ * U+FFFD, as Go decodes it (JSON.parse would keep the lone surrogate).
+ */
 export function parseStrictJson(text: string): unknown {
   let value: unknown;
   try { value = JSON.parse(text); }
@@ -17,7 +22,65 @@ export function parseStrictJson(text: string): unknown {
   // when it fails is the text walked again to say where.
   const keys = keyCount(value);
   if (keys < 0 || keyTokens(text) !== keys) checkKeys(text);
-  return value;
+  if (keys === INFINITE) {
+    const at = infiniteNumber(text);
+    throw new JsonReadError(`the number ${at ? text.slice(at[0], Math.min(at[1], at[0] + 24)) : ""}${at && at[1] - at[0] > 24 ? "…" : ""} is beyond the range of a 64-bit float: kubectl's JSON decoder fails on it ("cannot unmarshal number into Go value of type float64")`, at?.[0]);
+  }
+  return /\\u[dD][89a-fA-F]/.test(text) ? wellFormed(value) : value;
+}
+
+/**
+ * The JSON values of a text that holds several, one after another (`{...}{...}` or one per line):
+ * kubectl's decoder reads such a stream as that many objects. Undefined when the text is not such
+ * a stream (kubectl then reads it as YAML). Throws JsonReadError as parseStrictJson does.
+ */
+export function parseJsonStream(text: string): { values: unknown[]; ranges: [number, number][] } | undefined {
+  const values: unknown[] = [], ranges: [number, number][] = [];
+  for (let start = 0; start < text.length;) {
+    let end = text.length;
+    try { JSON.parse(text.slice(start)); }
+    catch (e) {
+      const m = /^Unexpected non-whitespace character after JSON at position (\d+)/.exec((e as Error).message);
+      if (!m) return undefined;
+      end = start + Number(m[1]);
+    }
+    try { values.push(parseStrictJson(text.slice(start, end))); }
+    catch (e) { if (e instanceof JsonReadError && e.offset !== undefined) throw new JsonReadError(e.message, start + e.offset); throw e; }
+    ranges.push([start, end]);
+    start = end;
+    while (start < text.length && " \t\r\n".includes(text[start])) start++;
+  }
+  return values.length > 1 ? { values, ranges } : undefined;
+}
+
+/** Where the first number token that JSON.parse makes infinite is, as [start, end). */
+function infiniteNumber(text: string): [number, number] | undefined {
+  const re = /([:[,]\s*)(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?=\s*[,}\]])/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!Number.isFinite(Number(m[2]))) return [m.index + m[1].length, m.index + m[0].length];
+  }
+  return undefined;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A string with lone surrogates replaced by U+FFFD (String.prototype.toWellFormed). */
+function toWellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, "\uFFFD");
+}
+
+/** The value with lone surrogates in strings and keys replaced by U+FFFD. */
+function wellFormed(v: unknown): unknown {
+  if (typeof v === "string") return toWellFormed(v);
+  if (Array.isArray(v)) return v.map(wellFormed);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const key = toWellFormed(k);
+    if (Object.prototype.hasOwnProperty.call(out, key)) throw new JsonReadError(`duplicate field ${JSON.stringify(key)} (two keys with invalid \\u escapes, both U+FFFD to kubectl)`, undefined);
+    Object.defineProperty(out, key, { value: wellFormed(x), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** How many strings in the text are object keys (followed by a colon). */
@@ -33,24 +96,32 @@ function keyTokens(t: string): number {
   }
 }
 
-/** The keys of every object in a parsed value; -1 when it is nested deeper than MAX_DEPTH. */
+/** keyCount's answer for a value holding a number JSON.parse made infinite. */
+const INFINITE = -2;
+
+/** The keys of every object in a parsed value; -1 when it is nested deeper than MAX_DEPTH, INFINITE when it holds ±Infinity. */
 function keyCount(v: unknown): number {
-  let n = 0;
+  if (typeof v === "number") return Number.isFinite(v) ? 0 : INFINITE;
+  let n = 0, infinite = false;
   const stack: unknown[] = [v], depths: number[] = [0];
   while (stack.length) {
     const x = stack.pop(), depth = depths.pop()! + 1;
     if (depth > MAX_DEPTH) return -1;
     if (Array.isArray(x)) {
-      for (const y of x) if (y !== null && typeof y === "object") { stack.push(y); depths.push(depth); }
+      for (const y of x) {
+        if (y !== null && typeof y === "object") { stack.push(y); depths.push(depth); }
+        else if (y === Infinity || y === -Infinity) infinite = true;
+      }
     } else {
       for (const k in x as object) {
         n++;
         const y = (x as Record<string, unknown>)[k];
         if (y !== null && typeof y === "object") { stack.push(y); depths.push(depth); }
+        else if (y === Infinity || y === -Infinity) infinite = true;
       }
     }
   }
-  return n;
+  return infinite ? INFINITE : n;
 }
 
 function errorOffset(e: Error): number | undefined {
@@ -100,7 +171,7 @@ function closingQuote(t: string, open: number): number {
 }
 
 function addKey(stack: (string[] | Set<string> | null)[], keys: string[] | Set<string>, key: string, at: number): void {
-  if (Array.isArray(keys) ? keys.includes(key) : keys.has(key)) throw new JsonReadError(`duplicate field ${JSON.stringify(key)} (kubectl --validate=strict rejects duplicate fields)`, at);
+  if (Array.isArray(keys) ? keys.includes(key) : keys.has(key)) throw new JsonReadError(`duplicate field ${JSON.stringify(key)}: kubectl would silently keep only the last one (the API server's strict decoding refuses duplicate fields in a request body); remove one`, at);
   if (!Array.isArray(keys)) keys.add(key);
   else if (keys.length < 16) keys.push(key);
   else stack[stack.length - 1] = new Set([...keys, key]);

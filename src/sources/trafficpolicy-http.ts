@@ -82,6 +82,11 @@ function readHost(f: Field): StringMatch | undefined {
   const v = f.string({ required: true, nonEmpty: true });
   if (v === undefined) return undefined;
   if (!/^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(v)) return f.error("invalid", `${JSON.stringify(v)} is not a host name ("api.example.com" or "*.example.com")`);
+  return hostMatch(v);
+}
+
+/** A host name ("api.example.com", "*.example.com") as the common API matches it: any case, any port. */
+export function hostMatch(v: string): StringMatch {
   const name = v.startsWith("*.") ? `[^:]+${escape(v.slice(1))}` : escape(v);
   return { kind: "regex", regex: `(?i)${name}(:[0-9]+)?` };
 }

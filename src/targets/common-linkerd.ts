@@ -4,62 +4,72 @@
 // engine computes them: AuthorizationPolicies targeting the Server or its namespace,
 // ServerAuthorizations selecting it, its accessPolicy) at priority 200, then a Deny of every other
 // request on that port at 300, so NetworkPolicies in the Namespace tier still decide what is passed.
+//   - A Server with HTTPRoutes/GRPCRoutes: Linkerd gives a request the ONE route whose match comes
+//     first by precedence (the engine's routeMatchOrder), admits it when an authorization of that
+//     route or of the Server admits the client, and answers 404 when no route matches. In the same
+//     order, each route match becomes Pass rules (its route's and the Server's clients) with that
+//     `http` match, then a Deny of that match (when a later match passes someone): the first match
+//     of the common API is Linkerd's route. The unmatched rest meets the Deny at 300: 403, not 404
+//     (both deny; a warning says so). Linkerd matches paths as sent, the common API after removing
+//     dot segments: a warning, and --verify leaves such paths to that note when they are narrowed.
+//   - The default inbound policy decides the other ports of meshed pods: common-linkerd-defaults.ts.
 // Converted exactly or refused by name, never broader:
-//   - a Server with routes attached (route-level authorization, and the 404 for a request no route
-//     matches), an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
-//     connection, the Deny decides requests),
-//     a Server that another (older) Server overrides on some pod, pods the Server selects without a
-//     Linkerd proxy (Linkerd enforces nothing there): refused, with the authorizations that apply;
+//   - an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
+//     connection, the Deny decides requests), a Server that another (older) Server overrides on some
+//     pod, pods the Server selects without a Linkerd proxy (Linkerd enforces nothing there): refused,
+//     with the authorizations that apply; route matches on query parameters or header patterns;
 //   - a client alternative requiring an identity and networks at once (a ServerAuthorization with
 //     meshTLS and no networks: the cluster networks) cannot be one common-API peer: refused;
 //   - identities (MeshTLSAuthentication identities and identityRefs, serviceAccounts) become
 //     serviceAccount/namespace peers, which also match a client of that account without a proxy,
-//     which Linkerd refuses (no mTLS identity): converted with a warning on every such rule;
-//   - default inbound policies other than all-unauthenticated (which admits everything) and audit
-//     (which only logs) stay in force and are reported as not converted.
+//     which Linkerd refuses (no mTLS identity): converted with a warning on every such rule.
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import type { Condition, StringMatch } from "../model/l7.js";
-import { linkerdDefaultPolicy, type LinkerdAuthorization, type LinkerdServer, type MeshSettings } from "../model/mesh.js";
+import type { Clause, Condition, StringMatch } from "../model/l7.js";
+import type { LinkerdAuthorization, LinkerdRoute, LinkerdServer, MeshSettings } from "../model/mesh.js";
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { matches } from "../model/selector.js";
-import { linkerdServerFor, serverAdmissions } from "../engine/l7/linkerd.js";
+import { linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
+import { hostMatch } from "../sources/trafficpolicy-http.js";
+import { LinkerdDefaults } from "./common-linkerd-defaults.js";
 import { MeshMembership } from "../engine/mesh/membership.js";
-import { adminClash, cidrPeers, denyRest, identityPeer, PRIORITY, Refused, withRequests, type MeshConversion, type MeshProblem } from "./common-mesh.js";
+import { adminClash, cidrPeers, denyRest, identityPeer, meshProblem, PRIORITY, Refused, withRequests, type MeshConversion, type MeshProblem } from "./common-mesh.js";
 
-const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
-const WHY = "it stays in force as it is";
 const IDENTITY = new Set(["source.principal", "source.namespace", "source.serviceAccount"]);
 
-type Named = { kind?: string; namespace?: string; name: string; src?: MeshProblem["src"] };
-const problemOf = (kind: string, o: Named, message: string, rule?: number): MeshProblem =>
-  ({ kind, namespace: o.namespace ?? "", name: o.name, ...(o.src ? { src: o.src } : {}), ...(rule !== undefined ? { rule } : {}), message });
+const problemOf = meshProblem;
 const authKind = (a: LinkerdAuthorization) => (a.kind === "AuthorizationPolicy" ? "AuthorizationPolicy (policy.linkerd.io)" : a.kind);
 
-/** Adds the converted Servers, and what is not converted, to `out`. */
+/** Adds the converted Servers and default policies, and what is not converted, to `out`. */
 export function linkerdToCommon(inv: Inventory, selects: (s: EndpointSelector, e: Endpoint) => boolean, out: MeshConversion): void {
   const l = inv.mesh.linkerd;
   const membership = new MeshMembership(inv);
+  const defaults = new LinkerdDefaults(inv, membership, selects);
   const attached = new Set<LinkerdAuthorization>();
+  const refused: LinkerdServer[] = [];
   for (const s of l.servers) {
-    const auths = l.authorizations.filter((a) => !a.ignored && appliesTo(a, s));
+    const routes = routesOf(inv, s);
+    const auths = [...l.authorizations.filter((a) => !a.ignored && appliesTo(a, s)), ...routes.flatMap((r) => routeAuthorizations(inv.mesh, r))];
     auths.forEach((a) => attached.add(a));
     try {
-      convertServer(inv, s, selects, membership, out);
+      convertServer(inv, s, routes, selects, membership, defaults, out);
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
+      refused.push(s);
       out.problems.push(problemOf("Server", s, e.message));
-      for (const a of auths) out.problems.push(problemOf(authKind(a), a, `its Server ${s.namespace}/${s.name} is not converted`));
+      for (const a of new Set(auths)) out.problems.push(problemOf(authKind(a), a, `its ${a.target.kind === "Route" ? `route ${a.target.name}'s ` : ""}Server ${s.namespace}/${s.name} is not converted`));
     }
   }
   for (const a of l.authorizations) {
     if (a.ignored) out.notes.push(`${a.kind} ${a.namespace}/${a.name} is ignored by Linkerd's policy controller (${a.ignored}): not converted`);
-    else if (a.target.kind === "Route") out.problems.push(problemOf(authKind(a), a, `route-level authorization (${a.target.routeKind} ${a.target.name}) is not converted: Linkerd matches paths as sent and picks one route by precedence; ${WHY}`));
-    else if (!attached.has(a)) out.notes.push(`${a.kind} ${a.namespace}/${a.name} applies to no Server in the input: nothing to convert`);
+    else if (!attached.has(a)) out.notes.push(`${a.kind} ${a.namespace}/${a.name} applies to no Server in the input${a.target.kind === "Route" ? ` (its ${a.target.routeKind} ${a.target.name} attaches to none)` : ""}: nothing to convert`);
   }
-  out.problems.push(...defaultPolicies(inv, out));
+  defaults.convert((e) => {
+    const s = refused.find((x) => x.namespace === e.namespace && matches(x.podSelector, e.labels) && portOf(x, e) !== undefined);
+    return s && `Server ${s.namespace}/${s.name} (port ${portOf(s, e)})`;
+  }, out);
 }
 
 /** Does the authorization apply to the Server itself (as the engine's serverAuthorizations reads it)? */
@@ -68,9 +78,11 @@ function appliesTo(a: LinkerdAuthorization, s: LinkerdServer): boolean {
   return (a.target.kind === "Server" && a.target.name === s.name) || a.target.kind === "Namespace" || (a.target.kind === "ServerSelector" && matches(a.target.selector, s.labels));
 }
 
-function convertServer(inv: Inventory, s: LinkerdServer, selects: (s: EndpointSelector, e: Endpoint) => boolean, membership: MeshMembership, out: MeshConversion): void {
-  const routes = inv.mesh.linkerd.routes.filter((r) => r.namespace === s.namespace && r.servers.includes(s.name));
-  if (routes.length) throw new Refused(`${routes.map((r) => `${r.kind} ${r.name}`).join(", ")} ${routes.length === 1 ? "attaches" : "attach"} to it: route-level authorization and the 404 for requests no route matches are not converted; ${WHY}`);
+function routesOf(inv: Inventory, s: LinkerdServer): LinkerdRoute[] {
+  return inv.mesh.linkerd.routes.filter((r) => r.namespace === s.namespace && r.servers.includes(s.name));
+}
+
+function convertServer(inv: Inventory, s: LinkerdServer, routes: readonly LinkerdRoute[], selects: (s: EndpointSelector, e: Endpoint) => boolean, membership: MeshMembership, defaults: LinkerdDefaults, out: MeshConversion): void {
   if (s.protocol === "opaque" || s.protocol === "TLS") throw new Refused(`proxyProtocol ${s.protocol}: Linkerd refuses unauthorized connections, and the common API's Deny of other requests decides HTTP requests only`);
   if (s.protocol === "unknown") throw new Refused("proxyProtocol unknown (the default): Linkerd detects the protocol and refuses an unauthorized non-HTTP connection, which the common API's Deny of other requests would let through; declare HTTP/1, HTTP/2 or gRPC");
   const pods = serverPods(inv, s);
@@ -83,32 +95,86 @@ function convertServer(inv: Inventory, s: LinkerdServer, selects: (s: EndpointSe
   const clash = adminClash(inv, pods, selects);
   if (clash) throw new Refused(clash);
   const ports: PortMatch[] = [typeof s.port === "number" ? { kind: "range", protocol: "TCP", first: s.port, last: s.port } : { kind: "named", name: s.port, protocol: "TCP" }];
-  const rules: Rule[] = [];
-  const warnings: MeshProblem[] = [];
-  for (const adm of serverAdmissions(inv.mesh, s)) {
-    if (!adm.rule) continue;
-    for (const clause of adm.rule.from ?? [[]]) {
-      try {
-        const peers = clausePeers(clause, inv.mesh.settings);
-        if (clause.some((c) => IDENTITY.has(c.attribute))) warnings.push(problemOf("Server", { ...s, src: adm.policy?.src ?? s.src }, `${adm.why} names identities, which Linkerd accepts only from meshed clients over mutual TLS; the conversion matches pods by service account, so a client of such an account without a Linkerd proxy is allowed by the conversion, refused by Linkerd`, rules.length));
-        rules.push({ index: rules.length, action: "pass", path: adm.rule.path, ports, ...(peers ? { peers } : {}) });
-      } catch (e) {
-        if (!(e instanceof Refused)) throw e;
-        const by = adm.policy ?? { kind: "Server", namespace: s.namespace, name: s.name, src: s.src };
-        throw new Refused(`${by.kind} ${by.namespace}/${by.name}: ${e.message}`);
-      }
-    }
-  }
+  const built = new ServerRules(s, inv.mesh.settings, ports);
+  const admissions = serverAdmissions(inv.mesh, s);
+  if (!routes.length) for (const adm of admissions) built.pass(adm, undefined);
+  else routeRules(inv, s, routes, admissions, built, out);
   const subject: EndpointSelector = { namespaces: { kind: "name", name: s.namespace }, labels: s.podSelector, kinds: ["pod"] };
   const base = { kind: "Server", name: s.name, namespace: s.namespace, tier: "admin" as const, subject, ...(s.src ? { src: s.src } : {}) };
   const name = `linkerd-${s.namespace}-${s.name}`;
-  const pass = withRequests({ ...base, priority: PRIORITY.allow }, rules);
+  const pass = withRequests({ ...base, priority: PRIORITY.allow }, built.rules);
   out.policies.push(pass);
   out.names.set(pass, name);
-  const rest = denyRest(base, "not-authorized-by-linkerd", ports);
+  // Where a default policy follows (priority 400 and on), other connections to the Server's port are the Server's, not the default's.
+  const then = pods.some((e) => defaults.restricted(e)) ? [{ name: "other-connections-to-the-server", action: "pass" as const, ports, path: ["spec"] }] : [];
+  const rest = denyRest(base, "not-authorized-by-linkerd", ports, then);
   out.policies.push(rest);
   out.names.set(rest, `${name}-deny-rest`);
-  out.warnings.push(...warnings);
+  out.warnings.push(...built.warnings);
+}
+
+/** The Pass rules of a Server's policy (and the Deny of route matches), with the identity warnings. */
+class ServerRules {
+  readonly rules: Rule[] = [];
+  readonly warnings: MeshProblem[] = [];
+  constructor(private readonly s: LinkerdServer, private readonly settings: MeshSettings, private readonly ports: PortMatch[]) {}
+
+  /** One Pass rule per client alternative of the admission (requests matching `http` only, when given); whether one admits every client. */
+  pass(adm: Admission, http: Clause | undefined): boolean {
+    let everyone = false;
+    for (const clause of adm.rule?.from ?? (adm.rule ? [[]] : [])) {
+      let peers: Peer[] | undefined;
+      try {
+        peers = clausePeers(clause, this.settings);
+      } catch (e) {
+        if (!(e instanceof Refused)) throw e;
+        const by = adm.policy ?? { kind: "Server", namespace: this.s.namespace, name: this.s.name, src: this.s.src };
+        throw new Refused(`${by.kind} ${by.namespace}/${by.name}: ${e.message}`);
+      }
+      if (clause.some((c) => IDENTITY.has(c.attribute))) this.warn(`${adm.why} names identities, ${UNMESHED}`, adm.policy?.src);
+      everyone ||= peers === undefined;
+      this.add({ action: "pass", path: adm.rule!.path, ...(peers ? { peers } : {}), ...(http ? { http: [http], httpMode: "match" as const } : {}) });
+    }
+    return everyone;
+  }
+
+  add(r: Omit<Rule, "index" | "ports">): void {
+    this.rules.push({ ...r, index: this.rules.length, ports: this.ports });
+  }
+
+  /** A warning on the next rule (`rule` false: on the policy). */
+  warn(message: string, src = this.s.src, rule = true): void {
+    this.warnings.push(problemOf("Server", { ...this.s, src }, message, rule ? this.rules.length : undefined));
+  }
+}
+
+const UNMESHED = "which Linkerd accepts only from meshed clients over mutual TLS; the conversion matches pods by service account, so a client of such an account without a Linkerd proxy is allowed by the conversion, refused by Linkerd";
+
+/**
+ * A Server's routes in the order Linkerd tries their matches: Pass rules for the clients of the
+ * route (and of the Server) with that match, then a Deny of the match when a later match passes
+ * someone, so that the first common-API match is the route Linkerd picks.
+ */
+function routeRules(inv: Inventory, s: LinkerdServer, routes: readonly LinkerdRoute[], admissions: readonly Admission[], built: ServerRules, out: MeshConversion): void {
+  const entries = routeMatchOrder(routes).map((x) => ({ ...x, clause: routeClause(x.route, x.rule, x.match), admissions: [...routeAdmissions(inv.mesh, x.route), ...admissions] }));
+  const paths = entries.some((x) => x.clause.some((c) => c.attribute === "request.path"));
+  built.warn(`Linkerd answers a request no route of the Server matches with 404 (gRPC: UNIMPLEMENTED), the conversion with 403 (PERMISSION_DENIED): both deny it${paths ? "; Linkerd matches the route's paths as sent, the common API after removing dot segments and decoding percent-encoded unreserved characters, so a request whose path is not in that form (/a/../b) may take another route" : ""}`, undefined, false);
+  if (paths) out.rawPaths = true;
+  entries.forEach((x, i) => {
+    const everyone = x.admissions.map((adm) => built.pass(adm, x.clause)).some(Boolean);
+    const later = entries.slice(i + 1).some((y) => y.admissions.some((adm) => adm.rule));
+    if (!everyone && later) built.add({ action: "deny", name: `unauthorized-on-${x.route.kind.toLowerCase()}-${x.route.name}`, path: ["spec"], http: [x.clause], httpMode: "match" });
+  });
+}
+
+/** A route match (with the route's hostnames) as a common-API http match; query parameters and header patterns have none. */
+function routeClause(route: LinkerdRoute, rule: number, match: Clause): Clause {
+  const where = `${route.kind} ${route.namespace}/${route.name}, rule ${rule}`;
+  for (const c of match) {
+    if (c.attribute === "request.query") throw new Refused(`${where}: a query parameter match (${c.name}) has no common-API equivalent`);
+    if (c.attribute === "request.header" && "values" in c && c.values.some((v) => v.kind !== "exact")) throw new Refused(`${where}: a header match by regular expression (${c.name}) has no common-API equivalent (exact values only)`);
+  }
+  return route.hostnames.length ? [{ attribute: "request.host", values: route.hostnames.map(hostMatch) }, ...match] : [...match];
 }
 
 /** The pods in the Server's namespace its podSelector selects that have its port. */
@@ -152,28 +218,4 @@ function principalPeer(v: StringMatch, settings: MeshSettings): Peer {
   if (v.kind === "suffix" && head && /^\.[^.]+$/.test(head)) return identityPeer({ kind: "name", name: head.slice(1) }, undefined);
   const text = v.kind === "suffix" ? `*${v.value}` : "value" in v ? v.value : v.kind;
   throw new Refused(`the identity ${JSON.stringify(text)} is not SA.NS${tail} (or *.NS${tail}, *): no common-API equivalent`);
-}
-
-/** Default inbound policies that restrict something: not converted, reported (audit: a note). */
-function defaultPolicies(inv: Inventory, out: MeshConversion): MeshProblem[] {
-  const problems: MeshProblem[] = [];
-  const check = (kind: string, o: Named, value: string | undefined) => {
-    const p = linkerdDefaultPolicy(value);
-    if (p === "audit") out.notes.push(`${kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: the default inbound policy audit only logs: nothing to convert`);
-    else if (p && p !== "all-unauthenticated") problems.push(problemOf(kind, o, `the default inbound policy ${p} (${DEFAULT_POLICY}) is not converted; ${WHY}`));
-  };
-  for (const ns of inv.namespaces.values()) check("Namespace", { name: ns.name, ...(ns.src ? { src: ns.src } : {}) }, ns.annotations?.[DEFAULT_POLICY]);
-  const seen = new Set<string>();
-  for (const e of inv.endpoints) {
-    // Once per object: the replicas of a Deployment share its annotation.
-    const key = JSON.stringify(e.src ?? e.name);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    check("Pod", { namespace: e.namespace, name: e.name, ...(e.src ? { src: e.src } : {}) }, e.annotations?.[DEFAULT_POLICY]);
-  }
-  const l = inv.mesh.linkerd, cluster = inv.mesh.settings.linkerdDefaultPolicy;
-  if (l.servers.length + l.authorizations.length && cluster !== "all-unauthenticated" && cluster !== "audit") {
-    problems.push({ kind: "Linkerd", namespace: "", name: "cluster default", message: `the cluster's default inbound policy ${cluster} is not converted; ${WHY}` });
-  }
-  return problems;
 }

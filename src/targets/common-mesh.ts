@@ -26,6 +26,15 @@ export interface MeshConversion {
   warnings: MeshProblem[];
   /** Objects read and deliberately not converted (AUDIT, dry runs). */
   notes: string[];
+  /** Linkerd routes with path matches were converted: Linkerd matches paths as sent, the common API after normalizing them. */
+  rawPaths?: boolean;
+}
+
+type Named = { namespace?: string; name: string; src?: SourceRef };
+
+/** The problem (or warning) `message` of object `kind` `o` (its rule `rule`). */
+export function meshProblem(kind: string, o: Named, message: string, rule?: number): MeshProblem {
+  return { kind, namespace: o.namespace ?? "", name: o.name, ...(o.src ? { src: o.src } : {}), ...(rule !== undefined ? { rule } : {}), message };
 }
 
 /** A rule the common API cannot say; its message names what. */
@@ -37,10 +46,10 @@ export function withRequests(p: Omit<Policy, "ingress" | "egress" | "requests">,
   return { ...p, ...fields };
 }
 
-/** The Deny of every request no Pass rule took (on `ports`, or every port). */
-export function denyRest(base: Omit<Policy, "ingress" | "egress" | "requests" | "priority">, name: string, ports?: PortMatch[]): Policy {
+/** The Deny of every request no Pass rule took (on `ports`, or every port), then `then` (rules for connections). */
+export function denyRest(base: Omit<Policy, "ingress" | "egress" | "requests" | "priority">, name: string, ports?: PortMatch[], then: Omit<Rule, "index">[] = []): Policy {
   const rest: Rule = { index: 0, name, action: "deny", http: [[]], httpMode: "match", path: ["spec"], ...(ports ? { ports } : {}) };
-  return withRequests({ ...base, priority: PRIORITY.rest }, [rest]);
+  return withRequests({ ...base, priority: PRIORITY.rest }, [rest, ...then.map((r, i) => ({ ...r, index: i + 1 }))]);
 }
 
 /** An Admin-tier policy of the input selecting one of `pods`: the mesh's rules would interleave with it. */

@@ -78,7 +78,7 @@ function httpFields(clause: Clause): Record<string, unknown> {
   for (const c of clause) {
     if (c.not || !("values" in c)) throw new Error(`the common API cannot write the condition ${formatCondition(c)}`);
     if (c.attribute === "request.method") add("methods", c.values.map((v) => (v.kind === "exact" && /^[A-Z]+$/.test(v.value) ? v.value : { regex: regexOf(v) })));
-    else if (c.attribute === "request.path") add("paths", c.values.map(pathField));
+    else if (c.attribute === "request.path" || c.attribute === "request.cleanPath") add("paths", c.values.map(pathField));
     else if (c.attribute === "request.url") add("paths", c.values.map((v) => ({ regex: regexOf(v), query: true })));
     else if (c.attribute === "request.host") add("hosts", c.values.map((v) => ({ regex: regexOf(v) })));
     else if (c.attribute === "request.header") add("headers", c.values.map((v) => (v.kind === "present" ? c.name : v.kind === "exact" ? `${c.name}: ${v.value}` : unwritable(c))));

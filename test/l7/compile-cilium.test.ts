@@ -105,7 +105,9 @@ spec:
   let err = "";
   const code = verifyRequests(loaded, DEFAULT_OPTIONS, (raw) => raw.kind === "TrafficPolicy", naive, { out: () => {}, err: (s) => { err += s; }, stdin: () => "", cwd: process.cwd() }, () => {});
   assert.equal(code, 1, err);
-  assert.match(err, /verify: differs: web\/front → GET http:\/\/api\.shop:80\/items\/\.\.\/x: 403 before, 200 after/);
+  // Cilium's proxy normalizes the path before its regex (pkg/envoy/xds_server.go, http-normalize-path):
+  // /items/../x is /x there too, so the naive prefix regex does not differ on it.
+  assert.doesNotMatch(err, /\/items\/\.\.\/x: 403 before, 200 after/);
   assert.match(err, /verify: differs: web\/front → GET http:\/\/api\.shop:80\/\?q=1: 200 before, 403 after/);
 });
 

@@ -92,26 +92,19 @@ for (const [what, extra, message] of REFUSALS) {
   });
 }
 
-test("convert --to common refuses a restrictive default inbound policy (deny on a namespace): it decides every port no Server covers", async () => {
-  const r = await convert({ "world.yaml": WORLD.replace("{name: web, annotations: {linkerd.io/inject: enabled}}", "{name: web, annotations: {linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: deny}}"), "policy.yaml": POLICY });
-  assert.equal(r.code, 1, r.err);
-  assert.match(r.err, /not converted: [^\n]*world\.yaml:\d+: Namespace web: the default inbound policy deny \(config\.linkerd\.io\/default-inbound-policy\) is not converted/);
-});
-
 test("convert --to common refuses a Server selecting a pod without a Linkerd proxy (Linkerd enforces nothing there)", async () => {
   const r = await convert({ "world.yaml": WORLD, "policy.yaml": `${LD}/v1beta3\nkind: Server\nmetadata: {name: s, namespace: plain}\nspec: {podSelector: {}, port: 80, proxyProtocol: HTTP/1}\n---\n` });
   assert.equal(r.code, 1);
   assert.match(r.err, /Server plain\/s: it selects pod plain\/tool, which runs no Linkerd proxy/);
 });
 
-test("examples/mesh: a Server with routes and route-level AuthorizationPolicies, and the all-authenticated default, are named as not converted (exit 1)", async () => {
-  const r = await cli(["convert", "policy", "-f", "examples/mesh", "--to", "common"]);
-  assert.equal(r.code, 1);
-  for (const what of ["Server books/api-http: HTTPRoute api-read, HTTPRoute api-write attach to it", "AuthorizationPolicy (policy.linkerd.io) books/api-read: route-level authorization", "AuthorizationPolicy (policy.linkerd.io) books/api-write: route-level authorization", "Namespace books: the default inbound policy all-authenticated"]) {
-    assert.match(r.err, new RegExp(`not converted: examples/mesh/linkerd\\.yaml:\\d+: ${what.replace(/[()]/g, "\\$&")}`));
-  }
-  assert.match(r.out, /name: istio-shop-catalog-readers\n/, "the Istio policies are converted all the same");
-  assert.doesNotMatch(r.out, /linkerd-books/, "nothing of the refused Server is written");
+test("examples/mesh: the Server with routes, its route-level AuthorizationPolicies and the all-authenticated default are converted, and --verify passes request by request", async () => {
+  const r = await cli(["convert", "policy", "-f", "examples/mesh", "--to", "common", "--verify"]);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.err, /not converted/);
+  assert.match(r.err, /verify: equivalent per request \(\d+ requests/);
+  for (const name of ["linkerd-books-api-http", "linkerd-books-api-http-deny-rest", "linkerd-default-books", "istio-shop-catalog-readers"]) assert.match(r.out, new RegExp(`name: ${name}\n`));
+  assert.match(r.err, /warning: examples\/mesh\/linkerd\.yaml:\d+: Server books\/api-http: Linkerd answers a request no route of the Server matches with 404/);
 });
 
 test("the audit default inbound policy only logs: a note, nothing to convert (exit 0)", async () => {
@@ -120,12 +113,14 @@ test("the audit default inbound policy only logs: a note, nothing to convert (ex
   assert.match(r.err, /note: Namespace web: the default inbound policy audit only logs/);
 });
 
-test("docs/mesh.md: convert --to common --verify on examples/mesh-linkerd prints what the docs say", async () => {
-  const r = await cli(["convert", "policy", "-f", "examples/mesh-linkerd", "--to", "common", "--verify"]);
-  const doc = readFileSync("docs/mesh.md", "utf8");
-  const block = /\$ junction convert policy -f examples\/mesh-linkerd --to common --verify\n([\s\S]*?)```\nand on stderr:\n```\n([\s\S]*?)```/.exec(doc);
-  assert.ok(block, "docs/mesh.md shows the command, its output and its stderr");
-  assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, block![1]);
-  assert.equal(r.err, block![2]);
-});
+for (const input of ["examples/mesh-linkerd", "examples/mesh/linkerd.yaml"]) {
+  test(`docs/mesh.md: convert --to common --verify on ${input} prints what the docs say (stdout and stderr)`, async () => {
+    const r = await cli(["convert", "policy", "-f", input, "--to", "common", "--verify"]);
+    const doc = readFileSync("docs/mesh.md", "utf8");
+    const block = new RegExp(`\\$ junction convert policy -f ${input.replace(/[./]/g, "\\$&")} --to common --verify\\n([\\s\\S]*?)\`\`\`\\nand on stderr:\\n\`\`\`\\n([\\s\\S]*?)\`\`\``).exec(doc);
+    assert.ok(block, "docs/mesh.md shows the command, its output and its stderr");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, block![1]);
+    assert.equal(r.err, block![2]);
+  });
+}

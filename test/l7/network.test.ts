@@ -1,6 +1,6 @@
 // HTTP rules of network policies per request: Cilium (its agent's Envoy configuration: RE2 over the
 // :path with its query string; an L3/L4-only allow for the same peer and port cancels the L7
-// filter), Calico (Dikastes: exact methods, exact or character-prefix paths without the query) and
+// filter), Calico (Dikastes: exact methods, exact or segment-prefix cleaned paths without the query) and
 // the common API (http as part of the rule's match, in every tier and action).
 
 import { test } from "node:test";
@@ -79,12 +79,13 @@ test("Cilium: an L3-only allow (no toPorts) and a NetworkPolicy's allow are L4 a
 
 const calico = (rules: string) => `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: alp, namespace: shop}\nspec:\n  selector: app == 'api'\n  ingress:\n${rules}\n---\n`;
 
-test("Calico: exact methods, exact or character-prefix paths without query and fragment; the next rule decides otherwise", () => {
+test("Calico: exact methods, exact or segment-prefix paths without query and fragment; the next rule decides otherwise", () => {
   // The fixture's pods all have Istio sidecars, where Dikastes runs.
   const w = world(base + calico("  - action: Allow\n    http: {methods: [GET], paths: [{exact: /projects/calico}, {prefix: /users}]}\n  - action: Allow\n    http: {methods: [PUT]}"));
   const get = (path: string, method = "GET") => outcome(w.ask("shop/web", "shop/api", 80, { http: { path, method } }));
   assert.equal(get("/projects/calico?x=1"), "allow");
-  assert.equal(get("/users2"), "allow", "a prefix of characters, not segments");
+  assert.equal(get("/users/7"), "allow");
+  assert.equal(get("/users2"), "403", "a prefix of whole segments (app-policy/checker/match.go segmentPrefixMatch, since v3.32)");
   assert.equal(get("/projects"), "403");
   // Calico refuses an HTTP match on a Deny, Pass or Log rule (libcalico-go's validation; the v3 CRD's rule).
   assert.throws(() => world(base + calico("  - action: Deny\n    http: {paths: [{prefix: /admin}]}")), /HTTP match is only valid on Allow rules/);

@@ -24,6 +24,8 @@ import { where } from "../../targets/names.js";
 import { SOURCE_ANNOTATION } from "../../targets/k8s/policies.js";
 import type { Policy } from "../../model/policy.js";
 import type { Endpoint } from "../../model/endpoint.js";
+import type { Narrowing } from "../../analyze/equivalence.js";
+import { inNormalForm } from "../../engine/l7/paths.js";
 
 interface Conversion { objects: object[]; failed: string[]; replaced: (raw: RawObject) => boolean; mesh?: MeshConversion }
 
@@ -69,10 +71,10 @@ function toCommon(loaded: Loaded, vendorRefs: RawObject[], options: ReturnType<t
 /** A converted Istio policy whose identity rules hold over mutual TLS only carries the warning as data too. */
 function annotateWarnings(objects: object[], mesh: MeshConversion): void {
   for (const w of mesh.warnings) {
-    const o = objects.find((x) => (x as { metadata: { annotations?: Record<string, string> } }).metadata.annotations?.[SOURCE_ANNOTATION] === `${w.kind} ${w.namespace}/${w.name}`) as { metadata: { annotations: Record<string, string> } } | undefined;
+    const o = objects.find((x) => (x as { metadata: { annotations?: Record<string, string> } }).metadata.annotations?.[SOURCE_ANNOTATION] === `${w.kind} ${w.namespace ? `${w.namespace}/` : ""}${w.name}`) as { metadata: { annotations: Record<string, string> } } | undefined;
     if (!o) continue;
     const a = o.metadata.annotations;
-    const text = `rule ${w.rule}: ${w.message}`;
+    const text = w.rule !== undefined ? `rule ${w.rule}: ${w.message}` : w.message;
     a[WARNING_ANNOTATION] = a[WARNING_ANNOTATION] ? `${a[WARNING_ANNOTATION]}; ${text}` : text;
   }
 }
@@ -117,8 +119,10 @@ export const convertPolicyCommand: Command = {
     "cannot say (CUSTOM, not-forms, requestPrincipals, remoteIpBlocks, when keys other than request headers...) is reported",
     "and left out, and identity rules on ports PeerAuthentication leaves PERMISSIVE or DISABLE are written with a warning",
     "(stderr, and the annotation junction.dev/warning). Linkerd Servers (--to common) become the same Pass rules on the Server's",
-    "port (one per client its authorizations admit) and a Deny of other requests; Servers with routes, opaque/TLS Servers and",
-    "restrictive default inbound policies are reported and left out, identities carry the same warning (unmeshed clients).",
+    "port (one per client its authorizations admit; with routes, per route match in Linkerd's precedence order) and a Deny of",
+    "other requests (403 where Linkerd answers an unrouted request 404); default inbound policies (pod, namespace,",
+    "--linkerd-default-policy) become rules on the other TCP ports of meshed pods; opaque/TLS Servers are reported and left",
+    "out, identities carry the same warning (unmeshed clients).",
     "--verify then compares requests at every rule's boundaries too.",
     "Exit status: 0 all converted (and equivalent with --verify), 1 something could not be converted or a flow differs, 2 invalid input.",
   ].join("\n"),
@@ -127,7 +131,7 @@ export const convertPolicyCommand: Command = {
     to: { type: "string", arg: "API", choices: ["common", "k8s"], description: "the API to write" },
     ...outputOption(["yaml", "json"], "yaml"),
     ...VERIFY_OPTION,
-    "trust-domain": MESH_OPTIONS["trust-domain"], "istio-root-namespace": MESH_OPTIONS["istio-root-namespace"],
+    "trust-domain": MESH_OPTIONS["trust-domain"], "istio-root-namespace": MESH_OPTIONS["istio-root-namespace"], "linkerd-default-policy": MESH_OPTIONS["linkerd-default-policy"],
     ...ENGINE_OPTIONS,
   },
   examples: [
@@ -155,10 +159,28 @@ export const convertPolicyCommand: Command = {
     if (!mesh.length) return verifyTranslation(loaded, engineOptions(values), conv.replaced, text, io);
     // Connections to the pods Istio's rules select may now be refused where Istio answered 403: those are compared per request.
     const connections = verifyTranslation(loaded, engineOptions(values), conv.replaced, text, io, meshNarrowing(loaded, mesh, engineOptions(values)));
-    const requests = verifyRequests(loaded, engineOptions(values), conv.replaced, text, io, (inv) => applyMeshOptions(values, inv), undefined, true);
+    const requests = verifyRequests(loaded, engineOptions(values), conv.replaced, text, io, (inv) => { applyMeshOptions(values, inv); withoutLinkerdDefaults(inv); }, conv.mesh?.rawPaths ? RAW_PATHS() : undefined, true);
     return Math.max(connections, requests);
   },
 };
+
+/** The input after conversion: Linkerd's default inbound policies are in the converted policies, no longer in annotations or the cluster setting. */
+function withoutLinkerdDefaults(inv: Inventory): void {
+  inv.mesh.settings.linkerdDefaultPolicy = "all-unauthenticated";
+  const strip = (o: { annotations?: Readonly<Record<string, string>> }) => {
+    if (o.annotations && LINKERD_DEFAULT in o.annotations) o.annotations = Object.fromEntries(Object.entries(o.annotations).filter(([k]) => k !== LINKERD_DEFAULT));
+  };
+  for (const ns of inv.namespaces.values()) strip(ns);
+  for (const e of inv.endpoints) strip(e);
+}
+const LINKERD_DEFAULT = "config.linkerd.io/default-inbound-policy";
+
+/** Linkerd routes match paths as sent, the common API after normalizing them: requests whose path is not normal may be narrowed (never broadened: those still differ). */
+const RAW_PATHS = (): Narrowing => ({
+  what: "paths not in normal form, which Linkerd routes as sent and the common API after removing dot segments",
+  seen: [],
+  allowed: (r) => !inNormalForm(r.path),
+});
 
 /** Connections lost to a pod a converted Istio policy selects: Istio refused their requests (403) where the conversion refuses the connection. */
 function meshNarrowing(loaded: Loaded, mesh: readonly Policy[], options: ReturnType<typeof engineOptions>): (dst: Endpoint | undefined) => boolean {

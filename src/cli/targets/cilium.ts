@@ -11,11 +11,11 @@ import { POLICY_KINDS } from "../../sources/kinds.js";
 import { engineOptions } from "../inputs.js";
 import { verifyRequests, verifyTranslation } from "../verify.js";
 import type { Narrowing } from "../../analyze/equivalence.js";
-import { istioNormalize, splitPath } from "../../engine/l7/paths.js";
+import { inNormalForm } from "../../engine/l7/paths.js";
 
 /** The compiled path expressions refuse raw paths not in normal form (targets/cilium/http.ts): narrower, never broader. */
 const RAW_PATHS = (): Narrowing => ({
-  allowed: (r) => { const { path } = splitPath(r.path); return istioNormalize(path) !== path; },
+  allowed: (r) => !inNormalForm(r.path),
   seen: [],
   what: "paths with dot segments or encoded unreserved characters, which Cilium's compiled expressions refuse where the common API normalizes them",
 });

@@ -21,8 +21,10 @@ export interface HttpAttributes {
   host: string;
   /** The path the enforcement point matches (normalized, without query). */
   path: string;
-  /** The path with its query string, as sent. */
+  /** The path with its query string, as the enforcement point matches it (engine.ts httpAttributes). */
   url: string;
+  /** The path as Calico's Dikastes cleans it; undefined when it refuses it (paths.ts calicoCleanPath). */
+  cleanPath?: string;
   query: string;
   /** Header values by lower-case name. */
   headers: ReadonlyMap<string, readonly string[]>;
@@ -53,9 +55,16 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "request.host": return h ? [h.host] : [];
     case "request.path": return h ? [h.path] : [];
     case "request.url": return h ? [h.url] : [];
-    case "request.header": return h?.headers.get((c.name ?? "").toLowerCase()) ?? [];
+    case "request.cleanPath": return h?.cleanPath !== undefined ? [h.cleanPath] : [];
+    case "request.header": return h ? headerValues(h, (c.name ?? "").toLowerCase()) : [];
     case "request.query": { const v = h ? queryParam(h.query, c.name ?? "") : undefined; return v === undefined ? [] : [v]; }
   }
+}
+
+/** A header's values; Envoy's pseudo-headers :method, :path (with the query) and :authority are headers to its matchers. */
+function headerValues(h: HttpAttributes, name: string): readonly string[] {
+  const pseudo: Record<string, string> = { ":method": h.method, ":authority": h.host, ":path": h.query || h.url.includes("?") ? `${h.path}?${h.query}` : h.path };
+  return name in pseudo ? [pseudo[name]] : h.headers.get(name) ?? [];
 }
 
 function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {
@@ -66,6 +75,8 @@ function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: A
 function anyValue(c: Condition, a: Attributes): boolean {
   if ("values" in c) {
     const vs = textValues(c, a);
+    // A header's "present" is Envoy's present_match: the header is there, even with an empty value.
+    if (c.attribute === "request.header" && vs.length && c.values.some((m) => m.kind === "present")) return true;
     return vs.some((v) => c.values.some((m) => stringMatches(m, v)));
   }
   if ("cidrs" in c) {

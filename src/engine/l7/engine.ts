@@ -12,7 +12,7 @@ import type { Hop, L7Result, LayerDecision } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
 import { linkerdAuthorize, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
-import { istioNormalize, splitPath } from "./paths.js";
+import { calicoCleanPath, ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
 import { DNS_DOMAIN, transportOf } from "./transport.js";
 
 export class L7Engine {
@@ -38,7 +38,8 @@ export class L7Engine {
 
   private afterTransport(hop: Hop, identity: PeerIdentity | undefined, layers: LayerDecision[]): void {
     // Network policies' paths are matched without dot segments (Calico's in the sidecar, the common
-    // API by definition; Cilium reads the URL as sent); an Istio proxy normalizes, Linkerd does not.
+    // API by definition; Cilium's Envoy normalizes and merges slashes, and keeps the query string);
+    // an Istio proxy normalizes, Linkerd does not.
     const network = attributesOf(hop, identity, true);
     for (const d of ["egress", "ingress"] as const) {
       const l = networkAuthorize(this.policies, hop, network, d);
@@ -53,7 +54,10 @@ export class L7Engine {
     const where = `${e.namespace}/${e.name}`;
     switch (hop.server.proxy) {
       case "linkerd": return [linkerdAuthorize(this.linkerd, hop, a)];
-      case "istio-sidecar": return [istioAuthorize(hop, this.istio.for(e), istioPoint(hop), a, where)];
+      case "istio-sidecar": {
+        const point = istioPoint(hop);
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where)];
+      }
       case "istio-ambient": return this.ambient(hop, a, where);
       case "none": return [unenforced(e)];
     }
@@ -65,6 +69,8 @@ export class L7Engine {
     let ztunnel: Attributes = { ...a, http: undefined };
     if (hop.waypoint) {
       const wp = hop.waypoint;
+      const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
+      if (rejected) return [rejected];
       const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
       const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`);
       out.push(l);
@@ -80,6 +86,15 @@ export class L7Engine {
 export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, mesh: MeshModel): Attributes {
   const td = mesh.settings.trustDomain;
   return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
+}
+
+/** Envoy refuses a path its normalization cannot canonicalize (an escaped NUL) with 400, before any filter. */
+function istioRejects(hop: Hop, where: string): LayerDecision | undefined {
+  if (!hop.http || !istioPathRejected(splitPath(hop.http.path).path)) return undefined;
+  return {
+    layer: "istio", enforcer: `Istio proxy of ${where}`, verdict: "deny", trace: [], warnings: [], denial: { status: 400 },
+    summary: `the path ${JSON.stringify(hop.http.path)} has an escaped NUL (%00), which Envoy's path normalization refuses: 400 before authorization`,
+  };
 }
 
 function unenforced(e: Endpoint): LayerDecision {
@@ -102,5 +117,6 @@ function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean): HttpAt
   const { path, query } = splitPath(h.path);
   const headers = new Map<string, string[]>();
   for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
-  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: h.path, query, headers };
+  const cleanPath = calicoCleanPath(normalize ? istioNormalize(path) : path);
+  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers, ...(cleanPath !== undefined ? { cleanPath } : {}) };
 }

@@ -5,8 +5,9 @@
 //     port (a number, or a container port name) is this port; none: the default server, whose
 //     policy is the pod's config.linkerd.io/default-inbound-policy, else the namespace's, else the
 //     cluster's (all-unauthenticated unless installed otherwise);
-//   HTTP: the request must match one of the HTTPRoutes/GRPCRoutes attached to the Server (none
-//     attached: a default route matches everything); no match is 404. It is authorized when one
+//   HTTP: the request must match one of the routes attached to the Server (GRPCRoutes for a gRPC
+//     Server, HTTPRoutes otherwise; none attached: a default route matches everything), the
+//     greatest match by the proxy's order (routeFor); no match is 404. It is authorized when one
 //     authorization of its route, or of the Server, admits the client: AuthorizationPolicies
 //     targeting the route, the Server or the namespace, ServerAuthorizations selecting the Server,
 //     the Server's accessPolicy (default deny); the default server admits what its default policy
@@ -24,6 +25,7 @@ import { ref } from "./transport.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
+const REQUIRE_IDENTITY = "config.linkerd.io/proxy-require-identity-inbound-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
 const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
 
@@ -39,11 +41,17 @@ export interface LinkerdContext {
   namespaceOf(name: string): { annotations?: Readonly<Record<string, string>> } | undefined;
 }
 
+/** Servers by age, then name; one without a timestamp first (Rust's None < Some: inbound/index.rs reindex_servers). */
+function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
+  if (a.created !== b.created) return a.created === undefined ? -1 : b.created === undefined ? 1 : a.created < b.created ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** The Server for a pod port (oldest, then by name), if any. */
 export function linkerdServerFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer | undefined {
   return mesh.linkerd.servers
     .filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port))
-    .sort((a, b) => (a.created ?? "~").localeCompare(b.created ?? "~") || a.name.localeCompare(b.name))[0];
+    .sort(serverOrder)[0];
 }
 
 function portIs(p: number | string, pod: Endpoint, port: number): boolean {
@@ -69,13 +77,30 @@ function defaultRule(policy: LinkerdDefaultPolicy, mesh: MeshModel): L7Rule | un
   return c ? { index: 0, from: [c], path: [] } : undefined;
 }
 
-function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
-  const text = annotation(pod, OPAQUE_PORTS) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), OPAQUE_PORTS);
-  if (text === undefined) return DEFAULT_OPAQUE.includes(port);
+/** Whether a ports annotation ("25,3306,4000-4100") of the pod, else of its namespace (the injector copies it), lists `port`. */
+function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: number): boolean | undefined {
+  const text = annotation(pod, key) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
+  if (text === undefined) return undefined;
   return text.split(",").some((part) => {
     const [a, b] = part.trim().split("-").map(Number);
     return b === undefined ? a === port : a <= port && port <= b;
   });
+}
+
+function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
+  return portAnnotated(ctx, pod, OPAQUE_PORTS, port) ?? DEFAULT_OPAQUE.includes(port);
+}
+
+/**
+ * The default policy of a port: on a port listed in proxy-require-identity-inbound-ports an allow
+ * policy admits authenticated clients only (inbound/index.rs default_inbound_server: authenticated_only).
+ */
+function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string } {
+  const def = defaultPolicyFor(ctx, pod);
+  if (!portAnnotated(ctx, pod, REQUIRE_IDENTITY, port)) return def;
+  const strict: Partial<Record<LinkerdDefaultPolicy, LinkerdDefaultPolicy>> = { "all-unauthenticated": "all-authenticated", "cluster-unauthenticated": "cluster-authenticated" };
+  const policy = strict[def.policy];
+  return policy ? { policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
 }
 
 /** The authorizations of a Server (not of its routes). */
@@ -84,9 +109,14 @@ function serverAuthorizations(mesh: MeshModel, s: LinkerdServer): LinkerdAuthori
     (a.target.kind === "Server" && a.target.name === s.name) || a.target.kind === "Namespace" || (a.target.kind === "ServerSelector" && selects(a.target.selector, s.labels))));
 }
 
-function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
+export function routeAuthorizations(mesh: MeshModel, r: LinkerdRoute): LinkerdAuthorization[] {
   return mesh.linkerd.authorizations.filter((a) => a.namespace === r.namespace && !a.ignored && a.target.kind === "Route"
     && a.target.routeKind === r.kind && a.target.name.toLowerCase() === r.name.toLowerCase() && a.target.group === r.group);
+}
+
+/** What admits a client to a route (besides its Server's admissions). */
+export function routeAdmissions(mesh: MeshModel, r: LinkerdRoute): Admission[] {
+  return routeAuthorizations(mesh, r).map((x) => admissionOf(x, mesh));
 }
 
 function admissionOf(a: LinkerdAuthorization, mesh: MeshModel): Admission {
@@ -99,32 +129,103 @@ function admits(list: readonly Admission[], attrs: Attributes): Admission | unde
   return list.find((x) => x.rule !== undefined && ruleMatches(x.rule, attrs));
 }
 
-/** How specific a route match is (Gateway API precedence, roughly): exact paths, longer prefixes, more conditions first. */
-function specificity(c: Clause): number {
-  const path = c.find((x) => x.attribute === "request.path");
-  const v: StringMatch | undefined = path && "values" in path ? path.values[0] : undefined;
-  const p = !v ? 0 : v.kind === "exact" ? 1e6 + v.value.length * 100 : v.kind === "segments" ? v.value.length * 100 : 50;
-  return p + c.filter((x) => x.attribute === "request.method").length * 10 + c.filter((x) => x.attribute === "request.header").length * 2 + c.filter((x) => x.attribute === "request.query").length;
+/**
+ * How a request matched, compared lexicographically, greater preferred (linkerd2-proxy
+ * linkerd/http/route: RouteMatch is the host match — none < a suffix < an exact name, then its
+ * length —, then for HTTP the path match's length alone (exact, prefix and regex alike; a match
+ * without a path is the prefix "/"), the number of header matches, of query matches, and whether it
+ * names the method; for gRPC the lengths of the service and of the method, then the headers).
+ */
+type Summary = number[];
+
+function compare(a: Summary, b: Summary): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
 }
 
-function hostMatches(route: LinkerdRoute, host: string): boolean {
-  if (!route.hostnames.length) return true;
-  const h = host.replace(/:\d+$/, "").toLowerCase();
-  return route.hostnames.some((n) => (n.startsWith("*.") ? h.endsWith(n.slice(1).toLowerCase()) : n.toLowerCase() === h));
+/** The length Linkerd gives a path match that held: the exact or prefix value (without trailing "/"), the whole path for a regex. */
+function pathLength(c: Condition | undefined, path: string): number {
+  const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
+  if (!v) return 1;
+  if (v.kind === "exact") return v.value.length;
+  if (v.kind === "segments") return v.value === "/" ? 1 : v.value.replace(/\/+$/, "").length;
+  return path.length;
 }
 
-/** The route a request takes on a Server, by precedence; undefined when the Server has routes and none matches. */
+/** gRPC: the service and method a GRPCRoute match names (routes.ts writes /SERVICE/METHOD, "[^/]+" for any). */
+function rpcLengths(c: Condition | undefined): number[] {
+  const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
+  if (!v) return [0, 0];
+  const parts = (v.kind === "exact" ? v.value : v.kind === "regex" ? v.regex : "").split("/").slice(1, 3);
+  return [0, 1].map((i) => (parts[i] === undefined || parts[i] === "[^/]+" ? 0 : parts[i].replace(/\\/g, "").length));
+}
+
+function matchSummary(route: LinkerdRoute, m: Clause, a: Attributes): Summary {
+  const count = (attr: string) => m.filter((x) => x.attribute === attr).length;
+  const path = m.find((x) => x.attribute === "request.path");
+  if (route.kind === "GRPCRoute") return [...rpcLengths(path), count("request.header")];
+  return [pathLength(path, a.http?.path ?? "/"), count("request.header"), count("request.query"), count("request.method")];
+}
+
+/** The host part of the summary: [0, 0] when the route names no host, undefined when it names others. */
+function hostSummary(route: LinkerdRoute, authority: string): Summary | undefined {
+  if (!route.hostnames.length) return [0, 0];
+  const host = authority.replace(/:\d+$/, "").replace(/\.$/, "").toLowerCase();
+  let best: Summary | undefined;
+  for (const n of route.hostnames.map((x) => x.toLowerCase())) {
+    const s = n.startsWith("*.") ? (host.endsWith(n.slice(1)) ? [1, n.length - 1] : undefined) : n === host ? [2, n.length] : undefined;
+    if (s && (!best || compare(s, best) > 0)) best = s;
+  }
+  return best;
+}
+
+/** Linkerd's route order, which breaks ties (policy-controller grpc/src/inbound/http.rs): with a timestamp first, oldest first; then by kind and name. */
+function routeOrder(a: LinkerdRoute, b: LinkerdRoute): number {
+  if (a.created !== b.created) {
+    if (a.created === undefined || b.created === undefined) return a.created === undefined ? 1 : -1;
+    return a.created < b.created ? -1 : 1;
+  }
+  return `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
+}
+
+/** The route a request takes on a Server (the first of the greatest matches); undefined when the Server has routes and none matches. */
 function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: LinkerdRoute; rule: number } | undefined {
-  let best: { route: LinkerdRoute; rule: number; score: number } | undefined;
-  for (const route of routes) {
-    if (!hostMatches(route, a.http?.host ?? "")) continue;
-    for (const rule of route.rules) for (const m of rule.matches.length ? rule.matches : [[]]) {
-      if (!clauseHolds(m, a)) continue;
-      const score = specificity(m);
-      if (!best || score > best.score) best = { route, rule: rule.index, score };
+  let best: { route: LinkerdRoute; rule: number; score: Summary } | undefined;
+  for (const route of [...routes].sort(routeOrder)) {
+    const host = hostSummary(route, a.http?.host ?? "");
+    if (!host || (route.kind === "GRPCRoute" && a.http?.method !== "POST")) continue;
+    for (const rule of route.rules) {
+      const held = (rule.matches.length ? rule.matches : [[]]).filter((m) => clauseHolds(m, a)).map((m) => matchSummary(route, m, a));
+      if (!held.length) continue;
+      const score = [...host, ...held.reduce((x, y) => (compare(y, x) > 0 ? y : x))];
+      if (!best || compare(score, best.score) > 0) best = { route, rule: rule.index, score };
     }
   }
   return best;
+}
+
+/**
+ * Every match of the routes in one static order (for converters): the proxy's order with the
+ * request-dependent parts fixed — a route's host rank is that of its best hostname, and a regex path
+ * counts as length 1 (the proxy uses the request path's length) —, ties in route order, then rule
+ * order. The first match that holds (with its route's hostnames) takes the request; routeFor is exact.
+ */
+export function routeMatchOrder(routes: readonly LinkerdRoute[]): { route: LinkerdRoute; rule: number; match: Clause }[] {
+  const all = [...routes].sort(routeOrder).flatMap((route) => {
+    const host = route.hostnames.length ? route.hostnames.map((n) => (n.startsWith("*.") ? [1, n.length - 1] : [2, n.length])).reduce((x, y) => (compare(y, x) > 0 ? y : x)) : [0, 0];
+    const http = { method: "", host: "", path: "/", url: "/", query: "", headers: new Map<string, string[]>() };
+    return route.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((match) => ({ route, rule: rule.index, match, score: [...host, ...matchSummary(route, match, { destinationPort: 0, http })] })));
+  });
+  return all.map((x, i) => ({ x, i })).sort((p, q) => compare(q.x.score, p.x.score) || p.i - q.i).map(({ x }) => ({ route: x.route, rule: x.rule, match: x.match }));
+}
+
+/**
+ * The routes a Server uses: GRPCRoutes when its proxyProtocol is gRPC, else HTTPRoutes (the policy
+ * controller sends the proxy one list or the other: policy-controller/grpc/src/inbound.rs to_server).
+ */
+export function attachedRoutes(mesh: MeshModel, server: LinkerdServer): LinkerdRoute[] {
+  const kind = server.protocol === "gRPC" ? "GRPCRoute" : "HTTPRoute";
+  return mesh.linkerd.routes.filter((r) => r.kind === kind && r.namespace === server.namespace && r.servers.includes(server.name));
 }
 
 /** What admits a client to a Server (not to its routes): its authorizations, then its accessPolicy. */
@@ -152,7 +253,7 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined;
     return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`], warnings: [] };
   }
-  const def = defaultPolicyFor(ctx, pod);
+  const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);
   return {
     admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
@@ -168,7 +269,7 @@ export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): 
   const enforcer = `Linkerd proxy of ${pod.namespace}/${pod.name} (${p.http ? "HTTP" : "opaque TCP"}, port ${hop.port})`;
   const base = { layer: "linkerd" as const, enforcer, trace: p.trace, warnings: p.warnings };
   if (!p.http) return tcpDecision(a, p, base);
-  const route = routeOf(ctx.mesh, p, a);
+  const route = routeOf(ctx.mesh, p, hop, a);
   if (route === "none") {
     return { ...base, verdict: "deny", summary: `no route of Server ${p.server!.namespace}/${p.server!.name} matches the request: 404`, policy: ref("Server", p.server!), denial: hop.http!.grpc ? { status: 200, grpcCode: "UNIMPLEMENTED" } : { status: 404 } };
   }
@@ -183,13 +284,26 @@ export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): 
 }
 
 /** The route the request takes on its Server with that route's authorizations; "none" when routes exist and none matches. */
-function routeOf(mesh: MeshModel, p: PortPolicy, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
+function routeOf(mesh: MeshModel, p: PortPolicy, hop: Hop, a: Attributes): { name: string; rule?: number; admissions: Admission[] } | "none" {
   const server = p.server;
-  const routes = server ? mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
-  if (!routes.length) return { name: "the default route", admissions: [] };
+  const routes = server ? attachedRoutes(mesh, server) : [];
+  if (!routes.length) return (server?.protocol !== "gRPC" && probeRoute(hop, a)) || { name: "the default route", admissions: [] };
   const hit = routeFor(routes, a);
   if (!hit) return "none";
   return { name: `${hit.route.kind} ${hit.route.namespace}/${hit.route.name}`, rule: hit.rule, admissions: routeAuthorizations(mesh, hit.route).map((x) => admissionOf(x, mesh)) };
+}
+
+/**
+ * Where a Server has no HTTPRoutes (and on the default server), the policy controller adds a probe
+ * route: GET on each path the pod's httpGet probes use on this port, authorized for the probe networks
+ * (default every address) without identity (inbound/index.rs default_inbound_http_routes). It is
+ * taken when its exact path outranks the default route's prefix "/" (a probe of "/" ties and loses).
+ */
+function probeRoute(hop: Hop, a: Attributes): { name: string; admissions: Admission[] } | undefined {
+  const path = a.http?.path ?? "";
+  const probed = (hop.server.endpoint.httpProbes ?? []).some((x) => x.port === hop.port && x.path === path);
+  if (!probed || a.http?.method !== "GET" || path.length <= 1) return undefined;
+  return { name: "the probe route", admissions: [{ why: `the probe route (GET ${path} is a probe of port ${hop.port}; the probe networks are every address)`, rule: { index: 0, path: [] } }] };
 }
 
 function tcpDecision(a: Attributes, p: PortPolicy, base: Omit<LayerDecision, "verdict" | "summary">): LayerDecision {
@@ -214,10 +328,10 @@ export interface LinkerdAccess {
 export function linkerdAccess(ctx: LinkerdContext, hop: Hop, a: Attributes): LinkerdAccess {
   const p = portPolicy(ctx, { ...hop, http: hop.http ?? { method: "GET", host: "", path: "/", headers: [] } });
   const serverAdmits = admits(p.admissions, a) !== undefined;
-  const def = p.server ? undefined : defaultPolicyFor(ctx, hop.server.endpoint);
+  const def = p.server ? undefined : defaultPolicyOfPort(ctx, hop.server.endpoint, hop.port);
   const port = p.server ? `Server ${p.server.namespace}/${p.server.name}` : `the default policy ${def!.policy} (${def!.from})`;
   const server = p.server;
-  const attached = server ? ctx.mesh.linkerd.routes.filter((r) => r.namespace === server.namespace && r.servers.includes(server.name)) : [];
+  const attached = server ? attachedRoutes(ctx.mesh, server) : [];
   if (!p.http || !attached.length) return { port, http: p.http, serverAdmits };
   const routes = attached.map((r) => {
     const host: Condition[] = r.hostnames.length ? [{ attribute: "request.host", values: r.hostnames.map((h) => ({ kind: "exact" as const, value: h })) }] : [];

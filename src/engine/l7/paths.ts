@@ -10,11 +10,14 @@ export function splitPath(url: string): { path: string; query: string } {
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
-/** Percent-encoded unreserved characters decoded ("%2E" → "."), as URL canonicalization does. */
+/**
+ * Percent-encoded unreserved characters decoded ("%2E" → "."), the other escapes kept as written
+ * (their hex case too: "%2f" stays "%2f"), as Chromium's URL canonicalizer in Envoy does.
+ */
 function decodeUnreserved(path: string): string {
   return path.replace(/%([0-9A-Fa-f]{2})/g, (all, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
-    return UNRESERVED.test(c) ? c : all.toUpperCase();
+    return UNRESERVED.test(c) ? c : all;
   });
 }
 
@@ -34,11 +37,39 @@ export function removeDotSegments(path: string): string {
 }
 
 /**
- * Istio's default path normalization (meshConfig pathNormalization BASE: Envoy normalize_path):
- * unreserved characters decoded, dot segments removed; "//" is kept (MERGE_SLASHES is not the default).
+ * Istio's default path normalization (meshConfig pathNormalization BASE: Envoy normalize_path,
+ * Envoy's path_utility_test.cc pins it): unreserved characters decoded, "\\" read as "/", dot
+ * segments removed; "//" and %2F are kept (MERGE_SLASHES and DECODE_AND_MERGE_SLASHES are not the
+ * default).
  */
 export function istioNormalize(path: string): string {
-  return removeDotSegments(decodeUnreserved(path));
+  return removeDotSegments(decodeUnreserved(path).replace(/\\/g, "/"));
+}
+
+/**
+ * The :path Cilium's Envoy matches (http-normalize-path, on by default: pkg/envoy/xds_server.go sets
+ * normalize_path, merge_slashes and UNESCAPE_AND_REDIRECT): %2F and %5C unescaped (Envoy redirects
+ * the client there, so the rules see the unescaped path), the path normalized as an Istio sidecar
+ * does, repeated slashes merged; the query string is kept as sent.
+ */
+export function ciliumUrl(url: string): string {
+  const { path, query } = splitPath(url);
+  const unescaped = path.replace(/%2F/gi, "/").replace(/%5C/gi, "\\");
+  const normal = istioNormalize(unescaped).replace(/\/{2,}/g, "/");
+  return url.includes("?") ? `${normal}?${query}` : normal;
+}
+
+export { calicoCleanPath } from "../../model/calico-path.js";
+
+/** Whether Envoy's normalization refuses the path (an escaped NUL, "%00"): the request gets 400. */
+export function istioPathRejected(path: string): boolean {
+  return /%00/.test(path);
+}
+
+/** Whether a request path (without its query) is in the form Istio's normalization leaves it in. */
+export function inNormalForm(url: string): boolean {
+  const { path } = splitPath(url);
+  return istioNormalize(path) === path;
 }
 
 /** The query parameter `name`'s first value, when present. */

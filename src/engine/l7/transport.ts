@@ -19,9 +19,13 @@ export function subsetOf(selector: Labels, labels: Labels): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** Oldest first (creationTimestamp), then by name: the one that applies when several could. */
+/**
+ * Oldest first (creationTimestamp), then by name: the one that applies when several could. Without
+ * a timestamp an object is Go's zero time, older than any (pilot/pkg/model/config.go
+ * configCompareByCreationTime).
+ */
 function byAge<T extends { created?: string; namespace: string; name: string }>(a: T, b: T): number {
-  if (a.created !== b.created) return a.created === undefined ? 1 : b.created === undefined ? -1 : a.created < b.created ? -1 : 1;
+  if (a.created !== b.created) return a.created === undefined ? -1 : b.created === undefined ? 1 : a.created < b.created ? -1 : 1;
   return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1;
 }
 

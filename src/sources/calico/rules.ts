@@ -7,6 +7,7 @@ import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch,
 import { selector, matches, type Requirement } from "../../model/selector.js";
 import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
+import { calicoCleanPath } from "../../model/calico-path.js";
 import type { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { readCidr } from "../k8s.js";
@@ -158,10 +159,12 @@ function networkSetPeer(reqs: Requirement[], ns: NamespaceMatch, scope: CalicoSc
 
 /**
  * Calico's HTTP match criteria, as Dikastes (Calico's application layer policy, an external
- * authorizer in the Istio sidecar) checks them: the request's method is one of `methods` ("*": any),
- * and its path — without query and fragment, as the sidecar normalized it — equals an `exact` path
- * or starts with a `prefix` (character by character: "/users" matches "/users2"). They are part of
- * the rule's match: a request that does not satisfy them is looked at by the next rule.
+ * authorizer in the Istio sidecar) checks them (app-policy/checker/match.go, releases since v3.32):
+ * the request's method is one of `methods` ("*": any), and its cleaned path (engine/l7/paths.ts
+ * calicoCleanPath) equals the cleaned `exact` path or lies under the cleaned `prefix` by whole
+ * segments ("/users" matches "/users/7", not "/users2"); a rule path that cannot be cleaned is skipped
+ * (a warning). They are part of the rule's match: a request that does not satisfy them is looked at
+ * by the next rule.
  */
 function readHttp(f: Field): Clause[] | undefined {
   if (!f.object()) return undefined;
@@ -171,9 +174,12 @@ function readHttp(f: Field): Clause[] | undefined {
   const paths = f.get("paths").list()?.map((p): StringMatch | undefined => {
     const which = p.oneOf(["exact", "prefix"]);
     const v = which ? p.get(which).string({ required: true }) : undefined;
-    return v === undefined ? undefined : { kind: which as "exact" | "prefix", value: v };
-  }).filter((m): m is StringMatch => m !== undefined);
-  if (paths?.length) out.push({ attribute: "request.path", values: paths });
+    if (v === undefined) return undefined;
+    const clean = calicoCleanPath(v);
+    if (clean === undefined) { p.get(which!).warn("skipped", `${JSON.stringify(v)} is refused by Dikastes' path normalization (not rooted, a malformed or double-encoded escape, a NUL): Calico skips it, it matches nothing`); return undefined; }
+    return which === "exact" ? { kind: "exact", value: clean } : { kind: "segments", value: clean };
+  });
+  if (paths?.length) out.push({ attribute: "request.cleanPath", values: paths.filter((m): m is StringMatch => m !== undefined) });
   return [out];
 }
 

@@ -54,13 +54,18 @@ export const istioAuthorizationFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(namespace, ctx.ref);
     const policy: IstioAuthorization = {
-      kind: "AuthorizationPolicy", name: meta.name, namespace, action, dryRun: meta.annotations[DRY_RUN] === "true",
+      kind: "AuthorizationPolicy", name: meta.name, namespace, action, dryRun: parseBool(meta.annotations[DRY_RUN]),
       ...(provider ? { provider } : {}), ...(selector ? { selector } : {}), ...(targetRefs ? { targetRefs } : {}),
       rules: rules.filter((r): r is L7Rule => r !== undefined), src: ctx.ref,
     };
     b.inv.mesh.istio.authorizations.push(policy);
   },
 };
+
+/** The annotation as Go's strconv.ParseBool reads it (builder.go isDryRun); anything else is false. */
+function parseBool(v: string | undefined): boolean {
+  return v !== undefined && ["1", "t", "T", "TRUE", "true", "True"].includes(v);
+}
 
 function readProvider(spec: Field, action: MeshAction): string | undefined {
   const p = spec.get("provider");

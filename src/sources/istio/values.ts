@@ -44,10 +44,16 @@ export function namespacePattern(value: string): StringMatch {
 /** A path: an URI template when it has {*} or {**}, else exact, prefix*, *suffix or *. */
 export function pathValue(item: Field, value: string): StringMatch | undefined {
   if (value.includes("{") || value.includes("}")) {
-    const err = templateError(value);
+    const err = templateError(value) ?? templateLiteralError(value);
     return err ? item.error("invalid-path", err) : { kind: "template", template: value };
   }
   return wildcard(value);
+}
+
+/** pkg/config/security CheckValidPathTemplate: beside {*} and {**}, every segment is non-empty pchars. */
+function templateLiteralError(value: string): string | undefined {
+  const bad = value.replace(/^\/+|\/+$/g, "").split("/").find((seg) => seg !== "{*}" && seg !== "{**}" && !/^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$/.test(seg));
+  return bad === undefined ? undefined : `${JSON.stringify(value)}: the segment ${JSON.stringify(bad)} of a path template must be made of URL path characters (no "*", no empty segment)`;
 }
 
 /** "namespace/serviceAccount" or "serviceAccount" (in the policy's namespace). */

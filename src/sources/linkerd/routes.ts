@@ -44,10 +44,22 @@ export function routeMatchClause(m: RouteMatch): Clause {
   return out;
 }
 
+/**
+ * Why Linkerd's policy controller refuses a route's Server parents (inbound/routes.rs
+ * from_http_parent_ref: a Server in another namespace, a port or a sectionName make the whole route
+ * invalid, so it attaches to no Server), or undefined.
+ */
+export function invalidServerParent(r: Pick<Route, "namespace" | "parentRefs">): string | undefined {
+  const bad = r.parentRefs.find((p) => p.group === LINKERD_GROUP && p.kind === "Server" && (p.namespace !== r.namespace || p.port !== undefined || p.sectionName !== undefined));
+  if (!bad) return undefined;
+  const why = bad.namespace !== r.namespace ? `the Server ${bad.namespace}/${bad.name} is in another namespace` : `the parent Server ${bad.name} names a ${bad.port !== undefined ? "port" : "sectionName"}`;
+  return `${why}: Linkerd's policy controller refuses the route, which attaches to no Server`;
+}
+
 /** A route in the model's route graph whose parents include Linkerd Servers. */
 export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "parentRefs" | "hostnames" | "rules" | "src">, group: string, created?: string): LinkerdRoute | undefined {
   const servers = r.parentRefs.filter((p) => p.group === LINKERD_GROUP && p.kind === "Server" && p.namespace === r.namespace).map((p) => p.name);
-  if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute")) return undefined;
+  if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute") || invalidServerParent(r)) return undefined;
   return {
     kind: r.kind, group, name: r.name, namespace: r.namespace, servers, hostnames: r.hostnames,
     rules: r.rules.map((rule) => ({ index: rule.index, matches: rule.matches.map(routeMatchClause) })), ...(created ? { created } : {}), src: r.src,
@@ -58,6 +70,8 @@ export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "p
 export function addGatewayRoutesToServers(b: InventoryBuilder): void {
   b.defer(() => {
     for (const r of b.inv.routing.routes) {
+      const invalid = invalidServerParent(r);
+      if (invalid) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${invalid}`, r.src, ["spec", "parentRefs"]);
       const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created !== undefined ? new Date(r.created).toISOString() : undefined);
       if (lr) b.inv.mesh.linkerd.routes.push(lr);
     }
@@ -75,12 +89,15 @@ export const linkerdHttpRouteFrontEnd: FrontEnd = {
       const name = p.get("name").string({ required: true, nonEmpty: true });
       const kind = p.get("kind").string() ?? "Gateway", group = p.get("group").string() ?? "gateway.networking.k8s.io";
       if (name && !(kind === "Server" && group === LINKERD_GROUP)) p.warn("not-modelled", `a ${LINKERD_GROUP} HTTPRoute attaches to Linkerd Servers; the parent ${group}/${kind} ${name} is ignored`);
-      return name ? [{ group, kind, name, namespace: p.get("namespace").string() ?? meta?.namespace ?? "default" }] : [];
+      const port = p.get("port").int(), sectionName = p.get("sectionName").string();
+      return name ? [{ group, kind, name, namespace: p.get("namespace").string() ?? meta?.namespace ?? "default", ...(port !== undefined ? { port } : {}), ...(sectionName !== undefined ? { sectionName } : {}) }] : [];
     });
     const hostnames = (spec.get("hostnames").list() ?? []).map((h) => h.string({ required: true })).filter((h): h is string => h !== undefined);
     // The CRD defaults rules to one catch-all rule.
     const rules = (spec.get("rules").list() ?? [spec.get("rules")]).map((r, index) => ({ index, matches: readHttpMatches(r.get("matches")) }));
     if (!meta) return;
+    const invalid = invalidServerParent({ namespace: meta.namespace!, parentRefs });
+    if (invalid) spec.get("parentRefs").warn("ignored", invalid);
     const route = linkerdRouteOf({ kind: "HTTPRoute", namespace: meta.namespace!, name: meta.name, parentRefs, hostnames, rules: rules.map((r) => ({ ...r, filters: [], backends: [] })), src: ctx.ref },
       LINKERD_GROUP, root.get("metadata").get("creationTimestamp").string());
     if (route) b.inv.mesh.linkerd.routes.push(route);

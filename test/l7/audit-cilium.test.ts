@@ -1,0 +1,34 @@
+// An audit of the Cilium request engine against upstream behaviour, restated in our own objects:
+// the HTTP connection manager Cilium's agent configures for its L7 proxy (pkg/envoy/xds_server.go
+// getHttpFilterChainProto: with --http-normalize-path, the default, normalize_path, merge_slashes
+// and UNESCAPE_AND_REDIRECT for escaped slashes), so the cilium.l7policy filter matches its
+// path regex against the normalized :path, query string included.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ciliumUrl } from "../../src/engine/l7/paths.js";
+import { outcome, pod, world } from "./fixture.js";
+
+const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2", { ports: [["http", 80]] });
+const NONE = { web: "none", api: "none" } as const;
+const cnp = (rules: string) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: l7, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: api}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: web}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: ${rules}}}]\n---\n`;
+
+test("xds_server.go: the path Cilium's proxy matches is normalized, slashes merged, escaped slashes unescaped; the query is kept", () => {
+  const cases: [string, string][] = [
+    ["/public/../admin", "/admin"], ["/a//b///c", "/a/b/c"], ["/a/%2E%2E/b", "/b"], ["/a%2Fb", "/a/b"], ["/a%2f..%2fb", "/b"],
+    ["/a/..\\b", "/b"], ["/x/./y?q=/../z", "/x/y?q=/../z"], ["/p?", "/p?"], ["/v1%3Fx", "/v1%3Fx"],
+  ];
+  for (const [input, want] of cases) assert.equal(ciliumUrl(input), want, input);
+});
+
+test("a path rule cannot be walked around with dot segments or doubled slashes (was a wrong allow), nor missed through them (a wrong deny)", () => {
+  const w = world(base + cnp("[{path: \"/public/.*\"}, {path: \"/api/v1/items\"}]"), NONE);
+  const ask = (path: string) => outcome(w.ask("shop/web", "shop/api", 80, { http: { path } }));
+  assert.equal(ask("/public/css/site.css"), "allow");
+  assert.equal(ask("/public/../admin"), "403", "Envoy normalizes to /admin before the L7 policy");
+  assert.equal(ask("/public/%2E%2E/admin"), "403");
+  assert.equal(ask("/public%2F..%2Fadmin"), "403", "escaped slashes: redirected to the unescaped path, which is /admin");
+  assert.equal(ask("/api//v1/items"), "allow", "merge_slashes: /api/v1/items");
+  assert.equal(ask("/api/v1/./items"), "allow");
+  assert.equal(ask("/api/v1/items?x=1"), "403", "the query string is still part of the match");
+});

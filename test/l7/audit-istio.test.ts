@@ -1,0 +1,135 @@
+// An audit of the Istio request engine against upstream cases, each restated in our own objects:
+// Envoy's path normalization (test/common/http/path_utility_test.cc, the default BASE
+// normalization of an Istio sidecar: pilot/pkg/networking/core/listener_builder.go), istiod's RBAC
+// builder (pilot/pkg/security/authz/builder/testdata/tcp, model/model.go, matcher/), the dry-run
+// annotation (builder.go isDryRun), path-template validation (pkg/config/security
+// CheckValidPathTemplate) and policy ordering (pilot/pkg/model/config.go).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { istioNormalize, istioPathRejected } from "../../src/engine/l7/paths.js";
+import { formatDiagnostic } from "../../src/model/source.js";
+import { load } from "../helpers.js";
+import { outcome, pod, service, world } from "./fixture.js";
+
+const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("ns-1", "x", "10.0.1.1", { sa: "robot" })
+  + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
+
+function ap(name: string, ns: string, spec: string, annotations = ""): string {
+  return `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}${annotations ? `, annotations: {${annotations}}` : ""}}\nspec:\n${spec}\n---\n`;
+}
+
+const get = (path: string, headers: [string, string][] = [], method = "GET") => ({ http: { path, method, headers }, service: ["shop/api", 80] as [string, number] });
+const tcp = { tcp: true, service: ["shop/api", 5432] as [string, number] };
+
+test("Envoy path_utility_test NormalizeValidPaths and NormalizeCasePath: what an Istio sidecar (BASE) matches", () => {
+  const pairs: [string, string][] = [
+    ["/a/b/../c", "/a/c"], ["/a/b/./c", "/a/b/c"], ["a/b/../c", "/a/c"], ["/a/b/../../../../c", "/c"],
+    ["/a/..\\c", "/c"], // a backslash is a separator to the canonicalizer
+    ["/%c0%af", "/%c0%af"], ["/%5c%25", "/%5c%25"], // reserved escapes are kept, in their case
+    ["/a/b/%2E%2E/c", "/a/c"], ["/a/b/%2E./c", "/a/c"], ["/a/b/%2E/c", "/a/b/c"], ["..", "/"], ["/../a/b", "/a/b"], ["/./a/b", "/a/b"],
+    ["/A/B/C", "/A/B/C"], ["/a/b/%2e%2e/c", "/a/c"], ["/a/%2F%2f/c", "/a/%2F%2f/c"],
+    ["/a//b", "/a//b"], // merging slashes is MERGE_SLASHES, not the default
+  ];
+  for (const [input, want] of pairs) assert.equal(istioNormalize(input), want, input);
+});
+
+test("Envoy path_utility_test InvalidPaths: an escaped NUL makes Envoy refuse the request with 400, before any policy", () => {
+  for (const p of ["/xyz/.%00../abc", "/xyz/%00.%00./abc", "/xyz/AAAAA%%0000/abc"]) assert.ok(istioPathRejected(p), p);
+  assert.ok(!istioPathRejected("/xyz/%2500"), "an escaped percent followed by 00 is not a NUL");
+  const w = world(base);
+  const r = w.ask("shop/web", "shop/api", 8080, get("/public/%00"));
+  assert.equal(outcome(r), "400");
+  assert.match(r.layers.at(-1)!.summary, /escaped NUL/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 5432, tcp)), "allow", "a TCP port has no HTTP normalization");
+});
+
+test("a DENY on /admin also denies /x/..\\admin: the backslash is normalized before RBAC (was a wrong allow)", () => {
+  const w = world(base + ap("deny-admin", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin*]}}]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x/..\\admin/users"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x/%2E%2E/admin"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x/%2e%2E%2fadmin"))), "allow", "%2F is not decoded: the segment is not a dot segment");
+});
+
+test("escapes keep their case: an ALLOW on /files/a%2Fb does not match /files/a%2fb (was a wrong allow)", () => {
+  const w = world(base + ap("allow", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{to: [{operation: {paths: [/files/a%2Fb]}}]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/files/a%2Fb"))), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/files/a%2fb"))), "403");
+});
+
+test("matcher/header.go: a header value \"*\" is Envoy's present_match, which an empty value satisfies (a DENY was a wrong allow)", () => {
+  const w = world(base + ap("no-debug", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{when: [{key: \"request.headers[X-Debug]\", values: [\"*\"]}]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", [["x-debug", ""]]))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", [["X-DEBUG", "1"]]))), "403", "header names in any case");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/"))), "allow");
+  const allow = world(base + ap("needs-header", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{when: [{key: \"request.headers[x-token]\", notValues: [\"*\"]}]}]"));
+  assert.equal(outcome(allow.ask("shop/web", "shop/api", 8080, get("/", [["x-token", ""]]))), "403", "notValues [*]: absent only");
+  assert.equal(outcome(allow.ask("shop/web", "shop/api", 8080, get("/"))), "allow");
+});
+
+test("builder testdata tcp/deny-both-http-tcp: a DENY rule's HTTP-only fields are dropped on a TCP port, which makes it broader", () => {
+  const rule = (r: string) => world(base + ap("deny", "shop", `  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [${r}]`));
+  const denies = (r: string, from = "shop/web") => outcome(rule(r).ask(from, "shop/api", 5432, tcp));
+  // rule[0]: from requestPrincipals, to methods → any
+  assert.equal(denies("{from: [{source: {requestPrincipals: [id-1]}}], to: [{operation: {methods: [GET]}}]}"), "failed");
+  // rule[1]: to methods only → any
+  assert.equal(denies("{to: [{operation: {methods: [GET]}}]}"), "failed");
+  // rule[2]: from requestPrincipals only → any
+  assert.equal(denies("{from: [{source: {requestPrincipals: [id-1]}}]}"), "failed");
+  // rule[3]: from namespaces ns-1, to methods → from ns-1 only
+  assert.equal(denies("{from: [{source: {namespaces: [ns-1]}}], to: [{operation: {methods: [GET]}}]}"), "allow");
+  assert.equal(denies("{from: [{source: {namespaces: [ns-1]}}], to: [{operation: {methods: [GET]}}]}", "ns-1/x"), "failed");
+  // rule[4]: from requestPrincipals, to ports 80 → port 80 only (5432 is not)
+  assert.equal(denies("{from: [{source: {requestPrincipals: [id-1]}}], to: [{operation: {ports: [\"80\"]}}]}"), "allow");
+  assert.equal(denies("{from: [{source: {requestPrincipals: [id-1]}}], to: [{operation: {ports: [\"5432\"]}}]}"), "failed");
+  // rule[6]: from namespaces ns-2 + requestPrincipals, to ports + methods → ns-2 on that port
+  assert.equal(denies("{from: [{source: {namespaces: [ns-2], requestPrincipals: [id-1]}}], to: [{operation: {ports: [\"5432\"], methods: [GET]}}]}"), "allow");
+  // rule[8]: when request.headers → any
+  assert.equal(denies("{when: [{key: \"request.headers[:method]\", values: [GET]}]}"), "failed");
+  // rule[9]: when destination.port 80 → port 80 only
+  assert.equal(denies("{when: [{key: destination.port, values: [\"80\"]}]}"), "allow");
+  // and an ALLOW rule with an HTTP field is dropped on the TCP port (allow-only-http: allows nothing)
+  const allow = world(base + ap("allow", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{to: [{operation: {methods: [GET]}}]}]"));
+  assert.equal(outcome(allow.ask("shop/web", "shop/api", 5432, tcp)), "failed");
+  assert.equal(outcome(allow.ask("shop/web", "shop/api", 8080, get("/"))), "allow");
+});
+
+test("builder.go isDryRun: istio.io/dry-run is read with strconv.ParseBool (\"True\", \"1\", \"t\" are dry runs; others are enforced)", () => {
+  for (const v of ["\"true\"", "\"True\"", "\"1\"", "\"t\"", "\"TRUE\""]) {
+    const w = world(base + ap("deny", "shop", "  action: DENY\n  rules: [{}]", `istio.io/dry-run: ${v}`));
+    assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/"))), "allow", v);
+  }
+  for (const v of ["\"false\"", "\"yes\"", "\"0\""]) {
+    const w = world(base + ap("deny", "shop", "  action: DENY\n  rules: [{}]", `istio.io/dry-run: ${v}`));
+    assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/"))), "403", v);
+  }
+  const onlyDryAllow = world(base + ap("allow-none", "shop", "  action: ALLOW", "istio.io/dry-run: \"1\""));
+  assert.equal(outcome(onlyDryAllow.ask("shop/web", "shop/api", 8080, get("/"))), "allow", "a dry-run ALLOW alone enforces nothing (build(): enforceRules nil)");
+});
+
+test("CheckValidPathTemplate: beside {*} and {**} a template's segments are non-empty URL path characters", () => {
+  const errors = (path: string) => load({ "ap.yaml": ap("t", "shop", `  rules: [{to: [{operation: {paths: [${JSON.stringify(path)}]}}]}]`) }).diagnostics.errors.map(formatDiagnostic).join("\n");
+  assert.equal(errors("/users/{*}/orders"), "");
+  assert.equal(errors("/files/{**}"), "");
+  assert.match(errors("/us*rs/{*}"), /segment "us\*rs"/);
+  assert.match(errors("/a//{*}"), /segment ""/);
+  assert.match(errors("/{**}/x/{*}"), /last operator/);
+  assert.match(errors("/a/{x}"), /template segment/);
+  assert.equal(errors("/a/*"), "", "no template: a plain prefix");
+});
+
+test("config.go configCompareByCreationTime: a PeerAuthentication without a timestamp is the oldest (Go's zero time)", () => {
+  const pa = (name: string, mode: string, created?: string) => `apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: ${name}, namespace: shop${created ? `, creationTimestamp: "${created}"` : ""}}\nspec: {mtls: {mode: ${mode}}}\n---\n`;
+  const w = world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", "2020-01-01T00:00:00Z") + pa("z-permissive", "PERMISSIVE"), { out: "none" });
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, get("/"))), "allow", "z-permissive (no timestamp) applies, so plaintext is accepted");
+  const both = world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", "2020-01-01T00:00:00Z") + pa("z-permissive", "PERMISSIVE", "2021-01-01T00:00:00Z"), { out: "none" });
+  assert.equal(outcome(both.ask("edge/out", "shop/api", 8080, get("/"))), "failed", "with timestamps the older STRICT applies");
+});
+
+test("builder testdata rule[8] (request.headers[:method]): Envoy's pseudo-headers :method, :path and :authority are headers to RBAC (was a wrong allow)", () => {
+  const w = world(base + ap("no-get", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules:\n  - when: [{key: \"request.headers[:method]\", values: [GET]}]\n  - when: [{key: \"request.headers[:path]\", values: [\"/admin*\"]}]\n  - when: [{key: \"request.headers[:authority]\", values: [\"*.internal\"]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x", [], "POST"))), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/public/../admin?x=1", [], "POST"))), "403", ":path is the normalized path with its query");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, { ...get("/x", [], "POST"), http: { path: "/x", method: "POST", headers: [], host: "api.internal" } })), "403");
+});

@@ -1,0 +1,178 @@
+// An audit of the Linkerd request engine against upstream behaviour, each case restated in our own
+// objects: the proxy's route choice (linkerd2-proxy linkerd/http/route: lib.rs find/best,
+// http/match.rs RequestMatch ordering, match/path.rs, match/host.rs, grpc/match.rs), the routes the
+// policy controller sends for a Server's protocol and their order (linkerd2
+// policy-controller/grpc/src/inbound.rs to_server, inbound/http.rs to_route_list), and the Server
+// a port gets (policy-controller/k8s/index/src/inbound/index.rs reindex_servers).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { formatDiagnostic } from "../../src/model/source.js";
+import { load } from "../helpers.js";
+import { outcome, pod, world } from "./fixture.js";
+
+const LINKERD = { web: "linkerd", api: "linkerd", x: "linkerd" } as const;
+const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("other", "x", "10.0.1.1", { sa: "robot" });
+
+const server = (name: string, protocol: string, created?: string) => `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: ${name}, namespace: shop${created ? `, creationTimestamp: "${created}"` : ""}}
+spec: {podSelector: {matchLabels: {app: api}}, port: 8080, proxyProtocol: ${protocol}}
+---
+`;
+const route = (name: string, rules: string, opts: { kind?: string; server?: string; created?: string; hostnames?: string } = {}) => `apiVersion: gateway.networking.k8s.io/v1
+kind: ${opts.kind ?? "HTTPRoute"}
+metadata: {name: ${name}, namespace: shop${opts.created ? `, creationTimestamp: "${opts.created}"` : ""}}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: ${opts.server ?? "api"}}]
+${opts.hostnames ? `  hostnames: ${opts.hostnames}\n` : ""}  rules: ${rules}
+---
+`;
+const onlySa = (name: string, sa: string, ns = "shop") => `apiVersion: policy.linkerd.io/v1alpha1
+kind: MeshTLSAuthentication
+metadata: {name: ${name}, namespace: shop}
+spec: {identityRefs: [{kind: ServiceAccount, name: ${sa}, namespace: ${ns}}]}
+---
+`;
+const authz = (name: string, kind: string, target: string, authn: string) => `apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: ${name}, namespace: shop}
+spec: {targetRef: {group: ${kind === "Server" ? "policy.linkerd.io" : "gateway.networking.k8s.io"}, kind: ${kind}, name: ${target}}, requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ${authn}}]}
+---
+`;
+const req = (path: string, method = "GET", headers: [string, string][] = [], host = "api.shop.svc.cluster.local") => ({ http: { path, method, headers, host } });
+const identities = onlySa("web-only", "web") + onlySa("robot-only", "robot", "other");
+
+test("http/match.rs: header matches outrank the method (path length, then headers, then query, then method)", () => {
+  const w = world(base + server("api", "HTTP/1") + identities
+    + route("by-method", "[{matches: [{path: {type: PathPrefix, value: /api}, method: GET}]}]")
+    + route("by-header", "[{matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: x-v, value: \"2\"}]}]}]")
+    + authz("m", "HTTPRoute", "by-method", "web-only") + authz("h", "HTTPRoute", "by-header", "robot-only"), LINKERD);
+  const r = w.ask("other/x", "shop/api", 8080, req("/api/v", "GET", [["x-v", "2"]]));
+  assert.equal(outcome(r), "allow", "the request takes by-header, which admits robot");
+  assert.match(r.layers.at(-1)!.summary, /by-header/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/api/v", "GET", [["x-v", "2"]]))), "403", "web is admitted on by-method only (was a wrong allow)");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/api/v"))), "allow", "without the header: by-method");
+});
+
+test("match/path.rs: a path match counts only its length; exact is not preferred over an equally long prefix, the older route wins the tie", () => {
+  const yaml = (exactCreated: string, prefixCreated: string) => base + server("api", "HTTP/1") + identities
+    + route("exact", "[{matches: [{path: {type: Exact, value: /x}}]}]", { created: exactCreated })
+    + route("prefix", "[{matches: [{path: {type: PathPrefix, value: /x/}}]}]", { created: prefixCreated })
+    + authz("e", "HTTPRoute", "exact", "web-only") + authz("p", "HTTPRoute", "prefix", "robot-only");
+  const prefixOlder = world(yaml("2021-01-01T00:00:00Z", "2020-01-01T00:00:00Z"), LINKERD);
+  assert.equal(outcome(prefixOlder.ask("other/x", "shop/api", 8080, req("/x"))), "allow", "Prefix(/x) and Exact(/x) tie at length 2: the older prefix route");
+  assert.equal(outcome(prefixOlder.ask("shop/web", "shop/api", 8080, req("/x"))), "403");
+  const exactOlder = world(yaml("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"), LINKERD);
+  assert.equal(outcome(exactOlder.ask("shop/web", "shop/api", 8080, req("/x"))), "allow");
+  const longer = world(base + server("api", "HTTP/1") + identities
+    + route("exact", "[{matches: [{path: {type: Exact, value: /a/b}}]}]") + route("prefix", "[{matches: [{path: {type: PathPrefix, value: /a/b/c}}]}]")
+    + authz("e", "HTTPRoute", "exact", "web-only") + authz("p", "HTTPRoute", "prefix", "robot-only"), LINKERD);
+  assert.equal(outcome(longer.ask("other/x", "shop/api", 8080, req("/a/b/c/d"))), "allow");
+  assert.equal(outcome(longer.ask("shop/web", "shop/api", 8080, req("/a/b/c/"))), "403", "a trailing slash still matches the prefix /a/b/c");
+});
+
+test("lib.rs find: a route whose hostname matches outranks routes without hostnames, whatever their paths; an exact host outranks a wildcard", () => {
+  const w = world(base + server("api", "HTTP/1") + identities
+    + route("any-host", "[{matches: [{path: {type: Exact, value: /orders/7}}]}]")
+    + route("wild", "[{}]", { hostnames: "[\"*.shop.svc.cluster.local\"]" })
+    + route("named", "[{matches: [{path: {type: PathPrefix, value: /admin}}]}]", { hostnames: "[api.shop.svc.cluster.local]" })
+    + authz("a", "HTTPRoute", "any-host", "web-only") + authz("b", "HTTPRoute", "wild", "robot-only"), LINKERD);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/orders/7"))), "allow", "the wildcard host route beats the longer path without host");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/orders/7"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/orders/7", "GET", [], "other.example"))), "allow", "another host: only any-host matches");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/admin", "GET", [], "API.shop.svc.cluster.local.:8080"))), "403",
+    "the exact host (any case, port and trailing dot ignored) takes it to named, which nothing authorizes");
+});
+
+test("inbound.rs to_server: a gRPC Server uses GRPCRoutes only, the other HTTP protocols HTTPRoutes only", () => {
+  const grpcRoute = route("rpc", "[{matches: [{method: {service: shop.Api, method: Get}}]}]", { kind: "GRPCRoute" });
+  const onHttp = world(base + server("api", "HTTP/2") + identities + grpcRoute + authz("g", "GRPCRoute", "rpc", "web-only"), LINKERD);
+  const r = onHttp.ask("shop/web", "shop/api", 8080, req("/shop.Api/Get", "POST"));
+  assert.equal(outcome(r), "403", "the GRPCRoute is not sent for an HTTP/2 Server: the default route, and no Server authorization (was a wrong allow)");
+  assert.match(r.layers.at(-1)!.summary, /default route/);
+  const httpRoute = route("web", "[{matches: [{path: {type: PathPrefix, value: /}}]}]");
+  const onGrpc = world(base + server("api", "gRPC") + identities + httpRoute + authz("h", "HTTPRoute", "web", "web-only"), LINKERD);
+  assert.equal(outcome(onGrpc.ask("shop/web", "shop/api", 8080, { http: { path: "/shop.Api/Get", method: "POST", grpc: true } })), "grpc PERMISSION_DENIED", "an HTTPRoute is not sent for a gRPC Server");
+  const rpcOnGrpc = world(base + server("api", "gRPC") + identities + grpcRoute + authz("g", "GRPCRoute", "rpc", "web-only"), LINKERD);
+  assert.equal(outcome(rpcOnGrpc.ask("shop/web", "shop/api", 8080, { http: { path: "/shop.Api/Get", method: "POST", grpc: true } })), "allow");
+  assert.equal(outcome(rpcOnGrpc.ask("shop/web", "shop/api", 8080, { http: { path: "/shop.Api/Get", method: "GET", grpc: true } })), "grpc UNIMPLEMENTED", "grpc/match.rs: only POST matches a gRPC route");
+});
+
+test("index.rs reindex_servers: Servers sort by creation time with a missing timestamp first (None < Some), then by name", () => {
+  const w = world(base + identities + server("b-old", "HTTP/1", "2020-01-01T00:00:00Z") + server("z-none", "HTTP/1")
+    + authz("b", "Server", "b-old", "web-only") + authz("z", "Server", "z-none", "robot-only"), LINKERD);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "allow", "z-none has no timestamp: it selects the port");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+  const named = world(base + identities + server("b", "HTTP/1") + server("a", "HTTP/1") + authz("a", "Server", "a", "web-only") + authz("b", "Server", "b", "robot-only"), LINKERD);
+  assert.equal(outcome(named.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "no timestamps: by name, a first");
+});
+
+test("to_route_list: among equal matches, routes with a timestamp come before routes without", () => {
+  const w = world(base + server("api", "HTTP/1") + identities
+    + route("a-none", "[{}]") + route("z-dated", "[{}]", { created: "2024-01-01T00:00:00Z" })
+    + authz("a", "HTTPRoute", "a-none", "web-only") + authz("z", "HTTPRoute", "z-dated", "robot-only"), LINKERD);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+});
+
+const probed = `apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec:
+  serviceAccountName: api
+  containers:
+  - name: app
+    ports: [{name: http, containerPort: 8080}]
+    livenessProbe: {httpGet: {path: /healthz, port: http}}
+    readinessProbe: {httpGet: {path: "/ready?full=1", port: 8080}}
+status: {podIP: 10.0.0.2, phase: Running}
+---
+`;
+
+test("index.rs default_inbound_http_routes: GET on a probe path is authorized for the probe networks, without identity, where a Server has no routes", () => {
+  const w = world(pod("shop", "web", "10.0.0.1") + probed + pod("other", "x", "10.0.1.1", { sa: "robot" }) + server("api", "HTTP/1"), { web: "linkerd", api: "linkerd", x: "none" });
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz"))), "allow", "the Server authorizes nobody, but the kubelet's probe path passes (was a wrong deny)");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/ready"))), "allow", "the probe's query is not part of the path");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz", "POST"))), "403", "GET only");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/healthz/x"))), "403", "an exact path");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "403");
+  const denyDefault = world(pod("shop", "web", "10.0.0.1") + probed, { web: "linkerd", api: "linkerd" });
+  denyDefault.engine.inventory.mesh.settings.linkerdDefaultPolicy = "deny";
+  assert.equal(outcome(denyDefault.ask("shop/web", "shop/api", 8080, req("/healthz"))), "allow", "the default server has the probe route too");
+  const routed = world(pod("shop", "web", "10.0.0.1") + probed + server("api", "HTTP/1") + route("all", "[{}]"), { web: "linkerd", api: "linkerd" });
+  assert.equal(outcome(routed.ask("shop/web", "shop/api", 8080, req("/healthz"))), "403", "with HTTPRoutes the Server has no probe route");
+});
+
+test("workload.rs Settings: on a port in proxy-require-identity-inbound-ports an allow default policy admits authenticated clients only", () => {
+  const w = world(pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("edge", "out", "10.0.9.9"), { web: "linkerd", api: "linkerd", out: "none" });
+  const api = w.engine.inventory.endpoints.find((e) => e.name === "api")!;
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow");
+  api.annotations = { "config.linkerd.io/proxy-require-identity-inbound-ports": "8000-8100" };
+  const r = w.ask("edge/out", "shop/api", 8080, req("/"));
+  assert.equal(outcome(r), "403", "a plaintext client (was a wrong allow)");
+  assert.match(r.layers.at(-1)!.summary, /all-authenticated/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "a meshed client");
+  api.annotations = { "config.linkerd.io/proxy-require-identity-inbound-ports": "9090" };
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "allow", "another port");
+});
+
+test("inbound/routes.rs from_http_parent_ref: a Server parent with a port or a sectionName makes the route invalid: it attaches to no Server", () => {
+  const withPort = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ported, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api, port: 8080}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /admin}}]}]
+---
+`;
+  const yaml = base + server("api", "HTTP/1") + identities + withPort + authz("p", "HTTPRoute", "ported", "robot-only");
+  const w = world(yaml, LINKERD);
+  const r = w.ask("other/x", "shop/api", 8080, req("/admin"));
+  assert.equal(outcome(r), "403", "the default route, and the Server authorizes nobody (the route's authorization was a wrong allow)");
+  assert.match(r.layers.at(-1)!.summary, /default route/);
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/other"))), "403", "not a 404: the Server has no routes");
+  assert.match(load({ "r.yaml": yaml }).diagnostics.items.map(formatDiagnostic).join("\n"), /names a port: Linkerd's policy controller refuses the route/);
+  const section = world(base + server("api", "HTTP/1") + identities + withPort.replace("port: 8080", "sectionName: http").replace("gateway.networking.k8s.io/v1", "policy.linkerd.io/v1beta3"), LINKERD);
+  assert.match(section.ask("other/x", "shop/api", 8080, req("/admin")).layers.at(-1)!.summary, /default route/);
+});

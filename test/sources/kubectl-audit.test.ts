@@ -1,0 +1,157 @@
+// Cases found by an audit of Junction's reading against a real kubectl (v1.32, `kubectl label
+// --local -f FILE k=v -o json` on an unknown kind, which prints the object kubectl read) and the
+// upstream readers: go-yaml v2's scanner (scannerc.go) and resolver (resolve.go), apimachinery's
+// document reader and YAML-or-JSON decoder (pkg/util/yaml/decoder.go), Go's encoding/json. Each
+// case is restated in our own words with the reading kubectl gives; Junction reads the same or
+// refuses with an error naming the line.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseKubeYaml, resolvePlain, splitKubectlDocuments } from "../../src/sources/kubeyaml.js";
+import { parseBlockDocument } from "../../src/sources/blockyaml.js";
+import { parseStrictJson } from "../../src/sources/strictjson.js";
+import { readDocuments } from "../../src/sources/documents.js";
+import { Diagnostics, formatDiagnostic } from "../../src/model/source.js";
+import { renderManifests } from "../../src/targets/manifests.js";
+
+const refused = (text: string, pattern: RegExp) => assert.throws(() => parseKubeYaml(text), pattern, JSON.stringify(text));
+const read = (text: string) => parseKubeYaml(text);
+
+/** Both readers (the fast block reader may decline, never disagree). */
+function both(text: string): unknown {
+  const full = read(text);
+  const fast = parseBlockDocument(text);
+  if (fast) assert.deepEqual(fast.value, full, `fast path: ${JSON.stringify(text)}`);
+  return full;
+}
+
+/** The values and error lines of one file, as the loader reads it. */
+function readFile(name: string, text: string): { values: unknown[]; errors: string[] } {
+  const diags = new Diagnostics();
+  const values = readDocuments({ name, text }, diags);
+  return { values, errors: diags.errors.map(formatDiagnostic) };
+}
+
+test("resolve.go: a plain scalar starting with '.' goes to strconv.ParseFloat as written, which takes Go digit separators: kubectl reads .1_0 as 0.1", () => {
+  assert.equal(resolvePlain(".1_0"), 0.1);
+  assert.equal(resolvePlain(".5e1_0"), 0.5e10);
+  for (const s of ["._5", ".5_", ".5__5", ".5_e5", ".5e_5"]) assert.equal(resolvePlain(s), s, s);
+  assert.deepEqual(both("a: .1_0\nb: 1_0.5\n"), { a: 0.1, b: 10.5 });
+  // The emitter quotes such strings now, so what it writes reads back as a string.
+  assert.match(renderManifests([{ data: { v: ".1_0" } }], "yaml"), /v: "\.1_0"/);
+});
+
+test("scannerc.go plain scalars: inside [ ] and { } a '?' ends an unquoted value (kubectl fails on {path: /a?b}, and reads [?a] as [{a: null}]): refused", () => {
+  refused("a: {path: /cart?id=7}\n", /"\/cart\?id=7" holds a '\?' inside/);
+  refused("a: [x?y]\n", /holds a '\?'/);
+  refused("a: [?a]\n", /holds a '\?'/);
+  refused("a: {k?: 1}\n", /holds a '\?'/);
+  assert.equal(parseBlockDocument("a: [x?y]\n"), undefined, "the fast path declines");
+  // Outside flow collections, and quoted, a '?' is text to kubectl too.
+  assert.deepEqual(both("a: /cart?id=7\nb: ['x?y', \"p?q\"]\n"), { a: "/cart?id=7", b: ["x?y", "p?q"] });
+  // Explicit keys are kubectl's too.
+  assert.deepEqual(read("a: {? k: 1}\n"), { a: { k: 1 } });
+});
+
+test("scannerc.go: in [ ] and { }, ':' is a value indicator only before a space or at a token's start: {a:, b} is the key 'a:' to kubectl, [:a] fails: refused", () => {
+  refused("a: {app:, catalog}\n", /key "app:" .*no space/);
+  refused("a: {x:}\n", /key "x:"/);
+  refused("a: [x:, y]\n", /key "x:"/);
+  refused("a: {x:[y]}\n", /key "x:"/);
+  refused("a: [:x]\n", /starts with ':'/);
+  refused("a: {k: :v}\n", /starts with ':'/);
+  // What kubectl and Junction both read.
+  assert.deepEqual(both("a: {x:y}\nb: [p:q]\nc: {\"k\":1}\nd: [k: v]\n"), { a: { "x:y": null }, b: ["p:q"], c: { k: 1 }, d: [{ k: "v" }] });
+});
+
+test("scannerc.go simple keys: a key's ':' must be on its line (kubectl fails on {a\\n : 1}) and at most 1024 characters after its start", () => {
+  refused("a: {k\n  : 1}\n", /':' is on a later line/);
+  refused("a: {\"k\n  l\": 1}\n", /':' is on a later line/);
+  const long = "k".repeat(1025);
+  refused(`${long}: 1\n`, /1024/);
+  refused(`a: {${long}: 1}\n`, /more than 1024 characters/);
+  assert.equal(parseBlockDocument(`${long}: 1\n`), undefined);
+  assert.equal(parseBlockDocument(`a: {${long}: 1}\n`), undefined);
+  const ok = "k".repeat(1024);
+  assert.deepEqual(both(`${ok}: 1\n`), { [ok]: 1 });
+  assert.deepEqual(both(`a: {${ok}: 1}\n`), { a: { [ok]: 1 } });
+  // An explicit key has no such limit, and {a, b} (keys without ':') stays a mapping of nulls.
+  assert.deepEqual(read(`? ${long}\n: 1\n`), { [long]: 1 });
+  assert.deepEqual(read("a: {p, q}\n"), { a: { p: null, q: null } });
+});
+
+test("scannerc.go scan_to_next_token: 'Tabs are allowed ... but not at the beginning of the line or after -, ?, or :': kubectl fails where the yaml library reads white space", () => {
+  // A blank line holding a tab, after a quoted scalar, a flow collection, a comment or a key.
+  refused("a: 'x'\n\t\nb: 1\n", /a tab at the start of a line/);
+  refused("a: [x]\n\t\nb: 1\n", /a tab at the start of a line/);
+  refused("# c\n\t\na: 1\n", /a tab at the start of a line/);
+  refused("a:\n\t\n  b: 1\n", /a tab at the start of a line/);
+  // After a plain scalar, a tab left of (or at) its mapping's column "violates indentation".
+  refused("a:\n  b: 1\n  \t\n  c: 2\n", /a tab at the start of a line/);
+  refused("a: 1\n\t# c\nb: 2\n", /a tab at the start of a line/);
+  refused("a:\n- x\n\t\n- y\n", /a tab at the start of a line/);
+  // Right after '-' or '?'.
+  refused("a:\n- \tx\n", /a tab after '-'/);
+  refused("a:\n-\t{b: 1}\n", /a tab after '-'/);
+  refused("a:\n  ? \tk\n", /a tab after '\?'/);
+  // What kubectl reads: tabs after 'key:', before a comment, inside scalars, in flow collections, and
+  // right of the column after a plain scalar.
+  assert.deepEqual(read("a:\t1\nb: \t'x'\nc: 1 \t# c\nd: {e: \tf}\n"), { a: 1, b: "x", c: 1, d: { e: "f" } });
+  assert.deepEqual(read("a:\n  b: 1\n   \t\n  c: 2\nd: 1\n \t\ne: |\n  x\n  \t\n  y\n"), { a: { b: 1, c: 2 }, d: 1, e: "x\n\t\ny\n" });
+  assert.deepEqual(read("a: \"x\n\ty\"\nb:\n  c: x\n   \ty\n"), { a: "x y", b: { c: "x y" } });
+});
+
+test("kubectl's document reader cuts at every '---' line, so a %YAML or %TAG directive is left without its document (go-yaml: 'did not find expected <document start>'): refused", () => {
+  const text = "%YAML 1.1\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n";
+  const r = readFile("d.yaml", text);
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /d\.yaml:1: invalid YAML: a YAML directive \(%YAML 1\.1\)/);
+  refused("%TAG !e! tag:example.com,2000:\n", /a YAML directive \(%TAG/);
+  // A '%' inside a scalar is text.
+  assert.deepEqual(read("a: |\n  %x\nb: \"p\n%q\"\n"), { a: "%x\n", b: "p %q" });
+});
+
+test("decoder.go YAMLReader: the separator line is trimmed with Go's strings.TrimSpace, which keeps a U+FEFF: '---\\uFEFF' is an invalid separator to kubectl", () => {
+  assert.throws(() => splitKubectlDocuments("a: 1\n---\uFEFF\nb: 2\n"), /invalid document separator/);
+  assert.equal(splitKubectlDocuments("a: 1\n--- \t\nb: 2\n").length, 2);
+});
+
+test("encoding/json: a number beyond float64 fails ('cannot unmarshal number 1E400 into Go value of type float64'): refused with its line; JSON.parse would make it Infinity (null)", () => {
+  const r = readFile("n.json", '{"apiVersion": "v1",\n "kind": "ConfigMap", "metadata": {"name": "a"},\n "x": [1E400]}');
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /n\.json:3: the number 1E400 is beyond the range of a 64-bit float/);
+  assert.throws(() => parseStrictJson(`{"a": -${"9".repeat(400)}}`), /beyond the range/);
+  assert.deepEqual(parseStrictJson('{"a": 1e-400, "b": 1.5e308}'), { a: 0, b: 1.5e308 });
+});
+
+test("encoding/json: a \\u escape of a lone UTF-16 surrogate decodes to U+FFFD (kubectl reads \"\\ud800\" as the replacement character), in values and keys", () => {
+  assert.deepEqual(parseStrictJson('{"a": "x\\ud800y", "\\udc00": ["\\ud83d\\ude00"]}'), { a: "x\uFFFDy", "\uFFFD": ["\u{1F600}"] });
+  assert.throws(() => parseStrictJson('{"\\ud800": 1, "\\udbff": 2}'), /duplicate field/);
+});
+
+test("decoder.go YAMLOrJSONDecoder: a JSON stream of several objects ({..}{..} or one per line) is that many objects to kubectl", () => {
+  const ns = (n: string) => `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "${n}"}}`;
+  const r = readFile("s.json", `${ns("a")}\n${ns("b")}${ns("c")}\n`);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.values.map((v) => (v as { metadata: { name: string } }).metadata.name), ["a", "b", "c"]);
+  // Each value is checked as one JSON document: a duplicate in the second is named on its line.
+  const dup = readFile("s.yaml", `${ns("a")}\n{"kind": "Namespace", "kind": "x"}\n`);
+  assert.match(dup.errors[0], /s\.yaml:2: duplicate field "kind"/);
+  // Not a JSON stream: kubectl (1.34+) reads the text as YAML, and so does Junction.
+  const yaml = readFile("y.yaml", `${ns("a")}\n---\n${ns("b")}\n`);
+  assert.deepEqual(yaml.errors, []);
+  assert.equal(yaml.values.length, 2);
+});
+
+test("decoder.go NewYAMLOrJSONDecoder(r, 4096): only a '{' within the first 4096 bytes makes the stream JSON", () => {
+  const far = readFile("f.yaml", `${" ".repeat(5000)}{"a": 1, "a": 2}\n`);
+  // Read as YAML (where the duplicate is refused with the YAML message), not as JSON.
+  assert.match(far.errors[0], /duplicate key "a" in a mapping/);
+  const near = readFile("n.yaml", `${" ".repeat(100)}{"a": 1, "a": 2}\n`);
+  assert.match(near.errors[0], /duplicate field "a"/);
+});
+
+test("duplicate keys: kubectl's YAML-to-JSON conversion silently keeps the last (kubectl reads {a: 1, a: 2} as {a: 2}); Junction refuses them and says so", () => {
+  refused("a: {x: 1, x: 2}\n", /duplicate key "x" in a mapping: kubectl would silently keep only the last one/);
+  assert.throws(() => parseStrictJson('{"x": 1, "x": 2}'), /duplicate field "x": kubectl would silently keep only the last one/);
+});
