@@ -8,6 +8,7 @@ import { KubeYamlError, parseKubeYaml, splitKubectlDocuments, yamlTextProblem } 
 import { JsonReadError, parseJsonStream, parseStrictJson } from "./strictjson.js";
 import type { InputFile } from "./read.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
+import { describe } from "./fields.js";
 import type { YAMLError } from "yaml";
 
 export interface RawObject {
@@ -23,7 +24,7 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   readDocuments(file, diags).forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (isObject(value)) collect(value, ref, undefined, out, skipped);
+    if (isObject(value)) collect(value, ref, undefined, out, skipped, diags);
     // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
     // non-manifest JSON files (e.g. its own outputs) found in a folder.
     else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
@@ -132,14 +133,34 @@ export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
 
 const TYPED_LIST = /^(.*)List$/;
 
-function collect(value: unknown, ref: SourceRef, impliedKind: string | undefined, out: RawObject[], skipped: SourceRef[]): void {
-  const kind = isObject(value) && typeof value.kind === "string" ? value.kind : impliedKind;
-  if (!isObject(value) || !kind) { skipped.push(ref); return; }
-  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
+/** What a typed list (PodList, as the API returns it) gives its items that lack their own kind. */
+interface Implied { kind: string; apiVersion: string }
+
+/**
+ * The objects of a document, lists expanded. A mapping with neither apiVersion nor kind (a Helm
+ * values file) is skipped; one with only one of them, or with a kind that is not a non-empty
+ * string, is refused as kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"),
+ * except items of a typed list, which take its kind and apiVersion.
+ */
+function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, out: RawObject[], skipped: SourceRef[], diags: Diagnostics): void {
+  if (!isObject(value)) { skipped.push(ref); return; }
+  const given = (v: unknown) => v !== undefined && v !== null;
+  const refuse = (field: string, code: string, message: string) => diags.error(code, message, ref, [field]);
+  if (given(value.kind) && (typeof value.kind !== "string" || value.kind === "")) return refuse("kind", "manifest-kind", `kind must be a non-empty string, not ${describe(value.kind)}: kubectl refuses the object ("Object 'Kind' is missing")`);
+  if (given(value.apiVersion) && typeof value.apiVersion !== "string") refuse("apiVersion", "manifest-apiversion", `apiVersion must be a string, not ${describe(value.apiVersion)}: kubectl refuses the object`);
+  const kind = given(value.kind) ? value.kind as string : implied?.kind;
+  if (!kind) {
+    if (given(value.apiVersion)) return refuse("kind", "manifest-kind", `kind is missing (the object has an apiVersion): kubectl refuses it ("Object 'Kind' is missing")`);
+    skipped.push(ref);
+    return;
+  }
+  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : given(value.kind) ? "" : implied?.apiVersion ?? "";
+  if (!given(value.apiVersion) && given(value.kind)) refuse("apiVersion", "manifest-apiversion", `apiVersion is missing (the object has kind ${kind}): kubectl refuses it ("apiVersion not set")`);
+  else if (apiVersion === "" && typeof value.apiVersion === "string") refuse("apiVersion", "manifest-apiversion", "apiVersion is empty: kubectl refuses the object");
   const list = TYPED_LIST.exec(kind);
   if (list && Array.isArray(value.items)) {
-    const itemKind = list[1] === "" ? undefined : list[1];
-    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped));
+    const itemKind = list[1] === "" ? undefined : { kind: list[1], apiVersion };
+    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped, diags));
     return;
   }
   out.push({ apiVersion, kind, obj: value, ref });

@@ -3,7 +3,7 @@
 // however it is named, and nothing can block: FIFOs and sockets inside folders are skipped.
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
-import { isUtf8 } from "node:buffer";
+import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
 
@@ -27,13 +27,14 @@ export interface ReadOptions {
   maxBytes?: number;
 }
 
-const MANIFEST = /\.(ya?ml|json)$/i;
+/** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
+const MANIFEST = /\.(ya?ml|json)$/;
 
 class Reader {
   readonly files: InputFile[] = [];
   private seen = new Set<string>();
   private left: number;
-  private skipped = { files: 0, hidden: 0, special: 0 };
+  private skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
 
   constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number) {
     this.left = maxBytes;
@@ -74,6 +75,8 @@ class Reader {
       try { st = statSync(full); } catch (e) { this.fail(full, e); continue; }
       if (st.isDirectory()) {
         if (entry.name.startsWith(".") || entry.name === "node_modules") { this.skipped.hidden++; continue; }
+        // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
+        if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
         if (this.once(full, st)) this.walk(full, root);
       } else if (!st.isFile()) this.skipped.special++;
       else if (!MANIFEST.test(entry.name)) this.skipped.files++;
@@ -83,8 +86,11 @@ class Reader {
 
   private file(path: string, root: string, st: Stats): void {
     if (st.isFile() && st.size > this.left) return this.tooLarge(path);
+    // More bytes than any text Junction can hold (even all of them 4-byte characters).
+    if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
     let buf: Buffer;
-    try { buf = st.isFile() ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
+    try { buf = st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
@@ -116,9 +122,10 @@ class Reader {
     const s = this.skipped, parts: string[] = [];
     if (s.files) parts.push(`${s.files} file${s.files === 1 ? "" : "s"} without a .yaml/.yml/.json extension`);
     if (s.hidden) parts.push(`${s.hidden} hidden or node_modules folder${s.hidden === 1 ? "" : "s"}`);
+    if (s.linked) parts.push(`${s.linked} symlinked folder${s.linked === 1 ? "" : "s"} (not followed, as kubectl does not follow them)`);
     if (s.special) parts.push(`${s.special} FIFO${s.special === 1 ? "" : "s"}, socket${s.special === 1 ? "" : "s"} or device${s.special === 1 ? "" : "s"} (never read from a folder)`);
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
-    this.skipped = { files: 0, hidden: 0, special: 0 };
+    this.skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
   }
 }
 
@@ -190,6 +197,16 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
   }
 }
 
+/** The longest text one file can be (V8's string limit, buffer.constants.MAX_STRING_LENGTH). */
+const MAX_FILE_TEXT = constants.MAX_STRING_LENGTH;
+
+/** Files from this size on are read in chunks (readBounded). */
+const BIG_FILE = 64 * 1024 ** 2;
+
+function tooLongText(bytes: number): string {
+  return `${bytes} bytes in one file: Junction reads at most about 512 MiB of text (${MAX_FILE_TEXT} characters) per file; split it into several files`;
+}
+
 /** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
 export function decode(buf: Buffer): string | { error: string } {
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
@@ -199,7 +216,10 @@ export function decode(buf: Buffer): string | { error: string } {
     const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
     return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
   }
-  const text = buf.toString("utf8");
+  let text: string;
+  // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
+  try { text = buf.toString("utf8"); }
+  catch { return { error: tooLongText(buf.length) }; }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

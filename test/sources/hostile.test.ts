@@ -121,3 +121,28 @@ test("invalid UTF-8 and UTF-16 files are refused naming the file and line", () =
     assert.match(e[1], /wide\.yaml: UTF-16 text: save the file as UTF-8/);
   } finally { t.cleanup(); }
 });
+
+test("files too big for one text: a 3 GiB file is refused from its size, unread; a 1.5 GiB file of NUL bytes stops at the first chunk (sparse files: no disk used)", () => {
+  const t = tempFiles({});
+  try {
+    const huge = join(t.dir, "huge.yaml"), zeros = join(t.dir, "zeros.yaml");
+    // truncate(1) makes sparse files; where it is missing, the test has nothing to try.
+    try { execFileSync("truncate", ["-s", "3G", huge]); execFileSync("truncate", ["-s", "1536M", zeros]); } catch { return; }
+    const e = errorsOf([huge, zeros], 4 * 1024 ** 3);
+    assert.match(e[0], /huge\.yaml: 3221225472 bytes in one file: Junction reads at most about 512 MiB of text/);
+    assert.match(e[1], /zeros\.yaml: binary data \(a NUL byte\)/);
+    assert.match(errorsOf([huge])[0], /huge\.yaml: the input is larger than the limit of 1 GiB in all \(raise it with --max-input-size\)/);
+  } finally { t.cleanup(); }
+});
+
+test("cli-runtime ExpandPathsToFileVisitors: in a folder, only .json/.yaml/.yml (case-sensitive, as filepath.Ext compares them) are read, and a symlinked folder is not followed (filepath.Walk)", () => {
+  const t = tempFiles({ "d/a.yaml": NS("a"), "d/B.YAML": NS("b"), "d/c.Json": NS("c"), "d/.hidden.yml": NS("h"), "other/o.yaml": NS("o") });
+  try {
+    symlinkSync(join(t.dir, "other"), join(t.dir, "d", "linked"));
+    const r = loadPaths([join(t.dir, "d")], () => "");
+    assert.deepEqual([...r.inventory.namespaces.keys()].sort(), ["a", "h"]);
+    assert.match(r.diagnostics.items.map(formatDiagnostic).join("\n"), /skipped 2 files without a \.yaml\/\.yml\/\.json extension, 1 symlinked folder \(not followed/);
+    // Given explicitly, a file is read whatever its name, as kubectl reads it.
+    assert.deepEqual([...loadPaths([join(t.dir, "d", "B.YAML")], () => "").inventory.namespaces.keys()], ["b"]);
+  } finally { t.cleanup(); }
+});

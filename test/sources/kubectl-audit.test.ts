@@ -13,6 +13,7 @@ import { parseStrictJson } from "../../src/sources/strictjson.js";
 import { readDocuments } from "../../src/sources/documents.js";
 import { Diagnostics, formatDiagnostic } from "../../src/model/source.js";
 import { renderManifests } from "../../src/targets/manifests.js";
+import { load } from "../helpers.js";
 
 const refused = (text: string, pattern: RegExp) => assert.throws(() => parseKubeYaml(text), pattern, JSON.stringify(text));
 const read = (text: string) => parseKubeYaml(text);
@@ -154,4 +155,22 @@ test("decoder.go NewYAMLOrJSONDecoder(r, 4096): only a '{' within the first 4096
 test("duplicate keys: kubectl's YAML-to-JSON conversion silently keeps the last (kubectl reads {a: 1, a: 2} as {a: 2}); Junction refuses them and says so", () => {
   refused("a: {x: 1, x: 2}\n", /duplicate key "x" in a mapping: kubectl would silently keep only the last one/);
   assert.throws(() => parseStrictJson('{"x": 1, "x": 2}'), /duplicate field "x": kubectl would silently keep only the last one/);
+});
+
+test("apimachinery unstructured decoding: a kind that is not a non-empty string is \"Object 'Kind' is missing\", and a manifest without apiVersion is refused; items of a typed list take the list's", () => {
+  const errorsOf = (text: string) => load({ "m.yaml": text }).diagnostics.errors.map(formatDiagnostic);
+  assert.match(errorsOf("apiVersion: v1\nkind: 1\nmetadata: {name: a}\n")[0], /m\.yaml:2 kind: kind must be a non-empty string, not number 1/);
+  assert.match(errorsOf("apiVersion: v1\nkind: \"\"\nmetadata: {name: a}\n")[0], /m\.yaml:2 kind: kind must be a non-empty string/);
+  assert.match(errorsOf("apiVersion: v1\nmetadata: {name: a}\n")[0], /m\.yaml:1 kind: kind is missing/);
+  assert.match(errorsOf("kind: Namespace\nmetadata: {name: a}\n")[0], /m\.yaml:1 apiVersion: apiVersion is missing \(the object has kind Namespace\)/);
+  assert.match(errorsOf("apiVersion: 2\nkind: Namespace\nmetadata: {name: a}\n")[0], /m\.yaml:1 apiVersion: apiVersion must be a string, not number 2/);
+  assert.match(errorsOf("apiVersion: v1\nkind: List\nitems:\n- kind: Namespace\n  metadata: {name: a}\n")[0], /m\.yaml:4 .*apiVersion is missing/);
+  // A raw API list (`kubectl get --raw /api/v1/namespaces`): items carry neither.
+  const raw = load({ "m.yaml": "apiVersion: v1\nkind: NamespaceList\nitems:\n- metadata: {name: a}\n- metadata: {name: b}\n" });
+  assert.deepEqual(raw.diagnostics.errors, []);
+  assert.deepEqual([...raw.inventory.namespaces.keys()].sort(), ["a", "b"]);
+  // Neither apiVersion nor kind (a Helm values file): skipped with a warning, as before.
+  const values = load({ "values.yaml": "replicas: 2\n", "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" });
+  assert.deepEqual(values.diagnostics.errors, []);
+  assert.match(values.diagnostics.items.map(formatDiagnostic).join("\n"), /values\.yaml:1: not Kubernetes manifests \(no apiVersion\/kind\); skipped/);
 });
