@@ -127,7 +127,7 @@ export function compareRequests(before: WalkContext, after: WalkContext, request
   return requests.flatMap((request) => {
     const a = walkRequest(before, request), b = walkRequest(after, request);
     if (passes(a) === passes(b)) return [];
-    if (narrowing && passes(a) && narrowing.allowed(request)) { narrowing.seen.push(request); return []; }
+    if (narrowing && (passes(a) || narrowing.bothWays) && narrowing.allowed(request)) { (passes(a) ? narrowing.seen : narrowing.broader ??= []).push(request); return []; }
     return [{ request, before: outcomeOf(a), after: outcomeOf(b) }];
   });
 }
@@ -142,4 +142,10 @@ export interface Narrowing {
   seen: RouteRequest[];
   /** What the narrowing is, for the report: "paths not in normal form (dot segments)". */
   what: string;
+  /**
+   * The documented difference goes both ways (Linkerd routes a raw path as sent, the common API the
+   * normalized one): requests denied before and allowed after are counted apart too, in `broader`.
+   */
+  bothWays?: boolean;
+  broader?: RouteRequest[];
 }

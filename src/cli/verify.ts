@@ -87,7 +87,8 @@ export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced:
   for (const d of diffs.slice(0, MAX_SHOWN)) io.err(`verify: differs: ${formatRequestDiff(d)}\n`);
   if (diffs.length > MAX_SHOWN) io.err(`verify: ... and ${diffs.length - MAX_SHOWN} more\n`);
   if (!requests.length) { io.err("verify: no policy with request rules selects a pod of the input: no request to compare\n"); return EXIT.ok; }
-  const narrowed = narrowing?.seen.length ? `; ${narrowing.seen.length} of them allowed before and refused after, as documented: ${narrowing.what}` : "";
+  const apart = [narrowing?.seen.length ? `${narrowing.seen.length} of them allowed before and refused after` : "", narrowing?.broader?.length ? `${narrowing.broader.length} refused before and allowed after` : ""].filter(Boolean).join(", ");
+  const narrowed = apart ? `; ${apart}, as documented: ${narrowing!.what}` : "";
   const what = `${requests.length} requests at the boundaries of the request rules${narrowed}`;
   io.err(diffs.length ? `verify: FAILED: ${diffs.length} of ${what} differ\n` : `verify: equivalent per request (${what})\n`);
   return diffs.length ? EXIT.failed : EXIT.ok;

@@ -11,7 +11,9 @@
 //     `http` match, then a Deny of that match (when a later match passes someone): the first match
 //     of the common API is Linkerd's route. The unmatched rest meets the Deny at 300: 403, not 404
 //     (both deny; a warning says so). Linkerd matches paths as sent, the common API after removing
-//     dot segments: a warning, and --verify leaves such paths to that note when they are narrowed.
+//     dot segments: a warning, and --verify counts requests with such paths apart (both ways).
+//     Refused: query and header-pattern matches; among several routes, regex paths and different
+//     hostnames (the proxy ranks those per request).
 //   - The default inbound policy decides the other ports of meshed pods: common-linkerd-defaults.ts.
 // Converted exactly or refused by name, never broader:
 //   - an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
@@ -156,6 +158,8 @@ const UNMESHED = "which Linkerd accepts only from meshed clients over mutual TLS
  * someone, so that the first common-API match is the route Linkerd picks.
  */
 function routeRules(inv: Inventory, s: LinkerdServer, routes: readonly LinkerdRoute[], admissions: readonly Admission[], built: ServerRules, out: MeshConversion): void {
+  const dynamic = perRequestPrecedence(routes);
+  if (dynamic) throw new Refused(dynamic);
   const entries = routeMatchOrder(routes).map((x) => ({ ...x, clause: routeClause(x.route, x.rule, x.match), admissions: [...routeAdmissions(inv.mesh, x.route), ...admissions] }));
   const paths = entries.some((x) => x.clause.some((c) => c.attribute === "request.path"));
   built.warn(`Linkerd answers a request no route of the Server matches with 404 (gRPC: UNIMPLEMENTED), the conversion with 403 (PERMISSION_DENIED): both deny it${paths ? "; Linkerd matches the route's paths as sent, the common API after removing dot segments and decoding percent-encoded unreserved characters, so a request whose path is not in that form (/a/../b) may take another route" : ""}`, undefined, false);
@@ -165,6 +169,21 @@ function routeRules(inv: Inventory, s: LinkerdServer, routes: readonly LinkerdRo
     const later = entries.slice(i + 1).some((y) => y.admissions.some((adm) => adm.rule));
     if (!everyone && later) built.add({ action: "deny", name: `unauthorized-on-${x.route.kind.toLowerCase()}-${x.route.name}`, path: ["spec"], http: [x.clause], httpMode: "match" });
   });
+}
+
+/**
+ * Shapes whose precedence Linkerd's proxy decides per request (linkerd2-proxy linkerd/http/route:
+ * RouteMatch ranks the hostname that matched first, and a regular-expression path by the length
+ * of the request's path): among several routes no fixed first-match order says which route a
+ * request takes, so they are refused; the engine's order is fixed for the rest.
+ */
+function perRequestPrecedence(routes: readonly LinkerdRoute[]): string | undefined {
+  if (routes.length < 2) return undefined;
+  const names = routes.map((r) => `${r.kind} ${r.name}`).join(", ");
+  if (new Set(routes.map((r) => JSON.stringify([...r.hostnames].sort()))).size > 1) return `${names} have different hostnames: Linkerd ranks a request's routes by the hostname that matched first, per request`;
+  const regex = routes.find((r) => r.kind === "HTTPRoute" && r.rules.some((rule) => rule.matches.some((m) => m.some((c) => c.attribute === "request.path" && "values" in c && c.values.some((v) => v.kind === "regex")))));
+  if (regex) return `HTTPRoute ${regex.name} matches a path by regular expression beside other routes (${names}): Linkerd ranks such a match by the length of the request's path, per request`;
+  return undefined;
 }
 
 /** A route match (with the route's hostnames) as a common-API http match; query parameters and header patterns have none. */

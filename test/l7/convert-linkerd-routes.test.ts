@@ -65,14 +65,29 @@ test("route-level authorization: each route's clients on that route only, the mo
   assert.deepEqual(after.slice(-2), ["web/front GET /other: 403", "web/front DELETE /books: 403"], "the unmatched rest is denied with 403 by the common API");
 });
 
-test("--verify leaves a raw path Linkerd routes as sent (/books/../x takes the read route) to the documented narrowing, and says so", async () => {
+test("paths not in normal form, documented: Linkerd routes them as sent, the common API as the normalized path; --verify counts them apart, both ways", async () => {
   const r = await convert({ "world.yaml": WORLD, "policy.yaml": ROUTES }, "--verify");
-  assert.match(r.err, /of them allowed before and refused after, as documented: paths not in normal form, which Linkerd routes as sent and the common API after removing dot segments/);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /\d+ of them allowed before and refused after, as documented: paths not in normal form, which Linkerd routes as sent and the common API as the normalized path the application resolves\)/);
+  // /books/../x takes the read route in Linkerd (its raw path is under /books), no route after normalization (/x);
+  // /x/../books takes no route in Linkerd (404), the read route after normalization (/books).
+  const ask = async (files: Record<string, string>) => {
+    const reqs = ["/books/../x", "/x/../books"].map((path) => `- ${JSON.stringify({ from: "web/other", host: "api.books", port: 80, method: "GET", path })}`).join("\n");
+    const { dir, cleanup } = tempFiles({ ...files, "requests.yaml": reqs });
+    try {
+      const out = await cli(["route", ...Object.keys(files).flatMap((f) => ["-f", `${dir}/${f}`]), "--requests", `${dir}/requests.yaml`, "-o", "json"]);
+      return JSON.parse(out.out).results.map((x: { status: number | null }) => x.status);
+    } finally { cleanup(); }
+  };
+  assert.deepEqual(await ask({ "world.yaml": WORLD, "policy.yaml": ROUTES }), [200, 404]);
+  assert.deepEqual(await ask({ "world.yaml": WORLD, "converted.yaml": r.out }), [403, 200]);
 });
 
 const REFUSALS: [string, string, RegExp][] = [
   ["a route match on a query parameter", route("q", "{path: {type: PathPrefix, value: /books}, queryParams: [{name: v, value: \"2\"}]}"), /Server books\/api-http: HTTPRoute books\/q, rule 0: a query parameter match \(v\) has no common-API equivalent/],
   ["a route match on a header by regular expression", route("h", "{headers: [{name: x-team, type: RegularExpression, value: \"web.*\"}]}"), /Server books\/api-http: HTTPRoute books\/h, rule 0: a header match by regular expression \(x-team\) has no common-API equivalent/],
+  ["a regular-expression path beside other routes (Linkerd ranks it by the request path's length: no fixed order)", route("rx", "{path: {type: RegularExpression, value: \"/books/[0-9]+\"}}") + route("other", "{path: {type: PathPrefix, value: /books}}"), /Server books\/api-http: HTTPRoute rx matches a path by regular expression beside other routes \(HTTPRoute rx, HTTPRoute other\): Linkerd ranks such a match by the length of the request's path, per request/],
+  ["routes with different hostnames (Linkerd ranks the hostname that matched first)", route("hx", "{path: {type: PathPrefix, value: /books}}").replace("  rules:", "  hostnames: [api.books]\n  rules:") + route("other", "{path: {type: PathPrefix, value: /books/x}}"), /Server books\/api-http: HTTPRoute hx, HTTPRoute other have different hostnames: Linkerd ranks a request's routes by the hostname that matched first, per request/],
 ];
 
 for (const [what, extra, message] of REFUSALS) {

@@ -175,10 +175,15 @@ function withoutLinkerdDefaults(inv: Inventory): void {
 }
 const LINKERD_DEFAULT = "config.linkerd.io/default-inbound-policy";
 
-/** Linkerd routes match paths as sent, the common API after normalizing them: requests whose path is not normal may be narrowed (never broadened: those still differ). */
+/**
+ * Linkerd routes match paths as sent, the common API after normalizing them: a request whose path
+ * is not in normal form may take another route, either way (docs/mesh.md); such requests are
+ * counted apart, and every other request must be answered alike.
+ */
 const RAW_PATHS = (): Narrowing => ({
-  what: "paths not in normal form, which Linkerd routes as sent and the common API after removing dot segments",
+  what: "paths not in normal form, which Linkerd routes as sent and the common API as the normalized path the application resolves",
   seen: [],
+  bothWays: true,
   allowed: (r) => !inNormalForm(r.path),
 });
 
