@@ -16,7 +16,12 @@ export interface RawObject {
   kind: string;
   obj: Record<string, unknown>;
   ref: SourceRef;
+  /** No value in `obj` is null (it was read from a JSON text without the word): validation need not look for nulls. */
+  nullFree?: boolean;
 }
+
+/** Values parsed from a JSON text that does not hold the word `null`. */
+const NULL_FREE = new WeakSet<object>();
 
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   const out: RawObject[] = [];
@@ -24,7 +29,7 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   readDocuments(file, diags).forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (isObject(value)) collect(value, ref, undefined, out, skipped, diags);
+    if (isObject(value)) collect(value, ref, undefined, out, skipped, diags, NULL_FREE.has(value));
     // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
     // non-manifest JSON files (e.g. its own outputs) found in a folder.
     else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
@@ -69,7 +74,11 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
   const jsonName = /\.json$/i.test(file.name);
   // kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{'.
   if (jsonName || (first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF)) {
-    try { return [parseStrictJson(text)]; }
+    try {
+      const value = parseStrictJson(text);
+      if (isObject(value) && !text.includes("null")) NULL_FREE.add(value);
+      return [value];
+    }
     catch (e) {
       if (!(e instanceof JsonReadError)) throw e;
       const stream = e.message.startsWith("invalid JSON") ? jsonStream(file, problem) : undefined;
@@ -142,7 +151,7 @@ interface Implied { kind: string; apiVersion: string }
  * string, is refused as kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"),
  * except items of a typed list, which take its kind and apiVersion.
  */
-function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, out: RawObject[], skipped: SourceRef[], diags: Diagnostics): void {
+function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
   if (!isObject(value)) { skipped.push(ref); return; }
   const given = (v: unknown) => v !== undefined && v !== null;
   const refuse = (field: string, code: string, message: string) => diags.error(code, message, ref, [field]);
@@ -160,10 +169,10 @@ function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, o
   const list = TYPED_LIST.exec(kind);
   if (list && Array.isArray(value.items)) {
     const itemKind = list[1] === "" ? undefined : { kind: list[1], apiVersion };
-    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped, diags));
+    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped, diags, nullFree));
     return;
   }
-  out.push({ apiVersion, kind, obj: value, ref });
+  out.push({ apiVersion, kind, obj: value, ref, nullFree });
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

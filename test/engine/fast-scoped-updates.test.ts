@@ -102,3 +102,19 @@ test("namespace relabels refresh the rows of policies added since the first rela
   assert.equal(conns(fast, "other", "web"), "No Connections");
   agree(fast, "b relabelled team=blue");
 });
+
+test("a policy edited to mention a new label: a class split off one the old version selected gets its new signature", () => {
+  // web-canary and web share a class until a policy mentions `track`; the edit both splits that
+  // class and stops selecting app=web. The split-off class copied the old version's signature: it
+  // must be recomputed like its parent (found once as a wrong "No Connections" into web-canary).
+  const fast = new FastConnectivity(engineFor([CLUSTER, pod("a", "web-canary", "10.1.0.9", "app: web, track: canary")].join("\n---\n")));
+  agree(fast, "initial");
+  const p = fast.inventory.policies.find((x) => x.name === "web-from-clients")!, peer = p.ingress![0].peers![0];
+  assert.ok(peer.kind === "endpoints");
+  const track = { ...peer, selector: { ...peer.selector, labels: { requirements: [{ key: "track", operator: "In" as const, values: ["canary"] }] } } };
+  fast.upsertPolicy({ ...p, subject: { ...p.subject, labels: { requirements: [{ key: "app", operator: "In", values: ["other"] }] } },
+    ingress: [{ ...p.ingress![0], peers: [track] }] });
+  assert.equal(conns(fast, "other", "web-canary"), "No Connections", "web-from-team-red still isolates web-canary");
+  assert.equal(conns(fast, "client", "web-canary"), "No Connections");
+  agree(fast, "web-from-clients edited");
+});

@@ -133,3 +133,16 @@ test("builder testdata rule[8] (request.headers[:method]): Envoy's pseudo-header
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/public/../admin?x=1", [], "POST"))), "403", ":path is the normalized path with its query");
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, { ...get("/x", [], "POST"), http: { path: "/x", method: "POST", headers: [], host: "api.internal" } })), "403");
 });
+
+test("ambient/authorization.go: ztunnel does not support CUSTOM (nor AUDIT): the external authorizer is not consulted there", () => {
+  const amb = { proxies: { web: "istio-ambient" as const, api: "istio-ambient" as const } };
+  const w = world(base + ap("ext", "shop", "  selector: {matchLabels: {app: api}}\n  action: CUSTOM\n  provider: {name: opa}\n  rules: [{}]"));
+  const r = w.ask("shop/web", "shop/api", 8080, { ...get("/"), ...amb });
+  assert.equal(outcome(r), "allow");
+  const zt = r.layers.at(-1)!;
+  assert.equal(zt.verdict, "allow", "decided, not left to an external authorizer");
+  assert.deepEqual(zt.warnings, []);
+  assert.match(zt.trace.join("\n"), /not enforced by ztunnel, which supports ALLOW and DENY only/);
+  const sidecar = w.ask("shop/web", "shop/api", 8080, get("/"));
+  assert.equal(sidecar.layers.at(-1)!.verdict, "undecided", "a sidecar sends it to the external authorizer");
+});

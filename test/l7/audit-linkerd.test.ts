@@ -176,3 +176,11 @@ spec:
   const section = world(base + server("api", "HTTP/1") + identities + withPort.replace("port: 8080", "sectionName: http").replace("gateway.networking.k8s.io/v1", "policy.linkerd.io/v1beta3"), LINKERD);
   assert.match(section.ask("other/x", "shop/api", 8080, req("/admin")).layers.at(-1)!.summary, /default route/);
 });
+
+test("proxy-injector webhook.go: the default opaque ports are those the pod declares; an opaque-ports annotation may name ports", () => {
+  const w = world(pod("shop", "web", "10.0.0.1") + pod("shop", "db", "10.0.0.3", { ports: [["pg", 5432]] }) + pod("shop", "cache", "10.0.0.4", { ports: [["http", 8080]] }), { web: "linkerd", db: "linkerd", cache: "linkerd" });
+  assert.match(w.ask("shop/web", "shop/db", 5432, req("/")).layers.at(-1)!.enforcer, /opaque TCP, port 5432/, "5432 is a default opaque port the pod declares");
+  assert.match(w.ask("shop/web", "shop/cache", 6379, req("/")).layers.at(-1)!.enforcer, /HTTP, port 6379/, "6379 is not declared: the injector does not mark it opaque");
+  w.engine.inventory.endpoints.find((e) => e.name === "cache")!.annotations = { "config.linkerd.io/opaque-ports": "http" };
+  assert.match(w.ask("shop/web", "shop/cache", 8080, req("/")).layers.at(-1)!.enforcer, /opaque TCP, port 8080/, "a named port");
+});

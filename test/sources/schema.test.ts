@@ -11,6 +11,7 @@ import { cli, load } from "../helpers.js";
 import { formatDiagnostic, Diagnostics } from "../../src/model/source.js";
 import { SchemaCatalog } from "../../src/sources/schema/catalog.js";
 import { validateObject } from "../../src/sources/schema/validate.js";
+import { splitObjects } from "../../src/sources/documents.js";
 import { closest } from "../../src/model/spelling.js";
 
 function diagnostics(yaml: string, severity = "error"): string[] {
@@ -84,6 +85,22 @@ metadata: {name: s, namespace: x}
 spec: {ports: [{port: 80, targetPort: 8080}]}
 `);
   assert.deepEqual(e, []);
+});
+
+test("null fields in JSON are absent ones too; a JSON text without the word null skips the search for them, and one with it only in a string does not", () => {
+  const deployment = (strategy: string, extra = "") => `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "x"${extra}},
+  "spec": {"selector": {"matchLabels": {"app": "web"}}, "strategy": ${strategy}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}}}`;
+  const errors = (name: string, text: string) => load({ [name]: text }).diagnostics.errors.map(formatDiagnostic);
+  // The API server decodes a null field as an absent one: no "must be an object, not null".
+  assert.deepEqual(errors("a.json", deployment("null")), []);
+  assert.deepEqual(errors("b.json", `{"apiVersion": "v1", "kind": "List", "items": [${deployment("null", ', "creationTimestamp": null')}]}`), []);
+  // Without nulls the schema still judges every field.
+  assert.deepEqual(errors("c.json", deployment('"fast"', ', "annotations": {"note": "null"}')), ['c.json:2 spec.strategy: must be an object, not the string "fast"']);
+  const split = (name: string, text: string) => splitObjects({ name, text }, new Diagnostics()).map((r) => r.nullFree);
+  assert.deepEqual(split("c.json", deployment("{}")), [true]);
+  assert.deepEqual(split("d.json", deployment("{}", ', "annotations": {"note": "null"}')), [false]);
+  assert.deepEqual(split("e.json", `{"apiVersion": "v1", "kind": "List", "items": [${deployment("{}")}, ${deployment("null")}]}`), [false, false]);
+  assert.deepEqual(split("f.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), [false]);
 });
 
 test("an int-or-string that is neither, and Secret data that is not base64, are errors", () => {

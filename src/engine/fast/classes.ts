@@ -47,6 +47,8 @@ export class ClassTable {
   readonly byToken = new Map<string, number[]>();
   readonly byAtom = new Map<string, number[]>();
   readonly nodeLike: number[] = [];
+  /** Per class id, 1 when it is subjectable (a packed array: loops over every class read it, not the class objects). */
+  readonly subjectable: number[] = [];
 
   /**
    * `network`: the secondary network the table's classes are for (their addresses there); undefined:
@@ -149,6 +151,7 @@ export class ClassTable {
       family: first?.family ?? 0, nodeLike, net: this.netOf(p),
     };
     this.list.push(cls);
+    this.subjectable.push(cls.subjectable ? 1 : 0);
     this.byKey.set(key, cls);
     this.index(cls);
     return cls;

@@ -13,7 +13,7 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { clear, has, set, touched, wordRuns, words, type Bits } from "./bitset.js";
+import { has, wordRuns, words, type Bits } from "./bitset.js";
 import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -21,7 +21,7 @@ import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
 import { RowBuilder } from "./rows.js";
-import { ClassSets, confinedTo } from "./sets.js";
+import { ClassSets, type LocalFamily } from "./sets.js";
 import { labelRules, type NamedPortIndex, type Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
 import * as updates from "./updates.js";
@@ -50,18 +50,20 @@ export class FastConnectivity implements Connectivity {
   readonly sigOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   /** Admin-part signature ids per class and direction (-1: no Admin policy selects it). */
   readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
-  /** The composition of a class's two parts, when it has an Admin part. */
+  /** The composition of a class's two parts, when it has an Admin part (jointFor: made when first asked). */
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
   /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
   private restOf = new Map<Policy, Map<number, Set<Signature>>>();
-  /** The policies of restOf by the one namespace all their rules' peers are confined to (undefined: any). */
-  private restScope = new Map<string | undefined, Set<Policy>>();
   private open = new Set<Signature>();
-  /** Joints in use, by Admin part id, then rest part id. */
-  private joints = new Map<number, Map<number, Joint & { users: number }>>();
+  /** Joints made, by Admin part id, then rest part id (those of a retired part are dropped). */
+  private joints = new Map<number, Map<number, Joint>>();
   readonly signatures: Signature[] = [];
+  /** Admin parts in use (their rows get the new columns). */
+  private admins = new Set<Signature>();
   /** Signatures in use with a rule whose peers select by namespace labels: kept once a relabel asked for them. */
   private labelled?: Set<Signature>;
+  /** The same, by the key of the peers' set of each such rule. */
+  private labelledBy?: Map<string, Set<Signature>>;
   private sigByKey = new Map<string, Signature>();
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
@@ -119,7 +121,7 @@ export class FastConnectivity implements Connectivity {
 
   /** What class `local`'s side of direction d allows with `other` (both parts composed). */
   private sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
-    const rest = this.signatures[this.sigOf[d][local]], j = this.jointOf[d][local];
+    const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
     if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
     return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
@@ -130,7 +132,7 @@ export class FastConnectivity implements Connectivity {
    * composed; exact answers come from pairConns). `cache` keeps the ones computed during one enumeration.
    */
   sideAny(d: Direction, local: number, cache: Map<object, Bits>): Bits {
-    const j = this.jointOf[d][local];
+    const j = this.jointFor(d, local);
     if (!j) return this.signatures[this.sigOf[d][local]].any!;
     let bits = cache.get(j);
     if (!bits) {
@@ -143,8 +145,32 @@ export class FastConnectivity implements Connectivity {
 
   /** Signatures in use with a rule whose peers select by namespace labels (what a namespace relabel can change). */
   labelledSignatures(): ReadonlySet<Signature> {
-    this.labelled ??= new Set(this.signatures.filter((s) => s.users > 0 && labelRules(s).length > 0));
+    if (!this.labelled) {
+      this.labelled = new Set();
+      this.labelledBy = new Map();
+      for (const sig of this.signatures) if (sig.users > 0) this.addLabelled(sig);
+    }
     return this.labelled;
+  }
+
+  /** Signatures in use with a rule whose peers are one of these sets (keys as ClassSets.refresh reports them). */
+  signaturesWithPeers(keys: readonly string[]): Signature[] {
+    this.labelledSignatures();
+    const out = new Set<Signature>();
+    for (const k of keys) for (const sig of this.labelledBy!.get(k) ?? []) if (sig.users > 0) out.add(sig);
+    return [...out];
+  }
+
+  private addLabelled(sig: Signature): void {
+    const rules = labelRules(sig);
+    if (!rules.length) return;
+    this.labelled!.add(sig);
+    for (const r of rules) {
+      const key = this.sets.rulePeersKey(r, sig.family)!;
+      let sigs = this.labelledBy!.get(key);
+      if (!sigs) this.labelledBy!.set(key, sigs = new Set());
+      sigs.add(sig);
+    }
   }
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
@@ -205,24 +231,29 @@ export class FastConnectivity implements Connectivity {
   /** New classes: size the bitsets, evaluate every set on them, give them signatures, fill their columns. */
   extend(ids: number[]): void {
     this.ensureCapacity();
-    this.sets.refresh(ids);
+    const changed = this.sets.refresh(ids);
     this.rows.reset();
-    const before = this.signatures.filter((sig) => sig.users > 0);
+    const before = [...this.admins];
     this.assign(ids);
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
-    for (const sig of before) if (sig.users > 0 && sig.part === "admin") for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    // Only a policy with a rule whose peers now hold a new class (or a rule without peers) can match one.
+    const byPeers = this.restByPeers();
+    const candidates = new Set(byPeers.get(undefined));
+    for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
-      const todo = new Set(this.open);
-      const ns = this.classes.list[id].namespace;
-      for (const p of this.restScope.get(undefined) ?? []) this.hits(p, id, hits, todo);
-      if (ns !== undefined) for (const p of this.restScope.get(ns) ?? []) this.hits(p, id, hits, todo);
-      for (const sig of todo) {
+      const todo = new Set<Signature>();
+      for (const p of candidates) if (this.restOf.has(p)) this.hits(p, id, hits, todo);
+      const fill = (sig: Signature) => {
         const bit = 1 << (sideKey(sig) >> 1);
         if (sig.users > 0) this.rows.fillColumn(sig, id, (p) => ((hits.get(p) ?? 0) & bit) !== 0);
-      }
+      };
+      // The open parts (no NetworkPolicy tier) are indexed apart from those of todo: no copy of them.
+      for (const sig of this.open) fill(sig);
+      for (const sig of todo) fill(sig);
     }
   }
 
@@ -244,7 +275,7 @@ export class FastConnectivity implements Connectivity {
     if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
     for (const p of sig.tiers.namespace) {
       let bySide = this.restOf.get(p);
-      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.scope(p).add(p); }
+      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.byPeers(p, (set) => set.add(p)); }
       let sigs = bySide.get(sideKey(sig));
       if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
       sigs.add(sig);
@@ -257,18 +288,37 @@ export class FastConnectivity implements Connectivity {
       const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
       if (!sigs?.delete(sig) || sigs.size) continue;
       bySide!.delete(sideKey(sig));
-      if (!bySide!.size) { this.restOf.delete(p); this.scope(p).delete(p); }
+      if (!bySide!.size) { this.restOf.delete(p); this.byPeers(p, (set) => set.delete(p)); }
     }
   }
 
-  /** The restScope set of a policy: rules whose peers all name one namespace can only match its classes. */
-  private scope(p: Policy): Set<Policy> {
-    const rules = [...(p.ingress ?? []), ...(p.egress ?? [])];
-    const first = rules[0]?.peers && confinedTo(rules[0].peers);
-    const ns = first !== undefined && rules.every((r) => r.peers && confinedTo(r.peers) === first) ? first : undefined;
-    let set = this.restScope.get(ns);
-    if (!set) this.restScope.set(ns, set = new Set());
-    return set;
+  /**
+   * restOf's policies by the key of each of their rules' peer sets (for every local family), and
+   * under undefined those with a rule without peers; made when first asked, then kept current.
+   */
+  private peerIndex?: Map<string | undefined, Set<Policy>>;
+  private restByPeers(): Map<string | undefined, Set<Policy>> {
+    if (!this.peerIndex) {
+      this.peerIndex = new Map();
+      for (const p of this.restOf.keys()) this.byPeers(p, (set) => set.add(p));
+    }
+    return this.peerIndex;
+  }
+
+  /** Calls fn with the peerIndex entries of policy p (nothing before the index is made). */
+  private byPeers(p: Policy, fn: (set: Set<Policy>) => void): void {
+    const index = this.peerIndex;
+    if (!index) return;
+    const keys = new Set<string | undefined>();
+    for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+      if (!r.peers) keys.add(undefined);
+      else for (const f of FAMILIES) keys.add(this.sets.rulePeersKey(r, f));
+    }
+    for (const k of keys) {
+      let set = index.get(k);
+      if (!set) index.set(k, set = new Set());
+      fn(set);
+    }
   }
 
   /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
@@ -282,11 +332,7 @@ export class FastConnectivity implements Connectivity {
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */
   copyColumn(from: number, to: number): void {
     this.sets.copyColumn(from, to);
-    for (const sig of this.signatures) {
-      const bits = sig.rows ?? (sig.admin && [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]);
-      if (!bits) continue;
-      for (const b of [...bits, sig.any!]) { if (has(b, from)) set(b, to); else clear(b, to); touched(b); }
-    }
+    for (const sig of this.signatures) this.rows.copyColumn(sig, from, to);
     for (const d of ["egress", "ingress"] as const) {
       const admin = this.adminOf[d][from];
       this.place(d, to, this.signatures[this.sigOf[d][from]], admin >= 0 ? this.signatures[admin] : undefined);
@@ -303,13 +349,25 @@ export class FastConnectivity implements Connectivity {
   /** Computes the signatures of the given classes (new signatures get their rows). */
   assign(ids: readonly number[]): void {
     const selected = this.subjects.selectedBy(ids, this.sets, this.classes);
+    // Classes with the same list of policies (Subjects gives equal lists as one array), family,
+    // subjectability and local named ports get the same parts: each such group is looked up once.
+    const memo = new Map<readonly Policy[], Map<string, [Signature, Signature | undefined]>>();
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
-        const all = selected.get(id)?.[d] ?? [];
-        const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
-        const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
-        this.place(d, id, rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined);
+        const all = selected.get(id)?.[d] ?? NO_POLICIES;
+        let byClass = memo.get(all);
+        if (!byClass) memo.set(all, byClass = new Map());
+        const names = d === "ingress" && cls.subjectable ? namedPortsOf(all) : undefined;
+        const key = `${d}|${cls.family}|${cls.subjectable ? 1 : 0}|${names?.size ? portsKey(localPorts(cls, names)) : ""}`;
+        let parts = byClass.get(key);
+        if (!parts) {
+          const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
+          const rest = this.signatureFor(cls, d, admin.length ? all.filter((p) => p.tier !== "admin") : all, "rest");
+          parts = [rest, admin.length ? this.signatureFor(cls, d, admin, "admin") : undefined];
+          byClass.set(key, parts);
+        }
+        this.place(d, id, parts[0], parts[1]);
       }
     }
   }
@@ -323,55 +381,69 @@ export class FastConnectivity implements Connectivity {
     const subject = added && this.sets.subject(added.subject);
     // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
     const names = added ? namedPortsOf([added]) : new Set<string>();
+    const namesKey = [...names].sort().join(",");
     for (const d of ["egress", "ingress"] as const) {
-      const memo = new Map<number | string, Signature | undefined>();
+      // By (current part, selected), then by declared ports.
+      const memo = new Map<number, Map<number, Signature | undefined>>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
       const byPorts = names.size > 0 && d === "ingress";
+      const subjectable = this.classes.subjectable, adminOf = this.adminOf[d];
       for (const id of ids) {
-        const cls = this.classes.list[id];
-        if (!cls.subjectable) continue;
-        const cur = this.adminOf[d][id], hit = adds && has(subject!, id);
-        const key = byPorts ? `${cur * 2 + (hit ? 1 : 0)}|${portsKey(localPorts(cls, names))}` : cur * 2 + (hit ? 1 : 0);
-        let next = memo.get(key);
-        if (!memo.has(key)) {
+        if (!subjectable[id]) continue;
+        const cur = adminOf[id], hit = adds && has(subject!, id);
+        const key = cur * 2 + (hit ? 1 : 0), ports = byPorts ? localPortsKey(this.classes.list[id], names, namesKey) : 0;
+        let byPort = memo.get(key);
+        if (!byPort) memo.set(key, byPort = new Map());
+        let next = byPort.get(ports);
+        if (!byPort.has(ports)) {
           const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
           if (hit) insertSorted(list, added!, this.subjects.order);
-          next = list.length ? this.signatureFor(cls, d, list, "admin") : undefined;
-          memo.set(key, next);
+          next = list.length ? this.signatureFor(this.classes.list[id], d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
+          byPort.set(ports, next);
         }
         // Most classes keep their part (the policy has no rules this way, or neither version selects them).
-        if ((next ? next.id : -1) !== cur) this.place(d, id, this.signatures[this.sigOf[d][id]], next);
+        if ((next ? next.id : -1) !== cur) this.placeAdmin(d, id, next);
       }
     }
   }
 
-  /** Gives class `id` its parts for direction d (and their composition); parts no class uses are retired. */
+  /** Gives class `id` its parts for direction d; parts no class uses are retired. */
   private place(d: Direction, id: number, rest: Signature, admin: Signature | undefined): void {
-    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id], oldJoint = this.jointOf[d][id];
+    const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id];
     rest.users++;
     if (admin) admin.users++;
     this.sigOf[d][id] = rest.id;
     this.adminOf[d][id] = admin ? admin.id : -1;
-    this.jointOf[d][id] = admin && this.joint(admin, rest);
-    if (oldJoint) this.leave(oldJoint);
+    this.jointOf[d][id] = undefined;
     if (oldRest !== undefined && --this.signatures[oldRest].users === 0) this.retire(this.signatures[oldRest]);
     if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
-  private joint(admin: Signature, rest: Signature): Joint {
-    let byRest = this.joints.get(admin.id);
-    if (!byRest) this.joints.set(admin.id, byRest = new Map());
-    let j = byRest.get(rest.id);
-    if (!j) byRest.set(rest.id, j = { admin, rest, masks: new Map(), users: 0 });
-    j.users++;
-    return j;
+  /** place() for a new Admin part alone (the rest part stays). */
+  private placeAdmin(d: Direction, id: number, admin: Signature | undefined): void {
+    const oldAdmin = this.adminOf[d][id];
+    if (admin) admin.users++;
+    this.adminOf[d][id] = admin ? admin.id : -1;
+    this.jointOf[d][id] = undefined;
+    if (oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
-  private leave(j: Joint): void {
-    if (--(j as Joint & { users: number }).users > 0) return;
-    const byRest = this.joints.get(j.admin.id)!;
-    byRest.delete(j.rest.id);
-    if (!byRest.size) this.joints.delete(j.admin.id);
+  /**
+   * The composition of class `local`'s two parts for direction d (undefined: no Admin part). Made
+   * when first asked, not when a part is placed: an Admin change places thousands of classes.
+   */
+  private jointFor(d: Direction, local: number): Joint | undefined {
+    const admin = this.adminOf[d][local];
+    if (admin < 0) return undefined;
+    let j = this.jointOf[d][local];
+    if (j) return j;
+    const rest = this.sigOf[d][local];
+    let byRest = this.joints.get(admin);
+    if (!byRest) this.joints.set(admin, byRest = new Map());
+    j = byRest.get(rest);
+    if (!j) byRest.set(rest, j = { admin: this.signatures[admin], rest: this.signatures[rest] });
+    this.jointOf[d][local] = j;
+    return j;
   }
 
   /** Policies were added to or removed from the inventory. */
@@ -380,7 +452,8 @@ export class FastConnectivity implements Connectivity {
     this.engine.policiesChanged({ added, removed });
   }
 
-  private signatureFor(cls: EndpointClass, d: Direction, policies: Policy[], part: Signature["part"]): Signature {
+  /** The signature of these policies for the class (`from`: the Admin part it replaces, whose rows it may take over). */
+  private signatureFor(cls: EndpointClass, d: Direction, policies: readonly Policy[], part: Signature["part"], from?: Signature): Signature {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
@@ -393,9 +466,10 @@ export class FastConnectivity implements Connectivity {
       sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
-      this.rows.build(sig);
+      this.rows.build(sig, from);
+      if (part === "admin") this.admins.add(sig);
       this.index(sig);
-      if (this.labelled && labelRules(sig).length) this.labelled.add(sig);
+      if (this.labelled) this.addLabelled(sig);
     }
     return sig;
   }
@@ -416,10 +490,16 @@ export class FastConnectivity implements Connectivity {
   private retire(sig: Signature): void {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
-    this.labelled?.delete(sig);
-    sig.rows = sig.any = sig.masks = sig.admin = undefined;
+    if (this.labelled?.delete(sig)) for (const r of labelRules(sig)) this.labelledBy!.get(this.sets.rulePeersKey(r, sig.family)!)?.delete(sig);
+    if (sig.part === "admin") { this.admins.delete(sig); this.joints.delete(sig.id); }
+    else for (const byRest of this.joints.values()) byRest.delete(sig.id);
+    // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
+    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
   }
 }
+
+const FAMILIES: readonly LocalFamily[] = [0, 4, 6];
+const NO_POLICIES: readonly Policy[] = [];
 
 /** Direction and family: what a rule's peers are evaluated for. */
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
@@ -429,10 +509,32 @@ function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[]
   return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
 }
 
+/**
+ * A class's declared ports of some names, as a small number (distinct lists are few). Members of a
+ * class declare the same ports of the names the vocabulary holds, so it is kept per class (names
+ * recur: an edited policy).
+ */
+const localKeys = new WeakMap<EndpointClass, { names: string; key: number }>();
+const portKeyIds = new Map<string, number>();
+function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): number {
+  const known = localKeys.get(cls);
+  if (known?.names === namesKey) return known.key;
+  const text = portsKey(localPorts(cls, names));
+  let key = portKeyIds.get(text);
+  if (key === undefined) portKeyIds.set(text, key = portKeyIds.size);
+  localKeys.set(cls, { names: namesKey, key });
+  return key;
+}
+
 const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
 
+/** The port names policies' ingress rules use (kept per list: assign asks it of one shared list for many classes). */
+const namesOf = new WeakMap<readonly Policy[], Set<string>>();
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
+  const known = namesOf.get(policies);
+  if (known) return known;
   const out = new Set<string>();
+  namesOf.set(policies, out);
   for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
   return out;
 }

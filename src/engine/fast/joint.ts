@@ -15,8 +15,8 @@ export interface Joint {
   parts?: { a: number; r: number; conns: number }[];
   /** The layouts `parts` was computed from (a layout is replaced when a signature is laid out again). */
   layouts?: [PortLayout, PortLayout];
-  /** Connection-set ids by mask of parts. */
-  masks: Map<number | string, number>;
+  /** Connection-set ids by mask of parts (made when first asked: an Admin change makes thousands of joints). */
+  masks?: Map<number | string, number>;
 }
 
 /** Whether the composed side may allow `other` somewhere (a superset; exact answers come from jointPorts). */
@@ -39,7 +39,7 @@ function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
   }));
   j.parts = parts;
   j.layouts = [la, lr];
-  j.masks.clear();
+  j.masks?.clear();
   return parts;
 }
 
@@ -54,6 +54,7 @@ export function jointPorts(j: Joint, other: number, conntable: ConnTable, restAl
   let key: number | string = 0;
   if (parts.length <= 30) { for (let k = 0; k < parts.length; k++) if (allowed(parts[k])) key |= 1 << k; }
   else key = parts.map((p) => (allowed(p) ? "1" : "0")).join("");
+  j.masks ??= new Map();
   let id = j.masks.get(key);
   if (id === undefined) {
     id = NONE;

@@ -24,9 +24,11 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   const cache = new Map<object, Bits>();
   const fromIngress = cost(fc, ids, "ingress", mask, cache) <= cost(fc, ids, "egress", mask, cache);
   const driver = fromIngress ? "ingress" : "egress", other = fromIngress ? "egress" : "ingress";
+  // The other side's rows, by class (asked once per pair: an array, not the cache's map).
+  const otherAny: (Bits | undefined)[] = [];
   const pair = (a: number, b: number) => {
-    if (!has(fc.sideAny(other, b, cache), a)) return;
-    const [cs, cd] = fromIngress ? [b, a] : [a, b];
+    if (!has(otherAny[b] ??= fc.sideAny(other, b, cache), a)) return;
+    const cs = fromIngress ? b : a, cd = fromIngress ? a : b;
     const id = fc.pairConns(cs, cd);
     if (id !== NONE) visit(cs, cd, id);
   };

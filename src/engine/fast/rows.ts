@@ -17,10 +17,10 @@ interface Outcome { allow: Bits; cont: Bits }
  * Namespace tier's outcome) are all zeros between rows: each row clears the words it wrote.
  */
 class Scratch {
-  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits;
+  readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits; readonly row: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -31,6 +31,9 @@ export class RowBuilder {
   private outcomes = new Map<string, Outcome>();
   private narrow = new Map<string, Outcome>();
   private narrowAt = -1;
+  /** Buffers of the narrow outcomes, reused once those are forgotten (a new column costs no allocation). */
+  private pool: Bits[] = [];
+  private pooled = 0;
   private scratch = new Scratch(1);
   /** Rows computed, for the statistics. */
   computed = 0;
@@ -38,8 +41,12 @@ export class RowBuilder {
   constructor(private sets: ClassSets, private conns: ConnTable, private options: EngineOptions,
     private policyId: (p: Policy) => number, private named: () => NamedPortIndex) {}
 
-  /** Lays out the signature's ports and computes every row. */
-  build(sig: Signature): void {
+  /**
+   * Lays out the signature's ports and computes every row. An Admin part made from `from` (the
+   * part it replaces, one policy added or removed) takes over the rows of every port class whose
+   * outcome cannot differ (tierKey): only the port classes the changed policy's rules reach are walked.
+   */
+  build(sig: Signature, from?: Signature): void {
     const n = this.sets.nwords;
     if (sig.unenforced) {
       sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [] }], conns: [1] };
@@ -47,20 +54,99 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    if (sig.part === "admin") {
-      const fresh = () => sig.layout!.reps.map(() => newBits(n));
-      sig.admin = { allow: fresh(), cont: fresh(), anyCont: newBits(n) };
-    } else sig.rows = sig.layout.reps.map(() => newBits(n));
     sig.any = newBits(n);
     sig.masks = new Map();
+    if (sig.part === "admin") {
+      sig.admin = { allow: [], cont: [], anyCont: newBits(n) };
+      this.adminRows(sig, sig.admin, from);
+      return;
+    }
+    sig.rows = new Array<Bits>(sig.layout.reps.length);
     this.refresh(sig, 0, n);
+  }
+
+  /**
+   * Rows with the same bits are one array (most rows are: at 10k pods seven in eight repeat another,
+   * a third are empty), made once: a rest part's rows are computed into a buffer and looked up here
+   * by content. Such rows are shared, so they are never written: a row about to change is copied
+   * first (own). The table lives until the next reset (rows made later rarely repeat older ones).
+   */
+  private table = new Map<number, Bits[]>();
+  private shared = new WeakSet<Bits>();
+
+  /** The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word). */
+  private store(cur: Bits | undefined, buf: Bits, w0: number, w1: number): Bits {
+    if (cur) {
+      let same = true;
+      for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
+      if (same) return cur;
+      const out = this.own(cur);
+      out.set(buf.subarray(w0, w1), w0);
+      return out;
+    }
+    let h = buf.length;
+    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
+    const bucket = this.table.get(h);
+    for (const r of bucket ?? []) if (equalBits(r, buf)) return r;
+    const out = newBits(buf.length);
+    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) out[w] = buf[w];
+    if (bucket) bucket.push(out); else this.table.set(h, [out]);
+    this.shared.add(out);
+    return out;
+  }
+
+  /** The row itself, or a private copy when it is shared. */
+  private own(r: Bits): Bits {
+    if (!this.shared.has(r)) return r;
+    const out = newBits(r.length);
+    out.set(r);
+    return out;
+  }
+
+  /** Class `to` split off `from`: it gets `from`'s bit in every row of the part. */
+  copyColumn(sig: Signature, from: number, to: number): void {
+    const copy = (b: Bits) => { const v = has(b, from); if (v !== has(b, to)) { if (v) set(b, to); else clear(b, to); } touched(b); };
+    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]) copy(b); }
+    else if (sig.rows) {
+      const rows = sig.rows;
+      for (let k = 0; k < rows.length; k++) if (has(rows[k], from) !== has(rows[k], to)) { rows[k] = this.own(rows[k]); copy(rows[k]); }
+    } else return;
+    copy(sig.any!);
+  }
+
+  /**
+   * An Admin part's rows over every word: each port class's outcome is the shared tier outcome
+   * (or `from`'s row of the same tierKey), kept as is, not copied. Rows may thus be shared between
+   * parts and the outcome cache; every later write into one (a refresh of new columns, a column
+   * copied) writes the same function of its key, so sharing them stays exact.
+   */
+  private adminRows(sig: Signature, admin: NonNullable<Signature["admin"]>, from: Signature | undefined): void {
+    const known = new Map<string, number>();
+    from?.layout?.reps.forEach((rep, k) => { if (rep.tiers?.length === 1) known.set(rep.tiers[0].key!, k); });
+    const n = this.sets.nwords, { allow, cont, anyCont } = admin, any = sig.any!;
+    sig.layout!.reps.forEach((rep, k) => {
+      rep.tiers ??= this.plan(sig, rep.statuses);
+      const j = known.get(rep.tiers[0].key!);
+      if (j !== undefined && from!.admin) { allow[k] = from!.admin.allow[j]; cont[k] = from!.admin.cont[j]; }
+      else {
+        const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, 0, n);
+        allow[k] = o.allow; cont[k] = o.cont;
+        this.computed++;
+      }
+      orInto(any, allow[k]);
+      orInto(anyCont, cont[k]);
+    });
+    touched(any); touched(anyCont);
   }
 
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
-    const rows = sig.rows!, any = sig.any!;
-    sig.layout!.reps.forEach((rep, k) => this.row(sig, rep, rows[k], w0, w1));
+    const rows = sig.rows!, any = sig.any!, buf = this.work().row;
+    sig.layout!.reps.forEach((rep, k) => {
+      this.row(sig, rep, buf, w0, w1);
+      rows[k] = this.store(rows[k], buf, w0, w1);
+    });
     any.fill(0, w0, w1);
     for (const r of rows) orInto(any, r, w0, w1);
     this.computed += rows.length;
@@ -90,7 +176,8 @@ export class RowBuilder {
     let some = false;
     sig.layout!.reps.forEach((rep, k) => {
       const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
-      if (allowed) { set(rows[k], id); some = true; } else clear(rows[k], id);
+      if (allowed !== has(rows[k], id)) { rows[k] = this.own(rows[k]); if (allowed) set(rows[k], id); else clear(rows[k], id); }
+      some ||= allowed;
     });
     if (some) set(any, id); else clear(any, id);
   }
@@ -163,12 +250,24 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); this.narrow.clear(); }
+  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); }
+
+  private forgetNarrow(): void { this.narrow.clear(); this.pooled = 0; }
+
+  /** A buffer of the pool, zero on [w0, w1) (narrow outcomes only read and write there). */
+  private buffer(w0: number, w1: number): Bits {
+    const n = this.sets.nwords;
+    if (this.pool.length && this.pool[0].length !== n) this.pool = [];
+    if (this.pooled === this.pool.length) this.pool.push(new Uint32Array(n));
+    const b = this.pool[this.pooled++];
+    b.fill(0, w0, w1);
+    return b;
+  }
 
   private cacheFor(w0: number, w1: number): Map<string, Outcome> {
     if (w0 === 0 && w1 === this.sets.nwords) return this.outcomes;
     const at = w0 * 2 ** 26 + w1;
-    if (at !== this.narrowAt) { this.narrow.clear(); this.narrowAt = at; }
+    if (at !== this.narrowAt) { this.forgetNarrow(); this.narrowAt = at; }
     return this.narrow;
   }
 
@@ -176,9 +275,21 @@ export class RowBuilder {
     if (sig.admin) {
       const a = sig.admin;
       sig.admin = { allow: a.allow.map((r) => resized(r, nwords)), cont: a.cont.map((r) => resized(r, nwords)), anyCont: resized(a.anyCont, nwords) };
-    } else sig.rows = sig.rows!.map((r) => resized(r, nwords));
+    } else {
+      // Shared rows stay shared: one copy each (the memo lives for one size).
+      if (this.resizedTo !== nwords) { this.resizedTo = nwords; this.resizedRows = new WeakMap(); this.table.clear(); }
+      sig.rows = sig.rows!.map((r) => {
+        if (!this.shared.has(r)) return resized(r, nwords);
+        let out = this.resizedRows.get(r);
+        if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
+        return out;
+      });
+    }
     sig.any = resized(sig.any!, nwords);
   }
+
+  private resizedTo = -1;
+  private resizedRows = new WeakMap<Bits, Bits>();
 
   private work(): Scratch {
     if (this.scratch.n !== this.sets.nwords) this.scratch = new Scratch(this.sets.nwords);
@@ -242,13 +353,28 @@ export class RowBuilder {
     for (const tier of TIERS) {
       const ps = sig.tiers[tier];
       const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
-      const mine = statuses.slice(offset, offset + count);
+      const mine = offset === 0 && count === statuses.length ? statuses : statuses.slice(offset, offset + count);
       offset += count;
       if (!ps.length) continue;
-      const key = tier === "namespace" ? undefined : `${tier}|${sig.direction}|${sig.family}|${ps.map(this.policyId).join(",")}|${mine.join("|")}`;
-      out.push({ tier, statuses: mine, key });
+      out.push({ tier, statuses: mine, key: tier === "namespace" ? undefined : this.tierKey(sig, ps, mine) });
     }
     return out;
+  }
+
+  /**
+   * What one Admin or Baseline tier's outcome at a port class depends on: the rules that can match
+   * there (port status not "0"), in walk order, each named by its policy (whose priority groups it
+   * under samePriority=deny-first), its place in it and its status. Rules that cannot match add
+   * nothing, so port classes of different parts (a part and the one derived from it by adding a
+   * policy elsewhere in the port space) share their outcome.
+   */
+  private tierKey(sig: Signature, ps: readonly Policy[], statuses: readonly string[]): string {
+    let key = `${ps[0].tier}|${sig.direction}|${sig.family}|`, i = 0;
+    for (const p of ps) {
+      const rules = rulesOf(p, sig.direction) ?? [];
+      for (let k = 0; k < rules.length; k++, i++) if (statuses[i] !== "0") key += `${this.policyId(p)}.${k}:${statuses[i]};`;
+    }
+    return key;
   }
 
   /** One Admin or Baseline tier (shared, cached): which remotes it allows, and which go on to the next tier (Pass, or no match). */
@@ -257,7 +383,8 @@ export class RowBuilder {
     const cached = cache.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
-    const acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
+    const fresh = cache === this.outcomes ? () => newBits(n) : () => this.buffer(w0, w1);
+    const acc = { allow: fresh(), deny: fresh(), pass: fresh() };
     const remaining = work.remaining, all = this.sets.all;
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = 0;
@@ -291,6 +418,12 @@ export class RowBuilder {
 }
 
 type Acc = Record<Action, Bits>;
+
+function equalBits(a: Bits, b: Bits): boolean {
+  if (a.length !== b.length) return false;
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
+}
 
 /** Whether one of the named ports a status lists admits class `id` at protocol/port. */
 function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {

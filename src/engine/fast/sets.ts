@@ -37,6 +37,8 @@ export class ClassSets {
   private byScope = new Map<string | undefined, Set<Entry>>();
   private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
   private nsMatches = new Map<string, string[]>();
+  private subjectKeys = new WeakMap<EndpointSelector, string>();
+  private peerKeys = new WeakMap<Peer, string[]>();
   /** Namespaces with classes when nsMatches was filled (a new one empties it). */
   private nsCount = 0;
   private allBits: Bits;
@@ -51,7 +53,13 @@ export class ClassSets {
   get all(): Bits { return this.allBits; }
 
   subject(sel: EndpointSelector): Bits {
-    return this.get(`s|${selectorKey(sel)}`, () => this.selectorCandidates(sel),
+    // Asked for every candidate policy of every class an update touches: the key string is made once
+    // per selector (a string made anew would be hashed anew), and no closure is made when it is known.
+    let key = this.subjectKeys.get(sel);
+    if (key === undefined) this.subjectKeys.set(sel, key = `s|${selectorKey(sel)}`);
+    const found = this.entries.get(key);
+    if (found) return found.bits;
+    return this.get(key, () => this.selectorCandidates(sel),
       (c) => this.matcher.selects(sel, c.rep.endpoint), undefined, sel.namespaces.kind === "selector", namespaceOf(sel));
   }
 
@@ -65,6 +73,13 @@ export class ClassSets {
     const bits = this.rulePeerBits(peers, f);
     this.byRule[f].set(rule, bits);
     return bits;
+  }
+
+  /** The key of the set rulePeers gives for a rule (as refresh reports changed sets); undefined: every peer. */
+  rulePeersKey(rule: Rule, f: LocalFamily): string | undefined {
+    const peers = rule.peers;
+    if (!peers) return undefined;
+    return peers.length === 1 ? this.peerSetKey(peers[0], f) : `r|${f}|${peers.map(peerKey).join("|")}`;
   }
 
   private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {
@@ -86,9 +101,20 @@ export class ClassSets {
     }, peers.some(byNamespaceLabels), confinedTo(peers));
   }
 
+  /** The key of a peer's set seen from a local endpoint of family f (made once per peer). */
+  private peerSetKey(peer: Peer, f: LocalFamily): string {
+    const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
+    let keys = this.peerKeys.get(peer);
+    if (!keys) this.peerKeys.set(peer, keys = []);
+    return keys[local] ??= `p|${local}|${peerKey(peer)}`;
+  }
+
   peer(peer: Peer, f: LocalFamily): Bits {
     const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
-    return this.get(`p|${local}|${peerKey(peer)}`, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer), confinedTo([peer]));
+    const key = this.peerSetKey(peer, f);
+    const found = this.entries.get(key);
+    if (found) return found.bits;
+    return this.get(key, () => this.peerCandidates(peer), this.peerTest(peer, local), undefined, byNamespaceLabels(peer), confinedTo([peer]));
   }
 
   private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {

@@ -32,6 +32,8 @@ export interface Signature {
   any?: Bits;
   /** Admin part, per port class: remote classes the tier allows, and those it passes on to the next tiers. */
   admin?: { allow: Bits[]; cont: Bits[]; anyCont: Bits };
+  /** Its rules with namespace-selector peers (labelRules), once asked. */
+  labelRules?: Rule[];
   /** Connection-set ids of unions of port classes, by mask. */
   masks?: Map<number | string, number>;
 }
@@ -61,16 +63,10 @@ export function signatureRules(sig: Signature): Rule[] {
   return out;
 }
 
-const byLabelRules = new WeakMap<Signature, Rule[]>();
-
 /** The rules of a signature with a peer selecting by namespace labels (what a namespace relabel can change). */
 export function labelRules(sig: Signature): Rule[] {
-  let rules = byLabelRules.get(sig);
-  if (!rules) {
-    rules = TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
-    byLabelRules.set(sig, rules);
-  }
-  return rules;
+  sig.labelRules ??= TIERS.flatMap((t) => sig.tiers[t].flatMap((p) => (rulesOf(p, sig.direction) ?? []).filter((r) => r.peers?.some(byNamespaceLabels))));
+  return sig.labelRules;
 }
 
 /** Declared ports per port name, over every endpoint: where a named egress rule can match. */
@@ -111,18 +107,63 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   const intervals: Interval[][][] = [];
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
   for (const protocol of PROTOCOLS) {
-    starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
-    classOf[protocol] = starts[protocol].map((port, i) => {
-      const statuses = rules.map((r) => portStatus(r, protocol, port, sig, named));
-      const key = statuses.join("|");
+    const s = starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
+    const hits = ruleHits(rules, protocol, s, sig, named);
+    classOf[protocol] = s.map((port, i) => {
+      const h = hits[i], key = h ? h.map(([j, status]) => `${j}:${status}`).join("|") : "";
       let k = byVector.get(key);
-      if (k === undefined) { k = reps.length; byVector.set(key, k); reps.push({ protocol, port, statuses }); intervals.push([[], [], []]); }
-      const next = starts[protocol][i + 1];
+      if (k === undefined) {
+        k = reps.length; byVector.set(key, k);
+        const statuses = new Array<string>(rules.length).fill("0");
+        for (const [j, status] of h ?? []) statuses[j] = status;
+        reps.push({ protocol, port, statuses });
+        intervals.push([[], [], []]);
+      }
+      const next = s[i + 1];
       intervals[k][PROTOCOLS.indexOf(protocol)].push([port, next === undefined ? MAX_PORT : next - 1]);
       return k;
     });
   }
   return { starts, classOf, reps, intervals: intervals.map((perProto) => perProto.map(normalizeIntervals)) };
+}
+
+/**
+ * Per start of `starts` (a protocol's intervals), the rules whose port status there is not "0", with
+ * it, in rule order. Most rules name a few ports: only the intervals their matches can admit are asked.
+ */
+function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly number[], sig: Signature, named: NamedPortIndex): ([number, string][] | undefined)[] {
+  const out: ([number, string][] | undefined)[] = new Array(starts.length).fill(undefined);
+  const seen = new Int32Array(starts.length).fill(-1);
+  const ask = (j: number, i: number) => {
+    if (i < 0 || seen[i] === j) return;
+    seen[i] = j;
+    const status = portStatus(rules[j], protocol, starts[i], sig, named);
+    if (status !== "0") (out[i] ??= []).push([j, status]);
+  };
+  rules.forEach((r, j) => {
+    if (!r.ports || r.ports.some((m) => m.kind === "protocol" && m.protocol === protocol)) { for (let i = 0; i < starts.length; i++) ask(j, i); return; }
+    for (const m of r.ports) {
+      if (m.kind === "range") { if (m.protocol === protocol) for (let i = lowerBound(starts, m.first); i < starts.length && starts[i] <= m.last; i++) ask(j, i); }
+      else if (m.kind === "named" && sig.direction === "ingress") { for (const q of sig.localPorts) if (q.name === m.name && q.protocol === protocol) ask(j, indexOf(starts, q.port)); }
+      else if (m.kind === "named" && (m.protocol === undefined || m.protocol === protocol)) {
+        for (const pp of named.get(m.name) ?? []) if (pp.startsWith(`${protocol}/`)) ask(j, indexOf(starts, Number(pp.slice(protocol.length + 1))));
+      }
+    }
+  });
+  return out;
+}
+
+/** First index whose value is at least `v`. */
+function lowerBound(s: readonly number[], v: number): number {
+  let lo = 0, hi = s.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (s[mid] < v) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** Index of `v` in sorted `s`, or -1. */
+function indexOf(s: readonly number[], v: number): number {
+  const i = lowerBound(s, v);
+  return s[i] === v ? i : -1;
 }
 
 /** The port class of protocol/port in a layout. */

@@ -8,7 +8,10 @@ import { forEach, has } from "./bitset.js";
 import type { ClassTable } from "./classes.js";
 import type { ClassSets } from "./sets.js";
 
-export type Selected = Map<number, Record<Direction, Policy[]>>;
+export type Selected = Map<number, Record<Direction, readonly Policy[]>>;
+
+/** A list of policies in walk order, and the lists one policy longer (equal lists are one array). */
+interface ListNode { list: readonly Policy[]; next: Map<Policy, ListNode> }
 
 export class Subjects {
   private seq = new Map<Policy, number>();
@@ -57,16 +60,27 @@ export class Subjects {
   /** The policies selecting each class, per direction, in walk order. */
   selectedBy(ids: readonly number[], sets: ClassSets, classes: ClassTable): Selected {
     if (ids.length <= 64) return this.selectedByFew(ids, sets, classes);
-    const out: Selected = new Map();
+    // Each class walks a trie of lists: classes selected by the same policies end on one node, and
+    // share its list (the engine then looks their signature up once).
+    const root: ListNode = { list: [], next: new Map() };
+    const step = (n: ListNode, p: Policy) => {
+      let c = n.next.get(p);
+      if (!c) n.next.set(p, c = { list: [...n.list, p], next: new Map() });
+      return c;
+    };
+    const at: Record<Direction, (ListNode | undefined)[]> = { egress: [], ingress: [] };
     const wanted = ids.length === classes.size ? undefined : new Set(ids);
     for (const p of this.walk()) {
       forEach(sets.subject(p.subject), (id) => {
         if (wanted && !wanted.has(id)) return;
-        let r = out.get(id);
-        if (!r) { r = { egress: [], ingress: [] }; out.set(id, r); }
-        if (p.egress) r.egress.push(p);
-        if (p.ingress) r.ingress.push(p);
+        if (p.egress) at.egress[id] = step(at.egress[id] ?? root, p);
+        if (p.ingress) at.ingress[id] = step(at.ingress[id] ?? root, p);
       });
+    }
+    const out: Selected = new Map();
+    for (const id of ids) {
+      const e = at.egress[id], i = at.ingress[id];
+      if (e || i) out.set(id, { egress: e?.list ?? root.list, ingress: i?.list ?? root.list });
     }
     return out;
   }

@@ -9,8 +9,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
 import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
-import { forEach, wordRuns } from "./bitset.js";
-import { labelRules, type Signature } from "./signature.js";
+import { forEach, has, wordRuns } from "./bitset.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -42,17 +41,20 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   const inv = fc.inventory;
   const index = named(inv.policies), old = index.get(nameOf(p));
   index.set(nameOf(p), p);
-  const affected = new Set<number>();
-  if (old) { inv.policies.splice(inv.policies.indexOf(old), 1); forEach(fc.sets.subject(old.subject), (id) => affected.add(id)); }
+  if (old) inv.policies.splice(inv.policies.indexOf(old), 1);
   inv.policies.push(p);
   fc.subjects.add(p);
   split(fc, fc.vocab.addPolicy(p));
+  // The classes either version selects, the old one's taken after the split: a class split off one it
+  // selected copied its signatures (with the old version), and must be given its new ones too.
+  const affected: number[] = [], before = old ? fc.sets.subject(old.subject).slice() : undefined;
+  if (before) forEach(before, (id) => affected.push(id));
   fc.policiesChanged([p], old ? [old] : []);
-  forEach(fc.sets.subject(p.subject), (id) => affected.add(id));
+  forEach(fc.sets.subject(p.subject), (id) => { if (!before || !has(before, id)) affected.push(id); });
   // An Admin-tier policy changes only the Admin parts of the classes it selects.
   if (p.tier === "admin") fc.reassignAdmin(affected, old, p);
-  else fc.assign([...affected]);
-  return { classes: affected.size, rows: fc.rows.computed - rows };
+  else fc.assign(affected);
+  return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
 export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult {
@@ -114,9 +116,7 @@ export function setNamespaceLabels(fc: FastConnectivity, name: string, labels: L
   const changed = fc.sets.refresh(ids, true);
   if (changed.length && ids.length) {
     // Only the columns of the namespace's classes can change, and only in rows with a rule whose peers changed.
-    const bits = new Set(changed.map((k) => fc.sets.bitsOf(k)));
-    const uses = (sig: Signature) => labelRules(sig).some((r) => bits.has(fc.sets.rulePeers(r, sig.family)));
-    const stale = [...fc.labelledSignatures()].filter((sig) => sig.users > 0 && !sig.unenforced && uses(sig));
+    const stale = fc.signaturesWithPeers(changed).filter((sig) => !sig.unenforced);
     fc.rows.reset();
     for (const [w0, w1] of wordRuns(ids)) for (const sig of stale) fc.rows.refresh(sig, w0, w1);
   }

@@ -124,8 +124,11 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, point === "sidecar-tcp" || point === "ztunnel") } : {}) });
   const trace: string[] = [], warnings: string[] = [];
-  const active = policies.filter((p) => !p.dryRun && p.action !== "audit");
+  // ztunnel takes ALLOW and DENY only (ambient/authorization.go convertAuthorizationPolicy: "ztunnel does not support the CUSTOM action").
+  const unsupported = (p: IstioAuthorization) => point === "ztunnel" && p.action === "custom";
+  const active = policies.filter((p) => !p.dryRun && p.action !== "audit" && !unsupported(p));
   for (const p of policies.filter((x) => x.dryRun)) trace.push(`AuthorizationPolicy ${p.namespace}/${p.name} is a dry run (istio.io/dry-run): not enforced`);
+  for (const p of policies.filter(unsupported)) trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name} is not enforced by ztunnel, which supports ALLOW and DENY only (attach it to a waypoint)`);
   const of = (action: MeshAction) => active.filter((p) => p.action === action);
   if (point === "sidecar-tcp" || point === "ztunnel") noteDroppedRules(active, point, trace);
   const custom = firstMatch(of("custom"), "custom", point, a);

@@ -82,13 +82,21 @@ function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: nu
   const text = annotation(pod, key) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
   if (text === undefined) return undefined;
   return text.split(",").some((part) => {
-    const [a, b] = part.trim().split("-").map(Number);
+    const item = part.trim();
+    // A port name stands for the pod's container ports of that name (the injector resolves it: pkg/inject ParseContainerOpaquePorts).
+    if (/^[a-z]/i.test(item)) return pod.ports.some((p) => p.name === item && p.port === port);
+    const [a, b] = item.split("-").map(Number);
     return b === undefined ? a === port : a <= port && port <= b;
   });
 }
 
+/**
+ * Opaque: listed in the annotation (pod, else namespace: the injector copies it); without one, the
+ * injector writes the default opaque ports the pod declares as container ports (proxy-injector
+ * webhook.go FilterPodOpaquePorts), so an undeclared port is not opaque.
+ */
 function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
-  return portAnnotated(ctx, pod, OPAQUE_PORTS, port) ?? DEFAULT_OPAQUE.includes(port);
+  return portAnnotated(ctx, pod, OPAQUE_PORTS, port) ?? (DEFAULT_OPAQUE.includes(port) && pod.ports.some((p) => p.port === port));
 }
 
 /**

@@ -23,7 +23,7 @@ export function schemaCatalog(): SchemaCatalog {
 export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
   if (!schema) return [];
-  const plain = withoutNulls(raw.obj);
+  const plain = raw.nullFree ? raw.obj : withoutNulls(raw.obj);
   const data = schema.defaults ? schema.defaults(plain) : plain;
   if (schema.validate(data)) return [];
   const accepted = serverAccepted(raw.obj);
