@@ -351,14 +351,14 @@ export class FastConnectivity implements Connectivity {
     const selected = this.subjects.selectedBy(ids, this.sets, this.classes);
     // Classes with the same list of policies (Subjects gives equal lists as one array), family,
     // subjectability and local named ports get the same parts: each such group is looked up once.
-    const memo = new Map<readonly Policy[], Map<string, [Signature, Signature | undefined]>>();
+    const memo = new Map<readonly Policy[], { names: Set<string>; byClass: Map<string, [Signature, Signature | undefined]> }>();
     for (const id of ids) {
       const cls = this.classes.list[id];
       for (const d of ["egress", "ingress"] as const) {
         const all = selected.get(id)?.[d] ?? NO_POLICIES;
-        let byClass = memo.get(all);
-        if (!byClass) memo.set(all, byClass = new Map());
-        const names = d === "ingress" && cls.subjectable ? namedPortsOf(all) : undefined;
+        let list = memo.get(all);
+        if (!list) memo.set(all, list = { names: namedPortsOf(all), byClass: new Map() });
+        const names = d === "ingress" && cls.subjectable ? list.names : undefined, byClass = list.byClass;
         const key = `${d}|${cls.family}|${cls.subjectable ? 1 : 0}|${names?.size ? portsKey(localPorts(cls, names)) : ""}`;
         let parts = byClass.get(key);
         if (!parts) {
@@ -528,13 +528,8 @@ function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey:
 
 const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
 
-/** The port names policies' ingress rules use (kept per list: assign asks it of one shared list for many classes). */
-const namesOf = new WeakMap<readonly Policy[], Set<string>>();
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
-  const known = namesOf.get(policies);
-  if (known) return known;
   const out = new Set<string>();
-  namesOf.set(policies, out);
   for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
   return out;
 }
