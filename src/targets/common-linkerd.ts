@@ -33,7 +33,7 @@ import type { LinkerdAuthorization, LinkerdRoute, LinkerdServer, MeshSettings } 
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { matches } from "../model/selector.js";
-import { attachedRoutes, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
+import { attachedRoutes, GRPC_CALL, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
 import { hostMatch } from "../sources/trafficpolicy-http.js";
 import { LinkerdDefaults } from "./common-linkerd-defaults.js";
 import { MeshMembership } from "../engine/mesh/membership.js";
@@ -190,8 +190,7 @@ function routeClause(route: LinkerdRoute, rule: number, match: Clause): Clause {
     if (c.attribute === "request.query") throw new Refused(`${where}: a query parameter match (${c.name}) has no common-API equivalent`);
     if (c.attribute === "request.header" && "values" in c && c.values.some((v) => v.kind !== "exact")) throw new Refused(`${where}: a header match by regular expression (${c.name}) has no common-API equivalent (exact values only)`);
   }
-  // A GRPCRoute takes gRPC calls only: POST (the engine's routeFor).
-  const grpc: Clause = route.kind === "GRPCRoute" ? [{ attribute: "request.method", values: [{ kind: "exact", value: "POST" }] }] : [];
+  const grpc: Clause = route.kind === "GRPCRoute" ? GRPC_CALL : [];
   return [...(route.hostnames.length ? [{ attribute: "request.host" as const, values: route.hostnames.map(hostMatch) }] : []), ...grpc, ...match];
 }
 

@@ -196,12 +196,15 @@ function routeOrder(a: LinkerdRoute, b: LinkerdRoute): number {
   return `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
 }
 
+/** What a GRPCRoute asks of a request before its matches: a gRPC call, which is a POST. */
+export const GRPC_CALL: Clause = [{ attribute: "request.method", values: [{ kind: "exact", value: "POST" }] }];
+
 /** The route a request takes on a Server (the first of the greatest matches); undefined when the Server has routes and none matches. */
 function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: LinkerdRoute; rule: number } | undefined {
   let best: { route: LinkerdRoute; rule: number; score: Summary } | undefined;
   for (const route of [...routes].sort(routeOrder)) {
     const host = hostSummary(route, a.http?.host ?? "");
-    if (!host || (route.kind === "GRPCRoute" && a.http?.method !== "POST")) continue;
+    if (!host || (route.kind === "GRPCRoute" && !clauseHolds(GRPC_CALL, a))) continue;
     for (const rule of route.rules) {
       const held = (rule.matches.length ? rule.matches : [[]]).filter((m) => clauseHolds(m, a)).map((m) => matchSummary(route, m, a));
       if (!held.length) continue;
