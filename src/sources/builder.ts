@@ -27,7 +27,9 @@ export class InventoryBuilder {
   constructor(readonly diags: Diagnostics) {}
 
   addEndpoint(e: Omit<Endpoint, "id">): Endpoint {
-    const ep: Endpoint = { ...e, id: this.inv.endpoints.length };
+    // The object is kept as made (not copied with a spread): a spread copy gets a map of its own per object.
+    const ep = e as Endpoint;
+    ep.id = this.inv.endpoints.length;
     this.inv.endpoints.push(ep);
     if (ep.namespace !== undefined) this.useNamespace(ep.namespace, ep.src);
     return ep;
