@@ -10,14 +10,13 @@ export const CONNLIST_FORMATS = ["txt", "table", "json", "yaml", "csv", "md", "d
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
-  if (format === "txt" || format === "json") { const parts: string[] = []; writeConnlist(entries, format, (s) => parts.push(s)); return parts.join(""); }
+  if (format === "txt" || format === "json" || format === "yaml") { const parts: string[] = []; writeConnlist(entries, format, (s) => parts.push(s)); return parts.join(""); }
   const conn = connText();
   const rows = entries.map((e) => [e.src.id, e.dst.id, conn(e.conns)] as const);
   switch (format) {
     case "csv": return renderCsv(["src", "dst", "conn"], rows);
     case "md": return renderMarkdown(["src", "dst", "conn"], rows);
     case "table": return renderTable(["SRC", "DST", "CONNECTIONS"], rows);
-    case "yaml": return renderYaml(connlistData(entries));
     case "dot": return renderDot(entries);
   }
 }
@@ -120,16 +119,16 @@ function workloadNetworks(sections: readonly NetworkSection[]): string {
 const PIECE = 64 * 1024;
 
 /**
- * The rendering written in pieces, the same bytes as renderConnlist: txt and json never become one
+ * The rendering written in pieces, the same bytes as renderConnlist: txt, json and yaml never become one
  * string (at 150k pods the answer is hundreds of megabytes); other formats are written whole.
  * `escape` is applied to every text that does not come from this code (peer ids, connection texts)
  * and to the whole of the other formats: with a character-by-character escape (cli/terminal.ts
  * escapeControls), the pieces written are the escape of the rendering, so a caller need not scan them.
  */
 export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void, escape: (s: string) => string = (s) => s): void {
-  if (format !== "txt" && format !== "json") { out(escape(renderConnlist(entries, format))); return; }
-  if (format === "json" && !entries.length) { out(escape(renderJson([]))); return; }
-  const item = format === "txt" ? txtItem(escape) : jsonItem(escape);
+  if (format !== "txt" && format !== "json" && format !== "yaml") { out(escape(renderConnlist(entries, format))); return; }
+  if (format !== "txt" && !entries.length) { out(escape(format === "json" ? renderJson([]) : renderYaml([]))); return; }
+  const item = format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape) : yamlItem(escape);
   let s = format === "json" ? "[\n" : "";
   for (let k = 0; k < entries.length; k++) {
     s += item(entries[k], k === 0);
@@ -168,6 +167,24 @@ function jsonItem(escape: (s: string) => string): (e: ConnEntry, first: boolean)
     return t;
   };
   return (e, first) => `${first ? "" : ",\n"}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+}
+
+/**
+ * One entry as renderYaml(connlistData(all)) writes it: a sequence item whose values are each rendered
+ * alone in the same place (a one-key item for a peer's id: src and dst are at the same indentation,
+ * so a quoted or block scalar reads the same under either key; a conn + connections item for each
+ * connection set), since with lineWidth 0 a scalar's rendering depends on its text and indentation only.
+ */
+function yamlItem(escape: (s: string) => string): (e: ConnEntry) => string {
+  const value = perPeer((p) => escape(renderYaml([{ src: p.id }]).slice("- src: ".length)));
+  const src = perPeer((p) => `- src: ${value(p)}`), dst = perPeer((p) => `  dst: ${value(p)}`);
+  const tails = new Map<ConnSet, string>();
+  const tail = (c: ConnSet) => {
+    let t = tails.get(c);
+    if (t === undefined) { t = escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`); tails.set(c, t); }
+    return t;
+  };
+  return (e) => `${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
 }
 
 /** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */
