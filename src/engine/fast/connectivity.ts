@@ -240,6 +240,14 @@ export class FastConnectivity implements Connectivity {
     const byPeers = this.restByPeers();
     const candidates = new Set(byPeers.get(undefined));
     for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
+    // Several new classes (the external ranges of a list): each part that may allow one is walked
+    // once on the new words (the old classes there get the bits they have), not once per class.
+    if (ids.length > 1) {
+      const batch = new Set<Signature>(this.open);
+      for (const p of candidates) if (this.restOf.has(p)) this.hitsAny(p, ids, batch);
+      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+      return;
+    }
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
@@ -266,6 +274,14 @@ export class FastConnectivity implements Connectivity {
       for (const sig of sigs) todo.add(sig);
     }
     if (mask) hits.set(p, mask);
+  }
+
+  /** The rest parts of policy p on the sides where a rule of it may match one of the new classes `ids`. */
+  private hitsAny(p: Policy, ids: readonly number[], todo: Set<Signature>): void {
+    for (const sigs of this.restOf.get(p)!.values()) {
+      const first = sigs.values().next().value;
+      if (first && ids.some((id) => this.mayMatch(p, first, id))) for (const sig of sigs) todo.add(sig);
+    }
   }
 
   private index(sig: Signature): void {
