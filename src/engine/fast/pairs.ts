@@ -195,35 +195,28 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
-  // Per node: the parties on it (pod side) and the parties acting as it (node side), in bunches of
-  // one group and class. A bunch pair's connections depend on nothing else, so each is visited
-  // once over all nodes, through two distinct parties of its bunches (a party with itself is no pair).
-  // Bunch kinds (group, class) are numbered as met; a group's parties come together, so its classes are looked up in a map of its own.
-  let kinds = 0, kindGroup = -1, groupKinds = new Map<number, number>();
-  const kindOf = (g: number, c: number) => {
-    if (g !== kindGroup) { kindGroup = g; groupKinds = new Map(); }
-    let id = groupKinds.get(c);
-    if (id === undefined) groupKinds.set(c, id = kinds++);
-    return id;
-  };
-  const onNode = new Map<string, { pods: Map<number, Bunch>; nodes: Map<number, Bunch> }>();
-  const bunch = (bunches: Map<number, Bunch>, g: number, c: number, e: Endpoint | undefined) => {
-    const kind = kindOf(g, c), b = bunches.get(kind);
-    if (!b) bunches.set(kind, { kind, group: g, cls: c, endpoints: [e] });
-    else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
-  };
-  const at = (name: string) => { let n = onNode.get(name); if (!n) onNode.set(name, n = { pods: new Map(), nodes: new Map() }); return n; };
+  // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
+  // party (group and class) with a node-side bunch has connections that depend on nothing else, so
+  // each such pair of kinds is visited once over all nodes, through two distinct parties (a party
+  // with itself is no pair).
+  const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++], e = p.endpoint;
-      if (e?.nodeName) bunch(at(e.nodeName).pods, g, c, e);
       const node = e && fc.engine.matcher.nodeOf(p)?.name;
-      if (node !== undefined) bunch(at(node).nodes, g, c, e);
+      if (node === undefined) continue;
+      const kind = nodeKind(g, c);
+      let bunches = sides.get(node);
+      if (!bunches) sides.set(node, bunches = []);
+      const b = bunches.find((x) => x.kind === kind);
+      if (!b) bunches.push({ kind, group: g, cls: c, endpoints: [e] });
+      else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
     }
   });
-  // Visited bunch pairs, and connections per (class pair, direction): computed once.
-  const seen = new Map<number, Set<number>>(), cache = new Map<number, number>();
+  if (!sides.size) return;
+  // Visited kind pairs (by node-side kind), and connections per (class pair, direction): computed once.
+  const podKind = kindNumbering(), seen = new Map<number, Set<number>>(), cache = new Map<number, number>();
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
     const key = (cs * fc.classes.size + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
@@ -235,23 +228,37 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
-  for (const { pods, nodes } of onNode.values()) {
-    for (const n of nodes.values()) {
-      let done = seen.get(n.kind);
-      if (!done) seen.set(n.kind, done = new Set());
-      for (const p of pods.values()) {
-        if (done.has(p.kind) || !distinctPair(n.endpoints, p.endpoints)) continue;
-        done.add(p.kind);
-        visit(n.group, n.cls, p.group, p.cls, true);
-        visit(p.group, p.cls, n.group, n.cls, false);
+  next = 0;
+  groups.forEach((parties, g) => {
+    for (const p of parties) {
+      const c = classOf[next++], e = p.endpoint, bunches = e?.nodeName !== undefined ? sides.get(e.nodeName) : undefined;
+      if (!bunches) continue;
+      const kind = podKind(g, c);
+      for (const n of bunches) {
+        let visited = seen.get(n.kind);
+        if (!visited) seen.set(n.kind, visited = new Set());
+        if (visited.has(kind) || (n.endpoints.length === 1 && n.endpoints[0] === e)) continue;
+        visited.add(kind);
+        visit(n.group, n.cls, g, c, true);
+        visit(g, c, n.group, n.cls, false);
       }
     }
-  }
+  });
 }
 
-/** Parties of one group and class on one node (at most two kept: enough to find two distinct ones). */
+/**
+ * Numbers (group, class) kinds as they are met. A group's parties come together, so its classes
+ * are looked up in a map of its own (no key made of both).
+ */
+function kindNumbering(): (g: number, c: number) => number {
+  let kinds = 0, kindGroup = -1, groupKinds = new Map<number, number>();
+  return (g, c) => {
+    if (g !== kindGroup) { kindGroup = g; groupKinds = new Map(); }
+    let id = groupKinds.get(c);
+    if (id === undefined) groupKinds.set(c, id = kinds++);
+    return id;
+  };
+}
+
+/** Parties of one group and class acting as one node (at most two kept: enough to find one distinct from a pod). */
 interface Bunch { kind: number; group: number; cls: number; endpoints: (Endpoint | undefined)[] }
-
-function distinctPair(a: readonly (Endpoint | undefined)[], b: readonly (Endpoint | undefined)[]): boolean {
-  return a.length > 1 || b.length > 1 || a[0] !== b[0];
-}
