@@ -148,17 +148,27 @@ function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[
 
 /** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
 export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
-  const byId = new Map<string, number>(), byPeer = new Map<ListPeer, number>();
-  for (const e of entries) { byId.set(e.src.id, 0); byId.set(e.dst.id, 0); }
-  [...byId.keys()].sort(cmp).forEach((id, i) => byId.set(id, i));
-  const rank = (p: ListPeer) => { let r = byPeer.get(p); if (r === undefined) byPeer.set(p, r = byId.get(p.id)!); return r; };
+  const n = entries.length;
+  // Each peer object numbered (two per entry), then ranked by id: peers with equal ids rank equal.
+  const numbers = new Map<ListPeer, number>(), peers: ListPeer[] = [];
+  const number = (p: ListPeer) => { let k = numbers.get(p); if (k === undefined) { numbers.set(p, k = peers.length); peers.push(p); } return k; };
+  const src = new Uint32Array(n), dst = new Uint32Array(n);
+  for (let i = 0; i < n; i++) { src[i] = number(entries[i].src); dst[i] = number(entries[i].dst); }
+  const order = peers.map((_, k) => k).sort((a, b) => cmp(peers[a].id, peers[b].id));
+  const rank = new Uint32Array(peers.length);
+  let ids = 0;
+  order.forEach((k, i) => { if (i > 0 && peers[order[i - 1]].id !== peers[k].id) ids++; rank[k] = ids; });
+  if (peers.length) ids++;
   // One number per entry (source rank, destination rank, then its place: the sort stays stable), sorted as numbers.
-  const n = entries.length, peers = byId.size;
-  if (peers * peers * n >= Number.MAX_SAFE_INTEGER) return entries.sort((a, b) => rank(a.src) - rank(b.src) || rank(a.dst) - rank(b.dst));
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (rank(entries[i].src) * peers + rank(entries[i].dst)) * n + i;
-  keys.sort();
   const sorted = entries.slice();
+  if (ids * ids * n >= Number.MAX_SAFE_INTEGER) {
+    const order = sorted.map((_, i) => i).sort((a, b) => rank[src[a]] - rank[src[b]] || rank[dst[a]] - rank[dst[b]] || a - b);
+    order.forEach((k, i) => { entries[i] = sorted[k]; });
+    return entries;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (rank[src[i]] * ids + rank[dst[i]]) * n + i;
+  keys.sort();
   for (let i = 0; i < n; i++) entries[i] = sorted[keys[i] % n];
   return entries;
 }

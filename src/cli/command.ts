@@ -6,6 +6,8 @@ import { didYouMean } from "../model/suggest.js";
 
 export interface Io {
   out(text: string): void;
+  /** Writes text that escapeControls (terminal.ts) has made safe already, without scanning it again (safeIo provides it). */
+  outEscaped?(text: string): void;
   err(text: string): void;
   stdin(): string;
   /** Where relative output is read from (tests pass a fixture folder). */

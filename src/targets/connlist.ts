@@ -10,14 +10,13 @@ export const CONNLIST_FORMATS = ["txt", "table", "json", "yaml", "csv", "md", "d
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(entries: readonly ConnEntry[], format: ConnlistFormat): string {
-  if (format === "txt" || format === "json") { const parts: string[] = []; writeConnlist(entries, format, (s) => parts.push(s)); return parts.join(""); }
+  if (format === "txt" || format === "json" || format === "yaml") { const parts: string[] = []; writeConnlist(entries, format, (s) => parts.push(s)); return parts.join(""); }
   const conn = connText();
   const rows = entries.map((e) => [e.src.id, e.dst.id, conn(e.conns)] as const);
   switch (format) {
     case "csv": return renderCsv(["src", "dst", "conn"], rows);
     case "md": return renderMarkdown(["src", "dst", "conn"], rows);
     case "table": return renderTable(["SRC", "DST", "CONNECTIONS"], rows);
-    case "yaml": return renderYaml(connlistData(entries));
     case "dot": return renderDot(entries);
   }
 }
@@ -113,53 +112,85 @@ function workloadNetworks(sections: readonly NetworkSection[]): string {
   return out;
 }
 
-/** Entries rendered per batch when written in pieces (about a megabyte of JSON each). */
-const BATCH = 2000;
+/**
+ * Text is written in pieces of about this many characters: below V8's large-object size (128 KiB), a
+ * piece and its flattened copy stay in the young generation (pieces of a megabyte cost about 3× more CPU).
+ */
+const PIECE = 64 * 1024;
 
 /**
- * The rendering written in pieces, the same bytes as renderConnlist: txt and json never become one
+ * The rendering written in pieces, the same bytes as renderConnlist: txt, json and yaml never become one
  * string (at 150k pods the answer is hundreds of megabytes); other formats are written whole.
+ * `escape` is applied to every text that does not come from this code (peer ids, connection texts)
+ * and to the whole of the other formats: with a character-by-character escape (cli/terminal.ts
+ * escapeControls), the pieces written are the escape of the rendering, so a caller need not scan them.
  */
-export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void): void {
-  const conn = connText();
-  if (format === "txt") {
-    for (let i = 0; i < entries.length; i += BATCH) {
-      let s = "";
-      for (const e of entries.slice(i, i + BATCH)) s += `${e.src.id} => ${e.dst.id} : ${conn(e.conns)}\n`;
-      out(s);
-    }
-  } else if (format === "json") {
-    if (!entries.length) { out(renderJson([])); return; }
-    const item = jsonItem();
-    for (let i = 0; i < entries.length; i += BATCH) {
-      let s = i === 0 ? "[\n" : ",\n";
-      for (let k = i; k < Math.min(i + BATCH, entries.length); k++) s += (k === i ? "" : ",\n") + item(entries[k]);
-      out(s);
-    }
-    out("\n]\n");
-  } else out(renderConnlist(entries, format));
+export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void, escape: (s: string) => string = (s) => s): void {
+  if (format !== "txt" && format !== "json" && format !== "yaml") { out(escape(renderConnlist(entries, format))); return; }
+  if (format !== "txt" && !entries.length) { out(escape(format === "json" ? renderJson([]) : renderYaml([]))); return; }
+  const item = format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape) : yamlItem(escape);
+  let s = format === "json" ? "[\n" : "";
+  for (let k = 0; k < entries.length; k++) {
+    s += item(entries[k], k === 0);
+    if (s.length >= PIECE) { out(s); s = ""; }
+  }
+  if (format === "json") s += "\n]\n";
+  if (s) out(s);
+}
+
+/** Each peer's text made once (the escape of what `text` makes of it). */
+function perPeer(text: (p: ListPeer) => string): (p: ListPeer) => string {
+  const made = new Map<ListPeer, string>();
+  return (p) => { let t = made.get(p); if (t === undefined) { t = text(p); made.set(p, t); } return t; };
+}
+
+/** One np-guard line: SRC => DST : CONNECTIONS. */
+function txtItem(escape: (s: string) => string): (e: ConnEntry) => string {
+  const src = perPeer((p) => `${escape(p.id)} => `), dst = perPeer((p) => `${escape(p.id)} : `);
+  const conn = connText(escape);
+  return (e) => `${src(e.src)}${dst(e.dst)}${conn(e.conns)}\n`;
 }
 
 /**
- * One entry as JSON.stringify(connlistData(all), null, 2) writes it inside the array, built from
- * pieces made once: each peer's quoted id and each connection set's conn and connections (a value
- * stringified alone and indented by its depth is what the whole document holds at that depth).
+ * One entry as JSON.stringify(connlistData(all), null, 2) writes it inside the array (after ",\n"
+ * but the first), built from pieces made once: each peer's quoted id and each connection set's conn
+ * and connections (a value stringified alone and indented by its depth is what the whole document
+ * holds at that depth).
  */
-function jsonItem(): (e: ConnEntry) => string {
-  const ids = new Map<ListPeer, string>(), tails = new Map<ConnSet, string>();
-  const id = (p: ListPeer) => { let q = ids.get(p); if (q === undefined) { q = JSON.stringify(p.id); ids.set(p, q); } return q; };
+function jsonItem(escape: (s: string) => string): (e: ConnEntry, first: boolean) => string {
+  const src = perPeer((p) => `  {\n    "src": ${escape(JSON.stringify(p.id))},\n    "dst": `);
+  const dst = perPeer((p) => `${escape(JSON.stringify(p.id))},\n    `);
+  const tails = new Map<ConnSet, string>();
   const tail = (c: ConnSet) => {
     let t = tails.get(c);
-    if (t === undefined) { t = `"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}`; tails.set(c, t); }
+    if (t === undefined) { t = escape(`"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}\n  }`); tails.set(c, t); }
     return t;
   };
-  return (e) => `  {\n    "src": ${id(e.src)},\n    "dst": ${id(e.dst)},\n    ${tail(e.conns)}\n  }`;
+  return (e, first) => `${first ? "" : ",\n"}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+}
+
+/**
+ * One entry as renderYaml(connlistData(all)) writes it: a sequence item whose values are each rendered
+ * alone in the same place (a one-key item for a peer's id: src and dst are at the same indentation,
+ * so a quoted or block scalar reads the same under either key; a conn + connections item for each
+ * connection set), since with lineWidth 0 a scalar's rendering depends on its text and indentation only.
+ */
+function yamlItem(escape: (s: string) => string): (e: ConnEntry) => string {
+  const value = perPeer((p) => escape(renderYaml([{ src: p.id }]).slice("- src: ".length)));
+  const src = perPeer((p) => `- src: ${value(p)}`), dst = perPeer((p) => `  dst: ${value(p)}`);
+  const tails = new Map<ConnSet, string>();
+  const tail = (c: ConnSet) => {
+    let t = tails.get(c);
+    if (t === undefined) { t = escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`); tails.set(c, t); }
+    return t;
+  };
+  return (e) => `${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
 }
 
 /** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */
-function connText(): (c: ConnSet) => string {
+function connText(escape: (s: string) => string = (s) => s): (c: ConnSet) => string {
   const text = new Map<ConnSet, string>();
-  return (c) => { let t = text.get(c); if (t === undefined) { t = formatConns(c); text.set(c, t); } return t; };
+  return (c) => { let t = text.get(c); if (t === undefined) { t = escape(formatConns(c)); text.set(c, t); } return t; };
 }
 
 /** One allowed protocol and its port ranges (inclusive). */

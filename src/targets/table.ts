@@ -7,7 +7,8 @@ const cell = (v: Row[number]): string => (v === null || v === undefined ? "" : S
 /** Columns padded to their widest cell, separated by two spaces. */
 export function renderTable(header: Row, rows: readonly Row[]): string {
   const all = [header, ...rows].map((r) => r.map(cell));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  // A loop, not Math.max(...cells): spreading more than about 120k arguments overflows the stack (list -o table at 100k pods).
+  const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, (r[i] ?? "").length), 0));
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
 }
 

@@ -60,6 +60,9 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
 
     // Route a request through a Gateway of examples/gateway: listener → route → rule → backends.
     const routing = await browser.newPage();
+    // Each page is brought to the front before it is driven: a page behind another may get no
+    // animation frames, and Playwright's click waits for two of them to see the button stable.
+    await routing.bringToFront();
     await routing.goto(gateway.url);
     await routing.getByRole("tab", { name: "Routing" }).click();
     await routing.getByLabel("Gateway").selectOption("infra/public");
@@ -71,6 +74,7 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
 
     // A request a mesh pod sends (explain --request over the API): each layer it met, the deciding one last.
     const mesh = await browser.newPage();
+    await mesh.bringToFront();
     await mesh.goto(meshServer.url);
     await mesh.getByRole("tab", { name: "Routing" }).click();
     await mesh.getByLabel("Request").fill("GET http://catalog.shop/admin");
@@ -81,6 +85,7 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
     assert.match(await mesh.locator("#route").innerText(), /from checkout\/cart: status 403, decided by the authorization layer[\s\S]*entry: passed[\s\S]*routing: passed[\s\S]*network: passed[\s\S]*authorization: decided/);
 
     // A file changes: the pushed update redraws the graph without a reload, the changed edge highlighted.
+    await page.bringToFront();
     await page.getByRole("tab", { name: "Graph" }).click();
     const policies = join(t.dir, "shop", "policies", "shop.yaml");
     const text = readFileSync(policies, "utf8").split("\n");

@@ -8,17 +8,19 @@ import { renderManifests } from "../../src/targets/manifests.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { connectionList } from "../../src/analyze/connlist.js";
-import { connlistData, writeConnlist } from "../../src/targets/connlist.js";
+import { CONNLIST_FORMATS, connlistData, renderConnlist, writeConnlist } from "../../src/targets/connlist.js";
+import { escapeControls } from "../../src/cli/terminal.js";
 import { formatConns } from "../../src/model/ports.js";
+import { renderYaml } from "../../src/targets/data.js";
 import { loadFiles } from "../../src/sources/load.js";
 
-function written(entries: Parameters<typeof writeConnlist>[0], format: "txt" | "json"): { text: string; pieces: number } {
+function written(entries: Parameters<typeof writeConnlist>[0], format: Parameters<typeof writeConnlist>[1], escape?: (s: string) => string): { text: string; pieces: number; longest: number } {
   const parts: string[] = [];
-  writeConnlist(entries, format, (s) => parts.push(s));
-  return { text: parts.join(""), pieces: parts.length };
+  writeConnlist(entries, format, (s) => parts.push(s), escape);
+  return { text: parts.join(""), pieces: parts.length, longest: Math.max(0, ...parts.map((p) => p.length)) };
 }
 
-test("list -o json and -o txt written in pieces are byte-identical to rendering them whole (0, 1 and several batches)", () => {
+test("list -o json, -o yaml and -o txt written in pieces are byte-identical to rendering them whole (0, 1 and several batches)", () => {
   const files = generateCluster({ pods: 1000, namespaces: 13, policies: 100, seed: 1 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
   const inv = loadFiles(files).inventory;
   const all = connectionList(inv, new FastConnectivity(new PolicyEngine(inv)));
@@ -27,6 +29,35 @@ test("list -o json and -o txt written in pieces are byte-identical to rendering 
     const json = written(entries, "json");
     assert.equal(json.text, JSON.stringify(connlistData(entries), null, 2) + "\n");
     assert.equal(written(entries, "txt").text, entries.map((e) => `${e.src.id} => ${e.dst.id} : ${formatConns(e.conns)}\n`).join(""));
+    assert.equal(written(entries, "yaml").text, renderYaml(connlistData(entries)));
     if (entries === all) assert.ok(json.pieces > 2, "written in pieces");
+    // Pieces stay small (V8 keeps strings under 128 KiB out of the large-object space): a piece ends after the entry that passes 64 Ki characters.
+    assert.ok(json.longest < 64 * 1024 + 2000, `longest piece ${json.longest}`);
   }
+});
+
+test("list written with the terminal's escape: the pieces are the escape of the whole rendering, in every format (the CLI does not scan them again)", () => {
+  const files = generateCluster({ pods: 200, namespaces: 4, policies: 20, seed: 3 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
+  const inv = loadFiles(files).inventory;
+  const all = connectionList(inv, new FastConnectivity(new PolicyEngine(inv)));
+  // Hostile ids (a lenient load keeps such names): ESC sequences, CR, C1, DEL, a bidi override and an isolate.
+  const hostile = ["\u001b]0;pwned\u0007", "\r", "\u009b", "\u007f", "\u202e", "\u2066"];
+  const entries = all.map((e, i) => ({ ...e, src: { ...e.src, id: `${e.src.id}${hostile[i % hostile.length]}` } }));
+  for (const format of CONNLIST_FORMATS) {
+    const w = written(entries, format, escapeControls);
+    assert.equal(w.text, escapeControls(renderConnlist(entries, format)), format);
+    assert.doesNotMatch(w.text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, format);
+  }
+  assert.deepEqual(JSON.parse(written(entries, "json", escapeControls).text), connlistData(entries), "the escapes keep JSON valid and the ids intact");
+});
+
+test("list -o yaml written in pieces: ids that YAML quotes, folds into block scalars or must not read as numbers or bools are rendered as the whole document renders them", () => {
+  const files = generateCluster({ pods: 60, namespaces: 3, policies: 6, seed: 5 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
+  const inv = loadFiles(files).inventory;
+  const all = connectionList(inv, new FastConnectivity(new PolicyEngine(inv)));
+  const odd = ["y", "on", "1:20", "0o17", "a\nb", "multi\nline\n", " lead", "trail ", "x: y", "- z", "'q'", "\"d\"", "#h", "", "é\u202e", "a\u0085b", "\u001b[2J", "[x]", "{a: b}", "~", "null", "2026-12-05", "*alias", "&anchor", "!tag", "%dir", "@at", "`tick", "a #b", "?", ":"];
+  const entries = all.map((e, i) => ({ ...e, src: { ...e.src, id: odd[i % odd.length] }, dst: i % 3 ? e.dst : { ...e.dst, id: `${odd[(i + 5) % odd.length]}x` } }));
+  assert.equal(written(entries, "yaml").text, renderYaml(connlistData(entries)));
+  assert.equal(written(entries, "yaml", escapeControls).text, escapeControls(renderYaml(connlistData(entries))));
+  assert.equal(written([], "yaml").text, renderYaml([]));
 });

@@ -22,6 +22,7 @@ import { ENGINE_OPTIONS, INPUT_OPTIONS, loadAnalysis, outputOption } from "../in
 import { CLUSTER_INPUT_OPTIONS } from "../cluster-inputs.js";
 import { FOCUS_OPTIONS, checkFocusNames, focusOf } from "../focus.js";
 import type { Analysis } from "../analysis.js";
+import { escapeControls } from "../terminal.js";
 
 export interface ListResult {
   entries: ConnEntry[];
@@ -120,7 +121,8 @@ export const listCommand: Command = {
   run(values, _pos, io) {
     const options = listOptions(values);
     const a = loadAnalysis(values, io);
-    writeList(a, options, (text) => io.out(text), (w) => io.err(`warning: ${w}\n`));
+    const escaped = { out: (text: string) => (io.outEscaped ?? io.out)(text), escape: escapeControls };
+    writeList(a, options, (text) => io.out(text), (w) => io.err(`warning: ${w}\n`), escaped);
     return EXIT.ok;
   },
 };
@@ -143,8 +145,14 @@ export function listOptions(values: Values): ListOptions {
   return { format, groupBy: str(values, "group-by") as GroupBy, focus: focusOf(values), l7: values.l7 === true, exposure: values.exposure === true, explain: values.explain === true, only };
 }
 
-/** What `junction list` prints (and GET /api/v1/connections serves with -o json), written in pieces; warnings go to `warn`. */
-export function writeList(a: Analysis, o: ListOptions, out: (text: string) => void, warn: (w: string) => void): void {
+/** A writer for text the list escapes itself: `escape` goes over every text it did not make (see cli/terminal.ts). */
+export interface EscapedOut { out: (text: string) => void; escape: (s: string) => string }
+
+/**
+ * What `junction list` prints (and GET /api/v1/connections serves with -o json), written in pieces;
+ * warnings go to `warn`. The plain list (the bulk of a large answer) goes to `escaped` when given.
+ */
+export function writeList(a: Analysis, o: ListOptions, out: (text: string) => void, warn: (w: string) => void, escaped?: EscapedOut): void {
   const perNetwork = networkListResult(a, o.groupBy, o.focus);
   if (perNetwork) { writeNetworkList(a, o, perNetwork, out, warn); return; }
   const { focus, format } = o;
@@ -162,7 +170,7 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
     return;
   }
   if (exposure) out(renderListWithExposure(r.entries, exposure, format));
-  else writeConnlist(r.entries, format, out);
+  else writeConnlist(r.entries, format, escaped?.out ?? out, escaped?.escape);
 }
 
 /** --exposure, unless --focus-peer is given (np-guard ignores it then, with a warning). */
