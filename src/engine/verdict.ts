@@ -14,6 +14,7 @@ import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
+import { append } from "../model/arrays.js";
 
 /**
  * Decides one request instead of a connection (engine/l7): the rules are the request rules
@@ -177,7 +178,7 @@ export class PolicyEngine {
     const considered: Policy[] = [];
     for (const tier of TIERS) {
       const policies = this.applicable(tier, direction, e, network);
-      considered.push(...policies);
+      append(considered, policies);
       if (tier === "namespace" && ownNode && policies.length > 0) {
         return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings };
       }

@@ -8,6 +8,7 @@ import { heldAddresses, type Held } from "../analyze/history-snapshot.js";
 import type { HistoryRecord } from "../model/history.js";
 import type { Inventory } from "../model/inventory.js";
 import { Rng } from "./random.js";
+import { append } from "../model/arrays.js";
 
 export interface FlowLogOptions {
   records: number;
@@ -59,7 +60,7 @@ export function generateFlowLog(inv: Inventory, o: FlowLogOptions, out: FlowLogW
 function replace(r: Replica, at: number, free: string[], minFree: number, spare: Generator<string>, out: FlowLogWriters): boolean {
   const { kind, cluster, namespace, name } = r.held.holder;
   out.history({ op: "down", at, holder: { kind, ...(cluster ? { cluster } : {}), ...(namespace !== undefined ? { namespace } : {}), name }, addresses: r.held.addresses });
-  free.push(...r.held.addresses);
+  append(free, r.held.addresses);
   // A freed address is handed out again once a tenth of the replicas' worth of others were freed after it
   // (IPAM allocators cycle through their range): each address changes hands a few times a day.
   const reuse = free.length > minFree;

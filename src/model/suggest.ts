@@ -1,6 +1,8 @@
 // "Did you mean ...?": the candidates close to a mistyped name. The rule is cobra's (kubectl's)
 // command suggestion: a case-insensitive Levenshtein distance of at most 2, or a prefix.
 
+import { minOf } from "./arrays.js";
+
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase(), y = b.toLowerCase();
   let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
@@ -22,7 +24,7 @@ export function closest(typed: string, candidates: Iterable<string>, max = 2, li
     .map((c) => ({ c, d: c.toLowerCase().startsWith(lower) ? 0.5 : editDistance(typed, c) }))
     .filter((s) => s.d <= max && s.c !== typed);
   // The closest only: "jsn" suggests json (1 edit), not also csv (2).
-  const best = Math.min(...scored.map((s) => s.d));
+  const best = minOf(scored.map((s) => s.d));
   return scored.filter((s) => s.d === best).sort((p, q) => p.c.localeCompare(q.c)).slice(0, limit).map((s) => s.c);
 }
 

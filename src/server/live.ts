@@ -12,6 +12,7 @@ import type { ObjectChange } from "../sources/live/cluster.js";
 import { renderYaml } from "../targets/data.js";
 import type { Analysis } from "../cli/analysis.js";
 import type { ServeState } from "./state.js";
+import { append } from "../model/arrays.js";
 
 const POLICY_KINDS = new Set(["NetworkPolicy/networking.k8s.io", "AdminNetworkPolicy/policy.networking.k8s.io", "BaselineAdminNetworkPolicy/policy.networking.k8s.io", "ClusterNetworkPolicy/policy.networking.k8s.io"]);
 
@@ -45,7 +46,7 @@ export class LiveUpdates {
 
   private scheduleReload(names: string[], since: number): void {
     if (!this.pending.length) this.since = since;
-    this.pending.push(...names);
+    append(this.pending, names);
     clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;

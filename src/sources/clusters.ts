@@ -13,6 +13,7 @@ import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule } from "../mo
 import { Diagnostics } from "../model/source.js";
 import type { Loaded } from "./load.js";
 import { Locator } from "./locate.js";
+import { append } from "../model/arrays.js";
 
 export interface ClusterPart {
   /** undefined: the input of no cluster (Cluster objects, VMs and networks beside the clusters). */
@@ -69,12 +70,12 @@ function addPart(inv: Inventory, src: Inventory, cluster: string | undefined): v
     ids.set(e.id, id);
     inv.endpoints.push(endpointIn(e, id, cluster));
   }
-  inv.controllers.push(...src.controllers.map((c): Controller => ({ ...c, namespace: q(c.namespace), pods: c.pods.map((p) => ids.get(p)!) })));
-  inv.services.push(...src.services.map((s): Service => ({ ...s, namespace: q(s.namespace) })));
-  inv.endpointSlices.push(...src.endpointSlices.map((s): EndpointSlice => ({ ...s, namespace: q(s.namespace), endpoints: s.endpoints.map((x) => (x.pod ? { ...x, pod: { ...x.pod, namespace: q(x.pod.namespace) } } : x)) })));
-  inv.networks.push(...src.networks);
-  inv.clusters.push(...src.clusters);
-  inv.policies.push(...src.policies.map((p) => (cluster === undefined ? p : policyIn(p, cluster))));
+  append(inv.controllers, src.controllers.map((c): Controller => ({ ...c, namespace: q(c.namespace), pods: c.pods.map((p) => ids.get(p)!) })));
+  append(inv.services, src.services.map((s): Service => ({ ...s, namespace: q(s.namespace) })));
+  append(inv.endpointSlices, src.endpointSlices.map((s): EndpointSlice => ({ ...s, namespace: q(s.namespace), endpoints: s.endpoints.map((x) => (x.pod ? { ...x, pod: { ...x.pod, namespace: q(x.pod.namespace) } } : x)) })));
+  append(inv.networks, src.networks);
+  append(inv.clusters, src.clusters);
+  append(inv.policies, src.policies.map((p) => (cluster === undefined ? p : policyIn(p, cluster))));
   for (const [kind, n] of src.unknownKinds) inv.unknownKinds.set(kind, (inv.unknownKinds.get(kind) ?? 0) + n);
   if (cluster === undefined) { inv.routing = src.routing; inv.mesh = src.mesh; inv.ingress = src.ingress; inv.podNetworks = src.podNetworks; }
 }

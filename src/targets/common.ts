@@ -10,6 +10,7 @@ import { isEverything, type LabelSelector } from "../model/selector.js";
 import { metadata } from "./k8s/policies.js";
 import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
+import { append } from "../model/arrays.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -57,7 +58,7 @@ function mergeCidrs(peers: Record<string, unknown>[]): Record<string, unknown>[]
   const out: Record<string, unknown>[] = [];
   for (const p of peers) {
     const last = out[out.length - 1];
-    if (last && p.cidrs && last.cidrs && !p.except && !last.except && p.outside === last.outside) (last.cidrs as string[]).push(...(p.cidrs as string[]));
+    if (last && p.cidrs && last.cidrs && !p.except && !last.except && p.outside === last.outside) append(last.cidrs as string[], p.cidrs as string[]);
     else out.push(p.cidrs ? { ...p, cidrs: [...(p.cidrs as string[])] } : p);
   }
   return out;

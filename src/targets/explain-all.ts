@@ -13,6 +13,7 @@ import { networkLabel, POD_NETWORK } from "../model/networks.js";
 import { partyLabel } from "./names.js";
 import { formatRange } from "../model/ip.js";
 import type { ListPeer } from "../analyze/connlist.js";
+import { append } from "../model/arrays.js";
 
 const RULE = "-".repeat(100);
 
@@ -37,7 +38,8 @@ export function renderExplainAll(pairs: readonly ExplainedPair[], lines: LineLoo
   }
   if (byDefault.length) {
     if (out.length) out.push("");
-    out.push(...banner(`All Connections due to the system default (Allow all)${where}`), ...byDefault.map((p) => `${p.src.id} => ${p.dst.id}`));
+    append(out, banner(`All Connections due to the system default (Allow all)${where}`));
+    append(out, byDefault.map((p) => `${p.src.id} => ${p.dst.id}`));
   }
   return out.length ? out.join("\n") + "\n" : "";
 }

@@ -10,6 +10,7 @@ import type { ExposureAnalysis, ExposureLine, NamedConn } from "../analyze/expos
 import { connectionsData, connlistData, renderConnlist, type ConnlistFormat } from "./connlist.js";
 import { renderCsv, renderMarkdown, renderTable } from "./table.js";
 import { renderJson, renderYaml } from "./data.js";
+import { append, maxOf } from "../model/arrays.js";
 
 const DIRECTION_WORD: Record<Direction, string> = { egress: "Egress", ingress: "Ingress" };
 
@@ -49,17 +50,21 @@ function exposureTxt(entries: readonly ConnEntry[], a: ExposureAnalysis): string
   const out = [renderConnlist(entries, "txt").trimEnd()];
   const egress = sorted(a, "egress"), ingress = sorted(a, "ingress");
   if (!egress.length && !ingress.length && !a.unprotected.length) return out.join("\n") + "\n";
-  const width = Math.max(...[...egress, ...ingress].map((l) => l.workload.id.length), 0);
+  const width = maxOf([...egress, ...ingress].map((l) => l.workload.id.length), 0);
   out.push("", "Exposure Analysis Result:");
   const section = (title: string, lines: ExposureLine[], arrow: string) => {
     if (!lines.length) return;
-    out.push(`${title}:`, ...lines.map((l) => `${l.workload.id.padEnd(width)} \t${arrow} \t${l.peer.id} : ${conn(l)}`), "");
+    out.push(`${title}:`);
+    append(out, lines.map((l) => `${l.workload.id.padEnd(width)} \t${arrow} \t${l.peer.id} : ${conn(l)}`));
+    out.push("");
   };
   section("Egress Exposure", egress, "=>");
   section("Ingress Exposure", ingress, "<=");
   if (a.unprotected.length) {
     const un = [...a.unprotected].sort((x, y) => (x.workload.id + x.direction < y.workload.id + y.direction ? -1 : 1));
-    out.push("Workloads not protected by network policies:", ...un.map((u) => `${u.workload.id} is not protected on ${DIRECTION_WORD[u.direction]}`), "");
+    out.push("Workloads not protected by network policies:");
+    append(out, un.map((u) => `${u.workload.id} is not protected on ${DIRECTION_WORD[u.direction]}`));
+    out.push("");
   }
   return out.join("\n").replace(/^\n+/, "").replace(/\n*$/, "\n");
 }

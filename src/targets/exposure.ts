@@ -5,6 +5,7 @@ import { formatConns } from "../model/ports.js";
 import type { ExposureReport } from "../analyze/exposure.js";
 import { renderTable, type Row } from "./table.js";
 import { connectionsData } from "./connlist.js";
+import { append } from "../model/arrays.js";
 
 const HOP = { allowed: "allowed", blocked: "BLOCKED", "partly allowed": "PARTLY BLOCKED" } as const;
 
@@ -17,9 +18,9 @@ export function exposureTable(r: ExposureReport): string {
     return e.targets.map((t) => [...common, t.workload, t.port, HOP[t.hop], from, t.reason ?? ""]);
   });
   const out = [rows.length ? renderTable(["KIND", "EXPOSED BY", "ENTRY", "BACKEND", "WORKLOAD", "PORT", "POLICIES", "FROM", "NOTE"], rows) : "Nothing is exposed by a Gateway, Ingress, Route, LoadBalancer or NodePort Service.\n"];
-  if (sources.length) out.push("\nThe last hop comes from:\n", ...sources.map((s, i) => `  [${i + 1}] ${s}\n`));
+  if (sources.length) append(out, ["\nThe last hop comes from:\n", ...sources.map((s, i) => `  [${i + 1}] ${s}\n`)]);
   out.push("\nReachable from outside by the policies on ports nothing routes to:\n");
-  out.push(...(r.unrouted.length ? r.unrouted.map((u) => `  ${u.workload} : ${formatConns(u.conns)}${u.routed ? " (besides its routed ports)" : ""}\n`) : ["  none\n"]));
+  append(out, (r.unrouted.length ? r.unrouted.map((u) => `  ${u.workload} : ${formatConns(u.conns)}${u.routed ? " (besides its routed ports)" : ""}\n`) : ["  none\n"]));
   return out.join("");
 }
 

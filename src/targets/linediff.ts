@@ -1,6 +1,8 @@
 // A line diff (Myers' O(ND) algorithm) printed as unified-diff hunks: what `junction agent --dry-run`
 // shows between the loaded ruleset and the one it would load.
 
+import { append } from "../model/arrays.js";
+
 type Op = { kind: " " | "-" | "+"; line: string };
 
 /** Past this many differing lines, a diff shows the whole replacement (Myers' trace is quadratic in it). */
@@ -70,7 +72,7 @@ export function unifiedDiff(before: string, after: string, labels: [string, stri
     const countA = hunk.filter((o) => o.kind !== "+").length, countB = hunk.filter((o) => o.kind !== "-").length;
     // An empty side is numbered from the line before it, as diff -u does.
     out.push(`@@ -${countA ? lineA : lineA - 1},${countA} +${countB ? lineB : lineB - 1},${countB} @@`);
-    out.push(...hunk.map((o) => `${o.kind}${o.line}`));
+    append(out, hunk.map((o) => `${o.kind}${o.line}`));
     i = j + 1;
   }
   return out.join("\n") + "\n";

@@ -14,7 +14,7 @@ import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
 import { andNotInto, clear, forEach, has, isEmpty, orInto, resized, set, wordRuns, words, type Bits } from "./bitset.js";
-import { jointAnyWord, jointMayAllow, jointPorts, type Joint } from "./joint.js";
+import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
 import { governs, isSecondary } from "../../model/networks.js";
@@ -38,6 +38,9 @@ export interface FastStats {
 }
 
 export type Progress = (message: string) => void;
+
+/** The remote classes one side may allow: `any | (cont & rest)` (sideMay). */
+export interface SideMay { key: object; any: Bits; cont?: Bits; rest?: Bits }
 
 export class FastConnectivity implements Connectivity {
   readonly inventory: Inventory;
@@ -130,19 +133,14 @@ export class FastConnectivity implements Connectivity {
   }
 
   /**
-   * Remote classes class `local`'s side of direction d may allow (a superset where an Admin part is
-   * composed; exact answers come from pairConns). `cache` keeps the ones computed during one enumeration.
+   * Remote classes class `local`'s side of direction d may allow, as `any | (cont & rest)` (a
+   * superset where an Admin part is composed; exact answers come from pairConns). `key`: the same
+   * for classes whose sides are the same. Nothing is allocated but the answer.
    */
-  sideAny(d: Direction, local: number, cache: Map<object, Bits>): Bits {
+  sideMay(d: Direction, local: number): SideMay {
     const j = this.jointFor(d, local);
-    if (!j) return this.signatures[this.sigOf[d][local]].any!;
-    let bits = cache.get(j);
-    if (!bits) {
-      bits = new Uint32Array(this.sets.nwords);
-      for (let w = 0; w < bits.length; w++) bits[w] = jointAnyWord(j, w);
-      cache.set(j, bits);
-    }
-    return bits;
+    if (!j) { const sig = this.signatures[this.sigOf[d][local]]; return { key: sig, any: sig.any! }; }
+    return { key: j, any: j.admin.any!, cont: j.admin.admin!.anyCont, rest: j.rest.any! };
   }
 
   /** Signatures in use with a rule whose peers select by namespace labels (what a namespace relabel can change). */
@@ -244,6 +242,14 @@ export class FastConnectivity implements Connectivity {
     const byPeers = this.restByPeers();
     const candidates = new Set(byPeers.get(undefined));
     for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
+    // Several new classes (the external ranges of a list): each part that may allow one is walked
+    // once on the new words (the old classes there get the bits they have), not once per class.
+    if (ids.length > 1) {
+      const batch = new Set<Signature>(this.open);
+      for (const p of candidates) if (this.restOf.has(p)) this.hitsAny(p, ids, batch);
+      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+      return;
+    }
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
@@ -270,6 +276,14 @@ export class FastConnectivity implements Connectivity {
       for (const sig of sigs) todo.add(sig);
     }
     if (mask) hits.set(p, mask);
+  }
+
+  /** The rest parts of policy p on the sides where a rule of it may match one of the new classes `ids`. */
+  private hitsAny(p: Policy, ids: readonly number[], todo: Set<Signature>): void {
+    for (const sigs of this.restOf.get(p)!.values()) {
+      const first = sigs.values().next().value;
+      if (first && ids.some((id) => this.mayMatch(p, first, id))) for (const sig of sigs) todo.add(sig);
+    }
   }
 
   private index(sig: Signature): void {

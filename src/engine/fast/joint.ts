@@ -24,11 +24,6 @@ export function jointMayAllow(j: Joint, other: number): boolean {
   return has(j.admin.any!, other) || (has(j.admin.admin!.anyCont, other) && has(j.rest.any!, other));
 }
 
-/** One word of jointMayAllow over 32 remote classes. */
-export function jointAnyWord(j: Joint, w: number): number {
-  return j.admin.any![w] | (j.admin.admin!.anyCont[w] & j.rest.any![w]);
-}
-
 function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
   const la = j.admin.layout!, lr = j.rest.layout!;
   if (j.parts && j.layouts![0] === la && j.layouts![1] === lr) return j.parts;

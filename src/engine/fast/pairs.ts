@@ -7,8 +7,8 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
-import { ALL, NONE } from "./conntable.js";
-import type { FastConnectivity } from "./connectivity.js";
+import { ALL, NONE, type ConnTable } from "./conntable.js";
+import type { FastConnectivity, SideMay } from "./connectivity.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
 
@@ -21,23 +21,21 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   for (const id of ids) set(mask, id);
   const near = involved ? newBits(fc.sets.nwords) : mask;
   for (const id of involved ?? []) set(near, id);
-  const cache = new Map<object, Bits>();
-  const fromIngress = cost(fc, ids, "ingress", mask, cache) <= cost(fc, ids, "egress", mask, cache);
-  const driver = fromIngress ? "ingress" : "egress", other = fromIngress ? "egress" : "ingress";
-  // The other side's rows, by class (asked once per pair: an array, not the cache's map).
-  const otherAny: (Bits | undefined)[] = [];
+  const sides = { ingress: mayByClass(fc, ids, "ingress"), egress: mayByClass(fc, ids, "egress") };
+  const fromIngress = cost(ids, sides.ingress, mask) <= cost(ids, sides.egress, mask);
+  const drive = fromIngress ? sides.ingress : sides.egress, other = fromIngress ? sides.egress : sides.ingress;
   const pair = (a: number, b: number) => {
-    if (!has(otherAny[b] ??= fc.sideAny(other, b, cache), a)) return;
+    if (!mayHold(other[b], a)) return;
     const cs = fromIngress ? b : a, cd = fromIngress ? a : b;
     const id = fc.pairConns(cs, cd);
     if (id !== NONE) visit(cs, cd, id);
   };
   for (const a of ids) {
-    const row = fc.sideAny(driver, a, cache);
+    const { any, cont, rest } = drive[a];
     // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
-    if (involved && !has(near, a)) { for (const b of involved) if (has(row, b)) pair(a, b); continue; }
-    for (let w = 0; w < row.length; w++) {
-      let v = row[w] & mask[w];
+    if (involved && !has(near, a)) { for (const b of involved) if (mayHold(drive[a], b)) pair(a, b); continue; }
+    for (let w = 0; w < mask.length; w++) {
+      let v = (cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w];
       while (v !== 0) {
         const low = v & -v;
         v ^= low;
@@ -47,14 +45,30 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   }
 }
 
-/** Estimated pairs visited when driving from these rows. */
-function cost(fc: FastConnectivity, ids: readonly number[], d: Direction, mask: Bits, cache: Map<object, Bits>): number {
-  const counts = new Map<Bits, number>();
-  for (const id of ids) { const any = fc.sideAny(d, id, cache); counts.set(any, (counts.get(any) ?? 0) + 1); }
+/** Each class's sideMay for direction d, by class id. */
+function mayByClass(fc: FastConnectivity, ids: readonly number[], d: Direction): SideMay[] {
+  const out: SideMay[] = [];
+  for (const id of ids) out[id] = fc.sideMay(d, id);
+  return out;
+}
+
+function mayHold(s: SideMay, i: number): boolean {
+  return has(s.any, i) || (s.cont !== undefined && has(s.cont, i) && has(s.rest!, i));
+}
+
+/** Estimated pairs visited when driving from these sides (each distinct side counted once, times its classes). */
+function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): number {
+  const counts = new Map<object, number>(), first = new Map<object, SideMay>();
+  for (const id of ids) {
+    const s = sides[id];
+    const n = counts.get(s.key);
+    if (n === undefined) { counts.set(s.key, 1); first.set(s.key, s); } else counts.set(s.key, n + 1);
+  }
   let total = 0;
-  for (const [any, n] of counts) {
+  for (const [key, n] of counts) {
+    const { any, cont, rest } = first.get(key)!;
     let both = 0;
-    for (let w = 0; w < any.length; w++) both += bitCount(any[w] & mask[w]);
+    for (let w = 0; w < mask.length; w++) both += bitCount((cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w]);
     total += n * both;
   }
   return total;
@@ -65,17 +79,14 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
   involved?: (group: number) => boolean): GroupConns[] {
   const classes = fc.classesFor(groups.flat());
   const members = membersByClass(groups, classes);
-  // Connections per source group, then destination group (small-integer keys: no boxed numbers).
-  const acc = new Map<number, Map<number, number>>();
-  const add = (gs: number, gd: number, id: number) => {
-    let row = acc.get(gs);
-    if (!row) { row = new Map(); acc.set(gs, row); }
-    row.set(gd, fc.conntable.join(row.get(gd) ?? NONE, id));
-  };
+  const acc = new GroupPairs(groups.length);
+  const add = (gs: number, gd: number, id: number) => acc.add(gs, gd, id, fc.conntable);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
+  const byClass: ClassMembers[] = [];
+  for (const [c, m] of members) byClass[c] = m;
   classPairs(fc, ids, (cs, cd, id) => {
-    const s = members.get(cs)!, d = members.get(cd)!;
+    const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
       for (let j = 0; j < d.groups.length; j++) {
@@ -84,10 +95,77 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
       }
     }
   }, near);
-  ownNodePairs(fc, groups, classes, include, add, (gs, gd) => acc.get(gs)?.get(gd) === ALL);
-  const out: GroupConns[] = [];
-  for (const [src, row] of acc) for (const [dst, id] of row) out.push({ src, dst, conns: fc.conntable.get(id) });
-  return out;
+  ownNodePairs(fc, groups, classes, include, add, (gs, gd) => acc.get(gs, gd) === ALL);
+  return acc.list(fc.conntable);
+}
+
+/**
+ * Connection-set ids by (source group, destination group), joined as they are added (an open-
+ * addressing table over typed arrays: hundreds of thousands of pairs, no Map entries to collect).
+ * Listed by source in the order sources were first added, then in the order of their pairs.
+ */
+class GroupPairs {
+  private src = new Int32Array(1024);
+  private dst = new Int32Array(1024);
+  private conn = new Int32Array(1024);
+  private size = 0;
+  /** Pair index + 1 per slot (0: empty). */
+  private slots = new Int32Array(4096);
+  private shift = 32 - 12;
+  /** Per source group, the order it was first added in (-1: not yet). */
+  private rank: Int32Array;
+  private sources = 0;
+
+  constructor(groups: number) { this.rank = new Int32Array(groups).fill(-1); }
+
+  get(gs: number, gd: number): number {
+    const i = this.slots[this.find(gs, gd)];
+    return i === 0 ? NONE : this.conn[i - 1];
+  }
+
+  add(gs: number, gd: number, id: number, table: ConnTable): void {
+    const slot = this.find(gs, gd), i = this.slots[slot];
+    if (i !== 0) { this.conn[i - 1] = table.join(this.conn[i - 1], id); return; }
+    if (this.size === this.src.length) this.grow();
+    const n = this.size++;
+    this.src[n] = gs; this.dst[n] = gd; this.conn[n] = id;
+    this.slots[slot] = n + 1;
+    if (this.rank[gs] < 0) this.rank[gs] = this.sources++;
+    if (this.size * 2 > this.slots.length) this.rehash();
+  }
+
+  list(table: ConnTable): GroupConns[] {
+    // A counting sort by the source's rank keeps the order of addition within a source.
+    const start = new Int32Array(this.sources + 1);
+    for (let k = 0; k < this.size; k++) start[this.rank[this.src[k]] + 1]++;
+    for (let r = 0; r < this.sources; r++) start[r + 1] += start[r];
+    const out = new Array<GroupConns>(this.size);
+    for (let k = 0; k < this.size; k++) out[start[this.rank[this.src[k]]]++] = { src: this.src[k], dst: this.dst[k], conns: table.get(this.conn[k]) };
+    return out;
+  }
+
+  /** The slot of (gs, gd): where it is, or the empty slot where it goes. */
+  private find(gs: number, gd: number): number {
+    const mask = this.slots.length - 1;
+    // Fibonacci hashing: the high bits of the product mix every bit of the pair.
+    let h = Math.imul(Math.imul(gs, 0x85ebca6b) ^ gd, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const i = this.slots[h];
+      if (i === 0 || (this.src[i - 1] === gs && this.dst[i - 1] === gd)) return h;
+      h = (h + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const n = this.src.length * 2, copy = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    this.src = copy(this.src); this.dst = copy(this.dst); this.conn = copy(this.conn);
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    this.shift--;
+    for (let k = 0; k < this.size; k++) this.slots[this.find(this.src[k], this.dst[k])] = k + 1;
+  }
 }
 
 /** Per class, the groups with parties in it, each with its one endpoint when all its parties there are that endpoint. */
@@ -117,29 +195,28 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
-  // Per node: the parties on it (pod side) and the parties acting as it (node side), in bunches of
-  // one group and class. A bunch pair's connections depend on nothing else, so each is visited
-  // once over all nodes, through two distinct parties of its bunches (a party with itself is no pair).
-  const kinds = new Map<number, number>();
-  const kindOf = (g: number, c: number) => { const k = g * fc.classes.size + c; let id = kinds.get(k); if (id === undefined) kinds.set(k, id = kinds.size); return id; };
-  const onNode = new Map<string, { pods: Map<number, Bunch>; nodes: Map<number, Bunch> }>();
-  const bunch = (bunches: Map<number, Bunch>, g: number, c: number, e: Endpoint | undefined) => {
-    const kind = kindOf(g, c), b = bunches.get(kind);
-    if (!b) bunches.set(kind, { kind, group: g, cls: c, endpoints: [e] });
-    else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
-  };
-  const at = (name: string) => { let n = onNode.get(name); if (!n) onNode.set(name, n = { pods: new Map(), nodes: new Map() }); return n; };
+  // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
+  // party (group and class) with a node-side bunch has connections that depend on nothing else, so
+  // each such pair of kinds is visited once over all nodes, through two distinct parties (a party
+  // with itself is no pair).
+  const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++], e = p.endpoint;
-      if (e?.nodeName) bunch(at(e.nodeName).pods, g, c, e);
       const node = e && fc.engine.matcher.nodeOf(p)?.name;
-      if (node !== undefined) bunch(at(node).nodes, g, c, e);
+      if (node === undefined) continue;
+      const kind = nodeKind(g, c);
+      let bunches = sides.get(node);
+      if (!bunches) sides.set(node, bunches = []);
+      const b = bunches.find((x) => x.kind === kind);
+      if (!b) bunches.push({ kind, group: g, cls: c, endpoints: [e] });
+      else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
     }
   });
-  // Visited bunch pairs, and connections per (class pair, direction): computed once.
-  const seen = new Set<number>(), cache = new Map<number, number>();
+  if (!sides.size) return;
+  // Visited kind pairs (by node-side kind), and connections per (class pair, direction): computed once.
+  const podKind = kindNumbering(), seen = new Map<number, Set<number>>(), cache = new Map<number, number>();
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
     const key = (cs * fc.classes.size + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
@@ -151,22 +228,37 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
-  for (const { pods, nodes } of onNode.values()) {
-    for (const n of nodes.values()) {
-      for (const p of pods.values()) {
-        const key = n.kind * kinds.size + p.kind;
-        if (seen.has(key) || !distinctPair(n.endpoints, p.endpoints)) continue;
-        seen.add(key);
-        visit(n.group, n.cls, p.group, p.cls, true);
-        visit(p.group, p.cls, n.group, n.cls, false);
+  next = 0;
+  groups.forEach((parties, g) => {
+    for (const p of parties) {
+      const c = classOf[next++], e = p.endpoint, bunches = e?.nodeName !== undefined ? sides.get(e.nodeName) : undefined;
+      if (!bunches) continue;
+      const kind = podKind(g, c);
+      for (const n of bunches) {
+        let visited = seen.get(n.kind);
+        if (!visited) seen.set(n.kind, visited = new Set());
+        if (visited.has(kind) || (n.endpoints.length === 1 && n.endpoints[0] === e)) continue;
+        visited.add(kind);
+        visit(n.group, n.cls, g, c, true);
+        visit(g, c, n.group, n.cls, false);
       }
     }
-  }
+  });
 }
 
-/** Parties of one group and class on one node (at most two kept: enough to find two distinct ones). */
+/**
+ * Numbers (group, class) kinds as they are met. A group's parties come together, so its classes
+ * are looked up in a map of its own (no key made of both).
+ */
+function kindNumbering(): (g: number, c: number) => number {
+  let kinds = 0, kindGroup = -1, groupKinds = new Map<number, number>();
+  return (g, c) => {
+    if (g !== kindGroup) { kindGroup = g; groupKinds = new Map(); }
+    let id = groupKinds.get(c);
+    if (id === undefined) groupKinds.set(c, id = kinds++);
+    return id;
+  };
+}
+
+/** Parties of one group and class acting as one node (at most two kept: enough to find one distinct from a pod). */
 interface Bunch { kind: number; group: number; cls: number; endpoints: (Endpoint | undefined)[] }
-
-function distinctPair(a: readonly (Endpoint | undefined)[], b: readonly (Endpoint | undefined)[]): boolean {
-  return a.length > 1 || b.length > 1 || a[0] !== b[0];
-}

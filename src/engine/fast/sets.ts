@@ -39,6 +39,7 @@ export class ClassSets {
   private nsMatches = new Map<string, string[]>();
   private subjectKeys = new WeakMap<EndpointSelector, string>();
   private peerKeys = new WeakMap<Peer, string[]>();
+  private ruleKeys = new WeakMap<Rule, string[]>();
   /** Namespaces with classes when nsMatches was filled (a new one empties it). */
   private nsCount = 0;
   private allBits: Bits;
@@ -79,7 +80,11 @@ export class ClassSets {
   rulePeersKey(rule: Rule, f: LocalFamily): string | undefined {
     const peers = rule.peers;
     if (!peers) return undefined;
-    return peers.length === 1 ? this.peerSetKey(peers[0], f) : `r|${f}|${peers.map(peerKey).join("|")}`;
+    if (peers.length === 1) return this.peerSetKey(peers[0], f);
+    // Made once per rule and family (an index of every policy asks for every rule's keys).
+    let keys = this.ruleKeys.get(rule);
+    if (!keys) this.ruleKeys.set(rule, keys = []);
+    return keys[f] ??= `r|${f}|${peers.map(peerKey).join("|")}`;
   }
 
   private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {

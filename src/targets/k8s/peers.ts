@@ -8,6 +8,7 @@ import type { Direction, EndpointSelector, Peer } from "../../model/policy.js";
 import { Unsupported } from "../problems.js";
 import type { K8sContext } from "./context.js";
 import { namespaceSelector, toK8sSelector } from "./selectors.js";
+import { append } from "../../model/arrays.js";
 
 const BEYOND_K8S = ["the common API (TrafficPolicy)", "Calico", "Cilium"];
 const ANY_ADDRESS = ["0.0.0.0/0", "::/0"];
@@ -48,7 +49,7 @@ export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContex
         const own = sel.namespaces.kind === "name" && sel.namespaces.name === namespace;
         out.push(own ? { podSelector: pods } : { namespaceSelector: namespaceSelector(sel.namespaces), ...(isEverything(sel.labels) ? {} : { podSelector: pods }) });
       }
-      if (sel.kinds.includes("workload")) out.push(...ctx.workloadCidrs(sel).map((c) => ({ ipBlock: { cidr: c.text } })));
+      if (sel.kinds.includes("workload")) append(out, ctx.workloadCidrs(sel).map((c) => ({ ipBlock: { cidr: c.text } })));
       return out;
     }
     case "cidr": checkCidr(peer); return ipBlocks(peer);

@@ -1,6 +1,8 @@
 // An nftables table as data, and its text: what `nft -f` reads. Everything Junction generates
 // lives in one table (`inet junction` by default) and is replaced as a whole, atomically.
 
+import { append } from "../../model/arrays.js";
+
 export interface NftSet {
   name: string;
   /** A verdict map (`map`) rather than a plain set. */
@@ -41,7 +43,7 @@ function renderSet(s: NftSet): string[] {
   if (s.comment) lines.push(`    # ${s.comment}`);
   lines.push(`    type ${s.type}${s.interval ? "; flags interval" : ""}`);
   if (s.elements.length > INLINE_ELEMENTS) {
-    lines.push("    elements = {", ...s.elements.map((e, i) => `      ${e}${i + 1 < s.elements.length ? "," : ""}`), "    }");
+    append(lines, ["    elements = {", ...s.elements.map((e, i) => `      ${e}${i + 1 < s.elements.length ? "," : ""}`), "    }"]);
   } else if (s.elements.length) {
     lines.push(`    elements = { ${s.elements.join(", ")} }`);
   }
