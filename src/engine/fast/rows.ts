@@ -8,7 +8,7 @@ import type { EngineOptions } from "../options.js";
 import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
-import { portLayout, type NamedPortIndex, type PlanGroup, type PortLayout, type Signature, type TierPlan } from "./signature.js";
+import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
 
 interface Outcome { allow: Bits; cont: Bits }
 
@@ -124,7 +124,6 @@ export class RowBuilder {
     const known = new Map<string, number>();
     from?.layout?.reps.forEach((rep, k) => { if (rep.tiers?.length === 1) known.set(rep.tiers[0].key!, k); });
     const n = this.sets.nwords, { allow, cont, anyCont } = admin, any = sig.any!;
-    let contFull = false;
     sig.layout!.reps.forEach((rep, k) => {
       rep.tiers ??= this.plan(sig, rep.statuses);
       const j = known.get(rep.tiers[0].key!);
@@ -134,10 +133,8 @@ export class RowBuilder {
         allow[k] = o.allow; cont[k] = o.cont;
         this.computed++;
       }
-      // Rows are shared by the parts made from one another, so are their spans: most allow rows are a few words.
-      orSpan(any, allow[k]);
-      // Every remote goes on at most port classes (no rule matches there): the union is then every class.
-      if (!contFull) { orSpan(anyCont, cont[k]); contFull = equalBits(cont[k], this.sets.all); }
+      orInto(any, allow[k]);
+      orInto(anyCont, cont[k]);
     });
     touched(any); touched(anyCont);
   }
@@ -390,12 +387,12 @@ export class RowBuilder {
     const acc = { allow: fresh(), deny: fresh(), pass: fresh() };
     const remaining = work.remaining, all = this.sets.all;
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
-    // Only the rules that can match here are walked: the others add nothing, in either order.
-    plan.groups ??= this.groups(sig, tier, statuses);
-    const setOf = (x: { rule: Rule; status: string }) => this.ruleSet(sig, x.rule, x.status, protocol, port);
-    for (const group of plan.groups) {
-      if (group.length === 1) firstHits(group[0], setOf, remaining, acc, w0, w1);
-      else denyFirst(group, setOf, remaining, acc, work, w0, w1);
+    let i = 0;
+    const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
+    const sequential = this.options.samePriority === "name";
+    for (const group of sequential ? [sig.tiers[tier]] : byPriority(sig.tiers[tier])) {
+      if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
+      else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
     }
     orInto(acc.pass, remaining, w0, w1);
     const o = { allow: acc.allow, cont: acc.pass };
@@ -403,24 +400,6 @@ export class RowBuilder {
     return o;
   }
 
-
-  /**
-   * A tier's rules that can match at a port class, per policy in walk order (policies without one
-   * left out), grouped as the tier walks them: one policy at a time under samePriority=name, one
-   * priority at a time under deny-first.
-   */
-  private groups(sig: Signature, tier: Tier, statuses: readonly string[]): PlanGroup[] {
-    const out: PlanGroup[] = [], sequential = this.options.samePriority === "name";
-    let i = 0, last: Policy | undefined;
-    for (const p of sig.tiers[tier]) {
-      const rules: PlanGroup[number] = [];
-      for (const rule of rulesOf(p, sig.direction) ?? []) { const status = statuses[i++]; if (status !== "0") rules.push({ rule, status }); }
-      if (!rules.length) continue;
-      if (!sequential && last?.priority === p.priority) out[out.length - 1].push(rules); else out.push([rules]);
-      last = p;
-    }
-    return out;
-  }
 
   /** The remote classes a rule matches at this port class; undefined: none. */
   private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Bits | undefined {
@@ -440,12 +419,6 @@ export class RowBuilder {
 
 type Acc = Record<Action, Bits>;
 
-/** out |= a over the words where a has bits. */
-function orSpan(out: Bits, a: Bits): void {
-  const [lo, hi] = spanOf(a);
-  for (let w = lo; w < hi; w++) out[w] |= a[w];
-}
-
 function equalBits(a: Bits, b: Bits): boolean {
   if (a.length !== b.length) return false;
   for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
@@ -458,31 +431,40 @@ function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, p
     has(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
 }
 
-type SetOf = (x: { rule: Rule; status: string }) => Bits | undefined;
-
-/** First matching rule wins, in walk order (the rules of one policy, or of several under samePriority=name). */
-function firstHits(rules: PlanGroup[number], setOf: SetOf, remaining: Bits, acc: Acc, w0: number, w1: number): void {
-  for (const x of rules) {
-    const s = setOf(x);
-    if (!s) continue;
-    const into = acc[x.rule.action];
-    // A few words (a new column): no need to look up where the set is not empty.
-    const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
-    for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+/** First matching rule wins, policy by policy in walk order. */
+function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
+  for (const p of ps) {
+    for (const r of rulesOf(p, sig.direction) ?? []) {
+      const s = setOf(r);
+      if (!s) continue;
+      const into = acc[r.action];
+      // A few words (a new column): no need to look up where the set is not empty.
+      const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
+      for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+    }
   }
 }
 
 /** Equal priorities under samePriority=deny-first: each policy's first hit, then Deny over Pass over Allow. */
-function denyFirst(group: PlanGroup, setOf: SetOf, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
+function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
   const g = work.group;
   for (const b of [g.allow, g.deny, g.pass]) b.fill(0, w0, w1);
-  for (const rules of group) {
+  for (const p of ps) {
     work.policyRemaining.set(remaining.subarray(w0, w1), w0);
-    firstHits(rules, setOf, work.policyRemaining, g, w0, w1);
+    firstHits([p], sig, setOf, work.policyRemaining, g, w0, w1);
   }
   for (let w = w0; w < w1; w++) {
     const d = g.deny[w], pa = g.pass[w] & ~d, a = g.allow[w] & ~d & ~pa;
     acc.deny[w] |= d; acc.pass[w] |= pa; acc.allow[w] |= a;
     remaining[w] &= ~(d | pa | a);
   }
+}
+
+function byPriority(ps: readonly Policy[]): Policy[][] {
+  const out: Policy[][] = [];
+  for (const p of ps) {
+    const last = out[out.length - 1];
+    if (last && last[0].priority === p.priority) last.push(p); else out.push([p]);
+  }
+  return out;
 }

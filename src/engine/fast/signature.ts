@@ -54,12 +54,7 @@ export interface TierPlan {
   statuses: string[];
   /** Admin and Baseline only. */
   key?: string;
-  /** Admin and Baseline only, made when first walked: the rules that can match (status not "0"), per policy, grouped as the tier walks them. */
-  groups?: PlanGroup[];
 }
-
-/** Policies walked together (one at a time, or one priority under samePriority=deny-first), each with its rules that can match. */
-export type PlanGroup = { rule: Rule; status: string }[][];
 
 /** The rules a signature walks, in order (tier, policy, rule). */
 export function signatureRules(sig: Signature): Rule[] {
