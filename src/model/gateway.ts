@@ -121,7 +121,10 @@ export function emptyRouteGraph(): RouteGraph {
 }
 
 export function objectKey(group: string, kind: string, namespace: string | undefined, name: string): string {
-  return `${group}/${kind}/${namespace ?? ""}/${name}`;
+  // join makes one flat string; a template literal makes a tree of pieces that objectKeys (one key
+  // per object read, 100k and more) would keep as it is, about 200 bytes a key more. (String() as
+  // the template did: an undefined part is "undefined", not "".)
+  return [String(group), String(kind), namespace ?? "", String(name)].join("/");
 }
 
 /** Whether the input holds the object (namespaced or cluster-scoped). */

@@ -18,14 +18,22 @@ const JS_ONLY_SPACE = /[\t\r\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205
 class Bail extends Error {}
 const bail = (): never => { throw new Bail(); };
 
-/** The value of one document, or undefined when it needs the full parser. */
-export function parseBlockDocument(text: string): { value: unknown } | undefined {
+/** The nulls made while reading the current document (documents are read one at a time). */
+let nulls = 0;
+
+/**
+ * The value of one document, or undefined when it needs the full parser. `nullFree`: no value in it
+ * is null (validation then skips the walk that looks for null fields, as for JSON without `null`).
+ */
+export function parseBlockDocument(text: string): { value: unknown; nullFree: boolean } | undefined {
   if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
   // Tabs, and characters JavaScript's trim() takes for spaces but YAML does not (NBSP, ...).
   if (JS_ONLY_SPACE.test(text) || /^(?:\.\.\.|---)(?:\s|$)/m.test(text)) return undefined;
   try {
+    nulls = 0;
     const r = new Reader(text);
-    return { value: r.document() };
+    const value = r.document();
+    return { value, nullFree: nulls === 0 };
   } catch (e) {
     if (e instanceof Bail) return undefined;
     throw e;
@@ -57,7 +65,7 @@ class Reader {
       this.i++;
       this.skip();
     }
-    if (this.i >= this.contents.length) return null;
+    if (this.i >= this.contents.length) { nulls++; return null; }
     const value = this.node(this.indents[this.i]);
     this.skip();
     if (this.i < this.contents.length) bail();
@@ -113,6 +121,7 @@ class Reader {
       const m = this.peek();
       if (m > n) return this.node(m);
       if (inMap && m === n && isItem(this.contents[this.i])) return this.sequence(n);
+      nulls++;
       return null;
     }
     if (rest[0] === "|" || rest[0] === ">") return this.blockScalar(n, rest);
@@ -327,6 +336,7 @@ function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0) | 0x20;
   if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return detached(s);
   const v = resolveKube(s);
+  if (v === null) nulls++;
   return v === NOT_JSON ? bail() : typeof v === "string" ? detached(v) : v;
 }
 

@@ -27,7 +27,9 @@ export class InventoryBuilder {
   constructor(readonly diags: Diagnostics) {}
 
   addEndpoint(e: Omit<Endpoint, "id">): Endpoint {
-    const ep: Endpoint = { ...e, id: this.inv.endpoints.length };
+    // The object is kept as made (not copied with a spread): a spread copy gets a map of its own per object.
+    const ep = e as Endpoint;
+    ep.id = this.inv.endpoints.length;
     this.inv.endpoints.push(ep);
     if (ep.namespace !== undefined) this.useNamespace(ep.namespace, ep.src);
     return ep;
@@ -62,14 +64,17 @@ export class InventoryBuilder {
 
   private addTemplatePods(): void {
     const key = (ns: string | undefined, o: Owner) => `${ns}/${o.kind}/${o.name}`;
+    // The owner of each pod read from the input, as a key made once (three passes below look it up).
+    const read = this.inv.endpoints.length;
+    const owners: (string | undefined)[] = this.inv.endpoints.map((e) => (e.kind === "pod" && e.owner ? key(e.namespace, e.owner) : undefined));
     // Controllers that already have pods in the input, directly or through a child controller.
     const owning = new Set<string>();
-    for (const e of this.inv.endpoints) if (e.kind === "pod" && e.owner) owning.add(key(e.namespace, e.owner));
+    for (const k of owners) if (k !== undefined) owning.add(k);
     for (const t of this.templates) {
       if (t.parent && owning.has(key(t.controller.namespace, t.controller))) owning.add(key(t.controller.namespace, t.parent));
     }
     const present = new Set(this.templates.map((t) => key(t.controller.namespace, t.controller)));
-    const adopted = this.hashAdopted(present, key);
+    const adopted = this.hashAdopted(present, owners, key);
     for (const k of adopted.values()) owning.add(k);
     for (const t of this.templates) {
       const c = t.controller;
@@ -79,8 +84,9 @@ export class InventoryBuilder {
       c.pods.push(this.addEndpoint(t.pod).id);
     }
     const byOwner = new Map(this.inv.controllers.map((c) => [key(c.namespace, c), c]));
-    for (const e of this.inv.endpoints) {
-      if (e.kind === "pod" && e.owner && !e.fromTemplate) byOwner.get(key(e.namespace, e.owner))?.pods.push(e.id);
+    for (let i = 0; i < read; i++) {
+      const e = this.inv.endpoints[i], k = owners[i];
+      if (k !== undefined && !e.fromTemplate) byOwner.get(k)?.pods.push(e.id);
     }
     for (const [pod, k] of adopted) byOwner.get(k)?.pods.push(pod.id);
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump.
@@ -88,21 +94,24 @@ export class InventoryBuilder {
       const parent = t.parent && byOwner.get(key(t.controller.namespace, t.parent));
       if (parent && parent !== t.controller) for (const id of t.controller.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
     }
+    // Exact-size lists: one grown by push reserves 17 slots, and a cluster has a controller per few pods.
+    for (const c of this.inv.controllers) c.pods = c.pods.slice();
   }
 
   /**
    * Pods of a ReplicaSet missing from the input, whose Deployment is present: the ReplicaSet is named
    * DEPLOYMENT-HASH after the pods' pod-template-hash label (as the Deployment controller names it).
    */
-  private hashAdopted(present: Set<string>, key: (ns: string | undefined, o: Owner) => string): Map<Endpoint, string> {
+  private hashAdopted(present: Set<string>, owners: readonly (string | undefined)[], key: (ns: string | undefined, o: Owner) => string): Map<Endpoint, string> {
     const out = new Map<Endpoint, string>();
-    for (const e of this.inv.endpoints) {
+    owners.forEach((k, i) => {
+      const e = this.inv.endpoints[i];
       const hash = e.labels["pod-template-hash"];
-      if (e.kind !== "pod" || e.owner?.kind !== "ReplicaSet" || !hash || present.has(key(e.namespace, e.owner))) continue;
-      if (!e.owner.name.endsWith(`-${hash}`)) continue;
-      const deployment = key(e.namespace, { kind: "Deployment", name: e.owner.name.slice(0, -hash.length - 1) });
+      if (k === undefined || e.owner!.kind !== "ReplicaSet" || !hash || present.has(k)) return;
+      if (!e.owner!.name.endsWith(`-${hash}`)) return;
+      const deployment = key(e.namespace, { kind: "Deployment", name: e.owner!.name.slice(0, -hash.length - 1) });
       if (present.has(deployment)) out.set(e, deployment);
-    }
+    });
     return out;
   }
 

@@ -8,6 +8,7 @@ import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
+import { intern } from "./intern.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -31,6 +32,8 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
   const kept = Object.entries(all).filter(([k]) => KEPT_ANNOTATION.test(k));
   return kept.length ? Object.fromEntries(kept) : undefined;
 }
+
+const internIf = (s: string | undefined) => (s === undefined ? s : intern(s));
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -57,10 +60,11 @@ function readPodSpec(spec: Field): PodSpec {
     }
   }
   return {
-    ports,
+    // Exact-size copies: the model keeps them, and an array grown by push reserves 17 slots.
+    ports: ports.slice(),
     hostNetwork: spec.get("hostNetwork").bool() ?? false,
-    nodeName: spec.get("nodeName").string(),
-    serviceAccount: spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(),
+    nodeName: internIf(spec.get("nodeName").string()),
+    serviceAccount: internIf(spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string()),
     secretFiles: readSecretFiles(spec),
     proxyContainer,
     automountToken: spec.get("automountServiceAccountToken").bool(),
@@ -147,7 +151,7 @@ export function readAddresses(fields: Field[]): Address[] {
     if (a) { if (!out.some((o) => o.family === a.family && o.value === a.value)) out.push(a); }
     else f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
   }
-  return out;
+  return out.slice(); // exact size, as readPodSpec's ports
 }
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
@@ -156,7 +160,7 @@ export function readOwner(md: Field): Owner | undefined {
     if (r.get("controller").bool() !== true) continue;
     const name = r.get("name").string();
     const kind = r.get("kind").string() || "Pod";
-    if (name && kind !== "Node") return { kind, name };
+    if (name && kind !== "Node") return { kind, name: intern(name) };
   }
   return undefined;
 }
@@ -266,7 +270,7 @@ const serviceFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports, clusterIPs: readAddresses(ips), ...headless, src: ctx.ref });
+    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, src: ctx.ref });
   },
 };
 

@@ -20,7 +20,7 @@ export interface RawObject {
   nullFree?: boolean;
 }
 
-/** Values parsed from a JSON text that does not hold the word `null`. */
+/** Values parsed from a JSON text that does not hold the word `null`, or read by the fast YAML reader without making a null. */
 const NULL_FREE = new WeakSet<object>();
 
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
@@ -117,7 +117,7 @@ function readYaml(file: InputFile, problem: (code: string, message: string, offs
   return ranges.map(([start, end], doc) => {
     const chunk = text.slice(start, end);
     const fast = parseBlockDocument(chunk);
-    if (fast) return fast.value;
+    if (fast) { if (fast.nullFree && isObject(fast.value)) NULL_FREE.add(fast.value); return fast.value; }
     try { return parseKubeYaml(chunk); }
     catch (e) {
       if (!(e instanceof KubeYamlError)) throw e;
@@ -169,7 +169,8 @@ function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, o
   const list = TYPED_LIST.exec(kind);
   if (list && Array.isArray(value.items)) {
     const itemKind = list[1] === "" ? undefined : { kind: list[1], apiVersion };
-    value.items.forEach((item, i) => collect(item, { ...ref, path: [...ref.path, "items", i] }, itemKind, out, skipped, diags, nullFree));
+    // concat, not a spread: an array made by a spread (or push) reserves 17 slots, and every object of a dump keeps its path.
+    value.items.forEach((item, i) => collect(item, { ...ref, path: ref.path.concat("items", i) }, itemKind, out, skipped, diags, nullFree));
     return;
   }
   out.push({ apiVersion, kind, obj: value, ref, nullFree });

@@ -5,6 +5,7 @@ import { parseAddress, parseCidr, type Cidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import type { Field } from "./fields.js";
+import { intern } from "./intern.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -44,7 +45,7 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   let namespace: string | undefined;
   if (namespaced) {
     const nsField = md.get("namespace");
-    namespace = nsField.string() ?? "default";
+    namespace = intern(nsField.string() ?? "default");
     const err = dnsLabelError(namespace);
     if (err) nsField.error("invalid-namespace", err);
   }
@@ -85,6 +86,7 @@ export function labelValueError(value: string): string | undefined {
 export function readLabels(f: Field): Labels {
   const labels = readStringMap(f);
   for (const [k, v] of Object.entries(labels)) {
+    labels[k] = intern(v);
     const err = labelKeyError(k) ?? labelValueError(v);
     if (err) f.get(k).error("invalid-label", err);
   }

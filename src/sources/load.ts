@@ -26,6 +26,7 @@ import { ciliumFrontEnds } from "./cilium.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { checkObject } from "./schema/index.js";
+import { interning } from "./intern.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
 import { ovnFrontEnds } from "./ovn.js";
 import { multusFrontEnds } from "./multus.js";
@@ -84,14 +85,61 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
 }
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
-  const b = new InventoryBuilder(diags);
+  return interning(() => loadOnce(files, diags, options));
+}
+
+function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded {
+  const before = diags.items.length;
+  const streamed = loadInOrder(files, diags, options);
+  if (streamed) return streamed;
+  // An object defined twice: every definition must be seen before the last one is read.
+  diags.items.splice(before);
+  return loadAllAtOnce(files, diags, options);
+}
+
+/**
+ * Reads each file's objects into the model as soon as the file is parsed, so that what JSON.parse
+ * made dies young (at 100k pods, a fifth less CPU and a lower peak than parsing every file first).
+ * The model's diagnostics go after every reading diagnostic, as loadAllAtOnce orders them. Undefined
+ * when an object is defined twice (kubectl applies the last definition): the load starts again.
+ */
+function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded | undefined {
+  const lowered = new Diagnostics();
+  const b = new InventoryBuilder(lowered);
+  const seen = new Set<string>();
+  let count = 0;
+  const read = (raw: RawObject): boolean => {
+    if (options.exclude?.(raw)) return true;
+    const k = identity(raw);
+    if (k !== undefined) { if (seen.has(k)) return false; seen.add(k); }
+    count++;
+    lower(raw, b, lowered);
+    return true;
+  };
   // A cluster's objects come first: a file's definition of the same object is applied over it.
+  for (const raw of options.objects ?? []) if (!read(raw)) return undefined;
+  for (const file of files) {
+    const objects = splitObjects(file, diags);
+    file.objects = objects.length;
+    // A large file's text is read again if asked for (values do not keep it: JSON.parse copies, blockyaml.ts detaches).
+    if (file.text.length >= RELEASE_AT) releaseText(file);
+    for (let i = 0; i < objects.length; i++) {
+      const raw = objects[i];
+      objects[i] = undefined as unknown as RawObject;
+      if (!read(raw)) return undefined;
+    }
+  }
+  return finishLoad(files, diags, b, options, count, lowered);
+}
+
+/** Parses every file first, then reads the last definition of each object into the model. */
+function loadAllAtOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded {
+  const b = new InventoryBuilder(diags);
   const raws: RawObject[] = (options.objects ?? []).filter((raw) => !options.exclude?.(raw));
   for (const file of files) {
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
     for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
-    // A large file's text is read again if asked for (values do not keep it: JSON.parse copies, blockyaml.ts detaches).
     if (file.text.length >= RELEASE_AT) releaseText(file);
   }
   const count = raws.length, winners = lastDefinitions(raws, diags);
@@ -100,14 +148,24 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
     const raw = winners[i];
     // Let go of each parsed object once read: the model grows while what it is read from shrinks.
     winners[i] = undefined as unknown as RawObject;
-    const checked = checkObject(raw, diags);
-    dispatch(raw, b, diags);
-    checked.finish();
+    lower(raw, b, diags);
   }
+  return finishLoad(files, diags, b, options, count);
+}
+
+/** Validates one object and hands it to the front end of its kind. */
+function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  const checked = checkObject(raw, diags);
+  dispatch(raw, b, diags);
+  checked.finish();
+}
+
+function finishLoad(files: readonly InputFile[], diags: Diagnostics, b: InventoryBuilder, options: LoadOptions, count: number, lowered?: Diagnostics): Loaded {
   const locator = new Locator(files);
   const text = options.text;
   if (text) for (const raw of options.objects ?? []) locator.addLazy(raw.ref.file, () => text(raw));
   const inventory = b.finish();
+  if (lowered) for (const d of lowered.items) diags.add(d);
   addIngressRoutes(inventory);
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects: count, inputs: files };
@@ -135,7 +193,8 @@ function identity(raw: RawObject): string | undefined {
   const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
   // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
   const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
-  return `${raw.kind}${group ? `.${group}` : ""}/${namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : ""}/${md.name}`;
+  // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
+  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : "", md.name].join("/");
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {

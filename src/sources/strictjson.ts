@@ -26,7 +26,8 @@ export function parseStrictJson(text: string): unknown {
     const at = infiniteNumber(text);
     throw new JsonReadError(`the number ${at ? text.slice(at[0], Math.min(at[1], at[0] + 24)) : ""}${at && at[1] - at[0] > 24 ? "…" : ""} is beyond the range of a 64-bit float: kubectl's JSON decoder fails on it ("cannot unmarshal number into Go value of type float64")`, at?.[0]);
   }
-  return /\\u[dD][89a-fA-F]/.test(text) ? wellFormed(value) : value;
+  // (indexOf first: it scans a large text several times faster than the regular expression.)
+  return text.includes("\\u") && /\\u[dD][89a-fA-F]/.test(text) ? wellFormed(value) : value;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load, tempFiles } from "../helpers.js";
-import { loadPaths } from "../../src/sources/load.js";
+import { loadPaths, RELEASE_AT } from "../../src/sources/load.js";
 import { resolveEndpoint } from "../../src/engine/endpoints.js";
 import { InventoryIndex } from "../../src/model/inventory.js";
 
@@ -108,6 +108,42 @@ test("the same object twice: the cluster runs the last one applied (kubectl appl
   const np = (port: number) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: ${port}}]}]\n`;
   const twice = load({ "all.yaml": `${ns("1")}---\n${np(80)}---\n${np(443)}` });
   assert.deepEqual(twice.inventory.policies.map((p) => JSON.stringify(p).includes("443")), [true]);
+});
+
+test("reading diagnostics come before the model's, in file order, whether or not an object is defined twice", () => {
+  // Each file's objects are read into the model right after it is parsed; an object defined twice
+  // makes the load start again with every file parsed first. Both orders of work give one order of diagnostics.
+  const files = {
+    "a.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {'bad key!': x}}\nspec: {containers: [{name: c}]}\n",
+    "b.json": "[1]",
+    "c.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '1'}}\n",
+    "d.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a}\nspec: {containers: [{name: c, ports: [{containerPort: 99999}]}]}\n",
+  };
+  const codes = (l: ReturnType<typeof load>) => l.diagnostics.items.map((d) => `${d.ref?.file}:${d.code}`);
+  const once = load(files);
+  assert.deepEqual(codes(once), ["b.json:not-a-manifest", "a.yaml:invalid-label", "d.yaml:range"]);
+  assert.equal(once.objects, 3);
+  const twice = load({ ...files, "e.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '2'}}\n" });
+  assert.deepEqual(codes(twice), ["b.json:not-a-manifest", "c.yaml:duplicate", "a.yaml:invalid-label", "d.yaml:range"]);
+  assert.equal(twice.inventory.namespaces.get("a")?.labels.v, "2");
+  assert.equal(twice.objects, 4);
+  assert.deepEqual(twice.inputs.map((f) => f.objects), [1, 0, 1, 1, 1]);
+});
+
+test("an object defined again after a large file was read and its text released: the load starts again from the files on disk", () => {
+  const items: unknown[] = [];
+  for (let i = 0; JSON.stringify(items).length < RELEASE_AT * 1.5; i++) items.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: `ns-${i}`, labels: { v: "1" } } });
+  const text = JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2);
+  // The line of the first definition's item (its opening brace), in the text read again.
+  const line = text.slice(0, text.lastIndexOf("{", text.indexOf('"apiVersion"', text.indexOf('"ns-2"')))).split("\n").length;
+  const t = tempFiles({ "a.json": text, "b.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-3, labels: {v: '2'}}\n" });
+  try {
+    const l = loadPaths([t.dir]);
+    assert.equal(l.inventory.namespaces.get("ns-3")?.labels.v, "2");
+    assert.equal(l.inventory.namespaces.get("ns-4")?.labels.v, "1");
+    assert.deepEqual(l.diagnostics.items.map((d) => [d.code, d.line]), [["duplicate", line]]);
+    assert.equal(l.inputs[0].objects, items.length);
+  } finally { t.cleanup(); }
 });
 
 test("files that are not manifests are skipped with one warning, not fatal", () => {

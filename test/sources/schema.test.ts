@@ -87,7 +87,7 @@ spec: {ports: [{port: 80, targetPort: 8080}]}
   assert.deepEqual(e, []);
 });
 
-test("null fields in JSON are absent ones too; a JSON text without the word null skips the search for them, and one with it only in a string does not", () => {
+test("null fields in JSON are absent ones too; a JSON text without the word null (or a YAML document the fast reader read without making a null) skips the search for them, and one with it only in a string does not", () => {
   const deployment = (strategy: string, extra = "") => `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "x"${extra}},
   "spec": {"selector": {"matchLabels": {"app": "web"}}, "strategy": ${strategy}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}}}`;
   const errors = (name: string, text: string) => load({ [name]: text }).diagnostics.errors.map(formatDiagnostic);
@@ -100,7 +100,18 @@ test("null fields in JSON are absent ones too; a JSON text without the word null
   assert.deepEqual(split("c.json", deployment("{}")), [true]);
   assert.deepEqual(split("d.json", deployment("{}", ', "annotations": {"note": "null"}')), [false]);
   assert.deepEqual(split("e.json", `{"apiVersion": "v1", "kind": "List", "items": [${deployment("{}")}, ${deployment("null")}]}`), [false, false]);
-  assert.deepEqual(split("f.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), [false]);
+  // The fast YAML reader knows whether it made a null (an empty value, null, Null, NULL, ~, in block or flow style).
+  assert.deepEqual(split("f.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), [true]);
+  assert.deepEqual(split("g.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {note: 'null', b: \"~\"}}\n"), [true]);
+  for (const nul of ["", " null", " Null", " NULL", " ~", " {x: ~}", " [null]"]) {
+    assert.deepEqual(split("h.yaml", `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:${nul}\n`), [false], JSON.stringify(nul));
+  }
+  // Read by the full reader (an anchor): not marked.
+  assert.deepEqual(split("i.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: &m {name: a}\n"), [false]);
+  const yamlDeployment = (strategy: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: x}\nspec:\n  selector: {matchLabels: {app: web}}\n  strategy:${strategy}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c}]}\n`;
+  assert.deepEqual(errors("j.yaml", yamlDeployment("")), []);
+  assert.deepEqual(errors("k.yaml", yamlDeployment(" ~")), []);
+  assert.deepEqual(errors("l.yaml", yamlDeployment(" fast")), ['l.yaml:6 spec.strategy: must be an object, not the string "fast"']);
 });
 
 test("an int-or-string that is neither, and Secret data that is not base64, are errors", () => {
