@@ -16,14 +16,18 @@
 //                            input that run none, first) and the meshed workloads of the input
 //                            elsewhere, with a warning (a pod created later without the proxy in
 //                            such a namespace would be allowed)
-//   cluster-unauthenticated  Pass from the cluster networks, Deny
+//   cluster-unauthenticated  Deny from outside the cluster networks, Pass
 //   cluster-authenticated    Deny from outside the cluster networks, then as all-authenticated
 //   all-unauthenticated, audit, no proxy    Pass (only where a wider policy above would restrict)
+// A pod whose address is not in the input (a template's) is in the pod network, which the cluster
+// networks include (as the engine reads it): a Deny of the addresses outside them leaves it alone.
+// Restrictive defaults first Pass the pod's config.linkerd.io/skip-inbound-ports, which the proxy
+// does not intercept (pods whose skipped ports differ from their namespace's get their own policy).
 // Refused by name: a workload whose labels also select pods of another default, or meshed and
 // unmeshed clients alike (no selector tells them apart), pods with a Server that is not converted
-// (the default's rules would decide its port), and cluster-authenticated when a pod's address is
-// not in the input (whether it is in the cluster networks cannot be known; the engine takes it to
-// be outside).
+// (the default's rules would decide its port), and cluster-* defaults when an endpoint other than a
+// pod on the pod network has no address in the input (a host-network pod's is its node's, which
+// the cluster networks need not include).
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
@@ -33,7 +37,7 @@ import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING, selector } from "../model/selector.js";
 import { workloadOf } from "../model/service-endpoints.js";
-import { defaultPolicyFor } from "../engine/l7/linkerd.js";
+import { defaultPolicyFor, portRanges, SKIP_INBOUND_PORTS, skippedInboundPorts } from "../engine/l7/linkerd.js";
 import type { MeshMembership } from "../engine/mesh/membership.js";
 import { adminClash, identityPeer, meshProblem, Refused, withRequests, type MeshConversion } from "./common-mesh.js";
 
@@ -46,7 +50,8 @@ const TCP: PortMatch[] = [{ kind: "protocol", protocol: "TCP" }];
 type Admits = "open" | Exclude<LinkerdDefaultPolicy, "all-unauthenticated" | "audit">;
 const admitsOf = (p: LinkerdDefaultPolicy): Admits => (p === "all-unauthenticated" || p === "audit" ? "open" : p);
 
-interface PodDefault { admits: Admits; why: string }
+/** What a pod's default admits, and the ports its proxy does not intercept (skip-inbound-ports: the annotation's text and its ranges). */
+interface PodDefault { admits: Admits; why: string; skip: string; skipped: [number, number][] }
 
 export class LinkerdDefaults {
   private readonly pods: Endpoint[];
@@ -58,10 +63,10 @@ export class LinkerdDefaults {
     this.pods = inv.endpoints.filter((e) => e.kind === "pod" && !e.hostNetwork);
     for (const e of this.pods) {
       const m = membership.of(e);
-      if (m.mesh !== "linkerd") { this.of.set(e, { admits: "open", why: "no Linkerd proxy" }); continue; }
+      if (m.mesh !== "linkerd") { this.of.set(e, { admits: "open", why: "no Linkerd proxy", skip: "", skipped: [] }); continue; }
       this.meshed.add(e);
-      const d = defaultPolicyFor(ctx, e);
-      this.of.set(e, { admits: admitsOf(d.policy), why: `the default inbound policy ${d.policy} (${d.from})` });
+      const d = defaultPolicyFor(ctx, e), skip = skippedInboundPorts(ctx, e);
+      this.of.set(e, { admits: admitsOf(d.policy), why: `the default inbound policy ${d.policy} (${d.from})`, skip: skip.text, skipped: skip.ranges });
     }
   }
 
@@ -82,6 +87,7 @@ export class LinkerdDefaults {
     const own = linkerdDefaultPolicy(ns?.annotations?.[DEFAULT_POLICY]);
     const policy = own ?? this.inv.mesh.settings.linkerdDefaultPolicy;
     const admits = admitsOf(policy);
+    const skip = ns?.annotations?.[SKIP_INBOUND_PORTS] ?? "";
     const wide = admits !== "open" && injectsLinkerd(ns?.annotations);
     const pods = this.pods.filter((e) => e.namespace === name);
     const emit = (o: Target) => {
@@ -94,16 +100,16 @@ export class LinkerdDefaults {
     };
     if (wide) {
       const why = `the default inbound policy ${policy} (${own ? `namespace annotation ${DEFAULT_POLICY}` : "the cluster default, --linkerd-default-policy"})`;
-      emit({ kind: "Namespace", name, ...(ns?.src ? { src: ns.src } : {}), subject: { namespaces: { kind: "name", name }, labels: EVERYTHING, kinds: ["pod"] }, admits, why, priority: PRIORITY.namespace, policyName: `linkerd-default-${name}` });
+      emit({ kind: "Namespace", name, ...(ns?.src ? { src: ns.src } : {}), subject: { namespaces: { kind: "name", name }, labels: EVERYTHING, kinds: ["pod"] }, admits, why, priority: PRIORITY.namespace, policyName: `linkerd-default-${name}`, skip, skipped: portRanges(skip) });
     }
-    for (const group of groups(pods, (e) => this.of.get(e)!.admits)) {
+    for (const group of groups(pods, (e) => `${this.of.get(e)!.admits}\n${this.of.get(e)!.skip}`)) {
       const d = this.of.get(group[0])!;
-      if (wide ? d.admits === admits : d.admits === "open") continue;
+      if (wide ? d.admits === admits && d.skip === skip : d.admits === "open") continue;
       const e = group[0], workload = workloadOf(e);
       const labels = commonLabels(group);
       emit({
         kind: e.owner ? e.owner.kind.replace(/^ReplicaSet$/, "Deployment") : "Pod", namespace: name, name: workload, ...(e.src ? { src: e.src } : {}),
-        subject: { namespaces: { kind: "name", name }, labels: selector(labels), kinds: ["pod"] }, admits: d.admits, why: d.why, priority: PRIORITY.workload, policyName: `linkerd-default-${name}-${workload}`,
+        subject: { namespaces: { kind: "name", name }, labels: selector(labels), kinds: ["pod"] }, admits: d.admits, why: d.why, priority: PRIORITY.workload, policyName: `linkerd-default-${name}-${workload}`, skip: d.skip, skipped: d.skipped,
       });
     }
   }
@@ -116,20 +122,20 @@ export class LinkerdDefaults {
     for (const e of selected) {
       const d = this.of.get(e)!;
       if (o.priority === PRIORITY.workload && d.admits !== o.admits) throw new Refused(`its pods' labels also select pod ${e.namespace}/${e.name}, where ${d.why} applies: no label selector tells them apart`);
+      if (o.priority === PRIORITY.workload && o.admits !== "open" && d.skip !== o.skip) throw new Refused(`its pods' labels also select pod ${e.namespace}/${e.name}, whose ${SKIP_INBOUND_PORTS} differ: no label selector tells them apart`);
       const server = d.admits === o.admits && o.admits !== "open" ? unconverted(e) : undefined;
       if (server) throw new Refused(`${server} of pod ${e.namespace}/${e.name} is not converted, and the default's rules would decide its port`);
     }
-    const rules = this.rules(o.admits);
+    const rules = this.rules(o.admits, o.skipped);
     if (o.admits === "all-authenticated" || o.admits === "cluster-authenticated") {
-      out.warnings.push(meshProblem(o.kind, o, `${o.why} admits clients with a Linkerd identity (meshed pods, over mutual TLS); the conversion names the namespaces that inject Linkerd's proxy and the meshed workloads of the input elsewhere, so a pod created later without the proxy in such a namespace would be allowed by the conversion, refused by Linkerd`, rules.findIndex((r) => r.action === "pass")));
+      out.warnings.push(meshProblem(o.kind, o, `${o.why} admits clients with a Linkerd identity (meshed pods, over mutual TLS); the conversion names the namespaces that inject Linkerd's proxy and the meshed workloads of the input elsewhere, so a pod created later without the proxy in such a namespace would be allowed by the conversion, refused by Linkerd`, rules.findIndex((r) => r.name === "admitted-by-linkerd-default")));
     }
     const p = withRequests({ kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}), tier: "admin", priority: o.priority, subject: o.subject, ...(o.src ? { src: o.src } : {}) }, rules);
     out.names.set(p, o.policyName);
     return [p];
   }
 
-  private rules(admits: Admits): Rule[] {
-    const clusterNetworks: Peer[] = this.inv.mesh.settings.linkerdClusterNetworks.map((cidr) => ({ kind: "cidr", cidr, except: [] }));
+  private rules(admits: Admits, skipped: readonly [number, number][]): Rule[] {
     const deny: Omit<Rule, "index"> = { name: "not-admitted-by-linkerd-default", action: "deny", ports: TCP, path: ["spec"] };
     const pass = (peers?: Peer[]): Omit<Rule, "index"> => ({ name: "admitted-by-linkerd-default", action: "pass", ports: TCP, path: ["spec"], ...(peers ? { peers } : {}) });
     const meshed = (): Omit<Rule, "index">[] => {
@@ -140,10 +146,13 @@ export class LinkerdDefaults {
       open: () => [pass()],
       deny: () => [deny],
       "all-authenticated": meshed,
-      "cluster-unauthenticated": () => [pass(clusterNetworks), deny],
+      "cluster-unauthenticated": () => [{ ...deny, name: "outside-the-cluster-networks", peers: this.outsideClusterNetworks() }, pass()],
       "cluster-authenticated": () => [{ ...deny, name: "outside-the-cluster-networks", peers: this.outsideClusterNetworks() }, ...meshed()],
     };
-    return list[admits]().map((r, index) => ({ ...r, index }));
+    // The proxy does not intercept these ports: nothing of Linkerd decides them.
+    const bypass: Omit<Rule, "index">[] = admits !== "open" && skipped.length
+      ? [{ name: "skipped-by-linkerd-proxy", action: "pass", ports: skipped.map(([first, last]) => ({ kind: "range", protocol: "TCP", first, last })), path: ["spec"] }] : [];
+    return [...bypass, ...list[admits]()].map((r, index) => ({ ...r, index }));
   }
 
   /**
@@ -169,10 +178,14 @@ export class LinkerdDefaults {
     return out;
   }
 
-  /** Every address outside the cluster networks, per family; refused when some pod's address is not in the input. */
+  /**
+   * Every address outside the cluster networks, per family. A pod on the pod network without an
+   * address in the input is in them (the engine reads it so) and this Deny leaves it alone; refused
+   * when another endpoint (a host-network pod: its node's address) has none.
+   */
   private outsideClusterNetworks(): Peer[] {
-    const unknown = this.pods.find((e) => !e.addresses.length);
-    if (unknown) throw new Refused(`cluster-authenticated admits meshed clients from the cluster networks, and pod ${unknown.namespace}/${unknown.name} has no address in the input: whether it is in them cannot be known`);
+    const unknown = this.inv.endpoints.find((e) => !e.addresses.length && !(e.kind === "pod" && !e.hostNetwork));
+    if (unknown) throw new Refused(`the default admits clients from the cluster networks only, and ${unknown.kind} ${unknown.namespace ? `${unknown.namespace}/` : ""}${unknown.name} has no address in the input${unknown.hostNetwork ? " (a host-network pod has its node's, which the cluster networks need not include)" : ""}: whether it is in them cannot be known`);
     const nets = this.inv.mesh.settings.linkerdClusterNetworks;
     return (["0.0.0.0/0", "::/0"] as const).map((all) => {
       const cidr = cidrFrom(all);
@@ -196,7 +209,7 @@ function injectsLinkerd(annotations: Readonly<Record<string, string>> | undefine
 }
 
 /** A subject of default rules and what it admits. */
-interface Target { kind: string; namespace?: string; name: string; src?: Endpoint["src"]; subject: EndpointSelector; admits: Admits; why: string; priority: number; policyName: string }
+interface Target { kind: string; namespace?: string; name: string; src?: Endpoint["src"]; subject: EndpointSelector; admits: Admits; why: string; priority: number; policyName: string; skip: string; skipped: readonly [number, number][] }
 
 /** The pods by workload (and what their default admits), in input order. */
 function groups(pods: readonly Endpoint[], key: (e: Endpoint) => string): Endpoint[][] {

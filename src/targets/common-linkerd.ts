@@ -18,7 +18,8 @@
 // Converted exactly or refused by name, never broader:
 //   - an opaque, TLS or unknown-protocol Server (Linkerd refuses an unauthorized non-HTTP
 //     connection, the Deny decides requests), a Server that another (older) Server overrides on some
-//     pod, pods the Server selects without a Linkerd proxy (Linkerd enforces nothing there): refused,
+//     pod, pods the Server selects without a Linkerd proxy or on a port in their
+//     skip-inbound-ports (Linkerd enforces nothing there): refused,
 //     with the authorizations that apply; route matches on query parameters or header patterns;
 //   - a client alternative requiring an identity and networks at once (a ServerAuthorization with
 //     meshTLS and no networks: the cluster networks) cannot be one common-API peer: refused;
@@ -33,7 +34,7 @@ import type { LinkerdAuthorization, LinkerdRoute, LinkerdServer, MeshSettings } 
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { matches } from "../model/selector.js";
-import { attachedRoutes, GRPC_CALL, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, type Admission } from "../engine/l7/linkerd.js";
+import { attachedRoutes, GRPC_CALL, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, skippedInboundPorts, type Admission } from "../engine/l7/linkerd.js";
 import { hostMatch } from "../sources/trafficpolicy-http.js";
 import { LinkerdDefaults } from "./common-linkerd-defaults.js";
 import { MeshMembership } from "../engine/mesh/membership.js";
@@ -88,8 +89,12 @@ function convertServer(inv: Inventory, s: LinkerdServer, routes: readonly Linker
   for (const e of pods) {
     const m = membership.of(e);
     if (m.mesh !== "linkerd") throw new Refused(`it selects pod ${e.namespace}/${e.name}, which runs no Linkerd proxy (${m.why}): Linkerd enforces nothing there, the conversion would`);
-    const winner = linkerdServerFor(inv.mesh, e, portOf(s, e)!);
-    if (winner !== s) throw new Refused(`Server ${winner?.name} takes port ${portOf(s, e)} of pod ${e.namespace}/${e.name} (the oldest, then by name, wins)`);
+    const port = portOf(s, e)!;
+    if (skippedInboundPorts({ mesh: inv.mesh, namespaceOf: (n) => inv.namespaces.get(n) }, e).ranges.some(([lo, hi]) => lo <= port && port <= hi)) {
+      throw new Refused(`port ${port} of pod ${e.namespace}/${e.name} is in config.linkerd.io/skip-inbound-ports: Linkerd's proxy does not intercept it and enforces nothing there, the conversion would`);
+    }
+    const winner = linkerdServerFor(inv.mesh, e, port);
+    if (winner !== s) throw new Refused(`Server ${winner?.name} takes port ${port} of pod ${e.namespace}/${e.name} (the oldest, then by name, wins)`);
   }
   const clash = adminClash(inv, pods, selects);
   if (clash) throw new Refused(clash);

@@ -89,6 +89,7 @@ test("default cluster-authenticated: meshed clients from the cluster networks on
 
 test("default cluster-unauthenticated: any client from the cluster networks, meshed or not", async () => {
   const r = await roundTrip({ "world.yaml": world(", config.linkerd.io/default-inbound-policy: cluster-unauthenticated") + SERVER });
+  assert.match(r.out, /- name: outside-the-cluster-networks\n\s+action: Deny\n[\s\S]*?- name: admitted-by-linkerd-default\n\s+action: Pass\n\s+ports:/);
   assert.doesNotMatch(r.err, /warning: [^\n]*Namespace books/, "addresses carry no identity caveat");
   expectAll(r.answers, ["web/front :9990 allowed", "plain/tool :9990 allowed", "web/far :9090 denied", "plain/tool :80 denied"]);
 });
@@ -123,9 +124,9 @@ const REFUSALS: [string, string, RegExp][] = [
   ["a default on a pod whose Server is not converted (the default's rules would decide its port)",
     world(", config.linkerd.io/default-inbound-policy: deny") + `${LD}/v1beta3\nkind: Server\nmetadata: {name: raw, namespace: books}\nspec: {podSelector: {matchLabels: {app: api}}, port: 9990, proxyProtocol: opaque}\n---\n`,
     /Namespace books: the default inbound policy deny [^\n]*: Server books\/raw \(port 9990\) of pod books\/api is not converted/],
-  ["cluster-authenticated where a pod's address is not in the input (in the cluster networks or not cannot be known)",
-    world(", config.linkerd.io/default-inbound-policy: cluster-authenticated") + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: web}\nspec:\n  selector: {matchLabels: {app: job}}\n  template:\n    metadata: {labels: {app: job}}\n    spec: {containers: [{name: job, image: x}]}\n---\n",
-    /Namespace books: the default inbound policy cluster-authenticated [^\n]*: cluster-authenticated admits meshed clients from the cluster networks, and pod web\/job[^ ]* has no address in the input/],
+  ["cluster-authenticated where a host-network pod's address is not in the input (its node's address, which the cluster networks need not include)",
+    world(", config.linkerd.io/default-inbound-policy: cluster-authenticated") + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: web}\nspec:\n  selector: {matchLabels: {app: job}}\n  template:\n    metadata: {labels: {app: job}}\n    spec: {hostNetwork: true, containers: [{name: job, image: x}]}\n---\n",
+    /Namespace books: the default inbound policy cluster-authenticated [^\n]*: the default admits clients from the cluster networks only, and pod web\/job[^ ]* has no address in the input \(a host-network pod has its node's/],
   ["all-authenticated where meshed and unmeshed clients share their labels",
     world(", config.linkerd.io/default-inbound-policy: all-authenticated") + `apiVersion: v1\nkind: Pod\nmetadata: {name: tool2, namespace: plain, labels: {app: tool, v: "2"}}\nspec: {containers: [{name: tool, image: x}, ${proxy}]}\nstatus: {podIP: 192.168.5.3}\n---\n`.replace("labels: {app: tool, v: \"2\"}", "labels: {app: tool}"),
     /Namespace books: the default inbound policy all-authenticated [^\n]*: the labels of plain\/tool2, which runs a Linkerd proxy, also select pod plain\/tool, which runs none/],

@@ -2,7 +2,7 @@
 // evaluation of L7 conditions, clauses and rules over them.
 
 import type { Clause, Condition, L7Rule } from "../../model/l7.js";
-import { contains, type Address } from "../../model/ip.js";
+import { contains, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { stringMatches } from "./strings.js";
 import { queryParam } from "./paths.js";
 
@@ -34,6 +34,11 @@ export interface Attributes {
   identity?: PeerIdentity;
   sourceIp?: Address;
   remoteIp?: Address;
+  /**
+   * The client's address is not in the input (a pod of a controller's template) but lies in one of
+   * these networks: an address condition holds when it holds for every address of them.
+   */
+  sourceWithin?: readonly AddressRange[];
   destinationIp?: Address;
   destinationPort: number;
   sni?: string;
@@ -81,9 +86,16 @@ function anyValue(c: Condition, a: Attributes): boolean {
   }
   if ("cidrs" in c) {
     const ip = addressOf(c.attribute, a);
-    return ip !== undefined && c.cidrs.some((m) => contains(m.cidr, ip) && !(m.except ?? []).some((x) => contains(x, ip)));
+    if (ip === undefined) return c.attribute !== "destination.ip" && a.sourceWithin !== undefined && coversAll(c.cidrs, a.sourceWithin);
+    return c.cidrs.some((m) => contains(m.cidr, ip) && !(m.except ?? []).some((x) => contains(x, ip)));
   }
   return c.ports.includes(a.destinationPort);
+}
+
+/** Whether every address of `networks` is in one of the CIDRs (minus its exceptions). */
+function coversAll(cidrs: Extract<Condition, { cidrs: unknown }>["cidrs"], networks: readonly AddressRange[]): boolean {
+  const held = cidrs.flatMap((m) => subtractRanges(m.cidr, m.except ?? []));
+  return networks.every((n) => subtractRanges(n, held).length === 0);
 }
 
 export function conditionHolds(c: Condition, a: Attributes): boolean {

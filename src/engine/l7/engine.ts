@@ -10,10 +10,10 @@ import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
-import { linkerdAuthorize, type LinkerdContext } from "./linkerd.js";
+import { bypassed, linkerdAuthorize, linkerdBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
-import { DNS_DOMAIN, transportOf } from "./transport.js";
+import { DNS_DOMAIN, transportOf, type Transport } from "./transport.js";
 
 export class L7Engine {
   readonly mesh: MeshModel;
@@ -29,11 +29,17 @@ export class L7Engine {
 
   authorize(hop: Hop): L7Result {
     const layers: LayerDecision[] = [];
-    const transport = transportOf(hop, this.mesh);
+    const transport = this.transport(hop);
     layers.push(transport.decision);
     if (transport.decision.verdict !== "deny") this.afterTransport(hop, transport.identity, layers);
     const denied = layers.find((l) => l.verdict === "deny");
     return { allowed: !denied, ...(denied?.denial ? { denial: denied.denial } : {}), ...(transport.identity ? { principal: transport.identity.principal } : {}), layers };
+  }
+
+  /** The hop's transport; plaintext when it bypasses the server's Linkerd proxy (linkerdBypass). */
+  transport(hop: Hop): Transport {
+    const why = hop.server.proxy === "linkerd" ? linkerdBypass(this.linkerd, hop) : undefined;
+    return why ? plaintext() : transportOf(hop, this.mesh);
   }
 
   private afterTransport(hop: Hop, identity: PeerIdentity | undefined, layers: LayerDecision[]): void {
@@ -53,7 +59,10 @@ export class L7Engine {
     const e = hop.server.endpoint;
     const where = `${e.namespace}/${e.name}`;
     switch (hop.server.proxy) {
-      case "linkerd": return [linkerdAuthorize(this.linkerd, hop, a)];
+      case "linkerd": {
+        const why = linkerdBypass(this.linkerd, hop);
+        return [why ? bypassed(hop, why) : linkerdAuthorize(this.linkerd, hop, a)];
+      }
       case "istio-sidecar": {
         const point = istioPoint(hop);
         return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where)];
@@ -80,6 +89,10 @@ export class L7Engine {
     out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint), "ztunnel", ztunnel, where));
     return out;
   }
+}
+
+function plaintext(): Transport {
+  return { mtls: false, decision: { layer: "transport", enforcer: "the server's proxy (mutual TLS)", verdict: "allow", summary: "plaintext: the hop does not pass the server's Linkerd proxy", trace: [], warnings: [] } };
 }
 
 /** What ztunnel sees of a request a waypoint forwarded: the waypoint's identity, no HTTP, no client address. */

@@ -13,7 +13,9 @@
 //     the Server's accessPolicy (default deny); the default server admits what its default policy
 //     admits. Otherwise 403 (gRPC: PERMISSION_DENIED);
 //   opaque and TLS ports, and TCP clients: only the Server's authorizations; unauthorized
-//     connections are refused.
+//     connections are refused;
+//   never: a port in config.linkerd.io/skip-inbound-ports, and a pod's requests to itself, which
+//     do not pass the inbound proxy (linkerdBypass).
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
@@ -26,6 +28,7 @@ import { ref } from "./transport.js";
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
 const REQUIRE_IDENTITY = "config.linkerd.io/proxy-require-identity-inbound-ports";
+const SKIP_INBOUND = "config.linkerd.io/skip-inbound-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
 const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
 
@@ -77,17 +80,44 @@ function defaultRule(policy: LinkerdDefaultPolicy, mesh: MeshModel): L7Rule | un
   return c ? { index: 0, from: [c], path: [] } : undefined;
 }
 
-/** Whether a ports annotation ("25,3306,4000-4100") of the pod, else of its namespace (the injector copies it), lists `port`. */
-function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: number): boolean | undefined {
-  const text = annotation(pod, key) ?? annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
-  if (text === undefined) return undefined;
-  return text.split(",").some((part) => {
+/** A ports annotation of the pod, else of its namespace (the injector copies the namespace's: pkg/inject AppendNamespaceAnnotations). */
+function portsAnnotation(ctx: LinkerdContext, pod: Endpoint, key: string): { text: string; from: string } | undefined {
+  const own = annotation(pod, key);
+  if (own !== undefined) return { text: own, from: `pod annotation ${key}` };
+  const ns = annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
+  return ns === undefined ? undefined : { text: ns, from: `namespace annotation ${key}` };
+}
+
+/**
+ * A port or an inclusive range as Linkerd reads one (pkg/util ParsePortRange: "80" or "4000-4100",
+ * each bound Go's strconv.Atoi within 0-65535, upper >= lower); undefined: invalid, which Linkerd
+ * skips with a warning.
+ */
+function portRange(item: string): [number, number] | undefined {
+  const bounds = item.split("-");
+  if (bounds.length > 2 || !bounds.every((b) => /^[+-]?[0-9]+$/.test(b))) return undefined;
+  const [lo, hi] = [Number(bounds[0]), Number(bounds[bounds.length - 1])];
+  return lo >= 0 && hi <= 65535 && lo <= hi ? [lo, hi] : undefined;
+}
+
+/**
+ * Whether a ports annotation ("25,3306,4000-4100") lists `port`. With `names`, an item that is a
+ * name stands for the pod's container ports of that name (the injector resolves opaque ports so:
+ * pkg/util ParseContainerOpaquePorts); otherwise a name is invalid (pkg/util ParsePorts).
+ */
+function portListed(text: string, pod: Endpoint, port: number, names: boolean): boolean {
+  return text.replace(/,$/, "").split(",").some((part) => {
     const item = part.trim();
-    // A port name stands for the pod's container ports of that name (the injector resolves it: pkg/inject ParseContainerOpaquePorts).
-    if (/^[a-z]/i.test(item)) return pod.ports.some((p) => p.name === item && p.port === port);
-    const [a, b] = item.split("-").map(Number);
-    return b === undefined ? a === port : a <= port && port <= b;
+    if (names && pod.ports.some((p) => p.name === item && p.port === port)) return true;
+    const r = portRange(item);
+    return r !== undefined && r[0] <= port && port <= r[1];
   });
+}
+
+/** Whether a ports annotation of the pod (else of its namespace) lists `port`; undefined: no annotation. */
+function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: number, names = true): boolean | undefined {
+  const a = portsAnnotation(ctx, pod, key);
+  return a && portListed(a.text, pod, port, names);
 }
 
 /**
@@ -109,6 +139,58 @@ function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): 
   const strict: Partial<Record<LinkerdDefaultPolicy, LinkerdDefaultPolicy>> = { "all-unauthenticated": "all-authenticated", "cluster-unauthenticated": "cluster-authenticated" };
   const policy = strict[def.policy];
   return policy ? { policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
+}
+
+/**
+ * Why the server's inbound proxy never sees the hop (undefined: it does):
+ *  - a pod's request to itself (a pod of the input: a template's pod stands for every replica, and
+ *    another replica's proxy may take the request): proxy-init's iptables let traffic leaving on the loopback interface
+ *    (a pod's own address) and the proxy user's traffic through unredirected ("ignore-loopback",
+ *    "ignore-proxy-user-id" in pkg/iptables), and the outbound proxy sends a request whose endpoint
+ *    is its own pod straight to it, in plaintext (concrete.rs is_local: NoClientTls::Loopback); the
+ *    proxy would admit it anyway ("Always permit traffic from localhost": server-policy lib.rs);
+ *  - a port in config.linkerd.io/skip-inbound-ports (pod, else namespace: the injector copies it):
+ *    proxy-init sends it to the application ("ignore-port"), and the destination controller gives
+ *    clients no identity for it (endpoint_translator.go isSkippedInboundPort): they send plaintext.
+ */
+export function linkerdBypass(ctx: LinkerdContext, hop: Hop): string | undefined {
+  const pod = hop.server.endpoint;
+  // A template's pod stands for every replica: another replica's proxy may take the request.
+  if (hop.client.endpoint === pod && !pod.fromTemplate) return `a request of ${pod.namespace}/${pod.name} to itself does not pass its Linkerd proxy's inbound side (Linkerd always admits localhost)`;
+  const skip = portsAnnotation(ctx, pod, SKIP_INBOUND);
+  if (skip && portListed(skip.text, pod, hop.port, false)) return `port ${hop.port} is in ${skip.from} (${JSON.stringify(skip.text)}): the Linkerd proxy does not intercept it, and clients send plaintext`;
+  return undefined;
+}
+
+export const SKIP_INBOUND_PORTS = SKIP_INBOUND;
+
+/** The valid ports and ranges of a ports annotation, as Linkerd reads them (pkg/util ParsePorts: names and invalid items are skipped). */
+export function portRanges(text: string): [number, number][] {
+  return text.replace(/,$/, "").split(",").map((x) => portRange(x.trim())).filter((r): r is [number, number] => r !== undefined);
+}
+
+/** The ports of config.linkerd.io/skip-inbound-ports (pod, else namespace) as ranges, and the annotation's text ("" without one). */
+export function skippedInboundPorts(ctx: LinkerdContext, pod: Endpoint): { text: string; ranges: [number, number][] } {
+  const a = portsAnnotation(ctx, pod, SKIP_INBOUND);
+  return a ? { text: a.text, ranges: portRanges(a.text) } : { text: "", ranges: [] };
+}
+
+/** The decision of a Linkerd server whose proxy the hop bypasses. */
+export function bypassed(hop: Hop, why: string): LayerDecision {
+  const pod = hop.server.endpoint;
+  return { layer: "linkerd", enforcer: `Linkerd proxy of ${pod.namespace}/${pod.name} (not in the path, port ${hop.port})`, verdict: "allow", summary: `not enforced: ${why}`, trace: [], warnings: [] };
+}
+
+/**
+ * A pod of the cluster whose address the input does not give (a controller's template) is in the
+ * pod network, which Linkerd's clusterNetworks include (charts values.yaml: "This should include the
+ * pod and service networks, but need not include the node network"): its address is taken to lie in
+ * the cluster networks. A host-network pod's address is its node's, which they need not include.
+ */
+function withPodNetwork(mesh: MeshModel, hop: Hop, a: Attributes): Attributes {
+  const c = hop.client.endpoint;
+  if (a.sourceIp || !c || c.kind !== "pod" || c.hostNetwork) return a;
+  return { ...a, sourceWithin: mesh.settings.linkerdClusterNetworks };
 }
 
 /** The authorizations of a Server (not of its routes). */
@@ -274,8 +356,8 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   };
 }
 
-export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, a: Attributes): LayerDecision {
-  const pod = hop.server.endpoint;
+export function linkerdAuthorize(ctx: LinkerdContext, hop: Hop, request: Attributes): LayerDecision {
+  const pod = hop.server.endpoint, a = withPodNetwork(ctx.mesh, hop, request);
   const p = portPolicy(ctx, hop);
   const enforcer = `Linkerd proxy of ${pod.namespace}/${pod.name} (${p.http ? "HTTP" : "opaque TCP"}, port ${hop.port})`;
   const base = { layer: "linkerd" as const, enforcer, trace: p.trace, warnings: p.warnings };
@@ -336,7 +418,8 @@ export interface LinkerdAccess {
   routes?: { name: string; matches: Clause[]; admitted: boolean }[];
 }
 
-export function linkerdAccess(ctx: LinkerdContext, hop: Hop, a: Attributes): LinkerdAccess {
+export function linkerdAccess(ctx: LinkerdContext, hop: Hop, request: Attributes): LinkerdAccess {
+  const a = withPodNetwork(ctx.mesh, hop, request);
   const p = portPolicy(ctx, { ...hop, http: hop.http ?? { method: "GET", host: "", path: "/", headers: [] } });
   const serverAdmits = admits(p.admissions, a) !== undefined;
   const def = p.server ? undefined : defaultPolicyOfPort(ctx, hop.server.endpoint, hop.port);
