@@ -39,7 +39,7 @@ type Spec = Omit<Endpoint, "id">;
 const spec = (e: Endpoint): Spec => { const { id: _id, ...rest } = e; return rest; };
 
 /** Applies `n` random changes to `fast` (and its inventory), then compares with a fresh build. */
-export function runStream(inv: Inventory, fast: FastConnectivity, n: number, seed: number, log: (l: string) => void): StreamResult {
+export function runStream(inv: Inventory, fast: FastConnectivity, n: number, seed: number, log: (l: string) => void, onSample?: (i: number, kind: ChangeKind, wallMs: number, cpuMs: number) => void): StreamResult {
   const rng = new Rng(seed);
   const s = new StreamState(inv, fast, rng);
   const times = new Map<ChangeKind, number[]>(CHANGE_KINDS.map((k) => [k, []]));
@@ -50,7 +50,11 @@ export function runStream(inv: Inventory, fast: FastConnectivity, n: number, see
     for (const k of CHANGE_KINDS) { if (x < WEIGHTS[k]) { kind = k; break; } x -= WEIGHTS[k]; }
     const t = performance.now(), c = cpuMs();
     const done = s.apply(kind, i);
-    if (done) { times.get(done)!.push(performance.now() - t); cpu.get(done)!.push(cpuMs() - c); }
+    if (done) {
+      const w = performance.now() - t, u = cpuMs() - c;
+      times.get(done)!.push(w); cpu.get(done)!.push(u);
+      onSample?.(i, done, w, u);
+    }
     if ((i + 1) % 1000 === 0) log(`update stream: ${i + 1}/${n}`);
   }
   const after = renderConnlist(connectionList(inv, fast), "txt");

@@ -13,7 +13,7 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { has, wordRuns, words, type Bits } from "./bitset.js";
+import { andNotInto, clear, forEach, has, isEmpty, orInto, resized, set, wordRuns, words, type Bits } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -63,6 +63,8 @@ export class FastConnectivity implements Connectivity {
   readonly signatures: Signature[] = [];
   /** Admin parts in use (their rows get the new columns). */
   private admins = new Set<Signature>();
+  /** The classes on each Admin part in use. */
+  private adminMembers = new Map<Signature, Bits>();
   /** Signatures in use with a rule whose peers select by namespace labels: kept once a relabel asked for them. */
   private labelled?: Set<Signature>;
   /** The same, by the key of the peers' set of each such rule. */
@@ -358,6 +360,7 @@ export class FastConnectivity implements Connectivity {
     const n = words(capacityFor(this.classes.size));
     this.sets.resize(n);
     for (const sig of this.signatures) if (sig.rows || sig.admin) this.rows.resize(sig, n);
+    for (const [sig, b] of this.adminMembers) this.adminMembers.set(sig, resized(b, n));
   }
 
   /** Computes the signatures of the given classes (new signatures get their rows). */
@@ -388,44 +391,86 @@ export class FastConnectivity implements Connectivity {
 
   /**
    * An Admin-tier policy was replaced (`removed` by `added`; either may be missing): the classes in
-   * `ids` (those either selects) get their new Admin parts; their rest parts do not change. Classes
-   * with the same Admin part and the same answer to "does `added` select it" get the same new part.
+   * `affected` (those either selects) get their new Admin parts; their rest parts do not change.
+   * Classes are placed by group, not one by one: the classes of one Admin part that `added` selects
+   * (or does not) all get the same new part, since what the part's key says of a class (family, the
+   * declared ports its policies name) is the same for all of them. Only where that cannot tell
+   * (classes without a part; `added` naming ports their part's policies do not) is each class looked at.
    */
-  reassignAdmin(ids: Iterable<number>, removed: Policy | undefined, added: Policy | undefined): void {
+  reassignAdmin(affected: Bits, removed: Policy | undefined, added: Policy | undefined): void {
     const subject = added && this.sets.subject(added.subject);
-    // An ingress rule on a named port makes the part depend on the class's own ports: shared by those then.
+    // An ingress rule on a named port makes the part depend on the class's own ports.
     const names = added ? namedPortsOf([added]) : new Set<string>();
     const namesKey = [...names].sort().join(",");
     for (const d of ["egress", "ingress"] as const) {
-      // By (current part, selected), then by declared ports.
-      const memo = new Map<number, Map<number, Signature | undefined>>();
       const adds = added !== undefined && governs(added, this.network) && rulesOf(added, d) !== undefined;
       const byPorts = names.size > 0 && d === "ingress";
-      const subjectable = this.classes.subjectable, adminOf = this.adminOf[d];
-      for (const id of ids) {
-        if (!subjectable[id]) continue;
-        const cur = adminOf[id], hit = adds && has(subject!, id);
-        const key = cur * 2 + (hit ? 1 : 0), ports = byPorts ? localPortsKey(this.classes.list[id], names, namesKey) : 0;
-        let byPort = memo.get(key);
-        if (!byPort) memo.set(key, byPort = new Map());
-        let next = byPort.get(ports);
-        if (!byPort.has(ports)) {
-          const list = (cur >= 0 ? this.signatures[cur].tiers.admin : []).filter((q) => q !== removed);
-          if (hit) insertSorted(list, added!, this.subjects.order);
-          next = list.length ? this.signatureFor(this.classes.list[id], d, list, "admin", cur >= 0 ? this.signatures[cur] : undefined) : undefined;
-          byPort.set(ports, next);
+      // The groups are all taken before a class moves: each class is placed once, from its own part.
+      const groups: AdminGroup[] = [];
+      const placed = new Uint32Array(affected.length);
+      for (const cur of this.admins) {
+        if (cur.direction !== d) continue;
+        const members = this.membersOf(cur);
+        orInto(placed, members);
+        // A part without `removed` keeps the classes `added` does not select.
+        const loses = removed !== undefined && cur.tiers.admin.includes(removed);
+        const split = byPorts && adds && [...names].some((n) => !namedPortsOf(cur.tiers.admin).has(n));
+        for (const hit of [true, false]) {
+          if (!(hit ? adds : loses)) continue;
+          const bits = new Uint32Array(affected.length);
+          for (let w = 0; w < bits.length; w++) bits[w] = members[w] & affected[w] & (adds ? (hit ? subject![w] : ~subject![w]) : ~0);
+          if (isEmpty(bits)) continue;
+          if (split && hit) groups.push(...this.byClass(bits, cur, hit, (id) => localPortsKey(this.classes.list[id], names, namesKey)));
+          else groups.push({ cur, hit, bits });
         }
-        // Most classes keep their part (the policy has no rules this way, or neither version selects them).
-        if ((next ? next.id : -1) !== cur) this.placeAdmin(d, id, next);
       }
+      // Classes without a part that `added` selects: by family and declared ports, one by one.
+      if (adds) {
+        const bits = new Uint32Array(affected.length);
+        for (let w = 0; w < bits.length; w++) bits[w] = affected[w] & subject![w] & ~placed[w];
+        const keyOf = (id: number) => this.classes.list[id].family * 0x1000000 + (byPorts ? localPortsKey(this.classes.list[id], names, namesKey) : 0);
+        groups.push(...this.byClass(bits, undefined, true, keyOf));
+      }
+      for (const { cur, hit, bits } of groups) {
+        const list = (cur ? cur.tiers.admin : []).filter((q) => q !== removed);
+        if (hit) insertSorted(list, added!, this.subjects.order);
+        const next = list.length ? this.signatureFor(this.classes.list[firstOf(bits)], d, list, "admin", cur) : undefined;
+        if (next !== cur) this.moveAdmin(d, bits, cur, next);
+      }
+    }
+  }
+
+  /** The subjectable classes of `bits` split by a key of theirs (each group one key). */
+  private byClass(bits: Bits, cur: Signature | undefined, hit: boolean, keyOf: (id: number) => number): AdminGroup[] {
+    const out = new Map<number, Bits>(), subjectable = this.classes.subjectable;
+    forEach(bits, (id) => {
+      if (!subjectable[id]) return;
+      const k = keyOf(id);
+      let b = out.get(k);
+      if (!b) out.set(k, b = new Uint32Array(bits.length));
+      set(b, id);
+    });
+    return [...out.values()].map((b) => ({ cur, hit, bits: b }));
+  }
+
+  /** Gives the classes of `bits` (all on Admin part `cur`, for direction d) the Admin part `next`. */
+  private moveAdmin(d: Direction, bits: Bits, cur: Signature | undefined, next: Signature | undefined): void {
+    const adminOf = this.adminOf[d], jointOf = this.jointOf[d], to = next ? next.id : -1;
+    let count = 0;
+    forEach(bits, (id) => { adminOf[id] = to; jointOf[id] = undefined; count++; });
+    if (next) { next.users += count; orInto(this.membersOf(next), bits); }
+    if (cur) {
+      andNotInto(this.membersOf(cur), bits);
+      if ((cur.users -= count) === 0) this.retire(cur);
     }
   }
 
   /** Gives class `id` its parts for direction d; parts no class uses are retired. */
   private place(d: Direction, id: number, rest: Signature, admin: Signature | undefined): void {
     const oldRest = this.sigOf[d][id], oldAdmin = this.adminOf[d][id];
+    if (oldAdmin !== undefined && oldAdmin >= 0) clear(this.membersOf(this.signatures[oldAdmin]), id);
     rest.users++;
-    if (admin) admin.users++;
+    if (admin) { admin.users++; set(this.membersOf(admin), id); }
     this.sigOf[d][id] = rest.id;
     this.adminOf[d][id] = admin ? admin.id : -1;
     this.jointOf[d][id] = undefined;
@@ -433,13 +478,11 @@ export class FastConnectivity implements Connectivity {
     if (oldAdmin !== undefined && oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
   }
 
-  /** place() for a new Admin part alone (the rest part stays). */
-  private placeAdmin(d: Direction, id: number, admin: Signature | undefined): void {
-    const oldAdmin = this.adminOf[d][id];
-    if (admin) admin.users++;
-    this.adminOf[d][id] = admin ? admin.id : -1;
-    this.jointOf[d][id] = undefined;
-    if (oldAdmin >= 0 && --this.signatures[oldAdmin].users === 0) this.retire(this.signatures[oldAdmin]);
+  /** The classes on an Admin part (kept by place and moveAdmin; dropped when the part retires). */
+  private membersOf(admin: Signature): Bits {
+    let b = this.adminMembers.get(admin);
+    if (!b) this.adminMembers.set(admin, b = new Uint32Array(this.sets.nwords));
+    return b;
   }
 
   /**
@@ -505,7 +548,7 @@ export class FastConnectivity implements Connectivity {
     if (this.sigByKey.get(sig.key) === sig) this.sigByKey.delete(sig.key);
     this.unindex(sig);
     if (this.labelled?.delete(sig)) for (const r of labelRules(sig)) this.labelledBy!.get(this.sets.rulePeersKey(r, sig.family)!)?.delete(sig);
-    if (sig.part === "admin") { this.admins.delete(sig); this.joints.delete(sig.id); }
+    if (sig.part === "admin") { this.admins.delete(sig); this.adminMembers.delete(sig); this.joints.delete(sig.id); }
     else for (const byRest of this.joints.values()) byRest.delete(sig.id);
     // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
     sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
@@ -513,6 +556,15 @@ export class FastConnectivity implements Connectivity {
 }
 
 const FAMILIES: readonly LocalFamily[] = [0, 4, 6];
+
+/** Classes that get one new Admin part: those on part `cur` (none: undefined) that `added` selects or not (`hit`). */
+interface AdminGroup { cur?: Signature; hit: boolean; bits: Bits }
+
+/** The lowest set bit (the bits are not empty). */
+function firstOf(b: Bits): number {
+  for (let w = 0; w < b.length; w++) if (b[w] !== 0) return (w << 5) + 31 - Math.clz32(b[w] & -b[w]);
+  return -1;
+}
 const NO_POLICIES: readonly Policy[] = [];
 
 /** Direction and family: what a rule's peers are evaluated for. */

@@ -9,7 +9,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
 import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
-import { forEach, has, wordRuns } from "./bitset.js";
+import { forEach, has, orInto, popcount, wordRuns } from "./bitset.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -47,13 +47,20 @@ export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
   split(fc, fc.vocab.addPolicy(p));
   // The classes either version selects, the old one's taken after the split: a class split off one it
   // selected copied its signatures (with the old version), and must be given its new ones too.
-  const affected: number[] = [], before = old ? fc.sets.subject(old.subject).slice() : undefined;
-  if (before) forEach(before, (id) => affected.push(id));
+  const before = old ? fc.sets.subject(old.subject).slice() : undefined;
   fc.policiesChanged([p], old ? [old] : []);
-  forEach(fc.sets.subject(p.subject), (id) => { if (!before || !has(before, id)) affected.push(id); });
+  const now = fc.sets.subject(p.subject);
   // An Admin-tier policy changes only the Admin parts of the classes it selects.
-  if (p.tier === "admin") fc.reassignAdmin(affected, old, p);
-  else fc.assign(affected);
+  if (p.tier === "admin") {
+    const affected = before ?? now.slice();
+    if (before) orInto(affected, now);
+    fc.reassignAdmin(affected, old, p);
+    return { classes: popcount(affected), rows: fc.rows.computed - rows };
+  }
+  const affected: number[] = [];
+  if (before) forEach(before, (id) => affected.push(id));
+  forEach(now, (id) => { if (!before || !has(before, id)) affected.push(id); });
+  fc.assign(affected);
   return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
@@ -65,10 +72,14 @@ export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "nam
   index.delete(nameOf(p));
   inv.policies.splice(inv.policies.indexOf(old), 1);
   fc.policiesChanged([], [old]);
+  const selected = fc.sets.subject(old.subject);
+  if (old.tier === "admin") {
+    fc.reassignAdmin(selected, old, undefined);
+    return { classes: popcount(selected), rows: fc.rows.computed - rows };
+  }
   const affected: number[] = [];
-  forEach(fc.sets.subject(old.subject), (id) => affected.push(id));
-  if (old.tier === "admin") fc.reassignAdmin(affected, old, undefined);
-  else fc.assign(affected);
+  forEach(selected, (id) => affected.push(id));
+  fc.assign(affected);
   return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
