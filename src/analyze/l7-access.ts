@@ -14,7 +14,7 @@ import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
 import { attributesOf, behindWaypoint } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
 import { IstioPolicies, istioAuthorize, istioWaypointPolicies } from "../engine/l7/istio.js";
-import { linkerdAccess, linkerdBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
+import { linkerdAccess, linkerdBypass, linkerdClientBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
 import { waypointOf } from "../engine/l7/authorizer.js";
 import { matches, selector } from "../model/selector.js";
 import { targetPortOn } from "../model/service-endpoints.js";
@@ -80,7 +80,7 @@ export class L7AccessReader {
     }
     const bypass = hop.server.proxy === "linkerd" && port !== undefined ? linkerdBypass(this.linkerd, hop) : undefined;
     if (bypass) return { verdict: "all", enforcer: "no proxy", ...none, note: bypass };
-    const transport = transportOf(hop, this.inv.mesh);
+    const transport = transportOf(hop, this.inv.mesh, linkerdClientBypass(this.linkerd, hop));
     const enforcer = hop.server.proxy === "linkerd" ? "Linkerd proxy" : hop.server.proxy === "istio-ambient" ? "Istio ztunnel" : "Istio sidecar";
     if (transport.decision.verdict === "deny") return { verdict: "none", enforcer, ...none, note: transport.decision.summary };
     const a = attributesOf(hop, transport.identity, hop.server.proxy !== "linkerd");

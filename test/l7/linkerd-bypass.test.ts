@@ -146,3 +146,22 @@ test("convert --to common: the default passes the skipped ports and admits the t
     assert.match(r.err, /not converted: [^\n]*cluster\.yaml:\d+: Server pay\/metrics[^\n]*port 9101 of pod pay\/ledger is in config\.linkerd\.io\/skip-inbound-ports: Linkerd's proxy does not intercept it/);
   } finally { refused.cleanup(); }
 });
+
+// config.linkerd.io/skip-outbound-ports: "Outbound ports and/or port ranges (inclusive) that should
+// skip the proxy" (cli/cmd/options.go); proxy-init returns them unredirected on the OUTPUT chain, so
+// the client's application connects straight to the server's proxy, without TLS or an identity.
+test("skip-outbound-ports on a meshed client: plaintext, no identity, so an authenticated-only default denies it (was a wrong allow)", () => {
+  const w = world(ns("shop", "config.linkerd.io/default-inbound-policy: all-authenticated") + pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2", { ports: [["http", 8080], ["metrics", 9101]] }), PROXIES);
+  const web = w.engine.inventory.endpoints.find((e) => e.name === "web")!;
+  const before = w.ask("shop/web", "shop/api", 8080, req());
+  assert.equal(outcome(before), "allow", "mutual TLS: all-authenticated admits the meshed client");
+  assert.ok(before.principal);
+  web.annotations = { "config.linkerd.io/skip-outbound-ports": "8000-8090" };
+  const r = w.ask("shop/web", "shop/api", 8080, req());
+  assert.equal(outcome(r), "403");
+  assert.equal(r.principal, undefined);
+  assert.match(r.layers[0].summary, /^plaintext: port 8080 is in the client's pod annotation config\.linkerd\.io\/skip-outbound-ports \("8000-8090"\)/);
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 9101, req())), "allow", "9101 is not skipped: mutual TLS");
+  web.annotations = { "config.linkerd.io/skip-outbound-ports": "http" };
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req())), "allow", "a name skips nothing (ParsePortRange refuses it)");
+});

@@ -10,7 +10,7 @@ import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
-import { bypassed, linkerdAuthorize, linkerdBypass, type LinkerdContext } from "./linkerd.js";
+import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
 import { DNS_DOMAIN, transportOf, type Transport } from "./transport.js";
@@ -39,7 +39,7 @@ export class L7Engine {
   /** The hop's transport; plaintext when it bypasses the server's Linkerd proxy (linkerdBypass). */
   transport(hop: Hop): Transport {
     const why = hop.server.proxy === "linkerd" ? linkerdBypass(this.linkerd, hop) : undefined;
-    return why ? plaintext() : transportOf(hop, this.mesh);
+    return why ? plaintext() : transportOf(hop, this.mesh, linkerdClientBypass(this.linkerd, hop));
   }
 
   private afterTransport(hop: Hop, identity: PeerIdentity | undefined, layers: LayerDecision[]): void {

@@ -29,6 +29,7 @@ const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
 const REQUIRE_IDENTITY = "config.linkerd.io/proxy-require-identity-inbound-ports";
 const SKIP_INBOUND = "config.linkerd.io/skip-inbound-ports";
+const SKIP_OUTBOUND = "config.linkerd.io/skip-outbound-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
 const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
 
@@ -163,6 +164,26 @@ export function linkerdBypass(ctx: LinkerdContext, hop: Hop): string | undefined
 }
 
 export const SKIP_INBOUND_PORTS = SKIP_INBOUND;
+
+/**
+ * Why a Linkerd client's proxy does not carry the hop (undefined: it does): proxy-init does not
+ * redirect a port in the client's config.linkerd.io/skip-outbound-ports (pod, else namespace: the
+ * injector copies it) to the proxy ("ignore-port" on OUTPUT), so the application's connection
+ * reaches the server in plaintext, without an identity. The port proxy-init sees is the one dialled:
+ * the Service port with kube-proxy (which translates it outside the pod), the backend's with a
+ * socket-level load balancer (Cilium's). Either one listed counts: plaintext can only take an
+ * identity away, never admit more. Without a port (port 0: every port), any listed port counts.
+ */
+export function linkerdClientBypass(ctx: LinkerdContext, hop: Hop): string | undefined {
+  const c = hop.client.endpoint;
+  if (hop.client.proxy !== "linkerd" || hop.server.proxy !== "linkerd" || !c) return undefined;
+  const skip = portsAnnotation(ctx, c, SKIP_OUTBOUND);
+  if (!skip) return undefined;
+  const because = `its Linkerd proxy does not carry the connection, which reaches the server in plaintext, without an identity`;
+  if (hop.port === 0) return portRanges(skip.text).length ? `the client's ${skip.from} (${JSON.stringify(skip.text)}) lists ports on which ${because}` : undefined;
+  const port = [hop.port, ...(hop.service ? [hop.service.port.port] : [])].find((p) => portListed(skip.text, c, p, false));
+  return port === undefined ? undefined : `port ${port} is in the client's ${skip.from} (${JSON.stringify(skip.text)}): ${because}`;
+}
 
 /** The valid ports and ranges of a ports annotation, as Linkerd reads them (pkg/util ParsePorts: names and invalid items are skipped). */
 export function portRanges(text: string): [number, number][] {

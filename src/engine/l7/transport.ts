@@ -106,9 +106,10 @@ function decision(verdict: LayerDecision["verdict"], summary: string, trace: str
 
 const istioProxy = (p: string) => p === "istio-sidecar" || p === "istio-ambient";
 
-/** The transport of a hop. */
-export function transportOf(hop: Hop, mesh: MeshModel): Transport {
+/** The transport of a hop; `clientBypass`: why a Linkerd client's proxy does not carry it (linkerdClientBypass). */
+export function transportOf(hop: Hop, mesh: MeshModel, clientBypass?: string): Transport {
   const c = hop.client, s = hop.server;
+  if (clientBypass) return { mtls: false, decision: decision("allow", `plaintext: ${clientBypass}`, []) };
   if (c.proxy === "linkerd" && s.proxy === "linkerd" && c.endpoint) {
     const identity = identityOf(c.endpoint, "linkerd", mesh.settings);
     return { mtls: true, identity, decision: decision("allow", `mutual TLS between Linkerd proxies: the server sees ${identity?.principal}`, []) };
