@@ -8,12 +8,21 @@ import { SUITES } from "./suites.js";
 import { machine } from "./machine.js";
 import type { SizeResult } from "./suite.js";
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: "string" }, runs: { type: "string" }, suite: { type: "string" }, updates: { type: "string" },
-    child: { type: "string" }, size: { type: "string" }, help: { type: "boolean", short: "h" },
-  },
-});
+const { values } = options();
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        sizes: { type: "string" }, runs: { type: "string" }, suite: { type: "string" }, updates: { type: "string" },
+        child: { type: "string" }, size: { type: "string" }, help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message} (npm run bench -- --help)\n`);
+    process.exit(2);
+  }
+}
 
 if (values.help) {
   process.stdout.write(`npm run bench -- [--sizes ${SUITES.map((s) => s.sizes.join(",")).join(" | ")}] [--runs N] [--suite ${SUITES.map((s) => s.name).join("|")}] [--updates N (the scale suite's update stream)]\n`);
@@ -28,12 +37,12 @@ if (values.help) {
 async function main(): Promise<void> {
   if (values.updates) process.env.JUNCTION_BENCH_UPDATES = values.updates;
   const suites = values.suite ? SUITES.filter((s) => s.name === values.suite) : SUITES.filter((s) => s.byDefault);
-  if (!suites.length) throw new Error(`unknown suite ${values.suite}; known: ${SUITES.map((s) => s.name).join(", ")}`);
+  if (!suites.length) return usage(`unknown suite ${values.suite}; known: ${SUITES.map((s) => s.name).join(", ")}`);
   process.stdout.write(`Machine: ${machine()}\n`);
   for (const suite of suites) {
     const sizes = values.sizes ? values.sizes.split(",") : suite.defaultSizes;
     const unknown = sizes.filter((s) => !suite.sizes.includes(s));
-    if (unknown.length) throw new Error(`unknown size ${unknown.join(", ")} for ${suite.name}; known: ${suite.sizes.join(", ")}`);
+    if (unknown.length) return usage(`unknown size ${unknown.join(", ")} for ${suite.name}; known: ${suite.sizes.join(", ")}`);
     const results: SizeResult[] = [];
     for (const size of sizes) {
       const runs = Number(values.runs ?? (suite.name === "scale" ? 3 : size === "100k" ? 3 : 5));
@@ -44,6 +53,12 @@ async function main(): Promise<void> {
     else process.stdout.write(`\n${suite.title}\n`);
     for (const r of results) for (const n of r.notes) process.stdout.write(`  ${r.size}: ${n}\n`);
   }
+}
+
+/** A usage error: one line on stderr, exit 2. */
+function usage(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exitCode = 2;
 }
 
 function child(suite: string, size: string, runs: number): Promise<SizeResult> {
