@@ -37,7 +37,7 @@ import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING, selector } from "../model/selector.js";
 import { workloadOf } from "../model/service-endpoints.js";
-import { defaultPolicyFor, portRanges, SKIP_INBOUND_PORTS, skippedInboundPorts } from "../engine/l7/linkerd.js";
+import { defaultPolicyFor, portRanges, SKIP_INBOUND_PORTS, skippedInboundPorts, skippedOutboundPorts } from "../engine/l7/linkerd.js";
 import type { MeshMembership } from "../engine/mesh/membership.js";
 import { adminClash, identityPeer, meshProblem, Refused, withRequests, type MeshConversion } from "./common-mesh.js";
 
@@ -57,6 +57,8 @@ export class LinkerdDefaults {
   private readonly pods: Endpoint[];
   private readonly of = new Map<Endpoint, PodDefault>();
   private readonly meshed = new Set<Endpoint>();
+  /** Meshed pods whose proxy does not carry some outbound ports (skip-outbound-ports), and the annotation's text. */
+  private readonly skipsOutbound = new Map<Endpoint, string>();
 
   constructor(private readonly inv: Inventory, membership: MeshMembership, private readonly selects: (s: EndpointSelector, e: Endpoint) => boolean) {
     const ctx = { mesh: inv.mesh, namespaceOf: (n: string) => inv.namespaces.get(n) };
@@ -65,6 +67,8 @@ export class LinkerdDefaults {
       const m = membership.of(e);
       if (m.mesh !== "linkerd") { this.of.set(e, { admits: "open", why: "no Linkerd proxy", skip: "", skipped: [] }); continue; }
       this.meshed.add(e);
+      const out = skippedOutboundPorts(ctx, e);
+      if (out.ranges.length) this.skipsOutbound.set(e, out.text);
       const d = defaultPolicyFor(ctx, e), skip = skippedInboundPorts(ctx, e);
       this.of.set(e, { admits: admitsOf(d.policy), why: `the default inbound policy ${d.policy} (${d.from})`, skip: skip.text, skipped: skip.ranges });
     }
@@ -161,6 +165,11 @@ export class LinkerdDefaults {
    * of the input; each workload by its pods' labels, which must not select a pod of the other kind.
    */
   private meshedClients(): { meshed: Peer[]; unmeshed: Peer[] } {
+    // Such a pod sends those ports in plaintext, without an identity (linkerdClientBypass); which
+    // port counts (the Service's or the backend's) depends on the load balancer, so no Deny by
+    // destination port is exact.
+    const [skipper] = this.skipsOutbound;
+    if (skipper) throw new Refused(`pod ${skipper[0].namespace}/${skipper[0].name} runs a Linkerd proxy but config.linkerd.io/skip-outbound-ports (${JSON.stringify(skipper[1])}) sends those ports around it, in plaintext, without the identity the default asks for: a common-API peer cannot say "meshed, except on these ports"`);
     const out = { meshed: [] as Peer[], unmeshed: [] as Peer[] };
     const namespaces = new Set([...this.inv.namespaces.keys(), ...this.pods.map((e) => e.namespace ?? "")]);
     for (const name of [...namespaces].sort()) {

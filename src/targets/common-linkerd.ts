@@ -152,7 +152,7 @@ class ServerRules {
   }
 }
 
-const UNMESHED = "which Linkerd accepts only from meshed clients over mutual TLS; the conversion matches pods by service account, so a client of such an account without a Linkerd proxy is allowed by the conversion, refused by Linkerd";
+const UNMESHED = "which Linkerd accepts only from meshed clients over mutual TLS; the conversion matches pods by service account, so a client of such an account without a Linkerd proxy (or sending on a port of its config.linkerd.io/skip-outbound-ports) is allowed by the conversion, refused by Linkerd";
 
 /**
  * A Server's routes in the order Linkerd tries their matches: Pass rules for the clients of the
