@@ -6,13 +6,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import type { Party } from "../../src/engine/match.js";
-import { PolicyEngine } from "../../src/engine/verdict.js";
-import { formatConns } from "../../src/model/ports.js";
-import type { Policy } from "../../src/model/policy.js";
-import { engineFor, load } from "../helpers.js";
+import { engineFor } from "../helpers.js";
+import { assertAgree, onePolicy as policy, podsAnd } from "./fast-agree.js";
+
+const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory), step);
 
 const pod = (ns: string, name: string, ips: string[], labels: string, ports = "") => `---
 apiVersion: v1
@@ -46,20 +44,7 @@ metadata: { name: b, labels: { env: dev } }`,
   pod("b", "dev6", ["fd00:2::2"], "app: dev", "{ name: http, containerPort: 81 }"),
 ].join("\n");
 
-function policy(yaml: string): Policy {
-  const loaded = load({ "p.yaml": yaml });
-  assert.deepEqual(loaded.diagnostics.errors, []);
-  return loaded.inventory.policies[0];
-}
 
-function agree(fast: FastConnectivity, step: string): void {
-  const inv = fast.inventory;
-  const ref = new PairwiseConnectivity(new PolicyEngine(inv, fast.engine.options));
-  const parties: Party[] = inv.endpoints.filter((e) => e.kind === "pod").map((endpoint) => ({ endpoint }));
-  for (const s of parties) for (const d of parties) {
-    assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${step}: ${s.endpoint!.name} -> ${d.endpoint!.name}`);
-  }
-}
 
 test("Admin changes placed by group agree with the plain evaluator: classes without a part split by family, parts split by declared ports", () => {
   const fast = new FastConnectivity(engineFor(CLUSTER));

@@ -5,15 +5,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import type { Party } from "../../src/engine/match.js";
-import { PolicyEngine } from "../../src/engine/verdict.js";
-import { parseAddress } from "../../src/model/ip.js";
-import { formatConns } from "../../src/model/ports.js";
-import type { Policy } from "../../src/model/policy.js";
 import type { EngineOptions } from "../../src/engine/options.js";
-import { engineFor, load } from "../helpers.js";
+import { engineFor } from "../helpers.js";
+import { assertAgree, onePolicy as policy, podsAnd } from "./fast-agree.js";
+
+const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory, "192.0.2.1"), step);
 
 const HTTP = "{ name: http, containerPort: 80 }", METRICS = "{ name: metrics, containerPort: 9090 }";
 const pod = (ns: string, name: string, ip: string, labels: string, ports = `${HTTP}, ${METRICS}`) => `---
@@ -61,20 +58,7 @@ metadata: { name: web, namespace: a }
 spec: { podSelector: { matchLabels: { app: web } }, policyTypes: [Ingress], ingress: [{ from: [{ podSelector: { matchLabels: { app: client } } }], ports: [{ port: 80 }, { port: 8050 }, { port: 443 }] }] }`,
 ].join("\n---\n");
 
-function policy(yaml: string): Policy {
-  const loaded = load({ "p.yaml": yaml });
-  assert.deepEqual(loaded.diagnostics.errors, []);
-  return loaded.inventory.policies[0];
-}
 
-function agree(fast: FastConnectivity, step: string): void {
-  const inv = fast.inventory;
-  const ref = new PairwiseConnectivity(new PolicyEngine(inv, fast.engine.options));
-  const parties: Party[] = [...inv.endpoints.filter((e) => e.kind === "pod").map((endpoint) => ({ endpoint })), { address: parseAddress("192.0.2.1")! }];
-  for (const s of parties) for (const d of parties) {
-    assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${step}: ${s.endpoint?.name ?? "ip"} -> ${d.endpoint?.name ?? "ip"}`);
-  }
-}
 
 /** Port classes of the Admin parts in use for a direction (what a rebuild from scratch would walk). */
 function adminPortClasses(fast: FastConnectivity, d: "ingress" | "egress"): number {

@@ -6,15 +6,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import type { Party } from "../../src/engine/match.js";
-import { PolicyEngine } from "../../src/engine/verdict.js";
 import type { Endpoint } from "../../src/model/endpoint.js";
 import { parseAddress } from "../../src/model/ip.js";
 import { formatConns } from "../../src/model/ports.js";
 import type { Policy } from "../../src/model/policy.js";
 import { engineFor } from "../helpers.js";
+import { assertAgree, podsAnd } from "./fast-agree.js";
+
+const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory, "192.0.2.1"), step);
 
 const pod = (ns: string, name: string, ip: string, labels: string) => `---
 apiVersion: v1
@@ -48,14 +48,6 @@ metadata: { name: b, labels: { team: ops } }`,
   policy("a", "web-from-team-red", "{ podSelector: { matchLabels: { app: web } }, policyTypes: [Ingress], ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: red } } }] }] }"),
 ].join("\n---\n");
 
-function agree(fast: FastConnectivity, step: string): void {
-  const inv = fast.inventory;
-  const ref = new PairwiseConnectivity(new PolicyEngine(inv, fast.engine.options));
-  const parties: Party[] = [...inv.endpoints.filter((e) => e.kind === "pod").map((endpoint) => ({ endpoint })), { address: parseAddress("192.0.2.1")! }];
-  for (const s of parties) for (const d of parties) {
-    assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${step}: ${s.endpoint?.name ?? "ip"} -> ${d.endpoint?.name ?? "ip"}`);
-  }
-}
 
 function conns(fast: FastConnectivity, from: string, to: string): string {
   const e = (name: string) => ({ endpoint: fast.inventory.endpoints.find((x) => x.name === name)! });

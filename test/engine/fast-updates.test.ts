@@ -5,25 +5,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PolicyEngine } from "../../src/engine/verdict.js";
-import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import type { Party } from "../../src/engine/match.js";
 import type { Endpoint } from "../../src/model/endpoint.js";
 import type { Inventory } from "../../src/model/inventory.js";
 import { parseAddress } from "../../src/model/ip.js";
-import { formatConns } from "../../src/model/ports.js";
 import type { Policy } from "../../src/model/policy.js";
 import { clusterArb } from "../fixtures/random-cluster.js";
+import { assertAgree } from "./fast-agree.js";
+
+const agree = (fast: FastConnectivity, inv: Inventory, step: string) => assertAgree(fast, [...inv.endpoints.map((endpoint) => ({ endpoint })), ...EXTERNAL], step, inv);
 
 const EXTERNAL = ["10.0.0.1", "8.8.8.8", "192.0.2.5", "192.168.0.2"].map((a) => ({ address: parseAddress(a)! }));
 
-function agree(fast: FastConnectivity, inv: Inventory, step: string): void {
-  const ref = new PairwiseConnectivity(new PolicyEngine(inv, fast.engine.options));
-  const parties: Party[] = [...inv.endpoints.map((endpoint) => ({ endpoint })), ...EXTERNAL];
-  for (const s of parties) for (const d of parties) {
-    assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${step}: ${s.endpoint?.name ?? "ip"} -> ${d.endpoint?.name ?? "ip"}`);
-  }
-}
 
 type Op = { kind: "policy" | "endpoint" | "drop-policy" | "drop-endpoint" | "relabel" | "change"; pick: number };
 const opArb: fc.Arbitrary<Op> = fc.record({
