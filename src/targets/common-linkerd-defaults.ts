@@ -37,7 +37,7 @@ import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING, selector } from "../model/selector.js";
 import { workloadOf } from "../model/service-endpoints.js";
-import { defaultPolicyFor, portRanges, SKIP_INBOUND_PORTS, skippedInboundPorts, skippedOutboundPorts } from "../engine/l7/linkerd.js";
+import { defaultPolicyFor, portRanges, SKIP_INBOUND_PORTS, skippedPorts } from "../engine/l7/linkerd.js";
 import type { MeshMembership } from "../engine/mesh/membership.js";
 import { adminClash, identityPeer, meshProblem, Refused, withRequests, type MeshConversion } from "./common-mesh.js";
 
@@ -67,9 +67,9 @@ export class LinkerdDefaults {
       const m = membership.of(e);
       if (m.mesh !== "linkerd") { this.of.set(e, { admits: "open", why: "no Linkerd proxy", skip: "", skipped: [] }); continue; }
       this.meshed.add(e);
-      const out = skippedOutboundPorts(ctx, e);
+      const out = skippedPorts(ctx, e, "outbound");
       if (out.ranges.length) this.skipsOutbound.set(e, out.text);
-      const d = defaultPolicyFor(ctx, e), skip = skippedInboundPorts(ctx, e);
+      const d = defaultPolicyFor(ctx, e), skip = skippedPorts(ctx, e, "inbound");
       this.of.set(e, { admits: admitsOf(d.policy), why: `the default inbound policy ${d.policy} (${d.from})`, skip: skip.text, skipped: skip.ranges });
     }
   }

@@ -34,7 +34,7 @@ import type { LinkerdAuthorization, LinkerdRoute, LinkerdServer, MeshSettings } 
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { matches } from "../model/selector.js";
-import { attachedRoutes, GRPC_CALL, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, skippedInboundPorts, type Admission } from "../engine/l7/linkerd.js";
+import { attachedRoutes, GRPC_CALL, linkerdServerFor, routeAdmissions, routeAuthorizations, routeMatchOrder, serverAdmissions, skippedPorts, type Admission } from "../engine/l7/linkerd.js";
 import { hostMatch } from "../sources/trafficpolicy-http.js";
 import { LinkerdDefaults } from "./common-linkerd-defaults.js";
 import { MeshMembership } from "../engine/mesh/membership.js";
@@ -90,7 +90,7 @@ function convertServer(inv: Inventory, s: LinkerdServer, routes: readonly Linker
     const m = membership.of(e);
     if (m.mesh !== "linkerd") throw new Refused(`it selects pod ${e.namespace}/${e.name}, which runs no Linkerd proxy (${m.why}): Linkerd enforces nothing there, the conversion would`);
     const port = portOf(s, e)!;
-    if (skippedInboundPorts({ mesh: inv.mesh, namespaceOf: (n) => inv.namespaces.get(n) }, e).ranges.some(([lo, hi]) => lo <= port && port <= hi)) {
+    if (skippedPorts({ mesh: inv.mesh, namespaceOf: (n) => inv.namespaces.get(n) }, e, "inbound").ranges.some(([lo, hi]) => lo <= port && port <= hi)) {
       throw new Refused(`port ${port} of pod ${e.namespace}/${e.name} is in config.linkerd.io/skip-inbound-ports: Linkerd's proxy does not intercept it and enforces nothing there, the conversion would`);
     }
     const winner = linkerdServerFor(inv.mesh, e, port);

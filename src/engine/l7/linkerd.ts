@@ -190,15 +190,9 @@ export function portRanges(text: string): [number, number][] {
   return text.replace(/,$/, "").split(",").map((x) => portRange(x.trim())).filter((r): r is [number, number] => r !== undefined);
 }
 
-/** The ports of config.linkerd.io/skip-outbound-ports (pod, else namespace) as ranges, and the annotation's text ("" without one). */
-export function skippedOutboundPorts(ctx: LinkerdContext, pod: Endpoint): { text: string; ranges: [number, number][] } {
-  const a = portsAnnotation(ctx, pod, SKIP_OUTBOUND);
-  return a ? { text: a.text, ranges: portRanges(a.text) } : { text: "", ranges: [] };
-}
-
-/** The ports of config.linkerd.io/skip-inbound-ports (pod, else namespace) as ranges, and the annotation's text ("" without one). */
-export function skippedInboundPorts(ctx: LinkerdContext, pod: Endpoint): { text: string; ranges: [number, number][] } {
-  const a = portsAnnotation(ctx, pod, SKIP_INBOUND);
+/** The ports of config.linkerd.io/skip-inbound-ports or skip-outbound-ports (pod, else namespace) as ranges, and the annotation's text ("" without one). */
+export function skippedPorts(ctx: LinkerdContext, pod: Endpoint, side: "inbound" | "outbound"): { text: string; ranges: [number, number][] } {
+  const a = portsAnnotation(ctx, pod, side === "inbound" ? SKIP_INBOUND : SKIP_OUTBOUND);
   return a ? { text: a.text, ranges: portRanges(a.text) } : { text: "", ranges: [] };
 }
 
