@@ -48,6 +48,16 @@ export function isPlainBlockDocument(text: string): boolean {
   return parseBlockDocument(text, false) !== undefined;
 }
 
+/** Where the fast reader stops reading a document (the start of the line it declines), or undefined when it reads it all. */
+export function plainBlockObstacle(text: string): number | undefined {
+  if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
+  const pre = JS_ONLY_SPACE.exec(text) ?? /^(?:\.\.\.|---)(?:\s|$)/m.exec(text);
+  if (pre) return text.lastIndexOf("\n", pre.index - 1) + 1;
+  const r = new Reader(text, false);
+  try { r.document(); return undefined; }
+  catch (e) { if (e instanceof Bail) return r.lineOffset(); throw e; }
+}
+
 /** The key of a "key: value" line of a plain block document (content without indentation), or undefined. */
 export function blockKey(content: string): { key: string; rest: string } | undefined {
   const end = keyEnd(content);
@@ -73,6 +83,13 @@ class Reader {
       this.indents.push(blank ? -1 : line.length - content.length);
       this.contents.push(blank ? "" : content.trimEnd());
     }
+  }
+
+  /** Offset of the current line in the text. */
+  lineOffset(): number {
+    let offset = 0;
+    for (let k = 0; k < this.i && k < this.raw.length; k++) offset += this.raw[k].length + 1;
+    return offset;
   }
 
   document(): unknown {

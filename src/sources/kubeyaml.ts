@@ -6,6 +6,7 @@
 // (convertToJSONableObject). Where kubectl would fail, so does this; duplicate keys, which kubectl
 // (with strict field validation) rejects on the server, are errors here.
 
+import { plainBlockObstacle } from "./blockyaml.js";
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, parseAllDocuments, Parser, Scalar, visit, type Alias, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions } from "yaml";
 
 /** A reading failure at `offset` (in the parsed text). */
@@ -304,6 +305,7 @@ const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, p
  * to its JSON value; null when empty. Throws KubeYamlError.
  */
 export function parseKubeYaml(text: string): unknown {
+  refuseTooLarge(text);
   const read = indentQuotedScalars(text);
   try {
     const docs = read.docs;
@@ -321,6 +323,23 @@ export function parseKubeYaml(text: string): unknown {
     if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));
     throw e;
   }
+}
+
+/** Lines plus commas of a document the `yaml` library may read (about 1 KB of memory each: 2M is 2 GB of a 4 GB heap). */
+export const MAX_FULL_YAML_VALUES = 2_000_000;
+
+/**
+ * A document too large for the `yaml` library, which the fast reader (blockyaml.ts) declined, is
+ * refused at the line where it declined, instead of running out of memory: a cluster dump of 150k
+ * pods in one `kind: List` is about 9M lines.
+ */
+function refuseTooLarge(text: string): void {
+  if (text.length < MAX_FULL_YAML_VALUES) return;
+  let values = 0;
+  for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) values++;
+  for (let k = text.indexOf(","); k >= 0 && values <= MAX_FULL_YAML_VALUES; k = text.indexOf(",", k + 1)) values++;
+  if (values <= MAX_FULL_YAML_VALUES) return;
+  throw new KubeYamlError(`this document has over ${MAX_FULL_YAML_VALUES / 1e6}M lines and values and is not plain block YAML from this line on (a tab, anchor, alias, tag, merge key, multi-line flow collection or plain scalar, ...); the full YAML parser needs about 1 KB of memory per value, so Junction reads a document this large only as plain block YAML (as kubectl get -o yaml writes it): change this, or split the document with --- lines`, plainBlockObstacle(text));
 }
 
 /**

@@ -10,6 +10,7 @@ import { cli, tempFiles } from "../helpers.js";
 import { parseBlockDocument } from "../../src/sources/blockyaml.js";
 import { BlockLines } from "../../src/sources/blocklocate.js";
 import { BLOCK_INDEX_FROM } from "../../src/sources/locate.js";
+import { KubeYamlError, MAX_FULL_YAML_VALUES, parseKubeYaml } from "../../src/sources/kubeyaml.js";
 import { renderManifests } from "../../src/targets/manifests.js";
 
 const NS = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
@@ -104,3 +105,18 @@ function referenceLine(text: string, path: (string | number)[]): number {
   }
   return counter.linePos(offset).line - 1;
 }
+
+test("a document too large for the yaml library (over 2M lines and values) that is not plain block YAML is refused at the line where it stops being plain, instead of running out of memory", async () => {
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n# a\ttab\ndata:\n  a: "[${"1,".repeat(MAX_FULL_YAML_VALUES)}1]"\nx: [${"1,".repeat(10)}\n  1]\n`;
+  assert.throws(() => parseKubeYaml(text), (e: unknown) => e instanceof KubeYamlError && e.offset === text.indexOf("# a\ttab") && /not plain block YAML from this line on/.test(e.message));
+  const t = tempFiles({ "big.yaml": text });
+  try {
+    const r = await cli(["list", "-f", join(t.dir, "big.yaml")]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /big\.yaml:4: invalid YAML: this document has over 2M lines and values and is not plain block YAML/);
+    const plain = await cli(["validate", "-f", join(t.dir, "big.yaml")], "");
+    assert.doesNotMatch(plain.err, /Error|\n\s+at /);
+  } finally { t.cleanup(); }
+  // Below the limit, the same text is read by the yaml library as before.
+  assert.deepEqual(parseKubeYaml("a: 1\n# a\ttab\nb: [1,\n  2]\n"), { a: 1, b: [1, 2] });
+});
