@@ -184,3 +184,17 @@ test("pods without a proxy enforce nothing at L7", () => {
   assert.equal(outcome(r), "allow");
   assert.match(r.layers.at(-1)!.summary, /no mesh proxy/);
 });
+
+test("a repeated header reads as its values joined with \",\" (Envoy's HeaderUtility::getAllOfHeaderAsString), in ALLOW and DENY alike", () => {
+  // istiod lowers request.headers[NAME] to an Envoy HeaderMatcher (pilot/pkg/security/authz/matcher/header.go);
+  // Envoy matches it against every value of the header concatenated with ",".
+  const w = world(base
+    + ap("token", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{when: [{key: \"request.headers[x-token]\", values: [secret]}]}]")
+    + ap("no-evil", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{when: [{key: \"request.headers[x-evil]\", values: [\"1\"]}]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", [["x-token", "secret"]]))), "allow");
+  for (const order of [[["x-token", "secret"], ["X-Token", "other"]], [["x-token", "other"], ["x-token", "secret"]]] as [string, string][][]) {
+    assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", order))), "403", `Envoy sees "secret,other" (or "other,secret"), not "secret": ${JSON.stringify(order)}`);
+  }
+  const evil: [string, string][] = [["x-token", "secret"], ["x-evil", "1"], ["x-evil", "2"]];
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", evil))), "allow", "the DENY's exact \"1\" does not match \"1,2\", as in Envoy");
+});
