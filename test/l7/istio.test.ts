@@ -198,3 +198,18 @@ test("a repeated header reads as its values joined with \",\" (Envoy's HeaderUti
   const evil: [string, string][] = [["x-token", "secret"], ["x-evil", "1"], ["x-evil", "2"]];
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", evil))), "allow", "the DENY's exact \"1\" does not match \"1,2\", as in Envoy");
 });
+
+test("namespaces with \"*\": istiod matches .*/ns/PATTERN/.* over the whole principal, so a pattern ending in \"*a\" or \"*sa\" also crosses \"/sa\"", () => {
+  // pilot/pkg/security/authz/model/generator.go srcNamespaceGenerator: literal parts quoted, "*" as ".*",
+  // StringMatcherRegex(".*/ns/%s/.*"). Over spiffe://cluster.local/ns/other/sa/robot, ".*/ns/.*a/.*"
+  // matches with ".*a" = "other/sa": every authenticated client, whatever its namespace.
+  const w = world(base
+    + ap("ends-in-a", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{from: [{source: {namespaces: [\"*a\"]}}], to: [{operation: {paths: [/a]}}]}, {from: [{source: {notNamespaces: [\"*a\"]}}], to: [{operation: {paths: [/not-a]}}]}, {from: [{source: {namespaces: [\"o*r\"]}}], to: [{operation: {paths: [/o-r]}}]}, {to: [{operation: {paths: [/when]}}], when: [{key: source.namespace, values: [\"s*sa\"]}]}]"));
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/a"))), "allow", "namespace other does not end in a, but other/sa does");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/not-a"))), "403", "and so notNamespaces [*a] excludes every authenticated client");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, { ...get("/not-a"), proxies: { x: "none" } })), "allow", "a plaintext client has no namespace: the not-form holds");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/o-r"))), "allow", "a pattern not ending in a or sa is read plainly");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/o-r"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/when"))), "allow", "when source.namespace s*sa: shop starts with s");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/when"))), "403");
+});
