@@ -67,15 +67,15 @@ export class ClassTable {
 
   keyOf(p: Party): string {
     const e = p.endpoint;
-    const atoms = addressesOf(p, this.network).map((a) => `${a.family}:${this.vocab.atomOf(a)}`).join(" ");
+    const addrs = addressesOf(p, this.network);
+    const atoms = addrs.length === 1 ? this.vocab.atomKey(addrs[0]) : addrs.map((a) => this.vocab.atomKey(a)).join(" ");
     // An address a pod or node owns is not "outside the cluster" (cidr peers with outside).
     if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
     const asNode = this.matcher.actsAsNode(e);
     const nodeLike = asNode || e.kind === "node";
     const labels = nodeLike ? "" : this.vocab.project(e.labels, e.namespace);
     const node = nodeLike ? this.nodeKey(p) : "";
-    const ports = e.ports.filter((q) => q.name !== undefined && this.vocab.portNames.has(q.name))
-      .map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
+    const ports = this.portsKey(e);
     const sa = e.serviceAccount ?? "default";
     const account = !nodeLike && this.vocab.serviceAccounts.has(sa) ? sa : "";
     // Only pods and VMs off the default pod network add to the key: a cluster without user-defined
@@ -83,6 +83,14 @@ export class ClassTable {
     const net = this.netOf(p);
     const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}`;
     return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}${extra}`;
+  }
+
+  /** The declared ports whose names the vocabulary holds, as a key (nothing is allocated for an endpoint without such ports). */
+  private portsKey(e: Endpoint): string {
+    const names = this.vocab.portNames;
+    let out: string[] | undefined;
+    for (const q of e.ports) if (q.name !== undefined && names.has(q.name)) (out ??= []).push(`${q.name}/${q.protocol}/${q.port}`);
+    return out === undefined ? "" : out.length === 1 ? out[0] : out.sort().join(",");
   }
 
   private nodeKey(p: Party): string {
@@ -163,7 +171,7 @@ export class ClassTable {
     if (cls.namespace !== undefined) push(this.byNamespace, cls.namespace);
     if (cls.nodeLike) this.nodeLike.push(cls.id);
     if (!e) this.addressOnly.push(cls.id);
-    for (const a of addressesOf(cls.rep, this.network)) push(this.byAtom, `${a.family}:${this.vocab.atomOf(a)}`);
+    for (const a of addressesOf(cls.rep, this.network)) push(this.byAtom, this.vocab.atomKey(a));
     if (!e || cls.nodeLike) return;
     for (const token of this.vocab.project(e.labels, e.namespace).split(",")) {
       if (!token) continue;

@@ -5,7 +5,7 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits } from "./bitset.js";
+import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits, type Span } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
@@ -74,8 +74,11 @@ export class RowBuilder {
   private table = new Map<number, Bits[]>();
   private shared = new WeakSet<Bits>();
 
-  /** The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word). */
-  private store(cur: Bits | undefined, buf: Bits, w0: number, w1: number): Bits {
+  /**
+   * The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word);
+   * `buf` is zero outside [lo, hi).
+   */
+  private store(cur: Bits | undefined, buf: Bits, w0: number, w1: number, lo: number, hi: number): Bits {
     if (cur) {
       let same = true;
       for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
@@ -85,11 +88,11 @@ export class RowBuilder {
       return out;
     }
     let h = buf.length;
-    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
+    for (let w = lo; w < hi; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
     const bucket = this.table.get(h);
     for (const r of bucket ?? []) if (equalBits(r, buf)) return r;
     const out = newBits(buf.length);
-    for (let w = 0; w < buf.length; w++) if (buf[w] !== 0) out[w] = buf[w];
+    out.set(buf.subarray(lo, hi), lo);
     if (bucket) bucket.push(out); else this.table.set(h, [out]);
     this.shared.add(out);
     return out;
@@ -142,13 +145,15 @@ export class RowBuilder {
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
-    const rows = sig.rows!, any = sig.any!, buf = this.work().row;
-    sig.layout!.reps.forEach((rep, k) => {
-      this.row(sig, rep, buf, w0, w1);
-      rows[k] = this.store(rows[k], buf, w0, w1);
-    });
+    const rows = sig.rows!, any = sig.any!, buf = this.work().row, reps = sig.layout!.reps;
     any.fill(0, w0, w1);
-    for (const r of rows) orInto(any, r, w0, w1);
+    // A row is read, stored and cleared on the words it wrote only: most rows are narrow.
+    for (let k = 0; k < reps.length; k++) {
+      const [lo, hi] = this.row(sig, reps[k], buf, w0, w1);
+      rows[k] = this.store(rows[k], buf, w0, w1, lo, hi);
+      orInto(any, buf, lo, hi);
+      buf.fill(0, lo, hi);
+    }
     this.computed += rows.length;
   }
 
@@ -297,27 +302,30 @@ export class RowBuilder {
   }
 
   /**
-   * One row on the words [w0, w1). A NetworkPolicy tier decides every remote (no match: denied), so
-   * after it only the words its rules touch can be allowed: the tiers after it are walked there only.
+   * One row on the words [w0, w1), into `out` (all zeros there on entry); returns the words it may
+   * have written. A NetworkPolicy tier decides every remote (no match: denied), so after it only the
+   * words its rules touch can be allowed: the tiers after it are walked there only. The undecided
+   * remotes are every class until a tier has run (read from `all`, not copied).
    */
-  private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): void {
+  private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): Span {
     const work = this.work(), undecided = work.undecided, all = this.sets.all;
-    for (let w = w0; w < w1; w++) { undecided[w] = all[w]; out[w] = 0; }
     rep.tiers ??= this.plan(sig, rep.statuses);
-    let lo = w0, hi = w1;
+    let lo = w0, hi = w1, from = all;
     for (const plan of rep.tiers) {
       if (plan.tier === "namespace") {
         const { allow, pass } = work.acc;
         const [a, b] = this.namespaceHits(sig, plan, rep.protocol, rep.port, lo, hi);
-        for (let w = a; w < b; w++) { out[w] |= undecided[w] & allow[w]; undecided[w] &= pass[w]; }
+        for (let w = a; w < b; w++) { const u = from[w]; out[w] |= u & allow[w]; undecided[w] = u & pass[w]; }
         this.clearNamespaceHits(a, b);
         [lo, hi] = [a, b];
-        continue;
+      } else {
+        const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
+        for (let w = lo; w < hi; w++) { const u = from[w]; out[w] |= u & o.allow[w]; undecided[w] = u & o.cont[w]; }
       }
-      const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
-      for (let w = lo; w < hi; w++) { out[w] |= undecided[w] & o.allow[w]; undecided[w] &= o.cont[w]; }
+      from = undecided;
     }
-    for (let w = lo; w < hi; w++) out[w] |= undecided[w];
+    for (let w = lo; w < hi; w++) out[w] |= from[w];
+    return [lo, hi];
   }
 
   /**

@@ -115,10 +115,18 @@ export class Vocabulary {
     return out;
   }
 
-  /** The start of the atom holding `a`: addresses with the same start match the same CIDRs. */
-  atomOf(a: Address): bigint {
-    const s = this.starts(a.family);
-    return s[upperBound(s, a.value) - 1];
+  /** Per family, the text of each atom's key ("family:start"), made once per atom of the current starts. */
+  private atomKeys: Record<Family, { of: bigint[]; keys: string[] }> = { 4: { of: [], keys: [] }, 6: { of: [], keys: [] } };
+
+  /**
+   * "family:start" of the atom holding `a` (ClassTable's keys and its index by atom): addresses of
+   * the same atom match the same CIDRs.
+   */
+  atomKey(a: Address): string {
+    const s = this.starts(a.family), i = upperBound(s, a.value) - 1;
+    let cache = this.atomKeys[a.family];
+    if (cache.of !== s) this.atomKeys[a.family] = cache = { of: s, keys: [] };
+    return cache.keys[i] ??= `${a.family}:${s[i]}`;
   }
 
   /** Starts of the atoms inside [first, last]. */
@@ -143,7 +151,7 @@ export class Vocabulary {
       const v = labels[k];
       parts.push(`${k}=${values?.has(v) || mine?.has(v) ? v : UNMENTIONED}`);
     }
-    return parts.sort().join(",");
+    return parts.length === 1 ? parts[0] : parts.sort().join(",");
   }
 }
 
