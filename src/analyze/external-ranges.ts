@@ -43,15 +43,20 @@ function rewrite(entries: readonly ConnEntry[], asSource: Map<ListPeer, ListPeer
 /** For one side, each atom's merged peer. */
 function mergeSide(inv: Inventory, atoms: readonly ListPeer[], entries: readonly ConnEntry[], side: "src" | "dst"): Map<ListPeer, ListPeer> {
   const keys = treatment(entries, side);
-  const out = new Map<ListPeer, ListPeer>();
-  let run: ListPeer[] = [];
-  const flush = () => { if (run.length) { const merged = mergedPeer(inv, run); for (const a of run) out.set(a, merged); } run = []; };
-  for (const atom of atoms) {
-    const last = run[run.length - 1];
-    if (last && !(adjacent(last.range!, atom.range!) && (keys.get(last) ?? "") === (keys.get(atom) ?? ""))) flush();
-    run.push(atom);
-  }
-  flush();
+  const merged = mergeRuns(inv, atoms, (i, j) => (keys.get(atoms[i]) ?? "") === (keys.get(atoms[j]) ?? ""));
+  return new Map(atoms.map((a, i) => [a, merged[i]]));
+}
+
+/**
+ * Each atom's merged peer (by index in `atoms`): runs of adjacent atoms that `same` says are
+ * treated alike (by index) are one peer.
+ */
+export function mergeRuns(inv: Inventory, atoms: readonly ListPeer[], same: (i: number, j: number) => boolean): ListPeer[] {
+  const out = new Array<ListPeer>(atoms.length);
+  let start = 0;
+  const flush = (end: number) => { if (end > start) { const merged = mergedPeer(inv, atoms.slice(start, end)); out.fill(merged, start, end); } start = end; };
+  for (let i = 1; i < atoms.length; i++) if (!(adjacent(atoms[i - 1].range!, atoms[i].range!) && same(i - 1, i))) flush(i);
+  flush(atoms.length);
   return out;
 }
 

@@ -16,8 +16,12 @@ export type StringMatch =
   | { kind: "suffix"; value: string; ignoreCase?: boolean }
   /** Any non-empty value (Istio's "*"). */
   | { kind: "present" }
-  /** RE2 syntax, matching the whole value. */
-  | { kind: "regex"; regex: string }
+  /**
+   * RE2 syntax, matching the whole value. `firstMatch`: the leftmost-first match must span the whole
+   * value (Linkerd's proxy: Rust's Regex::find, then start 0 and end = length), so `/(a|ab)` does not
+   * match "/ab" there, while Envoy's full match does.
+   */
+  | { kind: "regex"; regex: string; firstMatch?: boolean }
   /** A URI template over a path: {*} one non-empty segment, {**} any number of segments (Istio, Envoy). */
   | { kind: "template"; template: string }
   /** A path prefix made of whole segments: "/api" matches "/api" and "/api/x", not "/apix" (Gateway API PathPrefix). */

@@ -17,7 +17,8 @@ export function groupOwner(inv: Inventory, groupBy: GroupBy = "workload"): (e: E
   const parent = new Map<number, Owner>();
   for (const c of inv.controllers) {
     if (!PARENT_KINDS.has(c.kind)) continue;
-    for (const id of c.pods) parent.set(id, { kind: c.kind, name: c.name });
+    const owner = { kind: c.kind, name: c.name };
+    for (const id of c.pods) parent.set(id, owner);
   }
   return (e) => parent.get(e.id) ?? e.owner;
 }

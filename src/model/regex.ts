@@ -12,8 +12,11 @@ import { RE2JS } from "re2js";
 
 export type RegexDialect = "re2" | "pcre";
 
-/** "full": the whole input must match (Envoy's safe_regex); "search": a match anywhere (patterns anchor themselves). */
-export type RegexAnchor = "full" | "search";
+/**
+ * "full": the whole input must match (Envoy's safe_regex); "search": a match anywhere (patterns anchor
+ * themselves); "first": the leftmost-first match must be the whole input (Linkerd's proxy).
+ */
+export type RegexAnchor = "full" | "search" | "first";
 
 export interface RegexSemantics {
   dialect: RegexDialect;
@@ -31,6 +34,8 @@ export interface RegexSemantics {
  *   trafficPolicy: Junction's common API: RE2 over the whole path, as Cilium (its L7 back end) reads it.
  *   nginx:        ingress-nginx locations and canary header patterns: PCRE; the lowering writes the
  *                 anchoring into the pattern, so the match is over the whole value.
+ *   linkerd:      Linkerd's proxy (Rust regex, RE2-like syntax) takes the leftmost-first match of a
+ *                 path, header or query value and requires it to span the value (http/route match/).
  */
 export const REGEX_SEMANTICS = {
   gatewayApi: { dialect: "re2", anchor: "full" },
@@ -38,6 +43,7 @@ export const REGEX_SEMANTICS = {
   istio: { dialect: "re2", anchor: "full" },
   trafficPolicy: { dialect: "re2", anchor: "full" },
   nginx: { dialect: "pcre", anchor: "full" },
+  linkerd: { dialect: "re2", anchor: "first" },
 } as const satisfies Record<string, RegexSemantics>;
 
 /** Matching would cost more than this (program size × input length): refused rather than risk a hang. */
@@ -100,6 +106,7 @@ function compileRe2(source: string, semantics: RegexSemantics): RegexResult {
   const size = re.programSize();
   const test = (input: string): boolean => {
     if (size * input.length > MATCH_BUDGET) throw new RegexLimitError(source, `matching a ${input.length}-character value would exceed Junction's matching budget (program size ${size})`);
+    if (semantics.anchor === "first") { const m = re.matcher(input); return m.find() && m.start() === 0 && m.end() === input.length; }
     return semantics.anchor === "full" ? re.testExact(input) : re.test(input);
   };
   return { ok: true, regex: { source, semantics, engine: "re2", test } };

@@ -25,13 +25,13 @@ let nulls = 0;
  * The value of one document, or undefined when it needs the full parser. `nullFree`: no value in it
  * is null (validation then skips the walk that looks for null fields, as for JSON without `null`).
  */
-export function parseBlockDocument(text: string): { value: unknown; nullFree: boolean } | undefined {
+export function parseBlockDocument(text: string, keep = true): { value: unknown; nullFree: boolean } | undefined {
   if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
   // Tabs, and characters JavaScript's trim() takes for spaces but YAML does not (NBSP, ...).
   if (JS_ONLY_SPACE.test(text) || /^(?:\.\.\.|---)(?:\s|$)/m.test(text)) return undefined;
   try {
     nulls = 0;
-    const r = new Reader(text);
+    const r = new Reader(text, keep);
     const value = r.document();
     return { value, nullFree: nulls === 0 };
   } catch (e) {
@@ -40,13 +40,30 @@ export function parseBlockDocument(text: string): { value: unknown; nullFree: bo
   }
 }
 
+/**
+ * Whether the fast reader reads this document (then its structure is plain block YAML: every line
+ * belongs to the node its indentation says, see blocklocate.ts). Builds no value.
+ */
+export function isPlainBlockDocument(text: string): boolean {
+  return parseBlockDocument(text, false) !== undefined;
+}
+
+/** The key of a "key: value" line of a plain block document (content without indentation), or undefined. */
+export function blockKey(content: string): { key: string; rest: string } | undefined {
+  const end = keyEnd(content);
+  if (end < 0) return undefined;
+  try { return { key: parseKey(content.slice(0, end)), rest: stripComment(content.slice(end + 1)).trim() }; }
+  catch (e) { if (e instanceof Bail) return undefined; throw e; }
+}
+
 class Reader {
   private indents: number[] = [];
   private contents: string[] = [];
   private raw: string[];
   private i = 0;
 
-  constructor(text: string) {
+  /** keep = false: check the document only (no value is built; mappings keep only their keys). */
+  constructor(text: string, private readonly keep = true) {
     this.raw = text.split("\n");
     // A final line break ends the last line; it does not start an empty one.
     if (text.endsWith("\n")) this.raw.pop();
@@ -100,15 +117,17 @@ class Reader {
 
   private mapping(n: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    const keys = this.keep ? undefined : new Set<string>();
     while (this.peek() === n) {
       const c = this.contents[this.i];
       const end = keyEnd(c);
       // go-yaml refuses a key whose ':' is more than 1024 characters from its start: the full reader says so.
       if (end < 0 || end > MAX_SIMPLE_KEY) bail();
       const key = parseKey(c.slice(0, end));
-      if (Object.prototype.hasOwnProperty.call(out, key)) bail();
+      if (keys ? keys.has(key) : Object.prototype.hasOwnProperty.call(out, key)) bail();
       const rest = stripComment(c.slice(end + 1)).trim();
-      out[key] = this.value(n, rest, true);
+      const value = this.value(n, rest, true);
+      if (keys) keys.add(key); else out[key] = value;
     }
     if (this.peek() > n) bail();
     return out;
@@ -136,15 +155,17 @@ class Reader {
       const c = this.contents[this.i];
       const after = c.slice(1);
       const body = after.trimStart();
-      if (body === "" || body[0] === "#") { out.push(this.value(n, "", false)); continue; }
+      if (body === "" || body[0] === "#") { const v = this.value(n, "", false); if (this.keep) out.push(v); continue; }
       if (body === "-" || body.startsWith("- ")) bail();
       const column = n + 1 + after.length - body.length;
       if (keyEnd(body) >= 0) {
         this.indents[this.i] = column;
         this.contents[this.i] = body;
-        out.push(this.mapping(column));
+        const v = this.mapping(column);
+        if (this.keep) out.push(v);
       } else {
-        out.push(this.value(n, stripComment(body).trim(), false));
+        const v = this.value(n, stripComment(body).trim(), false);
+        if (this.keep) out.push(v);
       }
     }
     if (this.peek() > n) bail();

@@ -5,54 +5,15 @@ import { Diagnostics } from "../model/source.js";
 import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { splitObjects, type RawObject } from "./documents.js";
-import { Field, ObjectContext } from "./fields.js";
-import type { FrontEnd } from "./frontend.js";
 import { Locator } from "./locate.js";
-import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
-import { coreFrontEnds } from "./core.js";
-import { discoveryFrontEnds } from "./discovery.js";
-import { networkPolicyFrontEnd } from "./networkpolicy.js";
-import { adminPolicyFrontEnds } from "./adminpolicy.js";
-import { clusterPolicyFrontEnds } from "./clusterpolicy.js";
-import { commonFrontEnds } from "./common.js";
-import { ingressFrontEnds } from "./ingress/frontend.js";
-import { openshiftFrontEnds } from "./openshift.js";
+import { readInputs, releaseText, settleText, type InputFile, type ReadOptions } from "./read.js";
+import { isLowered, replay, type Lowered } from "./digest.js";
+import { LoadPool, workerThreshold } from "./loadpool.js";
 import { addIngressRoutes } from "./ingress/lower.js";
-import { gatewayApiFrontEnds } from "./gateway/index.js";
-import { objectKey } from "../model/gateway.js";
-import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
-import { calicoFrontEnds } from "./calico/index.js";
-import { ciliumFrontEnds } from "./cilium.js";
-import { istioFrontEnds } from "./istio/index.js";
-import { linkerdFrontEnds } from "./linkerd/index.js";
-import { checkObject } from "./schema/index.js";
 import { interning } from "./intern.js";
-import { kubevirtFrontEnds } from "./kubevirt.js";
-import { ovnFrontEnds } from "./ovn.js";
-import { multusFrontEnds } from "./multus.js";
+import { identity, lower } from "./lowering.js";
 
-export const FRONT_ENDS: readonly FrontEnd[] = [
-  ...coreFrontEnds,
-  ...discoveryFrontEnds,
-  networkPolicyFrontEnd,
-  ...adminPolicyFrontEnds,
-  ...clusterPolicyFrontEnds,
-  ...commonFrontEnds,
-  ...ingressFrontEnds,
-  ...openshiftFrontEnds,
-  ...gatewayApiFrontEnds,
-  trafficPolicyFrontEnd,
-  ...calicoFrontEnds,
-  ...ciliumFrontEnds,
-  ...istioFrontEnds,
-  ...linkerdFrontEnds,
-  ...kubevirtFrontEnds,
-  ...ovnFrontEnds,
-  ...multusFrontEnds,
-];
-
-const byKind = new Map<string, FrontEnd[]>();
-for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+export { FRONT_ENDS } from "./lowering.js";
 
 /** Texts this long (in characters) are released once parsed (read.ts releaseText). */
 export const RELEASE_AT = 1 << 16;
@@ -78,8 +39,16 @@ export interface LoadOptions {
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
 export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const files = readInputs(paths, diags, stdin, options);
-  const loaded = loadFiles(files, diags);
+  const threshold = workerThreshold();
+  // Over a threshold, a worker thread digests files while they are read (loadpool.ts).
+  const pool = threshold === undefined ? undefined : new LoadPool(threshold, (f, length) => settleText(f, length, length >= RELEASE_AT), releaseLarge);
+  let files: InputFile[], loaded: Loaded;
+  try {
+    files = readInputs(paths, diags, stdin, pool ? { ...options, onFile: pool.add } : options);
+    loaded = interning(() => loadOnce(files, diags, {}, pool?.started ? pool : undefined));
+  } finally {
+    pool?.close();
+  }
   if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
   return loaded;
 }
@@ -88,10 +57,11 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   return interning(() => loadOnce(files, diags, options));
 }
 
-function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded {
+function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions, pool?: LoadPool): Loaded {
   const before = diags.items.length;
-  const streamed = loadInOrder(files, diags, options);
+  const streamed = loadInOrder(files, diags, options, pool);
   if (streamed) return streamed;
+  pool?.close();
   // An object defined twice: every definition must be seen before the last one is read.
   diags.items.splice(before);
   return loadAllAtOnce(files, diags, options);
@@ -103,7 +73,7 @@ function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: Load
  * The model's diagnostics go after every reading diagnostic, as loadAllAtOnce orders them. Undefined
  * when an object is defined twice (kubectl applies the last definition): the load starts again.
  */
-function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded | undefined {
+function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions, pool?: LoadPool): Loaded | undefined {
   const lowered = new Diagnostics();
   const b = new InventoryBuilder(lowered);
   const seen = new Set<string>();
@@ -116,13 +86,30 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
     lower(raw, b, lowered);
     return true;
   };
+  // An object lowered ahead (digest.ts): what lower() would have done with it here.
+  const readLowered = (e: Lowered): boolean => {
+    if (e.key !== undefined) { if (seen.has(e.key)) return false; seen.add(e.key); }
+    count++;
+    replay(e, b);
+    return true;
+  };
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   for (const raw of options.objects ?? []) if (!read(raw)) return undefined;
   for (const file of files) {
+    if (pool) {
+      const { diags: reading, entries } = pool.digest(file);
+      for (const d of reading) diags.add(d);
+      file.objects = entries.length;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        entries[i] = undefined as unknown as RawObject;
+        if (!(isLowered(e) ? readLowered(e) : read(e))) return undefined;
+      }
+      continue;
+    }
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
-    // A large file's text is read again if asked for (values do not keep it: JSON.parse copies, blockyaml.ts detaches).
-    if (file.text.length >= RELEASE_AT) releaseText(file);
+    releaseLarge(file);
     for (let i = 0; i < objects.length; i++) {
       const raw = objects[i];
       objects[i] = undefined as unknown as RawObject;
@@ -140,7 +127,7 @@ function loadAllAtOnce(files: readonly InputFile[], diags: Diagnostics, options:
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
     for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
-    if (file.text.length >= RELEASE_AT) releaseText(file);
+    releaseLarge(file);
   }
   const count = raws.length, winners = lastDefinitions(raws, diags);
   raws.length = 0;
@@ -153,11 +140,9 @@ function loadAllAtOnce(files: readonly InputFile[], diags: Diagnostics, options:
   return finishLoad(files, diags, b, options, count);
 }
 
-/** Validates one object and hands it to the front end of its kind. */
-function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
-  const checked = checkObject(raw, diags);
-  dispatch(raw, b, diags);
-  checked.finish();
+/** A large file's text is read again if asked for (values do not keep it: JSON.parse copies, blockyaml.ts detaches). */
+function releaseLarge(file: InputFile): void {
+  if (file.text.length >= RELEASE_AT) releaseText(file);
 }
 
 function finishLoad(files: readonly InputFile[], diags: Diagnostics, b: InventoryBuilder, options: LoadOptions, count: number, lowered?: Diagnostics): Loaded {
@@ -187,34 +172,3 @@ function lastDefinitions(raws: RawObject[], diags: Diagnostics): RawObject[] {
   });
 }
 
-function identity(raw: RawObject): string | undefined {
-  const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
-  if (typeof md?.name !== "string") return undefined;
-  const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
-  // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
-  const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
-  // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
-  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : "", md.name].join("/");
-}
-
-function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
-  noteObject(raw, b);
-  const candidates = byKind.get(raw.kind);
-  if (!candidates) { b.countUnknown(raw.kind); return; }
-  const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
-  const fe = raw.apiVersion === "" ? candidates[0] : candidates.find((f) => f.apiVersions.includes(raw.apiVersion));
-  if (!fe) {
-    const served = candidates.flatMap((f) => f.apiVersions);
-    ctx.error(["apiVersion"], "unsupported-version", `${raw.kind} ${JSON.stringify(raw.apiVersion)} is not supported (supported: ${served.join(", ")})`);
-    return;
-  }
-  fe.read(Field.root(ctx, raw.obj), ctx, b);
-}
-
-/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
-function noteObject(raw: RawObject, b: InventoryBuilder): void {
-  const md = raw.obj.metadata as Record<string, unknown> | undefined;
-  if (typeof md?.name !== "string") return;
-  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
-  b.inv.routing.objectKeys.add(objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name));
-}

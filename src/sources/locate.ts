@@ -6,9 +6,13 @@ import { JsonIndex } from "./jsonpath.js";
 import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
 import { InputChangedError, type InputFile } from "./read.js";
 import { indentQuotedScalars } from "./kubeyaml.js";
+import { BlockLines } from "./blocklocate.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
 interface Parsed { docs: Document[]; lines: LineCounter; firstLine: number }
+
+/** Documents this large are located by their lines (blocklocate.ts) when they are plain block YAML. */
+export const BLOCK_INDEX_FROM = 256 * 1024;
 
 export class Locator {
   private files = new Map<string, InputFile>();
@@ -47,6 +51,10 @@ export class Locator {
     if (!file.docs && ref.doc === 0 && /^\s*[[{]/.test(file.text.slice(0, 64))) {
       const fromJson = this.jsonLine(file, [...ref.path, ...field]);
       if (fromJson !== undefined) return fromJson;
+    }
+    if (file.docs) {
+      const block = this.blockLines(file, ref.doc);
+      if (block) return block.lines.lineOf([...ref.path, ...field]) + block.firstLine;
     }
     const p = file.docs ? this.parseDoc(file, ref.doc) : this.parse(file);
     if (!p) return undefined;
@@ -99,6 +107,26 @@ export class Locator {
     }
     return p;
   }
+
+  /**
+   * A large document of plain block YAML, indexed by its lines instead of parsed: the `yaml`
+   * library takes about 1 KB of memory per value, and a cluster dump is one document of 100s of MB.
+   */
+  private blockLines(file: InputFile, doc: number): { lines: BlockLines; firstLine: number } | undefined {
+    const range = file.docs![doc];
+    if (!range || range[1] - range[0] < BLOCK_INDEX_FROM) return undefined;
+    let docs = this.blocks.get(file);
+    if (!docs) { docs = new Map(); this.blocks.set(file, docs); }
+    let entry = docs.get(doc);
+    if (entry === undefined) {
+      const lines = BlockLines.of(file.text.slice(range[0], range[1]));
+      entry = lines ? { lines, firstLine: this.index(file).lineAt(range[0]) } : null;
+      docs.set(doc, entry);
+    }
+    return entry ?? undefined;
+  }
+
+  private blocks = new WeakMap<InputFile, Map<number, { lines: BlockLines; firstLine: number } | null>>();
 
   private jsonLine(file: InputFile, path: Path): number | undefined {
     const index = this.index(file);

@@ -82,3 +82,18 @@ test("README's mesh example is what the command prints", async () => {
   assert.ok(command, "the block is in README.md");
   assert.equal((await cli(words(command))).out, output);
 });
+
+test("explain --request with a repeated -H: the server's Envoy sees the values joined with \",\", whichever comes last", async () => {
+  // Before, a request to a Service without routes kept only the last value of a repeated header:
+  // `-H 'x-token: other' -H 'x-token: secret'` was allowed by a rule that Envoy does not match ("other,secret").
+  const policy = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: token, namespace: shop}\nspec:\n  selector: {matchLabels: {app: catalog}}\n  rules: [{when: [{key: \"request.headers[x-token]\", values: [secret]}]}]\n";
+  const { dir, cleanup } = tempFiles({ "token.yaml": policy });
+  try {
+    const ask = (...headers: string[]) => cli(["explain", "-f", "examples/mesh/namespaces.yaml", "-f", "examples/mesh/workloads.yaml", "-f", dir, "--from", "shop/frontend", "--request", "GET http://catalog/items/1", ...headers.flatMap((h) => ["-H", h]), "-o", "json"]);
+    assert.equal(JSON.parse((await ask("x-token: secret")).out).status, 200);
+    for (const last of ["secret", "other"]) {
+      const r = await ask(`x-token: ${last === "secret" ? "other" : "secret"}`, `x-token: ${last}`);
+      assert.equal(JSON.parse(r.out).status, 403, `last value ${last}: ${r.out}`);
+    }
+  } finally { cleanup(); }
+});

@@ -184,3 +184,32 @@ test("pods without a proxy enforce nothing at L7", () => {
   assert.equal(outcome(r), "allow");
   assert.match(r.layers.at(-1)!.summary, /no mesh proxy/);
 });
+
+test("a repeated header reads as its values joined with \",\" (Envoy's HeaderUtility::getAllOfHeaderAsString), in ALLOW and DENY alike", () => {
+  // istiod lowers request.headers[NAME] to an Envoy HeaderMatcher (pilot/pkg/security/authz/matcher/header.go);
+  // Envoy matches it against every value of the header concatenated with ",".
+  const w = world(base
+    + ap("token", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{when: [{key: \"request.headers[x-token]\", values: [secret]}]}]")
+    + ap("no-evil", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{when: [{key: \"request.headers[x-evil]\", values: [\"1\"]}]}]"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", [["x-token", "secret"]]))), "allow");
+  for (const order of [[["x-token", "secret"], ["X-Token", "other"]], [["x-token", "other"], ["x-token", "secret"]]] as [string, string][][]) {
+    assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", order))), "403", `Envoy sees "secret,other" (or "other,secret"), not "secret": ${JSON.stringify(order)}`);
+  }
+  const evil: [string, string][] = [["x-token", "secret"], ["x-evil", "1"], ["x-evil", "2"]];
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/", "GET", evil))), "allow", "the DENY's exact \"1\" does not match \"1,2\", as in Envoy");
+});
+
+test("namespaces with \"*\": istiod matches .*/ns/PATTERN/.* over the whole principal, so a pattern ending in \"*a\" or \"*sa\" also crosses \"/sa\"", () => {
+  // pilot/pkg/security/authz/model/generator.go srcNamespaceGenerator: literal parts quoted, "*" as ".*",
+  // StringMatcherRegex(".*/ns/%s/.*"). Over spiffe://cluster.local/ns/other/sa/robot, ".*/ns/.*a/.*"
+  // matches with ".*a" = "other/sa": every authenticated client, whatever its namespace.
+  const w = world(base
+    + ap("ends-in-a", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{from: [{source: {namespaces: [\"*a\"]}}], to: [{operation: {paths: [/a]}}]}, {from: [{source: {notNamespaces: [\"*a\"]}}], to: [{operation: {paths: [/not-a]}}]}, {from: [{source: {namespaces: [\"o*r\"]}}], to: [{operation: {paths: [/o-r]}}]}, {to: [{operation: {paths: [/when]}}], when: [{key: source.namespace, values: [\"s*sa\"]}]}]"));
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/a"))), "allow", "namespace other does not end in a, but other/sa does");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/not-a"))), "403", "and so notNamespaces [*a] excludes every authenticated client");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, { ...get("/not-a"), proxies: { x: "none" } })), "allow", "a plaintext client has no namespace: the not-form holds");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/o-r"))), "allow", "a pattern not ending in a or sa is read plainly");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/o-r"))), "403");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/when"))), "allow", "when source.namespace s*sa: shop starts with s");
+  assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/when"))), "403");
+});

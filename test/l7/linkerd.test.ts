@@ -125,3 +125,27 @@ test("opaque Servers authorize connections, not requests", () => {
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, req("/anything"))), "allow");
   assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "rejected");
 });
+
+test("Linkerd route matches on repeated headers and query parameters take any value; a regex's leftmost-first match must span the value", () => {
+  // linkerd2-proxy linkerd/http/route/src/http/match/header.rs: `headers.get_all(n).iter().any(|h| h == v)`;
+  // query_param.rs: `form_urlencoded::parse(qs).any(...)`; path.rs and header.rs: `re.find(v)` then
+  // "Check that the regex is anchored at the start and end of the value" (m.start() == 0 && m.end() == len).
+  const route = `apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /h}, headers: [{name: x-tier, value: gold}]}]
+  - matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, value: gold}]}]
+  - matches: [{path: {type: RegularExpression, value: "/(ab|abc)"}}]
+---
+`;
+  const w = world(base + server(", accessPolicy: all-unauthenticated") + route, LINKERD);
+  const ask = (path: string, headers: [string, string][] = []) => outcome(w.ask("shop/web", "shop/api", 8080, { http: { path, method: "GET", headers } }));
+  assert.equal(ask("/h", [["x-tier", "silver"], ["X-Tier", "gold"]]), "allow", "the second x-tier value matches");
+  assert.equal(ask("/h", [["x-tier", "silver"]]), "404");
+  assert.equal(ask("/q?tier=silver&tier=gold"), "allow", "the second tier parameter matches");
+  assert.equal(ask("/ab"), "allow");
+  assert.equal(ask("/abc"), "404", "Rust's leftmost-first find of /(ab|abc) in /abc is /ab, which does not span the path");
+});

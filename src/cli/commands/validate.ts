@@ -4,7 +4,7 @@ import { formatDiagnostic, formatPath } from "../../model/source.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { EXIT, InputError, UsageError, list, type Command } from "../command.js";
-import { INPUT_OPTIONS, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+import { INPUT_OPTIONS, maxInputSize, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
 
 /** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
 export function validationDocument(loaded: Loaded) {
@@ -31,9 +31,12 @@ export const validateCommand: Command = {
   run(values, _pos, io) {
     const paths = list(values, "file"), cluster = clusterOf(values);
     if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH, or a cluster (--kubeconfig, --context, -A)");
-    const loaded = cluster ? loadSources(paths, io, cluster) : loadPaths(paths, io.stdin);
-    const unreadable = loaded.diagnostics.items.filter((d) => d.code.startsWith("input-"));
-    if (unreadable.length) throw new InputError(unreadable.map((d) => d.message).join("\n"));
+    const maxBytes = maxInputSize(values);
+    const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
+    // Input that cannot be read at all (syntax, encoding, size) ends the command, each error with its file and line;
+    // notes with an input- code (files skipped in a folder) do not.
+    const unreadable = loaded.diagnostics.items.filter((d) => d.severity === "error" && d.code.startsWith("input-"));
+    if (unreadable.length) throw new InputError(unreadable.map(formatDiagnostic).join("\n"));
     const diags = loaded.diagnostics.items;
     const doc = validationDocument(loaded);
     const { errors, warnings, counts } = doc;

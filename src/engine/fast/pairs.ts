@@ -77,6 +77,12 @@ function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): nu
 /** Connectivity.groupConns on classes: class pairs are enumerated once and spread over the groups. */
 export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved?: (group: number) => boolean): GroupConns[] {
+  return groupPairIds(fc, groups, include, involved).list(fc.conntable);
+}
+
+/** enumerateGroups' pairs as connection-set ids in a table (no object per pair). */
+export function groupPairIds(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
+  involved?: (group: number) => boolean): GroupPairs {
   const classes = fc.classesFor(groups.flat());
   const members = membersByClass(groups, classes);
   const acc = new GroupPairs(groups.length);
@@ -96,7 +102,7 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
     }
   }, near);
   ownNodePairs(fc, groups, classes, include, add, (gs, gd) => acc.get(gs, gd) === ALL);
-  return acc.list(fc.conntable);
+  return acc;
 }
 
 /**
@@ -104,7 +110,7 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
  * addressing table over typed arrays: hundreds of thousands of pairs, no Map entries to collect).
  * Listed by source in the order sources were first added, then in the order of their pairs.
  */
-class GroupPairs {
+export class GroupPairs {
   private src = new Int32Array(1024);
   private dst = new Int32Array(1024);
   private conn = new Int32Array(1024);
@@ -117,6 +123,13 @@ class GroupPairs {
   private sources = 0;
 
   constructor(groups: number) { this.rank = new Int32Array(groups).fill(-1); }
+
+  /** How many pairs were added. */
+  get count(): number { return this.size; }
+  /** The k-th pair added (0 ≤ k < count): source group, destination group, connection-set id. */
+  srcAt(k: number): number { return this.src[k]; }
+  dstAt(k: number): number { return this.dst[k]; }
+  connAt(k: number): number { return this.conn[k]; }
 
   get(gs: number, gd: number): number {
     const i = this.slots[this.find(gs, gd)];
@@ -215,8 +228,17 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     }
   });
   if (!sides.size) return;
-  // Visited kind pairs (by node-side kind), and connections per (class pair, direction): computed once.
-  const podKind = kindNumbering(), seen = new Map<number, Set<number>>(), cache = new Map<number, number>();
+  // Nodes whose bunches are of the same kinds get the same number; the parties acting as a node.
+  const sigs = new Map<string, number>(), sigOf = new Map<string, number>(), nodeSide = new Set<Endpoint | undefined>();
+  for (const [node, bunches] of sides) {
+    const key = bunches.map((b) => b.kind).join(",");
+    let sig = sigs.get(key);
+    if (sig === undefined) sigs.set(key, sig = sigs.size);
+    sigOf.set(node, sig);
+    for (const b of bunches) for (const e of b.endpoints) nodeSide.add(e);
+  }
+  // Connections per (class pair, direction): computed once.
+  const cache = new Map<number, number>(), width = fc.classes.size;
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
     const key = (cs * fc.classes.size + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
@@ -228,17 +250,26 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
+  // Per group (its parties come together): the (node-side kind, class) pairs visited, and the (node
+  // bunches, class) pairs swept. A party that does not act as a node pairs with a node's bunches as
+  // any party of its group and class does with those of a node of the same kinds: once swept, done.
+  const visited = new Set<number>(), swept = new Set<number>();
   next = 0;
   groups.forEach((parties, g) => {
+    visited.clear();
+    swept.clear();
     for (const p of parties) {
-      const c = classOf[next++], e = p.endpoint, bunches = e?.nodeName !== undefined ? sides.get(e.nodeName) : undefined;
+      const c = classOf[next++], e = p.endpoint, node = e?.nodeName, bunches = node !== undefined ? sides.get(node) : undefined;
       if (!bunches) continue;
-      const kind = podKind(g, c);
+      if (!nodeSide.has(e)) {
+        const key = sigOf.get(node!)! * width + c;
+        if (swept.has(key)) continue;
+        swept.add(key);
+      }
       for (const n of bunches) {
-        let visited = seen.get(n.kind);
-        if (!visited) seen.set(n.kind, visited = new Set());
-        if (visited.has(kind) || (n.endpoints.length === 1 && n.endpoints[0] === e)) continue;
-        visited.add(kind);
+        const key = n.kind * width + c;
+        if (visited.has(key) || (n.endpoints.length === 1 && n.endpoints[0] === e)) continue;
+        visited.add(key);
         visit(n.group, n.cls, g, c, true);
         visit(g, c, n.group, n.cls, false);
       }

@@ -4,7 +4,7 @@
 import type { Clause, Condition, L7Rule } from "../../model/l7.js";
 import { contains, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { stringMatches } from "./strings.js";
-import { queryParam } from "./paths.js";
+import { queryParams } from "./paths.js";
 
 /** The authenticated identity of the client (present only over mutual TLS). */
 export interface PeerIdentity {
@@ -26,8 +26,14 @@ export interface HttpAttributes {
   /** The path as Calico's Dikastes cleans it; undefined when it refuses it (paths.ts calicoCleanPath). */
   cleanPath?: string;
   query: string;
-  /** Header values by lower-case name. */
+  /** Header values by lower-case name, in order. */
   headers: ReadonlyMap<string, readonly string[]>;
+  /**
+   * How a repeated header or query parameter reads. "envoy" (Istio, Cilium, Calico): a header's
+   * values joined with "," (HeaderUtility::getAllOfHeaderAsString), a query parameter's first value.
+   * "each" (Linkerd's proxy, http/route match/header.rs and query_param.rs): a match on any one value.
+   */
+  repeated: "envoy" | "each";
 }
 
 export interface Attributes {
@@ -62,14 +68,16 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "request.url": return h ? [h.url] : [];
     case "request.cleanPath": return h?.cleanPath !== undefined ? [h.cleanPath] : [];
     case "request.header": return h ? headerValues(h, (c.name ?? "").toLowerCase()) : [];
-    case "request.query": { const v = h ? queryParam(h.query, c.name ?? "") : undefined; return v === undefined ? [] : [v]; }
+    case "request.query": { const vs = h ? queryParams(h.query, c.name ?? "") : []; return h?.repeated === "each" ? vs : vs.slice(0, 1); }
   }
 }
 
 /** A header's values; Envoy's pseudo-headers :method, :path (with the query) and :authority are headers to its matchers. */
 function headerValues(h: HttpAttributes, name: string): readonly string[] {
   const pseudo: Record<string, string> = { ":method": h.method, ":authority": h.host, ":path": h.query || h.url.includes("?") ? `${h.path}?${h.query}` : h.path };
-  return name in pseudo ? [pseudo[name]] : h.headers.get(name) ?? [];
+  if (name in pseudo) return [pseudo[name]];
+  const vs = h.headers.get(name) ?? [];
+  return h.repeated === "each" || vs.length < 2 ? vs : [vs.join(",")];
 }
 
 function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {

@@ -114,7 +114,11 @@ function unenforced(e: Endpoint): LayerDecision {
   return { layer: "istio", enforcer: `${e.namespace}/${e.name} (no proxy)`, verdict: "allow", summary: "no mesh proxy on the server: nothing enforces L7 policy there", trace: [], warnings: [] };
 }
 
-/** The attributes of the hop as the server's enforcement point sees them. */
+/**
+ * The attributes of the hop as the server's enforcement point sees them. `normalize`: the point is
+ * Envoy-based (Istio, Cilium, Calico in the sidecar), which normalizes the path and reads a repeated
+ * header as its values joined with ","; Linkerd's proxy does neither and matches each value.
+ */
 export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean): Attributes {
   const sourceIp = hop.client.address ?? hop.client.endpoint?.addresses[0];
   const destinationIp = hop.server.address ?? hop.server.endpoint.addresses[0];
@@ -131,5 +135,8 @@ function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean): HttpAt
   const headers = new Map<string, string[]>();
   for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
   const cleanPath = calicoCleanPath(normalize ? istioNormalize(path) : path);
-  return { method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers, ...(cleanPath !== undefined ? { cleanPath } : {}) };
+  return {
+    method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers,
+    repeated: normalize ? "envoy" : "each", ...(cleanPath !== undefined ? { cleanPath } : {}),
+  };
 }

@@ -327,7 +327,7 @@ function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: Link
 export function routeMatchOrder(routes: readonly LinkerdRoute[]): { route: LinkerdRoute; rule: number; match: Clause }[] {
   const all = [...routes].sort(routeOrder).flatMap((route) => {
     const host = route.hostnames.length ? route.hostnames.map((n) => (n.startsWith("*.") ? [1, n.length - 1] : [2, n.length])).reduce((x, y) => (compare(y, x) > 0 ? y : x)) : [0, 0];
-    const http = { method: "", host: "", path: "/", url: "/", query: "", headers: new Map<string, string[]>() };
+    const http = { method: "", host: "", path: "/", url: "/", query: "", headers: new Map<string, string[]>(), repeated: "each" as const };
     return route.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((match) => ({ route, rule: rule.index, match, score: [...host, ...matchSummary(route, match, { destinationPort: 0, http })] })));
   });
   return all.map((x, i) => ({ x, i })).sort((p, q) => compare(q.x.score, p.x.score) || p.i - q.i).map(({ x }) => ({ route: x.route, rule: x.rule, match: x.match }));

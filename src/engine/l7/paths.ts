@@ -72,15 +72,16 @@ export function inNormalForm(url: string): boolean {
   return istioNormalize(path) === path;
 }
 
-/** The query parameter `name`'s first value, when present. */
-export function queryParam(query: string, name: string): string | undefined {
+/** Every value of the query parameter, in order. */
+export function queryParams(query: string, name: string): string[] {
+  const out: string[] = [];
   for (const pair of query.split("&")) {
     if (!pair) continue;
     const i = pair.indexOf("=");
     const k = i < 0 ? pair : pair.slice(0, i);
-    if (safeDecode(k) === name) return i < 0 ? "" : safeDecode(pair.slice(i + 1));
+    if (safeDecode(k) === name) out.push(i < 0 ? "" : safeDecode(pair.slice(i + 1)));
   }
-  return undefined;
+  return out;
 }
 
 function safeDecode(s: string): string {

@@ -1,7 +1,7 @@
 // String matching for L7 conditions: the forms of model/l7.ts StringMatch.
 
 import type { StringMatch } from "../../model/l7.js";
-import { regexMatches, type RegexSemantics } from "../../model/regex.js";
+import { REGEX_SEMANTICS, regexMatches, type RegexSemantics } from "../../model/regex.js";
 
 /** Every regex of the L7 rule shape is RE2 over the whole value (the front ends validated it). */
 const RE2_FULL: RegexSemantics = { dialect: "re2", anchor: "full" };
@@ -25,7 +25,7 @@ export function stringMatches(m: StringMatch, value: string): boolean {
     case "prefix": return value.length >= m.value.length && eq(value.slice(0, m.value.length), m.value, m.ignoreCase);
     case "suffix": return value.length >= m.value.length && eq(value.slice(value.length - m.value.length), m.value, m.ignoreCase);
     case "present": return value.length > 0;
-    case "regex": return regexMatches(m.regex, RE2_FULL, value);
+    case "regex": return regexMatches(m.regex, m.firstMatch ? REGEX_SEMANTICS.linkerd : RE2_FULL, value);
     case "template": return regexMatches(templateRegex(m.template), RE2_FULL, value);
     case "segments": {
       const p = m.value.length > 1 && m.value.endsWith("/") ? m.value.slice(0, -1) : m.value;

@@ -5,6 +5,7 @@ import { formatAddress, type Address } from "../../model/ip.js";
 import type { Protocol } from "../../model/ports.js";
 import type { RouteRequest } from "../../model/request.js";
 import type { AuthorizationDecision } from "../authorizer.js";
+import { Headers } from "../gateway/headers.js";
 import { checkHop, type HopOutcome } from "../hop.js";
 import type { Party } from "../match.js";
 import { servingName, type ServingSet } from "../serving.js";
@@ -62,7 +63,9 @@ function answerUnrouted(w: Walk): void {
   const q = hostHeaderRequest(w.req);
   if (!speaksHttp(w.req) && w.req.scheme !== "https") { w.res.upstream = { tls: false }; return; }
   w.res.status = w.req.scheme === "ws" || w.req.protocol === "websocket" ? 101 : 200;
-  w.res.upstream = { host: q.host, path: q.path, method: q.method, headers: Object.fromEntries(q.headers.map(([k, v]) => [k.toLowerCase(), v])), tls: w.req.scheme === "https" };
+  // A repeated header reads as its values joined with "," (Envoy's header matchers see it so), not the last one.
+  const headers = new Headers(q.headers.map(([k, v]) => [k.toLowerCase(), v])).toObject();
+  w.res.upstream = { host: q.host, path: q.path, method: q.method, headers, tls: w.req.scheme === "https" };
   w.res.responseHeaders = Object.fromEntries(q.backendResponseHeaders.map(([k, v]) => [k.toLowerCase(), v]));
 }
 

@@ -34,11 +34,19 @@ export function checkedWildcard(item: Field, value: string): StringMatch | undef
   return wildcard(value);
 }
 
-/** A namespace with "*" anywhere (each "*" any characters), as srcNamespaceGenerator reads it. */
+/**
+ * A namespace with "*" anywhere (each "*" any characters), as srcNamespaceGenerator reads it: istiod
+ * matches the regex ".*" + "/ns/PATTERN/" + ".*" against the whole principal spiffe://TD/ns/NS/sa/SA,
+ * where a "*" may also cross the "/sa" that follows the namespace. So a pattern whose text after its
+ * last "*" is "a" or "sa" ("*a", "prod-*sa") matches every namespace that starts like the pattern:
+ * "*a" matches every authenticated client, and notNamespaces ["*a"] none.
+ */
 export function namespacePattern(value: string): StringMatch {
   if (!value.includes("*")) return { kind: "exact", value };
-  if (value === "*") return { kind: "present" };
-  return { kind: "regex", regex: value.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*") };
+  const star = value.lastIndexOf("*");
+  const pattern = ["a", "sa"].includes(value.slice(star + 1)) ? value.slice(0, star + 1) : value;
+  if (pattern === "*") return { kind: "present" };
+  return { kind: "regex", regex: pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*") };
 }
 
 /** A path: an URI template when it has {*} or {**}, else exact, prefix*, *suffix or *. */

@@ -1,7 +1,8 @@
 // Linkerd's inbound routes: HTTPRoutes (policy.linkerd.io, and gateway.networking.k8s.io) and
 // GRPCRoutes whose parentRefs name a Server. Their matches follow the Gateway API, lowered into
-// L7 clauses: Exact and PathPrefix (whole segments) paths and RegularExpression (RE2), methods,
-// headers (any-case names) and query parameters; a gRPC method is the path /SERVICE/METHOD.
+// L7 clauses: Exact and PathPrefix (whole segments) paths and RegularExpression (RE2 syntax; the
+// proxy's leftmost-first match must span the value), methods, headers (any-case names) and query
+// parameters (a repeated one matches when any of its values does); a gRPC method is the path /SERVICE/METHOD.
 
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import type { LinkerdRoute } from "../../model/mesh.js";
@@ -17,7 +18,7 @@ const ROUTE_APIS = ["v1alpha1", "v1beta1", "v1beta2", "v1beta3"].map((v) => `${L
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function valueMatch(m: { type: string; value: string }): StringMatch {
-  return m.type === "RegularExpression" ? { kind: "regex", regex: m.value } : { kind: "exact", value: m.value };
+  return m.type === "RegularExpression" ? { kind: "regex", regex: m.value, firstMatch: true } : { kind: "exact", value: m.value };
 }
 
 function nameValues(attribute: "request.header" | "request.query", list: readonly NameValueMatch[]): Condition[] {
