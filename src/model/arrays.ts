@@ -21,3 +21,20 @@ export function minOf(values: Iterable<number>, ceiling = Infinity): number {
   for (const v of values) if (v < m) m = v;
   return m;
 }
+
+/**
+ * Sorts strings in place in the order `Array.prototype.sort()` without a comparator gives (UTF-16
+ * code units, which `<` compares); returns the array. Short lists (a pod's labels, a few ports) are
+ * sorted by insertion, without the temporary arrays the built-in sort allocates per call: the
+ * engine sorts such a list for every endpoint.
+ */
+export function sortStrings(a: string[]): string[] {
+  if (a.length > 16) return a.sort();
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = x;
+  }
+  return a;
+}

@@ -10,6 +10,7 @@ import { addressesOn, attachable, POD_NETWORK, type NetworkMap } from "../../mod
 import type { Family } from "../../model/ip.js";
 import type { Matcher, Party } from "../match.js";
 import type { Vocabulary } from "./vocabulary.js";
+import { sortStrings } from "../../model/arrays.js";
 
 export interface EndpointClass {
   id: number;
@@ -90,7 +91,7 @@ export class ClassTable {
     const names = this.vocab.portNames;
     let out: string[] | undefined;
     for (const q of e.ports) if (q.name !== undefined && names.has(q.name)) (out ??= []).push(`${q.name}/${q.protocol}/${q.port}`);
-    return out === undefined ? "" : out.length === 1 ? out[0] : out.sort().join(",");
+    return out === undefined ? "" : sortStrings(out).join(",");
   }
 
   private nodeKey(p: Party): string {

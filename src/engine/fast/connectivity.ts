@@ -25,6 +25,7 @@ import { ClassSets, type LocalFamily } from "./sets.js";
 import { labelRules, type NamedPortIndex, type Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
 import * as updates from "./updates.js";
+import { sortStrings } from "../../model/arrays.js";
 import type { UpdateResult } from "./updates.js";
 import type { Labels } from "../../model/selector.js";
 
@@ -592,7 +593,7 @@ function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey:
   return key;
 }
 
-const portsKey = (ports: readonly NamedPort[]) => ports.map((q) => `${q.name}/${q.protocol}/${q.port}`).sort().join(",");
+const portsKey = (ports: readonly NamedPort[]) => sortStrings(ports.map((q) => `${q.name}/${q.protocol}/${q.port}`)).join(",");
 
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
   const out = new Set<string>();

@@ -37,6 +37,8 @@ export class ClassSets {
   private byScope = new Map<string | undefined, Set<Entry>>();
   private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
   private nsMatches = new Map<string, string[]>();
+  /** nsMatches' key of each namespace selector (made once per selector, not per set evaluated). */
+  private nsSelectorKeys = new WeakMap<object, string>();
   private subjectKeys = new WeakMap<EndpointSelector, string>();
   private peerKeys = new WeakMap<Peer, string[]>();
   private ruleKeys = new WeakMap<Rule, string[]>();
@@ -218,7 +220,8 @@ export class ClassSets {
   private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
     if (m.kind === "any") return [[...this.classes.list.keys()]];
-    const key = JSON.stringify(m.selector);
+    let key = this.nsSelectorKeys.get(m.selector);
+    if (key === undefined) this.nsSelectorKeys.set(m.selector, key = JSON.stringify(m.selector));
     if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
     let names = this.nsMatches.get(key);
     if (!names) {

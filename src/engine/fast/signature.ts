@@ -3,7 +3,7 @@
 // address by, and, for ingress, its own named ports. Endpoint classes with the same signature
 // have the same row: for every port class, the bitset of remote classes the direction allows.
 
-import { MAX_PORT, PROTOCOLS, normalizeIntervals, portMatches, type Interval, type NamedPort, type Protocol } from "../../model/ports.js";
+import { MAX_PORT, PROTOCOLS, portMatches, type Interval, type NamedPort, type Protocol } from "../../model/ports.js";
 import { TIERS, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Bits } from "./bitset.js";
 import { byNamespaceLabels, type LocalFamily } from "./sets.js";
@@ -104,9 +104,12 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   }
   const byVector = new Map<string, number>();
   const reps: PortLayout["reps"] = [];
-  const intervals: Interval[][][] = [];
+  // Per port class and protocol, sorted disjoint intervals: the starts come in order, so an interval
+  // next to the class's last one extends it (what normalizeIntervals would merge).
+  const intervals: [number, number][][][] = [];
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
-  for (const protocol of PROTOCOLS) {
+  for (let pi = 0; pi < PROTOCOLS.length; pi++) {
+    const protocol = PROTOCOLS[pi];
     const s = starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
     const hits = ruleHits(rules, protocol, s, sig, named);
     classOf[protocol] = s.map((port, i) => {
@@ -119,12 +122,13 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
         reps.push({ protocol, port, statuses });
         intervals.push([[], [], []]);
       }
-      const next = s[i + 1];
-      intervals[k][PROTOCOLS.indexOf(protocol)].push([port, next === undefined ? MAX_PORT : next - 1]);
+      const next = s[i + 1], end = next === undefined ? MAX_PORT : next - 1;
+      const list = intervals[k][pi], last = list[list.length - 1];
+      if (last !== undefined && last[1] + 1 === port) last[1] = end; else list.push([port, end]);
       return k;
     });
   }
-  return { starts, classOf, reps, intervals: intervals.map((perProto) => perProto.map(normalizeIntervals)) };
+  return { starts, classOf, reps, intervals };
 }
 
 /**

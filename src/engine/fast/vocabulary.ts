@@ -6,6 +6,7 @@ import type { Address, Family } from "../../model/ip.js";
 import type { Network } from "../../model/endpoint.js";
 import type { EndpointSelector, Peer, Policy } from "../../model/policy.js";
 import type { LabelSelector, Labels } from "../../model/selector.js";
+import { sortStrings } from "../../model/arrays.js";
 
 /** What a policy added to the vocabulary (empty when it mentions nothing new). */
 export interface VocabularyGrowth {
@@ -151,7 +152,7 @@ export class Vocabulary {
       const v = labels[k];
       parts.push(`${k}=${values?.has(v) || mine?.has(v) ? v : UNMENTIONED}`);
     }
-    return parts.length === 1 ? parts[0] : parts.sort().join(",");
+    return sortStrings(parts).join(",");
   }
 }
 
