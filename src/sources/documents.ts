@@ -29,7 +29,7 @@ export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
   readDocuments(file, diags).forEach((value, doc) => {
     if (value === null || value === undefined) return;
     const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (isObject(value)) collect(value, ref, undefined, out, skipped, diags, NULL_FREE.has(value));
+    if (isObject(value)) collect(value, ref, { level: "document" }, out, skipped, diags, NULL_FREE.has(value));
     // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
     // non-manifest JSON files (e.g. its own outputs) found in a folder.
     else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
@@ -140,40 +140,64 @@ export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
   return { severity: "error", code: "input-syntax", message: `invalid YAML/JSON: ${message}`, ref, line: err.linePos?.[0].line };
 }
 
-const TYPED_LIST = /^(.*)List$/;
-
-/** What a typed list (PodList, as the API returns it) gives its items that lack their own kind. */
+/** What a list gives its items that have neither kind nor apiVersion (a PodList from a raw API read). */
 interface Implied { kind: string; apiVersion: string }
 
+/** Where an object sits: a document; an item of a document's list; an item of a list inside a list. */
+type Place = { level: "document" } | { level: "item"; implied: Implied } | { level: "nested" };
+
 /**
- * The objects of a document, lists expanded. A mapping with neither apiVersion nor kind (a Helm
- * values file) is skipped; one with only one of them, or with a kind that is not a non-empty
- * string, is refused as kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"),
- * except items of a typed list, which take its kind and apiVersion.
+ * The objects of a document, lists expanded, as kubectl's decoding reads them (apimachinery's
+ * unstructuredJSONScheme.decode and decodeToList, cli-runtime's FlattenListVisitor):
+ * - A document with an `items` field is a list whatever its kind (`items: null` is an empty one); its
+ *   items must be objects. An item with neither kind nor apiVersion (a non-string counts as none)
+ *   takes the list's kind without "List" and its apiVersion: an item of a `kind: List` then has no
+ *   kind and is refused ("Object 'Kind' is missing"). An item with an `items` list is flattened in
+ *   turn, its own items taking nothing.
+ * - A document mapping with neither apiVersion nor kind (a Helm values file) is skipped with a
+ *   warning; one with only one of them, or with a kind that is not a non-empty string, is refused as
+ *   kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"). Items are never skipped.
  */
-function collect(value: unknown, ref: SourceRef, implied: Implied | undefined, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
-  if (!isObject(value)) { skipped.push(ref); return; }
+function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+  const refuse = (field: string | undefined, code: string, message: string) => diags.error(code, message, ref, field === undefined ? undefined : [field]);
+  if (!isObject(value)) return place.level === "document" ? void skipped.push(ref) : refuse(undefined, "manifest-kind", `a list item must be an object, not ${describe(value)}: kubectl refuses the list`);
+  if (place.level !== "document" && Array.isArray(value.items)) return collectItems(value.items, ref, { level: "nested" }, out, skipped, diags, nullFree);
   const given = (v: unknown) => v !== undefined && v !== null;
-  const refuse = (field: string, code: string, message: string) => diags.error(code, message, ref, [field]);
-  if (given(value.kind) && (typeof value.kind !== "string" || value.kind === "")) return refuse("kind", "manifest-kind", `kind must be a non-empty string, not ${describe(value.kind)}: kubectl refuses the object ("Object 'Kind' is missing")`);
-  if (given(value.apiVersion) && typeof value.apiVersion !== "string") refuse("apiVersion", "manifest-apiversion", `apiVersion must be a string, not ${describe(value.apiVersion)}: kubectl refuses the object`);
-  const kind = given(value.kind) ? value.kind as string : implied?.kind;
+  const inherits = place.level === "item" && !nonEmptyString(value.kind) && !nonEmptyString(value.apiVersion);
+  const kind = inherits ? (place as { implied: Implied }).implied.kind : given(value.kind) ? value.kind : undefined;
+  if (inherits && kind === "") return refuse("kind", "manifest-kind", `kind is missing, and a kind: List gives its items none: kubectl refuses the item ("Object 'Kind' is missing")`);
+  if (given(kind) && !nonEmptyString(kind)) return refuse("kind", "manifest-kind", `kind must be a non-empty string, not ${describe(kind)}: kubectl refuses the object ("Object 'Kind' is missing")`);
+  if (!inherits && given(value.apiVersion) && typeof value.apiVersion !== "string") refuse("apiVersion", "manifest-apiversion", `apiVersion must be a string, not ${describe(value.apiVersion)}: kubectl refuses the object`);
   if (!kind) {
-    if (given(value.apiVersion)) return refuse("kind", "manifest-kind", `kind is missing (the object has an apiVersion): kubectl refuses it ("Object 'Kind' is missing")`);
+    if (given(value.apiVersion) || place.level !== "document") return refuse("kind", "manifest-kind", `kind is missing${given(value.apiVersion) ? " (the object has an apiVersion)" : ""}: kubectl refuses it ("Object 'Kind' is missing")`);
     skipped.push(ref);
     return;
   }
-  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : given(value.kind) ? "" : implied?.apiVersion ?? "";
-  if (!given(value.apiVersion) && given(value.kind)) refuse("apiVersion", "manifest-apiversion", `apiVersion is missing (the object has kind ${kind}): kubectl refuses it ("apiVersion not set")`);
+  const apiVersion = inherits ? (place as { implied: Implied }).implied.apiVersion : typeof value.apiVersion === "string" ? value.apiVersion : "";
+  if (!inherits && !given(value.apiVersion)) refuse("apiVersion", "manifest-apiversion", `apiVersion is missing (the object has kind ${kind}): kubectl refuses it ("apiVersion not set")`);
   else if (apiVersion === "" && typeof value.apiVersion === "string") refuse("apiVersion", "manifest-apiversion", "apiVersion is empty: kubectl refuses the object");
-  const list = TYPED_LIST.exec(kind);
-  if (list && Array.isArray(value.items)) {
-    const itemKind = list[1] === "" ? undefined : { kind: list[1], apiVersion };
-    // concat, not a spread: an array made by a spread (or push) reserves 17 slots, and every object of a dump keeps its path.
-    value.items.forEach((item, i) => collect(item, { ...ref, path: ref.path.concat("items", i) }, itemKind, out, skipped, diags, nullFree));
-    return;
-  }
-  out.push({ apiVersion, kind, obj: value, ref, nullFree });
+  // SetKind/SetAPIVersion: an item's kind or apiVersion that counted as none (not a string, or "") is replaced.
+  if (inherits && (given(value.kind) || given(value.apiVersion))) Object.assign(value, { kind, apiVersion });
+  if (place.level === "document" && "items" in value) return collectList(value, kind as string, apiVersion, ref, out, skipped, diags, nullFree);
+  out.push({ apiVersion, kind: kind as string, obj: value, ref, nullFree });
+}
+
+/** A document with an `items` field: kubectl reads it as a list, whatever its kind. */
+function collectList(list: Record<string, unknown>, kind: string, apiVersion: string, ref: SourceRef, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+  const items = list.items;
+  if (items === null || items === undefined) return;
+  if (!Array.isArray(items)) return diags.error("manifest-kind", `items must be a list of objects, not ${describe(items)}: kubectl reads an object with an items field as a list and cannot decode this one`, ref, ["items"]);
+  if (!kind.endsWith("List")) diags.warn("manifest-list", `kind ${kind} has an items field: kubectl reads it as a list and applies its items, not the ${kind} itself`, ref, ["items"]);
+  collectItems(items, ref, { level: "item", implied: { kind: kind.replace(/List$/, ""), apiVersion } }, out, skipped, diags, nullFree);
+}
+
+function collectItems(items: unknown[], ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+  // concat, not a spread: an array made by a spread (or push) reserves 17 slots, and every object of a dump keeps its path.
+  items.forEach((item, i) => collect(item, { ...ref, path: ref.path.concat("items", i) }, place, out, skipped, diags, nullFree));
+}
+
+function nonEmptyString(v: unknown): v is string {
+  return typeof v === "string" && v !== "";
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

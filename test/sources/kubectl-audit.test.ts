@@ -174,3 +174,32 @@ test("apimachinery unstructured decoding: a kind that is not a non-empty string 
   assert.deepEqual(values.diagnostics.errors, []);
   assert.match(values.diagnostics.items.map(formatDiagnostic).join("\n"), /values\.yaml:1: not Kubernetes manifests \(no apiVersion\/kind\); skipped/);
 });
+
+test("apimachinery decodeToList: list items take the list's kind and apiVersion only when they have neither; kubectl refuses an item of a kind: List without a kind, and a non-object item", () => {
+  // unstructuredJSONScheme.decodeToList: `if len(unstruct.GetKind()) == 0 && len(unstruct.GetAPIVersion()) == 0 { SetKind(TrimSuffix(listKind, "List")); SetAPIVersion(listAPIVersion) }`;
+  // FlattenListVisitor then refuses an item without a kind ("Object 'Kind' is missing").
+  const errorsOf = (text: string) => load({ "m.yaml": text }).diagnostics.errors.map(formatDiagnostic);
+  assert.match(errorsOf("apiVersion: v1\nkind: List\nitems:\n- metadata: {name: a}\n")[0], /m\.yaml:4 kind: kind is missing, and a kind: List gives its items none/);
+  assert.match(errorsOf("apiVersion: v1\nkind: NamespaceList\nitems:\n- apiVersion: v1\n  metadata: {name: a}\n")[0], /m\.yaml:4 kind: kind is missing \(the object has an apiVersion\)/);
+  assert.match(errorsOf("apiVersion: v1\nkind: NamespaceList\nitems:\n- 3\n")[0], /m\.yaml:4: a list item must be an object, not number 3/);
+  assert.match(errorsOf("apiVersion: v1\nkind: NamespaceList\nitems: {a: 1}\n")[0], /m\.yaml:3 items: items must be a list of objects, not an object/);
+  // A kind that is not a string counts as none (GetKind() gives ""), so the item takes the list's.
+  const odd = load({ "m.yaml": "apiVersion: v1\nkind: NamespaceList\nitems:\n- {kind: 5, metadata: {name: a}}\n" });
+  assert.deepEqual(odd.diagnostics.errors, []);
+  assert.deepEqual([...odd.inventory.namespaces.keys()], ["a"]);
+});
+
+test("apimachinery unstructuredJSONScheme.decode: any document with an items field is a list, whatever its kind (items: null is an empty one); items of a list inside a list take nothing", () => {
+  // `if det.Items != nil { list := &UnstructuredList{}; ... }`: the object itself is not applied, its items are (with a warning from us).
+  const foo = load({ "m.yaml": "apiVersion: example.com/v1\nkind: Foo\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n" });
+  assert.deepEqual(foo.diagnostics.errors, []);
+  assert.deepEqual([...foo.inventory.namespaces.keys()], ["a"]);
+  assert.match(foo.diagnostics.items.map(formatDiagnostic).join("\n"), /m\.yaml:3 items: kind Foo has an items field: kubectl reads it as a list and applies its items, not the Foo itself/);
+  const empty = load({ "m.yaml": "apiVersion: v1\nkind: PodList\nitems: null\n", "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n" });
+  assert.deepEqual(empty.diagnostics.errors, []);
+  assert.equal(empty.inventory.endpoints.length, 0);
+  // cli-runtime's FlattenListVisitor flattens an item whose items is a list; their items are taken as they are.
+  const nested = load({ "m.yaml": "apiVersion: v1\nkind: List\nitems:\n- kind: NamespaceList\n  items:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: c}}\n  - {metadata: {name: d}}\n" });
+  assert.deepEqual([...nested.inventory.namespaces.keys()], ["c"]);
+  assert.match(nested.diagnostics.errors.map(formatDiagnostic)[0], /m\.yaml:7 kind: kind is missing: kubectl refuses it/);
+});
