@@ -163,21 +163,22 @@ function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[],
   if (!isObject(value)) return place.level === "document" ? void skipped.push(ref) : refuse(undefined, "manifest-kind", `a list item must be an object, not ${describe(value)}: kubectl refuses the list`);
   if (place.level !== "document" && Array.isArray(value.items)) return collectItems(value.items, ref, { level: "nested" }, out, skipped, diags, nullFree);
   const given = (v: unknown) => v !== undefined && v !== null;
-  const inherits = place.level === "item" && !nonEmptyString(value.kind) && !nonEmptyString(value.apiVersion);
-  const kind = inherits ? (place as { implied: Implied }).implied.kind : given(value.kind) ? value.kind : undefined;
-  if (inherits && kind === "") return refuse("kind", "manifest-kind", `kind is missing, and a kind: List gives its items none: kubectl refuses the item ("Object 'Kind' is missing")`);
+  // decodeToList: `len(GetKind()) == 0 && len(GetAPIVersion()) == 0` (a non-string reads as "").
+  const implied = place.level === "item" && !nonEmptyString(value.kind) && !nonEmptyString(value.apiVersion) ? place.implied : undefined;
+  const kind = implied ? implied.kind : given(value.kind) ? value.kind : undefined;
+  if (implied && kind === "") return refuse("kind", "manifest-kind", `kind is missing, and a kind: List gives its items none: kubectl refuses the item ("Object 'Kind' is missing")`);
   if (given(kind) && !nonEmptyString(kind)) return refuse("kind", "manifest-kind", `kind must be a non-empty string, not ${describe(kind)}: kubectl refuses the object ("Object 'Kind' is missing")`);
-  if (!inherits && given(value.apiVersion) && typeof value.apiVersion !== "string") refuse("apiVersion", "manifest-apiversion", `apiVersion must be a string, not ${describe(value.apiVersion)}: kubectl refuses the object`);
+  if (!implied && given(value.apiVersion) && typeof value.apiVersion !== "string") refuse("apiVersion", "manifest-apiversion", `apiVersion must be a string, not ${describe(value.apiVersion)}: kubectl refuses the object`);
   if (!kind) {
     if (given(value.apiVersion) || place.level !== "document") return refuse("kind", "manifest-kind", `kind is missing${given(value.apiVersion) ? " (the object has an apiVersion)" : ""}: kubectl refuses it ("Object 'Kind' is missing")`);
     skipped.push(ref);
     return;
   }
-  const apiVersion = inherits ? (place as { implied: Implied }).implied.apiVersion : typeof value.apiVersion === "string" ? value.apiVersion : "";
-  if (!inherits && !given(value.apiVersion)) refuse("apiVersion", "manifest-apiversion", `apiVersion is missing (the object has kind ${kind}): kubectl refuses it ("apiVersion not set")`);
+  const apiVersion = implied ? implied.apiVersion : typeof value.apiVersion === "string" ? value.apiVersion : "";
+  if (!implied && !given(value.apiVersion)) refuse("apiVersion", "manifest-apiversion", `apiVersion is missing (the object has kind ${kind}): kubectl refuses it ("apiVersion not set")`);
   else if (apiVersion === "" && typeof value.apiVersion === "string") refuse("apiVersion", "manifest-apiversion", "apiVersion is empty: kubectl refuses the object");
   // SetKind/SetAPIVersion: an item's kind or apiVersion that counted as none (not a string, or "") is replaced.
-  if (inherits && (given(value.kind) || given(value.apiVersion))) Object.assign(value, { kind, apiVersion });
+  if (implied && (given(value.kind) || given(value.apiVersion))) Object.assign(value, { kind, apiVersion });
   if (place.level === "document" && "items" in value) return collectList(value, kind as string, apiVersion, ref, out, skipped, diags, nullFree);
   out.push({ apiVersion, kind: kind as string, obj: value, ref, nullFree });
 }

@@ -66,7 +66,7 @@ export class LoadPool {
     this.tasks.push(task);
     this.bytes += bytes.length;
     if (this.worker) this.post(this.tasks.length - 1);
-    else if (!this.worker && this.bytes >= this.threshold) this.start();
+    else if (this.bytes >= this.threshold) this.start();
   };
 
   private start(): void {

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { engineFor } from "../helpers.js";
-import { assertAgree, onePolicy as policy, podsAnd } from "./fast-agree.js";
+import { assertAgree, onePolicy as policy, podsAnd, twoNamespaces } from "./fast-agree.js";
 
 const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory), step);
 
@@ -28,13 +28,7 @@ spec: { priority: ${priority}, subject: { namespaces: ${subject} }, ${rules} }`;
 const ALL = "{}", PROD = "{ matchLabels: { env: prod } }", DEV = "{ matchLabels: { env: dev } }";
 
 const CLUSTER = [
-  `apiVersion: v1
-kind: Namespace
-metadata: { name: a, labels: { env: prod } }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: b, labels: { env: dev } }`,
+  twoNamespaces("env: prod", "env: dev"),
   // Same namespace and labels, one IPv4 and one IPv6: two classes of different families.
   pod("a", "web4", ["10.1.0.1"], "app: web", "{ name: http, containerPort: 80 }"),
   pod("a", "web6", ["fd00:1::1"], "app: web", "{ name: http, containerPort: 80 }"),

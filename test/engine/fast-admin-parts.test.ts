@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import type { EngineOptions } from "../../src/engine/options.js";
 import { engineFor } from "../helpers.js";
-import { assertAgree, onePolicy as policy, podsAnd } from "./fast-agree.js";
+import { assertAgree, onePolicy as policy, podsAnd, twoNamespaces } from "./fast-agree.js";
 
 const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory, "192.0.2.1"), step);
 
@@ -33,13 +33,7 @@ const range = (start: number, end: number) => `{ portRange: { protocol: TCP, sta
 const B = "{ matchLabels: { env: dev } }", ALL = "{}";
 
 const CLUSTER = [
-  `apiVersion: v1
-kind: Namespace
-metadata: { name: a, labels: { env: prod } }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: b, labels: { env: dev } }`,
+  twoNamespaces("env: prod", "env: dev"),
   pod("a", "web", "10.1.0.1", "app: web"),
   pod("a", "client", "10.1.0.2", "app: client"),
   pod("b", "other", "10.2.0.1", "app: other"),

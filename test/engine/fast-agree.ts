@@ -32,3 +32,8 @@ export function onePolicy(yaml: string): Policy {
   assert.deepEqual(loaded.diagnostics.errors, []);
   return loaded.inventory.policies[0];
 }
+
+/** Namespaces a and b, with the labels given as the inside of a YAML flow map (e.g. "env: prod"). */
+export function twoNamespaces(aLabels: string, bLabels: string): string {
+  return ["a", "b"].map((name, i) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name}, labels: { ${[aLabels, bLabels][i]} } }`).join("\n---\n");
+}

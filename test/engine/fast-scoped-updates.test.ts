@@ -12,7 +12,7 @@ import { parseAddress } from "../../src/model/ip.js";
 import { formatConns } from "../../src/model/ports.js";
 import type { Policy } from "../../src/model/policy.js";
 import { engineFor } from "../helpers.js";
-import { assertAgree, podsAnd } from "./fast-agree.js";
+import { assertAgree, podsAnd, twoNamespaces } from "./fast-agree.js";
 
 const agree = (fast: FastConnectivity, step: string) => assertAgree(fast, podsAnd(fast.inventory, "192.0.2.1"), step);
 
@@ -30,13 +30,7 @@ metadata: { name: ${name}, namespace: ${ns} }
 spec: ${spec}`;
 
 const CLUSTER = [
-  `apiVersion: v1
-kind: Namespace
-metadata: { name: a, labels: { team: a } }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: b, labels: { team: ops } }`,
+  twoNamespaces("team: a", "team: ops"),
   pod("a", "web", "10.1.0.1", "app: web"),
   pod("a", "client", "10.1.0.2", "app: client"),
   pod("b", "other", "10.2.0.1", "app: other"),
