@@ -133,3 +133,30 @@ test("a GlobalNetworkPolicy rule with only a notSelector matches every address b
   const fast = new FastConnectivity(engineFor(yaml));
   assertAgree(fast, podsAnd(fast.inventory, "203.0.113.9", "198.51.100.7", "192.0.2.10"), "notSelector only");
 });
+
+// Calico evaluates AdminNetworkPolicies in its kube-admin tier (order 1000) and
+// BaselineAdminNetworkPolicies in kube-baseline (order 10,000,000): Calico tiers are ordered around them.
+test("Calico tiers are ordered around AdminNetworkPolicies (kube-admin, 1000) and the BaselineAdminNetworkPolicy (kube-baseline)", () => {
+  const anp = (name: string, priority: number, action: string, ns: string) =>
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  priority: ${priority}\n  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - {action: ${action}, from: [{namespaces: {matchLabels: {ns: '${ns}'}}}]}`;
+  const gnp = (name: string, tier: string, action: string, ns: string) =>
+    calico("GlobalNetworkPolicy", name, `  tier: ${tier}\n  selector: pod == 'a'\n  ingress:\n  - {action: ${action}, source: {namespaceSelector: "ns == '${ns}'"}}\n  - {action: Pass}`);
+  const e = engineFor(withPolicies(
+    calico("Tier", "early", "  order: 100"), calico("Tier", "late", "  order: 2000"), calico("Tier", "last", "  order: 20000000"),
+    gnp("early.allow-y", "early", "Allow", "y"), anp("a-deny-y", 0, "Deny", "y"),
+    gnp("late.deny-z", "late", "Deny", "z"), anp("a-allow-z", 500, "Allow", "z"),
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress:\n  - {action: Allow, from: [{namespaces: {matchLabels: {ns: x}}}]}`,
+    gnp("last.deny-x", "last", "Deny", "x"),
+  ));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow", "tier early (100) before the ANPs");
+  assert.equal(verdict(e, "z/b", "x/a", 80), "allow", "the ANPs before tier late (2000)");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "the BANP before tier last (20,000,000)");
+});
+
+test("policies of one tier with the same order sort by name, also when one selects nothing", () => {
+  const e = engineFor(withPolicies(
+    calico("NetworkPolicy", "b-deny", "  order: 10\n  selector: pod == 'a'\n  ingress:\n  - {action: Deny}", "x"),
+    calico("NetworkPolicy", "a-none", "  order: 10\n  selector: pod in {}\n  ingress:\n  - {action: Allow}", "x"),
+  ));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "deny");
+});
