@@ -160,3 +160,13 @@ test("policies of one tier with the same order sort by name, also when one selec
   ));
   assert.equal(verdict(e, "y/b", "x/a", 80), "deny");
 });
+
+// libcalico-go selector/tokenizer: only spaces and tabs are skipped; "has(", "all(" and "global("
+// are single tokens (so "has (x)" is a label named has, then an error); a set may end with a comma.
+test("Calico selector tokens as Calico's tokenizer reads them", () => {
+  assert.deepEqual(dnf("pod in {'a', 'b',}"), ["pod in (a,b)"]);
+  assert.deepEqual(dnf("has( tier ) && all == 'x'"), ["all=x,tier"], "all without ( is a label");
+  assert.deepEqual(dnf(" \t"), ["{}"]);
+  assert.throws(() => parseSelector("has (tier)"), /expected ==, != , in or not in after "has"|after "has", found "\("/);
+  assert.throws(() => parseSelector("a == 'x' &&\nb == 'y'"), /unexpected character "\\n"/);
+});

@@ -71,3 +71,9 @@ test("an empty ingress list does not isolate; enableDefaultDeny true without rul
   const f = engineFor(withPolicies(cnp("none", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: true}\n  egress: [{}]")));
   assert.equal(verdict(f, "y/c", "x/a", 80), "allow");
 });
+
+// The CiliumNetworkPolicy CRD's pattern for toPorts[].ports[].port: a number or an IANA service name.
+test("a toPorts port that is neither a number nor a port name is refused, not read as a name that never matches", () => {
+  const l = load({ "p.yaml": cnp("r", "  endpointSelector: {}\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80-90'}]}]") });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /ports\.0\.port: "80-90" is not a port number/);
+});

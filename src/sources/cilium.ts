@@ -178,6 +178,11 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
         if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
+      // The CRD's pattern for a port that is not a number: an IANA service name (at most 15 letters,
+      // digits and single dashes, with a letter); "80-90" is neither and the API server refuses it.
+      if (text.length > 15 || !/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(text) || !/[a-zA-Z]/.test(text)) {
+        return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535) or a port name (at most 15 letters, digits and single dashes, with a letter); use endPort for a range`) ?? [];
+      }
       return protocols.map((protocol) => ({ kind: "named", name: text, ...(protoText === "ANY" ? {} : { protocol }) }));
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
     const rules = tp.get("rules");
