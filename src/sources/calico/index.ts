@@ -7,7 +7,8 @@
 // Pass to the next tier); no match → the tier's defaultAction (Deny). No policy at all → the
 // profiles (allow, for pods). Mapping: the `default` tier is the Namespace tier (where Kubernetes
 // NetworkPolicies sit, at order 1000); earlier tiers go to the Admin tier, later ones to the
-// Baseline tier, ranked in order, each closed by an "end of tier" Deny for the endpoints it selects.
+// Baseline tier, ranked in order around the Admin APIs' policies (Calico's kube-admin and
+// kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type NamespaceMatch, type Policy, type Rule, type Tier } from "../../model/policy.js";
