@@ -29,6 +29,7 @@ const BUILTIN_TIERS: Record<string, TierDef> = {
   "kube-baseline": { order: 10_000_000, defaultAction: "Pass" },
 };
 const LAST = Number.MAX_SAFE_INTEGER;
+const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 interface CalicoPolicy { policies: Policy[]; name: string; tier: string; order?: number; tierField: Field }
@@ -128,8 +129,12 @@ function placeTiers(state: CalicoState): void {
   const defaultIndex = order.indexOf("default");
   const rank: Record<"admin" | "baseline", number> = { admin: 0, baseline: 0 };
   // Calico evaluates AdminNetworkPolicies in its kube-admin tier and BaselineAdminNetworkPolicies in
-  // kube-baseline: a tier ordered before them ranks before every priority (0-1000) they use, one after them after.
-  const base = (i: number, tier: "admin" | "baseline") => (i < order.indexOf(tier === "admin" ? "kube-admin" : "kube-baseline") ? -1_000_000 : 1001);
+  // kube-baseline: when there are some, a tier ordered before them ranks before every priority
+  // (0-1000) they use, one after them after. Without them, ranks start at 0 (the common API's
+  // priorities are not negative).
+  const withApi = (tier: Tier) => state.b.inv.policies.some((p) => p.tier === tier && ADMIN_API_KINDS.includes(p.kind));
+  const api = { admin: withApi("admin"), baseline: withApi("baseline") };
+  const base = (i: number, tier: "admin" | "baseline") => (!api[tier] ? 0 : i < order.indexOf(`kube-${tier}`) ? -1_000_000 : 1001);
   for (const [i, name] of order.entries()) {
     const members = state.policies.filter((p) => p.tier === name)
       .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.name < b.name ? -1 : 1));
