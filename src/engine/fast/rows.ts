@@ -18,9 +18,11 @@ interface Outcome { allow: Bits; cont: Bits }
  */
 class Scratch {
   readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits; readonly row: Bits;
+  /** A rest part's union of rows, before it is stored (all zeros between rows, as `row`). */
+  readonly any: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row, this.any] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -54,14 +56,15 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.any = newBits(n);
     sig.masks = new Map();
     if (sig.part === "admin") {
+      sig.any = newBits(n);
       sig.admin = { allow: [], cont: [], anyCont: newBits(n) };
       this.adminRows(sig, sig.admin, from);
       return;
     }
     sig.rows = new Array<Bits>(sig.layout.reps.length);
+    sig.any = undefined;
     this.refresh(sig, 0, n);
   }
 
@@ -70,6 +73,9 @@ export class RowBuilder {
    * a third are empty), made once: a rest part's rows are computed into a buffer and looked up here
    * by content. Such rows are shared, so they are never written: a row about to change is copied
    * first (own). The table lives until the next reset (rows made later rarely repeat older ones).
+   * A rest part's `any` (the union of its rows) is stored the same way: it is nearly always one of
+   * its rows or another part's union (at 100k pods, 10,200 unions of 2 KB each are a few hundred
+   * distinct ones), and memory first touched is costly (a page fault per 4 KB).
    */
   private table = new Map<number, Bits[]>();
   private shared = new WeakSet<Bits>();
@@ -85,6 +91,7 @@ export class RowBuilder {
       if (same) return cur;
       const out = this.own(cur);
       out.set(buf.subarray(w0, w1), w0);
+      touched(out);
       return out;
     }
     let h = buf.length;
@@ -109,12 +116,12 @@ export class RowBuilder {
   /** Class `to` split off `from`: it gets `from`'s bit in every row of the part. */
   copyColumn(sig: Signature, from: number, to: number): void {
     const copy = (b: Bits) => { const v = has(b, from); if (v !== has(b, to)) { if (v) set(b, to); else clear(b, to); } touched(b); };
-    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]) copy(b); }
+    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont, sig.any!]) copy(b); }
     else if (sig.rows) {
       const rows = sig.rows;
       for (let k = 0; k < rows.length; k++) if (has(rows[k], from) !== has(rows[k], to)) { rows[k] = this.own(rows[k]); copy(rows[k]); }
-    } else return;
-    copy(sig.any!);
+      if (has(sig.any!, from) !== has(sig.any!, to)) copy(sig.any = this.own(sig.any!));
+    }
   }
 
   /**
@@ -145,15 +152,19 @@ export class RowBuilder {
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
-    const rows = sig.rows!, any = sig.any!, buf = this.work().row, reps = sig.layout!.reps;
-    any.fill(0, w0, w1);
+    const rows = sig.rows!, { row: buf, any } = this.work(), reps = sig.layout!.reps;
     // A row is read, stored and cleared on the words it wrote only: most rows are narrow.
+    let alo = w1, ahi = w0;
     for (let k = 0; k < reps.length; k++) {
       const [lo, hi] = this.row(sig, reps[k], buf, w0, w1);
       rows[k] = this.store(rows[k], buf, w0, w1, lo, hi);
       orInto(any, buf, lo, hi);
+      if (lo < hi) { alo = Math.min(alo, lo); ahi = Math.max(ahi, hi); }
       buf.fill(0, lo, hi);
     }
+    if (alo >= ahi) alo = ahi = w0;
+    sig.any = this.store(sig.any, any, w0, w1, alo, ahi);
+    any.fill(0, alo, ahi);
     this.computed += rows.length;
   }
 
@@ -176,7 +187,7 @@ export class RowBuilder {
    * rule that can match it (undefined: not known); none means the walk ends there, denied.
    */
   fillColumn(sig: Signature, id: number, nsHits: (p: Policy) => boolean): void {
-    const rows = sig.rows!, any = sig.any!;
+    const rows = sig.rows!;
     const isolatedMiss = sig.tiers.namespace.length > 0 && !sig.unenforced && !sig.tiers.namespace.some(nsHits);
     let some = false;
     sig.layout!.reps.forEach((rep, k) => {
@@ -184,7 +195,11 @@ export class RowBuilder {
       if (allowed !== has(rows[k], id)) { rows[k] = this.own(rows[k]); if (allowed) set(rows[k], id); else clear(rows[k], id); }
       some ||= allowed;
     });
-    if (some) set(any, id); else clear(any, id);
+    if (some !== has(sig.any!, id)) {
+      const any = sig.any = this.own(sig.any!);
+      if (some) set(any, id); else clear(any, id);
+      touched(any);
+    }
   }
 
   /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
@@ -283,14 +298,17 @@ export class RowBuilder {
     } else {
       // Shared rows stay shared: one copy each (the memo lives for one size).
       if (this.resizedTo !== nwords) { this.resizedTo = nwords; this.resizedRows = new WeakMap(); this.table.clear(); }
-      sig.rows = sig.rows!.map((r) => {
-        if (!this.shared.has(r)) return resized(r, nwords);
-        let out = this.resizedRows.get(r);
-        if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
-        return out;
-      });
+      sig.rows = sig.rows!.map((r) => this.resizedRow(r, nwords));
     }
-    sig.any = resized(sig.any!, nwords);
+    sig.any = this.resizedRow(sig.any!, nwords);
+  }
+
+  /** A row (or union of rows) grown to `nwords`: a shared one stays shared (one copy each). */
+  private resizedRow(r: Bits, nwords: number): Bits {
+    if (!this.shared.has(r)) return resized(r, nwords);
+    let out = this.resizedRows.get(r);
+    if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
+    return out;
   }
 
   private resizedTo = -1;
