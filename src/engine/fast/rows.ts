@@ -105,6 +105,37 @@ export class RowBuilder {
     return out;
   }
 
+  /** Copies made by spliced for the words `splicedAt`, by the union they were made from. */
+  private splicedAt = -1;
+  private splices = new Map<Bits, Bits[]>();
+
+  /**
+   * A stored union `cur` with the words [w0, w1) of `buf`: written in place when it is not shared; a
+   * shared one is copied, once per distinct result (parts sharing a union mostly get the same new
+   * words: a namespace relabel refreshes thousands of parts), and the copy is shared too.
+   */
+  private spliced(cur: Bits, buf: Bits, w0: number, w1: number): Bits {
+    let same = true;
+    for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
+    if (same) return cur;
+    if (!this.shared.has(cur)) { cur.set(buf.subarray(w0, w1), w0); touched(cur); return cur; }
+    const at = w0 * 2 ** 26 + w1;
+    if (at !== this.splicedAt) { this.splicedAt = at; this.splices.clear(); }
+    let outs = this.splices.get(cur);
+    if (!outs) this.splices.set(cur, outs = []);
+    for (const out of outs) {
+      let eq = true;
+      for (let w = w0; w < w1 && eq; w++) eq = out[w] === buf[w];
+      if (eq) return out;
+    }
+    const out = newBits(cur.length);
+    out.set(cur);
+    out.set(buf.subarray(w0, w1), w0);
+    this.shared.add(out);
+    outs.push(out);
+    return out;
+  }
+
   /** The row itself, or a private copy when it is shared. */
   private own(r: Bits): Bits {
     if (!this.shared.has(r)) return r;
@@ -119,9 +150,34 @@ export class RowBuilder {
     if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont, sig.any!]) copy(b); }
     else if (sig.rows) {
       const rows = sig.rows;
-      for (let k = 0; k < rows.length; k++) if (has(rows[k], from) !== has(rows[k], to)) { rows[k] = this.own(rows[k]); copy(rows[k]); }
-      if (has(sig.any!, from) !== has(sig.any!, to)) copy(sig.any = this.own(sig.any!));
+      for (let k = 0; k < rows.length; k++) rows[k] = this.withBit(rows[k], to, has(rows[k], from));
+      sig.any = this.withBit(sig.any!, to, has(sig.any!, from));
     }
+  }
+
+  /** Copies made by withBit for the column `bitAt`, per bit value: parts sharing an array share its copy. */
+  private bitAt = -1;
+  private bitCopies = [new Map<Bits, Bits>(), new Map<Bits, Bits>()];
+
+  /**
+   * `r` with bit i set to v: written in place when it is not shared; a shared one is copied once per
+   * (array, i, v) and the copy is shared too (a column written into every part, as copyColumn does,
+   * would otherwise copy a shared union or row once per part using it: 20 MB at 100k pods).
+   */
+  private withBit(r: Bits, i: number, v: boolean): Bits {
+    if (has(r, i) === v) return r;
+    if (!this.shared.has(r)) { if (v) set(r, i); else clear(r, i); touched(r); return r; }
+    if (this.bitAt !== i) { this.bitAt = i; this.bitCopies = [new Map(), new Map()]; }
+    const memo = this.bitCopies[v ? 1 : 0];
+    let out = memo.get(r);
+    if (!out) {
+      out = newBits(r.length);
+      out.set(r);
+      if (v) set(out, i); else clear(out, i);
+      this.shared.add(out);
+      memo.set(r, out);
+    }
+    return out;
   }
 
   /**
@@ -163,7 +219,7 @@ export class RowBuilder {
       buf.fill(0, lo, hi);
     }
     if (alo >= ahi) alo = ahi = w0;
-    sig.any = this.store(sig.any, any, w0, w1, alo, ahi);
+    sig.any = sig.any ? this.spliced(sig.any, any, w0, w1) : this.store(undefined, any, w0, w1, alo, ahi);
     any.fill(0, alo, ahi);
     this.computed += rows.length;
   }
@@ -192,14 +248,10 @@ export class RowBuilder {
     let some = false;
     sig.layout!.reps.forEach((rep, k) => {
       const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
-      if (allowed !== has(rows[k], id)) { rows[k] = this.own(rows[k]); if (allowed) set(rows[k], id); else clear(rows[k], id); }
+      rows[k] = this.withBit(rows[k], id, allowed);
       some ||= allowed;
     });
-    if (some !== has(sig.any!, id)) {
-      const any = sig.any = this.own(sig.any!);
-      if (some) set(any, id); else clear(any, id);
-      touched(any);
-    }
+    sig.any = this.withBit(sig.any!, id, some);
   }
 
   /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
@@ -270,7 +322,7 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); }
+  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); this.splices.clear(); this.splicedAt = -1; }
 
   private forgetNarrow(): void { this.narrow.clear(); this.pooled = 0; }
 
