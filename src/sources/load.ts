@@ -70,7 +70,8 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
   const read = (raw: RawObject): boolean => {
     if (options.exclude?.(raw)) return true;
     const k = identity(raw);
-    if (k !== undefined) { if (seen.has(k)) return false; seen.add(k); }
+    // (One probe of the set: a key not added again is a second definition.)
+    if (k !== undefined && seen.size === seen.add(k).size) return false;
     count++;
     lower(raw, b, lowered);
     return true;
