@@ -16,6 +16,7 @@ import { renderJson, renderYaml } from "../targets/data.js";
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
+  recursive: { type: "boolean", short: "R", description: "accepted for kubectl's -R; folders are always read recursively" },
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
   "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input in all (e.g. 512MiB, 4GiB)" },

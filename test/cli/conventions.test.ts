@@ -222,3 +222,15 @@ test("an option name means the same kind of option in every command (so options 
   const mixed = [...kinds].filter(([, k]) => k.size > 1).map(([f]) => f);
   assert.deepEqual(mixed, [], "these flags take a value in one command and none in another");
 });
+
+test("kubectl's -R is accepted wherever -f is, and changes nothing (folders are always read recursively)", async () => {
+  for (const { words, cmd } of ALL) {
+    if (!cmd.options.file) continue;
+    assert.equal(cmd.options.recursive?.short, "R", `${words.join(" ")}: -f without -R`);
+  }
+  const plain = await cli(["list", "-f", "examples/shop", "-o", "json"]);
+  const withR = await cli(["list", "-R", "-f", "examples/shop", "-o", "json"]);
+  assert.equal(plain.code, 0);
+  assert.equal(withR.code, 0, withR.err);
+  assert.equal(withR.out, plain.out);
+});
