@@ -97,3 +97,28 @@ test("explain --request with a repeated -H: the server's Envoy sees the values j
     }
   } finally { cleanup(); }
 });
+
+test("explain --request with a repeated -H at a Linkerd proxy: a route's header match takes any one of the values", async () => {
+  // linkerd2-proxy linkerd/http/route/src/http/match/header.rs: `req.headers().get_all(n).iter().any(|v| ...)`.
+  // Before, the walk handed the authorizers one value per name, joined with ",": "silver,gold" matched
+  // no route, and the CLI answered 404 where the proxy routes the request (the engine alone was right).
+  const route = [
+    "apiVersion: policy.linkerd.io/v1beta3\nkind: HTTPRoute\nmetadata: {name: api-tier, namespace: books}",
+    "spec:\n  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]",
+    "  rules: [{matches: [{path: {type: PathPrefix, value: /tier}, headers: [{name: x-tier, value: gold}]}]}]",
+    "---\napiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: api-tier, namespace: books}",
+    "spec:\n  targetRef: {group: policy.linkerd.io, kind: HTTPRoute, name: api-tier}",
+    "  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: books-clients}]\n",
+  ].join("\n");
+  const { dir, cleanup } = tempFiles({ "tier.yaml": route });
+  try {
+    const ask = async (...headers: string[]) => {
+      const r = await cli(["explain", "-f", "examples/mesh/namespaces.yaml", "-f", "examples/mesh/linkerd.yaml", "-f", dir, "--from", "books/web", "--request", "GET http://api.books/tier", ...headers.flatMap((h) => ["-H", h]), "-o", "json"]);
+      assert.ok(r.out, r.err);
+      return JSON.parse(r.out).status;
+    };
+    assert.equal(await ask("x-tier: silver", "X-Tier: gold"), 200, "the second value matches");
+    assert.equal(await ask("x-tier: gold", "x-tier: silver"), 200, "the first value matches");
+    assert.equal(await ask("x-tier: silver"), 404);
+  } finally { cleanup(); }
+});

@@ -12,6 +12,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
+import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
@@ -27,6 +28,8 @@ export interface HttpContext {
   place: string;
   /** The client certificate presented to backends that have a BackendTLSPolicy (the Gateway's). */
   backendClientCert?: ObjectRef;
+  /** The proxy that matches (default envoy: a Gateway; a mesh client's proxy). */
+  reader?: MatchReader;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
@@ -42,14 +45,22 @@ export function grpcCodeOf(status: number): string {
   return ({ 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" } as Record<number, string>)[status] ?? "UNKNOWN";
 }
 
-export function parseQuery(q: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Every value of each query parameter, in order. */
+export function queryParameters(q: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const part of q.split("&")) {
     if (!part) continue;
-    const [k, v = ""] = part.split("=", 2).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
-    if (!out.has(k)) out.set(k, v);
+    // The value is everything after the first "=" (Envoy's parseQueryString: `param.find('=')`).
+    const at = part.indexOf("=");
+    const [k, v] = (at < 0 ? [part, ""] : [part.slice(0, at), part.slice(at + 1)]).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
+    out.set(k, [...(out.get(k) ?? []), v]);
   }
   return out;
+}
+
+/** The first value of each query parameter. */
+export function parseQuery(q: string): Map<string, string> {
+  return new Map([...queryParameters(q)].map(([k, vs]) => [k, vs[0]]));
 }
 
 function grpcMethod(path: string): { service: string; method: string } | undefined {
@@ -90,7 +101,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const cert = ctx.backendClientCert;
   res.upstream = {
-    host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(),
+    host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(), headerList: ex.headers.entries(),
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
@@ -121,7 +132,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
   const host = normalizeHost(req.host ?? req.sni ?? "");
-  const { applied: list, rejected } = applicable(routes, host, { path, query: parseQuery(query), method: req.method, headers: new Headers(req.headers), grpc });
+  const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
