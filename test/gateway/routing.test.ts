@@ -134,3 +134,14 @@ test("a repeated header is matched as Envoy reads it: its values joined with \",
   // Envoy's Utility::parseQueryString: the value is everything after the first '=' (Junction cut it at the second).
   assert.equal(route(yaml, { path: "/?sig=a=b" }).backend, "apps/v3");
 });
+
+test("a Host with a trailing dot is another name to a Gateway (Envoy without strip_trailing_host_dot): 404 where the routes name example.com", () => {
+  // Envoy Gateway api/v1alpha1/hostsettings_types.go StripTrailingHostDot (default false): "Without this option, incoming
+  // requests with host "example.com." will not match routes with domains set to "example.com"". Before, Junction dropped the dot.
+  const yaml = GW + httpRoute("named", `  hostnames: [example.com, "*.example.org"]\n  rules: [{${to("v1")}}]`)
+    + httpRoute("any", `  rules: [{matches: [{path: {type: PathPrefix, value: /any}}], ${to("v2")}}]`);
+  assert.equal(route(yaml, { host: "example.com" }).backend, "apps/v1");
+  assert.equal(route(yaml, { host: "example.com." }).status, 404);
+  assert.equal(route(yaml, { host: "a.example.org.:80" }).status, 404);
+  assert.equal(route(yaml, { host: "example.com.", path: "/any" }).backend, "apps/v2", "a route without hostnames takes any Host");
+});

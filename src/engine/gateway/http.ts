@@ -3,7 +3,7 @@
 // backend split, and the answer.
 
 import { normalizeHost } from "../../model/hostname.js";
-import { hasObject, type RouteGraph } from "../../model/gateway.js";
+import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
@@ -30,12 +30,14 @@ export interface HttpContext {
   backendClientCert?: ObjectRef;
   /** The proxy that matches (default envoy: a Gateway; a mesh client's proxy). */
   reader?: MatchReader;
+  /** The Host header's trailing dot is kept (a Gateway API Gateway: Envoy), not dropped (an Ingress class: nginx). */
+  keepTrailingDot?: boolean;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
-    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate,
+    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
   };
 }
 
@@ -131,7 +133,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
-  const host = normalizeHost(req.host ?? req.sni ?? "");
+  const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
