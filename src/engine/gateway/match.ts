@@ -74,6 +74,17 @@ function queryValues(req: MatchInput, name: string): string[] {
   return req.reader === "linkerd" ? values : values.slice(0, 1);
 }
 
+/**
+ * A RegularExpression gRPC match as Envoy-based implementations write it: one expression over the
+ * path, "/" + service + "/" + method joined without grouping (so an alternation spans the "/"),
+ * a missing service "[^/]+", a missing method ".+" (istio pilot/pkg/config/kube/gateway/conversion.go
+ * createGRPCURIMatch; Envoy Gateway route.go processGRPCRouteMethodRegularExpression joins the same
+ * way, with its own expressions for a missing service or method).
+ */
+export function grpcPathRegex(g: NonNullable<RouteMatch["grpc"]>): string {
+  return `/${g.service ?? "[^/]+"}/${g.method ?? ".+"}`;
+}
+
 /** Why the match does not apply, or undefined when it does. */
 export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {
   if (m.path && !pathMatches(m.path, req.path, req.reader)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}`;
@@ -81,8 +92,10 @@ export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined
   if (m.grpc) {
     if (!req.grpc) return "not a gRPC request";
     const { service, method, type } = m.grpc;
-    const eq = (want: string | undefined, got: string) => want === undefined || (type === "Exact" ? want === got : fullMatch(want, got));
-    if (!eq(service, req.grpc.service) || !eq(method, req.grpc.method)) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${service ?? "*"}/${method ?? "*"}`;
+    const eq = (want: string | undefined, got: string) => want === undefined || want === got;
+    const path = `/${req.grpc.service}/${req.grpc.method}`;
+    const ok = type === "Exact" ? eq(service, req.grpc.service) && eq(method, req.grpc.method) : fullMatch(grpcPathRegex(m.grpc), path, undefined, req.reader);
+    if (!ok) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${type === "Exact" ? `${service ?? "*"}/${method ?? "*"}` : `the expression ${grpcPathRegex(m.grpc)}`}`;
   }
   for (const h of m.headers) {
     const values = headerValues(req, h.name);
