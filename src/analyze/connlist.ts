@@ -51,29 +51,24 @@ export interface NetworkSection {
 /** Workloads: pods grouped under their workload (see model/owners.ts); Workloads (VMs) as themselves. */
 export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): ListPeer[] {
   const groups = new Map<string, ListPeer>();
-  // The same group by (namespace, type, name), found without making the id of each endpoint; first
-  // by the owner object (pods of one workload share it), checked against the endpoint's namespace.
-  const known = new Map<string | undefined, Map<string, Map<string, ListPeer>>>(), byOwner = new Map<object, ListPeer>();
+  // The same group by (namespace, type, name), found without making the id of each endpoint.
+  const known = new Map<string | undefined, Map<string, Map<string, ListPeer>>>();
   const ownerOf = groupOwner(inv, groupBy);
   for (const e of inv.endpoints) {
     if (e.kind !== "pod" && e.kind !== "workload") continue;
     const owner = e.kind === "pod" ? ownerOf(e) : undefined;
-    let g = owner && byOwner.get(owner);
-    if (g === undefined || g.namespace !== e.namespace) {
-      const type = e.kind === "workload" ? "Workload" : owner?.kind ?? "Pod";
-      const name = owner ? owner.name : e.name;
-      let byType = known.get(e.namespace);
-      if (!byType) known.set(e.namespace, byType = new Map());
-      let byName = byType.get(type);
-      if (!byName) byType.set(type, byName = new Map());
-      g = byName.get(name);
-      if (!g) {
-        const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
-        g = groups.get(id);
-        if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
-        byName.set(name, g);
-      }
-      if (owner) byOwner.set(owner, g);
+    const type = e.kind === "workload" ? "Workload" : owner?.kind ?? "Pod";
+    const name = owner ? owner.name : e.name;
+    let byType = known.get(e.namespace);
+    if (!byType) known.set(e.namespace, byType = new Map());
+    let byName = byType.get(type);
+    if (!byName) byType.set(type, byName = new Map());
+    let g = byName.get(name);
+    if (!g) {
+      const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
+      g = groups.get(id);
+      if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
+      byName.set(name, g);
     }
     g.parties.push({ endpoint: e });
   }

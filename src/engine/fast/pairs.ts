@@ -96,20 +96,25 @@ export function groupPairIds(fc: FastConnectivity, groups: readonly (readonly Pa
 export function groupPairLog(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved?: (group: number) => boolean): PairLog {
   const log = new PairLog();
-  spreadPairs(fc, groups, include, involved, (gs, gd, id) => log.add(gs, gd, id), () => false);
+  spreadPairs(fc, groups, include, involved, (gs, gd, id) => log.add(gs, gd, id));
   return log;
 }
 
-/** Class pairs spread over the groups with parties in them, then own-node pairs; `done`: a pair known to allow everything already. */
+/**
+ * Class pairs spread over the groups with parties in them, then own-node pairs. `done(gs, gd)`: the
+ * pair of groups is known to allow everything already; without it, the pairs of classes that do.
+ */
 function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
-  involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
+  involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   const classes = fc.classesFor(groups.flat());
   const members = membersByClass(groups, classes);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   const byClass: ClassMembers[] = [];
   for (const [c, m] of members) byClass[c] = m;
+  const width = fc.classes.size, allowAll = new Set<number>();
   classPairs(fc, ids, (cs, cd, id) => {
+    if (!done && id === ALL) allowAll.add(cs * width + cd);
     const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
@@ -119,7 +124,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
       }
     }
   }, near);
-  ownNodePairs(fc, groups, classes, include, add, done);
+  ownNodePairs(fc, groups, classes, include, add, (gs, cs, gd, cd) => done ? done(gs, gd) : allowAll.has(cs * width + cd));
 }
 
 /** Pairs of groups with a connection-set id each, in typed arrays, as they were added (repeats kept). */
@@ -247,7 +252,7 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
  * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
-  add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
+  add: (gs: number, gd: number, id: number) => void, done: (gs: number, cs: number, gd: number, cd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
   // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
   // party (group and class) with a node-side bunch has connections that depend on nothing else, so
@@ -287,7 +292,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     return id;
   };
   const visit = (gs: number, cs: number, gd: number, cd: number, podIsDst: boolean) => {
-    if (!include(gs, gd) || done(gs, gd)) return;
+    if (!include(gs, gd) || done(gs, cs, gd, cd)) return;
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
