@@ -63,7 +63,12 @@ export class InventoryBuilder {
   }
 
   private addTemplatePods(): void {
-    const key = (ns: string | undefined, o: Owner) => `${ns}/${o.kind}/${o.name}`;
+    // The last key made is given again for the same owner (pods come in runs per owner): one string, hashed once.
+    let last: [string | undefined, string, string, string] | undefined;
+    const key = (ns: string | undefined, o: Owner): string => {
+      if (!last || last[0] !== ns || last[1] !== o.kind || last[2] !== o.name) last = [ns, o.kind, o.name, `${ns}/${o.kind}/${o.name}`];
+      return last[3];
+    };
     // The owner of each pod read from the input, as a key made once (three passes below look it up).
     const read = this.inv.endpoints.length;
     const owners: (string | undefined)[] = this.inv.endpoints.map((e) => (e.kind === "pod" && e.owner ? key(e.namespace, e.owner) : undefined));

@@ -8,7 +8,7 @@ import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
-import { intern } from "./intern.js";
+import { runInterner } from "./intern.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -33,7 +33,8 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
   return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
-const internIf = (s: string | undefined) => (s === undefined ? s : intern(s));
+const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
+const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -63,8 +64,8 @@ function readPodSpec(spec: Field): PodSpec {
     // Exact-size copies: the model keeps them, and an array grown by push reserves 17 slots.
     ports: ports.slice(),
     hostNetwork: spec.get("hostNetwork").bool() ?? false,
-    nodeName: internIf(spec.get("nodeName").string()),
-    serviceAccount: internIf(spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string()),
+    nodeName: internIf(spec.get("nodeName").string(), internNode),
+    serviceAccount: internIf(spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(), internAccount),
     secretFiles: readSecretFiles(spec),
     proxyContainer,
     automountToken: spec.get("automountServiceAccountToken").bool(),
@@ -160,7 +161,7 @@ export function readOwner(md: Field): Owner | undefined {
     if (r.get("controller").bool() !== true) continue;
     const name = r.get("name").string();
     const kind = r.get("kind").string() || "Pod";
-    if (name && kind !== "Node") return { kind, name: intern(name) };
+    if (name && kind !== "Node") return { kind, name: internOwner(name) };
   }
   return undefined;
 }

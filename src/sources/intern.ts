@@ -3,12 +3,23 @@
 // copy (V8 shares only strings of at most 10 characters). The table lives for one load.
 
 let table: Map<string, string> | undefined;
+let labels: Map<string, string> | undefined;
 
 /** Runs `f` with a table of its own (loads may nest: a load inside a load keeps its own). */
 export function interning<T>(f: () => T): T {
-  const outer = table;
+  const outer = table, outerLabels = labels;
   table = new Map();
-  try { return f(); } finally { table = outer; }
+  labels = new Map();
+  try { return f(); } finally { table = outer; labels = outerLabels; }
+}
+
+/**
+ * Per label key, the last value readLabels found valid with it (interned): the pods of a workload
+ * come in a row with the same values, and comparing with the last one is cheaper than hashing a
+ * fresh copy into the table and matching the label syntax again. Undefined outside a load.
+ */
+export function validLabels(): Map<string, string> | undefined {
+  return labels;
 }
 
 /** The first copy of `s` seen in this load (`s` itself outside a load). */
@@ -18,4 +29,19 @@ export function intern(s: string): string {
   if (seen !== undefined) return seen;
   table.set(s, s);
   return s;
+}
+
+/**
+ * intern() for a call site whose values come in runs (a file's namespace, a workload's owner and
+ * service account): its last value is compared first, cheaper than hashing a fresh copy into the
+ * table. Gives what intern() gives (the table's copy).
+ */
+export function runInterner(): (s: string) => string {
+  let last: string | undefined, of: Map<string, string> | undefined;
+  return (s) => {
+    if (s === last && of === table && table) return last;
+    last = intern(s);
+    of = table;
+    return last;
+  };
 }

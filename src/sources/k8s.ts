@@ -5,7 +5,7 @@ import { parseAddress, parseCidr, type Cidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import type { Field } from "./fields.js";
-import { intern } from "./intern.js";
+import { intern, runInterner, validLabels } from "./intern.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -32,6 +32,8 @@ export interface Meta {
   annotations: Labels;
 }
 
+const internNamespace = runInterner();
+
 /** Reads metadata. Namespaced kinds get "default" when no namespace is given, as kubectl does. */
 export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   const md = root.get("metadata");
@@ -45,7 +47,7 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   let namespace: string | undefined;
   if (namespaced) {
     const nsField = md.get("namespace");
-    namespace = intern(nsField.string() ?? "default");
+    namespace = internNamespace(nsField.string() ?? "default");
     const err = dnsLabelError(namespace);
     if (err) nsField.error("invalid-namespace", err);
   }
@@ -58,7 +60,9 @@ export function readStringMap(f: Field): Record<string, string> {
   const o = f.object();
   const out: Record<string, string> = {};
   if (!o) return out;
-  for (const [k, v] of Object.entries(o)) {
+  // (Own keys in Object.entries' order, without its pair arrays: a dump has several maps per pod.)
+  for (const k of Object.keys(o)) {
+    const v = o[k];
     if (typeof v === "string") out[k] = v;
     else if (v !== null && v !== undefined) f.get(k).error("type", `must be a string, not ${typeof v}`);
   }
@@ -85,10 +89,15 @@ export function labelValueError(value: string): string | undefined {
 
 export function readLabels(f: Field): Labels {
   const labels = readStringMap(f);
-  for (const [k, v] of Object.entries(labels)) {
+  const valid = validLabels();
+  for (const k of Object.keys(labels)) {
+    const v = labels[k];
+    const last = valid?.get(k);
+    if (last === v) { labels[k] = last; continue; }
     labels[k] = intern(v);
     const err = labelKeyError(k) ?? labelValueError(v);
     if (err) f.get(k).error("invalid-label", err);
+    else valid?.set(k, labels[k]);
   }
   return labels;
 }

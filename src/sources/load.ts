@@ -6,9 +6,7 @@ import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { splitObjects, type RawObject } from "./documents.js";
 import { Locator } from "./locate.js";
-import { readInputs, releaseText, settleText, type InputFile, type ReadOptions } from "./read.js";
-import { isLowered, replay, type Lowered } from "./digest.js";
-import { LoadPool, workerThreshold } from "./loadpool.js";
+import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
 import { identity, lower } from "./lowering.js";
@@ -39,16 +37,8 @@ export interface LoadOptions {
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
 export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const threshold = workerThreshold();
-  // Over a threshold, a worker thread digests files while they are read (loadpool.ts).
-  const pool = threshold === undefined ? undefined : new LoadPool(threshold, (f, length) => settleText(f, length, length >= RELEASE_AT), releaseLarge);
-  let files: InputFile[], loaded: Loaded;
-  try {
-    files = readInputs(paths, diags, stdin, pool ? { ...options, onFile: pool.add } : options);
-    loaded = interning(() => loadOnce(files, diags, {}, pool?.started ? pool : undefined));
-  } finally {
-    pool?.close();
-  }
+  const files = readInputs(paths, diags, stdin, options);
+  const loaded = interning(() => loadOnce(files, diags, {}));
   if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
   return loaded;
 }
@@ -57,11 +47,10 @@ export function loadFiles(files: readonly InputFile[], diags = new Diagnostics()
   return interning(() => loadOnce(files, diags, options));
 }
 
-function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions, pool?: LoadPool): Loaded {
+function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded {
   const before = diags.items.length;
-  const streamed = loadInOrder(files, diags, options, pool);
+  const streamed = loadInOrder(files, diags, options);
   if (streamed) return streamed;
-  pool?.close();
   // An object defined twice: every definition must be seen before the last one is read.
   diags.items.splice(before);
   return loadAllAtOnce(files, diags, options);
@@ -73,7 +62,7 @@ function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: Load
  * The model's diagnostics go after every reading diagnostic, as loadAllAtOnce orders them. Undefined
  * when an object is defined twice (kubectl applies the last definition): the load starts again.
  */
-function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions, pool?: LoadPool): Loaded | undefined {
+function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded | undefined {
   const lowered = new Diagnostics();
   const b = new InventoryBuilder(lowered);
   const seen = new Set<string>();
@@ -81,32 +70,15 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
   const read = (raw: RawObject): boolean => {
     if (options.exclude?.(raw)) return true;
     const k = identity(raw);
-    if (k !== undefined) { if (seen.has(k)) return false; seen.add(k); }
+    // (One probe of the set: a key not added again is a second definition.)
+    if (k !== undefined && seen.size === seen.add(k).size) return false;
     count++;
     lower(raw, b, lowered);
-    return true;
-  };
-  // An object lowered ahead (digest.ts): what lower() would have done with it here.
-  const readLowered = (e: Lowered): boolean => {
-    if (e.key !== undefined) { if (seen.has(e.key)) return false; seen.add(e.key); }
-    count++;
-    replay(e, b);
     return true;
   };
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   for (const raw of options.objects ?? []) if (!read(raw)) return undefined;
   for (const file of files) {
-    if (pool) {
-      const { diags: reading, entries } = pool.digest(file);
-      for (const d of reading) diags.add(d);
-      file.objects = entries.length;
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i];
-        entries[i] = undefined as unknown as RawObject;
-        if (!(isLowered(e) ? readLowered(e) : read(e))) return undefined;
-      }
-      continue;
-    }
     const objects = splitObjects(file, diags);
     file.objects = objects.length;
     releaseLarge(file);

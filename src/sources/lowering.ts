@@ -1,5 +1,5 @@
 // Lowering one object: validate it and hand it to the front end of its kind (load.ts reads every
-// object through here; so does a load worker, load-worker.ts).
+// object through here).
 
 import type { Diagnostics } from "../model/source.js";
 import type { InventoryBuilder } from "./builder.js";
@@ -87,7 +87,7 @@ function noteObject(raw: RawObject, b: InventoryBuilder): void {
 }
 
 /** The key noteObject records (undefined for an object without a name). */
-export function noteKey(raw: RawObject): string | undefined {
+function noteKey(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as Record<string, unknown> | undefined;
   if (typeof md?.name !== "string") return undefined;
   const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";

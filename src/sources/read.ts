@@ -25,11 +25,6 @@ export const DEFAULT_MAX_INPUT = 1024 ** 3;
 export interface ReadOptions {
   /** Bytes of input in all, at most (default 1 GiB). */
   maxBytes?: number;
-  /**
-   * Files are kept as checked bytes in shared memory (fileBytes), their text decoded when first
-   * asked for, and each is handed to `onFile` once read: a load worker decodes and parses them.
-   */
-  onFile?: (file: InputFile, bytes: Uint8Array) => void;
 }
 
 /** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
@@ -41,7 +36,7 @@ class Reader {
   private left: number;
   private skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
 
-  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number, private onFile?: ReadOptions["onFile"]) {
+  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number) {
     this.left = maxBytes;
   }
 
@@ -95,9 +90,8 @@ class Reader {
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
     let buf: Buffer;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
-    try { buf = st.isFile() && st.size < BIG_FILE ? (this.onFile ? readShared(path, st.size) : readFileSync(path)) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    try { buf = st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
-    if (buf.buffer instanceof SharedArrayBuffer) return this.sharedFile(path, root, st, buf);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
     const file: InputFile = { name: path, text, root };
@@ -105,30 +99,10 @@ class Reader {
     if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
   }
 
-  /** A file kept as bytes in shared memory, its text decoded when first asked for (ReadOptions.onFile). */
-  private sharedFile(path: string, root: string, st: Stats, buf: Buffer): void {
-    const bad = bytesProblem(buf);
-    if (bad) { this.diags.error("input-encoding", `${path}: ${bad.error}`); return; }
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-    const file: InputFile = { name: path, text: "", root };
-    if (!this.add(file, buf.length)) return;
-    // The text's length is known once decoded (here or by the worker: settleText).
-    const stamp: Stamp = { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: -1 };
-    rereadable.set(file, stamp);
-    heldBytes.set(file, bytes);
-    const hold = (text: string) => Object.defineProperty(file, "text", { value: text, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(file, "text", {
-      enumerable: true, configurable: true, set: hold,
-      get: () => { const text = sharedText(bytes); stamp.length = text.length; heldBytes.delete(file); hold(text); return text; },
-    });
-    this.onFile!(file, bytes);
-  }
-
-  private add(file: InputFile, bytes: number): boolean {
+  private add(file: InputFile, bytes: number): void {
     this.left -= bytes;
-    if (this.left < 0) { this.tooLarge(file.name); return false; }
+    if (this.left < 0) return this.tooLarge(file.name);
     this.files.push(file);
-    return true;
   }
 
   private tooLarge(name: string): void {
@@ -160,27 +134,6 @@ interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev:
 
 const rereadable = new WeakMap<InputFile, Stamp>();
 
-/** The bytes of a file read with ReadOptions.onFile whose text has not been decoded here. */
-const heldBytes = new WeakMap<InputFile, Uint8Array>();
-
-export function fileBytes(file: InputFile): Uint8Array | undefined {
-  return heldBytes.get(file);
-}
-
-/**
- * A file read with ReadOptions.onFile whose text was decoded elsewhere (a load worker) and found
- * `length` characters long. With `release`, its bytes are dropped and its text is read again from
- * disk if asked for (as releaseText); otherwise it is decoded from the bytes kept.
- */
-export function settleText(file: InputFile, length: number, release: boolean): void {
-  const stamp = rereadable.get(file);
-  if (!stamp || !heldBytes.has(file)) return;
-  stamp.length = length;
-  if (!release) return;
-  heldBytes.delete(file);
-  rereadOnDemand(file, stamp);
-}
-
 /** A released file's text was asked for again, and the file changed on disk since it was read. */
 export class InputChangedError extends Error {}
 
@@ -194,13 +147,9 @@ export class InputChangedError extends Error {}
 export function releaseText(file: InputFile): boolean {
   const stamp = rereadable.get(file);
   if (!stamp || file.text.length !== stamp.length) return false;
-  rereadOnDemand(file, stamp);
-  return true;
-}
-
-function rereadOnDemand(file: InputFile, stamp: Stamp): void {
   const hold = (text: string) => Object.defineProperty(file, "text", { value: text, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(file, "text", { enumerable: true, configurable: true, get: () => { const text = reread(stamp); hold(text); return text; }, set: hold });
+  return true;
 }
 
 function reread(s: Stamp): string {
@@ -215,7 +164,7 @@ function reread(s: Stamp): string {
 }
 
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
-  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.onFile);
+  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT);
   for (const p of paths) reader.path(p);
   return reader.files;
 }
@@ -248,20 +197,6 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
   }
 }
 
-/** A file's bytes in shared memory (read straight there: no copy); a file grown since its stat is read as usual. */
-function readShared(path: string, size: number): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.from(new SharedArrayBuffer(size));
-    let n = 0;
-    for (let k; n < size && (k = readSync(fd, buf, n, size - n, null)) > 0;) n += k;
-    if (n === size && readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) return readFileSync(path);
-    return n === size ? buf : buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The longest text one file can be (V8's string limit, buffer.constants.MAX_STRING_LENGTH). */
 const MAX_FILE_TEXT = constants.MAX_STRING_LENGTH;
 
@@ -274,11 +209,6 @@ function tooLongText(bytes: number): string {
 
 /** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
 export function decode(buf: Buffer): string | { error: string } {
-  return bytesProblem(buf) ?? decodeChecked(buf);
-}
-
-/** Why `buf` is not a text Junction reads (decode), or undefined. */
-function bytesProblem(buf: Buffer): { error: string } | undefined {
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
   if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
   if (!isUtf8(buf)) {
@@ -286,16 +216,6 @@ function bytesProblem(buf: Buffer): { error: string } | undefined {
     const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
     return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
   }
-  return undefined;
-}
-
-/** The text of a file's shared bytes (ReadOptions.onFile; under BIG_FILE, so never too long). */
-export function sharedText(bytes: Uint8Array): string {
-  return decodeChecked(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) as string;
-}
-
-/** The text of bytes bytesProblem accepts. */
-export function decodeChecked(buf: Buffer): string | { error: string } {
   let text: string;
   // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
   try { text = buf.toString("utf8"); }

@@ -1,0 +1,59 @@
+// Values that repeat in runs (a workload's labels, a file's namespace, a pod's owner) are read
+// through caches of the last value (sources/intern.ts validLabels, runInterner; builder.ts owner
+// keys): every object must still be read exactly as when read alone, diagnostics included.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { load } from "../helpers.js";
+import { interning, runInterner } from "../../src/sources/intern.js";
+
+const pod = (name: string, labels: Record<string, string>, ns = "shop", owner = "web-5d8f") => ({
+  apiVersion: "v1", kind: "Pod",
+  metadata: { name, namespace: ns, labels, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: `u-${owner}`, controller: true }] },
+  spec: { containers: [{ name: "c" }], serviceAccountName: "web", nodeName: "n1" },
+});
+
+test("a label value valid under one key, then repeated, invalid, or under an invalid key: each pod's labels and errors are its own", () => {
+  const items = [
+    pod("p1", { app: "web" }), pod("p2", { app: "web" }),
+    pod("p3", { app: "web-" }), pod("p4", { app: "web-" }),
+    pod("p5", { "-x": "web" }), pod("p6", { app: "web", tier: "web" }),
+    pod("p7", { app: "web" }, "other", "api-7c9d"),
+  ];
+  const l = load({ "pods.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  const errors = l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.code}`);
+  assert.deepEqual(errors, [
+    "items.2:metadata.labels.app:invalid-label",
+    "items.3:metadata.labels.app:invalid-label",
+    "items.4:metadata.labels.-x:invalid-label",
+  ]);
+  assert.deepEqual(l.inventory.endpoints.map((e) => [e.name, e.namespace, e.labels, e.owner?.name, e.serviceAccount, e.nodeName]), [
+    ["p1", "shop", { app: "web" }, "web-5d8f", "web", "n1"], ["p2", "shop", { app: "web" }, "web-5d8f", "web", "n1"],
+    ["p3", "shop", { app: "web-" }, "web-5d8f", "web", "n1"], ["p4", "shop", { app: "web-" }, "web-5d8f", "web", "n1"],
+    ["p5", "shop", { "-x": "web" }, "web-5d8f", "web", "n1"], ["p6", "shop", { app: "web", tier: "web" }, "web-5d8f", "web", "n1"],
+    ["p7", "other", { app: "web" }, "api-7c9d", "web", "n1"],
+  ]);
+});
+
+test("runInterner gives the load's interned copy, also when the same value comes again in a later load, and the value itself outside a load", () => {
+  const site = runInterner();
+  const copy = (s: string) => s.split("").join("");
+  const a = copy("shop"), b = copy("shop");
+  assert.equal(site(a), a);
+  interning(() => {
+    assert.equal(site(a), a);
+    assert.equal(site(b), a, "the table's first copy");
+    assert.equal(site(copy("x")), "x");
+  });
+  interning(() => assert.equal(site(b), b, "a new load has a table of its own"));
+  assert.equal(site(a), a);
+});
+
+test("pods whose owners come in runs, interleaved: each controller gets exactly its own pods", () => {
+  const rs = (name: string) => ({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name, namespace: "shop" }, spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c" }] } } } });
+  const items = [rs("a-1"), rs("b-1"), pod("p1", { app: "a-1" }, "shop", "a-1"), pod("p2", { app: "a-1" }, "shop", "a-1"), pod("p3", { app: "b-1" }, "shop", "b-1"), pod("p4", { app: "a-1" }, "shop", "a-1"), pod("p5", { app: "b-1" }, "other", "b-1")];
+  const l = load({ "all.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  const pods = (c: string) => l.inventory.controllers.find((x) => x.name === c)!.pods.map((id) => l.inventory.endpoints[id].name);
+  assert.deepEqual(pods("a-1"), ["p1", "p2", "p4"]);
+  assert.deepEqual(pods("b-1"), ["p3"]);
+});
