@@ -4,6 +4,8 @@ import { parseSelector, toDnf, SelectorError } from "../src/sources/calico/selec
 import { formatSelector, selector } from "../src/model/selector.js";
 import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
+import { FastConnectivity } from "../src/engine/fast/connectivity.js";
+import { assertAgree, podsAnd } from "./engine/fast-agree.js";
 
 const dnf = (s: string) => toDnf(parseSelector(s)).map((t) => formatSelector(selector({}, t.reqs)));
 
@@ -91,4 +93,80 @@ test("Calico validation errors are precise", () => {
   for (const re of [/^8 spec\.ingress\.0\.destination\.ports: ports need the rule's protocol/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
+});
+
+// libcalico-go updateprocessors/rules.go (getEndpointSelector) compares each selector field with "":
+// an empty string is no selector, and a namespaced policy's rule is confined to its namespace only
+// "when the selector, NotSelector or NamespaceSelector is provided".
+test("rule selectors: an empty string is no selector, so a Deny rule with selector: \"\" denies every source", () => {
+  const e = engineFor(withPolicies(
+    calico("NetworkPolicy", "p", "  order: 10\n  selector: pod == 'a'\n  ingress:\n  - {action: Deny, source: {selector: '', notSelector: '', namespaceSelector: ''}}\n  - {action: Allow}", "x"),
+  ));
+  for (const from of ["x/b", "y/c", "ip:203.0.113.9"]) assert.equal(verdict(e, from, "x/a", 80), "deny", from);
+  assert.equal(verdict(e, "x/b", "x/c", 80), "allow", "x/c is not selected");
+});
+
+// parseServiceAccounts returns "" for serviceAccounts: {} (no names, no selector): no criterion.
+test("rule serviceAccounts without names or selector is no criterion", () => {
+  const e = engineFor(withPolicies(
+    calico("NetworkPolicy", "p", "  order: 10\n  selector: pod == 'a'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {names: []}}}\n  - {action: Allow}", "x"),
+  ));
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
+  assert.equal(verdict(e, "ip:203.0.113.9", "x/a", 80), "deny");
+});
+
+// getEndpointSelector: a GlobalNetworkPolicy (no namespace) rule with neither selector nor
+// namespaceSelector keeps an empty selector; felix then matches the notSelector alone, as "the
+// address is not in the IP set of what notSelector selects": external addresses and nodes match.
+test("a GlobalNetworkPolicy rule with only a notSelector matches every address but the excluded endpoints and sets", () => {
+  const yaml = withPolicies(
+    calico("GlobalNetworkPolicy", "p", "  order: 10\n  selector: pod == 'a'\n  ingress:\n  - {action: Deny, source: {notSelector: \"pod == 'b' || trusted == 'yes'\"}}\n  - {action: Allow}"),
+    calico("GlobalNetworkSet", "partners", "  nets: [198.51.100.0/24]").replace("name: partners", "name: partners, labels: {trusted: 'yes'}"),
+    calico("HostEndpoint", "h1", "  node: n1\n  expectedIPs: [192.0.2.10]\n  profiles: [projectcalico-default-allow]").replace("name: h1", "name: h1, labels: {trusted: 'yes'}"),
+  );
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "ip:203.0.113.9", "x/a", 80), "deny", "an external address is not excluded");
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow", "pod b is excluded in every namespace");
+  assert.equal(verdict(e, "ip:198.51.100.7", "x/a", 80), "allow", "an excluded GlobalNetworkSet's nets");
+  assert.equal(verdict(e, "ip:192.0.2.10", "x/a", 80), "allow", "an excluded host endpoint's address");
+  const fast = new FastConnectivity(engineFor(yaml));
+  assertAgree(fast, podsAnd(fast.inventory, "203.0.113.9", "198.51.100.7", "192.0.2.10"), "notSelector only");
+});
+
+// Calico evaluates AdminNetworkPolicies in its kube-admin tier (order 1000) and
+// BaselineAdminNetworkPolicies in kube-baseline (order 10,000,000): Calico tiers are ordered around them.
+test("Calico tiers are ordered around AdminNetworkPolicies (kube-admin, 1000) and the BaselineAdminNetworkPolicy (kube-baseline)", () => {
+  const anp = (name: string, priority: number, action: string, ns: string) =>
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  priority: ${priority}\n  subject: {namespaces: {matchLabels: {ns: x}}}\n  ingress:\n  - {action: ${action}, from: [{namespaces: {matchLabels: {ns: '${ns}'}}}]}`;
+  const gnp = (name: string, tier: string, action: string, ns: string) =>
+    calico("GlobalNetworkPolicy", name, `  tier: ${tier}\n  selector: pod == 'a'\n  ingress:\n  - {action: ${action}, source: {namespaceSelector: "ns == '${ns}'"}}\n  - {action: Pass}`);
+  const e = engineFor(withPolicies(
+    calico("Tier", "early", "  order: 100"), calico("Tier", "late", "  order: 2000"), calico("Tier", "last", "  order: 20000000"),
+    gnp("early.allow-y", "early", "Allow", "y"), anp("a-deny-y", 0, "Deny", "y"),
+    gnp("late.deny-z", "late", "Deny", "z"), anp("a-allow-z", 500, "Allow", "z"),
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress:\n  - {action: Allow, from: [{namespaces: {matchLabels: {ns: x}}}]}`,
+    gnp("last.deny-x", "last", "Deny", "x"),
+  ));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow", "tier early (100) before the ANPs");
+  assert.equal(verdict(e, "z/b", "x/a", 80), "allow", "the ANPs before tier late (2000)");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "the BANP before tier last (20,000,000)");
+});
+
+test("policies of one tier with the same order sort by name, also when one selects nothing", () => {
+  const e = engineFor(withPolicies(
+    calico("NetworkPolicy", "b-deny", "  order: 10\n  selector: pod == 'a'\n  ingress:\n  - {action: Deny}", "x"),
+    calico("NetworkPolicy", "a-none", "  order: 10\n  selector: pod in {}\n  ingress:\n  - {action: Allow}", "x"),
+  ));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "deny");
+});
+
+// libcalico-go selector/tokenizer: only spaces and tabs are skipped; "has(", "all(" and "global("
+// are single tokens (so "has (x)" is a label named has, then an error); a set may end with a comma.
+test("Calico selector tokens as Calico's tokenizer reads them", () => {
+  assert.deepEqual(dnf("pod in {'a', 'b',}"), ["pod in (a,b)"]);
+  assert.deepEqual(dnf("has( tier ) && all == 'x'"), ["all=x,tier"], "all without ( is a label");
+  assert.deepEqual(dnf(" \t"), ["{}"]);
+  assert.throws(() => parseSelector("has (tier)"), /expected ==, != , in or not in after "has"|after "has", found "\("/);
+  assert.throws(() => parseSelector("a == 'x' &&\nb == 'y'"), /unexpected character "\\n"/);
 });

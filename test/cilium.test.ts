@@ -51,3 +51,29 @@ test("Cilium validation errors are precise", () => {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
+
+// pkg/policy/rule.go: a rule is L3-only (every port) only without toPorts and icmps; an icmps rule
+// is an L4 rule for ICMP. rule_validation.go refuses icmps beside toPorts.
+test("an icmps rule with peers allows only ICMP, not every TCP port; icmps beside toPorts is refused", () => {
+  const e = engineFor(withPolicies(cnp("i", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    icmps: [{fields: [{type: 8, family: IPv4}]}]")));
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny");
+  assert.equal(verdict(e, "x/b", "x/a", 53, "UDP"), "deny");
+  const l = load({ "p.yaml": cnp("i", "  endpointSelector: {}\n  ingress:\n  - icmps: [{fields: [{type: 8}]}]\n    toPorts: [{ports: [{port: '80'}]}]") });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.ingress\.0\.icmps: icmps may only be present without toPorts/);
+});
+
+// pkg/policy/repository.go computePolicyEnforcementAndRules: a direction is enforced when a rule
+// selecting the endpoint has `len(r.Ingress) > 0 || len(r.IngressDeny) > 0`; `ingress: []` is none.
+test("an empty ingress list does not isolate; enableDefaultDeny true without rules does not either", () => {
+  const e = engineFor(withPolicies(cnp("none", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: []\n  egress: [{toEndpoints: [{}]}]")));
+  assert.equal(verdict(e, "y/c", "x/a", 80), "allow", "ingress: [] leaves ingress open");
+  assert.equal(verdict(e, "x/a", "y/c", 80), "deny", "egress is isolated: {} is the policy's namespace");
+  const f = engineFor(withPolicies(cnp("none", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: true}\n  egress: [{}]")));
+  assert.equal(verdict(f, "y/c", "x/a", 80), "allow");
+});
+
+// The CiliumNetworkPolicy CRD's pattern for toPorts[].ports[].port: a number or an IANA service name.
+test("a toPorts port that is neither a number nor a port name is refused, not read as a name that never matches", () => {
+  const l = load({ "p.yaml": cnp("r", "  endpointSelector: {}\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80-90'}]}]") });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /ports\.0\.port: "80-90" is not a port number/);
+});

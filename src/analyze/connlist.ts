@@ -1,7 +1,7 @@
 // "Who may reach whom": connectivity aggregated per workload (pods grouped under their
 // controller), with external address ranges as peers. The convention is np-guard's connlist.
 
-import { addressKey, formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
+import { addressKey, type AddressKey, formatRange, partitionSpace, type AddressRange, type Family } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
 import { groupOwner, type GroupBy } from "../model/owners.js";
 import { mentionedRanges } from "../model/ranges.js";
@@ -85,7 +85,7 @@ function families(inv: Inventory): Family[] {
 export function externalPeers(inv: Inventory, extraRanges: readonly AddressRange[] = []): ListPeer[] {
   const ranges = [...mentionedRanges(inv), ...extraRanges];
   // A Workload's (VM's) addresses are listed under its name, not as external ranges.
-  const owned = new Set<string>();
+  const owned = new Set<AddressKey>();
   for (const e of inv.endpoints) {
     if (e.kind !== "workload") continue;
     for (const a of e.addresses) { ranges.push({ family: a.family, first: a.value, last: a.value }); owned.add(addressKey(a)); }

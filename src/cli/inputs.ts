@@ -1,6 +1,7 @@
 // Options and steps every analysing command shares: -f inputs, engine choices, loading with
 // diagnostics printed to stderr, and output format selection.
 
+import { existsSync } from "node:fs";
 import { loadPaths, type Loaded } from "../sources/load.js";
 import { parseBytes } from "../sources/read.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
@@ -63,9 +64,21 @@ export function engineOptions(values: Values): EngineOptions {
   };
 }
 
+/**
+ * The -f paths. A URL is refused by name: kubectl -f fetches http(s) URLs, Junction reads only files
+ * and stdin (it would otherwise say "no such file or directory").
+ */
+export function filePaths(values: Values): string[] {
+  const paths = list(values, "file");
+  for (const p of paths) {
+    if (/^https?:\/\//i.test(p) && !existsSync(p)) throw new InputError(`${p}: Junction does not fetch URLs (kubectl -f does): download the file and give its path, or pipe it (curl -fsSL URL | junction ... -f -)`);
+  }
+  return paths;
+}
+
 /** Loads the -f inputs. Errors are printed and end the command (exit 2); warnings and notes are printed. */
 export function loadInputs(values: Values, io: Io): Loaded {
-  const paths = list(values, "file"), cluster = clusterOf(values);
+  const paths = filePaths(values), cluster = clusterOf(values);
   if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
   const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");

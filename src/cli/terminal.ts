@@ -4,13 +4,10 @@
 // strings, so data stays parseable; newline and tab, which our own layouts use, pass.
 
 import type { Io } from "./command.js";
-
-// C0 but \t and \n, DEL, C1, and the Unicode bidi embeddings, overrides and isolates.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+import { CONTROL, hasControls } from "../targets/controls.js";
 
 export function escapeControls(text: string): string {
-  CONTROL.lastIndex = 0;
-  if (!CONTROL.test(text)) return text;
+  if (!hasControls(text)) return text;
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 

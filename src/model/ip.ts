@@ -90,15 +90,54 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family: addr.family, first, last, prefix, text };
 }
 
+/**
+ * A CIDR as the API server's legacy parser reads it (k8s.io/utils ParseCIDRSloppy, a fork of Go's
+ * net.ParseCIDR before Go 1.17): octets and prefix length may have leading zeros, read as decimal
+ * (`010.0.0.0/08` is 10.0.0.0/8), and an IPv4-mapped IPv6 address (`::ffff:10.0.0.0/104`) makes an
+ * IPv4 CIDR of the prefix length less 96 when that is 96 or more (what net.IPNet's String and
+ * Contains give). `standard` is false for both forms: net/netip.ParsePrefix, the API server's strict
+ * validation, refuses them, and the CIDR's `text` is then the form the API server's warning names
+ * ("non-standard CIDR value ... is invalid: use ..."). Undefined when it is no CIDR at all.
+ */
+export function parseCidrLegacy(text: string): { cidr: Cidr; standard: boolean; hostBits: boolean } | undefined {
+  const m = /^([^/]*)\/([0-9]+)$/.exec(text);
+  if (!m) return undefined;
+  let address = m[1];
+  let standard = !(m[2].length > 1 && m[2][0] === "0");
+  const octets = address.split(".");
+  if (!address.includes(":") && octets.length === 4 && octets.every((o) => /^[0-9]+$/.test(o)) && octets.some((o) => o.length > 1 && o[0] === "0")) {
+    standard = false;
+    address = octets.map((o) => String(Number(o))).join(".");
+  }
+  const c = parseCidr(`${address}/${Number(m[2])}`);
+  if (!c || /\s/.test(text)) return undefined;
+  const written = parseAddress(address)!;
+  const hostBits = written.value !== c.first;
+  if (written.family === 6 && written.value >> 32n === 0xffffn) {
+    standard = false;
+    if (c.prefix >= 96) {
+      const prefix = c.prefix - 96, first = c.first & 0xffffffffn, last = c.last & 0xffffffffn;
+      return { cidr: { family: 4, first, last, prefix, text: `${formatAddress({ family: 4, value: first })}/${prefix}` }, standard, hostBits };
+    }
+  }
+  return { cidr: standard ? c : { ...c, text: `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}` }, standard, hostBits };
+}
+
 /** True when the CIDR was written with host bits set (e.g. "10.0.0.5/8"). */
 export function hasHostBits(c: Cidr): boolean {
   const addr = parseAddress(c.text.split("/")[0]);
   return addr !== undefined && addr.value !== c.first;
 }
 
-/** A compact map key for an address. */
-export function addressKey(a: Address): string {
-  return `${a.family}:${a.value}`;
+/**
+ * A compact map key for an address: an IPv4 address is its value as a number (exact below 2^32;
+ * no text is made: a cluster-scale index keys every pod by it), an IPv6 one "6:value". The two
+ * kinds never collide (a number is never equal to a string as a Map or Set key).
+ */
+export type AddressKey = number | string;
+
+export function addressKey(a: Address): AddressKey {
+  return a.family === 4 ? Number(a.value) : `6:${a.value}`;
 }
 
 export function contains(r: AddressRange, a: Address): boolean {

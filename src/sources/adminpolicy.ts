@@ -6,7 +6,7 @@ import type { PortMatch } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta, readPortNumber, readProtocol } from "./k8s.js";
-import { readPeer, readSubject } from "./policyapi.js";
+import { failClosed, readRulePeers, readSubject } from "./policyapi.js";
 
 const API = ["policy.networking.k8s.io/v1alpha1"];
 const INGRESS_PEERS = ["namespaces", "pods"];
@@ -47,10 +47,11 @@ function readRules(spec: Field, gress: "ingress" | "egress", actions: string[]):
     const name = r.get("name").string();
     if (name !== undefined && name.length > 100) r.get("name").error("too-long", "must be at most 100 characters");
     const action = r.get("action").string({ required: true, oneOf: actions });
-    const peers = (r.get(peersKey).list({ required: true, min: 1, max: 100 }) ?? []).flatMap((p) => readPeer(p, allowedPeers));
+    const peers = readRulePeers(r.get(peersKey).list({ required: true, min: 1, max: 100 }) ?? [], allowedPeers);
     const portList = r.get("ports").list({ min: 1, max: 100 });
     const ports = portList?.map(readAnpPort).filter((p): p is PortMatch => p !== undefined);
-    return { index, name, action: (action ?? "Deny").toLowerCase() as Action, peers, ports, path: ["spec", gress, index] };
+    const rule: Rule = { index, name, action: (action ?? "Deny").toLowerCase() as Action, peers: peers ?? [], ports, path: ["spec", gress, index] };
+    return peers ? rule : failClosed(rule);
   });
 }
 

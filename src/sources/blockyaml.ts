@@ -2,8 +2,14 @@
 // plain and quoted scalars, single-line flow collections, literal and simple folded block
 // scalars), giving exactly the value kubectl reads (kubeyaml.ts: go-yaml v2's YAML 1.1 scalars).
 // Anything else (anchors, tags, merge keys, duplicate or non-string keys, multi-line flow or plain
-// scalars, tabs, ...) returns undefined and the document is read by kubeyaml.ts instead: this is a
-// fast path, never a dialect. test/sources/blockyaml.test.ts proves it against that reader.
+// scalars, a tab where go-yaml refuses one or reads it as indentation, ...) returns undefined and the
+// document is read by kubeyaml.ts instead: this is a fast path, never a dialect.
+// test/sources/blockyaml.test.ts proves it against that reader.
+//
+// Tabs are read where go-yaml v2 reads them (scannerc.go): in comments, in quoted and block scalars,
+// inside plain scalars and keys, in [ ] and { }, and as separation after a key's ':' or before a
+// comment. A tab in a line's indentation, or right after a '-', is declined (go-yaml refuses it
+// outside the continuation of a multi-line plain scalar, which this reader does not take).
 
 import { NOT_JSON, resolvePlain as resolveKube } from "./kubeyaml.js";
 
@@ -13,7 +19,16 @@ const MAX_SIMPLE_KEY = 1024;
 /** Nesting deeper than this is left to the full reader (which reports it). */
 const MAX_FAST_DEPTH = 100;
 
-const JS_ONLY_SPACE = /[\t\r\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+const JS_ONLY_SPACE = /[\r\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+/** The indentation recorded for a line whose indentation holds a tab: declined when read as structure. */
+const TAB_INDENT = -2;
+
+/** A line whose first non-space character is a tab, or whose '-' indicator is followed by one. */
+const TAB_LED = /^(?:-? *)\t/;
+
+/** YAML's white space (go-yaml is_blank): what separates tokens and may precede a comment. */
+const isBlank = (c: string | undefined): boolean => c === " " || c === "\t";
 
 class Bail extends Error {}
 const bail = (): never => { throw new Bail(); };
@@ -27,7 +42,7 @@ let nulls = 0;
  */
 export function parseBlockDocument(text: string, keep = true): { value: unknown; nullFree: boolean } | undefined {
   if (text.includes("\r")) text = text.replace(/\r\n/g, "\n");
-  // Tabs, and characters JavaScript's trim() takes for spaces but YAML does not (NBSP, ...).
+  // Characters JavaScript's trim() takes for spaces but YAML does not (NBSP, ...), a lone CR.
   if (JS_ONLY_SPACE.test(text) || /^(?:\.\.\.|---)(?:\s|$)/m.test(text)) return undefined;
   try {
     nulls = 0;
@@ -78,9 +93,9 @@ class Reader {
     // A final line break ends the last line; it does not start an empty one.
     if (text.endsWith("\n")) this.raw.pop();
     for (const line of this.raw) {
-      const content = line.trimStart();
+      const content = trimSpaces(line);
       const blank = content === "" || content[0] === "#";
-      this.indents.push(blank ? -1 : line.length - content.length);
+      this.indents.push(TAB_LED.test(content) ? TAB_INDENT : blank ? -1 : line.length - content.length);
       this.contents.push(blank ? "" : content.trimEnd());
     }
   }
@@ -107,7 +122,10 @@ class Reader {
   }
 
   private skip(): void {
-    while (this.i < this.contents.length && this.indents[this.i] < 0) this.i++;
+    while (this.i < this.contents.length && this.indents[this.i] < 0) {
+      if (this.indents[this.i] === TAB_INDENT) bail();
+      this.i++;
+    }
   }
 
   private peek(): number {
@@ -152,16 +170,22 @@ class Reader {
 
   /** The value after "key:" or "- " at indent n, the line being the current one. */
   private value(n: number, rest: string, inMap: boolean): unknown {
-    this.i++;
     if (rest === "") {
+      this.i++;
       const m = this.peek();
       if (m > n) return this.node(m);
       if (inMap && m === n && isItem(this.contents[this.i])) return this.sequence(n);
       nulls++;
       return null;
     }
-    if (rest[0] === "|" || rest[0] === ">") return this.blockScalar(n, rest);
+    // A value declined on its own line leaves the reader there (plainBlockObstacle names that line).
+    if (rest[0] === "|" || rest[0] === ">") {
+      if (!/^[|>][-+]?$/.test(rest)) bail();
+      this.i++;
+      return this.blockScalar(n, rest);
+    }
     const v = inlineValue(rest);
+    this.i++;
     if (this.peek() > n) bail();
     return v;
   }
@@ -171,9 +195,9 @@ class Reader {
     while (this.peek() === n && isItem(this.contents[this.i])) {
       const c = this.contents[this.i];
       const after = c.slice(1);
-      const body = after.trimStart();
+      const body = trimSpaces(after);
       if (body === "" || body[0] === "#") { const v = this.value(n, "", false); if (this.keep) out.push(v); continue; }
-      if (body === "-" || body.startsWith("- ")) bail();
+      if (body === "-" || (body[0] === "-" && isBlank(body[1]))) bail();
       const column = n + 1 + after.length - body.length;
       if (keyEnd(body) >= 0) {
         this.indents[this.i] = column;
@@ -191,14 +215,16 @@ class Reader {
 
   /** `|` and `>` (with - or + chomping) whose lines are more indented than n. */
   private blockScalar(n: number, header: string): string {
-    if (!/^[|>][-+]?$/.test(header)) bail();
     const lines: string[] = [];
     let indent = -1;
     for (; this.i < this.contents.length; this.i++) {
       const line = this.raw[this.i];
-      const content = line.trimStart();
+      const content = trimSpaces(line);
       if (content === "") { if (line !== "") bail(); lines.push(""); continue; }
       const ind = line.length - content.length;
+      // A tab where go-yaml looks for the indentation (the first line, or a line less indented) is
+      // refused by it; a folded line starting with a tab is "more indented" (not folded).
+      if (content[0] === "\t" && (indent < 0 || ind < indent || header[0] === ">")) bail();
       if (indent < 0) { if (ind <= n) break; indent = ind; }
       if (ind < indent) break;
       if (header[0] === ">" && ind > indent) bail();
@@ -234,17 +260,30 @@ function isItem(c: string): boolean {
   return c === "-" || c.startsWith("- ");
 }
 
+/** The text without its leading spaces (not tabs: a tab is never indentation). */
+function trimSpaces(s: string): string {
+  let k = 0;
+  while (s.charCodeAt(k) === 32) k++;
+  return k === 0 ? s : s.slice(k);
+}
+
+/** Where a comment starts in a line's text after its first character (a '#' after white space), or -1. */
+function commentAt(s: string): number {
+  for (let k = s.indexOf("#"); k >= 0; k = s.indexOf("#", k + 1)) if (isBlank(s[k - 1])) return k - 1;
+  return -1;
+}
+
 /** Where a "key:" ends (the colon), or -1 when the line is not a mapping entry. */
 function keyEnd(c: string): number {
   const q = c[0];
   if (q === '"' || q === "'") {
     const close = closingQuote(c, 0);
     if (close < 0) return -1;
-    return c[close + 1] === ":" && (c.length === close + 2 || c[close + 2] === " ") ? close + 1 : -1;
+    return c[close + 1] === ":" && (c.length === close + 2 || isBlank(c[close + 2])) ? close + 1 : -1;
   }
-  if ("?:-[]{},#&*!|>%@`".includes(q) && !(q === "-" && c[1] !== " " && c[1] !== undefined)) return -1;
+  if ("?:-[]{},#&*!|>%@`".includes(q) && !(q === "-" && !isBlank(c[1]) && c[1] !== undefined)) return -1;
   for (let k = c.indexOf(":"); k >= 0; k = c.indexOf(":", k + 1)) {
-    if (k + 1 === c.length || c[k + 1] === " ") return c.slice(0, k).includes(" #") ? -1 : k;
+    if (k + 1 === c.length || isBlank(c[k + 1])) return commentAt(c.slice(0, k)) >= 0 ? -1 : k;
   }
   return -1;
 }
@@ -275,8 +314,8 @@ function inlineValue(s: string): unknown {
     if (r.end !== s.length) bail();
     return r.value;
   }
-  if ("]},#&*!|>%@`?".includes(c) || (c === "-" && (s[1] === " " || s.length === 1)) || (c === ":" && (s[1] === " " || s.length === 1))) bail();
-  if (s.includes(": ") || s.endsWith(":")) bail();
+  if ("]},#&*!|>%@`?".includes(c) || ((c === "-" || c === ":") && (isBlank(s[1]) || s.length === 1))) bail();
+  if (/:[ \t]/.test(s) || s.endsWith(":")) bail();
   return resolvePlain(s);
 }
 
@@ -289,11 +328,11 @@ function stripComment(s: string): string {
     const close = closingQuote(s, start);
     if (close < 0) bail();
     const rest = s.slice(close + 1);
-    const hash = rest.indexOf(" #");
+    const hash = commentAt(rest);
     if (hash >= 0 && rest.slice(0, hash).trim() === "") return s.slice(0, close + 1);
     return s;
   }
-  const hash = s.indexOf(" #");
+  const hash = commentAt(s);
   return hash >= 0 ? s.slice(0, hash) : s;
 }
 
@@ -314,6 +353,11 @@ function quoted(s: string): string {
   if (s[0] === "'") return detached(s.slice(1, -1).replace(/''/g, "'"));
   // JSON's \/ and \u surrogate escapes are not YAML 1.1's: the full reader refuses them.
   if (s.includes("\\") && /(?:^|[^\\])(?:\\\\)*\\(?:\/|u[dD][89a-fA-F])/.test(s)) bail();
+  if (s.includes("\t")) {
+    // A raw tab is text in YAML, a control character to JSON.parse; "\<tab>" is YAML's tab escape.
+    if (s.includes("\\\t")) bail();
+    s = s.replace(/\t/g, "\\t");
+  }
   try { return JSON.parse(s) as string; } catch { return bail(); }
 }
 
@@ -333,7 +377,7 @@ function flow(s: string, pos: number, depth = 0): { value: unknown; end: number 
     } else {
       const key = flowScalar(s, k, true, depth);
       if (key.end - k > MAX_SIMPLE_KEY) bail();
-      if (typeof key.value !== "string" || s[key.end] !== ":" || s[key.end + 1] !== " " || key.value === "__proto__" || Object.prototype.hasOwnProperty.call(map, key.value)) bail();
+      if (typeof key.value !== "string" || s[key.end] !== ":" || !isBlank(s[key.end + 1]) || key.value === "__proto__" || Object.prototype.hasOwnProperty.call(map, key.value)) bail();
       const item = flowScalar(s, skipSpaces(s, key.end + 1), false, depth);
       map[key.value as string] = item.value;
       k = item.end;
@@ -355,7 +399,7 @@ function flowScalar(s: string, k: number, isKey: boolean, depth: number): { valu
     return { value: quoted(s.slice(k, close + 1)), end: skipSpaces(s, close + 1) };
   }
   let e = k;
-  while (e < s.length && !",[]{}#".includes(s[e]) && !(s[e] === ":" && (s[e + 1] === " " || s[e + 1] === ",")) ) e++;
+  while (e < s.length && !",[]{}#".includes(s[e]) && !(s[e] === ":" && (isBlank(s[e + 1]) || s[e + 1] === ",")) ) e++;
   const text = s.slice(k, e).trim();
   // In [ ] and { }, go-yaml ends a plain scalar at a '?' (the full reader refuses it).
   if (text === "" || "&*!|>%@`?-:".includes(text[0]) || text.includes("?")) bail();
@@ -363,8 +407,9 @@ function flowScalar(s: string, k: number, isKey: boolean, depth: number): { valu
   return { value, end: e };
 }
 
+/** Past white space inside [ ] or { } (go-yaml reads tabs there as spaces). */
 function skipSpaces(s: string, k: number): number {
-  while (s[k] === " ") k++;
+  while (isBlank(s[k])) k++;
   return k;
 }
 

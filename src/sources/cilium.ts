@@ -178,6 +178,11 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
         if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
+      // The CRD's pattern for a port that is not a number: an IANA service name (at most 15 letters,
+      // digits and single dashes, with a letter); "80-90" is neither and the API server refuses it.
+      if (text.length > 15 || !/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(text) || !/[a-zA-Z]/.test(text)) {
+        return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535) or a port name (at most 15 letters, digits and single dashes, with a letter); use endPort for a range`) ?? [];
+      }
       return protocols.map((protocol) => ({ kind: "named", name: text, ...(protoText === "ANY" ? {} : { protocol }) }));
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
     const rules = tp.get("rules");
@@ -195,7 +200,13 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const empty = r.keys().length === 0;
     const peers = empty ? [] : readPeers(r, d, scope, ctx);
-    if (r.get("icmps").present && !r.get("toPorts").present && !L3[d].some((k) => r.get(k).present)) return [];
+    // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
+    // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
+    // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").
+    if ((r.get("icmps").list() ?? []).length) {
+      if (r.get("toPorts").present) r.get("icmps").error("forbidden", "icmps may only be present without toPorts (Cilium refuses the policy); define a separate rule for toPorts");
+      return [];
+    }
     return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
   });
 }
@@ -211,8 +222,10 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
   for (const d of ["ingress", "egress"] as const) {
     const allows = readRules(spec, d, d, "allow", scope, ctx);
     const denies = readRules(spec, `${d}Deny`, d, "deny", scope, ctx);
-    const hasSection = spec.get(d).present || spec.get(`${d}Deny`).present;
-    const defaultDeny = spec.get("enableDefaultDeny").get(d).bool() ?? hasSection;
+    // pkg/policy/repository.go: a direction is enforced when a selecting rule has a non-empty
+    // ingress or ingressDeny list (`ingress: []` is none), and isolates unless enableDefaultDeny says no.
+    const hasSection = (spec.get(d).list() ?? []).length > 0 || (spec.get(`${d}Deny`).list() ?? []).length > 0;
+    const defaultDeny = hasSection && (spec.get("enableDefaultDeny").get(d).bool() ?? true);
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
     else if (allows.length) parts.open[d] = allows;

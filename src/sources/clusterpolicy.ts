@@ -6,7 +6,7 @@ import type { PortMatch, Protocol } from "../model/ports.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta, readPortNumber } from "./k8s.js";
-import { readPeer, readSubject } from "./policyapi.js";
+import { failClosed, readRulePeers, readSubject } from "./policyapi.js";
 
 const INGRESS_PEERS = ["namespaces", "pods"];
 const EGRESS_PEERS = ["namespaces", "pods", "nodes", "networks", "domainNames"];
@@ -39,7 +39,8 @@ function readRules(spec: Field, gress: "ingress" | "egress"): Rule[] {
     if (name !== undefined && name.length > 100) r.get("name").error("too-long", "must be at most 100 characters");
     const actionText = r.get("action").string({ required: true, oneOf: Object.keys(ACTIONS) });
     const peerFields = r.get(peersKey).list({ required: true, min: 1, max: 25 }) ?? [];
-    const peers = peerFields.flatMap((p) => readPeer(p, gress === "ingress" ? INGRESS_PEERS : EGRESS_PEERS));
+    const read = readRulePeers(peerFields, gress === "ingress" ? INGRESS_PEERS : EGRESS_PEERS);
+    const peers = read ?? [];
     const protoList = r.get("protocols").list({ min: 1, max: 25 });
     const ports = protoList?.map(readProtocolMatch).filter((p): p is PortMatch => p !== undefined);
     if (peers.some((p) => p.kind === "domains") && actionText !== undefined && actionText !== "Accept") {
@@ -48,7 +49,8 @@ function readRules(spec: Field, gress: "ingress" | "egress"): Rule[] {
     if (ports?.some((p) => p.kind === "named") && peerFields.some((p) => ["networks", "nodes", "domainNames"].some((k) => p.get(k).present))) {
       r.get("protocols").error("forbidden", "networks/nodes/domainNames peers cannot be used with destinationNamedPort");
     }
-    return { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, path: ["spec", gress, index] };
+    const rule: Rule = { index, name, action: ACTIONS[actionText ?? "Deny"], peers, ports, path: ["spec", gress, index] };
+    return read ? rule : failClosed(rule);
   });
 }
 

@@ -366,8 +366,8 @@ function checkDirectives(text: string): void {
  */
 function checkTabs(text: string): void {
   let offset = 0, flow = 0, lineStart = 0, atLineStart = true, plainIndent = -1;
-  let previous: string | undefined, scalarNext = false, blockBody = false;
-  const refuse = (at: number, what: string): never => { throw new KubeYamlError(`a tab ${what}: kubectl's YAML reader refuses it ("found character that cannot start any token"); use spaces`, at); };
+  let previous: string | undefined, scalarNext = false, blockBody = false, blockHeader = "";
+  const refuse = (at: number, what: string, says = "found character that cannot start any token"): never => { throw new KubeYamlError(`a tab ${what}: kubectl's YAML reader refuses it ("${says}"); use spaces`, at); };
   for (const token of new Lexer().lex(text)) {
     if (token.length === 1 && (token === "\x02" || token === "\x18" || token === "\x1f")) { if (token === "\x1f") scalarNext = true; continue; }
     const at = offset;
@@ -375,6 +375,7 @@ function checkTabs(text: string): void {
     if (scalarNext) {
       scalarNext = false;
       const plain = !blockBody;
+      if (blockBody && !/\d/.test(blockHeader)) checkBlockIndentTabs(token, at, refuse);
       blockBody = false;
       plainIndent = plain ? plainScalarIndent(text, lineStart, at) : -1;
       atLineStart = false;
@@ -393,9 +394,25 @@ function checkTabs(text: string): void {
     if (type === "comment") { previous = "comment"; continue; }
     if (type === "flow-map-start" || type === "flow-seq-start") flow++;
     else if ((type === "flow-map-end" || type === "flow-seq-end") && flow > 0) flow--;
-    else if (type === "block-scalar-header") blockBody = true;
+    else if (type === "block-scalar-header") { blockBody = true; blockHeader = token; }
     previous = type === "map-value-ind" && atLineStart ? "value-at-line-start" : type ?? "other";
     atLineStart = false;
+  }
+}
+
+/**
+ * A block scalar without an indentation indicator: while go-yaml looks for its indentation (its
+ * leading blank lines and first line), a tab right after a line's spaces is refused
+ * (yaml_parser_scan_block_scalar_breaks: "found a tab character where an indentation space is
+ * expected"); the `yaml` library takes it as the content's first character.
+ */
+function checkBlockIndentTabs(body: string, at: number, refuse: (at: number, what: string, says: string) => never): void {
+  for (let k = 0; k < body.length;) {
+    let c = k;
+    while (body[c] === " ") c++;
+    if (body[c] === "\t") refuse(at + c, "where a block scalar's indentation is expected", "found a tab character where an indentation space is expected");
+    if (body[c] !== "\n") return;
+    k = c + 1;
   }
 }
 

@@ -16,7 +16,10 @@ export const BLOCK_INDEX_FROM = 256 * 1024;
 
 export class Locator {
   private files = new Map<string, InputFile>();
+  /** Whole files parsed, by name. */
   private parsed = new Map<string, Parsed>();
+  /** Single documents parsed, by file name, then document index. */
+  private parsedDocs = new Map<string, Map<number, Parsed>>();
   private json = new Map<string, JsonIndex>();
 
   constructor(files: readonly InputFile[] = []) {
@@ -25,10 +28,18 @@ export class Locator {
 
   private lazy = new Map<string, () => string>();
 
-  add(file: InputFile): void { this.files.set(file.name, file); this.parsed.delete(file.name); this.json.delete(file.name); }
+  /** A file read again (it changed): lines are counted in its new text from now on. */
+  add(file: InputFile): void { this.forget(file.name); this.lazy.delete(file.name); this.files.set(file.name, file); }
 
   /** A source whose text is made only when a line or the text is asked for (an object read from a cluster). */
-  addLazy(name: string, text: () => string): void { this.lazy.set(name, text); this.files.delete(name); this.parsed.delete(name); this.json.delete(name); }
+  addLazy(name: string, text: () => string): void { this.forget(name); this.files.delete(name); this.lazy.set(name, text); }
+
+  /** Drops everything parsed or indexed from a source's earlier text. */
+  private forget(name: string): void {
+    this.parsed.delete(name);
+    this.parsedDocs.delete(name);
+    this.json.delete(name);
+  }
 
   /** The text of a source, as lines are counted in it. */
   text(name: string): string | undefined { return unlessChanged(() => this.file(name)?.text); }
@@ -88,11 +99,12 @@ export class Locator {
   }
 
   /** One document of a YAML file (split as kubectl splits it). */
-  private parseDoc(file: InputFile, doc: number): Parsed | undefined {
-    const range = file.docs![doc];
+  private parseDoc(file: InputFile, index: number): Parsed | undefined {
+    const range = file.docs![index];
     if (!range) return undefined;
-    const key = `${doc}:${file.name}`;
-    let p = this.parsed.get(key);
+    let docs = this.parsedDocs.get(file.name);
+    if (!docs) { docs = new Map(); this.parsedDocs.set(file.name, docs); }
+    let p = docs.get(index);
     if (!p) {
       let lines = new LineCounter();
       const text = file.text.slice(range[0], range[1]);
@@ -103,7 +115,7 @@ export class Locator {
         doc = parseDocument(indentQuotedScalars(text).text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
       }
       p = { docs: [doc], lines, firstLine: this.index(file).lineAt(range[0]) };
-      this.parsed.set(key, p);
+      docs.set(index, p);
     }
     return p;
   }

@@ -2,7 +2,7 @@
 // BaselineAdminNetworkPolicy, ClusterNetworkPolicy): subjects and peers.
 
 import { EVERYTHING } from "../model/selector.js";
-import type { EndpointSelector, Peer } from "../model/policy.js";
+import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { Field } from "./fields.js";
 import { readCidr, readSelector } from "./k8s.js";
 
@@ -29,7 +29,28 @@ export function readSubject(f: Field): EndpointSelector | undefined {
 
 /** One peer object with exactly one field set; each may lower into several model peers (networks). */
 export function readPeer(f: Field, allowed: readonly string[]): Peer[] {
+  return readPeerOrUnknown(f, allowed) ?? [];
+}
+
+/**
+ * A rule's peers; undefined when some peer has none of the fields this version knows. The API
+ * says an implementation then fails closed (apis/v1alpha1/shared_types.go, v1alpha2
+ * ClusterNetworkPolicyIngressPeer): an Allow/Accept rule matches no traffic, a Deny or Pass rule
+ * is a "Deny all" rule. The field is an error too; with --lenient the rule is read that way.
+ */
+export function readRulePeers(list: readonly Field[], allowed: readonly string[]): Peer[] | undefined {
+  const read = list.map((p) => readPeerOrUnknown(p, allowed));
+  return read.some((p) => p === undefined) ? undefined : read.flatMap((p) => p ?? []);
+}
+
+/** A rule that fails closed: Allow matches nothing, Deny and Pass deny every flow. */
+export function failClosed(rule: Rule): Rule {
+  return rule.action === "allow" ? { ...rule, peers: [] } : { ...rule, action: "deny", peers: undefined, ports: undefined };
+}
+
+function readPeerOrUnknown(f: Field, allowed: readonly string[]): Peer[] | undefined {
   const which = f.oneOf(allowed);
+  if (!which && f.keys().length > 0 && f.keys().every((k) => !allowed.includes(k))) return undefined;
   const v = which ? f.get(which) : undefined;
   switch (which) {
     case "namespaces":

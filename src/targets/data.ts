@@ -2,6 +2,7 @@
 
 import { Scalar, stringify } from "yaml";
 import { resolvePlain } from "../sources/kubeyaml.js";
+import { hasControls } from "./controls.js";
 
 export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
@@ -10,13 +11,15 @@ export function renderJson(value: unknown): string {
 /**
  * YAML that kubectl reads back as the same data: YAML 1.1 quoting (so `y`, `on`, `1:20` stay
  * strings), and every other string go-yaml v2 would resolve to a number or bool (`0o17`, `0b1`) quoted.
+ * A string holding a character the terminal escapes (U+202E, ESC, ...) is double-quoted: its \uXXXX
+ * escape reads back as the character only there (in a plain or block scalar it is literal text).
  */
 export function renderYaml(value: unknown): string {
   return stringify(value, quoteTyped, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
 }
 
 function quoteTyped(_key: unknown, v: unknown): unknown {
-  if (typeof v !== "string" || resolvePlain(v) === v) return v;
+  if (typeof v !== "string" || (resolvePlain(v) === v && !hasControls(v))) return v;
   const s = new Scalar(v);
   s.type = Scalar.QUOTE_DOUBLE;
   return s;

@@ -3,7 +3,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineFor, verdict } from "../helpers.js";
+import { engineFor, load, verdict } from "../helpers.js";
+import { PolicyEngine } from "../../src/engine/verdict.js";
+import { DEFAULT_OPTIONS } from "../../src/engine/options.js";
 import { withPolicies } from "../fixtures/e2e-model.js";
 
 const anp = (name: string, priority: number, body: string) =>
@@ -141,4 +143,25 @@ test("ClusterNetworkPolicy: Admin and Baseline tiers, Accept/Deny/Pass, protocol
 test("CNP domainNames peers cannot match an address flow (they are resolved by the data plane)", () => {
   const e = engineFor(withPolicies(cnp("d", "Admin", 1, `  subject: {namespaces: {}}\n  egress:\n  - action: Accept\n    to: [{domainNames: ["*.example.com"]}]\n  - action: Deny\n    to: [{networks: [0.0.0.0/0]}]`)));
   assert.equal(verdict(e, "x/a", "ip:93.184.216.34", 443), "deny");
+});
+
+// apis/v1alpha1/shared_types.go (and v1alpha2's ClusterNetworkPolicyIngressPeer): a peer with none of
+// the fields the implementation knows means a newer CRD; "it should fail closed. For Allow rules,
+// fail closed means: treat the rule as matching no traffic. For Deny and Pass rules: treat the rule
+// as a 'Deny all' rule." The unknown field is an error; --lenient reads the rule that way.
+test("a peer with only unknown fields fails closed: Allow matches nothing, Deny and Pass deny everything", () => {
+  const lenient = (...docs: string[]) => {
+    const l = load({ "p.yaml": withPolicies(...docs) });
+    assert.match(l.diagnostics.errors.map((d) => d.message).join("\n"), /unknown field "futurePeer"/);
+    return new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  };
+  const unknownPeer = (action: string) => `  - action: ${action}\n    from:\n    - futurePeer: {}\n    - namespaces: {matchLabels: {ns: 'y'}}`;
+  const deny = lenient(anp("d", 10, `${SUBJECT_XA}\n  ingress:\n${unknownPeer("Deny")}`));
+  assert.equal(verdict(deny, "z/b", "x/a", 80), "deny", "Deny with an unknown peer denies every source");
+  const pass = lenient(anp("p", 10, `${SUBJECT_XA}\n  ingress:\n${unknownPeer("Pass")}`), np("all", "x", "  podSelector: {}\n  ingress: [{}]"));
+  assert.equal(verdict(pass, "y/b", "x/a", 80), "deny", "Pass with an unknown peer is a Deny all, not a pass to the NetworkPolicy");
+  const allow = lenient(anp("a", 10, `${SUBJECT_XA}\n  ingress:\n${unknownPeer("Allow")}`), np("none", "x", "  podSelector: {}\n  policyTypes: [Ingress]"));
+  assert.equal(verdict(allow, "y/b", "x/a", 80), "deny", "Allow with an unknown peer matches nothing, not even the known peer");
+  const accept = lenient(cnp("c", "Admin", 10, `${SUBJECT_XA}\n  ingress:\n${unknownPeer("Deny")}`));
+  assert.equal(verdict(accept, "z/c", "x/a", 80), "deny", "ClusterNetworkPolicy likewise");
 });

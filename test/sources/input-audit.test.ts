@@ -35,21 +35,25 @@ test("validate: a YAML error names the file and line (as list does), a folder's 
 });
 
 test("a large document's lines are found from its indentation (blocklocate.ts) exactly where the yaml library puts them, on random values in several styles", () => {
-  let taken = 0, paths = 0;
+  let taken = 0, paths = 0, tabbedTaken = 0;
   fc.assert(fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), valueArb, { minKeys: 1, maxKeys: 5 }), (obj) => {
-    for (const text of [renderManifests([obj], "yaml"), stringify(obj), stringify(obj, { indentSeq: false, defaultStringType: "QUOTE_SINGLE" }), `# head\n---\n${stringify(obj)}\n# tail\n`]) {
+    const block = renderManifests([obj], "yaml");
+    // Tabs where go-yaml reads them: after a key's ':', before and in comments.
+    const tabbed = block.replace(/^---\n/, "").replace(/^( *[a-z][^:'"\n#]*):( |$)/gm, "$1:\t").replace(/^(.+)$/gm, "$1 \t# a\tcomment");
+    for (const text of [block, tabbed, stringify(obj), stringify(obj, { indentSeq: false, defaultStringType: "QUOTE_SINGLE" }), `# head\n---\n${stringify(obj)}\n# tail\n`]) {
       const fast = parseBlockDocument(text);
       const lines = BlockLines.of(text);
       assert.equal(lines !== undefined, fast !== undefined, "indexed exactly when the fast reader reads it");
       if (!fast || !lines) continue;
       taken++;
+      if (text === tabbed) tabbedTaken++;
       for (const path of pathsOf(fast.value)) {
         paths++;
         assert.equal(lines.lineOf(path), referenceLine(text, path), `${JSON.stringify(path)} in\n${text}`);
       }
     }
   }), { numRuns: 300, seed: 7 });
-  assert.ok(taken > 300 && paths > 3000, `only ${taken} texts, ${paths} paths`);
+  assert.ok(taken > 300 && paths > 3000 && tabbedTaken > 100, `only ${taken} texts (${tabbedTaken} with tabs), ${paths} paths`);
 });
 
 test("an error deep in a large kind: List (a cluster dump) gets its line (found from indentation: the yaml library would take about 1 KB per value of the whole document)", async () => {
@@ -107,13 +111,14 @@ function referenceLine(text: string, path: (string | number)[]): number {
 }
 
 test("a document too large for the yaml library (over 2M lines and values) that is not plain block YAML is refused at the line where it stops being plain, instead of running out of memory", async () => {
+  // A tab in a comment (line 4) is plain block YAML; the multi-line flow collection (line 7) is not.
   const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n# a\ttab\ndata:\n  a: "[${"1,".repeat(MAX_FULL_YAML_VALUES)}1]"\nx: [${"1,".repeat(10)}\n  1]\n`;
-  assert.throws(() => parseKubeYaml(text), (e: unknown) => e instanceof KubeYamlError && e.offset === text.indexOf("# a\ttab") && /not plain block YAML from this line on/.test(e.message));
+  assert.throws(() => parseKubeYaml(text), (e: unknown) => e instanceof KubeYamlError && e.offset === text.indexOf("x: [") && /not plain block YAML from this line on/.test(e.message));
   const t = tempFiles({ "big.yaml": text });
   try {
     const r = await cli(["list", "-f", join(t.dir, "big.yaml")]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /big\.yaml:4: invalid YAML: this document has over 2M lines and values and is not plain block YAML/);
+    assert.match(r.err, /big\.yaml:7: invalid YAML: this document has over 2M lines and values and is not plain block YAML/);
     const plain = await cli(["validate", "-f", join(t.dir, "big.yaml")], "");
     assert.doesNotMatch(plain.err, /Error|\n\s+at /);
   } finally { t.cleanup(); }

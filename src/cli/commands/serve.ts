@@ -8,8 +8,8 @@ import { clusterOf, loadSources } from "../cluster.js";
 import { ServeState } from "../../server/state.js";
 import { isLoopback, startServer } from "../../server/http.js";
 import { watchPaths } from "../../server/watch-files.js";
-import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, lenient, loadInputs } from "../inputs.js";
+import { EXIT, InputError, UsageError, str, type Command, type Io, type Values } from "../command.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, filePaths, lenient, loadInputs } from "../inputs.js";
 import { formatDiagnostic } from "../../model/source.js";
 
 export const serveCommand: Command = {
@@ -36,7 +36,7 @@ export const serveCommand: Command = {
     const { address, port, token } = serverParams(values);
     const state = new ServeState(loadInputs(values, io), engineOptions(values));
     void state.analysis.connectivity; // built now: the first answer and the first watch event need it
-    const paths = list(values, "file"), cluster = clusterOf(values);
+    const paths = filePaths(values), cluster = clusterOf(values);
     const reload = () => reloadInputs(paths, values, io);
     const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); });
     const updates = new LiveUpdates(state, reload);

@@ -3,8 +3,8 @@
 import { formatDiagnostic, formatPath } from "../../model/source.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
 import { clusterOf, loadSources } from "../cluster.js";
-import { EXIT, InputError, UsageError, list, type Command } from "../command.js";
-import { INPUT_OPTIONS, maxInputSize, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+import { EXIT, InputError, UsageError, type Command } from "../command.js";
+import { INPUT_OPTIONS, filePaths, maxInputSize, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
 
 /** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
 export function validationDocument(loaded: Loaded) {
@@ -29,7 +29,7 @@ export const validateCommand: Command = {
   options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   examples: ["junction validate -f examples/shop", "kubectl get netpol,anp,banp -A -o yaml | junction validate -f -"],
   run(values, _pos, io) {
-    const paths = list(values, "file"), cluster = clusterOf(values);
+    const paths = filePaths(values), cluster = clusterOf(values);
     if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH, or a cluster (--kubeconfig, --context, -A)");
     const maxBytes = maxInputSize(values);
     const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });

@@ -7,7 +7,8 @@
 // Pass to the next tier); no match → the tier's defaultAction (Deny). No policy at all → the
 // profiles (allow, for pods). Mapping: the `default` tier is the Namespace tier (where Kubernetes
 // NetworkPolicies sit, at order 1000); earlier tiers go to the Admin tier, later ones to the
-// Baseline tier, ranked in order, each closed by an "end of tier" Deny for the endpoints it selects.
+// Baseline tier, ranked in order around the Admin APIs' policies (Calico's kube-admin and
+// kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type NamespaceMatch, type Policy, type Rule, type Tier } from "../../model/policy.js";
@@ -28,9 +29,10 @@ const BUILTIN_TIERS: Record<string, TierDef> = {
   "kube-baseline": { order: 10_000_000, defaultAction: "Pass" },
 };
 const LAST = Number.MAX_SAFE_INTEGER;
+const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
-interface CalicoPolicy { policies: Policy[]; tier: string; order?: number; tierField: Field }
+interface CalicoPolicy { policies: Policy[]; name: string; tier: string; order?: number; tierField: Field }
 interface CalicoState { b: InventoryBuilder; policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const states = new WeakMap<InventoryBuilder, CalicoState>();
@@ -101,7 +103,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
-      stateOf(b).policies.push({ policies, tier, order, tierField: spec.get("tier") });
+      stateOf(b).policies.push({ policies, name: meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name, tier, order, tierField: spec.get("tier") });
     },
   };
 }
@@ -126,19 +128,25 @@ function placeTiers(state: CalicoState): void {
   const order = [...tiers.keys()].sort((a, b) => tiers.get(a)!.order - tiers.get(b)!.order || (a < b ? -1 : 1));
   const defaultIndex = order.indexOf("default");
   const rank: Record<"admin" | "baseline", number> = { admin: 0, baseline: 0 };
+  // Calico evaluates AdminNetworkPolicies in its kube-admin tier and BaselineAdminNetworkPolicies in
+  // kube-baseline: when there are some, a tier ordered before them ranks before every priority
+  // (0-1000) they use, one after them after. Without them, ranks start at 0 (the common API's
+  // priorities are not negative).
+  const withApi = (tier: Tier) => state.b.inv.policies.some((p) => p.tier === tier && ADMIN_API_KINDS.includes(p.kind));
+  const api = { admin: withApi("admin"), baseline: withApi("baseline") };
+  const base = (i: number, tier: "admin" | "baseline") => (!api[tier] ? 0 : i < order.indexOf(`kube-${tier}`) ? -1_000_000 : 1001);
   for (const [i, name] of order.entries()) {
     const members = state.policies.filter((p) => p.tier === name)
-      .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.policies[0].name < b.policies[0].name ? -1 : 1));
+      .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.name < b.name ? -1 : 1));
     const tier: Tier = i < defaultIndex ? "admin" : i === defaultIndex ? "namespace" : "baseline";
     for (const m of members) for (const p of m.policies) {
       p.tier = tier;
-      if (tier !== "namespace") p.priority = rank[tier];
-      if (tier !== "namespace") rank[tier]++;
+      if (tier !== "namespace") p.priority = base(i, tier) + rank[tier]++;
     }
     const def = tiers.get(name)!;
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
-    const end = tier === "namespace" ? Number.MAX_VALUE : rank[tier]++;
+    const end = tier === "namespace" ? Number.MAX_VALUE : base(i, tier) + rank[tier]++;
     for (const m of members) for (const p of m.policies) state.b.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   for (const p of state.policies) {

@@ -2,9 +2,9 @@
 // An entity's criteria are ANDed; the source describes the remote side of ingress rules, the
 // destination that of egress rules, and destination ports apply in both directions.
 
-import { cidrFrom, type Cidr } from "../../model/ip.js";
+import { cidrFrom, formatAddress, type Address, type Cidr } from "../../model/ip.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
-import { selector, matches, type Requirement } from "../../model/selector.js";
+import { EVERYTHING, selector, matches, type Requirement } from "../../model/selector.js";
 import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { calicoCleanPath } from "../../model/calico-path.js";
@@ -106,16 +106,29 @@ function netPeers(entity: Field): Peer[] | undefined {
   return base.map((cidr) => ({ kind: "cidr", cidr, except: (notNets ?? []).filter((x) => x.family === cidr.family) }));
 }
 
-/** Peers for the selector criteria: endpoints, and the NetworkSets the same labels pick. */
+/** Calico reads an empty selector string as no selector (updateprocessors/rules.go compares each with ""). */
+function given(f: Field): boolean {
+  return f.present && f.value !== "";
+}
+
+/**
+ * Peers for the selector criteria: endpoints, and the NetworkSets the same labels pick. As
+ * libcalico-go's getEndpointSelector: a namespaced policy's rule stays in its namespace (or the
+ * namespaceSelector's) once any selector field is set; a GlobalNetworkPolicy rule with only a
+ * notSelector has no positive selector at all and matches every address but the excluded ones.
+ */
 function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
-  const sel = entity.get("selector"), notSel = entity.get("notSelector"), nsSel = entity.get("namespaceSelector"), sa = entity.get("serviceAccounts");
-  if (!sel.present && !notSel.present && !nsSel.present && !sa.present) return undefined;
-  const pos = readCalicoSelector(sel);
-  const neg = notSel.present ? dnf(notSel, parseSelector, "all()", true) : [{ reqs: [], global: false }];
-  const nsTerms = nsSel.present ? readCalicoSelector(nsSel) : undefined;
-  const accounts = readServiceAccounts(sa);
-  if (!pos || !neg || (nsSel.present && !nsTerms) || accounts === null) return [];
-  if (pos.some((t) => t.global) || nsTerms?.some((t) => t.global && t.reqs.length)) return nsSel.error("unsupported", "global() is supported only as the whole namespaceSelector") ?? [];
+  const sel = entity.get("selector"), notSel = entity.get("notSelector"), nsSel = entity.get("namespaceSelector");
+  const accounts = readServiceAccounts(entity.get("serviceAccounts"));
+  if (!given(sel) && !given(notSel) && !given(nsSel) && accounts === undefined) return undefined;
+  const pos = given(sel) ? readCalicoSelector(sel) : [{ reqs: [], global: false }];
+  const neg = given(notSel) ? dnf(notSel, parseSelector, "all()", true) : [{ reqs: [], global: false }];
+  const nsTerms = given(nsSel) ? readCalicoSelector(nsSel) : undefined;
+  if (!pos || !neg || (given(nsSel) && !nsTerms) || accounts === null) return [];
+  if (pos.some((t) => t.global)) return sel.error("unsupported", "global() is supported only as the whole namespaceSelector") ?? [];
+  if (nsTerms?.some((t) => t.global && t.reqs.length)) return nsSel.error("unsupported", "global() is supported only as the whole namespaceSelector") ?? [];
+  const names = accounts === "any" ? undefined : accounts;
+  if (scope.namespace === undefined && !nsTerms && !given(sel) && accounts === undefined) return everyAddressBut(neg, readCalicoSelector(notSel) ?? [], scope);
   const labelTerms = pos.flatMap((p) => neg.map((n) => [...p.reqs, ...n.reqs]));
   const namespaces: NamespaceMatch[] = nsTerms
     ? nsTerms.filter((t) => !t.global).map((t) => ({ kind: "selector", selector: selector({}, t.reqs) }))
@@ -123,11 +136,39 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
   const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
   for (const ns of namespaces) {
     for (const reqs of labelTerms) {
-      peers.push({ kind: "endpoints", selector: { namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(accounts ? { serviceAccounts: accounts } : {}) } });
-      if (!accounts) peers.push(networkSetPeer(reqs, ns, scope));
+      peers.push({ kind: "endpoints", selector: { namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) } });
+      if (!names) peers.push(networkSetPeer(reqs, ns, scope));
     }
   }
   return peers;
+}
+
+/**
+ * Every address but those of the endpoints and network sets `excluded` selects (felix matches a
+ * notSelector as "not in the IP set of what it selects"): the other pods and host endpoints by
+ * label, every node, and every other address (the excluded host endpoints' addresses and network
+ * sets' nets are cut out once all objects are read).
+ */
+function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): Peer[] {
+  const rest = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr" as const, cidr, except: [] as Cidr[], outside: true }));
+  scope.b.defer(() => {
+    const sels = excluded.map((t) => selector({}, t.reqs));
+    const picked = (labels: Record<string, string>) => sels.some((s) => matches(s, labels));
+    const cut = [
+      ...scope.b.inv.networks.filter((n) => picked(n.labels)).flatMap((n) => n.cidrs),
+      ...scope.b.inv.endpoints.filter((e) => e.kind === "workload" && picked(e.labels)).flatMap((e) => e.addresses.map(hostCidr)),
+    ];
+    for (const r of rest) r.except = cut.filter((c) => c.family === r.cidr.family);
+  });
+  return [
+    ...others.map((t): Peer => ({ kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] } })),
+    { kind: "nodes", selector: EVERYTHING },
+    ...rest,
+  ];
+}
+
+function hostCidr(a: Address): Cidr {
+  return cidrFrom(`${formatAddress(a)}/${a.family === 4 ? 32 : 128}`);
 }
 
 /** namespaceSelector: global(): host endpoints and GlobalNetworkSets (the non-namespaced endpoints). */
@@ -138,11 +179,13 @@ function globalPeers(reqs: Requirement[]): Peer[] {
   ];
 }
 
-function readServiceAccounts(f: Field): string[] | undefined | null {
+/** serviceAccounts: the names, "any" (a selector all() only), undefined (neither given, so no criterion), null (unsupported). */
+function readServiceAccounts(f: Field): string[] | "any" | undefined | null {
   if (!f.object()) return undefined;
   const sel = f.get("selector");
-  if (sel.present && sel.string() !== "all()") { sel.error("unsupported", "serviceAccounts.selector matches ServiceAccount labels, which are not in the model; use serviceAccounts.names"); return null; }
-  return f.get("names").list()?.map((n) => n.string({ required: true })).filter((s): s is string => s !== undefined);
+  if (given(sel) && sel.string() !== "all()") { sel.error("unsupported", "serviceAccounts.selector matches ServiceAccount labels, which are not in the model; use serviceAccounts.names"); return null; }
+  const names = f.get("names").list()?.map((n) => n.string({ required: true })).filter((s): s is string => s !== undefined) ?? [];
+  return names.length ? names : given(sel) ? "any" : undefined;
 }
 
 /** NetworkSets carry their namespace as a label; namespaces chosen by selector are resolved once all are read. */

@@ -16,14 +16,15 @@ export class SelectorError extends Error {}
 
 const MAX_TERMS = 64;
 const KEY = /^[A-Za-z0-9_.\/-]+/;
-const TOKEN = /^\s*(==|!=|&&|\|\||!|\(|\)|\{|\}|,|'[^']*'|"[^"]*"|[A-Za-z0-9_.\/-]+)/;
+// Calico's tokenizer skips only spaces and tabs: a newline in a selector is an error there.
+const TOKEN = /^[ \t]*(==|!=|&&|\|\||!|\(|\)|\{|\}|,|'[^']*'|"[^"]*"|[A-Za-z0-9_.\/-]+)/;
 
 class Parser {
   private pos = 0;
   constructor(private readonly text: string) {}
 
   parse(): SelectorExpr {
-    if (this.text.trim() === "") return { t: "all" };
+    if (this.text.replace(/[ \t]/g, "") === "") return { t: "all" };
     const e = this.or();
     if (this.peek() !== undefined) this.fail(`unexpected ${JSON.stringify(this.peek())}`);
     return e;
@@ -31,13 +32,14 @@ class Parser {
 
   private fail(message: string): never {
     const rest = this.text.slice(this.pos);
-    const column = this.pos + rest.length - rest.trimStart().length + 1;
+    const column = this.pos + rest.length - rest.replace(/^[ \t]+/, "").length + 1;
     throw new SelectorError(`${message} at column ${column} of ${JSON.stringify(this.text)}`);
   }
 
   private peek(): string | undefined {
     const m = TOKEN.exec(this.text.slice(this.pos));
-    if (!m && this.text.slice(this.pos).trim() !== "") this.fail(`unexpected character ${JSON.stringify(this.text.slice(this.pos).trim()[0])}`);
+    const rest = this.text.slice(this.pos).replace(/^[ \t]+/, "");
+    if (!m && rest !== "") this.fail(`unexpected character ${JSON.stringify(rest[0])}`);
     return m?.[1];
   }
 
@@ -80,14 +82,17 @@ class Parser {
     return this.next().slice(1, -1);
   }
 
-  private call(): void { this.expect("("); this.expect(")"); }
 
   private term(): SelectorExpr {
     const start = this.pos;
     const word = this.next();
-    if (word === "all") { this.call(); return { t: "all" }; }
-    if (word === "global") { this.call(); return { t: "global" }; }
-    if (word === "has") { this.expect("("); const key = this.key(); this.expect(")"); return req(key, "Exists", []); }
+    // has(, all( and global( are single tokens in Calico's tokenizer: "has (x)" is the label has.
+    if (this.text[this.pos] === "(" && ["all", "global", "has"].includes(word)) {
+      this.next();
+      if (word === "has") { const key = this.key(); this.expect(")"); return req(key, "Exists", []); }
+      this.expect(")");
+      return { t: word as "all" | "global" };
+    }
     if (!KEY.test(word) || /^['"]/.test(word)) { this.pos = start; this.fail(`expected a label key, has(), all() or global(), found ${JSON.stringify(word)}`); }
     if (!TOKEN.test(this.text.slice(this.pos))) {
       const rest = this.text.slice(this.pos).trim();
@@ -114,9 +119,11 @@ class Parser {
   private set(): string[] {
     this.expect("{");
     const values: string[] = [];
-    if (this.peek() !== "}") {
+    // As Calico's parser: strings separated by commas, a trailing comma allowed ({'a', 'b',}).
+    while (this.peek() !== "}") {
       values.push(this.string());
-      while (this.peek() === ",") { this.next(); values.push(this.string()); }
+      if (this.peek() !== ",") break;
+      this.next();
     }
     this.expect("}");
     return values;
