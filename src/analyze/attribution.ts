@@ -7,7 +7,7 @@ import type { Cluster, Endpoint } from "../model/endpoint.js";
 import type { FlowRecord } from "../model/flowrecord.js";
 import { holderName, workloadName, type AddressTimeline, type Holder, type Lookup, type Match, type Tenure } from "../model/history.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { contains, formatAddress, parseAddress, addressKey, type Address } from "../model/ip.js";
+import { contains, formatAddress, parseAddress, addressKey, type Address, type AddressKey } from "../model/ip.js";
 import { isProtocol } from "../model/ports.js";
 import { CLUSTER_NETWORK_LABEL } from "../sources/common.js";
 import { clusterOfName, inCluster } from "../sources/clusters.js";
@@ -80,7 +80,7 @@ export class Attributor {
   private readonly clusters: ReadonlySet<string>;
   private readonly logCluster?: string;
   /** Every endpoint of the inventory by address, when clusters share addresses (the index keeps one). */
-  private endpointsByAddress?: Map<string, Endpoint[]>;
+  private endpointsByAddress?: Map<AddressKey, Endpoint[]>;
 
   constructor(private timeline: AddressTimeline, private inv: Inventory, engine: PolicyEngine | undefined, options: AttributorOptions) {
     this.index = engine?.index ?? new InventoryIndex(inv);
@@ -200,7 +200,7 @@ export class Attributor {
     if (!this.clusters.size) { const e = this.index.byAddress.get(addressKey(a)); return e ? [e] : []; }
     if (!this.endpointsByAddress) {
       // One per cluster, as the index picks one: nodes first (a host-network pod's address is its node's), then pods, then workloads.
-      const by = (this.endpointsByAddress = new Map<string, Endpoint[]>());
+      const by = (this.endpointsByAddress = new Map<AddressKey, Endpoint[]>());
       for (const kind of ["node", "pod", "workload"] as const) {
         for (const e of this.inv.endpoints) {
           if (e.kind !== kind) continue;

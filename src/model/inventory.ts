@@ -4,7 +4,7 @@ import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from 
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Policy } from "./policy.js";
-import { addressKey } from "./ip.js";
+import { addressKey, type AddressKey } from "./ip.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
@@ -98,9 +98,9 @@ function controllersIn(inv: Inventory, a: string | undefined, b: string | undefi
 /** Lookup indexes built once over an inventory (and kept current by added/removed). */
 export class InventoryIndex {
   readonly nodesByName = new Map<string, Endpoint>();
-  readonly byAddress = new Map<string, Endpoint>();
+  readonly byAddress = new Map<AddressKey, Endpoint>();
   /** Every endpoint holding an address that more than one holds (a host-network pod and its node): who takes over on removal. */
-  private readonly sharedAddresses = new Map<string, Endpoint[]>();
+  private readonly sharedAddresses = new Map<AddressKey, Endpoint[]>();
 
   constructor(readonly inv: Inventory) {
     for (const e of inv.endpoints) {
@@ -145,7 +145,7 @@ export class InventoryIndex {
     }
   }
 
-  private share(key: string, cur: Endpoint, e: Endpoint): void {
+  private share(key: AddressKey, cur: Endpoint, e: Endpoint): void {
     const all = this.sharedAddresses.get(key);
     if (all) { if (!all.includes(e)) all.push(e); } else if (cur !== e) this.sharedAddresses.set(key, [cur, e]);
   }

@@ -129,9 +129,15 @@ export function hasHostBits(c: Cidr): boolean {
   return addr !== undefined && addr.value !== c.first;
 }
 
-/** A compact map key for an address. */
-export function addressKey(a: Address): string {
-  return `${a.family}:${a.value}`;
+/**
+ * A compact map key for an address: an IPv4 address is its value as a number (exact below 2^32;
+ * no text is made: a cluster-scale index keys every pod by it), an IPv6 one "6:value". The two
+ * kinds never collide (a number is never equal to a string as a Map or Set key).
+ */
+export type AddressKey = number | string;
+
+export function addressKey(a: Address): AddressKey {
+  return a.family === 4 ? Number(a.value) : `6:${a.value}`;
 }
 
 export function contains(r: AddressRange, a: Address): boolean {

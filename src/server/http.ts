@@ -53,7 +53,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, assets: Map<string, Buffer>, streams: Set<ServerResponse>): void {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  let url: URL;
+  // A request target that is no URL (`GET http://[::1 HTTP/1.1`) is the client's error, not ours.
+  try { url = new URL(req.url ?? "/", "http://localhost"); } catch { send(res, 400, JSON.stringify({ error: "the request target is not a valid URL" })); return; }
   if (req.method !== "GET" && req.method !== "HEAD") { res.setHeader("Allow", "GET, HEAD"); send(res, 405, JSON.stringify({ error: "read-only: only GET is served" })); return; }
   if (isLoopback(o.address) && !loopbackHost(req.headers.host)) { send(res, 403, JSON.stringify({ error: "the Host header must name a loopback address" })); return; }
   if (url.pathname === "/healthz") { send(res, 200, JSON.stringify({ status: "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString() })); return; }

@@ -5,6 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
+import { connect, type AddressInfo } from "node:net";
+import { createServer } from "node:http";
+import { ApiClient } from "../../src/sources/live/client.js";
 import { Locator } from "../../src/sources/locate.js";
 import { parseKubeYaml, splitKubectlDocuments } from "../../src/sources/kubeyaml.js";
 import { cli, load, tempFiles } from "../helpers.js";
@@ -35,6 +38,15 @@ test("serve -f: after a changed file is reloaded, a diagnostic names its new lin
     writeFileSync(join(t.dir, "ns.yaml"), dup("# one\n# two\n# three\n"));
     await stream.next("update");
     assert.equal(await line(), 4);
+    // A request target that is no URL is a 400 naming it, not an internal error (500).
+    const port = Number(new URL(s.url).port);
+    const reply = await new Promise<string>((resolve, reject) => {
+      let got = "";
+      const c = connect(port, "127.0.0.1", () => c.end("GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+      c.on("data", (d) => { got += d; }).on("end", () => resolve(got)).on("error", reject);
+    });
+    assert.match(reply, /^HTTP\/1\.1 400 /);
+    assert.match(reply, /the request target is not a valid URL/);
   } finally { stream.close(); await s.stop(); t.cleanup(); }
 });
 
@@ -95,4 +107,55 @@ test("-f URL is refused by name (kubectl -f fetches http(s) URLs; Junction reads
     assert.equal(r.code, 2, command);
     assert.match(r.err, /https:\/\/example\.com\/policies\.yaml: Junction does not fetch URLs \(kubectl -f does\)/, command);
   }
+});
+
+test("flows --format auto stops looking after 4 MiB of lines it does not recognise, instead of holding up to 1,000 lines of 1 MiB", async () => {
+  const junk = ("x".repeat(300_000) + "\n").repeat(30);
+  const t = tempFiles({ "junk.log": junk });
+  try {
+    const r = await cli(["flows", "--history", "examples/flows/history.jsonl", "--flows", join(t.dir, "junk.log")]);
+    assert.equal(r.code, 2);
+    // 14 lines of 300,000 characters pass 4 MiB: detection ends there, not at the file's 30th line.
+    assert.match(r.err, /junk\.log:1: no line of the first 14 is of a format Junction reads/);
+  } finally { t.cleanup(); }
+});
+
+test("odd API server answers are one-line errors (exit 2), not internal errors; a silent API server times out; a plain-HTTP server without insecure-skip-tls-verify is named", { timeout: 120_000 }, async () => {
+  let mode = "";
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    res.setHeader("Content-Type", "application/json");
+    if (mode === "hang") return;
+    const answer: Record<string, unknown> = {
+      "/api": { versions: mode === "versions" ? "v1" : ["v1"] },
+      "/apis": { groups: mode === "groups" ? {} : [] },
+      "/api/v1": { resources: [{ name: "namespaces", namespaced: false, kind: "Namespace", verbs: ["list"] }, { name: 7 }] },
+    };
+    res.end(JSON.stringify(answer[path] ?? { items: mode === "items" ? 5 : [null], metadata: {} }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const t = tempFiles({});
+  const kubeconfig = (skip: boolean) => {
+    const path = join(t.dir, `kc-${skip}`);
+    writeFileSync(path, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}"${skip ? ", insecure-skip-tls-verify: true" : ""}}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: t}\ncurrent-context: x\n`);
+    return path;
+  };
+  try {
+    for (const [m, says] of [["items", /"items" that is not a list/], ["null", /an item of the API server's answer is not an object/], ["groups", /"groups" that is not a list/], ["versions", /"versions" that is not a list/]] as const) {
+      mode = m;
+      const r = await cli(["list", "--kubeconfig", kubeconfig(true)]);
+      assert.equal(r.code, 2, `${m}: ${r.err}`);
+      assert.match(r.err, says, m);
+      assert.doesNotMatch(r.err, /internal error/, m);
+    }
+    mode = "";
+    const plain = await cli(["list", "--kubeconfig", kubeconfig(false)]);
+    assert.equal(plain.code, 2, plain.err);
+    assert.match(plain.err, /set insecure-skip-tls-verify: true/);
+    mode = "hang";
+    const client = await ApiClient.connect({ kubeconfig: kubeconfig(true), namespaces: [] });
+    client.idleTimeoutMs = 300;
+    await assert.rejects(client.get("/api"), /no answer from the API server in 0\.3 s/);
+  } finally { server.closeAllConnections(); server.close(); t.cleanup(); }
 });

@@ -18,9 +18,11 @@ interface Outcome { allow: Bits; cont: Bits }
  */
 class Scratch {
   readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits; readonly row: Bits;
+  /** A rest part's union of rows, before it is stored (all zeros between rows, as `row`). */
+  readonly any: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row, this.any] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -54,14 +56,15 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.any = newBits(n);
     sig.masks = new Map();
     if (sig.part === "admin") {
+      sig.any = newBits(n);
       sig.admin = { allow: [], cont: [], anyCont: newBits(n) };
       this.adminRows(sig, sig.admin, from);
       return;
     }
     sig.rows = new Array<Bits>(sig.layout.reps.length);
+    sig.any = undefined;
     this.refresh(sig, 0, n);
   }
 
@@ -70,6 +73,9 @@ export class RowBuilder {
    * a third are empty), made once: a rest part's rows are computed into a buffer and looked up here
    * by content. Such rows are shared, so they are never written: a row about to change is copied
    * first (own). The table lives until the next reset (rows made later rarely repeat older ones).
+   * A rest part's `any` (the union of its rows) is stored the same way: it is nearly always one of
+   * its rows or another part's union (at 100k pods, 10,200 unions of 2 KB each are a few hundred
+   * distinct ones), and memory first touched is costly (a page fault per 4 KB).
    */
   private table = new Map<number, Bits[]>();
   private shared = new WeakSet<Bits>();
@@ -85,6 +91,7 @@ export class RowBuilder {
       if (same) return cur;
       const out = this.own(cur);
       out.set(buf.subarray(w0, w1), w0);
+      touched(out);
       return out;
     }
     let h = buf.length;
@@ -95,6 +102,37 @@ export class RowBuilder {
     out.set(buf.subarray(lo, hi), lo);
     if (bucket) bucket.push(out); else this.table.set(h, [out]);
     this.shared.add(out);
+    return out;
+  }
+
+  /** Copies made by spliced for the words `splicedAt`, by the union they were made from. */
+  private splicedAt = -1;
+  private splices = new Map<Bits, Bits[]>();
+
+  /**
+   * A stored union `cur` with the words [w0, w1) of `buf`: written in place when it is not shared; a
+   * shared one is copied, once per distinct result (parts sharing a union mostly get the same new
+   * words: a namespace relabel refreshes thousands of parts), and the copy is shared too.
+   */
+  private spliced(cur: Bits, buf: Bits, w0: number, w1: number): Bits {
+    let same = true;
+    for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
+    if (same) return cur;
+    if (!this.shared.has(cur)) { cur.set(buf.subarray(w0, w1), w0); touched(cur); return cur; }
+    const at = w0 * 2 ** 26 + w1;
+    if (at !== this.splicedAt) { this.splicedAt = at; this.splices.clear(); }
+    let outs = this.splices.get(cur);
+    if (!outs) this.splices.set(cur, outs = []);
+    for (const out of outs) {
+      let eq = true;
+      for (let w = w0; w < w1 && eq; w++) eq = out[w] === buf[w];
+      if (eq) return out;
+    }
+    const out = newBits(cur.length);
+    out.set(cur);
+    out.set(buf.subarray(w0, w1), w0);
+    this.shared.add(out);
+    outs.push(out);
     return out;
   }
 
@@ -109,12 +147,37 @@ export class RowBuilder {
   /** Class `to` split off `from`: it gets `from`'s bit in every row of the part. */
   copyColumn(sig: Signature, from: number, to: number): void {
     const copy = (b: Bits) => { const v = has(b, from); if (v !== has(b, to)) { if (v) set(b, to); else clear(b, to); } touched(b); };
-    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont]) copy(b); }
+    if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont, sig.any!]) copy(b); }
     else if (sig.rows) {
       const rows = sig.rows;
-      for (let k = 0; k < rows.length; k++) if (has(rows[k], from) !== has(rows[k], to)) { rows[k] = this.own(rows[k]); copy(rows[k]); }
-    } else return;
-    copy(sig.any!);
+      for (let k = 0; k < rows.length; k++) rows[k] = this.withBit(rows[k], to, has(rows[k], from));
+      sig.any = this.withBit(sig.any!, to, has(sig.any!, from));
+    }
+  }
+
+  /** Copies made by withBit for the column `bitAt`, per bit value: parts sharing an array share its copy. */
+  private bitAt = -1;
+  private bitCopies = [new Map<Bits, Bits>(), new Map<Bits, Bits>()];
+
+  /**
+   * `r` with bit i set to v: written in place when it is not shared; a shared one is copied once per
+   * (array, i, v) and the copy is shared too (a column written into every part, as copyColumn does,
+   * would otherwise copy a shared union or row once per part using it: 20 MB at 100k pods).
+   */
+  private withBit(r: Bits, i: number, v: boolean): Bits {
+    if (has(r, i) === v) return r;
+    if (!this.shared.has(r)) { if (v) set(r, i); else clear(r, i); touched(r); return r; }
+    if (this.bitAt !== i) { this.bitAt = i; this.bitCopies = [new Map(), new Map()]; }
+    const memo = this.bitCopies[v ? 1 : 0];
+    let out = memo.get(r);
+    if (!out) {
+      out = newBits(r.length);
+      out.set(r);
+      if (v) set(out, i); else clear(out, i);
+      this.shared.add(out);
+      memo.set(r, out);
+    }
+    return out;
   }
 
   /**
@@ -145,15 +208,19 @@ export class RowBuilder {
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
   refresh(sig: Signature, w0: number, w1: number): void {
     if (sig.admin) { this.refreshAdmin(sig, sig.admin, w0, w1); return; }
-    const rows = sig.rows!, any = sig.any!, buf = this.work().row, reps = sig.layout!.reps;
-    any.fill(0, w0, w1);
+    const rows = sig.rows!, { row: buf, any } = this.work(), reps = sig.layout!.reps;
     // A row is read, stored and cleared on the words it wrote only: most rows are narrow.
+    let alo = w1, ahi = w0;
     for (let k = 0; k < reps.length; k++) {
       const [lo, hi] = this.row(sig, reps[k], buf, w0, w1);
       rows[k] = this.store(rows[k], buf, w0, w1, lo, hi);
       orInto(any, buf, lo, hi);
+      if (lo < hi) { alo = Math.min(alo, lo); ahi = Math.max(ahi, hi); }
       buf.fill(0, lo, hi);
     }
+    if (alo >= ahi) alo = ahi = w0;
+    sig.any = sig.any ? this.spliced(sig.any, any, w0, w1) : this.store(undefined, any, w0, w1, alo, ahi);
+    any.fill(0, alo, ahi);
     this.computed += rows.length;
   }
 
@@ -176,15 +243,15 @@ export class RowBuilder {
    * rule that can match it (undefined: not known); none means the walk ends there, denied.
    */
   fillColumn(sig: Signature, id: number, nsHits: (p: Policy) => boolean): void {
-    const rows = sig.rows!, any = sig.any!;
+    const rows = sig.rows!;
     const isolatedMiss = sig.tiers.namespace.length > 0 && !sig.unenforced && !sig.tiers.namespace.some(nsHits);
     let some = false;
     sig.layout!.reps.forEach((rep, k) => {
       const allowed = !isolatedMiss && this.walkOne(sig, rep, id);
-      if (allowed !== has(rows[k], id)) { rows[k] = this.own(rows[k]); if (allowed) set(rows[k], id); else clear(rows[k], id); }
+      rows[k] = this.withBit(rows[k], id, allowed);
       some ||= allowed;
     });
-    if (some) set(any, id); else clear(any, id);
+    sig.any = this.withBit(sig.any!, id, some);
   }
 
   /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
@@ -255,7 +322,7 @@ export class RowBuilder {
   }
 
   /** Forgets shared tier outcomes (classes or policies changed). */
-  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); }
+  reset(): void { this.outcomes.clear(); this.forgetNarrow(); this.table.clear(); this.splices.clear(); this.splicedAt = -1; }
 
   private forgetNarrow(): void { this.narrow.clear(); this.pooled = 0; }
 
@@ -283,14 +350,17 @@ export class RowBuilder {
     } else {
       // Shared rows stay shared: one copy each (the memo lives for one size).
       if (this.resizedTo !== nwords) { this.resizedTo = nwords; this.resizedRows = new WeakMap(); this.table.clear(); }
-      sig.rows = sig.rows!.map((r) => {
-        if (!this.shared.has(r)) return resized(r, nwords);
-        let out = this.resizedRows.get(r);
-        if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
-        return out;
-      });
+      sig.rows = sig.rows!.map((r) => this.resizedRow(r, nwords));
     }
-    sig.any = resized(sig.any!, nwords);
+    sig.any = this.resizedRow(sig.any!, nwords);
+  }
+
+  /** A row (or union of rows) grown to `nwords`: a shared one stays shared (one copy each). */
+  private resizedRow(r: Bits, nwords: number): Bits {
+    if (!this.shared.has(r)) return resized(r, nwords);
+    let out = this.resizedRows.get(r);
+    if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
+    return out;
   }
 
   private resizedTo = -1;

@@ -5,7 +5,7 @@
 // Service routes are bypassed).
 
 import type { Endpoint, Service } from "../../model/endpoint.js";
-import { addressKey, parseAddress, type Address } from "../../model/ip.js";
+import { addressKey, parseAddress, type Address, type AddressKey } from "../../model/ip.js";
 import type { InventoryIndex } from "../../model/inventory.js";
 
 export const CLUSTER_DOMAIN = "cluster.local";
@@ -36,7 +36,7 @@ export function searchList(name: string, namespace: string | undefined, domain =
 
 export class ClusterDns {
   private services = new Map<string, Service>();
-  private clusterIPs = new Map<string, Service>();
+  private clusterIPs = new Map<AddressKey, Service>();
 
   constructor(private readonly index: InventoryIndex, readonly domain = CLUSTER_DOMAIN) {
     for (const s of index.inv.services) {

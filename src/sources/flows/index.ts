@@ -28,6 +28,12 @@ export interface ReadStats {
 /** Lines --format auto looks at for one a reader recognises (a kernel log has other messages first). */
 const DETECT_LINES = 1000;
 
+/**
+ * Text --format auto holds while it looks: lines of up to 1 MiB each would otherwise make 1,000 of
+ * them 1 GiB (2 GiB as JavaScript strings) before the log is refused.
+ */
+const DETECT_CHARS = 4 * 1024 * 1024;
+
 function undetected(ctx: ReadContext, lines: number): FlowLogError {
   return new FlowLogError(`${ctx.file}:1: no line of the first ${lines} is of a format Junction reads (${FLOW_READERS.map((x) => x.name).join(", ")}); name it with --format`);
 }
@@ -36,15 +42,16 @@ function undetected(ctx: ReadContext, lines: number): FlowLogError {
 export function* readFlowLog(path: string, format: string, ctx: ReadContext, stats: ReadStats): Generator<FlowRecord> {
   let parse: LineParser | undefined = format === "auto" ? undefined : open(FLOW_READERS.find((r) => r.name === format)!, ctx, stats);
   const pending: [string, number][] = [];
-  let n = 0;
+  let n = 0, held = 0;
   for (const line of readLines(path)) {
     n++;
     stats.lines = n;
     if (line.trim() === "" || line.startsWith("#")) continue;
     if (!parse) {
       pending.push([line, n]);
+      held += line.length;
       const reader = FLOW_READERS.find((x) => x.detect(line));
-      if (!reader) { if (n >= DETECT_LINES) throw undetected(ctx, n); continue; }
+      if (!reader) { if (n >= DETECT_LINES || held >= DETECT_CHARS) throw undetected(ctx, n); continue; }
       parse = open(reader, ctx, stats);
     }
     for (const [l, i] of pending.length ? pending.splice(0) : [[line, n] as [string, number]]) {

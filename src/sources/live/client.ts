@@ -21,11 +21,31 @@ export interface ClusterOptions {
 
 export class ClusterError extends Error {}
 
+/**
+ * The list in `field` of an API server's answer ([] when absent): an answer of another shape (a
+ * proxy's page, a broken server) is a ClusterError naming the path, not a crash further on.
+ */
+export function listIn(body: unknown, field: string, where: string): unknown[] {
+  const v = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ClusterError(`${where}: the API server's answer has a ${JSON.stringify(field)} that is not a list`);
+  return v;
+}
+
+/** An API request with no byte for this long fails (kubectl's default is to wait for ever). */
+const IDLE_TIMEOUT_MS = 30_000;
+
+/** One answer larger than this fails: a list page is at most 500 objects. */
+const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+
 export interface ApiResponse { status: number; body: any }
 
 export type WatchEvent = { type: string; object: any };
 
 export class ApiClient {
+  /** Milliseconds without a byte after which a request fails (tests shorten it). */
+  idleTimeoutMs = IDLE_TIMEOUT_MS;
+
   private constructor(readonly config: KubeConfig, readonly context: string, readonly server: string) {}
 
   static async connect(o: ClusterOptions): Promise<ApiClient> {
@@ -46,12 +66,19 @@ export class ApiClient {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const opts: RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
-    await this.config.applyToHTTPSOptions(opts);
+    // @kubernetes/client-node refuses a plain http:// server unless insecure-skip-tls-verify is set.
+    try { await this.config.applyToHTTPSOptions(opts); }
+    catch (e) { throw new ClusterError(`${this.server} (context ${this.context}): ${(e as Error).message}${url.protocol === "http:" ? " (for a plain-HTTP server such as kubectl proxy, set insecure-skip-tls-verify: true on its cluster in the kubeconfig)" : ""}`); }
     return new Promise((resolve, reject) => {
       const send = url.protocol === "http:" ? httpRequest : httpsRequest;
       const req = send(url, opts, (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let bytes = 0;
+        res.on("data", (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > MAX_ANSWER_BYTES) { reject(new ClusterError(`${this.server}${path}: the API server's answer is larger than ${MAX_ANSWER_BYTES / 1024 ** 2} MiB`)); req.destroy(); return; }
+          chunks.push(c);
+        });
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }); }
@@ -60,6 +87,7 @@ export class ApiClient {
         res.on("error", (e) => reject(new ClusterError(`${this.server}: ${e.message}`)));
       });
       req.on("error", (e) => reject(new ClusterError(`cannot reach the API server ${this.server}: ${e.message}`)));
+      req.setTimeout(this.idleTimeoutMs, () => { reject(new ClusterError(`${this.server}${path}: no answer from the API server in ${this.idleTimeoutMs / 1000} s`)); req.destroy(); });
       req.end();
     });
   }

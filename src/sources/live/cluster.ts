@@ -5,7 +5,7 @@
 // cluster:CONTEXT/KIND/NAMESPACE/NAME, as a file's carry its name.
 
 import type { RawObject } from "../documents.js";
-import { ApiClient, ClusterError, type ClusterOptions, type WatchEvent } from "./client.js";
+import { ApiClient, ClusterError, listIn, type ClusterOptions, type WatchEvent } from "./client.js";
 import { collectionPath, discover, type ServedKind } from "./discovery.js";
 import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 
@@ -64,7 +64,10 @@ export class LiveCluster {
       if (r.status === 410 && cont) { items.length = 0; cont = undefined; continue; } // the continue token expired: start again
       if (r.status === 403 || r.status === 404) { if (first) this.drop(s, r.status); return undefined; }
       if (r.status !== 200) throw new ClusterError(`listing ${s.kind.resource}: the API server answered ${r.status}${r.body?.message ? ` (${r.body.message})` : ""}`);
-      for (const item of r.body?.items ?? []) items.push(this.raw(s.kind, item));
+      for (const item of listIn(r.body, "items", collectionPath(s.kind, s.namespace))) {
+        if (typeof item !== "object" || item === null || Array.isArray(item)) throw new ClusterError(`listing ${s.kind.resource}: an item of the API server's answer is not an object`);
+        items.push(this.raw(s.kind, item as Record<string, unknown>));
+      }
       cont = r.body?.metadata?.continue || undefined;
       s.rv = r.body?.metadata?.resourceVersion;
     } while (cont);

@@ -2,7 +2,7 @@
 // which resource name. A kind whose group or version is not served (a CRD that is not installed)
 // is reported as missing, not guessed.
 
-import { ClusterError, type ApiClient } from "./client.js";
+import { ClusterError, listIn, type ApiClient } from "./client.js";
 import { groupOf, readKinds, versionOf, type KindRef } from "./kinds.js";
 
 export interface ServedKind {
@@ -45,16 +45,22 @@ async function servedVersions(client: ApiClient): Promise<Map<string, Set<string
   const out = new Map<string, Set<string>>();
   const core = await client.get("/api");
   if (core.status !== 200) throw new ClusterError(`${client.server}/api: the API server answered ${core.status}${core.body?.message ? ` (${core.body.message})` : ""}`);
-  out.set("", new Set(core.body?.versions ?? []));
+  out.set("", new Set(listIn(core.body, "versions", `${client.server}/api`).map(String)));
   const apis = await client.get("/apis");
   if (apis.status !== 200) throw new ClusterError(`${client.server}/apis: the API server answered ${apis.status}`);
-  for (const g of apis.body?.groups ?? []) out.set(g.name, new Set((g.versions ?? []).map((v: { version: string }) => v.version)));
+  for (const g of listIn(apis.body, "groups", `${client.server}/apis`)) {
+    const group = g as { name?: unknown; versions?: unknown };
+    if (typeof group?.name !== "string") throw new ClusterError(`${client.server}/apis: a group of the API server's answer has no name`);
+    out.set(group.name, new Set(listIn(group, "versions", `${client.server}/apis`).map((v) => String((v as { version?: unknown })?.version))));
+  }
   return out;
 }
 
 async function resourceList(client: ApiClient, apiVersion: string): Promise<ApiResource[]> {
   const r = await client.get(apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
-  return r.status === 200 ? r.body?.resources ?? [] : [];
+  if (r.status !== 200) return [];
+  // Entries without a string name and kind are not resources Junction could list.
+  return listIn(r.body, "resources", `${client.server}/apis/${apiVersion}`).filter((x): x is ApiResource => typeof (x as ApiResource)?.name === "string" && typeof (x as ApiResource).kind === "string");
 }
 
 /** The collection path of a served kind, in one namespace or across all. */
