@@ -192,3 +192,9 @@ ${path("/", "Prefix", "main")}`);
   const optOut = y.replace("namespace: web", 'namespace: web\n  annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "false"}');
   assert.equal(await backendOf(optOut, "GET http://secure.example.com/x"), "web/main");
 });
+
+test("a Host with a trailing dot is the name without it to ingress-nginx (nginx drops one trailing dot)", async () => {
+  // nginx src/http/ngx_http_request.c ngx_http_validate_host: `if (dot_pos == host_len - 1) { host_len--; }`.
+  assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com./"), "web/host");
+  assert.equal(await backendOf(HOSTS, "GET http://baz.foo.com./x"), "web/wild");
+});

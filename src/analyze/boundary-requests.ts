@@ -69,7 +69,8 @@ function facets(clauses: readonly Clause[]): Facets {
     if (!("values" in c)) continue;
     if (c.attribute === "request.method") for (const v of c.values) if (v.kind === "exact") f.methods.add(v.value);
     if (c.attribute === "request.path" || c.attribute === "request.cleanPath") for (const v of c.values) for (const p of pathsAround(v)) f.paths.add(p);
-    if (c.attribute === "request.header" && c.name) f.headers.push([c.name, c.values.find((v) => v.kind === "exact")?.value ?? "x"]);
+    // One value per header name: a repeated header reads differently per proxy (Envoy joins it, Linkerd takes any value).
+    if (c.attribute === "request.header" && c.name && !f.headers.some(([n]) => n.toLowerCase() === c.name!.toLowerCase())) f.headers.push([c.name, c.values.find((v) => v.kind === "exact")?.value ?? "x"]);
   }
   return f;
 }

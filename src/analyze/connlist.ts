@@ -5,15 +5,16 @@ import { addressKey, type AddressKey, formatRange, partitionSpace, type AddressR
 import type { Inventory } from "../model/inventory.js";
 import { groupOwner, type GroupBy } from "../model/owners.js";
 import { mentionedRanges } from "../model/ranges.js";
-import type { ConnSet } from "../model/ports.js";
+import { NO_CONNS, type ConnSet } from "../model/ports.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import type { Endpoint } from "../model/endpoint.js";
 import { attachable, NetworkMap, POD_NETWORK } from "../model/networks.js";
-import { mergeExternalPeers, mergeRuns } from "./external-ranges.js";
-import { applyFocus, hasFocus, NO_FOCUS, type Focus } from "./focus.js";
+import { mergeRuns } from "./external-ranges.js";
+import { focusConns, focusIncludes, hasFocus, NO_FOCUS, type Focus } from "./focus.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
-import { groupPairIds } from "../engine/fast/pairs.js";
+import { groupPairLog, PairLog } from "../engine/fast/pairs.js";
+import { ConnTable, NONE } from "../engine/fast/conntable.js";
 
 export interface ListPeer {
   /** np-guard's name: "ns/name[Kind]", "first-last[External]" or "{ingress-controller}". */
@@ -76,7 +77,8 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
 
 /** Address families to list external ranges for: IPv4 always, IPv6 when some endpoint has an IPv6 address. */
 function families(inv: Inventory): Family[] {
-  return inv.endpoints.some((e) => e.addresses.some((a) => a.family === 6)) ? [4, 6] : [4];
+  for (const e of inv.endpoints) for (const a of e.addresses) if (a.family === 6) return [4, 6];
+  return [4];
 }
 
 /** The atoms of the partition of the address space by every CIDR (and except) the policies mention. */
@@ -101,79 +103,113 @@ export function connectionList(inv: Inventory, connectivity: Connectivity, group
   return connectionListWithPeers(inv, connectivity, groupBy, focus).entries;
 }
 
-/** The connection list with the peers of each side: the workloads and the external ranges as merged for sources and for destinations. */
+/**
+ * The connection list with the peers of each side: the workloads and the external ranges as merged
+ * for sources and for destinations. atomsOnly: the atoms of the partition with extra cuts, unmerged
+ * (diff compares two inputs atom by atom).
+ */
 export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS, atomsOnly?: { extraRanges: readonly AddressRange[] }): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
   const workloads = workloadPeers(inv, groupBy);
   const atoms = externalPeers(inv, atomsOnly?.extraRanges);
-  if (!atomsOnly && !hasFocus(focus) && connectivity instanceof FastConnectivity) {
-    const list = fastList(inv, connectivity, workloads, atoms);
-    return { entries: list.entries, workloads, sources: [...workloads, ...list.sources], destinations: [...workloads, ...list.destinations] };
-  }
-  const peers = [...workloads, ...atoms];
-  const n = workloads.length;
-  // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
-  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
-  // Focused first, so that ranges the focused answer does not tell apart are merged.
-  const focused = applyFocus(focus, pairs.map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns })));
-  // atomsOnly: the atoms of the partition with extra cuts, unmerged (diff compares two inputs atom by atom).
-  if (atomsOnly) return { entries: sortEntries(focused), workloads, sources: [...workloads, ...atoms], destinations: [...workloads, ...atoms] };
-  const merged = mergeExternalPeers(inv, atoms, focused);
-  return { entries: sortEntries(merged.entries), workloads, sources: [...workloads, ...merged.sources], destinations: [...workloads, ...merged.destinations] };
+  const list = pairList(inv, connectivity, workloads, atoms, focus, !atomsOnly);
+  return { entries: list.entries, workloads, sources: [...workloads, ...list.sources], destinations: [...workloads, ...list.destinations] };
 }
 
 /**
- * The entries of connectionListWithPeers (no focus), sorted, read from the fast engine's table of
- * group pairs without an object per pair of a workload and an atom: the connection-set ids are
- * interned (equal sets, equal ids) and workload ids are distinct, so an atom's treatment
- * (mergeExternalPeers) is its list of (workload, id) pairs, compared as numbers.
+ * The one way the list is built (every engine, focus or not, merged ranges or atoms, per network):
+ * the pairs of groups (workloads, then the atoms) as connection-set ids (interned: equal sets, equal
+ * ids), focused, the atoms merged per side (np-guard merges adjacent ranges that no workload treats
+ * differently), sorted by source then destination id. No object per pair until the entries: workload
+ * ids are distinct, so an atom's treatment is its list of (workload, id) pairs, compared as numbers.
+ * A pair found more than once gets the join of its ids (repeats sort next to each other).
  */
-function fastList(inv: Inventory, fc: FastConnectivity, workloads: readonly ListPeer[], atoms: readonly ListPeer[]): { entries: ConnEntry[]; sources: ListPeer[]; destinations: ListPeer[] } {
-  const n = workloads.length, table = fc.conntable;
-  const groups = [...workloads, ...atoms].map((p) => p.parties);
+function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonly ListPeer[], atoms: readonly ListPeer[], focus: Focus, merge: boolean): { entries: ConnEntry[]; sources: readonly ListPeer[]; destinations: readonly ListPeer[] } {
+  const n = workloads.length;
+  const peers = [...workloads, ...atoms];
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
-  const pairs = groupPairIds(fc, groups, (i, j) => i !== j && (i < n || j < n), (g) => g < n);
-  // The entries by peer number (workloads first, then the merged ranges) and connection-set id.
-  const peers = [...workloads];
-  const src = new Uint32Array(pairs.count), dst = new Uint32Array(pairs.count), conn = new Int32Array(pairs.count);
+  const { pairs, table } = pairIds(connectivity, peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
+  // Focused first, so that ranges the focused answer does not tell apart are merged.
+  const conn = hasFocus(focus) ? focusedIds(focus, pairs, peers, table) : (k: number) => pairs.connAt(k);
+  const src = new Uint32Array(pairs.count), dst = new Uint32Array(pairs.count), ids = new Int32Array(pairs.count);
   let m = 0;
-  const push = (s: number, d: number, id: number) => { src[m] = s; dst[m] = d; conn[m++] = id; };
-  const asSrc = atoms.map(() => new AtomPairs()), asDst = atoms.map(() => new AtomPairs());
+  const push = (s: number, d: number, id: number) => { src[m] = s; dst[m] = d; ids[m++] = id; };
+  const asSrc = merge ? atoms.map(() => new AtomPairs()) : [], asDst = merge ? atoms.map(() => new AtomPairs()) : [];
   for (let k = 0; k < pairs.count; k++) {
-    const gs = pairs.srcAt(k), gd = pairs.dstAt(k), id = pairs.connAt(k);
-    if (gs >= n) asSrc[gs - n].add(gd, id);
-    else if (gd >= n) asDst[gd - n].add(gs, id);
+    const gs = pairs.srcAt(k), gd = pairs.dstAt(k), id = conn(k);
+    if (id === NONE) continue;
+    if (merge && gs >= n) asSrc[gs - n].add(gd, id);
+    else if (merge && gd >= n) asDst[gd - n].add(gs, id);
     else push(gs, gd, id);
   }
+  // The entries by peer number (workloads first, then the atoms or the merged ranges) and connection-set id.
+  const numbered = merge ? peers.slice(0, n) : peers;
   const side = (lists: AtomPairs[], isSrc: boolean) => {
-    for (const l of lists) l.sort();
+    if (!merge) return atoms;
+    for (const l of lists) l.sort(table);
     const merged = mergeRuns(inv, atoms, (i, j) => lists[i].equals(lists[j]));
     // A run's atoms have the same pairs: its first atom's are the merged peer's.
     for (let i = 0; i < atoms.length; i++) {
       if (i > 0 && merged[i] === merged[i - 1]) continue;
-      const p = peers.push(merged[i]) - 1;
+      const p = numbered.push(merged[i]) - 1;
       lists[i].forEach((w, id) => (isSrc ? push(p, w, id) : push(w, p, id)));
     }
     return [...new Set(merged)];
   };
   const sources = side(asSrc, true), destinations = side(asDst, false);
-  const order = pairOrder(peers, src, dst, m);
-  const entries = new Array<ConnEntry>(m);
-  for (let i = 0; i < m; i++) { const k = order[i]; entries[i] = { src: peers[src[k]], dst: peers[dst[k]], conns: table.get(conn[k]) }; }
-  return { entries, sources, destinations };
+  return { entries: sortedEntries(numbered, src, dst, ids, m, table), sources, destinations };
 }
 
-/** An atom's pairs with workloads: (workload index, connection-set id), sorted by workload to compare. */
+/** The pairs of groups as connection-set ids: the fast engine's own (a pair may repeat), or another engine's interned in a table of their own. */
+function pairIds(connectivity: Connectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved: (g: number) => boolean): { pairs: PairLog; table: ConnTable } {
+  if (connectivity instanceof FastConnectivity) return { pairs: groupPairLog(connectivity, groups, include, involved), table: connectivity.conntable };
+  const pairs = new PairLog(), table = new ConnTable();
+  for (const g of connectivity.groupConns(groups, include, involved)) pairs.add(g.src, g.dst, table.intern(g.conns));
+  return { pairs, table };
+}
+
+/** Each logged pair's connection-set id as the focus shows it (NONE: dropped); a pair's repeats are focused alike, so joining them after is exact. */
+function focusedIds(focus: Focus, pairs: PairLog, peers: readonly ListPeer[], table: ConnTable): (k: number) => number {
+  return (k) => {
+    if (!focusIncludes(focus, peers[pairs.srcAt(k)], peers[pairs.dstAt(k)])) return NONE;
+    const id = pairs.connAt(k), all = table.get(id), shown = focusConns(focus, all);
+    return shown === all ? id : shown === NO_CONNS ? NONE : table.intern(shown);
+  };
+}
+
+/** The first m pairs (peers[src], peers[dst], ids) as entries sorted by source then destination id, repeats of a pair joined. */
+function sortedEntries(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, ids: Int32Array, m: number, table: ConnTable): ConnEntry[] {
+  const order = pairOrder(peers, src, dst, m);
+  const entries: ConnEntry[] = [];
+  for (let i = 0; i < m; i++) {
+    const k = order[i];
+    let id = ids[k];
+    // Repeats: peers of one side have distinct ids, so a pair's repeats are next to each other.
+    while (i + 1 < m && src[order[i + 1]] === src[k] && dst[order[i + 1]] === dst[k]) id = table.join(id, ids[order[++i]]);
+    entries.push({ src: peers[src[k]], dst: peers[dst[k]], conns: table.get(id) });
+  }
+  return entries;
+}
+
+/** An atom's pairs with workloads: (workload index, connection-set id), sorted by workload to compare, repeats joined. */
 class AtomPairs {
   private items: number[] = [];
   private sorted?: Float64Array;
 
   add(w: number, id: number): void { this.items.push(w, id); }
 
-  sort(): void {
+  sort(table: ConnTable): void {
     // One number per pair (workload, then id: ids are below 2^26, see ConnTable), sorted as numbers.
     const keys = new Float64Array(this.items.length / 2);
-    for (let i = 0; i < keys.length; i++) keys[i] = this.items[2 * i] * 0x4000000 + this.items[2 * i + 1];
-    this.sorted = keys.sort();
+    for (let i = 0; i < keys.length; i++) keys[i] = this.items[2 * i] * ID_SPAN + this.items[2 * i + 1];
+    keys.sort();
+    // A workload's repeats (it has parties in several classes) become one pair, with the join of their ids.
+    let m = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const w = Math.floor(keys[i] / ID_SPAN);
+      if (m > 0 && Math.floor(keys[m - 1] / ID_SPAN) === w) keys[m - 1] = w * ID_SPAN + table.join(keys[m - 1] % ID_SPAN, keys[i] % ID_SPAN);
+      else keys[m++] = keys[i];
+    }
+    this.sorted = keys.subarray(0, m);
   }
 
   equals(o: AtomPairs): boolean {
@@ -184,9 +220,12 @@ class AtomPairs {
   }
 
   forEach(fn: (w: number, id: number) => void): void {
-    for (let i = 0; i < this.items.length; i += 2) fn(this.items[i], this.items[i + 1]);
+    for (const key of this.sorted!) fn(Math.floor(key / ID_SPAN), key % ID_SPAN);
   }
 }
+
+/** Connection-set ids are below this (see ConnTable). */
+const ID_SPAN = 0x4000000;
 
 /**
  * The list per network (clusters with user-defined or secondary networks): the default pod
@@ -200,13 +239,15 @@ export function networkConnectionLists(inv: Inventory, connectivityFor: (seconda
   const all = workloadPeers(inv, groupBy);
   const externals = externalPeers(inv);
   const primaries = [POD_NETWORK, ...inv.podNetworks.filter((n) => n.role === "primary").map((n) => n.id)];
+  // The atoms as they are (np-guard does not merge ranges in a list per network).
+  const listOf = (workloads: readonly ListPeer[], atoms: readonly ListPeer[], c: Connectivity) => pairList(inv, c, workloads, atoms, NO_FOCUS, false).entries;
   const sections = primaries.map((network) => {
     const workloads = restrict(all, (e) => !attachable(e) ? network === POD_NETWORK : map.primaryOf(e) === network);
-    return { network, workloads, externals, entries: listPairs(workloads, externals, connectivityFor(undefined)) };
+    return { network, workloads, externals, entries: listOf(workloads, externals, connectivityFor(undefined)) };
   });
   for (const n of inv.podNetworks.filter((x) => x.role === "secondary")) {
     const workloads = restrict(all, (e) => map.on(e, n.id));
-    sections.push({ network: n.id, workloads, externals: [], entries: listPairs(workloads, [], connectivityFor(n.id)) });
+    sections.push({ network: n.id, workloads, externals: [], entries: listOf(workloads, [], connectivityFor(n.id)) });
   }
   for (const s of sections) for (const e of s.entries) e.network = s.network;
   return sections;
@@ -217,36 +258,11 @@ function restrict(peers: readonly ListPeer[], keep: (e: Endpoint) => boolean): L
   return peers.map((p) => ({ ...p, parties: p.parties.filter((q) => q.endpoint !== undefined && keep(q.endpoint)) })).filter((p) => p.parties.length > 0);
 }
 
-function listPairs(workloads: readonly ListPeer[], externals: readonly ListPeer[], connectivity: Connectivity): ConnEntry[] {
-  const peers = [...workloads, ...externals];
-  const n = workloads.length;
-  // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
-  const pairs = connectivity.groupConns(peers.map((p) => p.parties), (i, j) => i !== j && (i < n || j < n), (g) => g < n);
-  // Sorted by source then destination id: ranks compare faster than the strings.
-  const rank = new Array<number>(peers.length);
-  peers.map((p, i) => [p.id, i] as const).sort((a, b) => cmp(a[0], b[0])).forEach(([, i], r) => { rank[i] = r; });
-  return pairs.sort((a, b) => rank[a.src] - rank[b.src] || rank[a.dst] - rank[b.dst])
-    .map((g) => ({ src: peers[g.src], dst: peers[g.dst], conns: g.conns }));
-}
-
-/** Sorted by source then destination id (byte order, as np-guard sorts): ranks compare faster than the strings. */
-export function sortEntries(entries: ConnEntry[]): ConnEntry[] {
-  const n = entries.length;
-  // Each peer object numbered (two per entry).
-  const numbers = new Map<ListPeer, number>(), peers: ListPeer[] = [];
-  const number = (p: ListPeer) => { let k = numbers.get(p); if (k === undefined) { numbers.set(p, k = peers.length); peers.push(p); } return k; };
-  const src = new Uint32Array(n), dst = new Uint32Array(n);
-  for (let i = 0; i < n; i++) { src[i] = number(entries[i].src); dst[i] = number(entries[i].dst); }
-  const order = pairOrder(peers, src, dst, n), sorted = entries.slice();
-  for (let i = 0; i < n; i++) entries[i] = sorted[order[i]];
-  return entries;
-}
-
 /**
  * The order of the first n pairs (peers[src[i]], peers[dst[i]]) by source then destination id
  * (byte order), stable: peers are ranked by id (equal ids rank equal), then sorted as numbers.
  */
-function pairOrder(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, n: number): ArrayLike<number> {
+export function pairOrder(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, n: number): ArrayLike<number> {
   const byId = peers.map((_, k) => k).sort((a, b) => cmp(peers[a].id, peers[b].id));
   const rank = new Uint32Array(peers.length);
   let ids = 0;

@@ -92,7 +92,7 @@ function authorize(side: L7Side, src: Endpoint, dst: Endpoint, port: number, r: 
   const req: AuthorizationRequest = {
     client, server, port, protocol: "TCP", network,
     mutualTls: client.mesh.inMesh && server.mesh.inMesh && client.mesh.mesh === server.mesh.mesh,
-    http: { method: r.method, host: r.host ?? `${dst.name}.${dst.namespace}`, path: r.path, headers: Object.fromEntries(r.headers.map(([k, v]) => [k.toLowerCase(), v])) },
+    http: { method: r.method, host: r.host ?? `${dst.name}.${dst.namespace}`, path: r.path, headers: [...new Map(r.headers.map(([k, v]) => [k.toLowerCase(), v]))] },
   };
   const decisions: AuthorizationDecision[] = ctx.authorizers.flatMap((a) => a.authorize(req));
   const denied = decisions.find((d) => d.verdict === "deny");

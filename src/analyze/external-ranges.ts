@@ -6,46 +6,10 @@
 import { formatRange, mergeRanges, type AddressRange } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
 import type { Network } from "../model/endpoint.js";
-import type { ConnSet } from "../model/ports.js";
-import type { ConnEntry, ListPeer } from "./connlist.js";
+import type { ListPeer } from "./connlist.js";
 
 /** The label Clusters' own Networks carry (sources/common.ts): they are not named in lists. */
 const CLUSTER_NETWORK_LABEL = "junction.dev/cluster";
-
-/**
- * Rewrites the entries so that external peers are the merged ranges: `atoms` are the external peers
- * the entries were computed on, in address order. Entries that become equal are kept once. Also
- * returns the merged peers of each side (every range, also those with no connection).
- */
-export function mergeExternalPeers(inv: Inventory, atoms: readonly ListPeer[], entries: readonly ConnEntry[]): { entries: ConnEntry[]; sources: ListPeer[]; destinations: ListPeer[] } {
-  const asSource = mergeSide(inv, atoms, entries, "src");
-  const asDestination = mergeSide(inv, atoms, entries, "dst");
-  return { entries: rewrite(entries, asSource, asDestination), sources: [...new Set(asSource.values())], destinations: [...new Set(asDestination.values())] };
-}
-
-function rewrite(entries: readonly ConnEntry[], asSource: Map<ListPeer, ListPeer>, asDestination: Map<ListPeer, ListPeer>): ConnEntry[] {
-  const out: ConnEntry[] = [];
-  // Entries are distinct pairs; only those with a merged side can meet another (a merged peer is one
-  // object for its whole run, and no other peer has its id).
-  const seen = new Map<ListPeer, Set<ListPeer>>();
-  for (const e of entries) {
-    const src = asSource.get(e.src) ?? e.src, dst = asDestination.get(e.dst) ?? e.dst;
-    if (src === e.src && dst === e.dst) { out.push(e); continue; }
-    let dsts = seen.get(src);
-    if (!dsts) seen.set(src, dsts = new Set());
-    if (dsts.has(dst)) continue;
-    dsts.add(dst);
-    out.push({ src, dst, conns: e.conns });
-  }
-  return out;
-}
-
-/** For one side, each atom's merged peer. */
-function mergeSide(inv: Inventory, atoms: readonly ListPeer[], entries: readonly ConnEntry[], side: "src" | "dst"): Map<ListPeer, ListPeer> {
-  const keys = treatment(entries, side);
-  const merged = mergeRuns(inv, atoms, (i, j) => (keys.get(atoms[i]) ?? "") === (keys.get(atoms[j]) ?? ""));
-  return new Map(atoms.map((a, i) => [a, merged[i]]));
-}
 
 /**
  * Each atom's merged peer (by index in `atoms`): runs of adjacent atoms that `same` says are
@@ -58,43 +22,6 @@ export function mergeRuns(inv: Inventory, atoms: readonly ListPeer[], same: (i: 
   for (let i = 1; i < atoms.length; i++) if (!(adjacent(atoms[i - 1].range!, atoms[i].range!) && same(i - 1, i))) flush(i);
   flush(atoms.length);
   return out;
-}
-
-/** Per atom on this side: the workloads on the other side and their connections, as one string. */
-function treatment(entries: readonly ConnEntry[], side: "src" | "dst"): Map<ListPeer, string> {
-  const parts = new Map<ListPeer, number[]>();
-  // Peer ids and connection sets numbered (equal text, equal number): an atom's treatment is its sorted numbers.
-  const peerNo = numbering<ListPeer>((p) => p.id), connNo = numbering<ConnSet>((c) => `${c.TCP.join(";")}|${c.UDP.join(";")}|${c.SCTP.join(";")}`);
-  for (const e of entries) {
-    const atom = side === "src" ? e.src : e.dst, other = side === "src" ? e.dst : e.src;
-    if (atom.kind !== "external") continue;
-    let list = parts.get(atom);
-    if (!list) { list = []; parts.set(atom, list); }
-    list.push(peerNo(other), connNo(e.conns));
-  }
-  return new Map([...parts].map(([atom, list]) => [atom, pairsKey(list)]));
-}
-
-/** Numbers objects by a text (objects with equal texts get the same number). */
-function numbering<T extends object>(text: (x: T) => string): (x: T) => number {
-  const byObject = new Map<T, number>(), byText = new Map<string, number>();
-  return (x) => {
-    let n = byObject.get(x);
-    if (n === undefined) {
-      const t = text(x);
-      n = byText.get(t);
-      if (n === undefined) byText.set(t, n = byText.size);
-      byObject.set(x, n);
-    }
-    return n;
-  };
-}
-
-/** The (peer, conns) number pairs of a flat list, as one canonical string. */
-function pairsKey(flat: readonly number[]): string {
-  const keys: string[] = [];
-  for (let i = 0; i < flat.length; i += 2) keys.push(`${flat[i]}=${flat[i + 1]}`);
-  return keys.sort().join(",");
 }
 
 function adjacent(a: AddressRange, b: AddressRange): boolean {

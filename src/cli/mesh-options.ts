@@ -1,15 +1,17 @@
 // Options of the commands that answer requests through a mesh: the mesh settings the input does not
 // carry (Istio's meshConfig, Linkerd's install values), with their upstream defaults.
 
-import { DEFAULT_MESH_SETTINGS, LINKERD_DEFAULT_POLICIES, type LinkerdDefaultPolicy } from "../model/mesh.js";
+import { DEFAULT_MESH_SETTINGS, ISTIO_PROVIDER_KINDS, LINKERD_DEFAULT_POLICIES, type IstioProviderKind, type LinkerdDefaultPolicy } from "../model/mesh.js";
 import type { Inventory } from "../model/inventory.js";
 import { dnsLabelError, dnsSubdomainError } from "../sources/k8s.js";
-import { UsageError, str, type OptionSpec, type Values } from "./command.js";
+import { UsageError, list, str, type OptionSpec, type Values } from "./command.js";
 
 export const MESH_OPTIONS: Record<string, OptionSpec> = {
   "trust-domain": { type: "string", arg: "DOMAIN", default: DEFAULT_MESH_SETTINGS.trustDomain, description: "the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT" },
   "istio-root-namespace": { type: "string", arg: "NAMESPACE", default: DEFAULT_MESH_SETTINGS.istioRootNamespace, description: "Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide" },
   "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
+  "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules)" },
+  "cilium-http-normalize-path": { type: "string", arg: "BOOL", choices: ["true", "false"], default: String(DEFAULT_MESH_SETTINGS.ciliumNormalizePath), description: "Cilium's agent option --http-normalize-path: whether its proxy normalizes the path its HTTP rules match (dot segments, escapes, repeated slashes)" },
 };
 
 /** Puts the mesh options into the loaded inventory's settings (before any engine is built). */
@@ -21,4 +23,19 @@ export function applyMeshOptions(values: Values, inv: Inventory): void {
   inv.mesh.settings.trustDomain = td;
   inv.mesh.settings.istioRootNamespace = root;
   inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
+  const providers = extensionProviders(list(values, "istio-extension-provider"));
+  if (providers) inv.mesh.settings.istioExtensionProviders = providers;
+  inv.mesh.settings.ciliumNormalizePath = (str(values, "cilium-http-normalize-path") ?? "true") === "true";
+}
+
+/** --istio-extension-provider NAME=http|grpc, repeated; undefined when none is given. */
+function extensionProviders(given: string[]): Record<string, IstioProviderKind> | undefined {
+  if (!given.length) return undefined;
+  const out: Record<string, IstioProviderKind> = {};
+  for (const g of given) {
+    const [name, kind] = g.split("=", 2);
+    if (!name || !(ISTIO_PROVIDER_KINDS as readonly string[]).includes(kind ?? "")) throw new UsageError(`--istio-extension-provider ${JSON.stringify(g)}: write NAME=http or NAME=grpc`);
+    out[name] = kind as IstioProviderKind;
+  }
+  return out;
 }

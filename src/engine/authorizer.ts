@@ -35,8 +35,8 @@ export interface HttpFacts {
   host: string;
   /** Path with the query string. */
   path: string;
-  /** Header names lower-case. */
-  headers: Record<string, string>;
+  /** Every header line, in order (a repeated header is several lines); each authorizer reads them as its proxy does. */
+  headers: readonly (readonly [string, string])[];
   grpc?: { service: string; method: string };
 }
 

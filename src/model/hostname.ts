@@ -1,12 +1,15 @@
 // Hostnames as the Gateway API compares them: exact names and "*." wildcards that cover one or
 // more leading labels ("*.example.com" covers "a.b.example.com" but not "example.com").
 
-/** Lower case, without a port or a trailing dot. */
-export function normalizeHost(host: string): string {
+/**
+ * Lower case, without a port or a trailing dot. `keepTrailingDot`: as Envoy reads a Host header
+ * unless its listener sets strip_trailing_host_dot, so "example.com." is not "example.com".
+ */
+export function normalizeHost(host: string, keepTrailingDot = false): string {
   let h = host.trim().toLowerCase();
   if (h.startsWith("[")) h = h.slice(0, h.indexOf("]") + 1);
   else if (/:\d*$/.test(h)) h = h.slice(0, h.lastIndexOf(":"));
-  return h.endsWith(".") ? h.slice(0, -1) : h;
+  return h.endsWith(".") && !keepTrailingDot ? h.slice(0, -1) : h;
 }
 
 export const isWildcard = (h: string): boolean => h.startsWith("*.");

@@ -20,7 +20,17 @@ export interface MeshSettings {
   linkerdClusterNetworks: readonly Cidr[];
   /** The namespace of Linkerd's control plane (part of its identities). */
   linkerdNamespace: string;
+  /**
+   * Istio meshConfig extensionProviders by name, and whether each is an envoyExtAuthzHttp or an
+   * envoyExtAuthzGrpc provider (what CUSTOM policies do depends on it); undefined: not known.
+   */
+  istioExtensionProviders?: Readonly<Record<string, IstioProviderKind>>;
+  /** Cilium's agent option --http-normalize-path (default true): its Envoy normalizes the :path its HTTP rules match. */
+  ciliumNormalizePath: boolean;
 }
+
+export const ISTIO_PROVIDER_KINDS = ["http", "grpc"] as const;
+export type IstioProviderKind = typeof ISTIO_PROVIDER_KINDS[number];
 
 export const LINKERD_DEFAULT_POLICIES = ["all-unauthenticated", "all-authenticated", "cluster-authenticated", "cluster-unauthenticated", "deny", "audit"] as const;
 export type LinkerdDefaultPolicy = typeof LINKERD_DEFAULT_POLICIES[number];
@@ -36,6 +46,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   linkerdDefaultPolicy: "all-unauthenticated",
   linkerdClusterNetworks: ["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map(cidrFrom),
   linkerdNamespace: "linkerd",
+  ciliumNormalizePath: true,
 };
 
 export type MeshAction = "allow" | "deny" | "audit" | "custom";

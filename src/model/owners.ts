@@ -14,11 +14,12 @@ const PARENT_KINDS = new Set(["Deployment", "CronJob"]);
 /** The owner each pod is grouped under (undefined: the pod stands alone). */
 export function groupOwner(inv: Inventory, groupBy: GroupBy = "workload"): (e: Endpoint) => Owner | undefined {
   if (groupBy === "replicaset") return (e) => e.owner;
-  const parent = new Map<number, Owner>();
+  // By endpoint id (ids are indices into inv.endpoints).
+  const parent = new Array<Owner | undefined>(inv.endpoints.length).fill(undefined);
   for (const c of inv.controllers) {
     if (!PARENT_KINDS.has(c.kind)) continue;
     const owner = { kind: c.kind, name: c.name };
-    for (const id of c.pods) parent.set(id, owner);
+    for (const id of c.pods) parent[id] = owner;
   }
-  return (e) => parent.get(e.id) ?? e.owner;
+  return (e) => parent[e.id] ?? e.owner;
 }

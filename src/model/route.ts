@@ -128,6 +128,16 @@ export interface Route extends ObjectMeta {
   rules: RouteRule[];
 }
 
+/**
+ * Why Linkerd's policy controller ignores a GRPCRoute, inbound and outbound alike: a RegularExpression
+ * method match (linkerd2 policy-controller/k8s/index/src/routes/grpc.rs try_match: "unsupported
+ * GRPCRoute method match type"; the index logs "Ignoring GrpcRoute"); undefined when it does not.
+ */
+export function linkerdIgnoredRoute(r: Pick<Route, "kind" | "rules">): string | undefined {
+  if (r.kind !== "GRPCRoute" || !r.rules.some((rule) => rule.matches.some((m) => m.grpc?.type === "RegularExpression"))) return undefined;
+  return "Linkerd supports only Exact gRPC method matches (a RegularExpression one makes its policy controller ignore the whole route)";
+}
+
 export function routeKey(r: { kind: string; namespace: string; name: string }): string {
   return `${r.kind} ${r.namespace}/${r.name}`;
 }

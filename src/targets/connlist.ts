@@ -58,23 +58,24 @@ export function renderNetworkSections(sections: readonly NetworkSection[], forma
     case "csv": return renderCsv(["network", "src", "dst", "conn"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
     case "md": return renderMarkdown(["network", "src", "dst", "conn"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
     case "table": return renderTable(["NETWORK", "SRC", "DST", "CONNECTIONS"], all.map((e) => [net(e), e.src.id, e.dst.id, formatConns(e.conns)]));
-    case "json": return renderJson(networkData(ordered));
-    case "yaml": return renderYaml(networkData(ordered));
+    case "json": case "yaml": { const parts: string[] = []; writeRows(networkRows(sections), format, (s) => parts.push(s)); return parts.join(""); }
     case "dot": return renderDot(all.map((e) => (e.network === POD_NETWORK ? e : { ...e, src: { ...e.src, id: `${e.src.id} @${net(e)}` }, dst: { ...e.dst, id: `${e.dst.id} @${net(e)}` } })));
   }
 }
 
+/** renderNetworkSections written in pieces: json and yaml row by row (at 150k pods the list is hundreds of megabytes), the other formats whole. */
+export function writeNetworkSections(sections: readonly NetworkSection[], format: ConnlistFormat, out: (s: string) => void): void {
+  if (format === "json" || format === "yaml") writeRows(networkRows(sections), format, out);
+  else out(renderNetworkSections(sections, format));
+}
+
+/** The per-network list's rows: each section's entries with its network label, in np-guard's order. */
+export function networkRows(sections: readonly NetworkSection[]): { entries: readonly ConnEntry[]; network: string }[] {
+  return orderedSections(sections).map((s) => ({ entries: s.entries, network: networkLabel(s.network) }));
+}
+
 function orderedSections(sections: readonly NetworkSection[]): NetworkSection[] {
   return [...sections].sort(sectionOrder).map((s) => ({ ...s, entries: sectionEntries(s) }));
-}
-
-/** -o json|yaml of the per-network list: the rows with their network. */
-export function networkListData(sections: readonly NetworkSection[]) {
-  return networkData(orderedSections(sections));
-}
-
-function networkData(sections: readonly NetworkSection[]) {
-  return sections.flatMap((s) => connlistData(s.entries).map((d) => ({ network: networkLabel(s.network), ...d })));
 }
 
 function networkText(sections: readonly NetworkSection[]): string {
@@ -128,27 +129,75 @@ const PIECE = 64 * 1024;
 export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void, escape: (s: string) => string = (s) => s): void {
   if (format !== "txt" && format !== "json" && format !== "yaml") { out(escape(renderConnlist(entries, format))); return; }
   if (format !== "txt" && !entries.length) { out(escape(format === "json" ? renderJson([]) : renderYaml([]))); return; }
-  const item = format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape) : yamlItem(escape);
-  let s = format === "json" ? "[\n" : "";
+  if (format === "json") out("[\n");
+  writeItems(entries, format, out, escape);
+  if (format === "json") out("\n]\n");
+}
+
+/**
+ * How items are laid out: with a network column first (the per-network list's rows), nested one level
+ * (the value of a top-level key: `connections` beside `exposure`).
+ */
+export interface ItemLayout { network?: (e: ConnEntry) => string; nested?: boolean }
+
+/**
+ * Rows of the list (sections of entries, each with its network label in a per-network list) as
+ * JSON.stringify(data, null, 2) and renderYaml(data) write the array: alone, or as the value of
+ * `key`, the first key of a top-level object (JSON: the caller writes "{\n" before and what follows
+ * the array after; YAML: the key's lines only).
+ */
+export function writeRows(rows: readonly { entries: readonly ConnEntry[]; network?: string }[], format: "json" | "yaml", out: (s: string) => void, key?: string): void {
+  const nested = key !== undefined, json = format === "json", empty = rows.every((r) => !r.entries.length);
+  if (json) {
+    const head = nested ? `  ${JSON.stringify(key)}: ` : "";
+    out(empty ? `${head}[]${nested ? "" : "\n"}` : `${head}[\n`);
+  } else {
+    // The key as the renderer writes it ("KEY: []" when the sequence is empty).
+    const head = nested ? renderYaml({ [key]: [] }).slice(0, -" []\n".length) : "";
+    out(empty ? (nested ? `${head} []\n` : "[]\n") : nested ? `${head}\n` : "");
+  }
+  if (empty) return;
+  let after = false;
+  for (const r of rows) {
+    const label = r.network;
+    writeItems(r.entries, format, out, undefined, { nested, network: label === undefined ? undefined : () => label }, after);
+    after ||= r.entries.length > 0;
+  }
+  if (json) out(nested ? "\n  ]" : "\n]\n");
+}
+
+/** The entries as the items of a txt list, or of a JSON array (comma-separated, no brackets) or a YAML sequence, in pieces. */
+function writeItems(entries: readonly ConnEntry[], format: "txt" | "json" | "yaml", out: (s: string) => void, escape: (s: string) => string = (s) => s, layout: ItemLayout = {}, after = false): void {
+  const item = format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape, layout) : yamlItem(escape, layout);
+  let s = "";
   for (let k = 0; k < entries.length; k++) {
-    s += item(entries[k], k === 0);
+    s += item(entries[k], k === 0 && !after);
     if (s.length >= PIECE) { out(s); s = ""; }
   }
-  if (format === "json") s += "\n]\n";
   if (s) out(s);
 }
 
-/** Each peer's text made once (the escape of what `text` makes of it). */
-function perPeer(text: (p: ListPeer) => string): (p: ListPeer) => string {
-  const made = new Map<ListPeer, string>();
-  return (p) => { let t = made.get(p); if (t === undefined) { t = text(p); made.set(p, t); } return t; };
+/** A function of objects or strings made once per argument. */
+function once<T>(make: (x: T) => string): (x: T) => string {
+  const made = new Map<T, string>();
+  return (x) => { let t = made.get(x); if (t === undefined) { t = make(x); made.set(x, t); } return t; };
 }
 
 /** One np-guard line: SRC => DST : CONNECTIONS. */
 function txtItem(escape: (s: string) => string): (e: ConnEntry) => string {
-  const src = perPeer((p) => `${escape(p.id)} => `), dst = perPeer((p) => `${escape(p.id)} : `);
+  const src = once((p: ListPeer) => `${escape(p.id)} => `), dst = once((p: ListPeer) => `${escape(p.id)} : `);
   const conn = connText(escape);
   return (e) => `${src(e.src)}${dst(e.dst)}${conn(e.conns)}\n`;
+}
+
+/**
+ * A piece of a rendering moved one level deeper, as JSON.stringify and the YAML renderer indent a
+ * nested value: two more spaces at the start of each line (`atLineStart`: the piece begins one).
+ * JSON: after every line break in the piece (its lines all have text, and a piece may end inside
+ * a line). YAML: pieces are whole lines, and empty lines (in block scalars) stay empty.
+ */
+function deeper(piece: string, atLineStart: boolean, yaml = false): string {
+  return (atLineStart ? "  " : "") + piece.replace(yaml ? /\n(?=[^\n])/g : /\n/g, "\n  ");
 }
 
 /**
@@ -157,40 +206,37 @@ function txtItem(escape: (s: string) => string): (e: ConnEntry) => string {
  * and connections (a value stringified alone and indented by its depth is what the whole document
  * holds at that depth).
  */
-function jsonItem(escape: (s: string) => string): (e: ConnEntry, first: boolean) => string {
-  const src = perPeer((p) => `  {\n    "src": ${escape(JSON.stringify(p.id))},\n    "dst": `);
-  const dst = perPeer((p) => `${escape(JSON.stringify(p.id))},\n    `);
-  const tails = new Map<ConnSet, string>();
-  const tail = (c: ConnSet) => {
-    let t = tails.get(c);
-    if (t === undefined) { t = escape(`"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}\n  }`); tails.set(c, t); }
-    return t;
-  };
-  return (e, first) => `${first ? "" : ",\n"}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+function jsonItem(escape: (s: string) => string, layout: ItemLayout): (e: ConnEntry, first: boolean) => string {
+  const at = (piece: string, lineStart: boolean) => (layout.nested ? deeper(piece, lineStart) : piece);
+  const open = at("  {\n", true), comma = ",\n";
+  // Nested, each piece's line breaks are moved: only the item's first line needs its own two spaces.
+  const network = once((label: string) => at(`    "network": ${escape(JSON.stringify(label))},\n`, false));
+  const src = once((p: ListPeer) => at(`    "src": ${escape(JSON.stringify(p.id))},\n    "dst": `, false));
+  const dst = once((p: ListPeer) => at(`${escape(JSON.stringify(p.id))},\n    `, false));
+  const tail = once((c: ConnSet) => at(escape(`"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}\n  }`), false));
+  const net = layout.network;
+  return (e, first) => `${first ? "" : comma}${open}${net ? network(net(e)) : ""}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
 }
 
 /**
  * One entry as renderYaml(connlistData(all)) writes it: a sequence item whose values are each rendered
- * alone in the same place (a one-key item for a peer's id: src and dst are at the same indentation,
- * so a quoted or block scalar reads the same under either key; a conn + connections item for each
+ * alone in the same place (a one-key item for a text: the keys of an item are at the same indentation,
+ * so a quoted or block scalar reads the same under any of them; a conn + connections item for each
  * connection set), since with lineWidth 0 a scalar's rendering depends on its text and indentation only.
  */
-function yamlItem(escape: (s: string) => string): (e: ConnEntry) => string {
-  const value = perPeer((p) => escape(renderYaml([{ src: p.id }]).slice("- src: ".length)));
-  const src = perPeer((p) => `- src: ${value(p)}`), dst = perPeer((p) => `  dst: ${value(p)}`);
-  const tails = new Map<ConnSet, string>();
-  const tail = (c: ConnSet) => {
-    let t = tails.get(c);
-    if (t === undefined) { t = escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`); tails.set(c, t); }
-    return t;
-  };
-  return (e) => `${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+function yamlItem(escape: (s: string) => string, layout: ItemLayout): (e: ConnEntry) => string {
+  const at = (piece: string) => (layout.nested ? deeper(piece, true, true) : piece);
+  const value = once((text: string) => escape(renderYaml([{ src: text }]).slice("- src: ".length)));
+  const network = once((label: string) => at(`- network: ${value(label)}`));
+  const net = layout.network;
+  const src = once((p: ListPeer) => at(`${net ? " " : "-"} src: ${value(p.id)}`)), dst = once((p: ListPeer) => at(`  dst: ${value(p.id)}`));
+  const tail = once((c: ConnSet) => at(escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`)));
+  return (e) => `${net ? network(net(e)) : ""}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
 }
 
 /** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */
 function connText(escape: (s: string) => string = (s) => s): (c: ConnSet) => string {
-  const text = new Map<ConnSet, string>();
-  return (c) => { let t = text.get(c); if (t === undefined) { t = escape(formatConns(c)); text.set(c, t); } return t; };
+  return once((c: ConnSet) => escape(formatConns(c)));
 }
 
 /** One allowed protocol and its port ranges (inclusive). */

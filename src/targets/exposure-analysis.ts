@@ -7,9 +7,9 @@ import { PROTOCOLS, formatConns, isEmptyConns, type ConnSet } from "../model/por
 import type { Direction } from "../model/policy.js";
 import type { ConnEntry } from "../analyze/connlist.js";
 import type { ExposureAnalysis, ExposureLine, NamedConn } from "../analyze/exposure-analysis.js";
-import { connectionsData, connlistData, renderConnlist, type ConnlistFormat } from "./connlist.js";
+import { connectionsData, renderConnlist, writeRows, type ConnlistFormat } from "./connlist.js";
 import { renderCsv, renderMarkdown, renderTable } from "./table.js";
-import { renderJson, renderYaml } from "./data.js";
+import { renderYaml } from "./data.js";
 import { append, maxOf } from "../model/arrays.js";
 
 const DIRECTION_WORD: Record<Direction, string> = { egress: "Egress", ingress: "Ingress" };
@@ -33,11 +33,27 @@ function conn(l: ExposureLine): string {
 }
 
 export function renderListWithExposure(entries: readonly ConnEntry[], a: ExposureAnalysis, format: ConnlistFormat): string {
-  switch (format) {
-    case "txt": return exposureTxt(entries, a);
-    case "json": return renderJson(exposureDocument(entries, a));
-    case "yaml": return renderYaml(exposureDocument(entries, a));
-    default: return renderConnlist(entries, format) + exposureTables(a, format);
+  const parts: string[] = [];
+  writeListWithExposure([{ entries }], a, format, (s) => parts.push(s));
+  return parts.join("");
+}
+
+/**
+ * The list (rows: sections of entries, each with its network label in a per-network list) and the
+ * exposure, written in pieces: -o json and yaml are the document {connections, exposure} with the
+ * connections row by row (hundreds of megabytes at 150k pods); txt and the tables whole.
+ */
+export function writeListWithExposure(rows: readonly { entries: readonly ConnEntry[]; network?: string }[], a: ExposureAnalysis, format: ConnlistFormat, out: (s: string) => void): void {
+  if (format === "json") {
+    out("{\n");
+    writeRows(rows, "json", out, "connections");
+    out(`,\n  "exposure": ${JSON.stringify(exposureData(a), null, 2).replace(/\n/g, "\n  ")}\n}\n`);
+  } else if (format === "yaml") {
+    writeRows(rows, "yaml", out, "connections");
+    out(renderYaml({ exposure: exposureData(a) }));
+  } else {
+    const entries = rows.flatMap((r) => r.entries);
+    out(format === "txt" ? exposureTxt(entries, a) : renderConnlist(entries, format) + exposureTables(a, format));
   }
 }
 
@@ -80,18 +96,15 @@ function exposureTables(a: ExposureAnalysis, format: Exclude<ConnlistFormat, "tx
   }
 }
 
-/** -o json|yaml: the connections and the exposure as data. */
-export function exposureDocument(entries: readonly ConnEntry[], a: ExposureAnalysis): unknown {
+/** The exposure as data: -o json|yaml write {connections, exposure: this}. */
+export function exposureData(a: ExposureAnalysis): unknown {
   const line = (l: ExposureLine) => ({
     workload: l.workload.id, peer: l.peer.id, peerKind: l.peer.kind,
     ...(l.peer.kind === "representative" ? { namespaceSelector: l.peer.representative.namespaces, podSelector: l.peer.representative.pods } : {}),
     conn: conn(l), connections: connectionsData(l.conns), namedPorts: l.named.map((n) => ({ name: n.name, protocol: n.protocol })),
   });
   return {
-    connections: connlistData(entries),
-    exposure: {
-      egress: sorted(a, "egress").map(line), ingress: sorted(a, "ingress").map(line),
-      unprotected: a.unprotected.map((u) => ({ workload: u.workload.id, direction: u.direction })),
-    },
+    egress: sorted(a, "egress").map(line), ingress: sorted(a, "ingress").map(line),
+    unprotected: a.unprotected.map((u) => ({ workload: u.workload.id, direction: u.direction })),
   };
 }

@@ -33,8 +33,9 @@ function authorizationData(d: AuthorizationDecision, lines: LineLookup): Record<
 /** The answer as data, in the order people read it: where it went, the answer, then why. */
 export function answerData(a: CheckedAnswer, lines: LineLookup): Record<string, unknown> {
   const { hop, authorization, layers, decidedBy, candidates, steps, reason, name, pass, mismatches, client, clientMesh, entry, routeRole, endpoint, ...routed } = a;
+  const upstream = routed.upstream && (({ headerList: _, ...u }) => u)(routed.upstream);
   return {
-    ...(name !== undefined ? { name } : {}), client, clientMesh, entry, ...routed, routeRole, endpoint,
+    ...(name !== undefined ? { name } : {}), client, clientMesh, entry, ...routed, upstream, routeRole, endpoint,
     network: hop ? networkData(hop, lines) : undefined,
     authorization: authorization.map((d) => authorizationData(d, lines)),
     decidedBy, reason, layers, candidates, steps,

@@ -25,4 +25,5 @@ test("a port, a trailing dot and case are ignored", () => {
   assert.equal(normalizeHost("Shop.Example.COM:8443"), "shop.example.com");
   assert.equal(normalizeHost("shop.example.com."), "shop.example.com");
   assert.equal(normalizeHost("[::1]:80"), "[::1]");
+  assert.equal(normalizeHost("Shop.Example.COM.:8443", true), "shop.example.com.", "as Envoy reads it without strip_trailing_host_dot");
 });

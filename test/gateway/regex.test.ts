@@ -105,3 +105,21 @@ test("ingress-nginx: a PCRE path that backtracks without end gives no answer rat
   assert.equal(r.status, null);
   assert.match(r.reason, /^not evaluated: regular expression .* longer than/);
 });
+
+test("a RegularExpression gRPC match is one expression over the path, \"/\" + service + \"/\" + method joined without grouping, as Istio and Envoy Gateway write it", () => {
+  // istio pilot/pkg/config/kube/gateway/conversion.go createGRPCURIMatch: `Regex: "/" + *m.Service + "/" + *m.Method`
+  // (no method: `"/" + *m.Service + "/.+"`; no service: `"/[^/]+/" + *m.Method`); Envoy Gateway route.go
+  // processGRPCRouteMethodRegularExpression: `SafeRegex: fmt.Sprintf("/%s/%s", *method.Service, *method.Method)`.
+  // Before, Junction matched the service and the method each on its own, so an alternation did not span the "/".
+  const grpcRoute = (name: string, method: string) => httpRoute(name, `  rules: [{matches: [{method: {type: RegularExpression, ${method}}}], backendRefs: [{name: v1, port: 80}]}]`).replace("kind: HTTPRoute", "kind: GRPCRoute");
+  const call = (yaml: string, path: string) => route(yaml, { protocol: "grpc", method: "POST", path }).backend;
+  const GW = gateway([HTTP_ALL]);
+  const alt = GW + grpcRoute("alt", "service: \"a.A|b.B\", method: Get");
+  assert.equal(call(alt, "/b.B/Get"), null, "\"/a.A|b.B/Get\" is \"/a.A\" or \"b.B/Get\": neither spans /b.B/Get");
+  assert.equal(call(alt, "/a.A/Get"), null);
+  const grouped = GW + grpcRoute("grouped", "service: \"(a.A|b.B)\", method: Get");
+  assert.equal(call(grouped, "/b.B/Get"), "apps/v1");
+  const serviceOnly = GW + grpcRoute("svc", "service: \"shop\\\\..*\"");
+  assert.equal(call(serviceOnly, "/shop.Cart/Add"), "apps/v1");
+  assert.equal(call(serviceOnly, "/other.Cart/Add"), null);
+});

@@ -118,3 +118,30 @@ test("an HTTPRoute without rules gets the API default: one catch-all rule withou
   assert.equal(r.status, 500);
   assert.equal(r.route, "HTTPRoute apps/r");
 });
+
+test("a repeated header is matched as Envoy reads it: its values joined with \",\" (not each value); a query value keeps its \"=\"", () => {
+  // httproute_types.go HTTPHeaderMatch.Name: "When a header is repeated in an HTTP request, it is implementation-specific
+  // behavior as to how this is represented. Generally, proxies should follow the guidance from the RFC" (RFC 7230 3.2.2:
+  // the values combined, comma-separated). Envoy (Envoy Gateway, Istio, Cilium) matches HeaderUtility::getAllOfHeaderAsString:
+  // "Multiple headers are concatenated with ','". Before, Junction also accepted any single value: a wrong route.
+  const yaml = GW + httpRoute("r", `  rules:
+  - {matches: [{headers: [{name: x-tier, value: gold}]}], ${to("v1")}}
+  - {matches: [{headers: [{name: x-tier, value: "silver,gold"}]}], ${to("v2")}}
+  - {matches: [{queryParams: [{name: sig, value: "a=b"}]}], ${to("v3")}}`);
+  assert.equal(route(yaml, { headers: [["x-tier", "gold"]] }).backend, "apps/v1");
+  assert.equal(route(yaml, { headers: [["x-tier", "silver"], ["X-Tier", "gold"]] }).backend, "apps/v2", "Envoy sees \"silver,gold\"");
+  assert.equal(route(yaml, { headers: [["x-tier", "gold"], ["x-tier", "gold"]] }).status, 404, "\"gold,gold\" is not gold");
+  // Envoy's Utility::parseQueryString: the value is everything after the first '=' (Junction cut it at the second).
+  assert.equal(route(yaml, { path: "/?sig=a=b" }).backend, "apps/v3");
+});
+
+test("a Host with a trailing dot is another name to a Gateway (Envoy without strip_trailing_host_dot): 404 where the routes name example.com", () => {
+  // Envoy Gateway api/v1alpha1/hostsettings_types.go StripTrailingHostDot (default false): "Without this option, incoming
+  // requests with host "example.com." will not match routes with domains set to "example.com"". Before, Junction dropped the dot.
+  const yaml = GW + httpRoute("named", `  hostnames: [example.com, "*.example.org"]\n  rules: [{${to("v1")}}]`)
+    + httpRoute("any", `  rules: [{matches: [{path: {type: PathPrefix, value: /any}}], ${to("v2")}}]`);
+  assert.equal(route(yaml, { host: "example.com" }).backend, "apps/v1");
+  assert.equal(route(yaml, { host: "example.com." }).status, 404);
+  assert.equal(route(yaml, { host: "a.example.org.:80" }).status, 404);
+  assert.equal(route(yaml, { host: "example.com.", path: "/any" }).backend, "apps/v2", "a route without hostnames takes any Host");
+});

@@ -32,3 +32,15 @@ test("a path rule cannot be walked around with dot segments or doubled slashes (
   assert.equal(ask("/api/v1/./items"), "allow");
   assert.equal(ask("/api/v1/items?x=1"), "403", "the query string is still part of the match");
 });
+
+test("xds_server.go: with --http-normalize-path=false (the mesh setting ciliumNormalizePath) the rules match the :path as sent", () => {
+  // cilium pkg/envoy/xds_server.go: `if option.Config.HTTPNormalizePath { hcmConfig.NormalizePath = ...; hcmConfig.MergeSlashes = true;
+  // hcmConfig.PathWithEscapedSlashesAction = UNESCAPE_AND_REDIRECT }`: off, Envoy leaves the path alone.
+  const w = world(base + cnp("[{path: \"/public/.*\"}, {path: \"/api/v1/items\"}]"), NONE);
+  w.engine.inventory.mesh.settings.ciliumNormalizePath = false;
+  const ask = (path: string) => outcome(w.ask("shop/web", "shop/api", 80, { http: { path } }));
+  assert.equal(ask("/api/v1/items"), "allow");
+  assert.equal(ask("/api//v1/items"), "403", "no merge_slashes: //v1 is not /v1");
+  assert.equal(ask("/public/../admin"), "allow", "the raw path matches /public/.* (the backend may read it as /admin)");
+  assert.equal(ask("/public%2F..%2Fadmin"), "403", "escaped slashes are kept: the raw path does not match /public/.*");
+});

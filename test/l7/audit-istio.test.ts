@@ -146,3 +146,25 @@ test("ambient/authorization.go: ztunnel does not support CUSTOM (nor AUDIT): the
   const sidecar = w.ask("shop/web", "shop/api", 8080, get("/"));
   assert.equal(sidecar.layers.at(-1)!.verdict, "undecided", "a sidecar sends it to the external authorizer");
 });
+
+test("builder.go: CUSTOM with the meshConfig extensionProviders known: an HTTP provider is left out of a TCP port, a gRPC one is asked there, an undefined one becomes deny rules", () => {
+  // istio pilot/pkg/security/authz/builder/builder.go buildTCP: `getExtAuthz(...)` fails → "failed to process CUSTOM action
+  // for provider %s, will generate deny configs" (getBadCustomDenyRules: the policy's rules as DENY); `extauthz.tcp == nil`
+  // → "ignored CUSTOM action with HTTP provider on TCP filter chain". Before, every CUSTOM was "undecided" (assumed to allow).
+  const w = world(base + ap("ext", "shop", "  selector: {matchLabels: {app: api}}\n  action: CUSTOM\n  provider: {name: opa}\n  rules: [{}]"));
+  const settings = w.engine.inventory.mesh.settings;
+  const last = (r: ReturnType<typeof w.ask>) => r.layers.at(-1)!;
+  assert.equal(last(w.ask("shop/web", "shop/api", 5432, tcp)).verdict, "undecided", "providers unknown: the external authorizer decides");
+  settings.istioExtensionProviders = { opa: "http" };
+  const onTcp = last(w.ask("shop/web", "shop/api", 5432, tcp));
+  assert.equal(onTcp.verdict, "allow", "an HTTP provider has no TCP filter: the policy is not enforced on the TCP port");
+  assert.match(onTcp.trace.join("\n"), /HTTP external authorizer, which istiod leaves out of a TCP port's filters/);
+  assert.equal(last(w.ask("shop/web", "shop/api", 8080, get("/"))).verdict, "undecided", "on HTTP it is asked");
+  settings.istioExtensionProviders = { opa: "grpc" };
+  assert.equal(last(w.ask("shop/web", "shop/api", 5432, tcp)).verdict, "undecided", "a gRPC provider gets the network ext_authz filter");
+  settings.istioExtensionProviders = { other: "grpc" };
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 5432, tcp)), "failed", "an undefined provider: deny rules, the connection is closed");
+  const http = w.ask("shop/web", "shop/api", 8080, get("/"));
+  assert.equal(outcome(http), "403");
+  assert.match(last(http).summary, /provider opa is not among meshConfig extensionProviders/);
+});

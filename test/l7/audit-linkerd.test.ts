@@ -184,3 +184,21 @@ test("proxy-injector webhook.go: the default opaque ports are those the pod decl
   w.engine.inventory.endpoints.find((e) => e.name === "cache")!.annotations = { "config.linkerd.io/opaque-ports": "http" };
   assert.match(w.ask("shop/web", "shop/cache", 8080, req("/")).layers.at(-1)!.enforcer, /opaque TCP, port 8080/, "a named port");
 });
+
+test("routes/grpc.rs try_match: a GRPCRoute with a RegularExpression method match is ignored whole (the proxy matches service and method exactly)", () => {
+  // linkerd2 policy-controller/k8s/index/src/routes/grpc.rs: `if value.r#type == Some(...RegularExpression) { bail!("unsupported
+  // GRPCRoute method match type") }`; inbound/index.rs apply_grpc_route: `Err(error) => { info!(..., "Ignoring GrpcRoute"); return; }`.
+  // linkerd2-proxy grpc/match.rs MatchRpc::match_length: `if s != service { return None }`, exact strings only.
+  // Before, Junction matched the regex with RE2 and the route's AuthorizationPolicy admitted web: a wrong allow.
+  const regexRoute = route("rpc", "[{matches: [{method: {type: RegularExpression, service: shop\\\\.Api, method: \"G.*\"}}]}]", { kind: "GRPCRoute" });
+  const rpc = { http: { path: "/shop.Api/Get", method: "POST", grpc: true } };
+  const yaml = base + server("api", "gRPC") + identities + regexRoute + authz("g", "GRPCRoute", "rpc", "web-only");
+  const w = world(yaml, LINKERD);
+  const r = w.ask("shop/web", "shop/api", 8080, rpc);
+  assert.equal(outcome(r), "grpc PERMISSION_DENIED", "the route is ignored: the Server's default route, which no authorization admits");
+  assert.match(r.layers.at(-1)!.summary, /default route/);
+  assert.match(load({ "r.yaml": yaml }).diagnostics.items.map(formatDiagnostic).join("\n"), /GRPCRoute shop\/rpc: Linkerd supports only Exact gRPC method matches/);
+  const exact = world(base + server("api", "gRPC") + identities + route("rpc", "[{matches: [{method: {service: shop.Api, method: Get}}]}]", { kind: "GRPCRoute" }) + authz("g", "GRPCRoute", "rpc", "web-only"), LINKERD);
+  assert.equal(outcome(exact.ask("shop/web", "shop/api", 8080, rpc)), "allow");
+  assert.equal(outcome(exact.ask("shop/web", "shop/api", 8080, { http: { path: "/shop.Api/GetAll", method: "POST", grpc: true } })), "grpc UNIMPLEMENTED", "the method is matched exactly");
+});

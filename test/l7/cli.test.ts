@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
+import { pod } from "./fixture.js";
 
 test("explain --request: each L7 layer with its enforcer, policy, rule and file:line; exit 1 on a denial", async () => {
   const ok = await cli(["explain", "-f", "examples/mesh", "--from", "shop/frontend", "--request", "GET http://catalog/items/42", "-o", "json"]);
@@ -96,4 +97,53 @@ test("explain --request with a repeated -H: the server's Envoy sees the values j
       assert.equal(JSON.parse(r.out).status, 403, `last value ${last}: ${r.out}`);
     }
   } finally { cleanup(); }
+});
+
+test("explain --request with a repeated -H at a Linkerd proxy: a route's header match takes any one of the values", async () => {
+  // linkerd2-proxy linkerd/http/route/src/http/match/header.rs: `req.headers().get_all(n).iter().any(|v| ...)`.
+  // Before, the walk handed the authorizers one value per name, joined with ",": "silver,gold" matched
+  // no route, and the CLI answered 404 where the proxy routes the request (the engine alone was right).
+  const route = [
+    "apiVersion: policy.linkerd.io/v1beta3\nkind: HTTPRoute\nmetadata: {name: api-tier, namespace: books}",
+    "spec:\n  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]",
+    "  rules: [{matches: [{path: {type: PathPrefix, value: /tier}, headers: [{name: x-tier, value: gold}]}]}]",
+    "---\napiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: api-tier, namespace: books}",
+    "spec:\n  targetRef: {group: policy.linkerd.io, kind: HTTPRoute, name: api-tier}",
+    "  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: books-clients}]\n",
+  ].join("\n");
+  const { dir, cleanup } = tempFiles({ "tier.yaml": route });
+  try {
+    const ask = async (...headers: string[]) => {
+      const r = await cli(["explain", "-f", "examples/mesh/namespaces.yaml", "-f", "examples/mesh/linkerd.yaml", "-f", dir, "--from", "books/web", "--request", "GET http://api.books/tier", ...headers.flatMap((h) => ["-H", h]), "-o", "json"]);
+      assert.ok(r.out, r.err);
+      return JSON.parse(r.out).status;
+    };
+    assert.equal(await ask("x-tier: silver", "X-Tier: gold"), 200, "the second value matches");
+    assert.equal(await ask("x-tier: gold", "x-tier: silver"), 200, "the first value matches");
+    assert.equal(await ask("x-tier: silver"), 404);
+  } finally { cleanup(); }
+});
+
+test("mesh settings on the command line: --cilium-http-normalize-path and --istio-extension-provider change the answer; bad values exit 2", async () => {
+  const { dir, cleanup } = tempFiles({
+    "w.yaml": pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2", { ports: [["http", 80]] })
+      + "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: l7, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: api}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: web}}]\n    toPorts: [{ports: [{port: \"80\", protocol: TCP}], rules: {http: [{path: /api/v1/items}]}}]\n",
+  });
+  try {
+    const ask = async (...extra: string[]) => (await cli(["explain", "-f", dir, "--from", "shop/web", "--request", "GET http://10.0.0.2/api//v1/items", ...extra])).code;
+    assert.equal(await ask(), 0, "merge_slashes (the default): /api/v1/items");
+    assert.equal(await ask("--cilium-http-normalize-path", "false"), 1);
+    assert.equal(await ask("--cilium-http-normalize-path", "maybe"), 2);
+    assert.equal(await ask("--istio-extension-provider", "opa"), 2);
+  } finally { cleanup(); }
+  const ext = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ext, namespace: shop}\nspec:\n  selector: {matchLabels: {app: catalog}}\n  action: CUSTOM\n  provider: {name: opa}\n  rules: [{}]\n";
+  const t = tempFiles({ "ext.yaml": ext });
+  try {
+    const ask = (...extra: string[]) => cli(["explain", "-f", "examples/mesh", "-f", t.dir, "--from", "shop/frontend", "--request", "GET http://catalog/items/1", ...extra]);
+    assert.equal((await ask()).code, 0, "the external authorizer is assumed to allow");
+    const denied = await ask("--istio-extension-provider", "other=grpc");
+    assert.equal(denied.code, 1);
+    assert.match(denied.out, /provider opa is not among meshConfig extensionProviders/);
+    assert.equal((await ask("--istio-extension-provider", "opa=http")).code, 0);
+  } finally { t.cleanup(); }
 });

@@ -28,6 +28,26 @@ spec: {selector: {app: ${name}}, ports: [${ports.map(([n, p, t]) => `{name: ${n}
 `;
 }
 
+/** A Namespace with flow-style labels and annotations ("{a: b}"). */
+export const namespace = (name: string, labels = "{}", annotations = "{}") => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${labels}, annotations: ${annotations}}\n---\n`;
+
+/** A Deployment `name` (label app: NAME, more labels as ", k: v", service account NAME, port http 8080) and its Service (port 80). */
+export const app = (ns: string, name: string, o: { labels?: string; annotations?: string } = {}) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}${o.labels ?? ""}}, annotations: ${o.annotations ?? "{}"}}
+    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: http}]}
+---
+`;
+
 export interface World {
   engine: PolicyEngine;
   l7: L7Engine;

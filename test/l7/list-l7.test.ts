@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { cli, tempFiles } from "../helpers.js";
+import { app, namespace } from "./fixture.js";
 
 test("list --l7 on examples/mesh: allowed request conditions per client, DENY rules as exceptions, Linkerd routes per client", async () => {
   const r = await cli(["list", "-f", "examples/mesh", "--l7"]);
@@ -25,9 +26,8 @@ test("list --l7 on examples/mesh: allowed request conditions per client, DENY ru
 });
 
 test("list --l7: plaintext refused by STRICT, a DENY for every request, no proxy; -o json; other formats refused", async () => {
-  const ns = (name: string, labels: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${labels}}\n---\n`;
-  const pod = (n: string, name: string, ip: string, proxy: boolean) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${n}, labels: {app: ${name}}}\nspec: {serviceAccountName: ${name}, containers: [{name: app, ports: [{name: http, containerPort: 8080}]}${proxy ? ", {name: istio-proxy}" : ""}]}\nstatus: {podIP: ${ip}}\n---\n`;
-  const yaml = ns("a", "{istio-injection: enabled}") + pod("a", "api", "10.0.0.1", true) + pod("a", "web", "10.0.0.2", true) + pod("a", "old", "10.0.0.3", false) + pod("a", "bare", "10.0.0.4", false)
+    const pod = (n: string, name: string, ip: string, proxy: boolean) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${n}, labels: {app: ${name}}}\nspec: {serviceAccountName: ${name}, containers: [{name: app, ports: [{name: http, containerPort: 8080}]}${proxy ? ", {name: istio-proxy}" : ""}]}\nstatus: {podIP: ${ip}}\n---\n`;
+  const yaml = namespace("a", "{istio-injection: enabled}") + pod("a", "api", "10.0.0.1", true) + pod("a", "web", "10.0.0.2", true) + pod("a", "old", "10.0.0.3", false) + pod("a", "bare", "10.0.0.4", false)
     + "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: a}\nspec: {selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}\n---\n"
     + "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: no-web, namespace: a}\nspec: {selector: {matchLabels: {app: api}}, action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/a/sa/web]}}]}]}\n";
   const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
@@ -55,21 +55,6 @@ test("docs/mesh.md shows lines of junction list -f examples/mesh --l7 as they ar
 });
 
 const ns = (name: string, labels: string, annotations = "{}") => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${labels}, annotations: ${annotations}}\n---\n`;
-const app = (namespace: string, name: string, annotations = "{}") => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${namespace}}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}, annotations: ${annotations}}
-    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: ${namespace}}
-spec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: http}]}
----
-`;
 const doc = (kind: string, api: string, name: string, namespace: string, spec: string) => `apiVersion: ${api}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}\n---\n`;
 
 async function l7Lines(yaml: string): Promise<Map<string, string>> {
@@ -84,16 +69,16 @@ async function l7Lines(yaml: string): Promise<Map<string, string>> {
 test("list --l7, Istio ambient: ztunnel decides at L4 (an ALLOW rule with HTTP fields never matches there); a waypoint decides per request", async () => {
   const base = app("bank", "ledger") + app("bank", "teller") + app("bank", "audit");
   // Without a waypoint: ztunnel is L4 only: the teller's GET-only rule never matches, audit's plain rule does.
-  const ztunnel = await l7Lines(ns("bank", "{istio.io/dataplane-mode: ambient}") + base
+  const ztunnel = await l7Lines(namespace("bank", "{istio.io/dataplane-mode: ambient}") + base
     + doc("AuthorizationPolicy", "security.istio.io/v1", "ledger", "bank", "{selector: {matchLabels: {app: ledger}}, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [GET]}}]}, {from: [{source: {principals: [cluster.local/ns/bank/sa/audit]}}]}]}"));
   assert.equal(ztunnel.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "no requests (ztunnel: denied: ALLOW AuthorizationPolicies apply (bank/ledger) and none of their rules matches)");
   assert.equal(ztunnel.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "all requests");
   // With a waypoint: the policies attached to the Service decide per request; ztunnel sees the waypoint.
-  const waypoint = await l7Lines(ns("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base
+  const waypoint = await l7Lines(namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base
     + doc("AuthorizationPolicy", "security.istio.io/v1", "ledger-http", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [GET], paths: [/accounts/*]}}]}]}"));
   assert.equal(waypoint.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "method GET, path /accounts/*");
   assert.equal(waypoint.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "no requests (ALLOW policies apply and no rule names this client)");
-  const j = await cli(["list", "-q", "-f", "-", "--l7", "-o", "json"], ns("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base);
+  const j = await cli(["list", "-q", "-f", "-", "--l7", "-o", "json"], namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base);
   const pair = JSON.parse(j.out).pairs.find((p: { src: string; dst: string }) => p.src === "bank/teller[Deployment]" && p.dst === "bank/ledger[Deployment]");
   assert.deepEqual(pair.l7, { verdict: "all", enforcer: "Istio waypoint bank/waypoint", allows: [], except: [] });
 });
@@ -103,7 +88,7 @@ test("list --l7, Linkerd: routes an authorization admits the client to, except t
   const route = (name: string, match: string) => doc("HTTPRoute", "policy.linkerd.io/v1beta3", name, "bank", `{parentRefs: [{group: policy.linkerd.io, kind: Server, name: ledger-http}], rules: [{matches: [${match}]}]}`);
   const authz = (name: string, target: string, sa: string) => doc("MeshTLSAuthentication", "policy.linkerd.io/v1alpha1", `${name}-id`, "bank", `{identityRefs: [{kind: ServiceAccount, name: ${sa}}]}`)
     + doc("AuthorizationPolicy", "policy.linkerd.io/v1alpha1", name, "bank", `{targetRef: ${target}, requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: ${name}-id}]}`);
-  const base = ns("bank", "{}", "{linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: all-authenticated}") + app("bank", "ledger") + app("bank", "teller") + app("bank", "audit");
+  const base = namespace("bank", "{}", "{linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: all-authenticated}") + app("bank", "ledger") + app("bank", "teller") + app("bank", "audit");
   const lines = await l7Lines(base + server + route("read", "{method: GET}") + route("admin", "{path: {type: PathPrefix, value: /admin}}")
     + authz("read", "{group: policy.linkerd.io, kind: HTTPRoute, name: read}", "teller") + authz("admin", "{group: policy.linkerd.io, kind: HTTPRoute, name: admin}", "audit"));
   assert.equal(lines.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "method GET except path /admin/**");

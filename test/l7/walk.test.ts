@@ -4,23 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
+import { app, namespace } from "./fixture.js";
 
-const ns = (name: string, labels = "{}", annotations = "{}") => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${labels}, annotations: ${annotations}}\n---\n`;
-const app = (namespace: string, name: string, labels = "") => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${namespace}}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}${labels}}}
-    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: ${namespace}}
-spec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: http}]}
----
-`;
 const ap = (name: string, namespace: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}\n---\n`;
 
 async function ask(files: Record<string, string>, from: string, request: string): Promise<{ code: number; doc: Record<string, unknown> & { authorization: { enforcer: string; verdict: string; summary: string }[] } }> {
@@ -33,14 +18,14 @@ async function ask(files: Record<string, string>, from: string, request: string)
 }
 
 test("ambient namespaces: ztunnel enforces L4 only, a waypoint (istio.io/use-waypoint) enforces HTTP rules attached by targetRefs", async () => {
-  const base = ns("bank", "{istio.io/dataplane-mode: ambient}") + app("bank", "ledger") + app("bank", "teller");
+  const base = namespace("bank", "{istio.io/dataplane-mode: ambient}") + app("bank", "ledger") + app("bank", "teller");
   const l7 = ap("get-only", "bank", "{selector: {matchLabels: {app: ledger}}, rules: [{to: [{operation: {methods: [GET]}}]}]}");
   const z = await ask({ "a.yaml": base + l7 }, "bank/teller", "GET http://ledger/");
   assert.equal(z.doc.status, null);
   assert.equal(z.doc.connection, "failed", "the ALLOW rule uses methods: ztunnel never matches it");
   assert.match(z.doc.authorization.at(-1)!.enforcer, /Istio ztunnel \(L4\)/);
   const attached = ap("get-only", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
-  const wp = ns("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + app("bank", "ledger") + app("bank", "teller");
+  const wp = namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + app("bank", "ledger") + app("bank", "teller");
   const get = await ask({ "a.yaml": wp + attached }, "bank/teller", "GET http://ledger/");
   assert.equal(get.doc.status, 200);
   assert.match(get.doc.authorization.map((d) => d.enforcer).join(), /Istio waypoint of bank\/waypoint/);
@@ -49,7 +34,7 @@ test("ambient namespaces: ztunnel enforces L4 only, a waypoint (istio.io/use-way
 });
 
 test("a pod that opts out of injection sends plaintext: notPrincipals [\"*\"] denies it", async () => {
-  const files = { "a.yaml": ns("shop", "{istio-injection: enabled}") + app("shop", "api") + app("shop", "legacy", ", sidecar.istio.io/inject: \"false\"") + app("shop", "web")
+  const files = { "a.yaml": namespace("shop", "{istio-injection: enabled}") + app("shop", "api") + app("shop", "legacy", { labels: ", sidecar.istio.io/inject: \"false\"" }) + app("shop", "web")
     + ap("mtls-only", "shop", "{selector: {matchLabels: {app: api}}, action: DENY, rules: [{from: [{source: {notPrincipals: [\"*\"]}}]}]}") };
   assert.equal((await ask(files, "shop/web", "GET http://api/")).doc.status, 200);
   const plain = await ask(files, "shop/legacy", "GET http://api/");

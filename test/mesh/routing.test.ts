@@ -111,3 +111,45 @@ test("redirects and request header filters apply in the mesh; a redirect reaches
   assert.deepEqual([r.status, r.redirect?.path, r.redirect?.host, r.backend], [301, "/new/x", "api.shop", null]);
   assert.equal(one(yaml, "web/client", "http://api.shop/x").upstream?.headers?.["x-mesh"], "1");
 });
+
+/** The cluster with web/client running the proxy container `proxy` (an admitted pod's containers say whether it is in the mesh). */
+const proxied = (proxy: string) => {
+  const client = "metadata: {name: client, namespace: web, labels: {app: client}}\nspec: {containers: [";
+  assert.ok(CLUSTER.includes(client));
+  return CLUSTER.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
+};
+
+test("a Linkerd client's proxy matches a repeated header or query parameter on any value, and a regex by its leftmost-first match; an Envoy client's on the joined value", () => {
+  // linkerd2-proxy linkerd/http/route/src/http/match/header.rs: `headers.get_all(n).iter().any(|v| ...)`; query_param.rs:
+  // `form_urlencoded::parse(q).any(...)`; path.rs: `re.find(path)` must start at 0 and end at the path's length.
+  // Envoy (Istio's sidecar): HeaderUtility::getAllOfHeaderAsString joins the values with ","; the first query value.
+  const rules = `  rules:
+  - matches: [{path: {type: PathPrefix, value: /h}, headers: [{name: x-tier, value: gold}]}]
+    backendRefs: [{name: api-v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, value: gold}]}]
+    backendRefs: [{name: api-v2, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/(ab|abc)"}}]
+    backendRefs: [{name: api-v2, port: 80}]`;
+  const route = meshRoute("shop", "r", API, rules);
+  const linkerd = proxied("linkerd-proxy") + route, istio = proxied("istio-proxy") + route;
+  const ask = (yaml: string, url: string, headers: [string, string][] = []) => one(yaml, "web/client", url, { headers }).status;
+  assert.equal(ask(linkerd, "http://api.shop/h", [["x-tier", "silver"], ["x-tier", "gold"]]), 200);
+  assert.equal(ask(istio, "http://api.shop/h", [["x-tier", "silver"], ["x-tier", "gold"]]), 404, "Envoy sees \"silver,gold\"");
+  assert.equal(ask(linkerd, "http://api.shop/q?tier=silver&tier=gold"), 200);
+  assert.equal(ask(istio, "http://api.shop/q?tier=silver&tier=gold"), 404, "Envoy: the first value");
+  assert.equal(ask(linkerd, "http://api.shop/abc"), 404, "Rust's leftmost-first find of /(ab|abc) in /abc is /ab");
+  assert.equal(ask(istio, "http://api.shop/abc"), 200, "RE2 full match");
+});
+
+test("a Linkerd client's proxy ignores a GRPCRoute with a RegularExpression method match (routes/grpc.rs try_match: unsupported)", () => {
+  const rpc = meshRoute("shop", "rpc", "{group: '', kind: Service, name: api, namespace: shop, port: 7070}", `  rules:
+  - matches: [{method: {type: RegularExpression, service: "shop\\\\.Api", method: "G.*"}}]
+    backendRefs: [{name: api-v2, port: 7070}]`, "GRPCRoute");
+  const linkerd = proxied("linkerd-proxy") + rpc;
+  const grpc = { protocol: "grpc" as const, method: "POST", path: "/shop.Api/Get" };
+  const viaLinkerd = one(linkerd, "web/client", "http://api.shop:7070/shop.Api/Get", grpc);
+  assert.notEqual(viaLinkerd.backend, "shop/api-v2", "the route is ignored");
+  assert.match(viaLinkerd.candidates.map((c) => c.outcome).join("\n"), /ignored: Linkerd supports only Exact gRPC method matches/);
+  const viaEnvoy = one(proxied("istio-proxy") + rpc, "web/client", "http://api.shop:7070/shop.Api/Get", grpc);
+  assert.equal(viaEnvoy.backend, "shop/api-v2");
+});

@@ -1,4 +1,4 @@
-// `junction list` writes txt and json in pieces (at 150k pods the answer is hundreds of megabytes):
+// `junction list` writes txt, json and yaml in pieces (also per network and with --exposure) (at 150k pods the answer is hundreds of megabytes):
 // the pieces must join to exactly what one JSON.stringify(data, null, 2) (and the txt lines) give.
 
 import { test } from "node:test";
@@ -7,8 +7,11 @@ import { generateCluster } from "../../src/generate/cluster.js";
 import { renderManifests } from "../../src/targets/manifests.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import { connectionList } from "../../src/analyze/connlist.js";
-import { CONNLIST_FORMATS, connlistData, renderConnlist, writeConnlist } from "../../src/targets/connlist.js";
+import { connectionList, connectionListWithPeers, type ConnEntry } from "../../src/analyze/connlist.js";
+import { exposureAnalysis } from "../../src/analyze/exposure-analysis.js";
+import { NO_FOCUS } from "../../src/analyze/focus.js";
+import { exposureData, writeListWithExposure } from "../../src/targets/exposure-analysis.js";
+import { CONNLIST_FORMATS, connlistData, renderConnlist, writeConnlist, writeRows } from "../../src/targets/connlist.js";
 import { escapeControls } from "../../src/cli/terminal.js";
 import { formatConns } from "../../src/model/ports.js";
 import { renderYaml } from "../../src/targets/data.js";
@@ -60,4 +63,26 @@ test("list -o yaml written in pieces: ids that YAML quotes, folds into block sca
   assert.equal(written(entries, "yaml").text, renderYaml(connlistData(entries)));
   assert.equal(written(entries, "yaml", escapeControls).text, escapeControls(renderYaml(connlistData(entries))));
   assert.equal(written([], "yaml").text, renderYaml([]));
+});
+
+test("per-network list and list --exposure, -o json and yaml written row by row: byte-identical to rendering the whole document (odd ids, empty sections, nested under connections)", () => {
+  const files = generateCluster({ pods: 60, namespaces: 3, policies: 6, seed: 5 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
+  const inv = loadFiles(files).inventory;
+  const engine = new PolicyEngine(inv);
+  const list = connectionListWithPeers(inv, new FastConnectivity(engine));
+  const exposure = exposureAnalysis(inv, engine, list.workloads, list.entries, NO_FOCUS);
+  const odd = ["y", "on", "1:20", "a\nb", "multi\nline\n", "a\n\n\nb", " lead", "'q'", "\"d\"", "", "~", "null", "*alias", "a #b", ":"];
+  const all = list.entries.map((e, i) => ({ ...e, src: { ...e.src, id: odd[i % odd.length] }, dst: i % 3 ? e.dst : { ...e.dst, id: `${odd[(i + 5) % odd.length]}x` } }));
+  const half = Math.floor(all.length / 2);
+  const layouts = [[], [{ entries: [], network: "pod-network" }], [{ entries: all }], [{ entries: all.slice(0, half), network: "on" }, { entries: [], network: "b\nc" }, { entries: all.slice(half), network: "pod-network" }]];
+  const data = (rows: { entries: readonly ConnEntry[]; network?: string }[]) => rows.flatMap((r) => connlistData(r.entries).map((d) => (r.network === undefined ? d : { network: r.network, ...d })));
+  const write = (f: (out: (s: string) => void) => void) => { const parts: string[] = []; f((s) => parts.push(s)); return parts.join(""); };
+  for (const rows of layouts) {
+    for (const format of ["json", "yaml"] as const) {
+      const whole = (doc: unknown) => (format === "json" ? JSON.stringify(doc, null, 2) + "\n" : renderYaml(doc));
+      assert.equal(write((out) => writeRows(rows, format, out)), whole(data(rows)), `${format} rows ${rows.length}`);
+      assert.equal(write((out) => writeListWithExposure(rows, exposure, format, out)), whole({ connections: data(rows), exposure: exposureData(exposure) }), `${format} exposure rows ${rows.length}`);
+    }
+  }
+  assert.ok(exposure.lines.length > 0 || exposure.unprotected.length > 0, "some exposure to write");
 });

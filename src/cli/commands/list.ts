@@ -7,8 +7,8 @@ import { applyFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
 import { exposureAnalysis, type ExposureAnalysis } from "../../analyze/exposure-analysis.js";
 import { explainAll, type ExplainedPair, type ExplainOnly } from "../../analyze/explain-all.js";
 import { portIntervals } from "../../engine/portspace.js";
-import { CONNLIST_FORMATS, networkListData, renderNetworkSections, sectionOrder, writeConnlist, type ConnlistFormat } from "../../targets/connlist.js";
-import { exposureDocument, renderExposure, renderListWithExposure } from "../../targets/exposure-analysis.js";
+import { CONNLIST_FORMATS, networkRows, renderNetworkSections, sectionOrder, writeConnlist, writeNetworkSections, type ConnlistFormat } from "../../targets/connlist.js";
+import { exposureData, renderExposure, renderListWithExposure, writeListWithExposure } from "../../targets/exposure-analysis.js";
 import { explainAllDocument, networkExplainDocument, renderExplainAll, renderNetworkExplain } from "../../targets/explain-all.js";
 import { NetworkMap, POD_NETWORK } from "../../model/networks.js";
 import { isVirtualMachine } from "../../model/endpoint.js";
@@ -164,12 +164,12 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
   if (o.explain) {
     const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, o.only);
     if (format === "json" || format === "yaml") {
-      const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: exposureOnly(exposure) } : {}) };
+      const doc = { explanation: explainAllDocument(pairs, a.lines), ...(exposure ? { exposure: exposureData(exposure) } : {}) };
       out(format === "json" ? renderJson(doc) : renderYaml(doc));
     } else out(renderExplainAll(pairs, a.lines) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
     return;
   }
-  if (exposure) out(renderListWithExposure(r.entries, exposure, format));
+  if (exposure) writeListWithExposure([{ entries: r.entries }], exposure, format, out);
   else writeConnlist(r.entries, format, escaped?.out ?? out, escaped?.escape);
 }
 
@@ -178,10 +178,6 @@ function exposureOf(a: Analysis, o: ListOptions, workloads: readonly ListPeer[],
   if (!o.exposure) return undefined;
   if (o.focus.peers.length) { warn("--exposure is ignored with --focus-peer (as np-guard does)"); return undefined; }
   return exposureAnalysis(a.inventory, a.engine, workloads, entries, o.focus);
-}
-
-function exposureOnly(exposure: ExposureAnalysis): unknown {
-  return (exposureDocument([], exposure) as { exposure: unknown }).exposure;
 }
 
 /**
@@ -201,16 +197,14 @@ function writeNetworkList(a: Analysis, o: ListOptions, r: NetworkListResult, out
   if (o.explain) {
     const sections = [...r.sections].sort(sectionOrder).map((s) => ({ network: s.network, pairs: explainSection(a, s, o) }));
     if (format === "json" || format === "yaml") {
-      const doc = { explanation: networkExplainDocument(sections, a.lines), ...(exposure ? { exposure: exposureOnly(exposure) } : {}) };
+      const doc = { explanation: networkExplainDocument(sections, a.lines), ...(exposure ? { exposure: exposureData(exposure) } : {}) };
       out(format === "json" ? renderJson(doc) : renderYaml(doc));
     } else out(renderNetworkExplain(sections, a.lines, named, isolatedPairs(r.sections)) + (exposure ? `\n${renderListWithExposure([], exposure, "txt")}` : ""));
     return;
   }
-  if (!exposure) out(renderNetworkSections(r.sections, format));
-  else if (format === "json" || format === "yaml") {
-    const doc = { connections: networkListData(r.sections), exposure: exposureOnly(exposure) };
-    out(format === "json" ? renderJson(doc) : renderYaml(doc));
-  } else out(`${renderNetworkSections(r.sections, format)}${format === "txt" ? "\n" : ""}${renderExposure(exposure, format)}`);
+  if (!exposure) writeNetworkSections(r.sections, format, out);
+  else if (format === "json" || format === "yaml") writeListWithExposure(networkRows(r.sections), exposure, format, out);
+  else out(`${renderNetworkSections(r.sections, format)}${format === "txt" ? "\n" : ""}${renderExposure(exposure, format)}`);
 }
 
 /** One network's pairs explained on it (the primary networks: each pair's own; a secondary network: that one). */

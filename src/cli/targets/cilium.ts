@@ -23,7 +23,7 @@ const RAW_PATHS = (): Narrowing => ({
 export const ciliumTarget: CompileTarget = {
   name: "cilium",
   description: "CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2) with L7 http rules (--verify: every connection, and each request at the boundaries of every rule)",
-  options: { "trust-domain": MESH_OPTIONS["trust-domain"] },
+  options: { "trust-domain": MESH_OPTIONS["trust-domain"], "cilium-http-normalize-path": MESH_OPTIONS["cilium-http-normalize-path"] },
   formats: ["yaml", "json"],
   run(loaded, values, io) {
     applyMeshOptions(values, loaded.inventory);

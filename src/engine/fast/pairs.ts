@@ -83,15 +83,38 @@ export function enumerateGroups(fc: FastConnectivity, groups: readonly (readonly
 /** enumerateGroups' pairs as connection-set ids in a table (no object per pair). */
 export function groupPairIds(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved?: (group: number) => boolean): GroupPairs {
+  const acc = new GroupPairs(groups.length);
+  spreadPairs(fc, groups, include, involved, (gs, gd, id) => acc.add(gs, gd, id, fc.conntable), (gs, gd) => acc.get(gs, gd) === ALL);
+  return acc;
+}
+
+/**
+ * groupPairIds' pairs as they are found, not joined: a pair of groups may come more than once (a
+ * group with parties in several classes, a pod and its own node), and its connections are the join
+ * of its ids. No look-up per pair: a caller that sorts the pairs anyway joins the repeats there.
+ */
+export function groupPairLog(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
+  involved?: (group: number) => boolean): PairLog {
+  const log = new PairLog();
+  spreadPairs(fc, groups, include, involved, (gs, gd, id) => log.add(gs, gd, id));
+  return log;
+}
+
+/**
+ * Class pairs spread over the groups with parties in them, then own-node pairs. `done(gs, gd)`: the
+ * pair of groups is known to allow everything already; without it, the pairs of classes that do.
+ */
+function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
+  involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   const classes = fc.classesFor(groups.flat());
   const members = membersByClass(groups, classes);
-  const acc = new GroupPairs(groups.length);
-  const add = (gs: number, gd: number, id: number) => acc.add(gs, gd, id, fc.conntable);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   const byClass: ClassMembers[] = [];
   for (const [c, m] of members) byClass[c] = m;
+  const width = fc.classes.size, allowAll = new Set<number>();
   classPairs(fc, ids, (cs, cd, id) => {
+    if (!done && id === ALL) allowAll.add(cs * width + cd);
     const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
@@ -101,8 +124,31 @@ export function groupPairIds(fc: FastConnectivity, groups: readonly (readonly Pa
       }
     }
   }, near);
-  ownNodePairs(fc, groups, classes, include, add, (gs, gd) => acc.get(gs, gd) === ALL);
-  return acc;
+  ownNodePairs(fc, groups, classes, include, add, (gs, cs, gd, cd) => done ? done(gs, gd) : allowAll.has(cs * width + cd));
+}
+
+/** Pairs of groups with a connection-set id each, in typed arrays, as they were added (repeats kept). */
+export class PairLog {
+  private src = new Int32Array(1024);
+  private dst = new Int32Array(1024);
+  private conn = new Int32Array(1024);
+  private size = 0;
+
+  /** How many pairs were added. */
+  get count(): number { return this.size; }
+  /** The k-th pair added (0 ≤ k < count): source group, destination group, connection-set id. */
+  srcAt(k: number): number { return this.src[k]; }
+  dstAt(k: number): number { return this.dst[k]; }
+  connAt(k: number): number { return this.conn[k]; }
+
+  add(gs: number, gd: number, id: number): void {
+    if (this.size === this.src.length) {
+      const n = this.size * 2, copy = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+      this.src = copy(this.src); this.dst = copy(this.dst); this.conn = copy(this.conn);
+    }
+    const k = this.size++;
+    this.src[k] = gs; this.dst[k] = gd; this.conn[k] = id;
+  }
 }
 
 /**
@@ -206,7 +252,7 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
  * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
-  add: (gs: number, gd: number, id: number) => void, done: (gs: number, gd: number) => boolean): void {
+  add: (gs: number, gd: number, id: number) => void, done: (gs: number, cs: number, gd: number, cd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
   // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
   // party (group and class) with a node-side bunch has connections that depend on nothing else, so
@@ -246,7 +292,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     return id;
   };
   const visit = (gs: number, cs: number, gd: number, cd: number, podIsDst: boolean) => {
-    if (!include(gs, gd) || done(gs, gd)) return;
+    if (!include(gs, gd) || done(gs, cs, gd, cd)) return;
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };

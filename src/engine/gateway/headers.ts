@@ -29,6 +29,9 @@ export class Headers {
     for (const r of m.remove) this.remove(r);
   }
 
+  /** Every header line, in order (a repeated header is several entries). */
+  entries(): [string, string][] { return this.list.map(([n, v]) => [n, v]); }
+
   /** One entry per header (first spelling of the name), values joined with ",". */
   toObject(): Record<string, string> {
     const out: Record<string, string> = {};

@@ -3,7 +3,7 @@
 // backend split, and the answer.
 
 import { normalizeHost } from "../../model/hostname.js";
-import { hasObject, type RouteGraph } from "../../model/gateway.js";
+import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
@@ -12,6 +12,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
+import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
@@ -27,12 +28,16 @@ export interface HttpContext {
   place: string;
   /** The client certificate presented to backends that have a BackendTLSPolicy (the Gateway's). */
   backendClientCert?: ObjectRef;
+  /** The proxy that matches (default envoy: a Gateway; a mesh client's proxy). */
+  reader?: MatchReader;
+  /** The Host header's trailing dot is kept (a Gateway API Gateway: Envoy), not dropped (an Ingress class: nginx). */
+  keepTrailingDot?: boolean;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
-    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate,
+    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
   };
 }
 
@@ -42,14 +47,22 @@ export function grpcCodeOf(status: number): string {
   return ({ 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" } as Record<number, string>)[status] ?? "UNKNOWN";
 }
 
-export function parseQuery(q: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Every value of each query parameter, in order. */
+export function queryParameters(q: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const part of q.split("&")) {
     if (!part) continue;
-    const [k, v = ""] = part.split("=", 2).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
-    if (!out.has(k)) out.set(k, v);
+    // The value is everything after the first "=" (Envoy's parseQueryString: `param.find('=')`).
+    const at = part.indexOf("=");
+    const [k, v] = (at < 0 ? [part, ""] : [part.slice(0, at), part.slice(at + 1)]).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
+    out.set(k, [...(out.get(k) ?? []), v]);
   }
   return out;
+}
+
+/** The first value of each query parameter. */
+export function parseQuery(q: string): Map<string, string> {
+  return new Map([...queryParameters(q)].map(([k, vs]) => [k, vs[0]]));
 }
 
 function grpcMethod(path: string): { service: string; method: string } | undefined {
@@ -90,7 +103,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const cert = ctx.backendClientCert;
   res.upstream = {
-    host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(),
+    host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(), headerList: ex.headers.entries(),
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
@@ -120,8 +133,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
-  const host = normalizeHost(req.host ?? req.sni ?? "");
-  const { applied: list, rejected } = applicable(routes, host, { path, query: parseQuery(query), method: req.method, headers: new Headers(req.headers), grpc });
+  const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
+  const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;

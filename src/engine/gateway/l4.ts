@@ -55,7 +55,8 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
   const q = o.httpClient;
-  const http = q ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: new Headers(q.headers).toObject() } : {};
+  const h = q && new Headers(q.headers);
+  const http = q && h ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: h.toObject(), headerList: h.entries() } : {};
   const policy = reencrypts ? picked.tlsPolicy : undefined;
   res.upstream = { ...http, tls: o.tls || policy !== undefined, sni: o.tls ? o.sni : policy?.hostname };
   if (q) res.status = 200;

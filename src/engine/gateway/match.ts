@@ -6,20 +6,35 @@ import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js
 import type { Headers } from "./headers.js";
 import { REGEX_SEMANTICS, regexError, regexMatches, type RegexDialect } from "../../model/regex.js";
 
+/**
+ * The proxy that matches the request, where implementations differ on what the spec leaves open:
+ *   envoy    Envoy Gateway, Istio, Cilium (and the nginx target, which copies them): a repeated header
+ *            reads as its values joined with "," (HeaderUtility::getAllOfHeaderAsString, RFC 7230
+ *            3.2.2, which the HTTPHeaderMatch name's doc points to); a repeated query parameter, as
+ *            its first value (the spec's recommendation); regexes RE2 over the whole value.
+ *   linkerd  Linkerd's outbound proxy (linkerd2-proxy linkerd/http/route/src/http/match): a repeated
+ *            header or query parameter matches when any of its values does; a regex's leftmost-first
+ *            match must span the value.
+ */
+export type MatchReader = "envoy" | "linkerd";
+
 export interface MatchInput {
   /** Path without the query string. */
   path: string;
-  /** First value of each query parameter (names are case-sensitive). */
-  query: Map<string, string>;
+  /** Every value of each query parameter, in order (names are case-sensitive). */
+  query: Map<string, string[]>;
   method: string;
   headers: Headers;
   /** Service and method of a gRPC request. */
   grpc?: { service: string; method: string };
+  /** Default envoy. */
+  reader?: MatchReader;
 }
 
 /** Gateway API matches are RE2 (as Envoy reads them); an Ingress's, PCRE (as nginx reads them). */
 const semanticsOf = (dialect?: RegexDialect) => (dialect === "pcre" ? REGEX_SEMANTICS.nginx : REGEX_SEMANTICS.gatewayApi);
-const fullMatch = (pattern: string, s: string, dialect?: RegexDialect) => regexMatches(pattern, semanticsOf(dialect), s);
+const fullMatch = (pattern: string, s: string, dialect?: RegexDialect, reader?: MatchReader) =>
+  regexMatches(pattern, reader === "linkerd" && dialect !== "pcre" ? REGEX_SEMANTICS.linkerd : semanticsOf(dialect), s);
 
 /** The first regular expression of a match that its controller cannot compile, and why (the rule is then dropped). */
 export function matchRegexProblem(m: RouteMatch): string | undefined {
@@ -39,31 +54,56 @@ export function prefixMatches(prefix: string, path: string): boolean {
   return p === "/" || path === p || path.startsWith(`${p}/`);
 }
 
-function pathMatches(m: PathMatch, path: string): boolean {
+function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean {
   if (m.type === "Exact") return path === m.value;
   if (m.type === "PathPrefix") return prefixMatches(m.value, path);
-  return fullMatch(m.value, path, m.dialect);
+  return fullMatch(m.value, path, m.dialect, reader);
 }
 
-const valueMatches = (m: NameValueMatch, v: string) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect);
+const valueMatches = (m: NameValueMatch, v: string, reader?: MatchReader) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect, reader);
+
+/** The values a header match is tried on, as the reader sees a repeated header. */
+function headerValues(req: MatchInput, name: string): string[] {
+  const values = req.headers.values(name);
+  return req.reader === "linkerd" || values.length < 2 ? values : [values.join(",")];
+}
+
+/** The values a query parameter match is tried on: the first (Envoy), or every one (Linkerd). */
+function queryValues(req: MatchInput, name: string): string[] {
+  const values = req.query.get(name) ?? [];
+  return req.reader === "linkerd" ? values : values.slice(0, 1);
+}
+
+/**
+ * A RegularExpression gRPC match as Envoy-based implementations write it: one expression over the
+ * path, "/" + service + "/" + method joined without grouping (so an alternation spans the "/"),
+ * a missing service "[^/]+", a missing method ".+" (istio pilot/pkg/config/kube/gateway/conversion.go
+ * createGRPCURIMatch; Envoy Gateway route.go processGRPCRouteMethodRegularExpression joins the same
+ * way, with its own expressions for a missing service or method).
+ */
+export function grpcPathRegex(g: NonNullable<RouteMatch["grpc"]>): string {
+  return `/${g.service ?? "[^/]+"}/${g.method ?? ".+"}`;
+}
 
 /** Why the match does not apply, or undefined when it does. */
 export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {
-  if (m.path && !pathMatches(m.path, req.path)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}`;
+  if (m.path && !pathMatches(m.path, req.path, req.reader)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}`;
   if (m.method && m.method !== req.method) return `method ${req.method} is not ${m.method}`;
   if (m.grpc) {
     if (!req.grpc) return "not a gRPC request";
     const { service, method, type } = m.grpc;
-    const eq = (want: string | undefined, got: string) => want === undefined || (type === "Exact" ? want === got : fullMatch(want, got));
-    if (!eq(service, req.grpc.service) || !eq(method, req.grpc.method)) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${service ?? "*"}/${method ?? "*"}`;
+    const eq = (want: string | undefined, got: string) => want === undefined || want === got;
+    const path = `/${req.grpc.service}/${req.grpc.method}`;
+    const ok = type === "Exact" ? eq(service, req.grpc.service) && eq(method, req.grpc.method) : fullMatch(grpcPathRegex(m.grpc), path, undefined, req.reader);
+    if (!ok) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${type === "Exact" ? `${service ?? "*"}/${method ?? "*"}` : `the expression ${grpcPathRegex(m.grpc)}`}`;
   }
   for (const h of m.headers) {
-    const values = req.headers.values(h.name);
-    if (!values.some((v) => valueMatches(h, v)) && !(values.length > 1 && valueMatches(h, values.join(",")))) return `header ${h.name} is ${values.length ? JSON.stringify(values.join(",")) : "absent"}, not ${h.type === "Exact" ? "" : "matching "}${JSON.stringify(h.value)}`;
+    const values = headerValues(req, h.name);
+    if (!values.some((v) => valueMatches(h, v, req.reader))) return `header ${h.name} is ${values.length ? values.map((v) => JSON.stringify(v)).join(" and ") : "absent"}, not ${h.type === "Exact" ? "" : "matching "}${JSON.stringify(h.value)}`;
   }
   for (const q of m.queryParams) {
-    const v = req.query.get(q.name);
-    if (v === undefined || !valueMatches(q, v)) return `query parameter ${q.name} is ${v === undefined ? "absent" : JSON.stringify(v)}, not ${JSON.stringify(q.value)}`;
+    const values = queryValues(req, q.name);
+    if (!values.some((v) => valueMatches(q, v, req.reader))) return `query parameter ${q.name} is ${values.length ? values.map((v) => JSON.stringify(v)).join(" and ") : "absent"}, not ${JSON.stringify(q.value)}`;
   }
   return undefined;
 }

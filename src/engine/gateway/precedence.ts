@@ -5,7 +5,7 @@
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
-import { compareAge, routeKey } from "../../model/route.js";
+import { compareAge, linkerdIgnoredRoute, routeKey } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { matchFailure, matchRank, rankDifference, type MatchInput } from "./match.js";
 import type { Candidate } from "./request.js";
@@ -71,6 +71,8 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
   for (const attached of routes) {
     const hostname = matchedHostname(attached, host);
     if (hostname === null) { otherHosts++; continue; }
+    const ignored = req.reader === "linkerd" ? linkerdIgnoredRoute(attached.state.route) : undefined;
+    if (ignored) { rejected.push({ route: routeKey(attached.state.route), rule: -1, match: -1, hostname, outcome: `ignored: ${ignored}` }); continue; }
     for (const rule of attached.state.route.rules) {
       const dropped = attached.state.dropped.get(rule);
       if (dropped) { rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: -1, hostname, outcome: `dropped by the controller: ${dropped}` }); continue; }

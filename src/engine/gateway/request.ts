@@ -19,6 +19,12 @@ export interface Upstream {
   path?: string;
   method?: string;
   headers?: Record<string, string>;
+  /**
+   * Every header line the backend receives, in order (a repeated header is several lines): the
+   * authorizers read them as their proxy does (Envoy joins a repeated header's values with ",",
+   * Linkerd matches each). Not printed: `headers` shows them as Envoy reads them.
+   */
+  headerList?: [string, string][];
   /** Whether the backend sees TLS (passthrough, or BackendTLSPolicy), and the SNI it sees. */
   tls: boolean;
   sni?: string;

@@ -2,6 +2,7 @@
 // certificate), listener (most specific hostname), then HTTP or L4 routing. The answer carries
 // its explanation: every step as data.
 
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
@@ -60,9 +61,17 @@ function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: Rou
   return res;
 }
 
+/**
+ * The Host header as the Gateway's proxy matches it: Envoy keeps a trailing dot (Envoy Gateway's
+ * HostSettings.StripTrailingHostDot, default false: "requests with host "example.com." will not
+ * match routes with domains set to "example.com""); nginx (an Ingress class) drops one
+ * (ngx_http_validate_host: `if (dot_pos == host_len - 1) host_len--`).
+ */
+export const hostHeader = (l: ListenerState, raw: string) => normalizeHost(raw, !hasIngressSemantics(l.gateway));
+
 function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
   if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
-  const host = normalizeHost(req.host ?? "");
+  const host = hostHeader(listeners[0], req.host ?? "");
   const l = bestListener(listeners, host);
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
   if (!l) return Object.assign(res, { status: 404, reason: `no listener on port ${listeners[0].listener.port} accepts host ${host}` });
@@ -97,7 +106,7 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
     routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined }, res);
     return res;
   }
-  const host = normalizeHost(req.host ?? sni);
+  const host = hostHeader(l, req.host ?? sni);
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
   if (byHost !== l) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
   routeHttp(listenerContext(engine, l, "https"), req, res);

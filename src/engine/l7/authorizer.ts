@@ -4,7 +4,7 @@
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
-import type { Membership } from "../mesh/membership.js";
+import { proxyMesh, type Membership } from "../mesh/membership.js";
 import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
@@ -21,14 +21,9 @@ const WAYPOINT_NS = "istio.io/use-waypoint-namespace";
 export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
   const e = p.endpoint, m: Membership = p.mesh;
   if (!e || e.kind !== "pod") return "none";
-  if (m.inMesh && m.mesh === "linkerd") return "linkerd";
-  if (m.inMesh && m.mesh === "istio") return m.dataplane === "ambient" ? "istio-ambient" : "istio-sidecar";
-  if (m.inMesh && m.mesh === "gamma") {
-    const istio = inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0;
-    const linkerd = inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0;
-    return istio ? "istio-sidecar" : linkerd ? "linkerd" : "none";
-  }
-  return "none";
+  const mesh = proxyMesh(inv, m);
+  if (mesh === "istio") return m.dataplane === "ambient" ? "istio-ambient" : "istio-sidecar";
+  return mesh ?? "none";
 }
 
 /** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
@@ -57,7 +52,7 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   return {
     client: end(inv, req.client), server: serverEnd, port: req.port,
     ...(svc && port ? { service: { service: svc, port } } : {}),
-    ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: Object.entries(h.headers), ...(h.grpc ? { grpc: true } : {}) } } : {}),
+    ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}) } } : {}),
     network: req.network,
     ...(serverEnd.proxy === "istio-ambient" && waypointOf(inv, server) ? { waypoint: waypointOf(inv, server) } : {}),
   };

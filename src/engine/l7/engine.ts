@@ -46,7 +46,7 @@ export class L7Engine {
     // Network policies' paths are matched without dot segments (Calico's in the sidecar, the common
     // API by definition; Cilium's Envoy normalizes and merges slashes, and keeps the query string);
     // an Istio proxy normalizes, Linkerd does not.
-    const network = attributesOf(hop, identity, true);
+    const network = attributesOf(hop, identity, true, this.mesh.settings.ciliumNormalizePath);
     for (const d of ["egress", "ingress"] as const) {
       const l = networkAuthorize(this.policies, hop, network, d);
       if (l) layers.push(l);
@@ -65,7 +65,7 @@ export class L7Engine {
       }
       case "istio-sidecar": {
         const point = istioPoint(hop);
-        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where)];
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where, this.mesh.settings.istioExtensionProviders)];
       }
       case "istio-ambient": return this.ambient(hop, a, where);
       case "none": return [unenforced(e)];
@@ -81,7 +81,7 @@ export class L7Engine {
       const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
       if (rejected) return [rejected];
       const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`);
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, this.mesh.settings.istioExtensionProviders);
       out.push(l);
       if (l.verdict === "deny") return out;
       ztunnel = behindWaypoint(a, wp, this.mesh);
@@ -119,24 +119,25 @@ function unenforced(e: Endpoint): LayerDecision {
  * Envoy-based (Istio, Cilium, Calico in the sidecar), which normalizes the path and reads a repeated
  * header as its values joined with ","; Linkerd's proxy does neither and matches each value.
  */
-export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean): Attributes {
+export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean, ciliumNormalize = true): Attributes {
   const sourceIp = hop.client.address ?? hop.client.endpoint?.addresses[0];
   const destinationIp = hop.server.address ?? hop.server.endpoint.addresses[0];
   const svc = hop.service;
   const sni = identity && svc ? `outbound_.${svc.port.port}_._.${svc.service.name}.${svc.service.namespace}.svc.${DNS_DOMAIN}` : undefined;
   return {
     ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
-    destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize) } : {}),
+    destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize) } : {}),
   };
 }
 
-function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean): HttpAttributes {
+/** `ciliumNormalize`: Cilium's --http-normalize-path (off: its rules match the :path as sent). */
+function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean, ciliumNormalize: boolean): HttpAttributes {
   const { path, query } = splitPath(h.path);
   const headers = new Map<string, string[]>();
   for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
   const cleanPath = calicoCleanPath(normalize ? istioNormalize(path) : path);
   return {
-    method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize ? ciliumUrl(h.path) : h.path, query, headers,
+    method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize && ciliumNormalize ? ciliumUrl(h.path) : h.path, query, headers,
     repeated: normalize ? "envoy" : "each", ...(cleanPath !== undefined ? { cleanPath } : {}),
   };
 }

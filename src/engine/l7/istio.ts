@@ -15,7 +15,7 @@
 
 import type { Endpoint, ServicePort } from "../../model/endpoint.js";
 import { isHttpOnly, type Clause, type Condition, type L7Rule } from "../../model/l7.js";
-import type { IstioAuthorization, MeshAction, MeshModel } from "../../model/mesh.js";
+import type { IstioAuthorization, MeshAction, MeshModel, MeshSettings } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
@@ -119,7 +119,7 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 }
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
-export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string): LayerDecision {
+export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, point === "sidecar-tcp" || point === "ztunnel") } : {}) });
@@ -131,7 +131,11 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   for (const p of policies.filter(unsupported)) trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name} is not enforced by ztunnel, which supports ALLOW and DENY only (attach it to a waypoint)`);
   const of = (action: MeshAction) => active.filter((p) => p.action === action);
   if (point === "sidecar-tcp" || point === "ztunnel") noteDroppedRules(active, point, trace);
-  const custom = firstMatch(of("custom"), "custom", point, a);
+  const customs = of("custom").filter((p) => !httpProviderOnTcp(p, point, providers, trace));
+  const custom = firstMatch(customs, "custom", point, a);
+  if (custom && providers && !(custom.p.provider! in providers)) {
+    return out("deny", `denied by CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name}, rule ${custom.r.index}: its provider ${custom.p.provider} is not among meshConfig extensionProviders, so istiod writes deny rules in its place`, policyRef(custom.p, custom.r));
+  }
   if (custom) warnings.push(`CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name} sends this request to the external authorizer ${custom.p.provider}, which Junction cannot ask: the answer assumes it allows`);
   const deny = firstMatch(of("deny"), "deny", point, a);
   if (deny) return out("deny", `denied by DENY AuthorizationPolicy ${deny.p.namespace}/${deny.p.name}, rule ${deny.r.index}`, policyRef(deny.p, deny.r));
@@ -141,6 +145,18 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   if (allow) return out("allow", `allowed by ALLOW AuthorizationPolicy ${allow.p.namespace}/${allow.p.name}, rule ${allow.r.index}`, policyRef(allow.p, allow.r));
   const names = allows.map((p) => `${p.namespace}/${p.name}${p.rules.length ? "" : " (no rules: allows nothing)"}`).join(", ");
   return out("deny", `denied: ALLOW AuthorizationPolicies apply (${names}) and none of their rules matches`, policyRef(allows[0]));
+}
+
+/**
+ * istiod's CUSTOM on a TCP port (pilot/pkg/security/authz/builder/builder.go buildTCP): an
+ * envoyExtAuthzHttp provider has no TCP filter, so the policy is ignored there ("ignored CUSTOM
+ * action with HTTP provider on TCP filter chain"); a gRPC provider gets the network ext_authz
+ * filter; a provider meshConfig does not define gets deny rules (getBadCustomDenyRules).
+ */
+function httpProviderOnTcp(p: IstioAuthorization, point: IstioPoint, providers: MeshSettings["istioExtensionProviders"], trace: string[]): boolean {
+  if (point !== "sidecar-tcp" || providers?.[p.provider ?? ""] !== "http") return false;
+  trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name}: its provider ${p.provider} is an HTTP external authorizer, which istiod leaves out of a TCP port's filters: not enforced here`);
+  return true;
 }
 
 function noteDroppedRules(policies: readonly IstioAuthorization[], point: IstioPoint, trace: string[]): void {

@@ -112,3 +112,14 @@ function linkerd(e: Endpoint, ns: Namespace | undefined): Membership | undefined
   if (e.hostNetwork || e.automountToken === false) return undefined;
   return { inMesh: true, mesh: "linkerd", why: `Linkerd injects the proxy: ${enabledBy}` };
 }
+
+/**
+ * The mesh whose proxy a member runs: its own, or for "gamma" (no injection visible) the mesh whose
+ * policies the input has, Istio first; undefined when nothing says.
+ */
+export function proxyMesh(inv: Inventory, m: Membership): "istio" | "linkerd" | undefined {
+  if (!m.inMesh) return undefined;
+  if (m.mesh === "istio" || m.mesh === "linkerd") return m.mesh;
+  if (inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0) return "istio";
+  return inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0 ? "linkerd" : undefined;
+}

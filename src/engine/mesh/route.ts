@@ -4,15 +4,19 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { routeHttp } from "../gateway/http.js";
+import type { MatchReader } from "../gateway/match.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import type { MeshEngine, PortRoutes } from "./engine.js";
+
+/** The client's namespace (consumer routes) and how its proxy reads the request (default envoy). */
+export interface MeshClient { namespace?: string; reader?: MatchReader }
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
 /** Routes the request with the routes that apply; undefined (and `res` untouched) when none is bound for this client. */
-export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, req: RouteRequest, res: RouteResult): PortRoutes | undefined {
-  const bound = mesh.routesFor(s, sp, clientNamespace);
+export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): PortRoutes | undefined {
+  const bound = mesh.routesFor(s, sp, client.namespace);
   if (!bound) return undefined;
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
   return bound;
 }

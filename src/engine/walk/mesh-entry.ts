@@ -8,6 +8,7 @@ import { formatAddress } from "../../model/ip.js";
 import type { RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
+import { proxyMesh } from "../mesh/membership.js";
 import { routeAtService, servicePlace } from "../mesh/route.js";
 import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
@@ -73,7 +74,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   if (!speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply; the proxy forwards the connection to an endpoint of Service ${name}`);
-  const bound = routeAtService(w.ctx.mesh, s, sp, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
+  const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
   if (!bound) {
     step(w, "routing", "passed", `no route is bound to ${servicePlace(s, sp)}: the request goes to the Service's endpoints`);
     w.res.backend = name;

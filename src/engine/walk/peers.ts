@@ -23,7 +23,7 @@ export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): Aut
   return {
     client, server, port: hop.to.port, protocol: protocolOf(w.req),
     mutualTls: client.mesh.inMesh && server.mesh.inMesh && client.mesh.mesh === server.mesh.mesh,
-    http: u?.path !== undefined ? { method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: u.headers ?? {}, ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}) } : undefined,
+    http: u?.path !== undefined ? { method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: u.headerList ?? Object.entries(u.headers ?? {}), ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}) } : undefined,
     service: entry.kind === "service" ? { name: entry.service, port: entry.port } : undefined,
     network: hop.verdict,
   };

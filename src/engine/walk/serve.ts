@@ -64,8 +64,8 @@ function answerUnrouted(w: Walk): void {
   if (!speaksHttp(w.req) && w.req.scheme !== "https") { w.res.upstream = { tls: false }; return; }
   w.res.status = w.req.scheme === "ws" || w.req.protocol === "websocket" ? 101 : 200;
   // A repeated header reads as its values joined with "," (Envoy's header matchers see it so), not the last one.
-  const headers = new Headers(q.headers.map(([k, v]) => [k.toLowerCase(), v])).toObject();
-  w.res.upstream = { host: q.host, path: q.path, method: q.method, headers, tls: w.req.scheme === "https" };
+  const headers = new Headers(q.headers.map(([k, v]) => [k.toLowerCase(), v]));
+  w.res.upstream = { host: q.host, path: q.path, method: q.method, headers: headers.toObject(), headerList: headers.entries(), tls: w.req.scheme === "https" };
   w.res.responseHeaders = Object.fromEntries(q.backendResponseHeaders.map(([k, v]) => [k.toLowerCase(), v]));
 }
 

@@ -2,11 +2,12 @@
 // GRPCRoutes whose parentRefs name a Server. Their matches follow the Gateway API, lowered into
 // L7 clauses: Exact and PathPrefix (whole segments) paths and RegularExpression (RE2 syntax; the
 // proxy's leftmost-first match must span the value), methods, headers (any-case names) and query
-// parameters (a repeated one matches when any of its values does); a gRPC method is the path /SERVICE/METHOD.
+// parameters (a repeated one matches when any of its values does); a gRPC method is the path
+// /SERVICE/METHOD, matched exactly (Linkerd refuses a RegularExpression method match).
 
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import type { LinkerdRoute } from "../../model/mesh.js";
-import type { NameValueMatch, Route, RouteMatch } from "../../model/route.js";
+import { linkerdIgnoredRoute, type NameValueMatch, type Route, type RouteMatch } from "../../model/route.js";
 import type { InventoryBuilder } from "../builder.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
@@ -25,10 +26,13 @@ function nameValues(attribute: "request.header" | "request.query", list: readonl
   return list.map((h) => ({ attribute, name: attribute === "request.header" ? h.name.toLowerCase() : h.name, values: [valueMatch(h)] }));
 }
 
-/** The gRPC service and method as a condition on the path /SERVICE/METHOD. */
+/**
+ * The gRPC service and method as a condition on the path /SERVICE/METHOD (linkerd2-proxy
+ * linkerd/http/route/src/grpc/match.rs MatchRpc: `s != service` / `m != method`, exact strings only).
+ */
 function grpcPath(g: NonNullable<RouteMatch["grpc"]>): Condition {
-  const part = (v: string | undefined) => (v === undefined ? "[^/]+" : g.type === "RegularExpression" ? `(?:${v})` : escape(v));
-  const exact = g.type === "Exact" && g.service !== undefined && g.method !== undefined;
+  const part = (v: string | undefined) => (v === undefined ? "[^/]+" : escape(v));
+  const exact = g.service !== undefined && g.method !== undefined;
   return { attribute: "request.path", values: [exact ? { kind: "exact", value: `/${g.service}/${g.method}` } : { kind: "regex", regex: `/${part(g.service)}/${part(g.method)}` }] };
 }
 
@@ -60,12 +64,14 @@ export function invalidServerParent(r: Pick<Route, "namespace" | "parentRefs">):
 /** A route in the model's route graph whose parents include Linkerd Servers. */
 export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "parentRefs" | "hostnames" | "rules" | "src">, group: string, created?: string): LinkerdRoute | undefined {
   const servers = r.parentRefs.filter((p) => p.group === LINKERD_GROUP && p.kind === "Server" && p.namespace === r.namespace).map((p) => p.name);
-  if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute") || invalidServerParent(r)) return undefined;
+  if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute") || invalidServerParent(r) || linkerdIgnoredRoute(r)) return undefined;
   return {
     kind: r.kind, group, name: r.name, namespace: r.namespace, servers, hostnames: r.hostnames,
     rules: r.rules.map((rule) => ({ index: rule.index, matches: rule.matches.map(routeMatchClause) })), ...(created ? { created } : {}), src: r.src,
   };
 }
+
+const servesLinkerd = (r: Pick<Route, "parentRefs">) => r.parentRefs.some((p) => p.group === LINKERD_GROUP && p.kind === "Server");
 
 /** Gateway API routes attached to Servers, once every object is read. */
 export function addGatewayRoutesToServers(b: InventoryBuilder): void {
@@ -73,6 +79,8 @@ export function addGatewayRoutesToServers(b: InventoryBuilder): void {
     for (const r of b.inv.routing.routes) {
       const invalid = invalidServerParent(r);
       if (invalid) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${invalid}`, r.src, ["spec", "parentRefs"]);
+      const ignored = servesLinkerd(r) ? linkerdIgnoredRoute(r) : undefined;
+      if (ignored) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${ignored}: it attaches to no Server`, r.src, ["spec", "rules"]);
       const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created !== undefined ? new Date(r.created).toISOString() : undefined);
       if (lr) b.inv.mesh.linkerd.routes.push(lr);
     }

@@ -5,7 +5,7 @@
 // more (method, headers, query, a path or gRPC regex), njs walks the list (a table entry each).
 
 import type { Applied } from "../../engine/gateway/precedence.js";
-import { prefixMatches } from "../../engine/gateway/match.js";
+import { grpcPathRegex, prefixMatches } from "../../engine/gateway/match.js";
 import type { NameValueMatch, RouteMatch } from "../../model/route.js";
 import { arg, block, dir, type Directive } from "./conf.js";
 import type { TableEntry } from "./context.js";
@@ -41,20 +41,21 @@ function httpPath(m: RouteMatch): { path: PathClass; p?: string } {
 }
 
 /** gRPC: an exact service and method is an exact path; anything else is checked by njs on /SERVICE/METHOD. */
-function grpcPath(m: RouteMatch): { path: PathClass; g?: TableEntry["g"] } {
+function grpcPath(m: RouteMatch): { path: PathClass; g?: TableEntry["g"]; p?: string } {
   const g = m.grpc;
   if (!g) return { path: { kind: "any" } };
   if (g.type === "Exact" && g.service !== undefined && g.method !== undefined) return { path: { kind: "exact", path: `/${g.service}/${g.method}` } };
-  const re = (s: string | undefined) => (s === undefined ? null : g.type === "Exact" ? s : re2ToJs(s));
-  const path: PathClass = g.type === "Exact" && g.service !== undefined ? { kind: "prefix", path: `/${g.service}` } : { kind: "any" };
-  return { path, g: [g.type === "Exact" ? "E" : "R", re(g.service), re(g.method)] };
+  // A regular expression is one over the path (the engine's grpcPathRegex); njs still checks the path is /SERVICE/METHOD.
+  if (g.type === "RegularExpression") return { path: { kind: "any" }, p: re2ToJs(grpcPathRegex(g)), g: ["R", null, null] };
+  const path: PathClass = g.service !== undefined ? { kind: "prefix", path: `/${g.service}` } : { kind: "any" };
+  return { path, g: ["E", g.service ?? null, g.method ?? null] };
 }
 
 export function candidateOf(applied: Applied, grpc: boolean): Candidate {
   const m = applied.match;
   const r: TableEntry = {};
   let path: PathClass;
-  if (grpc) { const x = grpcPath(m); path = x.path; if (x.g) r.g = x.g; }
+  if (grpc) { const x = grpcPath(m); path = x.path; if (x.g) r.g = x.g; if (x.p) r.p = x.p; }
   else { const x = httpPath(m); path = x.path; if (x.p) r.p = x.p; }
   if (m.method) r.m = m.method;
   if (m.headers.length) r.h = m.headers.map((h) => valueMatch(h, true));

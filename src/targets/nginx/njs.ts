@@ -2,8 +2,8 @@
 // table (jx_routes, loaded with js_preload_object) is data; `route` walks the entries of the
 // location's key in the order Junction wrote them (the engine's precedence) and redirects to the
 // named location of the first entry whose conditions all hold, 404 when none does. Matching
-// reads the request as the engine does: the raw path and query of the request line, every value
-// of a header (or all of them joined with ","), the first value of a query parameter.
+// reads the request as the engine does: the raw path and query of the request line, a header's
+// values joined with "," (as Envoy reads a repeated header), the first value of a query parameter.
 // The CORS filter's policies are data in the same table (keys "cN", chosen by $jx_cors): the
 // js_set variables below answer a preflight and give the CORS response headers as the engine's
 // src/engine/gateway/cors.ts does (the request's origin echoed, never "*").
@@ -30,10 +30,7 @@ function headerValues(r, name) {
 
 function headerMatches(r, h) {
     var values = headerValues(r, h[0]);
-    for (var i = 0; i < values.length; i++) {
-        if (same(h[1], h[2], values[i])) return true;
-    }
-    return values.length > 1 && same(h[1], h[2], values.join(','));
+    return values.length > 0 && same(h[1], h[2], values.join(','));
 }
 
 function decode(s) {
@@ -46,8 +43,8 @@ function queryOf(uri) {
     var parts = uri.slice(at + 1).split('&');
     for (var i = 0; i < parts.length; i++) {
         if (!parts[i]) continue;
-        var kv = parts[i].split('=', 2), k = decode(kv[0]);
-        if (!Object.prototype.hasOwnProperty.call(q, k)) q[k] = kv.length > 1 ? decode(kv[1]) : '';
+        var eq = parts[i].indexOf('='), k = decode(eq < 0 ? parts[i] : parts[i].slice(0, eq));
+        if (!Object.prototype.hasOwnProperty.call(q, k)) q[k] = eq < 0 ? '' : decode(parts[i].slice(eq + 1));
     }
     return q;
 }
