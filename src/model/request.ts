@@ -28,3 +28,21 @@ export interface RouteRequest {
 
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
 export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";
+
+/**
+ * How a proxy reads a header or query parameter that a request repeats. "envoy" (Envoy Gateway,
+ * Istio, Cilium, Calico's Envoy): a header's values joined with "," (HeaderUtility::
+ * getAllOfHeaderAsString, RFC 7230 3.2.2), a query parameter's first value. "each" (Linkerd's proxy,
+ * linkerd/http/route/src/http/match header.rs and query_param.rs): a match on any one value.
+ */
+export type RepeatedReading = "envoy" | "each";
+
+/** The values a header match is tried on. */
+export function headerReadings(values: readonly string[], reading: RepeatedReading): readonly string[] {
+  return reading === "each" || values.length < 2 ? values : [values.join(",")];
+}
+
+/** The values a query parameter match is tried on. */
+export function queryReadings(values: readonly string[], reading: RepeatedReading): readonly string[] {
+  return reading === "each" ? values : values.slice(0, 1);
+}

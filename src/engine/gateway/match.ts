@@ -5,6 +5,7 @@
 import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js";
 import type { Headers } from "./headers.js";
 import { REGEX_SEMANTICS, regexError, regexMatches, type RegexDialect } from "../../model/regex.js";
+import { headerReadings, queryReadings, type RepeatedReading } from "../../model/request.js";
 
 /**
  * The proxy that matches the request, where implementations differ on what the spec leaves open:
@@ -62,17 +63,9 @@ function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean 
 
 const valueMatches = (m: NameValueMatch, v: string, reader?: MatchReader) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect, reader);
 
-/** The values a header match is tried on, as the reader sees a repeated header. */
-function headerValues(req: MatchInput, name: string): string[] {
-  const values = req.headers.values(name);
-  return req.reader === "linkerd" || values.length < 2 ? values : [values.join(",")];
-}
-
-/** The values a query parameter match is tried on: the first (Envoy), or every one (Linkerd). */
-function queryValues(req: MatchInput, name: string): string[] {
-  const values = req.query.get(name) ?? [];
-  return req.reader === "linkerd" ? values : values.slice(0, 1);
-}
+const readingOf = (req: MatchInput): RepeatedReading => (req.reader === "linkerd" ? "each" : "envoy");
+const headerValues = (req: MatchInput, name: string) => headerReadings(req.headers.values(name), readingOf(req));
+const queryValues = (req: MatchInput, name: string) => queryReadings(req.query.get(name) ?? [], readingOf(req));
 
 /**
  * A RegularExpression gRPC match as Envoy-based implementations write it: one expression over the

@@ -5,6 +5,7 @@ import type { Clause, Condition, L7Rule } from "../../model/l7.js";
 import { contains, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { stringMatches } from "./strings.js";
 import { queryParams } from "./paths.js";
+import { headerReadings, queryReadings, type RepeatedReading } from "../../model/request.js";
 
 /** The authenticated identity of the client (present only over mutual TLS). */
 export interface PeerIdentity {
@@ -28,12 +29,8 @@ export interface HttpAttributes {
   query: string;
   /** Header values by lower-case name, in order. */
   headers: ReadonlyMap<string, readonly string[]>;
-  /**
-   * How a repeated header or query parameter reads. "envoy" (Istio, Cilium, Calico): a header's
-   * values joined with "," (HeaderUtility::getAllOfHeaderAsString), a query parameter's first value.
-   * "each" (Linkerd's proxy, http/route match/header.rs and query_param.rs): a match on any one value.
-   */
-  repeated: "envoy" | "each";
+  /** How a repeated header or query parameter reads: "envoy" (Istio, Cilium, Calico) or "each" (Linkerd). */
+  repeated: RepeatedReading;
 }
 
 export interface Attributes {
@@ -68,7 +65,7 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "request.url": return h ? [h.url] : [];
     case "request.cleanPath": return h?.cleanPath !== undefined ? [h.cleanPath] : [];
     case "request.header": return h ? headerValues(h, (c.name ?? "").toLowerCase()) : [];
-    case "request.query": { const vs = h ? queryParams(h.query, c.name ?? "") : []; return h?.repeated === "each" ? vs : vs.slice(0, 1); }
+    case "request.query": return h ? queryReadings(queryParams(h.query, c.name ?? ""), h.repeated) : [];
   }
 }
 
@@ -76,8 +73,7 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
 function headerValues(h: HttpAttributes, name: string): readonly string[] {
   const pseudo: Record<string, string> = { ":method": h.method, ":authority": h.host, ":path": h.query || h.url.includes("?") ? `${h.path}?${h.query}` : h.path };
   if (name in pseudo) return [pseudo[name]];
-  const vs = h.headers.get(name) ?? [];
-  return h.repeated === "each" || vs.length < 2 ? vs : [vs.join(",")];
+  return headerReadings(h.headers.get(name) ?? [], h.repeated);
 }
 
 function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {
