@@ -123,12 +123,6 @@ export function parseCidrLegacy(text: string): { cidr: Cidr; standard: boolean; 
   return { cidr: standard ? c : { ...c, text: `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}` }, standard, hostBits };
 }
 
-/** True when the CIDR was written with host bits set (e.g. "10.0.0.5/8"). */
-export function hasHostBits(c: Cidr): boolean {
-  const addr = parseAddress(c.text.split("/")[0]);
-  return addr !== undefined && addr.value !== c.first;
-}
-
 /**
  * A compact map key for an address: an IPv4 address is its value as a number (exact below 2^32;
  * no text is made: a cluster-scale index keys every pod by it), an IPv6 one "6:value". The two

@@ -27,11 +27,6 @@ export function readSubject(f: Field): EndpointSelector | undefined {
   return which ? readPodSet(f.get(which), which as "namespaces" | "pods") : undefined;
 }
 
-/** One peer object with exactly one field set; each may lower into several model peers (networks). */
-export function readPeer(f: Field, allowed: readonly string[]): Peer[] {
-  return readPeerOrUnknown(f, allowed) ?? [];
-}
-
 /**
  * A rule's peers; undefined when some peer has none of the fields this version knows. The API
  * says an implementation then fails closed (apis/v1alpha1/shared_types.go, v1alpha2
@@ -39,7 +34,7 @@ export function readPeer(f: Field, allowed: readonly string[]): Peer[] {
  * is a "Deny all" rule. The field is an error too; with --lenient the rule is read that way.
  */
 export function readRulePeers(list: readonly Field[], allowed: readonly string[]): Peer[] | undefined {
-  const read = list.map((p) => readPeerOrUnknown(p, allowed));
+  const read = list.map((p) => readPeer(p, allowed));
   return read.some((p) => p === undefined) ? undefined : read.flatMap((p) => p ?? []);
 }
 
@@ -48,7 +43,11 @@ export function failClosed(rule: Rule): Rule {
   return rule.action === "allow" ? { ...rule, peers: [] } : { ...rule, action: "deny", peers: undefined, ports: undefined };
 }
 
-function readPeerOrUnknown(f: Field, allowed: readonly string[]): Peer[] | undefined {
+/**
+ * One peer object with exactly one field set; each may lower into several model peers (networks).
+ * Undefined when it has fields but none this version knows.
+ */
+function readPeer(f: Field, allowed: readonly string[]): Peer[] | undefined {
   const which = f.oneOf(allowed);
   if (!which && f.keys().length > 0 && f.keys().every((k) => !allowed.includes(k))) return undefined;
   const v = which ? f.get(which) : undefined;
