@@ -7,7 +7,7 @@
 // rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
-import { cidrFrom, type Cidr } from "../model/ip.js";
+import { cidrFrom, contains, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -15,7 +15,7 @@ import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy,
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readCidr, readMeta, readSelector } from "./k8s.js";
+import { readCidrAs, readMeta, readSelector } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -89,9 +89,16 @@ function entityPeers(f: Field, d: Direction, ctx: ObjectContext): Peer[] | undef
 
 function cidrSetPeers(f: Field): Peer[] {
   return (f.list() ?? []).flatMap((c) => {
-    const cidr = readCidr(c.get("cidr"));
-    if (c.get("cidrGroupRef").present) c.get("cidrGroupRef").error("unsupported", "CiliumCIDRGroup references are not supported");
-    const except = (c.get("except").list() ?? []).map(readCidr).filter((x): x is Cidr => x !== undefined);
+    const cidr = c.get("cidr").present ? readCidrAs(c.get("cidr"), "cilium") : undefined;
+    for (const k of ["cidrGroupRef", "cidrGroupSelector"]) if (c.get(k).present) c.get(k).error("unsupported", "CiliumCIDRGroup references are not supported");
+    // rule_validation.go CIDRRule.Validate: an except outside the cidr (or shorter) refuses the policy.
+    const except = (c.get("except").list() ?? []).map((e) => {
+      const x = readCidrAs(e, "cilium");
+      if (x && cidr && (x.family !== cidr.family || x.prefix < cidr.prefix || !contains(cidr, { family: x.family, value: x.first }))) {
+        return e.error("invalid-except", `allow CIDR prefix ${cidr.text} does not contain exclude CIDR prefix ${x.text}: Cilium refuses the policy`);
+      }
+      return x;
+    }).filter((x): x is Cidr => x !== undefined);
     return cidr ? [{ kind: "cidr" as const, cidr, except, outside: true }] : [];
   });
 }
@@ -104,7 +111,7 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
   for (const k of present) {
     const v = r.get(k);
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
-    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map(readCidr)) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
+    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
     else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
