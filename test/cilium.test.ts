@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
+import { PolicyEngine } from "../src/engine/verdict.js";
+import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
   `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
@@ -76,4 +78,28 @@ test("an empty ingress list does not isolate; enableDefaultDeny true without rul
 test("a toPorts port that is neither a number nor a port name is refused, not read as a name that never matches", () => {
   const l = load({ "p.yaml": cnp("r", "  endpointSelector: {}\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80-90'}]}]") });
   assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /ports\.0\.port: "80-90" is not a port number/);
+});
+
+// pkg/policy/rule.go mergeIngress/mergeEgress: `if toPorts.Len() == 0 && icmp.Len() == 0` the rule is
+// L3-only (every port); otherwise each toPorts entry is merged port by port (`for _, p := range
+// r.GetPortProtocols()`), so an entry without ports contributes nothing.
+test("toPorts: [] is every port; an entry without ports matches nothing (it allowed every port); a missing port is refused; a leading 0 is octal", () => {
+  const noPorts = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: []}]")));
+  assert.equal(verdict(noPorts, "x/b", "x/a", 80), "deny", "{ports: []} allows nothing; the rule still isolates");
+  const emptyEntry = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{}]")));
+  assert.equal(verdict(emptyEntry, "x/b", "x/a", 80), "deny");
+  const denyNone = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: []}]")));
+  assert.equal(verdict(denyNone, "x/b", "x/a", 80), "allow", "a deny entry without ports denies nothing");
+  const emptyList = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: []")));
+  assert.equal(verdict(emptyList, "x/b", "x/a", 80), "deny", "toPorts: [] is an L3-only rule: the deny covers every port (it denied nothing)");
+  assert.equal(verdict(emptyList, "x/c", "x/a", 80), "allow");
+  const octal = load({ "p.yaml": withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - toPorts: [{ports: [{port: '0120', protocol: TCP}]}]")) });
+  assert.match(octal.diagnostics.items.map((d) => d.message).join("\n"), /"0120" is the octal port 80 to Cilium/);
+  const e = new PolicyEngine(octal.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 120), "deny");
+  const bad = load({ "p.yaml": cnp("p", "  endpointSelector: {}\n  ingress:\n  - toPorts: [{ports: [{protocol: TCP}, {port: '089'}]}]") });
+  const errs = bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errs, /ports\.0\.port: port must be specified/);
+  assert.match(errs, /ports\.1\.port: "089": Cilium reads a port with a leading 0 as octal/);
 });

@@ -7,7 +7,7 @@
 // rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
-import { cidrFrom, type Cidr } from "../model/ip.js";
+import { cidrFrom, contains, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -15,7 +15,7 @@ import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy,
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readCidr, readMeta, readSelector } from "./k8s.js";
+import { readCidrAs, readMeta, readSelector } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -89,9 +89,16 @@ function entityPeers(f: Field, d: Direction, ctx: ObjectContext): Peer[] | undef
 
 function cidrSetPeers(f: Field): Peer[] {
   return (f.list() ?? []).flatMap((c) => {
-    const cidr = readCidr(c.get("cidr"));
-    if (c.get("cidrGroupRef").present) c.get("cidrGroupRef").error("unsupported", "CiliumCIDRGroup references are not supported");
-    const except = (c.get("except").list() ?? []).map(readCidr).filter((x): x is Cidr => x !== undefined);
+    const cidr = c.get("cidr").present ? readCidrAs(c.get("cidr"), "cilium") : undefined;
+    for (const k of ["cidrGroupRef", "cidrGroupSelector"]) if (c.get(k).present) c.get(k).error("unsupported", "CiliumCIDRGroup references are not supported");
+    // rule_validation.go CIDRRule.Validate: an except outside the cidr (or shorter) refuses the policy.
+    const except = (c.get("except").list() ?? []).map((e) => {
+      const x = readCidrAs(e, "cilium");
+      if (x && cidr && (x.family !== cidr.family || x.prefix < cidr.prefix || !contains(cidr, { family: x.family, value: x.first }))) {
+        return e.error("invalid-except", `allow CIDR prefix ${cidr.text} does not contain exclude CIDR prefix ${x.text}: Cilium refuses the policy`);
+      }
+      return x;
+    }).filter((x): x is Cidr => x !== undefined);
     return cidr ? [{ kind: "cidr" as const, cidr, except, outside: true }] : [];
   });
 }
@@ -104,7 +111,7 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
   for (const k of present) {
     const v = r.get(k);
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
-    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map(readCidr)) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
+    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
     else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
@@ -163,18 +170,38 @@ function headerCondition(name: string, value: string | undefined): Condition {
   return { attribute: "request.header", name: name.toLowerCase(), values: [value === undefined ? { kind: "present" } : { kind: "exact", value }] };
 }
 
-/** toPorts entries: each one's ports, and its HTTP rules (allow only). */
+/**
+ * toPorts entries: each one's ports, and its HTTP rules (allow only). As pkg/policy/rule.go
+ * mergeIngress/mergeEgress read them: `toPorts` absent or `[]` is an L3-only rule (`toPorts.Len() == 0`:
+ * every port); otherwise each entry allows (or denies) the ports it lists and nothing else, so an
+ * entry without ports (`{ports: []}`, `{}`) matches no traffic, as does one whose ports all failed.
+ */
 function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
   const list = f.list();
-  if (!list) return [{}];
-  return list.map((tp) => {
-    const ports = (tp.get("ports").list() ?? []).flatMap((p): PortMatch[] => {
-      const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY"] }) ?? "ANY";
-      const protocols: readonly Protocol[] = protoText === "ANY" ? PROTOCOLS : [protoText as Protocol];
+  if (!list || list.length === 0) return [{}];
+  return list.flatMap((tp) => {
+    const portList = tp.get("ports").list() ?? [];
+    const ports = portList.flatMap((p): PortMatch[] => {
+      const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY", "VRRP", "IGMP"] }) ?? "ANY";
       const raw = p.get("port").value;
-      const text = raw === undefined || raw === null ? "0" : String(raw);
+      // rule_validation.go PortProtocol.Validate: "port must be specified" (an extended IP protocol
+      // such as VRRP or IGMP has none, and matches no TCP, UDP or SCTP flow).
+      if (protoText === "VRRP" || protoText === "IGMP") return [];
+      const protocols: readonly Protocol[] = protoText === "ANY" ? PROTOCOLS : [protoText as Protocol];
+      if (raw === undefined || raw === null || raw === "") {
+        p.get("port").error("required", "port must be specified (Cilium's PortProtocol.Validate refuses the policy; \"0\" is every port)");
+        return protocols.map((protocol) => ({ kind: "protocol", protocol }));
+      }
+      const text = String(raw);
       if (/^\d+$/.test(text)) {
-        const n = Number(text), end = p.get("endPort").int({ min: n, max: 65535 });
+        // strconv.ParseUint(port, 0, 16): a leading 0 makes the number octal ("010" is 8).
+        let n = Number(text);
+        if (text.length > 1 && text[0] === "0") {
+          if (!/^0[0-7]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits: it refuses the policy`) ?? [];
+          n = parseInt(text, 8);
+          p.get("port").warn("octal-port", `${JSON.stringify(text)} is the octal port ${n} to Cilium (strconv.ParseUint base 0), not ${Number(text)}; write ${n}`);
+        }
+        const end = p.get("endPort").int({ min: n, max: 65535 });
         if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
@@ -188,9 +215,13 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
     for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    if (!ports.length) {
+      if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
+      return [];
+    }
     // An empty http list is no L7 rule at all (Cilium only redirects to its proxy for rules it has).
     const http = readHttp(rules.get("http"));
-    return { ...(ports.length ? { ports } : {}), ...(http?.length ? { http, httpMode: "filter" as const } : {}) };
+    return [{ ports, ...(http?.length ? { http, httpMode: "filter" as const } : {}) }];
   });
 }
 

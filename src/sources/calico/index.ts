@@ -16,7 +16,7 @@ import type { InventoryBuilder } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCidr, readMeta } from "../k8s.js";
+import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
 
@@ -199,7 +199,7 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
       const meta = readMeta(root, namespaced);
       const spec = root.get("spec");
       spec.object();
-      const cidrs = (spec.get("nets").list() ?? []).map(readCidr).filter((c): c is Cidr => c !== undefined);
+      const cidrs = (spec.get("nets").list() ?? []).map((n) => readCidrAs(n, "calico")).filter((c): c is Cidr => c !== undefined);
       if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "domain-based network sets are not supported");
       if (!meta) return;
       // Calico selectors see a NetworkSet's namespace as this label.
