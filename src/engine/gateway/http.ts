@@ -65,7 +65,17 @@ export function parseQuery(q: string): Map<string, string> {
   return new Map([...queryParameters(q)].map(([k, vs]) => [k, vs[0]]));
 }
 
-function grpcMethod(path: string): { service: string; method: string } | undefined {
+/**
+ * The service and method a gRPC match compares. Envoy matches the path "/service/method" (nothing
+ * more). Linkerd's proxy splits the path on "/" and reads the second and third pieces, so further
+ * segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and matches
+ * no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
+ */
+function grpcMethod(path: string, reader?: MatchReader): { service: string; method: string } | undefined {
+  if (reader === "linkerd") {
+    const parts = path.split("/");
+    return parts[0] === "" && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
+  }
   const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
   return m ? { service: m[1], method: m[2] } : undefined;
 }
@@ -131,7 +141,7 @@ function attachedRoutes(ctx: HttpContext, grpc: boolean) {
 
 export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult): void {
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
-  const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
+  const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
