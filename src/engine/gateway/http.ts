@@ -28,7 +28,7 @@ export interface HttpContext {
   place: string;
   /** The client certificate presented to backends that have a BackendTLSPolicy (the Gateway's). */
   backendClientCert?: ObjectRef;
-  /** The proxy that matches (default envoy: a Gateway; a mesh client's proxy). */
+  /** The proxy that matches (default envoy: a Gateway; nginx: an Ingress class; a mesh client's proxy). */
   reader?: MatchReader;
   /** The Host header's trailing dot is kept (a Gateway API Gateway: Envoy), not dropped (an Ingress class: nginx). */
   keepTrailingDot?: boolean;
@@ -38,6 +38,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const } : {}),
   };
 }
 

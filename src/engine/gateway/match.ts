@@ -16,8 +16,10 @@ import { headerReadings, queryReadings, type RepeatedReading } from "../../model
  *   linkerd  Linkerd's outbound proxy (linkerd2-proxy linkerd/http/route/src/http/match): a repeated
  *            header or query parameter matches when any of its values does; a regex's leftmost-first
  *            match must span the value.
+ *   nginx    ingress-nginx (an Ingress class): a repeated header reads as its values joined with ", ",
+ *            a Cookie header's with "; " (model/request.ts RepeatedReading "nginx").
  */
-export type MatchReader = "envoy" | "linkerd";
+export type MatchReader = "envoy" | "linkerd" | "nginx";
 
 export interface MatchInput {
   /** Path without the query string. */
@@ -63,8 +65,8 @@ function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean 
 
 const valueMatches = (m: NameValueMatch, v: string, reader?: MatchReader) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect, reader);
 
-const readingOf = (req: MatchInput): RepeatedReading => (req.reader === "linkerd" ? "each" : "envoy");
-const headerValues = (req: MatchInput, name: string) => headerReadings(req.headers.values(name), readingOf(req));
+const readingOf = (req: MatchInput): RepeatedReading => (req.reader === "linkerd" ? "each" : req.reader === "nginx" ? "nginx" : "envoy");
+const headerValues = (req: MatchInput, name: string) => headerReadings(req.headers.values(name), readingOf(req), name);
 const queryValues = (req: MatchInput, name: string) => queryReadings(req.query.get(name) ?? [], readingOf(req));
 
 /**
