@@ -47,7 +47,9 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   let namespace: string | undefined;
   if (namespaced) {
     const nsField = md.get("namespace");
-    namespace = internNamespace(nsField.string() ?? "default");
+    // An empty namespace is none: kubectl gives the object its default namespace (cli-runtime's
+    // SetNamespace visitor sets it when len(info.Namespace) == 0).
+    namespace = internNamespace(nsField.string() || "default");
     const err = dnsLabelError(namespace);
     if (err) nsField.error("invalid-namespace", err);
   }

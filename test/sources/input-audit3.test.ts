@@ -57,3 +57,22 @@ test("a --requests expectation with a field the checker does not know (backnd:) 
     assert.equal(good.code, 0, good.err + good.out);
   } finally { t.cleanup(); }
 });
+
+test("cli-runtime's SetNamespace visitor: metadata.namespace \"\" is no namespace, so the object is in the default namespace (and is the same object as one written without it)", () => {
+  const np = (ns: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p${ns}}\nspec: {podSelector: {}}\n`;
+  const loaded = load({ "np.yaml": np(", namespace: \"\"") + "---\n" + np("") });
+  assert.deepEqual(loaded.diagnostics.errors.map((d) => d.message), []);
+  assert.equal(loaded.inventory.policies.length, 1);
+  assert.equal(loaded.inventory.policies[0].namespace, "default");
+  assert.match(loaded.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /NetworkPolicy default\/p is defined again/);
+});
+
+test("kinds are case-sensitive (the RESTMapper matches them exactly: kubectl says 'no matches for kind'): kind: networkpolicy is an error, not an unknown kind skipped", () => {
+  const loaded = load({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: networkpolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n" });
+  assert.deepEqual(loaded.diagnostics.errors.map((d) => [d.code, d.line, d.message]),
+    [["unknown-kind", 2, 'no kind "networkpolicy" in networking.k8s.io/v1: kinds are case-sensitive (did you mean NetworkPolicy?)']]);
+  // A kind Junction does not read, in any group, is still only counted.
+  const other = load({ "x.yaml": "apiVersion: example.com/v1\nkind: networkpolicy\nmetadata: {name: p}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\n" });
+  assert.deepEqual(other.diagnostics.errors, []);
+  assert.equal(other.inventory.unknownKinds.get("networkpolicy"), 1);
+});
