@@ -60,6 +60,8 @@ export function readExpectations(file: InputFile): ExpectationsFile {
   for (const [i, item] of items.entries()) {
     if (!item.object(true)) continue;
     if (item.get("request").present) { const r = readRequestAssertion(item, root, i + 1); if (r) requests.push(r); continue; }
+    // A misspelt key (`protcol: UDP`) would leave the assertion checking something else and pass.
+    for (const k of item.keys()) if (!FLOW_KEYS.includes(k)) item.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (a flow assertion has ${FLOW_KEYS.join(", ")}; a request assertion has ${REQUEST_KEYS.join(", ")})`);
     const from = endpointField(item.get("from"));
     const to = endpointField(item.get("to"));
     const portField = item.get("port");
@@ -76,6 +78,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
   return { expectations, requests, diagnostics: diags, locator };
 }
 
+const FLOW_KEYS = ["from", "to", "port", "protocol", "expect", "name"];
 const REQUEST_KEYS = ["from", "request", "headers", "expect", "name"];
 
 function readRequestAssertion(item: Field, root: SourceRef, position: number): RequestExpectation | undefined {
