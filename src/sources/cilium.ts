@@ -7,7 +7,7 @@
 // rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
-import { cidrFrom, contains, type Cidr } from "../model/ip.js";
+import { cidrFrom, contains, formatAddress, parseAddress, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -15,6 +15,7 @@ import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy,
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
+import type { InventoryBuilder } from "./builder.js";
 import { readCidrAs, readMeta, readSelector } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
@@ -24,7 +25,7 @@ const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
 
-interface Scope { namespace?: string }
+interface Scope { namespace?: string; b: InventoryBuilder }
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
 function withoutSourcePrefix(f: Field): Field {
@@ -65,26 +66,58 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
 
-/** Entities: undefined = every peer. */
-function entityPeers(f: Field, d: Direction, ctx: ObjectContext): Peer[] | undefined {
+/** Cilium's own identities that no object of the input stands for (pkg/policy/api/entity.go). */
+const OWN_IDENTITIES: Record<string, string> = {
+  init: "endpoints whose identity Cilium has not resolved yet (reserved:init)",
+  health: "Cilium's health-check endpoints, one per node (reserved:health)",
+  unmanaged: "pods Cilium does not manage (reserved:unmanaged)",
+  ingress: "Cilium's Envoy proxy for its Ingress and Gateway API support (reserved:ingress): traffic routed through a Cilium Ingress or Gateway reaches its backends from this identity, not from the client",
+};
+
+/**
+ * The kube-apiserver entity (reserved:kube-apiserver): Cilium labels the addresses of the
+ * endpoints of the Service default/kubernetes (its EndpointSlice watcher for that Service) with it,
+ * whatever else they are (a node, or an address outside the cluster). Peers of those addresses,
+ * added into `peers` once every object is read; when the input has no such EndpointSlice, the
+ * entity matches nothing here, with a warning on `f` (when given).
+ */
+function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
+  scope.b.defer(() => {
+    const addresses = new Set(scope.b.inv.endpointSlices.filter((s) => s.namespace === "default" && s.service === "kubernetes" && s.addressType !== "FQDN").flatMap((s) => s.endpoints.flatMap((e) => e.addresses)));
+    for (const a of addresses) {
+      const addr = parseAddress(a);
+      if (addr) peers.push({ kind: "cidr", cidr: cidrFrom(`${formatAddress(addr)}/${addr.family === 4 ? 32 : 128}`), except: [] });
+    }
+    if (!addresses.size && f) f.warn("vendor-kube-apiserver", "the kube-apiserver entity is the API server's addresses, which Cilium takes from the endpoints of the Service default/kubernetes: the input has no EndpointSlice of it, so this entity matches no address here");
+  });
+}
+
+/** Entities into `peers` (pkg/policy/api/entity.go EntitySelectorMapping); false for `all` (every peer). */
+function entityPeers(f: Field, d: Direction, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
   const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
-  if (names.includes("all")) return undefined;
-  const peers: Peer[] = [];
+  if (names.includes("all")) return false;
   const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
   if (names.includes("host") && names.includes("remote-node")) peers.push(allNodes);
   for (const [i, n] of names.entries()) {
     switch (n) {
       case "world": case "world-ipv4": case "world-ipv6": peers.push(...WORLD.filter((w) => n === "world" || (w.kind === "cidr" && `world-ipv${w.cidr.family}` === n))); break;
-      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); break;
+      // InitEntities: host, remote-node, init, ingress, health, unmanaged, kube-apiserver and the pods of this cluster.
+      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); apiServerPeers(peers, scope); break;
+      case "kube-apiserver": apiServerPeers(peers, scope, f.get(i)); break;
+      case "none": break;
+      case "init": case "health": case "unmanaged": case "ingress":
+        if (n === "ingress") f.get(i).warn("vendor-entity", `the ingress entity is ${OWN_IDENTITIES[n]}; the model has no such endpoint, so this entity matches no flow here`);
+        else f.get(i).info("vendor-entity", `the ${n} entity is ${OWN_IDENTITIES[n]}; the model has no such endpoint, so it matches no flow here`);
+        break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
         if (n === "host" && d === "ingress") { ctx.info([...f.path, i], "vendor-host", "fromEntities host: traffic from a pod's own node is allowed by --own-node=allow (the default), and not otherwise"); break; }
         f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed; host and remote-node together are every node`);
         break;
-      default: f.get(i).error("unsupported", `the ${n} entity is not supported (world, cluster, host, remote-node, all are)`);
+      default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
   }
-  return peers;
+  return true;
 }
 
 function cidrSetPeers(f: Field): Peer[] {
@@ -115,7 +148,7 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
     else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
-    else { const e = entityPeers(v, d, ctx); if (e === undefined) return undefined; peers.push(...e); }
+    else if (!entityPeers(v, d, ctx, scope, peers)) return undefined;
   }
   return peers;
 }
@@ -272,7 +305,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       const meta = readMeta(root, namespaced);
       const one = root.get("spec"), many = root.get("specs");
       if (!one.present && !many.present) { one.missing(); return; }
-      const scope: Scope = { namespace: meta?.namespace };
+      const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
       const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
       if (!meta) return;

@@ -108,7 +108,7 @@ function netPeers(entity: Field): Peer[] | undefined {
 }
 
 /** Calico reads an empty selector string as no selector (updateprocessors/rules.go compares each with ""). */
-function given(f: Field): boolean {
+export function given(f: Field): boolean {
   return f.present && f.value !== "";
 }
 
