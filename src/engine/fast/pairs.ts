@@ -38,12 +38,11 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
     if (k === undefined) otherKeys.set(other[a].key, k = otherKeys.size);
     otherKey[a] = k;
   }
-  const loners: number[] = [];
+  // Classes outside `involved` pair only with the involved ones: those are looked up, the row is not scanned.
+  const loners = new Map<object, number[]>();
   for (const a of ids) {
-    // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
-    if (involved && !has(near, a)) { loners.push(a); continue; }
-    const key = drive[a].key, group = bySide.get(key);
-    if (group) group.push(a); else bySide.set(key, [a]);
+    const by = involved && !has(near, a) ? loners : bySide, key = drive[a].key, group = by.get(key);
+    if (group) group.push(a); else by.set(key, [a]);
   }
   // Answers remembered: the driving side's per candidate (for the group), the other side's per its key (for the class).
   const mine = new Int32Array(width), theirs = new Int32Array(otherKeys.size), asked = new Int32Array(otherKeys.size);
@@ -81,10 +80,11 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
     }
     pairsOf(group, n);
   }
-  for (const a of loners) {
+  for (const group of loners.values()) {
+    const side = drive[group[0]];
     let n = 0;
-    for (const b of involved!) if (mayHold(drive[a], b)) { candidates[n++] = b; mine[b] = -1; }
-    pairsOf([a], n);
+    for (const b of involved!) if (mayHold(side, b)) { candidates[n++] = b; mine[b] = -1; }
+    pairsOf(group, n);
   }
 }
 
@@ -290,7 +290,8 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
 
 /**
  * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
- * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
+ * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is
+ * exact, and where it adds nothing on the pod's side the class pair has them already.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
@@ -345,7 +346,11 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     }
     const at = (k * width + node) * 2 + (podIsDst ? 1 : 0);
     let mine = podSides.get(at);
-    if (mine === undefined) podSides.set(at, mine = fc.sideConns(d, pod, node, true));
+    if (mine === undefined) {
+      // Where the exemption changes nothing on the pod's side, the pair is the class pair's (added there).
+      mine = fc.sideConns(d, pod, node, true);
+      podSides.set(at, mine = mine === fc.sideConns(d, pod, node, false) ? NONE : mine);
+    }
     return mine === NONE ? NONE : fc.conntable.meet(mine, fc.sideConns(podIsDst ? "egress" : "ingress", node, pod, false));
   };
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
