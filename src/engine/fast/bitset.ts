@@ -97,6 +97,79 @@ export function firstN(nwords: number, n: number): Bits {
   return b;
 }
 
+/**
+ * A bitset kept over its words [lo, lo + w.length) only: every word outside is zero. At 100k pods
+ * nearly every selector and peer set holds classes of one namespace, one or two words of 541, and
+ * stored whole they were 22 MB of memory touched for the first time (a page fault per 4 KB, the
+ * dearest part of the build here). A bit set outside the words widens them (a new carving).
+ */
+export class Windowed {
+  constructor(public lo: number, public w: Bits) {}
+  /** One past the last word kept. */
+  get hi(): number { return this.lo + this.w.length; }
+}
+
+export function hasW(b: Windowed, i: number): boolean {
+  const k = (i >>> 5) - b.lo;
+  return k >= 0 && k < b.w.length && (b.w[k] & (1 << (i & 31))) !== 0;
+}
+
+export function setW(b: Windowed, i: number): void {
+  const word = i >>> 5;
+  if (word < b.lo || word >= b.lo + b.w.length) widen(b, word);
+  b.w[word - b.lo] |= 1 << (i & 31);
+}
+
+export function clearW(b: Windowed, i: number): void {
+  const k = (i >>> 5) - b.lo;
+  if (k >= 0 && k < b.w.length) b.w[k] &= ~(1 << (i & 31));
+}
+
+/** Makes room for `word` (the kept words are copied into a new carving). */
+function widen(b: Windowed, word: number): void {
+  const empty = b.w.length === 0;
+  const lo = empty ? word : Math.min(b.lo, word), hi = empty ? word + 1 : Math.max(b.lo + b.w.length, word + 1);
+  const w = newBits(hi - lo);
+  if (!empty) w.set(b.w, b.lo - lo);
+  b.lo = lo;
+  b.w = w;
+}
+
+/** Calls fn for every set bit, in increasing order. */
+export function forEachW(b: Windowed, fn: (i: number) => void): void {
+  const ws = b.w, base = b.lo << 5;
+  for (let k = 0; k < ws.length; k++) {
+    let v = ws[k];
+    while (v !== 0) {
+      const low = v & -v;
+      fn(base + (k << 5) + 31 - Math.clz32(low));
+      v ^= low;
+    }
+  }
+}
+
+/** out |= a over [w0, w1). */
+export function orIntoW(out: Bits, a: Windowed, w0 = 0, w1 = out.length): void {
+  const ws = a.w, lo = a.lo;
+  for (let w = Math.max(w0, lo), end = Math.min(w1, lo + ws.length); w < end; w++) out[w] |= ws[w - lo];
+}
+
+/** The words [lo, hi) of `dense` (zero elsewhere), trimmed to those not zero, as a windowed set. */
+export function windowOf(dense: Bits, lo = 0, hi = dense.length): Windowed {
+  while (lo < hi && dense[lo] === 0) lo++;
+  while (hi > lo && dense[hi - 1] === 0) hi--;
+  const w = newBits(hi - lo);
+  w.set(dense.subarray(lo, hi));
+  return new Windowed(lo, w);
+}
+
+/** A windowed set written out over `nwords` words (a new array). */
+export function denseOf(b: Windowed, nwords: number): Bits {
+  const out = new Uint32Array(nwords);
+  if (b.w.length) out.set(b.w, b.lo);
+  return out;
+}
+
 /** [first, last+1) of the words that are not zero: loops over sparse sets stay short. */
 export type Span = readonly [number, number];
 

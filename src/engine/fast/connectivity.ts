@@ -13,7 +13,7 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { andNotInto, clear, forEach, has, isEmpty, orInto, resized, set, wordRuns, words, type Bits } from "./bitset.js";
+import { andNotInto, clear, denseOf, forEach, has, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -342,7 +342,7 @@ export class FastConnectivity implements Connectivity {
   private mayMatch(p: Policy, sig: Signature, id: number): boolean {
     return (rulesOf(p, sig.direction) ?? []).some((r) => {
       const peers = this.sets.rulePeers(r, sig.family);
-      return peers === undefined || has(peers, id);
+      return peers === undefined || hasW(peers, id);
     });
   }
 
@@ -399,7 +399,7 @@ export class FastConnectivity implements Connectivity {
    * (classes without a part; `added` naming ports their part's policies do not) is each class looked at.
    */
   reassignAdmin(affected: Bits, removed: Policy | undefined, added: Policy | undefined): void {
-    const subject = added && this.sets.subject(added.subject);
+    const subject = added && denseOf(this.sets.subject(added.subject), affected.length);
     // An ingress rule on a named port makes the part depend on the class's own ports.
     const names = added ? namedPortsOf([added]) : new Set<string>();
     const namesKey = [...names].sort().join(",");

@@ -5,7 +5,7 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits, type Span } from "./bitset.js";
+import { clear, has, hasW, newBits, orInto, orIntoW, resized, set, touched, Windowed, type Bits, type Span } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
@@ -280,7 +280,7 @@ export class RowBuilder {
         const status = plan.statuses[i++];
         if (status === "0") continue;
         const peers = this.sets.rulePeers(r, sig.family);
-        if (peers && !has(peers, id)) continue;
+        if (peers && !hasW(peers, id)) continue;
         if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
       }
     }
@@ -409,10 +409,9 @@ export class RowBuilder {
       for (const r of rulesOf(p, sig.direction) ?? []) {
         const s = this.ruleSet(sig, r, plan.statuses[i++], protocol, port);
         if (!s) continue;
-        const into = acc[r.action];
-        const [a, b] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
-        const from = Math.max(w0, a), to = Math.min(w1, b);
-        for (let w = from; w < to; w++) { const m = s[w] & ~taken[w]; into[w] |= m; taken[w] |= m; }
+        const into = acc[r.action], ws = s.w, off = s.lo;
+        const from = Math.max(w0, off), to = Math.min(w1, off + ws.length);
+        for (let w = from; w < to; w++) { const m = ws[w - off] & ~taken[w]; into[w] |= m; taken[w] |= m; }
         if (from < to) { lo = Math.min(lo, from); hi = Math.max(hi, to); }
       }
     }
@@ -479,19 +478,27 @@ export class RowBuilder {
   }
 
 
-  /** The remote classes a rule matches at this port class; undefined: none. */
-  private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Bits | undefined {
+  /**
+   * The remote classes a rule matches at this port class; undefined: none. A rule on named ports
+   * gives a set over the scratch `named`, good until the next call.
+   */
+  private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Windowed | undefined {
     if (status === "0") return undefined;
-    const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.all;
+    const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.every;
     if (status === "a") return peers;
     const named = this.work().named;
     named.fill(0);
     for (const i of status.slice(status.indexOf(":") + 1).split(",")) {
-      orInto(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
+      orIntoW(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
     }
-    for (let w = 0; w < named.length; w++) named[w] &= peers[w];
-    touched(named);
-    return named;
+    // Only the peers' words can hold a match.
+    let lo = peers.lo, hi = peers.hi;
+    named.fill(0, 0, lo);
+    named.fill(0, hi);
+    for (let w = lo; w < hi; w++) named[w] &= peers.w[w - lo];
+    while (lo < hi && named[lo] === 0) lo++;
+    while (hi > lo && named[hi - 1] === 0) hi--;
+    return new Windowed(lo, named.subarray(lo, hi));
   }
 }
 
@@ -506,25 +513,23 @@ function equalBits(a: Bits, b: Bits): boolean {
 /** Whether one of the named ports a status lists admits class `id` at protocol/port. */
 function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {
   return status.slice(status.indexOf(":") + 1).split(",").some((i) =>
-    has(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
+    hasW(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
 }
 
 /** First matching rule wins, policy by policy in walk order. */
-function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
+function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Windowed | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
   for (const p of ps) {
     for (const r of rulesOf(p, sig.direction) ?? []) {
       const s = setOf(r);
       if (!s) continue;
-      const into = acc[r.action];
-      // A few words (a new column): no need to look up where the set is not empty.
-      const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
-      for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+      const into = acc[r.action], ws = s.w, off = s.lo;
+      for (let w = Math.max(w0, off), end = Math.min(w1, off + ws.length); w < end; w++) { const m = ws[w - off] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
     }
   }
 }
 
 /** Equal priorities under samePriority=deny-first: each policy's first hit, then Deny over Pass over Allow. */
-function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
+function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Windowed | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
   const g = work.group;
   for (const b of [g.allow, g.deny, g.pass]) b.fill(0, w0, w1);
   for (const p of ps) {
