@@ -6,7 +6,7 @@ import type { Direction } from "../../model/policy.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
-import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
+import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 
@@ -34,14 +34,7 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
     const { any, cont, rest } = drive[a];
     // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
     if (involved && !has(near, a)) { for (const b of involved) if (mayHold(drive[a], b)) pair(a, b); continue; }
-    for (let w = 0; w < mask.length; w++) {
-      let v = (cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w];
-      while (v !== 0) {
-        const low = v & -v;
-        v ^= low;
-        pair(a, (w << 5) + 31 - Math.clz32(low));
-      }
-    }
+    forEachMay(any, cont, rest, mask, (b) => pair(a, b));
   }
 }
 
@@ -53,7 +46,7 @@ function mayByClass(fc: FastConnectivity, ids: readonly number[], d: Direction):
 }
 
 function mayHold(s: SideMay, i: number): boolean {
-  return has(s.any, i) || (s.cont !== undefined && has(s.cont, i) && has(s.rest!, i));
+  return mayHas(s.any, s.cont, s.rest, i);
 }
 
 /** Estimated pairs visited when driving from these sides (each distinct side counted once, times its classes). */
@@ -67,9 +60,7 @@ function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): nu
   let total = 0;
   for (const [key, n] of counts) {
     const { any, cont, rest } = first.get(key)!;
-    let both = 0;
-    for (let w = 0; w < mask.length; w++) both += bitCount((cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w]);
-    total += n * both;
+    total += n * countMay(any, cont, rest, mask);
   }
   return total;
 }
