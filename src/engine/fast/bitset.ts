@@ -39,11 +39,6 @@ export function resized(b: Bits, nwords: number): Bits {
   return out;
 }
 
-/** out = a & b over [w0, w1). */
-export function and(out: Bits, a: Bits, b: Bits, w0 = 0, w1 = out.length): void {
-  for (let w = w0; w < w1; w++) out[w] = a[w] & b[w];
-}
-
 /** out |= a over [w0, w1). */
 export function orInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
   for (let w = w0; w < w1; w++) out[w] |= a[w];
@@ -52,11 +47,6 @@ export function orInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
 /** out &= ~a over [w0, w1). */
 export function andNotInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
   for (let w = w0; w < w1; w++) out[w] &= ~a[w];
-}
-
-/** out &= a over [w0, w1). */
-export function andInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
-  for (let w = w0; w < w1; w++) out[w] &= a[w];
 }
 
 export function isEmpty(b: Bits, w0 = 0, w1 = b.length): boolean {
@@ -100,8 +90,8 @@ export function firstN(nwords: number, n: number): Bits {
 /**
  * A bitset kept over its words [lo, lo + w.length) only: every word outside is zero. At 100k pods
  * nearly every selector and peer set holds classes of one namespace, one or two words of 541, and
- * stored whole they were 22 MB of memory touched for the first time (a page fault per 4 KB, the
- * dearest part of the build here). A bit set outside the words widens them (a new carving).
+ * stored whole they were 22 MB of memory touched for the first time (a page fault per 4 KB). A bit
+ * set outside the words widens them (a new carving).
  */
 export class Windowed {
   constructor(public lo: number, public w: Bits) {}
@@ -118,12 +108,6 @@ export function setW(b: Windowed, i: number): void {
   const word = i >>> 5;
   if (word < b.lo || word >= b.lo + b.w.length) widen(b, word, word + 1);
   b.w[word - b.lo] |= 1 << (i & 31);
-}
-
-/** Word w of a windowed set (zero outside its words). */
-export function wordAt(b: Windowed, w: number): number {
-  const k = w - b.lo;
-  return k >= 0 && k < b.w.length ? b.w[k] : 0;
 }
 
 export function clearW(b: Windowed, i: number): void {
@@ -255,28 +239,8 @@ export function denseOf(b: Windowed, nwords: number): Bits {
   return out;
 }
 
-/** [first, last+1) of the words that are not zero: loops over sparse sets stay short. */
+/** [first, last+1) of some words. */
 export type Span = readonly [number, number];
-
-const spans = new WeakMap<Bits, Span>();
-
-export function spanOf(b: Bits): Span {
-  let s = spans.get(b);
-  if (!s) { s = scanSpan(b); spans.set(b, s); }
-  return s;
-}
-
-/** Records that `b` changed (its span is recomputed on next use). */
-export function touched(b: Bits): void {
-  spans.delete(b);
-}
-
-function scanSpan(b: Bits): Span {
-  let lo = 0, hi = b.length;
-  while (lo < hi && b[lo] === 0) lo++;
-  while (hi > lo && b[hi - 1] === 0) hi--;
-  return [lo, hi];
-}
 
 /** The words holding the given bits, as runs [w0, w1) of consecutive words. */
 export function wordRuns(ids: Iterable<number>): [number, number][] {

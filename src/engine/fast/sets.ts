@@ -9,7 +9,7 @@ import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import type { Inventory } from "../../model/inventory.js";
 import { flowAddress, type Matcher, type Party } from "../match.js";
-import { set, clear, has, resized, firstN, touched, Windowed, hasW, setW, clearW, orIntoW, windowOf, type Bits } from "./bitset.js";
+import { set, clear, has, resized, firstN, Windowed, hasW, setW, clearW, orIntoW, windowOf, type Bits } from "./bitset.js";
 import type { ClassTable, EndpointClass } from "./classes.js";
 import type { Vocabulary } from "./vocabulary.js";
 
@@ -176,7 +176,6 @@ export class ClassSets {
     const list = this.classes.list;
     const changed: string[] = [];
     for (const id of ids) set(this.allBits, id);
-    touched(this.allBits);
     // An entry confined to a namespace holds none of another namespace's classes: it is asked about its own only.
     const byNamespace = new Map<string, number[]>();
     for (const id of ids) {
@@ -202,7 +201,6 @@ export class ClassSets {
   /** A class split off `from` (the policies that made the sets cannot tell them apart): same bits. */
   copyColumn(from: number, to: number): void {
     if (has(this.allBits, from)) set(this.allBits, to); else clear(this.allBits, to);
-    touched(this.allBits);
     for (const e of this.entries.values()) if (hasW(e.bits, from)) setW(e.bits, to); else clearW(e.bits, to);
   }
 
