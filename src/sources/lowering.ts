@@ -48,6 +48,8 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
 
 const byKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+const byLowerKind = new Map<string, FrontEnd[]>();
+for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKind.get(f.kind.toLowerCase()) ?? []), f]);
 
 /** Validates one object and hands it to the front end of its kind. */
 export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
@@ -63,13 +65,20 @@ export function identity(raw: RawObject): string | undefined {
   // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
   const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
   // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
-  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : "", md.name].join("/");
+  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" && md.namespace !== "" ? md.namespace : "default") : "", md.name].join("/");
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
   noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
-  if (!candidates) { b.countUnknown(raw.kind); return; }
+  if (!candidates) {
+    // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
+    // ("no matches for kind"), so such an object is an error here, not an unknown kind skipped.
+    const meant = byLowerKind.get(raw.kind.toLowerCase())?.find((f) => f.apiVersions.includes(raw.apiVersion));
+    if (meant) new ObjectContext(raw.ref, diags, raw.kind, raw.obj).error(["kind"], "unknown-kind", `no kind ${JSON.stringify(raw.kind)} in ${raw.apiVersion}: kinds are case-sensitive (did you mean ${meant.kind}?)`);
+    else b.countUnknown(raw.kind);
+    return;
+  }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
   const fe = raw.apiVersion === "" ? candidates[0] : candidates.find((f) => f.apiVersions.includes(raw.apiVersion));
   if (!fe) {
