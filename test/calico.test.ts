@@ -170,3 +170,23 @@ test("Calico selector tokens as Calico's tokenizer reads them", () => {
   assert.throws(() => parseSelector("has (tier)"), /expected ==, != , in or not in after "has"|after "has", found "\("/);
   assert.throws(() => parseSelector("a == 'x' &&\nb == 'y'"), /unexpected character "\\n"/);
 });
+
+// libcalico-go globalnetworkpolicyprocessor.go: the v1 selector is `(selector) && <namespaceSelector
+// with pcns. keys>`, then strings.Replace(selector, "all()", "has(projectcalico.org/namespace)");
+// global() is not replaced there, and parser GlobalNode.Evaluate returns true.
+test("GlobalNetworkPolicy namespaceSelector global() selects host endpoints too (it selected pods only); all() in the selector then means pods", () => {
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h1, labels: {role: db}}\nspec: {node: n1, expectedIPs: [192.0.2.9], profiles: [projectcalico-default-allow]}";
+  const gnp = (spec: string) => calico("GlobalNetworkPolicy", "g", `${spec}\n  ingress:\n  - {action: Deny, source: {selector: pod == 'b'}}\n  - {action: Allow}`);
+  const global = engineFor(withPolicies(hep, gnp("  namespaceSelector: global()")));
+  assert.equal(verdict(global, "x/b", "workload:h1", 5432), "deny", "the host endpoint is selected");
+  assert.equal(verdict(global, "x/b", "y/a", 80), "deny", "and so are pods");
+  const labelled = engineFor(withPolicies(hep, gnp("  selector: role == 'db'\n  namespaceSelector: global()")));
+  assert.equal(verdict(labelled, "x/b", "workload:h1", 5432), "deny");
+  const allPods = engineFor(withPolicies(hep, gnp("  selector: all()\n  namespaceSelector: global()")));
+  assert.equal(verdict(allPods, "x/b", "workload:h1", 5432), "allow", "all() became has(projectcalico.org/namespace): host endpoints are not selected");
+  assert.equal(verdict(allPods, "x/b", "y/a", 80), "deny");
+  const named = engineFor(withPolicies(hep, gnp("  namespaceSelector: ns == 'y'")));
+  assert.equal(verdict(named, "x/b", "workload:h1", 5432), "allow", "a namespace term selects pods only");
+  assert.equal(verdict(named, "x/b", "y/a", 80), "deny");
+  assert.equal(verdict(named, "x/b", "z/a", 80), "allow");
+});

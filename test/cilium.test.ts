@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
+import { PolicyEngine } from "../src/engine/verdict.js";
+import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
   `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
@@ -45,9 +47,9 @@ test("namespaces: a CNP stays in its namespace unless a selector names another; 
 });
 
 test("Cilium validation errors are precise", () => {
-  const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [kube-apiserver]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
+  const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [remote-node]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
-  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: the kube-apiserver entity is not supported/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
+  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: the remote-node entity \(nodes other than the endpoint's\) cannot be expressed/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
@@ -76,4 +78,54 @@ test("an empty ingress list does not isolate; enableDefaultDeny true without rul
 test("a toPorts port that is neither a number nor a port name is refused, not read as a name that never matches", () => {
   const l = load({ "p.yaml": cnp("r", "  endpointSelector: {}\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80-90'}]}]") });
   assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /ports\.0\.port: "80-90" is not a port number/);
+});
+
+// pkg/policy/rule.go mergeIngress/mergeEgress: `if toPorts.Len() == 0 && icmp.Len() == 0` the rule is
+// L3-only (every port); otherwise each toPorts entry is merged port by port (`for _, p := range
+// r.GetPortProtocols()`), so an entry without ports contributes nothing.
+test("toPorts: [] is every port; an entry without ports matches nothing (it allowed every port); a missing port is refused; a leading 0 is octal", () => {
+  const noPorts = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: []}]")));
+  assert.equal(verdict(noPorts, "x/b", "x/a", 80), "deny", "{ports: []} allows nothing; the rule still isolates");
+  const emptyEntry = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{}]")));
+  assert.equal(verdict(emptyEntry, "x/b", "x/a", 80), "deny");
+  const denyNone = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: []}]")));
+  assert.equal(verdict(denyNone, "x/b", "x/a", 80), "allow", "a deny entry without ports denies nothing");
+  const emptyList = engineFor(withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: []")));
+  assert.equal(verdict(emptyList, "x/b", "x/a", 80), "deny", "toPorts: [] is an L3-only rule: the deny covers every port (it denied nothing)");
+  assert.equal(verdict(emptyList, "x/c", "x/a", 80), "allow");
+  const octal = load({ "p.yaml": withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - toPorts: [{ports: [{port: '0120', protocol: TCP}]}]")) });
+  assert.match(octal.diagnostics.items.map((d) => d.message).join("\n"), /"0120" is the octal port 80 to Cilium/);
+  const e = new PolicyEngine(octal.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 120), "deny");
+  const bad = load({ "p.yaml": cnp("p", "  endpointSelector: {}\n  ingress:\n  - toPorts: [{ports: [{protocol: TCP}, {port: '089'}]}]") });
+  const errs = bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errs, /ports\.0\.port: port must be specified/);
+  assert.match(errs, /ports\.1\.port: "089": Cilium reads a port with a leading 0 as octal/);
+});
+
+// pkg/policy/api/entity.go: EntitySelectorMapping names every entity Cilium accepts; kube-apiserver is
+// the reserved:kube-apiserver label Cilium puts on the addresses of the endpoints of default/kubernetes,
+// and InitEntities makes `cluster` include it; init, health, unmanaged and ingress are Cilium's own
+// identities, which no object of the input stands for.
+test("entities: kube-apiserver is the addresses of default/kubernetes's endpoints (and part of cluster); init, health, unmanaged, ingress and none match no modelled endpoint, with a note, not an error", () => {
+  const slice = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: kubernetes, namespace: default, labels: {kubernetes.io/service-name: kubernetes}}\naddressType: IPv4\nendpoints: [{addresses: [172.20.0.1]}]\nports: [{name: https, port: 6443, protocol: TCP}]";
+  const toApi = cnp("api", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toEntities: [kube-apiserver]");
+  const e = engineFor(withPolicies(toApi, slice));
+  assert.equal(verdict(e, "x/a", "ip:172.20.0.1", 6443), "allow");
+  assert.equal(verdict(e, "x/a", "ip:172.20.0.2", 6443), "deny");
+  const denyApi = engineFor(withPolicies(cnp("d", "  endpointSelector: {}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEntities: [kube-apiserver]"), slice));
+  assert.equal(verdict(denyApi, "ip:172.20.0.1", "x/a", 443), "deny", "a Deny naming only kube-apiserver denies the API server (it was refused, and denied nothing under --lenient)");
+  assert.equal(verdict(denyApi, "ip:172.20.0.9", "x/a", 443), "allow");
+  const cluster = engineFor(withPolicies(cnp("c", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toEntities: [cluster]"), slice));
+  assert.equal(verdict(cluster, "x/a", "ip:172.20.0.1", 443), "allow", "cluster includes the API server, inside the cluster or not");
+  assert.equal(verdict(cluster, "x/a", "ip:172.20.0.2", 443), "deny");
+  const unknown = load({ "p.yaml": withPolicies(toApi) });
+  assert.deepEqual(unknown.diagnostics.errors, []);
+  assert.match(unknown.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /warning spec\.egress\.0\.toEntities\.0: the kube-apiserver entity .* the input has no EndpointSlice of it/);
+  const own = load({ "p.yaml": withPolicies(cnp("o", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEntities: [health, init, unmanaged, ingress, none]")) });
+  assert.deepEqual(own.diagnostics.errors, []);
+  const notes = own.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}`);
+  assert.deepEqual(notes.filter((n) => n.includes("fromEntities")), ["info spec.ingressDeny.0.fromEntities.0", "info spec.ingressDeny.0.fromEntities.1", "info spec.ingressDeny.0.fromEntities.2", "warning spec.ingressDeny.0.fromEntities.3"]);
+  assert.equal(verdict(new PolicyEngine(own.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "none of them is a modelled endpoint");
 });

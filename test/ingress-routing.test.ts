@@ -178,6 +178,16 @@ test("canary by cookie: always and never, after the header", async () => {
   assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: not_beta_user=always"]), "web/main");
 });
 
+test("canary rules read a repeated header as nginx's $http_NAME does (values joined with \", \"), a cookie in any Cookie line", async () => {
+  // ingress-nginx balancer.lua route_to_alternative_balancer: `ngx.var["http_" .. target_header]`, `ngx.var["cookie_" .. name]`;
+  // nginx src/http/ngx_http_variables.c ngx_http_variable_unknown_header joins repeated lines with ", " (1.23+),
+  // ngx_http_variable_cookie finds the cookie in any Cookie line. Before, the Envoy reading joined with ",".
+  const pattern = CANARY("    nginx.ingress.kubernetes.io/canary-by-header: X-Canary\n    nginx.ingress.kubernetes.io/canary-by-header-pattern: '^beta, gamma$'");
+  assert.equal(await backendOf(pattern, "GET http://app.example.com/", ["X-Canary: beta", "X-Canary: gamma"]), "web/canary");
+  const cookie = CANARY("    nginx.ingress.kubernetes.io/canary-by-cookie: beta_user");
+  assert.equal(await backendOf(cookie, "GET http://app.example.com/", ["Cookie: session=1", "Cookie: beta_user=always"]), "web/canary", "the second Cookie line carries it");
+});
+
 test("TLS hosts redirect HTTP to HTTPS (ssl-redirect, 308) unless an Ingress opts out", async () => {
   const y = ingress("tls", `  ingressClassName: nginx
   tls: [{hosts: [secure.example.com], secretName: secure-tls}]

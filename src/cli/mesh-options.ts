@@ -1,5 +1,6 @@
-// Options of the commands that answer requests through a mesh: the mesh settings the input does not
-// carry (Istio's meshConfig, Linkerd's install values), with their upstream defaults.
+// Options of the commands that answer requests through a mesh: the mesh settings (Istio's meshConfig,
+// Linkerd's install values), with their upstream defaults. The input may carry Istio's (the ConfigMap
+// istio-system/istio, sources/istio/meshconfig.ts); an option given replaces what it says.
 
 import { DEFAULT_MESH_SETTINGS, ISTIO_PROVIDER_KINDS, LINKERD_DEFAULT_POLICIES, type IstioProviderKind, type LinkerdDefaultPolicy } from "../model/mesh.js";
 import type { Inventory } from "../model/inventory.js";
@@ -8,20 +9,21 @@ import { UsageError, list, str, type OptionSpec, type Values } from "./command.j
 
 export const MESH_OPTIONS: Record<string, OptionSpec> = {
   "trust-domain": { type: "string", arg: "DOMAIN", default: DEFAULT_MESH_SETTINGS.trustDomain, description: "the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT" },
-  "istio-root-namespace": { type: "string", arg: "NAMESPACE", default: DEFAULT_MESH_SETTINGS.istioRootNamespace, description: "Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide" },
+  "istio-root-namespace": { type: "string", arg: "NAMESPACE", description: `Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide (default: meshConfig rootNamespace of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.istioRootNamespace})` },
   "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
-  "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules)" },
+  "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules), and the input's ConfigMap istio-system/istio is not read for them" },
   "cilium-http-normalize-path": { type: "string", arg: "BOOL", choices: ["true", "false"], default: String(DEFAULT_MESH_SETTINGS.ciliumNormalizePath), description: "Cilium's agent option --http-normalize-path: whether its proxy normalizes the path its HTTP rules match (dot segments, escapes, repeated slashes)" },
 };
 
 /** Puts the mesh options into the loaded inventory's settings (before any engine is built). */
 export function applyMeshOptions(values: Values, inv: Inventory): void {
   const td = str(values, "trust-domain") ?? DEFAULT_MESH_SETTINGS.trustDomain;
-  const root = str(values, "istio-root-namespace") ?? DEFAULT_MESH_SETTINGS.istioRootNamespace;
+  // Given, the root namespace replaces what the input's meshConfig says (sources/istio/meshconfig.ts).
+  const root = str(values, "istio-root-namespace");
   if (dnsSubdomainError(td)) throw new UsageError(`--trust-domain: ${dnsSubdomainError(td)}`);
-  if (dnsLabelError(root)) throw new UsageError(`--istio-root-namespace: ${dnsLabelError(root)}`);
+  if (root !== undefined && dnsLabelError(root)) throw new UsageError(`--istio-root-namespace: ${dnsLabelError(root)}`);
   inv.mesh.settings.trustDomain = td;
-  inv.mesh.settings.istioRootNamespace = root;
+  if (root !== undefined) inv.mesh.settings.istioRootNamespace = root;
   inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
   const providers = extensionProviders(list(values, "istio-extension-provider"));
   if (providers) inv.mesh.settings.istioExtensionProviders = providers;

@@ -91,36 +91,58 @@ export function parseCidr(text: string): Cidr | undefined {
 }
 
 /**
- * A CIDR as the API server's legacy parser reads it (k8s.io/utils ParseCIDRSloppy, a fork of Go's
- * net.ParseCIDR before Go 1.17): octets and prefix length may have leading zeros, read as decimal
- * (`010.0.0.0/08` is 10.0.0.0/8), and an IPv4-mapped IPv6 address (`::ffff:10.0.0.0/104`) makes an
- * IPv4 CIDR of the prefix length less 96 when that is 96 or more (what net.IPNet's String and
- * Contains give). `standard` is false for both forms: net/netip.ParsePrefix, the API server's strict
- * validation, refuses them, and the CIDR's `text` is then the form the API server's warning names
- * ("non-standard CIDR value ... is invalid: use ..."). Undefined when it is no CIDR at all.
+ * Go's CIDR parsers, each read as upstream code calls it:
+ * - "netip": net/netip.ParsePrefix (the API server's CEL isCIDR/cidr(), Cilium's agent): no white
+ *   space, no leading zeros in an octet or in the prefix length ("bad bits after slash"), no zone;
+ *   an IPv4-mapped IPv6 address stays an IPv6 prefix (`mapped` says so).
+ * - "net": net.ParseCIDR since Go 1.17 (the OpenAPI format "cidr", Calico's cnet.ParseCIDR): the
+ *   address as netip.ParseAddr (no leading zeros, no zone), the prefix length through dtoi (leading
+ *   zeros read as decimal: "/08" is /8); an IPv4-mapped address with a prefix length of 96 or more is
+ *   the IPv4 network that net.IPNet's String and Contains give (::ffff:10.0.0.0/104 is 10.0.0.0/8).
+ * - "sloppy": k8s.io/utils ParseCIDRSloppy, net.ParseCIDR before Go 1.17: leading zeros in octets
+ *   too, read as decimal.
+ * Host bits are cleared in `cidr` (every reader's network); `hostBits` says they were set. `text` is
+ * as written unless the reader changed the address (leading zeros, an IPv4-mapped address read as
+ * IPv4), then the network as the reader prints it. Undefined when the parser refuses the text.
  */
-export function parseCidrLegacy(text: string): { cidr: Cidr; standard: boolean; hostBits: boolean } | undefined {
-  const m = /^([^/]*)\/([0-9]+)$/.exec(text);
+export type GoCidrParser = "netip" | "net" | "sloppy";
+
+export interface GoCidr { cidr: Cidr; hostBits: boolean; leadingZeros: boolean; mapped: boolean }
+
+export function parseGoCidr(text: string, parser: GoCidrParser): GoCidr | undefined {
+  const m = /^([^/\s]*)\/([0-9]+)$/.exec(text);
   if (!m) return undefined;
   let address = m[1];
-  let standard = !(m[2].length > 1 && m[2][0] === "0");
+  let leadingZeros = m[2].length > 1 && m[2][0] === "0";
+  if (leadingZeros && parser === "netip") return undefined;
   const octets = address.split(".");
   if (!address.includes(":") && octets.length === 4 && octets.every((o) => /^[0-9]+$/.test(o)) && octets.some((o) => o.length > 1 && o[0] === "0")) {
-    standard = false;
+    if (parser !== "sloppy") return undefined;
+    leadingZeros = true;
     address = octets.map((o) => String(Number(o))).join(".");
   }
   const c = parseCidr(`${address}/${Number(m[2])}`);
-  if (!c || /\s/.test(text)) return undefined;
+  if (!c) return undefined;
   const written = parseAddress(address)!;
   const hostBits = written.value !== c.first;
-  if (written.family === 6 && written.value >> 32n === 0xffffn) {
-    standard = false;
-    if (c.prefix >= 96) {
-      const prefix = c.prefix - 96, first = c.first & 0xffffffffn, last = c.last & 0xffffffffn;
-      return { cidr: { family: 4, first, last, prefix, text: `${formatAddress({ family: 4, value: first })}/${prefix}` }, standard, hostBits };
-    }
+  const mapped = written.family === 6 && written.value >> 32n === 0xffffn;
+  if (mapped && parser !== "netip" && c.prefix >= 96) {
+    const prefix = c.prefix - 96, first = c.first & 0xffffffffn, last = c.last & 0xffffffffn;
+    return { cidr: { family: 4, first, last, prefix, text: `${formatAddress({ family: 4, value: first })}/${prefix}` }, hostBits, leadingZeros, mapped };
   }
-  return { cidr: standard ? c : { ...c, text: `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}` }, standard, hostBits };
+  const changed = leadingZeros || (mapped && parser !== "netip");
+  return { cidr: changed ? { ...c, text: `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}` } : { ...c, text }, hostBits, leadingZeros, mapped };
+}
+
+/**
+ * A CIDR as the API server's legacy parser reads it (parseGoCidr's "sloppy", k8s.io/utils
+ * ParseCIDRSloppy): `standard` is false for leading zeros and an IPv4-mapped IPv6 address, which
+ * net/netip.ParsePrefix, the API server's strict validation, refuses; the CIDR's `text` is then the
+ * form the API server's warning names ("non-standard CIDR value ... is invalid: use ...").
+ */
+export function parseCidrLegacy(text: string): { cidr: Cidr; standard: boolean; hostBits: boolean } | undefined {
+  const r = parseGoCidr(text, "sloppy");
+  return r && { cidr: r.cidr, standard: !r.leadingZeros && !r.mapped, hostBits: r.hostBits };
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import type { Cidr } from "./ip.js";
 import { cidrFrom } from "./ip.js";
+import { escapeRegex } from "./regex.js";
 import type { Clause, L7Rule } from "./l7.js";
 import type { LabelSelector, Labels } from "./selector.js";
 import type { SourceRef } from "./source.js";
@@ -27,6 +28,25 @@ export interface MeshSettings {
   istioExtensionProviders?: Readonly<Record<string, IstioProviderKind>>;
   /** Cilium's agent option --http-normalize-path (default true): its Envoy normalizes the :path its HTTP rules match. */
   ciliumNormalizePath: boolean;
+}
+
+/**
+ * A Linkerd gRPC match as a regular expression over the request path. linkerd2-proxy
+ * linkerd/http/route/src/grpc/match.rs MatchRpc::match_length splits the path on "/": the second
+ * piece is the service, the third the method (either may be empty, further pieces are ignored; no
+ * third piece: no match), each compared exactly when the match names it.
+ */
+const RPC_ANY = "[^/]*", RPC_REST = "(?:/.*)?";
+export function linkerdRpcPathRegex(service: string | undefined, method: string | undefined): string {
+  return `/${service === undefined ? RPC_ANY : escapeRegex(service)}/${method === undefined ? RPC_ANY : escapeRegex(method)}${RPC_REST}`;
+}
+
+/** The lengths of the service and method linkerdRpcPathRegex names (0: any), Linkerd's RpcMatch summary. */
+export function linkerdRpcLengths(regex: string): [number, number] {
+  if (!regex.endsWith(RPC_REST)) return [0, 0];
+  const parts = regex.slice(0, -RPC_REST.length).split(/(?<!\\)\//).slice(1, 3);
+  const length = (p: string | undefined) => (p === undefined || p === RPC_ANY ? 0 : p.replace(/\\(.)/g, "$1").length);
+  return [length(parts[0]), length(parts[1])];
 }
 
 export const ISTIO_PROVIDER_KINDS = ["http", "grpc"] as const;

@@ -178,3 +178,7 @@ function boundedTest(re: RegExp, input: string, source: string): boolean {
   }
 }
 
+/** `s` as a regular expression that matches it literally (RE2, PCRE and JavaScript alike). */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

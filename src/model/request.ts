@@ -34,12 +34,17 @@ export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s
  * Istio, Cilium, Calico's Envoy): a header's values joined with "," (HeaderUtility::
  * getAllOfHeaderAsString, RFC 7230 3.2.2), a query parameter's first value. "each" (Linkerd's proxy,
  * linkerd/http/route/src/http/match header.rs and query_param.rs): a match on any one value.
+ * "nginx" (ingress-nginx, whose canary rules read `$http_NAME`): a header's values joined with ", "
+ * (src/http/ngx_http_variables.c ngx_http_variable_unknown_header, nginx 1.23+), a Cookie header's
+ * with "; " (ngx_http_variable_cookies), so a cookie in any Cookie line is found; `$arg_NAME` is
+ * a query parameter's first value.
  */
-export type RepeatedReading = "envoy" | "each";
+export type RepeatedReading = "envoy" | "each" | "nginx";
 
-/** The values a header match is tried on. */
-export function headerReadings(values: readonly string[], reading: RepeatedReading): readonly string[] {
-  return reading === "each" || values.length < 2 ? values : [values.join(",")];
+/** The values a header match on `name` is tried on. */
+export function headerReadings(values: readonly string[], reading: RepeatedReading, name = ""): readonly string[] {
+  if (reading === "each" || values.length < 2) return values;
+  return [values.join(reading === "envoy" ? "," : name.toLowerCase() === "cookie" ? "; " : ", ")];
 }
 
 /** The values a query parameter match is tried on. */

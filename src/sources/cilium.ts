@@ -7,7 +7,7 @@
 // rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
-import { cidrFrom, type Cidr } from "../model/ip.js";
+import { cidrFrom, contains, formatAddress, parseAddress, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -15,7 +15,8 @@ import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy,
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readCidr, readMeta, readSelector } from "./k8s.js";
+import type { InventoryBuilder } from "./builder.js";
+import { readCidrAs, readMeta, readSelector } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -24,7 +25,7 @@ const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
 
-interface Scope { namespace?: string }
+interface Scope { namespace?: string; b: InventoryBuilder }
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
 function withoutSourcePrefix(f: Field): Field {
@@ -65,33 +66,72 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
 
-/** Entities: undefined = every peer. */
-function entityPeers(f: Field, d: Direction, ctx: ObjectContext): Peer[] | undefined {
+/** Cilium's own identities that no object of the input stands for (pkg/policy/api/entity.go). */
+const OWN_IDENTITIES: Record<string, string> = {
+  init: "endpoints whose identity Cilium has not resolved yet (reserved:init)",
+  health: "Cilium's health-check endpoints, one per node (reserved:health)",
+  unmanaged: "pods Cilium does not manage (reserved:unmanaged)",
+  ingress: "Cilium's Envoy proxy for its Ingress and Gateway API support (reserved:ingress): traffic routed through a Cilium Ingress or Gateway reaches its backends from this identity, not from the client",
+};
+
+/**
+ * The kube-apiserver entity (reserved:kube-apiserver): Cilium labels the addresses of the
+ * endpoints of the Service default/kubernetes (its EndpointSlice watcher for that Service) with it,
+ * whatever else they are (a node, or an address outside the cluster). Peers of those addresses,
+ * added into `peers` once every object is read; when the input has no such EndpointSlice, the
+ * entity matches nothing here, with a warning on `f` (when given).
+ */
+function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
+  scope.b.defer(() => {
+    const addresses = new Set(scope.b.inv.endpointSlices.filter((s) => s.namespace === "default" && s.service === "kubernetes" && s.addressType !== "FQDN").flatMap((s) => s.endpoints.flatMap((e) => e.addresses)));
+    for (const a of addresses) {
+      const addr = parseAddress(a);
+      if (addr) peers.push({ kind: "cidr", cidr: cidrFrom(`${formatAddress(addr)}/${addr.family === 4 ? 32 : 128}`), except: [] });
+    }
+    if (!addresses.size && f) f.warn("vendor-kube-apiserver", "the kube-apiserver entity is the API server's addresses, which Cilium takes from the endpoints of the Service default/kubernetes: the input has no EndpointSlice of it, so this entity matches no address here");
+  });
+}
+
+/** Entities into `peers` (pkg/policy/api/entity.go EntitySelectorMapping); false for `all` (every peer). */
+function entityPeers(f: Field, d: Direction, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
   const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
-  if (names.includes("all")) return undefined;
-  const peers: Peer[] = [];
+  if (names.includes("all")) return false;
   const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
   if (names.includes("host") && names.includes("remote-node")) peers.push(allNodes);
   for (const [i, n] of names.entries()) {
     switch (n) {
       case "world": case "world-ipv4": case "world-ipv6": peers.push(...WORLD.filter((w) => n === "world" || (w.kind === "cidr" && `world-ipv${w.cidr.family}` === n))); break;
-      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); break;
+      // InitEntities: host, remote-node, init, ingress, health, unmanaged, kube-apiserver and the pods of this cluster.
+      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); apiServerPeers(peers, scope); break;
+      case "kube-apiserver": apiServerPeers(peers, scope, f.get(i)); break;
+      case "none": break;
+      case "init": case "health": case "unmanaged": case "ingress":
+        if (n === "ingress") f.get(i).warn("vendor-entity", `the ingress entity is ${OWN_IDENTITIES[n]}; the model has no such endpoint, so this entity matches no flow here`);
+        else f.get(i).info("vendor-entity", `the ${n} entity is ${OWN_IDENTITIES[n]}; the model has no such endpoint, so it matches no flow here`);
+        break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
         if (n === "host" && d === "ingress") { ctx.info([...f.path, i], "vendor-host", "fromEntities host: traffic from a pod's own node is allowed by --own-node=allow (the default), and not otherwise"); break; }
         f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed; host and remote-node together are every node`);
         break;
-      default: f.get(i).error("unsupported", `the ${n} entity is not supported (world, cluster, host, remote-node, all are)`);
+      default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
   }
-  return peers;
+  return true;
 }
 
 function cidrSetPeers(f: Field): Peer[] {
   return (f.list() ?? []).flatMap((c) => {
-    const cidr = readCidr(c.get("cidr"));
-    if (c.get("cidrGroupRef").present) c.get("cidrGroupRef").error("unsupported", "CiliumCIDRGroup references are not supported");
-    const except = (c.get("except").list() ?? []).map(readCidr).filter((x): x is Cidr => x !== undefined);
+    const cidr = c.get("cidr").present ? readCidrAs(c.get("cidr"), "cilium") : undefined;
+    for (const k of ["cidrGroupRef", "cidrGroupSelector"]) if (c.get(k).present) c.get(k).error("unsupported", "CiliumCIDRGroup references are not supported");
+    // rule_validation.go CIDRRule.Validate: an except outside the cidr (or shorter) refuses the policy.
+    const except = (c.get("except").list() ?? []).map((e) => {
+      const x = readCidrAs(e, "cilium");
+      if (x && cidr && (x.family !== cidr.family || x.prefix < cidr.prefix || !contains(cidr, { family: x.family, value: x.first }))) {
+        return e.error("invalid-except", `allow CIDR prefix ${cidr.text} does not contain exclude CIDR prefix ${x.text}: Cilium refuses the policy`);
+      }
+      return x;
+    }).filter((x): x is Cidr => x !== undefined);
     return cidr ? [{ kind: "cidr" as const, cidr, except, outside: true }] : [];
   });
 }
@@ -104,11 +144,11 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
   for (const k of present) {
     const v = r.get(k);
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
-    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map(readCidr)) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
+    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
     else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
-    else { const e = entityPeers(v, d, ctx); if (e === undefined) return undefined; peers.push(...e); }
+    else if (!entityPeers(v, d, ctx, scope, peers)) return undefined;
   }
   return peers;
 }
@@ -163,18 +203,38 @@ function headerCondition(name: string, value: string | undefined): Condition {
   return { attribute: "request.header", name: name.toLowerCase(), values: [value === undefined ? { kind: "present" } : { kind: "exact", value }] };
 }
 
-/** toPorts entries: each one's ports, and its HTTP rules (allow only). */
+/**
+ * toPorts entries: each one's ports, and its HTTP rules (allow only). As pkg/policy/rule.go
+ * mergeIngress/mergeEgress read them: `toPorts` absent or `[]` is an L3-only rule (`toPorts.Len() == 0`:
+ * every port); otherwise each entry allows (or denies) the ports it lists and nothing else, so an
+ * entry without ports (`{ports: []}`, `{}`) matches no traffic, as does one whose ports all failed.
+ */
 function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
   const list = f.list();
-  if (!list) return [{}];
-  return list.map((tp) => {
-    const ports = (tp.get("ports").list() ?? []).flatMap((p): PortMatch[] => {
-      const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY"] }) ?? "ANY";
-      const protocols: readonly Protocol[] = protoText === "ANY" ? PROTOCOLS : [protoText as Protocol];
+  if (!list || list.length === 0) return [{}];
+  return list.flatMap((tp) => {
+    const portList = tp.get("ports").list() ?? [];
+    const ports = portList.flatMap((p): PortMatch[] => {
+      const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY", "VRRP", "IGMP"] }) ?? "ANY";
       const raw = p.get("port").value;
-      const text = raw === undefined || raw === null ? "0" : String(raw);
+      // rule_validation.go PortProtocol.Validate: "port must be specified" (an extended IP protocol
+      // such as VRRP or IGMP has none, and matches no TCP, UDP or SCTP flow).
+      if (protoText === "VRRP" || protoText === "IGMP") return [];
+      const protocols: readonly Protocol[] = protoText === "ANY" ? PROTOCOLS : [protoText as Protocol];
+      if (raw === undefined || raw === null || raw === "") {
+        p.get("port").error("required", "port must be specified (Cilium's PortProtocol.Validate refuses the policy; \"0\" is every port)");
+        return protocols.map((protocol) => ({ kind: "protocol", protocol }));
+      }
+      const text = String(raw);
       if (/^\d+$/.test(text)) {
-        const n = Number(text), end = p.get("endPort").int({ min: n, max: 65535 });
+        // strconv.ParseUint(port, 0, 16): a leading 0 makes the number octal ("010" is 8).
+        let n = Number(text);
+        if (text.length > 1 && text[0] === "0") {
+          if (!/^0[0-7]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits: it refuses the policy`) ?? [];
+          n = parseInt(text, 8);
+          p.get("port").warn("octal-port", `${JSON.stringify(text)} is the octal port ${n} to Cilium (strconv.ParseUint base 0), not ${Number(text)}; write ${n}`);
+        }
+        const end = p.get("endPort").int({ min: n, max: 65535 });
         if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
@@ -188,9 +248,13 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
     for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    if (!ports.length) {
+      if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
+      return [];
+    }
     // An empty http list is no L7 rule at all (Cilium only redirects to its proxy for rules it has).
     const http = readHttp(rules.get("http"));
-    return { ...(ports.length ? { ports } : {}), ...(http?.length ? { http, httpMode: "filter" as const } : {}) };
+    return [{ ports, ...(http?.length ? { http, httpMode: "filter" as const } : {}) }];
   });
 }
 
@@ -241,7 +305,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       const meta = readMeta(root, namespaced);
       const one = root.get("spec"), many = root.get("specs");
       if (!one.present && !many.present) { one.missing(); return; }
-      const scope: Scope = { namespace: meta?.namespace };
+      const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
       const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
       if (!meta) return;

@@ -279,7 +279,9 @@ const serviceFrontEnd: FrontEnd = {
     const ports: ServicePort[] = [];
     for (const p of spec.get("ports").list() ?? []) {
       const port = readPortNumber(p.get("port"));
-      const target = p.get("targetPort").present ? readPortOrName(p.get("targetPort")) : port;
+      // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
+      const tp = p.get("targetPort");
+      const target = !tp.present || tp.value === 0 || tp.value === "" ? port : readPortOrName(tp);
       const nodePort = p.get("nodePort").int({ min: 1, max: 65535 });
       if (port !== undefined && target !== undefined) {
         ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort, appProtocol: p.get("appProtocol").string() });

@@ -103,6 +103,19 @@ export class Field {
     return this.value;
   }
 
+  /**
+   * Reports every field set that is not one of `names` (`unknown field "x" (WHAT has a, b)`), as the
+   * API server's strict decoding does: a misspelt optional field would otherwise read as absent.
+   * True when there was none.
+   */
+  onlyKeys(names: readonly string[], what: string): boolean {
+    let ok = true;
+    for (const k of this.keys()) {
+      if (!names.includes(k)) { this.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (${what} has ${names.join(", ")})`); ok = false; }
+    }
+    return ok;
+  }
+
   /** The field as a list of element fields. */
   list(rule?: ListRule): Field[] | undefined {
     if (!this.present) return rule?.required ? this.missing() : undefined;

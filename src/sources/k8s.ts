@@ -1,7 +1,7 @@
 // Validators shared by every Kubernetes front end: metadata, names, labels, selectors, CIDRs, ports.
 // They mirror the API server's own rules (apimachinery validation).
 
-import { parseAddress, parseCidr, type Cidr } from "../model/ip.js";
+import { formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
@@ -47,7 +47,9 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   let namespace: string | undefined;
   if (namespaced) {
     const nsField = md.get("namespace");
-    namespace = internNamespace(nsField.string() ?? "default");
+    // An empty namespace is none: kubectl gives the object its default namespace (cli-runtime's
+    // SetNamespace visitor sets it when len(info.Namespace) == 0).
+    namespace = internNamespace(nsField.string() || "default");
     const err = dnsLabelError(namespace);
     if (err) nsField.error("invalid-namespace", err);
   }
@@ -128,13 +130,133 @@ export function readSelector(f: Field): LabelSelector {
   return selector(matchLabels, reqs);
 }
 
-/** A CIDR in canonical or host-bits form; host bits are cleared, as upstream implementations do. */
+/**
+ * A CIDR in canonical or host-bits form; host bits are cleared. The reader of Junction's own API and
+ * of the kinds without a rule of their own below (readCidrAs reads each vendor kind as its upstream does).
+ */
 export function readCidr(f: Field): Cidr | undefined {
   const s = f.string({ required: true });
   if (s === undefined) return undefined;
   const c = parseCidr(s);
   if (!c) return f.error("invalid-cidr", `${JSON.stringify(s)} is not a valid CIDR`);
   return c;
+}
+
+/**
+ * Whose rules read a CIDR field (readCidrAs): each kind as its API server validates it and its
+ * implementation then reads it.
+ * - "ipBlock": NetworkPolicy ipBlock; ValidateIPBlock (pkg/apis/networking/validation) calls
+ *   IsValidCIDRForLegacyField with strict validation only under the StrictIPCIDRValidation gate
+ *   (alpha, off by default), so the API server accepts leading zeros (`010.0.0.0/8`), an IPv4-mapped
+ *   IPv6 address (`::ffff:10.0.0.0/104`) and host bits (`10.0.0.1/8`), with warnings
+ *   (GetWarningsForCIDR). The first two it calls invalid ("non-standard CIDR value ... is invalid:
+ *   use 10.0.0.0/8"), the gate refuses them, and readers differ (Go's net.IPNet takes
+ *   ::ffff:10.0.0.0/104 for 10.0.0.0/8, net/netip for an IPv6 prefix; Go since 1.17 refuses leading
+ *   zeros): an error, read as the warning's form under --lenient. Host bits: a warning.
+ * - "isCIDR": AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy `networks`
+ *   (network-policy-api's CIDR type: `isCIDR(self)`); k8s.io/apiserver cel/library cidr.go parseCIDR
+ *   is netip.ParsePrefix and refuses an IPv4-mapped address (Is4In6). Host bits pass isCIDR; the
+ *   implementations read the network (net.ParseCIDR, netip.Prefix.Masked): a warning.
+ * - "calico": Calico's validator (libcalico-go validator/v3 validateCIDR: cnet.ParseCIDROrIP, "an IP
+ *   address is valid, and assumed to be fully masked") and felix (updateprocessors normalizeIPNets,
+ *   the same parser): Go's net.ParseCIDR, or a bare address as /32 or /128; an IPv4-mapped address
+ *   with a prefix length of 96 or more is the IPv4 network (net.IPNet, as felix renders it): a warning.
+ * - "cilium": the CRD's `format: cidr` (kube-openapi strfmt: govalidator.IsCIDR, net.ParseCIDR) and
+ *   Cilium's agent (pkg/policy/api rule_validation.go CIDRRule.Validate and CIDR.Validate:
+ *   netip.ParsePrefix, which refuses `/08` the API server accepts: the agent refuses the policy);
+ *   an IPv4-mapped address is an IPv6 prefix to the agent (labels/cidr IPStringToLabel), which no
+ *   IPv4 flow matches: an error (read so under --lenient). Host bits: masked (a warning).
+ * Under --lenient an error reads what can be read (the address trimmed, leading zeros as decimal).
+ */
+export type CidrRule = "ipBlock" | "isCIDR" | "calico" | "cilium";
+
+/** Why Go's parsers refuse `s` (for the messages). */
+function cidrFault(s: string): string {
+  if (/\s/.test(s)) return "white space";
+  if (s.includes("%")) return "a zone";
+  if (!s.includes("/")) return "no prefix length";
+  const [address, bits] = s.split("/");
+  if ((bits.length > 1 && bits[0] === "0") || address.split(".").some((o) => o.length > 1 && o[0] === "0" && /^[0-9]+$/.test(o))) return "leading zeros";
+  const a = parseAddress(address);
+  if (a && /^[0-9]+$/.test(bits)) return `a prefix length above ${a.family === 4 ? 32 : 128}`;
+  return "an invalid address or prefix length";
+}
+
+/** What --lenient reads for a refused CIDR. */
+function lenientCidr(s: string): Cidr | undefined {
+  const t = s.trim();
+  const a = t.includes("/") ? undefined : parseAddress(t);
+  return parseGoCidr(a ? `${t}/${a.family === 4 ? 32 : 128}` : t, "sloppy")?.cidr;
+}
+
+function network(c: Cidr): string {
+  return `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}`;
+}
+
+function hostBitsWarning(f: Field, s: string, read: GoCidr, who: string): void {
+  const single = `${formatAddress(parseAddress(s.split("/")[0])!)}/${read.cidr.family === 4 ? 32 : 128}`;
+  f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} has host bits set (should it be ${JSON.stringify(network(read.cidr))} or ${JSON.stringify(single)}?); ${who} reads the network ${network(read.cidr)}`);
+}
+
+/** A CIDR field read by the rules of `rule` (CidrRule); errors name the field, as always. */
+export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
+  const s = f.string({ required: true });
+  if (s === undefined) return undefined;
+  switch (rule) {
+    case "ipBlock": {
+      const read = parseGoCidr(s, "sloppy");
+      if (!read) return f.error("invalid-cidr", `${JSON.stringify(s)} is not a valid CIDR`);
+      const { cidr } = read;
+      if (read.leadingZeros || read.mapped) {
+        const why = read.mapped ? "an IPv4-mapped IPv6 address, which Go's net.IPNet reads as an IPv4 CIDR and net/netip as IPv6" : "leading zeros, read as decimal by the API server and refused by Go since 1.17";
+        f.error("non-standard-cidr", `${JSON.stringify(s)} has ${why}; the API server accepts it with the warning "non-standard CIDR value ${JSON.stringify(s)} is invalid: use ${JSON.stringify(cidr.text)}" and refuses it under its StrictIPCIDRValidation gate: write ${JSON.stringify(cidr.text)} (--lenient reads it so)`);
+      } else if (read.hostBits) {
+        const single = `${formatAddress(parseAddress(s.split("/")[0])!)}/${cidr.family === 4 ? 32 : 128}`;
+        f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} is ambiguous in this context (should be ${JSON.stringify(network(cidr))} or ${JSON.stringify(single)}?), as the API server warns; read as ${network(cidr)}, the network Go's net.ParseCIDR gives network plugins`);
+      }
+      return cidr;
+    }
+    case "isCIDR": {
+      const read = parseGoCidr(s, "netip");
+      if (!read) {
+        const lenient = lenientCidr(s);
+        f.error("invalid-cidr", `${JSON.stringify(s)} is not a valid CIDR: the API server's isCIDR (net/netip.ParsePrefix) refuses ${cidrFault(s)}${lenient ? ` (--lenient reads ${network(lenient)})` : ""}`);
+        return lenient;
+      }
+      if (read.mapped) {
+        const v4 = parseGoCidr(s, "net")!.cidr;
+        f.error("invalid-cidr", `${JSON.stringify(s)} is an IPv4-mapped IPv6 address, which the API server's isCIDR refuses${v4.family === 4 ? `: write ${JSON.stringify(network(v4))} (--lenient reads it so)` : ""}`);
+        return v4;
+      }
+      if (read.hostBits) hostBitsWarning(f, s, read, "isCIDR accepts it, and every implementation");
+      return read.cidr;
+    }
+    case "calico": {
+      const bare = !s.includes("/") && !/\s/.test(s) ? parseAddress(s) : undefined;
+      const read = parseGoCidr(bare ? `${s}/${bare.family === 4 ? 32 : 128}` : s, "net");
+      if (!read) {
+        const lenient = lenientCidr(s);
+        return f.error("invalid-cidr", `${JSON.stringify(s)} is not a CIDR or an IP address as Calico's validator reads it (cnet.ParseCIDROrIP, Go's net.ParseCIDR): it has ${cidrFault(s)}; Calico refuses the policy${lenient ? ` (--lenient reads ${network(lenient)})` : ""}`) ?? lenient;
+      }
+      if (read.mapped && read.cidr.family === 4) f.warn("ipv4-mapped-cidr", `${JSON.stringify(s)} is an IPv4-mapped IPv6 address: Calico reads it as the IPv4 network ${network(read.cidr)} (Go's net.IPNet), not as IPv6; write ${JSON.stringify(network(read.cidr))}`);
+      else if (read.hostBits && !bare) hostBitsWarning(f, s, read, "Calico (net.ParseCIDR)");
+      return read.cidr;
+    }
+    case "cilium": {
+      const read = parseGoCidr(s, "netip");
+      if (!read) {
+        const lenient = lenientCidr(s);
+        const server = parseGoCidr(s, "net") !== undefined;
+        return f.error("invalid-cidr", server
+          ? `${JSON.stringify(s)}: the API server accepts it (format: cidr, Go's net.ParseCIDR) but Cilium's agent refuses the policy (netip.ParsePrefix: ${cidrFault(s)}); write ${JSON.stringify(network(lenient!))} (--lenient reads it so)`
+          : `${JSON.stringify(s)} is not a valid CIDR (the CRD's format: cidr, Go's net.ParseCIDR, refuses ${cidrFault(s)})${lenient ? `; --lenient reads ${network(lenient)}` : ""}`) ?? lenient;
+      }
+      if (read.mapped) {
+        f.error("invalid-cidr", `${JSON.stringify(s)} is an IPv4-mapped IPv6 address: the API server accepts it, and Cilium's agent reads an IPv6 prefix (netip.ParsePrefix), which no IPv4 flow matches; write the IPv4 CIDR or an IPv6 one (--lenient reads it as Cilium does)`);
+      } else if (read.hostBits) hostBitsWarning(f, s, read, "Cilium (netip.Prefix masked, labels/cidr IPStringToLabel)");
+      return read.cidr;
+    }
+  }
 }
 
 export function readProtocol(f: Field, fallback: Protocol = "TCP"): Protocol {

@@ -48,6 +48,8 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
 
 const byKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+const byLowerKind = new Map<string, FrontEnd[]>();
+for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKind.get(f.kind.toLowerCase()) ?? []), f]);
 
 /** Validates one object and hands it to the front end of its kind. */
 export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
@@ -58,24 +60,28 @@ export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): 
 
 /**
  * Adds the object to `seen` under its identity: its API group (a Calico NetworkPolicy is not a
- * Kubernetes one), kind, namespace ("default" when a namespaced kind gives none, "" for a
- * cluster-scoped kind) and name. False when an object of that identity was there already (a
+ * Kubernetes one), kind, namespace (identityNamespace) and name. False when an object of that identity was there already (a
  * second definition); true for an object without a name (it has no identity).
  */
 export function addIdentity(raw: RawObject, seen: ObjectIndex): boolean {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return true;
-  const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
-  return seen.add(identityGroup(raw.apiVersion), raw.kind, namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : "", md.name);
+  return seen.add(identityGroup(raw.apiVersion), raw.kind, identityNamespace(raw.kind, md.namespace), md.name);
 }
 
 /** The same identity as a string, "Kind.group/namespace/name" (for the slow path of lastDefinitions). */
 export function identity(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return undefined;
-  const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
   const group = identityGroup(raw.apiVersion);
-  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" ? md.namespace : "default") : "", md.name].join("/");
+  // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
+  return [group ? `${raw.kind}.${group}` : raw.kind, identityNamespace(raw.kind, md.namespace), md.name].join("/");
+}
+
+/** The namespace of an object's identity: "default" when a namespaced kind gives none (or ""), none ("") for a cluster-scoped kind. */
+function identityNamespace(kind: string, namespace: unknown): string {
+  const namespaced = byKind.get(kind)?.[0]?.namespaced ?? true;
+  return namespaced ? (typeof namespace === "string" && namespace !== "" ? namespace : "default") : "";
 }
 
 /** The group part of an apiVersion as an object's identity reads it (up to the first slash). */
@@ -86,7 +92,14 @@ function identityGroup(apiVersion: string): string {
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
   noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
-  if (!candidates) { b.countUnknown(raw.kind); return; }
+  if (!candidates) {
+    // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
+    // ("no matches for kind"), so such an object is an error here, not an unknown kind skipped.
+    const meant = byLowerKind.get(raw.kind.toLowerCase())?.find((f) => f.apiVersions.includes(raw.apiVersion));
+    if (meant) new ObjectContext(raw.ref, diags, raw.kind, raw.obj).error(["kind"], "unknown-kind", `no kind ${JSON.stringify(raw.kind)} in ${raw.apiVersion}: kinds are case-sensitive (did you mean ${meant.kind}?)`);
+    else b.countUnknown(raw.kind);
+    return;
+  }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
   const fe = raw.apiVersion === "" ? candidates[0] : candidates.find((f) => f.apiVersions.includes(raw.apiVersion));
   if (!fe) {

@@ -1,13 +1,13 @@
 // Front end for NetworkPolicy (networking.k8s.io/v1): validate as the API server does, then lower
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
-import { formatAddress, parseAddress, parseCidrLegacy, type Cidr } from "../model/ip.js";
+import type { Cidr } from "../model/ip.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING } from "../model/selector.js";
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
+import { readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
 type Gress = "ingress" | "egress";
 
@@ -92,10 +92,10 @@ function readPeer(p: Field, namespace: string): Peer | undefined {
 
 function readIpBlock(f: Field): Peer | undefined {
   if (!f.object(true)) return undefined;
-  const cidr = readIpBlockCidr(f.get("cidr"));
+  const cidr = readCidrAs(f.get("cidr"), "ipBlock");
   const except: Cidr[] = [];
   for (const e of f.get("except").list() ?? []) {
-    const c = readIpBlockCidr(e);
+    const c = readCidrAs(e, "ipBlock");
     if (!c || !cidr) continue;
     if (c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last)) {
       e.error("invalid-except", `${JSON.stringify(c.text)} must be a strict subset of the cidr ${JSON.stringify(cidr.text)}`);
@@ -104,33 +104,6 @@ function readIpBlock(f: Field): Peer | undefined {
     except.push(c);
   }
   return cidr ? { kind: "cidr", cidr, except } : undefined;
-}
-
-/**
- * An ipBlock CIDR as the API server reads it today: ValidateIPBlock (pkg/apis/networking/validation)
- * calls IsValidCIDRForLegacyField with strict validation only under the StrictIPCIDRValidation gate
- * (alpha, off by default), so it accepts leading zeros (`010.0.0.0/8`), an IPv4-mapped IPv6 address
- * (`::ffff:10.0.0.0/104`) and host bits (`10.0.0.1/8`), with warnings (GetWarningsForCIDR). The first
- * two it calls invalid ("non-standard CIDR value ... is invalid: use 10.0.0.0/8"), the gate refuses
- * them, and readers differ (Go's net.IPNet takes ::ffff:10.0.0.0/104 for 10.0.0.0/8, net/netip for an
- * IPv6 prefix; Go since 1.17 refuses leading zeros): an error, read as the warning's form under
- * --lenient. Host bits are cleared by every reader (net.ParseCIDR gives the network): a warning.
- */
-function readIpBlockCidr(f: Field): Cidr | undefined {
-  const s = f.string({ required: true });
-  if (s === undefined) return undefined;
-  const read = parseCidrLegacy(s);
-  if (!read) return f.error("invalid-cidr", `${JSON.stringify(s)} is not a valid CIDR`);
-  const { cidr } = read;
-  if (!read.standard) {
-    const why = s.includes(":") ? "an IPv4-mapped IPv6 address, which Go's net.IPNet reads as an IPv4 CIDR and net/netip as IPv6" : "leading zeros, read as decimal by the API server and refused by Go since 1.17";
-    f.error("non-standard-cidr", `${JSON.stringify(s)} has ${why}; the API server accepts it with the warning "non-standard CIDR value ${JSON.stringify(s)} is invalid: use ${JSON.stringify(cidr.text)}" and refuses it under its StrictIPCIDRValidation gate: write ${JSON.stringify(cidr.text)} (--lenient reads it so)`);
-  } else if (read.hostBits) {
-    const network = `${formatAddress({ family: cidr.family, value: cidr.first })}/${cidr.prefix}`;
-    const single = `${formatAddress(parseAddress(s.split("/")[0])!)}/${cidr.family === 4 ? 32 : 128}`;
-    f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} is ambiguous in this context (should be ${JSON.stringify(network)} or ${JSON.stringify(single)}?), as the API server warns; read as ${network}, the network Go's net.ParseCIDR gives network plugins`);
-  }
-  return cidr;
 }
 
 function readPort(f: Field): PortMatch | undefined {

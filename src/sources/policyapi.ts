@@ -4,7 +4,7 @@
 import { EVERYTHING } from "../model/selector.js";
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
 import type { Field } from "./fields.js";
-import { readCidr, readSelector } from "./k8s.js";
+import { readCidrAs, readSelector } from "./k8s.js";
 
 const DOMAIN = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
 
@@ -57,9 +57,12 @@ function readPeer(f: Field, allowed: readonly string[]): Peer[] | undefined {
       return [{ kind: "endpoints", selector: readPodSet(v!, which) }];
     case "nodes":
       return [{ kind: "nodes", selector: readSelector(v!) }];
-    case "networks":
-      return (v!.list({ required: true, min: 1, max: 25 }) ?? []).map(readCidr)
-        .filter((c) => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [] }));
+    case "networks": {
+      // Each CIDR as the API server's isCIDR reads it (k8s.ts readCidrAs); one that cannot be read
+      // at all (an error; --lenient) makes the peer unreadable, and the rule fails closed.
+      const cidrs = (v!.list({ required: true, min: 1, max: 25 }) ?? []).map((c) => readCidrAs(c, "isCIDR"));
+      return cidrs.some((c) => c === undefined) ? undefined : cidrs.map((cidr) => ({ kind: "cidr" as const, cidr: cidr!, except: [] }));
+    }
     case "domainNames":
       return [{ kind: "domains", names: readDomains(v!) }];
     default:

@@ -8,6 +8,7 @@ import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import type { InputFile } from "./read.js";
 import { readDocuments } from "./documents.js";
+import { EXPECT_KEYS } from "../engine/gateway/expect.js";
 
 export interface RequestEntry {
   request: RouteRequest;
@@ -50,7 +51,10 @@ function readEntry(f: Field, ref: SourceRef): RequestEntry | undefined {
   const scheme = GRPC_SCHEMES[written] ?? written as Scheme;
   const grpcScheme = GRPC_SCHEMES[written] !== undefined;
   if ((scheme === "tcp" || scheme === "udp") && !f.get("port").present) f.get("port").error("required", `a ${scheme} request needs the listener port`);
-  const expect = f.get("expect").object() ? f.get("expect").value as Record<string, unknown> : undefined;
+  const expectField = f.get("expect");
+  const expect = expectField.object() ? expectField.value as Record<string, unknown> : undefined;
+  // An expectation key the checker does not know would be checked by nobody: the request would pass.
+  for (const k of expect ? expectField.keys() : []) if (!EXPECT_KEYS.includes(k)) expectField.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)}: it would not be checked (expect has ${EXPECT_KEYS.join(", ")})`);
   const request: RouteRequest = {
     gateway: f.get("gateway").string({ nonEmpty: true }), from: f.get("from").string({ nonEmpty: true }), port: f.get("port").int({ min: 1, max: 65535 }), scheme,
     host: f.get("host").string(), path, method: f.get("method").string({ nonEmpty: true }) ?? (grpc.present || grpcScheme ? "POST" : "GET"),

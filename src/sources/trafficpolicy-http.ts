@@ -13,7 +13,7 @@
 // The rule's action decides matching requests; a request that matches no entry is looked at by the
 // next rule (httpMode "match").
 
-import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
+import { escapeRegex, REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import type { Clause, Condition, StringMatch } from "../model/l7.js";
 import type { Field } from "./fields.js";
 
@@ -25,7 +25,7 @@ export function readHttpClauses(f: Field): Clause[] | undefined {
   if (!list) return undefined;
   return list.map((m) => {
     if (!m.object(true)) return [];
-    for (const k of m.keys()) if (!ENTRY_KEYS.includes(k)) m.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an http match has ${ENTRY_KEYS.join(", ")})`);
+    m.onlyKeys(ENTRY_KEYS, "an http match");
     const out: Condition[] = [];
     const methods = values(m.get("methods"), readMethod);
     if (methods) out.push({ attribute: "request.method", values: methods });
@@ -87,7 +87,7 @@ function readHost(f: Field): StringMatch | undefined {
 
 /** A host name ("api.example.com", "*.example.com") as the common API matches it: any case, any port. */
 export function hostMatch(v: string): StringMatch {
-  const name = v.startsWith("*.") ? `[^:]+${escape(v.slice(1))}` : escape(v);
+  const name = v.startsWith("*.") ? `[^:]+${escapeRegex(v.slice(1))}` : escapeRegex(v);
   return { kind: "regex", regex: `(?i)${name}(:[0-9]+)?` };
 }
 
@@ -118,7 +118,6 @@ export function hostOfMatch(m: StringMatch): string | undefined {
   return r ? `${r[1] ? "*" : ""}${r[2].replace(/\\\./g, ".")}` : undefined;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Why a path template is not valid ({**} only as the last operator, no other braces), or undefined. */
 export function templateError(t: string): string | undefined {

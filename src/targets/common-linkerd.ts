@@ -12,7 +12,7 @@
 //     of the common API is Linkerd's route. The unmatched rest meets the Deny at 300: 403, not 404
 //     (both deny; a warning says so). Linkerd matches paths as sent, the common API after removing
 //     dot segments: a warning, and --verify counts requests with such paths apart (both ways).
-//     Refused: query and header-pattern matches; among several routes, regex paths and different
+//     Refused: query and header matches; among several routes, regex paths and different
 //     hostnames (the proxy ranks those per request).
 //   - The default inbound policy decides the other ports of meshed pods: common-linkerd-defaults.ts.
 // Converted exactly or refused by name, never broader:
@@ -20,7 +20,7 @@
 //     connection, the Deny decides requests), a Server that another (older) Server overrides on some
 //     pod, pods the Server selects without a Linkerd proxy or on a port in their
 //     skip-inbound-ports (Linkerd enforces nothing there): refused,
-//     with the authorizations that apply; route matches on query parameters or header patterns;
+//     with the authorizations that apply; route matches on query parameters or headers;
 //   - a client alternative requiring an identity and networks at once (a ServerAuthorization with
 //     meshTLS and no networks: the cluster networks) cannot be one common-API peer: refused;
 //   - identities (MeshTLSAuthentication identities and identityRefs, serviceAccounts) become
@@ -188,12 +188,16 @@ function perRequestPrecedence(routes: readonly LinkerdRoute[]): string | undefin
   return undefined;
 }
 
-/** A route match (with the route's hostnames) as a common-API http match; query parameters and header patterns have none. */
+/** A route match (with the route's hostnames) as a common-API http match; query parameters and header matches have none. */
 function routeClause(route: LinkerdRoute, rule: number, match: Clause): Clause {
   const where = `${route.kind} ${route.namespace}/${route.name}, rule ${rule}`;
   for (const c of match) {
     if (c.attribute === "request.query") throw new Refused(`${where}: a query parameter match (${c.name}) has no common-API equivalent`);
     if (c.attribute === "request.header" && "values" in c && c.values.some((v) => v.kind !== "exact")) throw new Refused(`${where}: a header match by regular expression (${c.name}) has no common-API equivalent (exact values only)`);
+    // linkerd2-proxy http/match/header.rs: `headers.get_all(name).iter().any(...)`; the common API's enforcers read
+    // a repeated header as its values joined with "," (model/request.ts RepeatedReading): "x: a" + "x: b" takes
+    // Linkerd's route but misses the converted match, and the request falls to the rules after it (a later route's Pass).
+    if (c.attribute === "request.header") throw new Refused(`${where}: a header match (${c.name}): Linkerd's proxy matches any one value of a header sent several times, the common API the values joined with "," (a request repeating it would skip the route's rules)`);
   }
   const grpc: Clause = route.kind === "GRPCRoute" ? GRPC_CALL : [];
   return [...(route.hostnames.length ? [{ attribute: "request.host" as const, values: route.hostnames.map(hostMatch) }] : []), ...grpc, ...match];

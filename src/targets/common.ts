@@ -11,6 +11,7 @@ import { metadata } from "./k8s/policies.js";
 import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
+import { escapeRegex } from "../model/regex.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -104,15 +105,14 @@ function pathField(v: StringMatch): unknown {
 
 /** A value match as an RE2 expression over the whole value. */
 function regexOf(v: StringMatch): string {
-  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const ci = "ignoreCase" in v && v.ignoreCase ? "(?i)" : "";
   switch (v.kind) {
-    case "exact": return `${ci}${esc(v.value)}`;
-    case "prefix": return `${ci}${esc(v.value)}.*`;
-    case "suffix": return `${ci}.*${esc(v.value)}`;
+    case "exact": return `${ci}${escapeRegex(v.value)}`;
+    case "prefix": return `${ci}${escapeRegex(v.value)}.*`;
+    case "suffix": return `${ci}.*${escapeRegex(v.value)}`;
     case "present": return ".+";
     case "regex": return v.regex;
-    case "segments": return `${esc(v.value.replace(/\/$/, ""))}(/.*)?`;
+    case "segments": return `${escapeRegex(v.value.replace(/\/$/, ""))}(/.*)?`;
     case "template": throw new Error("a template is written as a path");
   }
 }

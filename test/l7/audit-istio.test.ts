@@ -168,3 +168,44 @@ test("builder.go: CUSTOM with the meshConfig extensionProviders known: an HTTP p
   assert.equal(outcome(http), "403");
   assert.match(last(http).summary, /provider opa is not among meshConfig extensionProviders/);
 });
+
+/** istiod's mesh configuration: the ConfigMap istio-system/istio, data.mesh as YAML (indented 4 here). */
+const meshConfig = (mesh: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n${mesh}\n---\n`;
+
+test("meshConfig extensionProviders read from the ConfigMap istio-system/istio: as the CLI's, CUSTOM of an HTTP provider is asked on HTTP and left out of TCP; no such ext_authz provider, or an invalid one, is deny rules", () => {
+  // istio pilot/pkg/security/authz/builder/extauthz.go processExtensionProvider: only envoyExtAuthzHttp/Grpc are resolved
+  // (`default: continue`), a provider failing its checks (parsePort: "port must be in the range [1, 65535]") keeps its error,
+  // and getExtAuthz fails for either ("available providers are ... but found", "found errors in provider") → deny rules.
+  const ext = ap("ext", "shop", "  selector: {matchLabels: {app: api}}\n  action: CUSTOM\n  provider: {name: opa}\n  rules: [{}]");
+  const last = (r: ReturnType<ReturnType<typeof world>["ask"]>) => r.layers.at(-1)!;
+  const http = world(base + ext + meshConfig("    extensionProviders:\n    - name: opa\n      envoyExtAuthzHttp: {service: opa.auth.svc.cluster.local, port: 9000}"));
+  assert.deepEqual(http.engine.inventory.mesh.settings.istioExtensionProviders, { opa: "http" });
+  assert.equal(last(http.ask("shop/web", "shop/api", 8080, get("/"))).verdict, "undecided", "the external authorizer decides");
+  assert.equal(last(http.ask("shop/web", "shop/api", 5432, tcp)).verdict, "allow", "an HTTP provider is not on a TCP port");
+  for (const [what, mesh] of [
+    ["no extensionProviders", "    trustDomain: cluster.local"],
+    ["opa is a tracing provider", "    extensionProviders:\n    - name: opa\n      zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}"],
+    ["opa's port is 0", "    extensionProviders:\n    - name: opa\n      envoyExtAuthzGrpc: {service: opa.auth.svc.cluster.local, port: 0}"],
+  ]) {
+    const w = world(base + ext + meshConfig(mesh));
+    const answer = w.ask("shop/web", "shop/api", 8080, get("/"));
+    assert.equal(outcome(answer), "403", what);
+    assert.match(last(answer).summary, /provider opa is not among meshConfig extensionProviders/, what);
+  }
+  const warned = load({ "m.yaml": meshConfig("    extensionProviders:\n    - name: opa\n      envoyExtAuthzHttp: {service: opa.auth.svc.cluster.local, port: 9000, pathPrefix: check}") });
+  assert.match(warned.diagnostics.items.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh\.extensionProviders\[0\].*pathPrefix must begin with `\/`.*replaced by deny rules/);
+  assert.deepEqual(warned.inventory.mesh.settings.istioExtensionProviders, {});
+  const other = world(base + ext + `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: shop}\ndata:\n  mesh: "extensionProviders: []"\n---\n`);
+  assert.equal(other.engine.inventory.mesh.settings.istioExtensionProviders, undefined, "only istio-system/istio is istiod's");
+});
+
+test("meshConfig rootNamespace read from the ConfigMap: its policies apply mesh-wide; a meshConfig that is not YAML is an error naming the field", () => {
+  const denyAll = ap("deny-all", "mesh-root", "  action: DENY\n  rules: [{}]");
+  const w = world(base + denyAll + meshConfig("    rootNamespace: mesh-root"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/"))), "403", "mesh-root is the root namespace");
+  assert.equal(outcome(world(base + denyAll).ask("shop/web", "shop/api", 8080, get("/"))), "allow", "without the ConfigMap, istio-system is");
+  const bad = load({ "m.yaml": meshConfig("    rootNamespace: [unclosed") });
+  assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh: not YAML/);
+  const badNs = load({ "m.yaml": meshConfig("    rootNamespace: Not_A_Label") });
+  assert.match(badNs.diagnostics.errors.map(formatDiagnostic).join("\n"), /data\.mesh\.rootNamespace/);
+});

@@ -202,3 +202,16 @@ test("routes/grpc.rs try_match: a GRPCRoute with a RegularExpression method matc
   assert.equal(outcome(exact.ask("shop/web", "shop/api", 8080, rpc)), "allow");
   assert.equal(outcome(exact.ask("shop/web", "shop/api", 8080, { http: { path: "/shop.Api/GetAll", method: "POST", grpc: true } })), "grpc UNIMPLEMENTED", "the method is matched exactly");
 });
+
+test("grpc/match.rs MatchRpc::match_length: a Server's GRPCRoute reads the path's second and third pieces (more pieces ignored, an empty method is a method), and longer service/method names rank first", () => {
+  // linkerd2-proxy linkerd/http/route/src/grpc/match.rs: `let mut parts = path.split('/')`; service = the 2nd piece,
+  // method = the 3rd (`parts.next()?`: none, no match), compared exactly when named; RpcMatch orders by their lengths.
+  // Before, the lowered condition was the exact path /SERVICE/METHOD (or "[^/]+" for an unnamed part).
+  const rpc = route("rpc", "[{matches: [{method: {service: shop.Api, method: Get}}]}, {matches: [{method: {service: shop.Admin}}]}]", { kind: "GRPCRoute" });
+  const w = world(base + server("api", "gRPC") + identities + rpc + authz("g", "GRPCRoute", "rpc", "web-only"), LINKERD);
+  const call = (path: string) => outcome(w.ask("shop/web", "shop/api", 8080, { http: { path, method: "POST", grpc: true } }));
+  assert.equal(call("/shop.Api/Get/extra"), "allow", "the 4th piece is ignored");
+  assert.equal(call("/shop.Admin/"), "allow", "service shop.Admin, method \"\"");
+  assert.equal(call("/shop.Admin"), "grpc UNIMPLEMENTED", "no method piece: no rule matches");
+  assert.equal(call("/shop.Apix/Get"), "grpc UNIMPLEMENTED", "the service is compared exactly");
+});

@@ -146,4 +146,14 @@ test("mesh settings on the command line: --cilium-http-normalize-path and --isti
     assert.match(denied.out, /provider opa is not among meshConfig extensionProviders/);
     assert.equal((await ask("--istio-extension-provider", "opa=http")).code, 0);
   } finally { t.cleanup(); }
+  // The input's meshConfig (ConfigMap istio-system/istio) says which providers exist; the option replaces them.
+  const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    extensionProviders:\n    - {name: other, envoyExtAuthzGrpc: {service: other.auth.svc.cluster.local, port: 9000}}\n";
+  const m = tempFiles({ "ext.yaml": ext, "mesh.yaml": cm });
+  try {
+    const ask = (...extra: string[]) => cli(["explain", "-f", "examples/mesh", "-f", m.dir, "--from", "shop/frontend", "--request", "GET http://catalog/items/1", ...extra]);
+    const denied = await ask();
+    assert.equal(denied.code, 1, "opa is not among the ConfigMap's providers");
+    assert.match(denied.out, /provider opa is not among meshConfig extensionProviders/);
+    assert.equal((await ask("--istio-extension-provider", "opa=http")).code, 0, "the option replaces the ConfigMap's list");
+  } finally { m.cleanup(); }
 });

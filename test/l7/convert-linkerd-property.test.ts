@@ -27,7 +27,8 @@ const match = fc.record({
   // A regular expression beside other routes is refused (Linkerd ranks it per request): rarer.
   path: fc.constantFrom(undefined, "{type: PathPrefix, value: /a}", "{type: PathPrefix, value: /a/b}", "{type: Exact, value: /a/b}", "{type: PathPrefix, value: /a}", "{type: Exact, value: /a/7}", "{type: RegularExpression, value: \"/a/[0-9]+\"}", "{type: PathPrefix, value: /}"),
   method: fc.constantFrom(undefined, "GET", "POST"),
-  header: fc.constantFrom(undefined, "[{name: x-t, value: \"1\"}]"),
+  // A header match is refused (Linkerd matches any value of a repeated header, the common API the joined values): rare.
+  header: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, undefined, undefined, "[{name: x-t, value: \"1\"}]"),
 }).map((m) => `{${[m.path && `path: ${m.path}`, m.method && `method: ${m.method}`, m.header && `headers: ${m.header}`].filter(Boolean).join(", ")}}`);
 const route = fc.record({
   rules: fc.array(fc.array(match, { maxLength: 2 }), { minLength: 1, maxLength: 2 }),

@@ -91,7 +91,7 @@ test("a gRPC Server takes its GRPCRoutes only, and a GRPCRoute gRPC calls only (
   const files = { "world.yaml": WORLD, "policy.yaml": SERVER.split("---\n").slice(1).join("---\n") + grpc };
   const r = await convert(files, "--verify");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /name: linkerd-books-api-grpc\n[\s\S]*?http:\n\s+- methods:\n\s+- POST\n\s+paths:\n\s+- exact: \/books\.Books\/Get\n/);
+  assert.match(r.out, /name: linkerd-books-api-grpc\n[\s\S]*?http:\n\s+- methods:\n\s+- POST\n\s+paths:\n\s+- \/books\\\.Books\/Get\(\?:\/\.\*\)\?\n/, "the path's 2nd and 3rd pieces, more pieces allowed (grpc/match.rs match_length)");
   assert.match(r.err, /note: AuthorizationPolicy books\/unused applies to no Server in the input/);
   const ask = async (fs: Record<string, string>) => {
     const reqs = ["POST /books.Books/Get", "GET /books.Books/Get", "POST /other"].map((x) => `- ${JSON.stringify({ from: "web/other", host: "api.books", port: 9990, method: x.split(" ")[0], path: x.split(" ")[1] })}`).join("\n");
@@ -108,6 +108,7 @@ test("a gRPC Server takes its GRPCRoutes only, and a GRPCRoute gRPC calls only (
 const REFUSALS: [string, string, RegExp][] = [
   ["a route match on a query parameter", route("q", "{path: {type: PathPrefix, value: /books}, queryParams: [{name: v, value: \"2\"}]}"), /Server books\/api-http: HTTPRoute books\/q, rule 0: a query parameter match \(v\) has no common-API equivalent/],
   ["a route match on a header by regular expression", route("h", "{headers: [{name: x-team, type: RegularExpression, value: \"web.*\"}]}"), /Server books\/api-http: HTTPRoute books\/h, rule 0: a header match by regular expression \(x-team\) has no common-API equivalent/],
+  ["a route match on a header value (Linkerd: any one value of a repeated header; the common API: the values joined with \",\")", route("hv", "{headers: [{name: x-team, value: web}]}"), /Server books\/api-http: HTTPRoute books\/hv, rule 0: a header match \(x-team\): Linkerd's proxy matches any one value of a header sent several times, the common API the values joined with ","/],
   ["a regular-expression path beside other routes (Linkerd ranks it by the request path's length: no fixed order)", route("rx", "{path: {type: RegularExpression, value: \"/books/[0-9]+\"}}") + route("other", "{path: {type: PathPrefix, value: /books}}"), /Server books\/api-http: HTTPRoute rx matches a path by regular expression beside other routes \(HTTPRoute rx, HTTPRoute other\): Linkerd ranks such a match by the length of the request's path, per request/],
   ["routes with different hostnames (Linkerd ranks the hostname that matched first)", route("hx", "{path: {type: PathPrefix, value: /books}}").replace("  rules:", "  hostnames: [api.books]\n  rules:") + route("other", "{path: {type: PathPrefix, value: /books/x}}"), /Server books\/api-http: HTTPRoute hx, HTTPRoute other have different hostnames: Linkerd ranks a request's routes by the hostname that matched first, per request/],
 ];

@@ -153,3 +153,63 @@ test("a Linkerd client's proxy ignores a GRPCRoute with a RegularExpression meth
   const viaEnvoy = one(proxied("istio-proxy") + rpc, "web/client", "http://api.shop:7070/shop.Api/Get", grpc);
   assert.equal(viaEnvoy.backend, "shop/api-v2");
 });
+
+test("a Linkerd client's proxy orders matches by the length of the path match (no Exact over PathPrefix, a regex counts the whole path), then headers before a method, not the spec's order", () => {
+  // linkerd2-proxy linkerd/http/route/src/http/match/path.rs: PathMatch's Ord is `self.len().cmp(&other.len())`
+  // (Exact(len), Prefix(len without the trailing "/"), Regex(the request path's len)); http/match.rs RequestMatch's Ord:
+  // the path, then headers, query parameters, a method; lib.rs `best` keeps the first of equals.
+  const rules = `  rules:
+  - matches: [{path: {type: PathPrefix, value: /api/v1/}}]
+    backendRefs: [{name: api, port: 80}]
+  - matches: [{path: {type: Exact, value: /api/v1}}]
+    backendRefs: [{name: api-v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /items}}]
+    backendRefs: [{name: api, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/items/.*"}}]
+    backendRefs: [{name: api-v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /m}, method: GET}]
+    backendRefs: [{name: api, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /m}, headers: [{name: x-a, value: "1"}]}]
+    backendRefs: [{name: api-v2, port: 80}]`;
+  const route = meshRoute("shop", "r", API, rules);
+  const linkerd = proxied("linkerd-proxy") + route, istio = proxied("istio-proxy") + route;
+  const ask = (yaml: string, url: string) => { const a = one(yaml, "web/client", url); return [a.rule, a.backend]; };
+  assert.deepEqual(ask(linkerd, "http://api.shop/api/v1"), [0, "shop/api"], "Prefix /api/v1/ (7) ties Exact /api/v1 (7): the first rule");
+  assert.deepEqual(ask(istio, "http://api.shop/api/v1"), [1, "shop/api-v2"], "the spec: Exact first");
+  assert.deepEqual(ask(linkerd, "http://api.shop/items/42"), [3, "shop/api-v2"], "the regex matched 9 characters, the prefix 6");
+  assert.deepEqual(ask(istio, "http://api.shop/items/42"), [2, "shop/api"], "the spec: a PathPrefix before a RegularExpression");
+  const m = (yaml: string) => one(yaml, "web/client", "http://api.shop/m", { headers: [["x-a", "1"]] }).rule;
+  assert.equal(m(linkerd), 5, "Linkerd: more headers before a method match");
+  assert.equal(m(istio), 4, "the spec: a method match before more headers");
+  const lost = one(linkerd, "web/client", "http://api.shop/items/42").candidates.find((c) => c.rule === 2);
+  assert.match(lost?.outcome ?? "", /longer path match .*Linkerd's order/);
+});
+
+test("a Linkerd client's proxy matches a mesh route's hostnames against the request's host; the Gateway API's mesh routes ignore them", () => {
+  // linkerd2 policy-controller outbound index http.rs convert_route: `hostnames ... .map(routes::http::host_match)`;
+  // linkerd2-proxy linkerd/http/route/src/lib.rs find: a route with hosts none of which matches is skipped, and a
+  // host match (exact > suffix > none) ranks before the request match.
+  const yaml = (client: string) => proxied(client) + meshRoute("shop", "any", API, tagged("api", "any"))
+    + meshRoute("shop", "named", API, `  hostnames: [api.shop]\n${tagged("api-v2", "named")}`);
+  const tag = (client: string, url: string) => one(yaml(client), "web/client", url).responseHeaders["x-route"];
+  assert.equal(tag("linkerd-proxy", "http://api.shop/"), "named", "an exact host match beats a route without hostnames");
+  assert.equal(tag("linkerd-proxy", "http://api.shop.svc.cluster.local/"), "any", "the named route does not match this host");
+  assert.equal(tag("istio-proxy", "http://api.shop/"), "any", "hostnames unused: the first route in creation order");
+  const only = proxied("linkerd-proxy") + meshRoute("shop", "named", API, `  hostnames: ["*.example.com"]\n${tagged("api-v2", "named")}`);
+  assert.equal(one(only, "web/client", "http://api.shop/").status, 404, "bound, and no route matches the host");
+});
+
+test("a Linkerd client's proxy reads a gRPC path's second and third segments: more segments are ignored, an empty method is a method", () => {
+  // linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length: `path.split('/')`, service = the 2nd
+  // piece, method = the 3rd (absent: no match); Envoy matches the path /service/method exactly.
+  const rpc = meshRoute("shop", "rpc", "{group: '', kind: Service, name: api, namespace: shop, port: 7070}", `  rules:
+  - matches: [{method: {service: shop.Api, method: Get}}]
+    backendRefs: [{name: api-v2, port: 7070}]
+  - matches: [{method: {service: shop.Admin}}]
+    backendRefs: [{name: api-v2, port: 7070}]`, "GRPCRoute");
+  const ask = (client: string, path: string) => one(proxied(client) + rpc, "web/client", `http://api.shop:7070${path}`, { protocol: "grpc", method: "POST" }).backend;
+  assert.equal(ask("linkerd-proxy", "/shop.Api/Get/extra"), "shop/api-v2");
+  assert.equal(ask("istio-proxy", "/shop.Api/Get/extra"), null);
+  assert.equal(ask("linkerd-proxy", "/shop.Admin/"), "shop/api-v2", "service matched, method \"\"");
+  assert.equal(ask("linkerd-proxy", "/shop.Admin"), null, "no method segment: no rule matches");
+});

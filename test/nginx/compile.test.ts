@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { nginxCapability, nginxTest, writeFolder } from "../../src/lab/nginx.js";
+import { createServer, request } from "node:http";
+import { nginxCapability, nginxStart, nginxStop, nginxTest, writeFolder } from "../../src/lab/nginx.js";
 import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
@@ -208,4 +209,84 @@ spec:
       else assert.doesNotMatch(conf, /ls\.example\.com/);
     } finally { t.cleanup(); }
   }
+});
+
+// nginx drops a Host's trailing dot before it picks the server (ngx_http_validate_host); the engine, as
+// Envoy without StripTrailingHostDot, keeps it: "shop.example.com." is another name, covered by no
+// hostname, so it gets the rules for hosts no name covers. Where there are none, the named servers
+// answer a dotted Host 404 themselves.
+const dotted = (port: number, hostless: boolean) => `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: test}
+spec: {controllerName: example.com/test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: test
+  listeners: [{name: http, port: ${port}, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: apps}
+spec: {clusterIP: 10.96.1.1, ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: apps}
+spec:
+  parentRefs: [{name: gw}]
+  ${hostless ? "" : "hostnames: [shop.example.com]"}
+  rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: elsewhere.example.com}}]}]
+${hostless ? `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: named, namespace: apps}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [admin.example.com]
+  rules: [{backendRefs: [{name: v1, port: 80}]}]` : ""}
+`;
+
+test("a Host with a trailing dot: the engine's 404 where no rule serves hosts no hostname covers, in the compiled configuration and in a real nginx", async () => {
+  const t = tempFiles({ "a.yaml": dotted(18080, false), "b.yaml": dotted(18080, true) });
+  try {
+    const route = async (file: string, host: string) => JSON.parse((await cli(["route", "-f", join(t.dir, file), "--gateway", "apps/gw", "--request", `GET http://${host}:18080/`, "-o", "json"])).out).results[0];
+    assert.equal((await route("a.yaml", "shop.example.com.")).status, 404, "the engine: no listener or route hostname covers shop.example.com.");
+    assert.equal((await route("a.yaml", "shop.example.com")).status, 302);
+    const a = await cli(["compile", "-f", join(t.dir, "a.yaml"), "--target", "nginx", "--gateway", "apps/gw"]);
+    assert.equal(a.code, 0, a.err);
+    const conf = unbundle(a.out).get("nginx.conf")!;
+    const flag = /map \$http_host (\$jx_m\d+) \{\n\s+default 0;\n\s+"~\\\\\.\(:\[0-9\]\*\)\?\$" 1;/.exec(conf)?.[1];
+    assert.ok(flag, conf);
+    assert.match(conf, new RegExp(`server_name shop\\.example\\.com;\\n\\s+if \\(\\${flag}\\) \\{\\n\\s+return 404;`));
+    // A route without hostnames serves what no name covers: the named server cannot hand a dotted Host to it (docs/gateway-dataplane.md).
+    const b = await cli(["compile", "-f", join(t.dir, "b.yaml"), "--target", "nginx", "--gateway", "apps/gw"]);
+    assert.doesNotMatch(unbundle(b.out).get("nginx.conf")!, /"~\\\\\.\(:\[0-9\]\*\)\?\$" 1;|return 404;\n\s+\}\n\s+merge_slashes/);
+    if (!nginx.ok || process.getuid?.() !== 0) return;
+    const dir = mkdtempSync(join(tmpdir(), "junction-nginx-dot-"));
+    const free = createServer();
+    const port = await new Promise<number>((done) => free.listen(0, "127.0.0.1", () => done((free.address() as { port: number }).port)));
+    await new Promise((done) => free.close(done));
+    try {
+      const c = await cli(["compile", "-f", join(t.dir, "a.yaml"), "--target", "nginx", "--gateway", "apps/gw", "--listen", "127.0.0.1", "--output-dir", dir]);
+      assert.equal(c.code, 0, c.err);
+      writeFileSync(join(dir, "nginx.conf"), readFileSync(join(dir, "nginx.conf"), "utf8").replace(/listen 127\.0\.0\.1:18080/g, `listen 127.0.0.1:${port}`));
+      assert.equal(nginxStart(dir), undefined);
+      const status = (host: string) => new Promise<number>((done, fail) => {
+        const req = request({ host: "127.0.0.1", port, path: "/", headers: { host }, agent: false }, (res) => { res.resume(); res.on("end", () => done(res.statusCode!)); });
+        req.on("error", fail);
+        req.end();
+      });
+      for (let i = 0; i < 50 && (await status("shop.example.com").catch(() => 0)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await status("shop.example.com."), 404, "as the engine");
+      assert.equal(await status(`shop.example.com.:${port}`), 404);
+      assert.equal(await status("shop.example.com"), 302, "the route's redirect (no backend is contacted)");
+    } finally { nginxStop(dir); rmSync(dir, { recursive: true, force: true }); }
+  } finally { t.cleanup(); }
 });

@@ -200,6 +200,7 @@ test("an object's identity for second definitions: group, kind, namespace (defau
   const cm = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${ns}}\n`;
   assert.deepEqual(dup({ "a.yaml": cm(""), "b.yaml": cm(", namespace: default") }), ["ConfigMap default/c"]);
   assert.deepEqual(dup({ "a.yaml": cm(", namespace: x"), "b.yaml": cm(", namespace: y") }), []);
+  assert.deepEqual(dup({ "a.yaml": cm(", namespace: ''"), "b.yaml": cm("") }), ["ConfigMap default/c"]);
   const node = (ns: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: node-a${ns}}\n`;
   assert.deepEqual(dup({ "a.yaml": node(""), "b.yaml": node(", namespace: x") }), ["Node node-a"]);
   const np = (api: string) => `apiVersion: ${api}\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n`;

@@ -28,7 +28,7 @@ export interface HttpContext {
   place: string;
   /** The client certificate presented to backends that have a BackendTLSPolicy (the Gateway's). */
   backendClientCert?: ObjectRef;
-  /** The proxy that matches (default envoy: a Gateway; a mesh client's proxy). */
+  /** The proxy that matches (default envoy: a Gateway; nginx: an Ingress class; a mesh client's proxy). */
   reader?: MatchReader;
   /** The Host header's trailing dot is kept (a Gateway API Gateway: Envoy), not dropped (an Ingress class: nginx). */
   keepTrailingDot?: boolean;
@@ -38,6 +38,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const } : {}),
   };
 }
 
@@ -65,7 +66,17 @@ export function parseQuery(q: string): Map<string, string> {
   return new Map([...queryParameters(q)].map(([k, vs]) => [k, vs[0]]));
 }
 
-function grpcMethod(path: string): { service: string; method: string } | undefined {
+/**
+ * The service and method a gRPC match compares. Envoy matches the path "/service/method" (nothing
+ * more). Linkerd's proxy splits the path on "/" and reads the second and third pieces, so further
+ * segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and matches
+ * no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
+ */
+function grpcMethod(path: string, reader?: MatchReader): { service: string; method: string } | undefined {
+  if (reader === "linkerd") {
+    const parts = path.split("/");
+    return parts[0] === "" && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
+  }
   const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
   return m ? { service: m[1], method: m[2] } : undefined;
 }
@@ -131,7 +142,7 @@ function attachedRoutes(ctx: HttpContext, grpc: boolean) {
 
 export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult): void {
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
-  const grpc = req.protocol === "grpc" ? grpcMethod(path) : undefined;
+  const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });

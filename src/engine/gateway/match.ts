@@ -16,8 +16,10 @@ import { headerReadings, queryReadings, type RepeatedReading } from "../../model
  *   linkerd  Linkerd's outbound proxy (linkerd2-proxy linkerd/http/route/src/http/match): a repeated
  *            header or query parameter matches when any of its values does; a regex's leftmost-first
  *            match must span the value.
+ *   nginx    ingress-nginx (an Ingress class): a repeated header reads as its values joined with ", ",
+ *            a Cookie header's with "; " (model/request.ts RepeatedReading "nginx").
  */
-export type MatchReader = "envoy" | "linkerd";
+export type MatchReader = "envoy" | "linkerd" | "nginx";
 
 export interface MatchInput {
   /** Path without the query string. */
@@ -63,8 +65,8 @@ function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean 
 
 const valueMatches = (m: NameValueMatch, v: string, reader?: MatchReader) => m.type === "Exact" ? v === m.value : fullMatch(m.value, v, m.dialect, reader);
 
-const readingOf = (req: MatchInput): RepeatedReading => (req.reader === "linkerd" ? "each" : "envoy");
-const headerValues = (req: MatchInput, name: string) => headerReadings(req.headers.values(name), readingOf(req));
+const readingOf = (req: MatchInput): RepeatedReading => (req.reader === "linkerd" ? "each" : req.reader === "nginx" ? "nginx" : "envoy");
+const headerValues = (req: MatchInput, name: string) => headerReadings(req.headers.values(name), readingOf(req), name);
 const queryValues = (req: MatchInput, name: string) => queryReadings(req.query.get(name) ?? [], readingOf(req));
 
 /**
@@ -111,10 +113,34 @@ export function matchRank(m: RouteMatch): number[] {
   return [kind, m.path.value.length, m.method ? 1 : 0, m.headers.length, m.queryParams.length];
 }
 
+/**
+ * The precedence of a match as Linkerd's outbound proxy computes it for this request (linkerd2-proxy
+ * linkerd/http/route/src/http/match.rs RequestMatch's Ord: the path match's length, then more
+ * headers, more query parameters, then a method match; path.rs PathMatch's Ord compares only `len()`, so an
+ * Exact path is not stronger than a prefix of the same length, a regex counts the whole request path,
+ * and a prefix counts without its trailing "/"; gRPC (grpc/match.rs): the service's length, the
+ * method's length, more headers). Not the spec's order. (The inbound side, engine/l7/linkerd.ts
+ * matchSummary, ranks a Server's routes the same way over their lowered conditions.)
+ */
+export function linkerdMatchRank(m: RouteMatch, path: string): number[] {
+  if (m.grpc || !m.path) return [m.grpc?.service?.length ?? 0, m.grpc?.method?.length ?? 0, m.headers.length];
+  const p = m.path;
+  const length = p.type === "Exact" ? p.value.length : p.type === "RegularExpression" ? path.length : p.value === "/" ? 1 : p.value.replace(/\/+$/, "").length;
+  return [length, m.headers.length, m.queryParams.length, m.method ? 1 : 0];
+}
+
+/** Names of linkerdMatchRank's criteria. */
+export const LINKERD_RANK_NAMES = { http: ["a longer path match (Linkerd compares lengths only)", "more header matches", "more query parameter matches", "a method match"], grpc: ["a longer service", "a longer method", "more header matches"] };
+
 /** The first criterion on which rank `a` beats rank `b`, in words. */
 export function rankDifference(a: number[], b: number[], grpc: boolean): string | undefined {
   const names = grpc ? ["a longer service", "a longer method", "more header matches"]
     : ["a stronger path match (Exact > PathPrefix > RegularExpression)", "a longer path", "a method match", "more header matches", "more query parameter matches"];
+  return firstDifference(a, b, names);
+}
+
+/** The name of the first criterion on which ranks `a` and `b` differ. */
+export function firstDifference(a: number[], b: number[], names: string[]): string | undefined {
   const i = a.findIndex((x, k) => x !== b[k]);
   return i < 0 ? undefined : names[i];
 }

@@ -3,11 +3,11 @@
 // then the oldest route, then namespace/name, then rule and match order.
 
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
-import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
+import { hostnameMatches, hostnameRank, isWildcard } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
 import { compareAge, linkerdIgnoredRoute, routeKey } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
-import { matchFailure, matchRank, rankDifference, type MatchInput } from "./match.js";
+import { firstDifference, LINKERD_RANK_NAMES, linkerdMatchRank, matchFailure, matchRank, rankDifference, type MatchInput, type MatchReader } from "./match.js";
 import type { Candidate } from "./request.js";
 
 /**
@@ -26,13 +26,30 @@ export interface Applied {
   matchIndex: number;
   /** The route hostname (as narrowed by the listener) the request matched; undefined = any. */
   hostname?: string;
+  /**
+   * The precedence a proxy that does not follow the spec's order computed for this request (Linkerd:
+   * linkerdRank); unset: the spec's order, hostnameRank then matchRank.
+   */
+  rank?: number[];
+}
+
+/**
+ * The hostnames a route answers for: those of its attachment to a listener (narrowed by it); in the
+ * mesh, none, except for Linkerd's proxy, which matches the route's own `hostnames` against the
+ * request's authority (linkerd2 policy-controller outbound index http.rs convert_route sends them as
+ * the route's hosts; linkerd2-proxy linkerd/http/route/src/lib.rs find skips a route whose hosts all
+ * fail to match).
+ */
+function hostnamesOf(a: Routable, reader?: MatchReader): readonly (string | undefined)[] {
+  const own = a.state.route.hostnames;
+  return reader === "linkerd" && a.attachment.listener === undefined && own.length ? own : a.attachment.hostnames;
 }
 
 /** The best of the route's hostnames on this listener that covers `host`; null when none does. */
-export function matchedHostname(a: Routable, host: string): string | undefined | null {
+export function matchedHostname(a: Routable, host: string, reader?: MatchReader): string | undefined | null {
   let best: string | undefined | null = null;
   const ingress = a.attachment.listener !== undefined && hasIngressSemantics(a.attachment.listener.gateway);
-  for (const h of a.attachment.hostnames) {
+  for (const h of hostnamesOf(a, reader)) {
     if (h !== undefined && !hostnameMatches(h, host, ingress)) continue;
     if (best === null || compareRank(hostnameRank(h), hostnameRank(best)) < 0) best = h;
   }
@@ -50,9 +67,27 @@ function compareRouteAge(a: Routable, b: Routable): number {
   return compareAge(a.state.route, b.state.route);
 }
 
+/**
+ * Linkerd's precedence of a matched rule (linkerd2-proxy linkerd/http/route/src/lib.rs RouteMatch's
+ * Ord: the host match, then the request match). Host (http/match/host.rs HostMatch): none < a suffix
+ * ("*.example.com" counts ".example.com") < an exact name, each by length; then linkerdMatchRank.
+ */
+function linkerdRank(hostname: string | undefined, match: RouteMatch, path: string): number[] {
+  const host = hostname === undefined ? [0, 0] : isWildcard(hostname) ? [1, hostname.length - 1] : [2, hostname.length];
+  return [...host, ...linkerdMatchRank(match, path)];
+}
+
+const rankOf = (a: Applied): number[] => a.rank ?? [...hostnameRank(a.hostname), ...matchRank(a.match)];
+
+/**
+ * Best first: the rank, then (on a tie) the oldest route, then namespace/name, then rule and match
+ * order. Linkerd breaks ties the same way: its policy controller sends a Service's routes sorted by
+ * creation timestamp, then name (policy-controller/grpc/src/outbound.rs timestamp_then_name; the
+ * routes of one client's Service port share a namespace), and its proxy keeps the first of equal
+ * matches, rules and routes (lib.rs `best`, `first_max`).
+ */
 export function compareApplied(a: Applied, b: Applied): number {
-  return compareRank(hostnameRank(a.hostname), hostnameRank(b.hostname))
-    || compareRank(matchRank(a.match), matchRank(b.match))
+  return compareRank(rankOf(a), rankOf(b))
     || (a.attached === b.attached ? 0 : compareRouteAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
@@ -69,7 +104,7 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
   const rejected: Candidate[] = [];
   let otherHosts = 0, unlisted = 0;
   for (const attached of routes) {
-    const hostname = matchedHostname(attached, host);
+    const hostname = matchedHostname(attached, host, req.reader);
     if (hostname === null) { otherHosts++; continue; }
     const ignored = req.reader === "linkerd" ? linkerdIgnoredRoute(attached.state.route) : undefined;
     if (ignored) { rejected.push({ route: routeKey(attached.state.route), rule: -1, match: -1, hostname, outcome: `ignored: ${ignored}` }); continue; }
@@ -78,7 +113,7 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
       if (dropped) { rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: -1, hostname, outcome: `dropped by the controller: ${dropped}` }); continue; }
       rule.matches.forEach((match, matchIndex) => {
         const why = matchFailure(match, req);
-        if (!why) applied.push({ attached, rule, match, matchIndex, hostname });
+        if (!why) applied.push({ attached, rule, match, matchIndex, hostname, ...(req.reader === "linkerd" ? { rank: linkerdRank(hostname, match, req.path) } : {}) });
         else if (rejected.length < MAX_REJECTED) rejected.push({ route: routeKey(attached.state.route), rule: rule.index, ruleName: rule.name, match: matchIndex, hostname, outcome: `no match: ${why}` });
         else unlisted++;
       });
@@ -90,11 +125,11 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
 }
 
 function lossReason(a: Applied, w: Applied): string {
-  const host = compareRank(hostnameRank(w.hostname), hostnameRank(a.hostname));
-  if (host) return `lost: hostname ${w.hostname ?? "(any)"} is more specific than ${a.hostname ?? "(any)"}`;
+  const [ra, rw] = [rankOf(a), rankOf(w)];
+  if (compareRank(rw.slice(0, 2), ra.slice(0, 2))) return `lost: hostname ${w.hostname ?? "(any)"} is more specific than ${a.hostname ?? "(any)"}`;
   const grpc = w.match.grpc !== undefined || !w.match.path;
-  const why = rankDifference(matchRank(w.match), matchRank(a.match), grpc);
-  if (why) return `lost: the winner has ${why}`;
+  const why = w.rank ? firstDifference(rw.slice(2), ra.slice(2), LINKERD_RANK_NAMES[grpc ? "grpc" : "http"]) : rankDifference(rw.slice(2), ra.slice(2), grpc);
+  if (why) return `lost: the winner has ${why}${w.rank ? " (Linkerd's order)" : ""}`;
   if (a.attached !== w.attached) return `lost: ${routeKey(w.attached.state.route)} is older or first by namespace/name`;
   return "lost: an earlier rule or match of the same route applies";
 }

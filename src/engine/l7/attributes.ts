@@ -73,7 +73,7 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
 function headerValues(h: HttpAttributes, name: string): readonly string[] {
   const pseudo: Record<string, string> = { ":method": h.method, ":authority": h.host, ":path": h.query || h.url.includes("?") ? `${h.path}?${h.query}` : h.path };
   if (name in pseudo) return [pseudo[name]];
-  return headerReadings(h.headers.get(name) ?? [], h.repeated);
+  return headerReadings(h.headers.get(name) ?? [], h.repeated, name);
 }
 
 function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: Attributes): Address | undefined {

@@ -19,7 +19,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
-import { linkerdDefaultPolicy, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
+import { linkerdDefaultPolicy, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
@@ -263,12 +263,10 @@ function pathLength(c: Condition | undefined, path: string): number {
   return path.length;
 }
 
-/** gRPC: the service and method a GRPCRoute match names (routes.ts writes /SERVICE/METHOD, "[^/]+" for any). */
+/** gRPC: the lengths of the service and method a GRPCRoute match names (sources/linkerd/routes.ts writes model/mesh.ts linkerdRpcPathRegex). */
 function rpcLengths(c: Condition | undefined): number[] {
   const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
-  if (!v) return [0, 0];
-  const parts = (v.kind === "exact" ? v.value : v.kind === "regex" ? v.regex : "").split("/").slice(1, 3);
-  return [0, 1].map((i) => (parts[i] === undefined || parts[i] === "[^/]+" ? 0 : parts[i].replace(/\\/g, "").length));
+  return v?.kind === "regex" ? linkerdRpcLengths(v.regex) : [0, 0];
 }
 
 function matchSummary(route: LinkerdRoute, m: Clause, a: Attributes): Summary {

@@ -1,7 +1,7 @@
 // String matching for L7 conditions: the forms of model/l7.ts StringMatch.
 
 import type { StringMatch } from "../../model/l7.js";
-import { REGEX_SEMANTICS, regexMatches, type RegexSemantics } from "../../model/regex.js";
+import { escapeRegex, REGEX_SEMANTICS, regexMatches, type RegexSemantics } from "../../model/regex.js";
 
 /** Every regex of the L7 rule shape is RE2 over the whole value (the front ends validated it). */
 const RE2_FULL: RegexSemantics = { dialect: "re2", anchor: "full" };
@@ -12,7 +12,7 @@ const SEGMENT = "[-a-zA-Z0-9._~%!$&'()+,;:@=]";
 /** The template as an expression: {*} one non-empty segment, {**} any characters of segments and "/". */
 export function templateRegex(template: string): string {
   return template.split(/(\{\*\*\}|\{\*\})/).map((part) =>
-    part === "{*}" ? `${SEGMENT}+` : part === "{**}" ? `(?:${SEGMENT}|/)*` : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("");
+    part === "{*}" ? `${SEGMENT}+` : part === "{**}" ? `(?:${SEGMENT}|/)*` : escapeRegex(part)).join("");
 }
 
 function eq(a: string, b: string, ignoreCase?: boolean): boolean {

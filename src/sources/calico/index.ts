@@ -11,13 +11,13 @@
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { selector } from "../../model/selector.js";
-import { policyRules, type EndpointSelector, type NamespaceMatch, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { InventoryBuilder } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCidr, readMeta } from "../k8s.js";
-import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
+import { readCidrAs, readMeta } from "../k8s.js";
+import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, given, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
@@ -54,16 +54,26 @@ function readOrder(f: Field): number | undefined {
   return f.value;
 }
 
-/** The subject: one model selector per alternative of selector × namespaceSelector. */
+/**
+ * The subject: one model selector per alternative of selector × namespaceSelector. A
+ * GlobalNetworkPolicy's namespaceSelector is joined to its selector as felix reads it
+ * (globalnetworkpolicyprocessor.go: `(selector) && <namespaceSelector on namespace labels>`, then
+ * every "all()" of the text replaced by has(projectcalico.org/namespace)): a namespace term selects
+ * pods only, while global(), which evaluates to true (parser GlobalNode), leaves host endpoints in
+ * unless the selector says all() (then replaced: pods only).
+ */
 function readSubjects(spec: Field, namespace: string | undefined): EndpointSelector[] {
   const terms = readCalicoSelector(spec.get("selector")) ?? [];
   const sa = spec.get("serviceAccountSelector");
   if (sa.present && sa.string() !== "all()") sa.error("unsupported", "serviceAccountSelector matches ServiceAccount labels, which are not in the model");
-  const nsTerms = namespace === undefined && spec.get("namespaceSelector").present ? readCalicoSelector(spec.get("namespaceSelector")) ?? [] : undefined;
-  const namespaces: NamespaceMatch[] = namespace !== undefined ? [{ kind: "name", name: namespace }]
-    : nsTerms ? nsTerms.map((t) => ({ kind: "selector", selector: selector({}, t.reqs) })) : [{ kind: "any" }];
-  const kinds = namespace !== undefined || nsTerms ? ["pod" as const] : ["pod" as const, "workload" as const];
-  return namespaces.flatMap((ns) => terms.map((t) => ({ namespaces: ns, labels: selector({}, t.reqs), kinds })));
+  const nsField = spec.get("namespaceSelector");
+  const nsTerms = namespace === undefined && given(nsField) ? readCalicoSelector(nsField) ?? [] : undefined;
+  if (namespace !== undefined) return terms.map((t) => ({ namespaces: { kind: "name", name: namespace }, labels: selector({}, t.reqs), kinds: ["pod"] }));
+  if (!nsTerms) return terms.map((t) => ({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }));
+  const podsOnly = /all\(\)/.test(spec.get("selector").string() ?? "");
+  return nsTerms.flatMap((ns) => terms.map((t): EndpointSelector => (ns.global && !ns.reqs.length && !podsOnly
+    ? { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }
+    : { namespaces: { kind: "selector", selector: selector({}, ns.reqs) }, labels: selector({}, t.reqs), kinds: ["pod"] })));
 }
 
 /** types, defaulted as Calico does: Egress only when there are egress rules and no ingress rules, both when both. */
@@ -199,7 +209,7 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
       const meta = readMeta(root, namespaced);
       const spec = root.get("spec");
       spec.object();
-      const cidrs = (spec.get("nets").list() ?? []).map(readCidr).filter((c): c is Cidr => c !== undefined);
+      const cidrs = (spec.get("nets").list() ?? []).map((n) => readCidrAs(n, "calico")).filter((c): c is Cidr => c !== undefined);
       if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "domain-based network sets are not supported");
       if (!meta) return;
       // Calico selectors see a NetworkSet's namespace as this label.

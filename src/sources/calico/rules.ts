@@ -10,7 +10,7 @@ import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { calicoCleanPath } from "../../model/calico-path.js";
 import type { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
-import { readCidr } from "../k8s.js";
+import { readCidrAs } from "../k8s.js";
 import { parseSelector, SelectorError, toDnf, type SelectorExpr, type Term } from "./selector.js";
 
 export const CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
@@ -99,15 +99,16 @@ function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
 
 /** nets and notNets: addresses in some net (every address when absent) and in no notNet. */
 function netPeers(entity: Field): Peer[] | undefined {
-  const nets = entity.get("nets").list()?.map(readCidr).filter((c): c is Cidr => c !== undefined);
-  const notNets = entity.get("notNets").list()?.map(readCidr).filter((c): c is Cidr => c !== undefined);
+  const read = (f: Field) => readCidrAs(f, "calico");
+  const nets = entity.get("nets").list()?.map(read).filter((c): c is Cidr => c !== undefined);
+  const notNets = entity.get("notNets").list()?.map(read).filter((c): c is Cidr => c !== undefined);
   if (!nets && !notNets) return undefined;
   const base = nets ?? [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")];
   return base.map((cidr) => ({ kind: "cidr", cidr, except: (notNets ?? []).filter((x) => x.family === cidr.family) }));
 }
 
 /** Calico reads an empty selector string as no selector (updateprocessors/rules.go compares each with ""). */
-function given(f: Field): boolean {
+export function given(f: Field): boolean {
   return f.present && f.value !== "";
 }
 

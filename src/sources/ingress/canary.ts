@@ -10,6 +10,7 @@ import type { Canary } from "../../model/nginx.js";
 import type { Contribution, HostGroup, PathEntry } from "./group.js";
 import type { BackendRef, HeaderMatch, RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
+import { escapeRegex } from "../../model/regex.js";
 
 const CANARY_KEYS = ["canary", "canary-weight", "canary-weight-total", "canary-by-header", "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie"];
 
@@ -74,6 +75,6 @@ export function headerRules(c: Canary): [HeaderMatch, "canary" | "main"][] {
 
 /** A Cookie header that carries `name=value` (Gateway API has no cookie match; a regular expression of the whole header stands in). */
 export function cookieMatch(name: string, value: string): HeaderMatch {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const esc = escapeRegex(name);
   return { name: "Cookie", value: `(.*;\\s*)?${esc}=${value}(;.*)?`, type: "RegularExpression" };
 }

@@ -7,6 +7,7 @@ import { parseAddress, parseCidr, type Cidr } from "../../model/ip.js";
 import type { CidrMatch, StringMatch } from "../../model/l7.js";
 import type { Field } from "../fields.js";
 import { templateError } from "../trafficpolicy-http.js";
+import { escapeRegex } from "../../model/regex.js";
 
 /** A list of non-empty strings; undefined when the field is absent. */
 export function stringList(f: Field): { field: Field; value: string }[] | undefined {
@@ -46,7 +47,7 @@ export function namespacePattern(value: string): StringMatch {
   const star = value.lastIndexOf("*");
   const pattern = ["a", "sa"].includes(value.slice(star + 1)) ? value.slice(0, star + 1) : value;
   if (pattern === "*") return { kind: "present" };
-  return { kind: "regex", regex: pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*") };
+  return { kind: "regex", regex: pattern.split("*").map(escapeRegex).join(".*") };
 }
 
 /** A path: an URI template when it has {*} or {**}, else exact, prefix*, *suffix or *. */

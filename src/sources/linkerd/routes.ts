@@ -6,7 +6,7 @@
 // /SERVICE/METHOD, matched exactly (Linkerd refuses a RegularExpression method match).
 
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
-import type { LinkerdRoute } from "../../model/mesh.js";
+import { linkerdRpcPathRegex, type LinkerdRoute } from "../../model/mesh.js";
 import { linkerdIgnoredRoute, type NameValueMatch, type Route, type RouteMatch } from "../../model/route.js";
 import type { InventoryBuilder } from "../builder.js";
 import type { FrontEnd } from "../frontend.js";
@@ -16,7 +16,6 @@ import { readHttpMatches } from "../gateway/matches.js";
 export const LINKERD_GROUP = "policy.linkerd.io";
 const ROUTE_APIS = ["v1alpha1", "v1beta1", "v1beta2", "v1beta3"].map((v) => `${LINKERD_GROUP}/${v}`);
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function valueMatch(m: { type: string; value: string }): StringMatch {
   return m.type === "RegularExpression" ? { kind: "regex", regex: m.value, firstMatch: true } : { kind: "exact", value: m.value };
@@ -27,13 +26,11 @@ function nameValues(attribute: "request.header" | "request.query", list: readonl
 }
 
 /**
- * The gRPC service and method as a condition on the path /SERVICE/METHOD (linkerd2-proxy
- * linkerd/http/route/src/grpc/match.rs MatchRpc: `s != service` / `m != method`, exact strings only).
+ * The gRPC service and method as a condition on the path (model/mesh.ts linkerdRpcPathRegex: the
+ * path's second and third "/"-pieces, exact strings, further pieces ignored).
  */
 function grpcPath(g: NonNullable<RouteMatch["grpc"]>): Condition {
-  const part = (v: string | undefined) => (v === undefined ? "[^/]+" : escape(v));
-  const exact = g.service !== undefined && g.method !== undefined;
-  return { attribute: "request.path", values: [exact ? { kind: "exact", value: `/${g.service}/${g.method}` } : { kind: "regex", regex: `/${part(g.service)}/${part(g.method)}` }] };
+  return { attribute: "request.path", values: [{ kind: "regex", regex: linkerdRpcPathRegex(g.service, g.method) }] };
 }
 
 /** One Gateway API match as a clause. */

@@ -5,7 +5,7 @@
 
 import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import { contains, formatAddress, parseAddress, parseCidr } from "../../model/ip.js";
+import { contains, formatAddress, parseAddress, parseCidr, parseGoCidr } from "../../model/ip.js";
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
 const { STRING, BOOL, INT, DYN } = CelScalar;
@@ -23,11 +23,14 @@ function tagged(v: unknown, tag: string): string {
 
 /** Kubernetes' isIP: a canonical-or-not IPv4/IPv6 address without zone; IPv4-mapped IPv6 is refused. */
 function ipOk(s: string): boolean {
-  return !s.includes("%") && parseAddress(s) !== undefined && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(s);
+  const a = /[\s%]/.test(s) ? undefined : parseAddress(s);
+  return a !== undefined && !(a.family === 6 && a.value >> 32n === 0xffffn);
 }
 
+/** Kubernetes' isCIDR (cel/library cidr.go parseCIDR): net/netip.ParsePrefix, and no IPv4-mapped IPv6 address. */
 function cidrOk(s: string): boolean {
-  return s.includes("/") && !s.includes("%") && parseCidr(s) !== undefined && ipOk(s.slice(0, s.indexOf("/")));
+  const read = parseGoCidr(s, "netip");
+  return read !== undefined && !read.mapped;
 }
 
 function family(s: string): bigint { return s.includes(":") ? 6n : 4n; }

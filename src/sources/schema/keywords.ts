@@ -5,7 +5,7 @@
 import { Ajv, _, stringify, type AnySchemaObject, type ErrorObject, type Format } from "ajv";
 import addFormatsImport from "ajv-formats";
 import formatsModule from "ajv-formats/dist/formats.js";
-import { parseCidr } from "../../model/ip.js";
+import { parseGoCidr } from "../../model/ip.js";
 import { compileRule, type CelSchema } from "./cel.js";
 import { compileRegex, RegexLimitError } from "../../model/regex.js";
 
@@ -21,7 +21,8 @@ const { fullFormats } = formatsModule as unknown as { fullFormats: Record<string
 export const k8sFormats: Record<string, Format> = {
   ...Object.fromEntries(STANDARD_FORMATS.map((f) => [f, fullFormats[f]])),
   duration: isDuration,
-  cidr: (s: string) => parseCidr(s) !== undefined,
+  // kube-openapi strfmt "cidr": govalidator.IsCIDR, Go's net.ParseCIDR.
+  cidr: (s: string) => parseGoCidr(s, "net") !== undefined,
   mac: /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/,
 };
 

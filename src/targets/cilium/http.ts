@@ -15,6 +15,7 @@
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { istioNormalize } from "../../engine/l7/paths.js";
 import { Unsupported } from "../problems.js";
+import { escapeRegex } from "../../model/regex.js";
 
 const ELSEWHERE = ["the common API (TrafficPolicy http)", "Istio (AuthorizationPolicy)"];
 
@@ -37,7 +38,6 @@ export interface CiliumHttpRule {
   headerMatches?: { name: string; value?: string }[];
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const anyOf = (alternatives: readonly string[]) => `^(?:${alternatives.join("|")})$`;
 
 export function ciliumHttpRule(clause: Clause): CiliumHttpRule {
@@ -61,7 +61,7 @@ export function ciliumHttpRule(clause: Clause): CiliumHttpRule {
 }
 
 function methodRegex(m: StringMatch): string {
-  if (m.kind === "exact" && !m.ignoreCase) return escapeRe(m.value);
+  if (m.kind === "exact" && !m.ignoreCase) return escapeRegex(m.value);
   return regexOnly(m, "method");
 }
 
@@ -73,15 +73,15 @@ function regexOnly(m: StringMatch, what: string): string {
 /** One path value over the raw path (without what follows it: query or fragment). */
 function pathRegex(m: StringMatch): string {
   switch (m.kind) {
-    case "exact": return escapeRe(literal(m.value, m.value));
+    case "exact": return escapeRegex(literal(m.value, m.value));
     case "segments": {
       const p = m.value.length > 1 && m.value.endsWith("/") ? m.value.slice(0, -1) : m.value;
-      return p === "/" ? `(?:/${SEGMENT})+` : `${escapeRe(literal(p, m.value))}(?:/${SEGMENT})*`;
+      return p === "/" ? `(?:/${SEGMENT})+` : `${escapeRegex(literal(p, m.value))}(?:/${SEGMENT})*`;
     }
     case "template": {
       literal(m.template.replaceAll("{**}", "x").replaceAll("{*}", "x"), m.template);
       return m.template.split(/(\{\*\*\}|\{\*\})/).map((part) =>
-        part === "{*}" ? TSEGMENT : part === "{**}" ? `(?:${TSEGMENT}|)(?:/(?:${TSEGMENT}|))*` : escapeRe(part)).join("");
+        part === "{*}" ? TSEGMENT : part === "{**}" ? `(?:${TSEGMENT}|)(?:/(?:${TSEGMENT}|))*` : escapeRegex(part)).join("");
     }
     case "regex": throw new Unsupported("path regex without query", "the common API matches this regular expression over the normalized path without its query string; Cilium matches the path as sent with its query string, and no expression over one says the other (write {regex: ..., query: true} to match the path as sent)", ELSEWHERE);
     default: throw new Unsupported("path form", `a path matched as ${m.kind} has no Cilium form`, ELSEWHERE);

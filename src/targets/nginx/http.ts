@@ -138,7 +138,23 @@ function sniListener(c: Compilation, p: PortPlan): string {
   return c.map("map", "$ssl_server_name", entries);
 }
 
-function server(c: Compilation, p: PortPlan, name: string | undefined, names: (string | undefined)[]): Directive {
+/**
+ * `map $http_host`: whether the Host header ends with a dot (before an optional port). nginx drops
+ * that dot before it picks the server (ngx_http_validate_host), where the engine, as Envoy, keeps
+ * it: `example.com.` is another name, which no listener or route hostname covers.
+ */
+function dottedHost(c: Compilation): string {
+  return c.map("map", "$http_host", [["default", "0"], [arg("~\\.(:[0-9]*)?$"), "1"]]);
+}
+
+/** Whether the engine has any rule for a host no hostname on the port covers (what a dotted Host gets). */
+function servesUncoveredHosts(c: Compilation, p: PortPlan, names: (string | undefined)[]): boolean {
+  const host = representative(undefined, names);
+  const l = bestListener(p.listeners, host);
+  return l !== undefined && !(p.tls && l.programmed) && candidates(c, l, host, p.grpc).length > 0;
+}
+
+function server(c: Compilation, p: PortPlan, name: string | undefined, names: (string | undefined)[], uncovered: boolean): Directive {
   const host = representative(name, names);
   const l = bestListener(p.listeners, host);
   const head = [...listenDirectives(c, p, name === undefined), ...(name === undefined ? [] : [dir("server_name", arg(name))])];
@@ -151,6 +167,8 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
     extra = v.locations;
     if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", "421")]));
   }
+  // A dotted Host reaches this server in nginx; the engine gives it the rules for hosts no name covers: none here.
+  if (name !== undefined && !uncovered) body.push(block("if", [`(${dottedHost(c)})`], [dir("return", "404")]));
   body.push(dir("merge_slashes", "off"), ...locations(c, p, candidates(c, l, host, p.grpc)), ...extra);
   return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
 }
@@ -166,5 +184,6 @@ export function httpServers(c: Compilation, listeners: ListenerState[], socket?:
     add(l.listener.hostname);
     for (const a of c.engine.attached(l)) a.attachment.hostnames.forEach(add);
   }
-  return names.map((n) => server(c, p, n, names));
+  const uncovered = servesUncoveredHosts(c, p, names);
+  return names.map((n) => server(c, p, n, names, uncovered));
 }

@@ -1,0 +1,93 @@
+// Istio's mesh configuration as istiod reads it: the ConfigMap `istio` in `istio-system`, whose
+// `data.mesh` is MeshConfig as YAML (pkg/config/mesh/kubemesh: the watched ConfigMap "istio", key
+// "mesh"). The fields that change an authorization answer are read into the mesh settings:
+//   rootNamespace        whose AuthorizationPolicies apply mesh-wide (default: istiod's namespace, istio-system)
+//   extensionProviders   the external authorizers CUSTOM policies name (pilot/pkg/security/authz/builder/
+//                        extauthz.go processExtensionProvider): only envoyExtAuthzHttp and envoyExtAuthzGrpc
+//                        providers count (others are skipped); one that fails istiod's checks (port outside
+//                        1-65535, no service, a statusOnError that is not an HTTP status, a pathPrefix not
+//                        starting with "/", a lone "*" header, a duplicate name) is kept with its error, and
+//                        getExtAuthz then fails like an undefined one: CUSTOM policies naming it become deny rules.
+// The CLI's --istio-root-namespace and --istio-extension-provider override what is read here.
+
+import { parse } from "yaml";
+import type { IstioProviderKind, MeshSettings } from "../../model/mesh.js";
+import { Field } from "../fields.js";
+import type { InventoryBuilder } from "../builder.js";
+import { dnsLabelError, type Meta } from "../k8s.js";
+
+export const ISTIO_MESH_CONFIGMAP = { namespace: "istio-system", name: "istio" };
+
+const PROVIDER_KINDS: Record<string, IstioProviderKind> = { envoyExtAuthzHttp: "http", envoyExtAuthzGrpc: "grpc" };
+const HEADER_LISTS = ["includeRequestHeadersInCheck", "includeHeadersInCheck", "headersToDownstreamOnDeny", "headersToDownstreamOnAllow", "headersToUpstreamOnAllow"];
+
+/** Reads the mesh configuration when `meta` names istiod's ConfigMap; other ConfigMaps are left alone. */
+export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.name !== ISTIO_MESH_CONFIGMAP.name || meta.namespace !== ISTIO_MESH_CONFIGMAP.namespace) return;
+  const text = root.get("data").get("mesh");
+  const yaml = text.string();
+  if (yaml === undefined) return;
+  let parsed: unknown;
+  try { parsed = parse(yaml) ?? {}; } catch (e) {
+    text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (istiod refuses this mesh configuration)`);
+    return;
+  }
+  const mesh = new Field(root.ctx, parsed, ["data", "mesh"]);
+  if (!mesh.object()) return;
+  const settings = b.inv.mesh.settings;
+  const rootNs = mesh.get("rootNamespace");
+  const ns = rootNs.string();
+  if (ns) {
+    const err = dnsLabelError(ns);
+    if (err) rootNs.error("invalid-value", err);
+    else settings.istioRootNamespace = ns;
+  }
+  settings.istioExtensionProviders = extensionProviders(mesh.get("extensionProviders"));
+}
+
+function extensionProviders(list: Field): MeshSettings["istioExtensionProviders"] {
+  const out: Record<string, IstioProviderKind> = {};
+  const seen = new Set<string>();
+  for (const p of list.list() ?? []) {
+    const kindKey = Object.keys(PROVIDER_KINDS).find((k) => p.get(k).present);
+    if (kindKey === undefined) continue;
+    const name = p.get("name").string() ?? "";
+    const problems: string[] = [];
+    // A duplicate is one among the ext_authz providers istiod has resolved so far (the later one wins, with its error).
+    if (!name) problems.push("its name is empty");
+    else if (seen.has(name)) problems.push(`the name ${name} is already taken by an earlier provider`);
+    seen.add(name);
+    problems.push(...providerProblems(p.get(kindKey), kindKey));
+    if (problems.length) {
+      delete out[name];
+      p.warn("invalid-extension-provider", `extension provider ${JSON.stringify(name)} is invalid for istiod (${problems.join("; ")}): CUSTOM AuthorizationPolicies naming it are replaced by deny rules`);
+    } else out[name] = PROVIDER_KINDS[kindKey];
+  }
+  return out;
+}
+
+/** istiod's checks of one ext_authz provider (extauthz.go buildExtAuthzHTTP/GRPC, parsePort, parseStatusOnError). */
+function providerProblems(f: Field, kindKey: string): string[] {
+  const out: string[] = [];
+  const raw = f.get("port").value;
+  const port = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (!(typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535)) out.push(`port must be in the range [1, 65535], found: ${JSON.stringify(port ?? 0)}`);
+  const service = f.get("service").value;
+  if (typeof service !== "string" || !service) out.push("service must not be empty");
+  const status = f.get("statusOnError").value;
+  if (status !== undefined && status !== null && status !== "" && !(/^\d+$/.test(String(status)) && ENVOY_STATUS_CODES.has(Number(status)))) out.push(`unsupported statusOnError ${JSON.stringify(status)}`);
+  if (kindKey === "envoyExtAuthzHttp") {
+    const prefix = f.get("pathPrefix").value;
+    if (typeof prefix === "string" && prefix !== "" && !prefix.startsWith("/")) out.push(`pathPrefix must begin with \`/\`, found: ${JSON.stringify(prefix)}`);
+    for (const k of HEADER_LISTS) {
+      const v = f.get(k).value;
+      if (Array.isArray(v) && v.includes("*")) out.push(`a single wildcard ("*") is not supported: ${k}`);
+    }
+  }
+  return out;
+}
+
+/** envoy.type.v3.StatusCode's values (envoy/type/v3/http_status.proto; 0 is its `Empty`). */
+const ENVOY_STATUS_CODES = new Set([0, 100, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
+  400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 426, 428, 429, 431,
+  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511]);
