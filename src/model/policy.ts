@@ -57,6 +57,9 @@ export interface EndpointSelector {
  * - nodes: a node (or a host-network pod under hostNetwork=node) whose labels match;
  * - networks: an address inside a junction Network whose labels match;
  * - domains: DNS names, resolved by the data plane at run time (an address flow never matches).
+ * A cidr peer with `exceptSelected` (Calico's notSelector) also leaves out the addresses of the
+ * Networks and Workloads those selectors pick: `except` holds them as computed from the inventory
+ * (inventory.ts refreshSelectedExcepts), recomputed when Workloads change.
  * In a model of several clusters, `cluster` (nodes) is the cluster of the rule's policy: only its
  * nodes match; and `seenIn` (cidr peers of ingress rules) too: a source of another cluster is
  * matched by the address it arrives with, its own when its cluster has no egress NAT, else its
@@ -64,7 +67,7 @@ export interface EndpointSelector {
  */
 export type Peer =
   | { kind: "endpoints"; selector: EndpointSelector }
-  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string }
+  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string }
   | { kind: "networks"; selector: LabelSelector }
   | { kind: "domains"; names: readonly string[] };
