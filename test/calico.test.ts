@@ -6,6 +6,8 @@ import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
 import { FastConnectivity } from "../src/engine/fast/connectivity.js";
 import { assertAgree, podsAnd } from "./engine/fast-agree.js";
+import { formatConns } from "../src/model/ports.js";
+import { parseAddress } from "../src/model/ip.js";
 
 const dnf = (s: string) => toDnf(parseSelector(s)).map((t) => formatSelector(selector({}, t.reqs)));
 
@@ -189,4 +191,28 @@ test("GlobalNetworkPolicy namespaceSelector global() selects host endpoints too 
   assert.equal(verdict(named, "x/b", "workload:h1", 5432), "allow", "a namespace term selects pods only");
   assert.equal(verdict(named, "x/b", "y/a", 80), "deny");
   assert.equal(verdict(named, "x/b", "z/a", 80), "allow");
+});
+
+// felix matches a notSelector as "not in the IP set of what it selects": the host endpoints and
+// network sets it picks leave the rule's addresses as they come and go, also through the
+// incremental engine that serve and live use (FastConnectivity.upsertEndpoint/removeEndpoint/upsertPolicy).
+test("a GlobalNetworkPolicy notSelector's host endpoints are recomputed by the incremental engine as Workloads come and go, and for a policy read on its own", () => {
+  const hep = (name: string, ip: string) => `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: ${name}, labels: {role: trusted}}\nspec: {node: n1, expectedIPs: [${ip}], profiles: [projectcalico-default-allow]}`;
+  const gnp = calico("GlobalNetworkPolicy", "g", "  selector: pod == 'a'\n  egress:\n  - {action: Deny, destination: {notSelector: role == 'trusted'}}\n  - {action: Allow}");
+  const fresh = (...docs: string[]) => new FastConnectivity(engineFor(withPolicies(...docs)));
+  const conns = (f: FastConnectivity, ip: string) => formatConns(f.conns({ endpoint: f.inventory.endpoints.find((e) => e.namespace === "x" && e.name === "a")! }, { address: parseAddress(ip)! }));
+  const live = fresh(gnp, hep("h1", "192.0.2.10"));
+  assert.equal(conns(live, "192.0.2.20"), "No Connections", "not yet a trusted host endpoint: denied");
+  const h2 = load({ "h.yaml": hep("h2", "192.0.2.20") }).inventory.endpoints[0];
+  live.upsertEndpoint({ ...h2, id: undefined } as never);
+  const both = fresh(gnp, hep("h1", "192.0.2.10"), hep("h2", "192.0.2.20"));
+  assert.equal(conns(both, "192.0.2.20"), "All Connections");
+  assert.equal(conns(live, "192.0.2.20"), "All Connections", "the new host endpoint's address left the Deny (it was still denied)");
+  live.removeEndpoint(live.inventory.endpoints.find((e) => e.name === "h1")!);
+  assert.equal(conns(live, "192.0.2.10"), "No Connections", "the removed host endpoint's address is denied again");
+  assert.equal(conns(fresh(gnp, hep("h2", "192.0.2.20")), "192.0.2.10"), "No Connections");
+  const later = fresh(hep("h1", "192.0.2.10"));
+  later.upsertPolicy(load({ "g.yaml": gnp }).inventory.policies[0]);
+  assert.equal(conns(later, "192.0.2.10"), "All Connections", "a policy read alone gets its exclusions from the inventory");
+  assert.equal(conns(later, "192.0.2.30"), "No Connections");
 });

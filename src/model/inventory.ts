@@ -3,8 +3,9 @@
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
-import type { Policy } from "./policy.js";
-import { addressKey, type AddressKey } from "./ip.js";
+import type { Peer, Policy, Rule } from "./policy.js";
+import { addressKey, cidrFrom, formatAddress, type AddressKey, type Cidr } from "./ip.js";
+import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
@@ -177,4 +178,33 @@ export class InventoryIndex {
     if (name === undefined) return {};
     return this.inv.namespaces.get(name)?.labels ?? { "kubernetes.io/metadata.name": name };
   }
+}
+
+/** The addresses of the Networks and Workloads `selectors` pick (a cidr peer's exceptSelected), of one family. */
+export function selectedAddresses(inv: Inventory, selectors: readonly LabelSelector[], family: 4 | 6): Cidr[] {
+  const picked = (labels: Labels) => selectors.some((s) => matches(s, labels));
+  return [
+    ...inv.networks.filter((n) => picked(n.labels)).flatMap((n) => n.cidrs),
+    ...inv.endpoints.filter((e) => e.kind === "workload" && picked(e.labels)).flatMap((e) => e.addresses.map((a) => cidrFrom(`${formatAddress(a)}/${a.family === 4 ? 32 : 128}`))),
+  ].filter((c) => c.family === family);
+}
+
+function refreshedPeers(inv: Inventory, peers: readonly Peer[] | undefined): Peer[] | undefined {
+  if (!peers?.some((p) => p.kind === "cidr" && p.exceptSelected)) return undefined;
+  return peers.map((p) => (p.kind === "cidr" && p.exceptSelected ? { ...p, except: selectedAddresses(inv, p.exceptSelected, p.cidr.family) } : p));
+}
+
+/**
+ * The policy with the `except` of its exceptSelected peers computed from `inv` (a new object), or
+ * undefined when it has none whose addresses changed; `labels` (when given): only when some
+ * exceptSelected selector picks one of them (the Workloads that changed).
+ */
+export function refreshSelectedExcepts(inv: Inventory, p: Policy, labels?: readonly Labels[]): Policy | undefined {
+  const rules = (rs: readonly Rule[] | undefined) => rs?.map((r) => { const peers = refreshedPeers(inv, r.peers); return peers ? { ...r, peers } : r; });
+  const all = [...(p.ingress ?? []), ...(p.egress ?? [])].flatMap((r) => r.peers ?? []);
+  const sels = all.flatMap((q) => (q.kind === "cidr" && q.exceptSelected ? q.exceptSelected : []));
+  if (!sels.length || (labels && !labels.some((l) => sels.some((s) => matches(s, l))))) return undefined;
+  const next: Policy = { ...p, ingress: rules(p.ingress), egress: rules(p.egress) };
+  const key = (q: Policy) => JSON.stringify([q.ingress, q.egress].map((rs) => rs?.map((r) => r.peers?.map((x) => (x.kind === "cidr" ? x.except.map((c) => `${c.first}-${c.last}`) : "")))), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+  return key(next) === key(p) ? undefined : next;
 }

@@ -20,7 +20,14 @@ export interface ServerOptions {
   token?: string;
   /** Where the built UI is (default: dist/ui beside this module's dist/src). */
   assets?: string;
+  /** Event streams open at once (default 64); more are answered 503. */
+  maxStreams?: number;
+  /** Bytes of events a stream's client may leave unread (default 4 MiB) before the stream is closed. */
+  maxUnread?: number;
 }
+
+export const MAX_STREAMS = 64;
+export const MAX_UNREAD = 4 * 1024 * 1024;
 
 export interface RunningServer { url: string; close(): Promise<void> }
 
@@ -39,8 +46,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(o.port, o.address, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
   const host = o.address.includes(":") ? `[${o.address}]` : o.address;
-  const unsubscribe = o.state.subscribe((e) => { for (const s of streams) sse(s, "update", e); });
-  const heartbeat = setInterval(() => { for (const s of streams) s.write(": keep-alive\n\n"); }, 15000);
+  // A client that does not read its stream would make the server hold every event for it: past
+  // maxUnread bytes unsent, its stream is closed (an EventSource reconnects and gets the version).
+  const maxUnread = o.maxUnread ?? MAX_UNREAD;
+  const push = (text: string) => {
+    for (const s of streams) {
+      if (s.writableLength > maxUnread) { streams.delete(s); s.destroy(); } else s.write(text);
+    }
+  };
+  const unsubscribe = o.state.subscribe((e) => push(sseText("update", e)));
+  const heartbeat = setInterval(() => push(": keep-alive\n\n"), 15000);
   return {
     url: `http://${host}:${port}/`,
     close: () => new Promise((resolve) => {
@@ -56,13 +71,20 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   let url: URL;
   // A request target that is no URL (`GET http://[::1 HTTP/1.1`) is the client's error, not ours.
   try { url = new URL(req.url ?? "/", "http://localhost"); } catch { send(res, 400, JSON.stringify({ error: "the request target is not a valid URL" })); return; }
+  // Nothing served reads a request body: one that comes anyway ends the connection after the answer,
+  // instead of being read and dropped (an endless chunked body kept the connection for 5 minutes).
+  if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0") res.setHeader("Connection", "close");
   if (req.method !== "GET" && req.method !== "HEAD") { res.setHeader("Allow", "GET, HEAD"); send(res, 405, JSON.stringify({ error: "read-only: only GET is served" })); return; }
   if (isLoopback(o.address) && !loopbackHost(req.headers.host)) { send(res, 403, JSON.stringify({ error: "the Host header must name a loopback address" })); return; }
   if (url.pathname === "/healthz") { send(res, 200, JSON.stringify({ status: "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString() })); return; }
   const api = url.pathname.startsWith("/api/");
   if (api && o.token !== undefined && !authorized(req, o.token)) { res.setHeader("WWW-Authenticate", "Bearer"); send(res, 401, JSON.stringify({ error: "a bearer token is required" })); return; }
   if (url.pathname === "/api/v1/openapi.json") { send(res, 200, JSON.stringify(openApiDocument(), null, 2)); return; }
-  if (url.pathname === "/api/v1/events") { openStream(res, o.state, streams); return; }
+  if (url.pathname === "/api/v1/events") {
+    const max = o.maxStreams ?? MAX_STREAMS;
+    if (streams.size >= max) { send(res, 503, JSON.stringify({ error: `${max} event streams are open, the most served at once: close one, or retry later` }), { "Retry-After": "10" }); return; }
+    openStream(res, o.state, streams); return;
+  }
   if (url.pathname === "/api/v1/source") { source(res, o.state, url.searchParams.get("name") ?? ""); return; }
   if (api) { const a = o.state.answer(url.pathname, url.searchParams); send(res, a.status, a.body, { "X-Junction-Version": String(o.state.version) }); return; }
   const name = url.pathname === "/" ? "/index.html" : url.pathname;
@@ -92,11 +114,11 @@ function openStream(res: ServerResponse, state: ServeState, streams: Set<ServerR
   res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive" });
   streams.add(res);
   res.on("close", () => streams.delete(res));
-  sse(res, "hello", { version: state.version, ...(state.invalid ? { invalid: state.invalid } : {}) });
+  res.write(sseText("hello", { version: state.version, ...(state.invalid ? { invalid: state.invalid } : {}) }));
 }
 
-function sse(res: ServerResponse, event: string, data: UpdateEvent | object): void {
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+function sseText(event: string, data: UpdateEvent | object): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** The text of one input (a file given with -f, or an object read from the cluster rendered as YAML). */

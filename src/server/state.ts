@@ -22,15 +22,19 @@ export interface UpdateEvent {
 
 export interface Answer { status: number; body: string }
 
+/** Answers kept until the next change: at most this many, and this many characters in all (the newest is always kept). */
+export const CACHE_LIMITS = { entries: 1000, chars: 256 * 1024 * 1024 };
+
 export class ServeState {
   analysis: Analysis;
   version = 1;
   invalid?: string;
   readonly loadedAt = new Date();
   private cache = new Map<string, string>();
+  private cachedChars = 0;
   private subscribers = new Set<(e: UpdateEvent) => void>();
 
-  constructor(loaded: Loaded, readonly options: EngineOptions) {
+  constructor(loaded: Loaded, readonly options: EngineOptions, readonly cacheLimits = CACHE_LIMITS) {
     this.analysis = new Analysis(loaded, options);
     this.invalid = invalidReason(loaded);
   }
@@ -47,6 +51,7 @@ export class ServeState {
   changed(mode: UpdateEvent["mode"], changes: string[], since: number): void {
     this.version++;
     this.cache.clear();
+    this.cachedChars = 0;
     const event: UpdateEvent = { version: this.version, mode, changes, ms: Date.now() - since, ...(this.invalid ? { invalid: this.invalid } : {}) };
     for (const s of this.subscribers) s(event);
   }
@@ -62,11 +67,29 @@ export class ServeState {
     if (!endpoint) return error(404, `no such path ${JSON.stringify(path)}`);
     const key = `${path}?${query}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined) return { status: 200, body: cached };
+    if (cached !== undefined) {
+      // Least recently used first: a hit moves to the end.
+      this.cache.delete(key); this.cache.set(key, cached);
+      return { status: 200, body: cached };
+    }
     if (endpoint.analysing && this.invalid) return error(503, this.invalid);
     const result = this.compute(endpoint, query);
-    if (result.status === 200) this.cache.set(key, result.body);
+    if (result.status === 200) this.remember(key, result.body);
     return result;
+  }
+
+  /** What the cache holds (for tests). */
+  cacheSize(): { entries: number; chars: number } { return { entries: this.cache.size, chars: this.cachedChars }; }
+
+  /** Keeps an answer; distinct queries (every port of every pair) would otherwise grow the cache without bound. */
+  private remember(key: string, body: string): void {
+    this.cache.set(key, body);
+    this.cachedChars += body.length;
+    for (const [k, v] of this.cache) {
+      if (this.cache.size <= 1 || (this.cache.size <= this.cacheLimits.entries && this.cachedChars <= this.cacheLimits.chars)) break;
+      this.cache.delete(k);
+      this.cachedChars -= v.length;
+    }
   }
 
   private compute(endpoint: Endpoint, query: URLSearchParams): Answer {

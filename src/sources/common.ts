@@ -15,6 +15,9 @@ export const CLUSTER_NETWORK_LABEL = "junction.dev/cluster";
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
+/** The fields of a common-API object (schemas/*.json: additionalProperties false, as a CRD's strict validation). */
+const TOP_KEYS = ["apiVersion", "kind", "metadata", "spec"];
+
 export function readAddressList(f: Field, required: boolean): Address[] {
   const out: Address[] = [];
   for (const a of f.list({ required, min: required ? 1 : 0 }) ?? []) {
@@ -27,10 +30,12 @@ export function readAddressList(f: Field, required: boolean): Address[] {
   return out;
 }
 
-export function readNamedPorts(f: Field): NamedPort[] {
+/** Named ports; `strict`: other fields are errors (kinds whose schema Junction does not validate). */
+export function readNamedPorts(f: Field, strict = false): NamedPort[] {
   const ports: NamedPort[] = [];
   for (const p of f.list() ?? []) {
     if (!p.object(true)) continue;
+    if (strict) p.onlyKeys(["name", "port", "protocol"], "a port");
     const port = readPortNumber(p.get("port"));
     const name = p.get("name").string();
     if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !/[a-z]/.test(name))) {
@@ -51,9 +56,11 @@ const workloadFrontEnd: FrontEnd = {
     const namespace = nsField.string({ nonEmpty: true });
     if (namespace !== undefined) { const err = dnsLabelError(namespace); if (err) nsField.error("invalid-namespace", err); }
     const spec = root.get("spec");
+    root.onlyKeys(TOP_KEYS, "a Workload");
     if (!spec.object(true)) return;
+    spec.onlyKeys(["addresses", "ports", "serviceAccount"], "a Workload's spec");
     const addresses = readAddressList(spec.get("addresses"), true);
-    const ports = readNamedPorts(spec.get("ports"));
+    const ports = readNamedPorts(spec.get("ports"), true);
     // Its identity, as a pod's: TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT (Istio's WorkloadEntry serviceAccount).
     const sa = spec.get("serviceAccount");
     const serviceAccount = sa.string({ nonEmpty: true });
@@ -73,7 +80,9 @@ const networkFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     const spec = root.get("spec");
+    root.onlyKeys(TOP_KEYS, "a Network");
     if (!spec.object(true)) return;
+    spec.onlyKeys(["cidrs"], "a Network's spec");
     const cidrs = readCidrList(spec.get("cidrs"), true);
     if (!meta) return;
     if (meta.labels[CLUSTER_NETWORK_LABEL] !== undefined) root.get("metadata").get("labels").get(CLUSTER_NETWORK_LABEL).error("reserved", `the label ${CLUSTER_NETWORK_LABEL} is reserved for Clusters`);
@@ -86,7 +95,9 @@ const clusterFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     const spec = root.get("spec");
+    root.onlyKeys(TOP_KEYS, "a Cluster");
     if (!spec.object(true)) return;
+    spec.onlyKeys(["podCIDRs", "serviceCIDRs", "egressNAT"], "a Cluster's spec");
     const podCIDRs = readCidrList(spec.get("podCIDRs"), true);
     const serviceCIDRs = readCidrList(spec.get("serviceCIDRs"), false);
     const egressNAT = readCidrList(spec.get("egressNAT"), false);

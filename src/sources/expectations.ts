@@ -61,7 +61,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
     if (!item.object(true)) continue;
     if (item.get("request").present) { const r = readRequestAssertion(item, root, i + 1); if (r) requests.push(r); continue; }
     // A misspelt key (`protcol: UDP`) would leave the assertion checking something else and pass.
-    for (const k of item.keys()) if (!FLOW_KEYS.includes(k)) item.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (a flow assertion has ${FLOW_KEYS.join(", ")}; a request assertion has ${REQUEST_KEYS.join(", ")})`);
+    item.onlyKeys(FLOW_KEYS, "a flow assertion");
     const from = endpointField(item.get("from"));
     const to = endpointField(item.get("to"));
     const portField = item.get("port");
@@ -82,7 +82,7 @@ const FLOW_KEYS = ["from", "to", "port", "protocol", "expect", "name"];
 const REQUEST_KEYS = ["from", "request", "headers", "expect", "name"];
 
 function readRequestAssertion(item: Field, root: SourceRef, position: number): RequestExpectation | undefined {
-  for (const k of item.keys()) if (!REQUEST_KEYS.includes(k)) item.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (a request assertion has ${REQUEST_KEYS.join(", ")})`);
+  item.onlyKeys(REQUEST_KEYS, "a request assertion");
   const from = item.get("from").string({ required: true, nonEmpty: true });
   const line = item.get("request").string({ required: true, nonEmpty: true });
   const parsed = line === undefined ? undefined : parseRequestLine(line);

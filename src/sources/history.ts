@@ -11,9 +11,12 @@ export class HistoryError extends Error {}
 
 const KINDS: readonly HolderKind[] = ["pod", "workload", "node", "service"];
 
-/** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither. */
+/** The latest time a JavaScript Date holds (ms since the epoch): 275760-09-13. */
+const MAX_TIME = 8.64e15;
+
+/** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither, or beyond what a Date holds. */
 export function parseTime(text: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (/^\d+(\.\d+)?$/.test(text)) { const t = Math.round(Number(text) * 1000); return t <= MAX_TIME ? t : undefined; }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return undefined;
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
@@ -99,7 +102,7 @@ export function parseHistoryLine(text: string, where: string): HistoryRecord {
     const cluster = r.string(o, "cluster", false);
     return { op: "snapshot", at, source: r.string(o, "source", false) ?? "", ...(cluster ? { cluster } : {}), holders: typeof o.holders === "number" ? o.holders : 0 };
   }
-  if (o.op !== "up" && o.op !== "down") r.fail("op", `${JSON.stringify(o.op)} is not snapshot, up or down`);
+  if (o.op !== "up" && o.op !== "down") r.fail("op", o.op === undefined ? "missing (snapshot, up or down)" : `${JSON.stringify(o.op)} is not snapshot, up or down`);
   const after = r.time(o, "after", true);
   const base = { at, ...(after !== undefined ? { after } : {}), addresses: r.addresses(o) };
   return o.op === "up" ? { op: "up", ...base, holder: r.holder(o.holder as Record<string, unknown>) } : { op: "down", ...base, holder: r.holderId(o.holder) };
@@ -121,7 +124,7 @@ function checkHeader(line: string, where: string): void {
   let o: Record<string, unknown> | undefined;
   try { o = JSON.parse(line); } catch { /* reported below */ }
   if (o?.junction !== HISTORY_HEADER.junction) throw new HistoryError(`${where}: not a Junction history file (its first line is ${JSON.stringify(HISTORY_HEADER)})`);
-  if (o.version !== HISTORY_HEADER.version) throw new HistoryError(`${where}: version: history format version ${JSON.stringify(o.version)} is not supported (this Junction reads version ${HISTORY_HEADER.version})`);
+  if (o.version !== HISTORY_HEADER.version) throw new HistoryError(`${where}: version: history format version ${o.version === undefined ? "missing" : `${JSON.stringify(o.version)} is not supported`} (this Junction reads version ${HISTORY_HEADER.version})`);
 }
 
 /** One line of a history file (no newline). */

@@ -25,7 +25,7 @@ export function readHttpClauses(f: Field): Clause[] | undefined {
   if (!list) return undefined;
   return list.map((m) => {
     if (!m.object(true)) return [];
-    for (const k of m.keys()) if (!ENTRY_KEYS.includes(k)) m.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an http match has ${ENTRY_KEYS.join(", ")})`);
+    m.onlyKeys(ENTRY_KEYS, "an http match");
     const out: Condition[] = [];
     const methods = values(m.get("methods"), readMethod);
     if (methods) out.push({ attribute: "request.method", values: methods });

@@ -99,11 +99,7 @@ function readRules(spec: Field, gress: "ingress" | "egress", actions: string[], 
   const list = spec.get(gress).list();
   return list?.map((r, index) => {
     r.object(true);
-    for (const k of r.keys()) {
-      if (!["name", "action", peersKey, "ports", "http"].includes(k)) {
-        r.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an ${gress} rule has name, action, ${peersKey}, ports, http)`);
-      }
-    }
+    r.onlyKeys(["name", "action", peersKey, "ports", "http"], `an ${gress} rule`);
     const name = r.get("name").string({ nonEmpty: true });
     const actionText = r.get("action").string({ required: true, oneOf: actions });
     const peerList = r.get(peersKey).list({ min: 1 });

@@ -76,3 +76,46 @@ test("kinds are case-sensitive (the RESTMapper matches them exactly: kubectl say
   assert.deepEqual(other.diagnostics.errors, []);
   assert.equal(other.inventory.unknownKinds.get("networkpolicy"), 1);
 });
+
+test("common API: a field its schema does not have (additionalProperties: false) is an error in Workload, Network and Cluster too, as in TrafficPolicy; before, a misspelt field was read as absent", () => {
+  const loaded = load({ "c.yaml": [
+    "apiVersion: junction.dev/v1alpha1\nkind: Workload\nmetadata: {name: vm, namespace: default}\nspec:\n  addresses: [10.1.0.5]\n  serviceAcount: db\n  ports: [{name: pg, port: 5432, protocl: UDP}]\nstatus: {}\n",
+    "apiVersion: junction.dev/v1alpha1\nkind: Network\nmetadata: {name: net}\nspec:\n  cidrs: [10.2.0.0/16]\n  excpt: [10.2.1.0/24]\n",
+    "apiVersion: junction.dev/v1alpha1\nkind: Cluster\nmetadata: {name: east}\nspec:\n  podCIDRs: [10.8.0.0/16]\n  egressNat: [192.0.2.1/32]\n",
+  ].join("---\n") });
+  assert.deepEqual(loaded.diagnostics.errors.map((d) => [d.line, d.message]).sort((a, b) => Number(a[0]) - Number(b[0])), [
+    [6, 'unknown field "serviceAcount" (a Workload\'s spec has addresses, ports, serviceAccount)'],
+    [7, 'unknown field "protocl" (a port has name, port, protocol)'],
+    [8, 'unknown field "status" (a Workload has apiVersion, kind, metadata, spec)'],
+    [15, 'unknown field "excpt" (a Network\'s spec has cidrs)'],
+    [22, 'unknown field "egressNat" (a Cluster\'s spec has podCIDRs, serviceCIDRs, egressNAT)'],
+  ]);
+  // Calico HostEndpoint ports read through the same reader keep the schema's single report.
+  const hep = load({ "h.yaml": "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec:\n  node: n\n  expectedIPs: [10.0.0.1]\n  ports: [{name: ssh, port: 22, protocol: TCP, bogus: 1}]\n" });
+  assert.equal(hep.diagnostics.errors.filter((d) => /bogus/.test(d.message)).length, 1);
+});
+
+test("flow logs and histories: a time beyond what a Date holds is an error naming the line and field (it was an internal error, exit 70, when the summary printed it)", async () => {
+  const t = tempFiles({
+    "history.jsonl": '{"junction":"history","version":1}\n{"at":"2026-12-05T06:00:00Z","op":"up","after":null,"holder":{"kind":"node","name":"n1"},"addresses":["192.168.0.10"]}\n',
+    "vpc.log": "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 1 eni-1 10.0.1.10 192.168.0.10 41000 8080 6 10 840 17999999999999999999999996451090 1796450610 ACCEPT OK\n",
+    "ct.txt": "[99999999999999999999.5]\t[NEW] tcp      6 120 SYN_SENT src=10.0.1.10 dst=192.168.0.10 sport=41000 dport=80 [UNREPLIED] src=192.168.0.10 dst=10.0.1.10 sport=80 dport=41000\n",
+    "f.csv": "time,src,sport,dst,dport,protocol,action\n99999999999999999,10.0.1.10,41000,192.168.0.10,8080,tcp,allow\n",
+    "bad-history.jsonl": '{"junction":"history","version":1}\n{"at":"99999999999999999","op":"up","after":null,"holder":{"kind":"node","name":"n1"},"addresses":["192.168.0.10"]}\n',
+  });
+  try {
+    const flows = (log: string, history = "history.jsonl") => cli(["flows", "--history", join(t.dir, history), "--flows", join(t.dir, log)]);
+    const vpc = await flows("vpc.log");
+    assert.equal(vpc.code, 2, vpc.err);
+    assert.match(vpc.err, /vpc\.log:2: start: "17999999999999999999999996451090" is not a time in Unix seconds/);
+    const ct = await flows("ct.txt");
+    assert.equal(ct.code, 2, ct.err);
+    assert.match(ct.err, /ct\.txt:1: timestamp: "99999999999999999999\.5" is not a time in Unix seconds/);
+    const csv = await flows("f.csv");
+    assert.equal(csv.code, 2, csv.err);
+    assert.match(csv.err, /f\.csv:2: time: "99999999999999999" is not a time/);
+    const history = await flows("f.csv", "bad-history.jsonl");
+    assert.equal(history.code, 2, history.err);
+    assert.match(history.err, /bad-history\.jsonl:2: at: "99999999999999999" is not a time/);
+  } finally { t.cleanup(); }
+});

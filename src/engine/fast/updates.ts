@@ -6,7 +6,7 @@
 // the namespace-selector sets on its classes and rebuilds the signatures whose peers changed.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { addEndpoint as addToInventory, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
+import { addEndpoint as addToInventory, refreshSelectedExcepts, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
 import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
 import { forEach, has, orInto, popcount, wordRuns } from "./bitset.js";
@@ -35,12 +35,22 @@ function named(policies: Policy[]): Map<string, Policy> {
   return m;
 }
 
-/** Adds a policy, or replaces the one of the same kind, namespace and name. */
+/**
+ * Adds a policy, or replaces the one of the same kind, namespace and name. Its cidr peers that
+ * leave out what selectors pick (Calico's notSelector: exceptSelected) are computed against the
+ * inventory here: a policy read on its own saw none of its Workloads and Networks.
+ */
 export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
+  const old = named(fc.inventory.policies).get(nameOf(p));
+  return replacePolicy(fc, old, refreshSelectedExcepts(fc.inventory, p) ?? p);
+}
+
+/** Puts `p` in the place of `old` (this object, not by name: Calico's policies of one name are several). */
+function replacePolicy(fc: FastConnectivity, old: Policy | undefined, p: Policy): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const index = named(inv.policies), old = index.get(nameOf(p));
-  index.set(nameOf(p), p);
+  const index = named(inv.policies);
+  if (!old || index.get(nameOf(old)) === old) index.set(nameOf(p), p);
   if (old) inv.policies.splice(inv.policies.indexOf(old), 1);
   inv.policies.push(p);
   fc.subjects.add(p);
@@ -86,7 +96,7 @@ export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "nam
 /** Adds an endpoint (pod, Workload or node), or replaces `old`. Returns it with its id. */
 export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult {
   const rows = fc.rows.computed;
-  if (old) removeEndpoint(fc, old);
+  if (old) removeEndpoint(fc, old, false);
   const inv = fc.inventory;
   const ep = addToInventory(inv, e);
   fc.engine.index.added(ep);
@@ -100,10 +110,28 @@ export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, ol
   if (names.length) relayout(fc, new Set(names));
   if (ep.kind === "node") moveEndpoints(fc, podsOn(fc, ep.name));
   for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
-  return { endpoint: ep, classes: r.created ? 1 : 0, rows: fc.rows.computed - rows };
+  const excepts = exceptsChanged(fc, [ep, ...(old ? [old] : [])]);
+  return { endpoint: ep, classes: (r.created ? 1 : 0) + excepts, rows: fc.rows.computed - rows };
 }
 
-export function removeEndpoint(fc: FastConnectivity, e: Endpoint): UpdateResult {
+/**
+ * Workloads came or went: the policies whose exceptSelected peers pick one of them get their
+ * `except` recomputed (Calico's notSelector cuts the addresses of the host endpoints it names).
+ * Returns the classes recomputed.
+ */
+function exceptsChanged(fc: FastConnectivity, endpoints: readonly Endpoint[]): number {
+  const labels = endpoints.filter((e) => e.kind === "workload").map((e) => e.labels);
+  if (!labels.length) return 0;
+  let classes = 0;
+  for (const p of [...fc.inventory.policies]) {
+    const next = refreshSelectedExcepts(fc.inventory, p, labels);
+    if (next) classes += replacePolicy(fc, p, next).classes;
+  }
+  return classes;
+}
+
+export function removeEndpoint(fc: FastConnectivity, e: Endpoint, refresh = true): UpdateResult {
+  const rows = fc.rows.computed;
   const inv = fc.inventory;
   if (inv.endpoints[e.id] !== e) return { classes: 0, rows: 0 };
   fc.classes.removeEndpoint(e);
@@ -113,7 +141,7 @@ export function removeEndpoint(fc: FastConnectivity, e: Endpoint): UpdateResult 
   if (moved) fc.classes.renumber(moved, from);
   if (e.kind === "node") moveEndpoints(fc, podsOn(fc, e.name));
   for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
-  return { classes: 0, rows: 0 };
+  return { classes: refresh ? exceptsChanged(fc, [e]) : 0, rows: fc.rows.computed - rows };
 }
 
 /** New labels for a namespace (kubernetes.io/metadata.name is kept, as the API server does). */

@@ -2,7 +2,8 @@
 // An entity's criteria are ANDed; the source describes the remote side of ingress rules, the
 // destination that of egress rules, and destination ports apply in both directions.
 
-import { cidrFrom, formatAddress, type Address, type Cidr } from "../../model/ip.js";
+import { cidrFrom, type Cidr } from "../../model/ip.js";
+import { selectedAddresses } from "../../model/inventory.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
 import { EVERYTHING, selector, matches, type Requirement } from "../../model/selector.js";
 import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
@@ -151,25 +152,15 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
  * sets' nets are cut out once all objects are read).
  */
 function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): Peer[] {
-  const rest = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr" as const, cidr, except: [] as Cidr[], outside: true }));
-  scope.b.defer(() => {
-    const sels = excluded.map((t) => selector({}, t.reqs));
-    const picked = (labels: Record<string, string>) => sels.some((s) => matches(s, labels));
-    const cut = [
-      ...scope.b.inv.networks.filter((n) => picked(n.labels)).flatMap((n) => n.cidrs),
-      ...scope.b.inv.endpoints.filter((e) => e.kind === "workload" && picked(e.labels)).flatMap((e) => e.addresses.map(hostCidr)),
-    ];
-    for (const r of rest) r.except = cut.filter((c) => c.family === r.cidr.family);
-  });
+  const exceptSelected = excluded.map((t) => selector({}, t.reqs));
+  const rest = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr" as const, cidr, except: [] as Cidr[], outside: true, exceptSelected }));
+  // Once every object is read; the incremental engine recomputes them as Workloads change (fast/updates.ts).
+  scope.b.defer(() => { for (const r of rest) r.except = selectedAddresses(scope.b.inv, exceptSelected, r.cidr.family); });
   return [
     ...others.map((t): Peer => ({ kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] } })),
     { kind: "nodes", selector: EVERYTHING },
     ...rest,
   ];
-}
-
-function hostCidr(a: Address): Cidr {
-  return cidrFrom(`${formatAddress(a)}/${a.family === 4 ? 32 : 128}`);
 }
 
 /** namespaceSelector: global(): host endpoints and GlobalNetworkSets (the non-namespaced endpoints). */

@@ -6,6 +6,7 @@
 // logs delivered to S3) sets the field order, so custom formats with these fields read too.
 
 import { protocolName } from "../../model/flowrecord.js";
+import { parseTime } from "../history.js";
 import { address, fail, port, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 
 const DEFAULT_FIELDS = ["version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "action", "log-status"];
@@ -13,8 +14,8 @@ const NEEDED = ["srcaddr", "dstaddr", "protocol"];
 
 function seconds(ctx: ReadContext, n: number, field: string, text: string | undefined): number | undefined {
   if (text === undefined || text === "-") return undefined;
-  if (!/^\d+$/.test(text)) fail(ctx, n, field, `${JSON.stringify(text)} is not a time in Unix seconds`);
-  return Number(text) * 1000;
+  const t = /^\d+$/.test(text) ? parseTime(text) : undefined;
+  return t ?? fail(ctx, n, field, `${JSON.stringify(text)} is not a time in Unix seconds`);
 }
 
 export const awsReader: FlowReader = {

@@ -7,6 +7,7 @@
 
 import { protocolName } from "../../model/flowrecord.js";
 import { address, fail, port, type FlowReader, type LineResult } from "./reader.js";
+import { parseTime } from "../history.js";
 
 const STATES = /^[A-Z_]+$/;
 
@@ -20,7 +21,7 @@ export const conntrackReader: FlowReader = {
       let t = line.trim().split(/\s+/);
       let time: number | undefined, event: string | undefined;
       for (let m; t.length && (m = /^\[([^\]]*)\]$/.exec(t[0])); t = t.slice(1)) {
-        if (/^\d+\.\d+$/.test(m[1])) time = Math.round(Number(m[1]) * 1000);
+        if (/^\d+\.\d+$/.test(m[1])) time = parseTime(m[1]) ?? fail(ctx, n, "timestamp", `${JSON.stringify(m[1])} is not a time in Unix seconds`);
         else event = m[1];
       }
       if (t[0] === "ipv4" || t[0] === "ipv6") t = t.slice(2);
