@@ -125,8 +125,11 @@ export class FastConnectivity implements Connectivity {
     return this.conntable.meet(e, this.sideConns("ingress", cd, cs, ownIngress));
   }
 
-  /** What class `local`'s side of direction d allows with `other` (both parts composed). */
-  private sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
+  /**
+   * What class `local`'s side of direction d allows with `other` (both parts composed): the same
+   * for classes whose sideMay keys are the same (the all-pairs enumeration asks it once for them).
+   */
+  sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
     const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
     if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;

@@ -9,12 +9,17 @@ import type { GroupConns } from "../pairwise.js";
 import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
+import { sameNetwork } from "./classes.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
 
 /**
  * Calls visit for every ordered pair of classes in `ids` (a class with itself too) with some
  * connection; with `involved` (a subset of `ids`), only pairs with at least one class in it.
+ * A side's connections with a remote class depend on the side only, not on which class has it
+ * (sideMay's key): classes of one driving side are taken together (the same candidates, the same
+ * connections on the driving side, asked once per candidate), and a class's candidates with the same
+ * side on the other end are asked once.
  */
 export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: Visit, involved?: readonly number[]): void {
   const mask = newBits(fc.sets.nwords);
@@ -23,25 +28,63 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   for (const id of involved ?? []) set(near, id);
   const sides = { ingress: mayByClass(fc, ids, "ingress"), egress: mayByClass(fc, ids, "egress") };
   const fromIngress = cost(ids, sides.ingress, mask) <= cost(ids, sides.egress, mask);
+  const driveDir: Direction = fromIngress ? "ingress" : "egress", otherDir: Direction = fromIngress ? "egress" : "ingress";
   const drive = fromIngress ? sides.ingress : sides.egress, other = fromIngress ? sides.egress : sides.ingress;
-  const pair = (a: number, b: number) => {
-    if (!mayHold(other[b], a)) return;
-    const cs = fromIngress ? b : a, cd = fromIngress ? a : b;
-    const id = fc.pairConns(cs, cd);
-    if (id !== NONE) visit(cs, cd, id);
-  };
+  const list = fc.classes.list, table = fc.conntable, width = fc.classes.size;
+  // The driving classes by side; the other sides numbered.
+  const bySide = new Map<object, number[]>(), otherKeys = new Map<object, number>(), otherKey = new Int32Array(width);
   for (const a of ids) {
-    const { any, cont, rest } = drive[a];
+    let k = otherKeys.get(other[a].key);
+    if (k === undefined) otherKeys.set(other[a].key, k = otherKeys.size);
+    otherKey[a] = k;
+  }
+  const loners: number[] = [];
+  for (const a of ids) {
     // A class outside `involved` pairs only with the involved ones: look those up, do not scan the row.
-    if (involved && !has(near, a)) { for (const b of involved) if (mayHold(drive[a], b)) pair(a, b); continue; }
+    if (involved && !has(near, a)) { loners.push(a); continue; }
+    const key = drive[a].key, group = bySide.get(key);
+    if (group) group.push(a); else bySide.set(key, [a]);
+  }
+  // Answers remembered: the driving side's per candidate (for the group), the other side's per its key (for the class).
+  const mine = new Int32Array(width), theirs = new Int32Array(otherKeys.size), asked = new Int32Array(otherKeys.size);
+  const candidates = new Int32Array(width);
+  let turn = 0;
+  const pairsOf = (group: readonly number[], n: number) => {
+    for (const a of group) {
+      turn++;
+      for (let i = 0; i < n; i++) {
+        const b = candidates[i];
+        if (!mayHold(other[b], a) || !sameNetwork(list[a], list[b])) continue;
+        let m = mine[b];
+        if (m < 0) mine[b] = m = fc.sideConns(driveDir, a, b, false);
+        if (m === NONE) continue;
+        const k = otherKey[b];
+        if (asked[k] !== turn) { asked[k] = turn; theirs[k] = fc.sideConns(otherDir, b, a, false); }
+        const id = table.meet(m, theirs[k]);
+        if (id === NONE) continue;
+        if (fromIngress) visit(b, a, id); else visit(a, b, id);
+      }
+    }
+  };
+  for (const group of bySide.values()) {
+    const { any, cont, rest } = drive[group[0]];
+    let n = 0;
     for (let w = 0; w < mask.length; w++) {
       let v = (cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w];
       while (v !== 0) {
         const low = v & -v;
         v ^= low;
-        pair(a, (w << 5) + 31 - Math.clz32(low));
+        const b = (w << 5) + 31 - Math.clz32(low);
+        candidates[n++] = b;
+        mine[b] = -1;
       }
     }
+    pairsOf(group, n);
+  }
+  for (const a of loners) {
+    let n = 0;
+    for (const b of involved!) if (mayHold(drive[a], b)) { candidates[n++] = b; mine[b] = -1; }
+    pairsOf([a], n);
   }
 }
 
@@ -58,18 +101,17 @@ function mayHold(s: SideMay, i: number): boolean {
 
 /** Estimated pairs visited when driving from these sides (each distinct side counted once, times its classes). */
 function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): number {
-  const counts = new Map<object, number>(), first = new Map<object, SideMay>();
+  const counts = new Map<object, number>(), distinct: SideMay[] = [];
   for (const id of ids) {
-    const s = sides[id];
-    const n = counts.get(s.key);
-    if (n === undefined) { counts.set(s.key, 1); first.set(s.key, s); } else counts.set(s.key, n + 1);
+    const s = sides[id], n = counts.get(s.key);
+    if (n === undefined) { counts.set(s.key, 1); distinct.push(s); } else counts.set(s.key, n + 1);
   }
   let total = 0;
-  for (const [key, n] of counts) {
-    const { any, cont, rest } = first.get(key)!;
+  for (const { key, any, cont, rest } of distinct) {
     let both = 0;
-    for (let w = 0; w < mask.length; w++) both += bitCount((cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w]);
-    total += n * both;
+    if (cont) for (let w = 0; w < mask.length; w++) { const v = (any[w] | (cont[w] & rest![w])) & mask[w]; if (v !== 0) both += bitCount(v); }
+    else for (let w = 0; w < mask.length; w++) { const v = any[w] & mask[w]; if (v !== 0) both += bitCount(v); }
+    total += counts.get(key)! * both;
   }
   return total;
 }
@@ -102,7 +144,8 @@ export function groupPairLog(fc: FastConnectivity, groups: readonly (readonly Pa
 
 /**
  * Class pairs spread over the groups with parties in them, then own-node pairs. `done(gs, gd)`: the
- * pair of groups is known to allow everything already; without it, the pairs of classes that do.
+ * pair of groups is known to allow everything already (its own-node pairs add nothing); without it,
+ * own-node pairs are added as they are found (a pair that repeats is joined by the caller).
  */
 function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
@@ -112,9 +155,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   const byClass: ClassMembers[] = [];
   for (const [c, m] of members) byClass[c] = m;
-  const width = fc.classes.size, allowAll = new Set<number>();
   classPairs(fc, ids, (cs, cd, id) => {
-    if (!done && id === ALL) allowAll.add(cs * width + cd);
     const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
@@ -124,7 +165,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
       }
     }
   }, near);
-  ownNodePairs(fc, groups, classes, include, add, (gs, cs, gd, cd) => done ? done(gs, gd) : allowAll.has(cs * width + cd));
+  ownNodePairs(fc, groups, classes, include, add, done);
 }
 
 /** Pairs of groups with a connection-set id each, in typed arrays, as they were added (repeats kept). */
@@ -252,19 +293,22 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
  * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is exact.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
-  add: (gs: number, gd: number, id: number) => void, done: (gs: number, cs: number, gd: number, cd: number) => boolean): void {
+  add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
   // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
   // party (group and class) with a node-side bunch has connections that depend on nothing else, so
   // each such pair of kinds is visited once over all nodes, through two distinct parties (a party
   // with itself is no pair).
   const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
+  // Parties (by place) that act as a node: only those can be on the node side.
+  const actsAsNode = new Uint8Array(classOf.length);
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++], e = p.endpoint;
       const node = e && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
+      actsAsNode[next - 1] = 1;
       const kind = nodeKind(g, c);
       let bunches = sides.get(node);
       if (!bunches) sides.set(node, bunches = []);
@@ -283,34 +327,62 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     sigOf.set(node, sig);
     for (const b of bunches) for (const e of b.endpoints) nodeSide.add(e);
   }
-  // Connections per (class pair, direction): computed once.
-  const cache = new Map<number, number>(), width = fc.classes.size;
+  // Connections per (class pair, direction): computed once. The pod's side (the one the exemption
+  // applies to) is the same for pod classes whose sides are the same: asked once per side and node class.
+  const cache = new Map<number, number>(), width = fc.classes.size, list = fc.classes.list;
+  const sideIds = { egress: new Map<object, number>(), ingress: new Map<object, number>() };
+  const sideOf = { egress: new Int32Array(width).fill(-1), ingress: new Int32Array(width).fill(-1) };
+  const podSides = new Map<number, number>();
+  const ownConns = (pod: number, node: number, podIsDst: boolean) => {
+    if (!sameNetwork(list[pod], list[node])) return NONE;
+    const d: Direction = podIsDst ? "ingress" : "egress";
+    let k = sideOf[d][pod];
+    if (k < 0) {
+      const key = fc.sideMay(d, pod).key, ids = sideIds[d];
+      k = ids.get(key) ?? ids.size;
+      ids.set(key, k);
+      sideOf[d][pod] = k;
+    }
+    const at = (k * width + node) * 2 + (podIsDst ? 1 : 0);
+    let mine = podSides.get(at);
+    if (mine === undefined) podSides.set(at, mine = fc.sideConns(d, pod, node, true));
+    return mine === NONE ? NONE : fc.conntable.meet(mine, fc.sideConns(podIsDst ? "egress" : "ingress", node, pod, false));
+  };
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
-    const key = (cs * fc.classes.size + cd) * 2 + (podIsDst ? 1 : 0);
+    const key = (cs * width + cd) * 2 + (podIsDst ? 1 : 0);
     let id = cache.get(key);
-    if (id === undefined) { id = fc.pairConns(cs, cd, !podIsDst, podIsDst); cache.set(key, id); }
+    if (id === undefined) { id = podIsDst ? ownConns(cd, cs, true) : ownConns(cs, cd, false); cache.set(key, id); }
     return id;
   };
   const visit = (gs: number, cs: number, gd: number, cd: number, podIsDst: boolean) => {
-    if (!include(gs, gd) || done(gs, cs, gd, cd)) return;
+    if (!include(gs, gd) || done?.(gs, gd)) return;
     const id = conns(cs, cd, podIsDst);
     if (id !== NONE) add(gs, gd, id);
   };
   // Per group (its parties come together): the (node-side kind, class) pairs visited, and the (node
   // bunches, class) pairs swept. A party that does not act as a node pairs with a node's bunches as
   // any party of its group and class does with those of a node of the same kinds: once swept, done.
-  const visited = new Set<number>(), swept = new Set<number>();
+  // With one kind of node (the usual case: the same DaemonSets everywhere), a pod-side party's
+  // (group, class) is swept or not before its node is looked up.
+  const visited = new Set<number>(), swept = new Set<number>(), single = sigs.size === 1, sweptIn = new Int32Array(single ? width : 0);
   next = 0;
   groups.forEach((parties, g) => {
-    visited.clear();
-    swept.clear();
+    if (visited.size) visited.clear();
+    if (swept.size) swept.clear();
     for (const p of parties) {
-      const c = classOf[next++], e = p.endpoint, node = e?.nodeName, bunches = node !== undefined ? sides.get(node) : undefined;
+      const at = next++, c = classOf[at], e = p.endpoint, node = e?.nodeName;
+      if (node === undefined) continue;
+      const podSide = actsAsNode[at] === 0 || !nodeSide.has(e);
+      if (podSide && single && sweptIn[c] === g + 1) continue;
+      const bunches = sides.get(node);
       if (!bunches) continue;
-      if (!nodeSide.has(e)) {
-        const key = sigOf.get(node!)! * width + c;
-        if (swept.has(key)) continue;
-        swept.add(key);
+      if (podSide) {
+        if (single) sweptIn[c] = g + 1;
+        else {
+          const key = sigOf.get(node)! * width + c;
+          if (swept.has(key)) continue;
+          swept.add(key);
+        }
       }
       for (const n of bunches) {
         const key = n.kind * width + c;
