@@ -4,7 +4,7 @@
 import { formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
-import type { Field } from "./fields.js";
+import type { Field, NumberRule, StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -261,12 +261,16 @@ export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
 
 export function readProtocol(f: Field, fallback: Protocol = "TCP"): Protocol {
   if (!f.present) return fallback;
-  const p = f.string({ oneOf: ["TCP", "UDP", "SCTP"] });
+  const p = f.string(PROTOCOL_RULE);
   return isProtocol(p) ? p : fallback;
 }
 
+// (Rules made once: a literal is a new object per call, and every port of a dump is read through them.)
+const PROTOCOL_RULE: StringRule = { oneOf: ["TCP", "UDP", "SCTP"] };
+const PORT_RULES: Record<"required" | "optional", NumberRule> = { required: { required: true, min: 1, max: MAX_PORT }, optional: { required: false, min: 1, max: MAX_PORT } };
+
 export function readPortNumber(f: Field, required = true): number | undefined {
-  return f.int({ required, min: 1, max: MAX_PORT });
+  return f.int(PORT_RULES[required ? "required" : "optional"]);
 }
 
 /** An int-or-string port: a number 1-65535, or an IANA service name (as the API server checks). */
