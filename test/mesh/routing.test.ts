@@ -259,3 +259,11 @@ test("a Linkerd client's proxy answers 500 for a backend whose own filter Linker
   const envoy = one(proxied("istio-proxy") + mirrored, "web/client", "http://api.shop/");
   assert.deepEqual([envoy.status, envoy.backend, envoy.mirroredTo?.map((m) => m.name)], [200, "shop/api-v2", ["shop/api"]]);
 });
+
+test("Linkerd breaks a tie between equally old routes by name alone, whatever their namespaces (timestamp_then_name)", () => {
+  // linkerd2 policy-controller/grpc/src/outbound.rs timestamp_then_name: `by_ts.then_with(|| left_id.name.cmp(&right_id.name))`.
+  const at = (yaml: string) => yaml.replace(/metadata: \{name: (\w+), namespace: (\w+)\}/, 'metadata: {name: $1, namespace: $2, creationTimestamp: "2026-01-01T00:00:00Z"}');
+  const yaml = proxied("linkerd-proxy") + at(meshRoute("shop", "zeta", API, tagged("api-v2", "producer-zeta"))) + at(meshRoute("web", "alpha", API, tagged("api", "consumer-alpha")));
+  const a = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual([a.route, a.responseHeaders["x-route"]], ["HTTPRoute web/alpha", "consumer-alpha"], "alpha before zeta, though shop/ sorts before web/");
+});
