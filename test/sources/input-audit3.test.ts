@@ -136,3 +136,17 @@ test("built-in kinds are decoded into Go structs: an int32 field (or an int-or-s
   const route = load({ "r.yaml": "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: default}\nspec:\n  rules: [{backendRefs: [{name: s, port: 80, weight: 1000000}]}]\n" });
   assert.deepEqual(route.diagnostics.errors.map((d) => d.message), []);
 });
+
+test("scannerc.go scan_to_next_token ('Allow the BOM'): a U+FEFF at the start of a line is skipped but counted as a column, so only a document's first one is harmless; elsewhere it is refused with its line (it was read as part of a key, or silently)", () => {
+  const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
+  const ok = load({ "a.yaml": `${ns("a")}---\n\uFEFF${ns("b")}--- # next\n\uFEFF${ns("c")}` });
+  assert.deepEqual(ok.diagnostics.errors.map((d) => d.message), []);
+  assert.equal(ok.objects, 3);
+  for (const [text, line] of [[`${ns("a")}---\n# joined\n\uFEFF${ns("b")}`, 6], [`apiVersion: v1\n\uFEFFkind: Namespace\nmetadata: {name: a}\n`, 2]] as const) {
+    const loaded = load({ "b.yaml": text });
+    assert.deepEqual(loaded.diagnostics.errors.map((d) => [d.line, d.message.split(":")[0]]), [[line, "a byte-order mark (U+FEFF) at the start of a line"]], JSON.stringify(text));
+  }
+  // Inside a value it is a character like any other.
+  const inside = load({ "c.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {note: \"x\uFEFFy\"}\n" });
+  assert.deepEqual(inside.diagnostics.errors, []);
+});
