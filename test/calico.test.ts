@@ -216,3 +216,11 @@ test("a GlobalNetworkPolicy notSelector's host endpoints are recomputed by the i
   assert.equal(conns(later, "192.0.2.10"), "All Connections", "a policy read alone gets its exclusions from the inventory");
   assert.equal(conns(later, "192.0.2.30"), "No Connections");
 });
+
+// libcalico-go defaultPolicyTypesField: `if len(*types) == 0` the types are defaulted from the rules.
+test("types: [] is defaulted from the rules like a missing types (it made the policy apply to nothing: its Deny denied nothing)", () => {
+  const e = engineFor(withPolicies(calico("GlobalNetworkPolicy", "g", "  selector: pod == 'a'\n  types: []\n  egress:\n  - {action: Deny, destination: {selector: pod == 'b'}}\n  - {action: Allow}")));
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "allow");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "allow", "Egress only");
+});
