@@ -150,7 +150,7 @@ export class SchemaCatalog {
     const ensure = () => {
       if (added) return;
       added = true;
-      const defs = Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, toAjv(v)]));
+      const defs = Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, toAjv(v, { typed: true })]));
       this.ajvInstance().addSchema({ $id: K8S_ID, definitions: defs });
     };
     this.ensureBuiltins = ensure;
