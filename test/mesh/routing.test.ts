@@ -213,3 +213,36 @@ test("a Linkerd client's proxy reads a gRPC path's second and third segments: mo
   assert.equal(ask("linkerd-proxy", "/shop.Admin/"), "shop/api-v2", "service matched, method \"\"");
   assert.equal(ask("linkerd-proxy", "/shop.Admin"), null, "no method segment: no rule matches");
 });
+
+test("a Linkerd client in a consumer namespace gets its consumer routes and the producer routes, ranked together; an Envoy client the consumer routes only", () => {
+  // linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default / apply_http_route: a producer
+  // route is inserted into every namespace's watch ("Producer routes apply to clients in all namespaces"), consumer
+  // namespaces' included; GEP-1294 has the consumer routes replace them.
+  const yaml = (client: string) => proxied(client)
+    + meshRoute("shop", "prod", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /special}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: producer}]}}]
+    backendRefs: [{name: api-v2, port: 80}]`)
+    + meshRoute("web", "mine", API, tagged("api", "consumer"));
+  const tag = (client: string, path: string) => one(yaml(client), "web/client", `http://api.shop${path}`).responseHeaders["x-route"];
+  assert.equal(tag("linkerd-proxy", "/special/x"), "producer", "the producer route's longer prefix wins");
+  assert.equal(tag("linkerd-proxy", "/other"), "consumer");
+  assert.equal(tag("istio-proxy", "/special/x"), "consumer", "the consumer route replaces the producer routes");
+});
+
+test("Linkerd ignores a mesh route with a filter its policy controller does not convert (URLRewrite...); with every route ignored the request goes to the Service", () => {
+  // linkerd2 policy-controller outbound/index/http.rs convert_gateway_filter: `URLRewrite { .. } => bail!("URLRewrite filter
+  // is not supported")` (RequestMirror, ExtensionRef alike); index.rs apply_http_route: "failed to convert route", return.
+  // grpc/src/outbound.rs: no route → default_outbound_route (PathPrefix "/" to the Service).
+  const rewrite = meshRoute("shop", "rw", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
+    backendRefs: [{name: api-v2, port: 80}]`);
+  const linkerd = one(proxied("linkerd-proxy") + rewrite, "web/client", "http://api.shop/old/x");
+  assert.deepEqual([linkerd.status, linkerd.backend, linkerd.upstream?.path], [200, "shop/api", "/old/x"], "no route: the Service, the path as sent");
+  assert.match(linkerd.candidates.map((c) => c.outcome).join("\n"), /ignored: Linkerd supports only RequestHeaderModifier, ResponseHeaderModifier and RequestRedirect filters \(a URLRewrite filter/);
+  const envoy = one(proxied("istio-proxy") + rewrite, "web/client", "http://api.shop/old/x");
+  assert.deepEqual([envoy.backend, envoy.upstream?.path], ["shop/api-v2", "/new/x"]);
+  const beside = proxied("linkerd-proxy") + rewrite + meshRoute("shop", "plain", API, `  rules: [{matches: [{path: {type: PathPrefix, value: /only}}], backendRefs: [{name: api-v2, port: 80}]}]`);
+  assert.equal(one(beside, "web/client", "http://api.shop/old/x").status, 404, "another route is bound: the ignored one's requests match no rule");
+});

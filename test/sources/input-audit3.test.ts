@@ -119,3 +119,20 @@ test("flow logs and histories: a time beyond what a Date holds is an error namin
     assert.match(history.err, /bad-history\.jsonl:2: at: "99999999999999999" is not a time/);
   } finally { t.cleanup(); }
 });
+
+test("built-in kinds are decoded into Go structs: an int32 field (or an int-or-string's number) beyond int32, an int64 beyond int64, is refused as encoding/json refuses it; CRD integers are not bounded by their format", () => {
+  const deployment = (replicas: string, grace: string, hostPort: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      terminationGracePeriodSeconds: ${grace}\n      containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: ${hostPort}}]}]\n`;
+  const errors = (text: string) => load({ "d.yaml": text }).diagnostics.errors.map((d) => [d.line, d.message]);
+  assert.deepEqual(errors(deployment("2147483647", "9007199254740991", "8080")), []);
+  assert.deepEqual(errors(deployment("2147483648", "99999999999999999999", "-2147483649")), [
+    [5, "2147483648 is above the maximum 2147483647"],
+    [10, "100000000000000000000 is above the maximum 9223372036854776000"],
+    [11, "-2147483649 is below the minimum -2147483648"],
+  ]);
+  // IntOrString holds an int32: a probe's port of 2^32 + 80 is not port 80 to the API server.
+  const pod = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers: [{name: c, image: x, readinessProbe: {tcpSocket: {port: 4294967376}}}]\n" });
+  assert.deepEqual(pod.diagnostics.errors.map((d) => d.message), ["4294967376 is above the maximum 2147483647"]);
+  // A CRD's integers: bounded by their schema's own minimum and maximum only.
+  const route = load({ "r.yaml": "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: default}\nspec:\n  rules: [{backendRefs: [{name: s, port: 80, weight: 1000000}]}]\n" });
+  assert.deepEqual(route.diagnostics.errors.map((d) => d.message), []);
+});

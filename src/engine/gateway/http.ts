@@ -67,17 +67,19 @@ export function parseQuery(q: string): Map<string, string> {
 }
 
 /**
- * The service and method a gRPC match compares. Envoy matches the path "/service/method" (nothing
- * more). Linkerd's proxy splits the path on "/" and reads the second and third pieces, so further
- * segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and matches
- * no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
+ * The service and method a gRPC match compares. Envoy-based implementations match the path itself
+ * (match.ts matchFailure): the service is the first segment, the "method" the rest of the path after
+ * it, so "/svc/m/extra" has method "m/extra" and "/svc/" the empty method; a path without a second
+ * "/" is no call. Linkerd's proxy splits the path on "/" and reads the second and third pieces, so
+ * further segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and
+ * matches no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
  */
 function grpcMethod(path: string, reader?: MatchReader): { service: string; method: string } | undefined {
   if (reader === "linkerd") {
     const parts = path.split("/");
     return parts[0] === "" && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
   }
-  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  const m = /^\/([^/]*)\/(.*)$/s.exec(path);
   return m ? { service: m[1], method: m[2] } : undefined;
 }
 
