@@ -62,8 +62,9 @@ export function readStringMap(f: Field): Record<string, string> {
   const o = f.object();
   const out: Record<string, string> = {};
   if (!o) return out;
-  // (Own keys in Object.entries' order, without its pair arrays: a dump has several maps per pod.)
-  for (const k of Object.keys(o)) {
+  // (Own keys in Object.entries' order, without its pair arrays or a key array: a dump has several
+  // maps per pod. A parsed object inherits no enumerable key, so for-in gives exactly its own.)
+  for (const k in o) {
     const v = o[k];
     if (typeof v === "string") out[k] = v;
     else if (v === null) f.get(k).error("null-value", NULL_ELEMENT);
@@ -93,7 +94,7 @@ export function labelValueError(value: string): string | undefined {
 export function readLabels(f: Field): Labels {
   const labels = readStringMap(f);
   const valid = validLabels();
-  for (const k of Object.keys(labels)) {
+  for (const k in labels) {
     const v = labels[k];
     const last = valid?.get(k);
     if (last === v) { labels[k] = last; continue; }
