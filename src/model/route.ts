@@ -131,6 +131,11 @@ export interface Route extends ObjectMeta {
 /** The route filters Linkerd's policy controller converts (outbound/index/http.rs convert_gateway_filter, inbound alike). */
 const LINKERD_FILTERS: ReadonlySet<string> = new Set(["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect"]);
 
+/** The first filter Linkerd's policy controller does not convert. */
+export function linkerdUnsupportedFilter(filters: readonly RouteFilter[]): RouteFilter | undefined {
+  return filters.find((f) => !LINKERD_FILTERS.has(f.type));
+}
+
 /**
  * Why Linkerd's policy controller ignores a route, inbound and outbound alike; undefined when it does
  * not. A GRPCRoute's RegularExpression method match (linkerd2 policy-controller/k8s/index/src/routes/
@@ -143,7 +148,7 @@ export function linkerdIgnoredRoute(r: Pick<Route, "kind" | "rules">): string | 
   if (r.kind === "GRPCRoute" && r.rules.some((rule) => rule.matches.some((m) => m.grpc?.type === "RegularExpression"))) {
     return "Linkerd supports only Exact gRPC method matches (a RegularExpression one makes its policy controller ignore the whole route)";
   }
-  const filter = r.rules.flatMap((rule) => rule.filters ?? []).find((f) => !LINKERD_FILTERS.has(f.type));
+  const filter = linkerdUnsupportedFilter(r.rules.flatMap((rule) => rule.filters ?? []));
   if (filter) return `Linkerd supports only RequestHeaderModifier, ResponseHeaderModifier and RequestRedirect filters (a ${filter.type} filter makes its policy controller ignore the whole route)`;
   return undefined;
 }

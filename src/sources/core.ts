@@ -166,17 +166,24 @@ function readReady(status: Field): boolean | undefined {
 }
 
 export function readAddresses(fields: Field[]): Address[] {
-  const out: Address[] = [];
+  // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
+  let out: Address[] = [];
   // The last string read into `out` (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
   let last: string | undefined;
   for (const f of fields) {
     const s = f.string();
     if (s === undefined || s === "" || s === last) continue;
-    const a = parseAddress(s);
-    if (a) { last = s; if (!out.some((o) => o.family === a.family && o.value === a.value)) out.push(a); }
-    else f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+    const a = readAddress(f, s);
+    if (a) { last = s; if (!out.some((o) => o.family === a.family && o.value === a.value)) out = out.length ? out.concat([a]) : [a]; }
   }
-  return out.slice(); // exact size, as readPodSpec's ports
+  return out;
+}
+
+/** One address field: undefined (with an error) when it is not an IP address; `s` is its string, read. */
+function readAddress(f: Field, s: string): Address | undefined {
+  const a = parseAddress(s);
+  if (!a) f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+  return a;
 }
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
@@ -233,8 +240,10 @@ const podFrontEnd: FrontEnd = {
     const ipFields = [status.get("podIP")];
     for (const p of status.get("podIPs").list() ?? []) ipFields.push(p.get("ip"));
     let addresses = readAddresses(ipFields);
-    const hostIP = readAddresses([status.get("hostIP")]);
-    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP;
+    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most pods use.)
+    const hostField = status.get("hostIP"), hostText = hostField.string();
+    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(hostField, hostText);
+    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,

@@ -138,6 +138,13 @@ export class Field {
   }
 }
 
+/**
+ * A null map value or list item is not an absent one: encoding/json stores the element's zero value
+ * (a label `app: null` is `app: ""` to the API server's typed decoding of built-in kinds), and a CRD's
+ * schema refuses it. Junction refuses it in both.
+ */
+export const NULL_ELEMENT = 'null here is not an absent value: the API server reads it as "" in built-in kinds (encoding/json stores the zero value) and refuses it in custom resources; write "" or remove it';
+
 /** A value as error messages name it: `the string "x"`, `a list`, `number 5`. */
 export function describe(v: unknown): string {
   if (v === null) return "null";

@@ -246,3 +246,24 @@ test("Linkerd ignores a mesh route with a filter its policy controller does not 
   const beside = proxied("linkerd-proxy") + rewrite + meshRoute("shop", "plain", API, `  rules: [{matches: [{path: {type: PathPrefix, value: /only}}], backendRefs: [{name: api-v2, port: 80}]}]`);
   assert.equal(one(beside, "web/client", "http://api.shop/old/x").status, 404, "another route is bound: the ignored one's requests match no rule");
 });
+
+test("a Linkerd client's proxy answers 500 for a backend whose own filter Linkerd cannot convert; an Envoy client applies it", () => {
+  // linkerd2 policy-controller outbound/index/http.rs convert_backend: `Err(error) => return Some(Backend::Invalid { ...,
+  // message: format!("unsupported backend filter: {error}") })`; grpc/src/outbound/http.rs convert_backend: an Invalid
+  // backend gets a FailureInjector with status 500.
+  const mirrored = meshRoute("shop", "r", API, `  rules:
+  - backendRefs: [{name: api-v2, port: 80, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: api, port: 80}}}]}]`);
+  const linkerd = one(proxied("linkerd-proxy") + mirrored, "web/client", "http://api.shop/");
+  assert.equal(linkerd.status, 500);
+  assert.match(linkerd.reason ?? "", /cannot convert the RequestMirror filter of backend/);
+  const envoy = one(proxied("istio-proxy") + mirrored, "web/client", "http://api.shop/");
+  assert.deepEqual([envoy.status, envoy.backend, envoy.mirroredTo?.map((m) => m.name)], [200, "shop/api-v2", ["shop/api"]]);
+});
+
+test("Linkerd breaks a tie between equally old routes by name alone, whatever their namespaces (timestamp_then_name)", () => {
+  // linkerd2 policy-controller/grpc/src/outbound.rs timestamp_then_name: `by_ts.then_with(|| left_id.name.cmp(&right_id.name))`.
+  const at = (yaml: string) => yaml.replace(/metadata: \{name: (\w+), namespace: (\w+)\}/, 'metadata: {name: $1, namespace: $2, creationTimestamp: "2026-01-01T00:00:00Z"}');
+  const yaml = proxied("linkerd-proxy") + at(meshRoute("shop", "zeta", API, tagged("api-v2", "producer-zeta"))) + at(meshRoute("web", "alpha", API, tagged("api", "consumer-alpha")));
+  const a = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual([a.route, a.responseHeaders["x-route"]], ["HTTPRoute web/alpha", "consumer-alpha"], "alpha before zeta, though shop/ sorts before web/");
+});

@@ -223,3 +223,22 @@ test("every object read is known by group, kind, namespace as written and name, 
   const both = ObjectIndex.union(g.objectKeys, load({ "b.yaml": "apiVersion: example.com/v1\nkind: Other\nmetadata: {name: o}\n" }).inventory.routing.objectKeys);
   assert.deepEqual([both.has("example.com", "Params", "x", "p"), both.has("example.com", "Other", "", "o"), both.has("example.com", "Other", "", "p")], [true, true, false]);
 });
+
+test("template pods and owners: a Deployment's pods are its ReplicaSets' and, with a ReplicaSet missing, the pods named after it by their pod-template-hash; a controller without pods gets its template's", () => {
+  const tpl = "spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}";
+  const pod = (name: string, hash: string, rs: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {app: web, pod-template-hash: ${hash}}, ownerReferences: [{kind: ReplicaSet, name: ${rs}, controller: true}]}\nspec: {containers: [{name: c}]}`;
+  const rs = (name: string, deployment: string) => `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: ${name}, namespace: x, ownerReferences: [{kind: Deployment, name: ${deployment}, controller: true}]}\n${tpl}`;
+  const l = load({ "dump.yaml": [
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: x}\n${tpl}`, rs("web-aaa", "web"),
+    pod("web-aaa-1", "aaa", "web-aaa"), pod("web-bbb-1", "bbb", "web-bbb"), pod("web-aaa-2", "aaa", "web-aaa"),
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: x}\n${tpl}`, rs("old-ccc", "old"),
+    pod("lone", "ddd", "gone-ddd"), pod("other-ns", "eee", "web-eee").replace("namespace: x", "namespace: y"),
+  ].join("\n---\n") });
+  const name = (id: number) => l.inventory.endpoints[id].name;
+  const pods = (kind: string, n: string) => l.inventory.controllers.find((c) => c.kind === kind && c.name === n)!.pods.map(name);
+  assert.deepEqual(pods("Deployment", "web"), ["web-bbb-1", "web-aaa-1", "web-aaa-2"]);
+  assert.deepEqual(pods("ReplicaSet", "web-aaa"), ["web-aaa-1", "web-aaa-2"]);
+  assert.deepEqual(pods("Deployment", "api"), ["api"]);
+  assert.deepEqual(pods("ReplicaSet", "old-ccc"), ["old-ccc"]);
+  assert.deepEqual(l.inventory.endpoints.filter((e) => e.fromTemplate).map((e) => e.name), ["api", "old-ccc"]);
+});

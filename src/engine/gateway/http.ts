@@ -4,7 +4,7 @@
 
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
-import { routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
+import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
@@ -164,7 +164,14 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
-      else { picked = split.picked; applyFilters(picked!.ref.filters, ex, fctx); }
+      else {
+        picked = split.picked!;
+        // linkerd2 policy-controller outbound/index/http.rs convert_backend: a backend filter it cannot convert makes the
+        // backend Backend::Invalid, which the proxy answers with a failure injector (500, "unsupported backend filter").
+        const unsupported = ctx.reader === "linkerd" ? linkerdUnsupportedFilter(picked.ref.filters) : undefined;
+        if (unsupported) Object.assign(ex, { failed: `Linkerd's policy controller cannot convert the ${unsupported.type} filter of backend ${picked.name}: it answers that backend's requests 500 (unsupported backend filter)`, failedStatus: 500 });
+        else applyFilters(picked.ref.filters, ex, fctx);
+      }
       if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
     }
     finish(res, req, ex, picked, ctx, w);
