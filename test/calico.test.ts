@@ -7,6 +7,8 @@ import { withPolicies } from "./fixtures/e2e-model.js";
 import { FastConnectivity } from "../src/engine/fast/connectivity.js";
 import { assertAgree, podsAnd } from "./engine/fast-agree.js";
 import { formatConns } from "../src/model/ports.js";
+import { PolicyEngine } from "../src/engine/verdict.js";
+import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 import { parseAddress } from "../src/model/ip.js";
 
 const dnf = (s: string) => toDnf(parseSelector(s)).map((t) => formatSelector(selector({}, t.reqs)));
@@ -215,4 +217,15 @@ test("a GlobalNetworkPolicy notSelector's host endpoints are recomputed by the i
   later.upsertPolicy(load({ "g.yaml": gnp }).inventory.policies[0]);
   assert.equal(conns(later, "192.0.2.10"), "All Connections", "a policy read alone gets its exclusions from the inventory");
   assert.equal(conns(later, "192.0.2.30"), "No Connections");
+});
+
+// libcalico-go defaultPolicyTypesField: `if len(*types) == 0` the types are defaulted from the rules.
+// The CRD refuses `types: []` (minItems 1); --lenient reads it as Calico's defaulting would.
+test("types: [] is an error, and under --lenient defaulted from the rules like a missing types (it made the policy apply to nothing: its Deny denied nothing)", () => {
+  const l = load({ "g.yaml": withPolicies(calico("GlobalNetworkPolicy", "g", "  selector: pod == 'a'\n  types: []\n  egress:\n  - {action: Deny, destination: {selector: pod == 'b'}}\n  - {action: Allow}")) });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.types: must have at least 1 item/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "allow");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "allow", "Egress only");
 });

@@ -4,6 +4,7 @@ import { engineFor, load, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { DEFAULT_OPTIONS } from "../src/engine/options.js";
+import { mergeClusters } from "../src/sources/clusters.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
   `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
@@ -128,4 +129,22 @@ test("entities: kube-apiserver is the addresses of default/kubernetes's endpoint
   const notes = own.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}`);
   assert.deepEqual(notes.filter((n) => n.includes("fromEntities")), ["info spec.ingressDeny.0.fromEntities.0", "info spec.ingressDeny.0.fromEntities.1", "info spec.ingressDeny.0.fromEntities.2", "warning spec.ingressDeny.0.fromEntities.3"]);
   assert.equal(verdict(new PolicyEngine(own.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "none of them is a modelled endpoint");
+});
+
+// Cilium labels every pod it manages with io.cilium.k8s.policy.cluster=<cluster-name> (the agent's
+// cluster-name, "default" unless configured; api/entity.go InitEntities selects the cluster by it).
+test("io.cilium.k8s.policy.cluster in endpoint selectors is the cluster's name: Cilium's default \"default\", or the --cluster name (it was read as a pod label no pod has: a Deny on it denied nothing)", () => {
+  const deny = (value: string) => cnp("d", `  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {k8s:io.cilium.k8s.policy.cluster: ${value}, pod: b}}]`);
+  const local = load({ "p.yaml": withPolicies(deny("default")) });
+  assert.match(local.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /warning spec\.ingressDeny\.0\.fromEndpoints\.0: io\.cilium\.k8s\.policy\.cluster is matched against the cluster's name .* read as Cilium's default "default"/);
+  const e = new PolicyEngine(local.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "pods of this cluster are denied");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "allow");
+  assert.equal(verdict(engineFor(withPolicies(deny("mesh-2"))), "x/b", "x/a", 80), "allow", "another cluster's pods are not in the model");
+  const notIn = engineFor(withPolicies(cnp("ni", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchExpressions: [{key: io.cilium.k8s.policy.cluster, operator: NotIn, values: [default]}]}]")));
+  assert.equal(verdict(notIn, "x/b", "x/a", 80), "deny", "NotIn the local cluster: no local pod");
+  // With --cluster prod-eu=PATH the cluster's name is known.
+  const eu = (value: string) => new PolicyEngine(mergeClusters([{ cluster: "prod-eu", loaded: load({ "p.yaml": withPolicies(deny(value)) }) }]).inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(eu("prod-eu"), "prod-eu:x/b", "prod-eu:x/a", 80), "deny");
+  assert.equal(verdict(eu("default"), "prod-eu:x/b", "prod-eu:x/a", 80), "allow");
 });

@@ -3,7 +3,7 @@
 // class) and by the converted Gateway API objects (their own Gateway per namespace and class),
 // and the answers compared: status, backends with their shares, redirect, upstream host and path.
 
-import type { RouteGraph } from "../model/gateway.js";
+import { ObjectIndex, type RouteGraph } from "../model/gateway.js";
 import type { Inventory } from "../model/inventory.js";
 import { effectiveClass, tlsCovers, type Ingress, type IngressClass, type IngressPath } from "../model/ingress.js";
 import type { RouteRequest, Scheme } from "../model/request.js";
@@ -165,7 +165,7 @@ export function withConvertedRoutes(inv: Inventory, converted: RouteGraph): Inve
     routes: [...own(g.routes), ...after(converted.routes, g.routes.length)],
     backendTlsPolicies: [...own(g.backendTlsPolicies), ...converted.backendTlsPolicies],
     referenceGrants: [...g.referenceGrants, ...converted.referenceGrants],
-    objectKeys: new Set([...g.objectKeys, ...converted.objectKeys]),
+    objectKeys: ObjectIndex.union(g.objectKeys, converted.objectKeys),
   };
   return { ...inv, routing };
 }

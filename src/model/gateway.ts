@@ -107,8 +107,8 @@ export interface RouteGraph {
   referenceGrants: ReferenceGrant[];
   tlsMaterial: TlsMaterial[];
   backendTlsPolicies: BackendTlsPolicy[];
-  /** "group/kind/namespace/name" of every object in the input, so that references to kinds Junction does not read can be resolved. */
-  objectKeys: Set<string>;
+  /** Every object of the input (its namespace as written), so that references to kinds Junction does not read can be resolved. */
+  objectKeys: ObjectIndex;
 }
 
 /** A Gateway that stands for an IngressClass: its wildcard hostnames cover exactly one label, as Ingress hosts do. */
@@ -117,24 +117,54 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new Set() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new ObjectIndex() };
 }
 
-export function objectKey(group: string, kind: string, namespace: string | undefined, name: string): string {
-  // join makes one flat string; a template literal makes a tree of pieces that objectKeys (one key
-  // per object read, 100k and more) would keep as it is, about 200 bytes a key more. (String() as
-  // the template did: an undefined part is "undefined", not "".)
-  return [String(group), String(kind), namespace ?? "", String(name)].join("/");
+/**
+ * Objects by API group, kind, namespace ("" for none) and name: a set of names per namespace and
+ * kind, holding the name strings the model holds anyway, instead of a key string made, hashed and
+ * kept per object (a cluster dump has one object per pod).
+ */
+export class ObjectIndex {
+  private readonly groups = new Map<string, Map<string, Map<string, Set<string>>>>();
+
+  /** Adds an object; false when it was there already. */
+  add(group: string, kind: string, namespace: string, name: string): boolean {
+    let kinds = this.groups.get(group);
+    if (!kinds) this.groups.set(group, (kinds = new Map()));
+    let spaces = kinds.get(kind);
+    if (!spaces) kinds.set(kind, (spaces = new Map()));
+    let names = spaces.get(namespace);
+    if (!names) spaces.set(namespace, (names = new Set()));
+    const size = names.size;
+    return names.add(name).size !== size;
+  }
+
+  has(group: string, kind: string, namespace: string, name: string): boolean {
+    return this.groups.get(group)?.get(kind)?.get(namespace)?.has(name) ?? false;
+  }
+
+  hasKind(group: string, kind: string): boolean {
+    for (const names of this.groups.get(group)?.get(kind)?.values() ?? []) if (names.size) return true;
+    return false;
+  }
+
+  /** Every object of both. */
+  static union(a: ObjectIndex, b: ObjectIndex): ObjectIndex {
+    const out = new ObjectIndex();
+    for (const x of [a, b]) {
+      for (const [group, kinds] of x.groups) for (const [kind, spaces] of kinds) for (const [ns, names] of spaces) for (const name of names) out.add(group, kind, ns, name);
+    }
+    return out;
+  }
 }
 
 /** Whether the input holds the object (namespaced or cluster-scoped). */
 export function hasObject(graph: RouteGraph, group: string, kind: string, namespace: string | undefined, name: string): boolean {
-  return graph.objectKeys.has(objectKey(group, kind, namespace, name)) || graph.objectKeys.has(objectKey(group, kind, undefined, name));
+  return graph.objectKeys.has(group, kind, namespace ?? "", name) || graph.objectKeys.has(group, kind, "", name);
 }
 
 /** Whether the input holds any object of the kind. */
 export function hasKind(graph: RouteGraph, group: string, kind: string): boolean {
-  const prefix = `${group}/${kind}/`;
-  for (const k of graph.objectKeys) if (k.startsWith(prefix)) return true;
-  return false;
+  return graph.objectKeys.hasKind(group, kind);
 }

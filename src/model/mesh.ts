@@ -28,7 +28,12 @@ export interface MeshSettings {
   istioExtensionProviders?: Readonly<Record<string, IstioProviderKind>>;
   /** Cilium's agent option --http-normalize-path (default true): its Envoy normalizes the :path its HTTP rules match. */
   ciliumNormalizePath: boolean;
+  /** Istio meshConfig pathNormalization.normalization (default BASE): the path Istio's proxies authorize. */
+  istioPathNormalization: IstioPathNormalization;
 }
+
+export const ISTIO_PATH_NORMALIZATIONS = ["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"] as const;
+export type IstioPathNormalization = typeof ISTIO_PATH_NORMALIZATIONS[number];
 
 /**
  * A Linkerd gRPC match as a regular expression over the request path. linkerd2-proxy
@@ -67,6 +72,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   linkerdClusterNetworks: ["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map(cidrFrom),
   linkerdNamespace: "linkerd",
   ciliumNormalizePath: true,
+  istioPathNormalization: "BASE",
 };
 
 export type MeshAction = "allow" | "deny" | "audit" | "custom";

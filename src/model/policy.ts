@@ -3,7 +3,7 @@
 
 import type { Cidr } from "./ip.js";
 import type { PortMatch } from "./ports.js";
-import type { LabelSelector } from "./selector.js";
+import { matches, selector, type LabelSelector, type Requirement } from "./selector.js";
 import type { Clause } from "./l7.js";
 import type { Path, SourceRef } from "./source.js";
 
@@ -34,6 +34,13 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /**
+   * Cilium's requirements on io.cilium.k8s.policy.cluster, a pod's cluster name (the agent's
+   * cluster-name), with the selector's pod part: `labels` is that part when they hold for the
+   * cluster's name and selects nothing otherwise (clusterLabels). sources/cilium.ts reads them for
+   * Cilium's default name "default"; sources/clusters.ts again for the cluster's --cluster name.
+   */
+  ciliumCluster?: { requirements: readonly Requirement[]; labels: LabelSelector };
   /** MultiNetworkPolicy peers: KubeVirt VMs are not selected by pod or namespace selectors (only by ipBlock). */
   excludeVirtualMachines?: boolean;
   /**
@@ -153,4 +160,12 @@ export function policyRules(ingress: readonly Rule[] | undefined, egress: readon
   const out: Pick<Policy, "ingress" | "egress" | "requests"> = { ingress: conn(ingress), egress: conn(egress) };
   if (out.ingress !== ingress || out.egress !== egress) out.requests = { ingress, egress };
   return out;
+}
+
+/** Cilium's pod label for the cluster name (pkg/k8s/apis/cilium.io PolicyLabelCluster). */
+export const CILIUM_CLUSTER_LABEL = "io.cilium.k8s.policy.cluster";
+
+/** The pod part of a selector with Cilium cluster requirements, for the cluster `name`: it, or a selector that picks nothing. */
+export function clusterLabels(c: NonNullable<EndpointSelector["ciliumCluster"]>, name: string): LabelSelector {
+  return matches(selector({}, c.requirements), { [CILIUM_CLUSTER_LABEL]: name }) ? c.labels : { requirements: [{ key: CILIUM_CLUSTER_LABEL, operator: "In", values: [] }] };
 }

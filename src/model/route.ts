@@ -128,14 +128,29 @@ export interface Route extends ObjectMeta {
   rules: RouteRule[];
 }
 
+/** The route filters Linkerd's policy controller converts (outbound/index/http.rs convert_gateway_filter, inbound alike). */
+const LINKERD_FILTERS: ReadonlySet<string> = new Set(["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect"]);
+
+/** The first filter Linkerd's policy controller does not convert. */
+export function linkerdUnsupportedFilter(filters: readonly RouteFilter[]): RouteFilter | undefined {
+  return filters.find((f) => !LINKERD_FILTERS.has(f.type));
+}
+
 /**
- * Why Linkerd's policy controller ignores a GRPCRoute, inbound and outbound alike: a RegularExpression
- * method match (linkerd2 policy-controller/k8s/index/src/routes/grpc.rs try_match: "unsupported
- * GRPCRoute method match type"; the index logs "Ignoring GrpcRoute"); undefined when it does not.
+ * Why Linkerd's policy controller ignores a route, inbound and outbound alike; undefined when it does
+ * not. A GRPCRoute's RegularExpression method match (linkerd2 policy-controller/k8s/index/src/routes/
+ * grpc.rs try_match: "unsupported GRPCRoute method match type"), or a rule filter it does not convert
+ * (convert_gateway_filter: `bail!("RequestMirror filter is not supported")`, likewise URLRewrite and
+ * ExtensionRef, and "No filter specified" for a kind it does not know): converting the route fails,
+ * and the index logs the error and leaves the route out ("failed to convert route", "Ignoring").
  */
 export function linkerdIgnoredRoute(r: Pick<Route, "kind" | "rules">): string | undefined {
-  if (r.kind !== "GRPCRoute" || !r.rules.some((rule) => rule.matches.some((m) => m.grpc?.type === "RegularExpression"))) return undefined;
-  return "Linkerd supports only Exact gRPC method matches (a RegularExpression one makes its policy controller ignore the whole route)";
+  if (r.kind === "GRPCRoute" && r.rules.some((rule) => rule.matches.some((m) => m.grpc?.type === "RegularExpression"))) {
+    return "Linkerd supports only Exact gRPC method matches (a RegularExpression one makes its policy controller ignore the whole route)";
+  }
+  const filter = linkerdUnsupportedFilter(r.rules.flatMap((rule) => rule.filters ?? []));
+  if (filter) return `Linkerd supports only RequestHeaderModifier, ResponseHeaderModifier and RequestRedirect filters (a ${filter.type} filter makes its policy controller ignore the whole route)`;
+  return undefined;
 }
 
 export function routeKey(r: { kind: string; namespace: string; name: string }): string {

@@ -63,40 +63,44 @@ export class InventoryBuilder {
   }
 
   private addTemplatePods(): void {
-    // The last key made is given again for the same owner (pods come in runs per owner): one string, hashed once.
-    let last: [string | undefined, string, string, string] | undefined;
-    const key = (ns: string | undefined, o: Owner): string => {
-      if (!last || last[0] !== ns || last[1] !== o.kind || last[2] !== o.name) last = [ns, o.kind, o.name, `${ns}/${o.kind}/${o.name}`];
-      return last[3];
-    };
-    // The owner of each pod read from the input, as a key made once (three passes below look it up).
-    const read = this.inv.endpoints.length;
-    const owners: (string | undefined)[] = this.inv.endpoints.map((e) => (e.kind === "pod" && e.owner ? key(e.namespace, e.owner) : undefined));
-    // Controllers that already have pods in the input, directly or through a child controller.
-    const owning = new Set<string>();
-    for (const k of owners) if (k !== undefined) owning.add(k);
-    for (const t of this.templates) {
-      if (t.parent && owning.has(key(t.controller.namespace, t.controller))) owning.add(key(t.controller.namespace, t.parent));
+    // Controllers by namespace, kind and name (the last one read of a name stands for it), found
+    // without a key string made per pod and per look-up; sets of them hold each once.
+    const index = new Map<string, Map<string, Map<string, Controller>>>();
+    for (const c of this.inv.controllers) {
+      let kinds = index.get(c.namespace);
+      if (!kinds) index.set(c.namespace, (kinds = new Map()));
+      let names = kinds.get(c.kind);
+      if (!names) kinds.set(c.kind, (names = new Map()));
+      names.set(c.name, c);
     }
-    const present = new Set(this.templates.map((t) => key(t.controller.namespace, t.controller)));
-    const adopted = this.hashAdopted(present, owners, key);
-    for (const k of adopted.values()) owning.add(k);
+    const find = (ns: string | undefined, o: Owner): Controller | undefined => index.get(ns!)?.get(o.kind)?.get(o.name);
+    // The controller of each pod read from the input, when the input holds it (three passes below use it).
+    const read = this.inv.endpoints.length;
+    const owners: (Controller | undefined)[] = this.inv.endpoints.map((e) => (e.kind === "pod" && e.owner ? find(e.namespace, e.owner) : undefined));
+    // Controllers that already have pods in the input, directly or through a child controller.
+    const owning = new Set<Controller>();
+    for (const c of owners) if (c !== undefined) owning.add(c);
+    for (const t of this.templates) {
+      const parent = t.parent && find(t.controller.namespace, t.parent);
+      if (parent && owning.has(find(t.controller.namespace, t.controller)!)) owning.add(parent);
+    }
+    const adopted = this.hashAdopted(find);
+    for (const c of adopted.values()) owning.add(c);
     for (const t of this.templates) {
       const c = t.controller;
-      if (owning.has(key(c.namespace, c))) continue;
+      if (owning.has(find(c.namespace, c)!)) continue;
       // A ReplicaSet of a Deployment (or a Job of a CronJob) that is in the input: the parent stands for it.
-      if (t.parent && present.has(key(c.namespace, t.parent))) continue;
+      if (t.parent && find(c.namespace, t.parent)) continue;
       c.pods.push(this.addEndpoint(t.pod).id);
     }
-    const byOwner = new Map(this.inv.controllers.map((c) => [key(c.namespace, c), c]));
     for (let i = 0; i < read; i++) {
-      const e = this.inv.endpoints[i], k = owners[i];
-      if (k !== undefined && !e.fromTemplate) byOwner.get(k)?.pods.push(e.id);
+      const e = this.inv.endpoints[i], c = owners[i];
+      if (c !== undefined && !e.fromTemplate) c.pods.push(e.id);
     }
-    for (const [pod, k] of adopted) byOwner.get(k)?.pods.push(pod.id);
+    for (const [pod, c] of adopted) c.pods.push(pod.id);
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump.
     for (const t of this.templates) {
-      const parent = t.parent && byOwner.get(key(t.controller.namespace, t.parent));
+      const parent = t.parent && find(t.controller.namespace, t.parent);
       if (parent && parent !== t.controller) for (const id of t.controller.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
     }
     // Exact-size lists: one grown by push reserves 17 slots, and a cluster has a controller per few pods.
@@ -107,16 +111,15 @@ export class InventoryBuilder {
    * Pods of a ReplicaSet missing from the input, whose Deployment is present: the ReplicaSet is named
    * DEPLOYMENT-HASH after the pods' pod-template-hash label (as the Deployment controller names it).
    */
-  private hashAdopted(present: Set<string>, owners: readonly (string | undefined)[], key: (ns: string | undefined, o: Owner) => string): Map<Endpoint, string> {
-    const out = new Map<Endpoint, string>();
-    owners.forEach((k, i) => {
-      const e = this.inv.endpoints[i];
+  private hashAdopted(find: (ns: string | undefined, o: Owner) => Controller | undefined): Map<Endpoint, Controller> {
+    const out = new Map<Endpoint, Controller>();
+    for (const e of this.inv.endpoints) {
+      if (e.kind !== "pod" || !e.owner || e.owner.kind !== "ReplicaSet") continue;
       const hash = e.labels["pod-template-hash"];
-      if (k === undefined || e.owner!.kind !== "ReplicaSet" || !hash || present.has(k)) return;
-      if (!e.owner!.name.endsWith(`-${hash}`)) return;
-      const deployment = key(e.namespace, { kind: "Deployment", name: e.owner!.name.slice(0, -hash.length - 1) });
-      if (present.has(deployment)) out.set(e, deployment);
-    });
+      if (!hash || find(e.namespace, e.owner) || !e.owner.name.endsWith(`-${hash}`)) continue;
+      const deployment = find(e.namespace, { kind: "Deployment", name: e.owner.name.slice(0, -hash.length - 1) });
+      if (deployment) out.set(e, deployment);
+    }
     return out;
   }
 

@@ -11,7 +11,7 @@ import { cidrFrom, contains, formatAddress, parseAddress, type Cidr } from "../m
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Policy, Rule, Tier } from "../model/policy.js";
+import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -21,6 +21,8 @@ import { readCidrAs, readMeta, readSelector } from "./k8s.js";
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
 const SERVICE_ACCOUNT_KEY = "io.cilium.k8s.policy.serviceaccount";
+/** The agent's cluster-name when none is configured (Helm cluster.name, option ClusterName). */
+const CILIUM_DEFAULT_CLUSTER = "default";
 const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
@@ -43,7 +45,7 @@ function withoutSourcePrefix(f: Field): Field {
 function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefined {
   if (f.keys().some((k) => Object.keys(f.object() ?? {}).some((x) => x.startsWith("reserved:")) || k.includes("reserved:"))) return f.error("unsupported", "reserved identities are written with fromEntities/toEntities");
   const sel = readSelector(withoutSourcePrefix(f));
-  const pod: Requirement[] = [], ns: Requirement[] = [];
+  const pod: Requirement[] = [], ns: Requirement[] = [], cluster: Requirement[] = [];
   let accounts: string[] | undefined;
   let namespaced = false;
   for (const r0 of sel.requirements) {
@@ -52,6 +54,7 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
     if (key.startsWith("reserved:") || r0.key.startsWith("reserved:")) return f.error("unsupported", `${r0.key}: reserved identities are written with fromEntities/toEntities`);
     if (key === NAMESPACE_KEY) { ns.push({ ...r, key: "kubernetes.io/metadata.name" }); namespaced = true; }
     else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) });
+    else if (key === CILIUM_CLUSTER_LABEL) cluster.push(r);
     else if (key === SERVICE_ACCOUNT_KEY) {
       if (r.operator !== "In") return f.error("unsupported", `${r0.key} can only be matched with In (matchLabels)`);
       accounts = [...r.values];
@@ -61,7 +64,13 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
   const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
     ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
     : { kind: "selector", selector: selector({}, ns) };
-  return { namespaces, labels: selector({}, pod), kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
+  const labels = selector({}, pod);
+  if (!cluster.length) return { namespaces, labels, kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
+  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels); the
+  // input does not show that name: read as Cilium's default cluster-name, or the --cluster name.
+  const ciliumCluster = { requirements: cluster, labels };
+  f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show: read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
+  return { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
 }
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));

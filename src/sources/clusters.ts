@@ -9,7 +9,7 @@
 import type { Controller, Endpoint, Namespace, Service } from "../model/endpoint.js";
 import type { EndpointSlice } from "../model/endpointslice.js";
 import { emptyInventory, type Inventory } from "../model/inventory.js";
-import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule } from "../model/policy.js";
+import { clusterLabels, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule } from "../model/policy.js";
 import { Diagnostics } from "../model/source.js";
 import type { Loaded } from "./load.js";
 import { Locator } from "./locate.js";
@@ -113,5 +113,5 @@ function peerIn(peer: Peer, cluster: string, ingress: boolean): Peer {
 
 function selectorIn(sel: EndpointSelector, cluster: string): EndpointSelector {
   const namespaces: NamespaceMatch = sel.namespaces.kind === "name" ? { kind: "name", name: inCluster(cluster, sel.namespaces.name) } : sel.namespaces;
-  return { ...sel, namespaces, cluster };
+  return { ...sel, namespaces, cluster, ...(sel.ciliumCluster ? { labels: clusterLabels(sel.ciliumCluster, cluster) } : {}) };
 }

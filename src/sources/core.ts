@@ -4,6 +4,7 @@
 import { parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
 import type { NamedPort } from "../model/ports.js";
+import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
@@ -29,35 +30,39 @@ const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\
 
 /** The annotations the model keeps, or undefined when there are none. */
 function meshAnnotations(all: Record<string, string>): Record<string, string> | undefined {
-  const kept = Object.entries(all).filter(([k]) => KEPT_ANNOTATION.test(k));
-  return kept.length ? Object.fromEntries(kept) : undefined;
+  // (No entry arrays made: most objects have no such annotation, or none at all.)
+  let kept: Record<string, string> | undefined;
+  for (const k in all) if (KEPT_ANNOTATION.test(k)) (kept ??= {})[k] = all[k];
+  return kept;
 }
 
 const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+// (A literal in the loop would be a new RegExp object per port.)
+const A_LETTER = /[a-z]/;
 
 function readPodSpec(spec: Field): PodSpec {
   const ports: NamedPort[] = [];
   const httpProbes: { port: number; path: string }[] = [];
   let proxyContainer: string | undefined;
   spec.object();
-  for (const group of ["containers", "initContainers"]) {
-    for (const c of spec.get(group).list({ required: group === "containers" && spec.present }) ?? []) {
-      const name = c.get("name").value;
+  for (const group of CONTAINER_LISTS) {
+    for (const c of spec.get(group).list(group === "containers" && spec.present ? REQUIRED : undefined) ?? []) {
+      const name = c.raw("name");
       if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
       for (const p of c.get("ports").list() ?? []) {
         const port = readPortNumber(p.get("containerPort"));
         const protocol = readProtocol(p.get("protocol"));
         const nameField = p.get("name");
         const name = nameField.string();
-        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !/[a-z]/.test(name))) {
+        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !A_LETTER.test(name))) {
           nameField.error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
         }
         if (port !== undefined) ports.push({ name, port, protocol });
       }
-      httpProbes.push(...containerProbes(c));
+      containerProbes(c, httpProbes);
     }
   }
   return {
@@ -73,28 +78,42 @@ function readPodSpec(spec: Field): PodSpec {
   };
 }
 
-/** A container's httpGet probes: the port (a number, or one of its TCP port names in any case) and the path without query. */
-function containerProbes(c: Field): { port: number; path: string }[] {
-  return ["livenessProbe", "readinessProbe", "startupProbe"].flatMap((k) => {
+const CONTAINER_LISTS = ["containers", "initContainers"];
+const REQUIRED = { required: true };
+const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"];
+
+/** A container's httpGet probes (added to `out`): the port (a number, or one of its TCP port names in any case) and the path without query. */
+function containerProbes(c: Field, out: { port: number; path: string }[]): void {
+  for (const k of PROBES) {
+    // (Looked at without making fields first: most containers have no httpGet probe.)
+    const probe = c.raw(k);
+    const httpGet = probe !== null && typeof probe === "object" && !Array.isArray(probe) ? (probe as Record<string, unknown>).httpGet : undefined;
+    if (httpGet === undefined || httpGet === null) continue;
     const get = c.get(k).get("httpGet");
-    if (!get.present) return [];
     const raw = get.get("port").value;
     const named = typeof raw === "string" ? (c.get("ports").list() ?? []).find((p) => (p.get("protocol").value ?? "TCP") === "TCP" && String(p.get("name").value ?? "").toLowerCase() === raw.toLowerCase()) : undefined;
     const port = typeof raw === "number" ? raw : named ? Number(named.get("containerPort").value) : NaN;
     const path = (typeof get.get("path").value === "string" ? String(get.get("path").value) : "/").split("?")[0];
-    return Number.isInteger(port) && port > 0 && port <= 65535 ? [{ port, path }] : [];
-  });
+    if (Number.isInteger(port) && port > 0 && port <= 65535) out.push({ port, path });
+  }
 }
 
-/** The mesh-related fields of a pod, set only when present (most pods have none). */
-function meshFacts(annotations: Record<string, string>, spec: PodSpec): Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken" | "httpProbes"> {
-  const out: Pick<Endpoint, "annotations" | "proxyContainer" | "automountToken" | "httpProbes"> = {};
+/**
+ * A pod's optional fields, set only when present (most pods have none): its Secret files, the
+ * mesh-related fields, the secondary networks it asks for (its Multus annotation; sources/networks.ts
+ * checks them), then its source. Set on the pod in place, in that order (no object made per part).
+ */
+function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Record<string, string>, md: Field, src: SourceRef): Omit<Endpoint, "id"> {
+  if (spec.secretFiles.length) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
-  if (kept) out.annotations = kept;
-  if (spec.proxyContainer) out.proxyContainer = spec.proxyContainer;
-  if (spec.automountToken === false) out.automountToken = false;
-  if (spec.httpProbes.length) out.httpProbes = spec.httpProbes;
-  return out;
+  if (kept) pod.annotations = kept;
+  if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
+  if (spec.automountToken === false) pod.automountToken = false;
+  if (spec.httpProbes.length) pod.httpProbes = spec.httpProbes;
+  const requests = readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  if (requests.length) pod.attachments = requests;
+  pod.src = src;
+  return pod;
 }
 
 /** Secret volumes: volume name → the Secret and its files (key → path; every key when items is unset, seen as tls.crt etc.). */
@@ -115,8 +134,11 @@ function secretVolumes(spec: Field): Map<string, { secret: string; items?: { key
 
 /** The files the containers see from Secret volumes (the keys of a whole-Secret volume are assumed to be tls.crt, tls.key, ca.crt). */
 function readSecretFiles(spec: Field): SecretFile[] {
-  const volumes = secretVolumes(spec);
   const out: SecretFile[] = [];
+  // (No volumes: nothing to read or report, and no map made.)
+  const given = spec.raw("volumes");
+  if (given === undefined || given === null) return out;
+  const volumes = secretVolumes(spec);
   if (!volumes.size) return out;
   for (const c of spec.get("containers").list() ?? []) {
     const env = new Set((c.get("env").list() ?? []).flatMap((e) => e.get("value").string() ?? []));
@@ -144,15 +166,24 @@ function readReady(status: Field): boolean | undefined {
 }
 
 export function readAddresses(fields: Field[]): Address[] {
-  const out: Address[] = [];
+  // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
+  let out: Address[] = [];
+  // The last string read into `out` (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
+  let last: string | undefined;
   for (const f of fields) {
     const s = f.string();
-    if (s === undefined || s === "") continue;
-    const a = parseAddress(s);
-    if (a) { if (!out.some((o) => o.family === a.family && o.value === a.value)) out.push(a); }
-    else f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+    if (s === undefined || s === "" || s === last) continue;
+    const a = readAddress(f, s);
+    if (a) { last = s; if (!out.some((o) => o.family === a.family && o.value === a.value)) out = out.length ? out.concat([a]) : [a]; }
   }
-  return out.slice(); // exact size, as readPodSpec's ports
+  return out;
+}
+
+/** One address field: undefined (with an error) when it is not an IP address; `s` is its string, read. */
+function readAddress(f: Field, s: string): Address | undefined {
+  const a = parseAddress(s);
+  if (!a) f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+  return a;
 }
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
@@ -166,13 +197,6 @@ export function readOwner(md: Field): Owner | undefined {
   return undefined;
 }
 
-/** The secondary networks a pod asks for (its Multus annotation); sources/networks.ts checks them. */
-function attachmentsOf(md: Field): Pick<Endpoint, "attachments"> {
-  const requests = readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
-  return requests.length ? { attachments: requests } : {};
-}
-
-const secretFilesOf = (spec: PodSpec) => spec.secretFiles.length ? { secretFiles: spec.secretFiles } : {};
 
 const namespaceFrontEnd: FrontEnd = {
   kind: "Namespace", apiVersions: ["v1"], namespaced: false,
@@ -208,21 +232,24 @@ const podFrontEnd: FrontEnd = {
     if (!meta) return;
     const status = root.get("status");
     // A finished pod has no network presence: its address may already belong to another pod.
-    const phase = status.get("phase").value;
+    const phase = status.raw("phase");
     if (phase === "Succeeded" || phase === "Failed") {
       ctx.info(["status", "phase"], "finished-pod", `pod ${meta.namespace}/${meta.name} is ${phase}: it takes no part in the analysis`);
       return;
     }
-    const ipFields = [status.get("podIP"), ...(status.get("podIPs").list() ?? []).map((p) => p.get("ip"))];
+    const ipFields = [status.get("podIP")];
+    for (const p of status.get("podIPs").list() ?? []) ipFields.push(p.get("ip"));
     let addresses = readAddresses(ipFields);
-    const hostIP = readAddresses([status.get("hostIP")]);
-    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP;
-    b.addEndpoint({
+    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most pods use.)
+    const hostField = status.get("hostIP"), hostText = hostField.string();
+    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(hostField, hostText);
+    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
+    const md = root.get("metadata");
+    b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
-      owner: readOwner(root.get("metadata")), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status), ...secretFilesOf(spec), ...meshFacts(meta.annotations, spec),
-      ...attachmentsOf(root.get("metadata")), src: ctx.ref,
-    });
+      owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
+      serviceAccount: spec.serviceAccount, ready: readReady(status),
+    }, spec, meta.annotations, md, ctx.ref));
   },
 };
 
@@ -239,11 +266,11 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").get("replicas").int({ min: 0 });
-      const pod: Omit<Endpoint, "id"> = {
+      const pod = withPodFacts({
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, ...secretFilesOf(spec), ...meshFacts(annotations, spec), ...attachmentsOf(template.get("metadata")), src: ctx.ref,
-      };
+        fromTemplate: true,
+      }, spec, annotations, template.get("metadata"), ctx.ref);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
     },

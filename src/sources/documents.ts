@@ -7,7 +7,7 @@ import { parseBlockDocument } from "./blockyaml.js";
 import { KubeYamlError, parseKubeYaml, splitKubectlDocuments, yamlTextProblem } from "./kubeyaml.js";
 import { JsonReadError, parseJsonStream, parseStrictJson } from "./strictjson.js";
 import type { InputFile } from "./read.js";
-import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
+import { Diagnostics, type Diagnostic, type Path, type SourceRef } from "../model/source.js";
 import { describe } from "./fields.js";
 import type { YAMLError } from "yaml";
 
@@ -194,8 +194,17 @@ function collectList(list: Record<string, unknown>, kind: string, apiVersion: st
 
 function collectItems(items: unknown[], ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
   // concat, not a spread: an array made by a spread (or push) reserves 17 slots, and every object of a dump keeps its path.
-  items.forEach((item, i) => collect(item, { ...ref, path: ref.path.concat("items", i) }, place, out, skipped, diags, nullFree));
+  const top = ref.path.length === 0;
+  for (let i = 0; i < items.length; i++) collect(items[i], { file: ref.file, doc: ref.doc, path: top ? itemPath(i) : ref.path.concat("items", i) }, place, out, skipped, diags, nullFree);
 }
+
+/** The path ["items", i] of a document list's item: one frozen array per index, shared by every list (the model keeps each object's path). */
+function itemPath(i: number): Path {
+  while (ITEM_PATHS.length <= i) ITEM_PATHS.push(Object.freeze(["items", ITEM_PATHS.length]));
+  return ITEM_PATHS[i];
+}
+
+const ITEM_PATHS: Path[] = [];
 
 function nonEmptyString(v: unknown): v is string {
   return typeof v === "string" && v !== "";

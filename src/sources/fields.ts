@@ -39,11 +39,15 @@ export class Field {
 
   get present(): boolean { return this.value !== undefined && this.value !== null; }
 
-  get(key: string | number): Field {
+  /** The value of a child field, without making a Field (for reads that report nothing): what get(key).value gives. */
+  raw(key: string | number): unknown {
     const v = this.value;
-    const child = typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
+    return typeof key === "number" ? (Array.isArray(v) ? v[key] : undefined)
       : v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
-    const f = new Field(this.ctx, child);
+  }
+
+  get(key: string | number): Field {
+    const f = new Field(this.ctx, this.raw(key));
     f.parent = this;
     f.key = key;
     return f;
@@ -73,21 +77,23 @@ export class Field {
     return o ? Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null) : [];
   }
 
-  string(rule: StringRule = {}): string | undefined {
-    if (!this.present) return rule.required ? this.missing() : undefined;
+  // (The rules are optional, not defaulted to {}: a default object is made on every call, and a
+  // load reads millions of fields.)
+  string(rule?: StringRule): string | undefined {
+    if (!this.present) return rule?.required ? this.missing() : undefined;
     if (typeof this.value !== "string") return this.error("type", `must be a string, not ${describe(this.value)}`);
-    if (rule.nonEmpty && this.value === "") return this.error("empty", "must not be empty");
-    if (rule.oneOf && !rule.oneOf.includes(this.value)) {
+    if (rule?.nonEmpty && this.value === "") return this.error("empty", "must not be empty");
+    if (rule?.oneOf && !rule.oneOf.includes(this.value)) {
       return this.error("enum", `${JSON.stringify(this.value)} is not one of ${rule.oneOf.join(", ")}`);
     }
     return this.value;
   }
 
-  int(rule: NumberRule = {}): number | undefined {
-    if (!this.present) return rule.required ? this.missing() : undefined;
+  int(rule?: NumberRule): number | undefined {
+    if (!this.present) return rule?.required ? this.missing() : undefined;
     if (typeof this.value !== "number" || !Number.isInteger(this.value)) return this.error("type", `must be an integer, not ${describe(this.value)}`);
-    if (rule.min !== undefined && this.value < rule.min) return this.error("range", `${this.value} is below the minimum ${rule.min}`);
-    if (rule.max !== undefined && this.value > rule.max) return this.error("range", `${this.value} is above the maximum ${rule.max}`);
+    if (rule?.min !== undefined && this.value < rule.min) return this.error("range", `${this.value} is below the minimum ${rule.min}`);
+    if (rule?.max !== undefined && this.value > rule.max) return this.error("range", `${this.value} is above the maximum ${rule.max}`);
     return this.value;
   }
 
@@ -111,12 +117,12 @@ export class Field {
   }
 
   /** The field as a list of element fields. */
-  list(rule: ListRule = {}): Field[] | undefined {
-    if (!this.present) return rule.required ? this.missing() : undefined;
+  list(rule?: ListRule): Field[] | undefined {
+    if (!this.present) return rule?.required ? this.missing() : undefined;
     if (!Array.isArray(this.value)) return this.error("type", `must be a list, not ${describe(this.value)}`);
     const n = this.value.length;
-    if (rule.min !== undefined && n < rule.min) return this.error("too-few", `must have at least ${rule.min} item${rule.min === 1 ? "" : "s"}`);
-    if (rule.max !== undefined && n > rule.max) return this.error("too-many", `has ${n} items; at most ${rule.max} are allowed`);
+    if (rule?.min !== undefined && n < rule.min) return this.error("too-few", `must have at least ${rule.min} item${rule.min === 1 ? "" : "s"}`);
+    if (rule?.max !== undefined && n > rule.max) return this.error("too-many", `has ${n} items; at most ${rule.max} are allowed`);
     return this.value.map((_, i) => this.get(i));
   }
 
@@ -131,6 +137,13 @@ export class Field {
     return this.error("required", `exactly one of ${names.join(", ")} must be set`);
   }
 }
+
+/**
+ * A null map value or list item is not an absent one: encoding/json stores the element's zero value
+ * (a label `app: null` is `app: ""` to the API server's typed decoding of built-in kinds), and a CRD's
+ * schema refuses it. Junction refuses it in both.
+ */
+export const NULL_ELEMENT = 'null here is not an absent value: the API server reads it as "" in built-in kinds (encoding/json stores the zero value) and refuses it in custom resources; write "" or remove it';
 
 /** A value as error messages name it: `the string "x"`, `a list`, `number 5`. */
 export function describe(v: unknown): string {

@@ -4,7 +4,7 @@
 import { formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
-import type { Field } from "./fields.js";
+import { NULL_ELEMENT, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -62,11 +62,13 @@ export function readStringMap(f: Field): Record<string, string> {
   const o = f.object();
   const out: Record<string, string> = {};
   if (!o) return out;
-  // (Own keys in Object.entries' order, without its pair arrays: a dump has several maps per pod.)
-  for (const k of Object.keys(o)) {
+  // (Own keys in Object.entries' order, without its pair arrays or a key array: a dump has several
+  // maps per pod. A parsed object inherits no enumerable key, so for-in gives exactly its own.)
+  for (const k in o) {
     const v = o[k];
     if (typeof v === "string") out[k] = v;
-    else if (v !== null && v !== undefined) f.get(k).error("type", `must be a string, not ${typeof v}`);
+    else if (v === null) f.get(k).error("null-value", NULL_ELEMENT);
+    else if (v !== undefined) f.get(k).error("type", `must be a string, not ${typeof v}`);
   }
   return out;
 }
@@ -92,7 +94,7 @@ export function labelValueError(value: string): string | undefined {
 export function readLabels(f: Field): Labels {
   const labels = readStringMap(f);
   const valid = validLabels();
-  for (const k of Object.keys(labels)) {
+  for (const k in labels) {
     const v = labels[k];
     const last = valid?.get(k);
     if (last === v) { labels[k] = last; continue; }
@@ -117,7 +119,7 @@ export function readSelector(f: Field): LabelSelector {
     const key = keyField.string({ required: true });
     const operator = e.get("operator").string({ required: true, oneOf: OPERATORS }) as Operator | undefined;
     const valuesField = e.get("values");
-    const values = (valuesField.list() ?? []).map((v) => v.string()).filter((v): v is string => v !== undefined);
+    const values = (valuesField.list() ?? []).map((v) => v.value === null ? v.error("null-value", NULL_ELEMENT) : v.string()).filter((v): v is string => v !== undefined);
     if (key !== undefined) { const err = labelKeyError(key); if (err) keyField.error("invalid-label", err); }
     for (const [i, v] of values.entries()) { const err = labelValueError(v); if (err) valuesField.get(i).error("invalid-label", err); }
     if (operator === "In" || operator === "NotIn") {
@@ -261,12 +263,16 @@ export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
 
 export function readProtocol(f: Field, fallback: Protocol = "TCP"): Protocol {
   if (!f.present) return fallback;
-  const p = f.string({ oneOf: ["TCP", "UDP", "SCTP"] });
+  const p = f.string(PROTOCOL_RULE);
   return isProtocol(p) ? p : fallback;
 }
 
+// (Rules made once: a literal is a new object per call, and every port of a dump is read through them.)
+const PROTOCOL_RULE: StringRule = { oneOf: ["TCP", "UDP", "SCTP"] };
+const PORT_RULES: Record<"required" | "optional", NumberRule> = { required: { required: true, min: 1, max: MAX_PORT }, optional: { required: false, min: 1, max: MAX_PORT } };
+
 export function readPortNumber(f: Field, required = true): number | undefined {
-  return f.int({ required, min: 1, max: MAX_PORT });
+  return f.int(PORT_RULES[required ? "required" : "optional"]);
 }
 
 /** An int-or-string port: a number 1-65535, or an IANA service name (as the API server checks). */

@@ -604,28 +604,43 @@ export function splitKubectlDocuments(text: string): [number, number][] {
   return ranges;
 }
 
+/** Whether the line starting at `at` follows a document separator line (so it starts a document to kubectl). */
+function afterSeparator(text: string, at: number): boolean {
+  const prev = text.lastIndexOf("\n", at - 2) + 1;
+  if (!text.startsWith("---", prev)) return false;
+  const rest = goTrimSpace(text.slice(prev + 3, at - 1));
+  return rest === "" || rest[0] === "#";
+}
+
 /** Go's strings.TrimSpace (unicode.IsSpace): unlike String.prototype.trim, it keeps U+FEFF and trims U+0085. */
 function goTrimSpace(s: string): string {
   return s.replace(/^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g, "");
 }
 
 /** Characters go-yaml v2 refuses ("control characters are not allowed") or reads as line breaks. */
-const SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r]|^[ \t]*[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/m;
+const SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r]|^[ \t]*[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]|^\uFEFF/m;
 
 /** Any character SUSPECT looks at, wherever it is: one fast native scan for the common clean text. */
-const ANY_SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
+const ANY_SUSPECT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029\r\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\uFEFF]/;
 
 /**
  * The first character of a YAML text that kubectl would refuse or read differently from the `yaml`
  * library: control characters (go-yaml's reader refuses them), a CR not followed by LF (a line
  * break to go-yaml but not to kubectl's document splitter), NEL/LS/PS (line breaks in YAML 1.1
- * only) and no-break or other Unicode spaces where indentation is (YAML reads them as text).
+ * only), no-break or other Unicode spaces where indentation is (YAML reads them as text), and a
+ * byte-order mark at the start of a line other than a document's first: go-yaml's scanner skips it
+ * there but counts it as a column ("Allow the BOM" in scan_to_next_token), so the line is indented
+ * by one to kubectl; the reader drops one only at the start of a stream (a document, to kubectl).
  */
 export function yamlTextProblem(text: string): { message: string; offset: number } | undefined {
   if (!ANY_SUSPECT.test(text)) return undefined;
   const re = new RegExp(SUSPECT.source, "gm");
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const ch = m[0][m[0].length - 1], code = ch.charCodeAt(0), at = m.index + m[0].length - 1;
+    if (ch === "\uFEFF") {
+      if (at > 0 && afterSeparator(text, at)) continue;
+      return { message: "a byte-order mark (U+FEFF) at the start of a line: kubectl's YAML reader skips it there but counts it as a column of indentation (it ignores one only at the start of a document); remove it (files joined with cat keep their byte-order marks)", offset: at };
+    }
     if (ch === "\r") { if (text[at + 1] === "\n") continue; return { message: "a carriage return (CR) not followed by a line feed: lone-CR line endings are refused (kubectl splits documents on LF only); convert the file to LF or CRLF line endings", offset: at }; }
     const name = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
     if (m[0].length > 1 || /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/.test(ch)) return { message: `a no-break or other Unicode space (${name}) used as indentation: YAML reads it as text, not indentation; use plain spaces`, offset: at };

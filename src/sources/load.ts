@@ -9,7 +9,8 @@ import { Locator } from "./locate.js";
 import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
-import { identity, lower } from "./lowering.js";
+import { addIdentity, identity, lower } from "./lowering.js";
+import { ObjectIndex } from "../model/gateway.js";
 
 export { FRONT_ENDS } from "./lowering.js";
 
@@ -65,13 +66,11 @@ function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: Load
 function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded | undefined {
   const lowered = new Diagnostics();
   const b = new InventoryBuilder(lowered);
-  const seen = new Set<string>();
+  const seen = new ObjectIndex();
   let count = 0;
   const read = (raw: RawObject): boolean => {
     if (options.exclude?.(raw)) return true;
-    const k = identity(raw);
-    // (One probe of the set: a key not added again is a second definition.)
-    if (k !== undefined && seen.size === seen.add(k).size) return false;
+    if (!addIdentity(raw, seen)) return false;
     count++;
     lower(raw, b, lowered);
     return true;

@@ -6,7 +6,7 @@ import type { InventoryBuilder } from "./builder.js";
 import type { RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { objectKey } from "../model/gateway.js";
+import type { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
 import { coreFrontEnds } from "./core.js";
 import { discoveryFrontEnds } from "./discovery.js";
@@ -58,14 +58,35 @@ export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): 
   checked.finish();
 }
 
+/**
+ * Adds the object to `seen` under its identity: its API group (a Calico NetworkPolicy is not a
+ * Kubernetes one), kind, namespace (identityNamespace) and name. False when an object of that identity was there already (a
+ * second definition); true for an object without a name (it has no identity).
+ */
+export function addIdentity(raw: RawObject, seen: ObjectIndex): boolean {
+  const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  if (typeof md?.name !== "string") return true;
+  return seen.add(identityGroup(raw.apiVersion), raw.kind, identityNamespace(raw.kind, md.namespace), md.name);
+}
+
+/** The same identity as a string, "Kind.group/namespace/name" (for the slow path of lastDefinitions). */
 export function identity(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return undefined;
-  const namespaced = byKind.get(raw.kind)?.[0]?.namespaced ?? true;
-  // The API group is part of the identity: a Calico NetworkPolicy is not a Kubernetes one.
-  const group = raw.apiVersion.includes("/") ? raw.apiVersion.split("/")[0] : "";
+  const group = identityGroup(raw.apiVersion);
   // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
-  return [group ? `${raw.kind}.${group}` : raw.kind, namespaced ? (typeof md.namespace === "string" && md.namespace !== "" ? md.namespace : "default") : "", md.name].join("/");
+  return [group ? `${raw.kind}.${group}` : raw.kind, identityNamespace(raw.kind, md.namespace), md.name].join("/");
+}
+
+/** The namespace of an object's identity: "default" when a namespaced kind gives none (or ""), none ("") for a cluster-scoped kind. */
+function identityNamespace(kind: string, namespace: unknown): string {
+  const namespaced = byKind.get(kind)?.[0]?.namespaced ?? true;
+  return namespaced ? (typeof namespace === "string" && namespace !== "" ? namespace : "default") : "";
+}
+
+/** The group part of an apiVersion as an object's identity reads it (up to the first slash). */
+function identityGroup(apiVersion: string): string {
+  return groupsOf(apiVersion)[0];
 }
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
@@ -91,14 +112,27 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
 
 /** Records that the object exists, so that references to kinds no front end reads can be resolved. */
 function noteObject(raw: RawObject, b: InventoryBuilder): void {
-  const key = noteKey(raw);
-  if (key !== undefined) b.inv.routing.objectKeys.add(key);
+  const md = raw.obj.metadata as Record<string, unknown> | undefined;
+  if (typeof md?.name !== "string") return;
+  b.inv.routing.objectKeys.add(referenceGroup(raw.apiVersion), raw.kind, typeof md.namespace === "string" ? md.namespace : "", md.name);
 }
 
-/** The key noteObject records (undefined for an object without a name). */
-function noteKey(raw: RawObject): string | undefined {
-  const md = raw.obj.metadata as Record<string, unknown> | undefined;
-  if (typeof md?.name !== "string") return undefined;
-  const group = raw.apiVersion.includes("/") ? raw.apiVersion.slice(0, raw.apiVersion.lastIndexOf("/")) : "";
-  return objectKey(group, raw.kind, typeof md.namespace === "string" ? md.namespace : undefined, md.name);
+/** The group an apiVersion names as references name it (up to the last slash). */
+function referenceGroup(apiVersion: string): string {
+  return groupsOf(apiVersion)[1];
 }
+
+/** An apiVersion's group up to its first slash and up to its last, made once per apiVersion (objects share a few). */
+function groupsOf(apiVersion: string): readonly [string, string] {
+  let groups = groupCache.get(apiVersion);
+  if (groups === undefined) {
+    const slash = apiVersion.indexOf("/");
+    groups = slash < 0 ? ["", ""] : [apiVersion.slice(0, slash), apiVersion.slice(0, apiVersion.lastIndexOf("/"))];
+    // (Bounded: an input of a million made-up apiVersions must not grow it for the process's life.)
+    if (groupCache.size >= 1024) groupCache.clear();
+    groupCache.set(apiVersion, groups);
+  }
+  return groups;
+}
+
+const groupCache = new Map<string, readonly [string, string]>();

@@ -18,10 +18,11 @@ export function parseStrictJson(text: string): unknown {
   let value: unknown;
   try { value = JSON.parse(text); }
   catch (e) { throw new JsonReadError(`invalid JSON: ${(e as Error).message.replace(/^Unexpected/, "unexpected")}`, errorOffset(e as Error)); }
-  // Cheap check first: as many keys written as the parsed objects hold, and no deep nesting. Only
-  // when it fails is the text walked again to say where.
+  // Cheap check first: no deep nesting, and as many key colons written as the parsed objects hold
+  // keys (a duplicate key is written but held once; keyColons counts every written key, and
+  // possibly more). Only when it fails is the text walked again to say where.
   const keys = keyCount(value);
-  if (keys < 0 || keyTokens(text) !== keys) checkKeys(text);
+  if (keys < 0 || keyColons(text) !== keys) checkKeys(text);
   if (keys === INFINITE) {
     const at = infiniteNumber(text);
     throw new JsonReadError(`the number ${at ? text.slice(at[0], Math.min(at[1], at[0] + 24)) : ""}${at && at[1] - at[0] > 24 ? "…" : ""} is beyond the range of a 64-bit float: kubectl's JSON decoder fails on it ("cannot unmarshal number into Go value of type float64")`, at?.[0]);
@@ -84,17 +85,25 @@ function wellFormed(v: unknown): unknown {
   return out;
 }
 
-/** How many strings in the text are object keys (followed by a colon). */
-function keyTokens(t: string): number {
+/**
+ * How many colons in the text follow an unescaped quote (white space between): at least the number
+ * of object keys, since every key's closing quote is followed by its colon, and more only when a
+ * string value starts with a colon (`": x"`), where checkKeys then looks properly. Walking the
+ * colons is a third of the cost of walking every string of the text (there are twice as many
+ * strings as keys, and each has two quotes).
+ */
+function keyColons(t: string): number {
   let n = 0;
-  for (let i = 0; ;) {
-    const q = t.indexOf('"', i);
-    if (q < 0) return n;
-    i = closingQuote(t, q) + 1;
-    let k = i;
-    while (t.charCodeAt(k) <= 0x20) k++;
-    if (t.charCodeAt(k) === 0x3a) n++;
+  for (let c = t.indexOf(":"); c >= 0; c = t.indexOf(":", c + 1)) {
+    let q = c - 1, ch = t.charCodeAt(q);
+    // (JSON.parse accepted the text: outside strings, a character up to U+0020 is white space.)
+    while (ch <= 0x20 && q > 0) ch = t.charCodeAt(--q);
+    if (ch !== 0x22) continue;
+    let backslashes = 0;
+    while (t.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) n++;
   }
+  return n;
 }
 
 /** keyCount's answer for a value holding a number JSON.parse made infinite. */

@@ -123,3 +123,21 @@ test("a RegularExpression gRPC match is one expression over the path, \"/\" + se
   assert.equal(call(serviceOnly, "/shop.Cart/Add"), "apps/v1");
   assert.equal(call(serviceOnly, "/other.Cart/Add"), null);
 });
+
+test("an Exact gRPC match as Istio writes it on the path: service and method exact, a service alone the prefix \"/service/\", a method alone \"/[^/]+/method\"", () => {
+  // istio pilot/pkg/config/kube/gateway/conversion.go createGRPCURIMatch (GRPCMethodMatchExact): `Prefix: "/" + service + "/"`
+  // without a method, `Regex: "/[^/]+/" + method` without a service, `Exact: "/" + service + "/" + method` with both.
+  // Before, Junction took only paths of exactly two non-empty segments: /shop.Cart/Add/x and /shop.Cart/ matched no service-only rule.
+  const grpcRoute = (name: string, method: string) => httpRoute(name, `  rules: [{matches: [{method: {${method}}}], backendRefs: [{name: v1, port: 80}]}]`).replace("kind: HTTPRoute", "kind: GRPCRoute");
+  const call = (yaml: string, path: string) => route(yaml, { protocol: "grpc", method: "POST", path }).backend;
+  const GW = gateway([HTTP_ALL]);
+  const svc = GW + grpcRoute("svc", "service: shop.Cart");
+  for (const path of ["/shop.Cart/Add", "/shop.Cart/Add/x", "/shop.Cart/"]) assert.equal(call(svc, path), "apps/v1", path);
+  for (const path of ["/shop.Cart", "/shop.Carts/Add"]) assert.equal(call(svc, path), null, path);
+  const method = GW + grpcRoute("m", "method: Add");
+  assert.equal(call(method, "/shop.Cart/Add"), "apps/v1");
+  for (const path of ["/shop.Cart/Add/x", "//Add", "/a/b/Add"]) assert.equal(call(method, path), null, path);
+  const both = GW + grpcRoute("both", "service: shop.Cart, method: Add");
+  assert.equal(call(both, "/shop.Cart/Add"), "apps/v1");
+  assert.equal(call(both, "/shop.Cart/Add/x"), null);
+});

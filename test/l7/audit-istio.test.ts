@@ -7,7 +7,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { istioNormalize, istioPathRejected } from "../../src/engine/l7/paths.js";
+import { istioNormalize, istioPath, istioPathRejected } from "../../src/engine/l7/paths.js";
+import type { IstioPathNormalization } from "../../src/model/mesh.js";
 import { formatDiagnostic } from "../../src/model/source.js";
 import { load } from "../helpers.js";
 import { outcome, pod, service, world } from "./fixture.js";
@@ -208,4 +209,23 @@ test("meshConfig rootNamespace read from the ConfigMap: its policies apply mesh-
   assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh: not YAML/);
   const badNs = load({ "m.yaml": meshConfig("    rootNamespace: Not_A_Label") });
   assert.match(badNs.diagnostics.errors.map(formatDiagnostic).join("\n"), /data\.mesh\.rootNamespace/);
+});
+
+test("meshConfig pathNormalization (listener.go: NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES) decides the path Istio authorizes; read from the ConfigMap", () => {
+  // istio tests/integration/security/normalization_test.go, its expectations per mode:
+  const cases: [IstioPathNormalization, string, string][] = [
+    ["NONE", "/app/../admin", "/app/../admin"], ["NONE", "/app//", "/app//"],
+    ["BASE", "/app//", "/app//"], ["BASE", "/app/%2E./admin", "/admin"], ["BASE", "/app/%2f", "/app/%2f"],
+    ["MERGE_SLASHES", "/app//", "/app/"], ["MERGE_SLASHES", "/app//../admin", "/app/admin"], ["MERGE_SLASHES", "/app/%2f", "/app/%2f"],
+    ["MERGE_SLASHES", "/%5Capp%2f%5c%2F%2e%2e%2fadmin%5c\\abc", "/%5Capp%2f%5c%2F..%2fadmin%5c/abc"],
+    ["DECODE_AND_MERGE_SLASHES", "/app%2f/", "/app/"], ["DECODE_AND_MERGE_SLASHES", "/%2Fapp%5cadmin%5Cabc", "/app/admin/abc"],
+    ["DECODE_AND_MERGE_SLASHES", "/%5Capp%2f%5c%2F%2e%2e%2fadmin%5c\\abc", "/app/admin/abc"], ["DECODE_AND_MERGE_SLASHES", "/%c0%2fadmin", "/%c0/admin"],
+  ];
+  for (const [mode, sent, seen] of cases) assert.equal(istioPath(sent, mode), seen, `${mode} ${sent}`);
+  const deny = ap("deny-admin", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]");
+  const ask = (mesh: string) => outcome(world(base + deny + (mesh ? meshConfig(mesh) : "")).ask("shop/web", "shop/api", 8080, get("//admin")));
+  assert.equal(ask(""), "allow", "BASE keeps //admin: the DENY of /admin does not match");
+  assert.equal(ask("    pathNormalization: {normalization: MERGE_SLASHES}"), "403", "MERGE_SLASHES: //admin is /admin (was a wrong allow)");
+  assert.equal(outcome(world(base + deny + meshConfig("    pathNormalization: {normalization: NONE}")).ask("shop/web", "shop/api", 8080, get("/x/../admin"))), "allow", "NONE: the path as sent");
+  assert.match(load({ "m.yaml": meshConfig("    pathNormalization: {normalization: SOMETIMES}") }).diagnostics.errors.map(formatDiagnostic).join("\n"), /data\.mesh\.pathNormalization\.normalization/);
 });

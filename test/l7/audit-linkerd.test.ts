@@ -215,3 +215,15 @@ test("grpc/match.rs MatchRpc::match_length: a Server's GRPCRoute reads the path'
   assert.equal(call("/shop.Admin"), "grpc UNIMPLEMENTED", "no method piece: no rule matches");
   assert.equal(call("/shop.Apix/Get"), "grpc UNIMPLEMENTED", "the service is compared exactly");
 });
+
+test("routes try_filter / convert_gateway_filter: a Server's route with a filter Linkerd does not convert (RequestMirror, URLRewrite, ExtensionRef) is ignored whole", () => {
+  // linkerd2 policy-controller: `RequestMirror { .. } => bail!("RequestMirror filter is not supported")` (URLRewrite,
+  // ExtensionRef alike); the index logs the failed conversion and leaves the route out. Before, the route's
+  // AuthorizationPolicy admitted web on it.
+  const mirrored = route("web", "[{matches: [{path: {type: PathPrefix, value: /}}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: api, port: 8080}}}]}]");
+  const yaml = base + server("api", "HTTP/1") + identities + mirrored + authz("h", "HTTPRoute", "web", "web-only");
+  const r = world(yaml, LINKERD).ask("shop/web", "shop/api", 8080, req("/"));
+  assert.equal(outcome(r), "403", "the Server's default route, which no authorization admits");
+  assert.match(r.layers.at(-1)!.summary, /default route/);
+  assert.match(load({ "r.yaml": yaml }).diagnostics.items.map(formatDiagnostic).join("\n"), /HTTPRoute shop\/web: Linkerd supports only RequestHeaderModifier, ResponseHeaderModifier and RequestRedirect filters \(a RequestMirror filter/);
+});

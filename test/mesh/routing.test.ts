@@ -213,3 +213,57 @@ test("a Linkerd client's proxy reads a gRPC path's second and third segments: mo
   assert.equal(ask("linkerd-proxy", "/shop.Admin/"), "shop/api-v2", "service matched, method \"\"");
   assert.equal(ask("linkerd-proxy", "/shop.Admin"), null, "no method segment: no rule matches");
 });
+
+test("a Linkerd client in a consumer namespace gets its consumer routes and the producer routes, ranked together; an Envoy client the consumer routes only", () => {
+  // linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default / apply_http_route: a producer
+  // route is inserted into every namespace's watch ("Producer routes apply to clients in all namespaces"), consumer
+  // namespaces' included; GEP-1294 has the consumer routes replace them.
+  const yaml = (client: string) => proxied(client)
+    + meshRoute("shop", "prod", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /special}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: producer}]}}]
+    backendRefs: [{name: api-v2, port: 80}]`)
+    + meshRoute("web", "mine", API, tagged("api", "consumer"));
+  const tag = (client: string, path: string) => one(yaml(client), "web/client", `http://api.shop${path}`).responseHeaders["x-route"];
+  assert.equal(tag("linkerd-proxy", "/special/x"), "producer", "the producer route's longer prefix wins");
+  assert.equal(tag("linkerd-proxy", "/other"), "consumer");
+  assert.equal(tag("istio-proxy", "/special/x"), "consumer", "the consumer route replaces the producer routes");
+});
+
+test("Linkerd ignores a mesh route with a filter its policy controller does not convert (URLRewrite...); with every route ignored the request goes to the Service", () => {
+  // linkerd2 policy-controller outbound/index/http.rs convert_gateway_filter: `URLRewrite { .. } => bail!("URLRewrite filter
+  // is not supported")` (RequestMirror, ExtensionRef alike); index.rs apply_http_route: "failed to convert route", return.
+  // grpc/src/outbound.rs: no route → default_outbound_route (PathPrefix "/" to the Service).
+  const rewrite = meshRoute("shop", "rw", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
+    backendRefs: [{name: api-v2, port: 80}]`);
+  const linkerd = one(proxied("linkerd-proxy") + rewrite, "web/client", "http://api.shop/old/x");
+  assert.deepEqual([linkerd.status, linkerd.backend, linkerd.upstream?.path], [200, "shop/api", "/old/x"], "no route: the Service, the path as sent");
+  assert.match(linkerd.candidates.map((c) => c.outcome).join("\n"), /ignored: Linkerd supports only RequestHeaderModifier, ResponseHeaderModifier and RequestRedirect filters \(a URLRewrite filter/);
+  const envoy = one(proxied("istio-proxy") + rewrite, "web/client", "http://api.shop/old/x");
+  assert.deepEqual([envoy.backend, envoy.upstream?.path], ["shop/api-v2", "/new/x"]);
+  const beside = proxied("linkerd-proxy") + rewrite + meshRoute("shop", "plain", API, `  rules: [{matches: [{path: {type: PathPrefix, value: /only}}], backendRefs: [{name: api-v2, port: 80}]}]`);
+  assert.equal(one(beside, "web/client", "http://api.shop/old/x").status, 404, "another route is bound: the ignored one's requests match no rule");
+});
+
+test("a Linkerd client's proxy answers 500 for a backend whose own filter Linkerd cannot convert; an Envoy client applies it", () => {
+  // linkerd2 policy-controller outbound/index/http.rs convert_backend: `Err(error) => return Some(Backend::Invalid { ...,
+  // message: format!("unsupported backend filter: {error}") })`; grpc/src/outbound/http.rs convert_backend: an Invalid
+  // backend gets a FailureInjector with status 500.
+  const mirrored = meshRoute("shop", "r", API, `  rules:
+  - backendRefs: [{name: api-v2, port: 80, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: api, port: 80}}}]}]`);
+  const linkerd = one(proxied("linkerd-proxy") + mirrored, "web/client", "http://api.shop/");
+  assert.equal(linkerd.status, 500);
+  assert.match(linkerd.reason ?? "", /cannot convert the RequestMirror filter of backend/);
+  const envoy = one(proxied("istio-proxy") + mirrored, "web/client", "http://api.shop/");
+  assert.deepEqual([envoy.status, envoy.backend, envoy.mirroredTo?.map((m) => m.name)], [200, "shop/api-v2", ["shop/api"]]);
+});
+
+test("Linkerd breaks a tie between equally old routes by name alone, whatever their namespaces (timestamp_then_name)", () => {
+  // linkerd2 policy-controller/grpc/src/outbound.rs timestamp_then_name: `by_ts.then_with(|| left_id.name.cmp(&right_id.name))`.
+  const at = (yaml: string) => yaml.replace(/metadata: \{name: (\w+), namespace: (\w+)\}/, 'metadata: {name: $1, namespace: $2, creationTimestamp: "2026-01-01T00:00:00Z"}');
+  const yaml = proxied("linkerd-proxy") + at(meshRoute("shop", "zeta", API, tagged("api-v2", "producer-zeta"))) + at(meshRoute("web", "alpha", API, tagged("api", "consumer-alpha")));
+  const a = one(yaml, "web/client", "http://api.shop/");
+  assert.deepEqual([a.route, a.responseHeaders["x-route"]], ["HTTPRoute web/alpha", "consumer-alpha"], "alpha before zeta, though shop/ sorts before web/");
+});

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, load, tempFiles } from "../helpers.js";
+import { formatPath } from "../../src/model/source.js";
 
 const service = (targetPort: string) =>
   `apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  selector: {app: a}\n  ports:\n  - port: 8080\n${targetPort ? `    targetPort: ${targetPort}\n` : ""}`;
@@ -118,4 +119,49 @@ test("flow logs and histories: a time beyond what a Date holds is an error namin
     assert.equal(history.code, 2, history.err);
     assert.match(history.err, /bad-history\.jsonl:2: at: "99999999999999999" is not a time/);
   } finally { t.cleanup(); }
+});
+
+test("built-in kinds are decoded into Go structs: an int32 field (or an int-or-string's number) beyond int32, an int64 beyond int64, is refused as encoding/json refuses it; CRD integers are not bounded by their format", () => {
+  const deployment = (replicas: string, grace: string, hostPort: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      terminationGracePeriodSeconds: ${grace}\n      containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: ${hostPort}}]}]\n`;
+  const errors = (text: string) => load({ "d.yaml": text }).diagnostics.errors.map((d) => [d.line, d.message]);
+  assert.deepEqual(errors(deployment("2147483647", "9007199254740991", "8080")), []);
+  assert.deepEqual(errors(deployment("2147483648", "99999999999999999999", "-2147483649")), [
+    [5, "2147483648 is above the maximum 2147483647"],
+    [10, "100000000000000000000 is above the maximum 9223372036854776000"],
+    [11, "-2147483649 is below the minimum -2147483648"],
+  ]);
+  // IntOrString holds an int32: a probe's port of 2^32 + 80 is not port 80 to the API server.
+  const pod = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers: [{name: c, image: x, readinessProbe: {tcpSocket: {port: 4294967376}}}]\n" });
+  assert.deepEqual(pod.diagnostics.errors.map((d) => d.message), ["4294967376 is above the maximum 2147483647"]);
+  // A CRD's integers: bounded by their schema's own minimum and maximum only.
+  const route = load({ "r.yaml": "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: default}\nspec:\n  rules: [{backendRefs: [{name: s, port: 80, weight: 1000000}]}]\n" });
+  assert.deepEqual(route.diagnostics.errors.map((d) => d.message), []);
+});
+
+test("scannerc.go scan_to_next_token ('Allow the BOM'): a U+FEFF at the start of a line is skipped but counted as a column, so only a document's first one is harmless; elsewhere it is refused with its line (it was read as part of a key, or silently)", () => {
+  const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
+  const ok = load({ "a.yaml": `${ns("a")}---\n\uFEFF${ns("b")}--- # next\n\uFEFF${ns("c")}` });
+  assert.deepEqual(ok.diagnostics.errors.map((d) => d.message), []);
+  assert.equal(ok.objects, 3);
+  for (const [text, line] of [[`${ns("a")}---\n# joined\n\uFEFF${ns("b")}`, 6], [`apiVersion: v1\n\uFEFFkind: Namespace\nmetadata: {name: a}\n`, 2]] as const) {
+    const loaded = load({ "b.yaml": text });
+    assert.deepEqual(loaded.diagnostics.errors.map((d) => [d.line, d.message.split(":")[0]]), [[line, "a byte-order mark (U+FEFF) at the start of a line"]], JSON.stringify(text));
+  }
+  // Inside a value it is a character like any other.
+  const inside = load({ "c.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {note: \"x\uFEFFy\"}\n" });
+  assert.deepEqual(inside.diagnostics.errors, []);
+});
+
+test("encoding/json stores a null map value or list item as the zero value: matchLabels {app: null} is {app: \"\"} to the API server (CRDs refuse it); refused, where it was read as no requirement and selected every pod", () => {
+  const pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\n---\n";
+  const np = (selector: string) => load({ "np.yaml": `${pods}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  podSelector: ${selector}\n  policyTypes: [Ingress]\n` });
+  const refused = np("{matchLabels: {app: null}}");
+  assert.deepEqual(refused.diagnostics.errors.map((d) => [d.code, d.line, formatPath(d.field ?? [])]), [["null-value", 10, "spec.podSelector.matchLabels.app"]]);
+  assert.match(refused.diagnostics.errors[0].message, /reads it as "" in built-in kinds/);
+  const empty = np('{matchLabels: {app: ""}}');
+  assert.deepEqual(empty.diagnostics.errors, []);
+  const notIn = np("{matchExpressions: [{key: app, operator: NotIn, values: [b, ~]}]}");
+  assert.deepEqual(notIn.diagnostics.errors.map((d) => [d.code, formatPath(d.field ?? [])]), [["null-value", "spec.podSelector.matchExpressions[0].values[1]"]]);
+  // A null field is still an absent one.
+  assert.deepEqual(np("{matchLabels: null}").diagnostics.errors, []);
 });

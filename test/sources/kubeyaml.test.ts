@@ -99,6 +99,11 @@ test("duplicate keys are errors (kubectl --validate=strict: 'duplicate field'), 
   assert.throws(() => parseStrictJson('{"a": {"b": 1, "b": 2}}'), /duplicate field "b"/);
   assert.throws(() => parseStrictJson('{"a": 1, "\\u0061": 2}'), /duplicate field "a"/);
   assert.deepEqual(parseStrictJson('{"a": {"b": 1}, "b": {"a": 1}}'), { a: { b: 1 }, b: { a: 1 } });
+  // Colons and quotes inside strings: the cheap count of key colons is never fooled into missing a duplicate.
+  assert.deepEqual(parseStrictJson('{"a": ":x", "b": " :", "c\\\\": "\\\\" , "d": "\\\\\\":"}'), { a: ":x", b: " :", "c\\": "\\", d: "\\\":" });
+  assert.throws(() => parseStrictJson('{"a": ":x", "a": 1}'), /duplicate field "a"/);
+  assert.throws(() => parseStrictJson('{"a\\\\"  :  ":", "a\\\\"\n:\t2}'), /duplicate field "a\\\\"/);
+  assert.throws(() => parseStrictJson('{"x": "\\":", "y": {"x": 1, "x": 2}}'), /duplicate field "x"/);
 });
 
 test("go-yaml v2 scannerc.go escapes: \\/ is 'found unknown escape character'; surrogate \\u escapes are invalid", () => {

@@ -7,6 +7,7 @@ import { cli, load, tempFiles } from "../helpers.js";
 import { loadPaths, RELEASE_AT } from "../../src/sources/load.js";
 import { resolveEndpoint } from "../../src/engine/endpoints.js";
 import { InventoryIndex } from "../../src/model/inventory.js";
+import { hasKind, hasObject, ObjectIndex } from "../../src/model/gateway.js";
 
 test("a folder is read recursively; only .yaml/.yml/.json files", () => {
   const t = tempFiles({
@@ -192,4 +193,52 @@ status: {podIP: 10.0.0.7}
     assert.ok(r.ok && r.value.kind === "parties", `${ref}: ${!r.ok ? r.error : ""}`);
     if (r.ok && r.value.kind === "parties") assert.deepEqual(r.value.parties.map((p) => p.endpoint?.name), ["api-5d8f-x2k9p"], ref);
   }
+});
+
+test("an object's identity for second definitions: group, kind, namespace (default when a namespaced kind gives none; none for a cluster-scoped kind), name", () => {
+  const dup = (files: Record<string, string>) => load(files).diagnostics.items.filter((d) => d.code === "duplicate").map((d) => d.message.split(" is defined")[0]);
+  const cm = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${ns}}\n`;
+  assert.deepEqual(dup({ "a.yaml": cm(""), "b.yaml": cm(", namespace: default") }), ["ConfigMap default/c"]);
+  assert.deepEqual(dup({ "a.yaml": cm(", namespace: x"), "b.yaml": cm(", namespace: y") }), []);
+  assert.deepEqual(dup({ "a.yaml": cm(", namespace: ''"), "b.yaml": cm("") }), ["ConfigMap default/c"]);
+  const node = (ns: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: node-a${ns}}\n`;
+  assert.deepEqual(dup({ "a.yaml": node(""), "b.yaml": node(", namespace: x") }), ["Node node-a"]);
+  const np = (api: string) => `apiVersion: ${api}\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n`;
+  assert.deepEqual(dup({ "a.yaml": np("networking.k8s.io/v1"), "b.yaml": np("crd.projectcalico.org/v1") }), []);
+  assert.deepEqual(dup({ "a.yaml": np("networking.k8s.io/v1"), "b.yaml": np("networking.k8s.io/v1") }), ["NetworkPolicy a/p"]);
+});
+
+test("every object read is known by group, kind, namespace as written and name, for references to kinds Junction does not read", () => {
+  const l = load({ "a.yaml": "apiVersion: example.com/v1\nkind: Params\nmetadata: {name: p, namespace: x}\n---\napiVersion: example.com/v1\nkind: Global\nmetadata: {name: g}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n" });
+  const g = l.inventory.routing;
+  assert.equal(hasObject(g, "example.com", "Params", "x", "p"), true);
+  assert.equal(hasObject(g, "example.com", "Params", "y", "p"), false);
+  assert.equal(hasObject(g, "example.com", "Params", undefined, "p"), false);
+  // An object written without a namespace is found from any namespace (cluster-scoped kinds are).
+  assert.equal(hasObject(g, "example.com", "Global", "y", "g"), true);
+  assert.equal(hasObject(g, "", "ConfigMap", "x", "c"), true);
+  assert.equal(hasObject(g, "example.com", "ConfigMap", "x", "c"), false);
+  assert.equal(hasKind(g, "example.com", "Global"), true);
+  assert.equal(hasKind(g, "example.com", "Other"), false);
+  const both = ObjectIndex.union(g.objectKeys, load({ "b.yaml": "apiVersion: example.com/v1\nkind: Other\nmetadata: {name: o}\n" }).inventory.routing.objectKeys);
+  assert.deepEqual([both.has("example.com", "Params", "x", "p"), both.has("example.com", "Other", "", "o"), both.has("example.com", "Other", "", "p")], [true, true, false]);
+});
+
+test("template pods and owners: a Deployment's pods are its ReplicaSets' and, with a ReplicaSet missing, the pods named after it by their pod-template-hash; a controller without pods gets its template's", () => {
+  const tpl = "spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}";
+  const pod = (name: string, hash: string, rs: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {app: web, pod-template-hash: ${hash}}, ownerReferences: [{kind: ReplicaSet, name: ${rs}, controller: true}]}\nspec: {containers: [{name: c}]}`;
+  const rs = (name: string, deployment: string) => `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: ${name}, namespace: x, ownerReferences: [{kind: Deployment, name: ${deployment}, controller: true}]}\n${tpl}`;
+  const l = load({ "dump.yaml": [
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: x}\n${tpl}`, rs("web-aaa", "web"),
+    pod("web-aaa-1", "aaa", "web-aaa"), pod("web-bbb-1", "bbb", "web-bbb"), pod("web-aaa-2", "aaa", "web-aaa"),
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: x}\n${tpl}`, rs("old-ccc", "old"),
+    pod("lone", "ddd", "gone-ddd"), pod("other-ns", "eee", "web-eee").replace("namespace: x", "namespace: y"),
+  ].join("\n---\n") });
+  const name = (id: number) => l.inventory.endpoints[id].name;
+  const pods = (kind: string, n: string) => l.inventory.controllers.find((c) => c.kind === kind && c.name === n)!.pods.map(name);
+  assert.deepEqual(pods("Deployment", "web"), ["web-bbb-1", "web-aaa-1", "web-aaa-2"]);
+  assert.deepEqual(pods("ReplicaSet", "web-aaa"), ["web-aaa-1", "web-aaa-2"]);
+  assert.deepEqual(pods("Deployment", "api"), ["api"]);
+  assert.deepEqual(pods("ReplicaSet", "old-ccc"), ["old-ccc"]);
+  assert.deepEqual(l.inventory.endpoints.filter((e) => e.fromTemplate).map((e) => e.name), ["api", "old-ccc"]);
 });

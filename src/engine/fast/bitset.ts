@@ -39,11 +39,6 @@ export function resized(b: Bits, nwords: number): Bits {
   return out;
 }
 
-/** out = a & b over [w0, w1). */
-export function and(out: Bits, a: Bits, b: Bits, w0 = 0, w1 = out.length): void {
-  for (let w = w0; w < w1; w++) out[w] = a[w] & b[w];
-}
-
 /** out |= a over [w0, w1). */
 export function orInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
   for (let w = w0; w < w1; w++) out[w] |= a[w];
@@ -52,11 +47,6 @@ export function orInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
 /** out &= ~a over [w0, w1). */
 export function andNotInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
   for (let w = w0; w < w1; w++) out[w] &= ~a[w];
-}
-
-/** out &= a over [w0, w1). */
-export function andInto(out: Bits, a: Bits, w0 = 0, w1 = out.length): void {
-  for (let w = w0; w < w1; w++) out[w] &= a[w];
 }
 
 export function isEmpty(b: Bits, w0 = 0, w1 = b.length): boolean {
@@ -97,28 +87,160 @@ export function firstN(nwords: number, n: number): Bits {
   return b;
 }
 
-/** [first, last+1) of the words that are not zero: loops over sparse sets stay short. */
+/**
+ * A bitset kept over its words [lo, lo + w.length) only: every word outside is zero. At 100k pods
+ * nearly every selector and peer set holds classes of one namespace, one or two words of 541, and
+ * stored whole they were 22 MB of memory touched for the first time (a page fault per 4 KB). A bit
+ * set outside the words widens them (a new carving).
+ */
+export class Windowed {
+  constructor(public lo: number, public w: Bits) {}
+  /** One past the last word kept. */
+  get hi(): number { return this.lo + this.w.length; }
+}
+
+export function hasW(b: Windowed, i: number): boolean {
+  const k = (i >>> 5) - b.lo;
+  return k >= 0 && k < b.w.length && (b.w[k] & (1 << (i & 31))) !== 0;
+}
+
+export function setW(b: Windowed, i: number): void {
+  const word = i >>> 5;
+  if (word < b.lo || word >= b.lo + b.w.length) widen(b, word, word + 1);
+  b.w[word - b.lo] |= 1 << (i & 31);
+}
+
+export function clearW(b: Windowed, i: number): void {
+  const k = (i >>> 5) - b.lo;
+  if (k >= 0 && k < b.w.length) b.w[k] &= ~(1 << (i & 31));
+}
+
+/** Makes room for the words [from, to) (the kept words are copied into a new carving). */
+function widen(b: Windowed, from: number, to: number): void {
+  const empty = b.w.length === 0;
+  const lo = empty ? from : Math.min(b.lo, from), hi = empty ? to : Math.max(b.lo + b.w.length, to);
+  const w = newBits(hi - lo);
+  if (!empty) w.set(b.w, b.lo - lo);
+  b.lo = lo;
+  b.w = w;
+}
+
+/** Calls fn for every set bit, in increasing order. */
+export function forEachW(b: Windowed, fn: (i: number) => void): void {
+  const ws = b.w, base = b.lo << 5;
+  for (let k = 0; k < ws.length; k++) {
+    let v = ws[k];
+    while (v !== 0) {
+      const low = v & -v;
+      fn(base + (k << 5) + 31 - Math.clz32(low));
+      v ^= low;
+    }
+  }
+}
+
+/** out |= a over [w0, w1). */
+export function orIntoW(out: Bits, a: Windowed, w0 = 0, w1 = out.length): void {
+  const ws = a.w, lo = a.lo;
+  for (let w = Math.max(w0, lo), end = Math.min(w1, lo + ws.length); w < end; w++) out[w] |= ws[w - lo];
+}
+
+/** The words [lo, hi) of `dense` (zero elsewhere), trimmed to those not zero, as a windowed set. */
+export function windowOf(dense: Bits, lo = 0, hi = dense.length): Windowed {
+  while (lo < hi && dense[lo] === 0) lo++;
+  while (hi > lo && dense[hi - 1] === 0) hi--;
+  const w = newBits(hi - lo);
+  w.set(dense.subarray(lo, hi));
+  return new Windowed(lo, w);
+}
+
+/** Writes the words [w0, w1) of `src` into `b` (widened where `src` has bits outside its words). */
+export function writeWords(b: Windowed, src: Bits, w0: number, w1: number): void {
+  let a = w0, z = w1;
+  while (a < z && src[a] === 0) a++;
+  while (z > a && src[z - 1] === 0) z--;
+  if (a < z && (a < b.lo || z > b.lo + b.w.length)) widen(b, a, z);
+  const ws = b.w, lo = b.lo;
+  for (let w = Math.max(w0, lo), end = Math.min(w1, lo + ws.length); w < end; w++) ws[w - lo] = src[w];
+}
+
+/** Whether `b` holds the bits of `dense`, which is all zeros outside [lo, hi). */
+export function sameAs(b: Windowed, dense: Bits, lo: number, hi: number): boolean {
+  const ws = b.w, off = b.lo, end = off + ws.length;
+  for (let w = Math.min(lo, off), top = Math.max(hi, end); w < top; w++) {
+    if ((w >= off && w < end ? ws[w - off] : 0) !== (w >= lo && w < hi ? dense[w] : 0)) return false;
+  }
+  return true;
+}
+
+/** A copy of `b` (its own words). */
+export function copyOf(b: Windowed): Windowed {
+  const w = newBits(b.w.length);
+  w.set(b.w);
+  return new Windowed(b.lo, w);
+}
+
+/**
+ * Calls fn for every bit of `(a | (c & r)) & mask` in increasing order (c and r both given or
+ * neither): the remote classes one side may allow (connectivity.ts SideMay), among those of mask.
+ */
+export function forEachMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, fn: (i: number) => void): void {
+  const aw = a.w, alo = a.lo, ahi = Math.min(alo + aw.length, mask.length);
+  if (c === undefined || r === undefined) {
+    for (let w = alo; w < ahi; w++) {
+      let v = aw[w - alo] & mask[w];
+      while (v !== 0) {
+        const low = v & -v;
+        v ^= low;
+        fn((w << 5) + 31 - Math.clz32(low));
+      }
+    }
+    return;
+  }
+  const cw = c.w, rw = r.w, clo = Math.max(c.lo, r.lo), chi = Math.min(c.lo + cw.length, r.lo + rw.length, mask.length);
+  const lo = aw.length === 0 ? clo : clo >= chi ? alo : Math.min(alo, clo), hi = aw.length === 0 ? chi : clo >= chi ? ahi : Math.max(ahi, chi);
+  const coff = c.lo, roff = r.lo;
+  for (let w = lo; w < hi; w++) {
+    let v = ((w >= alo && w < ahi ? aw[w - alo] : 0) | (w >= clo && w < chi ? cw[w - coff] & rw[w - roff] : 0)) & mask[w];
+    while (v !== 0) {
+      const low = v & -v;
+      v ^= low;
+      fn((w << 5) + 31 - Math.clz32(low));
+    }
+  }
+}
+
+/** How many bits forEachMay would visit. */
+export function countMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits): number {
+  let n = 0;
+  forEachWord(a, c, r, mask, (v) => { n += bitCount(v); });
+  return n;
+}
+
+function forEachWord(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, fn: (v: number) => void): void {
+  const aw = a.w, alo = a.lo, ahi = Math.min(alo + aw.length, mask.length);
+  if (c === undefined || r === undefined) {
+    for (let w = alo; w < ahi; w++) fn(aw[w - alo] & mask[w]);
+    return;
+  }
+  const cw = c.w, rw = r.w, clo = Math.max(c.lo, r.lo), chi = Math.min(c.lo + cw.length, r.lo + rw.length, mask.length);
+  const lo = aw.length === 0 ? clo : clo >= chi ? alo : Math.min(alo, clo), hi = aw.length === 0 ? chi : clo >= chi ? ahi : Math.max(ahi, chi);
+  for (let w = lo; w < hi; w++) fn(((w >= alo && w < ahi ? aw[w - alo] : 0) | (w >= clo && w < chi ? cw[w - c.lo] & rw[w - r.lo] : 0)) & mask[w]);
+}
+
+/** Whether bit i is in `a | (c & r)`. */
+export function mayHas(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, i: number): boolean {
+  return hasW(a, i) || (c !== undefined && hasW(c, i) && hasW(r!, i));
+}
+
+/** A windowed set written out over `nwords` words (a new array). */
+export function denseOf(b: Windowed, nwords: number): Bits {
+  const out = new Uint32Array(nwords);
+  if (b.w.length) out.set(b.w, b.lo);
+  return out;
+}
+
+/** [first, last+1) of some words. */
 export type Span = readonly [number, number];
-
-const spans = new WeakMap<Bits, Span>();
-
-export function spanOf(b: Bits): Span {
-  let s = spans.get(b);
-  if (!s) { s = scanSpan(b); spans.set(b, s); }
-  return s;
-}
-
-/** Records that `b` changed (its span is recomputed on next use). */
-export function touched(b: Bits): void {
-  spans.delete(b);
-}
-
-function scanSpan(b: Bits): Span {
-  let lo = 0, hi = b.length;
-  while (lo < hi && b[lo] === 0) lo++;
-  while (hi > lo && b[hi - 1] === 0) hi--;
-  return [lo, hi];
-}
 
 /** The words holding the given bits, as runs [w0, w1) of consecutive words. */
 export function wordRuns(ids: Iterable<number>): [number, number][] {

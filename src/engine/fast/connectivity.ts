@@ -13,7 +13,7 @@ import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { Subjects } from "./subjects.js";
-import { andNotInto, clear, forEach, has, isEmpty, orInto, resized, set, wordRuns, words, type Bits } from "./bitset.js";
+import { andNotInto, clear, denseOf, forEach, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits, type Windowed } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
@@ -41,7 +41,7 @@ export interface FastStats {
 export type Progress = (message: string) => void;
 
 /** The remote classes one side may allow: `any | (cont & rest)` (sideMay). */
-export interface SideMay { key: object; any: Bits; cont?: Bits; rest?: Bits }
+export interface SideMay { key: object; any: Windowed; cont?: Windowed; rest?: Windowed }
 
 export class FastConnectivity implements Connectivity {
   readonly inventory: Inventory;
@@ -218,15 +218,15 @@ export class FastConnectivity implements Connectivity {
   /** Union of the port classes of `sig` whose row holds `other`. */
   portsOf(sig: Signature, other: number): number {
     const rows = sig.rows!, conns = sig.layout!.conns;
-    if (rows.length === 1) return has(rows[0], other) ? conns[0] : NONE;
-    if (!has(sig.any!, other)) return NONE;
+    if (rows.length === 1) return hasW(rows[0], other) ? conns[0] : NONE;
+    if (!hasW(sig.any!, other)) return NONE;
     let mask = 0, key: number | string = 0;
-    if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (has(rows[k], other)) mask |= 1 << k; key = mask; }
-    else key = rows.map((r) => (has(r, other) ? "1" : "0")).join("");
+    if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) mask |= 1 << k; key = mask; }
+    else key = rows.map((r) => (hasW(r, other) ? "1" : "0")).join("");
     let id = sig.masks!.get(key);
     if (id === undefined) {
       id = NONE;
-      for (let k = 0; k < rows.length; k++) if (has(rows[k], other)) id = this.conntable.join(id, conns[k]);
+      for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) id = this.conntable.join(id, conns[k]);
       sig.masks!.set(key, id);
     }
     return id;
@@ -345,7 +345,7 @@ export class FastConnectivity implements Connectivity {
   private mayMatch(p: Policy, sig: Signature, id: number): boolean {
     return (rulesOf(p, sig.direction) ?? []).some((r) => {
       const peers = this.sets.rulePeers(r, sig.family);
-      return peers === undefined || has(peers, id);
+      return peers === undefined || hasW(peers, id);
     });
   }
 
@@ -362,8 +362,8 @@ export class FastConnectivity implements Connectivity {
   ensureCapacity(): void {
     if (this.classes.size <= this.sets.nwords * 32) return;
     const n = words(capacityFor(this.classes.size));
+    // Rows are kept over the words they hold bits in: they need no room for new classes.
     this.sets.resize(n);
-    for (const sig of this.signatures) if (sig.rows || sig.admin) this.rows.resize(sig, n);
     for (const [sig, b] of this.adminMembers) this.adminMembers.set(sig, resized(b, n));
   }
 
@@ -402,7 +402,7 @@ export class FastConnectivity implements Connectivity {
    * (classes without a part; `added` naming ports their part's policies do not) is each class looked at.
    */
   reassignAdmin(affected: Bits, removed: Policy | undefined, added: Policy | undefined): void {
-    const subject = added && this.sets.subject(added.subject);
+    const subject = added && denseOf(this.sets.subject(added.subject), affected.length);
     // An ingress rule on a named port makes the part depend on the class's own ports.
     const names = added ? namedPortsOf([added]) : new Set<string>();
     const namesKey = [...names].sort().join(",");

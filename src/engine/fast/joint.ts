@@ -4,7 +4,7 @@
 // that an AdminNetworkPolicy change (which touches every class it selects) only recomputes the few
 // distinct Admin parts and never a row of the rest.
 
-import { has } from "./bitset.js";
+import { hasW } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { PortLayout, Signature } from "./signature.js";
 
@@ -21,7 +21,7 @@ export interface Joint {
 
 /** Whether the composed side may allow `other` somewhere (a superset; exact answers come from jointPorts). */
 export function jointMayAllow(j: Joint, other: number): boolean {
-  return has(j.admin.any!, other) || (has(j.admin.admin!.anyCont, other) && has(j.rest.any!, other));
+  return hasW(j.admin.any!, other) || (hasW(j.admin.admin!.anyCont, other) && hasW(j.rest.any!, other));
 }
 
 function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
@@ -44,8 +44,8 @@ function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
  */
 export function jointPorts(j: Joint, other: number, conntable: ConnTable, restAllows?: (r: number) => boolean): number {
   const parts = partsOf(j, conntable), { allow, cont } = j.admin.admin!, rows = j.rest.rows!;
-  const allowed = (p: (typeof parts)[number]) => has(allow[p.a], other) ||
-    (has(cont[p.a], other) && (restAllows ? restAllows(p.r) : has(rows[p.r], other)));
+  const allowed = (p: (typeof parts)[number]) => hasW(allow[p.a], other) ||
+    (hasW(cont[p.a], other) && (restAllows ? restAllows(p.r) : hasW(rows[p.r], other)));
   let key: number | string = 0;
   if (parts.length <= 30) { for (let k = 0; k < parts.length; k++) if (allowed(parts[k])) key |= 1 << k; }
   else key = parts.map((p) => (allowed(p) ? "1" : "0")).join("");

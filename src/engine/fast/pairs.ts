@@ -6,7 +6,7 @@ import type { Direction } from "../../model/policy.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
-import { bitCount, has, newBits, set, type Bits } from "./bitset.js";
+import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
@@ -68,16 +68,7 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   for (const group of bySide.values()) {
     const { any, cont, rest } = drive[group[0]];
     let n = 0;
-    for (let w = 0; w < mask.length; w++) {
-      let v = (cont ? any[w] | (cont[w] & rest![w]) : any[w]) & mask[w];
-      while (v !== 0) {
-        const low = v & -v;
-        v ^= low;
-        const b = (w << 5) + 31 - Math.clz32(low);
-        candidates[n++] = b;
-        mine[b] = -1;
-      }
-    }
+    forEachMay(any, cont, rest, mask, (b) => { candidates[n++] = b; mine[b] = -1; });
     pairsOf(group, n);
   }
   for (const group of loners.values()) {
@@ -96,7 +87,7 @@ function mayByClass(fc: FastConnectivity, ids: readonly number[], d: Direction):
 }
 
 function mayHold(s: SideMay, i: number): boolean {
-  return has(s.any, i) || (s.cont !== undefined && has(s.cont, i) && has(s.rest!, i));
+  return mayHas(s.any, s.cont, s.rest, i);
 }
 
 /** Estimated pairs visited when driving from these sides (each distinct side counted once, times its classes). */
@@ -107,12 +98,7 @@ function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): nu
     if (n === undefined) { counts.set(s.key, 1); distinct.push(s); } else counts.set(s.key, n + 1);
   }
   let total = 0;
-  for (const { key, any, cont, rest } of distinct) {
-    let both = 0;
-    if (cont) for (let w = 0; w < mask.length; w++) { const v = (any[w] | (cont[w] & rest![w])) & mask[w]; if (v !== 0) both += bitCount(v); }
-    else for (let w = 0; w < mask.length; w++) { const v = any[w] & mask[w]; if (v !== 0) both += bitCount(v); }
-    total += counts.get(key)! * both;
-  }
+  for (const { key, any, cont, rest } of distinct) total += counts.get(key)! * countMay(any, cont, rest, mask);
   return total;
 }
 

@@ -5,12 +5,16 @@
 import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { clear, has, newBits, orInto, resized, set, spanOf, touched, type Bits, type Span } from "./bitset.js";
+import { clearW, copyOf, has, hasW, orInto, orIntoW, newBits, sameAs, setW, windowOf, Windowed, writeWords, type Bits, type Span } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
 
-interface Outcome { allow: Bits; cont: Bits }
+interface Outcome {
+  allow: Bits; cont: Bits;
+  /** The same kept as rows are (made when an Admin part takes them as its rows). */
+  rows?: { allow: Windowed; cont: Windowed };
+}
 
 /**
  * Work buffers, reused for every row (rows are computed one at a time). `acc` and `taken` (the
@@ -49,7 +53,6 @@ export class RowBuilder {
    * outcome cannot differ (tierKey): only the port classes the changed policy's rules reach are walked.
    */
   build(sig: Signature, from?: Signature): void {
-    const n = this.sets.nwords;
     if (sig.unenforced) {
       sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [] }], conns: [1] };
     } else {
@@ -58,14 +61,12 @@ export class RowBuilder {
     }
     sig.masks = new Map();
     if (sig.part === "admin") {
-      sig.any = newBits(n);
-      sig.admin = { allow: [], cont: [], anyCont: newBits(n) };
-      this.adminRows(sig, sig.admin, from);
+      this.adminRows(sig, from);
       return;
     }
-    sig.rows = new Array<Bits>(sig.layout.reps.length);
+    sig.rows = new Array<Windowed>(sig.layout.reps.length);
     sig.any = undefined;
-    this.refresh(sig, 0, n);
+    this.refresh(sig, 0, this.sets.nwords);
   }
 
   /**
@@ -74,32 +75,29 @@ export class RowBuilder {
    * by content. Such rows are shared, so they are never written: a row about to change is copied
    * first (own). The table lives until the next reset (rows made later rarely repeat older ones).
    * A rest part's `any` (the union of its rows) is stored the same way: it is nearly always one of
-   * its rows or another part's union (at 100k pods, 10,200 unions of 2 KB each are a few hundred
-   * distinct ones), and memory first touched is costly (a page fault per 4 KB).
+   * its rows or another part's union (at 100k pods, 10,200 unions are a few hundred distinct ones).
+   * Rows are kept over the words they hold bits in (Windowed): at 100k pods 26,800 of 27,600 rows
+   * have at most two non-zero words of 541, and memory first touched is costly (a page fault per 4 KB).
    */
-  private table = new Map<number, Bits[]>();
-  private shared = new WeakSet<Bits>();
+  private table = new Map<number, Windowed[]>();
+  private shared = new WeakSet<Windowed>();
 
   /**
    * The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word);
    * `buf` is zero outside [lo, hi).
    */
-  private store(cur: Bits | undefined, buf: Bits, w0: number, w1: number, lo: number, hi: number): Bits {
+  private store(cur: Windowed | undefined, buf: Bits, w0: number, w1: number, lo: number, hi: number): Windowed {
     if (cur) {
-      let same = true;
-      for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
-      if (same) return cur;
+      if (sameWords(cur, buf, w0, w1)) return cur;
       const out = this.own(cur);
-      out.set(buf.subarray(w0, w1), w0);
-      touched(out);
+      writeWords(out, buf, w0, w1);
       return out;
     }
-    let h = buf.length;
+    let h = 0;
     for (let w = lo; w < hi; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
     const bucket = this.table.get(h);
-    for (const r of bucket ?? []) if (equalBits(r, buf)) return r;
-    const out = newBits(buf.length);
-    out.set(buf.subarray(lo, hi), lo);
+    for (const r of bucket ?? []) if (sameAs(r, buf, lo, hi)) return r;
+    const out = windowOf(buf, lo, hi);
     if (bucket) bucket.push(out); else this.table.set(h, [out]);
     this.shared.add(out);
     return out;
@@ -107,73 +105,62 @@ export class RowBuilder {
 
   /** Copies made by spliced for the words `splicedAt`, by the union they were made from. */
   private splicedAt = -1;
-  private splices = new Map<Bits, Bits[]>();
+  private splices = new Map<Windowed, Windowed[]>();
 
   /**
    * A stored union `cur` with the words [w0, w1) of `buf`: written in place when it is not shared; a
    * shared one is copied, once per distinct result (parts sharing a union mostly get the same new
    * words: a namespace relabel refreshes thousands of parts), and the copy is shared too.
    */
-  private spliced(cur: Bits, buf: Bits, w0: number, w1: number): Bits {
-    let same = true;
-    for (let w = w0; w < w1 && same; w++) same = cur[w] === buf[w];
-    if (same) return cur;
-    if (!this.shared.has(cur)) { cur.set(buf.subarray(w0, w1), w0); touched(cur); return cur; }
+  private spliced(cur: Windowed, buf: Bits, w0: number, w1: number): Windowed {
+    if (sameWords(cur, buf, w0, w1)) return cur;
+    if (!this.shared.has(cur)) { writeWords(cur, buf, w0, w1); return cur; }
     const at = w0 * 2 ** 26 + w1;
     if (at !== this.splicedAt) { this.splicedAt = at; this.splices.clear(); }
     let outs = this.splices.get(cur);
     if (!outs) this.splices.set(cur, outs = []);
-    for (const out of outs) {
-      let eq = true;
-      for (let w = w0; w < w1 && eq; w++) eq = out[w] === buf[w];
-      if (eq) return out;
-    }
-    const out = newBits(cur.length);
-    out.set(cur);
-    out.set(buf.subarray(w0, w1), w0);
+    for (const out of outs) if (sameWords(out, buf, w0, w1)) return out;
+    const out = copyOf(cur);
+    writeWords(out, buf, w0, w1);
     this.shared.add(out);
     outs.push(out);
     return out;
   }
 
   /** The row itself, or a private copy when it is shared. */
-  private own(r: Bits): Bits {
-    if (!this.shared.has(r)) return r;
-    const out = newBits(r.length);
-    out.set(r);
-    return out;
+  private own(r: Windowed): Windowed {
+    return this.shared.has(r) ? copyOf(r) : r;
   }
 
   /** Class `to` split off `from`: it gets `from`'s bit in every row of the part. */
   copyColumn(sig: Signature, from: number, to: number): void {
-    const copy = (b: Bits) => { const v = has(b, from); if (v !== has(b, to)) { if (v) set(b, to); else clear(b, to); } touched(b); };
+    const copy = (b: Windowed) => { if (hasW(b, from)) setW(b, to); else clearW(b, to); };
     if (sig.admin) { for (const b of [...sig.admin.allow, ...sig.admin.cont, sig.admin.anyCont, sig.any!]) copy(b); }
     else if (sig.rows) {
       const rows = sig.rows;
-      for (let k = 0; k < rows.length; k++) rows[k] = this.withBit(rows[k], to, has(rows[k], from));
-      sig.any = this.withBit(sig.any!, to, has(sig.any!, from));
+      for (let k = 0; k < rows.length; k++) rows[k] = this.withBit(rows[k], to, hasW(rows[k], from));
+      sig.any = this.withBit(sig.any!, to, hasW(sig.any!, from));
     }
   }
 
   /** Copies made by withBit for the column `bitAt`, per bit value: parts sharing an array share its copy. */
   private bitAt = -1;
-  private bitCopies = [new Map<Bits, Bits>(), new Map<Bits, Bits>()];
+  private bitCopies = [new Map<Windowed, Windowed>(), new Map<Windowed, Windowed>()];
 
   /**
    * `r` with bit i set to v: written in place when it is not shared; a shared one is copied once per
    * (array, i, v) and the copy is shared too (a column written into every part, as copyColumn does,
    * would otherwise copy a shared union or row once per part using it: 20 MB at 100k pods).
    */
-  private withBit(r: Bits, i: number, v: boolean): Bits {
-    if (has(r, i) === v) return r;
-    if (!this.shared.has(r)) { if (v) set(r, i); else clear(r, i); touched(r); return r; }
+  private withBit(r: Windowed, i: number, v: boolean): Windowed {
+    if (hasW(r, i) === v) return r;
+    if (!this.shared.has(r)) { if (v) setW(r, i); else clearW(r, i); return r; }
     if (this.bitAt !== i) { this.bitAt = i; this.bitCopies = [new Map(), new Map()]; }
     const memo = this.bitCopies[v ? 1 : 0];
     let out = memo.get(r);
     if (!out) {
-      out = newBits(r.length);
-      out.set(r);
-      if (v) set(out, i); else clear(out, i);
+      out = copyOf(r);
+      if (v) setW(out, i); else clearW(out, i);
       this.shared.add(out);
       memo.set(r, out);
     }
@@ -186,23 +173,29 @@ export class RowBuilder {
    * parts and the outcome cache; every later write into one (a refresh of new columns, a column
    * copied) writes the same function of its key, so sharing them stays exact.
    */
-  private adminRows(sig: Signature, admin: NonNullable<Signature["admin"]>, from: Signature | undefined): void {
+  private adminRows(sig: Signature, from: Signature | undefined): void {
     const known = new Map<string, number>();
     from?.layout?.reps.forEach((rep, k) => { if (rep.tiers?.length === 1) known.set(rep.tiers[0].key!, k); });
-    const n = this.sets.nwords, { allow, cont, anyCont } = admin, any = sig.any!;
+    const n = this.sets.nwords, allow: Windowed[] = [], cont: Windowed[] = [];
+    // The unions are made in the scratch `any` and `row` (all zeros between rows).
+    const { any, row: anyCont } = this.work();
     sig.layout!.reps.forEach((rep, k) => {
       rep.tiers ??= this.plan(sig, rep.statuses);
       const j = known.get(rep.tiers[0].key!);
       if (j !== undefined && from!.admin) { allow[k] = from!.admin.allow[j]; cont[k] = from!.admin.cont[j]; }
       else {
         const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, 0, n);
-        allow[k] = o.allow; cont[k] = o.cont;
+        o.rows ??= { allow: windowOf(o.allow), cont: windowOf(o.cont) };
+        allow[k] = o.rows.allow; cont[k] = o.rows.cont;
         this.computed++;
       }
-      orInto(any, allow[k]);
-      orInto(anyCont, cont[k]);
+      orIntoW(any, allow[k]);
+      orIntoW(anyCont, cont[k]);
     });
-    touched(any); touched(anyCont);
+    sig.admin = { allow, cont, anyCont: windowOf(anyCont) };
+    sig.any = windowOf(any);
+    any.fill(0);
+    anyCont.fill(0);
   }
 
   /** Recomputes the rows on the words [w0, w1): after classes were added there. */
@@ -280,7 +273,7 @@ export class RowBuilder {
         const status = plan.statuses[i++];
         if (status === "0") continue;
         const peers = this.sets.rulePeers(r, sig.family);
-        if (peers && !has(peers, id)) continue;
+        if (peers && !hasW(peers, id)) continue;
         if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
       }
     }
@@ -289,19 +282,19 @@ export class RowBuilder {
 
   /** An admin part's tier outcome per port class, copied out of the shared outcome cache. */
   private refreshAdmin(sig: Signature, admin: NonNullable<Signature["admin"]>, w0: number, w1: number): void {
-    const { allow, cont, anyCont } = admin, any = sig.any!;
-    any.fill(0, w0, w1);
-    anyCont.fill(0, w0, w1);
+    const { allow, cont } = admin, { any, row: anyCont } = this.work();
     sig.layout!.reps.forEach((rep, k) => {
       rep.tiers ??= this.plan(sig, rep.statuses);
       const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, w0, w1);
-      allow[k].set(o.allow.subarray(w0, w1), w0);
-      cont[k].set(o.cont.subarray(w0, w1), w0);
-      orInto(any, allow[k], w0, w1);
-      orInto(anyCont, cont[k], w0, w1);
-      touched(allow[k]); touched(cont[k]);
+      writeWords(allow[k], o.allow, w0, w1);
+      writeWords(cont[k], o.cont, w0, w1);
+      orInto(any, o.allow, w0, w1);
+      orInto(anyCont, o.cont, w0, w1);
     });
-    touched(any); touched(anyCont);
+    writeWords(sig.any!, any, w0, w1);
+    writeWords(admin.anyCont, anyCont, w0, w1);
+    any.fill(0, w0, w1);
+    anyCont.fill(0, w0, w1);
     this.computed += allow.length;
   }
 
@@ -342,29 +335,6 @@ export class RowBuilder {
     if (at !== this.narrowAt) { this.forgetNarrow(); this.narrowAt = at; }
     return this.narrow;
   }
-
-  resize(sig: Signature, nwords: number): void {
-    if (sig.admin) {
-      const a = sig.admin;
-      sig.admin = { allow: a.allow.map((r) => resized(r, nwords)), cont: a.cont.map((r) => resized(r, nwords)), anyCont: resized(a.anyCont, nwords) };
-    } else {
-      // Shared rows stay shared: one copy each (the memo lives for one size).
-      if (this.resizedTo !== nwords) { this.resizedTo = nwords; this.resizedRows = new WeakMap(); this.table.clear(); }
-      sig.rows = sig.rows!.map((r) => this.resizedRow(r, nwords));
-    }
-    sig.any = this.resizedRow(sig.any!, nwords);
-  }
-
-  /** A row (or union of rows) grown to `nwords`: a shared one stays shared (one copy each). */
-  private resizedRow(r: Bits, nwords: number): Bits {
-    if (!this.shared.has(r)) return resized(r, nwords);
-    let out = this.resizedRows.get(r);
-    if (!out) { this.resizedRows.set(r, out = resized(r, nwords)); this.shared.add(out); }
-    return out;
-  }
-
-  private resizedTo = -1;
-  private resizedRows = new WeakMap<Bits, Bits>();
 
   private work(): Scratch {
     if (this.scratch.n !== this.sets.nwords) this.scratch = new Scratch(this.sets.nwords);
@@ -409,10 +379,9 @@ export class RowBuilder {
       for (const r of rulesOf(p, sig.direction) ?? []) {
         const s = this.ruleSet(sig, r, plan.statuses[i++], protocol, port);
         if (!s) continue;
-        const into = acc[r.action];
-        const [a, b] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
-        const from = Math.max(w0, a), to = Math.min(w1, b);
-        for (let w = from; w < to; w++) { const m = s[w] & ~taken[w]; into[w] |= m; taken[w] |= m; }
+        const into = acc[r.action], ws = s.w, off = s.lo;
+        const from = Math.max(w0, off), to = Math.min(w1, off + ws.length);
+        for (let w = from; w < to; w++) { const m = ws[w - off] & ~taken[w]; into[w] |= m; taken[w] |= m; }
         if (from < to) { lo = Math.min(lo, from); hi = Math.max(hi, to); }
       }
     }
@@ -479,52 +448,59 @@ export class RowBuilder {
   }
 
 
-  /** The remote classes a rule matches at this port class; undefined: none. */
-  private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Bits | undefined {
+  /**
+   * The remote classes a rule matches at this port class; undefined: none. A rule on named ports
+   * gives a set over the scratch `named`, good until the next call.
+   */
+  private ruleSet(sig: Signature, r: Rule, status: string, protocol: Protocol, port: number): Windowed | undefined {
     if (status === "0") return undefined;
-    const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.all;
+    const peers = this.sets.rulePeers(r, sig.family) ?? this.sets.every;
     if (status === "a") return peers;
     const named = this.work().named;
     named.fill(0);
     for (const i of status.slice(status.indexOf(":") + 1).split(",")) {
-      orInto(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
+      orIntoW(named, this.sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port));
     }
-    for (let w = 0; w < named.length; w++) named[w] &= peers[w];
-    touched(named);
-    return named;
+    // Only the peers' words can hold a match.
+    let lo = peers.lo, hi = peers.hi;
+    named.fill(0, 0, lo);
+    named.fill(0, hi);
+    for (let w = lo; w < hi; w++) named[w] &= peers.w[w - lo];
+    while (lo < hi && named[lo] === 0) lo++;
+    while (hi > lo && named[hi - 1] === 0) hi--;
+    return new Windowed(lo, named.subarray(lo, hi));
   }
 }
 
 type Acc = Record<Action, Bits>;
 
-function equalBits(a: Bits, b: Bits): boolean {
-  if (a.length !== b.length) return false;
-  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+/** Whether row `r` has the words of `buf` on [w0, w1). */
+function sameWords(r: Windowed, buf: Bits, w0: number, w1: number): boolean {
+  const ws = r.w, lo = r.lo, hi = lo + ws.length;
+  for (let w = w0; w < w1; w++) if ((w >= lo && w < hi ? ws[w - lo] : 0) !== buf[w]) return false;
   return true;
 }
 
 /** Whether one of the named ports a status lists admits class `id` at protocol/port. */
 function namedAt(sets: ClassSets, r: Rule, status: string, protocol: Protocol, port: number, id: number): boolean {
   return status.slice(status.indexOf(":") + 1).split(",").some((i) =>
-    has(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
+    hasW(sets.named(r.ports![Number(i)] as Extract<NonNullable<Rule["ports"]>[number], { kind: "named" }>, protocol, port), id));
 }
 
 /** First matching rule wins, policy by policy in walk order. */
-function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
+function firstHits(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Windowed | undefined, remaining: Bits, acc: Acc, w0: number, w1: number): void {
   for (const p of ps) {
     for (const r of rulesOf(p, sig.direction) ?? []) {
       const s = setOf(r);
       if (!s) continue;
-      const into = acc[r.action];
-      // A few words (a new column): no need to look up where the set is not empty.
-      const [lo, hi] = w1 - w0 > 4 ? spanOf(s) : [w0, w1];
-      for (let w = Math.max(w0, lo), end = Math.min(w1, hi); w < end; w++) { const m = s[w] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
+      const into = acc[r.action], ws = s.w, off = s.lo;
+      for (let w = Math.max(w0, off), end = Math.min(w1, off + ws.length); w < end; w++) { const m = ws[w - off] & remaining[w]; into[w] |= m; remaining[w] &= ~m; }
     }
   }
 }
 
 /** Equal priorities under samePriority=deny-first: each policy's first hit, then Deny over Pass over Allow. */
-function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Bits | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
+function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Windowed | undefined, remaining: Bits, acc: Acc, work: Scratch, w0: number, w1: number): void {
   const g = work.group;
   for (const b of [g.allow, g.deny, g.pass]) b.fill(0, w0, w1);
   for (const p of ps) {

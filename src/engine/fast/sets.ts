@@ -1,5 +1,6 @@
 // Every distinct selector, peer and named port, evaluated once over the endpoint classes into a
-// bitset. Candidates come from the class indexes (namespace, label, address atom); each is then
+// bitset, kept over the words it holds classes in (Windowed: most sets hold one namespace's classes,
+// a word or two). Candidates come from the class indexes (namespace, label, address atom); each is then
 // checked with the verdict engine's own Matcher, so the semantics stay in one place.
 
 import type { Family } from "../../model/ip.js";
@@ -8,13 +9,13 @@ import type { EndpointSelector, Peer, Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import type { Inventory } from "../../model/inventory.js";
 import { flowAddress, type Matcher, type Party } from "../match.js";
-import { newBits, set, clear, has, resized, firstN, orInto, touched, type Bits } from "./bitset.js";
+import { set, clear, has, resized, firstN, Windowed, hasW, setW, clearW, orIntoW, windowOf, type Bits } from "./bitset.js";
 import type { ClassTable, EndpointClass } from "./classes.js";
 import type { Vocabulary } from "./vocabulary.js";
 
 interface Entry {
   key: string;
-  bits: Bits;
+  bits: Windowed;
   test: (c: EndpointClass) => boolean;
   /** Depends on namespace labels (a namespace selector is involved). */
   byLabels: boolean;
@@ -35,7 +36,7 @@ export class ClassSets {
   private entries = new Map<string, Entry>();
   /** The entries by the namespace they are confined to (undefined: any), so that new classes are tested only against those that can hold them. */
   private byScope = new Map<string | undefined, Set<Entry>>();
-  private byRule: Record<LocalFamily, WeakMap<Rule, Bits>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
+  private byRule: Record<LocalFamily, WeakMap<Rule, Windowed>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
   private nsMatches = new Map<string, string[]>();
   /** nsMatches' key of each namespace selector (made once per selector, not per set evaluated). */
   private nsSelectorKeys = new WeakMap<object, string>();
@@ -45,17 +46,25 @@ export class ClassSets {
   /** Namespaces with classes when nsMatches was filled (a new one empties it). */
   private nsCount = 0;
   private allBits: Bits;
+  /** allBits as a windowed set (over every word). */
+  private allWindow: Windowed;
+  /** A set is evaluated into this (all zeros between evaluations), then kept over the words it wrote. */
+  private scratch: Bits;
   /** Sets evaluated so far, for the statistics. */
   evaluations = 0;
 
   constructor(private classes: ClassTable, private matcher: Matcher, private inv: Inventory, private vocab: Vocabulary, public nwords: number) {
     this.allBits = firstN(nwords, classes.size);
+    this.allWindow = new Windowed(0, this.allBits);
+    this.scratch = new Uint32Array(nwords);
   }
 
   /** Every class. */
   get all(): Bits { return this.allBits; }
+  /** Every class, as the sets are kept. */
+  get every(): Windowed { return this.allWindow; }
 
-  subject(sel: EndpointSelector): Bits {
+  subject(sel: EndpointSelector): Windowed {
     // Asked for every candidate policy of every class an update touches: the key string is made once
     // per selector (a string made anew would be hashed anew), and no closure is made when it is known.
     let key = this.subjectKeys.get(sel);
@@ -67,7 +76,7 @@ export class ClassSets {
   }
 
   /** Classes a rule's peers match, seen from a local endpoint of family `f`; undefined: every peer. */
-  rulePeers(rule: Rule, f: LocalFamily): Bits | undefined {
+  rulePeers(rule: Rule, f: LocalFamily): Windowed | undefined {
     const peers = rule.peers;
     if (!peers) return undefined;
     // Rows ask for the same rules again and again (every port class, every refresh): remembered per rule.
@@ -89,7 +98,7 @@ export class ClassSets {
     return keys[f] ??= `r|${f}|${peers.map(peerKey).join("|")}`;
   }
 
-  private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Bits {
+  private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Windowed {
     if (peers.length === 1) return this.peer(peers[0], f);
     const key = `r|${f}|${peers.map(peerKey).join("|")}`;
     // CIDR peers are tested together (a rule may name hundreds of ipBlocks), the others one by one.
@@ -100,11 +109,11 @@ export class ClassSets {
     const inCidrs = (c: EndpointClass) => cidrTest(c.rep, flowAddress(c.rep, probe, this.classes.network));
     const tests = [...others.map((p) => this.peerTest(p, f)), ...(cidrs.length ? [inCidrs] : [])];
     return this.get(key, () => undefined, (c) => tests.some((t) => t(c)), () => {
-      const bits = newBits(this.nwords);
-      for (const p of others) orInto(bits, this.peer(p, f));
+      // The peers' own sets first: evaluating one uses the scratch.
+      const parts = others.map((p) => this.peer(p, f)), bits = this.scratch;
+      for (const b of parts) orIntoW(bits, b);
       for (const id of this.cidrCandidates(cidrs)) if (inCidrs(this.classes.list[id])) set(bits, id);
-      touched(bits);
-      return bits;
+      return this.taken();
     }, peers.some(byNamespaceLabels), confinedTo(peers));
   }
 
@@ -116,7 +125,7 @@ export class ClassSets {
     return keys[local] ??= `p|${local}|${peerKey(peer)}`;
   }
 
-  peer(peer: Peer, f: LocalFamily): Bits {
+  peer(peer: Peer, f: LocalFamily): Windowed {
     const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
     const key = this.peerSetKey(peer, f);
     const found = this.entries.get(key);
@@ -130,22 +139,22 @@ export class ClassSets {
   }
 
   /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
-  named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Bits {
+  named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Windowed {
     return this.get(`n|${m.name}|${m.protocol ?? ""}|${protocol}|${port}`, () => undefined,
       (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
   }
 
-  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Bits, byLabels = false,
-    namespace?: string): Bits {
+  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
+    namespace?: string): Windowed {
     const found = this.entries.get(key);
     if (found) return found.bits;
     this.evaluations++;
-    let bits: Bits;
+    let bits: Windowed;
     if (compute) bits = compute();
     else {
-      bits = newBits(this.nwords);
-      const list = this.classes.list;
-      for (const id of candidates() ?? list.keys()) if (test(list[id])) set(bits, id);
+      const list = this.classes.list, scratch = this.scratch;
+      for (const id of candidates() ?? list.keys()) if (test(list[id])) set(scratch, id);
+      bits = this.taken();
     }
     const entry: Entry = { key, bits, test, byLabels, namespace };
     this.entries.set(key, entry);
@@ -155,12 +164,18 @@ export class ClassSets {
     return bits;
   }
 
+  /** The scratch's bits as a windowed set; the scratch is left all zeros. */
+  private taken(): Windowed {
+    const out = windowOf(this.scratch);
+    this.scratch.fill(0, out.lo, out.hi);
+    return out;
+  }
+
   /** Evaluates the sets on the given classes (new ones; or, with `namespaceLabels`, of a relabelled namespace); returns the keys that changed. */
   refresh(ids: readonly number[], namespaceLabels = false): string[] {
     const list = this.classes.list;
     const changed: string[] = [];
     for (const id of ids) set(this.allBits, id);
-    touched(this.allBits);
     // An entry confined to a namespace holds none of another namespace's classes: it is asked about its own only.
     const byNamespace = new Map<string, number[]>();
     for (const id of ids) {
@@ -174,23 +189,19 @@ export class ClassSets {
       let diff = false;
       for (const id of among) {
         const now = e.test(list[id]);
-        if (now !== has(e.bits, id)) { diff = true; if (now) set(e.bits, id); else clear(e.bits, id); }
+        if (now !== hasW(e.bits, id)) { diff = true; if (now) setW(e.bits, id); else clearW(e.bits, id); }
       }
-      if (diff) { changed.push(e.key); touched(e.bits); }
+      if (diff) changed.push(e.key);
     };
     for (const e of this.byScope.get(undefined) ?? []) check(e, ids);
     for (const [ns, among] of byNamespace) for (const e of this.byScope.get(ns) ?? []) check(e, among);
     return changed;
   }
 
-  /** The bitset of a set by its key (as refresh returns them). */
-  bitsOf(key: string): Bits | undefined { return this.entries.get(key)?.bits; }
-
   /** A class split off `from` (the policies that made the sets cannot tell them apart): same bits. */
   copyColumn(from: number, to: number): void {
-    const copy = (b: Bits) => { if (has(b, from)) set(b, to); else clear(b, to); touched(b); };
-    copy(this.allBits);
-    for (const e of this.entries.values()) copy(e.bits);
+    if (has(this.allBits, from)) set(this.allBits, to); else clear(this.allBits, to);
+    for (const e of this.entries.values()) if (hasW(e.bits, from)) setW(e.bits, to); else clearW(e.bits, to);
   }
 
   /** Drops the cached sets whose key passes `stale` (re-evaluated on next use). */
@@ -200,10 +211,11 @@ export class ClassSets {
   }
 
   resize(nwords: number): void {
+    // The sets keep their words wherever they are: only every class's set and the scratch grow.
     this.nwords = nwords;
-    this.byRule = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
     this.allBits = resized(this.allBits, nwords);
-    for (const e of this.entries.values()) e.bits = resized(e.bits, nwords);
+    this.allWindow = new Windowed(0, this.allBits);
+    this.scratch = new Uint32Array(nwords);
   }
 
   private selectorCandidates(sel: EndpointSelector): number[] | undefined {

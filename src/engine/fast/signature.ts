@@ -5,7 +5,7 @@
 
 import { MAX_PORT, PROTOCOLS, portMatches, type Interval, type NamedPort, type Protocol } from "../../model/ports.js";
 import { TIERS, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
-import type { Bits } from "./bitset.js";
+import type { Windowed } from "./bitset.js";
 import { byNamespaceLabels, type LocalFamily } from "./sets.js";
 
 export interface Signature {
@@ -27,11 +27,11 @@ export interface Signature {
   users: number;
   /** Filled by the row builder. */
   layout?: PortLayout;
-  rows?: Bits[];
+  rows?: Windowed[];
   /** Union of the rows: remote classes with some allowed connection (admin part: those it allows somewhere). */
-  any?: Bits;
+  any?: Windowed;
   /** Admin part, per port class: remote classes the tier allows, and those it passes on to the next tiers. */
-  admin?: { allow: Bits[]; cont: Bits[]; anyCont: Bits };
+  admin?: { allow: Windowed[]; cont: Windowed[]; anyCont: Windowed };
   /** Its rules with namespace-selector peers (labelRules), once asked. */
   labelRules?: Rule[];
   /** Connection-set ids of unions of port classes, by mask. */

@@ -4,7 +4,7 @@
 
 import type { Direction, Policy } from "../../model/policy.js";
 import { comparePolicies, insertSorted } from "../verdict.js";
-import { forEach, has } from "./bitset.js";
+import { forEachW, hasW } from "./bitset.js";
 import type { ClassTable } from "./classes.js";
 import type { ClassSets } from "./sets.js";
 
@@ -71,7 +71,7 @@ export class Subjects {
     const at: Record<Direction, (ListNode | undefined)[]> = { egress: [], ingress: [] };
     const wanted = ids.length === classes.size ? undefined : new Set(ids);
     for (const p of this.walk()) {
-      forEach(sets.subject(p.subject), (id) => {
+      forEachW(sets.subject(p.subject), (id) => {
         if (wanted && !wanted.has(id)) return;
         if (p.egress) at.egress[id] = step(at.egress[id] ?? root, p);
         if (p.ingress) at.ingress[id] = step(at.ingress[id] ?? root, p);
@@ -92,7 +92,7 @@ export class Subjects {
     for (const id of ids) {
       const ns = classes.list[id].namespace;
       const candidates = [...(ns === undefined ? [] : index.get(ns) ?? []), ...(index.get(undefined) ?? [])]
-        .filter((p) => has(sets.subject(p.subject), id)).sort(this.order);
+        .filter((p) => hasW(sets.subject(p.subject), id)).sort(this.order);
       out.set(id, { egress: candidates.filter((p) => p.egress), ingress: candidates.filter((p) => p.ingress) });
     }
     return out;

@@ -9,7 +9,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { addEndpoint as addToInventory, refreshSelectedExcepts, removeEndpoint as removeFromInventory } from "../../model/inventory.js";
 import type { Policy } from "../../model/policy.js";
 import type { Labels } from "../../model/selector.js";
-import { forEach, has, orInto, popcount, wordRuns } from "./bitset.js";
+import { denseOf, forEach, has, orInto, popcount, wordRuns } from "./bitset.js";
 import type { FastConnectivity } from "./connectivity.js";
 import { hasGrowth, type VocabularyGrowth } from "./vocabulary.js";
 
@@ -57,9 +57,9 @@ function replacePolicy(fc: FastConnectivity, old: Policy | undefined, p: Policy)
   split(fc, fc.vocab.addPolicy(p));
   // The classes either version selects, the old one's taken after the split: a class split off one it
   // selected copied its signatures (with the old version), and must be given its new ones too.
-  const before = old ? fc.sets.subject(old.subject).slice() : undefined;
+  const before = old ? denseOf(fc.sets.subject(old.subject), fc.sets.nwords) : undefined;
   fc.policiesChanged([p], old ? [old] : []);
-  const now = fc.sets.subject(p.subject);
+  const now = denseOf(fc.sets.subject(p.subject), fc.sets.nwords);
   // An Admin-tier policy changes only the Admin parts of the classes it selects.
   if (p.tier === "admin") {
     const affected = before ?? now.slice();
@@ -82,7 +82,7 @@ export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "nam
   index.delete(nameOf(p));
   inv.policies.splice(inv.policies.indexOf(old), 1);
   fc.policiesChanged([], [old]);
-  const selected = fc.sets.subject(old.subject);
+  const selected = denseOf(fc.sets.subject(old.subject), fc.sets.nwords);
   if (old.tier === "admin") {
     fc.reassignAdmin(selected, old, undefined);
     return { classes: popcount(selected), rows: fc.rows.computed - rows };

@@ -4,7 +4,7 @@
 
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
-import { routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
+import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
@@ -67,17 +67,19 @@ export function parseQuery(q: string): Map<string, string> {
 }
 
 /**
- * The service and method a gRPC match compares. Envoy matches the path "/service/method" (nothing
- * more). Linkerd's proxy splits the path on "/" and reads the second and third pieces, so further
- * segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and matches
- * no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
+ * The service and method a gRPC match compares. Envoy-based implementations match the path itself
+ * (match.ts matchFailure): the service is the first segment, the "method" the rest of the path after
+ * it, so "/svc/m/extra" has method "m/extra" and "/svc/" the empty method; a path without a second
+ * "/" is no call. Linkerd's proxy splits the path on "/" and reads the second and third pieces, so
+ * further segments are ignored and the method may be empty ("/svc/"), while "/svc" has no method and
+ * matches no rule (linkerd2-proxy linkerd/http/route/src/grpc/match.rs MatchRpc::match_length).
  */
 function grpcMethod(path: string, reader?: MatchReader): { service: string; method: string } | undefined {
   if (reader === "linkerd") {
     const parts = path.split("/");
     return parts[0] === "" && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
   }
-  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  const m = /^\/([^/]*)\/(.*)$/s.exec(path);
   return m ? { service: m[1], method: m[2] } : undefined;
 }
 
@@ -162,7 +164,14 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
-      else { picked = split.picked; applyFilters(picked!.ref.filters, ex, fctx); }
+      else {
+        picked = split.picked!;
+        // linkerd2 policy-controller outbound/index/http.rs convert_backend: a backend filter it cannot convert makes the
+        // backend Backend::Invalid, which the proxy answers with a failure injector (500, "unsupported backend filter").
+        const unsupported = ctx.reader === "linkerd" ? linkerdUnsupportedFilter(picked.ref.filters) : undefined;
+        if (unsupported) Object.assign(ex, { failed: `Linkerd's policy controller cannot convert the ${unsupported.type} filter of backend ${picked.name}: it answers that backend's requests 500 (unsupported backend filter)`, failedStatus: 500 });
+        else applyFilters(picked.ref.filters, ex, fctx);
+      }
       if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
     }
     finish(res, req, ex, picked, ctx, w);

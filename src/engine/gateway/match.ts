@@ -89,7 +89,11 @@ export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined
     const { service, method, type } = m.grpc;
     const eq = (want: string | undefined, got: string) => want === undefined || want === got;
     const path = `/${req.grpc.service}/${req.grpc.method}`;
-    const ok = type === "Exact" ? eq(service, req.grpc.service) && eq(method, req.grpc.method) : fullMatch(grpcPathRegex(m.grpc), path, undefined, req.reader);
+    // Envoy-based (istio pilot/pkg/config/kube/gateway/conversion.go createGRPCURIMatch): service and method, the exact
+    // path; a service alone, the prefix "/service/" (any rest); a method alone, the expression "/[^/]+/method".
+    const ok = type !== "Exact" ? fullMatch(grpcPathRegex(m.grpc), path, undefined, req.reader)
+      : req.reader === "linkerd" || service !== undefined ? eq(service, req.grpc.service) && eq(method, req.grpc.method)
+      : req.grpc.service !== "" && !req.grpc.service.includes("/") && req.grpc.method === method;
     if (!ok) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${type === "Exact" ? `${service ?? "*"}/${method ?? "*"}` : `the expression ${grpcPathRegex(m.grpc)}`}`;
   }
   for (const h of m.headers) {

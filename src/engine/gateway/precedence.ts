@@ -81,16 +81,20 @@ const rankOf = (a: Applied): number[] => a.rank ?? [...hostnameRank(a.hostname),
 
 /**
  * Best first: the rank, then (on a tie) the oldest route, then namespace/name, then rule and match
- * order. Linkerd breaks ties the same way: its policy controller sends a Service's routes sorted by
- * creation timestamp, then name (policy-controller/grpc/src/outbound.rs timestamp_then_name; the
- * routes of one client's Service port share a namespace), and its proxy keeps the first of equal
- * matches, rules and routes (lib.rs `best`, `first_max`).
+ * order. Linkerd breaks ties much the same way: its policy controller sends a Service's routes sorted
+ * by creation timestamp, then by name alone (policy-controller/grpc/src/outbound.rs
+ * timestamp_then_name; a consumer namespace's clients get producer routes too), and its proxy keeps
+ * the first of equal matches, rules and routes (lib.rs `best`, `first_max`).
  */
 export function compareApplied(a: Applied, b: Applied): number {
   return compareRank(rankOf(a), rankOf(b))
-    || (a.attached === b.attached ? 0 : compareRouteAge(a.attached, b.attached) || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
+    || (a.attached === b.attached ? 0 : compareRouteAge(a.attached, b.attached) || (a.rank ? compareNames(a.attached, b.attached) : 0)
+      || routeKey(a.attached.state.route).localeCompare(routeKey(b.attached.state.route)))
     || a.rule.index - b.rule.index || a.matchIndex - b.matchIndex;
 }
+
+/** Linkerd's tie-break after the age: the name alone (timestamp_then_name compares `left_id.name`), whatever the namespace. */
+const compareNames = (a: Routable, b: Routable) => a.state.route.name.localeCompare(b.state.route.name);
 
 /** Rule matches that did not apply are listed up to this many (the rest are counted). */
 const MAX_REJECTED = 20;

@@ -5,14 +5,14 @@
 // sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import type { MeshModel } from "../../model/mesh.js";
+import type { IstioPathNormalization, MeshModel } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
-import { calicoCleanPath, ciliumUrl, istioNormalize, istioPathRejected, splitPath } from "./paths.js";
+import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
 import { DNS_DOMAIN, transportOf, type Transport } from "./transport.js";
 
 export class L7Engine {
@@ -52,7 +52,7 @@ export class L7Engine {
       if (l) layers.push(l);
       if (l?.verdict === "deny") return;
     }
-    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd")));
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, this.mesh.settings.istioPathNormalization)));
   }
 
   private meshLayers(hop: Hop, a: Attributes): LayerDecision[] {
@@ -119,25 +119,30 @@ function unenforced(e: Endpoint): LayerDecision {
  * Envoy-based (Istio, Cilium, Calico in the sidecar), which normalizes the path and reads a repeated
  * header as its values joined with ","; Linkerd's proxy does neither and matches each value.
  */
-export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean, ciliumNormalize = true): Attributes {
+export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, normalize: boolean, ciliumNormalize = true, istioMode: IstioPathNormalization = "BASE"): Attributes {
   const sourceIp = hop.client.address ?? hop.client.endpoint?.addresses[0];
   const destinationIp = hop.server.address ?? hop.server.endpoint.addresses[0];
   const svc = hop.service;
   const sni = identity && svc ? `outbound_.${svc.port.port}_._.${svc.service.name}.${svc.service.namespace}.svc.${DNS_DOMAIN}` : undefined;
   return {
     ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
-    destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize) } : {}),
+    destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize, istioMode) } : {}),
   };
 }
 
-/** `ciliumNormalize`: Cilium's --http-normalize-path (off: its rules match the :path as sent). */
-function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean, ciliumNormalize: boolean): HttpAttributes {
-  const { path, query } = splitPath(h.path);
+/**
+ * `ciliumNormalize`: Cilium's --http-normalize-path (off: its rules match the :path as sent).
+ * `istioMode`: Istio's meshConfig pathNormalization, for the path of a normalizing point (BASE: the
+ * network policies' points, which normalize as Envoy's normalize_path does).
+ */
+function httpAttributes(h: NonNullable<Hop["http"]>, normalize: boolean, ciliumNormalize: boolean, istioMode: IstioPathNormalization): HttpAttributes {
+  const { path: sent, query } = splitPath(h.path);
   const headers = new Map<string, string[]>();
   for (const [k, v] of h.headers) { const key = k.toLowerCase(); headers.set(key, [...(headers.get(key) ?? []), v]); }
-  const cleanPath = calicoCleanPath(normalize ? istioNormalize(path) : path);
+  const path = normalize ? istioPath(sent, istioMode) : sent;
+  const cleanPath = calicoCleanPath(path);
   return {
-    method: h.method, host: h.host, path: normalize ? istioNormalize(path) : path, url: normalize && ciliumNormalize ? ciliumUrl(h.path) : h.path, query, headers,
+    method: h.method, host: h.host, path, url: normalize && ciliumNormalize ? ciliumUrl(h.path) : h.path, query, headers,
     repeated: normalize ? "envoy" : "each", ...(cleanPath !== undefined ? { cleanPath } : {}),
   };
 }

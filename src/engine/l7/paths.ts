@@ -1,6 +1,8 @@
 // Request paths as enforcement points see them: the path without query and fragment, and the path
 // an Istio sidecar matches after its normalization.
 
+import type { IstioPathNormalization } from "../../model/mesh.js";
+
 /** "/a/b?x=1#f" → path "/a/b", query "x=1". */
 export function splitPath(url: string): { path: string; query: string } {
   const noFragment = url.split("#")[0];
@@ -47,6 +49,19 @@ export function istioNormalize(path: string): string {
 }
 
 /**
+ * The path an Istio proxy authorizes under meshConfig pathNormalization (istio pilot/pkg/networking/
+ * core/listener.go, the HTTP connection manager's normalize_path / merge_slashes /
+ * path_with_escaped_slashes_action per mode): NONE as sent; BASE istioNormalize; MERGE_SLASHES then
+ * repeated slashes merged; DECODE_AND_MERGE_SLASHES with %2F and %5C first unescaped (UNESCAPE_AND_FORWARD).
+ */
+export function istioPath(path: string, mode: IstioPathNormalization): string {
+  if (mode === "NONE") return path;
+  const unescaped = mode === "DECODE_AND_MERGE_SLASHES" ? path.replace(/%2F/gi, "/").replace(/%5C/gi, "\\") : path;
+  const normal = istioNormalize(unescaped);
+  return mode === "BASE" ? normal : normal.replace(/\/{2,}/g, "/");
+}
+
+/**
  * The :path Cilium's Envoy matches (http-normalize-path, on by default: pkg/envoy/xds_server.go sets
  * normalize_path, merge_slashes and UNESCAPE_AND_REDIRECT): %2F and %5C unescaped (Envoy redirects
  * the client there, so the rules see the unescaped path), the path normalized as an Istio sidecar
@@ -54,8 +69,7 @@ export function istioNormalize(path: string): string {
  */
 export function ciliumUrl(url: string): string {
   const { path, query } = splitPath(url);
-  const unescaped = path.replace(/%2F/gi, "/").replace(/%5C/gi, "\\");
-  const normal = istioNormalize(unescaped).replace(/\/{2,}/g, "/");
+  const normal = istioPath(path, "DECODE_AND_MERGE_SLASHES");
   return url.includes("?") ? `${normal}?${query}` : normal;
 }
 

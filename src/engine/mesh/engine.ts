@@ -3,8 +3,9 @@
 // sectionName = the port's name) or to every port. A route in the Service's namespace is a producer
 // route and applies to every client; a route in another namespace is a consumer route and applies
 // only to clients of its own namespace, which then use their consumer routes instead of the
-// producer routes. On one Service port GRPCRoute wins over HTTPRoute (the loser is Conflicted).
-// Backends may be in any namespace without a ReferenceGrant; route hostnames are not used.
+// producer routes (Linkerd's: beside them, routesFor). On one Service port GRPCRoute wins over
+// HTTPRoute (the loser is Conflicted). Backends may be in any namespace without a ReferenceGrant;
+// route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
@@ -76,11 +77,17 @@ export class MeshEngine {
     return this.routes.find((r) => r.route === route);
   }
 
-  /** The routes that apply to requests from `clientNamespace` to the Service port: its consumer routes, else the producer routes. */
-  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined): PortRoutes | undefined {
+  /**
+   * The routes that apply to requests from `clientNamespace` to the Service port: its consumer routes,
+   * else the producer routes. With `mergeProducers` (Linkerd), the producer routes join the consumer
+   * routes: linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default and
+   * apply_http_route insert a producer route into the watch of every namespace ("Producer routes apply
+   * to clients in all namespaces"), consumer namespaces' included, and the proxy ranks them together.
+   */
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, mergeProducers = false): PortRoutes | undefined {
     const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? this.bound.get(portKey(service, port, clientNamespace)) : undefined;
-    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
     const producer = this.bound.get(portKey(service, port, service.namespace));
+    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: [...consumer, ...(mergeProducers ? producer ?? [] : [])].map(routable) };
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
   }
 

@@ -76,10 +76,13 @@ function readSubjects(spec: Field, namespace: string | undefined): EndpointSelec
     : { namespaces: { kind: "selector", selector: selector({}, ns.reqs) }, labels: selector({}, t.reqs), kinds: ["pod"] })));
 }
 
-/** types, defaulted as Calico does: Egress only when there are egress rules and no ingress rules, both when both. */
+/**
+ * types, defaulted as Calico does (libcalico-go defaultPolicyTypesField, `if len(*types) == 0`, so
+ * `types: []` too): Egress only when there are egress rules and no ingress rules, both when both.
+ */
 function readTypes(spec: Field): Set<string> {
   const list = spec.get("types").list();
-  if (list) return new Set(list.map((t) => t.string({ required: true, oneOf: ["Ingress", "Egress"] })).filter((t): t is string => t !== undefined));
+  if (list?.length) return new Set(list.map((t) => t.string({ required: true, oneOf: ["Ingress", "Egress"] })).filter((t): t is string => t !== undefined));
   const has = (k: string) => (spec.get(k).list() ?? []).length > 0;
   if (has("ingress") && has("egress")) return new Set(["Ingress", "Egress"]);
   return new Set([has("egress") ? "Egress" : "Ingress"]);

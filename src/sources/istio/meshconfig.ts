@@ -8,10 +8,12 @@
 //                        1-65535, no service, a statusOnError that is not an HTTP status, a pathPrefix not
 //                        starting with "/", a lone "*" header, a duplicate name) is kept with its error, and
 //                        getExtAuthz then fails like an undefined one: CUSTOM policies naming it become deny rules.
+//   pathNormalization    the path Istio's proxies authorize (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES;
+//                        engine/l7/paths.ts istioPath)
 // The CLI's --istio-root-namespace and --istio-extension-provider override what is read here.
 
 import { parse } from "yaml";
-import type { IstioProviderKind, MeshSettings } from "../../model/mesh.js";
+import { ISTIO_PATH_NORMALIZATIONS, type IstioPathNormalization, type IstioProviderKind, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { dnsLabelError, type Meta } from "../k8s.js";
@@ -43,6 +45,8 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
     else settings.istioRootNamespace = ns;
   }
   settings.istioExtensionProviders = extensionProviders(mesh.get("extensionProviders"));
+  const normalization = mesh.get("pathNormalization").get("normalization").string({ oneOf: ISTIO_PATH_NORMALIZATIONS });
+  if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
 }
 
 function extensionProviders(list: Field): MeshSettings["istioExtensionProviders"] {

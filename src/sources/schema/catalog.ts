@@ -62,7 +62,8 @@ export function standaloneId(key: string): string {
 export class SchemaCatalog {
   private ajv?: Ajv;
   private entries?: Map<string, Entry>;
-  private compiled = new Map<string, KindSchema | null>();
+  /** apiVersion → kind → its schema compiled (null: none vendored). */
+  private compiled = new Map<string, Map<string, KindSchema | null>>();
   private hash = createHash("sha256");
   private fingerprintValue?: string;
   private precompiled?: PrecompiledIndex | null;
@@ -72,12 +73,15 @@ export class SchemaCatalog {
 
   /** The schema of `apiVersion`/`kind`, or undefined when none is vendored. */
   lookup(apiVersion: string, kind: string): KindSchema | undefined {
-    const key = `${apiVersion}/${kind}`;
-    let c = this.compiled.get(key);
+    // (By apiVersion, then kind: no key string made per object looked up.)
+    let kinds = this.compiled.get(apiVersion);
+    if (!kinds) this.compiled.set(apiVersion, (kinds = new Map()));
+    let c = kinds.get(kind);
     if (c === undefined) {
+      const key = `${apiVersion}/${kind}`;
       const e = this.index().get(key);
       c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.() } : null;
-      this.compiled.set(key, c);
+      kinds.set(kind, c);
     }
     return c ?? undefined;
   }
@@ -146,7 +150,7 @@ export class SchemaCatalog {
     const ensure = () => {
       if (added) return;
       added = true;
-      const defs = Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, toAjv(v)]));
+      const defs = Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, toAjv(v, { typed: true })]));
       this.ajvInstance().addSchema({ $id: K8S_ID, definitions: defs });
     };
     this.ensureBuiltins = ensure;

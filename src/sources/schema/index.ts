@@ -13,15 +13,18 @@ export interface Checked {
   finish(): void;
 }
 
+const NOTHING_TO_FINISH: Checked = { finish() {} };
+
 export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
   const start = diags.items.length;
   const failed = validateObject(raw, diags);
   // The semantic rules read typed fields: they run on objects the schema accepts.
   if (!failed.length) failed.push(...semanticRules(raw, diags));
   const mark = diags.items.length;
+  // (Nothing reported, the usual case: nothing to do after the front end, and no closure made per object.)
+  if (start === mark) return NOTHING_TO_FINISH;
   return {
     finish() {
-      if (start === mark) return;
       // One error per field: where the front end reports the very field the schema reported, its
       // kind-specific message is kept ("exactly one of tcp, udp, sctp may be set" over "must have at
       // most 1 field"); its errors on a direct child of a field the schema refused repeat it

@@ -97,10 +97,13 @@ const RULES: Record<string, Rule[]> = {
   "/Service": [servicePorts], "/Node": [nodeCidrs],
 };
 
+const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));
+
 /** Runs the rules of the object's kind; returns the paths that got an error. */
 export function semanticRules(raw: RawObject, diags: Diagnostics): Path[] {
   const slash = raw.apiVersion.lastIndexOf("/");
-  const kindRules = RULES[`${slash < 0 ? "" : raw.apiVersion.slice(0, slash)}/${raw.kind}`] ?? [];
+  // (The kind first: most objects (pods) have no rules, and a key string made per object costs.)
+  const kindRules = RULE_KINDS.has(raw.kind) ? RULES[`${slash < 0 ? "" : raw.apiVersion.slice(0, slash)}/${raw.kind}`] ?? [] : [];
   const rules = mayHaveLargeAnnotations(raw.obj) ? [...ALL_KINDS, ...kindRules] : kindRules;
   if (!rules.length) return [];
   const before = diags.items.length;

@@ -18,7 +18,16 @@ const COPIED = ["enum", "pattern", "minLength", "maxLength", "minItems", "maxIte
 export interface ToAjvOptions {
   /** The schema of ObjectMeta, for `metadata` at an object's root and in embedded resources. */
   objectMeta?: Structural;
+  /**
+   * Built-in kinds: the API server decodes them into Go structs, so an int32 or int64 field (and an
+   * int-or-string's number, an int32) holds only that type's range: encoding/json fails with
+   * "cannot unmarshal number ... of type int32". (A CRD's integers are int64 or float64 in its
+   * unstructured object whatever their format, so CRD schemas get no such bound.)
+   */
+  typed?: boolean;
 }
+
+const GO_INT: Record<string, readonly [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] };
 
 export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   const out: Structural = {};
@@ -27,6 +36,7 @@ export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   for (const k of COPIED) if (s[k] !== undefined) out[k] = s[k];
   if (typeof s.format === "string" && CHECKED_FORMATS.has(s.format)) out.format = s.format;
   bounds(s, out);
+  if (opts.typed) goRange(s["x-kubernetes-int-or-string"] === true ? "int32" : s.type === "integer" ? s.format : undefined, out);
   const embedded = s["x-kubernetes-embedded-resource"] === true;
   if (isObject(s.properties)) out.properties = mapValues(s.properties, (p) => toAjv(p, opts));
   if (embedded) embed(out, opts);
@@ -68,6 +78,14 @@ function embed(out: Structural, opts: ToAjvOptions): void {
   props.kind ??= { type: "string" };
   if (opts.objectMeta) props.metadata = opts.objectMeta;
   out.properties = props;
+}
+
+/** The range of the Go integer type a typed field decodes into, unless the schema bounds it already. */
+function goRange(format: unknown, out: Structural): void {
+  const range = typeof format === "string" ? GO_INT[format] : undefined;
+  if (!range) return;
+  if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = range[0];
+  if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = range[1];
 }
 
 function bounds(s: Structural, out: Structural): void {

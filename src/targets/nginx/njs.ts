@@ -50,8 +50,9 @@ function queryOf(uri) {
 }
 
 function grpcMatches(g, path) {
-    var m = /^\/([^\/]+)\/([^\/]+)$/.exec(path);
+    var m = /^\/([^\/]*)\/([\s\S]*)$/.exec(path);
     if (!m) return false;
+    if (g[0] === 'E' && g[1] === null && m[1] === '') return false;
     return (g[1] === null || same(g[0], g[1], m[1])) && (g[2] === null || same(g[0], g[2], m[2]));
 }
 
