@@ -13,7 +13,7 @@ import { nginxCapability, nginxStart, nginxStop, nginxTest, writeFolder } from "
 import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, CORS, ROUTES, UNSUPPORTED, backendTlsTerminate, sharedTls } from "./fixture.js";
+import { BASE, CORS, GATEWAY_HEAD, ROUTES, UNSUPPORTED, backendTlsTerminate, sharedTls, svc } from "./fixture.js";
 import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
@@ -163,21 +163,7 @@ test("every golden nginx configuration passes nginx -t", { skip: nginx.ok ? fals
 // routes attached to a ListenerSet are served on its listeners. A set the Gateway does not allow
 // (allowedListeners, default none) is not programmed.
 test("the listeners of the ListenerSets a Gateway takes are programmed with their routes; a set it does not allow is not", async () => {
-  const input = (allowed: boolean) => `apiVersion: v1
-kind: Namespace
-metadata: {name: apps}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: test}
-spec: {controllerName: example.com/test}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: apps}
-spec:
-  gatewayClassName: test
-${allowed ? "  allowedListeners: {namespaces: {from: Same}}\n" : ""}  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: gw.example.com}]
+  const input = (allowed: boolean) => `${GATEWAY_HEAD}${allowed ? "  allowedListeners: {namespaces: {from: Same}}\n" : ""}  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: gw.example.com}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: ListenerSet
@@ -185,11 +171,7 @@ metadata: {name: ls, namespace: apps}
 spec:
   parentRef: {name: gw}
   listeners: [{name: extra, port: 8080, protocol: HTTP, hostname: ls.example.com}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: apps}
-spec: {clusterIP: 10.96.1.1, ports: [{port: 80}]}
+${svc("v1", "10.96.1.1")}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -215,26 +197,8 @@ spec:
 // Envoy without StripTrailingHostDot, keeps it: "shop.example.com." is another name, covered by no
 // hostname, so it gets the rules for hosts no name covers. Where there are none, the named servers
 // answer a dotted Host 404 themselves.
-const dotted = (port: number, hostless: boolean) => `apiVersion: v1
-kind: Namespace
-metadata: {name: apps}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: test}
-spec: {controllerName: example.com/test}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: apps}
-spec:
-  gatewayClassName: test
-  listeners: [{name: http, port: ${port}, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: apps}
-spec: {clusterIP: 10.96.1.1, ports: [{port: 80}]}
+const dotted = (port: number, hostless: boolean) => `${GATEWAY_HEAD}  listeners: [{name: http, port: ${port}, protocol: HTTP}]
+${svc("v1", "10.96.1.1")}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

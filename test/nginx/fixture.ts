@@ -1,14 +1,15 @@
 // Inputs for the nginx target's tests: a Gateway with gRPC, a mirror and per-backend filters
 // (beside examples/nginx), and routes with features nginx cannot express exactly.
 
-const svc = (name: string, ip: string, extra = "") => `---
+/** A Service in apps with port 80 (and `extra` fields of that port), after a document separator. */
+export const svc = (name: string, ip: string, extra = "") => `---
 apiVersion: v1
 kind: Service
 metadata: {name: ${name}, namespace: apps}
 spec: {clusterIP: ${ip}, ports: [{port: 80${extra}}]}`;
 
-export const BASE = `
-apiVersion: v1
+/** Namespace apps, GatewayClass test and the head of Gateway apps/gw: its spec's next lines follow. */
+export const GATEWAY_HEAD = `apiVersion: v1
 kind: Namespace
 metadata: {name: apps}
 ---
@@ -22,7 +23,10 @@ kind: Gateway
 metadata: {name: gw, namespace: apps}
 spec:
   gatewayClassName: test
-  listeners:
+`;
+
+export const BASE = `
+${GATEWAY_HEAD}  listeners:
   - {name: http, port: 8080, protocol: HTTP}
   - {name: grpc, port: 9090, protocol: HTTP, hostname: grpc.example.com}
 ${svc("v1", "10.96.1.1")}
