@@ -206,20 +206,3 @@ test("lines are found in large inputs: a later document of a YAML stream, an ite
   const e = load({ "dump.json": json }).diagnostics.errors.map(formatDiagnostic);
   assert.deepEqual(e, [`dump.json:${line} spec.ingress[0].from[0].ipBlock.cidr: "10.0.0.0/33" is not a valid CIDR`]);
 });
-
-test("a key starting with '_' is a comment: warned (kubectl refuses it) and ignored; any other unknown key is an error", () => {
-  const loaded = load({
-    "objects.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [
-      { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "gc" }, _note: "placeholder", spec: { controllerName: "example.com/gw" } },
-      { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "x" }, spec: { _why: "deny all", podSelector: {}, ingres: [] } },
-    ] }),
-  });
-  const shown = loaded.diagnostics.items.filter((d) => d.code === "unknown-field").map((d) => `${d.severity} ${formatDiagnostic(d)}`);
-  assert.equal(shown.length, 3, shown.join("\n"));
-  assert.match(shown[0], /^warning .*_note: unknown field "_note": kubectl apply \(--validate=strict, its default\) refuses this object/);
-  assert.match(shown[1], /^warning .*spec\._why: unknown field "_why"/);
-  // A misspelt field can change what the object means: still an error (did you mean ...).
-  assert.match(shown[2], /^error .*spec\.ingres: unknown field "ingres" \(did you mean "ingress"\?\)/);
-  // The comment does not change the object: the GatewayClass is read.
-  assert.deepEqual(loaded.inventory.routing.gatewayClasses.map((c) => c.name), ["gc"]);
-});

@@ -42,7 +42,7 @@ export function serverAccepted(obj: Record<string, unknown>): boolean {
   return (md !== null && typeof md === "object" && (md.uid !== undefined || md.resourceVersion !== undefined)) || obj.status !== undefined;
 }
 
-interface Described { severity: "error" | "warning" | "info"; code: string; message: string; path: Path }
+interface Described { severity: "error" | "info"; code: string; message: string; path: Path }
 
 function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: boolean): Described {
   const path = toPath(e.instancePath);
@@ -54,10 +54,6 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
       const known = Object.keys((e.parentSchema?.properties ?? {}) as object);
       const full = [...path, field];
       if (accepted) return { severity: "info", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}: not in the vendored schema (${schema.source.description}); the server accepted this object, so the field may be newer: ignored` };
-      // Kubernetes field names are lowerCamelCase (API conventions), so a key starting with "_" is
-      // never a misspelt field: it is a comment (JSON has none), and dropping it cannot change what
-      // the object means. kubectl's strict validation still refuses it, which the warning says.
-      if (field.startsWith("_")) return { severity: "warning", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}: kubectl apply (--validate=strict, its default) refuses this object; no API field begins with "_", so it is read as a comment and ignored` };
       const near = closest(field, known);
       return { severity: "error", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}` };
     }
