@@ -135,17 +135,6 @@ export function parseGoCidr(text: string, parser: GoCidrParser): GoCidr | undefi
 }
 
 /**
- * A CIDR as the API server's legacy parser reads it (parseGoCidr's "sloppy", k8s.io/utils
- * ParseCIDRSloppy): `standard` is false for leading zeros and an IPv4-mapped IPv6 address, which
- * net/netip.ParsePrefix, the API server's strict validation, refuses; the CIDR's `text` is then the
- * form the API server's warning names ("non-standard CIDR value ... is invalid: use ...").
- */
-export function parseCidrLegacy(text: string): { cidr: Cidr; standard: boolean; hostBits: boolean } | undefined {
-  const r = parseGoCidr(text, "sloppy");
-  return r && { cidr: r.cidr, standard: !r.leadingZeros && !r.mapped, hostBits: r.hostBits };
-}
-
-/**
  * A compact map key for an address: an IPv4 address is its value as a number (exact below 2^32;
  * no text is made: a cluster-scale index keys every pod by it), an IPv6 one "6:value". The two
  * kinds never collide (a number is never equal to a string as a Map or Set key).
