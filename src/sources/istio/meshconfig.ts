@@ -11,8 +11,10 @@
 //   pathNormalization    the path Istio's proxies authorize (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES;
 //                        engine/l7/paths.ts istioPath)
 // The CLI's --istio-root-namespace and --istio-extension-provider override what is read here.
+// istiod reads the text with sigs.k8s.io/yaml (protomarshal.ApplyYAML: yaml.YAMLToJSON, go-yaml v2), as
+// kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
 
-import { parse } from "yaml";
+import { parseKubeYaml } from "../kubeyaml.js";
 import { ISTIO_PATH_NORMALIZATIONS, type IstioPathNormalization, type IstioProviderKind, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
@@ -30,7 +32,7 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   const yaml = text.string();
   if (yaml === undefined) return;
   let parsed: unknown;
-  try { parsed = parse(yaml) ?? {}; } catch (e) {
+  try { parsed = parseKubeYaml(yaml) ?? {}; } catch (e) {
     text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (istiod refuses this mesh configuration)`);
     return;
   }
