@@ -195,8 +195,13 @@ function network(c: Cidr): string {
   return `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}`;
 }
 
+/** The one address a CIDR with host bits may have meant (`10.0.0.1/8` -> `10.0.0.1/32`). */
+function singleAddress(s: string, c: Cidr): string {
+  return `${formatAddress(parseAddress(s.split("/")[0])!)}/${c.family === 4 ? 32 : 128}`;
+}
+
 function hostBitsWarning(f: Field, s: string, read: GoCidr, who: string): void {
-  const single = `${formatAddress(parseAddress(s.split("/")[0])!)}/${read.cidr.family === 4 ? 32 : 128}`;
+  const single = singleAddress(s, read.cidr);
   f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} has host bits set (should it be ${JSON.stringify(network(read.cidr))} or ${JSON.stringify(single)}?); ${who} reads the network ${network(read.cidr)}`);
 }
 
@@ -213,7 +218,7 @@ export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
         const why = read.mapped ? "an IPv4-mapped IPv6 address, which Go's net.IPNet reads as an IPv4 CIDR and net/netip as IPv6" : "leading zeros, read as decimal by the API server and refused by Go since 1.17";
         f.error("non-standard-cidr", `${JSON.stringify(s)} has ${why}; the API server accepts it with the warning "non-standard CIDR value ${JSON.stringify(s)} is invalid: use ${JSON.stringify(cidr.text)}" and refuses it under its StrictIPCIDRValidation gate: write ${JSON.stringify(cidr.text)} (--lenient reads it so)`);
       } else if (read.hostBits) {
-        const single = `${formatAddress(parseAddress(s.split("/")[0])!)}/${cidr.family === 4 ? 32 : 128}`;
+        const single = singleAddress(s, cidr);
         f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} is ambiguous in this context (should be ${JSON.stringify(network(cidr))} or ${JSON.stringify(single)}?), as the API server warns; read as ${network(cidr)}, the network Go's net.ParseCIDR gives network plugins`);
       }
       return cidr;
