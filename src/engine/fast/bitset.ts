@@ -184,29 +184,13 @@ export function copyOf(b: Windowed): Windowed {
  * neither): the remote classes one side may allow (connectivity.ts SideMay), among those of mask.
  */
 export function forEachMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, fn: (i: number) => void): void {
-  const aw = a.w, alo = a.lo, ahi = Math.min(alo + aw.length, mask.length);
-  if (c === undefined || r === undefined) {
-    for (let w = alo; w < ahi; w++) {
-      let v = aw[w - alo] & mask[w];
-      while (v !== 0) {
-        const low = v & -v;
-        v ^= low;
-        fn((w << 5) + 31 - Math.clz32(low));
-      }
-    }
-    return;
-  }
-  const cw = c.w, rw = r.w, clo = Math.max(c.lo, r.lo), chi = Math.min(c.lo + cw.length, r.lo + rw.length, mask.length);
-  const lo = aw.length === 0 ? clo : clo >= chi ? alo : Math.min(alo, clo), hi = aw.length === 0 ? chi : clo >= chi ? ahi : Math.max(ahi, chi);
-  const coff = c.lo, roff = r.lo;
-  for (let w = lo; w < hi; w++) {
-    let v = ((w >= alo && w < ahi ? aw[w - alo] : 0) | (w >= clo && w < chi ? cw[w - coff] & rw[w - roff] : 0)) & mask[w];
+  forEachWord(a, c, r, mask, (v, w) => {
     while (v !== 0) {
       const low = v & -v;
       v ^= low;
       fn((w << 5) + 31 - Math.clz32(low));
     }
-  }
+  });
 }
 
 /** How many bits forEachMay would visit. */
@@ -216,15 +200,16 @@ export function countMay(a: Windowed, c: Windowed | undefined, r: Windowed | und
   return n;
 }
 
-function forEachWord(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, fn: (v: number) => void): void {
+/** Calls fn with each word w of `(a | (c & r)) & mask` that may hold bits (the union of the windows). */
+function forEachWord(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, fn: (v: number, w: number) => void): void {
   const aw = a.w, alo = a.lo, ahi = Math.min(alo + aw.length, mask.length);
   if (c === undefined || r === undefined) {
-    for (let w = alo; w < ahi; w++) fn(aw[w - alo] & mask[w]);
+    for (let w = alo; w < ahi; w++) fn(aw[w - alo] & mask[w], w);
     return;
   }
   const cw = c.w, rw = r.w, clo = Math.max(c.lo, r.lo), chi = Math.min(c.lo + cw.length, r.lo + rw.length, mask.length);
   const lo = aw.length === 0 ? clo : clo >= chi ? alo : Math.min(alo, clo), hi = aw.length === 0 ? chi : clo >= chi ? ahi : Math.max(ahi, chi);
-  for (let w = lo; w < hi; w++) fn(((w >= alo && w < ahi ? aw[w - alo] : 0) | (w >= clo && w < chi ? cw[w - c.lo] & rw[w - r.lo] : 0)) & mask[w]);
+  for (let w = lo; w < hi; w++) fn(((w >= alo && w < ahi ? aw[w - alo] : 0) | (w >= clo && w < chi ? cw[w - c.lo] & rw[w - r.lo] : 0)) & mask[w], w);
 }
 
 /** Whether bit i is in `a | (c & r)`. */
