@@ -4,7 +4,7 @@ import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from 
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { Peer, Policy, Rule } from "./policy.js";
-import { addressKey, cidrFrom, formatAddress, type AddressKey, type Cidr } from "./ip.js";
+import { addressCidr, addressKey, type AddressKey, type Cidr } from "./ip.js";
 import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
@@ -185,7 +185,7 @@ export function selectedAddresses(inv: Inventory, selectors: readonly LabelSelec
   const picked = (labels: Labels) => selectors.some((s) => matches(s, labels));
   return [
     ...inv.networks.filter((n) => picked(n.labels)).flatMap((n) => n.cidrs),
-    ...inv.endpoints.filter((e) => e.kind === "workload" && picked(e.labels)).flatMap((e) => e.addresses.map((a) => cidrFrom(`${formatAddress(a)}/${a.family === 4 ? 32 : 128}`))),
+    ...inv.endpoints.filter((e) => e.kind === "workload" && picked(e.labels)).flatMap((e) => e.addresses.map(addressCidr)),
   ].filter((c) => c.family === family);
 }
 

@@ -227,6 +227,11 @@ export function subtractRanges(r: AddressRange, holes: readonly AddressRange[]):
   return out;
 }
 
+/** One address as a CIDR of its own (`10.0.0.1/32`, `fd00::1/128`). */
+export function addressCidr(a: Address): Cidr {
+  return { family: a.family, first: a.value, last: a.value, prefix: BITS[a.family], text: `${formatAddress(a)}/${BITS[a.family]}` };
+}
+
 export function cidrFrom(text: string): Cidr {
   const c = parseCidr(text);
   if (!c) throw new Error(`invalid built-in CIDR ${text}`);

@@ -7,7 +7,7 @@
 // rules of policies with enableDefaultDeny false → the Admin tier after the denies (they allow
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
-import { cidrFrom, contains, formatAddress, parseAddress, type Cidr } from "../model/ip.js";
+import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -95,7 +95,7 @@ function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
     const addresses = new Set(scope.b.inv.endpointSlices.filter((s) => s.namespace === "default" && s.service === "kubernetes" && s.addressType !== "FQDN").flatMap((s) => s.endpoints.flatMap((e) => e.addresses)));
     for (const a of addresses) {
       const addr = parseAddress(a);
-      if (addr) peers.push({ kind: "cidr", cidr: cidrFrom(`${formatAddress(addr)}/${addr.family === 4 ? 32 : 128}`), except: [] });
+      if (addr) peers.push({ kind: "cidr", cidr: addressCidr(addr), except: [] });
     }
     if (!addresses.size && f) f.warn("vendor-kube-apiserver", "the kube-apiserver entity is the API server's addresses, which Cilium takes from the endpoints of the Service default/kubernetes: the input has no EndpointSlice of it, so this entity matches no address here");
   });

@@ -1,7 +1,7 @@
 // Validators shared by every Kubernetes front end: metadata, names, labels, selectors, CIDRs, ports.
 // They mirror the API server's own rules (apimachinery validation).
 
-import { formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
+import { addressCidr, formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import { NULL_ELEMENT, type Field, type NumberRule, type StringRule } from "./fields.js";
@@ -196,12 +196,12 @@ function network(c: Cidr): string {
 }
 
 /** The one address a CIDR with host bits may have meant (`10.0.0.1/8` -> `10.0.0.1/32`). */
-function singleAddress(s: string, c: Cidr): string {
-  return `${formatAddress(parseAddress(s.split("/")[0])!)}/${c.family === 4 ? 32 : 128}`;
+function singleAddress(s: string): string {
+  return addressCidr(parseAddress(s.split("/")[0])!).text;
 }
 
 function hostBitsWarning(f: Field, s: string, read: GoCidr, who: string): void {
-  const single = singleAddress(s, read.cidr);
+  const single = singleAddress(s);
   f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} has host bits set (should it be ${JSON.stringify(network(read.cidr))} or ${JSON.stringify(single)}?); ${who} reads the network ${network(read.cidr)}`);
 }
 
@@ -218,7 +218,7 @@ export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
         const why = read.mapped ? "an IPv4-mapped IPv6 address, which Go's net.IPNet reads as an IPv4 CIDR and net/netip as IPv6" : "leading zeros, read as decimal by the API server and refused by Go since 1.17";
         f.error("non-standard-cidr", `${JSON.stringify(s)} has ${why}; the API server accepts it with the warning "non-standard CIDR value ${JSON.stringify(s)} is invalid: use ${JSON.stringify(cidr.text)}" and refuses it under its StrictIPCIDRValidation gate: write ${JSON.stringify(cidr.text)} (--lenient reads it so)`);
       } else if (read.hostBits) {
-        const single = singleAddress(s, cidr);
+        const single = singleAddress(s);
         f.warn("ambiguous-cidr", `CIDR value ${JSON.stringify(s)} is ambiguous in this context (should be ${JSON.stringify(network(cidr))} or ${JSON.stringify(single)}?), as the API server warns; read as ${network(cidr)}, the network Go's net.ParseCIDR gives network plugins`);
       }
       return cidr;
