@@ -42,18 +42,21 @@ export interface Signature {
 export interface PortLayout {
   starts: Record<Protocol, number[]>;
   classOf: Record<Protocol, number[]>;
-  /** Per port class: a representative protocol/port and the rules' port statuses there. */
-  reps: { protocol: Protocol; port: number; statuses: string[]; tiers?: TierPlan[] }[];
+  /**
+   * Per port class: a representative protocol/port, the rules' port statuses there, and the key of
+   * its Admin or Baseline tier's shared outcome (RowBuilder.keyOf: made when first asked).
+   */
+  reps: { protocol: Protocol; port: number; statuses: string[]; key: number | undefined }[];
+  /** The tiers with policies (RowBuilder.tiersOf: made when first asked). */
+  plan?: readonly TierPlan[];
   /** Per port class: its connection-set id. */
   conns: number[];
 }
 
-/** One tier of a row, prepared once: its rules' port statuses and the key its shared outcome is cached by. */
+/** One tier of a part with policies: where its rules' port statuses start (its rules follow in walk order). */
 export interface TierPlan {
   tier: Tier;
-  statuses: string[];
-  /** Admin and Baseline only. */
-  key?: string;
+  at: number;
 }
 
 /** The rules a signature walks, in order (tier, policy, rule). */
@@ -119,7 +122,7 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
         k = reps.length; byVector.set(key, k);
         const statuses = new Array<string>(rules.length).fill("0");
         for (const [j, status] of h ?? []) statuses[j] = status;
-        reps.push({ protocol, port, statuses });
+        reps.push({ protocol, port, statuses, key: undefined });
         intervals.push([[], [], []]);
       }
       const next = s[i + 1], end = next === undefined ? MAX_PORT : next - 1;
