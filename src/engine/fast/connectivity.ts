@@ -223,11 +223,12 @@ export class FastConnectivity implements Connectivity {
     let mask = 0, key: number | string = 0;
     if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) mask |= 1 << k; key = mask; }
     else key = rows.map((r) => (hasW(r, other) ? "1" : "0")).join("");
-    let id = sig.masks!.get(key);
+    // Made when first asked: most parts are never asked for a union of several port classes.
+    let id = (sig.masks ??= new Map()).get(key);
     if (id === undefined) {
       id = NONE;
       for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) id = this.conntable.join(id, conns[k]);
-      sig.masks!.set(key, id);
+      sig.masks.set(key, id);
     }
     return id;
   }
@@ -522,9 +523,9 @@ export class FastConnectivity implements Connectivity {
     const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${portsKey(ports)}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
-      const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
-      for (const p of unenforced ? [] : policies) if (rulesOf(p, d)) tiers[p.tier].push(p);
-      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
+      const tiers = unenforced ? NO_TIERS : tiersOf(policies, d);
+      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0,
+        layout: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig, from);
@@ -570,6 +571,24 @@ function firstOf(b: Bits): number {
   return -1;
 }
 const NO_POLICIES: readonly Policy[] = [];
+/** The tiers of an unenforced part (none), shared: frozen, as no part's tiers are ever written. */
+const NO_TIERS = Object.freeze({ admin: Object.freeze([]), namespace: Object.freeze([]), baseline: Object.freeze([]) }) as unknown as Record<Tier, Policy[]>;
+
+/**
+ * The policies with rules for direction d, by tier, in their order. Each list is made at its exact
+ * length: a part keeps them (10k parts at 100k pods; a list grown by push from empty keeps room for 17).
+ */
+function tiersOf(policies: readonly Policy[], d: Direction): Record<Tier, Policy[]> {
+  let admin = 0, namespace = 0, baseline = 0;
+  for (const p of policies) if (rulesOf(p, d)) { if (p.tier === "admin") admin++; else if (p.tier === "namespace") namespace++; else baseline++; }
+  const tiers: Record<Tier, Policy[]> = { admin: new Array(admin), namespace: new Array(namespace), baseline: new Array(baseline) };
+  admin = namespace = baseline = 0;
+  for (const p of policies) {
+    if (!rulesOf(p, d)) continue;
+    if (p.tier === "admin") tiers.admin[admin++] = p; else if (p.tier === "namespace") tiers.namespace[namespace++] = p; else tiers.baseline[baseline++] = p;
+  }
+  return tiers;
+}
 
 /** Direction and family: what a rule's peers are evaluated for. */
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;

@@ -61,7 +61,7 @@ export class RowBuilder {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.masks = new Map();
+    sig.masks = undefined;
     if (sig.part === "admin") {
       this.adminRows(sig, from);
       return;

@@ -113,9 +113,9 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
   for (let pi = 0; pi < PROTOCOLS.length; pi++) {
     const protocol = PROTOCOLS[pi];
-    const s = starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
+    const s = [...cuts[protocol]].sort((a, b) => a - b);
     const hits = ruleHits(rules, protocol, s, sig, named);
-    classOf[protocol] = s.map((port, i) => {
+    const of = s.map((port, i) => {
       const h = hits[i], key = h ? h.map(([j, status]) => `${j}:${status}`).join("|") : "";
       let k = byVector.get(key);
       if (k === undefined) {
@@ -130,9 +130,18 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
       if (last !== undefined && last[1] + 1 === port) last[1] = end; else list.push([port, end]);
       return k;
     });
+    // Most parts see no boundary in some protocol: one interval, kept as shared arrays (a layout is
+    // kept per part: 10k parts at 100k pods), as are the port classes (at their exact length).
+    const one = s.length === 1 && of[0] < ONE_CLASS.length;
+    starts[protocol] = one ? ONE_START : s;
+    classOf[protocol] = one ? ONE_CLASS[of[0]] : of;
   }
-  return { starts, classOf, reps, intervals };
+  return { starts, classOf, reps: reps.slice(), intervals };
 }
+
+/** A layout's starts and port classes are never written: those of one interval are shared. */
+const ONE_START = Object.freeze([1]) as number[];
+const ONE_CLASS = Array.from({ length: 8 }, (_, k) => Object.freeze([k]) as number[]);
 
 /**
  * Per start of `starts` (a protocol's intervals), the rules whose port status there is not "0", with
