@@ -85,6 +85,7 @@ export class FastConnectivity implements Connectivity {
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
     for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
+    this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
@@ -182,8 +183,8 @@ export class FastConnectivity implements Connectivity {
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
-    const id = this.classes.ofEndpoint.get(e.id);
-    if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
+    const id = this.classes.placed(e);
+    if (id === undefined) return undefined;
     const sig = this.signatures[this.sigOf[d][id]], admin = this.adminOf[d][id];
     return sig.unenforced ? [] : [...(admin >= 0 ? this.signatures[admin].tiers.admin : []), ...sig.tiers.namespace, ...sig.tiers.baseline];
   }
@@ -196,8 +197,8 @@ export class FastConnectivity implements Connectivity {
   /** The class of a party already placed (no allocation); others go through classesFor. */
   classOfParty(p: Party): number {
     if (p.endpoint && !p.address) {
-      const id = this.classes.ofEndpoint.get(p.endpoint.id);
-      if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+      const id = this.classes.placed(p.endpoint);
+      if (id !== undefined) return id;
     }
     return this.classesFor([p])[0];
   }
@@ -207,8 +208,8 @@ export class FastConnectivity implements Connectivity {
     const created: number[] = [];
     const out = parties.map((p) => {
       if (p.endpoint && !p.address) {
-        const id = this.classes.ofEndpoint.get(p.endpoint.id);
-        if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+        const id = this.classes.placed(p.endpoint);
+        if (id !== undefined) return id;
       }
       const r = this.classes.classOf(p);
       if (r.created) created.push(r.cls.id);
