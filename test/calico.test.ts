@@ -301,3 +301,29 @@ test("Calico selectors pick pods, host endpoints and Calico network sets, not th
   const fast = new FastConnectivity(e);
   assertAgree(fast, [...podsAnd(fast.inventory, "198.51.100.7", "203.0.113.7"), ...fast.inventory.endpoints.filter((x) => x.kind === "workload").map((endpoint) => ({ endpoint }))], "calico kinds");
 });
+
+// One Calico policy lowers to one model policy per alternative of its selectors, all of its name. The
+// incremental engine that serve and live use (FastConnectivity) replaced only the first of a name on
+// upsert and removed only the first on removal: the others kept the old rules.
+test("the incremental engine replaces and removes every model policy of a Calico policy, not the first of its name", () => {
+  const gnp = (rule: string) => calico("GlobalNetworkPolicy", "g", `  selector: pod == 'a' || pod == 'b'\n  egress:\n  - ${rule}`);
+  const before = gnp("{action: Deny, destination: {selector: pod == 'c'}}"), after = gnp("{action: Allow}");
+  const fresh = (...docs: string[]) => new FastConnectivity(engineFor(withPolicies(...docs)));
+  const conns = (f: FastConnectivity, from: string, to: string) => {
+    const pod = (name: string) => ({ endpoint: f.inventory.endpoints.find((e) => e.namespace === "x" && e.name === name)! });
+    return formatConns(f.conns(pod(from), pod(to)));
+  };
+  const live = fresh(before);
+  const next = load({ "g.yaml": after }).inventory.policies;
+  assert.equal(next.length, 4, "one model policy per alternative, for pods and for host endpoints");
+  assert.equal(conns(live, "b", "c"), "No Connections");
+  live.upsertPolicies(next);
+  assert.equal(live.inventory.policies.filter((p) => p.name === "g").length, 4);
+  for (const from of ["a", "b"]) assert.equal(conns(live, from, "c"), conns(fresh(after), from, "c"), `x/${from} -> x/c after the upsert`);
+  assertAgree(live, podsAnd(live.inventory), "upserted");
+  const again = fresh(before);
+  again.removePolicy(next[0]);
+  assert.equal(again.inventory.policies.filter((p) => p.name === "g").length, 0, "both removed");
+  assert.equal(conns(again, "b", "c"), "All Connections");
+  assertAgree(again, podsAnd(again.inventory), "removed");
+});
