@@ -229,3 +229,44 @@ test("types: [] is an error, and under --lenient defaulted from the rules like a
   assert.equal(verdict(e, "x/a", "x/c", 80), "allow");
   assert.equal(verdict(e, "x/c", "x/a", 80), "allow", "Egress only");
 });
+
+// felix renders a rule into one table per IP family (rules/policy.go FilterRuleToIPVersion): a rule
+// with ipVersion only into that family's, and a nets or notNets list only into the families it has
+// CIDRs of (filterNets; a notNets catch-all drops the rule from its family). ipVersion was refused
+// (read without it under --lenient: an Allow limited to IPv4 allowed IPv6 too), and a rule with
+// only `notNets: [10.0.0.0/8]` matched every IPv6 address.
+test("ipVersion and the families of nets/notNets limit a rule as felix renders it", () => {
+  const pod = (name: string, labels: string, ips: string[]) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {${labels}}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {phase: Running, podIP: ${ips[0]}, podIPs: [${ips.map((ip) => `{ip: '${ip}'}`).join(", ")}]}`;
+  const pods = [pod("a", "app: a", ["10.0.0.2", "fd00::2"]), pod("b", "app: b", ["10.0.0.3", "fd00::3"]), pod("v6", "app: b", ["fd00::6"])];
+  const yaml = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: x}", ...pods,
+    calico("NetworkPolicy", "p", [
+      "  selector: app == 'a'", "  types: [Ingress, Egress]",
+      "  ingress:", "  - {action: Allow, ipVersion: 4, source: {selector: app == 'b'}}",
+      "  egress:", "  - {action: Allow, ipVersion: 6, protocol: TCP, destination: {ports: [443]}}",
+      "  - {action: Allow, protocol: UDP, destination: {notNets: [10.0.0.0/8]}}",
+    ].join("\n"), "x")].join("\n---\n");
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "IPv4 (the pods' first family)");
+  assert.equal(verdict(e, "ip:fd00::3", "x/a", 80), "deny", "b's IPv6 address: the rule is IPv4 only");
+  assert.equal(verdict(e, "x/v6", "x/a", 80), "deny", "an IPv6-only pod selected by the rule");
+  assert.equal(verdict(e, "x/a", "ip:2001:db8::1", 443), "allow");
+  assert.equal(verdict(e, "x/a", "ip:192.0.2.1", 443), "deny", "ipVersion 6: no IPv4 address");
+  assert.equal(verdict(e, "x/a", "ip:192.0.2.1", 53, "UDP"), "allow");
+  assert.equal(verdict(e, "x/a", "ip:10.1.1.1", 53, "UDP"), "deny");
+  assert.equal(verdict(e, "x/a", "ip:2001:db8::1", 53, "UDP"), "deny", "notNets of IPv4 only: felix renders no IPv6 rule");
+  const fast = new FastConnectivity(e);
+  assertAgree(fast, podsAnd(fast.inventory, "fd00::3", "2001:db8::1", "192.0.2.1", "10.1.1.1"), "ipVersion");
+
+  // validator.go scanNets: a CIDR of another family than ipVersion, both families, a notNets catch-all.
+  const l = load({ "c.yaml": calico("NetworkPolicy", "q", [
+    "  ingress:",
+    "  - {action: Allow, ipVersion: 6, source: {nets: [10.0.0.0/8]}}",
+    "  - {action: Allow, source: {nets: [10.0.0.0/8, 'fd00::/8']}}",
+    "  - {action: Deny, source: {notNets: [0.0.0.0/0]}}",
+  ].join("\n"), "x") });
+  const got = l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`);
+  for (const re of [/^spec\.ingress\.0\.source\.nets: rule IP version doesn't match CIDR version/, /^spec\.ingress\.1\.source\.nets: rule contains both IPv4 and IPv6 CIDRs/, /^spec\.ingress\.2\.source\.notNets: 0\.0\.0\.0\/0 in notNets matches no traffic/]) {
+    assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
+  }
+  assert.equal(got.length, 3, got.join("\n"));
+});

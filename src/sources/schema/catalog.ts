@@ -12,6 +12,7 @@ import type { Ajv, ValidateFunction } from "ajv";
 import { createAjv, k8sFormats, k8sKeywords, re2Pattern } from "./keywords.js";
 import { crdRoot, isObject, toAjv, type Structural } from "./structural.js";
 import { compileDefaults, type Defaulter } from "./defaults.js";
+import type { TypedSchema } from "./zero.js";
 
 /** The vendored schemas. */
 export const SCHEMA_ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
@@ -54,9 +55,11 @@ export interface KindSchema {
   source: Source;
   /** The API server's defaulting of custom resources, applied before validation (none for built-in kinds). */
   defaults?: Defaulter;
+  /** A built-in kind: its Go types' definitions, which the API server decodes it into (zero.ts). */
+  typed?: TypedSchema;
 }
 
-interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined }
+interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined; typed?: TypedSchema }
 
 /** The id a kind's schema is registered under for standalone code. */
 export function standaloneId(key: string): string {
@@ -86,7 +89,7 @@ export class SchemaCatalog {
     if (c === undefined) {
       const key = `${apiVersion}/${kind}`;
       const e = this.index().get(key);
-      c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.() } : null;
+      c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.(), ...(e.typed ? { typed: e.typed } : {}) } : null;
       kinds.set(kind, c);
     }
     return c ?? undefined;
@@ -167,7 +170,7 @@ export class SchemaCatalog {
     };
     this.ensureBuiltins = ensure;
     for (const [gvk, def] of Object.entries(doc.kinds as Record<string, string>)) {
-      this.entries!.set(gvk, { source: doc.source as Source, schema: () => { ensure(); return { $ref: `${K8S_ID}#/definitions/${def}` }; } });
+      this.entries!.set(gvk, { source: doc.source as Source, schema: () => { ensure(); return { $ref: `${K8S_ID}#/definitions/${def}` }; }, typed: { root: def, definitions } });
     }
   }
 
