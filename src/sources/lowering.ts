@@ -110,11 +110,18 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
   fe.read(Field.root(ctx, raw.obj), ctx, b);
 }
 
-/** Records that the object exists, so that references to kinds no front end reads can be resolved. */
+/**
+ * Records that the object exists, so that references to kinds no front end reads can be resolved:
+ * an object of a kind Junction reads under the namespace it is in (`default` for a namespaced kind
+ * written without one, none for a cluster-scoped kind), as its identity; one of another kind, whose
+ * scope Junction does not know, under its namespace as written ("" for none: model/gateway.ts
+ * hasObject finds it from `default` only, where it is if namespaced, and from cluster-scoped references).
+ */
 function noteObject(raw: RawObject, b: InventoryBuilder): void {
   const md = raw.obj.metadata as Record<string, unknown> | undefined;
   if (typeof md?.name !== "string") return;
-  b.inv.routing.objectKeys.add(referenceGroup(raw.apiVersion), raw.kind, typeof md.namespace === "string" ? md.namespace : "", md.name);
+  const namespace = byKind.has(raw.kind) ? identityNamespace(raw.kind, md.namespace) : typeof md.namespace === "string" ? md.namespace : "";
+  b.inv.routing.objectKeys.add(referenceGroup(raw.apiVersion), raw.kind, namespace, md.name);
 }
 
 /** The group an apiVersion names as references name it (up to the last slash). */

@@ -110,8 +110,11 @@ export class FastConnectivity implements Connectivity {
     return enumerateGroups(this, groups, include, involved);
   }
 
-  /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
+  /** Adds a policy or replaces those of the same kind, namespace and name; recomputes what it can affect. */
   upsertPolicy(p: Policy): UpdateResult { return updates.upsertPolicy(this, p); }
+  /** Adds the policies one object lowers to, replacing every policy named as one of them. */
+  upsertPolicies(ps: readonly Policy[]): UpdateResult { return updates.upsertPolicies(this, ps); }
+  /** Removes every policy of that kind, namespace and name. */
   removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { return updates.removePolicy(this, p); }
   /** Adds a pod, Workload or node (replacing `old`); returns it with its id. */
   upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { return updates.upsertEndpoint(this, e, old); }
