@@ -5,7 +5,7 @@
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank, isWildcard } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
-import { compareAge, linkerdIgnoredRoute, routeKey } from "../../model/route.js";
+import { compareAge, linkerdOutboundIgnored, routeKey } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { firstDifference, LINKERD_RANK_NAMES, linkerdMatchRank, matchFailure, matchRank, rankDifference, type MatchInput, type MatchReader } from "./match.js";
 import type { Candidate } from "./request.js";
@@ -110,7 +110,7 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
   for (const attached of routes) {
     const hostname = matchedHostname(attached, host, req.reader);
     if (hostname === null) { otherHosts++; continue; }
-    const ignored = req.reader === "linkerd" ? linkerdIgnoredRoute(attached.state.route) : undefined;
+    const ignored = req.reader === "linkerd" ? linkerdOutboundIgnored(attached.state.route) : undefined;
     if (ignored) { rejected.push({ route: routeKey(attached.state.route), rule: -1, match: -1, hostname, outcome: `ignored: ${ignored}` }); continue; }
     for (const rule of attached.state.route.rules) {
       const dropped = attached.state.dropped.get(rule);
