@@ -167,3 +167,16 @@ test("round trip k8s → common → k8s on generated clusters is verified equiva
     } finally { original.cleanup(); }
   }
 });
+
+// A Calico rule with ipVersion and selectors matches one family of the endpoints it selects; the
+// policy APIs the back ends write select endpoints for both: reported and left out, never widened.
+test("convert policy: a Calico rule limited to one IP family with selectors is reported, not widened", async () => {
+  const yaml = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: v4, namespace: x}\nspec:\n  selector: app == 'a'\n  ingress:\n  - {action: Allow, ipVersion: 4, source: {selector: app == 'b'}}\n  - {action: Allow, ipVersion: 4, source: {nets: [10.0.0.0/8]}}\n";
+  for (const to of ["common", "k8s"]) {
+    const r = await cli(["convert", "policy", "-f", "-", "--to", to], yaml);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /not converted: <stdin>:\d+: Calico NetworkPolicy x\/v4, ingress rule 0: the rule matches only IPv4 traffic of the endpoints it selects \(Calico ipVersion\)/, r.err);
+    if (to === "common") assert.match(r.out, /10\.0\.0\.0\/8/, "the nets rule is converted");
+    assert.doesNotMatch(r.out, /app: b/, "the selector rule is left out");
+  }
+});

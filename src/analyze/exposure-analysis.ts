@@ -188,7 +188,8 @@ function peerMatchesRepresentative(peer: Peer, rep: Representative | undefined):
   switch (peer.kind) {
     case "endpoints": {
       const key = selectorKey(peer.selector);
-      if (!key) return false;
+      // A representative has no address, so no IP family: a peer limited to one (Calico ipVersion) does not match it, as the engine reads a pod without address.
+      if (!key || peer.family !== undefined) return false;
       return (key.namespaces === "" || key.namespaces === rep?.namespaces) && (key.pods === "" || key.pods === rep?.pods);
     }
     case "cidr": {

@@ -93,6 +93,9 @@ export class Matcher {
   }
 
   peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
+    // A peer limited to one IP family (a Calico rule's ipVersion): felix renders the rule into that
+    // family's table only (rules/policy.go FilterRuleToIPVersion).
+    if (peer.kind !== "cidr" && peer.kind !== "domains" && peer.family !== undefined && remoteAddress?.family !== peer.family) return false;
     switch (peer.kind) {
       case "endpoints": return this.selects(peer.selector, remote.endpoint);
       case "cidr": {

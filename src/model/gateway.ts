@@ -107,7 +107,7 @@ export interface RouteGraph {
   referenceGrants: ReferenceGrant[];
   tlsMaterial: TlsMaterial[];
   backendTlsPolicies: BackendTlsPolicy[];
-  /** Every object of the input (its namespace as written), so that references to kinds Junction does not read can be resolved. */
+  /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }
 
@@ -159,9 +159,17 @@ export class ObjectIndex {
   }
 }
 
-/** Whether the input holds the object (namespaced or cluster-scoped). */
+/**
+ * Whether the input holds the object a reference names: in `namespace` for a namespaced reference
+ * (a LocalObjectReference names an object of the referrer's namespace), or cluster-scoped when
+ * `namespace` is undefined. An object recorded without a namespace (a cluster-scoped kind, or one
+ * of a kind Junction does not read written without one: sources/lowering.ts noteObject) is found
+ * from `default` too, where a namespaced object written without a namespace is; never from another
+ * namespace, where a namespaced object of that name is not (kubectl applies it to `default`).
+ */
 export function hasObject(graph: RouteGraph, group: string, kind: string, namespace: string | undefined, name: string): boolean {
-  return graph.objectKeys.has(group, kind, namespace ?? "", name) || graph.objectKeys.has(group, kind, "", name);
+  const ns = namespace ?? "";
+  return graph.objectKeys.has(group, kind, ns, name) || (ns === "default" && graph.objectKeys.has(group, kind, "", name));
 }
 
 /** Whether the input holds any object of the kind. */

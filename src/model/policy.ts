@@ -1,7 +1,7 @@
 // Policies of every API, lowered into one shape: a tier, a priority, a subject, and ordered
 // rules per direction. The engine evaluates every tier with the same algorithm.
 
-import type { Cidr } from "./ip.js";
+import type { Cidr, Family } from "./ip.js";
 import type { PortMatch } from "./ports.js";
 import { matches, selector, type LabelSelector, type Requirement } from "./selector.js";
 import type { Clause } from "./l7.js";
@@ -64,6 +64,8 @@ export interface EndpointSelector {
  * - nodes: a node (or a host-network pod under hostNetwork=node) whose labels match;
  * - networks: an address inside a junction Network whose labels match;
  * - domains: DNS names, resolved by the data plane at run time (an address flow never matches).
+ * An endpoints, nodes or networks peer with `family` (a Calico rule's ipVersion) matches only when
+ * the remote's address in the flow is of that family (a cidr peer is of one family already).
  * A cidr peer with `exceptSelected` (Calico's notSelector) also leaves out the addresses of the
  * Networks and Workloads those selectors pick: `except` holds them as computed from the inventory
  * (inventory.ts refreshSelectedExcepts), recomputed when Workloads change.
@@ -73,10 +75,10 @@ export interface EndpointSelector {
  * cluster's first egress NAT address of that family.
  */
 export type Peer =
-  | { kind: "endpoints"; selector: EndpointSelector }
+  | { kind: "endpoints"; selector: EndpointSelector; family?: Family }
   | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
-  | { kind: "nodes"; selector: LabelSelector; cluster?: string }
-  | { kind: "networks"; selector: LabelSelector }
+  | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
+  | { kind: "networks"; selector: LabelSelector; family?: Family }
   | { kind: "domains"; names: readonly string[] };
 
 export interface Rule {

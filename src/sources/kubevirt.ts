@@ -66,7 +66,9 @@ function addCloudInitAddresses(spec: Field, out: VmiSpec): void {
     const text = data.string();
     if (!text) continue;
     let doc: unknown;
-    try { doc = parse(text); } catch { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
+    // cloud-init reads it with PyYAML's safe_load (util.load_yaml), a YAML 1.1 reader: `1:20` is a
+    // base-60 integer, `yes`/`on` booleans, so such a value is no address (the YAML 1.2 reading made it one).
+    try { doc = parse(text, { version: "1.1" }); } catch { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
     const ethernets = (doc as { ethernets?: Record<string, { addresses?: unknown }> } | null)?.ethernets ?? {};
     const addresses: Address[] = [];
     for (const [iface, cfg] of Object.entries(ethernets)) {

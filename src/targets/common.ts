@@ -1,5 +1,6 @@
 // The common API back end: model policies as TrafficPolicies (junction.dev/v1alpha1), and the
-// Workloads and Networks vendor objects stand for. Every model policy can be written so.
+// Workloads and Networks vendor objects stand for. Every model policy can be written so, but for a
+// rule limited to one IP family with selectors (Calico ipVersion): reported and left out.
 
 import type { Endpoint, Network } from "../model/endpoint.js";
 import { formatAddress } from "../model/ip.js";
@@ -12,6 +13,7 @@ import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
 import { escapeRegex } from "../model/regex.js";
+import { checkPeerFamily, problemFrom, type Problem } from "./problems.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -37,6 +39,7 @@ function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined)
 }
 
 function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string, unknown> | undefined {
+  checkPeerFamily(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;
@@ -134,7 +137,8 @@ function ownNamespace(p: Policy): string | undefined {
   return p.tier === "namespace" && p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
 }
 
-export function trafficPolicy(p: Policy, name: string): object {
+/** A policy as a TrafficPolicy; a rule the common API cannot say is left out, with a problem in `problems`. */
+export function trafficPolicy(p: Policy, name: string, problems: Problem[] = []): object {
   const ns = ownNamespace(p);
   const subject = endpointFields(p.subject, ns);
   const spec: Record<string, unknown> = { tier: TIER[p.tier] };
@@ -142,13 +146,13 @@ export function trafficPolicy(p: Policy, name: string): object {
   spec.subject = subject;
   for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
     const rules = requestRulesOf(p, d);
-    if (rules !== undefined) spec[d] = rules.map((r) => ruleFields(r, key, ns)).filter((r) => r !== undefined);
+    if (rules !== undefined) spec[d] = rules.map((r) => { try { return ruleFields(r, key, ns); } catch (e) { problems.push(problemFrom(e, p, r)); return undefined; } }).filter((r) => r !== undefined);
   }
   return { apiVersion: API, kind: "TrafficPolicy", metadata: metadata(name, ns, [p]), spec };
 }
 
 /** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
-export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy) => string = (p) => p.name): object[] {
+export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy) => string = (p) => p.name, problems: Problem[] = []): object[] {
   const used = new Set<string>();
   // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, which the common API does not address: they stay as they are.
   return policies.filter((p) => p.networks === undefined).sort(byPriority).map((p) => {
@@ -157,7 +161,7 @@ export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy)
     let name = base;
     for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${base}-${i}`;
     used.add(`${ns}/${name}`);
-    return trafficPolicy(p, name);
+    return trafficPolicy(p, name, problems);
   });
 }
 

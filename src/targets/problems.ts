@@ -1,7 +1,7 @@
 // What a back end cannot express, as values: the policy and rule, the feature, and which targets
 // could express it. Back ends collect them and never approximate; the CLI renders them.
 
-import { policyName, type Policy, type Rule } from "../model/policy.js";
+import { policyName, type Peer, type Policy, type Rule } from "../model/policy.js";
 import type { LineLookup } from "../model/source.js";
 import { where } from "./names.js";
 
@@ -18,6 +18,15 @@ export interface Problem {
 /** Thrown inside a back end to abandon one policy or rule; collected by the caller. */
 export class Unsupported extends Error {
   constructor(readonly feature: string, message: string, readonly expressibleBy: readonly string[]) { super(message); }
+}
+
+/**
+ * A peer limited to one IP family (a Calico rule's ipVersion with selectors): the policy APIs the
+ * back ends write select endpoints for both families, so only an address filter (nftables) says it.
+ */
+export function checkPeerFamily(peer: Peer): void {
+  if (peer.kind === "cidr" || peer.kind === "domains" || peer.family === undefined) return;
+  throw new Unsupported("IP version", `the rule matches only IPv${peer.family} traffic of the ${peer.kind} it selects (Calico ipVersion); this API selects them for both IP families`, ["Calico", "nftables (hosts, VMs)"]);
 }
 
 export function problemFrom(e: unknown, policy: Policy, rule?: Rule): Problem {

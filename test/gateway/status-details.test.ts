@@ -78,4 +78,9 @@ test("an ExtensionRef to an unknown kind is reported (ResolvedRefs False/Invalid
   assert.equal(cond(statusOf(ext(other), "HTTPRoute", "apps/r").parents[0].conditions, "ResolvedRefs"), "False/BackendNotFound", "a known kind without that object");
   const same = "---\napiVersion: example.com/v1\nkind: Magic\nmetadata: {name: m, namespace: apps}\n";
   assert.equal(cond(statusOf(ext(same), "HTTPRoute", "apps/r").parents[0].conditions, "ResolvedRefs"), "True/ResolvedRefs");
+  // Written without a namespace, kubectl applies it to default (or it is cluster-scoped): not the
+  // route's namespace, where the LocalObjectReference looks.
+  const elsewhere = "---\napiVersion: example.com/v1\nkind: Magic\nmetadata: {name: m}\n";
+  assert.equal(cond(statusOf(ext(elsewhere), "HTTPRoute", "apps/r").parents[0].conditions, "ResolvedRefs"), "False/BackendNotFound");
+  assert.equal(route(ext(elsewhere), {}).status, 500);
 });

@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, engineFor, tempFiles, verdict } from "../helpers.js";
+import { cli, engineFor, load, tempFiles, verdict } from "../helpers.js";
+import { formatAddress } from "../../src/model/ip.js";
 import { cudn, denyAll, nad, ns, pod, udn, UDN_LABEL, vm } from "./fixtures.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -240,6 +241,17 @@ test("MultiNetworkPolicy pod selectors do not select VMs; ipBlocks select them b
   const out2 = onL2(await list(base + byIpBlock));
   assert.match(out2, /^vms\/a\[VirtualMachine\] => vms\/b\[VirtualMachine\] : All Connections$/m);
   assert.doesNotMatch(out2, /^vms\/c\[VirtualMachine\] => vms\/b\[VirtualMachine\]/m);
+});
+
+test("cloud-init networkData is read as PyYAML reads it (YAML 1.1): a plain `1:2:3:4:5:6:7:8` is a base-60 integer there, not an IPv6 address", () => {
+  const withData = (addresses: string) => vm("vms", "a", { app: "a" }, "").replace("networks: [{name: default, pod: {}}]", "networks: [{name: default, pod: {}}, {name: l2, multus: {networkName: l2}}]")
+    .replace("interfaces: [{name: default, masquerade: {}}]", "interfaces: [{name: default, masquerade: {}}, {name: l2, bridge: {}}]")
+    .replace("      networks:", `      volumes: [{name: cloudinit, cloudInitNoCloud: {networkData: "ethernets:\\n  eth1:\\n    addresses: [${addresses}]\\nversion: 2\\n"}}]\n      networks:`);
+  const addressesOf = (addresses: string) => load({ "c.yaml": ns("vms") + nad("vms", "l2") + withData(addresses) }).inventory.endpoints
+    .filter((e) => e.name === "a").flatMap((e) => (e.attachments ?? []).flatMap((a) => a.addresses.map(formatAddress)));
+  assert.deepEqual(addressesOf("'1:2:3:4:5:6:7:8', 10.0.0.5/24"), ["1:2:3:4:5:6:7:8", "10.0.0.5"]);
+  // Unquoted, PyYAML (and YAML 1.1) reads 1:2:3:4:5:6:7:8 as the integer 1*60^7 + 2*60^6 + ...: no address.
+  assert.deepEqual(addressesOf("1:2:3:4:5:6:7:8, 10.0.0.5/24"), ["10.0.0.5"]);
 });
 
 test("invalid user-defined network fields are errors naming file, line and field (the CRD's rules)", async () => {

@@ -152,16 +152,3 @@ test("scannerc.go scan_to_next_token ('Allow the BOM'): a U+FEFF at the start of
   assert.deepEqual(inside.diagnostics.errors, []);
 });
 
-test("encoding/json stores a null map value or list item as the zero value: matchLabels {app: null} is {app: \"\"} to the API server (CRDs refuse it); refused, where it was read as no requirement and selected every pod", () => {
-  const pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\n---\n";
-  const np = (selector: string) => load({ "np.yaml": `${pods}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  podSelector: ${selector}\n  policyTypes: [Ingress]\n` });
-  const refused = np("{matchLabels: {app: null}}");
-  assert.deepEqual(refused.diagnostics.errors.map((d) => [d.code, d.line, formatPath(d.field ?? [])]), [["null-value", 10, "spec.podSelector.matchLabels.app"]]);
-  assert.match(refused.diagnostics.errors[0].message, /reads it as "" in built-in kinds/);
-  const empty = np('{matchLabels: {app: ""}}');
-  assert.deepEqual(empty.diagnostics.errors, []);
-  const notIn = np("{matchExpressions: [{key: app, operator: NotIn, values: [b, ~]}]}");
-  assert.deepEqual(notIn.diagnostics.errors.map((d) => [d.code, formatPath(d.field ?? [])]), [["null-value", "spec.podSelector.matchExpressions[0].values[1]"]]);
-  // A null field is still an absent one.
-  assert.deepEqual(np("{matchLabels: null}").diagnostics.errors, []);
-});

@@ -208,14 +208,26 @@ test("an object's identity for second definitions: group, kind, namespace (defau
   assert.deepEqual(dup({ "a.yaml": np("networking.k8s.io/v1"), "b.yaml": np("networking.k8s.io/v1") }), ["NetworkPolicy a/p"]);
 });
 
-test("every object read is known by group, kind, namespace as written and name, for references to kinds Junction does not read", () => {
-  const l = load({ "a.yaml": "apiVersion: example.com/v1\nkind: Params\nmetadata: {name: p, namespace: x}\n---\napiVersion: example.com/v1\nkind: Global\nmetadata: {name: g}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n" });
+test("every object read is known by group, kind, namespace and name, for references to kinds Junction does not read", () => {
+  const l = load({ "a.yaml": "apiVersion: example.com/v1\nkind: Params\nmetadata: {name: p, namespace: x}\n---\napiVersion: example.com/v1\nkind: Global\nmetadata: {name: g}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n"
+    + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc, namespace: x}\nspec: {controllerName: example.com/gc}\n" });
   const g = l.inventory.routing;
   assert.equal(hasObject(g, "example.com", "Params", "x", "p"), true);
   assert.equal(hasObject(g, "example.com", "Params", "y", "p"), false);
   assert.equal(hasObject(g, "example.com", "Params", undefined, "p"), false);
-  // An object written without a namespace is found from any namespace (cluster-scoped kinds are).
-  assert.equal(hasObject(g, "example.com", "Global", "y", "g"), true);
+  // An object of a kind Junction does not read, written without a namespace, is cluster-scoped or
+  // (kubectl applies it there) in default: found from a cluster-scoped reference and from default
+  // only. It was found from any namespace, so a route's ExtensionRef resolved to an object of
+  // another namespace.
+  assert.equal(hasObject(g, "example.com", "Global", undefined, "g"), true);
+  assert.equal(hasObject(g, "example.com", "Global", "default", "g"), true);
+  assert.equal(hasObject(g, "example.com", "Global", "y", "g"), false);
+  // A kind Junction reads is where its identity is: a ConfigMap without a namespace is in default;
+  // a cluster-scoped kind has none, whatever the file says.
+  assert.equal(hasObject(g, "", "ConfigMap", "default", "d"), true);
+  assert.equal(hasObject(g, "", "ConfigMap", "y", "d"), false);
+  assert.equal(hasObject(g, "", "ConfigMap", undefined, "d"), false);
+  assert.equal(hasObject(g, "gateway.networking.k8s.io", "GatewayClass", undefined, "gc"), true);
   assert.equal(hasObject(g, "", "ConfigMap", "x", "c"), true);
   assert.equal(hasObject(g, "example.com", "ConfigMap", "x", "c"), false);
   assert.equal(hasKind(g, "example.com", "Global"), true);

@@ -1,10 +1,12 @@
 // The precompiled validators (scripts/schemas/precompile.mjs, run by `npm run build`): one module per
-// kind, loaded on the kind's first use only, and judging every object exactly as the validator ajv
-// compiles from the same schema at run time.
+// kind, or per group of kinds sharing a large definition (the workload kinds' PodSpec, one function
+// in their module), loaded on the first use of one of its kinds only, and judging every object
+// exactly as the validator ajv compiles from the same schema at run time.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { Diagnostics, formatDiagnostic } from "../../src/model/source.js";
 import { splitObjects } from "../../src/sources/documents.js";
@@ -80,17 +82,34 @@ test("a load uses only the precompiled modules of the kinds it meets, each loade
   for (const raw of objects(CASES).slice(0, 2)) validateObject(raw, new Diagnostics());
   assert.deepEqual(loadedModules(), [precompiledFile("networking.k8s.io/v1/NetworkPolicy")]);
   for (const raw of objects(CASES)) validateObject(raw, new Diagnostics());
-  assert.deepEqual(loadedModules(), ["apps/v1/Deployment", "cilium.io/v2/CiliumNetworkPolicy", "gateway.networking.k8s.io/v1/HTTPRoute",
+  // Pod and Deployment are in the module of the kinds with a PodSpec, named after the first of them.
+  assert.deepEqual(loadedModules(), ["apps/v1/DaemonSet", "cilium.io/v2/CiliumNetworkPolicy", "gateway.networking.k8s.io/v1/HTTPRoute",
     "networking.k8s.io/v1/NetworkPolicy", "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy",
-    "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy", "v1/Pod"].map(precompiledFile).sort());
+    "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy"].map(precompiledFile).sort());
 });
 
-test("npm run build precompiled every vendored kind, one module each, for these very schema files", () => {
+test("npm run build precompiled every vendored kind, for these very schema files; the kinds with a PodSpec in one module", () => {
   const index = JSON.parse(readFileSync(PRECOMPILED_INDEX, "utf8")) as PrecompiledIndex;
   const keys = schemaCatalog().keys().sort();
   assert.equal(index.fingerprint, schemaCatalog().fingerprint());
   assert.deepEqual(Object.keys(index.files).sort(), keys);
-  assert.deepEqual(readdirSync(PRECOMPILED).filter((f) => f.endsWith(".cjs")).sort(), keys.map(precompiledFile).sort());
+  const workloads = ["apps/v1/DaemonSet", "apps/v1/Deployment", "apps/v1/ReplicaSet", "apps/v1/StatefulSet", "batch/v1/CronJob", "batch/v1/Job", "v1/Pod", "v1/ReplicationController"];
+  for (const key of keys) assert.equal(index.files[key], precompiledFile(workloads.includes(key) ? workloads[0] : key), key);
+  assert.deepEqual(readdirSync(PRECOMPILED).filter((f) => f.endsWith(".cjs")).sort(), keys.filter((k) => !workloads.includes(k) || k === workloads[0]).map(precompiledFile).sort());
+});
+
+test("the kinds of one module share the code of the definitions they share", () => {
+  // Pod and Deployment both hold a PodSpec: one function in their module, not one per kind.
+  const source = readFileSync(join(PRECOMPILED, precompiledFile("apps/v1/DaemonSet")), "utf8");
+  const names = [...source.matchAll(/function (validate\d+)\(/g)].map((m) => m[1]);
+  assert.equal(new Set(names).size, names.length, "each validator function is defined once");
+  const pod = schemaCatalog().lookup("v1", "Pod")!.validate, deployment = schemaCatalog().lookup("apps/v1", "Deployment")!.validate;
+  const bad = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", tty: "yes" }] } };
+  assert.equal(pod(bad), false);
+  const podSpecError = pod.errors!.find((e) => e.instancePath === "/spec/containers/0/tty")!;
+  assert.equal(deployment({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { selector: {}, template: { spec: bad.spec } } }), false);
+  const templateError = deployment.errors!.find((e) => e.instancePath === "/spec/template/spec/containers/0/tty")!;
+  assert.ok(podSpecError.parentSchema && podSpecError.parentSchema === templateError.parentSchema, "one compiled PodSpec container schema");
 });
 
 test("a precompiled validator reports exactly what ajv's run-time compiled one reports, errors and notes", () => {

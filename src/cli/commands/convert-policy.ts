@@ -11,7 +11,7 @@ import { objectsOfKinds, sameRef } from "../../sources/replace.js";
 import { networkObject, trafficPolicies, workloadObject } from "../../targets/common.js";
 import { renderDocuments } from "../../targets/data.js";
 import { compileK8s } from "../../targets/k8s/index.js";
-import { formatProblem } from "../../targets/problems.js";
+import { formatProblem, type Problem } from "../../targets/problems.js";
 import { EXIT, UsageError, str, type Command, type Io } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, loadInputs, outputOption } from "../inputs.js";
 import { VERIFY_OPTION, verifyRequests, verifyTranslation } from "../verify.js";
@@ -61,10 +61,12 @@ function toCommon(loaded: Loaded, vendorRefs: RawObject[], options: ReturnType<t
   const matcher = new Matcher(new InventoryIndex(inv), options);
   const mesh = istioToCommon(inv, (s, e) => matcher.selects(s, e));
   linkerdToCommon(inv, (s, e) => matcher.selects(s, e), mesh);
-  const policies = trafficPolicies([...inv.policies, ...mesh.policies], (p) => mesh.names.get(p) ?? p.name);
+  const problems: Problem[] = [];
+  const policies = trafficPolicies([...inv.policies, ...mesh.policies], (p) => mesh.names.get(p) ?? p.name, problems);
   annotateWarnings(policies, mesh);
   const objects = [...vendorInventory(inv, vendorRefs), ...policies];
-  const failed = mesh.problems.map((p) => formatMeshProblem(p, loaded));
+  const lines = loaded.locator.lineOf.bind(loaded.locator);
+  const failed = [...problems.map((p) => formatProblem(p, lines)), ...mesh.problems.map((p) => formatMeshProblem(p, loaded))];
   return { objects, failed, mesh, replaced: (raw) => POLICY_KINDS.has(raw.kind) || VENDOR_INVENTORY_KINDS.has(raw.kind) || ISTIO_AUTHZ(raw) || LINKERD_AUTHZ(raw) };
 }
 

@@ -119,14 +119,14 @@ export class ClassSets {
 
   /** The key of a peer's set seen from a local endpoint of family f (made once per peer). */
   private peerSetKey(peer: Peer, f: LocalFamily): string {
-    const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
+    const local = byLocalFamily(peer) ? f : 0;
     let keys = this.peerKeys.get(peer);
     if (!keys) this.peerKeys.set(peer, keys = []);
     return keys[local] ??= `p|${local}|${peerKey(peer)}`;
   }
 
   peer(peer: Peer, f: LocalFamily): Windowed {
-    const local = peer.kind === "cidr" || peer.kind === "networks" ? f : 0;
+    const local = byLocalFamily(peer) ? f : 0;
     const key = this.peerSetKey(peer, f);
     const found = this.entries.get(key);
     if (found) return found.bits;
@@ -134,7 +134,7 @@ export class ClassSets {
   }
 
   private peerTest(peer: Peer, f: LocalFamily): (c: EndpointClass) => boolean {
-    const probe = FAMILY_PROBE[peer.kind === "cidr" || peer.kind === "networks" ? f : 0];
+    const probe = FAMILY_PROBE[byLocalFamily(peer) ? f : 0];
     return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe, this.classes.network));
   }
 
@@ -271,6 +271,11 @@ export class ClassSets {
   }
 }
 
+/** Whether a peer's set depends on the family the remote's address is picked by (addresses, or a peer limited to one family). */
+function byLocalFamily(peer: Peer): boolean {
+  return peer.kind === "cidr" || peer.kind === "networks" || (peer.kind !== "domains" && peer.family !== undefined);
+}
+
 /** The one namespace a selector can select in (it names it). */
 function namespaceOf(sel: EndpointSelector): string | undefined {
   return sel.namespaces.kind === "name" ? sel.namespaces.name : undefined;
@@ -299,7 +304,7 @@ export function selectorKey(sel: EndpointSelector): string {
 export function peerKey(peer: Peer): string {
   switch (peer.kind) {
     case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
-    case "endpoints": return `e|${selectorKey(peer.selector)}`;
+    case "endpoints": return `e|${selectorKey(peer.selector)}${peer.family !== undefined ? `|ipv${peer.family}` : ""}`;
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }
 }

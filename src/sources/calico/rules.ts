@@ -2,11 +2,11 @@
 // An entity's criteria are ANDed; the source describes the remote side of ingress rules, the
 // destination that of egress rules, and destination ports apply in both directions.
 
-import { cidrFrom, type Cidr } from "../../model/ip.js";
+import { cidrFrom, type Cidr, type Family } from "../../model/ip.js";
 import { selectedAddresses } from "../../model/inventory.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
 import { EVERYTHING, selector, matches, type Requirement } from "../../model/selector.js";
-import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
+import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { calicoCleanPath } from "../../model/calico-path.js";
 import type { Field } from "../fields.js";
@@ -17,6 +17,27 @@ import { parseSelector, SelectorError, toDnf, type SelectorExpr, type Term } fro
 export const CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
 /** Put on the Workloads host endpoints become, so that global() and default-deny can find them. */
 export const HOST_ENDPOINT_LABEL = "projectcalico.org/hostendpoint";
+/** Put on the Networks NetworkSets and GlobalNetworkSets become, so that Calico selectors pick no other Network. */
+export const NETWORK_SET_LABEL = "projectcalico.org/networkset";
+const EXISTS = (key: string): Requirement => ({ key, operator: "Exists", values: [] });
+
+/**
+ * What a Calico selector picks among the endpoints: pods (workload endpoints) and host endpoints.
+ * Junction's other Workloads (VMs, hosts and appliances of the common API) and Networks are no
+ * Calico objects: felix has no labels for them (it enforces on and selects only the endpoints and
+ * network sets its datastore holds), so they are matched by their addresses alone.
+ */
+export function calicoSelectors(sel: EndpointSelector): EndpointSelector[] {
+  // Service accounts are pods' (host endpoints have none).
+  if (!sel.kinds.includes("workload") || sel.serviceAccounts) return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }] : [];
+  const hosts: EndpointSelector = { ...sel, kinds: ["workload"], labels: selector({}, [...sel.labels.requirements, EXISTS(HOST_ENDPOINT_LABEL)]) };
+  return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }, hosts] : [hosts];
+}
+
+/** Calico network sets whose labels meet `reqs`. */
+function networkSets(reqs: readonly Requirement[]): Extract<Peer, { kind: "networks" }> {
+  return { kind: "networks", selector: selector({}, [...reqs, EXISTS(NETWORK_SET_LABEL)]) };
+}
 const ACTIONS: Record<string, Action | "log"> = { Allow: "allow", Deny: "deny", Pass: "pass", Log: "log" };
 const PROTOCOL_NUMBERS: Record<string, Protocol> = { "6": "TCP", "17": "UDP", "132": "SCTP" };
 const ENTITY_KEYS = ["nets", "notNets", "selector", "notSelector", "namespaceSelector", "ports", "notPorts", "serviceAccounts", "services"];
@@ -98,14 +119,57 @@ function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
   return out;
 }
 
-/** nets and notNets: addresses in some net (every address when absent) and in no notNet. */
-function netPeers(entity: Field): Peer[] | undefined {
-  const read = (f: Field) => readCidrAs(f, "calico");
-  const nets = entity.get("nets").list()?.map(read).filter((c): c is Cidr => c !== undefined);
-  const notNets = entity.get("notNets").list()?.map(read).filter((c): c is Cidr => c !== undefined);
+const EVERY_ADDRESS: Record<Family, Cidr> = { 4: cidrFrom("0.0.0.0/0"), 6: cidrFrom("::/0") };
+
+interface Nets { nets?: Cidr[]; notNets?: Cidr[] }
+
+function readNets(entity: Field): Nets {
+  const read = (key: keyof Nets) => entity.get(key).list()?.map((f) => readCidrAs(f, "calico")).filter((c): c is Cidr => c !== undefined);
+  return { nets: read("nets"), notNets: read("notNets") };
+}
+
+/**
+ * The IP families a rule applies to, as felix renders it into one table per family (rules/policy.go
+ * FilterRuleToIPVersion): only `ipVersion`'s when set; a non-empty nets or notNets list keeps the
+ * rule only in the families it has CIDRs of (filterNets: `notNets: [10.0.0.0/8]` is no IPv6 rule at
+ * all), and a notNets catch-all (0.0.0.0/0, ::/0) drops the rule from its family. The validator
+ * (validator.go validateRule, scanNets) refuses a CIDR of another family than ipVersion, a rule with
+ * CIDRs of both families, and a notNets catch-all; under --lenient they are read as felix renders them.
+ */
+function ruleFamilies(r: Field, remote: Field, lists: Nets): Family[] {
+  const version = r.get("ipVersion").present ? r.get("ipVersion").int() : undefined;
+  let families: Family[] = version === 4 || version === 6 ? [version] : [4, 6];
+  const seen = new Set<Family>();
+  for (const key of ["nets", "notNets"] as const) {
+    const cidrs = lists[key];
+    if (!cidrs?.length) continue;
+    const here = new Set(cidrs.map((c) => c.family));
+    if (version !== undefined && [...here].some((f) => f !== version)) remote.get(key).error("ip-version", `rule IP version doesn't match CIDR version: ipVersion is ${version} (Calico's validator refuses the policy; felix leaves the rule out of the other family)`);
+    else if ((here.size > 1 || [...here].some((f) => seen.size && !seen.has(f)))) remote.get(key).error("ip-version", "rule contains both IPv4 and IPv6 CIDRs (Calico's validator refuses the policy; felix renders the rule for each family with its CIDRs of that family)");
+    for (const f of here) seen.add(f);
+    const catchAll = key === "notNets" ? cidrs.filter((c) => c.prefix === 0).map((c) => c.family) : [];
+    if (catchAll.length) remote.get(key).error("catch-all", `${catchAll.map((f) => EVERY_ADDRESS[f].text).join(", ")} in notNets matches no traffic (Calico's validator refuses it; felix drops the rule for that family)`);
+    families = families.filter((f) => here.has(f) && !catchAll.includes(f));
+  }
+  return families;
+}
+
+/** nets and notNets, for the rule's families: addresses in some net (every address when absent) and in no notNet. */
+function netPeers({ nets, notNets }: Nets, families: readonly Family[]): Peer[] | undefined {
   if (!nets && !notNets) return undefined;
-  const base = nets ?? [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")];
+  const base = (nets?.length ? nets : families.map((f) => EVERY_ADDRESS[f])).filter((c) => families.includes(c.family));
   return base.map((cidr) => ({ kind: "cidr", cidr, except: (notNets ?? []).filter((x) => x.family === cidr.family) }));
+}
+
+/**
+ * Peers limited to the rule's families: cidr peers of another family dropped, the others marked with
+ * the one family (in place: a network set peer's selector is completed once every object is read).
+ */
+function inFamilies(peers: Peer[], families: readonly Family[]): Peer[] {
+  if (families.length === 2) return peers;
+  if (!families.length) return [];
+  const family = families[0];
+  return peers.filter((p) => p.kind !== "cidr" || p.cidr.family === family).map((p) => (p.kind === "cidr" || p.kind === "domains" ? p : Object.assign(p, { family })));
 }
 
 /** Calico reads an empty selector string as no selector (updateprocessors/rules.go compares each with ""). */
@@ -138,7 +202,7 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
   const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
   for (const ns of namespaces) {
     for (const reqs of labelTerms) {
-      peers.push({ kind: "endpoints", selector: { namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) } });
+      for (const sel of calicoSelectors({ namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) })) peers.push({ kind: "endpoints", selector: sel });
       if (!names) peers.push(networkSetPeer(reqs, ns, scope));
     }
   }
@@ -152,12 +216,13 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
  * sets' nets are cut out once all objects are read).
  */
 function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): Peer[] {
-  const exceptSelected = excluded.map((t) => selector({}, t.reqs));
+  // Only host endpoints and network sets (selectedAddresses reads Workloads and Networks).
+  const exceptSelected = excluded.flatMap((t) => [HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL].map((k) => selector({}, [...t.reqs, EXISTS(k)])));
   const rest = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr" as const, cidr, except: [] as Cidr[], outside: true, exceptSelected }));
   // Once every object is read; the incremental engine recomputes them as Workloads change (fast/updates.ts).
   scope.b.defer(() => { for (const r of rest) r.except = selectedAddresses(scope.b.inv, exceptSelected, r.cidr.family); });
   return [
-    ...others.map((t): Peer => ({ kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] } })),
+    ...others.flatMap((t) => calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }).map((sel): Peer => ({ kind: "endpoints", selector: sel }))),
     { kind: "nodes", selector: EVERYTHING },
     ...rest,
   ];
@@ -166,8 +231,8 @@ function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): 
 /** namespaceSelector: global(): host endpoints and GlobalNetworkSets (the non-namespaced endpoints). */
 function globalPeers(reqs: Requirement[]): Peer[] {
   return [
-    { kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, [...reqs, { key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] } },
-    { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "DoesNotExist", values: [] }]) },
+    { kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, [...reqs, EXISTS(HOST_ENDPOINT_LABEL)]), kinds: ["workload"] } },
+    networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "DoesNotExist", values: [] }]),
   ];
 }
 
@@ -182,12 +247,12 @@ function readServiceAccounts(f: Field): string[] | "any" | undefined | null {
 
 /** NetworkSets carry their namespace as a label; namespaces chosen by selector are resolved once all are read. */
 function networkSetPeer(reqs: Requirement[], ns: NamespaceMatch, scope: CalicoScope): Peer {
-  if (ns.kind === "any") return { kind: "networks", selector: selector({}, reqs) };
-  if (ns.kind === "name") return { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: [ns.name] }]) };
-  const peer = { kind: "networks" as const, selector: selector({}, reqs) };
+  if (ns.kind === "any") return networkSets(reqs);
+  if (ns.kind === "name") return networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: [ns.name] }]);
+  const peer = networkSets(reqs);
   scope.b.defer(() => {
     const names = [...scope.b.inv.namespaces.values()].filter((n) => matches(ns.selector, n.labels)).map((n) => n.name).sort();
-    peer.selector = selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: names }]);
+    peer.selector = networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: names }]).selector;
   });
   return peer;
 }
@@ -227,15 +292,18 @@ export function readCalicoRule(r: Field, index: number, d: Direction, scope: Cal
   for (const k of local.keys()) if (k !== "ports" || d === "egress") local.get(k).error("unsupported", `${d === "ingress" ? "destination" : "source"}.${k} in an ${d} rule narrows the policy's own endpoints${k.endsWith("orts") ? " or source ports" : ""}, which the model cannot express`);
   if (d === "ingress") for (const k of ["ports", "notPorts"]) if (remote.get(k).present) remote.get(k).error("unsupported", `source.${k} (the peer's source ports) cannot be expressed: rules match destination ports`);
   if (remote.get("services").present) remote.get("services").error("unsupported", "service-based rules are not supported; name the pods with selector");
-  if (r.get("ipVersion").present) r.get("ipVersion").error("unsupported", "ipVersion is not supported; use nets to restrict address families");
   const ports = readPorts(r, r.get("destination"));
-  const nets = netPeers(remote);
+  const lists = readNets(remote);
+  const families = ruleFamilies(r, remote, lists);
+  const nets = netPeers(lists, families);
   const sels = selectorPeers(remote, scope);
   if (nets && sels) { remote.error("unsupported", "nets together with selectors (an address AND labels) cannot be expressed; split the rule"); return undefined; }
+  // A rule of one family with no peer criteria: every address of that family.
+  const peers = nets ?? (sels ? inFamilies(sels, families) : families.length === 2 ? undefined : families.map((f): Peer => ({ kind: "cidr", cidr: EVERY_ADDRESS[f], except: [] })));
   const http = readHttp(r.get("http"));
   if (http && d === "egress") r.get("http").error("unsupported", "Calico matches HTTP requests on ingress only (Dikastes authorizes the requests a pod receives)");
   if (actionText === undefined) return undefined;
   const action = ACTIONS[actionText];
   if (action === "log") { r.get("action").info("vendor-log", "Log rules only log and go on; they do not change verdicts"); return undefined; }
-  return { index, action, peers: nets ?? sels, ports, ...(http ? { http, httpMode: "match", httpEnforcer: "istio-sidecar" } : {}), path: r.path };
+  return { index, action, peers, ports, ...(http ? { http, httpMode: "match", httpEnforcer: "istio-sidecar" } : {}), path: r.path };
 }

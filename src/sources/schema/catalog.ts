@@ -12,12 +12,14 @@ import type { Ajv, ValidateFunction } from "ajv";
 import { createAjv, k8sFormats, k8sKeywords, re2Pattern } from "./keywords.js";
 import { crdRoot, isObject, toAjv, type Structural } from "./structural.js";
 import { compileDefaults, type Defaulter } from "./defaults.js";
+import type { TypedSchema } from "./zero.js";
 
 /** The vendored schemas. */
 export const SCHEMA_ROOT = fileURLToPath(new URL("../../../../schemas/upstream/", import.meta.url));
 /**
  * The folder of validators `npm run build` precompiles (scripts/schemas/precompile.mjs) for the
- * schemas under SCHEMA_ROOT: one module per kind, loaded on the kind's first use, and PRECOMPILED_INDEX.
+ * schemas under SCHEMA_ROOT: a module per kind, or per group of kinds that share large definitions
+ * (the workload kinds' PodSpec), loaded on the first use of one of its kinds, and PRECOMPILED_INDEX.
  */
 export const PRECOMPILED = fileURLToPath(new URL("../../../schemas/validators/", import.meta.url));
 export const PRECOMPILED_INDEX = join(PRECOMPILED, "index.json");
@@ -25,12 +27,15 @@ export const PRECOMPILED_INDEX = join(PRECOMPILED, "index.json");
 /** The index of PRECOMPILED: each group/version/kind's module, made for the schema files of `fingerprint`. */
 export interface PrecompiledIndex { fingerprint: string; files: Record<string, string> }
 
-/** What a precompiled module exports: its kind's validator, made with Junction's formats, patterns and keywords. */
+/**
+ * What a precompiled module exports: the validators of its kinds by group/version/kind, made with
+ * Junction's formats, patterns and keywords (one call makes them all, sharing the definitions' code).
+ */
 export interface PrecompiledModule {
-  load(formats: typeof k8sFormats, pattern: typeof re2Pattern, keywords: typeof k8sKeywords): ValidateFunction;
+  load(formats: typeof k8sFormats, pattern: typeof re2Pattern, keywords: typeof k8sKeywords): Record<string, ValidateFunction>;
 }
 
-/** The file name of a kind's precompiled module. */
+/** The file name of a precompiled module, after its first kind. */
 export function precompiledFile(key: string): string {
   return `${key.replace(/\//g, "~")}.cjs`;
 }
@@ -50,9 +55,11 @@ export interface KindSchema {
   source: Source;
   /** The API server's defaulting of custom resources, applied before validation (none for built-in kinds). */
   defaults?: Defaulter;
+  /** A built-in kind: its Go types' definitions, which the API server decodes it into (zero.ts). */
+  typed?: TypedSchema;
 }
 
-interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined }
+interface Entry { source: Source; schema: () => Structural | { $ref: string }; defaults?: () => Defaulter | undefined; typed?: TypedSchema }
 
 /** The id a kind's schema is registered under for standalone code. */
 export function standaloneId(key: string): string {
@@ -67,6 +74,8 @@ export class SchemaCatalog {
   private hash = createHash("sha256");
   private fingerprintValue?: string;
   private precompiled?: PrecompiledIndex | null;
+  /** The precompiled modules loaded, by file: each made once, its kinds sharing their definitions' functions. */
+  private modules = new Map<string, Record<string, ValidateFunction>>();
 
   /** `standalone`: compile with an ajv instance that records code (scripts/schemas/precompile.mjs). */
   constructor(private readonly root = SCHEMA_ROOT, private readonly options: { standalone?: boolean } = {}) {}
@@ -80,7 +89,7 @@ export class SchemaCatalog {
     if (c === undefined) {
       const key = `${apiVersion}/${kind}`;
       const e = this.index().get(key);
-      c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.() } : null;
+      c = e ? { validate: this.validator(key, e), source: e.source, defaults: e.defaults?.(), ...(e.typed ? { typed: e.typed } : {}) } : null;
       kinds.set(kind, c);
     }
     return c ?? undefined;
@@ -107,7 +116,11 @@ export class SchemaCatalog {
 
   private validator(key: string, e: Entry): ValidateFunction {
     const file = this.precompiledIndex()?.files[key];
-    if (file) return (require(join(PRECOMPILED, file)) as PrecompiledModule).load(k8sFormats, re2Pattern, k8sKeywords);
+    if (file) {
+      let validators = this.modules.get(file);
+      if (!validators) this.modules.set(file, (validators = (require(join(PRECOMPILED, file)) as PrecompiledModule).load(k8sFormats, re2Pattern, k8sKeywords)));
+      return validators[key];
+    }
     if (!this.options.standalone) return this.ajvInstance().compile(e.schema());
     // Registered under an id, as ajv's standaloneCode takes them (a relative one, so that "k8s#..." still resolves to the built-in definitions).
     const id = standaloneId(key);
@@ -130,6 +143,8 @@ export class SchemaCatalog {
   private index(): Map<string, Entry> {
     if (this.entries) return this.entries;
     this.entries = new Map();
+    // (The modules' layout is part of what they were made for: an index of another layout does not match.)
+    this.hash.update("precompiled: kinds sharing large definitions in one module\n");
     if (!existsSync(this.root)) return this.entries;
     for (const dir of readdirSync(this.root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!dir.isDirectory()) continue;
@@ -155,7 +170,7 @@ export class SchemaCatalog {
     };
     this.ensureBuiltins = ensure;
     for (const [gvk, def] of Object.entries(doc.kinds as Record<string, string>)) {
-      this.entries!.set(gvk, { source: doc.source as Source, schema: () => { ensure(); return { $ref: `${K8S_ID}#/definitions/${def}` }; } });
+      this.entries!.set(gvk, { source: doc.source as Source, schema: () => { ensure(); return { $ref: `${K8S_ID}#/definitions/${def}` }; }, typed: { root: def, definitions } });
     }
   }
 

@@ -10,6 +10,7 @@ import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
 import { describe as describeValue } from "../fields.js";
+import { zeroNulls } from "./zero.js";
 
 let shared: SchemaCatalog | undefined;
 
@@ -23,6 +24,7 @@ export function schemaCatalog(): SchemaCatalog {
 export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
   if (!schema) return [];
+  if (schema.typed && !raw.nullFree) readNullElements(raw, schema, diags);
   const plain = raw.nullFree ? raw.obj : withoutNulls(raw.obj);
   const data = schema.defaults ? schema.defaults(plain) : plain;
   if (schema.validate(data)) return [];
@@ -34,6 +36,24 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
     diags.add({ severity: d.severity, code: d.code, message: d.message, ref: raw.ref, field: d.path });
   }
   return failed;
+}
+
+/**
+ * A built-in kind's null list items and map values become the zero value the API server's decoder
+ * leaves there (zero.ts), in the object the front end reads, each with a warning: `ingress: [null]`
+ * is a rule that allows all, `labels: {app: null}` the label `app: ""`.
+ */
+function readNullElements(raw: RawObject, schema: KindSchema, diags: Diagnostics): void {
+  for (const z of zeroNulls(raw.obj, schema.typed!)) {
+    const written = JSON.stringify(z.zero);
+    const rule = raw.kind === "NetworkPolicy" && z.path.length === 3 && z.path[0] === "spec" && (z.path[1] === "ingress" || z.path[1] === "egress")
+      ? `: a rule with no peers and no ports, which allows all ${z.path[1]} traffic` : "";
+    diags.add({
+      severity: "warning", code: "null-value", ref: raw.ref, field: z.path,
+      message: `null is read as ${written}${rule}, as the API server reads it (encoding/json leaves the zero value of a list item or map value); write ${written} to mean it, or remove it`
+        + (typeof z.path[z.path.length - 1] === "string" ? " (kubectl apply to an existing object deletes the key instead: a null in a merge patch removes it)" : ""),
+    });
+  }
 }
 
 /** kubectl get -o yaml dumps and live reads: the server stored the object. */

@@ -8,7 +8,7 @@ import { contains, rangeToCidrs, subtractRanges, type Cidr } from "../../model/i
 import type { EndpointSelector, NamespaceMatch, Peer } from "../../model/policy.js";
 import type { PortMatch } from "../../model/ports.js";
 import { isEverything, selector, type Requirement } from "../../model/selector.js";
-import { Unsupported } from "../problems.js";
+import { checkPeerFamily, Unsupported } from "../problems.js";
 import type { K8sContext } from "../k8s/context.js";
 import { NAMESPACE_NAME_LABEL, toK8sSelector, type K8sSelector } from "../k8s/selectors.js";
 
@@ -57,6 +57,7 @@ type Section = Record<string, unknown>;
 /** A peer as the L3 fields of a Cilium rule (fromX or toX); [] when it matches nothing in this input. */
 export function ciliumPeer(peer: Peer, ingress: boolean, inv: Inventory, ctx: K8sContext): Section[] {
   const dir = ingress ? "from" : "to";
+  checkPeerFamily(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;

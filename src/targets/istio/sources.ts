@@ -4,7 +4,7 @@
 
 import type { Peer } from "../../model/policy.js";
 import { isEverything } from "../../model/selector.js";
-import { Unsupported } from "../problems.js";
+import { checkPeerFamily, Unsupported } from "../problems.js";
 import { cidrsOf } from "../k8s/peers.js";
 import type { IstioContext } from "./context.js";
 
@@ -17,6 +17,7 @@ export interface IstioSources {
 }
 
 export function istioSources(peer: Peer, ctx: IstioContext): IstioSources {
+  checkPeerFamily(peer);
   switch (peer.kind) {
     case "endpoints": return identitySources(peer.selector, ctx);
     case "cidr":

@@ -5,7 +5,7 @@
 import { rangeToCidrs, subtractRanges, type Cidr } from "../../model/ip.js";
 import { isEverything } from "../../model/selector.js";
 import type { Direction, EndpointSelector, Peer } from "../../model/policy.js";
-import { Unsupported } from "../problems.js";
+import { checkPeerFamily, Unsupported } from "../problems.js";
 import type { K8sContext } from "./context.js";
 import { namespaceSelector, toK8sSelector } from "./selectors.js";
 import { append } from "../../model/arrays.js";
@@ -39,6 +39,7 @@ function ipBlocks(peer: Extract<Peer, { kind: "cidr" }>): object[] {
 }
 
 export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContext): object[] {
+  checkPeerFamily(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;
@@ -67,6 +68,7 @@ export function adminPolicyPeers(peer: Peer, direction: Direction, ctx: K8sConte
     }
     return { peers: [], cidrs };
   };
+  checkPeerFamily(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;

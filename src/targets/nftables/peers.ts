@@ -81,7 +81,7 @@ export class PeerResolver {
       }
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
-        return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);
+        return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs).filter((c) => peer.family === undefined || c.family === peer.family);
       case "domains": return [];
       case "nodes":
         return this.owners.filter((o) => matcher.peerMatches(peer, this.party(o), o.address)).map((o) => point(o.address));
