@@ -235,24 +235,25 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
         return protocols.map((protocol) => ({ kind: "protocol", protocol }));
       }
       const text = String(raw);
-      if (/^\d+$/.test(text)) {
-        // strconv.ParseUint(port, 0, 16): a leading 0 makes the number octal ("010" is 8).
-        let n = Number(text);
-        if (text.length > 1 && text[0] === "0") {
-          if (!/^0[0-7]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits: it refuses the policy`) ?? [];
-          n = parseInt(text, 8);
-          p.get("port").warn("octal-port", `${JSON.stringify(text)} is the octal port ${n} to Cilium (strconv.ParseUint base 0), not ${Number(text)}; write ${n}`);
+      // rule_validation.go PortProtocol.Validate/Sanitize: an IANA service name (iana.IsSvcName: at
+      // most 15 letters, digits and single dashes, with a letter) is a port name, lowercased; anything
+      // else is strconv.ParseUint(port, 0, 16), Go's integer syntax ("010" is octal 8, "0x_50" is 80,
+      // "8_0" is 80), or the agent refuses the policy. The CRD's pattern lets any text starting with
+      // a digit through.
+      if (!isSvcName(text)) {
+        const n = goParseUint16(text);
+        const octal = /^0[0-9_]/.test(text);
+        if (n === undefined) {
+          if (octal && /^[0-9_]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits (or it is above 65535): it refuses the policy`) ?? [];
+          return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535 as Cilium's agent parses it: strconv.ParseUint base 0, with 0x, 0o, 0b, a leading 0 for octal, _ between digits) or a port name (at most 15 letters, digits and single dashes, with a letter): Cilium refuses the policy; use endPort for a range`) ?? [];
         }
+        if (String(n) !== text) p.get("port").warn("port-syntax", `${JSON.stringify(text)} is the ${octal ? "octal " : ""}port ${n} to Cilium (strconv.ParseUint base 0)${/^[0-9]+$/.test(text) ? `, not ${Number(text)}` : ""}; write ${n}`);
         const end = p.get("endPort").int({ min: n, max: 65535 });
-        if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
-      // The CRD's pattern for a port that is not a number: an IANA service name (at most 15 letters,
-      // digits and single dashes, with a letter); "80-90" is neither and the API server refuses it.
-      if (text.length > 15 || !/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(text) || !/[a-zA-Z]/.test(text)) {
-        return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535) or a port name (at most 15 letters, digits and single dashes, with a letter); use endPort for a range`) ?? [];
-      }
-      return protocols.map((protocol) => ({ kind: "named", name: text, ...(protoText === "ANY" ? {} : { protocol }) }));
+      // Sanitize lowercases a port name ("normalize for case insensitive comparison").
+      const name = text.toLowerCase();
+      return protocols.map((protocol) => ({ kind: "named", name, ...(protoText === "ANY" ? {} : { protocol }) }));
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
@@ -282,6 +283,41 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     }
     return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
   });
+}
+
+/** pkg/iana IsSvcName: an IANA service name (RFC 6335 5.1), compared without case. */
+function isSvcName(s: string): boolean {
+  return s.length > 0 && s.length <= 15 && /^([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$/.test(s);
+}
+
+/**
+ * strconv.ParseUint(s, 0, 16): an optional base prefix (0x, 0o, 0b; a leading 0 alone is octal) and
+ * digits of that base, `_` allowed only between digits or after the prefix (strconv underscoreOK);
+ * undefined when Go refuses it (no sign, at most 65535).
+ */
+export function goParseUint16(s: string): number | undefined {
+  const m = /^(0[xX]|0[oO]|0[bB]|0(?=[0-9_]))?([0-9a-fA-F_]+)$/.exec(s);
+  if (!m || !underscoreOK(s)) return undefined;
+  const prefix = (m[1] ?? "").toLowerCase(), digits = m[2].replace(/_/g, "");
+  const base = prefix === "0x" ? 16 : prefix === "0b" ? 2 : prefix === "0o" || prefix === "0" ? 8 : 10;
+  if (!digits.length || [...digits].some((c) => parseInt(c, 16) >= base || Number.isNaN(parseInt(c, 16)))) return undefined;
+  const n = parseInt(digits, base);
+  return n <= 65535 ? n : undefined;
+}
+
+/** strconv underscoreOK: each `_` follows a digit or the base prefix and precedes a digit. */
+function underscoreOK(s: string): boolean {
+  let saw = "^", i = 0;
+  const hex = /^0[xX]/.test(s);
+  if (/^0[bBoOxX]/.test(s)) { i = 2; saw = "0"; }
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if ((c >= "0" && c <= "9") || (hex && /[a-fA-F]/.test(c))) { saw = "0"; continue; }
+    if (c === "_") { if (saw !== "0") return false; saw = "_"; continue; }
+    if (saw === "_") return false;
+    saw = "!";
+  }
+  return saw !== "_";
 }
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
