@@ -174,3 +174,27 @@ test("toPorts ports are read as Cilium's agent parses them: Go integer syntax, a
   assert.match(errs, /ports\.1\.port: "70000" is not a port number/);
   assert.doesNotMatch(errs, /ports\.2/, "0x50 is a port name (an IANA service name has a letter)");
 });
+
+// The agent reads its options from the ConfigMap cilium-config: cluster-name is the name every pod it
+// manages carries as io.cilium.k8s.policy.cluster (a Deny naming the configured name denied nothing
+// here: the name was taken to be "default"), and enable-node-selector-labels is required for
+// fromNodes/toNodes ("FromNodes/ToNodes rules can only be applied when the enable-node-selector-labels
+// flag is set": the agent refuses the policy; Junction read such rules silently).
+test("the agent's ConfigMap cilium-config: cluster-name names the cluster, enable-node-selector-labels allows fromNodes/toNodes", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const deny = (value: string) => cnp("d", `  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: ${value}, pod: b}}]`);
+  // The ConfigMap after the policy: read once every object is.
+  const named = load({ "p.yaml": withPolicies(deny("prod-eu"), config("cluster-name: prod-eu")) });
+  assert.deepEqual(named.diagnostics.items.filter((d) => d.severity !== "info").map((d) => d.message), []);
+  assert.equal(verdict(new PolicyEngine(named.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the configured cluster's pods");
+  assert.equal(verdict(engineFor(withPolicies(config("cluster-name: prod-eu"), deny("default"))), "x/b", "x/a", 80), "allow", "not the default name any more");
+  const merged = new PolicyEngine(mergeClusters([{ cluster: "eu", loaded: named }]).inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(merged, "eu:x/b", "eu:x/a", 80), "deny", "the agent's name, not the --cluster name");
+
+  const nodes = cnp("n", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromNodes: [{matchLabels: {role: infra}}]");
+  const messages = (...docs: string[]) => load({ "p.yaml": withPolicies(...docs) }).diagnostics.items.filter((d) => d.field?.join(".") === "spec.ingress.0.fromNodes").map((d) => `${d.severity}: ${d.message}`);
+  assert.match(messages(nodes, config("enable-node-selector-labels: 'false'")).join("\n"), /^error: fromNodes\/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and kube-system\/cilium-config does not set it: Cilium refuses the policy$/);
+  assert.match(messages(nodes, config("cluster-name: c1")).join("\n"), /^error: /, "off by default");
+  assert.deepEqual(messages(nodes, config("enable-node-selector-labels: 'true'")), []);
+  assert.match(messages(nodes).join("\n"), /^warning: fromNodes\/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels/);
+});

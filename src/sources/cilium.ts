@@ -16,7 +16,7 @@ import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder } from "./builder.js";
-import { readCidrAs, readMeta, readSelector } from "./k8s.js";
+import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -28,6 +28,63 @@ const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
 
 interface Scope { namespace?: string; b: InventoryBuilder }
+
+/**
+ * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
+ * cilium CLI install it; the agent reads its options from it), with what waits for them once every
+ * object is read: endpoint selectors naming the cluster, and fromNodes/toNodes rules.
+ */
+interface CiliumState {
+  config?: { clusterName?: string; nodeSelectorLabels: boolean; where: string };
+  clusterSelectors: { sel: EndpointSelector; f: Field }[];
+  nodeRules: Field[];
+}
+
+const states = new WeakMap<InventoryBuilder, CiliumState>();
+
+function stateOf(b: InventoryBuilder): CiliumState {
+  let s = states.get(b);
+  if (!s) {
+    const state: CiliumState = s = { clusterSelectors: [], nodeRules: [] };
+    states.set(b, s);
+    b.defer(() => settle(state));
+  }
+  return s;
+}
+
+/** strconv.ParseBool, as the agent's options (viper) read a boolean. */
+const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
+/**
+ * Reads the agent's options from its ConfigMap `cilium-config` (any namespace: the chart's is the one
+ * Cilium is installed in, kube-system by default): `cluster-name` (the name io.cilium.k8s.policy.cluster
+ * carries) and `enable-node-selector-labels` (without it the agent refuses fromNodes/toNodes rules).
+ */
+export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.name !== "cilium-config") return;
+  const data = root.get("data");
+  const clusterName = data.get("cluster-name").string() || undefined;
+  const state = stateOf(b);
+  const where = `${meta.namespace}/${meta.name}`;
+  if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Cilium agent configuration (${where}; the first was ${state.config.where}): this one is read`);
+  state.config = { clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where };
+  const labels = data.get("node-labels");
+  if (state.config.nodeSelectorLabels && (labels.string() ?? "").trim()) labels.warn("vendor-config", "node-labels limits the node labels Cilium's node identities carry; that filter is not modelled: fromNodes/toNodes are matched against every label of the input's Node objects");
+}
+
+/** Once every object is read: the cluster's name into the selectors that name it, and fromNodes/toNodes against the agent's option. */
+function settle(state: CiliumState): void {
+  const name = state.config?.clusterName;
+  for (const { sel, f } of state.clusterSelectors) {
+    const cc = sel.ciliumCluster!;
+    if (name !== undefined) { sel.ciliumCluster = { ...cc, name }; sel.labels = clusterLabels(cc, name); continue; }
+    f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show (no ConfigMap cilium-config with cluster-name): read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
+  }
+  for (const f of state.nodeRules) {
+    if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
+    else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
+  }
+}
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
 function withoutSourcePrefix(f: Field): Field {
@@ -66,11 +123,12 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
     : { kind: "selector", selector: selector({}, ns) };
   const labels = selector({}, pod);
   if (!cluster.length) return { namespaces, labels, kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
-  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels); the
-  // input does not show that name: read as Cilium's default cluster-name, or the --cluster name.
+  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels): the
+  // agent's cluster-name (its ConfigMap cilium-config), else Cilium's default, or the --cluster name.
   const ciliumCluster = { requirements: cluster, labels };
-  f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show: read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
-  return { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
+  const out: EndpointSelector = { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
+  stateOf(scope.b).clusterSelectors.push({ sel: out, f });
+  return out;
 }
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
@@ -155,7 +213,10 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
     else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
-    else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+    else if (k.endsWith("Nodes")) {
+      stateOf(scope.b).nodeRules.push(v);
+      for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+    }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
     else if (!entityPeers(v, d, ctx, scope, peers)) return undefined;
   }
