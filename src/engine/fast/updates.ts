@@ -211,7 +211,7 @@ function split(fc: FastConnectivity, g: VocabularyGrowth): void {
     }
   }
   const classIds = [...(g.nodeLabels ? fc.classes.nodeLike : []), ...g.cuts.flatMap((c) => fc.classes.byAtom.get(`${c.family}:${c.from}`) ?? [])];
-  for (const id of classIds) for (const e of fc.classes.list[id].members.values()) candidates.add(e);
+  for (const id of classIds) for (const e of fc.classes.list[id].members) candidates.add(e);
   const parents = new Map<number, number>();
   const emptied = new Set<number>();
   for (const e of candidates) {
