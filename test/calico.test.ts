@@ -270,3 +270,73 @@ test("ipVersion and the families of nets/notNets limit a rule as felix renders i
   }
   assert.equal(got.length, 3, got.join("\n"));
 });
+
+// Calico selects and enforces on the endpoints of its datastore: workload endpoints (pods) and host
+// endpoints; network sets are its labelled addresses. Junction's other Workloads and Networks (the
+// common API's VMs and hosts, a Cluster's pod CIDRs) are no Calico objects: felix has no labels for
+// them. A GlobalNetworkPolicy selected them by label (it isolated a VM Calico does not enforce on), and
+// its rule selectors matched them (an Allow from `role == 'trusted'` let a common-API VM so labelled
+// in, a notSelector excluded it from a Deny).
+test("Calico selectors pick pods, host endpoints and Calico network sets, not the common API's Workloads and Networks", () => {
+  const common = (kind: string, name: string, labels: string, spec: string) => `apiVersion: junction.dev/v1alpha1\nkind: ${kind}\nmetadata: {name: ${name}, labels: {${labels}}}\nspec: ${spec}`;
+  const e = engineFor(withPolicies(
+    common("Workload", "vm-db", "role: db", "{addresses: [192.0.2.30]}"),
+    common("Workload", "vm-trusted", "role: trusted", "{addresses: [192.0.2.40]}"),
+    common("Network", "partners", "kind: partner", "{cidrs: [203.0.113.0/24]}"),
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h1, labels: {role: db}}\nspec: {node: n1, expectedIPs: [192.0.2.9], profiles: [projectcalico-default-allow]}",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h2, labels: {role: trusted}}\nspec: {node: n1, expectedIPs: [192.0.2.10], profiles: [projectcalico-default-allow]}",
+    calico("GlobalNetworkSet", "calico-partners", "  nets: [198.51.100.0/24]").replace("name: calico-partners", "name: calico-partners, labels: {kind: partner}"),
+    calico("GlobalNetworkPolicy", "db", "  selector: role == 'db'\n  ingress:\n  - {action: Allow, source: {selector: pod == 'a'}}"),
+    calico("GlobalNetworkPolicy", "a-in", "  selector: pod == 'a'\n  ingress:\n  - {action: Allow, source: {selector: role == 'trusted' || kind == 'partner'}}"),
+    calico("GlobalNetworkPolicy", "b-out", "  selector: pod == 'b'\n  egress:\n  - {action: Deny, destination: {notSelector: role == 'trusted'}}\n  - {action: Allow}"),
+  ));
+  assert.equal(verdict(e, "x/c", "workload:h1", 5432), "deny", "the host endpoint is selected");
+  assert.equal(verdict(e, "x/c", "workload:vm-db", 5432), "allow", "a common-API Workload is not a Calico endpoint: not selected");
+  assert.equal(verdict(e, "workload:h2", "x/a", 80), "allow");
+  assert.equal(verdict(e, "workload:vm-trusted", "x/a", 80), "deny", "no Calico labels for a common-API Workload");
+  assert.equal(verdict(e, "ip:198.51.100.7", "x/a", 80), "allow", "a GlobalNetworkSet");
+  assert.equal(verdict(e, "ip:203.0.113.7", "x/a", 80), "deny", "a common-API Network is not a Calico network set");
+  assert.equal(verdict(e, "x/b", "workload:h2", 80), "allow", "excluded by the notSelector");
+  assert.equal(verdict(e, "x/b", "workload:vm-trusted", 80), "deny", "not excluded: felix does not know its labels");
+  const fast = new FastConnectivity(e);
+  assertAgree(fast, [...podsAnd(fast.inventory, "198.51.100.7", "203.0.113.7"), ...fast.inventory.endpoints.filter((x) => x.kind === "workload").map((endpoint) => ({ endpoint }))], "calico kinds");
+});
+
+// One Calico policy lowers to one model policy per alternative of its selectors, all of its name. The
+// incremental engine that serve and live use (FastConnectivity) replaced only the first of a name on
+// upsert and removed only the first on removal: the others kept the old rules.
+test("the incremental engine replaces and removes every model policy of a Calico policy, not the first of its name", () => {
+  const gnp = (rule: string) => calico("GlobalNetworkPolicy", "g", `  selector: pod == 'a' || pod == 'b'\n  egress:\n  - ${rule}`);
+  const before = gnp("{action: Deny, destination: {selector: pod == 'c'}}"), after = gnp("{action: Allow}");
+  const fresh = (...docs: string[]) => new FastConnectivity(engineFor(withPolicies(...docs)));
+  const conns = (f: FastConnectivity, from: string, to: string) => {
+    const pod = (name: string) => ({ endpoint: f.inventory.endpoints.find((e) => e.namespace === "x" && e.name === name)! });
+    return formatConns(f.conns(pod(from), pod(to)));
+  };
+  const live = fresh(before);
+  const next = load({ "g.yaml": after }).inventory.policies;
+  assert.equal(next.length, 4, "one model policy per alternative, for pods and for host endpoints");
+  assert.equal(conns(live, "b", "c"), "No Connections");
+  live.upsertPolicies(next);
+  assert.equal(live.inventory.policies.filter((p) => p.name === "g").length, 4);
+  for (const from of ["a", "b"]) assert.equal(conns(live, from, "c"), conns(fresh(after), from, "c"), `x/${from} -> x/c after the upsert`);
+  assertAgree(live, podsAnd(live.inventory), "upserted");
+  const again = fresh(before);
+  again.removePolicy(next[0]);
+  assert.equal(again.inventory.policies.filter((p) => p.name === "g").length, 0, "both removed");
+  assert.equal(conns(again, "b", "c"), "All Connections");
+  assertAgree(again, podsAnd(again.inventory), "removed");
+});
+
+// numorstring.PortFromString and validator.go validatePort/validatePortName: 0 is no port ("port number
+// must be between 1 and 65535"; it was read as matching nothing, and "0:80" as 1-80), and a port name
+// is validated as Kubernetes validates one (IsValidPortName). The tokenizer reads "notin" as "not in"
+// (cutMultiWordPrefixCheckBreak skips spaces and tabs between the words, none included).
+test("Calico ports as numorstring and the validator read them; `notin` is `not in`", () => {
+  const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: [0, '0:80', a-very-long-port-name, 'a--b', 81, '82:83', http]}", "x") });
+  const got = l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`);
+  for (const i of [0, 1, 2, 3]) assert.ok(got.some((g) => g.startsWith(`spec.ingress.0.destination.ports.${i}: `) && /is not a port \(a number 1-65535/.test(g)), `${i}\n${got.join("\n")}`);
+  assert.equal(got.length, 4, got.join("\n"));
+  assert.deepEqual(dnf("app notin {'a'}"), ["app!=a"]);
+  assert.deepEqual(dnf("app notin{'a','b'} && x\tnot\tin {'c'}"), ["app notin (a,b),x!=c"]);
+});

@@ -56,8 +56,11 @@ export class FastConnectivity implements Connectivity {
   readonly adminOf: Record<Direction, number[]> = { egress: [], ingress: [] };
   /** The composition of a class's two parts, when it has an Admin part (jointFor: made when first asked). */
   readonly jointOf: Record<Direction, (Joint | undefined)[]> = { egress: [], ingress: [] };
-  /** Rest parts in use by NetworkPolicy-tier policy, and those without that tier (not isolated). */
-  private restOf = new Map<Policy, Map<number, Set<Signature>>>();
+  /**
+   * Rest parts in use by NetworkPolicy-tier policy (a list each: 10k policies at 100k pods, where a
+   * Map of Sets by side took 4 MB), and those without that tier (not isolated).
+   */
+  private restOf = new Map<Policy, Signature[]>();
   private open = new Set<Signature>();
   /** Joints made, by Admin part id, then rest part id (those of a retired part are dropped). */
   private joints = new Map<number, Map<number, Joint>>();
@@ -82,6 +85,7 @@ export class FastConnectivity implements Connectivity {
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
     for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
+    this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
@@ -106,8 +110,11 @@ export class FastConnectivity implements Connectivity {
     return enumerateGroups(this, groups, include, involved);
   }
 
-  /** Adds a policy or replaces the one of the same kind, namespace and name; recomputes what it can affect. */
+  /** Adds a policy or replaces those of the same kind, namespace and name; recomputes what it can affect. */
   upsertPolicy(p: Policy): UpdateResult { return updates.upsertPolicy(this, p); }
+  /** Adds the policies one object lowers to, replacing every policy named as one of them. */
+  upsertPolicies(ps: readonly Policy[]): UpdateResult { return updates.upsertPolicies(this, ps); }
+  /** Removes every policy of that kind, namespace and name. */
   removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { return updates.removePolicy(this, p); }
   /** Adds a pod, Workload or node (replacing `old`); returns it with its id. */
   upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { return updates.upsertEndpoint(this, e, old); }
@@ -179,8 +186,8 @@ export class FastConnectivity implements Connectivity {
 
   /** The policies that select an endpoint for a direction, in walk order (the explain path uses it). */
   selecting(e: Endpoint, d: Direction): readonly Policy[] | undefined {
-    const id = this.classes.ofEndpoint.get(e.id);
-    if (id === undefined || this.classes.list[id].members.get(e.id) !== e) return undefined;
+    const id = this.classes.placed(e);
+    if (id === undefined) return undefined;
     const sig = this.signatures[this.sigOf[d][id]], admin = this.adminOf[d][id];
     return sig.unenforced ? [] : [...(admin >= 0 ? this.signatures[admin].tiers.admin : []), ...sig.tiers.namespace, ...sig.tiers.baseline];
   }
@@ -193,8 +200,8 @@ export class FastConnectivity implements Connectivity {
   /** The class of a party already placed (no allocation); others go through classesFor. */
   classOfParty(p: Party): number {
     if (p.endpoint && !p.address) {
-      const id = this.classes.ofEndpoint.get(p.endpoint.id);
-      if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+      const id = this.classes.placed(p.endpoint);
+      if (id !== undefined) return id;
     }
     return this.classesFor([p])[0];
   }
@@ -204,8 +211,8 @@ export class FastConnectivity implements Connectivity {
     const created: number[] = [];
     const out = parties.map((p) => {
       if (p.endpoint && !p.address) {
-        const id = this.classes.ofEndpoint.get(p.endpoint.id);
-        if (id !== undefined && this.classes.list[id].members.get(p.endpoint.id) === p.endpoint) return id;
+        const id = this.classes.placed(p.endpoint);
+        if (id !== undefined) return id;
       }
       const r = this.classes.classOf(p);
       if (r.created) created.push(r.cls.id);
@@ -223,11 +230,12 @@ export class FastConnectivity implements Connectivity {
     let mask = 0, key: number | string = 0;
     if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) mask |= 1 << k; key = mask; }
     else key = rows.map((r) => (hasW(r, other) ? "1" : "0")).join("");
-    let id = sig.masks!.get(key);
+    // Made when first asked: most parts are never asked for a union of several port classes.
+    let id = (sig.masks ??= new Map()).get(key);
     if (id === undefined) {
       id = NONE;
       for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) id = this.conntable.join(id, conns[k]);
-      sig.masks!.set(key, id);
+      sig.masks.set(key, id);
     }
     return id;
   }
@@ -271,22 +279,23 @@ export class FastConnectivity implements Connectivity {
 
   /** Records the sides where a rule of policy p may match the new class `id`, and the rest parts to walk for it. */
   private hits(p: Policy, id: number, hits: Map<Policy, number>, todo: Set<Signature>): void {
-    const bySide = this.restOf.get(p)!;
-    let mask = 0;
-    for (const [side, sigs] of bySide) {
-      const first = sigs.values().next().value;
-      if (!first || !this.mayMatch(p, first, id)) continue;
-      mask |= 1 << (side >> 1);
-      for (const sig of sigs) todo.add(sig);
+    // A rule's peers are evaluated per side (direction, family): asked once per side.
+    let mask = 0, asked = 0;
+    for (const sig of this.restOf.get(p)!) {
+      const bit = 1 << (sideKey(sig) >> 1);
+      if ((asked & bit) === 0) { asked |= bit; if (this.mayMatch(p, sig, id)) mask |= bit; }
+      if (mask & bit) todo.add(sig);
     }
     if (mask) hits.set(p, mask);
   }
 
   /** The rest parts of policy p on the sides where a rule of it may match one of the new classes `ids`. */
   private hitsAny(p: Policy, ids: readonly number[], todo: Set<Signature>): void {
-    for (const sigs of this.restOf.get(p)!.values()) {
-      const first = sigs.values().next().value;
-      if (first && ids.some((id) => this.mayMatch(p, first, id))) for (const sig of sigs) todo.add(sig);
+    let mask = 0, asked = 0;
+    for (const sig of this.restOf.get(p)!) {
+      const bit = 1 << (sideKey(sig) >> 1);
+      if ((asked & bit) === 0) { asked |= bit; if (ids.some((id) => this.mayMatch(p, sig, id))) mask |= bit; }
+      if (mask & bit) todo.add(sig);
     }
   }
 
@@ -294,21 +303,20 @@ export class FastConnectivity implements Connectivity {
     if (sig.part !== "rest") return;
     if (sig.unenforced || !sig.tiers.namespace.length) { this.open.add(sig); return; }
     for (const p of sig.tiers.namespace) {
-      let bySide = this.restOf.get(p);
-      if (!bySide) { this.restOf.set(p, bySide = new Map()); this.byPeers(p, (set) => set.add(p)); }
-      let sigs = bySide.get(sideKey(sig));
-      if (!sigs) bySide.set(sideKey(sig), sigs = new Set());
-      sigs.add(sig);
+      const sigs = this.restOf.get(p);
+      if (sigs) sigs.push(sig);
+      else { this.restOf.set(p, [sig]); this.byPeers(p, (set) => set.add(p)); }
     }
   }
 
   private unindex(sig: Signature): void {
     this.open.delete(sig);
     for (const p of sig.tiers.namespace) {
-      const bySide = this.restOf.get(p), sigs = bySide?.get(sideKey(sig));
-      if (!sigs?.delete(sig) || sigs.size) continue;
-      bySide!.delete(sideKey(sig));
-      if (!bySide!.size) { this.restOf.delete(p); this.byPeers(p, (set) => set.delete(p)); }
+      const sigs = this.restOf.get(p), i = sigs ? sigs.indexOf(sig) : -1;
+      if (i < 0) continue;
+      sigs![i] = sigs![sigs!.length - 1];
+      sigs!.pop();
+      if (!sigs!.length) { this.restOf.delete(p); this.byPeers(p, (set) => set.delete(p)); }
     }
   }
 
@@ -522,9 +530,9 @@ export class FastConnectivity implements Connectivity {
     const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${portsKey(ports)}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
-      const tiers: Record<Tier, Policy[]> = { admin: [], namespace: [], baseline: [] };
-      for (const p of unenforced ? [] : policies) if (rulesOf(p, d)) tiers[p.tier].push(p);
-      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0 };
+      const tiers = unenforced ? NO_TIERS : tiersOf(policies, d);
+      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0,
+        layout: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig, from);
@@ -570,6 +578,24 @@ function firstOf(b: Bits): number {
   return -1;
 }
 const NO_POLICIES: readonly Policy[] = [];
+/** The tiers of an unenforced part (none), shared: frozen, as no part's tiers are ever written. */
+const NO_TIERS = Object.freeze({ admin: Object.freeze([]), namespace: Object.freeze([]), baseline: Object.freeze([]) }) as unknown as Record<Tier, Policy[]>;
+
+/**
+ * The policies with rules for direction d, by tier, in their order. Each list is made at its exact
+ * length: a part keeps them (10k parts at 100k pods; a list grown by push from empty keeps room for 17).
+ */
+function tiersOf(policies: readonly Policy[], d: Direction): Record<Tier, Policy[]> {
+  let admin = 0, namespace = 0, baseline = 0;
+  for (const p of policies) if (rulesOf(p, d)) { if (p.tier === "admin") admin++; else if (p.tier === "namespace") namespace++; else baseline++; }
+  const tiers: Record<Tier, Policy[]> = { admin: new Array(admin), namespace: new Array(namespace), baseline: new Array(baseline) };
+  admin = namespace = baseline = 0;
+  for (const p of policies) {
+    if (!rulesOf(p, d)) continue;
+    if (p.tier === "admin") tiers.admin[admin++] = p; else if (p.tier === "namespace") tiers.namespace[namespace++] = p; else tiers.baseline[baseline++] = p;
+  }
+  return tiers;
+}
 
 /** Direction and family: what a rule's peers are evaluated for. */
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;

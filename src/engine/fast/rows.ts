@@ -34,8 +34,10 @@ class Scratch {
 
 export class RowBuilder {
   /** Shared tier outcomes over every word, and over one narrower word range (new columns). */
-  private outcomes = new Map<string, Outcome>();
-  private narrow = new Map<string, Outcome>();
+  private outcomes = new Map<number, Outcome>();
+  private narrow = new Map<number, Outcome>();
+  /** Tier outcome keys (tierKey) by their text; kept across resets, so a plan's key stays good. */
+  private tierKeys = new Map<string, number>();
   private narrowAt = -1;
   /** Buffers of the narrow outcomes, reused once those are forgotten (a new column costs no allocation). */
   private pool: Bits[] = [];
@@ -54,12 +56,12 @@ export class RowBuilder {
    */
   build(sig: Signature, from?: Signature): void {
     if (sig.unenforced) {
-      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [] }], conns: [1] };
+      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [], key: undefined }], conns: [1] };
     } else {
       const { intervals, ...layout } = portLayout(sig, this.named());
       sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
     }
-    sig.masks = new Map();
+    sig.masks = undefined;
     if (sig.part === "admin") {
       this.adminRows(sig, from);
       return;
@@ -174,17 +176,17 @@ export class RowBuilder {
    * copied) writes the same function of its key, so sharing them stays exact.
    */
   private adminRows(sig: Signature, from: Signature | undefined): void {
-    const known = new Map<string, number>();
-    from?.layout?.reps.forEach((rep, k) => { if (rep.tiers?.length === 1) known.set(rep.tiers[0].key!, k); });
+    const known = new Map<number, number>();
+    from?.layout?.reps.forEach((rep, k) => { if (rep.key !== undefined) known.set(rep.key, k); });
     const n = this.sets.nwords, allow: Windowed[] = [], cont: Windowed[] = [];
     // The unions are made in the scratch `any` and `row` (all zeros between rows).
     const { any, row: anyCont } = this.work();
+    const plan = this.tiersOf(sig)[0];
     sig.layout!.reps.forEach((rep, k) => {
-      rep.tiers ??= this.plan(sig, rep.statuses);
-      const j = known.get(rep.tiers[0].key!);
+      const j = known.get(this.keyOf(sig, plan, rep));
       if (j !== undefined && from!.admin) { allow[k] = from!.admin.allow[j]; cont[k] = from!.admin.cont[j]; }
       else {
-        const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, 0, n);
+        const o = this.outcome(sig, plan, rep, 0, n);
         o.rows ??= { allow: windowOf(o.allow), cont: windowOf(o.cont) };
         allow[k] = o.rows.allow; cont[k] = o.rows.cont;
         this.computed++;
@@ -248,17 +250,16 @@ export class RowBuilder {
   }
 
   /** The tiers walked for one remote class at one port class (as row() does for a word of them). */
-  private walkOne(sig: Signature, rep: PortLayout["reps"][number], id: number): boolean {
-    rep.tiers ??= this.plan(sig, rep.statuses);
+  private walkOne(sig: Signature, rep: Rep, id: number): boolean {
     const w = id >>> 5;
-    for (const plan of rep.tiers) {
+    for (const plan of this.tiersOf(sig)) {
       if (plan.tier === "namespace") {
         const action = this.firstHitOne(sig, plan, rep, id);
         if (action === "allow") return true;
         if (action !== "pass") return false;
         continue;
       }
-      const o = this.outcome(sig, plan, rep.protocol, rep.port, w, w + 1);
+      const o = this.outcome(sig, plan, rep, w, w + 1);
       if (has(o.allow, id)) return true;
       if (!has(o.cont, id)) return false;
     }
@@ -266,11 +267,11 @@ export class RowBuilder {
   }
 
   /** The action of the first NetworkPolicy-tier rule matching class `id` (sequential, as firstHits). */
-  private firstHitOne(sig: Signature, plan: TierPlan, rep: PortLayout["reps"][number], id: number): Action | undefined {
+  private firstHitOne(sig: Signature, plan: TierPlan, rep: Rep, id: number): Action | undefined {
     let i = 0;
     for (const p of sig.tiers.namespace) {
       for (const r of rulesOf(p, sig.direction) ?? []) {
-        const status = plan.statuses[i++];
+        const status = rep.statuses[plan.at + i++];
         if (status === "0") continue;
         const peers = this.sets.rulePeers(r, sig.family);
         if (peers && !hasW(peers, id)) continue;
@@ -283,9 +284,9 @@ export class RowBuilder {
   /** An admin part's tier outcome per port class, copied out of the shared outcome cache. */
   private refreshAdmin(sig: Signature, admin: NonNullable<Signature["admin"]>, w0: number, w1: number): void {
     const { allow, cont } = admin, { any, row: anyCont } = this.work();
+    const plan = this.tiersOf(sig)[0];
     sig.layout!.reps.forEach((rep, k) => {
-      rep.tiers ??= this.plan(sig, rep.statuses);
-      const o = this.outcome(sig, rep.tiers[0], rep.protocol, rep.port, w0, w1);
+      const o = this.outcome(sig, plan, rep, w0, w1);
       writeWords(allow[k], o.allow, w0, w1);
       writeWords(cont[k], o.cont, w0, w1);
       orInto(any, o.allow, w0, w1);
@@ -303,11 +304,10 @@ export class RowBuilder {
     return sig.unenforced || this.ownNodeAllows(sig, sig.layout!.reps[k], other, this.sets.nwords);
   }
 
-  private ownNodeAllows(sig: Signature, rep: PortLayout["reps"][number], other: number, n: number): boolean {
-    rep.tiers ??= this.plan(sig, rep.statuses);
-    for (const plan of rep.tiers) {
+  private ownNodeAllows(sig: Signature, rep: Rep, other: number, n: number): boolean {
+    for (const plan of this.tiersOf(sig)) {
       if (plan.tier === "namespace") return true;
-      const o = this.outcome(sig, plan, rep.protocol, rep.port, 0, n);
+      const o = this.outcome(sig, plan, rep, 0, n);
       if (has(o.allow, other)) return true;
       if (!has(o.cont, other)) return false;
     }
@@ -329,7 +329,7 @@ export class RowBuilder {
     return b;
   }
 
-  private cacheFor(w0: number, w1: number): Map<string, Outcome> {
+  private cacheFor(w0: number, w1: number): Map<number, Outcome> {
     if (w0 === 0 && w1 === this.sets.nwords) return this.outcomes;
     const at = w0 * 2 ** 26 + w1;
     if (at !== this.narrowAt) { this.forgetNarrow(); this.narrowAt = at; }
@@ -347,19 +347,18 @@ export class RowBuilder {
    * words its rules touch can be allowed: the tiers after it are walked there only. The undecided
    * remotes are every class until a tier has run (read from `all`, not copied).
    */
-  private row(sig: Signature, rep: PortLayout["reps"][number], out: Bits, w0: number, w1: number): Span {
+  private row(sig: Signature, rep: Rep, out: Bits, w0: number, w1: number): Span {
     const work = this.work(), undecided = work.undecided, all = this.sets.all;
-    rep.tiers ??= this.plan(sig, rep.statuses);
     let lo = w0, hi = w1, from = all;
-    for (const plan of rep.tiers) {
+    for (const plan of this.tiersOf(sig)) {
       if (plan.tier === "namespace") {
         const { allow, pass } = work.acc;
-        const [a, b] = this.namespaceHits(sig, plan, rep.protocol, rep.port, lo, hi);
+        const [a, b] = this.namespaceHits(sig, plan, rep, lo, hi);
         for (let w = a; w < b; w++) { const u = from[w]; out[w] |= u & allow[w]; undecided[w] = u & pass[w]; }
         this.clearNamespaceHits(a, b);
         [lo, hi] = [a, b];
       } else {
-        const o = this.outcome(sig, plan, rep.protocol, rep.port, w0, w1);
+        const o = this.outcome(sig, plan, rep, w0, w1);
         for (let w = lo; w < hi; w++) { const u = from[w]; out[w] |= u & o.allow[w]; undecided[w] = u & o.cont[w]; }
       }
       from = undecided;
@@ -372,12 +371,12 @@ export class RowBuilder {
    * The NetworkPolicy tier's first hits on [w0, w1), into the scratch `acc` (first matching rule
    * wins, policy by policy in walk order); returns the words written, [w0, w0) when none.
    */
-  private namespaceHits(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): [number, number] {
-    const { acc, taken } = this.work();
-    let i = 0, lo = w1, hi = w0;
+  private namespaceHits(sig: Signature, plan: TierPlan, rep: Rep, w0: number, w1: number): [number, number] {
+    const { acc, taken } = this.work(), { statuses, protocol, port } = rep;
+    let i = plan.at, lo = w1, hi = w0;
     for (const p of sig.tiers.namespace) {
       for (const r of rulesOf(p, sig.direction) ?? []) {
-        const s = this.ruleSet(sig, r, plan.statuses[i++], protocol, port);
+        const s = this.ruleSet(sig, r, statuses[i++], protocol, port);
         if (!s) continue;
         const into = acc[r.action], ws = s.w, off = s.lo;
         const from = Math.max(w0, off), to = Math.min(w1, off + ws.length);
@@ -393,19 +392,31 @@ export class RowBuilder {
     for (const b of [acc.allow, acc.deny, acc.pass, taken]) b.fill(0, w0, w1);
   }
 
-  /** The tiers with policies, each with its slice of the port statuses (and cache key). */
-  private plan(sig: Signature, statuses: string[]): TierPlan[] {
+  /**
+   * The tiers of a part with policies, each with where its rules' port statuses start: the same for
+   * every port class, so made once per layout.
+   */
+  private tiersOf(sig: Signature): readonly TierPlan[] {
+    const layout = sig.layout!;
+    if (layout.plan) return layout.plan;
     const out: TierPlan[] = [];
-    let offset = 0;
+    let offset = 0, keyed = 0;
     for (const tier of TIERS) {
       const ps = sig.tiers[tier];
-      const count = ps.reduce((n, p) => n + (rulesOf(p, sig.direction)?.length ?? 0), 0);
-      const mine = offset === 0 && count === statuses.length ? statuses : statuses.slice(offset, offset + count);
-      offset += count;
       if (!ps.length) continue;
-      out.push({ tier, statuses: mine, key: tier === "namespace" ? undefined : this.tierKey(sig, ps, mine) });
+      out.push({ tier, at: offset });
+      if (tier !== "namespace") keyed++;
+      for (const p of ps) offset += rulesOf(p, sig.direction)?.length ?? 0;
     }
-    return out;
+    // A port class keeps one outcome key (PortLayout reps' key): an Admin part is that tier alone, a
+    // rest part the NetworkPolicy and Baseline tiers.
+    if (keyed > 1) throw new Error(`internal: part ${sig.key} has ${keyed} Admin or Baseline tiers`);
+    return layout.plan = out;
+  }
+
+  /** The outcome key of port class `rep`'s Admin or Baseline tier `plan` (made when first asked, then kept). */
+  private keyOf(sig: Signature, plan: TierPlan, rep: Rep): number {
+    return rep.key ??= this.tierKey(sig, sig.tiers[plan.tier], rep.statuses, plan.at);
   }
 
   /**
@@ -413,20 +424,24 @@ export class RowBuilder {
    * there (port status not "0"), in walk order, each named by its policy (whose priority groups it
    * under samePriority=deny-first), its place in it and its status. Rules that cannot match add
    * nothing, so port classes of different parts (a part and the one derived from it by adding a
-   * policy elsewhere in the port space) share their outcome.
+   * policy elsewhere in the port space) share their outcome. The text is numbered (tierKeys): a plan
+   * is kept per port class of every part, and the text repeats across thousands of them (the
+   * Baseline tier's, the Admin tier's), 6 MB of copies at 100k pods.
    */
-  private tierKey(sig: Signature, ps: readonly Policy[], statuses: readonly string[]): string {
-    let key = `${ps[0].tier}|${sig.direction}|${sig.family}|`, i = 0;
+  private tierKey(sig: Signature, ps: readonly Policy[], statuses: readonly string[], at: number): number {
+    let key = `${ps[0].tier}|${sig.direction}|${sig.family}|`, i = at;
     for (const p of ps) {
       const rules = rulesOf(p, sig.direction) ?? [];
       for (let k = 0; k < rules.length; k++, i++) if (statuses[i] !== "0") key += `${this.policyId(p)}.${k}:${statuses[i]};`;
     }
-    return key;
+    let id = this.tierKeys.get(key);
+    if (id === undefined) this.tierKeys.set(key, id = this.tierKeys.size);
+    return id;
   }
 
   /** One Admin or Baseline tier (shared, cached): which remotes it allows, and which go on to the next tier (Pass, or no match). */
-  private outcome(sig: Signature, plan: TierPlan, protocol: Protocol, port: number, w0: number, w1: number): Outcome {
-    const { tier, statuses } = plan, key = plan.key!, cache = this.cacheFor(w0, w1);
+  private outcome(sig: Signature, plan: TierPlan, rep: Rep, w0: number, w1: number): Outcome {
+    const { tier } = plan, { statuses, protocol, port } = rep, key = this.keyOf(sig, plan, rep), cache = this.cacheFor(w0, w1);
     const cached = cache.get(key);
     if (cached) return cached;
     const n = this.sets.nwords, work = this.work();
@@ -434,7 +449,7 @@ export class RowBuilder {
     const acc = { allow: fresh(), deny: fresh(), pass: fresh() };
     const remaining = work.remaining, all = this.sets.all;
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
-    let i = 0;
+    let i = plan.at;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
     const sequential = this.options.samePriority === "name";
     for (const group of sequential ? [sig.tiers[tier]] : byPriority(sig.tiers[tier])) {
@@ -473,6 +488,7 @@ export class RowBuilder {
 }
 
 type Acc = Record<Action, Bits>;
+type Rep = PortLayout["reps"][number];
 
 /** Whether row `r` has the words of `buf` on [w0, w1). */
 function sameWords(r: Windowed, buf: Bits, w0: number, w1: number): boolean {

@@ -42,18 +42,21 @@ export interface Signature {
 export interface PortLayout {
   starts: Record<Protocol, number[]>;
   classOf: Record<Protocol, number[]>;
-  /** Per port class: a representative protocol/port and the rules' port statuses there. */
-  reps: { protocol: Protocol; port: number; statuses: string[]; tiers?: TierPlan[] }[];
+  /**
+   * Per port class: a representative protocol/port, the rules' port statuses there, and the key of
+   * its Admin or Baseline tier's shared outcome (RowBuilder.keyOf: made when first asked).
+   */
+  reps: { protocol: Protocol; port: number; statuses: string[]; key: number | undefined }[];
+  /** The tiers with policies (RowBuilder.tiersOf: made when first asked). */
+  plan?: readonly TierPlan[];
   /** Per port class: its connection-set id. */
   conns: number[];
 }
 
-/** One tier of a row, prepared once: its rules' port statuses and the key its shared outcome is cached by. */
+/** One tier of a part with policies: where its rules' port statuses start (its rules follow in walk order). */
 export interface TierPlan {
   tier: Tier;
-  statuses: string[];
-  /** Admin and Baseline only. */
-  key?: string;
+  at: number;
 }
 
 /** The rules a signature walks, in order (tier, policy, rule). */
@@ -110,16 +113,16 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
   for (let pi = 0; pi < PROTOCOLS.length; pi++) {
     const protocol = PROTOCOLS[pi];
-    const s = starts[protocol] = [...cuts[protocol]].sort((a, b) => a - b);
+    const s = [...cuts[protocol]].sort((a, b) => a - b);
     const hits = ruleHits(rules, protocol, s, sig, named);
-    classOf[protocol] = s.map((port, i) => {
+    const of = s.map((port, i) => {
       const h = hits[i], key = h ? h.map(([j, status]) => `${j}:${status}`).join("|") : "";
       let k = byVector.get(key);
       if (k === undefined) {
         k = reps.length; byVector.set(key, k);
         const statuses = new Array<string>(rules.length).fill("0");
         for (const [j, status] of h ?? []) statuses[j] = status;
-        reps.push({ protocol, port, statuses });
+        reps.push({ protocol, port, statuses, key: undefined });
         intervals.push([[], [], []]);
       }
       const next = s[i + 1], end = next === undefined ? MAX_PORT : next - 1;
@@ -127,9 +130,18 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
       if (last !== undefined && last[1] + 1 === port) last[1] = end; else list.push([port, end]);
       return k;
     });
+    // Most parts see no boundary in some protocol: one interval, kept as shared arrays (a layout is
+    // kept per part: 10k parts at 100k pods), as are the port classes (at their exact length).
+    const one = s.length === 1 && of[0] < ONE_CLASS.length;
+    starts[protocol] = one ? ONE_START : s;
+    classOf[protocol] = one ? ONE_CLASS[of[0]] : of;
   }
-  return { starts, classOf, reps, intervals };
+  return { starts, classOf, reps: reps.slice(), intervals };
 }
+
+/** A layout's starts and port classes are never written: those of one interval are shared. */
+const ONE_START = Object.freeze([1]) as number[];
+const ONE_CLASS = Array.from({ length: 8 }, (_, k) => Object.freeze([k]) as number[]);
 
 /**
  * Per start of `starts` (a protocol's intervals), the rules whose port status there is not "0", with

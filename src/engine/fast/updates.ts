@@ -22,36 +22,67 @@ export interface UpdateResult {
 }
 
 const nameOf = (p: Pick<Policy, "kind" | "namespace" | "name">) => `${p.kind}|${p.namespace ?? ""}|${p.name}`;
-const byName = new WeakMap<Policy[], Map<string, Policy>>();
+const byName = new WeakMap<Policy[], Map<string, Policy[]>>();
 
-/** The inventory's policies by kind, namespace and name (the first of each; kept current by the updates here). */
-function named(policies: Policy[]): Map<string, Policy> {
+/**
+ * The inventory's policies by kind, namespace and name (all of each: one object may lower to several
+ * of one name, a Calico policy one per alternative of its selectors); kept current by the updates here.
+ */
+function named(policies: Policy[]): Map<string, Policy[]> {
   let m = byName.get(policies);
   if (!m) {
     m = new Map();
-    for (const q of policies) if (!m.has(nameOf(q))) m.set(nameOf(q), q);
+    for (const q of policies) index(m, q);
     byName.set(policies, m);
   }
   return m;
 }
 
+function index(m: Map<string, Policy[]>, p: Policy): void {
+  const l = m.get(nameOf(p));
+  if (l) l.push(p); else m.set(nameOf(p), [p]);
+}
+
+function unindex(m: Map<string, Policy[]>, p: Policy): void {
+  const l = m.get(nameOf(p));
+  const i = l ? l.indexOf(p) : -1;
+  if (i < 0) return;
+  l!.splice(i, 1);
+  if (!l!.length) m.delete(nameOf(p));
+}
+
+function sum(results: readonly UpdateResult[]): UpdateResult {
+  return { classes: results.reduce((n, r) => n + r.classes, 0), rows: results.reduce((n, r) => n + r.rows, 0) };
+}
+
 /**
- * Adds a policy, or replaces the one of the same kind, namespace and name. Its cidr peers that
- * leave out what selectors pick (Calico's notSelector: exceptSelected) are computed against the
- * inventory here: a policy read on its own saw none of its Workloads and Networks.
+ * Adds the model policies one object lowers to, replacing every policy of the inventory with the
+ * kind, namespace and name of one of them (a policy upserted alone replaced only the first of its
+ * name, so the others of a Calico policy lowered to several stayed with their old rules). Their cidr
+ * peers that leave out what selectors pick (Calico's notSelector: exceptSelected) are computed against
+ * the inventory here: a policy read on its own saw none of its Workloads and Networks.
  */
+export function upsertPolicies(fc: FastConnectivity, policies: readonly Policy[]): UpdateResult {
+  const m = named(fc.inventory.policies);
+  const old = [...new Set(policies.map(nameOf))].flatMap((n) => [...(m.get(n) ?? [])]);
+  return sum([
+    ...policies.map((p, i) => replacePolicy(fc, old[i], refreshSelectedExcepts(fc.inventory, p) ?? p)),
+    ...old.slice(policies.length).map((o) => dropPolicy(fc, o)),
+  ]);
+}
+
+/** Adds a policy, or replaces those of the same kind, namespace and name (upsertPolicies of one). */
 export function upsertPolicy(fc: FastConnectivity, p: Policy): UpdateResult {
-  const old = named(fc.inventory.policies).get(nameOf(p));
-  return replacePolicy(fc, old, refreshSelectedExcepts(fc.inventory, p) ?? p);
+  return upsertPolicies(fc, [p]);
 }
 
 /** Puts `p` in the place of `old` (this object, not by name: Calico's policies of one name are several). */
 function replacePolicy(fc: FastConnectivity, old: Policy | undefined, p: Policy): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const index = named(inv.policies);
-  if (!old || index.get(nameOf(old)) === old) index.set(nameOf(p), p);
-  if (old) inv.policies.splice(inv.policies.indexOf(old), 1);
+  const m = named(inv.policies);
+  if (old) { unindex(m, old); inv.policies.splice(inv.policies.indexOf(old), 1); }
+  index(m, p);
   inv.policies.push(p);
   fc.subjects.add(p);
   split(fc, fc.vocab.addPolicy(p));
@@ -74,12 +105,15 @@ function replacePolicy(fc: FastConnectivity, old: Policy | undefined, p: Policy)
   return { classes: affected.length, rows: fc.rows.computed - rows };
 }
 
+/** Removes every policy of that kind, namespace and name. */
 export function removePolicy(fc: FastConnectivity, p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult {
+  return sum([...(named(fc.inventory.policies).get(nameOf(p)) ?? [])].map((old) => dropPolicy(fc, old)));
+}
+
+function dropPolicy(fc: FastConnectivity, old: Policy): UpdateResult {
   const rows = fc.rows.computed;
   const inv = fc.inventory;
-  const index = named(inv.policies), old = index.get(nameOf(p));
-  if (!old) return { classes: 0, rows: 0 };
-  index.delete(nameOf(p));
+  unindex(named(inv.policies), old);
   inv.policies.splice(inv.policies.indexOf(old), 1);
   fc.policiesChanged([], [old]);
   const selected = denseOf(fc.sets.subject(old.subject), fc.sets.nwords);
@@ -177,7 +211,7 @@ function split(fc: FastConnectivity, g: VocabularyGrowth): void {
     }
   }
   const classIds = [...(g.nodeLabels ? fc.classes.nodeLike : []), ...g.cuts.flatMap((c) => fc.classes.byAtom.get(`${c.family}:${c.from}`) ?? [])];
-  for (const id of classIds) for (const e of fc.classes.list[id].members.values()) candidates.add(e);
+  for (const id of classIds) for (const e of fc.classes.list[id].members) candidates.add(e);
   const parents = new Map<number, number>();
   const emptied = new Set<number>();
   for (const e of candidates) {

@@ -17,7 +17,7 @@ import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
-import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, given, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
+import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
@@ -69,11 +69,11 @@ function readSubjects(spec: Field, namespace: string | undefined): EndpointSelec
   const nsField = spec.get("namespaceSelector");
   const nsTerms = namespace === undefined && given(nsField) ? readCalicoSelector(nsField) ?? [] : undefined;
   if (namespace !== undefined) return terms.map((t) => ({ namespaces: { kind: "name", name: namespace }, labels: selector({}, t.reqs), kinds: ["pod"] }));
-  if (!nsTerms) return terms.map((t) => ({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }));
+  if (!nsTerms) return terms.flatMap((t) => calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }));
   const podsOnly = /all\(\)/.test(spec.get("selector").string() ?? "");
-  return nsTerms.flatMap((ns) => terms.map((t): EndpointSelector => (ns.global && !ns.reqs.length && !podsOnly
-    ? { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }
-    : { namespaces: { kind: "selector", selector: selector({}, ns.reqs) }, labels: selector({}, t.reqs), kinds: ["pod"] })));
+  return nsTerms.flatMap((ns) => terms.flatMap((t): EndpointSelector[] => (ns.global && !ns.reqs.length && !podsOnly
+    ? calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] })
+    : [{ namespaces: { kind: "selector", selector: selector({}, ns.reqs) }, labels: selector({}, t.reqs), kinds: ["pod"] }])));
 }
 
 /**
@@ -215,8 +215,8 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
       const cidrs = (spec.get("nets").list() ?? []).map((n) => readCidrAs(n, "calico")).filter((c): c is Cidr => c !== undefined);
       if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "domain-based network sets are not supported");
       if (!meta) return;
-      // Calico selectors see a NetworkSet's namespace as this label.
-      const labels = meta.namespace ? { ...meta.labels, [CALICO_NAMESPACE_LABEL]: meta.namespace } : meta.labels;
+      // Calico selectors see a NetworkSet's namespace as this label; the marker tells Calico's sets from other Networks.
+      const labels = { ...meta.labels, ...(meta.namespace ? { [CALICO_NAMESPACE_LABEL]: meta.namespace } : {}), [NETWORK_SET_LABEL]: meta.name };
       b.inv.networks.push({ name: meta.namespace ? `${meta.name}.${meta.namespace}` : meta.name, labels, cidrs, src: ctx.ref });
     },
   };

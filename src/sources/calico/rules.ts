@@ -6,7 +6,7 @@ import { cidrFrom, type Cidr, type Family } from "../../model/ip.js";
 import { selectedAddresses } from "../../model/inventory.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
 import { EVERYTHING, selector, matches, type Requirement } from "../../model/selector.js";
-import type { Action, Direction, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
+import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { calicoCleanPath } from "../../model/calico-path.js";
 import type { Field } from "../fields.js";
@@ -17,6 +17,27 @@ import { parseSelector, SelectorError, toDnf, type SelectorExpr, type Term } fro
 export const CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
 /** Put on the Workloads host endpoints become, so that global() and default-deny can find them. */
 export const HOST_ENDPOINT_LABEL = "projectcalico.org/hostendpoint";
+/** Put on the Networks NetworkSets and GlobalNetworkSets become, so that Calico selectors pick no other Network. */
+export const NETWORK_SET_LABEL = "projectcalico.org/networkset";
+const EXISTS = (key: string): Requirement => ({ key, operator: "Exists", values: [] });
+
+/**
+ * What a Calico selector picks among the endpoints: pods (workload endpoints) and host endpoints.
+ * Junction's other Workloads (VMs, hosts and appliances of the common API) and Networks are no
+ * Calico objects: felix has no labels for them (it enforces on and selects only the endpoints and
+ * network sets its datastore holds), so they are matched by their addresses alone.
+ */
+export function calicoSelectors(sel: EndpointSelector): EndpointSelector[] {
+  // Service accounts are pods' (host endpoints have none).
+  if (!sel.kinds.includes("workload") || sel.serviceAccounts) return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }] : [];
+  const hosts: EndpointSelector = { ...sel, kinds: ["workload"], labels: selector({}, [...sel.labels.requirements, EXISTS(HOST_ENDPOINT_LABEL)]) };
+  return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }, hosts] : [hosts];
+}
+
+/** Calico network sets whose labels meet `reqs`. */
+function networkSets(reqs: readonly Requirement[]): Extract<Peer, { kind: "networks" }> {
+  return { kind: "networks", selector: selector({}, [...reqs, EXISTS(NETWORK_SET_LABEL)]) };
+}
 const ACTIONS: Record<string, Action | "log"> = { Allow: "allow", Deny: "deny", Pass: "pass", Log: "log" };
 const PROTOCOL_NUMBERS: Record<string, Protocol> = { "6": "TCP", "17": "UDP", "132": "SCTP" };
 const ENTITY_KEYS = ["nets", "notNets", "selector", "notSelector", "namespaceSelector", "ports", "notPorts", "serviceAccounts", "services"];
@@ -49,7 +70,12 @@ function protocolOf(f: Field, negated: boolean): Protocol[] | undefined {
   return negated ? PROTOCOLS.filter((x) => !set.includes(x)) : set;
 }
 
-/** Calico ports: 80, "8080:8090", or a named port. */
+/**
+ * Calico ports: 80, "8080:8090", or a named port, as numorstring.PortFromString reads them and
+ * validator.go validatePort/validatePortName check them: numbers 1-65535 (0 is refused: "port number
+ * must be between 1 and 65535"), a range in order, a name as Kubernetes validates a port name
+ * (IsValidPortName: at most 15 lowercase letters, digits and single dashes, with a letter).
+ */
 function readPortList(f: Field): { ranges: Interval[]; names: string[] } | undefined {
   const list = f.list();
   if (!list) return undefined;
@@ -58,10 +84,10 @@ function readPortList(f: Field): { ranges: Interval[]; names: string[] } | undef
     const v = p.value;
     const m = typeof v === "string" ? /^(\d+):(\d+)$/.exec(v) : null;
     const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
-    if (n !== undefined && Number.isInteger(n) && n >= 0 && n <= MAX_PORT) ranges.push([Math.max(n, 1), n]);
-    else if (m && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_PORT) ranges.push([Math.max(Number(m[1]), 1), Number(m[2])]);
-    else if (typeof v === "string" && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) names.push(v);
-    else p.error("invalid-port", `${JSON.stringify(v)} is not a port (a number 0-65535, a range "first:last", or a port name)`);
+    if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= MAX_PORT) ranges.push([n, n]);
+    else if (m && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_PORT) ranges.push([Number(m[1]), Number(m[2])]);
+    else if (typeof v === "string" && v.length <= 15 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(v) && /[a-z]/.test(v)) names.push(v);
+    else p.error("invalid-port", `${JSON.stringify(v)} is not a port (a number 1-65535, a range "first:last" of them, or a port name: at most 15 lowercase letters, digits and single dashes, with a letter); Calico refuses the policy`);
   }
   return { ranges, names };
 }
@@ -181,7 +207,7 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
   const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
   for (const ns of namespaces) {
     for (const reqs of labelTerms) {
-      peers.push({ kind: "endpoints", selector: { namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) } });
+      for (const sel of calicoSelectors({ namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) })) peers.push({ kind: "endpoints", selector: sel });
       if (!names) peers.push(networkSetPeer(reqs, ns, scope));
     }
   }
@@ -195,12 +221,13 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
  * sets' nets are cut out once all objects are read).
  */
 function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): Peer[] {
-  const exceptSelected = excluded.map((t) => selector({}, t.reqs));
+  // Only host endpoints and network sets (selectedAddresses reads Workloads and Networks).
+  const exceptSelected = excluded.flatMap((t) => [HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL].map((k) => selector({}, [...t.reqs, EXISTS(k)])));
   const rest = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr" as const, cidr, except: [] as Cidr[], outside: true, exceptSelected }));
   // Once every object is read; the incremental engine recomputes them as Workloads change (fast/updates.ts).
   scope.b.defer(() => { for (const r of rest) r.except = selectedAddresses(scope.b.inv, exceptSelected, r.cidr.family); });
   return [
-    ...others.map((t): Peer => ({ kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] } })),
+    ...others.flatMap((t) => calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }).map((sel): Peer => ({ kind: "endpoints", selector: sel }))),
     { kind: "nodes", selector: EVERYTHING },
     ...rest,
   ];
@@ -209,8 +236,8 @@ function everyAddressBut(others: Term[], excluded: Term[], scope: CalicoScope): 
 /** namespaceSelector: global(): host endpoints and GlobalNetworkSets (the non-namespaced endpoints). */
 function globalPeers(reqs: Requirement[]): Peer[] {
   return [
-    { kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, [...reqs, { key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] } },
-    { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "DoesNotExist", values: [] }]) },
+    { kind: "endpoints", selector: { namespaces: { kind: "any" }, labels: selector({}, [...reqs, EXISTS(HOST_ENDPOINT_LABEL)]), kinds: ["workload"] } },
+    networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "DoesNotExist", values: [] }]),
   ];
 }
 
@@ -225,12 +252,12 @@ function readServiceAccounts(f: Field): string[] | "any" | undefined | null {
 
 /** NetworkSets carry their namespace as a label; namespaces chosen by selector are resolved once all are read. */
 function networkSetPeer(reqs: Requirement[], ns: NamespaceMatch, scope: CalicoScope): Peer {
-  if (ns.kind === "any") return { kind: "networks", selector: selector({}, reqs) };
-  if (ns.kind === "name") return { kind: "networks", selector: selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: [ns.name] }]) };
-  const peer = { kind: "networks" as const, selector: selector({}, reqs) };
+  if (ns.kind === "any") return networkSets(reqs);
+  if (ns.kind === "name") return networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: [ns.name] }]);
+  const peer = networkSets(reqs);
   scope.b.defer(() => {
     const names = [...scope.b.inv.namespaces.values()].filter((n) => matches(ns.selector, n.labels)).map((n) => n.name).sort();
-    peer.selector = selector({}, [...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: names }]);
+    peer.selector = networkSets([...reqs, { key: CALICO_NAMESPACE_LABEL, operator: "In", values: names }]).selector;
   });
   return peer;
 }
