@@ -106,13 +106,33 @@ export function connectionList(inv: Inventory, connectivity: Connectivity, group
 /**
  * The connection list with the peers of each side: the workloads and the external ranges as merged
  * for sources and for destinations. atomsOnly: the atoms of the partition with extra cuts, unmerged
- * (diff compares two inputs atom by atom).
+ * (diff compares two inputs atom by atom). `rows` is the list itself; `entries`, an object per row,
+ * is made when first asked (the writers read the rows).
  */
-export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS, atomsOnly?: { extraRanges: readonly AddressRange[] }): { entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
+export function connectionListWithPeers(inv: Inventory, connectivity: Connectivity, groupBy: GroupBy = "workload", focus: Focus = NO_FOCUS, atomsOnly?: { extraRanges: readonly AddressRange[] }): { rows: ConnRows; entries: ConnEntry[]; workloads: ListPeer[]; sources: ListPeer[]; destinations: ListPeer[] } {
   const workloads = workloadPeers(inv, groupBy);
   const atoms = externalPeers(inv, atomsOnly?.extraRanges);
   const list = pairList(inv, connectivity, workloads, atoms, focus, !atomsOnly);
-  return { entries: list.entries, workloads, sources: [...workloads, ...list.sources], destinations: [...workloads, ...list.destinations] };
+  let entries: ConnEntry[] | undefined;
+  return { rows: list.rows, get entries() { return (entries ??= list.rows.entries()); }, workloads, sources: [...workloads, ...list.sources], destinations: [...workloads, ...list.destinations] };
+}
+
+/**
+ * The connection list as rows over numbered peers, sorted by source then destination id, one row per
+ * pair: row k is peers[src[k]] → peers[dst[k]] with the connection set `table.get(conn[k])`. No
+ * object per row (hundreds of thousands at 100k pods) until `entries` is asked.
+ */
+export class ConnRows {
+  constructor(readonly peers: readonly ListPeer[], readonly src: Uint32Array, readonly dst: Uint32Array, readonly conn: Int32Array, readonly table: ConnTable) {}
+
+  get count(): number { return this.src.length; }
+
+  /** An entry per row. */
+  entries(): ConnEntry[] {
+    const out = new Array<ConnEntry>(this.count);
+    for (let k = 0; k < out.length; k++) out[k] = { src: this.peers[this.src[k]], dst: this.peers[this.dst[k]], conns: this.table.get(this.conn[k]) };
+    return out;
+  }
 }
 
 /**
@@ -123,7 +143,7 @@ export function connectionListWithPeers(inv: Inventory, connectivity: Connectivi
  * ids are distinct, so an atom's treatment is its list of (workload, id) pairs, compared as numbers.
  * A pair found more than once gets the join of its ids (repeats sort next to each other).
  */
-function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonly ListPeer[], atoms: readonly ListPeer[], focus: Focus, merge: boolean): { entries: ConnEntry[]; sources: readonly ListPeer[]; destinations: readonly ListPeer[] } {
+function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonly ListPeer[], atoms: readonly ListPeer[], focus: Focus, merge: boolean): { rows: ConnRows; sources: readonly ListPeer[]; destinations: readonly ListPeer[] } {
   const n = workloads.length;
   const peers = [...workloads, ...atoms];
   // Two external ranges are never a pair: with thousands of ranges, their pairs are not even visited.
@@ -156,7 +176,7 @@ function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonl
     return [...new Set(merged)];
   };
   const sources = side(asSrc, true), destinations = side(asDst, false);
-  return { entries: sortedEntries(numbered, src, dst, ids, m, table), sources, destinations };
+  return { rows: sortedRows(numbered, src, dst, ids, m, table), sources, destinations };
 }
 
 /** The pairs of groups as connection-set ids: the fast engine's own (a pair may repeat), or another engine's interned in a table of their own. */
@@ -176,56 +196,70 @@ function focusedIds(focus: Focus, pairs: PairLog, peers: readonly ListPeer[], ta
   };
 }
 
-/** The first m pairs (peers[src], peers[dst], ids) as entries sorted by source then destination id, repeats of a pair joined. */
-function sortedEntries(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, ids: Int32Array, m: number, table: ConnTable): ConnEntry[] {
+/** The first m pairs (peers[src], peers[dst], ids) as rows sorted by source then destination id, repeats of a pair joined. */
+function sortedRows(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, ids: Int32Array, m: number, table: ConnTable): ConnRows {
   const order = pairOrder(peers, src, dst, m);
-  const entries: ConnEntry[] = [];
+  const s = new Uint32Array(m), d = new Uint32Array(m), c = new Int32Array(m);
+  let n = 0;
   for (let i = 0; i < m; i++) {
     const k = order[i];
     let id = ids[k];
     // Repeats: peers of one side have distinct ids, so a pair's repeats are next to each other.
     while (i + 1 < m && src[order[i + 1]] === src[k] && dst[order[i + 1]] === dst[k]) id = table.join(id, ids[order[++i]]);
-    entries.push({ src: peers[src[k]], dst: peers[dst[k]], conns: table.get(id) });
+    s[n] = src[k]; d[n] = dst[k]; c[n++] = id;
   }
-  return entries;
+  return new ConnRows(peers, s.subarray(0, n), d.subarray(0, n), c.subarray(0, n), table);
 }
 
 /** An atom's pairs with workloads: (workload index, connection-set id), sorted by workload to compare, repeats joined. */
-class AtomPairs {
+export class AtomPairs {
   private items: number[] = [];
-  private sorted?: Float64Array;
+  private workloads?: Uint32Array;
+  private ids?: Int32Array;
 
   add(w: number, id: number): void { this.items.push(w, id); }
 
   sort(table: ConnTable): void {
-    // One number per pair (workload, then id: ids are below 2^26, see ConnTable), sorted as numbers.
-    const keys = new Float64Array(this.items.length / 2);
-    for (let i = 0; i < keys.length; i++) keys[i] = this.items[2 * i] * ID_SPAN + this.items[2 * i + 1];
-    keys.sort();
-    // A workload's repeats (it has parties in several classes) become one pair, with the join of their ids.
-    let m = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const w = Math.floor(keys[i] / ID_SPAN);
-      if (m > 0 && Math.floor(keys[m - 1] / ID_SPAN) === w) keys[m - 1] = w * ID_SPAN + table.join(keys[m - 1] % ID_SPAN, keys[i] % ID_SPAN);
-      else keys[m++] = keys[i];
+    const n = this.items.length / 2;
+    let items = this.items;
+    // Sorted by workload, then id: as one number per pair (the workload times `span`, a power of two
+    // above every id in the table, plus the id) while those numbers are exact, else as pairs.
+    let span = 1, top = 0;
+    while (span < table.size) span *= 2;
+    for (let i = 0; i < n; i++) if (items[2 * i] > top) top = items[2 * i];
+    if ((top + 1) * span <= Number.MAX_SAFE_INTEGER) {
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = items[2 * i] * span + items[2 * i + 1];
+      keys.sort();
+      for (let i = 0; i < n; i++) { const w = Math.floor(keys[i] / span); items[2 * i] = w; items[2 * i + 1] = keys[i] - w * span; }
+    } else {
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => items[2 * a] - items[2 * b] || items[2 * a + 1] - items[2 * b + 1]);
+      items = order.flatMap((k) => [items[2 * k], items[2 * k + 1]]);
     }
-    this.sorted = keys.subarray(0, m);
+    // A workload's repeats (it has parties in several classes) become one pair, with the join of their ids.
+    const workloads = new Uint32Array(n), ids = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const w = items[2 * i], id = items[2 * i + 1];
+      if (m > 0 && workloads[m - 1] === w) ids[m - 1] = table.join(ids[m - 1], id);
+      else { workloads[m] = w; ids[m++] = id; }
+    }
+    this.items = [];
+    this.workloads = workloads.subarray(0, m);
+    this.ids = ids.subarray(0, m);
   }
 
   equals(o: AtomPairs): boolean {
-    const a = this.sorted!, b = o.sorted!;
+    const a = this.workloads!, b = o.workloads!;
     if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || this.ids![i] !== o.ids![i]) return false;
     return true;
   }
 
   forEach(fn: (w: number, id: number) => void): void {
-    for (const key of this.sorted!) fn(Math.floor(key / ID_SPAN), key % ID_SPAN);
+    for (let i = 0; i < this.workloads!.length; i++) fn(this.workloads![i], this.ids![i]);
   }
 }
-
-/** Connection-set ids are below this (see ConnTable). */
-const ID_SPAN = 0x4000000;
 
 /**
  * The list per network (clusters with user-defined or secondary networks): the default pod
@@ -240,7 +274,7 @@ export function networkConnectionLists(inv: Inventory, connectivityFor: (seconda
   const externals = externalPeers(inv);
   const primaries = [POD_NETWORK, ...inv.podNetworks.filter((n) => n.role === "primary").map((n) => n.id)];
   // The atoms as they are (np-guard does not merge ranges in a list per network).
-  const listOf = (workloads: readonly ListPeer[], atoms: readonly ListPeer[], c: Connectivity) => pairList(inv, c, workloads, atoms, NO_FOCUS, false).entries;
+  const listOf = (workloads: readonly ListPeer[], atoms: readonly ListPeer[], c: Connectivity) => pairList(inv, c, workloads, atoms, NO_FOCUS, false).rows.entries();
   const sections = primaries.map((network) => {
     const workloads = restrict(all, (e) => !attachable(e) ? network === POD_NETWORK : map.primaryOf(e) === network);
     return { network, workloads, externals, entries: listOf(workloads, externals, connectivityFor(undefined)) };

@@ -1,7 +1,7 @@
 // Renderings of the connection list: np-guard's txt, and table, json, yaml, csv, md, dot.
 
 import { formatConns, PROTOCOLS, type ConnSet } from "../model/ports.js";
-import type { ConnEntry, ListPeer, NetworkSection } from "../analyze/connlist.js";
+import type { ConnEntry, ConnRows, ListPeer, NetworkSection } from "../analyze/connlist.js";
 import { networkLabel, POD_NETWORK } from "../model/networks.js";
 import { renderCsv, renderMarkdown, renderTable } from "./table.js";
 import { renderJson, renderYaml } from "./data.js";
@@ -135,6 +135,30 @@ export function writeConnlist(entries: readonly ConnEntry[], format: ConnlistFor
 }
 
 /**
+ * writeConnlist of the rows, then of `more` (entries listed after them, such as the ingress
+ * controller's): the same bytes, read from the rows without an entry object per row.
+ */
+export function writeConnRows(rows: ConnRows, more: readonly ConnEntry[], format: ConnlistFormat, out: (s: string) => void, escape: (s: string) => string = (s) => s): void {
+  if ((format !== "txt" && format !== "json" && format !== "yaml") || (format !== "txt" && !rows.count && !more.length)) { writeConnlist([...rows.entries(), ...more], format, out, escape); return; }
+  if (format === "json") out("[\n");
+  const pieces = itemPieces(format, escape, {});
+  // Each peer's and connection set's text, made once, by peer number and connection-set id.
+  const srcText: string[] = [], dstText: string[] = [], connText: string[] = [];
+  const { peers, src, dst, conn, table } = rows;
+  const w = new PieceWriter(out);
+  for (let k = 0; k < rows.count; k++) {
+    w.put(pieces.lead(k === 0));
+    w.put(srcText[src[k]] ??= pieces.src(peers[src[k]]));
+    w.put(dstText[dst[k]] ??= pieces.dst(peers[dst[k]]));
+    w.put(connText[conn[k]] ??= pieces.conns(table.get(conn[k])));
+    w.flushFull();
+  }
+  w.flush();
+  writeItems(more, format, out, escape, {}, rows.count > 0);
+  if (format === "json") out("\n]\n");
+}
+
+/**
  * How items are laid out: with a network column first (the per-network list's rows), nested one level
  * (the value of a top-level key: `connections` beside `exposure`).
  */
@@ -168,13 +192,31 @@ export function writeRows(rows: readonly { entries: readonly ConnEntry[]; networ
 
 /** The entries as the items of a txt list, or of a JSON array (comma-separated, no brackets) or a YAML sequence, in pieces. */
 function writeItems(entries: readonly ConnEntry[], format: "txt" | "json" | "yaml", out: (s: string) => void, escape: (s: string) => string = (s) => s, layout: ItemLayout = {}, after = false): void {
-  const item = format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape, layout) : yamlItem(escape, layout);
-  let s = "";
+  const pieces = itemPieces(format, escape, layout);
+  const network = once(pieces.network), src = once(pieces.src), dst = once(pieces.dst), conns = once(pieces.conns);
+  const net = layout.network, w = new PieceWriter(out);
   for (let k = 0; k < entries.length; k++) {
-    s += item(entries[k], k === 0 && !after);
-    if (s.length >= PIECE) { out(s); s = ""; }
+    const e = entries[k];
+    w.put(pieces.lead(k === 0 && !after));
+    if (net) w.put(network(net(e)));
+    w.put(src(e.src)); w.put(dst(e.dst)); w.put(conns(e.conns));
+    w.flushFull();
   }
-  if (s) out(s);
+  w.flush();
+}
+
+/**
+ * Texts written in pieces of about PIECE characters: an item's texts (each made once) are gathered
+ * and joined once per piece, not concatenated per item.
+ */
+class PieceWriter {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly out: (s: string) => void) {}
+  put(text: string): void { if (text) { this.parts.push(text); this.size += text.length; } }
+  /** Writes the piece when it is full. */
+  flushFull(): void { if (this.size >= PIECE) this.flush(); }
+  flush(): void { if (this.size) { this.out(this.parts.join("")); this.parts.length = 0; this.size = 0; } }
 }
 
 /** A function of objects or strings made once per argument. */
@@ -183,11 +225,19 @@ function once<T>(make: (x: T) => string): (x: T) => string {
   return (x) => { let t = made.get(x); if (t === undefined) { t = make(x); made.set(x, t); } return t; };
 }
 
+/**
+ * The texts an item is made of, in this order: what leads it (a separator, for all but the first),
+ * its network label (the per-network list's rows), its source, its destination, its connections.
+ */
+interface ItemPieces { lead: (first: boolean) => string; network: (label: string) => string; src: (p: ListPeer) => string; dst: (p: ListPeer) => string; conns: (c: ConnSet) => string }
+
+function itemPieces(format: "txt" | "json" | "yaml", escape: (s: string) => string, layout: ItemLayout): ItemPieces {
+  return format === "txt" ? txtItem(escape) : format === "json" ? jsonItem(escape, layout) : yamlItem(escape, layout);
+}
+
 /** One np-guard line: SRC => DST : CONNECTIONS. */
-function txtItem(escape: (s: string) => string): (e: ConnEntry) => string {
-  const src = once((p: ListPeer) => `${escape(p.id)} => `), dst = once((p: ListPeer) => `${escape(p.id)} : `);
-  const conn = connText(escape);
-  return (e) => `${src(e.src)}${dst(e.dst)}${conn(e.conns)}\n`;
+function txtItem(escape: (s: string) => string): ItemPieces {
+  return { lead: () => "", network: () => "", src: (p) => `${escape(p.id)} => `, dst: (p) => `${escape(p.id)} : `, conns: (c) => `${escape(formatConns(c))}\n` };
 }
 
 /**
@@ -206,16 +256,17 @@ function deeper(piece: string, atLineStart: boolean, yaml = false): string {
  * and connections (a value stringified alone and indented by its depth is what the whole document
  * holds at that depth).
  */
-function jsonItem(escape: (s: string) => string, layout: ItemLayout): (e: ConnEntry, first: boolean) => string {
+function jsonItem(escape: (s: string) => string, layout: ItemLayout): ItemPieces {
   const at = (piece: string, lineStart: boolean) => (layout.nested ? deeper(piece, lineStart) : piece);
-  const open = at("  {\n", true), comma = ",\n";
+  const open = at("  {\n", true), next = `,\n${open}`;
   // Nested, each piece's line breaks are moved: only the item's first line needs its own two spaces.
-  const network = once((label: string) => at(`    "network": ${escape(JSON.stringify(label))},\n`, false));
-  const src = once((p: ListPeer) => at(`    "src": ${escape(JSON.stringify(p.id))},\n    "dst": `, false));
-  const dst = once((p: ListPeer) => at(`${escape(JSON.stringify(p.id))},\n    `, false));
-  const tail = once((c: ConnSet) => at(escape(`"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}\n  }`), false));
-  const net = layout.network;
-  return (e, first) => `${first ? "" : comma}${open}${net ? network(net(e)) : ""}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+  return {
+    lead: (first) => (first ? open : next),
+    network: (label) => at(`    "network": ${escape(JSON.stringify(label))},\n`, false),
+    src: (p) => at(`    "src": ${escape(JSON.stringify(p.id))},\n    "dst": `, false),
+    dst: (p) => at(`${escape(JSON.stringify(p.id))},\n    `, false),
+    conns: (c) => at(escape(`"conn": ${JSON.stringify(formatConns(c))},\n    "connections": ${JSON.stringify(connectionsData(c), null, 2).replace(/\n/g, "\n    ")}\n  }`), false),
+  };
 }
 
 /**
@@ -224,14 +275,17 @@ function jsonItem(escape: (s: string) => string, layout: ItemLayout): (e: ConnEn
  * so a quoted or block scalar reads the same under any of them; a conn + connections item for each
  * connection set), since with lineWidth 0 a scalar's rendering depends on its text and indentation only.
  */
-function yamlItem(escape: (s: string) => string, layout: ItemLayout): (e: ConnEntry) => string {
+function yamlItem(escape: (s: string) => string, layout: ItemLayout): ItemPieces {
   const at = (piece: string) => (layout.nested ? deeper(piece, true, true) : piece);
-  const value = once((text: string) => escape(renderYaml([{ src: text }]).slice("- src: ".length)));
-  const network = once((label: string) => at(`- network: ${value(label)}`));
-  const net = layout.network;
-  const src = once((p: ListPeer) => at(`${net ? " " : "-"} src: ${value(p.id)}`)), dst = once((p: ListPeer) => at(`  dst: ${value(p.id)}`));
-  const tail = once((c: ConnSet) => at(escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`)));
-  return (e) => `${net ? network(net(e)) : ""}${src(e.src)}${dst(e.dst)}${tail(e.conns)}`;
+  const value = (text: string) => escape(renderYaml([{ src: text }]).slice("- src: ".length));
+  const lead = layout.network ? " " : "-";
+  return {
+    lead: () => "",
+    network: (label) => at(`- network: ${value(label)}`),
+    src: (p) => at(`${lead} src: ${value(p.id)}`),
+    dst: (p) => at(`  dst: ${value(p.id)}`),
+    conns: (c) => at(escape(`  ${renderYaml([{ conn: formatConns(c), connections: connectionsData(c) }]).slice(2)}`)),
+  };
 }
 
 /** Connection sets are shared between entries (thousands of address ranges get the same few): formatted once each. */

@@ -9,7 +9,8 @@ import fc from "fast-check";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import { connectionListWithPeers, type ConnEntry, type ListPeer } from "../../src/analyze/connlist.js";
+import { AtomPairs, connectionListWithPeers, type ConnEntry, type ListPeer } from "../../src/analyze/connlist.js";
+import type { ConnTable } from "../../src/engine/fast/conntable.js";
 import { mergeRuns } from "../../src/analyze/external-ranges.js";
 import { applyFocus, NO_FOCUS, type Focus } from "../../src/analyze/focus.js";
 import { formatConns } from "../../src/model/ports.js";
@@ -49,4 +50,22 @@ test("merged external ranges are the atoms every workload treats alike (fast and
       assert.equal(txt(connectionListWithPeers(inventory, ref, "workload", focus).entries), expected, `reference, focus ${JSON.stringify(focus)}`);
     }
   }), { numRuns: 200, seed: 4242 });
+});
+
+test("an atom's pairs are sorted and compared exactly whatever the connection-set ids (no bound on the table's size)", () => {
+  // The sort packs (workload, id) into one number only while that is exact: ids of 2^26 and more
+  // (a table that large) once overflowed into the workload.
+  const table = { size: 2 ** 28, join: (a: number, b: number) => Math.max(a, b) } as unknown as ConnTable;
+  const pairs = (items: [number, number][]) => { const p = new AtomPairs(); for (const [w, id] of items) p.add(w, id); p.sort(table); return p; };
+  const listed = (p: AtomPairs) => { const out: [number, number][] = []; p.forEach((w, id) => out.push([w, id])); return out; };
+  const a = pairs([[1, 2 ** 26 + 5], [0, 3], [1, 7], [2, 2 ** 27]]);
+  assert.deepEqual(listed(a), [[0, 3], [1, 2 ** 26 + 5], [2, 2 ** 27]]);
+  assert.ok(a.equals(pairs([[2, 2 ** 27], [0, 3], [1, 2 ** 26 + 5]])));
+  assert.ok(!a.equals(pairs([[0, 3], [1, 5], [2, 2 ** 27]])));
+  // Beyond exact numbers (2^53), pairs are compared as pairs.
+  const huge = { size: 2 ** 31, join: (a: number, b: number) => a | b } as unknown as ConnTable;
+  const p = new AtomPairs();
+  for (const [w, id] of [[2 ** 23, 1], [5, 2 ** 30], [2 ** 23, 2], [5, 4]] as const) p.add(w, id);
+  p.sort(huge);
+  assert.deepEqual(listed(p), [[5, 2 ** 30 | 4], [2 ** 23, 3]]);
 });

@@ -154,3 +154,32 @@ test("the lab's nftables ruleset enforces the exemption as the engine decides, b
     }
   }
 });
+
+test("own-node pairs in lists: a node with three host-network pods of one DaemonSet, workloads spread over nodes, a host-network pod found by address", () => {
+  // The list finds own-node pairs per kind of node-side party (group and class), keeping two
+  // endpoints of each kind per node: a third of the same kind, a workload whose pods sit on several
+  // nodes, and a host-network pod without nodeName (its node found by address) must not change
+  // the answer against the reference, which asks every pair.
+  const owned = (kind: string, owner: string, text: string) => text.replace("metadata: {", `metadata: {ownerReferences: [{apiVersion: apps/v1, kind: ${kind}, name: ${owner}, uid: u-${owner}, controller: true}], `);
+  const ds = (name: string, node: string, ip: string) => owned("DaemonSet", "agents", pod("hosts", name, node, ip, true)).replace(`app: ${name}`, "app: agents");
+  const rs = (name: string, node: string, ip: string) => owned("ReplicaSet", "api-7d9", pod("x", name, node, ip)).replace(`app: ${name}`, "app: api");
+  const noNode = pod("hosts", "probe", "n2", "172.18.0.3", true).replace("nodeName: n2, ", "");
+  const pods = [ds("a1", "n1", "172.18.0.2"), ds("a2", "n1", "172.18.0.2"), ds("a3", "n1", "172.18.0.2"), ds("a4", "n2", "172.18.0.3"),
+    pod("hosts", "solo", "n1", "172.18.0.2", true), noNode, rs("api-1", "n1", "10.0.1.5"), rs("api-2", "n2", "10.0.1.6"), rs("api-3", "n1", "10.0.1.7"), pod("x", "web", "n1", "10.0.1.1")];
+  const ALLOW_API_80 = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: x}\nspec: {podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress], ingress: [{ports: [{port: 80}]}]}";
+  for (const policies of [[DENY_ALL_X], [DENY_ALL_X, ALLOW_API_80], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES]]) {
+    for (const options of [{}, { ownNode: "policy" as const }, { hostNetwork: "pod" as const }]) {
+      const e = engineOf([...NS, ...NODES, ...pods, ...policies].join("\n---\n"), options);
+      const fast = renderConnlist(connectionList(e.inventory, new FastConnectivity(e)), "txt");
+      assert.equal(fast, renderConnlist(connectionList(e.inventory, new PairwiseConnectivity(e)), "txt"), `${policies.length} policies ${JSON.stringify(options)}`);
+      if (policies[0] === DENY_ALL_X && options.ownNode === undefined && options.hostNetwork === undefined) {
+        // The exemption, in both directions: api-1/api-3 (n1) and api-2 (n2) with the agents on both nodes.
+        assert.match(fast, /^x\/api-7d9\[ReplicaSet\] => hosts\/agents\[DaemonSet\] : All Connections$/m);
+        assert.match(fast, /^hosts\/agents\[DaemonSet\] => x\/api-7d9\[ReplicaSet\] : All Connections$/m);
+        assert.match(fast, /^x\/web\[Pod\] => hosts\/solo\[Pod\] : All Connections$/m);
+        assert.doesNotMatch(fast, /^x\/web\[Pod\] => hosts\/probe\[Pod\]/m);
+        assert.match(fast, /^x\/api-7d9\[ReplicaSet\] => hosts\/probe\[Pod\] : All Connections$/m);
+      }
+    }
+  }
+});

@@ -1,13 +1,13 @@
 // junction list: which workload may reach which, with protocols and ports aggregated; with
 // --exposure what the policies open to pods not in the input, with --explain every pair's reasons.
 
-import { connectionListWithPeers, networkConnectionLists, type ConnEntry, type ListPeer, type NetworkSection } from "../../analyze/connlist.js";
+import { connectionListWithPeers, networkConnectionLists, type ConnEntry, type ConnRows, type ListPeer, type NetworkSection } from "../../analyze/connlist.js";
 import { ingressControllerEntries } from "../../analyze/ingresscontroller.js";
 import { applyFocus, NO_FOCUS, type Focus } from "../../analyze/focus.js";
 import { exposureAnalysis, type ExposureAnalysis } from "../../analyze/exposure-analysis.js";
 import { explainAll, type ExplainedPair, type ExplainOnly } from "../../analyze/explain-all.js";
 import { portIntervals } from "../../engine/portspace.js";
-import { CONNLIST_FORMATS, networkRows, renderNetworkSections, sectionOrder, writeConnlist, writeNetworkSections, type ConnlistFormat } from "../../targets/connlist.js";
+import { CONNLIST_FORMATS, networkRows, renderNetworkSections, sectionOrder, writeConnRows, writeNetworkSections, type ConnlistFormat } from "../../targets/connlist.js";
 import { exposureData, renderExposure, renderListWithExposure, writeListWithExposure } from "../../targets/exposure-analysis.js";
 import { explainAllDocument, networkExplainDocument, renderExplainAll, renderNetworkExplain } from "../../targets/explain-all.js";
 import { NetworkMap, POD_NETWORK } from "../../model/networks.js";
@@ -25,7 +25,10 @@ import type { Analysis } from "../analysis.js";
 import { escapeControls } from "../terminal.js";
 
 export interface ListResult {
+  /** The list: `rows`, then `more` (the ingress controller's entries), as entries (made when first asked). */
   entries: ConnEntry[];
+  rows: ConnRows;
+  more: ConnEntry[];
   warnings: string[];
   /** Every peer a focus may name (workloads, {ingress-controller}). */
   peers: ListPeer[];
@@ -40,8 +43,12 @@ export function listResult(a: Analysis, groupBy: GroupBy = "workload", focus: Fo
   const controller = ingressControllerEntries(a.inventory, a.engine, groupBy);
   const warnings = controller.blocked.map((b) => `an Ingress or Route sends traffic to ${b.workload} on TCP ${b.ports.join(",")}, but the policies do not allow it from {ingress-controller} (${b.from})`);
   const list = connectionListWithPeers(a.inventory, a.connectivity, groupBy, focus);
-  const entries = [...list.entries, ...applyFocus(focus, controller.entries)];
-  return { entries, warnings, peers: [...list.workloads, ...controller.entries.map((e) => e.src)], workloads: list.workloads, sources: list.sources, destinations: list.destinations };
+  const more = applyFocus(focus, controller.entries);
+  let entries: ConnEntry[] | undefined;
+  return {
+    get entries() { return (entries ??= [...list.entries, ...more]); }, rows: list.rows, more,
+    warnings, peers: [...list.workloads, ...controller.entries.map((e) => e.src)], workloads: list.workloads, sources: list.sources, destinations: list.destinations,
+  };
 }
 
 /** The list per network, with the peers a focus may name. */
@@ -170,7 +177,7 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
     return;
   }
   if (exposure) writeListWithExposure([{ entries: r.entries }], exposure, format, out);
-  else writeConnlist(r.entries, format, escaped?.out ?? out, escaped?.escape);
+  else writeConnRows(r.rows, r.more, format, escaped?.out ?? out, escaped?.escape);
 }
 
 /** --exposure, unless --focus-peer is given (np-guard ignores it then, with a warning). */

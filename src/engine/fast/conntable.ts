@@ -19,6 +19,9 @@ export class ConnTable {
 
   get(id: number): ConnSet { return this.sets[id]; }
 
+  /** How many sets the table holds: every id is below it. */
+  get size(): number { return this.sets.length; }
+
   intern(c: ConnSet): number {
     const key = `${c.TCP.join(";")}|${c.UDP.join(";")}|${c.SCTP.join(";")}`;
     let id = this.ids.get(key);
