@@ -327,3 +327,16 @@ test("the incremental engine replaces and removes every model policy of a Calico
   assert.equal(conns(again, "b", "c"), "All Connections");
   assertAgree(again, podsAnd(again.inventory), "removed");
 });
+
+// numorstring.PortFromString and validator.go validatePort/validatePortName: 0 is no port ("port number
+// must be between 1 and 65535"; it was read as matching nothing, and "0:80" as 1-80), and a port name
+// is validated as Kubernetes validates one (IsValidPortName). The tokenizer reads "notin" as "not in"
+// (cutMultiWordPrefixCheckBreak skips spaces and tabs between the words, none included).
+test("Calico ports as numorstring and the validator read them; `notin` is `not in`", () => {
+  const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: [0, '0:80', a-very-long-port-name, 'a--b', 81, '82:83', http]}", "x") });
+  const got = l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`);
+  for (const i of [0, 1, 2, 3]) assert.ok(got.some((g) => g.startsWith(`spec.ingress.0.destination.ports.${i}: `) && /is not a port \(a number 1-65535/.test(g)), `${i}\n${got.join("\n")}`);
+  assert.equal(got.length, 4, got.join("\n"));
+  assert.deepEqual(dnf("app notin {'a'}"), ["app!=a"]);
+  assert.deepEqual(dnf("app notin{'a','b'} && x\tnot\tin {'c'}"), ["app notin (a,b),x!=c"]);
+});

@@ -148,3 +148,53 @@ test("io.cilium.k8s.policy.cluster in endpoint selectors is the cluster's name: 
   assert.equal(verdict(eu("prod-eu"), "prod-eu:x/b", "prod-eu:x/a", 80), "deny");
   assert.equal(verdict(eu("default"), "prod-eu:x/b", "prod-eu:x/a", 80), "allow");
 });
+
+// rule_validation.go PortProtocol.Validate/Sanitize: an IANA service name (iana.IsSvcName) is a port
+// name, lowercased for a case-insensitive comparison; anything else is strconv.ParseUint(port, 0, 16).
+// The CRD's pattern (`^(...|[0-9]{1,4})|(name)$`, unanchored alternatives) lets any text starting with
+// a digit through, so "8_0" reaches the agent, which reads port 80 (Go's digit separator): Junction
+// refused it (and under --lenient its Deny denied nothing). "Serve-80-TCP" names the pod's
+// serve-80-tcp port to Cilium; it matched no port here.
+test("toPorts ports are read as Cilium's agent parses them: Go integer syntax, and port names without case", () => {
+  const l = load({ "p.yaml": withPolicies(cnp("p", [
+    "  endpointSelector: {matchLabels: {pod: a}}",
+    "  ingressDeny:", "  - toPorts: [{ports: [{port: '8_0', protocol: TCP}, {port: '0x_51', protocol: TCP}]}]",
+    "  ingress:", "  - toPorts: [{ports: [{port: Serve-80-UDP, protocol: UDP}]}]",
+  ].join("\n"))) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /"8_0" is the port 80 to Cilium \(strconv\.ParseUint base 0\); write 80/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "8_0 is 80");
+  assert.equal(verdict(e, "x/b", "x/a", 81), "deny", "0x_51 is 81");
+  assert.equal(verdict(e, "x/b", "x/a", 80, "UDP"), "allow", "the named port, lowercased");
+  assert.equal(verdict(e, "x/b", "x/a", 81, "UDP"), "deny");
+  const bad = load({ "p.yaml": cnp("p", "  endpointSelector: {}\n  ingress:\n  - toPorts: [{ports: [{port: '8__0'}, {port: '70000'}, {port: '0x50'}]}]") });
+  const errs = bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errs, /ports\.0\.port: "8__0" is not a port number/);
+  assert.match(errs, /ports\.1\.port: "70000" is not a port number/);
+  assert.doesNotMatch(errs, /ports\.2/, "0x50 is a port name (an IANA service name has a letter)");
+});
+
+// The agent reads its options from the ConfigMap cilium-config: cluster-name is the name every pod it
+// manages carries as io.cilium.k8s.policy.cluster (a Deny naming the configured name denied nothing
+// here: the name was taken to be "default"), and enable-node-selector-labels is required for
+// fromNodes/toNodes ("FromNodes/ToNodes rules can only be applied when the enable-node-selector-labels
+// flag is set": the agent refuses the policy; Junction read such rules silently).
+test("the agent's ConfigMap cilium-config: cluster-name names the cluster, enable-node-selector-labels allows fromNodes/toNodes", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const deny = (value: string) => cnp("d", `  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: ${value}, pod: b}}]`);
+  // The ConfigMap after the policy: read once every object is.
+  const named = load({ "p.yaml": withPolicies(deny("prod-eu"), config("cluster-name: prod-eu")) });
+  assert.deepEqual(named.diagnostics.items.filter((d) => d.severity !== "info").map((d) => d.message), []);
+  assert.equal(verdict(new PolicyEngine(named.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the configured cluster's pods");
+  assert.equal(verdict(engineFor(withPolicies(config("cluster-name: prod-eu"), deny("default"))), "x/b", "x/a", 80), "allow", "not the default name any more");
+  const merged = new PolicyEngine(mergeClusters([{ cluster: "eu", loaded: named }]).inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(merged, "eu:x/b", "eu:x/a", 80), "deny", "the agent's name, not the --cluster name");
+
+  const nodes = cnp("n", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromNodes: [{matchLabels: {role: infra}}]");
+  const messages = (...docs: string[]) => load({ "p.yaml": withPolicies(...docs) }).diagnostics.items.filter((d) => d.field?.join(".") === "spec.ingress.0.fromNodes").map((d) => `${d.severity}: ${d.message}`);
+  assert.match(messages(nodes, config("enable-node-selector-labels: 'false'")).join("\n"), /^error: fromNodes\/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and kube-system\/cilium-config does not set it: Cilium refuses the policy$/);
+  assert.match(messages(nodes, config("cluster-name: c1")).join("\n"), /^error: /, "off by default");
+  assert.deepEqual(messages(nodes, config("enable-node-selector-labels: 'true'")), []);
+  assert.match(messages(nodes).join("\n"), /^warning: fromNodes\/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels/);
+});

@@ -11,8 +11,12 @@ import type { SourceRef } from "./source.js";
 
 /** Settings of the installed meshes (Istio meshConfig, Linkerd install values); the CLI can override them. */
 export interface MeshSettings {
-  /** The trust domain of workload identities (Istio meshConfig.trustDomain, Linkerd identityTrustDomain). */
+  /** The trust domain of workload identities (--trust-domain; Linkerd's identityTrustDomain; Istio's unless istioTrustDomain). */
   trustDomain: string;
+  /** Istio meshConfig.trustDomain, when the input's ConfigMap sets it (--trust-domain replaces it): istioTrustDomainOf. */
+  istioTrustDomain?: string;
+  /** Istio meshConfig.trustDomainAliases: trust domains istiod treats as its own in AuthorizationPolicy principals. */
+  istioTrustDomainAliases?: readonly string[];
   /** Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply to the whole mesh. */
   istioRootNamespace: string;
   /** Linkerd's cluster-wide default inbound policy (proxy.defaultInboundPolicy). */
@@ -31,6 +35,9 @@ export interface MeshSettings {
   /** Istio meshConfig pathNormalization.normalization (default BASE): the path Istio's proxies authorize. */
   istioPathNormalization: IstioPathNormalization;
 }
+
+/** The trust domain of Istio's identities: meshConfig.trustDomain, else the shared one (default cluster.local). */
+export const istioTrustDomainOf = (s: Pick<MeshSettings, "trustDomain" | "istioTrustDomain">) => s.istioTrustDomain ?? s.trustDomain;
 
 export const ISTIO_PATH_NORMALIZATIONS = ["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"] as const;
 export type IstioPathNormalization = typeof ISTIO_PATH_NORMALIZATIONS[number];
@@ -52,6 +59,43 @@ export function linkerdRpcLengths(regex: string): [number, number] {
   const parts = regex.slice(0, -RPC_REST.length).split(/(?<!\\)\//).slice(1, 3);
   const length = (p: string | undefined) => (p === undefined || p === RPC_ANY ? 0 : p.replace(/\\(.)/g, "$1").length);
   return [length(parts[0]), length(parts[1])];
+}
+
+/**
+ * What Linkerd's proxy compares of a route match that held (linkerd2-proxy linkerd/http/route), outbound
+ * (engine/gateway/match.ts, over a route's matches) and inbound (engine/l7/linkerd.ts, over a Server's
+ * lowered conditions) alike. HTTP (http/match.rs RequestMatch's Ord): the path match's length (path.rs
+ * PathMatch's Ord compares only `len()`: an Exact path and a prefix of the same length tie, a prefix
+ * counts without its trailing "/" and "/" as 1, a regex counts the whole request path; no path is the
+ * prefix "/"), then the number of header matches, of query parameter matches, then a method match.
+ * gRPC (grpc/match.rs): the service's length, the method's length, then the header matches.
+ */
+export type LinkerdMatchSummary =
+  | { grpc: true; service: number; method: number; headers: number }
+  | { grpc: false; path: number; headers: number; queries: number; method: boolean };
+
+/** The length Linkerd's PathMatch gives a path match that held (undefined: none, the prefix "/"). */
+export function linkerdPathLength(kind: "exact" | "prefix" | "regex" | undefined, value: string, requestPath: string): number {
+  if (kind === "exact") return value.length;
+  if (kind === "regex") return requestPath.length;
+  return kind === undefined || value === "/" ? 1 : value.replace(/\/+$/, "").length;
+}
+
+/** The summary as a rank, compared element-wise, larger first. */
+export function linkerdMatchRank(s: LinkerdMatchSummary): number[] {
+  return s.grpc ? [s.service, s.method, s.headers] : [s.path, s.headers, s.queries, s.method ? 1 : 0];
+}
+
+/** Names of linkerdMatchRank's criteria. */
+export const LINKERD_RANK_NAMES = { http: ["a longer path match (Linkerd compares lengths only)", "more header matches", "more query parameter matches", "a method match"], grpc: ["a longer service", "a longer method", "more header matches"] };
+
+/**
+ * The host part of Linkerd's route precedence, before the match (lib.rs RouteMatch's Ord; http/match/
+ * host.rs HostMatch): a route without hostnames [0, 0] < a suffix ("*.example.com" counts
+ * ".example.com") < an exact name, each by its length.
+ */
+export function linkerdHostRank(hostname: string | undefined): [number, number] {
+  return hostname === undefined ? [0, 0] : hostname.startsWith("*.") ? [1, hostname.length - 1] : [2, hostname.length];
 }
 
 export const ISTIO_PROVIDER_KINDS = ["http", "grpc"] as const;

@@ -38,9 +38,11 @@ export interface EndpointSelector {
    * Cilium's requirements on io.cilium.k8s.policy.cluster, a pod's cluster name (the agent's
    * cluster-name), with the selector's pod part: `labels` is that part when they hold for the
    * cluster's name and selects nothing otherwise (clusterLabels). sources/cilium.ts reads them for
-   * Cilium's default name "default"; sources/clusters.ts again for the cluster's --cluster name.
+   * the agent's cluster-name when the input's ConfigMap cilium-config gives it (`name`), else for
+   * Cilium's default name "default"; sources/clusters.ts again for the cluster's --cluster name
+   * when `name` is not set.
    */
-  ciliumCluster?: { requirements: readonly Requirement[]; labels: LabelSelector };
+  ciliumCluster?: { requirements: readonly Requirement[]; labels: LabelSelector; name?: string };
   /** MultiNetworkPolicy peers: KubeVirt VMs are not selected by pod or namespace selectors (only by ipBlock). */
   excludeVirtualMachines?: boolean;
   /**

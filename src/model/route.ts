@@ -122,11 +122,19 @@ export interface RouteRule {
 
 export interface Route extends ObjectMeta {
   kind: RouteKind;
+  /**
+   * The API group when not the Gateway API's: "policy.linkerd.io" for Linkerd's own HTTPRoute, which
+   * only Linkerd's proxies read (its Service parents; sources/linkerd/routes.ts).
+   */
+  group?: string;
   parentRefs: ParentRef[];
   /** Empty: the route matches every hostname its listeners accept. */
   hostnames: string[];
   rules: RouteRule[];
 }
+
+/** A Service parent (GAMMA: group "" or "core"). */
+export const isServiceParent = (ref: ParentRef) => (ref.group === CORE_GROUP || ref.group === "core") && ref.kind === "Service";
 
 /** The route filters Linkerd's policy controller converts (outbound/index/http.rs convert_gateway_filter, inbound alike). */
 const LINKERD_FILTERS: ReadonlySet<string> = new Set(["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect"]);
@@ -153,8 +161,68 @@ export function linkerdIgnoredRoute(r: Pick<Route, "kind" | "rules">): string | 
   return undefined;
 }
 
-export function routeKey(r: { kind: string; namespace: string; name: string }): string {
-  return `${r.kind} ${r.namespace}/${r.name}`;
+/**
+ * Why Linkerd's policy controller leaves a route with Service parents out of its outbound index:
+ * convert_route (policy-controller/k8s/index/src/outbound/index/http.rs, grpc.rs) first parses the
+ * route's annotations — parse_timeouts (`timeout.linkerd.io/response`, `request`, `idle`),
+ * parse_http_retry / parse_grpc_retry (`retry.linkerd.io/limit` a u16, `retry.linkerd.io/timeout`,
+ * `retry.linkerd.io/http` or `grpc` conditions) —, an error failing the conversion ("Failed to convert
+ * route": the route is not applied), then its rules as linkerdIgnoredRoute says. Inbound routes are
+ * converted without the annotations.
+ */
+export function linkerdOutboundIgnored(r: Pick<Route, "kind" | "rules" | "manifest">): string | undefined {
+  const annotations = ((r.manifest?.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations ?? {}) as Record<string, unknown>;
+  const get = (k: string) => (typeof annotations[k] === "string" ? annotations[k] as string : undefined);
+  const bad = (k: string, why: string) => `annotation ${k}=${JSON.stringify(get(k))} ${why}: Linkerd's policy controller fails to convert the route and leaves it out`;
+  for (const k of ["timeout.linkerd.io/response", "timeout.linkerd.io/request", "timeout.linkerd.io/idle"]) {
+    const why = get(k) !== undefined ? linkerdDurationError(get(k)!) : undefined;
+    if (why) return bad(k, why);
+  }
+  const limit = get("retry.linkerd.io/limit");
+  if (limit !== undefined && !(/^\+?\d+$/.test(limit) && Number(limit) <= 65535)) return bad("retry.linkerd.io/limit", "is not a number from 0 to 65535");
+  const timeout = get("retry.linkerd.io/timeout");
+  const tw = timeout !== undefined ? linkerdDurationError(timeout) : undefined;
+  if (tw) return bad("retry.linkerd.io/timeout", tw);
+  const grpc = r.kind === "GRPCRoute", key = grpc ? "retry.linkerd.io/grpc" : "retry.linkerd.io/http";
+  const conditions = get(key);
+  const wrong = conditions?.split(",").find((c) => !(grpc ? GRPC_RETRY_CONDITIONS.has(c.toLowerCase()) : httpRetryCondition(c)));
+  if (wrong !== undefined) return bad(key, `has the condition ${JSON.stringify(wrong)}, which is not ${grpc ? "cancelled, deadline-exceeded, internal, resource-exhausted or unavailable" : "5xx, gateway-error, a status from 100 to 599 or a range of them"}`);
+  return linkerdIgnoredRoute(r);
+}
+
+const GRPC_RETRY_CONDITIONS = new Set(["cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"]);
+
+/** parse_http_retry's conditions: 5xx, gateway-error (any case), a code 100-599 (Rust's u32 parse: an optional "+"), or "LOW-HIGH" of them. */
+function httpRetryCondition(c: string): boolean {
+  const code = (s: string) => /^\+?\d+$/.test(s) && Number(s) >= 100 && Number(s) < 600;
+  if (/^(5xx|gateway-error)$/i.test(c) || code(c)) return true;
+  const dash = c.indexOf("-");
+  return dash >= 0 && code(c.slice(0, dash)) && code(c.slice(dash + 1)) && Number(c.slice(0, dash).replace("+", "")) <= Number(c.slice(dash + 1).replace("+", ""));
+}
+
+/**
+ * Why the outbound index's parse_duration refuses a value, or undefined: trimmed, not negative, an
+ * integer (no fraction) before the last digit, then a unit ms, s, m, h or d ("0" needs none), without
+ * overflowing u64 milliseconds. "1m30s" is refused (its number part is "1m30").
+ */
+export function linkerdDurationError(value: string): string | undefined {
+  const s = value.trim();
+  if (s.startsWith("-")) return "is negative";
+  const last = Math.max(...[..."0123456789"].map((d) => s.lastIndexOf(d)));
+  if (last < 0) return "has no number";
+  const [magnitude, unit] = [s.slice(0, last + 1), s.slice(last + 1)];
+  if (magnitude.includes(".")) return "has a fraction";
+  if (!/^\+?\d+$/.test(magnitude) || BigInt(magnitude.replace("+", "")) > 0xffffffffffffffffn) return "is not a duration (one whole number and a unit: ms, s, m, h or d)";
+  const ms = ({ ms: 1n, s: 1000n, m: 60_000n, h: 3_600_000n, d: 86_400_000n } as Record<string, bigint>)[unit];
+  const n = BigInt(magnitude.replace("+", ""));
+  if (unit === "" && n === 0n) return undefined;
+  if (ms === undefined) return unit === "" ? "has no unit" : `has the unit ${JSON.stringify(unit)}, not ms, s, m, h or d`;
+  return n * ms > 0xffffffffffffffffn ? "overflows" : undefined;
+}
+
+/** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */
+export function routeKey(r: { kind: string; group?: string; namespace: string; name: string }): string {
+  return `${r.kind}${r.group ? `.${r.group}` : ""} ${r.namespace}/${r.name}`;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder } from "./builder.js";
-import { readCidrAs, readMeta, readSelector } from "./k8s.js";
+import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -28,6 +28,63 @@ const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
 
 interface Scope { namespace?: string; b: InventoryBuilder }
+
+/**
+ * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
+ * cilium CLI install it; the agent reads its options from it), with what waits for them once every
+ * object is read: endpoint selectors naming the cluster, and fromNodes/toNodes rules.
+ */
+interface CiliumState {
+  config?: { clusterName?: string; nodeSelectorLabels: boolean; where: string };
+  clusterSelectors: { sel: EndpointSelector; f: Field }[];
+  nodeRules: Field[];
+}
+
+const states = new WeakMap<InventoryBuilder, CiliumState>();
+
+function stateOf(b: InventoryBuilder): CiliumState {
+  let s = states.get(b);
+  if (!s) {
+    const state: CiliumState = s = { clusterSelectors: [], nodeRules: [] };
+    states.set(b, s);
+    b.defer(() => settle(state));
+  }
+  return s;
+}
+
+/** strconv.ParseBool, as the agent's options (viper) read a boolean. */
+const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
+/**
+ * Reads the agent's options from its ConfigMap `cilium-config` (any namespace: the chart's is the one
+ * Cilium is installed in, kube-system by default): `cluster-name` (the name io.cilium.k8s.policy.cluster
+ * carries) and `enable-node-selector-labels` (without it the agent refuses fromNodes/toNodes rules).
+ */
+export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.name !== "cilium-config") return;
+  const data = root.get("data");
+  const clusterName = data.get("cluster-name").string() || undefined;
+  const state = stateOf(b);
+  const where = `${meta.namespace}/${meta.name}`;
+  if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Cilium agent configuration (${where}; the first was ${state.config.where}): this one is read`);
+  state.config = { clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where };
+  const labels = data.get("node-labels");
+  if (state.config.nodeSelectorLabels && (labels.string() ?? "").trim()) labels.warn("vendor-config", "node-labels limits the node labels Cilium's node identities carry; that filter is not modelled: fromNodes/toNodes are matched against every label of the input's Node objects");
+}
+
+/** Once every object is read: the cluster's name into the selectors that name it, and fromNodes/toNodes against the agent's option. */
+function settle(state: CiliumState): void {
+  const name = state.config?.clusterName;
+  for (const { sel, f } of state.clusterSelectors) {
+    const cc = sel.ciliumCluster!;
+    if (name !== undefined) { sel.ciliumCluster = { ...cc, name }; sel.labels = clusterLabels(cc, name); continue; }
+    f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show (no ConfigMap cilium-config with cluster-name): read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
+  }
+  for (const f of state.nodeRules) {
+    if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
+    else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
+  }
+}
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
 function withoutSourcePrefix(f: Field): Field {
@@ -66,11 +123,12 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
     : { kind: "selector", selector: selector({}, ns) };
   const labels = selector({}, pod);
   if (!cluster.length) return { namespaces, labels, kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
-  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels); the
-  // input does not show that name: read as Cilium's default cluster-name, or the --cluster name.
+  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels): the
+  // agent's cluster-name (its ConfigMap cilium-config), else Cilium's default, or the --cluster name.
   const ciliumCluster = { requirements: cluster, labels };
-  f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show: read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
-  return { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
+  const out: EndpointSelector = { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
+  stateOf(scope.b).clusterSelectors.push({ sel: out, f });
+  return out;
 }
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
@@ -155,7 +213,10 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
     else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
     else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
-    else if (k.endsWith("Nodes")) for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+    else if (k.endsWith("Nodes")) {
+      stateOf(scope.b).nodeRules.push(v);
+      for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+    }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
     else if (!entityPeers(v, d, ctx, scope, peers)) return undefined;
   }
@@ -235,24 +296,25 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
         return protocols.map((protocol) => ({ kind: "protocol", protocol }));
       }
       const text = String(raw);
-      if (/^\d+$/.test(text)) {
-        // strconv.ParseUint(port, 0, 16): a leading 0 makes the number octal ("010" is 8).
-        let n = Number(text);
-        if (text.length > 1 && text[0] === "0") {
-          if (!/^0[0-7]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits: it refuses the policy`) ?? [];
-          n = parseInt(text, 8);
-          p.get("port").warn("octal-port", `${JSON.stringify(text)} is the octal port ${n} to Cilium (strconv.ParseUint base 0), not ${Number(text)}; write ${n}`);
+      // rule_validation.go PortProtocol.Validate/Sanitize: an IANA service name (iana.IsSvcName: at
+      // most 15 letters, digits and single dashes, with a letter) is a port name, lowercased; anything
+      // else is strconv.ParseUint(port, 0, 16), Go's integer syntax ("010" is octal 8, "0x_50" is 80,
+      // "8_0" is 80), or the agent refuses the policy. The CRD's pattern lets any text starting with
+      // a digit through.
+      if (!isSvcName(text)) {
+        const n = goParseUint16(text);
+        const octal = /^0[0-9_]/.test(text);
+        if (n === undefined) {
+          if (octal && /^[0-9_]+$/.test(text)) return p.get("port").error("invalid-port", `${JSON.stringify(text)}: Cilium reads a port with a leading 0 as octal (strconv.ParseUint base 0), and 8 and 9 are no octal digits (or it is above 65535): it refuses the policy`) ?? [];
+          return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535 as Cilium's agent parses it: strconv.ParseUint base 0, with 0x, 0o, 0b, a leading 0 for octal, _ between digits) or a port name (at most 15 letters, digits and single dashes, with a letter): Cilium refuses the policy; use endPort for a range`) ?? [];
         }
+        if (String(n) !== text) p.get("port").warn("port-syntax", `${JSON.stringify(text)} is the ${octal ? "octal " : ""}port ${n} to Cilium (strconv.ParseUint base 0)${/^[0-9]+$/.test(text) ? `, not ${Number(text)}` : ""}; write ${n}`);
         const end = p.get("endPort").int({ min: n, max: 65535 });
-        if (n > 65535) return p.get("port").error("range", `${n} is above 65535`) ?? [];
         return protocols.map((protocol) => (n === 0 ? { kind: "protocol", protocol } : { kind: "range", protocol, first: n, last: end ?? n }));
       }
-      // The CRD's pattern for a port that is not a number: an IANA service name (at most 15 letters,
-      // digits and single dashes, with a letter); "80-90" is neither and the API server refuses it.
-      if (text.length > 15 || !/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(text) || !/[a-zA-Z]/.test(text)) {
-        return p.get("port").error("invalid-port", `${JSON.stringify(text)} is not a port number (0-65535) or a port name (at most 15 letters, digits and single dashes, with a letter); use endPort for a range`) ?? [];
-      }
-      return protocols.map((protocol) => ({ kind: "named", name: text, ...(protoText === "ANY" ? {} : { protocol }) }));
+      // Sanitize lowercases a port name ("normalize for case insensitive comparison").
+      const name = text.toLowerCase();
+      return protocols.map((protocol) => ({ kind: "named", name, ...(protoText === "ANY" ? {} : { protocol }) }));
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
@@ -282,6 +344,41 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     }
     return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
   });
+}
+
+/** pkg/iana IsSvcName: an IANA service name (RFC 6335 5.1), compared without case. */
+function isSvcName(s: string): boolean {
+  return s.length > 0 && s.length <= 15 && /^([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$/.test(s);
+}
+
+/**
+ * strconv.ParseUint(s, 0, 16): an optional base prefix (0x, 0o, 0b; a leading 0 alone is octal) and
+ * digits of that base, `_` allowed only between digits or after the prefix (strconv underscoreOK);
+ * undefined when Go refuses it (no sign, at most 65535).
+ */
+export function goParseUint16(s: string): number | undefined {
+  const m = /^(0[xX]|0[oO]|0[bB]|0(?=[0-9_]))?([0-9a-fA-F_]+)$/.exec(s);
+  if (!m || !underscoreOK(s)) return undefined;
+  const prefix = (m[1] ?? "").toLowerCase(), digits = m[2].replace(/_/g, "");
+  const base = prefix === "0x" ? 16 : prefix === "0b" ? 2 : prefix === "0o" || prefix === "0" ? 8 : 10;
+  if (!digits.length || [...digits].some((c) => parseInt(c, 16) >= base || Number.isNaN(parseInt(c, 16)))) return undefined;
+  const n = parseInt(digits, base);
+  return n <= 65535 ? n : undefined;
+}
+
+/** strconv underscoreOK: each `_` follows a digit or the base prefix and precedes a digit. */
+function underscoreOK(s: string): boolean {
+  let saw = "^", i = 0;
+  const hex = /^0[xX]/.test(s);
+  if (/^0[bBoOxX]/.test(s)) { i = 2; saw = "0"; }
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if ((c >= "0" && c <= "9") || (hex && /[a-fA-F]/.test(c))) { saw = "0"; continue; }
+    if (c === "_") { if (saw !== "0") return false; saw = "_"; continue; }
+    if (saw === "_") return false;
+    saw = "!";
+  }
+  return saw !== "_";
 }
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }

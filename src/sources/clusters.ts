@@ -113,5 +113,5 @@ function peerIn(peer: Peer, cluster: string, ingress: boolean): Peer {
 
 function selectorIn(sel: EndpointSelector, cluster: string): EndpointSelector {
   const namespaces: NamespaceMatch = sel.namespaces.kind === "name" ? { kind: "name", name: inCluster(cluster, sel.namespaces.name) } : sel.namespaces;
-  return { ...sel, namespaces, cluster, ...(sel.ciliumCluster ? { labels: clusterLabels(sel.ciliumCluster, cluster) } : {}) };
+  return { ...sel, namespaces, cluster, ...(sel.ciliumCluster ? { labels: clusterLabels(sel.ciliumCluster, sel.ciliumCluster.name ?? cluster) } : {}) };
 }

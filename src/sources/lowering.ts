@@ -8,6 +8,8 @@ import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
+import { serverAccepted } from "./schema/validate.js";
+import { currentApiVersion, toCurrentVersion } from "./removed.js";
 import { coreFrontEnds } from "./core.js";
 import { discoveryFrontEnds } from "./discovery.js";
 import { networkPolicyFrontEnd } from "./networkpolicy.js";
@@ -52,7 +54,10 @@ const byLowerKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKind.get(f.kind.toLowerCase()) ?? []), f]);
 
 /** Validates one object and hands it to the front end of its kind. */
-export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+  // A built-in kind in a version current releases no longer serve: read as its replacement (removed.ts).
+  const { raw, message, severity } = toCurrentVersion(written, serverAccepted(written.obj));
+  if (message) diags.add({ severity: severity!, code: "removed-version", message, ref: raw.ref, field: ["apiVersion"] });
   const checked = checkObject(raw, diags);
   dispatch(raw, b, diags);
   checked.finish();
@@ -60,20 +65,20 @@ export function lower(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): 
 
 /**
  * Adds the object to `seen` under its identity: its API group (a Calico NetworkPolicy is not a
- * Kubernetes one), kind, namespace (identityNamespace) and name. False when an object of that identity was there already (a
+ * Kubernetes one; a removed version's is its replacement's: removed.ts), kind, namespace (identityNamespace) and name. False when an object of that identity was there already (a
  * second definition); true for an object without a name (it has no identity).
  */
 export function addIdentity(raw: RawObject, seen: ObjectIndex): boolean {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return true;
-  return seen.add(identityGroup(raw.apiVersion), raw.kind, identityNamespace(raw.kind, md.namespace), md.name);
+  return seen.add(identityGroup(currentApiVersion(raw.apiVersion, raw.kind)), raw.kind, identityNamespace(raw.kind, md.namespace), md.name);
 }
 
 /** The same identity as a string, "Kind.group/namespace/name" (for the slow path of lastDefinitions). */
 export function identity(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return undefined;
-  const group = identityGroup(raw.apiVersion);
+  const group = identityGroup(currentApiVersion(raw.apiVersion, raw.kind));
   // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
   return [group ? `${raw.kind}.${group}` : raw.kind, identityNamespace(raw.kind, md.namespace), md.name].join("/");
 }

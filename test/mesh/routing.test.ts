@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API_V2, CLUSTER, meshRoute, one, tagged } from "./fixture.js";
+import { load } from "../helpers.js";
 
 const API = "{group: '', kind: Service, name: api, namespace: shop}";
 
@@ -266,4 +267,82 @@ test("Linkerd breaks a tie between equally old routes by name alone, whatever th
   const yaml = proxied("linkerd-proxy") + at(meshRoute("shop", "zeta", API, tagged("api-v2", "producer-zeta"))) + at(meshRoute("web", "alpha", API, tagged("api", "consumer-alpha")));
   const a = one(yaml, "web/client", "http://api.shop/");
   assert.deepEqual([a.route, a.responseHeaders["x-route"]], ["HTTPRoute web/alpha", "consumer-alpha"], "alpha before zeta, though shop/ sorts before web/");
+});
+
+/** A policy.linkerd.io HTTPRoute (Linkerd's copy of the Gateway API's), `version` v1beta1..v1beta3. */
+const linkerdRoute = (ns: string, name: string, parents: string, rest: string, version = "v1beta3", meta = "") =>
+  meshRoute(ns, name, parents, rest).replace("gateway.networking.k8s.io/v1", `policy.linkerd.io/${version}`).replace(`namespace: ${ns}}`, `namespace: ${ns}${meta}}`);
+
+test("Linkerd's own HTTPRoutes (policy.linkerd.io v1beta1..v1beta3) with Service parents route a Linkerd client's requests; other proxies do not read them", () => {
+  // linkerd2 policy-controller/k8s/index/src/outbound/index.rs: `IndexNamespacedResource<linkerd_k8s_api::HttpRoute>`
+  // apply → apply_http(HttpRouteResource::LinkerdHttp(route)), the same outbound index as gateway::HTTPRoute.
+  for (const version of ["v1beta1", "v1beta2", "v1beta3"]) {
+    const yaml = (client: string) => proxied(client) + linkerdRoute("shop", "lr", API, `  rules:
+  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-route, value: linkerd}]}}]
+    backendRefs: [{name: api-v2, port: 80}]`, version);
+    const linkerd = one(yaml("linkerd-proxy"), "web/client", "http://api.shop/");
+    assert.deepEqual([linkerd.route, linkerd.backend, linkerd.upstream?.headers?.["x-route"]], ["HTTPRoute.policy.linkerd.io shop/lr", "shop/api-v2", "linkerd"], version);
+    const istio = one(yaml("istio-proxy"), "web/client", "http://api.shop/");
+    assert.deepEqual([istio.route, istio.backend, istio.routeRole], [undefined, "shop/api", undefined], `${version}: Istio does not read policy.linkerd.io`);
+  }
+});
+
+test("Linkerd ranks its own HTTPRoutes and the Gateway API's of one Service port together, neither group first; an Envoy client sees the Gateway API's only", () => {
+  // outbound/index.rs: both kinds go into one RouteSet keyed by group/kind/namespace/name; grpc/src/outbound.rs sorts
+  // them by timestamp_then_name and the proxy ranks every match (linkerd/http/route/src/lib.rs).
+  const ts = ', creationTimestamp: "2026-01-01T00:00:00Z"';
+  const yaml = (client: string) => proxied(client)
+    + meshRoute("shop", "same", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: gateway}]}}]
+    backendRefs: [{name: api, port: 80}]`)
+    + linkerdRoute("shop", "same", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /a/b}}]
+    backendRefs: [{name: api-v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: api-v2, port: 80}]`, "v1beta3", ts);
+  const ask = (client: string, path: string) => { const a = one(yaml(client), "web/client", `http://api.shop${path}`); return [a.route, a.backend]; };
+  assert.deepEqual(ask("linkerd-proxy", "/a/b/c"), ["HTTPRoute.policy.linkerd.io shop/same", "shop/api-v2"], "the longer prefix, in Linkerd's route");
+  assert.deepEqual(ask("linkerd-proxy", "/a/x"), ["HTTPRoute shop/same", "shop/api"]);
+  assert.deepEqual(ask("linkerd-proxy", "/z"), ["HTTPRoute.policy.linkerd.io shop/same", "shop/api-v2"]);
+  assert.deepEqual(ask("istio-proxy", "/a/b/c"), ["HTTPRoute shop/same", "shop/api"]);
+  assert.equal(one(yaml("istio-proxy"), "web/client", "http://api.shop/z").status, 404, "the Gateway API route alone is bound for Envoy");
+});
+
+test("a Linkerd HTTPRoute is read without the Gateway API's CEL rules (a Service backendRef without port, Go durations), its Server and Service parents each in their place", () => {
+  // charts/linkerd-crds/templates/policy/httproute.yaml has no x-kubernetes-validations; convert_linkerd_rule reads
+  // timeouts.request as a K8sDuration (Go's syntax, policy-controller/k8s/api/src/duration.rs).
+  const route = linkerdRoute("shop", "both", `${API}, {group: policy.linkerd.io, kind: Server, name: api-http}`, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /slow}}]
+    timeouts: {request: 1.5s}
+    backendRefs: [{name: api-v2}]
+  - backendRefs: [{name: api-v2, port: 80}]`);
+  const loaded = load({ "r.yaml": proxied("linkerd-proxy") + route });
+  assert.equal(loaded.diagnostics.hasErrors, false, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const inbound = loaded.inventory.mesh.linkerd.routes.map((r) => `${r.group} ${r.name} ${r.servers.join()}`);
+  assert.deepEqual(inbound, ["policy.linkerd.io both api-http"]);
+  const outbound = loaded.inventory.routing.routes.map((r) => [r.group, r.parentRefs.map((p) => p.kind).join(), r.rules[0].timeouts?.request]);
+  assert.deepEqual(outbound, [["policy.linkerd.io", "Service", 1500]]);
+  const a = one(proxied("linkerd-proxy") + route, "web/client", "http://api.shop/slow");
+  assert.equal(a.rule, 0);
+  assert.notEqual(a.status, 200, "a Service backend without a port is not resolved");
+});
+
+test("Linkerd leaves out a mesh route whose timeout or retry annotation its policy controller cannot parse (outbound only)", () => {
+  // outbound/index/http.rs convert_route: `parse_timeouts(route.annotations())?` and `parse_http_retry(...)?`; index.rs
+  // apply_http_route: `Err(error) => { tracing::warn!(%error, "Failed to convert route"); return; }`. parse_duration
+  // splits at the last digit: "1m30s" has the number "1m30"; fractions are refused.
+  const annotated = (key: string, value: string) => proxied("linkerd-proxy") + meshRoute("shop", "r", API, tagged("api-v2", "routed"))
+    .replace("namespace: shop}", `namespace: shop, annotations: {${key}: "${value}"}}`);
+  const tag = (yaml: string) => one(yaml, "web/client", "http://api.shop/").responseHeaders["x-route"];
+  for (const [key, value] of [["timeout.linkerd.io/request", "10s"], ["timeout.linkerd.io/response", "0"], ["timeout.linkerd.io/idle", " 2d "], ["retry.linkerd.io/limit", "+3"], ["retry.linkerd.io/http", "5XX,429,500-504"]]) {
+    assert.equal(tag(annotated(key, value)), "routed", `${key}: ${value} parses`);
+  }
+  for (const [key, value] of [["timeout.linkerd.io/request", "1m30s"], ["timeout.linkerd.io/response", "1.5s"], ["timeout.linkerd.io/idle", "10"], ["retry.linkerd.io/timeout", "-1s"],
+    ["retry.linkerd.io/limit", "70000"], ["retry.linkerd.io/http", "5xx, 503"], ["retry.linkerd.io/http", "504-500"]]) {
+    const a = one(annotated(key, value), "web/client", "http://api.shop/");
+    assert.deepEqual([a.responseHeaders["x-route"], a.backend], [undefined, "shop/api"], `${key}: ${value}: the route is left out, the request goes to the Service`);
+    assert.match(a.candidates.map((c) => c.outcome).join("\n"), new RegExp(`ignored: annotation ${key.replace(".", "\\.")}`));
+  }
+  assert.equal(one(annotated("timeout.linkerd.io/request", "1m30s").replace("linkerd-proxy", "istio-proxy"), "web/client", "http://api.shop/").responseHeaders["x-route"], "routed", "Envoy reads no Linkerd annotation");
 });

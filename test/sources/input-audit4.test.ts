@@ -59,3 +59,61 @@ test("a null list item of a custom resource is refused, as its schema refuses it
   assert.deepEqual(l.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[7, "spec.ingress[0]"]]);
   assert.deepEqual(warnings(l), []);
 });
+
+const template = "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}\n";
+const deployment = (apiVersion: string, extra = "", md = "") => `apiVersion: ${apiVersion}\nkind: Deployment\nmetadata: {name: web, namespace: a${md}}\nspec:\n${extra}${template}`;
+const codes = (l: ReturnType<typeof load>) => l.diagnostics.items.filter((d) => d.severity !== "info").map((d) => [d.severity, d.code, d.line, formatPath(d.field ?? [])]);
+
+test("a removed API version (apps/v1beta1, apps/v1beta2, extensions/v1beta1, batch/v1beta1, networking.k8s.io/v1beta1) is refused as a current API server refuses it, naming the replacement; it is read with the old version's defaults", () => {
+  // extensions/v1beta1 and apps/v1beta1 defaulted the selector from the template's labels (SetDefaults_Deployment):
+  // the one error is the version, not a missing selector; apps/v1beta2 required it, as apps/v1 does.
+  for (const v of ["extensions/v1beta1", "apps/v1beta1"]) {
+    const l = load({ "d.yaml": deployment(v, "  rollbackTo: {revision: 1}\n") });
+    assert.deepEqual(codes(l), [["error", "removed-version", 1, "apiVersion"]], v);
+    assert.match(l.diagnostics.errors[0].message, new RegExp(`^Deployment ${v} was removed in Kubernetes 1\\.16: a current API server refuses it \\(no matches for kind "Deployment" in version "${v}"\\); write apps/v1 \\(spec\\.selector defaults to the template's labels\\)`));
+    assert.equal(l.inventory.controllers.length, 1);
+  }
+  assert.deepEqual(codes(load({ "d.yaml": deployment("apps/v1beta2") })), [["error", "removed-version", 1, "apiVersion"], ["error", "required", 4, "spec.selector"]]);
+  // Before, none of them was checked at all: an unknown field passed.
+  assert.deepEqual(codes(load({ "d.yaml": deployment("extensions/v1beta1", "  replica: 2\n") })).map((c) => c[1]), ["removed-version", "unknown-field"]);
+  const cron = load({ "c.yaml": "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: cj, namespace: a}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: i}]}}}}\n" });
+  assert.deepEqual(codes(cron), [["error", "removed-version", 1, "apiVersion"]]);
+  assert.match(cron.diagnostics.errors[0].message, /removed in Kubernetes 1\.25.*write batch\/v1/);
+});
+
+test("an object an older API server stored in a removed version (a dump: uid, resourceVersion or status) is a warning and is read; the same object under two versions is one object", () => {
+  const dumped = load({ "d.yaml": deployment("extensions/v1beta1", "", ", uid: u1") });
+  assert.deepEqual(codes(dumped), [["warning", "removed-version", 1, "apiVersion"]]);
+  assert.match(dumped.diagnostics.items[0].message, /an older API server stored this object: read as apps\/v1/);
+  const twice = load({ "d.yaml": `${deployment("extensions/v1beta1", "", ", uid: u1")}---\n${deployment("apps/v1", "  selector: {matchLabels: {app: web}}\n", ", uid: u1")}` });
+  assert.deepEqual(codes(twice).map((c) => c[1]), ["duplicate"]);
+  assert.equal(twice.inventory.controllers.length, 1);
+  // extensions/v1beta1 NetworkPolicy (refused as an unsupported version before) applies as networking.k8s.io/v1.
+  const pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: p}, uid: u2}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.1}\n---\n";
+  const np = `${pods}apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: a, uid: u3}\nspec: {podSelector: {}}\n`;
+  assert.deepEqual(codes(load({ "np.yaml": np })), [["warning", "removed-version", 7, "apiVersion"]]);
+  assert.equal(verdict(engineFor(np), "ip:8.8.8.8", "a/p", 80), "deny");
+  const both = load({ "np.yaml": `${np}---\n${np.slice(pods.length).replace("extensions/v1beta1", "networking.k8s.io/v1")}` });
+  assert.equal(both.inventory.policies.length, 1);
+});
+
+test("an Ingress of networking.k8s.io/v1beta1 or extensions/v1beta1 is read as v1 holds it: backend is defaultBackend, serviceName/servicePort are service.name and port.number or port.name, pathType defaults to ImplementationSpecific", () => {
+  for (const v of ["networking.k8s.io/v1beta1", "extensions/v1beta1"]) {
+    const l = load({ "i.yaml": `apiVersion: ${v}\nkind: Ingress\nmetadata: {name: ing, namespace: a, resourceVersion: '7'}\nspec:\n  backend: {serviceName: web, servicePort: 80}\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - path: /\n        backend: {serviceName: api, servicePort: http}\n` });
+    assert.deepEqual(codes(l), [["warning", "removed-version", 1, "apiVersion"]], v);
+    const ing = l.inventory.ingress.ingresses[0];
+    const path = ing.rules[0].paths[0];
+    assert.deepEqual([ing.defaultBackend, path.path, path.pathType, path.backend], [
+      { kind: "service", name: "web", port: 80 }, "/", "ImplementationSpecific", { kind: "service", name: "api", port: "http" },
+    ], v);
+  }
+});
+
+test("a discovery.k8s.io/v1beta1 EndpointSlice is read as v1 holds it (Convert_v1beta1_Endpoint_To_discovery_Endpoint): topology is zone and deprecatedTopology", () => {
+  const slice = "apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\nmetadata: {name: s-1, namespace: a, labels: {kubernetes.io/service-name: s}}\naddressType: IPv4\nports: [{port: 80}]\n"
+    + "endpoints:\n- addresses: [10.0.0.1]\n  nodeName: n1\n  topology: {kubernetes.io/hostname: n1, topology.kubernetes.io/zone: z1, rack: r1}\n";
+  const l = load({ "s.yaml": slice });
+  // (v1 has no `topology`: an unknown field, had it not been converted.)
+  assert.deepEqual(codes(l), [["error", "removed-version", 1, "apiVersion"]]);
+  assert.equal(l.inventory.endpointSlices.length, 1);
+});

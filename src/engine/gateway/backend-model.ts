@@ -4,6 +4,7 @@
 // (the first N attempts fail with that code, or with a connection reset when no code is given)
 // and delayRetry (delay of the failing attempts).
 
+import { goDuration } from "../../model/duration.js";
 import type { RouteRule } from "../../model/route.js";
 
 export interface BackendBehaviour { delayMs: number; responseCode?: number; succeedAfter?: number; delayRetryMs?: number }
@@ -14,16 +15,6 @@ export interface Outcome {
   attempts: number;
   elapsedMs: number;
   notes: string[];
-}
-
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration ("1s", "300ms", "1m30s") in ms, or undefined. */
-export function goDuration(s: string | undefined): number | undefined {
-  if (s === undefined || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return undefined;
-  let ms = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
-  return ms;
 }
 
 export function behaviourFromQuery(q: Map<string, string>): BackendBehaviour | undefined {

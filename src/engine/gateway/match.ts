@@ -6,6 +6,7 @@ import type { NameValueMatch, PathMatch, RouteMatch } from "../../model/route.js
 import type { Headers } from "./headers.js";
 import { REGEX_SEMANTICS, regexError, regexMatches, type RegexDialect } from "../../model/regex.js";
 import { headerReadings, queryReadings, type RepeatedReading } from "../../model/request.js";
+import { linkerdMatchRank, linkerdPathLength } from "../../model/mesh.js";
 
 /**
  * The proxy that matches the request, where implementations differ on what the spec leaves open:
@@ -118,23 +119,15 @@ export function matchRank(m: RouteMatch): number[] {
 }
 
 /**
- * The precedence of a match as Linkerd's outbound proxy computes it for this request (linkerd2-proxy
- * linkerd/http/route/src/http/match.rs RequestMatch's Ord: the path match's length, then more
- * headers, more query parameters, then a method match; path.rs PathMatch's Ord compares only `len()`, so an
- * Exact path is not stronger than a prefix of the same length, a regex counts the whole request path,
- * and a prefix counts without its trailing "/"; gRPC (grpc/match.rs): the service's length, the
- * method's length, more headers). Not the spec's order. (The inbound side, engine/l7/linkerd.ts
- * matchSummary, ranks a Server's routes the same way over their lowered conditions.)
+ * The precedence of a match as Linkerd's outbound proxy computes it for this request: model/mesh.ts
+ * linkerdMatchRank over the match's summary (not the spec's order; the inbound side, engine/l7/linkerd.ts,
+ * ranks a Server's lowered conditions with the same summary).
  */
-export function linkerdMatchRank(m: RouteMatch, path: string): number[] {
-  if (m.grpc || !m.path) return [m.grpc?.service?.length ?? 0, m.grpc?.method?.length ?? 0, m.headers.length];
-  const p = m.path;
-  const length = p.type === "Exact" ? p.value.length : p.type === "RegularExpression" ? path.length : p.value === "/" ? 1 : p.value.replace(/\/+$/, "").length;
-  return [length, m.headers.length, m.queryParams.length, m.method ? 1 : 0];
+export function linkerdRouteMatchRank(m: RouteMatch, path: string): number[] {
+  if (m.grpc || !m.path) return linkerdMatchRank({ grpc: true, service: m.grpc?.service?.length ?? 0, method: m.grpc?.method?.length ?? 0, headers: m.headers.length });
+  const kind = m.path.type === "Exact" ? "exact" : m.path.type === "RegularExpression" ? "regex" : "prefix";
+  return linkerdMatchRank({ grpc: false, path: linkerdPathLength(kind, m.path.value, path), headers: m.headers.length, queries: m.queryParams.length, method: m.method !== undefined });
 }
-
-/** Names of linkerdMatchRank's criteria. */
-export const LINKERD_RANK_NAMES = { http: ["a longer path match (Linkerd compares lengths only)", "more header matches", "more query parameter matches", "a method match"], grpc: ["a longer service", "a longer method", "more header matches"] };
 
 /** The first criterion on which rank `a` beats rank `b`, in words. */
 export function rankDifference(a: number[], b: number[], grpc: boolean): string | undefined {

@@ -3,11 +3,12 @@
 // then the oldest route, then namespace/name, then rule and match order.
 
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
-import { hostnameMatches, hostnameRank, isWildcard } from "../../model/hostname.js";
+import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
-import { compareAge, linkerdIgnoredRoute, routeKey } from "../../model/route.js";
+import { compareAge, linkerdOutboundIgnored, routeKey } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
-import { firstDifference, LINKERD_RANK_NAMES, linkerdMatchRank, matchFailure, matchRank, rankDifference, type MatchInput, type MatchReader } from "./match.js";
+import { LINKERD_RANK_NAMES, linkerdHostRank } from "../../model/mesh.js";
+import { firstDifference, linkerdRouteMatchRank, matchFailure, matchRank, rankDifference, type MatchInput, type MatchReader } from "./match.js";
 import type { Candidate } from "./request.js";
 
 /**
@@ -67,14 +68,9 @@ function compareRouteAge(a: Routable, b: Routable): number {
   return compareAge(a.state.route, b.state.route);
 }
 
-/**
- * Linkerd's precedence of a matched rule (linkerd2-proxy linkerd/http/route/src/lib.rs RouteMatch's
- * Ord: the host match, then the request match). Host (http/match/host.rs HostMatch): none < a suffix
- * ("*.example.com" counts ".example.com") < an exact name, each by length; then linkerdMatchRank.
- */
+/** Linkerd's precedence of a matched rule (linkerd2-proxy linkerd/http/route/src/lib.rs RouteMatch's Ord): the host match, then the request match (model/mesh.ts). */
 function linkerdRank(hostname: string | undefined, match: RouteMatch, path: string): number[] {
-  const host = hostname === undefined ? [0, 0] : isWildcard(hostname) ? [1, hostname.length - 1] : [2, hostname.length];
-  return [...host, ...linkerdMatchRank(match, path)];
+  return [...linkerdHostRank(hostname), ...linkerdRouteMatchRank(match, path)];
 }
 
 const rankOf = (a: Applied): number[] => a.rank ?? [...hostnameRank(a.hostname), ...matchRank(a.match)];
@@ -110,7 +106,7 @@ export function applicable(routes: readonly Routable[], host: string, req: Match
   for (const attached of routes) {
     const hostname = matchedHostname(attached, host, req.reader);
     if (hostname === null) { otherHosts++; continue; }
-    const ignored = req.reader === "linkerd" ? linkerdIgnoredRoute(attached.state.route) : undefined;
+    const ignored = req.reader === "linkerd" ? linkerdOutboundIgnored(attached.state.route) : undefined;
     if (ignored) { rejected.push({ route: routeKey(attached.state.route), rule: -1, match: -1, hostname, outcome: `ignored: ${ignored}` }); continue; }
     for (const rule of attached.state.route.rules) {
       const dropped = attached.state.dropped.get(rule);

@@ -19,7 +19,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
-import { linkerdDefaultPolicy, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
+import { linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
@@ -240,13 +240,7 @@ function admits(list: readonly Admission[], attrs: Attributes): Admission | unde
   return list.find((x) => x.rule !== undefined && ruleMatches(x.rule, attrs));
 }
 
-/**
- * How a request matched, compared lexicographically, greater preferred (linkerd2-proxy
- * linkerd/http/route: RouteMatch is the host match — none < a suffix < an exact name, then its
- * length —, then for HTTP the path match's length alone (exact, prefix and regex alike; a match
- * without a path is the prefix "/"), the number of header matches, of query matches, and whether it
- * names the method; for gRPC the lengths of the service and of the method, then the headers).
- */
+/** A rank, compared lexicographically, greater preferred: the host part, then the match (model/mesh.ts linkerdMatchRank). */
 type Summary = number[];
 
 function compare(a: Summary, b: Summary): number {
@@ -254,35 +248,34 @@ function compare(a: Summary, b: Summary): number {
   return 0;
 }
 
-/** The length Linkerd gives a path match that held: the exact or prefix value (without trailing "/"), the whole path for a regex. */
-function pathLength(c: Condition | undefined, path: string): number {
+/** The path kind and value of a lowered path condition (sources/linkerd/routes.ts routeMatchClause), undefined when the clause has none. */
+function pathOf(c: Condition | undefined): { kind: "exact" | "prefix" | "regex"; value: string } | undefined {
   const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
-  if (!v) return 1;
-  if (v.kind === "exact") return v.value.length;
-  if (v.kind === "segments") return v.value === "/" ? 1 : v.value.replace(/\/+$/, "").length;
-  return path.length;
+  if (!v) return undefined;
+  return v.kind === "exact" ? { kind: "exact", value: v.value } : v.kind === "segments" ? { kind: "prefix", value: v.value } : { kind: "regex", value: "" };
 }
 
-/** gRPC: the lengths of the service and method a GRPCRoute match names (sources/linkerd/routes.ts writes model/mesh.ts linkerdRpcPathRegex). */
-function rpcLengths(c: Condition | undefined): number[] {
-  const v: StringMatch | undefined = c && "values" in c ? c.values[0] : undefined;
-  return v?.kind === "regex" ? linkerdRpcLengths(v.regex) : [0, 0];
-}
-
+/** Linkerd's rank of a lowered match that held, over the summary the outbound side uses (engine/gateway/match.ts linkerdRouteMatchRank). */
 function matchSummary(route: LinkerdRoute, m: Clause, a: Attributes): Summary {
   const count = (attr: string) => m.filter((x) => x.attribute === attr).length;
-  const path = m.find((x) => x.attribute === "request.path");
-  if (route.kind === "GRPCRoute") return [...rpcLengths(path), count("request.header")];
-  return [pathLength(path, a.http?.path ?? "/"), count("request.header"), count("request.query"), count("request.method")];
+  const pathCondition = m.find((x) => x.attribute === "request.path");
+  if (route.kind === "GRPCRoute") {
+    // gRPC: the lengths of the service and method the match names (sources/linkerd/routes.ts writes model/mesh.ts linkerdRpcPathRegex).
+    const v: StringMatch | undefined = pathCondition && "values" in pathCondition ? pathCondition.values[0] : undefined;
+    const [service, method] = v?.kind === "regex" ? linkerdRpcLengths(v.regex) : [0, 0];
+    return linkerdMatchRank({ grpc: true, service, method, headers: count("request.header") });
+  }
+  const p = pathOf(pathCondition);
+  return linkerdMatchRank({ grpc: false, path: linkerdPathLength(p?.kind, p?.value ?? "/", a.http?.path ?? "/"), headers: count("request.header"), queries: count("request.query"), method: count("request.method") > 0 });
 }
 
-/** The host part of the summary: [0, 0] when the route names no host, undefined when it names others. */
+/** The host part of the rank: [0, 0] when the route names no host, undefined when it names others. */
 function hostSummary(route: LinkerdRoute, authority: string): Summary | undefined {
-  if (!route.hostnames.length) return [0, 0];
+  if (!route.hostnames.length) return linkerdHostRank(undefined);
   const host = authority.replace(/:\d+$/, "").replace(/\.$/, "").toLowerCase();
   let best: Summary | undefined;
   for (const n of route.hostnames.map((x) => x.toLowerCase())) {
-    const s = n.startsWith("*.") ? (host.endsWith(n.slice(1)) ? [1, n.length - 1] : undefined) : n === host ? [2, n.length] : undefined;
+    const s = (n.startsWith("*.") ? host.endsWith(n.slice(1)) : n === host) ? linkerdHostRank(n) : undefined;
     if (s && (!best || compare(s, best) > 0)) best = s;
   }
   return best;
@@ -324,7 +317,7 @@ function routeFor(routes: readonly LinkerdRoute[], a: Attributes): { route: Link
  */
 export function routeMatchOrder(routes: readonly LinkerdRoute[]): { route: LinkerdRoute; rule: number; match: Clause }[] {
   const all = [...routes].sort(routeOrder).flatMap((route) => {
-    const host = route.hostnames.length ? route.hostnames.map((n) => (n.startsWith("*.") ? [1, n.length - 1] : [2, n.length])).reduce((x, y) => (compare(y, x) > 0 ? y : x)) : [0, 0];
+    const host = route.hostnames.length ? route.hostnames.map((n) => linkerdHostRank(n)).reduce((x, y) => (compare(y, x) > 0 ? y : x)) : linkerdHostRank(undefined);
     const http = { method: "", host: "", path: "/", url: "/", query: "", headers: new Map<string, string[]>(), repeated: "each" as const };
     return route.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [[]]).map((match) => ({ route, rule: rule.index, match, score: [...host, ...matchSummary(route, match, { destinationPort: 0, http })] })));
   });

@@ -9,7 +9,7 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { CORE_GROUP, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteRule } from "../../model/route.js";
+import { GATEWAY_GROUP, isServiceParent, type BackendRef, type ParentRef, type Route, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -50,7 +50,6 @@ export interface PortRoutes {
   routes: Routable[];
 }
 
-export const isServiceParent = (ref: ParentRef) => (ref.group === CORE_GROUP || ref.group === "core") && ref.kind === "Service";
 const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
 const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${s.namespace}/${s.name}:${p.port}|${routeNamespace}`;
 
@@ -79,15 +78,17 @@ export class MeshEngine {
 
   /**
    * The routes that apply to requests from `clientNamespace` to the Service port: its consumer routes,
-   * else the producer routes. With `mergeProducers` (Linkerd), the producer routes join the consumer
-   * routes: linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default and
+   * else the producer routes. For a Linkerd client (`linkerd`), the producer routes join the consumer
+   * routes, and Linkerd's own HTTPRoutes (policy.linkerd.io, Route.group) are read, which no other
+   * proxy reads: linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default and
    * apply_http_route insert a producer route into the watch of every namespace ("Producer routes apply
    * to clients in all namespaces"), consumer namespaces' included, and the proxy ranks them together.
    */
-  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, mergeProducers = false): PortRoutes | undefined {
-    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? this.bound.get(portKey(service, port, clientNamespace)) : undefined;
-    const producer = this.bound.get(portKey(service, port, service.namespace));
-    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: [...consumer, ...(mergeProducers ? producer ?? [] : [])].map(routable) };
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, linkerd = false): PortRoutes | undefined {
+    const read = (list: MeshRouteState[] | undefined) => (linkerd ? list : list?.filter((s) => s.route.group === undefined));
+    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(this.bound.get(portKey(service, port, clientNamespace))) : undefined;
+    const producer = read(this.bound.get(portKey(service, port, service.namespace)));
+    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: [...consumer, ...(linkerd ? producer ?? [] : [])].map(routable) };
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
   }
 

@@ -4,7 +4,7 @@
 // matches is answered 404 (the mesh overview's "Request Flow", 3c).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
-import { linkerdIgnoredRoute, routeKey } from "../../model/route.js";
+import { linkerdOutboundIgnored, routeKey } from "../../model/route.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
@@ -25,8 +25,8 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   const linkerd = client.reader === "linkerd";
   const bound = mesh.routesFor(s, sp, client.namespace, linkerd);
   if (!bound) return undefined;
-  if (linkerd && bound.routes.every((r) => linkerdIgnoredRoute(r.state.route))) {
-    res.candidates = bound.routes.map((r) => ({ route: routeKey(r.state.route), rule: -1, match: -1, outcome: `ignored: ${linkerdIgnoredRoute(r.state.route)}` }));
+  if (linkerd && bound.routes.every((r) => linkerdOutboundIgnored(r.state.route))) {
+    res.candidates = bound.routes.map((r) => ({ route: routeKey(r.state.route), rule: -1, match: -1, outcome: `ignored: ${linkerdOutboundIgnored(r.state.route)}` }));
     return undefined;
   }
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);

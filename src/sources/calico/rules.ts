@@ -70,7 +70,12 @@ function protocolOf(f: Field, negated: boolean): Protocol[] | undefined {
   return negated ? PROTOCOLS.filter((x) => !set.includes(x)) : set;
 }
 
-/** Calico ports: 80, "8080:8090", or a named port. */
+/**
+ * Calico ports: 80, "8080:8090", or a named port, as numorstring.PortFromString reads them and
+ * validator.go validatePort/validatePortName check them: numbers 1-65535 (0 is refused: "port number
+ * must be between 1 and 65535"), a range in order, a name as Kubernetes validates a port name
+ * (IsValidPortName: at most 15 lowercase letters, digits and single dashes, with a letter).
+ */
 function readPortList(f: Field): { ranges: Interval[]; names: string[] } | undefined {
   const list = f.list();
   if (!list) return undefined;
@@ -79,10 +84,10 @@ function readPortList(f: Field): { ranges: Interval[]; names: string[] } | undef
     const v = p.value;
     const m = typeof v === "string" ? /^(\d+):(\d+)$/.exec(v) : null;
     const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
-    if (n !== undefined && Number.isInteger(n) && n >= 0 && n <= MAX_PORT) ranges.push([Math.max(n, 1), n]);
-    else if (m && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_PORT) ranges.push([Math.max(Number(m[1]), 1), Number(m[2])]);
-    else if (typeof v === "string" && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) names.push(v);
-    else p.error("invalid-port", `${JSON.stringify(v)} is not a port (a number 0-65535, a range "first:last", or a port name)`);
+    if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= MAX_PORT) ranges.push([n, n]);
+    else if (m && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_PORT) ranges.push([Number(m[1]), Number(m[2])]);
+    else if (typeof v === "string" && v.length <= 15 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(v) && /[a-z]/.test(v)) names.push(v);
+    else p.error("invalid-port", `${JSON.stringify(v)} is not a port (a number 1-65535, a range "first:last" of them, or a port name: at most 15 lowercase letters, digits and single dashes, with a letter); Calico refuses the policy`);
   }
   return { ranges, names };
 }

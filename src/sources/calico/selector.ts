@@ -104,6 +104,8 @@ class Parser {
       case "!=": return req(word, "NotIn", [this.string()]);
       case "in": return req(word, "In", this.set());
       case "not": this.expect("in"); return req(word, "NotIn", this.set());
+      // The tokenizer cuts "not", skips spaces and tabs (none too), then "in" (cutMultiWordPrefixCheckBreak).
+      case "notin": return req(word, "NotIn", this.set());
       case "contains": case "starts": case "ends":
         this.fail(`the operator ${JSON.stringify(op === "contains" ? op : `${op} with`)} matches label values by substring, which the model's label selectors cannot express`);
       default: this.fail(`expected ==, !=, in or not in after ${JSON.stringify(word)}, found ${JSON.stringify(op)}`);

@@ -30,13 +30,16 @@ export function readObjectRef(f: Field, namespace: string, group: string, kind: 
 
 const isService = (r: { group: string; kind: string }) => r.group === CORE_GROUP && r.kind === "Service";
 
-/** A backendRef; `filters` reads its per-backend filters (HTTPRoute and GRPCRoute only). */
-export function readBackendRef(f: Field, namespace: string, filters?: (f: Field) => RouteFilter[]): BackendRef | undefined {
+/**
+ * A backendRef; `filters` reads its per-backend filters (HTTPRoute and GRPCRoute only). `cel`: the CRD's
+ * rule that a Service reference sets port applies (Linkerd's HTTPRoute CRD has no CEL rules).
+ */
+export function readBackendRef(f: Field, namespace: string, filters?: (f: Field) => RouteFilter[], cel = true): BackendRef | undefined {
   const ref = readObjectRef(f, namespace, CORE_GROUP, "Service");
   if (!ref) return undefined;
   const portField = f.get("port");
   const port = portField.present ? readPortNumber(portField) : undefined;
-  if (!portField.present && isService(ref)) portField.error("required", "a backendRef to a Service must set port");
+  if (cel && !portField.present && isService(ref)) portField.error("required", "a backendRef to a Service must set port");
   const weight = f.get("weight").int({ min: 0, max: 1_000_000 }) ?? 1;
   const own = filters ? filters(f.get("filters")) : [];
   if (!filters && f.get("filters").present) f.get("filters").error("unknown-field", "backend filters are not allowed on this route kind");

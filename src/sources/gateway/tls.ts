@@ -9,6 +9,7 @@ import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { readIstioMeshConfig } from "../istio/meshconfig.js";
+import { readCiliumConfig } from "../cilium.js";
 import { readObjectRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readHostname, readKind, readLifecycle, readObjectName, readSectionName } from "./values.js";
 
@@ -61,6 +62,8 @@ const configMapFrontEnd: FrontEnd = {
     if (!meta) return;
     // istiod's mesh configuration is a ConfigMap too (sources/istio/meshconfig.ts).
     readIstioMeshConfig(root, meta, b);
+    // So is the Cilium agent's (sources/cilium.ts).
+    readCiliumConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
     b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}` });
   },

@@ -7,11 +7,10 @@
 
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { linkerdRpcPathRegex, type LinkerdRoute } from "../../model/mesh.js";
-import { linkerdIgnoredRoute, type NameValueMatch, type Route, type RouteMatch } from "../../model/route.js";
+import { isServiceParent, linkerdIgnoredRoute, type NameValueMatch, type Route, type RouteMatch } from "../../model/route.js";
 import type { InventoryBuilder } from "../builder.js";
 import type { FrontEnd } from "../frontend.js";
-import { readMeta } from "../k8s.js";
-import { readHttpMatches } from "../gateway/matches.js";
+import { readHttpRule, readRoute } from "../gateway/routes.js";
 
 export const LINKERD_GROUP = "policy.linkerd.io";
 const ROUTE_APIS = ["v1alpha1", "v1beta1", "v1beta2", "v1beta3"].map((v) => `${LINKERD_GROUP}/${v}`);
@@ -84,28 +83,31 @@ export function addGatewayRoutesToServers(b: InventoryBuilder): void {
   });
 }
 
-/** policy.linkerd.io HTTPRoute: the Gateway API HTTPRoute schema in Linkerd's group, for Servers only. */
+/**
+ * policy.linkerd.io HTTPRoute: the Gateway API HTTPRoute schema in Linkerd's group (without its CEL
+ * rules), read by the same reader. Its Server parents make it an inbound route (the Linkerd model);
+ * its Service parents an outbound route of Linkerd's clients: the policy controller's outbound index
+ * takes policy.linkerd.io and gateway.networking.k8s.io HTTPRoutes alike (policy-controller/k8s/index/
+ * src/outbound/index.rs `IndexNamespacedResource<linkerd_k8s_api::HttpRoute>` and `<gateway::HTTPRoute>`
+ * both apply_http, one set per Service port keyed by group/kind/namespace/name, neither group
+ * preferred: grpc/src/outbound.rs sorts them together by timestamp_then_name), so the route joins the
+ * route graph with its Service parents, marked with its group: only a Linkerd proxy reads it
+ * (engine/mesh/engine.ts routesFor). Other parents (a Gateway...) are ignored, as by every controller.
+ */
 export const linkerdHttpRouteFrontEnd: FrontEnd = {
   kind: "HTTPRoute", apiVersions: ROUTE_APIS, namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true);
-    const spec = root.get("spec");
-    spec.object();
-    const parentRefs = (spec.get("parentRefs").list() ?? []).flatMap((p) => {
-      const name = p.get("name").string({ required: true, nonEmpty: true });
-      const kind = p.get("kind").string() ?? "Gateway", group = p.get("group").string() ?? "gateway.networking.k8s.io";
-      if (name && !(kind === "Server" && group === LINKERD_GROUP)) p.warn("not-modelled", `a ${LINKERD_GROUP} HTTPRoute attaches to Linkerd Servers; the parent ${group}/${kind} ${name} is ignored`);
-      const port = p.get("port").int(), sectionName = p.get("sectionName").string();
-      return name ? [{ group, kind, name, namespace: p.get("namespace").string() ?? meta?.namespace ?? "default", ...(port !== undefined ? { port } : {}), ...(sectionName !== undefined ? { sectionName } : {}) }] : [];
+    const route = readRoute(root, ctx, b, { kind: "HTTPRoute", readRule: readHttpRule, hostnames: true, cel: false });
+    if (!route) return;
+    const list = root.get("spec").get("parentRefs");
+    route.parentRefs.forEach((p) => {
+      if (!(p.kind === "Server" && p.group === LINKERD_GROUP) && !isServiceParent(p)) list.warn("not-modelled", `a ${LINKERD_GROUP} HTTPRoute attaches to Linkerd Servers and (for Linkerd's clients) Services; the parent ${p.group}/${p.kind} ${p.name} is ignored`);
     });
-    const hostnames = (spec.get("hostnames").list() ?? []).map((h) => h.string({ required: true })).filter((h): h is string => h !== undefined);
-    // The CRD defaults rules to one catch-all rule.
-    const rules = (spec.get("rules").list() ?? [spec.get("rules")]).map((r, index) => ({ index, matches: readHttpMatches(r.get("matches")) }));
-    if (!meta) return;
-    const invalid = invalidServerParent({ namespace: meta.namespace!, parentRefs });
-    if (invalid) spec.get("parentRefs").warn("ignored", invalid);
-    const route = linkerdRouteOf({ kind: "HTTPRoute", namespace: meta.namespace!, name: meta.name, parentRefs, hostnames, rules: rules.map((r) => ({ ...r, filters: [], backends: [] })), src: ctx.ref },
-      LINKERD_GROUP, root.get("metadata").get("creationTimestamp").string());
-    if (route) b.inv.mesh.linkerd.routes.push(route);
+    const invalid = invalidServerParent(route);
+    if (invalid) list.warn("ignored", invalid);
+    const inbound = linkerdRouteOf(route, LINKERD_GROUP, route.created !== undefined ? new Date(route.created).toISOString() : undefined);
+    if (inbound) b.inv.mesh.linkerd.routes.push(inbound);
+    const services = route.parentRefs.filter(isServiceParent);
+    if (services.length) b.inv.routing.routes.push({ ...route, group: LINKERD_GROUP, parentRefs: services });
   },
 };
