@@ -7,7 +7,7 @@ import type { NamedPort } from "../model/ports.js";
 import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 
@@ -49,16 +49,15 @@ function readPodSpec(spec: Field): PodSpec {
   let proxyContainer: string | undefined;
   spec.object();
   for (const group of CONTAINER_LISTS) {
-    for (const c of spec.get(group).list(group === "containers" && spec.present ? REQUIRED : undefined) ?? []) {
+    for (const c of spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined) ?? []) {
       const name = c.raw("name");
       if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
-      for (const p of c.get("ports").list() ?? []) {
-        const port = readPortNumber(p.get("containerPort"));
-        const protocol = readProtocol(p.get("protocol"));
-        const nameField = p.get("name");
-        const name = nameField.string();
+      for (const p of c.childList("ports") ?? []) {
+        const port = readChildPortNumber(p, "containerPort");
+        const protocol = readChildProtocol(p, "protocol");
+        const name = p.childString("name");
         if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !A_LETTER.test(name))) {
-          nameField.error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
+          p.get("name").error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
         }
         if (port !== undefined) ports.push({ name, port, protocol });
       }
@@ -68,17 +67,18 @@ function readPodSpec(spec: Field): PodSpec {
   return {
     // Exact-size copies: the model keeps them, and an array grown by push reserves 17 slots.
     ports: ports.slice(),
-    hostNetwork: spec.get("hostNetwork").bool() ?? false,
-    nodeName: internIf(spec.get("nodeName").string(), internNode),
-    serviceAccount: internIf(spec.get("serviceAccountName").string() ?? spec.get("serviceAccount").string(), internAccount),
+    hostNetwork: spec.childBool("hostNetwork") ?? false,
+    nodeName: internIf(spec.childString("nodeName"), internNode),
+    serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
     secretFiles: readSecretFiles(spec),
     proxyContainer,
-    automountToken: spec.get("automountServiceAccountToken").bool(),
+    automountToken: spec.childBool("automountServiceAccountToken"),
     httpProbes,
   };
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
+const REPLICAS = { min: 0 };
 const REQUIRED = { required: true };
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"];
 
@@ -110,7 +110,10 @@ function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Rec
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes.length) pod.httpProbes = spec.httpProbes;
-  const requests = readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
+  const given = md.raw("annotations");
+  const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
+  const requests = text === undefined || text === null ? [] : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
   if (requests.length) pod.attachments = requests;
   pod.src = src;
   return pod;
@@ -159,39 +162,49 @@ function readSecretFiles(spec: Field): SecretFile[] {
 /** Whether a Pod's status says it serves: Running and not marked unready (a Pod without status is assumed to). */
 function readReady(status: Field): boolean | undefined {
   if (!status.object()) return undefined;
-  const phase = status.get("phase").string();
+  const phase = status.childString("phase");
   if (phase !== undefined && phase !== "Running") return false;
-  const ready = (status.get("conditions").list() ?? []).find((c) => c.get("type").string() === "Ready");
-  return ready ? ready.get("status").string() === "True" : undefined;
+  const ready = (status.childList("conditions") ?? []).find((c) => c.childString("type") === "Ready");
+  return ready ? ready.childString("status") === "True" : undefined;
 }
 
 export function readAddresses(fields: Field[]): Address[] {
-  // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
-  let out: Address[] = [];
-  // The last string read into `out` (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
-  let last: string | undefined;
-  for (const f of fields) {
-    const s = f.string();
-    if (s === undefined || s === "" || s === last) continue;
-    const a = readAddress(f, s);
-    if (a) { last = s; if (!out.some((o) => o.family === a.family && o.value === a.value)) out = out.length ? out.concat([a]) : [a]; }
-  }
-  return out;
+  const out = new AddressList();
+  for (const f of fields) out.add(f);
+  return out.list;
 }
 
-/** One address field: undefined (with an error) when it is not an IP address; `s` is its string, read. */
-function readAddress(f: Field, s: string): Address | undefined {
+/**
+ * Address fields read in order, each once: a field, or (without making it unless it reports) the
+ * field `key` of a parent.
+ */
+class AddressList {
+  // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
+  list: Address[] = [];
+  // The last string read into the list (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
+  private last: string | undefined;
+
+  add(parent: Field, key?: string): void {
+    const s = key === undefined ? parent.string() : parent.childString(key);
+    if (s === undefined || s === "" || s === this.last) return;
+    const a = readAddress(parent, s, key);
+    if (a) { this.last = s; if (!this.list.some((o) => o.family === a.family && o.value === a.value)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
+  }
+}
+
+/** One address field (`f`, or its field `key`): undefined (with an error) when it is not an IP address; `s` is its string, read. */
+function readAddress(f: Field, s: string, key?: string): Address | undefined {
   const a = parseAddress(s);
-  if (!a) f.error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
+  if (!a) (key === undefined ? f : f.get(key)).error("invalid-ip", `${JSON.stringify(s)} is not a valid IP address`);
   return a;
 }
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
-  for (const r of md.get("ownerReferences").list() ?? []) {
-    if (r.get("controller").bool() !== true) continue;
-    const name = r.get("name").string();
-    const kind = r.get("kind").string() || "Pod";
+  for (const r of md.childList("ownerReferences") ?? []) {
+    if (r.childBool("controller") !== true) continue;
+    const name = r.childString("name");
+    const kind = r.childString("kind") || "Pod";
     if (name && kind !== "Node") return { kind, name: internOwner(name) };
   }
   return undefined;
@@ -237,12 +250,13 @@ const podFrontEnd: FrontEnd = {
       ctx.info(["status", "phase"], "finished-pod", `pod ${meta.namespace}/${meta.name} is ${phase}: it takes no part in the analysis`);
       return;
     }
-    const ipFields = [status.get("podIP")];
-    for (const p of status.get("podIPs").list() ?? []) ipFields.push(p.get("ip"));
-    let addresses = readAddresses(ipFields);
+    const ips = new AddressList();
+    ips.add(status, "podIP");
+    for (const p of status.childList("podIPs") ?? []) ips.add(p, "ip");
+    let addresses = ips.list;
     // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most pods use.)
-    const hostField = status.get("hostIP"), hostText = hostField.string();
-    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(hostField, hostText);
+    const hostText = status.childString("hostIP");
+    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(status, hostText, "hostIP");
     if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
@@ -265,7 +279,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const annotations = readStringMap(template.get("metadata").get("annotations"));
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
-      const replicas = root.get("spec").get("replicas").int({ min: 0 });
+      const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,

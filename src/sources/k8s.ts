@@ -33,25 +33,24 @@ export interface Meta {
 }
 
 const internNamespace = runInterner();
+const NAME_RULE: StringRule = { required: true, nonEmpty: true };
 
 /** Reads metadata. Namespaced kinds get "default" when no namespace is given, as kubectl does. */
 export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
   const md = root.get("metadata");
   if (!md.object(true)) return undefined;
-  const nameField = md.get("name");
-  const name = nameField.string({ required: true, nonEmpty: true });
+  const name = md.childString("name", NAME_RULE);
   if (name !== undefined) {
     const err = dnsSubdomainError(name);
-    if (err) nameField.error("invalid-name", err);
+    if (err) md.get("name").error("invalid-name", err);
   }
   let namespace: string | undefined;
   if (namespaced) {
-    const nsField = md.get("namespace");
     // An empty namespace is none: kubectl gives the object its default namespace (cli-runtime's
     // SetNamespace visitor sets it when len(info.Namespace) == 0).
-    namespace = internNamespace(nsField.string() || "default");
+    namespace = internNamespace(md.childString("namespace") || "default");
     const err = dnsLabelError(namespace);
-    if (err) nsField.error("invalid-namespace", err);
+    if (err) md.get("namespace").error("invalid-namespace", err);
   }
   const labels = readLabels(md.get("labels"));
   const annotations = readStringMap(md.get("annotations"));
@@ -267,8 +266,13 @@ export function readCidrAs(f: Field, rule: CidrRule): Cidr | undefined {
 }
 
 export function readProtocol(f: Field, fallback: Protocol = "TCP"): Protocol {
-  if (!f.present) return fallback;
   const p = f.string(PROTOCOL_RULE);
+  return isProtocol(p) ? p : fallback;
+}
+
+/** readProtocol(parent.get(key)), without making the field unless it reports. */
+export function readChildProtocol(parent: Field, key: string, fallback: Protocol = "TCP"): Protocol {
+  const p = parent.childString(key, PROTOCOL_RULE);
   return isProtocol(p) ? p : fallback;
 }
 
@@ -278,6 +282,11 @@ const PORT_RULES: Record<"required" | "optional", NumberRule> = { required: { re
 
 export function readPortNumber(f: Field, required = true): number | undefined {
   return f.int(PORT_RULES[required ? "required" : "optional"]);
+}
+
+/** readPortNumber(parent.get(key), required), without making the field unless it reports. */
+export function readChildPortNumber(parent: Field, key: string, required = true): number | undefined {
+  return parent.childInt(key, PORT_RULES[required ? "required" : "optional"]);
 }
 
 /** An int-or-string port: a number 1-65535, or an IANA service name (as the API server checks). */
