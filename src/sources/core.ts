@@ -65,8 +65,7 @@ function readPodSpec(spec: Field): PodSpec {
     }
   }
   return {
-    // Exact-size copies: the model keeps them, and an array grown by push reserves 17 slots.
-    ports: ports.slice(),
+    ports: sharedPorts(ports),
     hostNetwork: spec.childBool("hostNetwork") ?? false,
     nodeName: internIf(spec.childString("nodeName"), internNode),
     serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
@@ -75,6 +74,20 @@ function readPodSpec(spec: Field): PodSpec {
     automountToken: spec.childBool("automountServiceAccountToken"),
     httpProbes,
   };
+}
+
+/** The last list of ports read (the model shares it: nothing changes an endpoint's ports in place). */
+let lastPorts: readonly NamedPort[] = [];
+
+/**
+ * The ports read for a pod or a template, as the last list read when equal (a workload's pods, and
+ * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
+ * and their port objects), else an exact-size copy (an array grown by push reserves 17 slots).
+ */
+function sharedPorts(ports: NamedPort[]): NamedPort[] {
+  const last = lastPorts;
+  if (last.length === ports.length && ports.every((p, i) => p.name === last[i].name && p.port === last[i].port && p.protocol === last[i].protocol)) return last as NamedPort[];
+  return (lastPorts = ports.slice()) as NamedPort[];
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
@@ -199,13 +212,20 @@ function readAddress(f: Field, s: string, key?: string): Address | undefined {
   return a;
 }
 
+/** The last owner readOwner gave (the model shares it: nothing changes an owner in place). */
+let lastOwner: Owner | undefined;
+
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
   for (const r of md.childList("ownerReferences") ?? []) {
     if (r.childBool("controller") !== true) continue;
     const name = r.childString("name");
     const kind = r.childString("kind") || "Pod";
-    if (name && kind !== "Node") return { kind, name: internOwner(name) };
+    if (name && kind !== "Node") {
+      // (The last owner read again, as a workload's pods come in a row: one object for them all.)
+      if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name: internOwner(name) };
+      return lastOwner;
+    }
   }
   return undefined;
 }
