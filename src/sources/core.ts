@@ -4,6 +4,7 @@
 import { parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
 import type { NamedPort } from "../model/ports.js";
+import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -88,6 +89,27 @@ function sharedPorts(ports: NamedPort[]): NamedPort[] {
   const last = lastPorts;
   if (last.length === ports.length && ports.every((p, i) => p.name === last[i].name && p.port === last[i].port && p.protocol === last[i].protocol)) return last as NamedPort[];
   return (lastPorts = ports.slice()) as NamedPort[];
+}
+
+/** The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's labels in place). */
+let lastLabels: Labels = {};
+let lastKeys: readonly string[] = [];
+
+/**
+ * A pod's (or template's) labels, as the last ones read when they are the same keys in the same
+ * order with the same values (a ReplicaSet's pods, and its template, come in a row with the same
+ * labels), else themselves.
+ */
+function sharedLabels(labels: Labels): Labels {
+  let k = 0;
+  for (const key in labels) {
+    if (lastKeys[k] !== key || lastLabels[key] !== labels[key]) { lastLabels = labels; lastKeys = Object.keys(labels); return labels; }
+    k++;
+  }
+  if (k === lastKeys.length) return lastLabels;
+  lastLabels = labels;
+  lastKeys = Object.keys(labels);
+  return labels;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
@@ -280,7 +302,7 @@ const podFrontEnd: FrontEnd = {
     if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
-      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
+      kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(meta.labels), addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status),
     }, spec, meta.annotations, md, ctx.ref));
@@ -301,7 +323,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(labels), addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
       }, spec, annotations, template.get("metadata"), ctx.ref);
