@@ -95,7 +95,7 @@ export class L7AccessReader {
    */
   private ambient(hop: Hop, a: Attributes, port: number | undefined): L7Access {
     const server = hop.server.endpoint, wp = waypointOf(this.inv, server);
-    const ztunnel = istioAuthorize(hop, this.istio.for(server), "ztunnel", wp ? behindWaypoint(a, wp, this.inv.mesh) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
+    const ztunnel = istioAuthorize(hop, this.istio.for(server, false), "ztunnel", wp ? behindWaypoint(a, wp, this.inv.mesh) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
     const base = { enforcer: wp ? `Istio waypoint ${wp.namespace}/${wp.name}` : "Istio ztunnel", allows: [] as string[], except: [] as string[] };
     if (ztunnel.verdict === "deny") return { ...base, verdict: "none", note: `ztunnel: ${ztunnel.summary}` };
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };

@@ -4,6 +4,7 @@
 
 import type { Loaded } from "../sources/load.js";
 import type { LineLookup } from "../model/source.js";
+import { istioTrustDomainOf } from "../model/mesh.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { FastConnectivity, type Progress } from "../engine/fast/connectivity.js";
 import { GatewayEngine } from "../engine/gateway/engine.js";
@@ -44,7 +45,7 @@ export class Analysis {
   /** The request walk's context: the gateway and policy engines above, the mesh engine, DNS, mesh membership. */
   get walk(): WalkContext {
     const inv = this.loaded.inventory;
-    return (this.walkCtx ??= walkContext(inv, { engine: this.options, policy: this.engine, gateways: this.gateways, authorizers: [new L7Authorizer(this.engine)], trustDomain: inv.mesh.settings.trustDomain }));
+    return (this.walkCtx ??= walkContext(inv, { engine: this.options, policy: this.engine, gateways: this.gateways, authorizers: [new L7Authorizer(this.engine)], trustDomain: istioTrustDomainOf(inv.mesh.settings) }));
   }
 
   /** The routing changed (routes, Services, Gateways, pods): the gateway engine and the walk are built again when asked. */

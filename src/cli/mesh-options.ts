@@ -8,7 +8,7 @@ import { dnsLabelError, dnsSubdomainError } from "../sources/k8s.js";
 import { UsageError, list, str, type OptionSpec, type Values } from "./command.js";
 
 export const MESH_OPTIONS: Record<string, OptionSpec> = {
-  "trust-domain": { type: "string", arg: "DOMAIN", default: DEFAULT_MESH_SETTINGS.trustDomain, description: "the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT" },
+  "trust-domain": { type: "string", arg: "DOMAIN", description: `the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT (default: for Istio, meshConfig trustDomain of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.trustDomain}; for Linkerd, ${DEFAULT_MESH_SETTINGS.trustDomain})` },
   "istio-root-namespace": { type: "string", arg: "NAMESPACE", description: `Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide (default: meshConfig rootNamespace of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.istioRootNamespace})` },
   "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
   "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules), and the input's ConfigMap istio-system/istio is not read for them" },
@@ -17,12 +17,15 @@ export const MESH_OPTIONS: Record<string, OptionSpec> = {
 
 /** Puts the mesh options into the loaded inventory's settings (before any engine is built). */
 export function applyMeshOptions(values: Values, inv: Inventory): void {
-  const td = str(values, "trust-domain") ?? DEFAULT_MESH_SETTINGS.trustDomain;
+  const given = str(values, "trust-domain");
+  const td = given ?? DEFAULT_MESH_SETTINGS.trustDomain;
   // Given, the root namespace replaces what the input's meshConfig says (sources/istio/meshconfig.ts).
   const root = str(values, "istio-root-namespace");
   if (dnsSubdomainError(td)) throw new UsageError(`--trust-domain: ${dnsSubdomainError(td)}`);
   if (root !== undefined && dnsLabelError(root)) throw new UsageError(`--istio-root-namespace: ${dnsLabelError(root)}`);
   inv.mesh.settings.trustDomain = td;
+  // Given, the trust domain replaces the input's meshConfig trustDomain (sources/istio/meshconfig.ts).
+  if (given !== undefined) delete inv.mesh.settings.istioTrustDomain;
   if (root !== undefined) inv.mesh.settings.istioRootNamespace = root;
   inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
   const providers = extensionProviders(list(values, "istio-extension-provider"));

@@ -96,6 +96,26 @@ export interface L7Rule {
   path: Path;
 }
 
+/** Istio's value syntax: exact, prefix*, *suffix or * (StringMatcherWithPrefix / HeaderMatcher / HostMatcher). */
+export function istioWildcard(value: string, ignoreCase = false): StringMatch {
+  const ci = ignoreCase ? { ignoreCase: true } : {};
+  if (value === "*") return { kind: "present" };
+  if (value.startsWith("*")) return { kind: "suffix", value: value.slice(1), ...ci };
+  if (value.endsWith("*")) return { kind: "prefix", value: value.slice(0, -1), ...ci };
+  return { kind: "exact", value, ...ci };
+}
+
+/** The Istio value istioWildcard read (undefined for the other kinds). */
+export function istioWildcardText(m: StringMatch): string | undefined {
+  switch (m.kind) {
+    case "exact": return m.value;
+    case "prefix": return `${m.value}*`;
+    case "suffix": return `*${m.value}`;
+    case "present": return "*";
+    default: return undefined;
+  }
+}
+
 /** "GET", "/api/*", ... : one value as people write it. */
 export function formatStringMatch(m: StringMatch): string {
   const ci = "ignoreCase" in m && m.ignoreCase ? " (any case)" : "";

@@ -11,8 +11,12 @@ import type { SourceRef } from "./source.js";
 
 /** Settings of the installed meshes (Istio meshConfig, Linkerd install values); the CLI can override them. */
 export interface MeshSettings {
-  /** The trust domain of workload identities (Istio meshConfig.trustDomain, Linkerd identityTrustDomain). */
+  /** The trust domain of workload identities (--trust-domain; Linkerd's identityTrustDomain; Istio's unless istioTrustDomain). */
   trustDomain: string;
+  /** Istio meshConfig.trustDomain, when the input's ConfigMap sets it (--trust-domain replaces it): istioTrustDomainOf. */
+  istioTrustDomain?: string;
+  /** Istio meshConfig.trustDomainAliases: trust domains istiod treats as its own in AuthorizationPolicy principals. */
+  istioTrustDomainAliases?: readonly string[];
   /** Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply to the whole mesh. */
   istioRootNamespace: string;
   /** Linkerd's cluster-wide default inbound policy (proxy.defaultInboundPolicy). */
@@ -31,6 +35,9 @@ export interface MeshSettings {
   /** Istio meshConfig pathNormalization.normalization (default BASE): the path Istio's proxies authorize. */
   istioPathNormalization: IstioPathNormalization;
 }
+
+/** The trust domain of Istio's identities: meshConfig.trustDomain, else the shared one (default cluster.local). */
+export const istioTrustDomainOf = (s: Pick<MeshSettings, "trustDomain" | "istioTrustDomain">) => s.istioTrustDomain ?? s.trustDomain;
 
 export const ISTIO_PATH_NORMALIZATIONS = ["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"] as const;
 export type IstioPathNormalization = typeof ISTIO_PATH_NORMALIZATIONS[number];

@@ -19,13 +19,13 @@
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { isHttpOnly, type Clause, type Condition, type L7Rule, type StringMatch } from "../model/l7.js";
+import { isHttpOnly, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../model/l7.js";
 import type { IstioAuthorization } from "../model/mesh.js";
 import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING, selector } from "../model/selector.js";
 import { adminClash, cidrPeers, denyRest, identityPeer, PRIORITY, Refused, withRequests, type MeshConversion, type MeshProblem } from "./common-mesh.js";
-import { istioPortProtocol } from "../engine/l7/istio.js";
+import { istioPortProtocol, trustDomainBundle } from "../engine/l7/istio.js";
 import { istioServerMode } from "../engine/l7/transport.js";
 
 const IDENTITY = new Set(["source.principal", "source.namespace", "source.serviceAccount"]);
@@ -52,7 +52,7 @@ export function istioToCommon(inv: Inventory, selects: (s: EndpointSelector, e: 
     for (const r of ap.rules) {
       try {
         if (tcp && ruleUsesHttp(r)) throw new Refused(`Istio reads Service port ${tcp} as TCP, where it ${ap.action === "allow" ? "drops ALLOW rules with HTTP fields" : "keeps only the non-HTTP part of DENY rules"}`);
-        rules.push(...lowerRule(r, ap.action === "deny" ? "deny" : "pass", rules.length, inv.mesh.settings.trustDomain));
+        rules.push(...lowerRule(r, ap.action === "deny" ? "deny" : "pass", rules.length, trustDomainBundle(inv.mesh.settings)));
         const plaintext = identityRule(r) ? plaintextPort(inv, selected, r) : undefined;
         if (plaintext) out.warnings.push(problem(`names identities, which hold over mutual TLS only, and PeerAuthentication leaves ${plaintext} ${ap.action === "allow" ? "accepting plaintext: a plaintext client running as such an identity is allowed by the conversion, denied by Istio" : "accepting plaintext: a plaintext client running as such an identity is denied by the conversion, not by Istio"}`, r));
       } catch (e) {
@@ -108,8 +108,8 @@ function plaintextPort(inv: Inventory, pods: readonly Endpoint[], r: L7Rule): st
 }
 
 /** One common-API rule per operation of the Istio rule (its ports and HTTP fields), with the rule's sources as peers. */
-function lowerRule(r: L7Rule, action: "deny" | "pass", first: number, trustDomain: string): Rule[] {
-  const peers = r.from?.flatMap((source) => peersOf(source, trustDomain));
+function lowerRule(r: L7Rule, action: "deny" | "pass", first: number, bundle: readonly string[]): Rule[] {
+  const peers = r.from?.flatMap((source) => peersOf(source, bundle));
   const headers = (r.when ?? []).map(whenCondition);
   const ops = r.to ?? [[]];
   return ops.map((op, i) => {
@@ -149,7 +149,7 @@ function whenCondition(c: Condition): Condition {
 }
 
 /** One `from` source (its fields ANDed) as common-API peers (its values ORed). */
-function peersOf(source: Clause, trustDomain: string): Peer[] {
+function peersOf(source: Clause, bundle: readonly string[]): Peer[] {
   if (source.length !== 1) throw new Refused(source.length ? `a source combining ${source.map((c) => c.attribute).join(" and ")} has no common-API equivalent (one field per source)` : "an empty source");
   const c = source[0];
   if (c.not) throw new Refused(`${notForm(c)} (a not-form) has no common-API equivalent`);
@@ -157,7 +157,7 @@ function peersOf(source: Clause, trustDomain: string): Peer[] {
   if (c.attribute === "remote.ip") throw new Refused("remoteIpBlocks (the original client behind proxies) have no common-API equivalent");
   if (!("values" in c)) throw new Refused(`${c.attribute} has no common-API equivalent`);
   switch (c.attribute) {
-    case "source.principal": return c.values.map((v) => principalPeer(v, trustDomain));
+    case "source.principal": return c.values.map((v) => principalPeer(v, bundle));
     case "source.namespace": return c.values.map((v) => identityPeer(namespaceOf(v), undefined));
     case "source.serviceAccount": return c.values.map((v) => { const [ns, sa] = (v as { value: string }).value.split("/"); return identityPeer({ kind: "name", name: ns }, sa); });
     case "request.auth": throw new Refused("requestPrincipals (JWT) have no common-API equivalent");
@@ -173,12 +173,13 @@ function namespaceOf(v: StringMatch): EndpointSelector["namespaces"] {
 }
 
 // The principal forms with a common-API meaning: TD/ns/NS/sa/SA, TD/ns/NS/sa/<any> (or TD/ns/NS/<any>),
-// <any>/ns/NS/sa/SA, <any>/sa/SA and "*" (any identity), TD being the mesh's trust domain.
-function principalPeer(v: StringMatch, trustDomain: string): Peer {
+// <any>/ns/NS/sa/SA, <any>/sa/SA and "*" (any identity), TD being the mesh's trust domain, one of its
+// aliases or cluster.local, which istiod rewrites to the mesh's (engine/l7/istio.ts migrateTrustDomain).
+function principalPeer(v: StringMatch, bundle: readonly string[]): Peer {
   if (v.kind === "present") return identityPeer({ kind: "any" }, undefined);
-  const text = v.kind === "exact" ? v.value : v.kind === "prefix" ? `${v.value}*` : v.kind === "suffix" ? `*${v.value}` : "";
+  const text = istioWildcardText(v) ?? "";
   const m = /^([^/*]+|\*)\/ns\/([^/*]+)\/(?:sa\/([^/*]+|\*)|\*)$/.exec(text);
-  if (m && m[1] !== "*" && m[1] !== trustDomain) throw new Refused(`the principal ${JSON.stringify(text)} is in the trust domain ${m[1]}, not the mesh's (${trustDomain}, --trust-domain): no client of this mesh has it`);
+  if (m && m[1] !== "*" && m[1] !== "cluster.local" && !bundle.includes(m[1])) throw new Refused(`the principal ${JSON.stringify(text)} is in the trust domain ${m[1]}, not the mesh's (${bundle.join(", ")}: meshConfig trustDomain and trustDomainAliases, --trust-domain): no client of this mesh has it`);
   if (m && (m[1] !== "*" || (m[3] && m[3] !== "*"))) return identityPeer({ kind: "name", name: m[2] }, m[3] && m[3] !== "*" ? m[3] : undefined);
   const sa = /^\*\/sa\/([^/*]+)$/.exec(text);
   if (sa) return identityPeer({ kind: "any" }, sa[1]);

@@ -8,7 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { istioNormalize, istioPath, istioPathRejected } from "../../src/engine/l7/paths.js";
-import type { IstioPathNormalization } from "../../src/model/mesh.js";
+import { istioTrustDomainOf, type IstioPathNormalization } from "../../src/model/mesh.js";
+import { applyMeshOptions } from "../../src/cli/mesh-options.js";
 import { formatDiagnostic } from "../../src/model/source.js";
 import { load } from "../helpers.js";
 import { outcome, pod, service, world } from "./fixture.js";
@@ -228,4 +229,50 @@ test("meshConfig pathNormalization (listener.go: NONE, BASE, MERGE_SLASHES, DECO
   assert.equal(ask("    pathNormalization: {normalization: MERGE_SLASHES}"), "403", "MERGE_SLASHES: //admin is /admin (was a wrong allow)");
   assert.equal(outcome(world(base + deny + meshConfig("    pathNormalization: {normalization: NONE}")).ask("shop/web", "shop/api", 8080, get("/x/../admin"))), "allow", "NONE: the path as sent");
   assert.match(load({ "m.yaml": meshConfig("    pathNormalization: {normalization: SOMETIMES}") }).diagnostics.errors.map(formatDiagnostic).join("\n"), /data\.mesh\.pathNormalization\.normalization/);
+});
+
+test("meshConfig trustDomain and trustDomainAliases: identities carry the trust domain; istiod rewrites cluster.local and aliased principals to every domain of the bundle (a sidecar's RBAC)", () => {
+  // istio pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases: a principal TD/ns/NS/sa/SA whose TD is in the
+  // bundle (trustDomain, then trustDomainAliases) or is "cluster.local" becomes one principal per domain of the bundle; other
+  // domains are kept. ExpandTrustDomainAliases: a trustDomains value of the bundle becomes the whole bundle.
+  // builder.go applies it (m.MigrateTrustDomain) to every rule istiod writes for Envoy.
+  const allow = (source: string) => ap("allow", "shop", `  selector: {matchLabels: {app: api}}\n  rules: [{from: [{source: {${source}}}]}]`);
+  const ask = (yaml: string) => outcome(world(base + yaml).ask("shop/web", "shop/api", 8080, get("/")));
+  const td = meshConfig("    trustDomain: new.example");
+  const aliased = meshConfig("    trustDomain: new.example\n    trustDomainAliases: [old.example]");
+  const w = world(base + td);
+  assert.equal(w.engine.inventory.mesh.settings.istioTrustDomain, "new.example");
+  const id = w.ask("shop/web", "shop/api", 8080, get("/")).layers.find((l) => l.layer === "transport")!.summary;
+  assert.match(id, /new\.example\/ns\/shop\/sa\/web/);
+  assert.equal(ask(td + allow("principals: [cluster.local/ns/shop/sa/web]")), "allow", "cluster.local names the local trust domain");
+  assert.equal(ask(td + allow("principals: [new.example/ns/shop/sa/web]")), "allow");
+  assert.equal(ask(td + allow("principals: [old.example/ns/shop/sa/web]")), "403", "not an alias: kept, and no client has it");
+  assert.equal(ask(aliased + allow("principals: [old.example/ns/shop/sa/web]")), "allow", "an alias: rewritten to new.example too");
+  assert.equal(ask(aliased + allow("principals: [\"*.example/ns/shop/sa/web\"]")), "allow", "a pattern: kept for the domains it matches");
+  assert.equal(ask(aliased + allow("notPrincipals: [old.example/ns/shop/sa/web]")), "403", "notPrincipals are rewritten alike");
+  assert.equal(ask(aliased + allow("trustDomains: [old.example]")), "allow", "trustDomains are expanded to the bundle");
+  assert.equal(ask(td + allow("trustDomains: [old.example]")), "403");
+  assert.equal(ask(allow("principals: [other.example/ns/shop/sa/web]")), "403", "the default bundle: cluster.local alone");
+  const bad = load({ "m.yaml": meshConfig("    trustDomain: Bad_Domain\n    trustDomainAliases: [ok.example, \"x..y\"]") });
+  assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh\.trustDomain: .*Bad_Domain/);
+  assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /data\.mesh\.trustDomainAliases\[1\]: .*x\.\.y/);
+  assert.equal(load({ "m.yaml": meshConfig("    trustDomain: \"istio.io.\"") }).diagnostics.hasErrors, false, "a trailing dot is allowed (ValidateTrustDomain)");
+});
+
+test("--trust-domain, given, replaces the meshConfig trustDomain; not given, the meshConfig's stands for Istio and Linkerd keeps cluster.local", () => {
+  const read = () => load({ "m.yaml": meshConfig("    trustDomain: new.example") }).inventory;
+  const kept = read();
+  applyMeshOptions({}, kept);
+  assert.deepEqual([istioTrustDomainOf(kept.mesh.settings), kept.mesh.settings.trustDomain], ["new.example", "cluster.local"]);
+  const given = read();
+  applyMeshOptions({ "trust-domain": "cli.example" }, given);
+  assert.deepEqual([istioTrustDomainOf(given.mesh.settings), given.mesh.settings.trustDomain], ["cli.example", "cli.example"]);
+});
+
+test("a revisioned istiod's ConfigMap istio-REV is not read, with a warning: its trustDomain does not change the answers", () => {
+  // istio pilot/pkg/bootstrap/mesh.go getMeshConfigMapName: revision REV reads "istio-" + REV.
+  const revisioned = meshConfig("    trustDomain: canary.example").replace("name: istio,", "name: istio-canary,");
+  const l = load({ "m.yaml": base + revisioned });
+  assert.match(l.diagnostics.items.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh: .*revision canary .*not read/);
+  assert.equal(l.inventory.mesh.settings.istioTrustDomain, undefined);
 });

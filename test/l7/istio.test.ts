@@ -137,7 +137,10 @@ test("principals, serviceAccounts and trustDomains read the mutual-TLS identity;
   assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/sa"))), "allow", "serviceAccounts: namespace/name");
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/td"))), "allow");
   w.engine.inventory.mesh.settings.trustDomain = "corp.example";
-  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/p"))), "403", "the principal is now corp.example/ns/shop/sa/web");
+  // The client is now corp.example/ns/shop/sa/web; istiod rewrites a cluster.local principal to the local trust domain
+  // (pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases), so the rule still admits it; trustDomains do not.
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/p"))), "allow", "cluster.local/ns/shop/sa/web is rewritten to corp.example/ns/shop/sa/web");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/td"))), "403", "corp.example does not match cluster.*");
 });
 
 test("when: request headers, source.ip, destination.port and connection.sni (mTLS only)", () => {

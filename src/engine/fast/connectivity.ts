@@ -74,6 +74,8 @@ export class FastConnectivity implements Connectivity {
   /** The same, by the key of the peers' set of each such rule. */
   private labelledBy?: Map<string, Set<Signature>>;
   private sigByKey = new Map<string, Signature>();
+  /** The local ports of parts by their text (portsKey): a list per distinct text. */
+  private portLists = new Map<string, readonly NamedPort[]>();
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
 
@@ -526,12 +528,15 @@ export class FastConnectivity implements Connectivity {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
-    const ports = names?.size ? localPorts(cls, names) : [];
-    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${portsKey(ports)}`;
+    const ports = names?.size ? localPorts(cls, names) : NO_PORTS, text = portsKey(ports);
+    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${text}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers = unenforced ? NO_TIERS : tiersOf(policies, d);
-      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: ports, unenforced, users: 0,
+      // Parts with the same local ports share one list (9.4k of 10.2k parts have some at 100k pods).
+      let shared = this.portLists.get(text);
+      if (!shared) this.portLists.set(text, shared = ports);
+      sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: shared, unenforced, users: 0,
         layout: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
@@ -578,6 +583,7 @@ function firstOf(b: Bits): number {
   return -1;
 }
 const NO_POLICIES: readonly Policy[] = [];
+const NO_PORTS: readonly NamedPort[] = Object.freeze([]);
 /** The tiers of an unenforced part (none), shared: frozen, as no part's tiers are ever written. */
 const NO_TIERS = Object.freeze({ admin: Object.freeze([]), namespace: Object.freeze([]), baseline: Object.freeze([]) }) as unknown as Record<Tier, Policy[]>;
 

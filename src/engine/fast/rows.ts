@@ -36,6 +36,8 @@ export class RowBuilder {
   /** Shared tier outcomes over every word, and over one narrower word range (new columns). */
   private outcomes = new Map<number, Outcome>();
   private narrow = new Map<number, Outcome>();
+  /** Tier plans by their text (tiersOf): shared by the parts with the same tiers and numbers of rules. */
+  private plans = new Map<string, readonly TierPlan[]>();
   /** Tier outcome keys (tierKey) by their text; kept across resets, so a plan's key stays good. */
   private tierKeys = new Map<string, number>();
   private narrowAt = -1;
@@ -56,10 +58,12 @@ export class RowBuilder {
    */
   build(sig: Signature, from?: Signature): void {
     if (sig.unenforced) {
-      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [], key: undefined }], conns: [1] };
+      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [], key: undefined }], conns: [1], plan: undefined };
     } else {
-      const { intervals, ...layout } = portLayout(sig, this.named());
-      sig.layout = { ...layout, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
+      const { intervals, starts, classOf, reps } = portLayout(sig, this.named());
+      // Written out, not spread from a rest of the layout: a layout is kept per part (10k at 100k pods),
+      // and the object a rest pattern makes keeps its properties in a dictionary (about 300 bytes).
+      sig.layout = { starts, classOf, reps, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })), plan: undefined };
     }
     sig.masks = undefined;
     if (sig.part === "admin") {
@@ -411,7 +415,11 @@ export class RowBuilder {
     // A port class keeps one outcome key (PortLayout reps' key): an Admin part is that tier alone, a
     // rest part the NetworkPolicy and Baseline tiers.
     if (keyed > 1) throw new Error(`internal: part ${sig.key} has ${keyed} Admin or Baseline tiers`);
-    return layout.plan = out;
+    // Plans repeat (the same tiers with the same numbers of rules): one list per distinct plan.
+    const text = out.map((t) => `${t.tier}@${t.at}`).join(",");
+    let shared = this.plans.get(text);
+    if (!shared) this.plans.set(text, shared = out);
+    return layout.plan = shared;
   }
 
   /** The outcome key of port class `rep`'s Admin or Baseline tier `plan` (made when first asked, then kept). */

@@ -5,7 +5,7 @@
 // sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import type { IstioPathNormalization, MeshModel } from "../../model/mesh.js";
+import { istioTrustDomainOf, type IstioPathNormalization, type MeshModel } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
@@ -86,7 +86,7 @@ export class L7Engine {
       if (l.verdict === "deny") return out;
       ztunnel = behindWaypoint(a, wp, this.mesh);
     }
-    out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint), "ztunnel", ztunnel, where));
+    out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint, false), "ztunnel", ztunnel, where));
     return out;
   }
 }
@@ -97,7 +97,7 @@ function plaintext(): Transport {
 
 /** What ztunnel sees of a request a waypoint forwarded: the waypoint's identity, no HTTP, no client address. */
 export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, mesh: MeshModel): Attributes {
-  const td = mesh.settings.trustDomain;
+  const td = istioTrustDomainOf(mesh.settings);
   return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
 }
 

@@ -14,8 +14,8 @@
 //     a waypoint enforces the policies attached to it or to the Service, with every field.
 
 import type { Endpoint, ServicePort } from "../../model/endpoint.js";
-import { isHttpOnly, type Clause, type Condition, type L7Rule } from "../../model/l7.js";
-import type { IstioAuthorization, MeshAction, MeshModel, MeshSettings } from "../../model/mesh.js";
+import { isHttpOnly, istioWildcard, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
+import { istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
@@ -26,7 +26,11 @@ const POINT_NAME: Record<IstioPoint, string> = {
   "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint",
 };
 
-/** The policies that apply to a workload's sidecar or ztunnel, looked up by namespace. */
+/**
+ * The policies that apply to a workload's sidecar or ztunnel, looked up by namespace. For a sidecar
+ * (`envoy`, the default) their principals are those istiod writes into Envoy's RBAC filter, after
+ * migrateTrustDomain; ztunnel's (pilot/pkg/serviceregistry/ambient/authorization.go) are not rewritten.
+ */
 export class IstioPolicies {
   private byNamespace = new Map<string, IstioAuthorization[]>();
 
@@ -38,17 +42,79 @@ export class IstioPolicies {
     }
   }
 
-  for(e: Endpoint): IstioAuthorization[] {
+  for(e: Endpoint, envoy = true): IstioAuthorization[] {
     const root = this.mesh.settings.istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
-    return candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    const applied = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    return envoy ? applied.map((p) => migrateTrustDomain(p, this.mesh.settings)) : applied;
   }
 }
 
-/** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway). */
+/**
+ * istiod's trust domain bundle (pilot/pkg/security/trustdomain/bundle.go NewBundle): meshConfig
+ * trustDomain, then trustDomainAliases.
+ */
+export function trustDomainBundle(s: MeshSettings): string[] {
+  return [istioTrustDomainOf(s), ...(s.istioTrustDomainAliases ?? [])];
+}
+
+const migrated = new WeakMap<IstioAuthorization, { bundle: string; policy: IstioAuthorization }>();
+
+/**
+ * The policy as istiod writes it for Envoy (builder.go: `m.MigrateTrustDomain(b.trustDomainBundle)`,
+ * model.go MigrateTrustDomain): every source principal (`principals`, `notPrincipals`, `when
+ * source.principal`) of the form TD/ns/NS/sa/SA whose TD is in the bundle or is "cluster.local" (the
+ * local trust domain, whatever it is named) becomes one principal per trust domain of the bundle
+ * (ReplaceTrustDomainAliases; a TD pattern like "*local" is kept as is for the domains it matches);
+ * "*" as TD, other forms and other trust domains are kept. `trustDomains` values naming a domain of
+ * the bundle become the whole bundle (ExpandTrustDomainAliases). With the default bundle
+ * (cluster.local alone) nothing changes.
+ */
+export function migrateTrustDomain(p: IstioAuthorization, s: MeshSettings): IstioAuthorization {
+  const bundle = trustDomainBundle(s);
+  const key = bundle.join(" ");
+  if (key === "cluster.local") return p;
+  const hit = migrated.get(p);
+  if (hit?.bundle === key) return hit.policy;
+  const condition = (c: Condition): Condition => {
+    if (!("values" in c)) return c;
+    if (c.attribute === "source.principal") return { ...c, values: uniqueMatches(c.values.flatMap((v) => replaceTrustDomainAliases(v, bundle))) };
+    if (c.attribute === "source.trustDomain") return { ...c, values: uniqueMatches(c.values.flatMap((v) => (bundle.includes(istioWildcardText(v) ?? "") ? bundle.map((td) => istioWildcard(td)) : [v]))) };
+    return c;
+  };
+  const rule = (r: L7Rule): L7Rule => ({ ...r, ...(r.from ? { from: r.from.map((clause) => clause.map(condition)) } : {}), ...(r.when ? { when: r.when.map(condition) } : {}) });
+  const policy = { ...p, rules: p.rules.map(rule) };
+  migrated.set(p, { bundle: key, policy });
+  return policy;
+}
+
+function uniqueMatches(list: StringMatch[]): StringMatch[] {
+  const seen = new Set<string>();
+  return list.filter((m) => { const k = JSON.stringify(m); if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+/** bundle.go ReplaceTrustDomainAliases for one principal value. */
+function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): StringMatch[] {
+  const text = istioWildcardText(v);
+  const parts = text?.split("/");
+  if (text === undefined || parts!.length !== 5 || parts![0] === "*") return [v];
+  const td = parts![0];
+  const prefix = (a: string, pattern: string) => pattern.endsWith("*") && a.startsWith(pattern.slice(0, -1));
+  const suffix = (a: string, pattern: string) => pattern.startsWith("*") && a.endsWith(pattern.slice(1));
+  const inBundle = bundle.some((s) => td === s || s === "*" || prefix(td, s) || prefix(s, td) || suffix(td, s) || suffix(s, td));
+  if (!inBundle && td !== "cluster.local") return [v];
+  const out: string[] = [];
+  for (const d of bundle) {
+    const p = suffix(d, td) ? text : [d, ...parts!.slice(1)].join("/");
+    if (!out.includes(p)) out.push(p);
+  }
+  return out.map((p) => istioWildcard(p));
+}
+
+/** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway), as istiod writes them for its Envoy (migrateTrustDomain). */
 export function istioWaypointPolicies(mesh: MeshModel, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
   const root = mesh.settings.istioRootNamespace;
-  return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
+  return mesh.istio.authorizations.map((p) => migrateTrustDomain(p, mesh.settings)).filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);

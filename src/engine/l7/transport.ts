@@ -7,7 +7,7 @@
 //   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import type { ClientTlsMode, IstioClientTls, IstioPeerAuthentication, MeshModel, MtlsMode } from "../../model/mesh.js";
+import { istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type MeshModel, type MtlsMode } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
@@ -95,7 +95,7 @@ export interface Transport {
 /** The client's identity as `mesh` writes it. */
 export function identityOf(e: Endpoint, mesh: "istio" | "linkerd", settings: MeshModel["settings"]): PeerIdentity | undefined {
   if (e.namespace === undefined) return undefined;
-  const sa = e.serviceAccount ?? "default", ns = e.namespace, td = settings.trustDomain;
+  const sa = e.serviceAccount ?? "default", ns = e.namespace, td = mesh === "istio" ? istioTrustDomainOf(settings) : settings.trustDomain;
   const principal = mesh === "istio" ? `${td}/ns/${ns}/sa/${sa}` : `${sa}.${ns}.serviceaccount.identity.${settings.linkerdNamespace}.${td}`;
   return { principal, namespace: ns, serviceAccount: sa, trustDomain: td };
 }

@@ -10,6 +10,11 @@
 //                        getExtAuthz then fails like an undefined one: CUSTOM policies naming it become deny rules.
 //   pathNormalization    the path Istio's proxies authorize (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES;
 //                        engine/l7/paths.ts istioPath)
+//   trustDomain          the trust domain of Istio's identities (TRUST_DOMAIN/ns/NS/sa/SA; default cluster.local)
+//   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
+//                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
+// A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
+// getMeshConfigMapName) for the proxies of its revision; those are not modelled (a warning says so).
 // The CLI's --istio-root-namespace and --istio-extension-provider override what is read here.
 // istiod reads the text with sigs.k8s.io/yaml (protomarshal.ApplyYAML: yaml.YAMLToJSON, go-yaml v2), as
 // kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
@@ -27,6 +32,11 @@ const HEADER_LISTS = ["includeRequestHeadersInCheck", "includeHeadersInCheck", "
 
 /** Reads the mesh configuration when `meta` names istiod's ConfigMap; other ConfigMaps are left alone. */
 export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.namespace === ISTIO_MESH_CONFIGMAP.namespace && meta.name.startsWith(`${ISTIO_MESH_CONFIGMAP.name}-`) && root.get("data").get("mesh").present) {
+    const rev = meta.name.slice(ISTIO_MESH_CONFIGMAP.name.length + 1);
+    root.get("data").get("mesh").warn("not-modelled", `the mesh configuration of Istio revision ${rev} (istiod --revision ${rev} reads ConfigMap ${meta.name}) is not read: Junction answers with the default revision's ConfigMap ${ISTIO_MESH_CONFIGMAP.namespace}/${ISTIO_MESH_CONFIGMAP.name} for every proxy, including those of revision ${rev} (label istio.io/rev=${rev})`);
+    return;
+  }
   if (meta.name !== ISTIO_MESH_CONFIGMAP.name || meta.namespace !== ISTIO_MESH_CONFIGMAP.namespace) return;
   const text = root.get("data").get("mesh");
   const yaml = text.string();
@@ -47,8 +57,30 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
     else settings.istioRootNamespace = ns;
   }
   settings.istioExtensionProviders = extensionProviders(mesh.get("extensionProviders"));
+  const td = mesh.get("trustDomain");
+  const domain = td.string();
+  if (domain !== undefined) {
+    const err = trustDomainError(domain);
+    if (err) td.error("invalid-value", err);
+    else settings.istioTrustDomain = domain;
+  }
+  const aliases = (mesh.get("trustDomainAliases").list() ?? []).flatMap((a) => {
+    const v = a.string({ required: true });
+    const err = v === undefined ? undefined : trustDomainError(v);
+    if (err) a.error("invalid-value", err);
+    return v !== undefined && !err ? [v] : [];
+  });
+  if (aliases.length) settings.istioTrustDomainAliases = aliases;
   const normalization = mesh.get("pathNormalization").get("normalization").string({ oneOf: ISTIO_PATH_NORMALIZATIONS });
   if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
+}
+
+/** istiod's check of a trust domain (pkg/config/validation/agent ValidateTrustDomain): DNS labels, a trailing "." allowed. */
+function trustDomainError(domain: string): string | undefined {
+  const labels = domain.split(".");
+  if (labels.length > 1 && labels[labels.length - 1] === "") labels.pop();
+  const bad = labels.find((l) => dnsLabelError(l) !== undefined);
+  return bad === undefined ? undefined : `trust domain name ${JSON.stringify(domain)} invalid: ${dnsLabelError(bad)} (istiod refuses this mesh configuration)`;
 }
 
 function extensionProviders(list: Field): MeshSettings["istioExtensionProviders"] {

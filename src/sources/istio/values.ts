@@ -4,7 +4,7 @@
 // are checked as the validation webhook checks them (pkg/config/security).
 
 import { parseAddress, parseCidr, type Cidr } from "../../model/ip.js";
-import type { CidrMatch, StringMatch } from "../../model/l7.js";
+import { istioWildcard as wildcard, type CidrMatch, type StringMatch } from "../../model/l7.js";
 import type { Field } from "../fields.js";
 import { templateError } from "../trafficpolicy-http.js";
 import { escapeRegex } from "../../model/regex.js";
@@ -18,14 +18,8 @@ export function stringList(f: Field): { field: Field; value: string }[] | undefi
   });
 }
 
-/** Exact, prefix*, *suffix or * (StringMatcherWithPrefix / HeaderMatcher / HostMatcher). */
-export function wildcard(value: string, ignoreCase = false): StringMatch {
-  const ci = ignoreCase ? { ignoreCase: true } : {};
-  if (value === "*") return { kind: "present" };
-  if (value.startsWith("*")) return { kind: "suffix", value: value.slice(1), ...ci };
-  if (value.endsWith("*")) return { kind: "prefix", value: value.slice(0, -1), ...ci };
-  return { kind: "exact", value, ...ci };
-}
+/** Exact, prefix*, *suffix or * (model/l7.ts istioWildcard). */
+export { wildcard };
 
 /** Values where a wildcard may stand only at the start or the end (trust domains). */
 export function checkedWildcard(item: Field, value: string): StringMatch | undefined {

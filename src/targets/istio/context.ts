@@ -3,6 +3,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
+import { istioTrustDomainOf } from "../../model/mesh.js";
 import type { EndpointSelector, NamespaceMatch } from "../../model/policy.js";
 import { matches, selector } from "../../model/selector.js";
 import { targetPortOn } from "../../model/service-endpoints.js";
@@ -16,7 +17,7 @@ export class IstioContext {
 
   constructor(readonly inv: Inventory) {
     this.k8s = new K8sContext(inv);
-    this.trustDomain = inv.mesh.settings.trustDomain;
+    this.trustDomain = istioTrustDomainOf(inv.mesh.settings);
     this.rootNamespace = inv.mesh.settings.istioRootNamespace;
   }
 
