@@ -340,3 +340,27 @@ test("Calico ports as numorstring and the validator read them; `notin` is `not i
   assert.deepEqual(dnf("app notin {'a'}"), ["app!=a"]);
   assert.deepEqual(dnf("app notin{'a','b'} && x\tnot\tin {'c'}"), ["app notin (a,b),x!=c"]);
 });
+
+// A pod's workload endpoint carries three labels more than the pod (libcalico-go
+// conversion/workload_endpoint_default.go): projectcalico.org/namespace, projectcalico.org/orchestrator
+// = k8s and projectcalico.org/serviceaccount; a namespace's profile carries projectcalico.org/name
+// (conversion.go NamespaceToProfile). Junction's pods had none of them, so the common GlobalNetworkPolicy
+// idiom `selector: projectcalico.org/namespace == 'x'` selected nothing (its Deny denied nothing), and
+// a rule selector or namespaceSelector naming them matched nothing.
+test("Calico's implicit labels: projectcalico.org/namespace, orchestrator and serviceaccount on pods, projectcalico.org/name on namespaces", () => {
+  const e = engineFor(withPolicies(
+    calico("GlobalNetworkPolicy", "deny-y", "  order: 1\n  selector: projectcalico.org/namespace == 'y' && projectcalico.org/orchestrator == 'k8s'\n  ingress:\n  - {action: Deny, source: {selector: projectcalico.org/namespace == 'z'}}\n  - {action: Allow, source: {namespaceSelector: projectcalico.org/name == 'x'}}\n  - {action: Deny}"),
+    calico("NetworkPolicy", "sa", "  order: 1\n  selector: pod == 'a'\n  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount == 'default'}}\n  - {action: Deny}", "z"),
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h1}\nspec: {node: n1, expectedIPs: [192.0.2.9], profiles: [projectcalico-default-allow]}",
+    calico("GlobalNetworkPolicy", "not-pods", "  order: 2\n  selector: \"!has(projectcalico.org/namespace)\"\n  ingress:\n  - {action: Deny}"),
+  ));
+  assert.equal(verdict(e, "z/a", "y/b", 80), "deny", "the namespace label selects y's pods; the rule's names z's");
+  assert.equal(verdict(e, "x/a", "y/b", 80), "allow", "projectcalico.org/name is the namespace's name");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "allow", "x is not selected");
+  assert.equal(verdict(e, "z/b", "z/a", 80), "allow", "every pod runs as a service account (default)");
+  assert.equal(verdict(e, "x/b", "z/a", 80), "deny", "the namespaced rule stays in z");
+  assert.equal(verdict(e, "x/b", "workload:h1", 22), "deny", "host endpoints have no namespace label");
+  assert.equal(verdict(e, "x/b", "z/b", 22), "allow", "pods have one");
+  const sa = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount != 'x'}}", "x") });
+  assert.match(sa.diagnostics.errors.map((d) => d.message).join("\n"), /projectcalico\.org\/serviceaccount with != or not in/);
+});

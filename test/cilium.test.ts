@@ -198,3 +198,17 @@ test("the agent's ConfigMap cilium-config: cluster-name names the cluster, enabl
   assert.deepEqual(messages(nodes, config("enable-node-selector-labels: 'true'")), []);
   assert.match(messages(nodes).join("\n"), /^warning: fromNodes\/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels/);
 });
+
+// toEntities host (the endpoint's own node) in an allow rule: the engine's --own-node decides a pod's
+// traffic with its own node in the Namespace tier, both ways, as it does for fromEntities host; it was
+// refused in egress. A deny of the host, and remote-node alone (every node but the endpoint's own), stay
+// refused: the model has no peer relative to the endpoint.
+test("toEntities host in an allow rule is the own-node rule, as fromEntities host is; a deny of it and remote-node alone are refused", () => {
+  const allow = load({ "p.yaml": withPolicies(cnp("h", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toEntities: [host]")) });
+  assert.deepEqual(allow.diagnostics.errors, []);
+  assert.match(allow.diagnostics.items.map((d) => `${d.severity}: ${d.message}`).join("\n"), /info: toEntities host: traffic to a pod's own node is allowed by --own-node=allow/);
+  const refused = load({ "p.yaml": cnp("h", "  endpointSelector: {}\n  egressDeny:\n  - toEntities: [host]\n  ingress:\n  - fromEntities: [remote-node]") });
+  const errs = refused.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errs, /spec\.egressDeny\.0\.toEntities\.0: the host entity .* cannot be expressed/);
+  assert.match(errs, /spec\.ingress\.0\.fromEntities\.0: the remote-node entity .* cannot be expressed/);
+});

@@ -160,7 +160,7 @@ function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
 }
 
 /** Entities into `peers` (pkg/policy/api/entity.go EntitySelectorMapping); false for `all` (every peer). */
-function entityPeers(f: Field, d: Direction, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
+function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
   const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
   if (names.includes("all")) return false;
   const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
@@ -178,8 +178,12 @@ function entityPeers(f: Field, d: Direction, ctx: ObjectContext, scope: Scope, p
         break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
-        if (n === "host" && d === "ingress") { ctx.info([...f.path, i], "vendor-host", "fromEntities host: traffic from a pod's own node is allowed by --own-node=allow (the default), and not otherwise"); break; }
-        f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed; host and remote-node together are every node`);
+        // The host is the endpoint's own node, which the engine's --own-node decides for in the
+        // Namespace tier, both ways: an allow of it says nothing more under --own-node=allow (the
+        // default). A deny of it, and remote-node alone (every node but the endpoint's own), need a
+        // peer relative to the endpoint, which the model does not have.
+        if (n === "host" && (d === "ingress" || action === "allow")) { ctx.info([...f.path, i], "vendor-host", `${d === "ingress" ? "fromEntities" : "toEntities"} host: traffic ${d === "ingress" ? "from" : "to"} a pod's own node is allowed by --own-node=allow (the default), and not otherwise`); break; }
+        f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed: the model has no peer relative to the endpoint; host and remote-node together are every node`);
         break;
       default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
@@ -204,7 +208,7 @@ function cidrSetPeers(f: Field): Peer[] {
 }
 
 /** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
-function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Peer[] | undefined {
+function readPeers(r: Field, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
   const peers: Peer[] = [];
@@ -218,7 +222,7 @@ function readPeers(r: Field, d: Direction, scope: Scope, ctx: ObjectContext): Pe
       for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
-    else if (!entityPeers(v, d, ctx, scope, peers)) return undefined;
+    else if (!entityPeers(v, d, action, ctx, scope, peers)) return undefined;
   }
   return peers;
 }
@@ -334,7 +338,7 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     r.object(true);
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const empty = r.keys().length === 0;
-    const peers = empty ? [] : readPeers(r, d, scope, ctx);
+    const peers = empty ? [] : readPeers(r, d, action, scope, ctx);
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
     // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").

@@ -60,10 +60,26 @@ export function resolvePlain(s: string): unknown {
 /** strconv.ParseInt(s, 0, 64), falling back to ParseUint(s, 0, 64) (no sign), as a JSON number. */
 function goInt(s: string): number | undefined {
   const n = goBigInt(s);
-  return n === undefined ? undefined : Number(n) || 0;
+  return n === undefined ? undefined : n < INT64 ? int64Number(n) : Number(n);
 }
 
 const INT64 = 2n ** 63n;
+
+/**
+ * An int64 as a JavaScript number, kept inside int64's range: the integers from 2^63 - 512 to
+ * 2^63 - 1 round to the double 2^63, which no int64 holds, so they are read as the largest double
+ * below it (MAX_INT64_NUMBER). A value of 2^63 or more is then always beyond an int64 field's range
+ * (kubectl sends 9223372036854775808 as written and the API server's decoder fails on it), and one
+ * of 2^63 - 1 or less never is, whatever the rounding (schema/structural.ts bounds int64 fields so).
+ * Negative values need nothing: -2^63 is a double.
+ */
+export function int64Number(n: bigint): number {
+  const x = Number(n);
+  return x >= 2 ** 63 ? MAX_INT64_NUMBER : x || 0;
+}
+
+/** The largest double below 2^63 (2^63 - 1024). */
+export const MAX_INT64_NUMBER = 2 ** 63 - 1024;
 
 /** The exact integer of goInt (Go's base-0 syntax: 0x, 0b, 0o, a leading 0 for octal), if in range. */
 function goBigInt(s: string): bigint | undefined {

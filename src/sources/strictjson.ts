@@ -16,7 +16,7 @@ export class JsonReadError extends Error {
  */
 export function parseStrictJson(text: string): unknown {
   let value: unknown;
-  try { value = JSON.parse(text); }
+  try { value = JSON.parse(int64Exact(text)); }
   catch (e) { throw new JsonReadError(`invalid JSON: ${(e as Error).message.replace(/^Unexpected/, "unexpected")}`, errorOffset(e as Error)); }
   // Cheap check first: no deep nesting, and as many key colons written as the parsed objects hold
   // keys (a duplicate key is written but held once; keyColons counts every written key, and
@@ -53,6 +53,38 @@ export function parseJsonStream(text: string): { values: unknown[]; ranges: [num
     while (start < text.length && " \t\r\n".includes(text[start])) start++;
   }
   return values.length > 1 ? { values, ranges } : undefined;
+}
+
+/**
+ * The text with each integer from 2^63 - 512 to 2^63 - 1 written as 9223372036854774784, the largest
+ * double below 2^63, which JSON.parse then reads exactly (kubeyaml.ts int64Number: as written,
+ * JSON.parse would round it to 2^63, beyond int64, which an int64 field then refuses; Go reads it as
+ * an int64). Same length, so offsets in the text stay true; only tokens outside strings are changed.
+ */
+export function int64Exact(text: string): string {
+  // (indexOf first: almost no text holds these digits.)
+  if (!text.includes("922337203685477")) return text;
+  let out = text;
+  const re = /(?<![\d.eE+-])9223372036854775(\d{3})(?![\d.eE])/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const low = Number(m[1]);
+    if (low < 296 || low > 807 || insideString(text, m.index)) continue;
+    out = out.slice(0, m.index) + MAX_INT64_TEXT + out.slice(m.index + m[0].length);
+  }
+  return out;
+}
+
+const MAX_INT64_TEXT = "9223372036854774784";
+
+/** Whether offset `at` of a JSON text is inside a string literal (counted from the start: only for rare tokens). */
+function insideString(text: string, at: number): boolean {
+  let inside = false;
+  for (let i = 0; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) inside = !inside;
+    else if (c === 0x5c && inside) i++;
+  }
+  return inside;
 }
 
 /** Where the first number token that JSON.parse makes infinite is, as [start, end). */

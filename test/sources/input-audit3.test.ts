@@ -127,7 +127,7 @@ test("built-in kinds are decoded into Go structs: an int32 field (or an int-or-s
   assert.deepEqual(errors(deployment("2147483647", "9007199254740991", "8080")), []);
   assert.deepEqual(errors(deployment("2147483648", "99999999999999999999", "-2147483649")), [
     [5, "2147483648 is above the maximum 2147483647"],
-    [10, "100000000000000000000 is above the maximum 9223372036854776000"],
+    [10, "100000000000000000000 is above the maximum 9223372036854775807 of an int64"],
     [11, "-2147483649 is below the minimum -2147483648"],
   ]);
   // IntOrString holds an int32: a probe's port of 2^32 + 80 is not port 80 to the API server.

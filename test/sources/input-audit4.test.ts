@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { engineFor, load, verdict } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
+import { parseStrictJson } from "../../src/sources/strictjson.js";
 
 const pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, labels: {app: a}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.0.0.1}\n---\n"
   + "apiVersion: v1\nkind: Pod\nmetadata: {name: e, namespace: default, labels: {app: ''}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.0.0.2}\n---\n";
@@ -116,4 +117,44 @@ test("a discovery.k8s.io/v1beta1 EndpointSlice is read as v1 holds it (Convert_v
   // (v1 has no `topology`: an unknown field, had it not been converted.)
   assert.deepEqual(codes(l), [["error", "removed-version", 1, "apiVersion"]]);
   assert.equal(l.inventory.endpointSlices.length, 1);
+});
+
+test("an int64 field's bound is compared on the text: 9223372036854775807 passes and 9223372036854775808 fails, in YAML and JSON, although both are the double 2^63", () => {
+  const yaml = (v: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, annotations: {note: "${v}"}}\nspec:\n  activeDeadlineSeconds: ${v}\n  containers: [{name: c, image: i}]\n`;
+  const json = (v: string) => `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a", "annotations": {"note": "${v}"}}, "spec": {"activeDeadlineSeconds": ${v}, "containers": [{"name": "c", "image": "i"}]}}`;
+  for (const [file, text] of [["p.yaml", yaml], ["p.json", json]] as const) {
+    for (const v of ["9223372036854775807", "9223372036854775296", "-9223372036854775808"]) {
+      const l = load({ [file]: text(v) });
+      assert.deepEqual(l.diagnostics.errors.map((d) => d.message), [], `${file} ${v}`);
+    }
+    for (const v of ["9223372036854775808", "9223372036854775999", "9223372036854776833", "9.3e18"]) {
+      const l = load({ [file]: text(v) });
+      assert.deepEqual(l.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[file === "p.yaml" ? 5 : 1, "spec.activeDeadlineSeconds"]], `${file} ${v}`);
+      assert.match(l.diagnostics.errors[0].message, /is above the maximum 9223372036854775807 of an int64$/);
+    }
+  }
+  assert.match(load({ "p.yaml": yaml("9223372036854775808") }).diagnostics.errors[0].message, /^9223372036854775808 is above/);
+  // The number is read as the largest double below 2^63; a string keeps its digits.
+  assert.deepEqual(parseStrictJson('{"a": "x: 9223372036854775807}", "b": [9223372036854775807, 9223372036854775808]}'), { a: "x: 9223372036854775807}", b: [9223372036854774784, 2 ** 63] });
+});
+
+test("the Multus networks annotation is read as Multus reads it (parsePodNetworkAnnotation): JSON when it holds any of [ { \" and then a list only, keys matched as Go's encoding/json matches them", () => {
+  const nad = "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: l2, namespace: a}\nspec: {config: '{\"cniVersion\": \"0.3.1\", \"type\": \"bridge\"}'}\n---\n";
+  const pod = (annotation: string) => `${nad}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\n  annotations:\n    k8s.v1.cni.cncf.io/networks: '${annotation}'\nspec: {containers: [{name: c, image: i}]}\n`;
+  const read = (annotation: string) => {
+    const l = load({ "p.yaml": pod(annotation) });
+    return { errors: l.diagnostics.errors.map((d) => d.message), networks: (l.inventory.endpoints.find((e) => e.name === "p")?.attachments ?? []).map((a) => a.network) };
+  };
+  assert.deepEqual(read('[{"name": "l2"}]').networks.length, 1);
+  // "NAME" and "Name" are the field name to encoding/json; the later key wins.
+  assert.deepEqual(read('[{"NAME": "l2"}]'), read('[{"name": "l2"}]'));
+  assert.deepEqual(read('[{"name": "other", "Name": "l2"}]'), read('[{"name": "l2"}]'));
+  // One object, not a list: json.Unmarshal into a slice fails, so the pod does not start. It was read as a list of one.
+  const single = read('{"name": "l2"}');
+  assert.deepEqual(single.networks, []);
+  assert.match(single.errors[0], /not a JSON list of network selections but an object: Multus reads a list only/);
+  // A quote anywhere makes it JSON to Multus: "l2" is a JSON string, not the network l2.
+  assert.match(read('"l2"').errors[0], /not a JSON list of network selections but the string "l2"/);
+  // null is a nil list: no network, no error.
+  assert.deepEqual(read("null"), { errors: [], networks: [] });
 });

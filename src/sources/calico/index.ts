@@ -17,7 +17,7 @@ import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
-import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
+import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
@@ -68,12 +68,12 @@ function readSubjects(spec: Field, namespace: string | undefined): EndpointSelec
   if (sa.present && sa.string() !== "all()") sa.error("unsupported", "serviceAccountSelector matches ServiceAccount labels, which are not in the model");
   const nsField = spec.get("namespaceSelector");
   const nsTerms = namespace === undefined && given(nsField) ? readCalicoSelector(nsField) ?? [] : undefined;
-  if (namespace !== undefined) return terms.map((t) => ({ namespaces: { kind: "name", name: namespace }, labels: selector({}, t.reqs), kinds: ["pod"] }));
+  if (namespace !== undefined) return terms.flatMap((t) => calicoSelectors({ namespaces: { kind: "name", name: namespace }, labels: selector({}, t.reqs), kinds: ["pod"] }));
   if (!nsTerms) return terms.flatMap((t) => calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }));
   const podsOnly = /all\(\)/.test(spec.get("selector").string() ?? "");
   return nsTerms.flatMap((ns) => terms.flatMap((t): EndpointSelector[] => (ns.global && !ns.reqs.length && !podsOnly
     ? calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] })
-    : [{ namespaces: { kind: "selector", selector: selector({}, ns.reqs) }, labels: selector({}, t.reqs), kinds: ["pod"] }])));
+    : calicoSelectors({ namespaces: { kind: "selector", selector: selector({}, ns.reqs.map(namespaceRequirement)) }, labels: selector({}, t.reqs), kinds: ["pod"] }))));
 }
 
 /**

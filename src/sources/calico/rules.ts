@@ -21,17 +21,58 @@ export const HOST_ENDPOINT_LABEL = "projectcalico.org/hostendpoint";
 export const NETWORK_SET_LABEL = "projectcalico.org/networkset";
 const EXISTS = (key: string): Requirement => ({ key, operator: "Exists", values: [] });
 
+/** Labels Calico puts on a pod's workload endpoint (libcalico-go conversion/workload_endpoint_default.go). */
+const POD_NAMESPACE_LABEL = CALICO_NAMESPACE_LABEL, ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator", SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
+const IMPLICIT = new Set([POD_NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL]);
+/** The label Calico puts on a namespace's profile (conversion.go NamespaceToProfile: projectcalico.org/name). */
+const NAMESPACE_NAME_LABEL = "projectcalico.org/name";
+const K8S_NAME = "kubernetes.io/metadata.name";
+
+/** A Calico namespaceSelector's requirement on namespace labels: projectcalico.org/name is the namespace's name. */
+export function namespaceRequirement(r: Requirement): Requirement {
+  return r.key === NAMESPACE_NAME_LABEL ? { ...r, key: K8S_NAME } : r;
+}
+
 /**
  * What a Calico selector picks among the endpoints: pods (workload endpoints) and host endpoints.
  * Junction's other Workloads (VMs, hosts and appliances of the common API) and Networks are no
  * Calico objects: felix has no labels for them (it enforces on and selects only the endpoints and
- * network sets its datastore holds), so they are matched by their addresses alone.
+ * network sets its datastore holds), so they are matched by their addresses alone. A pod's workload
+ * endpoint carries three labels more than the pod (workload_endpoint_default.go): its namespace
+ * (projectcalico.org/namespace), projectcalico.org/orchestrator=k8s and its service account
+ * (projectcalico.org/serviceaccount); a host endpoint has none of them.
  */
 export function calicoSelectors(sel: EndpointSelector): EndpointSelector[] {
-  // Service accounts are pods' (host endpoints have none).
-  if (!sel.kinds.includes("workload") || sel.serviceAccounts) return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }] : [];
-  const hosts: EndpointSelector = { ...sel, kinds: ["workload"], labels: selector({}, [...sel.labels.requirements, EXISTS(HOST_ENDPOINT_LABEL)]) };
-  return sel.kinds.includes("pod") ? [{ ...sel, kinds: ["pod"] }, hosts] : [hosts];
+  const implicit = sel.labels.requirements.filter((r) => IMPLICIT.has(r.key));
+  const own = selector({}, sel.labels.requirements.filter((r) => !IMPLICIT.has(r.key)));
+  const out: EndpointSelector[] = [];
+  if (sel.kinds.includes("pod")) { const pods = podSelector({ ...sel, kinds: ["pod"], labels: own }, implicit); if (pods) out.push(pods); }
+  // Service accounts are pods' (host endpoints have none), as are the implicit labels.
+  if (sel.kinds.includes("workload") && !sel.serviceAccounts && matches(selector({}, implicit), {})) {
+    out.push({ ...sel, kinds: ["workload"], labels: selector({}, [...own.requirements, EXISTS(HOST_ENDPOINT_LABEL)]) });
+  }
+  return out;
+}
+
+/** The pods a selector picks with requirements on the implicit labels: on the namespace, the orchestrator, the service account. */
+function podSelector(sel: EndpointSelector, implicit: readonly Requirement[]): EndpointSelector | undefined {
+  let namespaces = sel.namespaces;
+  let accounts = sel.serviceAccounts;
+  for (const r of implicit) {
+    if (r.key === ORCHESTRATOR_LABEL) { if (!matches(selector({}, [r]), { [r.key]: "k8s" })) return undefined; continue; }
+    if (r.operator === "Exists") continue;
+    if (r.operator === "DoesNotExist") return undefined;
+    if (r.key === SERVICE_ACCOUNT_LABEL) {
+      // Exists: every pod has one; NotIn: every pod but those accounts, which the model's account list cannot say.
+      // In: those accounts; NotIn (every account but those) is refused where the selector is read (dnf).
+      if (r.operator === "In") accounts = accounts ? accounts.filter((a) => r.values.includes(a)) : [...r.values];
+      continue;
+    }
+    const req: Requirement = { ...r, key: K8S_NAME };
+    if (namespaces.kind === "name") { if (!matches(selector({}, [r]), { [r.key]: namespaces.name })) return undefined; continue; }
+    namespaces = { kind: "selector", selector: selector({}, [...(namespaces.kind === "selector" ? namespaces.selector.requirements : []), req]) };
+  }
+  return { ...sel, namespaces, ...(accounts ? { serviceAccounts: accounts } : {}) };
 }
 
 /** Calico network sets whose labels meet `reqs`. */
@@ -53,7 +94,13 @@ export function readCalicoSelector(f: Field, fallback = "all()"): Term[] | undef
 function dnf(f: Field, parse: (s: string) => SelectorExpr, fallback: string, negate = false): Term[] | undefined {
   const text = f.present ? f.string() : fallback;
   if (text === undefined) return undefined;
-  try { return toDnf(parse(text), negate); } catch (e) {
+  try {
+    const terms = toDnf(parse(text), negate);
+    if (terms.some((t) => t.reqs.some((r) => r.key === SERVICE_ACCOUNT_LABEL && r.operator === "NotIn"))) {
+      return f.error("unsupported", `${SERVICE_ACCOUNT_LABEL} with != or not in (every service account but some) cannot be expressed; name the accounts with == or in`);
+    }
+    return terms;
+  } catch (e) {
     if (e instanceof SelectorError) return f.error("invalid-selector", e.message);
     throw e;
   }
@@ -202,7 +249,7 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
   if (scope.namespace === undefined && !nsTerms && !given(sel) && accounts === undefined) return everyAddressBut(neg, readCalicoSelector(notSel) ?? [], scope);
   const labelTerms = pos.flatMap((p) => neg.map((n) => [...p.reqs, ...n.reqs]));
   const namespaces: NamespaceMatch[] = nsTerms
-    ? nsTerms.filter((t) => !t.global).map((t) => ({ kind: "selector", selector: selector({}, t.reqs) }))
+    ? nsTerms.filter((t) => !t.global).map((t) => ({ kind: "selector", selector: selector({}, t.reqs.map(namespaceRequirement)) }))
     : [scope.namespace !== undefined ? { kind: "name", name: scope.namespace } : { kind: "any" }];
   const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
   for (const ns of namespaces) {

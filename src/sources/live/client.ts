@@ -10,6 +10,7 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { int64Exact } from "../strictjson.js";
 
 export interface ClusterOptions {
   /** A kubeconfig file; default $KUBECONFIG, then ~/.kube/config, then the in-cluster service account. */
@@ -81,7 +82,7 @@ export class ApiClient {
         });
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }); }
+          try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(int64Exact(text)) : undefined }); }
           catch { resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } }); }
         });
         res.on("error", (e) => reject(new ClusterError(`${this.server}: ${e.message}`)));

@@ -27,7 +27,13 @@ export interface ToAjvOptions {
   typed?: boolean;
 }
 
-const GO_INT: Record<string, readonly [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] };
+/**
+ * Each Go integer type's range, as [minimum, maximum] inclusive. An int64's maximum, 2^63 - 1, is no
+ * double: the readers keep int64 texts below 2^63 (kubeyaml.ts int64Number, strictjson.ts
+ * int64Exact), so it is bounded as below 2^63 (exclusiveMaximum), which refuses 2^63 written as
+ * 9223372036854775808 (the double 2^63 - 1 would have let it pass).
+ */
+const GO_INT: Record<string, readonly [number, number | { below: number }]> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), { below: 2 ** 63 }] };
 
 export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   const out: Structural = {};
@@ -85,7 +91,11 @@ function goRange(format: unknown, out: Structural): void {
   const range = typeof format === "string" ? GO_INT[format] : undefined;
   if (!range) return;
   if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = range[0];
-  if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = range[1];
+  if (out.maximum === undefined && out.exclusiveMaximum === undefined) {
+    const max = range[1];
+    if (typeof max === "number") out.maximum = max;
+    else out.exclusiveMaximum = max.below;
+  }
 }
 
 function bounds(s: Structural, out: Structural): void {

@@ -112,10 +112,15 @@ function bound(e: ErrorObject, value: unknown): string {
     case "minProperties": return `must have at least ${plural(limit, "field")}`;
     case "maximum": return `${String(value)} is above the maximum ${limit}`;
     case "minimum": return `${String(value)} is below the minimum ${limit}`;
-    case "exclusiveMaximum": return `${String(value)} must be below ${limit}`;
+    case "exclusiveMaximum": return limit === 2 ** 63 ? `${exact(value)} is above the maximum 9223372036854775807 of an int64` : `${String(value)} must be below ${limit}`;
     case "exclusiveMinimum": return `${String(value)} must be above ${limit}`;
     default: return e.message ?? `fails ${e.keyword}`;
   }
+}
+
+/** A number as an integer's digits when it is one beyond 2^53 (String() writes 2^63 as 9223372036854776000). */
+function exact(v: unknown): string {
+  return typeof v === "number" && Number.isInteger(v) && Math.abs(v) >= 2 ** 53 ? BigInt(v).toString() : String(v);
 }
 
 /** oneOf/anyOf branch failures repeat what their own errors say; the summary is enough. */
