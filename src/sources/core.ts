@@ -356,7 +356,8 @@ const serviceFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, src: ctx.ref });
+    const annotations = meshAnnotations(meta.annotations);
+    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, ...(annotations ? { annotations } : {}), src: ctx.ref });
   },
 };
 

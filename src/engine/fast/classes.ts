@@ -9,8 +9,8 @@ import { isVirtualMachine, type Endpoint } from "../../model/endpoint.js";
 import { addressesOn, attachable, POD_NETWORK, type NetworkMap } from "../../model/networks.js";
 import type { Family } from "../../model/ip.js";
 import type { Matcher, Party } from "../match.js";
-import type { Vocabulary } from "./vocabulary.js";
-import { sortStrings } from "../../model/arrays.js";
+import { NumberKey, type Vocabulary } from "./vocabulary.js";
+import type { Protocol } from "../../model/ports.js";
 
 export interface EndpointClass {
   id: number;
@@ -77,7 +77,7 @@ export class ClassTable {
     if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
     const asNode = this.matcher.actsAsNode(e);
     const nodeLike = asNode || e.kind === "node";
-    const labels = nodeLike ? "" : this.vocab.project(e.labels, e.namespace);
+    const labels = nodeLike ? "" : this.vocab.projectKey(e.labels, e.namespace);
     const node = nodeLike ? this.nodeKey(p) : "";
     const ports = this.portsKey(e);
     const sa = e.serviceAccount ?? "default";
@@ -89,12 +89,27 @@ export class ClassTable {
     return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}${extra}`;
   }
 
-  /** The declared ports whose names the vocabulary holds, as a key (nothing is allocated for an endpoint without such ports). */
+  /** Numbers of the declared ports (name, protocol, number) portsKey has seen, by name then number and protocol. */
+  private portIds = new Map<string, Map<number, number>>();
+  private portCount = 0;
+  private portKey = new NumberKey();
+
+  /**
+   * The declared ports whose names the vocabulary holds, as a key: their numbers in increasing order
+   * (nothing is allocated for an endpoint without such ports; no text per port).
+   */
   private portsKey(e: Endpoint): string {
-    const names = this.vocab.portNames;
-    let out: string[] | undefined;
-    for (const q of e.ports) if (q.name !== undefined && names.has(q.name)) (out ??= []).push(`${q.name}/${q.protocol}/${q.port}`);
-    return out === undefined ? "" : sortStrings(out).join(",");
+    const names = this.vocab.portNames, key = this.portKey.start();
+    for (const q of e.ports) {
+      if (q.name === undefined || !names.has(q.name)) continue;
+      let byPort = this.portIds.get(q.name);
+      if (!byPort) this.portIds.set(q.name, byPort = new Map());
+      const at = q.port * 4 + PROTOCOL_NUMBER[q.protocol];
+      let id = byPort.get(at);
+      if (id === undefined) byPort.set(at, id = this.portCount++);
+      key.add(id);
+    }
+    return key.text();
   }
 
   private nodeKey(p: Party): string {
@@ -208,6 +223,8 @@ export class ClassTable {
     }
   }
 }
+
+const PROTOCOL_NUMBER: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 /**
  * Class ids by endpoint id. Endpoint ids are the indexes of the inventory's endpoints (0, 1, ...:

@@ -94,8 +94,9 @@ export function portStatus(rule: Rule, protocol: Protocol, port: number, sig: Si
 /** Splits the port space at every boundary the signature's rules can see. */
 export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayout, "conns"> & { intervals: Interval[][][] } {
   const rules = signatureRules(sig);
-  const cuts: Record<Protocol, Set<number>> = { TCP: new Set([1]), UDP: new Set([1]), SCTP: new Set([1]) };
-  const cut = (p: Protocol, first: number, last: number) => { cuts[p].add(first); if (last < MAX_PORT) cuts[p].add(last + 1); };
+  // Lists, sorted and made unique per protocol below (a layout is made per part: 10k at 100k pods).
+  const cuts: Record<Protocol, number[]> = { TCP: [1], UDP: [1], SCTP: [1] };
+  const cut = (p: Protocol, first: number, last: number) => { cuts[p].push(first); if (last < MAX_PORT) cuts[p].push(last + 1); };
   for (const r of rules) {
     for (const m of r.ports ?? []) {
       if (m.kind === "range") cut(m.protocol, m.first, m.last);
@@ -113,10 +114,12 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
   for (let pi = 0; pi < PROTOCOLS.length; pi++) {
     const protocol = PROTOCOLS[pi];
-    const s = [...cuts[protocol]].sort((a, b) => a - b);
+    const s = sortedUnique(cuts[protocol]);
     const hits = ruleHits(rules, protocol, s, sig, named);
     const of = s.map((port, i) => {
-      const h = hits[i], key = h ? h.map(([j, status]) => `${j}:${status}`).join("|") : "";
+      const h = hits[i];
+      let key = "";
+      if (h) for (let x = 0; x < h.length; x++) key += x === 0 ? `${h[x][0]}:${h[x][1]}` : `|${h[x][0]}:${h[x][1]}`;
       let k = byVector.get(key);
       if (k === undefined) {
         k = reps.length; byVector.set(key, k);
@@ -149,15 +152,18 @@ const ONE_CLASS = Array.from({ length: 8 }, (_, k) => Object.freeze([k]) as numb
  */
 function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly number[], sig: Signature, named: NamedPortIndex): ([number, string][] | undefined)[] {
   const out: ([number, string][] | undefined)[] = new Array(starts.length).fill(undefined);
-  const seen = new Int32Array(starts.length).fill(-1);
+  if (starts.length > seenScratch.length) seenScratch = new Int32Array(starts.length * 2);
+  const seen = seenScratch;
+  seen.fill(-1, 0, starts.length);
   const ask = (j: number, i: number) => {
     if (i < 0 || seen[i] === j) return;
     seen[i] = j;
     const status = portStatus(rules[j], protocol, starts[i], sig, named);
     if (status !== "0") (out[i] ??= []).push([j, status]);
   };
-  rules.forEach((r, j) => {
-    if (!r.ports || r.ports.some((m) => m.kind === "protocol" && m.protocol === protocol)) { for (let i = 0; i < starts.length; i++) ask(j, i); return; }
+  for (let j = 0; j < rules.length; j++) {
+    const r = rules[j];
+    if (!r.ports || hasProtocolMatch(r.ports, protocol)) { for (let i = 0; i < starts.length; i++) ask(j, i); continue; }
     for (const m of r.ports) {
       if (m.kind === "range") { if (m.protocol === protocol) for (let i = lowerBound(starts, m.first); i < starts.length && starts[i] <= m.last; i++) ask(j, i); }
       else if (m.kind === "named" && sig.direction === "ingress") { for (const q of sig.localPorts) if (q.name === m.name && q.protocol === protocol) ask(j, indexOf(starts, q.port)); }
@@ -165,8 +171,33 @@ function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly n
         for (const pp of named.get(m.name) ?? []) if (pp.startsWith(`${protocol}/`)) ask(j, indexOf(starts, Number(pp.slice(protocol.length + 1))));
       }
     }
-  });
+  }
   return out;
+}
+
+/** Whether a rule's ports admit every port of the protocol. */
+function hasProtocolMatch(ports: NonNullable<Rule["ports"]>, protocol: Protocol): boolean {
+  for (const m of ports) if (m.kind === "protocol" && m.protocol === protocol) return true;
+  return false;
+}
+
+/** ruleHits' rule last asked per start (a buffer reused: ruleHits runs per protocol of every part's layout). */
+let seenScratch = new Int32Array(64);
+
+/** The numbers of `a` sorted, each once (in place: `a` is returned). */
+function sortedUnique(a: number[]): number[] {
+  // Most lists hold a few numbers: sorted by insertion, without the copy Array.prototype.sort makes.
+  if (a.length > 32) a.sort((x, y) => x - y);
+  else for (let i = 1; i < a.length; i++) {
+    const v = a[i];
+    let j = i;
+    for (; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1];
+    a[j] = v;
+  }
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[n - 1]) a[n++] = a[i];
+  a.length = n;
+  return a;
 }
 
 /** First index whose value is at least `v`. */

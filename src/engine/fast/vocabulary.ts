@@ -138,6 +138,30 @@ export class Vocabulary {
     return out;
   }
 
+  /** Numbers of the (key, value) pairs projectKey keeps, by key then value (UNMENTIONED: a merged value). */
+  private pairIds = new Map<string, Map<string, number>>();
+  private pairs = 0;
+  private pairKey = new NumberKey();
+
+  /**
+   * What project() gives for pod or Workload labels, as the numbers of its (key, value) pairs in
+   * increasing order ("3.17.40"): the same labels the same text, other labels another. A class key
+   * is made per endpoint (100k at 100k pods): no text per label, no sort of texts, a short key to hash.
+   */
+  projectKey(labels: Labels, namespace: string | undefined): string {
+    const vocab = this.labels, local = namespace === undefined ? undefined : this.scoped.get(namespace), key = this.pairKey.start();
+    for (const k of Object.keys(labels)) {
+      const kept = keptValue(k, labels[k], vocab, local);
+      if (kept === undefined) continue;
+      let byValue = this.pairIds.get(k);
+      if (!byValue) this.pairIds.set(k, byValue = new Map());
+      let id = byValue.get(kept);
+      if (id === undefined) byValue.set(kept, id = this.pairs++);
+      key.add(id);
+    }
+    return key.text();
+  }
+
   /**
    * Labels reduced to what the selectors that can reach them distinguish: unmentioned keys dropped,
    * unmentioned values merged. `namespace` adds the selectors confined to it; nodes use node selectors.
@@ -147,13 +171,43 @@ export class Vocabulary {
     const local = node || namespace === undefined ? undefined : this.scoped.get(namespace);
     const parts: string[] = [];
     for (const k of Object.keys(labels)) {
-      const values = vocab.get(k), mine = local?.get(k);
-      if (!values && !mine) continue;
-      const v = labels[k];
-      parts.push(`${k}=${values?.has(v) || mine?.has(v) ? v : UNMENTIONED}`);
+      const kept = keptValue(k, labels[k], vocab, local);
+      if (kept !== undefined) parts.push(`${k}=${kept}`);
     }
     return sortStrings(parts).join(",");
   }
+}
+
+/** A few numbers as a key: added in any order, written in increasing order ("3.17.40"), no list made per key. */
+export class NumberKey {
+  private ids: number[] = [];
+  private n = 0;
+
+  start(): this { this.n = 0; return this; }
+
+  add(id: number): void {
+    const ids = this.ids;
+    let i = this.n++;
+    for (; i > 0 && ids[i - 1] > id; i--) ids[i] = ids[i - 1];
+    ids[i] = id;
+  }
+
+  text(): string {
+    if (this.n === 0) return "";
+    let out = `${this.ids[0]}`;
+    for (let i = 1; i < this.n; i++) out += `.${this.ids[i]}`;
+    return out;
+  }
+}
+
+/**
+ * What a projection keeps of label k=v: undefined when no selector mentions k, else v when one
+ * mentions it, else UNMENTIONED (unmentioned values merge).
+ */
+function keptValue(k: string, v: string, vocab: ReadonlyMap<string, ReadonlySet<string>>, local: ReadonlyMap<string, ReadonlySet<string>> | undefined): string | undefined {
+  const values = vocab.get(k), mine = local?.get(k);
+  if (!values && !mine) return undefined;
+  return values?.has(v) || mine?.has(v) ? v : UNMENTIONED;
 }
 
 export function emptyGrowth(): VocabularyGrowth {
