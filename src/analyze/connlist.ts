@@ -294,7 +294,8 @@ function restrict(peers: readonly ListPeer[], keep: (e: Endpoint) => boolean): L
 
 /**
  * The order of the first n pairs (peers[src[i]], peers[dst[i]]) by source then destination id
- * (byte order), stable: peers are ranked by id (equal ids rank equal), then sorted as numbers.
+ * (byte order), stable: peers are ranked by id (equal ids rank equal), then the pairs are put in
+ * order by two stable counting sorts (by destination rank, then by source rank): linear in the pairs.
  */
 export function pairOrder(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Array, n: number): ArrayLike<number> {
   const byId = peers.map((_, k) => k).sort((a, b) => cmp(peers[a].id, peers[b].id));
@@ -302,16 +303,15 @@ export function pairOrder(peers: readonly ListPeer[], src: Uint32Array, dst: Uin
   let ids = 0;
   byId.forEach((k, i) => { if (i > 0 && peers[byId[i - 1]].id !== peers[k].id) ids++; rank[k] = ids; });
   if (peers.length) ids++;
-  if (ids * ids * n >= Number.MAX_SAFE_INTEGER) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    return order.sort((a, b) => rank[src[a]] - rank[src[b]] || rank[dst[a]] - rank[dst[b]] || a - b);
-  }
-  // One number per pair (source rank, destination rank, then its place: the sort stays stable).
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (rank[src[i]] * ids + rank[dst[i]]) * n + i;
-  keys.sort();
-  for (let i = 0; i < n; i++) keys[i] %= n;
-  return keys;
+  const count = new Uint32Array(ids + 1), byDst = new Uint32Array(n), order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) count[rank[dst[i]] + 1]++;
+  for (let r = 0; r < ids; r++) count[r + 1] += count[r];
+  for (let i = 0; i < n; i++) byDst[count[rank[dst[i]]]++] = i;
+  count.fill(0);
+  for (let i = 0; i < n; i++) count[rank[src[i]] + 1]++;
+  for (let r = 0; r < ids; r++) count[r + 1] += count[r];
+  for (let j = 0; j < n; j++) { const i = byDst[j]; order[count[rank[src[i]]]++] = i; }
+  return order;
 }
 
 function cmp(a: string, b: string): number {

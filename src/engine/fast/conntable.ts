@@ -52,10 +52,10 @@ export class ConnTable {
 }
 
 /**
- * Values by pair of ids (ids are non-negative), in an open-addressing table over typed arrays: no
- * Map entry, no boxed number key per look-up.
+ * Values (non-negative) by pair of ids (ids are non-negative), in an open-addressing table over
+ * typed arrays: no Map entry, no boxed number key per look-up.
  */
-class PairMemo {
+export class PairMemo {
   private keys = new Int32Array(2 * 256).fill(-1);
   private values = new Int32Array(256);
   private size = 0;

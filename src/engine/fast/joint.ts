@@ -4,7 +4,7 @@
 // that an AdminNetworkPolicy change (which touches every class it selects) only recomputes the few
 // distinct Admin parts and never a row of the rest.
 
-import { hasW } from "./bitset.js";
+import { hasW, type Windowed } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { PortLayout, Signature } from "./signature.js";
 
@@ -44,11 +44,10 @@ function partsOf(j: Joint, conntable: ConnTable): NonNullable<Joint["parts"]> {
  */
 export function jointPorts(j: Joint, other: number, conntable: ConnTable, restAllows?: (r: number) => boolean): number {
   const parts = partsOf(j, conntable), { allow, cont } = j.admin.admin!, rows = j.rest.rows!;
-  const allowed = (p: (typeof parts)[number]) => hasW(allow[p.a], other) ||
-    (hasW(cont[p.a], other) && (restAllows ? restAllows(p.r) : hasW(rows[p.r], other)));
+  // Asked per class pair of an enumeration: nothing is allocated on the way to the mask.
   let key: number | string = 0;
-  if (parts.length <= 30) { for (let k = 0; k < parts.length; k++) if (allowed(parts[k])) key |= 1 << k; }
-  else key = parts.map((p) => (allowed(p) ? "1" : "0")).join("");
+  if (parts.length <= 30) { for (let k = 0; k < parts.length; k++) if (partAllows(parts[k], other, allow, cont, rows, restAllows)) key |= 1 << k; }
+  else { let bits = ""; for (const p of parts) bits += partAllows(p, other, allow, cont, rows, restAllows) ? "1" : "0"; key = bits; }
   j.masks ??= new Map();
   let id = j.masks.get(key);
   if (id === undefined) {
@@ -57,4 +56,9 @@ export function jointPorts(j: Joint, other: number, conntable: ConnTable, restAl
     j.masks.set(key, id);
   }
   return id;
+}
+
+/** Whether a pair of port classes allows `other`: the Admin tier allows it, or passes it on and the rest allows it. */
+function partAllows(p: { a: number; r: number }, other: number, allow: readonly Windowed[], cont: readonly Windowed[], rows: readonly Windowed[], restAllows?: (r: number) => boolean): boolean {
+  return hasW(allow[p.a], other) || (hasW(cont[p.a], other) && (restAllows ? restAllows(p.r) : hasW(rows[p.r], other)));
 }

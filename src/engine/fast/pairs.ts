@@ -7,7 +7,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
-import { ALL, NONE, type ConnTable } from "./conntable.js";
+import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
 
@@ -135,7 +135,12 @@ export function groupPairLog(fc: FastConnectivity, groups: readonly (readonly Pa
  */
 function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
-  const classes = fc.classesFor(groups.flat());
+  let total = 0;
+  for (const g of groups) total += g.length;
+  const parties = new Array<Party>(total);
+  total = 0;
+  for (const g of groups) for (const p of g) parties[total++] = p;
+  const classes = fc.classesFor(parties);
   const members = membersByClass(groups, classes);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
@@ -277,49 +282,48 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
 /**
  * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
  * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is
- * exact, and where it adds nothing on the pod's side the class pair has them already.
+ * exact, and where it adds nothing on the pod's side the class pair has them already. A party acting
+ * as a node is never the pod of a pair: no policy selects it (PartyMatcher.selects), so its side has
+ * no Namespace tier for the exemption to decide, and a pair with it as the pod adds nothing.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   if (fc.engine.options.ownNode !== "allow") return;
-  // Per node, the parties acting as it (node side), in bunches of one group and class. A pod-side
-  // party (group and class) with a node-side bunch has connections that depend on nothing else, so
-  // each such pair of kinds is visited once over all nodes, through two distinct parties (a party
-  // with itself is no pair).
+  // Per node, the kinds (group and class) of the parties acting as it (node side). A pod-side party
+  // (group and class) with a node-side kind has connections that depend on nothing else, so each
+  // such pair of kinds is visited once over all nodes.
   const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
-  // Parties (by place) that act as a node: only those can be on the node side.
+  // Parties (by place) that act as a node.
   const actsAsNode = new Uint8Array(classOf.length);
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
-      const c = classOf[next++], e = p.endpoint;
-      const node = e && fc.engine.matcher.nodeOf(p)?.name;
+      const c = classOf[next++];
+      const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
       actsAsNode[next - 1] = 1;
       const kind = nodeKind(g, c);
       let bunches = sides.get(node);
       if (!bunches) sides.set(node, bunches = []);
-      const b = bunches.find((x) => x.kind === kind);
-      if (!b) bunches.push({ kind, group: g, cls: c, endpoints: [e] });
-      else if (b.endpoints.length < 2 && b.endpoints[0] !== e) b.endpoints.push(e);
+      if (!bunches.some((x) => x.kind === kind)) bunches.push({ kind, group: g, cls: c });
     }
   });
   if (!sides.size) return;
-  // Nodes whose bunches are of the same kinds get the same number; the parties acting as a node.
-  const sigs = new Map<string, number>(), sigOf = new Map<string, number>(), nodeSide = new Set<Endpoint | undefined>();
+  // Nodes whose bunches are of the same kinds get the same number.
+  const sigs = new Map<string, number>(), sigOf = new Map<string, number>();
   for (const [node, bunches] of sides) {
     const key = bunches.map((b) => b.kind).join(",");
     let sig = sigs.get(key);
     if (sig === undefined) sigs.set(key, sig = sigs.size);
     sigOf.set(node, sig);
-    for (const b of bunches) for (const e of b.endpoints) nodeSide.add(e);
   }
   // Connections per (class pair, direction): computed once. The pod's side (the one the exemption
   // applies to) is the same for pod classes whose sides are the same: asked once per side and node class.
-  const cache = new Map<number, number>(), width = fc.classes.size, list = fc.classes.list;
+  // (Memo keys: the first id times two plus one for podIsDst, and the second id.)
+  const cache = new PairMemo(), width = fc.classes.size, list = fc.classes.list;
   const sideIds = { egress: new Map<object, number>(), ingress: new Map<object, number>() };
   const sideOf = { egress: new Int32Array(width).fill(-1), ingress: new Int32Array(width).fill(-1) };
-  const podSides = new Map<number, number>();
+  const podSides = new PairMemo();
   const ownConns = (pod: number, node: number, podIsDst: boolean) => {
     if (!sameNetwork(list[pod], list[node])) return NONE;
     const d: Direction = podIsDst ? "ingress" : "egress";
@@ -330,19 +334,17 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       ids.set(key, k);
       sideOf[d][pod] = k;
     }
-    const at = (k * width + node) * 2 + (podIsDst ? 1 : 0);
-    let mine = podSides.get(at);
-    if (mine === undefined) {
+    let mine = podSides.get(k * 2 + (podIsDst ? 1 : 0), node);
+    if (mine < 0) {
       // Where the exemption changes nothing on the pod's side, the pair is the class pair's (added there).
       mine = fc.sideConns(d, pod, node, true);
-      podSides.set(at, mine = mine === fc.sideConns(d, pod, node, false) ? NONE : mine);
+      podSides.set(k * 2 + (podIsDst ? 1 : 0), node, mine = mine === fc.sideConns(d, pod, node, false) ? NONE : mine);
     }
     return mine === NONE ? NONE : fc.conntable.meet(mine, fc.sideConns(podIsDst ? "egress" : "ingress", node, pod, false));
   };
   const conns = (cs: number, cd: number, podIsDst: boolean) => {
-    const key = (cs * width + cd) * 2 + (podIsDst ? 1 : 0);
-    let id = cache.get(key);
-    if (id === undefined) { id = podIsDst ? ownConns(cd, cs, true) : ownConns(cs, cd, false); cache.set(key, id); }
+    let id = cache.get(cs * 2 + (podIsDst ? 1 : 0), cd);
+    if (id < 0) { id = podIsDst ? ownConns(cd, cs, true) : ownConns(cs, cd, false); cache.set(cs * 2 + (podIsDst ? 1 : 0), cd, id); }
     return id;
   };
   const visit = (gs: number, cs: number, gd: number, cd: number, podIsDst: boolean) => {
@@ -351,34 +353,34 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     if (id !== NONE) add(gs, gd, id);
   };
   // Per group (its parties come together): the (node-side kind, class) pairs visited, and the (node
-  // bunches, class) pairs swept. A party that does not act as a node pairs with a node's bunches as
-  // any party of its group and class does with those of a node of the same kinds: once swept, done.
-  // With one kind of node (the usual case: the same DaemonSets everywhere), a pod-side party's
-  // (group, class) is swept or not before its node is looked up.
+  // bunches, class) pairs swept. A pod-side party pairs with a node's bunches as any party of its
+  // group and class does with those of a node of the same kinds: once swept, done. With one kind of
+  // node (the usual case: the same DaemonSets everywhere), a (group, class) is swept or not before
+  // its node is looked up.
   const visited = new Set<number>(), swept = new Set<number>(), single = sigs.size === 1, sweptIn = new Int32Array(single ? width : 0);
   next = 0;
   groups.forEach((parties, g) => {
     if (visited.size) visited.clear();
     if (swept.size) swept.clear();
     for (const p of parties) {
-      const at = next++, c = classOf[at], e = p.endpoint, node = e?.nodeName;
-      if (node === undefined) continue;
-      const podSide = actsAsNode[at] === 0 || !nodeSide.has(e);
-      if (podSide && single && sweptIn[c] === g + 1) continue;
-      const bunches = sides.get(node);
+      const at = next++, c = classOf[at];
+      if (actsAsNode[at] === 1 || (single && sweptIn[c] === g + 1)) continue;
+      const node = p.endpoint?.nodeName;
+      const bunches = node === undefined ? undefined : sides.get(node);
       if (!bunches) continue;
-      if (podSide) {
-        if (single) sweptIn[c] = g + 1;
-        else {
-          const key = sigOf.get(node)! * width + c;
-          if (swept.has(key)) continue;
-          swept.add(key);
-        }
+      if (single) sweptIn[c] = g + 1;
+      else {
+        const key = sigOf.get(node!)! * width + c;
+        if (swept.has(key)) continue;
+        swept.add(key);
       }
       for (const n of bunches) {
-        const key = n.kind * width + c;
-        if (visited.has(key) || (n.endpoints.length === 1 && n.endpoints[0] === e)) continue;
-        visited.add(key);
+        // With one kind of node, a (group, class) sweeps each kind once: nothing to remember.
+        if (!single) {
+          const key = n.kind * width + c;
+          if (visited.has(key)) continue;
+          visited.add(key);
+        }
         visit(n.group, n.cls, g, c, true);
         visit(g, c, n.group, n.cls, false);
       }
@@ -400,5 +402,5 @@ function kindNumbering(): (g: number, c: number) => number {
   };
 }
 
-/** Parties of one group and class acting as one node (at most two kept: enough to find one distinct from a pod). */
-interface Bunch { kind: number; group: number; cls: number; endpoints: (Endpoint | undefined)[] }
+/** Parties of one group and class acting as one node. */
+interface Bunch { kind: number; group: number; cls: number }
