@@ -7,7 +7,7 @@
 import { parseAddress, type Address } from "../model/ip.js";
 import { nadId, type Attachment } from "../model/networks.js";
 import type { Peer, Rule } from "../model/policy.js";
-import type { Field } from "./fields.js";
+import { describe, type Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta, readSelector } from "./k8s.js";
 import { NETWORK_POLICY_PRIORITY, readPolicyTypes, readRules } from "./networkpolicy.js";
@@ -26,7 +26,8 @@ export type NetworkRequest = Attachment & { namespace?: string };
 export function readNetworkRequests(f: Field): NetworkRequest[] {
   const text = f.string();
   if (text === undefined || text.trim() === "") return [];
-  if (/^\s*[[{]/.test(text)) return readJsonRequests(f, text);
+  // Multus (pkg/k8sclient parsePodNetworkAnnotation): JSON when the text holds any of [ { " anywhere.
+  if (/[[{"]/.test(text)) return readJsonRequests(f, text);
   return text.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
     const [ref, iface] = s.split("@");
     return request(ref, [], iface);
@@ -36,10 +37,14 @@ export function readNetworkRequests(f: Field): NetworkRequest[] {
 function readJsonRequests(f: Field, text: string): NetworkRequest[] {
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch (e) { f.error("invalid-json", `not a JSON list of network selections: ${(e as Error).message}`); return []; }
-  const list = Array.isArray(parsed) ? parsed : [parsed];
+  // json.Unmarshal into []*NetworkSelectionElement: anything but a list fails, and the pod with it
+  // (its sandbox is not created); a null item is a nil element, which Multus cannot use either.
+  if (parsed === null) return []; // a nil list: no secondary network, no error
+  if (!Array.isArray(parsed)) { f.error("invalid-json", `not a JSON list of network selections but ${describe(parsed)}: Multus reads a list only (json.Unmarshal into []NetworkSelectionElement fails), so the pod does not start`); return []; }
   const out: NetworkRequest[] = [];
-  list.forEach((item, i) => {
-    const o = item as { name?: unknown; namespace?: unknown; interface?: unknown; ips?: unknown };
+  parsed.forEach((item, i) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) { f.error("invalid-network", `network selection ${i} is ${describe(item)}, not an object`); return; }
+    const o = goFields(item as Record<string, unknown>, ["name", "namespace", "interface", "ips"]) as { name?: unknown; namespace?: unknown; interface?: unknown; ips?: unknown };
     if (typeof o?.name !== "string" || o.name === "") { f.error("invalid-network", `network selection ${i} has no "name"`); return; }
     const ips = Array.isArray(o.ips) ? o.ips : [];
     const addresses: Address[] = [];
@@ -50,6 +55,21 @@ function readJsonRequests(f: Field, text: string): NetworkRequest[] {
     const r = request(typeof o.namespace === "string" && o.namespace ? `${o.namespace}/${o.name}` : o.name, addresses, typeof o.interface === "string" ? o.interface : undefined);
     out.push(r);
   });
+  return out;
+}
+
+/**
+ * The fields of a JSON object as Go's encoding/json fills a struct from it: a key names a field
+ * exactly or case-insensitively (Unicode simple folding: "NAME", "ipſ"), and a later key overwrites
+ * an earlier one; other keys are ignored.
+ */
+function goFields(o: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fold = (k: string) => k.toUpperCase().toLowerCase();
+  for (const [k, v] of Object.entries(o)) {
+    const name = names.includes(k) ? k : names.find((n) => fold(n) === fold(k));
+    if (name !== undefined) out[name] = v;
+  }
   return out;
 }
 

@@ -80,6 +80,19 @@ test("Hubble JSON (hubble observe -o json): the flow under \"flow\" or alone, pr
   assert.equal(detected(wrapped), "hubble");
 });
 
+test("Hubble JSON read as flow.proto holds it: a port is a uint16 in a uint32 field (a number, or a decimal string as protojson reads it), an address a string; anything else is an error naming the line, not a crash", () => {
+  const flow = (ip: unknown, l4: unknown) => JSON.stringify({ flow: { IP: ip, l4 } });
+  const ip = { source: "10.0.0.2", destination: "10.0.0.1" };
+  assert.deepEqual(parse(hubbleReader, [flow(ip, { TCP: { source_port: "5000", destination_port: 80 } })])[0], { line: 1, src: "10.0.0.2", dst: "10.0.0.1", sport: 5000, dport: 80, protocol: "TCP" });
+  // A port beyond 65535 (or not an integer) was kept as written: a flow on port 70000.
+  for (const port of [70000, -1, 80.5, "http", true]) {
+    assert.throws(() => parse(hubbleReader, [flow(ip, { TCP: { destination_port: port } })]), new RegExp(`log:1: flow\\.l4\\.TCP\\.destination_port: ${JSON.stringify(JSON.stringify(port)).slice(1, -1).replace(/[.]/g, "\\.")} is not a port`), String(port));
+  }
+  // A null layer or a non-string address was a TypeError (exit 70).
+  assert.deepEqual(parse(hubbleReader, [flow(ip, { TCP: null })])[0], { line: 1, src: "10.0.0.2", dst: "10.0.0.1", sport: undefined, dport: undefined, protocol: "TCP" });
+  assert.throws(() => parse(hubbleReader, [flow({ source: 5, destination: "10.0.0.1" }, {})]), /log:1: flow\.IP\.source: 5 is not an IP address/);
+});
+
 test("CSV: a header names the columns in any order and case; quoted fields; a missing column is an error naming it", () => {
   const [, r] = parse(csvReader, ['Protocol,Destination,"Source",DPort,SPort,Time,note', 'tcp,10.0.1.30,10.0.1.20,5432,52000,2026-12-05T06:03:00Z,"a, b"']);
   assert.deepEqual(r, { line: 2, start: Date.UTC(2026, 11, 5, 6, 3), end: Date.UTC(2026, 11, 5, 6, 3), src: "10.0.1.20", dst: "10.0.1.30", sport: 52000, dport: 5432, protocol: "TCP" });

@@ -137,3 +137,24 @@ test("an int64 field's bound is compared on the text: 9223372036854775807 passes
   // The number is read as the largest double below 2^63; a string keeps its digits.
   assert.deepEqual(parseStrictJson('{"a": "x: 9223372036854775807}", "b": [9223372036854775807, 9223372036854775808]}'), { a: "x: 9223372036854775807}", b: [9223372036854774784, 2 ** 63] });
 });
+
+test("the Multus networks annotation is read as Multus reads it (parsePodNetworkAnnotation): JSON when it holds any of [ { \" and then a list only, keys matched as Go's encoding/json matches them", () => {
+  const nad = "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: l2, namespace: a}\nspec: {config: '{\"cniVersion\": \"0.3.1\", \"type\": \"bridge\"}'}\n---\n";
+  const pod = (annotation: string) => `${nad}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\n  annotations:\n    k8s.v1.cni.cncf.io/networks: '${annotation}'\nspec: {containers: [{name: c, image: i}]}\n`;
+  const read = (annotation: string) => {
+    const l = load({ "p.yaml": pod(annotation) });
+    return { errors: l.diagnostics.errors.map((d) => d.message), networks: (l.inventory.endpoints.find((e) => e.name === "p")?.attachments ?? []).map((a) => a.network) };
+  };
+  assert.deepEqual(read('[{"name": "l2"}]').networks.length, 1);
+  // "NAME" and "Name" are the field name to encoding/json; the later key wins.
+  assert.deepEqual(read('[{"NAME": "l2"}]'), read('[{"name": "l2"}]'));
+  assert.deepEqual(read('[{"name": "other", "Name": "l2"}]'), read('[{"name": "l2"}]'));
+  // One object, not a list: json.Unmarshal into a slice fails, so the pod does not start. It was read as a list of one.
+  const single = read('{"name": "l2"}');
+  assert.deepEqual(single.networks, []);
+  assert.match(single.errors[0], /not a JSON list of network selections but an object: Multus reads a list only/);
+  // A quote anywhere makes it JSON to Multus: "l2" is a JSON string, not the network l2.
+  assert.match(read('"l2"').errors[0], /not a JSON list of network selections but the string "l2"/);
+  // null is a nil list: no network, no error.
+  assert.deepEqual(read("null"), { errors: [], networks: [] });
+});

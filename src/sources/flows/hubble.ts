@@ -4,15 +4,20 @@
 //    "l4":{"TCP":{"source_port":43210,"destination_port":80,"flags":{"SYN":true}}},"is_reply":false,...},"node_name":"...","time":"..."}
 // Lines without an IP layer (L7-only or agent events, lost-events notices) are skipped.
 
-import { address, fail, type FlowReader, type LineResult } from "./reader.js";
+import { address, fail, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 import { parseTime } from "../history.js";
 
 type Obj = Record<string, unknown>;
 const L4 = ["TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6"] as const;
 
-function portOf(l: Obj, snake: string, camel: string): number | undefined {
+/** A port field of the flow's L4 layer (a uint32 in flow.proto, written as a JSON number): a port number 0-65535 or an error. */
+function portOf(ctx: ReadContext, n: number, field: string, l: Obj, snake: string, camel: string): number | undefined {
   const v = l[snake] ?? l[camel];
-  return typeof v === "number" ? v : undefined;
+  if (v === undefined || v === null) return undefined;
+  // (protojson also reads an integer written as a decimal string.)
+  const p = typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v;
+  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p > 65535) return fail(ctx, n, field, `${JSON.stringify(v)} is not a port (0-65535)`);
+  return p;
 }
 
 export const hubbleReader: FlowReader = {
@@ -29,14 +34,15 @@ export const hubbleReader: FlowReader = {
       if (!ip || typeof ip !== "object") return { skip: "no IP layer" };
       const l4 = (flow.l4 ?? {}) as Obj;
       const proto = L4.find((p) => l4[p] !== undefined);
-      const ports = (proto ? l4[proto] : {}) as Obj;
+      const layer = proto ? l4[proto] : undefined;
+      const ports = (layer !== null && typeof layer === "object" ? layer : {}) as Obj;
       const t = typeof flow.time === "string" ? parseTime(flow.time) : undefined;
       if (flow.time !== undefined && t === undefined) fail(ctx, n, "flow.time", `${JSON.stringify(flow.time)} is not an RFC 3339 time`);
       const reply = flow.is_reply ?? flow.isReply;
       return {
         line: n, ...(t !== undefined ? { start: t, end: t } : {}),
         src: address(ctx, n, "flow.IP.source", ip.source as string), dst: address(ctx, n, "flow.IP.destination", ip.destination as string),
-        sport: portOf(ports, "source_port", "sourcePort"), dport: portOf(ports, "destination_port", "destinationPort"),
+        sport: portOf(ctx, n, `flow.l4.${proto}.source_port`, ports, "source_port", "sourcePort"), dport: portOf(ctx, n, `flow.l4.${proto}.destination_port`, ports, "destination_port", "destinationPort"),
         protocol: proto === "ICMPv4" ? "ICMP" : proto ?? "unknown",
         ...(typeof flow.verdict === "string" ? { action: flow.verdict } : {}),
         ...(typeof reply === "boolean" ? { reply } : {}),

@@ -36,7 +36,7 @@ export function fail(ctx: ReadContext, n: number, field: string, why: string): n
 
 /** The address, checked (as written when it is canonical). */
 export function address(ctx: ReadContext, n: number, field: string, text: string | undefined): string {
-  if (text !== undefined && parseAddress(text)) return text;
+  if (typeof text === "string" && parseAddress(text)) return text;
   return fail(ctx, n, field, `${JSON.stringify(text ?? "")} is not an IP address`);
 }
 
