@@ -212,3 +212,15 @@ test("toEntities host in an allow rule is the own-node rule, as fromEntities hos
   assert.match(errs, /spec\.egressDeny\.0\.toEntities\.0: the host entity .* cannot be expressed/);
   assert.match(errs, /spec\.ingress\.0\.fromEntities\.0: the remote-node entity .* cannot be expressed/);
 });
+
+// A toPorts entry's serverNames (TLS SNI) and listener narrow what it allows to what the model does not
+// describe (api/l4.go PortRule: "If not empty, then TLS must be present and one of the provided SNIs
+// must be indicated in the TLS handshake"): they were ignored, so the entry allowed every connection on
+// its ports. They are refused now, and under --lenient the entry allows nothing.
+test("toPorts serverNames and listener are refused; under --lenient the entry allows nothing (it allowed every connection)", () => {
+  const l = load({ "p.yaml": withPolicies(cnp("p", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - toPorts: [{ports: [{port: '80', protocol: TCP}], serverNames: [a.example]}]\n    authentication: {mode: required}")) });
+  const got = l.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(got, /error spec\.ingress\.0\.toPorts\.0\.serverNames: serverNames allows only TLS connections/);
+  assert.match(got, /warning spec\.ingress\.0\.authentication: authentication mode required/);
+  assert.equal(verdict(new PolicyEngine(l.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
+});

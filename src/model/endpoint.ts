@@ -109,6 +109,8 @@ export interface Service {
   clusterIPs: readonly Address[];
   /** clusterIP: None — DNS answers with the endpoints' addresses; there is no virtual IP (frontend). */
   headless?: boolean;
+  /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
+  annotations?: Readonly<Record<string, string>>;
   src?: SourceRef;
 }
 

@@ -98,6 +98,35 @@ export function linkerdHostRank(hostname: string | undefined): [number, number] 
   return hostname === undefined ? [0, 0] : hostname.startsWith("*.") ? [1, hostname.length - 1] : [2, hostname.length];
 }
 
+/** Linkerd's opaque-ports annotation, and the ports its policy controller and injector make opaque without it (--default-opaque-ports). */
+export const LINKERD_OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
+export const LINKERD_DEFAULT_OPAQUE_PORTS: readonly number[] = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
+
+/**
+ * A Service's ports annotation as the policy controller reads it (policy-controller/k8s/index/src/
+ * ports.rs parse_portset: comma-separated ports and "LOW-HIGH" ranges, 1-65535, white space around
+ * each trimmed, empty items skipped); a list it cannot parse is the empty set (ports_annotation:
+ * "Invalid ports list", `Default::default()`), not the default ports.
+ */
+export function linkerdPortSet(text: string): Set<number> {
+  const out = new Set<number>();
+  const port = (s: string, min: number) => (/^\+?\d+$/.test(s.trim()) && Number(s.trim()) >= min && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined);
+  for (const spec of text.split(",")) {
+    const dash = spec.indexOf("-");
+    if (dash < 0) {
+      if (!spec.trim()) continue;
+      const p = port(spec, 1);
+      if (p === undefined) return new Set();
+      out.add(p);
+    } else {
+      const [lo, hi] = [port(spec.slice(0, dash), 1), port(spec.slice(dash + 1), 1)];
+      if (lo === undefined || hi === undefined || lo > hi) return new Set();
+      for (let p = lo; p <= hi; p++) out.add(p);
+    }
+  }
+  return out;
+}
+
 export const ISTIO_PROVIDER_KINDS = ["http", "grpc"] as const;
 export type IstioProviderKind = typeof ISTIO_PROVIDER_KINDS[number];
 

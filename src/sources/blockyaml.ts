@@ -82,8 +82,8 @@ export function blockKey(content: string): { key: string; rest: string } | undef
 }
 
 class Reader {
-  private indents: number[] = [];
-  private contents: string[] = [];
+  private indents: Int32Array;
+  private contents: string[];
   private raw: string[];
   private i = 0;
 
@@ -92,11 +92,16 @@ class Reader {
     this.raw = text.split("\n");
     // A final line break ends the last line; it does not start an empty one.
     if (text.endsWith("\n")) this.raw.pop();
-    for (const line of this.raw) {
+    // (Made at their size, not grown line by line.)
+    const n = this.raw.length;
+    this.indents = new Int32Array(n);
+    this.contents = new Array<string>(n);
+    for (let k = 0; k < n; k++) {
+      const line = this.raw[k];
       const content = trimSpaces(line);
       const blank = content === "" || content[0] === "#";
-      this.indents.push(TAB_LED.test(content) ? TAB_INDENT : blank ? -1 : line.length - content.length);
-      this.contents.push(blank ? "" : content.trimEnd());
+      this.indents[k] = TAB_LED.test(content) ? TAB_INDENT : blank ? -1 : line.length - content.length;
+      this.contents[k] = blank ? "" : content.trimEnd();
     }
   }
 
@@ -160,7 +165,7 @@ class Reader {
       if (end < 0 || end > MAX_SIMPLE_KEY) bail();
       const key = parseKey(c.slice(0, end));
       if (keys ? keys.has(key) : Object.prototype.hasOwnProperty.call(out, key)) bail();
-      const rest = stripComment(c.slice(end + 1)).trim();
+      const rest = restOf(c, end + 1);
       const value = this.value(n, rest, true);
       if (keys) keys.add(key); else out[key] = value;
     }
@@ -267,9 +272,9 @@ function trimSpaces(s: string): string {
   return k === 0 ? s : s.slice(k);
 }
 
-/** Where a comment starts in a line's text after its first character (a '#' after white space), or -1. */
-function commentAt(s: string): number {
-  for (let k = s.indexOf("#"); k >= 0; k = s.indexOf("#", k + 1)) if (isBlank(s[k - 1])) return k - 1;
+/** Where a comment starts in a line's text after its first character (a '#' after white space) before `end`, or -1. */
+function commentAt(s: string, end = s.length): number {
+  for (let k = s.indexOf("#"); k >= 0 && k < end; k = s.indexOf("#", k + 1)) if (isBlank(s[k - 1])) return k - 1;
   return -1;
 }
 
@@ -283,7 +288,7 @@ function keyEnd(c: string): number {
   }
   if ("?:-[]{},#&*!|>%@`".includes(q) && !(q === "-" && !isBlank(c[1]) && c[1] !== undefined)) return -1;
   for (let k = c.indexOf(":"); k >= 0; k = c.indexOf(":", k + 1)) {
-    if (k + 1 === c.length || isBlank(c[k + 1])) return commentAt(c.slice(0, k)) >= 0 ? -1 : k;
+    if (k + 1 === c.length || isBlank(c[k + 1])) return commentAt(c, k) >= 0 ? -1 : k;
   }
   return -1;
 }
@@ -297,7 +302,8 @@ function parseKey(k: string): string {
 
 /** A plain key that resolves to itself (a key like `yes`, `1` or `<<` is left to the full reader). */
 function plainKey(k: string): string {
-  if (k === "<<" || resolvePlain(k) !== k) bail();
+  // (Compared, not kept: resolved without the detached copy a kept value gets.)
+  if (k === "<<" || resolvePlain(k, false) !== k) bail();
   return k;
 }
 
@@ -317,6 +323,18 @@ function inlineValue(s: string): unknown {
   if ("]},#&*!|>%@`?".includes(c) || ((c === "-" || c === ":") && (isBlank(s[1]) || s.length === 1))) bail();
   if (/:[ \t]/.test(s) || s.endsWith(":")) bail();
   return resolvePlain(s);
+}
+
+/**
+ * stripComment(c.slice(from)).trim() for a line's content `c` (which ends without white space),
+ * making only the one string when there is no '#' from `from` on (in a document the fast reader
+ * takes, trim() removes spaces and tabs only: the other characters it takes for spaces are declined).
+ */
+function restOf(c: string, from: number): string {
+  if (c.indexOf("#", from) >= 0) return stripComment(c.slice(from)).trim();
+  let k = from;
+  while (isBlank(c[k])) k++;
+  return c.slice(k);
 }
 
 function stripComment(s: string): string {
@@ -414,13 +432,13 @@ function skipSpaces(s: string, k: number): number {
 }
 
 /** A plain scalar as kubectl reads it; .inf and .nan (which kubectl cannot carry) go to the full reader. */
-function resolvePlain(s: string): unknown {
+function resolvePlain(s: string, detach = true): unknown {
   // Most manifest values are words: a first letter outside go-yaml's y/n/t/f/o/~ hints is a string.
   const c = s.charCodeAt(0) | 0x20;
-  if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return detached(s);
+  if (c >= 0x61 && c <= 0x7a && c !== 0x79 && c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x6f) return detach ? detached(s) : s;
   const v = resolveKube(s);
   if (v === null) nulls++;
-  return v === NOT_JSON ? bail() : typeof v === "string" ? detached(v) : v;
+  return v === NOT_JSON ? bail() : typeof v === "string" && detach ? detached(v) : v;
 }
 
 /**

@@ -320,6 +320,15 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
       const name = text.toLowerCase();
       return protocols.map((protocol) => ({ kind: "named", name, ...(protoText === "ANY" ? {} : { protocol }) }));
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
+    // PortRule fields that narrow what the entry allows to what the model does not describe: it
+    // then allows nothing (fails closed) rather than every connection on its ports.
+    const narrowing = ["serverNames", "listener"].filter((k) => tp.get(k).present && !(k === "serverNames" && (tp.get(k).list() ?? []).length === 0));
+    for (const k of narrowing) {
+      tp.get(k).error("unsupported", k === "serverNames"
+        ? "serverNames allows only TLS connections whose handshake names one of them (SNI), which the model does not describe; the entry is read as allowing nothing"
+        : "listener hands the traffic to a custom Envoy listener, whose configuration decides; the entry is read as allowing nothing");
+    }
+    if (narrowing.length) return [];
     const rules = tp.get("rules");
     if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
     for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
@@ -337,6 +346,8 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
   return (spec.get(key).list() ?? []).flatMap((r, index) => {
     r.object(true);
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
+    const auth = r.get("authentication").get("mode").string();
+    if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
     const empty = r.keys().length === 0;
     const peers = empty ? [] : readPeers(r, d, action, scope, ctx);
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and

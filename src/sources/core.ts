@@ -4,6 +4,7 @@
 import { parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
 import type { NamedPort } from "../model/ports.js";
+import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -65,8 +66,7 @@ function readPodSpec(spec: Field): PodSpec {
     }
   }
   return {
-    // Exact-size copies: the model keeps them, and an array grown by push reserves 17 slots.
-    ports: ports.slice(),
+    ports: sharedPorts(ports),
     hostNetwork: spec.childBool("hostNetwork") ?? false,
     nodeName: internIf(spec.childString("nodeName"), internNode),
     serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
@@ -75,6 +75,41 @@ function readPodSpec(spec: Field): PodSpec {
     automountToken: spec.childBool("automountServiceAccountToken"),
     httpProbes,
   };
+}
+
+/** The last list of ports read (the model shares it: nothing changes an endpoint's ports in place). */
+let lastPorts: readonly NamedPort[] = [];
+
+/**
+ * The ports read for a pod or a template, as the last list read when equal (a workload's pods, and
+ * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
+ * and their port objects), else an exact-size copy (an array grown by push reserves 17 slots).
+ */
+function sharedPorts(ports: NamedPort[]): NamedPort[] {
+  const last = lastPorts;
+  if (last.length === ports.length && ports.every((p, i) => p.name === last[i].name && p.port === last[i].port && p.protocol === last[i].protocol)) return last as NamedPort[];
+  return (lastPorts = ports.slice()) as NamedPort[];
+}
+
+/** The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's labels in place). */
+let lastLabels: Labels = {};
+let lastKeys: readonly string[] = [];
+
+/**
+ * A pod's (or template's) labels, as the last ones read when they are the same keys in the same
+ * order with the same values (a ReplicaSet's pods, and its template, come in a row with the same
+ * labels), else themselves.
+ */
+function sharedLabels(labels: Labels): Labels {
+  let k = 0;
+  for (const key in labels) {
+    if (lastKeys[k] !== key || lastLabels[key] !== labels[key]) { lastLabels = labels; lastKeys = Object.keys(labels); return labels; }
+    k++;
+  }
+  if (k === lastKeys.length) return lastLabels;
+  lastLabels = labels;
+  lastKeys = Object.keys(labels);
+  return labels;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
@@ -199,13 +234,20 @@ function readAddress(f: Field, s: string, key?: string): Address | undefined {
   return a;
 }
 
+/** The last owner readOwner gave (the model shares it: nothing changes an owner in place). */
+let lastOwner: Owner | undefined;
+
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
   for (const r of md.childList("ownerReferences") ?? []) {
     if (r.childBool("controller") !== true) continue;
     const name = r.childString("name");
     const kind = r.childString("kind") || "Pod";
-    if (name && kind !== "Node") return { kind, name: internOwner(name) };
+    if (name && kind !== "Node") {
+      // (The last owner read again, as a workload's pods come in a row: one object for them all.)
+      if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name: internOwner(name) };
+      return lastOwner;
+    }
   }
   return undefined;
 }
@@ -260,7 +302,7 @@ const podFrontEnd: FrontEnd = {
     if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
-      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
+      kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(meta.labels), addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status),
     }, spec, meta.annotations, md, ctx.ref));
@@ -281,7 +323,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(labels), addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
       }, spec, annotations, template.get("metadata"), ctx.ref);
@@ -314,7 +356,8 @@ const serviceFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, src: ctx.ref });
+    const annotations = meshAnnotations(meta.annotations);
+    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, ...(annotations ? { annotations } : {}), src: ctx.ref });
   },
 };
 

@@ -16,11 +16,11 @@ export interface RawObject {
   kind: string;
   obj: Record<string, unknown>;
   ref: SourceRef;
-  /** No value in `obj` is null (it was read from a JSON text without the word): validation need not look for nulls. */
+  /** No value in `obj` is null (seen while parsing it): validation need not look for nulls. */
   nullFree?: boolean;
 }
 
-/** Values parsed from a JSON text that does not hold the word `null`, or read by the fast YAML reader without making a null. */
+/** Values parsed from JSON that hold no null (strictjson.ts keyCount sees them), or read by the fast YAML reader without making a null. */
 const NULL_FREE = new WeakSet<object>();
 
 export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
@@ -75,8 +75,10 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
   // kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{'.
   if (jsonName || (first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF)) {
     try {
-      const value = parseStrictJson(text);
-      if (isObject(value) && !text.includes("null")) NULL_FREE.add(value);
+      // (Whether it holds a null is seen by the walk that counts its keys, not by another pass over the text.)
+      const seen = { nulls: true };
+      const value = parseStrictJson(text, seen);
+      if (isObject(value) && !seen.nulls) NULL_FREE.add(value);
       return [value];
     }
     catch (e) {

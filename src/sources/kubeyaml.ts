@@ -59,11 +59,22 @@ export function resolvePlain(s: string): unknown {
 
 /** strconv.ParseInt(s, 0, 64), falling back to ParseUint(s, 0, 64) (no sign), as a JSON number. */
 function goInt(s: string): number | undefined {
+  // (Most integers of a manifest are short decimals: read without the regular expression and a BigInt.)
+  if (isShortDecimal(s)) return Number(s);
   const n = goBigInt(s);
   return n === undefined ? undefined : n < INT64 ? int64Number(n) : Number(n);
 }
 
 const INT64 = 2n ** 63n;
+
+/** A decimal integer of 1 to 15 digits without a leading zero, signed or not: goInt's value is Number(s) (exact below 2^53). */
+function isShortDecimal(s: string): boolean {
+  let k = s.charCodeAt(0) === 0x2b || s.charCodeAt(0) === 0x2d ? 1 : 0;
+  const first = s.charCodeAt(k);
+  if (first < 0x31 || first > 0x39 || s.length - k > 15) return false;
+  for (k++; k < s.length; k++) { const c = s.charCodeAt(k); if (c < 0x30 || c > 0x39) return false; }
+  return true;
+}
 
 /**
  * An int64 as a JavaScript number, kept inside int64's range: the integers from 2^63 - 512 to

@@ -14,14 +14,14 @@ export class JsonReadError extends Error {
  * number 1E400 into Go value of type float64"). A `\u` escape of a lone UTF-16 surrogate is
  * U+FFFD, as Go decodes it (JSON.parse would keep the lone surrogate).
  */
-export function parseStrictJson(text: string): unknown {
+export function parseStrictJson(text: string, seen?: { nulls: boolean }): unknown {
   let value: unknown;
   try { value = JSON.parse(int64Exact(text)); }
   catch (e) { throw new JsonReadError(`invalid JSON: ${(e as Error).message.replace(/^Unexpected/, "unexpected")}`, errorOffset(e as Error)); }
   // Cheap check first: no deep nesting, and as many key colons written as the parsed objects hold
   // keys (a duplicate key is written but held once; keyColons counts every written key, and
   // possibly more). Only when it fails is the text walked again to say where.
-  const keys = keyCount(value);
+  const keys = keyCount(value, seen);
   if (keys < 0 || keyColons(text) !== keys) checkKeys(text);
   if (keys === INFINITE) {
     const at = infiniteNumber(text);
@@ -141,10 +141,13 @@ function keyColons(t: string): number {
 /** keyCount's answer for a value holding a number JSON.parse made infinite. */
 const INFINITE = -2;
 
-/** The keys of every object in a parsed value; -1 when it is nested deeper than MAX_DEPTH, INFINITE when it holds ±Infinity. */
-function keyCount(v: unknown): number {
+/**
+ * The keys of every object in a parsed value; -1 when it is nested deeper than MAX_DEPTH, INFINITE
+ * when it holds ±Infinity. Sets `seen.nulls` when it holds a null (its whole walk: not after -1).
+ */
+function keyCount(v: unknown, seen?: { nulls: boolean }): number {
   if (typeof v === "number") return Number.isFinite(v) ? 0 : INFINITE;
-  let n = 0, infinite = false;
+  let n = 0, infinite = false, nulls = v === null;
   const stack: unknown[] = [v], depths: number[] = [0];
   while (stack.length) {
     const x = stack.pop(), depth = depths.pop()! + 1;
@@ -152,6 +155,7 @@ function keyCount(v: unknown): number {
     if (Array.isArray(x)) {
       for (const y of x) {
         if (y !== null && typeof y === "object") { stack.push(y); depths.push(depth); }
+        else if (y === null) nulls = true;
         else if (y === Infinity || y === -Infinity) infinite = true;
       }
     } else {
@@ -159,10 +163,12 @@ function keyCount(v: unknown): number {
         n++;
         const y = (x as Record<string, unknown>)[k];
         if (y !== null && typeof y === "object") { stack.push(y); depths.push(depth); }
+        else if (y === null) nulls = true;
         else if (y === Infinity || y === -Infinity) infinite = true;
       }
     }
   }
+  if (seen) seen.nulls = nulls;
   return infinite ? INFINITE : n;
 }
 

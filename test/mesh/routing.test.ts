@@ -346,3 +346,35 @@ test("Linkerd leaves out a mesh route whose timeout or retry annotation its poli
   }
   assert.equal(one(annotated("timeout.linkerd.io/request", "1m30s").replace("linkerd-proxy", "istio-proxy"), "web/client", "http://api.shop/").responseHeaders["x-route"], "routed", "Envoy reads no Linkerd annotation");
 });
+
+test("a Linkerd client's proxy applies no HTTP route on a Service port its policy controller makes opaque (default opaque ports, the Service's opaque-ports annotation, an appProtocol it does not know); appProtocol http takes no GRPCRoute", () => {
+  // linkerd2 policy-controller core/src/outbound.rs AppProtocol::from_str ("http" Http1, "kubernetes.io/h2c" Http2,
+  // "linkerd.io/opaque"/"linkerd.io/tcp" Opaque, anything else Unknown); k8s/index/src/outbound/index.rs: without an
+  // appProtocol, the ports of config.linkerd.io/opaque-ports (else --default-opaque-ports) are Opaque; grpc/src/outbound.rs
+  // to_proto: Opaque | Unknown → TCPRoutes or the opaque default route, Http1 → the HTTPRoutes only.
+  const svc = (ports: string, annotations = "") => `---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop${annotations ? `, annotations: {${annotations}}` : ""}}
+spec: {selector: {app: api}, clusterIP: 10.96.0.20, ports: [${ports}]}
+`;
+  const DB = "{group: '', kind: Service, name: db, namespace: shop}";
+  const route = (kind = "HTTPRoute") => meshRoute("shop", "r", DB, kind === "HTTPRoute" ? tagged("api-v2", "routed", 80)
+    : `  rules:\n  - backendRefs: [{name: api-v2, port: 7070}]`, kind);
+  const ask = (client: string, yaml: string, port: number) => one(proxied(client) + yaml, "web/client", `http://db.shop:${port}/`);
+  const opaque = ask("linkerd-proxy", svc("{name: pg, port: 5432, targetPort: 8080}") + route(), 5432);
+  assert.deepEqual([opaque.backend, opaque.responseHeaders["x-route"]], ["shop/db", undefined], "5432 is a default opaque port");
+  assert.match(opaque.reason ?? "", /one of Linkerd's default opaque ports.*opaquely/);
+  assert.equal(ask("istio-proxy", svc("{name: pg, port: 5432, targetPort: 8080}") + route(), 5432).responseHeaders["x-route"], "routed", "Envoy routes it");
+  assert.equal(ask("linkerd-proxy", svc("{name: pg, port: 5432, targetPort: 8080, appProtocol: HTTP}") + route(), 5432).responseHeaders["x-route"], "routed", "an appProtocol wins over the opaque ports");
+  assert.equal(ask("linkerd-proxy", svc("{name: web, port: 81, targetPort: 8080}", `config.linkerd.io/opaque-ports: "80-90"`) + route(), 81).responseHeaders["x-route"], undefined, "the Service's annotation");
+  assert.equal(ask("linkerd-proxy", svc("{name: pg, port: 5432, targetPort: 8080}", `config.linkerd.io/opaque-ports: "81"`) + route(), 5432).responseHeaders["x-route"], "routed", "the annotation replaces the default ports");
+  assert.equal(ask("linkerd-proxy", svc("{name: pg, port: 5432, targetPort: 8080}", `config.linkerd.io/opaque-ports: "x"`) + route(), 5432).responseHeaders["x-route"], "routed", "an unparsable list is empty, not the defaults");
+  assert.equal(ask("linkerd-proxy", svc("{name: web, port: 81, targetPort: 8080, appProtocol: grpc}") + route(), 81).responseHeaders["x-route"], undefined, "appProtocol grpc is Unknown: opaque");
+  assert.equal(ask("linkerd-proxy", svc("{name: web, port: 81, targetPort: 8080, appProtocol: linkerd.io/opaque}") + route(), 81).responseHeaders["x-route"], undefined);
+  const grpc = { protocol: "grpc" as const, method: "POST", path: "/shop.Api/Get" };
+  const http1 = one(proxied("linkerd-proxy") + svc("{name: web, port: 81, targetPort: 7070, appProtocol: http}") + route("GRPCRoute"), "web/client", "http://db.shop:81/shop.Api/Get", grpc);
+  assert.deepEqual([http1.backend, http1.route], ["shop/db", undefined], "appProtocol http: the GRPCRoute is not sent");
+  const h2c = one(proxied("linkerd-proxy") + svc("{name: web, port: 81, targetPort: 7070, appProtocol: kubernetes.io/h2c}") + route("GRPCRoute"), "web/client", "http://db.shop:81/shop.Api/Get", grpc);
+  assert.deepEqual([h2c.backend, h2c.route], ["shop/api-v2", "GRPCRoute shop/r"]);
+});

@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseKubeYaml, splitKubectlDocuments, formatFloat32 } from "../../src/sources/kubeyaml.js";
+import { parseKubeYaml, splitKubectlDocuments, formatFloat32, int64Number } from "../../src/sources/kubeyaml.js";
 import { parseStrictJson } from "../../src/sources/strictjson.js";
 import { formatDiagnostic } from "../../src/model/source.js";
 import { cli, load, tempFiles } from "../helpers.js";
@@ -198,4 +198,21 @@ test("nesting thousands of levels deep is refused quickly, in YAML and JSON", ()
   assert.match(errorsOf({ "a.json": `{"a": ${"[".repeat(5000)}${"]".repeat(5000)}}` })[0], /a\.json:1: nested more than 1000 levels/);
   assert.match(errorsOf({ "a.yaml": Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") })[0], /nested/);
   assert.ok(Date.now() - started < 10_000);
+});
+
+test("resolve.go: decimal integers of every length read as strconv.ParseInt, then ParseUint, then ParseFloat give them (short ones take a fast path)", () => {
+  const INT64 = 2n ** 63n;
+  const expected = (s: string): number => {
+    const n = BigInt(s);
+    if (n >= -INT64 && n < INT64) return int64Number(n);
+    return !s.startsWith("-") && !s.startsWith("+") && n < 2n * INT64 ? Number(n) : Number(s);
+  };
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const cases = ["1", "9", "10", "-1", "+1", "999999999999999", "1000000000000000", "-999999999999999", "9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551615", "18446744073709551616"];
+  for (let k = 0; k < 500; k++) cases.push(["", "+", "-"][rnd(3)] + String(1 + rnd(9)) + Array.from({ length: rnd(20) }, () => String(rnd(10))).join(""));
+  const value = (s: string) => read(`v: ${s}\n`).v;
+  for (const s of cases) assert.equal(value(s), expected(s), s);
+  // Zero, signed or not, is 0 (never -0); a leading zero is octal.
+  assert.deepEqual(["0", "-0", "+0", "010", "-010"].map((s) => (Object.is(value(s), 0) ? "0" : value(s))), ["0", "0", "0", 8, -8]);
 });

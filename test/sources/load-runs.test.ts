@@ -57,3 +57,41 @@ test("pods whose owners come in runs, interleaved: each controller gets exactly 
   assert.deepEqual(pods("a-1"), ["p1", "p2", "p4"]);
   assert.deepEqual(pods("b-1"), ["p3"]);
 });
+
+test("pods in a row with the same ports and owner share one list and one owner object; any difference gets its own", () => {
+  const withPorts = (name: string, ports: object[], owner = "web-5d8f") => {
+    const p = pod(name, { app: "web" }, "shop", owner);
+    return { ...p, spec: { ...p.spec, containers: [{ name: "c", ports }] } };
+  };
+  const http = { name: "http", containerPort: 8080 }, grpc = { name: "grpc", containerPort: 9000, protocol: "TCP" };
+  const items = [
+    withPorts("p1", [http, grpc]), withPorts("p2", [http, grpc]),
+    withPorts("p3", [http, { ...grpc, protocol: "UDP" }]), withPorts("p4", [http, { ...grpc, name: "grpc2" }]),
+    withPorts("p5", [http]), withPorts("p6", [http, grpc], "api-7c9d"), withPorts("p7", [http, grpc], "api-7c9d"),
+  ];
+  const l = load({ "pods.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const [p1, p2, p3, p4, p5, p6, p7] = l.inventory.endpoints;
+  assert.deepEqual([p1, p2, p3, p4, p5, p6, p7].map((e) => e.ports.map((p) => `${p.name}:${p.port}/${p.protocol}`).join(" ")), [
+    "http:8080/TCP grpc:9000/TCP", "http:8080/TCP grpc:9000/TCP", "http:8080/TCP grpc:9000/UDP", "http:8080/TCP grpc2:9000/TCP",
+    "http:8080/TCP", "http:8080/TCP grpc:9000/TCP", "http:8080/TCP grpc:9000/TCP",
+  ]);
+  assert.ok(p1.ports === p2.ports && p6.ports === p7.ports && p1.owner === p2.owner && p6.owner === p7.owner);
+  assert.ok(p2.ports !== p3.ports && p3.ports !== p4.ports && p4.ports !== p5.ports && p5.ports !== p6.ports && p5.owner !== p6.owner);
+  assert.deepEqual([p5.owner, p6.owner], [{ kind: "ReplicaSet", name: "web-5d8f" }, { kind: "ReplicaSet", name: "api-7c9d" }]);
+});
+
+test("pods in a row with the same labels (same keys, order and values) share one labels object; any difference gets its own", () => {
+  const items = [
+    pod("p1", { app: "web", tier: "fe" }), pod("p2", { app: "web", tier: "fe" }), pod("p3", { tier: "fe", app: "web" }),
+    pod("p4", { tier: "fe", app: "web", x: "1" }), pod("p5", { tier: "fe", app: "web" }), pod("p6", { tier: "fe" }), pod("p7", { tier: "be" }),
+  ];
+  const l = load({ "pods.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  const [p1, p2, p3, p4, p5, p6, p7] = l.inventory.endpoints;
+  assert.deepEqual([p1, p2, p3, p4, p5, p6, p7].map((e) => JSON.stringify(e.labels)), [
+    '{"app":"web","tier":"fe"}', '{"app":"web","tier":"fe"}', '{"tier":"fe","app":"web"}', '{"tier":"fe","app":"web","x":"1"}',
+    '{"tier":"fe","app":"web"}', '{"tier":"fe"}', '{"tier":"be"}',
+  ]);
+  assert.ok(p1.labels === p2.labels);
+  assert.ok(p2.labels !== p3.labels && p3.labels !== p4.labels && p4.labels !== p5.labels && p5.labels !== p6.labels && p6.labels !== p7.labels);
+});

@@ -167,7 +167,7 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
   checkFocusNames(focus, r.peers);
   r.warnings.forEach(warn);
   if (o.l7) { out(renderL7(l7Entries(a, r.entries), format)); return; }
-  const exposure = exposureOf(a, o, r.workloads, r.entries, warn);
+  const exposure = exposureOf(a, o, r.workloads, () => r.entries, warn);
   if (o.explain) {
     const pairs = explainAll(a.engine, a.connectivity, portIntervals(a.inventory), r.sources, r.destinations, focus, o.only);
     if (format === "json" || format === "yaml") {
@@ -181,10 +181,11 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
 }
 
 /** --exposure, unless --focus-peer is given (np-guard ignores it then, with a warning). */
-function exposureOf(a: Analysis, o: ListOptions, workloads: readonly ListPeer[], entries: readonly ConnEntry[], warn: (w: string) => void): ExposureAnalysis | undefined {
+/** `entries`: asked only with --exposure (the plain list is written from its rows, with no entry object per row). */
+function exposureOf(a: Analysis, o: ListOptions, workloads: readonly ListPeer[], entries: () => readonly ConnEntry[], warn: (w: string) => void): ExposureAnalysis | undefined {
   if (!o.exposure) return undefined;
   if (o.focus.peers.length) { warn("--exposure is ignored with --focus-peer (as np-guard does)"); return undefined; }
-  return exposureAnalysis(a.inventory, a.engine, workloads, entries, o.focus);
+  return exposureAnalysis(a.inventory, a.engine, workloads, entries(), o.focus);
 }
 
 /**
@@ -200,7 +201,7 @@ function writeNetworkList(a: Analysis, o: ListOptions, r: NetworkListResult, out
   const named = a.inventory.podNetworks.length > 0;
   const pod = r.sections.find((s) => s.network === POD_NETWORK)!;
   if (o.exposure && named) warn("--exposure covers the workloads of the pod network only (user-defined and secondary networks are left out; np-guard ignores exposure analysis with multiple networks)");
-  const exposure = exposureOf(a, o, pod.workloads, pod.entries, warn);
+  const exposure = exposureOf(a, o, pod.workloads, () => pod.entries, warn);
   if (o.explain) {
     const sections = [...r.sections].sort(sectionOrder).map((s) => ({ network: s.network, pairs: explainSection(a, s, o) }));
     if (format === "json" || format === "yaml") {

@@ -86,7 +86,8 @@ export class ClassTable {
     // or secondary networks keeps its classes.
     const net = this.netOf(p);
     const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}`;
-    return `${e.kind}${asNode ? "@node" : ""}|${e.namespace ?? ""}|${labels}|${account}|${node}|${ports}|${atoms}${extra}`;
+    // One flat string (a template of eight parts makes a chain of partial strings, flattened again to hash).
+    return [asNode ? `${e.kind}@node` : e.kind, e.namespace ?? "", labels, account, node, ports, extra ? atoms + extra : atoms].join("|");
   }
 
   /** Numbers of the declared ports (name, protocol, number) portsKey has seen, by name then number and protocol. */

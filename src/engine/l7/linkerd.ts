@@ -19,19 +19,19 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
-import { linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
+import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
-const OPAQUE_PORTS = "config.linkerd.io/opaque-ports";
+const OPAQUE_PORTS = LINKERD_OPAQUE_PORTS;
 const REQUIRE_IDENTITY = "config.linkerd.io/proxy-require-identity-inbound-ports";
 const SKIP_INBOUND = "config.linkerd.io/skip-inbound-ports";
 const SKIP_OUTBOUND = "config.linkerd.io/skip-outbound-ports";
 /** Linkerd's default opaque ports (proxy.opaquePorts / the injector's default). */
-const DEFAULT_OPAQUE = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
+const DEFAULT_OPAQUE = LINKERD_DEFAULT_OPAQUE_PORTS;
 
 export interface Admission { why: string; policy?: PolicyRef; rule?: L7Rule; clusterNetworks?: boolean }
 

@@ -76,10 +76,11 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   if (!speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply; the proxy forwards the connection to an endpoint of Service ${name}`);
   const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
-  if (!bound) {
-    step(w, "routing", "passed", `no route is bound to ${servicePlace(s, sp)}: the request goes to the Service's endpoints`);
+  if (!bound || "unrouted" in bound) {
+    const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
+    step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
     w.res.backend = name;
-    w.res.reason = `no route is bound to ${servicePlace(s, sp)}`;
+    w.res.reason = why;
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
   }
   w.res.routeRole = bound.role;
