@@ -9,6 +9,7 @@ import { JsonReadError, parseJsonStream, parseStrictJson } from "./strictjson.js
 import type { InputFile } from "./read.js";
 import { Diagnostics, type Diagnostic, type Path, type SourceRef } from "../model/source.js";
 import { describe } from "./fields.js";
+import { isObject } from "./schema/structural.js";
 import type { YAMLError } from "yaml";
 
 export interface RawObject {
@@ -210,8 +211,4 @@ const ITEM_PATHS: Path[] = [];
 
 function nonEmptyString(v: unknown): v is string {
   return typeof v === "string" && v !== "";
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

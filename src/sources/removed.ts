@@ -10,6 +10,7 @@
 // same Deployment under extensions/v1beta1 and apps/v1 is one object, as the API server stored it.
 
 import type { RawObject } from "./documents.js";
+import { isObject } from "./schema/structural.js";
 
 interface Removed {
   /** The Kubernetes release that stopped serving it. */
@@ -164,7 +165,7 @@ export function toCurrentVersion(raw: RawObject, storedByServer: boolean): { raw
 }
 
 function asObject(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 function asList(v: unknown): unknown[] {

@@ -11,6 +11,7 @@ import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
 import { describe as describeValue } from "../fields.js";
 import { zeroNulls } from "./zero.js";
+import { isObject } from "./structural.js";
 
 let shared: SchemaCatalog | undefined;
 
@@ -168,19 +169,15 @@ export function withoutNulls<T>(v: T): T {
 
 function hasNullField(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasNullField);
-  if (!isObj(v)) return false;
+  if (!isObject(v)) return false;
   for (const k in v) { const x = v[k]; if (x === null || (typeof x === "object" && hasNullField(x))) return true; }
   return false;
 }
 
 function strip(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(strip);
-  if (!isObj(v)) return v;
+  if (!isObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = strip(x);
   return out;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
