@@ -65,6 +65,21 @@ test("-o yaml reads back as -o json does when a value holds a character the term
   } finally { t.cleanup(); }
 });
 
+test("validate keeps the API server's verdict under --lenient: an invalid object is an error and exit 1 (other commands read it with a warning); its help says so", async () => {
+  const t = tempFiles({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector: {}\n  bogus: 1\n" });
+  try {
+    for (const extra of [[], ["--lenient"]]) {
+      const r = await cli(["validate", "-f", join(t.dir, "np.yaml"), ...extra]);
+      assert.equal(r.code, 1, `validate ${extra.join(" ")}: ${r.out}${r.err}`);
+      assert.match(r.out, /^error: .*np\.yaml:7.*spec\.bogus/m);
+    }
+    const list = await cli(["list", "-f", join(t.dir, "np.yaml"), "--lenient"]);
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.err, /warning: .*spec\.bogus/);
+    assert.match((await cli(["validate", "--help"])).out, /--lenient does not change the verdict/);
+  } finally { t.cleanup(); }
+});
+
 test("ipBlock CIDRs as the API server reads them today (ValidateIPBlock: IsValidCIDRForLegacyField, strict only under the StrictIPCIDRValidation gate, alpha and off): leading zeros and IPv4-mapped IPv6 are errors (read as its warning's form under --lenient), host bits a warning", async () => {
   const policy = (cidr: string, except = "") => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: a\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: "${cidr}"\n${except}`;
   const read = (cidr: string, except = "") => {

@@ -25,7 +25,7 @@ export const validateCommand: Command = {
   name: "validate",
   summary: "Validate manifests as the API server would; report every error with file, line and field.",
   usage: "junction validate -f PATH [-o table|json|yaml]",
-  description: "Exit status: 0 when the input is valid (warnings allowed), 1 when it has errors, 2 on usage errors.",
+  description: "Exit status: 0 when the input is valid (warnings allowed), 1 when it has errors, 2 on usage errors. --lenient does not change the verdict: validate reports what the API server would refuse as errors.",
   options: { ...INPUT_OPTIONS, ...outputOption(["table", "json", "yaml"], "table") },
   examples: ["junction validate -f examples/shop", "kubectl get netpol,anp,banp -A -o yaml | junction validate -f -"],
   run(values, _pos, io) {
