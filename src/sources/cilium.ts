@@ -17,6 +17,7 @@ import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder } from "./builder.js";
 import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
+import { goBigInt } from "./kubeyaml.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -367,18 +368,14 @@ function isSvcName(s: string): boolean {
 }
 
 /**
- * strconv.ParseUint(s, 0, 16): an optional base prefix (0x, 0o, 0b; a leading 0 alone is octal) and
- * digits of that base, `_` allowed only between digits or after the prefix (strconv underscoreOK);
- * undefined when Go refuses it (no sign, at most 65535).
+ * strconv.ParseUint(s, 0, 16): Go's base-0 integer syntax (kubeyaml.ts goBigInt: 0x, 0o, 0b, a leading 0
+ * for octal) without a sign, `_` allowed only between digits or after the base prefix (strconv
+ * underscoreOK); undefined when Go refuses it (at most 65535).
  */
 export function goParseUint16(s: string): number | undefined {
-  const m = /^(0[xX]|0[oO]|0[bB]|0(?=[0-9_]))?([0-9a-fA-F_]+)$/.exec(s);
-  if (!m || !underscoreOK(s)) return undefined;
-  const prefix = (m[1] ?? "").toLowerCase(), digits = m[2].replace(/_/g, "");
-  const base = prefix === "0x" ? 16 : prefix === "0b" ? 2 : prefix === "0o" || prefix === "0" ? 8 : 10;
-  if (!digits.length || [...digits].some((c) => parseInt(c, 16) >= base || Number.isNaN(parseInt(c, 16)))) return undefined;
-  const n = parseInt(digits, base);
-  return n <= 65535 ? n : undefined;
+  if (!/^[0-9]/.test(s) || !underscoreOK(s)) return undefined;
+  const n = goBigInt(s.replace(/_/g, ""));
+  return n !== undefined && n <= 65535n ? Number(n) : undefined;
 }
 
 /** strconv underscoreOK: each `_` follows a digit or the base prefix and precedes a digit. */

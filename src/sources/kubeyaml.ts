@@ -92,8 +92,8 @@ export function int64Number(n: bigint): number {
 /** The largest double below 2^63 (2^63 - 1024). */
 export const MAX_INT64_NUMBER = 2 ** 63 - 1024;
 
-/** The exact integer of goInt (Go's base-0 syntax: 0x, 0b, 0o, a leading 0 for octal), if in range. */
-function goBigInt(s: string): bigint | undefined {
+/** The exact integer of goInt (Go's base-0 syntax: 0x, 0b, 0o, a leading 0 for octal; no `_`: callers remove them as their reader does), if in int64 or uint64 range. */
+export function goBigInt(s: string): bigint | undefined {
   const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
   if (!m) return undefined;
   const body = m[2];

@@ -1,6 +1,7 @@
 // Readers for the value types the Gateway API shares across kinds (hostnames, names, groups,
 // kinds, durations), with the patterns and limits of its CRD schemas.
 
+import { goDuration } from "../../model/duration.js";
 import type { Field } from "../fields.js";
 import { dnsLabelError } from "../k8s.js";
 
@@ -64,11 +65,8 @@ export function readNamespaceName(f: Field): string | undefined {
 /** A Gateway API Duration ("1h30m", "500ms", "0s") in milliseconds. */
 export function readDuration(f: Field): number | undefined {
   const s = checked(f, false, (v) => DURATION.test(v) ? undefined : `${JSON.stringify(v)} is not a valid duration (e.g. "10s", "500ms", "1h30m")`);
-  if (s === undefined) return undefined;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  let ms = 0;
-  for (const m of s.matchAll(/([0-9]+)(ms|h|m|s)/g)) ms += Number(m[1]) * unit[m[2]];
-  return ms;
+  // The Gateway API's format is a subset of Go's (GEP-2257), so its value is the Go duration's.
+  return s === undefined ? undefined : goDuration(s);
 }
 
 /** metadata.generation (default 1) and metadata.creationTimestamp (ms), as a controller sees them. */
