@@ -4,7 +4,7 @@
 import { addressCidr, formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
-import { NULL_ELEMENT, type Field, type NumberRule, type StringRule } from "./fields.js";
+import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -67,7 +67,7 @@ export function readStringMap(f: Field): Record<string, string> {
     const v = o[k];
     if (typeof v === "string") out[k] = v;
     else if (v === null) f.get(k).error("null-value", NULL_ELEMENT);
-    else if (v !== undefined) f.get(k).error("type", `must be a string, not ${typeof v}`);
+    else if (v !== undefined) f.get(k).error("type", `must be a string, not ${describe(v)}`);
   }
   return out;
 }

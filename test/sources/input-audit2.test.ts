@@ -11,6 +11,7 @@ import { ApiClient } from "../../src/sources/live/client.js";
 import { Locator } from "../../src/sources/locate.js";
 import { parseKubeYaml, splitKubectlDocuments } from "../../src/sources/kubeyaml.js";
 import { cli, load, tempFiles } from "../helpers.js";
+import { formatDiagnostic } from "../../src/model/source.js";
 import { events, getJson, serve } from "../server/helpers.js";
 
 const NS = (name: string, extra = "") => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${extra}`;
@@ -173,4 +174,12 @@ test("odd API server answers are one-line errors (exit 2), not internal errors; 
     client.idleTimeoutMs = 300;
     await assert.rejects(client.get("/api"), /no answer from the API server in 0\.3 s/);
   } finally { server.closeAllConnections(); server.close(); t.cleanup(); }
+});
+
+test("a label or selector value that is not a string is named as the other readers name it (a list, an object, number 1), with file, line and field", () => {
+  for (const [value, named] of [["[1]", "a list"], ["{a: b}", "an object"], ["1", "number 1"]]) {
+    const l = load({ "np.yaml": `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: ${value}}}\n` });
+    assert.ok(l.diagnostics.errors.some((d) => /must be a string, not /.test(d.message) && d.message.endsWith(`not ${named}`)), `${value}: ${l.diagnostics.errors.map((d) => d.message).join("; ")}`);
+    assert.match(l.diagnostics.errors.map(formatDiagnostic).join("\n"), /np\.yaml:5 spec\.podSelector\.matchLabels\.app: must be a string/);
+  }
 });
