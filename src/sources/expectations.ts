@@ -10,6 +10,7 @@ import { readProtocol } from "./k8s.js";
 import type { InputFile } from "./read.js";
 import { readDocuments } from "./documents.js";
 import { parseRequestLine } from "./requests.js";
+import { isObject } from "./schema/structural.js";
 import type { RouteRequest } from "../model/request.js";
 
 export interface Expectation {
@@ -98,7 +99,7 @@ function readRequestAssertion(item: Field, root: SourceRef, position: number): R
 
 /** An endpoint written as a string, or {ip: ADDRESS} as the conformance corpus writes external peers. */
 function endpointField(f: Field): string | undefined {
-  if (f.value !== null && typeof f.value === "object" && !Array.isArray(f.value)) {
+  if (isObject(f.value)) {
     const ip = f.get("ip").string({ required: true });
     return ip === undefined ? undefined : `ip:${ip}`;
   }

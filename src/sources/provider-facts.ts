@@ -3,8 +3,9 @@
 // (generate rules for Namespaces whose data is a NetworkPolicy).
 
 import type { RawObject } from "./documents.js";
+import { isObject } from "./schema/structural.js";
 
-const obj = (v: unknown): Record<string, any> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, any>) : undefined);
+const obj = (v: unknown): Record<string, any> | undefined => (isObject(v) ? (v as Record<string, any>) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** CustomResourceDefinition name -> the versions it serves. */

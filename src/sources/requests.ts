@@ -8,6 +8,7 @@ import { Field, ObjectContext } from "./fields.js";
 import { Locator } from "./locate.js";
 import type { InputFile } from "./read.js";
 import { readDocuments } from "./documents.js";
+import { isObject } from "./schema/structural.js";
 import { EXPECT_KEYS } from "../engine/gateway/expect.js";
 
 export interface RequestEntry {
@@ -75,7 +76,7 @@ export function readRequests(file: InputFile): { entries: RequestEntry[]; diagno
   if (diags.hasErrors) return { entries: [], diagnostics: diags, locator };
   const ctx = new ObjectContext(root, diags, "requests", value);
   const top = Field.root(ctx, value);
-  const wrapped = top.value !== null && typeof top.value === "object" && !Array.isArray(top.value);
+  const wrapped = isObject(top.value);
   const items = (wrapped ? top.get("requests") : top).list({ required: true }) ?? [];
   const entries = items.map((i) => readEntry(i, root)).filter((e): e is RequestEntry => e !== undefined);
   locator.resolve(diags.items);
