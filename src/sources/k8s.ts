@@ -7,21 +7,39 @@ import { selector, type LabelSelector, type Labels, type Operator, type Requirem
 import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
+/**
+ * Whether `s` is DNS-1123 labels (lowercase letters, digits and '-', each starting and ending with a
+ * letter or digit) joined by dots, or one such label when `dots` is false: apimachinery's
+ * dns1123LabelFmt and dns1123SubdomainFmt, `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`,
+ * read in one pass (every object's name and namespace is checked: the regular expression's
+ * backtracking cost 44 ms at 100k pods).
+ */
+function isDns1123(s: string, dots: boolean): boolean {
+  // prev: the last character, a dot at the start (a label starts there).
+  let prev = 46;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) prev = c;
+    else if (c === 45 && prev !== 46) prev = c;
+    else if (c === 46 && dots && prev !== 46 && prev !== 45) prev = c;
+    else return false;
+  }
+  return prev !== 46 && prev !== 45;
+}
+
 export function dnsLabelError(s: string): string | undefined {
   if (s.length > 63) return `${JSON.stringify(s)} is longer than 63 characters`;
-  if (!DNS1123_LABEL.test(s)) return `${JSON.stringify(s)} is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`;
+  if (!isDns1123(s, false)) return `${JSON.stringify(s)} is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`;
   return undefined;
 }
 
 export function dnsSubdomainError(s: string): string | undefined {
   if (s.length > 253) return `${JSON.stringify(s)} is longer than 253 characters`;
-  if (!DNS1123_SUBDOMAIN.test(s)) return `${JSON.stringify(s)} is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.')`;
+  if (!isDns1123(s, true)) return `${JSON.stringify(s)} is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.')`;
   return undefined;
 }
 
