@@ -8,7 +8,7 @@ import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 
@@ -40,10 +40,6 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
 const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
-const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-// (A literal in the loop would be a new RegExp object per port.)
-const A_LETTER = /[a-z]/;
-
 function readPodSpec(spec: Field): PodSpec {
   const ports: NamedPort[] = [];
   const httpProbes: { port: number; path: string }[] = [];
@@ -56,10 +52,9 @@ function readPodSpec(spec: Field): PodSpec {
       for (const p of c.childList("ports") ?? []) {
         const port = readChildPortNumber(p, "containerPort");
         const protocol = readChildProtocol(p, "protocol");
-        const name = p.childString("name");
-        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !A_LETTER.test(name))) {
-          p.get("name").error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
-        }
+        // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
+        const given = p.childString("name"), name = given === "" ? undefined : given;
+        if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
         if (port !== undefined) ports.push({ name, port, protocol });
       }
       containerProbes(c, httpProbes);

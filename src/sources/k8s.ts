@@ -312,12 +312,25 @@ export function readPortOrName(f: Field): number | string | undefined {
   if (typeof f.value === "string") {
     const s = f.value;
     if (/^\d+$/.test(s)) return f.error("invalid-port", `${JSON.stringify(s)}: a port number must not be quoted, or a port name must contain a letter`);
-    if (s.length > 15 || !IANA_SVC_NAME.test(s) || s.includes("--") || !/[a-z]/.test(s)) {
-      return f.error("invalid-port", `${JSON.stringify(s)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
-    }
+    if (!isPortName(s)) return f.error("invalid-port", portNameMessage(s));
     return s;
   }
   return readPortNumber(f);
+}
+
+const A_LETTER = /[a-z]/;
+
+/**
+ * Whether `s` is a valid port name, as apimachinery's IsValidPortName checks a container's or a
+ * Service's port name: at most 15 characters, lowercase letters, digits and '-', at least one
+ * letter, no "--", not starting or ending with '-'.
+ */
+export function isPortName(s: string): boolean {
+  return s.length <= 15 && IANA_SVC_NAME.test(s) && !s.includes("--") && A_LETTER.test(s);
+}
+
+export function portNameMessage(s: string): string {
+  return `${JSON.stringify(s)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`;
 }
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
