@@ -53,8 +53,20 @@ export interface Meta {
 const internNamespace = runInterner();
 const NAME_RULE: StringRule = { required: true, nonEmpty: true };
 
-/** Reads metadata. Namespaced kinds get "default" when no namespace is given, as kubectl does. */
-export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
+/** metadata.labels, read by readLabels. */
+const metaLabels = (md: Field): Labels => readLabels(md.get("labels"));
+
+/**
+ * The annotations of an object that has none. Frozen: the model keeps an object's annotations
+ * (Ingress) and nothing changes them in place; one object for them all (most objects have none).
+ */
+const NO_ANNOTATIONS: Labels = Object.freeze({}) as Labels;
+
+/**
+ * Reads metadata. Namespaced kinds get "default" when no namespace is given, as kubectl does.
+ * `labels` reads metadata.labels (readLabels, or a reader that gives what it gives, reporting the same).
+ */
+export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
   const md = root.get("metadata");
   if (!md.object(true)) return undefined;
   const name = md.childString("name", NAME_RULE);
@@ -70,9 +82,11 @@ export function readMeta(root: Field, namespaced: boolean): Meta | undefined {
     const err = dnsLabelError(namespace);
     if (err) md.get("namespace").error("invalid-namespace", err);
   }
-  const labels = readLabels(md.get("labels"));
-  const annotations = readStringMap(md.get("annotations"));
-  return name === undefined ? undefined : { name, namespace, labels, annotations };
+  const read = labels(md);
+  // (Absent or null: none, with nothing to report and no field made.)
+  const given = md.raw("annotations");
+  const annotations = given === undefined || given === null ? NO_ANNOTATIONS : readStringMap(md.get("annotations"));
+  return name === undefined ? undefined : { name, namespace, labels: read, annotations };
 }
 
 export function readStringMap(f: Field): Record<string, string> {
