@@ -52,6 +52,7 @@ export class Matcher {
     if (this.actsAsNode(e)) return false;
     if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;
     if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
+    if (sel.exceptServiceAccounts?.includes(e.serviceAccount ?? "default")) return false;
     if (sel.trustDomain !== undefined && sel.trustDomain !== this.index.inv.mesh.settings.trustDomain) return false;
     if (sel.cluster !== e.cluster) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);

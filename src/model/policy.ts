@@ -34,6 +34,8 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /** When set, only pods running as none of these service accounts (Calico's `projectcalico.org/serviceaccount != 'a'`, `not in`). */
+  exceptServiceAccounts?: readonly string[];
   /**
    * Cilium's requirements on io.cilium.k8s.policy.cluster, a pod's cluster name (the agent's
    * cluster-name), with the selector's pod part: `labels` is that part when they hold for the

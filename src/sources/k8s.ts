@@ -1,7 +1,7 @@
 // Validators shared by every Kubernetes front end: metadata, names, labels, selectors, CIDRs, ports.
 // They mirror the API server's own rules (apimachinery validation).
 
-import { addressCidr, formatAddress, parseAddress, parseCidr, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
+import { addressCidr, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
@@ -69,6 +69,10 @@ const NO_ANNOTATIONS: Labels = Object.freeze({}) as Labels;
 export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
   const md = root.get("metadata");
   if (!md.object(true)) return undefined;
+  // kubectl apply refuses an object with generateName and no name (apply.go: "cannot use generate
+  // name with apply"); kubectl create would have the API server make up a name, which no policy can know.
+  const generated = md.get("name").value === undefined || md.get("name").value === null ? md.get("generateName").value : undefined;
+  if (typeof generated === "string" && generated !== "") return md.get("name").error("required", `required field is missing: kubectl apply refuses generateName alone ("from ${generated}: cannot use generate name with apply"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name`);
   const name = md.childString("name", NAME_RULE);
   if (name !== undefined) {
     const err = dnsSubdomainError(name);
@@ -166,11 +170,22 @@ export function readSelector(f: Field): LabelSelector {
 /**
  * A CIDR in canonical or host-bits form; host bits are cleared. The reader of Junction's own API and
  * of the kinds without a rule of their own below (readCidrAs reads each vendor kind as its upstream does).
+ * An IPv4-mapped prefix of /96 or longer is the IPv4 network (Go's net.ParseCIDR, as addresses are
+ * read: model/ip.ts parseCidr); readCidrAsWritten reads it as an IPv6 prefix, which no IPv4 address is
+ * in (for readers that keep the family: Rust's ipnet, Go's net/netip).
  */
 export function readCidr(f: Field): Cidr | undefined {
+  return readCidrWith(f, parseCidr);
+}
+
+export function readCidrAsWritten(f: Field): Cidr | undefined {
+  return readCidrWith(f, parseCidrAsWritten);
+}
+
+function readCidrWith(f: Field, parse: (s: string) => Cidr | undefined): Cidr | undefined {
   const s = f.string({ required: true });
   if (s === undefined) return undefined;
-  const c = parseCidr(s);
+  const c = parse(s);
   if (!c) return f.error("invalid-cidr", `${JSON.stringify(s)} is not a valid CIDR`);
   return c;
 }
@@ -210,7 +225,7 @@ function cidrFault(s: string): string {
   if (!s.includes("/")) return "no prefix length";
   const [address, bits] = s.split("/");
   if ((bits.length > 1 && bits[0] === "0") || address.split(".").some((o) => o.length > 1 && o[0] === "0" && /^[0-9]+$/.test(o))) return "leading zeros";
-  const a = parseAddress(address);
+  const a = parseAddressAsWritten(address);
   if (a && /^[0-9]+$/.test(bits)) return `a prefix length above ${a.family === 4 ? 32 : 128}`;
   return "an invalid address or prefix length";
 }
@@ -218,7 +233,7 @@ function cidrFault(s: string): string {
 /** What --lenient reads for a refused CIDR. */
 function lenientCidr(s: string): Cidr | undefined {
   const t = s.trim();
-  const a = t.includes("/") ? undefined : parseAddress(t);
+  const a = t.includes("/") ? undefined : parseAddressAsWritten(t);
   return parseGoCidr(a ? `${t}/${a.family === 4 ? 32 : 128}` : t, "sloppy")?.cidr;
 }
 
@@ -228,7 +243,7 @@ function network(c: Cidr): string {
 
 /** The one address a CIDR with host bits may have meant (`10.0.0.1/8` -> `10.0.0.1/32`). */
 function singleAddress(s: string): string {
-  return addressCidr(parseAddress(s.split("/")[0])!).text;
+  return addressCidr(parseAddressAsWritten(s.split("/")[0])!).text;
 }
 
 function hostBitsWarning(f: Field, s: string, read: GoCidr, who: string): void {

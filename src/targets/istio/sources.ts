@@ -41,6 +41,7 @@ function identitySources(sel: Extract<Peer, { kind: "endpoints" }>["selector"], 
   const namespaces = ctx.namespaceNames(sel.namespaces);
   if (namespaces && !namespaces.length) return { identity: true, sources: [] };
   const td = sel.trustDomain ?? ctx.trustDomain;
+  if (sel.exceptServiceAccounts) throw new Unsupported("clients by excluded service account", "Istio's principals name the identities allowed; every service account but some cannot be written so", ["Cilium", "Calico"]);
   if (sel.serviceAccounts) {
     // Without a namespace the service account's name is enough: the principal's suffix.
     const principals = sel.serviceAccounts.flatMap((sa) => (namespaces ? namespaces.map((ns) => `${td}/ns/${ns}/sa/${sa}`) : [`*/sa/${sa}`]));

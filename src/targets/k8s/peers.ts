@@ -14,7 +14,7 @@ const BEYOND_K8S = ["the common API (TrafficPolicy)", "Calico", "Cilium"];
 const ANY_ADDRESS = ["0.0.0.0/0", "::/0"];
 
 function checkSelector(sel: EndpointSelector): void {
-  if (sel.serviceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", BEYOND_K8S);
+  if (sel.serviceAccounts || sel.exceptServiceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", BEYOND_K8S);
 }
 
 function checkCidr(peer: Extract<Peer, { kind: "cidr" }>): void {
