@@ -159,18 +159,22 @@ test("check-ahead: a file read into shared memory is read whole, as readFileSync
   try {
     // The size given to the sink is what stat said; the file may have grown or shrunk since.
     for (const delta of [-10, -1, 0, 25]) {
-      const told: Buffer[] = [];
+      const told: Buffer[] = [], decoded: string[] = [];
       let given: Buffer | undefined;
       const sink = {
         buffer: (size: number) => (given = Buffer.from(new SharedArrayBuffer(Math.max(1, size + delta)))),
-        read: (_file: InputFile, bytes: Buffer) => { told.push(bytes); },
+        read: (_file: InputFile, bytes: Buffer) => { told.push(bytes); return true; },
+        decoded: (_file: InputFile, t: string) => { decoded.push(t); },
       };
       const diags = new Diagnostics();
       const files = readInputs([t.dir], diags, undefined, { sink });
       assert.equal(diags.items.length, 0);
-      assert.equal(files[0].text, text, `delta ${delta}`);
-      // Only bytes that are all in the shared memory are handed over.
+      // Only bytes that are all in the shared memory are handed over; a kept file's text is decoded when first read.
       assert.equal(told.length, delta < 0 ? 0 : 1, `delta ${delta}`);
+      assert.equal(decoded.length, 0);
+      assert.equal(files[0].text, text, `delta ${delta}`);
+      assert.equal(files[0].text, text);
+      assert.deepEqual(decoded, told.length ? [text] : []);
       if (told.length) assert.equal(told[0].buffer, given!.buffer);
     }
   } finally { t.cleanup(); }
@@ -190,5 +194,19 @@ test("check-ahead: a worker that fails leaves every file to the main thread, whi
     const on = loadPaths([t.dir], () => "", { checkAhead: { at: 0, script: new URL("file:///nonexistent/checkahead-thread.js") } });
     assertSame(off, on);
     assert.equal(off.diagnostics.errors.length, 1);
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: a verdict is used only for the text decoded from the bytes the worker judged, not for a text set since", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
+  try {
+    const a = new CheckAhead({ at: 0, wait: true });
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: a });
+    files[1].text = JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } }));
+    assert.equal(a.take(files[0]), true);
+    assert.equal(a.take(files[1]), false);
+    // Asked once per file: a second load of it runs every check.
+    assert.equal(a.take(files[0]), false);
+    a.close();
   } finally { t.cleanup(); }
 });
