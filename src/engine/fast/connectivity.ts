@@ -267,18 +267,21 @@ export class FastConnectivity implements Connectivity {
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
     for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    // Several new classes (the external ranges of a list): each part that may allow one is walked
+    // once on the new words (the old classes there get the bits they have), not once per class.
+    // Every policy in use is asked (its rules' peer sets, remembered per rule, tested on the new
+    // classes): the same parts as through the index of policies by peer sets below, which only
+    // narrows the policies asked, and which at 100k pods takes about 100 ms to make, first.
+    if (ids.length > 1) {
+      const batch = new Set<Signature>(this.open);
+      for (const p of this.restOf.keys()) this.hitsAny(p, ids, batch);
+      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+      return;
+    }
     // Only a policy with a rule whose peers now hold a new class (or a rule without peers) can match one.
     const byPeers = this.restByPeers();
     const candidates = new Set(byPeers.get(undefined));
     for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
-    // Several new classes (the external ranges of a list): each part that may allow one is walked
-    // once on the new words (the old classes there get the bits they have), not once per class.
-    if (ids.length > 1) {
-      const batch = new Set<Signature>(this.open);
-      for (const p of candidates) if (this.restOf.has(p)) this.hitsAny(p, ids, batch);
-      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
-      return;
-    }
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
@@ -311,9 +314,19 @@ export class FastConnectivity implements Connectivity {
     let mask = 0, asked = 0;
     for (const sig of this.restOf.get(p)!) {
       const bit = 1 << (sideKey(sig) >> 1);
-      if ((asked & bit) === 0) { asked |= bit; if (ids.some((id) => this.mayMatch(p, sig, id))) mask |= bit; }
+      if ((asked & bit) === 0) { asked |= bit; if (this.mayMatchAny(p, sig, ids)) mask |= bit; }
       if (mask & bit) todo.add(sig);
     }
+  }
+
+  /** Whether a rule of policy p (in the signature's direction) can match one of the classes `ids` (mayMatch, each rule's peers asked once). */
+  private mayMatchAny(p: Policy, sig: Signature, ids: readonly number[]): boolean {
+    for (const r of rulesOf(p, sig.direction) ?? []) {
+      const peers = this.sets.rulePeers(r, sig.family);
+      if (peers === undefined) return true;
+      for (const id of ids) if (hasW(peers, id)) return true;
+    }
+    return false;
   }
 
   private index(sig: Signature): void {
