@@ -5,7 +5,7 @@
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { endpointName } from "../../model/endpoint.js";
 import { formatAddress } from "../../model/ip.js";
-import type { RouteRequest } from "../../model/request.js";
+import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
@@ -14,7 +14,7 @@ import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, speaksHttp, toAddress } from "./serve.js";
+import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
   const ns = client.endpoint?.namespace;
@@ -73,8 +73,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
-  if (!speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply; the proxy forwards the connection to an endpoint of Service ${name}`);
   const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
+  if (reader !== "linkerd" && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd clients only); the proxy forwards the connection to an endpoint of Service ${name}`);
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
@@ -87,6 +87,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const routes = `${bound.role} routes of namespace ${bound.namespace}`;
   if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
   step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  if (bound.toService) return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false);
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
