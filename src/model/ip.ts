@@ -54,8 +54,23 @@ export function parseAddressAsWritten(s: string): Address | undefined {
   return v === undefined ? undefined : { family: 4, value: v };
 }
 
+/**
+ * Whether `text` is an address parseAddress reads (nothing made for it: a pod's hostIP is checked
+ * for every pod and kept only for host-network pods without addresses of their own).
+ */
+export function isAddress(text: string): boolean {
+  const s = text.trim();
+  return s.includes(":") ? parseIPv6(s) !== undefined : ipv4Number(s) !== undefined;
+}
+
 /** Four decimal octets, 0-255, without leading zeros. */
 function parseIPv4(s: string): bigint | undefined {
+  const v = ipv4Number(s);
+  return v === undefined ? undefined : BigInt(v);
+}
+
+/** parseIPv4's value as a number. */
+function ipv4Number(s: string): number | undefined {
   let v = 0, octet = 0, digits = 0, parts = 0;
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : 46;
@@ -69,7 +84,7 @@ function parseIPv4(s: string): bigint | undefined {
       digits++;
     } else return undefined;
   }
-  return parts === 4 ? BigInt(v) : undefined;
+  return parts === 4 ? v : undefined;
 }
 
 function parseIPv6(s: string): bigint | undefined {
