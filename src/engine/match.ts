@@ -114,6 +114,9 @@ export class Matcher {
       case "domains":
         // Domain names are resolved at run time by the data plane; an address flow cannot match them.
         return false;
+      case "own-node":
+        // Relative to the rule's subject: PolicyEngine.ruleMatches asks isOwnNode; no party is it alone.
+        return false;
     }
   }
 }

@@ -31,6 +31,8 @@ export interface Inventory {
   routing: RouteGraph;
   /** Istio and Linkerd authorization and transport security. */
   mesh: MeshModel;
+  /** The Cilium agent's options the input shows (its ConfigMap cilium-config): those that change answers. */
+  ciliumAgent?: { where: string; allowLocalhost?: string };
 }
 
 export function emptyInventory(): Inventory {

@@ -83,7 +83,13 @@ export type Peer =
   | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
   | { kind: "networks"; selector: LabelSelector; family?: Family }
-  | { kind: "domains"; names: readonly string[] };
+  | { kind: "domains"; names: readonly string[] }
+  /**
+   * The rule's subject's own node (Cilium's host entity: the node, and host-network pods acting as
+   * it), relative to the endpoint the rule is evaluated for. Only in allow rules of the Namespace tier
+   * (the connectivity engine matches it there, for a pod and its own node: fast/rows.ts).
+   */
+  | { kind: "own-node"; family?: Family };
 
 export interface Rule {
   /** Position in the policy's list for this direction. */

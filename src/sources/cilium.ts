@@ -69,6 +69,10 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   const where = `${meta.namespace}/${meta.name}`;
   if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Cilium agent configuration (${where}; the first was ${state.config.where}): this one is read`);
   state.config = { clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where };
+  // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
+  // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
+  const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
+  b.inv.ciliumAgent = { where, ...(allowLocalhost ? { allowLocalhost } : {}) };
   const labels = data.get("node-labels");
   if (state.config.nodeSelectorLabels && (labels.string() ?? "").trim()) labels.warn("vendor-config", "node-labels limits the node labels Cilium's node identities carry; that filter is not modelled: fromNodes/toNodes are matched against every label of the input's Node objects");
 }
@@ -179,12 +183,14 @@ function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext,
         break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
-        // The host is the endpoint's own node, which the engine's --own-node decides for in the
-        // Namespace tier, both ways: an allow of it says nothing more under --own-node=allow (the
-        // default). A deny of it, and remote-node alone (every node but the endpoint's own), need a
-        // peer relative to the endpoint, which the model does not have.
-        if (n === "host" && (d === "ingress" || action === "allow")) { ctx.info([...f.path, i], "vendor-host", `${d === "ingress" ? "fromEntities" : "toEntities"} host: traffic ${d === "ingress" ? "from" : "to"} a pod's own node is allowed by --own-node=allow (the default), and not otherwise`); break; }
-        f.get(i).error("unsupported", `the ${n} entity (${n === "host" ? "the endpoint's own node" : "nodes other than the endpoint's"}) cannot be expressed: the model has no peer relative to the endpoint; host and remote-node together are every node`);
+        // The host (reserved:host) is the endpoint's own node, and host-network pods on it: an allow
+        // of it is the own-node peer. A deny of it, and remote-node alone (every node but the
+        // endpoint's own), would take connections away from a pod's pairs with its own node or
+        // other nodes alone, which the connectivity engine's classes cannot tell apart: refused.
+        if (n === "host" && action === "allow") { peers.push({ kind: "own-node" }); break; }
+        f.get(i).error("unsupported", n === "host"
+          ? "a deny of the host entity (the endpoint's own node) cannot be expressed: deny every node with host and remote-node together, or the nodes by label (toNodes/fromNodes)"
+          : "the remote-node entity alone (every node but the endpoint's own) cannot be expressed: host and remote-node together are every node; or select the nodes by label (toNodes/fromNodes)");
         break;
       default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
@@ -395,6 +401,17 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
+/**
+ * The host entity (an own-node peer) in an allow rule of a direction enableDefaultDeny leaves open:
+ * those rules allow without isolating (the Admin tier, after the denies), where the connectivity
+ * engine matches no own-node peer: refused, and left out under --lenient.
+ */
+function withoutOwnNode(r: Rule, f: Field): Rule {
+  if (!r.peers?.some((p) => p.kind === "own-node")) return r;
+  f.error("unsupported", "the host entity in an allow rule with enableDefaultDeny false cannot be expressed (such rules allow without isolating, and the own-node peer is matched only where rules isolate); drop enableDefaultDeny, or allow host and remote-node together");
+  return { ...r, peers: r.peers.filter((p) => p.kind !== "own-node") };
+}
+
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
   if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
@@ -410,7 +427,7 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
     const defaultDeny = hasSection && (spec.get("enableDefaultDeny").get(d).bool() ?? true);
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
-    else if (allows.length) parts.open[d] = allows;
+    else if (allows.length) parts.open[d] = allows.map((r) => withoutOwnNode(r, spec.get("enableDefaultDeny").get(d)));
   }
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }

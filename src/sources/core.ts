@@ -3,12 +3,12 @@
 
 import { parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
-import type { NamedPort } from "../model/ports.js";
+import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 
@@ -17,11 +17,13 @@ interface PodSpec {
   hostNetwork: boolean;
   nodeName?: string;
   serviceAccount?: string;
-  secretFiles: SecretFile[];
+  secretFiles: SecretFile[] | undefined;
   proxyContainer?: string;
   automountToken?: boolean;
-  httpProbes: { port: number; path: string }[];
+  httpProbes: HttpProbe[] | undefined;
 }
+
+type HttpProbe = { port: number; path: string };
 
 /** Containers a mesh injects into the pods it proxies (their presence means the pod has a proxy). */
 const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
@@ -40,76 +42,151 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
 const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
-const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-// (A literal in the loop would be a new RegExp object per port.)
-const A_LETTER = /[a-z]/;
-
 function readPodSpec(spec: Field): PodSpec {
-  const ports: NamedPort[] = [];
-  const httpProbes: { port: number; path: string }[] = [];
+  let probes: HttpProbe[] | undefined;
   let proxyContainer: string | undefined;
   spec.object();
+  startPorts();
   for (const group of CONTAINER_LISTS) {
-    for (const c of spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined) ?? []) {
-      const name = c.raw("name");
+    // (The containers and their ports are looked at raw: a field is made for one only when it has
+    // something to report or an httpGet probe to read, as a load reads a million of them.)
+    const containers = spec.raw(group);
+    if (!Array.isArray(containers)) {
+      spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined);
+      continue;
+    }
+    let list: Field | undefined;
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as Record<string, unknown> | null;
+      // (A container that is not an object has no name, ports or probes to read: the schema reports it.)
+      if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
+      const name = c.name;
       if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
-      for (const p of c.childList("ports") ?? []) {
-        const port = readChildPortNumber(p, "containerPort");
-        const protocol = readChildProtocol(p, "protocol");
-        const name = p.childString("name");
-        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !A_LETTER.test(name))) {
-          p.get("name").error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
+      const ports = c.ports;
+      if (Array.isArray(ports)) {
+        let portList: Field | undefined;
+        for (let j = 0; j < ports.length; j++) {
+          if (!addValidPort(ports[j])) readPort((portList ??= (list ??= spec.get(group)).get(i).get("ports")).get(j));
         }
-        if (port !== undefined) ports.push({ name, port, protocol });
-      }
-      containerProbes(c, httpProbes);
+      } else if (ports !== undefined && ports !== null) (list ??= spec.get(group)).get(i).childList("ports");
+      if (hasHttpGet(c)) probes = containerProbes((list ??= spec.get(group)).get(i), probes);
     }
   }
   return {
-    ports: sharedPorts(ports),
+    ports: endPorts(),
     hostNetwork: spec.childBool("hostNetwork") ?? false,
     nodeName: internIf(spec.childString("nodeName"), internNode),
     serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
     secretFiles: readSecretFiles(spec),
     proxyContainer,
     automountToken: spec.childBool("automountServiceAccountToken"),
-    httpProbes,
+    httpProbes: probes,
   };
 }
 
-/** The last list of ports read (the model shares it: nothing changes an endpoint's ports in place). */
-let lastPorts: readonly NamedPort[] = [];
-
-/**
- * The ports read for a pod or a template, as the last list read when equal (a workload's pods, and
- * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
- * and their port objects), else an exact-size copy (an array grown by push reserves 17 slots).
- */
-function sharedPorts(ports: NamedPort[]): NamedPort[] {
-  const last = lastPorts;
-  if (last.length === ports.length && ports.every((p, i) => p.name === last[i].name && p.port === last[i].port && p.protocol === last[i].protocol)) return last as NamedPort[];
-  return (lastPorts = ports.slice()) as NamedPort[];
+/** A container port read through its field: what it reports, and the port when it has a valid number. */
+function readPort(p: Field): void {
+  const port = readChildPortNumber(p, "containerPort");
+  const protocol = readChildProtocol(p, "protocol");
+  // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
+  const given = p.childString("name"), name = given === "" ? undefined : given;
+  if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
+  if (port !== undefined) addPort(name, port, protocol);
 }
 
-/** The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's labels in place). */
-let lastLabels: Labels = {};
-let lastKeys: readonly string[] = [];
+/** Adds a container port that readPort would read without a report (an object whose fields are all valid); false for any other. */
+function addValidPort(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const { containerPort: port, protocol, name } = value as Record<string, unknown>;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return false;
+  if (protocol !== undefined && protocol !== null && !isProtocol(protocol)) return false;
+  if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
+  addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP");
+  return true;
+}
+
+/** Whether a container (an object) has an httpGet probe for containerProbes to read. */
+function hasHttpGet(c: Record<string, unknown>): boolean {
+  for (const k of PROBES) {
+    const probe = c[k];
+    if (probe !== null && typeof probe === "object" && !Array.isArray(probe)) {
+      const httpGet = (probe as Record<string, unknown>).httpGet;
+      if (httpGet !== undefined && httpGet !== null) return true;
+    }
+  }
+  return false;
+}
+
+/** The last list of ports read (the model shares it: nothing changes an endpoint's ports or port objects in place). */
+let lastPorts: readonly NamedPort[] = [];
+/** The ports of the pod being read: the first `samePorts` are lastPorts' (and are not copied), then `newPorts`, if any. */
+let samePorts = 0;
+let newPorts: NamedPort[] | undefined;
 
 /**
- * A pod's (or template's) labels, as the last ones read when they are the same keys in the same
- * order with the same values (a ReplicaSet's pods, and its template, come in a row with the same
- * labels), else themselves.
+ * The ports read for a pod or a template are the last list read when equal (a workload's pods, and
+ * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
+ * and their port objects), else an exact-size list (an array grown by push reserves 17 slots).
+ * Each port is compared with the last list's as it is read: no port object or list is made for
+ * ports that are the same.
  */
-function sharedLabels(labels: Labels): Labels {
-  let k = 0;
-  for (const key in labels) {
-    if (lastKeys[k] !== key || lastLabels[key] !== labels[key]) { lastLabels = labels; lastKeys = Object.keys(labels); return labels; }
-    k++;
+function startPorts(): void {
+  samePorts = 0;
+  newPorts = undefined;
+}
+
+function addPort(name: string | undefined, port: number, protocol: Protocol): void {
+  if (newPorts === undefined) {
+    const last = lastPorts[samePorts];
+    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol) { samePorts++; return; }
+    newPorts = lastPorts.slice(0, samePorts);
   }
-  if (k === lastKeys.length) return lastLabels;
+  newPorts.push({ name, port, protocol });
+}
+
+function endPorts(): NamedPort[] {
+  if (newPorts !== undefined) lastPorts = newPorts.slice();
+  else if (samePorts !== lastPorts.length) lastPorts = lastPorts.slice(0, samePorts);
+  newPorts = undefined;
+  return lastPorts as NamedPort[];
+}
+
+/**
+ * The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's
+ * labels in place); clean: readLabels reported nothing when it read them.
+ */
+let lastLabels: Labels = {};
+let lastKeys: readonly string[] = [];
+let lastClean = false;
+
+/**
+ * A pod's (or template's) labels, metadata.labels of `md`: the last ones read when they are the
+ * same keys in the same order with the same values (a ReplicaSet's pods, and its template, come in
+ * a row with the same labels), else what readLabels reads. Labels that were read without a report
+ * and come again are taken as they are, before anything is made: the same keys and values report
+ * nothing again.
+ */
+function sharedLabels(md: Field): Labels {
+  if (lastClean && sameAsLast(md.raw("labels"))) return lastLabels;
+  const diags = md.ctx.diags.items, before = diags.length;
+  const labels = readLabels(md.get("labels"));
+  const clean = diags.length === before;
+  if (sameAsLast(labels)) { lastClean ||= clean; return lastLabels; }
   lastLabels = labels;
   lastKeys = Object.keys(labels);
+  lastClean = clean;
   return labels;
+}
+
+/** Whether `labels` (as given) are an object with lastLabels' keys in the same order, each with the same string. */
+function sameAsLast(labels: unknown): boolean {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
+  let k = 0;
+  for (const key in labels as Record<string, unknown>) {
+    if (lastKeys[k] !== key || lastLabels[key] !== (labels as Record<string, unknown>)[key]) return false;
+    k++;
+  }
+  return k === lastKeys.length;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
@@ -118,7 +195,7 @@ const REQUIRED = { required: true };
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"];
 
 /** A container's httpGet probes (added to `out`): the port (a number, or one of its TCP port names in any case) and the path without query. */
-function containerProbes(c: Field, out: { port: number; path: string }[]): void {
+function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | undefined {
   for (const k of PROBES) {
     // (Looked at without making fields first: most containers have no httpGet probe.)
     const probe = c.raw(k);
@@ -129,8 +206,9 @@ function containerProbes(c: Field, out: { port: number; path: string }[]): void 
     const named = typeof raw === "string" ? (c.get("ports").list() ?? []).find((p) => (p.get("protocol").value ?? "TCP") === "TCP" && String(p.get("name").value ?? "").toLowerCase() === raw.toLowerCase()) : undefined;
     const port = typeof raw === "number" ? raw : named ? Number(named.get("containerPort").value) : NaN;
     const path = (typeof get.get("path").value === "string" ? String(get.get("path").value) : "/").split("?")[0];
-    if (Number.isInteger(port) && port > 0 && port <= 65535) out.push({ port, path });
+    if (Number.isInteger(port) && port > 0 && port <= 65535) (out ??= []).push({ port, path });
   }
+  return out;
 }
 
 /**
@@ -139,12 +217,12 @@ function containerProbes(c: Field, out: { port: number; path: string }[]): void 
  * checks them), then its source. Set on the pod in place, in that order (no object made per part).
  */
 function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Record<string, string>, md: Field, src: SourceRef): Omit<Endpoint, "id"> {
-  if (spec.secretFiles.length) pod.secretFiles = spec.secretFiles;
+  if (spec.secretFiles) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
-  if (spec.httpProbes.length) pod.httpProbes = spec.httpProbes;
+  if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
   const given = md.raw("annotations");
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
@@ -171,13 +249,13 @@ function secretVolumes(spec: Field): Map<string, { secret: string; items?: { key
 }
 
 /** The files the containers see from Secret volumes (the keys of a whole-Secret volume are assumed to be tls.crt, tls.key, ca.crt). */
-function readSecretFiles(spec: Field): SecretFile[] {
+function readSecretFiles(spec: Field): SecretFile[] | undefined {
   const out: SecretFile[] = [];
   // (No volumes: nothing to read or report, and no map made.)
   const given = spec.raw("volumes");
-  if (given === undefined || given === null) return out;
+  if (given === undefined || given === null) return undefined;
   const volumes = secretVolumes(spec);
-  if (!volumes.size) return out;
+  if (!volumes.size) return undefined;
   for (const c of spec.get("containers").list() ?? []) {
     const env = new Set((c.get("env").list() ?? []).flatMap((e) => e.get("value").string() ?? []));
     for (const m of c.get("volumeMounts").list() ?? []) {
@@ -191,7 +269,7 @@ function readSecretFiles(spec: Field): SecretFile[] {
       }
     }
   }
-  return out;
+  return out.length ? out : undefined;
 }
 
 /** Whether a Pod's status says it serves: Running and not marked unready (a Pod without status is assumed to). */
@@ -282,7 +360,7 @@ const nodeFrontEnd: FrontEnd = {
 const podFrontEnd: FrontEnd = {
   kind: "Pod", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true);
+    const meta = readMeta(root, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
     const status = root.get("status");
@@ -302,7 +380,7 @@ const podFrontEnd: FrontEnd = {
     if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
-      kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(meta.labels), addresses, ports: spec.ports,
+      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status),
     }, spec, meta.annotations, md, ctx.ref));
@@ -317,13 +395,13 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const meta = readMeta(root, true);
       const template = templatePath.reduce((f, k) => f.get(k), root);
       if (!template.object(true)) return;
-      const labels = readLabels(template.get("metadata").get("labels"));
+      const labels = sharedLabels(template.get("metadata"));
       const annotations = readStringMap(template.get("metadata").get("annotations"));
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(labels), addresses: [], ports: spec.ports,
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
       }, spec, annotations, template.get("metadata"), ctx.ref);

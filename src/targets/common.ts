@@ -55,6 +55,7 @@ function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string
     case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
     case "nodes": return { nodes: toK8sSelector(peer.selector) };
     case "domains": return { domains: [...peer.names] };
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which the common API cannot name", ["Cilium"]);
   }
 }
 

@@ -12,6 +12,7 @@ import { rulesOf, type Direction, type Policy, type Tier } from "../../model/pol
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
+import { ownNodeExempts } from "../options.js";
 import { Subjects } from "./subjects.js";
 import { andNotInto, clear, denseOf, forEach, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits, type Windowed } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
@@ -42,6 +43,9 @@ export type Progress = (message: string) => void;
 
 /** The remote classes one side may allow: `any | (cont & rest)` (sideMay). */
 export interface SideMay { key: object; any: Windowed; cont?: Windowed; rest?: Windowed }
+
+/** A pair's side with the pod's own node (FastConnectivity.ownSide): false, exempt (true), or own-node peers matching ("peers"). */
+export type OwnSide = boolean | "peers";
 
 export class FastConnectivity implements Connectivity {
   readonly inventory: Inventory;
@@ -104,8 +108,19 @@ export class FastConnectivity implements Connectivity {
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
-    const id = this.pairConns(cs, cd, this.engine.ownNodeExempt(src.endpoint, dst), this.engine.ownNodeExempt(dst.endpoint, src));
+    const id = this.pairConns(cs, cd, this.ownSide(src.endpoint, dst, "egress"), this.ownSide(dst.endpoint, src, "ingress"));
     return this.conntable.get(id);
+  }
+
+  /**
+   * How `local`'s side of direction d is walked for a pair with `remote`: as for its classes (false);
+   * `remote` being its own node, exempt from the Namespace tier (true: --own-node), or with the
+   * Namespace tier's own-node peers matching it ("peers": Cilium's host entity).
+   */
+  ownSide(local: Endpoint | undefined, remote: Party, d: Direction): OwnSide {
+    if (!this.engine.matcher.isOwnNode(local, remote)) return false;
+    if (ownNodeExempts(this.engine.options.ownNode, d)) return true;
+    return this.engine.ownNodePeers ? "peers" : false;
   }
 
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
@@ -127,7 +142,7 @@ export class FastConnectivity implements Connectivity {
    * Connection-set id from class `cs` to class `cd` (distinct endpoints). `ownEgress`/`ownIngress`:
    * the pair is a pod and its own node, whose Namespace tier --own-node=allow decides (rows.ownNodeConns).
    */
-  pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
+  pairConns(cs: number, cd: number, ownEgress: OwnSide = false, ownIngress: OwnSide = false): number {
     if (!sameNetwork(this.classes.list[cs], this.classes.list[cd])) return NONE;
     const e = this.sideConns("egress", cs, cd, ownEgress);
     if (e === NONE) return e;
@@ -138,11 +153,11 @@ export class FastConnectivity implements Connectivity {
    * What class `local`'s side of direction d allows with `other` (both parts composed): the same
    * for classes whose sideMay keys are the same (the all-pairs enumeration asks it once for them).
    */
-  sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
+  sideConns(d: Direction, local: number, other: number, ownNode: OwnSide): number {
     const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
-    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
+    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other, ownNode) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
-    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
+    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other, ownNode));
   }
 
   /**

@@ -15,7 +15,7 @@ import { LINKERD_DEFAULT_POLICIES, type LinkerdAuthorization, type LinkerdDefaul
 import type { InventoryBuilder } from "../builder.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCidr, readMeta, readSelector } from "../k8s.js";
+import { readCidrAsWritten, readMeta, readSelector } from "../k8s.js";
 import { addGatewayRoutesToServers, LINKERD_GROUP } from "./routes.js";
 
 const api = (...versions: string[]) => versions.map((v) => `${LINKERD_GROUP}/${v}`);
@@ -29,8 +29,9 @@ function identityMatch(s: string): StringMatch {
 
 function readNetworks(f: Field): CidrMatch[] | undefined {
   return f.list()?.flatMap((n) => {
-    const cidr = readCidr(n.get("cidr"));
-    const except = (n.get("except").list() ?? []).map(readCidr).filter((c) => c !== undefined);
+    // (Linkerd reads them with Rust's ipnet: an IPv4-mapped prefix is IPv6, which no IPv4 client is in.)
+    const cidr = readCidrAsWritten(n.get("cidr"));
+    const except = (n.get("except").list() ?? []).map(readCidrAsWritten).filter((c) => c !== undefined);
     return cidr ? [{ cidr, ...(except.length ? { except } : {}) }] : [];
   });
 }

@@ -68,7 +68,9 @@ export class LiveCluster {
         if (typeof item !== "object" || item === null || Array.isArray(item)) throw new ClusterError(`listing ${s.kind.resource}: an item of the API server's answer is not an object`);
         items.push(this.raw(s.kind, item as Record<string, unknown>));
       }
-      cont = r.body?.metadata?.continue || undefined;
+      const next = r.body?.metadata?.continue;
+      if (next !== undefined && next !== null && next !== "" && (typeof next !== "string" || next === cont)) throw new ClusterError(`listing ${s.kind.resource}: the API server's answer has a continue token ${typeof next === "string" ? "equal to the one asked with (the list would never end)" : "that is not a string"}`);
+      cont = next || undefined;
       s.rv = r.body?.metadata?.resourceVersion;
     } while (cont);
     if (first) for (const o of items) this.store.set(keyOf(o), o);
@@ -136,7 +138,10 @@ export class LiveCluster {
   }
 
   private apply(kind: ServedKind, type: ChangeType, obj: unknown): ObjectChange | undefined {
-    if (!["ADDED", "MODIFIED", "DELETED"].includes(type) || typeof obj !== "object" || obj === null) return undefined;
+    // (An event that is no object of the watched kind with a name, which no API server sends, changes nothing.)
+    if (!["ADDED", "MODIFIED", "DELETED"].includes(type) || typeof obj !== "object" || obj === null || Array.isArray(obj)) return undefined;
+    const { kind: k, apiVersion: v, metadata: m } = obj as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown } };
+    if ((k !== undefined && k !== kind.ref.kind) || (v !== undefined && v !== kind.apiVersion) || typeof m !== "object" || m === null || typeof m.name !== "string") return undefined;
     const o = this.raw(kind, obj as Record<string, unknown>);
     const key = keyOf(o), old = this.store.get(key);
     if (type === "DELETED") { if (!old) return undefined; this.store.delete(key); return { type, object: o, old }; }
@@ -147,7 +152,9 @@ export class LiveCluster {
 
   /** A listed or watched object as the front ends read it: apiVersion and kind set (list items omit them), managedFields left out. */
   private raw(kind: ServedKind, item: Record<string, unknown>): RawObject {
-    const md = { ...(item.metadata as Record<string, unknown> | undefined) };
+    // (Metadata that is not an object is left as it is, for the front end to refuse.)
+    const given = item.metadata;
+    const md = typeof given === "object" && given !== null && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : given === undefined ? {} : given as Record<string, unknown>;
     delete md.managedFields;
     const obj = { apiVersion: kind.apiVersion, kind: kind.ref.kind, ...item, metadata: md };
     obj.apiVersion = kind.apiVersion; obj.kind = kind.ref.kind;

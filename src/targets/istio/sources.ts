@@ -29,6 +29,7 @@ export function istioSources(peer: Peer, ctx: IstioContext): IstioSources {
     }
     case "nodes": throw new Unsupported("node peers", "Istio cannot match nodes", ["AdminNetworkPolicy (egress)", "Cilium", "Calico"]);
     case "domains": throw new Unsupported("domain names", "Istio authorizes at the server; a client is never a domain name", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
   }
 }
 
