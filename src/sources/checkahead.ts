@@ -38,6 +38,8 @@ export interface CheckAheadOptions {
   at?: number;
   /** Wait for each file's verdict (tests: every file judged, whatever the timing). */
   wait?: boolean;
+  /** The worker's module (tests: one that fails). */
+  script?: URL;
 }
 
 /**
@@ -56,12 +58,14 @@ export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): Che
 export class CheckAhead implements ReadSink {
   private worker?: Worker;
   private readonly at: number;
-  private readonly wait: boolean;
+  private wait: boolean;
+  private readonly script: URL;
   private jsonBytes = 0;
+  private failed = false;
   private slots = 0;
   private block?: SharedArrayBuffer;
-  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
-  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
+  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes (read.ts decodes it when the file is first read). */
+  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text?: string }>();
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
   private readonly progress = new Int32Array(new SharedArrayBuffer(4));
   /** Files parsed on a clean verdict. */
@@ -70,22 +74,30 @@ export class CheckAhead implements ReadSink {
   constructor(options: CheckAheadOptions = {}) {
     this.at = options.at ?? CHECK_AHEAD_AT;
     this.wait = options.wait ?? false;
+    this.script = options.script ?? new URL("./checkahead-thread.js", import.meta.url);
     Atomics.store(this.progress, 0, -1);
   }
 
   buffer(size: number): Buffer | undefined {
-    return size > 0 && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+    return size > 0 && !this.failed && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
   }
 
-  read(file: InputFile, bytes: Buffer): void {
-    if (!looksJson(file.name, bytes)) return;
+  read(file: InputFile, bytes: Buffer): boolean {
+    if (!looksJson(file.name, bytes)) return false;
     this.jsonBytes += bytes.length;
-    if (this.jsonBytes < this.at) return;
+    if (this.jsonBytes < this.at || this.failed) return false;
     this.worker ??= this.start();
+    if (!this.worker) return false;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
-    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
+    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!) });
     this.worker.postMessage({ slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! } satisfies Judge);
+    return true;
+  }
+
+  decoded(file: InputFile, text: string): void {
+    const h = this.handed.get(file);
+    if (h) h.text = text;
   }
 
   /**
@@ -95,12 +107,15 @@ export class CheckAhead implements ReadSink {
   take(file: InputFile): boolean {
     const h = this.handed.get(file);
     if (!h) return false;
-    this.handed.delete(file);
     const i = h.slot % BLOCK;
-    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN) Atomics.wait(h.verdicts, i, UNKNOWN, 30_000);
+    // The text about to be parsed must be the one decoded from the bytes handed over (not one set since).
+    const same = file.text === h.text;
+    this.handed.delete(file);
+    // (A worker that never answers, e.g. one that failed to start, is waited for once.)
+    if (this.wait && same && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
     // (Not waiting, the worker would judge this file for nothing: it skips it.)
     Atomics.store(this.progress, 0, h.slot);
-    if (file.text !== h.text) return false;
+    if (!same) return false;
     const clean = Atomics.load(h.verdicts, i) === CLEAN;
     if (clean) this.clean++;
     return clean;
@@ -114,9 +129,12 @@ export class CheckAhead implements ReadSink {
     if (w) void w.terminate();
   }
 
-  private start(): Worker {
-    const w = new Worker(new URL("./checkahead-thread.js", import.meta.url), { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false });
-    // (A worker that fails leaves its files unknown: the main thread checks them itself.)
+  /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
+  private start(): Worker | undefined {
+    let w: Worker;
+    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false }); }
+    catch { this.failed = true; return undefined; }
+    // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
     w.on("error", () => {});
     w.unref();
     return w;

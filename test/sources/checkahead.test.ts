@@ -12,7 +12,8 @@ import { cli, tempFiles } from "../helpers.js";
 import { loadPaths, type Loaded } from "../../src/sources/load.js";
 import { splitObjects } from "../../src/sources/documents.js";
 import { Diagnostics } from "../../src/model/source.js";
-import { judge, checkAheadFromEnv } from "../../src/sources/checkahead.js";
+import { judge, checkAheadFromEnv, CheckAhead } from "../../src/sources/checkahead.js";
+import { readInputs, type InputFile } from "../../src/sources/read.js";
 import { writeCluster } from "../../src/cli/commands/generate.js";
 
 const OFF = { at: Infinity };
@@ -150,4 +151,62 @@ test("check-ahead: JUNCTION_CHECK_AHEAD reads off, a threshold, and wait", () =>
   assert.deepEqual(checkAheadFromEnv("off"), { at: Infinity });
   assert.deepEqual(checkAheadFromEnv("0,wait"), { at: 0, wait: true });
   assert.deepEqual(checkAheadFromEnv("1048576"), { at: 1048576, wait: false });
+});
+
+test("check-ahead: a file read into shared memory is read whole, as readFileSync reads it, whatever its size was when looked at", () => {
+  const text = JSON.stringify(POD("grown"));
+  const t = tempFiles({ "a.json": text });
+  try {
+    // The size given to the sink is what stat said; the file may have grown or shrunk since.
+    for (const delta of [-10, -1, 0, 25]) {
+      const told: Buffer[] = [], decoded: string[] = [];
+      let given: Buffer | undefined;
+      const sink = {
+        buffer: (size: number) => (given = Buffer.from(new SharedArrayBuffer(Math.max(1, size + delta)))),
+        read: (_file: InputFile, bytes: Buffer) => { told.push(bytes); return true; },
+        decoded: (_file: InputFile, t: string) => { decoded.push(t); },
+      };
+      const diags = new Diagnostics();
+      const files = readInputs([t.dir], diags, undefined, { sink });
+      assert.equal(diags.items.length, 0);
+      // Only bytes that are all in the shared memory are handed over; a kept file's text is decoded when first read.
+      assert.equal(told.length, delta < 0 ? 0 : 1, `delta ${delta}`);
+      assert.equal(decoded.length, 0);
+      assert.equal(files[0].text, text, `delta ${delta}`);
+      assert.equal(files[0].text, text);
+      assert.deepEqual(decoded, told.length ? [text] : []);
+      if (told.length) assert.equal(told[0].buffer, given!.buffer);
+    }
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: below its threshold no shared memory is used and no worker starts", () => {
+  const a = new CheckAhead({ at: 1000 });
+  assert.equal(a.buffer(10), undefined);
+  assert.ok(a.buffer(1000));
+  a.close();
+});
+
+test("check-ahead: a worker that fails leaves every file to the main thread, which checks it", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } })) });
+  try {
+    const off = loadPaths([t.dir], () => "", { checkAhead: OFF });
+    const on = loadPaths([t.dir], () => "", { checkAhead: { at: 0, script: new URL("file:///nonexistent/checkahead-thread.js") } });
+    assertSame(off, on);
+    assert.equal(off.diagnostics.errors.length, 1);
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: a verdict is used only for the text decoded from the bytes the worker judged, not for a text set since", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
+  try {
+    const a = new CheckAhead({ at: 0, wait: true });
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: a });
+    files[1].text = JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } }));
+    assert.equal(a.take(files[0]), true);
+    assert.equal(a.take(files[1]), false);
+    // Asked once per file: a second load of it runs every check.
+    assert.equal(a.take(files[0]), false);
+    a.close();
+  } finally { t.cleanup(); }
 });
