@@ -5,6 +5,8 @@ import { withPolicies } from "./fixtures/e2e-model.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 import { mergeClusters } from "../src/sources/clusters.js";
+import { FastConnectivity } from "../src/engine/fast/connectivity.js";
+import { assertAgree, podsAnd } from "./engine/fast-agree.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
   `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
@@ -225,4 +227,29 @@ test("toPorts serverNames and listener are refused; under --lenient the entry al
   assert.match(got, /error spec\.ingress\.0\.toPorts\.0\.serverNames: serverNames allows only TLS connections/);
   assert.match(got, /warning spec\.ingress\.0\.authentication: authentication mode required/);
   assert.equal(verdict(new PolicyEngine(l.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
+});
+
+// Cilium reads a NetworkPolicy's ipBlock as a CIDR rule (pkg/k8s network_policy.go parseNetworkPolicyPeer),
+// and "CIDR rules do not apply to traffic where both sides of the connection are either managed by
+// Cilium or use an IP belonging to a node in the cluster" (Documentation/policy/language.rst). When the
+// input shows Cilium, an ipBlock covering pod addresses allowed them (a wrong allow under Cilium): it
+// now matches only addresses outside the cluster, with a warning naming a covered pod.
+test("under Cilium a NetworkPolicy ipBlock matches only addresses outside the cluster (it matched pods)", () => {
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-10, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.3.0/24]}}]";
+  const signals = [cnp("other", "  endpointSelector: {matchLabels: {pod: none}}\n  ingress: [{}]"),
+    "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: cilium}}, template: {metadata: {labels: {k8s-app: cilium}}, spec: {hostNetwork: true, containers: [{name: c, image: i}]}}}",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {cluster-name: c1}"];
+  const plain = load({ "p.yaml": withPolicies(np) });
+  assert.equal(verdict(new PolicyEngine(plain.inventory, DEFAULT_OPTIONS), "x/a", "y/b", 80), "allow", "without Cilium: the pod's address is in the block");
+  for (const signal of signals) {
+    const l = load({ "p.yaml": withPolicies(np, signal) });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const warning = l.diagnostics.items.find((d) => d.code === "vendor-ipblock");
+    assert.match(`${warning?.field?.join(".")}: ${warning?.message}`, /^spec\.egress\.0\.to\.0\.ipBlock\.cidr: 10\.0\.0\.0\/8 covers the address of pod \w\/\w, which Cilium's CIDR rules never match \(the input's CNI is Cilium \(/);
+    const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+    assert.equal(verdict(e, "x/a", "y/b", 80), "deny", signal.split("\n")[1]);
+    assert.equal(verdict(e, "x/a", "ip:10.200.0.1", 80), "allow", "an address outside the cluster");
+    assert.equal(verdict(e, "x/a", "ip:10.0.3.9", 80), "deny", "except");
+    assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "10.200.0.1", "10.0.3.9"), "ipBlock under Cilium");
+  }
 });

@@ -1,7 +1,9 @@
 // Front end for NetworkPolicy (networking.k8s.io/v1): validate as the API server does, then lower
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
-import type { Cidr } from "../model/ip.js";
+import { contains, type Cidr } from "../model/ip.js";
+import type { Inventory } from "../model/inventory.js";
+import { inputCnis } from "../model/cni.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING } from "../model/selector.js";
 import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
@@ -22,9 +24,11 @@ export const networkPolicyFrontEnd: FrontEnd = {
     if (!spec.object(true)) return;
     const podSelector = readSelector(spec.get("podSelector"));
     const types = readPolicyTypes(spec);
-    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default");
-    const egress = readRules(spec, "egress", meta?.namespace ?? "default");
+    const ipBlocks: IpBlock[] = [];
+    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", ipBlocks);
+    const egress = readRules(spec, "egress", meta?.namespace ?? "default", ipBlocks);
     if (!meta) return;
+    if (ipBlocks.length) b.defer(() => ciliumIpBlocks(b.inv, ipBlocks));
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
     b.inv.policies.push({
@@ -52,13 +56,42 @@ export function readPolicyTypes(spec: Field): Set<string> {
   return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
-export function readRules(spec: Field, gress: Gress, namespace: string): Rule[] {
+/** An ipBlock peer as read, with its field (ciliumIpBlocks). */
+interface IpBlock { peer: Extract<Peer, { kind: "cidr" }>; f: Field }
+
+/**
+ * Under Cilium a NetworkPolicy's ipBlock is a CIDR rule (pkg/k8s network_policy.go
+ * parseNetworkPolicyPeer: FromCIDRSet/ToCIDRSet), and "CIDR rules do not apply to traffic where both
+ * sides of the connection are either managed by Cilium or use an IP belonging to a node in the
+ * cluster (including host networking pods)" (Documentation/policy/language.rst): when the input shows
+ * Cilium (model/cni.ts inputCnis), an ipBlock matches only addresses outside the cluster, as a
+ * CiliumNetworkPolicy's CIDR rule does, with a warning where it covers an address of a pod or node
+ * of the input (the upstream e2e tests, and other CNIs, match them).
+ */
+function ciliumIpBlocks(inv: Inventory, blocks: readonly IpBlock[]): void {
+  const cilium = inputCnis(inv).find((c) => c.family === "cilium");
+  if (!cilium) return;
+  const cluster = inv.endpoints.filter((e) => e.kind === "pod" || e.kind === "node");
+  for (const { peer, f } of blocks) {
+    peer.outside = true;
+    const covered = cluster.find((e) => e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
+    if (covered) {
+      f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster; select pods with podSelector/namespaceSelector`);
+    }
+  }
+}
+
+export function readRules(spec: Field, gress: Gress, namespace: string, ipBlocks?: IpBlock[]): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
   return (spec.get(gress).list() ?? []).map((r, index) => {
     r.object();
     const peerList = r.get(peersKey).list();
     const portList = r.get("ports").list();
-    const peers = peerList?.map((p) => readPeer(p, namespace)).filter((p): p is Peer => p !== undefined);
+    const peers = peerList?.map((p) => {
+      const peer = readPeer(p, namespace);
+      if (peer?.kind === "cidr") ipBlocks?.push({ peer, f: p.get("ipBlock") });
+      return peer;
+    }).filter((p): p is Peer => p !== undefined);
     const ports = portList?.map(readPort).filter((p): p is PortMatch => p !== undefined);
     return {
       index, action: "allow" as const,
