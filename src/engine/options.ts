@@ -72,7 +72,15 @@ export function ownNodeDefault(inv: Inventory): OwnNodeChoice {
 
 const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 2 };
 
-/** The options an engine uses: --own-node=auto resolved for the input. */
+/**
+ * The options with --own-node=auto resolved for `inv`: for engines over inventories derived from it
+ * (a translation's output, the input without one policy), which must keep the input's data plane.
+ */
+export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions {
+  return { ...options, ownNode: resolveOwnNode(options, inv).mode };
+}
+
+/** The own-node mode an engine uses for the input, and why. */
 export function resolveOwnNode(options: EngineOptions, inv: Inventory): OwnNodeChoice {
   if (options.ownNode !== "auto") return { mode: options.ownNode, why: "as given" };
   return ownNodeDefault(inv);
