@@ -40,9 +40,12 @@ function isMapped(v6: bigint): boolean {
   return v6 >> 32n === 0xffffn;
 }
 
-/** An address in the family it is written in: `::ffff:10.9.9.9` is IPv6 (net/netip.ParseAddr). */
-export function parseAddressAsWritten(text: string): Address | undefined {
-  const s = text.trim();
+/**
+ * An address in the family it is written in: `::ffff:10.9.9.9` is IPv6 (net/netip.ParseAddr). No
+ * white space, as no Go parser takes it (net.ParseIP(" 10.0.0.1") is nil: the API server refuses
+ * such a clusterIP or podIP).
+ */
+export function parseAddressAsWritten(s: string): Address | undefined {
   if (s.includes(":")) {
     const v = parseIPv6(s);
     return v === undefined ? undefined : { family: 6, value: v };
@@ -51,8 +54,23 @@ export function parseAddressAsWritten(text: string): Address | undefined {
   return v === undefined ? undefined : { family: 4, value: v };
 }
 
+/**
+ * Whether `text` is an address parseAddress reads (nothing made for it: a pod's hostIP is checked
+ * for every pod and kept only for host-network pods without addresses of their own).
+ */
+export function isAddress(text: string): boolean {
+  const s = text.trim();
+  return s.includes(":") ? parseIPv6(s) !== undefined : ipv4Number(s) !== undefined;
+}
+
 /** Four decimal octets, 0-255, without leading zeros. */
 function parseIPv4(s: string): bigint | undefined {
+  const v = ipv4Number(s);
+  return v === undefined ? undefined : BigInt(v);
+}
+
+/** parseIPv4's value as a number. */
+function ipv4Number(s: string): number | undefined {
   let v = 0, octet = 0, digits = 0, parts = 0;
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : 46;
@@ -66,7 +84,7 @@ function parseIPv4(s: string): bigint | undefined {
       digits++;
     } else return undefined;
   }
-  return parts === 4 ? BigInt(v) : undefined;
+  return parts === 4 ? v : undefined;
 }
 
 function parseIPv6(s: string): bigint | undefined {
@@ -112,7 +130,7 @@ function mappedNetwork(c: Cidr): Cidr {
 
 /** A CIDR in the family it is written in: `::ffff:10.0.0.0/104` is an IPv6 prefix (net/netip.ParsePrefix). */
 export function parseCidrAsWritten(text: string): Cidr | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
   if (!m) return undefined;
   const addr = parseAddressAsWritten(m[1]);
   if (!addr) return undefined;

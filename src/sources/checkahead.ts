@@ -38,6 +38,8 @@ export interface CheckAheadOptions {
   at?: number;
   /** Wait for each file's verdict (tests: every file judged, whatever the timing). */
   wait?: boolean;
+  /** The worker's module (tests: one that fails). */
+  script?: URL;
 }
 
 /**
@@ -56,8 +58,10 @@ export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): Che
 export class CheckAhead implements ReadSink {
   private worker?: Worker;
   private readonly at: number;
-  private readonly wait: boolean;
+  private wait: boolean;
+  private readonly script: URL;
   private jsonBytes = 0;
+  private failed = false;
   private slots = 0;
   private block?: SharedArrayBuffer;
   /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
@@ -70,18 +74,20 @@ export class CheckAhead implements ReadSink {
   constructor(options: CheckAheadOptions = {}) {
     this.at = options.at ?? CHECK_AHEAD_AT;
     this.wait = options.wait ?? false;
+    this.script = options.script ?? new URL("./checkahead-thread.js", import.meta.url);
     Atomics.store(this.progress, 0, -1);
   }
 
   buffer(size: number): Buffer | undefined {
-    return size > 0 && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+    return size > 0 && !this.failed && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
   }
 
   read(file: InputFile, bytes: Buffer): void {
     if (!looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
-    if (this.jsonBytes < this.at) return;
+    if (this.jsonBytes < this.at || this.failed) return;
     this.worker ??= this.start();
+    if (!this.worker) return;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
     this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
@@ -97,7 +103,8 @@ export class CheckAhead implements ReadSink {
     if (!h) return false;
     this.handed.delete(file);
     const i = h.slot % BLOCK;
-    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN) Atomics.wait(h.verdicts, i, UNKNOWN, 30_000);
+    // (A worker that never answers, e.g. one that failed to start, is waited for once.)
+    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
     // (Not waiting, the worker would judge this file for nothing: it skips it.)
     Atomics.store(this.progress, 0, h.slot);
     if (file.text !== h.text) return false;
@@ -114,9 +121,12 @@ export class CheckAhead implements ReadSink {
     if (w) void w.terminate();
   }
 
-  private start(): Worker {
-    const w = new Worker(new URL("./checkahead-thread.js", import.meta.url), { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false });
-    // (A worker that fails leaves its files unknown: the main thread checks them itself.)
+  /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
+  private start(): Worker | undefined {
+    let w: Worker;
+    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false }); }
+    catch { this.failed = true; return undefined; }
+    // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
     w.on("error", () => {});
     w.unref();
     return w;

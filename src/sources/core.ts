@@ -1,14 +1,14 @@
 // Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
 // controllers whose pod templates become the pods they would create.
 
-import { parseAddress, type Address } from "../model/ip.js";
-import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
+import { isAddress, parseAddress, type Address } from "../model/ip.js";
+import type { Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
-import type { Field } from "./fields.js";
+import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 
@@ -293,17 +293,25 @@ export function readAddresses(fields: Field[]): Address[] {
  */
 class AddressList {
   // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
-  list: Address[] = [];
+  list: Address[] = NO_ADDRESSES;
   // The last string read into the list (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
-  private last: string | undefined;
+  last: string | undefined;
 
   add(parent: Field, key?: string): void {
     const s = key === undefined ? parent.string() : parent.childString(key);
     if (s === undefined || s === "" || s === this.last) return;
     const a = readAddress(parent, s, key);
-    if (a) { this.last = s; if (!this.list.some((o) => o.family === a.family && o.value === a.value)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
+    if (a) { this.last = s; if (!this.has(a)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
+  }
+
+  private has(a: Address): boolean {
+    for (const o of this.list) if (o.family === a.family && o.value === a.value) return true;
+    return false;
   }
 }
+
+/** The addresses of an endpoint that has none (frozen: nothing changes an endpoint's addresses in place). */
+const NO_ADDRESSES = Object.freeze([]) as unknown as Address[];
 
 /** One address field (`f`, or its field `key`): undefined (with an error) when it is not an IP address; `s` is its string, read. */
 function readAddress(f: Field, s: string, key?: string): Address | undefined {
@@ -312,15 +320,38 @@ function readAddress(f: Field, s: string, key?: string): Address | undefined {
   return a;
 }
 
+/** Whether a value reads as a string, or as none (Field.childString reports nothing for it). */
+function isStringOrNone(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === "string";
+}
+
 /** The last owner readOwner gave (the model shares it: nothing changes an owner in place). */
 let lastOwner: Owner | undefined;
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
-  for (const r of md.childList("ownerReferences") ?? []) {
-    if (r.childBool("controller") !== true) continue;
-    const name = r.childString("name");
-    const kind = r.childString("kind") || "Pod";
+  // (Looked at raw: a reference is read through a field only when it has something to report.)
+  const refs = md.raw("ownerReferences");
+  if (!Array.isArray(refs)) {
+    if (refs !== undefined && refs !== null) md.childList("ownerReferences");
+    return undefined;
+  }
+  let list: Field | undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (r === null || typeof r !== "object" || Array.isArray(r)) continue;
+    const { controller, name: givenName, kind: givenKind } = r as Record<string, unknown>;
+    let name: string | undefined, kind: string;
+    if (controller === true && isStringOrNone(givenName) && isStringOrNone(givenKind)) {
+      name = typeof givenName === "string" ? givenName : undefined;
+      kind = (typeof givenKind === "string" && givenKind) || "Pod";
+    } else {
+      if (controller === undefined || controller === null || controller === false) continue;
+      const f = (list ??= md.get("ownerReferences")).get(i);
+      if (f.childBool("controller") !== true) continue;
+      name = f.childString("name");
+      kind = f.childString("kind") || "Pod";
+    }
     if (name && kind !== "Node") {
       // (The last owner read again, as a workload's pods come in a row: one object for them all.)
       if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name: internOwner(name) };
@@ -372,12 +403,25 @@ const podFrontEnd: FrontEnd = {
     }
     const ips = new AddressList();
     ips.add(status, "podIP");
-    for (const p of status.childList("podIPs") ?? []) ips.add(p, "ip");
+    const podIPs = status.raw("podIPs");
+    if (Array.isArray(podIPs)) {
+      // (Looked at raw: an item is read through a field only when it may add or report something;
+      // podIPs[0] is podIP, the only one of most pods.)
+      let list: Field | undefined;
+      for (let i = 0; i < podIPs.length; i++) {
+        const p = podIPs[i];
+        const ip = p !== null && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, unknown>).ip : undefined;
+        if (ip !== undefined && ip !== null && ip !== "" && ip !== ips.last) ips.add((list ??= status.get("podIPs")).get(i), "ip");
+      }
+    } else if (podIPs !== undefined && podIPs !== null) status.childList("podIPs");
     let addresses = ips.list;
-    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most pods use.)
+    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most
+    // pods use. Parsed for the pod that uses it, a host-network pod without addresses of its own;
+    // only checked for the others.)
     const hostText = status.childString("hostIP");
-    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(status, hostText, "hostIP");
-    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
+    const useHost = spec.hostNetwork && addresses.length === 0;
+    const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
+    if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
@@ -393,23 +437,28 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
     kind, apiVersions, namespaced: true,
     read(root, ctx, b) {
       const meta = readMeta(root, true);
-      const template = templatePath.reduce((f, k) => f.get(k), root);
+      let template = root;
+      for (const k of templatePath) template = template.get(k);
       if (!template.object(true)) return;
-      const labels = sharedLabels(template.get("metadata"));
-      const annotations = readStringMap(template.get("metadata").get("annotations"));
+      const md = template.get("metadata");
+      const labels = sharedLabels(md);
+      const annotations = readAnnotations(md);
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: [], ports: spec.ports,
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: NO_ADDRESSES, ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
-      }, spec, annotations, template.get("metadata"), ctx.ref);
+      }, spec, annotations, md, ctx.ref);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
     },
   };
 }
+
+const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
+const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
@@ -417,25 +466,34 @@ const serviceFrontEnd: FrontEnd = {
     const meta = readMeta(root, true);
     const spec = root.get("spec");
     spec.object();
-    const type = spec.get("type").string({ oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] }) ?? "ClusterIP";
-    const selector = spec.get("selector").present ? readLabels(spec.get("selector")) : undefined;
+    // (Fields read through their parent: a field is made only when it reports.)
+    const type = spec.childString("type", SERVICE_TYPE) ?? "ClusterIP";
+    const givenSelector = spec.raw("selector");
+    const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
     const ports: ServicePort[] = [];
-    for (const p of spec.get("ports").list() ?? []) {
-      const port = readPortNumber(p.get("port"));
+    for (const p of spec.childList("ports") ?? []) {
+      const port = readChildPortNumber(p, "port");
       // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
-      const tp = p.get("targetPort");
-      const target = !tp.present || tp.value === 0 || tp.value === "" ? port : readPortOrName(tp);
-      const nodePort = p.get("nodePort").int({ min: 1, max: 65535 });
+      const tp = p.raw("targetPort");
+      const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
+      const nodePort = p.childInt("nodePort", NODE_PORT);
       if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort, appProtocol: p.get("appProtocol").string() });
+        ports.push({ name: p.childString("name"), port, protocol: readChildProtocol(p, "protocol"), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
       }
     }
-    const ips = [spec.get("clusterIP"), ...(spec.get("clusterIPs").list() ?? [])].filter((f) => f.value !== "None");
+    const clusterIP = spec.raw("clusterIP");
+    const clusterIPs = spec.childList("clusterIPs");
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
-    const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
+    const ips = new AddressList();
+    if (clusterIP !== "None") ips.add(spec, "clusterIP");
+    if (clusterIPs) for (const f of clusterIPs) if (f.value !== "None") ips.add(f);
+    const service: Service = { namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: ips.list };
+    if (clusterIP === "None") service.headless = true;
     const annotations = meshAnnotations(meta.annotations);
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, ...(annotations ? { annotations } : {}), src: ctx.ref });
+    if (annotations) service.annotations = annotations;
+    service.src = ctx.ref;
+    b.inv.services.push(service);
   },
 };
 

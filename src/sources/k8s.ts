@@ -87,10 +87,14 @@ export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) =
     if (err) md.get("namespace").error("invalid-namespace", err);
   }
   const read = labels(md);
-  // (Absent or null: none, with nothing to report and no field made.)
-  const given = md.raw("annotations");
-  const annotations = given === undefined || given === null ? NO_ANNOTATIONS : readStringMap(md.get("annotations"));
+  const annotations = readAnnotations(md);
   return name === undefined ? undefined : { name, namespace, labels: read, annotations };
+}
+
+/** The annotations of metadata `md` (readStringMap; absent or null: none, with nothing to report and no field made). */
+export function readAnnotations(md: Field): Record<string, string> {
+  const given = md.raw("annotations");
+  return given === undefined || given === null ? NO_ANNOTATIONS : readStringMap(md.get("annotations"));
 }
 
 export function readStringMap(f: Field): Record<string, string> {

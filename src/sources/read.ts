@@ -187,12 +187,15 @@ function readWhole(path: string, into: Buffer): Buffer {
     let n = 0;
     for (let r: number; n < into.length && (r = readSync(fd, into, n, into.length - n, null)) > 0;) n += r;
     if (n < into.length) return into.subarray(0, n);
-    const more = readBounded(fd, DEFAULT_MAX_INPUT * 4);
-    return more.length ? Buffer.concat([into, more]) : into;
+    // (One byte more tells whether it grew: no chunk allocated per file.)
+    if (readSync(fd, PROBE, 0, 1, null) === 0) return into;
+    return Buffer.concat([into, PROBE.subarray(0, 1), readBounded(fd, DEFAULT_MAX_INPUT * 4)]);
   } finally {
     closeSync(fd);
   }
 }
+
+const PROBE = Buffer.alloc(1);
 
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
   const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.sink);

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dnsLabelError, dnsSubdomainError } from "../../src/sources/k8s.js";
 import { load } from "../helpers.js";
+import { formatAddress } from "../../src/model/ip.js";
 
 // apimachinery's dns1123LabelFmt and dns1123SubdomainFmt (k8s.io/apimachinery/pkg/util/validation), as regular expressions.
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -111,4 +112,47 @@ test("container ports: the same ports in a row are one list; invalid ones are re
   ]);
   assert.equal(ports[0], ports[1]);
   assert.equal(ports[2][0], ports[0][0]);
+});
+
+test("ownerReferences looked at raw give the owner and the reports the fields gave: the first controller with a name and a kind other than Node, a kind none or empty read as Pod", () => {
+  const owners: unknown[] = ["x", [null, "s"], [{ controller: "true", kind: "ReplicaSet", name: "rs" }], [{ controller: false, kind: "ReplicaSet", name: "a" }, { controller: true, kind: "Deployment", name: "d" }],
+    [{ controller: true, kind: 5, name: "x" }], [{ controller: true, kind: "X", name: 7 }], [{ controller: true, kind: "", name: "n" }], [{ controller: true, kind: "Node", name: "n1" }, { controller: true, kind: "StatefulSet", name: "ss" }],
+    [{ controller: null, kind: "ReplicaSet", name: "z" }], [{ controller: true, kind: "ReplicaSet", name: "rs" }, { controller: 1 }]];
+  const items = owners.map((o, i) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `p${i}`, namespace: "ns", ownerReferences: o }, spec: { containers: [{ name: "c", image: "i" }] } }));
+  const l = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(errorsOf(l).filter((e) => !/(apiVersion|uid|kind|name): required field is missing$/.test(e)), [
+    'items.0 metadata.ownerReferences: must be a list, not the string "x"',
+    'items.1 metadata.ownerReferences.1: must be an object, not the string "s"',
+    'items.2 metadata.ownerReferences.0.controller: must be true or false, not the string "true"',
+    "items.4 metadata.ownerReferences.0.kind: must be a string, not number 5",
+    "items.5 metadata.ownerReferences.0.name: must be a string, not number 7",
+    "items.9 metadata.ownerReferences.1.controller: must be true or false, not number 1",
+  ]);
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.owner && `${e.owner.kind}/${e.owner.name}`),
+    [undefined, undefined, undefined, "Deployment/d", "Pod/x", undefined, "Pod/n", "StatefulSet/ss", undefined, "ReplicaSet/rs"]);
+});
+
+test("a Service's fields read through their parent report what they reported, at the same paths", () => {
+  const specs: unknown[] = [{ type: "Bogus", selector: { a: 5 } }, { ports: [{ port: 80 }, { port: 0 }, { port: 81, targetPort: 0 }, { port: 82, targetPort: "" }, { port: 84, targetPort: "a--b" }, { port: 86, nodePort: 0 }, { port: 87, nodePort: 30000, name: 5, protocol: "tcp", appProtocol: 7 }] },
+    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"] }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
+  const items = specs.map((spec, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: "ns" }, spec }));
+  const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(errorsOf(l), [
+    'items.0 spec.type: "Bogus" is not one of ClusterIP, NodePort, LoadBalancer, ExternalName',
+    "items.0 spec.selector.a: must be a string, not number 5",
+    "items.1 spec.ports.1.port: 0 is below the minimum 1",
+    "items.1 spec.ports.4.targetPort: \"a--b\" is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)",
+    "items.1 spec.ports.5.nodePort: 0 is below the minimum 1",
+    "items.1 spec.ports.6.name: must be a string, not number 5",
+    'items.1 spec.ports.6.protocol: "tcp" is not one of TCP, UDP, SCTP',
+    "items.1 spec.ports.6.appProtocol: must be a string, not number 7",
+    'items.4 spec.clusterIP: "bad" is not a valid IP address',
+    'items.4 spec.clusterIPs.1: "bad2" is not a valid IP address',
+    "items.4 spec.clusterIPs.2: must be a string, not number 5",
+    'items.5 spec.clusterIPs: must be a list, not the string "x"',
+  ]);
+  const s = l.inventory.services;
+  assert.deepEqual(s[1].ports.map((p) => `${p.port}>${p.targetPort}`), ["80>80", "81>81", "82>82", "86>86", "87>87"]);
+  assert.deepEqual([s[2].headless, s[2].clusterIPs.length, s[3].clusterIPs.map((a) => formatAddress(a))], [true, 0, ["10.96.0.1", "fd00::10"]]);
+  assert.deepEqual(Object.keys(s[2]), ["namespace", "name", "type", "selector", "ports", "clusterIPs", "headless", "src"]);
 });

@@ -90,7 +90,7 @@ export class FastConnectivity implements Connectivity {
     for (const p of this.inventory.policies) this.vocab.addPolicy(p);
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
-    for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
+    this.classes.placeAll(this.inventory.endpoints, (e) => this.addNamedPorts(e));
     this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));

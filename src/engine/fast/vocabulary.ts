@@ -37,7 +37,11 @@ export class Vocabulary {
   private known: Record<Family, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
   private pending: Record<Family, bigint[]> = { 4: [], 6: [] };
 
+  /** Counts the calls that may have added something (a key made from the vocabulary is good while it stays). */
+  version = 0;
+
   addPolicy(p: Policy, growth = emptyGrowth()): VocabularyGrowth {
+    this.version++;
     this.addSelector(p.subject, growth);
     for (const rule of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
       for (const peer of rule.peers ?? []) this.addPeer(peer, growth);
@@ -49,6 +53,7 @@ export class Vocabulary {
   }
 
   addNetwork(n: Network, growth = emptyGrowth()): VocabularyGrowth {
+    this.version++;
     for (const c of n.cidrs) this.addRange(c.family, c.first, c.last, growth);
     return growth;
   }
