@@ -40,9 +40,12 @@ function isMapped(v6: bigint): boolean {
   return v6 >> 32n === 0xffffn;
 }
 
-/** An address in the family it is written in: `::ffff:10.9.9.9` is IPv6 (net/netip.ParseAddr). */
-export function parseAddressAsWritten(text: string): Address | undefined {
-  const s = text.trim();
+/**
+ * An address in the family it is written in: `::ffff:10.9.9.9` is IPv6 (net/netip.ParseAddr). No
+ * white space, as no Go parser takes it (net.ParseIP(" 10.0.0.1") is nil: the API server refuses
+ * such a clusterIP or podIP).
+ */
+export function parseAddressAsWritten(s: string): Address | undefined {
   if (s.includes(":")) {
     const v = parseIPv6(s);
     return v === undefined ? undefined : { family: 6, value: v };
@@ -127,7 +130,7 @@ function mappedNetwork(c: Cidr): Cidr {
 
 /** A CIDR in the family it is written in: `::ffff:10.0.0.0/104` is an IPv6 prefix (net/netip.ParsePrefix). */
 export function parseCidrAsWritten(text: string): Cidr | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
   if (!m) return undefined;
   const addr = parseAddressAsWritten(m[1]);
   if (!addr) return undefined;

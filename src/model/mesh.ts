@@ -5,7 +5,7 @@
 import type { Cidr } from "./ip.js";
 import { cidrFrom } from "./ip.js";
 import { escapeRegex } from "./regex.js";
-import type { Clause, L7Rule } from "./l7.js";
+import type { CidrMatch, Clause, L7Rule } from "./l7.js";
 import type { LabelSelector, Labels } from "./selector.js";
 import type { SourceRef } from "./source.js";
 
@@ -25,6 +25,8 @@ export interface MeshSettings {
   linkerdClusterNetworks: readonly Cidr[];
   /** The namespace of Linkerd's control plane (part of its identities). */
   linkerdNamespace: string;
+  /** The policy controller's --global-egress-network-namespace: its EgressNetworks serve clients of namespaces without their own. */
+  linkerdEgressNamespace: string;
   /**
    * Istio meshConfig extensionProviders by name, and whether each is an envoyExtAuthzHttp or an
    * envoyExtAuthzGrpc provider (what CUSTOM policies do depends on it); undefined: not known.
@@ -144,6 +146,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   linkerdDefaultPolicy: "all-unauthenticated",
   linkerdClusterNetworks: ["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map(cidrFrom),
   linkerdNamespace: "linkerd",
+  linkerdEgressNamespace: "linkerd-egress",
   ciliumNormalizePath: true,
   istioPathNormalization: "BASE",
 };
@@ -263,6 +266,23 @@ export interface LinkerdRoute {
   src?: SourceRef;
 }
 
+/**
+ * A Linkerd EgressNetwork (policy.linkerd.io/v1alpha1): addresses outside the cluster's Services that
+ * meshed clients reach through it, its routes (parentRefs naming it) and, for what no route takes,
+ * its trafficPolicy.
+ */
+export interface LinkerdEgressNetwork {
+  name: string;
+  namespace: string;
+  /** spec.networks; unset: every address outside the cluster networks (engine/mesh/egress.ts). */
+  networks?: readonly CidrMatch[];
+  trafficPolicy: "Allow" | "Deny";
+  /** Its annotations (config.linkerd.io/opaque-ports). */
+  annotations: Readonly<Record<string, string>>;
+  created?: string;
+  src?: SourceRef;
+}
+
 export interface MeshModel {
   settings: MeshSettings;
   istio: {
@@ -274,6 +294,7 @@ export interface MeshModel {
     servers: LinkerdServer[];
     authorizations: LinkerdAuthorization[];
     routes: LinkerdRoute[];
+    egressNetworks: LinkerdEgressNetwork[];
   };
 }
 
@@ -281,6 +302,6 @@ export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
     istio: { authorizations: [], peerAuthentications: [], clientTls: [] },
-    linkerd: { servers: [], authorizations: [], routes: [] },
+    linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

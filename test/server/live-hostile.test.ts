@@ -69,3 +69,26 @@ test("a list whose continue token never changes, or is not a string, is a one-li
     t.cleanup();
   }
 });
+
+test("a list answer that is not JSON, or has no items, is a one-line error, never an empty list (which would read as no NetworkPolicies: everything allowed)", async () => {
+  const api = await new FakeApiServer().start();
+  const t = tempFiles({});
+  try {
+    const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`);
+    for (const [answer, says] of [
+      ["<html>sign in to the proxy</html>", /^https:\/\/127\.0\.0\.1:\d+\/apis\/networking\.k8s\.io\/v1\/networkpolicies: the API server's answer is not JSON \("<html>sign in/],
+      [{ kind: "NetworkPolicyList", apiVersion: "networking.k8s.io/v1", metadata: { resourceVersion: "1" } }, /\/apis\/networking\.k8s\.io\/v1\/networkpolicies: the API server's answer has no "items": it is not a list/],
+      [{}, /has no "items"/],
+    ] as const) {
+      api.listAnswer = (path) => path.endsWith("/networkpolicies") ? answer : undefined;
+      await assert.rejects(LiveCluster.open({ kubeconfig, namespaces: [] }), (e: Error) => says.test(e.message));
+    }
+    // items: null is an empty list (Go writes a nil slice so).
+    api.listAnswer = (path) => path.endsWith("/networkpolicies") ? { kind: "NetworkPolicyList", apiVersion: "networking.k8s.io/v1", metadata: { resourceVersion: "1" }, items: null } : undefined;
+    const live = await LiveCluster.open({ kubeconfig, namespaces: [] });
+    live.close();
+  } finally {
+    await api.stop();
+    t.cleanup();
+  }
+});

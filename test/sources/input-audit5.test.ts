@@ -117,3 +117,13 @@ test("generateName without a name is refused as kubectl apply refuses it (apply.
   assert.deepEqual(l.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[3, "metadata.name"]]);
   assert.match(l.diagnostics.errors[0].message, /kubectl apply refuses generateName alone \("from deny-: cannot use generate name with apply"/);
 });
+
+test("an address or CIDR with white space is refused, as every Go parser refuses it (net.ParseIP(\" 10.0.0.1\") is nil): a Service's clusterIP, a Workload's address", async () => {
+  const { parseAddress, parseCidr } = await import("../../src/model/ip.js");
+  for (const s of [" 10.0.0.1", "10.0.0.1 ", "10.0.0.1\n", "\tfd00::1"]) assert.equal(parseAddress(s), undefined, JSON.stringify(s));
+  for (const s of [" 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.0 /8"]) assert.equal(parseCidr(s), undefined, JSON.stringify(s));
+  const svc = load({ "s.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  clusterIP: ' 10.96.0.10'\n  ports: [{port: 80}]\n" });
+  assert.deepEqual(svc.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[5, "spec.clusterIP"]]);
+  const vm = load({ "w.yaml": "apiVersion: junction.dev/v1alpha1\nkind: Workload\nmetadata: {name: vm, namespace: default}\nspec: {addresses: ['10.2.0.9 ']}\n" });
+  assert.deepEqual(vm.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[4, "spec.addresses[0]"]]);
+});

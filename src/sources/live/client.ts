@@ -23,12 +23,15 @@ export interface ClusterOptions {
 export class ClusterError extends Error {}
 
 /**
- * The list in `field` of an API server's answer ([] when absent): an answer of another shape (a
- * proxy's page, a broken server) is a ClusterError naming the path, not a crash further on.
+ * The list in `field` of an API server's answer ([] when null): an answer of another shape (a
+ * proxy's page, a broken server) is a ClusterError naming the path, not a crash further on, and
+ * not an empty list either (an APIResourceList, APIGroupList, APIVersions or a kind's list always
+ * has the field: none of them is omitempty), which would read as "no NetworkPolicies".
  */
 export function listIn(body: unknown, field: string, where: string): unknown[] {
-  const v = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-  if (v === undefined || v === null) return [];
+  if (typeof body !== "object" || body === null || Array.isArray(body) || !(field in body)) throw new ClusterError(`${where}: the API server's answer has no ${JSON.stringify(field)}: it is not a list (${JSON.stringify(JSON.stringify(body ?? null).slice(0, 80))})`);
+  const v = (body as Record<string, unknown>)[field];
+  if (v === null) return [];
   if (!Array.isArray(v)) throw new ClusterError(`${where}: the API server's answer has a ${JSON.stringify(field)} that is not a list`);
   return v;
 }
@@ -86,7 +89,12 @@ export class ApiClient {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(int64Exact(text)) : undefined }); }
-          catch { resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } }); }
+          catch {
+            // An error answer's text is its message (a proxy's 502 page); a 200 that is not JSON
+            // (a captive portal, a truncated answer) is no answer at all, never an empty one.
+            if (res.statusCode === 200) reject(new ClusterError(`${this.server}${path}: the API server's answer is not JSON (${JSON.stringify(text.slice(0, 80))})`));
+            else resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } });
+          }
         });
         res.on("error", (e) => reject(new ClusterError(`${this.server}: ${e.message}`)));
       });
