@@ -64,8 +64,8 @@ export class CheckAhead implements ReadSink {
   private failed = false;
   private slots = 0;
   private block?: SharedArrayBuffer;
-  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes (read.ts decodes it when the file is first read). */
-  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text?: string }>();
+  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
+  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
   private readonly progress = new Int32Array(new SharedArrayBuffer(4));
   /** Files parsed on a clean verdict. */
@@ -82,22 +82,16 @@ export class CheckAhead implements ReadSink {
     return size > 0 && !this.failed && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
   }
 
-  read(file: InputFile, bytes: Buffer): boolean {
-    if (!looksJson(file.name, bytes)) return false;
+  read(file: InputFile, bytes: Buffer): void {
+    if (!looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
-    if (this.jsonBytes < this.at || this.failed) return false;
+    if (this.jsonBytes < this.at || this.failed) return;
     this.worker ??= this.start();
-    if (!this.worker) return false;
+    if (!this.worker) return;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
-    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!) });
+    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
     this.worker.postMessage({ slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! } satisfies Judge);
-    return true;
-  }
-
-  decoded(file: InputFile, text: string): void {
-    const h = this.handed.get(file);
-    if (h) h.text = text;
   }
 
   /**
@@ -107,15 +101,13 @@ export class CheckAhead implements ReadSink {
   take(file: InputFile): boolean {
     const h = this.handed.get(file);
     if (!h) return false;
-    const i = h.slot % BLOCK;
-    // The text about to be parsed must be the one decoded from the bytes handed over (not one set since).
-    const same = file.text === h.text;
     this.handed.delete(file);
+    const i = h.slot % BLOCK;
     // (A worker that never answers, e.g. one that failed to start, is waited for once.)
-    if (this.wait && same && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
+    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
     // (Not waiting, the worker would judge this file for nothing: it skips it.)
     Atomics.store(this.progress, 0, h.slot);
-    if (!same) return false;
+    if (file.text !== h.text) return false;
     const clean = Atomics.load(h.verdicts, i) === CLEAN;
     if (clean) this.clean++;
     return clean;

@@ -32,14 +32,11 @@ export interface ReadOptions {
 /**
  * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read a file of `size` bytes
  * into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
- * whole into that memory and its encoding checked; the memory is never written again. When `read`
- * returns true the sink keeps the bytes, and `file.text` is decoded from them when first asked for
- * (so that a large input is not held twice, as bytes and as texts), then `decoded` is told.
+ * into that memory and decoded as `file.text`; the memory is never written again.
  */
 export interface ReadSink {
   buffer(size: number): Buffer | undefined;
-  read(file: InputFile, bytes: Buffer): boolean;
-  decoded(file: InputFile, text: string): void;
+  read(file: InputFile, bytes: Buffer): void;
 }
 
 /** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
@@ -108,23 +105,15 @@ class Reader {
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
     try { buf = into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
-    const shared = into !== undefined && buf.buffer === into.buffer;
-    // (Bytes in shared memory are decoded later if the sink keeps them: their encoding is checked now.)
-    const problem = shared ? encodingProblem(buf) : undefined;
-    const text = problem ? { error: problem } : shared ? "" : decode(buf);
+    const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
-    if (this.left < 0) return;
-    const stamp = st.isFile() ? { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length } : undefined;
-    if (stamp) rereadable.set(file, stamp);
-    if (!shared) return;
-    if (this.sink!.read(file, buf)) decodeWhenRead(file, buf, this.sink!, stamp);
-    else decodeNow(file, buf, stamp);
+    if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
+    if (into && buf.buffer === into.buffer && this.left >= 0) this.sink!.read(file, buf);
   }
 
   private add(file: InputFile, bytes: number): void {
-    // (Refused when over the limit: `left` is then negative and the file is not kept.)
     this.left -= bytes;
     if (this.left < 0) return this.tooLarge(file.name);
     this.files.push(file);
@@ -159,28 +148,6 @@ interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev:
 
 const rereadable = new WeakMap<InputFile, Stamp>();
 
-/** Sets a file's text as a plain value (replacing a getter). */
-function holdText(file: InputFile, text: string): void {
-  Object.defineProperty(file, "text", { value: text, writable: true, enumerable: true, configurable: true });
-}
-
-/** The text of bytes whose encoding was checked (encodingProblem found nothing). */
-function decodeNow(file: InputFile, bytes: Buffer, stamp: Stamp | undefined): string {
-  const text = toText(bytes) as string;
-  holdText(file, text);
-  if (stamp) stamp.length = text.length;
-  return text;
-}
-
-/** `file.text` decoded from `bytes` when first asked for (the sink is told), a plain value after. */
-function decodeWhenRead(file: InputFile, bytes: Buffer, sink: ReadSink, stamp: Stamp | undefined): void {
-  Object.defineProperty(file, "text", {
-    enumerable: true, configurable: true,
-    get: () => { const text = decodeNow(file, bytes, stamp); sink.decoded(file, text); return text; },
-    set: (text: string) => holdText(file, text),
-  });
-}
-
 /** A released file's text was asked for again, and the file changed on disk since it was read. */
 export class InputChangedError extends Error {}
 
@@ -194,7 +161,7 @@ export class InputChangedError extends Error {}
 export function releaseText(file: InputFile): boolean {
   const stamp = rereadable.get(file);
   if (!stamp || file.text.length !== stamp.length) return false;
-  const hold = (text: string) => holdText(file, text);
+  const hold = (text: string) => Object.defineProperty(file, "text", { value: text, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(file, "text", { enumerable: true, configurable: true, get: () => { const text = reread(stamp); hold(text); return text; }, set: hold });
   return true;
 }
@@ -276,24 +243,13 @@ function tooLongText(bytes: number): string {
 
 /** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
 export function decode(buf: Buffer): string | { error: string } {
-  const problem = encodingProblem(buf);
-  return problem ? { error: problem } : toText(buf);
-}
-
-/** Why bytes are not a UTF-8 text, or undefined. */
-function encodingProblem(buf: Buffer): string | undefined {
-  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return "UTF-16 text: save the file as UTF-8";
-  if (buf.includes(0)) return "binary data (a NUL byte): not a YAML or JSON file";
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
+  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
   if (!isUtf8(buf)) {
     const lossy = buf.toString("utf8");
     const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
-    return `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8`;
+    return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
   }
-  return undefined;
-}
-
-/** The text of UTF-8 bytes, without a leading BOM. */
-function toText(buf: Buffer): string | { error: string } {
   let text: string;
   // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
   try { text = buf.toString("utf8"); }

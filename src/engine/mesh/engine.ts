@@ -10,7 +10,9 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { GATEWAY_GROUP, isServiceParent, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import { egressNetworkOverlap } from "./egress.js";
+import { GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -45,9 +47,18 @@ export interface ServiceParent {
   linkerdConflict?: string;
 }
 
+/** An EgressNetwork parent (policy.linkerd.io; Linkerd clients only): the network, or why Linkerd's status controller does not accept the route there. */
+export interface EgressParent {
+  ref: ParentRef;
+  network?: LinkerdEgressNetwork;
+  rejected?: string;
+  linkerdConflict?: string;
+}
+
 export interface MeshRouteState {
   route: Route;
   parents: ServiceParent[];
+  egressParents: EgressParent[];
   /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
   backends: Map<BackendRef, ResolvedBackend>;
   unresolved?: Problem;
@@ -81,15 +92,19 @@ export class MeshEngine {
   private bound = new Map<string, MeshRouteState[]>();
   /** Service port + route namespace → every binding accepted but for kind conflicts, with its parent (Linkerd's index). */
   private bindings = new Map<string, { state: MeshRouteState; parent: ServiceParent }[]>();
+  /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
+  private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
     const backends = new BackendIndex(inv);
     for (const route of inv.routing.routes) {
       const refs = dedupe(route.parentRefs.filter(isServiceParent));
-      if (!refs.length) continue;
+      const egress = dedupe(route.parentRefs.filter(isEgressNetworkParent));
+      if (!refs.length && !egress.length) continue;
       const state = this.resolveBackends(route, backends);
       state.parents = refs.map((ref) => bindParent(route, ref, services.get(serviceKey(ref.namespace, ref.name))));
+      state.egressParents = egress.map((ref) => this.bindEgress(state, ref));
       this.routes.push(state);
     }
     this.bindPorts();
@@ -131,26 +146,60 @@ export class MeshEngine {
   linkerdRoutesFor(service: Service, port: ServicePort, clientNamespace: string | undefined): LinkerdPortRoutes | undefined {
     const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? this.bindings.get(portKey(service, port, clientNamespace)) ?? [] : [];
     const producer = this.bindings.get(portKey(service, port, service.namespace)) ?? [];
-    if (!consumer.length && !producer.length) return undefined;
+    return this.linkerdIndex([...consumer, ...producer], consumer.length > 0, consumer.length ? clientNamespace! : service.namespace);
+  }
+
+  /**
+   * What Linkerd's outbound index gives a client of `clientNamespace` for an EgressNetwork's port, as
+   * linkerdRoutesFor for a Service port: the routes whose parentRef names the EgressNetwork (and this
+   * port, or none), its producer routes (in its namespace) and the client namespace's.
+   */
+  linkerdEgressRoutesFor(en: LinkerdEgressNetwork, port: number, clientNamespace: string | undefined): LinkerdPortRoutes | undefined {
+    const key = (ns: string) => `${en.namespace}/${en.name}|${ns}`;
+    const at = (list: { state: MeshRouteState; parent: EgressParent }[] | undefined) => (list ?? []).filter((b) => b.parent.ref.port === undefined || b.parent.ref.port === port);
+    const consumer = clientNamespace !== undefined && clientNamespace !== en.namespace ? at(this.egressBindings.get(key(clientNamespace))) : [];
+    const producer = at(this.egressBindings.get(key(en.namespace)));
+    return this.linkerdIndex([...consumer, ...producer], consumer.length > 0, consumer.length ? clientNamespace! : en.namespace);
+  }
+
+  private linkerdIndex(list: { state: MeshRouteState; parent: { rejected?: unknown; linkerdConflict?: string } }[], consumer: boolean, namespace: string): LinkerdPortRoutes | undefined {
+    if (!list.length) return undefined;
     const byKind = new Map<MeshRouteKind, MeshRouteState[]>();
     const left: LinkerdPortRoutes["left"] = [];
-    for (const { state, parent } of [...consumer, ...producer]) {
-      const why = parent.linkerdConflict ?? linkerdOutboundIgnored(state.route) ?? linkerdOneRule(state.route);
+    for (const { state, parent } of list) {
+      const why = (typeof parent.rejected === "string" ? parent.rejected : undefined) ?? parent.linkerdConflict ?? linkerdOutboundIgnored(state.route) ?? linkerdOneRule(state.route);
       if (why) { if (!left.some((l) => l.state === state)) left.push({ state, why }); continue; }
-      const list = byKind.get(state.route.kind as MeshRouteKind) ?? [];
-      if (!list.includes(state)) list.push(state);
-      byKind.set(state.route.kind as MeshRouteKind, list);
+      const kinds = byKind.get(state.route.kind as MeshRouteKind) ?? [];
+      if (!kinds.includes(state)) kinds.push(state);
+      byKind.set(state.route.kind as MeshRouteKind, kinds);
     }
-    return consumer.length ? { role: "consumer", namespace: clientNamespace!, byKind, left } : { role: "producer", namespace: service.namespace, byKind, left };
+    return { role: consumer ? "consumer" : "producer", namespace, byKind, left };
+  }
+
+  /** An EgressNetwork parentRef (Linkerd's status controller: the network must exist in the input and be accepted, parent_condition_egress_network). */
+  private bindEgress(state: MeshRouteState, ref: ParentRef): EgressParent {
+    const network = this.inv.mesh.linkerd.egressNetworks.find((n) => n.namespace === ref.namespace && n.name === ref.name);
+    const at = `EgressNetwork ${ref.namespace}/${ref.name}`;
+    const overlap = network && egressNetworkOverlap(this.inv.mesh, network);
+    const rejected = !network ? `${at} not found` : overlap ? `Linkerd's status controller does not accept ${at} (${overlap}), nor routes on it` : undefined;
+    const parent: EgressParent = { ref, network, ...(rejected ? { rejected } : {}) };
+    const k = `${ref.namespace}/${ref.name}|${state.route.namespace}`;
+    this.egressBindings.set(k, [...(this.egressBindings.get(k) ?? []), { state, parent }]);
+    return parent;
   }
 
   private resolveBackends(route: Route, index: BackendIndex): MeshRouteState {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
-    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, false));
+    // grpc/src/outbound/http.rs (tcp.rs, tls.rs) convert_backend: an EgressNetwork backend is the address dialled, on a
+    // route whose parent is that EgressNetwork ("Route with EgressNetwork backend needs to have the same EgressNetwork as a parent").
+    const egress = (ref: BackendRef): ResolvedBackend => route.parentRefs.some((p) => isEgressNetworkParent(p) && p.namespace === ref.namespace && p.name === ref.name)
+      ? { ref, name: `${ref.namespace}/${ref.name}` }
+      : { ref, name: `${ref.namespace}/${ref.name}`, problem: { reason: "InvalidKind", message: `EgressNetwork backend ${ref.namespace}/${ref.name} needs to be on a route that has it as a parent` } };
+    for (const ref of allBackendRefs(route)) backends.set(ref, ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork" ? egress(ref) : index.resolve(from, ref, false));
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
-    return { route, parents: [], backends, unresolved, dropped: droppedRules(route) };
+    return { route, parents: [], egressParents: [], backends, unresolved, dropped: droppedRules(route) };
   }
 
   /** Groups accepted bindings by Service port and route namespace; on a port, GRPCRoutes take it from HTTPRoutes. */
@@ -184,10 +233,10 @@ export class MeshEngine {
   /** Linkerd's status controller: a parentRef named identically by a route of a more specific kind (any namespace) is Conflicted. */
   private linkerdConflicts(): void {
     const rank = (r: Route) => (MESH_ROUTE_KINDS as readonly string[]).indexOf(r.kind);
-    const same = (a: ParentRef, b: ParentRef) => a.namespace === b.namespace && a.name === b.name && a.port === b.port;
+    const same = (a: ParentRef, b: ParentRef) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.port === b.port;
     for (const state of this.routes) {
-      for (const p of state.parents) {
-        const over = this.routes.find((o) => rank(o.route) >= 0 && rank(o.route) < rank(state.route) && o.parents.some((q) => same(q.ref, p.ref)));
+      for (const p of [...state.parents, ...state.egressParents]) {
+        const over = this.routes.find((o) => rank(o.route) >= 0 && rank(o.route) < rank(state.route) && [...o.parents, ...o.egressParents].some((q) => same(q.ref, p.ref)));
         if (over) p.linkerdConflict = `Linkerd's status controller marks its parentRef Conflicted: ${routeKey(over.route)} names the same parentRef and ${over.route.kind} takes precedence over ${state.route.kind}`;
       }
     }

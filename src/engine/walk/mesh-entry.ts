@@ -4,12 +4,14 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { endpointName } from "../../model/endpoint.js";
-import { formatAddress } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
+import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { routeAtService, servicePlace } from "../mesh/route.js";
+import { linkerdOutbound, routeAtService, servicePlace } from "../mesh/route.js";
 import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
@@ -31,10 +33,13 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
       w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
       return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
-    case "address":
+    case "address": {
       step(w, "entry", "passed", dialled.how);
+      const egress = linkerdEgress(w, dialled.address);
+      if (egress) return atEgress(w, egress, dialled.address, dialled.port);
       step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
       return toAddress(w, dialled.address, dialled.port);
+    }
   }
 }
 
@@ -87,8 +92,36 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const routes = `${bound.role} routes of namespace ${bound.namespace}`;
   if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
   step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
-  if (bound.toService) return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false);
+  if (bound.toDefault) return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false);
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
+  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
+}
+
+/**
+ * The EgressNetwork a Linkerd client's proxy meets for an address outside the Services (its policy
+ * controller's lookup_ip: a Service's cluster IP first, then the EgressNetworks, egress.ts).
+ */
+function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefined {
+  const member = w.res.clientMesh!;
+  const ns = w.client?.endpoint?.namespace;
+  if (!member.inMesh || proxyMesh(w.ctx.inv, member) !== "linkerd" || ns === undefined) return undefined;
+  return resolveEgressNetwork(w.ctx.inv.mesh, address, ns);
+}
+
+/** A Linkerd client's connection to an EgressNetwork's address: its routes, else its trafficPolicy (route.ts linkerdOutbound). */
+function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number): RequestAnswer {
+  const name = `EgressNetwork ${en.namespace}/${en.name}`;
+  const bound = linkerdOutbound(w.ctx.mesh, { kind: "egress", network: en, address: formatAddress(address), port }, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
+  if (!bound || "unrouted" in bound) {
+    step(w, "routing", "passed", `${formatAddress(address)} is in ${name}: ${bound?.unrouted ?? "no route"}`);
+    return toAddress(w, address, port);
+  }
+  w.res.routeRole = bound.role;
+  const routes = `${name}, ${bound.role} routes of namespace ${bound.namespace}`;
+  if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
+  step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  const picked = bound.toDefault ? undefined : pickedBackend(bound.routes.map((r) => r.state), w.res);
+  if (bound.toDefault || picked?.ref.kind === "EgressNetwork") return toAddress(w, address, port);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 

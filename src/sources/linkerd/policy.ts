@@ -238,4 +238,24 @@ function readClient(f: Field, namespace: string): L7Rule | undefined {
   return { index: 0, from: clientClauses(identities, networks), path: ["spec", "client"] };
 }
 
-export const linkerdPolicyFrontEnds: FrontEnd[] = [serverFrontEnd, authorizationPolicyFrontEnd, serverAuthorizationFrontEnd, meshTlsFrontEnd, networkAuthFrontEnd];
+/**
+ * EgressNetwork (policy-controller/k8s/api/src/policy/egress_network.rs): `trafficPolicy` (Allow or
+ * Deny, required) and `networks` (CIDRs with `except`; unset: every address outside the cluster
+ * networks). What it changes is the outbound side of a meshed client (engine/mesh/egress.ts).
+ */
+const egressNetworkFrontEnd: FrontEnd = {
+  kind: "EgressNetwork", apiVersions: api("v1alpha1"), namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    const trafficPolicy = spec.get("trafficPolicy").string({ required: true, oneOf: ["Allow", "Deny"] }) as "Allow" | "Deny" | undefined;
+    const networks = spec.get("networks").present ? readNetworks(spec.get("networks")) : undefined;
+    if (!meta || !trafficPolicy) return;
+    b.inv.mesh.linkerd.egressNetworks.push({
+      name: meta.name, namespace: meta.namespace!, trafficPolicy, ...(networks ? { networks } : {}), annotations: meta.annotations ?? {}, created: created(root), src: ctx.ref,
+    });
+  },
+};
+
+export const linkerdPolicyFrontEnds: FrontEnd[] = [serverFrontEnd, authorizationPolicyFrontEnd, serverAuthorizationFrontEnd, meshTlsFrontEnd, networkAuthFrontEnd, egressNetworkFrontEnd];
