@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseSelector, toDnf, SelectorError } from "../src/sources/calico/selector.js";
 import { formatSelector, selector } from "../src/model/selector.js";
-import { engineFor, load, verdict } from "./helpers.js";
+import { cli, engineFor, load, tempFiles, verdict } from "./helpers.js";
 import { withPolicies } from "./fixtures/e2e-model.js";
 import { FastConnectivity } from "../src/engine/fast/connectivity.js";
 import { assertAgree, podsAnd } from "./engine/fast-agree.js";
@@ -29,12 +29,11 @@ test("Calico selectors: errors say what and where", () => {
   assert.equal(err("app == web"), `expected a quoted string, found "web" at column 8 of "app == web"`);
   assert.equal(err("app == 'web' &&"), `expected a selector term before the end at column 16 of "app == 'web' &&"`);
   assert.match(err("has(tier"), /expected "\)" before the end/);
-  assert.match(err("app contains 'w'"), /matches label values by substring/);
   assert.match(err("(a == 'x'"), /expected "\)"/);
   const l = load({ "p.yaml": "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  selector: app = 'x'\n" });
   const d = l.diagnostics.errors[0];
   assert.equal(`${d.line} ${d.field?.join(".")}`, "5 spec.selector");
-  assert.match(d.message, /expected ==, !=, in or not in after "app", found "="/);
+  assert.match(d.message, /expected ==, !=, in, not in, contains, starts with or ends with after "app", found "="/);
 });
 
 const calico = (kind: string, name: string, spec: string, namespace?: string) =>
@@ -361,6 +360,73 @@ test("Calico's implicit labels: projectcalico.org/namespace, orchestrator and se
   assert.equal(verdict(e, "x/b", "z/a", 80), "deny", "the namespaced rule stays in z");
   assert.equal(verdict(e, "x/b", "workload:h1", 22), "deny", "host endpoints have no namespace label");
   assert.equal(verdict(e, "x/b", "z/b", 22), "allow", "pods have one");
-  const sa = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount != 'x'}}", "x") });
-  assert.match(sa.diagnostics.errors.map((d) => d.message).join("\n"), /projectcalico\.org\/serviceaccount with != or not in/);
+  const sa = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount starts with 'x'}}", "x") });
+  assert.match(sa.diagnostics.errors.map((d) => d.message).join("\n"), /projectcalico\.org\/serviceaccount with contains, starts with or ends with/);
+});
+
+// libcalico-go selector tokenizer (AppendTokens): after a label, "contains", or "starts"/"ends", spaces
+// and tabs (or none), then "with" (TokContains, TokStartsWith, TokEndsWith), each followed by a string
+// (parser.go parseOperation); ast.go LabelContainsValueNode/LabelStartsWithValueNode/LabelEndsWithValueNode
+// Evaluate: the label is present and strings.Contains/HasPrefix/HasSuffix; an absent label never matches,
+// so the negation holds for it. They were errors ("matches label values by substring").
+test("Calico selectors: contains, starts with, ends with, as libcalico-go's tokenizer and evaluator", () => {
+  assert.deepEqual(dnf("app contains 'eb'"), ['app contains "eb"']);
+  assert.deepEqual(dnf("app starts with 'we' && tier ends  with\t\"nd\""), ['app starts with "we",tier ends with "nd"']);
+  assert.deepEqual(dnf("app startswith 'we' || app endswith 'b'"), ['app starts with "we"', 'app ends with "b"']);
+  assert.deepEqual(dnf("!(app contains 'x' || has(y))"), ['!(app contains "x"),!y']);
+  const err = (s: string) => { try { parseSelector(s); return ""; } catch (e) { assert.ok(e instanceof SelectorError); return e.message; } };
+  assert.match(err("app starts 'we'"), /expected "with", found "'we'"/);
+  assert.match(err("app contains web"), /expected a quoted string, found "web"/);
+  assert.match(err("app ends with"), /expected a quoted string/);
+  const pods = ["web-1", "web-2", "api-1"].map((n) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${n}, namespace: x, labels: {app: ${n}${n === "web-2" ? ", tier: web-front" : ""}}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.${n === "web-1" ? 1 : n === "web-2" ? 2 : 3}}`);
+  const yaml = [...pods,
+    calico("NetworkPolicy", "web", "  selector: app starts with 'web-'\n  ingress:\n  - {action: Allow, source: {selector: app ends with '-1'}}\n  - {action: Allow, source: {selector: \"tier contains 'fro'\"}}", "x"),
+    calico("NetworkPolicy", "api", "  selector: app contains 'pi'\n  ingress:\n  - {action: Allow, source: {selector: \"!(tier contains 'front')\"}}", "x"),
+  ].join("\n---\n");
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "x/api-1", "x/web-1", 80), "allow", "api-1 ends with -1");
+  assert.equal(verdict(e, "x/web-2", "x/web-1", 80), "allow", "web-2's tier contains fro");
+  assert.equal(verdict(e, "x/web-1", "x/web-2", 80), "allow");
+  assert.equal(verdict(e, "x/web-2", "x/api-1", 80), "deny", "api-1 is selected (contains pi); web-2's tier contains front");
+  assert.equal(verdict(e, "x/web-1", "x/api-1", 80), "allow", "web-1 has no tier: the negation holds for an absent label");
+  const loaded = load({ "p.yaml": yaml });
+  const fast = new FastConnectivity(new PolicyEngine(loaded.inventory, DEFAULT_OPTIONS));
+  assertAgree(fast, podsAnd(loaded.inventory), "substring operators");
+});
+
+// An endpoint's service account as a workload endpoint label (workload_endpoint_default.go): with != and
+// not in, every pod running as another account (pods always have one), and the host endpoints and network
+// sets, which have no such label (it was an error: "every service account but some cannot be expressed").
+test("Calico selectors: projectcalico.org/serviceaccount with != and not in", () => {
+  const pod = (n: string, sa: string, ip: number) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${n}, namespace: x, labels: {app: ${n}}}\nspec: {serviceAccountName: ${sa}, containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.${ip}}`;
+  const yaml = [pod("a", "robot", 1), pod("b", "human", 2), pod("c", "default", 3), pod("d", "guest", 4),
+    calico("NetworkPolicy", "to-a", "  selector: app == 'a'\n  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount != 'human'}}", "x"),
+    calico("NetworkPolicy", "to-b", "  selector: app == 'b'\n  ingress:\n  - {action: Allow, source: {selector: \"projectcalico.org/serviceaccount not in {'robot', 'default'}\", serviceAccounts: {names: [robot, guest]}}}", "x"),
+  ].join("\n---\n");
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "human is excluded");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "allow", "default is another account");
+  assert.equal(verdict(e, "x/d", "x/b", 80), "allow", "guest: named, not excluded");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny", "robot: named, but excluded");
+  assert.equal(verdict(e, "x/c", "x/b", 80), "deny", "default: excluded, and not named");
+  const loaded = load({ "p.yaml": yaml });
+  const fast = new FastConnectivity(new PolicyEngine(loaded.inventory, DEFAULT_OPTIONS));
+  assertAgree(fast, podsAnd(loaded.inventory), "service accounts excluded");
+});
+
+test("substring selectors and excluded service accounts are refused by the back ends that cannot say them, by name", async () => {
+  const { dir, cleanup } = tempFiles({ "p.yaml": [
+    calico("NetworkPolicy", "web", "  selector: app starts with 'web-'\n  ingress:\n  - {action: Allow}", "x"),
+    calico("NetworkPolicy", "sa", "  selector: app == 'a'\n  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount != 'x'}}", "x"),
+  ].join("\n---\n") });
+  try {
+    const common = await cli(["convert", "policy", "-f", dir, "--to", "common"]);
+    assert.match(common.err, /Calico NetworkPolicy x\/web: app starts with "web-": Kubernetes label selectors match whole values/);
+    assert.match(common.err, /Calico NetworkPolicy x\/sa, ingress rule 0: the common API's serviceAccounts name the accounts selected/);
+    const k8s = await cli(["convert", "policy", "-f", dir, "--to", "k8s"]);
+    assert.match(k8s.err, /x\/web: app starts with "web-"/);
+    assert.match(k8s.err, /x\/sa.*Kubernetes policies cannot select by service account/);
+    const cilium = await cli(["compile", "-f", dir, "--target", "cilium", "-o", "yaml"]);
+    assert.match(cilium.err, /app starts with "web-"/);
+  } finally { cleanup(); }
 });

@@ -93,7 +93,7 @@ export class FlowJudge {
     if (!this.classes) return `${src.key}|${dst.key}`;
     const s = src.party, d = dst.party;
     const self = s.endpoint !== undefined && s.endpoint === d.endpoint;
-    const own = `${this.engine.ownNodeExempt(s.endpoint, d) ? 1 : 0}${this.engine.ownNodeExempt(d.endpoint, s) ? 1 : 0}`;
+    const own = `${this.engine.matcher.isOwnNode(s.endpoint, d) ? 1 : 0}${this.engine.matcher.isOwnNode(d.endpoint, s) ? 1 : 0}`;
     return `${this.classes.of(s)}>${this.classes.of(d)}${self ? "|self" : ""}|${own}`;
   }
 }

@@ -8,6 +8,11 @@ export interface Io {
   out(text: string): void;
   /** Writes text that escapeControls (terminal.ts) has made safe already, without scanning it again (safeIo provides it). */
   outEscaped?(text: string): void;
+  /**
+   * Writes UTF-8 bytes of text made safe already, as outEscaped (the list's rows at scale). It is done
+   * with the bytes when it returns (written or copied): the caller may reuse the buffer.
+   */
+  outBytes?(bytes: Uint8Array): void;
   err(text: string): void;
   stdin(): string;
   /** Where relative output is read from (tests pass a fixture folder). */

@@ -30,7 +30,7 @@ export const NAMESPACE_OPTION: Record<string, OptionSpec> = {
 
 export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
   [OPTION_FLAGS.hostNetwork]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.hostNetwork, default: DEFAULT_OPTIONS.hostNetwork, description: "host-network pods are their node's traffic, or ordinary pods" },
-  [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "traffic from a node to its own pods: always allowed, or subject to policy" },
+  [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "a pod's traffic with its own node: allowed both ways, from the node only (ingress: Cilium, Calico), or subject to policy; auto: by the input's CNI (Cilium's or Calico's objects or DaemonSet: ingress, else allow)" },
   [OPTION_FLAGS.samePriority]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.samePriority, default: DEFAULT_OPTIONS.samePriority, description: "policies of equal priority that both match: first by name, or Deny first" },
 };
 

@@ -18,5 +18,6 @@ export function escapeControls(text: string): string {
  * (at 100k pods, -o json is 150 MB).
  */
 export function safeIo(io: Io): Io {
+  // outBytes (bytes of text escaped already, as outEscaped's) passes as it is.
   return { ...io, out: (s) => io.out(escapeControls(s)), err: (s) => io.err(escapeControls(s)), outEscaped: (s) => io.out(s) };
 }

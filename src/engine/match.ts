@@ -52,6 +52,7 @@ export class Matcher {
     if (this.actsAsNode(e)) return false;
     if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;
     if (sel.serviceAccounts && !sel.serviceAccounts.includes(e.serviceAccount ?? "default")) return false;
+    if (sel.exceptServiceAccounts?.includes(e.serviceAccount ?? "default")) return false;
     if (sel.trustDomain !== undefined && sel.trustDomain !== this.index.inv.mesh.settings.trustDomain) return false;
     if (sel.cluster !== e.cluster) return false;
     return this.namespaceMatches(sel.namespaces, e.namespace) && matches(sel.labels, e.labels);
@@ -112,6 +113,9 @@ export class Matcher {
           matches(peer.selector, n.labels) && n.cidrs.some((c) => contains(c, remoteAddress)));
       case "domains":
         // Domain names are resolved at run time by the data plane; an address flow cannot match them.
+        return false;
+      case "own-node":
+        // Relative to the rule's subject: PolicyEngine.ruleMatches asks isOwnNode; no party is it alone.
         return false;
     }
   }

@@ -1,20 +1,33 @@
 // Choices the specifications leave to the implementation. Each has a default, a CLI flag, and a
 // warning on every answer that depends on it.
 
+import type { Inventory } from "../model/inventory.js";
+import type { Direction } from "../model/policy.js";
+import { inputCnis } from "../model/cni.js";
+
 export interface EngineOptions {
   /** Host-network pods: "node" = they are their node's traffic (not selected by pod selectors); "pod" = ordinary pods. */
   hostNetwork: "node" | "pod";
-  /** Traffic from a node to the pods running on it: "allow" (as most CNIs do, for kubelet probes) or "policy". */
-  ownNode: "allow" | "policy";
+  /**
+   * A pod's traffic with its own node (the node, or a host-network pod acting as it), which the
+   * Namespace tier does not decide when exempt: "allow" both ways (the Kubernetes concepts page:
+   * "traffic to and from the node where a Pod is running is always allowed"); "ingress" from the
+   * node to the pod only (Cilium, allow-localhost; Calico, felix's OUTPUT chain), the pod's traffic
+   * to its node being subject to its egress policy; "policy" neither. "auto": chosen from the input's
+   * CNI (ownNodeDefault), which the engine resolves when built.
+   */
+  ownNode: OwnNodeMode | "auto";
   /** Two Admin/Baseline policies at the same priority that both match: "name" (alphabetical first wins) or "deny-first". */
   samePriority: "name" | "deny-first";
 }
 
-export const DEFAULT_OPTIONS: EngineOptions = { hostNetwork: "node", ownNode: "allow", samePriority: "name" };
+export type OwnNodeMode = "allow" | "ingress" | "policy";
+
+export const DEFAULT_OPTIONS: EngineOptions = { hostNetwork: "node", ownNode: "auto", samePriority: "name" };
 
 export const OPTION_CHOICES: { [K in keyof EngineOptions]: readonly EngineOptions[K][] } = {
   hostNetwork: ["node", "pod"],
-  ownNode: ["allow", "policy"],
+  ownNode: ["auto", "allow", "ingress", "policy"],
   samePriority: ["name", "deny-first"],
 };
 
@@ -24,3 +37,51 @@ export const OPTION_FLAGS: { [K in keyof EngineOptions]: string } = {
   ownNode: "own-node",
   samePriority: "same-priority",
 };
+
+/** The own-node mode an engine uses, and why (the input's CNI, the flag, or the Kubernetes default). */
+export interface OwnNodeChoice { mode: OwnNodeMode; why: string }
+
+/** Whether `mode` exempts a pod's traffic with its own node in direction d (at the pod). */
+export function ownNodeExempts(mode: OwnNodeMode, d: Direction): boolean {
+  return mode === "allow" || (mode === "ingress" && d === "ingress");
+}
+
+/**
+ * --own-node=auto: what the input's CNI does with a pod's traffic with its own node, from what the
+ * input shows of it (its policies' kinds, its DaemonSet, Cilium's ConfigMap cilium-config).
+ *   Cilium: the agent lets the local host reach its endpoints whatever their ingress policy when
+ *     allow-localhost is "always", and "auto" (its default) is "always" in Kubernetes ("Kubernetes
+ *     demands that the localhost can always reach local pods": daemon init; mapstate
+ *     determineAllowLocalhostIngress adds an allow of reserved:host, which a deny still beats); a pod's
+ *     egress to its node is policy (toEntities host). allow-localhost "policy": both ways policy.
+ *   Calico: felix does not police host -> endpoint by the endpoint's ingress policy (rules/static.go
+ *     filterOutputChain: "it's generally very useful to be able to contact any local workload from the
+ *     host"); a pod's traffic to its host passes its egress policy first (then DefaultEndpointToHostAction,
+ *     ACCEPT as Calico's manifests and operator set it).
+ *   Neither shown: the Kubernetes concepts page, "allow" both ways. When both are shown, the stricter.
+ */
+export function ownNodeDefault(inv: Inventory): OwnNodeChoice {
+  const found = inputCnis(inv).map((c): OwnNodeChoice => {
+    if (c.family === "calico") return { mode: "ingress", why: `${c.why}: felix does not police a node's traffic to its own pods; a pod's traffic to its node is subject to its egress policy` };
+    const policy = inv.ciliumAgent?.allowLocalhost === "policy";
+    return { mode: policy ? "policy" : "ingress", why: `${c.why}: ${policy ? "allow-localhost is policy: a pod's traffic with its node is subject to policy both ways" : "the agent lets a pod's own node reach it (allow-localhost, always in Kubernetes); a pod's traffic to its node is subject to its egress policy"}` };
+  });
+  if (!found.length) return { mode: "allow", why: "no CNI shown in the input: the Kubernetes default, traffic to and from the node where a pod runs is always allowed" };
+  return found.reduce((a, b) => (STRICTNESS[b.mode] > STRICTNESS[a.mode] ? b : a));
+}
+
+const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 2 };
+
+/**
+ * The options with --own-node=auto resolved for `inv`: for engines over inventories derived from it
+ * (a translation's output, the input without one policy), which must keep the input's data plane.
+ */
+export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions {
+  return { ...options, ownNode: resolveOwnNode(options, inv).mode };
+}
+
+/** The own-node mode an engine uses for the input, and why. */
+export function resolveOwnNode(options: EngineOptions, inv: Inventory): OwnNodeChoice {
+  if (options.ownNode !== "auto") return { mode: options.ownNode, why: "as given" };
+  return ownNodeDefault(inv);
+}

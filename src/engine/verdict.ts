@@ -13,7 +13,7 @@ import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
-import { DEFAULT_OPTIONS, OPTION_FLAGS, type EngineOptions } from "./options.js";
+import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolveOwnNode, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
 
 /**
@@ -72,6 +72,8 @@ export interface Decision {
   warnings: Warning[];
   /** By "network": the network the flow takes (the party is on it when allowed, not on it when denied). */
   network?: string;
+  /** By "own-node": the engine's own-node mode and why (the input's CNI, or the flag). */
+  ownNode?: OwnNodeChoice;
 }
 
 export interface Verdict {
@@ -95,9 +97,17 @@ export class PolicyEngine {
   private subjects: SubjectLookup[] = [];
   readonly networks: NetworkMap;
 
-  constructor(readonly inventory: Inventory, readonly options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
+  /** The options in use: --own-node=auto resolved for the input (resolveOwnNode). */
+  readonly options: EngineOptions & { ownNode: OwnNodeMode };
+  /** The own-node mode and why (the input's CNI, the flag, or the Kubernetes default), for explanations. */
+  readonly ownNode: OwnNodeChoice;
+  private hasOwnNodePeers?: boolean;
+
+  constructor(readonly inventory: Inventory, options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
+    this.ownNode = resolveOwnNode(options, inventory);
+    this.options = { ...options, ownNode: this.ownNode.mode };
     this.index = index ?? new InventoryIndex(inventory);
-    this.matcher = new Matcher(this.index, options);
+    this.matcher = new Matcher(this.index, this.options);
     this.networks = new NetworkMap(inventory.namespaces);
     this.byTier = { admin: [], namespace: [], baseline: [] };
     this.policiesChanged();
@@ -122,6 +132,7 @@ export class PolicyEngine {
    */
   policiesChanged(change?: { added: readonly Policy[]; removed: readonly Policy[] }): void {
     this.alternates.clear();
+    this.hasOwnNodePeers = undefined;
     if (change) {
       for (const p of change.removed) { const list = this.byTier[p.tier], i = list.indexOf(p); if (i >= 0) list.splice(i, 1); }
       for (const p of change.added) insertSorted(this.byTier[p.tier], p, comparePolicies);
@@ -161,10 +172,10 @@ export class PolicyEngine {
   decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], request?: RequestCheck): Decision {
     const e = local.endpoint;
     if (!e || !this.isSubjectable(e)) return fixed(direction, "unenforced");
-    const ownNode = this.ownNodeExempt(e, remote);
+    const ownNode = this.ownNodeExempt(e, remote, direction);
     const network = this.networkOf(flow);
     const remoteAddress = flowAddress(remote, local, network);
-    const matchRule = (rule: Rule) => this.ruleMatches(rule, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
+    const matchRule = (rule: Rule) => this.ruleMatches(rule, e, remote, remoteAddress, flow, destPorts) && (!request || request.matches(rule));
     return this.walk(direction, e, matchRule, ownNode, request ? requestRulesOf : rulesOf, network);
   }
 
@@ -180,7 +191,7 @@ export class PolicyEngine {
       const policies = this.applicable(tier, direction, e, network);
       append(considered, policies);
       if (tier === "namespace" && ownNode && policies.length > 0) {
-        return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings };
+        return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings, ownNode: this.ownNode };
       }
       const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules);
       if (hit && hit.rule.action !== "pass") {
@@ -203,20 +214,26 @@ export class PolicyEngine {
     const out: RuleRef[] = [];
     for (const tier of TIERS.slice(0, TIERS.indexOf(last) + 1)) {
       for (const policy of this.applicable(tier, direction, e, network)) {
-        for (const rule of rulesOf(policy, direction) ?? []) if (this.ruleMatches(rule, remote, remoteAddress, flow, destPorts)) out.push({ policy, rule });
+        for (const rule of rulesOf(policy, direction) ?? []) if (this.ruleMatches(rule, e, remote, remoteAddress, flow, destPorts)) out.push({ policy, rule });
       }
     }
     return out;
   }
 
   /**
-   * Traffic between `e` and its own node (the node, or a host-network pod acting as it), in either
-   * direction: "always allowed" for NetworkPolicy (the Kubernetes concepts page). Under
-   * --own-node=allow it decides the Namespace tier when a policy there selects `e`; the Admin and
-   * Baseline tiers still apply (their conformance suite denies pod → own node with `nodes` peers).
+   * Traffic between `e` and its own node (the node, or a host-network pod acting as it), in
+   * direction d at `e`: "always allowed" for NetworkPolicy (the Kubernetes concepts page) both ways
+   * under --own-node=allow, from the node only under --own-node=ingress (Cilium, Calico: options.ts
+   * ownNodeDefault). Exempt, it decides the Namespace tier when a policy there selects `e`; the Admin
+   * and Baseline tiers still apply (their conformance suite denies pod → own node with `nodes` peers).
    */
-  ownNodeExempt(e: Endpoint | undefined, remote: Party): boolean {
-    return this.options.ownNode === "allow" && this.matcher.isOwnNode(e, remote);
+  ownNodeExempt(e: Endpoint | undefined, remote: Party, d: Direction): boolean {
+    return ownNodeExempts(this.options.ownNode, d) && this.matcher.isOwnNode(e, remote);
+  }
+
+  /** Whether a rule has an own-node peer (Cilium's host entity): a pod's pairs with its own node are then matched against it. */
+  get ownNodePeers(): boolean {
+    return this.hasOwnNodePeers ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some((r) => r.peers?.some((x) => x.kind === "own-node")));
   }
 
   /**
@@ -249,9 +266,9 @@ export class PolicyEngine {
     return (e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e);
   }
 
-  private ruleMatches(rule: Rule, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {
+  private ruleMatches(rule: Rule, local: Endpoint, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {
     if (rule.ports && !rule.ports.some((m) => portMatches(m, flow.protocol, flow.port, destPorts))) return false;
-    return !rule.peers || rule.peers.some((p) => this.matcher.peerMatches(p, remote, remoteAddress));
+    return !rule.peers || rule.peers.some((p) => (p.kind === "own-node" ? this.matcher.isOwnNode(local, remote) : this.matcher.peerMatches(p, remote, remoteAddress)));
   }
 
   /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
@@ -276,7 +293,11 @@ export class PolicyEngine {
     const hostNet = (e?: Endpoint) => e?.kind === "pod" && e.hostNetwork === true;
     if (hostNet(s) || hostNet(d)) this.compare(flow, v, "hostNetwork", this.options.hostNetwork === "node" ? "pod" : "node", out, "a host-network pod takes part");
     const own = this.matcher.isOwnNode(d, flow.src) ? "the source is the destination pod's own node" : this.matcher.isOwnNode(s, flow.dst) ? "the destination is the source pod's own node" : undefined;
-    if (own) this.compare(flow, v, "ownNode", this.options.ownNode === "allow" ? "policy" : "allow", out, own);
+    if (own) {
+      for (const other of OPTION_CHOICES.ownNode) {
+        if (other !== "auto" && other !== this.options.ownNode) this.compare(flow, v, "ownNode", other, out, `${own}; Junction uses --${OPTION_FLAGS.ownNode}=${this.options.ownNode}: ${this.ownNode.why}`);
+      }
+    }
     return out;
   }
 

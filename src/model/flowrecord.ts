@@ -24,7 +24,7 @@ const PROTOCOL_NUMBERS: Record<string, string> = { 1: "ICMP", 6: "TCP", 17: "UDP
 
 /** A protocol name from a number or a name in any case (icmpv6 and ipv6-icmp are ICMPv6). */
 export function protocolName(p: string): string {
-  if (/^\d+$/.test(p)) return PROTOCOL_NUMBERS[p] ?? p;
+  if (/^\d+$/.test(p)) return PROTOCOL_NUMBERS[String(Number(p))] ?? String(Number(p));
   const u = p.toUpperCase();
   return u === "ICMPV6" || u === "IPV6-ICMP" ? "ICMPv6" : u;
 }

@@ -23,8 +23,29 @@ export interface Cidr extends AddressRange {
 
 const BITS: Record<Family, number> = { 4: 32, 6: 128 };
 
+/**
+ * An address as Go's net.ParseIP and the kernel read it: an IPv4-mapped IPv6 address
+ * (`::ffff:10.9.9.9`) is the IPv4 address 10.9.9.9 (net.IP.To4 gives it, and a socket that connects
+ * or sends to it sends IPv4 packets: the flow is the IPv4 one). Every reader of an address (pod and
+ * Workload addresses, flows, history, explain's `ip:`) reads it so; parseAddressAsWritten keeps the
+ * written family (net/netip.ParseAddr, for CIDR parsers and validation).
+ */
 export function parseAddress(text: string): Address | undefined {
-  const s = text.trim();
+  const a = parseAddressAsWritten(text);
+  return a && a.family === 6 && isMapped(a.value) ? { family: 4, value: a.value & 0xffffffffn } : a;
+}
+
+/** Whether an IPv6 address is IPv4-mapped (::ffff:0:0/96, netip's Is4In6). */
+function isMapped(v6: bigint): boolean {
+  return v6 >> 32n === 0xffffn;
+}
+
+/**
+ * An address in the family it is written in: `::ffff:10.9.9.9` is IPv6 (net/netip.ParseAddr). No
+ * white space, as no Go parser takes it (net.ParseIP(" 10.0.0.1") is nil: the API server refuses
+ * such a clusterIP or podIP).
+ */
+export function parseAddressAsWritten(s: string): Address | undefined {
   if (s.includes(":")) {
     const v = parseIPv6(s);
     return v === undefined ? undefined : { family: 6, value: v };
@@ -33,8 +54,23 @@ export function parseAddress(text: string): Address | undefined {
   return v === undefined ? undefined : { family: 4, value: v };
 }
 
+/**
+ * Whether `text` is an address parseAddress reads (nothing made for it: a pod's hostIP is checked
+ * for every pod and kept only for host-network pods without addresses of their own).
+ */
+export function isAddress(text: string): boolean {
+  const s = text.trim();
+  return s.includes(":") ? parseIPv6(s) !== undefined : ipv4Number(s) !== undefined;
+}
+
 /** Four decimal octets, 0-255, without leading zeros. */
 function parseIPv4(s: string): bigint | undefined {
+  const v = ipv4Number(s);
+  return v === undefined ? undefined : BigInt(v);
+}
+
+/** parseIPv4's value as a number. */
+function ipv4Number(s: string): number | undefined {
   let v = 0, octet = 0, digits = 0, parts = 0;
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : 46;
@@ -48,7 +84,7 @@ function parseIPv4(s: string): bigint | undefined {
       digits++;
     } else return undefined;
   }
-  return parts === 4 ? BigInt(v) : undefined;
+  return parts === 4 ? v : undefined;
 }
 
 function parseIPv6(s: string): bigint | undefined {
@@ -75,11 +111,28 @@ function parseIPv6(s: string): bigint | undefined {
   return v;
 }
 
-/** Parses "10.0.0.0/8" or "fd00::/8". Host bits are cleared (upstream treats "10.0.0.5/8" as its network). */
+/**
+ * Parses "10.0.0.0/8" or "fd00::/8" as Go's net.ParseCIDR and net.IPNet read them: an IPv4-mapped
+ * prefix of /96 or longer is the IPv4 network (`::ffff:10.0.0.0/104` is 10.0.0.0/8, its text the IPv4
+ * form), as parseAddress reads an IPv4-mapped address; a shorter one stays IPv6 (`::ffff:0:0/80`).
+ * Host bits are cleared (upstream treats "10.0.0.5/8" as its network).
+ */
 export function parseCidr(text: string): Cidr | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  const c = parseCidrAsWritten(text);
+  return c && c.family === 6 && c.prefix >= 96 && isMapped(c.first) ? mappedNetwork(c) : c;
+}
+
+/** An IPv4-mapped prefix of /96 or longer as the IPv4 network net.IPNet reads (text: that network). */
+function mappedNetwork(c: Cidr): Cidr {
+  const first = c.first & 0xffffffffn, prefix = c.prefix - 96;
+  return { family: 4, first, last: c.last & 0xffffffffn, prefix, text: `${formatAddress({ family: 4, value: first })}/${prefix}` };
+}
+
+/** A CIDR in the family it is written in: `::ffff:10.0.0.0/104` is an IPv6 prefix (net/netip.ParsePrefix). */
+export function parseCidrAsWritten(text: string): Cidr | undefined {
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
   if (!m) return undefined;
-  const addr = parseAddress(m[1]);
+  const addr = parseAddressAsWritten(m[1]);
   if (!addr) return undefined;
   const prefix = Number(m[2]);
   const bits = BITS[addr.family];
@@ -121,15 +174,12 @@ export function parseGoCidr(text: string, parser: GoCidrParser): GoCidr | undefi
     leadingZeros = true;
     address = octets.map((o) => String(Number(o))).join(".");
   }
-  const c = parseCidr(`${address}/${Number(m[2])}`);
+  const c = parseCidrAsWritten(`${address}/${Number(m[2])}`);
   if (!c) return undefined;
-  const written = parseAddress(address)!;
+  const written = parseAddressAsWritten(address)!;
   const hostBits = written.value !== c.first;
-  const mapped = written.family === 6 && written.value >> 32n === 0xffffn;
-  if (mapped && parser !== "netip" && c.prefix >= 96) {
-    const prefix = c.prefix - 96, first = c.first & 0xffffffffn, last = c.last & 0xffffffffn;
-    return { cidr: { family: 4, first, last, prefix, text: `${formatAddress({ family: 4, value: first })}/${prefix}` }, hostBits, leadingZeros, mapped };
-  }
+  const mapped = written.family === 6 && isMapped(written.value);
+  if (mapped && parser !== "netip" && c.prefix >= 96) return { cidr: mappedNetwork(c), hostBits, leadingZeros, mapped };
   const changed = leadingZeros || (mapped && parser !== "netip");
   return { cidr: changed ? { ...c, text: `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}` } : { ...c, text }, hostBits, leadingZeros, mapped };
 }

@@ -96,6 +96,9 @@ export interface L7Rule {
   path: Path;
 }
 
+/** A condition no request meets (a port among none): what a rule that must never match carries. */
+export const NEVER_MATCHES: Condition = { attribute: "destination.port", ports: [] };
+
 /** Istio's value syntax: exact, prefix*, *suffix or * (StringMatcherWithPrefix / HeaderMatcher / HostMatcher). */
 export function istioWildcard(value: string, ignoreCase = false): StringMatch {
   const ci = ignoreCase ? { ignoreCase: true } : {};

@@ -5,7 +5,7 @@
 import type { Cidr } from "./ip.js";
 import { cidrFrom } from "./ip.js";
 import { escapeRegex } from "./regex.js";
-import type { Clause, L7Rule } from "./l7.js";
+import type { CidrMatch, Clause, L7Rule } from "./l7.js";
 import type { LabelSelector, Labels } from "./selector.js";
 import type { SourceRef } from "./source.js";
 
@@ -25,6 +25,8 @@ export interface MeshSettings {
   linkerdClusterNetworks: readonly Cidr[];
   /** The namespace of Linkerd's control plane (part of its identities). */
   linkerdNamespace: string;
+  /** The policy controller's --global-egress-network-namespace: its EgressNetworks serve clients of namespaces without their own. */
+  linkerdEgressNamespace: string;
   /**
    * Istio meshConfig extensionProviders by name, and whether each is an envoyExtAuthzHttp or an
    * envoyExtAuthzGrpc provider (what CUSTOM policies do depends on it); undefined: not known.
@@ -144,9 +146,26 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   linkerdDefaultPolicy: "all-unauthenticated",
   linkerdClusterNetworks: ["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map(cidrFrom),
   linkerdNamespace: "linkerd",
+  linkerdEgressNamespace: "linkerd-egress",
   ciliumNormalizePath: true,
   istioPathNormalization: "BASE",
 };
+
+/**
+ * The mesh settings the istiod that configures this workload's proxy reads: a pod labelled
+ * istio.io/rev=REV (the injector writes the label), else in a namespace labelled so, belongs to
+ * revision REV, whose istiod reads ConfigMap istio-REV (pilot/pkg/bootstrap/mesh.go
+ * getMeshConfigMapName); without one, or when the input lacks that ConfigMap, the default
+ * revision's (ConfigMap istio).
+ */
+export function istioSettingsOf(mesh: MeshModel, e: { namespace?: string; labels: Readonly<Record<string, string>> } | undefined): MeshSettings {
+  if (!mesh.istioRevisions || !e) return mesh.settings;
+  const rev = e.labels[ISTIO_REV_LABEL] ?? mesh.istioNamespaceRevisions?.[e.namespace ?? ""];
+  const own = rev === undefined ? undefined : mesh.istioRevisions[rev];
+  return own ? { ...mesh.settings, ...own } : mesh.settings;
+}
+
+export const ISTIO_REV_LABEL = "istio.io/rev";
 
 export type MeshAction = "allow" | "deny" | "audit" | "custom";
 
@@ -263,8 +282,34 @@ export interface LinkerdRoute {
   src?: SourceRef;
 }
 
+/**
+ * A Linkerd EgressNetwork (policy.linkerd.io/v1alpha1): addresses outside the cluster's Services that
+ * meshed clients reach through it, its routes (parentRefs naming it) and, for what no route takes,
+ * its trafficPolicy.
+ */
+export interface LinkerdEgressNetwork {
+  name: string;
+  namespace: string;
+  /** spec.networks; unset: every address outside the cluster networks (engine/mesh/egress.ts). */
+  networks?: readonly CidrMatch[];
+  trafficPolicy: "Allow" | "Deny";
+  /** Its annotations (config.linkerd.io/opaque-ports). */
+  annotations: Readonly<Record<string, string>>;
+  created?: string;
+  src?: SourceRef;
+}
+
+/** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases">;
+
 export interface MeshModel {
   settings: MeshSettings;
+  /**
+   * Istio revisions whose istiod's ConfigMap istio-REV the input holds (sources/istio/meshconfig.ts),
+   * and the revision label istio.io/rev of each namespace that has one: istioSettingsOf.
+   */
+  istioRevisions?: Record<string, IstioRevisionSettings>;
+  istioNamespaceRevisions?: Record<string, string>;
   istio: {
     authorizations: IstioAuthorization[];
     peerAuthentications: IstioPeerAuthentication[];
@@ -274,6 +319,7 @@ export interface MeshModel {
     servers: LinkerdServer[];
     authorizations: LinkerdAuthorization[];
     routes: LinkerdRoute[];
+    egressNetworks: LinkerdEgressNetwork[];
   };
 }
 
@@ -281,6 +327,6 @@ export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
     istio: { authorizations: [], peerAuthentications: [], clientTls: [] },
-    linkerd: { servers: [], authorizations: [], routes: [] },
+    linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

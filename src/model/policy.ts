@@ -34,6 +34,8 @@ export interface EndpointSelector {
   kinds: readonly SelectableKind[];
   /** When set, only endpoints running as one of these service accounts (pods: spec.serviceAccountName, default "default"). */
   serviceAccounts?: readonly string[];
+  /** When set, only pods running as none of these service accounts (Calico's `projectcalico.org/serviceaccount != 'a'`, `not in`). */
+  exceptServiceAccounts?: readonly string[];
   /**
    * Cilium's requirements on io.cilium.k8s.policy.cluster, a pod's cluster name (the agent's
    * cluster-name), with the selector's pod part: `labels` is that part when they hold for the
@@ -81,7 +83,13 @@ export type Peer =
   | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
   | { kind: "networks"; selector: LabelSelector; family?: Family }
-  | { kind: "domains"; names: readonly string[] };
+  | { kind: "domains"; names: readonly string[] }
+  /**
+   * The rule's subject's own node (Cilium's host entity: the node, and host-network pods acting as
+   * it), relative to the endpoint the rule is evaluated for. Only in allow rules of the Namespace tier
+   * (the connectivity engine matches it there, for a pod and its own node: fast/rows.ts).
+   */
+  | { kind: "own-node"; family?: Family };
 
 export interface Rule {
   /** Position in the policy's list for this direction. */

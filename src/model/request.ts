@@ -28,6 +28,8 @@ export interface RouteRequest {
 
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
 export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";
+/** Whether the client speaks plain HTTP on the connection (what a mesh proxy's HTTP routes see). */
+export const speaksHttp = (req: Pick<RouteRequest, "scheme">): boolean => req.scheme === "http" || req.scheme === "ws";
 
 /**
  * How a proxy reads a header or query parameter that a request repeats. "envoy" (Envoy Gateway,

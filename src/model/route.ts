@@ -133,6 +133,12 @@ export interface Route extends ObjectMeta {
   rules: RouteRule[];
 }
 
+/** Linkerd's policy API group. */
+export const LINKERD_POLICY_GROUP = "policy.linkerd.io";
+
+/** A Linkerd EgressNetwork parent (Linkerd's clients only). */
+export const isEgressNetworkParent = (ref: ParentRef) => ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork";
+
 /** A Service parent (GAMMA: group "" or "core"). */
 export const isServiceParent = (ref: ParentRef) => (ref.group === CORE_GROUP || ref.group === "core") && ref.kind === "Service";
 

@@ -3,7 +3,18 @@
 
 export type Labels = Readonly<Record<string, string>>;
 
-export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist";
+export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | SubstringOperator;
+
+/**
+ * Calico's substring operators (libcalico-go selector parser: `k contains 'v'`, `k starts with 'v'`,
+ * `k ends with 'v'`; one value), and their negations: the label is present and its value contains,
+ * starts or ends with the value (ast.go LabelContainsValueNode.Evaluate: strings.Contains, HasPrefix,
+ * HasSuffix; an absent label never matches); the Not forms hold where those do not, absent labels too.
+ * Kubernetes label selectors have none of them.
+ */
+export type SubstringOperator = "Contains" | "StartsWith" | "EndsWith" | "NotContains" | "NotStartsWith" | "NotEndsWith";
+
+export const SUBSTRING_OPERATORS: ReadonlySet<Operator> = new Set<SubstringOperator>(["Contains", "StartsWith", "EndsWith", "NotContains", "NotStartsWith", "NotEndsWith"]);
 
 export interface Requirement {
   key: string;
@@ -38,6 +49,12 @@ function satisfies(r: Requirement, labels: Labels): boolean {
     case "NotIn": return !has || !r.values.includes(labels[r.key]);
     case "Exists": return has;
     case "DoesNotExist": return !has;
+    case "Contains": return has && labels[r.key].includes(r.values[0]);
+    case "StartsWith": return has && labels[r.key].startsWith(r.values[0]);
+    case "EndsWith": return has && labels[r.key].endsWith(r.values[0]);
+    case "NotContains": return !has || !labels[r.key].includes(r.values[0]);
+    case "NotStartsWith": return !has || !labels[r.key].startsWith(r.values[0]);
+    case "NotEndsWith": return !has || !labels[r.key].endsWith(r.values[0]);
   }
 }
 
@@ -57,5 +74,11 @@ function formatRequirement(r: Requirement): string {
     case "NotIn": return r.values.length === 1 ? `${r.key}!=${r.values[0]}` : `${r.key} notin (${r.values.join(",")})`;
     case "Exists": return r.key;
     case "DoesNotExist": return `!${r.key}`;
+    case "Contains": return `${r.key} contains ${JSON.stringify(r.values[0])}`;
+    case "StartsWith": return `${r.key} starts with ${JSON.stringify(r.values[0])}`;
+    case "EndsWith": return `${r.key} ends with ${JSON.stringify(r.values[0])}`;
+    case "NotContains": return `!(${r.key} contains ${JSON.stringify(r.values[0])})`;
+    case "NotStartsWith": return `!(${r.key} starts with ${JSON.stringify(r.values[0])})`;
+    case "NotEndsWith": return `!(${r.key} ends with ${JSON.stringify(r.values[0])})`;
   }
 }

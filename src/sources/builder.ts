@@ -66,7 +66,8 @@ export class InventoryBuilder {
     // Controllers by namespace, kind and name (the last one read of a name stands for it), found
     // without a key string made per pod and per look-up; sets of them hold each once.
     const index = new Map<string, Map<string, Map<string, Controller>>>();
-    for (const c of this.inv.controllers) {
+    for (let i = 0; i < this.inv.controllers.length; i++) {
+      const c = this.inv.controllers[i];
       let kinds = index.get(c.namespace);
       if (!kinds) index.set(c.namespace, (kinds = new Map()));
       let names = kinds.get(c.kind);
@@ -74,49 +75,73 @@ export class InventoryBuilder {
       names.set(c.name, c);
     }
     const find = (ns: string | undefined, o: Owner): Controller | undefined => index.get(ns!)?.get(o.kind)?.get(o.name);
-    // The controller of each pod read from the input, when the input holds it (three passes below use it).
+    // Each template's controller as found (the one standing for its name) and its parent's, looked up once.
+    const templates = this.templates, n = templates.length;
+    const selves: (Controller | undefined)[] = new Array(n), parents: (Controller | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = templates[i], ns = t.controller.namespace;
+      selves[i] = find(ns, t.controller);
+      parents[i] = t.parent && find(ns, t.parent);
+    }
+    // The controller of each pod read from the input, when the input holds it (three passes below
+    // use it). A workload's pods come in a row sharing one owner object (core.ts readOwner): the
+    // last one found answers them.
     const read = this.inv.endpoints.length;
-    const owners: (Controller | undefined)[] = this.inv.endpoints.map((e) => (e.kind === "pod" && e.owner ? find(e.namespace, e.owner) : undefined));
+    const owners: (Controller | undefined)[] = new Array(read);
+    let lastOwner: Owner | undefined, lastNs: string | undefined, lastFound: Controller | undefined;
+    for (let i = 0; i < read; i++) {
+      const e = this.inv.endpoints[i], o = e.owner;
+      if (e.kind !== "pod" || o === undefined) continue;
+      if (o !== lastOwner || e.namespace !== lastNs) { lastOwner = o; lastNs = e.namespace; lastFound = find(e.namespace, o); }
+      owners[i] = lastFound;
+    }
     // Controllers that already have pods in the input, directly or through a child controller.
     const owning = new Set<Controller>();
-    for (const c of owners) if (c !== undefined) owning.add(c);
-    for (const t of this.templates) {
-      const parent = t.parent && find(t.controller.namespace, t.parent);
-      if (parent && owning.has(find(t.controller.namespace, t.controller)!)) owning.add(parent);
+    for (let i = 0, last: Controller | undefined; i < read; i++) {
+      const c = owners[i];
+      // (Once per run of pods with the same controller.)
+      if (c !== undefined && c !== last) { owning.add(c); last = c; }
     }
-    const adopted = this.hashAdopted(find);
+    for (let i = 0; i < n; i++) if (parents[i] && owning.has(selves[i]!)) owning.add(parents[i]!);
+    const adopted = this.hashAdopted(find, owners);
     for (const c of adopted.values()) owning.add(c);
-    for (const t of this.templates) {
-      const c = t.controller;
-      if (owning.has(find(c.namespace, c)!)) continue;
+    for (let i = 0; i < n; i++) {
+      if (owning.has(selves[i]!)) continue;
       // A ReplicaSet of a Deployment (or a Job of a CronJob) that is in the input: the parent stands for it.
-      if (t.parent && find(c.namespace, t.parent)) continue;
-      c.pods.push(this.addEndpoint(t.pod).id);
+      if (parents[i]) continue;
+      templates[i].controller.pods.push(this.addEndpoint(templates[i].pod).id);
     }
     for (let i = 0; i < read; i++) {
       const e = this.inv.endpoints[i], c = owners[i];
       if (c !== undefined && !e.fromTemplate) c.pods.push(e.id);
     }
-    for (const [pod, c] of adopted) c.pods.push(pod.id);
-    // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump.
-    for (const t of this.templates) {
-      const parent = t.parent && find(t.controller.namespace, t.parent);
-      if (parent && parent !== t.controller) for (const id of t.controller.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
+    adopted.forEach((c, pod) => c.pods.push(pod.id));
+    // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump. (A
+    // controller's list holds each pod once: only what the parent held before can repeat.)
+    for (let i = 0; i < n; i++) {
+      const parent = parents[i], child = templates[i].controller;
+      if (!parent || parent === child) continue;
+      const had = parent.pods.length, pods = child.pods;
+      for (let j = 0; j < pods.length; j++) if (had === 0 || !parent.pods.includes(pods[j])) parent.pods.push(pods[j]);
     }
     // Exact-size lists: one grown by push reserves 17 slots, and a cluster has a controller per few pods.
-    for (const c of this.inv.controllers) c.pods = c.pods.slice();
+    // (Indexed loops here and above: a loop run once is not optimised, and a for-of then makes an object per step.)
+    const controllers = this.inv.controllers;
+    for (let i = 0; i < controllers.length; i++) controllers[i].pods = controllers[i].pods.slice();
   }
 
   /**
    * Pods of a ReplicaSet missing from the input, whose Deployment is present: the ReplicaSet is named
    * DEPLOYMENT-HASH after the pods' pod-template-hash label (as the Deployment controller names it).
+   * `owners` holds the controller found for each pod read (addTemplatePods).
    */
-  private hashAdopted(find: (ns: string | undefined, o: Owner) => Controller | undefined): Map<Endpoint, Controller> {
+  private hashAdopted(find: (ns: string | undefined, o: Owner) => Controller | undefined, owners: readonly (Controller | undefined)[]): Map<Endpoint, Controller> {
     const out = new Map<Endpoint, Controller>();
-    for (const e of this.inv.endpoints) {
-      if (e.kind !== "pod" || !e.owner || e.owner.kind !== "ReplicaSet") continue;
+    for (let i = 0; i < owners.length; i++) {
+      const e = this.inv.endpoints[i];
+      if (owners[i] !== undefined || e.kind !== "pod" || !e.owner || e.owner.kind !== "ReplicaSet") continue;
       const hash = e.labels["pod-template-hash"];
-      if (!hash || find(e.namespace, e.owner) || !e.owner.name.endsWith(`-${hash}`)) continue;
+      if (!hash || !e.owner.name.endsWith(`-${hash}`)) continue;
       const deployment = find(e.namespace, { kind: "Deployment", name: e.owner.name.slice(0, -hash.length - 1) });
       if (deployment) out.set(e, deployment);
     }

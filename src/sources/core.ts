@@ -1,14 +1,14 @@
 // Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
 // controllers whose pod templates become the pods they would create.
 
-import { parseAddress, type Address } from "../model/ip.js";
-import type { Endpoint, Owner, SecretFile, ServicePort } from "../model/endpoint.js";
-import type { NamedPort } from "../model/ports.js";
+import { isAddress, parseAddress, type Address } from "../model/ip.js";
+import type { Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
+import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { SourceRef } from "../model/source.js";
-import type { Field } from "./fields.js";
+import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readStringMap, dnsLabelError } from "./k8s.js";
+import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 
@@ -17,11 +17,13 @@ interface PodSpec {
   hostNetwork: boolean;
   nodeName?: string;
   serviceAccount?: string;
-  secretFiles: SecretFile[];
+  secretFiles: SecretFile[] | undefined;
   proxyContainer?: string;
   automountToken?: boolean;
-  httpProbes: { port: number; path: string }[];
+  httpProbes: HttpProbe[] | undefined;
 }
+
+type HttpProbe = { port: number; path: string };
 
 /** Containers a mesh injects into the pods it proxies (their presence means the pod has a proxy). */
 const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
@@ -40,76 +42,151 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
 const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
-const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-// (A literal in the loop would be a new RegExp object per port.)
-const A_LETTER = /[a-z]/;
-
 function readPodSpec(spec: Field): PodSpec {
-  const ports: NamedPort[] = [];
-  const httpProbes: { port: number; path: string }[] = [];
+  let probes: HttpProbe[] | undefined;
   let proxyContainer: string | undefined;
   spec.object();
+  startPorts();
   for (const group of CONTAINER_LISTS) {
-    for (const c of spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined) ?? []) {
-      const name = c.raw("name");
+    // (The containers and their ports are looked at raw: a field is made for one only when it has
+    // something to report or an httpGet probe to read, as a load reads a million of them.)
+    const containers = spec.raw(group);
+    if (!Array.isArray(containers)) {
+      spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined);
+      continue;
+    }
+    let list: Field | undefined;
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as Record<string, unknown> | null;
+      // (A container that is not an object has no name, ports or probes to read: the schema reports it.)
+      if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
+      const name = c.name;
       if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
-      for (const p of c.childList("ports") ?? []) {
-        const port = readChildPortNumber(p, "containerPort");
-        const protocol = readChildProtocol(p, "protocol");
-        const name = p.childString("name");
-        if (name !== undefined && (name.length > 15 || !PORT_NAME.test(name) || !A_LETTER.test(name))) {
-          p.get("name").error("invalid-port", `${JSON.stringify(name)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
+      const ports = c.ports;
+      if (Array.isArray(ports)) {
+        let portList: Field | undefined;
+        for (let j = 0; j < ports.length; j++) {
+          if (!addValidPort(ports[j])) readPort((portList ??= (list ??= spec.get(group)).get(i).get("ports")).get(j));
         }
-        if (port !== undefined) ports.push({ name, port, protocol });
-      }
-      containerProbes(c, httpProbes);
+      } else if (ports !== undefined && ports !== null) (list ??= spec.get(group)).get(i).childList("ports");
+      if (hasHttpGet(c)) probes = containerProbes((list ??= spec.get(group)).get(i), probes);
     }
   }
   return {
-    ports: sharedPorts(ports),
+    ports: endPorts(),
     hostNetwork: spec.childBool("hostNetwork") ?? false,
     nodeName: internIf(spec.childString("nodeName"), internNode),
     serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
     secretFiles: readSecretFiles(spec),
     proxyContainer,
     automountToken: spec.childBool("automountServiceAccountToken"),
-    httpProbes,
+    httpProbes: probes,
   };
 }
 
-/** The last list of ports read (the model shares it: nothing changes an endpoint's ports in place). */
-let lastPorts: readonly NamedPort[] = [];
-
-/**
- * The ports read for a pod or a template, as the last list read when equal (a workload's pods, and
- * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
- * and their port objects), else an exact-size copy (an array grown by push reserves 17 slots).
- */
-function sharedPorts(ports: NamedPort[]): NamedPort[] {
-  const last = lastPorts;
-  if (last.length === ports.length && ports.every((p, i) => p.name === last[i].name && p.port === last[i].port && p.protocol === last[i].protocol)) return last as NamedPort[];
-  return (lastPorts = ports.slice()) as NamedPort[];
+/** A container port read through its field: what it reports, and the port when it has a valid number. */
+function readPort(p: Field): void {
+  const port = readChildPortNumber(p, "containerPort");
+  const protocol = readChildProtocol(p, "protocol");
+  // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
+  const given = p.childString("name"), name = given === "" ? undefined : given;
+  if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
+  if (port !== undefined) addPort(name, port, protocol);
 }
 
-/** The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's labels in place). */
-let lastLabels: Labels = {};
-let lastKeys: readonly string[] = [];
+/** Adds a container port that readPort would read without a report (an object whose fields are all valid); false for any other. */
+function addValidPort(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const { containerPort: port, protocol, name } = value as Record<string, unknown>;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return false;
+  if (protocol !== undefined && protocol !== null && !isProtocol(protocol)) return false;
+  if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
+  addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP");
+  return true;
+}
+
+/** Whether a container (an object) has an httpGet probe for containerProbes to read. */
+function hasHttpGet(c: Record<string, unknown>): boolean {
+  for (const k of PROBES) {
+    const probe = c[k];
+    if (probe !== null && typeof probe === "object" && !Array.isArray(probe)) {
+      const httpGet = (probe as Record<string, unknown>).httpGet;
+      if (httpGet !== undefined && httpGet !== null) return true;
+    }
+  }
+  return false;
+}
+
+/** The last list of ports read (the model shares it: nothing changes an endpoint's ports or port objects in place). */
+let lastPorts: readonly NamedPort[] = [];
+/** The ports of the pod being read: the first `samePorts` are lastPorts' (and are not copied), then `newPorts`, if any. */
+let samePorts = 0;
+let newPorts: NamedPort[] | undefined;
 
 /**
- * A pod's (or template's) labels, as the last ones read when they are the same keys in the same
- * order with the same values (a ReplicaSet's pods, and its template, come in a row with the same
- * labels), else themselves.
+ * The ports read for a pod or a template are the last list read when equal (a workload's pods, and
+ * its template, come in a row with the same ports: 100k pods keep about 20k lists instead of 100k,
+ * and their port objects), else an exact-size list (an array grown by push reserves 17 slots).
+ * Each port is compared with the last list's as it is read: no port object or list is made for
+ * ports that are the same.
  */
-function sharedLabels(labels: Labels): Labels {
-  let k = 0;
-  for (const key in labels) {
-    if (lastKeys[k] !== key || lastLabels[key] !== labels[key]) { lastLabels = labels; lastKeys = Object.keys(labels); return labels; }
-    k++;
+function startPorts(): void {
+  samePorts = 0;
+  newPorts = undefined;
+}
+
+function addPort(name: string | undefined, port: number, protocol: Protocol): void {
+  if (newPorts === undefined) {
+    const last = lastPorts[samePorts];
+    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol) { samePorts++; return; }
+    newPorts = lastPorts.slice(0, samePorts);
   }
-  if (k === lastKeys.length) return lastLabels;
+  newPorts.push({ name, port, protocol });
+}
+
+function endPorts(): NamedPort[] {
+  if (newPorts !== undefined) lastPorts = newPorts.slice();
+  else if (samePorts !== lastPorts.length) lastPorts = lastPorts.slice(0, samePorts);
+  newPorts = undefined;
+  return lastPorts as NamedPort[];
+}
+
+/**
+ * The last pod labels read, and their keys in order (the model shares them: nothing changes a pod's
+ * labels in place); clean: readLabels reported nothing when it read them.
+ */
+let lastLabels: Labels = {};
+let lastKeys: readonly string[] = [];
+let lastClean = false;
+
+/**
+ * A pod's (or template's) labels, metadata.labels of `md`: the last ones read when they are the
+ * same keys in the same order with the same values (a ReplicaSet's pods, and its template, come in
+ * a row with the same labels), else what readLabels reads. Labels that were read without a report
+ * and come again are taken as they are, before anything is made: the same keys and values report
+ * nothing again.
+ */
+function sharedLabels(md: Field): Labels {
+  if (lastClean && sameAsLast(md.raw("labels"))) return lastLabels;
+  const diags = md.ctx.diags.items, before = diags.length;
+  const labels = readLabels(md.get("labels"));
+  const clean = diags.length === before;
+  if (sameAsLast(labels)) { lastClean ||= clean; return lastLabels; }
   lastLabels = labels;
   lastKeys = Object.keys(labels);
+  lastClean = clean;
   return labels;
+}
+
+/** Whether `labels` (as given) are an object with lastLabels' keys in the same order, each with the same string. */
+function sameAsLast(labels: unknown): boolean {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
+  let k = 0;
+  for (const key in labels as Record<string, unknown>) {
+    if (lastKeys[k] !== key || lastLabels[key] !== (labels as Record<string, unknown>)[key]) return false;
+    k++;
+  }
+  return k === lastKeys.length;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];
@@ -118,7 +195,7 @@ const REQUIRED = { required: true };
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"];
 
 /** A container's httpGet probes (added to `out`): the port (a number, or one of its TCP port names in any case) and the path without query. */
-function containerProbes(c: Field, out: { port: number; path: string }[]): void {
+function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | undefined {
   for (const k of PROBES) {
     // (Looked at without making fields first: most containers have no httpGet probe.)
     const probe = c.raw(k);
@@ -129,8 +206,9 @@ function containerProbes(c: Field, out: { port: number; path: string }[]): void 
     const named = typeof raw === "string" ? (c.get("ports").list() ?? []).find((p) => (p.get("protocol").value ?? "TCP") === "TCP" && String(p.get("name").value ?? "").toLowerCase() === raw.toLowerCase()) : undefined;
     const port = typeof raw === "number" ? raw : named ? Number(named.get("containerPort").value) : NaN;
     const path = (typeof get.get("path").value === "string" ? String(get.get("path").value) : "/").split("?")[0];
-    if (Number.isInteger(port) && port > 0 && port <= 65535) out.push({ port, path });
+    if (Number.isInteger(port) && port > 0 && port <= 65535) (out ??= []).push({ port, path });
   }
+  return out;
 }
 
 /**
@@ -139,12 +217,12 @@ function containerProbes(c: Field, out: { port: number; path: string }[]): void 
  * checks them), then its source. Set on the pod in place, in that order (no object made per part).
  */
 function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Record<string, string>, md: Field, src: SourceRef): Omit<Endpoint, "id"> {
-  if (spec.secretFiles.length) pod.secretFiles = spec.secretFiles;
+  if (spec.secretFiles) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
-  if (spec.httpProbes.length) pod.httpProbes = spec.httpProbes;
+  if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
   const given = md.raw("annotations");
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
@@ -171,13 +249,13 @@ function secretVolumes(spec: Field): Map<string, { secret: string; items?: { key
 }
 
 /** The files the containers see from Secret volumes (the keys of a whole-Secret volume are assumed to be tls.crt, tls.key, ca.crt). */
-function readSecretFiles(spec: Field): SecretFile[] {
+function readSecretFiles(spec: Field): SecretFile[] | undefined {
   const out: SecretFile[] = [];
   // (No volumes: nothing to read or report, and no map made.)
   const given = spec.raw("volumes");
-  if (given === undefined || given === null) return out;
+  if (given === undefined || given === null) return undefined;
   const volumes = secretVolumes(spec);
-  if (!volumes.size) return out;
+  if (!volumes.size) return undefined;
   for (const c of spec.get("containers").list() ?? []) {
     const env = new Set((c.get("env").list() ?? []).flatMap((e) => e.get("value").string() ?? []));
     for (const m of c.get("volumeMounts").list() ?? []) {
@@ -191,7 +269,7 @@ function readSecretFiles(spec: Field): SecretFile[] {
       }
     }
   }
-  return out;
+  return out.length ? out : undefined;
 }
 
 /** Whether a Pod's status says it serves: Running and not marked unready (a Pod without status is assumed to). */
@@ -215,17 +293,27 @@ export function readAddresses(fields: Field[]): Address[] {
  */
 class AddressList {
   // Exact size, as readPodSpec's ports, made without a grown list to copy (most have one address).
-  list: Address[] = [];
+  list: Address[] = NO_ADDRESSES;
   // The last string read into the list (a pod's podIP is its podIPs[0].ip): the same string again gives the same address, kept once.
-  private last: string | undefined;
+  last: string | undefined;
 
   add(parent: Field, key?: string): void {
     const s = key === undefined ? parent.string() : parent.childString(key);
     if (s === undefined || s === "" || s === this.last) return;
     const a = readAddress(parent, s, key);
-    if (a) { this.last = s; if (!this.list.some((o) => o.family === a.family && o.value === a.value)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
+    if (a) { this.last = s; if (!this.has(a)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
+  }
+
+  private has(a: Address): boolean {
+    // (Indexed: a for-of over the frozen empty list is not inlined, and makes an iterator.)
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i].family === a.family && list[i].value === a.value) return true;
+    return false;
   }
 }
+
+/** The addresses of an endpoint that has none (frozen: nothing changes an endpoint's addresses in place). */
+const NO_ADDRESSES = Object.freeze([]) as unknown as Address[];
 
 /** One address field (`f`, or its field `key`): undefined (with an error) when it is not an IP address; `s` is its string, read. */
 function readAddress(f: Field, s: string, key?: string): Address | undefined {
@@ -234,15 +322,38 @@ function readAddress(f: Field, s: string, key?: string): Address | undefined {
   return a;
 }
 
+/** Whether a value reads as a string, or as none (Field.childString reports nothing for it). */
+function isStringOrNone(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === "string";
+}
+
 /** The last owner readOwner gave (the model shares it: nothing changes an owner in place). */
 let lastOwner: Owner | undefined;
 
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
-  for (const r of md.childList("ownerReferences") ?? []) {
-    if (r.childBool("controller") !== true) continue;
-    const name = r.childString("name");
-    const kind = r.childString("kind") || "Pod";
+  // (Looked at raw: a reference is read through a field only when it has something to report.)
+  const refs = md.raw("ownerReferences");
+  if (!Array.isArray(refs)) {
+    if (refs !== undefined && refs !== null) md.childList("ownerReferences");
+    return undefined;
+  }
+  let list: Field | undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (r === null || typeof r !== "object" || Array.isArray(r)) continue;
+    const { controller, name: givenName, kind: givenKind } = r as Record<string, unknown>;
+    let name: string | undefined, kind: string;
+    if (controller === true && isStringOrNone(givenName) && isStringOrNone(givenKind)) {
+      name = typeof givenName === "string" ? givenName : undefined;
+      kind = (typeof givenKind === "string" && givenKind) || "Pod";
+    } else {
+      if (controller === undefined || controller === null || controller === false) continue;
+      const f = (list ??= md.get("ownerReferences")).get(i);
+      if (f.childBool("controller") !== true) continue;
+      name = f.childString("name");
+      kind = f.childString("kind") || "Pod";
+    }
     if (name && kind !== "Node") {
       // (The last owner read again, as a workload's pods come in a row: one object for them all.)
       if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name: internOwner(name) };
@@ -282,7 +393,7 @@ const nodeFrontEnd: FrontEnd = {
 const podFrontEnd: FrontEnd = {
   kind: "Pod", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true);
+    const meta = readMeta(root, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
     const status = root.get("status");
@@ -294,15 +405,28 @@ const podFrontEnd: FrontEnd = {
     }
     const ips = new AddressList();
     ips.add(status, "podIP");
-    for (const p of status.childList("podIPs") ?? []) ips.add(p, "ip");
+    const podIPs = status.raw("podIPs");
+    if (Array.isArray(podIPs)) {
+      // (Looked at raw: an item is read through a field only when it may add or report something;
+      // podIPs[0] is podIP, the only one of most pods.)
+      let list: Field | undefined;
+      for (let i = 0; i < podIPs.length; i++) {
+        const p = podIPs[i];
+        const ip = p !== null && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, unknown>).ip : undefined;
+        if (ip !== undefined && ip !== null && ip !== "" && ip !== ips.last) ips.add((list ??= status.get("podIPs")).get(i), "ip");
+      }
+    } else if (podIPs !== undefined && podIPs !== null) status.childList("podIPs");
     let addresses = ips.list;
-    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most pods use.)
+    // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most
+    // pods use. Parsed for the pod that uses it, a host-network pod without addresses of its own;
+    // only checked for the others.)
     const hostText = status.childString("hostIP");
-    const hostIP = hostText === undefined || hostText === "" ? undefined : readAddress(status, hostText, "hostIP");
-    if (spec.hostNetwork && addresses.length === 0) addresses = hostIP ? [hostIP] : [];
+    const useHost = spec.hostNetwork && addresses.length === 0;
+    const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
+    if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     const md = root.get("metadata");
     b.addEndpoint(withPodFacts({
-      kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(meta.labels), addresses, ports: spec.ports,
+      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status),
     }, spec, meta.annotations, md, ctx.ref));
@@ -315,23 +439,28 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
     kind, apiVersions, namespaced: true,
     read(root, ctx, b) {
       const meta = readMeta(root, true);
-      const template = templatePath.reduce((f, k) => f.get(k), root);
+      let template = root;
+      for (const k of templatePath) template = template.get(k);
       if (!template.object(true)) return;
-      const labels = readLabels(template.get("metadata").get("labels"));
-      const annotations = readStringMap(template.get("metadata").get("annotations"));
+      const md = template.get("metadata");
+      const labels = sharedLabels(md);
+      const annotations = readAnnotations(md);
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
       const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels: sharedLabels(labels), addresses: [], ports: spec.ports,
+        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: NO_ADDRESSES, ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
-      }, spec, annotations, template.get("metadata"), ctx.ref);
+      }, spec, annotations, md, ctx.ref);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
     },
   };
 }
+
+const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
+const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
@@ -339,25 +468,34 @@ const serviceFrontEnd: FrontEnd = {
     const meta = readMeta(root, true);
     const spec = root.get("spec");
     spec.object();
-    const type = spec.get("type").string({ oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] }) ?? "ClusterIP";
-    const selector = spec.get("selector").present ? readLabels(spec.get("selector")) : undefined;
+    // (Fields read through their parent: a field is made only when it reports.)
+    const type = spec.childString("type", SERVICE_TYPE) ?? "ClusterIP";
+    const givenSelector = spec.raw("selector");
+    const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
     const ports: ServicePort[] = [];
-    for (const p of spec.get("ports").list() ?? []) {
-      const port = readPortNumber(p.get("port"));
+    for (const p of spec.childList("ports") ?? []) {
+      const port = readChildPortNumber(p, "port");
       // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
-      const tp = p.get("targetPort");
-      const target = !tp.present || tp.value === 0 || tp.value === "" ? port : readPortOrName(tp);
-      const nodePort = p.get("nodePort").int({ min: 1, max: 65535 });
+      const tp = p.raw("targetPort");
+      const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
+      const nodePort = p.childInt("nodePort", NODE_PORT);
       if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.get("name").string(), port, protocol: readProtocol(p.get("protocol")), targetPort: target, nodePort, appProtocol: p.get("appProtocol").string() });
+        ports.push({ name: p.childString("name"), port, protocol: readChildProtocol(p, "protocol"), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
       }
     }
-    const ips = [spec.get("clusterIP"), ...(spec.get("clusterIPs").list() ?? [])].filter((f) => f.value !== "None");
+    const clusterIP = spec.raw("clusterIP");
+    const clusterIPs = spec.childList("clusterIPs");
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
-    const headless = spec.get("clusterIP").value === "None" ? { headless: true } : {};
+    const ips = new AddressList();
+    if (clusterIP !== "None") ips.add(spec, "clusterIP");
+    if (clusterIPs) for (const f of clusterIPs) if (f.value !== "None") ips.add(f);
+    const service: Service = { namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: ips.list };
+    if (clusterIP === "None") service.headless = true;
     const annotations = meshAnnotations(meta.annotations);
-    b.inv.services.push({ namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: readAddresses(ips), ...headless, ...(annotations ? { annotations } : {}), src: ctx.ref });
+    if (annotations) service.annotations = annotations;
+    service.src = ctx.ref;
+    b.inv.services.push(service);
   },
 };
 

@@ -1,7 +1,7 @@
 // Front end for discovery.k8s.io: EndpointSlice, validated as the API server does (address type,
 // addresses of that type, at most 1000 endpoints and 100 ports), read as far as routing needs it.
 
-import { isIP } from "node:net";
+import { parseAddress } from "../model/ip.js";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type EndpointSlicePort, type SliceEndpoint } from "../model/endpointslice.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -24,7 +24,8 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
   const addresses = (f.get("addresses").list({ required: true, min: 1, max: 100 }) ?? []).flatMap((a) => {
     const s = a.string({ required: true });
     if (s === undefined) return [];
-    if (FAMILY[type] && isIP(s) !== FAMILY[type]) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
+    // (IsValidIPv4Address/IsValidIPv6Address: net.ParseIP, then To4: an IPv4-mapped address is IPv4, no zone, no white space.)
+    if (FAMILY[type] && (s.trim() !== s || parseAddress(s)?.family !== FAMILY[type])) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
     return [s];
   });
   const ref = f.get("targetRef");

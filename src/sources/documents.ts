@@ -19,18 +19,33 @@ export interface RawObject {
   ref: SourceRef;
   /** No value in `obj` is null (seen while parsing it): validation need not look for nulls. */
   nullFree?: boolean;
+  /**
+   * The load's check-ahead worker judged the very text this object was parsed from clean (sources/
+   * checkahead.ts): the strict-JSON checks found nothing and the schema and semantic rules report
+   * nothing on any of its objects, so they are not run again.
+   */
+  checked?: boolean;
 }
 
 /** Values parsed from JSON that hold no null (strictjson.ts keyCount sees them), or read by the fast YAML reader without making a null. */
 const NULL_FREE = new WeakSet<object>();
 
-export function splitObjects(file: InputFile, diags: Diagnostics): RawObject[] {
+/**
+ * The objects of a file. `checked`: the check-ahead worker judged this very text clean (load.ts asks
+ * checkahead.ts): it is parsed without the strict-JSON checks and its objects are marked `checked`.
+ */
+export function splitObjects(file: InputFile, diags: Diagnostics, checked = false): RawObject[] {
+  return objectsOf(readDocuments(file, diags, checked), file.name, diags, checked);
+}
+
+/** The objects of a file's documents (lists expanded), as splitObjects gives them. */
+export function objectsOf(values: unknown[], name: string, diags: Diagnostics, checked = false): RawObject[] {
   const out: RawObject[] = [];
   const skipped: SourceRef[] = [];
-  readDocuments(file, diags).forEach((value, doc) => {
+  values.forEach((value, doc) => {
     if (value === null || value === undefined) return;
-    const ref: SourceRef = { file: file.name, doc, path: [] };
-    if (isObject(value)) collect(value, ref, { level: "document" }, out, skipped, diags, NULL_FREE.has(value));
+    const ref: SourceRef = { file: name, doc, path: [] };
+    if (isObject(value)) collect(value, ref, { level: "document" }, out, skipped, diags, NULL_FREE.has(value), checked);
     // Not an `input-` code: --lenient skips such a document with a warning, as np-guard skips the
     // non-manifest JSON files (e.g. its own outputs) found in a folder.
     else diags.add({ severity: "error", code: "not-a-manifest", message: notAnObject(value), ref });
@@ -53,9 +68,9 @@ function notAnObject(value: unknown): string {
  * parse); a `.json` file must be JSON. Reading errors are reported; a file that fails and holds
  * `{{` is a template, reported once.
  */
-export function readDocuments(file: InputFile, diags: Diagnostics): unknown[] {
+export function readDocuments(file: InputFile, diags: Diagnostics, checked = false): unknown[] {
   const problems: Diagnostic[] = [];
-  const values = readValues(file, problems);
+  const values = readValues(file, problems, checked);
   if (problems.length && /\{\{/.test(file.text)) {
     diags.add({ ...problems[0], code: "input-template", message: "this is a Helm/Go template ({{ ... }}), not a manifest: render it first (e.g. helm template NAME CHART > manifests.yaml)", line: lineAt(file.text, file.text.indexOf("{{")) });
     return [];
@@ -64,7 +79,7 @@ export function readDocuments(file: InputFile, diags: Diagnostics): unknown[] {
   return values;
 }
 
-function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
+function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): unknown[] {
   const text = file.text;
   const first = /\S/.exec(text);
   if (!first) return [];
@@ -73,8 +88,10 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
     problems.push({ severity: "error", code, message, ref: { ...ref, doc }, line: offset === undefined ? undefined : lineAt(text, offset) });
   };
   const jsonName = /\.json$/i.test(file.name);
-  // kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{'.
-  if (jsonName || (first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF)) {
+  if (jsonName || jsonFirst(text, first)) {
+    // The worker ran parseStrictJson on this text: it returned JSON.parse's own value (no int64 or
+    // surrogate rewrite), no null in it, and threw nothing (checkahead.ts judge).
+    if (checked) { const value = JSON.parse(text) as object; NULL_FREE.add(value); return [value]; }
     try {
       // (Whether it holds a null is seen by the walk that counts its keys, not by another pass over the text.)
       const seen = { nulls: true };
@@ -97,6 +114,27 @@ function readValues(file: InputFile, problems: Diagnostic[]): unknown[] {
 
 /** How far kubectl's decoder looks for a leading '{' (apimachinery util/yaml NewYAMLOrJSONDecoder(r, 4096)). */
 const JSON_SNIFF = 4096;
+
+/** kubectl's decoder takes the stream for JSON when its first 4096 bytes start, after white space, with '{' (`first`: the first non-space character). */
+function jsonFirst(text: string, first: RegExpExecArray): boolean {
+  return first[0] === "{" && Buffer.byteLength(text.slice(0, first.index)) < JSON_SNIFF;
+}
+
+/**
+ * Whether a file is read as one JSON value (the first path readValues tries) and what that value is,
+ * as the check-ahead worker needs it: undefined when it is not JSON to kubectl, when it is not one
+ * object, or when parseStrictJson throws, holds a null or rewrites the text's value (`exact`).
+ */
+export function strictJsonObject(name: string, text: string): Record<string, unknown> | undefined {
+  const first = /\S/.exec(text);
+  if (!first || !(/\.json$/i.test(name) || jsonFirst(text, first))) return undefined;
+  const seen = { nulls: true, exact: false };
+  let value: unknown;
+  try { value = parseStrictJson(text, seen); } catch { return undefined; }
+  if (seen.nulls || !seen.exact || !isObject(value)) return undefined;
+  NULL_FREE.add(value);
+  return value;
+}
 
 /** Several JSON objects one after another: kubectl's JSON decoder reads each. Undefined when the text is not such a stream. */
 function jsonStream(file: InputFile, problem: (code: string, message: string, offset: number | undefined, doc?: number) => void): unknown[] | undefined {
@@ -161,10 +199,10 @@ type Place = { level: "document" } | { level: "item"; implied: Implied } | { lev
  *   warning; one with only one of them, or with a kind that is not a non-empty string, is refused as
  *   kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"). Items are never skipped.
  */
-function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean, checked: boolean): void {
   const refuse = (field: string | undefined, code: string, message: string) => diags.error(code, message, ref, field === undefined ? undefined : [field]);
   if (!isObject(value)) return place.level === "document" ? void skipped.push(ref) : refuse(undefined, "manifest-kind", `a list item must be an object, not ${describe(value)}: kubectl refuses the list`);
-  if (place.level !== "document" && Array.isArray(value.items)) return collectItems(value.items, ref, { level: "nested" }, out, skipped, diags, nullFree);
+  if (place.level !== "document" && Array.isArray(value.items)) return collectItems(value.items, ref, { level: "nested" }, out, skipped, diags, nullFree, checked);
   const given = (v: unknown) => v !== undefined && v !== null;
   // decodeToList: `len(GetKind()) == 0 && len(GetAPIVersion()) == 0` (a non-string reads as "").
   const implied = place.level === "item" && !nonEmptyString(value.kind) && !nonEmptyString(value.apiVersion) ? place.implied : undefined;
@@ -182,23 +220,23 @@ function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[],
   else if (apiVersion === "" && typeof value.apiVersion === "string") refuse("apiVersion", "manifest-apiversion", "apiVersion is empty: kubectl refuses the object");
   // SetKind/SetAPIVersion: an item's kind or apiVersion that counted as none (not a string, or "") is replaced.
   if (implied && (given(value.kind) || given(value.apiVersion))) Object.assign(value, { kind, apiVersion });
-  if (place.level === "document" && "items" in value) return collectList(value, kind as string, apiVersion, ref, out, skipped, diags, nullFree);
-  out.push({ apiVersion, kind: kind as string, obj: value, ref, nullFree });
+  if (place.level === "document" && "items" in value) return collectList(value, kind as string, apiVersion, ref, out, skipped, diags, nullFree, checked);
+  out.push({ apiVersion, kind: kind as string, obj: value, ref, nullFree, checked });
 }
 
 /** A document with an `items` field: kubectl reads it as a list, whatever its kind. */
-function collectList(list: Record<string, unknown>, kind: string, apiVersion: string, ref: SourceRef, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+function collectList(list: Record<string, unknown>, kind: string, apiVersion: string, ref: SourceRef, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean, checked: boolean): void {
   const items = list.items;
   if (items === null || items === undefined) return;
   if (!Array.isArray(items)) return diags.error("manifest-kind", `items must be a list of objects, not ${describe(items)}: kubectl reads an object with an items field as a list and cannot decode this one`, ref, ["items"]);
   if (!kind.endsWith("List")) diags.warn("manifest-list", `kind ${kind} has an items field: kubectl reads it as a list and applies its items, not the ${kind} itself`, ref, ["items"]);
-  collectItems(items, ref, { level: "item", implied: { kind: kind.replace(/List$/, ""), apiVersion } }, out, skipped, diags, nullFree);
+  collectItems(items, ref, { level: "item", implied: { kind: kind.replace(/List$/, ""), apiVersion } }, out, skipped, diags, nullFree, checked);
 }
 
-function collectItems(items: unknown[], ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean): void {
+function collectItems(items: unknown[], ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean, checked: boolean): void {
   // concat, not a spread: an array made by a spread (or push) reserves 17 slots, and every object of a dump keeps its path.
   const top = ref.path.length === 0;
-  for (let i = 0; i < items.length; i++) collect(items[i], { file: ref.file, doc: ref.doc, path: top ? itemPath(i) : ref.path.concat("items", i) }, place, out, skipped, diags, nullFree);
+  for (let i = 0; i < items.length; i++) collect(items[i], { file: ref.file, doc: ref.doc, path: top ? itemPath(i) : ref.path.concat("items", i) }, place, out, skipped, diags, nullFree, checked);
 }
 
 /** The path ["items", i] of a document list's item: one frozen array per index, shared by every list (the model keeps each object's path). */

@@ -181,8 +181,8 @@ export class Field {
 /**
  * A null map value or list item is not an absent one: encoding/json stores the element's zero value
  * (a label `app: null` is `app: ""` to the API server's typed decoding of built-in kinds, which
- * schema/zero.ts reads so before any front end), and a CRD's schema refuses it: the front ends of
- * custom resources refuse it with this message.
+ * schema/zero.ts reads so before any front end, as it reads every object's `metadata`), and a CRD's
+ * schema refuses it: the front ends of custom resources refuse it with this message.
  */
 export const NULL_ELEMENT = 'null here is not an absent value: the API server reads it as "" in built-in kinds (encoding/json stores the zero value) and refuses it in custom resources; write "" or remove it';
 

@@ -15,9 +15,19 @@ const KINDS: readonly HolderKind[] = ["pod", "workload", "node", "service"];
 const MAX_TIME = 8.64e15;
 
 /** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither, or beyond what a Date holds. */
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 export function parseTime(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text)) { const t = Math.round(Number(text) * 1000); return t <= MAX_TIME ? t : undefined; }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/i.exec(text);
+  if (!m) return undefined;
+  // (Date.parse rolls an impossible day over, 2026-02-30 to March 2: each field in its range, as Go's time.Parse checks it.)
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59) return undefined;
+  if ((m[7] !== undefined && Number(m[7]) > 59) || (m[10] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59))) return undefined;
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
 }
@@ -85,7 +95,9 @@ class LineReader {
   ports(v: unknown): NamedPort[] {
     if (!Array.isArray(v)) this.fail("holder.ports", "must be a list");
     return v.map((p: Record<string, unknown>, i) => {
-      if (typeof p?.port !== "number" || !isProtocol(p.protocol)) this.fail(`holder.ports[${i}]`, "needs port (a number) and protocol (TCP, UDP or SCTP)");
+      const port = p?.port;
+      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) this.fail(`holder.ports[${i}].port`, `${JSON.stringify(port ?? null)} is not a port (an integer 1-65535)`);
+      if (!isProtocol(p.protocol)) this.fail(`holder.ports[${i}].protocol`, `${JSON.stringify(p.protocol ?? null)} is not TCP, UDP or SCTP`);
       return { ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port as number, protocol: p.protocol as NamedPort["protocol"] };
     });
   }

@@ -11,6 +11,7 @@ import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
 import { addIdentity, identity, lower } from "./lowering.js";
 import { ObjectIndex } from "../model/gateway.js";
+import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions } from "./checkahead.js";
 
 export { FRONT_ENDS } from "./lowering.js";
 
@@ -25,6 +26,8 @@ export interface Loaded {
   objects: number;
   /** The files read, to load them again (e.g. with converted objects swapped in). */
   inputs: readonly InputFile[];
+  /** Files parsed on the check-ahead worker's clean verdict (checkahead.ts), by loadPaths. */
+  checkedAhead?: number;
 }
 
 export interface LoadOptions {
@@ -33,15 +36,28 @@ export interface LoadOptions {
   /** Objects read elsewhere (a cluster), loaded after the files; `text` renders one for line lookups. */
   objects?: readonly RawObject[];
   text?: (raw: RawObject) => string;
+  /** The check-ahead worker's verdicts on the files (checkahead.ts). */
+  ahead?: CheckAhead;
+}
+
+export interface LoadPathsOptions extends ReadOptions {
+  /** The check-ahead worker (default: from JUNCTION_CHECK_AHEAD, else started on large JSON inputs). */
+  checkAhead?: CheckAheadOptions;
 }
 
 /** Loads every path (file, folder, or "-" for stdin) into one inventory. */
-export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: ReadOptions = {}): Loaded {
+export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: LoadPathsOptions = {}): Loaded {
   const diags = new Diagnostics();
-  const files = readInputs(paths, diags, stdin, options);
-  const loaded = interning(() => loadOnce(files, diags, {}));
-  if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
-  return loaded;
+  const ahead = new CheckAhead(options.checkAhead ?? checkAheadFromEnv());
+  try {
+    const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
+    const loaded = interning(() => loadOnce(files, diags, { ahead }));
+    if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
+    loaded.checkedAhead = ahead.clean;
+    return loaded;
+  } finally {
+    ahead.close();
+  }
 }
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {
@@ -78,7 +94,7 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   for (const raw of options.objects ?? []) if (!read(raw)) return undefined;
   for (const file of files) {
-    const objects = splitObjects(file, diags);
+    const objects = splitObjects(file, diags, options.ahead?.take(file));
     file.objects = objects.length;
     releaseLarge(file);
     for (let i = 0; i < objects.length; i++) {
@@ -95,7 +111,7 @@ function loadAllAtOnce(files: readonly InputFile[], diags: Diagnostics, options:
   const b = new InventoryBuilder(diags);
   const raws: RawObject[] = (options.objects ?? []).filter((raw) => !options.exclude?.(raw));
   for (const file of files) {
-    const objects = splitObjects(file, diags);
+    const objects = splitObjects(file, diags, options.ahead?.take(file));
     file.objects = objects.length;
     for (const raw of objects) if (!options.exclude?.(raw)) raws.push(raw);
     releaseLarge(file);

@@ -25,6 +25,18 @@ export const DEFAULT_MAX_INPUT = 1024 ** 3;
 export interface ReadOptions {
   /** Bytes of input in all, at most (default 1 GiB). */
   maxBytes?: number;
+  /** Told of each file read from disk (load.ts's check-ahead worker, checkahead.ts). */
+  sink?: ReadSink;
+}
+
+/**
+ * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read a file of `size` bytes
+ * into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
+ * into that memory and decoded as `file.text`; the memory is never written again.
+ */
+export interface ReadSink {
+  buffer(size: number): Buffer | undefined;
+  read(file: InputFile, bytes: Buffer): void;
 }
 
 /** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
@@ -36,7 +48,7 @@ class Reader {
   private left: number;
   private skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
 
-  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number) {
+  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number, private sink?: ReadSink) {
     this.left = maxBytes;
   }
 
@@ -89,14 +101,16 @@ class Reader {
     // More bytes than any text Junction can hold (even all of them 4-byte characters).
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
     let buf: Buffer;
+    const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size) : undefined;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
-    try { buf = st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    try { buf = into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
     if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
+    if (into && buf.buffer === into.buffer && this.left >= 0) this.sink!.read(file, buf);
   }
 
   private add(file: InputFile, bytes: number): void {
@@ -163,8 +177,28 @@ function reread(s: Stamp): string {
   return text;
 }
 
+/**
+ * A file's bytes as readFileSync reads them (to its end, whatever its size was when looked at), into
+ * `into` when they fit (the file did not grow; a part of it when it shrank), else a new buffer.
+ */
+function readWhole(path: string, into: Buffer): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    let n = 0;
+    for (let r: number; n < into.length && (r = readSync(fd, into, n, into.length - n, null)) > 0;) n += r;
+    if (n < into.length) return into.subarray(0, n);
+    // (One byte more tells whether it grew: no chunk allocated per file.)
+    if (readSync(fd, PROBE, 0, 1, null) === 0) return into;
+    return Buffer.concat([into, PROBE.subarray(0, 1), readBounded(fd, DEFAULT_MAX_INPUT * 4)]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const PROBE = Buffer.alloc(1);
+
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
-  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT);
+  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.sink);
   for (const p of paths) reader.path(p);
   return reader.files;
 }

@@ -12,11 +12,15 @@ export class JsonReadError extends Error {
  * Parses one JSON value as Go's encoding/json reads it for kubectl; throws JsonReadError for
  * invalid JSON, duplicate keys, too deep nesting, or a number beyond float64 (Go: "cannot unmarshal
  * number 1E400 into Go value of type float64"). A `\u` escape of a lone UTF-16 surrogate is
- * U+FFFD, as Go decodes it (JSON.parse would keep the lone surrogate).
+ * U+FFFD, as Go decodes it (JSON.parse would keep the lone surrogate). `seen.nulls`: whether the
+ * value holds a null; `seen.exact`: whether the value is `JSON.parse(text)`'s own (no int64 token
+ * and no lone surrogate rewritten).
  */
-export function parseStrictJson(text: string, seen?: { nulls: boolean }): unknown {
+export function parseStrictJson(text: string, seen?: { nulls: boolean; exact?: boolean }): unknown {
   let value: unknown;
-  try { value = JSON.parse(int64Exact(text)); }
+  const parsed = int64Exact(text);
+  if (seen) seen.exact = parsed === text;
+  try { value = JSON.parse(parsed); }
   catch (e) { throw new JsonReadError(`invalid JSON: ${(e as Error).message.replace(/^Unexpected/, "unexpected")}`, errorOffset(e as Error)); }
   // Cheap check first: no deep nesting, and as many key colons written as the parsed objects hold
   // keys (a duplicate key is written but held once; keyColons counts every written key, and
@@ -28,7 +32,11 @@ export function parseStrictJson(text: string, seen?: { nulls: boolean }): unknow
     throw new JsonReadError(`the number ${at ? text.slice(at[0], Math.min(at[1], at[0] + 24)) : ""}${at && at[1] - at[0] > 24 ? "…" : ""} is beyond the range of a 64-bit float: kubectl's JSON decoder fails on it ("cannot unmarshal number into Go value of type float64")`, at?.[0]);
   }
   // (indexOf first: it scans a large text several times faster than the regular expression.)
-  return text.includes("\\u") && /\\u[dD][89a-fA-F]/.test(text) ? wellFormed(value) : value;
+  if (text.includes("\\u") && /\\u[dD][89a-fA-F]/.test(text)) {
+    if (seen) seen.exact = false;
+    return wellFormed(value);
+  }
+  return value;
 }
 
 /**

@@ -13,7 +13,7 @@ import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
 import { escapeRegex } from "../model/regex.js";
-import { checkPeerFamily, problemFrom, type Problem } from "./problems.js";
+import { checkPeerFamily, problemFrom, Unsupported, type Problem } from "./problems.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -26,6 +26,7 @@ function selectsNothing(sel: LabelSelector): boolean {
 }
 
 function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined): Record<string, unknown> {
+  if (sel.exceptServiceAccounts) throw new Unsupported("excluded service accounts", "the common API's serviceAccounts name the accounts selected; every account but some cannot be written so", ["Cilium", "Calico"]);
   const ns = sel.namespaces;
   const namespaces = ns.kind === "name"
     ? (ns.name === ownNamespace ? undefined : { matchLabels: { "kubernetes.io/metadata.name": ns.name } })
@@ -54,6 +55,7 @@ function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string
     case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
     case "nodes": return { nodes: toK8sSelector(peer.selector) };
     case "domains": return { domains: [...peer.names] };
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which the common API cannot name", ["Cilium"]);
   }
 }
 
@@ -137,10 +139,14 @@ function ownNamespace(p: Policy): string | undefined {
   return p.tier === "namespace" && p.subject.namespaces.kind === "name" ? p.subject.namespaces.name : undefined;
 }
 
-/** A policy as a TrafficPolicy; a rule the common API cannot say is left out, with a problem in `problems`. */
-export function trafficPolicy(p: Policy, name: string, problems: Problem[] = []): object {
+/**
+ * A policy as a TrafficPolicy; a rule the common API cannot say is left out, with a problem in
+ * `problems`; a policy whose subject it cannot say is left out (undefined), with a problem.
+ */
+export function trafficPolicy(p: Policy, name: string, problems: Problem[] = []): object | undefined {
   const ns = ownNamespace(p);
-  const subject = endpointFields(p.subject, ns);
+  let subject: Record<string, unknown>;
+  try { subject = endpointFields(p.subject, ns); } catch (e) { problems.push(problemFrom(e, p)); return undefined; }
   const spec: Record<string, unknown> = { tier: TIER[p.tier] };
   if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority;
   spec.subject = subject;
@@ -162,7 +168,7 @@ export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy)
     for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${base}-${i}`;
     used.add(`${ns}/${name}`);
     return trafficPolicy(p, name, problems);
-  });
+  }).filter((o): o is object => o !== undefined);
 }
 
 export function workloadObject(e: Endpoint): object {

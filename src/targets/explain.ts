@@ -90,7 +90,7 @@ function summarize(d: Decision, data: DecisionData): string {
       return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
         : `denied: ${data.at} is not on network ${networkLabel(d.network!)} (${isSecondary(d.network!) ? "a secondary network reaches only the pods attached to it" : "a primary user-defined network is isolated from the pod network and from other user-defined networks"})`;
     case "own-node":
-      return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=allow)`;
+      return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=${d.ownNode?.mode ?? "allow"}: ${d.ownNode?.why ?? "as given"})`;
   }
 }
 

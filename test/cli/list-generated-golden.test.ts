@@ -7,6 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
 
@@ -14,6 +17,7 @@ test("list -o json on the generated 1k-pod cluster: the same bytes from the JSON
   const t = tempFiles({});
   try {
     const digests: string[] = [];
+    let first = "";
     for (const format of ["json", "yaml"]) {
       const dir = join(t.dir, format);
       const g = await cli(["generate", "--pods", "1000", "--policies", "100", "--format", format, "-o", dir]);
@@ -22,7 +26,17 @@ test("list -o json on the generated 1k-pod cluster: the same bytes from the JSON
       assert.equal(r.code, 0, r.err);
       assert.ok(r.out.length > 1_000_000, `${r.out.length} bytes: the whole list`);
       digests.push(`sha256 ${createHash("sha256").update(r.out).digest("hex")}\nbytes ${Buffer.byteLength(r.out)}\n`);
+      first ||= r.out;
     }
+    // The process writes the rows as bytes (main.ts outBytes, pieces of 256 KiB from one reused
+    // buffer): to a file as they are, through a pipe copied. Both give the same bytes as the text path.
+    const bin = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url)), args = [bin, "list", "-f", join(t.dir, "json"), "-o", "json"];
+    const piped = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
+    assert.equal(piped.status, 0, String(piped.stderr));
+    assert.ok(piped.stdout.equals(Buffer.from(first)), "through a pipe");
+    const file = join(t.dir, "out.json"), fd = openSync(file, "w");
+    try { assert.equal(spawnSync(process.execPath, args, { stdio: ["ignore", fd, "pipe"] }).status, 0); } finally { closeSync(fd); }
+    assert.ok(readFileSync(file).equals(Buffer.from(first)), "to a file");
     assert.equal(digests[1], digests[0], "the YAML dump gives the same output as the JSON dump");
     assertGolden("list-generated-1k-json.digest", digests[0]);
   } finally {

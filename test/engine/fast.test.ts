@@ -70,3 +70,34 @@ test("the fast path ran: classes, signatures and rows, and no pair was asked of 
   assert.ok(asked > 0, "the reference asks the verdict engine");
   assert.equal(renderConnlist(entries, "txt"), renderConnlist(ref, "txt"));
 });
+
+test("class keys made in runs (the build places endpoints in bulk and reuses the last key when nothing it is made of differs) are the keys made one by one", async () => {
+  const { generateCluster } = await import("../../src/generate/cluster.js");
+  const { renderManifests } = await import("../../src/targets/manifests.js");
+  const { loadFiles } = await import("../../src/sources/load.js");
+  // Pods in a row with one labels object and one ports list (the load shares them) that differ in
+  // what else a key is made of: the address atom (an ipBlock cuts between them), the namespace, the
+  // service account an Istio source principal names, host networking (acting as the node).
+  const pod = (name: string, ns: string, ip: string, extra = "", app = "web") => `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}, namespace: ${ns}, labels: { app: ${app}, tier: front } }\nspec: { nodeName: n1, ${extra}containers: [{ name: c, image: i, ports: [{ name: http, containerPort: 80 }] }] }\nstatus: { podIP: ${ip} }`;
+  const crafted = [
+    "apiVersion: v1\nkind: Node\nmetadata: { name: n1, labels: { zone: a } }\nstatus: { addresses: [{ type: InternalIP, address: 10.9.0.1 }] }",
+    // Each pod differs from the one before it in one thing.
+    pod("a1", "a", "10.0.0.5"), pod("a2", "a", "10.0.1.5"), pod("a3", "a", "10.0.1.6", "serviceAccountName: admin, "), pod("a5", "a", "10.0.1.4"),
+    pod("a6", "a", "10.0.1.10", "", "api"), pod("a7", "a", "10.0.1.11"), pod("b1", "b", "10.0.1.8"), pod("a4", "a", "10.0.1.7", "hostNetwork: true, "), pod("b2", "b", "10.0.1.9"),
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: p, namespace: a }\nspec: { podSelector: { matchLabels: { app: web } }, ingress: [{ from: [{ ipBlock: { cidr: 10.0.1.0/24 } }], ports: [{ port: http }] }] }",
+    "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: { name: sa, namespace: a }\nspec: { selector: all(), ingress: [{ action: Allow, source: { serviceAccounts: { names: [admin] } } }] }",
+  ].join("\n---\n");
+  const generated = generateCluster({ pods: 600, namespaces: 8, policies: 60, seed: 4 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
+  for (const files of [[{ name: "c.yaml", text: crafted }], generated]) {
+    const { inventory } = loadFiles(files);
+    const fast = new FastConnectivity(new PolicyEngine(inventory));
+    for (const e of inventory.endpoints) {
+      const id = fast.classes.placed(e)!;
+      assert.equal(fast.classes.list[id].key, fast.classes.keyOf({ endpoint: e }), `${e.namespace}/${e.name}`);
+    }
+    if (files.length === 1) {
+      const classes = new Set(inventory.endpoints.filter((e) => e.kind === "pod").map((e) => fast.classes.placed(e)));
+      assert.equal(classes.size, 6, "a1 | a2 a5 a7 | a3 | a6 | b1 b2 | a4 (the node's)");
+    }
+  }
+});

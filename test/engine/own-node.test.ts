@@ -20,7 +20,7 @@ import { resolveEndpoint } from "../../src/engine/endpoints.js";
 import { DEFAULT_OPTIONS, type EngineOptions } from "../../src/engine/options.js";
 import type { Party } from "../../src/engine/match.js";
 import { NftProgram } from "../nft-interpreter.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 
 const NODES = ["n1 172.18.0.2", "n2 172.18.0.3"].map((s) => s.split(" ")).map(([n, ip]) =>
   `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}, labels: {kubernetes.io/os: linux, name: ${n}}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`);
@@ -48,6 +48,17 @@ spec:
   - {name: deny-nodes, action: Deny, to: [{nodes: {matchLabels: {kubernetes.io/os: linux}}}]}`;
 
 const cluster = (...policies: string[]) => [...NS, ...NODES, ...PODS, ...policies].join("\n---\n");
+// Cilium's host entity: web may reach its own node (and host-network pods on it) on 10250, nothing else.
+const CNP_HOST = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: kubelet, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toEntities: [host]
+    toPorts: [{ports: [{port: "10250", protocol: TCP}]}]`;
+const CILIUM_CONFIG = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+const DAEMONSET = (name: string) => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ${name}, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: ${name}}}, template: {metadata: {labels: {k8s-app: ${name}}}, spec: {hostNetwork: true, containers: [{name: c, image: i}]}}}`;
 
 function engineOf(yaml: string, options: Partial<EngineOptions> = {}): PolicyEngine {
   const loaded = load({ "c.yaml": yaml });
@@ -84,7 +95,7 @@ test("ingress from the own node (kubelet probes), also from a host-network pod a
   const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "node:n1"), 10250);
   assert.ok(r.ok);
   const text = pairText(r.value.pairs[0], pairData(r.value.pairs[0], () => undefined));
-  assert.match(text, /traffic to the pod's own node is exempt from the NetworkPolicy tier \(--own-node=allow\)/);
+  assert.match(text, /traffic to the pod's own node is exempt from the NetworkPolicy tier \(--own-node=allow: no CNI shown in the input: the Kubernetes default/);
 });
 
 function resolve(e: PolicyEngine, text: string) {
@@ -122,9 +133,9 @@ test("a Service backed by a host-network pod on the client's own node: the backe
   assert.deepEqual(r.value.pairs.map((p) => [p.dst.endpoint?.name, p.verdict.allowed, p.verdict.egress.by]), [["agent", true, "own-node"]]);
 });
 
-test("fast engine, connection lists and the reference agree on own-node pairs, both options", () => {
-  for (const policies of [[DENY_ALL_X], [ANP_DENY_NODES, DENY_ALL_X], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES, DENY_ALL_X], [BANP_DENY_NODES]]) {
-    for (const options of [{}, { ownNode: "policy" as const }, { hostNetwork: "pod" as const }]) {
+test("fast engine, connection lists and the reference agree on own-node pairs, every option", () => {
+  for (const policies of [[DENY_ALL_X], [ANP_DENY_NODES, DENY_ALL_X], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES, DENY_ALL_X], [BANP_DENY_NODES], [CNP_HOST], [CNP_HOST, ANP_PASS_NODES, DENY_ALL_X]]) {
+    for (const options of [{}, { ownNode: "policy" as const }, { ownNode: "ingress" as const }, { ownNode: "allow" as const }, { hostNetwork: "pod" as const }]) {
       const e = engineOf(cluster(...policies), options);
       const ref = new PairwiseConnectivity(e), fast = new FastConnectivity(e);
       const parties = [...e.inventory.endpoints.map((endpoint) => ({ endpoint })), party(e, "ip:172.18.0.2")];
@@ -140,8 +151,9 @@ test("fast engine, connection lists and the reference agree on own-node pairs, b
 });
 
 test("the lab's nftables ruleset enforces the exemption as the engine decides, both directions", () => {
-  for (const policies of [[DENY_ALL_X], [ANP_DENY_NODES, DENY_ALL_X], [BANP_DENY_NODES], [BANP_DENY_NODES, DENY_ALL_X]]) {
-    const e = engineOf(cluster(...policies));
+  for (const [policies, options] of [[[DENY_ALL_X]], [[ANP_DENY_NODES, DENY_ALL_X]], [[BANP_DENY_NODES]], [[BANP_DENY_NODES, DENY_ALL_X]],
+    [[DENY_ALL_X], { ownNode: "ingress" }], [[CNP_HOST]], [[CNP_HOST], { ownNode: "policy" }]] as [string[], Partial<EngineOptions>?][]) {
+    const e = engineOf(cluster(...policies), options);
     const members = e.inventory.endpoints.filter((x) => x.kind === "pod");
     const prog = new NftProgram(renderTable(compileLab(e, members).table));
     const all = e.inventory.endpoints;
@@ -167,8 +179,8 @@ test("own-node pairs in lists: a node with three host-network pods of one Daemon
   const pods = [ds("a1", "n1", "172.18.0.2"), ds("a2", "n1", "172.18.0.2"), ds("a3", "n1", "172.18.0.2"), ds("a4", "n2", "172.18.0.3"),
     pod("hosts", "solo", "n1", "172.18.0.2", true), noNode, rs("api-1", "n1", "10.0.1.5"), rs("api-2", "n2", "10.0.1.6"), rs("api-3", "n1", "10.0.1.7"), pod("x", "web", "n1", "10.0.1.1")];
   const ALLOW_API_80 = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: x}\nspec: {podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress], ingress: [{ports: [{port: 80}]}]}";
-  for (const policies of [[DENY_ALL_X], [DENY_ALL_X, ALLOW_API_80], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES]]) {
-    for (const options of [{}, { ownNode: "policy" as const }, { hostNetwork: "pod" as const }]) {
+  for (const policies of [[DENY_ALL_X], [DENY_ALL_X, ALLOW_API_80], [ANP_PASS_NODES, DENY_ALL_X], [BANP_DENY_NODES], [CNP_HOST.replace("app: web", "app: api"), DENY_ALL_X]]) {
+    for (const options of [{}, { ownNode: "policy" as const }, { ownNode: "ingress" as const }, { hostNetwork: "pod" as const }]) {
       const e = engineOf([...NS, ...NODES, ...pods, ...policies].join("\n---\n"), options);
       const fast = renderConnlist(connectionList(e.inventory, new FastConnectivity(e)), "txt");
       assert.equal(fast, renderConnlist(connectionList(e.inventory, new PairwiseConnectivity(e)), "txt"), `${policies.length} policies ${JSON.stringify(options)}`);
@@ -182,4 +194,76 @@ test("own-node pairs in lists: a node with three host-network pods of one Daemon
       }
     }
   }
+});
+
+// --own-node=auto (the default) follows the input's CNI. Cilium: the agent lets the local host reach its
+// endpoints (allow-localhost; "auto" is "always" in Kubernetes: "Kubernetes demands that the localhost can
+// always reach local pods"; mapstate determineAllowLocalhostIngress), while a pod's egress to its node is
+// policy (toEntities host). Calico: felix does not police host -> endpoint (rules/static.go
+// filterOutputChain), and a workload's traffic to its host passes its egress policy first. Both were
+// exempt both ways: an egress-isolated pod was allowed to reach its node.
+test("--own-node=auto: Cilium and Calico exempt only the node's traffic to its pods; a pod's egress to its node is policy", () => {
+  const signals: [string, RegExp][] = [
+    [CNP_HOST.replace("app: web", "app: none"), /Cilium \(CiliumNetworkPolicy x\/kubelet\)/],
+    [CILIUM_CONFIG("cluster-name: c1"), /Cilium \(ConfigMap kube-system\/cilium-config\)/],
+    [DAEMONSET("cilium"), /Cilium \(DaemonSet kube-system\/cilium\)/],
+    [DAEMONSET("calico-node"), /Calico \(DaemonSet kube-system\/calico-node\)/],
+    ["apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: log}\nspec: {selector: app == 'none', ingress: [{action: Allow}]}", /Calico \(Calico GlobalNetworkPolicy log\)/],
+  ];
+  for (const [signal, why] of signals) {
+    const e = engineOf(cluster(DENY_ALL_X, signal));
+    assert.equal(e.options.ownNode, "ingress", signal);
+    for (const node of ["node:n1", "hosts/agent"]) {
+      const out = evaluate(e, "x/web", node);
+      assert.equal(out.allowed, false, `${node}: egress to the own node is policy`);
+      assert.ok(out.warnings.some((w) => /with --own-node=allow it would be allowed/.test(w.message) && why.test(w.message)), out.warnings.map((w) => w.message).join("; "));
+      assert.equal(evaluate(e, node, "x/web").ingress.by, "own-node", `${node}: the node reaches its pod`);
+    }
+    const r = evaluateQuery(e, resolve(e, "node:n1"), resolve(e, "x/web"), 10250);
+    assert.ok(r.ok);
+    const text = pairText(r.value.pairs[0], pairData(r.value.pairs[0], () => undefined));
+    assert.match(text, /traffic from the pod's own node is exempt from the NetworkPolicy tier \(--own-node=ingress: (Cilium|Calico) \(/);
+    assert.match(text, why);
+    assert.equal(evaluate(engineOf(cluster(DENY_ALL_X, signal), { ownNode: "allow" }), "x/web", "node:n1").allowed, true, "the option overrides");
+  }
+  // allow-localhost: policy: the agent requires a policy rule for the local host too.
+  const strict = engineOf(cluster(DENY_ALL_X, CILIUM_CONFIG("allow-localhost: policy")));
+  assert.equal(strict.options.ownNode, "policy");
+  assert.equal(evaluate(strict, "node:n1", "x/web").allowed, false);
+  const bad = load({ "c.yaml": CILIUM_CONFIG("allow-localhost: sometimes") });
+  assert.match(bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /data\.allow-localhost: /);
+  assert.equal(engineOf(cluster(DENY_ALL_X)).options.ownNode, "allow", "no CNI shown: the Kubernetes default");
+});
+
+// Cilium's host entity (reserved:host: the endpoint's own node, and host-network pods on it) in an allow
+// rule is a peer relative to the endpoint: toEntities host allows a pod's egress to its own node only.
+// It was read as the own-node exemption (both ways, every port), which Cilium's egress does not have.
+test("Cilium toEntities host: the pod's own node and the host-network pods on it, on the rule's ports; not other nodes", () => {
+  const e = engineOf(cluster(CNP_HOST));
+  assert.equal(e.options.ownNode, "ingress");
+  for (const [to, port, want] of [["node:n1", 10250, true], ["hosts/agent", 10250, true], ["ip:172.18.0.2", 10250, true], ["node:n1", 80, false], ["node:n2", 10250, false], ["hosts/agent2", 10250, false], ["x/other", 10250, false]] as const) {
+    const v = evaluate(e, "x/web", to, port);
+    assert.equal(v.allowed, want, `${to}:${port}`);
+    if (want) assert.equal(v.egress.rule?.peers?.[0].kind, "own-node");
+  }
+  // Under --own-node=policy the host's ingress needs fromEntities host likewise.
+  const ingress = engineOf(cluster(CNP_HOST.replace("egress:\n  - toEntities", "ingress:\n  - fromEntities")), { ownNode: "policy" });
+  assert.equal(evaluate(ingress, "node:n1", "x/web").allowed, true);
+  assert.equal(evaluate(ingress, "node:n2", "x/web").allowed, false);
+  assert.equal(evaluate(ingress, "node:n1", "x/web", 80).allowed, false);
+});
+
+// A translation is verified on the input's data plane: converting the only CiliumNetworkPolicy into a
+// NetworkPolicy must not make --own-node=auto read the output as another CNI's (the pod's egress to its
+// own node would differ: policy under Cilium, exempt under the Kubernetes default). So for lint's
+// "the input without this policy".
+test("convert --verify and lint keep the input's own-node mode for the inventories they derive", async () => {
+  const cnp = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: web, namespace: x}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  egress:\n  - toEndpoints: [{matchLabels: {app: other}}]";
+  const { dir, cleanup } = tempFiles({ "c.yaml": cluster(cnp) });
+  try {
+    const r = await cli(["convert", "policy", "-f", dir, "--to", "k8s", "--verify"]);
+    assert.match(r.err, /verify: equivalent/, r.err);
+    const lint = await cli(["lint", "-f", dir, "-o", "json"]);
+    assert.doesNotMatch(lint.out, /policy-redundant/);
+  } finally { cleanup(); }
 });

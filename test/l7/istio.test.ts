@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { outcome, pod, service, world } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
 
 const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("other", "x", "10.0.1.1", { sa: "robot" }) + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
 
@@ -215,4 +216,40 @@ test("namespaces with \"*\": istiod matches .*/ns/PATTERN/.* over the whole prin
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/o-r"))), "403");
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/when"))), "allow", "when source.namespace s*sa: shop starts with s");
   assert.equal(outcome(w.ask("other/x", "shop/api", 8080, get("/when"))), "403");
+});
+
+test("under --lenient a rule with a `when` condition istiod cannot build never matches for an ALLOW (istiod skips it) and loses the condition for a DENY (it denies more, never less)", async () => {
+  // pilot/pkg/security/authz/builder/builder.go: `m, err := authzmodel.New(...)`; `if err != nil { ... "skipped invalid rule" ...; continue }`;
+  // model.go New: `return nil, fmt.Errorf("unknown attribute %s", when.Key)`. Read whole, the ALLOW rule was {} and allowed everything.
+  const cluster = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: istio-proxy, image: p}, {name: app, image: a, ports: [{containerPort: 8080}]}]}
+status: {podIP: 10.1.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: istio-proxy, image: p}, {name: app, image: a}]}
+status: {podIP: 10.1.0.2}
+---
+`;
+  const rule = (action: string, when: string) => ap("p", "shop", `  selector: {matchLabels: {app: web}}\n  action: ${action}\n  rules:\n  - to: [{operation: {paths: [/admin]}}]\n    when: [${when}]`);
+  const ask = async (yaml: string, path: string) => {
+    const t = tempFiles({ "a.yaml": cluster + yaml });
+    try {
+      const r = await cli(["route", "-f", t.dir, "--lenient", "-q", "--from", "shop/client", "--request", `GET http://10.1.0.1:8080${path}`, "-o", "json"]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { results: { status: number | null }[] }).results[0].status;
+    } finally { t.cleanup(); }
+  };
+  for (const when of ["{key: request.bogus, values: [x]}", "{key: source.namespace}"]) {
+    assert.equal(await ask(rule("ALLOW", when), "/admin"), 403, `ALLOW ${when}: the rule never matches`);
+    assert.equal(await ask(rule("DENY", when), "/admin"), 403, `DENY ${when}: the rule still denies /admin`);
+    assert.equal(await ask(rule("DENY", when), "/other"), 200);
+  }
 });

@@ -11,7 +11,8 @@ import { connectionList, connectionListWithPeers, type ConnEntry } from "../../s
 import { exposureAnalysis } from "../../src/analyze/exposure-analysis.js";
 import { NO_FOCUS } from "../../src/analyze/focus.js";
 import { exposureData, writeListWithExposure } from "../../src/targets/exposure-analysis.js";
-import { CONNLIST_FORMATS, connlistData, renderConnlist, writeConnlist, writeRows } from "../../src/targets/connlist.js";
+import { CONNLIST_FORMATS, connlistData, renderConnlist, writeConnlist, writeConnRows, writeRows } from "../../src/targets/connlist.js";
+import { ConnRows } from "../../src/analyze/connlist.js";
 import { escapeControls } from "../../src/cli/terminal.js";
 import { formatConns } from "../../src/model/ports.js";
 import { renderYaml } from "../../src/targets/data.js";
@@ -52,6 +53,37 @@ test("list written with the terminal's escape: the pieces are the escape of the 
     assert.doesNotMatch(w.text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, format);
   }
   assert.deepEqual(JSON.parse(written(entries, "json", escapeControls).text), connlistData(entries), "the escapes keep JSON valid and the ids intact");
+});
+
+test("list rows written as bytes (the CLI's path) are the UTF-8 of the text path, byte for byte: non-ASCII and hostile ids, a text longer than a piece, the buffer reused", () => {
+  const files = generateCluster({ pods: 1000, namespaces: 13, policies: 100, seed: 1 }).map((f) => ({ name: `${f.path}.yaml`, text: renderManifests(f.objects, "yaml") }));
+  const inv = loadFiles(files).inventory;
+  const list = connectionListWithPeers(inv, new FastConnectivity(new PolicyEngine(inv)));
+  const rows = list.rows;
+  const odd = ["é", "日本", "\u001b]0;x\u0007", "\u202e", "a\nb", "😀", "q\"q", "x".repeat(300 * 1024)];
+  const peers = rows.peers.map((p, i) => (i % 7 === 0 ? { ...p, id: `${p.id}${odd[(i / 7) % odd.length]}` } : p));
+  const hostile = new ConnRows(peers, rows.src, rows.dst, rows.conn, rows.table);
+  const more = list.entries.slice(0, 3);
+  for (const r of [rows, hostile]) {
+    for (const format of ["txt", "json", "yaml"] as const) {
+      for (const escape of [undefined, escapeControls]) {
+        const text: string[] = [];
+        writeConnRows(r, more, format, (s) => text.push(s), escape);
+        const chunks: Buffer[] = [];
+        const buffers = new Set<ArrayBufferLike>();
+        let written = 0;
+        writeConnRows(r, more, format, (s) => chunks.push(Buffer.from(s)), escape, (b) => {
+          buffers.add(b.buffer);
+          written++;
+          chunks.push(Buffer.from(b));
+        });
+        const whole = text.join("");
+        assert.equal(whole, (escape ?? ((s: string) => s))(renderConnlist([...r.entries(), ...more], format)), format);
+        assert.ok(Buffer.concat(chunks).equals(Buffer.from(whole, "utf8")), `${format}: the bytes are the text's`);
+        if (format === "json") assert.ok(written > 3 && buffers.size < written, `${written} pieces from ${buffers.size} buffers`);
+      }
+    }
+  }
 });
 
 test("list -o yaml written in pieces: ids that YAML quotes, folds into block scalars or must not read as numbers or bools are rendered as the whole document renders them", () => {

@@ -10,6 +10,7 @@ import type { Inventory } from "../../model/inventory.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
 import { metadataBlocked, namespacesIsolated, podsOf } from "../restrictions.js";
 import type { CaseResult } from "./netpol-cases.js";
+import { cniOfDaemonSet } from "../../model/cni.js";
 
 export type Level = "MUST" | "SHOULD" | "MAY";
 export type Result = "pass" | "fail" | "unknown";
@@ -31,20 +32,6 @@ export interface ServedApis {
   complete: boolean;
 }
 
-/** CNIs by the name of their DaemonSet (or pods), and whether they enforce NetworkPolicy. */
-const CNIS: readonly { pattern: RegExp; name: string; enforces: boolean }[] = [
-  { pattern: /^calico-node$/, name: "Calico", enforces: true },
-  { pattern: /^canal$/, name: "Canal (Calico policy)", enforces: true },
-  { pattern: /^cilium$/, name: "Cilium", enforces: true },
-  { pattern: /^antrea-agent$/, name: "Antrea", enforces: true },
-  { pattern: /^kube-router$/, name: "kube-router", enforces: true },
-  { pattern: /^weave-net$/, name: "Weave Net", enforces: true },
-  { pattern: /^ovnkube-node$/, name: "OVN-Kubernetes", enforces: true },
-  { pattern: /^kube-ovn-cni$/, name: "Kube-OVN", enforces: true },
-  { pattern: /^azure-npm$/, name: "Azure Network Policy Manager", enforces: true },
-  { pattern: /^kube-network-policies$/, name: "kube-network-policies", enforces: true },
-  { pattern: /^(kube-)?flannel(-ds)?$/, name: "Flannel (no NetworkPolicy enforcement)", enforces: false },
-];
 
 export const ANP_CRDS = ["adminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.policy.networking.k8s.io"];
 export const CNP_CRD = "clusternetworkpolicies.policy.networking.k8s.io";
@@ -58,7 +45,7 @@ function cniDecision(inv: Inventory, e2e: readonly CaseResult[], lab?: readonly 
   const found = [
     ...inv.controllers.filter((c) => c.kind === "DaemonSet").map((c) => ({ name: c.name, object: `DaemonSet ${c.namespace}/${c.name}` })),
     ...inv.endpoints.filter((e) => e.kind === "pod" && !e.owner && e.fromTemplate !== true).map((e) => ({ name: e.name.replace(/-[a-z0-9]{5}$/, ""), object: `Pod ${e.namespace}/${e.name}` })),
-  ].flatMap((x) => CNIS.filter((c) => c.pattern.test(x.name)).map((c) => ({ ...c, object: x.object })));
+  ].flatMap((x) => { const c = cniOfDaemonSet(x.name); return c ? [{ ...c, object: x.object }] : []; });
   const passed = e2e.filter((c) => c.passed).length;
   const cases = `${passed}/${e2e.length} NetworkPolicy e2e cases evaluated by the engine as specified`;
   const enforced = lab && `${lab.filter((c) => c.passed).length}/${lab.length} NetworkPolicy e2e cases enforced in the lab (Linux kernel, nftables) as specified`;

@@ -128,7 +128,8 @@ export const listCommand: Command = {
   run(values, _pos, io) {
     const options = listOptions(values);
     const a = loadAnalysis(values, io);
-    const escaped = { out: (text: string) => (io.outEscaped ?? io.out)(text), escape: escapeControls };
+    const bytes = io.outBytes;
+    const escaped: EscapedOut = { out: (text: string) => (io.outEscaped ?? io.out)(text), escape: escapeControls, bytes: bytes && ((b) => bytes.call(io, b)) };
     writeList(a, options, (text) => io.out(text), (w) => io.err(`warning: ${w}\n`), escaped);
     return EXIT.ok;
   },
@@ -152,8 +153,11 @@ export function listOptions(values: Values): ListOptions {
   return { format, groupBy: str(values, "group-by") as GroupBy, focus: focusOf(values), l7: values.l7 === true, exposure: values.exposure === true, explain: values.explain === true, only };
 }
 
-/** A writer for text the list escapes itself: `escape` goes over every text it did not make (see cli/terminal.ts). */
-export interface EscapedOut { out: (text: string) => void; escape: (s: string) => string }
+/**
+ * A writer for text the list escapes itself: `escape` goes over every text it did not make (see
+ * cli/terminal.ts); `bytes`, when given, takes such text as UTF-8 bytes (Io.outBytes).
+ */
+export interface EscapedOut { out: (text: string) => void; escape: (s: string) => string; bytes?: (b: Uint8Array) => void }
 
 /**
  * What `junction list` prints (and GET /api/v1/connections serves with -o json), written in pieces;
@@ -177,7 +181,7 @@ export function writeList(a: Analysis, o: ListOptions, out: (text: string) => vo
     return;
   }
   if (exposure) writeListWithExposure([{ entries: r.entries }], exposure, format, out);
-  else writeConnRows(r.rows, r.more, format, escaped?.out ?? out, escaped?.escape);
+  else writeConnRows(r.rows, r.more, format, escaped?.out ?? out, escaped?.escape, escaped?.bytes);
 }
 
 /** --exposure, unless --focus-peer is given (np-guard ignores it then, with a warning). */

@@ -12,6 +12,7 @@ import { rulesOf, type Direction, type Policy, type Tier } from "../../model/pol
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
+import { ownNodeExempts } from "../options.js";
 import { Subjects } from "./subjects.js";
 import { andNotInto, clear, denseOf, forEach, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits, type Windowed } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
@@ -42,6 +43,9 @@ export type Progress = (message: string) => void;
 
 /** The remote classes one side may allow: `any | (cont & rest)` (sideMay). */
 export interface SideMay { key: object; any: Windowed; cont?: Windowed; rest?: Windowed }
+
+/** A pair's side with the pod's own node (FastConnectivity.ownSide): false, exempt (true), or own-node peers matching ("peers"). */
+export type OwnSide = boolean | "peers";
 
 export class FastConnectivity implements Connectivity {
   readonly inventory: Inventory;
@@ -86,7 +90,7 @@ export class FastConnectivity implements Connectivity {
     for (const p of this.inventory.policies) this.vocab.addPolicy(p);
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
-    for (const e of this.inventory.endpoints) { this.classes.addEndpoint(e); this.addNamedPorts(e); }
+    this.classes.placeAll(this.inventory.endpoints, (e) => this.addNamedPorts(e));
     this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
@@ -104,8 +108,19 @@ export class FastConnectivity implements Connectivity {
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
-    const id = this.pairConns(cs, cd, this.engine.ownNodeExempt(src.endpoint, dst), this.engine.ownNodeExempt(dst.endpoint, src));
+    const id = this.pairConns(cs, cd, this.ownSide(src.endpoint, dst, "egress"), this.ownSide(dst.endpoint, src, "ingress"));
     return this.conntable.get(id);
+  }
+
+  /**
+   * How `local`'s side of direction d is walked for a pair with `remote`: as for its classes (false);
+   * `remote` being its own node, exempt from the Namespace tier (true: --own-node), or with the
+   * Namespace tier's own-node peers matching it ("peers": Cilium's host entity).
+   */
+  ownSide(local: Endpoint | undefined, remote: Party, d: Direction): OwnSide {
+    if (!this.engine.matcher.isOwnNode(local, remote)) return false;
+    if (ownNodeExempts(this.engine.options.ownNode, d)) return true;
+    return this.engine.ownNodePeers ? "peers" : false;
   }
 
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
@@ -127,7 +142,7 @@ export class FastConnectivity implements Connectivity {
    * Connection-set id from class `cs` to class `cd` (distinct endpoints). `ownEgress`/`ownIngress`:
    * the pair is a pod and its own node, whose Namespace tier --own-node=allow decides (rows.ownNodeConns).
    */
-  pairConns(cs: number, cd: number, ownEgress = false, ownIngress = false): number {
+  pairConns(cs: number, cd: number, ownEgress: OwnSide = false, ownIngress: OwnSide = false): number {
     if (!sameNetwork(this.classes.list[cs], this.classes.list[cd])) return NONE;
     const e = this.sideConns("egress", cs, cd, ownEgress);
     if (e === NONE) return e;
@@ -138,11 +153,11 @@ export class FastConnectivity implements Connectivity {
    * What class `local`'s side of direction d allows with `other` (both parts composed): the same
    * for classes whose sideMay keys are the same (the all-pairs enumeration asks it once for them).
    */
-  sideConns(d: Direction, local: number, other: number, ownNode: boolean): number {
+  sideConns(d: Direction, local: number, other: number, ownNode: OwnSide): number {
     const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
-    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other) : this.portsOf(rest, other);
+    if (!j) return ownNode ? this.rows.ownNodeConns(rest, other, ownNode) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
-    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other));
+    return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other, ownNode));
   }
 
   /**
@@ -252,18 +267,21 @@ export class FastConnectivity implements Connectivity {
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
     for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    // Several new classes (the external ranges of a list): each part that may allow one is walked
+    // once on the new words (the old classes there get the bits they have), not once per class.
+    // Every policy in use is asked (its rules' peer sets, remembered per rule, tested on the new
+    // classes): the same parts as through the index of policies by peer sets below, which only
+    // narrows the policies asked, and which at 100k pods takes about 100 ms to make, first.
+    if (ids.length > 1) {
+      const batch = new Set<Signature>(this.open);
+      for (const p of this.restOf.keys()) this.hitsAny(p, ids, batch);
+      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+      return;
+    }
     // Only a policy with a rule whose peers now hold a new class (or a rule without peers) can match one.
     const byPeers = this.restByPeers();
     const candidates = new Set(byPeers.get(undefined));
     for (const k of changed) for (const p of byPeers.get(k) ?? []) candidates.add(p);
-    // Several new classes (the external ranges of a list): each part that may allow one is walked
-    // once on the new words (the old classes there get the bits they have), not once per class.
-    if (ids.length > 1) {
-      const batch = new Set<Signature>(this.open);
-      for (const p of candidates) if (this.restOf.has(p)) this.hitsAny(p, ids, batch);
-      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
-      return;
-    }
     for (const id of ids) {
       // Per policy, the sides (direction, family: a bit each) where a rule of it may match the new class.
       const hits = new Map<Policy, number>();
@@ -296,9 +314,19 @@ export class FastConnectivity implements Connectivity {
     let mask = 0, asked = 0;
     for (const sig of this.restOf.get(p)!) {
       const bit = 1 << (sideKey(sig) >> 1);
-      if ((asked & bit) === 0) { asked |= bit; if (ids.some((id) => this.mayMatch(p, sig, id))) mask |= bit; }
+      if ((asked & bit) === 0) { asked |= bit; if (this.mayMatchAny(p, sig, ids)) mask |= bit; }
       if (mask & bit) todo.add(sig);
     }
+  }
+
+  /** Whether a rule of policy p (in the signature's direction) can match one of the classes `ids` (mayMatch, each rule's peers asked once). */
+  private mayMatchAny(p: Policy, sig: Signature, ids: readonly number[]): boolean {
+    for (const r of rulesOf(p, sig.direction) ?? []) {
+      const peers = this.sets.rulePeers(r, sig.family);
+      if (peers === undefined) return true;
+      for (const id of ids) if (hasW(peers, id)) return true;
+    }
+    return false;
   }
 
   private index(sig: Signature): void {

@@ -8,7 +8,8 @@ import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
-import type { FastConnectivity, SideMay } from "./connectivity.js";
+import type { FastConnectivity, OwnSide, SideMay } from "./connectivity.js";
+import { ownNodeExempts } from "../options.js";
 import { sameNetwork } from "./classes.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
@@ -280,15 +281,18 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
 }
 
 /**
- * Pods and their own node (a node, or a host-network pod acting as it), both directions, under
- * ownNode=allow: the exemption only ever adds connections, so joining them to the class pairs' is
+ * Pods and their own node (a node, or a host-network pod acting as it), in the directions --own-node
+ * exempts (allow: both; ingress: from the node), and in the others when a Namespace-tier allow rule
+ * has an own-node peer (Cilium's host entity): the exemption and those peers only ever add connections, so joining them to the class pairs' is
  * exact, and where it adds nothing on the pod's side the class pair has them already. A party acting
  * as a node is never the pod of a pair: no policy selects it (PartyMatcher.selects), so its side has
  * no Namespace tier for the exemption to decide, and a pair with it as the pod adds nothing.
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
-  if (fc.engine.options.ownNode !== "allow") return;
+  const modeOf = (d: Direction): OwnSide => (ownNodeExempts(fc.engine.options.ownNode, d) ? true : fc.engine.ownNodePeers ? "peers" : false);
+  const modes = { egress: modeOf("egress"), ingress: modeOf("ingress") };
+  if (!modes.egress && !modes.ingress) return;
   // Per node, the kinds (group and class) of the parties acting as it (node side). A pod-side party
   // (group and class) with a node-side kind has connections that depend on nothing else, so each
   // such pair of kinds is visited once over all nodes.
@@ -325,8 +329,9 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   const sideOf = { egress: new Int32Array(width).fill(-1), ingress: new Int32Array(width).fill(-1) };
   const podSides = new PairMemo();
   const ownConns = (pod: number, node: number, podIsDst: boolean) => {
-    if (!sameNetwork(list[pod], list[node])) return NONE;
     const d: Direction = podIsDst ? "ingress" : "egress";
+    const mode = modes[d];
+    if (!mode || !sameNetwork(list[pod], list[node])) return NONE;
     let k = sideOf[d][pod];
     if (k < 0) {
       const key = fc.sideMay(d, pod).key, ids = sideIds[d];
@@ -337,7 +342,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
     let mine = podSides.get(k * 2 + (podIsDst ? 1 : 0), node);
     if (mine < 0) {
       // Where the exemption changes nothing on the pod's side, the pair is the class pair's (added there).
-      mine = fc.sideConns(d, pod, node, true);
+      mine = fc.sideConns(d, pod, node, mode);
       podSides.set(k * 2 + (podIsDst ? 1 : 0), node, mine = mine === fc.sideConns(d, pod, node, false) ? NONE : mine);
     }
     return mine === NONE ? NONE : fc.conntable.meet(mine, fc.sideConns(podIsDst ? "egress" : "ingress", node, pod, false));

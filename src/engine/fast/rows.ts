@@ -224,14 +224,15 @@ export class RowBuilder {
   }
 
   /**
-   * The connections of a pod with its own node for one direction under --own-node=allow: the tiers
-   * walked for the remote class alone, the Namespace tier (when it has policies) allowing everything.
+   * The connections of a pod with its own node for one direction: the tiers walked for the remote
+   * class alone, the Namespace tier (when it has policies) allowing everything (mode true: --own-node
+   * exempts it), or its own-node peers matching the remote ("peers").
    */
-  ownNodeConns(sig: Signature, other: number): number {
+  ownNodeConns(sig: Signature, other: number, mode: true | "peers"): number {
     const n = this.sets.nwords, layout = sig.layout!;
     let id = NONE;
     layout.reps.forEach((rep, k) => {
-      if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n)) id = this.conns.join(id, layout.conns[k]);
+      if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n, mode)) id = this.conns.join(id, layout.conns[k]);
     });
     return id;
   }
@@ -270,15 +271,18 @@ export class RowBuilder {
     return true;
   }
 
-  /** The action of the first NetworkPolicy-tier rule matching class `id` (sequential, as firstHits). */
-  private firstHitOne(sig: Signature, plan: TierPlan, rep: Rep, id: number): Action | undefined {
+  /**
+   * The action of the first NetworkPolicy-tier rule matching class `id` (sequential, as firstHits);
+   * `ownNode`: `id` is the subject's own node, which the rules' own-node peers match.
+   */
+  private firstHitOne(sig: Signature, plan: TierPlan, rep: Rep, id: number, ownNode = false): Action | undefined {
     let i = 0;
     for (const p of sig.tiers.namespace) {
       for (const r of rulesOf(p, sig.direction) ?? []) {
         const status = rep.statuses[plan.at + i++];
         if (status === "0") continue;
         const peers = this.sets.rulePeers(r, sig.family);
-        if (peers && !hasW(peers, id)) continue;
+        if (peers && !hasW(peers, id) && !(ownNode && r.peers?.some((x) => x.kind === "own-node"))) continue;
         if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
       }
     }
@@ -303,14 +307,21 @@ export class RowBuilder {
     this.computed += allow.length;
   }
 
-  /** Whether the rest part `sig` allows `other` at its port class k under --own-node=allow. */
-  ownNodeAllowsAt(sig: Signature, k: number, other: number): boolean {
-    return sig.unenforced || this.ownNodeAllows(sig, sig.layout!.reps[k], other, this.sets.nwords);
+  /** Whether the rest part `sig` allows `other`, the pod's own node, at its port class k (mode: as ownNodeConns). */
+  ownNodeAllowsAt(sig: Signature, k: number, other: number, mode: true | "peers"): boolean {
+    return sig.unenforced || this.ownNodeAllows(sig, sig.layout!.reps[k], other, this.sets.nwords, mode);
   }
 
-  private ownNodeAllows(sig: Signature, rep: Rep, other: number, n: number): boolean {
+  /** Own-node peers are only in Namespace-tier allow rules (model/policy.ts): the other tiers are walked by class. */
+  private ownNodeAllows(sig: Signature, rep: Rep, other: number, n: number, mode: true | "peers"): boolean {
     for (const plan of this.tiersOf(sig)) {
-      if (plan.tier === "namespace") return true;
+      if (plan.tier === "namespace") {
+        if (mode === true) return true;
+        const action = this.firstHitOne(sig, plan, rep, other, true);
+        if (action === "allow") return true;
+        if (action !== "pass") return false;
+        continue;
+      }
       const o = this.outcome(sig, plan, rep, 0, n);
       if (has(o.allow, other)) return true;
       if (!has(o.cont, other)) return false;

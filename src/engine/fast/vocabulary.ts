@@ -5,7 +5,7 @@
 import type { Address, Family } from "../../model/ip.js";
 import type { Network } from "../../model/endpoint.js";
 import type { EndpointSelector, Peer, Policy } from "../../model/policy.js";
-import type { LabelSelector, Labels } from "../../model/selector.js";
+import { SUBSTRING_OPERATORS, type LabelSelector, type Labels } from "../../model/selector.js";
 import { sortStrings } from "../../model/arrays.js";
 
 /** What a policy added to the vocabulary (empty when it mentions nothing new). */
@@ -19,6 +19,8 @@ export interface VocabularyGrowth {
 }
 
 const UNMENTIONED = "\u0000";
+/** In a key's values: a substring operator (Calico's contains, starts with, ends with) mentions it, so every value of the key is told apart. */
+const EVERY_VALUE = "\u0001";
 
 export class Vocabulary {
   /** Label keys and values of selectors that can pick endpoints in any namespace. */
@@ -35,7 +37,11 @@ export class Vocabulary {
   private known: Record<Family, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
   private pending: Record<Family, bigint[]> = { 4: [], 6: [] };
 
+  /** Counts the calls that may have added something (a key made from the vocabulary is good while it stays). */
+  version = 0;
+
   addPolicy(p: Policy, growth = emptyGrowth()): VocabularyGrowth {
+    this.version++;
     this.addSelector(p.subject, growth);
     for (const rule of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
       for (const peer of rule.peers ?? []) this.addPeer(peer, growth);
@@ -47,6 +53,7 @@ export class Vocabulary {
   }
 
   addNetwork(n: Network, growth = emptyGrowth()): VocabularyGrowth {
+    this.version++;
     for (const c of n.cidrs) this.addRange(c.family, c.first, c.last, growth);
     return growth;
   }
@@ -65,7 +72,7 @@ export class Vocabulary {
   }
 
   private addSelector(sel: EndpointSelector, growth: VocabularyGrowth): void {
-    for (const sa of sel.serviceAccounts ?? []) if (!this.serviceAccounts.has(sa)) { this.serviceAccounts.add(sa); growth.serviceAccounts.push(sa); }
+    for (const sa of [...(sel.serviceAccounts ?? []), ...(sel.exceptServiceAccounts ?? [])]) if (!this.serviceAccounts.has(sa)) { this.serviceAccounts.add(sa); growth.serviceAccounts.push(sa); }
     const added: [string, string?][] = [];
     let into = this.labels;
     if (sel.namespaces.kind === "name") {
@@ -83,7 +90,7 @@ export class Vocabulary {
     for (const r of sel.requirements) {
       let values = into.get(r.key);
       if (!values) { values = new Set(); into.set(r.key, values); added.push([r.key]); }
-      for (const v of r.values) if (!values.has(v)) { values.add(v); added.push([r.key, v]); }
+      for (const v of SUBSTRING_OPERATORS.has(r.operator) ? [EVERY_VALUE] : r.values) if (!values.has(v)) { values.add(v); added.push([r.key, v]); }
     }
     return added.length > before;
   }
@@ -202,12 +209,12 @@ export class NumberKey {
 
 /**
  * What a projection keeps of label k=v: undefined when no selector mentions k, else v when one
- * mentions it, else UNMENTIONED (unmentioned values merge).
+ * mentions it (or a substring operator mentions k: EVERY_VALUE), else UNMENTIONED (unmentioned values merge).
  */
 function keptValue(k: string, v: string, vocab: ReadonlyMap<string, ReadonlySet<string>>, local: ReadonlyMap<string, ReadonlySet<string>> | undefined): string | undefined {
   const values = vocab.get(k), mine = local?.get(k);
   if (!values && !mine) return undefined;
-  return values?.has(v) || mine?.has(v) ? v : UNMENTIONED;
+  return values?.has(v) || mine?.has(v) || values?.has(EVERY_VALUE) || mine?.has(EVERY_VALUE) ? v : UNMENTIONED;
 }
 
 export function emptyGrowth(): VocabularyGrowth {

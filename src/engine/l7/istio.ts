@@ -14,8 +14,8 @@
 //     a waypoint enforces the policies attached to it or to the Service, with every field.
 
 import type { Endpoint, ServicePort } from "../../model/endpoint.js";
-import { isHttpOnly, istioWildcard, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
-import { istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
+import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
@@ -42,11 +42,13 @@ export class IstioPolicies {
     }
   }
 
+  /** The policies of the root namespace and the workload's that select it, as its revision's istiod reads them (istioSettingsOf). */
   for(e: Endpoint, envoy = true): IstioAuthorization[] {
-    const root = this.mesh.settings.istioRootNamespace;
+    const settings = istioSettingsOf(this.mesh, e);
+    const root = settings.istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
     const applied = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
-    return envoy ? applied.map((p) => migrateTrustDomain(p, this.mesh.settings)) : applied;
+    return envoy ? applied.map((p) => migrateTrustDomain(p, settings)) : applied;
   }
 }
 
@@ -151,19 +153,18 @@ export function tcpRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
 /** Attributes ztunnel reads in `from`: no remote IPs, request principals or trust domains (they are dropped, not enforced). */
 const ZTUNNEL_FROM = new Set(["source.principal", "source.namespace", "source.serviceAccount", "source.ip"]);
 const ZTUNNEL_WHEN = new Set(["source.ip", "source.namespace", "source.principal", "destination.ip", "destination.port"]);
-const NEVER: Condition = { attribute: "destination.port", ports: [] };
 
 /** A rule as ztunnel enforces it; undefined when it never matches. */
 export function ztunnelRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
   const l7 = [...(rule.from ?? []).flat().filter((c) => c.attribute === "remote.ip" || c.attribute === "request.auth"), ...(rule.to ?? []).flat().filter(isHttpOnly), ...(rule.when ?? []).filter((c) => !ZTUNNEL_WHEN.has(c.attribute))];
   if (l7.length && action === "allow") return undefined;
   // An entry left without fields is an empty match, which ztunnel skips: it never matches.
-  const keep = (c: Clause, ok: (x: Condition) => boolean): Clause => (c.length && !c.some(ok) ? [NEVER] : c.filter(ok));
+  const keep = (c: Clause, ok: (x: Condition) => boolean): Clause => (c.length && !c.some(ok) ? [NEVER_MATCHES] : c.filter(ok));
   return {
     ...rule,
     ...(rule.from ? { from: rule.from.map((c) => keep(c, (x) => ZTUNNEL_FROM.has(x.attribute))) } : {}),
     ...(rule.to ? { to: rule.to.map((c) => keep(c, (x) => !isHttpOnly(x))) } : {}),
-    ...(rule.when ? { when: rule.when.flatMap((c) => (ZTUNNEL_WHEN.has(c.attribute) ? [c] : [NEVER])) } : {}),
+    ...(rule.when ? { when: rule.when.flatMap((c) => (ZTUNNEL_WHEN.has(c.attribute) ? [c] : [NEVER_MATCHES])) } : {}),
   };
 }
 

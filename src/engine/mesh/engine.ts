@@ -1,22 +1,32 @@
-// Mesh routing (GAMMA, GEP-1294 and the mesh overview): HTTPRoutes and GRPCRoutes whose parentRef is
-// a Service bind to the Service's frontend (its name and cluster IP), to one port (parentRef.port or
-// sectionName = the port's name) or to every port. A route in the Service's namespace is a producer
-// route and applies to every client; a route in another namespace is a consumer route and applies
-// only to clients of its own namespace, which then use their consumer routes instead of the
-// producer routes (Linkerd's: beside them, routesFor). On one Service port GRPCRoute wins over
-// HTTPRoute (the loser is Conflicted). Backends may be in any namespace without a ReferenceGrant;
-// route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts).
+// Mesh routing (GAMMA, GEP-1294 and the mesh overview): HTTPRoutes, GRPCRoutes, TLSRoutes and
+// TCPRoutes whose parentRef is a Service bind to the Service's frontend (its name and cluster IP), to
+// one port (parentRef.port or sectionName = the port's name) or to every port. A route in the
+// Service's namespace is a producer route and applies to every client; a route in another namespace
+// is a consumer route and applies only to clients of its own namespace, which then use their consumer
+// routes instead of the producer routes (Linkerd's: beside them, routesFor). On one Service port
+// GRPCRoute wins over HTTPRoute over TLSRoute over TCPRoute (the loser is Conflicted; Linkerd's status
+// controller: on an identical parentRef, linkerdRoutesFor). Backends may be in any namespace without a
+// ReferenceGrant; route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { GATEWAY_GROUP, isServiceParent, type BackendRef, type ParentRef, type Route, type RouteRule } from "../../model/route.js";
+import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import { egressNetworkOverlap } from "./egress.js";
+import { GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
 import type { Routable } from "../gateway/precedence.js";
 
-/** Route kinds that bind to Service parents, most specific first (GEP-1294 "Route types"). */
-export const MESH_ROUTE_KINDS = ["GRPCRoute", "HTTPRoute"] as const;
+/**
+ * Route kinds that bind to Service parents, most specific first (GEP-1294 "Route types", GEP-1426;
+ * linkerd2 policy-controller/k8s/status/src/index.rs parent_has_conflicting_routes: GRPCRoute, then
+ * HTTPRoute, TLSRoute, TCPRoute). UDPRoute binds to no Service.
+ */
+export const MESH_ROUTE_KINDS = ["GRPCRoute", "HTTPRoute", "TLSRoute", "TCPRoute"] as const;
+export type MeshRouteKind = (typeof MESH_ROUTE_KINDS)[number];
+/** The kinds whose rules match HTTP requests. */
+export const HTTP_MESH_KINDS: readonly RouteKind[] = ["GRPCRoute", "HTTPRoute"];
 
 export type RouteRole = "producer" | "consumer";
 
@@ -30,11 +40,25 @@ export interface ServiceParent {
   conflicted: ServicePort[];
   /** Accepted=False when set. */
   rejected?: Problem;
+  /**
+   * Why Linkerd's status controller writes Accepted False (RouteReasonConflicted) for this parentRef:
+   * a route of a more specific kind names the identical parentRef (its namespace, name and port).
+   */
+  linkerdConflict?: string;
+}
+
+/** An EgressNetwork parent (policy.linkerd.io; Linkerd clients only): the network, or why Linkerd's status controller does not accept the route there. */
+export interface EgressParent {
+  ref: ParentRef;
+  network?: LinkerdEgressNetwork;
+  rejected?: string;
+  linkerdConflict?: string;
 }
 
 export interface MeshRouteState {
   route: Route;
   parents: ServiceParent[];
+  egressParents: EgressParent[];
   /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
   backends: Map<BackendRef, ResolvedBackend>;
   unresolved?: Problem;
@@ -50,6 +74,15 @@ export interface PortRoutes {
   routes: Routable[];
 }
 
+/** What Linkerd's outbound index holds for one client namespace and Service port, by kind (both groups' HTTPRoutes as HTTPRoute). */
+export interface LinkerdPortRoutes {
+  role: RouteRole;
+  namespace: string;
+  byKind: Map<MeshRouteKind, MeshRouteState[]>;
+  /** Routes bound there that the index leaves out, and why (a conversion the controller fails, a conflict its status controller wrote). */
+  left: { state: MeshRouteState; why: string }[];
+}
+
 const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
 const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${s.namespace}/${s.name}:${p.port}|${routeNamespace}`;
 
@@ -57,18 +90,25 @@ export class MeshEngine {
   readonly routes: MeshRouteState[] = [];
   /** Service port + route namespace → the routes bound there (after kind conflicts). */
   private bound = new Map<string, MeshRouteState[]>();
+  /** Service port + route namespace → every binding accepted but for kind conflicts, with its parent (Linkerd's index). */
+  private bindings = new Map<string, { state: MeshRouteState; parent: ServiceParent }[]>();
+  /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
+  private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
     const backends = new BackendIndex(inv);
     for (const route of inv.routing.routes) {
       const refs = dedupe(route.parentRefs.filter(isServiceParent));
-      if (!refs.length) continue;
+      const egress = dedupe(route.parentRefs.filter(isEgressNetworkParent));
+      if (!refs.length && !egress.length) continue;
       const state = this.resolveBackends(route, backends);
       state.parents = refs.map((ref) => bindParent(route, ref, services.get(serviceKey(ref.namespace, ref.name))));
+      state.egressParents = egress.map((ref) => this.bindEgress(state, ref));
       this.routes.push(state);
     }
     this.bindPorts();
+    this.linkerdConflicts();
   }
 
   /** The mesh state of a route, if it has Service parents. */
@@ -84,21 +124,82 @@ export class MeshEngine {
    * apply_http_route insert a producer route into the watch of every namespace ("Producer routes apply
    * to clients in all namespaces"), consumer namespaces' included, and the proxy ranks them together.
    */
-  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, linkerd = false): PortRoutes | undefined {
-    const read = (list: MeshRouteState[] | undefined) => (linkerd ? list : list?.filter((s) => s.route.group === undefined));
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, linkerd = false, kinds: readonly RouteKind[] = HTTP_MESH_KINDS): PortRoutes | undefined {
+    const read = (list: MeshRouteState[] | undefined) => list?.filter((s) => kinds.includes(s.route.kind) && (linkerd || s.route.group === undefined));
     const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(this.bound.get(portKey(service, port, clientNamespace))) : undefined;
     const producer = read(this.bound.get(portKey(service, port, service.namespace)));
     if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: [...consumer, ...(linkerd ? producer ?? [] : [])].map(routable) };
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
   }
 
+  /**
+   * What Linkerd's outbound index gives a client of `clientNamespace` for the Service port
+   * (policy-controller/k8s/index/src/outbound/index.rs resource_routes_or_default: producer routes,
+   * and the consumer routes of the client's namespace, of each kind): the routes whose Service parent
+   * its status controller accepts (a route only applies once `Accepted`, route_accepted_by_resource_port
+   * and route_accepted_by_service; a more specific kind on the identical parentRef makes it
+   * Conflicted, status/src/index.rs parent_has_conflicting_routes) and that it converts
+   * (linkerdOutboundIgnored; a TLSRoute or TCPRoute needs exactly one rule, tcp.rs / tls.rs
+   * convert_route: "TCPRoute needs to have one rule"). Which kind the proxy then reads is
+   * to_proto's choice (mesh/route.ts).
+   */
+  linkerdRoutesFor(service: Service, port: ServicePort, clientNamespace: string | undefined): LinkerdPortRoutes | undefined {
+    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? this.bindings.get(portKey(service, port, clientNamespace)) ?? [] : [];
+    const producer = this.bindings.get(portKey(service, port, service.namespace)) ?? [];
+    return this.linkerdIndex([...consumer, ...producer], consumer.length > 0, consumer.length ? clientNamespace! : service.namespace);
+  }
+
+  /**
+   * What Linkerd's outbound index gives a client of `clientNamespace` for an EgressNetwork's port, as
+   * linkerdRoutesFor for a Service port: the routes whose parentRef names the EgressNetwork (and this
+   * port, or none), its producer routes (in its namespace) and the client namespace's.
+   */
+  linkerdEgressRoutesFor(en: LinkerdEgressNetwork, port: number, clientNamespace: string | undefined): LinkerdPortRoutes | undefined {
+    const key = (ns: string) => `${en.namespace}/${en.name}|${ns}`;
+    const at = (list: { state: MeshRouteState; parent: EgressParent }[] | undefined) => (list ?? []).filter((b) => b.parent.ref.port === undefined || b.parent.ref.port === port);
+    const consumer = clientNamespace !== undefined && clientNamespace !== en.namespace ? at(this.egressBindings.get(key(clientNamespace))) : [];
+    const producer = at(this.egressBindings.get(key(en.namespace)));
+    return this.linkerdIndex([...consumer, ...producer], consumer.length > 0, consumer.length ? clientNamespace! : en.namespace);
+  }
+
+  private linkerdIndex(list: { state: MeshRouteState; parent: { rejected?: unknown; linkerdConflict?: string } }[], consumer: boolean, namespace: string): LinkerdPortRoutes | undefined {
+    if (!list.length) return undefined;
+    const byKind = new Map<MeshRouteKind, MeshRouteState[]>();
+    const left: LinkerdPortRoutes["left"] = [];
+    for (const { state, parent } of list) {
+      const why = (typeof parent.rejected === "string" ? parent.rejected : undefined) ?? parent.linkerdConflict ?? linkerdOutboundIgnored(state.route) ?? linkerdOneRule(state.route);
+      if (why) { if (!left.some((l) => l.state === state)) left.push({ state, why }); continue; }
+      const kinds = byKind.get(state.route.kind as MeshRouteKind) ?? [];
+      if (!kinds.includes(state)) kinds.push(state);
+      byKind.set(state.route.kind as MeshRouteKind, kinds);
+    }
+    return { role: consumer ? "consumer" : "producer", namespace, byKind, left };
+  }
+
+  /** An EgressNetwork parentRef (Linkerd's status controller: the network must exist in the input and be accepted, parent_condition_egress_network). */
+  private bindEgress(state: MeshRouteState, ref: ParentRef): EgressParent {
+    const network = this.inv.mesh.linkerd.egressNetworks.find((n) => n.namespace === ref.namespace && n.name === ref.name);
+    const at = `EgressNetwork ${ref.namespace}/${ref.name}`;
+    const overlap = network && egressNetworkOverlap(this.inv.mesh, network);
+    const rejected = !network ? `${at} not found` : overlap ? `Linkerd's status controller does not accept ${at} (${overlap}), nor routes on it` : undefined;
+    const parent: EgressParent = { ref, network, ...(rejected ? { rejected } : {}) };
+    const k = `${ref.namespace}/${ref.name}|${state.route.namespace}`;
+    this.egressBindings.set(k, [...(this.egressBindings.get(k) ?? []), { state, parent }]);
+    return parent;
+  }
+
   private resolveBackends(route: Route, index: BackendIndex): MeshRouteState {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
-    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, false));
+    // grpc/src/outbound/http.rs (tcp.rs, tls.rs) convert_backend: an EgressNetwork backend is the address dialled, on a
+    // route whose parent is that EgressNetwork ("Route with EgressNetwork backend needs to have the same EgressNetwork as a parent").
+    const egress = (ref: BackendRef): ResolvedBackend => route.parentRefs.some((p) => isEgressNetworkParent(p) && p.namespace === ref.namespace && p.name === ref.name)
+      ? { ref, name: `${ref.namespace}/${ref.name}` }
+      : { ref, name: `${ref.namespace}/${ref.name}`, problem: { reason: "InvalidKind", message: `EgressNetwork backend ${ref.namespace}/${ref.name} needs to be on a route that has it as a parent` } };
+    for (const ref of allBackendRefs(route)) backends.set(ref, ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork" ? egress(ref) : index.resolve(from, ref, false));
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
-    return { route, parents: [], backends, unresolved, dropped: droppedRules(route) };
+    return { route, parents: [], egressParents: [], backends, unresolved, dropped: droppedRules(route) };
   }
 
   /** Groups accepted bindings by Service port and route namespace; on a port, GRPCRoutes take it from HTTPRoutes. */
@@ -110,6 +211,7 @@ export class MeshEngine {
         for (const port of parent.ports) {
           const k = portKey(parent.service, port, state.route.namespace);
           all.set(k, [...(all.get(k) ?? []), { state, parent, port }]);
+          this.bindings.set(k, [...(this.bindings.get(k) ?? []), { state, parent }]);
         }
       }
     }
@@ -121,14 +223,32 @@ export class MeshEngine {
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
-          p.rejected = { reason: "Conflicted", message: `a GRPCRoute of namespace ${state.route.namespace} is bound to ${portList(p.conflicted)} of Service ${p.ref.namespace}/${p.ref.name}; GRPCRoute takes precedence over ${state.route.kind} (GEP-1294)` };
+          const winner = MESH_ROUTE_KINDS.find((kd) => p.conflicted.every((port) => this.bound.get(portKey(p.service!, port, state.route.namespace))?.some((s) => s.route.kind === kd)));
+          p.rejected = { reason: "Conflicted", message: `a ${winner ?? "more specific route"} of namespace ${state.route.namespace} is bound to ${portList(p.conflicted)} of Service ${p.ref.namespace}/${p.ref.name}; ${MESH_ROUTE_KINDS.join(" over ")} (GEP-1294)` };
         }
+      }
+    }
+  }
+
+  /** Linkerd's status controller: a parentRef named identically by a route of a more specific kind (any namespace) is Conflicted. */
+  private linkerdConflicts(): void {
+    const rank = (r: Route) => (MESH_ROUTE_KINDS as readonly string[]).indexOf(r.kind);
+    const same = (a: ParentRef, b: ParentRef) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.port === b.port;
+    for (const state of this.routes) {
+      for (const p of [...state.parents, ...state.egressParents]) {
+        const over = this.routes.find((o) => rank(o.route) >= 0 && rank(o.route) < rank(state.route) && [...o.parents, ...o.egressParents].some((q) => same(q.ref, p.ref)));
+        if (over) p.linkerdConflict = `Linkerd's status controller marks its parentRef Conflicted: ${routeKey(over.route)} names the same parentRef and ${over.route.kind} takes precedence over ${state.route.kind}`;
       }
     }
   }
 }
 
-const routable = (s: MeshRouteState): Routable => ({ state: s, attachment: { hostnames: [undefined] } });
+/** Linkerd converts a TLSRoute or TCPRoute with exactly one rule (outbound/index/tcp.rs, tls.rs convert_route). */
+function linkerdOneRule(r: Route): string | undefined {
+  return (r.kind === "TCPRoute" || r.kind === "TLSRoute") && r.rules.length !== 1 ? `Linkerd's policy controller converts a ${r.kind} with exactly one rule (this one has ${r.rules.length}: "${r.kind} needs to have one rule") and leaves it out` : undefined;
+}
+
+export const routable = (s: MeshRouteState): Routable => ({ state: s, attachment: { hostnames: [undefined] } });
 const portList = (ports: readonly ServicePort[]) => (ports.length === 1 ? "port " : "ports ") + ports.map((p) => p.port).join(", ");
 
 function dedupe(refs: ParentRef[]): ParentRef[] {
@@ -141,7 +261,7 @@ function bindParent(route: Route, ref: ParentRef, service: Service | undefined):
   const base = { ref, service, role, ports: [] as ServicePort[], conflicted: [] as ServicePort[] };
   const at = `${ref.namespace}/${ref.name}`;
   const reject = (message: string): ServiceParent => ({ ...base, rejected: { reason: "NoMatchingParent", message } });
-  if (!(MESH_ROUTE_KINDS as readonly string[]).includes(route.kind)) return reject(`Junction's mesh routing binds HTTPRoute and GRPCRoute to Services, not ${route.kind}`);
+  if (!(MESH_ROUTE_KINDS as readonly string[]).includes(route.kind)) return reject(`Junction's mesh routing binds ${MESH_ROUTE_KINDS.join(", ")} to Services, not ${route.kind}`);
   if (!service) return reject(`Service ${at} not found`);
   if (service.type === "ExternalName") return reject(`Service ${at} is of type ExternalName, which has no frontend to route (GEP-1294)`);
   if (service.headless) return reject(`Service ${at} is headless (clusterIP: None): it has no frontend to route (GEP-1294)`);

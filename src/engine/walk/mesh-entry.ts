@@ -4,17 +4,19 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { endpointName } from "../../model/endpoint.js";
-import { formatAddress } from "../../model/ip.js";
-import type { RouteRequest } from "../../model/request.js";
+import { formatAddress, type Address } from "../../model/ip.js";
+import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import { resolveEgressNetwork } from "../mesh/egress.js";
+import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { routeAtService, servicePlace } from "../mesh/route.js";
+import { linkerdOutbound, routeAtService, servicePlace } from "../mesh/route.js";
 import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, speaksHttp, toAddress } from "./serve.js";
+import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
   const ns = client.endpoint?.namespace;
@@ -31,10 +33,13 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
       w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
       return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
-    case "address":
+    case "address": {
       step(w, "entry", "passed", dialled.how);
+      const egress = linkerdEgress(w, dialled.address);
+      if (egress) return atEgress(w, egress, dialled.address, dialled.port);
       step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
       return toAddress(w, dialled.address, dialled.port);
+    }
   }
 }
 
@@ -73,8 +78,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
-  if (!speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply; the proxy forwards the connection to an endpoint of Service ${name}`);
   const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
+  if (reader !== "linkerd" && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd clients only); the proxy forwards the connection to an endpoint of Service ${name}`);
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
@@ -87,7 +92,36 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const routes = `${bound.role} routes of namespace ${bound.namespace}`;
   if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
   step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  if (bound.toDefault) return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false);
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
+  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
+}
+
+/**
+ * The EgressNetwork a Linkerd client's proxy meets for an address outside the Services (its policy
+ * controller's lookup_ip: a Service's cluster IP first, then the EgressNetworks, egress.ts).
+ */
+function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefined {
+  const member = w.res.clientMesh!;
+  const ns = w.client?.endpoint?.namespace;
+  if (!member.inMesh || proxyMesh(w.ctx.inv, member) !== "linkerd" || ns === undefined) return undefined;
+  return resolveEgressNetwork(w.ctx.inv.mesh, address, ns);
+}
+
+/** A Linkerd client's connection to an EgressNetwork's address: its routes, else its trafficPolicy (route.ts linkerdOutbound). */
+function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number): RequestAnswer {
+  const name = `EgressNetwork ${en.namespace}/${en.name}`;
+  const bound = linkerdOutbound(w.ctx.mesh, { kind: "egress", network: en, address: formatAddress(address), port }, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
+  if (!bound || "unrouted" in bound) {
+    step(w, "routing", "passed", `${formatAddress(address)} is in ${name}: ${bound?.unrouted ?? "no route"}`);
+    return toAddress(w, address, port);
+  }
+  w.res.routeRole = bound.role;
+  const routes = `${name}, ${bound.role} routes of namespace ${bound.namespace}`;
+  if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
+  step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  const picked = bound.toDefault ? undefined : pickedBackend(bound.routes.map((r) => r.state), w.res);
+  if (bound.toDefault || picked?.ref.kind === "EgressNetwork") return toAddress(w, address, port);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 

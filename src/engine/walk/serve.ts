@@ -3,7 +3,7 @@
 
 import { formatAddress, type Address } from "../../model/ip.js";
 import type { Protocol } from "../../model/ports.js";
-import type { RouteRequest } from "../../model/request.js";
+import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { AuthorizationDecision } from "../authorizer.js";
 import { Headers } from "../gateway/headers.js";
 import { checkHop, type HopOutcome } from "../hop.js";
@@ -13,7 +13,6 @@ import { refuse, step, type RequestAnswer, type Walk } from "./answer.js";
 import { authorizationRequest } from "./peers.js";
 
 export const protocolOf = (req: RouteRequest): Protocol => (req.scheme === "udp" ? "UDP" : "TCP");
-export const speaksHttp = (req: RouteRequest) => req.scheme === "http" || req.scheme === "ws";
 
 /** In the mesh the name dialled is also the Host header, unless the client sets one. */
 export function hostHeaderRequest(req: RouteRequest): RouteRequest {

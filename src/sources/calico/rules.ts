@@ -5,7 +5,7 @@
 import { cidrFrom, type Cidr, type Family } from "../../model/ip.js";
 import { selectedAddresses } from "../../model/inventory.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
-import { EVERYTHING, selector, matches, type Requirement } from "../../model/selector.js";
+import { EVERYTHING, SUBSTRING_OPERATORS, selector, matches, type Requirement } from "../../model/selector.js";
 import type { Action, Direction, EndpointSelector, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import type { Clause, Condition, StringMatch } from "../../model/l7.js";
 import { calicoCleanPath } from "../../model/calico-path.js";
@@ -58,21 +58,24 @@ export function calicoSelectors(sel: EndpointSelector): EndpointSelector[] {
 function podSelector(sel: EndpointSelector, implicit: readonly Requirement[]): EndpointSelector | undefined {
   let namespaces = sel.namespaces;
   let accounts = sel.serviceAccounts;
+  let except: string[] | undefined;
   for (const r of implicit) {
     if (r.key === ORCHESTRATOR_LABEL) { if (!matches(selector({}, [r]), { [r.key]: "k8s" })) return undefined; continue; }
     if (r.operator === "Exists") continue;
     if (r.operator === "DoesNotExist") return undefined;
     if (r.key === SERVICE_ACCOUNT_LABEL) {
-      // Exists: every pod has one; NotIn: every pod but those accounts, which the model's account list cannot say.
-      // In: those accounts; NotIn (every account but those) is refused where the selector is read (dnf).
+      // Every pod has one (Exists). In: those accounts; NotIn: every account but those. The
+      // substring operators are refused where the selector is read (dnf).
       if (r.operator === "In") accounts = accounts ? accounts.filter((a) => r.values.includes(a)) : [...r.values];
+      if (r.operator === "NotIn") except = [...(except ?? []), ...r.values];
       continue;
     }
     const req: Requirement = { ...r, key: K8S_NAME };
     if (namespaces.kind === "name") { if (!matches(selector({}, [r]), { [r.key]: namespaces.name })) return undefined; continue; }
     namespaces = { kind: "selector", selector: selector({}, [...(namespaces.kind === "selector" ? namespaces.selector.requirements : []), req]) };
   }
-  return { ...sel, namespaces, ...(accounts ? { serviceAccounts: accounts } : {}) };
+  if (accounts && except) { const out = except; accounts = accounts.filter((a) => !out.includes(a)); except = undefined; }
+  return { ...sel, namespaces, ...(accounts ? { serviceAccounts: accounts } : {}), ...(except ? { exceptServiceAccounts: [...new Set(except)].sort() } : {}) };
 }
 
 /** Calico network sets whose labels meet `reqs`. */
@@ -96,8 +99,8 @@ function dnf(f: Field, parse: (s: string) => SelectorExpr, fallback: string, neg
   if (text === undefined) return undefined;
   try {
     const terms = toDnf(parse(text), negate);
-    if (terms.some((t) => t.reqs.some((r) => r.key === SERVICE_ACCOUNT_LABEL && r.operator === "NotIn"))) {
-      return f.error("unsupported", `${SERVICE_ACCOUNT_LABEL} with != or not in (every service account but some) cannot be expressed; name the accounts with == or in`);
+    if (terms.some((t) => t.reqs.some((r) => r.key === SERVICE_ACCOUNT_LABEL && SUBSTRING_OPERATORS.has(r.operator)))) {
+      return f.error("unsupported", `${SERVICE_ACCOUNT_LABEL} with contains, starts with or ends with (service accounts by part of their name) cannot be expressed; name the accounts with ==, in, != or not in`);
     }
     return terms;
   } catch (e) {

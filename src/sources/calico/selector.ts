@@ -1,5 +1,5 @@
 // The Calico selector language (`app == 'web' && has(tier)`, `role in {'a', 'b'}`, `!has(x)`,
-// `all()`, `global()`), parsed with precise errors and brought into disjunctive normal form: a
+// `all()`, `global()`, `name starts with 'web-'`, `contains`, `ends with`), parsed with precise errors and brought into disjunctive normal form: a
 // list of conjunctions of Kubernetes label requirements. A Calico selector selects what any one
 // conjunction selects, so it lowers into one model selector per conjunction.
 
@@ -96,7 +96,7 @@ class Parser {
     if (!KEY.test(word) || /^['"]/.test(word)) { this.pos = start; this.fail(`expected a label key, has(), all() or global(), found ${JSON.stringify(word)}`); }
     if (!TOKEN.test(this.text.slice(this.pos))) {
       const rest = this.text.slice(this.pos).trim();
-      this.fail(`expected ==, !=, in or not in after ${JSON.stringify(word)}${rest ? `, found ${JSON.stringify(rest.split(/\s/)[0])}` : " before the end"}`);
+      this.fail(`expected ==, !=, in, not in, contains, starts with or ends with after ${JSON.stringify(word)}${rest ? `, found ${JSON.stringify(rest.split(/\s/)[0])}` : " before the end"}`);
     }
     const op = this.next();
     switch (op) {
@@ -106,9 +106,12 @@ class Parser {
       case "not": this.expect("in"); return req(word, "NotIn", this.set());
       // The tokenizer cuts "not", skips spaces and tabs (none too), then "in" (cutMultiWordPrefixCheckBreak).
       case "notin": return req(word, "NotIn", this.set());
-      case "contains": case "starts": case "ends":
-        this.fail(`the operator ${JSON.stringify(op === "contains" ? op : `${op} with`)} matches label values by substring, which the model's label selectors cannot express`);
-      default: this.fail(`expected ==, !=, in or not in after ${JSON.stringify(word)}, found ${JSON.stringify(op)}`);
+      // The tokenizer, after a label: "contains"; "starts" and "ends", spaces and tabs (or none), then
+      // "with" (AppendTokens: TokContains, TokStartsWith, TokEndsWith); the parser wants a string after.
+      case "contains": return req(word, "Contains", [this.string()]);
+      case "starts": case "ends": this.expect("with"); return req(word, op === "starts" ? "StartsWith" : "EndsWith", [this.string()]);
+      case "startswith": case "endswith": return req(word, op === "startswith" ? "StartsWith" : "EndsWith", [this.string()]);
+      default: this.fail(`expected ==, !=, in, not in, contains, starts with or ends with after ${JSON.stringify(word)}, found ${JSON.stringify(op)}`);
     }
   }
 
@@ -143,7 +146,10 @@ export function parseSelector(text: string): SelectorExpr {
 /** One conjunction: label requirements, and whether it asks for non-namespaced endpoints (global()). */
 export interface Term { reqs: Requirement[]; global: boolean }
 
-const NEGATED = { In: "NotIn", NotIn: "In", Exists: "DoesNotExist", DoesNotExist: "Exists" } as const;
+const NEGATED = {
+  In: "NotIn", NotIn: "In", Exists: "DoesNotExist", DoesNotExist: "Exists",
+  Contains: "NotContains", NotContains: "Contains", StartsWith: "NotStartsWith", NotStartsWith: "StartsWith", EndsWith: "NotEndsWith", NotEndsWith: "EndsWith",
+} as const;
 
 /** Disjunctive normal form; [] selects nothing, [{reqs: []}] everything. */
 export function toDnf(e: SelectorExpr, negate = false): Term[] {

@@ -5,9 +5,8 @@
 // log-status NODATA or SKIPDATA carry "-" fields and no flow. A header line of field names (as in
 // logs delivered to S3) sets the field order, so custom formats with these fields read too.
 
-import { protocolName } from "../../model/flowrecord.js";
 import { parseTime } from "../history.js";
-import { address, fail, port, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
+import { address, fail, port, protocol, window, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 
 const DEFAULT_FIELDS = ["version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "action", "log-status"];
 const NEEDED = ["srcaddr", "dstaddr", "protocol"];
@@ -38,13 +37,14 @@ export const awsReader: FlowReader = {
       const status = get("log-status");
       if (status === "NODATA" || status === "SKIPDATA" || get("srcaddr") === "-") return { skip: `log-status ${status ?? "-"}` };
       const start = seconds(ctx, n, "start", get("start")), end = seconds(ctx, n, "end", get("end"));
+      window(ctx, n, "end", start, end);
       const proto = get("protocol")!;
-      if (!/^\d+$/.test(proto)) fail(ctx, n, "protocol", `${JSON.stringify(proto)} is not an IANA protocol number`);
+      if (!/^[0-9]{1,3}$/.test(proto) || Number(proto) > 255) fail(ctx, n, "protocol", `${JSON.stringify(proto)} is not an IANA protocol number (0-255)`);
       return {
         line: n, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
         src: address(ctx, n, "srcaddr", get("srcaddr")), dst: address(ctx, n, "dstaddr", get("dstaddr")),
         sport: port(ctx, n, "srcport", get("srcport")), dport: port(ctx, n, "dstport", get("dstport")),
-        protocol: protocolName(proto), ...(get("action") ? { action: get("action") } : {}),
+        protocol: protocol(ctx, n, "protocol", proto), ...(get("action") ? { action: get("action") } : {}),
       };
     };
   },

@@ -5,8 +5,7 @@
 // The first src/dst/sport/dport are the original direction (the client's view); the second the
 // reply direction: its src is the server that answered, after DNAT (a Service IP → a pod).
 
-import { protocolName } from "../../model/flowrecord.js";
-import { address, fail, port, type FlowReader, type LineResult } from "./reader.js";
+import { address, fail, port, protocol, type FlowReader, type LineResult } from "./reader.js";
 import { parseTime } from "../history.js";
 
 const STATES = /^[A-Z_]+$/;
@@ -41,7 +40,7 @@ export const conntrackReader: FlowReader = {
       const dport = reply.sport !== undefined ? port(ctx, n, "sport (reply)", reply.sport) : port(ctx, n, "dport", orig.dport);
       return {
         line: n, ...(time !== undefined ? { start: time, end: time } : {}), src, dst,
-        sport: port(ctx, n, "sport", orig.sport), dport, protocol: protocolName(t[1]),
+        sport: port(ctx, n, "sport", orig.sport), dport, protocol: protocol(ctx, n, "protocol", t[1]),
         ...(event ?? state ? { action: event ?? state } : {}), ...(dst !== dialled ? { dialled } : {}), reply: false,
       };
     };

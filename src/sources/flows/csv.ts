@@ -3,8 +3,7 @@
 // dstaddr, dst_ip), sport (srcport, src_port), dport (dstport, dst_port), protocol (proto),
 // action (verdict). Times are RFC 3339 or Unix seconds; fields may be "quoted" (RFC 4180).
 
-import { protocolName } from "../../model/flowrecord.js";
-import { address, fail, port, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
+import { address, fail, port, protocol, window, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 import { parseTime } from "../history.js";
 
 const COLUMNS: Record<string, string[]> = {
@@ -52,11 +51,12 @@ export const csvReader: FlowReader = {
       }
       const get = (k: string) => (at!.has(k) ? f[at!.get(k)!]?.trim() : undefined);
       const start = time(ctx, n, "time", get("start")), end = time(ctx, n, "end", get("end")) ?? start;
+      window(ctx, n, "end", start, end);
       return {
         line: n, ...(start !== undefined ? { start, end } : {}),
         src: address(ctx, n, "src", get("src")), dst: address(ctx, n, "dst", get("dst")),
         sport: port(ctx, n, "sport", get("sport")), dport: port(ctx, n, "dport", get("dport")),
-        protocol: protocolName(get("protocol") || fail(ctx, n, "protocol", "empty")), ...(get("action") ? { action: get("action") } : {}),
+        protocol: protocol(ctx, n, "protocol", get("protocol") || fail(ctx, n, "protocol", "empty")), ...(get("action") ? { action: get("action") } : {}),
       };
     };
   },

@@ -8,15 +8,17 @@ import { address, fail, type FlowReader, type LineResult, type ReadContext } fro
 import { parseTime } from "../history.js";
 
 type Obj = Record<string, unknown>;
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const L4 = ["TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6"] as const;
 
 /** A port field of the flow's L4 layer (a uint32 in flow.proto, written as a JSON number): a port number 0-65535 or an error. */
 function portOf(ctx: ReadContext, n: number, field: string, l: Obj, snake: string, camel: string): number | undefined {
   const v = l[snake] ?? l[camel];
   if (v === undefined || v === null) return undefined;
-  // (protojson also reads an integer written as a decimal string.)
-  const p = typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v;
-  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p > 65535) return fail(ctx, n, field, `${JSON.stringify(v)} is not a port (0-65535)`);
+  // (protojson also reads an integer written as a JSON number in a string: "80", "8e1"; not "080" or " 80".)
+  const p = typeof v === "string" && JSON_NUMBER.test(v) ? Number(v) : v;
+  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || Object.is(p, -0) || p > 65535) return fail(ctx, n, field, `${typeof v === "number" ? String(v) : JSON.stringify(v)} is not a port (0-65535)`);
   return p;
 }
 
@@ -29,13 +31,17 @@ export const hubbleReader: FlowReader = {
       let o: Obj;
       try { o = JSON.parse(line); } catch { return fail(ctx, n, "line", "not a JSON object"); }
       if (typeof o !== "object" || o === null || Array.isArray(o)) return fail(ctx, n, "line", "not a JSON object");
-      const flow = (o.flow ?? o) as Obj;
-      const ip = (flow.IP ?? flow.ip) as Obj | undefined;
-      if (!ip || typeof ip !== "object") return { skip: "no IP layer" };
-      const l4 = (flow.l4 ?? {}) as Obj;
+      const flow = o.flow ?? o;
+      if (!isObj(flow)) return fail(ctx, n, "flow", `${JSON.stringify(flow)} is not an object`);
+      const ip = flow.IP ?? flow.ip;
+      if (ip === undefined || ip === null) return { skip: "no IP layer" };
+      if (!isObj(ip)) return fail(ctx, n, "flow.IP", `${JSON.stringify(ip)} is not an object`);
+      const l4 = flow.l4 ?? {};
+      if (!isObj(l4)) return fail(ctx, n, "flow.l4", `${JSON.stringify(l4)} is not an object`);
       const proto = L4.find((p) => l4[p] !== undefined);
-      const layer = proto ? l4[proto] : undefined;
-      const ports = (layer !== null && typeof layer === "object" ? layer : {}) as Obj;
+      const layer = proto ? l4[proto] ?? {} : {};
+      if (!isObj(layer)) return fail(ctx, n, `flow.l4.${proto}`, `${JSON.stringify(layer)} is not an object`);
+      const ports = layer;
       const t = typeof flow.time === "string" ? parseTime(flow.time) : undefined;
       if (flow.time !== undefined && t === undefined) fail(ctx, n, "flow.time", `${JSON.stringify(flow.time)} is not an RFC 3339 time`);
       const reply = flow.is_reply ?? flow.isReply;
@@ -44,7 +50,7 @@ export const hubbleReader: FlowReader = {
         src: address(ctx, n, "flow.IP.source", ip.source as string), dst: address(ctx, n, "flow.IP.destination", ip.destination as string),
         sport: portOf(ctx, n, `flow.l4.${proto}.source_port`, ports, "source_port", "sourcePort"), dport: portOf(ctx, n, `flow.l4.${proto}.destination_port`, ports, "destination_port", "destinationPort"),
         protocol: proto === "ICMPv4" ? "ICMP" : proto ?? "unknown",
-        ...(typeof flow.verdict === "string" ? { action: flow.verdict } : {}),
+        ...(typeof flow.verdict === "string" ? { action: flow.verdict } : flow.verdict !== undefined && flow.verdict !== null ? fail(ctx, n, "flow.verdict", `${JSON.stringify(flow.verdict)} is not a verdict name (e.g. FORWARDED)`) : {}),
         ...(typeof reply === "boolean" ? { reply } : {}),
       };
     };

@@ -5,8 +5,7 @@
 // the traditional syslog "Dec  5 06:00:01" (the year from --year). dmesg's seconds since boot are
 // no time of day: such lines take --at. Kernel lines that are not a packet log are skipped.
 
-import { address, fail, port, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
-import { protocolName } from "../../model/flowrecord.js";
+import { address, fail, port, protocol, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 import { parseTime } from "../history.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -51,7 +50,7 @@ export const nftlogReader: FlowReader = {
         line: n, ...(time !== undefined ? { start: time, end: time } : {}),
         src: address(ctx, n, "SRC", field(line, "SRC")), dst: address(ctx, n, "DST", field(line, "DST")),
         sport: port(ctx, n, "SPT", field(line, "SPT")), dport: port(ctx, n, "DPT", field(line, "DPT")),
-        protocol: protocolName(proto), ...(action ? { action } : {}),
+        protocol: protocol(ctx, n, "PROTO", proto!), ...(action ? { action } : {}),
       };
     };
   },

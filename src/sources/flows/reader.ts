@@ -3,7 +3,8 @@
 // a NODATA record, another kernel message), or a FlowLogError naming the line and the field.
 
 import type { FlowRecord } from "../../model/flowrecord.js";
-import { parseAddress } from "../../model/ip.js";
+import { formatAddress, parseAddress } from "../../model/ip.js";
+import { protocolName } from "../../model/flowrecord.js";
 
 export class FlowLogError extends Error {}
 
@@ -34,10 +35,28 @@ export function fail(ctx: ReadContext, n: number, field: string, why: string): n
   throw new FlowLogError(`${ctx.file}:${n}: ${field}: ${why}`);
 }
 
-/** The address, checked (as written when it is canonical). */
+/**
+ * The address, checked (as written when it is canonical; an IPv4-mapped IPv6 address is the IPv4
+ * address the packets carried, model/ip.ts parseAddress).
+ */
 export function address(ctx: ReadContext, n: number, field: string, text: string | undefined): string {
-  if (typeof text === "string" && parseAddress(text)) return text;
+  const a = typeof text === "string" ? parseAddress(text) : undefined;
+  if (a) return a.family === 4 && text!.includes(":") ? formatAddress(a) : text!;
+  const zone = typeof text === "string" ? /^([0-9a-fA-F:.]+)(%.*)$/.exec(text) : null;
+  if (zone && parseAddress(zone[1])) return fail(ctx, n, field, `${JSON.stringify(text)} has a zone (${zone[2]}): an address scoped to one host's interface names no endpoint; write it without the zone`);
   return fail(ctx, n, field, `${JSON.stringify(text ?? "")} is not an IP address`);
+}
+
+/** An IP protocol: a name (tcp, UDP, ipv6-icmp) or a number 0-255 (as the IP header holds it); its name as FlowRecord gives it. */
+export function protocol(ctx: ReadContext, n: number, field: string, text: string): string {
+  if (/^[0-9]{1,3}$/.test(text) && Number(text) <= 255) return protocolName(String(Number(text)));
+  if (/^[A-Za-z][A-Za-z0-9._-]*$/.test(text)) return protocolName(text);
+  return fail(ctx, n, field, `${JSON.stringify(text)} is not an IP protocol (a name such as TCP, or a number 0-255)`);
+}
+
+/** A record's window: an end before its start is an error naming both. */
+export function window(ctx: ReadContext, n: number, field: string, start: number | undefined, end: number | undefined): void {
+  if (start !== undefined && end !== undefined && end < start) fail(ctx, n, field, `${new Date(end).toISOString()} is before the start ${new Date(start).toISOString()}`);
 }
 
 export function port(ctx: ReadContext, n: number, field: string, text: string | undefined): number | undefined {

@@ -6,7 +6,7 @@
 // read the mutual-TLS identity, so a plaintext request matches only their not-forms.
 // The validation webhook's checks (pkg/config/validation ValidateAuthorizationPolicy) are errors.
 
-import type { CidrMatch, Clause, Condition, L7Rule, StringMatch, TextAttribute } from "../../model/l7.js";
+import { NEVER_MATCHES, type CidrMatch, type Clause, type Condition, type L7Rule, type StringMatch, type TextAttribute } from "../../model/l7.js";
 import type { IstioAuthorization, MeshAction, TargetRef } from "../../model/mesh.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -89,7 +89,8 @@ function readTargetRefs(spec: Field): TargetRef[] | undefined {
 
 /**
  * One rule. A rule istiod cannot build (an unknown `when` key) is skipped by istiod, which makes
- * an ALLOW narrower and a DENY never match; Junction reports it as an error instead.
+ * an ALLOW narrower and a DENY never match; Junction reports it as an error instead, and under
+ * --lenient reads the ALLOW as never matching and the DENY without the condition (readCondition).
  */
 function readRule(r: Field, index: number, namespace: string, action: MeshAction): L7Rule | undefined {
   if (!r.object(true)) return undefined;
@@ -185,9 +186,13 @@ function readCondition(c: Field, namespace: string, action: MeshAction): Conditi
   if (!c.object(true)) return [];
   const key = c.get("key").string({ required: true, nonEmpty: true });
   const values = stringList(c.get("values")), notValues = stringList(c.get("notValues"));
-  if (key === undefined) return [];
-  if (!values?.length && !notValues?.length) { c.error("required", `set values or notValues for ${key}`); return []; }
-  if (action === "custom" && (IDENTITY_KEYS.includes(key) || key.startsWith("request.auth."))) { c.get("key").error("unsupported", `${key} is not supported with action CUSTOM`); return []; }
+  // A condition istiod cannot build makes it skip the rule (builder.go: "skipped invalid rule"): under
+  // --lenient the rule is kept for a DENY without the condition (it denies more, never less) and
+  // never matches for the other actions (an ALLOW allows nothing more).
+  const invalid = (): Condition[] => (action === "deny" ? [] : [NEVER_MATCHES]);
+  if (key === undefined) return invalid();
+  if (!values?.length && !notValues?.length) { c.error("required", `set values or notValues for ${key}`); return invalid(); }
+  if (action === "custom" && (IDENTITY_KEYS.includes(key) || key.startsWith("request.auth."))) { c.get("key").error("unsupported", `${key} is not supported with action CUSTOM`); return invalid(); }
   const both = (make: (list: { field: Field; value: string }[], not: boolean) => Condition): Condition[] =>
     [values?.length ? make(values, false) : undefined, notValues?.length ? make(notValues, true) : undefined].filter((x): x is Condition => x !== undefined);
   const bracket = /^(request\.headers|request\.auth\.claims)\[(.+)\]$/.exec(key);
@@ -205,7 +210,7 @@ function readCondition(c: Field, namespace: string, action: MeshAction): Conditi
   if (!text) {
     const why = key.startsWith("experimental.envoy.filters.") ? "Envoy filter metadata is not in the model" : `unknown attribute (keys: request.headers[NAME], ${[...Object.keys(WHEN_TEXT), "source.ip", "remote.ip", "destination.ip", "destination.port", "request.auth.claims[NAME]"].join(", ")})`;
     c.get("key").error(key.startsWith("experimental.") ? "unsupported" : "invalid", `${JSON.stringify(key)}: ${why}`);
-    return [];
+    return invalid();
   }
   return both((list, not) => ({ attribute: text[0], ...(key.startsWith("request.auth.") ? { name: key.slice(13) } : {}), values: list.map((x) => text[1](x.field, x.value, namespace)).filter((m): m is StringMatch => m !== undefined), ...(not ? { not } : {}) }));
 }

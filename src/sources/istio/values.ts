@@ -3,7 +3,7 @@
 // value); hosts match in any case; paths may be URI templates ({*}, {**}); ports, IPs and CIDRs
 // are checked as the validation webhook checks them (pkg/config/security).
 
-import { parseAddress, parseCidr, type Cidr } from "../../model/ip.js";
+import { parseAddressAsWritten, parseCidrAsWritten, type Cidr } from "../../model/ip.js";
 import { istioWildcard as wildcard, type CidrMatch, type StringMatch } from "../../model/l7.js";
 import type { Field } from "../fields.js";
 import { templateError } from "../trafficpolicy-http.js";
@@ -70,8 +70,9 @@ export function serviceAccountValue(item: Field, value: string, namespace: strin
 /** An IP address (a /32 or /128) or a CIDR. */
 export function ipValue(item: Field, value: string): CidrMatch | undefined {
   let cidr: Cidr | undefined;
-  if (value.includes("/")) cidr = parseCidr(value);
-  else { const a = parseAddress(value); if (a) cidr = parseCidr(`${value}/${a.family === 4 ? 32 : 128}`); }
+  // (Istio reads them with net/netip (util.AddrStrToCidrRange): an IPv4-mapped address stays IPv6.)
+  if (value.includes("/")) cidr = parseCidrAsWritten(value);
+  else { const a = parseAddressAsWritten(value); if (a) cidr = parseCidrAsWritten(`${value}/${a.family === 4 ? 32 : 128}`); }
   return cidr ? { cidr } : item.error("invalid-ip", `${JSON.stringify(value)} is not an IP address or CIDR`);
 }
 

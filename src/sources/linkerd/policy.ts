@@ -15,7 +15,7 @@ import { LINKERD_DEFAULT_POLICIES, type LinkerdAuthorization, type LinkerdDefaul
 import type { InventoryBuilder } from "../builder.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCidr, readMeta, readSelector } from "../k8s.js";
+import { readCidrAsWritten, readMeta, readSelector } from "../k8s.js";
 import { addGatewayRoutesToServers, LINKERD_GROUP } from "./routes.js";
 
 const api = (...versions: string[]) => versions.map((v) => `${LINKERD_GROUP}/${v}`);
@@ -29,8 +29,9 @@ function identityMatch(s: string): StringMatch {
 
 function readNetworks(f: Field): CidrMatch[] | undefined {
   return f.list()?.flatMap((n) => {
-    const cidr = readCidr(n.get("cidr"));
-    const except = (n.get("except").list() ?? []).map(readCidr).filter((c) => c !== undefined);
+    // (Linkerd reads them with Rust's ipnet: an IPv4-mapped prefix is IPv6, which no IPv4 client is in.)
+    const cidr = readCidrAsWritten(n.get("cidr"));
+    const except = (n.get("except").list() ?? []).map(readCidrAsWritten).filter((c) => c !== undefined);
     return cidr ? [{ cidr, ...(except.length ? { except } : {}) }] : [];
   });
 }
@@ -237,4 +238,24 @@ function readClient(f: Field, namespace: string): L7Rule | undefined {
   return { index: 0, from: clientClauses(identities, networks), path: ["spec", "client"] };
 }
 
-export const linkerdPolicyFrontEnds: FrontEnd[] = [serverFrontEnd, authorizationPolicyFrontEnd, serverAuthorizationFrontEnd, meshTlsFrontEnd, networkAuthFrontEnd];
+/**
+ * EgressNetwork (policy-controller/k8s/api/src/policy/egress_network.rs): `trafficPolicy` (Allow or
+ * Deny, required) and `networks` (CIDRs with `except`; unset: every address outside the cluster
+ * networks). What it changes is the outbound side of a meshed client (engine/mesh/egress.ts).
+ */
+const egressNetworkFrontEnd: FrontEnd = {
+  kind: "EgressNetwork", apiVersions: api("v1alpha1"), namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    const trafficPolicy = spec.get("trafficPolicy").string({ required: true, oneOf: ["Allow", "Deny"] }) as "Allow" | "Deny" | undefined;
+    const networks = spec.get("networks").present ? readNetworks(spec.get("networks")) : undefined;
+    if (!meta || !trafficPolicy) return;
+    b.inv.mesh.linkerd.egressNetworks.push({
+      name: meta.name, namespace: meta.namespace!, trafficPolicy, ...(networks ? { networks } : {}), annotations: meta.annotations ?? {}, created: created(root), src: ctx.ref,
+    });
+  },
+};
+
+export const linkerdPolicyFrontEnds: FrontEnd[] = [serverFrontEnd, authorizationPolicyFrontEnd, serverAuthorizationFrontEnd, meshTlsFrontEnd, networkAuthFrontEnd, egressNetworkFrontEnd];

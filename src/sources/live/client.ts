@@ -1,8 +1,8 @@
 // The cluster connection: a kubeconfig (or the in-cluster service account) read by
 // @kubernetes/client-node, which also authenticates every request (certificates, tokens, exec
-// plugins). Lists are raw JSON requests, so that objects reach the front ends exactly as the API
-// server wrote them (the typed client would drop fields it does not know); watches use the
-// client's Watch.
+// plugins). Lists and watches are raw JSON requests, so that objects reach the front ends exactly as
+// the API server wrote them (the typed client would drop fields it does not know), read alike
+// (int64Exact), in bounded memory.
 
 import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -23,12 +23,15 @@ export interface ClusterOptions {
 export class ClusterError extends Error {}
 
 /**
- * The list in `field` of an API server's answer ([] when absent): an answer of another shape (a
- * proxy's page, a broken server) is a ClusterError naming the path, not a crash further on.
+ * The list in `field` of an API server's answer ([] when null): an answer of another shape (a
+ * proxy's page, a broken server) is a ClusterError naming the path, not a crash further on, and
+ * not an empty list either (an APIResourceList, APIGroupList, APIVersions or a kind's list always
+ * has the field: none of them is omitempty), which would read as "no NetworkPolicies".
  */
 export function listIn(body: unknown, field: string, where: string): unknown[] {
-  const v = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-  if (v === undefined || v === null) return [];
+  if (typeof body !== "object" || body === null || Array.isArray(body) || !(field in body)) throw new ClusterError(`${where}: the API server's answer has no ${JSON.stringify(field)}: it is not a list (${JSON.stringify(JSON.stringify(body ?? null).slice(0, 80))})`);
+  const v = (body as Record<string, unknown>)[field];
+  if (v === null) return [];
   if (!Array.isArray(v)) throw new ClusterError(`${where}: the API server's answer has a ${JSON.stringify(field)} that is not a list`);
   return v;
 }
@@ -39,6 +42,12 @@ const IDLE_TIMEOUT_MS = 30_000;
 /** One answer larger than this fails: a list page is at most 500 objects. */
 const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
 
+/**
+ * One watch event (one object) larger than this ends the watch: etcd stores at most 1.5 MiB a value
+ * by default, so a line longer than this is no event (the stream is broken or hostile).
+ */
+export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
 export interface ApiResponse { status: number; body: any }
 
 export type WatchEvent = { type: string; object: any };
@@ -46,6 +55,8 @@ export type WatchEvent = { type: string; object: any };
 export class ApiClient {
   /** Milliseconds without a byte after which a request fails (tests shorten it). */
   idleTimeoutMs = IDLE_TIMEOUT_MS;
+  /** Bytes of one watch event after which the watch ends (tests shorten it). */
+  maxEventBytes = MAX_EVENT_BYTES;
 
   private constructor(readonly config: KubeConfig, readonly context: string, readonly server: string) {}
 
@@ -64,12 +75,7 @@ export class ApiClient {
 
   /** GET a path; the parsed JSON body and the status (errors of the transport throw ClusterError). */
   async get(path: string, query: Record<string, string | undefined> = {}): Promise<ApiResponse> {
-    const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    const opts: RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
-    // @kubernetes/client-node refuses a plain http:// server unless insecure-skip-tls-verify is set.
-    try { await this.config.applyToHTTPSOptions(opts); }
-    catch (e) { throw new ClusterError(`${this.server} (context ${this.context}): ${(e as Error).message}${url.protocol === "http:" ? " (for a plain-HTTP server such as kubectl proxy, set insecure-skip-tls-verify: true on its cluster in the kubeconfig)" : ""}`); }
+    const { url, opts } = await this.prepare(path, query);
     return new Promise((resolve, reject) => {
       const send = url.protocol === "http:" ? httpRequest : httpsRequest;
       const req = send(url, opts, (res) => {
@@ -83,7 +89,12 @@ export class ApiClient {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(int64Exact(text)) : undefined }); }
-          catch { resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } }); }
+          catch {
+            // An error answer's text is its message (a proxy's 502 page); a 200 that is not JSON
+            // (a captive portal, a truncated answer) is no answer at all, never an empty one.
+            if (res.statusCode === 200) reject(new ClusterError(`${this.server}${path}: the API server's answer is not JSON (${JSON.stringify(text.slice(0, 80))})`));
+            else resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } });
+          }
         });
         res.on("error", (e) => reject(new ClusterError(`${this.server}: ${e.message}`)));
       });
@@ -93,11 +104,73 @@ export class ApiClient {
     });
   }
 
-  /** Watches a path from a resourceVersion; `done` is called once when the stream ends (null) or fails. */
+  /**
+   * Watches a path from a resourceVersion: one JSON event a line, read as list answers are read
+   * (int64Exact), each line at most MAX_EVENT_BYTES. `done` is called once: null when the server
+   * ends the stream, else the error (a status other than 200 carries its statusCode; a line that is
+   * not a JSON event ends the watch, as client-go's StreamWatcher stops on a decoding error, and the
+   * caller resumes from the last resourceVersion). Events go to `onEvent` in order.
+   */
   async watch(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
-    const k8s = await import("@kubernetes/client-node");
-    const controller = await new k8s.Watch(this.config).watch(path, query, (type, object) => onEvent({ type, object }), done);
-    return { abort: () => controller.abort() };
+    const { url, opts } = await this.prepare(path, { ...query, watch: "true" });
+    let finished = false;
+    const finish = (err: unknown) => { if (finished) return; finished = true; req.destroy(); done(err); };
+    const fail = (message: string, statusCode?: number) => finish(Object.assign(new ClusterError(`${this.server}${path} (watch): ${message}`), statusCode !== undefined ? { statusCode } : {}));
+    const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+    const req = send(url, opts, (res) => {
+      if (res.statusCode !== 200) {
+        // The Status's message says why (e.g. forbidden to watch); at most 64 KiB of it is read.
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on("data", (c: Buffer) => { if (bytes < 65536) { chunks.push(c); bytes += c.length; } });
+        const answered = () => {
+          let message: unknown;
+          try { message = JSON.parse(Buffer.concat(chunks).toString("utf8")).message; } catch { message = undefined; }
+          fail(`the API server answered ${res.statusCode}${typeof message === "string" && message ? ` (${message.slice(0, 200)})` : ""}`, res.statusCode);
+        };
+        res.on("end", answered);
+        res.on("close", answered);
+        return;
+      }
+      let pending: Buffer[] = [], pendingBytes = 0;
+      res.on("data", (c: Buffer) => {
+        let from = 0;
+        for (let nl = c.indexOf(10); nl >= 0 && !finished; nl = c.indexOf(10, from)) {
+          const line = pendingBytes ? Buffer.concat([...pending, c.subarray(from, nl)]) : c.subarray(from, nl);
+          pending = []; pendingBytes = 0; from = nl + 1;
+          if (line.length > this.maxEventBytes) return fail(`an event is larger than ${this.maxEventBytes} bytes`);
+          const text = line.toString("utf8").trim();
+          if (!text) continue;
+          let event: unknown;
+          try { event = JSON.parse(int64Exact(text)); } catch { return fail(`a line of the stream is not JSON: ${JSON.stringify(text.slice(0, 80))}`); }
+          if (typeof event !== "object" || event === null || Array.isArray(event) || typeof (event as WatchEvent).type !== "string") return fail(`a line of the stream is not a watch event: ${JSON.stringify(text.slice(0, 80))}`);
+          try { onEvent({ type: (event as WatchEvent).type, object: (event as WatchEvent).object }); } catch (e) { return finish(e); }
+        }
+        if (finished) return;
+        pendingBytes += c.length - from;
+        if (pendingBytes > this.maxEventBytes) return fail(`an event is larger than ${this.maxEventBytes} bytes`);
+        if (from < c.length) pending.push(c.subarray(from));
+      });
+      res.on("end", () => finish(null));
+      res.on("error", (e) => finish(new ClusterError(`${this.server}: ${e.message}`)));
+      res.on("close", () => finish(null));
+    });
+    req.on("error", (e) => finish(new ClusterError(`cannot reach the API server ${this.server}: ${e.message}`)));
+    // (A dead peer: TCP keep-alive probes end the connection; the API server itself closes watches after minutes.)
+    req.on("socket", (sock) => sock.setKeepAlive(true, 30_000));
+    req.end();
+    return { abort: () => finish(null) };
+  }
+
+  /** The URL and request options of an API request, authenticated as the kubeconfig says. */
+  private async prepare(path: string, query: Record<string, string | undefined>): Promise<{ url: URL; opts: RequestOptions }> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const opts: RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
+    // @kubernetes/client-node refuses a plain http:// server unless insecure-skip-tls-verify is set.
+    try { await this.config.applyToHTTPSOptions(opts); }
+    catch (e) { throw new ClusterError(`${this.server} (context ${this.context}): ${(e as Error).message}${url.protocol === "http:" ? " (for a plain-HTTP server such as kubectl proxy, set insecure-skip-tls-verify: true on its cluster in the kubeconfig)" : ""}`); }
+    return { url, opts };
   }
 }
 

@@ -12,7 +12,7 @@ import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawObject }
 
-interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void }
+interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void; trouble?: string }
 
 const PAGE = 500;
 /** Lists run side by side (each is a request at a time: pages follow each other). */
@@ -24,6 +24,7 @@ export class LiveCluster {
   private scopes: Scope[] = [];
   private closed = false;
   private listener: (changes: ObjectChange[]) => void = () => {};
+  private trouble: (message: string) => void = () => {};
 
   private constructor(readonly client: ApiClient, private readonly namespaces: string[]) {}
 
@@ -44,9 +45,14 @@ export class LiveCluster {
 
   objects(): RawObject[] { return [...this.store.values()]; }
 
-  /** Starts the watches; changes arrive in batches (a re-list's differences come as one batch). */
-  watch(listener: (changes: ObjectChange[]) => void): void {
+  /**
+   * Starts the watches; changes arrive in batches (a re-list's differences come as one batch). A
+   * watch that fails (a broken stream, an error status) is resumed; `trouble` hears why, once per
+   * kind until one of its watches delivers again.
+   */
+  watch(listener: (changes: ObjectChange[]) => void, trouble: (message: string) => void = () => {}): void {
     this.listener = listener;
+    this.trouble = trouble;
     for (const s of this.scopes) void this.watchLoop(s);
   }
 
@@ -68,7 +74,9 @@ export class LiveCluster {
         if (typeof item !== "object" || item === null || Array.isArray(item)) throw new ClusterError(`listing ${s.kind.resource}: an item of the API server's answer is not an object`);
         items.push(this.raw(s.kind, item as Record<string, unknown>));
       }
-      cont = r.body?.metadata?.continue || undefined;
+      const next = r.body?.metadata?.continue;
+      if (next !== undefined && next !== null && next !== "" && (typeof next !== "string" || next === cont)) throw new ClusterError(`listing ${s.kind.resource}: the API server's answer has a continue token ${typeof next === "string" ? "equal to the one asked with (the list would never end)" : "that is not a string"}`);
+      cont = next || undefined;
       s.rv = r.body?.metadata?.resourceVersion;
     } while (cont);
     if (first) for (const o of items) this.store.set(keyOf(o), o);
@@ -104,20 +112,32 @@ export class LiveCluster {
         if (e.type === "ERROR") { if (e.object?.code === 410) { gone = true; s.stop?.(); } return; }
         const rv = e.object?.metadata?.resourceVersion;
         if (rv) s.rv = rv;
+        s.trouble = undefined;
         if (e.type === "BOOKMARK") return;
         const change = this.apply(s.kind, e.type as ChangeType, e.object);
         if (change) this.listener([change]);
       };
-      const done = (err: unknown) => resolve(gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended");
+      const done = (err: unknown) => {
+        const outcome = gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended";
+        if (outcome === "error" && !this.closed) this.report(s, err);
+        resolve(outcome);
+      };
       this.client.watch(collectionPath(s.kind, s.namespace), { resourceVersion: s.rv, allowWatchBookmarks: "true" }, onEvent, done)
         .then((w) => { s.stop = () => w.abort(); if (this.closed) w.abort(); }, (err) => resolve(err?.statusCode === 410 ? "gone" : "error"));
     });
   }
 
+  private report(s: Scope, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    if (s.trouble === why) return;
+    s.trouble = why;
+    this.trouble(`the watch of ${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""} failed (${why}); resuming from resourceVersion ${s.rv ?? "0"}`);
+  }
+
   /** Lists the scope again and reports what differs from the store. */
   private async relist(s: Scope): Promise<void> {
     let items: RawObject[] | undefined;
-    try { items = await this.listScope(s, false); } catch { await delay(1000); return; }
+    try { items = await this.listScope(s, false); } catch (e) { if (!this.closed) this.report(s, e); await delay(1000); return; }
     if (!items) return;
     const fresh = new Map(items.map((o) => [keyOf(o), o]));
     const changes: ObjectChange[] = [];
@@ -136,7 +156,10 @@ export class LiveCluster {
   }
 
   private apply(kind: ServedKind, type: ChangeType, obj: unknown): ObjectChange | undefined {
-    if (!["ADDED", "MODIFIED", "DELETED"].includes(type) || typeof obj !== "object" || obj === null) return undefined;
+    // (An event that is no object of the watched kind with a name, which no API server sends, changes nothing.)
+    if (!["ADDED", "MODIFIED", "DELETED"].includes(type) || typeof obj !== "object" || obj === null || Array.isArray(obj)) return undefined;
+    const { kind: k, apiVersion: v, metadata: m } = obj as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown } };
+    if ((k !== undefined && k !== kind.ref.kind) || (v !== undefined && v !== kind.apiVersion) || typeof m !== "object" || m === null || typeof m.name !== "string") return undefined;
     const o = this.raw(kind, obj as Record<string, unknown>);
     const key = keyOf(o), old = this.store.get(key);
     if (type === "DELETED") { if (!old) return undefined; this.store.delete(key); return { type, object: o, old }; }
@@ -147,7 +170,9 @@ export class LiveCluster {
 
   /** A listed or watched object as the front ends read it: apiVersion and kind set (list items omit them), managedFields left out. */
   private raw(kind: ServedKind, item: Record<string, unknown>): RawObject {
-    const md = { ...(item.metadata as Record<string, unknown> | undefined) };
+    // (Metadata that is not an object is left as it is, for the front end to refuse.)
+    const given = item.metadata;
+    const md = typeof given === "object" && given !== null && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : given === undefined ? {} : given as Record<string, unknown>;
     delete md.managedFields;
     const obj = { apiVersion: kind.apiVersion, kind: kind.ref.kind, ...item, metadata: md };
     obj.apiVersion = kind.apiVersion; obj.kind = kind.ref.kind;

@@ -42,7 +42,8 @@ export function precompiledFile(key: string): string {
 
 const require = createRequire(import.meta.url);
 const K8S_ID = "k8s";
-const OBJECT_META = { $ref: `${K8S_ID}#/definitions/V1ObjectMeta` };
+const OBJECT_META_DEF = "V1ObjectMeta";
+const OBJECT_META = { $ref: `${K8S_ID}#/definitions/${OBJECT_META_DEF}` };
 
 export interface Source {
   /** Where the schema comes from, e.g. "kubernetes-sigs/gateway-api v1.6.1 config/crd/experimental/...". */
@@ -93,6 +94,16 @@ export class SchemaCatalog {
       kinds.set(kind, c);
     }
     return c ?? undefined;
+  }
+
+  /**
+   * metav1.ObjectMeta among the built-in definitions: the API server decodes every custom resource's
+   * `metadata` into it (apiextensions-apiserver objectmeta GetObjectMetaWithOptions), whatever the
+   * kind's schema (zero.ts). Undefined when no built-in schema is vendored.
+   */
+  objectMeta(): TypedSchema | undefined {
+    this.index();
+    return this.builtinDefinitions ? { root: OBJECT_META_DEF, definitions: this.builtinDefinitions } : undefined;
   }
 
   /** Every group/version/kind that has a schema. */
@@ -161,6 +172,7 @@ export class SchemaCatalog {
 
   private addBuiltins(doc: Record<string, unknown>): void {
     const definitions = doc.definitions as Record<string, Structural>;
+    if (definitions[OBJECT_META_DEF]) this.builtinDefinitions = definitions;
     let added = false;
     const ensure = () => {
       if (added) return;
@@ -173,6 +185,9 @@ export class SchemaCatalog {
       this.entries!.set(gvk, { source: doc.source as Source, schema: () => { ensure(); return { $ref: `${K8S_ID}#/definitions/${def}` }; }, typed: { root: def, definitions } });
     }
   }
+
+  /** The built-in definitions (their ObjectMeta: objectMeta()). */
+  private builtinDefinitions?: Record<string, Structural>;
 
   /** CRD schemas refer to ObjectMeta in the built-in definitions. */
   private ensureBuiltins: () => void = () => {};

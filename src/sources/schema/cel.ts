@@ -5,7 +5,7 @@
 
 import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import { contains, formatAddress, parseAddress, parseCidr, parseGoCidr } from "../../model/ip.js";
+import { contains, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseGoCidr } from "../../model/ip.js";
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
 const { STRING, BOOL, INT, DYN } = CelScalar;
@@ -23,7 +23,7 @@ function tagged(v: unknown, tag: string): string {
 
 /** Kubernetes' isIP: a canonical-or-not IPv4/IPv6 address without zone; IPv4-mapped IPv6 is refused. */
 function ipOk(s: string): boolean {
-  const a = /[\s%]/.test(s) ? undefined : parseAddress(s);
+  const a = /[\s%]/.test(s) ? undefined : parseAddressAsWritten(s);
   return a !== undefined && !(a.family === 6 && a.value >> 32n === 0xffffn);
 }
 

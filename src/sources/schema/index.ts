@@ -16,6 +16,9 @@ export interface Checked {
 const NOTHING_TO_FINISH: Checked = { finish() {} };
 
 export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
+  // The check-ahead worker ran this very function on the same text's object and it reported
+  // nothing (checkahead.ts): the checks are pure, so they would report nothing again.
+  if (raw.checked) return NOTHING_TO_FINISH;
   const start = diags.items.length;
   const failed = validateObject(raw, diags);
   // The semantic rules read typed fields: they run on objects the schema accepts.

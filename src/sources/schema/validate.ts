@@ -24,8 +24,8 @@ export function schemaCatalog(): SchemaCatalog {
 /** Validates one object; returns the field paths that got an error (for de-duplication). */
 export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
+  if (!raw.nullFree) readNullElements(raw, schema, catalog, diags);
   if (!schema) return [];
-  if (schema.typed && !raw.nullFree) readNullElements(raw, schema, diags);
   const plain = raw.nullFree ? raw.obj : withoutNulls(raw.obj);
   const data = schema.defaults ? schema.defaults(plain) : plain;
   if (schema.validate(data)) return [];
@@ -42,10 +42,20 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
 /**
  * A built-in kind's null list items and map values become the zero value the API server's decoder
  * leaves there (zero.ts), in the object the front end reads, each with a warning: `ingress: [null]`
- * is a rule that allows all, `labels: {app: null}` the label `app: ""`.
+ * is a rule that allows all, `labels: {app: null}` the label `app: ""`. Of any other kind (a custom
+ * resource, with a vendored schema or not), only `metadata`, which the API server decodes into
+ * metav1.ObjectMeta whatever the kind.
  */
-function readNullElements(raw: RawObject, schema: KindSchema, diags: Diagnostics): void {
-  for (const z of zeroNulls(raw.obj, schema.typed!)) {
+function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics): void {
+  let zeroed;
+  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed);
+  else {
+    const meta = raw.obj.metadata;
+    const objectMeta = isObject(meta) ? catalog.objectMeta() : undefined;
+    if (!objectMeta) return;
+    zeroed = zeroNulls(meta, objectMeta, ["metadata"]);
+  }
+  for (const z of zeroed) {
     const written = JSON.stringify(z.zero);
     const rule = raw.kind === "NetworkPolicy" && z.path.length === 3 && z.path[0] === "spec" && (z.path[1] === "ingress" || z.path[1] === "egress")
       ? `: a rule with no peers and no ports, which allows all ${z.path[1]} traffic` : "";

@@ -7,7 +7,11 @@
 // its key. `ingress: [null]` is `ingress: [{}]`, a NetworkPolicy rule that allows every source and
 // port; `labels: {app: null}` is the label `app: ""`; `values: [null]` is `values: [""]`. (A null
 // field of a struct is an absent one: validate.ts withoutNulls.) Custom resources are not decoded
-// so: their schemas refuse a null item (nullable is false unless set).
+// so: their schemas refuse a null item (nullable is false unless set); but their `metadata` is:
+// apiextensions-apiserver's schema coercer (unstructuredSchemaCoercer.apply) round-trips it through
+// metav1.ObjectMeta with sigs.k8s.io/json (objectmeta.GetObjectMetaWithOptions) and writes the
+// result back (SetObjectMeta) before the schema sees it, so a custom resource's `labels: {app: null}`
+// is `app: ""` too.
 
 import type { Path } from "../../model/source.js";
 import { isObject, type Structural } from "./structural.js";
@@ -24,11 +28,12 @@ export interface Zeroed { path: Path; zero: unknown }
 /**
  * Replaces, in place, every null list item and null map value of `obj` by the Go zero value of its
  * schema type (`{}`, `""`, `0`, `false`, `[]`; an int-or-string's is 0, a Quantity's "0"), and returns
- * where. Values the schema does not describe are left alone (validation reports them).
+ * where (`at`: the path of `obj` in its object). Values the schema does not describe are left alone
+ * (validation reports them).
  */
-export function zeroNulls(obj: unknown, schema: TypedSchema): Zeroed[] {
+export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = []): Zeroed[] {
   const out: Zeroed[] = [];
-  walk(obj, { $ref: `#/definitions/${schema.root}` }, schema.definitions, [], out, 0);
+  walk(obj, { $ref: `#/definitions/${schema.root}` }, schema.definitions, at, out, 0);
   return out;
 }
 

@@ -33,6 +33,8 @@ function namespaceRequirements(m: NamespaceMatch): Requirement[] {
 export function endpointSelector(sel: EndpointSelector, withNamespace: boolean): K8sSelector {
   const reqs: Requirement[] = [...sel.labels.requirements, ...(withNamespace ? namespaceRequirements(sel.namespaces) : [])];
   if (sel.serviceAccounts) reqs.push({ key: SERVICE_ACCOUNT_KEY, operator: "In", values: [...sel.serviceAccounts] });
+  // Cilium labels every pod's identity with its service account: NotIn is every other account.
+  if (sel.exceptServiceAccounts) reqs.push({ key: SERVICE_ACCOUNT_KEY, operator: "NotIn", values: [...sel.exceptServiceAccounts] });
   return toK8sSelector(selector({}, reqs));
 }
 
@@ -83,6 +85,7 @@ export function ciliumPeer(peer: Peer, ingress: boolean, inv: Inventory, ctx: K8
     case "domains":
       if (ingress) throw new Unsupported("domain names in ingress", "a client is never a domain name", ["Cilium egress (toFQDNs)"]);
       return [{ toFQDNs: peer.names.map((n) => (n.includes("*") ? { matchPattern: n } : { matchName: n })) }];
+    case "own-node": return [{ [`${dir}Entities`]: ["host"] }];
   }
 }
 

@@ -73,7 +73,7 @@ function compilePolicy(p: Policy, ctx: IstioContext, names: Names, allows: Seen[
 /** Where the policy goes: its subject's namespaces (the root namespace for every namespace) and a matchLabels selector. */
 function placements(p: Policy, ctx: IstioContext): Placement[] {
   const s = p.subject;
-  if (s.serviceAccounts) throw new Unsupported("subject by service account", "Istio selects workloads by label only", OTHER_TIERS);
+  if (s.serviceAccounts || s.exceptServiceAccounts) throw new Unsupported("subject by service account", "Istio selects workloads by label only", OTHER_TIERS);
   const vms = s.kinds.includes("workload") ? ctx.k8s.workloads(s) : [];
   if (vms.length || !s.kinds.includes("pod")) throw new Unsupported("Workload subject", `the subject selects Workloads (${vms.map((e) => e.name).join(", ") || "only Workloads"}); Istio policies apply to the mesh's pods (restrict the subject with kinds: [Pod])`, ["nftables (hosts, VMs)", "the common API (TrafficPolicy)"]);
   const labels: Record<string, string> = {};

@@ -29,6 +29,7 @@ export function istioSources(peer: Peer, ctx: IstioContext): IstioSources {
     }
     case "nodes": throw new Unsupported("node peers", "Istio cannot match nodes", ["AdminNetworkPolicy (egress)", "Cilium", "Calico"]);
     case "domains": throw new Unsupported("domain names", "Istio authorizes at the server; a client is never a domain name", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
   }
 }
 
@@ -41,6 +42,7 @@ function identitySources(sel: Extract<Peer, { kind: "endpoints" }>["selector"], 
   const namespaces = ctx.namespaceNames(sel.namespaces);
   if (namespaces && !namespaces.length) return { identity: true, sources: [] };
   const td = sel.trustDomain ?? ctx.trustDomain;
+  if (sel.exceptServiceAccounts) throw new Unsupported("clients by excluded service account", "Istio's principals name the identities allowed; every service account but some cannot be written so", ["Cilium", "Calico"]);
   if (sel.serviceAccounts) {
     // Without a namespace the service account's name is enough: the principal's suffix.
     const principals = sel.serviceAccounts.flatMap((sa) => (namespaces ? namespaces.map((ns) => `${td}/ns/${ns}/sa/${sa}`) : [`*/sa/${sa}`]));

@@ -14,7 +14,7 @@ const BEYOND_K8S = ["the common API (TrafficPolicy)", "Calico", "Cilium"];
 const ANY_ADDRESS = ["0.0.0.0/0", "::/0"];
 
 function checkSelector(sel: EndpointSelector): void {
-  if (sel.serviceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", BEYOND_K8S);
+  if (sel.serviceAccounts || sel.exceptServiceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", BEYOND_K8S);
 }
 
 function checkCidr(peer: Extract<Peer, { kind: "cidr" }>): void {
@@ -57,6 +57,7 @@ export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContex
     case "networks": return ctx.networkCidrs(peer.selector).map((c) => ({ ipBlock: { cidr: c.text } }));
     case "nodes": throw new Unsupported("node peers", "NetworkPolicy cannot select nodes", ["AdminNetworkPolicy (egress)", ...BEYOND_K8S]);
     case "domains": throw new Unsupported("domain names", "NetworkPolicy cannot match domain names", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
   }
 }
 
@@ -88,6 +89,7 @@ export function adminPolicyPeers(peer: Peer, direction: Direction, ctx: K8sConte
       return { peers: [{ nodes: toK8sSelector(peer.selector) }], cidrs: [] };
     case "domains":
       return { peers: [{ domainNames: [...peer.names] }], cidrs: [] };
+    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
   }
 }
 

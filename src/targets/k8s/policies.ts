@@ -48,7 +48,7 @@ export function networkPolicySubject(p: Policy, ctx: K8sContext): { namespace: s
   if (s.namespaces.kind !== "name") {
     throw new Unsupported("Namespace tier across namespaces", "the policy selects endpoints in several namespaces; a NetworkPolicy selects pods of its own namespace", ["Calico GlobalNetworkPolicy", "the common API (TrafficPolicy)"]);
   }
-  if (s.serviceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", ["Calico", "Cilium", "the common API (TrafficPolicy)"]);
+  if (s.serviceAccounts || s.exceptServiceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", ["Calico", "Cilium", "the common API (TrafficPolicy)"]);
   checkWorkloadSubject(p, ctx);
   return { namespace: s.namespaces.name, podSelector: isEverything(s.labels) ? {} : toK8sSelector(s.labels) };
 }
@@ -93,7 +93,7 @@ export function networkPolicy(p: Policy, name: string, ctx: K8sContext, failures
 
 export function adminSubject(p: Policy, ctx: K8sContext): object {
   const s = p.subject;
-  if (s.serviceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", ["Calico", "Cilium", "the common API (TrafficPolicy)"]);
+  if (s.serviceAccounts || s.exceptServiceAccounts) throw new Unsupported("service accounts", "Kubernetes policies cannot select by service account", ["Calico", "Cilium", "the common API (TrafficPolicy)"]);
   checkWorkloadSubject(p, ctx);
   const ns = namespaceSelector(s.namespaces);
   return isEverything(s.labels) ? { namespaces: ns } : { pods: { namespaceSelector: ns, podSelector: toK8sSelector(s.labels) } };

@@ -1,6 +1,7 @@
 // Model selectors written back as Kubernetes LabelSelectors.
 
-import type { LabelSelector } from "../../model/selector.js";
+import { formatSelector, SUBSTRING_OPERATORS, type LabelSelector } from "../../model/selector.js";
+import { Unsupported } from "../problems.js";
 import type { NamespaceMatch } from "../../model/policy.js";
 
 export interface K8sSelector {
@@ -13,6 +14,7 @@ export function toK8sSelector(sel: LabelSelector): K8sSelector {
   const matchLabels: Record<string, string> = {};
   const matchExpressions: NonNullable<K8sSelector["matchExpressions"]> = [];
   for (const r of sel.requirements) {
+    if (SUBSTRING_OPERATORS.has(r.operator)) throw new Unsupported("substring selector", `${formatSelector({ requirements: [r] })}: Kubernetes label selectors match whole values (In, NotIn, Exists, DoesNotExist)`, ["Calico"]);
     if (r.operator === "In" && r.values.length === 1 && matchLabels[r.key] === undefined) matchLabels[r.key] = r.values[0];
     else matchExpressions.push({ key: r.key, operator: r.operator, ...(r.operator === "In" || r.operator === "NotIn" ? { values: [...r.values] } : {}) });
   }

@@ -4,7 +4,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import { addressKey, mergeRanges, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
-import type { Peer, Rule } from "../../model/policy.js";
+import type { Direction, Peer, Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Party } from "../../engine/match.js";
@@ -43,10 +43,10 @@ export class PeerResolver {
   }
 
   /** The addresses a rule's peers cover; undefined when the rule names no peers (every address). */
-  ruleRanges(rule: Rule): AddressRange[] | undefined {
+  ruleRanges(rule: Rule, e: Endpoint): AddressRange[] | undefined {
     if (!rule.peers) return undefined;
     if (rule.peers.some((p) => p.kind === "domains")) this.domainPeers.add(rule);
-    return mergeRanges(rule.peers.flatMap((p) => this.ranges(p)));
+    return mergeRanges(rule.peers.flatMap((p) => (p.kind === "own-node" ? this.ownNodeOf(e) : this.ranges(p))));
   }
 
   ranges(peer: Peer): AddressRange[] {
@@ -56,9 +56,14 @@ export class PeerResolver {
     return r;
   }
 
-  /** Addresses of `e`'s own node (and of host-network pods acting as it), which its Namespace tier exempts. */
-  ownNodeRanges(e: Endpoint): AddressRange[] {
-    return mergeRanges(this.owners.filter((o) => this.engine.ownNodeExempt(e, this.party(o))).map((o) => point(o.address)));
+  /** Addresses of `e`'s own node (and of host-network pods acting as it), which its Namespace tier exempts in direction d. */
+  ownNodeRanges(e: Endpoint, d: Direction): AddressRange[] {
+    return mergeRanges(this.owners.filter((o) => this.engine.ownNodeExempt(e, this.party(o), d)).map((o) => point(o.address)));
+  }
+
+  /** Addresses of `e`'s own node and of host-network pods acting as it (an own-node peer of `e`'s rule). */
+  private ownNodeOf(e: Endpoint): AddressRange[] {
+    return this.owners.filter((o) => this.engine.matcher.isOwnNode(e, this.party(o))).map((o) => point(o.address));
   }
 
   private cluster?: AddressRange[];
@@ -82,7 +87,7 @@ export class PeerResolver {
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
         return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs).filter((c) => peer.family === undefined || c.family === peer.family);
-      case "domains": return [];
+      case "domains": case "own-node": return [];
       case "nodes":
         return this.owners.filter((o) => matcher.peerMatches(peer, this.party(o), o.address)).map((o) => point(o.address));
       case "endpoints": {

@@ -62,13 +62,13 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
   return { entry: tiers.length ? `goto ${chainOf(0)}` : "accept", summary };
 }
 
-/** --own-node=allow: the Namespace tier (when a policy there selects `e`) accepts `e`'s own node first, as PolicyEngine.decide does. */
+/** --own-node=allow (both ways) or ingress (from the node): the Namespace tier (when a policy there selects `e`) accepts `e`'s own node first, as PolicyEngine.decide does. */
 function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, tier: number, chainOf: (i: number) => string, base: string): void {
-  const own = tier < 0 ? [] : ctx.peers.ownNodeRanges(e);
+  const own = tier < 0 ? [] : ctx.peers.ownNodeRanges(e, direction);
   if (!own.length) return;
   const chain = ctx.chains.find((c) => c.name === chainOf(tier))!;
   chain.rules = [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), ...chain.rules];
-  chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=allow)`;
+  chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
 function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
@@ -102,7 +102,7 @@ function compileTier(ctx: CompileContext, e: Endpoint, t: TierRules, name: strin
   for (const r of [...policyOf.keys()].filter((x) => x.http)) {
     ctx.problems.push({ policy: policyOf.get(r)!, rule: r, feature: "HTTP (L7) match", message: "nftables filters connections, not HTTP requests; allowing the connection would let every request through", expressibleBy: ["Cilium (L7 http rules)"] });
   }
-  const ranges = rules.map((r) => ctx.peers.ruleRanges(r));
+  const ranges = rules.map((r) => ctx.peers.ruleRanges(r, e));
   const peerless = rules.filter((_, i) => ranges[i] === undefined);
   const named = rules.flatMap((_, id) => (ranges[id] ? [{ id, ranges: ranges[id]! }] : []));
   const dest = t.direction === "egress" ? destinationTags(ctx, rules) : undefined;

@@ -1,0 +1,72 @@
+// Linkerd's EgressNetworks (policy.linkerd.io/v1alpha1): which one a meshed client's connection to an
+// address outside the cluster's Services meets, and whether Linkerd's status controller accepts it.
+
+import type { Address, Cidr } from "../../model/ip.js";
+import { contains } from "../../model/ip.js";
+import type { CidrMatch } from "../../model/l7.js";
+import type { LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
+
+/**
+ * An EgressNetwork's networks as the policy controller reads them (outbound/index/egress_network.rs
+ * from_resource): `spec.networks`, else every address outside the cluster networks (0.0.0.0/0 and
+ * ::/0, each except the cluster networks of its family).
+ */
+export function egressNetworks(mesh: MeshModel, en: LinkerdEgressNetwork): readonly CidrMatch[] {
+  if (en.networks) return en.networks;
+  const cluster = mesh.settings.linkerdClusterNetworks;
+  const all = (family: 4 | 6, text: string): Cidr => ({ family, first: 0n, last: family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n, prefix: 0, text });
+  return [{ cidr: all(4, "0.0.0.0/0"), except: cluster.filter((c) => c.family === 4) }, { cidr: all(6, "::/0"), except: cluster.filter((c) => c.family === 6) }];
+}
+
+const size = (c: { first: bigint; last: bigint }) => c.last - c.first + 1n;
+/** Network::contains: in the CIDR and in none of its exceptions. */
+const inNetwork = (n: CidrMatch, a: Address) => contains(n.cidr, a) && !(n.except ?? []).some((x) => contains(x, a));
+/** Network::block_size: the CIDR's size less its exceptions'. */
+const blockSize = (n: CidrMatch) => size(n.cidr) - (n.except ?? []).reduce((t, x) => t + size(x), 0n);
+
+/**
+ * The EgressNetwork a client of `clientNamespace` meets for `address` (egress_network.rs
+ * resolve_egress_network): the client's namespace's EgressNetworks if it has any, else the global
+ * egress namespace's (`--global-egress-network-namespace`, linkerd-egress); of those whose networks
+ * hold the address, the one with the smallest matching network, then the oldest (one without a
+ * timestamp first), then by namespace, then name. The policy controller asks this after the
+ * Services' cluster IPs and before its cluster-networks check (runtime/src/lib.rs lookup_ip).
+ */
+export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNamespace: string): LinkerdEgressNetwork | undefined {
+  const global = mesh.settings.linkerdEgressNamespace;
+  const near = mesh.linkerd.egressNetworks.filter((en) => en.namespace === clientNamespace || en.namespace === global);
+  const same = near.filter((en) => en.namespace === clientNamespace);
+  let best: { en: LinkerdEgressNetwork; size: bigint } | undefined;
+  for (const en of same.length ? same : near) {
+    const sizes = egressNetworks(mesh, en).filter((n) => inNetwork(n, address)).map(blockSize);
+    if (!sizes.length) continue;
+    const s = sizes.reduce((a, b) => (b < a ? b : a));
+    if (!best || s < best.size || (s === best.size && older(en, best.en) < 0)) best = { en, size: s };
+  }
+  return best?.en;
+}
+
+/** Older first; no timestamp counts as oldest (Option<Timestamp>: None < Some); then namespace, then name. */
+function older(a: LinkerdEgressNetwork, b: LinkerdEgressNetwork): number {
+  const ta = a.created === undefined ? -Infinity : Date.parse(a.created), tb = b.created === undefined ? -Infinity : Date.parse(b.created);
+  return ta !== tb ? (ta < tb ? -1 : 1) : a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+}
+
+/**
+ * Why Linkerd's status controller does not accept an EgressNetwork (status/src/index.rs
+ * network_condition: one of its networks intersects a cluster network, Network::intersect, which
+ * ignores a cluster network inside one of its exceptions: InClusterNetworkOverlap); routes whose
+ * parent it is are then not Accepted and not applied. The outbound index uses the EgressNetwork for
+ * traffic all the same.
+ */
+export function egressNetworkOverlap(mesh: MeshModel, en: LinkerdEgressNetwork): string | undefined {
+  for (const n of egressNetworks(mesh, en)) {
+    for (const c of mesh.settings.linkerdClusterNetworks) {
+      if (c.family !== n.cidr.family) continue;
+      const overlap = (c.first >= n.cidr.first && c.last <= n.cidr.last) || (n.cidr.first >= c.first && n.cidr.last <= c.last);
+      const excepted = (n.except ?? []).some((x) => x.family === c.family && x.first <= c.first && c.last <= x.last);
+      if (overlap && !excepted) return `its network ${n.cidr.text} overlaps the cluster network ${c.text} (InClusterNetworkOverlap)`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,163 @@
+// The load's check-ahead worker: a worker thread that runs, on large JSON inputs, the checks that
+// come before the front ends and that find nothing in a valid file (the strict-JSON checks, the
+// schema and the API server's semantic rules), so that the main thread can skip them.
+//
+// Only verdicts cross threads. The main thread reads each file into shared memory (read.ts
+// ReadSink) and hands the worker those very bytes; the worker decodes them as the main thread did
+// (read.ts decode), parses them, runs every check the main thread would run on them (judge), and
+// stores one verdict per file in shared memory: unknown, clean or not clean. The main thread stays
+// synchronous: before parsing a file it reads the file's verdict (Atomics.load). Clean, it parses
+// the text with JSON.parse alone and skips validation (documents.ts, schema/index.ts checkObject);
+// otherwise (unknown: the worker has not got there; not clean: something to report or rewrite) it
+// runs today's path. The checks are pure functions of the text, and the bytes judged are the bytes
+// the main thread decoded (written once, before they are handed over), so a clean verdict means the
+// skipped checks would have reported nothing and changed nothing: the inventory and every
+// diagnostic are the same whatever the timing, worker or not.
+
+import { Worker } from "node:worker_threads";
+import type { InputFile, ReadSink } from "./read.js";
+import { Diagnostics } from "../model/source.js";
+import { objectsOf, strictJsonObject } from "./documents.js";
+import { toCurrentVersion } from "./removed.js";
+import { checkObject } from "./schema/index.js";
+import { serverAccepted } from "./schema/validate.js";
+
+/** JSON input (bytes read so far, files that look like JSON) from which the worker is started. */
+export const CHECK_AHEAD_AT = 8 * 1024 ** 2;
+
+export const UNKNOWN = 0, CLEAN = 1, NOT_CLEAN = 2;
+
+/** Verdicts per shared block. */
+export const BLOCK = 1024;
+
+/** What the worker is sent per file. */
+export interface Judge { slot: number; bytes: SharedArrayBuffer; length: number; name: string; verdicts: SharedArrayBuffer }
+
+export interface CheckAheadOptions {
+  /** Bytes of JSON read before the worker starts (default CHECK_AHEAD_AT); Infinity: never. */
+  at?: number;
+  /** Wait for each file's verdict (tests: every file judged, whatever the timing). */
+  wait?: boolean;
+  /** The worker's module (tests: one that fails). */
+  script?: URL;
+}
+
+/**
+ * The options of JUNCTION_CHECK_AHEAD (for tests and measurements): "off", or the threshold in
+ * bytes, optionally followed by ",wait".
+ */
+export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): CheckAheadOptions {
+  if (!value) return {};
+  if (value === "off") return { at: Infinity };
+  const [at, wait] = value.split(",");
+  const n = Number(at);
+  return { at: Number.isFinite(n) && n >= 0 ? n : undefined, wait: wait === "wait" };
+}
+
+/** The main thread's side: a ReadSink for read.ts, and the verdicts for load.ts. */
+export class CheckAhead implements ReadSink {
+  private worker?: Worker;
+  private readonly at: number;
+  private wait: boolean;
+  private readonly script: URL;
+  private jsonBytes = 0;
+  private failed = false;
+  private slots = 0;
+  private block?: SharedArrayBuffer;
+  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
+  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
+  /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
+  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  /** Files parsed on a clean verdict. */
+  clean = 0;
+
+  constructor(options: CheckAheadOptions = {}) {
+    this.at = options.at ?? CHECK_AHEAD_AT;
+    this.wait = options.wait ?? false;
+    this.script = options.script ?? new URL("./checkahead-thread.js", import.meta.url);
+    Atomics.store(this.progress, 0, -1);
+  }
+
+  buffer(size: number): Buffer | undefined {
+    return size > 0 && !this.failed && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+  }
+
+  read(file: InputFile, bytes: Buffer): void {
+    if (!looksJson(file.name, bytes)) return;
+    this.jsonBytes += bytes.length;
+    if (this.jsonBytes < this.at || this.failed) return;
+    this.worker ??= this.start();
+    if (!this.worker) return;
+    const slot = this.slots++;
+    if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
+    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
+    this.worker.postMessage({ slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! } satisfies Judge);
+  }
+
+  /**
+   * Whether `file`, about to be parsed, was judged clean. Asked once per file (a second load of it
+   * runs every check): the text must be the one decoded from the bytes handed over.
+   */
+  take(file: InputFile): boolean {
+    const h = this.handed.get(file);
+    if (!h) return false;
+    this.handed.delete(file);
+    const i = h.slot % BLOCK;
+    // (A worker that never answers, e.g. one that failed to start, is waited for once.)
+    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
+    // (Not waiting, the worker would judge this file for nothing: it skips it.)
+    Atomics.store(this.progress, 0, h.slot);
+    if (file.text !== h.text) return false;
+    const clean = Atomics.load(h.verdicts, i) === CLEAN;
+    if (clean) this.clean++;
+    return clean;
+  }
+
+  /** Ends the worker (after the load; it never keeps the process alive). */
+  close(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    Atomics.store(this.progress, 0, 0x7fffffff);
+    if (w) void w.terminate();
+  }
+
+  /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
+  private start(): Worker | undefined {
+    let w: Worker;
+    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false }); }
+    catch { this.failed = true; return undefined; }
+    // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
+    w.on("error", () => {});
+    w.unref();
+    return w;
+  }
+}
+
+/** A file kubectl may read as JSON: named .json, or its first non-space byte is '{' (documents.ts decides exactly). */
+function looksJson(name: string, bytes: Buffer): boolean {
+  if (/\.json$/i.test(name)) return true;
+  for (let i = 0; i < bytes.length && i < 4096; i++) {
+    const c = bytes[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0xef && c !== 0xbb && c !== 0xbf) return c === 0x7b;
+  }
+  return false;
+}
+
+/**
+ * Whether every check the main thread runs on a file before its front ends finds nothing in it:
+ * the text is one JSON object as documents.ts readValues reads it (strictJsonObject: no strict-JSON
+ * error, no null, nothing rewritten), and no object in it gets a diagnostic from checkObject after
+ * removed.ts's conversion, as lowering.ts lower runs them. What the main thread runs anyway
+ * (splitting lists, the removed-version note, the front ends) is not judged.
+ */
+export function judge(name: string, text: string): boolean {
+  const value = strictJsonObject(name, text);
+  if (!value) return false;
+  for (const written of objectsOf([value], name, new Diagnostics())) {
+    const { raw } = toCurrentVersion(written, serverAccepted(written.obj));
+    const diags = new Diagnostics();
+    checkObject(raw, diags);
+    if (diags.items.length) return false;
+  }
+  return true;
+}

@@ -1,0 +1,30 @@
+// The windowed bitsets' "may" scans (bitset.ts forEachMay and countMay: the remote classes a side
+// may allow, `(a | (c & r)) & mask`) against the same sets written out densely, on random windows.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { countMay, denseOf, forEachMay, Windowed } from "../../src/engine/fast/bitset.js";
+
+const windowed = (nwords: number) => fc.tuple(fc.nat(nwords + 2), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 6 }))
+  .map(([lo, ws]) => new Windowed(lo, Uint32Array.from(ws)));
+
+test("forEachMay visits, in order, exactly the bits of (a | (c & r)) & mask, and countMay counts them", () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), windowed(n), fc.option(fc.tuple(windowed(n), windowed(n))), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }))),
+    ([n, a, cr, maskWords]) => {
+      const mask = Uint32Array.from(maskWords);
+      const [c, r] = cr ?? [undefined, undefined];
+      // Dense over words beyond every window (the mask bounds what is visited).
+      const wide = n + 10;
+      const da = denseOf(a, wide), dc = c ? denseOf(c, wide) : undefined, dr = r ? denseOf(r, wide) : undefined;
+      const want: number[] = [];
+      for (let w = 0; w < n; w++) {
+        const v = ((da[w] | (dc ? dc[w] & dr![w] : 0)) & mask[w]) >>> 0;
+        for (let b = 0; b < 32; b++) if ((v >>> b) & 1) want.push(w * 32 + b);
+      }
+      const got: number[] = [];
+      forEachMay(a, c, r, mask, (i) => got.push(i));
+      assert.deepEqual(got, want);
+      assert.equal(countMay(a, c, r, mask), want.length);
+    }), { numRuns: 2000, seed: 15 });
+});

@@ -1,0 +1,272 @@
+// The load's check-ahead worker (sources/checkahead.ts): the main thread skips the strict-JSON
+// checks and the validation of a file the worker judged clean, so a load with the worker (forced
+// on, each verdict awaited) must give exactly what a load without it gives: the inventory, every
+// diagnostic (text, file, line, field) and the list; only clean files are skipped.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { cli, tempFiles } from "../helpers.js";
+import { loadPaths, type Loaded } from "../../src/sources/load.js";
+import { splitObjects } from "../../src/sources/documents.js";
+import { Diagnostics } from "../../src/model/source.js";
+import { judge, checkAheadFromEnv, CheckAhead } from "../../src/sources/checkahead.js";
+import { readInputs, type InputFile } from "../../src/sources/read.js";
+import { writeCluster } from "../../src/cli/commands/generate.js";
+
+const OFF = { at: Infinity };
+const ON = { at: 0, wait: true };
+
+function loadBoth(dir: string): { off: Loaded; on: Loaded } {
+  return { off: loadPaths([dir], () => "", { checkAhead: OFF }), on: loadPaths([dir], () => "", { checkAhead: ON }) };
+}
+
+function assertSame(off: Loaded, on: Loaded): void {
+  assert.deepEqual(on.diagnostics.items, off.diagnostics.items);
+  assert.deepEqual(on.inventory, off.inventory);
+  assert.equal(on.objects, off.objects);
+  assert.equal(off.checkedAhead, 0);
+}
+
+/** Every example's YAML documents, each as a JSON file of its own (the worker judges JSON files only), beside the YAML. */
+function examplesAsJson(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) { walk(path); continue; }
+      if (!/\.ya?ml$/.test(name) || /expect|requests/.test(name)) continue;
+      const text = readFileSync(path, "utf8");
+      splitObjects({ name: path, text }, new Diagnostics()).forEach((raw, i) => { files[`${path.replace(/\//g, "_")}.${i}.json`] = JSON.stringify(raw.obj, null, 1); });
+    }
+  };
+  walk("examples");
+  return files;
+}
+
+test("check-ahead: every example as JSON loads the same with the worker as without it, and its clean files skip the checks", async () => {
+  const t = tempFiles(examplesAsJson());
+  try {
+    const { off, on } = loadBoth(t.dir);
+    assertSame(off, on);
+    assert.ok(on.checkedAhead! > 100, `${on.checkedAhead} files judged clean`);
+    // (The examples hold invalid objects too: examples/invalid is refused, with the same diagnostics.)
+    assert.ok(off.diagnostics.items.length > 0);
+    for (const c of [["list", "-o", "json"], ["list"]]) {
+      const args = [...c, "-f", t.dir, "--lenient", "-q"];
+      process.env.JUNCTION_CHECK_AHEAD = "off";
+      const a = await cli(args);
+      process.env.JUNCTION_CHECK_AHEAD = "0,wait";
+      const b = await cli(args);
+      delete process.env.JUNCTION_CHECK_AHEAD;
+      assert.equal(b.code, a.code);
+      assert.equal(b.out, a.out);
+      assert.equal(b.err, a.err);
+      assert.ok(a.out.length > 1000);
+    }
+  } finally { t.cleanup(); delete process.env.JUNCTION_CHECK_AHEAD; }
+});
+
+const POD = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "a", labels: { app: name } }, spec: { containers: [{ name: "c", image: "i" }] }, status: { podIP: "10.0.0.1" }, ...extra });
+const NP = (spec: Record<string, unknown>) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "a" }, spec });
+
+/** Files the worker must judge not clean: each has something the skipped checks report or rewrite. */
+const HOSTILE: Record<string, string> = {
+  "duplicate-key.json": `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d", "name": "e"}}`,
+  "int64.json": JSON.stringify(NP({ podSelector: {}, ingress: [{ ports: [{ port: 80, endPort: 0 }] }] })).replace('"endPort":0', '"endPort":9223372036854775807'),
+  "surrogate.json": JSON.stringify(POD("s")).replace('"app":"s"', '"app":"s\\ud800"'),
+  "null-rule.json": JSON.stringify(NP({ podSelector: {}, ingress: [null] })),
+  "null-field.json": JSON.stringify(POD("n", { spec: { containers: [{ name: "c", image: "i" }], nodeName: null } })),
+  "unknown-field.json": JSON.stringify(POD("u", { spec: { containers: [{ name: "c", image: "i" }], hostNetworkk: true } })),
+  "accepted-unknown.json": JSON.stringify({ ...POD("v"), spec: { containers: [{ name: "c", image: "i" }], newField: 1 } }),
+  "selector-mismatch.json": JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "w", namespace: "a" }, spec: { selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "y" } }, spec: { containers: [{ name: "c", image: "i" }] } } } }),
+  "infinite.json": JSON.stringify(NP({ podSelector: {} })).replace('"podSelector":{}', '"podSelector":{},"x":1e400'),
+  "deep.json": `${"[".repeat(20000)}${"]".repeat(20000)}`,
+  "stream.json": `${JSON.stringify(POD("p1"))}\n${JSON.stringify(POD("p2"))}\n`,
+  "wrong-type.json": JSON.stringify(POD("t", { spec: { containers: "c" } })),
+  "annotations.json": JSON.stringify({ ...POD("big"), metadata: { name: "big", namespace: "a", annotations: { a: "x".repeat(300 * 1024) } } }),
+};
+
+test("check-ahead: hostile JSON files amid clean ones are reported exactly as without the worker", () => {
+  const clean: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) clean[`c${String(i).padStart(2, "0")}.json`] = JSON.stringify(i % 4 ? POD(`p${i}`) : { apiVersion: "v1", kind: "List", items: [POD(`q${i}`), NP({ podSelector: {}, ingress: [{}] })] });
+  clean["bom.json"] = `\uFEFF${JSON.stringify(POD("bom"))}`;
+  clean["json-in.yaml"] = `  ${JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } })}`;
+  // An item that is not an object: splitting the list reports it, which the main thread runs anyway.
+  clean["list-bad-item.json"] = JSON.stringify({ apiVersion: "v1", kind: "List", items: [POD("l1"), 3] });
+  // A removed version: its error comes from the conversion, which the main thread runs anyway; the converted object is judged.
+  clean["removed-version.json"] = JSON.stringify({ apiVersion: "extensions/v1beta1", kind: "Ingress", metadata: { name: "i", namespace: "a" }, spec: { backend: { serviceName: "s", servicePort: 80 } } });
+  // The hostile files sit between the clean ones (m-...): the main thread checks each itself.
+  const t = tempFiles({ ...clean, ...Object.fromEntries(Object.entries(HOSTILE).map(([k, v]) => [`m-${k}`, v])) });
+  try {
+    for (const [name, text] of Object.entries(HOSTILE)) assert.equal(judge(name, text), false, name);
+    for (const [name, text] of Object.entries(clean)) assert.equal(judge(name, text.replace(/^\uFEFF/, "")), true, name);
+    const { off, on } = loadBoth(t.dir);
+    assertSame(off, on);
+    assert.equal(on.checkedAhead, Object.keys(clean).length);
+    // Each hostile file is still reported (the checks ran on the main thread; a null field and a stream of valid objects have nothing to report).
+    const files = new Set(off.diagnostics.items.map((d) => d.ref?.file.replace(/^.*\//, "")));
+    for (const name of Object.keys(HOSTILE)) if (!["null-field.json", "stream.json"].includes(name)) assert.ok(files.has(`m-${name}`), `${name}: ${[...files].join(", ")}`);
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: a generated cluster with a bad file in the middle loads the same with and without the worker", () => {
+  const t = tempFiles({});
+  try {
+    const { files } = writeCluster(t.dir, { pods: 600, namespaces: 6, policies: 60, seed: 3 }, "json");
+    const ns = readdirSync(join(t.dir, "namespaces")).sort();
+    const mid = join(t.dir, "namespaces", ns[1], "workloads.json");
+    const dump = JSON.parse(readFileSync(mid, "utf8")) as { items: Record<string, any>[] };
+    const pod = dump.items.find((o) => o.kind === "Pod")!;
+    pod.spec.hostNetwork = "yes";
+    writeFileSync(mid, JSON.stringify(dump, null, 2));
+    const { off, on } = loadBoth(t.dir);
+    assertSame(off, on);
+    const errors = off.diagnostics.errors;
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].ref?.file, mid);
+    assert.deepEqual(errors[0].field, ["spec", "hostNetwork"]);
+    assert.ok(errors[0].line! > 1);
+    assert.equal(on.checkedAhead, files - 1);
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: the worker never keeps the process alive (the CLI exits at once)", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }) });
+  try {
+    for (const mode of ["0", "0,wait"]) {
+      const started = Date.now();
+      const r = spawnSync(process.execPath, [join(process.cwd(), "bin", "junction.js"), "list", "-f", t.dir, "-o", "json"], { env: { ...process.env, JUNCTION_CHECK_AHEAD: mode }, encoding: "utf8", timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(Date.now() - started < 30_000);
+      assert.match(r.stdout, /"connections"|\[/);
+    }
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: JUNCTION_CHECK_AHEAD reads off, a threshold, and wait", () => {
+  assert.deepEqual(checkAheadFromEnv(""), {});
+  assert.deepEqual(checkAheadFromEnv("off"), { at: Infinity });
+  assert.deepEqual(checkAheadFromEnv("0,wait"), { at: 0, wait: true });
+  assert.deepEqual(checkAheadFromEnv("1048576"), { at: 1048576, wait: false });
+});
+
+test("check-ahead: a file read into shared memory is read whole, as readFileSync reads it, whatever its size was when looked at", () => {
+  const text = JSON.stringify(POD("grown"));
+  const t = tempFiles({ "a.json": text });
+  try {
+    // The size given to the sink is what stat said; the file may have grown or shrunk since.
+    for (const delta of [-10, -1, 0, 25]) {
+      const told: Buffer[] = [];
+      let given: Buffer | undefined;
+      const sink = {
+        buffer: (size: number) => (given = Buffer.from(new SharedArrayBuffer(Math.max(1, size + delta)))),
+        read: (_file: InputFile, bytes: Buffer) => { told.push(bytes); },
+      };
+      const diags = new Diagnostics();
+      const files = readInputs([t.dir], diags, undefined, { sink });
+      assert.equal(diags.items.length, 0);
+      assert.equal(files[0].text, text, `delta ${delta}`);
+      // Only bytes that are all in the shared memory are handed over.
+      assert.equal(told.length, delta < 0 ? 0 : 1, `delta ${delta}`);
+      if (told.length) assert.equal(told[0].buffer, given!.buffer);
+    }
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: below its threshold no shared memory is used and no worker starts", () => {
+  const a = new CheckAhead({ at: 1000 });
+  assert.equal(a.buffer(10), undefined);
+  assert.ok(a.buffer(1000));
+  a.close();
+});
+
+test("check-ahead: a worker that fails leaves every file to the main thread, which checks it", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } })) });
+  try {
+    const off = loadPaths([t.dir], () => "", { checkAhead: OFF });
+    const on = loadPaths([t.dir], () => "", { checkAhead: { at: 0, script: new URL("file:///nonexistent/checkahead-thread.js") } });
+    assertSame(off, on);
+    assert.equal(off.diagnostics.errors.length, 1);
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: a verdict is used only for the text decoded from the bytes the worker judged, not for a text set since", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
+  try {
+    const a = new CheckAhead({ at: 0, wait: true });
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: a });
+    files[1].text = JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } }));
+    assert.equal(a.take(files[0]), true);
+    assert.equal(a.take(files[1]), false);
+    // Asked once per file: a second load of it runs every check.
+    assert.equal(a.take(files[0]), false);
+    a.close();
+  } finally { t.cleanup(); }
+});
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test("check-ahead: generated objects mutated at random (nulls, wrong types, unknown and missing fields, duplicate keys, big numbers) load the same with and without the worker", () => {
+  const gen = tempFiles({});
+  const t = tempFiles({});
+  try {
+    writeCluster(gen.dir, { pods: 300, namespaces: 4, policies: 40, seed: 7 }, "json");
+    const objects: Record<string, unknown>[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir).sort()) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else objects.push(...((JSON.parse(readFileSync(path, "utf8")) as { items: Record<string, unknown>[] }).items));
+      }
+    };
+    walk(gen.dir);
+    const random = prng(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const VALUES = [null, "x", 7, -1, true, [], {}, [null], { a: null }, "9223372036854775807", 1.5, "10.0.0.1/33", "", "UPPER"];
+    let mutated = 0;
+    objects.forEach((obj, i) => {
+      const copy = structuredClone(obj);
+      let text: string;
+      if (random() < 0.3) {
+        // A value somewhere in the object replaced, a field removed, or a field added.
+        let at: Record<string, unknown> | unknown[] = copy;
+        for (let depth = 0; depth < 6; depth++) {
+          const keys = Object.keys(at);
+          if (!keys.length) break;
+          const k = pick(keys);
+          const v = (at as Record<string, unknown>)[k];
+          if (v === null || typeof v !== "object" || random() < 0.3) {
+            const r = random();
+            if (r < 0.6) (at as Record<string, unknown>)[k] = pick(VALUES);
+            else if (r < 0.8 && !Array.isArray(at)) delete (at as Record<string, unknown>)[k];
+            else if (!Array.isArray(at)) (at as Record<string, unknown>)[`${k}x`] = pick(VALUES);
+            break;
+          }
+          at = v as Record<string, unknown>;
+        }
+        mutated++;
+        text = JSON.stringify(copy, null, 1);
+        const r = random();
+        if (r < 0.1) text = text.replace(/"name": ("[^"]*")/, '"name": $1, "name": $1');
+        else if (r < 0.15) text = text.replace(/: (\d+)([,\n])/, ": 9223372036854775807$2");
+        else if (r < 0.2) text = text.replace(/"([a-z]+)": "/, '"$1": "\\ud800');
+      } else text = JSON.stringify(copy, null, 1);
+      writeFileSync(join(t.dir, `o${String(i).padStart(5, "0")}.json`), text);
+    });
+    assert.ok(mutated > 50);
+    const { off, on } = loadBoth(t.dir);
+    assertSame(off, on);
+    assert.ok(off.diagnostics.errors.length > 20, `${off.diagnostics.errors.length} errors`);
+    assert.ok(on.checkedAhead! > objects.length / 2 && on.checkedAhead! < objects.length, `${on.checkedAhead} of ${objects.length}`);
+  } finally { gen.cleanup(); t.cleanup(); }
+});

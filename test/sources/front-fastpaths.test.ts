@@ -1,0 +1,158 @@
+// The front ends' hand-written fast paths give exactly what the plain form they replace gives.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dnsLabelError, dnsSubdomainError } from "../../src/sources/k8s.js";
+import { load } from "../helpers.js";
+import { formatAddress } from "../../src/model/ip.js";
+
+// apimachinery's dns1123LabelFmt and dns1123SubdomainFmt (k8s.io/apimachinery/pkg/util/validation), as regular expressions.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+test("DNS-1123 labels and subdomains are checked as apimachinery's regular expressions check them (every string of up to 6 characters over a0-.A and newline, of up to 9 over a-.)", () => {
+  let checked = 0;
+  for (const [alphabet, longest] of [[["a", "0", "-", ".", "A", "\n"], 6], [["a", "-", "."], 9]] as const) {
+    let strings = [""];
+    for (let len = 0; len <= longest; len++) {
+      for (const s of strings) {
+        assert.equal(dnsLabelError(s) === undefined, DNS1123_LABEL.test(s), JSON.stringify(s));
+        assert.equal(dnsSubdomainError(s) === undefined, DNS1123_SUBDOMAIN.test(s), JSON.stringify(s));
+        checked++;
+      }
+      if (len < longest) strings = strings.flatMap((s) => alphabet.map((c) => s + c));
+    }
+  }
+  assert.ok(checked > 60_000);
+  assert.match(dnsSubdomainError("a..b")!, /is not a valid DNS-1123 subdomain/);
+  assert.match(dnsLabelError("a.b")!, /is not a valid DNS-1123 label/);
+  assert.match(dnsLabelError("a".repeat(64))!, /is longer than 63 characters/);
+});
+
+test("a container port name is checked as apimachinery's IsValidPortName checks it: no \"--\" (refused), and an empty name is none (validateContainerPorts checks a name only when len(port.Name) > 0)", () => {
+  const pod = (ports: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns" }, spec: { containers: [{ name: "c", image: "i", ports }] } });
+  const l = load({ "p.json": pod([{ containerPort: 80, name: "a--b" }, { containerPort: 81, name: "" }, { containerPort: 82, name: "ok-1" }]) });
+  assert.deepEqual(l.diagnostics.items.filter((d) => d.severity === "error").map((d) => `:${d.line} ${(d.field ?? []).join(".")}: ${d.message}`), [
+    ":1 spec.containers.0.ports.0.name: \"a--b\" is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)",
+  ]);
+  assert.deepEqual(l.inventory.endpoints[0].ports, [{ name: "a--b", port: 80, protocol: "TCP" }, { name: undefined, port: 81, protocol: "TCP" }, { name: "ok-1", port: 82, protocol: "TCP" }]);
+});
+
+/** A JSON list of pods, each given as [name, labels, ports] (ports: the containers' ports lists). */
+function podList(pods: [string, unknown, unknown[][]][]): string {
+  return JSON.stringify({
+    apiVersion: "v1", kind: "List",
+    items: pods.map(([name, labels, containers]) => ({
+      apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns", ...(labels === undefined ? {} : { labels }) },
+      spec: { containers: containers.map((ports, i) => ({ name: `c${i}`, image: "i", ports })) },
+      status: { podIP: "10.0.0.1" },
+    })),
+  });
+}
+
+function errorsOf(l: ReturnType<typeof load>): string[] {
+  return l.diagnostics.items.filter((d) => d.severity === "error").map((d) => `${d.ref?.path.join(".")} ${(d.field ?? []).join(".")}: ${d.message}`);
+}
+
+test("pods in a row with the same labels share them, and the same invalid labels are reported again for each pod", () => {
+  const l = load({ "p.json": podList([
+    ["a", { app: "x", bad: "-x-" }, []],
+    ["b", { app: "x", bad: "-x-" }, []],
+    ["c", { app: "x" }, []],
+    ["d", { app: "x" }, []],
+    ["e", { app: "x", n: 5 }, []],
+    ["f", { app: "x" }, []],
+    ["g", { app: "y", "-k": "v" }, []],
+    ["h", { app: "y", "-k": "v" }, []],
+    ["i", undefined, []],
+    ["j", {}, []],
+  ]) });
+  assert.deepEqual(errorsOf(l), [
+    'items.0 metadata.labels.bad: label value "-x-" is invalid (at most 63 characters, alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+    'items.1 metadata.labels.bad: label value "-x-" is invalid (at most 63 characters, alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+    "items.4 metadata.labels.n: must be a string, not number 5",
+    'items.6 metadata.labels.-k: label key "-k" is invalid (name part: at most 63 characters, alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+    'items.7 metadata.labels.-k: label key "-k" is invalid (name part: at most 63 characters, alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+  ]);
+  const labels = l.inventory.endpoints.map((e) => e.labels);
+  assert.deepEqual(labels, [
+    { app: "x", bad: "-x-" }, { app: "x", bad: "-x-" }, { app: "x" }, { app: "x" }, { app: "x" }, { app: "x" },
+    { app: "y", "-k": "v" }, { app: "y", "-k": "v" }, {}, {},
+  ]);
+  // One object for the same labels in a row.
+  assert.equal(labels[0], labels[1]);
+  assert.equal(labels[2], labels[3]);
+  assert.equal(labels[3], labels[4]);
+  assert.equal(labels[4], labels[5]);
+});
+
+test("container ports: the same ports in a row are one list; invalid ones are reported at their paths as before; an empty name is none", () => {
+  const http = { name: "http", containerPort: 80 }, dns = { name: "dns", containerPort: 53, protocol: "UDP" };
+  const l = load({ "p.json": podList([
+    ["a", {}, [[http, dns]]],
+    ["b", {}, [[http], [dns]]],
+    ["c", {}, [[http]]],
+    ["d", {}, [[http, { containerPort: 81, protocol: null, name: null }]]],
+    ["e", {}, [[{ containerPort: 0 }, "x", { containerPort: 80, protocol: "tcp" }, { containerPort: 82, name: "a--b" }, { containerPort: 83, name: "" }, { containerPort: 84, name: 5 }]]],
+    ["f", {}, [[http, dns]]],
+  ]) });
+  assert.deepEqual(errorsOf(l), [
+    "items.4 spec.containers.0.ports.0.containerPort: 0 is below the minimum 1",
+    'items.4 spec.containers.0.ports.1: must be an object, not the string "x"',
+    'items.4 spec.containers.0.ports.2.protocol: "tcp" is not one of TCP, UDP, SCTP',
+    "items.4 spec.containers.0.ports.3.name: \"a--b\" is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)",
+    "items.4 spec.containers.0.ports.5.name: must be a string, not number 5",
+  ]);
+  const ports = l.inventory.endpoints.map((e) => e.ports);
+  const HTTP = { name: "http", port: 80, protocol: "TCP" }, DNS = { name: "dns", port: 53, protocol: "UDP" };
+  assert.deepEqual(ports, [
+    [HTTP, DNS], [HTTP, DNS], [HTTP], [HTTP, { name: undefined, port: 81, protocol: "TCP" }],
+    [{ name: undefined, port: 80, protocol: "TCP" }, { name: "a--b", port: 82, protocol: "TCP" }, { name: undefined, port: 83, protocol: "TCP" }, { name: undefined, port: 84, protocol: "TCP" }],
+    [HTTP, DNS],
+  ]);
+  assert.equal(ports[0], ports[1]);
+  assert.equal(ports[2][0], ports[0][0]);
+});
+
+test("ownerReferences looked at raw give the owner and the reports the fields gave: the first controller with a name and a kind other than Node, a kind none or empty read as Pod", () => {
+  const owners: unknown[] = ["x", [null, "s"], [{ controller: "true", kind: "ReplicaSet", name: "rs" }], [{ controller: false, kind: "ReplicaSet", name: "a" }, { controller: true, kind: "Deployment", name: "d" }],
+    [{ controller: true, kind: 5, name: "x" }], [{ controller: true, kind: "X", name: 7 }], [{ controller: true, kind: "", name: "n" }], [{ controller: true, kind: "Node", name: "n1" }, { controller: true, kind: "StatefulSet", name: "ss" }],
+    [{ controller: null, kind: "ReplicaSet", name: "z" }], [{ controller: true, kind: "ReplicaSet", name: "rs" }, { controller: 1 }]];
+  const items = owners.map((o, i) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `p${i}`, namespace: "ns", ownerReferences: o }, spec: { containers: [{ name: "c", image: "i" }] } }));
+  const l = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(errorsOf(l).filter((e) => !/(apiVersion|uid|kind|name): required field is missing$/.test(e)), [
+    'items.0 metadata.ownerReferences: must be a list, not the string "x"',
+    'items.1 metadata.ownerReferences.1: must be an object, not the string "s"',
+    'items.2 metadata.ownerReferences.0.controller: must be true or false, not the string "true"',
+    "items.4 metadata.ownerReferences.0.kind: must be a string, not number 5",
+    "items.5 metadata.ownerReferences.0.name: must be a string, not number 7",
+    "items.9 metadata.ownerReferences.1.controller: must be true or false, not number 1",
+  ]);
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.owner && `${e.owner.kind}/${e.owner.name}`),
+    [undefined, undefined, undefined, "Deployment/d", "Pod/x", undefined, "Pod/n", "StatefulSet/ss", undefined, "ReplicaSet/rs"]);
+});
+
+test("a Service's fields read through their parent report what they reported, at the same paths", () => {
+  const specs: unknown[] = [{ type: "Bogus", selector: { a: 5 } }, { ports: [{ port: 80 }, { port: 0 }, { port: 81, targetPort: 0 }, { port: 82, targetPort: "" }, { port: 84, targetPort: "a--b" }, { port: 86, nodePort: 0 }, { port: 87, nodePort: 30000, name: 5, protocol: "tcp", appProtocol: 7 }] },
+    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"] }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
+  const items = specs.map((spec, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: "ns" }, spec }));
+  const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(errorsOf(l), [
+    'items.0 spec.type: "Bogus" is not one of ClusterIP, NodePort, LoadBalancer, ExternalName',
+    "items.0 spec.selector.a: must be a string, not number 5",
+    "items.1 spec.ports.1.port: 0 is below the minimum 1",
+    "items.1 spec.ports.4.targetPort: \"a--b\" is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)",
+    "items.1 spec.ports.5.nodePort: 0 is below the minimum 1",
+    "items.1 spec.ports.6.name: must be a string, not number 5",
+    'items.1 spec.ports.6.protocol: "tcp" is not one of TCP, UDP, SCTP',
+    "items.1 spec.ports.6.appProtocol: must be a string, not number 7",
+    'items.4 spec.clusterIP: "bad" is not a valid IP address',
+    'items.4 spec.clusterIPs.1: "bad2" is not a valid IP address',
+    "items.4 spec.clusterIPs.2: must be a string, not number 5",
+    'items.5 spec.clusterIPs: must be a list, not the string "x"',
+  ]);
+  const s = l.inventory.services;
+  assert.deepEqual(s[1].ports.map((p) => `${p.port}>${p.targetPort}`), ["80>80", "81>81", "82>82", "86>86", "87>87"]);
+  assert.deepEqual([s[2].headless, s[2].clusterIPs.length, s[3].clusterIPs.map((a) => formatAddress(a))], [true, 0, ["10.96.0.1", "fd00::10"]]);
+  assert.deepEqual(Object.keys(s[2]), ["namespace", "name", "type", "selector", "ports", "clusterIPs", "headless", "src"]);
+});
