@@ -10,8 +10,13 @@ export interface CheckedResult extends RouteResult { name?: string; pass?: boole
 
 export function requestLine(q: RouteRequest): string {
   const from = q.from ? `from ${q.from}: ` : "";
-  if (q.scheme === "tcp" || q.scheme === "udp" || (q.scheme === "tls" && q.path === "/")) return `${from}${q.scheme}://${q.sni ?? q.host ?? ""}${q.port ? `:${q.port}` : ""}`;
-  return `${from}${q.method} ${q.scheme}://${q.host ?? q.sni ?? "(no host)"}${q.port && !q.host?.includes(":") ? `:${q.port}` : ""}${q.path}`;
+  if (q.scheme === "tcp" || q.scheme === "udp" || (q.scheme === "tls" && q.path === "/")) return `${from}${q.scheme}://${withPort(q.sni ?? q.host ?? "", q.port)}`;
+  return `${from}${q.method} ${q.scheme}://${withPort(q.host ?? q.sni ?? "(no host)", q.port)}${q.path}`;
+}
+
+/** The host and `:port`, unless the host already ends with a port (a Host written "catalog:80"). */
+export function withPort(host: string, port: number | undefined): string {
+  return port && !/:\d+$/.test(host) ? `${host}:${port}` : host;
 }
 
 function answer(r: RouteResult): string {

@@ -6,6 +6,7 @@ import type { RouteRequest } from "../model/request.js";
 import type { RequestExpectation } from "../sources/expectations.js";
 import type { LineLookup } from "../model/source.js";
 import { pairData, type PairData } from "./explain.js";
+import { withPort } from "./route.js";
 
 export interface TestResult {
   index: number;
@@ -75,8 +76,6 @@ export function requestTestResult(x: RequestExpectation, a: RequestAnswer, answe
 
 /** The request as it was written: "GET http://host/path", "tcp://host:9000". */
 function requestText(r: RouteRequest): string {
-  const host = r.host ?? "";
-  const port = r.port && !/:\d+$/.test(host) ? `:${r.port}` : "";
   const l4 = r.scheme === "tcp" || r.scheme === "udp" || r.scheme === "tls";
-  return `${l4 ? "" : `${r.method} `}${r.scheme}://${host}${port}${l4 ? "" : r.path}`;
+  return `${l4 ? "" : `${r.method} `}${r.scheme}://${withPort(r.host ?? "", r.port)}${l4 ? "" : r.path}`;
 }

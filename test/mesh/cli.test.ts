@@ -11,6 +11,13 @@ test("route --from walks an in-mesh request and prints the layers", async () => 
   assert.match(r.out, /network {3}guest\/browser → shop\/catalog TCP\/8080: deny/);
 });
 
+test("route prints the request's port once, whether the host carries it or not", async () => {
+  for (const [request, line] of [["tcp://catalog:80", "from shop/frontend: tcp://catalog:80\n"], ["GET http://catalog:8080/items/1", "from shop/frontend: GET http://catalog:8080/items/1\n"], ["GET http://catalog/items/1", "from shop/frontend: GET http://catalog/items/1\n"]]) {
+    const r = await cli(["route", "-f", "examples/mesh", "-q", "--from", "shop/frontend", "--request", request]);
+    assert.ok(r.out.startsWith(line), `${request}: ${r.out.split("\n")[0]}`);
+  }
+});
+
 test("route --requests: in-mesh entries (from, no gateway) with gRPC, checked against expect; -o json carries the walk", async () => {
   const { dir, cleanup } = tempFiles({
     "r.yaml": `
