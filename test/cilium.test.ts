@@ -5,6 +5,9 @@ import { withPolicies } from "./fixtures/e2e-model.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 import { mergeClusters } from "../src/sources/clusters.js";
+import { ciliumIdentityLabel } from "../src/sources/cilium.js";
+import { FastConnectivity } from "../src/engine/fast/connectivity.js";
+import { assertAgree, podsAnd } from "./engine/fast-agree.js";
 
 const cnp = (name: string, spec: string, namespace = "x") =>
   `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: '${namespace}'}\nspec:\n${spec}`;
@@ -225,4 +228,65 @@ test("toPorts serverNames and listener are refused; under --lenient the entry al
   assert.match(got, /error spec\.ingress\.0\.toPorts\.0\.serverNames: serverNames allows only TLS connections/);
   assert.match(got, /warning spec\.ingress\.0\.authentication: authentication mode required/);
   assert.equal(verdict(new PolicyEngine(l.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
+});
+
+// Cilium reads a NetworkPolicy's ipBlock as a CIDR rule (pkg/k8s network_policy.go parseNetworkPolicyPeer),
+// and "CIDR rules do not apply to traffic where both sides of the connection are either managed by
+// Cilium or use an IP belonging to a node in the cluster" (Documentation/policy/language.rst). When the
+// input shows Cilium, an ipBlock covering pod addresses allowed them (a wrong allow under Cilium): it
+// now matches only addresses outside the cluster, with a warning naming a covered pod.
+test("under Cilium a NetworkPolicy ipBlock matches only addresses outside the cluster (it matched pods)", () => {
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-10, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.3.0/24]}}]";
+  const signals = [cnp("other", "  endpointSelector: {matchLabels: {pod: none}}\n  ingress: [{}]"),
+    "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: cilium}}, template: {metadata: {labels: {k8s-app: cilium}}, spec: {hostNetwork: true, containers: [{name: c, image: i}]}}}",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {cluster-name: c1}"];
+  const plain = load({ "p.yaml": withPolicies(np) });
+  assert.equal(verdict(new PolicyEngine(plain.inventory, DEFAULT_OPTIONS), "x/a", "y/b", 80), "allow", "without Cilium: the pod's address is in the block");
+  for (const signal of signals) {
+    const l = load({ "p.yaml": withPolicies(np, signal) });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const warning = l.diagnostics.items.find((d) => d.code === "vendor-ipblock");
+    assert.match(`${warning?.field?.join(".")}: ${warning?.message}`, /^spec\.egress\.0\.to\.0\.ipBlock\.cidr: 10\.0\.0\.0\/8 covers the address of pod \w\/\w, which Cilium's CIDR rules never match \(the input's CNI is Cilium \(/);
+    const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+    assert.equal(verdict(e, "x/a", "y/b", 80), "deny", signal.split("\n")[1]);
+    assert.equal(verdict(e, "x/a", "ip:10.200.0.1", 80), "allow", "an address outside the cluster");
+    assert.equal(verdict(e, "x/a", "ip:10.0.3.9", 80), "deny", "except");
+    assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "10.200.0.1", "10.0.3.9"), "ipBlock under Cilium");
+  }
+});
+
+// pkg/labelsfilter/filter.go defaultLabelPrefixCfg: the labels of Cilium's identities, which its selectors
+// match. Ignored: io.kubernetes*, kubernetes.io*, statefulset.kubernetes.io/pod-name,
+// apps.kubernetes.io/pod-index, batch.kubernetes.io/job-completion-index, *beta.kubernetes.io*, k8s.io*,
+// pod-template-generation, pod-template-hash, controller-revision-hash, annotation*, etcd_node; included
+// over them: io.kubernetes.pod.namespace, io.cilium.k8s.namespace.labels, app.kubernetes.io,
+// io.cilium.k8s.policy.cluster (the longer include wins: filterLabels). A selector asking for such a
+// label selected the pods that have it (a wrong allow in a peer); Cilium's selects none.
+test("Cilium's identity label filter: selectors on labels its identities leave out select nothing (or always hold, negated)", () => {
+  for (const [key, identity] of [["app", true], ["app.kubernetes.io/name", true], ["pod-template-hash", false], ["statefulset.kubernetes.io/pod-name", false],
+    ["controller-revision-hash", false], ["kubernetes.io/hostname", false], ["io.kubernetes.foo", false], ["io.kubernetes.pod.namespace", true],
+    ["node.beta.kubernetes.io/x", false], ["k8s.io/x", false], ["annotation.x", false], ["apps.kubernetes.io/pod-index", false], ["team.k8s.io", true]] as const) {
+    assert.equal(ciliumIdentityLabel(key), identity, key);
+  }
+  const pod = (name: string, labels: string, ip: number) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {${labels}}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.${ip}}`;
+  const pods = [pod("db-0", "app: db, statefulset.kubernetes.io/pod-name: db-0", 1), pod("web", "app: web, pod-template-hash: abc", 2), pod("api", "app: api", 3)];
+  const policies = [
+    cnp("db", "  endpointSelector: {matchLabels: {app: db}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod-template-hash: abc}}]\n  - fromEndpoints: [{matchExpressions: [{key: pod-template-hash, operator: DoesNotExist}, {key: app, operator: In, values: [api]}]}]"),
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db0, namespace: x}\nspec:\n  podSelector: {matchLabels: {statefulset.kubernetes.io/pod-name: db-0}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: nothing}}}]}]",
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress: [{from: [{podSelector: {matchLabels: {pod-template-hash: abc}}}]}]",
+  ];
+  const l = load({ "p.yaml": [...pods, ...policies].join("\n---\n") });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const warnings = l.diagnostics.items.filter((d) => d.code === "vendor-identity-label").map((d) => `${d.field?.join(".")}: ${d.message}`);
+  assert.ok(warnings.some((w) => /^spec\.ingress\.0\.fromEndpoints\.0: pod-template-hash: no label of Cilium's identities .* this selector selects nothing$/.test(w)), warnings.join("\n"));
+  assert.ok(warnings.some((w) => /^spec\.ingress\.1\.fromEndpoints\.0: pod-template-hash: .* its requirement always holds$/.test(w)), warnings.join("\n"));
+  assert.ok(warnings.some((w) => /^spec\.podSelector: statefulset\.kubernetes\.io\/pod-name: .* selects nothing$/.test(w)), warnings.join("\n"));
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/web", "x/db-0", 80), "deny", "fromEndpoints pod-template-hash: selects nothing under Cilium");
+  assert.equal(verdict(e, "x/api", "x/db-0", 80), "allow", "DoesNotExist on a filtered label always holds; the NetworkPolicy on pod-name selects nothing");
+  assert.equal(verdict(e, "x/web", "x/api", 80), "deny", "the NetworkPolicy's peer on pod-template-hash selects nothing under Cilium");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "identity labels");
+  // Without Cilium in the input a NetworkPolicy reads every label, as the API says.
+  const plain = load({ "p.yaml": [...pods, policies[2]].join("\n---\n") });
+  assert.equal(verdict(new PolicyEngine(plain.inventory, DEFAULT_OPTIONS), "x/web", "x/api", 80), "allow");
 });

@@ -84,7 +84,8 @@ function redundant(a: LintInput, workloads: readonly ListPeer[], ports: PortInte
   const replicas = replicaConns(a.engine, ports, workloads);
   return live.flatMap((p) => {
     const inventory = { ...a.inventory, policies: a.inventory.policies.filter((x) => x !== p) };
-    const engine = new PolicyEngine(inventory, a.options);
+    // The input's own-node mode (resolved for it): removing its only Cilium policy must not change the data plane.
+    const engine = new PolicyEngine(inventory, a.engine.options);
     if (connectivityDiff(base, { inventory, engine, connectivity: new FastConnectivity(engine) }).length) return [];
     if (!replicaConns(engine, ports, workloads).every((c, i) => equalConns(c, replicas[i]))) return [];
     return [finding("policy-redundant", policyObject(p), `removing ${policyObject(p)} changes no connection of the input`, p.src)];

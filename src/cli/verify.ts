@@ -10,7 +10,7 @@ import type { Endpoint } from "../model/endpoint.js";
 import { Analysis } from "./analysis.js";
 import { FastConnectivity } from "../engine/fast/connectivity.js";
 import { PolicyEngine } from "../engine/verdict.js";
-import type { EngineOptions } from "../engine/options.js";
+import { resolvedOptions, type EngineOptions } from "../engine/options.js";
 import { formatDiagnostic } from "../model/source.js";
 import type { RawObject } from "../sources/documents.js";
 import type { Loaded } from "../sources/load.js";
@@ -36,7 +36,9 @@ export function formatDiff(d: FlowDiff): string {
  * destinations where a connection allowed before may be refused after (a translation of a mesh's
  * request authorization, compared per request instead); connections gained there still differ.
  */
-export function verifyTranslation(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, refusedOk?: (dst: Endpoint | undefined) => boolean): number {
+export function verifyTranslation(loaded: Loaded, given: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, refusedOk?: (dst: Endpoint | undefined) => boolean): number {
+  // Both sides on the input's data plane (--own-node=auto as the input shows it).
+  const options = resolvedOptions(given, loaded.inventory);
   const after = reloadWith(loaded, replaced, generated);
   const errors = after.diagnostics.errors;
   if (errors.length) {
@@ -68,7 +70,8 @@ function formatRequestDiff(d: RequestDiff): string {
  * place of the originals; the requests at the boundaries of every request rule must be allowed alike.
  * `prepare` puts the command's mesh options into the reloaded inventory.
  */
-export function verifyRequests(loaded: Loaded, options: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void, narrowing?: Narrowing, rulesAfter = false): number {
+export function verifyRequests(loaded: Loaded, given: EngineOptions, replaced: (raw: RawObject) => boolean, generated: string, io: Io, prepare: (inv: Inventory) => void, narrowing?: Narrowing, rulesAfter = false): number {
+  const options = resolvedOptions(given, loaded.inventory);
   const after = reloadWith(loaded, replaced, generated);
   if (after.diagnostics.errors.length) {
     for (const d of after.diagnostics.errors) io.err(`verify: the output does not load: ${formatDiagnostic(d)}\n`);

@@ -2,8 +2,8 @@
 // warning on every answer that depends on it.
 
 import type { Inventory } from "../model/inventory.js";
-import { policyName, type Direction, type Policy } from "../model/policy.js";
-import { cniOfDaemonSet } from "../model/cni.js";
+import type { Direction } from "../model/policy.js";
+import { inputCnis } from "../model/cni.js";
 
 export interface EngineOptions {
   /** Host-network pods: "node" = they are their node's traffic (not selected by pod selectors); "pod" = ordinary pods. */
@@ -61,27 +61,26 @@ export function ownNodeExempts(mode: OwnNodeMode, d: Direction): boolean {
  *   Neither shown: the Kubernetes concepts page, "allow" both ways. When both are shown, the stricter.
  */
 export function ownNodeDefault(inv: Inventory): OwnNodeChoice {
-  const found: OwnNodeChoice[] = [];
-  const cilium = inv.ciliumAgent;
-  const ciliumPolicy = inv.policies.find((p) => p.kind.startsWith("Cilium"));
-  const calicoPolicy = inv.policies.find((p) => p.kind.startsWith("Calico "));
-  const daemonSet = (cni: string) => inv.controllers.find((c) => c.kind === "DaemonSet" && cniOfDaemonSet(c.name)?.family === cni);
-  const named = (p: Policy) => `${p.kind} ${policyName(p)}`;
-  const ciliumWhy = cilium ? `ConfigMap ${cilium.where}` : ciliumPolicy ? named(ciliumPolicy) : daemonSet("cilium") ? `DaemonSet ${daemonSet("cilium")!.namespace}/${daemonSet("cilium")!.name}` : undefined;
-  if (ciliumWhy) {
-    const policy = cilium?.allowLocalhost === "policy";
-    found.push({ mode: policy ? "policy" : "ingress", why: `Cilium (${ciliumWhy}): ${policy ? "allow-localhost is policy: a pod's traffic with its node is subject to policy both ways" : "the agent lets a pod's own node reach it (allow-localhost, always in Kubernetes); a pod's traffic to its node is subject to its egress policy"}` });
-  }
-  const calicoDs = daemonSet("calico");
-  const calicoWhy = calicoPolicy ? named(calicoPolicy) : calicoDs ? `DaemonSet ${calicoDs.namespace}/${calicoDs.name}` : undefined;
-  if (calicoWhy) found.push({ mode: "ingress", why: `Calico (${calicoWhy}): felix does not police a node's traffic to its own pods; a pod's traffic to its node is subject to its egress policy` });
+  const found = inputCnis(inv).map((c): OwnNodeChoice => {
+    if (c.family === "calico") return { mode: "ingress", why: `${c.why}: felix does not police a node's traffic to its own pods; a pod's traffic to its node is subject to its egress policy` };
+    const policy = inv.ciliumAgent?.allowLocalhost === "policy";
+    return { mode: policy ? "policy" : "ingress", why: `${c.why}: ${policy ? "allow-localhost is policy: a pod's traffic with its node is subject to policy both ways" : "the agent lets a pod's own node reach it (allow-localhost, always in Kubernetes); a pod's traffic to its node is subject to its egress policy"}` };
+  });
   if (!found.length) return { mode: "allow", why: "no CNI shown in the input: the Kubernetes default, traffic to and from the node where a pod runs is always allowed" };
   return found.reduce((a, b) => (STRICTNESS[b.mode] > STRICTNESS[a.mode] ? b : a));
 }
 
 const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 2 };
 
-/** The options an engine uses: --own-node=auto resolved for the input. */
+/**
+ * The options with --own-node=auto resolved for `inv`: for engines over inventories derived from it
+ * (a translation's output, the input without one policy), which must keep the input's data plane.
+ */
+export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions {
+  return { ...options, ownNode: resolveOwnNode(options, inv).mode };
+}
+
+/** The own-node mode an engine uses for the input, and why. */
 export function resolveOwnNode(options: EngineOptions, inv: Inventory): OwnNodeChoice {
   if (options.ownNode !== "auto") return { mode: options.ownNode, why: "as given" };
   return ownNodeDefault(inv);

@@ -136,15 +136,25 @@ export class ObjectIndex {
   private noted: string[] = [];
   private runs: (string | number)[] = [];
 
+  /** The set of names add() used last, and its group, kind and namespace (a file's objects come in runs of them). */
+  private last: { group: string; kind: string; namespace: string; names: Set<string> } | undefined;
+
   /** Adds an object; false when it was there already. */
   add(group: string, kind: string, namespace: string, name: string): boolean {
     this.addNoted();
-    let kinds = this.groups.get(group);
-    if (!kinds) this.groups.set(group, (kinds = new Map()));
-    let spaces = kinds.get(kind);
-    if (!spaces) kinds.set(kind, (spaces = new Map()));
-    let names = spaces.get(namespace);
-    if (!names) spaces.set(namespace, (names = new Set()));
+    const last = this.last;
+    let names: Set<string>;
+    if (last !== undefined && last.namespace === namespace && last.kind === kind && last.group === group) names = last.names;
+    else {
+      let kinds = this.groups.get(group);
+      if (!kinds) this.groups.set(group, (kinds = new Map()));
+      let spaces = kinds.get(kind);
+      if (!spaces) kinds.set(kind, (spaces = new Map()));
+      let found = spaces.get(namespace);
+      if (!found) spaces.set(namespace, (found = new Set()));
+      names = found;
+      this.last = { group, kind, namespace, names };
+    }
     const size = names.size;
     return names.add(name).size !== size;
   }

@@ -106,15 +106,21 @@ export class InventoryIndex {
   private readonly sharedAddresses = new Map<AddressKey, Endpoint[]>();
 
   constructor(readonly inv: Inventory) {
-    for (const e of inv.endpoints) {
+    // (Indexed loops: they run once per index, not optimised, and a for-of would make an iterator
+    // result per step, three times per endpoint.)
+    const endpoints = inv.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = endpoints[i];
       if (e.kind === "node") this.nodesByName.set(e.name, e);
     }
     // Nodes first, so that a host-network pod's address (its node's) resolves to the node.
     for (const kind of ["node", "pod", "workload"] as const) {
-      for (const e of inv.endpoints) {
+      for (let i = 0; i < endpoints.length; i++) {
+        const e = endpoints[i];
         if (e.kind !== kind) continue;
-        for (const a of e.addresses) {
-          const key = addressKey(a), cur = this.byAddress.get(key);
+        const addresses = e.addresses;
+        for (let j = 0; j < addresses.length; j++) {
+          const key = addressKey(addresses[j]), cur = this.byAddress.get(key);
           if (!cur) this.byAddress.set(key, e);
           else this.share(key, cur, e);
         }

@@ -66,7 +66,8 @@ export class InventoryBuilder {
     // Controllers by namespace, kind and name (the last one read of a name stands for it), found
     // without a key string made per pod and per look-up; sets of them hold each once.
     const index = new Map<string, Map<string, Map<string, Controller>>>();
-    for (const c of this.inv.controllers) {
+    for (let i = 0; i < this.inv.controllers.length; i++) {
+      const c = this.inv.controllers[i];
       let kinds = index.get(c.namespace);
       if (!kinds) index.set(c.namespace, (kinds = new Map()));
       let names = kinds.get(c.kind);
@@ -96,7 +97,11 @@ export class InventoryBuilder {
     }
     // Controllers that already have pods in the input, directly or through a child controller.
     const owning = new Set<Controller>();
-    for (let i = 0; i < read; i++) { const c = owners[i]; if (c !== undefined) owning.add(c); }
+    for (let i = 0, last: Controller | undefined; i < read; i++) {
+      const c = owners[i];
+      // (Once per run of pods with the same controller.)
+      if (c !== undefined && c !== last) { owning.add(c); last = c; }
+    }
     for (let i = 0; i < n; i++) if (parents[i] && owning.has(selves[i]!)) owning.add(parents[i]!);
     const adopted = this.hashAdopted(find, owners);
     for (const c of adopted.values()) owning.add(c);
@@ -110,18 +115,19 @@ export class InventoryBuilder {
       const e = this.inv.endpoints[i], c = owners[i];
       if (c !== undefined && !e.fromTemplate) c.pods.push(e.id);
     }
-    for (const [pod, c] of adopted) c.pods.push(pod.id);
+    adopted.forEach((c, pod) => c.pods.push(pod.id));
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump. (A
     // controller's list holds each pod once: only what the parent held before can repeat.)
     for (let i = 0; i < n; i++) {
       const parent = parents[i], child = templates[i].controller;
       if (!parent || parent === child) continue;
-      const had = parent.pods.length;
-      if (had === 0) { for (const id of child.pods) parent.pods.push(id); continue; }
-      for (const id of child.pods) if (!parent.pods.includes(id)) parent.pods.push(id);
+      const had = parent.pods.length, pods = child.pods;
+      for (let j = 0; j < pods.length; j++) if (had === 0 || !parent.pods.includes(pods[j])) parent.pods.push(pods[j]);
     }
     // Exact-size lists: one grown by push reserves 17 slots, and a cluster has a controller per few pods.
-    for (const c of this.inv.controllers) c.pods = c.pods.slice();
+    // (Indexed loops here and above: a loop run once is not optimised, and a for-of then makes an object per step.)
+    const controllers = this.inv.controllers;
+    for (let i = 0; i < controllers.length; i++) controllers[i].pods = controllers[i].pods.slice();
   }
 
   /**

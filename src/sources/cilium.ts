@@ -9,7 +9,7 @@
 
 import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../model/ip.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
-import { EVERYTHING, selector, type Requirement } from "../model/selector.js";
+import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
@@ -73,6 +73,9 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
   b.inv.ciliumAgent = { where, ...(allowLocalhost ? { allowLocalhost } : {}) };
+  for (const k of ["labels", "label-prefix-file"]) {
+    if ((data.get(k).string() ?? "").trim()) data.get(k).warn("vendor-config", `${k} changes which labels Cilium's identities carry; that is not modelled: selectors are read with the agent's default label filter`);
+  }
   const labels = data.get("node-labels");
   if (state.config.nodeSelectorLabels && (labels.string() ?? "").trim()) labels.warn("vendor-config", "node-labels limits the node labels Cilium's node identities carry; that filter is not modelled: fromNodes/toNodes are matched against every label of the input's Node objects");
 }
@@ -89,6 +92,39 @@ function settle(state: CiliumState): void {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
   }
+}
+
+/**
+ * Cilium's default identity label filter (pkg/labelsfilter/filter.go defaultLabelPrefixCfg): the pod
+ * labels its security identities carry, which endpoint selectors match. Each prefix is a regular
+ * expression matched at the start of the key; filterLabels accepts a label no ignore prefix matches,
+ * or whose longest matching include prefix is longer than its shortest matching ignore prefix.
+ */
+const IDENTITY_INCLUDE = [/^io\.kubernetes\.pod\.namespace/, /^io\.cilium\.k8s\.namespace\.labels/, /^app\.kubernetes\.io/, /^io\.cilium\.k8s\.policy\.cluster/];
+const IDENTITY_IGNORE = [/^io\.kubernetes/, /^kubernetes\.io/, /^statefulset\.kubernetes\.io\/pod-name/, /^apps\.kubernetes\.io\/pod-index/,
+  /^batch\.kubernetes\.io\/job-completion-index/, /^.*beta\.kubernetes\.io/, /^k8s\.io/, /^pod-template-generation/, /^pod-template-hash/,
+  /^controller-revision-hash/, /^annotation.*/, /^etcd_node/];
+
+/** Whether a pod label of this key is part of its Cilium identity (the default label filter). */
+export function ciliumIdentityLabel(key: string): boolean {
+  let included = 0, ignored = 0;
+  for (const r of IDENTITY_INCLUDE) { const m = r.exec(key); if (m && m[0].length > included) included = m[0].length; }
+  for (const r of IDENTITY_IGNORE) { const m = r.exec(key); if (m && (ignored === 0 || m[0].length < ignored)) ignored = m[0].length; }
+  return ignored === 0 || included > ignored;
+}
+
+/**
+ * A pod label selector as Cilium matches it against identities: a requirement on a label its filter
+ * leaves out of every identity (pod-template-hash, statefulset.kubernetes.io/pod-name, ...) never holds
+ * when it asks for the label (In, Exists), and always holds otherwise (NotIn, DoesNotExist). A warning on `f`.
+ */
+export function ciliumIdentitySelector(sel: LabelSelector, f: Field): LabelSelector {
+  const outside = sel.requirements.filter((r) => !ciliumIdentityLabel(r.key));
+  if (!outside.length) return sel;
+  const never = outside.find((r) => r.operator === "In" || r.operator === "Exists");
+  const keys = [...new Set(outside.map((r) => r.key))].join(", ");
+  f.warn("vendor-identity-label", `${keys}: no label of Cilium's identities (the agent's default label filter, pkg/labelsfilter, leaves it out), so Cilium's selectors never see it: ${never ? "this selector selects nothing" : "its requirement always holds"}`);
+  return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => ciliumIdentityLabel(r.key)));
 }
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
@@ -126,7 +162,7 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
   const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
     ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
     : { kind: "selector", selector: selector({}, ns) };
-  const labels = selector({}, pod);
+  const labels = ciliumIdentitySelector(selector({}, pod), f);
   if (!cluster.length) return { namespaces, labels, kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
   // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels): the
   // agent's cluster-name (its ConfigMap cilium-config), else Cilium's default, or the --cluster name.

@@ -1,10 +1,15 @@
 // Front end for NetworkPolicy (networking.k8s.io/v1): validate as the API server does, then lower
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
-import type { Cidr } from "../model/ip.js";
+import { contains, type Cidr } from "../model/ip.js";
+import type { Inventory } from "../model/inventory.js";
+import type { Endpoint } from "../model/endpoint.js";
+import { inputCnis, type InputCni } from "../model/cni.js";
+import type { InventoryBuilder } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING } from "../model/selector.js";
-import type { EndpointSelector, Peer, Rule } from "../model/policy.js";
+import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
+import { ciliumIdentitySelector } from "./cilium.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
@@ -22,8 +27,9 @@ export const networkPolicyFrontEnd: FrontEnd = {
     if (!spec.object(true)) return;
     const podSelector = readSelector(spec.get("podSelector"));
     const types = readPolicyTypes(spec);
-    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default");
-    const egress = readRules(spec, "egress", meta?.namespace ?? "default");
+    const peers: ReadPeer[] = [];
+    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers);
+    const egress = readRules(spec, "egress", meta?.namespace ?? "default", peers);
     if (!meta) return;
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
@@ -34,6 +40,8 @@ export const networkPolicyFrontEnd: FrontEnd = {
       egress: types.has("Egress") ? egress : undefined,
       src: ctx.ref,
     });
+    const policy = b.inv.policies[b.inv.policies.length - 1];
+    whenCilium(b, (cilium) => underCilium(b.inv, cilium, policy, spec.get("podSelector"), peers));
   },
 };
 
@@ -52,13 +60,73 @@ export function readPolicyTypes(spec: Field): Set<string> {
   return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
-export function readRules(spec: Field, gress: Gress, namespace: string): Rule[] {
+/** Per load, the steps waiting to know whether the input shows Cilium: one look (inputCnis) for every NetworkPolicy. */
+const ciliumSteps = new WeakMap<InventoryBuilder, ((cilium: InputCni) => void)[]>();
+
+function whenCilium(b: InventoryBuilder, step: (cilium: InputCni) => void): void {
+  let steps = ciliumSteps.get(b);
+  if (!steps) {
+    const mine: ((cilium: InputCni) => void)[] = steps = [];
+    ciliumSteps.set(b, steps);
+    b.defer(() => {
+      const cilium = inputCnis(b.inv).find((c) => c.family === "cilium");
+      if (cilium) for (const s of mine) s(cilium);
+    });
+  }
+  steps.push(step);
+}
+
+/** A peer as read, with its field (underCilium). */
+interface ReadPeer { peer: Peer; f: Field }
+
+/**
+ * A NetworkPolicy as Cilium reads it, when the input shows Cilium (model/cni.ts inputCnis):
+ * - its pod selectors select identities, whose labels the agent's label filter chose
+ *   (cilium.ts ciliumIdentitySelector: pod-template-hash, statefulset.kubernetes.io/pod-name, ... are none);
+ * - an ipBlock is a CIDR rule (pkg/k8s network_policy.go parseNetworkPolicyPeer: FromCIDRSet/ToCIDRSet),
+ *   and "CIDR rules do not apply to traffic where both sides of the connection are either managed by
+ *   Cilium or use an IP belonging to a node in the cluster (including host networking pods)"
+ *   (Documentation/policy/language.rst): it matches only addresses outside the cluster, as a
+ *   CiliumNetworkPolicy's CIDR rule does, with a warning where it covers an address of a pod or node of
+ *   the input (the upstream e2e tests, and other CNIs, match them).
+ */
+function underCilium(inv: Inventory, cilium: InputCni, policy: Policy, podSelector: Field, peers: readonly ReadPeer[]): void {
+  // Its podSelectors select identities, whose labels Cilium's label filter chose (cilium.ts ciliumIdentitySelector).
+  policy.subject = { ...policy.subject, labels: ciliumIdentitySelector(policy.subject.labels, podSelector) };
+  const relabelled = new Map<Peer, Peer>();
+  for (const { peer, f } of peers) {
+    if (peer.kind !== "endpoints") continue;
+    const labels = ciliumIdentitySelector(peer.selector.labels, f.get("podSelector"));
+    if (labels !== peer.selector.labels) relabelled.set(peer, { ...peer, selector: { ...peer.selector, labels } });
+  }
+  if (relabelled.size) {
+    const rules = (rs?: readonly Rule[]) => rs?.map((r) => (r.peers ? { ...r, peers: r.peers.map((p) => relabelled.get(p) ?? p) } : r));
+    policy.ingress = rules(policy.ingress);
+    policy.egress = rules(policy.egress);
+  }
+  let cluster: Endpoint[] | undefined;
+  for (const { peer, f } of peers) {
+    if (peer.kind !== "cidr") continue;
+    peer.outside = true;
+    cluster ??= inv.endpoints.filter((e) => e.kind === "pod" || e.kind === "node");
+    const covered = cluster.find((e) => e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
+    if (covered) {
+      f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster; select pods with podSelector/namespaceSelector`);
+    }
+  }
+}
+
+export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[]): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
   return (spec.get(gress).list() ?? []).map((r, index) => {
     r.object();
     const peerList = r.get(peersKey).list();
     const portList = r.get("ports").list();
-    const peers = peerList?.map((p) => readPeer(p, namespace)).filter((p): p is Peer => p !== undefined);
+    const peers = peerList?.map((p) => {
+      const peer = readPeer(p, namespace);
+      if (peer) read?.push({ peer, f: peer.kind === "cidr" ? p.get("ipBlock") : p });
+      return peer;
+    }).filter((p): p is Peer => p !== undefined);
     const ports = portList?.map(readPort).filter((p): p is PortMatch => p !== undefined);
     return {
       index, action: "allow" as const,

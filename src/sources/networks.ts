@@ -40,7 +40,8 @@ export function resolveNetworks(inv: Inventory, input: NetworkInputs, diags: Dia
   }
   inv.podNetworks.push(...nads.values());
   const has = (name: string, ns: string) => nads.get(name)?.namespaces.includes(ns) === true;
-  for (const e of inv.endpoints) if (e.attachments?.length) resolveAttachments(e, has, diags);
+  // (Indexed: this loop runs once per load, not optimised, and a for-of would make an iterator result per endpoint.)
+  for (let i = 0; i < inv.endpoints.length; i++) { const e = inv.endpoints[i]; if (e.attachments?.length) resolveAttachments(e, has, diags); }
   for (const t of input.policyTargets) {
     (t.policy as { networks?: readonly string[] }).networks = t.targets.flatMap((ref) => {
       const [ns, name] = ref.split("/");

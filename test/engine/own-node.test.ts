@@ -20,7 +20,7 @@ import { resolveEndpoint } from "../../src/engine/endpoints.js";
 import { DEFAULT_OPTIONS, type EngineOptions } from "../../src/engine/options.js";
 import type { Party } from "../../src/engine/match.js";
 import { NftProgram } from "../nft-interpreter.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 
 const NODES = ["n1 172.18.0.2", "n2 172.18.0.3"].map((s) => s.split(" ")).map(([n, ip]) =>
   `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}, labels: {kubernetes.io/os: linux, name: ${n}}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`);
@@ -251,4 +251,19 @@ test("Cilium toEntities host: the pod's own node and the host-network pods on it
   assert.equal(evaluate(ingress, "node:n1", "x/web").allowed, true);
   assert.equal(evaluate(ingress, "node:n2", "x/web").allowed, false);
   assert.equal(evaluate(ingress, "node:n1", "x/web", 80).allowed, false);
+});
+
+// A translation is verified on the input's data plane: converting the only CiliumNetworkPolicy into a
+// NetworkPolicy must not make --own-node=auto read the output as another CNI's (the pod's egress to its
+// own node would differ: policy under Cilium, exempt under the Kubernetes default). So for lint's
+// "the input without this policy".
+test("convert --verify and lint keep the input's own-node mode for the inventories they derive", async () => {
+  const cnp = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: web, namespace: x}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  egress:\n  - toEndpoints: [{matchLabels: {app: other}}]";
+  const { dir, cleanup } = tempFiles({ "c.yaml": cluster(cnp) });
+  try {
+    const r = await cli(["convert", "policy", "-f", dir, "--to", "k8s", "--verify"]);
+    assert.match(r.err, /verify: equivalent/, r.err);
+    const lint = await cli(["lint", "-f", dir, "-o", "json"]);
+    assert.doesNotMatch(lint.out, /policy-redundant/);
+  } finally { cleanup(); }
 });
