@@ -25,11 +25,14 @@ export function applyMeshOptions(values: Values, inv: Inventory): void {
   if (root !== undefined && dnsLabelError(root)) throw new UsageError(`--istio-root-namespace: ${dnsLabelError(root)}`);
   inv.mesh.settings.trustDomain = td;
   // Given, the trust domain replaces the input's meshConfig trustDomain (sources/istio/meshconfig.ts).
-  if (given !== undefined) delete inv.mesh.settings.istioTrustDomain;
-  if (root !== undefined) inv.mesh.settings.istioRootNamespace = root;
-  inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
   const providers = extensionProviders(list(values, "istio-extension-provider"));
-  if (providers) inv.mesh.settings.istioExtensionProviders = providers;
+  // Every revision's settings alike: the options replace what each istiod's ConfigMap says.
+  for (const s of [inv.mesh.settings, ...Object.values(inv.mesh.istioRevisions ?? {})]) {
+    if (given !== undefined) s.istioTrustDomain = undefined;
+    if (root !== undefined) s.istioRootNamespace = root;
+    if (providers) s.istioExtensionProviders = providers;
+  }
+  inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
   inv.mesh.settings.ciliumNormalizePath = (str(values, "cilium-http-normalize-path") ?? "true") === "true";
 }
 

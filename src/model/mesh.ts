@@ -151,6 +151,22 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   istioPathNormalization: "BASE",
 };
 
+/**
+ * The mesh settings the istiod that configures this workload's proxy reads: a pod labelled
+ * istio.io/rev=REV (the injector writes the label), else in a namespace labelled so, belongs to
+ * revision REV, whose istiod reads ConfigMap istio-REV (pilot/pkg/bootstrap/mesh.go
+ * getMeshConfigMapName); without one, or when the input lacks that ConfigMap, the default
+ * revision's (ConfigMap istio).
+ */
+export function istioSettingsOf(mesh: MeshModel, e: { namespace?: string; labels: Readonly<Record<string, string>> } | undefined): MeshSettings {
+  if (!mesh.istioRevisions || !e) return mesh.settings;
+  const rev = e.labels[ISTIO_REV_LABEL] ?? mesh.istioNamespaceRevisions?.[e.namespace ?? ""];
+  const own = rev === undefined ? undefined : mesh.istioRevisions[rev];
+  return own ? { ...mesh.settings, ...own } : mesh.settings;
+}
+
+export const ISTIO_REV_LABEL = "istio.io/rev";
+
 export type MeshAction = "allow" | "deny" | "audit" | "custom";
 
 /** A reference to the object a policy attaches to (Gateway API policy attachment). */
@@ -283,8 +299,17 @@ export interface LinkerdEgressNetwork {
   src?: SourceRef;
 }
 
+/** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases">;
+
 export interface MeshModel {
   settings: MeshSettings;
+  /**
+   * Istio revisions whose istiod's ConfigMap istio-REV the input holds (sources/istio/meshconfig.ts),
+   * and the revision label istio.io/rev of each namespace that has one: istioSettingsOf.
+   */
+  istioRevisions?: Record<string, IstioRevisionSettings>;
+  istioNamespaceRevisions?: Record<string, string>;
   istio: {
     authorizations: IstioAuthorization[];
     peerAuthentications: IstioPeerAuthentication[];

@@ -95,7 +95,9 @@ class LineReader {
   ports(v: unknown): NamedPort[] {
     if (!Array.isArray(v)) this.fail("holder.ports", "must be a list");
     return v.map((p: Record<string, unknown>, i) => {
-      if (typeof p?.port !== "number" || !isProtocol(p.protocol)) this.fail(`holder.ports[${i}]`, "needs port (a number) and protocol (TCP, UDP or SCTP)");
+      const port = p?.port;
+      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) this.fail(`holder.ports[${i}].port`, `${JSON.stringify(port ?? null)} is not a port (an integer 1-65535)`);
+      if (!isProtocol(p.protocol)) this.fail(`holder.ports[${i}].protocol`, `${JSON.stringify(p.protocol ?? null)} is not TCP, UDP or SCTP`);
       return { ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port as number, protocol: p.protocol as NamedPort["protocol"] };
     });
   }

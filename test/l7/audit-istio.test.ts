@@ -269,10 +269,28 @@ test("--trust-domain, given, replaces the meshConfig trustDomain; not given, the
   assert.deepEqual([istioTrustDomainOf(given.mesh.settings), given.mesh.settings.trustDomain], ["cli.example", "cli.example"]);
 });
 
-test("a revisioned istiod's ConfigMap istio-REV is not read, with a warning: its trustDomain does not change the answers", () => {
-  // istio pilot/pkg/bootstrap/mesh.go getMeshConfigMapName: revision REV reads "istio-" + REV.
-  const revisioned = meshConfig("    trustDomain: canary.example").replace("name: istio,", "name: istio-canary,");
-  const l = load({ "m.yaml": base + revisioned });
-  assert.match(l.diagnostics.items.map(formatDiagnostic).join("\n"), /m\.yaml:\d+ data\.mesh: .*revision canary .*not read/);
-  assert.equal(l.inventory.mesh.settings.istioTrustDomain, undefined);
+test("a revisioned istiod's ConfigMap istio-REV decides for its revision's proxies (pod label istio.io/rev, else the namespace's): rootNamespace, pathNormalization, extensionProviders, trustDomain, each defaulting as istiod's", () => {
+  // istio pilot/pkg/bootstrap/mesh.go getMeshConfigMapName: revision REV reads "istio-" + REV. It was not read: a canary
+  // pod was authorized with the default revision's settings (the canary root namespace's DENY did not apply).
+  const canary = (mesh: string) => meshConfig(mesh).replace("name: istio,", "name: istio-canary,");
+  const rev = { "istio.io/rev": "canary" };
+  const pods = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("shop", "api2", "10.0.0.3", { labels: rev }) + pod("shop", "web2", "10.0.0.4", { labels: rev })
+    + `apiVersion: v1\nkind: Namespace\nmetadata: {name: edge, labels: {istio.io/rev: canary}}\n---\n` + pod("edge", "gw", "10.0.2.1");
+  const configs = meshConfig("    rootNamespace: istio-system") + canary("    rootNamespace: mesh-root\n    trustDomain: canary.example\n    pathNormalization: {normalization: NONE}\n    extensionProviders:\n    - name: opa\n      envoyExtAuthzHttp: {service: opa.opa.svc.cluster.local, port: 8181}");
+  const w = world(pods + configs + ap("deny-admin", "mesh-root", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]"));
+  const ask = (from: string, to: string, path: string) => w.ask(from, to, 8080, { http: { path } });
+  assert.equal(outcome(ask("shop/web", "shop/api2", "/admin")), "403", "the canary root namespace's DENY applies to a canary pod");
+  assert.equal(outcome(ask("shop/web", "edge/gw", "/admin")), "403", "and to a pod of a namespace labelled istio.io/rev=canary");
+  assert.equal(outcome(ask("shop/web", "shop/api", "/admin")), "allow", "not to the default revision's pods");
+  const allowPublic = world(pods + configs + ap("public", "shop", "  rules: [{to: [{operation: {paths: [/public*]}}]}]"));
+  assert.equal(outcome(allowPublic.ask("shop/web", "shop/api2", 8080, { http: { path: "/public/../admin" } })), "allow", "canary: pathNormalization NONE");
+  assert.equal(outcome(allowPublic.ask("shop/web", "shop/api", 8080, { http: { path: "/public/../admin" } })), "403", "default: BASE makes it /admin");
+  const custom = world(pods + configs + ap("ext", "shop", "  action: CUSTOM\n  provider: {name: opa}\n  rules: [{}]"));
+  assert.equal(outcome(custom.ask("shop/web", "shop/api2", 8080, { http: { path: "/" } })), "allow", "canary defines the provider opa (its answer assumed)");
+  assert.equal(outcome(custom.ask("shop/web", "shop/api", 8080, { http: { path: "/" } })), "403", "the default ConfigMap defines none: deny rules");
+  assert.match(ask("shop/web2", "shop/api", "/").layers[0].summary, /the server sees canary\.example\/ns\/shop\/sa\/web2/, "a canary client's identity is in its istiod's trust domain");
+  const l = load({ "m.yaml": pods + configs });
+  assert.match(l.diagnostics.items.map(formatDiagnostic).join("\n"), /revision canary .*decides for the proxies of pods labelled istio\.io\/rev=canary/);
+  applyMeshOptions({ "istio-root-namespace": "given" }, l.inventory);
+  assert.deepEqual([l.inventory.mesh.settings.istioRootNamespace, l.inventory.mesh.istioRevisions?.canary.istioRootNamespace], ["given", "given"], "--istio-root-namespace replaces every revision's");
 });

@@ -18,9 +18,11 @@ test("a watch stream's broken lines change nothing and never crash: wrong kinds,
   const live = await LiveCluster.open({ kubeconfig: api.writeKubeconfig(`${t.dir}/kubeconfig`), namespaces: ["shop"] });
   try {
     live.client.maxEventBytes = 4096;
-    const changes: ObjectChange[] = [];
-    live.watch((c) => changes.push(...c));
-    await until(() => api.openWatches > 0);
+    const changes: ObjectChange[] = [], troubles: string[] = [];
+    live.watch((c) => changes.push(...c), (m) => troubles.push(m));
+    // Every kind's watch open (the count stays the same for a while).
+    let seen = -1, since = Date.now();
+    await until(() => { if (api.openWatches !== seen) { seen = api.openWatches; since = Date.now(); } return seen > 0 && Date.now() - since > 500; });
     const watches = api.openWatches;
     // Events no API server sends: changes nothing.
     api.sendRaw([
@@ -37,6 +39,8 @@ test("a watch stream's broken lines change nothing and never crash: wrong kinds,
     await until(() => api.requests.filter((r) => r.includes("watch=true")).length > before && api.openWatches >= watches);
     api.apply("ADDED", np("two"));
     await until(() => changes.length > 1);
+    // Each failing watch says why, once (serve prints it on stderr).
+    assert.ok(troubles.some((m) => /^the watch of networkpolicies in shop failed \(https:\/\/127\.0\.0\.1:\d+\/apis\/networking\.k8s\.io\/v1\/namespaces\/shop\/networkpolicies \(watch\): a line of the stream is not JSON: "this is no JSON"\); resuming from resourceVersion \d+$/.test(m)), troubles.join("\n"));
     // A line longer than an event may be (no newline ever comes): the watch ends at the limit.
     const again = api.requests.filter((r) => r.includes("watch=true")).length;
     api.sendRaw("{\"type\":\"ADDED\",\"object\":{\"x\":\"" + "x".repeat(64 * 1024));
@@ -44,6 +48,15 @@ test("a watch stream's broken lines change nothing and never crash: wrong kinds,
     api.apply("ADDED", np("three"));
     await until(() => changes.length > 2);
     assert.deepEqual(changes.map((c) => (c.object.obj.metadata as { name: string }).name), ["one", "two", "three"]);
+    // A watch the server refuses says so, with the Status's message, once however often it is retried.
+    api.watchForbidden.add("networkpolicies");
+    api.dropWatches();
+    await until(() => troubles.some((m) => m.includes("answered 403")));
+    assert.match(troubles.find((m) => m.includes("answered 403"))!, /^the watch of networkpolicies in shop failed \(.*\(watch\): the API server answered 403 \(networkpolicies is forbidden: User "system:serviceaccount:junction:reader" cannot watch resource "networkpolicies"\)\); resuming from resourceVersion \d+$/);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(troubles.filter((m) => m.includes("answered 403")).length, 1);
+    api.watchForbidden.clear();
+    await until(() => api.openWatches >= watches);
     // An int64 in a watch event is read as in a list (int64Exact): 2^63-1 stays below 2^63.
     api.sendRaw(JSON.stringify({ type: "MODIFIED", object: { ...np("three"), metadata: { name: "three", namespace: "shop", resourceVersion: "99999" } } }).replace('"spec":{', '"spec":{"x":9223372036854775807,') + "\n");
     await until(() => changes.length > 3);

@@ -127,3 +127,12 @@ test("an address or CIDR with white space is refused, as every Go parser refuses
   const vm = load({ "w.yaml": "apiVersion: junction.dev/v1alpha1\nkind: Workload\nmetadata: {name: vm, namespace: default}\nspec: {addresses: ['10.2.0.9 ']}\n" });
   assert.deepEqual(vm.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[4, "spec.addresses[0]"]]);
 });
+
+test("a history record's holder ports are integers 1-65535 with a protocol, else an error naming the line and the field (-1, 1.5 and 70000 were read)", async () => {
+  const { parseHistoryLine } = await import("../../src/sources/history.js");
+  const line = (ports: unknown) => JSON.stringify({ at: "2026-12-05T06:00:00Z", op: "up", after: null, holder: { kind: "pod", namespace: "a", name: "p", ports }, addresses: ["10.0.0.1"] });
+  const err = (ports: unknown) => { try { parseHistoryLine(line(ports), "h.jsonl:2"); return "read"; } catch (e) { return (e as Error).message; } };
+  assert.equal(err([{ port: 8080, protocol: "TCP" }]), "read");
+  for (const port of [-1, 1.5, 70000, 0, "80"]) assert.equal(err([{ port, protocol: "TCP" }]), `h.jsonl:2: holder.ports[0].port: ${JSON.stringify(port)} is not a port (an integer 1-65535)`);
+  assert.equal(err([{ port: 80, protocol: "ICMP" }]), 'h.jsonl:2: holder.ports[0].protocol: "ICMP" is not TCP, UDP or SCTP');
+});

@@ -40,7 +40,7 @@ export const serveCommand: Command = {
     const reload = () => reloadInputs(paths, values, io);
     const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); });
     const updates = new LiveUpdates(state, reload);
-    cluster?.watch((changes) => updates.apply(changes));
+    cluster?.watch((changes) => updates.apply(changes), (message) => io.err(`junction: ${message}\n`));
     const server = await startServer({ state, address, port, token });
     io.out(`junction: serving ${server.url} (API: ${server.url}api/v1/, events: ${server.url}api/v1/events)\n`);
     await stopSignal();

@@ -5,7 +5,7 @@
 // sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { istioTrustDomainOf, type IstioPathNormalization, type MeshModel } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type MeshModel } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
@@ -52,7 +52,7 @@ export class L7Engine {
       if (l) layers.push(l);
       if (l?.verdict === "deny") return;
     }
-    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, this.mesh.settings.istioPathNormalization)));
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, istioSettingsOf(this.mesh, hop.server.endpoint).istioPathNormalization)));
   }
 
   private meshLayers(hop: Hop, a: Attributes): LayerDecision[] {
@@ -65,7 +65,7 @@ export class L7Engine {
       }
       case "istio-sidecar": {
         const point = istioPoint(hop);
-        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where, this.mesh.settings.istioExtensionProviders)];
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
       }
       case "istio-ambient": return this.ambient(hop, a, where);
       case "none": return [unenforced(e)];

@@ -15,7 +15,7 @@
 
 import type { Endpoint, ServicePort } from "../../model/endpoint.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
-import { istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
@@ -42,11 +42,13 @@ export class IstioPolicies {
     }
   }
 
+  /** The policies of the root namespace and the workload's that select it, as its revision's istiod reads them (istioSettingsOf). */
   for(e: Endpoint, envoy = true): IstioAuthorization[] {
-    const root = this.mesh.settings.istioRootNamespace;
+    const settings = istioSettingsOf(this.mesh, e);
+    const root = settings.istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
     const applied = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
-    return envoy ? applied.map((p) => migrateTrustDomain(p, this.mesh.settings)) : applied;
+    return envoy ? applied.map((p) => migrateTrustDomain(p, settings)) : applied;
   }
 }
 

@@ -7,7 +7,7 @@
 //   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type MeshModel, type MtlsMode } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type MeshModel, type MtlsMode } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
@@ -35,7 +35,7 @@ export function ref(kind: string, o: { namespace: string; name: string; src?: Po
 
 /** The PeerAuthentication mode for a workload port: the first level that sets one (port, workload, namespace, mesh). */
 export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { mode: MtlsMode; by?: IstioPeerAuthentication } {
-  const root = mesh.settings.istioRootNamespace;
+  const root = istioSettingsOf(mesh, e).istioRootNamespace;
   const all = mesh.istio.peerAuthentications;
   const workload = all.filter((p) => p.namespace === e.namespace && p.namespace !== root && p.selector && subsetOf(p.selector, e.labels)).sort(byAge)[0];
   const namespace = all.filter((p) => p.namespace === e.namespace && !p.selector).sort(byAge)[0];
@@ -69,7 +69,7 @@ function visibleFrom(rule: IstioClientTls, clientNamespace: string): boolean {
 export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioClientTls | undefined {
   const target = `${service.name}.${service.namespace}.svc.${DNS_DOMAIN}`;
   const ns = client.namespace ?? "";
-  for (const where of [ns, service.namespace, mesh.settings.istioRootNamespace]) {
+  for (const where of [ns, service.namespace, istioSettingsOf(mesh, client).istioRootNamespace]) {
     const candidates = mesh.istio.clientTls
       .filter((r) => r.namespace === where && visibleFrom(r, ns) && (!r.workloadSelector || (where === ns && subsetOf(r.workloadSelector, client.labels))))
       .map((r) => ({ r, score: hostScore(r, target) + (r.workloadSelector ? 0.5 : 0) }))
@@ -138,7 +138,7 @@ function istioHop(hop: Hop, mesh: MeshModel): Transport {
   if (sends.mode === "mtls" && server.mode === "DISABLE") return { mtls: false, decision: decision("deny", `the client sends mutual TLS but the server's PeerAuthentication disables it: the connection fails`, trace, serverRef, true) };
   if (sends.mode === "plaintext" && server.mode === "STRICT") return { mtls: false, decision: decision("deny", `the client sends plaintext (${sends.why}) and the server requires mutual TLS (STRICT): the connection is refused`, trace, serverRef, true) };
   if (sends.mode === "plaintext") return { mtls: false, decision: decision("allow", `plaintext (${sends.why}): the server sees no identity`, trace, sends.by ?? serverRef) };
-  const identity = identityOf(hop.client.endpoint!, "istio", mesh.settings);
+  const identity = identityOf(hop.client.endpoint!, "istio", istioSettingsOf(mesh, hop.client.endpoint));
   return { mtls: true, identity, decision: decision("allow", `mutual TLS (${sends.why}): the server sees ${identity?.principal}`, trace, sends.by ?? serverRef) };
 }
 

@@ -14,13 +14,15 @@
 //   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
 //                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
 // A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
-// getMeshConfigMapName) for the proxies of its revision; those are not modelled (a warning says so).
+// getMeshConfigMapName) for the proxies of its revision: it is read the same way into the revision's
+// settings (model/mesh.ts istioSettingsOf), each field defaulting as istiod's does, not to the default
+// revision's value.
 // The CLI's --istio-root-namespace and --istio-extension-provider override what is read here.
 // istiod reads the text with sigs.k8s.io/yaml (protomarshal.ApplyYAML: yaml.YAMLToJSON, go-yaml v2), as
 // kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
 
 import { parseKubeYaml } from "../kubeyaml.js";
-import { ISTIO_PATH_NORMALIZATIONS, type IstioPathNormalization, type IstioProviderKind, type MeshSettings } from "../../model/mesh.js";
+import { DEFAULT_MESH_SETTINGS, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { dnsLabelError, type Meta } from "../k8s.js";
@@ -32,12 +34,15 @@ const HEADER_LISTS = ["includeRequestHeadersInCheck", "includeHeadersInCheck", "
 
 /** Reads the mesh configuration when `meta` names istiod's ConfigMap; other ConfigMaps are left alone. */
 export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  let settings: IstioRevisionSettings = b.inv.mesh.settings;
   if (meta.namespace === ISTIO_MESH_CONFIGMAP.namespace && meta.name.startsWith(`${ISTIO_MESH_CONFIGMAP.name}-`) && root.get("data").get("mesh").present) {
     const rev = meta.name.slice(ISTIO_MESH_CONFIGMAP.name.length + 1);
-    root.get("data").get("mesh").warn("not-modelled", `the mesh configuration of Istio revision ${rev} (istiod --revision ${rev} reads ConfigMap ${meta.name}) is not read: Junction answers with the default revision's ConfigMap ${ISTIO_MESH_CONFIGMAP.namespace}/${ISTIO_MESH_CONFIGMAP.name} for every proxy, including those of revision ${rev} (label istio.io/rev=${rev})`);
-    return;
-  }
-  if (meta.name !== ISTIO_MESH_CONFIGMAP.name || meta.namespace !== ISTIO_MESH_CONFIGMAP.namespace) return;
+    settings = { istioRootNamespace: DEFAULT_MESH_SETTINGS.istioRootNamespace, istioExtensionProviders: undefined, istioPathNormalization: DEFAULT_MESH_SETTINGS.istioPathNormalization, istioTrustDomain: undefined, istioTrustDomainAliases: undefined };
+    const mesh = b.inv.mesh;
+    if (!mesh.istioRevisions) b.defer(() => { mesh.istioNamespaceRevisions = Object.fromEntries([...b.inv.namespaces].flatMap(([name, n]) => (n.labels[ISTIO_REV_LABEL] !== undefined ? [[name, n.labels[ISTIO_REV_LABEL]]] : []))); });
+    (mesh.istioRevisions ??= {})[rev] = settings;
+    root.get("data").get("mesh").info("istio-revision", `the mesh configuration of Istio revision ${rev} (istiod --revision ${rev}): it decides for the proxies of pods labelled istio.io/rev=${rev} (or in a namespace labelled so); compile --target istio and convert read the default revision's ConfigMap ${ISTIO_MESH_CONFIGMAP.namespace}/${ISTIO_MESH_CONFIGMAP.name}`);
+  } else if (meta.name !== ISTIO_MESH_CONFIGMAP.name || meta.namespace !== ISTIO_MESH_CONFIGMAP.namespace) return;
   const text = root.get("data").get("mesh");
   const yaml = text.string();
   if (yaml === undefined) return;
@@ -48,7 +53,6 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   }
   const mesh = new Field(root.ctx, parsed, ["data", "mesh"]);
   if (!mesh.object()) return;
-  const settings = b.inv.mesh.settings;
   const rootNs = mesh.get("rootNamespace");
   const ns = rootNs.string();
   if (ns) {

@@ -118,7 +118,20 @@ export class ApiClient {
     const fail = (message: string, statusCode?: number) => finish(Object.assign(new ClusterError(`${this.server}${path} (watch): ${message}`), statusCode !== undefined ? { statusCode } : {}));
     const send = url.protocol === "http:" ? httpRequest : httpsRequest;
     const req = send(url, opts, (res) => {
-      if (res.statusCode !== 200) { res.resume(); fail(`the API server answered ${res.statusCode}`, res.statusCode); return; }
+      if (res.statusCode !== 200) {
+        // The Status's message says why (e.g. forbidden to watch); at most 64 KiB of it is read.
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on("data", (c: Buffer) => { if (bytes < 65536) { chunks.push(c); bytes += c.length; } });
+        const answered = () => {
+          let message: unknown;
+          try { message = JSON.parse(Buffer.concat(chunks).toString("utf8")).message; } catch { message = undefined; }
+          fail(`the API server answered ${res.statusCode}${typeof message === "string" && message ? ` (${message.slice(0, 200)})` : ""}`, res.statusCode);
+        };
+        res.on("end", answered);
+        res.on("close", answered);
+        return;
+      }
       let pending: Buffer[] = [], pendingBytes = 0;
       res.on("data", (c: Buffer) => {
         let from = 0;

@@ -12,7 +12,7 @@ import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawObject }
 
-interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void }
+interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void; trouble?: string }
 
 const PAGE = 500;
 /** Lists run side by side (each is a request at a time: pages follow each other). */
@@ -24,6 +24,7 @@ export class LiveCluster {
   private scopes: Scope[] = [];
   private closed = false;
   private listener: (changes: ObjectChange[]) => void = () => {};
+  private trouble: (message: string) => void = () => {};
 
   private constructor(readonly client: ApiClient, private readonly namespaces: string[]) {}
 
@@ -44,9 +45,14 @@ export class LiveCluster {
 
   objects(): RawObject[] { return [...this.store.values()]; }
 
-  /** Starts the watches; changes arrive in batches (a re-list's differences come as one batch). */
-  watch(listener: (changes: ObjectChange[]) => void): void {
+  /**
+   * Starts the watches; changes arrive in batches (a re-list's differences come as one batch). A
+   * watch that fails (a broken stream, an error status) is resumed; `trouble` hears why, once per
+   * kind until one of its watches delivers again.
+   */
+  watch(listener: (changes: ObjectChange[]) => void, trouble: (message: string) => void = () => {}): void {
     this.listener = listener;
+    this.trouble = trouble;
     for (const s of this.scopes) void this.watchLoop(s);
   }
 
@@ -106,20 +112,32 @@ export class LiveCluster {
         if (e.type === "ERROR") { if (e.object?.code === 410) { gone = true; s.stop?.(); } return; }
         const rv = e.object?.metadata?.resourceVersion;
         if (rv) s.rv = rv;
+        s.trouble = undefined;
         if (e.type === "BOOKMARK") return;
         const change = this.apply(s.kind, e.type as ChangeType, e.object);
         if (change) this.listener([change]);
       };
-      const done = (err: unknown) => resolve(gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended");
+      const done = (err: unknown) => {
+        const outcome = gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended";
+        if (outcome === "error" && !this.closed) this.report(s, err);
+        resolve(outcome);
+      };
       this.client.watch(collectionPath(s.kind, s.namespace), { resourceVersion: s.rv, allowWatchBookmarks: "true" }, onEvent, done)
         .then((w) => { s.stop = () => w.abort(); if (this.closed) w.abort(); }, (err) => resolve(err?.statusCode === 410 ? "gone" : "error"));
     });
   }
 
+  private report(s: Scope, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    if (s.trouble === why) return;
+    s.trouble = why;
+    this.trouble(`the watch of ${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""} failed (${why}); resuming from resourceVersion ${s.rv ?? "0"}`);
+  }
+
   /** Lists the scope again and reports what differs from the store. */
   private async relist(s: Scope): Promise<void> {
     let items: RawObject[] | undefined;
-    try { items = await this.listScope(s, false); } catch { await delay(1000); return; }
+    try { items = await this.listScope(s, false); } catch (e) { if (!this.closed) this.report(s, e); await delay(1000); return; }
     if (!items) return;
     const fresh = new Map(items.map((o) => [keyOf(o), o]));
     const changes: ObjectChange[] = [];
