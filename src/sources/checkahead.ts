@@ -64,6 +64,8 @@ export class CheckAhead implements ReadSink {
   private failed = false;
   private slots = 0;
   private block?: SharedArrayBuffer;
+  /** The files read before the threshold was reached, handed over when it is. */
+  private pending: Judge[] = [];
   /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
   private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
@@ -78,20 +80,30 @@ export class CheckAhead implements ReadSink {
     Atomics.store(this.progress, 0, -1);
   }
 
-  buffer(size: number): Buffer | undefined {
-    return size > 0 && !this.failed && this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+  /**
+   * Shared memory for a `.json` file (before the threshold too: when it is reached, the worker is
+   * handed the first files as well), or for any file once the threshold is reached.
+   */
+  buffer(size: number, name: string): Buffer | undefined {
+    if (size <= 0 || this.failed || this.at === Infinity) return undefined;
+    return this.worker || /\.json$/i.test(name) || this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
   }
 
   read(file: InputFile, bytes: Buffer): void {
-    if (!looksJson(file.name, bytes)) return;
+    if (this.failed || !looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
-    if (this.jsonBytes < this.at || this.failed) return;
-    this.worker ??= this.start();
-    if (!this.worker) return;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
     this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
-    this.worker.postMessage({ slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! } satisfies Judge);
+    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! };
+    if (this.worker) this.worker.postMessage(judge);
+    else if (this.jsonBytes < this.at) this.pending.push(judge);
+    else {
+      this.worker = this.start();
+      for (const j of this.pending) this.worker?.postMessage(j);
+      this.worker?.postMessage(judge);
+      this.pending = [];
+    }
   }
 
   /**
@@ -102,6 +114,8 @@ export class CheckAhead implements ReadSink {
     const h = this.handed.get(file);
     if (!h) return false;
     this.handed.delete(file);
+    // (No worker: the input stayed below the threshold, or none could start.)
+    if (!this.worker) return false;
     const i = h.slot % BLOCK;
     // (A worker that never answers, e.g. one that failed to start, is waited for once.)
     if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
@@ -117,6 +131,7 @@ export class CheckAhead implements ReadSink {
   close(): void {
     const w = this.worker;
     this.worker = undefined;
+    this.pending = [];
     Atomics.store(this.progress, 0, 0x7fffffff);
     if (w) void w.terminate();
   }
@@ -124,7 +139,8 @@ export class CheckAhead implements ReadSink {
   /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
   private start(): Worker | undefined {
     let w: Worker;
-    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, stdout: false, stderr: false }); }
+    // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.)
+    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, execArgv: [], stdout: false, stderr: false }); }
     catch { this.failed = true; return undefined; }
     // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
     w.on("error", () => {});

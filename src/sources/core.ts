@@ -87,7 +87,8 @@ function readPodSpec(spec: Field): PodSpec {
 /** A container port read through its field: what it reports, and the port when it has a valid number. */
 function readPort(p: Field): void {
   const port = readChildPortNumber(p, "containerPort");
-  const protocol = readChildProtocol(p, "protocol");
+  // SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go): an empty protocol is TCP.
+  const protocol = p.raw("protocol") === "" ? "TCP" : readChildProtocol(p, "protocol");
   // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
   const given = p.childString("name"), name = given === "" ? undefined : given;
   if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
@@ -99,7 +100,7 @@ function addValidPort(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const { containerPort: port, protocol, name } = value as Record<string, unknown>;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return false;
-  if (protocol !== undefined && protocol !== null && !isProtocol(protocol)) return false;
+  if (protocol !== undefined && protocol !== null && protocol !== "" && !isProtocol(protocol)) return false;
   if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
   addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP");
   return true;
@@ -469,7 +470,8 @@ const serviceFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     spec.object();
     // (Fields read through their parent: a field is made only when it reports.)
-    const type = spec.childString("type", SERVICE_TYPE) ?? "ClusterIP";
+    // SetDefaults_Service (pkg/apis/core/v1/defaults.go): an empty type is ClusterIP, a port's empty protocol TCP.
+    const type = spec.raw("type") === "" ? "ClusterIP" : spec.childString("type", SERVICE_TYPE) ?? "ClusterIP";
     const givenSelector = spec.raw("selector");
     const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
     const ports: ServicePort[] = [];
@@ -480,7 +482,7 @@ const serviceFrontEnd: FrontEnd = {
       const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
       const nodePort = p.childInt("nodePort", NODE_PORT);
       if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.childString("name"), port, protocol: readChildProtocol(p, "protocol"), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
+        ports.push({ name: p.childString("name"), port, protocol: p.raw("protocol") === "" ? "TCP" : readChildProtocol(p, "protocol"), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
       }
     }
     const clusterIP = spec.raw("clusterIP");

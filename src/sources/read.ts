@@ -30,12 +30,12 @@ export interface ReadOptions {
 }
 
 /**
- * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read a file of `size` bytes
- * into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
+ * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read the file `name` of `size`
+ * bytes into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
  * into that memory and decoded as `file.text`; the memory is never written again.
  */
 export interface ReadSink {
-  buffer(size: number): Buffer | undefined;
+  buffer(size: number, name: string): Buffer | undefined;
   read(file: InputFile, bytes: Buffer): void;
 }
 
@@ -101,7 +101,7 @@ class Reader {
     // More bytes than any text Junction can hold (even all of them 4-byte characters).
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
     let buf: Buffer;
-    const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size) : undefined;
+    const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
     try { buf = into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);

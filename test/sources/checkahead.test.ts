@@ -176,11 +176,34 @@ test("check-ahead: a file read into shared memory is read whole, as readFileSync
   } finally { t.cleanup(); }
 });
 
-test("check-ahead: below its threshold no shared memory is used and no worker starts", () => {
+test("check-ahead: below its threshold no worker starts; only .json files are read into shared memory before it", () => {
   const a = new CheckAhead({ at: 1000 });
-  assert.equal(a.buffer(10), undefined);
-  assert.ok(a.buffer(1000));
+  assert.equal(a.buffer(10, "a.yaml"), undefined);
+  assert.ok(a.buffer(10, "a.JSON"));
+  assert.ok(a.buffer(1000, "a.yaml"));
   a.close();
+  assert.equal(new CheckAhead({ at: Infinity }).buffer(10, "a.json"), undefined);
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")) });
+  try {
+    // (Waiting for verdicts, a worker that was never started is not waited for.)
+    const b = new CheckAhead({ at: 1 << 20, wait: true });
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: b });
+    const started = Date.now();
+    assert.equal(b.take(files[0]), false);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(files[0].text, JSON.stringify(POD("a")));
+    b.close();
+  } finally { t.cleanup(); }
+});
+
+test("check-ahead: the files read before the threshold is reached are judged too", () => {
+  const clean = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}.json`, JSON.stringify(POD(`p${i}`))]));
+  const t = tempFiles(clean);
+  try {
+    const size = Buffer.byteLength(clean["f0.json"]);
+    const on = loadPaths([t.dir], () => "", { checkAhead: { at: size * 4, wait: true } });
+    assert.equal(on.checkedAhead, 6);
+  } finally { t.cleanup(); }
 });
 
 test("check-ahead: a worker that fails leaves every file to the main thread, which checks it", () => {
@@ -269,4 +292,20 @@ test("check-ahead: generated objects mutated at random (nulls, wrong types, unkn
     assert.ok(off.diagnostics.errors.length > 20, `${off.diagnostics.errors.length} errors`);
     assert.ok(on.checkedAhead! > objects.length / 2 && on.checkedAhead! < objects.length, `${on.checkedAhead} of ${objects.length}`);
   } finally { gen.cleanup(); t.cleanup(); }
+});
+
+test("check-ahead: a process whose worker judges every file clean loads no validator, no ajv and no CEL on its main thread", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "np.json": JSON.stringify(NP({ podSelector: {}, ingress: [{}] })) });
+  try {
+    const script = `
+      import { createRequire } from "node:module";
+      const { loadPaths } = await import(${JSON.stringify(join(process.cwd(), "dist/src/sources/load.js"))});
+      const l = loadPaths([${JSON.stringify(t.dir)}], () => "", { checkAhead: { at: process.argv[1] === "on" ? 0 : Infinity, wait: true } });
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({ clean: l.checkedAhead, errors: l.diagnostics.errors.length, ajv: loaded.some((k) => k.includes("/ajv/")), cel: loaded.some((k) => k.includes("@bufbuild")), validators: loaded.some((k) => k.includes("validators")) }));`;
+    const run = (mode: string) => JSON.parse(spawnSync(process.execPath, ["--input-type=module", "-e", script, mode], { encoding: "utf8" }).stdout) as Record<string, unknown>;
+    assert.deepEqual(run("on"), { clean: 2, errors: 0, ajv: false, cel: false, validators: false });
+    // Without the worker the main thread validates: it loads them.
+    assert.equal(run("off").validators, true);
+  } finally { t.cleanup(); }
 });

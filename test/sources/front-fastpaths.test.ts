@@ -156,3 +156,15 @@ test("a Service's fields read through their parent report what they reported, at
   assert.deepEqual([s[2].headless, s[2].clusterIPs.length, s[3].clusterIPs.map((a) => formatAddress(a))], [true, 0, ["10.96.0.1", "fd00::10"]]);
   assert.deepEqual(Object.keys(s[2]), ["namespace", "name", "type", "selector", "ports", "clusterIPs", "headless", "src"]);
 });
+
+test("an empty protocol or Service type is the API server's default (SetDefaults_ContainerPort, SetDefaults_Service: TCP, ClusterIP), not an error; a NetworkPolicy port's empty protocol stays refused (a set *Protocol is validated)", () => {
+  const l = load({ "d.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [
+    { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "ns" }, spec: { type: "", selector: { app: "a" }, ports: [{ port: 80, protocol: "" }] } },
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", labels: { app: "a" } }, spec: { containers: [{ name: "c", image: "i", ports: [{ containerPort: 80, protocol: "", name: "http" }, { containerPort: 81, protocol: "" }] }] } },
+    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "ns" }, spec: { podSelector: {}, ingress: [{ ports: [{ port: 80, protocol: "" }] }] } },
+  ] }) });
+  assert.deepEqual(errorsOf(l), ['items.2 spec.ingress.0.ports.0.protocol: "" is not one of TCP, UDP, SCTP']);
+  const s = l.inventory.services[0];
+  assert.deepEqual([s.type, s.ports.map((p) => p.protocol)], ["ClusterIP", ["TCP"]]);
+  assert.deepEqual(l.inventory.endpoints[0].ports, [{ name: "http", port: 80, protocol: "TCP" }, { name: undefined, port: 81, protocol: "TCP" }]);
+});

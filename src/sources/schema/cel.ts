@@ -3,20 +3,29 @@
 // extension libraries the vendored rules call — ip, cidr, url and format (k8s.io/apiserver/pkg/cel/library).
 // IP and CIDR values are maps tagged with a private key, so that their methods dispatch on them.
 
-import { celEnv, celFunc, celMethod, CelScalar, isCelError, isCelMap, mapType, parse, plan, type CelFunc } from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
+import { createRequire } from "node:module";
+import type { CelEnv, CelFunc } from "@bufbuild/cel";
 import { contains, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseGoCidr } from "../../model/ip.js";
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
-const { STRING, BOOL, INT, DYN } = CelScalar;
-const MAP = mapType(STRING, DYN);
+/**
+ * The CEL library, loaded when the first rule is compiled (its CommonJS build, the only copy loaded):
+ * a process that validates nothing itself, e.g. one whose check-ahead worker validates every file
+ * (checkahead.ts), does not pay for loading it.
+ */
+const require = createRequire(import.meta.url);
+let cel: typeof import("@bufbuild/cel") | undefined;
+function celLib(): typeof import("@bufbuild/cel") {
+  return (cel ??= require("@bufbuild/cel") as typeof import("@bufbuild/cel"));
+}
+
 const IP = "__junction_ip";
 const CIDR = "__junction_cidr";
 const FORMAT = "__junction_format";
 const URL_TAG = "__junction_url";
 
 function tagged(v: unknown, tag: string): string {
-  const s = isCelMap(v) ? v.get(tag) : undefined;
+  const s = celLib().isCelMap(v) ? v.get(tag) : undefined;
   if (typeof s !== "string") throw new Error(`no such overload: not a ${tag.slice(11)} value`);
   return s;
 }
@@ -108,37 +117,46 @@ const FORMATS: Record<string, (s: string) => string | undefined> = {
   dns1035Label: (s) => (/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 63 ? undefined : `${JSON.stringify(s)} is not a valid DNS-1035 label`),
 };
 
-const K8S_FUNCS: CelFunc[] = [
-  celFunc("isIP", [STRING], BOOL, (s) => ipOk(s)),
-  celFunc("ip", [STRING], MAP, (s) => ipValue(s)),
-  celFunc("isCIDR", [STRING], BOOL, (s) => cidrOk(s)),
-  celFunc("cidr", [STRING], MAP, (s) => cidrValue(s)),
-  celMethod("family", MAP, [], INT, function () { return family(tagged(this, IP)); }),
-  celMethod("ip", MAP, [], MAP, function () { const c = tagged(this, CIDR); return { [IP]: c.slice(0, c.indexOf("/")) }; }),
-  celMethod("prefixLength", MAP, [], INT, function () { return BigInt(tagged(this, CIDR).split("/")[1]); }),
-  // One overload each, taking a string or a value: arguments from lists and maps are dynamically typed.
-  celMethod("containsIP", MAP, [DYN], BOOL, function (ip) { return contains(parseCidr(tagged(this, CIDR))!, parseAddress(typeof ip === "string" ? ipValue(ip)[IP] : tagged(ip, IP))!); }),
-  celMethod("containsCIDR", MAP, [DYN], BOOL, function (c) { return containsCidr(tagged(this, CIDR), typeof c === "string" ? cidrValue(c)[CIDR] : tagged(c, CIDR)); }),
-  celMethod("masked", MAP, [], MAP, function () { return masked(tagged(this, CIDR)); }),
-  celFunc("isURL", [STRING], BOOL, (s) => parseRequestUri(s) !== undefined),
-  celFunc("url", [STRING], MAP, (s) => urlValue(s)),
-  celMethod("getScheme", MAP, [], STRING, function () { return urlPart(this).scheme; }),
-  celMethod("getHost", MAP, [], STRING, function () { return urlPart(this).host; }),
-  celMethod("getHostname", MAP, [], STRING, function () { return hostPort(urlPart(this).host).hostname; }),
-  celMethod("getPort", MAP, [], STRING, function () { return hostPort(urlPart(this).host).port; }),
-  celMethod("getEscapedPath", MAP, [], STRING, function () { return urlPart(this).path; }),
-  ...Object.entries(FORMATS).map(([name]) => celFunc(`format.${name}`, [], MAP, () => ({ [FORMAT]: name }))),
-  // validate() returns optional.none() when valid; the rules compare it with null.
-  celMethod("validate", MAP, [STRING], DYN, function (s) { const e = FORMATS[tagged(this, FORMAT)](s); return e === undefined ? null : [e]; }),
-];
+/** Kubernetes' CEL libraries (ip, cidr, url, format) and the strings extension. */
+function k8sEnv(): CelEnv {
+  const { celEnv, celFunc, celMethod, CelScalar, mapType } = celLib();
+  const { strings } = require("@bufbuild/cel/ext") as typeof import("@bufbuild/cel/ext");
+  const { STRING, BOOL, INT, DYN } = CelScalar;
+  const MAP = mapType(STRING, DYN);
+  const K8S_FUNCS: CelFunc[] = [
+    celFunc("isIP", [STRING], BOOL, (s) => ipOk(s)),
+    celFunc("ip", [STRING], MAP, (s) => ipValue(s)),
+    celFunc("isCIDR", [STRING], BOOL, (s) => cidrOk(s)),
+    celFunc("cidr", [STRING], MAP, (s) => cidrValue(s)),
+    celMethod("family", MAP, [], INT, function () { return family(tagged(this, IP)); }),
+    celMethod("ip", MAP, [], MAP, function () { const c = tagged(this, CIDR); return { [IP]: c.slice(0, c.indexOf("/")) }; }),
+    celMethod("prefixLength", MAP, [], INT, function () { return BigInt(tagged(this, CIDR).split("/")[1]); }),
+    // One overload each, taking a string or a value: arguments from lists and maps are dynamically typed.
+    celMethod("containsIP", MAP, [DYN], BOOL, function (ip) { return contains(parseCidr(tagged(this, CIDR))!, parseAddress(typeof ip === "string" ? ipValue(ip)[IP] : tagged(ip, IP))!); }),
+    celMethod("containsCIDR", MAP, [DYN], BOOL, function (c) { return containsCidr(tagged(this, CIDR), typeof c === "string" ? cidrValue(c)[CIDR] : tagged(c, CIDR)); }),
+    celMethod("masked", MAP, [], MAP, function () { return masked(tagged(this, CIDR)); }),
+    celFunc("isURL", [STRING], BOOL, (s) => parseRequestUri(s) !== undefined),
+    celFunc("url", [STRING], MAP, (s) => urlValue(s)),
+    celMethod("getScheme", MAP, [], STRING, function () { return urlPart(this).scheme; }),
+    celMethod("getHost", MAP, [], STRING, function () { return urlPart(this).host; }),
+    celMethod("getHostname", MAP, [], STRING, function () { return hostPort(urlPart(this).host).hostname; }),
+    celMethod("getPort", MAP, [], STRING, function () { return hostPort(urlPart(this).host).port; }),
+    celMethod("getEscapedPath", MAP, [], STRING, function () { return urlPart(this).path; }),
+    ...Object.entries(FORMATS).map(([name]) => celFunc(`format.${name}`, [], MAP, () => ({ [FORMAT]: name }))),
+    // validate() returns optional.none() when valid; the rules compare it with null.
+    celMethod("validate", MAP, [STRING], DYN, function (s) { const e = FORMATS[tagged(this, FORMAT)](s); return e === undefined ? null : [e]; }),
+  ];
+  return celEnv({ funcs: [...strings, ...K8S_FUNCS] });
+}
 
-const ENV = celEnv({ funcs: [...strings, ...K8S_FUNCS] });
+let env: CelEnv | undefined;
 
 export type CelProgram = (self: unknown) => { ok: boolean; error?: string };
 
 /** Compiles a rule once; evaluation of a rule that errors counts as a failure, as the API server reports it. */
 export function compileRule(rule: string, schema?: CelSchema): CelProgram {
-  const run = plan(ENV, parse(rule));
+  const { isCelError, parse, plan } = celLib();
+  const run = plan((env ??= k8sEnv()), parse(rule));
   return (self) => {
     const r = run({ self: toCel(self, schema) } as never);
     if (isCelError(r)) return { ok: false, error: String(r.message) };

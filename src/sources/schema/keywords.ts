@@ -2,29 +2,31 @@
 // (x-kubernetes-validations) and list types (x-kubernetes-list-type map/set), and the formats the
 // API server checks.
 
-import { Ajv, _, stringify, type AnySchemaObject, type ErrorObject, type Format } from "ajv";
-import addFormatsImport from "ajv-formats";
-import formatsModule from "ajv-formats/dist/formats.js";
+import { createRequire } from "node:module";
+import type { Ajv, AnySchemaObject, ErrorObject, Format } from "ajv";
 import { parseGoCidr } from "../../model/ip.js";
 import { compileRule, type CelSchema } from "./cel.js";
 import { compileRegex, RegexLimitError } from "../../model/regex.js";
 
-// ajv-formats is CommonJS: under Node's ESM interop its function is the default export's default.
-const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv, formats: string[]) => Ajv;
+// ajv and ajv-formats (CommonJS) are loaded on first use: a process that validates nothing itself,
+// e.g. one whose check-ahead worker validates every file (checkahead.ts), does not pay for them.
+const require = createRequire(import.meta.url);
+const ajvLib = () => require("ajv") as typeof import("ajv");
+const addFormats = (ajv: Ajv, formats: string[]) => (require("ajv-formats") as (ajv: Ajv, formats: string[]) => Ajv)(ajv, formats);
+const fullFormat = (name: string) => (require("ajv-formats/dist/formats.js") as { fullFormats: Record<string, Format> }).fullFormats[name];
 
 interface Rule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
 
 const STANDARD_FORMATS = ["date-time", "date", "ipv4", "ipv6", "hostname", "uuid", "uri", "email", "byte"];
-const { fullFormats } = formatsModule as unknown as { fullFormats: Record<string, Format> };
 
-/** Every format the API server checks, by name: ajv-formats' and Kubernetes' own. */
+/** Every format the API server checks, by name: ajv-formats' (read when first used) and Kubernetes' own. */
 export const k8sFormats: Record<string, Format> = {
-  ...Object.fromEntries(STANDARD_FORMATS.map((f) => [f, fullFormats[f]])),
   duration: isDuration,
   // kube-openapi strfmt "cidr": govalidator.IsCIDR, Go's net.ParseCIDR.
   cidr: (s: string) => parseGoCidr(s, "net") !== undefined,
   mac: /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/,
 };
+for (const f of STANDARD_FORMATS) Object.defineProperty(k8sFormats, f, { enumerable: true, get: () => fullFormat(f) });
 
 /**
  * With `standalone`, the instance also records code for everything it compiles, so that
@@ -32,6 +34,7 @@ export const k8sFormats: Record<string, Format> = {
  * refers to k8sFormats, re2Pattern and k8sKeywords, which that module imports from here.
  */
 export function createAjv(options: { standalone?: boolean } = {}): Ajv {
+  const { Ajv, _ } = ajvLib();
   const code = options.standalone ? { source: true, formats: _`k8sFormats`, regExp: re2Pattern } : { regExp: re2Pattern };
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code });
   addFormats(ajv, STANDARD_FORMATS);
@@ -48,9 +51,11 @@ export function createAjv(options: { standalone?: boolean } = {}): Ajv {
  */
 export const k8sKeywords = {
   rules(rules: Rule[], shape: CelSchema | undefined): KeywordValidate {
+    const { _, stringify } = ajvLib();
     return Object.assign(compileRules(rules, shape), { code: _`k8sKeywords.rules(${stringify(rules)}, ${stringify(shape ?? null)})` });
   },
   list(spec: ListSpec): KeywordValidate {
+    const { _, stringify } = ajvLib();
     return Object.assign(compileList(spec), { code: _`k8sKeywords.list(${stringify(spec)})` });
   },
 };
