@@ -145,43 +145,33 @@ export function writeConnRows(rows: ConnRows, more: readonly ConnEntry[], format
   if ((format !== "txt" && format !== "json" && format !== "yaml") || (format !== "txt" && !rows.count && !more.length)) { writeConnlist([...rows.entries(), ...more], format, out, escape); return; }
   if (format === "json") out("[\n");
   const pieces = itemPieces(format, escape, {});
-  if (bytes) writeRowBytes(rows, pieces, bytes);
-  else writeRowTexts(rows, pieces, out);
+  if (bytes) writeRowPieces(rows, pieces, utf8, new ByteWriter(bytes));
+  else writeRowPieces(rows, pieces, flat, new PieceWriter(out));
   writeItems(more, format, out, escape, {}, rows.count > 0);
   if (format === "json") out("\n]\n");
 }
 
-/** The rows as text in pieces: each peer's and connection set's text made once, by peer number and connection-set id. */
-function writeRowTexts(rows: ConnRows, pieces: ItemPieces, out: (s: string) => void): void {
-  const first = pieces.lead(true), next = flat(pieces.lead(false));
-  const srcText: string[] = [], dstText: string[] = [], connText: string[] = [];
-  const { peers, src, dst, conn, table } = rows;
-  const w = new PieceWriter(out);
-  for (let k = 0; k < rows.count; k++) {
-    w.put(k === 0 ? first : next);
-    w.put(srcText[src[k]] ??= flat(pieces.src(peers[src[k]])));
-    w.put(dstText[dst[k]] ??= flat(pieces.dst(peers[dst[k]])));
-    w.put(connText[conn[k]] ??= flat(pieces.conns(table.get(conn[k]))));
-    w.flushFull();
-  }
-  w.flush();
-}
-
-/** The rows as UTF-8 bytes: the same texts as writeRowTexts, each encoded once. */
-function writeRowBytes(rows: ConnRows, pieces: ItemPieces, bytes: (b: Uint8Array) => void): void {
-  const encode = (text: string) => Buffer.from(text, "utf8");
+/**
+ * The rows in pieces, each peer's and connection set's text made (and encoded) once, by peer number
+ * and connection-set id: as strings (`flat`, a PieceWriter) or as UTF-8 bytes (a ByteWriter).
+ */
+function writeRowPieces<T>(rows: ConnRows, pieces: ItemPieces, encode: (text: string) => T, w: RowWriter<T>): void {
   const first = encode(pieces.lead(true)), next = encode(pieces.lead(false));
-  const srcText: Buffer[] = [], dstText: Buffer[] = [], connText: Buffer[] = [];
+  const srcText: T[] = [], dstText: T[] = [], connText: T[] = [];
   const { peers, src, dst, conn, table } = rows;
-  const w = new ByteWriter(bytes);
   for (let k = 0; k < rows.count; k++) {
     w.put(k === 0 ? first : next);
     w.put(srcText[src[k]] ??= encode(pieces.src(peers[src[k]])));
     w.put(dstText[dst[k]] ??= encode(pieces.dst(peers[dst[k]])));
     w.put(connText[conn[k]] ??= encode(pieces.conns(table.get(conn[k]))));
+    w.flushFull();
   }
   w.flush();
 }
+
+interface RowWriter<T> { put(piece: T): void; flushFull(): void; flush(): void }
+
+const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
 
 /** Bytes gathered in one buffer of BYTE_PIECE bytes, handed to `out` when full and then reused (out consumes it before returning). */
 class ByteWriter {
@@ -196,6 +186,8 @@ class ByteWriter {
     this.buf.set(b, this.at);
     this.at += b.length;
   }
+  /** Nothing: the buffer is handed on when full (put). */
+  flushFull(): void {}
   flush(): void { if (this.at) { this.out(this.buf.subarray(0, this.at)); this.at = 0; } }
 }
 
