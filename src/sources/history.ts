@@ -14,12 +14,13 @@ const KINDS: readonly HolderKind[] = ["pod", "workload", "node", "service"];
 /** The latest time a JavaScript Date holds (ms since the epoch): 275760-09-13. */
 const MAX_TIME = 8.64e15;
 
-/** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither, or beyond what a Date holds. */
+/** The days of a month of the Gregorian calendar. */
 function daysIn(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
+/** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither, or beyond what a Date holds. */
 export function parseTime(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text)) { const t = Math.round(Number(text) * 1000); return t <= MAX_TIME ? t : undefined; }
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/i.exec(text);
