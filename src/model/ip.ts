@@ -58,8 +58,7 @@ export function parseAddressAsWritten(s: string): Address | undefined {
  * Whether `text` is an address parseAddress reads (nothing made for it: a pod's hostIP is checked
  * for every pod and kept only for host-network pods without addresses of their own).
  */
-export function isAddress(text: string): boolean {
-  const s = text.trim();
+export function isAddress(s: string): boolean {
   return s.includes(":") ? parseIPv6(s) !== undefined : ipv4Number(s) !== undefined;
 }
 

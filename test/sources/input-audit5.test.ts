@@ -126,6 +126,11 @@ test("an address or CIDR with white space is refused, as every Go parser refuses
   assert.deepEqual(svc.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[5, "spec.clusterIP"]]);
   const vm = load({ "w.yaml": "apiVersion: junction.dev/v1alpha1\nkind: Workload\nmetadata: {name: vm, namespace: default}\nspec: {addresses: ['10.2.0.9 ']}\n" });
   assert.deepEqual(vm.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[4, "spec.addresses[0]"]]);
+  // A pod's hostIP is only checked (not parsed) when the pod has addresses of its own: the same rule.
+  for (const extra of ["  podIP: 10.1.0.5\n", ""]) {
+    const pod = load({ "p.yaml": `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: i}]\nstatus:\n${extra}  hostIP: ' 10.0.0.1'\n` });
+    assert.deepEqual(pod.diagnostics.errors.map((d) => [formatPath(d.field ?? [])]), [["status.hostIP"]], JSON.stringify(extra));
+  }
 });
 
 test("a history record's holder ports are integers 1-65535 with a protocol, else an error naming the line and the field (-1, 1.5 and 70000 were read)", async () => {
