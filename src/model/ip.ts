@@ -36,7 +36,7 @@ export function parseAddress(text: string): Address | undefined {
 }
 
 /** Whether an IPv6 address is IPv4-mapped (::ffff:0:0/96, netip's Is4In6). */
-function isMapped(v6: bigint): boolean {
+export function isMapped(v6: bigint): boolean {
   return v6 >> 32n === 0xffffn;
 }
 

@@ -5,7 +5,7 @@
 
 import { createRequire } from "node:module";
 import type { CelEnv, CelFunc } from "@bufbuild/cel";
-import { contains, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseGoCidr } from "../../model/ip.js";
+import { contains, formatAddress, isMapped, parseAddress, parseAddressAsWritten, parseCidr, parseGoCidr } from "../../model/ip.js";
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
 /**
@@ -33,7 +33,7 @@ function tagged(v: unknown, tag: string): string {
 /** Kubernetes' isIP: a canonical-or-not IPv4/IPv6 address without zone; IPv4-mapped IPv6 is refused. */
 function ipOk(s: string): boolean {
   const a = /[\s%]/.test(s) ? undefined : parseAddressAsWritten(s);
-  return a !== undefined && !(a.family === 6 && a.value >> 32n === 0xffffn);
+  return a !== undefined && !(a.family === 6 && isMapped(a.value));
 }
 
 /** Kubernetes' isCIDR (cel/library cidr.go parseCIDR): net/netip.ParsePrefix, and no IPv4-mapped IPv6 address. */
