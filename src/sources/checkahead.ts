@@ -17,7 +17,7 @@
 import { Worker } from "node:worker_threads";
 import type { InputFile, ReadSink } from "./read.js";
 import { Diagnostics } from "../model/source.js";
-import { objectsOf, strictJsonObject } from "./documents.js";
+import { isJsonName, objectsOf, strictJsonObject } from "./documents.js";
 import { toCurrentVersion } from "./removed.js";
 import { checkObject } from "./schema/index.js";
 import { serverAccepted } from "./schema/validate.js";
@@ -86,7 +86,7 @@ export class CheckAhead implements ReadSink {
    */
   buffer(size: number, name: string): Buffer | undefined {
     if (size <= 0 || this.failed || this.at === Infinity) return undefined;
-    return this.worker || /\.json$/i.test(name) || this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+    return this.worker || isJsonName(name) || this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
   }
 
   read(file: InputFile, bytes: Buffer): void {
@@ -151,7 +151,7 @@ export class CheckAhead implements ReadSink {
 
 /** A file kubectl may read as JSON: named .json, or its first non-space byte is '{' (documents.ts decides exactly). */
 function looksJson(name: string, bytes: Buffer): boolean {
-  if (/\.json$/i.test(name)) return true;
+  if (isJsonName(name)) return true;
   for (let i = 0; i < bytes.length && i < 4096; i++) {
     const c = bytes[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0xef && c !== 0xbb && c !== 0xbf) return c === 0x7b;

@@ -87,7 +87,7 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   const problem = (code: string, message: string, offset: number | undefined, doc = 0): void => {
     problems.push({ severity: "error", code, message, ref: { ...ref, doc }, line: offset === undefined ? undefined : lineAt(text, offset) });
   };
-  const jsonName = /\.json$/i.test(file.name);
+  const jsonName = isJsonName(file.name);
   if (jsonName || jsonFirst(text, first)) {
     // The worker ran parseStrictJson on this text: it returned JSON.parse's own value (no int64 or
     // surrogate rewrite), no null in it, and threw nothing (checkahead.ts judge).
@@ -112,6 +112,11 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   return readYaml(file, problem);
 }
 
+/** A file name kubectl reads as JSON whatever its text (its extension is .json, any case). */
+export function isJsonName(name: string): boolean {
+  return /\.json$/i.test(name);
+}
+
 /** How far kubectl's decoder looks for a leading '{' (apimachinery util/yaml NewYAMLOrJSONDecoder(r, 4096)). */
 const JSON_SNIFF = 4096;
 
@@ -127,7 +132,7 @@ function jsonFirst(text: string, first: RegExpExecArray): boolean {
  */
 export function strictJsonObject(name: string, text: string): Record<string, unknown> | undefined {
   const first = /\S/.exec(text);
-  if (!first || !(/\.json$/i.test(name) || jsonFirst(text, first))) return undefined;
+  if (!first || !(isJsonName(name) || jsonFirst(text, first))) return undefined;
   const seen = { nulls: true, exact: false };
   let value: unknown;
   try { value = parseStrictJson(text, seen); } catch { return undefined; }
