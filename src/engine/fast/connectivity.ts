@@ -119,6 +119,11 @@ export class FastConnectivity implements Connectivity {
    */
   ownSide(local: Endpoint | undefined, remote: Party, d: Direction): OwnSide {
     if (!this.engine.matcher.isOwnNode(local, remote)) return false;
+    return this.ownMode(d);
+  }
+
+  /** How a pod's side of direction d is walked for a pair with its own node (ownSide, the pair being one). */
+  ownMode(d: Direction): OwnSide {
     if (ownNodeExempts(this.engine.options.ownNode, d)) return true;
     return this.engine.ownNodePeers ? "peers" : false;
   }
