@@ -35,11 +35,7 @@ export function linkerdOutboundProtocol(s: Service, sp: ServicePort): { kind: "o
     const kind = p === "http" ? "http1" : p === "kubernetes.io/h2c" ? "http2" : "opaque";
     return { kind, why: `${at} has appProtocol ${sp.appProtocol}${kind === "opaque" ? `, which Linkerd reads as opaque` : ""}` };
   }
-  const listed = s.annotations?.[LINKERD_OPAQUE_PORTS];
-  if (listed !== undefined) {
-    return linkerdPortSet(listed).has(sp.port) ? { kind: "opaque", why: `${at} is in the Service's annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
-  }
-  return LINKERD_DEFAULT_OPAQUE_PORTS.includes(sp.port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
+  return opaqueOrDetect(s.annotations, sp.port, at, "the Service's");
 }
 
 /**
@@ -48,9 +44,13 @@ export function linkerdOutboundProtocol(s: Service, sp: ServicePort): { kind: "o
  * are opaque; it has no appProtocol, so any other port is detected).
  */
 export function linkerdEgressProtocol(en: LinkerdEgressNetwork, port: number): { kind: "opaque" | "detect"; why: string } {
-  const listed = en.annotations[LINKERD_OPAQUE_PORTS];
-  const at = `port ${port} of EgressNetwork ${en.namespace}/${en.name}`;
-  if (listed !== undefined) return linkerdPortSet(listed).has(port) ? { kind: "opaque", why: `${at} is in its annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
+  return opaqueOrDetect(en.annotations, port, `port ${port} of EgressNetwork ${en.namespace}/${en.name}`, "its");
+}
+
+/** Opaque when the object's annotation config.linkerd.io/opaque-ports lists the port, or, without the annotation, when it is a default opaque port; else detected. */
+function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefined, port: number, at: string, whose: string): { kind: "opaque" | "detect"; why: string } {
+  const listed = annotations?.[LINKERD_OPAQUE_PORTS];
+  if (listed !== undefined) return linkerdPortSet(listed).has(port) ? { kind: "opaque", why: `${at} is in ${whose} annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
   return LINKERD_DEFAULT_OPAQUE_PORTS.includes(port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
 }
 
