@@ -12,6 +12,7 @@ import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
+import { compareRank } from "../gateway/precedence.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { routable, type MeshEngine, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
@@ -180,7 +181,7 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
     sni = normalizeHost(req.sni ?? req.host ?? "");
     if (!sni) return fail(`Linkerd's proxy routes ${place} by the SNI of TLSRoutes, and the ClientHello has none: the connection fails (NoSniFoundError)`);
     const ranked = routes.map((r) => ({ r, rank: sniRank(r.route.hostnames, sni!) }));
-    const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRanks(c.rank, w.rank!) > 0) ? c : w), undefined);
+    const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRank(c.rank, w.rank!) < 0) ? c : w), undefined);
     chosen = best?.r;
     res.candidates = ranked.map((c) => ({
       route: routeKey(c.r.route), rule: 0, match: -1,
@@ -221,9 +222,6 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
 function sniRank(hostnames: readonly string[], sni: string): number[] | undefined {
   if (!hostnames.length) return [0, 0];
   let best: number[] | undefined;
-  for (const h of hostnames) if (hostnameMatches(h, sni)) { const r = linkerdHostRank(h); if (!best || compareRanks(r, best) > 0) best = r; }
+  for (const h of hostnames) if (hostnameMatches(h, sni)) { const r = linkerdHostRank(h); if (!best || compareRank(r, best) < 0) best = r; }
   return best;
 }
-
-const compareRanks = (a: readonly number[], b: readonly number[]) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
-
