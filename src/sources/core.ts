@@ -87,12 +87,19 @@ function readPodSpec(spec: Field): PodSpec {
 /** A container port read through its field: what it reports, and the port when it has a valid number. */
 function readPort(p: Field): void {
   const port = readChildPortNumber(p, "containerPort");
-  // SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go): an empty protocol is TCP.
-  const protocol = p.raw("protocol") === "" ? "TCP" : readChildProtocol(p, "protocol");
+  const protocol = readPortProtocol(p);
   // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
   const given = p.childString("name"), name = given === "" ? undefined : given;
   if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
   if (port !== undefined) addPort(name, port, protocol);
+}
+
+/**
+ * A container's or a Service's port protocol: an empty one is TCP (SetDefaults_ContainerPort and
+ * SetDefaults_Service, pkg/apis/core/v1/defaults.go), else what readChildProtocol reads.
+ */
+function readPortProtocol(p: Field): Protocol {
+  return p.raw("protocol") === "" ? "TCP" : readChildProtocol(p, "protocol");
 }
 
 /** Adds a container port that readPort would read without a report (an object whose fields are all valid); false for any other. */
@@ -482,7 +489,7 @@ const serviceFrontEnd: FrontEnd = {
       const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
       const nodePort = p.childInt("nodePort", NODE_PORT);
       if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.childString("name"), port, protocol: p.raw("protocol") === "" ? "TCP" : readChildProtocol(p, "protocol"), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
+        ports.push({ name: p.childString("name"), port, protocol: readPortProtocol(p), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
       }
     }
     const clusterIP = spec.raw("clusterIP");

@@ -71,7 +71,8 @@ export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) =
   if (!md.object(true)) return undefined;
   // kubectl apply refuses an object with generateName and no name (apply.go: "cannot use generate
   // name with apply"); kubectl create would have the API server make up a name, which no policy can know.
-  const generated = md.get("name").value === undefined || md.get("name").value === null ? md.get("generateName").value : undefined;
+  const givenName = md.raw("name");
+  const generated = givenName === undefined || givenName === null ? md.raw("generateName") : undefined;
   if (typeof generated === "string" && generated !== "") return md.get("name").error("required", `required field is missing: kubectl apply refuses generateName alone ("from ${generated}: cannot use generate name with apply"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name`);
   const name = md.childString("name", NAME_RULE);
   if (name !== undefined) {

@@ -6,10 +6,10 @@
 
 import { address, fail, type FlowReader, type LineResult, type ReadContext } from "./reader.js";
 import { parseTime } from "../history.js";
+import { isObject } from "../schema/structural.js";
 
 type Obj = Record<string, unknown>;
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const L4 = ["TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6"] as const;
 
 /** A port field of the flow's L4 layer (a uint32 in flow.proto, written as a JSON number): a port number 0-65535 or an error. */
@@ -30,17 +30,17 @@ export const hubbleReader: FlowReader = {
     return (line, n): LineResult => {
       let o: Obj;
       try { o = JSON.parse(line); } catch { return fail(ctx, n, "line", "not a JSON object"); }
-      if (typeof o !== "object" || o === null || Array.isArray(o)) return fail(ctx, n, "line", "not a JSON object");
+      if (!isObject(o)) return fail(ctx, n, "line", "not a JSON object");
       const flow = o.flow ?? o;
-      if (!isObj(flow)) return fail(ctx, n, "flow", `${JSON.stringify(flow)} is not an object`);
+      if (!isObject(flow)) return fail(ctx, n, "flow", `${JSON.stringify(flow)} is not an object`);
       const ip = flow.IP ?? flow.ip;
       if (ip === undefined || ip === null) return { skip: "no IP layer" };
-      if (!isObj(ip)) return fail(ctx, n, "flow.IP", `${JSON.stringify(ip)} is not an object`);
+      if (!isObject(ip)) return fail(ctx, n, "flow.IP", `${JSON.stringify(ip)} is not an object`);
       const l4 = flow.l4 ?? {};
-      if (!isObj(l4)) return fail(ctx, n, "flow.l4", `${JSON.stringify(l4)} is not an object`);
+      if (!isObject(l4)) return fail(ctx, n, "flow.l4", `${JSON.stringify(l4)} is not an object`);
       const proto = L4.find((p) => l4[p] !== undefined);
       const layer = proto ? l4[proto] ?? {} : {};
-      if (!isObj(layer)) return fail(ctx, n, `flow.l4.${proto}`, `${JSON.stringify(layer)} is not an object`);
+      if (!isObject(layer)) return fail(ctx, n, `flow.l4.${proto}`, `${JSON.stringify(layer)} is not an object`);
       const ports = layer;
       const t = typeof flow.time === "string" ? parseTime(flow.time) : undefined;
       if (flow.time !== undefined && t === undefined) fail(ctx, n, "flow.time", `${JSON.stringify(flow.time)} is not an RFC 3339 time`);
