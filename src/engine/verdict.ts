@@ -10,7 +10,7 @@ import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
 import type { Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
-import { policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolveOwnNode, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
@@ -233,7 +233,7 @@ export class PolicyEngine {
 
   /** Whether a rule has an own-node peer (Cilium's host entity): a pod's pairs with its own node are then matched against it. */
   get ownNodePeers(): boolean {
-    return this.hasOwnNodePeers ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some((r) => r.peers?.some((x) => x.kind === "own-node")));
+    return this.hasOwnNodePeers ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some(hasOwnNodePeer));
   }
 
   /**

@@ -148,6 +148,11 @@ export function policyName(p: Policy): string {
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
+/** Whether a rule has an own-node peer (Cilium's host entity). */
+export function hasOwnNodePeer(r: Rule): r is Rule & { peers: readonly Peer[] } {
+  return r.peers?.some((p) => p.kind === "own-node") ?? false;
+}
+
 export function rulesOf(p: Policy, d: Direction): readonly Rule[] | undefined {
   return d === "ingress" ? p.ingress : p.egress;
 }

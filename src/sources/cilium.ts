@@ -11,7 +11,7 @@ import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../mod
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { CILIUM_CLUSTER_LABEL, clusterLabels, hasOwnNodePeer, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -443,7 +443,7 @@ interface Parts { deny: Policy; isolating: Policy; open: Policy }
  * engine matches no own-node peer: refused, and left out under --lenient.
  */
 function withoutOwnNode(r: Rule, f: Field): Rule {
-  if (!r.peers?.some((p) => p.kind === "own-node")) return r;
+  if (!hasOwnNodePeer(r)) return r;
   f.error("unsupported", "the host entity in an allow rule with enableDefaultDeny false cannot be expressed (such rules allow without isolating, and the own-node peer is matched only where rules isolate); drop enableDefaultDeny, or allow host and remote-node together");
   return { ...r, peers: r.peers.filter((p) => p.kind !== "own-node") };
 }

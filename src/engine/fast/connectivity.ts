@@ -119,6 +119,11 @@ export class FastConnectivity implements Connectivity {
    */
   ownSide(local: Endpoint | undefined, remote: Party, d: Direction): OwnSide {
     if (!this.engine.matcher.isOwnNode(local, remote)) return false;
+    return this.ownMode(d);
+  }
+
+  /** How a pod's side of direction d is walked for a pair with its own node (ownSide, the pair being one). */
+  ownMode(d: Direction): OwnSide {
     if (ownNodeExempts(this.engine.options.ownNode, d)) return true;
     return this.engine.ownNodePeers ? "peers" : false;
   }
@@ -303,7 +308,7 @@ export class FastConnectivity implements Connectivity {
     let mask = 0, asked = 0;
     for (const sig of this.restOf.get(p)!) {
       const bit = 1 << (sideKey(sig) >> 1);
-      if ((asked & bit) === 0) { asked |= bit; if (this.mayMatch(p, sig, id)) mask |= bit; }
+      if ((asked & bit) === 0) { asked |= bit; if (this.mayMatchAny(p, sig, [id])) mask |= bit; }
       if (mask & bit) todo.add(sig);
     }
     if (mask) hits.set(p, mask);
@@ -319,7 +324,7 @@ export class FastConnectivity implements Connectivity {
     }
   }
 
-  /** Whether a rule of policy p (in the signature's direction) can match one of the classes `ids` (mayMatch, each rule's peers asked once). */
+  /** Whether a rule of policy p (in the signature's direction) can match one of the classes `ids` (its peers, each rule's asked once; ports aside). */
   private mayMatchAny(p: Policy, sig: Signature, ids: readonly number[]): boolean {
     for (const r of rulesOf(p, sig.direction) ?? []) {
       const peers = this.sets.rulePeers(r, sig.family);
@@ -377,14 +382,6 @@ export class FastConnectivity implements Connectivity {
       if (!set) index.set(k, set = new Set());
       fn(set);
     }
-  }
-
-  /** Whether a rule of policy p (in the signature's direction) can match class id (its peers; ports aside). */
-  private mayMatch(p: Policy, sig: Signature, id: number): boolean {
-    return (rulesOf(p, sig.direction) ?? []).some((r) => {
-      const peers = this.sets.rulePeers(r, sig.family);
-      return peers === undefined || hasW(peers, id);
-    });
   }
 
   /** A class split off `from`: it gets the same bits everywhere and the same signatures. */

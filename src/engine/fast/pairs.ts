@@ -8,8 +8,7 @@ import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
 import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
-import type { FastConnectivity, OwnSide, SideMay } from "./connectivity.js";
-import { ownNodeExempts } from "../options.js";
+import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
@@ -290,8 +289,7 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
-  const modeOf = (d: Direction): OwnSide => (ownNodeExempts(fc.engine.options.ownNode, d) ? true : fc.engine.ownNodePeers ? "peers" : false);
-  const modes = { egress: modeOf("egress"), ingress: modeOf("ingress") };
+  const modes = { egress: fc.ownMode("egress"), ingress: fc.ownMode("ingress") };
   if (!modes.egress && !modes.ingress) return;
   // Per node, the kinds (group and class) of the parties acting as it (node side). A pod-side party
   // (group and class) with a node-side kind has connections that depend on nothing else, so each

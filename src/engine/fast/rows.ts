@@ -2,7 +2,7 @@
 // verdict.ts walks them, but over every remote class at once. Admin and Baseline tier outcomes
 // are shared by every signature with the same policies there, so they are computed once.
 
-import { TIERS, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import { TIERS, hasOwnNodePeer, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
 import { clearW, copyOf, has, hasW, orInto, orIntoW, newBits, sameAs, setW, windowOf, Windowed, writeWords, type Bits, type Span } from "./bitset.js";
@@ -282,7 +282,7 @@ export class RowBuilder {
         const status = rep.statuses[plan.at + i++];
         if (status === "0") continue;
         const peers = this.sets.rulePeers(r, sig.family);
-        if (peers && !hasW(peers, id) && !(ownNode && r.peers?.some((x) => x.kind === "own-node"))) continue;
+        if (peers && !hasW(peers, id) && !(ownNode && hasOwnNodePeer(r))) continue;
         if (status === "a" || namedAt(this.sets, r, status, rep.protocol, rep.port, id)) return r.action;
       }
     }

@@ -58,7 +58,7 @@ export function matchedHostname(a: Routable, host: string, reader?: MatchReader)
 }
 
 /** Negative when rank a goes first (larger values win). */
-function compareRank(a: number[], b: number[]): number {
+export function compareRank(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return b[i] - a[i];
   return 0;
 }

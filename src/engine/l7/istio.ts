@@ -116,11 +116,11 @@ function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): S
 /** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway), as istiod writes them for its Envoy (migrateTrustDomain). */
 export function istioWaypointPolicies(mesh: MeshModel, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
   const root = mesh.settings.istioRootNamespace;
-  return mesh.istio.authorizations.map((p) => migrateTrustDomain(p, mesh.settings)).filter((p) => (p.targetRefs ?? []).some((t) => {
+  return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
-  }));
+  })).map((p) => migrateTrustDomain(p, mesh.settings));
 }
 
 const HTTP_APP_PROTOCOLS = ["http", "http2", "grpc", "grpc-web", "http_proxy", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];

@@ -1,8 +1,8 @@
 // Linkerd's EgressNetworks (policy.linkerd.io/v1alpha1): which one a meshed client's connection to an
 // address outside the cluster's Services meets, and whether Linkerd's status controller accepts it.
 
-import type { Address, Cidr } from "../../model/ip.js";
-import { contains } from "../../model/ip.js";
+import type { Address } from "../../model/ip.js";
+import { cidrFrom, contains } from "../../model/ip.js";
 import type { CidrMatch } from "../../model/l7.js";
 import type { LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 
@@ -14,9 +14,10 @@ import type { LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 export function egressNetworks(mesh: MeshModel, en: LinkerdEgressNetwork): readonly CidrMatch[] {
   if (en.networks) return en.networks;
   const cluster = mesh.settings.linkerdClusterNetworks;
-  const all = (family: 4 | 6, text: string): Cidr => ({ family, first: 0n, last: family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n, prefix: 0, text });
-  return [{ cidr: all(4, "0.0.0.0/0"), except: cluster.filter((c) => c.family === 4) }, { cidr: all(6, "::/0"), except: cluster.filter((c) => c.family === 6) }];
+  return [{ cidr: ALL_V4, except: cluster.filter((c) => c.family === 4) }, { cidr: ALL_V6, except: cluster.filter((c) => c.family === 6) }];
 }
+
+const ALL_V4 = cidrFrom("0.0.0.0/0"), ALL_V6 = cidrFrom("::/0");
 
 const size = (c: { first: bigint; last: bigint }) => c.last - c.first + 1n;
 /** Network::contains: in the CIDR and in none of its exceptions. */

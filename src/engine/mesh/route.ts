@@ -12,6 +12,7 @@ import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
+import { compareRank } from "../gateway/precedence.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { routable, type MeshEngine, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
@@ -35,11 +36,7 @@ export function linkerdOutboundProtocol(s: Service, sp: ServicePort): { kind: "o
     const kind = p === "http" ? "http1" : p === "kubernetes.io/h2c" ? "http2" : "opaque";
     return { kind, why: `${at} has appProtocol ${sp.appProtocol}${kind === "opaque" ? `, which Linkerd reads as opaque` : ""}` };
   }
-  const listed = s.annotations?.[LINKERD_OPAQUE_PORTS];
-  if (listed !== undefined) {
-    return linkerdPortSet(listed).has(sp.port) ? { kind: "opaque", why: `${at} is in the Service's annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
-  }
-  return LINKERD_DEFAULT_OPAQUE_PORTS.includes(sp.port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
+  return opaqueOrDetect(s.annotations, sp.port, at, "the Service's");
 }
 
 /**
@@ -48,9 +45,13 @@ export function linkerdOutboundProtocol(s: Service, sp: ServicePort): { kind: "o
  * are opaque; it has no appProtocol, so any other port is detected).
  */
 export function linkerdEgressProtocol(en: LinkerdEgressNetwork, port: number): { kind: "opaque" | "detect"; why: string } {
-  const listed = en.annotations[LINKERD_OPAQUE_PORTS];
-  const at = `port ${port} of EgressNetwork ${en.namespace}/${en.name}`;
-  if (listed !== undefined) return linkerdPortSet(listed).has(port) ? { kind: "opaque", why: `${at} is in its annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
+  return opaqueOrDetect(en.annotations, port, `port ${port} of EgressNetwork ${en.namespace}/${en.name}`, "its");
+}
+
+/** Opaque when the object's annotation config.linkerd.io/opaque-ports lists the port, or, without the annotation, when it is a default opaque port; else detected. */
+function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefined, port: number, at: string, whose: string): { kind: "opaque" | "detect"; why: string } {
+  const listed = annotations?.[LINKERD_OPAQUE_PORTS];
+  if (listed !== undefined) return linkerdPortSet(listed).has(port) ? { kind: "opaque", why: `${at} is in ${whose} annotation ${LINKERD_OPAQUE_PORTS} (${JSON.stringify(listed)})` } : { kind: "detect", why: "" };
   return LINKERD_DEFAULT_OPAQUE_PORTS.includes(port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
 }
 
@@ -180,7 +181,7 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
     sni = normalizeHost(req.sni ?? req.host ?? "");
     if (!sni) return fail(`Linkerd's proxy routes ${place} by the SNI of TLSRoutes, and the ClientHello has none: the connection fails (NoSniFoundError)`);
     const ranked = routes.map((r) => ({ r, rank: sniRank(r.route.hostnames, sni!) }));
-    const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRanks(c.rank, w.rank!) > 0) ? c : w), undefined);
+    const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRank(c.rank, w.rank!) < 0) ? c : w), undefined);
     chosen = best?.r;
     res.candidates = ranked.map((c) => ({
       route: routeKey(c.r.route), rule: 0, match: -1,
@@ -221,9 +222,6 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
 function sniRank(hostnames: readonly string[], sni: string): number[] | undefined {
   if (!hostnames.length) return [0, 0];
   let best: number[] | undefined;
-  for (const h of hostnames) if (hostnameMatches(h, sni)) { const r = linkerdHostRank(h); if (!best || compareRanks(r, best) > 0) best = r; }
+  for (const h of hostnames) if (hostnameMatches(h, sni)) { const r = linkerdHostRank(h); if (!best || compareRank(r, best) < 0) best = r; }
   return best;
 }
-
-const compareRanks = (a: readonly number[], b: readonly number[]) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
-

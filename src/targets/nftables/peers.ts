@@ -9,6 +9,7 @@ import { matches } from "../../model/selector.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Party } from "../../engine/match.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
+import { ownNodeExempts } from "../../engine/options.js";
 
 export interface AddressOwner {
   address: Address;
@@ -58,7 +59,7 @@ export class PeerResolver {
 
   /** Addresses of `e`'s own node (and of host-network pods acting as it), which its Namespace tier exempts in direction d. */
   ownNodeRanges(e: Endpoint, d: Direction): AddressRange[] {
-    return mergeRanges(this.owners.filter((o) => this.engine.ownNodeExempt(e, this.party(o), d)).map((o) => point(o.address)));
+    return ownNodeExempts(this.engine.options.ownNode, d) ? mergeRanges(this.ownNodeOf(e)) : [];
   }
 
   /** Addresses of `e`'s own node and of host-network pods acting as it (an own-node peer of `e`'s rule). */
