@@ -19,6 +19,7 @@ import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
+import { felixFrontEnds } from "./felix.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
 const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
@@ -217,5 +218,5 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
 
 export const calicoFrontEnds: FrontEnd[] = [
   policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
-  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"),
+  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds,
 ];
