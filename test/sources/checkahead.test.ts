@@ -21,7 +21,7 @@ const OFF = { at: Infinity };
 const ON = { at: 0, wait: true };
 
 function loadBoth(dir: string): { off: Loaded; on: Loaded } {
-  return { off: loadPaths([dir], () => "", { checkAhead: OFF }), on: loadPaths([dir], () => "", { checkAhead: ON }) };
+  return { off: loadPaths([dir], () => "", { checkAhead: OFF, recursive: true }), on: loadPaths([dir], () => "", { checkAhead: ON, recursive: true }) };
 }
 
 function assertSame(off: Loaded, on: Loaded): void {
