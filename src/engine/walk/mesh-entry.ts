@@ -78,9 +78,10 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
-  const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
+  const proxy = proxyMesh(w.ctx.inv, member);
+  const reader = proxy === "linkerd" ? "linkerd" : "envoy";
   if (reader !== "linkerd" && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd clients only); the proxy forwards the connection to an endpoint of Service ${name}`);
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma" }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
