@@ -2,6 +2,7 @@
 // lowered into the same shape (an HTTPRoute per host), so the routing engine has one algorithm.
 // Every default the API server applies is already spelled out here.
 
+import type { NginxAccess } from "./nginx.js";
 import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
 
@@ -118,6 +119,8 @@ export interface RouteRule {
   /** Milliseconds; 0 = disabled. */
   timeouts?: { request?: number; backendRequest?: number };
   retry?: RetryPolicy;
+  /** A rule lowered from an Ingress: the access checks ingress-nginx writes into its location (source ranges, authentication). */
+  nginxAccess?: NginxAccess;
 }
 
 export interface Route extends ObjectMeta {
