@@ -11,6 +11,7 @@ import type { FrontEnd } from "./frontend.js";
 import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
+import { readFelixEnv } from "./calico/felix.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -461,6 +462,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true,
       }, spec, annotations, md, ctx.ref);
+      if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
     },
