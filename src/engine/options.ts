@@ -3,7 +3,7 @@
 
 import type { Inventory } from "../model/inventory.js";
 import type { Direction } from "../model/policy.js";
-import { inputCnis } from "../model/cni.js";
+import { felixToHost, inputCnis, type ToHost } from "../model/cni.js";
 
 export interface EngineOptions {
   /** Host-network pods: "node" = they are their node's traffic (not selected by pod selectors); "pod" = ordinary pods. */
@@ -17,6 +17,12 @@ export interface EngineOptions {
    * CNI (ownNodeDefault), which the engine resolves when built.
    */
   ownNode: OwnNodeMode | "auto";
+  /**
+   * The own-node choice already resolved for an input (resolvedOptions): engines over inventories
+   * derived from it (a translation's output, the input without one policy) keep the input's data
+   * plane and its reasons. Set, it decides; ownNode is then its mode.
+   */
+  ownNodeChoice?: OwnNodeChoice;
   /** Two Admin/Baseline policies at the same priority that both match: "name" (alphabetical first wins) or "deny-first". */
   samePriority: "name" | "deny-first";
 }
@@ -38,8 +44,12 @@ export const OPTION_FLAGS: { [K in keyof EngineOptions]: string } = {
   samePriority: "same-priority",
 };
 
-/** The own-node mode an engine uses, and why (the input's CNI, the flag, or the Kubernetes default). */
-export interface OwnNodeChoice { mode: OwnNodeMode; why: string }
+/**
+ * The own-node mode an engine uses, and why (the input's CNI, the flag, or the Kubernetes default);
+ * with Calico, what felix does with a pod's traffic to its own host once its egress policy allowed it
+ * (model/cni.ts felixToHost).
+ */
+export interface OwnNodeChoice { mode: OwnNodeMode; why: string; toHost?: ToHost }
 
 /** Whether `mode` exempts a pod's traffic with its own node in direction d (at the pod). */
 export function ownNodeExempts(mode: OwnNodeMode, d: Direction): boolean {
@@ -56,18 +66,20 @@ export function ownNodeExempts(mode: OwnNodeMode, d: Direction): boolean {
  *     egress to its node is policy (toEntities host). allow-localhost "policy": both ways policy.
  *   Calico: felix does not police host -> endpoint by the endpoint's ingress policy (rules/static.go
  *     filterOutputChain: "it's generally very useful to be able to contact any local workload from the
- *     host"); a pod's traffic to its host passes its egress policy first (then DefaultEndpointToHostAction,
- *     ACCEPT as Calico's manifests and operator set it).
+ *     host"); a pod's traffic to its host passes its egress policy first, then felix's
+ *     DefaultEndpointToHostAction for that node (toHost: model/cni.ts felixToHost).
  *   Neither shown: the Kubernetes concepts page, "allow" both ways. When both are shown, the stricter.
  */
 export function ownNodeDefault(inv: Inventory): OwnNodeChoice {
-  const found = inputCnis(inv).map((c): OwnNodeChoice => {
-    if (c.family === "calico") return { mode: "ingress", why: `${c.why}: felix does not police a node's traffic to its own pods; a pod's traffic to its node is subject to its egress policy` };
+  const cnis = inputCnis(inv);
+  const found = cnis.map((c): OwnNodeChoice => {
+    if (c.family === "calico") return { mode: "ingress", why: `${c.why}: felix does not police a node's traffic to its own pods; a pod's traffic to its node is subject to its egress policy, then to felix's DefaultEndpointToHostAction` };
     const policy = inv.ciliumAgent?.allowLocalhost === "policy";
     return { mode: policy ? "policy" : "ingress", why: `${c.why}: ${policy ? "allow-localhost is policy: a pod's traffic with its node is subject to policy both ways" : "the agent lets a pod's own node reach it (allow-localhost, always in Kubernetes); a pod's traffic to its node is subject to its egress policy"}` };
   });
   if (!found.length) return { mode: "allow", why: "no CNI shown in the input: the Kubernetes default, traffic to and from the node where a pod runs is always allowed" };
-  return found.reduce((a, b) => (STRICTNESS[b.mode] > STRICTNESS[a.mode] ? b : a));
+  const choice = found.reduce((a, b) => (STRICTNESS[b.mode] > STRICTNESS[a.mode] ? b : a));
+  return cnis.some((c) => c.family === "calico") ? { ...choice, toHost: felixToHost(inv.calicoFelix) } : choice;
 }
 
 const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 2 };
@@ -77,11 +89,13 @@ const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 
  * (a translation's output, the input without one policy), which must keep the input's data plane.
  */
 export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions {
-  return { ...options, ownNode: resolveOwnNode(options, inv).mode };
+  const choice = resolveOwnNode(options, inv);
+  return { ...options, ownNode: choice.mode, ownNodeChoice: choice };
 }
 
-/** The own-node mode an engine uses for the input, and why. */
+/** The own-node mode an engine uses for the input, and why (--own-node=auto: the input's CNI; a resolved choice carried over). */
 export function resolveOwnNode(options: EngineOptions, inv: Inventory): OwnNodeChoice {
+  if (options.ownNodeChoice) return options.ownNodeChoice;
   if (options.ownNode !== "auto") return { mode: options.ownNode, why: "as given" };
   return ownNodeDefault(inv);
 }

@@ -39,7 +39,8 @@ export interface InputCni { family: "calico" | "cilium"; why: string }
 
 /**
  * The CNIs the input shows: Cilium (its policies, a DaemonSet cilium, the agent's ConfigMap
- * cilium-config) and Calico (its policies, a DaemonSet calico-node or canal); the first object found names each.
+ * cilium-config) and Calico (its policies, a DaemonSet calico-node or canal, a FelixConfiguration);
+ * the first object found names each.
  */
 export function inputCnis(inv: Inventory): InputCni[] {
   const out: InputCni[] = [];
@@ -49,7 +50,66 @@ export function inputCnis(inv: Inventory): InputCni[] {
   const ciliumWhy = inv.ciliumAgent ? `ConfigMap ${inv.ciliumAgent.where}` : cilium ? `${cilium.kind} ${policyName(cilium)}` : ciliumDs ? `DaemonSet ${ciliumDs.namespace}/${ciliumDs.name}` : undefined;
   if (ciliumWhy) out.push({ family: "cilium", why: `Cilium (${ciliumWhy})` });
   const calico = policy("Calico "), calicoDs = daemonSet("calico");
-  const calicoWhy = calico ? `${calico.kind} ${policyName(calico)}` : calicoDs ? `DaemonSet ${calicoDs.namespace}/${calicoDs.name}` : undefined;
+  const felix = inv.calicoFelix?.shownBy;
+  const calicoWhy = calico ? `${calico.kind} ${policyName(calico)}` : calicoDs ? `DaemonSet ${calicoDs.namespace}/${calicoDs.name}` : felix;
   if (calicoWhy) out.push({ family: "calico", why: `Calico (${calicoWhy})` });
   return out;
+}
+
+/**
+ * Felix's DefaultEndpointToHostAction: what a pod's traffic to its own host meets once its egress
+ * policy has allowed it (rules/static.go filterWorkloadToHostChain: jump to cali-from-wl-dispatch,
+ * then the "Configured DefaultEndpointToHostAction" rule): Drop, Accept, or Return to the host's
+ * INPUT chain, whose own rules decide (iptables' default policy accepts).
+ */
+export type EndpointToHostAction = "Accept" | "Drop" | "Return";
+
+/** A setting of it the input shows, and where (for explanations and warnings). */
+export interface FelixSetting { action: EndpointToHostAction; where: string }
+
+/** What the input shows of felix's configuration (sources/calico/felix.ts reads it). */
+export interface CalicoFelix {
+  /** FelixConfiguration objects that set defaultEndpointToHostAction, by name (`default`, `node.NAME`). */
+  configs: Map<string, FelixSetting>;
+  /**
+   * The calico-node (or canal) DaemonSet: its felix container's FELIX_DEFAULTENDPOINTTOHOSTACTION
+   * (`setting`), or "unresolved" (set from a ConfigMap or Secret: valueFrom), or neither (not set).
+   */
+  daemonSet?: { where: string; setting?: FelixSetting | "unresolved" };
+  /** The first FelixConfiguration read (it shows Calico, whatever it sets). */
+  shownBy?: string;
+}
+
+/** The action a node's felix applies, and why. */
+export interface HostAction { action: EndpointToHostAction; why: string }
+
+/** Per node (by name) and for every other node: what felix does with a pod's traffic to its own host. */
+export interface ToHost { nodes: Record<string, HostAction>; others: HostAction }
+
+/**
+ * Felix's DefaultEndpointToHostAction per node, as felix resolves its configuration (config_params.go:
+ * environment variables, then the per-host FelixConfiguration `node.NAME`, then the global one
+ * `default`, then the built-in default DROP): the calico-node DaemonSet's environment when the input
+ * shows it, else the FelixConfigurations, else felix's default when the DaemonSet is shown without the
+ * variable. When the input shows no DaemonSet, Calico's manifests and operator are assumed: they set
+ * FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT on calico-node (manifests/calico.yaml; tigera/operator
+ * render/node.go), which felix reads before any FelixConfiguration; a FelixConfiguration that says
+ * otherwise is still read as given (sources/calico/felix.ts warns on it): the stricter reading.
+ */
+export function felixToHost(felix: CalicoFelix | undefined): ToHost {
+  const ds = felix?.daemonSet;
+  const env = ds && typeof ds.setting === "object" ? ds.setting : undefined;
+  if (env) return { nodes: {}, others: { action: env.action, why: `${env.where} (felix reads its environment before any FelixConfiguration)` } };
+  const nodes: Record<string, HostAction> = {};
+  for (const [name, s] of felix?.configs ?? []) if (name.startsWith("node.")) nodes[name.slice(5)] = { action: s.action, why: s.where };
+  const global = felix?.configs.get("default");
+  const others: HostAction = global ? { action: global.action, why: global.where }
+    : ds && ds.setting === undefined ? { action: "Drop", why: `felix's default: DaemonSet ${ds.where} does not set FELIX_DEFAULTENDPOINTTOHOSTACTION and no FelixConfiguration sets defaultEndpointToHostAction` }
+    : { action: "Accept", why: ds ? `DaemonSet ${ds.where} sets FELIX_DEFAULTENDPOINTTOHOSTACTION from a reference the input does not resolve: read as Accept, as Calico's manifests and operator set it` : "not shown in the input: Accept, as Calico's manifests and operator set it (FELIX_DEFAULTENDPOINTTOHOSTACTION on calico-node)" };
+  return { nodes, others };
+}
+
+/** The action felix on node `name` applies (felixToHost). */
+export function hostActionOn(t: ToHost, name: string): HostAction {
+  return Object.hasOwn(t.nodes, name) ? t.nodes[name] : t.others;
 }

@@ -9,6 +9,7 @@ import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
+import type { CalicoFelix } from "./cni.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -33,6 +34,8 @@ export interface Inventory {
   mesh: MeshModel;
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): those that change answers. */
   ciliumAgent?: { where: string; allowLocalhost?: string };
+  /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
+  calicoFelix?: CalicoFelix;
 }
 
 export function emptyInventory(): Inventory {

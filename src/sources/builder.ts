@@ -18,11 +18,18 @@ export interface TemplatePod {
   pod: Omit<Endpoint, "id"> & { id?: number };
 }
 
+/** The state a front end keeps per load (InventoryBuilder.state): how to make it, and what to do once every object is read. */
+export interface StateKey<S> {
+  make(): S;
+  settle?(state: S, b: InventoryBuilder): void;
+}
+
 export class InventoryBuilder {
   readonly inv: Inventory = emptyInventory();
   private namespaceRefs = new Map<string, SourceRef | undefined>();
   private templates: TemplatePod[] = [];
   private deferred: (() => void)[] = [];
+  private states = new Map<StateKey<unknown>, unknown>();
   /** User-defined and secondary network definitions, and MultiNetworkPolicy targets (sources/networks.ts resolves them). */
   readonly networkDefinitions: NetworkDefinition[] = [];
   readonly policyTargets: PolicyTargets[] = [];
@@ -56,6 +63,18 @@ export class InventoryBuilder {
   /** Work that needs every object read first (resolving references between objects); runs in finish(). */
   defer(step: () => void): void {
     this.deferred.push(step);
+  }
+
+  /**
+   * A front end's state for this load (what it gathers across objects), made on first use; its
+   * `settle` runs once every object is read (as a deferred step).
+   */
+  state<S>(key: StateKey<S>): S {
+    if (this.states.has(key)) return this.states.get(key) as S;
+    const s = key.make();
+    this.states.set(key, s);
+    if (key.settle) this.defer(() => key.settle!(s, this));
+    return s;
   }
 
   finish(): Inventory {

@@ -15,7 +15,7 @@ import { CILIUM_CLUSTER_LABEL, clusterLabels, hasOwnNodePeer, type Action, type 
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import type { InventoryBuilder } from "./builder.js";
+import type { InventoryBuilder, StateKey } from "./builder.js";
 import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
 import { goBigInt } from "./kubeyaml.js";
 
@@ -41,16 +41,10 @@ interface CiliumState {
   nodeRules: Field[];
 }
 
-const states = new WeakMap<InventoryBuilder, CiliumState>();
+const CILIUM: StateKey<CiliumState> = { make: () => ({ clusterSelectors: [], nodeRules: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
-  let s = states.get(b);
-  if (!s) {
-    const state: CiliumState = s = { clusterSelectors: [], nodeRules: [] };
-    states.set(b, s);
-    b.defer(() => settle(state));
-  }
-  return s;
+  return b.state(CILIUM);
 }
 
 /** strconv.ParseBool, as the agent's options (viper) read a boolean. */

@@ -11,6 +11,7 @@ import { checkLabels, isPortName, portNameMessage, readChildPortNumber, readChil
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
+import { readFelixEnv } from "./calico/felix.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -464,6 +465,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true, src: ctx.ref, id: NO_ID,
       }, spec, annotations, md);
+      if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
     },

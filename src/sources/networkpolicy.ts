@@ -5,7 +5,7 @@ import { contains, type Cidr } from "../model/ip.js";
 import type { Inventory } from "../model/inventory.js";
 import type { Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
-import type { InventoryBuilder } from "./builder.js";
+import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING } from "../model/selector.js";
 import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
@@ -62,19 +62,16 @@ export function readPolicyTypes(spec: Field): Set<string> {
 }
 
 /** Per load, the steps waiting to know whether the input shows Cilium: one look (inputCnis) for every NetworkPolicy. */
-const ciliumSteps = new WeakMap<InventoryBuilder, ((cilium: InputCni) => void)[]>();
+const CILIUM_STEPS: StateKey<((cilium: InputCni) => void)[]> = {
+  make: () => [],
+  settle(steps, b) {
+    const cilium = inputCnis(b.inv).find((c) => c.family === "cilium");
+    if (cilium) for (const s of steps) s(cilium);
+  },
+};
 
 function whenCilium(b: InventoryBuilder, step: (cilium: InputCni) => void): void {
-  let steps = ciliumSteps.get(b);
-  if (!steps) {
-    const mine: ((cilium: InputCni) => void)[] = steps = [];
-    ciliumSteps.set(b, steps);
-    b.defer(() => {
-      const cilium = inputCnis(b.inv).find((c) => c.family === "cilium");
-      if (cilium) for (const s of mine) s(cilium);
-    });
-  }
-  steps.push(step);
+  b.state(CILIUM_STEPS).push(step);
 }
 
 /** A peer as read, with its field (underCilium). */

@@ -6,6 +6,7 @@ import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision } from "../engine/verdict.js";
 import { isSecondary, networkLabel } from "../model/networks.js";
+import type { HostAction } from "../model/cni.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
 
 export interface DecisionData {
@@ -83,15 +84,22 @@ function summarize(d: Decision, data: DecisionData): string {
       if (d.selecting.length === 0) return `allowed: no policy selects ${data.at} for ${d.direction} (Kubernetes default)`;
       return `allowed: no rule of ${d.selecting.map(describePolicy).join(", ")} matches${d.passed.length ? " after the Pass" : ""}, so nothing decided (Kubernetes default)`;
     case "unenforced":
-      return `allowed: ${data.at} is not subject to ${d.direction} policy`;
+      return `allowed: ${data.at} is not subject to ${d.direction} policy${d.toHost ? `; ${hostActionText(d.toHost)}` : ""}`;
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
     case "network":
       return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
         : `denied: ${data.at} is not on network ${networkLabel(d.network!)} (${isSecondary(d.network!) ? "a secondary network reaches only the pods attached to it" : "a primary user-defined network is isolated from the pod network and from other user-defined networks"})`;
     case "own-node":
+      if (d.toHost) return `denied: ${hostActionText(d.toHost)}`;
       return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=${d.ownNode?.mode ?? "allow"}: ${d.ownNode?.why ?? "as given"})`;
   }
+}
+
+/** What the node's felix does with a pod's traffic to its own host (Decision.toHost). */
+function hostActionText(h: HostAction): string {
+  const what = h.action === "Drop" ? "drops" : h.action === "Accept" ? "accepts" : "returns to the host's INPUT chain (its own rules, not in the input, decide: read as accepted)";
+  return `Calico's felix ${what} a pod's traffic to its own host once the pod's egress policy allowed it (DefaultEndpointToHostAction ${h.action}: ${h.why})`;
 }
 
 /** The readable account of one pair. */

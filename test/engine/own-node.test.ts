@@ -17,7 +17,7 @@ import { renderTable } from "../../src/targets/nftables/ruleset.js";
 import { pairData, pairText } from "../../src/targets/explain.js";
 import { evaluateQuery } from "../../src/engine/query.js";
 import { resolveEndpoint } from "../../src/engine/endpoints.js";
-import { DEFAULT_OPTIONS, type EngineOptions } from "../../src/engine/options.js";
+import { DEFAULT_OPTIONS, resolvedOptions, type EngineOptions } from "../../src/engine/options.js";
 import type { Party } from "../../src/engine/match.js";
 import { NftProgram } from "../nft-interpreter.js";
 import { cli, load, tempFiles } from "../helpers.js";
@@ -266,4 +266,109 @@ test("convert --verify and lint keep the input's own-node mode for the inventori
     const lint = await cli(["lint", "-f", dir, "-o", "json"]);
     assert.doesNotMatch(lint.out, /policy-redundant/);
   } finally { cleanup(); }
+});
+
+// Calico: felix's DefaultEndpointToHostAction decides a pod's traffic to its own host once the pod's
+// egress policy allowed it (felix rules/static.go filterWorkloadToHostChain: jump cali-from-wl-dispatch,
+// then the "Configured DefaultEndpointToHostAction" rule). Felix's own default is DROP (config_params.go
+// `oneof(DROP,RETURN,ACCEPT);DROP`); Calico's manifests and operator set ACCEPT through the calico-node
+// DaemonSet's environment, which felix reads before any FelixConfiguration (the `default` one, then
+// `node.NAME`). Junction read no such setting: pod -> own node was allowed whenever policy allowed it.
+const CALICO_GNP = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: log}\nspec: {selector: app == 'none', ingress: [{action: Allow}]}";
+const FELIX = (name: string, action: string, api = "projectcalico.org/v3") => `apiVersion: ${api}\nkind: FelixConfiguration\nmetadata: {name: ${name}}\nspec: {defaultEndpointToHostAction: ${action}}`;
+const CALICO_NODE = (env?: string) => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: calico-node}}, template: {metadata: {labels: {k8s-app: calico-node}}, spec: {hostNetwork: true, containers: [{name: calico-node, image: i${env ? `, env: [{name: DATASTORE_TYPE, value: kubernetes}, ${env}]` : ""}}]}}}`;
+
+test("Calico: felix's DefaultEndpointToHostAction Drop denies a pod's traffic to its own node and the host-network pods on it, after an allowing egress policy", () => {
+  const e = engineOf(cluster(CALICO_GNP, FELIX("default", "Drop")));
+  for (const to of ["node:n1", "hosts/agent", "ip:172.18.0.2"]) {
+    const v = evaluate(e, "x/web", to);
+    assert.equal(v.allowed, false, to);
+    assert.equal(v.egress.allowed, true, `${to}: no egress policy`);
+    assert.equal(v.ingress.by, "own-node");
+    assert.deepEqual(v.ingress.toHost, { action: "Drop", why: "FelixConfiguration default" });
+    assert.ok(v.warnings.some((w) => /with --own-node=allow it would be allowed/.test(w.message)), to);
+  }
+  for (const to of ["node:n2", "hosts/agent2", "x/other"]) assert.equal(evaluate(e, "x/web", to).allowed, true, `${to} is not web's own node`);
+  assert.equal(evaluate(e, "node:n1", "x/web").allowed, true, "the host reaches its pods (cali-OUTPUT does not police them)");
+  assert.equal(evaluate(e, "hosts/agent", "node:n1").allowed, true, "a host-network pod is the host's own traffic");
+  const r = evaluateQuery(e, resolve(e, "x/web"), resolve(e, "node:n1"), 10250);
+  assert.ok(r.ok);
+  const text = pairText(r.value.pairs[0], pairData(r.value.pairs[0], () => undefined));
+  assert.match(text, /denied: Calico's felix drops a pod's traffic to its own host once the pod's egress policy allowed it \(DefaultEndpointToHostAction Drop: FelixConfiguration default\)/);
+  // The flag overrides the input's data plane.
+  assert.equal(evaluate(engineOf(cluster(CALICO_GNP, FELIX("default", "Drop")), { ownNode: "ingress" }), "x/web", "node:n1").allowed, true);
+});
+
+test("Calico: felix reads its environment, then FelixConfiguration node.NAME, then default, then DROP; without any, Accept as the manifests set it", () => {
+  const at = (yaml: string, from: string, to: string) => evaluate(engineOf(cluster(CALICO_GNP, yaml)), from, to);
+  // Per node: n1 drops, n2 follows the global Accept.
+  const perNode = [FELIX("default", "Accept"), FELIX("node.n1", "drop", "crd.projectcalico.org/v1")].join("\n---\n");
+  assert.equal(at(perNode, "x/web", "node:n1").allowed, false);
+  assert.equal(at(perNode, "x/web", "node:n1").ingress.toHost?.why, "FelixConfiguration node.n1");
+  assert.equal(at(perNode, "x/other", "node:n2").allowed, true);
+  assert.equal(at(perNode, "x/other", "node:n2").ingress.toHost?.action, "Accept");
+  // The DaemonSet's variable (any case) comes first.
+  const env = [CALICO_NODE("{name: FELIX_DefaultEndpointToHostAction, value: ACCEPT}"), FELIX("default", "Drop")].join("\n---\n");
+  assert.equal(at(env, "x/web", "node:n1").allowed, true);
+  assert.match(at(env, "x/web", "node:n1").ingress.toHost?.why ?? "", /FELIX_DefaultEndpointToHostAction=ACCEPT in DaemonSet kube-system\/calico-node/);
+  const warned = load({ "c.yaml": cluster(CALICO_GNP, env) }).diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(warned, /spec\.defaultEndpointToHostAction: overridden: FELIX_DefaultEndpointToHostAction=ACCEPT in DaemonSet kube-system\/calico-node, which felix reads before any FelixConfiguration/);
+  // The DaemonSet without the variable: felix's default.
+  assert.equal(at(CALICO_NODE(), "x/web", "node:n1").allowed, false);
+  assert.match(at(CALICO_NODE(), "x/web", "node:n1").ingress.toHost?.why ?? "", /felix's default/);
+  assert.equal(at(CALICO_NODE("{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: ''}"), "x/web", "node:n1").allowed, false, "an empty value is ignored");
+  assert.equal(at(CALICO_NODE("{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: Return}"), "x/web", "node:n1").allowed, true);
+  // Nothing shown: Accept, said so.
+  const none = at("", "x/web", "node:n1");
+  assert.equal(none.allowed, true);
+  assert.match(none.ingress.toHost?.why ?? "", /not shown in the input: Accept, as Calico's manifests and operator set it/);
+  // A FelixConfiguration alone shows Calico; without the DaemonSet it is read as given, with a warning.
+  const alone = load({ "c.yaml": cluster(FELIX("default", "Drop")) });
+  assert.equal(new PolicyEngine(alone.inventory, DEFAULT_OPTIONS).ownNode.mode, "ingress");
+  assert.match(alone.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /Calico's manifests and operator set FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT on calico-node, which felix reads before any FelixConfiguration \(projectcalico\/calico#7398\)/);
+  // Return: the host's INPUT chain, read as accepted, with a warning.
+  const ret = load({ "c.yaml": cluster(CALICO_GNP, FELIX("default", "Return")) });
+  assert.match(ret.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /Return hands a pod's traffic to its own host to the host's INPUT chain/);
+  assert.equal(at(FELIX("default", "Return"), "x/web", "node:n1").allowed, true);
+});
+
+test("Calico: bad DefaultEndpointToHostAction values are refused where the API server and felix refuse them", () => {
+  const errors = (yaml: string) => load({ "c.yaml": yaml }).diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errors(FELIX("default", "Reject")), /^4 spec\.defaultEndpointToHostAction: "Reject" is not Drop, Accept or Return/);
+  assert.match(errors(CALICO_NODE("{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: maybe}")), /spec\.template\.spec\.containers\.0\.env\.1\.value: "maybe" is not DROP, RETURN or ACCEPT: felix refuses to start/);
+});
+
+test("Calico Drop: fast engine, connection lists and the reference agree (pods spread over nodes, nodes of both actions)", () => {
+  const owned = (owner: string, text: string) => text.replace("metadata: {", `metadata: {ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: u-${owner}, controller: true}], `);
+  const rs = (name: string, node: string, ip: string) => owned("api-7d9", pod("x", name, node, ip)).replace(`app: ${name}`, "app: api");
+  const spread = [rs("api-1", "n1", "10.0.1.5"), rs("api-2", "n2", "10.0.1.6"), rs("api-3", "n1", "10.0.1.7")];
+  for (const felix of [[FELIX("default", "Drop")], [FELIX("default", "Accept"), FELIX("node.n1", "Drop")], [CALICO_NODE()], [FELIX("node.n2", "Drop")]]) {
+    for (const extra of [[], spread, [DENY_ALL_X.replace("[Ingress, Egress]", "[Ingress]")]]) {
+      const e = engineOf(cluster(CALICO_GNP, ...felix, ...extra));
+      const ref = new PairwiseConnectivity(e), fast = new FastConnectivity(e);
+      const parties = [...e.inventory.endpoints.map((endpoint) => ({ endpoint })), party(e, "ip:172.18.0.2")];
+      for (const s of parties) for (const d of parties) {
+        assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${s.endpoint?.name} -> ${d.endpoint?.name}`);
+      }
+      const list = renderConnlist(connectionList(e.inventory, fast), "txt");
+      assert.equal(list, renderConnlist(connectionList(e.inventory, ref), "txt"), felix.join());
+      if (felix.length === 1 && felix[0] === FELIX("default", "Drop") && extra === spread) {
+        assert.doesNotMatch(list, /^x\/web\[Pod\] => hosts\/agent\[Pod\]/m);
+        assert.match(list, /^x\/web\[Pod\] => hosts\/agent2\[Pod\] : All Connections$/m);
+        assert.match(list, /^x\/api-7d9\[ReplicaSet\] => hosts\/agent\[Pod\] : All Connections$/m, "api-2 (n2) reaches n1's agent");
+      }
+    }
+  }
+});
+
+// convert --verify and lint build engines over derived inventories with the input's resolved own-node
+// choice: its reason (not "as given") and felix's action per node go with it.
+test("a resolved own-node choice keeps its reason and felix's action on derived inventories", () => {
+  const input = load({ "c.yaml": cluster(CALICO_GNP, FELIX("default", "Drop")) }).inventory;
+  const derived = { ...input, policies: [], calicoFelix: undefined };
+  const e = new PolicyEngine(derived, resolvedOptions(DEFAULT_OPTIONS, input));
+  assert.match(e.ownNode.why, /^Calico \(Calico GlobalNetworkPolicy log\)/);
+  assert.equal(evaluate(e, "x/web", "node:n1").allowed, false);
+  const again = new PolicyEngine(derived, e.options);
+  assert.equal(again.ownNode, e.ownNode, "an engine's options carry its choice");
 });

@@ -4,7 +4,7 @@ import { formatDiagnostic, formatPath } from "../../model/source.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { EXIT, InputError, UsageError, type Command } from "../command.js";
-import { INPUT_OPTIONS, filePaths, maxInputSize, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+import { INPUT_OPTIONS, filePaths, notes, readOptions, outputFormat, outputOption, printOutput } from "../inputs.js";
 
 /** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
 export function validationDocument(loaded: Loaded) {
@@ -31,8 +31,8 @@ export const validateCommand: Command = {
   run(values, _pos, io) {
     const paths = filePaths(values), cluster = clusterOf(values);
     if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH, or a cluster (--kubeconfig, --context, -A)");
-    const maxBytes = maxInputSize(values);
-    const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
+    const options = readOptions(values);
+    const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
     // Input that cannot be read at all (syntax, encoding, size) ends the command, each error with its file and line;
     // notes with an input- code (files skipped in a folder) do not.
     const unreadable = loaded.diagnostics.items.filter((d) => d.severity === "error" && d.code.startsWith("input-"));

@@ -7,7 +7,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { ALL_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
+import { ALL_CONNS, NO_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
 import type { Connectivity, GroupConns } from "../pairwise.js";
@@ -107,6 +107,7 @@ export class FastConnectivity implements Connectivity {
 
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
     const id = this.pairConns(cs, cd, this.ownSide(src.endpoint, dst, "egress"), this.ownSide(dst.endpoint, src, "ingress"));
     return this.conntable.get(id);

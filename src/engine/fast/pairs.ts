@@ -141,7 +141,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   total = 0;
   for (const g of groups) for (const p of g) parties[total++] = p;
   const classes = fc.classesFor(parties);
-  const members = membersByClass(groups, classes);
+  const members = membersByClass(groups, classes, fc.engine.dropsToHost ? dropKeys(fc) : undefined);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   const byClass: ClassMembers[] = [];
@@ -151,8 +151,9 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
       for (let j = 0; j < d.groups.length; j++) {
-        // A pair made only of an endpoint with itself is no pair.
-        if ((solo === undefined || solo !== d.solo[j]) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
+        // A pair made only of an endpoint with itself is no pair; nor one made only of pods and their
+        // own node whose felix drops their traffic to it (PolicyEngine.hostAction).
+        if ((solo === undefined || solo !== d.solo[j]) && (s.from === undefined || s.from[i] === undefined || s.from[i] !== d.node![j]) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
       }
     }
   }, near);
@@ -259,21 +260,43 @@ export class GroupPairs {
   }
 }
 
-/** Per class, the groups with parties in it, each with its one endpoint when all its parties there are that endpoint. */
-interface ClassMembers { groups: number[]; solo: (Endpoint | undefined)[] }
+/**
+ * Per class, the groups with parties in it, each with its one endpoint when all its parties there are
+ * that endpoint; with drop keys (some node's felix drops its pods' traffic to it), also the node all
+ * its parties there are pods of whose traffic to it is dropped (`from`), and the node they all act as (`node`).
+ */
+interface ClassMembers { groups: number[]; solo: (Endpoint | undefined)[]; from?: (string | undefined)[]; node?: (string | undefined)[] }
 
-function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[]): Map<number, ClassMembers> {
+/** A party's drop keys: the node its traffic to its own host is dropped at, the node it acts as. */
+type DropKeys = (p: Party) => [from: string | undefined, node: string | undefined];
+
+function dropKeys(fc: FastConnectivity): DropKeys {
+  const engine = fc.engine;
+  return (p) => {
+    const e = p.endpoint, node = engine.matcher.nodeOf(p)?.name;
+    const from = e?.nodeName !== undefined && node === undefined && engine.isSubjectable(e) && engine.dropsToHostOn(e.nodeName) ? e.nodeName : undefined;
+    return [from, node];
+  };
+}
+
+function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[], keys?: DropKeys): Map<number, ClassMembers> {
   const members = new Map<number, ClassMembers>();
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classes[next++];
       let m = members.get(c);
-      if (!m) { m = { groups: [], solo: [] }; members.set(c, m); }
+      if (!m) { m = keys ? { groups: [], solo: [], from: [], node: [] } : { groups: [], solo: [] }; members.set(c, m); }
       const last = m.groups.length - 1;
-      if (last >= 0 && m.groups[last] === g) { if (m.solo[last] !== p.endpoint) m.solo[last] = undefined; continue; }
+      const k = keys?.(p);
+      if (last >= 0 && m.groups[last] === g) {
+        if (m.solo[last] !== p.endpoint) m.solo[last] = undefined;
+        if (k) { if (m.from![last] !== k[0]) m.from![last] = undefined; if (m.node![last] !== k[1]) m.node![last] = undefined; }
+        continue;
+      }
       m.groups.push(g);
       m.solo.push(p.endpoint);
+      if (k) { m.from!.push(k[0]); m.node!.push(k[1]); }
     }
   });
   return members;
@@ -297,10 +320,14 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
   // Parties (by place) that act as a node.
   const actsAsNode = new Uint8Array(classOf.length);
+  // Only the parties of node-like classes can act as a node (a class's members agree on it: its key
+  // holds the kind and whether it acts as its node, classes.ts): the others' endpoints are not read.
+  const classes = fc.classes.list;
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++];
+      if (!classes[c].nodeLike) continue;
       const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
       actsAsNode[next - 1] = 1;
@@ -313,8 +340,10 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   if (!sides.size) return;
   // Nodes whose bunches are of the same kinds get the same number.
   const sigs = new Map<string, number>(), sigOf = new Map<string, number>();
+  const drops = fc.engine.dropsToHost;
   for (const [node, bunches] of sides) {
-    const key = bunches.map((b) => b.kind).join(",");
+    // (A node whose felix drops its pods' traffic to it is of another kind: their egress pairs are none.)
+    const key = bunches.map((b) => b.kind).join(",") + (drops && fc.engine.dropsToHostOn(node) ? "!" : "");
     let sig = sigs.get(key);
     if (sig === undefined) sigs.set(key, sig = sigs.size);
     sigOf.set(node, sig);
@@ -385,7 +414,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
           visited.add(key);
         }
         visit(n.group, n.cls, g, c, true);
-        visit(g, c, n.group, n.cls, false);
+        if (!drops || !fc.engine.dropsToHostOn(node!)) visit(g, c, n.group, n.cls, false);
       }
     }
   });

@@ -12,13 +12,14 @@
 
 import { selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
-import type { InventoryBuilder } from "../builder.js";
+import type { InventoryBuilder, StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import type { Cidr } from "../../model/ip.js";
+import { felixFrontEnds } from "./felix.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
 const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
@@ -33,19 +34,12 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 interface CalicoPolicy { policies: Policy[]; name: string; tier: string; order?: number; tierField: Field }
-interface CalicoState { b: InventoryBuilder; policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
+interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
-const states = new WeakMap<InventoryBuilder, CalicoState>();
+const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
 
 function stateOf(b: InventoryBuilder): CalicoState {
-  let s = states.get(b);
-  if (!s) {
-    s = { b, policies: [], tiers: new Map() };
-    states.set(b, s);
-    const state = s;
-    b.defer(() => placeTiers(state));
-  }
-  return s;
+  return b.state(CALICO);
 }
 
 function readOrder(f: Field): number | undefined {
@@ -135,7 +129,7 @@ const tierFrontEnd: FrontEnd = {
 };
 
 /** Once every Calico object is read: each policy's tier decides its model tier and priority. */
-function placeTiers(state: CalicoState): void {
+function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
   const tiers = new Map<string, TierDef>(Object.entries(BUILTIN_TIERS));
   for (const [name, def] of state.tiers) tiers.set(name, def);
   const order = [...tiers.keys()].sort((a, b) => tiers.get(a)!.order - tiers.get(b)!.order || (a < b ? -1 : 1));
@@ -145,7 +139,7 @@ function placeTiers(state: CalicoState): void {
   // kube-baseline: when there are some, a tier ordered before them ranks before every priority
   // (0-1000) they use, one after them after. Without them, ranks start at 0 (the common API's
   // priorities are not negative).
-  const withApi = (tier: Tier) => state.b.inv.policies.some((p) => p.tier === tier && ADMIN_API_KINDS.includes(p.kind));
+  const withApi = (tier: Tier) => builder.inv.policies.some((p) => p.tier === tier && ADMIN_API_KINDS.includes(p.kind));
   const api = { admin: withApi("admin"), baseline: withApi("baseline") };
   const base = (i: number, tier: "admin" | "baseline") => (!api[tier] ? 0 : i < order.indexOf(`kube-${tier}`) ? -1_000_000 : 1001);
   for (const [i, name] of order.entries()) {
@@ -160,7 +154,7 @@ function placeTiers(state: CalicoState): void {
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
     const end = tier === "namespace" ? Number.MAX_VALUE : base(i, tier) + rank[tier]++;
-    for (const m of members) for (const p of m.policies) state.b.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
+    for (const m of members) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
@@ -224,5 +218,5 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
 
 export const calicoFrontEnds: FrontEnd[] = [
   policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
-  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"),
+  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds,
 ];
