@@ -108,7 +108,11 @@ export class MeshEngine {
   private byRoute = new Map<Route, MeshRouteState>();
   /** Service port + route namespace → the routes bound there (after kind conflicts), by the Gateway API's reading of the parentRefs. */
   private bound = new Map<string, MeshRouteState[]>();
-  /** The same by Istio's and Linkerd's reading (ServiceParent.proxyPorts). */
+  /**
+   * The same by Istio's reading (ServiceParent.proxyPorts), where only GRPCRoutes take a port from
+   * HTTPRoutes: TCPRoutes and TLSRoutes are read by other filter chains of the sidecar (mesh/route.ts
+   * istioChain), whatever HTTP routes are bound.
+   */
   private proxyBound = new Map<string, MeshRouteState[]>();
   /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
   private bindings = new Map<string, Binding[]>();
@@ -235,7 +239,7 @@ export class MeshEngine {
       }
     }
     this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
-    this.proxyBound = byKind(this.bindings);
+    this.proxyBound = byKind(this.bindings, undefined, HTTP_MESH_KINDS);
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
@@ -271,13 +275,18 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   if (list) list.push(value); else map.set(key, [value]);
 }
 
-/** Per Service port and route namespace, the routes of the most specific kind bound there (MESH_ROUTE_KINDS); `lost` hears of the other bindings. */
-function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Binding) => void): Map<string, MeshRouteState[]> {
+/**
+ * Per Service port and route namespace, the routes of the most specific kind bound there (of
+ * `competing`, MESH_ROUTE_KINDS by default; the routes of other kinds all stay); `lost` hears of the
+ * bindings that lose.
+ */
+function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Binding) => void, competing: readonly RouteKind[] = MESH_ROUTE_KINDS): Map<string, MeshRouteState[]> {
   const out = new Map<string, MeshRouteState[]>();
   for (const [k, list] of bindings) {
-    const kind = MESH_ROUTE_KINDS.find((kd) => list.some((b) => b.state.route.kind === kd));
-    if (lost) for (const b of list) if (b.state.route.kind !== kind) lost(b);
-    out.set(k, [...new Set(list.filter((b) => b.state.route.kind === kind).map((b) => b.state))]);
+    const kind = competing.find((kd) => list.some((b) => b.state.route.kind === kd));
+    const keeps = (b: Binding) => b.state.route.kind === kind || !competing.includes(b.state.route.kind);
+    if (lost) for (const b of list) if (!keeps(b)) lost(b);
+    out.set(k, [...new Set(list.filter(keeps).map((b) => b.state))]);
   }
   return out;
 }
