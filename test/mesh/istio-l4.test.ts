@@ -69,3 +69,10 @@ test("consumer TCPRoutes replace the producer's for their namespace; a client of
   const gamma = CLUSTER + STORE + l4("shop", "prod", "TCPRoute", STORE_PARENT(), to("api", 80));
   assert.equal(one(gamma, "web/client", "tcp://store.shop:6379", tcp()).backend, "shop/store");
 });
+
+test("HTTPRoutes on a port Istio reads as TCP do not apply to an Istio client's HTTP request: it goes to the Service, and the answer says why", () => {
+  const yaml = cluster() + meshRoute("shop", "h", STORE_PARENT(6379), `  rules: [{backendRefs: [${to("api", 80)}]}]`);
+  const a = one(yaml, "web/client", "http://store.shop:6379/x");
+  assert.deepEqual([a.route, a.backend, a.status], [undefined, "shop/store", 200]);
+  assert.match(a.reason, /reads Service shop\/store port 6379 as TCP \(port name tcp-redis\): the HTTP route bound there does not apply, and no TCPRoute is bound/);
+});

@@ -208,10 +208,15 @@ export function istioChain(sp: ServicePort, req: RouteRequest): "tcp" | "tls" | 
 }
 
 /** An Istio client's TCP or TLS connection to a Service port: the TCPRoutes or TLSRoutes bound there for it (ISTIO_L4); undefined when none. */
-function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const bound = mesh.routesFor(s, sp, clientNamespace, "proxy", [kind]);
-  if (!bound) return undefined;
+  if (!bound) {
+    const http = mesh.routesFor(s, sp, clientNamespace, "proxy");
+    const how = istioPortProtocol(sp) === "auto" && !istioTlsPort(sp) ? `Istio's sidecar sniffs ${servicePlace(s, sp)} and the connection is not HTTP`
+      : `Istio's sidecar reads ${servicePlace(s, sp)} as ${chain === "tls" ? "TLS" : "TCP"} (${sp.appProtocol !== undefined ? `appProtocol ${sp.appProtocol}` : `port name ${sp.name ?? ""}`})`;
+    return http && { unrouted: `${how}: ${http.routes.length === 1 ? "the HTTP route bound there does" : "the HTTP routes bound there do"} not apply, and no ${kind} is bound` };
+  }
   const routes = [...bound.routes].sort((a, b) => compareAge(a.state.route, b.state.route) || a.state.route.name.localeCompare(b.state.route.name));
   meshL4({ kind: "service", service: s, port: sp }, kind, routes.map((r) => r.state), req, res, ISTIO_L4);
   return { ...bound, routes };
