@@ -17,7 +17,7 @@ kind: Service
 metadata: {name: store, namespace: shop}
 spec: {selector: {app: api, version: v1}, clusterIP: 10.96.0.30, ports: [{name: tcp-redis, port: 6379, targetPort: 8080}, {name: tls, port: 8443, targetPort: 8080}, {name: sniffed, port: 9000, targetPort: 8080}]}
 `;
-const cluster = (proxy = "istio-proxy") => withProxy(proxy, ["web", "ops"]) + STORE;
+const cluster = (proxy = "istio-proxy") => withProxy(proxy, ["web", "ops", "shop"]) + STORE;
 const STORE_PARENT = (port?: number) => `{group: '', kind: Service, name: store${port ? `, port: ${port}` : ""}}`;
 const to = (svc: string, port: number, weight = 1) => `{name: ${svc}, namespace: shop, port: ${port}, weight: ${weight}}`;
 const l4 = (ns: string, name: string, kind: "TCPRoute" | "TLSRoute", parents: string, backends: string, extra = "") =>
@@ -63,9 +63,15 @@ test("an Istio TCPRoute rule without weight fails the connection (pilot sends it
   assert.equal(one(yaml("istio-proxy"), "web/client", "tcp://store.shop:6379", tcp()).connection, "failed");
 });
 
-test("consumer TCPRoutes replace the producer's for their namespace; a client of no visible mesh sends TCP to the Service", () => {
-  const yaml = cluster() + l4("shop", "prod", "TCPRoute", STORE_PARENT(), to("api", 80)) + l4("web", "mine", "TCPRoute", `{group: '', kind: Service, name: store, namespace: shop}`, to("api-v2", 80));
-  assert.deepEqual([one(yaml, "web/client", "tcp://store.shop:6379", tcp()).route, one(yaml, "ops/client", "tcp://store.shop:6379", tcp()).route], ["TCPRoute web/mine", "TCPRoute shop/prod"]);
+test("TCPRoutes of the client's namespace come first; then every namespace's by age, another namespace's consumer route included (pilot reads the host's VirtualServices of every namespace for TCP: istio#46146); a client of no visible mesh sends TCP to the Service", () => {
+  const prod = aged(l4("shop", "prod", "TCPRoute", STORE_PARENT(), to("api", 80)), "2024-06-01T00:00:00Z");
+  const mine = aged(l4("web", "mine", "TCPRoute", `{group: '', kind: Service, name: store, namespace: shop}`, to("api-v2", 80)), "2024-01-01T00:00:00Z");
+  const yaml = cluster() + prod + mine;
+  const web = one(yaml, "web/client", "tcp://store.shop:6379", tcp());
+  assert.deepEqual([web.route, web.routeRole], ["TCPRoute web/mine", "consumer"]);
+  assert.equal(one(yaml, "ops/client", "tcp://store.shop:6379", tcp()).route, "TCPRoute web/mine", "older than the producer's, and not filtered by namespace");
+  assert.equal(one(cluster() + prod + mine.replace("2024-01-01", "2025-01-01"), "ops/client", "tcp://store.shop:6379", tcp()).route, "TCPRoute shop/prod");
+  assert.equal(one(yaml, "shop/client", "tcp://store.shop:6379", tcp()).route, "TCPRoute shop/prod", "the Service namespace's client: its own namespace's routes first");
   const gamma = CLUSTER + STORE + l4("shop", "prod", "TCPRoute", STORE_PARENT(), to("api", 80));
   assert.equal(one(gamma, "web/client", "tcp://store.shop:6379", tcp()).backend, "shop/store");
 });

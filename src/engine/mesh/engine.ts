@@ -114,6 +114,8 @@ export class MeshEngine {
    * istioChain), whatever HTTP routes are bound.
    */
   private proxyBound = new Map<string, MeshRouteState[]>();
+  /** Service port (no route namespace) → proxyBound's routes of every namespace (istioRoutesAt). */
+  private proxyAt = new Map<string, MeshRouteState[]>();
   /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
   private bindings = new Map<string, Binding[]>();
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
@@ -154,6 +156,18 @@ export class MeshEngine {
     if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
     const producer = read(bound.get(portKey(service, port, service.namespace)));
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
+  }
+
+  /**
+   * Every route of `kinds` bound to the Service port by Istio's reading, whatever its namespace: an
+   * Istio sidecar's TCP and TLS filter chains read the VirtualServices of every namespace for the
+   * Service's host (pilot/pkg/networking/core/listener.go buildSidecarOutboundTCPListenerOpts:
+   * getConfigsForHost("", ...), "Do not filter namespace for now", istio#46146), where its HTTP routes
+   * keep only the client's and the Service's namespaces (route/route.go
+   * buildSidecarVirtualHostsForVirtualService). mesh/route.ts orders them.
+   */
+  istioRoutesAt(service: Service, port: ServicePort, kinds: readonly RouteKind[]): MeshRouteState[] {
+    return (this.proxyAt.get(`${service.namespace}/${service.name}:${port.port}`) ?? []).filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
   }
 
   /**
@@ -240,6 +254,7 @@ export class MeshEngine {
     }
     this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
     this.proxyBound = byKind(this.bindings, undefined, HTTP_MESH_KINDS);
+    for (const [k, states] of this.proxyBound) for (const s of states) pushTo(this.proxyAt, k.slice(0, k.lastIndexOf("|")), s);
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {

@@ -183,8 +183,9 @@ const LINKERD_L4: L4Reader = {
 
 /**
  * Istio's sidecar (pilot/pkg/networking/core/tls.go): buildSidecarOutboundTCPFilterChainOpts takes the
- * first `tcp` route of the Service's VirtualServices (the client namespace's Gateway API routes first,
- * then by creation time, push_context.go VirtualServicesForGateway); buildSidecarOutboundTLSFilterChainOpts
+ * first `tcp` route of the Service's VirtualServices of every namespace (MeshEngine.istioRoutesAt: a
+ * consumer route of another namespace included), the client namespace's Gateway API routes first, then
+ * by creation time (push_context.go VirtualServicesForGateway); buildSidecarOutboundTLSFilterChainOpts
  * one filter chain per SNI match, a route's `hostnames` or, without them, the Service's name
  * (route_collections.go augmentTLSPortMatch: the parent hosts), Envoy taking the most specific name;
  * conversion.go convertTCPRoute / convertTLSRoute send a rule without weight to a zero-weight
@@ -210,16 +211,20 @@ export function istioChain(sp: ServicePort, req: RouteRequest): "tcp" | "tls" | 
 /** An Istio client's TCP or TLS connection to a Service port: the TCPRoutes or TLSRoutes bound there for it (ISTIO_L4); undefined when none. */
 function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
-  const bound = mesh.routesFor(s, sp, clientNamespace, "proxy", [kind]);
-  if (!bound) {
+  const all = mesh.istioRoutesAt(s, sp, [kind]);
+  if (!all.length) {
     const http = mesh.routesFor(s, sp, clientNamespace, "proxy");
     const how = istioPortProtocol(sp) === "auto" && !istioTlsPort(sp) ? `Istio's sidecar sniffs ${servicePlace(s, sp)} and the connection is not HTTP`
       : `Istio's sidecar reads ${servicePlace(s, sp)} as ${chain === "tls" ? "TLS" : "TCP"} (${sp.appProtocol !== undefined ? `appProtocol ${sp.appProtocol}` : `port name ${sp.name ?? ""}`})`;
     return http && { unrouted: `${how}: ${http.routes.length === 1 ? "the HTTP route bound there does" : "the HTTP routes bound there do"} not apply, and no ${kind} is bound` };
   }
-  const routes = [...bound.routes].sort((a, b) => compareAge(a.state.route, b.state.route) || a.state.route.name.localeCompare(b.state.route.name));
-  meshL4({ kind: "service", service: s, port: sp }, kind, routes.map((r) => r.state), req, res, ISTIO_L4);
-  return { ...bound, routes };
+  // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
+  // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
+  const order = (a: MeshRouteState, b: MeshRouteState) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name) || a.route.namespace.localeCompare(b.route.namespace);
+  const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
+  meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
+  const chosen = routes.find((r) => routeKey(r.route) === res.route)?.route.namespace ?? s.namespace;
+  return { role: chosen === s.namespace ? "producer" : "consumer", namespace: chosen, routes: routes.map(routable) };
 }
 
 /**
