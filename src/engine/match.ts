@@ -93,7 +93,12 @@ export class Matcher {
     };
   }
 
-  peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
+  /**
+   * Whether `peer` matches `remote`, for a rule of `local` (the endpoint the rule is evaluated for:
+   * its own node is what own-node and remote-node are relative to; without it, `remote` is taken not
+   * to be its own node, as the connectivity engine's classes read them).
+   */
+  peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined, local?: Endpoint): boolean {
     // A peer limited to one IP family (a Calico rule's ipVersion): felix renders the rule into that
     // family's table only (rules/policy.go FilterRuleToIPVersion).
     if (peer.kind !== "cidr" && peer.kind !== "domains" && peer.family !== undefined && remoteAddress?.family !== peer.family) return false;
@@ -115,8 +120,9 @@ export class Matcher {
         // Domain names are resolved at run time by the data plane; an address flow cannot match them.
         return false;
       case "own-node":
-        // Relative to the rule's subject: PolicyEngine.ruleMatches asks isOwnNode; no party is it alone.
-        return false;
+        return local !== undefined && this.isOwnNode(local, remote);
+      case "remote-node":
+        return this.nodeOf(remote) !== undefined && !(local !== undefined && this.isOwnNode(local, remote));
     }
   }
 }

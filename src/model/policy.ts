@@ -86,10 +86,11 @@ export type Peer =
   | { kind: "domains"; names: readonly string[] }
   /**
    * The rule's subject's own node (Cilium's host entity: the node, and host-network pods acting as
-   * it), relative to the endpoint the rule is evaluated for. Only in allow rules of the Namespace tier
-   * (the connectivity engine matches it there, for a pod and its own node: fast/rows.ts).
+   * it), relative to the endpoint the rule is evaluated for (Matcher.peerMatches' `local`).
    */
-  | { kind: "own-node"; family?: Family };
+  | { kind: "own-node"; family?: Family }
+  /** Every node but the rule's subject's own (Cilium's remote-node entity), and host-network pods acting as them: relative as own-node. */
+  | { kind: "remote-node"; family?: Family };
 
 export interface Rule {
   /** Position in the policy's list for this direction. */
@@ -146,6 +147,11 @@ export interface Policy {
 
 export function policyName(p: Policy): string {
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
+}
+
+/** Whether a peer's meaning depends on the endpoint the rule is evaluated for (own-node, remote-node). */
+export function subjectRelative(p: Peer): boolean {
+  return p.kind === "own-node" || p.kind === "remote-node";
 }
 
 /** Whether a rule has an own-node peer (Cilium's host entity). */

@@ -11,7 +11,7 @@ import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../mod
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import { CILIUM_CLUSTER_LABEL, clusterLabels, hasOwnNodePeer, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -195,7 +195,7 @@ function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
 }
 
 /** Entities into `peers` (pkg/policy/api/entity.go EntitySelectorMapping); false for `all` (every peer). */
-function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
+function entityPeers(f: Field, scope: Scope, peers: Peer[]): boolean {
   const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
   if (names.includes("all")) return false;
   const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
@@ -213,14 +213,10 @@ function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext,
         break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
-        // The host (reserved:host) is the endpoint's own node, and host-network pods on it: an allow
-        // of it is the own-node peer. A deny of it, and remote-node alone (every node but the
-        // endpoint's own), would take connections away from a pod's pairs with its own node or
-        // other nodes alone, which the connectivity engine's classes cannot tell apart: refused.
-        if (n === "host" && action === "allow") { peers.push({ kind: "own-node" }); break; }
-        f.get(i).error("unsupported", n === "host"
-          ? "a deny of the host entity (the endpoint's own node) cannot be expressed: deny every node with host and remote-node together, or the nodes by label (toNodes/fromNodes)"
-          : "the remote-node entity alone (every node but the endpoint's own) cannot be expressed: host and remote-node together are every node; or select the nodes by label (toNodes/fromNodes)");
+        // The host (reserved:host) is the endpoint's own node, and host-network pods on it (the node
+        // manager's nodeIdentityLabels: the local node is reserved:host, every other reserved:remote-node):
+        // peers relative to the endpoint the rule is evaluated for, in allow and deny rules alike.
+        peers.push({ kind: n === "host" ? "own-node" : "remote-node" });
         break;
       default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
@@ -245,7 +241,7 @@ function cidrSetPeers(f: Field): Peer[] {
 }
 
 /** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
-function readPeers(r: Field, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Peer[] | undefined {
+function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
   const peers: Peer[] = [];
@@ -259,7 +255,7 @@ function readPeers(r: Field, d: Direction, action: Action, scope: Scope, ctx: Ob
       for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
     }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
-    else if (!entityPeers(v, d, action, ctx, scope, peers)) return undefined;
+    else if (!entityPeers(v, scope, peers)) return undefined;
   }
   return peers;
 }
@@ -379,14 +375,14 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
   });
 }
 
-function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Rule[] {
+function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope): Rule[] {
   return (spec.get(key).list() ?? []).flatMap((r, index) => {
     r.object(true);
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
     const empty = r.keys().length === 0;
-    const peers = empty ? [] : readPeers(r, d, action, scope, ctx);
+    const peers = empty ? [] : readPeers(r, d, scope);
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
     // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").
@@ -431,17 +427,6 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
-/**
- * The host entity (an own-node peer) in an allow rule of a direction enableDefaultDeny leaves open:
- * those rules allow without isolating (the Admin tier, after the denies), where the connectivity
- * engine matches no own-node peer: refused, and left out under --lenient.
- */
-function withoutOwnNode(r: Rule, f: Field): Rule {
-  if (!hasOwnNodePeer(r)) return r;
-  f.error("unsupported", "the host entity in an allow rule with enableDefaultDeny false cannot be expressed (such rules allow without isolating, and the own-node peer is matched only where rules isolate); drop enableDefaultDeny, or allow host and remote-node together");
-  return { ...r, peers: r.peers.filter((p) => p.kind !== "own-node") };
-}
-
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
   if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
@@ -449,15 +434,15 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
   const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };
   for (const d of ["ingress", "egress"] as const) {
-    const allows = readRules(spec, d, d, "allow", scope, ctx);
-    const denies = readRules(spec, `${d}Deny`, d, "deny", scope, ctx);
+    const allows = readRules(spec, d, d, "allow", scope);
+    const denies = readRules(spec, `${d}Deny`, d, "deny", scope);
     // pkg/policy/repository.go: a direction is enforced when a selecting rule has a non-empty
     // ingress or ingressDeny list (`ingress: []` is none), and isolates unless enableDefaultDeny says no.
     const hasSection = (spec.get(d).list() ?? []).length > 0 || (spec.get(`${d}Deny`).list() ?? []).length > 0;
     const defaultDeny = hasSection && (spec.get("enableDefaultDeny").get(d).bool() ?? true);
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
-    else if (allows.length) parts.open[d] = allows.map((r) => withoutOwnNode(r, spec.get("enableDefaultDeny").get(d)));
+    else if (allows.length) parts.open[d] = allows;
   }
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }

@@ -13,7 +13,7 @@ import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
 import { escapeRegex } from "../model/regex.js";
-import { checkPeerFamily, problemFrom, Unsupported, type Problem } from "./problems.js";
+import { checkPeerFamily, problemFrom, subjectRelativePeer, Unsupported, type Problem } from "./problems.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -55,7 +55,7 @@ function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string
     case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
     case "nodes": return { nodes: toK8sSelector(peer.selector) };
     case "domains": return { domains: [...peer.names] };
-    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which the common API cannot name", ["Cilium"]);
+    case "own-node": case "remote-node": throw subjectRelativePeer(peer, "the common API");
   }
 }
 

@@ -250,7 +250,8 @@ export class ClassSets {
     switch (peer.kind) {
       case "endpoints": return this.selectorCandidates(peer.selector);
       case "cidr": return this.cidrCandidates([peer]);
-      case "nodes": return this.classes.nodeLike;
+      case "nodes": case "remote-node": return this.classes.nodeLike;
+      case "own-node": return [];
       case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
       case "domains": return [];
       default: return undefined;
