@@ -64,7 +64,8 @@ export interface EndpointSelector {
  * - endpoints: pods and/or Workloads picked by an EndpointSelector;
  * - cidr: an address in `cidr` and in none of `except` (pod and node addresses included, as
  *   NetworkPolicy ipBlock does), or with `outside` only addresses that are no pod's or node's
- *   (Cilium's CIDR rules and `world`);
+ *   (Cilium's CIDR rules and `world`), with `outside` and `nodes` no pod's (Cilium's CIDR rules
+ *   under the agent's policy-cidr-match-mode nodes; a host-network pod acting as its node is the node);
  * - nodes: a node (or a host-network pod under hostNetwork=node) whose labels match;
  * - networks: an address inside a junction Network whose labels match;
  * - domains: DNS names, resolved by the data plane at run time (an address flow never matches).
@@ -80,7 +81,7 @@ export interface EndpointSelector {
  */
 export type Peer =
   | { kind: "endpoints"; selector: EndpointSelector; family?: Family }
-  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
+  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; nodes?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
   | { kind: "networks"; selector: LabelSelector; family?: Family }
   | { kind: "domains"; names: readonly string[] }

@@ -51,7 +51,9 @@ function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string
       // An endpoint peer needs a field; without namespaces it means the policy's own namespace, or anywhere.
       return Object.keys(f).length ? f : { workloads: {} };
     }
-    case "cidr": return { cidrs: [peer.cidr.text], ...(peer.except.length ? { except: peer.except.map((c) => c.text) } : {}), ...(peer.outside ? { outside: true } : {}) };
+    case "cidr":
+      if (peer.outside && peer.nodes) throw new Unsupported("CIDR of outside and node addresses", `${peer.cidr.text} matches node addresses and those outside the cluster, not pods' (Cilium's policy-cidr-match-mode nodes); the common API's outside leaves nodes out too`, ["Cilium"]);
+      return { cidrs: [peer.cidr.text], ...(peer.except.length ? { except: peer.except.map((c) => c.text) } : {}), ...(peer.outside ? { outside: true } : {}) };
     case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
     case "nodes": return { nodes: toK8sSelector(peer.selector) };
     case "domains": return { domains: [...peer.names] };

@@ -72,10 +72,11 @@ export class PeerResolver {
     return this.owners.filter((o) => this.engine.matcher.peerMatches(peer, this.party(o), o.address, e)).map((o) => point(o.address));
   }
 
-  private cluster?: AddressRange[];
-  private clusterAddresses(): AddressRange[] {
-    this.cluster ??= this.owners.filter((o) => this.engine.matcher.isClusterParty(this.party(o), o.address)).map((o) => point(o.address));
-    return this.cluster;
+  private cluster: (AddressRange[] | undefined)[] = [];
+  private clusterAddresses(podsOnly = false): AddressRange[] {
+    const i = podsOnly ? 1 : 0;
+    this.cluster[i] ??= this.owners.filter((o) => this.engine.matcher.isClusterParty(this.party(o), o.address, undefined, podsOnly)).map((o) => point(o.address));
+    return this.cluster[i]!;
   }
 
   private party(o: AddressOwner): Party {
@@ -87,8 +88,8 @@ export class PeerResolver {
     switch (peer.kind) {
       case "cidr": {
         const ranges = subtractRanges(peer.cidr, peer.except);
-        // outside: only addresses no pod or node owns (Cilium's CIDR and world semantics).
-        return peer.outside ? ranges.flatMap((r) => subtractRanges(r, this.clusterAddresses())) : ranges;
+        // outside: only addresses no pod or node owns (Cilium's CIDR and world semantics); with nodes, no pod.
+        return peer.outside ? ranges.flatMap((r) => subtractRanges(r, this.clusterAddresses(peer.nodes))) : ranges;
       }
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
