@@ -69,7 +69,7 @@ async function measure(size: string, spec: (typeof SIZES)[string], dir: string, 
   let inv!: Inventory;
   const loads: Record<string, number[]> = { yaml: [], json: [] };
   for (let r = 0; r < runs; r++) {
-    for (const f of ["yaml", "json"] as const) loads[f].push(await time(() => { inv = loadPaths([join(dir, f)]).inventory; }));
+    for (const f of ["yaml", "json"] as const) loads[f].push(await time(() => { inv = loadPaths([join(dir, f)], undefined, { recursive: true }).inventory; }));
   }
   log(`${size}: loaded`);
   add("load (YAML)", ms(median(loads.yaml)));

@@ -83,7 +83,7 @@ export const flowsSuite: Suite = {
       log(`generating ${pods} pods`);
       writeCluster(join(dir, "cluster"), { pods, namespaces: Math.max(4, pods / 100), policies: pods / 10, seed: 1 }, "yaml");
       policiesOnly(join(dir, "cluster"), join(dir, "policies"));
-      const inv = loadPaths([join(dir, "cluster")]).inventory;
+      const inv = loadPaths([join(dir, "cluster")], undefined, { recursive: true }).inventory;
       log(`generating ${records} flow records and a day of churn`);
       const history = writer(join(dir, "history.jsonl")), flows = writer(join(dir, "flows.log"));
       history.write(formatHistoryHeader());
@@ -95,7 +95,7 @@ export const flowsSuite: Suite = {
       const base = ["flows", "--history", join(dir, "history.jsonl"), "--flows", join(dir, "flows.log"), "-o", "json"];
       const plain = measure(base, heapMiB);
       log("attributing and judging");
-      const judged = measure([...base, "-f", join(dir, "policies")], heapMiB);
+      const judged = measure([...base, "-f", join(dir, "policies"), "-R"], heapMiB);
       // Records per second of wall time, and per CPU-second (the figure a loaded machine does not move much).
       const rate = (x: { ms: number; cpuMs: number }) => `${Math.round(records / (x.ms / 1000)).toLocaleString("en-US")} records/s (${Math.round(records / (x.cpuMs / 1000)).toLocaleString("en-US")} per CPU-second, CPU ${ms(x.cpuMs)})`;
       return {

@@ -7,6 +7,6 @@ import { FastConnectivity } from "../src/engine/fast/connectivity.js";
 import { connectionList } from "../src/analyze/connlist.js";
 import { renderConnlist } from "../src/targets/connlist.js";
 
-const { inventory } = loadPaths([process.argv[2]]);
+const { inventory } = loadPaths([process.argv[2]], undefined, { recursive: true });
 const text = renderConnlist(connectionList(inventory, new FastConnectivity(new PolicyEngine(inventory))), "txt");
 process.send!({ maxRSS: process.resourceUsage().maxRSS * 1024, lines: text.length });

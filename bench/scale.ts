@@ -69,7 +69,7 @@ async function measure(size: string, spec: (typeof SIZES)[string], dir: string, 
   }
   notes.push(`the JSON and YAML dumps give ${digests.size === 1 ? "byte-identical" : "DIFFERENT"} list -o json output`);
   if (digests.size !== 1) throw new Error("list -o json differs between the JSON and the YAML dump");
-  const inv = loadPaths([join(dir, "json")]).inventory;
+  const inv = loadPaths([join(dir, "json")], undefined, { recursive: true }).inventory;
   const engineTimes: number[] = [], engineCpu: number[] = [];
   let fast!: FastConnectivity;
   for (let r = 0; r < runs; r++) {
@@ -105,7 +105,7 @@ function floorRun(data: string, format: string, scratch: string): Promise<Proces
 
 /** `junction list -f DIR -o json`, its output written to a file (and digested, to compare). */
 async function listRun(data: string, scratch: string): Promise<ProcessRun> {
-  const run = await timedProcess("e2e.js", ["list", "-f", data, "-o", "json"], scratch, true);
+  const run = await timedProcess("e2e.js", ["list", "-f", data, "-R", "-o", "json"], scratch, true);
   const out = join(scratch, "out.json");
   run.digest = createHash("sha256").update(readFileSync(out)).digest("hex");
   rmSync(out);

@@ -9,7 +9,7 @@ import { validateObject } from "../src/sources/schema/validate.js";
 /** Milliseconds spent validating every object of `dir` against its schema. */
 export function schemaValidationTime(dir: string): number {
   const diags = new Diagnostics();
-  const objects = readInputs([dir], diags).flatMap((f) => splitObjects(f, diags));
+  const objects = readInputs([dir], diags, undefined, { recursive: true }).flatMap((f) => splitObjects(f, diags));
   const t = performance.now();
   for (const o of objects) validateObject(o, diags);
   return performance.now() - t;

@@ -12,7 +12,7 @@ import { CHANGE_KINDS, percentile, runStream, type ChangeKind } from "./stream.j
 
 const [dir, count = "10000", seedText = "5"] = process.argv.slice(2);
 if (!dir) { console.error("usage: stream-run DIR [N] [SEED]"); process.exit(2); }
-const inv = loadPaths([dir]).inventory;
+const inv = loadPaths([dir], undefined, { recursive: true }).inventory;
 const fast = new FastConnectivity(new PolicyEngine(inv));
 connectionList(inv, fast);
 const samples: { i: number; kind: ChangeKind; wall: number; cpu: number }[] = [];

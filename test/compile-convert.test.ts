@@ -153,12 +153,12 @@ test("round trip k8s → common → k8s on generated clusters is verified equiva
     }
     const original = tempFiles(all);
     try {
-      const common = await cli(["convert", "policy", "-f", original.dir, "--to", "common", "--verify"]);
+      const common = await cli(["convert", "policy", "-f", original.dir, "-R", "--to", "common", "--verify"]);
       assert.equal(common.code, 0, common.err);
       assert.match(common.err, /verify: equivalent/);
       const back = tempFiles({ ...inventoryOnly, "common.yaml": common.out });
       try {
-        const k8s = await cli(["compile", "-f", back.dir, "--target", "k8s", "--verify"]);
+        const k8s = await cli(["compile", "-f", back.dir, "-R", "--target", "k8s", "--verify"]);
         assert.equal(k8s.code, 0, k8s.err);
         assert.match(k8s.err, /verify: equivalent/);
         assert.match(k8s.out, /kind: AdminNetworkPolicy/);

@@ -20,6 +20,8 @@ export function reportInvalid(io: Io, errors: readonly string[], keeping: string
 
 export interface WatchLoop {
   paths: readonly string[];
+  /** -R: changes in subfolders count too. */
+  recursive?: boolean;
   io: Io;
   /** Runs one step; the loop ignores its result (the step prints what happened). */
   tick: () => void;
@@ -38,7 +40,7 @@ export function watchUntilStopped(w: WatchLoop): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const debounced = () => { timer ??= setTimeout(() => { timer = undefined; w.tick(); }, 200); };
   w.tick();
-  const stop = watchInputs(w.paths, w.tick);
+  const stop = watchInputs(w.paths, w.tick, w.recursive);
   w.extra?.start(debounced);
   const signals = w.sighup ? "SIGHUP reloads, SIGINT/SIGTERM stop" : "SIGINT/SIGTERM stop";
   w.io.err(`${stamp()} watching ${w.watching} (${signals})\n`);

@@ -3,7 +3,7 @@
 
 import { existsSync } from "node:fs";
 import { loadPaths, type Loaded } from "../sources/load.js";
-import { parseBytes } from "../sources/read.js";
+import { parseBytes, type ReadOptions } from "../sources/read.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -14,9 +14,14 @@ import { loadClusterModel } from "./cluster-inputs.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
 
+/** -R, as kubectl's (cli-runtime genericclioptions FileNameFlags): without it a folder's subfolders are not read. */
+export const RECURSIVE_OPTION: Record<string, OptionSpec> = {
+  recursive: { type: "boolean", short: "R", description: "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory." },
+};
+
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
-  file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (recursive); - for stdin; repeatable" },
-  recursive: { type: "boolean", short: "R", description: "accepted for kubectl's -R; folders are always read recursively" },
+  file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (the files directly in it; its subfolders too with -R); - for stdin; repeatable" },
+  ...RECURSIVE_OPTION,
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
   "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input in all (e.g. 512MiB, 4GiB)" },
@@ -82,9 +87,8 @@ export function loadInputs(values: Values, io: Io): Loaded {
   const paths = filePaths(values), cluster = clusterOf(values);
   if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
-  const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
-  if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
-  const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
+  const options = readOptions(values);
+  const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   return checkLoaded(loaded, values, io);
 }
@@ -105,6 +109,11 @@ export function maxInputSize(values: Values): number {
   const maxBytes = parseBytes(str(values, "max-input-size") ?? "1GiB");
   if (maxBytes === undefined) throw new UsageError(`--max-input-size: ${JSON.stringify(str(values, "max-input-size"))} is not a size (e.g. 512MiB, 4GiB)`);
   return maxBytes;
+}
+
+/** How the -f paths are read: --max-input-size and -R. */
+export function readOptions(values: Values): ReadOptions {
+  return { maxBytes: maxInputSize(values), recursive: values.recursive === true };
 }
 
 /** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */

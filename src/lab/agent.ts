@@ -8,6 +8,7 @@ import { resolveHost } from "../engine/endpoints.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { formatDiagnostic } from "../model/source.js";
 import { loadPaths } from "../sources/load.js";
+import type { ReadOptions } from "../sources/read.js";
 import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
 import { unifiedDiff } from "../targets/linediff.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
@@ -16,6 +17,8 @@ import { applyTable, listTable, normalizeTable } from "./nft.js";
 
 export interface AgentConfig {
   paths: readonly string[];
+  /** How the paths are read (-R, --max-input-size). */
+  read?: ReadOptions;
   host: string;
   options: EngineOptions;
   failsafe: readonly FailsafePort[];
@@ -30,7 +33,7 @@ export type Compiled =
   | { ok: false; errors: string[] };
 
 export function compileForAgent(cfg: AgentConfig): Compiled {
-  const loaded = loadPaths(cfg.paths);
+  const loaded = loadPaths(cfg.paths, undefined, cfg.read);
   const items = loaded.diagnostics.items;
   const errors = items.filter((d) => d.severity === "error" && !(cfg.lenient && !d.code.startsWith("input-")));
   if (errors.length) return { ok: false, errors: errors.map(formatDiagnostic) };
@@ -53,23 +56,23 @@ export function applyRuleset(text: string, netns?: string): void {
   applyTable(text, netns);
 }
 
-/** Folders under `dir` (itself included), skipping hidden ones and node_modules as the reader does. */
+/** Folders under `dir` (itself included) that the reader reads with -R: every one, symlinked ones not followed. */
 function folders(dir: string): string[] {
   const out = [dir];
   try {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...folders(join(dir, e.name)));
+      if (e.isDirectory() && e.name !== ".git") out.push(...folders(join(dir, e.name)));
     }
   } catch { /* gone meanwhile */ }
   return out;
 }
 
 /**
- * Calls `onChange` (debounced) whenever a file under `paths` changes. Folders are watched, not files,
- * so that editors that replace a file by renaming another over it are seen; new subfolders are
- * watched from the next event on. Returns a stop function.
+ * Calls `onChange` (debounced) whenever a file under `paths` changes (with `recursive`, -R, in
+ * subfolders too). Folders are watched, not files, so that editors that replace a file by renaming
+ * another over it are seen; new subfolders are watched from the next event on. Returns a stop function.
  */
-export function watchInputs(paths: readonly string[], onChange: () => void, debounceMs = 300): () => void {
+export function watchInputs(paths: readonly string[], onChange: () => void, recursive = false, debounceMs = 300): () => void {
   const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
   const targets = paths.filter((p) => p !== "-").map((p) => resolve(p));
@@ -87,7 +90,7 @@ export function watchInputs(paths: readonly string[], onChange: () => void, debo
     for (const t of targets) {
       let isDir = false;
       try { isDir = statSync(t).isDirectory(); } catch { /* a file not created yet: its folder is watched */ }
-      if (isDir) for (const d of folders(t)) watchFolder(d);
+      if (isDir) for (const d of recursive ? folders(t) : [t]) watchFolder(d);
       else watchFolder(dirname(t), basename(t));
     }
   };

@@ -11,6 +11,7 @@ import { resolveHost } from "../engine/endpoints.js";
 import { GatewayEngine } from "../engine/gateway/engine.js";
 import { formatDiagnostic } from "../model/source.js";
 import { loadPaths } from "../sources/load.js";
+import type { ReadOptions } from "../sources/read.js";
 import { compileNginx, CONFIG_FILE, DEFAULT_NGINX_OPTIONS, formatNginxProblem } from "../targets/nginx/index.js";
 import { unifiedDiff } from "../targets/linediff.js";
 import { run } from "./exec.js";
@@ -18,6 +19,8 @@ import { NGINX, nginxPid, nginxTest, writeFolder } from "./nginx.js";
 
 export interface GatewayAgentConfig {
   paths: readonly string[];
+  /** How the paths are read (-R, --max-input-size). */
+  read?: ReadOptions;
   /** The host (Workload NS/NAME or node NAME) this nginx runs on. */
   host: string;
   gateway: string;
@@ -34,7 +37,7 @@ export const currentDir = (dir: string) => join(dir, "current");
 
 /** The configuration of the Gateway for this host, or why there is none. */
 export function compileGateway(cfg: GatewayAgentConfig): GatewayCompiled {
-  const loaded = loadPaths(cfg.paths);
+  const loaded = loadPaths(cfg.paths, undefined, cfg.read);
   const items = loaded.diagnostics.items;
   const errors = items.filter((d) => d.severity === "error" && !(cfg.lenient && !d.code.startsWith("input-")));
   if (errors.length) return { ok: false, errors: errors.map(formatDiagnostic) };

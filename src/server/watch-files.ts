@@ -6,7 +6,11 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 
 export interface FileWatch { close(): void }
 
-export function watchPaths(paths: readonly string[], onChange: (changed: string[], since: number) => void, delayMs = 100): FileWatch {
+/**
+ * `recursive` (-R): a folder's subfolders are watched too (every one the reader reads, a .git folder
+ * aside); without it, the files directly in it, hidden ones too (kubectl -f reads them).
+ */
+export function watchPaths(paths: readonly string[], onChange: (changed: string[], since: number) => void, recursive = false, delayMs = 100): FileWatch {
   const watchers: FSWatcher[] = [];
   let pending = new Set<string>(), first = 0, timer: NodeJS.Timeout | undefined;
   const note = (name: string) => {
@@ -19,7 +23,7 @@ export function watchPaths(paths: readonly string[], onChange: (changed: string[
     if (p === "-") continue;
     let dir = false;
     try { dir = statSync(p).isDirectory(); } catch { /* a missing file may appear: watch its folder */ }
-    if (dir) watchers.push(watch(p, { recursive: true }, (_e, f) => { if (f && !/(^|[/\\])\./.test(f.toString())) note(join(p, f.toString())); }));
+    if (dir) watchers.push(watch(p, { recursive }, (_e, f) => { if (f && !/(^|[/\\])\.git([/\\]|$)/.test(f.toString())) note(join(p, f.toString())); }));
     else {
       const name = basename(p);
       watchers.push(watch(dirname(resolve(p)), (_e, f) => { if (f?.toString() === name) note(relative(".", p) || p); }));

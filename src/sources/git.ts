@@ -4,13 +4,15 @@
 // touched, so a user's uncommitted changes are safe.
 
 import { execFileSync } from "node:child_process";
+import { posix } from "node:path";
 import { Diagnostics } from "../model/source.js";
 import { decode, formatBytes, readInputs, DEFAULT_MAX_INPUT, type InputFile, type ReadOptions } from "./read.js";
 import { loadFiles, type Loaded, type LoadOptions } from "./load.js";
 
 export interface GitSpec { rev: string; path?: string }
 
-const MANIFEST = /\.(ya?ml|json)$/i;
+/** kubectl's FileExtensions, compared case-sensitively as read.ts compares them. */
+const MANIFEST = /\.(ya?ml|json)$/;
 
 /** `git:REV[:PATH]`, or undefined for any other path. */
 export function parseGitSpec(text: string): GitSpec | undefined {
@@ -20,8 +22,13 @@ export function parseGitSpec(text: string): GitSpec | undefined {
   return colon < 0 ? { rev: rest } : { rev: rest.slice(0, colon), path: rest.slice(colon + 1) || undefined };
 }
 
-/** The manifests under the spec's path at its revision, named `git:REV:PATH` in diagnostics. */
-export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, maxBytes = DEFAULT_MAX_INPUT): InputFile[] {
+/**
+ * The manifests under the spec's path at its revision, named `git:REV:PATH` in diagnostics, chosen as
+ * read.ts chooses them on disk (kubectl -f): a file named by the path whatever its name, the files of
+ * a folder with a manifest extension, those of its subfolders only with `recursive` (-R; a warning
+ * counts them otherwise).
+ */
+export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, maxBytes = DEFAULT_MAX_INPUT, recursive = false): InputFile[] {
   const label = `git:${spec.rev}${spec.path ? `:${spec.path}` : ""}`;
   if (!spec.rev || spec.rev.startsWith("-")) { diags.error("input-not-found", `${label}: write git:REVISION or git:REVISION:PATH`); return []; }
   const commit = git(["rev-parse", "--verify", "--quiet", `${spec.rev}^{commit}`], cwd);
@@ -29,8 +36,17 @@ export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, ma
   const sha = commit.out.toString().trim();
   const listed = git(["ls-tree", "-r", "-z", sha, "--", spec.path ?? "."], cwd);
   if (!listed.ok) { diags.error("input-unreadable", `${label}: ${listed.error}`); return []; }
-  const blobs = parseTree(listed.out).filter((b) => MANIFEST.test(b.path) && !b.path.split("/").some((part) => part.startsWith(".") && part !== "." && part !== "..") && !b.path.includes("node_modules/"));
-  if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}`); return []; }
+  const base = posix.normalize(spec.path ?? ".").replace(/\/+$/, "");
+  let nested = 0;
+  const blobs = parseTree(listed.out).filter((b) => {
+    if (b.path === base) return true;
+    const rel = base === "." ? b.path : b.path.slice(base.length + 1);
+    if (!MANIFEST.test(rel)) return false;
+    if (!recursive && rel.includes("/")) { nested++; return false; }
+    return true;
+  });
+  if (nested) diags.warn("input-subfolders", `${label}: ${nested} .yaml/.yml/.json file${nested === 1 ? "" : "s"} in subfolders not read: kubectl -f reads only the files directly in a folder; pass -R (--recursive) to read its subfolders too`);
+  if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}${nested ? " (but some in subfolders: pass -R)" : ""}`); return []; }
   return readBlobs(blobs, spec, label, cwd, diags, maxBytes);
 }
 
@@ -83,7 +99,7 @@ export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (li
   let left = options.maxBytes ?? DEFAULT_MAX_INPUT;
   const perPath = paths.map((p) => {
     const spec = parseGitSpec(p);
-    const read = spec ? readGitInputs(spec, cwd, diags, left) : readInputs([p], diags, stdin, { maxBytes: left });
+    const read = spec ? readGitInputs(spec, cwd, diags, left, options.recursive) : readInputs([p], diags, stdin, { maxBytes: left, recursive: options.recursive });
     for (const f of read) left -= Buffer.byteLength(f.text);
     return read;
   });

@@ -1,8 +1,9 @@
-// Reads the user's inputs: files, folders (recursively) and stdin. The only IO of the sources layer.
-// Every input is bounded (a total size limit, streams read in chunks), each file is read once
-// however it is named, and nothing can block: FIFOs and sockets inside folders are skipped.
+// Reads the user's inputs: files, folders and stdin, as kubectl -f reads them (a folder's subfolders
+// only with -R). The only IO of the sources layer. Every input is bounded (a total size limit,
+// streams read in chunks), each file is read once however it is named, and nothing can block: FIFOs
+// and sockets inside folders are skipped.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
@@ -25,6 +26,11 @@ export const DEFAULT_MAX_INPUT = 1024 ** 3;
 export interface ReadOptions {
   /** Bytes of input in all, at most (default 1 GiB). */
   maxBytes?: number;
+  /**
+   * -R: read a folder's subfolders too, as `kubectl -f DIR -R` does. Without it only the files
+   * directly in a folder are read, as `kubectl -f DIR` reads them (a warning counts the others).
+   */
+  recursive?: boolean;
   /** Told of each file read from disk (load.ts's check-ahead worker, checkahead.ts). */
   sink?: ReadSink;
 }
@@ -46,9 +52,9 @@ class Reader {
   readonly files: InputFile[] = [];
   private seen = new Set<string>();
   private left: number;
-  private skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
+  private skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
 
-  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number, private sink?: ReadSink) {
+  constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number, private recursive: boolean, private sink?: ReadSink) {
     this.left = maxBytes;
   }
 
@@ -56,6 +62,12 @@ class Reader {
     if (p === "-") return this.stdinInput();
     let st: Stats;
     try { st = statSync(p); } catch (e) { return this.fail(p, e); }
+    // kubectl's filepath.Walk looks at the path itself with Lstat: a symlink to a folder is a file to
+    // it, which it then fails to read ("is a directory"); with a trailing slash the folder is walked.
+    if (st.isDirectory() && !/[/\\]$/.test(p) && isSymlink(p)) {
+      this.diags.error("input-unreadable", `${p}: a symlink to a folder, which kubectl -f reads as a file and fails on ("is a directory"): write ${p}/ to read the folder`);
+      return;
+    }
     if (!this.once(p, st)) return;
     if (st.isDirectory()) { this.walk(p, p); this.noteSkipped(p); }
     else this.file(p, p, st);
@@ -78,15 +90,20 @@ class Reader {
     return true;
   }
 
+  /**
+   * A folder as kubectl's ExpandPathsToFileVisitors walks it (cli-runtime resource/visitor.go): in
+   * lexical order, files with a manifest extension (hidden ones too), subfolders only with -R (all of
+   * them, hidden ones and node_modules too), symlinked folders never.
+   */
   private walk(dir: string, root: string): void {
     let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch (e) { return this.fail(dir, e); }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
       const full = join(dir, entry.name);
+      if (entry.isDirectory() && !this.recursive) { this.unread(full); continue; }
       let st: Stats;
       try { st = statSync(full); } catch (e) { this.fail(full, e); continue; }
       if (st.isDirectory()) {
-        if (entry.name.startsWith(".") || entry.name === "node_modules") { this.skipped.hidden++; continue; }
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
         if (this.once(full, st)) this.walk(full, root);
@@ -94,6 +111,24 @@ class Reader {
       else if (!MANIFEST.test(entry.name)) this.skipped.files++;
       else if (this.once(full, st)) this.file(full, root, st);
     }
+  }
+
+  /**
+   * A subfolder left unread without -R: kubectl still lists it (filepath.Walk reads a folder's names
+   * before its callback skips it, and fails when it cannot), and the files -R would read in it are
+   * counted for the warning.
+   */
+  private unread(dir: string): void {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch (e) { return this.fail(dir, e); }
+    this.skipped.folders++;
+    const count = (list: Dirent[], at: string): void => {
+      for (const e of list) {
+        if (e.isDirectory()) { try { count(readdirSync(join(at, e.name), { withFileTypes: true }), join(at, e.name)); } catch { /* counted as far as readable */ } }
+        else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST.test(e.name)) this.skipped.nested++;
+      }
+    };
+    count(entries, dir);
   }
 
   private file(path: string, root: string, st: Stats): void {
@@ -134,13 +169,34 @@ class Reader {
 
   private noteSkipped(dir: string): void {
     const s = this.skipped, parts: string[] = [];
+    if (s.nested) this.diags.warn("input-subfolders", `${dir}: ${s.nested} .yaml/.yml/.json file${s.nested === 1 ? "" : "s"} in ${s.folders} subfolder${s.folders === 1 ? "" : "s"} not read: kubectl -f reads only the files directly in a folder; pass -R (--recursive) to read its subfolders too`);
     if (s.files) parts.push(`${s.files} file${s.files === 1 ? "" : "s"} without a .yaml/.yml/.json extension`);
-    if (s.hidden) parts.push(`${s.hidden} hidden or node_modules folder${s.hidden === 1 ? "" : "s"}`);
     if (s.linked) parts.push(`${s.linked} symlinked folder${s.linked === 1 ? "" : "s"} (not followed, as kubectl does not follow them)`);
     if (s.special) parts.push(`${s.special} FIFO${s.special === 1 ? "" : "s"}, socket${s.special === 1 ? "" : "s"} or device${s.special === 1 ? "" : "s"} (never read from a folder)`);
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
-    this.skipped = { files: 0, hidden: 0, special: 0, linked: 0 };
+    this.skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
   }
+}
+
+function isSymlink(p: string): boolean {
+  try { return lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+
+/**
+ * Go's order of names (filepath.Walk sorts a folder's names as strings of UTF-8 bytes, which is
+ * code point order): JavaScript's `<` compares UTF-16 units, which puts an astral character (a
+ * surrogate pair) before U+E000-U+FFFF. The order decides which of two definitions of an object is
+ * the last one applied.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff, sy = y >= 0xd800 && y <= 0xdfff;
+    return sx !== sy && Math.max(x, y) >= 0xe000 ? (sx ? 1 : -1) : x - y;
+  }
+  return a.length - b.length;
 }
 
 /** What a file was when read: to read it again only if it is the same. */
@@ -198,7 +254,7 @@ function readWhole(path: string, into: Buffer): Buffer {
 const PROBE = Buffer.alloc(1);
 
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
-  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.sink);
+  const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.recursive ?? false, options.sink);
   for (const p of paths) reader.path(p);
   return reader.files;
 }

@@ -44,10 +44,10 @@ const EXPECTED = [
 test("diff reports the requests whose L7 answer changes between a pair (Istio, Linkerd, Cilium), and nothing else", async () => {
   const v = versions();
   try {
-    const r = await cli(["diff", "--base", v.base, "--head", v.head]);
+    const r = await cli(["diff", "-R", "--base", v.base, "--head", v.head]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, `L7 diff:\n${EXPECTED.join("\n")}\n`);
-    const same = await cli(["diff", "--base", v.base, "--head", v.base]);
+    const same = await cli(["diff", "-R", "--base", v.base, "--head", v.base]);
     assert.equal(same.out, "", "a version compared with itself has no L7 change");
   } finally { v.cleanup(); }
 });
@@ -55,13 +55,13 @@ test("diff reports the requests whose L7 answer changes between a pair (Istio, L
 test("diff --fail-on: an L7 request that passes now is `added`, one that no longer passes is `removed`", async () => {
   const v = versions();
   try {
-    const code = async (...kinds: string[]) => (await cli(["diff", "--base", v.base, "--head", v.head, ...kinds.flatMap((k) => ["--fail-on", k])])).code;
+    const code = async (...kinds: string[]) => (await cli(["diff", "-R", "--base", v.base, "--head", v.head, ...kinds.flatMap((k) => ["--fail-on", k])])).code;
     assert.equal(await code("added"), 1);
     assert.equal(await code("removed"), 1);
     assert.equal(await code("changed", "exposure"), 0);
     assert.equal(await code("any"), 1);
     // The other way round, the HEAD the frontend lost is a request that passes now.
-    const back = await cli(["diff", "--base", v.head, "--head", v.base, "--fail-on", "added"]);
+    const back = await cli(["diff", "-R", "--base", v.head, "--head", v.base, "--fail-on", "added"]);
     assert.equal(back.code, 1);
     assert.ok(back.out.includes("diff-type: added, source: shop/frontend[Deployment], destination: shop/catalog[Deployment], request: HEAD /items/x :8080"), back.out);
   } finally { v.cleanup(); }
@@ -70,7 +70,7 @@ test("diff --fail-on: an L7 request that passes now is `added`, one that no long
 test("diff's l7 section in json, yaml, csv, md and table", async () => {
   const v = versions();
   try {
-    const out = async (format: string) => (await cli(["diff", "--base", v.base, "--head", v.head, "-o", format])).out;
+    const out = async (format: string) => (await cli(["diff", "-R", "--base", v.base, "--head", v.head, "-o", format])).out;
     const json = JSON.parse(await out("json"));
     assert.equal(json.changed, true);
     assert.equal(json.l7.length, EXPECTED.length);

@@ -255,8 +255,8 @@ test("lint -o sarif: valid SARIF 2.1.0 (schema), every code a rule, results loca
   assert.deepEqual(run.tool.driver.rules.map((x: { id: string }) => x.id), LINT_CODES);
   const ghost = run.results.find((x: { ruleId: string }) => x.ruleId === "policy-selects-nothing");
   const loc = ghost.locations[0].physicalLocation;
-  assert.equal(loc.artifactLocation.uri, "examples/shop-v2/policies/shop.yaml");
-  const text = readFileSync("examples/shop-v2/policies/shop.yaml", "utf8").split("\n");
+  assert.equal(loc.artifactLocation.uri, "examples/shop-v2/policies-shop.yaml");
+  const text = readFileSync("examples/shop-v2/policies-shop.yaml", "utf8").split("\n");
   assert.match(text[loc.region.startLine - 1], /podSelector|app: cache/);
   // The schema really checks: a result without a message is rejected.
   delete ghost.message;

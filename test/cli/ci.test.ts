@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { cli, tempFiles } from "../helpers.js";
 
@@ -31,12 +31,18 @@ test("action.yml: a composite action whose diff, lint, test, report and verdict 
   const t = tempFiles({});
   try {
     git(t.dir, "init", "-q", "-b", "main");
-    cpSync("examples/shop", `${t.dir}/deploy`, { recursive: true });
+    // The policies in a subfolder: read with the action's recursive input (-R) only.
+    const copy = (from: string) => {
+      cpSync(from, `${t.dir}/deploy`, { recursive: true });
+      mkdirSync(`${t.dir}/deploy/policies`);
+      for (const f of readdirSync(`${t.dir}/deploy`).filter((n) => n.startsWith("policies-"))) renameSync(`${t.dir}/deploy/${f}`, `${t.dir}/deploy/policies/${f}`);
+    };
+    copy("examples/shop");
     git(t.dir, "add", "."); git(t.dir, "commit", "-qm", "shop");
     rmSync(`${t.dir}/deploy`, { recursive: true });
-    cpSync("examples/shop-v2", `${t.dir}/deploy`, { recursive: true });
+    copy("examples/shop-v2");
     writeFileSync(`${t.dir}/expect.yaml`, "- {from: shop/web, to: shop/api, port: 8080, expect: allow}\n- {from: shop/web, to: payments/payments, port: 50051, expect: deny}\n");
-    const inputs = { INPUT_PATH: "deploy", INPUT_BASE: "main", INPUT_FAIL_ON: action.inputs["fail-on"].default, INPUT_LINT_FAIL_ON: action.inputs["lint-fail-on"].default, INPUT_SARIF: "junction.sarif", INPUT_EXPECT: "expect.yaml" };
+    const inputs = { INPUT_PATH: "deploy", INPUT_RECURSIVE: "true", INPUT_BASE: "main", INPUT_FAIL_ON: action.inputs["fail-on"].default, INPUT_LINT_FAIL_ON: action.inputs["lint-fail-on"].default, INPUT_SARIF: "junction.sarif", INPUT_EXPECT: "expect.yaml" };
     const diff = runStep("diff", t.dir, inputs);
     assert.equal(diff.outputs.status, "1", `exposure grew: --fail-on exposure fails\n${diff.stdout}${readFileSync(`${t.dir}/junction-diff.err`, "utf8")}`);
     const md = readFileSync(`${t.dir}/junction-diff.md`, "utf8");
@@ -47,7 +53,7 @@ test("action.yml: a composite action whose diff, lint, test, report and verdict 
     const sarif = JSON.parse(readFileSync(`${t.dir}/junction.sarif`, "utf8"));
     assert.equal(sarif.version, "2.1.0");
     assert.ok(sarif.runs[0].results.some((r: { ruleId: string }) => r.ruleId === "policy-selects-nothing"));
-    assert.match(readFileSync(`${t.dir}/junction-lint.txt`, "utf8"), /policy-selects-nothing\s+deploy\/policies\/shop.yaml:\d+/);
+    assert.match(readFileSync(`${t.dir}/junction-lint.txt`, "utf8"), /policy-selects-nothing\s+deploy\/policies\/policies-shop.yaml:\d+/);
     const check = runStep("test", t.dir, inputs);
     assert.equal(check.outputs.status, "0", readFileSync(`${t.dir}/junction-test.txt`, "utf8"));
     const statuses = { DIFF_STATUS: diff.outputs.status, LINT_STATUS: lint.outputs.status, TEST_STATUS: check.outputs.status };

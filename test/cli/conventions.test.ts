@@ -10,7 +10,7 @@ import { EXIT, OUTPUT_FORMATS, parseCommand, type Command } from "../../src/cli/
 import { VERSION } from "../../src/cli/run.js";
 import { escapeControls } from "../../src/cli/terminal.js";
 import { closest, didYouMean } from "../../src/model/suggest.js";
-import { cli } from "../helpers.js";
+import { cli, tempFiles } from "../helpers.js";
 
 /** Every runnable command with its words on the command line, e.g. ["lab", "up"]. */
 function leaves(commands: readonly Command[], prefix: string[] = []): { words: string[]; cmd: Command }[] {
@@ -223,14 +223,19 @@ test("an option name means the same kind of option in every command (so options 
   assert.deepEqual(mixed, [], "these flags take a value in one command and none in another");
 });
 
-test("kubectl's -R is accepted wherever -f is, and changes nothing (folders are always read recursively)", async () => {
+test("kubectl's -R is accepted wherever -f is, with kubectl's help text, and reads subfolders only when given", async () => {
   for (const { words, cmd } of ALL) {
     if (!cmd.options.file) continue;
     assert.equal(cmd.options.recursive?.short, "R", `${words.join(" ")}: -f without -R`);
+    assert.equal(cmd.options.recursive?.description, "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory.");
   }
-  const plain = await cli(["list", "-f", "examples/shop", "-o", "json"]);
-  const withR = await cli(["list", "-R", "-f", "examples/shop", "-o", "json"]);
-  assert.equal(plain.code, 0);
-  assert.equal(withR.code, 0, withR.err);
-  assert.equal(withR.out, plain.out);
+  const t = tempFiles({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", "sub/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n" });
+  try {
+    const plain = await cli(["validate", "-f", t.dir, "-o", "json"]);
+    const withR = await cli(["validate", "-R", "-f", t.dir, "-o", "json"]);
+    assert.equal(plain.code, 0);
+    assert.equal(withR.code, 0, withR.err);
+    assert.match(plain.out + plain.err, /pass -R/);
+    assert.notEqual(withR.out, plain.out);
+  } finally { t.cleanup(); }
 });

@@ -25,7 +25,7 @@ test("explain: denied flows exit 1; -o json carries the trace with file and line
   assert.equal(p.egress.decidedBy, "isolation");
   assert.deepEqual(p.egress.selecting.map((s: { name: string }) => s.name).sort(), ["default-deny", "web"]);
   assert.equal(p.ingress.decidedBy, "isolation");
-  assert.match(p.ingress.selecting[0].file, /examples\/shop\/policies\/payments\.yaml/);
+  assert.match(p.ingress.selecting[0].file, /examples\/shop\/policies-payments\.yaml/);
   assert.equal(typeof p.ingress.selecting[0].line, "number");
 });
 
@@ -35,7 +35,7 @@ test("explain: an ANP rule's trace names tier, policy, rule index and name, file
   assert.equal(e.tier, "admin");
   assert.equal(e.policy.name, "platform-guardrails");
   assert.deepEqual([e.rule.index, e.rule.name, e.rule.action], [0, "deny-cloud-metadata", "deny"]);
-  assert.equal(e.rule.file, "examples/shop/policies/cluster.yaml");
+  assert.equal(e.rule.file, "examples/shop/policies-cluster.yaml");
   assert.equal(e.rule.line, 19);
 });
 

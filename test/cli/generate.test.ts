@@ -20,7 +20,7 @@ test("generate: the same options give the same files; they load without errors i
       assert.match(r.err, /wrote \d+ objects \(300 pods, 40 policies/);
     }
     assert.equal(snapshot(join(t.dir, "a")), snapshot(join(t.dir, "b")));
-    const yaml = loadPaths([join(t.dir, "a")]), json = loadPaths([join(t.dir, "c")]);
+    const yaml = loadPaths([join(t.dir, "a")], undefined, { recursive: true }), json = loadPaths([join(t.dir, "c")], undefined, { recursive: true });
     assert.equal(yaml.diagnostics.items.filter((d) => d.severity !== "info").length, 0, yaml.diagnostics.items.map((d) => d.message).join("\n"));
     assert.equal(JSON.stringify(yaml.inventory.endpoints.map((e) => [e.name, e.labels, e.addresses.map((a) => a.value.toString())])), JSON.stringify(json.inventory.endpoints.map((e) => [e.name, e.labels, e.addresses.map((a) => a.value.toString())])));
     const inv = yaml.inventory;

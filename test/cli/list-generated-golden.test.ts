@@ -22,7 +22,7 @@ test("list -o json on the generated 1k-pod cluster: the same bytes from the JSON
       const dir = join(t.dir, format);
       const g = await cli(["generate", "--pods", "1000", "--policies", "100", "--format", format, "-o", dir]);
       assert.equal(g.code, 0, g.err);
-      const r = await cli(["list", "-f", dir, "-o", "json"]);
+      const r = await cli(["list", "-f", dir, "-R", "-o", "json"]);
       assert.equal(r.code, 0, r.err);
       assert.ok(r.out.length > 1_000_000, `${r.out.length} bytes: the whole list`);
       digests.push(`sha256 ${createHash("sha256").update(r.out).digest("hex")}\nbytes ${Buffer.byteLength(r.out)}\n`);
@@ -30,7 +30,7 @@ test("list -o json on the generated 1k-pod cluster: the same bytes from the JSON
     }
     // The process writes the rows as bytes (main.ts outBytes, pieces of 256 KiB from one reused
     // buffer): to a file as they are, through a pipe copied. Both give the same bytes as the text path.
-    const bin = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url)), args = [bin, "list", "-f", join(t.dir, "json"), "-o", "json"];
+    const bin = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url)), args = [bin, "list", "-f", join(t.dir, "json"), "-R", "-o", "json"];
     const piped = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
     assert.equal(piped.status, 0, String(piped.stderr));
     assert.ok(piped.stdout.equals(Buffer.from(first)), "through a pipe");

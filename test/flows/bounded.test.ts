@@ -37,13 +37,13 @@ test("flows streams in bounded memory: the live heap after a full GC at 200k rec
   const dir = mkdtempSync(join(tmpdir(), "junction-flows-bounded-"));
   try {
     writeCluster(join(dir, "cluster"), { pods: 400, namespaces: 4, policies: 40, seed: 1 }, "yaml");
-    const inv = loadPaths([join(dir, "cluster")]).inventory;
+    const inv = loadPaths([join(dir, "cluster")], undefined, { recursive: true }).inventory;
     const history = lines(join(dir, "history.jsonl")), log = lines(join(dir, "flows.log"));
     history.write(formatHistoryHeader());
     // Every pod replaced about once over the day; the history is read whole before the log, so it does not grow after.
     generateFlowLog(inv, { records: 200_000, churn: 400, conversations: 300, seed: 7, start: Date.UTC(2026, 11, 5) }, { history: (r) => history.write(formatHistoryRecord(r)), log: (l) => log.write(l) });
     history.close(); log.close();
-    const r = spawnSync(process.execPath, ["--expose-gc", BIN, "flows", "--history", join(dir, "history.jsonl"), "--flows", join(dir, "flows.log"), "-f", join(dir, "cluster"), "-o", "json"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, ["--expose-gc", BIN, "flows", "--history", join(dir, "history.jsonl"), "--flows", join(dir, "flows.log"), "-f", join(dir, "cluster"), "-R", "-o", "json"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 1 << 24 });
     assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr.slice(0, 2000)}`);
     const curve = heapCurve(r.stderr);
     assert.deepEqual([...curve.keys()], [10_000, 20_000, 50_000, 100_000, 200_000], r.stderr);

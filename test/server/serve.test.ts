@@ -161,7 +161,7 @@ test("a changed file is reloaded, pushed as an event, and changes the answer", a
     const explain = () => getJson(s.url + "api/v1/explain?from=shop/web&to=shop/api&port=8080");
     assert.equal((await explain()).body.verdict, "allow");
     const hello = await stream.next("hello");
-    const policy = join(t.dir, "shop", "policies", "shop.yaml");
+    const policy = join(t.dir, "shop", "policies-shop.yaml");
     writeFileSync(policy, readFileSync(policy, "utf8").replace("matchLabels: {app: web}\n    ports:\n    - {port: http}", "matchLabels: {app: nobody}\n    ports:\n    - {port: http}"));
     const update = await stream.next("update");
     assert.equal(update.version, hello.version + 1);

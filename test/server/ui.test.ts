@@ -87,7 +87,7 @@ test("the UI shows the graph, explains an edge, routes a request and follows a f
     // A file changes: the pushed update redraws the graph without a reload, the changed edge highlighted.
     await page.bringToFront();
     await page.getByRole("tab", { name: "Graph" }).click();
-    const policies = join(t.dir, "shop", "policies", "shop.yaml");
+    const policies = join(t.dir, "shop", "policies-shop.yaml");
     const text = readFileSync(policies, "utf8").split("\n");
     text[25] = text[25].replace("port: 8080}", "port: 8080, endPort: 8081}");
     text[39] = `${text[39]}\n    - {port: 8081}`;

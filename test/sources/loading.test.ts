@@ -9,20 +9,6 @@ import { resolveEndpoint } from "../../src/engine/endpoints.js";
 import { InventoryIndex } from "../../src/model/inventory.js";
 import { hasKind, hasObject, ObjectIndex } from "../../src/model/gateway.js";
 
-test("a folder is read recursively; only .yaml/.yml/.json files", () => {
-  const t = tempFiles({
-    "a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
-    "a/b/deep.yml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
-    "c.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "c" } }),
-    "notes.txt": "kind: Namespace\n",
-  });
-  try {
-    const l = loadPaths([t.dir]);
-    assert.deepEqual([...l.inventory.namespaces.keys()].sort(), ["a", "b", "c"]);
-    assert.equal(l.files, 3);
-  } finally { t.cleanup(); }
-});
-
 test("typed lists (PodList) give their items the kind; kind: List items keep theirs", () => {
   const l = load({ "pods.yaml": `apiVersion: v1
 kind: PodList

@@ -7,6 +7,7 @@ import { DEFAULT_NGINX_OPTIONS } from "../../targets/nginx/index.js";
 import { InputError, UsageError, list, str, type Io, type OptionSpec, type Values } from "../command.js";
 import { STEP_EXIT, reportInvalid, stamp, watchUntilStopped, type StepResult } from "../agent-loop.js";
 import { nginxOptions } from "../targets/nginx.js";
+import { readOptions } from "../inputs.js";
 
 export const GATEWAY_AGENT_OPTIONS: Record<string, OptionSpec> = {
   gateway: { type: "string", arg: "NS/NAME", description: "keep this Gateway's nginx configured instead of the host firewall" },
@@ -23,7 +24,7 @@ function config(values: Values): GatewayAgentConfig {
   if (values.watch === true && paths.includes("-")) throw new UsageError("--watch cannot watch stdin; give files or folders");
   if (str(values, "netns") !== undefined) throw new UsageError("--netns applies to the host firewall, not to --gateway");
   const o = nginxOptions(values);
-  return { paths, host, gateway: str(values, "gateway")!, dir: resolve(str(values, "nginx-dir")!), listen: o.listen, modulesDir: o.modulesDir, lenient: values.lenient === true };
+  return { paths, read: readOptions(values), host, gateway: str(values, "gateway")!, dir: resolve(str(values, "nginx-dir")!), listen: o.listen, modulesDir: o.modulesDir, lenient: values.lenient === true };
 }
 
 /** One round: compile, (dry: diff) or stage + nginx -t + activate. */
@@ -56,7 +57,7 @@ export function runGatewayAgent(values: Values, io: Io): number | Promise<number
   const state = { good: nginxPid(cfg.dir) !== undefined };
   if (values.watch !== true) return STEP_EXIT[step(cfg, io, dry, state)];
   return watchUntilStopped({
-    paths: cfg.paths, io, sighup: true, tick: () => { step(cfg, io, dry, state); },
+    paths: cfg.paths, recursive: cfg.read?.recursive, io, sighup: true, tick: () => { step(cfg, io, dry, state); },
     watching: cfg.paths.join(", "), stopping: `nginx keeps serving (stop it with: kill $(cat ${cfg.dir}/nginx.pid))`,
   });
 }

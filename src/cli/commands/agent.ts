@@ -6,7 +6,7 @@ import { LabError, nftCapability } from "../../lab/exec.js";
 import { netnsPath } from "../../lab/netns.js";
 import { InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
 import { STEP_EXIT, reportInvalid, stamp, watchUntilStopped, type StepResult } from "../agent-loop.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, readOptions } from "../inputs.js";
 import { HOST_OPTIONS, failsafePorts } from "../targets/nftables.js";
 import { runAddressGroupsAgent } from "../targets/addressgroups-agent.js";
 import { ADDRESSGROUP_OPTIONS } from "../targets/addressgroups.js";
@@ -20,7 +20,7 @@ function config(values: Values): AgentConfig {
   const netns = str(values, "netns");
   if (netns !== undefined && !existsSync(netnsPath(netns))) throw new InputError(`--netns: no network namespace named ${netns} (see ip netns list)`);
   if (values.watch === true && paths.includes("-")) throw new UsageError("--watch cannot watch stdin; give files or folders");
-  return { paths, host, options: engineOptions(values), failsafe: failsafePorts(values), lenient: values.lenient === true, netns };
+  return { paths, read: readOptions(values), host, options: engineOptions(values), failsafe: failsafePorts(values), lenient: values.lenient === true, netns };
 }
 
 /** Compiles and loads (or, dry, shows the diff): "ok", "pending" (dry, a change to load) or "invalid". */
@@ -95,7 +95,7 @@ export const agentCommand: Command = {
     const last: { text?: string } = {};
     if (values.watch !== true) return STEP_EXIT[step(cfg, io, dry, last)];
     return watchUntilStopped({
-      paths: cfg.paths, io, sighup: true, tick: () => { step(cfg, io, dry, last); },
+      paths: cfg.paths, recursive: cfg.read?.recursive, io, sighup: true, tick: () => { step(cfg, io, dry, last); },
       watching: cfg.paths.join(", "), stopping: "the ruleset stays loaded (remove it with: nft delete table inet junction)",
     });
   },

@@ -6,7 +6,7 @@ import { renderYaml } from "../../targets/data.js";
 import type { LiveCluster } from "../../sources/live/cluster.js";
 import { DIFF_FORMATS, renderDiff, type DiffFormat } from "../../targets/diff.js";
 import { EXIT, InputError, UsageError, list, str, type Command, type Io, type Values } from "../command.js";
-import { ENGINE_OPTIONS, checkLoaded, engineOptions, maxInputSize, outputOption } from "../inputs.js";
+import { ENGINE_OPTIONS, RECURSIVE_OPTION, checkLoaded, engineOptions, outputOption, readOptions } from "../inputs.js";
 import { Analysis } from "../analysis.js";
 
 export const FAIL_ON = ["added", "removed", "changed", "exposure", "any"] as const;
@@ -17,7 +17,7 @@ export const diffCommand: Command = {
   summary: "What a change does: connectivity, workloads, routing, exposure and L7 requests of --head compared with --base.",
   usage: "junction diff (--base PATH... | --base-context NAME) (--head PATH... | --head-context NAME) [-o txt|table|csv|md|json|yaml] [--fail-on added|removed|changed|exposure|any]",
   description: [
-    "PATH is a file, a folder (recursive), - for stdin (on one side), or git:REV[:PATH]: the current folder (or PATH",
+    "PATH is a file, a folder (its subfolders too with -R), - for stdin (on one side), or git:REV[:PATH]: the current folder (or PATH",
     "under it) as it is at revision REV of the git repository around it, read with git ls-tree and git cat-file (the work",
     "tree is never touched). Both sides are analysed alike and compared (np-guard's diff, and beyond):",
     "  connectivity: pairs added, removed or changed with their old and new connections (list's names and notation),",
@@ -41,6 +41,7 @@ export const diffCommand: Command = {
     "base-context": { type: "string", arg: "NAME", description: "the version before the change is (also) this cluster: a kubeconfig context, every namespace" },
     "head-context": { type: "string", arg: "NAME", description: "the version after the change is (also) this cluster" },
     kubeconfig: { type: "string", arg: "PATH", description: "the kubeconfig of --base-context and --head-context (default $KUBECONFIG, then ~/.kube/config)" },
+    ...RECURSIVE_OPTION,
     quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
     lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings (np-guard's behaviour)" },
     "max-input-size": { type: "string", arg: "SIZE", default: "1GiB", description: "read at most this much input per side (e.g. 512MiB, 4GiB)" },
@@ -50,7 +51,7 @@ export const diffCommand: Command = {
   },
   examples: [
     "junction diff --base examples/shop --head examples/shop-v2",
-    "junction diff --base git:main:deploy --head deploy -o md --fail-on exposure",
+    "junction diff --base git:main:deploy --head deploy -R -o md --fail-on exposure",
     "junction diff --base-context prod --head deploy/",
   ],
   async run(values, _pos, io) {
@@ -82,7 +83,7 @@ async function openCluster(values: Values, context: string | undefined, io: Io):
 
 function side(label: "base" | "head", paths: string[], cluster: LiveCluster | undefined, values: Values, io: Io) {
   const objects = cluster ? { objects: cluster.objects(), text: (raw: { obj: unknown }) => renderYaml(raw.obj) } : {};
-  const loaded = checkLoaded(loadRevisions(paths, io.cwd, io.stdin, { maxBytes: maxInputSize(values) }, objects), values, io, `--${label}`);
+  const loaded = checkLoaded(loadRevisions(paths, io.cwd, io.stdin, readOptions(values), objects), values, io, `--${label}`);
   const a = new Analysis(loaded, engineOptions(values));
   return { label, inventory: a.inventory, engine: a.engine, connectivity: a.connectivity, gateways: a.gateways, walk: a.walk };
 }

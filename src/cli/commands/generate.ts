@@ -34,7 +34,7 @@ export const generateCommand: Command = {
     output: { type: "string", short: "o", arg: "DIR", description: "folder to write into" },
     force: { type: "boolean", description: "write into a non-empty folder" },
   },
-  examples: ["junction generate --pods 2000 --policies 200 -o /tmp/cluster && junction analyze -f /tmp/cluster"],
+  examples: ["junction generate --pods 2000 --policies 200 -o /tmp/cluster && junction analyze -f /tmp/cluster -R"],
   run(values, _pos, io) {
     const dir = str(values, "output");
     if (!dir) throw new UsageError("-o DIR is required");

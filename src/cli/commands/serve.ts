@@ -9,7 +9,7 @@ import { ServeState } from "../../server/state.js";
 import { isLoopback, startServer } from "../../server/http.js";
 import { watchPaths } from "../../server/watch-files.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io, type Values } from "../command.js";
-import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, filePaths, lenient, loadInputs } from "../inputs.js";
+import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, filePaths, lenient, loadInputs, readOptions } from "../inputs.js";
 import { formatDiagnostic } from "../../model/source.js";
 
 export const serveCommand: Command = {
@@ -38,7 +38,7 @@ export const serveCommand: Command = {
     void state.analysis.connectivity; // built now: the first answer and the first watch event need it
     const paths = filePaths(values), cluster = clusterOf(values);
     const reload = () => reloadInputs(paths, values, io);
-    const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); });
+    const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, values.recursive === true);
     const updates = new LiveUpdates(state, reload);
     cluster?.watch((changes) => updates.apply(changes), (message) => io.err(`junction: ${message}\n`));
     const server = await startServer({ state, address, port, token });
@@ -63,7 +63,7 @@ function serverParams(values: Values): { address: string; port: number; token?: 
 
 /** The files and the cluster's current objects, read again (errors printed; the state refuses to analyse them). */
 function reloadInputs(paths: string[], values: Values, io: Io): Loaded {
-  const loaded = loadSources(paths, io, clusterOf(values));
+  const loaded = loadSources(paths, io, clusterOf(values), readOptions(values));
   if (values.lenient === true) lenient(loaded, io);
   for (const d of loaded.diagnostics.items.filter((d) => d.severity === "error")) io.err(`error: ${formatDiagnostic(d)}\n`);
   return loaded;

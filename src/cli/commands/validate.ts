@@ -4,7 +4,7 @@ import { formatDiagnostic, formatPath } from "../../model/source.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { EXIT, InputError, UsageError, type Command } from "../command.js";
-import { INPUT_OPTIONS, filePaths, maxInputSize, notes, outputFormat, outputOption, printOutput } from "../inputs.js";
+import { INPUT_OPTIONS, filePaths, notes, readOptions, outputFormat, outputOption, printOutput } from "../inputs.js";
 
 /** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
 export function validationDocument(loaded: Loaded) {
@@ -31,12 +31,13 @@ export const validateCommand: Command = {
   run(values, _pos, io) {
     const paths = filePaths(values), cluster = clusterOf(values);
     if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH, or a cluster (--kubeconfig, --context, -A)");
-    const maxBytes = maxInputSize(values);
-    const loaded = cluster ? loadSources(paths, io, cluster, { maxBytes }) : loadPaths(paths, io.stdin, { maxBytes });
+    const options = readOptions(values);
+    const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
     // Input that cannot be read at all (syntax, encoding, size) ends the command, each error with its file and line;
     // notes with an input- code (files skipped in a folder) do not.
     const unreadable = loaded.diagnostics.items.filter((d) => d.severity === "error" && d.code.startsWith("input-"));
-    if (unreadable.length) throw new InputError(unreadable.map(formatDiagnostic).join("\n"));
+    // (With the warnings about what was not read: subfolders without -R.)
+    if (unreadable.length) throw new InputError([...unreadable.map(formatDiagnostic), ...loaded.diagnostics.items.filter((d) => d.severity === "warning" && d.code.startsWith("input-")).map((d) => `warning: ${formatDiagnostic(d)}`)].join("\n"));
     const diags = loaded.diagnostics.items;
     const doc = validationDocument(loaded);
     const { errors, warnings, counts } = doc;

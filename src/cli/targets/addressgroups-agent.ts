@@ -10,6 +10,8 @@ import { EXIT, InputError, UsageError, list, str, type Io, type Values } from ".
 import { reportInvalid, stamp, watchUntilStopped } from "../agent-loop.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { groupLabels } from "./addressgroups.js";
+import { readOptions } from "../inputs.js";
+import { formatDiagnostic } from "../../model/source.js";
 
 interface Input { cluster?: string; paths: string[] }
 
@@ -26,9 +28,10 @@ function inputs(values: Values): Input[] {
 /** The nft text, or the errors that keep the last one. */
 function compile(values: Values, io: Io, parts: Input[]): { text: string; sets: number } | { errors: string[] } {
   const live = clusterOf(values);
-  const loaded = parts.map((p, i) => ({ cluster: p.cluster, loaded: loadSources(p.paths, io, i === 0 ? live : undefined) }));
+  const loaded = parts.map((p, i) => ({ cluster: p.cluster, loaded: loadSources(p.paths, io, i === 0 ? live : undefined, readOptions(values)) }));
   const errors = loaded.flatMap((l) => l.loaded.diagnostics.errors.map((d) => d.message));
   if (errors.length) return { errors };
+  for (const l of loaded) for (const d of l.loaded.diagnostics.items) if (d.severity === "warning") io.err(`warning: ${formatDiagnostic(d)}\n`);
   const groups = addressGroups(loaded.map((l) => ({ cluster: l.cluster, inv: l.loaded.inventory })), groupLabels(values));
   return { text: addressGroupsNft(groups, ["Loaded by junction agent --addressgroups."]), sets: groups.length };
 }
@@ -54,7 +57,7 @@ export function runAddressGroupsAgent(values: Values, io: Io): number | Promise<
   if (values.watch !== true) return step(values, io, parts, last) ? EXIT.ok : EXIT.invalid;
   const cluster = clusterOf(values);
   return watchUntilStopped({
-    paths: parts.flatMap((p) => p.paths), io, tick: () => { step(values, io, parts, last); },
+    paths: parts.flatMap((p) => p.paths), recursive: values.recursive === true, io, tick: () => { step(values, io, parts, last); },
     extra: cluster && { start: (tick) => cluster.watch(tick), stop: () => cluster.close() },
     watching: `the inputs${cluster ? " and the cluster" : ""}`,
     stopping: "the address groups stay loaded (remove them with: nft delete table inet junction_addressgroups)",
