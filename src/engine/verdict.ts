@@ -384,8 +384,30 @@ export function insertSorted<T>(list: T[], item: T, compare: (a: T, b: T) => num
 /** The order the tiers walk policies in: priority, then name. */
 export function comparePolicies(a: Policy, b: Policy): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
-  const an = policyName(a), bn = policyName(b);
-  return an < bn ? -1 : an > bn ? 1 : 0;
+  return compareNames(a, b);
+}
+
+/**
+ * policyName(a) against policyName(b) as strings compare (UTF-16 code units), without making either:
+ * the engines sort every policy (10k at 100k pods, about 140k comparisons per sort), and two names
+ * made per comparison, then flattened to compare, were 20 MB of garbage in the build.
+ */
+function compareNames(a: Policy, b: Policy): number {
+  const an = a.namespace ? a.namespace : "", bn = b.namespace ? b.namespace : "";
+  if (an === bn) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  // The names as `namespace/name` (or `name` without a namespace), read a code unit at a time.
+  const al = an ? an.length + 1 + a.name.length : a.name.length, bl = bn ? bn.length + 1 + b.name.length : b.name.length;
+  for (let i = 0, n = Math.min(al, bl); i < n; i++) {
+    const x = nameCode(an, a.name, i), y = nameCode(bn, b.name, i);
+    if (x !== y) return x - y;
+  }
+  return al - bl;
+}
+
+/** Code unit i of `namespace/name` (of `name` when namespace is empty). */
+function nameCode(namespace: string, name: string, i: number): number {
+  if (!namespace) return name.charCodeAt(i);
+  return i < namespace.length ? namespace.charCodeAt(i) : i === namespace.length ? 47 : name.charCodeAt(i - namespace.length - 1);
 }
 
 function samePriorityWarning(hits: RuleRef[], options: EngineOptions): Warning {

@@ -13,23 +13,15 @@ import { MeshEngine } from "../../src/engine/mesh/engine.js";
 import { meshParentStatuses } from "../../src/engine/mesh/status.js";
 import type { RouteRequest } from "../../src/model/request.js";
 import { load } from "../helpers.js";
-import { API_V2, CLUSTER, meshRoute, one } from "./fixture.js";
+import { API_V2, meshRoute, one, withProxy } from "./fixture.js";
 
 /** The cluster with web/client and ops/client running `proxy`, and Service shop/db (5432: a default opaque port; 8000 without appProtocol). */
-const cluster = (proxy = "linkerd-proxy") => {
-  let yaml = CLUSTER;
-  for (const ns of ["web", "ops"]) {
-    const client = `metadata: {name: client, namespace: ${ns}, labels: {app: client}}\nspec: {containers: [`;
-    assert.ok(yaml.includes(client));
-    yaml = yaml.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
-  }
-  return yaml + `---
+const cluster = (proxy = "linkerd-proxy") => withProxy(proxy, ["web", "ops"]) + `---
 apiVersion: v1
 kind: Service
 metadata: {name: db, namespace: shop}
 spec: {selector: {app: api, version: v1}, clusterIP: 10.96.0.20, ports: [{name: pg, port: 5432, targetPort: 8080}, {name: plain, port: 8000, targetPort: 8080}]}
 `;
-};
 
 const DB = (port?: number) => `{group: '', kind: Service, name: db${port ? `, port: ${port}` : ""}}`;
 const to = (svc: string, port: number, weight = 1) => `{name: ${svc}, namespace: shop, port: ${port}, weight: ${weight}}`;

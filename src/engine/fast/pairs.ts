@@ -328,10 +328,14 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
   // Parties (by place) that act as a node.
   const actsAsNode = new Uint8Array(classOf.length);
+  // Only the parties of node-like classes can act as a node (a class's members agree on it: its key
+  // holds the kind and whether it acts as its node, classes.ts): the others' endpoints are not read.
+  const classes = fc.classes.list;
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++];
+      if (!classes[c].nodeLike) continue;
       const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
       actsAsNode[next - 1] = 1;

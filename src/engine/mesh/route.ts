@@ -15,7 +15,7 @@ import type { MatchReader } from "../gateway/match.js";
 import { compareRank } from "../gateway/precedence.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
-import { routable, type MeshEngine, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
+import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
 export interface Unrouted { unrouted: string }
@@ -55,8 +55,8 @@ function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefine
   return LINKERD_DEFAULT_OPAQUE_PORTS.includes(port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
 }
 
-/** The client's namespace (consumer routes) and how its proxy reads the request (default envoy). */
-export interface MeshClient { namespace?: string; reader?: MatchReader }
+/** The client's namespace (consumer routes), how its proxy reads the request (default envoy) and the parentRefs (default the Gateway API's reading; Istio's: "proxy"). */
+export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading }
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
@@ -72,7 +72,7 @@ export type BoundRoutes = PortRoutes & { toDefault?: boolean };
  */
 export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
-  const bound = mesh.routesFor(s, sp, client.namespace);
+  const bound = mesh.routesFor(s, sp, client.namespace, client.reading);
   if (!bound) return undefined;
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
   return bound;
