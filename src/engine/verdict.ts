@@ -105,6 +105,7 @@ export class PolicyEngine {
   /** The own-node mode and why (the input's CNI, the flag, or the Kubernetes default), for explanations. */
   readonly ownNode: OwnNodeChoice;
   private hasOwnNodePeers?: boolean;
+  private hasOwnExact?: boolean;
 
   constructor(readonly inventory: Inventory, options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     this.ownNode = resolveOwnNode(options, inventory);
@@ -135,7 +136,7 @@ export class PolicyEngine {
    */
   policiesChanged(change?: { added: readonly Policy[]; removed: readonly Policy[] }): void {
     this.alternates.clear();
-    this.hasOwnNodePeers = undefined;
+    this.hasOwnNodePeers = this.hasOwnExact = undefined;
     if (change) {
       for (const p of change.removed) { const list = this.byTier[p.tier], i = list.indexOf(p); if (i >= 0) list.splice(i, 1); }
       for (const p of change.added) insertSorted(this.byTier[p.tier], p, comparePolicies);
@@ -268,6 +269,17 @@ export class PolicyEngine {
   }
 
   /**
+   * Whether a pod's pairs with its own node can differ from its pairs with other nodes in more than
+   * the Namespace tier's own-node allows (ownNodePeers): a remote-node peer, or an own-node peer in
+   * a Deny or Pass rule or outside the Namespace tier. The connectivity engine then answers those
+   * pairs one by one (fast/pairs.ts).
+   */
+  get ownExact(): boolean {
+    return this.hasOwnExact ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some((r) =>
+      r.peers?.some((x) => x.kind === "remote-node" || (x.kind === "own-node" && (p.tier !== "namespace" || r.action !== "allow")))));
+  }
+
+  /**
    * The policies of one tier that select `e` for `direction` and govern `network` (default: `e`'s
    * primary network), in evaluation order (priority, then name).
    */
@@ -299,7 +311,7 @@ export class PolicyEngine {
 
   private ruleMatches(rule: Rule, local: Endpoint, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {
     if (rule.ports && !rule.ports.some((m) => portMatches(m, flow.protocol, flow.port, destPorts))) return false;
-    return !rule.peers || rule.peers.some((p) => (p.kind === "own-node" ? this.matcher.isOwnNode(local, remote) : this.matcher.peerMatches(p, remote, remoteAddress)));
+    return !rule.peers || rule.peers.some((p) => this.matcher.peerMatches(p, remote, remoteAddress, local));
   }
 
   /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
