@@ -135,6 +135,7 @@ class Reader {
     if (st.isFile() && st.size > this.left) return this.tooLarge(path);
     // More bytes than any text Junction can hold (even all of them 4-byte characters).
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
+    if (st.isSocket()) { this.diags.error("input-unreadable", `${path}: is a socket, not a file (give a file, a folder, or - for stdin)`); return; }
     let buf: Buffer;
     const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
@@ -262,14 +263,14 @@ export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: 
 /**
  * A file's bytes, at most `limit` + 1 of them (so that an over-long input is seen without reading it
  * all): regular files, FIFOs, devices and endless streams (/dev/zero) alike. A NUL byte ends the
- * read at once: no YAML or JSON holds one.
+ * read at once: no YAML or JSON holds one (in UTF-8; a UTF-16 stream is read to its end or the limit).
  */
 export function readBounded(pathOrFd: string | number, limit: number): Buffer {
   const fd = typeof pathOrFd === "number" ? pathOrFd : openSync(pathOrFd, "r");
   try {
     if (fstatSync(fd).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
     const chunks: Buffer[] = [];
-    let total = 0;
+    let total = 0, utf16 = false;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total) || 1);
       let n: number;
@@ -277,9 +278,11 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
       catch (e) { if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue; if ((e as NodeJS.ErrnoException).code === "EOF") break; throw e; }
       if (n === 0) break;
       const part = chunk.subarray(0, n);
+      // (UTF-16 text holds NUL bytes: decode finds a NUL character in it.)
+      if (total < 2) utf16 = isUtf16(Buffer.concat([...chunks, part]));
       chunks.push(part);
       total += n;
-      if (total > limit || part.includes(0)) break;
+      if (total > limit || (!utf16 && part.includes(0))) break;
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -297,20 +300,63 @@ function tooLongText(bytes: number): string {
   return `${bytes} bytes in one file: Junction reads at most about 512 MiB of text (${MAX_FILE_TEXT} characters) per file; split it into several files`;
 }
 
-/** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
+/** Whether bytes start with a UTF-16 byte-order mark (FF FE: little-endian, FE FF: big-endian). */
+export function isUtf16(buf: Uint8Array): boolean {
+  return (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff);
+}
+
+const NUL_ERROR = "binary data (a NUL byte): not a YAML or JSON file";
+
+/**
+ * A file's text as kubectl's FileVisitor decodes it (cli-runtime resource/visitor.go: the bytes go
+ * through unicode.BOMOverride(unicode.UTF8.NewDecoder())): UTF-16 when they start with its
+ * byte-order mark, else UTF-8 without a leading BOM; or why not. Where kubectl's decoders put
+ * U+FFFD (invalid UTF-8, a lone UTF-16 surrogate or an odd last byte), Junction refuses the file
+ * naming the line; a NUL is refused as go-yaml refuses control characters.
+ */
 export function decode(buf: Buffer): string | { error: string } {
-  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
-  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
+  if (isUtf16(buf)) return decodeUtf16(buf);
+  if (buf.includes(0)) return { error: NUL_ERROR };
   if (!isUtf8(buf)) {
     const lossy = buf.toString("utf8");
     const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
-    return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
+    return { error: `line ${line}: invalid UTF-8 (kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
   }
   let text: string;
   // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
   try { text = buf.toString("utf8"); }
   catch { return { error: tooLongText(buf.length) }; }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * UTF-16 after its byte-order mark (BOMOverride consumes it; a second one is text, as in kubectl),
+ * little- or big-endian as the mark says.
+ */
+function decodeUtf16(buf: Buffer): string | { error: string } {
+  const end = buf.length - (buf.length % 2);
+  // V8 strings hold at most 2^29 - 24 characters.
+  if ((end - 2) / 2 > MAX_FILE_TEXT) return { error: tooLongText(buf.length) };
+  let body = buf.subarray(2, end);
+  if (buf[0] === 0xfe) body = Buffer.from(body).swap16();
+  const text = body.toString("utf16le");
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    if (u === 0) return { error: `line ${lineAt(text, i)}: ${NUL_ERROR}` };
+    if (u < 0xd800 || u > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (u <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) { i++; continue; }
+    return { error: `line ${lineAt(text, i)}: invalid UTF-16 (a lone surrogate: kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
+  }
+  if (end !== buf.length) return { error: `line ${lineAt(text, text.length)}: invalid UTF-16 (an odd number of bytes: kubectl would read the last one as U+FFFD); save the file as UTF-8` };
+  return text;
+}
+
+/** The line (1-based) of the character at `at`. */
+function lineAt(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 
 /** Stdin as text, bounded like a file; a directory on stdin is an error (EISDIR). */
@@ -340,6 +386,10 @@ export function parseBytes(s: string): number | undefined {
 
 /** A side file (--expect, --requests) as text, bounded and checked like a manifest; throws a one-line Error. */
 export function readTextFile(path: string, limit = DEFAULT_MAX_INPUT): string {
+  // (A folder would be read as -f reads one: its first file, under the folder's name.)
+  let folder = false;
+  try { folder = statSync(path).isDirectory(); } catch { /* readInputs names the problem */ }
+  if (folder) throw new Error(`${path}: is a directory (give a file, or - for stdin)`);
   const diags = new Diagnostics();
   const files = readInputs([path], diags, readStdin, { maxBytes: limit });
   const err = diags.errors[0];
