@@ -7,6 +7,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, read
 import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
+import { BAD_PATTERN, glob, hasMeta } from "./glob.js";
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
@@ -58,10 +59,14 @@ class Reader {
     this.left = maxBytes;
   }
 
-  path(p: string): void {
+  /** `root`: the -f path given (a pattern, for the paths it matched). */
+  path(p: string, root = p): void {
     if (p === "-") return this.stdinInput();
     let st: Stats;
-    try { st = statSync(p); } catch (e) { return this.fail(p, e); }
+    try { st = statSync(p); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && p === root && hasMeta(p)) return this.pattern(p);
+      return this.fail(p, e);
+    }
     // kubectl's filepath.Walk looks at the path itself with Lstat: a symlink to a folder is a file to
     // it, which it then fails to read ("is a directory"); with a trailing slash the folder is walked.
     if (st.isDirectory() && !/[/\\]$/.test(p) && isSymlink(p)) {
@@ -69,8 +74,20 @@ class Reader {
       return;
     }
     if (!this.once(p, st)) return;
-    if (st.isDirectory()) { this.walk(p, p); this.noteSkipped(p); }
-    else this.file(p, p, st);
+    if (st.isDirectory()) { this.walk(p, root); this.noteSkipped(p); }
+    else this.file(p, root, st);
+  }
+
+  /**
+   * A -f path that does not exist and holds a pattern character: the paths filepath.Glob matches,
+   * each read as a -f path (cli-runtime builder.go expandIfFilePattern; a file is read whatever its
+   * name, a folder walked).
+   */
+  private pattern(p: string): void {
+    let matches: string[];
+    try { matches = glob(p); } catch { this.diags.error("input-not-found", `${p}: pattern is not valid: ${BAD_PATTERN} (kubectl expands a -f path that does not exist as a file pattern)`); return; }
+    if (!matches.length) { this.diags.error("input-not-found", `${p}: no such file or directory, and no path matches it as a pattern (kubectl: the path "${p}" does not exist)`); return; }
+    for (const m of matches) this.path(m, p);
   }
 
   private stdinInput(): void {
