@@ -17,6 +17,8 @@ export interface InputFile {
   docs?: [number, number][];
   /** The -f path this file was found under. */
   root?: string;
+  /** Every -f path it was found under, when more than one (`root` first): a file given twice is read once. */
+  roots?: string[];
   /** Kubernetes objects found in it (set when loaded). */
   objects?: number;
 }
@@ -52,6 +54,10 @@ const MANIFEST = /\.(ya?ml|json)$/;
 class Reader {
   readonly files: InputFile[] = [];
   private seen = new Set<string>();
+  /** The files read, by identity (device and inode): a file met again is not read again. */
+  private read = new Map<string, InputFile | undefined>();
+  /** The folders of the walk under way (a bind mount can make a loop). */
+  private walking = new Set<string>();
   private left: number;
   private skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
 
@@ -73,9 +79,8 @@ class Reader {
       this.diags.error("input-unreadable", `${p}: a symlink to a folder, which kubectl -f reads as a file and fails on ("is a directory"): write ${p}/ to read the folder`);
       return;
     }
-    if (!this.once(p, st)) return;
-    if (st.isDirectory()) { this.walk(p, root); this.noteSkipped(p); }
-    else this.file(p, root, st);
+    if (st.isDirectory()) { this.walking = new Set([identity(p, st)]); this.walk(p, root); this.noteSkipped(p); }
+    else this.fileOnce(p, root, st);
   }
 
   /**
@@ -85,7 +90,7 @@ class Reader {
    */
   private pattern(p: string): void {
     let matches: string[];
-    try { matches = glob(p); } catch { this.diags.error("input-not-found", `${p}: pattern is not valid: ${BAD_PATTERN} (kubectl expands a -f path that does not exist as a file pattern)`); return; }
+    try { matches = glob(p); } catch { this.diags.error("input-not-found", `${p}: no such file or directory; as a file pattern (kubectl expands a -f path that does not exist) it is not valid: ${BAD_PATTERN}`); return; }
     if (!matches.length) { this.diags.error("input-not-found", `${p}: no such file or directory, and no path matches it as a pattern (kubectl: the path "${p}" does not exist)`); return; }
     for (const m of matches) this.path(m, p);
   }
@@ -98,13 +103,20 @@ class Reader {
     this.add({ name: "<stdin>", text, root: "-" }, Buffer.byteLength(text));
   }
 
-  /** The same file through two names (a folder and a file, a symlink) is read once. */
-  private once(p: string, st: Stats): boolean {
-    let key = `${st.dev}:${st.ino}`;
-    if (st.ino === 0) { try { key = realpathSync(p); } catch { key = p; } }
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    return true;
+  /**
+   * The same file through two names (a folder and a file, a symlink, -f twice) is read once; met
+   * again, it is applied again (kubectl applies every file of every -f in turn), so it is put at its
+   * later place too: readInputs keeps each file at its last place, where its objects' definitions
+   * are the last ones (a file between the two that defines the same object does not win).
+   */
+  private fileOnce(p: string, root: string, st: Stats): void {
+    const key = identity(p, st);
+    if (!this.read.has(key)) { this.read.set(key, undefined); return this.file(p, root, st, key); }
+    const f = this.read.get(key);
+    if (!f) return;
+    this.files.push(f);
+    f.roots ??= [f.root!];
+    if (!f.roots.includes(root)) f.roots.push(root);
   }
 
   /**
@@ -123,10 +135,11 @@ class Reader {
       if (st.isDirectory()) {
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
-        if (this.once(full, st)) this.walk(full, root);
+        const key = identity(full, st);
+        if (!this.walking.has(key)) { this.walking.add(key); this.walk(full, root); }
       } else if (!st.isFile()) this.skipped.special++;
       else if (!MANIFEST.test(entry.name)) this.skipped.files++;
-      else if (this.once(full, st)) this.file(full, root, st);
+      else this.fileOnce(full, root, st);
     }
   }
 
@@ -148,7 +161,7 @@ class Reader {
     count(entries, dir);
   }
 
-  private file(path: string, root: string, st: Stats): void {
+  private file(path: string, root: string, st: Stats, key: string): void {
     if (st.isFile() && st.size > this.left) return this.tooLarge(path);
     // More bytes than any text Junction can hold (even all of them 4-byte characters).
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
@@ -162,6 +175,7 @@ class Reader {
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
+    this.read.set(key, file);
     if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
     if (into && buf.buffer === into.buffer && this.left >= 0) this.sink!.read(file, buf);
   }
@@ -194,6 +208,12 @@ class Reader {
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
     this.skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
   }
+}
+
+/** A file's or folder's identity: device and inode (its real path where the file system has no inodes). */
+function identity(p: string, st: Stats): string {
+  if (st.ino !== 0) return `${st.dev}:${st.ino}`;
+  try { return realpathSync(p); } catch { return p; }
 }
 
 function isSymlink(p: string): boolean {
@@ -274,7 +294,10 @@ const PROBE = Buffer.alloc(1);
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
   const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.recursive ?? false, options.sink);
   for (const p of paths) reader.path(p);
-  return reader.files;
+  // Each file at its last place (Reader.fileOnce).
+  const last = new Map<InputFile, number>();
+  reader.files.forEach((f, i) => last.set(f, i));
+  return last.size === reader.files.length ? reader.files : reader.files.filter((f, i) => last.get(f) === i);
 }
 
 /**
@@ -335,8 +358,9 @@ export function decode(buf: Buffer): string | { error: string } {
   if (isUtf16(buf)) return decodeUtf16(buf);
   if (buf.includes(0)) return { error: NUL_ERROR };
   if (!isUtf8(buf)) {
-    const lossy = buf.toString("utf8");
-    const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
+    const bad = firstInvalidUtf8(buf);
+    let line = 1;
+    for (let i = buf.indexOf(10); i >= 0 && i < bad; i = buf.indexOf(10, i + 1)) line++;
     return { error: `line ${line}: invalid UTF-8 (kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
   }
   let text: string;
@@ -344,6 +368,22 @@ export function decode(buf: Buffer): string | { error: string } {
   try { text = buf.toString("utf8"); }
   catch { return { error: tooLongText(buf.length) }; }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */
+function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length;) {
+    const b = buf[i];
+    if (b < 0x80) { i++; continue; }
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    // The second byte's range depends on the first (E0: A0-BF, ED: 80-9F, F0: 90-BF, F4: 80-8F).
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80, hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    if (i + 1 >= buf.length || buf[i + 1] < lo || buf[i + 1] > hi) return i;
+    for (let k = 2; k <= n; k++) if (i + k >= buf.length || buf[i + k] < 0x80 || buf[i + k] > 0xbf) return i;
+    i += n + 1;
+  }
+  return buf.length;
 }
 
 /**

@@ -41,7 +41,7 @@ test("-f 'PATTERN' reads what the pattern matches, in Go's order, a matched file
     const none = loadPaths([join(t.dir, "d", "*.json")]);
     assert.match(none.diagnostics.errors.map(formatDiagnostic).join("\n"), /\*\.json: no such file or directory, and no path matches it as a pattern \(kubectl: the path ".*" does not exist\)/);
     const bad = loadPaths([join(t.dir, "d", "[x-")]);
-    assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /\[x-: pattern is not valid: syntax error in pattern/);
+    assert.match(bad.diagnostics.errors.map(formatDiagnostic).join("\n"), /\[x-: no such file or directory; as a file pattern \(kubectl expands a -f path that does not exist\) it is not valid: syntax error in pattern/);
     // A path that exists is never a pattern.
     writeFileSync(join(t.dir, "lit[1].yaml"), NS("lit"));
     assert.deepEqual(names(loadPaths([join(t.dir, "lit[1].yaml")])), ["lit"]);

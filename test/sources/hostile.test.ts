@@ -117,6 +117,11 @@ test("invalid UTF-8 is refused naming the file and line (kubectl would read U+FF
     writeFileSync(join(t.dir, "bad.yaml"), Buffer.concat([Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata: {name: "), Buffer.from([0xc3, 0x28]), Buffer.from("}\n")]));
     const e = errorsOf([join(t.dir, "bad.yaml")]);
     assert.match(e[0], /bad\.yaml: line 3: invalid UTF-8 \(kubectl would read it as U\+FFFD, the replacement character\)/);
+    // The line of the first invalid byte, also after a well-formed U+FFFD and in each kind of bad sequence.
+    for (const [bytes, line] of [[[0xc3, 0x28], 4], [[0xe0, 0x80, 0x80], 4], [[0xed, 0xa0, 0x80], 4], [[0xf4, 0x90, 0x80, 0x80], 4], [[0xc0, 0xaf], 4], [[0xe2, 0x82], 4]] as const) {
+      writeFileSync(join(t.dir, "late.yaml"), Buffer.concat([Buffer.from("a: \uFFFD\nb: 1\nc: 2\nd: "), Buffer.from(bytes), Buffer.from("\n")]));
+      assert.match(errorsOf([join(t.dir, "late.yaml")])[0], new RegExp(`late\\.yaml: line ${line}: invalid UTF-8`), String(bytes));
+    }
   } finally { t.cleanup(); }
 });
 
