@@ -51,9 +51,9 @@ test("namespaces: a CNP stays in its namespace unless a selector names another; 
 });
 
 test("Cilium validation errors are precise", () => {
-  const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [remote-node]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
+  const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [remote-nodes]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
-  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: the remote-node entity alone \(every node but the endpoint's own\) cannot be expressed/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
+  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: "remote-nodes" is not a Cilium entity/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
@@ -202,20 +202,20 @@ test("the agent's ConfigMap cilium-config: cluster-name names the cluster, enabl
   assert.match(messages(nodes).join("\n"), /^warning: fromNodes\/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels/);
 });
 
-// The host entity in an allow rule is the own-node peer (test/engine/own-node.test.ts pins its answers).
-// A deny of it, and remote-node alone (every node but the endpoint's own), would take connections from a
-// pod's pairs with its own node alone, or with the other nodes alone: refused. So is host in an allow
-// rule with enableDefaultDeny false (those rules allow without isolating, where no own-node peer is matched).
-test("toEntities host in an allow rule is the own-node peer; a deny of it, remote-node alone and host without default deny are refused", () => {
-  const allow = load({ "p.yaml": withPolicies(cnp("h", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toEntities: [host]")) });
-  assert.deepEqual(allow.diagnostics.errors, []);
-  assert.deepEqual(allow.inventory.policies.find((p) => p.kind === "CiliumNetworkPolicy")?.egress?.[0].peers, [{ kind: "own-node" }]);
-  const refused = load({ "p.yaml": cnp("h", "  endpointSelector: {}\n  egressDeny:\n  - toEntities: [host]\n  ingress:\n  - fromEntities: [remote-node]") });
-  const errs = refused.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
-  assert.match(errs, /spec\.egressDeny\.0\.toEntities\.0: a deny of the host entity \(the endpoint's own node\) cannot be expressed/);
-  assert.match(errs, /spec\.ingress\.0\.fromEntities\.0: the remote-node entity alone .* cannot be expressed/);
-  const open = load({ "p.yaml": cnp("h", "  endpointSelector: {}\n  enableDefaultDeny: {egress: false}\n  egress:\n  - toEntities: [host]") });
-  assert.match(open.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.enableDefaultDeny\.egress: the host entity in an allow rule with enableDefaultDeny false cannot be expressed/);
+// The host entity is the own-node peer and remote-node alone every node but the endpoint's own (the node
+// manager's nodeIdentityLabels: the local node's identity is reserved:host, the others reserved:remote-node),
+// in allow and deny rules alike, with or without default deny (test/engine/own-node.test.ts pins their
+// answers). A deny of host, remote-node alone and host with enableDefaultDeny false were refused.
+test("the host and remote-node entities are peers relative to the endpoint, in allow and deny rules, with or without default deny", () => {
+  const peersOf = (spec: string) => {
+    const l = load({ "p.yaml": withPolicies(cnp("h", spec)) });
+    assert.deepEqual(l.diagnostics.errors, []);
+    return l.inventory.policies.filter((p) => p.kind === "CiliumNetworkPolicy").flatMap((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].map((r) => `${p.tier} ${r.action} ${r.peers?.map((x) => x.kind).join(",")}`));
+  };
+  assert.deepEqual(peersOf("  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toEntities: [host]"), ["namespace allow own-node"]);
+  assert.deepEqual(peersOf("  endpointSelector: {}\n  egressDeny:\n  - toEntities: [host]\n  ingress:\n  - fromEntities: [remote-node]"), ["admin deny own-node", "namespace allow remote-node"]);
+  assert.deepEqual(peersOf("  endpointSelector: {}\n  enableDefaultDeny: {egress: false}\n  egress:\n  - toEntities: [host]"), ["admin allow own-node"]);
+  assert.deepEqual(peersOf("  endpointSelector: {}\n  egress:\n  - toEntities: [remote-node, host]"), ["namespace allow nodes"]);
 });
 
 // A toPorts entry's serverNames (TLS SNI) and listener narrow what it allows to what the model does not

@@ -13,7 +13,7 @@ import type { IstioAuthorization } from "../model/mesh.js";
 import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
 import { attributesOf, behindWaypoint } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
-import { IstioPolicies, istioAuthorize, istioWaypointPolicies } from "../engine/l7/istio.js";
+import { IstioPolicies, istioAuthorize, istioWaypointPolicies, istioWaypointSettings } from "../engine/l7/istio.js";
 import { linkerdAccess, linkerdBypass, linkerdClientBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
 import { waypointOf } from "../engine/l7/authorizer.js";
 import { matches, selector } from "../model/selector.js";
@@ -95,14 +95,15 @@ export class L7AccessReader {
    */
   private ambient(hop: Hop, a: Attributes, port: number | undefined): L7Access {
     const server = hop.server.endpoint, wp = waypointOf(this.inv, server);
-    const ztunnel = istioAuthorize(hop, this.istio.for(server, false), "ztunnel", wp ? behindWaypoint(a, wp, this.inv.mesh) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
+    const settings = wp && istioWaypointSettings(this.inv, wp);
+    const ztunnel = istioAuthorize(hop, this.istio.for(server, false), "ztunnel", wp ? behindWaypoint(a, wp, settings!) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
     const base = { enforcer: wp ? `Istio waypoint ${wp.namespace}/${wp.name}` : "Istio ztunnel", allows: [] as string[], except: [] as string[] };
     if (ztunnel.verdict === "deny") return { ...base, verdict: "none", note: `ztunnel: ${ztunnel.summary}` };
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
     if (!wp) return { ...base, verdict: "all" };
     const service = this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
       && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
-    const policies = istioWaypointPolicies(this.inv.mesh, wp, service && { name: service.name, namespace: service.namespace }).filter((p) => !p.dryRun);
+    const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service && { name: service.name, namespace: service.namespace }).filter((p) => !p.dryRun);
     return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
   }
 

@@ -14,13 +14,13 @@ import { loadClusterModel } from "./cluster-inputs.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
 
-/** -R, as kubectl's (cli-runtime genericclioptions FileNameFlags): without it a folder's subfolders are not read. */
+/** -R, kubectl's flag: every subfolder, hidden ones and node_modules too (without it those two are skipped). */
 export const RECURSIVE_OPTION: Record<string, OptionSpec> = {
-  recursive: { type: "boolean", short: "R", description: "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory." },
+  recursive: { type: "boolean", short: "R", description: "read every subfolder of a -f folder, hidden ones and node_modules too, as kubectl -R does (without it subfolders are read but those are skipped)" },
 };
 
 export const INPUT_OPTIONS: Record<string, OptionSpec> = {
-  file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (the files directly in it; its subfolders too with -R); - for stdin; repeatable" },
+  file: { type: "string", short: "f", multiple: true, arg: "PATH", description: "manifest file or folder (with its subfolders); - for stdin; repeatable" },
   ...RECURSIVE_OPTION,
   quiet: { type: "boolean", short: "q", description: "do not print notes (implicit namespaces, ignored kinds)" },
   lenient: { type: "boolean", description: "analyse even when objects are invalid: errors become warnings and what can be read is used (np-guard's behaviour)" },
@@ -155,7 +155,7 @@ function printDiagnostics(loaded: Loaded, io: Io, quiet: boolean): void {
 
 /** One-line summaries of what was assumed or ignored. */
 export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
-  const out: string[] = items.filter((d) => d.code === "input-skipped").map((d) => d.message);
+  const out: string[] = items.filter((d) => d.code === "input-skipped" || d.code === "input-subfolders").map((d) => d.message);
   const implicit = items.filter((d) => d.code === "implicit-namespace").map((d) => /"([^"]+)"/.exec(d.message)?.[1]);
   if (implicit.length) out.push(`namespace${implicit.length === 1 ? "" : "s"} ${implicit.join(", ")} ${implicit.length === 1 ? "is" : "are"} referenced but not defined; assumed with the default label kubernetes.io/metadata.name`);
   const finished = items.filter((d) => d.code === "finished-pod").length;

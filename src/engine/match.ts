@@ -60,11 +60,13 @@ export class Matcher {
 
   /**
    * A pod or node of the cluster (by endpoint, or by an address one of them owns); with `seenIn`
-   * (a model of several clusters), of that cluster: another cluster's pods are outside it.
+   * (a model of several clusters), of that cluster: another cluster's pods are outside it. With
+   * `podsOnly`, a pod not acting as its node (an outside cidr peer with `nodes`).
    */
-  isClusterParty(p: Party, address: Address | undefined, seenIn?: string): boolean {
+  isClusterParty(p: Party, address: Address | undefined, seenIn?: string, podsOnly = false): boolean {
     const e = p.endpoint ?? (address ? this.index.byAddress.get(addressKey(address)) : undefined);
-    return e !== undefined && (e.kind === "pod" || e.kind === "node") && (seenIn === undefined || e.cluster === seenIn);
+    const kind = e !== undefined && (podsOnly ? e.kind === "pod" && !this.actsAsNode(e) : e.kind === "pod" || e.kind === "node");
+    return kind && (seenIn === undefined || e!.cluster === seenIn);
   }
 
   /**
@@ -84,16 +86,22 @@ export class Matcher {
    * may name hundreds of ipBlocks.
    */
   cidrPeersTest(peers: readonly CidrPeer[]): (remote: Party, remoteAddress: Address | undefined) => boolean {
-    const inside = cidrUnion(peers.filter((p) => !p.outside)), outside = cidrUnion(peers.filter((p) => p.outside));
+    const inside = cidrUnion(peers.filter((p) => !p.outside)), outside = cidrUnion(peers.filter((p) => p.outside && !p.nodes));
+    const outsidePods = cidrUnion(peers.filter((p) => p.outside && p.nodes));
     // A rule's peers are of one policy, so of one cluster.
     const seenIn = peers[0]?.seenIn;
     return (remote, address) => {
       const a = this.seenAddress(remote, address, seenIn);
-      return a !== undefined && (inside.has(a) || (outside.has(a) && !this.isClusterParty(remote, a, seenIn)));
+      return a !== undefined && (inside.has(a) || (outside.has(a) && !this.isClusterParty(remote, a, seenIn)) || (outsidePods.has(a) && !this.isClusterParty(remote, a, seenIn, true)));
     };
   }
 
-  peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined): boolean {
+  /**
+   * Whether `peer` matches `remote`, for a rule of `local` (the endpoint the rule is evaluated for:
+   * its own node is what own-node and remote-node are relative to; without it, `remote` is taken not
+   * to be its own node, as the connectivity engine's classes read them).
+   */
+  peerMatches(peer: Peer, remote: Party, remoteAddress: Address | undefined, local?: Endpoint): boolean {
     // A peer limited to one IP family (a Calico rule's ipVersion): felix renders the rule into that
     // family's table only (rules/policy.go FilterRuleToIPVersion).
     if (peer.kind !== "cidr" && peer.kind !== "domains" && peer.family !== undefined && remoteAddress?.family !== peer.family) return false;
@@ -101,7 +109,7 @@ export class Matcher {
       case "endpoints": return this.selects(peer.selector, remote.endpoint);
       case "cidr": {
         const a = this.seenAddress(remote, remoteAddress, peer.seenIn);
-        if (peer.outside && this.isClusterParty(remote, a, peer.seenIn)) return false;
+        if (peer.outside && this.isClusterParty(remote, a, peer.seenIn, peer.nodes)) return false;
         return a !== undefined && cidrSet(peer).has(a);
       }
       case "nodes": {
@@ -115,8 +123,9 @@ export class Matcher {
         // Domain names are resolved at run time by the data plane; an address flow cannot match them.
         return false;
       case "own-node":
-        // Relative to the rule's subject: PolicyEngine.ruleMatches asks isOwnNode; no party is it alone.
-        return false;
+        return local !== undefined && this.isOwnNode(local, remote);
+      case "remote-node":
+        return this.nodeOf(remote) !== undefined && !(local !== undefined && this.isOwnNode(local, remote));
     }
   }
 }

@@ -57,21 +57,22 @@ export function applyRuleset(text: string, netns?: string): void {
   applyTable(text, netns);
 }
 
-/** Folders under `dir` (itself included) that the reader reads with -R: every one, symlinked ones not followed. */
-function folders(dir: string): string[] {
+/** Folders under `dir` (itself included) that the reader reads: hidden ones and node_modules only with -R, .git never. */
+function folders(dir: string, recursive: boolean): string[] {
   const out = [dir];
   try {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name !== ".git") out.push(...folders(join(dir, e.name)));
+      if (e.isDirectory() && e.name !== ".git" && (recursive || (!e.name.startsWith(".") && e.name !== "node_modules"))) out.push(...folders(join(dir, e.name), recursive));
     }
   } catch { /* gone meanwhile */ }
   return out;
 }
 
 /**
- * Calls `onChange` (debounced) whenever a file under `paths` changes (with `recursive`, -R, in
- * subfolders too). Folders are watched, not files, so that editors that replace a file by renaming
- * another over it are seen; new subfolders are watched from the next event on. Returns a stop function.
+ * Calls `onChange` (debounced) whenever a file under `paths` changes (in subfolders too; in hidden
+ * ones and node_modules only with `recursive`, -R). Folders are watched, not files, so that editors
+ * that replace a file by renaming another over it are seen; new subfolders are watched from the next
+ * event on. Returns a stop function.
  */
 export function watchInputs(paths: readonly string[], onChange: () => void, recursive = false, debounceMs = 300): () => void {
   const watchers = new Map<string, FSWatcher>();
@@ -91,7 +92,7 @@ export function watchInputs(paths: readonly string[], onChange: () => void, recu
     for (const t of targets) {
       let isDir = false;
       try { isDir = statSync(t).isDirectory(); } catch { /* a file not created yet: its folder is watched */ }
-      if (isDir) for (const d of recursive ? folders(t) : [t]) watchFolder(d);
+      if (isDir) for (const d of folders(t, recursive)) watchFolder(d);
       else watchFolder(dirname(t), basename(t));
     }
   };

@@ -127,21 +127,12 @@ export function emptyRouteGraph(): RouteGraph {
  */
 export class ObjectIndex {
   private readonly groups = new Map<string, Map<string, Map<string, Set<string>>>>();
-  /**
-   * Objects noted but not added yet: their names in order, and runs of them with the same group,
-   * kind and namespace (group, kind, namespace, count). A load notes every object for references
-   * that are rarely asked about (most inputs have no Gateway API object): the sets are made when
-   * the first question comes, instead of three look-ups and a set to grow per object as it is read.
-   */
-  private noted: string[] = [];
-  private runs: (string | number)[] = [];
 
   /** The set of names add() used last, and its group, kind and namespace (a file's objects come in runs of them). */
   private last: { group: string; kind: string; namespace: string; names: Set<string> } | undefined;
 
   /** Adds an object; false when it was there already. */
   add(group: string, kind: string, namespace: string, name: string): boolean {
-    this.addNoted();
     const last = this.last;
     let names: Set<string>;
     if (last !== undefined && last.namespace === namespace && last.kind === kind && last.group === group) names = last.names;
@@ -159,33 +150,16 @@ export class ObjectIndex {
     return names.add(name).size !== size;
   }
 
-  /** add() for an object whose presence is asked later, if ever (has, hasKind): added when it is. */
+  /** add() where the answer is not needed (the load records every object). */
   note(group: string, kind: string, namespace: string, name: string): void {
-    const runs = this.runs, n = runs.length;
-    if (n !== 0 && runs[n - 2] === namespace && runs[n - 3] === kind && runs[n - 4] === group) runs[n - 1] = (runs[n - 1] as number) + 1;
-    else runs.push(group, kind, namespace, 1);
-    this.noted.push(name);
-  }
-
-  private addNoted(): void {
-    const names = this.noted, runs = this.runs;
-    if (names.length === 0) return;
-    this.noted = [];
-    this.runs = [];
-    let k = 0;
-    for (let i = 0; i < runs.length; i += 4) {
-      const group = runs[i] as string, kind = runs[i + 1] as string, namespace = runs[i + 2] as string;
-      for (let c = runs[i + 3] as number; c > 0; c--) this.add(group, kind, namespace, names[k++]);
-    }
+    this.add(group, kind, namespace, name);
   }
 
   has(group: string, kind: string, namespace: string, name: string): boolean {
-    this.addNoted();
     return this.groups.get(group)?.get(kind)?.get(namespace)?.has(name) ?? false;
   }
 
   hasKind(group: string, kind: string): boolean {
-    this.addNoted();
     for (const names of this.groups.get(group)?.get(kind)?.values() ?? []) if (names.size) return true;
     return false;
   }
@@ -194,7 +168,6 @@ export class ObjectIndex {
   static union(a: ObjectIndex, b: ObjectIndex): ObjectIndex {
     const out = new ObjectIndex();
     for (const x of [a, b]) {
-      x.addNoted();
       for (const [group, kinds] of x.groups) for (const [kind, spaces] of kinds) for (const [ns, names] of spaces) for (const name of names) out.add(group, kind, ns, name);
     }
     return out;

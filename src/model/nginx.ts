@@ -2,6 +2,7 @@
 // typed values. The Ingress front end fills them in; lowering into the route graph
 // (sources/ingress/lower.ts) gives them their meaning, for routing and conversion alike.
 
+import type { Cidr } from "./ip.js";
 import type { CorsPolicy } from "./route.js";
 
 export const NGINX_PREFIX = "nginx.ingress.kubernetes.io/";
@@ -34,6 +35,29 @@ export interface NginxRedirect {
 /** enable-cors with the cors-* annotations: the same policy as Gateway API's CORS filter. */
 export type NginxCors = CorsPolicy;
 
+/**
+ * The access checks ingress-nginx writes into a location (rootfs/etc/nginx/template/nginx.tmpl): the
+ * `deny` lines of denylist-source-range, then the `allow` lines of allowlist-source-range (alias
+ * whitelist-source-range) and `deny all` (nginx's access module: the first line that holds the
+ * client address decides, 403); auth-type basic|digest (auth_basic: 401 without credentials); auth-url
+ * (auth_request to an external service). They run in nginx's access phase: after the rewrite phase's
+ * redirects, ssl-redirect and CORS preflight answers, before the backend.
+ */
+export interface NginxAccess {
+  /** "namespace/name" of the Ingress whose annotations these are. */
+  ingress: string;
+  /** denylist-source-range, as ingress-nginx normalizes it (net.ParseIPNets). */
+  deny: Cidr[];
+  /** allowlist-source-range (else whitelist-source-range); undefined: no allow lines. */
+  allow?: Cidr[];
+  /** Why ingress-nginx denies the whole location (a source range or auth-type it refuses: LocationDeniedError): it answers 503. */
+  denied?: string;
+  /** auth-type basic or digest (auth-secret, auth-realm). */
+  basicAuth?: { type: "basic" | "digest"; secret: string; realm?: string };
+  /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
+  authUrl?: string;
+}
+
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {
   canary?: Canary;
@@ -57,6 +81,8 @@ export interface NginxAnnotations {
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */
   proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /** Source ranges and authentication (undefined when none of their annotations is set). */
+  access?: NginxAccess;
   /** Annotation keys (full) that were read into the fields above. */
   read: string[];
 }

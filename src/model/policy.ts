@@ -64,7 +64,8 @@ export interface EndpointSelector {
  * - endpoints: pods and/or Workloads picked by an EndpointSelector;
  * - cidr: an address in `cidr` and in none of `except` (pod and node addresses included, as
  *   NetworkPolicy ipBlock does), or with `outside` only addresses that are no pod's or node's
- *   (Cilium's CIDR rules and `world`);
+ *   (Cilium's CIDR rules and `world`), with `outside` and `nodes` no pod's (Cilium's CIDR rules
+ *   under the agent's policy-cidr-match-mode nodes; a host-network pod acting as its node is the node);
  * - nodes: a node (or a host-network pod under hostNetwork=node) whose labels match;
  * - networks: an address inside a junction Network whose labels match;
  * - domains: DNS names, resolved by the data plane at run time (an address flow never matches).
@@ -80,16 +81,17 @@ export interface EndpointSelector {
  */
 export type Peer =
   | { kind: "endpoints"; selector: EndpointSelector; family?: Family }
-  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
+  | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; nodes?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
   | { kind: "networks"; selector: LabelSelector; family?: Family }
   | { kind: "domains"; names: readonly string[] }
   /**
    * The rule's subject's own node (Cilium's host entity: the node, and host-network pods acting as
-   * it), relative to the endpoint the rule is evaluated for. Only in allow rules of the Namespace tier
-   * (the connectivity engine matches it there, for a pod and its own node: fast/rows.ts).
+   * it), relative to the endpoint the rule is evaluated for (Matcher.peerMatches' `local`).
    */
-  | { kind: "own-node"; family?: Family };
+  | { kind: "own-node"; family?: Family }
+  /** Every node but the rule's subject's own (Cilium's remote-node entity), and host-network pods acting as them: relative as own-node. */
+  | { kind: "remote-node"; family?: Family };
 
 export interface Rule {
   /** Position in the policy's list for this direction. */
@@ -146,6 +148,11 @@ export interface Policy {
 
 export function policyName(p: Policy): string {
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
+}
+
+/** Whether a peer's meaning depends on the endpoint the rule is evaluated for (own-node, remote-node). */
+export function subjectRelative(p: Peer): boolean {
+  return p.kind === "own-node" || p.kind === "remote-node";
 }
 
 /** Whether a rule has an own-node peer (Cilium's host entity). */

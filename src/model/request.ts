@@ -24,6 +24,8 @@ export interface RouteRequest {
   clientCert?: string;
   /** Headers the backend puts on its response (before ResponseHeaderModifier filters). */
   backendResponseHeaders: [string, string][];
+  /** The address the Gateway sees the connection from (the walk sets it from `from`); unset: unknown, a client outside the model. */
+  clientAddress?: string;
 }
 
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };

@@ -2,6 +2,7 @@
 // lowered into the same shape (an HTTPRoute per host), so the routing engine has one algorithm.
 // Every default the API server applies is already spelled out here.
 
+import type { NginxAccess } from "./nginx.js";
 import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
 
@@ -118,6 +119,8 @@ export interface RouteRule {
   /** Milliseconds; 0 = disabled. */
   timeouts?: { request?: number; backendRequest?: number };
   retry?: RetryPolicy;
+  /** A rule lowered from an Ingress: the access checks ingress-nginx writes into its location (source ranges, authentication). */
+  nginxAccess?: NginxAccess;
 }
 
 export interface Route extends ObjectMeta {
@@ -177,8 +180,8 @@ export function linkerdIgnoredRoute(r: Pick<Route, "kind" | "rules">): string | 
  * converted without the annotations.
  */
 export function linkerdOutboundIgnored(r: Pick<Route, "kind" | "rules" | "manifest">): string | undefined {
-  const annotations = ((r.manifest?.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations ?? {}) as Record<string, unknown>;
-  const get = (k: string) => (typeof annotations[k] === "string" ? annotations[k] as string : undefined);
+  const annotations = metadataMap(r, "annotations");
+  const get = (k: string) => annotations[k];
   const bad = (k: string, why: string) => `annotation ${k}=${JSON.stringify(get(k))} ${why}: Linkerd's policy controller fails to convert the route and leaves it out`;
   for (const k of ["timeout.linkerd.io/response", "timeout.linkerd.io/request", "timeout.linkerd.io/idle"]) {
     const why = get(k) !== undefined ? linkerdDurationError(get(k)!) : undefined;
@@ -194,6 +197,13 @@ export function linkerdOutboundIgnored(r: Pick<Route, "kind" | "rules" | "manife
   const wrong = conditions?.split(",").find((c) => !(grpc ? GRPC_RETRY_CONDITIONS.has(c.toLowerCase()) : httpRetryCondition(c)));
   if (wrong !== undefined) return bad(key, `has the condition ${JSON.stringify(wrong)}, which is not ${grpc ? "cancelled, deadline-exceeded, internal, resource-exhausted or unavailable" : "5xx, gateway-error, a status from 100 to 599 or a range of them"}`);
   return linkerdIgnoredRoute(r);
+}
+
+/** The object's metadata.labels or .annotations as read (its manifest), their string values only. */
+export function metadataMap(o: Pick<ObjectMeta, "manifest">, field: "labels" | "annotations"): Record<string, string> {
+  const map = (o.manifest?.metadata as Record<string, unknown> | undefined)?.[field];
+  if (typeof map !== "object" || map === null) return {};
+  return Object.fromEntries(Object.entries(map).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
 const GRPC_RETRY_CONDITIONS = new Set(["cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"]);

@@ -8,8 +8,8 @@ import { expandPath } from "../sources/glob.js";
 export interface FileWatch { close(): void }
 
 /**
- * `recursive` (-R): a folder's subfolders are watched too (every one the reader reads, a .git folder
- * aside); without it, the files directly in it, hidden ones too (kubectl -f reads them).
+ * A folder is watched with its subfolders, those the reader reads: without `recursive` (-R) changes
+ * under hidden folders and node_modules are ignored; with it only those under .git.
  */
 export function watchPaths(paths: readonly string[], onChange: (changed: string[], since: number) => void, recursive = false, delayMs = 100): FileWatch {
   const watchers: FSWatcher[] = [];
@@ -24,7 +24,8 @@ export function watchPaths(paths: readonly string[], onChange: (changed: string[
     if (p === "-") continue;
     let dir = false;
     try { dir = statSync(p).isDirectory(); } catch { /* a missing file may appear: watch its folder */ }
-    if (dir) watchers.push(watch(p, { recursive }, (_e, f) => { if (f && !/(^|[/\\])\.git([/\\]|$)/.test(f.toString())) note(join(p, f.toString())); }));
+    const ignored = recursive ? /(^|[/\\])\.git([/\\]|$)/ : /(^|[/\\])(\.[^/\\]*|node_modules)[/\\]/;
+    if (dir) watchers.push(watch(p, { recursive: true }, (_e, f) => { if (f && !ignored.test(f.toString())) note(join(p, f.toString())); }));
     else {
       const name = basename(p);
       watchers.push(watch(dirname(resolve(p)), (_e, f) => { if (f?.toString() === name) note(relative(".", p) || p); }));

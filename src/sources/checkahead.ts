@@ -139,8 +139,9 @@ export class CheckAhead implements ReadSink {
   /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
   private start(): Worker | undefined {
     let w: Worker;
-    // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.)
-    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer }, execArgv: [], stdout: false, stderr: false }); }
+    // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.
+    // yieldCpu: the worker lowers its priority, unless the main thread waits for its verdicts.)
+    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer, yieldCpu: !this.wait }, execArgv: [], stdout: false, stderr: false }); }
     catch { this.failed = true; return undefined; }
     // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
     w.on("error", () => {});

@@ -11,7 +11,7 @@ import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../mod
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import { CILIUM_CLUSTER_LABEL, clusterLabels, hasOwnNodePeer, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
+import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -36,12 +36,25 @@ interface Scope { namespace?: string; b: InventoryBuilder }
  * object is read: endpoint selectors naming the cluster, and fromNodes/toNodes rules.
  */
 interface CiliumState {
-  config?: { clusterName?: string; nodeSelectorLabels: boolean; where: string };
-  clusterSelectors: { sel: EndpointSelector; f: Field }[];
+  config?: AgentConfig;
+  /** Endpoint selectors as written: their pod labels are read through the agent's label filter once it is known. */
+  selectors: { sel: EndpointSelector; raw: LabelSelector; f: Field }[];
   nodeRules: Field[];
+  /** fromNodes/toNodes peers as written, read through the node label filter (node-labels). */
+  nodePeers: { peer: Extract<Peer, { kind: "nodes" }>; raw: LabelSelector; f: Field }[];
+  /** CIDR rules' peers (not world): they match node addresses under policy-cidr-match-mode nodes. */
+  cidrPeers: Extract<Peer, { kind: "cidr" }>[];
 }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ clusterSelectors: [], nodeRules: [] }), settle };
+interface AgentConfig {
+  clusterName?: string; nodeSelectorLabels: boolean; where: string;
+  /** The identity label filter (the default one, with the `labels` option's prefixes) and the node label filter (`node-labels`). */
+  identity: LabelFilter; node: LabelFilter;
+  /** policy-cidr-match-mode includes nodes. */
+  cidrNodes: boolean;
+}
+
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], nodePeers: [], cidrPeers: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -62,63 +75,136 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   const state = stateOf(b);
   const where = `${meta.namespace}/${meta.name}`;
   if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Cilium agent configuration (${where}; the first was ${state.config.where}): this one is read`);
-  state.config = { clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where };
+  const cidrMode = data.get("policy-cidr-match-mode");
+  const modes = words(cidrMode.string());
+  for (const m of modes) if (m !== "nodes") cidrMode.error("enum", `${JSON.stringify(m)} is not a policy-cidr-match-mode (nodes, or nothing): the agent refuses to start`);
+  state.config = {
+    clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where,
+    identity: labelFilter(data.get("labels"), DEFAULT_IDENTITY_PREFIXES), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
+  };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
   b.inv.ciliumAgent = { where, ...(allowLocalhost ? { allowLocalhost } : {}) };
-  for (const k of ["labels", "label-prefix-file"]) {
-    if ((data.get(k).string() ?? "").trim()) data.get(k).warn("vendor-config", `${k} changes which labels Cilium's identities carry; that is not modelled: selectors are read with the agent's default label filter`);
-  }
-  const labels = data.get("node-labels");
-  if (state.config.nodeSelectorLabels && (labels.string() ?? "").trim()) labels.warn("vendor-config", "node-labels limits the node labels Cilium's node identities carry; that filter is not modelled: fromNodes/toNodes are matched against every label of the input's Node objects");
+  const file = data.get("label-prefix-file");
+  if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
 }
 
-/** Once every object is read: the cluster's name into the selectors that name it, and fromNodes/toNodes against the agent's option. */
+/** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
+function words(text: string | undefined): string[] {
+  return (text ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Cilium's label filter (pkg/labelsfilter/filter.go): prefixes `[source:][!]regexp`, each matched at the
+ * start of a label's key, of that source or any; filterLabels keeps a label when no include prefix
+ * was configured (whitelist false) and no ignore prefix matches it, or when its longest matching
+ * include prefix is longer than its shortest matching ignore prefix.
+ */
+interface LabelPrefix { ignore: boolean; source: string; re: RegExp; text: string }
+interface LabelFilter { prefixes: readonly LabelPrefix[]; whitelist: boolean }
+
+/** parseLabelPrefix: `source:` up to the first colon, `!` for ignore, the rest a regular expression. */
+function parseLabelPrefix(text: string): LabelPrefix | string {
+  const i = text.indexOf(":");
+  const source = i >= 0 ? text.slice(0, i) : "";
+  let prefix = i >= 0 ? text.slice(i + 1) : text;
+  if (!prefix) return `invalid label source ${JSON.stringify(source)}, prefix ""`;
+  const ignore = prefix[0] === "!";
+  if (ignore) prefix = prefix.slice(1);
+  const err = regexError(prefix, REGEX_SEMANTICS.ciliumHttp);
+  if (err) return `unable to compile regexp: ${err}`;
+  return { ignore, source, re: new RegExp(prefix), text };
+}
+
+/** defaultLabelPrefixCfg's expressions: the identity labels by default (its whitelist stays false). */
+const DEFAULT_IDENTITY_PREFIXES = ["reserved:.*", "io\\.kubernetes\\.pod\\.namespace", "io\\.cilium\\.k8s\\.namespace\\.labels", "app\\.kubernetes\\.io",
+  "io\\.cilium\\.k8s\\.policy\\.cluster", "!io\\.kubernetes", "!kubernetes\\.io", "!statefulset\\.kubernetes\\.io/pod-name", "!apps\\.kubernetes\\.io/pod-index",
+  "!batch\\.kubernetes\\.io/job-completion-index", "!.*beta\\.kubernetes\\.io", "!k8s\\.io", "!pod-template-generation", "!pod-template-hash",
+  "!controller-revision-hash", "!annotation.*", "!etcd_node"].map((t) => parseLabelPrefix(t) as LabelPrefix);
+const DEFAULT_IDENTITY: LabelFilter = { prefixes: DEFAULT_IDENTITY_PREFIXES, whitelist: false };
+const DEFAULT_NODE: LabelFilter = { prefixes: [], whitelist: false };
+
+/**
+ * ParseLabelPrefixCfg: `base` and the option's prefixes (`labels` for identities, `node-labels` for
+ * nodes); an include prefix among them turns the whitelist on. A prefix that does not parse: the agent refuses to start.
+ */
+function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
+  const added = words(f.string()).map((t) => { const p = parseLabelPrefix(t); if (typeof p === "string") f.error("invalid-prefix", `${JSON.stringify(t)}: ${p}: the agent refuses to start`); return p; })
+    .filter((p): p is LabelPrefix => typeof p !== "string");
+  return { prefixes: [...base, ...added], whitelist: added.some((p) => !p.ignore) };
+}
+
+/** filterLabels: whether a label of this source and key is kept. */
+function kept(filter: LabelFilter, source: string, key: string): boolean {
+  let included = 0, ignored = 0;
+  for (const p of filter.prefixes) {
+    if (p.source !== "" && p.source !== source) continue;
+    const m = p.re.exec(key);
+    if (!m || m.index !== 0) continue;
+    const len = m[0].length;
+    if (p.ignore) { if (ignored === 0 || len < ignored) ignored = len; } else if (len > included) included = len;
+  }
+  return (!filter.whitelist && ignored === 0) || included > ignored;
+}
+
+/**
+ * Once every object is read: endpoint selectors through the agent's label filter, the cluster's name
+ * into the selectors that name it, fromNodes/toNodes against the agent's options (and node-labels),
+ * CIDR rules against policy-cidr-match-mode.
+ */
 function settle(state: CiliumState): void {
   const name = state.config?.clusterName;
-  for (const { sel, f } of state.clusterSelectors) {
-    const cc = sel.ciliumCluster!;
-    if (name !== undefined) { sel.ciliumCluster = { ...cc, name }; sel.labels = clusterLabels(cc, name); continue; }
+  for (const { sel, raw, f } of state.selectors) {
+    const labels = identitySelector(raw, f, state.config?.identity ?? DEFAULT_IDENTITY, "k8s");
+    const cc = sel.ciliumCluster;
+    if (!cc) { sel.labels = labels; continue; }
+    sel.ciliumCluster = { ...cc, labels, ...(name !== undefined ? { name } : {}) };
+    sel.labels = clusterLabels(sel.ciliumCluster, name ?? CILIUM_DEFAULT_CLUSTER);
+    if (name !== undefined) continue;
     f.warn("vendor-cluster", `${CILIUM_CLUSTER_LABEL} is matched against the cluster's name (the Cilium agent's cluster-name), which the input does not show (no ConfigMap cilium-config with cluster-name): read as Cilium's default "${CILIUM_DEFAULT_CLUSTER}" (with --cluster NAME=PATH, that NAME); pods of other clusters of a Cluster Mesh are not in the model`);
   }
+  for (const { peer, raw, f } of state.nodePeers) peer.selector = identitySelector(raw, f, state.config?.node ?? DEFAULT_NODE, "node");
+  if (state.config?.cidrNodes) for (const peer of state.cidrPeers) peer.nodes = true;
   for (const f of state.nodeRules) {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
   }
 }
 
-/**
- * Cilium's default identity label filter (pkg/labelsfilter/filter.go defaultLabelPrefixCfg): the pod
- * labels its security identities carry, which endpoint selectors match. Each prefix is a regular
- * expression matched at the start of the key; filterLabels accepts a label no ignore prefix matches,
- * or whose longest matching include prefix is longer than its shortest matching ignore prefix.
- */
-const IDENTITY_INCLUDE = [/^io\.kubernetes\.pod\.namespace/, /^io\.cilium\.k8s\.namespace\.labels/, /^app\.kubernetes\.io/, /^io\.cilium\.k8s\.policy\.cluster/];
-const IDENTITY_IGNORE = [/^io\.kubernetes/, /^kubernetes\.io/, /^statefulset\.kubernetes\.io\/pod-name/, /^apps\.kubernetes\.io\/pod-index/,
-  /^batch\.kubernetes\.io\/job-completion-index/, /^.*beta\.kubernetes\.io/, /^k8s\.io/, /^pod-template-generation/, /^pod-template-hash/,
-  /^controller-revision-hash/, /^annotation.*/, /^etcd_node/];
-
-/** Whether a pod label of this key is part of its Cilium identity (the default label filter). */
+/** Whether a pod label of this key is part of its Cilium identity under the agent's default label filter. */
 export function ciliumIdentityLabel(key: string): boolean {
-  let included = 0, ignored = 0;
-  for (const r of IDENTITY_INCLUDE) { const m = r.exec(key); if (m && m[0].length > included) included = m[0].length; }
-  for (const r of IDENTITY_IGNORE) { const m = r.exec(key); if (m && (ignored === 0 || m[0].length < ignored)) ignored = m[0].length; }
-  return ignored === 0 || included > ignored;
+  return kept(DEFAULT_IDENTITY, "k8s", key);
 }
 
 /**
- * A pod label selector as Cilium matches it against identities: a requirement on a label its filter
- * leaves out of every identity (pod-template-hash, statefulset.kubernetes.io/pod-name, ...) never holds
- * when it asks for the label (In, Exists), and always holds otherwise (NotIn, DoesNotExist). A warning on `f`.
+ * How the input's Cilium agent reads a NetworkPolicy (its ConfigMap, else the defaults): the identity
+ * label filter (`labels`), and whether CIDR rules match node addresses (policy-cidr-match-mode nodes).
  */
-export function ciliumIdentitySelector(sel: LabelSelector, f: Field): LabelSelector {
-  const outside = sel.requirements.filter((r) => !ciliumIdentityLabel(r.key));
+export function ciliumReading(b: InventoryBuilder): { identity: LabelFilter; cidrNodes: boolean } {
+  const config = stateOf(b).config;
+  return { identity: config?.identity ?? DEFAULT_IDENTITY, cidrNodes: config?.cidrNodes ?? false };
+}
+
+/**
+ * A pod label selector as Cilium matches it against identities (`filter`: the agent's, default: the
+ * default one): a requirement on a label its filter leaves out of every identity (pod-template-hash,
+ * statefulset.kubernetes.io/pod-name, ...) never holds when it asks for the label (In, Exists), and
+ * always holds otherwise (NotIn, DoesNotExist). A warning on `f`.
+ */
+export function ciliumIdentitySelector(sel: LabelSelector, f: Field, filter: LabelFilter = DEFAULT_IDENTITY): LabelSelector {
+  return identitySelector(sel, f, filter, "k8s");
+}
+
+/** As ciliumIdentitySelector, for labels of `source` (k8s: pods, node: nodes) through `filter`. */
+function identitySelector(sel: LabelSelector, f: Field, filter: LabelFilter, source: "k8s" | "node"): LabelSelector {
+  const outside = sel.requirements.filter((r) => !kept(filter, source, r.key));
   if (!outside.length) return sel;
   const never = outside.find((r) => r.operator === "In" || r.operator === "Exists");
   const keys = [...new Set(outside.map((r) => r.key))].join(", ");
-  f.warn("vendor-identity-label", `${keys}: no label of Cilium's identities (the agent's default label filter, pkg/labelsfilter, leaves it out), so Cilium's selectors never see it: ${never ? "this selector selects nothing" : "its requirement always holds"}`);
-  return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => ciliumIdentityLabel(r.key)));
+  const which = source === "node" ? "Cilium's node identities (the agent's node-labels filter" : `Cilium's identities (the agent's ${filter === DEFAULT_IDENTITY ? "default " : ""}label filter, pkg/labelsfilter,`;
+  f.warn("vendor-identity-label", `${keys}: no label of ${which} leaves it out), so Cilium's selectors never see it: ${never ? "this selector selects nothing" : "its requirement always holds"}`);
+  return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => kept(filter, source, r.key)));
 }
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
@@ -156,13 +242,13 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
   const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
     ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
     : { kind: "selector", selector: selector({}, ns) };
-  const labels = ciliumIdentitySelector(selector({}, pod), f);
-  if (!cluster.length) return { namespaces, labels, kinds: ["pod"], ...(accounts ? { serviceAccounts: accounts } : {}) };
-  // Every pod Cilium manages carries its cluster's name (InitEntities, the pod's k8s labels): the
-  // agent's cluster-name (its ConfigMap cilium-config), else Cilium's default, or the --cluster name.
-  const ciliumCluster = { requirements: cluster, labels };
-  const out: EndpointSelector = { namespaces, labels: clusterLabels(ciliumCluster, CILIUM_DEFAULT_CLUSTER), kinds: ["pod"], ciliumCluster, ...(accounts ? { serviceAccounts: accounts } : {}) };
-  stateOf(scope.b).clusterSelectors.push({ sel: out, f });
+  // Its pod labels are matched against identities, whose labels the agent's filter chose (settle:
+  // once the agent's options are read). Every pod Cilium manages carries its cluster's name
+  // (InitEntities, the pod's k8s labels): the agent's cluster-name (its ConfigMap cilium-config), else
+  // Cilium's default, or the --cluster name.
+  const raw = selector({}, pod);
+  const out: EndpointSelector = { namespaces, labels: raw, kinds: ["pod"], ...(cluster.length ? { ciliumCluster: { requirements: cluster, labels: raw } } : {}), ...(accounts ? { serviceAccounts: accounts } : {}) };
+  stateOf(scope.b).selectors.push({ sel: out, raw, f });
   return out;
 }
 
@@ -195,7 +281,7 @@ function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
 }
 
 /** Entities into `peers` (pkg/policy/api/entity.go EntitySelectorMapping); false for `all` (every peer). */
-function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext, scope: Scope, peers: Peer[]): boolean {
+function entityPeers(f: Field, scope: Scope, peers: Peer[]): boolean {
   const names = (f.list() ?? []).map((e) => e.string({ required: true })).filter((s): s is string => s !== undefined);
   if (names.includes("all")) return false;
   const allNodes: Peer = { kind: "nodes", selector: EVERYTHING };
@@ -213,14 +299,10 @@ function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext,
         break;
       case "host": case "remote-node":
         if (names.includes("host") && names.includes("remote-node")) break;
-        // The host (reserved:host) is the endpoint's own node, and host-network pods on it: an allow
-        // of it is the own-node peer. A deny of it, and remote-node alone (every node but the
-        // endpoint's own), would take connections away from a pod's pairs with its own node or
-        // other nodes alone, which the connectivity engine's classes cannot tell apart: refused.
-        if (n === "host" && action === "allow") { peers.push({ kind: "own-node" }); break; }
-        f.get(i).error("unsupported", n === "host"
-          ? "a deny of the host entity (the endpoint's own node) cannot be expressed: deny every node with host and remote-node together, or the nodes by label (toNodes/fromNodes)"
-          : "the remote-node entity alone (every node but the endpoint's own) cannot be expressed: host and remote-node together are every node; or select the nodes by label (toNodes/fromNodes)");
+        // The host (reserved:host) is the endpoint's own node, and host-network pods on it (the node
+        // manager's nodeIdentityLabels: the local node is reserved:host, every other reserved:remote-node):
+        // peers relative to the endpoint the rule is evaluated for, in allow and deny rules alike.
+        peers.push({ kind: n === "host" ? "own-node" : "remote-node" });
         break;
       default: f.get(i).error("unsupported", `${JSON.stringify(n)} is not a Cilium entity (all, world, cluster, host, remote-node, kube-apiserver, init, ingress, health, unmanaged, none)`);
     }
@@ -228,7 +310,7 @@ function entityPeers(f: Field, d: Direction, action: Action, ctx: ObjectContext,
   return true;
 }
 
-function cidrSetPeers(f: Field): Peer[] {
+function cidrSetPeers(f: Field): Extract<Peer, { kind: "cidr" }>[] {
   return (f.list() ?? []).flatMap((c) => {
     const cidr = c.get("cidr").present ? readCidrAs(c.get("cidr"), "cilium") : undefined;
     for (const k of ["cidrGroupRef", "cidrGroupSelector"]) if (c.get(k).present) c.get(k).error("unsupported", "CiliumCIDRGroup references are not supported");
@@ -245,21 +327,29 @@ function cidrSetPeers(f: Field): Peer[] {
 }
 
 /** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
-function readPeers(r: Field, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Peer[] | undefined {
+function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
   const peers: Peer[] = [];
   for (const k of present) {
     const v = r.get(k);
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
-    else if (k.endsWith("CIDR")) for (const c of (v.list() ?? []).map((x) => readCidrAs(x, "cilium"))) { if (c) peers.push({ kind: "cidr", cidr: c, except: [], outside: true }); }
-    else if (k.endsWith("CIDRSet")) peers.push(...cidrSetPeers(v));
+    else if (k.endsWith("CIDR") || k.endsWith("CIDRSet")) {
+      const cidrs = k.endsWith("CIDRSet") ? cidrSetPeers(v) : (v.list() ?? []).map((x) => readCidrAs(x, "cilium")).filter((c): c is Cidr => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [], outside: true }));
+      stateOf(scope.b).cidrPeers.push(...cidrs);
+      peers.push(...cidrs);
+    }
     else if (k.endsWith("Nodes")) {
-      stateOf(scope.b).nodeRules.push(v);
-      for (const s of v.list() ?? []) peers.push({ kind: "nodes", selector: readSelector(s) });
+      const state = stateOf(scope.b);
+      state.nodeRules.push(v);
+      for (const s of v.list() ?? []) {
+        const peer = { kind: "nodes" as const, selector: readSelector(s) };
+        state.nodePeers.push({ peer, raw: peer.selector, f: s });
+        peers.push(peer);
+      }
     }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
-    else if (!entityPeers(v, d, action, ctx, scope, peers)) return undefined;
+    else if (!entityPeers(v, scope, peers)) return undefined;
   }
   return peers;
 }
@@ -379,14 +469,14 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
   });
 }
 
-function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope, ctx: ObjectContext): Rule[] {
+function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope): Rule[] {
   return (spec.get(key).list() ?? []).flatMap((r, index) => {
     r.object(true);
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
     const empty = r.keys().length === 0;
-    const peers = empty ? [] : readPeers(r, d, action, scope, ctx);
+    const peers = empty ? [] : readPeers(r, d, scope);
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
     // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").
@@ -431,17 +521,6 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
-/**
- * The host entity (an own-node peer) in an allow rule of a direction enableDefaultDeny leaves open:
- * those rules allow without isolating (the Admin tier, after the denies), where the connectivity
- * engine matches no own-node peer: refused, and left out under --lenient.
- */
-function withoutOwnNode(r: Rule, f: Field): Rule {
-  if (!hasOwnNodePeer(r)) return r;
-  f.error("unsupported", "the host entity in an allow rule with enableDefaultDeny false cannot be expressed (such rules allow without isolating, and the own-node peer is matched only where rules isolate); drop enableDefaultDeny, or allow host and remote-node together");
-  return { ...r, peers: r.peers.filter((p) => p.kind !== "own-node") };
-}
-
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
   if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
@@ -449,15 +528,15 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
   const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };
   for (const d of ["ingress", "egress"] as const) {
-    const allows = readRules(spec, d, d, "allow", scope, ctx);
-    const denies = readRules(spec, `${d}Deny`, d, "deny", scope, ctx);
+    const allows = readRules(spec, d, d, "allow", scope);
+    const denies = readRules(spec, `${d}Deny`, d, "deny", scope);
     // pkg/policy/repository.go: a direction is enforced when a selecting rule has a non-empty
     // ingress or ingressDeny list (`ingress: []` is none), and isolates unless enableDefaultDeny says no.
     const hasSection = (spec.get(d).list() ?? []).length > 0 || (spec.get(`${d}Deny`).list() ?? []).length > 0;
     const defaultDeny = hasSection && (spec.get("enableDefaultDeny").get(d).bool() ?? true);
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
-    else if (allows.length) parts.open[d] = allows.map((r) => withoutOwnNode(r, spec.get("enableDefaultDeny").get(d)));
+    else if (allows.length) parts.open[d] = allows;
   }
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }

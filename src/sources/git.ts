@@ -24,9 +24,8 @@ export function parseGitSpec(text: string): GitSpec | undefined {
 
 /**
  * The manifests under the spec's path at its revision, named `git:REV:PATH` in diagnostics, chosen as
- * read.ts chooses them on disk (kubectl -f): a file named by the path whatever its name, the files of
- * a folder with a manifest extension, those of its subfolders only with `recursive` (-R; a warning
- * counts them otherwise).
+ * read.ts chooses them on disk: a file named by the path whatever its name, the files of a folder and
+ * its subfolders with a manifest extension, hidden folders and node_modules only with `recursive` (-R).
  */
 export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, maxBytes = DEFAULT_MAX_INPUT, recursive = false): InputFile[] {
   const label = `git:${spec.rev}${spec.path ? `:${spec.path}` : ""}`;
@@ -37,16 +36,13 @@ export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, ma
   const listed = git(["ls-tree", "-r", "-z", sha, "--", spec.path ?? "."], cwd);
   if (!listed.ok) { diags.error("input-unreadable", `${label}: ${listed.error}`); return []; }
   const base = posix.normalize(spec.path ?? ".").replace(/\/+$/, "");
-  let nested = 0;
   const blobs = parseTree(listed.out).filter((b) => {
     if (b.path === base) return true;
     const rel = base === "." ? b.path : b.path.slice(base.length + 1);
     if (!MANIFEST.test(rel)) return false;
-    if (!recursive && rel.includes("/")) { nested++; return false; }
-    return true;
+    return recursive || !rel.split("/").slice(0, -1).some((part) => part.startsWith(".") || part === "node_modules");
   });
-  if (nested) diags.warn("input-subfolders", `${label}: ${nested} .yaml/.yml/.json file${nested === 1 ? "" : "s"} in subfolders not read: kubectl -f reads only the files directly in a folder; pass -R (--recursive) to read its subfolders too`);
-  if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}${nested ? " (but some in subfolders: pass -R)" : ""}`); return []; }
+  if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}`); return []; }
   return readBlobs(blobs, spec, label, cwd, diags, maxBytes);
 }
 

@@ -6,31 +6,16 @@ import { HISTORY_HEADER, type Holder, type HolderId, type HolderKind, type Histo
 import { parseAddress, formatAddress } from "../model/ip.js";
 import { isProtocol, type NamedPort } from "../model/ports.js";
 import { readLines } from "./lines.js";
+import { MAX_TIME, parseRfc3339 } from "../model/time.js";
 
 export class HistoryError extends Error {}
 
 const KINDS: readonly HolderKind[] = ["pod", "workload", "node", "service"];
 
-/** The latest time a JavaScript Date holds (ms since the epoch): 275760-09-13. */
-const MAX_TIME = 8.64e15;
-
-/** The days of a month of the Gregorian calendar. */
-function daysIn(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** ISO 8601 with a zone (or epoch seconds) → ms; undefined when it is neither, or beyond what a Date holds. */
+/** ISO 8601 with a zone (model/time.ts, loosely) or epoch seconds → ms; undefined when it is neither, or beyond what a Date holds. */
 export function parseTime(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text)) { const t = Math.round(Number(text) * 1000); return t <= MAX_TIME ? t : undefined; }
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/i.exec(text);
-  if (!m) return undefined;
-  // (Date.parse rolls an impossible day over, 2026-02-30 to March 2: each field in its range, as Go's time.Parse checks it.)
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59) return undefined;
-  if ((m[7] !== undefined && Number(m[7]) > 59) || (m[10] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59))) return undefined;
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : t;
+  return parseRfc3339(text, true);
 }
 
 export function formatTime(ms: number): string {

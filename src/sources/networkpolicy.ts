@@ -2,14 +2,13 @@
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
 import { contains, type Cidr } from "../model/ip.js";
-import type { Inventory } from "../model/inventory.js";
 import type { Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
 import { EVERYTHING } from "../model/selector.js";
 import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
-import { ciliumIdentitySelector } from "./cilium.js";
+import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
@@ -41,7 +40,7 @@ export const networkPolicyFrontEnd: FrontEnd = {
       src: ctx.ref,
     });
     const policy = b.inv.policies[b.inv.policies.length - 1];
-    whenCilium(b, (cilium) => underCilium(b.inv, cilium, policy, spec.get("podSelector"), peers));
+    whenCilium(b, (cilium) => underCilium(b, cilium, policy, spec.get("podSelector"), peers));
   },
 };
 
@@ -87,13 +86,14 @@ interface ReadPeer { peer: Peer; f: Field }
  *   CiliumNetworkPolicy's CIDR rule does, with a warning where it covers an address of a pod or node of
  *   the input (the upstream e2e tests, and other CNIs, match them).
  */
-function underCilium(inv: Inventory, cilium: InputCni, policy: Policy, podSelector: Field, peers: readonly ReadPeer[]): void {
+function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podSelector: Field, peers: readonly ReadPeer[]): void {
+  const inv = b.inv, agent = ciliumReading(b);
   // Its podSelectors select identities, whose labels Cilium's label filter chose (cilium.ts ciliumIdentitySelector).
-  policy.subject = { ...policy.subject, labels: ciliumIdentitySelector(policy.subject.labels, podSelector) };
+  policy.subject = { ...policy.subject, labels: ciliumIdentitySelector(policy.subject.labels, podSelector, agent.identity) };
   const relabelled = new Map<Peer, Peer>();
   for (const { peer, f } of peers) {
     if (peer.kind !== "endpoints") continue;
-    const labels = ciliumIdentitySelector(peer.selector.labels, f.get("podSelector"));
+    const labels = ciliumIdentitySelector(peer.selector.labels, f.get("podSelector"), agent.identity);
     if (labels !== peer.selector.labels) relabelled.set(peer, { ...peer, selector: { ...peer.selector, labels } });
   }
   if (relabelled.size) {
@@ -105,10 +105,12 @@ function underCilium(inv: Inventory, cilium: InputCni, policy: Policy, podSelect
   for (const { peer, f } of peers) {
     if (peer.kind !== "cidr") continue;
     peer.outside = true;
+    // Under policy-cidr-match-mode nodes, node addresses are matched too (host-network pods are their node).
+    if (agent.cidrNodes) peer.nodes = true;
     cluster ??= inv.endpoints.filter((e) => e.kind === "pod" || e.kind === "node");
-    const covered = cluster.find((e) => e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
+    const covered = cluster.find((e) => (!agent.cidrNodes || (e.kind === "pod" && !e.hostNetwork)) && e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
     if (covered) {
-      f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster; select pods with podSelector/namespaceSelector`);
+      f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster${agent.cidrNodes ? " and nodes' (policy-cidr-match-mode nodes)" : ""}; select pods with podSelector/namespaceSelector`);
     }
   }
 }

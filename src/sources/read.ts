@@ -1,9 +1,9 @@
-// Reads the user's inputs: files, folders and stdin, as kubectl -f reads them (a folder's subfolders
-// only with -R). The only IO of the sources layer. Every input is bounded (a total size limit,
+// Reads the user's inputs: files, folders (with their subfolders) and stdin. The only IO of the
+// sources layer. Every input is bounded (a total size limit,
 // streams read in chunks), each file is read once however it is named, and nothing can block: FIFOs
 // and sockets inside folders are skipped.
 
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
@@ -30,8 +30,9 @@ export interface ReadOptions {
   /** Bytes of input in all, at most (default 1 GiB). */
   maxBytes?: number;
   /**
-   * -R: read a folder's subfolders too, as `kubectl -f DIR -R` does. Without it only the files
-   * directly in a folder are read, as `kubectl -f DIR` reads them (a warning counts the others).
+   * -R: every subfolder, hidden ones and node_modules too, as `kubectl -f DIR -R` reads them. Without
+   * it subfolders are read too (unlike `kubectl -f DIR`, a note says so) but hidden ones and
+   * node_modules are skipped (a note counts them).
    */
   recursive?: boolean;
   /** Told of each file read from disk (load.ts's check-ahead worker, checkahead.ts). */
@@ -58,8 +59,10 @@ class Reader {
   private read = new Map<string, InputFile | undefined>();
   /** The folders of the walk under way (a bind mount can make a loop). */
   private walking = new Set<string>();
+  /** The folder the walk under way started at (a -f path, or a path a -f pattern matched). */
+  private top = "";
   private left: number;
-  private skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
+  private skipped = { files: 0, hidden: 0, special: 0, linked: 0, nested: 0 };
 
   constructor(private diags: Diagnostics, private stdin: (limit?: number) => string, private maxBytes: number, private recursive: boolean, private sink?: ReadSink) {
     this.left = maxBytes;
@@ -79,7 +82,7 @@ class Reader {
       this.diags.error("input-unreadable", `${p}: a symlink to a folder, which kubectl -f reads as a file and fails on ("is a directory"): write ${p}/ to read the folder`);
       return;
     }
-    if (st.isDirectory()) { this.walking = new Set([identity(p, st)]); this.walk(p, root); this.noteSkipped(p); }
+    if (st.isDirectory()) { this.walking = new Set([identity(p, st)]); this.top = p; this.walk(p, root); this.noteSkipped(p); }
     else this.fileOnce(p, root, st);
   }
 
@@ -120,45 +123,31 @@ class Reader {
   }
 
   /**
-   * A folder as kubectl's ExpandPathsToFileVisitors walks it (cli-runtime resource/visitor.go): in
-   * lexical order, files with a manifest extension (hidden ones too), subfolders only with -R (all of
-   * them, hidden ones and node_modules too), symlinked folders never.
+   * A folder as kubectl's ExpandPathsToFileVisitors walks it with -R (cli-runtime resource/visitor.go):
+   * in Go's order of names, files with a manifest extension (hidden ones too), symlinked folders never.
+   * Subfolders are read without -R too (the np-guard convention `list` follows; kubectl would need
+   * -R, and a note says so), except hidden ones and node_modules, which only -R reads.
    */
   private walk(dir: string, root: string): void {
     let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch (e) { return this.fail(dir, e); }
     for (const entry of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
       const full = join(dir, entry.name);
-      if (entry.isDirectory() && !this.recursive) { this.unread(full); continue; }
       let st: Stats;
       try { st = statSync(full); } catch (e) { this.fail(full, e); continue; }
       if (st.isDirectory()) {
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
+        if (!this.recursive && (entry.name.startsWith(".") || entry.name === "node_modules")) { this.skipped.hidden++; continue; }
         const key = identity(full, st);
         if (!this.walking.has(key)) { this.walking.add(key); this.walk(full, root); }
       } else if (!st.isFile()) this.skipped.special++;
       else if (!MANIFEST.test(entry.name)) this.skipped.files++;
-      else this.fileOnce(full, root, st);
-    }
-  }
-
-  /**
-   * A subfolder left unread without -R: kubectl still lists it (filepath.Walk reads a folder's names
-   * before its callback skips it, and fails when it cannot), and the files -R would read in it are
-   * counted for the warning.
-   */
-  private unread(dir: string): void {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch (e) { return this.fail(dir, e); }
-    this.skipped.folders++;
-    const count = (list: Dirent[], at: string): void => {
-      for (const e of list) {
-        if (e.isDirectory()) { try { count(readdirSync(join(at, e.name), { withFileTypes: true }), join(at, e.name)); } catch { /* counted as far as readable */ } }
-        else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST.test(e.name)) this.skipped.nested++;
+      else {
+        if (dir !== this.top && !this.recursive) this.skipped.nested++;
+        this.fileOnce(full, root, st);
       }
-    };
-    count(entries, dir);
+    }
   }
 
   private file(path: string, root: string, st: Stats, key: string): void {
@@ -201,12 +190,13 @@ class Reader {
 
   private noteSkipped(dir: string): void {
     const s = this.skipped, parts: string[] = [];
-    if (s.nested) this.diags.warn("input-subfolders", `${dir}: ${s.nested} .yaml/.yml/.json file${s.nested === 1 ? "" : "s"} in ${s.folders} subfolder${s.folders === 1 ? "" : "s"} not read: kubectl -f reads only the files directly in a folder; pass -R (--recursive) to read its subfolders too`);
+    if (s.nested) this.diags.info("input-subfolders", `${dir}: ${s.nested} file${s.nested === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
     if (s.files) parts.push(`${s.files} file${s.files === 1 ? "" : "s"} without a .yaml/.yml/.json extension`);
+    if (s.hidden) parts.push(`${s.hidden} hidden or node_modules folder${s.hidden === 1 ? "" : "s"} (read with -R, as kubectl -R reads them)`);
     if (s.linked) parts.push(`${s.linked} symlinked folder${s.linked === 1 ? "" : "s"} (not followed, as kubectl does not follow them)`);
     if (s.special) parts.push(`${s.special} FIFO${s.special === 1 ? "" : "s"}, socket${s.special === 1 ? "" : "s"} or device${s.special === 1 ? "" : "s"} (never read from a folder)`);
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
-    this.skipped = { files: 0, special: 0, linked: 0, nested: 0, folders: 0 };
+    this.skipped = { files: 0, hidden: 0, special: 0, linked: 0, nested: 0 };
   }
 }
 

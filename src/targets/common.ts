@@ -13,7 +13,7 @@ import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
 import { escapeRegex } from "../model/regex.js";
-import { checkPeerFamily, problemFrom, Unsupported, type Problem } from "./problems.js";
+import { checkPeerFamily, problemFrom, subjectRelativePeer, Unsupported, type Problem } from "./problems.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -51,11 +51,13 @@ function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string
       // An endpoint peer needs a field; without namespaces it means the policy's own namespace, or anywhere.
       return Object.keys(f).length ? f : { workloads: {} };
     }
-    case "cidr": return { cidrs: [peer.cidr.text], ...(peer.except.length ? { except: peer.except.map((c) => c.text) } : {}), ...(peer.outside ? { outside: true } : {}) };
+    case "cidr":
+      if (peer.outside && peer.nodes) throw new Unsupported("CIDR of outside and node addresses", `${peer.cidr.text} matches node addresses and those outside the cluster, not pods' (Cilium's policy-cidr-match-mode nodes); the common API's outside leaves nodes out too`, ["Cilium"]);
+      return { cidrs: [peer.cidr.text], ...(peer.except.length ? { except: peer.except.map((c) => c.text) } : {}), ...(peer.outside ? { outside: true } : {}) };
     case "networks": return selectsNothing(peer.selector) ? undefined : { networks: toK8sSelector(peer.selector) };
     case "nodes": return { nodes: toK8sSelector(peer.selector) };
     case "domains": return { domains: [...peer.names] };
-    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which the common API cannot name", ["Cilium"]);
+    case "own-node": case "remote-node": throw subjectRelativePeer(peer, "the common API");
   }
 }
 

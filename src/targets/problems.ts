@@ -29,6 +29,12 @@ export function checkPeerFamily(peer: Peer): void {
   throw new Unsupported("IP version", `the rule matches only IPv${peer.family} traffic of the ${peer.kind} it selects (Calico ipVersion); this API selects them for both IP families`, ["Calico", "nftables (hosts, VMs)"]);
 }
 
+/** A peer relative to the rule's subject (own-node, remote-node), which `api` cannot name. */
+export function subjectRelativePeer(peer: Peer & { kind: "own-node" | "remote-node" }, api: string): Unsupported {
+  const what = peer.kind === "own-node" ? "the subject's own node (Cilium's host entity)" : "every node but the subject's own (Cilium's remote-node entity)";
+  return new Unsupported(`${peer.kind} peers`, `the rule matches ${what}, which ${api} cannot name`, ["Cilium"]);
+}
+
 export function problemFrom(e: unknown, policy: Policy, rule?: Rule): Problem {
   if (!(e instanceof Unsupported)) throw e;
   return { policy, rule, feature: e.feature, message: e.message, expressibleBy: e.expressibleBy };

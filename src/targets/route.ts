@@ -57,6 +57,7 @@ export function resultLines(r: RouteResult): string[] {
   add("answer", answer(r));
   if (Object.keys(r.responseHeaders).length) add("headers", JSON.stringify(r.responseHeaders));
   add("why", r.reason);
+  for (const s of r.steps.filter((s) => s.stage === "access")) add("unchecked", s.outcome);
   for (const s of r.steps.filter((s) => s.stage === "backend-model")) add("backend", `${s.outcome}: ${(s.detail as string[]).join("; ")}`);
   if (r.candidates.length > 1 || (r.candidates.length && !r.route)) {
     lines.push("  candidates (best first):");

@@ -174,6 +174,19 @@ test("diff git:REV[:PATH]: a folder at a revision, read without touching the wor
     // The work tree keeps the uncommitted change; nothing was checked out.
     assert.equal(readFileSync(`${t.dir}/deploy/all.yaml`, "utf8"), head);
     assert.match(git("status", "--porcelain"), /M deploy\/all.yaml/);
+    // As on disk: subfolders are read, hidden ones only with -R (kubectl -R reads them).
+    const deeper = BASE.replace("ports: [{port: 80}]", "ports: [{port: 80}, {port: 8080}]");
+    mkdirSync(`${t.dir}/deploy/sub/z/.old`, { recursive: true });
+    writeFileSync(`${t.dir}/deploy/all.yaml`, "");
+    writeFileSync(`${t.dir}/deploy/sub/all.yaml`, deeper);
+    writeFileSync(`${t.dir}/deploy/sub/z/.old/all.yaml`, head); // later in Go's order: the last definition
+    git("add", "."); git("commit", "-qm", "v2");
+    const fromSub = await cli(["diff", "--base", "git:main~1:deploy", "--head", "git:main:deploy"]);
+    assert.equal(fromSub.code, 0, fromSub.err);
+    assert.match(fromSub.out, /old: TCP 80, new: TCP 80,8080/);
+    const withHidden = await cli(["diff", "-R", "--base", "git:main~1:deploy", "--head", "git:main:deploy"]);
+    assert.equal(withHidden.code, 0, withHidden.err);
+    assert.match(withHidden.out, /old: TCP 80, new: TCP 80,443/);
     const missing = await cli(["diff", "--base", "git:nosuchrev:deploy", "--head", "deploy"]);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /git:nosuchrev:deploy: no revision nosuchrev in this repository/);

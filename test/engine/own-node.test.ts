@@ -372,3 +372,135 @@ test("a resolved own-node choice keeps its reason and felix's action on derived 
   const again = new PolicyEngine(derived, e.options);
   assert.equal(again.ownNode, e.ownNode, "an engine's options carry its choice");
 });
+
+// Cilium's host and remote-node entities are peers relative to the endpoint a rule is evaluated for
+// (Matcher.peerMatches' local): the node manager's nodeIdentityLabels gives the local node reserved:host
+// and every other node reserved:remote-node. A deny of host, remote-node alone and host in an allow rule
+// without default deny were refused; one peer matcher now serves every engine (the verdict engine, the
+// connectivity engine's own-node pairs, the nftables rulesets).
+const CNP_DENY_HOST = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: no-kubelet, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  enableDefaultDeny: {egress: false, ingress: false}
+  egressDeny:
+  - toEntities: [host]
+    toPorts: [{ports: [{port: "10250", protocol: TCP}]}]
+  ingressDeny:
+  - fromEntities: [host]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]`;
+const CNP_REMOTE = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: remote, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toEntities: [remote-node]`;
+const CNP_OPEN_HOST = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: open-host, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  enableDefaultDeny: {egress: false}
+  egress:
+  - toEntities: [host]`;
+
+test("Cilium: a deny of host takes the pod's own node away (a deny beats allow-localhost); remote-node is every other node; host without default deny allows beside an isolating policy", () => {
+  const deny = engineOf(cluster(CNP_DENY_HOST));
+  for (const [from, to, port, want] of [["x/web", "node:n1", 10250, false], ["x/web", "hosts/agent", 10250, false], ["x/web", "node:n1", 80, true], ["x/web", "node:n2", 10250, true],
+    ["x/web", "x/other", 10250, true], ["node:n1", "x/web", 80, false], ["hosts/agent", "x/web", 80, false], ["node:n1", "x/web", 10250, true], ["node:n2", "x/web", 80, true]] as const) {
+    assert.equal(evaluate(deny, from, to, port).allowed, want, `${from} -> ${to}:${port}`);
+  }
+  assert.equal(evaluate(deny, "x/web", "node:n1").egress.rule?.peers?.[0].kind, "own-node");
+  const remote = engineOf(cluster(CNP_REMOTE));
+  for (const [to, want] of [["node:n2", true], ["hosts/agent2", true], ["node:n1", false], ["hosts/agent", false], ["x/other", false]] as const) {
+    assert.equal(evaluate(remote, "x/web", to).allowed, want, to);
+  }
+  assert.equal(evaluate(remote, "x/other", "node:n1").allowed, true, "web's policy does not select other");
+  const open = engineOf(cluster(CNP_OPEN_HOST, DENY_ALL_X));
+  assert.equal(evaluate(open, "x/web", "node:n1").allowed, true);
+  assert.equal(evaluate(open, "x/web", "node:n1").egress.tier, "admin");
+  assert.equal(evaluate(open, "x/web", "node:n2").allowed, false);
+  assert.equal(evaluate(open, "x/other", "node:n2").allowed, false);
+});
+
+test("Cilium host and remote-node: fast engine, lists, the reference and the lab's nftables agree, every option", () => {
+  const owned = (owner: string, text: string) => text.replace("metadata: {", `metadata: {ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: u-${owner}, controller: true}], `);
+  const rs = (name: string, node: string, ip: string) => owned("web-7d9", pod("x", name, node, ip)).replace(`app: ${name}`, "app: web");
+  const spread = [rs("web-1", "n1", "10.0.1.5"), rs("web-2", "n2", "10.0.1.6")];
+  for (const policies of [[CNP_DENY_HOST], [CNP_REMOTE], [CNP_OPEN_HOST, DENY_ALL_X], [CNP_DENY_HOST, CNP_HOST], [CNP_REMOTE, CALICO_GNP, FELIX("default", "Drop")]]) {
+    for (const extra of [[], spread]) {
+      for (const options of [{}, { ownNode: "policy" as const }, { ownNode: "allow" as const }, { hostNetwork: "pod" as const }]) {
+        const e = engineOf(cluster(...policies, ...extra), options);
+        const ref = new PairwiseConnectivity(e), fast = new FastConnectivity(e);
+        const parties = [...e.inventory.endpoints.map((endpoint) => ({ endpoint })), party(e, "ip:172.18.0.2")];
+        for (const s of parties) for (const d of parties) {
+          assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${s.endpoint?.name} -> ${d.endpoint?.name} ${JSON.stringify(options)}`);
+        }
+        assert.equal(renderConnlist(connectionList(e.inventory, fast), "txt"), renderConnlist(connectionList(e.inventory, ref), "txt"), `${policies.length} ${extra.length} ${JSON.stringify(options)}`);
+      }
+    }
+    // (The lab's rulesets enforce the policies; felix's DefaultEndpointToHostAction is the host's, not theirs.)
+    if (policies.includes(CALICO_GNP)) continue;
+    const e = engineOf(cluster(...policies));
+    const prog = new NftProgram(renderTable(compileLab(e, e.inventory.endpoints.filter((x) => x.kind === "pod")).table));
+    for (const src of e.inventory.endpoints) for (const dst of e.inventory.endpoints) {
+      if (src === dst || src.addresses[0].value === dst.addresses[0].value) continue;
+      for (const dport of [80, 10250]) {
+        const packet = { saddr: src.addresses[0], daddr: dst.addresses[0], proto: "tcp", dport };
+        const kernel = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
+        const v = e.evaluate({ src: { endpoint: src }, dst: { endpoint: dst }, protocol: "TCP", port: dport });
+        assert.equal(kernel, v.allowed ? "allow" : "deny", `${src.name} -> ${dst.name}:${dport}`);
+      }
+    }
+  }
+});
+
+// The Cilium agent's options that change which identities selectors see (its ConfigMap cilium-config):
+// node-labels filters the node labels node identities carry (pkg/labelsfilter FilterNodeLabels; the node
+// manager's nodeIdentityLabels gives them to the local host's identity too, so fromNodes/toNodes match the
+// pod's own node); labels adds prefixes to the identity label filter (an include prefix turns the
+// whitelist on: only included labels are left); policy-cidr-match-mode nodes gives node addresses CIDR
+// labels (CIDR rules and ipBlocks match nodes, never pods; world still does not). They were warnings.
+test("Cilium agent options: node-labels, labels and policy-cidr-match-mode nodes change what selectors and CIDR rules match", () => {
+  const denyNodes = (match: string) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: no-nodes, namespace: x}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  enableDefaultDeny: {egress: false}\n  egressDeny:\n  - toNodes: [{matchLabels: {${match}}}]`;
+  const nodeSel = (options: string) => engineOf(cluster(denyNodes("kubernetes.io/os: linux"), CILIUM_CONFIG(`enable-node-selector-labels: 'true'${options}`)));
+  for (const to of ["node:n1", "node:n2", "hosts/agent"]) assert.equal(evaluate(nodeSel(""), "x/web", to).allowed, false, `${to}: toNodes matches every node, the local host included`);
+  const filtered = nodeSel(", node-labels: 'name'");
+  for (const to of ["node:n1", "node:n2"]) assert.equal(evaluate(filtered, "x/web", to).allowed, true, `${to}: kubernetes.io/os is no label of the node identities`);
+  assert.equal(evaluate(engineOf(cluster(denyNodes("name: n2"), CILIUM_CONFIG("enable-node-selector-labels: 'true', node-labels: 'node:name'"))), "x/web", "node:n2").allowed, false);
+  const warned = load({ "c.yaml": cluster(denyNodes("kubernetes.io/os: linux"), CILIUM_CONFIG("enable-node-selector-labels: 'true', node-labels: 'name'")) }).diagnostics.items.map((d) => d.message).join("\n");
+  assert.match(warned, /kubernetes\.io\/os: no label of Cilium's node identities \(the agent's node-labels filter leaves it out\)/);
+
+  const denyOther = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: no-other, namespace: x}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - fromEndpoints: [{matchLabels: {app: other}}]";
+  assert.equal(evaluate(engineOf(cluster(denyOther)), "x/other", "x/web").allowed, false);
+  assert.equal(evaluate(engineOf(cluster(denyOther, CILIUM_CONFIG("labels: 'k8s:app'"))), "x/other", "x/web").allowed, false, "app is included");
+  const tierOnly = engineOf(cluster(denyOther, CILIUM_CONFIG("labels: 'k8s:tier k8s:!foo'")));
+  assert.equal(evaluate(tierOnly, "x/other", "x/web").allowed, true, "with an include prefix only included labels are identity labels: app is none, the deny selects nothing");
+  assert.equal(evaluate(engineOf(cluster(denyOther, CILIUM_CONFIG("labels: 'k8s:!tier'"))), "x/other", "x/web").allowed, false, "an ignore prefix alone keeps the rest");
+  const bad = load({ "c.yaml": CILIUM_CONFIG("labels: 'k8s:app(', policy-cidr-match-mode: pods") }).diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(bad, /data\.labels: "k8s:app\(": unable to compile regexp/);
+  assert.match(bad, /data\.policy-cidr-match-mode: "pods" is not a policy-cidr-match-mode/);
+
+  const denyCidr = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: no-nodes, namespace: x}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  enableDefaultDeny: {egress: false}\n  egressDeny:\n  - toCIDRSet: [{cidr: 172.18.0.0/16}]\n  - toCIDR: [10.0.0.0/8]\n  - toEntities: [world]";
+  const byDefault = engineOf(cluster(denyCidr, CILIUM_CONFIG("cluster-name: c1")));
+  for (const to of ["node:n2", "hosts/agent2", "x/other", "ip:8.8.8.8"]) assert.equal(evaluate(byDefault, "x/web", to).allowed, to === "ip:8.8.8.8" ? false : true, to);
+  const nodesMode = engineOf(cluster(denyCidr, CILIUM_CONFIG("policy-cidr-match-mode: nodes")));
+  for (const [to, want] of [["node:n2", false], ["hosts/agent2", false], ["node:n1", false], ["x/other", true], ["ip:8.8.8.8", false]] as const) assert.equal(evaluate(nodesMode, "x/web", to).allowed, want, `nodes mode: ${to}`);
+  const ipBlock = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: nodes, namespace: x}\nspec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 172.18.0.0/16}}]}]}";
+  assert.equal(evaluate(engineOf(cluster(ipBlock, CILIUM_CONFIG("cluster-name: c1"))), "x/web", "node:n2").allowed, false, "an ipBlock is a CIDR rule under Cilium");
+  assert.equal(evaluate(engineOf(cluster(ipBlock, CILIUM_CONFIG("policy-cidr-match-mode: nodes"))), "x/web", "node:n2").allowed, true);
+  for (const policies of [[denyCidr, CILIUM_CONFIG("policy-cidr-match-mode: nodes")], [ipBlock, CILIUM_CONFIG("policy-cidr-match-mode: nodes")], [denyNodes("kubernetes.io/os: linux"), CILIUM_CONFIG("enable-node-selector-labels: 'true', node-labels: 'name'")]]) {
+    const e = engineOf(cluster(...policies));
+    const ref = new PairwiseConnectivity(e), fast = new FastConnectivity(e);
+    assert.equal(renderConnlist(connectionList(e.inventory, fast), "txt"), renderConnlist(connectionList(e.inventory, ref), "txt"));
+    const prog = new NftProgram(renderTable(compileLab(e, e.inventory.endpoints.filter((x) => x.kind === "pod")).table));
+    for (const src of e.inventory.endpoints) for (const dst of e.inventory.endpoints) {
+      if (src === dst || src.addresses[0].value === dst.addresses[0].value) continue;
+      const packet = { saddr: src.addresses[0], daddr: dst.addresses[0], proto: "tcp", dport: 80 };
+      const kernel = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
+      assert.equal(kernel, e.evaluate({ src: { endpoint: src }, dst: { endpoint: dst }, protocol: "TCP", port: 80 }).allowed ? "allow" : "deny", `${src.name} -> ${dst.name}`);
+    }
+  }
+});

@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { BASE, gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { load } from "../helpers.js";
 
 const to = (svc: string) => `backendRefs: [{name: ${svc}, port: 80}]`;
 const GW = gateway([HTTP_ALL]);
@@ -41,6 +42,14 @@ test("across routes: precedence is merged; ties go to the oldest route, then nam
   const r = route(GW + sameAge("b", "v1") + sameAge("a", "v2"), { path: "/x" });
   assert.equal(r.backend, "apps/v2");
   assert.match(r.candidates[1].outcome, /lost/);
+});
+
+test("creationTimestamp is read as Go's time.Parse(time.RFC3339) reads metav1.Time: an impossible date or another format is an error, not a rolled-over age", () => {
+  const at = (ts: string) => load({ "t.yaml": BASE + GW + httpRoute("r", `  rules: [{${to("v1")}}]`, `, creationTimestamp: '${ts}'`) }).diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`);
+  assert.deepEqual(at("2024-01-01T00:00:00.5+02:00"), []);
+  for (const bad of ["2024-02-30T00:00:00Z", "2024-01-01T00:00Z", "Jan 1 2024", "2024-01-01t00:00:00z"]) {
+    assert.deepEqual(at(bad), [`metadata.creationTimestamp: ${JSON.stringify(bad)} is not an RFC 3339 timestamp`], bad);
+  }
 });
 
 test("a header-only match is PathPrefix / and beats a plain PathPrefix / of another route", () => {

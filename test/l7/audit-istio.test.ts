@@ -294,3 +294,20 @@ test("a revisioned istiod's ConfigMap istio-REV decides for its revision's proxi
   applyMeshOptions({ "istio-root-namespace": "given" }, l.inventory);
   assert.deepEqual([l.inventory.mesh.settings.istioRootNamespace, l.inventory.mesh.istioRevisions?.canary.istioRootNamespace], ["given", "given"], "--istio-root-namespace replaces every revision's");
 });
+
+test("a waypoint is authorized with its own revision's settings (its Gateway's istio.io/rev, else its namespace's), not the default revision's: root namespace, trust domain", () => {
+  // istio pkg/revisions/tag_watcher.go IsMine: the object's istio.io/rev label, else its namespace's, picks the istiod
+  // that manages the waypoint Gateway and writes its Envoy's policies (rootNamespace: the GatewayClass istio-waypoint
+  // attachment; trustDomain: the waypoint's identity, which ztunnel then sees). Junction used the default revision's.
+  const canary = meshConfig("    rootNamespace: mesh-root\n    trustDomain: canary.example").replace("name: istio,", "name: istio-canary,");
+  const waypoint = (ns: string, labels = "{}") => `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: ${ns}, labels: ${labels}}\nspec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}\n---\n`;
+  const pods = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + `apiVersion: v1\nkind: Namespace\nmetadata: {name: edge, labels: {istio.io/rev: canary}}\n---\n`;
+  const classDeny = ap("deny-admin", "mesh-root", "  targetRefs: [{group: gateway.networking.k8s.io, kind: GatewayClass, name: istio-waypoint}]\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]");
+  const ask = (yaml: string, wp: string, path = "/admin") => outcome(world(pods + canary + yaml).ask("shop/web", "shop/api", 8080, { http: { path }, proxies: { api: "istio-ambient" }, waypoint: { namespace: wp, name: "waypoint" } }));
+  assert.equal(ask(waypoint("shop", "{istio.io/rev: canary}") + classDeny, "shop"), "403", "the canary root namespace's policy on the class applies to a canary waypoint");
+  assert.equal(ask(waypoint("edge") + classDeny, "edge"), "403", "a waypoint of a namespace labelled istio.io/rev=canary");
+  assert.equal(ask(waypoint("shop") + classDeny, "shop"), "allow", "a default-revision waypoint: its root namespace is istio-system");
+  const viaWaypoint = ap("from-waypoint", "shop", "  selector: {matchLabels: {app: api}}\n  rules: [{from: [{source: {principals: [canary.example/ns/shop/sa/waypoint]}}]}]");
+  assert.equal(ask(waypoint("shop", "{istio.io/rev: canary}") + viaWaypoint, "shop", "/"), "allow", "ztunnel sees the waypoint's identity in its revision's trust domain");
+  assert.equal(ask(waypoint("shop") + viaWaypoint, "shop", "/"), "failed", "a default-revision waypoint is cluster.local/ns/shop/sa/waypoint");
+});

@@ -48,6 +48,16 @@ metadata: {name: api-v2, namespace: shop}
 spec: {selector: {app: api, version: v2}, clusterIP: 10.96.0.11, ports: [{name: http, port: 80, targetPort: 8080}, {name: grpc, port: 7070}]}
 `;
 
+/** The cluster with the clients of `namespaces` running `proxy` (linkerd-proxy, istio-proxy) as a container. */
+export function withProxy(proxy: string, namespaces: readonly string[] = ["web"], yaml = CLUSTER): string {
+  for (const ns of namespaces) {
+    const client = `metadata: {name: client, namespace: ${ns}, labels: {app: client}}\nspec: {containers: [`;
+    if (!yaml.includes(client)) throw new Error(`no client pod in namespace ${ns}`);
+    yaml = yaml.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
+  }
+  return yaml;
+}
+
 /** An HTTPRoute (or another kind) whose spec is YAML indented 2; `parents` are flow-style parentRefs. */
 export function meshRoute(ns: string, name: string, parents: string, rest: string, kind = "HTTPRoute"): string {
   return `---

@@ -8,14 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RouteRequest } from "../../src/model/request.js";
-import { CLUSTER, meshRoute, one } from "./fixture.js";
+import { CLUSTER, meshRoute, one, withProxy } from "./fixture.js";
 
 /** The cluster with web/client running `proxy` (a meshed Linkerd client by default). */
-const cluster = (proxy = "linkerd-proxy") => {
-  const client = "metadata: {name: client, namespace: web, labels: {app: client}}\nspec: {containers: [";
-  assert.ok(CLUSTER.includes(client));
-  return CLUSTER.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
-};
+const cluster = (proxy = "linkerd-proxy") => withProxy(proxy);
 
 const egress = (ns: string, name: string, policy: "Allow" | "Deny", networks = "", extra = "") => `---
 apiVersion: policy.linkerd.io/v1alpha1

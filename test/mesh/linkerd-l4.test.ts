@@ -13,23 +13,15 @@ import { MeshEngine } from "../../src/engine/mesh/engine.js";
 import { meshParentStatuses } from "../../src/engine/mesh/status.js";
 import type { RouteRequest } from "../../src/model/request.js";
 import { load } from "../helpers.js";
-import { API_V2, CLUSTER, meshRoute, one } from "./fixture.js";
+import { API_V2, meshRoute, one, withProxy } from "./fixture.js";
 
 /** The cluster with web/client and ops/client running `proxy`, and Service shop/db (5432: a default opaque port; 8000 without appProtocol). */
-const cluster = (proxy = "linkerd-proxy") => {
-  let yaml = CLUSTER;
-  for (const ns of ["web", "ops"]) {
-    const client = `metadata: {name: client, namespace: ${ns}, labels: {app: client}}\nspec: {containers: [`;
-    assert.ok(yaml.includes(client));
-    yaml = yaml.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
-  }
-  return yaml + `---
+const cluster = (proxy = "linkerd-proxy") => withProxy(proxy, ["web", "ops"]) + `---
 apiVersion: v1
 kind: Service
 metadata: {name: db, namespace: shop}
 spec: {selector: {app: api, version: v1}, clusterIP: 10.96.0.20, ports: [{name: pg, port: 5432, targetPort: 8080}, {name: plain, port: 8000, targetPort: 8080}]}
 `;
-};
 
 const DB = (port?: number) => `{group: '', kind: Service, name: db${port ? `, port: ${port}` : ""}}`;
 const to = (svc: string, port: number, weight = 1) => `{name: ${svc}, namespace: shop, port: ${port}, weight: ${weight}}`;
@@ -38,7 +30,7 @@ const l4 = (ns: string, name: string, kind: "TCPRoute" | "TLSRoute", parents: st
 const aged = (yaml: string, ts: string) => yaml.replace(/metadata: \{name: (\S+), namespace: (\w+)\}\nspec:\n  parentRefs/, `metadata: {name: $1, namespace: $2, creationTimestamp: "${ts}"}\nspec:\n  parentRefs`);
 const tcp = (extra: Partial<RouteRequest> = {}): Partial<RouteRequest> => ({ scheme: "tcp", ...extra });
 
-test("a Linkerd client's proxy sends a connection to an opaque Service port through the port's TCPRoute; an Envoy client's goes to the Service", () => {
+test("a Linkerd client's proxy sends a connection to an opaque Service port through the port's TCPRoute (an Istio sidecar's too: test/mesh/istio-l4.test.ts)", () => {
   // to_proto: `Some(AppProtocol::Opaque) | Some(AppProtocol::Unknown(_)) => { ... if !tcp_routes.is_empty() { tcp::protocol(...) }`.
   const route = l4("shop", "pg", "TCPRoute", DB(), to("api-v2", 80));
   const a = one(cluster() + route, "web/client", "tcp://db.shop:5432", tcp());
@@ -48,7 +40,7 @@ test("a Linkerd client's proxy sends a connection to an opaque Service port thro
   const http = one(cluster() + route, "web/client", "http://db.shop:5432/x");
   assert.deepEqual([http.status, http.backend, http.upstream?.path], [200, "shop/api-v2", "/x"], "HTTP on an opaque port is forwarded as bytes");
   const envoy = one(cluster("istio-proxy") + route, "web/client", "tcp://db.shop:5432", tcp());
-  assert.deepEqual([envoy.route, envoy.backend], [undefined, "shop/db"]);
+  assert.deepEqual([envoy.route, envoy.backend], ["TCPRoute shop/pg", "shop/api-v2"], "port pg declares no protocol: Istio sniffs it, and TCP takes the TCPRoutes");
 });
 
 test("a TLSRoute or TCPRoute bound to a Service is Accepted, and Conflicted where a more specific kind names the identical parentRef", () => {

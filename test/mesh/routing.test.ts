@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API_V2, CLUSTER, meshRoute, one, tagged } from "./fixture.js";
+import { API_V2, CLUSTER, meshRoute, one, tagged, withProxy } from "./fixture.js";
 import { load } from "../helpers.js";
 
 const API = "{group: '', kind: Service, name: api, namespace: shop}";
@@ -71,6 +71,31 @@ test("parentRef.port binds to that Service port only; without port, to every por
   for (const port of [80, 8080, 7070]) assert.equal(one(all, "web/client", `http://api.shop:${port}/`).responseHeaders["x-route"], "all", `port ${port}`);
 });
 
+test("Istio and Linkerd clients ignore sectionName on a Service parent: the route applies to every port (port alone narrows)", () => {
+  // istio pilot/pkg/config/kube/gateway/route_collections.go: a mesh parent narrows the VirtualService by
+  // augmentPortMatch(OriginalReference.Port) only; linkerd2 policy-controller/k8s/status/src/routes/http.rs
+  // to_parent_ref keeps (namespace, name, port) and k8s/index/src/outbound/index.rs applies a parentRef without
+  // a port to every port of the Service (route_accepted_by_service).
+  const named = meshRoute("shop", "alt", "{kind: Service, group: '', name: api, sectionName: alt}", tagged("api-v2", "alt"));
+  const missing = meshRoute("shop", "nope", "{kind: Service, group: '', name: api-v2, sectionName: nope}", tagged("api-v2", "nope"));
+  const both = meshRoute("shop", "both", "{kind: Service, group: '', name: api-v2, port: 7070, sectionName: http}", tagged("api-v2", "both", 7070));
+  const tag = (yaml: string, url: string) => one(yaml, "web/client", url).responseHeaders["x-route"];
+  for (const proxy of ["istio-proxy", "linkerd-proxy"]) {
+    const yaml = withProxy(proxy) + named + missing;
+    assert.equal(tag(yaml, "http://api.shop:8080/"), "alt", proxy);
+    assert.equal(tag(yaml, "http://api.shop:80/"), "alt", `${proxy}: port 80 is not named alt`);
+    assert.equal(tag(yaml, "http://api-v2.shop:80/"), "nope", `${proxy}: no port is named nope`);
+    assert.equal(tag(withProxy(proxy) + both, "http://api-v2.shop:7070/"), "both", `${proxy}: port 7070 is not named http, the port alone counts`);
+    assert.equal(tag(withProxy(proxy) + both, "http://api-v2.shop:80/"), undefined, `${proxy}: the port narrows`);
+  }
+  // A client of no visible mesh reads the Gateway API: sectionName names the port.
+  const gamma = CLUSTER + named + missing;
+  assert.equal(tag(gamma, "http://api.shop:8080/"), "alt");
+  assert.equal(tag(gamma, "http://api.shop:80/"), undefined);
+  assert.equal(tag(gamma, "http://api-v2.shop:80/"), undefined);
+  assert.equal(tag(CLUSTER + both, "http://api-v2.shop:7070/"), undefined);
+});
+
 test("the Service dialled selects the routes, not the Host header; route hostnames are not used in the mesh", () => {
   const yaml = CLUSTER + meshRoute("shop", "r", API, `  hostnames: [never.example.com]\n${tagged("api-v2", "r")}`);
   const a = one(yaml, "web/client", "http://api.shop/", { headers: [["Host", "api-v2.shop"]] });
@@ -114,11 +139,7 @@ test("redirects and request header filters apply in the mesh; a redirect reaches
 });
 
 /** The cluster with web/client running the proxy container `proxy` (an admitted pod's containers say whether it is in the mesh). */
-const proxied = (proxy: string) => {
-  const client = "metadata: {name: client, namespace: web, labels: {app: client}}\nspec: {containers: [";
-  assert.ok(CLUSTER.includes(client));
-  return CLUSTER.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
-};
+const proxied = (proxy: string) => withProxy(proxy);
 
 test("a Linkerd client's proxy matches a repeated header or query parameter on any value, and a regex by its leftmost-first match; an Envoy client's on the joined value", () => {
   // linkerd2-proxy linkerd/http/route/src/http/match/header.rs: `headers.get_all(n).iter().any(|v| ...)`; query_param.rs:

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { cli, tempFiles } from "../helpers.js";
 import { loadPaths, type Loaded } from "../../src/sources/load.js";
@@ -308,4 +309,37 @@ test("check-ahead: a process whose worker judges every file clean loads no valid
     // Without the worker the main thread validates: it loads them.
     assert.equal(run("off").validators, true);
   } finally { t.cleanup(); }
+});
+
+/** The nice value of each thread of this process (Linux: /proc/self/task/TID/stat, field 19). */
+function threadNices(): number[] {
+  return readdirSync("/proc/self/task").map((tid) => {
+    try { const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8"); return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]); }
+    catch { return NaN; }
+  }).filter((n) => !Number.isNaN(n));
+}
+
+test("check-ahead: the worker runs 19 steps below the main thread's priority (and V8's threads'), at most 19, unless the main thread waits for its verdicts", async (t) => {
+  if (process.platform !== "linux") return t.skip("thread priorities are set on Linux only");
+  const main = getPriority(), low = Math.min(19, main + 19);
+  if (low === main) return t.skip(`this process runs at priority ${main} already`);
+  const files = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
+  const lowest = () => threadNices().filter((n) => n === low).length;
+  try {
+    assert.equal(lowest(), 0);
+    // Waiting for verdicts (the tests): the worker keeps the main thread's priority, so that waiting for it never starves.
+    const waiting = new CheckAhead({ at: 0, wait: true });
+    const read = readInputs([files.dir], new Diagnostics(), undefined, { sink: waiting });
+    assert.equal(waiting.take(read[0]), true);
+    assert.equal(lowest(), 0);
+    waiting.close();
+    // Not waiting (the CLI): the worker lowers its own thread's priority, and no other thread's.
+    const ahead = new CheckAhead({ at: 0 });
+    readInputs([files.dir], new Diagnostics(), undefined, { sink: ahead });
+    const started = Date.now();
+    while (lowest() === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lowest(), 1);
+    assert.equal(getPriority(), main);
+    ahead.close();
+  } finally { files.cleanup(); }
 });

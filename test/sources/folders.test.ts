@@ -1,6 +1,7 @@
-// Folders as kubectl -f reads them (cli-runtime resource/visitor.go ExpandPathsToFileVisitors over
-// filepath.Walk): the files directly in a folder, its subfolders only with -R, in Go's order of names,
-// and a symlink to a folder given without a trailing slash is not a folder to it.
+// Folders: read with their subfolders (np-guard's convention; a note says kubectl -f would need -R),
+// hidden folders and node_modules only with -R, which walks as kubectl -R does (cli-runtime
+// resource/visitor.go ExpandPathsToFileVisitors over filepath.Walk): in Go's order of names, and a
+// symlink to a folder given without a trailing slash is not a folder to it.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +15,7 @@ import { formatDiagnostic } from "../../src/model/source.js";
 const NS = (name: string, label = "x") => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: {v: ${label}}}\n`;
 const names = (l: ReturnType<typeof loadPaths>) => [...l.inventory.namespaces.keys()].sort();
 
-test("-f DIR reads only the files directly in DIR (hidden ones too), with a warning counting what -R would add; -R reads every subfolder, hidden ones and node_modules too", async () => {
+test("-f DIR reads its subfolders (a note says kubectl -f would need -R), hidden folders and node_modules only with -R, which reads every subfolder as kubectl -R", async () => {
   const t = tempFiles({
     "c.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "c" } }),
     ".top.yaml": NS("t"),
@@ -29,31 +30,30 @@ test("-f DIR reads only the files directly in DIR (hidden ones too), with a warn
   try {
     mkdirSync(join(t.dir, "empty"));
     const plain = loadPaths([t.dir]);
-    assert.deepEqual(names(plain), ["c", "t"]);
-    assert.equal(plain.files, 2);
-    const warned = plain.diagnostics.items.filter((d) => d.code === "input-subfolders");
-    assert.equal(warned.length, 1);
-    assert.equal(warned[0].severity, "warning");
-    assert.equal(formatDiagnostic(warned[0]), `${t.dir}: 5 .yaml/.yml/.json files in 5 subfolders not read: kubectl -f reads only the files directly in a folder; pass -R (--recursive) to read its subfolders too`);
+    assert.deepEqual(names(plain), ["a", "b", "c", "o", "t"]);
+    assert.equal(plain.files, 5);
+    const noted = plain.diagnostics.items.filter((d) => d.code === "input-subfolders" || d.code === "input-skipped");
+    assert.deepEqual(noted.map((d) => [d.severity, formatDiagnostic(d)]), [
+      ["info", `${t.dir}: 3 files read from subfolders (kubectl -f reads subfolders only with -R)`],
+      ["info", `${t.dir}: skipped 2 files without a .yaml/.yml/.json extension, 2 hidden or node_modules folders (read with -R, as kubectl -R reads them)`],
+    ]);
     const deep = loadPaths([t.dir], undefined, { recursive: true });
     assert.deepEqual(names(deep), ["a", "b", "c", "h", "m", "o", "t"]);
     assert.deepEqual(deep.diagnostics.items.filter((d) => d.code === "input-subfolders"), []);
-    // The CLI: the warning is printed (also with -q), and -R reads the subfolders.
-    const r = await cli(["list", "-q", "-f", t.dir, "-o", "json"]);
+    // The CLI: the note is printed without -q; -R reads the hidden folders too.
+    const r = await cli(["list", "-f", t.dir, "-o", "json"]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /^warning: .*: 5 \.yaml\/\.yml\/\.json files in 5 subfolders not read: .*pass -R \(--recursive\)/m);
+    assert.match(r.err, /: 3 files read from subfolders \(kubectl -f reads subfolders only with -R\)/);
     const rr = await cli(["list", "-q", "-R", "-f", t.dir, "-o", "json"]);
     assert.equal(rr.code, 0, rr.err);
-    assert.doesNotMatch(rr.err, /not read/);
-    // Nothing directly in the folder: no objects, and the warning says where they are.
-    const only = await cli(["validate", "-f", join(t.dir, "only")]);
-    assert.equal(only.code, 2);
-    assert.match(only.err, /1 \.yaml\/\.yml\/\.json file in 1 subfolder not read/);
-    assert.match(only.err, /no Kubernetes objects in /);
+    assert.doesNotMatch(rr.err, /subfolders/);
+    // Nothing directly in the folder: its subfolder is read.
+    const only = await cli(["validate", "-q", "-f", join(t.dir, "only")]);
+    assert.equal(only.code, 0, only.err);
   } finally { t.cleanup(); }
 });
 
-test("an unreadable subfolder fails without -R too, as filepath.Walk lists a folder before its callback skips it", { skip: process.getuid?.() === 0 ? "root reads every folder" : false }, async () => {
+test("an unreadable subfolder is an error, as filepath.Walk reports it", { skip: process.getuid?.() === 0 ? "root reads every folder" : false }, async () => {
   const t = tempFiles({ "a.yaml": NS("a"), "locked/b.yaml": NS("b") });
   const { chmodSync } = await import("node:fs");
   try {

@@ -25,15 +25,15 @@ test("filepath.Match: * and ? stop at '/', classes with ranges, negation and esc
 });
 
 test("-f 'PATTERN' reads what the pattern matches, in Go's order, a matched file whatever its name and a matched folder as a folder; no match or a bad pattern is an error", async () => {
-  const t = tempFiles({ "d/a.yaml": NS("a"), "d/b.yml": NS("b"), "d/c.txt": NS("c"), "d/sub/s.yaml": NS("s"), "d/sub/deeper/z.yaml": NS("z"), "e/x.yaml": NS("x") });
+  const t = tempFiles({ "d/a.yaml": NS("a"), "d/b.yml": NS("b"), "d/c.txt": NS("c"), "d/sub/s.yaml": NS("s"), "d/sub/.hidden/z.yaml": NS("z"), "e/x.yaml": NS("x") });
   try {
     mkdirSync(join(t.dir, "d", "empty.yaml"));
     writeFileSync(join(t.dir, "d", "empty.yaml", "in.yaml"), NS("in"));
     assert.deepEqual(glob(join(t.dir, "d", "*.y*ml")), [join(t.dir, "d", "a.yaml"), join(t.dir, "d", "b.yml"), join(t.dir, "d", "empty.yaml")]);
     assert.deepEqual(glob(join(t.dir, "[de]", "?.yaml")), [join(t.dir, "d", "a.yaml"), join(t.dir, "e", "x.yaml")]);
     const names = (l: ReturnType<typeof loadPaths>) => [...l.inventory.namespaces.keys()].sort();
-    // A match is a -f path: c.txt is read (given explicitly), the folders empty.yaml and sub walked
-    // (their own files), sub/deeper only with -R.
+    // A match is a -f path: c.txt is read (given explicitly), the folders empty.yaml and sub walked,
+    // sub/.hidden only with -R (a hidden folder).
     assert.deepEqual(names(loadPaths([join(t.dir, "d", "*")])), ["a", "b", "c", "in", "s"]);
     assert.deepEqual(names(loadPaths([join(t.dir, "d", "*")], undefined, { recursive: true })), ["a", "b", "c", "in", "s", "z"]);
     const r = await cli(["validate", "-f", join(t.dir, "*", "x.yaml")]);

@@ -17,7 +17,7 @@ export const diffCommand: Command = {
   summary: "What a change does: connectivity, workloads, routing, exposure and L7 requests of --head compared with --base.",
   usage: "junction diff (--base PATH... | --base-context NAME) (--head PATH... | --head-context NAME) [-o txt|table|csv|md|json|yaml] [--fail-on added|removed|changed|exposure|any]",
   description: [
-    "PATH is a file, a folder (its subfolders too with -R), - for stdin (on one side), or git:REV[:PATH]: the current folder (or PATH",
+    "PATH is a file, a folder (with its subfolders), - for stdin (on one side), or git:REV[:PATH]: the current folder (or PATH",
     "under it) as it is at revision REV of the git repository around it, read with git ls-tree and git cat-file (the work",
     "tree is never touched). Both sides are analysed alike and compared (np-guard's diff, and beyond):",
     "  connectivity: pairs added, removed or changed with their old and new connections (list's names and notation),",
@@ -51,7 +51,7 @@ export const diffCommand: Command = {
   },
   examples: [
     "junction diff --base examples/shop --head examples/shop-v2",
-    "junction diff --base git:main:deploy --head deploy -R -o md --fail-on exposure",
+    "junction diff --base git:main:deploy --head deploy -o md --fail-on exposure",
     "junction diff --base-context prod --head deploy/",
   ],
   async run(values, _pos, io) {

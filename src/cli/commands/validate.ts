@@ -36,8 +36,7 @@ export const validateCommand: Command = {
     // Input that cannot be read at all (syntax, encoding, size) ends the command, each error with its file and line;
     // notes with an input- code (files skipped in a folder) do not.
     const unreadable = loaded.diagnostics.items.filter((d) => d.severity === "error" && d.code.startsWith("input-"));
-    // (With the warnings about what was not read: subfolders without -R.)
-    if (unreadable.length) throw new InputError([...unreadable.map(formatDiagnostic), ...loaded.diagnostics.items.filter((d) => d.severity === "warning" && d.code.startsWith("input-")).map((d) => `warning: ${formatDiagnostic(d)}`)].join("\n"));
+    if (unreadable.length) throw new InputError(unreadable.map(formatDiagnostic).join("\n"));
     const diags = loaded.diagnostics.items;
     const doc = validationDocument(loaded);
     const { errors, warnings, counts } = doc;

@@ -10,7 +10,7 @@ import type { Inventory } from "../../model/inventory.js";
 import { ALL_CONNS, NO_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Party } from "../match.js";
-import type { Connectivity, GroupConns } from "../pairwise.js";
+import { PairwiseConnectivity, type Connectivity, type GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { ownNodeExempts } from "../options.js";
 import { Subjects } from "./subjects.js";
@@ -82,6 +82,9 @@ export class FastConnectivity implements Connectivity {
   private portLists = new Map<string, readonly NamedPort[]>();
   readonly subjects: Subjects;
   readonly namedPorts = new Map<string, Set<string>>();
+  /** Own-node pairs answered one by one (ownConns), and the reference that answers them. */
+  private ownMemo = new Map<string, number>();
+  private reference?: PairwiseConnectivity;
 
   /** `network`: a secondary network to answer for; undefined: the primary networks. */
   constructor(readonly engine: PolicyEngine, progress: Progress = () => {}, readonly network?: string) {
@@ -107,6 +110,7 @@ export class FastConnectivity implements Connectivity {
 
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    if (this.engine.ownExact && (this.engine.matcher.isOwnNode(src.endpoint, dst) || this.engine.matcher.isOwnNode(dst.endpoint, src))) return this.conntable.get(this.ownConns(src, dst));
     if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
     const id = this.pairConns(cs, cd, this.ownSide(src.endpoint, dst, "egress"), this.ownSide(dst.endpoint, src, "ingress"));
@@ -129,20 +133,42 @@ export class FastConnectivity implements Connectivity {
     return this.engine.ownNodePeers ? "peers" : false;
   }
 
+  /**
+   * The connections of a pod and its own node (either way) as the verdict engine answers them, port
+   * interval by port interval (PairwiseConnectivity): where those pairs are not the classes'
+   * (PolicyEngine.ownExact), remembered by the two classes, the direction and the node's felix action.
+   */
+  ownConns(src: Party, dst: Party): number {
+    const pod = this.engine.matcher.nodeOf(dst) !== undefined ? src : dst, node = pod.endpoint?.nodeName;
+    const key = `${this.classFor(src)}|${this.classFor(dst)}|${node !== undefined && this.engine.dropsToHostOn(node) ? 1 : 0}`;
+    let id = this.ownMemo.get(key);
+    if (id === undefined) {
+      this.reference ??= new PairwiseConnectivity(this.engine, this.network);
+      this.ownMemo.set(key, id = this.conntable.intern(this.reference.conns(src, dst)));
+    }
+    return id;
+  }
+
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
     return enumerateGroups(this, groups, include, involved);
   }
 
   /** Adds a policy or replaces those of the same kind, namespace and name; recomputes what it can affect. */
-  upsertPolicy(p: Policy): UpdateResult { return updates.upsertPolicy(this, p); }
+  upsertPolicy(p: Policy): UpdateResult { this.forgetOwn(); return updates.upsertPolicy(this, p); }
   /** Adds the policies one object lowers to, replacing every policy named as one of them. */
-  upsertPolicies(ps: readonly Policy[]): UpdateResult { return updates.upsertPolicies(this, ps); }
+  upsertPolicies(ps: readonly Policy[]): UpdateResult { this.forgetOwn(); return updates.upsertPolicies(this, ps); }
   /** Removes every policy of that kind, namespace and name. */
-  removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { return updates.removePolicy(this, p); }
+  removePolicy(p: Pick<Policy, "kind" | "namespace" | "name">): UpdateResult { this.forgetOwn(); return updates.removePolicy(this, p); }
   /** Adds a pod, Workload or node (replacing `old`); returns it with its id. */
-  upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { return updates.upsertEndpoint(this, e, old); }
-  removeEndpoint(e: Endpoint): UpdateResult { return updates.removeEndpoint(this, e); }
-  setNamespaceLabels(name: string, labels: Labels): UpdateResult { return updates.setNamespaceLabels(this, name, labels); }
+  upsertEndpoint(e: Omit<Endpoint, "id">, old?: Endpoint): { endpoint: Endpoint } & UpdateResult { this.forgetOwn(); return updates.upsertEndpoint(this, e, old); }
+  removeEndpoint(e: Endpoint): UpdateResult { this.forgetOwn(); return updates.removeEndpoint(this, e); }
+  setNamespaceLabels(name: string, labels: Labels): UpdateResult { this.forgetOwn(); return updates.setNamespaceLabels(this, name, labels); }
+
+  /** Own-node pairs answered one by one depend on everything: forgotten on every change. */
+  private forgetOwn(): void {
+    this.ownMemo.clear();
+    this.reference = undefined;
+  }
 
   /**
    * Connection-set id from class `cs` to class `cd` (distinct endpoints). `ownEgress`/`ownIngress`:

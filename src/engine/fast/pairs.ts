@@ -141,7 +141,8 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   total = 0;
   for (const g of groups) for (const p of g) parties[total++] = p;
   const classes = fc.classesFor(parties);
-  const members = membersByClass(groups, classes, fc.engine.dropsToHost ? dropKeys(fc) : undefined);
+  const exact = fc.engine.ownExact;
+  const members = membersByClass(groups, classes, exact || fc.engine.dropsToHost ? ownKeys(fc) : undefined);
   const ids = [...members.keys()];
   const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
   const byClass: ClassMembers[] = [];
@@ -151,9 +152,9 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
       for (let j = 0; j < d.groups.length; j++) {
-        // A pair made only of an endpoint with itself is no pair; nor one made only of pods and their
-        // own node whose felix drops their traffic to it (PolicyEngine.hostAction).
-        if ((solo === undefined || solo !== d.solo[j]) && (s.from === undefined || s.from[i] === undefined || s.from[i] !== d.node![j]) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
+        // A pair made only of an endpoint with itself is no pair; one made only of pods and their own
+        // node is not the classes' either (ownKeys): own-node pairs answer for it.
+        if ((solo === undefined || solo !== d.solo[j]) && !(s.from !== undefined && ((s.from[i] !== undefined && s.from[i] === d.node![j]) || (exact && d.from![j] !== undefined && d.from![j] === s.node![i]))) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
       }
     }
   }, near);
@@ -262,24 +263,30 @@ export class GroupPairs {
 
 /**
  * Per class, the groups with parties in it, each with its one endpoint when all its parties there are
- * that endpoint; with drop keys (some node's felix drops its pods' traffic to it), also the node all
- * its parties there are pods of whose traffic to it is dropped (`from`), and the node they all act as (`node`).
+ * that endpoint; with own keys, also the node all its parties there are pods on (`from`) and the node
+ * they all act as (`node`): a pair of groups whose parties of a class pair are all pods and their own
+ * node gets nothing from the class pair (own-node pairs answer for it).
  */
 interface ClassMembers { groups: number[]; solo: (Endpoint | undefined)[]; from?: (string | undefined)[]; node?: (string | undefined)[] }
 
-/** A party's drop keys: the node its traffic to its own host is dropped at, the node it acts as. */
-type DropKeys = (p: Party) => [from: string | undefined, node: string | undefined];
+/** A party's own keys: the node it runs on as a pod, the node it acts as. */
+type OwnKeys = (p: Party) => [from: string | undefined, node: string | undefined];
 
-function dropKeys(fc: FastConnectivity): DropKeys {
-  const engine = fc.engine;
+/**
+ * Own keys, kept when a pod's pairs with its own node are not the classes' (PolicyEngine.ownExact: its
+ * own-node pairs are answered one by one) or some node's felix drops its pods' traffic to it (then
+ * `from` only for the pods of such nodes, whose egress to their node is none).
+ */
+function ownKeys(fc: FastConnectivity): OwnKeys {
+  const engine = fc.engine, exact = engine.ownExact;
   return (p) => {
     const e = p.endpoint, node = engine.matcher.nodeOf(p)?.name;
-    const from = e?.nodeName !== undefined && node === undefined && engine.isSubjectable(e) && engine.dropsToHostOn(e.nodeName) ? e.nodeName : undefined;
+    const from = e?.nodeName !== undefined && node === undefined && engine.isSubjectable(e) && (exact || engine.dropsToHostOn(e.nodeName)) ? e.nodeName : undefined;
     return [from, node];
   };
 }
 
-function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[], keys?: DropKeys): Map<number, ClassMembers> {
+function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[], keys?: OwnKeys): Map<number, ClassMembers> {
   const members = new Map<number, ClassMembers>();
   let next = 0;
   groups.forEach((parties, g) => {
@@ -312,6 +319,7 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
  */
 function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
+  if (fc.engine.ownExact) { exactOwnNodePairs(fc, groups, classOf, include, add, done); return; }
   const modes = { egress: fc.ownMode("egress"), ingress: fc.ownMode("ingress") };
   if (!modes.egress && !modes.ingress) return;
   // Per node, the kinds (group and class) of the parties acting as it (node side). A pod-side party
@@ -320,10 +328,14 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
   // Parties (by place) that act as a node.
   const actsAsNode = new Uint8Array(classOf.length);
+  // Only the parties of node-like classes can act as a node (a class's members agree on it: its key
+  // holds the kind and whether it acts as its node, classes.ts): the others' endpoints are not read.
+  const classes = fc.classes.list;
   let next = 0;
   groups.forEach((parties, g) => {
     for (const p of parties) {
       const c = classOf[next++];
+      if (!classes[c].nodeLike) continue;
       const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
       actsAsNode[next - 1] = 1;
@@ -414,6 +426,43 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       }
     }
   });
+}
+
+/**
+ * Pods and their own node when those pairs are not the classes' (PolicyEngine.ownExact: Cilium's
+ * remote-node, a deny of host): each pair's connections both ways as the verdict engine answers them
+ * (FastConnectivity.ownConns), once per (pod group and class, node-side group and class, node's felix
+ * action); spreadPairs left such pairs of groups out of the class pairs.
+ */
+function exactOwnNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
+  add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
+  const engine = fc.engine;
+  // Per node, one party per (group, class) acting as it.
+  const sides = new Map<string, { group: number; cls: number; party: Party }[]>();
+  const pods: { group: number; cls: number; party: Party; node: string }[] = [];
+  let next = 0;
+  groups.forEach((parties, g) => {
+    for (const p of parties) {
+      const c = classOf[next++], e = p.endpoint;
+      const node = e && engine.matcher.nodeOf(p)?.name;
+      if (node !== undefined) {
+        let list = sides.get(node);
+        if (!list) sides.set(node, list = []);
+        if (!list.some((x) => x.group === g && x.cls === c)) list.push({ group: g, cls: c, party: p });
+      } else if (e?.nodeName !== undefined && engine.isSubjectable(e)) pods.push({ group: g, cls: c, party: p, node: e.nodeName });
+    }
+  });
+  if (!sides.size) return;
+  const seen = new Set<string>();
+  for (const pod of pods) {
+    for (const n of sides.get(pod.node) ?? []) {
+      const key = `${pod.group}|${pod.cls}|${n.group}|${n.cls}|${engine.dropsToHostOn(pod.node) ? 1 : 0}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (include(pod.group, n.group) && !done?.(pod.group, n.group)) { const id = fc.ownConns(pod.party, n.party); if (id !== NONE) add(pod.group, n.group, id); }
+      if (include(n.group, pod.group) && !done?.(n.group, pod.group)) { const id = fc.ownConns(n.party, pod.party); if (id !== NONE) add(n.group, pod.group, id); }
+    }
+  }
 }
 
 /**

@@ -250,7 +250,8 @@ export class ClassSets {
     switch (peer.kind) {
       case "endpoints": return this.selectorCandidates(peer.selector);
       case "cidr": return this.cidrCandidates([peer]);
-      case "nodes": return this.classes.nodeLike;
+      case "nodes": case "remote-node": return this.classes.nodeLike;
+      case "own-node": return [];
       case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
       case "domains": return [];
       default: return undefined;
@@ -303,7 +304,7 @@ export function selectorKey(sel: EndpointSelector): string {
 
 export function peerKey(peer: Peer): string {
   switch (peer.kind) {
-    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
+    case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.nodes ? "|nodes" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
     case "endpoints": return `e|${selectorKey(peer.selector)}${peer.family !== undefined ? `|ipv${peer.family}` : ""}`;
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }

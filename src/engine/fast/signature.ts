@@ -80,16 +80,21 @@ export type NamedPortIndex = ReadonlyMap<string, ReadonlySet<string>>;
  * "n<proto>/<port>:<i>,<j>" (named ports i, j match on destinations that declare them: egress only).
  */
 export function portStatus(rule: Rule, protocol: Protocol, port: number, sig: Signature, named: NamedPortIndex): string {
-  if (!rule.ports) return "a";
-  const hits: number[] = [];
-  rule.ports.forEach((m, i) => {
-    if (m.kind !== "named") { if (portMatches(m, protocol, port, [])) hits.push(-1); return; }
-    if (sig.direction === "ingress") { if (portMatches(m, protocol, port, sig.localPorts)) hits.push(-1); return; }
-    if ((m.protocol === undefined || m.protocol === protocol) && named.get(m.name)?.has(`${protocol}/${port}`)) hits.push(i);
-  });
-  if (hits.includes(-1)) return "a";
-  return hits.length ? `n${protocol}/${port}:${hits.join(",")}` : "0";
+  const ports = rule.ports;
+  if (!ports) return "a";
+  // A match that holds whatever the destination makes it "a"; named egress matches are listed only
+  // when none does (no list is made for the others: this runs per rule and port class of every part).
+  let hits: number[] | undefined;
+  for (let i = 0; i < ports.length; i++) {
+    const m = ports[i];
+    if (m.kind !== "named") { if (portMatches(m, protocol, port, NO_PORTS)) return "a"; continue; }
+    if (sig.direction === "ingress") { if (portMatches(m, protocol, port, sig.localPorts)) return "a"; continue; }
+    if ((m.protocol === undefined || m.protocol === protocol) && named.get(m.name)?.has(`${protocol}/${port}`)) (hits ??= []).push(i);
+  }
+  return hits ? `n${protocol}/${port}:${hits.join(",")}` : "0";
 }
+
+const NO_PORTS: readonly NamedPort[] = [];
 
 /** Splits the port space at every boundary the signature's rules can see. */
 export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayout, "conns"> & { intervals: Interval[][][] } {

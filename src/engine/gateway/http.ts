@@ -10,6 +10,7 @@ import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
+import { nginxAccess } from "./nginx-access.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
@@ -158,6 +159,10 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const ex = exchange(req, ctx, path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
     applyFilters(w.rule.filters, ex, fctx);
+    // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
+    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph) : undefined;
+    if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
+    else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
       const split = splitOf(w.rule, w.attached.state.backends);

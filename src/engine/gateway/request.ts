@@ -33,7 +33,7 @@ export interface Upstream {
 }
 
 /** One step of the explanation: what was considered at a stage and how it came out. */
-export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "backend" | "endpoints" | "backend-model"; outcome: string; detail?: unknown }
+export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "access" | "backend" | "endpoints" | "backend-model"; outcome: string; detail?: unknown }
 
 /** A route rule match that applied to the request, and the precedence it lost or won on. */
 export interface Candidate {

@@ -5,11 +5,11 @@
 // sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type MeshModel } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision } from "./hop.js";
-import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies } from "./istio.js";
+import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
@@ -52,7 +52,9 @@ export class L7Engine {
       if (l) layers.push(l);
       if (l?.verdict === "deny") return;
     }
-    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, istioSettingsOf(this.mesh, hop.server.endpoint).istioPathNormalization)));
+    // The path as the Istio proxy that reads it normalizes it: the waypoint's, else the server's sidecar's (each its revision's).
+    const normalization = (hop.waypoint ? istioWaypointSettings(this.policies.inventory, hop.waypoint) : istioSettingsOf(this.mesh, hop.server.endpoint)).istioPathNormalization;
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, normalization)));
   }
 
   private meshLayers(hop: Hop, a: Attributes): LayerDecision[] {
@@ -81,10 +83,11 @@ export class L7Engine {
       const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
       if (rejected) return [rejected];
       const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, this.mesh.settings.istioExtensionProviders);
+      const settings = istioWaypointSettings(this.policies.inventory, wp);
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, settings, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, settings.istioExtensionProviders);
       out.push(l);
       if (l.verdict === "deny") return out;
-      ztunnel = behindWaypoint(a, wp, this.mesh);
+      ztunnel = behindWaypoint(a, wp, settings);
     }
     out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint, false), "ztunnel", ztunnel, where));
     return out;
@@ -96,8 +99,8 @@ function plaintext(): Transport {
 }
 
 /** What ztunnel sees of a request a waypoint forwarded: the waypoint's identity, no HTTP, no client address. */
-export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, mesh: MeshModel): Attributes {
-  const td = istioTrustDomainOf(mesh.settings);
+export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings): Attributes {
+  const td = istioTrustDomainOf(settings);
   return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
 }
 

@@ -14,6 +14,8 @@
 //     a waypoint enforces the policies attached to it or to the Service, with every field.
 
 import type { Endpoint, ServicePort } from "../../model/endpoint.js";
+import type { Inventory } from "../../model/inventory.js";
+import { metadataMap } from "../../model/route.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
 import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
@@ -113,21 +115,44 @@ function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): S
   return out.map((p) => istioWildcard(p));
 }
 
-/** The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint Gateway), as istiod writes them for its Envoy (migrateTrustDomain). */
-export function istioWaypointPolicies(mesh: MeshModel, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
-  const root = mesh.settings.istioRootNamespace;
+/**
+ * The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint
+ * Gateway; to the GatewayClass istio-waypoint from the root namespace), as the istiod of the
+ * waypoint's revision (`settings`, istioWaypointSettings) writes them for its Envoy (migrateTrustDomain).
+ */
+export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
+  const root = settings.istioRootNamespace;
   return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
-  })).map((p) => migrateTrustDomain(p, mesh.settings));
+  })).map((p) => migrateTrustDomain(p, settings));
+}
+
+/**
+ * The settings of the istiod revision that manages a waypoint: its Gateway's istio.io/rev label, else
+ * its namespace's (istio pkg/revisions/tag_watcher.go IsMine: the object's label, else the
+ * namespace's), as for a pod (istioSettingsOf); the default revision's without either.
+ */
+export function istioWaypointSettings(inv: Inventory, waypoint: { name: string; namespace: string }): MeshSettings {
+  const gw = inv.routing.gateways.find((g) => g.namespace === waypoint.namespace && g.name === waypoint.name);
+  return istioSettingsOf(inv.mesh, { namespace: waypoint.namespace, labels: gw ? metadataMap(gw, "labels") : {} });
 }
 
 const HTTP_APP_PROTOCOLS = ["http", "http2", "grpc", "grpc-web", "http_proxy", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];
 
+/** The protocol a Service port declares to Istio: its appProtocol, else its name's prefix (lower case). */
+const declaredProtocol = (p: ServicePort | undefined) => (p?.appProtocol ?? p?.name?.split("-")[0])?.toLowerCase();
+
+/** Whether Istio reads the port as TLS (protocol TLS or HTTPS: protocol.IsTLS), whose outbound filter chains match TLSRoutes by SNI. */
+export function istioTlsPort(p: ServicePort | undefined): boolean {
+  const d = declaredProtocol(p);
+  return d === "tls" || d === "https";
+}
+
 /** Istio's protocol for a Service port (appProtocol, else the name's prefix): "http", "tcp", or "auto" (sniffed). */
 export function istioPortProtocol(p: ServicePort | undefined): "http" | "tcp" | "auto" {
-  const declared = (p?.appProtocol ?? p?.name?.split("-")[0])?.toLowerCase();
+  const declared = declaredProtocol(p);
   if (declared === undefined || declared === "") return "auto";
   if (HTTP_APP_PROTOCOLS.includes(declared)) return "http";
   return ["tcp", "tls", "https", "mongo", "mysql", "redis", "udp"].includes(declared) ? "tcp" : "auto";

@@ -1,6 +1,7 @@
 // Mesh routing (GAMMA, GEP-1294 and the mesh overview): HTTPRoutes, GRPCRoutes, TLSRoutes and
 // TCPRoutes whose parentRef is a Service bind to the Service's frontend (its name and cluster IP), to
-// one port (parentRef.port or sectionName = the port's name) or to every port. A route in the
+// one port (parentRef.port or sectionName = the port's name) or to every port; Istio's and Linkerd's
+// controllers read parentRef.port only and ignore sectionName (ServiceParent.proxyPorts). A route in the
 // Service's namespace is a producer route and applies to every client; a route in another namespace
 // is a consumer route and applies only to clients of its own namespace, which then use their consumer
 // routes instead of the producer routes (Linkerd's: beside them, routesFor). On one Service port
@@ -34,8 +35,18 @@ export interface ServiceParent {
   ref: ParentRef;
   service?: Service;
   role: RouteRole;
-  /** The Service ports the route binds to through this parentRef. */
+  /** The Service ports the route binds to through this parentRef, as the Gateway API reads it (`port`, and `sectionName` naming a port). */
   ports: ServicePort[];
+  /**
+   * The Service ports Istio's and Linkerd's controllers bind it to: `port` alone, every port without
+   * it; `sectionName` is ignored (istio pilot/pkg/config/kube/gateway/route_collections.go: a mesh
+   * parent narrows the VirtualService with augmentPortMatch(OriginalReference.Port) only, and
+   * referenceAllowed checks neither for a Service; linkerd2 policy-controller/k8s/status/src/routes/
+   * http.rs to_parent_ref keeps (namespace, name, port), the status it writes has section_name None,
+   * and k8s/index/src/outbound/index.rs applies a parentRef without a port to every port of the
+   * Service). Empty when the Service is missing or has no frontend.
+   */
+  proxyPorts: ServicePort[];
   /** Ports where a more specific route kind took the port (GRPCRoute over HTTPRoute). */
   conflicted: ServicePort[];
   /** Accepted=False when set. */
@@ -86,12 +97,27 @@ export interface LinkerdPortRoutes {
 const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
 const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${s.namespace}/${s.name}:${p.port}|${routeNamespace}`;
 
+/** A route bound to a Service port through one of its parentRefs. */
+interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
+
+/** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
+export type ParentReading = "gamma" | "proxy";
+
 export class MeshEngine {
   readonly routes: MeshRouteState[] = [];
-  /** Service port + route namespace → the routes bound there (after kind conflicts). */
+  private byRoute = new Map<Route, MeshRouteState>();
+  /** Service port + route namespace → the routes bound there (after kind conflicts), by the Gateway API's reading of the parentRefs. */
   private bound = new Map<string, MeshRouteState[]>();
-  /** Service port + route namespace → every binding accepted but for kind conflicts, with its parent (Linkerd's index). */
-  private bindings = new Map<string, { state: MeshRouteState; parent: ServiceParent }[]>();
+  /**
+   * The same by Istio's reading (ServiceParent.proxyPorts), where only GRPCRoutes take a port from
+   * HTTPRoutes: TCPRoutes and TLSRoutes are read by other filter chains of the sidecar (mesh/route.ts
+   * istioChain), whatever HTTP routes are bound.
+   */
+  private proxyBound = new Map<string, MeshRouteState[]>();
+  /** Service port (no route namespace) → proxyBound's routes of every namespace (istioRoutesAt). */
+  private proxyAt = new Map<string, MeshRouteState[]>();
+  /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
+  private bindings = new Map<string, Binding[]>();
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
   private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
@@ -106,6 +132,7 @@ export class MeshEngine {
       state.parents = refs.map((ref) => bindParent(route, ref, services.get(serviceKey(ref.namespace, ref.name))));
       state.egressParents = egress.map((ref) => this.bindEgress(state, ref));
       this.routes.push(state);
+      this.byRoute.set(route, state);
     }
     this.bindPorts();
     this.linkerdConflicts();
@@ -113,23 +140,34 @@ export class MeshEngine {
 
   /** The mesh state of a route, if it has Service parents. */
   state(route: Route): MeshRouteState | undefined {
-    return this.routes.find((r) => r.route === route);
+    return this.byRoute.get(route);
   }
 
   /**
    * The routes that apply to requests from `clientNamespace` to the Service port: its consumer routes,
-   * else the producer routes. For a Linkerd client (`linkerd`), the producer routes join the consumer
-   * routes, and Linkerd's own HTTPRoutes (policy.linkerd.io, Route.group) are read, which no other
-   * proxy reads: linkerd2 policy-controller/k8s/index/src/outbound/index.rs service_routes_or_default and
-   * apply_http_route insert a producer route into the watch of every namespace ("Producer routes apply
-   * to clients in all namespaces"), consumer namespaces' included, and the proxy ranks them together.
+   * else the producer routes, bound by the Gateway API's reading of the parentRefs or by Istio's
+   * (`reading`). Linkerd's own HTTPRoutes (policy.linkerd.io, Route.group) are left out: only Linkerd's
+   * proxies read them, and a Linkerd client asks linkerdRoutesFor.
    */
-  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, linkerd = false, kinds: readonly RouteKind[] = HTTP_MESH_KINDS): PortRoutes | undefined {
-    const read = (list: MeshRouteState[] | undefined) => list?.filter((s) => kinds.includes(s.route.kind) && (linkerd || s.route.group === undefined));
-    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(this.bound.get(portKey(service, port, clientNamespace))) : undefined;
-    const producer = read(this.bound.get(portKey(service, port, service.namespace)));
-    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: [...consumer, ...(linkerd ? producer ?? [] : [])].map(routable) };
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, reading: ParentReading = "gamma", kinds: readonly RouteKind[] = HTTP_MESH_KINDS): PortRoutes | undefined {
+    const bound = reading === "proxy" ? this.proxyBound : this.bound;
+    const read = (list: MeshRouteState[] | undefined) => list?.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
+    const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(bound.get(portKey(service, port, clientNamespace))) : undefined;
+    if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
+    const producer = read(bound.get(portKey(service, port, service.namespace)));
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
+  }
+
+  /**
+   * Every route of `kinds` bound to the Service port by Istio's reading, whatever its namespace: an
+   * Istio sidecar's TCP and TLS filter chains read the VirtualServices of every namespace for the
+   * Service's host (pilot/pkg/networking/core/listener.go buildSidecarOutboundTCPListenerOpts:
+   * getConfigsForHost("", ...), "Do not filter namespace for now", istio#46146), where its HTTP routes
+   * keep only the client's and the Service's namespaces (route/route.go
+   * buildSidecarVirtualHostsForVirtualService). mesh/route.ts orders them.
+   */
+  istioRoutesAt(service: Service, port: ServicePort, kinds: readonly RouteKind[]): MeshRouteState[] {
+    return (this.proxyAt.get(`${service.namespace}/${service.name}:${port.port}`) ?? []).filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
   }
 
   /**
@@ -183,8 +221,7 @@ export class MeshEngine {
     const overlap = network && egressNetworkOverlap(this.inv.mesh, network);
     const rejected = !network ? `${at} not found` : overlap ? `Linkerd's status controller does not accept ${at} (${overlap}), nor routes on it` : undefined;
     const parent: EgressParent = { ref, network, ...(rejected ? { rejected } : {}) };
-    const k = `${ref.namespace}/${ref.name}|${state.route.namespace}`;
-    this.egressBindings.set(k, [...(this.egressBindings.get(k) ?? []), { state, parent }]);
+    pushTo(this.egressBindings, `${ref.namespace}/${ref.name}|${state.route.namespace}`, { state, parent });
     return parent;
   }
 
@@ -202,24 +239,22 @@ export class MeshEngine {
     return { route, parents: [], egressParents: [], backends, unresolved, dropped: droppedRules(route) };
   }
 
-  /** Groups accepted bindings by Service port and route namespace; on a port, GRPCRoutes take it from HTTPRoutes. */
+  /**
+   * Groups bindings by Service port and route namespace, by both readings of the parentRefs; on a
+   * port, GRPCRoutes take it from HTTPRoutes (the Gateway API's reading marks the losers Conflicted).
+   */
   private bindPorts(): void {
-    const all = new Map<string, { state: MeshRouteState; parent: ServiceParent; port: ServicePort }[]>();
+    const spec = new Map<string, Binding[]>();
     for (const state of this.routes) {
       for (const parent of state.parents) {
-        if (parent.rejected || !parent.service) continue;
-        for (const port of parent.ports) {
-          const k = portKey(parent.service, port, state.route.namespace);
-          all.set(k, [...(all.get(k) ?? []), { state, parent, port }]);
-          this.bindings.set(k, [...(this.bindings.get(k) ?? []), { state, parent }]);
-        }
+        if (!parent.service) continue;
+        if (!parent.rejected) for (const port of parent.ports) pushTo(spec, portKey(parent.service, port, state.route.namespace), { state, parent, port });
+        for (const port of parent.proxyPorts) pushTo(this.bindings, portKey(parent.service, port, state.route.namespace), { state, parent, port });
       }
     }
-    for (const [k, list] of all) {
-      const kind = MESH_ROUTE_KINDS.find((kd) => list.some((b) => b.state.route.kind === kd));
-      for (const b of list) if (b.state.route.kind !== kind) b.parent.conflicted.push(b.port);
-      this.bound.set(k, [...new Set(list.filter((b) => b.state.route.kind === kind).map((b) => b.state))]);
-    }
+    this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
+    this.proxyBound = byKind(this.bindings, undefined, HTTP_MESH_KINDS);
+    for (const [k, states] of this.proxyBound) for (const s of states) pushTo(this.proxyAt, k.slice(0, k.lastIndexOf("|")), s);
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
@@ -230,17 +265,45 @@ export class MeshEngine {
     }
   }
 
-  /** Linkerd's status controller: a parentRef named identically by a route of a more specific kind (any namespace) is Conflicted. */
+  /**
+   * Linkerd's status controller: a parentRef named identically (kind, namespace, name, port; not
+   * sectionName) by a route of a more specific kind (any namespace) is Conflicted. The routes are
+   * indexed by parentRef once, so each parent looks at the routes naming it only.
+   */
   private linkerdConflicts(): void {
     const rank = (r: Route) => (MESH_ROUTE_KINDS as readonly string[]).indexOf(r.kind);
-    const same = (a: ParentRef, b: ParentRef) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.port === b.port;
+    const key = (r: ParentRef) => `${r.kind}|${r.namespace}|${r.name}|${r.port ?? ""}`;
+    const naming = new Map<string, MeshRouteState[]>();
+    for (const state of this.routes) if (rank(state.route) >= 0) for (const p of [...state.parents, ...state.egressParents]) pushTo(naming, key(p.ref), state);
     for (const state of this.routes) {
       for (const p of [...state.parents, ...state.egressParents]) {
-        const over = this.routes.find((o) => rank(o.route) >= 0 && rank(o.route) < rank(state.route) && [...o.parents, ...o.egressParents].some((q) => same(q.ref, p.ref)));
+        const over = naming.get(key(p.ref))?.find((o) => rank(o.route) < rank(state.route));
         if (over) p.linkerdConflict = `Linkerd's status controller marks its parentRef Conflicted: ${routeKey(over.route)} names the same parentRef and ${over.route.kind} takes precedence over ${state.route.kind}`;
       }
     }
   }
+}
+
+/** Appends to the list at `key` in place (a copy per append is quadratic in the routes bound to one port). */
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value); else map.set(key, [value]);
+}
+
+/**
+ * Per Service port and route namespace, the routes of the most specific kind bound there (of
+ * `competing`, MESH_ROUTE_KINDS by default; the routes of other kinds all stay); `lost` hears of the
+ * bindings that lose.
+ */
+function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Binding) => void, competing: readonly RouteKind[] = MESH_ROUTE_KINDS): Map<string, MeshRouteState[]> {
+  const out = new Map<string, MeshRouteState[]>();
+  for (const [k, list] of bindings) {
+    const kind = competing.find((kd) => list.some((b) => b.state.route.kind === kd));
+    const keeps = (b: Binding) => b.state.route.kind === kind || !competing.includes(b.state.route.kind);
+    if (lost) for (const b of list) if (!keeps(b)) lost(b);
+    out.set(k, [...new Set(list.filter(keeps).map((b) => b.state))]);
+  }
+  return out;
 }
 
 /** Linkerd converts a TLSRoute or TCPRoute with exactly one rule (outbound/index/tcp.rs, tls.rs convert_route). */
@@ -258,17 +321,18 @@ function dedupe(refs: ParentRef[]): ParentRef[] {
 
 function bindParent(route: Route, ref: ParentRef, service: Service | undefined): ServiceParent {
   const role: RouteRole = ref.namespace === route.namespace ? "producer" : "consumer";
-  const base = { ref, service, role, ports: [] as ServicePort[], conflicted: [] as ServicePort[] };
+  const base = { ref, service, role, ports: [] as ServicePort[], proxyPorts: [] as ServicePort[], conflicted: [] as ServicePort[] };
   const at = `${ref.namespace}/${ref.name}`;
   const reject = (message: string): ServiceParent => ({ ...base, rejected: { reason: "NoMatchingParent", message } });
   if (!(MESH_ROUTE_KINDS as readonly string[]).includes(route.kind)) return reject(`Junction's mesh routing binds ${MESH_ROUTE_KINDS.join(", ")} to Services, not ${route.kind}`);
   if (!service) return reject(`Service ${at} not found`);
   if (service.type === "ExternalName") return reject(`Service ${at} is of type ExternalName, which has no frontend to route (GEP-1294)`);
   if (service.headless) return reject(`Service ${at} is headless (clusterIP: None): it has no frontend to route (GEP-1294)`);
-  const ports = service.ports.filter((p) => (ref.port === undefined || p.port === ref.port) && (ref.sectionName === undefined || p.name === ref.sectionName));
+  const proxyPorts = service.ports.filter((p) => ref.port === undefined || p.port === ref.port);
+  const ports = proxyPorts.filter((p) => ref.sectionName === undefined || p.name === ref.sectionName);
   if (!ports.length) {
     const what = [ref.port !== undefined ? `port ${ref.port}` : "", ref.sectionName !== undefined ? `a port named ${ref.sectionName}` : ""].filter(Boolean).join(" with ");
-    return reject(`Service ${at} has no ${what || "ports"}`);
+    return { ...reject(`Service ${at} has no ${what || "ports"}`), proxyPorts };
   }
-  return { ...base, ports };
+  return { ...base, ports, proxyPorts };
 }

@@ -11,7 +11,8 @@ import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { linkerdOutbound, routeAtService, servicePlace } from "../mesh/route.js";
+import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
+import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
@@ -78,9 +79,11 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
-  const reader = proxyMesh(w.ctx.inv, member) === "linkerd" ? "linkerd" : "envoy";
-  if (reader !== "linkerd" && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd clients only); the proxy forwards the connection to an endpoint of Service ${name}`);
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader }, hostHeaderRequest(w.req), w.res);
+  const proxy = proxyMesh(w.ctx.inv, member);
+  const reader = proxy === "linkerd" ? "linkerd" : "envoy";
+  const chain = proxy === "istio" && member.dataplane !== "ambient" ? istioChain(sp, w.req) : undefined;
+  if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
@@ -88,12 +91,23 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
     w.res.reason = why;
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
   }
+  return afterRoutes(w, bound, "", () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false));
+}
+
+/**
+ * Once the routes chose (routeAtService, linkerdOutbound): the routing step (decided when no backend
+ * was chosen: a 404, a redirect, a refusal), then the parent's default target (`toDefault`: a rule
+ * without backendRefs, or a picked backend `isDefault` says is the parent itself), else the backend
+ * the routes picked.
+ */
+function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false): RequestAnswer {
   w.res.routeRole = bound.role;
-  const routes = `${bound.role} routes of namespace ${bound.namespace}`;
+  const routes = `${where}${bound.role} routes of namespace ${bound.namespace}`;
   if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
   step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
-  if (bound.toDefault) return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false);
+  if (bound.toDefault) return toDefault();
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
+  if (picked && isDefault(picked)) return toDefault();
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 
@@ -116,13 +130,7 @@ function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: num
     step(w, "routing", "passed", `${formatAddress(address)} is in ${name}: ${bound?.unrouted ?? "no route"}`);
     return toAddress(w, address, port);
   }
-  w.res.routeRole = bound.role;
-  const routes = `${name}, ${bound.role} routes of namespace ${bound.namespace}`;
-  if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
-  step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
-  const picked = bound.toDefault ? undefined : pickedBackend(bound.routes.map((r) => r.state), w.res);
-  if (bound.toDefault || picked?.ref.kind === "EgressNetwork") return toAddress(w, address, port);
-  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
+  return afterRoutes(w, bound, `${name}, `, () => toAddress(w, address, port), (picked) => picked.ref.kind === "EgressNetwork");
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it. */

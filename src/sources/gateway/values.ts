@@ -2,6 +2,7 @@
 // kinds, durations), with the patterns and limits of its CRD schemas.
 
 import { goDuration } from "../../model/duration.js";
+import { parseRfc3339 } from "../../model/time.js";
 import type { Field } from "../fields.js";
 import { dnsLabelError } from "../k8s.js";
 
@@ -74,9 +75,9 @@ export function readLifecycle(root: Field): { generation: number; created?: numb
   const md = root.get("metadata");
   const generation = md.get("generation").int({ min: 1 }) ?? 1;
   const ts = md.get("creationTimestamp").string();
-  const created = ts === undefined ? undefined : Date.parse(ts);
-  if (created !== undefined && Number.isNaN(created)) md.get("creationTimestamp").error("invalid-value", `${JSON.stringify(ts)} is not an RFC 3339 timestamp`);
-  return { generation, created: created !== undefined && !Number.isNaN(created) ? created : undefined };
+  const created = ts === undefined ? undefined : parseRfc3339(ts);
+  if (ts !== undefined && created === undefined) md.get("creationTimestamp").error("invalid-value", `${JSON.stringify(ts)} is not an RFC 3339 timestamp`);
+  return { generation, created };
 }
 
 /** The object as read (shared, never modified), for printing it back with a status: everything but its old status. */

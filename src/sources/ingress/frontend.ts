@@ -26,7 +26,7 @@ const ingressFrontEnd: FrontEnd = {
     }
     const tls = (spec.get("tls").list() ?? []).map(readTls);
     const annotations = meta?.annotations ?? {};
-    const nginx = readNginxAnnotations(annotations, root.get("metadata").get("annotations"));
+    const nginx = readNginxAnnotations(annotations, root.get("metadata").get("annotations"), { namespace: meta?.namespace ?? "", name: meta?.name ?? "" });
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     b.inv.ingress.ingresses.push({ namespace: meta.namespace!, name: meta.name, className, annotations, nginx, defaultBackend, rules, tls, src: ctx.ref });

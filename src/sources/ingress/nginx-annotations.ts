@@ -2,7 +2,8 @@
 // them: booleans as Go's strconv.ParseBool, numbers as integers, lists comma-separated. A value
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
+import { addressCidr, parseAddressAsWritten, parseGoCidr, type Cidr } from "../../model/ip.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
 import type { Field } from "../fields.js";
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
@@ -56,7 +57,7 @@ class Reader {
   }
 }
 
-export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field): NginxAnnotations {
+export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field, ingress: { namespace: string; name: string }): NginxAnnotations {
   const r = new Reader(annotations, field);
   const out: NginxAnnotations = {
     canary: readCanary(r),
@@ -75,6 +76,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     cors: readCors(r),
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
+    access: readAccess(r, ingress),
     read: r.read,
   };
   return out;
@@ -143,4 +145,54 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
   const onOff = (name: string) => { const v = r.string(name); return v === undefined ? undefined : v.trim() === "on"; };
   const s = { verify: onOff("proxy-ssl-verify"), secret: r.string("proxy-ssl-secret"), name: r.string("proxy-ssl-name"), serverName: onOff("proxy-ssl-server-name") };
   return Object.values(s).some((v) => v !== undefined) ? s : undefined;
+}
+
+/**
+ * The location's access checks (model/nginx.ts NginxAccess), as ingress-nginx parses them:
+ * internal/ingress/annotations/ipallowlist, ipdenylist (allowlist-source-range, else its alias
+ * whitelist-source-range when the first is unset or empty; a list net.ParseIPNets reads: each entry
+ * trimmed, a CIDR or an address; an empty or unreadable list is a LocationDeniedError: the location
+ * answers 503), auth (auth-type matching basic|digest, auth-secret as NAMESPACE/NAME or NAME in the
+ * Ingress's namespace; without the secret annotation the location is denied) and authreq (auth-url).
+ */
+function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
+  const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
+  const deny = sourceRange(r, "denylist-source-range", access);
+  if (deny) access.deny = deny;
+  const allowKey = r.has("allowlist-source-range") && r.string("allowlist-source-range") !== "" ? "allowlist-source-range" : r.has("whitelist-source-range") && r.string("whitelist-source-range") !== "" ? "whitelist-source-range" : r.has("allowlist-source-range") ? "allowlist-source-range" : undefined;
+  if (allowKey) access.allow = sourceRange(r, allowKey, access) ?? [];
+  const type = r.string("auth-type");
+  if (type !== undefined) {
+    const secret = r.string("auth-secret")?.trim();
+    if (!/basic|digest/.test(type)) deny503(access, `auth-type ${JSON.stringify(type)} is neither basic nor digest`);
+    else if (!secret) deny503(access, "auth-type is set without auth-secret");
+    else access.basicAuth = { type: type.trim() === "basic" ? "basic" : "digest", secret: secret.includes("/") ? secret : `${ing.namespace}/${secret}`, realm: r.string("auth-realm")?.trim() };
+  }
+  const url = r.string("auth-url")?.trim();
+  if (url) access.authUrl = url;
+  return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl ? access : undefined;
+}
+
+function deny503(access: NginxAccess, why: string): void {
+  access.denied ??= why;
+}
+
+/** A source range as ingress-nginx reads it (net.ParseIPNets); unset: undefined; unreadable: the location is denied. */
+function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | undefined {
+  const v = r.string(key);
+  if (v === undefined) return undefined;
+  const out: Cidr[] = [];
+  for (const entry of v.split(",").map((s) => s.trim())) {
+    const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
+    if (!cidr) { deny503(access, `${key} ${JSON.stringify(v)}: ${JSON.stringify(entry)} is neither a CIDR nor an IP address`); return undefined; }
+    out.push(cidr);
+  }
+  return out;
+}
+
+/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4), as its one-address CIDR. */
+function goAddressCidr(text: string): Cidr | undefined {
+  if (/(^|\.)0\d/.test(text) && !text.includes(":")) return undefined;
+  const a = parseAddressAsWritten(text);
+  return a && addressCidr(a);
 }

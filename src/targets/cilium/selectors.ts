@@ -86,6 +86,7 @@ export function ciliumPeer(peer: Peer, ingress: boolean, inv: Inventory, ctx: K8
       if (ingress) throw new Unsupported("domain names in ingress", "a client is never a domain name", ["Cilium egress (toFQDNs)"]);
       return [{ toFQDNs: peer.names.map((n) => (n.includes("*") ? { matchPattern: n } : { matchName: n })) }];
     case "own-node": return [{ [`${dir}Entities`]: ["host"] }];
+    case "remote-node": return [{ [`${dir}Entities`]: ["remote-node"] }];
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { Peer } from "../../model/policy.js";
 import { isEverything } from "../../model/selector.js";
-import { checkPeerFamily, Unsupported } from "../problems.js";
+import { checkPeerFamily, subjectRelativePeer, Unsupported } from "../problems.js";
 import { cidrsOf } from "../k8s/peers.js";
 import type { IstioContext } from "./context.js";
 
@@ -29,7 +29,7 @@ export function istioSources(peer: Peer, ctx: IstioContext): IstioSources {
     }
     case "nodes": throw new Unsupported("node peers", "Istio cannot match nodes", ["AdminNetworkPolicy (egress)", "Cilium", "Calico"]);
     case "domains": throw new Unsupported("domain names", "Istio authorizes at the server; a client is never a domain name", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
-    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
+    case "own-node": case "remote-node": throw subjectRelativePeer(peer, "this API");
   }
 }
 

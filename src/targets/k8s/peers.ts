@@ -5,7 +5,7 @@
 import { rangeToCidrs, subtractRanges, type Cidr } from "../../model/ip.js";
 import { isEverything } from "../../model/selector.js";
 import type { Direction, EndpointSelector, Peer } from "../../model/policy.js";
-import { checkPeerFamily, Unsupported } from "../problems.js";
+import { checkPeerFamily, subjectRelativePeer, Unsupported } from "../problems.js";
 import type { K8sContext } from "./context.js";
 import { namespaceSelector, toK8sSelector } from "./selectors.js";
 import { append } from "../../model/arrays.js";
@@ -57,7 +57,7 @@ export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContex
     case "networks": return ctx.networkCidrs(peer.selector).map((c) => ({ ipBlock: { cidr: c.text } }));
     case "nodes": throw new Unsupported("node peers", "NetworkPolicy cannot select nodes", ["AdminNetworkPolicy (egress)", ...BEYOND_K8S]);
     case "domains": throw new Unsupported("domain names", "NetworkPolicy cannot match domain names", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
-    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
+    case "own-node": case "remote-node": throw subjectRelativePeer(peer, "this API");
   }
 }
 
@@ -89,7 +89,7 @@ export function adminPolicyPeers(peer: Peer, direction: Direction, ctx: K8sConte
       return { peers: [{ nodes: toK8sSelector(peer.selector) }], cidrs: [] };
     case "domains":
       return { peers: [{ domainNames: [...peer.names] }], cidrs: [] };
-    case "own-node": throw new Unsupported("own-node peers", "the rule matches the subject's own node (Cilium's host entity), which this API cannot name", ["Cilium"]);
+    case "own-node": case "remote-node": throw subjectRelativePeer(peer, "this API");
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import { addressKey, mergeRanges, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
-import type { Direction, Peer, Rule } from "../../model/policy.js";
+import { subjectRelative, type Direction, type Peer, type Rule } from "../../model/policy.js";
 import { matches } from "../../model/selector.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Party } from "../../engine/match.js";
@@ -47,7 +47,7 @@ export class PeerResolver {
   ruleRanges(rule: Rule, e: Endpoint): AddressRange[] | undefined {
     if (!rule.peers) return undefined;
     if (rule.peers.some((p) => p.kind === "domains")) this.domainPeers.add(rule);
-    return mergeRanges(rule.peers.flatMap((p) => (p.kind === "own-node" ? this.ownNodeOf(e) : this.ranges(p))));
+    return mergeRanges(rule.peers.flatMap((p) => (subjectRelative(p) ? this.relativeTo(p, e) : this.ranges(p))));
   }
 
   ranges(peer: Peer): AddressRange[] {
@@ -62,15 +62,21 @@ export class PeerResolver {
     return ownNodeExempts(this.engine.options.ownNode, d) ? mergeRanges(this.ownNodeOf(e)) : [];
   }
 
-  /** Addresses of `e`'s own node and of host-network pods acting as it (an own-node peer of `e`'s rule). */
+  /** Addresses of `e`'s own node and of host-network pods acting as it. */
   private ownNodeOf(e: Endpoint): AddressRange[] {
-    return this.owners.filter((o) => this.engine.matcher.isOwnNode(e, this.party(o))).map((o) => point(o.address));
+    return this.relativeTo({ kind: "own-node" }, e);
   }
 
-  private cluster?: AddressRange[];
-  private clusterAddresses(): AddressRange[] {
-    this.cluster ??= this.owners.filter((o) => this.engine.matcher.isClusterParty(this.party(o), o.address)).map((o) => point(o.address));
-    return this.cluster;
+  /** The addresses a peer relative to the rule's subject (own-node, remote-node) covers for `e`'s rule: the matcher's test, per owner. */
+  private relativeTo(peer: Peer, e: Endpoint): AddressRange[] {
+    return this.owners.filter((o) => this.engine.matcher.peerMatches(peer, this.party(o), o.address, e)).map((o) => point(o.address));
+  }
+
+  private cluster: (AddressRange[] | undefined)[] = [];
+  private clusterAddresses(podsOnly = false): AddressRange[] {
+    const i = podsOnly ? 1 : 0;
+    this.cluster[i] ??= this.owners.filter((o) => this.engine.matcher.isClusterParty(this.party(o), o.address, undefined, podsOnly)).map((o) => point(o.address));
+    return this.cluster[i]!;
   }
 
   private party(o: AddressOwner): Party {
@@ -82,13 +88,14 @@ export class PeerResolver {
     switch (peer.kind) {
       case "cidr": {
         const ranges = subtractRanges(peer.cidr, peer.except);
-        // outside: only addresses no pod or node owns (Cilium's CIDR and world semantics).
-        return peer.outside ? ranges.flatMap((r) => subtractRanges(r, this.clusterAddresses())) : ranges;
+        // outside: only addresses no pod or node owns (Cilium's CIDR and world semantics); with nodes, no pod.
+        return peer.outside ? ranges.flatMap((r) => subtractRanges(r, this.clusterAddresses(peer.nodes))) : ranges;
       }
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
         return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs).filter((c) => peer.family === undefined || c.family === peer.family);
-      case "domains": case "own-node": return [];
+      // (Peers relative to the subject are resolved per rule: ruleRanges.)
+      case "domains": case "own-node": case "remote-node": return [];
       case "nodes":
         return this.owners.filter((o) => matcher.peerMatches(peer, this.party(o), o.address)).map((o) => point(o.address));
       case "endpoints": {

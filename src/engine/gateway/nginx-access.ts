@@ -1,0 +1,53 @@
+// ingress-nginx's access phase for a location lowered from an Ingress (model/nginx.ts NginxAccess):
+// what nginx answers once the rewrite phase (redirects, ssl-redirect, CORS preflights) has let the
+// request through, before it is proxied.
+
+import { formatAddress, parseAddress, contains, type Address, type Cidr } from "../../model/ip.js";
+import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
+import type { NginxAccess } from "../../model/nginx.js";
+import type { RouteRequest } from "../../model/request.js";
+import { Headers } from "./headers.js";
+
+/** A refusal (the status nginx answers and why) or, when the request passes, notes on what Junction could not check. */
+export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[] };
+
+/**
+ * nginx's access module over the `deny` lines (denylist-source-range), then the `allow` lines
+ * (allowlist-source-range) and `deny all`: the first line holding the client address decides (403).
+ * A request without a client address (no `from`) is taken to come from an address no list holds but
+ * a range of prefix 0 (0.0.0.0/0, ::/0), which holds every address.
+ * Then auth_basic / auth_digest: 401 without an Authorization header (the credentials themselves are
+ * not checked); a secret missing from an input that has Secrets denies the location (503). auth-url:
+ * the external authorizer decides, which Junction cannot ask (a note, the answer assumes it allows).
+ */
+export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph): AccessOutcome {
+  const by = `Ingress ${access.ingress}`;
+  if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
+  const client = req.clientAddress !== undefined ? parseAddress(req.clientAddress) : undefined;
+  const source = sourceRange(access, client);
+  if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})` } };
+  const notes: string[] = [];
+  if (access.basicAuth) {
+    const [ns, name] = access.basicAuth.secret.split("/", 2);
+    if (hasKind(graph, "", "Secret") && !hasObject(graph, "", "Secret", ns, name)) {
+      return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by}: its auth-secret ${access.basicAuth.secret} is not in the input (LocationDenied): it answers 503` } };
+    }
+    if (new Headers(req.headers).get("authorization") === undefined) {
+      return { refused: { status: 401, reason: `${by} asks for ${access.basicAuth.type} authentication (auth-type, auth-secret ${access.basicAuth.secret}) and the request has no Authorization header: ingress-nginx answers 401` } };
+    }
+    notes.push(`${by}: ${access.basicAuth.type} authentication; Junction does not check the credentials against auth-secret ${access.basicAuth.secret} (wrong ones get 401)`);
+  }
+  if (access.authUrl) notes.push(`${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: the answer assumes it allows (it may answer 401 or 403)`);
+  return { notes };
+}
+
+/** Why the source ranges refuse the client, or undefined when they let it through. */
+function sourceRange(access: NginxAccess, client: Address | undefined): string | undefined {
+  const who = client ? `client ${formatAddress(client)}` : "a client whose address the request does not give (--from NS/POD or ip:ADDRESS)";
+  const holds = (c: Cidr) => (client ? contains(c, client) : c.prefix === 0);
+  const denied = access.deny.find(holds);
+  if (denied) return `${who} is in denylist-source-range ${denied.text}`;
+  if (!access.allow) return undefined;
+  const allowed = access.allow.find(holds);
+  return allowed ? undefined : `${who} is outside allowlist-source-range ${access.allow.map((c) => c.text).join(", ") || "(empty)"}`;
+}

@@ -1,0 +1,30 @@
+// Timestamps as Kubernetes and history files write them: RFC 3339 (metav1.Time, read by Go's
+// time.Parse(time.RFC3339): seconds required, an optional fraction, `Z` or an offset ±hh:mm, each
+// field in its range) and, loosely, ISO 8601 (seconds optional, an offset without its colon, any case).
+
+/** The latest time a JavaScript Date holds (ms since the epoch): 275760-09-13. */
+export const MAX_TIME = 8.64e15;
+
+const STRICT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
+const LOOSE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/i;
+
+/** The days of a month of the Gregorian calendar. */
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * An RFC 3339 timestamp → ms since the epoch; undefined when it is not one, a field is out of its range
+ * (Date.parse rolls an impossible day over, 2026-02-30 to March 2; Go's time.Parse refuses it) or it is
+ * beyond what a Date holds. `loose`: the ISO 8601 forms history files also take.
+ */
+export function parseRfc3339(text: string, loose = false): number | undefined {
+  const m = (loose ? LOOSE : STRICT).exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59) return undefined;
+  if ((m[6] !== undefined && Number(m[6]) > 59) || (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59))) return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) || Math.abs(t) > MAX_TIME ? undefined : t;
+}

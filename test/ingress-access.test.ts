@@ -1,0 +1,122 @@
+// ingress-nginx's access checks on a location (model/nginx.ts NginxAccess), as `junction route`
+// answers them through the Ingress class: source ranges by the client address the request gives,
+// basic authentication, auth-url, and a location ingress-nginx denies. Upstream:
+// internal/ingress/annotations/ipallowlist, ipdenylist, auth, authreq, annotations.go Extract
+// (LocationDeniedError → `return 503`) and rootfs/etc/nginx/template/nginx.tmpl (deny lines, allow
+// lines, `deny all`).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
+import type { RouteRequest } from "../src/model/request.js";
+import { load } from "./helpers.js";
+
+const BASE = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: web, labels: {app: client}}
+spec: {containers: [{name: c, image: c}]}
+status: {podIP: 10.1.2.3}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: web, labels: {app: app}}
+spec: {containers: [{name: c, image: c}]}
+status: {podIP: 10.1.2.4}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: web}
+spec: {selector: {app: app}, ports: [{port: 80}]}
+`;
+
+const ingress = (annotations: Record<string, string>, extra = "") => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+  namespace: web
+  annotations: ${JSON.stringify(annotations)}
+spec:
+  ingressClassName: nginx
+${extra}  rules:
+  - host: site.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]
+`;
+
+const N = "nginx.ingress.kubernetes.io/";
+
+function ask(yaml: string, from?: string, headers: [string, string][] = [], scheme: "http" | "https" = "http") {
+  const loaded = load({ "in.yaml": BASE + yaml });
+  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const ctx = walkContext(loaded.inventory);
+  const req: RouteRequest = { gateway: "IngressClass/nginx", ...(from ? { from } : {}), scheme, host: "site.example.com", path: "/", method: "GET", headers, backendResponseHeaders: [] };
+  const problem = requestProblem(ctx, req);
+  if (problem) throw new Error(problem);
+  return walkRequest(ctx, req);
+}
+
+test("allowlist-source-range (alias whitelist-source-range): a client outside gets 403; one inside reaches the backend; no client address counts as outside", () => {
+  for (const key of ["allowlist-source-range", "whitelist-source-range"]) {
+    const yaml = ingress({ [N + key]: "10.0.0.0/8, 192.168.1.7" });
+    assert.equal(ask(yaml, "web/client").status, 200, `${key}: the pod 10.1.2.3 is inside`);
+    assert.equal(ask(yaml, "ip:192.168.1.7").status, 200, `${key}: a listed address`);
+    const out = ask(yaml, "ip:203.0.113.9");
+    assert.deepEqual([out.status, out.backend], [403, null], key);
+    assert.match(out.reason, /client 203\.0\.113\.9 is outside allowlist-source-range 10\.0\.0\.0\/8, 192\.168\.1\.7\/32/);
+    assert.equal(ask(yaml).status, 403, `${key}: without --from the address is unknown`);
+  }
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8, 0.0.0.0/0" })).status, 200, "0.0.0.0/0 holds any address, an unknown one too");
+  assert.equal(ask(ingress({ [N + "denylist-source-range"]: "0.0.0.0/0" })).status, 403);
+  // allowlist-source-range wins over its alias; an empty one leaves the alias in force (parser checkAnnotation).
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "203.0.113.0/24", [N + "whitelist-source-range"]: "10.0.0.0/8" }), "web/client").status, 403);
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "", [N + "whitelist-source-range"]: "203.0.113.0/24" }), "ip:203.0.113.9").status, 200);
+});
+
+test("denylist-source-range comes first (deny lines before allow lines); a client it does not list passes", () => {
+  const both = ingress({ [N + "denylist-source-range"]: "10.1.0.0/16", [N + "allowlist-source-range"]: "10.0.0.0/8" });
+  assert.equal(ask(both, "web/client").status, 403, "10.1.2.3 is denied although the allowlist holds it");
+  assert.equal(ask(both, "ip:10.2.0.1").status, 200);
+  const deny = ingress({ [N + "denylist-source-range"]: "10.1.0.0/16" });
+  assert.equal(ask(deny, "ip:203.0.113.9").status, 200);
+  assert.equal(ask(deny).status, 200, "an unknown address is one the denylist does not hold");
+});
+
+test("a source range ingress-nginx cannot read denies the location: 503 for every client (LocationDeniedError)", () => {
+  for (const bad of ["10.0.0.0/8, nonsense", "", "010.0.0.1"]) {
+    const a = ask(ingress({ [N + "allowlist-source-range"]: bad }), "web/client");
+    assert.equal(a.status, 503, JSON.stringify(bad));
+    assert.match(a.reason, /ingress-nginx denies the location of Ingress web\/site/);
+  }
+});
+
+test("the access phase comes after redirects: ssl-redirect and permanent-redirect answer every client", () => {
+  const tls = `  tls: [{hosts: [site.example.com], secretName: site-tls}]\n`;
+  const redirected = ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }, tls), "ip:203.0.113.9");
+  assert.equal(redirected.status, 308, "ssl-redirect (rewrite phase) before allow/deny");
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8", [N + "permanent-redirect"]: "https://elsewhere.example.com/" }), "ip:203.0.113.9").status, 301);
+});
+
+test("auth-type basic: 401 without an Authorization header; a missing auth-secret (when Secrets are in the input) or none named denies the location; auth-url is noted", () => {
+  const basic = ingress({ [N + "auth-type"]: "basic", [N + "auth-secret"]: "users" });
+  const none = ask(basic, "web/client");
+  assert.deepEqual([none.status, none.backend], [401, null]);
+  const creds = ask(basic, "web/client", [["Authorization", "Basic dXNlcjpwYXNz"]]);
+  assert.equal(creds.status, 200);
+  assert.match(creds.steps.find((s) => s.stage === "access")?.outcome ?? "", /does not check the credentials/);
+  const otherSecret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: web}\ndata: {auth: dXNlcjp4}\n`;
+  assert.equal(ask(basic + otherSecret, "web/client", [["Authorization", "Basic dXNlcjpwYXNz"]]).status, 503, "web/users is not among the input's Secrets");
+  assert.equal(ask(ingress({ [N + "auth-type"]: "basic" }), "web/client").status, 503, "auth-type without auth-secret");
+  const ext = ask(ingress({ [N + "auth-url"]: "http://auth.example.com/check" }), "web/client");
+  assert.equal(ext.status, 200);
+  assert.match(ext.steps.find((s) => s.stage === "access")?.outcome ?? "", /external authorizer http:\/\/auth\.example\.com\/check .* cannot ask/);
+});
