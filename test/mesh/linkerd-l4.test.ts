@@ -30,7 +30,7 @@ const l4 = (ns: string, name: string, kind: "TCPRoute" | "TLSRoute", parents: st
 const aged = (yaml: string, ts: string) => yaml.replace(/metadata: \{name: (\S+), namespace: (\w+)\}\nspec:\n  parentRefs/, `metadata: {name: $1, namespace: $2, creationTimestamp: "${ts}"}\nspec:\n  parentRefs`);
 const tcp = (extra: Partial<RouteRequest> = {}): Partial<RouteRequest> => ({ scheme: "tcp", ...extra });
 
-test("a Linkerd client's proxy sends a connection to an opaque Service port through the port's TCPRoute; an Envoy client's goes to the Service", () => {
+test("a Linkerd client's proxy sends a connection to an opaque Service port through the port's TCPRoute (an Istio sidecar's too: test/mesh/istio-l4.test.ts)", () => {
   // to_proto: `Some(AppProtocol::Opaque) | Some(AppProtocol::Unknown(_)) => { ... if !tcp_routes.is_empty() { tcp::protocol(...) }`.
   const route = l4("shop", "pg", "TCPRoute", DB(), to("api-v2", 80));
   const a = one(cluster() + route, "web/client", "tcp://db.shop:5432", tcp());
@@ -40,7 +40,7 @@ test("a Linkerd client's proxy sends a connection to an opaque Service port thro
   const http = one(cluster() + route, "web/client", "http://db.shop:5432/x");
   assert.deepEqual([http.status, http.backend, http.upstream?.path], [200, "shop/api-v2", "/x"], "HTTP on an opaque port is forwarded as bytes");
   const envoy = one(cluster("istio-proxy") + route, "web/client", "tcp://db.shop:5432", tcp());
-  assert.deepEqual([envoy.route, envoy.backend], [undefined, "shop/db"]);
+  assert.deepEqual([envoy.route, envoy.backend], ["TCPRoute shop/pg", "shop/api-v2"], "port pg declares no protocol: Istio sniffs it, and TCP takes the TCPRoutes");
 });
 
 test("a TLSRoute or TCPRoute bound to a Service is Accepted, and Conflicted where a more specific kind names the identical parentRef", () => {

@@ -141,9 +141,18 @@ export function istioWaypointSettings(inv: Inventory, waypoint: { name: string; 
 
 const HTTP_APP_PROTOCOLS = ["http", "http2", "grpc", "grpc-web", "http_proxy", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];
 
+/** The protocol a Service port declares to Istio: its appProtocol, else its name's prefix (lower case). */
+const declaredProtocol = (p: ServicePort | undefined) => (p?.appProtocol ?? p?.name?.split("-")[0])?.toLowerCase();
+
+/** Whether Istio reads the port as TLS (protocol TLS or HTTPS: protocol.IsTLS), whose outbound filter chains match TLSRoutes by SNI. */
+export function istioTlsPort(p: ServicePort | undefined): boolean {
+  const d = declaredProtocol(p);
+  return d === "tls" || d === "https";
+}
+
 /** Istio's protocol for a Service port (appProtocol, else the name's prefix): "http", "tcp", or "auto" (sniffed). */
 export function istioPortProtocol(p: ServicePort | undefined): "http" | "tcp" | "auto" {
-  const declared = (p?.appProtocol ?? p?.name?.split("-")[0])?.toLowerCase();
+  const declared = declaredProtocol(p);
   if (declared === undefined || declared === "") return "auto";
   if (HTTP_APP_PROTOCOLS.includes(declared)) return "http";
   return ["tcp", "tls", "https", "mongo", "mysql", "redis", "udp"].includes(declared) ? "tcp" : "auto";

@@ -108,8 +108,14 @@ export class MeshEngine {
   private byRoute = new Map<Route, MeshRouteState>();
   /** Service port + route namespace → the routes bound there (after kind conflicts), by the Gateway API's reading of the parentRefs. */
   private bound = new Map<string, MeshRouteState[]>();
-  /** The same by Istio's and Linkerd's reading (ServiceParent.proxyPorts). */
+  /**
+   * The same by Istio's reading (ServiceParent.proxyPorts), where only GRPCRoutes take a port from
+   * HTTPRoutes: TCPRoutes and TLSRoutes are read by other filter chains of the sidecar (mesh/route.ts
+   * istioChain), whatever HTTP routes are bound.
+   */
   private proxyBound = new Map<string, MeshRouteState[]>();
+  /** Service port (no route namespace) → proxyBound's routes of every namespace (istioRoutesAt). */
+  private proxyAt = new Map<string, MeshRouteState[]>();
   /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
   private bindings = new Map<string, Binding[]>();
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
@@ -150,6 +156,18 @@ export class MeshEngine {
     if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
     const producer = read(bound.get(portKey(service, port, service.namespace)));
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
+  }
+
+  /**
+   * Every route of `kinds` bound to the Service port by Istio's reading, whatever its namespace: an
+   * Istio sidecar's TCP and TLS filter chains read the VirtualServices of every namespace for the
+   * Service's host (pilot/pkg/networking/core/listener.go buildSidecarOutboundTCPListenerOpts:
+   * getConfigsForHost("", ...), "Do not filter namespace for now", istio#46146), where its HTTP routes
+   * keep only the client's and the Service's namespaces (route/route.go
+   * buildSidecarVirtualHostsForVirtualService). mesh/route.ts orders them.
+   */
+  istioRoutesAt(service: Service, port: ServicePort, kinds: readonly RouteKind[]): MeshRouteState[] {
+    return (this.proxyAt.get(`${service.namespace}/${service.name}:${port.port}`) ?? []).filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
   }
 
   /**
@@ -235,7 +253,8 @@ export class MeshEngine {
       }
     }
     this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
-    this.proxyBound = byKind(this.bindings);
+    this.proxyBound = byKind(this.bindings, undefined, HTTP_MESH_KINDS);
+    for (const [k, states] of this.proxyBound) for (const s of states) pushTo(this.proxyAt, k.slice(0, k.lastIndexOf("|")), s);
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
@@ -271,13 +290,18 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   if (list) list.push(value); else map.set(key, [value]);
 }
 
-/** Per Service port and route namespace, the routes of the most specific kind bound there (MESH_ROUTE_KINDS); `lost` hears of the other bindings. */
-function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Binding) => void): Map<string, MeshRouteState[]> {
+/**
+ * Per Service port and route namespace, the routes of the most specific kind bound there (of
+ * `competing`, MESH_ROUTE_KINDS by default; the routes of other kinds all stay); `lost` hears of the
+ * bindings that lose.
+ */
+function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Binding) => void, competing: readonly RouteKind[] = MESH_ROUTE_KINDS): Map<string, MeshRouteState[]> {
   const out = new Map<string, MeshRouteState[]>();
   for (const [k, list] of bindings) {
-    const kind = MESH_ROUTE_KINDS.find((kd) => list.some((b) => b.state.route.kind === kd));
-    if (lost) for (const b of list) if (b.state.route.kind !== kind) lost(b);
-    out.set(k, [...new Set(list.filter((b) => b.state.route.kind === kind).map((b) => b.state))]);
+    const kind = competing.find((kd) => list.some((b) => b.state.route.kind === kd));
+    const keeps = (b: Binding) => b.state.route.kind === kind || !competing.includes(b.state.route.kind);
+    if (lost) for (const b of list) if (!keeps(b)) lost(b);
+    out.set(k, [...new Set(list.filter(keeps).map((b) => b.state))]);
   }
   return out;
 }

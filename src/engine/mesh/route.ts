@@ -7,14 +7,16 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, routeKey } from "../../model/route.js";
+import { compareAge, routeKey, type Route } from "../../model/route.js";
 import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
-import { compareRank } from "../gateway/precedence.js";
+import { compareRank, type Routable } from "../gateway/precedence.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
+import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
+import { CLUSTER_DOMAIN } from "./dns.js";
 import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -55,8 +57,12 @@ function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefine
   return LINKERD_DEFAULT_OPAQUE_PORTS.includes(port) ? { kind: "opaque", why: `${at} is one of Linkerd's default opaque ports (${LINKERD_DEFAULT_OPAQUE_PORTS.join(", ")})` } : { kind: "detect", why: "" };
 }
 
-/** The client's namespace (consumer routes), how its proxy reads the request (default envoy) and the parentRefs (default the Gateway API's reading; Istio's: "proxy"). */
-export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading }
+/**
+ * The client's namespace (consumer routes), how its proxy reads the request (default envoy), the
+ * parentRefs (default the Gateway API's reading; Istio's: "proxy") and, for an Istio sidecar, the
+ * filter chain the connection takes when it is not the HTTP one (istioChain).
+ */
+export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls" }
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
@@ -72,6 +78,7 @@ export type BoundRoutes = PortRoutes & { toDefault?: boolean };
  */
 export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
+  if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res);
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading);
   if (!bound) return undefined;
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
@@ -124,7 +131,7 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   const routes = [...index.byKind.get(kind)!].sort((a, b) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name));
   const bound: BoundRoutes = { ...base, routes: routes.map(routable) };
   if (kind === "TCPRoute" || kind === "TLSRoute") {
-    const out = linkerdL4(parent, kind, routes, req, res);
+    const out = meshL4(parent, kind, routes, req, res, LINKERD_L4);
     res.candidates.push(...left);
     if (out === "unmatched" && parent.kind === "egress") return linkerdEgressDefault(parent, { kind: "opaque" }, res.reason, req, res, bound);
     return { ...bound, toDefault: out === "default" };
@@ -157,45 +164,108 @@ function linkerdEgressDefault(parent: LinkerdParent & { kind: "egress" }, protoc
   return bound;
 }
 
+/** How a client's proxy takes TLSRoutes and TCPRoutes at a Service port (meshL4). */
+interface L4Reader {
+  /** "Linkerd's proxy", "Istio's sidecar". */
+  proxy: string;
+  /** Why only one TCPRoute applies. */
+  oneTcpRoute: string;
+  /** The SNI names a TLSRoute matches; empty: any. */
+  sniNames(route: Route, parent: LinkerdParent): readonly string[];
+  /** A rule without backendRefs: the parent's default backend (Linkerd), or a failing connection (Istio: a zero-weight destination). */
+  emptyRuleToParent: boolean;
+}
+
+const LINKERD_L4: L4Reader = {
+  proxy: "Linkerd's proxy", oneTcpRoute: "Linkerd's policy controller sends only the oldest TCPRoute (MAXIMUM_ALLOWED_TCP_ROUTES = 1)",
+  sniNames: (r) => r.hostnames, emptyRuleToParent: true,
+};
+
 /**
- * A Linkerd client's connection over TLSRoutes or TCPRoutes (policy-controller/grpc/src/outbound/
- * tls.rs, tcp.rs; linkerd2-proxy linkerd/app/outbound/src/tls.rs, opaq.rs). TCPRoute: only the first
- * route (timestamp_then_name; MAXIMUM_ALLOWED_TCP_ROUTES = 1) applies, whatever the client sends,
- * HTTP included. TLSRoute: the proxy reads the ClientHello's SNI (NewDetectRequiredSni: a connection
- * without one fails) and takes the best route by linkerd/tls/route find (an exact hostname over a
- * `*.` suffix, longer first, a route without hostnames last, the first of equals); none matches: the
- * connection fails (an EgressNetwork's default route takes it: "unmatched"). The rule's backendRefs
- * are a weighted random choice; none: the parent's default backend ("default"); an invalid one (a
- * missing Service) fails the connections sent to it.
+ * Istio's sidecar (pilot/pkg/networking/core/tls.go): buildSidecarOutboundTCPFilterChainOpts takes the
+ * first `tcp` route of the Service's VirtualServices of every namespace (MeshEngine.istioRoutesAt: a
+ * consumer route of another namespace included), the client namespace's Gateway API routes first, then
+ * by creation time (push_context.go VirtualServicesForGateway); buildSidecarOutboundTLSFilterChainOpts
+ * one filter chain per SNI match, a route's `hostnames` or, without them, the Service's name
+ * (route_collections.go augmentTLSPortMatch: the parent hosts), Envoy taking the most specific name;
+ * conversion.go convertTCPRoute / convertTLSRoute send a rule without weight to a zero-weight
+ * destination, which fails the connection.
  */
-function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: readonly MeshRouteState[], req: RouteRequest, res: RouteResult): "routed" | "default" | "unmatched" | "failed" {
+const ISTIO_L4: L4Reader = {
+  proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)",
+  sniNames: (r, p) => (r.hostnames.length || p.kind !== "service" ? r.hostnames : [`${p.service.name}.${p.service.namespace}.svc.${CLUSTER_DOMAIN}`]), emptyRuleToParent: false,
+};
+
+/**
+ * Which filter chain of an Istio sidecar's outbound listener takes a connection to the Service port
+ * (pilot/pkg/networking/core/listener.go): a TLS or HTTPS port (protocol.IsTLS), its TLSRoutes by SNI;
+ * a TCP port (by appProtocol or name), its TCPRoutes, HTTP included; a port of no declared protocol
+ * (sniffed), the HTTP routes for HTTP, else the TCPRoutes; an HTTP port, the HTTP routes (undefined).
+ */
+export function istioChain(sp: ServicePort, req: RouteRequest): "tcp" | "tls" | undefined {
+  if (istioTlsPort(sp)) return "tls";
+  const p = istioPortProtocol(sp);
+  return p === "tcp" || (p === "auto" && !speaksHttp(req)) ? "tcp" : undefined;
+}
+
+/** An Istio client's TCP or TLS connection to a Service port: the TCPRoutes or TLSRoutes bound there for it (ISTIO_L4); undefined when none. */
+function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
+  const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
+  const all = mesh.istioRoutesAt(s, sp, [kind]);
+  if (!all.length) {
+    const http = mesh.routesFor(s, sp, clientNamespace, "proxy");
+    const how = istioPortProtocol(sp) === "auto" && !istioTlsPort(sp) ? `Istio's sidecar sniffs ${servicePlace(s, sp)} and the connection is not HTTP`
+      : `Istio's sidecar reads ${servicePlace(s, sp)} as ${chain === "tls" ? "TLS" : "TCP"} (${sp.appProtocol !== undefined ? `appProtocol ${sp.appProtocol}` : `port name ${sp.name ?? ""}`})`;
+    return http && { unrouted: `${how}: ${http.routes.length === 1 ? "the HTTP route bound there does" : "the HTTP routes bound there do"} not apply, and no ${kind} is bound` };
+  }
+  // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
+  // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
+  const order = (a: MeshRouteState, b: MeshRouteState) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name) || a.route.namespace.localeCompare(b.route.namespace);
+  const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
+  meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
+  const chosen = routes.find((r) => routeKey(r.route) === res.route)?.route.namespace ?? s.namespace;
+  return { role: chosen === s.namespace ? "producer" : "consumer", namespace: chosen, routes: routes.map(routable) };
+}
+
+/**
+ * A client proxy's connection over TLSRoutes or TCPRoutes (Linkerd: policy-controller/grpc/src/outbound/
+ * tls.rs, tcp.rs; linkerd2-proxy linkerd/app/outbound/src/tls.rs, opaq.rs; Istio: ISTIO_L4). TCPRoute:
+ * only the first route (oldest, then by name) applies, whatever the client sends, HTTP included. TLSRoute:
+ * the proxy reads the ClientHello's SNI (a connection without one fails: Linkerd's NewDetectRequiredSni,
+ * Envoy's filter chains by server name) and takes the best route by its SNI names (an exact name over a
+ * `*.` suffix, longer first; Linkerd: a route without hostnames last; the first of equals); none
+ * matches: the connection fails (an EgressNetwork's default route takes it: "unmatched"). The rule's
+ * backendRefs are a weighted random choice; none: the parent's default backend ("default", Linkerd) or
+ * a failure (Istio); an invalid one (a missing Service) fails the connections sent to it.
+ */
+function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): "routed" | "default" | "unmatched" | "failed" {
   const place = parentPlace(parent);
   const fail = (reason: string) => { Object.assign(res, { connection: "failed", reason }); return "failed" as const; };
-  let chosen: MeshRouteState | undefined;
+  let chosen: Routable["state"] | undefined;
   let sni: string | undefined;
   if (kind === "TCPRoute") {
     chosen = routes[0];
-    res.candidates = routes.map((r, i) => ({ route: routeKey(r.route), rule: i ? -1 : 0, match: -1, outcome: i ? `lost: Linkerd's policy controller sends only the oldest TCPRoute (${routeKey(routes[0].route)})` : "won" }));
+    res.candidates = routes.map((r, i) => ({ route: routeKey(r.route), rule: i ? -1 : 0, match: -1, outcome: i ? `lost: ${reader.oneTcpRoute} (${routeKey(routes[0].route)})` : "won" }));
   } else {
-    if (!usesTls(req.scheme)) return fail(`${place} has TLSRoutes and no HTTP route: Linkerd's proxy expects a TLS ClientHello with an SNI, and this ${req.scheme.toUpperCase()} connection has none: it fails (NoSniFoundError)`);
+    if (!usesTls(req.scheme)) return fail(`${place} has TLSRoutes and no HTTP route: ${reader.proxy} expects a TLS ClientHello with an SNI, and this ${req.scheme.toUpperCase()} connection has none: it fails (NoSniFoundError)`);
     sni = normalizeHost(req.sni ?? req.host ?? "");
-    if (!sni) return fail(`Linkerd's proxy routes ${place} by the SNI of TLSRoutes, and the ClientHello has none: the connection fails (NoSniFoundError)`);
-    const ranked = routes.map((r) => ({ r, rank: sniRank(r.route.hostnames, sni!) }));
+    if (!sni) return fail(`${reader.proxy} routes ${place} by the SNI of TLSRoutes, and the ClientHello has none: the connection fails (NoSniFoundError)`);
+    const ranked = routes.map((r) => ({ r, names: reader.sniNames(r.route, parent), rank: sniRank(reader.sniNames(r.route, parent), sni!) }));
     const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRank(c.rank, w.rank!) < 0) ? c : w), undefined);
     chosen = best?.r;
     res.candidates = ranked.map((c) => ({
       route: routeKey(c.r.route), rule: 0, match: -1,
-      outcome: c === best ? "won" : !c.rank ? `no match: SNI ${sni} matches none of ${c.r.route.hostnames.join(", ")}` : `lost: ${routeKey(best!.r.route)} matches SNI ${sni} more specifically, or is older`,
+      outcome: c === best ? "won" : !c.rank ? `no match: SNI ${sni} matches none of ${c.names.join(", ")}` : `lost: ${routeKey(best!.r.route)} matches SNI ${sni} more specifically, or is older`,
     }));
     if (!chosen) {
-      Object.assign(res, { connection: "failed", reason: `no TLSRoute bound to ${place} matches SNI ${sni}: Linkerd's proxy closes the connection` });
+      Object.assign(res, { connection: "failed", reason: `no TLSRoute bound to ${place} matches SNI ${sni}: ${reader.proxy} closes the connection` });
       return "unmatched";
     }
   }
   const rule = chosen.route.rules[0];
   Object.assign(res, { route: routeKey(chosen.route), rule: rule.index, ruleName: rule.name });
   let out: "routed" | "default" = "routed";
-  if (!rule.backends.length) {
+  if (!rule.backends.length && reader.emptyRuleToParent) {
     out = "default";
     const name = parent.kind === "service" ? `${parent.service.namespace}/${parent.service.name}` : `${parent.network.namespace}/${parent.network.name}`;
     res.backends = [{ name, kind: parent.kind === "service" ? "Service" : "EgressNetwork", port: parent.kind === "service" ? parent.port.port : parent.port, weight: 1 }];
@@ -204,7 +274,7 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
     const split = splitOf(rule, chosen.backends, false);
     res.backends = split.shares;
     const failed = split.problem ?? split.failure?.message;
-    if (failed) return fail(`${routeKey(chosen.route)}: ${failed}; Linkerd's proxy fails the connection`);
+    if (failed) return fail(`${routeKey(chosen.route)}: ${failed}; ${reader.proxy} fails the connection`);
     res.backend = servedBy(split.picked!);
     if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing.replace(/get [\d or]+$/, "fail") });
   }
@@ -214,7 +284,7 @@ function linkerdL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes:
     res.upstream = { host: req.host, path: req.path, method: req.method, headers: h.toObject(), headerList: h.entries(), tls, sni: tls ? sni ?? req.sni : undefined };
     res.status = req.scheme === "ws" ? 101 : 200;
   } else res.upstream = { tls, sni: tls ? sni : undefined };
-  res.reason = `${routeKey(chosen.route)} forwards the connection to ${res.backend}${out === "default" ? ` (its rule has no backendRefs: ${defaultTarget(parent)})` : ""}${kind === "TLSRoute" ? ` by SNI ${sni}` : ""}, as Linkerd's proxy forwards ${kind === "TCPRoute" ? "an opaque" : "a TLS"} connection`;
+  res.reason = `${routeKey(chosen.route)} forwards the connection to ${res.backend}${out === "default" ? ` (its rule has no backendRefs: ${defaultTarget(parent)})` : ""}${kind === "TLSRoute" ? ` by SNI ${sni}` : ""}, as ${reader.proxy} forwards ${kind === "TCPRoute" ? "an opaque" : "a TLS"} connection`;
   return out;
 }
 

@@ -11,7 +11,7 @@ import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
+import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing } from "../serving.js";
@@ -81,8 +81,9 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
-  if (reader !== "linkerd" && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd clients only); the proxy forwards the connection to an endpoint of Service ${name}`);
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma" }, hostHeaderRequest(w.req), w.res);
+  const chain = proxy === "istio" && member.dataplane !== "ambient" ? istioChain(sp, w.req) : undefined;
+  if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
