@@ -213,8 +213,8 @@ test("pods in a row that differ in some label values (a StatefulSet's pod-name) 
     ["db-2", sts("-db-2-"), [[ok, bad]]],
     ["db-3", sts("db-3"), [[ok, bad]]],
     ["db-4", sts("db-4", { n: 5 }), [[ok]]],
-    ["db-5", { app: "db", "statefulset.kubernetes.io/pod-name": 7 }, [[ok, { name: "http", containerPort: 80, protocol: "tcp" }]]],
-    ["db-6", sts("db-6"), [[ok, { name: "http", containerPort: 80, protocol: "tcp" }]]],
+    ["db-5", { app: "db", "statefulset.kubernetes.io/pod-name": 7 }, [[ok, { name: "web", containerPort: 81, protocol: "tcp" }]]],
+    ["db-6", sts("db-6"), [[ok, { name: "web", containerPort: 81, protocol: "tcp" }]]],
     ["db-7", { app: "db", other: "x" }, [[{ name: "HTTP", containerPort: 80 }]]],
     ["db-8", { app: "db", other: "-x" }, [[{ name: "HTTP", containerPort: 80 }]]],
   ]) });
@@ -237,6 +237,6 @@ test("pods in a row that differ in some label values (a StatefulSet's pod-name) 
     sts("db-0"), sts("db-1"), sts("-db-2-"), sts("db-3"), sts("db-4"), { app: "db" }, sts("db-6"), { app: "db", other: "x" }, { app: "db", other: "-x" },
   ]);
   assert.deepEqual(pods.map((e) => e.ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(",")), [
-    "http/80/TCP", "http/80/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP", "http/80/TCP,http/80/TCP", "http/80/TCP,http/80/TCP", "HTTP/80/TCP", "HTTP/80/TCP",
+    "http/80/TCP", "http/80/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP", "http/80/TCP,web/81/TCP", "http/80/TCP,web/81/TCP", "HTTP/80/TCP", "HTTP/80/TCP",
   ]);
 });
