@@ -53,7 +53,7 @@ test("namespaces: a CNP stays in its namespace unless a selector names another; 
 test("Cilium validation errors are precise", () => {
   const l = load({ "c.yaml": cnp("bad", "  endpointSelector: {}\n  ingress:\n  - fromEntities: [remote-nodes]\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
-  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: "remote-nodes" is not a Cilium entity/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: deny rules cannot have L7 rules/]) {
+  for (const re of [/^7 spec\.ingress\.0\.fromEntities\.0: "remote-nodes" is not a Cilium entity/, /^9 spec\.ingressDeny\.0\.toPorts\.0\.rules: a deny rule's toPorts entry has only ports \(Cilium's PortDenyRule\)/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
@@ -228,6 +228,22 @@ test("toPorts serverNames and listener are refused; under --lenient the entry al
   assert.match(got, /error spec\.ingress\.0\.toPorts\.0\.serverNames: serverNames allows only TLS connections/);
   assert.match(got, /warning spec\.ingress\.0\.authentication: authentication mode required/);
   assert.equal(verdict(new PolicyEngine(l.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
+});
+
+// A deny rule's toPorts entry is a PortDenyRule (api/l4.go: "This structure lacks the L7Rules since it's
+// not supported in deny policies"), ports only: serverNames, listener or rules there are unknown fields
+// of the CRD (refused by strict field validation, pruned without it: the deny applies to the ports).
+// serverNames was read as narrowing the entry to nothing, so the deny denied nothing under --lenient, and
+// rules made the deny an HTTP filter.
+test("a deny rule's toPorts entry has only ports: other fields are errors, and the deny applies to its ports", () => {
+  const l = load({ "p.yaml": withPolicies(cnp("d", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingressDeny:\n  - toPorts: [{ports: [{port: '80', protocol: TCP}], serverNames: [a.example], rules: {http: [{method: GET}]}}]")) });
+  const got = l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(got, /spec\.ingressDeny\.0\.toPorts\.0\.serverNames: a deny rule's toPorts entry has only ports \(Cilium's PortDenyRule\)/);
+  assert.match(got, /spec\.ingressDeny\.0\.toPorts\.0\.rules: a deny rule's toPorts entry has only ports/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny");
+  assert.equal(l.inventory.policies.find((p) => p.kind === "CiliumNetworkPolicy")?.ingress?.[0].http, undefined, "no HTTP filter on a deny");
+  assert.equal(verdict(e, "x/b", "x/a", 81), "allow");
 });
 
 // Cilium reads a NetworkPolicy's ipBlock as a CIDR rule (pkg/k8s network_policy.go parseNetworkPolicyPeer),

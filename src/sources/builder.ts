@@ -7,12 +7,15 @@ import type { Controller, Endpoint, Owner } from "../model/endpoint.js";
 import type { Diagnostics, SourceRef } from "../model/source.js";
 import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./networks.js";
 
+/** The id of an endpoint not added yet (addEndpoint sets it). */
+export const NO_ID = -1;
+
 /** A pod a controller's template would create, kept until we know whether real pods exist. */
 export interface TemplatePod {
   controller: Controller;
   /** The controller's own controller (e.g. a ReplicaSet's Deployment), if any. */
   parent?: Owner;
-  pod: Omit<Endpoint, "id">;
+  pod: Omit<Endpoint, "id"> & { id?: number };
 }
 
 /** The state a front end keeps per load (InventoryBuilder.state): how to make it, and what to do once every object is read. */
@@ -33,7 +36,8 @@ export class InventoryBuilder {
 
   constructor(readonly diags: Diagnostics) {}
 
-  addEndpoint(e: Omit<Endpoint, "id">): Endpoint {
+  /** Adds an endpoint, setting its id: made with `id: NO_ID` in its literal, it keeps its shape (no property added after it is made). */
+  addEndpoint(e: Omit<Endpoint, "id"> & { id?: number }): Endpoint {
     // The object is kept as made (not copied with a spread): a spread copy gets a map of its own per object.
     const ep = e as Endpoint;
     ep.id = this.inv.endpoints.length;

@@ -414,6 +414,11 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
   const list = f.list();
   if (!list || list.length === 0) return [{}];
   return list.flatMap((tp) => {
+    // A deny rule's toPorts are PortDenyRules (api/rules.go, l4.go): ports only, "This structure lacks
+    // the L7Rules since it's not supported in deny policies". The CRD has no other field there: the API
+    // server's strict field validation (kubectl's default) refuses one, and without it the field is
+    // pruned, so the deny applies to the ports.
+    if (deny) for (const k of tp.keys()) if (k !== "ports") tp.get(k).error("unknown-field", `a deny rule's toPorts entry has only ports (Cilium's PortDenyRule): the API server refuses ${k} (strict field validation) and prunes it without that, so the deny applies to the ports; read so`);
     const portList = tp.get("ports").list() ?? [];
     const ports = portList.flatMap((p): PortMatch[] => {
       const protoText = p.get("protocol").string({ oneOf: ["TCP", "UDP", "SCTP", "ANY", "VRRP", "IGMP"] }) ?? "ANY";
@@ -449,7 +454,7 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     }).filter((m, i, all) => m.kind !== "named" || all.findIndex((x) => x.kind === "named" && x.name === m.name && x.protocol === m.protocol) === i);
     // PortRule fields that narrow what the entry allows to what the model does not describe: it
     // then allows nothing (fails closed) rather than every connection on its ports.
-    const narrowing = ["serverNames", "listener"].filter((k) => tp.get(k).present && !(k === "serverNames" && (tp.get(k).list() ?? []).length === 0));
+    const narrowing = deny ? [] : ["serverNames", "listener"].filter((k) => tp.get(k).present && !(k === "serverNames" && (tp.get(k).list() ?? []).length === 0));
     for (const k of narrowing) {
       tp.get(k).error("unsupported", k === "serverNames"
         ? "serverNames allows only TLS connections whose handshake names one of them (SNI), which the model does not describe; the entry is read as allowing nothing"
@@ -457,14 +462,13 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     }
     if (narrowing.length) return [];
     const rules = tp.get("rules");
-    if (deny && rules.present) rules.error("forbidden", "deny rules cannot have L7 rules");
-    for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    if (!deny) for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
     if (!ports.length) {
       if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
       return [];
     }
     // An empty http list is no L7 rule at all (Cilium only redirects to its proxy for rules it has).
-    const http = readHttp(rules.get("http"));
+    const http = deny ? undefined : readHttp(rules.get("http"));
     return [{ ports, ...(http?.length ? { http, httpMode: "filter" as const } : {}) }];
   });
 }

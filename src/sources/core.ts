@@ -5,12 +5,12 @@ import { isAddress, parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
-import type { SourceRef } from "../model/source.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { runInterner } from "./intern.js";
+import { NO_ID } from "./builder.js";
 import { readFelixEnv } from "./calico/felix.js";
 
 interface PodSpec {
@@ -40,7 +40,7 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
   return kept;
 }
 
-const [internNode, internAccount, internOwner] = [runInterner(), runInterner(), runInterner()];
+const [internNode, internAccount] = [runInterner(), runInterner()];
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 function readPodSpec(spec: Field): PodSpec {
@@ -223,9 +223,9 @@ function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | 
 /**
  * A pod's optional fields, set only when present (most pods have none): its Secret files, the
  * mesh-related fields, the secondary networks it asks for (its Multus annotation; sources/networks.ts
- * checks them), then its source. Set on the pod in place, in that order (no object made per part).
+ * checks them). Set on the pod in place, in that order (no object made per part).
  */
-function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Record<string, string>, md: Field, src: SourceRef): Omit<Endpoint, "id"> {
+function withPodFacts(pod: Endpoint, spec: PodSpec, annotations: Record<string, string>, md: Field): Endpoint {
   if (spec.secretFiles) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
@@ -237,7 +237,6 @@ function withPodFacts(pod: Omit<Endpoint, "id">, spec: PodSpec, annotations: Rec
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
   const requests = text === undefined || text === null ? [] : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
   if (requests.length) pod.attachments = requests;
-  pod.src = src;
   return pod;
 }
 
@@ -364,8 +363,9 @@ export function readOwner(md: Field): Owner | undefined {
       kind = f.childString("kind") || "Pod";
     }
     if (name && kind !== "Node") {
-      // (The last owner read again, as a workload's pods come in a row: one object for them all.)
-      if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name: internOwner(name) };
+      // (The last owner read again, as a workload's pods come in a row: one object for them all. Its
+      // name is not interned: one string per run of pods, and a controller's parent is named once.)
+      if (lastOwner?.kind !== kind || lastOwner.name !== name) lastOwner = { kind, name };
       return lastOwner;
     }
   }
@@ -395,7 +395,7 @@ const nodeFrontEnd: FrontEnd = {
     const addrs = (root.get("status").get("addresses").list() ?? [])
       .filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value)))
       .map((a) => a.get("address"));
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref });
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref, id: NO_ID });
   },
 };
 
@@ -434,11 +434,13 @@ const podFrontEnd: FrontEnd = {
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     const md = root.get("metadata");
+    // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
+    // fields in the object, none added after it is made.)
     b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status),
-    }, spec, meta.annotations, md, ctx.ref));
+      serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
+    }, spec, meta.annotations, md));
   },
 };
 
@@ -447,7 +449,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
   return {
     kind, apiVersions, namespaced: true,
     read(root, ctx, b) {
-      const meta = readMeta(root, true);
+      // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
+      const meta = readMeta(root, true, checkLabels);
       let template = root;
       for (const k of templatePath) template = template.get(k);
       if (!template.object(true)) return;
@@ -460,8 +463,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const pod = withPodFacts({
         kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: NO_ADDRESSES, ports: spec.ports,
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true,
-      }, spec, annotations, md, ctx.ref);
+        fromTemplate: true, src: ctx.ref, id: NO_ID,
+      }, spec, annotations, md);
       if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
@@ -475,7 +478,8 @@ const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true);
+    // (Its labels are checked, not kept: the model's Service has none.)
+    const meta = readMeta(root, true, checkLabels);
     const spec = root.get("spec");
     spec.object();
     // (Fields read through their parent: a field is made only when it reports.)

@@ -131,6 +131,34 @@ export function labelValueError(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * metadata.labels of an object whose labels the model does not keep (a controller's own labels: its
+ * pods' are its template's; a Service's, a NetworkPolicy's): what readLabels reports, and nothing
+ * made or interned for labels it would read without a report (a dump's controllers have as many
+ * label values as its pods, each a string to hash into the intern table). Gives one frozen empty
+ * labels object.
+ */
+export function checkLabels(md: Field): Labels {
+  const given = md.raw("labels");
+  if (given !== undefined && given !== null && !cleanLabels(given)) readLabels(md.get("labels"));
+  return NO_LABELS;
+}
+
+const NO_LABELS: Labels = Object.freeze({}) as Labels;
+
+/** Whether readLabels would read `given` without a report: an object of strings, each key and value valid. */
+function cleanLabels(given: unknown): boolean {
+  if (typeof given !== "object" || given === null || Array.isArray(given)) return false;
+  const valid = validLabels();
+  for (const k in given as Record<string, unknown>) {
+    const v = (given as Record<string, unknown>)[k];
+    if (typeof v !== "string") return false;
+    if (valid?.get(k) === v) continue;
+    if (labelKeyError(k) !== undefined || labelValueError(v) !== undefined) return false;
+  }
+  return true;
+}
+
 export function readLabels(f: Field): Labels {
   const labels = readStringMap(f);
   const valid = validLabels();

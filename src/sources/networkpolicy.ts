@@ -11,7 +11,7 @@ import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
+import { checkLabels, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
 type Gress = "ingress" | "egress";
 
@@ -21,7 +21,8 @@ export const NETWORK_POLICY_PRIORITY = 1000;
 export const networkPolicyFrontEnd: FrontEnd = {
   kind: "NetworkPolicy", apiVersions: ["networking.k8s.io/v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true);
+    // (Its labels are checked, not kept: the model's policy has none.)
+    const meta = readMeta(root, true, checkLabels);
     const spec = root.get("spec");
     if (!spec.object(true)) return;
     const podSelector = readSelector(spec.get("podSelector"));

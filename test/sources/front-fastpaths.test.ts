@@ -168,3 +168,36 @@ test("an empty protocol or Service type is the API server's default (SetDefaults
   assert.deepEqual([s.type, s.ports.map((p) => p.protocol)], ["ClusterIP", ["TCP"]]);
   assert.deepEqual(l.inventory.endpoints[0].ports, [{ name: "http", port: 80, protocol: "TCP" }, { name: undefined, port: 81, protocol: "TCP" }]);
 });
+
+test("the labels of objects whose model keeps none (Deployment, ReplicaSet, StatefulSet, Service, NetworkPolicy) are checked as a Namespace's are read: the same reports at the same paths, nothing kept", () => {
+  const cases: unknown[] = [
+    { app: "-x-" }, { "bad key": "v" }, { "a/b/c": "v" }, { "-p.io/n": "v" }, { ["n".repeat(64)]: "v" }, { app: "v".repeat(64) },
+    { n: 5 }, { n: true }, { n: { nested: "x" } }, { ok: "fine", bad: "x_", also: "-y" }, "labels", ["app"], 7,
+    { ok: "fine", "app.kubernetes.io/name": "web" }, {},
+  ];
+  const meta = (labels: unknown, name: string) => ({ name, namespace: "ns", labels });
+  const objects: Record<string, (labels: unknown, name: string) => unknown> = {
+    Namespace: (labels, name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }),
+    Deployment: (labels, name) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: meta(labels, name), spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } } }),
+    ReplicaSet: (labels, name) => ({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: meta(labels, name), spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } } }),
+    StatefulSet: (labels, name) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: meta(labels, name), spec: { serviceName: "s", selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } } }),
+    Service: (labels, name) => ({ apiVersion: "v1", kind: "Service", metadata: meta(labels, name), spec: { selector: { a: "b" }, ports: [{ port: 80 }] } }),
+    NetworkPolicy: (labels, name) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(labels, name), spec: { podSelector: {} } }),
+  };
+  const reports = (kind: string, labels: unknown) => {
+    // A pod with the same labels first: labels it read without a report are known valid to what follows.
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", labels: { ok: "fine", app: "web" } }, spec: { containers: [{ name: "c", image: "i" }] } };
+    const l = load({ "o.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [pod, objects[kind](labels, "x"), objects[kind](labels, "y")] }) });
+    return l.diagnostics.items.filter((d) => (d.field ?? [])[1] === "labels" || (d.field ?? []).join(".") === "metadata.labels").map((d) => `${d.ref?.path.join(".")} ${d.severity} ${d.code} ${(d.field ?? []).join(".")}: ${d.message}`);
+  };
+  let reported = 0;
+  for (const labels of cases) {
+    const expected = reports("Namespace", labels);
+    reported += expected.length;
+    for (const kind of Object.keys(objects)) if (kind !== "Namespace") assert.deepEqual(reports(kind, labels), expected, `${kind} ${JSON.stringify(labels)}`);
+  }
+  assert.ok(reported >= 24, `${reported} reports`);
+  // Checked, not kept: the model's Services and policies have no labels, and a template's pod has its template's.
+  const l = load({ "o.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [objects.Deployment({ team: "a" }, "d"), objects.Service({ team: "a" }, "s")] }) });
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.labels), [{ a: "b" }]);
+});
