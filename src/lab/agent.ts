@@ -8,6 +8,7 @@ import { resolveHost } from "../engine/endpoints.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { formatDiagnostic } from "../model/source.js";
 import { loadPaths } from "../sources/load.js";
+import { expandPath } from "../sources/glob.js";
 import type { ReadOptions } from "../sources/read.js";
 import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
 import { unifiedDiff } from "../targets/linediff.js";
@@ -76,7 +77,7 @@ function folders(dir: string, recursive: boolean): string[] {
 export function watchInputs(paths: readonly string[], onChange: () => void, recursive = false, debounceMs = 300): () => void {
   const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
-  const targets = paths.filter((p) => p !== "-").map((p) => resolve(p));
+  const targets = paths.flatMap(expandPath).filter((p) => p !== "-").map((p) => resolve(p));
   const watchFolder = (dir: string, only?: string) => {
     if (watchers.has(dir)) return;
     try {

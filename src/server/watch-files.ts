@@ -3,6 +3,7 @@
 
 import { watch, statSync, type FSWatcher } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { expandPath } from "../sources/glob.js";
 
 export interface FileWatch { close(): void }
 
@@ -19,7 +20,7 @@ export function watchPaths(paths: readonly string[], onChange: (changed: string[
     clearTimeout(timer);
     timer = setTimeout(() => { const changed = [...pending].sort(); pending = new Set(); onChange(changed, first); }, delayMs);
   };
-  for (const p of paths) {
+  for (const p of paths.flatMap(expandPath)) {
     if (p === "-") continue;
     let dir = false;
     try { dir = statSync(p).isDirectory(); } catch { /* a missing file may appear: watch its folder */ }

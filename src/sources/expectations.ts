@@ -56,6 +56,7 @@ export function readExpectations(file: InputFile): ExpectationsFile {
   // Read as kubectl reads YAML/JSON (YAML 1.1, alias limits, duplicate keys refused).
   const value = readDocuments(file, diags)[0] ?? null;
   if (diags.hasErrors) return { expectations, requests, diagnostics: diags, locator };
+  if (value === null) { diags.error("required", "no expectations: the file is empty (write a list: - {from: NS/NAME, to: NS/NAME, port: 80, expect: allow})", root); return { expectations, requests, diagnostics: diags, locator }; }
   const ctx = new ObjectContext(root, diags, "expectations", value);
   const items = Field.root(ctx, value).list({ required: true }) ?? [];
   for (const [i, item] of items.entries()) {

@@ -488,9 +488,20 @@ function checkGoYamlTokens(doc: Document, text: string): void {
       if (text[colon] !== ":") return;
       const span = text.slice(start, colon);
       if (span.includes("\n")) throw new KubeYamlError("an implicit mapping key whose ':' is on a later line: kubectl's YAML reader needs a key and its ':' on one line (write the key on one line, or use '? key')", start);
-      if (span.length > MAX_SIMPLE_KEY && [...span].length > MAX_SIMPLE_KEY) throw new KubeYamlError(`a mapping key more than ${MAX_SIMPLE_KEY} characters long: kubectl's YAML reader refuses implicit keys longer than that`, start);
+      if (span.length > MAX_SIMPLE_KEY && codePointsOver(span, MAX_SIMPLE_KEY)) throw new KubeYamlError(`a mapping key more than ${MAX_SIMPLE_KEY} characters long: kubectl's YAML reader refuses implicit keys longer than that`, start);
     },
   });
+}
+
+/** Whether `s` holds more than `max` code points (counted up to max + 1: a key can be megabytes long). */
+function codePointsOver(s: string, max: number): boolean {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { const d = s.charCodeAt(i + 1); if (d >= 0xdc00 && d <= 0xdfff) i++; }
+    if (++n > max) return true;
+  }
+  return false;
 }
 
 function inFlow(path: readonly unknown[]): boolean {

@@ -52,7 +52,7 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
   try {
     const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
     const loaded = interning(() => loadOnce(files, diags, { ahead }));
-    if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => f.root === p && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
+    if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => (f.root === p || f.roots?.includes(p)) && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
     loaded.checkedAhead = ahead.clean;
     return loaded;
   } finally {

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, read
 import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
+import { BAD_PATTERN, glob, hasMeta } from "./glob.js";
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
@@ -16,6 +17,8 @@ export interface InputFile {
   docs?: [number, number][];
   /** The -f path this file was found under. */
   root?: string;
+  /** Every -f path it was found under, when more than one (`root` first): a file given twice is read once. */
+  roots?: string[];
   /** Kubernetes objects found in it (set when loaded). */
   objects?: number;
 }
@@ -52,6 +55,12 @@ const MANIFEST = /\.(ya?ml|json)$/;
 class Reader {
   readonly files: InputFile[] = [];
   private seen = new Set<string>();
+  /** The files read, by identity (device and inode): a file met again is not read again. */
+  private read = new Map<string, InputFile | undefined>();
+  /** The folders of the walk under way (a bind mount can make a loop). */
+  private walking = new Set<string>();
+  /** The folder the walk under way started at (a -f path, or a path a -f pattern matched). */
+  private top = "";
   private left: number;
   private skipped = { files: 0, hidden: 0, special: 0, linked: 0, nested: 0 };
 
@@ -59,19 +68,34 @@ class Reader {
     this.left = maxBytes;
   }
 
-  path(p: string): void {
+  /** `root`: the -f path given (a pattern, for the paths it matched). */
+  path(p: string, root = p): void {
     if (p === "-") return this.stdinInput();
     let st: Stats;
-    try { st = statSync(p); } catch (e) { return this.fail(p, e); }
+    try { st = statSync(p); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && p === root && hasMeta(p)) return this.pattern(p);
+      return this.fail(p, e);
+    }
     // kubectl's filepath.Walk looks at the path itself with Lstat: a symlink to a folder is a file to
     // it, which it then fails to read ("is a directory"); with a trailing slash the folder is walked.
     if (st.isDirectory() && !/[/\\]$/.test(p) && isSymlink(p)) {
       this.diags.error("input-unreadable", `${p}: a symlink to a folder, which kubectl -f reads as a file and fails on ("is a directory"): write ${p}/ to read the folder`);
       return;
     }
-    if (!this.once(p, st)) return;
-    if (st.isDirectory()) { this.walk(p, p); this.noteSkipped(p); }
-    else this.file(p, p, st);
+    if (st.isDirectory()) { this.walking = new Set([identity(p, st)]); this.top = p; this.walk(p, root); this.noteSkipped(p); }
+    else this.fileOnce(p, root, st);
+  }
+
+  /**
+   * A -f path that does not exist and holds a pattern character: the paths filepath.Glob matches,
+   * each read as a -f path (cli-runtime builder.go expandIfFilePattern; a file is read whatever its
+   * name, a folder walked).
+   */
+  private pattern(p: string): void {
+    let matches: string[];
+    try { matches = glob(p); } catch { this.diags.error("input-not-found", `${p}: no such file or directory; as a file pattern (kubectl expands a -f path that does not exist) it is not valid: ${BAD_PATTERN}`); return; }
+    if (!matches.length) { this.diags.error("input-not-found", `${p}: no such file or directory, and no path matches it as a pattern (kubectl: the path "${p}" does not exist)`); return; }
+    for (const m of matches) this.path(m, p);
   }
 
   private stdinInput(): void {
@@ -82,13 +106,20 @@ class Reader {
     this.add({ name: "<stdin>", text, root: "-" }, Buffer.byteLength(text));
   }
 
-  /** The same file through two names (a folder and a file, a symlink) is read once. */
-  private once(p: string, st: Stats): boolean {
-    let key = `${st.dev}:${st.ino}`;
-    if (st.ino === 0) { try { key = realpathSync(p); } catch { key = p; } }
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    return true;
+  /**
+   * The same file through two names (a folder and a file, a symlink, -f twice) is read once; met
+   * again, it is applied again (kubectl applies every file of every -f in turn), so it is put at its
+   * later place too: readInputs keeps each file at its last place, where its objects' definitions
+   * are the last ones (a file between the two that defines the same object does not win).
+   */
+  private fileOnce(p: string, root: string, st: Stats): void {
+    const key = identity(p, st);
+    if (!this.read.has(key)) { this.read.set(key, undefined); return this.file(p, root, st, key); }
+    const f = this.read.get(key);
+    if (!f) return;
+    this.files.push(f);
+    f.roots ??= [f.root!];
+    if (!f.roots.includes(root)) f.roots.push(root);
   }
 
   /**
@@ -108,20 +139,22 @@ class Reader {
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
         if (!this.recursive && (entry.name.startsWith(".") || entry.name === "node_modules")) { this.skipped.hidden++; continue; }
-        if (this.once(full, st)) this.walk(full, root);
+        const key = identity(full, st);
+        if (!this.walking.has(key)) { this.walking.add(key); this.walk(full, root); }
       } else if (!st.isFile()) this.skipped.special++;
       else if (!MANIFEST.test(entry.name)) this.skipped.files++;
-      else if (this.once(full, st)) {
-        if (dir !== root && !this.recursive) this.skipped.nested++;
-        this.file(full, root, st);
+      else {
+        if (dir !== this.top && !this.recursive) this.skipped.nested++;
+        this.fileOnce(full, root, st);
       }
     }
   }
 
-  private file(path: string, root: string, st: Stats): void {
+  private file(path: string, root: string, st: Stats, key: string): void {
     if (st.isFile() && st.size > this.left) return this.tooLarge(path);
     // More bytes than any text Junction can hold (even all of them 4-byte characters).
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
+    if (st.isSocket()) { this.diags.error("input-unreadable", `${path}: is a socket, not a file (give a file, a folder, or - for stdin)`); return; }
     let buf: Buffer;
     const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
@@ -131,6 +164,7 @@ class Reader {
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
+    this.read.set(key, file);
     if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
     if (into && buf.buffer === into.buffer && this.left >= 0) this.sink!.read(file, buf);
   }
@@ -164,6 +198,12 @@ class Reader {
     if (parts.length) this.diags.info("input-skipped", `${dir}: skipped ${parts.join(", ")}`);
     this.skipped = { files: 0, hidden: 0, special: 0, linked: 0, nested: 0 };
   }
+}
+
+/** A file's or folder's identity: device and inode (its real path where the file system has no inodes). */
+function identity(p: string, st: Stats): string {
+  if (st.ino !== 0) return `${st.dev}:${st.ino}`;
+  try { return realpathSync(p); } catch { return p; }
 }
 
 function isSymlink(p: string): boolean {
@@ -244,20 +284,23 @@ const PROBE = Buffer.alloc(1);
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
   const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.recursive ?? false, options.sink);
   for (const p of paths) reader.path(p);
-  return reader.files;
+  // Each file at its last place (Reader.fileOnce).
+  const last = new Map<InputFile, number>();
+  reader.files.forEach((f, i) => last.set(f, i));
+  return last.size === reader.files.length ? reader.files : reader.files.filter((f, i) => last.get(f) === i);
 }
 
 /**
  * A file's bytes, at most `limit` + 1 of them (so that an over-long input is seen without reading it
  * all): regular files, FIFOs, devices and endless streams (/dev/zero) alike. A NUL byte ends the
- * read at once: no YAML or JSON holds one.
+ * read at once: no YAML or JSON holds one (in UTF-8; a UTF-16 stream is read to its end or the limit).
  */
 export function readBounded(pathOrFd: string | number, limit: number): Buffer {
   const fd = typeof pathOrFd === "number" ? pathOrFd : openSync(pathOrFd, "r");
   try {
     if (fstatSync(fd).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
     const chunks: Buffer[] = [];
-    let total = 0;
+    let total = 0, utf16 = false;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total) || 1);
       let n: number;
@@ -265,9 +308,11 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
       catch (e) { if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue; if ((e as NodeJS.ErrnoException).code === "EOF") break; throw e; }
       if (n === 0) break;
       const part = chunk.subarray(0, n);
+      // (UTF-16 text holds NUL bytes: decode finds a NUL character in it.)
+      if (total < 2) utf16 = isUtf16(Buffer.concat([...chunks, part]));
       chunks.push(part);
       total += n;
-      if (total > limit || part.includes(0)) break;
+      if (total > limit || (!utf16 && part.includes(0))) break;
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -285,20 +330,80 @@ function tooLongText(bytes: number): string {
   return `${bytes} bytes in one file: Junction reads at most about 512 MiB of text (${MAX_FILE_TEXT} characters) per file; split it into several files`;
 }
 
-/** UTF-8 text without a leading BOM, or why not: go-yaml's reader refuses invalid UTF-8 and NUL. */
+/** Whether bytes start with a UTF-16 byte-order mark (FF FE: little-endian, FE FF: big-endian). */
+export function isUtf16(buf: Uint8Array): boolean {
+  return (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff);
+}
+
+const NUL_ERROR = "binary data (a NUL byte): not a YAML or JSON file";
+
+/**
+ * A file's text as kubectl's FileVisitor decodes it (cli-runtime resource/visitor.go: the bytes go
+ * through unicode.BOMOverride(unicode.UTF8.NewDecoder())): UTF-16 when they start with its
+ * byte-order mark, else UTF-8 without a leading BOM; or why not. Where kubectl's decoders put
+ * U+FFFD (invalid UTF-8, a lone UTF-16 surrogate or an odd last byte), Junction refuses the file
+ * naming the line; a NUL is refused as go-yaml refuses control characters.
+ */
 export function decode(buf: Buffer): string | { error: string } {
-  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { error: "UTF-16 text: save the file as UTF-8" };
-  if (buf.includes(0)) return { error: "binary data (a NUL byte): not a YAML or JSON file" };
+  if (isUtf16(buf)) return decodeUtf16(buf);
+  if (buf.includes(0)) return { error: NUL_ERROR };
   if (!isUtf8(buf)) {
-    const lossy = buf.toString("utf8");
-    const line = lossy.slice(0, Math.max(0, lossy.indexOf("\uFFFD"))).split("\n").length;
-    return { error: `line ${line}: invalid UTF-8 (kubectl's YAML reader refuses it); save the file as UTF-8` };
+    const bad = firstInvalidUtf8(buf);
+    let line = 1;
+    for (let i = buf.indexOf(10); i >= 0 && i < bad; i = buf.indexOf(10, i + 1)) line++;
+    return { error: `line ${line}: invalid UTF-8 (kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
   }
   let text: string;
   // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
   try { text = buf.toString("utf8"); }
   catch { return { error: tooLongText(buf.length) }; }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */
+function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length;) {
+    const b = buf[i];
+    if (b < 0x80) { i++; continue; }
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    // The second byte's range depends on the first (E0: A0-BF, ED: 80-9F, F0: 90-BF, F4: 80-8F).
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80, hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    if (i + 1 >= buf.length || buf[i + 1] < lo || buf[i + 1] > hi) return i;
+    for (let k = 2; k <= n; k++) if (i + k >= buf.length || buf[i + k] < 0x80 || buf[i + k] > 0xbf) return i;
+    i += n + 1;
+  }
+  return buf.length;
+}
+
+/**
+ * UTF-16 after its byte-order mark (BOMOverride consumes it; a second one is text, as in kubectl),
+ * little- or big-endian as the mark says.
+ */
+function decodeUtf16(buf: Buffer): string | { error: string } {
+  const end = buf.length - (buf.length % 2);
+  // V8 strings hold at most 2^29 - 24 characters.
+  if ((end - 2) / 2 > MAX_FILE_TEXT) return { error: tooLongText(buf.length) };
+  let body = buf.subarray(2, end);
+  if (buf[0] === 0xfe) body = Buffer.from(body).swap16();
+  const text = body.toString("utf16le");
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    if (u === 0) return { error: `line ${lineAt(text, i)}: ${NUL_ERROR}` };
+    if (u < 0xd800 || u > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (u <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) { i++; continue; }
+    return { error: `line ${lineAt(text, i)}: invalid UTF-16 (a lone surrogate: kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
+  }
+  if (end !== buf.length) return { error: `line ${lineAt(text, text.length)}: invalid UTF-16 (an odd number of bytes: kubectl would read the last one as U+FFFD); save the file as UTF-8` };
+  return text;
+}
+
+/** The line (1-based) of the character at `at`. */
+function lineAt(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 
 /** Stdin as text, bounded like a file; a directory on stdin is an error (EISDIR). */
@@ -328,6 +433,10 @@ export function parseBytes(s: string): number | undefined {
 
 /** A side file (--expect, --requests) as text, bounded and checked like a manifest; throws a one-line Error. */
 export function readTextFile(path: string, limit = DEFAULT_MAX_INPUT): string {
+  // (A folder would be read as -f reads one: its first file, under the folder's name.)
+  let folder = false;
+  try { folder = statSync(path).isDirectory(); } catch { /* readInputs names the problem */ }
+  if (folder) throw new Error(`${path}: is a directory (give a file, or - for stdin)`);
   const diags = new Diagnostics();
   const files = readInputs([path], diags, readStdin, { maxBytes: limit });
   const err = diags.errors[0];

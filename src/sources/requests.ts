@@ -73,6 +73,7 @@ export function readRequests(file: InputFile): { entries: RequestEntry[]; diagno
   // Read as kubectl reads YAML/JSON (YAML 1.1, alias limits, duplicate keys refused).
   const value = readDocuments(file, diags)[0] ?? null;
   if (diags.hasErrors) return { entries: [], diagnostics: diags, locator };
+  if (value === null) { diags.error("required", "no requests: the file is empty (write a list of requests, or {requests: [...]})", root); return { entries: [], diagnostics: diags, locator }; }
   const ctx = new ObjectContext(root, diags, "requests", value);
   const top = Field.root(ctx, value);
   const wrapped = isObject(top.value);

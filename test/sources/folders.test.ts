@@ -86,3 +86,20 @@ test("files are read in Go's order of names (UTF-8 bytes, code points): the last
     assert.ok(byCodePoint("\u{D7FF}", "\u{1F600}") < 0 && byCodePoint("\u{FFFF}", "\u{10000}") < 0);
   } finally { t.cleanup(); }
 });
+
+test("a file met again (-f DIR -f DIR/a.yaml, a symlink, -f twice) is read once and applied again at its later place, as kubectl applies every -f in turn: its definitions are the last ones", () => {
+  const t = tempFiles({ "d/a.yaml": NS("nn", "a"), "d/b.yaml": NS("nn", "b") });
+  try {
+    const label = (l: ReturnType<typeof loadPaths>) => l.inventory.namespaces.get("nn")?.labels.v;
+    assert.equal(label(loadPaths([join(t.dir, "d")])), "b");
+    const again = loadPaths([join(t.dir, "d"), join(t.dir, "d", "a.yaml")]);
+    assert.deepEqual(again.diagnostics.errors, [], "no 'no Kubernetes objects in d/a.yaml': the file counts for both -f paths");
+    assert.equal(label(again), "a");
+    assert.equal(again.files, 2);
+    // A symlink to a.yaml, later in the folder's order, applies a.yaml again.
+    symlinkSync(join(t.dir, "d", "a.yaml"), join(t.dir, "d", "z.yaml"));
+    assert.equal(label(loadPaths([join(t.dir, "d")])), "a");
+    // -f a.yaml -f DIR: the folder applies a.yaml, then b.yaml, then z.yaml (a.yaml) again.
+    assert.equal(label(loadPaths([join(t.dir, "d", "b.yaml"), join(t.dir, "d")])), "a");
+  } finally { t.cleanup(); }
+});

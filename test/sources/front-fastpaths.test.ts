@@ -146,6 +146,8 @@ test("a Service's fields read through their parent report what they reported, at
     "items.1 spec.ports.6.name: must be a string, not number 5",
     'items.1 spec.ports.6.protocol: "tcp" is not one of TCP, UDP, SCTP',
     "items.1 spec.ports.6.appProtocol: must be a string, not number 7",
+    // A Service that is not headless (clusterIP None) has ports (ValidateService).
+    "items.3 spec: ports: Required value (a Service that is neither headless, clusterIP None, nor ExternalName has ports; the API server refuses it)",
     'items.4 spec.clusterIP: "bad" is not a valid IP address',
     'items.4 spec.clusterIPs.1: "bad2" is not a valid IP address',
     "items.4 spec.clusterIPs.2: must be a string, not number 5",

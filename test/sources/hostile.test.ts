@@ -111,14 +111,17 @@ test("empty input is an error naming the path; -f - twice is refused; the same f
   } finally { t.cleanup(); }
 });
 
-test("invalid UTF-8 and UTF-16 files are refused naming the file and line", () => {
+test("invalid UTF-8 is refused naming the file and line (kubectl would read U+FFFD)", () => {
   const t = tempFiles({});
   try {
     writeFileSync(join(t.dir, "bad.yaml"), Buffer.concat([Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata: {name: "), Buffer.from([0xc3, 0x28]), Buffer.from("}\n")]));
-    writeFileSync(join(t.dir, "wide.yaml"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(NS("a"), "utf16le")]));
-    const e = errorsOf([join(t.dir, "bad.yaml"), join(t.dir, "wide.yaml")]);
-    assert.match(e[0], /bad\.yaml: line 3: invalid UTF-8/);
-    assert.match(e[1], /wide\.yaml: UTF-16 text: save the file as UTF-8/);
+    const e = errorsOf([join(t.dir, "bad.yaml")]);
+    assert.match(e[0], /bad\.yaml: line 3: invalid UTF-8 \(kubectl would read it as U\+FFFD, the replacement character\)/);
+    // The line of the first invalid byte, also after a well-formed U+FFFD and in each kind of bad sequence.
+    for (const [bytes, line] of [[[0xc3, 0x28], 4], [[0xe0, 0x80, 0x80], 4], [[0xed, 0xa0, 0x80], 4], [[0xf4, 0x90, 0x80, 0x80], 4], [[0xc0, 0xaf], 4], [[0xe2, 0x82], 4]] as const) {
+      writeFileSync(join(t.dir, "late.yaml"), Buffer.concat([Buffer.from("a: \uFFFD\nb: 1\nc: 2\nd: "), Buffer.from(bytes), Buffer.from("\n")]));
+      assert.match(errorsOf([join(t.dir, "late.yaml")])[0], new RegExp(`late\\.yaml: line ${line}: invalid UTF-8`), String(bytes));
+    }
   } finally { t.cleanup(); }
 });
 
@@ -144,5 +147,44 @@ test("cli-runtime ExpandPathsToFileVisitors: in a folder, only .json/.yaml/.yml 
     assert.match(r.diagnostics.items.map(formatDiagnostic).join("\n"), /skipped 2 files without a \.yaml\/\.yml\/\.json extension, 1 symlinked folder \(not followed/);
     // Given explicitly, a file is read whatever its name, as kubectl reads it.
     assert.deepEqual([...loadPaths([join(t.dir, "d", "B.YAML")], () => "").inventory.namespaces.keys()], ["b"]);
+  } finally { t.cleanup(); }
+});
+
+test("a socket given with -f is named as one; a folder given as --expect or --requests is refused (it was read as -f reads a folder: its first file); an empty --expect or --requests file says so", async () => {
+  const t = tempFiles({ "ns.yaml": NS("a"), "empty.yaml": "" });
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve) => server.listen(join(t.dir, "sock"), resolve));
+    const sock = await cli(["list", "-f", join(t.dir, "sock")]);
+    assert.equal(sock.code, 2);
+    assert.match(sock.err, /sock: is a socket, not a file \(give a file, a folder, or - for stdin\)/);
+    const expect = await cli(["test", "-f", join(t.dir, "ns.yaml"), "--expect", t.dir]);
+    assert.equal(expect.code, 2);
+    assert.match(expect.err, /: is a directory \(give a file, or - for stdin\)/);
+    const requests = await cli(["route", "-f", join(t.dir, "ns.yaml"), "--requests", t.dir]);
+    assert.equal(requests.code, 2);
+    assert.match(requests.err, /: is a directory \(give a file, or - for stdin\)/);
+    const none = await cli(["test", "-f", join(t.dir, "ns.yaml"), "--expect", join(t.dir, "empty.yaml")]);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /empty\.yaml: no expectations: the file is empty/);
+    const noRequests = await cli(["route", "-f", join(t.dir, "ns.yaml"), "--requests", join(t.dir, "empty.yaml")]);
+    assert.equal(noRequests.code, 2);
+    assert.match(noRequests.err, /empty\.yaml: no requests: the file is empty/);
+  } finally { server.close(); t.cleanup(); }
+});
+
+test("a megabytes-long implicit key in a flow mapping is refused in bounded memory (its code points were spread into an array: 1.45 GB for a 50 MB key, 330 MB for 30 MB)", () => {
+  const t = tempFiles({});
+  try {
+    const path = join(t.dir, "key.yaml");
+    writeFileSync(path, `apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {${"k".repeat(30_000_000)}: v}}\n`);
+    // The process's peak memory, printed as it exits: 124 MB here for the 30 MB key (the array made it 330-360 MB).
+    const peak = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss="+process.resourceUsage().maxRSS+"\\n"))';
+    const r = spawnSync(process.execPath, ["--import", peak, BIN, "validate", "-f", path], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 2, r.stderr.slice(0, 500));
+    assert.match(r.stderr, /key\.yaml:3: invalid YAML: a mapping key more than 1024 characters long/);
+    const kib = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
+    assert.ok(kib > 0 && kib < 240 * 1024, `peak ${kib} KiB`);
   } finally { t.cleanup(); }
 });

@@ -9,11 +9,15 @@ import { formatPath } from "../../src/model/source.js";
 const nullWarnings = (l: ReturnType<typeof load>) => l.diagnostics.items.filter((d) => d.code === "null-value").map((d) => [d.severity, d.line, formatPath(d.field ?? [])]);
 
 test("a custom resource's metadata is metav1.ObjectMeta to the API server: a null label or annotation value is \"\", a null finalizer \"\" (apiextensions-apiserver objectmeta.GetObjectMetaWithOptions round-trips it through sigs.k8s.io/json), with a warning; its spec's nulls are still refused", () => {
-  const anp = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: a\n  labels: {app: null}\n  annotations: {note: ~}\n  finalizers: [null]\n"
+  const anp = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: a\n  labels: {app: null}\n  annotations: {note: ~}\n  finalizers: [example.com/f]\n"
     + "spec:\n  priority: 10\n  subject: {namespaces: {}}\n  ingress: [{action: Deny, from: [{namespaces: {}}]}]\n";
   const l = load({ "anp.yaml": anp });
   assert.deepEqual(l.diagnostics.errors, []);
-  assert.deepEqual(nullWarnings(l), [["warning", 5, "metadata.labels.app"], ["warning", 6, "metadata.annotations.note"], ["warning", 7, "metadata.finalizers[0]"]]);
+  assert.deepEqual(nullWarnings(l), [["warning", 5, "metadata.labels.app"], ["warning", 6, "metadata.annotations.note"]]);
+  // A null finalizer is "", with the warning, and "" is no qualified name: ValidateFinalizers refuses the object.
+  const nullFinalizer = load({ "anp.yaml": anp.replace("[example.com/f]", "[null]") });
+  assert.deepEqual(nullWarnings(nullFinalizer).slice(2), [["warning", 7, "metadata.finalizers[0]"]]);
+  assert.deepEqual(nullFinalizer.diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? []), d.code]), [[7, "metadata.finalizers[0]", "invalid-finalizer"]]);
   // A wrong type is still an error (the coercer's request decoding does not drop malformed fields).
   assert.deepEqual(load({ "anp.yaml": anp.replace("{app: null}", "{app: [1]}") }).diagnostics.errors.map((d) => [d.line, formatPath(d.field ?? [])]), [[5, "metadata.labels.app"]]);
   // The spec is the CRD schema's: nullable is false.

@@ -32,10 +32,12 @@ test("every controller kind's template becomes a pod with the template's labels 
   // apps/v1 requires spec.selector, a label selector (the API server: "spec.selector: Required value");
   // a ReplicationController's is a label map; a Job's is generated.
   const apps = `spec:\n  selector: {matchLabels: {app: KIND}}\n  ${tpl}`;
+  // A Job's template restarts OnFailure or Never (validateJobSpec: the default Always is refused).
+  const job = tpl.replace("spec: {containers:", "spec: {restartPolicy: Never, containers:");
   const kinds: [string, string, string][] = [
     ["apps/v1", "Deployment", apps], ["apps/v1", "StatefulSet", apps], ["apps/v1", "DaemonSet", apps],
-    ["apps/v1", "ReplicaSet", apps], ["v1", "ReplicationController", `spec:\n  selector: {app: KIND}\n  ${tpl}`], ["batch/v1", "Job", `spec:\n  ${tpl}`],
-    ["batch/v1", "CronJob", `spec:\n  schedule: "@daily"\n  jobTemplate:\n    spec:\n      ${tpl.replace(/\n/g, "\n    ")}`],
+    ["apps/v1", "ReplicaSet", apps], ["v1", "ReplicationController", `spec:\n  selector: {app: KIND}\n  ${tpl}`], ["batch/v1", "Job", `spec:\n  ${job}`],
+    ["batch/v1", "CronJob", `spec:\n  schedule: "@daily"\n  jobTemplate:\n    spec:\n      ${job.replace(/\n/g, "\n    ")}`],
   ];
   const yaml = kinds.map(([v, k, spec]) => `apiVersion: ${v}\nkind: ${k}\nmetadata: {name: w-${k.toLowerCase()}, namespace: x}\n${spec.replaceAll("KIND", k)}`).join("\n---\n");
   const l = load({ "w.yaml": yaml });

@@ -338,6 +338,63 @@ spec:
   ]);
 });
 
+test("core/v1 validateContainerPorts and validateContainers: a port name is unique in its container (not across containers), a container name in its pod; an ephemeral container has no ports", () => {
+  const e = diagnostics(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: x}
+spec:
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+      - name: web
+        image: i
+        ports:
+        - {name: http, containerPort: 80}
+        - {name: http, containerPort: 8080}
+        - {name: "", containerPort: 81}
+        - {containerPort: 82}
+      - name: side
+        image: i
+        ports: [{name: http, containerPort: 9090}]
+      initContainers:
+      - {name: web, image: i}
+      ephemeralContainers:
+      - {name: dbg, image: i, ports: [{containerPort: 1}]}
+`);
+  assert.deepEqual(e, [
+    'in.yaml:14 spec.template.spec.containers[0].ports[1].name: Duplicate value: "http" (a port\'s name is unique in its container)',
+    'in.yaml:21 spec.template.spec.initContainers[0].name: Duplicate value: "web" (a container\'s name is unique in its pod)',
+    "in.yaml:23 spec.template.spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container (validateEphemeralContainers)",
+  ]);
+  // A pod with one container and distinct names: nothing (the rule is not even run).
+  assert.deepEqual(diagnostics("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers: [{name: c, image: i, ports: [{name: a, containerPort: 1}, {name: b, containerPort: 2}]}]\n"), []);
+  // The same in a CronJob's job template.
+  const c = diagnostics("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: x}\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: i, ports: [{name: a, containerPort: 1}, {name: a, containerPort: 2}]}]\n");
+  assert.deepEqual(c, ['in.yaml:11 spec.jobTemplate.spec.template.spec.containers[0].ports[1].name: Duplicate value: "a" (a port\'s name is unique in its container)']);
+});
+
+test("apimachinery ValidateFinalizers and core's validateKubeFinalizerName: finalizers are qualified names; a built-in kind's without a '/' is a standard one; orphan and foregroundDeletion not both", () => {
+  const e = diagnostics(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: np
+  namespace: x
+  finalizers: [kubernetes, orphan, foregroundDeletion, example.com/cleanup, protect, "Bad/x", example.com/a/b]
+spec: {podSelector: {}}
+`);
+  assert.deepEqual(e, [
+    "in.yaml:6 metadata.finalizers: Invalid value: finalizer orphan and foregroundDeletion cannot be both set",
+    'in.yaml:6 metadata.finalizers[4]: Invalid value: "protect": name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/protect, or kubernetes, orphan or foregroundDeletion)',
+    'in.yaml:6 metadata.finalizers[5]: Invalid value: "Bad/x": a finalizer is a qualified name (an optional DNS subdomain prefix and \'/\', then at most 63 characters: alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+    'in.yaml:6 metadata.finalizers[6]: Invalid value: "example.com/a/b": a finalizer is a qualified name (an optional DNS subdomain prefix and \'/\', then at most 63 characters: alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
+  ]);
+  // A custom resource: apimachinery's rule only (a qualified name without a domain is accepted).
+  const cr = diagnostics("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: g, finalizers: [protect, \"Bad Name\"]}\nspec: {controllerName: example.com/c}\n");
+  assert.deepEqual(cr, ['in.yaml:3 metadata.finalizers[1]: Invalid value: "Bad Name": a finalizer is a qualified name (an optional DNS subdomain prefix and \'/\', then at most 63 characters: alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)']);
+});
+
 test("core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, one per family", () => {
   const e = diagnostics(`apiVersion: v1
 kind: Node

@@ -6,7 +6,7 @@ import type { Diagnostics, Path } from "../../model/source.js";
 import { matches } from "../../model/selector.js";
 import type { RawObject } from "../documents.js";
 import { Field, ObjectContext } from "../fields.js";
-import { readCidr, readLabels, readSelector } from "../k8s.js";
+import { labelKeyError, readCidr, readLabels, readSelector } from "../k8s.js";
 
 type Rule = (root: Field) => void;
 
@@ -34,10 +34,32 @@ const rcSelectsTemplate: Rule = (root) => {
   if (Object.entries(want).some(([k, v]) => have[k] !== v)) labels.error("selector-mismatch", "selector does not match template labels (the API server refuses the ReplicationController)");
 };
 
-/** core/v1 ValidateService: several ports are named, names are unique, port/protocol pairs are unique. */
+/**
+ * apps/v1 ValidatePodTemplateSpecForReplicaSet & co. and core's for a ReplicationController: a
+ * template's restartPolicy is Always (SetDefaults_PodSpec makes an empty one Always); batch/v1
+ * validateJobSpec (a CronJob's job template too): OnFailure or Never. The API server refuses the
+ * controller otherwise, so none of its pods exists.
+ */
+const templateRestart = (at: readonly string[], allowed: readonly string[]): Rule => (root) => {
+  let spec = root;
+  for (const k of at) spec = spec.get(k);
+  if (!spec.object()) return;
+  const given = spec.raw("restartPolicy");
+  const policy = typeof given === "string" && given !== "" ? given : "Always";
+  if (allowed.includes(policy)) return;
+  const supported = allowed.map((a) => JSON.stringify(a)).join(", ");
+  (given === undefined || given === null || given === "" ? spec : spec.get("restartPolicy")).error("unsupported", `Unsupported value: "${policy}"${given === undefined || given === null || given === "" ? " (the default)" : ""}: supported values: ${supported} (the API server refuses the ${root.ctx.kind})`);
+};
+
+const TEMPLATE = ["spec", "template", "spec"], JOB_TEMPLATE = ["spec", "jobTemplate", "spec", "template", "spec"];
+const ALWAYS = ["Always"], JOB_POLICIES = ["OnFailure", "Never"];
+
+/** core/v1 ValidateService: ports unless headless or ExternalName; several ports are named, names are unique, port/protocol pairs are unique. */
 const servicePorts: Rule = (root) => {
-  const ports = root.get("spec").get("ports");
+  const spec = root.get("spec"), ports = spec.get("ports");
   const list = Array.isArray(ports.value) ? ports.list() ?? [] : [];
+  // (A headless Service, clusterIP None, and an ExternalName one may have none.)
+  if (!list.length && spec.raw("clusterIP") !== "None" && spec.raw("type") !== "ExternalName") spec.error("required", "ports: Required value (a Service that is neither headless, clusterIP None, nor ExternalName has ports; the API server refuses it)");
   const names = new Set<string>(), pairs = new Set<string>();
   for (const p of list) {
     if (!p.object()) continue;
@@ -88,23 +110,148 @@ function mayHaveLargeAnnotations(obj: Record<string, unknown>): boolean {
   return chars * 3 > ANNOTATIONS_SIZE_LIMIT;
 }
 
-/** Rules of every kind. */
-const ALL_KINDS: Rule[] = [annotationsSize];
+/** The API groups of the built-in kinds Junction reads (validated by pkg/apis/core/validation ValidateObjectMeta). */
+const BUILT_IN_GROUPS = new Set(["", "apps", "batch", "networking.k8s.io", "discovery.k8s.io"]);
+
+/** metav1 FinalizerOrphanDependents and FinalizerDeleteDependents, and core's FinalizerKubernetes: helper.IsStandardFinalizerName. */
+const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion"]);
+
+/**
+ * apimachinery ValidateFinalizers: each finalizer a qualified name (ValidateFinalizerName:
+ * IsQualifiedName), not both orphan and foregroundDeletion; for built-in kinds also core's
+ * validateKubeFinalizerName (run by pkg/apis/core/validation ValidateObjectMeta): a name without a
+ * '/' must be a standard one. A custom resource gets apimachinery's rules only. The API server
+ * refuses an object that breaks them: it does not exist.
+ */
+const finalizers = (builtIn: boolean): Rule => (root) => {
+  const f = root.get("metadata").get("finalizers");
+  const list = f.list() ?? [];
+  const seen = new Set<unknown>();
+  for (const item of list) {
+    const v = item.value;
+    if (typeof v !== "string") continue;
+    seen.add(v);
+    if (labelKeyError(v) !== undefined) item.error("invalid-finalizer", `Invalid value: ${JSON.stringify(v)}: a finalizer is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`);
+    else if (builtIn && !v.includes("/") && !STANDARD_FINALIZERS.has(v)) item.error("invalid-finalizer", `Invalid value: ${JSON.stringify(v)}: name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/${v}, or kubernetes, orphan or foregroundDeletion)`);
+  }
+  if (seen.has("orphan") && seen.has("foregroundDeletion")) f.error("invalid-finalizer", "Invalid value: finalizer orphan and foregroundDeletion cannot be both set");
+};
+
+function hasFinalizers(obj: Record<string, unknown>): boolean {
+  const md = obj.metadata as Record<string, unknown> | undefined;
+  return md !== null && typeof md === "object" && Array.isArray(md.finalizers) && md.finalizers.length > 0;
+}
+
+/** Where a kind's PodSpec is. */
+const POD_SPEC: Record<string, readonly string[]> = {
+  Pod: ["spec"], Deployment: ["spec", "template", "spec"], StatefulSet: ["spec", "template", "spec"], DaemonSet: ["spec", "template", "spec"],
+  ReplicaSet: ["spec", "template", "spec"], ReplicationController: ["spec", "template", "spec"], Job: ["spec", "template", "spec"],
+  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+const CONTAINER_GROUPS = ["containers", "initContainers", "ephemeralContainers"] as const;
+
+/**
+ * pkg/apis/core/validation: a container's name is unique in its pod, across containers, init and
+ * ephemeral containers (validateContainers, validateInitContainers, validateEphemeralContainers:
+ * "Duplicate value"), a port's name unique in its container (validateContainerPorts; two
+ * containers may each name a port alike), an ephemeral container has no ports, a hostPort is used once
+ * in the pod's containers (AccumulateUniqueHostPorts) and, with hostNetwork, equals its containerPort
+ * (validateHostNetwork). The API server refuses such a pod or template; a port name given twice
+ * would resolve to two ports.
+ */
+const podSpecNames = (at: readonly string[]): Rule => (root) => {
+  let spec = root;
+  for (const k of at) spec = spec.get(k);
+  const names = new Set<string>(), hostPorts = new Set<string>();
+  // (SetDefaults_PodSpec: with hostNetwork, a hostPort of 0 is the containerPort.)
+  const hostNetwork = spec.raw("hostNetwork") === true;
+  for (const group of CONTAINER_GROUPS) {
+    const list = Array.isArray(spec.raw(group)) ? spec.get(group).list() ?? [] : [];
+    for (const c of list) {
+      if (!c.object()) continue;
+      const name = c.raw("name");
+      if (typeof name === "string" && name !== "") {
+        if (names.has(name)) c.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(name)} (a container's name is unique in its pod)`);
+        names.add(name);
+      }
+      if (group === "ephemeralContainers" && Array.isArray(c.raw("ports")) && (c.raw("ports") as unknown[]).length) { c.get("ports").error("forbidden", "Forbidden: cannot be set for an Ephemeral Container (validateEphemeralContainers)"); continue; }
+      const ports = Array.isArray(c.raw("ports")) ? c.get("ports").list() ?? [] : [];
+      const portNames = new Set<string>();
+      for (const p of ports) {
+        const n = p.object() ? p.raw("name") : undefined;
+        if (typeof n !== "string" || n === "") continue;
+        if (portNames.has(n)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(n)} (a port's name is unique in its container)`);
+        portNames.add(n);
+      }
+      for (const p of ports) {
+        if (!p.object()) continue;
+        const host = p.raw("hostPort"), port = p.raw("containerPort");
+        if (typeof host !== "number" || host === 0) continue;
+        // validateHostNetwork (containers and init containers).
+        if (hostNetwork && host !== port) p.get("containerPort").error("invalid-port", `Invalid value: ${String(port)}: must match \`hostPort\` when \`hostNetwork\` is true`);
+        // AccumulateUniqueHostPorts over the containers: protocol/hostIP/hostPort once.
+        if (group !== "containers") continue;
+        const key = `${typeof p.raw("protocol") === "string" && p.raw("protocol") !== "" ? String(p.raw("protocol")) : "TCP"}/${typeof p.raw("hostIP") === "string" ? String(p.raw("hostIP")) : ""}/${host}`;
+        if (hostPorts.has(key)) p.get("hostPort").error("duplicate", `Duplicate value: ${JSON.stringify(key)} (a host port is used once in a pod)`);
+        hostPorts.add(key);
+      }
+    }
+  }
+};
+
+/** Whether a PodSpec may break podSpecNames: a cheap look at the raw object (most pods have one container and unique port names). */
+function mayRepeatNames(obj: Record<string, unknown>, at: readonly string[]): boolean {
+  let spec: unknown = obj;
+  for (const k of at) spec = spec !== null && typeof spec === "object" ? (spec as Record<string, unknown>)[k] : undefined;
+  if (spec === null || typeof spec !== "object") return false;
+  let containers = 0;
+  for (const group of CONTAINER_GROUPS) {
+    const list = (spec as Record<string, unknown>)[group];
+    if (!Array.isArray(list)) continue;
+    containers += list.length;
+    for (const c of list) {
+      const ports = c !== null && typeof c === "object" ? (c as Record<string, unknown>).ports : undefined;
+      if (group === "ephemeralContainers" && Array.isArray(ports) && ports.length) return true;
+      if (!Array.isArray(ports)) continue;
+      for (const q of ports) if (typeof (q as Record<string, unknown> | null)?.hostPort === "number" && (q as Record<string, unknown>).hostPort !== 0) return true;
+      for (let i = 1; i < ports.length; i++) {
+        const n = (ports[i] as Record<string, unknown> | null)?.name;
+        if (typeof n === "string" && n !== "" && ports.slice(0, i).some((q) => (q as Record<string, unknown> | null)?.name === n)) return true;
+      }
+    }
+  }
+  return containers > 1;
+}
 
 const RULES: Record<string, Rule[]> = {
-  "apps/Deployment": [selectsTemplate], "apps/StatefulSet": [selectsTemplate], "apps/DaemonSet": [selectsTemplate],
-  "apps/ReplicaSet": [selectsTemplate], "/ReplicationController": [rcSelectsTemplate],
+  "apps/Deployment": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/StatefulSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
+  "apps/DaemonSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/ReplicaSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
+  "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
+  "batch/Job": [templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
   "/Service": [servicePorts], "/Node": [nodeCidrs],
 };
 
 const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));
 
+/** The rules every object may need, each only where a cheap look says so. */
+function commonRules(raw: RawObject, group: string): Rule[] {
+  const out: Rule[] = [];
+  if (mayHaveLargeAnnotations(raw.obj)) out.push(annotationsSize);
+  if (hasFinalizers(raw.obj)) out.push(finalizers(BUILT_IN_GROUPS.has(group)));
+  const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
+  if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
+  return out;
+}
+
 /** Runs the rules of the object's kind; returns the paths that got an error. */
 export function semanticRules(raw: RawObject, diags: Diagnostics): Path[] {
   const slash = raw.apiVersion.lastIndexOf("/");
   // (The kind first: most objects (pods) have no rules, and a key string made per object costs.)
-  const kindRules = RULE_KINDS.has(raw.kind) ? RULES[`${slash < 0 ? "" : raw.apiVersion.slice(0, slash)}/${raw.kind}`] ?? [] : [];
-  const rules = mayHaveLargeAnnotations(raw.obj) ? [...ALL_KINDS, ...kindRules] : kindRules;
+  const group = slash < 0 ? "" : raw.apiVersion.slice(0, slash);
+  const kindRules = RULE_KINDS.has(raw.kind) ? RULES[`${group}/${raw.kind}`] ?? [] : [];
+  const common = commonRules(raw, group);
+  const rules = common.length ? [...common, ...kindRules] : kindRules;
   if (!rules.length) return [];
   const before = diags.items.length;
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
