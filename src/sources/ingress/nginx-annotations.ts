@@ -190,9 +190,8 @@ function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | unde
   return out;
 }
 
-/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4), as its one-address CIDR. */
+/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4: parseAddressAsWritten refuses them), as its one-address CIDR. */
 function goAddressCidr(text: string): Cidr | undefined {
-  if (/(^|\.)0\d/.test(text) && !text.includes(":")) return undefined;
   const a = parseAddressAsWritten(text);
   return a && addressCidr(a);
 }
