@@ -157,9 +157,8 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  */
 function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
-  const deny = sourceRange(r, "denylist-source-range", access);
-  if (deny) access.deny = deny;
-  const allowKey = r.has("allowlist-source-range") && r.string("allowlist-source-range") !== "" ? "allowlist-source-range" : r.has("whitelist-source-range") && r.string("whitelist-source-range") !== "" ? "whitelist-source-range" : r.has("allowlist-source-range") ? "allowlist-source-range" : undefined;
+  access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
+  const allowKey = (["allowlist-source-range", "whitelist-source-range"] as const).find((k) => r.string(k)) ?? (r.has("allowlist-source-range") ? "allowlist-source-range" : undefined);
   if (allowKey) access.allow = sourceRange(r, allowKey, access) ?? [];
   const type = r.string("auth-type");
   if (type !== undefined) {
