@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
 import type { RouteRequest } from "../src/model/request.js";
-import { load } from "./helpers.js";
+import { cli, load, tempFiles } from "./helpers.js";
 
 const BASE = `apiVersion: networking.k8s.io/v1
 kind: IngressClass
@@ -120,3 +120,23 @@ test("auth-type basic: 401 without an Authorization header; a missing auth-secre
   assert.equal(ext.status, 200);
   assert.match(ext.steps.find((s) => s.stage === "access")?.outcome ?? "", /external authorizer http:\/\/auth\.example\.com\/check .* cannot ask/);
 });
+
+test("CLI: --from with --gateway names the Gateway's client, whose address the source ranges read (a requests file takes both fields too)", async () => {
+  const files = { "in.yaml": BASE + ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) };
+  for (const [from, status] of [["ip:10.9.9.9", 200], ["ip:203.0.113.9", 403], ["web/client", 200]] as const) {
+    const r = await cliIn(files, ["route", "--request", "GET http://site.example.com/", "--gateway", "IngressClass/nginx", "--from", from, "-o", "json"]);
+    assert.equal(JSON.parse(r.out).results[0].status, status, from);
+  }
+  const r = await cliIn({ ...files, "rq.yaml": `- {gateway: IngressClass/nginx, from: "ip:203.0.113.9", host: site.example.com, path: /}\n` }, ["route", "--requests", "rq.yaml", "-o", "json"]);
+  assert.equal(JSON.parse(r.out).results[0].status, 403);
+});
+
+/** Runs `junction ARGS[0] -q -f in.yaml ARGS[1..]` over the files (rq.yaml named by its path). */
+async function cliIn(files: Record<string, string>, args: string[]) {
+  const { dir, cleanup } = tempFiles(files);
+  try {
+    const r = await cli([args[0], "-q", "-f", `${dir}/in.yaml`, ...args.slice(1).map((a) => (a === "rq.yaml" ? `${dir}/rq.yaml` : a))]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return r;
+  } finally { cleanup(); }
+}

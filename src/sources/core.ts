@@ -7,9 +7,9 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, labelValueError, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
-import { runInterner } from "./intern.js";
+import { intern, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
 import { readFelixEnv } from "./calico/felix.js";
 
@@ -87,6 +87,7 @@ function readPodSpec(spec: Field): PodSpec {
 
 /** A container port read through its field: what it reports, and the port when it has a valid number. */
 function readPort(p: Field): void {
+  portsClean = false;
   const port = readChildPortNumber(p, "containerPort");
   const protocol = readPortProtocol(p);
   // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
@@ -107,6 +108,17 @@ function readPortProtocol(p: Field): Protocol {
 function addValidPort(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const { containerPort: port, protocol, name } = value as Record<string, unknown>;
+  // (The same as the last list's port at this place, read without a report: valid, and nothing made
+  // or matched again: a workload's pods repeat their ports.)
+  if (newPorts === undefined && lastPortsClean) {
+    const last = lastPorts[samePorts];
+    if (last !== undefined && last.port === port
+      && (last.name === name || (last.name === undefined && (name === undefined || name === null || name === "")))
+      && (last.protocol === protocol || (last.protocol === "TCP" && (protocol === undefined || protocol === null || protocol === "")))) {
+      samePorts++;
+      return true;
+    }
+  }
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return false;
   if (protocol !== undefined && protocol !== null && protocol !== "" && !isProtocol(protocol)) return false;
   if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
@@ -131,6 +143,9 @@ let lastPorts: readonly NamedPort[] = [];
 /** The ports of the pod being read: the first `samePorts` are lastPorts' (and are not copied), then `newPorts`, if any. */
 let samePorts = 0;
 let newPorts: NamedPort[] | undefined;
+/** Every port of the pod being read went through addValidPort (none through readPort, which may report); lastPortsClean: so did lastPorts'. */
+let portsClean = true;
+let lastPortsClean = false;
 
 /**
  * The ports read for a pod or a template are the last list read when equal (a workload's pods, and
@@ -142,6 +157,7 @@ let newPorts: NamedPort[] | undefined;
 function startPorts(): void {
   samePorts = 0;
   newPorts = undefined;
+  portsClean = true;
 }
 
 function addPort(name: string | undefined, port: number, protocol: Protocol): void {
@@ -157,6 +173,7 @@ function endPorts(): NamedPort[] {
   if (newPorts !== undefined) lastPorts = newPorts.slice();
   else if (samePorts !== lastPorts.length) lastPorts = lastPorts.slice(0, samePorts);
   newPorts = undefined;
+  lastPortsClean = portsClean;
   return lastPorts as NamedPort[];
 }
 
@@ -176,7 +193,15 @@ let lastClean = false;
  * nothing again.
  */
 function sharedLabels(md: Field): Labels {
-  if (lastClean && sameAsLast(md.raw("labels"))) return lastLabels;
+  if (lastClean) {
+    const given = md.raw("labels");
+    const differ = differsFromLast(given);
+    if (differ === 0) return lastLabels;
+    if (differ > 0) {
+      const labels = relabelled(given as Record<string, string>, md.raw("name"));
+      if (labels !== undefined) return labels;
+    }
+  }
   const diags = md.ctx.diags.items, before = diags.length;
   const labels = readLabels(md.get("labels"));
   const clean = diags.length === before;
@@ -184,6 +209,44 @@ function sharedLabels(md: Field): Labels {
   lastLabels = labels;
   lastKeys = Object.keys(labels);
   lastClean = clean;
+  return labels;
+}
+
+/**
+ * How many values of `labels` (as given) differ from lastLabels' when they are an object of strings
+ * with lastLabels' keys in the same order; -1 when they are not.
+ */
+function differsFromLast(labels: unknown): number {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return -1;
+  let k = 0, differ = 0;
+  for (const key in labels as Record<string, unknown>) {
+    if (lastKeys[k] !== key) return -1;
+    const v = (labels as Record<string, unknown>)[key];
+    if (lastLabels[key] !== v) {
+      if (typeof v !== "string") return -1;
+      differ++;
+    }
+    k++;
+  }
+  return k === lastKeys.length ? differ : -1;
+}
+
+/**
+ * Labels with lastLabels' keys (read without a report: valid) and some other values (a StatefulSet's
+ * pods differ in statefulset.kubernetes.io/pod-name), each checked as readLabels checks it: a copy of
+ * lastLabels with those values (made in one step with lastLabels' shape, not key by key), interned,
+ * but for a value that is the object's own name, which repeats nowhere: its name's string is kept
+ * (one string for both, no entry in the intern table). Undefined when one is invalid (readLabels
+ * then reports it). The result is the new lastLabels.
+ */
+function relabelled(given: Record<string, string>, name: unknown): Labels | undefined {
+  for (const key in given) if (lastLabels[key] !== given[key] && labelValueError(given[key]) !== undefined) return undefined;
+  const labels = { ...lastLabels };
+  for (const key in given) {
+    const v = given[key];
+    if (labels[key] !== v) labels[key] = v === name ? (name as string) : intern(v);
+  }
+  lastLabels = labels;
   return labels;
 }
 

@@ -63,7 +63,6 @@ function readEntry(f: Field, ref: SourceRef): RequestEntry | undefined {
     clientCert: f.get("clientCert").string(),
     backendResponseHeaders: headerList(f.get(f.get("backendResponseHeaders").present ? "backendResponseHeaders" : "backendSetResponseHeaders")),
   };
-  if (request.from !== undefined && request.gateway !== undefined) f.get("from").error("conflict", "give `from` (a request sent by a pod, in the mesh) or `gateway` (north-south), not both");
   return { request, name: f.get("name").string(), expect, ref: { ...ref, path: f.path } };
 }
 

@@ -203,3 +203,40 @@ test("the labels of objects whose model keeps none (Deployment, ReplicaSet, Stat
   const l = load({ "o.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [objects.Deployment({ team: "a" }, "d"), objects.Service({ team: "a" }, "s")] }) });
   assert.deepEqual(l.inventory.endpoints.map((e) => e.labels), [{ a: "b" }]);
 });
+
+test("pods in a row that differ in some label values (a StatefulSet's pod-name) or repeat an invalid port report what readLabels and readPort report, each time; the values kept are the values given, a value that is the pod's name its name's string", () => {
+  const sts = (name: string, extra: Record<string, unknown> = {}) => ({ app: "db", "statefulset.kubernetes.io/pod-name": name, ...extra });
+  const bad = { name: "a--b", containerPort: 82 }, ok = { name: "http", containerPort: 80 };
+  const l = load({ "p.json": podList([
+    ["db-0", sts("db-0"), [[ok]]],
+    ["db-1", sts("db-1"), [[ok]]],
+    ["db-2", sts("-db-2-"), [[ok, bad]]],
+    ["db-3", sts("db-3"), [[ok, bad]]],
+    ["db-4", sts("db-4", { n: 5 }), [[ok]]],
+    ["db-5", { app: "db", "statefulset.kubernetes.io/pod-name": 7 }, [[ok, { name: "web", containerPort: 81, protocol: "tcp" }]]],
+    ["db-6", sts("db-6"), [[ok, { name: "web", containerPort: 81, protocol: "tcp" }]]],
+    ["db-7", { app: "db", other: "x" }, [[{ name: "HTTP", containerPort: 80 }]]],
+    ["db-8", { app: "db", other: "-x" }, [[{ name: "HTTP", containerPort: 80 }]]],
+  ]) });
+  const invalidValue = (v: string) => `label value ${JSON.stringify(v)} is invalid (at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`;
+  const badName = (n: string) => `${JSON.stringify(n)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`;
+  assert.deepEqual(errorsOf(l), [
+    `items.2 metadata.labels.statefulset.kubernetes.io/pod-name: ${invalidValue("-db-2-")}`,
+    `items.2 spec.containers.0.ports.1.name: ${badName("a--b")}`,
+    `items.3 spec.containers.0.ports.1.name: ${badName("a--b")}`,
+    "items.4 metadata.labels.n: must be a string, not number 5",
+    "items.5 metadata.labels.statefulset.kubernetes.io/pod-name: must be a string, not number 7",
+    'items.5 spec.containers.0.ports.1.protocol: "tcp" is not one of TCP, UDP, SCTP',
+    'items.6 spec.containers.0.ports.1.protocol: "tcp" is not one of TCP, UDP, SCTP',
+    `items.7 spec.containers.0.ports.0.name: ${badName("HTTP")}`,
+    `items.8 metadata.labels.other: ${invalidValue("-x")}`,
+    `items.8 spec.containers.0.ports.0.name: ${badName("HTTP")}`,
+  ]);
+  const pods = l.inventory.endpoints;
+  assert.deepEqual(pods.map((e) => e.labels), [
+    sts("db-0"), sts("db-1"), sts("-db-2-"), sts("db-3"), sts("db-4"), { app: "db" }, sts("db-6"), { app: "db", other: "x" }, { app: "db", other: "-x" },
+  ]);
+  assert.deepEqual(pods.map((e) => e.ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(",")), [
+    "http/80/TCP", "http/80/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP", "http/80/TCP,web/81/TCP", "http/80/TCP,web/81/TCP", "HTTP/80/TCP", "HTTP/80/TCP",
+  ]);
+});

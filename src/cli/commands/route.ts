@@ -19,7 +19,7 @@ import type { Analysis } from "../analysis.js";
 export const routeCommand: Command = {
   name: "route",
   summary: "Route a request through a Gateway, or from a pod through the mesh: the route, rule, backend and pod it reaches, whether the policies let it through, and why.",
-  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--from NS/POD | --gateway NS/NAME] [--port N] [-o table|json|yaml]",
+  usage: "junction route -f PATH (--request 'METHOD URL' [-H 'name: value']... | --requests FILE) [--from NS/POD] [--gateway NS/NAME] [--port N] [-o table|json|yaml]",
   description: [
     "URL schemes: http, https, ws, wss (HTTPRoute), grpc, grpcs (GRPCRoute: grpc://host/pkg.Service/Method),",
     "tls (TLSRoute by SNI: tls://name:port), tcp, udp (TCPRoute, UDPRoute by listener port: tcp://:9000).",
@@ -31,7 +31,8 @@ export const routeCommand: Command = {
     "checked against every network policy tier (denied: connection rejected). Pods without a mesh proxy (when",
     "Istio or Linkerd injection is visible) bypass mesh routing. See docs/mesh.md.",
     "FILE is a YAML or JSON list of {gateway?, from?, port?, scheme?, host, path, method?, headers?, sni?, protocol?,",
-    "clientCert?, grpc: {service, method}?, expect?}; an entry with `from` and without `gateway` is in-mesh.",
+    "clientCert?, grpc: {service, method}?, expect?}; an entry with `from` and without `gateway` is in-mesh; with both,",
+    "`from` is the client of the Gateway (NS/POD or ip:ADDRESS: the address an Ingress class's source ranges read).",
     "-o json prints {\"results\": [...]} in the same order: each has status, backend, backends, upstream, redirect,",
     "responseHeaders, grpcCode, connection, the route and rule, and for the walk: client, entry, routeRole",
     "(producer|consumer), endpoint (the pod), network (the hop's verdict), authorization, decidedBy and layers.",
@@ -46,7 +47,7 @@ export const routeCommand: Command = {
     header: { type: "string", short: "H", multiple: true, arg: "'NAME: VALUE'", description: "request header; repeatable" },
     requests: { type: "string", arg: "FILE", description: "requests file (YAML or JSON list); - for stdin" },
     gateway: { type: "string", arg: "NS/NAME", description: "the Gateway that receives the request (default: the one listening on the port)" },
-    from: { type: "string", arg: "NS/POD", description: "the pod that sends the request (in-mesh: the host is what it dials)" },
+    from: { type: "string", arg: "NS/POD", description: "the pod (or ip:ADDRESS) that sends the request (in-mesh without --gateway: the host is what it dials)" },
     port: { type: "string", arg: "N", description: "the port the client connects to (default: from the URL or scheme)" },
     sni: { type: "string", arg: "NAME", description: "TLS server name (default: the URL host)" },
     ...ENGINE_OPTIONS,
@@ -113,7 +114,6 @@ export function requestEntry(values: Values, line: string): RequestEntry {
   }
   const port = portArg(values, "port");
   if (typeof port === "string") throw new UsageError("--port must be a number");
-  if (str(values, "from") && str(values, "gateway")) throw new UsageError("give --from (a request sent by a pod in the mesh) or --gateway, not both");
   Object.assign(parsed, { gateway: str(values, "gateway"), from: str(values, "from"), ...(port ? { port } : {}), ...(str(values, "sni") ? { sni: str(values, "sni") } : {}) });
   return { request: parsed, ref: { file: "--request", doc: 0, path: [] } };
 }
