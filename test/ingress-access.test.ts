@@ -91,6 +91,12 @@ test("denylist-source-range comes first (deny lines before allow lines); a clien
   assert.equal(ask(deny).status, 200, "an unknown address is one the denylist does not hold");
 });
 
+test("an IPv4-mapped address in a source range is the IPv4 address, as Go's net.ParseIP reads it (ipnet.go ParseIPNets)", () => {
+  assert.equal(ask(ingress({ [N + "denylist-source-range"]: "::ffff:10.1.2.3" }), "web/client").status, 403, "the denylist holds the IPv4 client");
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "::ffff:10.1.2.3" }), "web/client").status, 200, "the allowlist holds the IPv4 client");
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "::ffff:10.1.2.4" }), "web/client").status, 403);
+});
+
 test("a source range ingress-nginx cannot read denies the location: 503 for every client (LocationDeniedError)", () => {
   for (const bad of ["10.0.0.0/8, nonsense", "", "010.0.0.1"]) {
     const a = ask(ingress({ [N + "allowlist-source-range"]: bad }), "web/client");

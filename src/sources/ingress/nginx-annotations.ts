@@ -2,7 +2,7 @@
 // them: booleans as Go's strconv.ParseBool, numbers as integers, lists comma-separated. A value
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
-import { addressCidr, parseAddressAsWritten, parseGoCidr, type Cidr } from "../../model/ip.js";
+import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
 import type { Field } from "../fields.js";
 
@@ -189,8 +189,11 @@ function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | unde
   return out;
 }
 
-/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4: parseAddressAsWritten refuses them), as its one-address CIDR. */
+/**
+ * An address as Go's net.ParseIP reads it (no leading zeros in IPv4; an IPv4-mapped one is the IPv4
+ * address: ipnet.go ParseIPNets keeps net.ParseIP(spec).String()), as its one-address CIDR.
+ */
 function goAddressCidr(text: string): Cidr | undefined {
-  const a = parseAddressAsWritten(text);
+  const a = parseAddress(text);
   return a && addressCidr(a);
 }
