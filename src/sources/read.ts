@@ -8,6 +8,7 @@ import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
 import { BAD_PATTERN, glob, hasMeta } from "./glob.js";
+import { lineAt } from "./documents.js";
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
@@ -397,13 +398,6 @@ function decodeUtf16(buf: Buffer): string | { error: string } {
   }
   if (end !== buf.length) return { error: `line ${lineAt(text, text.length)}: invalid UTF-16 (an odd number of bytes: kubectl would read the last one as U+FFFD); save the file as UTF-8` };
   return text;
-}
-
-/** The line (1-based) of the character at `at`. */
-function lineAt(text: string, at: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
-  return line;
 }
 
 /** Stdin as text, bounded like a file; a directory on stdin is an error (EISDIR). */
