@@ -51,7 +51,12 @@ export interface ReadSink {
 }
 
 /** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
-const MANIFEST = /\.(ya?ml|json)$/;
+export const MANIFEST = /\.(ya?ml|json)$/;
+
+/** Whether a subfolder of a -f folder is skipped: a hidden one or node_modules, unless `recursive` (-R). */
+export function skipsFolder(name: string, recursive: boolean): boolean {
+  return !recursive && (name.startsWith(".") || name === "node_modules");
+}
 
 class Reader {
   readonly files: InputFile[] = [];
@@ -139,7 +144,7 @@ class Reader {
       if (st.isDirectory()) {
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
-        if (!this.recursive && (entry.name.startsWith(".") || entry.name === "node_modules")) { this.skipped.hidden++; continue; }
+        if (skipsFolder(entry.name, this.recursive)) { this.skipped.hidden++; continue; }
         const key = identity(full, st);
         if (!this.walking.has(key)) { this.walking.add(key); this.walk(full, root); }
       } else if (!st.isFile()) this.skipped.special++;
