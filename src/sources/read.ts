@@ -60,7 +60,8 @@ export function skipsFolder(name: string, recursive: boolean): boolean {
 
 class Reader {
   readonly files: InputFile[] = [];
-  private seen = new Set<string>();
+  /** Stdin was read (it can be read once). */
+  private stdinRead = false;
   /** The files read, by identity (device and inode): a file met again is not read again. */
   private read = new Map<string, InputFile | undefined>();
   /** The folders of the walk under way (a bind mount can make a loop). */
@@ -105,8 +106,8 @@ class Reader {
   }
 
   private stdinInput(): void {
-    if (this.seen.has("<stdin>")) { this.diags.error("input-stdin-twice", "-f - is given more than once: stdin can be read only once"); return; }
-    this.seen.add("<stdin>");
+    if (this.stdinRead) { this.diags.error("input-stdin-twice", "-f - is given more than once: stdin can be read only once"); return; }
+    this.stdinRead = true;
     let text: string;
     try { text = this.stdin(this.left); } catch (e) { return this.fail("<stdin>", e); }
     this.add({ name: "<stdin>", text, root: "-" }, Buffer.byteLength(text));
