@@ -88,7 +88,7 @@ const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 
  * The options with --own-node=auto resolved for `inv`: for engines over inventories derived from it
  * (a translation's output, the input without one policy), which must keep the input's data plane.
  */
-export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions {
+export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions & { ownNode: OwnNodeMode; ownNodeChoice: OwnNodeChoice } {
   const choice = resolveOwnNode(options, inv);
   return { ...options, ownNode: choice.mode, ownNodeChoice: choice };
 }

@@ -13,7 +13,7 @@ import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
-import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolveOwnNode, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
+import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
 import { hostActionOn, type HostAction } from "../model/cni.js";
 
@@ -100,7 +100,7 @@ export class PolicyEngine {
   private subjects: SubjectLookup[] = [];
   readonly networks: NetworkMap;
 
-  /** The options in use: --own-node=auto resolved for the input (resolveOwnNode). */
+  /** The options in use: --own-node=auto resolved for the input (resolvedOptions). */
   readonly options: EngineOptions & { ownNode: OwnNodeMode };
   /** The own-node mode and why (the input's CNI, the flag, or the Kubernetes default), for explanations. */
   readonly ownNode: OwnNodeChoice;
@@ -108,8 +108,9 @@ export class PolicyEngine {
   private hasOwnExact?: boolean;
 
   constructor(readonly inventory: Inventory, options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
-    this.ownNode = resolveOwnNode(options, inventory);
-    this.options = { ...options, ownNode: this.ownNode.mode, ownNodeChoice: this.ownNode };
+    const resolved = resolvedOptions(options, inventory);
+    this.options = resolved;
+    this.ownNode = resolved.ownNodeChoice;
     this.index = index ?? new InventoryIndex(inventory);
     this.matcher = new Matcher(this.index, this.options);
     this.networks = new NetworkMap(inventory.namespaces);

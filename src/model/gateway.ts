@@ -150,11 +150,6 @@ export class ObjectIndex {
     return names.add(name).size !== size;
   }
 
-  /** add() where the answer is not needed (the load records every object). */
-  note(group: string, kind: string, namespace: string, name: string): void {
-    this.add(group, kind, namespace, name);
-  }
-
   has(group: string, kind: string, namespace: string, name: string): boolean {
     return this.groups.get(group)?.get(kind)?.get(namespace)?.has(name) ?? false;
   }

@@ -16,8 +16,9 @@ function daysIn(year: number, month: number): number {
 
 /**
  * An RFC 3339 timestamp → ms since the epoch; undefined when it is not one, a field is out of its range
- * (Date.parse rolls an impossible day over, 2026-02-30 to March 2; Go's time.Parse refuses it) or it is
- * beyond what a Date holds. `loose`: the ISO 8601 forms history files also take.
+ * (Date.parse rolls an impossible day over, 2026-02-30 to March 2; Go's time.Parse refuses it). A
+ * four-digit year is always within what a Date holds (MAX_TIME). `loose`: the ISO 8601 forms history
+ * files also take.
  */
 export function parseRfc3339(text: string, loose = false): number | undefined {
   const m = (loose ? LOOSE : STRICT).exec(text);
@@ -26,5 +27,5 @@ export function parseRfc3339(text: string, loose = false): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59) return undefined;
   if ((m[6] !== undefined && Number(m[6]) > 59) || (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59))) return undefined;
   const t = Date.parse(text);
-  return Number.isNaN(t) || Math.abs(t) > MAX_TIME ? undefined : t;
+  return Number.isNaN(t) ? undefined : t;
 }

@@ -126,7 +126,7 @@ function noteObject(raw: RawObject, b: InventoryBuilder): void {
   const md = raw.obj.metadata as Record<string, unknown> | undefined;
   if (typeof md?.name !== "string") return;
   const namespace = byKind.has(raw.kind) ? identityNamespace(raw.kind, md.namespace) : typeof md.namespace === "string" ? md.namespace : "";
-  b.inv.routing.objectKeys.note(referenceGroup(raw.apiVersion), raw.kind, namespace, md.name);
+  b.inv.routing.objectKeys.add(referenceGroup(raw.apiVersion), raw.kind, namespace, md.name);
 }
 
 /** The group an apiVersion names as references name it (up to the last slash). */

@@ -427,6 +427,8 @@ export function parseBytes(s: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(s);
   if (!m) return undefined;
   const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  // A fraction of a byte is not a size ("1.5" is refused, "1.5GiB" is not).
+  if (mult === 1 && m[1].includes(".")) return undefined;
   const n = Math.floor(Number(m[1]) * mult);
   return n > 0 ? n : undefined;
 }

@@ -52,9 +52,13 @@ test("generate: a non-empty folder is refused (exit 2) unless --force, which nev
   } finally { t.cleanup(); }
 });
 
-test("generate: invalid options exit 2 with usage", async () => {
-  for (const args of [["--pods", "0", "-o", "x"], ["--pods", "ten", "-o", "x"], ["--pods", "10"], ["--format", "xml", "-o", "x"]]) {
+test("generate: invalid options exit 2 with usage; counts are bounded, so a mistyped one stops at once", async () => {
+  for (const args of [["--pods", "0", "-o", "x"], ["--pods", "ten", "-o", "x"], ["--pods", "10"], ["--format", "xml", "-o", "x"],
+    ["--pods", "99999999999", "-o", "x"], ["--pods", "1000001", "-o", "x"], ["--policies", "1e6", "-o", "x"], ["--namespaces", "100001", "-o", "x"], ["--seed", "4294967296", "-o", "x"]]) {
     const r = await cli(["generate", ...args]);
     assert.equal(r.code, 2, args.join(" "));
+    assert.doesNotMatch(r.err, /\n.*\n.*at /, "no stack");
   }
+  const r = await cli(["generate", "--pods", "1".repeat(5000), "-o", "x"]);
+  assert.match(r.err, /--pods must be a whole number from 1 to 1,000,000, not "1{40}"\.\.\./);
 });

@@ -51,6 +51,9 @@ test("endless input: -f /dev/zero stops at once (a NUL byte is not YAML); a size
     assert.match(r.err, /larger than the limit of 1 KiB/);
     assert.equal((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "1MiB"])).code, 0);
     assert.equal((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "lots"])).code, 2);
+    // A fraction of a byte is not a size (it was read as 1 byte); a fraction of a unit is.
+    assert.match((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "1.5"])).err, /--max-input-size: "1.5" is not a size/);
+    assert.equal((await cli(["list", "-f", join(t.dir, "big.yaml"), "--max-input-size", "1.5MiB"])).code, 0);
   } finally { t.cleanup(); }
 });
 

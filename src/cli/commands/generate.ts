@@ -7,10 +7,18 @@ import { generateCluster, type GenerateOptions } from "../../generate/cluster.js
 import { renderManifests, type ManifestFormat } from "../../targets/manifests.js";
 import { EXIT, InputError, UsageError, str, type Command, type Values } from "../command.js";
 
-function count(values: Values, name: string, fallback: number, min = 0): number {
+/**
+ * The largest counts generate takes: the cluster is built in memory before it is written (about 3 KB
+ * a pod), so a mistyped count must stop at once rather than fill memory or the disk. A million pods
+ * is nearly 7 times Kubernetes' limit of 150,000.
+ */
+const MAX = { pods: 1_000_000, namespaces: 100_000, policies: 1_000_000, seed: 2 ** 32 - 1 } as const;
+
+function count(values: Values, name: keyof typeof MAX, fallback: number, min = 0): number {
   const v = str(values, name);
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be a whole number${min ? ` of at least ${min}` : ""}, not ${JSON.stringify(v)}`);
+  const shown = v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}...` : JSON.stringify(v);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > MAX[name]) throw new UsageError(`--${name} must be a whole number from ${min} to ${MAX[name].toLocaleString("en-US")}, not ${shown}`);
   return Number(v);
 }
 
@@ -40,7 +48,7 @@ export const generateCommand: Command = {
     if (!dir) throw new UsageError("-o DIR is required");
     const pods = count(values, "pods", 1000, 1);
     const options = {
-      pods, namespaces: count(values, "namespaces", Math.max(4, Math.round(pods / 100)), 1),
+      pods, namespaces: count(values, "namespaces", Math.min(MAX.namespaces, Math.max(4, Math.round(pods / 100))), 1),
       policies: count(values, "policies", Math.round(pods / 10)), seed: count(values, "seed", 1),
     };
     if (existsSync(resolve(io.cwd, dir)) && statSync(resolve(io.cwd, dir)).isDirectory() && readdirSync(resolve(io.cwd, dir)).length > 0 && values.force !== true) throw new InputError(`-o ${dir}: the folder is not empty; choose another folder or add --force`);

@@ -53,11 +53,12 @@ export class L7Engine {
       if (l?.verdict === "deny") return;
     }
     // The path as the Istio proxy that reads it normalizes it: the waypoint's, else the server's sidecar's (each its revision's).
-    const normalization = (hop.waypoint ? istioWaypointSettings(this.policies.inventory, hop.waypoint) : istioSettingsOf(this.mesh, hop.server.endpoint)).istioPathNormalization;
-    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, normalization)));
+    const waypoint = hop.waypoint && { ...hop.waypoint, settings: istioWaypointSettings(this.policies.inventory, hop.waypoint) };
+    const normalization = (waypoint?.settings ?? istioSettingsOf(this.mesh, hop.server.endpoint)).istioPathNormalization;
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, normalization), waypoint));
   }
 
-  private meshLayers(hop: Hop, a: Attributes): LayerDecision[] {
+  private meshLayers(hop: Hop, a: Attributes, waypoint: Waypoint | undefined): LayerDecision[] {
     const e = hop.server.endpoint;
     const where = `${e.namespace}/${e.name}`;
     switch (hop.server.proxy) {
@@ -69,30 +70,31 @@ export class L7Engine {
         const point = istioPoint(hop);
         return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
       }
-      case "istio-ambient": return this.ambient(hop, a, where);
+      case "istio-ambient": return this.ambient(hop, a, where, waypoint);
       case "none": return [unenforced(e)];
     }
   }
 
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
-  private ambient(hop: Hop, a: Attributes, where: string): LayerDecision[] {
+  private ambient(hop: Hop, a: Attributes, where: string, wp: Waypoint | undefined): LayerDecision[] {
     const out: LayerDecision[] = [];
     let ztunnel: Attributes = { ...a, http: undefined };
-    if (hop.waypoint) {
-      const wp = hop.waypoint;
+    if (wp) {
       const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
       if (rejected) return [rejected];
       const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
-      const settings = istioWaypointSettings(this.policies.inventory, wp);
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, settings, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, settings.istioExtensionProviders);
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
       out.push(l);
       if (l.verdict === "deny") return out;
-      ztunnel = behindWaypoint(a, wp, settings);
+      ztunnel = behindWaypoint(a, wp, wp.settings);
     }
     out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint, false), "ztunnel", ztunnel, where));
     return out;
   }
 }
+
+/** The hop's waypoint with the settings of the istiod revision that manages it (istioWaypointSettings, looked up once per hop). */
+type Waypoint = NonNullable<Hop["waypoint"]> & { settings: MeshSettings };
 
 function plaintext(): Transport {
   return { mtls: false, decision: { layer: "transport", enforcer: "the server's proxy (mutual TLS)", verdict: "allow", summary: "plaintext: the hop does not pass the server's Linkerd proxy", trace: [], warnings: [] } };

@@ -4,10 +4,11 @@
 // controllers read parentRef.port only and ignore sectionName (ServiceParent.proxyPorts). A route in the
 // Service's namespace is a producer route and applies to every client; a route in another namespace
 // is a consumer route and applies only to clients of its own namespace, which then use their consumer
-// routes instead of the producer routes (Linkerd's: beside them, routesFor). On one Service port
+// routes instead of the producer routes (Linkerd's: beside them, linkerdRoutesFor). On one Service port
 // GRPCRoute wins over HTTPRoute over TLSRoute over TCPRoute (the loser is Conflicted; Linkerd's status
 // controller: on an identical parentRef, linkerdRoutesFor). Backends may be in any namespace without a
-// ReferenceGrant; route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts).
+// ReferenceGrant; route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts, and as
+// TLSRoute SNI names by Istio's sidecar, mesh/route.ts ISTIO_L4).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";

@@ -250,7 +250,7 @@ function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: re
     if (!usesTls(req.scheme)) return fail(`${place} has TLSRoutes and no HTTP route: ${reader.proxy} expects a TLS ClientHello with an SNI, and this ${req.scheme.toUpperCase()} connection has none: it fails (NoSniFoundError)`);
     sni = normalizeHost(req.sni ?? req.host ?? "");
     if (!sni) return fail(`${reader.proxy} routes ${place} by the SNI of TLSRoutes, and the ClientHello has none: the connection fails (NoSniFoundError)`);
-    const ranked = routes.map((r) => ({ r, names: reader.sniNames(r.route, parent), rank: sniRank(reader.sniNames(r.route, parent), sni!) }));
+    const ranked = routes.map((r) => { const names = reader.sniNames(r.route, parent); return { r, names, rank: sniRank(names, sni!) }; });
     const best = ranked.reduce<(typeof ranked)[number] | undefined>((w, c) => (c.rank && (!w || compareRank(c.rank, w.rank!) < 0) ? c : w), undefined);
     chosen = best?.r;
     res.candidates = ranked.map((c) => ({

@@ -157,9 +157,8 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  */
 function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
-  const deny = sourceRange(r, "denylist-source-range", access);
-  if (deny) access.deny = deny;
-  const allowKey = r.has("allowlist-source-range") && r.string("allowlist-source-range") !== "" ? "allowlist-source-range" : r.has("whitelist-source-range") && r.string("whitelist-source-range") !== "" ? "whitelist-source-range" : r.has("allowlist-source-range") ? "allowlist-source-range" : undefined;
+  access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
+  const allowKey = (["allowlist-source-range", "whitelist-source-range"] as const).find((k) => r.string(k)) ?? (r.has("allowlist-source-range") ? "allowlist-source-range" : undefined);
   if (allowKey) access.allow = sourceRange(r, allowKey, access) ?? [];
   const type = r.string("auth-type");
   if (type !== undefined) {
@@ -190,9 +189,8 @@ function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | unde
   return out;
 }
 
-/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4), as its one-address CIDR. */
+/** An address as Go's net.ParseIP reads it (no leading zeros in IPv4: parseAddressAsWritten refuses them), as its one-address CIDR. */
 function goAddressCidr(text: string): Cidr | undefined {
-  if (/(^|\.)0\d/.test(text) && !text.includes(":")) return undefined;
   const a = parseAddressAsWritten(text);
   return a && addressCidr(a);
 }
