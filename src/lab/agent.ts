@@ -9,7 +9,7 @@ import { PolicyEngine } from "../engine/verdict.js";
 import { formatDiagnostic } from "../model/source.js";
 import { loadPaths } from "../sources/load.js";
 import { expandPath } from "../sources/glob.js";
-import type { ReadOptions } from "../sources/read.js";
+import { skipsFolder, type ReadOptions } from "../sources/read.js";
 import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
 import { unifiedDiff } from "../targets/linediff.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
@@ -62,7 +62,7 @@ function folders(dir: string, recursive: boolean): string[] {
   const out = [dir];
   try {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name !== ".git" && (recursive || (!e.name.startsWith(".") && e.name !== "node_modules"))) out.push(...folders(join(dir, e.name), recursive));
+      if (e.isDirectory() && e.name !== ".git" && !skipsFolder(e.name, recursive)) out.push(...folders(join(dir, e.name), recursive));
     }
   } catch { /* gone meanwhile */ }
   return out;

@@ -205,7 +205,7 @@ function sharedLabels(md: Field): Labels {
   const diags = md.ctx.diags.items, before = diags.length;
   const labels = readLabels(md.get("labels"));
   const clean = diags.length === before;
-  if (sameAsLast(labels)) { lastClean ||= clean; return lastLabels; }
+  if (differsFromLast(labels) === 0) { lastClean ||= clean; return lastLabels; }
   lastLabels = labels;
   lastKeys = Object.keys(labels);
   lastClean = clean;
@@ -248,17 +248,6 @@ function relabelled(given: Record<string, string>, name: unknown): Labels | unde
   }
   lastLabels = labels;
   return labels;
-}
-
-/** Whether `labels` (as given) are an object with lastLabels' keys in the same order, each with the same string. */
-function sameAsLast(labels: unknown): boolean {
-  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
-  let k = 0;
-  for (const key in labels as Record<string, unknown>) {
-    if (lastKeys[k] !== key || lastLabels[key] !== (labels as Record<string, unknown>)[key]) return false;
-    k++;
-  }
-  return k === lastKeys.length;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers"];

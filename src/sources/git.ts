@@ -6,13 +6,10 @@
 import { execFileSync } from "node:child_process";
 import { posix } from "node:path";
 import { Diagnostics } from "../model/source.js";
-import { decode, formatBytes, readInputs, DEFAULT_MAX_INPUT, type InputFile, type ReadOptions } from "./read.js";
+import { decode, formatBytes, readInputs, skipsFolder, DEFAULT_MAX_INPUT, MANIFEST, type InputFile, type ReadOptions } from "./read.js";
 import { loadFiles, type Loaded, type LoadOptions } from "./load.js";
 
 export interface GitSpec { rev: string; path?: string }
-
-/** kubectl's FileExtensions, compared case-sensitively as read.ts compares them. */
-const MANIFEST = /\.(ya?ml|json)$/;
 
 /** `git:REV[:PATH]`, or undefined for any other path. */
 export function parseGitSpec(text: string): GitSpec | undefined {
@@ -40,7 +37,7 @@ export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, ma
     if (b.path === base) return true;
     const rel = base === "." ? b.path : b.path.slice(base.length + 1);
     if (!MANIFEST.test(rel)) return false;
-    return recursive || !rel.split("/").slice(0, -1).some((part) => part.startsWith(".") || part === "node_modules");
+    return !rel.split("/").slice(0, -1).some((part) => skipsFolder(part, recursive));
   });
   if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}`); return []; }
   return readBlobs(blobs, spec, label, cwd, diags, maxBytes);

@@ -8,6 +8,7 @@ import { constants, isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
 import { BAD_PATTERN, glob, hasMeta } from "./glob.js";
+import { lineAt } from "./documents.js";
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
@@ -50,11 +51,17 @@ export interface ReadSink {
 }
 
 /** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
-const MANIFEST = /\.(ya?ml|json)$/;
+export const MANIFEST = /\.(ya?ml|json)$/;
+
+/** Whether a subfolder of a -f folder is skipped: a hidden one or node_modules, unless `recursive` (-R). */
+export function skipsFolder(name: string, recursive: boolean): boolean {
+  return !recursive && (name.startsWith(".") || name === "node_modules");
+}
 
 class Reader {
   readonly files: InputFile[] = [];
-  private seen = new Set<string>();
+  /** Stdin was read (it can be read once). */
+  private stdinRead = false;
   /** The files read, by identity (device and inode): a file met again is not read again. */
   private read = new Map<string, InputFile | undefined>();
   /** The folders of the walk under way (a bind mount can make a loop). */
@@ -99,8 +106,8 @@ class Reader {
   }
 
   private stdinInput(): void {
-    if (this.seen.has("<stdin>")) { this.diags.error("input-stdin-twice", "-f - is given more than once: stdin can be read only once"); return; }
-    this.seen.add("<stdin>");
+    if (this.stdinRead) { this.diags.error("input-stdin-twice", "-f - is given more than once: stdin can be read only once"); return; }
+    this.stdinRead = true;
     let text: string;
     try { text = this.stdin(this.left); } catch (e) { return this.fail("<stdin>", e); }
     this.add({ name: "<stdin>", text, root: "-" }, Buffer.byteLength(text));
@@ -138,7 +145,7 @@ class Reader {
       if (st.isDirectory()) {
         // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
-        if (!this.recursive && (entry.name.startsWith(".") || entry.name === "node_modules")) { this.skipped.hidden++; continue; }
+        if (skipsFolder(entry.name, this.recursive)) { this.skipped.hidden++; continue; }
         const key = identity(full, st);
         if (!this.walking.has(key)) { this.walking.add(key); this.walk(full, root); }
       } else if (!st.isFile()) this.skipped.special++;
@@ -397,13 +404,6 @@ function decodeUtf16(buf: Buffer): string | { error: string } {
   }
   if (end !== buf.length) return { error: `line ${lineAt(text, text.length)}: invalid UTF-16 (an odd number of bytes: kubectl would read the last one as U+FFFD); save the file as UTF-8` };
   return text;
-}
-
-/** The line (1-based) of the character at `at`. */
-function lineAt(text: string, at: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
-  return line;
 }
 
 /** Stdin as text, bounded like a file; a directory on stdin is an error (EISDIR). */

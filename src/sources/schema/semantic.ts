@@ -41,8 +41,7 @@ const rcSelectsTemplate: Rule = (root) => {
  * controller otherwise, so none of its pods exists.
  */
 const templateRestart = (at: readonly string[], allowed: readonly string[]): Rule => (root) => {
-  let spec = root;
-  for (const k of at) spec = spec.get(k);
+  const spec = fieldAt(root, at);
   if (!spec.object()) return;
   const given = spec.raw("restartPolicy");
   const policy = typeof given === "string" && given !== "" ? given : "Always";
@@ -53,6 +52,13 @@ const templateRestart = (at: readonly string[], allowed: readonly string[]): Rul
 
 const TEMPLATE = ["spec", "template", "spec"], JOB_TEMPLATE = ["spec", "jobTemplate", "spec", "template", "spec"];
 const ALWAYS = ["Always"], JOB_POLICIES = ["OnFailure", "Never"];
+
+/** The field at `at` under `root`. */
+function fieldAt(root: Field, at: readonly string[]): Field {
+  let f = root;
+  for (const k of at) f = f.get(k);
+  return f;
+}
 
 /** core/v1 ValidateService: ports unless headless or ExternalName; several ports are named, names are unique, port/protocol pairs are unique. */
 const servicePorts: Rule = (root) => {
@@ -144,9 +150,8 @@ function hasFinalizers(obj: Record<string, unknown>): boolean {
 
 /** Where a kind's PodSpec is. */
 const POD_SPEC: Record<string, readonly string[]> = {
-  Pod: ["spec"], Deployment: ["spec", "template", "spec"], StatefulSet: ["spec", "template", "spec"], DaemonSet: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"], ReplicationController: ["spec", "template", "spec"], Job: ["spec", "template", "spec"],
-  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+  Pod: ["spec"], Deployment: TEMPLATE, StatefulSet: TEMPLATE, DaemonSet: TEMPLATE,
+  ReplicaSet: TEMPLATE, ReplicationController: TEMPLATE, Job: TEMPLATE, CronJob: JOB_TEMPLATE,
 };
 
 const CONTAINER_GROUPS = ["containers", "initContainers", "ephemeralContainers"] as const;
@@ -161,8 +166,7 @@ const CONTAINER_GROUPS = ["containers", "initContainers", "ephemeralContainers"]
  * would resolve to two ports.
  */
 const podSpecNames = (at: readonly string[]): Rule => (root) => {
-  let spec = root;
-  for (const k of at) spec = spec.get(k);
+  const spec = fieldAt(root, at);
   const names = new Set<string>(), hostPorts = new Set<string>();
   // (SetDefaults_PodSpec: with hostNetwork, a hostPort of 0 is the containerPort.)
   const hostNetwork = spec.raw("hostNetwork") === true;
