@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { posix } from "node:path";
 import { Diagnostics } from "../model/source.js";
-import { decode, formatBytes, readInputs, skipsFolder, DEFAULT_MAX_INPUT, MANIFEST, type InputFile, type ReadOptions } from "./read.js";
+import { decode, formatBytes, noteSubfolders, readInputs, skipsFolder, DEFAULT_MAX_INPUT, MANIFEST, type InputFile, type ReadOptions } from "./read.js";
 import { loadFiles, type Loaded, type LoadOptions } from "./load.js";
 
 export interface GitSpec { rev: string; path?: string }
@@ -33,12 +33,17 @@ export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, ma
   const listed = git(["ls-tree", "-r", "-z", sha, "--", spec.path ?? "."], cwd);
   if (!listed.ok) { diags.error("input-unreadable", `${label}: ${listed.error}`); return []; }
   const base = posix.normalize(spec.path ?? ".").replace(/\/+$/, "");
+  let nested = 0;
   const blobs = parseTree(listed.out).filter((b) => {
     if (b.path === base) return true;
     const rel = base === "." ? b.path : b.path.slice(base.length + 1);
     if (!MANIFEST.test(rel)) return false;
-    return !rel.split("/").slice(0, -1).some((part) => skipsFolder(part, recursive));
+    const folders = rel.split("/").slice(0, -1);
+    if (folders.some((part) => skipsFolder(part, recursive))) return false;
+    if (folders.length && !recursive) nested++;
+    return true;
   });
+  noteSubfolders(diags, label, nested);
   if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}`); return []; }
   return readBlobs(blobs, spec, label, cwd, diags, maxBytes);
 }

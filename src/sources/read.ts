@@ -197,7 +197,7 @@ class Reader {
 
   private noteSkipped(dir: string): void {
     const s = this.skipped, parts: string[] = [];
-    if (s.nested) this.diags.info("input-subfolders", `${dir}: ${s.nested} file${s.nested === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
+    noteSubfolders(this.diags, dir, s.nested);
     if (s.files) parts.push(`${s.files} file${s.files === 1 ? "" : "s"} without a .yaml/.yml/.json extension`);
     if (s.hidden) parts.push(`${s.hidden} hidden or node_modules folder${s.hidden === 1 ? "" : "s"} (read with -R, as kubectl -R reads them)`);
     if (s.linked) parts.push(`${s.linked} symlinked folder${s.linked === 1 ? "" : "s"} (not followed, as kubectl does not follow them)`);
@@ -215,6 +215,11 @@ function identity(p: string, st: Stats): string {
 
 function isSymlink(p: string): boolean {
   try { return lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+
+/** The note that files were read from subfolders without -R, where `kubectl -f` would not read them. */
+export function noteSubfolders(diags: Diagnostics, where: string, files: number): void {
+  if (files) diags.info("input-subfolders", `${where}: ${files} file${files === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
 }
 
 /**

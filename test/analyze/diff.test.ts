@@ -184,6 +184,8 @@ test("diff git:REV[:PATH]: a folder at a revision, read without touching the wor
     const fromSub = await cli(["diff", "--base", "git:main~1:deploy", "--head", "git:main:deploy"]);
     assert.equal(fromSub.code, 0, fromSub.err);
     assert.match(fromSub.out, /old: TCP 80, new: TCP 80,8080/);
+    // The same note as on disk: kubectl -f would not read the subfolder's file.
+    assert.match(fromSub.err, /note: git:main:deploy: 1 file read from subfolders \(kubectl -f reads subfolders only with -R\)/);
     const withHidden = await cli(["diff", "-R", "--base", "git:main~1:deploy", "--head", "git:main:deploy"]);
     assert.equal(withHidden.code, 0, withHidden.err);
     assert.match(withHidden.out, /old: TCP 80, new: TCP 80,443/);
