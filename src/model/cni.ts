@@ -96,9 +96,14 @@ export interface ToHost { nodes: Record<string, HostAction>; others: HostAction 
  * render/node.go), which felix reads before any FelixConfiguration; a FelixConfiguration that says
  * otherwise is still read as given (sources/calico/felix.ts warns on it): the stricter reading.
  */
+/** The DaemonSet's FELIX_DEFAULTENDPOINTTOHOSTACTION when the input shows its value (felix reads it before any FelixConfiguration). */
+export function felixEnvSetting(felix: CalicoFelix | undefined): FelixSetting | undefined {
+  const setting = felix?.daemonSet?.setting;
+  return typeof setting === "object" ? setting : undefined;
+}
+
 export function felixToHost(felix: CalicoFelix | undefined): ToHost {
-  const ds = felix?.daemonSet;
-  const env = ds && typeof ds.setting === "object" ? ds.setting : undefined;
+  const ds = felix?.daemonSet, env = felixEnvSetting(felix);
   if (env) return { nodes: {}, others: { action: env.action, why: `${env.where} (felix reads its environment before any FelixConfiguration)` } };
   const nodes: Record<string, HostAction> = {};
   for (const [name, s] of felix?.configs ?? []) if (name.startsWith("node.")) nodes[name.slice(5)] = { action: s.action, why: s.where };

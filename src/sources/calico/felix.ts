@@ -4,7 +4,7 @@
 // calico-node (or canal) DaemonSet's environment, FELIX_DEFAULTENDPOINTTOHOSTACTION. model/cni.ts
 // felixToHost resolves them per node as felix does; the engine applies them (verdict.ts hostAction).
 
-import { cniOfDaemonSet, type CalicoFelix, type EndpointToHostAction, type FelixSetting } from "../../model/cni.js";
+import { cniOfDaemonSet, felixEnvSetting, type CalicoFelix, type EndpointToHostAction, type FelixSetting } from "../../model/cni.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -85,7 +85,7 @@ export function readFelixEnv(podSpec: Field, meta: Meta, b: InventoryBuilder): v
 function settle(state: FelixState, b: InventoryBuilder): void {
   const { felix, fields } = state;
   b.inv.calicoFelix = felix;
-  const ds = felix.daemonSet, env = ds && typeof ds.setting === "object" ? ds.setting : undefined;
+  const ds = felix.daemonSet, env = felixEnvSetting(felix);
   for (const [name, s] of felix.configs) {
     const f = fields.get(name)!;
     if (env) {
@@ -95,9 +95,9 @@ function settle(state: FelixState, b: InventoryBuilder): void {
     }
   }
   if (ds?.setting === "unresolved") state.env?.warn("vendor-config", `${ENV} comes from a reference the input does not resolve: the FelixConfigurations decide, else Accept, as Calico's manifests and operator set it`);
-  const returned = env?.action === "Return" ? state.env : [...felix.configs].find(([, s]) => s.action === "Return" && !env)?.[0];
-  const rf = typeof returned === "string" ? fields.get(returned) : returned;
-  rf?.warn("vendor-config", "Return hands a pod's traffic to its own host to the host's INPUT chain, whose own rules the input does not show: read as accepted (iptables' default policy)");
+  // The setting in force that says Return: the environment's, else the first FelixConfiguration's.
+  const returned = env ? (env.action === "Return" ? state.env : undefined) : fields.get([...felix.configs].find(([, s]) => s.action === "Return")?.[0] ?? "");
+  returned?.warn("vendor-config", "Return hands a pod's traffic to its own host to the host's INPUT chain, whose own rules the input does not show: read as accepted (iptables' default policy)");
 }
 
 export const felixFrontEnds: FrontEnd[] = [felixConfigurationFrontEnd];
