@@ -399,3 +399,48 @@ spec: {selector: {app: api}, clusterIP: 10.96.0.20, ports: [${ports}]}
   const h2c = one(proxied("linkerd-proxy") + svc("{name: web, port: 81, targetPort: 7070, appProtocol: kubernetes.io/h2c}") + route("GRPCRoute"), "web/client", "http://db.shop:81/shop.Api/Get", grpc);
   assert.deepEqual([h2c.backend, h2c.route], ["shop/api-v2", "GRPCRoute shop/r"]);
 });
+
+/** The route's YAML with metadata.creationTimestamp `ts`. */
+const aged = (yaml: string, ts: string) => yaml.replace(/metadata: \{name: ([\w-]+), namespace: (\w+)\}/, `metadata: {name: $1, namespace: $2, creationTimestamp: "${ts}"}`);
+
+test("an Istio sidecar merges the HTTPRoutes and GRPCRoutes of one namespace on a Service into one VirtualService: neither kind wins (the Gateway API's reading: GRPCRoute)", () => {
+  // istio pilot/pkg/config/kube/gateway/controller.go: "Merge HTTP and gRPC base VirtualServices together so routes on the
+  // same gateway+hostname are combined into a single VirtualService" (mergeHTTPRoutes over HTTPRoute and GRPCRoute
+  // BaseVirtualServices, keyed `namespace[/port]/host` for mesh parents by route_collections.go).
+  const yaml = (client: string) => proxied(client) + meshRoute("shop", "web-routes", API, tagged("api", "http"))
+    + meshRoute("shop", "rpc", API, `  rules:
+  - matches: [{method: {service: shop.Api, method: Get}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: grpc}]}}]
+    backendRefs: [{name: api-v2, port: 80}]`, "GRPCRoute");
+  const grpc = { protocol: "grpc" as const, method: "POST", path: "/shop.Api/Get" };
+  const istio = yaml("istio-proxy");
+  assert.equal(one(istio, "web/client", "http://api.shop/shop.Api/Get", grpc).responseHeaders["x-route"], "grpc");
+  const plain = one(istio, "web/client", "http://api.shop/items");
+  assert.deepEqual([plain.status, plain.route, plain.responseHeaders["x-route"]], [200, "HTTPRoute shop/web-routes", "http"], "the HTTPRoute still applies (was a 404: the GRPCRoute took the port)");
+  const gamma = CLUSTER + meshRoute("shop", "web-routes", API, tagged("api", "http")) + meshRoute("shop", "rpc", API, `  rules:\n  - backendRefs: [{name: api-v2, port: 80}]`, "GRPCRoute");
+  const spec = one(gamma, "web/client", "http://api.shop/items");
+  assert.deepEqual([spec.status, spec.route], [404, undefined], "the Gateway API's reading: the GRPCRoute takes the port from the HTTPRoute, and a GET is no gRPC call");
+});
+
+test("an Istio sidecar applies one VirtualService per Service port: a route with parentRef.port and one without are not merged, the older applies (then by name)", () => {
+  // route_collections.go: routeKey = namespace (+ "/" + port when the parentRef has one) + "/" + host, so two
+  // VirtualServices for one host; httproute.go BuildSidecarOutboundVirtualHosts: the second makes the same virtual host
+  // ("duplicate domain from virtual service") and is dropped. Their order: configCompareByCreationTime (time, name, namespace).
+  const all = (ts: string) => aged(meshRoute("shop", "all", "{kind: Service, group: '', name: api}", tagged("api", "all")), ts);
+  const p80 = (ts: string) => aged(meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", `  rules:
+  - matches: [{path: {type: PathPrefix, value: /v2}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: p80}]}}]
+    backendRefs: [{name: api-v2, namespace: shop, port: 80}]`), ts);
+  const tag = (yaml: string, url: string) => { const a = one(yaml, "web/client", url); return a.status === 404 ? 404 : a.responseHeaders["x-route"]; };
+  const allOlder = proxied("istio-proxy") + all("2024-01-01T00:00:00Z") + p80("2024-01-02T00:00:00Z");
+  assert.equal(tag(allOlder, "http://api.shop/v2/x"), "all", "the older VirtualService (no port) takes port 80: p80's longer prefix is not there (was p80)");
+  const shadow = one(allOlder, "web/client", "http://api.shop/v2/x").candidates.find((c) => c.route === "HTTPRoute shop/p80");
+  assert.match(shadow?.outcome ?? "", /applies the first VirtualService for Service shop\/api port 80, shop~api\.shop\.svc\.cluster\.local .* drops shop~80~api\.shop\.svc\.cluster\.local/);
+  const p80Older = proxied("istio-proxy") + all("2024-01-02T00:00:00Z") + p80("2024-01-01T00:00:00Z");
+  assert.equal(tag(p80Older, "http://api.shop/other"), 404, "p80's VirtualService takes port 80 and matches /v2 only (was all)");
+  assert.equal(tag(p80Older, "http://api.shop:8080/other"), "all", "port 8080: only the VirtualService without a port");
+  const tied = proxied("istio-proxy") + all("2024-01-01T00:00:00Z") + p80("2024-01-01T00:00:00Z");
+  assert.equal(tag(tied, "http://api.shop/other"), 404, "equally old: by name, shop~80~… before shop~api…");
+  const gamma = CLUSTER + all("2024-01-01T00:00:00Z") + p80("2024-01-02T00:00:00Z");
+  assert.equal(tag(gamma, "http://api.shop/v2/x"), "p80", "the Gateway API's reading merges every route bound to the port");
+});

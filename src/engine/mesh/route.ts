@@ -82,6 +82,7 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading);
   if (!bound) return undefined;
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
+  for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
 
