@@ -444,3 +444,58 @@ test("an Istio sidecar applies one VirtualService per Service port: a route with
   const gamma = CLUSTER + all("2024-01-01T00:00:00Z") + p80("2024-01-02T00:00:00Z");
   assert.equal(tag(gamma, "http://api.shop/v2/x"), "p80", "the Gateway API's reading merges every route bound to the port");
 });
+
+/** The cluster with namespace web in Istio's ambient mesh, and `waypoint` in shop (a Gateway of class istio-waypoint; `labels` its own). */
+const ambient = (shopLabels = "", waypoint = "", labels = "") => CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio.io/dataplane-mode: ambient}}")
+  .replace("metadata: {name: shop}", `metadata: {name: shop${shopLabels ? `, labels: {${shopLabels}}` : ""}}`)
+  + (waypoint ? `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${waypoint}, namespace: shop${labels ? `, labels: {${labels}}` : ""}}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+` : "");
+
+test("Istio ambient: ztunnel applies no route; a Service's routes apply only at its waypoint (producer and waypoint-namespace routes, not the client's consumer routes)", () => {
+  // pilot/pkg/serviceregistry/ambient/waypoints.go fetchWaypointForService (the Service's istio.io/use-waypoint, else
+  // its namespace's; the waypoint must exist and take service traffic); networking/core/listener_waypoint.go
+  // getVirtualServiceForWaypoint: "We only allow routes in the same namespace as the service or in the waypoint's own namespace".
+  const routes = meshRoute("shop", "prod", API, tagged("api-v2", "producer")) + meshRoute("web", "mine", API, tagged("api", "consumer"));
+  const none = one(ambient() + routes, "web/client", "http://api.shop/");
+  assert.deepEqual([none.status, none.route, none.responseHeaders["x-route"], none.backend], [200, undefined, undefined, "shop/api"], "no waypoint: the routes do nothing (was consumer)");
+  assert.match(none.reason ?? "", /ambient mesh: ztunnel carries the connection at L4 .* uses none \(neither Service shop\/api nor its namespace has the label istio\.io\/use-waypoint\)/);
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint") + routes;
+  const via = one(wp, "web/client", "http://api.shop/");
+  assert.deepEqual([via.route, via.responseHeaders["x-route"], via.backend], ["HTTPRoute shop/prod", "producer", "shop/api-v2"], "the waypoint applies the producer route; web's consumer route is not its to read");
+  assert.match(via.layers.find((l) => l.layer === "routing")?.summary ?? "", /at waypoint shop\/waypoint \(namespace shop's label istio\.io\/use-waypoint names waypoint shop\/waypoint\)/);
+  const missing = one(ambient("istio.io/use-waypoint: waypoint") + routes, "web/client", "http://api.shop/");
+  assert.equal(missing.route, undefined, "a waypoint not in the input is not ready: no routing");
+  assert.match(missing.reason ?? "", /not in the input/);
+  const forWorkloads = one(ambient("istio.io/use-waypoint: waypoint", "waypoint", "istio.io/waypoint-for: workload") + routes, "web/client", "http://api.shop/");
+  assert.equal(forWorkloads.route, undefined, "a waypoint for workload traffic does not take the Service's");
+  const optedOut = one(ambient("istio.io/use-waypoint: waypoint", "waypoint").replace("metadata: {name: api-v2, namespace: shop}", "metadata: {name: api-v2, namespace: shop, labels: {istio.io/use-waypoint: none}}")
+    + meshRoute("shop", "v2", "{group: '', kind: Service, name: api-v2}", tagged("api", "v2")), "web/client", "http://api-v2.shop/");
+  assert.equal(optedOut.route, undefined, "the Service's label istio.io/use-waypoint=none opts it out of its namespace's waypoint");
+  const sidecar = one(withProxy("istio-proxy") + routes, "web/client", "http://api.shop/");
+  assert.equal(sidecar.responseHeaders["x-route"], "consumer", "a sidecar client applies its consumer route");
+});
+
+test("Istio waypoint: the VirtualServices' routes are appended in order, the first VirtualService with a matching rule decides (a sidecar keeps one)", () => {
+  const all = aged(meshRoute("shop", "all", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /other}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: all}]}}]
+    backendRefs: [{name: api, namespace: shop, port: 80}]`), "2024-01-02T00:00:00Z");
+  const p80 = aged(meshRoute("shop", "p80", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", `  rules:
+  - matches: [{path: {type: PathPrefix, value: /v2}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: p80}]}}]
+    backendRefs: [{name: api-v2, namespace: shop, port: 80}]`), "2024-01-01T00:00:00Z");
+  const tag = (yaml: string, url: string) => { const a = one(yaml, "web/client", url); return a.status === 404 ? 404 : a.responseHeaders["x-route"]; };
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint") + all + p80;
+  assert.equal(tag(wp, "http://api.shop/v2/x"), "p80");
+  assert.equal(tag(wp, "http://api.shop/other"), "all", "p80's VirtualService (older) matches nothing: the waypoint goes on to all's");
+  const lost = one(wp, "web/client", "http://api.shop/other").candidates.find((c) => c.route === "HTTPRoute shop/p80");
+  assert.match(lost?.outcome ?? "", /no rule of waypoint shop\/waypoint's VirtualService shop~80~api\.shop\.svc\.cluster\.local, tried first, matches/);
+  assert.equal(tag(wp, "http://api.shop/nothing"), 404);
+  assert.equal(tag(withProxy("istio-proxy") + all + p80, "http://api.shop/other"), 404, "a sidecar keeps p80's VirtualService alone on port 80");
+});

@@ -198,15 +198,27 @@ export class MeshEngine {
    * one without are two VirtualServices of which one applies.
    */
   private istioVirtualService(service: Service, port: ServicePort, clientNamespace: string | undefined, kinds: readonly RouteKind[]): PortRoutes | undefined {
-    const first = (v: IstioMeshVirtualService) => (v.namespace === clientNamespace ? 0 : 1);
-    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || compareAge(a.oldest, b.oldest) || byName(a.name, b.name) || byName(a.namespace, b.namespace);
     const read = (v: IstioMeshVirtualService) => v.routes.filter((s) => kinds.includes(s.route.kind));
-    const vss = (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => (v.namespace === service.namespace || v.namespace === clientNamespace) && read(v).length).sort(order);
+    const vss = this.istioVirtualServicesAt(service, port, clientNamespace).filter((v) => read(v).length);
     if (!vss.length) return undefined;
     const [chosen, ...rest] = vss;
     const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for Service ${service.namespace}/${service.name} port ${port.port}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));
     return { role: chosen.namespace === service.namespace ? "producer" : "consumer", namespace: chosen.namespace, routes: read(chosen).map(routable), ...(shadowed.length ? { shadowed } : {}) };
+  }
+
+  /**
+   * The VirtualServices of mesh HTTP routes for the Service port that an Istio proxy of
+   * `configNamespace` reads, in pilot's order (istioVirtualService): those of its namespace and the
+   * Service's (a sidecar: route/route.go buildSidecarVirtualHostsForVirtualService; a waypoint:
+   * listener_waypoint.go getVirtualServiceForWaypoint, "We only allow routes in the same namespace as
+   * the service or in the waypoint's own namespace"), its own namespace's first, then by creation
+   * time, name and namespace. A sidecar applies the first; a waypoint all of them, one after another.
+   */
+  istioVirtualServicesAt(service: Service, port: ServicePort, configNamespace: string | undefined): IstioMeshVirtualService[] {
+    const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || compareAge(a.oldest, b.oldest) || byName(a.name, b.name) || byName(a.namespace, b.namespace);
+    return (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => v.namespace === service.namespace || v.namespace === configNamespace).sort(order);
   }
 
   /**
