@@ -71,7 +71,7 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
-function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
+export function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
   return ([4, 6] as const).flatMap((f) => {
     const elements = ranges.filter((r) => r.family === f).map(formatRangeCompact);
     if (!elements.length) return [];
