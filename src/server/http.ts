@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { ServeState, UpdateEvent } from "./state.js";
 import { openApiDocument } from "./openapi.js";
 import { VERSION } from "../cli/version.js";
+import { quote } from "../model/quote.js";
 
 export interface ServerOptions {
   state: ServeState;
@@ -95,7 +96,7 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   if (api) { const a = o.state.answer(url.pathname, url.searchParams); send(res, a.status, a.body, { "X-Junction-Version": String(o.state.version) }); return; }
   const name = url.pathname === "/" ? "/index.html" : url.pathname;
   const asset = assets.get(name);
-  if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${JSON.stringify(url.pathname)}` })); return; }
+  if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${quote(url.pathname)}` })); return; }
   send(res, 200, asset, { "Content-Type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream" });
 }
 
@@ -131,7 +132,7 @@ function sseText(event: string, data: UpdateEvent | object): string {
 function source(res: ServerResponse, state: ServeState, name: string): void {
   const known = state.analysis.loaded.inputs.some((f) => f.name === name) || name.startsWith("cluster:");
   const text = known ? state.analysis.loaded.locator.text(name) : undefined;
-  if (text === undefined) { send(res, 404, JSON.stringify({ error: `no input named ${JSON.stringify(name)}` })); return; }
+  if (text === undefined) { send(res, 404, JSON.stringify({ error: `no input named ${quote(name)}` })); return; }
   send(res, 200, JSON.stringify({ name, text }));
 }
 
