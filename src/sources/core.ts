@@ -7,7 +7,7 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, labelValueError, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { intern, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
