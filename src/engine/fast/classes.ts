@@ -130,7 +130,7 @@ export class ClassTable {
    */
   private portsKey(e: Endpoint): string {
     const names = this.vocab.portNames, key = this.portKey.start();
-    for (const q of e.ports) {
+    for (const q of this.matcher.destPorts(e)) {
       if (q.name === undefined || !names.has(q.name)) continue;
       let byPort = this.portIds.get(q.name);
       if (!byPort) this.portIds.set(q.name, byPort = new Map());

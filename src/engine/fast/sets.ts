@@ -141,7 +141,7 @@ export class ClassSets {
   /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
   named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Windowed {
     return this.get(`n|${m.name}|${m.protocol ?? ""}|${protocol}|${port}`, () => undefined,
-      (c) => portMatches(m, protocol, port, c.rep.endpoint?.ports ?? []));
+      (c) => portMatches(m, protocol, port, this.matcher.destPorts(c.rep.endpoint)));
   }
 
   private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
