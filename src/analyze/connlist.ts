@@ -54,8 +54,6 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
   // The same group by (namespace, type, name), found without making the id of each endpoint.
   const known = new Map<string | undefined, Map<string, Map<string, ListPeer>>>();
   const ownerOf = groupOwner(inv, groupBy);
-  // A workload's pods come in a row: the group of the endpoint before, when it is the same one, is not looked up.
-  let last: ListPeer | undefined;
   // Passes over every endpoint (100k at 100k pods) run once, mostly before the optimising compiler
   // has the function: indexed loops, not for-of (an iterator step per endpoint, interpreted).
   const endpoints = inv.endpoints;
@@ -65,20 +63,16 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
     const owner = e.kind === "pod" ? ownerOf(e) : undefined;
     const type = e.kind === "workload" ? "Workload" : owner?.kind ?? "Pod";
     const name = owner ? owner.name : e.name;
-    let g = last;
-    if (g === undefined || g.name !== name || g.type !== type || g.namespace !== e.namespace) {
-      let byType = known.get(e.namespace);
-      if (!byType) known.set(e.namespace, byType = new Map());
-      let byName = byType.get(type);
-      if (!byName) byType.set(type, byName = new Map());
-      g = byName.get(name);
-      if (!g) {
-        const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
-        g = groups.get(id);
-        if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
-        byName.set(name, g);
-      }
-      last = g;
+    let byType = known.get(e.namespace);
+    if (!byType) known.set(e.namespace, byType = new Map());
+    let byName = byType.get(type);
+    if (!byName) byType.set(type, byName = new Map());
+    let g = byName.get(name);
+    if (!g) {
+      const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
+      g = groups.get(id);
+      if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
+      byName.set(name, g);
     }
     g.parties.push({ endpoint: e });
   }
