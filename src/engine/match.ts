@@ -8,6 +8,9 @@ import { matches } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
 import type { EngineOptions } from "./options.js";
 import { addressesOn } from "../model/networks.js";
+import { ciliumNamedPorts, type NamedPort } from "../model/ports.js";
+
+const NO_PORTS: readonly NamedPort[] = Object.freeze([]);
 
 /** One side of a flow: an endpoint of the inventory, an address, or both. */
 export interface Party {
@@ -17,6 +20,15 @@ export interface Party {
 
 export class Matcher {
   constructor(readonly index: InventoryIndex, readonly options: EngineOptions) {}
+
+  /**
+   * The ports a destination's named ports resolve on: every port of a name, or under Cilium
+   * (options.namedPorts) the one its agent resolves (model/ports.ts ciliumNamedPorts).
+   */
+  destPorts(e: Endpoint | undefined): readonly NamedPort[] {
+    if (e === undefined) return NO_PORTS;
+    return this.options.namedPorts ? ciliumNamedPorts(e.ports) : e.ports;
+  }
 
   /** Host-network pods count as their node's traffic under hostNetwork=node. */
   actsAsNode(e: Endpoint | undefined): boolean {

@@ -160,7 +160,7 @@ export class PolicyEngine {
   }
 
   private evaluateOnly(flow: Flow): Verdict {
-    const destPorts = flow.dst.endpoint?.ports ?? [];
+    const destPorts = this.matcher.destPorts(flow.dst.endpoint);
     const network = this.networkOf(flow);
     const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
     if (!self && !(this.networks.on(flow.src.endpoint, network) && this.networks.on(flow.dst.endpoint, network))) {

@@ -49,6 +49,7 @@ function readPodSpec(spec: Field): PodSpec {
   spec.object();
   startPorts();
   for (const group of CONTAINER_LISTS) {
+    portsInit = group === "initContainers";
     // (The containers and their ports are looked at raw: a field is made for one only when it has
     // something to report or an httpGet probe to read, as a load reads a million of them.)
     const containers = spec.raw(group);
@@ -112,7 +113,7 @@ function addValidPort(value: unknown): boolean {
   // or matched again: a workload's pods repeat their ports.)
   if (newPorts === undefined && lastPortsClean) {
     const last = lastPorts[samePorts];
-    if (last !== undefined && last.port === port
+    if (last !== undefined && last.port === port && last.init === initOf(name)
       && (last.name === name || (last.name === undefined && (name === undefined || name === null || name === "")))
       && (last.protocol === protocol || (last.protocol === "TCP" && (protocol === undefined || protocol === null || protocol === "")))) {
       samePorts++;
@@ -161,13 +162,19 @@ function startPorts(): void {
 }
 
 function addPort(name: string | undefined, port: number, protocol: Protocol): void {
+  const init = initOf(name);
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
-    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol) { samePorts++; return; }
+    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
-  newPorts.push({ name, port, protocol });
+  newPorts.push(init ? { name, port, protocol, init } : { name, port, protocol });
 }
+
+/** Whether the ports being read are an init container's (readPodSpec). */
+let portsInit = false;
+/** A port's `init` mark: on a named port of an init container (Cilium resolves no name to it: model/ports.ts ciliumNamedPorts). */
+const initOf = (name: unknown): true | undefined => (portsInit && typeof name === "string" && name !== "" ? true : undefined);
 
 function endPorts(): NamedPort[] {
   if (newPorts !== undefined) lastPorts = newPorts.slice();

@@ -71,7 +71,7 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
-function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
+export function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
   return ([4, 6] as const).flatMap((f) => {
     const elements = ranges.filter((r) => r.family === f).map(formatRangeCompact);
     if (!elements.length) return [];
@@ -86,7 +86,7 @@ function destinationTags(ctx: CompileContext, rules: readonly Rule[]): { tagged:
   const ports = new Map<string, NamedPort[]>();
   if (!names.size) return { tagged, ports };
   for (const o of ctx.peers.owners) {
-    const declared = o.endpoint.ports.filter((p) => p.name !== undefined && names.has(p.name));
+    const declared = ctx.engine.matcher.destPorts(o.endpoint).filter((p) => p.name !== undefined && names.has(p.name));
     if (!declared.length) continue;
     const tag = declared.map((p) => `${p.name}=${p.protocol}/${p.port}`).sort().join(",");
     ports.set(tag, declared);
@@ -106,7 +106,7 @@ function compileTier(ctx: CompileContext, e: Endpoint, t: TierRules, name: strin
   const peerless = rules.filter((_, i) => ranges[i] === undefined);
   const named = rules.flatMap((_, id) => (ranges[id] ? [{ id, ranges: ranges[id]! }] : []));
   const dest = t.direction === "egress" ? destinationTags(ctx, rules) : undefined;
-  const destPorts = (tag?: string): readonly NamedPort[] => (dest ? (tag ? dest.ports.get(tag) ?? [] : []) : e.ports);
+  const destPorts = (tag?: string): readonly NamedPort[] => (dest ? (tag ? dest.ports.get(tag) ?? [] : []) : ctx.engine.matcher.destPorts(e));
   const bodyOf = (active: ReadonlySet<Rule>, tag?: string) => bodyRules(portVerdicts(t, active, destPorts(tag)), v, ctx.sets, `${name}_`);
   const dispatch: NftChain = { name, comment: `${t.direction}, ${TIER_LABEL[t.tier]} tier`, rules: [] };
   ctx.chains.push(dispatch);
