@@ -5,7 +5,7 @@
 import { Analysis } from "../cli/analysis.js";
 import { InputError, UsageError } from "../cli/command.js";
 import type { EngineOptions } from "../engine/options.js";
-import { capMessage } from "../model/quote.js";
+import { capMessage, quote } from "../model/quote.js";
 import type { Loaded } from "../sources/load.js";
 import { ENDPOINTS, queryValues, RawJson, type Endpoint } from "./api.js";
 
@@ -65,7 +65,7 @@ export class ServeState {
   /** The answer of an API path for a query: 200 with the document, 400 for bad parameters, 404, or 503 on invalid input. */
   answer(path: string, query: URLSearchParams): Answer {
     const endpoint = ENDPOINTS.find((e) => e.path === path);
-    if (!endpoint) return error(404, `no such path ${JSON.stringify(path)}`);
+    if (!endpoint) return error(404, `no such path ${quote(path)}`);
     const key = `${path}?${query}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {

@@ -7,9 +7,9 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, labelValueError, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
-import { intern, runInterner } from "./intern.js";
+import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
 import { readFelixEnv } from "./calico/felix.js";
 
@@ -40,7 +40,7 @@ function meshAnnotations(all: Record<string, string>): Record<string, string> | 
   return kept;
 }
 
-const [internNode, internAccount] = [runInterner(), runInterner()];
+const internAccount = runInterner();
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 function readPodSpec(spec: Field): PodSpec {
@@ -247,7 +247,7 @@ function differsFromLast(labels: unknown): number {
  * then reports it). The result is the new lastLabels.
  */
 function relabelled(given: Record<string, string>, name: unknown): Labels | undefined {
-  for (const key in given) if (lastLabels[key] !== given[key] && labelValueError(given[key]) !== undefined) return undefined;
+  for (const key in given) if (lastLabels[key] !== given[key] && !isValidLabel(key, given[key])) return undefined;
   const labels = { ...lastLabels };
   for (const key in given) {
     const v = given[key];

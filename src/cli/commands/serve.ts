@@ -41,7 +41,7 @@ export const serveCommand: Command = {
     const files = watchInputs(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, { recursive: values.recursive === true });
     const updates = new LiveUpdates(state, reload);
     cluster?.watch((changes) => updates.apply(changes), (message) => io.err(`junction: ${message}\n`));
-    const server = await startServer({ state, address, port, token });
+    const server = await startServer({ state, address, port, token, stale: () => cluster?.stale() ?? [] });
     io.out(`junction: serving ${server.url} (API: ${server.url}api/v1/, events: ${server.url}api/v1/events)\n`);
     await stopSignal();
     cluster?.close(); updates.close(); files.close();
