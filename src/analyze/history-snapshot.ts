@@ -19,7 +19,8 @@ function endpointHolder(e: Endpoint, owner: Endpoint["owner"], cluster?: string)
   if (owner) h.owner = { kind: owner.kind, name: owner.name };
   if (e.nodeName) h.node = e.nodeName;
   if (e.serviceAccount) h.serviceAccount = e.serviceAccount;
-  if (e.ports.length) h.ports = e.ports.map((p) => ({ ...p }));
+  // (Name, number and protocol: what a history record keeps of a port; an init container's mark is the model's.)
+  if (e.ports.length) h.ports = e.ports.map((p) => (p.name === undefined ? { port: p.port, protocol: p.protocol } : { name: p.name, port: p.port, protocol: p.protocol }));
   return h;
 }
 

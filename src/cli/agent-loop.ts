@@ -2,7 +2,7 @@
 // start, then a step whenever an input changes (and on SIGHUP where it reloads), until
 // SIGINT/SIGTERM, leaving what was loaded in place.
 
-import { watchInputs } from "../lab/agent.js";
+import { watchInputs } from "../sources/watch.js";
 import { EXIT, type Io } from "./command.js";
 
 /** What one step did: loaded (or nothing to do), a change pending (dry run) or invalid input. */
@@ -40,13 +40,13 @@ export function watchUntilStopped(w: WatchLoop): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const debounced = () => { timer ??= setTimeout(() => { timer = undefined; w.tick(); }, 200); };
   w.tick();
-  const stop = watchInputs(w.paths, w.tick, w.recursive);
+  const files = watchInputs(w.paths, () => w.tick(), { recursive: w.recursive, delayMs: 300 });
   w.extra?.start(debounced);
   const signals = w.sighup ? "SIGHUP reloads, SIGINT/SIGTERM stop" : "SIGINT/SIGTERM stop";
   w.io.err(`${stamp()} watching ${w.watching} (${signals})\n`);
   return new Promise((resolve) => {
     const end = () => {
-      stop();
+      files.close();
       clearTimeout(timer);
       w.extra?.stop();
       if (w.sighup) process.off("SIGHUP", w.tick);

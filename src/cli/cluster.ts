@@ -7,7 +7,7 @@ import { Diagnostics } from "../model/source.js";
 import { loadFiles, type Loaded } from "../sources/load.js";
 import { readInputs, type ReadOptions } from "../sources/read.js";
 import type { ClusterOptions } from "../sources/live/client.js";
-import type { LiveCluster } from "../sources/live/cluster.js";
+import type { LiveCluster, UnreadKind } from "../sources/live/cluster.js";
 import { InputError, UsageError, list, str, type Command, type Io, type OptionSpec, type Values } from "./command.js";
 
 export const CLUSTER_OPTIONS: Record<string, OptionSpec> = {
@@ -64,6 +64,21 @@ export function clusterOf(values: Values): LiveCluster | undefined {
 /** Reads the -f inputs and the cluster's objects (whose text, for line numbers, is their YAML). */
 export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
+  for (const u of cluster?.unread ?? []) reportUnread(diags, u);
   const files = readInputs(paths, diags, io.stdin, options);
   return loadFiles(files, diags, cluster ? { objects: cluster.objects(), text: (raw) => renderYaml(raw.obj) } : {});
+}
+
+/**
+ * A kind the cluster may hold objects of that could not be read (forbidden, or its discovery failed)
+ * is never read as empty: an error (--lenient: a warning), as answers without it could allow what
+ * its objects deny. Secrets and ConfigMaps hold only TLS material: a warning says what is read as missing.
+ */
+function reportUnread(diags: Diagnostics, u: UnreadKind): void {
+  const grant = u.grant ? ` Grant: ${JSON.stringify(u.grant)} (junction rbac prints the whole ClusterRole).` : "";
+  if (u.kind === "Secret" || u.kind === "ConfigMap") {
+    diags.warn("cluster-unread", `cannot list ${u.kind} (${u.name}): ${u.why}. The TLS material it holds is read as missing: Gateway listeners' certificateRefs and BackendTLSPolicy CA certificates that name one are reported unresolved.${grant}`);
+    return;
+  }
+  diags.error("cluster-unread", `cannot list ${u.kind} (${u.name}): ${u.why}. The cluster may hold ${u.kind} objects, and answers without them could be wrong (one that denies would be missed), so nothing is answered; --lenient answers without them.${grant}`);
 }

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { loadPaths, type Loaded } from "../sources/load.js";
 import { parseBytes, type ReadOptions } from "../sources/read.js";
+import { capMessage } from "../model/quote.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
 import { PolicyEngine } from "../engine/verdict.js";
@@ -165,5 +166,5 @@ export function notes(loaded: Loaded, items: readonly Diagnostic[]): string[] {
     const total = unknown.reduce((n, [, c]) => n + c, 0);
     out.push(`ignored ${total} object${total === 1 ? "" : "s"} of kinds Junction does not read: ${unknown.map(([k, c]) => `${k} (${c})`).join(", ")}`);
   }
-  return out;
+  return out.map(capMessage);
 }

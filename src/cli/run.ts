@@ -3,6 +3,7 @@
 
 import { prefetchCluster } from "./cluster.js";
 import { didYouMean } from "../model/suggest.js";
+import { capMessage } from "../model/quote.js";
 import { EXIT, helpText, InputError, parseCommand, UnknownError, UsageError, type Command, type Io, type OptionSpec } from "./command.js";
 import { safeIo } from "./terminal.js";
 import { InputChangedError } from "../sources/read.js";
@@ -96,9 +97,9 @@ async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number>
     await prefetchCluster(cmd, values, io);
     return await cmd.run(values, positionals, io);
   } catch (e) {
-    if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${e.message}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }
-    if (e instanceof UsageError) { io.err(`junction ${cmd.name}: ${e.message}\nUsage: ${cmd.usage}\nRun 'junction ${cmd.name} --help' for details.\n`); return EXIT.invalid; }
-    if (e instanceof InputError || e instanceof InputChangedError) { io.err(`junction ${cmd.name}: ${e.message}\n`); return EXIT.invalid; }
+    if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${capMessage(e.message)}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }
+    if (e instanceof UsageError) { io.err(`junction ${cmd.name}: ${capMessage(e.message)}\nUsage: ${cmd.usage}\nRun 'junction ${cmd.name} --help' for details.\n`); return EXIT.invalid; }
+    if (e instanceof InputError || e instanceof InputChangedError) { io.err(`junction ${cmd.name}: ${capMessage(e.message)}\n`); return EXIT.invalid; }
     throw e;
   }
 }

@@ -8,6 +8,9 @@ import { matches } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
 import type { EngineOptions } from "./options.js";
 import { addressesOn } from "../model/networks.js";
+import { ciliumNamedPorts, type NamedPort } from "../model/ports.js";
+
+const NO_PORTS: readonly NamedPort[] = Object.freeze([]);
 
 /** One side of a flow: an endpoint of the inventory, an address, or both. */
 export interface Party {
@@ -18,12 +21,21 @@ export interface Party {
 export class Matcher {
   constructor(readonly index: InventoryIndex, readonly options: EngineOptions) {}
 
+  /**
+   * The ports a destination's named ports resolve on: every port of a name, or under Cilium
+   * (options.namedPorts) the one its agent resolves (model/ports.ts ciliumNamedPorts).
+   */
+  destPorts(e: Endpoint | undefined): readonly NamedPort[] {
+    if (e === undefined) return NO_PORTS;
+    return this.options.namedPorts ? ciliumNamedPorts(e.ports) : e.ports;
+  }
+
   /** Host-network pods count as their node's traffic under hostNetwork=node. */
   actsAsNode(e: Endpoint | undefined): boolean {
     return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";
   }
 
-  /** The node a party's traffic belongs to: a node, or a host-network pod's node. */
+  /** The node a party's traffic belongs to: a node, a host-network pod's node, or the node a Calico host endpoint is on. */
   nodeOf(p: Party): Endpoint | undefined {
     const e = p.endpoint;
     if (e?.kind === "node") return e;
@@ -47,7 +59,19 @@ export class Matcher {
     return m.kind === "name" ? m.name === namespace : matches(m.selector, this.index.namespaceLabels(namespace));
   }
 
+  /**
+   * The Calico host endpoint whose policy and labels stand for `e`'s traffic (sources/calico
+   * placeOnNodes): a node's, or that of the node a host-network pod acts as. Felix does not police the
+   * host's traffic with its own pods by it (PolicyEngine.decide).
+   */
+  hostEndpointOf(e: Endpoint): Endpoint | undefined {
+    if (e.kind === "node") return e.hostEndpoint;
+    return this.actsAsNode(e) ? this.nodeOf({ endpoint: e })?.hostEndpoint : undefined;
+  }
+
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
+    // A node (or a host-network pod acting as it) with a Calico host endpoint is selected by its labels.
+    if (e !== undefined && (e.kind === "node" || e.hostNetwork === true)) e = this.hostEndpointOf(e) ?? e;
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
     if (this.actsAsNode(e)) return false;
     if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;

@@ -23,6 +23,12 @@ export interface EngineOptions {
    * plane and its reasons. Set, it decides; ownNode is then its mode.
    */
   ownNodeChoice?: OwnNodeChoice;
+  /**
+   * How a destination's named ports resolve (resolvedOptions, from the input's CNI; no flag): set when
+   * the input shows Cilium, whose agent resolves a name to one port of a pod (model/ports.ts
+   * ciliumNamedPorts); unset, to every port of the name (Calico's felix, the Kubernetes default).
+   */
+  namedPorts?: { plane: "cilium"; why: string };
   /** Two Admin/Baseline policies at the same priority that both match: "name" (alphabetical first wins) or "deny-first". */
   samePriority: "name" | "deny-first";
 }
@@ -90,7 +96,15 @@ const STRICTNESS: Record<OwnNodeMode, number> = { allow: 0, ingress: 1, policy: 
  */
 export function resolvedOptions(options: EngineOptions, inv: Inventory): EngineOptions & { ownNode: OwnNodeMode; ownNodeChoice: OwnNodeChoice } {
   const choice = resolveOwnNode(options, inv);
-  return { ...options, ownNode: choice.mode, ownNodeChoice: choice };
+  // (A resolved choice is carried over, as the own-node one: an engine over a derived inventory keeps the input's data plane.)
+  const namedPorts = options.ownNodeChoice ? options.namedPorts : namedPortsDefault(inv);
+  return { ...options, ownNode: choice.mode, ownNodeChoice: choice, ...(namedPorts ? { namedPorts } : {}) };
+}
+
+/** Cilium's resolution of named ports when the input shows Cilium (EngineOptions.namedPorts). */
+function namedPortsDefault(inv: Inventory): EngineOptions["namedPorts"] {
+  const cilium = inputCnis(inv).find((c) => c.family === "cilium");
+  return cilium && { plane: "cilium", why: `${cilium.why}: the agent resolves a named port to the last regular container's port of that name` };
 }
 
 /** The own-node mode an engine uses for the input, and why (--own-node=auto: the input's CNI; a resolved choice carried over). */

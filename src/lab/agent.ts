@@ -1,15 +1,12 @@
 // The host agent: compiles the host's ruleset from the inputs and loads it atomically; watches the
-// inputs and reloads on change; on invalid input keeps the ruleset that is loaded and says why.
+// inputs (sources/watch.ts) and reloads on change; on invalid input keeps the ruleset that is loaded and says why.
 
-import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
 import type { EngineOptions } from "../engine/options.js";
 import { resolveHost } from "../engine/endpoints.js";
 import { PolicyEngine } from "../engine/verdict.js";
 import { formatDiagnostic } from "../model/source.js";
 import { loadPaths } from "../sources/load.js";
-import { expandPath } from "../sources/glob.js";
-import { skipsFolder, type ReadOptions } from "../sources/read.js";
+import type { ReadOptions } from "../sources/read.js";
 import { compileHost, type FailsafePort } from "../targets/nftables/host.js";
 import { unifiedDiff } from "../targets/linediff.js";
 import { renderTable } from "../targets/nftables/ruleset.js";
@@ -55,47 +52,4 @@ export function dryRunDiff(text: string, netns?: string): string {
 
 export function applyRuleset(text: string, netns?: string): void {
   applyTable(text, netns);
-}
-
-/** Folders under `dir` (itself included) that the reader reads: hidden ones and node_modules only with -R, .git never. */
-function folders(dir: string, recursive: boolean): string[] {
-  const out = [dir];
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name !== ".git" && !skipsFolder(e.name, recursive)) out.push(...folders(join(dir, e.name), recursive));
-    }
-  } catch { /* gone meanwhile */ }
-  return out;
-}
-
-/**
- * Calls `onChange` (debounced) whenever a file under `paths` changes (in subfolders too; in hidden
- * ones and node_modules only with `recursive`, -R). Folders are watched, not files, so that editors
- * that replace a file by renaming another over it are seen; new subfolders are watched from the next
- * event on. Returns a stop function.
- */
-export function watchInputs(paths: readonly string[], onChange: () => void, recursive = false, debounceMs = 300): () => void {
-  const watchers = new Map<string, FSWatcher>();
-  let timer: NodeJS.Timeout | undefined;
-  const targets = paths.flatMap(expandPath).filter((p) => p !== "-").map((p) => resolve(p));
-  const watchFolder = (dir: string, only?: string) => {
-    if (watchers.has(dir)) return;
-    try {
-      watchers.set(dir, watch(dir, (_e, name) => {
-        if (only && name && name !== only) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => { rescan(); onChange(); }, debounceMs);
-      }));
-    } catch { /* not there (yet) */ }
-  };
-  const rescan = () => {
-    for (const t of targets) {
-      let isDir = false;
-      try { isDir = statSync(t).isDirectory(); } catch { /* a file not created yet: its folder is watched */ }
-      if (isDir) for (const d of folders(t, recursive)) watchFolder(d);
-      else watchFolder(dirname(t), basename(t));
-    }
-  };
-  rescan();
-  return () => { clearTimeout(timer); for (const w of watchers.values()) w.close(); };
 }

@@ -19,6 +19,42 @@ export interface NamedPort {
   name?: string;
   port: number;
   protocol: Protocol;
+  /** Declared by an init container (a named one: Cilium's named ports leave them out, ciliumNamedPorts). */
+  init?: true;
+}
+
+/**
+ * A pod's ports as Cilium's agent resolves a named port on them (pkg/k8s/utils GetPodMetadata: the
+ * ports of `pod.Spec.Containers`, init containers left out, each put by NamedPortMap.AddPort into a
+ * map from name to one port and protocol, `npm[name] = pp`: the last container's port of a name wins,
+ * whatever its protocol). The ports it does not resolve a name to keep their number without the name;
+ * the same list when every name resolves (the usual pod). Kept per list: pods share their lists.
+ * Calico's felix resolves a name to every port of it (labelindex endpointData.LookupNamedPorts over the
+ * workload endpoint's ports, libcalico-go conversion appendEndpointPorts: containers and init containers).
+ */
+export function ciliumNamedPorts(ports: readonly NamedPort[]): readonly NamedPort[] {
+  let view = CILIUM_VIEWS.get(ports);
+  if (view === undefined) CILIUM_VIEWS.set(ports, view = ciliumView(ports));
+  return view;
+}
+
+const CILIUM_VIEWS = new WeakMap<readonly NamedPort[], readonly NamedPort[]>();
+
+function ciliumView(ports: readonly NamedPort[]): readonly NamedPort[] {
+  const unnamed = (i: number) => {
+    const q = ports[i];
+    if (q.name === undefined) return false;
+    if (q.init) return true;
+    for (let j = i + 1; j < ports.length; j++) if (ports[j].name === q.name && !ports[j].init) return true;
+    return false;
+  };
+  let out: NamedPort[] | undefined;
+  for (let i = 0; i < ports.length; i++) {
+    if (!unnamed(i)) continue;
+    out ??= ports.slice();
+    out[i] = { port: ports[i].port, protocol: ports[i].protocol };
+  }
+  return out ?? ports;
 }
 
 /** Does `match` admit traffic on protocol/port to a destination declaring `destPorts`? */

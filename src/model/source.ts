@@ -1,5 +1,7 @@
 // Where a model value came from, and diagnostics as values (rendered only at the edges).
 
+import { capMessage, clip } from "./quote.js";
+
 /** A path inside an object: ["spec", "ingress", 0, "from", 1]. */
 export type Path = readonly (string | number)[];
 
@@ -24,9 +26,13 @@ export interface Diagnostic {
   line?: number;
 }
 
+/** The path as a message shows it (a long key, a 1 MB label key, capped as quote.ts caps values). */
 export function formatPath(path: Path): string {
   let out = "";
-  for (const k of path) out += typeof k === "number" ? `[${k}]` : out ? `.${k}` : k;
+  for (let k of path) {
+    if (typeof k === "string") k = clip(k);
+    out += typeof k === "number" ? `[${k}]` : out ? `.${k}` : k;
+  }
   return out;
 }
 
@@ -48,12 +54,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   const where = d.ref ? `${d.ref.file}${d.line ? `:${d.line}` : ""}` : "";
   const field = d.field && d.field.length ? formatPath(d.field) : "";
   const head = [where, field].filter(Boolean).join(" ");
-  return head ? `${head}: ${d.message}` : d.message;
+  const message = capMessage(d.message);
+  return head ? `${head}: ${message}` : message;
 }
 
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
-  add(d: Diagnostic): void { this.items.push(d); }
+  /** Long values quoted in the message are capped (quote.ts). */
+  add(d: Diagnostic): void { d.message = capMessage(d.message); this.items.push(d); }
   error(code: string, message: string, ref?: SourceRef, field?: Path): void {
     this.add({ severity: "error", code, message, ref, field });
   }

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { ServeState, UpdateEvent } from "./state.js";
 import { openApiDocument } from "./openapi.js";
 import { VERSION } from "../cli/version.js";
+import { quote } from "../model/quote.js";
 
 export interface ServerOptions {
   state: ServeState;
@@ -24,6 +25,8 @@ export interface ServerOptions {
   maxStreams?: number;
   /** Bytes of events a stream's client may leave unread (default 4 MiB) before the stream is closed. */
   maxUnread?: number;
+  /** What is not followed now (a cluster's kinds whose watch is failing, and why): /healthz says "degraded". */
+  stale?: () => string[];
 }
 
 export const MAX_STREAMS = 64;
@@ -76,7 +79,11 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0") res.setHeader("Connection", "close");
   if (req.method !== "GET" && req.method !== "HEAD") { res.setHeader("Allow", "GET, HEAD"); send(res, 405, JSON.stringify({ error: "read-only: only GET is served" })); return; }
   if (isLoopback(o.address) && !loopbackHost(req.headers.host)) { send(res, 403, JSON.stringify({ error: "the Host header must name a loopback address" })); return; }
-  if (url.pathname === "/healthz") { send(res, 200, JSON.stringify({ status: "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString() })); return; }
+  if (url.pathname === "/healthz") {
+    const stale = o.stale?.() ?? [];
+    send(res, 200, JSON.stringify({ status: stale.length ? "degraded" : "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString(), ...(stale.length ? { stale } : {}) }));
+    return;
+  }
   const api = url.pathname.startsWith("/api/");
   if (api && o.token !== undefined && !authorized(req, o.token)) { res.setHeader("WWW-Authenticate", "Bearer"); send(res, 401, JSON.stringify({ error: "a bearer token is required" })); return; }
   if (url.pathname === "/api/v1/openapi.json") { send(res, 200, JSON.stringify(openApiDocument(), null, 2)); return; }
@@ -89,7 +96,7 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   if (api) { const a = o.state.answer(url.pathname, url.searchParams); send(res, a.status, a.body, { "X-Junction-Version": String(o.state.version) }); return; }
   const name = url.pathname === "/" ? "/index.html" : url.pathname;
   const asset = assets.get(name);
-  if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${JSON.stringify(url.pathname)}` })); return; }
+  if (!asset) { send(res, 404, JSON.stringify({ error: `no such path ${quote(url.pathname)}` })); return; }
   send(res, 200, asset, { "Content-Type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream" });
 }
 
@@ -125,7 +132,7 @@ function sseText(event: string, data: UpdateEvent | object): string {
 function source(res: ServerResponse, state: ServeState, name: string): void {
   const known = state.analysis.loaded.inputs.some((f) => f.name === name) || name.startsWith("cluster:");
   const text = known ? state.analysis.loaded.locator.text(name) : undefined;
-  if (text === undefined) { send(res, 404, JSON.stringify({ error: `no input named ${JSON.stringify(name)}` })); return; }
+  if (text === undefined) { send(res, 404, JSON.stringify({ error: `no input named ${quote(name)}` })); return; }
   send(res, 200, JSON.stringify({ name, text }));
 }
 

@@ -5,6 +5,7 @@
 import { Analysis } from "../cli/analysis.js";
 import { InputError, UsageError } from "../cli/command.js";
 import type { EngineOptions } from "../engine/options.js";
+import { capMessage, quote } from "../model/quote.js";
 import type { Loaded } from "../sources/load.js";
 import { ENDPOINTS, queryValues, RawJson, type Endpoint } from "./api.js";
 
@@ -64,7 +65,7 @@ export class ServeState {
   /** The answer of an API path for a query: 200 with the document, 400 for bad parameters, 404, or 503 on invalid input. */
   answer(path: string, query: URLSearchParams): Answer {
     const endpoint = ENDPOINTS.find((e) => e.path === path);
-    if (!endpoint) return error(404, `no such path ${JSON.stringify(path)}`);
+    if (!endpoint) return error(404, `no such path ${quote(path)}`);
     const key = `${path}?${query}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
@@ -97,7 +98,7 @@ export class ServeState {
       const doc = endpoint.answer(this.analysis, queryValues(endpoint, query));
       return { status: 200, body: doc instanceof RawJson ? doc.text : JSON.stringify(doc, null, 2) + "\n" };
     } catch (e) {
-      if (e instanceof UsageError || e instanceof InputError) return error(400, e.message);
+      if (e instanceof UsageError || e instanceof InputError) return error(400, capMessage(e.message));
       throw e;
     }
   }

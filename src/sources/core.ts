@@ -7,9 +7,9 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, labelValueError, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
-import { intern, runInterner } from "./intern.js";
+import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
 import { readFelixEnv } from "./calico/felix.js";
 
@@ -43,7 +43,7 @@ function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): R
   return kept;
 }
 
-const [internNode, internAccount] = [runInterner(), runInterner()];
+const internAccount = runInterner();
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 function readPodSpec(spec: Field): PodSpec {
@@ -52,6 +52,7 @@ function readPodSpec(spec: Field): PodSpec {
   spec.object();
   startPorts();
   for (const group of CONTAINER_LISTS) {
+    portsInit = group === "initContainers";
     // (The containers and their ports are looked at raw: a field is made for one only when it has
     // something to report or an httpGet probe to read, as a load reads a million of them.)
     const containers = spec.raw(group);
@@ -115,7 +116,7 @@ function addValidPort(value: unknown): boolean {
   // or matched again: a workload's pods repeat their ports.)
   if (newPorts === undefined && lastPortsClean) {
     const last = lastPorts[samePorts];
-    if (last !== undefined && last.port === port
+    if (last !== undefined && last.port === port && last.init === initOf(name)
       && (last.name === name || (last.name === undefined && (name === undefined || name === null || name === "")))
       && (last.protocol === protocol || (last.protocol === "TCP" && (protocol === undefined || protocol === null || protocol === "")))) {
       samePorts++;
@@ -164,13 +165,19 @@ function startPorts(): void {
 }
 
 function addPort(name: string | undefined, port: number, protocol: Protocol): void {
+  const init = initOf(name);
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
-    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol) { samePorts++; return; }
+    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
-  newPorts.push({ name, port, protocol });
+  newPorts.push(init ? { name, port, protocol, init } : { name, port, protocol });
 }
+
+/** Whether the ports being read are an init container's (readPodSpec). */
+let portsInit = false;
+/** A port's `init` mark: on a named port of an init container (Cilium resolves no name to it: model/ports.ts ciliumNamedPorts). */
+const initOf = (name: unknown): true | undefined => (portsInit && typeof name === "string" && name !== "" ? true : undefined);
 
 function endPorts(): NamedPort[] {
   if (newPorts !== undefined) lastPorts = newPorts.slice();
@@ -243,7 +250,7 @@ function differsFromLast(labels: unknown): number {
  * then reports it). The result is the new lastLabels.
  */
 function relabelled(given: Record<string, string>, name: unknown): Labels | undefined {
-  for (const key in given) if (lastLabels[key] !== given[key] && labelValueError(given[key]) !== undefined) return undefined;
+  for (const key in given) if (lastLabels[key] !== given[key] && !isValidLabel(key, given[key])) return undefined;
   const labels = { ...lastLabels };
   for (const key in given) {
     const v = given[key];

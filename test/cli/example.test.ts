@@ -45,7 +45,10 @@ test("explain: unknown endpoints are invalid input (exit 2) with a suggestion", 
   assert.match(r.err, /--from: no pod, workload or Workload named shop\/wbe/);
   const u = await cli(["explain", ...EX, "--from", "shop/web"]);
   assert.equal(u.code, 2);
-  assert.match(u.err, /--from, --to and --port are required/);
+  assert.match(u.err, /--to and --port \(or --request\) are required/);
+  const p = await cli(["explain", ...EX, "--from", "shop/web", "--to", "shop/api"]);
+  assert.equal(p.code, 2);
+  assert.match(p.err, /--port \(or --request\) is required/);
 });
 
 test("test: the example's assertions hold (exit 0); the table is golden", async () => {

@@ -40,7 +40,7 @@ test("a watch stream's broken lines change nothing and never crash: wrong kinds,
     api.apply("ADDED", np("two"));
     await until(() => changes.length > 1);
     // Each failing watch says why, once (serve prints it on stderr).
-    assert.ok(troubles.some((m) => /^the watch of networkpolicies in shop failed \(https:\/\/127\.0\.0\.1:\d+\/apis\/networking\.k8s\.io\/v1\/namespaces\/shop\/networkpolicies \(watch\): a line of the stream is not JSON: "this is no JSON"\); resuming from resourceVersion \d+$/.test(m)), troubles.join("\n"));
+    assert.ok(troubles.some((m) => /^the watch of networkpolicies in shop failed \(https:\/\/127\.0\.0\.1:\d+\/apis\/networking\.k8s\.io\/v1\/namespaces\/shop\/networkpolicies \(watch\): a line of the stream is not JSON: "this is no JSON"\); retrying in [\d.]+ s, then at most every 5 s, to resume from resourceVersion \d+; until then its changes are not seen$/.test(m)), troubles.join("\n"));
     // A line longer than an event may be (no newline ever comes): the watch ends at the limit.
     const again = api.requests.filter((r) => r.includes("watch=true")).length;
     api.sendRaw("{\"type\":\"ADDED\",\"object\":{\"x\":\"" + "x".repeat(64 * 1024));
@@ -52,7 +52,7 @@ test("a watch stream's broken lines change nothing and never crash: wrong kinds,
     api.watchForbidden.add("networkpolicies");
     api.dropWatches();
     await until(() => troubles.some((m) => m.includes("answered 403")));
-    assert.match(troubles.find((m) => m.includes("answered 403"))!, /^the watch of networkpolicies in shop failed \(.*\(watch\): the API server answered 403 \(networkpolicies is forbidden: User "system:serviceaccount:junction:reader" cannot watch resource "networkpolicies"\)\); resuming from resourceVersion \d+$/);
+    assert.match(troubles.find((m) => m.includes("answered 403"))!, /^the watch of networkpolicies in shop failed \(.*\(watch\): the API server answered 403 \(networkpolicies is forbidden: User "system:serviceaccount:junction:reader" cannot watch resource "networkpolicies"\)\); retrying in [\d.]+ s, then at most every 5 s, to resume from resourceVersion \d+; until then its changes are not seen$/);
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(troubles.filter((m) => m.includes("answered 403")).length, 1);
     api.watchForbidden.clear();

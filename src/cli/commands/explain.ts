@@ -66,7 +66,11 @@ export const explainCommand: Command = {
 
 function explainParams(values: Values): { from: string; to: string; port: number | string } {
   const from = str(values, "from"), to = str(values, "to"), port = portArg(values, "port");
-  if (!from || !to || port === undefined) throw new UsageError("--from, --to and --port are required");
+  if (!from || !to || port === undefined) {
+    const missing = [!from && "--from", !to && "--to", port === undefined && "--port (or --request)"].filter(Boolean);
+    const named = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]} are` : `${missing[0]} is`;
+    throw new UsageError(`${named} required (an explained flow needs --from, --to and --port)`);
+  }
   return { from, to, port };
 }
 

@@ -7,7 +7,7 @@ import { LiveUpdates } from "../../server/live.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { ServeState } from "../../server/state.js";
 import { isLoopback, startServer } from "../../server/http.js";
-import { watchPaths } from "../../server/watch-files.js";
+import { watchInputs } from "../../sources/watch.js";
 import { EXIT, InputError, UsageError, str, type Command, type Io, type Values } from "../command.js";
 import { ENGINE_OPTIONS, INPUT_OPTIONS, engineOptions, filePaths, lenient, loadInputs, readOptions } from "../inputs.js";
 import { formatDiagnostic } from "../../model/source.js";
@@ -38,10 +38,10 @@ export const serveCommand: Command = {
     void state.analysis.connectivity; // built now: the first answer and the first watch event need it
     const paths = filePaths(values), cluster = clusterOf(values);
     const reload = () => reloadInputs(paths, values, io);
-    const files = watchPaths(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, values.recursive === true);
+    const files = watchInputs(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, { recursive: values.recursive === true });
     const updates = new LiveUpdates(state, reload);
     cluster?.watch((changes) => updates.apply(changes), (message) => io.err(`junction: ${message}\n`));
-    const server = await startServer({ state, address, port, token });
+    const server = await startServer({ state, address, port, token, stale: () => cluster?.stale() ?? [] });
     io.out(`junction: serving ${server.url} (API: ${server.url}api/v1/, events: ${server.url}api/v1/events)\n`);
     await stopSignal();
     cluster?.close(); updates.close(); files.close();

@@ -9,7 +9,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import { ALL_CONNS, NO_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
-import type { Party } from "../match.js";
+import type { Matcher, Party } from "../match.js";
 import { PairwiseConnectivity, type Connectivity, type GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { ownNodeExempts } from "../options.js";
@@ -442,7 +442,7 @@ export class FastConnectivity implements Connectivity {
         let list = memo.get(all);
         if (!list) memo.set(all, list = { names: namedPortsOf(all), byClass: new Map() });
         const names = d === "ingress" && cls.subjectable ? list.names : undefined, byClass = list.byClass;
-        const key = `${d}|${cls.family}|${cls.subjectable ? 1 : 0}|${names?.size ? portsKey(localPorts(cls, names)) : ""}`;
+        const key = `${d}|${cls.family}|${cls.subjectable ? 1 : 0}|${names?.size ? portsKey(localPorts(this.engine.matcher, cls, names)) : ""}`;
         let parts = byClass.get(key);
         if (!parts) {
           const admin = cls.subjectable ? all.filter((p) => p.tier === "admin" && rulesOf(p, d)) : [];
@@ -486,7 +486,7 @@ export class FastConnectivity implements Connectivity {
           const bits = new Uint32Array(affected.length);
           for (let w = 0; w < bits.length; w++) bits[w] = members[w] & affected[w] & (adds ? (hit ? subject![w] : ~subject![w]) : ~0);
           if (isEmpty(bits)) continue;
-          if (split && hit) groups.push(...this.byClass(bits, cur, hit, (id) => localPortsKey(this.classes.list[id], names, namesKey)));
+          if (split && hit) groups.push(...this.byClass(bits, cur, hit, (id) => localPortsKey(this.engine.matcher, this.classes.list[id], names, namesKey)));
           else groups.push({ cur, hit, bits });
         }
       }
@@ -494,7 +494,7 @@ export class FastConnectivity implements Connectivity {
       if (adds) {
         const bits = new Uint32Array(affected.length);
         for (let w = 0; w < bits.length; w++) bits[w] = affected[w] & subject![w] & ~placed[w];
-        const keyOf = (id: number) => this.classes.list[id].family * 0x1000000 + (byPorts ? localPortsKey(this.classes.list[id], names, namesKey) : 0);
+        const keyOf = (id: number) => this.classes.list[id].family * 0x1000000 + (byPorts ? localPortsKey(this.engine.matcher, this.classes.list[id], names, namesKey) : 0);
         groups.push(...this.byClass(bits, undefined, true, keyOf));
       }
       for (const { cur, hit, bits } of groups) {
@@ -580,7 +580,7 @@ export class FastConnectivity implements Connectivity {
     const unenforced = !cls.subjectable;
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
-    const ports = names?.size ? localPorts(cls, names) : NO_PORTS, text = portsKey(ports);
+    const ports = names?.size ? localPorts(this.engine.matcher, cls, names) : NO_PORTS, text = portsKey(ports);
     const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${text}`;
     let sig = this.sigByKey.get(key);
     if (!sig) {
@@ -602,7 +602,7 @@ export class FastConnectivity implements Connectivity {
 
   addNamedPorts(e: Endpoint): string[] {
     const added: string[] = [];
-    for (const q of e.ports) {
+    for (const q of this.engine.matcher.destPorts(e)) {
       if (q.name === undefined) continue;
       let s = this.namedPorts.get(q.name);
       if (!s) { s = new Set(); this.namedPorts.set(q.name, s); }
@@ -659,8 +659,8 @@ function tiersOf(policies: readonly Policy[], d: Direction): Record<Tier, Policy
 const sideKey = (sig: Signature) => (sig.direction === "egress" ? 8 : 0) + sig.family;
 
 /** A class's declared ports with these names (ingress named ports resolve on them). */
-function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
-  return (cls.rep.endpoint?.ports ?? []).filter((q) => q.name !== undefined && names.has(q.name));
+function localPorts(matcher: Matcher, cls: EndpointClass, names: ReadonlySet<string>): NamedPort[] {
+  return matcher.destPorts(cls.rep.endpoint).filter((q) => q.name !== undefined && names.has(q.name));
 }
 
 /**
@@ -670,10 +670,10 @@ function localPorts(cls: EndpointClass, names: ReadonlySet<string>): NamedPort[]
  */
 const localKeys = new WeakMap<EndpointClass, { names: string; key: number }>();
 const portKeyIds = new Map<string, number>();
-function localPortsKey(cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): number {
+function localPortsKey(matcher: Matcher, cls: EndpointClass, names: ReadonlySet<string>, namesKey: string): number {
   const known = localKeys.get(cls);
   if (known?.names === namesKey) return known.key;
-  const text = portsKey(localPorts(cls, names));
+  const text = portsKey(localPorts(matcher, cls, names));
   let key = portKeyIds.get(text);
   if (key === undefined) portKeyIds.set(text, key = portKeyIds.size);
   localKeys.set(cls, { names: namesKey, key });

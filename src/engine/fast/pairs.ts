@@ -135,11 +135,13 @@ export function groupPairLog(fc: FastConnectivity, groups: readonly (readonly Pa
  */
 function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean,
   involved: ((group: number) => boolean) | undefined, add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
+  // Passes over every party (100k at 100k pods) run once, mostly before the optimising compiler has
+  // the function: indexed loops, not for-of (an iterator step per party, interpreted).
   let total = 0;
-  for (const g of groups) total += g.length;
+  for (let g = 0; g < groups.length; g++) total += groups[g].length;
   const parties = new Array<Party>(total);
   total = 0;
-  for (const g of groups) for (const p of g) parties[total++] = p;
+  for (let g = 0; g < groups.length; g++) { const ps = groups[g]; for (let i = 0; i < ps.length; i++) parties[total++] = ps[i]; }
   const classes = fc.classesFor(parties);
   const exact = fc.engine.ownExact;
   const members = membersByClass(groups, classes, exact || fc.engine.dropsToHost ? ownKeys(fc) : undefined);
@@ -289,9 +291,10 @@ function ownKeys(fc: FastConnectivity): OwnKeys {
 function membersByClass(groups: readonly (readonly Party[])[], classes: readonly number[], keys?: OwnKeys): Map<number, ClassMembers> {
   const members = new Map<number, ClassMembers>();
   let next = 0;
-  groups.forEach((parties, g) => {
-    for (const p of parties) {
-      const c = classes[next++];
+  for (let g = 0; g < groups.length; g++) {
+    const parties = groups[g];
+    for (let i = 0; i < parties.length; i++) {
+      const p = parties[i], c = classes[next++];
       let m = members.get(c);
       if (!m) { m = keys ? { groups: [], solo: [], from: [], node: [] } : { groups: [], solo: [] }; members.set(c, m); }
       const last = m.groups.length - 1;
@@ -305,7 +308,7 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
       m.solo.push(p.endpoint);
       if (k) { m.from!.push(k[0]); m.node!.push(k[1]); }
     }
-  });
+  }
   return members;
 }
 
@@ -332,9 +335,10 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   // holds the kind and whether it acts as its node, classes.ts): the others' endpoints are not read.
   const classes = fc.classes.list;
   let next = 0;
-  groups.forEach((parties, g) => {
-    for (const p of parties) {
-      const c = classOf[next++];
+  for (let g = 0; g < groups.length; g++) {
+    const parties = groups[g];
+    for (let i = 0; i < parties.length; i++) {
+      const p = parties[i], c = classOf[next++];
       if (!classes[c].nodeLike) continue;
       const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
       if (node === undefined) continue;
@@ -344,7 +348,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
       if (!bunches) sides.set(node, bunches = []);
       if (!bunches.some((x) => x.kind === kind)) bunches.push({ kind, group: g, cls: c });
     }
-  });
+  }
   if (!sides.size) return;
   // Nodes whose bunches are of the same kinds get the same number.
   const sigs = new Map<string, number>(), sigOf = new Map<string, number>();
@@ -399,11 +403,12 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   // its node is looked up.
   const visited = new Set<number>(), swept = new Set<number>(), single = sigs.size === 1, sweptIn = new Int32Array(single ? width : 0);
   next = 0;
-  groups.forEach((parties, g) => {
+  for (let g = 0; g < groups.length; g++) {
+    const parties = groups[g];
     if (visited.size) visited.clear();
     if (swept.size) swept.clear();
-    for (const p of parties) {
-      const at = next++, c = classOf[at];
+    for (let i = 0; i < parties.length; i++) {
+      const p = parties[i], at = next++, c = classOf[at];
       if (actsAsNode[at] === 1 || (single && sweptIn[c] === g + 1)) continue;
       const node = p.endpoint?.nodeName;
       const bunches = node === undefined ? undefined : sides.get(node);
@@ -425,7 +430,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
         if (!drops || !fc.engine.dropsToHostOn(node!)) visit(g, c, n.group, n.cls, false);
       }
     }
-  });
+  }
 }
 
 /**

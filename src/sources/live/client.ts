@@ -109,9 +109,10 @@ export class ApiClient {
    * (int64Exact), each line at most MAX_EVENT_BYTES. `done` is called once: null when the server
    * ends the stream, else the error (a status other than 200 carries its statusCode; a line that is
    * not a JSON event ends the watch, as client-go's StreamWatcher stops on a decoding error, and the
-   * caller resumes from the last resourceVersion). Events go to `onEvent` in order.
+   * caller resumes from the last resourceVersion). Events go to `onEvent` in order; `opened` is called
+   * when the server accepts the watch (200).
    */
-  async watch(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
+  async watch(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent) => void, done: (err: unknown) => void, opened: () => void = () => {}): Promise<{ abort(): void }> {
     const { url, opts } = await this.prepare(path, { ...query, watch: "true" });
     let finished = false;
     const finish = (err: unknown) => { if (finished) return; finished = true; req.destroy(); done(err); };
@@ -132,6 +133,7 @@ export class ApiClient {
         res.on("close", answered);
         return;
       }
+      opened();
       let pending: Buffer[] = [], pendingBytes = 0;
       res.on("data", (c: Buffer) => {
         let from = 0;
@@ -152,10 +154,11 @@ export class ApiClient {
         if (from < c.length) pending.push(c.subarray(from));
       });
       res.on("end", () => finish(null));
-      res.on("error", (e) => finish(new ClusterError(`${this.server}: ${e.message}`)));
+      // (A connection that breaks, as a load balancer or a restart breaks it, is `transient`: the caller retries at once.)
+      res.on("error", (e) => finish(Object.assign(new ClusterError(`${this.server}: ${e.message}`), { transient: true })));
       res.on("close", () => finish(null));
     });
-    req.on("error", (e) => finish(new ClusterError(`cannot reach the API server ${this.server}: ${e.message}`)));
+    req.on("error", (e) => finish(Object.assign(new ClusterError(`cannot reach the API server ${this.server}: ${e.message}`), { transient: true })));
     // (A dead peer: TCP keep-alive probes end the connection; the API server itself closes watches after minutes.)
     req.on("socket", (sock) => sock.setKeepAlive(true, 30_000));
     req.end();

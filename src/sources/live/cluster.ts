@@ -12,7 +12,15 @@ import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectChange { type: ChangeType; object: RawObject; old?: RawObject }
 
-interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void; trouble?: string }
+/** `trouble`: why its watch is failing (its objects are as of its last event); `told`: the trouble reported. */
+interface Scope { kind: ServedKind; namespace?: string; rv?: string; stop?: () => void; trouble?: string; told?: string }
+
+/**
+ * A kind the cluster may hold objects of that could not be read (forbidden to list, or its API
+ * group's discovery failed). Answers without it would read the cluster as having none of them, so
+ * the loader reports it (an error, or for Secrets and ConfigMaps a warning; cli/cluster.ts).
+ */
+export interface UnreadKind { kind: string; name: string; why: string; grant?: { apiGroups: string[]; resources: string[]; verbs: string[] } }
 
 const PAGE = 500;
 /** Lists run side by side (each is a request at a time: pages follow each other). */
@@ -20,6 +28,8 @@ const LISTS_AT_ONCE = 8;
 
 export class LiveCluster {
   readonly notes: string[] = [];
+  /** Kinds that may have objects but could not be read: never absent (see UnreadKind). */
+  readonly unread: UnreadKind[] = [];
   private readonly store = new Map<string, RawObject>();
   private scopes: Scope[] = [];
   private closed = false;
@@ -34,7 +44,8 @@ export class LiveCluster {
   static async open(o: ClusterOptions): Promise<LiveCluster> {
     const c = new LiveCluster(await ApiClient.connect(o), o.namespaces);
     const d = await discover(c.client);
-    if (d.missing.length) c.notes.push(`not served by the cluster (CRD not installed), skipped: ${describe(d.missing)}`);
+    if (d.missing.length) c.notes.push(`not served by the cluster (CRD not installed), skipped: ${describe(d.missing)}; the answers are those of a cluster without them, as no such object can exist until its CRD is installed`);
+    for (const f of d.failed) c.unread.push({ kind: f.ref.kind, name: kindName(f.ref), why: f.why });
     for (const kind of d.served) {
       const namespaces = kind.ref.namespaced && o.namespaces.length ? o.namespaces : [undefined];
       for (const namespace of namespaces) c.scopes.push({ kind, namespace });
@@ -65,10 +76,12 @@ export class LiveCluster {
   private async listScope(s: Scope, first: boolean): Promise<RawObject[] | undefined> {
     const items: RawObject[] = [];
     let cont: string | undefined;
-    do {
+    for (;;) {
       const r = await this.client.get(collectionPath(s.kind, s.namespace), { limit: String(PAGE), continue: cont });
-      if (r.status === 410 && cont) { items.length = 0; cont = undefined; continue; } // the continue token expired: start again
-      if (r.status === 403 || r.status === 404) { if (first) this.drop(s, r.status); return undefined; }
+      // The continue token expired (410 Expired): list again from the first page, as client-go's
+      // pager does (FullListIfExpired). (A `continue` here in a do-while ended the list with no items.)
+      if (r.status === 410 && cont) { items.length = 0; cont = undefined; continue; }
+      if (r.status === 403 || r.status === 404) { if (first) this.drop(s, r.status, r.body?.message); return undefined; }
       if (r.status !== 200) throw new ClusterError(`listing ${s.kind.resource}: the API server answered ${r.status}${r.body?.message ? ` (${r.body.message})` : ""}`);
       for (const item of listIn(r.body, "items", collectionPath(s.kind, s.namespace))) {
         if (typeof item !== "object" || item === null || Array.isArray(item)) throw new ClusterError(`listing ${s.kind.resource}: an item of the API server's answer is not an object`);
@@ -78,60 +91,84 @@ export class LiveCluster {
       if (next !== undefined && next !== null && next !== "" && (typeof next !== "string" || next === cont)) throw new ClusterError(`listing ${s.kind.resource}: the API server's answer has a continue token ${typeof next === "string" ? "equal to the one asked with (the list would never end)" : "that is not a string"}`);
       cont = next || undefined;
       s.rv = r.body?.metadata?.resourceVersion;
-    } while (cont);
+      if (!cont) break;
+    }
     if (first) for (const o of items) this.store.set(keyOf(o), o);
     return items;
   }
 
-  private drop(s: Scope, status: number): void {
+  /**
+   * A scope that cannot be listed: forbidden (403) is unread, never empty; not found (404: a CRD
+   * removed since discovery) holds nothing, a note says so.
+   */
+  private drop(s: Scope, status: number, message: unknown): void {
     this.scopes = this.scopes.filter((x) => x !== s);
-    const k = s.kind, group = groupOf(k.apiVersion);
-    if (this.notes.some((n) => n.includes(`cannot list ${k.ref.kind} (${k.resource}`))) return;
-    const rule = readRule(group, k.resource);
-    this.notes.push(status === 403
-      ? `cannot list ${k.ref.kind} (${k.resource}${group ? `.${group}` : ""}): forbidden; it is left out. Grant: ${JSON.stringify(rule)} (junction rbac prints the whole ClusterRole)`
-      : `cannot list ${k.ref.kind} (${k.resource}): not found; it is left out`);
+    const k = s.kind, group = groupOf(k.apiVersion), name = `${k.resource}${group ? `.${group}` : ""}`;
+    if (status === 403) {
+      const where = s.namespace === undefined ? "" : ` in namespace ${s.namespace}`;
+      const known = this.unread.find((u) => u.kind === k.ref.kind && u.name === name);
+      if (known) { if (where && !known.why.includes(where)) known.why += `;${where}`; return; }
+      const why = typeof message === "string" && message ? `forbidden${where} (${message.slice(0, 200)})` : `forbidden${where}`;
+      this.unread.push({ kind: k.ref.kind, name, why, grant: readRule(group, k.resource) });
+      return;
+    }
+    if (!this.notes.some((n) => n.includes(`cannot list ${k.ref.kind} (${k.resource}`))) this.notes.push(`cannot list ${k.ref.kind} (${k.resource}): not found (no longer served); read as having none`);
+  }
+
+  /** The kinds whose watch is failing (their objects are as they were when it last delivered), with why. */
+  stale(): string[] {
+    return this.scopes.filter((s) => s.trouble !== undefined).map((s) => `${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""}: ${s.trouble}`);
   }
 
   private async watchLoop(s: Scope): Promise<void> {
     let failures = 0;
     while (!this.closed) {
-      const outcome = await this.watchOnce(s);
+      const outcome = await this.watchOnce(s, failures);
       if (this.closed) return;
       if (outcome === "gone") { await this.relist(s); failures = 0; continue; }
       failures = outcome === "ended" ? 0 : failures + 1;
-      await delay(Math.min(100 * 2 ** failures, 5000));
+      await delay(backoff(failures));
     }
   }
 
   /** One watch request: resolves when it ends ("ended"), fails ("error"), or the resourceVersion is too old ("gone"). */
-  private watchOnce(s: Scope): Promise<"ended" | "error" | "gone"> {
+  private watchOnce(s: Scope, failures: number): Promise<"ended" | "error" | "gone"> {
     return new Promise((resolve) => {
       let gone = false;
       const onEvent = (e: WatchEvent) => {
         if (e.type === "ERROR") { if (e.object?.code === 410) { gone = true; s.stop?.(); } return; }
         const rv = e.object?.metadata?.resourceVersion;
         if (rv) s.rv = rv;
-        s.trouble = undefined;
         if (e.type === "BOOKMARK") return;
         const change = this.apply(s.kind, e.type as ChangeType, e.object);
         if (change) this.listener([change]);
       };
       const done = (err: unknown) => {
         const outcome = gone || (err as { statusCode?: number })?.statusCode === 410 ? "gone" : err ? "error" : "ended";
-        if (outcome === "error" && !this.closed) this.report(s, err);
+        if (outcome === "error" && !this.closed) this.report(s, err, failures + 1);
         resolve(outcome);
       };
-      this.client.watch(collectionPath(s.kind, s.namespace), { resourceVersion: s.rv, allowWatchBookmarks: "true" }, onEvent, done)
+      const opened = () => {
+        const told = s.told;
+        s.trouble = s.told = undefined;
+        if (told !== undefined) this.trouble(`the watch of ${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""} resumed from resourceVersion ${s.rv ?? "0"}`);
+      };
+      this.client.watch(collectionPath(s.kind, s.namespace), { resourceVersion: s.rv, allowWatchBookmarks: "true" }, onEvent, done, opened)
         .then((w) => { s.stop = () => w.abort(); if (this.closed) w.abort(); }, (err) => resolve(err?.statusCode === 410 ? "gone" : "error"));
     });
   }
 
-  private report(s: Scope, err: unknown): void {
+  /**
+   * Says why a watch failed, once per kind until it is open again (then "resumed"); answers meanwhile
+   * are those of its last event. A broken connection is said only if the first retry fails too (a
+   * load balancer or an API server restart breaks every watch, and they resume at once).
+   */
+  private report(s: Scope, err: unknown, failures = 1): void {
     const why = err instanceof Error ? err.message : String(err);
-    if (s.trouble === why) return;
     s.trouble = why;
-    this.trouble(`the watch of ${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""} failed (${why}); resuming from resourceVersion ${s.rv ?? "0"}`);
+    if (s.told === why || ((err as { transient?: boolean })?.transient === true && failures < 2)) return;
+    s.told = why;
+    this.trouble(`the watch of ${s.kind.resource}${s.namespace ? ` in ${s.namespace}` : ""} failed (${why}); retrying in ${backoff(failures) / 1000} s, then at most every ${MAX_BACKOFF_MS / 1000} s, to resume from resourceVersion ${s.rv ?? "0"}; until then its changes are not seen`);
   }
 
   /** Lists the scope again and reports what differs from the store. */
@@ -179,6 +216,12 @@ export class LiveCluster {
     const ns = typeof md.namespace === "string" ? `${md.namespace}/` : "";
     return { apiVersion: kind.apiVersion, kind: kind.ref.kind, obj, ref: { file: `cluster:${this.context}/${kind.ref.kind}/${ns}${String(md.name)}`, doc: 0, path: [] } };
   }
+}
+
+/** A watch is retried after 0.2, 0.4, 0.8 ... s, at most every 5 s (client-go's reflector backs off from 0.8 s to 30 s). */
+const MAX_BACKOFF_MS = 5000;
+function backoff(failures: number): number {
+  return Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
 }
 
 function describe(kinds: readonly KindRef[]): string {

@@ -11,33 +11,42 @@ export interface ServedKind {
   resource: string;
 }
 
-export interface Discovery { served: ServedKind[]; missing: KindRef[] }
+/**
+ * `missing`: kinds the server does not serve (no objects of them can exist). `failed`: kinds whose
+ * API group's discovery failed (an aggregated API that is down answers 503): they may have objects,
+ * so they are not absent, only unread.
+ */
+export interface Discovery { served: ServedKind[]; missing: KindRef[]; failed: { ref: KindRef; why: string }[] }
 
 interface ApiResource { name: string; kind: string; namespaced: boolean; verbs?: string[] }
 
 export async function discover(client: ApiClient, kinds: readonly KindRef[] = readKinds()): Promise<Discovery> {
   const groups = await servedVersions(client);
-  const resources = new Map<string, Promise<ApiResource[]>>();
+  const resources = new Map<string, Promise<ApiResource[] | string>>();
   const resourcesOf = (gv: string) => {
     let r = resources.get(gv);
     if (!r) { r = resourceList(client, gv); resources.set(gv, r); }
     return r;
   };
-  const served: ServedKind[] = [], missing: KindRef[] = [];
+  const served: ServedKind[] = [], missing: KindRef[] = [], failed: Discovery["failed"] = [];
   for (const ref of kinds) {
     const found = await firstServed(ref, groups, resourcesOf);
-    if (found) served.push(found); else missing.push(ref);
+    if (typeof found === "object") served.push(found); else if (found) failed.push({ ref, why: found }); else missing.push(ref);
   }
-  return { served, missing };
+  return { served, missing, failed };
 }
 
-async function firstServed(ref: KindRef, groups: Map<string, Set<string>>, resourcesOf: (gv: string) => Promise<ApiResource[]>): Promise<ServedKind | undefined> {
+/** The first served version of a kind; else why a version that may serve it could not be discovered, or undefined (not served). */
+async function firstServed(ref: KindRef, groups: Map<string, Set<string>>, resourcesOf: (gv: string) => Promise<ApiResource[] | string>): Promise<ServedKind | string | undefined> {
+  let failed: string | undefined;
   for (const apiVersion of ref.apiVersions) {
     if (!groups.get(groupOf(apiVersion))?.has(versionOf(apiVersion))) continue;
-    const r = (await resourcesOf(apiVersion)).find((x) => x.kind === ref.kind && !x.name.includes("/"));
+    const resources = await resourcesOf(apiVersion);
+    if (typeof resources === "string") { failed ??= resources; continue; }
+    const r = resources.find((x) => x.kind === ref.kind && !x.name.includes("/"));
     if (r && (r.verbs ?? ["list"]).includes("list")) return { ref, apiVersion, resource: r.name };
   }
-  return undefined;
+  return failed;
 }
 
 /** Group name ("" for core) → the versions it serves. */
@@ -56,9 +65,17 @@ async function servedVersions(client: ApiClient): Promise<Map<string, Set<string
   return out;
 }
 
-async function resourceList(client: ApiClient, apiVersion: string): Promise<ApiResource[]> {
-  const r = await client.get(apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
-  if (r.status !== 200) return [];
+/**
+ * The resources of a group version, or why they could not be discovered. A 404 is a version no
+ * longer served (a CRD removed since /apis was read); any other failure (kubectl: "couldn't get
+ * resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request")
+ * leaves its kinds unknown, not absent.
+ */
+async function resourceList(client: ApiClient, apiVersion: string): Promise<ApiResource[] | string> {
+  const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const r = await client.get(path);
+  if (r.status === 404) return [];
+  if (r.status !== 200) return `the discovery of ${apiVersion} failed: the API server answered ${r.status}${typeof r.body?.message === "string" && r.body.message ? ` (${r.body.message.slice(0, 200)})` : ""}`;
   // Entries without a string name and kind are not resources Junction could list.
   return listIn(r.body, "resources", `${client.server}/apis/${apiVersion}`).filter((x): x is ApiResource => typeof (x as ApiResource)?.name === "string" && typeof (x as ApiResource).kind === "string");
 }

@@ -3,7 +3,7 @@
 // dispatched by address to per-endpoint chains (p<id>_in_..., p<id>_out_...) compiled as for a host.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { formatAddress, type Family } from "../../model/ip.js";
+import { formatAddress, mergeRanges, type Family } from "../../model/ip.js";
 import type { Direction } from "../../model/policy.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
 import { endpointLabel } from "../names.js";
@@ -11,7 +11,7 @@ import { STATEFUL, TABLE_NAME } from "./common.js";
 import { contextWarnings, newContext } from "./context.js";
 import type { NftChain, NftTable } from "./ruleset.js";
 import type { Problem } from "../problems.js";
-import { compileDirection, type CompileContext } from "./tiers.js";
+import { addressRules, compileDirection, type CompileContext } from "./tiers.js";
 
 export interface LabRuleset {
   table: NftTable;
@@ -40,6 +40,22 @@ function hookChain(ctx: CompileContext, direction: Direction, entries: Entries):
   };
 }
 
+/**
+ * Felix's DefaultEndpointToHostAction Drop on node `n` (PolicyEngine.hostAction; rules/static.go
+ * filterWorkloadToHostChain: the pod's egress policy, then the configured action): the node's chain
+ * drops what the pods policies can select on it send it, once their egress chain let it through.
+ */
+function toHostDrop(ctx: CompileContext, n: Endpoint): { entry: string; summary: string } | undefined {
+  const engine = ctx.engine;
+  if (!engine.dropsToHostOn(n.name)) return undefined;
+  const pods = engine.inventory.endpoints.filter((p) => p.kind === "pod" && p.nodeName === n.name && engine.isSubjectable(p));
+  const rules = addressRules(ctx, mergeRanges(pods.flatMap((p) => p.addresses.map((a) => ({ family: a.family, first: a.value, last: a.value })))), "ingress", "drop", `p${n.id}_tohost`);
+  if (!rules.length) return undefined;
+  const name = `p${n.id}_in_tohost`;
+  ctx.chains.push({ name, comment: "felix's DefaultEndpointToHostAction Drop: the node's own pods, after their egress policy", rules: [...rules, "accept"] });
+  return { entry: `goto ${name}`, summary: "ingress: its own pods' traffic dropped (felix's DefaultEndpointToHostAction Drop)" };
+}
+
 /** Per-endpoint chains for every member of the lab, and the two forward chains that dispatch to them. */
 export function compileLab(engine: PolicyEngine, members: readonly Endpoint[]): LabRuleset {
   const ctx = newContext(engine);
@@ -59,6 +75,17 @@ export function compileLab(engine: PolicyEngine, members: readonly Endpoint[]): 
         dispatched[direction].add(text);
         entries[direction][a.family].push(`${text} : ${compiled.entry}`);
       }
+    }
+  }
+  for (const n of members) {
+    const drop = n.kind === "node" ? toHostDrop(ctx, n) : undefined;
+    if (!drop) continue;
+    notes.push(`p${n.id} = ${endpointLabel(n)}: ${drop.summary}`);
+    for (const a of n.addresses) {
+      const text = formatAddress(a);
+      if (dispatched.ingress.has(text)) { shared.push(`${endpointLabel(n)} (${text})`); continue; }
+      dispatched.ingress.add(text);
+      entries.ingress[a.family].push(`${text} : ${drop.entry}`);
     }
   }
   const warnings = contextWarnings(ctx);

@@ -6,7 +6,7 @@
 // (see classes.ts); addresses no peer names are decided by the rules without peers.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { formatRangeCompact, type AddressRange, type Family } from "../../model/ip.js";
+import { formatRangeCompact, mergeRanges, type AddressRange, type Family } from "../../model/ip.js";
 import type { NamedPort } from "../../model/ports.js";
 import { TIERS, policyName, requestRulesOf, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { PolicyEngine, Warning } from "../../engine/verdict.js";
@@ -57,6 +57,7 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
       { allow: "accept", deny: "drop", pass: next(i), fallthrough });
   });
   exemptOwnNode(ctx, e, direction, tiers.findIndex((t) => t.tier === "namespace"), chainOf, base);
+  if (tiers.length) exemptOwnPods(ctx, e, direction, chainOf(0), base);
   const summary = tiers.map((t) => `${direction}, ${TIER_LABEL[t.tier]} tier: ${abbreviate(t.policies.map((p) => `${p.kind} ${policyName(p)}`), 5)}`);
   if (!tiers.length) summary.push(`${direction}: no policy selects it`);
   return { entry: tiers.length ? `goto ${chainOf(0)}` : "accept", summary };
@@ -71,7 +72,22 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
-function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
+export /**
+ * A host policed by its Calico host endpoint: its traffic with its own pods is not (PolicyEngine.decide,
+ * hostWithOwnPod): accepted first, or from them dropped when the node's felix drops it (DefaultEndpointToHostAction).
+ */
+function exemptOwnPods(ctx: CompileContext, e: Endpoint, direction: Direction, first: string, base: string): void {
+  const engine = ctx.engine, node = engine.matcher.hostEndpointOf(e) ? engine.matcher.nodeOf({ endpoint: e }) : undefined;
+  if (!node) return;
+  const own = new Set(node.addresses.map((a) => a.value));
+  const pods = engine.inventory.endpoints.filter((p) => p.nodeName === node.name && p !== e).flatMap((p) => p.addresses.filter((a) => !own.has(a.value)));
+  const verdict = direction === "ingress" && engine.dropsToHostOn(node.name) ? "drop" : "accept";
+  const chain = ctx.chains.find((c) => c.name === first)!;
+  chain.rules = [...addressRules(ctx, mergeRanges(pods.map((a) => ({ family: a.family, first: a.value, last: a.value }))), direction, verdict, `${base}_ownpods`), ...chain.rules];
+  chain.comment = `${chain.comment}; the host's own pods are not policed by its host endpoint`;
+}
+
+export function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
   return ([4, 6] as const).flatMap((f) => {
     const elements = ranges.filter((r) => r.family === f).map(formatRangeCompact);
     if (!elements.length) return [];
@@ -86,7 +102,7 @@ function destinationTags(ctx: CompileContext, rules: readonly Rule[]): { tagged:
   const ports = new Map<string, NamedPort[]>();
   if (!names.size) return { tagged, ports };
   for (const o of ctx.peers.owners) {
-    const declared = o.endpoint.ports.filter((p) => p.name !== undefined && names.has(p.name));
+    const declared = ctx.engine.matcher.destPorts(o.endpoint).filter((p) => p.name !== undefined && names.has(p.name));
     if (!declared.length) continue;
     const tag = declared.map((p) => `${p.name}=${p.protocol}/${p.port}`).sort().join(",");
     ports.set(tag, declared);
@@ -106,7 +122,7 @@ function compileTier(ctx: CompileContext, e: Endpoint, t: TierRules, name: strin
   const peerless = rules.filter((_, i) => ranges[i] === undefined);
   const named = rules.flatMap((_, id) => (ranges[id] ? [{ id, ranges: ranges[id]! }] : []));
   const dest = t.direction === "egress" ? destinationTags(ctx, rules) : undefined;
-  const destPorts = (tag?: string): readonly NamedPort[] => (dest ? (tag ? dest.ports.get(tag) ?? [] : []) : e.ports);
+  const destPorts = (tag?: string): readonly NamedPort[] => (dest ? (tag ? dest.ports.get(tag) ?? [] : []) : ctx.engine.matcher.destPorts(e));
   const bodyOf = (active: ReadonlySet<Rule>, tag?: string) => bodyRules(portVerdicts(t, active, destPorts(tag)), v, ctx.sets, `${name}_`);
   const dispatch: NftChain = { name, comment: `${t.direction}, ${TIER_LABEL[t.tier]} tier`, rules: [] };
   ctx.chains.push(dispatch);
