@@ -20,8 +20,14 @@ const pod = (ns: string, name: string, ip: string, extra = "", meta = "") =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}${meta}}\nspec: {serviceAccountName: ${name}, containers: [{name: ${name}, image: x${extra}}]}\nstatus: {podIP: ${ip}}\n---\n`;
 const namespace = (name: string, annotations: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}${annotations ? `, annotations: {${annotations}}` : ""}}\n---\n`;
 
-/** books/api (meshed: a Server on its HTTP port for web/front; admin and metrics ports under the default), clients in web (meshed, one outside the cluster networks) and plain (no proxy). */
+/**
+ * books/api (meshed: a Server on its HTTP port for web/front; admin and metrics ports under the default), clients in web (meshed, one outside the cluster networks) and plain (no proxy).
+ * books/api runs the proxy, so it carries the namespace's default-inbound-policy as the proxy injector copied it (pkg/inject
+ * AppendNamespaceAnnotations), unless `apiMeta` gives its annotations: the policy controller reads the pod's alone.
+ */
 function world(booksAnnotations: string, apiMeta = ""): string {
+  const copied = /config\.linkerd\.io\/default-inbound-policy: [a-z-]+/.exec(booksAnnotations)?.[0];
+  if (!apiMeta && copied) apiMeta = `, annotations: {${copied}}`;
   return namespace("books", `linkerd.io/inject: enabled${booksAnnotations}`) + namespace("web", "linkerd.io/inject: enabled") + namespace("plain", "")
     + `apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: books, labels: {app: api}${apiMeta}}\nspec:\n  serviceAccountName: api\n  containers:\n  - {name: api, image: books/api, ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: 9990}, {name: metrics, containerPort: 9090}]}\n  - ${proxy}\nstatus: {podIP: 10.0.0.1}\n---\n`
     + pod("web", "front", "10.0.1.1", `}, ${proxy.slice(0, -1)}`) + pod("web", "far", "203.0.113.5", `}, ${proxy.slice(0, -1)}`) + pod("plain", "tool", "192.168.5.1")
@@ -119,8 +125,8 @@ test("--linkerd-default-policy deny: the cluster's default, per namespace that i
 const REFUSALS: [string, string, RegExp][] = [
   ["a workload whose labels also select a pod with another default (no selector tells them apart)",
     world(", config.linkerd.io/default-inbound-policy: deny", ", annotations: {config.linkerd.io/default-inbound-policy: all-unauthenticated}") + SERVER
-      + `apiVersion: v1\nkind: Pod\nmetadata: {name: api2, namespace: books, labels: {app: api, v: "2"}}\nspec: {containers: [{name: api, image: x}, ${proxy}]}\nstatus: {podIP: 10.0.0.2}\n---\n`,
-    /Pod books\/api: the default inbound policy all-unauthenticated \(pod annotation [^)]*\): its pods' labels also select pod books\/api2, where the default inbound policy deny \(namespace annotation/],
+      + `apiVersion: v1\nkind: Pod\nmetadata: {name: api2, namespace: books, labels: {app: api, v: "2"}, annotations: {config.linkerd.io/default-inbound-policy: deny}}\nspec: {containers: [{name: api, image: x}, ${proxy}]}\nstatus: {podIP: 10.0.0.2}\n---\n`,
+    /Pod books\/api: the default inbound policy all-unauthenticated \(pod annotation [^)]*\): its pods' labels also select pod books\/api2, where the default inbound policy deny \(pod annotation/],
   ["a default on a pod whose Server is not converted (the default's rules would decide its port)",
     world(", config.linkerd.io/default-inbound-policy: deny") + `${LD}/v1beta3\nkind: Server\nmetadata: {name: raw, namespace: books}\nspec: {podSelector: {matchLabels: {app: api}}, port: 9990, proxyProtocol: opaque}\n---\n`,
     /Namespace books: the default inbound policy deny [^\n]*: Server books\/raw \(port 9990\) of pod books\/api is not converted/],
@@ -146,3 +152,27 @@ for (const [what, text, message] of REFUSALS) {
     assert.match(r.err, message);
   });
 }
+
+test("an injected pod's default inbound policy is its own annotation, else the cluster's: the namespace's reaches a pod only as the injector copies it (a wrong allow and a wrong deny before)", async () => {
+  // linkerd2 policy-controller/k8s/index/src/inbound/workload.rs Settings::from_metadata reads the pod's annotations only;
+  // controller/proxy-injector/webhook.go copies the namespace's config annotations into the pod at injection
+  // (pkg/inject AppendNamespaceAnnotations). books/api runs the proxy and has no annotation: injected before its
+  // namespace was annotated.
+  const lax = { "world.yaml": world(", config.linkerd.io/default-inbound-policy: all-unauthenticated", ", annotations: {}") + SERVER };
+  expectAll(await answers(lax, "--linkerd-default-policy", "deny"), ["web/front :9990 denied", "plain/tool :9090 denied", "web/front :80 allowed"]);
+  const strict = { "world.yaml": world(", config.linkerd.io/default-inbound-policy: deny", ", annotations: {}") + SERVER };
+  expectAll(await answers(strict), ["web/front :9990 allowed", "plain/tool :9090 allowed"]);
+  const { dir, cleanup } = tempFiles(strict);
+  try {
+    const r = await cli(["explain", "-f", dir, "--from", "plain/tool", "--request", "GET http://api.books:9990/"]);
+    assert.match(r.out, /the default policy all-unauthenticated \(the cluster default: the pod runs the proxy without the annotation config\.linkerd\.io\/default-inbound-policy, and the policy controller reads the pod's \(the namespace's deny is copied only into pods injected after it was set\)\)/);
+  } finally { cleanup(); }
+  // A Deployment's pods are still to be injected: they will carry the namespace's annotation.
+  const template = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: store, namespace: books}\nspec:\n  selector: {matchLabels: {app: store}}\n  template:\n    metadata: {labels: {app: store}}\n    spec: {serviceAccountName: store, containers: [{name: store, image: x, ports: [{containerPort: 8080}]}]}\n---\n"
+    + "apiVersion: v1\nkind: Service\nmetadata: {name: store, namespace: books}\nspec: {selector: {app: store}, ports: [{port: 80, targetPort: 8080}]}\n---\n";
+  const t = tempFiles({ "world.yaml": strict["world.yaml"] + template });
+  try {
+    const r = await cli(["explain", "-f", t.dir, "--from", "plain/tool", "--request", "GET http://store.books/"]);
+    assert.match(r.out, /answer    403\n[\s\S]*deny at Linkerd proxy of books\/store \(HTTP, port 8080\): unauthorized on the default route/, "the namespace's deny");
+  } finally { t.cleanup(); }
+});

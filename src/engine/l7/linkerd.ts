@@ -3,8 +3,9 @@
 // (linkerd2-proxy app/inbound/src/policy):
 //   the port's Server: the oldest Server (then by name) whose podSelector matches the pod and whose
 //     port (a number, or a container port name) is this port; none: the default server, whose
-//     policy is the pod's config.linkerd.io/default-inbound-policy, else the namespace's, else the
-//     cluster's (all-unauthenticated unless installed otherwise);
+//     policy is the pod's config.linkerd.io/default-inbound-policy, else (a pod still to be
+//     injected) the namespace's, else the cluster's (all-unauthenticated unless installed otherwise;
+//     defaultPolicyFor);
 //   HTTP: the request must match one of the routes attached to the Server (GRPCRoutes for a gRPC
 //     Server, HTTPRoutes otherwise; none attached: a default route matches everything), the
 //     greatest match by the proxy's order (routeFor); no match is 404. It is authorized when one
@@ -64,13 +65,29 @@ function portIs(p: number | string, pod: Endpoint, port: number): boolean {
   return typeof p === "number" ? p === port : pod.ports.some((x) => x.name === p && x.port === port && x.protocol === "TCP");
 }
 
+/**
+ * The pod's default inbound policy. The policy controller reads the pod's annotation alone
+ * (policy-controller/k8s/index/src/inbound/workload.rs Settings::from_metadata, default_policy), else
+ * its cluster default; the namespace's annotation reaches a pod only as the proxy injector copies it
+ * at injection (controller/proxy-injector/webhook.go, pkg/inject AppendNamespaceAnnotations: "If
+ * namespace has annotations that do not exist on pod then copy them over"). So a pod that already runs
+ * the proxy (its linkerd-proxy container) has the pod's annotation or none, whatever its namespace
+ * says now (annotated after the pod was injected); a pod still to be injected (a template, or a pod
+ * Junction takes to be meshed) gets the pod's, else the namespace's.
+ */
 export function defaultPolicyFor(ctx: LinkerdContext, pod: Endpoint): { policy: LinkerdDefaultPolicy; from: string } {
   const own = linkerdDefaultPolicy(annotation(pod, DEFAULT_POLICY));
   if (own) return { policy: own, from: `pod annotation ${DEFAULT_POLICY}` };
-  const ns = linkerdDefaultPolicy(annotation(ctx.namespaceOf(pod.namespace ?? ""), DEFAULT_POLICY));
-  if (ns) return { policy: ns, from: `namespace annotation ${DEFAULT_POLICY}` };
-  return { policy: ctx.mesh.settings.linkerdDefaultPolicy, from: "the cluster default" };
+  const nsValue = annotation(ctx.namespaceOf(pod.namespace ?? ""), DEFAULT_POLICY);
+  const ns = linkerdDefaultPolicy(nsValue);
+  if (ns && !injected(pod)) return { policy: ns, from: `namespace annotation ${DEFAULT_POLICY}` };
+  const cluster = ctx.mesh.settings.linkerdDefaultPolicy;
+  if (ns) return { policy: cluster, from: `the cluster default: the pod runs the proxy without the annotation ${DEFAULT_POLICY}, and the policy controller reads the pod's (the namespace's ${nsValue} is copied only into pods injected after it was set)` };
+  return { policy: cluster, from: "the cluster default" };
 }
+
+/** Whether the pod already runs Linkerd's proxy (it was injected: its annotations are what the injector wrote). */
+const injected = (pod: Endpoint) => pod.proxyContainer === "linkerd-proxy";
 
 /** What a default policy admits, as a rule (undefined: nothing). */
 function defaultRule(policy: LinkerdDefaultPolicy, mesh: MeshModel): L7Rule | undefined {
@@ -83,10 +100,15 @@ function defaultRule(policy: LinkerdDefaultPolicy, mesh: MeshModel): L7Rule | un
   return c ? { index: 0, from: [c], path: [] } : undefined;
 }
 
-/** A ports annotation of the pod, else of its namespace (the injector copies the namespace's: pkg/inject AppendNamespaceAnnotations). */
+/**
+ * A ports annotation of the pod, else (a pod still to be injected) of its namespace: the injector
+ * copies the namespace's at injection (pkg/inject AppendNamespaceAnnotations), and proxy-init's rules
+ * and the proxy's settings are made then from the pod's (defaultPolicyFor).
+ */
 function portsAnnotation(ctx: LinkerdContext, pod: Endpoint, key: string): { text: string; from: string } | undefined {
   const own = annotation(pod, key);
   if (own !== undefined) return { text: own, from: `pod annotation ${key}` };
+  if (injected(pod)) return undefined;
   const ns = annotation(ctx.namespaceOf(pod.namespace ?? ""), key);
   return ns === undefined ? undefined : { text: ns, from: `namespace annotation ${key}` };
 }
