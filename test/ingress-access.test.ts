@@ -127,6 +127,21 @@ test("auth-type basic: 401 without an Authorization header; a missing auth-secre
   assert.match(ext.steps.find((s) => s.stage === "access")?.outcome ?? "", /external authorizer http:\/\/auth\.example\.com\/check .* cannot ask/);
 });
 
+test("auth-type that fails ingress-nginx's annotation validation rejects the whole Ingress (not a 503); an empty one is ignored; inner spaces deny the location", () => {
+  // ingress-nginx internal/ingress/annotations/auth/main.go: Validator ValidateRegex(authTypeRegex `basic|digest`, removeSpace);
+  // parser/validators.go checkAnnotation → NewValidationError; annotations.go Extract: `if errors.IsValidationError(err)
+  // { return nil, err }`; store/store.go syncIngress: `parsed, err := s.annotations.Extract(ing); if err != nil { return }`.
+  const other = ingress({}).replace("name: site", "name: other").replace("site.example.com", "other.example.com");
+  const ldap = ingress({ [N + "auth-type"]: "ldap", [N + "auth-secret"]: "users" });
+  const rejected = ask(ldap + other, "web/client");
+  assert.deepEqual([rejected.status, rejected.route], [404, undefined], "the Ingress is not served: no rule for its host (was 503)");
+  const loaded = load({ "in.yaml": BASE + ldap });
+  assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /"ldap" is neither basic nor digest; ingress-nginx's annotation validation rejects the whole Ingress/);
+  assert.equal(ask(ingress({ [N + "auth-type"]: "\"basic\"x", [N + "auth-secret"]: "users" }), "web/client").status, 401, "the validator's regex is not anchored");
+  assert.equal(ask(ingress({ [N + "auth-type"]: "", [N + "auth-secret"]: "users" }), "web/client").status, 200, "empty: not validated, refused by parseString (InvalidAnnotationContent): no authentication (was 503)");
+  assert.equal(ask(ingress({ [N + "auth-type"]: "ba sic", [N + "auth-secret"]: "users" }), "web/client").status, 503, "the validator removes spaces, Parse does not: LocationDenied");
+});
+
 test("CLI: --from with --gateway names the Gateway's client, whose address the source ranges read (a requests file takes both fields too)", async () => {
   const files = { "in.yaml": BASE + ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) };
   for (const [from, status] of [["ip:10.9.9.9", 200], ["ip:203.0.113.9", 403], ["web/client", 200]] as const) {

@@ -60,6 +60,8 @@ export interface NginxAccess {
 
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {
+  /** Why ingress-nginx's annotation validation rejects the whole Ingress (it serves none of it), when it does. */
+  rejected?: string;
   canary?: Canary;
   /** ssl-redirect (ingress-nginx's default: true for hosts with TLS). */
   sslRedirect?: boolean;

@@ -43,6 +43,7 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
     const cls = effectiveClass(ing, inv.ingress.classes);
     if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
+    else if (ing.nginx.rejected && servedByIngressNginx(cls, inv.ingress.classes, [ing])) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${ing.nginx.rejected}): it serves none of its rules`);
     else if (ing.nginx.backendProtocol === "FCGI") {
       report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
       report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");

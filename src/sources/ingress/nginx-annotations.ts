@@ -25,6 +25,18 @@ class Reader {
     return v;
   }
 
+  /**
+   * A value that fails the annotation's validator (parser/validators.go checkAnnotation: a
+   * ValidationError): annotations.go Extract returns the error and store.go syncIngress drops the
+   * Ingress, so ingress-nginx serves none of it.
+   */
+  reject(name: string, message: string, out: { rejected?: string }): undefined {
+    const why = `${NGINX_PREFIX}${name}: ${message}`;
+    out.rejected ??= why;
+    this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx's annotation validation rejects the whole Ingress (it serves none of its rules), and so does Junction`);
+    return undefined;
+  }
+
   warn(name: string, message: string): undefined {
     this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx ignores it, and so does Junction`);
     return undefined;
@@ -59,7 +71,8 @@ class Reader {
 
 export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field, ingress: { namespace: string; name: string }): NginxAnnotations {
   const r = new Reader(annotations, field);
-  const out: NginxAnnotations = {
+  const out: NginxAnnotations = { read: r.read };
+  Object.assign(out, {
     canary: readCanary(r),
     sslRedirect: r.bool("ssl-redirect"),
     forceSslRedirect: r.bool("force-ssl-redirect"),
@@ -76,9 +89,8 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     cors: readCors(r),
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
-    access: readAccess(r, ingress),
-    read: r.read,
-  };
+    access: readAccess(r, ingress, out),
+  });
   return out;
 }
 
@@ -155,22 +167,33 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  * answers 503), auth (auth-type matching basic|digest, auth-secret as NAMESPACE/NAME or NAME in the
  * Ingress's namespace; without the secret annotation the location is denied) and authreq (auth-url).
  */
-function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
+function readAccess(r: Reader, ing: { namespace: string; name: string }, out: NginxAnnotations): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
   access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
   const allowKey = (["allowlist-source-range", "whitelist-source-range"] as const).find((k) => r.string(k)) ?? (r.has("allowlist-source-range") ? "allowlist-source-range" : undefined);
   if (allowKey) access.allow = sourceRange(r, allowKey, access) ?? [];
+  // auth/main.go: the validator ValidateRegex(`basic|digest`, removeSpace) (unanchored; no \r or \n) fails: the Ingress
+  // is rejected; an empty value is not validated and parseString refuses it (InvalidAnnotationContent): auth is
+  // ignored; Parse then matches the trimmed value without removing inner spaces: no match denies the location.
   const type = r.string("auth-type");
-  if (type !== undefined) {
+  if (type !== undefined && type !== "" && (!AUTH_TYPE.test(type.replaceAll(" ", "")) || /[\r\n]/.test(type))) r.reject("auth-type", `${JSON.stringify(type)} ${/[\r\n]/.test(type) ? "has a line break" : "is neither basic nor digest"}`, out);
+  else if (type !== undefined && normalized(type) === "") r.warn("auth-type", "an empty value is no authentication type");
+  else if (type !== undefined) {
     const secret = r.string("auth-secret")?.trim();
-    if (!/basic|digest/.test(type)) deny503(access, `auth-type ${JSON.stringify(type)} is neither basic nor digest`);
+    if (!AUTH_TYPE.test(normalized(type))) deny503(access, `auth-type ${JSON.stringify(type)} is neither basic nor digest`);
     else if (!secret) deny503(access, "auth-type is set without auth-secret");
-    else access.basicAuth = { type: type.trim() === "basic" ? "basic" : "digest", secret: secret.includes("/") ? secret : `${ing.namespace}/${secret}`, realm: r.string("auth-realm")?.trim() };
+    else access.basicAuth = { type: normalized(type) === "basic" ? "basic" : "digest", secret: secret.includes("/") ? secret : `${ing.namespace}/${secret}`, realm: r.string("auth-realm")?.trim() };
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
   return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl ? access : undefined;
 }
+
+/** ingress-nginx's auth types (auth/main.go authTypeRegex, unanchored). */
+const AUTH_TYPE = /basic|digest/;
+
+/** parser/main.go normalizeString: each line trimmed. */
+const normalized = (v: string) => v.split("\n").map((l) => l.trim()).join("\n");
 
 function deny503(access: NginxAccess, why: string): void {
   access.denied ??= why;
