@@ -1,5 +1,7 @@
 // A request as a client sends it: to a Gateway, or from a pod to what it dials (in-mesh), for the request walk.
 
+import type { Address } from "./ip.js";
+
 export type Scheme = "http" | "https" | "ws" | "wss" | "tls" | "tcp" | "udp";
 
 export interface RouteRequest {
@@ -25,7 +27,7 @@ export interface RouteRequest {
   /** Headers the backend puts on its response (before ResponseHeaderModifier filters). */
   backendResponseHeaders: [string, string][];
   /** The address the Gateway sees the connection from (the walk sets it from `from`); unset: unknown, a client outside the model. */
-  clientAddress?: string;
+  clientAddress?: Address;
 }
 
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };

@@ -2,7 +2,7 @@
 // what nginx answers once the rewrite phase (redirects, ssl-redirect, CORS preflights) has let the
 // request through, before it is proxied.
 
-import { formatAddress, parseAddress, contains, type Address, type Cidr } from "../../model/ip.js";
+import { formatAddress, contains, type Address, type Cidr } from "../../model/ip.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { RouteRequest } from "../../model/request.js";
@@ -23,7 +23,7 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
 export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
-  const client = req.clientAddress !== undefined ? parseAddress(req.clientAddress) : undefined;
+  const client = req.clientAddress;
   const source = sourceRange(access, client);
   if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})` } };
   const notes: string[] = [];

@@ -135,6 +135,7 @@ export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, w
  * namespace's), as for a pod (istioSettingsOf); the default revision's without either.
  */
 export function istioWaypointSettings(inv: Inventory, waypoint: { name: string; namespace: string }): MeshSettings {
+  if (!inv.mesh.istioRevisions) return inv.mesh.settings;
   const gw = inv.routing.gateways.find((g) => g.namespace === waypoint.namespace && g.name === waypoint.name);
   return istioSettingsOf(inv.mesh, { namespace: waypoint.namespace, labels: gw ? metadataMap(gw, "labels") : {} });
 }

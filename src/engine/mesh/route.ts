@@ -166,7 +166,7 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   const routes = [...index.byKind.get(kind)!].sort((a, b) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name));
   const bound: BoundRoutes = { ...base, routes: routes.map(routable) };
   if (kind === "TCPRoute" || kind === "TLSRoute") {
-    const out = meshL4(parent, kind, routes, req, res, LINKERD_L4);
+    const { outcome: out } = meshL4(parent, kind, routes, req, res, LINKERD_L4);
     res.candidates.push(...left);
     if (out === "unmatched" && parent.kind === "egress") return linkerdEgressDefault(parent, { kind: "opaque" }, res.reason, req, res, bound);
     return { ...bound, toDefault: out === "default" };
@@ -257,9 +257,9 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
   const order = (a: MeshRouteState, b: MeshRouteState) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name) || a.route.namespace.localeCompare(b.route.namespace);
   const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
-  meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
-  const chosen = routes.find((r) => routeKey(r.route) === res.route)?.route.namespace ?? s.namespace;
-  return { role: chosen === s.namespace ? "producer" : "consumer", namespace: chosen, routes: routes.map(routable) };
+  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
+  const ns = chosen?.route.namespace ?? s.namespace;
+  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
 /**
@@ -273,10 +273,10 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
  * backendRefs are a weighted random choice; none: the parent's default backend ("default", Linkerd) or
  * a failure (Istio); an invalid one (a missing Service) fails the connections sent to it.
  */
-function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): "routed" | "default" | "unmatched" | "failed" {
+function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): { outcome: "routed" | "default" | "unmatched" | "failed"; chosen?: Routable["state"] } {
   const place = parentPlace(parent);
-  const fail = (reason: string) => { Object.assign(res, { connection: "failed", reason }); return "failed" as const; };
   let chosen: Routable["state"] | undefined;
+  const fail = (reason: string) => { Object.assign(res, { connection: "failed", reason }); return { outcome: "failed" as const, chosen }; };
   let sni: string | undefined;
   if (kind === "TCPRoute") {
     chosen = routes[0];
@@ -294,7 +294,7 @@ function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: re
     }));
     if (!chosen) {
       Object.assign(res, { connection: "failed", reason: `no TLSRoute bound to ${place} matches SNI ${sni}: ${reader.proxy} closes the connection` });
-      return "unmatched";
+      return { outcome: "unmatched" };
     }
   }
   const rule = chosen.route.rules[0];
@@ -320,7 +320,7 @@ function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: re
     res.status = req.scheme === "ws" ? 101 : 200;
   } else res.upstream = { tls, sni: tls ? sni : undefined };
   res.reason = `${routeKey(chosen.route)} forwards the connection to ${res.backend}${out === "default" ? ` (its rule has no backendRefs: ${defaultTarget(parent)})` : ""}${kind === "TLSRoute" ? ` by SNI ${sni}` : ""}, as ${reader.proxy} forwards ${kind === "TCPRoute" ? "an opaque" : "a TLS"} connection`;
-  return out;
+  return { outcome: out, chosen };
 }
 
 /** linkerd/tls/route: the best SNI match of a route's hostnames ([kind, length], exact over `*.` suffix); none: [0, 0]; no match: undefined. */

@@ -1,7 +1,6 @@
 // A request to a Gateway: routed by the gateway engine; then, when the Gateway's pods are in the
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
-import { formatAddress } from "../../model/ip.js";
 import type { RouteRequest } from "../../model/request.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
@@ -13,7 +12,7 @@ import { serve } from "./serve.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
-  const routed = routeRequest(ctx.gateways, address ? { ...req, clientAddress: formatAddress(address) } : req);
+  const routed = routeRequest(ctx.gateways, address ? { ...req, clientAddress: address } : req);
   const w: Walk = { ctx, req, client, res: emptyAnswer(req, { kind: "gateway", gateway: routed.gateway, listener: routed.listener }, routed) };
   step(w, "entry", routed.gateway ? "passed" : "decided", routed.gateway ? `Gateway ${routed.gateway}${routed.listener ? `, listener ${routed.listener}` : ""}` : routed.reason);
   if (!routed.gateway) return w.res;

@@ -12,7 +12,7 @@
 
 import type { CidrMatch, Condition, L7Rule, StringMatch } from "../../model/l7.js";
 import { LINKERD_DEFAULT_POLICIES, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdServer, type LinkerdTarget } from "../../model/mesh.js";
-import type { InventoryBuilder } from "../builder.js";
+import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAsWritten, readCreated, readMeta, readSelector } from "../k8s.js";
@@ -92,16 +92,9 @@ interface LinkerdState {
   meshTls: Map<string, Condition[]>;
   networks: Map<string, CidrMatch[]>;
 }
-const states = new WeakMap<InventoryBuilder, LinkerdState>();
-function stateOf(b: InventoryBuilder): LinkerdState {
-  let s = states.get(b);
-  if (!s) {
-    s = { meshTls: new Map(), networks: new Map() };
-    states.set(b, s);
-    addGatewayRoutesToServers(b);
-  }
-  return s;
-}
+/** Made when the first Linkerd object is read; once every object is, the Gateway API routes attached to Servers join the model. */
+const LINKERD: StateKey<LinkerdState> = { make: () => ({ meshTls: new Map(), networks: new Map() }), settle: (_, b) => addGatewayRoutesToServers(b) };
+const stateOf = (b: InventoryBuilder): LinkerdState => b.state(LINKERD);
 
 /** The identity conditions of a MeshTLSAuthentication: each an alternative. */
 function identityConditions(spec: Field, namespace: string): Condition[] {

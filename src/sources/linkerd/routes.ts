@@ -69,18 +69,16 @@ export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "p
 
 const servesLinkerd = (r: Pick<Route, "parentRefs">) => r.parentRefs.some((p) => p.group === LINKERD_GROUP && p.kind === "Server");
 
-/** Gateway API routes attached to Servers, once every object is read. */
+/** Gateway API routes attached to Servers (the Linkerd state's settle step, once every object is read). */
 export function addGatewayRoutesToServers(b: InventoryBuilder): void {
-  b.defer(() => {
-    for (const r of b.inv.routing.routes) {
-      const invalid = invalidServerParent(r);
-      if (invalid) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${invalid}`, r.src, ["spec", "parentRefs"]);
-      const ignored = servesLinkerd(r) ? linkerdIgnoredRoute(r) : undefined;
-      if (ignored) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${ignored}: it attaches to no Server`, r.src, ["spec", "rules"]);
-      const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created);
-      if (lr) b.inv.mesh.linkerd.routes.push(lr);
-    }
-  });
+  for (const r of b.inv.routing.routes) {
+    const invalid = invalidServerParent(r);
+    if (invalid) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${invalid}`, r.src, ["spec", "parentRefs"]);
+    const ignored = servesLinkerd(r) ? linkerdIgnoredRoute(r) : undefined;
+    if (ignored) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${ignored}: it attaches to no Server`, r.src, ["spec", "rules"]);
+    const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created);
+    if (lr) b.inv.mesh.linkerd.routes.push(lr);
+  }
 }
 
 /**
