@@ -142,6 +142,43 @@ test("auth-type that fails ingress-nginx's annotation validation rejects the who
   assert.equal(ask(ingress({ [N + "auth-type"]: "ba sic", [N + "auth-secret"]: "users" }), "web/client").status, 503, "the validator removes spaces, Parse does not: LocationDenied");
 });
 
+test("the controller ConfigMap's global whitelist-source-range and denylist-source-range apply to every location without the annotation (was a wrong allow)", () => {
+  // ingress-nginx internal/ingress/controller/template/configmap.go ReadConfig: whitelistSourceRange / denylistSourceRange
+  // into the default backend's lists; annotations/ipallowlist (ipdenylist) Parse: a missing annotation gives
+  // `defBackend.WhitelistSourceRange` (DenylistSourceRange); nginx.tmpl writes them as the location's allow/deny lines.
+  const config = (ns: string, data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ${ns}}\ndata: {${data}}\n`;
+  const global = config("ingress-nginx", `whitelist-source-range: "10.0.0.0/8, 192.0.2.0/24", denylist-source-range: "10.9.0.0/16"`);
+  const plain = ingress({});
+  assert.equal(ask(plain + global, "ip:203.0.113.9").status, 403, "outside the global allowlist");
+  assert.match(ask(plain + global, "ip:203.0.113.9").reason, /client 203\.0\.113\.9 is outside allowlist-source-range 10\.0\.0\.0\/8, 192\.0\.2\.0\/24/);
+  assert.equal(ask(plain + global, "web/client").status, 200, "10.1.2.3 is inside");
+  assert.equal(ask(plain + global, "ip:10.9.1.1").status, 403, "in the global denylist");
+  const own = ingress({ [N + "allowlist-source-range"]: "203.0.113.0/24" });
+  assert.equal(ask(own + global, "ip:203.0.113.9").status, 200, "the annotation replaces the global allowlist");
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) + global, "ip:10.9.1.1").status, 403, "the global denylist still applies");
+  assert.equal(ask(plain + config("other", `whitelist-source-range: "10.0.0.0/8"`), "ip:203.0.113.9").status, 200, "another namespace's ConfigMap is not the controller's");
+  const bad = load({ "in.yaml": BASE + plain + config("ingress-nginx", `whitelist-source-range: "10.0.0.0/8, nope"`) });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /"nope" is neither a CIDR nor an IP address/);
+});
+
+test("use-forwarded-headers in the controller ConfigMap: the source ranges read the client address from X-Forwarded-For when the connection comes from proxy-real-ip-cidr (default every IPv4 address)", () => {
+  // nginx.tmpl: `real_ip_header {{ $cfg.ForwardedForHeader }}; real_ip_recursive on; set_real_ip_from {{ $trusted_ip }}`
+  // when use-forwarded-headers (or enable-real-ip); configmap.go: proxy-real-ip-cidr defaults to 0.0.0.0/0.
+  // nginx ngx_http_realip_module / ngx_http_get_forwarded_addr_internal: right to left while the address is trusted.
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n`;
+  const allow = ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" });
+  const xff = (v: string): [string, string][] => [["X-Forwarded-For", v]];
+  const open = allow + cm(`use-forwarded-headers: "true"`);
+  assert.equal(ask(open, "ip:203.0.113.9", xff("10.1.1.1")).status, 200, "every IPv4 peer is trusted: the header decides (was 403)");
+  assert.equal(ask(open, "ip:203.0.113.9").status, 403, "no header: the connection's address");
+  assert.equal(ask(allow, "ip:203.0.113.9", xff("10.1.1.1")).status, 403, "without the setting the header is not read");
+  const behind = allow + cm(`use-forwarded-headers: "true", proxy-real-ip-cidr: "192.0.2.0/24"`);
+  assert.equal(ask(behind, "ip:203.0.113.9", xff("10.1.1.1")).status, 403, "an untrusted peer: its own address");
+  assert.equal(ask(behind, "ip:192.0.2.5", xff("10.1.1.1, 192.0.2.7")).status, 200, "recursive: past the trusted 192.0.2.7 to 10.1.1.1");
+  assert.equal(ask(behind, "ip:192.0.2.5", xff("203.0.113.9, 10.1.1.1")).status, 200, "10.1.1.1 is not trusted: the walk stops there");
+  assert.equal(ask(allow + cm(`enable-real-ip: "true", forwarded-for-header: X-Real-Client`), "ip:203.0.113.9", [["X-Real-Client", "10.1.1.1"]]).status, 200, "forwarded-for-header names the header");
+});
+
 test("CLI: --from with --gateway names the Gateway's client, whose address the source ranges read (a requests file takes both fields too)", async () => {
   const files = { "in.yaml": BASE + ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) };
   for (const [from, status] of [["ip:10.9.9.9", 200], ["ip:203.0.113.9", 403], ["web/client", 200]] as const) {

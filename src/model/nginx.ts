@@ -56,7 +56,11 @@ export interface NginxAccess {
   basicAuth?: { type: "basic" | "digest"; secret: string; realm?: string };
   /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
   authUrl?: string;
+  /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */
+  realIp?: NginxRealIp;
 }
+
+export interface NginxRealIp { header: string; trusted: Cidr[] }
 
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {

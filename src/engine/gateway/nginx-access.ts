@@ -2,7 +2,7 @@
 // what nginx answers once the rewrite phase (redirects, ssl-redirect, CORS preflights) has let the
 // request through, before it is proxied.
 
-import { formatAddress, contains, type Address, type Cidr } from "../../model/ip.js";
+import { formatAddress, contains, parseAddress, type Address, type Cidr } from "../../model/ip.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { RouteRequest } from "../../model/request.js";
@@ -23,7 +23,7 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
 export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
-  const client = req.clientAddress;
+  const client = access.realIp && req.clientAddress ? realIp(access.realIp, req.clientAddress, new Headers(req.headers)) : req.clientAddress;
   const source = sourceRange(access, client);
   if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})` } };
   const notes: string[] = [];
@@ -39,6 +39,24 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
   }
   if (access.authUrl) notes.push(`${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: the answer assumes it allows (it may answer 401 or 403)`);
   return { notes };
+}
+
+/**
+ * The client address after nginx's realip module (ngx_http_realip_module, real_ip_recursive on:
+ * ngx_http_get_forwarded_addr_internal): while the address is in a trusted range, it becomes the last
+ * address of the header's list not yet taken (an `address` or `address:port`); an entry that is no
+ * address stops it. No header: the connection's address.
+ */
+function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers: Headers): Address {
+  const list = (headers.get(cfg.header.toLowerCase()) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  let addr = peer;
+  while (list.length && cfg.trusted.some((c) => contains(c, addr))) {
+    const text = list.pop()!;
+    const parsed = parseAddress(text) ?? parseAddress(text.replace(/^\[(.*)\](:\d+)?$/, "$1").replace(/^([\d.]+):\d+$/, "$1"));
+    if (!parsed) break;
+    addr = parsed;
+  }
+  return addr;
 }
 
 /** Why the source ranges refuse the client, or undefined when they let it through. */

@@ -3,6 +3,7 @@
 // configures them. Emitting turns it into Gateway API objects.
 
 import type { Ingress } from "../../model/ingress.js";
+import type { NginxAccess } from "../../model/nginx.js";
 
 export interface BackendRef {
   name: string;
@@ -44,6 +45,8 @@ export interface RuleIR {
   requestTimeout?: number;
   /** The (non-canary) Ingress whose annotations configure this rule. */
   source: Ingress;
+  /** Its access checks with the ingress-nginx controller's global source ranges (lower.ts), when they differ from its annotations'. */
+  access?: NginxAccess;
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
 }

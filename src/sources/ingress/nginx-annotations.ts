@@ -3,7 +3,7 @@
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { Field } from "../fields.js";
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
@@ -197,6 +197,47 @@ const normalized = (v: string) => v.split("\n").map((l) => l.trim()).join("\n");
 
 function deny503(access: NginxAccess, why: string): void {
   access.denied ??= why;
+}
+
+/** The ingress-nginx controller's ConfigMap as the Helm chart installs it (the controller's --configmap). */
+export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
+
+/**
+ * The controller ConfigMap's global source ranges (internal/ingress/controller/template/configmap.go
+ * ReadConfig: whitelist-source-range, denylist-source-range, comma-separated, into the default
+ * backend's WhitelistSourceRange / DenylistSourceRange), which ipallowlist and ipdenylist Parse give a
+ * location without the annotation. An entry that is neither a CIDR nor an address is an error (nginx
+ * refuses `allow`/`deny` with it: the controller keeps its old configuration): that key is not used.
+ */
+export function readControllerConfig(data: Field, where: string): { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp } | undefined {
+  const list = (key: string): Cidr[] | undefined => {
+    const v = data.get(key).string();
+    if (v === undefined) return undefined;
+    const out: Cidr[] = [];
+    for (const entry of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
+      if (!cidr) { data.get(key).error("invalid-value", `${JSON.stringify(entry)} is neither a CIDR nor an IP address (nginx refuses it: the controller keeps its previous configuration)`); return undefined; }
+      out.push(cidr);
+    }
+    return out;
+  };
+  const allow = list("whitelist-source-range"), deny = list("denylist-source-range");
+  // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol reads the
+  // PROXY header, the client's own address): real_ip_header forwarded-for-header (default X-Forwarded-For),
+  // real_ip_recursive on, set_real_ip_from each proxy-real-ip-cidr (configmap.go: default 0.0.0.0/0).
+  const on = (key: string) => { const v = data.get(key).string()?.trim(); return v !== undefined && TRUE.has(v); };
+  const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && !on("use-proxy-protocol")
+    ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr] } : undefined;
+  return allow?.length || deny?.length || realIp ? { where, ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}) } : undefined;
+}
+
+/** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
+export function withGlobalRanges(access: NginxAccess | undefined, global: { allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }, ingress: string): NginxAccess {
+  const a: NginxAccess = access ? { ...access } : { ingress, deny: [] };
+  if (!a.deny.length) a.deny = global.deny;
+  if (!a.allow && global.allow) a.allow = global.allow;
+  if (global.realIp) a.realIp = global.realIp;
+  return a;
 }
 
 /** A source range as ingress-nginx reads it (net.ParseIPNets); unset: undefined; unreadable: the location is denied. */

@@ -39,7 +39,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     index, matches: matches.length || r.kind === "TLSRoute" ? matches : [catchAll(r.kind)],
     filters: rule.filters.map(filterOf), backends: rule.backends.map((b) => backendOf(b, r.namespace)),
     timeouts: rule.requestTimeout ? { request: rule.requestTimeout * 1000 } : undefined,
-    ...(rule.source.nginx.access ? { nginxAccess: rule.source.nginx.access } : {}),
+    ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
   };
 }
 
