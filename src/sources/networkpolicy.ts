@@ -6,10 +6,11 @@ import type { Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
-import { EVERYTHING } from "../model/selector.js";
-import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
+import { EVERYTHING, formatSelector, type LabelSelector } from "../model/selector.js";
+import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule, SelectableKind } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
 import type { Field } from "./fields.js";
+import type { Path } from "../model/source.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
@@ -25,17 +26,18 @@ export const networkPolicyFrontEnd: FrontEnd = {
     const meta = readMeta(root, true, checkLabels);
     const spec = root.get("spec");
     if (!spec.object(true)) return;
-    const podSelector = readSelector(spec.get("podSelector"));
+    const shared = b.state(SHARED);
+    const podSelector = shared.labels(spec.get("podSelector"));
     const types = readPolicyTypes(spec);
     const peers: ReadPeer[] = [];
-    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers);
-    const egress = readRules(spec, "egress", meta?.namespace ?? "default", peers);
+    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers, shared);
+    const egress = readRules(spec, "egress", meta?.namespace ?? "default", peers, shared);
     if (!meta) return;
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
     b.inv.policies.push({
       kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: NETWORK_POLICY_PRIORITY,
-      subject: { namespaces: { kind: "name", name: ns }, labels: podSelector, kinds: ["pod"] },
+      subject: shared.pods(shared.named(ns), podSelector),
       ingress: types.has("Ingress") ? ingress : undefined,
       egress: types.has("Egress") ? egress : undefined,
       src: ctx.ref,
@@ -48,6 +50,63 @@ export const networkPolicyFrontEnd: FrontEnd = {
     whenCilium(b, (cilium) => underCilium(b, cilium, policy, selectorField, peers));
   },
 };
+
+/** The kinds a Kubernetes selector picks (one list for every selector: nothing changes it). */
+const PODS: readonly SelectableKind[] = Object.freeze(["pod"]);
+
+/**
+ * The selectors of a load's NetworkPolicies, one object for equal ones (a namespace's policies, and
+ * every namespace's, repeat a few: 10k policies at 100k pods): the model keeps one copy, and the
+ * engine, which keys its sets by selector object (engine/fast/sets.ts selectorKey), makes one key
+ * for each. Selectors and the objects in them are never changed in place (underCilium makes new
+ * ones); peers are not shared (underCilium marks CIDR peers).
+ */
+class SharedSelectors {
+  private readonly names = new Map<string, NamespaceMatch>();
+  private readonly byText = new Map<string, LabelSelector>();
+  private readonly selected = new Map<LabelSelector, NamespaceMatch>();
+  private readonly endpoints = new Map<NamespaceMatch, Map<LabelSelector, EndpointSelector>>();
+
+  /** The namespace match of one namespace by name. */
+  named(ns: string): NamespaceMatch {
+    let m = this.names.get(ns);
+    if (m === undefined) this.names.set(ns, (m = { kind: "name", name: ns }));
+    return m;
+  }
+
+  /** The namespace match of a namespace selector (shared: one per selector object). */
+  matching(selector: LabelSelector): NamespaceMatch {
+    let m = this.selected.get(selector);
+    if (m === undefined) this.selected.set(selector, (m = { kind: "selector", selector }));
+    return m;
+  }
+
+  /**
+   * readSelector(f), the one object of that selector when it reads without a report (its text,
+   * formatSelector, is then one to one: valid keys and values hold none of its punctuation).
+   */
+  labels(f: Field): LabelSelector {
+    const diags = f.ctx.diags.items, before = diags.length;
+    const sel = readSelector(f);
+    if (diags.length !== before) return sel;
+    if (sel.requirements.length === 0) return EVERYTHING;
+    const text = formatSelector(sel), seen = this.byText.get(text);
+    if (seen !== undefined) return seen;
+    this.byText.set(text, sel);
+    return sel;
+  }
+
+  /** The pod selector of these two (both shared: the result is one object per pair). */
+  pods(namespaces: NamespaceMatch, labels: LabelSelector): EndpointSelector {
+    let byLabels = this.endpoints.get(namespaces);
+    if (byLabels === undefined) this.endpoints.set(namespaces, (byLabels = new Map()));
+    let sel = byLabels.get(labels);
+    if (sel === undefined) byLabels.set(labels, (sel = { namespaces, labels, kinds: PODS }));
+    return sel;
+  }
+}
+
+const SHARED: StateKey<SharedSelectors> = { make: () => new SharedSelectors() };
 
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
 export function readPolicyTypes(spec: Field): Set<string> {
@@ -120,14 +179,14 @@ function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podS
   }
 }
 
-export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[]): Rule[] {
+export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[], shared = new SharedSelectors()): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
   return (spec.get(gress).list() ?? []).map((r, index) => {
     r.object();
     const peerList = r.get(peersKey).list();
     const portList = r.get("ports").list();
     const peers = peerList?.map((p) => {
-      const peer = readPeer(p, namespace);
+      const peer = readPeer(p, namespace, shared);
       if (peer) read?.push({ peer, f: peer.kind === "cidr" ? p.get("ipBlock") : p });
       return peer;
     }).filter((p): p is Peer => p !== undefined);
@@ -137,12 +196,21 @@ export function readRules(spec: Field, gress: Gress, namespace: string, read?: R
       // An empty or missing list means every peer / every port.
       peers: peerList && peerList.length > 0 ? peers : undefined,
       ports: portList && portList.length > 0 ? ports : undefined,
-      path: ["spec", gress, index],
+      path: rulePath(gress, index),
     };
   });
 }
 
-function readPeer(p: Field, namespace: string): Peer | undefined {
+/** ["spec", gress, index]: one frozen array per place, shared by every policy (the model keeps each rule's). */
+function rulePath(gress: Gress, index: number): Path {
+  const paths = RULE_PATHS[gress];
+  while (paths.length <= index) paths.push(Object.freeze(["spec", gress, paths.length]));
+  return paths[index];
+}
+
+const RULE_PATHS: Record<Gress, Path[]> = { ingress: [], egress: [] };
+
+function readPeer(p: Field, namespace: string, shared: SharedSelectors): Peer | undefined {
   if (!p.object(true)) return undefined;
   const keys = p.keys();
   const unknown = keys.filter((k) => !["podSelector", "namespaceSelector", "ipBlock"].includes(k));
@@ -152,14 +220,9 @@ function readPeer(p: Field, namespace: string): Peer | undefined {
     if (keys.length > 1) return p.error("exclusive", "ipBlock may not be combined with podSelector or namespaceSelector");
     return readIpBlock(p.get("ipBlock"));
   }
-  const selector: EndpointSelector = {
-    namespaces: keys.includes("namespaceSelector")
-      ? { kind: "selector", selector: readSelector(p.get("namespaceSelector")) }
-      : { kind: "name", name: namespace },
-    labels: keys.includes("podSelector") ? readSelector(p.get("podSelector")) : EVERYTHING,
-    kinds: ["pod"],
-  };
-  return { kind: "endpoints", selector };
+  const namespaces = keys.includes("namespaceSelector") ? shared.matching(shared.labels(p.get("namespaceSelector"))) : shared.named(namespace);
+  const labels = keys.includes("podSelector") ? shared.labels(p.get("podSelector")) : EVERYTHING;
+  return { kind: "endpoints", selector: shared.pods(namespaces, labels) };
 }
 
 function readIpBlock(f: Field): Peer | undefined {

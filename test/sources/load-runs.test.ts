@@ -120,3 +120,28 @@ test("one label rule on every path: pods read in a run (one value changed), pods
   const [, p1, , p3, p4] = l.inventory.endpoints;
   assert.ok(p1.labels !== p3.labels && p3.labels !== p4.labels && p3.labels.app === p4.labels.app);
 });
+
+test("NetworkPolicies share equal selectors (one object per selector read without a report); a selector with a report is its own, reported each time", () => {
+  const np = (name: string, ns: string, sel: Record<string, string>, from: object[]) => ({
+    apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: ns },
+    spec: { podSelector: { matchLabels: sel }, ingress: [{ from }] },
+  });
+  const fromMonitoring = { namespaceSelector: { matchLabels: { team: "monitoring" } }, podSelector: { matchLabels: { app: "prom" } } };
+  const items = [
+    np("a", "shop", { tier: "web" }, [fromMonitoring]), np("b", "shop", { tier: "web" }, [{ podSelector: { matchLabels: { tier: "web" } } }]),
+    np("c", "bank", { tier: "web" }, [fromMonitoring]), np("d", "bank", { tier: "web-" }, []), np("e", "bank", { tier: "web-" }, []),
+  ];
+  const l = load({ "np.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.code}`), [
+    "items.3:spec.podSelector.matchLabels.tier:invalid-label", "items.4:spec.podSelector.matchLabels.tier:invalid-label",
+  ]);
+  const [a, b, c, d, e] = l.inventory.policies;
+  const peer = (p: typeof a) => { const x = p.ingress![0].peers![0]; assert.equal(x.kind, "endpoints"); return x.kind === "endpoints" ? x.selector : undefined!; };
+  assert.ok(a.subject === b.subject, "same namespace, same podSelector: one selector");
+  assert.ok(peer(b) === a.subject, "a peer without namespaceSelector selects in the policy's namespace: the same selector");
+  assert.ok(a.subject !== c.subject && a.subject.labels === c.subject.labels, "another namespace: its own selector, the same labels");
+  assert.ok(peer(a) === peer(c), "the same namespaceSelector and podSelector in two namespaces: one selector");
+  assert.deepEqual(peer(a), { namespaces: { kind: "selector", selector: { requirements: [{ key: "team", operator: "In", values: ["monitoring"] }] } }, labels: { requirements: [{ key: "app", operator: "In", values: ["prom"] }] }, kinds: ["pod"] });
+  assert.ok(d.subject.labels !== e.subject.labels, "a selector with a report is not shared");
+  assert.deepEqual([a.ingress![0].path, d.ingress, e.ingress], [["spec", "ingress", 0], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }]]);
+});
