@@ -7,7 +7,7 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
@@ -461,7 +461,8 @@ const nodeFrontEnd: FrontEnd = {
 const podFrontEnd: FrontEnd = {
   kind: "Pod", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true, sharedLabels);
+    const md = root.get("metadata");
+    const meta = readMetadata(md, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
     const status = root.get("status");
@@ -492,7 +493,6 @@ const podFrontEnd: FrontEnd = {
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
-    const md = root.get("metadata");
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
     b.addEndpoint(withPodFacts({
@@ -509,7 +509,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
     kind, apiVersions, namespaced: true,
     read(root, ctx, b) {
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
-      const meta = readMeta(root, true, checkLabels);
+      const own = root.get("metadata");
+      const meta = readMetadata(own, true, checkLabels);
       let template = root;
       for (const k of templatePath) template = template.get(k);
       if (!template.object(true)) return;
@@ -526,7 +527,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       }, spec, annotations, md);
       if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
-      b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
+      b.addTemplate({ controller, parent: readOwner(own), pod });
     },
   };
 }
