@@ -344,8 +344,21 @@ function readReady(status: Field): boolean | undefined {
   if (!status.object()) return undefined;
   const phase = status.childString("phase");
   if (phase !== undefined && phase !== "Running") return false;
-  const ready = (status.childList("conditions") ?? []).find((c) => c.childString("type") === "Ready");
-  return ready ? ready.childString("status") === "True" : undefined;
+  // (Looked at raw: a pod has several conditions, each read through a field only when it has something
+  // to report. As a field read: the conditions up to the first Ready one, its status.)
+  const conditions = status.raw("conditions");
+  if (!Array.isArray(conditions)) {
+    if (conditions !== undefined && conditions !== null) status.childList("conditions");
+    return undefined;
+  }
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i] as Record<string, unknown> | null;
+    if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
+    const type = c.type;
+    if (type === "Ready") return typeof c.status === "string" ? c.status === "True" : status.get("conditions").get(i).childString("status") === "True";
+    if (type !== undefined && type !== null && typeof type !== "string") status.get("conditions").get(i).childString("type");
+  }
+  return undefined;
 }
 
 export function readAddresses(fields: Field[]): Address[] {

@@ -145,3 +145,22 @@ test("NetworkPolicies share equal selectors (one object per selector read withou
   assert.ok(d.subject.labels !== e.subject.labels, "a selector with a report is not shared");
   assert.deepEqual([a.ingress![0].path, d.ingress, e.ingress], [["spec", "ingress", 0], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }]]);
 });
+
+test("a pod's readiness from status.conditions (read raw): the first Ready condition's status; a malformed condition before it or its status is reported", () => {
+  const withStatus = (name: string, status: object) => ({ ...pod(name, { app: "web" }), status: { phase: "Running", podIP: "10.0.0.1", ...status } });
+  const items = [
+    withStatus("p1", { conditions: [{ type: "PodScheduled", status: "True" }, { type: "Ready", status: "False" }] }),
+    withStatus("p2", { conditions: [{ type: "Ready", status: "True" }, { type: 5 }] }),
+    withStatus("p3", {}),
+    withStatus("p4", { conditions: [null, ["x"], { type: 5, status: "True" }, { type: "Ready", status: 1 }, { type: "Ready", status: "True" }] }),
+    withStatus("p5", { conditions: "Ready" }),
+    withStatus("p6", { conditions: [{ type: "ContainersReady", status: "True" }] }),
+  ];
+  const l = load({ "pods.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  // (The schema reports malformed conditions too, each once: what the front end reads is among them.)
+  const errors = l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.message}`);
+  for (const e of ["items.3:status.conditions.2.type:must be a string, not number 5", "items.3:status.conditions.3.status:must be a string, not number 1", "items.4:status.conditions:must be a list, not the string \"Ready\""]) {
+    assert.equal(errors.filter((x) => x === e).length, 1, `${e} in ${errors.join("\n")}`);
+  }
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.ready), [false, true, undefined, false, undefined, undefined]);
+});
