@@ -58,13 +58,16 @@ const PODS: readonly SelectableKind[] = Object.freeze(["pod"]);
  * The selectors of a load's NetworkPolicies, one object for equal ones (a namespace's policies, and
  * every namespace's, repeat a few: 10k policies at 100k pods): the model keeps one copy, and the
  * engine, which keys its sets by selector object (engine/fast/sets.ts selectorKey), makes one key
- * for each. Selectors and the objects in them are never changed in place (underCilium makes new
- * ones); peers are not shared (underCilium marks CIDR peers).
+ * for each; and the CIDRs of their ipBlocks. Selectors, CIDRs and the objects in them are never
+ * changed in place (underCilium makes new ones); peers are not shared (underCilium marks CIDR peers).
  */
 class SharedSelectors {
   private readonly names = new Map<string, NamespaceMatch>();
   private readonly byText = new Map<string, LabelSelector>();
+  /** Selectors read without a report, by givenLabels. */
+  private readonly byGiven = new Map<string, LabelSelector>();
   private readonly selected = new Map<LabelSelector, NamespaceMatch>();
+  private readonly cidrs = new Map<string, Cidr>();
   private readonly endpoints = new Map<NamespaceMatch, Map<LabelSelector, EndpointSelector>>();
 
   /** The namespace match of one namespace by name. */
@@ -86,14 +89,40 @@ class SharedSelectors {
    * formatSelector, is then one to one: valid keys and values hold none of its punctuation).
    */
   labels(f: Field): LabelSelector {
+    // A selector given as it was before (matchLabels alone, the same keys, values and order) reads
+    // as it did: nothing read again.
+    const given = givenLabels(f.value);
+    if (given !== undefined) {
+      const seen = this.byGiven.get(given);
+      if (seen !== undefined) return seen;
+    }
     const diags = f.ctx.diags.items, before = diags.length;
-    const sel = readSelector(f);
+    let sel = readSelector(f);
     if (diags.length !== before) return sel;
-    if (sel.requirements.length === 0) return EVERYTHING;
-    const text = formatSelector(sel), seen = this.byText.get(text);
-    if (seen !== undefined) return seen;
-    this.byText.set(text, sel);
+    if (sel.requirements.length === 0) sel = EVERYTHING;
+    else {
+      const text = formatSelector(sel), seen = this.byText.get(text);
+      if (seen !== undefined) sel = seen;
+      else this.byText.set(text, sel);
+    }
+    if (given !== undefined) this.byGiven.set(given, sel);
     return sel;
+  }
+
+  /**
+   * readCidrAs(f, "ipBlock"), the one object of a CIDR string read without a report (every
+   * namespace's policies repeat the same blocks, and parsing one is most of reading a peer).
+   */
+  cidr(f: Field): Cidr | undefined {
+    const text = f.value;
+    if (typeof text === "string") {
+      const seen = this.cidrs.get(text);
+      if (seen !== undefined) return seen;
+    }
+    const diags = f.ctx.diags.items, before = diags.length;
+    const c = readCidrAs(f, "ipBlock");
+    if (c !== undefined && typeof text === "string" && diags.length === before) this.cidrs.set(text, c);
+    return c;
   }
 
   /** The pod selector of these two (both shared: the result is one object per pair). */
@@ -107,6 +136,26 @@ class SharedSelectors {
 }
 
 const SHARED: StateKey<SharedSelectors> = { make: () => new SharedSelectors() };
+
+/**
+ * A text one to one with a selector given as matchLabels alone (no matchExpressions, every value a
+ * string): each key and value with its length, in the given order. Undefined for any other
+ * selector (read in full every time).
+ */
+function givenLabels(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const { matchLabels, matchExpressions } = value as Record<string, unknown>;
+  if (matchExpressions !== undefined && matchExpressions !== null) return undefined;
+  if (matchLabels === undefined || matchLabels === null) return "";
+  if (typeof matchLabels !== "object" || Array.isArray(matchLabels)) return undefined;
+  let text = "";
+  for (const k in matchLabels as Record<string, unknown>) {
+    const v = (matchLabels as Record<string, unknown>)[k];
+    if (typeof v !== "string") return undefined;
+    text += `${k.length}:${k}${v.length}:${v}`;
+  }
+  return text;
+}
 
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
 export function readPolicyTypes(spec: Field): Set<string> {
@@ -218,19 +267,19 @@ function readPeer(p: Field, namespace: string, shared: SharedSelectors): Peer | 
   if (keys.length === 0) return p.error("required", "must specify a peer: podSelector, namespaceSelector or ipBlock");
   if (keys.includes("ipBlock")) {
     if (keys.length > 1) return p.error("exclusive", "ipBlock may not be combined with podSelector or namespaceSelector");
-    return readIpBlock(p.get("ipBlock"));
+    return readIpBlock(p.get("ipBlock"), shared);
   }
   const namespaces = keys.includes("namespaceSelector") ? shared.matching(shared.labels(p.get("namespaceSelector"))) : shared.named(namespace);
   const labels = keys.includes("podSelector") ? shared.labels(p.get("podSelector")) : EVERYTHING;
   return { kind: "endpoints", selector: shared.pods(namespaces, labels) };
 }
 
-function readIpBlock(f: Field): Peer | undefined {
+function readIpBlock(f: Field, shared: SharedSelectors): Peer | undefined {
   if (!f.object(true)) return undefined;
-  const cidr = readCidrAs(f.get("cidr"), "ipBlock");
+  const cidr = shared.cidr(f.get("cidr"));
   const except: Cidr[] = [];
   for (const e of f.get("except").list() ?? []) {
-    const c = readCidrAs(e, "ipBlock");
+    const c = shared.cidr(e);
     if (!c || !cidr) continue;
     if (c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last)) {
       e.error("invalid-except", `${JSON.stringify(c.text)} must be a strict subset of the cidr ${JSON.stringify(cidr.text)}`);

@@ -164,3 +164,28 @@ test("a pod's readiness from status.conditions (read raw): the first Ready condi
   }
   assert.deepEqual(l.inventory.endpoints.map((e) => e.ready), [false, true, undefined, false, undefined, undefined]);
 });
+
+test("NetworkPolicies share the CIDRs of their ipBlocks and selectors given again; a CIDR or selector with a report is read (and reported) every time", () => {
+  const np = (name: string, sel: object, cidr: string) => ({
+    apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "shop" },
+    spec: { podSelector: sel, egress: [{ to: [{ ipBlock: { cidr, except: ["10.1.0.0/16"] } }] }], policyTypes: ["Egress"] },
+  });
+  const items = [
+    np("a", { matchLabels: { app: "web", tier: "fe" } }, "10.0.0.0/8"), np("b", { matchLabels: { app: "web", tier: "fe" } }, "10.0.0.0/8"),
+    np("c", { matchLabels: { tier: "fe", app: "web" } }, "10.0.0.1/8"), np("d", { matchLabels: { app: "web", tier: "fe-" } }, "10.0.0.1/8"),
+    np("e", { matchLabels: { app: "web", tier: "fe-" } }, "10.0.0.0/8"), np("f", { matchLabels: { "app,tier": "web" } }, "10.0.0.0/8"),
+    np("g", { matchLabels: { "app,tier": "web" } }, "10.0.0.0/8"), np("h", { matchLabels: { app: "web", tier: "fe" }, matchExpressions: [] }, "10.0.0.0/8"),
+  ];
+  const l = load({ "np.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.items.filter((d) => d.severity !== "info").map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.code}`), [
+    "items.2:spec.egress.0.to.0.ipBlock.cidr:ambiguous-cidr", "items.3:spec.podSelector.matchLabels.tier:invalid-label",
+    "items.3:spec.egress.0.to.0.ipBlock.cidr:ambiguous-cidr", "items.4:spec.podSelector.matchLabels.tier:invalid-label",
+    "items.5:spec.podSelector.matchLabels.app,tier:invalid-label", "items.6:spec.podSelector.matchLabels.app,tier:invalid-label",
+  ]);
+  const ps = l.inventory.policies;
+  const block = (i: number) => { const p = ps[i].egress![0].peers![0]; assert.equal(p.kind, "cidr"); return p.kind === "cidr" ? p : undefined!; };
+  assert.ok(block(0).cidr === block(1).cidr && block(0).except[0] === block(1).except[0] && block(0) !== block(1), "one CIDR object, a peer each");
+  assert.ok(block(2).cidr !== block(3).cidr && block(2).cidr.text === "10.0.0.1/8" && block(2).cidr.first === block(0).cidr.first);
+  assert.ok(ps[0].subject === ps[1].subject && ps[1].subject === ps[2].subject && ps[0].subject === ps[7].subject, "the same selector given in another order or with empty matchExpressions: one object");
+  assert.ok(ps[3].subject.labels !== ps[4].subject.labels && ps[5].subject.labels !== ps[6].subject.labels);
+});
