@@ -1,2 +1,11 @@
 #!/usr/bin/env node
-import "../dist/src/cli/main.js";
+// Runs the CLI in this process, or in a child node with a smaller V8 thread pool when the command
+// line loads a large input on few cores (src/cli/launch.ts says when and why).
+import { fileURLToPath } from "node:url";
+import { announceExit, relaunch, relaunchPool } from "../dist/src/cli/launch.js";
+
+const args = process.argv.slice(2), pool = relaunchPool(args);
+if (pool === undefined || !(await relaunch(fileURLToPath(import.meta.url), args, pool))) {
+  announceExit();
+  await import("../dist/src/cli/main.js");
+}

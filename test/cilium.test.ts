@@ -297,6 +297,9 @@ test("Cilium's identity label filter: selectors on labels its identities leave o
   assert.ok(warnings.some((w) => /^spec\.ingress\.0\.fromEndpoints\.0: pod-template-hash: no label of Cilium's identities .* this selector selects nothing$/.test(w)), warnings.join("\n"));
   assert.ok(warnings.some((w) => /^spec\.ingress\.1\.fromEndpoints\.0: pod-template-hash: .* its requirement always holds$/.test(w)), warnings.join("\n"));
   assert.ok(warnings.some((w) => /^spec\.podSelector: statefulset\.kubernetes\.io\/pod-name: .* selects nothing$/.test(w)), warnings.join("\n"));
+  // (A NetworkPolicy's peer: its field is kept detached until the load's end, networkpolicy.ts.)
+  assert.ok(warnings.some((w) => /^spec\.ingress\.0\.from\.0\.podSelector: pod-template-hash: .* selects nothing$/.test(w)), warnings.join("\n"));
+  assert.ok(l.diagnostics.items.filter((d) => d.code === "vendor-identity-label").every((d) => d.ref?.file === "p.yaml" && d.ref.doc >= 3), "each on its policy's document");
   const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
   assert.equal(verdict(e, "x/web", "x/db-0", 80), "deny", "fromEndpoints pod-template-hash: selects nothing under Cilium");
   assert.equal(verdict(e, "x/api", "x/db-0", 80), "allow", "DoesNotExist on a filtered label always holds; the NetworkPolicy on pod-name selects nothing");

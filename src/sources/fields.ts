@@ -11,6 +11,8 @@ export class ObjectContext {
     for (const k of path.slice(0, -1)) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   }
+  /** The same context without the object (reports only: what a step deferred to the end of the load keeps). */
+  detached(): ObjectContext { return this.root === undefined ? this : new ObjectContext(this.ref, this.diags, this.kind); }
   error(path: Path, code: string, message: string): void { this.diags.error(code, message, this.ref, path); }
   warn(path: Path, code: string, message: string): void { this.diags.warn(code, message, this.ref, path); }
   info(path: Path, code: string, message: string): void { this.diags.info(code, message, this.ref, path); }
@@ -35,6 +37,16 @@ export class Field {
   get path(): Path {
     this.fullPath ??= this.parent ? [...this.parent.path, this.key!] : [];
     return this.fullPath;
+  }
+
+  /**
+   * The same field for reports only (error, warn, info, and get() for a child's): its path and the
+   * object's source, without its value, its parents or the object. A step deferred to the end of the
+   * load keeps this, not the field: a field holds the object it was read from (through its context),
+   * which would then live, and be copied by the collector, until the load ends.
+   */
+  detached(ctx = this.ctx.detached()): Field {
+    return new Field(ctx, undefined, this.path);
   }
 
   get present(): boolean { return this.value !== undefined && this.value !== null; }

@@ -4,13 +4,30 @@
 
 let table: Map<string, string> | undefined;
 let labels: Map<string, string> | undefined;
+let nodes: Map<string, string> | undefined;
 
 /** Runs `f` with a table of its own (loads may nest: a load inside a load keeps its own). */
 export function interning<T>(f: () => T): T {
-  const outer = table, outerLabels = labels;
+  const outer = table, outerLabels = labels, outerNodes = nodes;
   table = new Map();
   labels = new Map();
-  try { return f(); } finally { table = outer; labels = outerLabels; }
+  nodes = new Map();
+  try { return f(); } finally { table = outer; labels = outerLabels; nodes = outerNodes; }
+}
+
+/**
+ * intern() for a pod's node name, in a table of node names only. A cluster has a few thousand nodes
+ * and each pod names one, in no order (the pods of a workload are spread over the nodes): a table of
+ * node names stays in the processor's cache, the shared one (every label value, tens of thousands)
+ * does not, and a look-up there cost as much as the rest of reading the pod's spec (100k pods). Node
+ * names are kept once still: a cloud's are 25-40 characters, one copy per pod would be megabytes.
+ */
+export function internNode(s: string): string {
+  if (!nodes) return s;
+  const seen = nodes.get(s);
+  if (seen !== undefined) return seen;
+  nodes.set(s, s);
+  return s;
 }
 
 /**

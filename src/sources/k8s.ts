@@ -3,6 +3,7 @@
 
 import { addressCidr, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
+import { parseRfc3339 } from "../model/time.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
@@ -92,6 +93,15 @@ export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) =
   return name === undefined ? undefined : { name, namespace, labels: read, annotations };
 }
 
+/** metadata.creationTimestamp in ms since the epoch (model/time.ts parseRfc3339, as Go's metav1.Time reads it); one that is not RFC 3339 is an error. */
+export function readCreated(root: Field): number | undefined {
+  const f = root.get("metadata").get("creationTimestamp");
+  const ts = f.string();
+  const created = ts === undefined ? undefined : parseRfc3339(ts);
+  if (ts !== undefined && created === undefined) f.error("invalid-value", `${JSON.stringify(ts)} is not an RFC 3339 timestamp`);
+  return created;
+}
+
 /** The annotations of metadata `md` (readStringMap; absent or null: none, with nothing to report and no field made). */
 export function readAnnotations(md: Field): Record<string, string> {
   const given = md.raw("annotations");
@@ -146,17 +156,38 @@ export function checkLabels(md: Field): Labels {
 
 const NO_LABELS: Labels = Object.freeze({}) as Labels;
 
-/** Whether readLabels would read `given` without a report: an object of strings, each key and value valid. */
+/** Whether readLabels would read `given` without a report: an object of strings, each label valid (isValidLabel). */
 function cleanLabels(given: unknown): boolean {
   if (typeof given !== "object" || given === null || Array.isArray(given)) return false;
   const valid = validLabels();
   for (const k in given as Record<string, unknown>) {
     const v = (given as Record<string, unknown>)[k];
-    if (typeof v !== "string") return false;
-    if (valid?.get(k) === v) continue;
-    if (labelKeyError(k) !== undefined || labelValueError(v) !== undefined) return false;
+    if (typeof v !== "string" || !labelOk(k, v, valid?.get(k))) return false;
   }
   return true;
+}
+
+/** What is wrong with a label (its key, else its value), as the API server checks it; undefined when nothing is. */
+export function labelError(key: string, value: string): string | undefined {
+  return labelKeyError(key) ?? labelValueError(value);
+}
+
+/**
+ * Whether labelError finds nothing in the label: the one rule every reader of labels applies
+ * (readLabels, checkLabels, core.ts's pod labels read in runs), answered from the load's last valid
+ * value of the key when it can be (intern.ts validLabels).
+ */
+export function isValidLabel(key: string, value: string): boolean {
+  return labelOk(key, value, validLabels()?.get(key));
+}
+
+/**
+ * isValidLabel, given `last`, the load's last valid value of the key (undefined: none yet): the same
+ * value is valid again; a key seen valid is valid, so only the value is checked.
+ */
+function labelOk(key: string, value: string, last: string | undefined): boolean {
+  if (last === value) return true;
+  return (last !== undefined || labelKeyError(key) === undefined) && labelValueError(value) === undefined;
 }
 
 export function readLabels(f: Field): Labels {
@@ -167,9 +198,8 @@ export function readLabels(f: Field): Labels {
     const last = valid?.get(k);
     if (last === v) { labels[k] = last; continue; }
     labels[k] = intern(v);
-    const err = labelKeyError(k) ?? labelValueError(v);
-    if (err) f.get(k).error("invalid-label", err);
-    else valid?.set(k, labels[k]);
+    if (labelOk(k, v, last)) valid?.set(k, labels[k]);
+    else f.get(k).error("invalid-label", labelError(k, v)!);
   }
   return labels;
 }

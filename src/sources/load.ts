@@ -9,8 +9,7 @@ import { Locator } from "./locate.js";
 import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
-import { addIdentity, identity, lower } from "./lowering.js";
-import { ObjectIndex } from "../model/gateway.js";
+import { Identities, identity, lower } from "./lowering.js";
 import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions } from "./checkahead.js";
 
 export { FRONT_ENDS } from "./lowering.js";
@@ -82,11 +81,11 @@ function loadOnce(files: readonly InputFile[], diags: Diagnostics, options: Load
 function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: LoadOptions): Loaded | undefined {
   const lowered = new Diagnostics();
   const b = new InventoryBuilder(lowered);
-  const seen = new ObjectIndex();
+  const seen = new Identities(b.inv.routing.objectKeys);
   let count = 0;
   const read = (raw: RawObject): boolean => {
     if (options.exclude?.(raw)) return true;
-    if (!addIdentity(raw, seen)) return false;
+    if (!seen.add(raw)) return false;
     count++;
     lower(raw, b, lowered);
     return true;

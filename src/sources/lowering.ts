@@ -6,7 +6,7 @@ import type { InventoryBuilder } from "./builder.js";
 import type { RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import type { ObjectIndex } from "../model/gateway.js";
+import { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
 import { serverAccepted } from "./schema/validate.js";
 import { currentApiVersion, toCurrentVersion } from "./removed.js";
@@ -64,14 +64,40 @@ export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostic
 }
 
 /**
- * Adds the object to `seen` under its identity: its API group (a Calico NetworkPolicy is not a
- * Kubernetes one; a removed version's is its replacement's: removed.ts), kind, namespace (identityNamespace) and name. False when an object of that identity was there already (a
- * second definition); true for an object without a name (it has no identity).
+ * The identities of the objects a load reads, to find a second definition of one: an object's API
+ * group (a Calico NetworkPolicy is not a Kubernetes one; a removed version's is its replacement's:
+ * removed.ts), kind, namespace (identityNamespace) and name.
+ *
+ * Nearly every object's identity is also its key in the model's index of objects (routing.objectKeys,
+ * which noteObject fills as each object is lowered): a kind Junction reads, in a served version, whose
+ * apiVersion has at most one slash (identity and references then read the same group and
+ * namespace). Those identities are added to the model's index itself, so that a load keeps one set of
+ * names, not two (a name per pod: 174k names and their tables at 100k pods, each added twice);
+ * noteObject then finds them there. The others (kinds Junction does not read, whose identity
+ * namespace is "default" for none where their noted one is ""; a removed version; an apiVersion with
+ * more slashes) are kept apart, and each side asks the other: an identity is found either way.
+ * (Why nothing else can be found: an identity's group has no slash and, for a kind Junction does
+ * not read, its namespace is never ""; a key noteObject adds for another object that equals it is
+ * that object's identity too.)
  */
-export function addIdentity(raw: RawObject, seen: ObjectIndex): boolean {
-  const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
-  if (typeof md?.name !== "string") return true;
-  return seen.add(identityGroup(currentApiVersion(raw.apiVersion, raw.kind)), raw.kind, identityNamespace(raw.kind, md.namespace), md.name);
+export class Identities {
+  private readonly others = new ObjectIndex();
+  private hasOthers = false;
+
+  constructor(private readonly model: ObjectIndex) {}
+
+  /** Adds the object's identity; false when an object of that identity was read already (a second definition); true for an object without a name (it has no identity). */
+  add(raw: RawObject): boolean {
+    const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
+    if (typeof md?.name !== "string") return true;
+    const kind = raw.kind, apiVersion = currentApiVersion(raw.apiVersion, kind);
+    const groups = groupsOf(apiVersion), group = groups[0], ns = identityNamespace(kind, md.namespace);
+    if (apiVersion === raw.apiVersion && group === groups[1] && byKind.has(kind)) {
+      return this.model.add(group, kind, ns, md.name) && !(this.hasOthers && this.others.has(group, kind, ns, md.name));
+    }
+    this.hasOthers = true;
+    return !this.model.has(group, kind, ns, md.name) && this.others.add(group, kind, ns, md.name);
+  }
 }
 
 /** The same identity as a string, "Kind.group/namespace/name" (for the slow path of lastDefinitions). */

@@ -41,7 +41,11 @@ export const networkPolicyFrontEnd: FrontEnd = {
       src: ctx.ref,
     });
     const policy = b.inv.policies[b.inv.policies.length - 1];
-    whenCilium(b, (cilium) => underCilium(b, cilium, policy, spec.get("podSelector"), peers));
+    // (The step keeps the fields detached: not the parsed policy, which would live until the load ends.)
+    const reports = ctx.detached();
+    const selectorField = spec.get("podSelector").detached(reports);
+    for (const p of peers) p.f = p.f.detached(reports);
+    whenCilium(b, (cilium) => underCilium(b, cilium, policy, selectorField, peers));
   },
 };
 
@@ -73,7 +77,7 @@ function whenCilium(b: InventoryBuilder, step: (cilium: InputCni) => void): void
   b.state(CILIUM_STEPS).push(step);
 }
 
-/** A peer as read, with its field (underCilium). */
+/** A peer as read, with its field (underCilium: detached once the policy is read). */
 interface ReadPeer { peer: Peer; f: Field }
 
 /**

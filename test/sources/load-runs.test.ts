@@ -95,3 +95,28 @@ test("pods in a row with the same labels (same keys, order and values) share one
   assert.ok(p1.labels === p2.labels);
   assert.ok(p2.labels !== p3.labels && p3.labels !== p4.labels && p4.labels !== p5.labels && p5.labels !== p6.labels && p6.labels !== p7.labels);
 });
+
+test("one label rule on every path: pods read in a run (one value changed), pods read alone, controllers' and Services' labels checked only", () => {
+  // A StatefulSet's pods: the same labels but statefulset.kubernetes.io/pod-name (core.ts relabelled reads them).
+  const set = (name: string, value: string) => {
+    const p = pod(name, { app: "db", "statefulset.kubernetes.io/pod-name": value }, "shop", "db");
+    p.metadata.ownerReferences[0].kind = "StatefulSet";
+    return p;
+  };
+  const svc = (name: string, labels: Record<string, string>) => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "shop", labels }, spec: { selector: { app: "db" }, ports: [{ port: 80 }] } });
+  const items = [
+    set("db-0", "db-0"), set("db-1", "db-1"), set("db-2", "db-2-"), set("db-3", "db-3"), set("db-4", "db-4"),
+    svc("a", { app: "db", "statefulset.kubernetes.io/pod-name": "db-1" }), svc("b", { app: "db-" }), svc("c", { app: "db", "-x": "db" }),
+    svc("d", { "statefulset.kubernetes.io/pod-name": "-db" }),
+  ];
+  const l = load({ "all.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.message}`), [
+    `items.2:metadata.labels.statefulset.kubernetes.io/pod-name:label value "db-2-" is invalid (at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`,
+    `items.6:metadata.labels.app:label value "db-" is invalid (at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`,
+    `items.7:metadata.labels.-x:label key "-x" is invalid (name part: at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`,
+    `items.8:metadata.labels.statefulset.kubernetes.io/pod-name:label value "-db" is invalid (at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`,
+  ]);
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.labels["statefulset.kubernetes.io/pod-name"]), ["db-0", "db-1", "db-2-", "db-3", "db-4"]);
+  const [, p1, , p3, p4] = l.inventory.endpoints;
+  assert.ok(p1.labels !== p3.labels && p3.labels !== p4.labels && p3.labels.app === p4.labels.app);
+});

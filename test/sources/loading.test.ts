@@ -196,6 +196,27 @@ test("an object's identity for second definitions: group, kind, namespace (defau
   assert.deepEqual(dup({ "a.yaml": np("networking.k8s.io/v1"), "b.yaml": np("networking.k8s.io/v1") }), ["NetworkPolicy a/p"]);
 });
 
+test("second definitions are found whether the identity is kept in the model's index of objects or apart (load.ts reads in order through lowering.ts Identities)", () => {
+  const dup = (...docs: string[]) => load(Object.fromEntries(docs.map((d, i) => [`${i}.yaml`, d]))).diagnostics.items.filter((d) => d.code === "duplicate").map((d) => d.message.split(" is defined")[0]);
+  // A kind Junction does not read: its identity namespace is default for none, its noted one "".
+  const widget = (ns: string) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w${ns}}\n`;
+  assert.deepEqual(dup(widget(""), widget(", namespace: default")), ["Widget default/w"]);
+  assert.deepEqual(dup(widget(", namespace: default"), widget("")), ["Widget default/w"]);
+  assert.deepEqual(dup(widget(""), widget(", namespace: x")), []);
+  // An apiVersion with two slashes: the identity's group is up to the first one, a reference's up to the last.
+  const np = (api: string) => `apiVersion: ${api}\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n`;
+  assert.deepEqual(dup(np("networking.k8s.io/v1"), np("networking.k8s.io/v1/x")), ["NetworkPolicy a/p"]);
+  assert.deepEqual(dup(np("networking.k8s.io/v1/x"), np("networking.k8s.io/v1")), ["NetworkPolicy a/p"]);
+  // A removed version is read as its replacement, whose identity it has.
+  const ing = (api: string) => `apiVersion: ${api}\nkind: Ingress\nmetadata: {name: i, namespace: a}\nspec: {defaultBackend: {service: {name: s, port: {number: 80}}}}\n`;
+  assert.deepEqual(dup(ing("extensions/v1beta1"), ing("networking.k8s.io/v1")), ["Ingress a/i"]);
+  assert.deepEqual(dup(ing("networking.k8s.io/v1"), ing("extensions/v1beta1")), ["Ingress a/i"]);
+  // The model's index holds what references name, and no identity that is not one.
+  const g = load({ "a.yaml": np("networking.k8s.io/v1/x") + "---\n" + widget("") }).inventory.routing;
+  assert.deepEqual([hasObject(g, "networking.k8s.io/v1", "NetworkPolicy", "a", "p"), hasObject(g, "networking.k8s.io", "NetworkPolicy", "a", "p")], [true, false]);
+  assert.deepEqual([hasObject(g, "example.com", "Widget", undefined, "w"), hasObject(g, "example.com", "Widget", "default", "w")], [true, true]);
+});
+
 test("every object read is known by group, kind, namespace and name, for references to kinds Junction does not read", () => {
   const l = load({ "a.yaml": "apiVersion: example.com/v1\nkind: Params\nmetadata: {name: p, namespace: x}\n---\napiVersion: example.com/v1\nkind: Global\nmetadata: {name: g}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n"
     + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc, namespace: x}\nspec: {controllerName: example.com/gc}\n" });
