@@ -35,7 +35,7 @@ export class Matcher {
     return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";
   }
 
-  /** The node a party's traffic belongs to: a node, or a host-network pod's node. */
+  /** The node a party's traffic belongs to: a node, a host-network pod's node, or the node a Calico host endpoint is on. */
   nodeOf(p: Party): Endpoint | undefined {
     const e = p.endpoint;
     if (e?.kind === "node") return e;
@@ -59,7 +59,19 @@ export class Matcher {
     return m.kind === "name" ? m.name === namespace : matches(m.selector, this.index.namespaceLabels(namespace));
   }
 
+  /**
+   * The Calico host endpoint whose policy and labels stand for `e`'s traffic (sources/calico
+   * placeOnNodes): a node's, or that of the node a host-network pod acts as. Felix does not police the
+   * host's traffic with its own pods by it (PolicyEngine.decide).
+   */
+  hostEndpointOf(e: Endpoint): Endpoint | undefined {
+    if (e.kind === "node") return e.hostEndpoint;
+    return this.actsAsNode(e) ? this.nodeOf({ endpoint: e })?.hostEndpoint : undefined;
+  }
+
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
+    // A node (or a host-network pod acting as it) with a Calico host endpoint is selected by its labels.
+    if (e !== undefined && (e.kind === "node" || e.hostNetwork === true)) e = this.hostEndpointOf(e) ?? e;
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;
     if (this.actsAsNode(e)) return false;
     if (sel.excludeVirtualMachines && isVirtualMachine(e)) return false;

@@ -176,7 +176,7 @@ export class PolicyEngine {
   /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */
   decide(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], request?: RequestCheck): Decision {
     const e = local.endpoint;
-    if (!e || !this.isSubjectable(e)) {
+    if (!e || !this.isSubjectable(e) || this.hostWithOwnPod(e, remote)) {
       const toHost = direction === "ingress" ? this.hostAction(remote, local) : undefined;
       if (toHost?.action === "Drop") return { ...fixed(direction, "own-node", false), ownNode: this.ownNode, toHost };
       return toHost ? { ...fixed(direction, "unenforced"), toHost } : fixed(direction, "unenforced");
@@ -217,7 +217,7 @@ export class PolicyEngine {
   /** Every rule of `local`'s policies for a direction that matches the connection, in the tiers up to `last`. */
   matchingRules(direction: Direction, local: Party, remote: Party, flow: Flow, destPorts: readonly NamedPort[], last: Tier): RuleRef[] {
     const e = local.endpoint;
-    if (!e || !this.isSubjectable(e)) return [];
+    if (!e || !this.isSubjectable(e) || this.hostWithOwnPod(e, remote)) return [];
     const network = this.networkOf(flow);
     const remoteAddress = flowAddress(remote, local, network);
     const out: RuleRef[] = [];
@@ -277,7 +277,9 @@ export class PolicyEngine {
    */
   get ownExact(): boolean {
     return this.hasOwnExact ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some((r) =>
-      r.peers?.some((x) => x.kind === "remote-node" || (x.kind === "own-node" && (p.tier !== "namespace" || r.action !== "allow")))));
+      r.peers?.some((x) => x.kind === "remote-node" || (x.kind === "own-node" && (p.tier !== "namespace" || r.action !== "allow")))))
+      // A node policed by a Calico host endpoint, except with its own pods (hostWithOwnPod).
+      || this.inventory.endpoints.some((e) => e.hostEndpoint !== undefined);
   }
 
   /**
@@ -305,9 +307,22 @@ export class PolicyEngine {
     return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules);
   }
 
-  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads.) */
+  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
   isSubjectable(e: Endpoint): boolean {
-    return (e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e);
+    return ((e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e)) || this.matcher.hostEndpointOf(e) !== undefined;
+  }
+
+  /**
+   * `e` is a host policed by its Calico host endpoint and `remote` one of its own pods: felix does not
+   * police that traffic by the host endpoint (rules/static.go: a pod's traffic to its host goes to
+   * cali-wl-to-host, its egress policy then DefaultEndpointToHostAction; the host's traffic to a pod
+   * returns from cali-OUTPUT before the host endpoint dispatch), nor the host's with itself (a
+   * host-network pod and its node).
+   */
+  private hostWithOwnPod(e: Endpoint, remote: Party): boolean {
+    if (remote.endpoint === undefined || this.matcher.hostEndpointOf(e) === undefined) return false;
+    const local: Party = { endpoint: e };
+    return this.matcher.isOwnNode(remote.endpoint, local) || this.matcher.nodeOf(remote) === this.matcher.nodeOf(local);
   }
 
   private ruleMatches(rule: Rule, local: Endpoint, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {

@@ -37,6 +37,12 @@ export interface Endpoint {
   /** Pods: the node they run on, and whether they use the node's network namespace. */
   nodeName?: string;
   hostNetwork?: boolean;
+  /**
+   * Nodes: the Calico HostEndpoint on the node's address (sources/calico placeOnNodes; it is no
+   * endpoint of its own then). Felix polices the host's traffic by its policy, except its traffic with
+   * its own pods, and Calico selectors see the node's addresses by its labels (engine/match.ts hostEndpointOf).
+   */
+  hostEndpoint?: Endpoint;
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
@@ -111,6 +117,8 @@ export interface Service {
   headless?: boolean;
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
+  /** The mesh labels (istio.io/use-waypoint...), when it has any. */
+  labels?: Readonly<Record<string, string>>;
   src?: SourceRef;
 }
 

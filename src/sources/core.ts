@@ -32,11 +32,14 @@ const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
 /** Annotation keys kept in the model (mesh membership and proxy behaviour); the rest are dropped to save memory. */
 const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
 
-/** The annotations the model keeps, or undefined when there are none. */
-function meshAnnotations(all: Record<string, string>): Record<string, string> | undefined {
+/** Service label keys kept in the model (the ambient waypoint a Service uses, engine/mesh/waypoint.ts). */
+const KEPT_SERVICE_LABEL = /^istio\.io\//;
+
+/** The annotations (or labels) of `keys` the model keeps, or undefined when there are none. */
+function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): Record<string, string> | undefined {
   // (No entry arrays made: most objects have no such annotation, or none at all.)
   let kept: Record<string, string> | undefined;
-  for (const k in all) if (KEPT_ANNOTATION.test(k)) (kept ??= {})[k] = all[k];
+  for (const k in all) if (keys.test(k)) (kept ??= {})[k] = all[k];
   return kept;
 }
 
@@ -551,7 +554,7 @@ const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    // (Its labels are checked, not kept: the model's Service has none.)
+    // (Its labels are checked, not kept, but for the mesh's: KEPT_SERVICE_LABEL.)
     const meta = readMeta(root, true, checkLabels);
     const spec = root.get("spec");
     spec.object();
@@ -582,6 +585,9 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIP === "None") service.headless = true;
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
+    const given = root.get("metadata").raw("labels");
+    const labels = typeof given === "object" && given !== null && !Array.isArray(given) ? meshAnnotations(given as Record<string, string>, KEPT_SERVICE_LABEL) : undefined;
+    if (labels && Object.values(labels).every((v) => typeof v === "string")) service.labels = labels;
     service.src = ctx.ref;
     b.inv.services.push(service);
   },

@@ -507,3 +507,64 @@ test("Cilium agent options: node-labels, labels and policy-cidr-match-mode nodes
     }
   }
 });
+
+// A Calico HostEndpoint on a node's address: felix polices the host's traffic by it (rules/static.go
+// filterInputChain: cali-INPUT's host endpoint dispatch; filterOutputChain: the to-host-endpoint
+// dispatch), but not its traffic with its own pods (a goto to cali-wl-to-host before that dispatch:
+// the pod's egress policy, then DefaultEndpointToHostAction; the host's traffic to a pod returns
+// first). The node owned the address, so the host endpoint's policy decided nothing: other -> n1 was
+// allowed whatever it said (a wrong allow), n1 -> other too, and a rule selecting the host endpoint's
+// labels never matched the node's traffic.
+const HEP = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: host}}\nspec: {node: n1, interfaceName: '*', expectedIPs: [172.18.0.2]}";
+const HOST_GNP = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: host}
+spec:
+  selector: role == 'host'
+  ingress: [{action: Allow, protocol: TCP, source: {selector: app == 'other'}, destination: {ports: [10250]}}]
+  egress: [{action: Allow, protocol: TCP, destination: {ports: [10250]}}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: no-hosts}
+spec:
+  selector: app == 'other'
+  egress: [{action: Deny, protocol: TCP, destination: {selector: role == 'host', ports: [81]}}, {action: Allow}]`;
+
+test("Calico HostEndpoint on a node's address: its policy decides the node's traffic, but not with the node's own pods; fast engine, lists and lab agree", () => {
+  const e = engineOf(cluster(HEP, HOST_GNP));
+  assert.deepEqual(e.inventory.endpoints.find((x) => x.name === "n1")?.hostEndpoint?.name, "n1-eth0");
+  assert.equal(evaluate(e, "x/other", "node:n1", 10250).allowed, true, "the host endpoint's ingress rule");
+  assert.equal(evaluate(e, "x/other", "node:n1", 80).allowed, false, "no rule of its policy allows 80 (it was allowed)");
+  assert.equal(evaluate(e, "x/other", "hosts/agent", 80).allowed, false, "a host-network pod is the host's traffic");
+  assert.equal(evaluate(e, "x/other", "node:n2", 80).allowed, true, "n2 has no host endpoint");
+  assert.equal(evaluate(e, "node:n1", "x/other", 80).allowed, false, "the host endpoint's egress");
+  assert.equal(evaluate(e, "node:n1", "x/other", 10250).allowed, true);
+  assert.equal(evaluate(e, "x/other", "node:n1", 81).allowed, false, "a rule selecting the host endpoint's labels matches the node's address");
+  assert.equal(evaluate(e, "x/other", "node:n2", 81).allowed, true);
+  // Its own pods: their egress policy and DefaultEndpointToHostAction (Accept: no DaemonSet shown), not the host endpoint's.
+  assert.equal(evaluate(e, "x/web", "node:n1", 80).allowed, true, "web runs on n1");
+  assert.equal(evaluate(e, "node:n1", "x/web", 80).allowed, true);
+  assert.equal(evaluate(engineOf(cluster(HEP, HOST_GNP, FELIX("default", "Drop"))), "x/web", "node:n1", 80).allowed, false, "felix's Drop still applies");
+  for (const policies of [[HEP, HOST_GNP], [HEP, HOST_GNP, FELIX("default", "Drop")], [HEP]]) {
+    for (const options of [{}, { hostNetwork: "pod" as const }]) {
+      const x = engineOf(cluster(...policies), options);
+      const ref = new PairwiseConnectivity(x), fast = new FastConnectivity(x);
+      const parties = x.inventory.endpoints.map((endpoint) => ({ endpoint }));
+      for (const s of parties) for (const d of parties) {
+        assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${s.endpoint.name} -> ${d.endpoint.name} ${policies.length} ${JSON.stringify(options)}`);
+      }
+      assert.equal(renderConnlist(connectionList(x.inventory, fast), "txt"), renderConnlist(connectionList(x.inventory, ref), "txt"));
+    }
+    const x = engineOf(cluster(...policies));
+    const prog = new NftProgram(renderTable(compileLab(x, x.inventory.endpoints).table));
+    for (const src of x.inventory.endpoints) for (const dst of x.inventory.endpoints) {
+      if (src === dst || src.addresses[0].value === dst.addresses[0].value) continue;
+      for (const dport of [80, 81, 10250]) {
+        const packet = { saddr: src.addresses[0], daddr: dst.addresses[0], proto: "tcp", dport };
+        const kernel = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
+        assert.equal(kernel, x.evaluate({ src: { endpoint: src }, dst: { endpoint: dst }, protocol: "TCP", port: dport }).allowed ? "allow" : "deny", `lab: ${src.name} -> ${dst.name}:${dport}`);
+      }
+    }
+  }
+});

@@ -52,6 +52,9 @@ function vendorInventory(inv: Inventory, vendorRefs: RawObject[]): object[] {
   const fromVendor = (ref: Parameters<typeof sameRef>[0]) => vendorRefs.some((r) => sameRef(ref, r.ref));
   return [
     ...inv.endpoints.filter((e) => e.kind === "workload" && fromVendor(e.src)).map(workloadObject),
+    // A host endpoint on a node's address is the node's policy identity, no endpoint of its own; the
+    // common API has no such thing: its Workload of the node's address (--verify reports what differs).
+    ...inv.endpoints.flatMap((e) => (e.hostEndpoint && fromVendor(e.hostEndpoint.src) ? [workloadObject(e.hostEndpoint)] : [])),
     ...inv.networks.filter((n) => fromVendor(n.src)).map(networkObject),
   ];
 }

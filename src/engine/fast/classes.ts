@@ -144,7 +144,9 @@ export class ClassTable {
 
   private nodeKey(p: Party): string {
     const n = this.matcher.nodeOf(p);
-    return n ? `node:${this.vocab.project(n.labels, undefined, true)}` : "-";
+    // A node with a Calico host endpoint is policed and selected by it (Matcher.hostEndpointOf): by its labels too.
+    const hep = n?.hostEndpoint;
+    return n ? `node:${this.vocab.project(n.labels, undefined, true)}${hep ? `|hep:${this.vocab.projectKey(hep.labels, undefined)}` : ""}` : "-";
   }
 
   /** The class of a party, created when it is new. */
@@ -227,7 +229,7 @@ export class ClassTable {
     const cls: EndpointClass = {
       id: this.list.length, key, rep: e ? { endpoint: e, ...(p.address ? { address: p.address } : {}) } : p,
       members: [], namespace: e?.namespace,
-      subjectable: e !== undefined && (e.kind === "pod" || e.kind === "workload") && !nodeLike,
+      subjectable: e !== undefined && (((e.kind === "pod" || e.kind === "workload") && !nodeLike) || this.matcher.hostEndpointOf(e) !== undefined),
       family: first?.family ?? 0, nodeLike, net: this.netOf(p),
     };
     this.list.push(cls);
@@ -244,8 +246,10 @@ export class ClassTable {
     if (cls.nodeLike) this.nodeLike.push(cls.id);
     if (!e) this.addressOnly.push(cls.id);
     for (const a of addressesOf(cls.rep, this.network)) push(this.byAtom, this.vocab.atomKey(a));
-    if (!e || cls.nodeLike) return;
-    for (const token of this.vocab.project(e.labels, e.namespace).split(",")) {
+    // (A node-like class is found by its labels through its Calico host endpoint, when it has one.)
+    const labelled = e && cls.nodeLike ? this.matcher.hostEndpointOf(e) : e;
+    if (!labelled) return;
+    for (const token of this.vocab.project(labelled.labels, labelled.namespace).split(",")) {
       if (!token) continue;
       const eq = token.indexOf("=");
       push(this.byToken, token.slice(0, eq));

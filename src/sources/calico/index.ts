@@ -12,13 +12,14 @@
 
 import { selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
-import type { InventoryBuilder, StateKey } from "../builder.js";
+import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
-import type { Cidr } from "../../model/ip.js";
+import { addressKey, type AddressKey, type Cidr } from "../../model/ip.js";
+import type { Endpoint } from "../../model/endpoint.js";
 import { felixFrontEnds } from "./felix.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
@@ -182,11 +183,49 @@ const hostEndpointFrontEnd: FrontEnd = {
     const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
     if (!meta) return;
     const labels = { ...meta.labels, [HOST_ENDPOINT_LABEL]: meta.name };
-    b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref });
+    const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref });
+    b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface: spec.get("interfaceName").string(), f: spec });
     ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
     if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
   },
 };
+
+/** The host endpoints read, for placing them on their nodes once every object is read. */
+const HOSTS: StateKey<{ hep: Endpoint; node?: string; iface?: string; f: Field }[]> = { make: () => [], settle: placeOnNodes };
+
+/**
+ * A host endpoint on a node's address is that node's policy identity (Endpoint.hostOf/hostEndpoint):
+ * traffic to the address is the node's (the index resolves it to the node), and felix polices the
+ * host's traffic by the host endpoint's policy (rules/static.go filterInputChain: cali-INPUT's host
+ * endpoint dispatch, filterOutputChain: the to-host-endpoint dispatch), but not its traffic with its
+ * own pods: a pod's traffic to it is sent to cali-wl-to-host by a goto before that dispatch (its egress
+ * policy, then DefaultEndpointToHostAction), and the host's to a pod returns before it ("We don't
+ * currently police host -> endpoint"). The host endpoint read on its own (without a node of its
+ * address in the input) stays a Workload of its addresses.
+ */
+function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: Field }[], b: InventoryBuilder): void {
+  const nodes = new Map<AddressKey, Endpoint>(), placed = new Set<Endpoint>();
+  for (const e of b.inv.endpoints) if (e.kind === "node") for (const a of e.addresses) if (!nodes.has(addressKey(a))) nodes.set(addressKey(a), e);
+  for (const { hep, node: named, iface, f } of heps) {
+    const node = hep.addresses.map((a) => nodes.get(addressKey(a))).find((n) => n !== undefined);
+    if (!node) continue;
+    if (node.hostEndpoint) {
+      f.get("expectedIPs").warn("vendor-hostendpoint", `node ${node.name}'s address is host endpoint ${node.hostEndpoint.name}'s too: its policy decides for the node (felix polices each interface by its own host endpoint; Junction answers per address)`);
+      continue;
+    }
+    if (named !== undefined && named !== node.name) f.get("node").warn("vendor-hostendpoint", `expectedIPs holds node ${node.name}'s address, not ${named}'s: read as node ${node.name}'s host endpoint`);
+    if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does`);
+    node.hostEndpoint = hep;
+    placed.add(hep);
+  }
+  // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
+  // others keep their order and ids are renumbered (nothing holds one before the load finishes).
+  if (!placed.size) return;
+  const kept = b.inv.endpoints.filter((e) => !placed.has(e));
+  b.inv.endpoints.length = 0;
+  for (const e of kept) { e.id = b.inv.endpoints.length; b.inv.endpoints.push(e); }
+  for (const hep of placed) hep.id = NO_ID;
+}
 
 /** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */
 function hostDefaultDeny(name: string, ctx: ObjectContext): Policy {

@@ -3,6 +3,7 @@
 // objects whose fields have the right types (a field of the wrong type is skipped here).
 
 import type { Diagnostics, Path } from "../../model/source.js";
+import { parseAddress } from "../../model/ip.js";
 import { matches } from "../../model/selector.js";
 import type { RawObject } from "../documents.js";
 import { Field, ObjectContext } from "../fields.js";
@@ -78,6 +79,61 @@ const servicePorts: Rule = (root) => {
     pairs.add(pair);
   }
 };
+
+/**
+ * core/v1 Service cluster IPs as the API server creates them (pkg/registry/core/service strategy.go
+ * NormalizeClusterIPs, then pkg/apis/core/validation ValidateService and
+ * ValidateServiceClusterIPsRelatedFields): a `clusterIP` alone becomes `clusterIPs: [clusterIP]`, but
+ * `clusterIPs` without `clusterIP` is refused ("must be empty when `clusterIP` is not specified"), as
+ * is a first value other than `clusterIP`, `None` anywhere but alone, more than two values or two of
+ * one family, `None` for a NodePort or LoadBalancer Service, any of them (or `ipFamilies`,
+ * `ipFamilyPolicy`) on an ExternalName Service, and an `ipFamilies` entry the cluster IP at its index
+ * is not of. Read otherwise, `clusterIPs: [None]` alone was a Service with a virtual IP (not
+ * headless), and extra addresses were read as the Service's.
+ */
+const serviceClusterIPs: Rule = (root) => {
+  const spec = root.get("spec");
+  const ip = spec.get("clusterIP"), ips = spec.get("clusterIPs");
+  const single = typeof ip.value === "string" ? ip.value : "";
+  const list = Array.isArray(ips.value) ? ips.list() ?? [] : [];
+  const values = list.map((f) => (typeof f.value === "string" ? f.value : undefined));
+  if (spec.raw("type") === "ExternalName") {
+    if (single !== "") ip.error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+    else if (list.length) ips.error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+    for (const k of ["ipFamilies", "ipFamilyPolicy"]) {
+      const v = spec.raw(k);
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) spec.get(k).error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+    }
+    return;
+  }
+  if (!list.length) {
+    // (Normalized to clusterIPs: [clusterIP].)
+    if (single === "None" && (spec.raw("type") === "NodePort" || spec.raw("type") === "LoadBalancer")) ip.error("invalid", `may not be set to 'None' for ${spec.raw("type")} services (the API server refuses it)`);
+    else if (single !== "" && single !== "None") checkFamilies(spec, [single], [ip]);
+    return;
+  }
+  if (single === "") { ips.error("invalid", "must be empty when `clusterIP` is not specified (the API server refuses it; give clusterIP as the first of them)"); return; }
+  if (values[0] !== single) { list[0].error("invalid", `first value must match \`clusterIP\` (${JSON.stringify(single)}; the API server refuses it)`); return; }
+  if (values.includes("None") && (values.length > 1)) { ips.error("invalid", "'None' must be the first and only value (the API server refuses it)"); return; }
+  if (values.length > 2) { ips.error("invalid", "may only hold up to 2 values (the API server refuses it)"); return; }
+  if (single === "None") {
+    if (spec.raw("type") === "NodePort" || spec.raw("type") === "LoadBalancer") list[0].error("invalid", `may not be set to 'None' for ${spec.raw("type")} services (the API server refuses it)`);
+    return;
+  }
+  const families = values.map((v) => (v === undefined ? undefined : parseAddress(v)?.family));
+  if (families.length === 2 && families[0] !== undefined && families[0] === families[1]) { ips.error("invalid", "may specify no more than one IP for each IP family (the API server refuses it)"); return; }
+  checkFamilies(spec, values, list);
+};
+
+/** Each cluster IP is of the family `ipFamilies` gives at its index (ValidateServiceClusterIPsRelatedFields; IsIPv6String: an IPv4-mapped address is IPv4). */
+function checkFamilies(spec: Field, values: readonly (string | undefined)[], fields: readonly Field[]): void {
+  const declared = Array.isArray(spec.raw("ipFamilies")) ? spec.raw("ipFamilies") as unknown[] : [];
+  values.forEach((v, i) => {
+    const f = v === undefined ? undefined : parseAddress(v)?.family, want = declared[i];
+    if (f === undefined || (want !== "IPv4" && want !== "IPv6")) return;
+    if ((want === "IPv4") !== (f === 4)) fields[i].error("invalid", `expected an ${want} value as indicated by \`ipFamilies[${i}]\` (the API server refuses it)`);
+  });
+}
 
 /** core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, at most one per family. */
 const nodeCidrs: Rule = (root) => {
@@ -233,7 +289,7 @@ const RULES: Record<string, Rule[]> = {
   "apps/DaemonSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/ReplicaSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
-  "/Service": [servicePorts], "/Node": [nodeCidrs],
+  "/Service": [servicePorts, serviceClusterIPs], "/Node": [nodeCidrs],
 };
 
 const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));

@@ -6,7 +6,7 @@
 // (see classes.ts); addresses no peer names are decided by the rules without peers.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { formatRangeCompact, type AddressRange, type Family } from "../../model/ip.js";
+import { formatRangeCompact, mergeRanges, type AddressRange, type Family } from "../../model/ip.js";
 import type { NamedPort } from "../../model/ports.js";
 import { TIERS, policyName, requestRulesOf, rulesOf, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { PolicyEngine, Warning } from "../../engine/verdict.js";
@@ -57,6 +57,7 @@ export function compileDirection(ctx: CompileContext, e: Endpoint, direction: Di
       { allow: "accept", deny: "drop", pass: next(i), fallthrough });
   });
   exemptOwnNode(ctx, e, direction, tiers.findIndex((t) => t.tier === "namespace"), chainOf, base);
+  if (tiers.length) exemptOwnPods(ctx, e, direction, chainOf(0), base);
   const summary = tiers.map((t) => `${direction}, ${TIER_LABEL[t.tier]} tier: ${abbreviate(t.policies.map((p) => `${p.kind} ${policyName(p)}`), 5)}`);
   if (!tiers.length) summary.push(`${direction}: no policy selects it`);
   return { entry: tiers.length ? `goto ${chainOf(0)}` : "accept", summary };
@@ -69,6 +70,21 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   const chain = ctx.chains.find((c) => c.name === chainOf(tier))!;
   chain.rules = [...addressRules(ctx, own, direction, "accept", `${base}_ownnode`), ...chain.rules];
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
+}
+
+export /**
+ * A host policed by its Calico host endpoint: its traffic with its own pods is not (PolicyEngine.decide,
+ * hostWithOwnPod): accepted first, or from them dropped when the node's felix drops it (DefaultEndpointToHostAction).
+ */
+function exemptOwnPods(ctx: CompileContext, e: Endpoint, direction: Direction, first: string, base: string): void {
+  const engine = ctx.engine, node = engine.matcher.hostEndpointOf(e) ? engine.matcher.nodeOf({ endpoint: e }) : undefined;
+  if (!node) return;
+  const own = new Set(node.addresses.map((a) => a.value));
+  const pods = engine.inventory.endpoints.filter((p) => p.nodeName === node.name && p !== e).flatMap((p) => p.addresses.filter((a) => !own.has(a.value)));
+  const verdict = direction === "ingress" && engine.dropsToHostOn(node.name) ? "drop" : "accept";
+  const chain = ctx.chains.find((c) => c.name === first)!;
+  chain.rules = [...addressRules(ctx, mergeRanges(pods.map((a) => ({ family: a.family, first: a.value, last: a.value }))), direction, verdict, `${base}_ownpods`), ...chain.rules];
+  chain.comment = `${chain.comment}; the host's own pods are not policed by its host endpoint`;
 }
 
 export function addressRules(ctx: CompileContext, ranges: readonly AddressRange[], direction: Direction, verdict: string, name: string): string[] {
