@@ -117,6 +117,8 @@ export interface Service {
   headless?: boolean;
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
+  /** The mesh labels (istio.io/use-waypoint...), when it has any. */
+  labels?: Readonly<Record<string, string>>;
   src?: SourceRef;
 }
 

@@ -206,8 +206,8 @@ export interface IstioPeerAuthentication {
   mode: MtlsMode;
   /** Per workload port (the container port), overriding `mode`. */
   ports: ReadonlyMap<number, MtlsMode>;
-  /** metadata.creationTimestamp: of two policies at one level the oldest applies. */
-  created?: string;
+  /** metadata.creationTimestamp (ms since the epoch, model/time.ts): of two policies at one level the oldest applies. */
+  created?: number;
   src?: SourceRef;
 }
 
@@ -225,7 +225,8 @@ export interface IstioClientTls {
   workloadSelector?: Labels;
   /** exportTo: "*" (default), "." (its namespace only) or namespaces. */
   exportTo?: readonly string[];
-  created?: string;
+  /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
+  created?: number;
   src?: SourceRef;
 }
 
@@ -239,7 +240,8 @@ export interface LinkerdServer {
   protocol: "unknown" | "HTTP/1" | "HTTP/2" | "gRPC" | "opaque" | "TLS";
   /** accessPolicy: what clients no authorization names get (default: deny). */
   accessPolicy?: LinkerdDefaultPolicy;
-  created?: string;
+  /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
+  created?: number;
   src?: SourceRef;
 }
 
@@ -278,7 +280,8 @@ export interface LinkerdRoute {
   hostnames: readonly string[];
   /** Each rule's matches (ORed); a rule without matches matches every request. */
   rules: readonly { index: number; matches: readonly Clause[] }[];
-  created?: string;
+  /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
+  created?: number;
   src?: SourceRef;
 }
 
@@ -295,7 +298,8 @@ export interface LinkerdEgressNetwork {
   trafficPolicy: "Allow" | "Deny";
   /** Its annotations (config.linkerd.io/opaque-ports). */
   annotations: Readonly<Record<string, string>>;
-  created?: string;
+  /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
+  created?: number;
   src?: SourceRef;
 }
 

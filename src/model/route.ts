@@ -5,6 +5,7 @@
 import type { NginxAccess } from "./nginx.js";
 import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
+import { compareCreated } from "./time.js";
 
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
 export const CORE_GROUP = "";
@@ -246,8 +247,7 @@ export function routeKey(r: { kind: string; group?: string; namespace: string; n
  * without a timestamp come after those with one, in input order (the order `kubectl apply -f` creates them).
  */
 export function compareAge(a: ObjectMeta, b: ObjectMeta): number {
-  if (a.created !== undefined && b.created !== undefined) return a.created - b.created;
-  if (a.created !== undefined || b.created !== undefined) return a.created === undefined ? 1 : -1;
+  if (a.created !== undefined || b.created !== undefined) return compareCreated(a.created, b.created, "newest");
   return a.order - b.order;
 }
 

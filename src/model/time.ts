@@ -29,3 +29,15 @@ export function parseRfc3339(text: string, loose = false): number | undefined {
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
 }
+
+/**
+ * Two creation times (ms since the epoch, parseRfc3339) compared as times, older first; never as the
+ * text they were written in, whose order is not the time's ("…:00.5Z" after "…:00Z" but "…:00+01:00"
+ * before both). `missing`: where an object without one goes: "oldest" (Go's zero time.Time, Rust's
+ * None < Some) or "newest" (Junction's input order, for the Gateway API).
+ */
+export function compareCreated(a: number | undefined, b: number | undefined, missing: "oldest" | "newest"): number {
+  if (a === b) return 0;
+  if (a === undefined || b === undefined) return (a === undefined) === (missing === "oldest") ? -1 : 1;
+  return a < b ? -1 : 1;
+}

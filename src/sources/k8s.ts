@@ -3,6 +3,7 @@
 
 import { addressCidr, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
+import { parseRfc3339 } from "../model/time.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
@@ -67,7 +68,11 @@ const NO_ANNOTATIONS: Labels = Object.freeze({}) as Labels;
  * `labels` reads metadata.labels (readLabels, or a reader that gives what it gives, reporting the same).
  */
 export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
-  const md = root.get("metadata");
+  return readMetadata(root.get("metadata"), namespaced, labels);
+}
+
+/** readMeta of `md`, the object's metadata field (for a front end that reads more of it: one field made for it). */
+export function readMetadata(md: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
   if (!md.object(true)) return undefined;
   // kubectl apply refuses an object with generateName and no name (apply.go: "cannot use generate
   // name with apply"); kubectl create would have the API server make up a name, which no policy can know.
@@ -90,6 +95,15 @@ export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) =
   const read = labels(md);
   const annotations = readAnnotations(md);
   return name === undefined ? undefined : { name, namespace, labels: read, annotations };
+}
+
+/** metadata.creationTimestamp in ms since the epoch (model/time.ts parseRfc3339, as Go's metav1.Time reads it); one that is not RFC 3339 is an error. */
+export function readCreated(root: Field): number | undefined {
+  const f = root.get("metadata").get("creationTimestamp");
+  const ts = f.string();
+  const created = ts === undefined ? undefined : parseRfc3339(ts);
+  if (ts !== undefined && created === undefined) f.error("invalid-value", `${JSON.stringify(ts)} is not an RFC 3339 timestamp`);
+  return created;
 }
 
 /** The annotations of metadata `md` (readStringMap; absent or null: none, with nothing to report and no field made). */

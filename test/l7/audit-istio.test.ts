@@ -128,6 +128,14 @@ test("config.go configCompareByCreationTime: a PeerAuthentication without a time
   assert.equal(outcome(both.ask("edge/out", "shop/api", 8080, get("/"))), "failed", "with timestamps the older STRICT applies");
 });
 
+test("configCompareByCreationTime compares times (time.Time.Compare), not their text: a fraction of a second, an offset", () => {
+  const pa = (name: string, mode: string, created: string) => `apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: ${name}, namespace: shop, creationTimestamp: "${created}"}\nspec: {mtls: {mode: ${mode}}}\n---\n`;
+  const ask = (strict: string, permissive: string) => outcome(world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", strict) + pa("z-permissive", "PERMISSIVE", permissive), { out: "none" }).ask("edge/out", "shop/api", 8080, get("/")));
+  assert.equal(ask("2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00Z"), "allow", "z-permissive is half a second older ('.5Z' sorts first as text)");
+  assert.equal(ask("2024-01-01T00:00:00Z", "2024-01-01T01:00:00+02:00"), "allow", "z-permissive was created at 23:00 UTC the day before (was a refusal)");
+  assert.equal(ask("2024-01-01T01:00:00+02:00", "2024-01-01T00:00:00Z"), "failed", "a-strict is the older");
+});
+
 test("builder testdata rule[8] (request.headers[:method]): Envoy's pseudo-headers :method, :path and :authority are headers to RBAC (was a wrong allow)", () => {
   const w = world(base + ap("no-get", "shop", "  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules:\n  - when: [{key: \"request.headers[:method]\", values: [GET]}]\n  - when: [{key: \"request.headers[:path]\", values: [\"/admin*\"]}]\n  - when: [{key: \"request.headers[:authority]\", values: [\"*.internal\"]}]"));
   assert.equal(outcome(w.ask("shop/web", "shop/api", 8080, get("/x"))), "403");

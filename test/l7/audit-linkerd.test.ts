@@ -108,6 +108,25 @@ test("index.rs reindex_servers: Servers sort by creation time with a missing tim
   assert.equal(outcome(named.ask("shop/web", "shop/api", 8080, req("/"))), "allow", "no timestamps: by name, a first");
 });
 
+test("reindex_servers and to_route_list compare creation times as times, not as the text (fractional seconds, offsets)", () => {
+  // "…T00:00:00.5Z" sorts before "…T00:00:00Z" as text ('.' < 'Z'), but is half a second later; "…T01:00:00+02:00" is
+  // 23:00 the day before. Rust's Option<DateTime<Utc>> (k8s-openapi Time) compares instants.
+  const servers = (a: string, b: string) => world(base + identities + server("a-srv", "HTTP/1", a) + server("b-srv", "HTTP/1", b)
+    + authz("a", "Server", "a-srv", "web-only") + authz("b", "Server", "b-srv", "robot-only"), LINKERD);
+  const fraction = servers("2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00Z");
+  assert.equal(outcome(fraction.ask("other/x", "shop/api", 8080, req("/"))), "allow", "b-srv is half a second older: it selects the port");
+  assert.equal(outcome(fraction.ask("shop/web", "shop/api", 8080, req("/"))), "403", "was a wrong allow: a-srv taken as the older by its text");
+  const offset = servers("2024-01-01T00:00:00Z", "2024-01-01T01:00:00+02:00");
+  assert.equal(outcome(offset.ask("other/x", "shop/api", 8080, req("/"))), "allow", "b-srv was created at 23:00 UTC the day before");
+  const routes = world(base + server("api", "HTTP/1") + identities
+    + route("a-late", "[{}]", { created: "2024-01-01T00:00:00.5Z" }) + route("z-early", "[{}]", { created: "2024-01-01T00:00:00Z" })
+    + authz("a", "HTTPRoute", "a-late", "web-only") + authz("z", "HTTPRoute", "z-early", "robot-only"), LINKERD);
+  assert.equal(outcome(routes.ask("other/x", "shop/api", 8080, req("/"))), "allow", "equal matches: the older route z-early");
+  assert.equal(outcome(routes.ask("shop/web", "shop/api", 8080, req("/"))), "403");
+  const bad = load({ "s.yaml": server("api", "HTTP/1", "yesterday") }).diagnostics.errors.map(formatDiagnostic).join("\n");
+  assert.match(bad, /creationTimestamp.*"yesterday" is not an RFC 3339 timestamp/);
+});
+
 test("to_route_list: among equal matches, routes with a timestamp come before routes without", () => {
   const w = world(base + server("api", "HTTP/1") + identities
     + route("a-none", "[{}]") + route("z-dated", "[{}]", { created: "2024-01-01T00:00:00Z" })

@@ -399,3 +399,103 @@ spec: {selector: {app: api}, clusterIP: 10.96.0.20, ports: [${ports}]}
   const h2c = one(proxied("linkerd-proxy") + svc("{name: web, port: 81, targetPort: 7070, appProtocol: kubernetes.io/h2c}") + route("GRPCRoute"), "web/client", "http://db.shop:81/shop.Api/Get", grpc);
   assert.deepEqual([h2c.backend, h2c.route], ["shop/api-v2", "GRPCRoute shop/r"]);
 });
+
+/** The route's YAML with metadata.creationTimestamp `ts`. */
+const aged = (yaml: string, ts: string) => yaml.replace(/metadata: \{name: ([\w-]+), namespace: (\w+)\}/, `metadata: {name: $1, namespace: $2, creationTimestamp: "${ts}"}`);
+
+test("an Istio sidecar merges the HTTPRoutes and GRPCRoutes of one namespace on a Service into one VirtualService: neither kind wins (the Gateway API's reading: GRPCRoute)", () => {
+  // istio pilot/pkg/config/kube/gateway/controller.go: "Merge HTTP and gRPC base VirtualServices together so routes on the
+  // same gateway+hostname are combined into a single VirtualService" (mergeHTTPRoutes over HTTPRoute and GRPCRoute
+  // BaseVirtualServices, keyed `namespace[/port]/host` for mesh parents by route_collections.go).
+  const yaml = (client: string) => proxied(client) + meshRoute("shop", "web-routes", API, tagged("api", "http"))
+    + meshRoute("shop", "rpc", API, `  rules:
+  - matches: [{method: {service: shop.Api, method: Get}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: grpc}]}}]
+    backendRefs: [{name: api-v2, port: 80}]`, "GRPCRoute");
+  const grpc = { protocol: "grpc" as const, method: "POST", path: "/shop.Api/Get" };
+  const istio = yaml("istio-proxy");
+  assert.equal(one(istio, "web/client", "http://api.shop/shop.Api/Get", grpc).responseHeaders["x-route"], "grpc");
+  const plain = one(istio, "web/client", "http://api.shop/items");
+  assert.deepEqual([plain.status, plain.route, plain.responseHeaders["x-route"]], [200, "HTTPRoute shop/web-routes", "http"], "the HTTPRoute still applies (was a 404: the GRPCRoute took the port)");
+  const gamma = CLUSTER + meshRoute("shop", "web-routes", API, tagged("api", "http")) + meshRoute("shop", "rpc", API, `  rules:\n  - backendRefs: [{name: api-v2, port: 80}]`, "GRPCRoute");
+  const spec = one(gamma, "web/client", "http://api.shop/items");
+  assert.deepEqual([spec.status, spec.route], [404, undefined], "the Gateway API's reading: the GRPCRoute takes the port from the HTTPRoute, and a GET is no gRPC call");
+});
+
+test("an Istio sidecar applies one VirtualService per Service port: a route with parentRef.port and one without are not merged, the older applies (then by name)", () => {
+  // route_collections.go: routeKey = namespace (+ "/" + port when the parentRef has one) + "/" + host, so two
+  // VirtualServices for one host; httproute.go BuildSidecarOutboundVirtualHosts: the second makes the same virtual host
+  // ("duplicate domain from virtual service") and is dropped. Their order: configCompareByCreationTime (time, name, namespace).
+  const all = (ts: string) => aged(meshRoute("shop", "all", "{kind: Service, group: '', name: api}", tagged("api", "all")), ts);
+  const p80 = (ts: string) => aged(meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", `  rules:
+  - matches: [{path: {type: PathPrefix, value: /v2}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: p80}]}}]
+    backendRefs: [{name: api-v2, namespace: shop, port: 80}]`), ts);
+  const tag = (yaml: string, url: string) => { const a = one(yaml, "web/client", url); return a.status === 404 ? 404 : a.responseHeaders["x-route"]; };
+  const allOlder = proxied("istio-proxy") + all("2024-01-01T00:00:00Z") + p80("2024-01-02T00:00:00Z");
+  assert.equal(tag(allOlder, "http://api.shop/v2/x"), "all", "the older VirtualService (no port) takes port 80: p80's longer prefix is not there (was p80)");
+  const shadow = one(allOlder, "web/client", "http://api.shop/v2/x").candidates.find((c) => c.route === "HTTPRoute shop/p80");
+  assert.match(shadow?.outcome ?? "", /applies the first VirtualService for Service shop\/api port 80, shop~api\.shop\.svc\.cluster\.local .* drops shop~80~api\.shop\.svc\.cluster\.local/);
+  const p80Older = proxied("istio-proxy") + all("2024-01-02T00:00:00Z") + p80("2024-01-01T00:00:00Z");
+  assert.equal(tag(p80Older, "http://api.shop/other"), 404, "p80's VirtualService takes port 80 and matches /v2 only (was all)");
+  assert.equal(tag(p80Older, "http://api.shop:8080/other"), "all", "port 8080: only the VirtualService without a port");
+  const tied = proxied("istio-proxy") + all("2024-01-01T00:00:00Z") + p80("2024-01-01T00:00:00Z");
+  assert.equal(tag(tied, "http://api.shop/other"), 404, "equally old: by name, shop~80~… before shop~api…");
+  const gamma = CLUSTER + all("2024-01-01T00:00:00Z") + p80("2024-01-02T00:00:00Z");
+  assert.equal(tag(gamma, "http://api.shop/v2/x"), "p80", "the Gateway API's reading merges every route bound to the port");
+});
+
+/** The cluster with namespace web in Istio's ambient mesh, and `waypoint` in shop (a Gateway of class istio-waypoint; `labels` its own). */
+const ambient = (shopLabels = "", waypoint = "", labels = "") => CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio.io/dataplane-mode: ambient}}")
+  .replace("metadata: {name: shop}", `metadata: {name: shop${shopLabels ? `, labels: {${shopLabels}}` : ""}}`)
+  + (waypoint ? `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${waypoint}, namespace: shop${labels ? `, labels: {${labels}}` : ""}}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+` : "");
+
+test("Istio ambient: ztunnel applies no route; a Service's routes apply only at its waypoint (producer and waypoint-namespace routes, not the client's consumer routes)", () => {
+  // pilot/pkg/serviceregistry/ambient/waypoints.go fetchWaypointForService (the Service's istio.io/use-waypoint, else
+  // its namespace's; the waypoint must exist and take service traffic); networking/core/listener_waypoint.go
+  // getVirtualServiceForWaypoint: "We only allow routes in the same namespace as the service or in the waypoint's own namespace".
+  const routes = meshRoute("shop", "prod", API, tagged("api-v2", "producer")) + meshRoute("web", "mine", API, tagged("api", "consumer"));
+  const none = one(ambient() + routes, "web/client", "http://api.shop/");
+  assert.deepEqual([none.status, none.route, none.responseHeaders["x-route"], none.backend], [200, undefined, undefined, "shop/api"], "no waypoint: the routes do nothing (was consumer)");
+  assert.match(none.reason ?? "", /ambient mesh: ztunnel carries the connection at L4 .* uses none \(neither Service shop\/api nor its namespace has the label istio\.io\/use-waypoint\)/);
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint") + routes;
+  const via = one(wp, "web/client", "http://api.shop/");
+  assert.deepEqual([via.route, via.responseHeaders["x-route"], via.backend], ["HTTPRoute shop/prod", "producer", "shop/api-v2"], "the waypoint applies the producer route; web's consumer route is not its to read");
+  assert.match(via.layers.find((l) => l.layer === "routing")?.summary ?? "", /at waypoint shop\/waypoint \(namespace shop's label istio\.io\/use-waypoint names waypoint shop\/waypoint\)/);
+  const missing = one(ambient("istio.io/use-waypoint: waypoint") + routes, "web/client", "http://api.shop/");
+  assert.equal(missing.route, undefined, "a waypoint not in the input is not ready: no routing");
+  assert.match(missing.reason ?? "", /not in the input/);
+  const forWorkloads = one(ambient("istio.io/use-waypoint: waypoint", "waypoint", "istio.io/waypoint-for: workload") + routes, "web/client", "http://api.shop/");
+  assert.equal(forWorkloads.route, undefined, "a waypoint for workload traffic does not take the Service's");
+  const optedOut = one(ambient("istio.io/use-waypoint: waypoint", "waypoint").replace("metadata: {name: api-v2, namespace: shop}", "metadata: {name: api-v2, namespace: shop, labels: {istio.io/use-waypoint: none}}")
+    + meshRoute("shop", "v2", "{group: '', kind: Service, name: api-v2}", tagged("api", "v2")), "web/client", "http://api-v2.shop/");
+  assert.equal(optedOut.route, undefined, "the Service's label istio.io/use-waypoint=none opts it out of its namespace's waypoint");
+  const sidecar = one(withProxy("istio-proxy") + routes, "web/client", "http://api.shop/");
+  assert.equal(sidecar.responseHeaders["x-route"], "consumer", "a sidecar client applies its consumer route");
+});
+
+test("Istio waypoint: the VirtualServices' routes are appended in order, the first VirtualService with a matching rule decides (a sidecar keeps one)", () => {
+  const all = aged(meshRoute("shop", "all", API, `  rules:
+  - matches: [{path: {type: PathPrefix, value: /other}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: all}]}}]
+    backendRefs: [{name: api, namespace: shop, port: 80}]`), "2024-01-02T00:00:00Z");
+  const p80 = aged(meshRoute("shop", "p80", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", `  rules:
+  - matches: [{path: {type: PathPrefix, value: /v2}}]
+    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: p80}]}}]
+    backendRefs: [{name: api-v2, namespace: shop, port: 80}]`), "2024-01-01T00:00:00Z");
+  const tag = (yaml: string, url: string) => { const a = one(yaml, "web/client", url); return a.status === 404 ? 404 : a.responseHeaders["x-route"]; };
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint") + all + p80;
+  assert.equal(tag(wp, "http://api.shop/v2/x"), "p80");
+  assert.equal(tag(wp, "http://api.shop/other"), "all", "p80's VirtualService (older) matches nothing: the waypoint goes on to all's");
+  const lost = one(wp, "web/client", "http://api.shop/other").candidates.find((c) => c.route === "HTTPRoute shop/p80");
+  assert.match(lost?.outcome ?? "", /no rule of waypoint shop\/waypoint's VirtualService shop~80~api\.shop\.svc\.cluster\.local, tried first, matches/);
+  assert.equal(tag(wp, "http://api.shop/nothing"), 404);
+  assert.equal(tag(withProxy("istio-proxy") + all + p80, "http://api.shop/other"), 404, "a sidecar keeps p80's VirtualService alone on port 80");
+});

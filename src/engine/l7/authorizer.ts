@@ -5,12 +5,11 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
+import { useWaypoint } from "../mesh/waypoint.js";
 import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
 
-const USE_WAYPOINT = "istio.io/use-waypoint";
-const WAYPOINT_NS = "istio.io/use-waypoint-namespace";
 
 /**
  * The proxy of a request's end, as the walk's membership found it: a sidecar (injection, or the
@@ -29,12 +28,8 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
 /** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
 export function waypointOf(inv: Inventory, server: Endpoint): Hop["waypoint"] {
   const ns = inv.namespaces.get(server.namespace ?? "");
-  for (const labels of [server.labels, ns?.labels]) {
-    const name = labels?.[USE_WAYPOINT];
-    if (name && name !== "none") return { name, namespace: labels?.[WAYPOINT_NS] ?? server.namespace ?? "" };
-    if (name === "none") return undefined;
-  }
-  return undefined;
+  const named = useWaypoint(server.labels, server.namespace ?? "") ?? useWaypoint(ns?.labels, server.namespace ?? "");
+  return named === "none" ? undefined : named;
 }
 
 function end(inv: Inventory, p: Peer): HopEnd {

@@ -21,6 +21,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
+import { compareCreated } from "../../model/time.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
@@ -47,7 +48,8 @@ export interface LinkerdContext {
 
 /** Servers by age, then name; one without a timestamp first (Rust's None < Some: inbound/index.rs reindex_servers). */
 function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
-  if (a.created !== b.created) return a.created === undefined ? -1 : b.created === undefined ? 1 : a.created < b.created ? -1 : 1;
+  const age = compareCreated(a.created, b.created, "oldest");
+  if (age) return age;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
@@ -283,11 +285,7 @@ function hostSummary(route: LinkerdRoute, authority: string): Summary | undefine
 
 /** Linkerd's route order, which breaks ties (policy-controller grpc/src/inbound/http.rs): with a timestamp first, oldest first; then by kind and name. */
 function routeOrder(a: LinkerdRoute, b: LinkerdRoute): number {
-  if (a.created !== b.created) {
-    if (a.created === undefined || b.created === undefined) return a.created === undefined ? 1 : -1;
-    return a.created < b.created ? -1 : 1;
-  }
-  return `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
+  return compareCreated(a.created, b.created, "newest") || `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
 }
 
 /** What a GRPCRoute asks of a request before its matches: a gRPC call, which is a POST. */

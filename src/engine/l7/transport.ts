@@ -11,6 +11,7 @@ import { istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClie
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { compareCreated } from "../../model/time.js";
 
 /** The DNS domain of Service names (Istio's and Linkerd's default). */
 export const DNS_DOMAIN = "cluster.local";
@@ -24,8 +25,9 @@ export function subsetOf(selector: Labels, labels: Labels): boolean {
  * a timestamp an object is Go's zero time, older than any (pilot/pkg/model/config.go
  * configCompareByCreationTime).
  */
-function byAge<T extends { created?: string; namespace: string; name: string }>(a: T, b: T): number {
-  if (a.created !== b.created) return a.created === undefined ? -1 : b.created === undefined ? 1 : a.created < b.created ? -1 : 1;
+function byAge<T extends { created?: number; namespace: string; name: string }>(a: T, b: T): number {
+  const age = compareCreated(a.created, b.created, "oldest");
+  if (age) return age;
   return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1;
 }
 

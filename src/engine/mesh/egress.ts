@@ -5,6 +5,7 @@ import type { Address } from "../../model/ip.js";
 import { cidrFrom, contains } from "../../model/ip.js";
 import type { CidrMatch } from "../../model/l7.js";
 import type { LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
+import { compareCreated } from "../../model/time.js";
 
 /**
  * An EgressNetwork's networks as the policy controller reads them (outbound/index/egress_network.rs
@@ -49,8 +50,7 @@ export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNa
 
 /** Older first; no timestamp counts as oldest (Option<Timestamp>: None < Some); then namespace, then name. */
 function older(a: LinkerdEgressNetwork, b: LinkerdEgressNetwork): number {
-  const ta = a.created === undefined ? -Infinity : Date.parse(a.created), tb = b.created === undefined ? -Infinity : Date.parse(b.created);
-  return ta !== tb ? (ta < tb ? -1 : 1) : a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+  return compareCreated(a.created, b.created, "oldest") || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 }
 
 /**

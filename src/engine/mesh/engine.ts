@@ -6,15 +6,17 @@
 // is a consumer route and applies only to clients of its own namespace, which then use their consumer
 // routes instead of the producer routes (Linkerd's: beside them, linkerdRoutesFor). On one Service port
 // GRPCRoute wins over HTTPRoute over TLSRoute over TCPRoute (the loser is Conflicted; Linkerd's status
-// controller: on an identical parentRef, linkerdRoutesFor). Backends may be in any namespace without a
+// controller: on an identical parentRef, linkerdRoutesFor); an Istio sidecar reads them as pilot's
+// VirtualServices instead (istioVirtualService). Backends may be in any namespace without a
 // ReferenceGrant; route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts, and as
 // TLSRoute SNI names by Istio's sidecar, mesh/route.ts ISTIO_L4).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import { CLUSTER_DOMAIN } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
-import { GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { compareAge, GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -84,6 +86,26 @@ export interface PortRoutes {
   /** The namespace whose routes apply. */
   namespace: string;
   routes: Routable[];
+  /** Routes of the namespace whose routes apply that the client's proxy does not read, and why (an Istio sidecar: its VirtualServices after the first). */
+  shadowed?: { state: MeshRouteState; why: string }[];
+}
+
+/**
+ * One VirtualService pilot makes of mesh HTTP routes (pilot/pkg/config/kube/gateway/
+ * route_collections.go HTTPRouteCollection, GRPCRouteCollection: "for mesh routes, build one VS per
+ * namespace/port->host", key `routeNamespace[/port]/host`; controller.go merges the HTTPRoutes' and
+ * GRPCRoutes' of one key into one, mergeHTTPRoutes, named by the key with `~` for `/`, created when
+ * the oldest of its routes was).
+ */
+export interface IstioMeshVirtualService {
+  /** namespace~[port~]NAME.NS.svc.cluster.local */
+  name: string;
+  namespace: string;
+  /** parentRef.port: the VirtualService has routes on that port only (augmentPortMatch); unset: on every port. */
+  port?: number;
+  routes: MeshRouteState[];
+  /** The oldest of its routes (sortRoutesByCreationTime; its CreationTimestamp is the merged one's). */
+  oldest: Route;
 }
 
 /** What Linkerd's outbound index holds for one client namespace and Service port, by kind (both groups' HTTPRoutes as HTTPRoute). */
@@ -96,7 +118,9 @@ export interface LinkerdPortRoutes {
 }
 
 const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
-const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${s.namespace}/${s.name}:${p.port}|${routeNamespace}`;
+/** A Service port: `ns/name:port`. */
+const servicePortKey = (s: Service, p: ServicePort) => `${s.namespace}/${s.name}:${p.port}`;
+const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servicePortKey(s, p)}|${routeNamespace}`;
 
 /** A route bound to a Service port through one of its parentRefs. */
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
@@ -110,13 +134,13 @@ export class MeshEngine {
   /** Service port + route namespace → the routes bound there (after kind conflicts), by the Gateway API's reading of the parentRefs. */
   private bound = new Map<string, MeshRouteState[]>();
   /**
-   * The same by Istio's reading (ServiceParent.proxyPorts), where only GRPCRoutes take a port from
-   * HTTPRoutes: TCPRoutes and TLSRoutes are read by other filter chains of the sidecar (mesh/route.ts
+   * Service port → the TCPRoutes and TLSRoutes bound there by Istio's reading (ServiceParent.proxyPorts),
+   * of every namespace (istioRoutesAt): other filter chains of the sidecar read them (mesh/route.ts
    * istioChain), whatever HTTP routes are bound.
    */
-  private proxyBound = new Map<string, MeshRouteState[]>();
-  /** Service port (no route namespace) → proxyBound's routes of every namespace (istioRoutesAt). */
   private proxyAt = new Map<string, MeshRouteState[]>();
+  /** Service port → the VirtualServices pilot makes of the HTTPRoutes and GRPCRoutes bound there (istioVirtualService). */
+  private istioVs = new Map<string, IstioMeshVirtualService[]>();
   /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
   private bindings = new Map<string, Binding[]>();
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
@@ -151,12 +175,50 @@ export class MeshEngine {
    * proxies read them, and a Linkerd client asks linkerdRoutesFor.
    */
   routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, reading: ParentReading = "gamma", kinds: readonly RouteKind[] = HTTP_MESH_KINDS): PortRoutes | undefined {
-    const bound = reading === "proxy" ? this.proxyBound : this.bound;
+    if (reading === "proxy") return this.istioVirtualService(service, port, clientNamespace, kinds);
+    const bound = this.bound;
     const read = (list: MeshRouteState[] | undefined) => list?.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
     const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(bound.get(portKey(service, port, clientNamespace))) : undefined;
     if (consumer?.length) return { role: "consumer", namespace: clientNamespace!, routes: consumer.map(routable) };
     const producer = read(bound.get(portKey(service, port, service.namespace)));
     return producer?.length ? { role: "producer", namespace: service.namespace, routes: producer.map(routable) } : undefined;
+  }
+
+  /**
+   * The routes an Istio sidecar of `clientNamespace` applies at the Service port: those of one
+   * VirtualService (IstioMeshVirtualService), the first that has routes on the port (networking/core/
+   * httproute.go buildSidecarOutboundHTTPRouteConfig: a later one makes the same virtual host
+   * `host:port`, "duplicate domain from virtual service", and is dropped). Pilot's order: the client
+   * namespace's Gateway API VirtualServices first (model/virtualservice.go SelectVirtualServices with
+   * PILOT_UNIFIED_SIDECAR_SCOPE, on by default: "gwMatch"), then the others, each by creation time,
+   * then name, then namespace (virtualservice_controller.go sortMergedVirtualServicesByCreationTime,
+   * config.go configCompareByCreationTime); only the client's and the Service's namespaces count
+   * (route/route.go buildSidecarVirtualHostsForVirtualService, UseGatewaySemantics). So HTTPRoutes and
+   * GRPCRoutes of one namespace and `port` merge (neither kind wins), while a route with `port` and
+   * one without are two VirtualServices of which one applies.
+   */
+  private istioVirtualService(service: Service, port: ServicePort, clientNamespace: string | undefined, kinds: readonly RouteKind[]): PortRoutes | undefined {
+    const read = (v: IstioMeshVirtualService) => v.routes.filter((s) => kinds.includes(s.route.kind));
+    const vss = this.istioVirtualServicesAt(service, port, clientNamespace).filter((v) => read(v).length);
+    if (!vss.length) return undefined;
+    const [chosen, ...rest] = vss;
+    const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for Service ${service.namespace}/${service.name} port ${port.port}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));
+    return { role: chosen.namespace === service.namespace ? "producer" : "consumer", namespace: chosen.namespace, routes: read(chosen).map(routable), ...(shadowed.length ? { shadowed } : {}) };
+  }
+
+  /**
+   * The VirtualServices of mesh HTTP routes for the Service port that an Istio proxy of
+   * `configNamespace` reads, in pilot's order (istioVirtualService): those of its namespace and the
+   * Service's (a sidecar: route/route.go buildSidecarVirtualHostsForVirtualService; a waypoint:
+   * listener_waypoint.go getVirtualServiceForWaypoint, "We only allow routes in the same namespace as
+   * the service or in the waypoint's own namespace"), its own namespace's first, then by creation
+   * time, name and namespace. A sidecar applies the first; a waypoint all of them, one after another.
+   */
+  istioVirtualServicesAt(service: Service, port: ServicePort, configNamespace: string | undefined): IstioMeshVirtualService[] {
+    const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || compareAge(a.oldest, b.oldest) || byName(a.name, b.name) || byName(a.namespace, b.namespace);
+    return (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => v.namespace === service.namespace || v.namespace === configNamespace).sort(order);
   }
 
   /**
@@ -168,7 +230,7 @@ export class MeshEngine {
    * buildSidecarVirtualHostsForVirtualService). mesh/route.ts orders them.
    */
   istioRoutesAt(service: Service, port: ServicePort, kinds: readonly RouteKind[]): MeshRouteState[] {
-    return (this.proxyAt.get(`${service.namespace}/${service.name}:${port.port}`) ?? []).filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
+    return (this.proxyAt.get(servicePortKey(service, port)) ?? []).filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
   }
 
   /**
@@ -254,8 +316,14 @@ export class MeshEngine {
       }
     }
     this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
-    this.proxyBound = byKind(this.bindings, undefined, HTTP_MESH_KINDS);
-    for (const [k, states] of this.proxyBound) for (const s of states) pushTo(this.proxyAt, k.slice(0, k.lastIndexOf("|")), s);
+    for (const list of this.bindings.values()) {
+      for (const { state, port, parent } of list) {
+        if (HTTP_MESH_KINDS.includes(state.route.kind)) continue;
+        const at = servicePortKey(parent.service!, port);
+        if (!this.proxyAt.get(at)?.includes(state)) pushTo(this.proxyAt, at, state);
+      }
+    }
+    this.istioVirtualServices();
     for (const state of this.routes) {
       for (const p of state.parents) {
         if (!p.rejected && p.ports.length && p.conflicted.length === p.ports.length) {
@@ -264,6 +332,29 @@ export class MeshEngine {
         }
       }
     }
+  }
+
+  /** Groups the HTTPRoutes and GRPCRoutes with Service parents into pilot's VirtualServices (IstioMeshVirtualService), indexed by the Service ports they have routes on. */
+  private istioVirtualServices(): void {
+    const byKey = new Map<string, { vs: IstioMeshVirtualService; service: Service; ports: ServicePort[] }>();
+    for (const state of this.routes) {
+      if (!HTTP_MESH_KINDS.includes(state.route.kind) || state.route.group !== undefined) continue;
+      for (const parent of state.parents) {
+        const s = parent.service;
+        if (!s || !parent.proxyPorts.length) continue;
+        const ns = state.route.namespace, port = parent.ref.port;
+        const key = `${ns}/${port ?? ""}/${s.namespace}/${s.name}`;
+        const at = byKey.get(key);
+        if (!at) {
+          const name = [ns, ...(port !== undefined ? [String(port)] : []), `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`].join("~");
+          byKey.set(key, { vs: { name, namespace: ns, ...(port !== undefined ? { port } : {}), routes: [state], oldest: state.route }, service: s, ports: parent.proxyPorts });
+        } else if (!at.vs.routes.includes(state)) {
+          at.vs.routes.push(state);
+          if (compareAge(state.route, at.vs.oldest) < 0) at.vs.oldest = state.route;
+        }
+      }
+    }
+    for (const { vs, service, ports } of byKey.values()) for (const p of ports) pushTo(this.istioVs, servicePortKey(service, p), vs);
   }
 
   /**

@@ -17,6 +17,7 @@ import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { CLUSTER_DOMAIN } from "./dns.js";
+import type { WaypointRef } from "./waypoint.js";
 import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -62,7 +63,7 @@ function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefine
  * parentRefs (default the Gateway API's reading; Istio's: "proxy") and, for an Istio sidecar, the
  * filter chain the connection takes when it is not the HTTP one (istioChain).
  */
-export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls" }
+export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls"; waypoint?: WaypointRef }
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
@@ -78,10 +79,12 @@ export type BoundRoutes = PortRoutes & { toDefault?: boolean };
  */
 export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
+  if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
   if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res);
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading);
   if (!bound) return undefined;
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
+  for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
 
@@ -95,6 +98,38 @@ export type LinkerdParent =
 
 const parentPlace = (p: LinkerdParent) => (p.kind === "service" ? servicePlace(p.service, p.port) : `EgressNetwork ${p.network.namespace}/${p.network.name} (${p.address} port ${p.port})`);
 const defaultTarget = (p: LinkerdParent) => (p.kind === "service" ? "the Service" : `${p.address} port ${p.port}, the address dialled`);
+
+/**
+ * An Istio waypoint in front of the Service (an ambient client's request, engine/mesh/waypoint.ts):
+ * pilot/pkg/networking/core/listener_waypoint.go buildWaypointInboundHTTPRouteConfig takes every
+ * VirtualService for the Service of the waypoint's namespace and the Service's
+ * (MeshEngine.istioVirtualServicesAt: the waypoint's namespace first, then by age) and appends their
+ * routes into one virtual host, "consistent with gateway.go behavior": Envoy takes the first route
+ * that matches, so the first VirtualService with a matching rule decides (its rules in the Gateway
+ * API's precedence), and a client namespace's consumer routes do not apply there. A port the waypoint
+ * reads as TCP or TLS (istioChain) gets no HTTP route. Undefined when no route is bound there.
+ */
+function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
+  const vss = mesh.istioVirtualServicesAt(s, sp, wp.namespace);
+  if (!vss.length) return undefined;
+  const at = `waypoint ${wp.namespace}/${wp.name}`;
+  if (istioChain(sp, req)) return { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply` };
+  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port: sp.port, scheme: "http" as const, place: `${servicePlace(s, sp)} at ${at}`, reader: "envoy" as const });
+  const chosen = vss.find((v) => {
+    const trial: RouteResult = { ...res, candidates: [], steps: [...res.steps] };
+    routeHttp(ctx(v.routes.map(routable)), req, trial);
+    return trial.route !== undefined;
+  });
+  const routes = (chosen ? [chosen] : vss).flatMap((v) => v.routes);
+  routeHttp(ctx(routes.map(routable)), req, res);
+  if (chosen) {
+    const before = vss.slice(0, vss.indexOf(chosen)), after = vss.slice(vss.indexOf(chosen) + 1);
+    for (const v of before) for (const st of v.routes) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `no match: no rule of ${at}'s VirtualService ${v.name}, tried first, matches` });
+    for (const v of after) for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched` });
+  }
+  const ns = chosen?.namespace ?? vss[0].namespace;
+  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+}
 
 /**
  * A Linkerd client's proxy: the routes its policy controller sends for the port (engine.ts

@@ -11,6 +11,7 @@ import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
+import { serviceWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf } from "../../model/service-endpoints.js";
@@ -80,10 +81,12 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
+  const ambient = proxy === "istio" && member.dataplane === "ambient" ? serviceWaypoint(w.ctx.inv, s) : undefined;
+  if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
   const chain = proxy === "istio" && member.dataplane !== "ambient" ? istioChain(sp, w.req) : undefined;
   if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}) }, hostHeaderRequest(w.req), w.res);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
@@ -91,7 +94,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
     w.res.reason = why;
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
   }
-  return afterRoutes(w, bound, "", () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false));
+  const where = ambient?.waypoint ? `at waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name} (${ambient.why}), ` : "";
+  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false));
 }
 
 /**

@@ -2,9 +2,8 @@
 // kinds, durations), with the patterns and limits of its CRD schemas.
 
 import { goDuration } from "../../model/duration.js";
-import { parseRfc3339 } from "../../model/time.js";
 import type { Field } from "../fields.js";
-import { dnsLabelError } from "../k8s.js";
+import { dnsLabelError, readCreated } from "../k8s.js";
 
 export const GATEWAY_API_VERSIONS = {
   v1: "gateway.networking.k8s.io/v1",
@@ -72,12 +71,8 @@ export function readDuration(f: Field): number | undefined {
 
 /** metadata.generation (default 1) and metadata.creationTimestamp (ms), as a controller sees them. */
 export function readLifecycle(root: Field): { generation: number; created?: number } {
-  const md = root.get("metadata");
-  const generation = md.get("generation").int({ min: 1 }) ?? 1;
-  const ts = md.get("creationTimestamp").string();
-  const created = ts === undefined ? undefined : parseRfc3339(ts);
-  if (ts !== undefined && created === undefined) md.get("creationTimestamp").error("invalid-value", `${JSON.stringify(ts)} is not an RFC 3339 timestamp`);
-  return { generation, created };
+  const generation = root.get("metadata").get("generation").int({ min: 1 }) ?? 1;
+  return { generation, created: readCreated(root) };
 }
 
 /** The object as read (shared, never modified), for printing it back with a status: everything but its old status. */

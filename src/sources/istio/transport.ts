@@ -6,16 +6,12 @@
 import type { ClientTlsMode, IstioClientTls, MtlsMode } from "../../model/mesh.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readLabels, readMeta } from "../k8s.js";
+import { readCreated, readLabels, readMeta } from "../k8s.js";
 import { ISTIO_SECURITY_APIS } from "./authorization.js";
 
 const MTLS_MODES: readonly MtlsMode[] = ["UNSET", "STRICT", "PERMISSIVE", "DISABLE"];
 const TLS_MODES: readonly ClientTlsMode[] = ["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"];
 const NETWORKING_APIS = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
-
-function created(root: Field): string | undefined {
-  return root.get("metadata").get("creationTimestamp").string() ?? undefined;
-}
 
 function mtlsMode(f: Field): MtlsMode {
   return (f.get("mode").string({ oneOf: MTLS_MODES }) ?? "UNSET") as MtlsMode;
@@ -38,7 +34,7 @@ export const peerAuthenticationFrontEnd: FrontEnd = {
     }
     if (ports.size && (!selector || !Object.keys(selector).length)) portLevel.error("forbidden", "portLevelMtls needs a workload selector with matchLabels");
     if (!meta) return;
-    b.inv.mesh.istio.peerAuthentications.push({ name: meta.name, namespace: meta.namespace!, ...(selector && Object.keys(selector).length ? { selector } : {}), mode, ports, created: created(root), src: ctx.ref });
+    b.inv.mesh.istio.peerAuthentications.push({ name: meta.name, namespace: meta.namespace!, ...(selector && Object.keys(selector).length ? { selector } : {}), mode, ports, created: readCreated(root), src: ctx.ref });
   },
 };
 
@@ -65,7 +61,7 @@ export const destinationRuleFrontEnd: FrontEnd = {
     if (!meta || host === undefined) return;
     const rule: IstioClientTls = {
       name: meta.name, namespace: meta.namespace!, host, ...(tlsMode(tp) ? { mode: tlsMode(tp) } : {}), ports,
-      ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), created: created(root), src: ctx.ref,
+      ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), created: readCreated(root), src: ctx.ref,
     };
     b.inv.mesh.istio.clientTls.push(rule);
   },

@@ -15,7 +15,7 @@ import { LINKERD_DEFAULT_POLICIES, type LinkerdAuthorization, type LinkerdDefaul
 import type { InventoryBuilder } from "../builder.js";
 import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCidrAsWritten, readMeta, readSelector } from "../k8s.js";
+import { readCidrAsWritten, readCreated, readMeta, readSelector } from "../k8s.js";
 import { addGatewayRoutesToServers, LINKERD_GROUP } from "./routes.js";
 
 const api = (...versions: string[]) => versions.map((v) => `${LINKERD_GROUP}/${v}`);
@@ -36,10 +36,6 @@ function readNetworks(f: Field): CidrMatch[] | undefined {
   });
 }
 
-function created(root: Field): string | undefined {
-  return root.get("metadata").get("creationTimestamp").string();
-}
-
 const serverFrontEnd: FrontEnd = {
   kind: "Server", apiVersions: api("v1alpha1", "v1beta1", "v1beta2", "v1beta3"), namespaced: true,
   read(root, ctx, b) {
@@ -58,7 +54,7 @@ const serverFrontEnd: FrontEnd = {
     stateOf(b);
     b.inv.mesh.linkerd.servers.push({
       name: meta.name, namespace: meta.namespace!, labels: meta.labels, podSelector, port, protocol,
-      ...(access ? { accessPolicy: access } : {}), created: created(root), src: ctx.ref,
+      ...(access ? { accessPolicy: access } : {}), created: readCreated(root), src: ctx.ref,
     });
   },
 };
@@ -253,7 +249,7 @@ const egressNetworkFrontEnd: FrontEnd = {
     const networks = spec.get("networks").present ? readNetworks(spec.get("networks")) : undefined;
     if (!meta || !trafficPolicy) return;
     b.inv.mesh.linkerd.egressNetworks.push({
-      name: meta.name, namespace: meta.namespace!, trafficPolicy, ...(networks ? { networks } : {}), annotations: meta.annotations ?? {}, created: created(root), src: ctx.ref,
+      name: meta.name, namespace: meta.namespace!, trafficPolicy, ...(networks ? { networks } : {}), annotations: meta.annotations ?? {}, created: readCreated(root), src: ctx.ref,
     });
   },
 };

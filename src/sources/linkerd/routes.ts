@@ -58,12 +58,12 @@ export function invalidServerParent(r: Pick<Route, "namespace" | "parentRefs">):
 }
 
 /** A route in the model's route graph whose parents include Linkerd Servers. */
-export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "parentRefs" | "hostnames" | "rules" | "src">, group: string, created?: string): LinkerdRoute | undefined {
+export function linkerdRouteOf(r: Pick<Route, "kind" | "namespace" | "name" | "parentRefs" | "hostnames" | "rules" | "src">, group: string, created?: number): LinkerdRoute | undefined {
   const servers = r.parentRefs.filter((p) => p.group === LINKERD_GROUP && p.kind === "Server" && p.namespace === r.namespace).map((p) => p.name);
   if (!servers.length || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute") || invalidServerParent(r) || linkerdIgnoredRoute(r)) return undefined;
   return {
     kind: r.kind, group, name: r.name, namespace: r.namespace, servers, hostnames: r.hostnames,
-    rules: r.rules.map((rule) => ({ index: rule.index, matches: rule.matches.map(routeMatchClause) })), ...(created ? { created } : {}), src: r.src,
+    rules: r.rules.map((rule) => ({ index: rule.index, matches: rule.matches.map(routeMatchClause) })), ...(created !== undefined ? { created } : {}), src: r.src,
   };
 }
 
@@ -77,7 +77,7 @@ export function addGatewayRoutesToServers(b: InventoryBuilder): void {
       if (invalid) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${invalid}`, r.src, ["spec", "parentRefs"]);
       const ignored = servesLinkerd(r) ? linkerdIgnoredRoute(r) : undefined;
       if (ignored) b.diags.warn("ignored", `${r.kind} ${r.namespace}/${r.name}: ${ignored}: it attaches to no Server`, r.src, ["spec", "rules"]);
-      const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created !== undefined ? new Date(r.created).toISOString() : undefined);
+      const lr = linkerdRouteOf(r, "gateway.networking.k8s.io", r.created);
       if (lr) b.inv.mesh.linkerd.routes.push(lr);
     }
   });
@@ -105,7 +105,7 @@ export const linkerdHttpRouteFrontEnd: FrontEnd = {
     });
     const invalid = invalidServerParent(route);
     if (invalid) list.warn("ignored", invalid);
-    const inbound = linkerdRouteOf(route, LINKERD_GROUP, route.created !== undefined ? new Date(route.created).toISOString() : undefined);
+    const inbound = linkerdRouteOf(route, LINKERD_GROUP, route.created);
     if (inbound) b.inv.mesh.linkerd.routes.push(inbound);
     const services = route.parentRefs.filter(isServiceParent);
     if (services.length) b.inv.routing.routes.push({ ...route, group: LINKERD_GROUP, parentRefs: services });
