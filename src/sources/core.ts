@@ -11,7 +11,6 @@ import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNu
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
-import { readFelixEnv } from "./calico/felix.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -541,7 +540,6 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true, src: ctx.ref, id: NO_ID,
       }, spec, annotations, md);
-      if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(own), pod });
     },

@@ -2,7 +2,7 @@
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
 import { contains, type Cidr } from "../model/ip.js";
-import type { Endpoint } from "../model/endpoint.js";
+import { inCluster, type Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
@@ -220,8 +220,9 @@ function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podS
     peer.outside = true;
     // Under policy-cidr-match-mode nodes, node addresses are matched too (host-network pods are their node).
     if (agent.cidrNodes) peer.nodes = true;
-    cluster ??= inv.endpoints.filter((e) => e.kind === "pod" || e.kind === "node");
-    const covered = cluster.find((e) => (!agent.cidrNodes || (e.kind === "pod" && !e.hostNetwork)) && e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
+    // (What the engine's Matcher.isClusterParty says of them under the default --host-network=node.)
+    cluster ??= inv.endpoints.filter((e) => inCluster(e, agent.cidrNodes, e.kind === "pod" && e.hostNetwork === true));
+    const covered = cluster.find((e) => e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
     if (covered) {
       f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster${agent.cidrNodes ? " and nodes' (policy-cidr-match-mode nodes)" : ""}; select pods with podSelector/namespaceSelector`);
     }
