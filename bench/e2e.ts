@@ -4,7 +4,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { relaunch, relaunchPool } from "../src/cli/launch.js";
+import { announceExit, relaunch, relaunchPool } from "../src/cli/launch.js";
 
 interface Stats { maxRSS: number; cpuMs: number; exitCode: number }
 
@@ -26,5 +26,7 @@ const relaunched = pool !== undefined && await relaunch(fileURLToPath(import.met
 if (!relaunched) {
   process.argv = [process.argv[0], "junction", ...args];
   process.on("exit", () => writeFileSync(stats, JSON.stringify(own())));
+  // (Relaunched: the stats are written when the launcher is told the exit code.)
+  announceExit();
   await import("../src/cli/main.js");
 }

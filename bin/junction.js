@@ -2,7 +2,10 @@
 // Runs the CLI in this process, or in a child node with a smaller V8 thread pool when the command
 // line loads a large input on few cores (src/cli/launch.ts says when and why).
 import { fileURLToPath } from "node:url";
-import { relaunch, relaunchPool } from "../dist/src/cli/launch.js";
+import { announceExit, relaunch, relaunchPool } from "../dist/src/cli/launch.js";
 
 const args = process.argv.slice(2), pool = relaunchPool(args);
-if (pool === undefined || !(await relaunch(fileURLToPath(import.meta.url), args, pool))) await import("../dist/src/cli/main.js");
+if (pool === undefined || !(await relaunch(fileURLToPath(import.meta.url), args, pool))) {
+  announceExit();
+  await import("../dist/src/cli/main.js");
+}

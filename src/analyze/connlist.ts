@@ -69,7 +69,8 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
     if (!byName) byType.set(type, byName = new Map());
     let g = byName.get(name);
     if (!g) {
-      const id = `${e.namespace === undefined ? "" : `${e.namespace}/`}${name}[${type}]`;
+      // Joined: one flat string per group (a template keeps its partial strings with it).
+      const id = e.namespace === undefined ? [name, "[", type, "]"].join("") : [e.namespace, "/", name, "[", type, "]"].join("");
       g = groups.get(id);
       if (!g) { g = { id, kind: "workload", namespace: e.namespace, name, type, parties: [] }; groups.set(id, g); }
       byName.set(name, g);

@@ -2,7 +2,7 @@
 
 import type { Address } from "../model/ip.js";
 import { AddressSet, addressKey, contains, subtractRanges } from "../model/ip.js";
-import { isVirtualMachine, type Endpoint } from "../model/endpoint.js";
+import { inCluster, isVirtualMachine, type Endpoint } from "../model/endpoint.js";
 import type { InventoryIndex } from "../model/inventory.js";
 import { matches } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
@@ -89,7 +89,7 @@ export class Matcher {
    */
   isClusterParty(p: Party, address: Address | undefined, seenIn?: string, podsOnly = false): boolean {
     const e = p.endpoint ?? (address ? this.index.byAddress.get(addressKey(address)) : undefined);
-    const kind = e !== undefined && (podsOnly ? e.kind === "pod" && !this.actsAsNode(e) : e.kind === "pod" || e.kind === "node");
+    const kind = e !== undefined && inCluster(e, podsOnly, this.actsAsNode(e));
     return kind && (seenIn === undefined || e!.cluster === seenIn);
   }
 

@@ -20,7 +20,7 @@ export interface EngineOptions {
   /**
    * The own-node choice already resolved for an input (resolvedOptions): engines over inventories
    * derived from it (a translation's output, the input without one policy) keep the input's data
-   * plane and its reasons. Set, it decides; ownNode is then its mode.
+   * plane and its reasons. Set, it decides while ownNode is its mode (or auto): another mode is that mode as given (resolveOwnNode).
    */
   ownNodeChoice?: OwnNodeChoice;
   /**
@@ -107,9 +107,14 @@ function namedPortsDefault(inv: Inventory): EngineOptions["namedPorts"] {
   return cilium && { plane: "cilium", why: `${cilium.why}: the agent resolves a named port to the last regular container's port of that name` };
 }
 
-/** The own-node mode an engine uses for the input, and why (--own-node=auto: the input's CNI; a resolved choice carried over). */
+/**
+ * The own-node mode an engine uses for the input, and why (--own-node=auto: the input's CNI; a
+ * resolved choice carried over, while the options' mode is still its: options with another mode,
+ * an answer under another choice, are that mode as given).
+ */
 export function resolveOwnNode(options: EngineOptions, inv: Inventory): OwnNodeChoice {
-  if (options.ownNodeChoice) return options.ownNodeChoice;
+  const carried = options.ownNodeChoice;
+  if (carried && (options.ownNode === "auto" || options.ownNode === carried.mode)) return carried;
   if (options.ownNode !== "auto") return { mode: options.ownNode, why: "as given" };
   return ownNodeDefault(inv);
 }

@@ -361,8 +361,8 @@ export class PolicyEngine {
   }
 
   private compare<K extends keyof EngineOptions>(flow: Flow, v: Verdict, key: K, other: EngineOptions[K], out: Warning[], why: string): void {
-    // Another own-node mode is the flag's: the input's resolved choice (and felix's action) not carried.
-    const alt = this.alternate({ ...this.options, [key]: other, ...(key === "ownNode" ? { ownNodeChoice: undefined } : {}) }).evaluateOnly(flow);
+    // (Another own-node mode is the flag's: resolveOwnNode does not carry the input's choice, nor felix's action, to it.)
+    const alt = this.alternate({ ...this.options, [key]: other }).evaluateOnly(flow);
     if (alt.allowed !== v.allowed) {
       out.push({
         code: "implementation-defined",

@@ -150,3 +150,11 @@ export function isVirtualMachine(e: Endpoint): boolean {
 export function endpointName(e: Endpoint): string {
   return e.namespace !== undefined ? `${e.namespace}/${e.name}` : e.name;
 }
+
+/**
+ * Whether `e` is of the cluster for a CIDR rule that matches only addresses outside it (Cilium's): a
+ * pod or a node; with `podsOnly` (Cilium's policy-cidr-match-mode nodes), a pod not acting as its node.
+ */
+export function inCluster(e: Endpoint, podsOnly: boolean, actsAsNode: boolean): boolean {
+  return podsOnly ? e.kind === "pod" && !actsAsNode : e.kind === "pod" || e.kind === "node";
+}

@@ -7,11 +7,10 @@ import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/po
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID } from "./builder.js";
-import { readFelixEnv } from "./calico/felix.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -347,8 +346,21 @@ function readReady(status: Field): boolean | undefined {
   if (!status.object()) return undefined;
   const phase = status.childString("phase");
   if (phase !== undefined && phase !== "Running") return false;
-  const ready = (status.childList("conditions") ?? []).find((c) => c.childString("type") === "Ready");
-  return ready ? ready.childString("status") === "True" : undefined;
+  // (Looked at raw: a pod has several conditions, each read through a field only when it has something
+  // to report. As a field read: the conditions up to the first Ready one, its status.)
+  const conditions = status.raw("conditions");
+  if (!Array.isArray(conditions)) {
+    if (conditions !== undefined && conditions !== null) status.childList("conditions");
+    return undefined;
+  }
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i] as Record<string, unknown> | null;
+    if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
+    const type = c.type;
+    if (type === "Ready") return typeof c.status === "string" ? c.status === "True" : status.get("conditions").get(i).childString("status") === "True";
+    if (type !== undefined && type !== null && typeof type !== "string") status.get("conditions").get(i).childString("type");
+  }
+  return undefined;
 }
 
 export function readAddresses(fields: Field[]): Address[] {
@@ -464,7 +476,8 @@ const nodeFrontEnd: FrontEnd = {
 const podFrontEnd: FrontEnd = {
   kind: "Pod", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
-    const meta = readMeta(root, true, sharedLabels);
+    const md = root.get("metadata");
+    const meta = readMetadata(md, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
     const status = root.get("status");
@@ -495,7 +508,6 @@ const podFrontEnd: FrontEnd = {
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
-    const md = root.get("metadata");
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
     b.addEndpoint(withPodFacts({
@@ -512,7 +524,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
     kind, apiVersions, namespaced: true,
     read(root, ctx, b) {
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
-      const meta = readMeta(root, true, checkLabels);
+      const own = root.get("metadata");
+      const meta = readMetadata(own, true, checkLabels);
       let template = root;
       for (const k of templatePath) template = template.get(k);
       if (!template.object(true)) return;
@@ -527,9 +540,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
         owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
         fromTemplate: true, src: ctx.ref, id: NO_ID,
       }, spec, annotations, md);
-      if (kind === "DaemonSet") readFelixEnv(template.get("spec"), meta, b);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
-      b.addTemplate({ controller, parent: readOwner(root.get("metadata")), pod });
+      b.addTemplate({ controller, parent: readOwner(own), pod });
     },
   };
 }

@@ -11,3 +11,13 @@ export interface FrontEnd {
   namespaced: boolean;
   read(root: Field, ctx: ObjectContext, b: InventoryBuilder): void;
 }
+
+/**
+ * A vendor front end's reading of a built-in kind's objects (Calico: felix's settings in the
+ * calico-node DaemonSet's environment), run once that kind's own front end has read the object
+ * (lowering.ts dispatch): the built-in front ends hold no vendor knowledge.
+ */
+export interface KindHook {
+  kind: string;
+  read(root: Field, ctx: ObjectContext, b: InventoryBuilder): void;
+}

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { posix } from "node:path";
 import { Diagnostics } from "../model/source.js";
-import { decode, formatBytes, noteSubfolders, readInputs, skipsFolder, DEFAULT_MAX_INPUT, MANIFEST, type InputFile, type ReadOptions } from "./read.js";
+import { byCodePoint, decode, formatBytes, noteSubfolders, readInputs, skipsFolder, DEFAULT_MAX_INPUT, MANIFEST, type InputFile, type ReadOptions } from "./read.js";
 import { loadFiles, type Loaded, type LoadOptions } from "./load.js";
 
 export interface GitSpec { rev: string; path?: string }
@@ -43,6 +43,10 @@ export function readGitInputs(spec: GitSpec, cwd: string, diags: Diagnostics, ma
     if (folders.length && !recursive) nested++;
     return true;
   });
+  // In the order a walk of the checkout reads them (read.ts, filepath.Walk): name by name in each
+  // folder, a subfolder's files at its name's place. git lists a folder as "name/", after "name-x"
+  // and "name.yaml"; the last definition of an object wins, so the order decides.
+  blobs.sort((a, b) => byWalkOrder(a.path, b.path));
   noteSubfolders(diags, label, nested);
   if (!blobs.length) { diags.error("input-not-found", `${label}: no .yaml, .yml or .json file at ${spec.rev}${spec.path ? ` under ${spec.path}` : ""}`); return []; }
   return readBlobs(blobs, spec, label, cwd, diags, maxBytes);
@@ -104,4 +108,14 @@ export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (li
   const loaded = loadFiles(perPath.flat(), diags, cluster);
   if (!diags.hasErrors) paths.forEach((p, i) => { if (!perPath[i].some((f) => f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`); });
   return loaded;
+}
+
+/** Paths compared folder by folder, each name by code points: the order filepath.Walk visits them. */
+function byWalkOrder(a: string, b: string): number {
+  const x = a.split("/"), y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = byCodePoint(x[i], y[i]);
+    if (c) return c;
+  }
+  return x.length - y.length;
 }

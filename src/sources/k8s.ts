@@ -68,7 +68,11 @@ const NO_ANNOTATIONS: Labels = Object.freeze({}) as Labels;
  * `labels` reads metadata.labels (readLabels, or a reader that gives what it gives, reporting the same).
  */
 export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
-  const md = root.get("metadata");
+  return readMetadata(root.get("metadata"), namespaced, labels);
+}
+
+/** readMeta of `md`, the object's metadata field (for a front end that reads more of it: one field made for it). */
+export function readMetadata(md: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
   if (!md.object(true)) return undefined;
   // kubectl apply refuses an object with generateName and no name (apply.go: "cannot use generate
   // name with apply"); kubectl create would have the API server make up a name, which no policy can know.

@@ -5,7 +5,7 @@ import type { Diagnostics } from "../model/source.js";
 import type { InventoryBuilder } from "./builder.js";
 import type { RawObject } from "./documents.js";
 import { Field, ObjectContext } from "./fields.js";
-import type { FrontEnd } from "./frontend.js";
+import type { FrontEnd, KindHook } from "./frontend.js";
 import { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
 import { serverAccepted } from "./schema/validate.js";
@@ -20,7 +20,7 @@ import { ingressFrontEnds } from "./ingress/frontend.js";
 import { openshiftFrontEnds } from "./openshift.js";
 import { gatewayApiFrontEnds } from "./gateway/index.js";
 import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
-import { calicoFrontEnds } from "./calico/index.js";
+import { calicoFrontEnds, calicoKindHooks } from "./calico/index.js";
 import { ciliumFrontEnds } from "./cilium.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
@@ -47,6 +47,11 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...ovnFrontEnds,
   ...multusFrontEnds,
 ];
+
+/** Vendor front ends' readings of built-in kinds, by kind (run after the kind's front end). */
+const KIND_HOOKS: readonly KindHook[] = [...calicoKindHooks];
+const hooksByKind = new Map<string, KindHook[]>();
+for (const h of KIND_HOOKS) hooksByKind.set(h.kind, [...(hooksByKind.get(h.kind) ?? []), h]);
 
 const byKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
@@ -138,7 +143,10 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     ctx.error(["apiVersion"], "unsupported-version", `${raw.kind} ${JSON.stringify(raw.apiVersion)} is not supported (supported: ${served.join(", ")})`);
     return;
   }
-  fe.read(Field.root(ctx, raw.obj), ctx, b);
+  const root = Field.root(ctx, raw.obj);
+  fe.read(root, ctx, b);
+  const hooks = hooksByKind.get(raw.kind);
+  if (hooks !== undefined) for (const h of hooks) h.read(root, ctx, b);
 }
 
 /**

@@ -2,14 +2,15 @@
 // into the Namespace tier. Every rule allows; a selected pod is isolated for a direction.
 
 import { contains, type Cidr } from "../model/ip.js";
-import type { Endpoint } from "../model/endpoint.js";
+import { inCluster, type Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { PortMatch } from "../model/ports.js";
-import { EVERYTHING } from "../model/selector.js";
-import type { EndpointSelector, Peer, Policy, Rule } from "../model/policy.js";
+import { EVERYTHING, formatSelector, type LabelSelector } from "../model/selector.js";
+import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule, SelectableKind } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
 import type { Field } from "./fields.js";
+import type { Path } from "../model/source.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
@@ -25,17 +26,18 @@ export const networkPolicyFrontEnd: FrontEnd = {
     const meta = readMeta(root, true, checkLabels);
     const spec = root.get("spec");
     if (!spec.object(true)) return;
-    const podSelector = readSelector(spec.get("podSelector"));
+    const shared = b.state(SHARED);
+    const podSelector = shared.labels(spec.get("podSelector"));
     const types = readPolicyTypes(spec);
     const peers: ReadPeer[] = [];
-    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers);
-    const egress = readRules(spec, "egress", meta?.namespace ?? "default", peers);
+    const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers, shared);
+    const egress = readRules(spec, "egress", meta?.namespace ?? "default", peers, shared);
     if (!meta) return;
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
     b.inv.policies.push({
       kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: NETWORK_POLICY_PRIORITY,
-      subject: { namespaces: { kind: "name", name: ns }, labels: podSelector, kinds: ["pod"] },
+      subject: shared.pods(shared.named(ns), podSelector),
       ingress: types.has("Ingress") ? ingress : undefined,
       egress: types.has("Egress") ? egress : undefined,
       src: ctx.ref,
@@ -48,6 +50,112 @@ export const networkPolicyFrontEnd: FrontEnd = {
     whenCilium(b, (cilium) => underCilium(b, cilium, policy, selectorField, peers));
   },
 };
+
+/** The kinds a Kubernetes selector picks (one list for every selector: nothing changes it). */
+const PODS: readonly SelectableKind[] = Object.freeze(["pod"]);
+
+/**
+ * The selectors of a load's NetworkPolicies, one object for equal ones (a namespace's policies, and
+ * every namespace's, repeat a few: 10k policies at 100k pods): the model keeps one copy, and the
+ * engine, which keys its sets by selector object (engine/fast/sets.ts selectorKey), makes one key
+ * for each; and the CIDRs of their ipBlocks. Selectors, CIDRs and the objects in them are never
+ * changed in place (underCilium makes new ones); peers are not shared (underCilium marks CIDR peers).
+ */
+class SharedSelectors {
+  private readonly names = new Map<string, NamespaceMatch>();
+  private readonly byText = new Map<string, LabelSelector>();
+  /** Selectors read without a report, by givenLabels. */
+  private readonly byGiven = new Map<string, LabelSelector>();
+  private readonly selected = new Map<LabelSelector, NamespaceMatch>();
+  private readonly cidrs = new Map<string, Cidr>();
+  private readonly endpoints = new Map<NamespaceMatch, Map<LabelSelector, EndpointSelector>>();
+
+  /** The namespace match of one namespace by name. */
+  named(ns: string): NamespaceMatch {
+    let m = this.names.get(ns);
+    if (m === undefined) this.names.set(ns, (m = { kind: "name", name: ns }));
+    return m;
+  }
+
+  /** The namespace match of a namespace selector (shared: one per selector object). */
+  matching(selector: LabelSelector): NamespaceMatch {
+    let m = this.selected.get(selector);
+    if (m === undefined) this.selected.set(selector, (m = { kind: "selector", selector }));
+    return m;
+  }
+
+  /**
+   * readSelector(f), the one object of that selector when it reads without a report (its text,
+   * formatSelector, is then one to one: valid keys and values hold none of its punctuation).
+   */
+  labels(f: Field): LabelSelector {
+    // A selector given as it was before (matchLabels alone, the same keys, values and order) reads
+    // as it did: nothing read again.
+    const given = givenLabels(f.value);
+    if (given !== undefined) {
+      const seen = this.byGiven.get(given);
+      if (seen !== undefined) return seen;
+    }
+    const diags = f.ctx.diags.items, before = diags.length;
+    let sel = readSelector(f);
+    if (diags.length !== before) return sel;
+    if (sel.requirements.length === 0) sel = EVERYTHING;
+    else {
+      const text = formatSelector(sel), seen = this.byText.get(text);
+      if (seen !== undefined) sel = seen;
+      else this.byText.set(text, sel);
+    }
+    if (given !== undefined) this.byGiven.set(given, sel);
+    return sel;
+  }
+
+  /**
+   * readCidrAs(f, "ipBlock"), the one object of a CIDR string read without a report (every
+   * namespace's policies repeat the same blocks, and parsing one is most of reading a peer).
+   */
+  cidr(f: Field): Cidr | undefined {
+    const text = f.value;
+    if (typeof text === "string") {
+      const seen = this.cidrs.get(text);
+      if (seen !== undefined) return seen;
+    }
+    const diags = f.ctx.diags.items, before = diags.length;
+    const c = readCidrAs(f, "ipBlock");
+    if (c !== undefined && typeof text === "string" && diags.length === before) this.cidrs.set(text, c);
+    return c;
+  }
+
+  /** The pod selector of these two (both shared: the result is one object per pair). */
+  pods(namespaces: NamespaceMatch, labels: LabelSelector): EndpointSelector {
+    let byLabels = this.endpoints.get(namespaces);
+    if (byLabels === undefined) this.endpoints.set(namespaces, (byLabels = new Map()));
+    let sel = byLabels.get(labels);
+    if (sel === undefined) byLabels.set(labels, (sel = { namespaces, labels, kinds: PODS }));
+    return sel;
+  }
+}
+
+const SHARED: StateKey<SharedSelectors> = { make: () => new SharedSelectors() };
+
+/**
+ * A text one to one with a selector given as matchLabels alone (no matchExpressions, every value a
+ * string): each key and value with its length, in the given order. Undefined for any other
+ * selector (read in full every time).
+ */
+function givenLabels(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const { matchLabels, matchExpressions } = value as Record<string, unknown>;
+  if (matchExpressions !== undefined && matchExpressions !== null) return undefined;
+  if (matchLabels === undefined || matchLabels === null) return "";
+  if (typeof matchLabels !== "object" || Array.isArray(matchLabels)) return undefined;
+  let text = "";
+  for (const k in matchLabels as Record<string, unknown>) {
+    const v = (matchLabels as Record<string, unknown>)[k];
+    if (typeof v !== "string") return undefined;
+    text += `${k.length}:${k}${v.length}:${v}`;
+  }
+  return text;
+}
 
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
 export function readPolicyTypes(spec: Field): Set<string> {
@@ -112,22 +220,23 @@ function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podS
     peer.outside = true;
     // Under policy-cidr-match-mode nodes, node addresses are matched too (host-network pods are their node).
     if (agent.cidrNodes) peer.nodes = true;
-    cluster ??= inv.endpoints.filter((e) => e.kind === "pod" || e.kind === "node");
-    const covered = cluster.find((e) => (!agent.cidrNodes || (e.kind === "pod" && !e.hostNetwork)) && e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
+    // (What the engine's Matcher.isClusterParty says of them under the default --host-network=node.)
+    cluster ??= inv.endpoints.filter((e) => inCluster(e, agent.cidrNodes, e.kind === "pod" && e.hostNetwork === true));
+    const covered = cluster.find((e) => e.addresses.some((a) => contains(peer.cidr, a) && !peer.except.some((x) => contains(x, a))));
     if (covered) {
       f.get("cidr").warn("vendor-ipblock", `${peer.cidr.text} covers the address of ${covered.kind} ${covered.namespace ? `${covered.namespace}/` : ""}${covered.name}, which Cilium's CIDR rules never match (the input's CNI is ${cilium.why}): read as matching only addresses outside the cluster${agent.cidrNodes ? " and nodes' (policy-cidr-match-mode nodes)" : ""}; select pods with podSelector/namespaceSelector`);
     }
   }
 }
 
-export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[]): Rule[] {
+export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[], shared = new SharedSelectors()): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
   return (spec.get(gress).list() ?? []).map((r, index) => {
     r.object();
     const peerList = r.get(peersKey).list();
     const portList = r.get("ports").list();
     const peers = peerList?.map((p) => {
-      const peer = readPeer(p, namespace);
+      const peer = readPeer(p, namespace, shared);
       if (peer) read?.push({ peer, f: peer.kind === "cidr" ? p.get("ipBlock") : p });
       return peer;
     }).filter((p): p is Peer => p !== undefined);
@@ -137,12 +246,21 @@ export function readRules(spec: Field, gress: Gress, namespace: string, read?: R
       // An empty or missing list means every peer / every port.
       peers: peerList && peerList.length > 0 ? peers : undefined,
       ports: portList && portList.length > 0 ? ports : undefined,
-      path: ["spec", gress, index],
+      path: rulePath(gress, index),
     };
   });
 }
 
-function readPeer(p: Field, namespace: string): Peer | undefined {
+/** ["spec", gress, index]: one frozen array per place, shared by every policy (the model keeps each rule's). */
+function rulePath(gress: Gress, index: number): Path {
+  const paths = RULE_PATHS[gress];
+  while (paths.length <= index) paths.push(Object.freeze(["spec", gress, paths.length]));
+  return paths[index];
+}
+
+const RULE_PATHS: Record<Gress, Path[]> = { ingress: [], egress: [] };
+
+function readPeer(p: Field, namespace: string, shared: SharedSelectors): Peer | undefined {
   if (!p.object(true)) return undefined;
   const keys = p.keys();
   const unknown = keys.filter((k) => !["podSelector", "namespaceSelector", "ipBlock"].includes(k));
@@ -150,24 +268,19 @@ function readPeer(p: Field, namespace: string): Peer | undefined {
   if (keys.length === 0) return p.error("required", "must specify a peer: podSelector, namespaceSelector or ipBlock");
   if (keys.includes("ipBlock")) {
     if (keys.length > 1) return p.error("exclusive", "ipBlock may not be combined with podSelector or namespaceSelector");
-    return readIpBlock(p.get("ipBlock"));
+    return readIpBlock(p.get("ipBlock"), shared);
   }
-  const selector: EndpointSelector = {
-    namespaces: keys.includes("namespaceSelector")
-      ? { kind: "selector", selector: readSelector(p.get("namespaceSelector")) }
-      : { kind: "name", name: namespace },
-    labels: keys.includes("podSelector") ? readSelector(p.get("podSelector")) : EVERYTHING,
-    kinds: ["pod"],
-  };
-  return { kind: "endpoints", selector };
+  const namespaces = keys.includes("namespaceSelector") ? shared.matching(shared.labels(p.get("namespaceSelector"))) : shared.named(namespace);
+  const labels = keys.includes("podSelector") ? shared.labels(p.get("podSelector")) : EVERYTHING;
+  return { kind: "endpoints", selector: shared.pods(namespaces, labels) };
 }
 
-function readIpBlock(f: Field): Peer | undefined {
+function readIpBlock(f: Field, shared: SharedSelectors): Peer | undefined {
   if (!f.object(true)) return undefined;
-  const cidr = readCidrAs(f.get("cidr"), "ipBlock");
+  const cidr = shared.cidr(f.get("cidr"));
   const except: Cidr[] = [];
   for (const e of f.get("except").list() ?? []) {
-    const c = readCidrAs(e, "ipBlock");
+    const c = shared.cidr(e);
     if (!c || !cidr) continue;
     if (c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last)) {
       e.error("invalid-except", `${JSON.stringify(c.text)} must be a strict subset of the cidr ${JSON.stringify(cidr.text)}`);

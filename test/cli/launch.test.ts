@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { tempFiles } from "../helpers.js";
-import { filesOf, inputBytes, relaunchPool, RELAUNCH_ENV } from "../../src/cli/launch.js";
+import { announceExit, filesOf, inputBytes, relaunchPool, RELAUNCH_ENV } from "../../src/cli/launch.js";
 
+const LAUNCH = new URL("../../src/cli/launch.js", import.meta.url).href;
 const BIN = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../../examples/common", import.meta.url));
 const quiet = { env: {}, execArgv: [] };
@@ -102,4 +103,24 @@ test("relaunched, the child runs with the pool size; a signal to the launcher en
     if (child) try { process.kill(child, "SIGKILL"); } catch { /* ended */ }
     p.stdin!.destroy();
   }
+});
+
+test("the launcher ends when the child says its exit code, not when the kernel has freed the child", { skip: process.platform === "win32" && "no fd 3 pipe" }, () => {
+  // A child that announces exit code 3, then takes 6 s to end; only the child announces (not a
+  // process of the same environment started by it, nor one without the launcher's pipe).
+  const { dir, cleanup } = tempFiles({
+    "child.mjs": `import { announceExit } from ${JSON.stringify(LAUNCH)};\nannounceExit();\nprocess.exitCode = 3;\nprocess.on("exit", () => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000); });\n`,
+    "launcher.mjs": `import { relaunch } from ${JSON.stringify(LAUNCH)};\nawait relaunch(process.argv[2], [], 1);\n`,
+  });
+  try {
+    const t = Date.now();
+    // (Not pipes: a reader of the child's stdout or stderr sees their end when the child has ended.)
+    const r = spawnSync(process.execPath, [join(dir, "launcher.mjs"), join(dir, "child.mjs")], { stdio: "ignore" });
+    assert.equal(r.status, 3);
+    assert.ok(Date.now() - t < 5000, `${Date.now() - t} ms`);
+  } finally {
+    cleanup();
+  }
+  assert.equal(announceExit({}), false);
+  assert.equal(announceExit({ [RELAUNCH_ENV]: `child:${process.ppid + 1}` }), false, "not the launcher's own child");
 });

@@ -1,11 +1,18 @@
 // Input audit, seventh round: what the API server does to a Service's cluster IPs on create
 // (pkg/registry/core/service strategy.go NormalizeClusterIPs, pkg/apis/core/validation ValidateService
-// and ValidateServiceClusterIPsRelatedFields): a Service it refuses does not exist, so it is an error.
+// and ValidateServiceClusterIPsRelatedFields): a Service it refuses does not exist, so it is an error;
+// and git:REV inputs read in the order of a walk of the checkout.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { load } from "../helpers.js";
-import { formatPath } from "../../src/model/source.js";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { load, tempFiles } from "../helpers.js";
+import { Diagnostics, formatPath } from "../../src/model/source.js";
+import { readInputs } from "../../src/sources/read.js";
+import { readGitInputs } from "../../src/sources/git.js";
+import { loadFiles } from "../../src/sources/load.js";
 
 const svc = (spec: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {${spec}, selector: {app: a}, ports: [{port: 80}]}\n`;
 const errors = (spec: string) => load({ "svc.yaml": svc(spec) }).diagnostics.errors.map((d) => `${formatPath(d.field ?? [])}: ${d.message}`);
@@ -37,4 +44,24 @@ test("Service cluster IPs as the API server creates them: clusterIP alone is clu
   assert.deepEqual(errors("type: ExternalName, externalName: db.example.com, ipFamilies: [IPv4], ipFamilyPolicy: SingleStack"), [
     "spec.ipFamilies: Forbidden: may not be set for ExternalName services (the API server refuses it)",
     "spec.ipFamilyPolicy: Forbidden: may not be set for ExternalName services (the API server refuses it)"]);
+});
+
+test("git:REV:PATH reads a folder's files in the order a walk of the checkout reads them (a subfolder at its name's place, not after 'name-x' and 'name.yaml' as git lists it), so the same definition is the last one", () => {
+  const t = tempFiles({});
+  const git = (...a: string[]) => execFileSync("git", a, { cwd: t.dir, stdio: "pipe", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } }).toString();
+  try {
+    git("init", "-q", "-b", "main");
+    const ns = (from: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ns1, labels: {from: ${from}}}\n`;
+    for (const [name, from] of [["d/a/x.yaml", "folder"], ["d/a-b.yaml", "dash"], ["d/a.yaml", "dot"]]) {
+      mkdirSync(join(t.dir, name, ".."), { recursive: true });
+      writeFileSync(join(t.dir, name), ns(from));
+    }
+    git("add", "."); git("commit", "-qm", "v1");
+    const onDisk = readInputs([join(t.dir, "d")], new Diagnostics()).map((f) => f.name.slice(join(t.dir, "d").length + 1));
+    assert.deepEqual(onDisk, ["a/x.yaml", "a-b.yaml", "a.yaml"]);
+    const fromGit = readGitInputs({ rev: "main", path: "d" }, t.dir, new Diagnostics()).map((f) => f.name.slice("git:main:d/".length));
+    assert.deepEqual(fromGit, onDisk);
+    const label = (l: ReturnType<typeof loadFiles>) => l.inventory.namespaces.get("ns1")?.labels.from;
+    assert.equal(label(loadFiles(readGitInputs({ rev: "main", path: "d" }, t.dir, new Diagnostics()))), "dot");
+  } finally { t.cleanup(); }
 });

@@ -120,3 +120,72 @@ test("one label rule on every path: pods read in a run (one value changed), pods
   const [, p1, , p3, p4] = l.inventory.endpoints;
   assert.ok(p1.labels !== p3.labels && p3.labels !== p4.labels && p3.labels.app === p4.labels.app);
 });
+
+test("NetworkPolicies share equal selectors (one object per selector read without a report); a selector with a report is its own, reported each time", () => {
+  const np = (name: string, ns: string, sel: Record<string, string>, from: object[]) => ({
+    apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: ns },
+    spec: { podSelector: { matchLabels: sel }, ingress: [{ from }] },
+  });
+  const fromMonitoring = { namespaceSelector: { matchLabels: { team: "monitoring" } }, podSelector: { matchLabels: { app: "prom" } } };
+  const items = [
+    np("a", "shop", { tier: "web" }, [fromMonitoring]), np("b", "shop", { tier: "web" }, [{ podSelector: { matchLabels: { tier: "web" } } }]),
+    np("c", "bank", { tier: "web" }, [fromMonitoring]), np("d", "bank", { tier: "web-" }, []), np("e", "bank", { tier: "web-" }, []),
+  ];
+  const l = load({ "np.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.code}`), [
+    "items.3:spec.podSelector.matchLabels.tier:invalid-label", "items.4:spec.podSelector.matchLabels.tier:invalid-label",
+  ]);
+  const [a, b, c, d, e] = l.inventory.policies;
+  const peer = (p: typeof a) => { const x = p.ingress![0].peers![0]; assert.equal(x.kind, "endpoints"); return x.kind === "endpoints" ? x.selector : undefined!; };
+  assert.ok(a.subject === b.subject, "same namespace, same podSelector: one selector");
+  assert.ok(peer(b) === a.subject, "a peer without namespaceSelector selects in the policy's namespace: the same selector");
+  assert.ok(a.subject !== c.subject && a.subject.labels === c.subject.labels, "another namespace: its own selector, the same labels");
+  assert.ok(peer(a) === peer(c), "the same namespaceSelector and podSelector in two namespaces: one selector");
+  assert.deepEqual(peer(a), { namespaces: { kind: "selector", selector: { requirements: [{ key: "team", operator: "In", values: ["monitoring"] }] } }, labels: { requirements: [{ key: "app", operator: "In", values: ["prom"] }] }, kinds: ["pod"] });
+  assert.ok(d.subject.labels !== e.subject.labels, "a selector with a report is not shared");
+  assert.deepEqual([a.ingress![0].path, d.ingress, e.ingress], [["spec", "ingress", 0], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }], [{ index: 0, action: "allow", peers: undefined, ports: undefined, path: ["spec", "ingress", 0] }]]);
+});
+
+test("a pod's readiness from status.conditions (read raw): the first Ready condition's status; a malformed condition before it or its status is reported", () => {
+  const withStatus = (name: string, status: object) => ({ ...pod(name, { app: "web" }), status: { phase: "Running", podIP: "10.0.0.1", ...status } });
+  const items = [
+    withStatus("p1", { conditions: [{ type: "PodScheduled", status: "True" }, { type: "Ready", status: "False" }] }),
+    withStatus("p2", { conditions: [{ type: "Ready", status: "True" }, { type: 5 }] }),
+    withStatus("p3", {}),
+    withStatus("p4", { conditions: [null, ["x"], { type: 5, status: "True" }, { type: "Ready", status: 1 }, { type: "Ready", status: "True" }] }),
+    withStatus("p5", { conditions: "Ready" }),
+    withStatus("p6", { conditions: [{ type: "ContainersReady", status: "True" }] }),
+  ];
+  const l = load({ "pods.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  // (The schema reports malformed conditions too, each once: what the front end reads is among them.)
+  const errors = l.diagnostics.errors.map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.message}`);
+  for (const e of ["items.3:status.conditions.2.type:must be a string, not number 5", "items.3:status.conditions.3.status:must be a string, not number 1", "items.4:status.conditions:must be a list, not the string \"Ready\""]) {
+    assert.equal(errors.filter((x) => x === e).length, 1, `${e} in ${errors.join("\n")}`);
+  }
+  assert.deepEqual(l.inventory.endpoints.map((e) => e.ready), [false, true, undefined, false, undefined, undefined]);
+});
+
+test("NetworkPolicies share the CIDRs of their ipBlocks and selectors given again; a CIDR or selector with a report is read (and reported) every time", () => {
+  const np = (name: string, sel: object, cidr: string) => ({
+    apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "shop" },
+    spec: { podSelector: sel, egress: [{ to: [{ ipBlock: { cidr, except: ["10.1.0.0/16"] } }] }], policyTypes: ["Egress"] },
+  });
+  const items = [
+    np("a", { matchLabels: { app: "web", tier: "fe" } }, "10.0.0.0/8"), np("b", { matchLabels: { app: "web", tier: "fe" } }, "10.0.0.0/8"),
+    np("c", { matchLabels: { tier: "fe", app: "web" } }, "10.0.0.1/8"), np("d", { matchLabels: { app: "web", tier: "fe-" } }, "10.0.0.1/8"),
+    np("e", { matchLabels: { app: "web", tier: "fe-" } }, "10.0.0.0/8"), np("f", { matchLabels: { "app,tier": "web" } }, "10.0.0.0/8"),
+    np("g", { matchLabels: { "app,tier": "web" } }, "10.0.0.0/8"), np("h", { matchLabels: { app: "web", tier: "fe" }, matchExpressions: [] }, "10.0.0.0/8"),
+  ];
+  const l = load({ "np.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  assert.deepEqual(l.diagnostics.items.filter((d) => d.severity !== "info").map((d) => `${d.ref?.path.join(".")}:${(d.field ?? []).join(".")}:${d.code}`), [
+    "items.2:spec.egress.0.to.0.ipBlock.cidr:ambiguous-cidr", "items.3:spec.podSelector.matchLabels.tier:invalid-label",
+    "items.3:spec.egress.0.to.0.ipBlock.cidr:ambiguous-cidr", "items.4:spec.podSelector.matchLabels.tier:invalid-label",
+    "items.5:spec.podSelector.matchLabels.app,tier:invalid-label", "items.6:spec.podSelector.matchLabels.app,tier:invalid-label",
+  ]);
+  const ps = l.inventory.policies;
+  const block = (i: number) => { const p = ps[i].egress![0].peers![0]; assert.equal(p.kind, "cidr"); return p.kind === "cidr" ? p : undefined!; };
+  assert.ok(block(0).cidr === block(1).cidr && block(0).except[0] === block(1).except[0] && block(0) !== block(1), "one CIDR object, a peer each");
+  assert.ok(block(2).cidr !== block(3).cidr && block(2).cidr.text === "10.0.0.1/8" && block(2).cidr.first === block(0).cidr.first);
+  assert.ok(ps[0].subject === ps[1].subject && ps[1].subject === ps[2].subject && ps[0].subject === ps[7].subject, "the same selector given in another order or with empty matchExpressions: one object");
+  assert.ok(ps[3].subject.labels !== ps[4].subject.labels && ps[5].subject.labels !== ps[6].subject.labels);
+});

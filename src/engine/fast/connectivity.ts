@@ -93,7 +93,10 @@ export class FastConnectivity implements Connectivity {
     for (const p of this.inventory.policies) this.vocab.addPolicy(p);
     for (const n of this.inventory.networks) this.vocab.addNetwork(n);
     this.classes = new ClassTable(this.vocab, engine.matcher, engine.networks, network);
-    this.classes.placeAll(this.inventory.endpoints, (e) => this.addNamedPorts(e));
+    // A workload's pods share one list of ports (the load gives them one, model/core.ts), and the
+    // named ports depend on that list alone (destPorts): a list met just before adds nothing.
+    let lastPorts: Endpoint["ports"] | undefined;
+    this.classes.placeAll(this.inventory.endpoints, (e) => { if (e.ports !== lastPorts) { lastPorts = e.ports; this.addNamedPorts(e); } });
     this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
@@ -581,7 +584,8 @@ export class FastConnectivity implements Connectivity {
     // Ingress named ports resolve on this endpoint: only the names its policies use matter.
     const names = d === "ingress" && !unenforced ? namedPortsOf(policies) : undefined;
     const ports = names?.size ? localPorts(this.engine.matcher, cls, names) : NO_PORTS, text = portsKey(ports);
-    const key = unenforced ? `${d}|-` : `${part === "admin" ? "A|" : ""}${d}|${cls.family}|${policies.map((p) => this.subjects.id(p)).join(",")}|${text}`;
+    // One flat string (joined: a template keeps its partial strings with the key, 10k parts at 100k pods).
+    const key = unenforced ? `${d}|-` : [part === "admin" ? `A|${d}` : d, cls.family, policies.map((p) => this.subjects.id(p)).join(","), text].join("|");
     let sig = this.sigByKey.get(key);
     if (!sig) {
       const tiers = unenforced ? NO_TIERS : tiersOf(policies, d);

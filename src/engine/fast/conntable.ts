@@ -23,7 +23,7 @@ export class ConnTable {
   get size(): number { return this.sets.length; }
 
   intern(c: ConnSet): number {
-    const key = `${c.TCP.join(";")}|${c.UDP.join(";")}|${c.SCTP.join(";")}`;
+    const key = [c.TCP.join(";"), c.UDP.join(";"), c.SCTP.join(";")].join("|");
     let id = this.ids.get(key);
     if (id === undefined) { id = this.sets.length; this.sets.push(c); this.ids.set(key, id); }
     return id;

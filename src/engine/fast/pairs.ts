@@ -325,30 +325,9 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   if (fc.engine.ownExact) { exactOwnNodePairs(fc, groups, classOf, include, add, done); return; }
   const modes = { egress: fc.ownMode("egress"), ingress: fc.ownMode("ingress") };
   if (!modes.egress && !modes.ingress) return;
-  // Per node, the kinds (group and class) of the parties acting as it (node side). A pod-side party
-  // (group and class) with a node-side kind has connections that depend on nothing else, so each
-  // such pair of kinds is visited once over all nodes.
-  const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>();
-  // Parties (by place) that act as a node.
-  const actsAsNode = new Uint8Array(classOf.length);
-  // Only the parties of node-like classes can act as a node (a class's members agree on it: its key
-  // holds the kind and whether it acts as its node, classes.ts): the others' endpoints are not read.
-  const classes = fc.classes.list;
-  let next = 0;
-  for (let g = 0; g < groups.length; g++) {
-    const parties = groups[g];
-    for (let i = 0; i < parties.length; i++) {
-      const p = parties[i], c = classOf[next++];
-      if (!classes[c].nodeLike) continue;
-      const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
-      if (node === undefined) continue;
-      actsAsNode[next - 1] = 1;
-      const kind = nodeKind(g, c);
-      let bunches = sides.get(node);
-      if (!bunches) sides.set(node, bunches = []);
-      if (!bunches.some((x) => x.kind === kind)) bunches.push({ kind, group: g, cls: c });
-    }
-  }
+  // A pod-side party (group and class) with a node-side kind has connections that depend on nothing
+  // else, so each such pair of kinds is visited once over all nodes.
+  const { sides, acting: actsAsNode } = nodeSides(fc, groups, classOf);
   if (!sides.size) return;
   // Nodes whose bunches are of the same kinds get the same number.
   const sigs = new Map<string, number>(), sigOf = new Map<string, number>();
@@ -402,7 +381,7 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   // node (the usual case: the same DaemonSets everywhere), a (group, class) is swept or not before
   // its node is looked up.
   const visited = new Set<number>(), swept = new Set<number>(), single = sigs.size === 1, sweptIn = new Int32Array(single ? width : 0);
-  next = 0;
+  let next = 0;
   for (let g = 0; g < groups.length; g++) {
     const parties = groups[g];
     if (visited.size) visited.clear();
@@ -442,22 +421,18 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
 function exactOwnNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[], include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   const engine = fc.engine;
-  // Per node, one party per (group, class) acting as it.
-  const sides = new Map<string, { group: number; cls: number; party: Party }[]>();
+  const { sides, acting } = nodeSides(fc, groups, classOf);
+  if (!sides.size) return;
+  // The pods of those nodes (by place: the parties not acting as a node).
   const pods: { group: number; cls: number; party: Party; node: string }[] = [];
   let next = 0;
-  groups.forEach((parties, g) => {
-    for (const p of parties) {
-      const c = classOf[next++], e = p.endpoint;
-      const node = e && engine.matcher.nodeOf(p)?.name;
-      if (node !== undefined) {
-        let list = sides.get(node);
-        if (!list) sides.set(node, list = []);
-        if (!list.some((x) => x.group === g && x.cls === c)) list.push({ group: g, cls: c, party: p });
-      } else if (e?.nodeName !== undefined && engine.isSubjectable(e)) pods.push({ group: g, cls: c, party: p, node: e.nodeName });
+  for (let g = 0; g < groups.length; g++) {
+    const parties = groups[g];
+    for (let i = 0; i < parties.length; i++) {
+      const p = parties[i], at = next++, e = p.endpoint;
+      if (acting[at] === 0 && e?.nodeName !== undefined && engine.isSubjectable(e)) pods.push({ group: g, cls: classOf[at], party: p, node: e.nodeName });
     }
-  });
-  if (!sides.size) return;
+  }
   const seen = new Set<string>();
   for (const pod of pods) {
     for (const n of sides.get(pod.node) ?? []) {
@@ -468,6 +443,33 @@ function exactOwnNodePairs(fc: FastConnectivity, groups: readonly (readonly Part
       if (include(n.group, pod.group) && !done?.(n.group, pod.group)) { const id = fc.ownConns(n.party, pod.party); if (id !== NONE) add(n.group, pod.group, id); }
     }
   }
+}
+
+/**
+ * Per node, one party per kind (group and class) of the parties acting as it (the node side of its
+ * pods' pairs), and the places of every party acting as a node. Only the parties of node-like classes
+ * can act as a node (a class's members agree on it: its key holds the kind and whether it acts as
+ * its node, classes.ts): the others' endpoints are not read.
+ */
+function nodeSides(fc: FastConnectivity, groups: readonly (readonly Party[])[], classOf: readonly number[]): { sides: Map<string, Bunch[]>; acting: Uint8Array } {
+  const nodeKind = kindNumbering(), sides = new Map<string, Bunch[]>(), acting = new Uint8Array(classOf.length);
+  const classes = fc.classes.list;
+  let next = 0;
+  for (let g = 0; g < groups.length; g++) {
+    const parties = groups[g];
+    for (let i = 0; i < parties.length; i++) {
+      const p = parties[i], at = next++, c = classOf[at];
+      if (!classes[c].nodeLike) continue;
+      const node = p.endpoint && fc.engine.matcher.nodeOf(p)?.name;
+      if (node === undefined) continue;
+      acting[at] = 1;
+      const kind = nodeKind(g, c);
+      let bunches = sides.get(node);
+      if (!bunches) sides.set(node, bunches = []);
+      if (!bunches.some((x) => x.kind === kind)) bunches.push({ kind, group: g, cls: c, party: p });
+    }
+  }
+  return { sides, acting };
 }
 
 /**
@@ -484,5 +486,5 @@ function kindNumbering(): (g: number, c: number) => number {
   };
 }
 
-/** Parties of one group and class acting as one node. */
-interface Bunch { kind: number; group: number; cls: number }
+/** Parties of one group and class acting as one node: their kind and one of them. */
+interface Bunch { kind: number; group: number; cls: number; party: Party }

@@ -448,11 +448,14 @@ export class RowBuilder {
    * Baseline tier's, the Admin tier's), 6 MB of copies at 100k pods.
    */
   private tierKey(sig: Signature, ps: readonly Policy[], statuses: readonly string[], at: number): number {
-    let key = `${ps[0].tier}|${sig.direction}|${sig.family}|`, i = at;
+    // Joined from parts: one flat string (a string built by += keeps every partial string with it).
+    const parts: (string | number)[] = [ps[0].tier, "|", sig.direction, "|", sig.family, "|"];
+    let i = at;
     for (const p of ps) {
       const rules = rulesOf(p, sig.direction) ?? [];
-      for (let k = 0; k < rules.length; k++, i++) if (statuses[i] !== "0") key += `${this.policyId(p)}.${k}:${statuses[i]};`;
+      for (let k = 0; k < rules.length; k++, i++) if (statuses[i] !== "0") parts.push(this.policyId(p), ".", k, ":", statuses[i], ";");
     }
+    const key = parts.join("");
     let id = this.tierKeys.get(key);
     if (id === undefined) this.tierKeys.set(key, id = this.tierKeys.size);
     return id;

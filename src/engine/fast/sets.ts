@@ -68,7 +68,7 @@ export class ClassSets {
     // Asked for every candidate policy of every class an update touches: the key string is made once
     // per selector (a string made anew would be hashed anew), and no closure is made when it is known.
     let key = this.subjectKeys.get(sel);
-    if (key === undefined) this.subjectKeys.set(sel, key = `s|${selectorKey(sel)}`);
+    if (key === undefined) this.subjectKeys.set(sel, key = ["s", selectorKey(sel)].join("|"));
     const found = this.entries.get(key);
     if (found) return found.bits;
     return this.get(key, () => this.selectorCandidates(sel),
@@ -95,12 +95,12 @@ export class ClassSets {
     // Made once per rule and family (an index of every policy asks for every rule's keys).
     let keys = this.ruleKeys.get(rule);
     if (!keys) this.ruleKeys.set(rule, keys = []);
-    return keys[f] ??= `r|${f}|${peers.map(peerKey).join("|")}`;
+    return keys[f] ??= ruleKey(peers, f);
   }
 
   private rulePeerBits(peers: readonly Peer[], f: LocalFamily): Windowed {
     if (peers.length === 1) return this.peer(peers[0], f);
-    const key = `r|${f}|${peers.map(peerKey).join("|")}`;
+    const key = ruleKey(peers, f);
     // CIDR peers are tested together (a rule may name hundreds of ipBlocks), the others one by one.
     const cidrs = peers.filter((p): p is Extract<Peer, { kind: "cidr" }> => p.kind === "cidr");
     const probe = FAMILY_PROBE[f];
@@ -122,7 +122,7 @@ export class ClassSets {
     const local = byLocalFamily(peer) ? f : 0;
     let keys = this.peerKeys.get(peer);
     if (!keys) this.peerKeys.set(peer, keys = []);
-    return keys[local] ??= `p|${local}|${peerKey(peer)}`;
+    return keys[local] ??= ["p", local, peerKey(peer)].join("|");
   }
 
   peer(peer: Peer, f: LocalFamily): Windowed {
@@ -140,7 +140,7 @@ export class ClassSets {
 
   /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
   named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Windowed {
-    return this.get(`n|${m.name}|${m.protocol ?? ""}|${protocol}|${port}`, () => undefined,
+    return this.get(["n", m.name, m.protocol ?? "", protocol, port].join("|"), () => undefined,
       (c) => portMatches(m, protocol, port, this.matcher.destPorts(c.rep.endpoint)));
   }
 
@@ -233,7 +233,7 @@ export class ClassSets {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
     if (m.kind === "any") return [[...this.classes.list.keys()]];
     let key = this.nsSelectorKeys.get(m.selector);
-    if (key === undefined) this.nsSelectorKeys.set(m.selector, key = labelsKey(m.selector));
+    if (key === undefined) this.nsSelectorKeys.set(m.selector, key = labelsKey(m.selector).join(""));
     if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
     let names = this.nsMatches.get(key);
     if (!names) {
@@ -316,30 +316,32 @@ export function selectorKey(sel: EndpointSelector): string {
  */
 function plainSelectorKey(sel: EndpointSelector): string | undefined {
   for (let i = 0; i < OPTIONAL_FIELDS.length; i++) if (sel[OPTIONAL_FIELDS[i]] !== undefined) return undefined;
-  const ns = sel.namespaces;
-  let key: string;
+  const ns = sel.namespaces, parts: (string | number)[] = [];
   switch (ns.kind) {
-    case "name": key = `n${text(ns.name)}`; break;
-    case "any": key = "a"; break;
-    case "selector": key = `s${labelsKey(ns.selector)}`; break;
+    case "name": parts.push("n", ns.name.length, ":", ns.name); break;
+    case "any": parts.push("a"); break;
+    case "selector": parts.push("s"); labelsKey(ns.selector, parts); break;
     default: return unknownKind(ns);
   }
-  key += `|${labelsKey(sel.labels)}|${sel.kinds.length}#`;
-  for (const kind of sel.kinds) key += text(kind);
-  return key;
+  parts.push("|");
+  labelsKey(sel.labels, parts);
+  parts.push("|", sel.kinds.length, "#");
+  for (const kind of sel.kinds) parts.push(kind.length, ":", kind);
+  return parts.join("");
 }
 
-/** A label selector's requirements, each key, operator and value length-prefixed. */
-function labelsKey(l: LabelSelector): string {
-  let key = `${l.requirements.length}#`;
+/**
+ * A label selector's requirements, each key, operator and value length-prefixed, as parts (the key
+ * is joined from them: one flat string, not a chain of partial strings kept with it).
+ */
+function labelsKey(l: LabelSelector, parts: (string | number)[] = []): (string | number)[] {
+  parts.push(l.requirements.length, "#");
   for (const r of l.requirements) {
-    key += `${text(r.key)}${text(r.operator)}${r.values.length}#`;
-    for (const v of r.values) key += text(v);
+    parts.push(r.key.length, ":", r.key, r.operator.length, ":", r.operator, r.values.length, "#");
+    for (const v of r.values) parts.push(v.length, ":", v);
   }
-  return key;
+  return parts;
 }
-
-const text = (s: string) => `${s.length}:${s}`;
 
 function unknownKind(m: never): undefined {
   void m;
@@ -358,10 +360,17 @@ const KEYED: [Record<keyof Requirement, true>, Record<keyof LabelSelector, true>
 ];
 void KEYED;
 
+/** The key of a rule's peers' set seen from a local family (one flat string: keys are kept, and a template keeps its partial strings). */
+function ruleKey(peers: readonly Peer[], f: LocalFamily): string {
+  const parts: (string | number)[] = ["r", f];
+  for (const p of peers) parts.push(peerKey(p));
+  return parts.join("|");
+}
+
 export function peerKey(peer: Peer): string {
   switch (peer.kind) {
     case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.nodes ? "|nodes" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
-    case "endpoints": return `e|${selectorKey(peer.selector)}${peer.family !== undefined ? `|ipv${peer.family}` : ""}`;
+    case "endpoints": return peer.family !== undefined ? ["e", selectorKey(peer.selector), `ipv${peer.family}`].join("|") : ["e", selectorKey(peer.selector)].join("|");
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }
 }

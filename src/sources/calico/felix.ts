@@ -7,8 +7,8 @@
 import { cniOfDaemonSet, felixEnvSetting, type CalicoFelix, type EndpointToHostAction, type FelixSetting } from "../../model/cni.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { Field } from "../fields.js";
-import type { FrontEnd } from "../frontend.js";
-import { readMeta, type Meta } from "../k8s.js";
+import type { FrontEnd, KindHook } from "../frontend.js";
+import { readMeta } from "../k8s.js";
 
 const ACTIONS: Record<string, EndpointToHostAction> = { drop: "Drop", accept: "Accept", return: "Return" };
 const ENV = "FELIX_DEFAULTENDPOINTTOHOSTACTION";
@@ -55,7 +55,7 @@ const felixConfigurationFrontEnd: FrontEnd = {
  * takes DROP, RETURN or ACCEPT in any case and refuses to start on another (`oneof(DROP,RETURN,ACCEPT);
  * DROP;non-zero,die-on-fail`); of two entries, the kubelet keeps the last. Of two such DaemonSets, the last read.
  */
-export function readFelixEnv(podSpec: Field, meta: Meta, b: InventoryBuilder): void {
+function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string }, b: InventoryBuilder): void {
   if (cniOfDaemonSet(meta.name)?.family !== "calico") return;
   // (The same DaemonSet twice: the last one read stands, as kubectl apply leaves it.)
   const state = b.state(FELIX);
@@ -101,3 +101,14 @@ function settle(state: FelixState, b: InventoryBuilder): void {
 }
 
 export const felixFrontEnds: FrontEnd[] = [felixConfigurationFrontEnd];
+
+/** A DaemonSet calico-node (or canal): felix's environment (readFelixEnv), once core.ts read it as a controller with a pod template. */
+export const felixKindHooks: KindHook[] = [{
+  kind: "DaemonSet",
+  read(root, _ctx, b) {
+    const md = root.get("metadata"), name = md.raw("name"), namespace = md.raw("namespace");
+    const template = root.get("spec").get("template");
+    if (typeof name !== "string" || name === "" || template.value === null || typeof template.value !== "object") return;
+    readFelixEnv(template.get("spec"), { name, namespace: typeof namespace === "string" && namespace !== "" ? namespace : "default" }, b);
+  },
+}];

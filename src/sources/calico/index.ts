@@ -20,7 +20,7 @@ import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import { addressKey, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import { felixFrontEnds } from "./felix.js";
+import { felixFrontEnds, felixKindHooks } from "./felix.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
 const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
@@ -259,3 +259,6 @@ export const calicoFrontEnds: FrontEnd[] = [
   policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
   hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds,
 ];
+
+/** Calico's readings of built-in kinds (lowering.ts runs them after the kind's front end). */
+export const calicoKindHooks = felixKindHooks;

@@ -156,7 +156,12 @@ export class SchemaCatalog {
     this.entries = new Map();
     // (The modules' layout is part of what they were made for: an index of another layout does not match.)
     this.hash.update("precompiled: kinds sharing large definitions in one module\n");
-    if (!existsSync(this.root)) return this.entries;
+    if (!existsSync(this.root)) {
+      // (Without them nothing would be validated, and no answer would say so: an installation without
+      // the package's schemas/ folder, e.g. dist/ copied alone, is refused rather than read leniently.)
+      if (this.root === SCHEMA_ROOT) throw new Error(`the vendored schemas are missing (${this.root}): this installation of Junction is incomplete (schemas/ belongs beside dist/); reinstall it`);
+      return this.entries;
+    }
     for (const dir of readdirSync(this.root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!dir.isDirectory()) continue;
       for (const f of readdirSync(join(this.root, dir.name)).filter((n) => n.endsWith(".json")).sort()) {
