@@ -69,6 +69,11 @@ export class Matcher {
     return this.actsAsNode(e) ? this.nodeOf({ endpoint: e })?.hostEndpoint : undefined;
   }
 
+  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
+  isSubjectable(e: Endpoint): boolean {
+    return ((e.kind === "pod" || e.kind === "workload") && !this.actsAsNode(e)) || this.hostEndpointOf(e) !== undefined;
+  }
+
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
     // A node (or a host-network pod acting as it) with a Calico host endpoint is selected by its labels.
     if (e !== undefined && (e.kind === "node" || e.hostNetwork === true)) e = this.hostEndpointOf(e) ?? e;
