@@ -72,7 +72,7 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
-export /**
+/**
  * A host policed by its Calico host endpoint: its traffic with its own pods is not (PolicyEngine.decide,
  * hostWithOwnPod): accepted first, or from them dropped when the node's felix drops it (DefaultEndpointToHostAction).
  */
