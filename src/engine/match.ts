@@ -35,7 +35,7 @@ export class Matcher {
     return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";
   }
 
-  /** The node a party's traffic belongs to: a node, a host-network pod's node, or the node a Calico host endpoint is on. */
+  /** The node a party's traffic belongs to: a node, or a host-network pod's node (a Calico host endpoint placed on a node is no party: hostEndpointOf). */
   nodeOf(p: Party): Endpoint | undefined {
     const e = p.endpoint;
     if (e?.kind === "node") return e;
