@@ -15,6 +15,8 @@ const TEMPORAL_CODES = [301, 302, 303, 307];
 /** Typed reads of one Ingress's nginx annotations; every key read is recorded. */
 class Reader {
   readonly read: string[] = [];
+  /** The first validation failure (reject): ingress-nginx drops the whole Ingress. */
+  rejected?: string;
   constructor(private readonly values: Readonly<Record<string, string>>, private readonly field: Field) {}
 
   has(name: string): boolean { return NGINX_PREFIX + name in this.values; }
@@ -30,9 +32,8 @@ class Reader {
    * ValidationError): annotations.go Extract returns the error and store.go syncIngress drops the
    * Ingress, so ingress-nginx serves none of it.
    */
-  reject(name: string, message: string, out: { rejected?: string }): undefined {
-    const why = `${NGINX_PREFIX}${name}: ${message}`;
-    out.rejected ??= why;
+  reject(name: string, message: string): undefined {
+    this.rejected ??= `${NGINX_PREFIX}${name}: ${message}`;
     this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx's annotation validation rejects the whole Ingress (it serves none of its rules), and so does Junction`);
     return undefined;
   }
@@ -71,8 +72,7 @@ class Reader {
 
 export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field, ingress: { namespace: string; name: string }): NginxAnnotations {
   const r = new Reader(annotations, field);
-  const out: NginxAnnotations = { read: r.read };
-  Object.assign(out, {
+  const out: NginxAnnotations = {
     canary: readCanary(r),
     sslRedirect: r.bool("ssl-redirect"),
     forceSslRedirect: r.bool("force-ssl-redirect"),
@@ -89,8 +89,10 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     cors: readCors(r),
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
-    access: readAccess(r, ingress, out),
-  });
+    access: readAccess(r, ingress),
+    read: r.read,
+  };
+  if (r.rejected !== undefined) out.rejected = r.rejected;
   return out;
 }
 
@@ -167,7 +169,7 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  * answers 503), auth (auth-type matching basic|digest, auth-secret as NAMESPACE/NAME or NAME in the
  * Ingress's namespace; without the secret annotation the location is denied) and authreq (auth-url).
  */
-function readAccess(r: Reader, ing: { namespace: string; name: string }, out: NginxAnnotations): NginxAccess | undefined {
+function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
   access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
   const allowKey = (["allowlist-source-range", "whitelist-source-range"] as const).find((k) => r.string(k)) ?? (r.has("allowlist-source-range") ? "allowlist-source-range" : undefined);
@@ -176,7 +178,7 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }, out: Ng
   // is rejected; an empty value is not validated and parseString refuses it (InvalidAnnotationContent): auth is
   // ignored; Parse then matches the trimmed value without removing inner spaces: no match denies the location.
   const type = r.string("auth-type");
-  if (type !== undefined && type !== "" && (!AUTH_TYPE.test(type.replaceAll(" ", "")) || /[\r\n]/.test(type))) r.reject("auth-type", `${JSON.stringify(type)} ${/[\r\n]/.test(type) ? "has a line break" : "is neither basic nor digest"}`, out);
+  if (type !== undefined && type !== "" && (!AUTH_TYPE.test(type.replaceAll(" ", "")) || /[\r\n]/.test(type))) r.reject("auth-type", `${JSON.stringify(type)} ${/[\r\n]/.test(type) ? "has a line break" : "is neither basic nor digest"}`);
   else if (type !== undefined && normalized(type) === "") r.warn("auth-type", "an empty value is no authentication type");
   else if (type !== undefined) {
     const secret = r.string("auth-secret")?.trim();
