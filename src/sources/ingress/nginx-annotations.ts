@@ -215,13 +215,9 @@ export function readControllerConfig(data: Field, where: string): { where: strin
   const list = (key: string): Cidr[] | undefined => {
     const v = data.get(key).string();
     if (v === undefined) return undefined;
-    const out: Cidr[] = [];
-    for (const entry of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-      const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
-      if (!cidr) { data.get(key).error("invalid-value", `${JSON.stringify(entry)} is neither a CIDR nor an IP address (nginx refuses it: the controller keeps its previous configuration)`); return undefined; }
-      out.push(cidr);
-    }
-    return out;
+    const parsed = parseRanges(v.split(",").map((s) => s.trim()).filter(Boolean));
+    if ("bad" in parsed) { data.get(key).error("invalid-value", `${JSON.stringify(parsed.bad)} is neither a CIDR nor an IP address (nginx refuses it: the controller keeps its previous configuration)`); return undefined; }
+    return parsed.cidrs;
   };
   const allow = list("whitelist-source-range"), deny = list("denylist-source-range");
   // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol reads the
@@ -246,13 +242,20 @@ export function withGlobalRanges(access: NginxAccess | undefined, global: { allo
 function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | undefined {
   const v = r.string(key);
   if (v === undefined) return undefined;
-  const out: Cidr[] = [];
-  for (const entry of v.split(",").map((s) => s.trim())) {
+  const parsed = parseRanges(v.split(",").map((s) => s.trim()));
+  if ("bad" in parsed) { deny503(access, `${key} ${JSON.stringify(v)}: ${JSON.stringify(parsed.bad)} is neither a CIDR nor an IP address`); return undefined; }
+  return parsed.cidrs;
+}
+
+/** Source-range entries as net.ParseIPNets reads each (a CIDR, else an address: goAddressCidr); the first it cannot read, as `bad`. */
+function parseRanges(entries: readonly string[]): { cidrs: Cidr[] } | { bad: string } {
+  const cidrs: Cidr[] = [];
+  for (const entry of entries) {
     const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
-    if (!cidr) { deny503(access, `${key} ${JSON.stringify(v)}: ${JSON.stringify(entry)} is neither a CIDR nor an IP address`); return undefined; }
-    out.push(cidr);
+    if (!cidr) return { bad: entry };
+    cidrs.push(cidr);
   }
-  return out;
+  return { cidrs };
 }
 
 /**
