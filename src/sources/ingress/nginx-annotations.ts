@@ -4,7 +4,9 @@
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import type { InventoryBuilder } from "../builder.js";
 import type { Field } from "../fields.js";
+import type { Meta } from "../k8s.js";
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
 const FALSE = new Set(["0", "f", "F", "false", "FALSE", "False"]);
@@ -204,6 +206,12 @@ function deny503(access: NginxAccess, why: string): void {
 /** The ingress-nginx controller's ConfigMap as the Helm chart installs it (the controller's --configmap). */
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
+/** The ingress-nginx controller's ConfigMap, when `meta` names it (the ConfigMap front end, gateway/tls.ts, asks each reader, as readIstioMeshConfig and readCiliumConfig). */
+export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.namespace !== INGRESS_NGINX_CONFIGMAP.namespace || meta.name !== INGRESS_NGINX_CONFIGMAP.name || !root.get("data").present) return;
+  b.inv.ingressNginx = readControllerConfig(root.get("data"), `ConfigMap ${meta.namespace}/${meta.name}`);
+}
+
 /**
  * The controller ConfigMap's global source ranges (internal/ingress/controller/template/configmap.go
  * ReadConfig: whitelist-source-range, denylist-source-range, comma-separated, into the default
@@ -211,7 +219,7 @@ export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingr
  * location without the annotation. An entry that is neither a CIDR nor an address is an error (nginx
  * refuses `allow`/`deny` with it: the controller keeps its old configuration): that key is not used.
  */
-export function readControllerConfig(data: Field, where: string): { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp } | undefined {
+function readControllerConfig(data: Field, where: string): { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp } | undefined {
   const list = (key: string): Cidr[] | undefined => {
     const v = data.get(key).string();
     if (v === undefined) return undefined;
