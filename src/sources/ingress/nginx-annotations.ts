@@ -3,7 +3,7 @@
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder } from "../builder.js";
 import type { Field } from "../fields.js";
 import type { Meta } from "../k8s.js";
@@ -219,7 +219,7 @@ export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuil
  * location without the annotation. An entry that is neither a CIDR nor an address is an error (nginx
  * refuses `allow`/`deny` with it: the controller keeps its old configuration): that key is not used.
  */
-function readControllerConfig(data: Field, where: string): { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp } | undefined {
+function readControllerConfig(data: Field, where: string): NginxControllerConfig | undefined {
   const list = (key: string): Cidr[] | undefined => {
     const v = data.get(key).string();
     if (v === undefined) return undefined;
@@ -238,7 +238,7 @@ function readControllerConfig(data: Field, where: string): { where: string; allo
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
-export function withGlobalRanges(access: NginxAccess | undefined, global: { allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }, ingress: string): NginxAccess {
+export function withGlobalRanges(access: NginxAccess | undefined, global: NginxControllerConfig, ingress: string): NginxAccess {
   const a: NginxAccess = access ? { ...access } : { ingress, deny: [] };
   if (!a.deny.length) a.deny = global.deny;
   if (!a.allow && global.allow) a.allow = global.allow;
