@@ -35,7 +35,7 @@ export class Matcher {
     return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";
   }
 
-  /** The node a party's traffic belongs to: a node, a host-network pod's node, or the node a Calico host endpoint is on. */
+  /** The node a party's traffic belongs to: a node, or a host-network pod's node (a Calico host endpoint placed on a node is no party: hostEndpointOf). */
   nodeOf(p: Party): Endpoint | undefined {
     const e = p.endpoint;
     if (e?.kind === "node") return e;
@@ -67,6 +67,11 @@ export class Matcher {
   hostEndpointOf(e: Endpoint): Endpoint | undefined {
     if (e.kind === "node") return e.hostEndpoint;
     return this.actsAsNode(e) ? this.nodeOf({ endpoint: e })?.hostEndpoint : undefined;
+  }
+
+  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
+  isSubjectable(e: Endpoint): boolean {
+    return ((e.kind === "pod" || e.kind === "workload") && !this.actsAsNode(e)) || this.hostEndpointOf(e) !== undefined;
   }
 
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {

@@ -307,9 +307,9 @@ export class PolicyEngine {
     return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules);
   }
 
-  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
+  /** Can policies select this endpoint at all? (Matcher.isSubjectable: the fast engine's classes ask it too.) */
   isSubjectable(e: Endpoint): boolean {
-    return ((e.kind === "pod" || e.kind === "workload") && !this.matcher.actsAsNode(e)) || this.matcher.hostEndpointOf(e) !== undefined;
+    return this.matcher.isSubjectable(e);
   }
 
   /**

@@ -3,7 +3,7 @@
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
-import type { NginxRealIp } from "./nginx.js";
+import type { NginxControllerConfig } from "./nginx.js";
 import type { Peer, Policy, Rule } from "./policy.js";
 import { addressCidr, addressKey, type AddressKey, type Cidr } from "./ip.js";
 import { matches, type LabelSelector, type Labels } from "./selector.js";
@@ -36,7 +36,7 @@ export interface Inventory {
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): those that change answers. */
   ciliumAgent?: { where: string; allowLocalhost?: string };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
-  ingressNginx?: { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp };
+  ingressNginx?: NginxControllerConfig;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
   calicoFelix?: CalicoFelix;
 }

@@ -58,6 +58,8 @@ export function capMessage(message: string): string {
     if (lit.length <= QUOTE_MAX + 5) return lit; // at most QUOTE_MAX characters and "...": capped already
     let value: string;
     try { value = JSON.parse(lit) as string; } catch { return lit; }
+    // (Capped already, its escapes making the literal longer: capped again it would say "(103 characters)".)
+    if (value.length <= QUOTE_MAX + 3 && value.endsWith("...")) return lit;
     return quote(value);
   });
   // Runs outside the quoted strings (a quoted string keeps its own, capped, text).

@@ -29,6 +29,8 @@ test("capMessage caps every long quoted value and long unquoted run in a message
   // Escapes inside the quoted value are kept whole, never cut in the middle.
   const escaped = capMessage(`value ${JSON.stringify("\n".repeat(300))} is wrong ${"-".repeat(200)}`);
   assert.equal(escaped, `value "${"\\n".repeat(100)}..." (300 characters) is wrong ${"-".repeat(200)}`);
+  // Capped again (Diagnostics.add, then formatDiagnostic; load.ts adds each lowered diagnostic again): unchanged.
+  assert.equal(capMessage(escaped), escaped);
   // Prose and short values are untouched, however long the message.
   const prose = Array.from({ length: 100 }, (_, i) => `"name-${i}"`).join(", ");
   assert.equal(capMessage(prose), prose);

@@ -7,18 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { FakeApiServer } from "../fixtures/fake-apiserver.js";
 import { cli, tempFiles } from "../helpers.js";
-import { readInputs } from "../../src/sources/read.js";
-import { splitObjects } from "../../src/sources/documents.js";
-import { Diagnostics } from "../../src/model/source.js";
-import { serve } from "./helpers.js";
+import { serve, shopObjects } from "./helpers.js";
 
 const DOC = () => readFileSync("docs/live.md", "utf8");
 const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
 
 test("the junction examples in docs/live.md are what the commands print", async () => {
   const api = await new FakeApiServer().start();
-  const d = new Diagnostics();
-  api.seed(readInputs(["examples/shop"], d).flatMap((f) => splitObjects(f, d)).map((r) => structuredClone(r.obj) as Record<string, any>));
+  api.seed(shopObjects());
   const t = tempFiles({});
   const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`, "prod");
   try {

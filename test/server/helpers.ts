@@ -3,6 +3,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { get, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
+import { FakeApiServer } from "../fixtures/fake-apiserver.js";
+import { tempFiles } from "../helpers.js";
+import { splitObjects } from "../../src/sources/documents.js";
+import { readInputs } from "../../src/sources/read.js";
+import { Diagnostics } from "../../src/model/source.js";
 
 export const BIN = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url));
 
@@ -71,4 +76,25 @@ export function events(url: string): Promise<EventStream> {
     });
     req.on("error", reject);
   });
+}
+
+/** The objects of examples/shop, as a cluster holding them would serve them. */
+export function shopObjects(): Record<string, any>[] {
+  const diags = new Diagnostics();
+  return readInputs(["examples/shop"], diags).flatMap((f) => splitObjects(f, diags)).map((r) => structuredClone(r.obj) as Record<string, any>);
+}
+
+/** A fake API server holding examples/shop, and a kubeconfig for it. */
+export async function cluster(): Promise<{ api: FakeApiServer; kubeconfig: string; cleanup: () => Promise<void> }> {
+  const api = await new FakeApiServer().start();
+  api.seed(shopObjects());
+  const t = tempFiles({});
+  const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`);
+  return { api, kubeconfig, cleanup: async () => { await api.stop(); t.cleanup(); } };
+}
+
+/** Resolves once `check()` holds (polled every 20 ms); rejects after `ms`, naming `what`. */
+export async function waitFor(check: () => boolean, what = "the condition", ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 20)); }
 }

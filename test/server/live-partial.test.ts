@@ -6,30 +6,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeApiServer } from "../fixtures/fake-apiserver.js";
-import { cli, tempFiles } from "../helpers.js";
-import { splitObjects } from "../../src/sources/documents.js";
-import { readInputs } from "../../src/sources/read.js";
-import { Diagnostics } from "../../src/model/source.js";
-import { events, getJson, serve } from "./helpers.js";
-
-function shopObjects(): Record<string, any>[] {
-  const diags = new Diagnostics();
-  return readInputs(["examples/shop"], diags).flatMap((f) => splitObjects(f, diags)).map((r) => structuredClone(r.obj) as Record<string, any>);
-}
-
-async function cluster(): Promise<{ api: FakeApiServer; kubeconfig: string; cleanup: () => Promise<void> }> {
-  const api = await new FakeApiServer().start();
-  api.seed(shopObjects());
-  const t = tempFiles({});
-  const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`);
-  return { api, kubeconfig, cleanup: async () => { await api.stop(); t.cleanup(); } };
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 20)); }
-}
+import { cli } from "../helpers.js";
+import { cluster, events, getJson, serve, shopObjects, waitFor } from "./helpers.js";
 
 test("a kind forbidden to list is an error, never an empty list (--lenient: a warning); Secrets only a warning naming the TLS checks", async () => {
   const c = await cluster();

@@ -6,27 +6,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeApiServer } from "../fixtures/fake-apiserver.js";
-import { cli, tempFiles } from "../helpers.js";
-
-import { splitObjects } from "../../src/sources/documents.js";
-import { readInputs } from "../../src/sources/read.js";
-import { Diagnostics } from "../../src/model/source.js";
-import { events, getJson, serve } from "./helpers.js";
-
-/** The objects of examples/shop, as a cluster holding them would serve them. */
-function shopObjects(): Record<string, any>[] {
-  const diags = new Diagnostics();
-  return readInputs(["examples/shop"], diags).flatMap((f) => splitObjects(f, diags)).map((r) => structuredClone(r.obj) as Record<string, any>);
-}
-
-async function cluster(): Promise<{ api: FakeApiServer; kubeconfig: string; cleanup: () => Promise<void> }> {
-  const api = await new FakeApiServer().start();
-  api.seed(shopObjects());
-  const t = tempFiles({});
-  const kubeconfig = api.writeKubeconfig(`${t.dir}/kubeconfig`);
-  return { api, kubeconfig, cleanup: async () => { await api.stop(); t.cleanup(); } };
-}
+import { cli } from "../helpers.js";
+import { cluster, events, getJson, serve, shopObjects, waitFor } from "./helpers.js";
 
 const json = (s: string) => JSON.parse(s);
 
@@ -160,10 +141,3 @@ test("serve resumes after a dropped watch and lists again after 410 Gone, losing
     await agrees(s.url, c.kubeconfig, "after the re-list");
   } finally { stream.close(); await s.stop(); await c.cleanup(); }
 });
-
-async function waitFor(check: () => boolean, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) { if (Date.now() > end) throw new Error("timed out"); await new Promise((r) => setTimeout(r, 20)); }
-}
-
-

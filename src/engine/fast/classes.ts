@@ -229,7 +229,7 @@ export class ClassTable {
     const cls: EndpointClass = {
       id: this.list.length, key, rep: e ? { endpoint: e, ...(p.address ? { address: p.address } : {}) } : p,
       members: [], namespace: e?.namespace,
-      subjectable: e !== undefined && (((e.kind === "pod" || e.kind === "workload") && !nodeLike) || this.matcher.hostEndpointOf(e) !== undefined),
+      subjectable: e !== undefined && this.matcher.isSubjectable(e),
       family: first?.family ?? 0, nodeLike, net: this.netOf(p),
     };
     this.list.push(cls);

@@ -13,7 +13,8 @@ import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies, istio
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
-import { DNS_DOMAIN, transportOf, type Transport } from "./transport.js";
+import { transportOf, type Transport } from "./transport.js";
+import { serviceHost } from "../mesh/dns.js";
 
 export class L7Engine {
   readonly mesh: MeshModel;
@@ -128,7 +129,7 @@ export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, norma
   const sourceIp = hop.client.address ?? hop.client.endpoint?.addresses[0];
   const destinationIp = hop.server.address ?? hop.server.endpoint.addresses[0];
   const svc = hop.service;
-  const sni = identity && svc ? `outbound_.${svc.port.port}_._.${svc.service.name}.${svc.service.namespace}.svc.${DNS_DOMAIN}` : undefined;
+  const sni = identity && svc ? `outbound_.${svc.port.port}_._.${serviceHost(svc.service)}` : undefined;
   return {
     ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
     destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize, istioMode) } : {}),

@@ -12,9 +12,7 @@ import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
 import { compareCreated } from "../../model/time.js";
-
-/** The DNS domain of Service names (Istio's and Linkerd's default). */
-export const DNS_DOMAIN = "cluster.local";
+import { serviceHost } from "../mesh/dns.js";
 
 export function subsetOf(selector: Labels, labels: Labels): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -51,7 +49,7 @@ export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { m
 
 /** A DestinationRule host as an FQDN (short names are relative to the rule's namespace). */
 function fqdn(host: string, namespace: string): string {
-  return host.includes(".") || host === "*" ? host : `${host}.${namespace}.svc.${DNS_DOMAIN}`;
+  return host.includes(".") || host === "*" ? host : serviceHost({ name: host, namespace });
 }
 
 /** How well a rule's host covers `target`: 0 not at all, higher is more specific. */
@@ -69,7 +67,7 @@ function visibleFrom(rule: IstioClientTls, clientNamespace: string): boolean {
 
 /** The DestinationRule a client applies to a Service: its own namespace's, then the Service's, then the root namespace's. */
 export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioClientTls | undefined {
-  const target = `${service.name}.${service.namespace}.svc.${DNS_DOMAIN}`;
+  const target = serviceHost(service);
   const ns = client.namespace ?? "";
   for (const where of [ns, service.namespace, istioSettingsOf(mesh, client).istioRootNamespace]) {
     const candidates = mesh.istio.clientTls

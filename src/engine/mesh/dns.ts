@@ -9,6 +9,8 @@ import { addressKey, parseAddress, type Address, type AddressKey } from "../../m
 import type { InventoryIndex } from "../../model/inventory.js";
 
 export const CLUSTER_DOMAIN = "cluster.local";
+/** A Service's fully qualified name, NAME.NS.svc.cluster.local. */
+export const serviceHost = (s: { name: string; namespace: string }) => `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`;
 const NDOTS = 5;
 
 export type Dialled =

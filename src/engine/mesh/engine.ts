@@ -14,7 +14,7 @@
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { LinkerdEgressNetwork } from "../../model/mesh.js";
-import { CLUSTER_DOMAIN } from "./dns.js";
+import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
 import { compareAge, GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
@@ -346,7 +346,7 @@ export class MeshEngine {
         const key = `${ns}/${port ?? ""}/${s.namespace}/${s.name}`;
         const at = byKey.get(key);
         if (!at) {
-          const name = [ns, ...(port !== undefined ? [String(port)] : []), `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`].join("~");
+          const name = [ns, ...(port !== undefined ? [String(port)] : []), serviceHost(s)].join("~");
           byKey.set(key, { vs: { name, namespace: ns, ...(port !== undefined ? { port } : {}), routes: [state], oldest: state.route }, service: s, ports: parent.proxyPorts });
         } else if (!at.vs.routes.includes(state)) {
           at.vs.routes.push(state);

@@ -16,7 +16,7 @@ import { compareRank, type Routable } from "../gateway/precedence.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
-import { CLUSTER_DOMAIN } from "./dns.js";
+import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
 import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
@@ -228,7 +228,7 @@ const LINKERD_L4: L4Reader = {
  */
 const ISTIO_L4: L4Reader = {
   proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)",
-  sniNames: (r, p) => (r.hostnames.length || p.kind !== "service" ? r.hostnames : [`${p.service.name}.${p.service.namespace}.svc.${CLUSTER_DOMAIN}`]), emptyRuleToParent: false,
+  sniNames: (r, p) => (r.hostnames.length || p.kind !== "service" ? r.hostnames : [serviceHost(p.service)]), emptyRuleToParent: false,
 };
 
 /**

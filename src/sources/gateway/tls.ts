@@ -10,7 +10,7 @@ import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { readIstioMeshConfig } from "../istio/meshconfig.js";
 import { readCiliumConfig } from "../cilium.js";
-import { INGRESS_NGINX_CONFIGMAP, readControllerConfig } from "../ingress/nginx-annotations.js";
+import { readIngressNginxConfig } from "../ingress/nginx-annotations.js";
 import { readObjectRef } from "./refs.js";
 import { GATEWAY_API_VERSIONS as V, manifestOf, readHostname, readKind, readLifecycle, readObjectName, readSectionName } from "./values.js";
 
@@ -65,9 +65,7 @@ const configMapFrontEnd: FrontEnd = {
     readIstioMeshConfig(root, meta, b);
     // So is the Cilium agent's (sources/cilium.ts), and the ingress-nginx controller's.
     readCiliumConfig(root, meta, b);
-    if (meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name && root.get("data").present) {
-      b.inv.ingressNginx = readControllerConfig(root.get("data"), `ConfigMap ${meta.namespace}/${meta.name}`);
-    }
+    readIngressNginxConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
     b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}` });
   },

@@ -3,8 +3,10 @@
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import type { InventoryBuilder } from "../builder.js";
 import type { Field } from "../fields.js";
+import type { Meta } from "../k8s.js";
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
 const FALSE = new Set(["0", "f", "F", "false", "FALSE", "False"]);
@@ -15,6 +17,8 @@ const TEMPORAL_CODES = [301, 302, 303, 307];
 /** Typed reads of one Ingress's nginx annotations; every key read is recorded. */
 class Reader {
   readonly read: string[] = [];
+  /** The first validation failure (reject): ingress-nginx drops the whole Ingress. */
+  rejected?: string;
   constructor(private readonly values: Readonly<Record<string, string>>, private readonly field: Field) {}
 
   has(name: string): boolean { return NGINX_PREFIX + name in this.values; }
@@ -30,9 +34,8 @@ class Reader {
    * ValidationError): annotations.go Extract returns the error and store.go syncIngress drops the
    * Ingress, so ingress-nginx serves none of it.
    */
-  reject(name: string, message: string, out: { rejected?: string }): undefined {
-    const why = `${NGINX_PREFIX}${name}: ${message}`;
-    out.rejected ??= why;
+  reject(name: string, message: string): undefined {
+    this.rejected ??= `${NGINX_PREFIX}${name}: ${message}`;
     this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx's annotation validation rejects the whole Ingress (it serves none of its rules), and so does Junction`);
     return undefined;
   }
@@ -71,8 +74,7 @@ class Reader {
 
 export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field, ingress: { namespace: string; name: string }): NginxAnnotations {
   const r = new Reader(annotations, field);
-  const out: NginxAnnotations = { read: r.read };
-  Object.assign(out, {
+  const out: NginxAnnotations = {
     canary: readCanary(r),
     sslRedirect: r.bool("ssl-redirect"),
     forceSslRedirect: r.bool("force-ssl-redirect"),
@@ -89,8 +91,10 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     cors: readCors(r),
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
-    access: readAccess(r, ingress, out),
-  });
+    access: readAccess(r, ingress),
+    read: r.read,
+  };
+  if (r.rejected !== undefined) out.rejected = r.rejected;
   return out;
 }
 
@@ -167,7 +171,7 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  * answers 503), auth (auth-type matching basic|digest, auth-secret as NAMESPACE/NAME or NAME in the
  * Ingress's namespace; without the secret annotation the location is denied) and authreq (auth-url).
  */
-function readAccess(r: Reader, ing: { namespace: string; name: string }, out: NginxAnnotations): NginxAccess | undefined {
+function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
   access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
   const allowKey = (["allowlist-source-range", "whitelist-source-range"] as const).find((k) => r.string(k)) ?? (r.has("allowlist-source-range") ? "allowlist-source-range" : undefined);
@@ -176,7 +180,7 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }, out: Ng
   // is rejected; an empty value is not validated and parseString refuses it (InvalidAnnotationContent): auth is
   // ignored; Parse then matches the trimmed value without removing inner spaces: no match denies the location.
   const type = r.string("auth-type");
-  if (type !== undefined && type !== "" && (!AUTH_TYPE.test(type.replaceAll(" ", "")) || /[\r\n]/.test(type))) r.reject("auth-type", `${JSON.stringify(type)} ${/[\r\n]/.test(type) ? "has a line break" : "is neither basic nor digest"}`, out);
+  if (type !== undefined && type !== "" && (!AUTH_TYPE.test(type.replaceAll(" ", "")) || /[\r\n]/.test(type))) r.reject("auth-type", `${JSON.stringify(type)} ${/[\r\n]/.test(type) ? "has a line break" : "is neither basic nor digest"}`);
   else if (type !== undefined && normalized(type) === "") r.warn("auth-type", "an empty value is no authentication type");
   else if (type !== undefined) {
     const secret = r.string("auth-secret")?.trim();
@@ -202,6 +206,12 @@ function deny503(access: NginxAccess, why: string): void {
 /** The ingress-nginx controller's ConfigMap as the Helm chart installs it (the controller's --configmap). */
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
+/** The ingress-nginx controller's ConfigMap, when `meta` names it (the ConfigMap front end, gateway/tls.ts, asks each reader, as readIstioMeshConfig and readCiliumConfig). */
+export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.namespace !== INGRESS_NGINX_CONFIGMAP.namespace || meta.name !== INGRESS_NGINX_CONFIGMAP.name || !root.get("data").present) return;
+  b.inv.ingressNginx = readControllerConfig(root.get("data"), `ConfigMap ${meta.namespace}/${meta.name}`);
+}
+
 /**
  * The controller ConfigMap's global source ranges (internal/ingress/controller/template/configmap.go
  * ReadConfig: whitelist-source-range, denylist-source-range, comma-separated, into the default
@@ -209,17 +219,13 @@ export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingr
  * location without the annotation. An entry that is neither a CIDR nor an address is an error (nginx
  * refuses `allow`/`deny` with it: the controller keeps its old configuration): that key is not used.
  */
-export function readControllerConfig(data: Field, where: string): { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp } | undefined {
+function readControllerConfig(data: Field, where: string): NginxControllerConfig | undefined {
   const list = (key: string): Cidr[] | undefined => {
     const v = data.get(key).string();
     if (v === undefined) return undefined;
-    const out: Cidr[] = [];
-    for (const entry of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-      const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
-      if (!cidr) { data.get(key).error("invalid-value", `${JSON.stringify(entry)} is neither a CIDR nor an IP address (nginx refuses it: the controller keeps its previous configuration)`); return undefined; }
-      out.push(cidr);
-    }
-    return out;
+    const parsed = parseRanges(v.split(",").map((s) => s.trim()).filter(Boolean));
+    if ("bad" in parsed) { data.get(key).error("invalid-value", `${JSON.stringify(parsed.bad)} is neither a CIDR nor an IP address (nginx refuses it: the controller keeps its previous configuration)`); return undefined; }
+    return parsed.cidrs;
   };
   const allow = list("whitelist-source-range"), deny = list("denylist-source-range");
   // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol reads the
@@ -232,7 +238,7 @@ export function readControllerConfig(data: Field, where: string): { where: strin
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
-export function withGlobalRanges(access: NginxAccess | undefined, global: { allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }, ingress: string): NginxAccess {
+export function withGlobalRanges(access: NginxAccess | undefined, global: NginxControllerConfig, ingress: string): NginxAccess {
   const a: NginxAccess = access ? { ...access } : { ingress, deny: [] };
   if (!a.deny.length) a.deny = global.deny;
   if (!a.allow && global.allow) a.allow = global.allow;
@@ -244,13 +250,20 @@ export function withGlobalRanges(access: NginxAccess | undefined, global: { allo
 function sourceRange(r: Reader, key: string, access: NginxAccess): Cidr[] | undefined {
   const v = r.string(key);
   if (v === undefined) return undefined;
-  const out: Cidr[] = [];
-  for (const entry of v.split(",").map((s) => s.trim())) {
+  const parsed = parseRanges(v.split(",").map((s) => s.trim()));
+  if ("bad" in parsed) { deny503(access, `${key} ${JSON.stringify(v)}: ${JSON.stringify(parsed.bad)} is neither a CIDR nor an IP address`); return undefined; }
+  return parsed.cidrs;
+}
+
+/** Source-range entries as net.ParseIPNets reads each (a CIDR, else an address: goAddressCidr); the first it cannot read, as `bad`. */
+function parseRanges(entries: readonly string[]): { cidrs: Cidr[] } | { bad: string } {
+  const cidrs: Cidr[] = [];
+  for (const entry of entries) {
     const cidr = parseGoCidr(entry, "net")?.cidr ?? goAddressCidr(entry);
-    if (!cidr) { deny503(access, `${key} ${JSON.stringify(v)}: ${JSON.stringify(entry)} is neither a CIDR nor an IP address`); return undefined; }
-    out.push(cidr);
+    if (!cidr) return { bad: entry };
+    cidrs.push(cidr);
   }
-  return out;
+  return { cidrs };
 }
 
 /**

@@ -12,6 +12,7 @@ import { contextWarnings, newContext } from "./context.js";
 import type { NftChain, NftTable } from "./ruleset.js";
 import type { Problem } from "../problems.js";
 import { addressRules, compileDirection, type CompileContext } from "./tiers.js";
+import { point } from "./peers.js";
 
 export interface LabRuleset {
   table: NftTable;
@@ -49,7 +50,7 @@ function toHostDrop(ctx: CompileContext, n: Endpoint): { entry: string; summary:
   const engine = ctx.engine;
   if (!engine.dropsToHostOn(n.name)) return undefined;
   const pods = engine.inventory.endpoints.filter((p) => p.kind === "pod" && p.nodeName === n.name && engine.isSubjectable(p));
-  const rules = addressRules(ctx, mergeRanges(pods.flatMap((p) => p.addresses.map((a) => ({ family: a.family, first: a.value, last: a.value })))), "ingress", "drop", `p${n.id}_tohost`);
+  const rules = addressRules(ctx, mergeRanges(pods.flatMap((p) => p.addresses.map(point))), "ingress", "drop", `p${n.id}_tohost`);
   if (!rules.length) return undefined;
   const name = `p${n.id}_in_tohost`;
   ctx.chains.push({ name, comment: "felix's DefaultEndpointToHostAction Drop: the node's own pods, after their egress policy", rules: [...rules, "accept"] });

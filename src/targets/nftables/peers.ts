@@ -16,7 +16,8 @@ export interface AddressOwner {
   endpoint: Endpoint;
 }
 
-const point = (a: Address): AddressRange => ({ family: a.family, first: a.value, last: a.value });
+/** One address as a range of its own. */
+export const point = (a: Address): AddressRange => ({ family: a.family, first: a.value, last: a.value });
 
 export class PeerResolver {
   /** Every address of the inventory, with the endpoint a packet from it is taken to be. */

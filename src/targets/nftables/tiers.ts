@@ -13,7 +13,7 @@ import type { PolicyEngine, Warning } from "../../engine/verdict.js";
 import { bodyRules, type TierVerdicts } from "./body.js";
 import { classify, type Tagged } from "./classes.js";
 import { portVerdicts, type TierRules } from "./portfn.js";
-import type { PeerResolver } from "./peers.js";
+import { point, type PeerResolver } from "./peers.js";
 import type { NftChain } from "./ruleset.js";
 import type { NamedSets } from "./sets.js";
 import type { Problem } from "../problems.js";
@@ -72,7 +72,7 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
   chain.comment = `${chain.comment}; the pod's own node is exempt (--own-node=${ctx.engine.options.ownNode})`;
 }
 
-export /**
+/**
  * A host policed by its Calico host endpoint: its traffic with its own pods is not (PolicyEngine.decide,
  * hostWithOwnPod): accepted first, or from them dropped when the node's felix drops it (DefaultEndpointToHostAction).
  */
@@ -83,7 +83,7 @@ function exemptOwnPods(ctx: CompileContext, e: Endpoint, direction: Direction, f
   const pods = engine.inventory.endpoints.filter((p) => p.nodeName === node.name && p !== e).flatMap((p) => p.addresses.filter((a) => !own.has(a.value)));
   const verdict = direction === "ingress" && engine.dropsToHostOn(node.name) ? "drop" : "accept";
   const chain = ctx.chains.find((c) => c.name === first)!;
-  chain.rules = [...addressRules(ctx, mergeRanges(pods.map((a) => ({ family: a.family, first: a.value, last: a.value }))), direction, verdict, `${base}_ownpods`), ...chain.rules];
+  chain.rules = [...addressRules(ctx, mergeRanges(pods.map(point)), direction, verdict, `${base}_ownpods`), ...chain.rules];
   chain.comment = `${chain.comment}; the host's own pods are not policed by its host endpoint`;
 }
 
