@@ -63,7 +63,7 @@ export interface NginxAccess {
 export interface NginxRealIp { header: string; trusted: Cidr[] }
 
 /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation, and its real_ip settings. */
-export interface NginxControllerConfig { where: string; allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }
+export interface NginxControllerConfig { allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }
 
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {

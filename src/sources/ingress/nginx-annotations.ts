@@ -209,7 +209,7 @@ export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingr
 /** The ingress-nginx controller's ConfigMap, when `meta` names it (the ConfigMap front end, gateway/tls.ts, asks each reader, as readIstioMeshConfig and readCiliumConfig). */
 export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
   if (meta.namespace !== INGRESS_NGINX_CONFIGMAP.namespace || meta.name !== INGRESS_NGINX_CONFIGMAP.name || !root.get("data").present) return;
-  b.inv.ingressNginx = readControllerConfig(root.get("data"), `ConfigMap ${meta.namespace}/${meta.name}`);
+  b.inv.ingressNginx = readControllerConfig(root.get("data"));
 }
 
 /**
@@ -219,7 +219,7 @@ export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuil
  * location without the annotation. An entry that is neither a CIDR nor an address is an error (nginx
  * refuses `allow`/`deny` with it: the controller keeps its old configuration): that key is not used.
  */
-function readControllerConfig(data: Field, where: string): NginxControllerConfig | undefined {
+function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const list = (key: string): Cidr[] | undefined => {
     const v = data.get(key).string();
     if (v === undefined) return undefined;
@@ -234,7 +234,7 @@ function readControllerConfig(data: Field, where: string): NginxControllerConfig
   const on = (key: string) => { const v = data.get(key).string()?.trim(); return v !== undefined && TRUE.has(v); };
   const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && !on("use-proxy-protocol")
     ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr] } : undefined;
-  return allow?.length || deny?.length || realIp ? { where, ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}) } : undefined;
+  return allow?.length || deny?.length || realIp ? { ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}) } : undefined;
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
