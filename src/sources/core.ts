@@ -293,6 +293,9 @@ function withPodFacts(pod: Endpoint, spec: PodSpec, annotations: Record<string, 
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
+  // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
+  const deleted = md.raw("deletionTimestamp");
+  if (deleted !== undefined && deleted !== null) pod.terminating = true;
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
   const given = md.raw("annotations");
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
@@ -548,6 +551,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
 
 const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };
+const TRAFFIC_POLICY: StringRule = { oneOf: ["Cluster", "Local"] };
 
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
@@ -581,6 +585,8 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIPs) for (const f of clusterIPs) if (f.value !== "None") ips.add(f);
     const service: Service = { namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: ips.list };
     if (clusterIP === "None") service.headless = true;
+    if (spec.childBool("publishNotReadyAddresses") === true) service.publishNotReadyAddresses = true;
+    if (spec.childString("internalTrafficPolicy", TRAFFIC_POLICY) === "Local") service.internalTrafficPolicy = "Local";
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
     const given = root.get("metadata").raw("labels");

@@ -21,7 +21,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendServing(ctx.inv, picked) : undefined;
+  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
