@@ -2,15 +2,16 @@
 // controllers whose pod templates become the pods they would create.
 
 import { isAddress, parseAddress, type Address } from "../model/ip.js";
-import type { Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
+import type { Controller, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
-import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
+import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
-import { NO_ID } from "./builder.js";
+import { NO_ID, type NewEndpoint } from "./builder.js";
+
 
 interface PodSpec {
   ports: NamedPort[];
@@ -286,19 +287,44 @@ function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | 
  * mesh-related fields, the secondary networks it asks for (its Multus annotation; sources/networks.ts
  * checks them). Set on the pod in place, in that order (no object made per part).
  */
-function withPodFacts(pod: Endpoint, spec: PodSpec, annotations: Record<string, string>, md: Field): Endpoint {
+function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations: Record<string, string>, requests: NetworkRequest[]): E {
   if (spec.secretFiles) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
+  if (requests.length) pod.attachments = requests;
+  return pod;
+}
+
+/** The secondary networks a pod's (or template's) metadata `md` asks for: its Multus annotation, read (and reported) by readNetworkRequests. */
+function networkRequests(md: Field): NetworkRequest[] {
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
   const given = md.raw("annotations");
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
-  const requests = text === undefined || text === null ? [] : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
-  if (requests.length) pod.attachments = requests;
-  return pod;
+  return text === undefined || text === null ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+}
+
+/** No secondary networks (frozen: withPodFacts keeps a list only when it has some). */
+const NO_REQUESTS = Object.freeze([]) as unknown as NetworkRequest[];
+
+/**
+ * The stand-in pod of a controller's template, made only when the input holds none of its pods
+ * (builder.ts addTemplatePods): what the template reads into is kept (its labels, its spec as
+ * readPodSpec read it, its annotations and secondary networks), not a pod and an owner per controller.
+ */
+class TemplateParts {
+  constructor(readonly labels: Labels, readonly spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {}
+
+  make(c: Controller): NewEndpoint {
+    const spec = this.spec;
+    return withPodFacts({
+      kind: "pod", name: c.name, namespace: c.namespace, labels: this.labels, addresses: NO_ADDRESSES, ports: spec.ports,
+      owner: { kind: c.kind, name: c.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
+      fromTemplate: true, src: c.src, id: NO_ID,
+    }, spec, this.annotations, this.requests);
+  }
 }
 
 /** Secret volumes: volume name → the Secret and its files (key → path; every key when items is unset, seen as tls.crt etc.). */
@@ -514,7 +540,7 @@ const podFrontEnd: FrontEnd = {
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
-    }, spec, meta.annotations, md));
+    }, spec, meta.annotations, networkRequests(md)));
   },
 };
 
@@ -535,11 +561,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const spec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = root.get("spec").childInt("replicas", REPLICAS);
-      const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: NO_ADDRESSES, ports: spec.ports,
-        owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, src: ctx.ref, id: NO_ID,
-      }, spec, annotations, md);
+      const pod = new TemplateParts(labels, spec, annotations, networkRequests(md));
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(own), pod });
     },
