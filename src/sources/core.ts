@@ -568,6 +568,39 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
   };
 }
 
+/** A Service's port read through its field: what it reports, and the port when its number and target are valid. */
+function readServicePort(p: Field): ServicePort | undefined {
+  const port = readChildPortNumber(p, "port");
+  // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
+  const tp = p.raw("targetPort");
+  const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
+  const nodePort = p.childInt("nodePort", NODE_PORT);
+  if (port === undefined || target === undefined) return undefined;
+  return { name: p.childString("name"), port, protocol: readPortProtocol(p), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") };
+}
+
+/** What readServicePort reads from a port (value `v`) that reads without a report; undefined for any other. */
+function validServicePort(v: unknown): ServicePort | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const { port, targetPort: tp, nodePort: np, name, protocol: given, appProtocol } = v as Record<string, unknown>;
+  if (!isPortNumber(port)) return undefined;
+  let targetPort: number | string;
+  if (tp === undefined || tp === null || tp === 0 || tp === "") targetPort = port;
+  else if (isPortNumber(tp) || (typeof tp === "string" && !DIGITS.test(tp) && isPortName(tp))) targetPort = tp;
+  else return undefined;
+  const nodePort = np === undefined || np === null ? undefined : isPortNumber(np) ? np : NaN;
+  if (Number.isNaN(nodePort)) return undefined;
+  if (name !== undefined && name !== null && typeof name !== "string") return undefined;
+  if (appProtocol !== undefined && appProtocol !== null && typeof appProtocol !== "string") return undefined;
+  const protocol = given === undefined || given === null || given === "" ? "TCP" : given === "TCP" || given === "UDP" || given === "SCTP" ? given : undefined;
+  if (protocol === undefined) return undefined;
+  return { name: name ?? undefined, port, protocol, targetPort, nodePort, appProtocol: appProtocol ?? undefined };
+}
+
+/** A port number readPortNumber reads without a report (an integer, 1-65535). */
+const isPortNumber = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PORT;
+const DIGITS = /^\d+$/;
+
 const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 
@@ -575,7 +608,8 @@ const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
     // (Its labels are checked, not kept, but for the mesh's: KEPT_SERVICE_LABEL.)
-    const meta = readMeta(root, true, checkLabels);
+    const md = root.get("metadata");
+    const meta = readMetadata(md, true, checkLabels);
     const spec = root.get("spec");
     spec.object();
     // (Fields read through their parent: a field is made only when it reports.)
@@ -584,16 +618,15 @@ const serviceFrontEnd: FrontEnd = {
     const givenSelector = spec.raw("selector");
     const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
     const ports: ServicePort[] = [];
-    for (const p of spec.childList("ports") ?? []) {
-      const port = readChildPortNumber(p, "port");
-      // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
-      const tp = p.raw("targetPort");
-      const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
-      const nodePort = p.childInt("nodePort", NODE_PORT);
-      if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.childString("name"), port, protocol: readPortProtocol(p), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
+    // (Looked at raw: a port is read through its field only when it may report.)
+    const givenPorts = spec.raw("ports");
+    if (Array.isArray(givenPorts)) {
+      let list: Field | undefined;
+      for (let i = 0; i < givenPorts.length; i++) {
+        const port = validServicePort(givenPorts[i]) ?? readServicePort((list ??= spec.get("ports")).get(i));
+        if (port !== undefined) ports.push(port);
       }
-    }
+    } else spec.childList("ports");
     const clusterIP = spec.raw("clusterIP");
     const clusterIPs = spec.childList("clusterIPs");
     if (!meta) return;
@@ -605,7 +638,7 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIP === "None") service.headless = true;
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
-    const given = root.get("metadata").raw("labels");
+    const given = md.raw("labels");
     const labels = typeof given === "object" && given !== null && !Array.isArray(given) ? meshAnnotations(given as Record<string, string>, KEPT_SERVICE_LABEL) : undefined;
     if (labels && Object.values(labels).every((v) => typeof v === "string")) service.labels = labels;
     service.src = ctx.ref;

@@ -332,3 +332,29 @@ test("a NetworkPolicy's policyTypes read raw as through their fields", () => {
     else assert.deepEqual([p.ingress && "ingress", p.egress && "egress"].filter(Boolean), want, JSON.stringify(types));
   }
 });
+
+test("a Service's ports are read raw as through their fields: valid ones without a report, any other reported at its field", () => {
+  const cases: [unknown, unknown][] = [
+    [{ port: 80 }, { name: undefined, port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "http", protocol: "SCTP", name: "n", nodePort: 31000, appProtocol: "h2c" }, { name: "n", port: 80, protocol: "SCTP", targetPort: "http", nodePort: 31000, appProtocol: "h2c" }],
+    [{ port: 80, targetPort: 0, protocol: "", name: "" }, { name: "", port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "" }, { name: undefined, port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "80" }, "spec.ports.0.targetPort: \"80\": a port number must not be quoted, or a port name must contain a letter"],
+    [{ port: 80, targetPort: 70000 }, "spec.ports.0.targetPort: 70000 is above the maximum 65535"],
+    [{ port: 0 }, "spec.ports.0.port: 0 is below the minimum 1"],
+    [{ port: 80, nodePort: 0 }, "spec.ports.0.nodePort: 0 is below the minimum 1"],
+    [{ port: 80, protocol: "udp" }, "spec.ports.0.protocol: \"udp\" is not one of TCP, UDP, SCTP"],
+    [{ port: 80, name: 5 }, "spec.ports.0.name: must be a string, not number 5"],
+    // A port whose number is invalid is not read further (its protocol is not reported).
+    [{ port: 0, protocol: "bad" }, "spec.ports.0.port: 0 is below the minimum 1"],
+  ];
+  for (const [port, want] of cases) {
+    const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "ns" }, spec: { selector: { app: "a" }, ports: [port] } }) });
+    const errors = l.diagnostics.items.filter((d) => d.severity === "error").map((d) => `${(d.field ?? []).join(".")}: ${d.message}`);
+    if (typeof want === "string") assert.deepEqual(errors.filter((e) => e === want), [want], `${JSON.stringify(port)}: ${errors.join("; ")}`);
+    else {
+      assert.deepEqual(errors, [], JSON.stringify(port));
+      assert.deepEqual(l.inventory.services[0].ports, [want], JSON.stringify(port));
+    }
+  }
+});
