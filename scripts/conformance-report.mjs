@@ -9,8 +9,8 @@
 //
 // --corpus    the shared corpus (default: ../shared/corpus beside the checkout, or beside its folder); its tools/ folder
 //             must hold corpus-run.mjs. Without it the script stops (exit 2): nothing is rewritten.
-// --junction  how to run Junction (default: node bin/junction.js --lenient, since a few corpus objects carry a
-//             `_note` field or a placeholder controllerName the CRDs reject; build first: npm run build)
+// --junction  how to run Junction (default: node bin/junction.js --lenient, since one corpus GatewayClass keeps
+//             a placeholder controllerName the CRD's pattern rejects; build first: npm run build)
 // --stdout    print the report instead of writing the files
 //
 // Grading follows upstream's suite: a test whose features are not all claimed is "not supported" and

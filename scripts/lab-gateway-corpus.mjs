@@ -28,8 +28,8 @@ Options:
   --timeout S        give up a case after S seconds: its processes are killed and its lab removed (default 300)
   --jobs N           cases at once, each in a lab of its own (1 or 2; default 1)
   --no-engine        do not grade the engine (real = engine is still compared request by request)
-  --strict           validate the objects strictly (default --lenient: the corpus's placeholder GatewayClass
-                     carries a '_note' field the API server refuses)
+  --strict           validate the objects strictly (default --lenient: one case's GatewayClass keeps upstream's
+                     placeholder controllerName, which the CRD's pattern refuses)
   --verbose          list every case, and the runner's failures of the cases that differ
   -o FORMAT          table (default; text), json, yaml: the per-case results and the totals
   -h, --help         this text`;

@@ -40,7 +40,7 @@ export function watchUntilStopped(w: WatchLoop): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const debounced = () => { timer ??= setTimeout(() => { timer = undefined; w.tick(); }, 200); };
   w.tick();
-  const files = watchInputs(w.paths, () => w.tick(), { recursive: w.recursive, delayMs: 300 });
+  const files = watchInputs(w.paths, () => w.tick(), { recursive: w.recursive, delayMs: 300, onTrouble: (m) => w.io.err(`${stamp()} warning: ${m}\n`) });
   w.extra?.start(debounced);
   const signals = w.sighup ? "SIGHUP reloads, SIGINT/SIGTERM stop" : "SIGINT/SIGTERM stop";
   w.io.err(`${stamp()} watching ${w.watching} (${signals})\n`);

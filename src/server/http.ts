@@ -7,7 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { ServeState, UpdateEvent } from "./state.js";
 import { openApiDocument } from "./openapi.js";
 import { VERSION } from "../cli/version.js";
@@ -27,10 +27,18 @@ export interface ServerOptions {
   maxUnread?: number;
   /** What is not followed now (a cluster's kinds whose watch is failing, and why): /healthz says "degraded". */
   stale?: () => string[];
+  /** Connections open at once (default 512): idle ones are closed to make room, else a new one is answered 503. */
+  maxConnections?: number;
+  /** A request's headers must arrive within this (default 10 s), the whole request within `requestTimeoutMs` (30 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this (default 65 s). */
+  keepAliveTimeoutMs?: number;
 }
 
 export const MAX_STREAMS = 64;
 export const MAX_UNREAD = 4 * 1024 * 1024;
+export const MAX_CONNECTIONS = 512;
 
 export interface RunningServer { url: string; close(): Promise<void> }
 
@@ -40,12 +48,39 @@ export const isLoopback = (address: string) => LOOPBACK.test(address);
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const assets = loadAssets(o.assets ?? defaultAssets());
   const streams = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const refused = new WeakSet<Socket>();
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    if (refused.has(req.socket)) { req.socket.destroy(); return; } // answered 503 already (below)
     try { handle(req, res, o, assets, streams); } catch (e) { send(res, 500, JSON.stringify({ error: `internal error: ${(e as Error).message}` })); }
   });
   // Idle keep-alive connections outlive the clients' own timeouts (fetch keeps them 4 s), so that a
   // client never sends a request on a connection the server is closing.
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 65_000;
+  // Slow clients (slowloris): headers within 10 s, a request within 30 s (Node: 60 s and 300 s),
+  // looked at every second (Node: every 30 s, so a timeout could take 30 s more). Answers and event
+  // streams are not bounded by these (a stream lives as long as its client reads it).
+  server.headersTimeout = o.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = o.requestTimeoutMs ?? 30_000;
+  // At most maxConnections at once: a new one beyond it first closes the idle ones (keep-alive
+  // connections between requests, connections that sent nothing yet), else it is answered 503 and
+  // closed, so that many clients (or a slowloris) cannot use up the process's file descriptors.
+  const maxConnections = o.maxConnections ?? MAX_CONNECTIONS;
+  const open = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    if (open.size >= maxConnections) {
+      server.closeIdleConnections();
+      for (const s of open) if (s.destroyed) open.delete(s);
+    }
+    if (open.size >= maxConnections) {
+      const body = JSON.stringify({ error: `${maxConnections} connections are open, the most served at once: retry later` });
+      refused.add(socket);
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: 10\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.destroySoon();
+      return;
+    }
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(o.port, o.address, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
   const host = o.address.includes(":") ? `[${o.address}]` : o.address;

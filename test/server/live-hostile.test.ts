@@ -7,10 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeApiServer } from "../fixtures/fake-apiserver.js";
 import { tempFiles } from "../helpers.js";
+import { waitFor } from "./helpers.js";
 import { LiveCluster, type ObjectChange } from "../../src/sources/live/cluster.js";
 
 const np = (name: string) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "shop" }, spec: { podSelector: {} } });
-const until = async (what: () => boolean, ms = 20000) => { const end = Date.now() + ms; while (!what()) { if (Date.now() > end) throw new Error("timed out"); await new Promise((r) => setTimeout(r, 20)); } };
+const until = (what: () => boolean) => waitFor(what, "the live cluster", 20000);
 
 test("a watch stream's broken lines change nothing and never crash: wrong kinds, no metadata, not JSON, a line beyond the event limit; the watch resumes and later changes arrive", async () => {
   const api = await new FakeApiServer().start();
@@ -104,4 +105,12 @@ test("a list answer that is not JSON, or has no items, is a one-line error, neve
     await api.stop();
     t.cleanup();
   }
+});
+
+test("an API server's error message is quoted capped, never half a character, and a message that is not a string is none", async () => {
+  const { serverSaid } = await import("../../src/sources/live/client.js");
+  const long = `${"x".repeat(199)}\u{1F600}${"y".repeat(5000)}`;
+  assert.equal(serverSaid(long), ` (${"x".repeat(199)}... (5200 characters))`);
+  assert.equal(serverSaid("pods is forbidden"), " (pods is forbidden)");
+  for (const none of [undefined, "", { reason: "x" }, 403]) assert.equal(serverSaid(none), "");
 });

@@ -462,3 +462,29 @@ test("apimachinery ValidateAnnotationsSize: an object's annotations total at mos
   // Multi-byte characters count by their UTF-8 size (é is 2 bytes).
   assert.equal(diagnostics(cm("é".repeat(131072))).length, 1);
 });
+
+test('a top-level field starting with "_" is a comment with a warning; nested, or without "_", it stays an error', () => {
+  const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: c}
+spec: {controllerName: example.com/x, _x: 1}
+_note: placeholder class
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: x}
+_comment: made by Kubernetes
+note: not a comment
+`;
+  assert.deepEqual(diagnostics(yaml), [
+    'in.yaml:4 spec._x: unknown field "_x"',
+    'in.yaml:11 note: unknown field "note"',
+  ]);
+  assert.deepEqual(diagnostics(yaml, "warning"), [
+    'in.yaml:5 _note: unknown field "_note", read as a comment (no Kubernetes field starts with "_"); kubectl apply refuses it (strict field validation)',
+    'in.yaml:10 _comment: unknown field "_comment", read as a comment (no Kubernetes field starts with "_"); kubectl apply refuses it (strict field validation)',
+  ]);
+  const ok = load({ "in.yaml": yaml.replace("note: not a comment\n", "").replace(", _x: 1", "") });
+  assert.equal(ok.diagnostics.items.filter((d) => d.severity === "error").length, 0);
+  assert.deepEqual(ok.inventory.routing.gatewayClasses.map((c) => c.name), ["c"]);
+});

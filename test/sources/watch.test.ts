@@ -128,3 +128,117 @@ test("the agents' watch loop ticks once at start and once per burst of changes, 
   }
   assert.match(err.join(""), /stopping; kept/);
 });
+
+test("a -f folder removed and recreated (rm -rf, git checkout), renamed away, or a folder renamed over a subfolder is watched again; each is a change", async () => {
+  const t = tempFiles({ "root/a.yaml": NS("a"), "root/sub/b.yaml": NS("b"), "other/c.yaml": NS("c") });
+  const root = join(t.dir, "root");
+  const w = watching([root], { pollMs: 100 });
+  try {
+    rmSync(root, { recursive: true });
+    assert.ok((await w.next()).includes(root));
+    mkdirSync(join(root, "sub"), { recursive: true });
+    await w.next(); // the folder is back (a change); it is watched again
+    await sleep(100);
+    writeFileSync(join(root, "sub", "new.yaml"), NS("n"));
+    for (let got = await w.next(); !got.includes(join(root, "sub", "new.yaml")); got = await w.next());
+    // Renamed away: its old folder's events are no longer the input's; the path is waited for again.
+    renameSync(root, join(t.dir, "root.old"));
+    assert.ok((await w.next()).includes(root));
+    writeFileSync(join(t.dir, "root.old", "a.yaml"), NS("a2"));
+    await w.quiet();
+    renameSync(join(t.dir, "other"), root);
+    assert.ok((await w.next()).includes(root));
+    await sleep(100);
+    writeFileSync(join(root, "c.yaml"), NS("c2"));
+    assert.deepEqual(await w.next(), [join(root, "c.yaml")]);
+    // A folder renamed over a (removed) subfolder: the new one is watched, not the old inode.
+    mkdirSync(join(t.dir, "next"));
+    rmSync(join(root, "sub2"), { recursive: true, force: true });
+    mkdirSync(join(root, "sub2"));
+    await w.next();
+    rmSync(join(root, "sub2"), { recursive: true });
+    renameSync(join(t.dir, "next"), join(root, "sub2"));
+    for (let got = await w.next(); !got.includes(join(root, "sub2")); got = await w.next());
+    await sleep(100);
+    writeFileSync(join(root, "sub2", "d.yaml"), NS("d"));
+    assert.deepEqual(await w.next(), [join(root, "sub2", "d.yaml")]);
+  } finally { w.close(); t.cleanup(); }
+});
+
+test("a -f file's folder removed and recreated is watched again", async () => {
+  const t = tempFiles({ "d/a.yaml": NS("a") });
+  const file = join(t.dir, "d", "a.yaml");
+  const w = watching([file], { pollMs: 100 });
+  try {
+    rmSync(join(t.dir, "d"), { recursive: true });
+    assert.deepEqual(await w.next(), [file]);
+    mkdirSync(join(t.dir, "d"));
+    await sleep(400);
+    writeFileSync(file, NS("a2"));
+    for (let got = await w.next(); ; got = await w.next()) { assert.deepEqual(got, [file]); if (got.length) break; }
+    await sleep(200);
+    writeFileSync(file, NS("a3"));
+    assert.deepEqual(await w.next(), [file]);
+  } finally { w.close(); t.cleanup(); }
+});
+
+test("symlinked manifests: a ConfigMap volume's ..data swap, a -f file edited where its link points, a -f link/ folder pointed elsewhere", async () => {
+  const { symlinkSync } = await import("node:fs");
+  // A ConfigMap volume as kubelet's AtomicWriter writes it.
+  const t = tempFiles({ "cm/..v1/x.yaml": NS("x"), "real/target.yaml": NS("t"), "A/a.yaml": NS("a"), "B/b.yaml": NS("b") });
+  const cm = join(t.dir, "cm");
+  symlinkSync("..v1", join(cm, "..data"));
+  symlinkSync("..data/x.yaml", join(cm, "x.yaml"));
+  const link = join(t.dir, "link.yaml");
+  symlinkSync(join(t.dir, "real", "target.yaml"), link);
+  const dirLink = join(t.dir, "dirlink");
+  symlinkSync(join(t.dir, "A"), dirLink);
+  const w = watching([cm, link, `${dirLink}/`], { pollMs: 100 });
+  try {
+    mkdirSync(join(cm, "..v2"));
+    writeFileSync(join(cm, "..v2", "x.yaml"), NS("x2"));
+    symlinkSync("..v2", join(cm, "..data_tmp"));
+    renameSync(join(cm, "..data_tmp"), join(cm, "..data"));
+    rmSync(join(cm, "..v1"), { recursive: true });
+    assert.deepEqual(await w.next(), [join(cm, "x.yaml")]);
+    await w.quiet(200);
+    writeFileSync(join(cm, "..v2", "x.yaml"), NS("x3"));
+    assert.deepEqual(await w.next(), [join(cm, "x.yaml")]);
+    // The -f file is a link: its target edited in place.
+    writeFileSync(join(t.dir, "real", "target.yaml"), NS("t2"));
+    assert.deepEqual(await w.next(), [link]);
+    // -f dirlink/ with the link pointed at another folder (ln -sfn: a new link renamed over it).
+    symlinkSync(join(t.dir, "B"), join(t.dir, "dirlink.tmp"));
+    renameSync(join(t.dir, "dirlink.tmp"), dirLink);
+    assert.deepEqual(await w.next(), [`${dirLink}/`]);
+    writeFileSync(join(t.dir, "A", "a.yaml"), NS("a2"));
+    await w.quiet();
+    writeFileSync(join(t.dir, "B", "b.yaml"), NS("b2"));
+    assert.deepEqual(await w.next(), [join(`${dirLink}/`, "b.yaml")]);
+  } finally { w.close(); t.cleanup(); }
+});
+
+test("a folder inotify cannot watch (ENOSPC: the watch limit) is polled instead, and the trouble is said once with the limit to raise", async () => {
+  const { watch } = await import("node:fs");
+  const t = tempFiles({ "a.yaml": NS("a"), "sub/b.yaml": NS("b"), "sub2/c.yaml": NS("c") });
+  const troubles: string[] = [];
+  const full = (dir: string) => dir.startsWith(t.dir + "/");
+  const w = watching([t.dir], {
+    pollMs: 100, onTrouble: (m) => troubles.push(m),
+    watchFolder: (dir, listener) => {
+      if (full(dir)) throw Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${dir}'`), { code: "ENOSPC" });
+      return watch(dir, listener);
+    },
+  });
+  try {
+    assert.equal(troubles.length, 1);
+    assert.match(troubles[0], /^cannot watch .*sub2? for changes \(ENOSPC: the system's limit of inotify watches, fs\.inotify\.max_user_watches, is reached\): it and other folders that cannot be watched are polled every 0\.1 s instead; raise it \(sysctl fs\.inotify\.max_user_watches=524288\) to see changes at once$/);
+    await sleep(150);
+    writeFileSync(join(t.dir, "sub", "b.yaml"), NS("b2-longer"));
+    assert.deepEqual(await w.next(), [join(t.dir, "sub", "b.yaml")]);
+    writeFileSync(join(t.dir, "sub2", "new.yaml"), NS("n"));
+    assert.deepEqual(await w.next(), [join(t.dir, "sub2", "new.yaml")]);
+    writeFileSync(join(t.dir, "a.yaml"), NS("a2"));
+    assert.deepEqual(await w.next(), [join(t.dir, "a.yaml")]);
+  } finally { w.close(); t.cleanup(); }
+});

@@ -38,7 +38,7 @@ export const serveCommand: Command = {
     void state.analysis.connectivity; // built now: the first answer and the first watch event need it
     const paths = filePaths(values), cluster = clusterOf(values);
     const reload = () => reloadInputs(paths, values, io);
-    const files = watchInputs(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, { recursive: values.recursive === true });
+    const files = watchInputs(paths, (changed, since) => { state.replace(reload(), changed, since); report(state, io, changed); }, { recursive: values.recursive === true, onTrouble: (m) => io.err(`junction: warning: ${m}\n`) });
     const updates = new LiveUpdates(state, reload);
     cluster?.watch((changes) => updates.apply(changes), (message) => io.err(`junction: ${message}\n`));
     const server = await startServer({ state, address, port, token, stale: () => cluster?.stale() ?? [] });

@@ -1,13 +1,12 @@
 // junction validate: read everything and report every problem, as an API server would.
 
 import { formatDiagnostic, formatPath } from "../../model/source.js";
-import { capMessage } from "../../model/quote.js";
 import { loadPaths, type Loaded } from "../../sources/load.js";
 import { clusterOf, loadSources } from "../cluster.js";
 import { EXIT, InputError, UsageError, type Command } from "../command.js";
 import { INPUT_OPTIONS, filePaths, notes, readOptions, outputFormat, outputOption, printOutput } from "../inputs.js";
 
-/** What `validate -o json` prints (and GET /api/v1/diagnostics serves). */
+/** What `validate -o json` prints (and GET /api/v1/diagnostics serves); messages were capped as Diagnostics.add took them. */
 export function validationDocument(loaded: Loaded) {
   const diags = loaded.diagnostics.items;
   const errors = diags.filter((d) => d.severity === "error").length;
@@ -19,7 +18,7 @@ export function validationDocument(loaded: Loaded) {
     nodes: inv.endpoints.filter((e) => e.kind === "node").length, services: inv.services.length, networks: inv.networks.length,
     policies: inv.policies.length, ingresses: inv.ingress.ingresses.length, openshiftRoutes: inv.ingress.routes.length,
   };
-  return { valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, message: capMessage(d.message), ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) };
+  return { valid: errors === 0, errors, warnings, counts, diagnostics: diags.map((d) => ({ ...d, ref: undefined, file: d.ref?.file, field: d.field ? formatPath(d.field) : undefined })) };
 }
 
 export const validateCommand: Command = {

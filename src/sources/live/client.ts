@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { int64Exact } from "../strictjson.js";
+import { clip } from "../../model/quote.js";
 
 export interface ClusterOptions {
   /** A kubeconfig file; default $KUBECONFIG, then ~/.kube/config, then the in-cluster service account. */
@@ -18,6 +19,11 @@ export interface ClusterOptions {
   context?: string;
   /** Namespaces to read namespaced kinds from; empty: all. */
   namespaces: string[];
+}
+
+/** An error answer's message as messages quote it: " (its first 200 characters...)", or nothing when it has none (a Status without a string message). */
+export function serverSaid(message: unknown): string {
+  return typeof message === "string" && message ? ` (${clip(message, 200)})` : "";
 }
 
 export class ClusterError extends Error {}
@@ -93,7 +99,7 @@ export class ApiClient {
             // An error answer's text is its message (a proxy's 502 page); a 200 that is not JSON
             // (a captive portal, a truncated answer) is no answer at all, never an empty one.
             if (res.statusCode === 200) reject(new ClusterError(`${this.server}${path}: the API server's answer is not JSON (${JSON.stringify(text.slice(0, 80))})`));
-            else resolve({ status: res.statusCode ?? 0, body: { message: text.slice(0, 200) } });
+            else resolve({ status: res.statusCode ?? 0, body: { message: text } });
           }
         });
         res.on("error", (e) => reject(new ClusterError(`${this.server}: ${e.message}`)));
@@ -127,7 +133,7 @@ export class ApiClient {
         const answered = () => {
           let message: unknown;
           try { message = JSON.parse(Buffer.concat(chunks).toString("utf8")).message; } catch { message = undefined; }
-          fail(`the API server answered ${res.statusCode}${typeof message === "string" && message ? ` (${message.slice(0, 200)})` : ""}`, res.statusCode);
+          fail(`the API server answered ${res.statusCode}${serverSaid(message)}`, res.statusCode);
         };
         res.on("end", answered);
         res.on("close", answered);

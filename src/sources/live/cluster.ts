@@ -5,7 +5,7 @@
 // cluster:CONTEXT/KIND/NAMESPACE/NAME, as a file's carry its name.
 
 import type { RawObject } from "../documents.js";
-import { ApiClient, ClusterError, listIn, type ClusterOptions, type WatchEvent } from "./client.js";
+import { ApiClient, ClusterError, listIn, serverSaid, type ClusterOptions, type WatchEvent } from "./client.js";
 import { collectionPath, discover, type ServedKind } from "./discovery.js";
 import { groupOf, kindName, readRule, type KindRef } from "./kinds.js";
 
@@ -82,7 +82,7 @@ export class LiveCluster {
       // pager does (FullListIfExpired). (A `continue` here in a do-while ended the list with no items.)
       if (r.status === 410 && cont) { items.length = 0; cont = undefined; continue; }
       if (r.status === 403 || r.status === 404) { if (first) this.drop(s, r.status, r.body?.message); return undefined; }
-      if (r.status !== 200) throw new ClusterError(`listing ${s.kind.resource}: the API server answered ${r.status}${r.body?.message ? ` (${r.body.message})` : ""}`);
+      if (r.status !== 200) throw new ClusterError(`listing ${s.kind.resource}: the API server answered ${r.status}${serverSaid(r.body?.message)}`);
       for (const item of listIn(r.body, "items", collectionPath(s.kind, s.namespace))) {
         if (typeof item !== "object" || item === null || Array.isArray(item)) throw new ClusterError(`listing ${s.kind.resource}: an item of the API server's answer is not an object`);
         items.push(this.raw(s.kind, item as Record<string, unknown>));
@@ -108,7 +108,7 @@ export class LiveCluster {
       const where = s.namespace === undefined ? "" : ` in namespace ${s.namespace}`;
       const known = this.unread.find((u) => u.kind === k.ref.kind && u.name === name);
       if (known) { if (where && !known.why.includes(where)) known.why += `;${where}`; return; }
-      const why = typeof message === "string" && message ? `forbidden${where} (${message.slice(0, 200)})` : `forbidden${where}`;
+      const why = `forbidden${where}${serverSaid(message)}`;
       this.unread.push({ kind: k.ref.kind, name, why, grant: readRule(group, k.resource) });
       return;
     }

@@ -2,7 +2,7 @@
 // which resource name. A kind whose group or version is not served (a CRD that is not installed)
 // is reported as missing, not guessed.
 
-import { ClusterError, listIn, type ApiClient } from "./client.js";
+import { ClusterError, listIn, serverSaid, type ApiClient } from "./client.js";
 import { groupOf, readKinds, versionOf, type KindRef } from "./kinds.js";
 
 export interface ServedKind {
@@ -53,7 +53,7 @@ async function firstServed(ref: KindRef, groups: Map<string, Set<string>>, resou
 async function servedVersions(client: ApiClient): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const core = await client.get("/api");
-  if (core.status !== 200) throw new ClusterError(`${client.server}/api: the API server answered ${core.status}${core.body?.message ? ` (${core.body.message})` : ""}`);
+  if (core.status !== 200) throw new ClusterError(`${client.server}/api: the API server answered ${core.status}${serverSaid(core.body?.message)}`);
   out.set("", new Set(listIn(core.body, "versions", `${client.server}/api`).map(String)));
   const apis = await client.get("/apis");
   if (apis.status !== 200) throw new ClusterError(`${client.server}/apis: the API server answered ${apis.status}`);
@@ -75,7 +75,7 @@ async function resourceList(client: ApiClient, apiVersion: string): Promise<ApiR
   const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   const r = await client.get(path);
   if (r.status === 404) return [];
-  if (r.status !== 200) return `the discovery of ${apiVersion} failed: the API server answered ${r.status}${typeof r.body?.message === "string" && r.body.message ? ` (${r.body.message.slice(0, 200)})` : ""}`;
+  if (r.status !== 200) return `the discovery of ${apiVersion} failed: the API server answered ${r.status}${serverSaid(r.body?.message)}`;
   // Entries without a string name and kind are not resources Junction could list.
   return listIn(r.body, "resources", `${client.server}/apis/${apiVersion}`).filter((x): x is ApiResource => typeof (x as ApiResource)?.name === "string" && typeof (x as ApiResource).kind === "string");
 }

@@ -92,44 +92,47 @@ const servicePorts: Rule = (root) => {
  * headless), and extra addresses were read as the Service's.
  */
 const serviceClusterIPs: Rule = (root) => {
-  const spec = root.get("spec");
+  const spec = root.get("spec"), type = spec.raw("type");
   const ip = spec.get("clusterIP"), ips = spec.get("clusterIPs");
   const single = typeof ip.value === "string" ? ip.value : "";
   const list = Array.isArray(ips.value) ? ips.list() ?? [] : [];
-  const values = list.map((f) => (typeof f.value === "string" ? f.value : undefined));
-  if (spec.raw("type") === "ExternalName") {
-    if (single !== "") ip.error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
-    else if (list.length) ips.error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+  if (type === "ExternalName") {
+    const forbidden = (f: Field) => f.error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+    if (single !== "") forbidden(ip);
+    else if (list.length) forbidden(ips);
     for (const k of ["ipFamilies", "ipFamilyPolicy"]) {
       const v = spec.raw(k);
-      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) spec.get(k).error("forbidden", "Forbidden: may not be set for ExternalName services (the API server refuses it)");
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) forbidden(spec.get(k));
     }
     return;
   }
+  const noneFor = (f: Field) => f.error("invalid", `may not be set to 'None' for ${type} services (the API server refuses it)`);
+  const headlessRefused = type === "NodePort" || type === "LoadBalancer";
   if (!list.length) {
     // (Normalized to clusterIPs: [clusterIP].)
-    if (single === "None" && (spec.raw("type") === "NodePort" || spec.raw("type") === "LoadBalancer")) ip.error("invalid", `may not be set to 'None' for ${spec.raw("type")} services (the API server refuses it)`);
-    else if (single !== "" && single !== "None") checkFamilies(spec, [single], [ip]);
+    if (single === "None") { if (headlessRefused) noneFor(ip); }
+    else if (single !== "") checkFamilies(spec, [single], [ip]);
     return;
   }
+  const values = list.map((f) => (typeof f.value === "string" ? f.value : undefined));
   if (single === "") { ips.error("invalid", "must be empty when `clusterIP` is not specified (the API server refuses it; give clusterIP as the first of them)"); return; }
   if (values[0] !== single) { list[0].error("invalid", `first value must match \`clusterIP\` (${JSON.stringify(single)}; the API server refuses it)`); return; }
-  if (values.includes("None") && (values.length > 1)) { ips.error("invalid", "'None' must be the first and only value (the API server refuses it)"); return; }
+  if (values.includes("None") && values.length > 1) { ips.error("invalid", "'None' must be the first and only value (the API server refuses it)"); return; }
   if (values.length > 2) { ips.error("invalid", "may only hold up to 2 values (the API server refuses it)"); return; }
-  if (single === "None") {
-    if (spec.raw("type") === "NodePort" || spec.raw("type") === "LoadBalancer") list[0].error("invalid", `may not be set to 'None' for ${spec.raw("type")} services (the API server refuses it)`);
-    return;
-  }
-  const families = values.map((v) => (v === undefined ? undefined : parseAddress(v)?.family));
-  if (families.length === 2 && families[0] !== undefined && families[0] === families[1]) { ips.error("invalid", "may specify no more than one IP for each IP family (the API server refuses it)"); return; }
+  if (single === "None") { if (headlessRefused) noneFor(list[0]); return; }
   checkFamilies(spec, values, list);
 };
 
-/** Each cluster IP is of the family `ipFamilies` gives at its index (ValidateServiceClusterIPsRelatedFields; IsIPv6String: an IPv4-mapped address is IPv4). */
+/**
+ * At most one cluster IP per family, and each of the family `ipFamilies` gives at its index
+ * (ValidateServiceClusterIPsRelatedFields; IsIPv6String: an IPv4-mapped address is IPv4).
+ */
 function checkFamilies(spec: Field, values: readonly (string | undefined)[], fields: readonly Field[]): void {
+  const families = values.map((v) => (v === undefined ? undefined : parseAddress(v)?.family));
+  if (families.length === 2 && families[0] !== undefined && families[0] === families[1]) { spec.get("clusterIPs").error("invalid", "may specify no more than one IP for each IP family (the API server refuses it)"); return; }
   const declared = Array.isArray(spec.raw("ipFamilies")) ? spec.raw("ipFamilies") as unknown[] : [];
-  values.forEach((v, i) => {
-    const f = v === undefined ? undefined : parseAddress(v)?.family, want = declared[i];
+  families.forEach((f, i) => {
+    const want = declared[i];
     if (f === undefined || (want !== "IPv4" && want !== "IPv6")) return;
     if ((want === "IPv4") !== (f === 4)) fields[i].error("invalid", `expected an ${want} value as indicated by \`ipFamilies[${i}]\` (the API server refuses it)`);
   });

@@ -3,6 +3,10 @@
 // fields, enums, patterns, bounds, list-map duplicates and CEL rules. Objects the server already
 // accepted (they carry metadata.uid, metadata.resourceVersion or status) may hold fields newer than
 // the vendored schema: there an unknown field is a note naming the schema version.
+// One deliberate difference: a top-level field whose name starts with "_" (`_note`, `_comment`) is read
+// as a comment, with a warning saying that kubectl apply refuses it. No Kubernetes field starts with
+// "_", so it cannot be a misspelt or misindented field and changes no answer; JSON has no comments and
+// annotated manifests (the upstream conformance transcriptions among them) carry such keys.
 
 import type { ErrorObject } from "ajv";
 import type { Diagnostics, Path } from "../../model/source.js";
@@ -73,7 +77,7 @@ export function serverAccepted(obj: Record<string, unknown>): boolean {
   return (md !== null && typeof md === "object" && (md.uid !== undefined || md.resourceVersion !== undefined)) || obj.status !== undefined;
 }
 
-interface Described { severity: "error" | "info"; code: string; message: string; path: Path }
+interface Described { severity: "error" | "warning" | "info"; code: string; message: string; path: Path }
 
 function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: boolean): Described {
   const path = toPath(e.instancePath);
@@ -85,6 +89,7 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
       const known = Object.keys((e.parentSchema?.properties ?? {}) as object);
       const full = [...path, field];
       if (accepted) return { severity: "info", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}: not in the vendored schema (${schema.source.description}); the server accepted this object, so the field may be newer: ignored` };
+      if (path.length === 0 && field.startsWith("_")) return { severity: "warning", code: "comment-field", path: full, message: `unknown field ${JSON.stringify(field)}, read as a comment (no Kubernetes field starts with "_"); kubectl apply refuses it (strict field validation)` };
       const near = closest(field, known);
       return { severity: "error", code: "unknown-field", path: full, message: `unknown field ${JSON.stringify(field)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}` };
     }
