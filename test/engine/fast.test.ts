@@ -11,7 +11,7 @@ import { connectionList } from "../../src/analyze/connlist.js";
 import { renderConnlist } from "../../src/targets/connlist.js";
 import { formatConns } from "../../src/model/ports.js";
 import { clusterArb } from "../fixtures/random-cluster.js";
-import { load } from "../helpers.js";
+import { engineFor, load } from "../helpers.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -100,4 +100,27 @@ test("class keys made in runs (the build places endpoints in bulk and reuses the
       assert.equal(classes.size, 6, "a1 | a2 a5 a7 | a3 | a6 | b1 b2 | a4 (the node's)");
     }
   }
+});
+
+test("a part with more port classes than are told apart by comparing statuses (signature.ts portLayout: a key text per start past eight) agrees with the reference", () => {
+  // Four ingress rules, each from its own client; rule j admits the ports 1000 + k whose bit j is set
+  // (k = 1..15), so the 15 ports (and the rest of the space) are 16 port classes: every subset of rules.
+  const rules = [0, 1, 2, 3].map((j) => {
+    const ports = Array.from({ length: 15 }, (_, i) => i + 1).filter((k) => (k >> j) & 1).map((k) => `{ protocol: ${k % 2 ? "TCP" : "UDP"}, port: ${1000 + k} }`);
+    return `    - from: [{ podSelector: { matchLabels: { client: c${j} } } }]\n      ports: [${ports.join(", ")}]`;
+  });
+  const pod = (name: string, labels: string) => `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}, namespace: a, labels: { ${labels} } }\nspec: { containers: [{ name: c, image: x }] }\nstatus: { podIP: 10.0.0.${name.length + name.charCodeAt(name.length - 1) % 200} }`;
+  const yaml = [
+    "apiVersion: v1\nkind: Namespace\nmetadata: { name: a }",
+    pod("server", "app: server"),
+    ...[0, 1, 2, 3].map((j) => pod(`client${j}`, `client: c${j}`)),
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: many-ports, namespace: a }\nspec:\n  podSelector: { matchLabels: { app: server } }\n  policyTypes: [Ingress]\n  ingress:\n${rules.join("\n")}`,
+  ].join("\n---\n");
+  const engine = engineFor(yaml);
+  const fast = new FastConnectivity(engine), ref = new PairwiseConnectivity(engine);
+  const parties = engine.inventory.endpoints.map((endpoint) => ({ endpoint }));
+  const server = parties.find((p) => p.endpoint.name === "server")!;
+  assert.ok(fast.signatures.some((s) => (s.layout?.reps.length ?? 0) > 8), "a part has more than eight port classes");
+  for (const s of parties) for (const d of parties) assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${label(s)} -> ${label(d)}`);
+  assert.equal(formatConns(fast.conns(parties.find((p) => p.endpoint.name === "client3")!, server)), "TCP 1009,1011,1013,1015,UDP 1008,1010,1012,1014");
 });

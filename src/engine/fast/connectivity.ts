@@ -22,7 +22,7 @@ import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
 import { enumerateGroups } from "./pairs.js";
 import { RowBuilder } from "./rows.js";
-import { ClassSets, type LocalFamily } from "./sets.js";
+import { ClassSets, everyId, type LocalFamily } from "./sets.js";
 import { labelRules, type NamedPortIndex, type Signature } from "./signature.js";
 import { Vocabulary } from "./vocabulary.js";
 import * as updates from "./updates.js";
@@ -101,7 +101,7 @@ export class FastConnectivity implements Connectivity {
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
-    this.assign([...this.classes.list.keys()]);
+    this.assign(everyId(this.classes.size));
     // Explanations on this engine's inventory find the selecting policies in the class signatures.
     engine.useSubjects((e, d, net) => (isSecondary(net) ? net === network : network === undefined) ? this.selecting(e, d) : undefined);
     progress(`${this.signatures.length} signatures, ${this.sets.evaluations} selectors and peers, ${this.rows.computed} rows`);
@@ -356,10 +356,12 @@ export class FastConnectivity implements Connectivity {
 
   /** Whether a rule of policy p (in the signature's direction) can match one of the classes `ids` (its peers, each rule's asked once; ports aside). */
   private mayMatchAny(p: Policy, sig: Signature, ids: readonly number[]): boolean {
-    for (const r of rulesOf(p, sig.direction) ?? []) {
-      const peers = this.sets.rulePeers(r, sig.family);
+    // Indexed loops: asked per policy and side for the list's new classes, mostly interpreted.
+    const rules = rulesOf(p, sig.direction) ?? [];
+    for (let k = 0; k < rules.length; k++) {
+      const peers = this.sets.rulePeers(rules[k], sig.family);
       if (peers === undefined) return true;
-      for (const id of ids) if (hasW(peers, id)) return true;
+      for (let i = 0; i < ids.length; i++) if (hasW(peers, ids[i])) return true;
     }
     return false;
   }
@@ -687,8 +689,16 @@ function localPortsKey(matcher: Matcher, cls: EndpointClass, names: ReadonlySet<
 const portsKey = (ports: readonly NamedPort[]) => sortStrings(ports.map((q) => `${q.name}/${q.protocol}/${q.port}`)).join(",");
 
 function namedPortsOf(policies: readonly Policy[]): Set<string> {
+  // Indexed loops: asked per distinct list of policies and per ingress part (10k at 100k pods), mostly interpreted.
   const out = new Set<string>();
-  for (const p of policies) for (const r of p.ingress ?? []) for (const m of r.ports ?? []) if (m.kind === "named") out.add(m.name);
+  for (let i = 0; i < policies.length; i++) {
+    const rules = policies[i].ingress;
+    if (!rules) continue;
+    for (let k = 0; k < rules.length; k++) {
+      const ports = rules[k].ports;
+      if (ports) for (let j = 0; j < ports.length; j++) { const m = ports[j]; if (m.kind === "named") out.add(m.name); }
+    }
+  }
   return out;
 }
 

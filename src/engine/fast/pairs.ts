@@ -22,10 +22,11 @@ type Visit = (cs: number, cd: number, conns: number) => void;
  * side on the other end are asked once.
  */
 export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: Visit, involved?: readonly number[]): void {
+  // Loops over the classes (13.8k at 100k pods) run once, mostly interpreted: indexed, not for-of.
   const mask = newBits(fc.sets.nwords);
-  for (const id of ids) set(mask, id);
+  for (let i = 0; i < ids.length; i++) set(mask, ids[i]);
   const near = involved ? newBits(fc.sets.nwords) : mask;
-  for (const id of involved ?? []) set(near, id);
+  if (involved) for (let i = 0; i < involved.length; i++) set(near, involved[i]);
   const sides = { ingress: mayByClass(fc, ids, "ingress"), egress: mayByClass(fc, ids, "egress") };
   const fromIngress = cost(ids, sides.ingress, mask) <= cost(ids, sides.egress, mask);
   const driveDir: Direction = fromIngress ? "ingress" : "egress", otherDir: Direction = fromIngress ? "egress" : "ingress";
@@ -33,14 +34,16 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   const list = fc.classes.list, table = fc.conntable, width = fc.classes.size;
   // The driving classes by side; the other sides numbered.
   const bySide = new Map<object, number[]>(), otherKeys = new Map<object, number>(), otherKey = new Int32Array(width);
-  for (const a of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const a = ids[i];
     let k = otherKeys.get(other[a].key);
     if (k === undefined) otherKeys.set(other[a].key, k = otherKeys.size);
     otherKey[a] = k;
   }
   // Classes outside `involved` pair only with the involved ones: those are looked up, the row is not scanned.
   const loners = new Map<object, number[]>();
-  for (const a of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const a = ids[i];
     const by = involved && !has(near, a) ? loners : bySide, key = drive[a].key, group = by.get(key);
     if (group) group.push(a); else by.set(key, [a]);
   }
@@ -49,7 +52,8 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   const candidates = new Int32Array(width);
   let turn = 0;
   const pairsOf = (group: readonly number[], n: number) => {
-    for (const a of group) {
+    for (let g = 0; g < group.length; g++) {
+      const a = group[g];
       turn++;
       for (let i = 0; i < n; i++) {
         const b = candidates[i];
@@ -74,7 +78,7 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   for (const group of loners.values()) {
     const side = drive[group[0]];
     let n = 0;
-    for (const b of involved!) if (mayHold(side, b)) { candidates[n++] = b; mine[b] = -1; }
+    for (let i = 0; i < involved!.length; i++) { const b = involved![i]; if (mayHold(side, b)) { candidates[n++] = b; mine[b] = -1; } }
     pairsOf(group, n);
   }
 }
@@ -82,7 +86,7 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
 /** Each class's sideMay for direction d, by class id. */
 function mayByClass(fc: FastConnectivity, ids: readonly number[], d: Direction): SideMay[] {
   const out: SideMay[] = [];
-  for (const id of ids) out[id] = fc.sideMay(d, id);
+  for (let i = 0; i < ids.length; i++) out[ids[i]] = fc.sideMay(d, ids[i]);
   return out;
 }
 
@@ -93,8 +97,8 @@ function mayHold(s: SideMay, i: number): boolean {
 /** Estimated pairs visited when driving from these sides (each distinct side counted once, times its classes). */
 function cost(ids: readonly number[], sides: readonly SideMay[], mask: Bits): number {
   const counts = new Map<object, number>(), distinct: SideMay[] = [];
-  for (const id of ids) {
-    const s = sides[id], n = counts.get(s.key);
+  for (let i = 0; i < ids.length; i++) {
+    const s = sides[ids[i]], n = counts.get(s.key);
     if (n === undefined) { counts.set(s.key, 1); distinct.push(s); } else counts.set(s.key, n + 1);
   }
   let total = 0;
@@ -145,10 +149,10 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   const classes = fc.classesFor(parties);
   const exact = fc.engine.ownExact;
   const members = membersByClass(groups, classes, exact || fc.engine.dropsToHost ? ownKeys(fc) : undefined);
-  const ids = [...members.keys()];
-  const near = involved && ids.filter((c) => members.get(c)!.groups.some(involved));
-  const byClass: ClassMembers[] = [];
-  for (const [c, m] of members) byClass[c] = m;
+  // (forEach: no entry pair per class, as a for-of over the Map makes while interpreted.)
+  const ids: number[] = [], byClass: ClassMembers[] = [];
+  members.forEach((m, c) => { ids.push(c); byClass[c] = m; });
+  const near = involved && ids.filter((c) => byClass[c].groups.some(involved));
   classPairs(fc, ids, (cs, cd, id) => {
     const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {

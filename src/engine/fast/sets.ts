@@ -144,7 +144,7 @@ export class ClassSets {
       (c) => portMatches(m, protocol, port, this.matcher.destPorts(c.rep.endpoint)));
   }
 
-  private get(key: string, candidates: () => Iterable<number> | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
+  private get(key: string, candidates: () => readonly number[] | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
     namespace?: string): Windowed {
     const found = this.entries.get(key);
     if (found) return found.bits;
@@ -152,8 +152,10 @@ export class ClassSets {
     let bits: Windowed;
     if (compute) bits = compute();
     else {
-      const list = this.classes.list, scratch = this.scratch;
-      for (const id of candidates() ?? list.keys()) if (test(list[id])) set(scratch, id);
+      // Indexed loops: a set is evaluated once, mostly interpreted (no iterator step per candidate).
+      const list = this.classes.list, scratch = this.scratch, ids = candidates();
+      if (ids) { for (let i = 0; i < ids.length; i++) if (test(list[ids[i]])) set(scratch, ids[i]); }
+      else for (let id = 0; id < list.length; id++) if (test(list[id])) set(scratch, id);
       bits = this.taken();
     }
     const entry: Entry = { key, bits, test, byLabels, namespace };
@@ -218,20 +220,24 @@ export class ClassSets {
     this.scratch = new Uint32Array(nwords);
   }
 
+  /**
+   * The classes a selector's set may hold: those of the smallest of its namespace match's lists and
+   * its label requirements' (the first of the smallest); undefined: every class (any namespace, and
+   * no requirement narrows it), tested without a list of them.
+   */
   private selectorCandidates(sel: EndpointSelector): number[] | undefined {
-    const lists: (readonly number[])[][] = [this.namespaceLists(sel.namespaces)];
+    let best = sel.namespaces.kind === "any" ? undefined : this.namespaceLists(sel.namespaces);
+    let least = best ? total(best) : this.classes.size;
     for (const r of sel.labels.requirements) {
-      if (r.operator === "Exists") lists.push([this.classes.byToken.get(r.key) ?? []]);
-      if (r.operator === "In") lists.push(r.values.map((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []));
+      const lists = r.operator === "Exists" ? [this.classes.byToken.get(r.key) ?? []] : r.operator === "In" ? r.values.map((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []) : undefined;
+      if (lists && total(lists) < least) { best = lists; least = total(lists); }
     }
-    const size = (ls: (readonly number[])[]) => ls.reduce((n, l) => n + l.length, 0);
-    return lists.reduce((a, b) => (size(b) < size(a) ? b : a)).flat();
+    return best?.flat();
   }
 
-  /** The class lists of the namespaces a namespace match picks. */
-  private namespaceLists(m: EndpointSelector["namespaces"]): (readonly number[])[] {
+  /** The class lists of the namespaces a match by name or by labels picks. */
+  private namespaceLists(m: Exclude<EndpointSelector["namespaces"], { kind: "any" }>): (readonly number[])[] {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
-    if (m.kind === "any") return [[...this.classes.list.keys()]];
     let key = this.nsSelectorKeys.get(m.selector);
     if (key === undefined) this.nsSelectorKeys.set(m.selector, key = labelsKey(m.selector).join(""));
     if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
@@ -260,7 +266,7 @@ export class ClassSets {
 
   /** Classes whose addresses fall in the peers' CIDRs; every class when a source of another cluster is seen by its egress NAT address. */
   private cidrCandidates(peers: readonly Extract<Peer, { kind: "cidr" }>[]): number[] {
-    return peers.some((p) => p.seenIn !== undefined) ? [...this.classes.list.keys()] : this.atomCandidates(peers.map((p) => p.cidr));
+    return peers.some((p) => p.seenIn !== undefined) ? everyId(this.classes.size) : this.atomCandidates(peers.map((p) => p.cidr));
   }
 
   private atomCandidates(ranges: readonly { family: Family; first: bigint; last: bigint }[]): number[] {
@@ -373,4 +379,18 @@ export function peerKey(peer: Peer): string {
     case "endpoints": return peer.family !== undefined ? ["e", selectorKey(peer.selector), `ipv${peer.family}`].join("|") : ["e", selectorKey(peer.selector)].join("|");
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }
+}
+
+/** How many ids the lists hold in all. */
+function total(lists: readonly (readonly number[])[]): number {
+  let n = 0;
+  for (let i = 0; i < lists.length; i++) n += lists[i].length;
+  return n;
+}
+
+/** The ids 0 to n - 1 (an indexed loop: no iterator step per id while interpreted). */
+export function everyId(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
 }

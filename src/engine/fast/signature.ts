@@ -62,7 +62,11 @@ export interface TierPlan {
 /** The rules a signature walks, in order (tier, policy, rule). */
 export function signatureRules(sig: Signature): Rule[] {
   const out: Rule[] = [];
-  for (const t of TIERS) for (const p of sig.tiers[t]) out.push(...(rulesOf(p, sig.direction) ?? []));
+  // Indexed loops: made per part's layout (10k at 100k pods), mostly interpreted.
+  for (let t = 0; t < TIERS.length; t++) {
+    const ps = sig.tiers[TIERS[t]];
+    for (let i = 0; i < ps.length; i++) { const rules = rulesOf(ps[i], sig.direction); if (rules) for (let k = 0; k < rules.length; k++) out.push(rules[k]); }
+  }
   return out;
 }
 
@@ -95,6 +99,9 @@ export function portStatus(rule: Rule, protocol: Protocol, port: number, sig: Si
 }
 
 const NO_PORTS: readonly NamedPort[] = [];
+const NO_MATCHES: NonNullable<Rule["ports"]> = [];
+/** A port class's intervals in a protocol where it has none (shared: never written, portLayout replaces it). */
+const NO_INTERVALS: [number, number][] = [];
 
 /** Splits the port space at every boundary the signature's rules can see. */
 export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayout, "conns"> & { intervals: Interval[][][] } {
@@ -102,8 +109,10 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
   // Lists, sorted and made unique per protocol below (a layout is made per part: 10k at 100k pods).
   const cuts: Record<Protocol, number[]> = { TCP: [1], UDP: [1], SCTP: [1] };
   const cut = (p: Protocol, first: number, last: number) => { cuts[p].push(first); if (last < MAX_PORT) cuts[p].push(last + 1); };
-  for (const r of rules) {
-    for (const m of r.ports ?? []) {
+  for (let k = 0; k < rules.length; k++) {
+    const ports = rules[k].ports ?? NO_MATCHES;
+    for (let i = 0; i < ports.length; i++) {
+      const m = ports[i];
       if (m.kind === "range") cut(m.protocol, m.first, m.last);
       else if (m.kind === "named") {
         if (sig.direction === "ingress") { for (const q of sig.localPorts) if (q.name === m.name) cut(q.protocol, q.port, q.port); }
@@ -111,31 +120,38 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
       }
     }
   }
-  const byVector = new Map<string, number>();
   const reps: PortLayout["reps"] = [];
   // Per port class and protocol, sorted disjoint intervals: the starts come in order, so an interval
   // next to the class's last one extends it (what normalizeIntervals would merge).
   const intervals: [number, number][][][] = [];
   const starts = {} as Record<Protocol, number[]>, classOf = {} as Record<Protocol, number[]>;
+  // A start's port class is the first with the same statuses: found by comparing them while the
+  // classes are few (most layouts have one to three), by a key text of them past SCAN classes.
+  const nr = rules.length;
+  let byKey: Map<string, number> | undefined;
   for (let pi = 0; pi < PROTOCOLS.length; pi++) {
     const protocol = PROTOCOLS[pi];
     const s = sortedUnique(cuts[protocol]);
-    const hits = ruleHits(rules, protocol, s, sig, named);
+    const grid = ruleStatuses(rules, protocol, s, sig, named);
     const of = s.map((port, i) => {
-      const h = hits[i];
-      let key = "";
-      if (h) for (let x = 0; x < h.length; x++) key += x === 0 ? `${h[x][0]}:${h[x][1]}` : `|${h[x][0]}:${h[x][1]}`;
-      let k = byVector.get(key);
-      if (k === undefined) {
-        k = reps.length; byVector.set(key, k);
-        const statuses = new Array<string>(rules.length).fill("0");
-        for (const [j, status] of h ?? []) statuses[j] = status;
+      const at = i * nr;
+      let k = -1;
+      if (byKey) k = byKey.get(grid.slice(at, at + nr).join("|")) ?? -1;
+      else for (let r = 0; r < reps.length && k < 0; r++) if (sameStatuses(reps[r].statuses, grid, at)) k = r;
+      if (k < 0) {
+        k = reps.length;
+        const statuses = grid.slice(at, at + nr);
         reps.push({ protocol, port, statuses, key: undefined });
-        intervals.push([[], [], []]);
+        // (A protocol's list is made when the class gets an interval there: most get one protocol's.)
+        intervals.push([NO_INTERVALS, NO_INTERVALS, NO_INTERVALS]);
+        if (byKey) byKey.set(statuses.join("|"), k);
+        else if (reps.length > SCAN) byKey = new Map(reps.map((r, j) => [r.statuses.join("|"), j]));
       }
       const next = s[i + 1], end = next === undefined ? MAX_PORT : next - 1;
       const list = intervals[k][pi], last = list[list.length - 1];
-      if (last !== undefined && last[1] + 1 === port) last[1] = end; else list.push([port, end]);
+      if (last !== undefined && last[1] + 1 === port) last[1] = end;
+      else if (list === NO_INTERVALS) intervals[k][pi] = [[port, end]];
+      else list.push([port, end]);
       return k;
     });
     // Most parts see no boundary in some protocol: one interval, kept as shared arrays (a layout is
@@ -151,12 +167,26 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
 const ONE_START = Object.freeze([1]) as number[];
 const ONE_CLASS = Array.from({ length: 8 }, (_, k) => Object.freeze([k]) as number[]);
 
+/** Port classes compared one by one up to this many (portLayout); a key text per start past it. */
+const SCAN = 8;
+
+/** Whether `statuses` are the rules' statuses of the start at `at` of a ruleStatuses grid. */
+function sameStatuses(statuses: readonly string[], grid: readonly string[], at: number): boolean {
+  for (let j = 0; j < statuses.length; j++) if (statuses[j] !== grid[at + j]) return false;
+  return true;
+}
+
 /**
- * Per start of `starts` (a protocol's intervals), the rules whose port status there is not "0", with
- * it, in rule order. Most rules name a few ports: only the intervals their matches can admit are asked.
+ * Per start of `starts` (a protocol's intervals), every rule's port status there, in one grid: the
+ * status of rule j at start i is at i * rules.length + j ("0" where its ports do not match). Most
+ * rules name a few ports: only the intervals their matches can admit are asked. The grid is a buffer
+ * reused until the next call (portLayout copies what it keeps).
  */
-function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly number[], sig: Signature, named: NamedPortIndex): ([number, string][] | undefined)[] {
-  const out: ([number, string][] | undefined)[] = new Array(starts.length).fill(undefined);
+function ruleStatuses(rules: readonly Rule[], protocol: Protocol, starts: readonly number[], sig: Signature, named: NamedPortIndex): string[] {
+  const nr = rules.length, cells = starts.length * nr;
+  if (cells > statusScratch.length) statusScratch = new Array<string>(cells * 2).fill("0");
+  const grid = statusScratch;
+  grid.fill("0", 0, cells);
   if (starts.length > seenScratch.length) seenScratch = new Int32Array(starts.length * 2);
   const seen = seenScratch;
   seen.fill(-1, 0, starts.length);
@@ -164,12 +194,13 @@ function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly n
     if (i < 0 || seen[i] === j) return;
     seen[i] = j;
     const status = portStatus(rules[j], protocol, starts[i], sig, named);
-    if (status !== "0") (out[i] ??= []).push([j, status]);
+    if (status !== "0") grid[i * nr + j] = status;
   };
   for (let j = 0; j < rules.length; j++) {
     const r = rules[j];
     if (!r.ports || hasProtocolMatch(r.ports, protocol)) { for (let i = 0; i < starts.length; i++) ask(j, i); continue; }
-    for (const m of r.ports) {
+    for (let k = 0; k < r.ports.length; k++) {
+      const m = r.ports[k];
       if (m.kind === "range") { if (m.protocol === protocol) for (let i = lowerBound(starts, m.first); i < starts.length && starts[i] <= m.last; i++) ask(j, i); }
       else if (m.kind === "named" && sig.direction === "ingress") { for (const q of sig.localPorts) if (q.name === m.name && q.protocol === protocol) ask(j, indexOf(starts, q.port)); }
       else if (m.kind === "named" && (m.protocol === undefined || m.protocol === protocol)) {
@@ -177,17 +208,18 @@ function ruleHits(rules: readonly Rule[], protocol: Protocol, starts: readonly n
       }
     }
   }
-  return out;
+  return grid;
 }
 
 /** Whether a rule's ports admit every port of the protocol. */
 function hasProtocolMatch(ports: NonNullable<Rule["ports"]>, protocol: Protocol): boolean {
-  for (const m of ports) if (m.kind === "protocol" && m.protocol === protocol) return true;
+  for (let i = 0; i < ports.length; i++) if (ports[i].kind === "protocol" && ports[i].protocol === protocol) return true;
   return false;
 }
 
-/** ruleHits' rule last asked per start (a buffer reused: ruleHits runs per protocol of every part's layout). */
+/** ruleStatuses' rule last asked per start, and its grid (buffers reused: it runs per protocol of every part's layout). */
 let seenScratch = new Int32Array(64);
+let statusScratch: string[] = [];
 
 /** The numbers of `a` sorted, each once (in place: `a` is returned). */
 function sortedUnique(a: number[]): number[] {

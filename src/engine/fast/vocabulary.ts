@@ -157,7 +157,10 @@ export class Vocabulary {
    */
   projectKey(labels: Labels, namespace: string | undefined): string {
     const vocab = this.labels, local = namespace === undefined ? undefined : this.scoped.get(namespace), key = this.pairKey.start();
-    for (const k of Object.keys(labels)) {
+    // An indexed loop: a key is made per endpoint that does not repeat the last one, mostly interpreted.
+    const keys = Object.keys(labels);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
       const kept = keptValue(k, labels[k], vocab, local);
       if (kept === undefined) continue;
       let byValue = this.pairIds.get(k);

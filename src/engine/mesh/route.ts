@@ -18,7 +18,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
+import { pilotConfigOrder, routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
 export interface Unrouted { unrouted: string }
@@ -115,13 +115,15 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
   const at = `waypoint ${wp.namespace}/${wp.name}`;
   if (istioChain(sp, req)) return { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply` };
   const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port: sp.port, scheme: "http" as const, place: `${servicePlace(s, sp)} at ${at}`, reader: "envoy" as const });
-  const chosen = vss.find((v) => {
+  // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
+  let chosen: (typeof vss)[number] | undefined;
+  for (const v of vss) {
     const trial: RouteResult = { ...res, candidates: [], steps: [...res.steps] };
     routeHttp(ctx(v.routes.map(routable)), req, trial);
-    return trial.route !== undefined;
-  });
+    if (trial.route !== undefined) { chosen = v; Object.assign(res, trial); break; }
+  }
   const routes = (chosen ? [chosen] : vss).flatMap((v) => v.routes);
-  routeHttp(ctx(routes.map(routable)), req, res);
+  if (!chosen) routeHttp(ctx(routes.map(routable)), req, res);
   if (chosen) {
     const before = vss.slice(0, vss.indexOf(chosen)), after = vss.slice(vss.indexOf(chosen) + 1);
     for (const v of before) for (const st of v.routes) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `no match: no rule of ${at}'s VirtualService ${v.name}, tried first, matches` });
@@ -255,7 +257,7 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   }
   // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
-  const order = (a: MeshRouteState, b: MeshRouteState) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name) || a.route.namespace.localeCompare(b.route.namespace);
+  const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route, a.route, b.route);
   const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
   const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
   const ns = chosen?.route.namespace ?? s.namespace;

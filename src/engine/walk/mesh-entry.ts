@@ -11,7 +11,7 @@ import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { serviceWaypoint } from "../mesh/waypoint.js";
+import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf } from "../../model/service-endpoints.js";
@@ -81,7 +81,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
-  const ambient = proxy === "istio" && member.dataplane === "ambient" ? serviceWaypoint(w.ctx.inv, s) : undefined;
+  const ambient = proxy === "istio" && member.dataplane === "ambient" ? requestWaypoint(w.ctx.inv, { ambientClient: true, service: s }) : undefined;
   if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
   const chain = proxy === "istio" && member.dataplane !== "ambient" ? istioChain(sp, w.req) : undefined;
