@@ -51,6 +51,72 @@ test("every controller kind's template becomes a pod with the template's labels 
   }
 });
 
+test("a template's stand-in pod carries what its template says, as a pod read from the same template does", () => {
+  // Made only when the input holds none of the controller's pods (builder.ts addTemplatePods), from
+  // what the template read into: its labels, ports, service account, mesh annotations, proxy,
+  // token mount, probes, Secret files and secondary networks, and a report on a bad network annotation.
+  const meta = `labels: {app: web}
+      annotations: {sidecar.istio.io/inject: "true", k8s.v1.cni.cncf.io/networks: "net1", other: x}`;
+  const spec = `serviceAccountName: sa
+      automountServiceAccountToken: false
+      volumes: [{name: tls, secret: {secretName: web-tls}}]
+      containers:
+      - name: c
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {httpGet: {port: http, path: "/ready?x=1"}}
+        volumeMounts: [{name: tls, mountPath: /etc/tls}]
+      - {name: istio-proxy}`;
+  const l = load({ "w.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      ${meta}
+    spec:
+      ${spec}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: y
+  ${meta.replace(/\n {6}/g, "\n  ")}
+spec:
+  ${spec.replace(/\n {6}/g, "\n  ")}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad, namespace: x}
+spec:
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}, annotations: {k8s.v1.cni.cncf.io/networks: "[1]"}}
+    spec: {containers: [{name: c}]}
+---
+${["x", "y"].map((ns) => `apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: net1, namespace: ${ns}}
+spec:
+  config: '{"cniVersion": "0.3.1", "name": "net1", "type": "ovn-k8s-cni-overlay", "topology": "layer2"}'
+`).join("---\n")}` });
+  const stand = l.inventory.endpoints.find((e) => e.fromTemplate && e.name === "web")!;
+  const pod = l.inventory.endpoints.find((e) => !e.fromTemplate && e.name === "web")!;
+  assert.ok(stand && pod);
+  const facts = (e: typeof pod) => ({ labels: e.labels, ports: e.ports, serviceAccount: e.serviceAccount, annotations: e.annotations, proxyContainer: e.proxyContainer, automountToken: e.automountToken, httpProbes: e.httpProbes, secretFiles: e.secretFiles, attachments: e.attachments?.map((a) => a.network) });
+  assert.deepEqual(facts(stand), facts(pod));
+  assert.deepEqual(facts(stand).annotations, { "sidecar.istio.io/inject": "true" });
+  assert.deepEqual(facts(stand).attachments, ["nad:net1"]);
+  assert.equal(stand.proxyContainer, "istio-proxy");
+  assert.deepEqual(stand.owner, { kind: "Deployment", name: "web" });
+  assert.equal(stand.namespace, "x");
+  assert.deepEqual(stand.addresses, []);
+  assert.equal(stand.src?.file, pod.src?.file);
+  // The bad annotation is reported where it is, as the template is read.
+  assert.ok(l.diagnostics.items.some((d) => d.ref?.doc === 2 && d.field?.join(".") === "spec.template.metadata.annotations.k8s.v1.cni.cncf.io/networks"), JSON.stringify(l.diagnostics.items));
+});
+
 test("real pods owned by a controller replace its template (pods grouped under their owner)", () => {
   const l = load({ "dump.yaml": `apiVersion: apps/v1
 kind: ReplicaSet
