@@ -2,7 +2,7 @@
 // controllers whose pod templates become the pods they would create.
 
 import { isAddress, parseAddress, type Address } from "../model/ip.js";
-import type { Controller, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
+import type { Controller, Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
@@ -10,8 +10,7 @@ import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
-import { NO_ID, type NewEndpoint } from "./builder.js";
-
+import { NO_ID, type NewEndpoint, type StateKey } from "./builder.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -487,15 +486,44 @@ const namespaceFrontEnd: FrontEnd = {
   },
 };
 
+/**
+ * Host-network pods without addresses of their own (no `status`: a manifest with `nodeName`) and the
+ * node addresses they take once every node is read: the kubelet reports a host-network pod's
+ * `podIPs` as its node's `GetNodeHostIPs` (pkg/util/node: the first InternalIP, else ExternalIP, and
+ * the first of the other family after it).
+ */
+const HOST_NETWORK: StateKey<{ hostIPs: Map<string, Address[]>; pods: Endpoint[] }> = {
+  make: () => ({ hostIPs: new Map(), pods: [] }),
+  settle(s) {
+    for (const e of s.pods) { const ips = s.hostIPs.get(e.nodeName!); if (ips) e.addresses = ips; }
+  },
+};
+
+/** GetNodeHostIPs: InternalIPs, then ExternalIPs; the first, and the first of the other family. */
+function nodeHostIPs(addresses: readonly Field[]): Address[] {
+  const all: Address[] = [];
+  for (const type of ["InternalIP", "ExternalIP"]) {
+    for (const a of addresses) {
+      const text = a.get("type").value === type ? a.get("address").value : undefined;
+      const ip = typeof text === "string" ? parseAddress(text) : undefined;
+      if (ip) all.push(ip);
+    }
+  }
+  if (!all.length) return [];
+  const other = all.find((ip) => ip.family !== all[0].family);
+  return other ? [all[0], other] : [all[0]];
+}
+
 const nodeFrontEnd: FrontEnd = {
   kind: "Node", apiVersions: ["v1"], namespaced: false,
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     if (!meta) return;
-    const addrs = (root.get("status").get("addresses").list() ?? [])
-      .filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value)))
-      .map((a) => a.get("address"));
+    const list = root.get("status").get("addresses").list() ?? [];
+    const addrs = list.filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value))).map((a) => a.get("address"));
     b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref, id: NO_ID });
+    const host = nodeHostIPs(list);
+    if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
   },
 };
 
@@ -536,11 +564,13 @@ const podFrontEnd: FrontEnd = {
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
-    b.addEndpoint(withPodFacts({
+    const pod = b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
     }, spec, meta.annotations, networkRequests(md)));
+    // A host-network pod scheduled (nodeName) but without a status: its node's addresses (HOST_NETWORK).
+    if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);
   },
 };
 
@@ -552,16 +582,18 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
       const own = root.get("metadata");
       const meta = readMetadata(own, true, checkLabels);
-      let template = root;
-      for (const k of templatePath) template = template.get(k);
+      // (The path starts at spec, whose field is made once: replicas is read from it too.)
+      const spec = root.get("spec");
+      let template = spec;
+      for (let i = 1; i < templatePath.length; i++) template = template.get(templatePath[i]);
       if (!template.object(true)) return;
       const md = template.get("metadata");
       const labels = sharedLabels(md);
       const annotations = readAnnotations(md);
-      const spec = readPodSpec(template.get("spec"));
+      const podSpec = readPodSpec(template.get("spec"));
       if (!meta) return;
-      const replicas = root.get("spec").childInt("replicas", REPLICAS);
-      const pod = new TemplateParts(labels, spec, annotations, networkRequests(md));
+      const replicas = spec.childInt("replicas", REPLICAS);
+      const pod = new TemplateParts(labels, podSpec, annotations, networkRequests(md));
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(own), pod });
     },

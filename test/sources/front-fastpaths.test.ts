@@ -134,7 +134,7 @@ test("ownerReferences looked at raw give the owner and the reports the fields ga
 
 test("a Service's fields read through their parent report what they reported, at the same paths", () => {
   const specs: unknown[] = [{ type: "Bogus", selector: { a: 5 } }, { ports: [{ port: 80 }, { port: 0 }, { port: 81, targetPort: 0 }, { port: 82, targetPort: "" }, { port: 84, targetPort: "a--b" }, { port: 86, nodePort: 0 }, { port: 87, nodePort: 30000, name: 5, protocol: "tcp", appProtocol: 7 }] },
-    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"] }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
+    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"], ipFamilyPolicy: "PreferDualStack" }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
   const items = specs.map((spec, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: "ns" }, spec }));
   const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
   assert.deepEqual(errorsOf(l), [
