@@ -5,7 +5,7 @@
 // elsewhere. Every sampled pair is also an agreement check between the two.
 
 import { fork } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,14 +50,33 @@ export const connectivitySuite: Suite = {
   },
 };
 
-/** A generated cluster written as YAML and JSON dumps (DIR/yaml, DIR/json) for the time `use` takes. */
+/**
+ * A generated cluster written as YAML and JSON dumps (DIR/yaml, DIR/json) for the time `use` takes.
+ * The dumps are on disk before `use` starts (each file fsynced: at 150k pods 530 MB would otherwise
+ * be written back by the kernel during the first timed runs, as it was in the runs of the
+ * fourteenth stop), and what generating them left in this process's heap is collected (under
+ * --expose-gc, as bench/run.ts starts it), so that a timed child shares the machine with an idle
+ * process, as a user's command does.
+ */
 export async function withGeneratedCluster<T>(spec: { pods: number; namespaces: number; policies: number }, use: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "junction-bench-"));
   try {
     for (const format of ["yaml", "json"] as const) writeCluster(join(dir, format), { ...spec, seed: 1 }, format);
+    flush(dir);
+    (globalThis as { gc?: () => void }).gc?.();
     return await use(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every file under `dir` written to disk (fsync). */
+function flush(dir: string): void {
+  for (const f of readdirSync(dir, { recursive: true }).map(String)) {
+    const path = join(dir, f);
+    if (!statSync(path).isFile()) continue;
+    const fd = openSync(path, "r");
+    try { fsyncSync(fd); } finally { closeSync(fd); }
   }
 }
 

@@ -6,12 +6,26 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { announceExit, relaunch, relaunchPool } from "../src/cli/launch.js";
 
-interface Stats { maxRSS: number; cpuMs: number; exitCode: number }
+interface Stats {
+  maxRSS: number; cpuMs: number; exitCode: number;
+  /** This process's own clock at exit (from its start), and its main thread's time on a core and waiting for one (Linux). */
+  ownMs?: number; runMs?: number; waitMs?: number;
+  /** Minor page faults (each costs 2-3 µs on the VMs measured). */
+  faults?: number;
+}
 
 const own = (): Stats => {
   const u = process.resourceUsage();
-  return { maxRSS: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, exitCode: Number(process.exitCode ?? 0) };
+  return { maxRSS: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, exitCode: Number(process.exitCode ?? 0), ownMs: performance.now(), faults: u.minorPageFault, ...mainThread() };
 };
+
+/** The main thread's run and run-queue wait (/proc/self/task/PID/schedstat, nanoseconds), where there is one. */
+function mainThread(): { runMs?: number; waitMs?: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "latin1").split(" ").map(Number);
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch { return {}; }
+}
 
 const [stats, ...args] = process.argv.slice(2);
 const pool = relaunchPool(args);
@@ -21,6 +35,7 @@ const relaunched = pool !== undefined && await relaunch(fileURLToPath(import.met
   // (A child that wrote none failed: the bench reports its exit code.)
   try { child = JSON.parse(readFileSync(stats, "utf8")) as Stats; } catch { return; }
   const me = own();
+  // (ownMs, runMs, waitMs: the child's, which ran the command.)
   writeFileSync(stats, JSON.stringify({ ...child, maxRSS: Math.max(child.maxRSS, me.maxRSS), cpuMs: child.cpuMs + me.cpuMs }));
 });
 if (!relaunched) {

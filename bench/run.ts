@@ -63,7 +63,7 @@ function usage(message: string): void {
 
 function child(suite: string, size: string, runs: number): Promise<SizeResult> {
   return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ["--child", suite, "--size", size, "--runs", String(runs)], { execArgv: ["--max-old-space-size=8192"] });
+    const p = fork(fileURLToPath(import.meta.url), ["--child", suite, "--size", size, "--runs", String(runs)], { execArgv: ["--max-old-space-size=8192", "--expose-gc"] });
     let result: SizeResult | undefined;
     p.on("message", (m) => { result = m as SizeResult; });
     p.on("exit", (code) => (result ? resolve(result) : reject(new Error(`${suite} ${size} failed (exit ${code})`))));

@@ -31,7 +31,11 @@ const UPDATES = Number(process.env.JUNCTION_BENCH_UPDATES ?? 1000);
 /** The targets (issue 15): ratio to the floor, peak memory, update p99, build + analysis. */
 const TARGET = { ratio: 3, memory: { "1k": 1024 ** 3, "10k": 1024 ** 3, "100k": 1024 ** 3, "150k": 1.5 * 1024 ** 3 } as Record<string, number>, p99: 20, engine: 1500 };
 
-interface ProcessRun { ms: number; maxRSS: number; cpuMs?: number; digest?: string }
+interface ProcessRun {
+  ms: number; maxRSS: number; cpuMs?: number; digest?: string;
+  /** The command's own clock, its main thread's run and wait (e2e.ts), and this process's CPU meanwhile. */
+  ownMs?: number; runMs?: number; waitMs?: number; benchCpuMs?: number;
+}
 
 export const scaleSuite: Suite = {
   name: "scale",
@@ -59,7 +63,7 @@ async function measure(size: string, spec: (typeof SIZES)[string], dir: string, 
       const floor = await floorRun(join(dir, f), f, dir), end = await listRun(join(dir, f), dir);
       floors.push(floor); ends.push(end); ratios.push(end.ms / floor.ms); cpuRatios.push(end.cpuMs! / floor.cpuMs!);
       digests.add(end.digest!);
-      log(`${size} ${f} run ${r + 1}/${runs}: floor ${ms(floor.ms)}, list ${ms(end.ms)}`);
+      log(`${size} ${f} run ${r + 1}/${runs}: floor ${ms(floor.ms)}, list ${ms(end.ms)} (${ms(end.cpuMs!)} CPU; ${detail(end)})`);
     }
     const F = f.toUpperCase(), ratio = median(ratios), peak = median(ends.map((e) => e.maxRSS));
     add(`floor (${F}: read + ${f === "json" ? "JSON.parse" : "YAML reader"}): wall (CPU)`, `${ms(median(floors.map((x) => x.ms)))} (${ms(median(floors.map((x) => x.cpuMs!)))})`);
@@ -99,6 +103,16 @@ function streamFigures(size: string, n: number, inv: ReturnType<typeof loadPaths
 
 const met = (ok: boolean) => (ok ? "met" : "NOT met");
 
+/**
+ * Where a run's wall time went: the command's own clock (from its node's start to its exit), its main
+ * thread on a core and waiting for one (the rest of its clock it was blocked: e.g. joining V8's
+ * helper thread), and the CPU this process took meanwhile (it only waits).
+ */
+function detail(r: ProcessRun): string {
+  const main = r.runMs === undefined ? "" : `, main thread ${ms(r.runMs)} run + ${ms(r.waitMs!)} waiting for a core`;
+  return `own clock ${r.ownMs === undefined ? "?" : ms(r.ownMs)}${main}; bench ${ms(r.benchCpuMs!)} CPU meanwhile`;
+}
+
 function floorRun(data: string, format: string, scratch: string): Promise<ProcessRun> {
   return timedProcess("floor.js", [data, format], scratch);
 }
@@ -118,14 +132,14 @@ function timedProcess(script: string, args: string[], scratch: string, stdoutToF
   const argv = [fileURLToPath(new URL(`./${script}`, import.meta.url)), stats, ...args];
   const out = stdoutToFile ? openSync(join(scratch, "out.json"), "w") : "ignore";
   return new Promise((resolve, reject) => {
-    const t = performance.now();
+    const t = performance.now(), cpu = process.cpuUsage();
     const p = spawn(process.execPath, argv, { stdio: ["ignore", out, "ignore"] });
     p.on("exit", (code) => {
-      const elapsed = performance.now() - t;
+      const elapsed = performance.now() - t, mine = process.cpuUsage(cpu);
       if (typeof out === "number") closeSync(out);
       if (code) { reject(new Error(`${argv.join(" ")} failed (exit ${code})`)); return; }
-      const s = JSON.parse(readFileSync(stats, "utf8")) as { maxRSS: number; cpuMs?: number };
-      resolve({ ms: elapsed, maxRSS: s.maxRSS, cpuMs: s.cpuMs });
+      const s = JSON.parse(readFileSync(stats, "utf8")) as Omit<ProcessRun, "ms">;
+      resolve({ ...s, ms: elapsed, benchCpuMs: (mine.user + mine.system) / 1000 });
     });
   });
 }

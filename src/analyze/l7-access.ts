@@ -94,16 +94,18 @@ export class L7AccessReader {
    * workload decides per request with every field, and ztunnel then sees the waypoint's identity.
    */
   private ambient(hop: Hop, a: Attributes, port: number | undefined): L7Access {
-    const server = hop.server.endpoint, wp = waypointOf(this.inv, server);
+    const server = hop.server.endpoint;
+    // The client reaches the pod through a Service that selects it on the port (its waypoint), else at its address (the workload's).
+    const service = this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
+      && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
+    const wp = waypointOf(this.inv, hop.client, hop.server, service);
     const settings = wp && istioWaypointSettings(this.inv, wp);
     const ztunnel = istioAuthorize(hop, this.istio.for(server, false), "ztunnel", wp ? behindWaypoint(a, wp, settings!) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
     const base = { enforcer: wp ? `Istio waypoint ${wp.namespace}/${wp.name}` : "Istio ztunnel", allows: [] as string[], except: [] as string[] };
     if (ztunnel.verdict === "deny") return { ...base, verdict: "none", note: `ztunnel: ${ztunnel.summary}` };
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
     if (!wp) return { ...base, verdict: "all" };
-    const service = this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
-      && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
-    const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service && { name: service.name, namespace: service.namespace }).filter((p) => !p.dryRun);
+    const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service && !service.headless ? { name: service.name, namespace: service.namespace } : undefined).filter((p) => !p.dryRun);
     return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
   }
 

@@ -70,8 +70,14 @@ function unknownFlag(rest: string[], io: Io): number {
 function pickSubcommand(cmd: Command, args: string[], io: Io): [Command, string[]] | number {
   if (!cmd.subcommands) return [cmd, args];
   const { name: sub, rest } = splitCommand(args, cmd.subcommands);
+  if (sub === undefined && rest.length) {
+    // Options but no subcommand (`junction kit --bogus`, `junction lab -f x`): a usage error, never the help with exit 0.
+    const names = cmd.subcommands.map((c) => c.name).join(", ");
+    io.err(`junction ${cmd.name}: give a subcommand (${names}) before ${JSON.stringify(rest.find((a) => a.startsWith("-")) ?? rest[0])}; run 'junction ${cmd.name} --help' for the subcommands\n`);
+    return EXIT.invalid;
+  }
   if (sub === undefined || sub === "-h" || sub === "--help") {
-    if (sub === undefined && rest.length === 0) { io.err(groupHelp(cmd)); return EXIT.invalid; }
+    if (sub === undefined) { io.err(groupHelp(cmd)); return EXIT.invalid; }
     io.out(groupHelp(cmd));
     return EXIT.ok;
   }

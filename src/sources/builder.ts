@@ -10,12 +10,20 @@ import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./n
 /** The id of an endpoint not added yet (addEndpoint sets it). */
 export const NO_ID = -1;
 
-/** A pod a controller's template would create, kept until we know whether real pods exist. */
+/** An endpoint before addEndpoint sets its id. */
+export type NewEndpoint = Omit<Endpoint, "id"> & { id?: number };
+
+/**
+ * A pod a controller's template would create, kept until we know whether real pods exist: the pod,
+ * or what makes it (`make`, called only for a controller none of whose pods the input holds: a
+ * dump has a controller per three pods and nearly all of them have their pods, so their stand-ins
+ * are never made).
+ */
 export interface TemplatePod {
   controller: Controller;
   /** The controller's own controller (e.g. a ReplicaSet's Deployment), if any. */
   parent?: Owner;
-  pod: Omit<Endpoint, "id"> & { id?: number };
+  pod: NewEndpoint | { make(controller: Controller): NewEndpoint };
 }
 
 /** The state a front end keeps per load (InventoryBuilder.state): how to make it, and what to do once every object is read. */
@@ -37,7 +45,7 @@ export class InventoryBuilder {
   constructor(readonly diags: Diagnostics) {}
 
   /** Adds an endpoint, setting its id: made with `id: NO_ID` in its literal, it keeps its shape (no property added after it is made). */
-  addEndpoint(e: Omit<Endpoint, "id"> & { id?: number }): Endpoint {
+  addEndpoint(e: NewEndpoint): Endpoint {
     // The object is kept as made (not copied with a spread): a spread copy gets a map of its own per object.
     const ep = e as Endpoint;
     ep.id = this.inv.endpoints.length;
@@ -132,7 +140,8 @@ export class InventoryBuilder {
       if (owning.has(selves[i]!)) continue;
       // A ReplicaSet of a Deployment (or a Job of a CronJob) that is in the input: the parent stands for it.
       if (parents[i]) continue;
-      templates[i].controller.pods.push(this.addEndpoint(templates[i].pod).id);
+      const { controller, pod } = templates[i];
+      controller.pods.push(this.addEndpoint("make" in pod ? pod.make(controller) : pod).id);
     }
     for (let i = 0; i < read; i++) {
       const e = this.inv.endpoints[i], c = owners[i];

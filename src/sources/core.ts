@@ -2,15 +2,15 @@
 // controllers whose pod templates become the pods they would create.
 
 import { isAddress, parseAddress, type Address } from "../model/ip.js";
-import type { Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
+import type { Controller, Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
-import { NETWORKS_ANNOTATION, readNetworkRequests } from "./multus.js";
+import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
-import { NO_ID } from "./builder.js";
+import { NO_ID, type NewEndpoint, type StateKey } from "./builder.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -32,7 +32,7 @@ const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
 const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
 
 /** Service label keys kept in the model (the ambient waypoint a Service uses, engine/mesh/waypoint.ts). */
-const KEPT_SERVICE_LABEL = /^istio\.io\//;
+const KEPT_SERVICE_LABEL = /^(gateway\.)?istio\.io\//;
 
 /** The annotations (or labels) of `keys` the model keeps, or undefined when there are none. */
 function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): Record<string, string> | undefined {
@@ -286,19 +286,44 @@ function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | 
  * mesh-related fields, the secondary networks it asks for (its Multus annotation; sources/networks.ts
  * checks them). Set on the pod in place, in that order (no object made per part).
  */
-function withPodFacts(pod: Endpoint, spec: PodSpec, annotations: Record<string, string>, md: Field): Endpoint {
+function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations: Record<string, string>, requests: NetworkRequest[]): E {
   if (spec.secretFiles) pod.secretFiles = spec.secretFiles;
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
+  if (requests.length) pod.attachments = requests;
+  return pod;
+}
+
+/** The secondary networks a pod's (or template's) metadata `md` asks for: its Multus annotation, read (and reported) by readNetworkRequests. */
+function networkRequests(md: Field): NetworkRequest[] {
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
   const given = md.raw("annotations");
   const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
-  const requests = text === undefined || text === null ? [] : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
-  if (requests.length) pod.attachments = requests;
-  return pod;
+  return text === undefined || text === null ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+}
+
+/** No secondary networks (frozen: withPodFacts keeps a list only when it has some). */
+const NO_REQUESTS = Object.freeze([]) as unknown as NetworkRequest[];
+
+/**
+ * The stand-in pod of a controller's template, made only when the input holds none of its pods
+ * (builder.ts addTemplatePods): what the template reads into is kept (its labels, its spec as
+ * readPodSpec read it, its annotations and secondary networks), not a pod and an owner per controller.
+ */
+class TemplateParts {
+  constructor(readonly labels: Labels, readonly spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {}
+
+  make(c: Controller): NewEndpoint {
+    const spec = this.spec;
+    return withPodFacts({
+      kind: "pod", name: c.name, namespace: c.namespace, labels: this.labels, addresses: NO_ADDRESSES, ports: spec.ports,
+      owner: { kind: c.kind, name: c.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
+      fromTemplate: true, src: c.src, id: NO_ID,
+    }, spec, this.annotations, this.requests);
+  }
 }
 
 /** Secret volumes: volume name → the Secret and its files (key → path; every key when items is unset, seen as tls.crt etc.). */
@@ -461,15 +486,44 @@ const namespaceFrontEnd: FrontEnd = {
   },
 };
 
+/**
+ * Host-network pods without addresses of their own (no `status`: a manifest with `nodeName`) and the
+ * node addresses they take once every node is read: the kubelet reports a host-network pod's
+ * `podIPs` as its node's `GetNodeHostIPs` (pkg/util/node: the first InternalIP, else ExternalIP, and
+ * the first of the other family after it).
+ */
+const HOST_NETWORK: StateKey<{ hostIPs: Map<string, Address[]>; pods: Endpoint[] }> = {
+  make: () => ({ hostIPs: new Map(), pods: [] }),
+  settle(s) {
+    for (const e of s.pods) { const ips = s.hostIPs.get(e.nodeName!); if (ips) e.addresses = ips; }
+  },
+};
+
+/** GetNodeHostIPs: InternalIPs, then ExternalIPs; the first, and the first of the other family. */
+function nodeHostIPs(addresses: readonly Field[]): Address[] {
+  const all: Address[] = [];
+  for (const type of ["InternalIP", "ExternalIP"]) {
+    for (const a of addresses) {
+      const text = a.get("type").value === type ? a.get("address").value : undefined;
+      const ip = typeof text === "string" ? parseAddress(text) : undefined;
+      if (ip) all.push(ip);
+    }
+  }
+  if (!all.length) return [];
+  const other = all.find((ip) => ip.family !== all[0].family);
+  return other ? [all[0], other] : [all[0]];
+}
+
 const nodeFrontEnd: FrontEnd = {
   kind: "Node", apiVersions: ["v1"], namespaced: false,
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     if (!meta) return;
-    const addrs = (root.get("status").get("addresses").list() ?? [])
-      .filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value)))
-      .map((a) => a.get("address"));
+    const list = root.get("status").get("addresses").list() ?? [];
+    const addrs = list.filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value))).map((a) => a.get("address"));
     b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref, id: NO_ID });
+    const host = nodeHostIPs(list);
+    if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
   },
 };
 
@@ -510,11 +564,13 @@ const podFrontEnd: FrontEnd = {
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
-    b.addEndpoint(withPodFacts({
+    const pod = b.addEndpoint(withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
-    }, spec, meta.annotations, md));
+    }, spec, meta.annotations, networkRequests(md)));
+    // A host-network pod scheduled (nodeName) but without a status: its node's addresses (HOST_NETWORK).
+    if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);
   },
 };
 
@@ -526,25 +582,56 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
       const own = root.get("metadata");
       const meta = readMetadata(own, true, checkLabels);
-      let template = root;
-      for (const k of templatePath) template = template.get(k);
+      // (The path starts at spec, whose field is made once: replicas is read from it too.)
+      const spec = root.get("spec");
+      let template = spec;
+      for (let i = 1; i < templatePath.length; i++) template = template.get(templatePath[i]);
       if (!template.object(true)) return;
       const md = template.get("metadata");
       const labels = sharedLabels(md);
       const annotations = readAnnotations(md);
-      const spec = readPodSpec(template.get("spec"));
+      const podSpec = readPodSpec(template.get("spec"));
       if (!meta) return;
-      const replicas = root.get("spec").childInt("replicas", REPLICAS);
-      const pod = withPodFacts({
-        kind: "pod", name: meta.name, namespace: meta.namespace, labels, addresses: NO_ADDRESSES, ports: spec.ports,
-        owner: { kind, name: meta.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
-        fromTemplate: true, src: ctx.ref, id: NO_ID,
-      }, spec, annotations, md);
+      const replicas = spec.childInt("replicas", REPLICAS);
+      const pod = new TemplateParts(labels, podSpec, annotations, networkRequests(md));
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(own), pod });
     },
   };
 }
+
+/** A Service's port read through its field: what it reports, and the port when its number and target are valid. */
+function readServicePort(p: Field): ServicePort | undefined {
+  const port = readChildPortNumber(p, "port");
+  // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
+  const tp = p.raw("targetPort");
+  const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
+  const nodePort = p.childInt("nodePort", NODE_PORT);
+  if (port === undefined || target === undefined) return undefined;
+  return { name: p.childString("name"), port, protocol: readPortProtocol(p), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") };
+}
+
+/** What readServicePort reads from a port (value `v`) that reads without a report; undefined for any other. */
+function validServicePort(v: unknown): ServicePort | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const { port, targetPort: tp, nodePort: np, name, protocol: given, appProtocol } = v as Record<string, unknown>;
+  if (!isPortNumber(port)) return undefined;
+  let targetPort: number | string;
+  if (tp === undefined || tp === null || tp === 0 || tp === "") targetPort = port;
+  else if (isPortNumber(tp) || (typeof tp === "string" && !DIGITS.test(tp) && isPortName(tp))) targetPort = tp;
+  else return undefined;
+  const nodePort = np === undefined || np === null ? undefined : isPortNumber(np) ? np : NaN;
+  if (Number.isNaN(nodePort)) return undefined;
+  if (name !== undefined && name !== null && typeof name !== "string") return undefined;
+  if (appProtocol !== undefined && appProtocol !== null && typeof appProtocol !== "string") return undefined;
+  const protocol = given === undefined || given === null || given === "" ? "TCP" : given === "TCP" || given === "UDP" || given === "SCTP" ? given : undefined;
+  if (protocol === undefined) return undefined;
+  return { name: name ?? undefined, port, protocol, targetPort, nodePort, appProtocol: appProtocol ?? undefined };
+}
+
+/** A port number readPortNumber reads without a report (an integer, 1-65535). */
+const isPortNumber = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PORT;
+const DIGITS = /^\d+$/;
 
 const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };
@@ -553,7 +640,8 @@ const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
     // (Its labels are checked, not kept, but for the mesh's: KEPT_SERVICE_LABEL.)
-    const meta = readMeta(root, true, checkLabels);
+    const md = root.get("metadata");
+    const meta = readMetadata(md, true, checkLabels);
     const spec = root.get("spec");
     spec.object();
     // (Fields read through their parent: a field is made only when it reports.)
@@ -562,16 +650,15 @@ const serviceFrontEnd: FrontEnd = {
     const givenSelector = spec.raw("selector");
     const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
     const ports: ServicePort[] = [];
-    for (const p of spec.childList("ports") ?? []) {
-      const port = readChildPortNumber(p, "port");
-      // SetDefaults_Service (pkg/apis/core/v1/defaults.go): a targetPort of 0 or "" is the port.
-      const tp = p.raw("targetPort");
-      const target = tp === undefined || tp === null || tp === 0 || tp === "" ? port : readPortOrName(p.get("targetPort"));
-      const nodePort = p.childInt("nodePort", NODE_PORT);
-      if (port !== undefined && target !== undefined) {
-        ports.push({ name: p.childString("name"), port, protocol: readPortProtocol(p), targetPort: target, nodePort, appProtocol: p.childString("appProtocol") });
+    // (Looked at raw: a port is read through its field only when it may report.)
+    const givenPorts = spec.raw("ports");
+    if (Array.isArray(givenPorts)) {
+      let list: Field | undefined;
+      for (let i = 0; i < givenPorts.length; i++) {
+        const port = validServicePort(givenPorts[i]) ?? readServicePort((list ??= spec.get("ports")).get(i));
+        if (port !== undefined) ports.push(port);
       }
-    }
+    } else spec.childList("ports");
     const clusterIP = spec.raw("clusterIP");
     const clusterIPs = spec.childList("clusterIPs");
     if (!meta) return;
@@ -583,7 +670,7 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIP === "None") service.headless = true;
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
-    const given = root.get("metadata").raw("labels");
+    const given = md.raw("labels");
     const labels = typeof given === "object" && given !== null && !Array.isArray(given) ? meshAnnotations(given as Record<string, string>, KEPT_SERVICE_LABEL) : undefined;
     if (labels && Object.values(labels).every((v) => typeof v === "string")) service.labels = labels;
     service.src = ctx.ref;

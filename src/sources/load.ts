@@ -87,7 +87,7 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
     if (options.exclude?.(raw)) return true;
     if (!seen.add(raw)) return false;
     count++;
-    lower(raw, b, lowered);
+    lower(raw, b, lowered, seen.noted === raw);
     return true;
   };
   // A cluster's objects come first: a file's definition of the same object is applied over it.

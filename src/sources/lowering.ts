@@ -58,13 +58,16 @@ for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f
 const byLowerKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKind.get(f.kind.toLowerCase()) ?? []), f]);
 
-/** Validates one object and hands it to the front end of its kind. */
-export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
+/**
+ * Validates one object and hands it to the front end of its kind. `noted`: Identities.add put the
+ * object in the model's index of objects already (Identities.noted), where noteObject would find it.
+ */
+export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostics, noted = false): void {
   // A built-in kind in a version current releases no longer serve: read as its replacement (removed.ts).
   const { raw, message, severity } = toCurrentVersion(written, serverAccepted(written.obj));
   if (message) diags.add({ severity: severity!, code: "removed-version", message, ref: raw.ref, field: ["apiVersion"] });
   const checked = checkObject(raw, diags);
-  dispatch(raw, b, diags);
+  dispatch(raw, b, diags, noted);
   checked.finish();
 }
 
@@ -88,6 +91,12 @@ export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostic
 export class Identities {
   private readonly others = new ObjectIndex();
   private hasOthers = false;
+  /**
+   * The last object add() put in the model's index under its identity, which is then its key there
+   * too (a kind Junction reads, in a served version, whose apiVersion has at most one slash):
+   * lowering it need not note it again (lower's `noted`).
+   */
+  noted: RawObject | undefined;
 
   constructor(private readonly model: ObjectIndex) {}
 
@@ -98,7 +107,9 @@ export class Identities {
     const kind = raw.kind, apiVersion = currentApiVersion(raw.apiVersion, kind);
     const groups = groupsOf(apiVersion), group = groups[0], ns = identityNamespace(kind, md.namespace);
     if (apiVersion === raw.apiVersion && group === groups[1] && byKind.has(kind)) {
-      return this.model.add(group, kind, ns, md.name) && !(this.hasOthers && this.others.has(group, kind, ns, md.name));
+      if (!this.model.add(group, kind, ns, md.name)) return false;
+      this.noted = raw;
+      return !(this.hasOthers && this.others.has(group, kind, ns, md.name));
     }
     this.hasOthers = true;
     return !this.model.has(group, kind, ns, md.name) && this.others.add(group, kind, ns, md.name);
@@ -125,8 +136,8 @@ function identityGroup(apiVersion: string): string {
   return groupsOf(apiVersion)[0];
 }
 
-function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void {
-  noteObject(raw, b);
+function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted: boolean): void {
+  if (!noted) noteObject(raw, b);
   const candidates = byKind.get(raw.kind);
   if (!candidates) {
     // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
@@ -137,7 +148,7 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
     return;
   }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
-  const fe = raw.apiVersion === "" ? candidates[0] : candidates.find((f) => f.apiVersions.includes(raw.apiVersion));
+  const fe = raw.apiVersion === "" ? candidates[0] : frontEndOf(candidates, raw.apiVersion);
   if (!fe) {
     const served = candidates.flatMap((f) => f.apiVersions);
     ctx.error(["apiVersion"], "unsupported-version", `${raw.kind} ${JSON.stringify(raw.apiVersion)} is not supported (supported: ${served.join(", ")})`);
@@ -147,6 +158,12 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics): void
   fe.read(root, ctx, b);
   const hooks = hooksByKind.get(raw.kind);
   if (hooks !== undefined) for (const h of hooks) h.read(root, ctx, b);
+}
+
+/** The front end among a kind's that reads `apiVersion` (a loop: no closure made per object). */
+function frontEndOf(candidates: readonly FrontEnd[], apiVersion: string): FrontEnd | undefined {
+  for (let i = 0; i < candidates.length; i++) if (candidates[i].apiVersions.includes(apiVersion)) return candidates[i];
+  return undefined;
 }
 
 /**

@@ -5,14 +5,14 @@ import { contains, type Cidr } from "../model/ip.js";
 import { inCluster, type Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
-import type { PortMatch } from "../model/ports.js";
+import { MAX_PORT, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, formatSelector, type LabelSelector } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule, SelectableKind } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
-import type { Field } from "./fields.js";
+import { Field, type ObjectContext, type StringRule } from "./fields.js";
 import type { Path } from "../model/source.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
+import { checkLabels, isPortName, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
 type Gress = "ingress" | "egress";
 
@@ -27,7 +27,8 @@ export const networkPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true)) return;
     const shared = b.state(SHARED);
-    const podSelector = shared.labels(spec.get("podSelector"));
+    // (Fields are made only where they report: a dump's policies repeat a few selectors, blocks and ports.)
+    const podSelector = shared.given(spec.raw("podSelector")) ?? shared.labels(spec.get("podSelector"));
     const types = readPolicyTypes(spec);
     const peers: ReadPeer[] = [];
     const ingress = readRules(spec, "ingress", meta?.namespace ?? "default", peers, shared);
@@ -35,19 +36,16 @@ export const networkPolicyFrontEnd: FrontEnd = {
     if (!meta) return;
     const ns = meta.namespace!;
     b.useNamespace(ns, ctx.ref);
-    b.inv.policies.push({
+    const policy: Policy = {
       kind: "NetworkPolicy", name: meta.name, namespace: ns, tier: "namespace", priority: NETWORK_POLICY_PRIORITY,
       subject: shared.pods(shared.named(ns), podSelector),
       ingress: types.has("Ingress") ? ingress : undefined,
       egress: types.has("Egress") ? egress : undefined,
       src: ctx.ref,
-    });
-    const policy = b.inv.policies[b.inv.policies.length - 1];
-    // (The step keeps the fields detached: not the parsed policy, which would live until the load ends.)
-    const reports = ctx.detached();
-    const selectorField = spec.get("podSelector").detached(reports);
-    for (const p of peers) p.f = p.f.detached(reports);
-    whenCilium(b, (cilium) => underCilium(b, cilium, policy, selectorField, peers));
+    };
+    b.inv.policies.push(policy);
+    // (The step keeps the object's source for its reports, not the parsed policy, which would live until the load ends.)
+    b.state(CILIUM_STEPS).push({ policy, reports: ctx.detached(), peers });
   },
 };
 
@@ -110,6 +108,21 @@ class SharedSelectors {
   }
 
   /**
+   * What labels() gives for a selector whose value is `value`, when it is one given as before
+   * (matchLabels alone, the same keys, values and order: nothing to read or report again, and no
+   * field made); undefined for any other.
+   */
+  given(value: unknown): LabelSelector | undefined {
+    const given = givenLabels(value);
+    return given === undefined ? undefined : this.byGiven.get(given);
+  }
+
+  /** What cidr() gives for a CIDR string read before without a report (nothing to read or report again); undefined for any other. */
+  knownCidr(text: unknown): Cidr | undefined {
+    return typeof text === "string" ? this.cidrs.get(text) : undefined;
+  }
+
+  /**
    * readCidrAs(f, "ipBlock"), the one object of a CIDR string read without a report (every
    * namespace's policies repeat the same blocks, and parsing one is most of reading a peer).
    */
@@ -158,35 +171,66 @@ function givenLabels(value: unknown): string | undefined {
 }
 
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
-export function readPolicyTypes(spec: Field): Set<string> {
+export function readPolicyTypes(spec: Field): ReadonlySet<string> {
+  const given = spec.raw("policyTypes");
+  if (Array.isArray(given) && given.length > 0) {
+    // (A list of valid types, the usual case, is one of three shared sets: no field or set made.)
+    let ingress = false, egress = false;
+    for (let i = 0; i < given.length; i++) {
+      const t = given[i];
+      if (t === "Ingress") ingress = true;
+      else if (t === "Egress") egress = true;
+      else return readTypes(spec);
+    }
+    return ingress ? (egress ? BOTH : INGRESS) : EGRESS;
+  }
+  if (given !== undefined && given !== null) return readTypes(spec);
+  const egress = spec.raw("egress");
+  return Array.isArray(egress) && egress.length > 0 ? BOTH : INGRESS;
+}
+
+/** policyTypes read through its fields, each reported. */
+function readTypes(spec: Field): ReadonlySet<string> {
   const list = spec.get("policyTypes").list();
   if (list && list.length > 0) {
     const types = new Set<string>();
     for (const t of list) {
-      const v = t.string({ required: true, oneOf: ["Ingress", "Egress"] });
+      const v = t.string(POLICY_TYPE);
       if (v) types.add(v);
     }
     return types;
   }
-  const egress = spec.get("egress").value;
-  return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
+  const egress = spec.raw("egress");
+  return Array.isArray(egress) && egress.length > 0 ? BOTH : INGRESS;
 }
 
-/** Per load, the steps waiting to know whether the input shows Cilium: one look (inputCnis) for every NetworkPolicy. */
-const CILIUM_STEPS: StateKey<((cilium: InputCni) => void)[]> = {
+const POLICY_TYPE: StringRule = { required: true, oneOf: ["Ingress", "Egress"] };
+const INGRESS: ReadonlySet<string> = new Set(["Ingress"]);
+const EGRESS: ReadonlySet<string> = new Set(["Egress"]);
+const BOTH: ReadonlySet<string> = new Set(["Ingress", "Egress"]);
+
+/** A NetworkPolicy read, for underCilium: the policy, its object's context for reports (detached), its peers. */
+interface CiliumStep { policy: Policy; reports: ObjectContext; peers: readonly ReadPeer[] }
+
+/** Per load, the policies waiting to know whether the input shows Cilium: one look (inputCnis) for every NetworkPolicy. */
+const CILIUM_STEPS: StateKey<CiliumStep[]> = {
   make: () => [],
   settle(steps, b) {
     const cilium = inputCnis(b.inv).find((c) => c.family === "cilium");
-    if (cilium) for (const s of steps) s(cilium);
+    if (cilium) for (const s of steps) underCilium(b, cilium, s.policy, new Field(s.reports, undefined, POD_SELECTOR), s.peers.map((p) => ({ peer: p.peer, f: peerField(s.reports, p) })));
   },
 };
 
-function whenCilium(b: InventoryBuilder, step: (cilium: InputCni) => void): void {
-  b.state(CILIUM_STEPS).push(step);
-}
+const POD_SELECTOR: Path = Object.freeze(["spec", "podSelector"]);
 
-/** A peer as read, with its field (underCilium: detached once the policy is read). */
-interface ReadPeer { peer: Peer; f: Field }
+/** A peer as read, and where: spec.GRESS[rule].from or .to[index] (its field is made only for underCilium's reports). */
+interface ReadPeer { peer: Peer; gress: Gress; rule: number; index: number }
+
+/** A peer's field for reports (its ipBlock's for a CIDR peer), as underCilium reads it. */
+function peerField(reports: ObjectContext, p: ReadPeer): Field {
+  const path: Path = ["spec", p.gress, p.rule, p.gress === "ingress" ? "from" : "to", p.index];
+  return new Field(reports, undefined, p.peer.kind === "cidr" ? [...path, "ipBlock"] : path);
+}
 
 /**
  * A NetworkPolicy as Cilium reads it, when the input shows Cilium (model/cni.ts inputCnis):
@@ -199,7 +243,7 @@ interface ReadPeer { peer: Peer; f: Field }
  *   CiliumNetworkPolicy's CIDR rule does, with a warning where it covers an address of a pod or node of
  *   the input (the upstream e2e tests, and other CNIs, match them).
  */
-function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podSelector: Field, peers: readonly ReadPeer[]): void {
+function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podSelector: Field, peers: readonly { peer: Peer; f: Field }[]): void {
   const inv = b.inv, agent = ciliumReading(b);
   // Its podSelectors select identities, whose labels Cilium's label filter chose (cilium.ts ciliumIdentitySelector).
   policy.subject = { ...policy.subject, labels: ciliumIdentitySelector(policy.subject.labels, podSelector, agent.identity) };
@@ -231,24 +275,43 @@ function underCilium(b: InventoryBuilder, cilium: InputCni, policy: Policy, podS
 
 export function readRules(spec: Field, gress: Gress, namespace: string, read?: ReadPeer[], shared = new SharedSelectors()): Rule[] {
   const peersKey = gress === "ingress" ? "from" : "to";
-  return (spec.get(gress).list() ?? []).map((r, index) => {
-    r.object();
-    const peerList = r.get(peersKey).list();
-    const portList = r.get("ports").list();
-    const peers = peerList?.map((p) => {
-      const peer = readPeer(p, namespace, shared);
-      if (peer) read?.push({ peer, f: peer.kind === "cidr" ? p.get("ipBlock") : p });
-      return peer;
-    }).filter((p): p is Peer => p !== undefined);
-    const ports = portList?.map(readPort).filter((p): p is PortMatch => p !== undefined);
-    return {
-      index, action: "allow" as const,
-      // An empty or missing list means every peer / every port.
-      peers: peerList && peerList.length > 0 ? peers : undefined,
-      ports: portList && portList.length > 0 ? ports : undefined,
-      path: rulePath(gress, index),
-    };
-  });
+  // (Looked at raw: a rule, peer or port is read through fields only when it may report; each
+  // gives what reading it through its field gives, with the same reports in the same order.)
+  const given = spec.raw(gress);
+  if (!Array.isArray(given)) {
+    spec.childList(gress);
+    return [];
+  }
+  const rules: Rule[] = new Array(given.length);
+  for (let index = 0; index < given.length; index++) {
+    const r = given[index] as unknown;
+    const isObject = r !== null && typeof r === "object" && !Array.isArray(r);
+    if (!isObject && r !== undefined && r !== null) spec.get(gress).get(index).object();
+    const peerList = isObject ? (r as Record<string, unknown>)[peersKey] : undefined;
+    const portList = isObject ? (r as Record<string, unknown>).ports : undefined;
+    if (peerList !== undefined && peerList !== null && !Array.isArray(peerList)) spec.get(gress).get(index).childList(peersKey);
+    if (portList !== undefined && portList !== null && !Array.isArray(portList)) spec.get(gress).get(index).childList("ports");
+    let peers: Peer[] | undefined, ports: PortMatch[] | undefined;
+    if (Array.isArray(peerList) && peerList.length > 0) {
+      peers = [];
+      for (let j = 0; j < peerList.length; j++) {
+        const peer = readPeerValue(peerList[j], spec, gress, index, j, namespace, shared);
+        if (peer === undefined) continue;
+        peers.push(peer);
+        read?.push({ peer, gress, rule: index, index: j });
+      }
+    }
+    if (Array.isArray(portList) && portList.length > 0) {
+      ports = [];
+      for (let j = 0; j < portList.length; j++) {
+        const port = readPortValue(portList[j]) ?? readPort(spec.get(gress).get(index).get("ports").get(j));
+        if (port !== undefined) ports.push(port);
+      }
+    }
+    // An empty or missing list means every peer / every port.
+    rules[index] = { index, action: "allow", peers, ports, path: rulePath(gress, index) };
+  }
+  return rules;
 }
 
 /** ["spec", gress, index]: one frozen array per place, shared by every policy (the model keeps each rule's). */
@@ -260,10 +323,43 @@ function rulePath(gress: Gress, index: number): Path {
 
 const RULE_PATHS: Record<Gress, Path[]> = { ingress: [], egress: [] };
 
+const PEER_KEYS = ["podSelector", "namespaceSelector", "ipBlock"];
+
+/**
+ * Peer `j` of rule `index` (value `v`): what readPeer reads from its field, the field made only
+ * when something may report (a selector or block not read before, anything else than a peer of
+ * known fields).
+ */
+function readPeerValue(v: unknown, spec: Field, gress: Gress, index: number, j: number, namespace: string, shared: SharedSelectors): Peer | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return readPeer(peerAt(spec, gress, index, j), namespace, shared);
+  const o = v as Record<string, unknown>;
+  // (Field.keys: the fields set, not null.)
+  let n = 0, pods: unknown, spaces: unknown, block: unknown;
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined || x === null) continue;
+    if (k === "podSelector") pods = x;
+    else if (k === "namespaceSelector") spaces = x;
+    else if (k === "ipBlock") block = x;
+    else return readPeer(peerAt(spec, gress, index, j), namespace, shared);
+    n++;
+  }
+  if (n === 0 || (block !== undefined && n > 1)) return readPeer(peerAt(spec, gress, index, j), namespace, shared);
+  if (block !== undefined) return readIpBlockValue(block, shared) ?? readPeer(peerAt(spec, gress, index, j), namespace, shared);
+  const namespaces = spaces !== undefined ? shared.matching(shared.given(spaces) ?? shared.labels(peerAt(spec, gress, index, j).get("namespaceSelector"))) : shared.named(namespace);
+  const labels = pods !== undefined ? shared.given(pods) ?? shared.labels(peerAt(spec, gress, index, j).get("podSelector")) : EVERYTHING;
+  return { kind: "endpoints", selector: shared.pods(namespaces, labels) };
+}
+
+/** The field of peer `j` of rule `index`. */
+function peerAt(spec: Field, gress: Gress, index: number, j: number): Field {
+  return spec.get(gress).get(index).get(gress === "ingress" ? "from" : "to").get(j);
+}
+
 function readPeer(p: Field, namespace: string, shared: SharedSelectors): Peer | undefined {
   if (!p.object(true)) return undefined;
   const keys = p.keys();
-  const unknown = keys.filter((k) => !["podSelector", "namespaceSelector", "ipBlock"].includes(k));
+  const unknown = keys.filter((k) => !PEER_KEYS.includes(k));
   if (unknown.length) return p.error("unknown-field", `unknown field ${JSON.stringify(unknown[0])} (a peer has podSelector, namespaceSelector or ipBlock)`);
   if (keys.length === 0) return p.error("required", "must specify a peer: podSelector, namespaceSelector or ipBlock");
   if (keys.includes("ipBlock")) {
@@ -275,6 +371,33 @@ function readPeer(p: Field, namespace: string, shared: SharedSelectors): Peer | 
   return { kind: "endpoints", selector: shared.pods(namespaces, labels) };
 }
 
+/**
+ * What readIpBlock reads from an ipBlock (value `v`) whose CIDR and excepts were all read before
+ * without a report, each except a strict subset of the CIDR (nothing to report); undefined for any
+ * other (read through its field).
+ */
+function readIpBlockValue(v: unknown, shared: SharedSelectors): Peer | undefined {
+  if (typeof v !== "object" || Array.isArray(v)) return undefined;
+  const { cidr: text, except: given } = v as Record<string, unknown>;
+  const cidr = shared.knownCidr(text);
+  if (cidr === undefined) return undefined;
+  if (given !== undefined && given !== null && !Array.isArray(given)) return undefined;
+  const except: Cidr[] = [];
+  if (Array.isArray(given)) {
+    for (let i = 0; i < given.length; i++) {
+      const c = shared.knownCidr(given[i]);
+      if (c === undefined || !strictSubset(c, cidr)) return undefined;
+      except.push(c);
+    }
+  }
+  return { kind: "cidr", cidr, except };
+}
+
+/** Whether `c` is a strict subset of `cidr` (an ipBlock's except must be). */
+function strictSubset(c: Cidr, cidr: Cidr): boolean {
+  return !(c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last));
+}
+
 function readIpBlock(f: Field, shared: SharedSelectors): Peer | undefined {
   if (!f.object(true)) return undefined;
   const cidr = shared.cidr(f.get("cidr"));
@@ -282,13 +405,32 @@ function readIpBlock(f: Field, shared: SharedSelectors): Peer | undefined {
   for (const e of f.get("except").list() ?? []) {
     const c = shared.cidr(e);
     if (!c || !cidr) continue;
-    if (c.family !== cidr.family || c.first < cidr.first || c.last > cidr.last || (c.first === cidr.first && c.last === cidr.last)) {
+    if (!strictSubset(c, cidr)) {
       e.error("invalid-except", `${JSON.stringify(c.text)} must be a strict subset of the cidr ${JSON.stringify(cidr.text)}`);
       continue;
     }
     except.push(c);
   }
   return cidr ? { kind: "cidr", cidr, except } : undefined;
+}
+
+/**
+ * What readPort reads from a port (value `v`) that reads without a report: an object whose
+ * protocol, port and endPort are absent or valid; undefined for any other (read through its field).
+ */
+function readPortValue(v: unknown): PortMatch | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const { protocol: given, port, endPort } = v as Record<string, unknown>;
+  let protocol: Protocol = "TCP";
+  if (given === "UDP" || given === "SCTP" || given === "TCP") protocol = given;
+  else if (given !== undefined && given !== null) return undefined;
+  const noEnd = endPort === undefined || endPort === null;
+  if (port === undefined || port === null) return noEnd ? { kind: "protocol", protocol } : undefined;
+  if (typeof port === "string") return noEnd && !/^\d+$/.test(port) && isPortName(port) ? { kind: "named", name: port, protocol } : undefined;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return undefined;
+  if (noEnd) return { kind: "range", protocol, first: port, last: port };
+  if (typeof endPort !== "number" || !Number.isInteger(endPort) || endPort < port || endPort > MAX_PORT) return undefined;
+  return { kind: "range", protocol, first: port, last: endPort };
 }
 
 function readPort(f: Field): PortMatch | undefined {

@@ -101,6 +101,13 @@ test("an unknown command or subcommand is exit 2, one line with cobra's did-you-
   assert.equal(sub.code, 2);
   assert.ok(oneLine(sub.err), sub.err);
   assert.match(sub.err, /unknown subcommand "ingres" \(did you mean ingress\?\)/);
+  // A command group given options but no subcommand: a usage error (it printed the help and exited 0).
+  for (const args of [["kit", "--bogus"], ["lab", "-f", "examples/shop"], ["convert", "-f", "examples/ingress"], ["history", "--bogus"], ["conformance", "-o", "json"]]) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.out, "", args.join(" "));
+    assert.match(r.err, new RegExp(`^junction ${args[0]}: give a subcommand \\([a-z0-9, -]+\\) before "${args[1]}"; run 'junction ${args[0]} --help' for the subcommands\n$`), args.join(" "));
+  }
   assert.deepEqual(closest("expl", ["explain", "exposure", "list"]), ["explain"]);
   assert.equal(didYouMean("zzzzzz", ["list", "matrix"]), "");
 });

@@ -100,3 +100,13 @@ export function outcome(r: L7Result): string {
   const d = r.denial!;
   return "connection" in d ? d.connection : d.grpcCode ? `grpc ${d.grpcCode}` : String(d.status);
 }
+
+/** An Istio waypoint: a Gateway of class istio-waypoint with its HBONE listener (`labels` and `allowedRoutes` flow style, e.g. "{istio.io/waypoint-for: all}"). */
+export const waypointGateway = (ns: string, name = "waypoint", o: { labels?: string; allowedRoutes?: string } = {}) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}, labels: ${o.labels ?? "{}"}}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE${o.allowedRoutes ? `, allowedRoutes: ${o.allowedRoutes}` : ""}}]
+---
+`;

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { cli, tempFiles } from "../helpers.js";
-import { app, namespace } from "./fixture.js";
+import { app, namespace, waypointGateway } from "./fixture.js";
 
 test("list --l7 on examples/mesh: allowed request conditions per client, DENY rules as exceptions, Linkerd routes per client", async () => {
   const r = await cli(["list", "-f", "examples/mesh", "--l7"]);
@@ -74,11 +74,11 @@ test("list --l7, Istio ambient: ztunnel decides at L4 (an ALLOW rule with HTTP f
   assert.equal(ztunnel.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "no requests (ztunnel: denied: ALLOW AuthorizationPolicies apply (bank/ledger) and none of their rules matches)");
   assert.equal(ztunnel.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "all requests");
   // With a waypoint: the policies attached to the Service decide per request; ztunnel sees the waypoint.
-  const waypoint = await l7Lines(namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base
+  const waypoint = await l7Lines(namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base + waypointGateway("bank")
     + doc("AuthorizationPolicy", "security.istio.io/v1", "ledger-http", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [GET], paths: [/accounts/*]}}]}]}"));
   assert.equal(waypoint.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "method GET, path /accounts/*");
   assert.equal(waypoint.get("bank/audit[Deployment] => bank/ledger[Deployment]"), "no requests (ALLOW policies apply and no rule names this client)");
-  const j = await cli(["list", "-q", "-f", "-", "--l7", "-o", "json"], namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base);
+  const j = await cli(["list", "-q", "-f", "-", "--l7", "-o", "json"], namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + base + waypointGateway("bank"));
   const pair = JSON.parse(j.out).pairs.find((p: { src: string; dst: string }) => p.src === "bank/teller[Deployment]" && p.dst === "bank/ledger[Deployment]");
   assert.deepEqual(pair.l7, { verdict: "all", enforcer: "Istio waypoint bank/waypoint", allows: [], except: [] });
 });

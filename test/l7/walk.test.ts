@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
-import { app, namespace } from "./fixture.js";
+import { app, namespace, waypointGateway } from "./fixture.js";
 
 const ap = (name: string, namespace: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}\n---\n`;
 
@@ -26,10 +26,12 @@ test("ambient namespaces: ztunnel enforces L4 only, a waypoint (istio.io/use-way
   assert.match(z.doc.authorization.at(-1)!.enforcer, /Istio ztunnel \(L4\)/);
   const attached = ap("get-only", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
   const wp = namespace("bank", "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}") + app("bank", "ledger") + app("bank", "teller");
-  const get = await ask({ "a.yaml": wp + attached }, "bank/teller", "GET http://ledger/");
+  const unready = await ask({ "a.yaml": wp + attached }, "bank/teller", "POST http://ledger/");
+  assert.equal(unready.doc.status, 200, "the waypoint is not in the input: not ready, ztunnel sends without it (waypoints.go ReportWaypointIsNotReady)");
+  const get = await ask({ "a.yaml": wp + waypointGateway("bank") + attached }, "bank/teller", "GET http://ledger/");
   assert.equal(get.doc.status, 200);
   assert.match(get.doc.authorization.map((d) => d.enforcer).join(), /Istio waypoint of bank\/waypoint/);
-  const post = await ask({ "a.yaml": wp + attached }, "bank/teller", "POST http://ledger/");
+  const post = await ask({ "a.yaml": wp + waypointGateway("bank") + attached }, "bank/teller", "POST http://ledger/");
   assert.equal(post.doc.status, 403);
 });
 

@@ -134,7 +134,7 @@ test("ownerReferences looked at raw give the owner and the reports the fields ga
 
 test("a Service's fields read through their parent report what they reported, at the same paths", () => {
   const specs: unknown[] = [{ type: "Bogus", selector: { a: 5 } }, { ports: [{ port: 80 }, { port: 0 }, { port: 81, targetPort: 0 }, { port: 82, targetPort: "" }, { port: 84, targetPort: "a--b" }, { port: 86, nodePort: 0 }, { port: 87, nodePort: 30000, name: 5, protocol: "tcp", appProtocol: 7 }] },
-    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"] }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
+    { clusterIP: "None", clusterIPs: ["None"] }, { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::10"], ipFamilyPolicy: "PreferDualStack" }, { clusterIP: "bad", clusterIPs: ["None", "bad2", 5] }, { clusterIPs: "x" }];
   const items = specs.map((spec, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: "ns" }, spec }));
   const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
   assert.deepEqual(errorsOf(l), [
@@ -239,4 +239,122 @@ test("pods in a row that differ in some label values (a StatefulSet's pod-name) 
   assert.deepEqual(pods.map((e) => e.ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(",")), [
     "http/80/TCP", "http/80/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP,a--b/82/TCP", "http/80/TCP", "http/80/TCP,web/81/TCP", "http/80/TCP,web/81/TCP", "HTTP/80/TCP", "HTTP/80/TCP",
   ]);
+});
+
+/** A JSON List of NetworkPolicies in namespace ns, each given as [name, spec]; with `cilium`, a Cilium agent and a pod at 10.2.3.4. */
+function policyList(policies: [string, unknown][], cilium = false): string {
+  const items: unknown[] = policies.map(([name, spec]) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "ns" }, spec }));
+  if (cilium) {
+    items.push({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "cilium", namespace: "kube-system" }, spec: { selector: { matchLabels: { "k8s-app": "cilium" } }, template: { metadata: { labels: { "k8s-app": "cilium" } }, spec: { containers: [{ name: "cilium-agent", image: "quay.io/cilium/cilium:v1.15.0" }] } } } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", labels: { app: "a" } }, spec: { containers: [{ name: "c", image: "i" }] }, status: { podIP: "10.2.3.4" } });
+  }
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
+}
+
+/** Every report as `item field: message`. */
+function reportsOf(l: ReturnType<typeof load>): string[] {
+  return l.diagnostics.items.filter((d) => d.code !== "implicit-namespace").map((d) => `${d.ref?.path.join(".")} ${(d.field ?? []).join(".")}: ${d.message}`);
+}
+
+test("a NetworkPolicy's ports are read raw as through their fields: valid ones without a report, any other reported at its field", () => {
+  const ports: [unknown, unknown][] = [
+    [{ port: 80 }, { kind: "range", protocol: "TCP", first: 80, last: 80 }],
+    [{ port: 80, protocol: "UDP", endPort: 90 }, { kind: "range", protocol: "UDP", first: 80, last: 90 }],
+    [{ port: 65535, endPort: 65535 }, { kind: "range", protocol: "TCP", first: 65535, last: 65535 }],
+    [{ port: "http", protocol: "SCTP" }, { kind: "named", name: "http", protocol: "SCTP" }],
+    [{ protocol: "UDP", port: null }, { kind: "protocol", protocol: "UDP" }],
+    [{ port: 80, protocol: "tcp" }, "spec.ingress.0.ports.0.protocol: \"tcp\" is not one of TCP, UDP, SCTP"],
+    [{ port: 80, protocol: "" }, "spec.ingress.0.ports.0.protocol: \"\" is not one of TCP, UDP, SCTP"],
+    [{ port: "80" }, "spec.ingress.0.ports.0.port: \"80\": a port number must not be quoted, or a port name must contain a letter"],
+    [{ port: "a--b" }, "spec.ingress.0.ports.0.port: \"a--b\" is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)"],
+    [{ port: 0 }, "spec.ingress.0.ports.0.port: 0 is below the minimum 1"],
+    [{ port: 1.5 }, "spec.ingress.0.ports.0.port: must be an integer, not number 1.5"],
+    [{ endPort: 90 }, "spec.ingress.0.ports.0.endPort: endPort may only be set together with a numeric port"],
+    [{ port: "http", endPort: 90 }, "spec.ingress.0.ports.0.endPort: endPort may not be set when port is a named port"],
+    [{ port: 80, endPort: 79 }, "spec.ingress.0.ports.0.endPort: endPort 79 must be greater than or equal to port 80"],
+    [{ port: 80, endPort: 70000 }, "spec.ingress.0.ports.0.endPort: 70000 is above the maximum 65535"],
+    [[80], "spec.ingress.0.ports.0: must be an object, not a list"],
+  ];
+  for (const [port, want] of ports) {
+    const l = load({ "np.json": policyList([["p", { podSelector: {}, ingress: [{ ports: [port] }] }]]) });
+    const errors = reportsOf(l).map((r) => r.replace(/^items\.0 /, ""));
+    if (typeof want === "string") assert.deepEqual(errors, [want], JSON.stringify(port));
+    else {
+      assert.deepEqual(errors, [], JSON.stringify(port));
+      assert.deepEqual(l.inventory.policies[0].ingress?.[0].ports, [want], JSON.stringify(port));
+    }
+  }
+});
+
+test("a NetworkPolicy's selectors and blocks read as before (raw, no field made) give what their first reading gave, and reports keep their places", () => {
+  // Each peer first where nothing was read before (read through its field), then again after it (raw).
+  const peers: unknown[] = [
+    { namespaceSelector: { matchLabels: { team: "t" } }, podSelector: { matchLabels: { app: "a" } } },
+    { namespaceSelector: null, podSelector: { matchLabels: { app: "b", tier: "web" } } },
+    { podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["a"] }] } },
+    { podSelector: { matchLabels: { app: "-bad-" } } },
+    { ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16", "10.2.0.0/16"] } },
+    { ipBlock: { cidr: "10.0.0.0/8", except: ["10.0.0.0/8"] } },
+    { ipBlock: { cidr: "10.0.0.1/8" } },
+    { ipBlock: { cidr: "10.0.0.0/8", except: "10.1.0.0/16" } },
+    { podSelector: {}, bogus: 1 },
+    { ipBlock: { cidr: "10.0.0.0/8" }, podSelector: {} },
+    {},
+  ];
+  for (const cilium of [false, true]) {
+    for (const peer of peers) {
+      const spec = { podSelector: { matchLabels: { app: "a" } }, policyTypes: ["Egress", "Ingress"], ingress: [{ from: [[], peer] }], egress: [{ to: [peer] }] };
+      const l = load({ "np.json": policyList([["first", spec], ["again", spec]], cilium) });
+      const [first, again] = l.inventory.policies;
+      assert.deepEqual(again.ingress, first.ingress, JSON.stringify(peer));
+      assert.deepEqual(again.egress, first.egress, JSON.stringify(peer));
+      assert.deepEqual(again.subject, first.subject);
+      const reports = reportsOf(l);
+      assert.deepEqual(reports.filter((r) => r.startsWith("items.1 ")).map((r) => r.slice(8)), reports.filter((r) => r.startsWith("items.0 ")).map((r) => r.slice(8)), JSON.stringify(peer));
+      // The peer before it is reported at its index, and the peer keeps its own (1 in from, 0 in to).
+      assert.ok(reports.includes("items.1 spec.ingress.0.from.0: must be an object, not a list"), reports.join("\n"));
+    }
+  }
+  const l = load({ "np.json": policyList([["p", { podSelector: {}, ingress: [{ from: [[], { ipBlock: { cidr: "10.0.0.0/8" } }] }] }], ["q", { podSelector: {}, ingress: [{ from: [{}, { ipBlock: { cidr: "10.0.0.0/8" } }] }] }]], true) });
+  assert.deepEqual(reportsOf(l).filter((r) => r.includes("vendor-ipblock") || r.includes("Cilium's CIDR rules")).map((r) => r.split(":")[0]), ["items.0 spec.ingress.0.from.1.ipBlock.cidr", "items.1 spec.ingress.0.from.1.ipBlock.cidr"]);
+});
+
+test("a NetworkPolicy's policyTypes read raw as through their fields", () => {
+  const cases: [unknown, string[] | string][] = [
+    // (None, or an empty list: Ingress, and Egress as spec.egress has rules.)
+    [undefined, ["ingress", "egress"]], [[], ["ingress", "egress"]], [["Egress"], ["egress"]], [["Egress", "Ingress"], ["ingress", "egress"]], [["Ingress", "Ingress"], ["ingress"]],
+    [["Bad"], "spec.policyTypes.0: \"Bad\" is not one of Ingress, Egress"], [[5], "spec.policyTypes.0: must be a string, not number 5"], ["Ingress", "spec.policyTypes: must be a list, not the string \"Ingress\""],
+  ];
+  for (const [types, want] of cases) {
+    const l = load({ "np.json": policyList([["p", { podSelector: {}, policyTypes: types, ingress: [{}], egress: [{}] }]]) });
+    const p = l.inventory.policies[0];
+    if (typeof want === "string") assert.deepEqual(reportsOf(l).map((r) => r.replace(/^items\.0 /, "")), [want], JSON.stringify(types));
+    else assert.deepEqual([p.ingress && "ingress", p.egress && "egress"].filter(Boolean), want, JSON.stringify(types));
+  }
+});
+
+test("a Service's ports are read raw as through their fields: valid ones without a report, any other reported at its field", () => {
+  const cases: [unknown, unknown][] = [
+    [{ port: 80 }, { name: undefined, port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "http", protocol: "SCTP", name: "n", nodePort: 31000, appProtocol: "h2c" }, { name: "n", port: 80, protocol: "SCTP", targetPort: "http", nodePort: 31000, appProtocol: "h2c" }],
+    [{ port: 80, targetPort: 0, protocol: "", name: "" }, { name: "", port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "" }, { name: undefined, port: 80, protocol: "TCP", targetPort: 80, nodePort: undefined, appProtocol: undefined }],
+    [{ port: 80, targetPort: "80" }, "spec.ports.0.targetPort: \"80\": a port number must not be quoted, or a port name must contain a letter"],
+    [{ port: 80, targetPort: 70000 }, "spec.ports.0.targetPort: 70000 is above the maximum 65535"],
+    [{ port: 0 }, "spec.ports.0.port: 0 is below the minimum 1"],
+    [{ port: 80, nodePort: 0 }, "spec.ports.0.nodePort: 0 is below the minimum 1"],
+    [{ port: 80, protocol: "udp" }, "spec.ports.0.protocol: \"udp\" is not one of TCP, UDP, SCTP"],
+    [{ port: 80, name: 5 }, "spec.ports.0.name: must be a string, not number 5"],
+    // A port whose number is invalid is not read further (its protocol is not reported).
+    [{ port: 0, protocol: "bad" }, "spec.ports.0.port: 0 is below the minimum 1"],
+  ];
+  for (const [port, want] of cases) {
+    const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "ns" }, spec: { selector: { app: "a" }, ports: [port] } }) });
+    const errors = l.diagnostics.items.filter((d) => d.severity === "error").map((d) => `${(d.field ?? []).join(".")}: ${d.message}`);
+    if (typeof want === "string") assert.deepEqual(errors.filter((e) => e === want), [want], `${JSON.stringify(port)}: ${errors.join("; ")}`);
+    else {
+      assert.deepEqual(errors, [], JSON.stringify(port));
+      assert.deepEqual(l.inventory.services[0].ports, [want], JSON.stringify(port));
+    }
+  }
 });

@@ -19,7 +19,7 @@ const errors = (spec: string) => load({ "svc.yaml": svc(spec) }).diagnostics.err
 
 test("Service cluster IPs as the API server creates them: clusterIP alone is clusterIPs[0]; clusterIPs without clusterIP, a different first value, None not alone, three values, two of a family, a family other than ipFamilies says are refused", () => {
   for (const ok of ["clusterIP: 10.96.0.1", "clusterIP: None", "clusterIP: ''", "clusterIP: 10.96.0.1, clusterIPs: [10.96.0.1]", "clusterIP: None, clusterIPs: [None]",
-    "clusterIP: 10.96.0.1, clusterIPs: [10.96.0.1, 'fd00::1'], ipFamilies: [IPv4, IPv6]", "clusterIP: 'fd00::1', ipFamilies: [IPv6]", "type: ExternalName, externalName: db.example.com",
+    "clusterIP: 10.96.0.1, clusterIPs: [10.96.0.1, 'fd00::1'], ipFamilies: [IPv4, IPv6], ipFamilyPolicy: RequireDualStack", "clusterIP: 'fd00::1', ipFamilies: [IPv6]", "type: ExternalName, externalName: db.example.com",
     "type: NodePort, clusterIP: 10.96.0.1"]) {
     assert.deepEqual(errors(ok), [], ok);
   }

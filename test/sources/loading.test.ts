@@ -51,6 +51,132 @@ test("every controller kind's template becomes a pod with the template's labels 
   }
 });
 
+test("a template's stand-in pod carries what its template says, as a pod read from the same template does", () => {
+  // Made only when the input holds none of the controller's pods (builder.ts addTemplatePods), from
+  // what the template read into: its labels, ports, service account, mesh annotations, proxy,
+  // token mount, probes, Secret files and secondary networks, and a report on a bad network annotation.
+  const meta = `labels: {app: web}
+      annotations: {sidecar.istio.io/inject: "true", k8s.v1.cni.cncf.io/networks: "net1", other: x}`;
+  const spec = `serviceAccountName: sa
+      automountServiceAccountToken: false
+      volumes: [{name: tls, secret: {secretName: web-tls}}]
+      containers:
+      - name: c
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {httpGet: {port: http, path: "/ready?x=1"}}
+        volumeMounts: [{name: tls, mountPath: /etc/tls}]
+      - {name: istio-proxy}`;
+  const l = load({ "w.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      ${meta}
+    spec:
+      ${spec}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: y
+  ${meta.replace(/\n {6}/g, "\n  ")}
+spec:
+  ${spec.replace(/\n {6}/g, "\n  ")}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad, namespace: x}
+spec:
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}, annotations: {k8s.v1.cni.cncf.io/networks: "[1]"}}
+    spec: {containers: [{name: c}]}
+---
+${["x", "y"].map((ns) => `apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: net1, namespace: ${ns}}
+spec:
+  config: '{"cniVersion": "0.3.1", "name": "net1", "type": "ovn-k8s-cni-overlay", "topology": "layer2"}'
+`).join("---\n")}` });
+  const stand = l.inventory.endpoints.find((e) => e.fromTemplate && e.name === "web")!;
+  const pod = l.inventory.endpoints.find((e) => !e.fromTemplate && e.name === "web")!;
+  assert.ok(stand && pod);
+  const facts = (e: typeof pod) => ({ labels: e.labels, ports: e.ports, serviceAccount: e.serviceAccount, annotations: e.annotations, proxyContainer: e.proxyContainer, automountToken: e.automountToken, httpProbes: e.httpProbes, secretFiles: e.secretFiles, attachments: e.attachments?.map((a) => a.network) });
+  assert.deepEqual(facts(stand), facts(pod));
+  assert.deepEqual(facts(stand).annotations, { "sidecar.istio.io/inject": "true" });
+  assert.deepEqual(facts(stand).attachments, ["nad:net1"]);
+  assert.equal(stand.proxyContainer, "istio-proxy");
+  assert.deepEqual(stand.owner, { kind: "Deployment", name: "web" });
+  assert.equal(stand.namespace, "x");
+  assert.deepEqual(stand.addresses, []);
+  assert.equal(stand.src?.file, pod.src?.file);
+  // The bad annotation is reported where it is, as the template is read.
+  assert.ok(l.diagnostics.items.some((d) => d.ref?.doc === 2 && d.field?.join(".") === "spec.template.metadata.annotations.k8s.v1.cni.cncf.io/networks"), JSON.stringify(l.diagnostics.items));
+});
+
+test("pods are grouped under their controllers by id, also when a step removes endpoints before the load finishes (a virt-launcher pod)", () => {
+  const rs = (name: string) => `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: ${name}, namespace: x}
+spec: {selector: {matchLabels: {app: ${name}}}, template: {metadata: {labels: {app: ${name}}}, spec: {containers: [{name: c, image: i}]}}}
+---
+`;
+  const pod = (name: string, owner: string, ip: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: x
+  labels: {app: ${owner}}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: u, controller: true}]
+spec: {containers: [{name: c, image: i}]}
+status: {phase: Running, podIP: ${ip}}
+---
+`;
+  const node = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.9.0.1}]}\n---\n";
+  const vm = `apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: fedora, namespace: x}
+spec: {template: {metadata: {labels: {vm: fedora}}, spec: {domain: {devices: {}}}}}
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: fedora
+  namespace: x
+  ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachine, name: fedora, uid: u1, controller: true}]
+spec: {domain: {devices: {}}}
+status: {phase: Running, interfaces: [{name: default, ipAddress: 10.1.0.9}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: virt-launcher-fedora-abcde
+  namespace: x
+  ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachineInstance, name: fedora, uid: u2, controller: true}]
+spec: {containers: [{name: compute, image: virt-launcher}]}
+status: {phase: Running, podIP: 10.1.0.9}
+---
+`;
+  // Pods of one owner split by another endpoint (a node), an unowned controller's stand-in, and,
+  // with the VM, a launcher removed at the end of the load (the last endpoint moves into its place).
+  const rest = rs("a") + rs("b") + rs("lonely") + pod("a-1", "a", "10.1.0.1") + pod("a-2", "a", "10.1.0.2") + node + pod("a-3", "a", "10.1.0.3") + pod("b-1", "b", "10.1.0.4");
+  for (const yaml of [rest, vm + rest, rest + vm]) {
+    const l = load({ "x.yaml": yaml });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const eps = l.inventory.endpoints;
+    eps.forEach((e, i) => assert.equal(e.id, i));
+    const podsOf = (name: string) => l.inventory.controllers.find((c) => c.name === name)!.pods.map((id) => eps[id].name);
+    assert.deepEqual(podsOf("a").sort(), ["a-1", "a-2", "a-3"]);
+    assert.deepEqual(podsOf("b"), ["b-1"]);
+    assert.deepEqual(podsOf("lonely"), ["lonely"]);
+    assert.equal(eps.find((e) => e.name === "lonely")?.fromTemplate, true);
+    assert.ok(!eps.some((e) => e.name.startsWith("virt-launcher")));
+  }
+});
+
 test("real pods owned by a controller replace its template (pods grouped under their owner)", () => {
   const l = load({ "dump.yaml": `apiVersion: apps/v1
 kind: ReplicaSet

@@ -1,11 +1,11 @@
 // The L7 layer as the request walk's Authorizer (engine/authorizer.ts): the walk's facts become a
 // Hop, the L7 engine's layers become authorization decisions (one per layer, in order).
 
-import type { Endpoint } from "../../model/endpoint.js";
+import type { Endpoint, Service } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
-import { useWaypoint } from "../mesh/waypoint.js";
+import { requestWaypoint } from "../mesh/waypoint.js";
 import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
@@ -25,11 +25,14 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
   return mesh ?? "none";
 }
 
-/** The waypoint an ambient request goes through: the pod's istio.io/use-waypoint label, else its namespace's ("none": no waypoint). */
-export function waypointOf(inv: Inventory, server: Endpoint): Hop["waypoint"] {
-  const ns = inv.namespaces.get(server.namespace ?? "");
-  const named = useWaypoint(server.labels, server.namespace ?? "") ?? useWaypoint(ns?.labels, server.namespace ?? "");
-  return named === "none" ? undefined : named;
+/**
+ * The waypoint the request goes through (mesh/waypoint.ts requestWaypoint, as routing asks it): an
+ * ambient client's ztunnel sends a request to a Service's cluster IP to the Service's waypoint, one to
+ * a pod's address to the workload's; it is enforced when the server is in the ambient mesh.
+ */
+export function waypointOf(inv: Inventory, client: HopEnd, server: HopEnd & { endpoint: Endpoint }, service: Service | undefined): Hop["waypoint"] {
+  if (server.proxy !== "istio-ambient") return undefined;
+  return requestWaypoint(inv, { ambientClient: client.proxy === "istio-ambient", service, endpoint: server.endpoint }).waypoint;
 }
 
 function end(inv: Inventory, p: Peer): HopEnd {
@@ -43,13 +46,14 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const svc = req.service ? inv.services.find((s) => s.namespace === ns && s.name === name) : undefined;
   const port = svc?.ports.find((p) => p.port === req.service!.port);
   const h = req.http;
-  const serverEnd = { ...end(inv, req.server), endpoint: server };
+  const serverEnd = { ...end(inv, req.server), endpoint: server }, clientEnd = end(inv, req.client);
+  const waypoint = waypointOf(inv, clientEnd, serverEnd, svc);
   return {
-    client: end(inv, req.client), server: serverEnd, port: req.port,
+    client: clientEnd, server: serverEnd, port: req.port,
     ...(svc && port ? { service: { service: svc, port } } : {}),
     ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}) } } : {}),
     network: req.network,
-    ...(serverEnd.proxy === "istio-ambient" && waypointOf(inv, server) ? { waypoint: waypointOf(inv, server) } : {}),
+    ...(waypoint ? { waypoint } : {}),
   };
 }
 

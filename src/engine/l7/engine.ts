@@ -83,8 +83,9 @@ export class L7Engine {
     if (wp) {
       const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
       if (rejected) return [rejected];
-      const service = hop.service && { name: hop.service.service.name, namespace: hop.service.service.namespace };
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, service), "waypoint", a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
+      // A headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
+      const service = hop.service && !hop.service.service.headless ? { name: hop.service.service.name, namespace: hop.service.service.namespace } : undefined;
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, service), istioPoint(hop), a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
       out.push(l);
       if (l.verdict === "deny") return out;
       ztunnel = behindWaypoint(a, wp, wp.settings);

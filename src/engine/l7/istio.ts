@@ -22,10 +22,10 @@ import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
 
-export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint";
+export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint" | "waypoint-tcp";
 
 const POINT_NAME: Record<IstioPoint, string> = {
-  "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint",
+  "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint", "waypoint-tcp": "Istio waypoint (TCP)",
 };
 
 /**
@@ -159,13 +159,21 @@ export function istioPortProtocol(p: ServicePort | undefined): "http" | "tcp" | 
   return ["tcp", "tls", "https", "mongo", "mysql", "redis", "udp"].includes(declared) ? "tcp" : "auto";
 }
 
-/** Where Istio enforces for this hop. */
+/**
+ * Where Istio enforces for this hop. A sidecar or a waypoint takes the connection on an HTTP filter
+ * chain or a TCP one (a port declared TCP or TLS, or a connection that is not HTTP:
+ * listener_waypoint.go buildWaypointInternal sends both to tcpChain, whose RBAC is built for TCP,
+ * builder.go BuildTCP).
+ */
 export function istioPoint(hop: Hop): IstioPoint {
-  if (hop.waypoint) return "waypoint";
+  const tcp = !hop.http || istioPortProtocol(hop.service?.port) === "tcp";
+  if (hop.waypoint) return tcp ? "waypoint-tcp" : "waypoint";
   if (hop.server.proxy === "istio-ambient") return "ztunnel";
-  const protocol = istioPortProtocol(hop.service?.port);
-  return hop.http && protocol !== "tcp" ? "sidecar-http" : "sidecar-tcp";
+  return tcp ? "sidecar-tcp" : "sidecar-http";
 }
+
+/** A TCP filter chain (a sidecar's or a waypoint's): istiod writes its RBAC with forTCP (tcpRule). */
+const onTcp = (point: IstioPoint) => point === "sidecar-tcp" || point === "waypoint-tcp";
 
 /** A rule as a TCP filter chain sees it (generator.go: forTCP): ALLOW rules with HTTP-only fields are dropped; DENY rules lose those fields. */
 export function tcpRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
@@ -195,7 +203,7 @@ export function ztunnelRule(rule: L7Rule, action: MeshAction): L7Rule | undefine
 }
 
 function effective(rule: L7Rule, action: MeshAction, point: IstioPoint): L7Rule | undefined {
-  return point === "sidecar-tcp" ? tcpRule(rule, action) : point === "ztunnel" ? ztunnelRule(rule, action) : rule;
+  return onTcp(point) ? tcpRule(rule, action) : point === "ztunnel" ? ztunnelRule(rule, action) : rule;
 }
 
 function policyRef(p: IstioAuthorization, rule?: L7Rule): PolicyRef {
@@ -215,7 +223,7 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
-    ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, point === "sidecar-tcp" || point === "ztunnel") } : {}) });
+    ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, onTcp(point) || point === "ztunnel") } : {}) });
   const trace: string[] = [], warnings: string[] = [];
   // ztunnel takes ALLOW and DENY only (ambient/authorization.go convertAuthorizationPolicy: "ztunnel does not support the CUSTOM action").
   const unsupported = (p: IstioAuthorization) => point === "ztunnel" && p.action === "custom";
@@ -223,7 +231,7 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   for (const p of policies.filter((x) => x.dryRun)) trace.push(`AuthorizationPolicy ${p.namespace}/${p.name} is a dry run (istio.io/dry-run): not enforced`);
   for (const p of policies.filter(unsupported)) trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name} is not enforced by ztunnel, which supports ALLOW and DENY only (attach it to a waypoint)`);
   const of = (action: MeshAction) => active.filter((p) => p.action === action);
-  if (point === "sidecar-tcp" || point === "ztunnel") noteDroppedRules(active, point, trace);
+  if (onTcp(point) || point === "ztunnel") noteDroppedRules(active, point, trace);
   const customs = of("custom").filter((p) => !httpProviderOnTcp(p, point, providers, trace));
   const custom = firstMatch(customs, "custom", point, a);
   if (custom && providers && !(custom.p.provider! in providers)) {
@@ -247,7 +255,7 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
  * filter; a provider meshConfig does not define gets deny rules (getBadCustomDenyRules).
  */
 function httpProviderOnTcp(p: IstioAuthorization, point: IstioPoint, providers: MeshSettings["istioExtensionProviders"], trace: string[]): boolean {
-  if (point !== "sidecar-tcp" || providers?.[p.provider ?? ""] !== "http") return false;
+  if (!onTcp(point) || providers?.[p.provider ?? ""] !== "http") return false;
   trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name}: its provider ${p.provider} is an HTTP external authorizer, which istiod leaves out of a TCP port's filters: not enforced here`);
   return true;
 }

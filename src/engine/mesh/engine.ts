@@ -16,7 +16,7 @@ import type { Inventory } from "../../model/inventory.js";
 import type { LinkerdEgressNetwork } from "../../model/mesh.js";
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
-import { compareAge, GATEWAY_GROUP, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { compareAge, GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -125,6 +125,16 @@ const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servi
 /** A route bound to a Service port through one of its parentRefs. */
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
 
+/**
+ * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (`aAge`,
+ * `bAge`: the object whose creation time counts), then by name, then by namespace, in Go's string order
+ * (code points, not the locale's).
+ */
+export function pilotConfigOrder(a: { name: string; namespace: string }, b: { name: string; namespace: string }, aAge: ObjectMeta, bAge: ObjectMeta): number {
+  const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return compareAge(aAge, bAge) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
+}
+
 /** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
 export type ParentReading = "gamma" | "proxy";
 
@@ -216,8 +226,7 @@ export class MeshEngine {
    */
   istioVirtualServicesAt(service: Service, port: ServicePort, configNamespace: string | undefined): IstioMeshVirtualService[] {
     const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
-    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || compareAge(a.oldest, b.oldest) || byName(a.name, b.name) || byName(a.namespace, b.namespace);
+    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || pilotConfigOrder(a, b, a.oldest, b.oldest);
     return (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => v.namespace === service.namespace || v.namespace === configNamespace).sort(order);
   }
 

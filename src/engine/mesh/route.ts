@@ -18,7 +18,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
+import { pilotConfigOrder, routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
 export interface Unrouted { unrouted: string }
@@ -111,23 +111,59 @@ const defaultTarget = (p: LinkerdParent) => (p.kind === "service" ? "the Service
  */
 function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   const vss = mesh.istioVirtualServicesAt(s, sp, wp.namespace);
-  if (!vss.length) return undefined;
   const at = `waypoint ${wp.namespace}/${wp.name}`;
-  if (istioChain(sp, req)) return { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply` };
+  if (istioChain(sp, req)) {
+    return waypointL4(mesh, s, sp, wp, req, res)
+      ?? (vss.length ? { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply, and no TLSRoute or TCPRoute is bound there for it` } : undefined);
+  }
+  if (!vss.length) return undefined;
   const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port: sp.port, scheme: "http" as const, place: `${servicePlace(s, sp)} at ${at}`, reader: "envoy" as const });
-  const chosen = vss.find((v) => {
+  // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
+  let chosen: (typeof vss)[number] | undefined;
+  for (const v of vss) {
     const trial: RouteResult = { ...res, candidates: [], steps: [...res.steps] };
     routeHttp(ctx(v.routes.map(routable)), req, trial);
-    return trial.route !== undefined;
-  });
+    if (trial.route !== undefined) { chosen = v; Object.assign(res, trial); break; }
+  }
   const routes = (chosen ? [chosen] : vss).flatMap((v) => v.routes);
-  routeHttp(ctx(routes.map(routable)), req, res);
+  if (!chosen) routeHttp(ctx(routes.map(routable)), req, res);
   if (chosen) {
     const before = vss.slice(0, vss.indexOf(chosen)), after = vss.slice(vss.indexOf(chosen) + 1);
     for (const v of before) for (const st of v.routes) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `no match: no rule of ${at}'s VirtualService ${v.name}, tried first, matches` });
     for (const v of after) for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched` });
   }
   const ns = chosen?.namespace ?? vss[0].namespace;
+  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+}
+
+/** A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's). */
+const WAYPOINT_L4: L4Reader = {
+  proxy: "Istio's waypoint", oneTcpRoute: "the waypoint takes one route: the first TLSRoute naming the Service, else the first TCPRoute (its namespace's first, then the oldest)",
+  sniNames: (r) => r.hostnames, emptyRuleToParent: false,
+};
+
+/**
+ * A connection on a waypoint's TCP filter chain (listener_waypoint.go buildWaypointNetworkFilters,
+ * getWaypointTCPRoutes): of the routes bound to the Service port in the Service's namespace and the
+ * waypoint's (getVirtualServiceForWaypoint), the first TLSRoute whose one SNI name is the Service's
+ * own host (getTLSRouteMatch: "Waypoint does not currently support SNI matches"; a TLSRoute without
+ * hostnames has the Service's host, augmentTLSPortMatch), else the first TCPRoute; the connection's
+ * own SNI is not read. Undefined when neither is bound.
+ */
+function waypointL4(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const at = `waypoint ${wp.namespace}/${wp.name}`, host = serviceHost(s);
+  const inScope = (r: MeshRouteState) => r.route.namespace === s.namespace || r.route.namespace === wp.namespace;
+  const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
+  const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route, a.route, b.route);
+  const tls = mesh.istioRoutesAt(s, sp, ["TLSRoute"]).filter(inScope).sort(order);
+  const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
+  const tcp = mesh.istioRoutesAt(s, sp, ["TCPRoute"]).filter(inScope).sort(order);
+  const routes = named.length ? named : tcp;
+  if (!routes.length) return undefined;
+  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, "TCPRoute", routes, req, res, WAYPOINT_L4);
+  for (const r of tls) if (!named.includes(r)) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `ignored: ${at} takes a TLSRoute only when its one SNI name is the Service's ${host} (listener_waypoint.go getTLSRouteMatch)` });
+  if (named.length) for (const r of tcp) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `lost: ${at} takes a TLSRoute naming the Service before any TCPRoute (getWaypointTCPRoutes)` });
+  const ns = chosen?.route.namespace ?? s.namespace;
   return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
@@ -255,7 +291,7 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   }
   // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
-  const order = (a: MeshRouteState, b: MeshRouteState) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name) || a.route.namespace.localeCompare(b.route.namespace);
+  const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route, a.route, b.route);
   const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
   const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
   const ns = chosen?.route.namespace ?? s.namespace;

@@ -11,7 +11,7 @@ import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import type { Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { serviceWaypoint } from "../mesh/waypoint.js";
+import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf } from "../../model/service-endpoints.js";
@@ -81,10 +81,11 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const member = w.res.clientMesh!;
   if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
-  const ambient = proxy === "istio" && member.dataplane === "ambient" ? serviceWaypoint(w.ctx.inv, s) : undefined;
+  const ambient = proxy === "istio" && member.dataplane === "ambient" ? requestWaypoint(w.ctx.inv, { ambientClient: true, service: s }) : undefined;
   if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
-  const chain = proxy === "istio" && member.dataplane !== "ambient" ? istioChain(sp, w.req) : undefined;
+  // A sidecar's outbound listener, or the waypoint's inbound one, takes the connection on its TCP or TLS filter chain (or the HTTP one: undefined).
+  const chain = proxy === "istio" && (member.dataplane !== "ambient" || ambient?.waypoint) ? istioChain(sp, w.req) : undefined;
   if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {

@@ -45,7 +45,11 @@ export interface RuleIR {
   requestTimeout?: number;
   /** The (non-canary) Ingress whose annotations configure this rule. */
   source: Ingress;
-  /** Its access checks with the ingress-nginx controller's global source ranges (lower.ts), when they differ from its annotations'. */
+  /**
+   * Its access checks once the ingress-nginx controller's ConfigMap is read (lower.ts, withGlobalRanges: set for every
+   * rule of an ingress-nginx class when the input has that ConfigMap): the annotations' checks completed by the global
+   * source ranges and real-IP settings. Unset: the annotations' checks alone (tomodel.ts reads `source.nginx.access`).
+   */
   access?: NginxAccess;
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;

@@ -106,12 +106,14 @@ const serviceClusterIPs: Rule = (root) => {
     }
     return;
   }
+  if (!standaloneFamilies(spec)) return;
   const noneFor = (f: Field) => f.error("invalid", `may not be set to 'None' for ${type} services (the API server refuses it)`);
   const headlessRefused = type === "NodePort" || type === "LoadBalancer";
   if (!list.length) {
     // (Normalized to clusterIPs: [clusterIP].)
     if (single === "None") { if (headlessRefused) noneFor(ip); }
-    else if (single !== "") checkFamilies(spec, [single], [ip]);
+    else if (single !== "" && !checkFamilies(spec, [single], [ip])) return;
+    policyFits(spec, single === "" ? 0 : 1);
     return;
   }
   const values = list.map((f) => (typeof f.value === "string" ? f.value : undefined));
@@ -119,23 +121,72 @@ const serviceClusterIPs: Rule = (root) => {
   if (values[0] !== single) { list[0].error("invalid", `first value must match \`clusterIP\` (${JSON.stringify(single)}; the API server refuses it)`); return; }
   if (values.includes("None") && values.length > 1) { ips.error("invalid", "'None' must be the first and only value (the API server refuses it)"); return; }
   if (values.length > 2) { ips.error("invalid", "may only hold up to 2 values (the API server refuses it)"); return; }
-  if (single === "None") { if (headlessRefused) noneFor(list[0]); return; }
-  checkFamilies(spec, values, list);
+  if (single === "None") { if (headlessRefused) noneFor(list[0]); else policyFits(spec, 1); return; }
+  if (checkFamilies(spec, values, list)) policyFits(spec, values.length);
 };
+
+const IP_FAMILIES = ["IPv4", "IPv6"], IP_FAMILY_POLICIES = ["PreferDualStack", "RequireDualStack", "SingleStack"];
+
+/**
+ * ValidateServiceClusterIPsRelatedFields' checks of `ipFamilies` (each IPv4 or IPv6, none twice)
+ * and `ipFamilyPolicy` (one of three) on their own; false when one fails (the API server stops there).
+ */
+function standaloneFamilies(spec: Field): boolean {
+  let ok = true;
+  const families = spec.raw("ipFamilies");
+  if (Array.isArray(families)) {
+    const seen = new Set<unknown>();
+    families.forEach((v, i) => {
+      if (typeof v !== "string") return; // (the schema's error)
+      if (!IP_FAMILIES.includes(v)) { ok = false; spec.get("ipFamilies").get(i).error("unsupported", `Unsupported value: ${JSON.stringify(v)}: supported values: "IPv4", "IPv6" (the API server refuses it)`); }
+      else if (seen.has(v)) { ok = false; spec.get("ipFamilies").get(i).error("duplicate", `Duplicate value: ${JSON.stringify(v)} (the API server refuses it)`); }
+      seen.add(v);
+    });
+  }
+  const policy = spec.raw("ipFamilyPolicy");
+  if (typeof policy === "string" && !IP_FAMILY_POLICIES.includes(policy)) {
+    ok = false;
+    spec.get("ipFamilyPolicy").error("unsupported", `Unsupported value: ${JSON.stringify(policy)}: supported values: "PreferDualStack", "RequireDualStack", "SingleStack" (the API server refuses it)`);
+  }
+  return ok;
+}
+
+/**
+ * On create, an unset `ipFamilyPolicy` is SingleStack (RequireDualStack for a headless Service
+ * without a selector), and SingleStack with two cluster IPs or two families is refused
+ * (pkg/registry/core/service/ipallocator's Allocators.initIPFamilyFields). Read otherwise, a
+ * Service written with both families and no policy was dual-stack where the API server refuses it.
+ */
+function policyFits(spec: Field, clusterIPs: number): void {
+  const given = spec.raw("ipFamilyPolicy");
+  const headlessSelectorless = spec.raw("clusterIP") === "None" && !hasEntries(spec.raw("selector"));
+  const policy = typeof given === "string" ? given : headlessSelectorless ? "RequireDualStack" : "SingleStack";
+  if (policy !== "SingleStack") return;
+  const families = Array.isArray(spec.raw("ipFamilies")) ? (spec.raw("ipFamilies") as unknown[]).length : 0;
+  // (Named at the policy when it is written, else at the list that has two entries.)
+  const at = (list: string) => (typeof given === "string" ? spec.get("ipFamilyPolicy") : spec.get(list));
+  const policyIs = typeof given === "string" ? "must be" : "ipFamilyPolicy is not set, so SingleStack, and must be";
+  if (clusterIPs === 2) at("clusterIPs").error("invalid", `${policyIs} 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified (the API server refuses it)`);
+  if (families === 2) at("ipFamilies").error("invalid", `${policyIs} 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified (the API server refuses it)`);
+}
+
+const hasEntries = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v as object).length > 0;
 
 /**
  * At most one cluster IP per family, and each of the family `ipFamilies` gives at its index
  * (ValidateServiceClusterIPsRelatedFields; IsIPv6String: an IPv4-mapped address is IPv4).
  */
-function checkFamilies(spec: Field, values: readonly (string | undefined)[], fields: readonly Field[]): void {
+function checkFamilies(spec: Field, values: readonly (string | undefined)[], fields: readonly Field[]): boolean {
   const families = values.map((v) => (v === undefined ? undefined : parseAddress(v)?.family));
-  if (families.length === 2 && families[0] !== undefined && families[0] === families[1]) { spec.get("clusterIPs").error("invalid", "may specify no more than one IP for each IP family (the API server refuses it)"); return; }
+  if (families.length === 2 && families[0] !== undefined && families[0] === families[1]) { spec.get("clusterIPs").error("invalid", "may specify no more than one IP for each IP family (the API server refuses it)"); return false; }
   const declared = Array.isArray(spec.raw("ipFamilies")) ? spec.raw("ipFamilies") as unknown[] : [];
+  let ok = true;
   families.forEach((f, i) => {
     const want = declared[i];
     if (f === undefined || (want !== "IPv4" && want !== "IPv6")) return;
-    if ((want === "IPv4") !== (f === 4)) fields[i].error("invalid", `expected an ${want} value as indicated by \`ipFamilies[${i}]\` (the API server refuses it)`);
+    if ((want === "IPv4") !== (f === 4)) { ok = false; fields[i].error("invalid", `expected an ${want} value as indicated by \`ipFamilies[${i}]\` (the API server refuses it)`); }
   });
+  return ok;
 }
 
 /** core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, at most one per family. */

@@ -1,0 +1,100 @@
+// Which Istio waypoint sees a request, one answer for routing and L7 authorization (engine/mesh/
+// waypoint.ts requestWaypoint): ztunnel src/proxy/outbound.rs build_request sends a request to a
+// Service's cluster IP to the Service's waypoint (fetch_service_waypoint), one to a pod's address to the
+// workload's (fetch_workload_waypoint); pilot/pkg/serviceregistry/ambient/waypoints.go decides which
+// waypoint each uses (fetchWaypointForService / fetchWaypointForWorkload: the object's
+// istio.io/use-waypoint, else its namespace's; traffic type; allowedRoutes); a sidecar never sends to a
+// waypoint (pilot/pkg/xds/endpoints/endpoint_builder.go findServiceWaypoint: only ingress and east-west
+// gateways). ztunnel sees the waypoint's identity behind it, the client's otherwise.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, tempFiles } from "../helpers.js";
+import { namespace, pod, waypointGateway } from "./fixture.js";
+
+interface Answer { status: number | null; connection?: string; authorization: { enforcer: string; verdict: string; summary: string }[]; layers: { layer: string; summary: string }[] }
+
+async function ask(yaml: string, from: string, request: string): Promise<Answer> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", from, "--request", request, "-o", "json"]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return JSON.parse(r.out);
+  } finally { cleanup(); }
+}
+
+const ap = (name: string, ns: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
+const ledgerService = (labels = "{}") => `apiVersion: v1\nkind: Service\nmetadata: {name: ledger, namespace: bank, labels: ${labels}}\nspec: {selector: {app: ledger}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n`;
+/** bank in the ambient mesh (more namespace labels as ", k: v"), its pods ledger (10.0.0.10) and teller; shopper in web, with an Istio sidecar. */
+const world = (bankLabels = "") => namespace("bank", `{istio.io/dataplane-mode: ambient${bankLabels}}`) + namespace("web", "{istio-injection: enabled}")
+  + pod("bank", "ledger", "10.0.0.10") + pod("bank", "teller", "10.0.0.11")
+  + pod("web", "shopper", "10.0.1.10").replace("containers: [{name: app,", "containers: [{name: istio-proxy}, {name: app,");
+/** GET only, at the waypoint of Service bank/ledger. */
+const getOnly = ap("get-only", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
+/** ztunnel of the ledger pod denies the teller and the shopper by their identities. */
+const denyClients = ap("no-clients", "bank", "{selector: {matchLabels: {app: ledger}}, action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller, cluster.local/ns/web/sa/shopper]}}]}]}");
+const enforcers = (a: Answer) => a.authorization.map((d) => d.enforcer).filter((e) => /Istio/.test(e));
+
+test("a Service's own istio.io/use-waypoint sends its traffic through the waypoint, which enforces the policies attached to the Service (was: the pod's labels only, no waypoint)", async () => {
+  const yaml = world() + ledgerService("{istio.io/use-waypoint: waypoint}") + waypointGateway("bank") + getOnly;
+  const post = await ask(yaml, "bank/teller", "POST http://ledger/");
+  assert.equal(post.status, 403, "the waypoint's GET-only policy (was 200: no waypoint, ztunnel alone)");
+  assert.deepEqual(enforcers(post), ["Istio waypoint of bank/waypoint"]);
+  assert.equal((await ask(yaml, "bank/teller", "GET http://ledger/")).status, 200);
+  // The same label on the pod, not the Service: service-addressed traffic does not use it.
+  const onPod = world() + ledgerService() + waypointGateway("bank") + getOnly;
+  const viaPodLabel = await ask(onPod.replace("labels: {\"app\":\"ledger\"}", "labels: {\"app\":\"ledger\",\"istio.io/use-waypoint\":\"waypoint\"}"), "bank/teller", "POST http://ledger/");
+  assert.equal(viaPodLabel.status, 200, "the pod's label names its workload waypoint, which traffic to the Service does not take");
+});
+
+test("a sidecar client sends to the endpoint itself, not to the Service's waypoint: ztunnel sees the client's identity (was: the waypoint's, a wrong allow)", async () => {
+  const yaml = world(", istio.io/use-waypoint: waypoint") + ledgerService() + waypointGateway("bank") + denyClients;
+  const sidecar = await ask(yaml, "web/shopper", "GET http://ledger.bank/");
+  assert.equal(sidecar.connection, "failed", "ztunnel's DENY names the shopper (was 200: ztunnel saw the waypoint)");
+  assert.deepEqual(enforcers(sidecar), ["Istio ztunnel (L4) of bank/ledger"]);
+  // An ambient client goes through the waypoint, and ztunnel then sees the waypoint's identity.
+  const ambient = await ask(yaml, "bank/teller", "GET http://ledger/");
+  assert.equal(ambient.status, 200);
+  assert.deepEqual(enforcers(ambient), ["Istio waypoint of bank/waypoint", "Istio ztunnel (L4) of bank/ledger"]);
+});
+
+test("a request to a pod's address takes the workload's waypoint: the default (istio.io/waypoint-for: service) takes none, so ztunnel sees the client (was: the waypoint's identity, a wrong allow)", async () => {
+  const base = world(", istio.io/use-waypoint: waypoint") + ledgerService() + denyClients;
+  const direct = await ask(base + waypointGateway("bank"), "bank/teller", "GET http://10.0.0.10:8080/");
+  assert.equal(direct.connection, "failed", "ztunnel's DENY names the teller (was 200)");
+  assert.deepEqual(enforcers(direct), ["Istio ztunnel (L4) of bank/ledger"]);
+  // A waypoint for all traffic takes it: the policies attached to the Gateway apply, those attached to the Service do not.
+  const gatewayGet = ap("gw-get", "bank", "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
+  const all = base.replace(denyClients, "") + waypointGateway("bank", "waypoint", { labels: "{istio.io/waypoint-for: all}" }) + gatewayGet + getOnly.replace("GET", "PUT");
+  const get = await ask(all, "bank/teller", "GET http://10.0.0.10:8080/");
+  assert.equal(get.status, 200, "the Service's PUT-only policy does not apply to workload-addressed traffic");
+  assert.deepEqual(enforcers(get), ["Istio waypoint of bank/waypoint", "Istio ztunnel (L4) of bank/ledger"]);
+  assert.equal((await ask(all, "bank/teller", "POST http://10.0.0.10:8080/")).status, 403, "the Gateway's GET-only policy");
+  // A waypoint for workload traffic only: the Service's traffic goes without it.
+  const workloadOnly = base.replace(denyClients, "") + waypointGateway("bank", "waypoint", { labels: "{istio.io/waypoint-for: workload}" }) + gatewayGet;
+  assert.equal((await ask(workloadOnly, "bank/teller", "POST http://ledger/")).status, 200);
+  assert.equal((await ask(workloadOnly, "bank/teller", "POST http://10.0.0.10:8080/")).status, 403);
+});
+
+test("a waypoint in another namespace serves a Service only when its HBONE listener's allowedRoutes admit the Service's namespace (waypoints.go AllowsAttachmentFromNamespace)", async () => {
+  const yaml = (allowedRoutes?: string) => world() + namespace("infra", "{}") + ledgerService("{istio.io/use-waypoint: shared, istio.io/use-waypoint-namespace: infra}")
+    + waypointGateway("infra", "shared", allowedRoutes ? { allowedRoutes } : {}) + getOnly;
+  const same = await ask(yaml(), "bank/teller", "POST http://ledger/");
+  assert.equal(same.status, 200, "allowedRoutes default to Same: the attachment is denied, ztunnel alone");
+  assert.match(same.layers.find((l) => l.layer === "routing")?.summary ?? "", /does not allow namespace bank/);
+  assert.equal((await ask(yaml("{namespaces: {from: All}}"), "bank/teller", "POST http://ledger/")).status, 403);
+  assert.equal((await ask(yaml("{namespaces: {from: Selector, selector: {matchLabels: {kubernetes.io/metadata.name: bank}}}}"), "bank/teller", "POST http://ledger/")).status, 403);
+});
+
+test("a waypoint takes a TCP port's connections on a TCP filter chain, whose DENY rules lose their HTTP fields (builder.go BuildTCP, forTCP): broader (was: never matched, a wrong allow)", async () => {
+  const ports = "[{name: http, port: 80, targetPort: 8080}, {name: tcp-db, port: 5432, targetPort: 8080}]";
+  const yaml = world(", istio.io/use-waypoint: waypoint") + waypointGateway("bank") + ledgerService().replace(/ports: \[.*\]\}/, `ports: ${ports}}`)
+    + ap("no-teller-posts", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {methods: [POST]}}]}]}");
+  for (const request of ["tcp://ledger:5432", "GET http://ledger:5432/"]) {
+    const a = await ask(yaml, "bank/teller", request);
+    assert.equal(a.connection, "failed", `${request}: the DENY rule without its methods matches the teller (was allowed)`);
+    assert.deepEqual(enforcers(a), ["Istio waypoint (TCP) of bank/waypoint"]);
+  }
+  assert.equal((await ask(yaml, "bank/teller", "GET http://ledger/")).status, 200, "the HTTP port: the methods count");
+  assert.equal((await ask(yaml, "bank/teller", "POST http://ledger/")).status, 403);
+});
