@@ -7,7 +7,7 @@ import type { SourceRef } from "./source.js";
 export interface EndpointSlicePort {
   /** The Service port name it serves ("" when the Service port has none). */
   name: string;
-  /** undefined: "not restricted", the consumer decides (kube-proxy then uses the Service's targetPort). */
+  /** undefined: no number ("EndpointSlices used for other purposes may have a nil port"): kube-proxy ignores the port, so does service-endpoints.ts. */
   port?: number;
   protocol: Protocol;
   appProtocol?: string;

@@ -22,6 +22,8 @@ export interface ServiceEndpoint {
   terminating: boolean;
   /** The node the endpoint is on (the slice's nodeName, else its pod's), when known. */
   node?: string;
+  /** Not the first of its slice endpoint's addresses: kube-proxy uses only the first (chooseEndpoints). */
+  secondary?: true;
   /** The pod behind the address, when the input holds it. */
   pod?: Endpoint;
 }
@@ -103,11 +105,13 @@ export interface EndpointChoice {
  * serving terminating ones, CategorizeEndpoints' localEndpoints); undefined: the policy does not apply.
  */
 export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string }): EndpointChoice {
-  let all = e.endpoints;
+  // kube-proxy takes an endpoint's first address only (addEndpoints: `endpoint.Addresses[0]`; the API:
+  // "clients may choose to only use the first element"); proxies and DNS take them all.
+  let all = reader === "kube-proxy" && e.endpoints.some((x) => x.secondary) ? e.endpoints.filter((x) => !x.secondary) : e.endpoints;
   let where = "";
   if (local) {
     if (local.node === undefined) where = " (internalTrafficPolicy Local, but the client's node is not in the input: every endpoint counted as local)";
-    else { all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (internalTrafficPolicy Local: ${all.length} of ${e.endpoints.length} endpoint${e.endpoints.length === 1 ? "" : "s"} there)`; }
+    else { const n = all.length; all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (internalTrafficPolicy Local: ${all.length} of ${n} endpoint${n === 1 ? "" : "s"} there)`; }
   }
   const ready = all.filter((x) => x.ready);
   const rest = all.length - ready.length;
@@ -178,19 +182,22 @@ function sliceEndpoints(inv: Inventory, slices: readonly EndpointSlice[], sp: Se
   const out = new Map<string, ServiceEndpoint>();
   for (const slice of slices) {
     const p = slice.ports.find((x) => x.name === (sp.name ?? "") && x.protocol === sp.protocol);
-    const port = p?.port ?? (p && typeof sp.targetPort === "number" ? sp.targetPort : undefined);
+    // A slice port without a number serves nothing: kube-proxy skips it (endpointslicecache.go
+    // endpointInfoByServicePort: "TODO: handle nil ports to mean all", "Ignoring invalid endpoint
+    // port"); it was read as the Service's numeric targetPort, which no data plane does.
+    const port = p?.port;
     if (port === undefined) continue;
     for (const e of slice.endpoints) {
       const pod = e.pod ? inv.endpoints.find((x) => x.kind === "pod" && x.namespace === e.pod!.namespace && x.name === e.pod!.name) : undefined;
-      for (const address of e.addresses) {
+      e.addresses.forEach((address, i) => {
         const key = `${address}:${port}`;
         const prev = out.get(key);
         // An address in two endpoints (a pod's address reused while the old pod terminates, or an
         // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
-        if (prev && !(prev.terminating && !e.terminating)) continue;
+        if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
         const on = pod ?? podWithAddress(inv, address);
-        out.set(key, { address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, node: e.nodeName ?? on?.nodeName, pod: on });
-      }
+        out.set(key, { address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}) });
+      });
     }
   }
   return [...out.values()];

@@ -189,3 +189,18 @@ test("Endpoints are not mirrored with the skip-mirror label, nor for a Service w
   const loaded = load({ "t.yaml": endpointsObject("x", "subsets: [{addresses: [{ip: 10.0.0.300}]}]") });
   assert.deepEqual(loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`), ["subsets.0.addresses.0.ip: \"10.0.0.300\" is not an IP address"]);
 });
+
+// kube-proxy pkg/proxy/endpointslicecache.go: endpointInfoByServicePort skips a slice port without a
+// number ("TODO: handle nil ports to mean all"; "Ignoring invalid endpoint port"), and addEndpoints
+// builds each endpoint from `endpoint.Addresses[0]` only.
+test("a slice port without a number serves nothing; kube-proxy uses an endpoint's first address only", () => {
+  const yaml = svc("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}") + slice("s", "manual", "addressType: IPv4\nports: [{name: http}]\nendpoints: [{addresses: [10.0.0.1]}]");
+  const none = endpointsOf(yaml, "ns/manual");
+  assert.deepEqual(none.endpoints, [], "not the Service's targetPort 3000");
+  assert.ok(hasNoReadyEndpoint(none));
+  const two = endpointsOf(rollout("[{addresses: [10.0.0.1, 10.0.0.2]}, {addresses: [10.0.0.3]}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(two, "proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+  assert.deepEqual(chooseEndpoints(two, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.3"]);
+  const again = endpointsOf(rollout("[{addresses: [10.0.0.1, 10.0.0.2]}, {addresses: [10.0.0.2]}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(again, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.2"], "an address first in another endpoint counts");
+});
