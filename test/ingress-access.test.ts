@@ -198,3 +198,52 @@ async function cliIn(files: Record<string, string>, args: string[]) {
     return r;
   } finally { cleanup(); }
 }
+
+test("an annotation whose parser returns its validator's error rejects the whole Ingress; one whose parser defaults or denies the location does not (was: served, a wrong allow)", () => {
+  // parser/validators.go checkAnnotation → NewValidationError; annotations.go Extract `if errors.IsValidationError(err) { return nil, err }`;
+  // e.g. sslpassthrough/main.go Parse `return parser.GetBoolAnnotation(...)`, upstreamvhost `return parser.GetStringAnnotation(...)`,
+  // redirect.go `if err != nil && !errors.IsMissingAnnotations(err) { return nil, err }`; rewrite/main.go (ssl-redirect) defaults instead.
+  const other = ingress({}).replace("name: site", "name: other").replace("site.example.com", "other.example.com");
+  for (const [key, value] of [["ssl-passthrough", "yes"], ["upstream-vhost", "a b\"c"], ["x-forwarded-prefix", "/a;b"], ["permanent-redirect-code", "3o1"], ["limit-rps", "ten"], ["limit-whitelist", "10.0.0.0/33"], ["server-alias", "a.example.com,b\"c"], ["load-balance", "random"]]) {
+    const r = ask(ingress({ [N + key]: value }) + other, "web/client");
+    assert.deepEqual([r.status, r.route], [404, undefined], `${key}: ${value}: the Ingress is not served`);
+  }
+  const loaded = load({ "in.yaml": BASE + ingress({ [N + "upstream-vhost"]: "a b\"c" }) });
+  assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /"a b\\"c" fails the annotation's validator; ingress-nginx's annotation validation rejects the whole Ingress/);
+  assert.equal(ask(ingress({ [N + "ssl-redirect"]: "yes" }), "web/client").status, 200, "rewrite/main.go: an invalid ssl-redirect defaults");
+  assert.equal(ask(ingress({ [N + "limit-rate"]: "fast" }), "web/client").status, 200, "ratelimit/main.go: limit-rate's error is ignored");
+  assert.equal(ask(ingress({ [N + "ssl-passthrough"]: "" }), "web/client").status, 200, "an empty value is not validated");
+  assert.equal(ask(ingress({ [N + "whitelist-source-range"]: "10.0.0.0/33" }), "web/client").status, 503, "ipallowlist/main.go wraps the error: LocationDenied");
+  assert.equal(ask(ingress({ [N + "temporal-redirect"]: "https://a.example.com/", [N + "permanent-redirect-code"]: "x" }), "web/client").status, 302, "the permanent code is not read with a temporal redirect");
+});
+
+test("an annotation riskier than the controller's annotations-risk-level rejects the whole Ingress: snippets (Critical) by default (High); the ConfigMap's level moves the bar (was: served, a wrong allow)", () => {
+  // annotations.go Extract: `if err := annotationParser.Validate(ing.GetAnnotations()); err != nil { return nil, errors.NewRiskyAnnotations(name) }`;
+  // parser/validators.go CheckAnnotationRisk; config.go AnnotationsRiskLevel default "High"; snippet/main.go configuration-snippet Risk Critical.
+  const other = ingress({}).replace("name: site", "name: other").replace("site.example.com", "other.example.com");
+  const cm = (level: string) => other +  `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {annotations-risk-level: ${level}}\n`;
+  const snippet = ingress({ [N + "configuration-snippet"]: "more_set_headers \"x: y\";" });
+  const r = ask(snippet + other, "web/client");
+  assert.deepEqual([r.status, r.route], [404, undefined], "Critical above the default High");
+  assert.equal(ask(snippet + cm("Critical"), "web/client").status, 200);
+  const medium = ingress({ [N + "rewrite-target"]: "/" });
+  assert.equal(ask(medium + other, "web/client").status, 200, "Medium is below High");
+  assert.equal(ask(medium + cm("Low"), "web/client").status, 404, "at Low, a Medium annotation is too risky");
+  assert.equal(ask(medium + cm("anything"), "web/client").status, 404, "StringRiskToRisk reads an unknown level as Low");
+  assert.equal(ask(ingress({ [N + "whitelist-source-range"]: "10.0.0.0/8" }) + cm("Low"), "web/client").status, 404, "an alias has its annotation's risk (Medium)");
+  assert.equal(ask(ingress({ [N + "ssl-redirect"]: "false" }) + cm("Low"), "web/client").status, 200, "Low is never above any level");
+});
+
+test("the controller ConfigMap's block-cidrs deny clients at the http level: a location inherits them only without allow or deny lines of its own (was: not read, a wrong allow)", () => {
+  // nginx.tmpl `# Global filters {{ range $ip := $cfg.BlockCIDRs }}deny {{ trimSpace $ip }};` in the http block; nginx's access
+  // module (ngx_http_access_merge_loc_conf) takes the enclosing level's rules only when the location has none.
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n`;
+  const block = cm(`block-cidrs: "10.1.0.0/16, 192.0.2.7"`);
+  const plain = ask(ingress({}) + block, "web/client");
+  assert.equal(plain.status, 403, "10.1.2.3 is blocked");
+  assert.match(plain.reason, /block-cidrs 10\.1\.0\.0\/16/);
+  assert.equal(ask(ingress({}) + block, "ip:192.0.2.7").status, 403);
+  assert.equal(ask(ingress({}) + block, "ip:203.0.113.9").status, 200);
+  assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) + block, "web/client").status, 200, "the location's own allow lines replace the http level's");
+  assert.equal(ask(ingress({}) + cm(`block-cidrs: "10.1.0.0/16", whitelist-source-range: "10.0.0.0/8"`), "web/client").status, 200, "the global allowlist is the location's own lines");
+});

@@ -3,7 +3,8 @@
 // reading of NetworkPolicy ipBlocks).
 
 import type { Inventory } from "./inventory.js";
-import { policyName } from "./policy.js";
+import { policyName, type Policy } from "./policy.js";
+import type { Controller } from "./endpoint.js";
 
 export interface Cni {
   /** The product's name as reported. */
@@ -44,12 +45,24 @@ export interface InputCni { family: "calico" | "cilium"; why: string }
  */
 export function inputCnis(inv: Inventory): InputCni[] {
   const out: InputCni[] = [];
-  const policy = (prefix: string) => inv.policies.find((p) => p.kind.startsWith(prefix));
-  const daemonSet = (family: string) => inv.controllers.find((c) => c.kind === "DaemonSet" && cniOfDaemonSet(c.name)?.family === family);
-  const cilium = policy("Cilium"), ciliumDs = daemonSet("cilium");
+  // The first policy of each family and the first DaemonSet of each, in one pass over each list (a
+  // cluster dump has tens of thousands of controllers and policies, read scattered in the heap).
+  let cilium: Policy | undefined, calico: Policy | undefined;
+  for (let i = 0; i < inv.policies.length && !(cilium && calico); i++) {
+    const p = inv.policies[i];
+    if (!cilium && p.kind.startsWith("Cilium")) cilium = p;
+    else if (!calico && p.kind.startsWith("Calico ")) calico = p;
+  }
+  let ciliumDs: Controller | undefined, calicoDs: Controller | undefined;
+  for (let i = 0; i < inv.controllers.length && !(ciliumDs && calicoDs); i++) {
+    const c = inv.controllers[i];
+    if (c.kind !== "DaemonSet") continue;
+    const family = cniOfDaemonSet(c.name)?.family;
+    if (family === "cilium") ciliumDs ??= c;
+    else if (family === "calico") calicoDs ??= c;
+  }
   const ciliumWhy = inv.ciliumAgent ? `ConfigMap ${inv.ciliumAgent.where}` : cilium ? `${cilium.kind} ${policyName(cilium)}` : ciliumDs ? `DaemonSet ${ciliumDs.namespace}/${ciliumDs.name}` : undefined;
   if (ciliumWhy) out.push({ family: "cilium", why: `Cilium (${ciliumWhy})` });
-  const calico = policy("Calico "), calicoDs = daemonSet("calico");
   const felix = inv.calicoFelix?.shownBy;
   const calicoWhy = calico ? `${calico.kind} ${policyName(calico)}` : calicoDs ? `DaemonSet ${calicoDs.namespace}/${calicoDs.name}` : felix;
   if (calicoWhy) out.push({ family: "calico", why: `Calico (${calicoWhy})` });

@@ -144,7 +144,9 @@ export class ObjectIndex {
       let found = spaces.get(namespace);
       if (!found) spaces.set(namespace, (found = new Set()));
       names = found;
-      this.last = { group, kind, namespace, names };
+      // (The record is changed in place, not made anew: a file's kinds alternate, pods between their controllers.)
+      if (last === undefined) this.last = { group, kind, namespace, names };
+      else { last.group = group; last.kind = kind; last.namespace = namespace; last.names = names; }
     }
     const size = names.size;
     return names.add(name).size !== size;

@@ -58,17 +58,32 @@ export interface NginxAccess {
   authUrl?: string;
   /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */
   realIp?: NginxRealIp;
+  /**
+   * The controller's block-cidrs, when the location has no allow or deny line of its own: nginx's
+   * access module takes the enclosing level's rules only then (ngx_http_access_merge_loc_conf).
+   */
+  block?: Cidr[];
 }
 
 export interface NginxRealIp { header: string; trusted: Cidr[] }
 
 /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation, and its real_ip settings. */
-export interface NginxControllerConfig { allow?: Cidr[]; deny: Cidr[]; realIp?: NginxRealIp }
+export interface NginxControllerConfig {
+  allow?: Cidr[];
+  deny: Cidr[];
+  realIp?: NginxRealIp;
+  /** block-cidrs: the http block's deny lines (a location without allow or deny lines of its own inherits them). */
+  block?: Cidr[];
+  /** annotations-risk-level as written (unset: the default High; sources/ingress/nginx-annotations.ts nginxRiskLevel). */
+  riskLevel?: string;
+}
 
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {
   /** Why ingress-nginx's annotation validation rejects the whole Ingress (it serves none of it), when it does. */
   rejected?: string;
+  /** The annotations of the Ingress above Low risk, with their risk (1 Medium, 2 High, 3 Critical): the controller's annotations-risk-level decides whether it rejects the Ingress. */
+  risky?: [string, number][];
   canary?: Canary;
   /** ssl-redirect (ingress-nginx's default: true for hosts with TLS). */
   sslRedirect?: boolean;

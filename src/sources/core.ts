@@ -582,16 +582,18 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
       const own = root.get("metadata");
       const meta = readMetadata(own, true, checkLabels);
-      let template = root;
-      for (const k of templatePath) template = template.get(k);
+      // (The path starts at spec, whose field is made once: replicas is read from it too.)
+      const spec = root.get("spec");
+      let template = spec;
+      for (let i = 1; i < templatePath.length; i++) template = template.get(templatePath[i]);
       if (!template.object(true)) return;
       const md = template.get("metadata");
       const labels = sharedLabels(md);
       const annotations = readAnnotations(md);
-      const spec = readPodSpec(template.get("spec"));
+      const podSpec = readPodSpec(template.get("spec"));
       if (!meta) return;
-      const replicas = root.get("spec").childInt("replicas", REPLICAS);
-      const pod = new TemplateParts(labels, spec, annotations, networkRequests(md));
+      const replicas = spec.childInt("replicas", REPLICAS);
+      const pod = new TemplateParts(labels, podSpec, annotations, networkRequests(md));
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
       b.addTemplate({ controller, parent: readOwner(own), pod });
     },

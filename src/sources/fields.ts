@@ -18,6 +18,8 @@ export class ObjectContext {
   info(path: Path, code: string, message: string): void { this.diags.info(code, message, this.ref, path); }
 }
 
+const ROOT_PATH: Path = Object.freeze([]);
+
 export interface NumberRule { required?: boolean; min?: number; max?: number }
 export interface ListRule { required?: boolean; min?: number; max?: number }
 export interface StringRule { required?: boolean; oneOf?: readonly string[]; nonEmpty?: boolean }
@@ -32,7 +34,8 @@ export class Field {
     this.fullPath = path;
   }
 
-  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, []); }
+  /** An object's root field (its path is one frozen empty list for every object: paths are readonly). */
+  static root(ctx: ObjectContext, obj: unknown): Field { return new Field(ctx, obj, ROOT_PATH); }
 
   get path(): Path {
     this.fullPath ??= this.parent ? [...this.parent.path, this.key!] : [];

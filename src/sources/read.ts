@@ -141,9 +141,22 @@ class Reader {
     for (const entry of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
       const full = join(dir, entry.name);
       let st: Stats;
-      try { st = statSync(full); } catch (e) { this.fail(full, e); continue; }
+      try { st = statSync(full); } catch (e) {
+        // filepath.Walk looks at an entry with Lstat, and kubectl drops one without a manifest
+        // extension before opening it (ignoreFile): a dangling symlink or a symlink loop named so
+        // is skipped as any such file; named *.yaml, opening it fails (kubectl: "no such file").
+        if (!entry.isDirectory() && !MANIFEST.test(entry.name)) { this.skipped.files++; continue; }
+        this.fail(full, e);
+        continue;
+      }
       if (st.isDirectory()) {
-        // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction.
+        // kubectl's filepath.Walk does not follow a symlink to a folder; nor does Junction. Named
+        // with a manifest extension, kubectl takes it for a file (Lstat: not a folder) and fails
+        // to read it (cli-runtime visitor.go FileVisitor: "is a directory").
+        if (entry.isSymbolicLink() && MANIFEST.test(entry.name)) {
+          this.diags.error("input-unreadable", `${full}: a symlink to a folder named as a manifest, which kubectl -f reads as a file and fails on ("is a directory")`);
+          continue;
+        }
         if (entry.isSymbolicLink()) { this.skipped.linked++; continue; }
         if (skipsFolder(entry.name, this.recursive)) { this.skipped.hidden++; continue; }
         const key = identity(full, st);

@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { outcome, pod, world } from "./fixture.js";
+import { outcome, pod, service, world } from "./fixture.js";
 
 const LINKERD = { web: "linkerd", api: "linkerd", x: "linkerd", out: "none" } as const;
 const base = pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2") + pod("other", "x", "10.0.1.1", { sa: "robot" }) + pod("edge", "out", "192.0.2.7");
@@ -148,4 +148,32 @@ spec:
   assert.equal(ask("/q?tier=silver&tier=gold"), "allow", "the second tier parameter matches");
   assert.equal(ask("/ab"), "allow");
   assert.equal(ask("/abc"), "404", "Rust's leftmost-first find of /(ab|abc) in /abc is /ab, which does not span the path");
+});
+
+test("a Linkerd client's opaque connection to a port the pod marks opaque arrives as TCP: only the Server's authorizations, whatever its proxyProtocol (was: its routes', a wrong allow)", () => {
+  // The client's outbound policy is opaque (the Service's config.linkerd.io/opaque-ports); the destination controller hints opaque
+  // transport for a pod whose annotation lists the port (endpoint_translator.go createWeightedAddr); the server's proxy takes a
+  // transport header without protocol as TCP (linkerd2-proxy app/inbound/src/direct.rs LocalTcp).
+  const route = `apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: everything, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+---
+`;
+  const yaml = base + service("shop", "api", [["http", 80, 8080]]) + server() + route + meshTls("web", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
+    + authz("route", "{group: policy.linkerd.io, kind: HTTPRoute, name: everything}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web}");
+  const ask = (serviceOpaque: boolean, podOpaque: boolean) => {
+    const w = world(yaml, LINKERD);
+    const inv = w.engine.inventory;
+    if (serviceOpaque) inv.services.find((s) => s.name === "api")!.annotations = { "config.linkerd.io/opaque-ports": "80" };
+    if (podOpaque) inv.endpoints.find((e) => e.name === "api")!.annotations = { "config.linkerd.io/opaque-ports": "8080" };
+    return w.ask("shop/web", "shop/api", 8080, { ...req("/"), service: ["shop/api", 80] });
+  };
+  assert.equal(outcome(ask(false, false)), "allow", "HTTP: the route's authorization admits web");
+  assert.equal(outcome(ask(true, false)), "allow", "no opaque transport: the connection reaches the pod's port, whose proxy detects HTTP");
+  const tcp = ask(true, true);
+  assert.equal(outcome(tcp), "rejected", "opaque transport: TCP, and no authorization of the Server admits web (was allow)");
+  assert.match(tcp.layers.at(-1)!.trace.join("\n"), /transport header/);
 });

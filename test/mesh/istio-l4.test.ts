@@ -9,6 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RouteRequest } from "../../src/model/request.js";
 import { API_V2, CLUSTER, meshRoute, one, withProxy } from "./fixture.js";
+import { waypointGateway } from "../l7/fixture.js";
 
 /** Service shop/store: 6379 named tcp-redis (TCP), 8443 named tls (TLS), 9000 without a protocol (sniffed). */
 const STORE = `---
@@ -81,4 +82,27 @@ test("HTTPRoutes on a port Istio reads as TCP do not apply to an Istio client's 
   const a = one(yaml, "web/client", "http://store.shop:6379/x");
   assert.deepEqual([a.route, a.backend, a.status], [undefined, "shop/store", 200]);
   assert.match(a.reason, /reads Service shop\/store port 6379 as TCP \(port name tcp-redis\): the HTTP route bound there does not apply, and no TCPRoute is bound/);
+});
+
+test("an ambient client's TCP connection at the Service's waypoint: the first TLSRoute whose one SNI name is the Service's, else the first TCPRoute, of the Service's and the waypoint's namespaces (was: no route)", () => {
+  // listener_waypoint.go buildWaypointNetworkFilters, getWaypointTCPRoutes (TLS first, then TCP), getTLSRouteMatch (no SNI matching:
+  // only the Service's own host), getVirtualServiceForWaypoint (the Service's namespace and the waypoint's).
+  const ambient = CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio.io/dataplane-mode: ambient}}")
+    .replace("metadata: {name: shop}", "metadata: {name: shop, labels: {istio.io/use-waypoint: waypoint}}") + STORE;
+  const waypoint = "---\n" + waypointGateway("shop");
+  const tcpRoutes = aged(l4("shop", "newer", "TCPRoute", STORE_PARENT(), to("api", 80)), "2024-06-01T00:00:00Z") + aged(l4("shop", "older", "TCPRoute", STORE_PARENT(), to("api-v2", 80)), "2024-01-01T00:00:00Z");
+  const a = one(ambient + tcpRoutes + waypoint, "web/client", "tcp://store.shop:6379", tcp());
+  assert.deepEqual([a.route, a.backend], ["TCPRoute shop/older", "shop/api-v2"], "was: ztunnel, no route, shop/store");
+  assert.match(a.layers.find((l) => l.layer === "routing")?.summary ?? "", /at waypoint shop\/waypoint/);
+  assert.deepEqual([one(ambient + tcpRoutes, "web/client", "tcp://store.shop:6379", tcp()).backend], ["shop/store"], "no waypoint in the input: ztunnel, no route");
+  // A TLSRoute for another name is not matched; one without hostnames (the Service's) wins over the TCPRoutes, whatever the SNI sent.
+  const other = l4("shop", "other", "TLSRoute", STORE_PARENT(), to("api", 80), "  hostnames: [secure.example.com]\n");
+  const withOther = one(ambient + tcpRoutes + other + waypoint, "web/client", "tcp://store.shop:6379", tcp());
+  assert.deepEqual([withOther.route, withOther.backend], ["TCPRoute shop/older", "shop/api-v2"]);
+  assert.match(withOther.candidates.find((c) => c.route === "TLSRoute shop/other")?.outcome ?? "", /only when its one SNI name is the Service's store\.shop\.svc\.cluster\.local/);
+  const own = l4("shop", "own", "TLSRoute", STORE_PARENT(), to("api", 80));
+  assert.deepEqual([one(ambient + tcpRoutes + own + waypoint, "web/client", "https://store.shop:8443/", { scheme: "tls", sni: "secure.example.com" }).route], ["TLSRoute shop/own"]);
+  // The client namespace's routes are not the waypoint's to read.
+  const consumer = l4("web", "consumer", "TCPRoute", STORE_PARENT().replace("name: store", "name: store, namespace: shop"), to("api-v2", 80));
+  assert.deepEqual([one(ambient + consumer + waypoint, "web/client", "tcp://store.shop:6379", tcp()).backend], ["shop/store"]);
 });

@@ -153,6 +153,26 @@ test("cli-runtime ExpandPathsToFileVisitors: in a folder, only .json/.yaml/.yml 
   } finally { t.cleanup(); }
 });
 
+test("cli-runtime ExpandPathsToFileVisitors: in a folder, a dangling symlink or a symlink loop without a manifest extension is skipped (Lstat, then the extension, before opening); named *.yaml it is an error, and so is a symlinked folder named *.yaml (kubectl reads it as a file: 'is a directory')", () => {
+  const t = tempFiles({ "d/a.yaml": NS("a"), "other/o.yaml": NS("o") });
+  try {
+    const d = join(t.dir, "d");
+    symlinkSync(join(t.dir, "missing"), join(d, "README"));
+    symlinkSync(join(d, "loop"), join(d, "loop"));
+    const r = loadPaths([d], () => "");
+    assert.deepEqual(r.diagnostics.errors.map(formatDiagnostic), []);
+    assert.deepEqual([...r.inventory.namespaces.keys()], ["a"]);
+    assert.match(r.diagnostics.items.map(formatDiagnostic).join("\n"), /skipped 2 files without a \.yaml\/\.yml\/\.json extension/);
+    symlinkSync(join(t.dir, "missing"), join(d, "gone.yaml"));
+    assert.match(errorsOf([d]).join("\n"), /gone\.yaml: no such file or directory/);
+    const e = join(t.dir, "e");
+    mkdirSync(e);
+    writeFileSync(join(e, "a.yaml"), NS("a"));
+    symlinkSync(join(t.dir, "other"), join(e, "more.yaml"));
+    assert.match(errorsOf([e]).join("\n"), /more\.yaml: a symlink to a folder named as a manifest, which kubectl -f reads as a file and fails on \("is a directory"\)/);
+  } finally { t.cleanup(); }
+});
+
 test("a socket given with -f is named as one; a folder given as --expect or --requests is refused (it was read as -f reads a folder: its first file); an empty --expect or --requests file says so", async () => {
   const t = tempFiles({ "ns.yaml": NS("a"), "empty.yaml": "" });
   const { createServer } = await import("node:net");

@@ -117,6 +117,66 @@ spec:
   assert.ok(l.diagnostics.items.some((d) => d.ref?.doc === 2 && d.field?.join(".") === "spec.template.metadata.annotations.k8s.v1.cni.cncf.io/networks"), JSON.stringify(l.diagnostics.items));
 });
 
+test("pods are grouped under their controllers by id, also when a step removes endpoints before the load finishes (a virt-launcher pod)", () => {
+  const rs = (name: string) => `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: ${name}, namespace: x}
+spec: {selector: {matchLabels: {app: ${name}}}, template: {metadata: {labels: {app: ${name}}}, spec: {containers: [{name: c, image: i}]}}}
+---
+`;
+  const pod = (name: string, owner: string, ip: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: x
+  labels: {app: ${owner}}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: u, controller: true}]
+spec: {containers: [{name: c, image: i}]}
+status: {phase: Running, podIP: ${ip}}
+---
+`;
+  const node = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.9.0.1}]}\n---\n";
+  const vm = `apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: fedora, namespace: x}
+spec: {template: {metadata: {labels: {vm: fedora}}, spec: {domain: {devices: {}}}}}
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: fedora
+  namespace: x
+  ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachine, name: fedora, uid: u1, controller: true}]
+spec: {domain: {devices: {}}}
+status: {phase: Running, interfaces: [{name: default, ipAddress: 10.1.0.9}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: virt-launcher-fedora-abcde
+  namespace: x
+  ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachineInstance, name: fedora, uid: u2, controller: true}]
+spec: {containers: [{name: compute, image: virt-launcher}]}
+status: {phase: Running, podIP: 10.1.0.9}
+---
+`;
+  // Pods of one owner split by another endpoint (a node), an unowned controller's stand-in, and,
+  // with the VM, a launcher removed at the end of the load (the last endpoint moves into its place).
+  const rest = rs("a") + rs("b") + rs("lonely") + pod("a-1", "a", "10.1.0.1") + pod("a-2", "a", "10.1.0.2") + node + pod("a-3", "a", "10.1.0.3") + pod("b-1", "b", "10.1.0.4");
+  for (const yaml of [rest, vm + rest, rest + vm]) {
+    const l = load({ "x.yaml": yaml });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const eps = l.inventory.endpoints;
+    eps.forEach((e, i) => assert.equal(e.id, i));
+    const podsOf = (name: string) => l.inventory.controllers.find((c) => c.name === name)!.pods.map((id) => eps[id].name);
+    assert.deepEqual(podsOf("a").sort(), ["a-1", "a-2", "a-3"]);
+    assert.deepEqual(podsOf("b"), ["b-1"]);
+    assert.deepEqual(podsOf("lonely"), ["lonely"]);
+    assert.equal(eps.find((e) => e.name === "lonely")?.fromTemplate, true);
+    assert.ok(!eps.some((e) => e.name.startsWith("virt-launcher")));
+  }
+});
+
 test("real pods owned by a controller replace its template (pods grouped under their owner)", () => {
   const l = load({ "dump.yaml": `apiVersion: apps/v1
 kind: ReplicaSet

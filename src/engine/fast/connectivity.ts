@@ -301,7 +301,10 @@ export class FastConnectivity implements Connectivity {
     this.assign(ids);
     // Rest parts get the new columns class by class. A new column is all zeros: only rows that can
     // allow it are walked, those of the parts that are not isolated or have a rule that may match it.
-    for (const sig of before) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+    // (The runs made once; indexed loops: thousands of parts, once, mostly interpreted.)
+    const runs = wordRuns(ids);
+    const refresh = (sig: Signature) => { if (sig.users > 0) for (let r = 0; r < runs.length; r++) this.rows.refresh(sig, runs[r][0], runs[r][1]); };
+    for (let i = 0; i < before.length; i++) refresh(before[i]);
     // Several new classes (the external ranges of a list): each part that may allow one is walked
     // once on the new words (the old classes there get the bits they have), not once per class.
     // Every policy in use is asked (its rules' peer sets, remembered per rule, tested on the new
@@ -310,7 +313,7 @@ export class FastConnectivity implements Connectivity {
     if (ids.length > 1) {
       const batch = new Set<Signature>(this.open);
       for (const p of this.restOf.keys()) this.hitsAny(p, ids, batch);
-      for (const sig of batch) if (sig.users > 0) for (const [w0, w1] of wordRuns(ids)) this.rows.refresh(sig, w0, w1);
+      batch.forEach(refresh);
       return;
     }
     // Only a policy with a rule whose peers now hold a new class (or a rule without peers) can match one.

@@ -336,13 +336,13 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
   // Nodes whose bunches are of the same kinds get the same number.
   const sigs = new Map<string, number>(), sigOf = new Map<string, number>();
   const drops = fc.engine.dropsToHost;
-  for (const [node, bunches] of sides) {
+  sides.forEach((bunches, node) => {
     // (A node whose felix drops its pods' traffic to it is of another kind: their egress pairs are none.)
     const key = bunches.map((b) => b.kind).join(",") + (drops && fc.engine.dropsToHostOn(node) ? "!" : "");
     let sig = sigs.get(key);
     if (sig === undefined) sigs.set(key, sig = sigs.size);
     sigOf.set(node, sig);
-  }
+  });
   // Connections per (class pair, direction): computed once. The pod's side (the one the exemption
   // applies to) is the same for pod classes whose sides are the same: asked once per side and node class.
   // (Memo keys: the first id times two plus one for podIsDst, and the second id.)
@@ -402,7 +402,8 @@ function ownNodePairs(fc: FastConnectivity, groups: readonly (readonly Party[])[
         if (swept.has(key)) continue;
         swept.add(key);
       }
-      for (const n of bunches) {
+      for (let b = 0; b < bunches.length; b++) {
+        const n = bunches[b];
         // With one kind of node, a (group, class) sweeps each kind once: nothing to remember.
         if (!single) {
           const key = n.kind * width + c;

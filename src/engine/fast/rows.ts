@@ -5,7 +5,7 @@
 import { TIERS, hasOwnNodePeer, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import type { Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
-import { clearW, copyOf, has, hasW, orInto, orIntoW, newBits, sameAs, setW, windowOf, Windowed, writeWords, type Bits, type Span } from "./bitset.js";
+import { clearW, copyOf, has, hasW, orInto, orIntoW, newBits, sameAs, setW, windowOf, Windowed, writeWords, type Bits } from "./bitset.js";
 import { NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
@@ -211,7 +211,7 @@ export class RowBuilder {
     // A row is read, stored and cleared on the words it wrote only: most rows are narrow.
     let alo = w1, ahi = w0;
     for (let k = 0; k < reps.length; k++) {
-      const [lo, hi] = this.row(sig, reps[k], buf, w0, w1);
+      const hi = this.row(sig, reps[k], buf, w0, w1), lo = this.rowFrom;
       rows[k] = this.store(rows[k], buf, w0, w1, lo, hi);
       orInto(any, buf, lo, hi);
       if (lo < hi) { alo = Math.min(alo, lo); ahi = Math.max(ahi, hi); }
@@ -357,12 +357,12 @@ export class RowBuilder {
   }
 
   /**
-   * One row on the words [w0, w1), into `out` (all zeros there on entry); returns the words it may
-   * have written. A NetworkPolicy tier decides every remote (no match: denied), so after it only the
+   * One row on the words [w0, w1), into `out` (all zeros there on entry); the words it may have
+   * written are [rowFrom, the answer) (no pair made per row: 27k rows at 100k pods). A NetworkPolicy tier decides every remote (no match: denied), so after it only the
    * words its rules touch can be allowed: the tiers after it are walked there only. The undecided
    * remotes are every class until a tier has run (read from `all`, not copied).
    */
-  private row(sig: Signature, rep: Rep, out: Bits, w0: number, w1: number): Span {
+  private row(sig: Signature, rep: Rep, out: Bits, w0: number, w1: number): number {
     const work = this.work(), undecided = work.undecided, all = this.sets.all;
     let lo = w0, hi = w1, from = all;
     // Indexed loops, no pair made per tier: a row is made per port class of every part (27k at 100k pods), mostly interpreted.
@@ -382,8 +382,12 @@ export class RowBuilder {
       from = undecided;
     }
     for (let w = lo; w < hi; w++) out[w] |= from[w];
-    return [lo, hi];
+    this.rowFrom = lo;
+    return hi;
   }
+
+  /** Where the words row wrote begin (it returns where they end). */
+  private rowFrom = 0;
 
   /** Where the words namespaceHits wrote begin (it returns where they end). */
   private hitsFrom = 0;

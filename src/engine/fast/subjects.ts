@@ -11,7 +11,8 @@ import type { ClassSets } from "./sets.js";
 export type Selected = Map<number, Record<Direction, readonly Policy[]>>;
 
 /** A list of policies in walk order, and the lists one policy longer (equal lists are one array). */
-interface ListNode { list: readonly Policy[]; next: Map<Policy, ListNode> }
+/** A node of selectedBy's trie: its list, and the nodes one policy further (made with the first: most nodes end a list). */
+interface ListNode { list: readonly Policy[]; next?: Map<Policy, ListNode> }
 
 export class Subjects {
   private seq = new Map<Policy, number>();
@@ -62,15 +63,18 @@ export class Subjects {
     if (ids.length <= 64) return this.selectedByFew(ids, sets, classes);
     // Each class walks a trie of lists: classes selected by the same policies end on one node, and
     // share its list (the engine then looks their signature up once).
-    const root: ListNode = { list: [], next: new Map() };
+    const root: ListNode = { list: [], next: undefined };
     const step = (n: ListNode, p: Policy) => {
-      let c = n.next.get(p);
-      if (!c) n.next.set(p, c = { list: [...n.list, p], next: new Map() });
+      let c = n.next?.get(p);
+      if (!c) (n.next ??= new Map()).set(p, c = { list: [...n.list, p], next: undefined });
       return c;
     };
     const at: Record<Direction, (ListNode | undefined)[]> = { egress: [], ingress: [] };
     const wanted = ids.length === classes.size ? undefined : new Set(ids);
-    for (const p of this.walk()) {
+    // Indexed loops over the policies and classes (10k and 13.8k at 100k pods), once, mostly interpreted.
+    const walk = this.walk();
+    for (let k = 0; k < walk.length; k++) {
+      const p = walk[k];
       forEachW(sets.subject(p.subject), (id) => {
         if (wanted && !wanted.has(id)) return;
         if (p.egress) at.egress[id] = step(at.egress[id] ?? root, p);
@@ -78,8 +82,8 @@ export class Subjects {
       });
     }
     const out: Selected = new Map();
-    for (const id of ids) {
-      const e = at.egress[id], i = at.ingress[id];
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k], e = at.egress[id], i = at.ingress[id];
       if (e || i) out.set(id, { egress: e?.list ?? root.list, ingress: i?.list ?? root.list });
     }
     return out;

@@ -43,10 +43,17 @@ export class Vocabulary {
   addPolicy(p: Policy, growth = emptyGrowth()): VocabularyGrowth {
     this.version++;
     this.addSelector(p.subject, growth);
-    for (const rule of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
-      for (const peer of rule.peers ?? []) this.addPeer(peer, growth);
-      for (const m of rule.ports ?? []) {
-        if (m.kind === "named" && !this.portNames.has(m.name)) { this.portNames.add(m.name); growth.portNames.push(m.name); }
+    // Indexed loops, no list of the policy's rules made: per policy (10k at 100k pods), mostly interpreted.
+    for (let d = 0; d < 2; d++) {
+      const rules = d === 0 ? p.ingress : p.egress;
+      if (!rules) continue;
+      for (let k = 0; k < rules.length; k++) {
+        const { peers, ports } = rules[k];
+        if (peers) for (let i = 0; i < peers.length; i++) this.addPeer(peers[i], growth);
+        if (ports) for (let i = 0; i < ports.length; i++) {
+          const m = ports[i];
+          if (m.kind === "named" && !this.portNames.has(m.name)) { this.portNames.add(m.name); growth.portNames.push(m.name); }
+        }
       }
     }
     return growth;

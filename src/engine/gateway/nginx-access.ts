@@ -63,6 +63,8 @@ function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers:
 function sourceRange(access: NginxAccess, client: Address | undefined): string | undefined {
   const who = client ? `client ${formatAddress(client)}` : "a client whose address the request does not give (--from NS/POD or ip:ADDRESS)";
   const holds = (c: Cidr) => (client ? contains(c, client) : c.prefix === 0);
+  const blocked = access.block?.find(holds);
+  if (blocked) return `${who} is in the controller's block-cidrs ${blocked.text}`;
   const denied = access.deny.find(holds);
   if (denied) return `${who} is in denylist-source-range ${denied.text}`;
   if (!access.allow) return undefined;

@@ -26,6 +26,7 @@ import { compareCreated } from "../../model/time.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
+import { linkerdOutboundProtocol } from "../mesh/route.js";
 
 const DEFAULT_POLICY = "config.linkerd.io/default-inbound-policy";
 const OPAQUE_PORTS = LINKERD_OPAQUE_PORTS;
@@ -152,6 +153,23 @@ function portAnnotated(ctx: LinkerdContext, pod: Endpoint, key: string, port: nu
  */
 function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
   return portAnnotated(ctx, pod, OPAQUE_PORTS, port) ?? (DEFAULT_OPAQUE.includes(port) && pod.ports.some((p) => p.port === port));
+}
+
+/**
+ * Why the connection arrives as TCP whatever the port's Server says, if it does: a Linkerd client's
+ * proxy sends to an opaque Service port (mesh/route.ts linkerdOutboundProtocol) without detecting HTTP,
+ * and when the destination controller hints opaque transport for the endpoint (controller/api/
+ * destination/endpoint_translator.go createWeightedAddr: the pod's config.linkerd.io/opaque-ports lists
+ * the port, GetAnnotatedOpaquePorts) it arrives at the inbound port with a transport header naming the
+ * port and no session protocol, which the proxy serves as TCP under the port's TCP authorizations
+ * (linkerd2-proxy app/inbound/src/direct.rs: LocalTcp). Without opaque transport it reaches the pod's
+ * port itself, where the proxy detects HTTP as usual.
+ */
+function opaqueTransport(ctx: LinkerdContext, hop: Hop): string | undefined {
+  if (hop.client.proxy !== "linkerd" || !hop.service || !opaque(ctx, hop.server.endpoint, hop.port)) return undefined;
+  const out = linkerdOutboundProtocol(hop.service.service, hop.service.port);
+  if (out.kind !== "opaque") return undefined;
+  return `${out.why}: the client's proxy sends the connection opaquely, and port ${hop.port} is opaque on the pod (${OPAQUE_PORTS}): it arrives with a transport header and no protocol, and the proxy authorizes it as TCP (the Server's authorizations; its routes do not apply)`;
 }
 
 /**
@@ -375,8 +393,9 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const server = linkerdServerFor(mesh, pod, hop.port);
   if (server) {
     const admissions = serverAdmissions(mesh, server);
-    const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined;
-    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`], warnings: [] };
+    const tunnel = opaqueTransport(ctx, hop);
+    const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined && !tunnel;
+    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`, ...(tunnel ? [tunnel] : [])], warnings: [] };
   }
   const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);

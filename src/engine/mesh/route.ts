@@ -111,9 +111,12 @@ const defaultTarget = (p: LinkerdParent) => (p.kind === "service" ? "the Service
  */
 function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   const vss = mesh.istioVirtualServicesAt(s, sp, wp.namespace);
-  if (!vss.length) return undefined;
   const at = `waypoint ${wp.namespace}/${wp.name}`;
-  if (istioChain(sp, req)) return { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply` };
+  if (istioChain(sp, req)) {
+    return waypointL4(mesh, s, sp, wp, req, res)
+      ?? (vss.length ? { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply, and no TLSRoute or TCPRoute is bound there for it` } : undefined);
+  }
+  if (!vss.length) return undefined;
   const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port: sp.port, scheme: "http" as const, place: `${servicePlace(s, sp)} at ${at}`, reader: "envoy" as const });
   // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
   let chosen: (typeof vss)[number] | undefined;
@@ -130,6 +133,37 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
     for (const v of after) for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched` });
   }
   const ns = chosen?.namespace ?? vss[0].namespace;
+  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+}
+
+/** A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's). */
+const WAYPOINT_L4: L4Reader = {
+  proxy: "Istio's waypoint", oneTcpRoute: "the waypoint takes one route: the first TLSRoute naming the Service, else the first TCPRoute (its namespace's first, then the oldest)",
+  sniNames: (r) => r.hostnames, emptyRuleToParent: false,
+};
+
+/**
+ * A connection on a waypoint's TCP filter chain (listener_waypoint.go buildWaypointNetworkFilters,
+ * getWaypointTCPRoutes): of the routes bound to the Service port in the Service's namespace and the
+ * waypoint's (getVirtualServiceForWaypoint), the first TLSRoute whose one SNI name is the Service's
+ * own host (getTLSRouteMatch: "Waypoint does not currently support SNI matches"; a TLSRoute without
+ * hostnames has the Service's host, augmentTLSPortMatch), else the first TCPRoute; the connection's
+ * own SNI is not read. Undefined when neither is bound.
+ */
+function waypointL4(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const at = `waypoint ${wp.namespace}/${wp.name}`, host = serviceHost(s);
+  const inScope = (r: MeshRouteState) => r.route.namespace === s.namespace || r.route.namespace === wp.namespace;
+  const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
+  const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route, a.route, b.route);
+  const tls = mesh.istioRoutesAt(s, sp, ["TLSRoute"]).filter(inScope).sort(order);
+  const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
+  const tcp = mesh.istioRoutesAt(s, sp, ["TCPRoute"]).filter(inScope).sort(order);
+  const routes = named.length ? named : tcp;
+  if (!routes.length) return undefined;
+  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, "TCPRoute", routes, req, res, WAYPOINT_L4);
+  for (const r of tls) if (!named.includes(r)) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `ignored: ${at} takes a TLSRoute only when its one SNI name is the Service's ${host} (listener_waypoint.go getTLSRouteMatch)` });
+  if (named.length) for (const r of tcp) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `lost: ${at} takes a TLSRoute naming the Service before any TCPRoute (getWaypointTCPRoutes)` });
+  const ns = chosen?.route.namespace ?? s.namespace;
   return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 

@@ -8,6 +8,7 @@ import { effectiveClass, servedByIngressNginx, type Ingress, type IngressBackend
 import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
 import type { ConversionReport } from "./report.js";
+import { nginxRiskLevel, riskyAnnotation } from "./nginx-annotations.js";
 
 export interface Contribution {
   ref: BackendRef;
@@ -35,6 +36,11 @@ export interface HostGroup {
 
 const PATH_TYPE: Record<IngressPathType, PathMatch["type"]> = { Exact: "Exact", Prefix: "PathPrefix", ImplementationSpecific: "PathPrefix" };
 
+/** Why ingress-nginx rejects the whole Ingress: an annotation failing its validator, else one riskier than the controller allows. */
+function nginxRejection(ing: Ingress, inv: Inventory): string | undefined {
+  return ing.nginx.rejected ?? riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
+}
+
 /** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
 export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport): [Ingress, string][] {
   const out: [Ingress, string][] = [];
@@ -43,7 +49,7 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
     const cls = effectiveClass(ing, inv.ingress.classes);
     if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
-    else if (ing.nginx.rejected && servedByIngressNginx(cls, inv.ingress.classes, [ing])) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${ing.nginx.rejected}): it serves none of its rules`);
+    else if ((ing.nginx.rejected || ing.nginx.risky) && servedByIngressNginx(cls, inv.ingress.classes, [ing]) && nginxRejection(ing, inv)) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${nginxRejection(ing, inv)}): it serves none of its rules`);
     else if (ing.nginx.backendProtocol === "FCGI") {
       report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
       report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");

@@ -23,6 +23,16 @@ class Reader {
 
   has(name: string): boolean { return NGINX_PREFIX + name in this.values; }
 
+  /** The value, not recorded as read. */
+  peek(name: string): string | undefined { return this.values[NGINX_PREFIX + name]; }
+
+  /** The annotations of RISK this Ingress has (any value), with their risk. */
+  risky(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const k in this.values) if (k.startsWith(NGINX_PREFIX) && RISK[k.slice(NGINX_PREFIX.length)]) out.push([k.slice(NGINX_PREFIX.length), RISK[k.slice(NGINX_PREFIX.length)]]);
+    return out;
+  }
+
   string(name: string): string | undefined {
     const v = this.values[NGINX_PREFIX + name];
     if (v !== undefined) this.read.push(NGINX_PREFIX + name);
@@ -72,8 +82,109 @@ class Reader {
   }
 }
 
+/** Go's strconv.ParseBool (no trimming). */
+const goBool = (v: string) => TRUE.has(v) || FALSE.has(v);
+/** Go's strconv.Atoi. */
+const goInt = (v: string) => /^[+-]?\d+$/.test(v) && Number.isSafeInteger(Number(v));
+/** parser/validators.go alphaNumericChars. */
+const ALNUM = "\\-._~a-zA-Z0-9/:";
+/** validators.go IsValidRegex (a server name, regex characters allowed). */
+const SERVER_NAME = new RegExp(`^[/${ALNUM}\\^$\\[\\](){}*+?|&=\\\\]*$`);
+/** validators.go ValidateRegex(re, removeSpace): the value (spaces removed) matches `re` and has no line break. */
+const chars = (re: RegExp, removeSpace: boolean) => (v: string) => { const s = removeSpace ? v.replaceAll(" ", "") : v; return re.test(s) && !/[\r\n]/.test(s); };
+const URL_CHARS = new RegExp(`^[${ALNUM},:?&=]*$`);
+/** validators.go ValidateServerName: IsValidRegex on the trimmed value. */
+const serverName = (v: string) => SERVER_NAME.test(v.trim());
+/** validators.go ValidateCIDRs: net.ParseCIDRs, every entry a CIDR or an address. */
+const cidrs = (v: string) => !("bad" in parseRanges(v.split(",")));
+
+/**
+ * The annotations whose parser returns the validator's ValidationError (parser/validators.go
+ * checkAnnotation; a value that is empty is not validated), so annotations.go Extract returns it and
+ * store.go syncIngress drops the whole Ingress; `when`: the parser reads the annotation only then. The
+ * other parsers default or deny the location on a ValidationError (auth-type: readAccess). Each
+ * parser's main.go Parse: sslpassthrough, http2pushpreload, upstreamvhost, alias, xforwardedprefix,
+ * clientbodybuffersize, loadbalancing, customhttperrors, defaultbackend, upstreamhashby, redirect
+ * (temporal-redirect first: its code is read only with it, the permanent ones only without it),
+ * ratelimit (limit-rpm, limit-rps, limit-connections, limit-allowlist), proxyssl (proxy-ssl-secret),
+ * authtls (auth-tls-secret), authreq (auth-url), sslcipher (ssl-ciphers), fastcgi.
+ */
+const VALIDATED: { name: string; alias?: string; valid: (v: string) => boolean; when?: (r: Reader) => boolean }[] = [
+  { name: "ssl-passthrough", valid: goBool },
+  { name: "http2-push-preload", valid: goBool },
+  { name: "upstream-vhost", valid: serverName },
+  { name: "server-alias", valid: (v) => v.split(",").every(serverName) },
+  { name: "x-forwarded-prefix", valid: chars(/^\/?[-._~a-zA-Z0-9/:/$]*$/, true) },
+  { name: "client-body-buffer-size", valid: chars(/^\d+[bkmg]?$/i, true) },
+  { name: "load-balance", valid: (v) => ["round_robin", "chash", "chashsubset", "sticky_balanced", "sticky_persistent", "ewma"].includes(v.trim()) },
+  { name: "custom-http-errors", valid: chars(/^(?:[4,5]\d{2},?)*$/, true) },
+  { name: "default-backend", valid: (v) => v.length <= 63 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(v) },
+  { name: "upstream-hash-by", valid: chars(/^[A-Za-z0-9\-_${}]*$/, true) },
+  { name: "upstream-hash-by-subset", valid: goBool },
+  { name: "upstream-hash-by-subset-size", valid: goInt },
+  { name: "from-to-www-redirect", valid: goBool },
+  { name: "relative-redirects", valid: goBool },
+  { name: "temporal-redirect", valid: chars(URL_CHARS, false) },
+  { name: "temporal-redirect-code", valid: goInt, when: (r) => !!r.peek("temporal-redirect") },
+  { name: "permanent-redirect", valid: chars(URL_CHARS, false), when: (r) => !r.peek("temporal-redirect") },
+  { name: "permanent-redirect-code", valid: goInt, when: (r) => !r.peek("temporal-redirect") },
+  { name: "limit-rpm", valid: goInt },
+  { name: "limit-rps", valid: goInt },
+  { name: "limit-connections", valid: goInt },
+  { name: "limit-allowlist", alias: "limit-whitelist", valid: cidrs },
+  { name: "proxy-ssl-secret", valid: chars(new RegExp(`^[/${ALNUM}]*$`), true) },
+  { name: "auth-tls-secret", valid: chars(new RegExp(`^[/${ALNUM}]*$`), true) },
+  { name: "auth-url", valid: chars(new RegExp(`^[${ALNUM}, ,:?&=$]*$`), true) },
+  { name: "ssl-ciphers", valid: chars(/^(?:(?:[A-Za-z0-9!:+\-_])*(?:@STRENGTH)*(?:@SECLEVEL=[0-5])*(?:@STRENGTH)*)*$/, true) },
+  { name: "fastcgi-index", valid: chars(/^[A-Za-z0-9.\-_]+$/, true) },
+  { name: "fastcgi-params-configmap", valid: chars(new RegExp(`^[/${ALNUM}]*$`), true) },
+];
+
+/** The values of the validated annotations that fail their validator: each rejects the Ingress. */
+function validate(r: Reader): void {
+  for (const a of VALIDATED) {
+    if (a.when && !a.when(r)) continue;
+    // checkAnnotation: an empty value takes the alias's.
+    const name = !r.peek(a.name) && a.alias && r.peek(a.alias) ? a.alias : a.name;
+    const v = r.peek(name);
+    if (v && !a.valid(v)) r.reject(name, `${JSON.stringify(v)} fails the annotation's validator`);
+  }
+}
+
+/**
+ * The risk ingress-nginx gives an annotation (each parser's AnnotationFields Risk, aliases included;
+ * not listed: Low): 1 Medium, 2 High, 3 Critical. annotations.go Extract runs each parser's Validate
+ * first, parser.CheckAnnotationRisk: an Ingress with an annotation riskier than the ConfigMap's
+ * annotations-risk-level (config.go default High) is rejected whole (RiskyAnnotationError).
+ */
+const RISK: Readonly<Record<string, 1 | 2 | 3>> = Object.fromEntries([
+  ...["auth-realm", "auth-signin-redirect-param", "auth-cache-key", "auth-cache-duration", "auth-response-headers", "auth-proxy-set-headers", "auth-request-redirect",
+    "auth-tls-secret", "auth-tls-verify-client", "canary-by-header", "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie", "cors-allow-origin",
+    "cors-allow-headers", "cors-allow-methods", "cors-expose-headers", "custom-headers", "fastcgi-index", "fastcgi-params-configmap", "allowlist-source-range",
+    "whitelist-source-range", "denylist-source-range", "opentelemetry-operation-name", "proxy-cookie-path", "proxy-cookie-domain", "proxy-body-size", "proxy-next-upstream",
+    "proxy-redirect-from", "proxy-redirect-to", "proxy-ssl-secret", "proxy-ssl-ciphers", "rewrite-target", "preserve-trailing-slash", "force-ssl-redirect", "app-root",
+    "affinity-mode", "session-cookie-name", "session-cookie-expires", "session-cookie-max-age", "session-cookie-path", "session-cookie-domain", "x-forwarded-prefix",
+    "temporal-redirect", "permanent-redirect"].map((n) => [n, 1]),
+  ...["server-alias", "auth-url", "auth-signin", "auth-tls-error-page", "auth-tls-match-cn", "mirror-target", "mirror-host", "modsecurity-transaction-id", "proxy-ssl-name", "upstream-hash-by"].map((n) => [n, 2]),
+  ...["auth-snippet", "modsecurity-snippet", "server-snippet", "configuration-snippet", "stream-snippet"].map((n) => [n, 3]),
+]);
+const RISK_NAMES = ["Low", "Medium", "High", "Critical"] as const;
+
+/** parser/main.go StringRiskToRisk: critical, high, medium (any case); anything else is Low. */
+export function nginxRiskLevel(text: string | undefined): number {
+  const i = RISK_NAMES.findIndex((n) => n.toLowerCase() === (text ?? "High").toLowerCase());
+  return i < 0 ? 0 : i;
+}
+
+/** Why ingress-nginx rejects the Ingress for its annotations' risk at `level` (nginxRiskLevel), if it does. */
+export function riskyAnnotation(a: NginxAnnotations, level: number): string | undefined {
+  const risky = (a.risky ?? []).find(([, risk]) => risk > level);
+  return risky && `${NGINX_PREFIX}${risky[0]} is a ${RISK_NAMES[risky[1]]}-risk annotation, above the controller's annotations-risk-level ${RISK_NAMES[level]}`;
+}
+
 export function readNginxAnnotations(annotations: Readonly<Record<string, string>>, field: Field, ingress: { namespace: string; name: string }): NginxAnnotations {
   const r = new Reader(annotations, field);
+  validate(r);
   const out: NginxAnnotations = {
     canary: readCanary(r),
     sslRedirect: r.bool("ssl-redirect"),
@@ -95,6 +206,8 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     read: r.read,
   };
   if (r.rejected !== undefined) out.rejected = r.rejected;
+  const risky = r.risky();
+  if (risky.length) out.risky = risky;
   return out;
 }
 
@@ -234,7 +347,11 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const on = (key: string) => { const v = data.get(key).string()?.trim(); return v !== undefined && TRUE.has(v); };
   const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && !on("use-proxy-protocol")
     ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr] } : undefined;
-  return allow?.length || deny?.length || realIp ? { ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}) } : undefined;
+  const riskLevel = data.get("annotations-risk-level").string();
+  // nginx.tmpl "Global filters": `deny` for each of block-cidrs in the http block.
+  const block = list("block-cidrs");
+  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length
+    ? { ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}) } : undefined;
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
@@ -243,6 +360,7 @@ export function withGlobalRanges(access: NginxAccess | undefined, global: NginxC
   if (!a.deny.length) a.deny = global.deny;
   if (!a.allow && global.allow) a.allow = global.allow;
   if (global.realIp) a.realIp = global.realIp;
+  if (global.block && !a.deny.length && !a.allow) a.block = global.block;
   return a;
 }
 
