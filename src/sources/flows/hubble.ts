@@ -19,7 +19,7 @@ function portOf(ctx: ReadContext, n: number, field: string, l: Obj, snake: strin
   if (v === undefined || v === null) return undefined;
   // (protojson also reads an integer written as a JSON number in a string: "80", "8e1"; not "080" or " 80".)
   const p = typeof v === "string" && JSON_NUMBER.test(v) ? Number(v) : v;
-  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || Object.is(p, -0) || p > 65535) return fail(ctx, n, field, `${quote(v)} is not a port (0-65535)`);
+  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || Object.is(p, -0) || p > 65535) return fail(ctx, n, field, `${typeof v === "number" ? String(v) : quote(v)} is not a port (0-65535)`);
   return p;
 }
 
