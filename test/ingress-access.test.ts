@@ -247,3 +247,35 @@ test("the controller ConfigMap's block-cidrs deny clients at the http level: a l
   assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8" }) + block, "web/client").status, 200, "the location's own allow lines replace the http level's");
   assert.equal(ask(ingress({}) + cm(`block-cidrs: "10.1.0.0/16", whitelist-source-range: "10.0.0.0/8"`), "web/client").status, 200, "the global allowlist is the location's own lines");
 });
+
+test("the controller's ConfigMap is the one its --configmap names ($(POD_NAMESPACE) expanded), else the Helm chart's name (was: the Helm chart's name only, a wrong allow)", () => {
+  // cmd/nginx/flags.go --configmap; the Helm chart's `--configmap=$(POD_NAMESPACE)/{{ include "ingress-nginx.controller.fullname" . }}`
+  // (RELEASE-ingress-nginx-controller) with POD_NAMESPACE from fieldRef metadata.namespace.
+  const cm = (ns: string, name: string, data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {${data}}\n`;
+  const controller = (arg: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: edge-ingress-nginx-controller, namespace: edge}
+spec:
+  selector: {matchLabels: {app: ctl}}
+  template:
+    metadata: {labels: {app: ctl}}
+    spec:
+      containers:
+      - name: controller
+        image: registry.k8s.io/ingress-nginx/controller:v1.12.0
+        args: [/nginx-ingress-controller, --ingress-class=nginx, ${JSON.stringify(arg)}]
+        env: [{name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}]
+`;
+  const edge = cm("edge", "edge-ingress-nginx-controller", `whitelist-source-range: "10.0.0.0/8"`);
+  const helm = cm("ingress-nginx", "ingress-nginx-controller", `whitelist-source-range: "192.0.2.0/24"`);
+  const named = controller("--configmap=$(POD_NAMESPACE)/edge-ingress-nginx-controller");
+  const plain = ingress({});
+  assert.equal(ask(plain + edge + named, "ip:203.0.113.9").status, 403, "the controller's global allowlist (was 200)");
+  assert.equal(ask(plain + named + edge, "ip:10.1.1.1").status, 200, "in any order of the input");
+  assert.equal(ask(plain + edge, "ip:203.0.113.9").status, 200, "no controller names it: not the controller's");
+  assert.equal(ask(plain + edge + helm + named, "ip:192.0.2.1").status, 403, "the named one, not the Helm chart's");
+  assert.equal(ask(plain + helm, "ip:203.0.113.9").status, 403, "no controller in the input: the Helm chart's name");
+  const loaded = load({ "in.yaml": BASE + plain + edge + controller("--configmap=$(NOPE)") });
+  assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /--configmap "\$\(NOPE\)" reads as "\$\(NOPE\)", not NAMESPACE\/NAME/);
+});

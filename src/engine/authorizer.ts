@@ -57,6 +57,8 @@ export interface AuthorizationRequest {
   http?: HttpFacts;
   /** The Service the client dialled, when it dialled one ("namespace/name" and its port). */
   service?: { name: string; port: number };
+  /** The client is a Gateway's pod: its class's controller, and the backend Service it sends to (`service` stays unset). */
+  gateway?: { controller?: string; service?: { name: string; port: number } };
   /** The L3/L4 verdict of the hop (allowed): the rule that allowed it may carry L7 conditions (Cilium, Calico). */
   network: Verdict;
 }

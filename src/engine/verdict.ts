@@ -248,8 +248,18 @@ export class PolicyEngine {
    */
   hostAction(src: Party, dst: Party): HostAction | undefined {
     const toHost = this.ownNode.toHost, pod = src.endpoint;
-    if (!toHost || !pod || !this.isSubjectable(pod) || !this.matcher.isOwnNode(pod, dst)) return undefined;
+    if (!toHost || !pod || !isWorkloadEndpoint(pod) || !this.isSubjectable(pod) || !this.matcher.isOwnNode(pod, dst)) return undefined;
     return hostActionOn(toHost, pod.nodeName!);
+  }
+
+  /**
+   * The node's own pods as felix sees them: its workload endpoints (pods on the node, host-network
+   * ones excepted whatever --host-network says: felix gives them no workload interface, so they meet
+   * neither DefaultEndpointToHostAction nor a host endpoint's policy). hostAction decides on the same
+   * pods; the nftables back end compiles both from this list.
+   */
+  ownPodsOf(node: Endpoint): Endpoint[] {
+    return this.inventory.endpoints.filter((p) => p.nodeName === node.name && isWorkloadEndpoint(p));
   }
 
   /** Whether felix on node `name` drops its pods' traffic to it (hostAction's Drop). */
@@ -320,7 +330,9 @@ export class PolicyEngine {
    * host-network pod and its node).
    */
   private hostWithOwnPod(e: Endpoint, remote: Party): boolean {
-    if (remote.endpoint === undefined || this.matcher.hostEndpointOf(e) === undefined) return false;
+    // (Asked of a subjectable `e`: a node or a pod acting as one is subjectable only through its host
+    // endpoint, so it has one; isSubjectable looked it up already.)
+    if (remote.endpoint === undefined || (e.kind !== "node" && !this.matcher.actsAsNode(e))) return false;
     const local: Party = { endpoint: e };
     return this.matcher.isOwnNode(remote.endpoint, local) || this.matcher.nodeOf(remote) === this.matcher.nodeOf(local);
   }
@@ -432,4 +444,9 @@ function samePriorityWarning(hits: RuleRef[], options: EngineOptions): Warning {
     code: "same-priority",
     message: `policies with the same priority ${hits[0].policy.priority} match with different actions: ${names}; upstream leaves the order undefined (Junction uses --same-priority=${options.samePriority})`,
   };
+}
+
+/** A pod felix gives a workload interface: not a host-network one (PolicyEngine.ownPodsOf). */
+function isWorkloadEndpoint(e: Endpoint): boolean {
+  return e.kind === "pod" && e.hostNetwork !== true;
 }

@@ -53,6 +53,8 @@ export interface Endpoint {
   annotations?: Labels;
   /** Pods: false when their status says they are not ready (Ready condition False, or not Running). */
   ready?: boolean;
+  /** Pods: metadata.deletionTimestamp is set (the pod is shutting down; model/service-endpoints.ts). */
+  terminating?: true;
   /** Pods: files their containers see from Secret volumes (e.g. a serving certificate). */
   secretFiles?: readonly SecretFile[];
   /** Pods: the mesh proxy container the pod runs (istio-proxy, linkerd-proxy), when it runs one. */
@@ -115,6 +117,10 @@ export interface Service {
   clusterIPs: readonly Address[];
   /** clusterIP: None — DNS answers with the endpoints' addresses; there is no virtual IP (frontend). */
   headless?: boolean;
+  /** spec.publishNotReadyAddresses: the EndpointSlice controller marks every endpoint ready. */
+  publishNotReadyAddresses?: true;
+  /** spec.internalTrafficPolicy: Local: clients in the cluster reach only endpoints on their own node. */
+  internalTrafficPolicy?: "Local";
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
   /** The mesh labels (istio.io/use-waypoint...), when it has any. */

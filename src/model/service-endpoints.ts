@@ -14,7 +14,16 @@ export interface ServiceEndpoint {
   address?: string;
   /** The port on the endpoint (the Service port's targetPort, resolved). */
   port: number;
+  /** conditions.ready (unset: true). */
   ready: boolean;
+  /** conditions.serving as kube-proxy reads it (unset: true; endpointslicecache.go addEndpoints). */
+  serving: boolean;
+  /** conditions.terminating (unset: false). */
+  terminating: boolean;
+  /** The node the endpoint is on (the slice's nodeName, else its pod's), when known. */
+  node?: string;
+  /** Not the first of its slice endpoint's addresses: kube-proxy uses only the first (chooseEndpoints). */
+  secondary?: true;
   /** The pod behind the address, when the input holds it. */
   pod?: Endpoint;
 }
@@ -48,22 +57,78 @@ export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort): S
 function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
   const name = `${s.namespace}/${s.name}`;
   if (s.type === "ExternalName") return { from: "unknown", endpoints: [], note: `ExternalName Service ${name} is resolved by DNS` };
-  const slices = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
+  // Endpoints objects are mirrored only for a Service without selector (endpointslicemirroring: the
+  // EndpointSlice controller writes the slices of a Service with one, from its pods).
+  const all = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
+  const slices = s.selector ? all.filter((x) => !x.mirrored) : all;
   if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(inv, slices, sp), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
   const pods = podsOf(inv, s.namespace);
   if (s.selector) {
     const sel = selector(s.selector);
     const picked = pods.filter((p) => matches(sel, p.labels));
-    if (picked.length || pods.length) return { from: "selector", endpoints: podEndpoints(picked, sp), note: `pods selected by ${Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(",") || "(empty selector)"}` };
+    if (picked.length || pods.length) return { from: "selector", endpoints: podEndpoints(s, picked, sp), note: `pods selected by ${Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(",") || "(empty selector)"}` };
     return { from: "unknown", endpoints: [], note: `the input holds no pod in namespace ${s.namespace}; Service ${name} is assumed to have ready endpoints` };
   }
   if (inv.endpointSlices.some((e) => e.namespace === s.namespace)) return { from: "EndpointSlice", endpoints: [], note: `Service ${name} has no selector and no EndpointSlice` };
   return { from: "unknown", endpoints: [], note: `Service ${name} has no selector and the input holds no EndpointSlice in namespace ${s.namespace}; it is assumed to have ready endpoints` };
 }
 
-/** Whether requests to the Service port find no endpoint to serve them (known to have none ready). */
+/**
+ * Who picks the endpoint of a connection to a Service, which decides what a not-ready endpoint is:
+ * - "proxy": a proxy or resolver that sends only to ready endpoints (conditions.ready, unset read as
+ *   ready) and has nothing to fall back to: Gateway data planes (ingress-nginx getEndpointsFromSlices
+ *   skips `Ready != nil && !*Ready`; Istio endpointHealthStatus sends only Healthy (ready) endpoints,
+ *   terminating ones only to persistent-session Services; Envoy Gateway getIREndpointsFromEndpointSlice
+ *   marks the others draining, which Envoy excludes from balancing; Junction's nginx target), mesh
+ *   sidecars (Istio as above, Linkerd endpointSliceToAddresses skips not-ready endpoints), ztunnel,
+ *   and DNS for headless Services.
+ * - "kube-proxy": ready endpoints, and when there is none, those serving and terminating (pkg/proxy/
+ *   topology.go CategorizeEndpoints: "If we didn't get any endpoints, try again using terminating
+ *   endpoints"), so that a rollout's last pods keep answering while they shut down.
+ */
+export type EndpointReader = "proxy" | "kube-proxy";
+
+export interface EndpointChoice {
+  /** The endpoints connections go to. */
+  chosen: ServiceEndpoint[];
+  /** Which condition chose them, e.g. "2 ready endpoints on node a (internalTrafficPolicy Local ...)". */
+  why: string;
+  /** What the others are ("" or "; 1 not ready ..."). */
+  others: string;
+  /** Chosen by more than readiness: kube-proxy's fallback to terminating endpoints, or internalTrafficPolicy Local. */
+  notable: boolean;
+}
+
+/**
+ * The endpoints a reader sends connections to. `client`: the client's node for a Service with
+ * internalTrafficPolicy Local (only endpoints on that node; kube-proxy falls back to the node's
+ * serving terminating ones, CategorizeEndpoints' localEndpoints); undefined: the policy does not apply.
+ */
+export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string }): EndpointChoice {
+  // kube-proxy takes an endpoint's first address only (addEndpoints: `endpoint.Addresses[0]`; the API:
+  // "clients may choose to only use the first element"); proxies and DNS take them all.
+  let all = reader === "kube-proxy" && e.endpoints.some((x) => x.secondary) ? e.endpoints.filter((x) => !x.secondary) : e.endpoints;
+  let where = "";
+  if (local) {
+    if (local.node === undefined) where = " (internalTrafficPolicy Local, but the client's node is not in the input: every endpoint counted as local)";
+    else { const n = all.length; all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (internalTrafficPolicy Local: ${all.length} of ${n} endpoint${n === 1 ? "" : "s"} there)`; }
+  }
+  const ready = all.filter((x) => x.ready);
+  const rest = all.length - ready.length;
+  const draining = all.filter((x) => !x.ready && x.serving && x.terminating).length;
+  const count = (n: number, what: string) => `${n} ${what} endpoint${n === 1 ? "" : "s"}`;
+  if (ready.length || reader === "proxy") {
+    const unused = draining && reader === "proxy" ? ` (${count(draining, "serving terminating")} among them, which only kube-proxy falls back to)` : "";
+    return { chosen: ready, why: `${ready.length ? count(ready.length, "ready") : "no ready endpoint"}${where}`, others: rest ? `; ${rest} not ready${unused}` : "", notable: where !== "" };
+  }
+  if (!draining) return { chosen: [], why: `no ready endpoint${where}`, others: rest ? `; ${rest} not ready, none of them serving and terminating` : "", notable: where !== "" };
+  const chosen = all.filter((x) => x.serving && x.terminating);
+  return { chosen, why: `no ready endpoint${where}: kube-proxy falls back to the ${count(draining, "serving terminating")} (CategorizeEndpoints)`, others: rest > draining ? `; ${rest - draining} other not ready` : "", notable: true };
+}
+
+/** Whether a proxy finds no endpoint to send requests to (known to have none ready). */
 export function hasNoReadyEndpoint(e: ServiceEndpoints): boolean {
-  return e.from !== "unknown" && !e.endpoints.some((x) => x.ready);
+  return e.from !== "unknown" && !chooseEndpoints(e, "proxy").chosen.length;
 }
 
 function podsOf(inv: Inventory, namespace: string): readonly Endpoint[] {
@@ -96,13 +161,19 @@ function lookup(inv: Inventory): Lookup {
   return fresh;
 }
 
-/** The pods a selector picks: each with its targetPort; pods lacking a named targetPort are left out, as the EndpointSlice controller does. */
-function podEndpoints(pods: readonly Endpoint[], sp: ServicePort): ServiceEndpoint[] {
+/**
+ * The pods a selector picks: each with its targetPort; pods lacking a named targetPort are left out,
+ * as the EndpointSlice controller does. Its conditions are podToEndpoint's (staging/src/k8s.io/
+ * endpointslice/utils.go): serving is the pod's Ready condition, terminating its
+ * deletionTimestamp, and `ready := service.Spec.PublishNotReadyAddresses || (serving && !terminating)`.
+ */
+function podEndpoints(s: Service, pods: readonly Endpoint[], sp: ServicePort): ServiceEndpoint[] {
   return pods.flatMap((pod) => {
     const port = targetPortOn(sp, pod);
     if (port === undefined) return [];
-    const ready = pod.ready !== false;
-    return pod.addresses.length ? pod.addresses.map((a) => ({ address: formatAddress(a), port, ready, pod })) : [{ port, ready, pod }];
+    const serving = pod.ready !== false, terminating = pod.terminating === true;
+    const conditions = { ready: s.publishNotReadyAddresses === true || (serving && !terminating), serving, terminating, node: pod.nodeName };
+    return pod.addresses.length ? pod.addresses.map((a) => ({ address: formatAddress(a), port, ...conditions, pod })) : [{ port, ...conditions, pod }];
   });
 }
 
@@ -111,14 +182,22 @@ function sliceEndpoints(inv: Inventory, slices: readonly EndpointSlice[], sp: Se
   const out = new Map<string, ServiceEndpoint>();
   for (const slice of slices) {
     const p = slice.ports.find((x) => x.name === (sp.name ?? "") && x.protocol === sp.protocol);
-    const port = p?.port ?? (p && typeof sp.targetPort === "number" ? sp.targetPort : undefined);
+    // A slice port without a number serves nothing: kube-proxy skips it (endpointslicecache.go
+    // endpointInfoByServicePort: "TODO: handle nil ports to mean all", "Ignoring invalid endpoint
+    // port"); it was read as the Service's numeric targetPort, which no data plane does.
+    const port = p?.port;
     if (port === undefined) continue;
     for (const e of slice.endpoints) {
       const pod = e.pod ? inv.endpoints.find((x) => x.kind === "pod" && x.namespace === e.pod!.namespace && x.name === e.pod!.name) : undefined;
-      for (const address of e.addresses) {
+      e.addresses.forEach((address, i) => {
         const key = `${address}:${port}`;
-        if (!out.has(key)) out.set(key, { address, port, ready: e.ready, pod: pod ?? podWithAddress(inv, address) });
-      }
+        const prev = out.get(key);
+        // An address in two endpoints (a pod's address reused while the old pod terminates, or an
+        // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
+        if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
+        const on = pod ?? podWithAddress(inv, address);
+        out.set(key, { address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}) });
+      });
     }
   }
   return [...out.values()];
@@ -143,9 +222,9 @@ export function workloadOf(pod: Endpoint): string {
   return strip(rs) ?? pod.name;
 }
 
-/** "namespace/workload" when every ready endpoint is a pod of one workload; undefined otherwise. */
+/** "namespace/workload" when every endpoint a proxy (a Gateway) chooses is a pod of one workload; undefined otherwise. */
 export function servingWorkload(e: ServiceEndpoints): string | undefined {
-  const ready = e.endpoints.filter((x) => x.ready);
+  const ready = chooseEndpoints(e, "proxy").chosen;
   const names = new Set(ready.map((x) => (x.pod ? `${x.pod.namespace}/${workloadOf(x.pod)}` : "")));
   const [only] = names;
   return names.size === 1 && only ? only : undefined;

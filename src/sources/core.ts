@@ -564,11 +564,15 @@ const podFrontEnd: FrontEnd = {
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
-    const pod = b.addEndpoint(withPodFacts({
+    const facts: NewEndpoint = withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
       serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
-    }, spec, meta.annotations, networkRequests(md)));
+    }, spec, meta.annotations, networkRequests(md));
+    // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
+    const deleted = md.raw("deletionTimestamp");
+    if (deleted !== undefined && deleted !== null) facts.terminating = true;
+    const pod = b.addEndpoint(facts);
     // A host-network pod scheduled (nodeName) but without a status: its node's addresses (HOST_NETWORK).
     if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);
   },
@@ -635,6 +639,7 @@ const DIGITS = /^\d+$/;
 
 const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };
+const TRAFFIC_POLICY: StringRule = { oneOf: ["Cluster", "Local"] };
 
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
@@ -668,6 +673,8 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIPs) for (const f of clusterIPs) if (f.value !== "None") ips.add(f);
     const service: Service = { namespace: meta.namespace!, name: meta.name, type, selector, ports: ports.slice(), clusterIPs: ips.list };
     if (clusterIP === "None") service.headless = true;
+    if (spec.childBool("publishNotReadyAddresses") === true) service.publishNotReadyAddresses = true;
+    if (spec.childString("internalTrafficPolicy", TRAFFIC_POLICY) === "Local") service.internalTrafficPolicy = "Local";
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
     const given = md.raw("labels");

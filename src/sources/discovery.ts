@@ -1,5 +1,6 @@
 // Front end for discovery.k8s.io: EndpointSlice, validated as the API server does (address type,
-// addresses of that type, at most 1000 endpoints and 100 ports), read as far as routing needs it.
+// addresses of that type, at most 1000 endpoints and 100 ports), read as far as routing needs it;
+// and core/v1 Endpoints, read as the EndpointSliceMirroring controller mirrors them into slices.
 
 import { parseAddress } from "../model/ip.js";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type EndpointSlicePort, type SliceEndpoint } from "../model/endpointslice.js";
@@ -30,10 +31,15 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
   });
   const ref = f.get("targetRef");
   const podName = ref.get("kind").string() === "Pod" ? ref.get("name").string() : undefined;
+  const conditions = f.get("conditions");
+  const serving = conditions.get("serving").bool(), nodeName = f.get("nodeName").string();
   return {
     addresses,
     // "ready ... A nil value should be interpreted as "true"" (discovery.k8s.io/v1 EndpointConditions).
-    ready: f.get("conditions").get("ready").bool() ?? true,
+    ready: conditions.get("ready").bool() ?? true,
+    ...(serving !== undefined ? { serving } : {}),
+    terminating: conditions.get("terminating").bool() ?? false,
+    ...(nodeName !== undefined ? { nodeName } : {}),
     pod: podName !== undefined ? { namespace: ref.get("namespace").string() ?? namespace, name: podName } : undefined,
   };
 }
@@ -51,4 +57,61 @@ const endpointSliceFrontEnd: FrontEnd = {
   },
 };
 
-export const discoveryFrontEnds: FrontEnd[] = [endpointSliceFrontEnd];
+/** The label that keeps an Endpoints object from being mirrored (discovery.LabelSkipMirror). */
+const SKIP_MIRROR_LABEL = "endpointslice.kubernetes.io/skip-mirror";
+/** Leader-election Endpoints are not mirrored (endpointslicemirroring_controller.go shouldMirror: LeaderElectionRecordAnnotationKey). */
+const LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader";
+/** maxEndpointsPerSubset: the controller mirrors at most this many addresses of a subset (ready ones first). */
+const MAX_MIRRORED = 1000;
+
+/**
+ * core/v1 Endpoints, as the EndpointSliceMirroring controller (pkg/controller/endpointslicemirroring)
+ * writes them into EndpointSlices for a Service without selector: a subset's `addresses` ready,
+ * its `notReadyAddresses` not (addressToEndpoint sets only Ready), its ports the slice's ports, one
+ * slice per address family; not mirrored: objects labelled endpointslice.kubernetes.io/skip-mirror:
+ * "true" and leader-election records.
+ */
+const endpointsFrontEnd: FrontEnd = {
+  kind: "Endpoints", apiVersions: ["v1"], namespaced: true,
+  // A cluster holds the mirrored EndpointSlices themselves (and Endpoints objects are large and busy to watch).
+  live: false,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    if (!meta) return;
+    const ns = meta.namespace!;
+    b.useNamespace(ns, ctx.ref);
+    if (meta.labels[SKIP_MIRROR_LABEL] === "true" || meta.annotations[LEADER_ANNOTATION] !== undefined) return;
+    const byFamily = { IPv4: [] as { ports: EndpointSlicePort[]; endpoints: SliceEndpoint[] }[], IPv6: [] as { ports: EndpointSlicePort[]; endpoints: SliceEndpoint[] }[] };
+    for (const subset of root.get("subsets").list() ?? []) {
+      const ports = (subset.get("ports").list() ?? []).map((p): EndpointSlicePort => ({
+        name: p.get("name").string() ?? "", port: readPortNumber(p.get("port")), protocol: readProtocol(p.get("protocol")), appProtocol: p.get("appProtocol").string(),
+      }));
+      const out = { IPv4: [] as SliceEndpoint[], IPv6: [] as SliceEndpoint[] };
+      let count = 0;
+      for (const [list, ready] of [["addresses", true], ["notReadyAddresses", false]] as const) {
+        for (const a of subset.get(list).list() ?? []) {
+          const ip = a.get("ip").string({ required: true });
+          if (ip === undefined) continue;
+          const family = ip.trim() === ip ? parseAddress(ip)?.family : undefined;
+          if (family === undefined) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} is not an IP address`); continue; }
+          if (++count > MAX_MIRRORED) continue;
+          const ref = a.get("targetRef"), nodeName = a.get("nodeName").string();
+          const podName = ref.get("kind").string() === "Pod" ? ref.get("name").string() : undefined;
+          out[family === 4 ? "IPv4" : "IPv6"].push({
+            addresses: [ip], ready, terminating: false, ...(nodeName !== undefined ? { nodeName } : {}),
+            ...(podName !== undefined ? { pod: { namespace: ref.get("namespace").string() ?? ns, name: podName } } : {}),
+          });
+        }
+      }
+      for (const t of ["IPv4", "IPv6"] as const) if (out[t].length) byFamily[t].push({ ports: ports.filter((p) => p.port !== undefined), endpoints: out[t] });
+    }
+    for (const t of ["IPv4", "IPv6"] as const) {
+      byFamily[t].forEach((s, i) => b.inv.endpointSlices.push({
+        namespace: ns, name: `${meta.name} (Endpoints, ${t}${byFamily[t].length > 1 ? ` subset ${i}` : ""})`, service: meta.name, addressType: t,
+        ports: s.ports, endpoints: s.endpoints, mirrored: true, src: ctx.ref,
+      }));
+    }
+  },
+};
+
+export const discoveryFrontEnds: FrontEnd[] = [endpointSliceFrontEnd, endpointsFrontEnd];

@@ -9,6 +9,8 @@ export interface FrontEnd {
   /** "group/version" strings ("v1" for the core group) this front end understands. */
   apiVersions: readonly string[];
   namespaced: boolean;
+  /** false: not asked of a live cluster (what it reads, the cluster also holds in a kind read already). */
+  live?: false;
   read(root: Field, ctx: ObjectContext, b: InventoryBuilder): void;
 }
 

@@ -90,3 +90,21 @@ spec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name:
   const r = route(yaml, { scheme: "tcp", port: 9000 });
   assert.equal(r.connection, "rejected");
 });
+
+test("a Gateway sends only to ready endpoints: terminating ones are not a fallback (only kube-proxy has one), and the answer says what they are", () => {
+  const slice = `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-x, namespace: apps, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 3000}]
+endpoints: [{addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}, {addresses: [10.0.0.2], conditions: {ready: false}}]
+`;
+  const yaml = GW + httpRoute("r", to("manual")) + service("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}") + slice;
+  const r = route(yaml, {});
+  assert.equal(r.status, 503);
+  assert.match(r.reason, /has no ready endpoint \(EndpointSlices manual-x; 2 not ready \(1 serving terminating endpoint among them, which only kube-proxy falls back to\)\)/);
+  const ready = route(yaml.replace("{addresses: [10.0.0.2], conditions: {ready: false}}", "{addresses: [10.0.0.2]}"), {});
+  assert.equal(ready.status, 200);
+  assert.match(ready.steps.find((s) => s.stage === "endpoints")!.outcome, /1 ready endpoint from EndpointSlices manual-x \(10\.0\.0\.2:3000\); 1 not ready/);
+});

@@ -9,7 +9,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, tempFiles } from "../helpers.js";
+import { cli, engineFor, tempFiles } from "../helpers.js";
+import { requestProblem, walkContext, walkRequest } from "../../src/engine/request.js";
+import type { RouteRequest } from "../../src/model/request.js";
+import { L7Authorizer } from "../../src/engine/l7/authorizer.js";
 import { namespace, pod, waypointGateway } from "./fixture.js";
 
 interface Answer { status: number | null; connection?: string; authorization: { enforcer: string; verdict: string; summary: string }[]; layers: { layer: string; summary: string }[] }
@@ -97,4 +100,43 @@ test("a waypoint takes a TCP port's connections on a TCP filter chain, whose DEN
   }
   assert.equal((await ask(yaml, "bank/teller", "GET http://ledger/")).status, 200, "the HTTP port: the methods count");
   assert.equal((await ask(yaml, "bank/teller", "POST http://ledger/")).status, 403);
+});
+
+test("an Istio gateway sends to a Service's waypoint only when the Service (else its namespace) has istio.io/ingress-use-waypoint=true (endpoint_builder.go findServiceWaypoint; was: never, a wrong allow)", () => {
+  const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: bank}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ledger, namespace: bank}
+spec:
+  parentRefs: [{name: edge}]
+  rules: [{backendRefs: [{name: ledger, port: 80}]}]
+---
+` + pod("bank", "edge-istio", "10.0.0.20", { labels: { "gateway.networking.k8s.io/gateway-name": "edge" } });
+  const noPosts = ap("no-posts", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
+  const yaml = (labels: string) => world() + ledgerService(labels) + waypointGateway("bank") + gateway + noPosts;
+  const ask = (y: string, method: string) => {
+    const engine = engineFor(y);
+    const ctx = walkContext(engine.inventory, { policy: engine, authorizers: [new L7Authorizer(engine)] });
+    const req: RouteRequest = { gateway: "bank/edge", scheme: "http", host: "ledger.example.com", port: 80, path: "/", method, headers: [], backendResponseHeaders: [] };
+    const problem = requestProblem(ctx, req);
+    if (problem) throw new Error(problem);
+    return walkRequest(ctx, req);
+  };
+  const opted = yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}");
+  assert.equal(ask(opted, "POST").status, 403, "through the waypoint, the Service's DENY applies (was 200)");
+  assert.equal(ask(opted, "GET").status, 200);
+  assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}"), "POST").status, 200, "without the label the gateway sends to the endpoints");
+  assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"false\"}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"true\""), "POST").status, 200, "the Service's label wins over its namespace's");
+  assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"TRUE\""), "POST").status, 403, "the namespace's label, in any case");
 });

@@ -93,6 +93,46 @@ spec: {selector: {app: nothing}, clusterIP: 10.96.0.99, ports: [{port: 80}]}
   assert.equal(one(noProxy, "web/client", "http://empty.shop/").connection, "rejected");
 });
 
+// kube-proxy (pkg/proxy/topology.go CategorizeEndpoints): with no ready endpoint, "try again using
+// terminating endpoints" (serving and terminating); mesh proxies send only to ready endpoints (Istio
+// endpointHealthStatus, Linkerd endpointSliceToAddresses).
+test("mid-rollout, the last pods terminating: without a proxy kube-proxy still connects to a serving one; through the proxy 503", () => {
+  const yaml = CLUSTER + `---
+apiVersion: v1
+kind: Pod
+metadata: {name: old-1, namespace: shop, labels: {app: old}, deletionTimestamp: '2026-01-01T00:00:00Z'}
+spec: {nodeName: n1, containers: [{name: app, image: app, ports: [{name: http, containerPort: 8080}]}]}
+status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: 'True'}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: old-2, namespace: shop, labels: {app: old}, deletionTimestamp: '2026-01-01T00:00:00Z'}
+spec: {nodeName: n1, containers: [{name: app, image: app, ports: [{name: http, containerPort: 8080}]}]}
+status: {phase: Running, podIP: 10.1.0.6, conditions: [{type: Ready, status: 'False'}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: old, namespace: shop}
+spec: {selector: {app: old}, clusterIP: 10.96.0.98, ports: [{port: 80, targetPort: http}]}
+`;
+  const proxied = one(yaml, "web/client", "http://old.shop/");
+  assert.deepEqual([proxied.status, proxied.decidedBy], [503, "backend"]);
+  assert.match(proxied.layers.find((l) => l.layer === "backend")!.summary, /no ready endpoint; 2 not ready \(1 serving terminating endpoint among them, which only kube-proxy falls back to\)/);
+  const noProxy = yaml.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio-injection: disabled}}");
+  const direct = one(noProxy, "web/client", "http://old.shop/");
+  assert.equal(direct.status, 200);
+  assert.equal(direct.endpoint, "shop/old-1", "the serving one, not old-2 (terminating and not serving)");
+  assert.match(direct.layers.find((l) => l.layer === "network")!.summary, /kube-proxy falls back to the 1 serving terminating endpoint \(CategorizeEndpoints\); the policies allow the hop/);
+  // internalTrafficPolicy Local: the client's node has no endpoint: kube-proxy drops the connection.
+  const local = noProxy.replace("clusterIP: 10.96.0.98,", "clusterIP: 10.96.0.98, internalTrafficPolicy: Local,");
+  const onN2 = local.replace("metadata: {name: client, namespace: web, labels: {app: client}}\nspec: {", "metadata: {name: client, namespace: web, labels: {app: client}}\nspec: {nodeName: n2, ");
+  assert.ok(onN2 !== local, "the client is placed on node n2");
+  assert.equal(one(onN2, "web/client", "http://old.shop/").connection, "rejected");
+  assert.match(one(onN2, "web/client", "http://old.shop/").reason ?? "", /no endpoint serves shop\/old/);
+  const onN1 = onN2.replace("nodeName: n2", "nodeName: n1");
+  assert.equal(one(onN1, "web/client", "http://old.shop/").endpoint, "shop/old-1");
+});
+
 /** A test authorizer: denies what `deny` says, records every question it was asked. */
 function recording(deny: (r: AuthorizationRequest) => boolean, denial?: { status?: number; connection?: "failed" }): Authorizer & { asked: AuthorizationRequest[] } {
   const asked: AuthorizationRequest[] = [];

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serviceEndpoints, hasNoReadyEndpoint, servingWorkload, workloadOf } from "../../src/model/service-endpoints.js";
+import { chooseEndpoints, serviceEndpoints, hasNoReadyEndpoint, servingWorkload, workloadOf } from "../../src/model/service-endpoints.js";
 import { load } from "../helpers.js";
 import { addEndpoint, removeEndpoint } from "../../src/model/inventory.js";
 
@@ -102,4 +102,105 @@ test("serviceEndpoints is computed once per inventory state: adding, removing or
   assert.deepEqual(names(), ["api-2", "api-3"]);
   inv.endpointSlices = [{ namespace: "a", name: "api-x", service: "api", addressType: "IPv4", ports: [{ name: "", port: 8080, protocol: "TCP" }], endpoints: [] } as never];
   assert.equal(serviceEndpoints(inv, svc, sp).from, "EndpointSlice");
+});
+
+// Terminating endpoints (discovery.k8s.io/v1 EndpointConditions; KEP-1669). kube-proxy
+// (pkg/proxy/endpointslicecache.go addEndpoints) reads `ready := Ready == nil || *Ready`,
+// `serving := Serving == nil || *Serving`, `terminating := Terminating != nil && *Terminating`, and
+// CategorizeEndpoints (pkg/proxy/topology.go) uses the ready endpoints, or with none of them "try
+// again using terminating endpoints" (serving and terminating). Proxies and Gateways send only to
+// ready endpoints (ingress-nginx getEndpointsFromSlices, Istio endpointHealthStatus, Linkerd
+// endpointSliceToAddresses, Envoy Gateway's draining ones excluded).
+
+const rollout = (endpoints: string) => svc("web", "{ports: [{name: http, port: 80}]}") + slice("web-x", "web", `addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: ${endpoints}`);
+
+test("EndpointSlice conditions: unset ready is ready, unset serving is true for kube-proxy, unset terminating is false", () => {
+  const e = endpointsOf(rollout("[{addresses: [10.0.0.1]}, {addresses: [10.0.0.2], conditions: {ready: false, serving: true, terminating: true}, nodeName: n1}, {addresses: [10.0.0.3], conditions: {ready: false, terminating: true}}]"), "ns/web");
+  assert.deepEqual(e.endpoints.map((x) => `${x.address} ${x.ready} ${x.serving} ${x.terminating} ${x.node}`), [
+    "10.0.0.1 true true false undefined", "10.0.0.2 false true true n1", "10.0.0.3 false true true undefined",
+  ]);
+});
+
+test("mid-rollout, only terminating endpoints left: kube-proxy falls back to the serving ones, a proxy has none", () => {
+  const e = endpointsOf(rollout("[{addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}, {addresses: [10.0.0.2], conditions: {ready: false, serving: false, terminating: true}}, {addresses: [10.0.0.3], conditions: {ready: false, serving: true, terminating: false}}]"), "ns/web");
+  const kp = chooseEndpoints(e, "kube-proxy");
+  assert.deepEqual(kp.chosen.map((x) => x.address), ["10.0.0.1"], "serving and terminating only: not the unserving one, not the unready one that is not terminating");
+  assert.match(kp.why, /kube-proxy falls back to the 1 serving terminating endpoint/);
+  assert.equal(kp.others, "; 2 other not ready");
+  const proxy = chooseEndpoints(e, "proxy");
+  assert.deepEqual(proxy.chosen, []);
+  assert.match(proxy.others, /1 serving terminating endpoint among them, which only kube-proxy falls back to/);
+  assert.ok(hasNoReadyEndpoint(e), "a Gateway answers 503");
+});
+
+test("with a ready endpoint anywhere, kube-proxy does not use terminating ones", () => {
+  const e = endpointsOf(rollout("[{addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}, {addresses: [10.0.0.2]}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(e, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.2"]);
+  assert.equal(chooseEndpoints(e, "kube-proxy").notable, false);
+});
+
+test("an address in two endpoints: the one not terminating wins (a reused pod IP)", () => {
+  const e = endpointsOf(rollout("[{addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}, {addresses: [10.0.0.1], conditions: {ready: true}}]"), "ns/web");
+  assert.deepEqual(e.endpoints.map((x) => `${x.address} ${x.ready}`), ["10.0.0.1 true"]);
+  const f = endpointsOf(rollout("[{addresses: [10.0.0.1], conditions: {ready: true}}, {addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}]"), "ns/web");
+  assert.deepEqual(f.endpoints.map((x) => `${x.address} ${x.ready}`), ["10.0.0.1 true"], "in either order");
+});
+
+test("pods a selector picks get the EndpointSlice controller's conditions (podToEndpoint): a deleted pod is terminating, publishNotReadyAddresses makes every pod ready", () => {
+  const deleting = (name: string, ip: string, ready: string) => pod(name, "{app: web}", ip, "", `{phase: Running, podIP: ${ip}, conditions: [{type: Ready, status: '${ready}'}]}`).replace("labels: {app: web}}", "labels: {app: web}, deletionTimestamp: '2026-01-01T00:00:00Z'}");
+  const yaml = svc("web", "{selector: {app: web}, ports: [{port: 80, targetPort: web}]}") + deleting("web-1", "10.1.0.1", "True") + deleting("web-2", "10.1.0.2", "False");
+  const e = endpointsOf(yaml, "ns/web");
+  assert.deepEqual(e.endpoints.map((x) => `${x.pod?.name} ${x.ready} ${x.serving} ${x.terminating}`), ["web-1 false true true", "web-2 false false true"]);
+  assert.deepEqual(chooseEndpoints(e, "kube-proxy").chosen.map((x) => x.pod?.name), ["web-1"]);
+  const published = endpointsOf(yaml.replace("{selector:", "{publishNotReadyAddresses: true, selector:"), "ns/web");
+  assert.deepEqual(published.endpoints.map((x) => x.ready), [true, true], "ready := PublishNotReadyAddresses || (serving && !terminating)");
+});
+
+test("internalTrafficPolicy Local: only the client's node's endpoints; kube-proxy falls back to that node's terminating ones", () => {
+  const e = endpointsOf(rollout("[{addresses: [10.0.0.1], nodeName: a}, {addresses: [10.0.0.2], nodeName: b, conditions: {ready: false, serving: true, terminating: true}}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(e, "kube-proxy", { node: "a" }).chosen.map((x) => x.address), ["10.0.0.1"]);
+  const b = chooseEndpoints(e, "kube-proxy", { node: "b" });
+  assert.deepEqual(b.chosen.map((x) => x.address), ["10.0.0.2"], "a ready endpoint elsewhere does not count");
+  assert.ok(b.notable);
+  assert.deepEqual(chooseEndpoints(e, "proxy", { node: "b" }).chosen, []);
+  assert.deepEqual(chooseEndpoints(e, "kube-proxy", { node: "c" }).chosen, [], "no endpoint on the node: the connection is dropped");
+});
+
+// core/v1 Endpoints, as the EndpointSliceMirroring controller mirrors them (addressToEndpoint sets
+// only Ready: true for `addresses`, false for `notReadyAddresses`; kube-proxy then reads serving
+// as true and terminating as false, so a not-ready address is never a fallback).
+const endpointsObject = (name: string, body: string, labels = "") => `---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: ${name}, namespace: ns${labels}}\n${body}\n`;
+
+test("Endpoints of a Service without selector are its endpoints: addresses ready, notReadyAddresses not, one slice per family", () => {
+  const yaml = svc("ext", "{ports: [{name: db, port: 5432}]}")
+    + endpointsObject("ext", "subsets: [{addresses: [{ip: 10.0.0.1, nodeName: n1}, {ip: 'fd00::1'}], notReadyAddresses: [{ip: 10.0.0.2}], ports: [{name: db, port: 5432}]}]");
+  const e = endpointsOf(yaml, "ns/ext", 5432);
+  assert.equal(e.from, "EndpointSlice");
+  assert.deepEqual(e.endpoints.map((x) => `${x.address}:${x.port} ${x.ready} ${x.node}`), ["10.0.0.1:5432 true n1", "10.0.0.2:5432 false undefined", "fd00::1:5432 true undefined"]);
+  const onlyUnready = endpointsOf(yaml.replace("addresses: [{ip: 10.0.0.1, nodeName: n1}, {ip: 'fd00::1'}], ", ""), "ns/ext", 5432);
+  assert.deepEqual(chooseEndpoints(onlyUnready, "kube-proxy").chosen, [], "not ready and not terminating: no fallback");
+});
+
+test("Endpoints are not mirrored with the skip-mirror label, nor for a Service with a selector; a bad address is an error", () => {
+  const body = "subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]";
+  assert.equal(endpointsOf(svc("ext", "{ports: [{port: 80}]}") + endpointsObject("ext", body, ", labels: {endpointslice.kubernetes.io/skip-mirror: 'true'}"), "ns/ext").from, "unknown");
+  const selected = endpointsOf(svc("web", "{selector: {app: web}, ports: [{port: 80, targetPort: web}]}") + pod("web-1", "{app: web}", "10.1.0.1") + endpointsObject("web", body), "ns/web");
+  assert.deepEqual(selected.endpoints.map((x) => x.address), ["10.1.0.1"], "the selector's pods, not the Endpoints object");
+  const loaded = load({ "t.yaml": endpointsObject("x", "subsets: [{addresses: [{ip: 10.0.0.300}]}]") });
+  assert.deepEqual(loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`), ["subsets.0.addresses.0.ip: \"10.0.0.300\" is not an IP address"]);
+});
+
+// kube-proxy pkg/proxy/endpointslicecache.go: endpointInfoByServicePort skips a slice port without a
+// number ("TODO: handle nil ports to mean all"; "Ignoring invalid endpoint port"), and addEndpoints
+// builds each endpoint from `endpoint.Addresses[0]` only.
+test("a slice port without a number serves nothing; kube-proxy uses an endpoint's first address only", () => {
+  const yaml = svc("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}") + slice("s", "manual", "addressType: IPv4\nports: [{name: http}]\nendpoints: [{addresses: [10.0.0.1]}]");
+  const none = endpointsOf(yaml, "ns/manual");
+  assert.deepEqual(none.endpoints, [], "not the Service's targetPort 3000");
+  assert.ok(hasNoReadyEndpoint(none));
+  const two = endpointsOf(rollout("[{addresses: [10.0.0.1, 10.0.0.2]}, {addresses: [10.0.0.3]}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(two, "proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+  assert.deepEqual(chooseEndpoints(two, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.3"]);
+  const again = endpointsOf(rollout("[{addresses: [10.0.0.1, 10.0.0.2]}, {addresses: [10.0.0.2]}]"), "ns/web");
+  assert.deepEqual(chooseEndpoints(again, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.2"], "an address first in another endpoint counts");
 });

@@ -7,7 +7,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { BackendTlsPolicy, RouteGraph, TlsMaterial } from "../../model/gateway.js";
-import type { ServiceEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { BackendFailure } from "./backends.js";
 import type { BackendTlsState } from "./backendtls.js";
 import { dnsNameCovers, subjectAltNames } from "./certs.js";
@@ -44,7 +44,7 @@ export function backendTlsFailure(graph: RouteGraph, s: BackendTlsState, endpoin
   if (p.derivedFrom) return undefined;
   const what = `BackendTLSPolicy ${p.namespace}/${p.name}`;
   if (s.caProblems.length) return { status: 500, message: `${what}: ${s.caProblems.map((c) => c.message).join("; ")}; connections using an invalid CA certificate reference fail` };
-  const pods = [...new Set((endpoints?.endpoints ?? []).filter((e) => e.ready && e.pod).map((e) => e.pod!))];
+  const pods = [...new Set((endpoints ? chooseEndpoints(endpoints, "proxy").chosen : []).filter((e) => e.pod).map((e) => e.pod!))];
   const problems = pods.flatMap((pod) => { const pem = servingCertificate(graph, pod); return pem ? [certificateProblem(pem, p, s.cas)] : []; });
   if (!problems.length || problems.some((x) => x === undefined)) return undefined;
   return { status: 503, message: `${what}: the TLS handshake with the backend fails: ${problems[0]}` };

@@ -7,7 +7,7 @@ import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
-import { hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
@@ -79,7 +79,8 @@ export class BackendIndex {
     const tls = this.tls.forPort(service.namespace, service.name, servicePort);
     const endpoints = serviceEndpoints(this.inv, service, servicePort);
     // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec).
-    const failure = hasNoReadyEndpoint(endpoints) ? { status: 503, message: `Service ${name} port ${servicePort.port} has no ready endpoint (${endpoints.note})` } : undefined;
+    // A Gateway sends only to ready endpoints (model/service-endpoints.ts chooseEndpoints "proxy").
+    const failure = hasNoReadyEndpoint(endpoints) ? { status: 503, message: `Service ${name} port ${servicePort.port} has no ready endpoint (${endpoints.note}${chooseEndpoints(endpoints, "proxy").others})` } : undefined;
     const tlsFailure = tls && backendTlsFailure(this.inv.routing, tls, endpoints);
     return { ref, name, service, servicePort, tlsPolicy: tls?.policy, endpoints, failure, tlsFailure };
   }

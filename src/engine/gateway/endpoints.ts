@@ -1,5 +1,6 @@
 // How a backend's endpoints are described in an answer's explanation.
 
+import { chooseEndpoints } from "../../model/service-endpoints.js";
 import type { ResolvedBackend } from "./backends.js";
 
 const SHOWN = 8;
@@ -8,7 +9,8 @@ export function endpointsOutcome(b: ResolvedBackend): string {
   const e = b.endpoints!;
   const port = b.servicePort ? ` port ${b.servicePort.port}` : "";
   if (e.from === "unknown") return `Service ${b.name}${port}: endpoints not in the input (${e.note})`;
-  const ready = e.endpoints.filter((x) => x.ready);
+  // A Gateway sends only to ready endpoints (chooseEndpoints' "proxy"); the answer says what the others are.
+  const choice = chooseEndpoints(e, "proxy"), ready = choice.chosen;
   const shown = ready.slice(0, SHOWN).map((x) => `${x.address ?? `pod ${x.pod?.name}`}:${x.port}`).join(", ");
-  return `Service ${b.name}${port}: ${ready.length} ready endpoint${ready.length === 1 ? "" : "s"} from ${e.note}${shown ? ` (${shown}${ready.length > SHOWN ? ", ..." : ""})` : ""}`;
+  return `Service ${b.name}${port}: ${choice.why} from ${e.note}${shown ? ` (${shown}${ready.length > SHOWN ? ", ..." : ""})` : ""}${choice.others}`;
 }

@@ -5,7 +5,9 @@ import type { Endpoint, Service } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
-import { requestWaypoint } from "../mesh/waypoint.js";
+import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
+
+const findService = (inv: Inventory, key: string) => { const [ns, name] = key.split("/"); return inv.services.find((s) => s.namespace === ns && s.name === name); };
 import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
@@ -30,9 +32,9 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
  * ambient client's ztunnel sends a request to a Service's cluster IP to the Service's waypoint, one to
  * a pod's address to the workload's; it is enforced when the server is in the ambient mesh.
  */
-export function waypointOf(inv: Inventory, client: HopEnd, server: HopEnd & { endpoint: Endpoint }, service: Service | undefined): Hop["waypoint"] {
+export function waypointOf(inv: Inventory, client: HopEnd, server: HopEnd & { endpoint: Endpoint }, service: Service | undefined, ingress?: Service): Hop["waypoint"] {
   if (server.proxy !== "istio-ambient") return undefined;
-  return requestWaypoint(inv, { ambientClient: client.proxy === "istio-ambient", service, endpoint: server.endpoint }).waypoint;
+  return requestWaypoint(inv, { ambientClient: client.proxy === "istio-ambient", service, endpoint: server.endpoint, ...(ingress ? { ingress } : {}) }).waypoint;
 }
 
 function end(inv: Inventory, p: Peer): HopEnd {
@@ -47,10 +49,14 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const port = svc?.ports.find((p) => p.port === req.service!.port);
   const h = req.http;
   const serverEnd = { ...end(inv, req.server), endpoint: server }, clientEnd = end(inv, req.client);
-  const waypoint = waypointOf(inv, clientEnd, serverEnd, svc);
+  // An Istio gateway's backend Service (the Service the gateway sends to, for istio.io/ingress-use-waypoint).
+  const ingress = req.gateway?.controller === ISTIO_GATEWAY_CONTROLLER && req.gateway.service ? findService(inv, req.gateway.service.name) : undefined;
+  const waypoint = waypointOf(inv, clientEnd, serverEnd, svc, ingress);
+  // Through the waypoint, the gateway's request is for its backend Service (the policies attached to it apply there).
+  const viaPort = waypoint && ingress && !svc ? ingress.ports.find((p) => p.port === req.gateway!.service!.port) : undefined;
   return {
     client: clientEnd, server: serverEnd, port: req.port,
-    ...(svc && port ? { service: { service: svc, port } } : {}),
+    ...(svc && port ? { service: { service: svc, port } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
     ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}) } } : {}),
     network: req.network,
     ...(waypoint ? { waypoint } : {}),

@@ -45,12 +45,34 @@ export function useWaypoint(labels: Readonly<Labels> | undefined, namespace: str
  * to a service"); traffic to a pod's address (a headless Service's included) goes to the workload's
  * waypoint (fetch_workload_waypoint).
  */
-export function requestWaypoint(inv: Inventory, r: { ambientClient: boolean; service?: Service; endpoint?: Endpoint }): WaypointUse {
+export function requestWaypoint(inv: Inventory, r: { ambientClient: boolean; service?: Service; endpoint?: Endpoint; ingress?: Service }): WaypointUse {
+  if (r.ingress) return ingressWaypoint(inv, r.ingress);
   if (!r.ambientClient) return { why: "the client is not in Istio's ambient mesh: only ztunnel sends to waypoints, so the request goes to the endpoint itself" };
   if (r.service && !r.service.headless) return serviceWaypoint(inv, r.service);
   const e = r.endpoint;
   if (!e || e.kind !== "pod") return { why: "the request is addressed to no Service or pod" };
   return workloadWaypoint(inv, e);
+}
+
+/** The controller of Istio's Gateway API gateways (pilot's ManagedGatewayController). */
+export const ISTIO_GATEWAY_CONTROLLER = "istio.io/gateway-controller";
+const INGRESS_USE_WAYPOINT = "istio.io/ingress-use-waypoint";
+
+/**
+ * An Istio gateway's request to a backend Service (`ingress`): pilot/pkg/xds/endpoints/
+ * endpoint_builder.go findServiceWaypoint gives a gateway (a Router) the Service's waypoint as its
+ * endpoints only when the Service opts in (sidecar_interop.go ingressUseWaypoint: the Service's label
+ * istio.io/ingress-use-waypoint, parsed as Go's ParseBool, else its namespace's, "true" in any case)
+ * and has a cluster IP.
+ */
+function ingressWaypoint(inv: Inventory, s: Service): WaypointUse {
+  const own = s.labels?.[INGRESS_USE_WAYPOINT];
+  const ns = inv.namespaces.get(s.namespace)?.labels[INGRESS_USE_WAYPOINT];
+  const on = own !== undefined ? ["1", "t", "T", "true", "TRUE", "True"].includes(own) : ns?.toLowerCase() === "true";
+  if (!on) return { why: `the client is an Istio gateway, which sends to Service ${s.namespace}/${s.name}'s waypoint only when the Service (else its namespace) has the label ${INGRESS_USE_WAYPOINT}=true` };
+  if (s.headless) return { why: `Service ${s.namespace}/${s.name} is headless: an Istio gateway sends to its endpoints` };
+  const use = serviceWaypoint(inv, s);
+  return use.waypoint ? { waypoint: use.waypoint, why: `the Istio gateway sends to the Service's waypoint (${INGRESS_USE_WAYPOINT}): ${use.why}` } : use;
 }
 
 /**

@@ -62,7 +62,10 @@ export interface WalkContext {
 }
 
 /** One walk in progress: the context, the request, the answer being built, the client. */
-export interface Walk { ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party }
+export interface Walk { ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop }
+
+/** A Gateway's hop to its backend (gateway-entry.ts): its Gateway's class controller, and the backend Service it sends to. */
+export interface GatewayHop { controller?: string; service?: { name: string; port: number } }
 
 export function emptyAnswer(req: RouteRequest, entry: Entry, base: RouteResult = emptyResult()): RequestAnswer {
   return { client: req.from, ...base, entry, authorization: [], decidedBy: "backend", layers: [] };

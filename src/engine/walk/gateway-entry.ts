@@ -21,7 +21,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendServing(ctx.inv, picked) : undefined;
+  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
@@ -29,5 +29,9 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
     step(w, "backend", "decided", routed.reason);
     return w.res;
   }
+  const gw = ctx.inv.routing.gateways.find((g) => g.namespace === gwNamespace && g.name === gwName);
+  const controller = ctx.inv.routing.gatewayClasses.find((c) => c.name === gw?.className)?.controllerName;
+  const svc = picked?.service && picked.servicePort ? { name: `${picked.service.namespace}/${picked.service.name}`, port: picked.servicePort.port } : undefined;
+  w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);
 }

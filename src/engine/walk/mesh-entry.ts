@@ -14,8 +14,8 @@ import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
-import { workloadOf } from "../../model/service-endpoints.js";
-import { backendServing, serviceServing } from "../serving.js";
+import { workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
+import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend } from "./backends.js";
 import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
@@ -70,7 +70,7 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
     step(w, "entry", "passed", `${how}; it is headless, so DNS answers with its endpoints' addresses`);
     step(w, "routing", "bypassed", "a headless Service has no frontend for routes to bind to");
     w.res.backend = name;
-    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, port), true);
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, { reader: "proxy" }, port), true);
   }
   step(w, "entry", "passed", `${how} (${servicePlace(s, sp)})`);
   return meshRouting(w, s, sp);
@@ -79,24 +79,24 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
 function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
   const member = w.res.clientMesh!;
-  if (!member.inMesh) return viaKubeProxy(w, s, sp, `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
+  if (!member.inMesh) return viaKubeProxy(w, s, sp, "kube-proxy", `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
   const ambient = proxy === "istio" && member.dataplane === "ambient" ? requestWaypoint(w.ctx.inv, { ambientClient: true, service: s }) : undefined;
-  if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
+  if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, "proxy", `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
   // A sidecar's outbound listener, or the waypoint's inbound one, takes the connection on its TCP or TLS filter chain (or the HTTP one: undefined).
   const chain = proxy === "istio" && (member.dataplane !== "ambient" || ambient?.waypoint) ? istioChain(sp, w.req) : undefined;
-  if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
+  if (reader !== "linkerd" && !chain && !speaksHttp(w.req)) return viaKubeProxy(w, s, sp, "proxy", `${w.req.scheme.toUpperCase()} traffic: HTTPRoute and GRPCRoute rules do not apply (Junction applies TLSRoutes and TCPRoutes bound to a Service for Linkerd and Istio clients); the proxy forwards the connection to an endpoint of Service ${name}`);
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
     w.res.backend = name;
     w.res.reason = why;
-    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
+    return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), true);
   }
   const where = ambient?.waypoint ? `at waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name} (${ambient.why}), ` : "";
-  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), false));
+  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), false));
 }
 
 /**
@@ -113,7 +113,7 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
   if (bound.toDefault) return toDefault();
   const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
   if (picked && isDefault(picked)) return toDefault();
-  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
+  return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 
 /**
@@ -138,10 +138,13 @@ function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: num
   return afterRoutes(w, bound, `${name}, `, () => toAddress(w, address, port), (picked) => picked.ref.kind === "EgressNetwork");
 }
 
-/** A request the routes do not see: straight to the Service's endpoints, as the client sent it. */
-function viaKubeProxy(w: Walk, s: Service, sp: ServicePort, why: string): RequestAnswer {
+/** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */
+function viaKubeProxy(w: Walk, s: Service, sp: ServicePort, reader: EndpointReader, why: string): RequestAnswer {
   step(w, "routing", "bypassed", why);
   w.res.backend = `${s.namespace}/${s.name}`;
   w.res.reason = why;
-  return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp), true);
+  return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, { reader, client: w.client!.endpoint }), true);
 }
+
+/** The client's mesh proxy picks the endpoint: ready ones only (model/service-endpoints.ts EndpointReader). */
+const byProxy = (w: Walk): ServingFor => ({ reader: "proxy", client: w.client!.endpoint });

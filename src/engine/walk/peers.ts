@@ -25,6 +25,7 @@ export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): Aut
     mutualTls: client.mesh.inMesh && server.mesh.inMesh && client.mesh.mesh === server.mesh.mesh,
     http: u?.path !== undefined ? { method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: u.headerList ?? Object.entries(u.headers ?? {}), ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}) } : undefined,
     service: entry.kind === "service" ? { name: entry.service, port: entry.port } : undefined,
+    ...(w.via ? { gateway: w.via } : {}),
     network: hop.verdict,
   };
 }

@@ -33,11 +33,11 @@ export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boo
   w.res.endpoint = servingName(hop.to);
   const to = `${w.res.endpoint} port ${hop.to.port}`;
   if (!hop.verdict.allowed) {
-    step(w, "network", "decided", `the policies deny the hop to ${hop.endpoints === 1 ? to : `every endpoint (${hop.endpoints}), e.g. ${to}`}`);
+    step(w, "network", "decided", `${endpoints.choice ? `${endpoints.choice}; ` : ""}the policies deny the hop to ${hop.endpoints === 1 ? to : `every endpoint (${hop.endpoints}), e.g. ${to}`}`);
     return refuse(w, "rejected", `the network policies deny the connection to ${to}`);
   }
   const partly = hop.denied.length ? `; ${hop.denied.length} other endpoint${hop.denied.length === 1 ? " is" : "s are"} denied (requests balanced there fail)` : "";
-  step(w, "network", "passed", `the policies allow the hop to ${to}${partly}`);
+  step(w, "network", "passed", `${endpoints.choice ? `${endpoints.choice}; ` : ""}the policies allow the hop to ${to}${partly}`);
   if (unrouted) answerUnrouted(w);
   return authorize(w, from, hop);
 }

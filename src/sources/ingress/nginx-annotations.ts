@@ -4,7 +4,8 @@
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
-import type { InventoryBuilder } from "../builder.js";
+import type { InventoryBuilder, StateKey } from "../builder.js";
+import type { KindHook } from "../frontend.js";
 import type { Field } from "../fields.js";
 import type { Meta } from "../k8s.js";
 
@@ -316,14 +317,79 @@ function deny503(access: NginxAccess, why: string): void {
   access.denied ??= why;
 }
 
-/** The ingress-nginx controller's ConfigMap as the Helm chart installs it (the controller's --configmap). */
+/** The ingress-nginx controller's ConfigMap as the Helm chart names it for a release ingress-nginx in namespace ingress-nginx: the controller's when no controller of the input names its own (--configmap). */
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
-/** The ingress-nginx controller's ConfigMap, when `meta` names it (the ConfigMap front end, gateway/tls.ts, asks each reader, as readIstioMeshConfig and readCiliumConfig). */
-export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
-  if (meta.namespace !== INGRESS_NGINX_CONFIGMAP.namespace || meta.name !== INGRESS_NGINX_CONFIGMAP.name || !root.get("data").present) return;
-  b.inv.ingressNginx = readControllerConfig(root.get("data"));
+/** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
+const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs"];
+
+/** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
+interface ControllerConfigs {
+  configs: Map<string, NginxControllerConfig | undefined>;
+  named: { key: string; by: string; field: Field }[];
 }
+
+const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
+  make: () => ({ configs: new Map(), named: [] }),
+  settle(s, b) {
+    const keys = [...new Set(s.named.map((n) => n.key))];
+    for (const n of s.named.filter((x) => x.key !== keys[0])) n.field.warn("ingress-nginx-config", `${n.by} names ConfigMap ${n.key}, another controller ${keys[0]}: Junction reads one controller's ConfigMap, ${keys[0]}`);
+    b.inv.ingressNginx = s.configs.get(keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`);
+  },
+};
+
+/**
+ * A ConfigMap that may be the ingress-nginx controller's: the Helm chart's name, or one with a key the
+ * controller reads (the ConfigMap front end, gateway/tls.ts, asks each reader, as readIstioMeshConfig
+ * and readCiliumConfig). Which one is the controller's is settled once every object is read: the one a
+ * controller of the input names (readIngressNginxController), else the Helm chart's.
+ */
+export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  const data = root.get("data");
+  if (!data.present) return;
+  const helm = meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name;
+  if (!helm && !CONTROLLER_KEYS.some((k) => data.raw(k) !== undefined)) return;
+  b.state(CONTROLLER_CONFIGS).configs.set(`${meta.namespace}/${meta.name}`, readControllerConfig(data));
+}
+
+/**
+ * The ConfigMap an ingress-nginx controller reads (a Deployment's or DaemonSet's container whose
+ * command or args run /nginx-ingress-controller): its flag --configmap NAMESPACE/NAME (pflag:
+ * `--configmap=V` or `--configmap V`), with the container's $(VAR) references expanded as the kubelet
+ * does from its env (a value, or the fieldRef metadata.namespace: the Helm chart's
+ * `--configmap=$(POD_NAMESPACE)/RELEASE-ingress-nginx-controller`).
+ */
+export function readIngressNginxController(kind: string, root: Field, b: InventoryBuilder): void {
+  const md = root.get("metadata"), name = md.raw("name"), given = md.raw("namespace");
+  const namespace = typeof given === "string" && given !== "" ? given : "default";
+  const containers = root.get("spec").get("template").get("spec").get("containers");
+  if (!Array.isArray(containers.value)) return;
+  containers.value.forEach((c, i) => {
+    if (c === null || typeof c !== "object") return;
+    const container = c as { command?: unknown; args?: unknown; env?: unknown };
+    const words = [container.command, container.args].flatMap((l) => (Array.isArray(l) ? l.filter((w): w is string => typeof w === "string") : []));
+    if (!words.some((w) => w === "/nginx-ingress-controller" || w.endsWith("/nginx-ingress-controller"))) return;
+    const at = words.findIndex((w) => w === "--configmap" || w.startsWith("--configmap="));
+    if (at < 0) return;
+    const value = words[at] === "--configmap" ? words[at + 1] : words[at].slice("--configmap=".length);
+    if (value === undefined) return;
+    const env = new Map<string, string>();
+    for (const e of Array.isArray(container.env) ? container.env : []) {
+      const v = e as { name?: unknown; value?: unknown; valueFrom?: { fieldRef?: { fieldPath?: unknown } } };
+      if (typeof v?.name !== "string") continue;
+      if (typeof v.value === "string") env.set(v.name, v.value);
+      else if (v.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env.set(v.name, namespace);
+    }
+    // The kubelet's expansion (third_party/forked/golang/expansion): $(VAR) when VAR is known, $$ for $; others stay.
+    const expanded = value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, v: string | undefined) => (m === "$$" ? "$" : env.get(v!) ?? m));
+    const field = containers.get(i);
+    if (!/^[^/$]+\/[^/$]+$/.test(expanded)) { field.warn("ingress-nginx-config", `--configmap ${JSON.stringify(value)} reads as ${JSON.stringify(expanded)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); return; }
+    b.state(CONTROLLER_CONFIGS).named.push({ key: expanded, by: `${kind} ${namespace}/${String(name)}`, field: field.detached() });
+  });
+}
+
+/** The controller workloads' ConfigMap (readIngressNginxController), once core.ts read them as controllers with a pod template. */
+export const ingressNginxKindHooks: KindHook[] = ["Deployment", "DaemonSet", "StatefulSet"].map((kind) => ({ kind, read: (root, _ctx, b) => readIngressNginxController(kind, root, b) }));
 
 /**
  * The controller ConfigMap's global source ranges (internal/ingress/controller/template/configmap.go

@@ -1,5 +1,6 @@
 // The kinds a cluster is asked for: every kind a front end reads (src/sources/load.ts FRONT_ENDS),
-// so that a kind a new front end adds is listed, watched and granted in `junction rbac` at once.
+// so that a kind a new front end adds is listed, watched and granted in `junction rbac` at once
+// (but for a front end marked live: false, core/v1 Endpoints: the cluster has their mirrored slices).
 
 import { FRONT_ENDS } from "../load.js";
 
@@ -24,7 +25,7 @@ export function versionOf(apiVersion: string): string {
  * the same objects are never listed twice.
  */
 export function readKinds(): KindRef[] {
-  return FRONT_ENDS.map((fe) => ({ kind: fe.kind, apiVersions: fe.apiVersions, namespaced: fe.namespaced }));
+  return FRONT_ENDS.filter((fe) => fe.live !== false).map((fe) => ({ kind: fe.kind, apiVersions: fe.apiVersions, namespaced: fe.namespaced }));
 }
 
 /** How a kind is named in notes: Kind.group of its preferred version. */

@@ -49,7 +49,7 @@ function hookChain(ctx: CompileContext, direction: Direction, entries: Entries):
 function toHostDrop(ctx: CompileContext, n: Endpoint): { entry: string; summary: string } | undefined {
   const engine = ctx.engine;
   if (!engine.dropsToHostOn(n.name)) return undefined;
-  const pods = engine.inventory.endpoints.filter((p) => p.kind === "pod" && p.nodeName === n.name && engine.isSubjectable(p));
+  const pods = engine.ownPodsOf(n);
   const rules = addressRules(ctx, mergeRanges(pods.flatMap((p) => p.addresses.map(point))), "ingress", "drop", `p${n.id}_tohost`);
   if (!rules.length) return undefined;
   const name = `p${n.id}_in_tohost`;
@@ -64,10 +64,14 @@ export function compileLab(engine: PolicyEngine, members: readonly Endpoint[]): 
   const notes = ["Junction lab: the policies of every pod and Workload, enforced on the lab's bridge."];
   const dispatched = { egress: new Set<string>(), ingress: new Set<string>() };
   const shared: string[] = [];
+  // Nodes compiled as policy subjects (their Calico host endpoint): their ingress chain drops their
+  // own pods' traffic already when felix does (tiers.ts exemptOwnPods).
+  const subjects = new Set<Endpoint>();
   for (const e of members) {
     for (const direction of ["egress", "ingress"] as const) {
       const compiled = compileDirection(ctx, e, direction, `p${e.id}_`);
       if (compiled.entry === "accept") continue;
+      if (direction === "ingress") subjects.add(e);
       notes.push(`p${e.id} = ${endpointLabel(e)}: ${compiled.summary.join("; ")}`);
       for (const a of e.addresses) {
         const text = formatAddress(a);
@@ -79,7 +83,7 @@ export function compileLab(engine: PolicyEngine, members: readonly Endpoint[]): 
     }
   }
   for (const n of members) {
-    const drop = n.kind === "node" ? toHostDrop(ctx, n) : undefined;
+    const drop = n.kind === "node" && !subjects.has(n) ? toHostDrop(ctx, n) : undefined;
     if (!drop) continue;
     notes.push(`p${n.id} = ${endpointLabel(n)}: ${drop.summary}`);
     for (const a of n.addresses) {

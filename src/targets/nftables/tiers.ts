@@ -79,8 +79,8 @@ function exemptOwnNode(ctx: CompileContext, e: Endpoint, direction: Direction, t
 function exemptOwnPods(ctx: CompileContext, e: Endpoint, direction: Direction, first: string, base: string): void {
   const engine = ctx.engine, node = engine.matcher.hostEndpointOf(e) ? engine.matcher.nodeOf({ endpoint: e }) : undefined;
   if (!node) return;
-  const own = new Set(node.addresses.map((a) => a.value));
-  const pods = engine.inventory.endpoints.filter((p) => p.nodeName === node.name && p !== e).flatMap((p) => p.addresses.filter((a) => !own.has(a.value)));
+  // (Its host-network pods are the host's own traffic, on the node's addresses: never on the bridge.)
+  const pods = engine.ownPodsOf(node).flatMap((p) => p.addresses);
   const verdict = direction === "ingress" && engine.dropsToHostOn(node.name) ? "drop" : "accept";
   const chain = ctx.chains.find((c) => c.name === first)!;
   chain.rules = [...addressRules(ctx, mergeRanges(pods.map(point)), direction, verdict, `${base}_ownpods`), ...chain.rules];

@@ -5,6 +5,7 @@
 import { failureOf, type ResolvedBackend } from "../../engine/gateway/backends.js";
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { formatAddress } from "../../model/ip.js";
+import { chooseEndpoints } from "../../model/service-endpoints.js";
 import { block, dir, type Directive } from "./conf.js";
 import { NginxUnsupported } from "./problems.js";
 
@@ -27,7 +28,8 @@ const hostPort = (t: Target) => `${t.address.includes(":") ? `[${t.address}]` : 
  */
 function serviceTargets(b: ResolvedBackend, addresses?: ServiceAddresses): Target[] {
   const e = b.endpoints!, svc = b.service!, sp = b.servicePort!;
-  const ready = e.endpoints.filter((x) => x.ready);
+  // The engine's choice for a Gateway (only ready endpoints; nginx has no fallback to terminating ones).
+  const ready = chooseEndpoints(e, "proxy").chosen;
   if (e.from !== "unknown" && ready.every((x) => x.address !== undefined)) return ready.map((x) => ({ address: x.address!, port: x.port }));
   const given = addresses?.(svc, sp, b);
   if (given?.length) return given;
