@@ -2,6 +2,7 @@
 // allow the route (kind, namespace), and which hostnames the route serves on each. The reasons
 // are the upstream ones: NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname.
 
+import type { AllowedRoutes } from "../../model/gateway.js";
 import { intersectHostnames } from "../../model/hostname.js";
 import type { Route, ParentRef } from "../../model/route.js";
 import { matches, type Labels } from "../../model/selector.js";
@@ -39,11 +40,15 @@ export function effectiveHostnames(route: Route, listener: ListenerState): (stri
 }
 
 function allowedNamespace(route: Route, l: ListenerState, nsLabels: (ns: string) => Labels): boolean {
-  const ns = l.listener.allowedRoutes.namespaces;
-  if (ns.from === "All") return true;
   // "Same": the namespace of the object defining the listener (a ListenerSet's own).
-  if (ns.from === "Same") return route.namespace === (l.set ?? l.gateway).namespace;
-  return ns.selector !== undefined && matches(ns.selector, nsLabels(route.namespace));
+  return namespaceAllowed(l.listener.allowedRoutes.namespaces, (l.set ?? l.gateway).namespace, route.namespace, nsLabels);
+}
+
+/** Whether a listener's allowedRoutes.namespaces takes objects of `namespace` (`owner`: the namespace of the object defining the listener). */
+export function namespaceAllowed(ns: AllowedRoutes["namespaces"], owner: string, namespace: string, nsLabels: (ns: string) => Labels): boolean {
+  if (ns.from === "All") return true;
+  if (ns.from === "Same") return namespace === owner;
+  return ns.selector !== undefined && matches(ns.selector, nsLabels(namespace));
 }
 
 /** Why the listener does not take the route, or undefined when it allows it (hostnames aside). */

@@ -9,7 +9,8 @@ import type { Endpoint, Service } from "../../model/endpoint.js";
 import type { Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { metadataMap } from "../../model/route.js";
-import { matches, type Labels } from "../../model/selector.js";
+import type { Labels } from "../../model/selector.js";
+import { namespaceAllowed } from "../gateway/attach.js";
 
 export const USE_WAYPOINT = "istio.io/use-waypoint";
 export const USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
@@ -143,7 +144,5 @@ function waypointAllows(inv: Inventory, gw: Gateway, namespace: string): string 
   const listener = bound ?? gw.listeners.find((l) => l.protocol === "HBONE" && l.port === 15008);
   const from = listener?.allowedRoutes.namespaces ?? { from: "Same" as const };
   const where = listener ? `listener ${listener.name}'s allowedRoutes from ${from.from}` : "no HBONE listener on port 15008: its own namespace only";
-  if (from.from === "All") return undefined;
-  if (from.from === "Selector") return from.selector && matches(from.selector, inv.namespaces.get(namespace)?.labels ?? {}) ? undefined : where;
-  return gw.namespace === namespace ? undefined : where;
+  return namespaceAllowed(from, gw.namespace, namespace, (ns) => inv.namespaces.get(ns)?.labels ?? {}) ? undefined : where;
 }
