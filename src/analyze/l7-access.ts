@@ -105,7 +105,7 @@ export class L7AccessReader {
     if (ztunnel.verdict === "deny") return { ...base, verdict: "none", note: `ztunnel: ${ztunnel.summary}` };
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
     if (!wp) return { ...base, verdict: "all" };
-    const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service && !service.headless ? { name: service.name, namespace: service.namespace } : undefined).filter((p) => !p.dryRun);
+    const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service).filter((p) => !p.dryRun);
     return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
   }
 

@@ -248,7 +248,8 @@ export class PolicyEngine {
    */
   hostAction(src: Party, dst: Party): HostAction | undefined {
     const toHost = this.ownNode.toHost, pod = src.endpoint;
-    if (!toHost || !pod || !isWorkloadEndpoint(pod) || !this.isSubjectable(pod) || !this.matcher.isOwnNode(pod, dst)) return undefined;
+    // (A workload endpoint is subjectable: a pod that is not host-network never acts as its node.)
+    if (!toHost || !pod || !isWorkloadEndpoint(pod) || !this.matcher.isOwnNode(pod, dst)) return undefined;
     return hostActionOn(toHost, pod.nodeName!);
   }
 

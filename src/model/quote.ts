@@ -37,7 +37,9 @@ export function clip(text: string, max = QUOTE_MAX): string {
 /** A value as a message quotes it: JSON (`"web"`, `80`), the string's first QUOTE_MAX characters when it is longer. */
 export function quote(value: unknown, max = QUOTE_MAX): string {
   if (typeof value !== "string") {
-    const json = JSON.stringify(value) ?? String(value);
+    let json: string;
+    // (JSON.stringify recurses: a value nested some thousand levels deep, which JSON.parse reads, overflows the stack.)
+    try { json = JSON.stringify(value) ?? String(value); } catch { json = `${Array.isArray(value) ? "a list" : "an object"} nested too deeply to show`; }
     return json.length <= max ? json : clip(json, max);
   }
   if (value.length <= max) return JSON.stringify(value);

@@ -32,6 +32,9 @@ export interface StateKey<S> {
   settle?(state: S, b: InventoryBuilder): void;
 }
 
+/** The namespaces every cluster has (the API server's system namespaces controller creates them). */
+const CLUSTER_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+
 export class InventoryBuilder {
   readonly inv: Inventory = emptyInventory();
   private namespaceRefs = new Map<string, SourceRef | undefined>();
@@ -184,6 +187,7 @@ export class InventoryBuilder {
     for (const [name, ref] of this.namespaceRefs) {
       if (this.inv.namespaces.has(name)) continue;
       this.inv.namespaces.set(name, { name, labels: { "kubernetes.io/metadata.name": name }, implicit: true });
+      if (CLUSTER_NAMESPACES.has(name)) continue; // the API server makes them: nothing was assumed
       this.diags.info("implicit-namespace", `namespace ${JSON.stringify(name)} is referenced but not defined; assumed to exist with its default label kubernetes.io/metadata.name=${name}`, ref);
     }
   }

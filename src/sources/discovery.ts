@@ -2,7 +2,7 @@
 // addresses of that type, at most 1000 endpoints and 100 ports), read as far as routing needs it;
 // and core/v1 Endpoints, read as the EndpointSliceMirroring controller mirrors them into slices.
 
-import { parseAddress } from "../model/ip.js";
+import { parseAddress, type Family } from "../model/ip.js";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type EndpointSlicePort, type SliceEndpoint } from "../model/endpointslice.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -20,17 +20,26 @@ function readPorts(list: Field): EndpointSlicePort[] {
   }));
 }
 
+/** An IP address's family, undefined when it is not one. (IsValidIPv4Address/IsValidIPv6Address: net.ParseIP, then To4: an IPv4-mapped address is IPv4, no zone, no white space.) */
+function ipFamily(s: string): Family | undefined {
+  return s.trim() === s ? parseAddress(s)?.family : undefined;
+}
+
+/** An endpoint's or address's targetRef, when it names a Pod (in `namespace` unless it names one). */
+function readPodRef(ref: Field, namespace: string): SliceEndpoint["pod"] {
+  const name = ref.get("kind").string() === "Pod" ? ref.get("name").string() : undefined;
+  return name !== undefined ? { namespace: ref.get("namespace").string() ?? namespace, name } : undefined;
+}
+
 function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressType"]): SliceEndpoint | undefined {
   if (!f.object(true)) return undefined;
   const addresses = (f.get("addresses").list({ required: true, min: 1, max: 100 }) ?? []).flatMap((a) => {
     const s = a.string({ required: true });
     if (s === undefined) return [];
-    // (IsValidIPv4Address/IsValidIPv6Address: net.ParseIP, then To4: an IPv4-mapped address is IPv4, no zone, no white space.)
-    if (FAMILY[type] && (s.trim() !== s || parseAddress(s)?.family !== FAMILY[type])) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
+    if (FAMILY[type] && ipFamily(s) !== FAMILY[type]) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
     return [s];
   });
-  const ref = f.get("targetRef");
-  const podName = ref.get("kind").string() === "Pod" ? ref.get("name").string() : undefined;
+  const pod = readPodRef(f.get("targetRef"), namespace);
   const conditions = f.get("conditions");
   const serving = conditions.get("serving").bool(), nodeName = f.get("nodeName").string();
   return {
@@ -40,7 +49,7 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
     ...(serving !== undefined ? { serving } : {}),
     terminating: conditions.get("terminating").bool() ?? false,
     ...(nodeName !== undefined ? { nodeName } : {}),
-    pod: podName !== undefined ? { namespace: ref.get("namespace").string() ?? namespace, name: podName } : undefined,
+    pod,
   };
 }
 
@@ -92,14 +101,12 @@ const endpointsFrontEnd: FrontEnd = {
         for (const a of subset.get(list).list() ?? []) {
           const ip = a.get("ip").string({ required: true });
           if (ip === undefined) continue;
-          const family = ip.trim() === ip ? parseAddress(ip)?.family : undefined;
+          const family = ipFamily(ip);
           if (family === undefined) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} is not an IP address`); continue; }
           if (++count > MAX_MIRRORED) continue;
-          const ref = a.get("targetRef"), nodeName = a.get("nodeName").string();
-          const podName = ref.get("kind").string() === "Pod" ? ref.get("name").string() : undefined;
+          const nodeName = a.get("nodeName").string(), pod = readPodRef(a.get("targetRef"), ns);
           out[family === 4 ? "IPv4" : "IPv6"].push({
-            addresses: [ip], ready, terminating: false, ...(nodeName !== undefined ? { nodeName } : {}),
-            ...(podName !== undefined ? { pod: { namespace: ref.get("namespace").string() ?? ns, name: podName } } : {}),
+            addresses: [ip], ready, terminating: false, ...(nodeName !== undefined ? { nodeName } : {}), ...(pod ? { pod } : {}),
           });
         }
       }

@@ -3,6 +3,7 @@
 // the file, the line and the field.
 
 import { HISTORY_HEADER, type Holder, type HolderId, type HolderKind, type HistoryRecord } from "../model/history.js";
+import { quote } from "../model/quote.js";
 import { parseAddress, formatAddress } from "../model/ip.js";
 import { isProtocol, type NamedPort } from "../model/ports.js";
 import { readLines } from "./lines.js";
@@ -30,7 +31,7 @@ class LineReader {
     const v = o[field];
     if (v === undefined || (v === null && nullable)) return v as undefined | null;
     const t = typeof v === "string" ? parseTime(v) : undefined;
-    return t ?? this.fail(field, `${JSON.stringify(v)} is not a time (ISO 8601 with a zone, e.g. 2026-12-05T06:00:00Z)`);
+    return t ?? this.fail(field, `${quote(v)} is not a time (ISO 8601 with a zone, e.g. 2026-12-05T06:00:00Z)`);
   }
 
   string(o: Record<string, unknown>, field: string, required: boolean): string | undefined {
@@ -44,7 +45,7 @@ class LineReader {
     if (!Array.isArray(v) || v.length === 0) this.fail("addresses", "must be a non-empty list of IP addresses");
     return v.map((a, i) => {
       const addr = typeof a === "string" ? parseAddress(a) : undefined;
-      return addr ? formatAddress(addr) : this.fail(`addresses[${i}]`, `${JSON.stringify(a)} is not an IP address`);
+      return addr ? formatAddress(addr) : this.fail(`addresses[${i}]`, `${quote(a)} is not an IP address`);
     });
   }
 
@@ -82,8 +83,8 @@ class LineReader {
     if (!Array.isArray(v)) this.fail("holder.ports", "must be a list");
     return v.map((p: Record<string, unknown>, i) => {
       const port = p?.port;
-      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) this.fail(`holder.ports[${i}].port`, `${JSON.stringify(port ?? null)} is not a port (an integer 1-65535)`);
-      if (!isProtocol(p.protocol)) this.fail(`holder.ports[${i}].protocol`, `${JSON.stringify(p.protocol ?? null)} is not TCP, UDP or SCTP`);
+      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) this.fail(`holder.ports[${i}].port`, `${quote(port ?? null)} is not a port (an integer 1-65535)`);
+      if (!isProtocol(p.protocol)) this.fail(`holder.ports[${i}].protocol`, `${quote(p.protocol ?? null)} is not TCP, UDP or SCTP`);
       return { ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port as number, protocol: p.protocol as NamedPort["protocol"] };
     });
   }
@@ -100,7 +101,7 @@ export function parseHistoryLine(text: string, where: string): HistoryRecord {
     const cluster = r.string(o, "cluster", false);
     return { op: "snapshot", at, source: r.string(o, "source", false) ?? "", ...(cluster ? { cluster } : {}), holders: typeof o.holders === "number" ? o.holders : 0 };
   }
-  if (o.op !== "up" && o.op !== "down") r.fail("op", o.op === undefined ? "missing (snapshot, up or down)" : `${JSON.stringify(o.op)} is not snapshot, up or down`);
+  if (o.op !== "up" && o.op !== "down") r.fail("op", o.op === undefined ? "missing (snapshot, up or down)" : `${quote(o.op)} is not snapshot, up or down`);
   const after = r.time(o, "after", true);
   const base = { at, ...(after !== undefined ? { after } : {}), addresses: r.addresses(o) };
   return o.op === "up" ? { op: "up", ...base, holder: r.holder(o.holder as Record<string, unknown>) } : { op: "down", ...base, holder: r.holderId(o.holder) };
@@ -122,7 +123,7 @@ function checkHeader(line: string, where: string): void {
   let o: Record<string, unknown> | undefined;
   try { o = JSON.parse(line); } catch { /* reported below */ }
   if (o?.junction !== HISTORY_HEADER.junction) throw new HistoryError(`${where}: not a Junction history file (its first line is ${JSON.stringify(HISTORY_HEADER)})`);
-  if (o.version !== HISTORY_HEADER.version) throw new HistoryError(`${where}: version: history format version ${o.version === undefined ? "missing" : `${JSON.stringify(o.version)} is not supported`} (this Junction reads version ${HISTORY_HEADER.version})`);
+  if (o.version !== HISTORY_HEADER.version) throw new HistoryError(`${where}: version: history format version ${o.version === undefined ? "missing" : `${quote(o.version)} is not supported`} (this Junction reads version ${HISTORY_HEADER.version})`);
 }
 
 /** One line of a history file (no newline). */

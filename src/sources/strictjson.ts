@@ -146,6 +146,14 @@ function keyColons(t: string): number {
   return n;
 }
 
+/**
+ * Whether a parsed value is nested deeper than MAX_DEPTH: JSON.parse reads any depth, the readers'
+ * recursion (schema validation, fields) overflows the stack on some thousands of levels.
+ */
+export function tooDeep(v: unknown): boolean {
+  return v !== null && typeof v === "object" && keyCount(v) === -1;
+}
+
 /** keyCount's answer for a value holding a number JSON.parse made infinite. */
 const INFINITE = -2;
 

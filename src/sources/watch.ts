@@ -168,7 +168,8 @@ export function watchInputs(paths: readonly string[], onChange: (changed: string
       this.regs.push({ dir, on, key });
       return true;
     }
-    has(key: string): boolean { return this.regs.some((r) => r.key === key); }
+    /** A walked folder (tree() records each one's identity). */
+    has(key: string): boolean { return this.ids.has(key); }
     /** Drops what was registered for `key` and the paths below it. */
     drop(key: string): void {
       const below = (k: string) => k === key || k.startsWith(key.endsWith(sep) ? key : key + sep);

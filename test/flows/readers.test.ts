@@ -101,3 +101,12 @@ test("CSV: a header names the columns in any order and case; quoted fields; a mi
   assert.throws(() => parse(csvReader, ["time,src,proto"]), /log:1: header: no column for dst/);
   assert.throws(() => parse(csvReader, ["time,src,dst,proto", "yesterday,10.0.0.1,10.0.0.2,tcp"]), /log:2: time: "yesterday" is not a time/);
 });
+
+test("a value nested thousands of levels deep (JSON.parse reads it) is an error naming the line, never a stack overflow (exit 70): Hubble flows, history files", async () => {
+  const { parseHistoryLine } = await import("../../src/sources/history.js");
+  const deep = "[".repeat(20000) + "]".repeat(20000);
+  assert.throws(() => parse(hubbleReader, [`{"flow":${deep}}`]), /^Error: log:1: flow: a list nested too deeply to show is not an object$|log:1: flow: a list nested too deeply to show is not an object/);
+  assert.throws(() => parse(hubbleReader, [`{"flow":{"IP":{"source":${deep},"destination":"10.0.0.1"}}}`]), /log:1: flow\.IP\.source: a list nested too deeply to show is not an IP address/);
+  assert.throws(() => parse(hubbleReader, [`{"flow":{"IP":{"source":"10.0.0.2","destination":"10.0.0.1"},"l4":{"TCP":{"destination_port":${deep}}}}}`]), /log:1: flow\.l4\.TCP\.destination_port: a list nested too deeply to show is not a port/);
+  assert.throws(() => parseHistoryLine(`{"at":${deep}}`, "h.jsonl:2"), /h\.jsonl:2: at: a list nested too deeply to show is not a time/);
+});

@@ -114,3 +114,25 @@ test("an API server's error message is quoted capped, never half a character, an
   assert.equal(serverSaid("pods is forbidden"), " (pods is forbidden)");
   for (const none of [undefined, "", { reason: "x" }, 403]) assert.equal(serverSaid(none), "");
 });
+
+test("an object nested more than 1000 levels deep from the API server (JSON.parse reads it; the readers' recursion overflowed the stack) fails the list or ends the watch, as a file with it is refused", async () => {
+  const api = await new FakeApiServer().start();
+  const t = tempFiles({});
+  let deep: Record<string, unknown> = {};
+  const root = deep;
+  for (let i = 0; i < 1500; i++) { const next = {}; deep.x = next; deep = next; }
+  try {
+    api.seed([{ ...np("deep"), spec: { podSelector: {}, x: root } }]);
+    await assert.rejects(LiveCluster.open({ kubeconfig: api.writeKubeconfig(`${t.dir}/kubeconfig`), namespaces: ["shop"] }), /networkpolicies: the API server's answer is nested more than 1000 levels deep/);
+  } finally { await api.stop(); }
+  const api2 = await new FakeApiServer().start();
+  const live = await LiveCluster.open({ kubeconfig: api2.writeKubeconfig(`${t.dir}/kubeconfig2`), namespaces: ["shop"] });
+  try {
+    const troubles: string[] = [];
+    live.watch(() => {}, (m) => troubles.push(m));
+    await until(() => api2.openWatches > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    api2.sendRaw(JSON.stringify({ type: "ADDED", object: { ...np("deep"), spec: { podSelector: {}, x: root } } }) + "\n");
+    await until(() => troubles.some((m) => m.includes("nested more than 1000 levels deep")));
+  } finally { live.close(); await api2.stop(); t.cleanup(); }
+});

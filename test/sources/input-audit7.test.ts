@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineFor, load, verdict } from "../helpers.js";
+import { cli, engineFor, load, tempFiles, verdict } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
 import { formatAddress } from "../../src/model/ip.js";
 
@@ -77,4 +77,16 @@ test("a host-network pod with nodeName and no status has its node's host IPs (th
   // Without an InternalIP, the ExternalIP.
   const external = load({ "a.yaml": HOST_NETWORK.replace(/\{type: InternalIP, address: [^}]+\}, /g, "").replace(", {type: InternalIP, address: 'fd00::5'}", "") });
   assert.deepEqual(external.inventory.endpoints.find((e) => e.name === "agent")!.addresses.map(formatAddress), ["203.0.113.5"]);
+});
+
+test("a kubeconfig that is empty or not a mapping is said so, not with a JavaScript TypeError's words", async () => {
+  const t = tempFiles({ "empty": "", "tilde": "~\n" });
+  try {
+    for (const f of ["empty", "tilde"]) {
+      const r = await cli(["list", "--kubeconfig", `${t.dir}/${f}`]);
+      assert.equal(r.code, 2, f);
+      assert.match(r.err, new RegExp(`${f}: cannot be read as a kubeconfig \\(it is empty or not a kubeconfig: a YAML mapping with clusters, users and contexts\\)`), r.err);
+      assert.doesNotMatch(r.err, /Cannot read properties/);
+    }
+  } finally { t.cleanup(); }
 });

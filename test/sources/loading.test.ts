@@ -389,3 +389,10 @@ test("template pods and owners: a Deployment's pods are its ReplicaSets' and, wi
   assert.deepEqual(pods("ReplicaSet", "old-ccc"), ["old-ccc"]);
   assert.deepEqual(l.inventory.endpoints.filter((e) => e.fromTemplate).map((e) => e.name), ["api", "old-ccc"]);
 });
+
+test("the namespaces every cluster has are created without a note", () => {
+  const l = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: kube-system}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: c}]}\n" });
+  assert.deepEqual(l.inventory.namespaces.get("kube-system"), { name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" }, implicit: true });
+  assert.ok(l.inventory.namespaces.get("default")?.implicit);
+  assert.deepEqual(l.diagnostics.items.filter((d) => d.code === "implicit-namespace"), []);
+});

@@ -10,8 +10,7 @@ import type { ClassSets } from "./sets.js";
 
 export type Selected = Map<number, Record<Direction, readonly Policy[]>>;
 
-/** A list of policies in walk order, and the lists one policy longer (equal lists are one array). */
-/** A node of selectedBy's trie: its list, and the nodes one policy further (made with the first: most nodes end a list). */
+/** A node of selectedBy's trie: its list of policies in walk order (equal lists are one array), and the nodes one policy further (made with the first: most nodes end a list). */
 interface ListNode { list: readonly Policy[]; next?: Map<Policy, ListNode> }
 
 export class Subjects {

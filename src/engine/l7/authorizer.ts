@@ -6,12 +6,13 @@ import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
-
-const findService = (inv: Inventory, key: string) => { const [ns, name] = key.split("/"); return inv.services.find((s) => s.namespace === ns && s.name === name); };
+import { findService } from "../../model/services.js";
 import type { PolicyEngine } from "../verdict.js";
 import { L7Engine } from "./engine.js";
 import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
 
+/** The Service a request names as "namespace/name" (AuthorizationRequest's service, gateway.service). */
+const serviceAt = (inv: Inventory, key: string) => { const [ns, name] = key.split("/"); return findService(inv, ns, name); };
 
 /**
  * The proxy of a request's end, as the walk's membership found it: a sidecar (injection, or the
@@ -44,13 +45,12 @@ function end(inv: Inventory, p: Peer): HopEnd {
 export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefined {
   const server = req.server.endpoint;
   if (!server) return undefined;
-  const [ns, name] = req.service?.name.split("/") ?? [];
-  const svc = req.service ? inv.services.find((s) => s.namespace === ns && s.name === name) : undefined;
+  const svc = req.service ? serviceAt(inv, req.service.name) : undefined;
   const port = svc?.ports.find((p) => p.port === req.service!.port);
   const h = req.http;
   const serverEnd = { ...end(inv, req.server), endpoint: server }, clientEnd = end(inv, req.client);
   // An Istio gateway's backend Service (the Service the gateway sends to, for istio.io/ingress-use-waypoint).
-  const ingress = req.gateway?.controller === ISTIO_GATEWAY_CONTROLLER && req.gateway.service ? findService(inv, req.gateway.service.name) : undefined;
+  const ingress = req.gateway?.controller === ISTIO_GATEWAY_CONTROLLER && req.gateway.service ? serviceAt(inv, req.gateway.service.name) : undefined;
   const waypoint = waypointOf(inv, clientEnd, serverEnd, svc, ingress);
   // Through the waypoint, the gateway's request is for its backend Service (the policies attached to it apply there).
   const viaPort = waypoint && ingress && !svc ? ingress.ports.find((p) => p.port === req.gateway!.service!.port) : undefined;

@@ -83,9 +83,7 @@ export class L7Engine {
     if (wp) {
       const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
       if (rejected) return [rejected];
-      // A headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
-      const service = hop.service && !hop.service.service.headless ? { name: hop.service.service.name, namespace: hop.service.service.namespace } : undefined;
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, service), istioPoint(hop), a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
+      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service), istioPoint(hop), a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
       out.push(l);
       if (l.verdict === "deny") return out;
       ztunnel = behindWaypoint(a, wp, wp.settings);

@@ -13,7 +13,7 @@
 //     operation left empty never matches (pilot/pkg/serviceregistry/ambient/authorization.go);
 //     a waypoint enforces the policies attached to it or to the Service, with every field.
 
-import type { Endpoint, ServicePort } from "../../model/endpoint.js";
+import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import { metadataMap } from "../../model/route.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
@@ -119,9 +119,11 @@ function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): S
  * The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint
  * Gateway; to the GatewayClass istio-waypoint from the root namespace), as the istiod of the
  * waypoint's revision (`settings`, istioWaypointSettings) writes them for its Envoy (migrateTrustDomain).
+ * A headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
  */
-export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, service: { name: string; namespace: string } | undefined): IstioAuthorization[] {
+export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, via: Pick<Service, "name" | "namespace" | "headless"> | undefined): IstioAuthorization[] {
   const root = settings.istioRootNamespace;
+  const service = via && !via.headless ? via : undefined;
   return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";

@@ -2,7 +2,7 @@
 
 import type { GatewayEngine } from "../gateway/engine.js";
 import { emptyResult, type RouteRequest, type RouteResult } from "../gateway/request.js";
-import type { AuthorizationDecision, Authorizer } from "../authorizer.js";
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from "../authorizer.js";
 import type { HopOutcome } from "../hop.js";
 import type { Party } from "../match.js";
 import type { ClusterDns } from "../mesh/dns.js";
@@ -64,8 +64,8 @@ export interface WalkContext {
 /** One walk in progress: the context, the request, the answer being built, the client. */
 export interface Walk { ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop }
 
-/** A Gateway's hop to its backend (gateway-entry.ts): its Gateway's class controller, and the backend Service it sends to. */
-export interface GatewayHop { controller?: string; service?: { name: string; port: number } }
+/** A Gateway's hop to its backend (gateway-entry.ts): what the authorizers are told of it (AuthorizationRequest's gateway). */
+export type GatewayHop = NonNullable<AuthorizationRequest["gateway"]>;
 
 export function emptyAnswer(req: RouteRequest, entry: Entry, base: RouteResult = emptyResult()): RequestAnswer {
   return { client: req.from, ...base, entry, authorization: [], decidedBy: "backend", layers: [] };

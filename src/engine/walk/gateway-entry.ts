@@ -29,8 +29,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
     step(w, "backend", "decided", routed.reason);
     return w.res;
   }
-  const gw = ctx.inv.routing.gateways.find((g) => g.namespace === gwNamespace && g.name === gwName);
-  const controller = ctx.inv.routing.gatewayClasses.find((c) => c.name === gw?.className)?.controllerName;
+  const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
   const svc = picked?.service && picked.servicePort ? { name: `${picked.service.namespace}/${picked.service.name}`, port: picked.servicePort.port } : undefined;
   w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);

@@ -3,6 +3,7 @@
 // a NODATA record, another kernel message), or a FlowLogError naming the line and the field.
 
 import type { FlowRecord } from "../../model/flowrecord.js";
+import { quote } from "../../model/quote.js";
 import { formatAddress, parseAddress } from "../../model/ip.js";
 import { protocolName } from "../../model/flowrecord.js";
 
@@ -43,8 +44,8 @@ export function address(ctx: ReadContext, n: number, field: string, text: string
   const a = typeof text === "string" ? parseAddress(text) : undefined;
   if (a) return a.family === 4 && text!.includes(":") ? formatAddress(a) : text!;
   const zone = typeof text === "string" ? /^([0-9a-fA-F:.]+)(%.*)$/.exec(text) : null;
-  if (zone && parseAddress(zone[1])) return fail(ctx, n, field, `${JSON.stringify(text)} has a zone (${zone[2]}): an address scoped to one host's interface names no endpoint; write it without the zone`);
-  return fail(ctx, n, field, `${JSON.stringify(text ?? "")} is not an IP address`);
+  if (zone && parseAddress(zone[1])) return fail(ctx, n, field, `${quote(text)} has a zone (${zone[2]}): an address scoped to one host's interface names no endpoint; write it without the zone`);
+  return fail(ctx, n, field, `${quote(text ?? "")} is not an IP address`);
 }
 
 /** An IP protocol: a name (tcp, UDP, ipv6-icmp) or a number 0-255 (as the IP header holds it); its name as FlowRecord gives it. */

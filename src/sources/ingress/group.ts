@@ -36,9 +36,10 @@ export interface HostGroup {
 
 const PATH_TYPE: Record<IngressPathType, PathMatch["type"]> = { Exact: "Exact", Prefix: "PathPrefix", ImplementationSpecific: "PathPrefix" };
 
-/** Why ingress-nginx rejects the whole Ingress: an annotation failing its validator, else one riskier than the controller allows. */
-function nginxRejection(ing: Ingress, inv: Inventory): string | undefined {
-  return ing.nginx.rejected ?? riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
+/** Why ingress-nginx, when it serves the Ingress (class `cls`), rejects it whole: an annotation failing its validator, else one riskier than the controller allows. */
+function nginxRejection(ing: Ingress, cls: string, inv: Inventory): string | undefined {
+  const why = ing.nginx.rejected ?? riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
+  return why && servedByIngressNginx(cls, inv.ingress.classes, [ing]) ? why : undefined;
 }
 
 /** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
@@ -47,9 +48,10 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
   const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
   for (const ing of sorted) {
     const cls = effectiveClass(ing, inv.ingress.classes);
+    const rejected = cls === undefined ? undefined : nginxRejection(ing, cls, inv);
     if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
-    else if ((ing.nginx.rejected || ing.nginx.risky) && servedByIngressNginx(cls, inv.ingress.classes, [ing]) && nginxRejection(ing, inv)) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${nginxRejection(ing, inv)}): it serves none of its rules`);
+    else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);
     else if (ing.nginx.backendProtocol === "FCGI") {
       report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
       report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");

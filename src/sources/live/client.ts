@@ -10,7 +10,8 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { int64Exact } from "../strictjson.js";
+import { int64Exact, tooDeep } from "../strictjson.js";
+import { MAX_DEPTH } from "../kubeyaml.js";
 import { clip } from "../../model/quote.js";
 
 export interface ClusterOptions {
@@ -94,7 +95,11 @@ export class ApiClient {
         });
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(int64Exact(text)) : undefined }); }
+          try {
+            const body = text ? JSON.parse(int64Exact(text)) : undefined;
+            if (tooDeep(body)) { reject(new ClusterError(`${this.server}${path}: the API server's answer is nested more than ${MAX_DEPTH} levels deep (Junction refuses such objects, as in files)`)); return; }
+            resolve({ status: res.statusCode ?? 0, body });
+          }
           catch {
             // An error answer's text is its message (a proxy's 502 page); a 200 that is not JSON
             // (a captive portal, a truncated answer) is no answer at all, never an empty one.
@@ -151,6 +156,7 @@ export class ApiClient {
           if (!text) continue;
           let event: unknown;
           try { event = JSON.parse(int64Exact(text)); } catch { return fail(`a line of the stream is not JSON: ${JSON.stringify(text.slice(0, 80))}`); }
+          if (tooDeep(event)) return fail(`an event is nested more than ${MAX_DEPTH} levels deep (Junction refuses such objects, as in files)`);
           if (typeof event !== "object" || event === null || Array.isArray(event) || typeof (event as WatchEvent).type !== "string") return fail(`a line of the stream is not a watch event: ${JSON.stringify(text.slice(0, 80))}`);
           try { onEvent({ type: (event as WatchEvent).type, object: (event as WatchEvent).object }); } catch (e) { return finish(e); }
         }
@@ -194,7 +200,9 @@ function loadConfig(kc: KubeConfig, path: string | undefined): string {
     if (existsSync(home)) { kc.loadFromFile(home); return home; }
     if (inCluster) { kc.loadFromCluster(); return "in-cluster configuration"; }
   } catch (e) {
-    throw new ClusterError(`${path ?? (fromEnv.join(":") || home)}: cannot be read as a kubeconfig (${(e as Error).message.split("\n")[0]})`);
+    // (@kubernetes/client-node fails with a TypeError on a file that is empty or not a mapping.)
+    const why = e instanceof TypeError ? "it is empty or not a kubeconfig: a YAML mapping with clusters, users and contexts" : (e as Error).message.split("\n")[0];
+    throw new ClusterError(`${path ?? (fromEnv.join(":") || home)}: cannot be read as a kubeconfig (${why})`);
   }
   throw new ClusterError("no kubeconfig: give --kubeconfig PATH, set $KUBECONFIG, or create ~/.kube/config");
 }
