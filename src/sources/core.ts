@@ -3,11 +3,11 @@
 
 import { isAddress, parseAddress, type Address } from "../model/ip.js";
 import type { Controller, Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
-import { isProtocol, MAX_PORT, type NamedPort, type Protocol } from "../model/ports.js";
+import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID, type NewEndpoint, type StateKey } from "./builder.js";
@@ -122,7 +122,7 @@ function addValidPort(value: unknown): boolean {
       return true;
     }
   }
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return false;
+  if (!isPortNumber(port)) return false;
   if (protocol !== undefined && protocol !== null && protocol !== "" && !isProtocol(protocol)) return false;
   if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
   addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP");
@@ -622,20 +622,16 @@ function validServicePort(v: unknown): ServicePort | undefined {
   if (!isPortNumber(port)) return undefined;
   let targetPort: number | string;
   if (tp === undefined || tp === null || tp === 0 || tp === "") targetPort = port;
-  else if (isPortNumber(tp) || (typeof tp === "string" && !DIGITS.test(tp) && isPortName(tp))) targetPort = tp;
+  else if (isPortOrName(tp)) targetPort = tp;
   else return undefined;
   const nodePort = np === undefined || np === null ? undefined : isPortNumber(np) ? np : NaN;
   if (Number.isNaN(nodePort)) return undefined;
   if (name !== undefined && name !== null && typeof name !== "string") return undefined;
   if (appProtocol !== undefined && appProtocol !== null && typeof appProtocol !== "string") return undefined;
-  const protocol = given === undefined || given === null || given === "" ? "TCP" : given === "TCP" || given === "UDP" || given === "SCTP" ? given : undefined;
+  const protocol = given === undefined || given === null || given === "" ? "TCP" : isProtocol(given) ? given : undefined;
   if (protocol === undefined) return undefined;
   return { name: name ?? undefined, port, protocol, targetPort, nodePort, appProtocol: appProtocol ?? undefined };
 }
-
-/** A port number readPortNumber reads without a report (an integer, 1-65535). */
-const isPortNumber = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PORT;
-const DIGITS = /^\d+$/;
 
 const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] };
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };

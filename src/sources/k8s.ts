@@ -407,13 +407,24 @@ export function readChildPortNumber(parent: Field, key: string, required = true)
 export function readPortOrName(f: Field): number | string | undefined {
   if (typeof f.value === "string") {
     const s = f.value;
-    if (/^\d+$/.test(s)) return f.error("invalid-port", `${JSON.stringify(s)}: a port number must not be quoted, or a port name must contain a letter`);
+    if (DIGITS.test(s)) return f.error("invalid-port", `${JSON.stringify(s)}: a port number must not be quoted, or a port name must contain a letter`);
     if (!isPortName(s)) return f.error("invalid-port", portNameMessage(s));
     return s;
   }
   return readPortNumber(f);
 }
 
+/** A port number readPortNumber reads without a report (an integer, 1-65535). */
+export function isPortNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_PORT;
+}
+
+/** An int-or-string port readPortOrName reads without a report: a port number, or a port name (not all digits). */
+export function isPortOrName(v: unknown): v is number | string {
+  return isPortNumber(v) || (typeof v === "string" && !DIGITS.test(v) && isPortName(v));
+}
+
+const DIGITS = /^\d+$/;
 const A_LETTER = /[a-z]/;
 
 /**

@@ -5,14 +5,14 @@ import { contains, type Cidr } from "../model/ip.js";
 import { inCluster, type Endpoint } from "../model/endpoint.js";
 import { inputCnis, type InputCni } from "../model/cni.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
-import { MAX_PORT, type PortMatch, type Protocol } from "../model/ports.js";
+import { isProtocol, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, formatSelector, type LabelSelector } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule, SelectableKind } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
 import { Field, type ObjectContext, type StringRule } from "./fields.js";
 import type { Path } from "../model/source.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
+import { checkLabels, isPortNumber, isPortOrName, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
 
 type Gress = "ingress" | "egress";
 
@@ -422,14 +422,14 @@ function readPortValue(v: unknown): PortMatch | undefined {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
   const { protocol: given, port, endPort } = v as Record<string, unknown>;
   let protocol: Protocol = "TCP";
-  if (given === "UDP" || given === "SCTP" || given === "TCP") protocol = given;
+  if (isProtocol(given)) protocol = given;
   else if (given !== undefined && given !== null) return undefined;
   const noEnd = endPort === undefined || endPort === null;
   if (port === undefined || port === null) return noEnd ? { kind: "protocol", protocol } : undefined;
-  if (typeof port === "string") return noEnd && !/^\d+$/.test(port) && isPortName(port) ? { kind: "named", name: port, protocol } : undefined;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > MAX_PORT) return undefined;
+  if (typeof port === "string") return noEnd && isPortOrName(port) ? { kind: "named", name: port, protocol } : undefined;
+  if (!isPortNumber(port)) return undefined;
   if (noEnd) return { kind: "range", protocol, first: port, last: port };
-  if (typeof endPort !== "number" || !Number.isInteger(endPort) || endPort < port || endPort > MAX_PORT) return undefined;
+  if (!isPortNumber(endPort) || endPort < port) return undefined;
   return { kind: "range", protocol, first: port, last: endPort };
 }
 

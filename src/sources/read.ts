@@ -221,7 +221,7 @@ class Reader {
 }
 
 /** A file's or folder's identity: device and inode (its real path where the file system has no inodes). */
-function identity(p: string, st: Stats): string {
+export function identity(p: string, st: Stats): string {
   if (st.ino !== 0) return `${st.dev}:${st.ino}`;
   try { return realpathSync(p); } catch { return p; }
 }

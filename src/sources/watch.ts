@@ -16,13 +16,13 @@
 //   link resolves to is watched in its own folder, and the link resolved again on every event there and
 //   on every symlink event beside it; a link that resolves elsewhere is a change.
 // - a folder inotify cannot watch (ENOSPC: fs.inotify.max_user_watches reached; EMFILE): it is
-//   polled instead (its entries' identity, size and modification time every POLL_MS), and `onTrouble`
-//   is told once per cause.
+//   polled instead (its entries' identity, size and modification time every `pollMs`, 1 s by
+//   default), and `onTrouble` is told once per cause.
 
 import { lstatSync, readdirSync, realpathSync, statSync, watch, type Stats } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { expandPath } from "./glob.js";
-import { MANIFEST, skipsFolder } from "./read.js";
+import { identity, MANIFEST, skipsFolder } from "./read.js";
 
 export interface InputWatch { close(): void }
 
@@ -48,8 +48,9 @@ interface Folder { close: () => void; on: Listener[] }
 /** One listener of one folder, named by the path that needs it (a walked folder, a followed link, a root). */
 interface Registration { dir: string; on: Listener; key: string }
 
-const identity = (st: Stats | undefined): string | undefined => (st ? `${st.dev}:${st.ino}` : undefined);
 const statOr = (p: string, follow = true): Stats | undefined => { try { return follow ? statSync(p) : lstatSync(p); } catch { return undefined; } };
+/** The identity (read.ts identity) of what `p` names, following symlinks; undefined when it is not there. */
+const identityOf = (p: string): string | undefined => { const st = statOr(p); return st ? identity(p, st) : undefined; };
 const codeOf = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? "";
 
 /** Why a folder cannot be watched, and what to do; one message per cause. */
@@ -154,7 +155,7 @@ export function watchInputs(paths: readonly string[], onChange: (changed: string
     constructor(readonly anchor: string, readonly shown: string, private readonly setup: (root: Root) => void) {}
 
     start(): void {
-      this.id = identity(statOr(this.anchor));
+      this.id = identityOf(this.anchor);
       if (this.id === undefined) { this.wait(); return; }
       // The parent's events for the anchor's name: removed, renamed, recreated, a symlink pointed elsewhere.
       const parent = dirname(this.anchor), name = basename(this.anchor);
@@ -180,7 +181,7 @@ export function watchInputs(paths: readonly string[], onChange: (changed: string
     /** Still the folder it was? Else everything is watched again (or waited for), and that is a change. */
     check(): boolean {
       if (closed) return false;
-      const now = identity(statOr(this.anchor));
+      const now = identityOf(this.anchor);
       if (now === this.id) return false;
       this.close();
       note(this.shown);
@@ -233,7 +234,7 @@ export function watchInputs(paths: readonly string[], onChange: (changed: string
         if (skipsFolder(name, recursive)) return;
         if (root.has(full)) {
           // A folder renamed over this one: the watch is on the old folder's inode.
-          if (identity(statOr(full)) === root.ids.get(full)) return;
+          if (identityOf(full) === root.ids.get(full)) return;
           root.drop(full);
         }
         tree(root, full, path); note(path);
@@ -242,7 +243,7 @@ export function watchInputs(paths: readonly string[], onChange: (changed: string
       else if (st?.isSymbolicLink() || !st) root.followAll(dir);
     }, dir);
     if (!ok) return;
-    root.ids.set(dir, identity(statOr(dir)));
+    root.ids.set(dir, identityOf(dir));
     let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
     for (const e of entries) {
