@@ -41,6 +41,11 @@ export interface Inventory {
   calicoFelix?: CalicoFelix;
 }
 
+/** The namespaces the API server's system namespaces controller makes in every cluster, besides `default`. */
+export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease"];
+/** The namespaces every cluster has. */
+export const CLUSTER_NAMESPACES: ReadonlySet<string> = new Set(["default", ...SYSTEM_NAMESPACES]);
+
 export function emptyInventory(): Inventory {
   return { namespaces: new Map(), endpoints: [], controllers: [], services: [], endpointSlices: [], networks: [], podNetworks: [], clusters: [], policies: [], ingress: { ingresses: [], classes: [], routes: [] }, unknownKinds: new Map(), routing: emptyRouteGraph(), mesh: emptyMeshModel() };
 }

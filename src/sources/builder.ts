@@ -2,7 +2,7 @@
 // (unless the input already holds the pods they created), and namespaces that are referenced
 // but not defined.
 
-import { emptyInventory, type Inventory } from "../model/inventory.js";
+import { CLUSTER_NAMESPACES, emptyInventory, type Inventory } from "../model/inventory.js";
 import type { Controller, Endpoint, Owner } from "../model/endpoint.js";
 import type { Diagnostics, SourceRef } from "../model/source.js";
 import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./networks.js";
@@ -31,9 +31,6 @@ export interface StateKey<S> {
   make(): S;
   settle?(state: S, b: InventoryBuilder): void;
 }
-
-/** The namespaces every cluster has (the API server's system namespaces controller creates them). */
-const CLUSTER_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 export class InventoryBuilder {
   readonly inv: Inventory = emptyInventory();

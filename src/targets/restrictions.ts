@@ -10,12 +10,11 @@
 //   need AdminNetworkPolicies of higher priority).
 
 import { METADATA_ADDRESS } from "../analyze/restrictions.js";
+import { SYSTEM_NAMESPACES } from "../model/inventory.js";
 
 export const RESTRICTION_STYLES = ["networkpolicy", "kyverno", "cnp", "anp"] as const;
 export type RestrictionStyle = (typeof RESTRICTION_STYLES)[number];
 
-/** Namespaces the Kyverno policy leaves alone. */
-export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
 const NAME = "default-restrictions";
 const MANAGED = { "app.kubernetes.io/managed-by": "junction" };
