@@ -3,6 +3,7 @@
 // stand-in pod, as np-guard assumes one), or addresses outside the cluster.
 
 import type { Endpoint } from "../model/endpoint.js";
+import type { Protocol } from "../model/ports.js";
 import type { Gateway } from "../model/gateway.js";
 import type { Inventory } from "../model/inventory.js";
 import { policyName } from "../model/policy.js";
@@ -65,9 +66,9 @@ export interface HopVerdict {
   reason?: string;
 }
 
-/** Whether every (source, pod) pair may open TCP `port` on the pod. */
-export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number): HopVerdict {
-  const verdicts = from.parties.flatMap((src) => pods.map((p) => engine.evaluate({ src, dst: { endpoint: p }, protocol: "TCP", port })));
+/** Whether every (source, pod) pair may open `protocol`/`port` on the pod. */
+export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number, protocol: Protocol = "TCP"): HopVerdict {
+  const verdicts = from.parties.flatMap((src) => pods.map((p) => engine.evaluate({ src, dst: { endpoint: p }, protocol, port })));
   const denied = verdicts.filter((v) => !v.allowed);
   if (!denied.length) return { hop: "allowed" };
   return { hop: denied.length === verdicts.length ? "blocked" : "partly allowed", reason: denialReason(denied[0]) };

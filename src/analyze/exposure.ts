@@ -7,6 +7,7 @@ import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { hasIngressSemantics } from "../model/gateway.js";
 import { effectiveClass } from "../model/ingress.js";
 import type { Inventory } from "../model/inventory.js";
+import { formatAddress } from "../model/ip.js";
 import type { BackendRef, Route, RouteMatch } from "../model/route.js";
 import { findService, servicePortsFor } from "../model/services.js";
 import { isEmptyConns, subtractConns, unionConns, NO_CONNS, type ConnSet, type Protocol } from "../model/ports.js";
@@ -25,7 +26,7 @@ export interface ExposedTarget extends HopVerdict {
 }
 
 export interface Exposure {
-  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort";
+  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort" | "HostPort";
   /** The object that exposes: "ns/name". */
   exposedBy: string;
   /** How clients reach it: "HTTP :80 shop.example.com /api", "TCP :30080 (any node)". */
@@ -49,7 +50,7 @@ export interface ExposureReport {
 }
 
 export function exposureReport(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine, connectivity: Connectivity): ExposureReport {
-  const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine)];
+  const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine), ...hostPortExposures(inv, engine)];
   const exposed = new Map<string, ConnSet>();
   for (const t of exposures.flatMap((e) => e.targets)) {
     exposed.set(t.workload, unionConns(exposed.get(t.workload) ?? NO_CONNS, { ...NO_CONNS, [t.protocol]: [[t.port, t.port]] }));
@@ -76,7 +77,7 @@ function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: Se
     if (same) { if (!same.pods.includes(pod)) same.pods.push(pod); } else list.push({ port, pods: [pod] });
     byWorkload.set(id, list);
   }
-  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, protocol: sp.protocol, port, ...hopVerdict(engine, from, pods, port) })));
+  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, protocol: sp.protocol, port, ...hopVerdict(engine, from, pods, port, sp.protocol) })));
   const what = eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`;
   return { targets, problem: targets.length ? undefined : `${what}${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
 }
@@ -181,6 +182,34 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
       const entry = s.type === "LoadBalancer" ? `${sp.protocol} :${sp.port} (load balancer; also ${node} on every node)` : `${sp.protocol} ${node} on every node`;
       out.push({ kind: s.type as "LoadBalancer" | "NodePort", exposedBy: `${s.namespace}/${s.name}`, entry, backend: `${s.namespace}/${s.name}:${sp.port}`, from: outside.description, ...serviceTargets(inv, engine, s, sp, outside) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Pods with a hostPort, scheduled on a node: its portmap forwards the node's port, on every address of
+ * the node (or on hostIP), to the pod (model/hostports.ts), from outside the cluster. The hop is the
+ * forwarded flow's (engine/verdict.ts HostPortHop): an outside source's egress is no policy's, the
+ * pod's ingress policy judges the containerPort.
+ */
+function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
+  const index = engine.index.hostPorts;
+  if (!index.any) return [];
+  const outside = outsideSource(inv), ids = workloadIds(inv);
+  const out: Exposure[] = [];
+  for (const pod of inv.endpoints) {
+    if (pod.kind !== "pod" || pod.nodeName === undefined || !index.podsOn(pod.nodeName).includes(pod)) continue;
+    for (const p of pod.ports) {
+      // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
+      if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;
+      const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
+      const workload = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+      out.push({
+        kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
+        backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, outside, [pod], p.port, p.protocol) }],
+      });
     }
   }
   return out;
