@@ -193,7 +193,8 @@ test("explain text of a forwarded flow names the pod's side at the pod", () => {
 });
 
 test("exposure judges a UDP NodePort on UDP (every exposure hop was judged as TCP)", () => {
-  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: dns, namespace: default}\nspec: {type: NodePort, selector: {app: web}, ports: [{port: 53, protocol: UDP, nodePort: 30053}]}";
+  // (externalTrafficPolicy Local: the client's address kept, engine/kube-proxy.ts; with Cluster the pod would see its own node.)
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: dns, namespace: default}\nspec: {type: NodePort, externalTrafficPolicy: Local, selector: {app: web}, ports: [{port: 53, protocol: UDP, nodePort: 30053}]}";
   const tcpOnly = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: tcp, namespace: default}\nspec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress], ingress: [{ports: [{port: 53, protocol: TCP}]}]}";
   const e = engineOf(WEB("{containerPort: 53, protocol: UDP}"), svc, tcpOnly);
   const report = exposureReport(e.inventory, e, new GatewayEngine(e.inventory), new FastConnectivity(e));
