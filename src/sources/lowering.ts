@@ -8,6 +8,8 @@ import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd, KindHook } from "./frontend.js";
 import { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
+import { isJsonName } from "./documents.js";
+import { readingJson } from "./intern.js";
 import { serverAccepted } from "./schema/validate.js";
 import { currentApiVersion, toCurrentVersion } from "./removed.js";
 import { coreFrontEnds } from "./core.js";
@@ -68,9 +70,20 @@ export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostic
   const { raw, message, severity } = toCurrentVersion(written, serverAccepted(written.obj));
   if (message) diags.add({ severity: severity!, code: "removed-version", message, ref: raw.ref, field: ["apiVersion"] });
   const checked = checkObject(raw, diags);
+  readingJson(fromJson(raw.ref.file));
   dispatch(raw, b, diags, noted);
+  // (Steps deferred to the end of the load read what they kept, whatever file it came from.)
+  readingJson(false);
   checked.finish();
 }
+
+/** Whether a file's objects come from JSON.parse (a `.json` file must be JSON: documents.ts readValues); asked per object, answered per file. */
+function fromJson(file: string): boolean {
+  if (file !== lastFile) { lastFile = file; lastJson = isJsonName(file); }
+  return lastJson;
+}
+let lastFile: string | undefined;
+let lastJson = false;
 
 /**
  * The identities of the objects a load reads, to find a second definition of one: an object's API
