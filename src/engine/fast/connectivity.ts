@@ -598,7 +598,7 @@ export class FastConnectivity implements Connectivity {
       let shared = this.portLists.get(text);
       if (!shared) this.portLists.set(text, shared = ports);
       sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: shared, unenforced, users: 0,
-        layout: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
+        layout: undefined, plan: undefined, outcomeKeys: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig, from);
@@ -629,7 +629,7 @@ export class FastConnectivity implements Connectivity {
     if (sig.part === "admin") { this.admins.delete(sig); this.adminMembers.delete(sig); this.joints.delete(sig.id); }
     else for (const byRest of this.joints.values()) byRest.delete(sig.id);
     // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
-    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
+    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = sig.plan = sig.outcomeKeys = undefined;
   }
 }
 
