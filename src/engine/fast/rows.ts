@@ -243,11 +243,10 @@ export class RowBuilder {
    * exempts it), or its own-node peers matching the remote ("peers").
    */
   ownNodeConns(sig: Signature, other: number, mode: true | "peers"): number {
-    const n = this.sets.nwords, layout = sig.layout!;
+    // An indexed loop, no closure: asked per pod class and node class of the own-node pairs.
+    const n = this.sets.nwords, layout = sig.layout!, reps = layout.reps;
     let id = NONE;
-    layout.reps.forEach((rep, k) => {
-      if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n, mode)) id = this.conns.join(id, layout.conns[k]);
-    });
+    for (let k = 0; k < reps.length; k++) if (sig.unenforced || this.ownNodeAllows(sig, reps[k], other, n, mode)) id = this.conns.join(id, layout.conns[k]);
     return id;
   }
 
