@@ -13,7 +13,7 @@ import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
-import { withGlobalRanges } from "./nginx-annotations.js";
+import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, selectIngresses } from "./group.js";
 import type { RouteIR } from "./ir.js";
 import { ConversionReport, type IngressReport } from "./report.js";
@@ -62,7 +62,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const passthrough = takePassthrough(g);
     const rules = groupRules(g, report);
     const global = g.ingressNginx ? inv.ingressNginx : undefined;
-    if (global && (global.allow || global.deny.length || global.realIp || global.block)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
+    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
