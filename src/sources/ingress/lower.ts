@@ -14,7 +14,7 @@ import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses } from "./group.js";
+import { groupPaths, selectIngresses, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR } from "./ir.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -29,6 +29,8 @@ export interface LowerOptions {
   ingressClass?: string;
   /** gatewayClassName of the Gateways; default: the Ingress class name. */
   gatewayClass?: string;
+  /** Risky annotations without the controller's ConfigMap in the input (group.ts UnknownRiskLevel); default "reject". */
+  unknownRisk?: UnknownRiskLevel;
 }
 
 export interface LoweredIngresses {
@@ -48,7 +50,7 @@ const MAX_LISTENERS = 64;
 export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIngresses {
   const report = new ConversionReport();
   const errors: Diagnostic[] = [];
-  const selected = selectIngresses(inv, options.ingressClass, report);
+  const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
   const groups = groupPaths(selected, inv, errors);
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];

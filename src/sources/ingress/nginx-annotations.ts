@@ -323,15 +323,19 @@ const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
   configs: Map<string, NginxControllerConfig | undefined>;
+  /** Every ConfigMap of the input ("namespace/name"): whether the controller's is there. */
+  seen: Set<string>;
   named: { key: string; by: string; field: Field }[];
 }
 
 const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
-  make: () => ({ configs: new Map(), named: [] }),
+  make: () => ({ configs: new Map(), seen: new Set(), named: [] }),
   settle(s, b) {
     const keys = [...new Set(s.named.map((n) => n.key))];
     for (const n of s.named.filter((x) => x.key !== keys[0])) n.field.warn("ingress-nginx-config", `${n.by} names ConfigMap ${n.key}, another controller ${keys[0]}: Junction reads one controller's ConfigMap, ${keys[0]}`);
-    b.inv.ingressNginx = s.configs.get(keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`);
+    const key = keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
+    b.inv.ingressNginx = s.configs.get(key);
+    if (s.seen.has(key)) b.inv.ingressNginxConfigMap = key;
   },
 };
 
@@ -342,6 +346,7 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
  * controller of the input names (readIngressNginxController), else the Helm chart's.
  */
 export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  b.state(CONTROLLER_CONFIGS).seen.add(`${meta.namespace}/${meta.name}`);
   const data = root.get("data");
   if (!data.present) return;
   const helm = meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name;
