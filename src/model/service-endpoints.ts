@@ -112,14 +112,15 @@ export interface EndpointChoice {
  * internalTrafficPolicy Local (only endpoints on that node; kube-proxy falls back to the node's
  * serving terminating ones, CategorizeEndpoints' localEndpoints); undefined: the policy does not apply.
  */
-export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string }): EndpointChoice {
+export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string; policy?: string }): EndpointChoice {
   // kube-proxy takes an endpoint's first address only (addEndpoints: `endpoint.Addresses[0]`; the API:
   // "clients may choose to only use the first element"); proxies and DNS take them all.
   let all = reader === "kube-proxy" && e.endpoints.some((x) => x.secondary) ? e.endpoints.filter((x) => !x.secondary) : e.endpoints;
   let where = "";
   if (local) {
-    if (local.node === undefined) where = " (internalTrafficPolicy Local, but the client's node is not in the input: every endpoint counted as local)";
-    else { const n = all.length; all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (internalTrafficPolicy Local: ${all.length} of ${n} endpoint${n === 1 ? "" : "s"} there)`; }
+    const policy = local.policy ?? "internalTrafficPolicy";
+    if (local.node === undefined) where = ` (${policy} Local, but the client's node is not in the input: every endpoint counted as local)`;
+    else { const n = all.length; all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (${policy} Local: ${all.length} of ${n} endpoint${n === 1 ? "" : "s"} there)`; }
   }
   const count = (n: number, what: string) => `${n} ${what} endpoint${n === 1 ? "" : "s"}`;
   if (reader === "envoy-gateway") {
