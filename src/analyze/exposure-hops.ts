@@ -67,7 +67,12 @@ export interface HopVerdict {
 
 /** Whether every (source, pod) pair may open TCP `port` on the pod. */
 export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number): HopVerdict {
-  const verdicts = from.parties.flatMap((src) => pods.map((p) => engine.evaluate({ src, dst: { endpoint: p }, protocol: "TCP", port })));
+  return pairsVerdict(engine, from.parties.flatMap((src) => pods.map((pod) => ({ src, pod }))), port);
+}
+
+/** Whether every (source, pod) pair may open TCP `port` on the pod. */
+export function pairsVerdict(engine: PolicyEngine, pairs: readonly { src: Party; pod: Endpoint }[], port: number): HopVerdict {
+  const verdicts = pairs.map(({ src, pod }) => engine.evaluate({ src, dst: { endpoint: pod }, protocol: "TCP", port }));
   const denied = verdicts.filter((v) => !v.allowed);
   if (!denied.length) return { hop: "allowed" };
   return { hop: denied.length === verdicts.length ? "blocked" : "partly allowed", reason: denialReason(denied[0]) };

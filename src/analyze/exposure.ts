@@ -1,6 +1,7 @@
 // What the cluster exposes to the outside: every Gateway listener (Ingress classes included, as
 // they are lowered into the route graph), OpenShift Route, LoadBalancer and NodePort Service, down
-// to the workloads and target ports behind it, with whether the policies allow the last hop; and
+// to the workloads and target ports behind it, with whether the policies allow the last hop (for a
+// Service's own addresses, from the source kube-proxy lets its pods see: engine/kube-proxy.ts); and
 // the workloads the policies open to outside addresses though nothing routes to them.
 
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
@@ -15,7 +16,11 @@ import type { Connectivity } from "../engine/pairwise.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
-import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
+import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
+import { kubeProxyPath, type Frontend } from "../engine/kube-proxy.js";
+import { rangeParties } from "../engine/endpoints.js";
+import type { Party } from "../engine/match.js";
+import { formatAddress } from "../model/ip.js";
 
 export interface ExposedTarget extends HopVerdict {
   /** np-guard's workload name, "ns/name[Kind]". */
@@ -25,7 +30,7 @@ export interface ExposedTarget extends HopVerdict {
 }
 
 export interface Exposure {
-  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort";
+  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort" | "ExternalIP";
   /** The object that exposes: "ns/name". */
   exposedBy: string;
   /** How clients reach it: "HTTP :80 shop.example.com /api", "TCP :30080 (any node)". */
@@ -172,18 +177,81 @@ function routeExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   return out;
 }
 
-/** LoadBalancer and NodePort Services: each port, from outside the cluster. */
+/**
+ * LoadBalancer and NodePort Services, and every Service's external IPs: each port, from outside the
+ * cluster, along kube-proxy's path (engine/kube-proxy.ts): a load balancer admits only the sources in
+ * its loadBalancerSourceRanges (its node ports, which the ranges do not cover, are then a row of
+ * their own), and under externalTrafficPolicy Cluster the pods see a node's address, not the client's.
+ * A LoadBalancer Service with allocateLoadBalancerNodePorts: false has node ports only where a port names one.
+ */
 function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const outside = outsideSource(inv);
   const out: Exposure[] = [];
-  for (const s of inv.services.filter((x) => x.type === "LoadBalancer" || x.type === "NodePort")) {
+  for (const s of inv.services) {
+    const lb = s.type === "LoadBalancer";
+    const exposedBy = `${s.namespace}/${s.name}`;
     for (const sp of s.ports) {
+      const backend = `${s.namespace}/${s.name}:${sp.port}`;
+      const hasNodePort = s.type === "NodePort" || (lb && (sp.nodePort !== undefined || s.allocateLoadBalancerNodePorts !== false));
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
-      const entry = s.type === "LoadBalancer" ? `${sp.protocol} :${sp.port} (load balancer; also ${node} on every node)` : `${sp.protocol} ${node} on every node`;
-      out.push({ kind: s.type as "LoadBalancer" | "NodePort", exposedBy: `${s.namespace}/${s.name}`, entry, backend: `${s.namespace}/${s.name}:${sp.port}`, from: outside.description, ...serviceTargets(inv, engine, s, sp, outside) });
+      const ranges = lb ? s.loadBalancerSourceRanges : undefined;
+      const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside) });
+      if (lb) {
+        const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
+        const also = hasNodePort && !ranges ? `; also ${node} on every node` : "";
+        const proxy = s.loadBalancerIngress?.length ? s.loadBalancerIngress.every((x) => x.proxy) : false;
+        add("LoadBalancer", `${sp.protocol} :${sp.port} (load balancer${addresses ? ` ${addresses}` : ""}${also})`, { kind: "load-balancer", service: s, port: sp, address: s.loadBalancerIngress?.[0]?.ip, ...(proxy ? { proxy } : {}) });
+      }
+      if (hasNodePort && (!lb || ranges)) {
+        add("NodePort", `${sp.protocol} ${node} on every node${ranges ? " (not subject to loadBalancerSourceRanges)" : ""}`, { kind: "node-port", service: s, port: sp });
+      }
+      for (const ip of s.externalIPs ?? []) add("ExternalIP", `${sp.protocol} ${formatAddress(ip)}:${sp.port} (external IP)`, { kind: "external-ip", service: s, port: sp, address: ip });
     }
   }
   return out;
+}
+
+/**
+ * The targets behind a Service frontend reached from outside: per outside party, kube-proxy's path
+ * (kubeProxyPath: the endpoints, the source they see, or the drop), then per workload and port the
+ * verdicts of the sources the pods see.
+ */
+function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource): { from: string; targets: ExposedTarget[]; problem?: string } {
+  const ids = workloadIds(inv);
+  const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
+  const ranges = f.kind === "load-balancer" ? f.service.loadBalancerSourceRanges : undefined;
+  const dropped: string[] = [];
+  let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
+  let why = "";
+  // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
+  const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
+  for (const client of clients) {
+    const path = kubeProxyPath(inv, f, client);
+    if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
+    if (path.dropped) { dropped.push(path.dropped); continue; }
+    admitted++;
+    why = path.why;
+    for (const hop of path.hops) {
+      const pod = hop.to.endpoint;
+      if (!pod) continue;
+      seen = hop.seenAs === client ? "client" : hop.seenAs.endpoint?.kind === "node" ? "node" : "proxy";
+      const workload = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+      const key = `${workload}\0${hop.to.port}`;
+      const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
+      if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === hop.seenAs.endpoint && p.src.address === hop.seenAs.address)) g.pairs.push({ src: hop.seenAs, pod });
+      groups.set(key, g);
+    }
+  }
+  const within = ranges ? ` within loadBalancerSourceRanges ${ranges.map((r) => r.text).join(", ")}` : "";
+  const unknownNodes = seen === "node" && !inv.endpoints.some((e) => e.kind === "node") ? "; no Node is in the input: its address, unknown, matches no CIDR of the policies" : "";
+  const sees = seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
+    : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
+  const from = `${outside.description}${within}${sees}`;
+  if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
+  const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port) }));
+  if (targets.length) return { from, targets };
+  const eps = serviceEndpoints(inv, f.service, f.port);
+  return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
 }
 
 /** Per workload, what outside addresses may open beyond the ports that are routed to it. */

@@ -113,13 +113,18 @@ function parseRangeText(text: string): AddressRange | undefined {
  * cut it into), so that a verdict for the range holds for every address in it.
  */
 function byRange(index: InventoryIndex, range: AddressRange, label: string): Resolution {
+  return { ok: true, value: { kind: "parties", label, parties: rangeParties(index, range) } };
+}
+
+/** The parties of an address range (byRange): one per class of addresses the policies treat alike. */
+export function rangeParties(index: InventoryIndex, range: AddressRange): Party[] {
   const workloads = index.inv.endpoints.filter((e) => e.kind === "workload").flatMap((e) => e.addresses.map((a) => ({ family: a.family, first: a.value, last: a.value })));
   const pieces = partitionSpace(range.family, [range, ...mentionedRanges(index.inv), ...workloads]).filter((r) => r.first >= range.first && r.last <= range.last);
-  return { ok: true, value: { kind: "parties", label, parties: pieces.map((r) => {
+  return pieces.map((r) => {
     const address = { family: r.family, value: r.first };
     const owner = index.byAddress.get(addressKey(address));
     return { endpoint: owner?.kind === "workload" ? owner : undefined, address };
-  }) } };
+  });
 }
 
 /** NAME[Network] (NAMESPACE/NAME[Network]): the addresses of a junction Network, as `list` names it. */

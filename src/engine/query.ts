@@ -8,7 +8,8 @@ import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
-import type { PolicyEngine, Verdict } from "./verdict.js";
+import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
+import { dialled, frontendAt, frontendLabel, kubeProxyPath, type Frontend } from "./kube-proxy.js";
 
 export interface PairResult {
   src: Party;
@@ -20,6 +21,12 @@ export interface PairResult {
   /** Set when the cluster has user-defined or secondary networks: the network the flow took is part of the answer. */
   network?: boolean;
   verdict: Verdict;
+  /**
+   * A flow to a Service address other than its cluster IP (engine/kube-proxy.ts): the address, how
+   * kube-proxy chose, and the source the endpoint sees when kube-proxy masqueraded it (the ingress
+   * decision is about that source; the egress decision about the client).
+   */
+  service?: { frontend: string; why: string; seenAs?: Party; snat?: string };
 }
 
 export interface QueryResult {
@@ -36,6 +43,8 @@ interface Target { dst: Party; protocol: Protocol; port: number; via?: string }
 /** `network`: the network flows take (a secondary network's id); undefined: each pair's primary network. */
 export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved, port: number | string, protocol?: Protocol, network?: string): QueryOutcome {
   if (from.kind === "service") return { ok: false, error: `${from.label} is a Service; a Service can only be a destination` };
+  const frontend = to.kind === "parties" && to.parties.length === 1 ? frontendAt(engine.inventory, to.parties[0], port, protocol) : undefined;
+  if (frontend) return frontendQuery(engine, from.parties, frontend, network);
   const targets = to.kind === "service" ? serviceTargets(engine, to.service, port, protocol) : partyTargets(to.parties, port, protocol);
   if (typeof targets === "string") return { ok: false, error: targets };
   const pairs: PairResult[] = [];
@@ -44,6 +53,43 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...(network ? { network } : {}) }) });
   }
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
+}
+
+/** Flows to a node port, a load balancer address or an external IP: kube-proxy's path to the endpoints, per client (kubeProxyPath). */
+function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Frontend, network?: string): QueryOutcome {
+  const pairs: PairResult[] = [];
+  const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
+  const on = network ? { network } : {};
+  const protocol = f.port.protocol;
+  const frontend = frontendLabel(f);
+  for (const src of clients) {
+    const path = kubeProxyPath(engine.inventory, f, src);
+    if (path.unknown) return { ok: false, error: `${frontend}: ${path.unknown}` };
+    const out = dialled(f);
+    if (path.dropped) {
+      const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
+      const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped: path.dropped };
+      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: { ...v, allowed: false, ingress, warnings: v.egress.warnings }, service: { frontend, why: path.dropped } });
+      continue;
+    }
+    for (const hop of path.hops) {
+      const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
+      const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
+      const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+      const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
+      const verdict: Verdict = outbound === inbound ? inbound : {
+        flow: inbound.flow, network: inbound.network, allowed: outbound.egress.allowed && inbound.ingress.allowed,
+        egress: outbound.egress, ingress: inbound.ingress, warnings: uniqueWarnings([...outbound.warnings.filter((w) => !outbound.ingress.warnings.includes(w)), ...inbound.warnings.filter((w) => !inbound.egress.warnings.includes(w))]),
+      };
+      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}) } });
+    }
+  }
+  return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
+}
+
+function uniqueWarnings(list: Warning[]): Warning[] {
+  const seen = new Set<string>();
+  return list.filter((w) => !seen.has(w.message) && seen.add(w.message) !== undefined);
 }
 
 function partyTargets(parties: Party[], port: number | string, protocol?: Protocol): Target[] | string {

@@ -31,7 +31,12 @@ export interface ServingSet {
 }
 
 /** Who picks the endpoint (EndpointReader) and, for internalTrafficPolicy Local, the client whose node counts. */
-export interface ServingFor { reader: EndpointReader; client?: Endpoint }
+export interface ServingFor {
+  reader: EndpointReader;
+  client?: Endpoint;
+  /** externalTrafficPolicy Local: the node that received the connection, whose endpoints alone serve it (engine/kube-proxy.ts). */
+  externalLocal?: { node: string };
+}
 
 export const servingName = (s: Serving): string => (s.endpoint ? endpointName(s.endpoint) : s.address ? formatAddress(s.address) : "?");
 
@@ -40,7 +45,8 @@ const order = (a: Serving, b: Serving) => rank(a) - rank(b) || servingName(a).lo
 
 function servingSet(e: ServiceEndpoints, s: Service, sp: ServicePort, by: ServingFor, port?: number): ServingSet {
   const via = (p: number) => `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` (${p})` : ""}`;
-  const local = s.internalTrafficPolicy === "Local" && by.client?.kind === "pod" ? { node: by.client.nodeName } : undefined;
+  const local = by.externalLocal ? { node: by.externalLocal.node, policy: "externalTrafficPolicy" }
+    : s.internalTrafficPolicy === "Local" && by.client?.kind === "pod" ? { node: by.client.nodeName } : undefined;
   if (e.from === "unknown") return { known: false, serving: [], note: e.note };
   const choice = chooseEndpoints(e, by.reader, local);
   const serving = choice.chosen.map((x): Serving => ({

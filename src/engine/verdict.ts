@@ -42,9 +42,11 @@ export interface Flow {
  * the default (nothing decided); the endpoint cannot be a policy subject (external address, node,
  * VM for Kubernetes kinds); a pod talking to itself; or the Namespace tier's exemption of traffic
  * between a pod and its own node (--own-node=allow); or the network: a party is not on the
- * network the flow takes (isolated user-defined networks, a pod without an interface on a secondary network).
+ * network the flow takes (isolated user-defined networks, a pod without an interface on a secondary network);
+ * or the Service's data path: kube-proxy dropped a connection to a Service address before any endpoint
+ * got it (engine/kube-proxy.ts; Decision.dropped says why).
  */
-export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network";
+export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network" | "service";
 
 export interface RuleRef {
   policy: Policy;
@@ -77,6 +79,8 @@ export interface Decision {
   ownNode?: OwnNodeChoice;
   /** At a node, for a pod's traffic to it as its own host: what the node's felix does with it (Calico's DefaultEndpointToHostAction). */
   toHost?: HostAction;
+  /** By "service": why kube-proxy dropped the connection (engine/kube-proxy.ts). */
+  dropped?: string;
 }
 
 export interface Verdict {

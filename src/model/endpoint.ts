@@ -121,6 +121,25 @@ export interface Service {
   publishNotReadyAddresses?: true;
   /** spec.internalTrafficPolicy: Local: clients in the cluster reach only endpoints on their own node. */
   internalTrafficPolicy?: "Local";
+  /**
+   * spec.externalTrafficPolicy: Local (types NodePort and LoadBalancer only: apiservice.ExternalPolicyLocal):
+   * traffic from outside the cluster to a node port, load balancer or external IP reaches only the
+   * receiving node's endpoints, with its source kept; Cluster (unset) masquerades it (engine/kube-proxy.ts).
+   */
+  externalTrafficPolicy?: "Local";
+  /** spec.externalIPs: addresses kube-proxy captures for the Service's ports like a load balancer's (engine/kube-proxy.ts). */
+  externalIPs?: readonly Address[];
+  /**
+   * status.loadBalancer.ingress[].ip of a LoadBalancer Service; `proxy`: its ipMode is Proxy (kube-proxy
+   * leaves the address to the load balancer, which proxies to the nodes).
+   */
+  loadBalancerIngress?: readonly { ip: Address; proxy?: true }[];
+  /** spec.loadBalancerSourceRanges (trimmed; a zero-length prefix among them lets every source in: none kept). */
+  loadBalancerSourceRanges?: readonly Cidr[];
+  /** spec.healthCheckNodePort: kube-proxy's health check for the load balancer, on every node (externalTrafficPolicy Local). */
+  healthCheckNodePort?: number;
+  /** spec.allocateLoadBalancerNodePorts: false — a LoadBalancer Service without node ports (unless a port names one). */
+  allocateLoadBalancerNodePorts?: false;
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
   /** The mesh labels (istio.io/use-waypoint...), when it has any. */

@@ -1,7 +1,7 @@
 // Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
 // controllers whose pod templates become the pods they would create.
 
-import { isAddress, parseAddress, type Address } from "../model/ip.js";
+import { isAddress, parseAddress, parseCidr, type Address, type Cidr } from "../model/ip.js";
 import type { Controller, Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
@@ -520,7 +520,10 @@ const nodeFrontEnd: FrontEnd = {
     const meta = readMeta(root, false);
     if (!meta) return;
     const list = root.get("status").get("addresses").list() ?? [];
-    const addrs = list.filter((a) => ["InternalIP", "ExternalIP"].includes(String(a.get("type").value))).map((a) => a.get("address"));
+    // InternalIPs first, then ExternalIPs (GetNodeHostIPs' order): the address the node's own traffic
+    // (kube-proxy's masquerade, probes) comes from in the cluster, whatever order the status lists them in.
+    const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
+    const addrs = [...typed("InternalIP"), ...typed("ExternalIP")];
     b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref, id: NO_ID });
     const host = nodeHostIPs(list);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
@@ -637,6 +640,58 @@ const SERVICE_TYPE: StringRule = { oneOf: ["ClusterIP", "NodePort", "LoadBalance
 const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 const TRAFFIC_POLICY: StringRule = { oneOf: ["Cluster", "Local"] };
 
+const IP_MODE: StringRule = { oneOf: ["VIP", "Proxy"] };
+
+/**
+ * The fields of a Service that decide what kube-proxy does with traffic to its addresses other than
+ * the cluster IP (engine/kube-proxy.ts), read as kube-proxy reads them (pkg/proxy/servicechangetracker
+ * newBaseServiceInfo): externalTrafficPolicy Local counts for types NodePort and LoadBalancer only
+ * (apiservice.ExternalPolicyLocal); loadBalancerSourceRanges trimmed of white space (the API
+ * server's validation lets it pad them) and none kept when one of them is a zero-length prefix
+ * ("allow any", as no ranges); the load balancer's ingress addresses of a LoadBalancer Service (the
+ * API server clears the status of the other types), ipMode Proxy marked.
+ */
+function readExternalFields(spec: Field, root: Field, type: string): Partial<Service> {
+  const out: Partial<Service> = {};
+  const etp = spec.childString("externalTrafficPolicy", TRAFFIC_POLICY);
+  if (etp === "Local" && (type === "NodePort" || type === "LoadBalancer")) out.externalTrafficPolicy = "Local";
+  const ips = spec.childList("externalIPs");
+  if (ips?.length) {
+    const list = new AddressList();
+    for (const f of ips) list.add(f);
+    if (list.list.length) out.externalIPs = list.list;
+  }
+  const ranges = spec.childList("loadBalancerSourceRanges");
+  if (ranges?.length) {
+    // ValidateService: "may only be used when `type` is 'LoadBalancer'".
+    if (type !== "LoadBalancer") spec.get("loadBalancerSourceRanges").error("forbidden", "loadBalancerSourceRanges may only be used when type is LoadBalancer (the API server refuses the Service)");
+    const cidrs: Cidr[] = [];
+    for (const f of ranges) {
+      const text = f.string({ required: true });
+      if (text === undefined) continue;
+      const c = parseCidr(text.trim());
+      if (!c) { f.error("invalid-cidr", `${JSON.stringify(text)} is not a valid CIDR`); continue; }
+      cidrs.push(c);
+    }
+    if (cidrs.length && !cidrs.some((c) => c.prefix === 0)) out.loadBalancerSourceRanges = cidrs;
+  }
+  const hc = spec.childInt("healthCheckNodePort", NODE_PORT);
+  if (hc !== undefined && hc !== 0) out.healthCheckNodePort = hc;
+  if (spec.childBool("allocateLoadBalancerNodePorts") === false) out.allocateLoadBalancerNodePorts = false;
+  if (type !== "LoadBalancer") return out;
+  const ingress = root.get("status").get("loadBalancer").childList("ingress");
+  const lb: { ip: Address; proxy?: true }[] = [];
+  for (const f of ingress ?? []) {
+    const text = f.childString("ip");
+    const mode = f.childString("ipMode", IP_MODE);
+    if (text === undefined || text === "") continue;
+    const ip = readAddress(f, text, "ip");
+    if (ip) lb.push(mode === "Proxy" ? { ip, proxy: true } : { ip });
+  }
+  if (lb.length) out.loadBalancerIngress = lb;
+  return out;
+}
+
 const serviceFrontEnd: FrontEnd = {
   kind: "Service", apiVersions: ["v1"], namespaced: true,
   read(root, ctx, b) {
@@ -662,6 +717,7 @@ const serviceFrontEnd: FrontEnd = {
     } else spec.childList("ports");
     const clusterIP = spec.raw("clusterIP");
     const clusterIPs = spec.childList("clusterIPs");
+    const external = readExternalFields(spec, root, type);
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     const ips = new AddressList();
@@ -671,6 +727,7 @@ const serviceFrontEnd: FrontEnd = {
     if (clusterIP === "None") service.headless = true;
     if (spec.childBool("publishNotReadyAddresses") === true) service.publishNotReadyAddresses = true;
     if (spec.childString("internalTrafficPolicy", TRAFFIC_POLICY) === "Local") service.internalTrafficPolicy = "Local";
+    Object.assign(service, external);
     const annotations = meshAnnotations(meta.annotations);
     if (annotations) service.annotations = annotations;
     const given = md.raw("labels");

@@ -32,6 +32,11 @@ export interface PairData {
   /** The network the flow takes (clusters with user-defined or secondary networks). */
   network?: string;
   verdict: "allow" | "deny";
+  /**
+   * A flow to a Service address other than its cluster IP: the address, how kube-proxy chose the
+   * endpoint, and the source the endpoint sees when kube-proxy masqueraded it (the ingress decision's).
+   */
+  service?: { frontend: string; why: string; seenAs?: string; snat?: string };
   egress: DecisionData;
   ingress: DecisionData;
   warnings: string[];
@@ -46,6 +51,7 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
     from: partyLabel(r.src), to: partyLabel(r.dst), protocol: r.protocol, port: r.port, via: r.via,
     ...(r.network ? { network: networkLabel(v.network) } : {}),
     verdict: v.allowed ? "allow" : "deny",
+    ...(r.service ? { service: { frontend: r.service.frontend, why: r.service.why, ...(r.service.seenAs ? { seenAs: partyLabel(r.service.seenAs) } : {}), ...(r.service.snat ? { snat: r.service.snat } : {}) } } : {}),
     egress: decisionData(v.egress, partyLabel(r.src), lines),
     ingress: decisionData(v.ingress, partyLabel(r.dst), lines),
     warnings: v.warnings.map((w) => w.message),
@@ -90,6 +96,8 @@ function summarize(d: Decision, data: DecisionData): string {
     case "network":
       return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
         : `denied: ${data.at} is not on network ${networkLabel(d.network!)} (${isSecondary(d.network!) ? "a secondary network reaches only the pods attached to it" : "a primary user-defined network is isolated from the pod network and from other user-defined networks"})`;
+    case "service":
+      return `denied: ${d.dropped}`;
     case "own-node":
       if (d.toHost) return `denied: ${hostActionText(d.toHost)}`;
       return `allowed: traffic ${d.direction === "ingress" ? "from" : "to"} the pod's own node is exempt from the NetworkPolicy tier (--own-node=${d.ownNode?.mode ?? "allow"}: ${d.ownNode?.why ?? "as given"})`;
@@ -106,6 +114,11 @@ function hostActionText(h: HostAction): string {
 export function pairText(r: PairResult, data: PairData): string {
   const lines = [`${data.from} → ${data.to}  ${data.protocol}/${data.port}: ${data.verdict === "allow" ? "ALLOWED" : "DENIED"}`];
   if (data.via) lines.push(`  destination port: ${data.via}`);
+  if (data.service) {
+    if (!data.via) lines.push(`  destination: ${data.service.frontend}`);
+    if (data.verdict === "allow" || data.ingress.decidedBy !== "service") lines.push(`  kube-proxy: ${data.service.why}`);
+    if (data.service.snat) lines.push(`  source NAT: ${data.service.snat}; the ingress policies judge that source`);
+  }
   if (data.network) lines.push(`  network: ${data.network}`);
   for (const [d, party] of [[data.egress, r.src], [data.ingress, r.dst]] as const) {
     lines.push(`  ${d.direction} at ${d.at} (${partyKind(party)}):`);

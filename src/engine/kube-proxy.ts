@@ -1,0 +1,268 @@
+// kube-proxy's data path for the addresses of a Service other than its cluster IP: a node's address
+// at a node port, a load balancer's ingress address, an external IP. For a connection addressed to
+// one of them: which endpoints get it, and which source address each endpoint's policies see
+// (pkg/proxy/iptables/proxier.go syncProxyRules; the nftables proxier writes the same chains).
+//
+// - Each of these addresses jumps to the Service port's chain of "external destinations" (KUBE-EXT).
+//   externalTrafficPolicy Cluster: "masquerade traffic for ... external destinations", then any
+//   endpoint: the endpoint sees the address of the node that translated the connection, not the
+//   client's. Local: a connection from outside the cluster goes to the receiving node's endpoints
+//   only, its source kept; none there: dropped ("... has no local endpoints"); a pod's connection
+//   goes to every endpoint with its source kept ("pod traffic for ... external destinations", by
+//   the local-traffic detector); the node's own is masqueraded and goes to every endpoint
+//   ("masquerade LOCAL traffic ...").
+// - A load balancer address with loadBalancerSourceRanges passes the firewall chain (KUBE-FW)
+//   first: a source outside the ranges is dropped; node ports and external IPs are not subject to
+//   the ranges ("nodeports are not subject to loadBalancerSourceRanges").
+// - Who translates: kube-proxy on the node the packet enters. A pod's (or a node's) connection to a
+//   load balancer address or an external IP is translated on its own node (KUBE-SERVICES matches
+//   the destination in PREROUTING and OUTPUT); to a node port only on the node whose address it is
+//   (the node ports chain is reached with "-m addrtype --dst-type LOCAL"), so a pod dialling
+//   another node's port is translated there. A connection from outside to a load balancer address
+//   or an external IP enters at whichever node the network delivers it to (Local: the load
+//   balancer's health check on healthCheckNodePort steers it to nodes with endpoints).
+// - ipMode Proxy: kube-proxy leaves the address alone (servicechangetracker newBaseServiceInfo:
+//   "proxy mode load balancers do not need to track the IPs"); the load balancer proxies the
+//   connection to the Service's node ports, so the endpoints see the load balancer (Local) or the
+//   receiving node (Cluster), and the load balancer applies the source ranges (cloud providers do).
+// - No endpoint at all: kube-proxy rejects the connection ("... has no endpoints").
+
+import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
+import type { Inventory } from "../model/inventory.js";
+import { contains, formatAddress, type Address } from "../model/ip.js";
+import type { Protocol } from "../model/ports.js";
+import { mentionedRanges } from "../model/ranges.js";
+import { serviceEndpoints } from "../model/service-endpoints.js";
+import { flowAddress, type Party } from "./match.js";
+import { serviceServing, type Serving } from "./serving.js";
+
+export type FrontendKind = "node-port" | "load-balancer" | "external-ip";
+
+/** A Service port addressed other than by its cluster IP. */
+export interface Frontend {
+  kind: FrontendKind;
+  service: Service;
+  port: ServicePort;
+  /** The address dialled (undefined: any of the kind, as exposure asks). */
+  address?: Address;
+  /** node-port: the node whose address it is. */
+  node?: Endpoint;
+  /** load-balancer: its ipMode is Proxy. */
+  proxy?: boolean;
+}
+
+/** A Service address other than a cluster IP: an external IP, or a load balancer ingress address of a LoadBalancer Service. */
+export interface ServiceAddress { service: Service; kind: "load-balancer" | "external-ip"; proxy?: boolean }
+
+const same = (a: Address, b: Address) => a.family === b.family && a.value === b.value;
+
+export function serviceAtAddress(inv: Inventory, a: Address): ServiceAddress | undefined {
+  for (const s of inv.services) {
+    if (s.externalIPs?.some((x) => same(x, a))) return { service: s, kind: "external-ip" };
+    const lb = s.loadBalancerIngress?.find((x) => same(x.ip, a));
+    if (lb) return lb.proxy ? { service: s, kind: "load-balancer", proxy: true } : { service: s, kind: "load-balancer" };
+  }
+  return undefined;
+}
+
+/** The Service port a node's address serves at node port `port` (kube-proxy opens every node port on every node). */
+export function nodePortAt(inv: Inventory, port: number, protocol?: Protocol): { service: Service; port: ServicePort } | undefined {
+  for (const s of inv.services) {
+    if (s.type !== "NodePort" && s.type !== "LoadBalancer") continue;
+    const sp = s.ports.find((p) => p.nodePort === port && (!protocol || p.protocol === protocol));
+    if (sp) return { service: s, port: sp };
+  }
+  return undefined;
+}
+
+/** The Service whose healthCheckNodePort is `port`: kube-proxy answers it on every node (TCP, HTTP /healthz of the Service). */
+export function healthCheckAt(inv: Inventory, port: number): Service | undefined {
+  return inv.services.find((s) => s.healthCheckNodePort === port);
+}
+
+export function frontendLabel(f: Frontend): string {
+  const name = `Service ${f.service.namespace}/${f.service.name}`;
+  const at = f.address ? formatAddress(f.address) : undefined;
+  switch (f.kind) {
+    case "node-port": return `node port ${f.port.nodePort} of ${name} on ${f.node ? `node ${f.node.name}${at ? ` (${at})` : ""}` : at ?? "every node"}`;
+    case "load-balancer": return `load balancer ${at ?? "address"} port ${f.port.port} of ${name}${f.proxy ? " (ipMode Proxy)" : ""}`;
+    case "external-ip": return `external IP ${at ?? "address"} port ${f.port.port} of ${name}`;
+  }
+}
+
+export interface ServiceHop {
+  /** The endpoint that gets the connection, on its target port. */
+  to: Serving;
+  /** The source the endpoint's policies see: the client, a node (masqueraded) or the load balancer (ipMode Proxy). */
+  seenAs: Party;
+  /** How the source changed, in words, when it did. */
+  snat?: string;
+}
+
+export interface ServicePath {
+  frontend: Frontend;
+  /** kube-proxy on the client's own node translated the connection: its egress policy sees the endpoint; else the address dialled. */
+  translatedAtClient: boolean;
+  hops: ServiceHop[];
+  /** Why the connection reaches no endpoint (dropped, or rejected): then no hop. */
+  dropped?: string;
+  /** The endpoints are not in the input (then no hop and no drop). */
+  unknown?: string;
+  /** How kube-proxy chose the endpoints and the source, in words. */
+  why: string;
+}
+
+type Origin = "pod" | "host" | "outside";
+
+/** Where a client's connection comes from, as kube-proxy's chains tell: a pod (the local-traffic detector), the node itself, or neither. */
+function originOf(client: Party): { origin: Origin; node?: string } {
+  const e = client.endpoint;
+  if (e?.kind === "node") return { origin: "host", node: e.name };
+  if (e?.kind === "pod") return { origin: e.hostNetwork ? "host" : "pod", node: e.nodeName };
+  return { origin: "outside" };
+}
+
+/** Which endpoints get a connection from `client` to `f`, and the source each sees. */
+export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): ServicePath {
+  const s = f.service, sp = f.port;
+  const local = s.externalTrafficPolicy === "Local";
+  let { origin, node } = originOf(client);
+  // The node whose kube-proxy translates the connection (undefined: any node the network delivers it to).
+  let at: string | undefined;
+  let translatedAtClient = false;
+  let source = client;
+  if (f.kind === "load-balancer" && f.proxy) {
+    // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
+    origin = "outside";
+    source = f.address ? { address: f.address } : { endpoint: standInLoadBalancer(s) };
+  } else if (f.kind === "node-port") {
+    at = f.node?.name;
+    translatedAtClient = origin !== "outside" && node !== undefined && node === at;
+    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's.
+    if (origin === "host" && !translatedAtClient) origin = "outside";
+  } else if (origin !== "outside") {
+    at = node;
+    translatedAtClient = true;
+  }
+  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[] };
+  const ranges = f.kind === "load-balancer" ? s.loadBalancerSourceRanges : undefined;
+  if (ranges) {
+    const a = flowAddress(client, { address: f.address });
+    if (!a || !ranges.some((r) => contains(r, a))) {
+      const who = f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : "kube-proxy's firewall chain (KUBE-FW) drops it";
+      const what = a ? `the source ${formatAddress(a)} is` : "the source (its address is not in the input) is taken as";
+      return { ...base, dropped: `${what} outside the Service's loadBalancerSourceRanges (${ranges.map((r) => r.text).join(", ")}): ${who}`, why: "" };
+    }
+  }
+  if (f.proxy && sp.nodePort === undefined) {
+    return { ...base, unknown: "the load balancer proxies the connection (ipMode Proxy) and the port has no nodePort in the input: how it reaches the endpoints is not in the input", why: "" };
+  }
+  const eps = serviceEndpoints(inv, s, sp);
+  if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
+  const nodeParty = (name: string | undefined): Party => ({ endpoint: (name !== undefined ? inv.endpoints.find((e) => e.kind === "node" && e.name === name) : undefined) ?? standInNode(name) });
+  if (local && origin === "outside" && at !== undefined) {
+    const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
+    const why = `externalTrafficPolicy Local: ${set.note}; the source is kept`;
+    if (!set.serving.length) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: kube-proxy drops it (externalTrafficPolicy Local; ${set.note})`, why };
+    return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
+  }
+  const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
+  if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: kube-proxy rejects it (${set.note})`, why: set.note };
+  if (local && origin === "outside") {
+    // A load balancer address or an external IP, from outside, at no node in particular.
+    const steer = f.kind === "external-ip" ? "the network must deliver the external IP to a node with an endpoint (a node without one drops it)"
+      : f.kind === "node-port" ? "only the nodes with an endpoint serve the node port (the others drop it)"
+      : `the load balancer sends only to nodes with an endpoint (its health check${s.healthCheckNodePort !== undefined ? `, healthCheckNodePort ${s.healthCheckNodePort}` : ""})`;
+    return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why: `externalTrafficPolicy Local: ${steer}, each node to its own endpoints, the source kept; ${set.note}` };
+  }
+  if (local && origin === "pod") {
+    return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}` };
+  }
+  // Masqueraded: Cluster, or the node's own connection under Local.
+  const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
+  const hops: ServiceHop[] = [];
+  for (const to of set.serving) {
+    const seen = at !== undefined ? [nodeParty(at)] : nodeSources(inv, to.endpoint?.nodeName);
+    for (const seenAs of seen) {
+      const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
+      const which = at === undefined ? ` (the connection enters at any node${seen.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
+      hops.push({ to, seenAs, snat: `masqueraded: the endpoint sees node ${seenAs.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` });
+    }
+  }
+  return { ...base, hops, why: `${policy}; ${set.note}` };
+}
+
+/** The load balancer of a Service (ipMode Proxy) without an ingress address in the input, as a source. */
+function standInLoadBalancer(s: Service): Endpoint {
+  return { id: -1, kind: "external", name: `(the load balancer of Service ${s.namespace}/${s.name})`, labels: {}, addresses: [], ports: [] };
+}
+
+/** A node of the cluster the input does not hold (its name when known). */
+function standInNode(name?: string): Endpoint {
+  return { id: -1, kind: "node", name: name ?? "(a node not in the input)", labels: {}, addresses: [], ports: [] };
+}
+
+/**
+ * The nodes a connection entering at any node may come from, masqueraded, for an endpoint on node
+ * `own`: one node of each class the policies cannot tell apart (same labels, cluster and host
+ * endpoint, addresses in the same CIDRs the policies name), the endpoint's own node apart (the
+ * own-node rules tell it from the others).
+ */
+function nodeSources(inv: Inventory, own: string | undefined): Party[] {
+  const classes = nodeClasses(inv);
+  if (!classes.length) return [{ endpoint: standInNode(own) }];
+  const out: Party[] = [];
+  for (const members of classes) {
+    const mine = members.find((n) => n.name === own);
+    if (mine) out.unshift({ endpoint: mine });
+    const other = members.find((n) => n !== mine);
+    if (other) out.push({ endpoint: other });
+  }
+  return out;
+}
+
+/** The nodes by class (nodeSources), kept while the inventory's endpoints and policies stay the same lists. */
+const CLASSES = new WeakMap<Inventory, { endpoints: readonly Endpoint[]; count: number; policies: unknown; policyCount: number; classes: Endpoint[][] }>();
+
+function nodeClasses(inv: Inventory): Endpoint[][] {
+  const cur = CLASSES.get(inv);
+  if (cur && cur.endpoints === inv.endpoints && cur.count === inv.endpoints.length && cur.policies === inv.policies && cur.policyCount === inv.policies.length) return cur.classes;
+  const ranges = mentionedRanges(inv);
+  const byKey = new Map<string, Endpoint[]>();
+  for (const n of inv.endpoints) {
+    if (n.kind !== "node") continue;
+    const inRanges = n.addresses.map((a) => ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(","));
+    const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", inRanges]);
+    const list = byKey.get(key);
+    if (list) list.push(n); else byKey.set(key, [n]);
+  }
+  const classes = [...byKey.values()];
+  CLASSES.set(inv, { endpoints: inv.endpoints, count: inv.endpoints.length, policies: inv.policies, policyCount: inv.policies.length, classes });
+  return classes;
+}
+
+/**
+ * The Service frontend a flow's destination and port name, other than a cluster IP: an external IP or
+ * a load balancer address at one of the Service's ports (by number, or by name), or a node at a node
+ * port. kube-proxy captures an external IP at its ports even when it is a node's address.
+ */
+export function frontendAt(inv: Inventory, dst: Party, port: number | string, protocol?: Protocol): Frontend | undefined {
+  const node = dst.endpoint?.kind === "node" ? dst.endpoint : undefined;
+  const address = dst.address ?? node?.addresses[0];
+  if (!address) return undefined;
+  const at = dst.address && serviceAtAddress(inv, dst.address);
+  if (at) {
+    const sp = at.service.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+    if (sp) return { kind: at.kind, service: at.service, port: sp, address, ...(at.proxy ? { proxy: true } : {}) };
+  }
+  if (node && typeof port === "number") {
+    const np = nodePortAt(inv, port, protocol);
+    if (np) return { kind: "node-port", service: np.service, port: np.port, address, node };
+  }
+  return undefined;
+}
+
+/** The party and port a client's egress policy sees when kube-proxy on its node did not translate the connection: the address dialled. */
+export function dialled(f: Frontend): { party: Party; port: number } {
+  return { party: { endpoint: f.node, address: f.address }, port: f.kind === "node-port" ? f.port.nodePort! : f.port.port };
+}

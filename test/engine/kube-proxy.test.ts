@@ -1,0 +1,194 @@
+// kube-proxy's data path for a Service's addresses other than its cluster IP (engine/kube-proxy.ts):
+// a node address at a node port, a load balancer's ingress address, an external IP. Each case is
+// pkg/proxy/iptables/proxier.go syncProxyRules' chains: KUBE-FW (loadBalancerSourceRanges), KUBE-EXT
+// ("masquerade traffic for ... external destinations" under externalTrafficPolicy Cluster; "pod
+// traffic ..." and "masquerade LOCAL traffic ..." under Local), the node ports chain reached only for
+// the node's own addresses (--dst-type LOCAL), and "... has no local endpoints" (DROP).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, load } from "../helpers.js";
+
+interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
+
+// Two nodes; web-1 on node-a behind Service shop/web; a policy admitting 198.18.0.0/15 only.
+const base = (spec: string, status = "") => `apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status: {addresses: [{type: ExternalIP, address: 198.51.100.1}, {type: InternalIP, address: 10.0.0.1}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-b}
+status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
+status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {nodeName: node-b, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 198.18.0.20}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  clusterIP: 10.96.0.10
+  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+${spec}
+${status}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]
+`;
+
+async function explain(yaml: string, from: string, to: string, port: number): Promise<{ code: number; pairs: Pair[]; text: string }> {
+  const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q"], yaml);
+  assert.ok(r.code === 0 || r.code === 1, r.err);
+  const t = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-q"], yaml);
+  return { code: r.code, pairs: JSON.parse(r.out).pairs, text: t.out };
+}
+
+const LB = "  type: LoadBalancer";
+const LB_STATUS = "status: {loadBalancer: {ingress: [{ip: 192.0.2.10}]}}";
+
+test("a load balancer address outside loadBalancerSourceRanges is dropped by KUBE-FW (was a wrong allow: an external address, never policed)", async () => {
+  const yaml = base(`${LB}\n  loadBalancerSourceRanges: [" 203.0.113.0/24 "]\n  externalTrafficPolicy: Local`, LB_STATUS);
+  const out = await explain(yaml, "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  assert.equal(out.code, 1);
+  assert.equal(out.pairs.length, 1);
+  assert.equal(out.pairs[0].ingress.decidedBy, "service");
+  assert.match(out.pairs[0].ingress.summary, /198\.18\.0\.9 is outside the Service's loadBalancerSourceRanges \(203\.0\.113\.0\/24\): kube-proxy's firewall chain \(KUBE-FW\) drops it/);
+  // Inside the ranges (the padding trimmed, as newBaseServiceInfo does), Local keeps the source: the policy judges 203.0.113.7 itself.
+  const inside = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  assert.deepEqual(inside.pairs.map((p) => [p.to, p.port, p.verdict, p.ingress.decidedBy]), [["shop/web-1", 8080, "deny", "isolation"]]);
+  // A pod's connection meets the firewall chain with its own address (a pod outside the ranges is dropped too).
+  const pod = await explain(yaml, "shop/client", "ip:192.0.2.10", 80);
+  assert.match(pod.pairs[0].ingress.summary, /198\.18\.0\.20 is outside/);
+  // The node port is not subject to the ranges ("nodeports are not subject to loadBalancerSourceRanges").
+  const np = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.1", 30080);
+  assert.deepEqual(np.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  // A zero-length prefix among the ranges lets every source in (as no ranges).
+  const any = await explain(base(`${LB}\n  loadBalancerSourceRanges: [203.0.113.0/24, 0.0.0.0/0]\n  externalTrafficPolicy: Local`, LB_STATUS), "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  assert.deepEqual(any.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+});
+
+test("externalTrafficPolicy Cluster masquerades: the endpoint's ipBlock judges the node's address, not the client's", async () => {
+  const yaml = base(LB, LB_STATUS);
+  // From an allowed client through node-b's node port: web-1 sees node-b (10.0.0.2), which the policy does not admit (was a wrong allow).
+  const b = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 30080);
+  assert.deepEqual(b.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "node:node-b"]]);
+  assert.match(b.pairs[0].service!.snat!, /masqueraded: the endpoint sees node node-b \(10\.0\.0\.2\) as the source/);
+  assert.match(b.text, /source NAT: masqueraded: the endpoint sees node node-b \(10\.0\.0\.2\) as the source; the ingress policies judge that source/);
+  assert.match(b.text, /kube-proxy: externalTrafficPolicy Cluster: kube-proxy masquerades/);
+  // The egress side stays the client's; the ingress side names the policy that isolates web-1.
+  assert.match(b.pairs[0].ingress.summary, /isolated by NetworkPolicy shop\/web/);
+  // From outside to the load balancer: it may enter at either node; at web-1's own node the own-node exemption admits it, at node-b it is denied: a mixed answer.
+  const lb = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  assert.deepEqual(lb.pairs.map((p) => [p.service?.seenAs, p.verdict]), [["node:node-a", "allow"], ["node:node-b", "deny"]]);
+  // The node's InternalIP is the source (the status lists its ExternalIP first).
+  assert.match(lb.pairs[0].service!.snat!, /node node-a \(10\.0\.0\.1\)/);
+});
+
+test("externalTrafficPolicy Local: only the receiving node's endpoints, source kept; none there: dropped", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const a = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.1", 30080);
+  assert.deepEqual(a.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]]);
+  const b = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 30080);
+  assert.equal(b.pairs[0].ingress.decidedBy, "service");
+  assert.match(b.pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy drops it \(externalTrafficPolicy Local/);
+  // A pod's connection is not subject to the policy ("pod traffic for ... external destinations"): any endpoint, the pod's own address.
+  const pod = await explain(yaml, "shop/client", "ip:10.0.0.2", 30080);
+  assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]]);
+  // The load balancer sends only to nodes with endpoints (its health check): the client's source is kept.
+  const lb = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  assert.deepEqual(lb.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "deny"]]);
+  assert.match(lb.pairs[0].service!.why, /healthCheckNodePort 32000/);
+});
+
+test("spec.externalIPs are served like a load balancer address, not subject to loadBalancerSourceRanges; a node's address at a Service port is the Service", async () => {
+  const yaml = base(`${LB}\n  loadBalancerSourceRanges: [203.0.113.0/24]\n  externalIPs: [192.0.2.50, 10.0.0.2]\n  externalTrafficPolicy: Local`, LB_STATUS);
+  const ext = await explain(yaml, "ip:198.18.0.9", "ip:192.0.2.50", 80);
+  assert.deepEqual(ext.pairs.map((p) => [p.to, p.port, p.verdict]), [["shop/web-1", 8080, "allow"]]);
+  assert.match(ext.text, /destination port: external IP 192\.0\.2\.50 port 80 of Service shop\/web → service port 80 → targetPort 8080/);
+  // node-b's address at port 80 is captured as the external IP (KUBE-SERVICES, before the node ports).
+  const node = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 80);
+  assert.deepEqual(node.pairs.map((p) => [p.to, p.port]), [["shop/web-1", 8080]]);
+  // Another port of the node is the node's own.
+  const other = await explain(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 22);
+  assert.deepEqual(other.pairs.map((p) => [p.to, p.port]), [["node:node-b", 22]]);
+});
+
+test("ipMode Proxy: the load balancer proxies to the node ports; the endpoint sees it (Local) or a node (Cluster)", async () => {
+  const status = "status: {loadBalancer: {ingress: [{ip: 192.0.2.10, ipMode: Proxy}]}}";
+  const local = await explain(base(`${LB}\n  externalTrafficPolicy: Local`, status), "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  // The policy admits 198.18.0.0/15 but web-1 sees the load balancer's address: denied.
+  assert.deepEqual(local.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "ip:192.0.2.10"]]);
+  const cluster = await explain(base(LB, status), "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  assert.deepEqual(cluster.pairs.map((p) => [p.service?.seenAs, p.verdict]), [["node:node-a", "allow"], ["node:node-b", "deny"]]);
+  // Without a node port the input does not say how the load balancer reaches the endpoints: an input error, not a guess.
+  const noNodePort = await cli(["explain", "-f", "-", "--from", "ip:198.18.0.9", "--to", "ip:192.0.2.10", "--port", "80", "-q"], base(`${LB}\n  externalTrafficPolicy: Local`, status).replace(", nodePort: 30080", ""));
+  assert.equal(noNodePort.code, 2);
+  assert.match(noNodePort.err, /load balancer 192\.0\.2\.10 port 80 of Service shop\/web \(ipMode Proxy\): the load balancer proxies the connection \(ipMode Proxy\) and the port has no nodePort in the input/);
+});
+
+test("no endpoint at all: kube-proxy rejects the connection", async () => {
+  const yaml = base(LB, LB_STATUS).replace("selector: {app: web}", "selector: {app: none}");
+  const out = await explain(yaml, "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  assert.equal(out.code, 1);
+  assert.match(out.pairs[0].ingress.summary, /Service shop\/web has no endpoint to send it to: kube-proxy rejects it/);
+});
+
+test("the Service fields are read as the API server and kube-proxy read them", () => {
+  const loaded = load({ "s.yaml": base(`${LB}\n  externalTrafficPolicy: Local\n  allocateLoadBalancerNodePorts: false\n  externalIPs: [192.0.2.50]\n  loadBalancerSourceRanges: [10.0.0.0/8]`, "status: {loadBalancer: {ingress: [{ip: 192.0.2.10}, {hostname: lb.example.com}, {ip: 192.0.2.11, ipMode: Proxy}]}}") });
+  assert.deepEqual(loaded.diagnostics.errors.map((e) => e.message), []);
+  const s = loaded.inventory.services[0];
+  assert.equal(s.externalTrafficPolicy, "Local");
+  assert.equal(s.allocateLoadBalancerNodePorts, false);
+  assert.deepEqual(s.externalIPs!.map((a) => a.value), [0xc0000232n]);
+  assert.deepEqual(s.loadBalancerIngress!.map((x) => [x.ip.value, x.proxy ?? false]), [[0xc000020an, false], [0xc000020bn, true]]);
+  assert.deepEqual(s.loadBalancerSourceRanges!.map((r) => r.text), ["10.0.0.0/8"]);
+  // externalTrafficPolicy counts for NodePort and LoadBalancer only (apiservice.ExternalPolicyLocal).
+  const cip = load({ "s.yaml": base("  externalTrafficPolicy: Local\n  externalIPs: [192.0.2.50]") });
+  assert.equal(cip.inventory.services[0].externalTrafficPolicy, undefined);
+  // The ranges on another type: the API server refuses the Service ("may only be used when type is LoadBalancer").
+  const bad = load({ "s.yaml": base("  loadBalancerSourceRanges: [10.0.0.0/8]") });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /loadBalancerSourceRanges may only be used when type is LoadBalancer/);
+  const invalid = load({ "s.yaml": base(`${LB}\n  loadBalancerSourceRanges: [10.0.0.0/40]\n  externalIPs: [not-an-ip]`) });
+  assert.deepEqual(invalid.diagnostics.errors.map((e) => e.message).sort(), ['"10.0.0.0/40" is not a valid CIDR', '"not-an-ip" is not a valid IP address']);
+});
+
+test("exposure: a load balancer admits its source ranges only, its node ports are a row of their own, external IPs are exposed, and Cluster masquerades", async () => {
+  const yaml = base(`${LB}\n  loadBalancerSourceRanges: [203.0.113.0/24]\n  externalIPs: [192.0.2.50]`, LB_STATUS);
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml);
+  const report = JSON.parse(r.out) as { exposures: { kind: string; entry: string; from: string; targets: { hop: string }[] }[] };
+  assert.deepEqual(report.exposures.map((e) => [e.kind, e.entry]), [
+    ["LoadBalancer", "TCP :80 (load balancer 192.0.2.10)"],
+    ["NodePort", "TCP nodePort 30080 on every node (not subject to loadBalancerSourceRanges)"],
+    ["ExternalIP", "TCP 192.0.2.50:80 (external IP)"],
+  ]);
+  assert.match(report.exposures[0].from, /within loadBalancerSourceRanges 203\.0\.113\.0\/24; the pods see a node's address \(kube-proxy masquerades/);
+  // Seen as node-a (own node: exempt) or node-b (not admitted): partly allowed, whoever the client is.
+  assert.deepEqual(report.exposures.map((e) => e.targets.map((t) => t.hop)), [["partly allowed"], ["partly allowed"], ["partly allowed"]]);
+  // Local: the client's address is judged; from the ranges (203.0.113.0/24, not admitted by the policy) the hop is blocked.
+  const local = await cli(["exposure", "-f", "-", "-o", "json", "-q"], base(`${LB}\n  loadBalancerSourceRanges: [203.0.113.0/24]\n  externalTrafficPolicy: Local`, LB_STATUS));
+  const lr = JSON.parse(local.out) as { exposures: { kind: string; from: string; targets: { hop: string }[] }[] };
+  assert.deepEqual(lr.exposures.map((e) => [e.kind, e.targets.map((t) => t.hop)]), [["LoadBalancer", ["blocked"]], ["NodePort", ["partly allowed"]]]);
+  // allocateLoadBalancerNodePorts: false and no nodePort: no node port row.
+  const none = await cli(["exposure", "-f", "-", "-o", "json", "-q"], base(`${LB}\n  allocateLoadBalancerNodePorts: false`, LB_STATUS).replace(", nodePort: 30080", ""));
+  assert.deepEqual((JSON.parse(none.out) as { exposures: { entry: string }[] }).exposures.map((e) => e.entry), ["TCP :80 (load balancer 192.0.2.10)"]);
+});
