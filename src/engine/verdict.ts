@@ -233,7 +233,7 @@ export class PolicyEngine {
     if (hop.hairpin) {
       // Not a pod's traffic to itself inside it: the packet leaves the pod for its host and comes back.
       const pod: Party = hop.inner.dst, asSent = { ...hop.inner, src: pod };
-      egress = this.decide("egress", pod, pod, asSent, this.matcher.destPorts(pod.endpoint));
+      egress = this.decide("egress", pod, pod, asSent, this.matcher.egressDestPorts(pod.endpoint));
     } else egress = hop.egressAfter || after.egress.by === "network" ? after.egress : this.evaluatePlain(flow).egress;
     const ingress = after.ingress;
     return { flow, network: after.network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings], hostPort: hop };
@@ -248,7 +248,7 @@ export class PolicyEngine {
       const ingress = { ...fixed("ingress", "network", this.networks.on(flow.dst.endpoint, network)), network };
       return { flow, network, allowed: false, egress, ingress, warnings: [] };
     }
-    const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, destPorts);
+    const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(flow.dst.endpoint));
     const ingress = self ? fixed("ingress", "self") : this.decide("ingress", flow.dst, flow.src, flow, destPorts);
     return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
   }
