@@ -116,6 +116,8 @@ export class FastConnectivity implements Connectivity {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     const forwarded = this.forwardedConns(src, dst);
     if (forwarded !== undefined) return this.conntable.get(forwarded);
+    // A node's traffic to a pod of another node through Calico's tunnel: its source is the tunnel address (PolicyEngine.tunnelSource).
+    if (this.engine.tunnelSource(src, dst)) return this.conntable.get(this.exactConns(`tun|${src.endpoint!.id}|${this.classFor(dst)}`, src, dst));
     if (this.engine.ownExact && (this.engine.matcher.isOwnNode(src.endpoint, dst) || this.engine.matcher.isOwnNode(dst.endpoint, src))) return this.conntable.get(this.ownConns(src, dst));
     if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
@@ -146,13 +148,7 @@ export class FastConnectivity implements Connectivity {
    */
   ownConns(src: Party, dst: Party): number {
     const pod = this.engine.matcher.nodeOf(dst) !== undefined ? src : dst, node = pod.endpoint?.nodeName;
-    const key = `${this.classFor(src)}|${this.classFor(dst)}|${node !== undefined && this.engine.dropsToHostOn(node) ? 1 : 0}`;
-    let id = this.ownMemo.get(key);
-    if (id === undefined) {
-      this.reference ??= new PairwiseConnectivity(this.engine, this.network);
-      this.ownMemo.set(key, id = this.conntable.intern(this.reference.conns(src, dst)));
-    }
-    return id;
+    return this.exactConns(`${this.classFor(src)}|${this.classFor(dst)}|${node !== undefined && this.engine.dropsToHostOn(node) ? 1 : 0}`, src, dst);
   }
 
   /**
@@ -167,7 +163,11 @@ export class FastConnectivity implements Connectivity {
     if (!at) return undefined;
     const s = src.endpoint, from = s?.nodeName ?? this.engine.matcher.nodeOf(src)?.name ?? "";
     const self = s !== undefined && s.kind === "pod" && s.ports.some((p) => p.hostPort !== undefined) ? `#${s.id}` : "";
-    const key = `fwd|${this.classFor(src)}|${from}${self}|${at.party.endpoint!.id}|${dst.address ? addressKey(dst.address) : ""}`;
+    return this.exactConns(`fwd|${this.classFor(src)}|${from}${self}|${at.party.endpoint!.id}|${dst.address ? addressKey(dst.address) : ""}`, src, dst);
+  }
+
+  /** A pair's connections as the verdict engine answers them (PairwiseConnectivity), remembered by `key` until the next change. */
+  private exactConns(key: string, src: Party, dst: Party): number {
     let id = this.ownMemo.get(key);
     if (id === undefined) {
       this.reference ??= new PairwiseConnectivity(this.engine, this.network);
