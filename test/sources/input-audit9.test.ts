@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineFor, load, verdict } from "../helpers.js";
+import { cli, engineFor, load, verdict } from "../helpers.js";
 import { formatAddress } from "../../src/model/ip.js";
 
 const pod = (status: string) => `apiVersion: v1
@@ -28,4 +28,48 @@ test("status.podIP and podIPs that differ: podIP is authoritative, podIPs droppe
   const alone = load({ "p.yaml": pod("podIP: 10.0.0.5") });
   assert.deepEqual(alone.inventory.endpoints[0].addresses.map(formatAddress), ["10.0.0.5"]);
   assert.deepEqual(alone.diagnostics.items.filter((d) => d.severity === "warning"), []);
+});
+
+const backends = (web2Ready: string, itp = "") => `apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: default, labels: {app: web}}
+spec: {nodeName: a, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.1, conditions: [{type: Ready, status: "False"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-2, namespace: default, labels: {app: web}}
+spec: {nodeName: b, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.2, conditions: [{type: Ready, status: "${web2Ready}"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: default, labels: {app: client}}
+spec: {nodeName: a, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.9}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web}, clusterIP: 10.96.0.7, ports: [{port: 80, targetPort: 8080}]${itp}}
+`;
+
+async function explainSvc(yaml: string): Promise<{ code: number; pairs: { to: string; verdict: string; ingress: { decidedBy: string; summary: string } }[] }> {
+  const r = await cli(["explain", "-f", "-", "--from", "default/client", "--to", "svc:default/web", "--port", "80", "-o", "json", "-q"], yaml);
+  assert.ok(r.code === 0 || r.code === 1, r.err);
+  return { code: r.code, pairs: JSON.parse(r.out).pairs };
+}
+
+test("a cluster IP reaches the endpoints kube-proxy chooses (was: every selected pod, a not-ready one too; an all-not-ready Service allowed)", async () => {
+  // web-1 is not ready: kube-proxy never sends to it.
+  assert.deepEqual((await explainSvc(backends("True"))).pairs.map((p) => p.to), ["default/web-2"]);
+  // No ready endpoint (and none terminating to fall back to): kube-proxy rejects the connection.
+  const none = await explainSvc(backends("False"));
+  assert.equal(none.code, 1);
+  assert.deepEqual(none.pairs.map((p) => [p.to, p.verdict, p.ingress.decidedBy]), [["ip:10.96.0.7", "deny", "service"]]);
+  assert.match(none.pairs[0].ingress.summary, /no endpoint of Service default\/web takes it: kube-proxy rejects it \(pods selected by app=web: no ready endpoint; 2 not ready/);
+  // internalTrafficPolicy Local: the client on node a reaches only a's endpoints; web-1 there is not ready: dropped.
+  const local = await explainSvc(backends("True", ", internalTrafficPolicy: Local"));
+  assert.deepEqual(local.pairs.map((p) => [p.to, p.verdict]), [["ip:10.96.0.7", "deny"]]);
+  assert.match(local.pairs[0].ingress.summary, /kube-proxy drops it \(.*internalTrafficPolicy Local: 1 of 2 endpoints there/);
 });
