@@ -29,6 +29,13 @@ export const RELAUNCH_AT = 64 * 1024 ** 2;
  */
 export const RELAUNCH_ENV = "JUNCTION_RELAUNCH";
 
+/**
+ * JUNCTION_PREREAD: "on" starts the pre-reader (src/sources/preread.ts) for every command of
+ * LOADING with -f paths (tests), "off" never; by default it starts in the child the launcher
+ * relaunched (whose input is large).
+ */
+export const PREREAD_ENV = "JUNCTION_PREREAD";
+
 /** Commands that load their -f inputs and end (not `serve`, `agent`, `lab`: long-running, or signals of their own). */
 const LOADING = new Set(["analyze", "explain", "test", "matrix", "list", "diff", "lint", "validate", "exposure"]);
 
@@ -59,6 +66,23 @@ export function relaunchPool(args: readonly string[], ctx: LaunchContext = {}): 
   if (pool >= DEFAULT_POOL) return undefined;
   const at = ctx.at ?? RELAUNCH_AT;
   return inputBytes(filesOf(args), at) >= at ? pool : undefined;
+}
+
+/**
+ * What the pre-reader is to read for the command line `args`, in the process that runs it: its -f
+ * paths (not stdin) and whether -R is given; undefined when it is not to start (PREREAD_ENV). An
+ * estimate too: a path or -R read wrongly here costs reading a file for nothing, never an answer
+ * (the load takes a file's bytes from the pre-reader only for the very path it reads).
+ */
+export function prereadArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): { paths: string[]; recursive: boolean } | undefined {
+  const mode = env[PREREAD_ENV];
+  if (mode === "off" || !LOADING.has(args[0])) return undefined;
+  if (mode !== "on" && !env[RELAUNCH_ENV]?.startsWith("child:")) return undefined;
+  const paths = filesOf(args).filter((p) => p !== "-");
+  if (!paths.length) return undefined;
+  const end = args.indexOf("--");
+  const recursive = (end < 0 ? args : args.slice(0, end)).some((a) => a === "--recursive" || /^-[A-Za-z]*R/.test(a));
+  return { paths, recursive };
 }
 
 /** The -f / --file values of a command line (util.parseArgs's forms: `-f X`, `-fX`, `-qf X`, `--file X`, `--file=X`). */

@@ -20,7 +20,7 @@ parentPort!.on("message", (m: Judge) => {
   if (m.slot <= Atomics.load(progress, 0)) return;
   let verdict = NOT_CLEAN;
   try {
-    const text = decode(Buffer.from(m.bytes, 0, m.length));
+    const text = decode(Buffer.from(m.bytes, m.offset, m.length));
     if (typeof text === "string" && judge(m.name, text)) verdict = CLEAN;
   } catch {
     // (Anything unexpected: not clean, the main thread runs every check.)

@@ -31,7 +31,7 @@ export const UNKNOWN = 0, CLEAN = 1, NOT_CLEAN = 2;
 export const BLOCK = 1024;
 
 /** What the worker is sent per file. */
-export interface Judge { slot: number; bytes: SharedArrayBuffer; length: number; name: string; verdicts: SharedArrayBuffer }
+export interface Judge { slot: number; bytes: SharedArrayBuffer; offset: number; length: number; name: string; verdicts: SharedArrayBuffer }
 
 export interface CheckAheadOptions {
   /** Bytes of JSON read before the worker starts (default CHECK_AHEAD_AT); Infinity: never. */
@@ -90,12 +90,12 @@ export class CheckAhead implements ReadSink {
   }
 
   read(file: InputFile, bytes: Buffer): void {
-    if (this.failed || !looksJson(file.name, bytes)) return;
+    if (this.failed || this.at === Infinity || !looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
     this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
-    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, length: bytes.length, name: file.name, verdicts: this.block! };
+    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: this.block! };
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {

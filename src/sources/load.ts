@@ -11,6 +11,7 @@ import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
 import { Identities, identity, lower } from "./lowering.js";
 import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions } from "./checkahead.js";
+import { endPreread } from "./preread.js";
 
 export { FRONT_ENDS } from "./lowering.js";
 
@@ -27,6 +28,8 @@ export interface Loaded {
   inputs: readonly InputFile[];
   /** Files parsed on the check-ahead worker's clean verdict (checkahead.ts), by loadPaths. */
   checkedAhead?: number;
+  /** Files whose bytes the pre-reader had read (preread.ts), by loadPaths. */
+  preread?: number;
 }
 
 export interface LoadOptions {
@@ -50,11 +53,14 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
   const ahead = new CheckAhead(options.checkAhead ?? checkAheadFromEnv());
   try {
     const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
+    const preread = endPreread();
     const loaded = interning(() => loadOnce(files, diags, { ahead }));
     if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => (f.root === p || f.roots?.includes(p)) && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
     loaded.checkedAhead = ahead.clean;
+    loaded.preread = preread;
     return loaded;
   } finally {
+    endPreread();
     ahead.close();
   }
 }

@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { Diagnostics } from "../model/source.js";
 import { BAD_PATTERN, glob, hasMeta } from "./glob.js";
 import { lineAt } from "./documents.js";
+import { BIG_FILE, byCodePoint, MANIFEST, skipsFolder } from "./walkrules.js";
+import { preread } from "./preread.js";
+
+export { BIG_FILE, byCodePoint, MANIFEST, skipsFolder };
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */
@@ -43,19 +47,12 @@ export interface ReadOptions {
 /**
  * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read the file `name` of `size`
  * bytes into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
- * into that memory and decoded as `file.text`; the memory is never written again.
+ * into that memory, or into shared memory by the pre-reader (preread.ts; `bytes` may then start
+ * past the start of its buffer), and decoded as `file.text`; the memory is never written again.
  */
 export interface ReadSink {
   buffer(size: number, name: string): Buffer | undefined;
   read(file: InputFile, bytes: Buffer): void;
-}
-
-/** kubectl's FileExtensions, compared as filepath.Ext gives them: case-sensitive (`a.YAML` is skipped). */
-export const MANIFEST = /\.(ya?ml|json)$/;
-
-/** Whether a subfolder of a -f folder is skipped: a hidden one or node_modules, unless `recursive` (-R). */
-export function skipsFolder(name: string, recursive: boolean): boolean {
-  return !recursive && (name.startsWith(".") || name === "node_modules");
 }
 
 class Reader {
@@ -176,9 +173,11 @@ class Reader {
     if (st.isFile() && st.size > 4 * MAX_FILE_TEXT) { this.diags.error("input-too-large", `${path}: ${tooLongText(st.size)}`); return; }
     if (st.isSocket()) { this.diags.error("input-unreadable", `${path}: is a socket, not a file (give a file, a folder, or - for stdin)`); return; }
     let buf: Buffer;
-    const into = this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
+    // (Read already by the pre-reader, when the file is the one stat'ed: preread.ts.)
+    const ready = st.isFile() && st.size < BIG_FILE ? preread(path, st) : undefined;
+    const into = !ready && this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
-    try { buf = into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left); } catch (e) { return this.fail(path, e); }
+    try { buf = ready ?? (into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left)); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
     const text = decode(buf);
     if (typeof text !== "string") { this.diags.error("input-encoding", `${path}: ${text.error}`); return; }
@@ -186,7 +185,7 @@ class Reader {
     this.add(file, buf.length);
     this.read.set(key, file);
     if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
-    if (into && buf.buffer === into.buffer && this.left >= 0) this.sink!.read(file, buf);
+    if (((into && buf.buffer === into.buffer) || (ready && buf === ready)) && this.left >= 0) this.sink?.read(file, buf);
   }
 
   private add(file: InputFile, bytes: number): void {
@@ -233,23 +232,6 @@ function isSymlink(p: string): boolean {
 /** The note that files were read from subfolders without -R, where `kubectl -f` would not read them. */
 export function noteSubfolders(diags: Diagnostics, where: string, files: number): void {
   if (files) diags.info("input-subfolders", `${where}: ${files} file${files === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
-}
-
-/**
- * Go's order of names (filepath.Walk sorts a folder's names as strings of UTF-8 bytes, which is
- * code point order): JavaScript's `<` compares UTF-16 units, which puts an astral character (a
- * surrogate pair) before U+E000-U+FFFF. The order decides which of two definitions of an object is
- * the last one applied.
- */
-export function byCodePoint(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x === y) continue;
-    const sx = x >= 0xd800 && x <= 0xdfff, sy = y >= 0xd800 && y <= 0xdfff;
-    return sx !== sy && Math.max(x, y) >= 0xe000 ? (sx ? 1 : -1) : x - y;
-  }
-  return a.length - b.length;
 }
 
 /** What a file was when read: to read it again only if it is the same. */
@@ -348,8 +330,6 @@ export function readBounded(pathOrFd: string | number, limit: number): Buffer {
 /** The longest text one file can be (V8's string limit, buffer.constants.MAX_STRING_LENGTH). */
 const MAX_FILE_TEXT = constants.MAX_STRING_LENGTH;
 
-/** Files from this size on are read in chunks (readBounded). */
-const BIG_FILE = 64 * 1024 ** 2;
 
 function tooLongText(bytes: number): string {
   return `${bytes} bytes in one file: Junction reads at most about 512 MiB of text (${MAX_FILE_TEXT} characters) per file; split it into several files`;
