@@ -150,3 +150,30 @@ test("convert ingress with no Ingress in the input exits 2 and says so", async (
   assert.match(r.err, /no Ingress in the input \(examples\/shop\): nothing to convert/);
   assert.equal(r.out, "");
 });
+
+test("an Ingress too risky for ingress-nginx's default annotations-risk-level converts when the input lacks the controller's ConfigMap (the cluster admitted it), and not when the ConfigMap says the level", async () => {
+  // ingress-nginx >= 1.12: the admission webhook and the controller check parser.CheckAnnotationRisk against annotations-risk-level
+  // (default High); a cluster holding an Ingress with a Critical snippet passed that check at its own level.
+  const ing = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/configuration-snippet: 'more_set_headers "x: y";'}
+spec:
+  ingressClassName: nginx
+  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+`;
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: ${data}\n`;
+  const kinds = (out: string) => JSON.parse(out).items.map((o: { kind: string }) => o.kind).sort().join();
+  const unknown = await cli(["convert", "ingress", "-f", "-", "-o", "json"], ing);
+  assert.equal(unknown.code, 0, unknown.err);
+  assert.equal(kinds(unknown.out), "Gateway,HTTPRoute", "no ConfigMap: converted as the cluster serves it");
+  assert.match(unknown.err, /configuration-snippet is a Critical-risk annotation.*no controller ConfigMap.*converted as served/);
+  const known = await cli(["convert", "ingress", "-f", "-", "-o", "json"], ing + cm("{}"));
+  assert.equal(kinds(known.out), "", "the ConfigMap without annotations-risk-level: the default High rejects the Ingress");
+  assert.match(known.err, /not converted: ingress-nginx rejects the whole Ingress/);
+  const critical = await cli(["convert", "ingress", "-f", "-", "-o", "json"], ing + cm("{annotations-risk-level: Critical}"));
+  assert.equal(kinds(critical.out), "Gateway,HTTPRoute");
+  assert.doesNotMatch(critical.err, /converted as served/);
+});

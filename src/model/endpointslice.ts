@@ -25,6 +25,8 @@ export interface SliceEndpoint {
   serving?: boolean;
   /** conditions.terminating; unset reads as false ("Consumers should interpret this unknown state to mean that the endpoint is not terminating"). */
   terminating: boolean;
+  /** conditions.serving and conditions.terminating are both written (Envoy Gateway reads them only then: service-endpoints.ts "envoy-gateway"). */
+  servingAndTerminating?: true;
   /** nodeName: the node the endpoint is on, when given. */
   nodeName?: string;
   /** targetRef, when it names a Pod: its name (in the slice's namespace unless given). */

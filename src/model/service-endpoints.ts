@@ -20,6 +20,8 @@ export interface ServiceEndpoint {
   serving: boolean;
   /** conditions.terminating (unset: false). */
   terminating: boolean;
+  /** conditions.serving and conditions.terminating are both written (the EndpointSlice controller writes all three). */
+  servingAndTerminating?: true;
   /** The node the endpoint is on (the slice's nodeName, else its pod's), when known. */
   node?: string;
   /** Not the first of its slice endpoint's addresses: kube-proxy uses only the first (chooseEndpoints). */
@@ -76,17 +78,23 @@ function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceE
 /**
  * Who picks the endpoint of a connection to a Service, which decides what a not-ready endpoint is:
  * - "proxy": a proxy or resolver that sends only to ready endpoints (conditions.ready, unset read as
- *   ready) and has nothing to fall back to: Gateway data planes (ingress-nginx getEndpointsFromSlices
- *   skips `Ready != nil && !*Ready`; Istio endpointHealthStatus sends only Healthy (ready) endpoints,
- *   terminating ones only to persistent-session Services; Envoy Gateway getIREndpointsFromEndpointSlice
- *   marks the others draining, which Envoy excludes from balancing; Junction's nginx target), mesh
- *   sidecars (Istio as above, Linkerd endpointSliceToAddresses skips not-ready endpoints), ztunnel,
- *   and DNS for headless Services.
+ *   ready) and has nothing to fall back to: ingress-nginx (getEndpointsFromSlices skips
+ *   `Ready != nil && !*Ready`) and Junction's nginx target; Istio's gateways, sidecars and waypoints
+ *   (endpointHealthStatus: Healthy only when ready; the endpoint builder drops UnHealthy endpoints
+ *   unless SupportsUnhealthyEndpoints; terminating ones go only to persistent-session Services);
+ *   Linkerd (endpointSliceToAddresses skips not-ready endpoints), ztunnel, and DNS for headless
+ *   Services; a Gateway of an unknown controller.
+ * - "envoy-gateway": Envoy Gateway (internal/gatewayapi/route.go getIREndpointsFromEndpointSlice) sends
+ *   every endpoint to Envoy, marking it draining when serving and terminating are both written and it
+ *   is terminating or not serving, else when ready is false; Envoy excludes draining hosts from
+ *   balancing (EDS_STATUS_DRAINING, excluded hosts), but with no other host its panic mode (default
+ *   healthy_panic_threshold 50%: 0 healthy hosts is below it) balances over all hosts
+ *   (LoadBalancerBase::recalculatePerPriorityPanic, hostSourceToUse AllHosts), draining ones included.
  * - "kube-proxy": ready endpoints, and when there is none, those serving and terminating (pkg/proxy/
  *   topology.go CategorizeEndpoints: "If we didn't get any endpoints, try again using terminating
  *   endpoints"), so that a rollout's last pods keep answering while they shut down.
  */
-export type EndpointReader = "proxy" | "kube-proxy";
+export type EndpointReader = "proxy" | "envoy-gateway" | "kube-proxy";
 
 export interface EndpointChoice {
   /** The endpoints connections go to. */
@@ -114,10 +122,16 @@ export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, loc
     if (local.node === undefined) where = ` (${policy} Local, but the client's node is not in the input: every endpoint counted as local)`;
     else { const n = all.length; all = all.filter((x) => x.node === local.node); where = ` on node ${local.node} (${policy} Local: ${all.length} of ${n} endpoint${n === 1 ? "" : "s"} there)`; }
   }
+  const count = (n: number, what: string) => `${n} ${what} endpoint${n === 1 ? "" : "s"}`;
+  if (reader === "envoy-gateway") {
+    const healthy = all.filter((x) => !envoyGatewayDraining(x));
+    if (healthy.length) return { chosen: healthy, why: `${count(healthy.length, "ready")}${where}`, others: healthy.length < all.length ? `; ${all.length - healthy.length} draining (not ready, or terminating), which Envoy excludes` : "", notable: where !== "" };
+    if (!all.length) return { chosen: [], why: `no endpoint${where}`, others: "", notable: where !== "" };
+    return { chosen: all, why: `no ready endpoint${where}: Envoy Gateway marks the ${all.length === 1 ? "endpoint" : `${all.length} endpoints`} draining, and Envoy's panic mode (no healthy host, below the default healthy_panic_threshold 50%) sends to them all`, others: "", notable: true };
+  }
   const ready = all.filter((x) => x.ready);
   const rest = all.length - ready.length;
   const draining = all.filter((x) => !x.ready && x.serving && x.terminating).length;
-  const count = (n: number, what: string) => `${n} ${what} endpoint${n === 1 ? "" : "s"}`;
   if (ready.length || reader === "proxy") {
     const unused = draining && reader === "proxy" ? ` (${count(draining, "serving terminating")} among them, which only kube-proxy falls back to)` : "";
     return { chosen: ready, why: `${ready.length ? count(ready.length, "ready") : "no ready endpoint"}${where}`, others: rest ? `; ${rest} not ready${unused}` : "", notable: where !== "" };
@@ -127,9 +141,17 @@ export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, loc
   return { chosen, why: `no ready endpoint${where}: kube-proxy falls back to the ${count(draining, "serving terminating")} (CategorizeEndpoints)`, others: rest > draining ? `; ${rest - draining} other not ready` : "", notable: true };
 }
 
-/** Whether a proxy finds no endpoint to send requests to (known to have none ready). */
-export function hasNoReadyEndpoint(e: ServiceEndpoints): boolean {
-  return e.from !== "unknown" && !chooseEndpoints(e, "proxy").chosen.length;
+/**
+ * Envoy Gateway's draining endpoint (getIREndpointsFromEndpointSlice): "Unknown Serving/Terminating
+ * (nil) should fall-back to Ready": with both written, terminating or not serving; else not ready.
+ */
+function envoyGatewayDraining(x: ServiceEndpoint): boolean {
+  return x.servingAndTerminating ? x.terminating || !x.serving : !x.ready;
+}
+
+/** Whether the reader (a proxy by default) finds no endpoint to send requests to (known to have none it would use). */
+export function hasNoReadyEndpoint(e: ServiceEndpoints, reader: EndpointReader = "proxy"): boolean {
+  return e.from !== "unknown" && !chooseEndpoints(e, reader).chosen.length;
 }
 
 function podsOf(inv: Inventory, namespace: string): readonly Endpoint[] {
@@ -173,7 +195,7 @@ function podEndpoints(s: Service, pods: readonly Endpoint[], sp: ServicePort): S
     const port = targetPortOn(sp, pod);
     if (port === undefined) return [];
     const serving = pod.ready !== false, terminating = pod.terminating === true;
-    const conditions = { ready: s.publishNotReadyAddresses === true || (serving && !terminating), serving, terminating, node: pod.nodeName };
+    const conditions = { ready: s.publishNotReadyAddresses === true || (serving && !terminating), serving, terminating, servingAndTerminating: true as const, node: pod.nodeName };
     return pod.addresses.length ? pod.addresses.map((a) => ({ address: formatAddress(a), port, ...conditions, pod })) : [{ port, ...conditions, pod }];
   });
 }
@@ -197,7 +219,10 @@ function sliceEndpoints(inv: Inventory, slices: readonly EndpointSlice[], sp: Se
         // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
         if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
         const on = pod ?? podWithAddress(inv, address);
-        out.set(key, { address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}) });
+        out.set(key, {
+          address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, ...(e.servingAndTerminating ? { servingAndTerminating: true as const } : {}),
+          node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}),
+        });
       });
     }
   }

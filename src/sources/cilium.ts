@@ -8,6 +8,7 @@
 // without isolating). CIDR rules and the world entity match only addresses outside the cluster.
 
 import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../model/ip.js";
+import { isGoTrue } from "../model/gobool.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -60,9 +61,6 @@ function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
 }
 
-/** strconv.ParseBool, as the agent's options (viper) read a boolean. */
-const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-
 /**
  * Reads the agent's options from its ConfigMap `cilium-config` (any namespace: the chart's is the one
  * Cilium is installed in, kube-system by default): `cluster-name` (the name io.cilium.k8s.policy.cluster
@@ -78,8 +76,9 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   const cidrMode = data.get("policy-cidr-match-mode");
   const modes = words(cidrMode.string());
   for (const m of modes) if (m !== "nodes") cidrMode.error("enum", `${JSON.stringify(m)} is not a policy-cidr-match-mode (nodes, or nothing): the agent refuses to start`);
+  // viper reads a boolean option as strconv.ParseBool.
   state.config = {
-    clusterName, nodeSelectorLabels: GO_TRUE.has(data.get("enable-node-selector-labels").string() ?? ""), where,
+    clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), DEFAULT_IDENTITY_PREFIXES), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host

@@ -41,13 +41,14 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
   });
   const pod = readPodRef(f.get("targetRef"), namespace);
   const conditions = f.get("conditions");
-  const serving = conditions.get("serving").bool(), nodeName = f.get("nodeName").string();
+  const serving = conditions.get("serving").bool(), terminating = conditions.get("terminating").bool(), nodeName = f.get("nodeName").string();
   return {
     addresses,
     // "ready ... A nil value should be interpreted as "true"" (discovery.k8s.io/v1 EndpointConditions).
     ready: conditions.get("ready").bool() ?? true,
     ...(serving !== undefined ? { serving } : {}),
-    terminating: conditions.get("terminating").bool() ?? false,
+    terminating: terminating ?? false,
+    ...(serving !== undefined && terminating !== undefined ? { servingAndTerminating: true as const } : {}),
     ...(nodeName !== undefined ? { nodeName } : {}),
     pod,
   };

@@ -108,3 +108,35 @@ endpoints: [{addresses: [10.0.0.1], conditions: {ready: false, serving: true, te
   assert.equal(ready.status, 200);
   assert.match(ready.steps.find((s) => s.stage === "endpoints")!.outcome, /1 ready endpoint from EndpointSlices manual-x \(10\.0\.0\.2:3000\); 1 not ready/);
 });
+
+test("Envoy Gateway reads endpoint conditions its own way: draining when serving and terminating are written and say so, else when not ready; with no other endpoint Envoy's panic mode sends to the draining ones (was: 503)", () => {
+  // envoyproxy/gateway internal/gatewayapi/route.go getIREndpointsFromEndpointSlice: "Unknown Serving/Terminating (nil) should
+  // fall-back to Ready"; every endpoint goes to Envoy, the draining ones with health status DRAINING, which Envoy excludes from
+  // balancing, except in panic mode: no healthy host is below the default healthy_panic_threshold (50%), and
+  // LoadBalancerBase::recalculatePerPriorityPanic / hostSourceToUse then balance over all hosts.
+  const eg = (yaml: string) => yaml.replace("gatewayClassName: test", "gatewayClassName: eg")
+    + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+  const slice = (endpoints: string) => `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-x, namespace: apps, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 3000}]
+endpoints: [${endpoints}]
+`;
+  const base = GW + httpRoute("r", to("manual")) + service("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}");
+  const outcome = (r: ReturnType<typeof route>) => r.steps.find((s) => s.stage === "endpoints")?.outcome ?? "";
+  const terminating = slice("{addresses: [10.0.0.1], conditions: {ready: false, serving: true, terminating: true}}, {addresses: [10.0.0.2], conditions: {ready: false}}");
+  assert.equal(route(base + terminating, {}).status, 503, "another controller: a proxy's reading, ready only");
+  const panic = route(eg(base + terminating), {});
+  assert.equal(panic.status, 200, "Envoy Gateway: every endpoint is draining, Envoy's panic mode sends to them");
+  assert.match(outcome(panic), /no ready endpoint: Envoy Gateway marks the 2 endpoints draining, and Envoy's panic mode/);
+  // publishNotReadyAddresses: the slice controller writes ready true, serving false; Envoy Gateway drains it while a serving one exists.
+  const published = slice("{addresses: [10.0.0.1], conditions: {ready: true, serving: false, terminating: false}}, {addresses: [10.0.0.2], conditions: {ready: true, serving: true, terminating: false}}");
+  assert.match(outcome(route(eg(base + published), {})), /1 ready endpoint from EndpointSlices manual-x \(10\.0\.0\.2:3000\); 1 draining/);
+  assert.match(outcome(route(base + published, {})), /2 ready endpoints/, "a proxy reads ready");
+  // Serving unset: Envoy Gateway falls back to ready (false: draining), though terminating is written false.
+  const unset = slice("{addresses: [10.0.0.1], conditions: {ready: false, terminating: false}}, {addresses: [10.0.0.2]}");
+  assert.match(outcome(route(eg(base + unset), {})), /1 ready endpoint .*\(10\.0\.0\.2:3000\); 1 draining/);
+  assert.equal(route(eg(base + slice("")), {}).status, 503, "no endpoint at all: 503");
+});

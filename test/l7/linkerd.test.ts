@@ -177,3 +177,53 @@ spec:
   assert.equal(outcome(tcp), "rejected", "opaque transport: TCP, and no authorization of the Server admits web (was allow)");
   assert.match(tcp.layers.at(-1)!.trace.join("\n"), /transport header/);
 });
+
+test("a default opaque port the pod does not declare is opaque to the destination controller: the connection arrives as TCP (was: the Server's routes admitted it, a wrong allow)", () => {
+  // controller/api/destination/watcher GetAnnotatedOpaquePorts: without config.linkerd.io/opaque-ports every default opaque port is
+  // opaque; the proxy injector writes the annotation only with the default ports the pod declares (webhook.go FilterPodOpaquePorts,
+  // `if len(filteredPorts) != 0`), so a pod declaring none has none. The Service port 3306 is opaque (a default port): the client's
+  // proxy sends the connection opaquely, with a transport header (endpoint_translator.go createWeightedAddr), and the server's
+  // proxy authorizes it as TCP (linkerd2-proxy app/inbound/src/direct.rs).
+  const route = `apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: everything, namespace: shop}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+---
+`;
+  const mysql = `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: api-http, namespace: shop}
+spec: {podSelector: {matchLabels: {app: api}}, port: 3306, proxyProtocol: HTTP/1}
+---
+`;
+  const yaml = (ports: [string, number][]) => pod("shop", "web", "10.0.0.1") + pod("shop", "api", "10.0.0.2", { ports }) + service("shop", "api", [["db", 3306, 3306]]) + mysql + route
+    + meshTls("web", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
+    + authz("route", "{group: policy.linkerd.io, kind: HTTPRoute, name: everything}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web}");
+  const ask = (ports: [string, number][], annotation?: string) => {
+    const w = world(yaml(ports), LINKERD);
+    if (annotation !== undefined) w.engine.inventory.endpoints.find((e) => e.name === "api")!.annotations = { "config.linkerd.io/opaque-ports": annotation };
+    return w.ask("shop/web", "shop/api", 3306, { ...req("/"), service: ["shop/api", 3306] });
+  };
+  const undeclared = ask([["http", 8080]]);
+  assert.equal(outcome(undeclared), "rejected", "no annotation: 3306 is a default opaque port to the destination controller (was allow)");
+  assert.match(undeclared.layers.at(-1)!.trace.join("\n"), /declares none of the default opaque ports/);
+  assert.equal(outcome(ask([["db", 3306]])), "rejected", "declared: the injector writes 3306 into the annotation");
+  assert.equal(outcome(ask([["pg", 5432]])), "allow", "the injector writes 5432 only: 3306 is not opaque, the connection reaches the port and HTTP is detected");
+  assert.equal(outcome(ask([["http", 8080]], "8080")), "allow", "an annotation without 3306: not opaque");
+});
+
+test("a Server with proxyProtocol opaque: the destination controller hints opaque transport (SetToServerProtocol), said in the trace", () => {
+  const opaqueServer = `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: api-tcp, namespace: shop}
+spec: {podSelector: {matchLabels: {app: api}}, port: http, proxyProtocol: opaque}
+---
+`;
+  const w = world(base + service("shop", "api", [["http", 80, 8080]]) + opaqueServer, LINKERD);
+  w.engine.inventory.services.find((s) => s.name === "api")!.annotations = { "config.linkerd.io/opaque-ports": "80" };
+  const r = w.ask("shop/web", "shop/api", 8080, { ...req("/"), service: ["shop/api", 80] });
+  assert.equal(outcome(r), "rejected", "an opaque Server without authorizations refuses the connection");
+  assert.match(r.layers.at(-1)!.trace.join("\n"), /Server shop\/api-tcp has proxyProtocol opaque/);
+});

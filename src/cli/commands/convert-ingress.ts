@@ -58,7 +58,7 @@ export const convertIngressCommand: Command = {
       const found = [...new Set(ingresses.map((i) => effectiveClass(i, loaded.inventory.ingress.classes) ?? "(no class)"))];
       throw new InputError(`no Ingress of class ${JSON.stringify(ingressClass)} in the input (classes found: ${found.join(", ")})${didYouMean(ingressClass!, found)}`);
     }
-    const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass, gatewayClass: str(values, "gateway-class") });
+    const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass, gatewayClass: str(values, "gateway-class"), unknownRisk: "admit" });
     // With --ingress-class the report is about that class's Ingresses; the others are counted once.
     const picked = new Set(ofClass.map((i) => `${i.namespace}/${i.name}`));
     const leftOut = ingresses.length - ofClass.length;

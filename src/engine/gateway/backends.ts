@@ -7,7 +7,7 @@ import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
-import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type ServiceEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
@@ -34,9 +34,29 @@ export interface ResolvedBackend {
   tlsFailure?: BackendFailure;
 }
 
-/** How requests to the backend fail, if they do; `originatesTls`: the Gateway speaks TLS to it (HTTP, gRPC, terminated TLSRoutes). */
-export function failureOf(b: ResolvedBackend, originatesTls: boolean): BackendFailure | undefined {
-  return b.failure ?? (originatesTls ? b.tlsFailure : undefined);
+/**
+ * How requests to the backend fail, if they do; `originatesTls`: the Gateway speaks TLS to it (HTTP,
+ * gRPC, terminated TLSRoutes); `reader`: who picks its endpoints (gatewayEndpointReader; `failure` is
+ * a "proxy"'s).
+ */
+export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy"): BackendFailure | undefined {
+  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? noEndpointFailure(b.name, b.servicePort, b.endpoints, reader) : b.failure;
+  return failure ?? (originatesTls ? b.tlsFailure : undefined);
+}
+
+/** Envoy Gateway's GatewayClass controller (its Gateways' data plane: service-endpoints.ts "envoy-gateway"). */
+export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
+
+/** Who picks a Gateway's backend endpoints, by its GatewayClass's controllerName: Envoy Gateway's own reading, else a proxy's (ready only). */
+export function gatewayEndpointReader(controllerName: string | undefined): EndpointReader {
+  return controllerName === ENVOY_GATEWAY_CONTROLLER ? "envoy-gateway" : "proxy";
+}
+
+/** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */
+function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
+  if (e.from === "unknown") return undefined;
+  const choice = chooseEndpoints(e, reader);
+  return choice.chosen.length ? undefined : { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${choice.others})` };
 }
 
 export interface BackendFailure { status: number; message: string }
@@ -78,9 +98,8 @@ export class BackendIndex {
     if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
     const tls = this.tls.forPort(service.namespace, service.name, servicePort);
     const endpoints = serviceEndpoints(this.inv, service, servicePort);
-    // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec).
-    // A Gateway sends only to ready endpoints (model/service-endpoints.ts chooseEndpoints "proxy").
-    const failure = hasNoReadyEndpoint(endpoints) ? { status: 503, message: `Service ${name} port ${servicePort.port} has no ready endpoint (${endpoints.note}${chooseEndpoints(endpoints, "proxy").others})` } : undefined;
+    // A proxy's reading (failureOf reads again for Envoy Gateway).
+    const failure = noEndpointFailure(name, servicePort, endpoints, "proxy");
     const tlsFailure = tls && backendTlsFailure(this.inv.routing, tls, endpoints);
     return { ref, name, service, servicePort, tlsPolicy: tls?.policy, endpoints, failure, tlsFailure };
   }

@@ -5,7 +5,8 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
-import { servedBy, type ResolvedBackend } from "./backends.js";
+import { gatewayEndpointReader, servedBy, type ResolvedBackend } from "./backends.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
@@ -33,12 +34,15 @@ export interface HttpContext {
   reader?: MatchReader;
   /** The Host header's trailing dot is kept (a Gateway API Gateway: Envoy), not dropped (an Ingress class: nginx). */
   keepTrailingDot?: boolean;
+  /** Who picks the backends' endpoints (backends.ts gatewayEndpointReader); default: a proxy's reading. */
+  endpoints?: EndpointReader;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    endpoints: gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const } : {}),
   };
 }
@@ -114,7 +118,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
   res.backend = servedBy(picked);
-  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, ctx.endpoints) });
   const cert = ctx.backendClientCert;
   res.upstream = {
     host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(), headerList: ex.headers.entries(),
@@ -165,7 +169,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
-      const split = splitOf(w.rule, w.attached.state.backends);
+      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints);
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;

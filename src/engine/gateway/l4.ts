@@ -10,7 +10,7 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
-import { servedBy } from "./backends.js";
+import { gatewayEndpointReader, servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
@@ -43,7 +43,8 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
   // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
   const reencrypts = o.kind === "TLSRoute" && !o.tls;
-  const split = splitOf(w.rule, w.attached.state.backends, reencrypts);
+  const reader = gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName);
+  const split = splitOf(w.rule, w.attached.state.backends, reencrypts, reader);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;
   if (failed) {
@@ -53,7 +54,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   }
   const picked = split.picked!;
   res.backend = servedBy(picked);
-  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, reader) });
   const q = o.httpClient;
   const h = q && new Headers(q.headers);
   const http = q && h ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: h.toObject(), headerList: h.entries() } : {};

@@ -4,6 +4,7 @@
 import type { BackendRef, RouteRule } from "../../model/route.js";
 import { failureOf, type BackendFailure, type ResolvedBackend } from "./backends.js";
 import type { BackendShare } from "./request.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
 
 export interface Split {
   shares: BackendShare[];
@@ -16,9 +17,9 @@ export interface Split {
   failing?: string;
 }
 
-/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP). */
-export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true): Split {
-  const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls);
+/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints. */
+export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy"): Split {
+  const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls, reader);
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
     const f = failure(r);

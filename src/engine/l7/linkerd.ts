@@ -165,11 +165,34 @@ function opaque(ctx: LinkerdContext, pod: Endpoint, port: number): boolean {
  * (linkerd2-proxy app/inbound/src/direct.rs: LocalTcp). Without opaque transport it reaches the pod's
  * port itself, where the proxy detects HTTP as usual.
  */
-function opaqueTransport(ctx: LinkerdContext, hop: Hop): string | undefined {
-  if (hop.client.proxy !== "linkerd" || !hop.service || !opaque(ctx, hop.server.endpoint, hop.port)) return undefined;
+function opaqueTransport(ctx: LinkerdContext, hop: Hop, server: LinkerdServer | undefined): string | undefined {
+  if (hop.client.proxy !== "linkerd" || !hop.service) return undefined;
+  const hint = destinationOpaque(ctx, hop.server.endpoint, hop.port, server);
+  if (!hint) return undefined;
   const out = linkerdOutboundProtocol(hop.service.service, hop.service.port);
   if (out.kind !== "opaque") return undefined;
-  return `${out.why}: the client's proxy sends the connection opaquely, and port ${hop.port} is opaque on the pod (${OPAQUE_PORTS}): it arrives with a transport header and no protocol, and the proxy authorizes it as TCP (the Server's authorizations; its routes do not apply)`;
+  return `${out.why}: the client's proxy sends the connection opaquely, and the destination controller marks port ${hop.port} of the pod opaque (${hint}): it arrives with a transport header and no protocol, and the proxy authorizes it as TCP (the Server's authorizations; its routes do not apply)`;
+}
+
+/**
+ * Why the destination controller marks a pod port opaque (the opaque-transport hint), if it does
+ * (controller/api/destination/watcher/endpoints_watcher.go newPodRefAddress / createWeightedAddr):
+ * GetAnnotatedOpaquePorts reads the pod's config.linkerd.io/opaque-ports, and WITHOUT the annotation
+ * takes every default opaque port. The injector writes the annotation (the namespace's, else the
+ * default opaque ports the pod declares: opaque()), but writes none when the pod declares none of
+ * them, so an undeclared default port is opaque here while the policy controller, which reads the
+ * annotation only (k8s/index/src/inbound/pod.rs Settings::from_metadata), serves it as detected.
+ * Otherwise SetToServerProtocol: a Server selecting the pod port with proxyProtocol opaque.
+ */
+function destinationOpaque(ctx: LinkerdContext, pod: Endpoint, port: number, server: LinkerdServer | undefined): string | undefined {
+  const listed = portAnnotated(ctx, pod, OPAQUE_PORTS, port);
+  if (listed) return `${OPAQUE_PORTS} lists it`;
+  if (listed === undefined && DEFAULT_OPAQUE.includes(port)) {
+    const declared = DEFAULT_OPAQUE.filter((p) => pod.ports.some((q) => q.port === p));
+    if (declared.includes(port)) return `the injector writes the default opaque ports the pod declares into ${OPAQUE_PORTS}`;
+    if (!declared.length) return `the pod declares none of the default opaque ports, so the injector writes no ${OPAQUE_PORTS}, and without it every default opaque port (${DEFAULT_OPAQUE.join(", ")}) is opaque`;
+  }
+  return server?.protocol === "opaque" ? `Server ${server.namespace}/${server.name} has proxyProtocol opaque` : undefined;
 }
 
 /**
@@ -393,16 +416,17 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const server = linkerdServerFor(mesh, pod, hop.port);
   if (server) {
     const admissions = serverAdmissions(mesh, server);
-    const tunnel = opaqueTransport(ctx, hop);
+    const tunnel = opaqueTransport(ctx, hop, server);
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined && !tunnel;
     return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`, ...(tunnel ? [tunnel] : [])], warnings: [] };
   }
   const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);
+  const tunnel = opaqueTransport(ctx, hop, undefined);
   return {
     admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
-    http: hop.http !== undefined && !opaque(ctx, pod, hop.port),
-    trace: [`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`],
+    http: hop.http !== undefined && !opaque(ctx, pod, hop.port) && !tunnel,
+    trace: [`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`, ...(tunnel ? [tunnel] : [])],
     warnings: def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [],
   };
 }

@@ -126,13 +126,14 @@ const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servi
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
 
 /**
- * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (`aAge`,
- * `bAge`: the object whose creation time counts), then by name, then by namespace, in Go's string order
- * (code points, not the locale's).
+ * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first, then
+ * by name, then by namespace, in Go's string order (code points, not the locale's). A merged
+ * VirtualService (one with `oldest`) is as old as the oldest of its routes and named by its key.
  */
-export function pilotConfigOrder(a: { name: string; namespace: string }, b: { name: string; namespace: string }, aAge: ObjectMeta, bAge: ObjectMeta): number {
+export function pilotConfigOrder(a: ObjectMeta | IstioMeshVirtualService, b: ObjectMeta | IstioMeshVirtualService): number {
   const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return compareAge(aAge, bAge) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
+  const age = (c: ObjectMeta | IstioMeshVirtualService): ObjectMeta => ("oldest" in c ? c.oldest : c);
+  return compareAge(age(a), age(b)) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
 }
 
 /** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
@@ -226,7 +227,7 @@ export class MeshEngine {
    */
   istioVirtualServicesAt(service: Service, port: ServicePort, configNamespace: string | undefined): IstioMeshVirtualService[] {
     const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
-    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || pilotConfigOrder(a, b, a.oldest, b.oldest);
+    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || pilotConfigOrder(a, b);
     return (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => v.namespace === service.namespace || v.namespace === configNamespace).sort(order);
   }
 

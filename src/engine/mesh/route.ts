@@ -154,7 +154,7 @@ function waypointL4(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointR
   const at = `waypoint ${wp.namespace}/${wp.name}`, host = serviceHost(s);
   const inScope = (r: MeshRouteState) => r.route.namespace === s.namespace || r.route.namespace === wp.namespace;
   const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
-  const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route, a.route, b.route);
+  const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route);
   const tls = mesh.istioRoutesAt(s, sp, ["TLSRoute"]).filter(inScope).sort(order);
   const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
   const tcp = mesh.istioRoutesAt(s, sp, ["TCPRoute"]).filter(inScope).sort(order);
@@ -291,7 +291,7 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   }
   // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
-  const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route, a.route, b.route);
+  const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
   const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
   const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
   const ns = chosen?.route.namespace ?? s.namespace;

@@ -8,6 +8,7 @@
 import type { Endpoint, Service } from "../../model/endpoint.js";
 import type { Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
+import { isGoTrue } from "../../model/gobool.js";
 import { metadataMap } from "../../model/route.js";
 import type { Labels } from "../../model/selector.js";
 import { namespaceAllowed } from "../gateway/attach.js";
@@ -69,7 +70,7 @@ const INGRESS_USE_WAYPOINT = "istio.io/ingress-use-waypoint";
 function ingressWaypoint(inv: Inventory, s: Service): WaypointUse {
   const own = s.labels?.[INGRESS_USE_WAYPOINT];
   const ns = inv.namespaces.get(s.namespace)?.labels[INGRESS_USE_WAYPOINT];
-  const on = own !== undefined ? ["1", "t", "T", "true", "TRUE", "True"].includes(own) : ns?.toLowerCase() === "true";
+  const on = own !== undefined ? isGoTrue(own) : ns?.toLowerCase() === "true";
   if (!on) return { why: `the client is an Istio gateway, which sends to Service ${s.namespace}/${s.name}'s waypoint only when the Service (else its namespace) has the label ${INGRESS_USE_WAYPOINT}=true` };
   if (s.headless) return { why: `Service ${s.namespace}/${s.name} is headless: an Istio gateway sends to its endpoints` };
   const use = serviceWaypoint(inv, s);

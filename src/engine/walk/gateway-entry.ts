@@ -2,6 +2,7 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
+import { gatewayEndpointReader } from "../gateway/backends.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
@@ -21,7 +22,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: "proxy" }) : undefined;
+  const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
+  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gatewayEndpointReader(controller) }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
@@ -29,7 +31,6 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
     step(w, "backend", "decided", routed.reason);
     return w.res;
   }
-  const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
   const svc = picked?.service && picked.servicePort ? { name: `${picked.service.namespace}/${picked.service.name}`, port: picked.servicePort.port } : undefined;
   w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);

@@ -36,19 +36,32 @@ export interface HostGroup {
 
 const PATH_TYPE: Record<IngressPathType, PathMatch["type"]> = { Exact: "Exact", Prefix: "PathPrefix", ImplementationSpecific: "PathPrefix" };
 
+/**
+ * How an Ingress's annotations riskier than ingress-nginx's default annotations-risk-level (High) are
+ * read when the input lacks the controller's ConfigMap: "reject", as the controller at its default
+ * (routing: an answer that a location is served needs the controller to serve it); "admit", as the
+ * cluster that holds the Ingress shows (`convert ingress`: the controller's admission webhook checks
+ * the same level, CheckAnnotationRisk, and let it in; a warning says so).
+ */
+export type UnknownRiskLevel = "reject" | "admit";
+
 /** Why ingress-nginx, when it serves the Ingress (class `cls`), rejects it whole: an annotation failing its validator, else one riskier than the controller allows. */
-function nginxRejection(ing: Ingress, cls: string, inv: Inventory): string | undefined {
-  const why = ing.nginx.rejected ?? riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
-  return why && servedByIngressNginx(cls, inv.ingress.classes, [ing]) ? why : undefined;
+function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: UnknownRiskLevel, report: ConversionReport): string | undefined {
+  if (!servedByIngressNginx(cls, inv.ingress.classes, [ing])) return undefined;
+  if (ing.nginx.rejected) return ing.nginx.rejected;
+  const risky = riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
+  if (!risky || inv.ingressNginxConfigMap !== undefined || unknownRisk === "reject") return risky;
+  report.note(ing, "warning", `${risky} (the default; the input has no controller ConfigMap): converted as served, since a cluster holding this Ingress let it through the controller's admission webhook, which checks the same level; if the level is the default there, ingress-nginx serves none of it (add the controller's ConfigMap to the input to decide)`);
+  return undefined;
 }
 
 /** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
-export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport): [Ingress, string][] {
+export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel): [Ingress, string][] {
   const out: [Ingress, string][] = [];
   const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
   for (const ing of sorted) {
     const cls = effectiveClass(ing, inv.ingress.classes);
-    const rejected = cls === undefined ? undefined : nginxRejection(ing, cls, inv);
+    const rejected = cls === undefined || (onlyClass !== undefined && cls !== onlyClass) ? undefined : nginxRejection(ing, cls, inv, unknownRisk, report);
     if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
     else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);

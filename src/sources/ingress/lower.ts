@@ -13,8 +13,8 @@ import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
-import { withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses } from "./group.js";
+import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
+import { groupPaths, selectIngresses, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR } from "./ir.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -29,6 +29,8 @@ export interface LowerOptions {
   ingressClass?: string;
   /** gatewayClassName of the Gateways; default: the Ingress class name. */
   gatewayClass?: string;
+  /** Risky annotations without the controller's ConfigMap in the input (group.ts UnknownRiskLevel); default "reject". */
+  unknownRisk?: UnknownRiskLevel;
 }
 
 export interface LoweredIngresses {
@@ -48,7 +50,7 @@ const MAX_LISTENERS = 64;
 export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIngresses {
   const report = new ConversionReport();
   const errors: Diagnostic[] = [];
-  const selected = selectIngresses(inv, options.ingressClass, report);
+  const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
   const groups = groupPaths(selected, inv, errors);
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
@@ -62,7 +64,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const passthrough = takePassthrough(g);
     const rules = groupRules(g, report);
     const global = g.ingressNginx ? inv.ingressNginx : undefined;
-    if (global && (global.allow || global.deny.length || global.realIp || global.block)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
+    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }

@@ -3,14 +3,13 @@
 // ingress-nginx would reject is a warning naming the annotation, and the annotation is not used.
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
+import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
 import type { Field } from "../fields.js";
 import type { Meta } from "../k8s.js";
 
-const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
-const FALSE = new Set(["0", "f", "F", "false", "FALSE", "False"]);
 const PROTOCOLS = ["HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"];
 const PERMANENT_CODES = [301, 302, 303, 307, 308];
 const TEMPORAL_CODES = [301, 302, 303, 307];
@@ -59,9 +58,7 @@ class Reader {
   bool(name: string): boolean | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (TRUE.has(v.trim())) return true;
-    if (FALSE.has(v.trim())) return false;
-    return this.warn(name, `${JSON.stringify(v)} is not a boolean ("true" or "false")`);
+    return parseGoBool(v.trim()) ?? this.warn(name, `${JSON.stringify(v)} is not a boolean ("true" or "false")`);
   }
 
   int(name: string, min: number): number | undefined {
@@ -84,7 +81,7 @@ class Reader {
 }
 
 /** Go's strconv.ParseBool (no trimming). */
-const goBool = (v: string) => TRUE.has(v) || FALSE.has(v);
+const goBool = (v: string) => parseGoBool(v) !== undefined;
 /** Go's strconv.Atoi. */
 const goInt = (v: string) => /^[+-]?\d+$/.test(v) && Number.isSafeInteger(Number(v));
 /** parser/validators.go alphaNumericChars. */
@@ -326,15 +323,19 @@ const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
   configs: Map<string, NginxControllerConfig | undefined>;
+  /** Every ConfigMap of the input ("namespace/name"): whether the controller's is there. */
+  seen: Set<string>;
   named: { key: string; by: string; field: Field }[];
 }
 
 const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
-  make: () => ({ configs: new Map(), named: [] }),
+  make: () => ({ configs: new Map(), seen: new Set(), named: [] }),
   settle(s, b) {
     const keys = [...new Set(s.named.map((n) => n.key))];
     for (const n of s.named.filter((x) => x.key !== keys[0])) n.field.warn("ingress-nginx-config", `${n.by} names ConfigMap ${n.key}, another controller ${keys[0]}: Junction reads one controller's ConfigMap, ${keys[0]}`);
-    b.inv.ingressNginx = s.configs.get(keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`);
+    const key = keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
+    b.inv.ingressNginx = s.configs.get(key);
+    if (s.seen.has(key)) b.inv.ingressNginxConfigMap = key;
   },
 };
 
@@ -345,6 +346,7 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
  * controller of the input names (readIngressNginxController), else the Helm chart's.
  */
 export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  b.state(CONTROLLER_CONFIGS).seen.add(`${meta.namespace}/${meta.name}`);
   const data = root.get("data");
   if (!data.present) return;
   const helm = meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name;
@@ -364,27 +366,29 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
   const namespace = typeof given === "string" && given !== "" ? given : "default";
   const containers = root.get("spec").get("template").get("spec").get("containers");
   if (!Array.isArray(containers.value)) return;
-  containers.value.forEach((c, i) => {
-    if (c === null || typeof c !== "object") return;
-    const container = c as { command?: unknown; args?: unknown; env?: unknown };
-    const words = [container.command, container.args].flatMap((l) => (Array.isArray(l) ? l.filter((w): w is string => typeof w === "string") : []));
+  // Read raw (the core front end reports malformed containers): strings only, other values skipped.
+  const strings = (f: Field): string[] => (Array.isArray(f.value) ? f.value.filter((w): w is string => typeof w === "string") : []);
+  containers.value.forEach((_, i) => {
+    const c = containers.get(i);
+    if (c.value === null || typeof c.value !== "object") return;
+    const words = [...strings(c.get("command")), ...strings(c.get("args"))];
     if (!words.some((w) => w === "/nginx-ingress-controller" || w.endsWith("/nginx-ingress-controller"))) return;
     const at = words.findIndex((w) => w === "--configmap" || w.startsWith("--configmap="));
     if (at < 0) return;
     const value = words[at] === "--configmap" ? words[at + 1] : words[at].slice("--configmap=".length);
     if (value === undefined) return;
     const env = new Map<string, string>();
-    for (const e of Array.isArray(container.env) ? container.env : []) {
-      const v = e as { name?: unknown; value?: unknown; valueFrom?: { fieldRef?: { fieldPath?: unknown } } };
-      if (typeof v?.name !== "string") continue;
-      if (typeof v.value === "string") env.set(v.name, v.value);
-      else if (v.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env.set(v.name, namespace);
+    const envs = c.get("env");
+    for (let j = 0; Array.isArray(envs.value) && j < envs.value.length; j++) {
+      const e = envs.get(j), key = e.raw("name"), v = e.raw("value");
+      if (typeof key !== "string") continue;
+      if (typeof v === "string") env.set(key, v);
+      else if (e.get("valueFrom").get("fieldRef").raw("fieldPath") === "metadata.namespace") env.set(key, namespace);
     }
     // The kubelet's expansion (third_party/forked/golang/expansion): $(VAR) when VAR is known, $$ for $; others stay.
     const expanded = value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, v: string | undefined) => (m === "$$" ? "$" : env.get(v!) ?? m));
-    const field = containers.get(i);
-    if (!/^[^/$]+\/[^/$]+$/.test(expanded)) { field.warn("ingress-nginx-config", `--configmap ${JSON.stringify(value)} reads as ${JSON.stringify(expanded)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); return; }
-    b.state(CONTROLLER_CONFIGS).named.push({ key: expanded, by: `${kind} ${namespace}/${String(name)}`, field: field.detached() });
+    if (!/^[^/$]+\/[^/$]+$/.test(expanded)) { c.warn("ingress-nginx-config", `--configmap ${JSON.stringify(value)} reads as ${JSON.stringify(expanded)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); return; }
+    b.state(CONTROLLER_CONFIGS).named.push({ key: expanded, by: `${kind} ${namespace}/${String(name)}`, field: c.detached() });
   });
 }
 
@@ -410,7 +414,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol reads the
   // PROXY header, the client's own address): real_ip_header forwarded-for-header (default X-Forwarded-For),
   // real_ip_recursive on, set_real_ip_from each proxy-real-ip-cidr (configmap.go: default 0.0.0.0/0).
-  const on = (key: string) => { const v = data.get(key).string()?.trim(); return v !== undefined && TRUE.has(v); };
+  const on = (key: string) => isGoTrue(data.get(key).string()?.trim());
   const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && !on("use-proxy-protocol")
     ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr] } : undefined;
   const riskLevel = data.get("annotations-risk-level").string();
@@ -418,6 +422,11 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const block = list("block-cidrs");
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length
     ? { ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}) } : undefined;
+}
+
+/** Whether withGlobalRanges changes any location's access checks: the ConfigMap sets a source range, block-cidrs or the real_ip module (annotations-risk-level does not). */
+export function changesAccess(global: NginxControllerConfig): boolean {
+  return global.allow !== undefined || global.deny.length > 0 || global.realIp !== undefined || global.block !== undefined;
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */

@@ -7,6 +7,7 @@
 // The validation webhook's checks (pkg/config/validation ValidateAuthorizationPolicy) are errors.
 
 import { NEVER_MATCHES, type CidrMatch, type Clause, type Condition, type L7Rule, type StringMatch, type TextAttribute } from "../../model/l7.js";
+import { isGoTrue } from "../../model/gobool.js";
 import type { IstioAuthorization, MeshAction, TargetRef } from "../../model/mesh.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -54,18 +55,13 @@ export const istioAuthorizationFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(namespace, ctx.ref);
     const policy: IstioAuthorization = {
-      kind: "AuthorizationPolicy", name: meta.name, namespace, action, dryRun: parseBool(meta.annotations[DRY_RUN]),
+      kind: "AuthorizationPolicy", name: meta.name, namespace, action, dryRun: isGoTrue(meta.annotations[DRY_RUN]),
       ...(provider ? { provider } : {}), ...(selector ? { selector } : {}), ...(targetRefs ? { targetRefs } : {}),
       rules: rules.filter((r): r is L7Rule => r !== undefined), src: ctx.ref,
     };
     b.inv.mesh.istio.authorizations.push(policy);
   },
 };
-
-/** The annotation as Go's strconv.ParseBool reads it (builder.go isDryRun); anything else is false. */
-function parseBool(v: string | undefined): boolean {
-  return v !== undefined && ["1", "t", "T", "TRUE", "true", "True"].includes(v);
-}
 
 function readProvider(spec: Field, action: MeshAction): string | undefined {
   const p = spec.get("provider");
