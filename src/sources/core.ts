@@ -594,7 +594,15 @@ const podFrontEnd: FrontEnd = {
     const ips = new AddressList();
     ips.add(status, "podIP");
     const podIPs = status.raw("podIPs");
-    if (Array.isArray(podIPs)) {
+    // Convert_v1_PodStatus_To_core_PodStatus (pkg/apis/core/v1/conversion.go): "If both fields (v1.PodIPs
+    // and v1.PodIP) are provided and differ, then PodIP is authoritative" — the API server keeps
+    // [podIP] and drops the list (as Convert_v1_NodeSpec_To_core_NodeSpec does podCIDR/podCIDRs).
+    const podIP = status.raw("podIP");
+    const head = Array.isArray(podIPs) && podIPs.length ? podIPs[0] : undefined;
+    const headIP = head !== null && typeof head === "object" && !Array.isArray(head) ? (head as Record<string, unknown>).ip : undefined;
+    if (typeof podIP === "string" && podIP !== "" && head !== undefined && headIP !== podIP) {
+      status.get("podIPs").warn("pod-ips-mismatch", `status.podIPs[0].ip (${JSON.stringify(headIP ?? null)}) differs from status.podIP (${JSON.stringify(podIP)}): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
+    } else if (Array.isArray(podIPs)) {
       // (Looked at raw: an item is read through a field only when it may add or report something;
       // podIPs[0] is podIP, the only one of most pods.)
       let list: Field | undefined;
