@@ -140,3 +140,12 @@ spec:
   assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"false\"}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"true\""), "POST").status, 200, "the Service's label wins over its namespace's");
   assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"TRUE\""), "POST").status, 403, "the namespace's label, in any case");
 });
+
+test("a waypoint Gateway whose status has no addresses is not ready: istiod takes no waypoint from it, and the traffic goes without it (ambient/waypoints.go WaypointsCollection); a manifest without status is taken as ready", async () => {
+  const yaml = (status: string) => world() + ledgerService("{istio.io/use-waypoint: waypoint}") + waypointGateway("bank").replace(/---\n$/, status + "---\n") + getOnly;
+  assert.equal((await ask(yaml(""), "bank/teller", "POST http://ledger/")).status, 403, "no status: a manifest, the waypoint is taken as deployed");
+  assert.equal((await ask(yaml("status: {addresses: [{type: IPAddress, value: 10.96.0.9}]}\n"), "bank/teller", "POST http://ledger/")).status, 403, "ready: status addresses");
+  const pending = await ask(yaml("status: {conditions: [{type: Programmed, status: 'False', reason: Pending, message: waiting for the deployment, lastTransitionTime: '2026-01-01T00:00:00Z'}]}\n"), "bank/teller", "POST http://ledger/");
+  assert.equal(pending.status, 200, "no status addresses: no waypoint, ztunnel alone (was 403: the waypoint's GET-only policy)");
+  assert.match(pending.layers.find((l) => l.layer === "routing")?.summary ?? "", /status has no addresses/);
+});
