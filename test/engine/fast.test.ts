@@ -14,6 +14,7 @@ import { clusterArb } from "../fixtures/random-cluster.js";
 import { engineFor, load } from "../helpers.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { assertAgree, podsAnd, twoNamespaces } from "./fast-agree.js";
 
 const label = (p: { endpoint?: { name: string }; address?: { value: bigint } }) => p.endpoint ? p.endpoint.name + (p.address ? `@${p.address.value}` : "") : `ip:${p.address?.value}`;
 
@@ -123,4 +124,32 @@ test("a part with more port classes than are told apart by comparing statuses (s
   assert.ok(fast.signatures.some((s) => (s.layout?.reps.length ?? 0) > 8), "a part has more than eight port classes");
   for (const s of parties) for (const d of parties) assert.equal(formatConns(fast.conns(s, d)), formatConns(ref.conns(s, d)), `${label(s)} -> ${label(d)}`);
   assert.equal(formatConns(fast.conns(parties.find((p) => p.endpoint.name === "client3")!, server)), "TCP 1009,1011,1013,1015,UDP 1008,1010,1012,1014");
+});
+
+test("parts whose rules name the same ports share one layout; ingress named ports resolved on other ports, and egress named ports, keep their own (rows.ts layoutOf)", () => {
+  // Namespaces a and b with the same three policies; a's server declares `web` on 8080, b's on 9090.
+  const pod = (ns: string, name: string, app: string, ip: string, web?: number) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}, namespace: ${ns}, labels: { app: ${app} } }\nspec: { containers: [{ name: c, image: x${web ? `, ports: [{ name: web, containerPort: ${web} }]` : ""} }] }\nstatus: { podIP: ${ip} }`;
+  const policies = (ns: string) => [
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: plain, namespace: ${ns} }\nspec:\n  podSelector: { matchLabels: { app: client } }\n  policyTypes: [Ingress]\n  ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: TCP, port: 80 }, { protocol: UDP, port: 53, endPort: 60 }] }]`,
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: named, namespace: ${ns} }\nspec:\n  podSelector: { matchLabels: { app: server } }\n  policyTypes: [Ingress]\n  ingress: [{ from: [{ podSelector: {} }], ports: [{ port: web }] }]`,
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: out, namespace: ${ns} }\nspec:\n  podSelector: { matchLabels: { app: client } }\n  policyTypes: [Egress]\n  egress: [{ ports: [{ port: web }] }]`,
+  ];
+  const yaml = [
+    twoNamespaces("n: a", "n: b"),
+    pod("a", "server", "server", "10.0.0.1", 8080), pod("a", "client", "client", "10.0.0.2"),
+    pod("b", "server", "server", "10.0.1.1", 9090), pod("b", "client", "client", "10.0.1.2"),
+    ...policies("a"), ...policies("b"),
+  ].join("\n---\n");
+  const engine = engineFor(yaml);
+  const fast = new FastConnectivity(engine);
+  const part = (ns: string, name: string) => fast.signatures.find((s) => s.users > 0 && s.tiers.namespace.length === 1 && s.tiers.namespace[0].namespace === ns && s.tiers.namespace[0].name === name)!;
+  assert.equal(part("a", "plain").layout, part("b", "plain").layout, "the same rules' ports: one layout");
+  assert.notEqual(part("a", "named").layout, part("b", "named").layout, "`web` is 8080 on one server, 9090 on the other");
+  assert.notEqual(part("a", "out").layout, part("b", "out").layout, "egress named ports: laid out per part");
+  assertAgree(fast, podsAnd(engine.inventory, "192.0.2.1"), "shared layouts");
+  const by = (ns: string, name: string) => ({ endpoint: engine.inventory.endpoints.find((e) => e.namespace === ns && e.name === name)! });
+  assert.equal(formatConns(fast.conns(by("a", "client"), by("a", "server"))), "TCP 8080");
+  assert.equal(formatConns(fast.conns(by("b", "client"), by("b", "server"))), "TCP 9090");
+  assert.equal(formatConns(fast.conns(by("b", "server"), by("b", "client"))), "TCP 80,UDP 53-60");
 });

@@ -29,6 +29,7 @@ import * as updates from "./updates.js";
 import { sortStrings } from "../../model/arrays.js";
 import type { UpdateResult } from "./updates.js";
 import type { Labels } from "../../model/selector.js";
+import { addressKey } from "../../model/ip.js";
 
 export interface FastStats {
   endpoints: number;
@@ -113,6 +114,8 @@ export class FastConnectivity implements Connectivity {
 
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    const forwarded = this.forwardedConns(src, dst);
+    if (forwarded !== undefined) return this.conntable.get(forwarded);
     if (this.engine.ownExact && (this.engine.matcher.isOwnNode(src.endpoint, dst) || this.engine.matcher.isOwnNode(dst.endpoint, src))) return this.conntable.get(this.ownConns(src, dst));
     if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
@@ -144,6 +147,27 @@ export class FastConnectivity implements Connectivity {
   ownConns(src: Party, dst: Party): number {
     const pod = this.engine.matcher.nodeOf(dst) !== undefined ? src : dst, node = pod.endpoint?.nodeName;
     const key = `${this.classFor(src)}|${this.classFor(dst)}|${node !== undefined && this.engine.dropsToHostOn(node) ? 1 : 0}`;
+    let id = this.ownMemo.get(key);
+    if (id === undefined) {
+      this.reference ??= new PairwiseConnectivity(this.engine, this.network);
+      this.ownMemo.set(key, id = this.conntable.intern(this.reference.conns(src, dst)));
+    }
+    return id;
+  }
+
+  /**
+   * The connections to a node whose pods map hostPorts (model/hostports.ts: its portmap forwards those
+   * ports to the pods, engine/verdict.ts HostPortHop) as the verdict engine answers them, port interval
+   * by port interval; undefined for any other destination. Remembered by the source's class and node
+   * (its egress sees the forwarded flow on the node), the source itself when it maps hostPorts
+   * (hairpin), and the destination.
+   */
+  forwardedConns(src: Party, dst: Party): number | undefined {
+    const at = this.engine.forwardingNode(dst);
+    if (!at) return undefined;
+    const s = src.endpoint, from = s?.nodeName ?? this.engine.matcher.nodeOf(src)?.name ?? "";
+    const self = s !== undefined && s.kind === "pod" && s.ports.some((p) => p.hostPort !== undefined) ? `#${s.id}` : "";
+    const key = `fwd|${this.classFor(src)}|${from}${self}|${at.party.endpoint!.id}|${dst.address ? addressKey(dst.address) : ""}`;
     let id = this.ownMemo.get(key);
     if (id === undefined) {
       this.reference ??= new PairwiseConnectivity(this.engine, this.network);
@@ -189,9 +213,16 @@ export class FastConnectivity implements Connectivity {
    * for classes whose sideMay keys are the same (the all-pairs enumeration asks it once for them).
    */
   sideConns(d: Direction, local: number, other: number, ownNode: OwnSide): number {
+    // No closure here: a function that makes one gets a context object on every call, and this one
+    // runs per class pair of an enumeration (the own-node test is made in ownJointPorts).
     const rest = this.signatures[this.sigOf[d][local]], j = this.jointFor(d, local);
     if (!j) return ownNode ? this.rows.ownNodeConns(rest, other, ownNode) : this.portsOf(rest, other);
     if (!ownNode) return jointMayAllow(j, other) ? jointPorts(j, other, this.conntable) : NONE;
+    return this.ownJointPorts(j, rest, other, ownNode);
+  }
+
+  /** sideConns of a composed side with the pod's own node (the rest part walked with the exemption or own-node peers). */
+  private ownJointPorts(j: Joint, rest: Signature, other: number, ownNode: true | "peers"): number {
     return jointPorts(j, other, this.conntable, (r) => this.rows.ownNodeAllowsAt(rest, r, other, ownNode));
   }
 
@@ -281,7 +312,7 @@ export class FastConnectivity implements Connectivity {
     if (!hasW(sig.any!, other)) return NONE;
     let mask = 0, key: number | string = 0;
     if (rows.length <= 30) { for (let k = 0; k < rows.length; k++) if (hasW(rows[k], other)) mask |= 1 << k; key = mask; }
-    else key = rows.map((r) => (hasW(r, other) ? "1" : "0")).join("");
+    else key = rowBits(rows, other);
     // Made when first asked: most parts are never asked for a union of several port classes.
     let id = (sig.masks ??= new Map()).get(key);
     if (id === undefined) {
@@ -598,7 +629,7 @@ export class FastConnectivity implements Connectivity {
       let shared = this.portLists.get(text);
       if (!shared) this.portLists.set(text, shared = ports);
       sig = { id: this.signatures.length, key, part, direction: d, family: cls.family, tiers, localPorts: shared, unenforced, users: 0,
-        layout: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
+        layout: undefined, plan: undefined, outcomeKeys: undefined, rows: undefined, any: undefined, admin: undefined, labelRules: undefined, masks: undefined };
       this.signatures.push(sig);
       this.sigByKey.set(key, sig);
       this.rows.build(sig, from);
@@ -629,11 +660,21 @@ export class FastConnectivity implements Connectivity {
     if (sig.part === "admin") { this.admins.delete(sig); this.adminMembers.delete(sig); this.joints.delete(sig.id); }
     else for (const byRest of this.joints.values()) byRest.delete(sig.id);
     // Its layout goes too: a long stream of Admin changes would otherwise keep every part it made.
-    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = undefined;
+    sig.rows = sig.any = sig.masks = sig.admin = sig.layout = sig.plan = sig.outcomeKeys = undefined;
   }
 }
 
 const FAMILIES: readonly LocalFamily[] = [0, 4, 6];
+
+/**
+ * Which of `rows` hold `other`, as a text of 0s and 1s (portsOf, past 30 port classes). Apart from
+ * portsOf: a closure over `other` there would give every call of it a context object.
+ */
+function rowBits(rows: readonly Windowed[], other: number): string {
+  const bits = new Array<string>(rows.length);
+  for (let k = 0; k < rows.length; k++) bits[k] = hasW(rows[k], other) ? "1" : "0";
+  return bits.join("");
+}
 
 /** Classes that get one new Admin part: those on part `cur` (none: undefined) that `added` selects or not (`hit`). */
 interface AdminGroup { cur?: Signature; hit: boolean; bits: Bits }

@@ -471,10 +471,19 @@ function nodeSides(fc: FastConnectivity, groups: readonly (readonly Party[])[], 
       const kind = nodeKind(g, c);
       let bunches = sides.get(node);
       if (!bunches) sides.set(node, bunches = []);
-      if (!bunches.some((x) => x.kind === kind)) bunches.push({ kind, group: g, cls: c, party: p });
+      if (!hasKind(bunches, kind)) bunches.push({ kind, group: g, cls: c, party: p });
     }
   }
   return { sides, acting };
+}
+
+/**
+ * Whether a node's bunches hold one of this kind. (Not a closure in nodeSides' loop: a closure over
+ * the loop body's variables gives every pass of it, one per party, a context object.)
+ */
+function hasKind(bunches: readonly Bunch[], kind: number): boolean {
+  for (let b = 0; b < bunches.length; b++) if (bunches[b].kind === kind) return true;
+  return false;
 }
 
 /**

@@ -2,11 +2,11 @@
 // verdict.ts walks them, but over every remote class at once. Admin and Baseline tier outcomes
 // are shared by every signature with the same policies there, so they are computed once.
 
-import { TIERS, hasOwnNodePeer, rulesOf, type Action, type Policy, type Rule, type Tier } from "../../model/policy.js";
-import type { Protocol } from "../../model/ports.js";
+import { TIERS, hasOwnNodePeer, rulesOf, type Action, type Direction, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import type { NamedPort, Protocol } from "../../model/ports.js";
 import type { EngineOptions } from "../options.js";
 import { clearW, copyOf, has, hasW, orInto, orIntoW, newBits, sameAs, setW, windowOf, Windowed, writeWords, type Bits } from "./bitset.js";
-import { NONE, type ConnTable } from "./conntable.js";
+import { ALL, NONE, type ConnTable } from "./conntable.js";
 import type { ClassSets } from "./sets.js";
 import { portLayout, type NamedPortIndex, type PortLayout, type Signature, type TierPlan } from "./signature.js";
 
@@ -57,15 +57,8 @@ export class RowBuilder {
    * outcome cannot differ (tierKey): only the port classes the changed policy's rules reach are walked.
    */
   build(sig: Signature, from?: Signature): void {
-    if (sig.unenforced) {
-      sig.layout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ protocol: "TCP", port: 1, statuses: [], key: undefined }], conns: [1], plan: undefined };
-    } else {
-      const { intervals, starts, classOf, reps } = portLayout(sig, this.named());
-      // Written out, not spread from a rest of the layout: a layout is kept per part (10k at 100k pods),
-      // and the object a rest pattern makes keeps its properties in a dictionary (about 300 bytes).
-      sig.layout = { starts, classOf, reps, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })), plan: undefined };
-    }
-    sig.masks = undefined;
+    sig.layout = sig.unenforced ? UNENFORCED : this.layoutOf(sig);
+    sig.plan = sig.outcomeKeys = sig.masks = undefined;
     if (sig.part === "admin") {
       this.adminRows(sig, from);
       return;
@@ -73,6 +66,26 @@ export class RowBuilder {
     sig.rows = new Array<Windowed>(sig.layout.reps.length);
     sig.any = undefined;
     this.refresh(sig, 0, this.sets.nwords);
+  }
+
+  /**
+   * Layouts by the ports their rules name (layoutKey): at 100k pods the 10.2k parts have 38 such
+   * keys, so a layout is made 38 times instead of 10.2k and kept once (it was 8 MB of the tables the
+   * build keeps, each object copied twice by the young-generation collector).
+   */
+  private layouts = new Map<string, PortLayout>();
+
+  /** The layout of a part's ports: the one made for the same rules' ports, or a new one. */
+  private layoutOf(sig: Signature): PortLayout {
+    const key = layoutKey(sig);
+    let layout = key === undefined ? undefined : this.layouts.get(key);
+    if (layout) return layout;
+    const { intervals, starts, classOf, reps } = portLayout(sig, this.named());
+    // Written out, not spread from a rest of the layout: the object a rest pattern makes keeps its
+    // properties in a dictionary (about 300 bytes).
+    layout = { starts, classOf, reps, conns: intervals.map(([TCP, UDP, SCTP]) => this.conns.intern({ TCP, UDP, SCTP })) };
+    if (key !== undefined) this.layouts.set(key, layout);
+    return layout;
   }
 
   /**
@@ -181,7 +194,8 @@ export class RowBuilder {
    */
   private adminRows(sig: Signature, from: Signature | undefined): void {
     const known = new Map<number, number>();
-    from?.layout?.reps.forEach((rep, k) => { if (rep.key !== undefined) known.set(rep.key, k); });
+    const keys = from?.outcomeKeys;
+    if (keys) for (let k = 0; k < keys.length; k++) if (keys[k] >= 0) known.set(keys[k], k);
     const n = this.sets.nwords, allow: Windowed[] = [], cont: Windowed[] = [];
     // The unions are made in the scratch `any` and `row` (all zeros between rows).
     const { any, row: anyCont } = this.work();
@@ -229,11 +243,10 @@ export class RowBuilder {
    * exempts it), or its own-node peers matching the remote ("peers").
    */
   ownNodeConns(sig: Signature, other: number, mode: true | "peers"): number {
-    const n = this.sets.nwords, layout = sig.layout!;
+    // An indexed loop, no closure: asked per pod class and node class of the own-node pairs.
+    const n = this.sets.nwords, layout = sig.layout!, reps = layout.reps;
     let id = NONE;
-    layout.reps.forEach((rep, k) => {
-      if (sig.unenforced || this.ownNodeAllows(sig, rep, other, n, mode)) id = this.conns.join(id, layout.conns[k]);
-    });
+    for (let k = 0; k < reps.length; k++) if (sig.unenforced || this.ownNodeAllows(sig, reps[k], other, n, mode)) id = this.conns.join(id, layout.conns[k]);
     return id;
   }
 
@@ -426,8 +439,7 @@ export class RowBuilder {
    * every port class, so made once per layout.
    */
   private tiersOf(sig: Signature): readonly TierPlan[] {
-    const layout = sig.layout!;
-    if (layout.plan) return layout.plan;
+    if (sig.plan) return sig.plan;
     const out: TierPlan[] = [];
     let offset = 0, keyed = 0;
     for (const tier of TIERS) {
@@ -437,19 +449,22 @@ export class RowBuilder {
       if (tier !== "namespace") keyed++;
       for (const p of ps) offset += rulesOf(p, sig.direction)?.length ?? 0;
     }
-    // A port class keeps one outcome key (PortLayout reps' key): an Admin part is that tier alone, a
+    // A port class keeps one outcome key (the part's outcomeKeys): an Admin part is that tier alone, a
     // rest part the NetworkPolicy and Baseline tiers.
     if (keyed > 1) throw new Error(`internal: part ${sig.key} has ${keyed} Admin or Baseline tiers`);
     // Plans repeat (the same tiers with the same numbers of rules): one list per distinct plan.
     const text = out.map((t) => `${t.tier}@${t.at}`).join(",");
     let shared = this.plans.get(text);
     if (!shared) this.plans.set(text, shared = out);
-    return layout.plan = shared;
+    return sig.plan = shared;
   }
 
   /** The outcome key of port class `rep`'s Admin or Baseline tier `plan` (made when first asked, then kept). */
   private keyOf(sig: Signature, plan: TierPlan, rep: Rep): number {
-    return rep.key ??= this.tierKey(sig, sig.tiers[plan.tier], rep.statuses, plan.at);
+    const keys = (sig.outcomeKeys ??= new Array<number>(sig.layout!.reps.length).fill(-1));
+    let key = keys[rep.index];
+    if (key < 0) keys[rep.index] = key = this.tierKey(sig, sig.tiers[plan.tier], rep.statuses, plan.at);
+    return key;
   }
 
   /**
@@ -573,4 +588,68 @@ function byPriority(ps: readonly Policy[]): Policy[][] {
     if (last && last[0].priority === p.priority) last.push(p); else out.push([p]);
   }
   return out;
+}
+
+/** The layout of an unenforced part (everything allowed: one port class), shared: layouts are never written. */
+const UNENFORCED: PortLayout = { starts: { TCP: [1], UDP: [1], SCTP: [1] }, classOf: { TCP: [0], UDP: [0], SCTP: [0] }, reps: [{ index: 0, protocol: "TCP", port: 1, statuses: [] }], conns: [ALL] };
+
+/**
+ * What a part's layout is a function of (signature.ts portLayout): its direction, its rules' ports
+ * in walk order, and, when a rule names a port, the local named ports (ingress). Undefined when an
+ * egress rule names a port: its layout also depends on every endpoint's declared ports, which
+ * change (updates.ts relayout), so such parts are laid out on their own.
+ */
+function layoutKey(sig: Signature): string | undefined {
+  const parts: string[] = [sig.direction];
+  let named = false;
+  for (let t = 0; t < TIERS.length; t++) {
+    const ps = sig.tiers[TIERS[t]];
+    for (let i = 0; i < ps.length; i++) {
+      const k = policyPorts(ps[i], sig.direction);
+      if (k === null) return undefined;
+      if (k.named) named = true;
+      parts.push(k.text);
+    }
+  }
+  if (named) parts.push(localPortsText(sig.localPorts));
+  return parts.join("|");
+}
+
+/** A policy's rules' ports for a direction, as text (each rule's ends with ";"), and whether one names a port; null for egress named ports. */
+interface PolicyPorts { text: string; named: boolean }
+const portsByPolicy = { egress: new WeakMap<Policy, PolicyPorts | null>(), ingress: new WeakMap<Policy, PolicyPorts | null>() };
+
+function policyPorts(p: Policy, d: Direction): PolicyPorts | null {
+  const memo = portsByPolicy[d];
+  let out = memo.get(p);
+  if (out !== undefined) return out;
+  const text: (string | number)[] = [];
+  const rules = rulesOf(p, d) ?? [];
+  let named = false;
+  for (let k = 0; k < rules.length; k++) {
+    const ports = rules[k].ports;
+    if (!ports) text.push("*");
+    else for (let i = 0; i < ports.length; i++) {
+      const m = ports[i];
+      if (m.kind === "range") text.push("r", m.protocol, m.first, "-", m.last, ",");
+      else if (m.kind === "protocol") text.push("p", m.protocol, ",");
+      else { named = true; text.push("n", m.protocol ?? "", ":", m.name.length, ":", m.name, ","); }
+    }
+    text.push(";");
+  }
+  out = named && d === "egress" ? null : { text: text.join(""), named };
+  memo.set(p, out);
+  return out;
+}
+
+/** Local named ports as text (one per distinct list: parts with the same ports share the list). */
+const localTexts = new WeakMap<readonly NamedPort[], string>();
+function localPortsText(ports: readonly NamedPort[]): string {
+  let text = localTexts.get(ports);
+  if (text === undefined) {
+    const parts: (string | number)[] = [];
+    for (let i = 0; i < ports.length; i++) { const q = ports[i]; parts.push(q.name?.length ?? -1, ":", q.name ?? "", "/", q.protocol, "/", q.port, ","); }
+    localTexts.set(ports, text = parts.join(""));
+  }
+  return text;
 }

@@ -25,8 +25,15 @@ export interface Signature {
   unenforced: boolean;
   /** Classes using it. */
   users: number;
-  /** Filled by the row builder. */
+  /** Filled by the row builder (shared by the parts whose rules name the same ports: RowBuilder.layoutOf). */
   layout?: PortLayout;
+  /** The tiers with policies (RowBuilder.tiersOf: made when first asked). */
+  plan?: readonly TierPlan[];
+  /**
+   * Per port class of the layout: the key of its Admin or Baseline tier's shared outcome, -1 until
+   * first asked (RowBuilder.keyOf). The part's own: the key names the tier's policies.
+   */
+  outcomeKeys?: number[];
   rows?: Windowed[];
   /** Union of the rows: remote classes with some allowed connection (admin part: those it allows somewhere). */
   any?: Windowed;
@@ -38,17 +45,16 @@ export interface Signature {
   masks?: Map<number | string, number>;
 }
 
-/** The ports split into intervals, each mapped to a port class (intervals where every rule agrees). */
+/**
+ * The ports split into intervals, each mapped to a port class (intervals where every rule agrees).
+ * A function of the rules' ports alone (and of the local named ports for ingress, of every declared
+ * port for egress named ports): shared by the parts with the same, so never written once made.
+ */
 export interface PortLayout {
   starts: Record<Protocol, number[]>;
   classOf: Record<Protocol, number[]>;
-  /**
-   * Per port class: a representative protocol/port, the rules' port statuses there, and the key of
-   * its Admin or Baseline tier's shared outcome (RowBuilder.keyOf: made when first asked).
-   */
-  reps: { protocol: Protocol; port: number; statuses: string[]; key: number | undefined }[];
-  /** The tiers with policies (RowBuilder.tiersOf: made when first asked). */
-  plan?: readonly TierPlan[];
+  /** Per port class: its number (its index here), a representative protocol/port, the rules' port statuses there. */
+  reps: { index: number; protocol: Protocol; port: number; statuses: string[] }[];
   /** Per port class: its connection-set id. */
   conns: number[];
 }
@@ -141,7 +147,7 @@ export function portLayout(sig: Signature, named: NamedPortIndex): Omit<PortLayo
       if (k < 0) {
         k = reps.length;
         const statuses = grid.slice(at, at + nr);
-        reps.push({ protocol, port, statuses, key: undefined });
+        reps.push({ index: k, protocol, port, statuses });
         // (A protocol's list is made when the class gets an interval there: most get one protocol's.)
         intervals.push([NO_INTERVALS, NO_INTERVALS, NO_INTERVALS]);
         if (byKey) byKey.set(statuses.join("|"), k);
