@@ -10,6 +10,7 @@ import { formatConns } from "../src/model/ports.js";
 import { PolicyEngine } from "../src/engine/verdict.js";
 import { DEFAULT_OPTIONS } from "../src/engine/options.js";
 import { parseAddress } from "../src/model/ip.js";
+import { K8sContext } from "../src/targets/k8s/context.js";
 
 const dnf = (s: string) => toDnf(parseSelector(s)).map((t) => formatSelector(selector({}, t.reqs)));
 
@@ -427,4 +428,41 @@ test("substring selectors and excluded service accounts are refused by the back 
     const cilium = await cli(["compile", "-f", dir, "--target", "cilium", "-o", "yaml"]);
     assert.match(cilium.err, /app starts with "web-"/);
   } finally { cleanup(); }
+});
+
+// felix matches a rule's selector and notSelector as IP sets (calc/rule_convert.go ruleToParsedRule:
+// SrcIPSetIDs and NotSrcIPSetIDs): the address must be in the selector's set and not in the
+// notSelector's. A network set the selector picks was matched by its whole CIDR, the notSelector
+// only narrowing the labels of what the selector picks: a pod the notSelector picks, inside that
+// CIDR, was allowed (a wrong allow), as were the nets of a network set the notSelector picks.
+test("selector + notSelector: the notSelector's pods, host endpoints and network sets leave a selected network set's CIDR, and a selected pod inside a network set it picks", () => {
+  const pod = (name: string, ip: string, labels: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {${labels}}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: ${ip}}`;
+  const yaml = [
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}",
+    pod("a", "10.1.0.1", "app: web"), pod("db", "10.1.0.2", "app: db"), pod("c", "10.2.0.3", "app: c"), pod("d", "10.3.0.4", "app: c"),
+    calico("GlobalNetworkSet", "corp", "  nets: [10.0.0.0/8]").replace("name: corp", "name: corp, labels: {corp: 'yes'}"),
+    calico("GlobalNetworkSet", "lab", "  nets: [10.5.0.0/16]").replace("name: lab", "name: lab, labels: {app: db}"),
+    calico("GlobalNetworkSet", "quarantine", "  nets: [10.2.0.0/16]").replace("name: quarantine", "name: quarantine, labels: {quarantine: 'yes'}"),
+    calico("NetworkPolicy", "web", "  selector: app == 'web'\n  ingress:\n  - {action: Allow, protocol: TCP, source: {selector: \"corp == 'yes'\", notSelector: \"app == 'db'\", namespaceSelector: global()}}\n  - {action: Allow, protocol: UDP, source: {selector: \"app == 'c'\", notSelector: \"quarantine == 'yes'\"}}\n  - {action: Deny}", "x"),
+  ].join("\n---\n");
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "ip:10.9.9.9", "x/a", 80), "allow", "in the corp set, in no set of the notSelector");
+  assert.equal(verdict(e, "ip:10.1.0.2", "x/a", 80), "deny", "db's address: in the notSelector's set (it was allowed)");
+  assert.equal(verdict(e, "x/db", "x/a", 80), "deny", "db is no network set member of corp for felix either");
+  assert.equal(verdict(e, "ip:10.5.1.1", "x/a", 80), "deny", "inside the lab network set the notSelector picks (it was allowed)");
+  assert.equal(verdict(e, "ip:10.6.0.1", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/c", "x/a", 53, "UDP"), "deny", "c is picked by the selector, but its address is in the quarantine set (it was allowed)");
+  assert.equal(verdict(e, "x/d", "x/a", 53, "UDP"), "allow");
+  const fast = new FastConnectivity(engineFor(yaml));
+  assertAgree(fast, podsAnd(fast.inventory, "10.9.9.9", "10.1.0.2", "10.5.1.1", "10.6.0.1", "10.2.0.3"), "selector + notSelector");
+  // The back ends say it: the network set's CIDR less the excluded addresses, or a typed refusal.
+  const r = load({ "p.yaml": yaml });
+  const ctx = new K8sContext(r.inventory);
+  const peers = r.inventory.policies.flatMap((p) => (p.ingress ?? []).flatMap((x) => x.peers ?? []));
+  const nets = peers.find((p) => p.kind === "networks" && p.notIn && formatSelector(p.selector).includes("corp"))!;
+  assert.ok(nets && nets.kind === "networks");
+  const cidrs = ctx.networkCidrs(nets).map((c) => c.text);
+  assert.ok(cidrs.includes("10.1.0.3/32") && !cidrs.some((c) => c.startsWith("10.1.0.2/") || c.startsWith("10.5.")), cidrs.join(" "));
+  const podPeer = peers.find((p) => p.kind === "endpoints" && p.notIn && formatSelector(p.selector.labels).includes("app=c"))!;
+  assert.throws(() => ctx.checkNotIn(podPeer), /notSelector takes out x\/c/);
 });

@@ -3,6 +3,7 @@
 // stand-in pod, as np-guard assumes one), or addresses outside the cluster.
 
 import type { Endpoint } from "../model/endpoint.js";
+import type { Protocol } from "../model/ports.js";
 import type { Gateway } from "../model/gateway.js";
 import type { Inventory } from "../model/inventory.js";
 import { policyName } from "../model/policy.js";
@@ -65,14 +66,14 @@ export interface HopVerdict {
   reason?: string;
 }
 
-/** Whether every (source, pod) pair may open TCP `port` on the pod. */
-export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number): HopVerdict {
-  return pairsVerdict(engine, from.parties.flatMap((src) => pods.map((pod) => ({ src, pod }))), port);
+/** Whether every (source, pod) pair may open `protocol`/`port` on the pod. */
+export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly Endpoint[], port: number, protocol: Protocol = "TCP"): HopVerdict {
+  return pairsVerdict(engine, from.parties.flatMap((src) => pods.map((pod) => ({ src, pod }))), port, protocol);
 }
 
-/** Whether every (source, pod) pair may open TCP `port` on the pod. */
-export function pairsVerdict(engine: PolicyEngine, pairs: readonly { src: Party; pod: Endpoint }[], port: number): HopVerdict {
-  const verdicts = pairs.map(({ src, pod }) => engine.evaluate({ src, dst: { endpoint: pod }, protocol: "TCP", port }));
+/** Whether every (source, pod) pair may open `protocol`/`port` on the pod. */
+export function pairsVerdict(engine: PolicyEngine, pairs: readonly { src: Party; pod: Endpoint }[], port: number, protocol: Protocol = "TCP"): HopVerdict {
+  const verdicts = pairs.map(({ src, pod }) => engine.evaluate({ src, dst: { endpoint: pod }, protocol, port }));
   const denied = verdicts.filter((v) => !v.allowed);
   if (!denied.length) return { hop: "allowed" };
   return { hop: denied.length === verdicts.length ? "blocked" : "partly allowed", reason: denialReason(denied[0]) };

@@ -30,7 +30,7 @@ export interface ExposedTarget extends HopVerdict {
 }
 
 export interface Exposure {
-  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort" | "ExternalIP";
+  kind: "Gateway" | "Ingress" | "Route" | "LoadBalancer" | "NodePort" | "ExternalIP" | "HostPort";
   /** The object that exposes: "ns/name". */
   exposedBy: string;
   /** How clients reach it: "HTTP :80 shop.example.com /api", "TCP :30080 (any node)". */
@@ -54,7 +54,7 @@ export interface ExposureReport {
 }
 
 export function exposureReport(inv: Inventory, engine: PolicyEngine, gateways: GatewayEngine, connectivity: Connectivity): ExposureReport {
-  const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine)];
+  const exposures = [...gatewayExposures(inv, engine, gateways), ...classlessExposures(inv, engine), ...routeExposures(inv, engine), ...serviceExposures(inv, engine), ...hostPortExposures(inv, engine)];
   const exposed = new Map<string, ConnSet>();
   for (const t of exposures.flatMap((e) => e.targets)) {
     exposed.set(t.workload, unionConns(exposed.get(t.workload) ?? NO_CONNS, { ...NO_CONNS, [t.protocol]: [[t.port, t.port]] }));
@@ -81,7 +81,7 @@ function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: Se
     if (same) { if (!same.pods.includes(pod)) same.pods.push(pod); } else list.push({ port, pods: [pod] });
     byWorkload.set(id, list);
   }
-  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, protocol: sp.protocol, port, ...hopVerdict(engine, from, pods, port) })));
+  const targets = [...byWorkload].flatMap(([workload, ports]) => ports.map(({ port, pods }) => ({ workload, protocol: sp.protocol, port, ...hopVerdict(engine, from, pods, port, sp.protocol) })));
   const what = eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`;
   return { targets, problem: targets.length ? undefined : `${what}${typeof sp.targetPort === "string" ? ` declaring port ${sp.targetPort}` : ""} in the input` };
 }
@@ -248,10 +248,38 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
   const from = `${outside.description}${within}${sees}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
-  const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port) }));
+  const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
   const eps = serviceEndpoints(inv, f.service, f.port);
   return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
+}
+
+/**
+ * Pods with a hostPort, scheduled on a node: its portmap forwards the node's port, on every address of
+ * the node (or on hostIP), to the pod (model/hostports.ts), from outside the cluster. The hop is the
+ * forwarded flow's (engine/verdict.ts HostPortHop): an outside source's egress is no policy's, the
+ * pod's ingress policy judges the containerPort.
+ */
+function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
+  const index = engine.index.hostPorts;
+  if (!index.any) return [];
+  const outside = outsideSource(inv), ids = workloadIds(inv);
+  const out: Exposure[] = [];
+  for (const pod of inv.endpoints) {
+    if (pod.kind !== "pod" || pod.nodeName === undefined || !index.podsOn(pod.nodeName).includes(pod)) continue;
+    for (const p of pod.ports) {
+      // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
+      if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;
+      const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
+      const workload = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+      out.push({
+        kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
+        backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, outside, [pod], p.port, p.protocol) }],
+      });
+    }
+  }
+  return out;
 }
 
 /** Per workload, what outside addresses may open beyond the ports that are routed to it. */

@@ -1,6 +1,7 @@
 // Does a selector select an endpoint; does a peer match the other side of a flow.
 
-import type { Address } from "../model/ip.js";
+import type { Address, AddressRange } from "../model/ip.js";
+import { append } from "../model/arrays.js";
 import { AddressSet, addressKey, contains, subtractRanges } from "../model/ip.js";
 import { inCluster, isVirtualMachine, type Endpoint } from "../model/endpoint.js";
 import type { InventoryIndex } from "../model/inventory.js";
@@ -126,6 +127,33 @@ export class Matcher {
   }
 
   /**
+   * Whether `remote` is in the IP set of a Calico notSelector (a peer's notIn): felix matches its
+   * address against the addresses of every endpoint and network set the notSelector picks
+   * (felix calc/rule_convert.go ruleToParsedRule: NotSrcIPSetIDs/NotDstIPSetIDs), so the endpoint owning the address counts,
+   * whatever party stands for it.
+   */
+  excludedBy(notIn: readonly Peer[], remote: Party, address: Address | undefined): boolean {
+    const owner = remote.endpoint ?? (address ? this.index.byAddress.get(addressKey(address)) : undefined);
+    const party: Party = owner ? { endpoint: owner, address } : remote;
+    return notIn.some((q) => this.peerMatches(q, party, address));
+  }
+
+  /**
+   * The addresses a networks peer covers: its network sets' CIDRs, less what its notIn takes out
+   * (excludedBy: the addresses of the endpoints and the CIDRs of the network sets the notSelector picks).
+   */
+  networkRanges(peer: Extract<Peer, { kind: "networks" }>): AddressRange[] {
+    const cidrs: AddressRange[] = this.index.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);
+    if (!peer.notIn) return cidrs;
+    const holes: AddressRange[] = [];
+    for (const q of peer.notIn) {
+      if (q.kind === "networks") append(holes, this.networkRanges(q));
+      else for (const e of this.index.inv.endpoints) for (const a of e.addresses) if (this.peerMatches(q, { endpoint: e, address: a }, a)) holes.push({ family: a.family, first: a.value, last: a.value });
+    }
+    return cidrs.flatMap((c) => subtractRanges(c, holes));
+  }
+
+  /**
    * Whether `peer` matches `remote`, for a rule of `local` (the endpoint the rule is evaluated for:
    * its own node is what own-node and remote-node are relative to; without it, `remote` is taken not
    * to be its own node, as the connectivity engine's classes read them).
@@ -135,7 +163,7 @@ export class Matcher {
     // family's table only (rules/policy.go FilterRuleToIPVersion).
     if (peer.kind !== "cidr" && peer.kind !== "domains" && peer.family !== undefined && remoteAddress?.family !== peer.family) return false;
     switch (peer.kind) {
-      case "endpoints": return this.selects(peer.selector, remote.endpoint);
+      case "endpoints": return this.selects(peer.selector, remote.endpoint) && !(peer.notIn && this.excludedBy(peer.notIn, remote, remoteAddress));
       case "cidr": {
         const a = this.seenAddress(remote, remoteAddress, peer.seenIn);
         if (peer.outside && this.isClusterParty(remote, a, peer.seenIn, peer.nodes)) return false;
@@ -147,7 +175,7 @@ export class Matcher {
       }
       case "networks":
         return remoteAddress !== undefined && this.index.inv.networks.some((n) =>
-          matches(peer.selector, n.labels) && n.cidrs.some((c) => contains(c, remoteAddress)));
+          matches(peer.selector, n.labels) && n.cidrs.some((c) => contains(c, remoteAddress))) && !(peer.notIn && this.excludedBy(peer.notIn, remote, remoteAddress));
       case "domains":
         // Domain names are resolved at run time by the data plane; an address flow cannot match them.
         return false;

@@ -16,8 +16,8 @@ export function portIntervals(inv: Inventory): PortIntervals {
       for (const m of rule.ports ?? []) if (m.kind === "range") cut(m.protocol, m.first, m.last);
     }
   }
-  // Named ports resolve to the numbers endpoints declare.
-  for (const e of inv.endpoints) for (const p of e.ports) cut(p.protocol, p.port, p.port);
+  // Named ports resolve to the numbers endpoints declare; a hostPort forwards its node's port (model/hostports.ts).
+  for (const e of inv.endpoints) for (const p of e.ports) { cut(p.protocol, p.port, p.port); if (p.hostPort !== undefined) cut(p.protocol, p.hostPort, p.hostPort); }
   const out = {} as Record<Protocol, Interval[]>;
   for (const proto of PROTOCOLS) {
     const starts = [...cuts[proto]].sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { dialled, frontendAt, frontendLabel, kubeProxyPath, type Frontend } from "./kube-proxy.js";
+import { serviceServing } from "./serving.js";
 
 export interface PairResult {
   src: Party;
@@ -45,12 +46,22 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   if (from.kind === "service") return { ok: false, error: `${from.label} is a Service; a Service can only be a destination` };
   const frontend = to.kind === "parties" && to.parties.length === 1 ? frontendAt(engine.inventory, to.parties[0], port, protocol) : undefined;
   if (frontend) return frontendQuery(engine, from.parties, frontend, network);
-  const targets = to.kind === "service" ? serviceTargets(engine, to.service, port, protocol) : partyTargets(to.parties, port, protocol);
-  if (typeof targets === "string") return { ok: false, error: targets };
+  const fixed = to.kind === "parties" ? partyTargets(to.parties, port, protocol) : undefined;
+  if (typeof fixed === "string") return { ok: false, error: fixed };
   const pairs: PairResult[] = [];
+  const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
+  const on = network ? { network } : {};
   for (const src of from.parties) {
-    const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
-    for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...(network ? { network } : {}) }) });
+    // A Service's endpoints are chosen per client (internalTrafficPolicy Local: the client's node).
+    const targets = fixed ?? serviceTargets(engine, (to as Extract<Resolved, { kind: "service" }>).service, port, protocol, src);
+    if (typeof targets === "string") return { ok: false, error: targets };
+    if (!Array.isArray(targets)) {
+      const v = engine.evaluate({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...on });
+      const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped: targets.dropped };
+      pairs.push({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...multi, verdict: { ...v, allowed: false, ingress, warnings: v.egress.warnings } });
+      continue;
+    }
+    for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }) });
   }
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
 }
@@ -112,18 +123,29 @@ export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
   return engine.inventory.endpoints.filter((e) => e.kind === "pod" && e.namespace === s.namespace && matches(ls, e.labels));
 }
 
-function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol?: Protocol): Target[] | string {
+/**
+ * The backends a client's connection to a Service port reaches: the endpoints kube-proxy chooses for
+ * it (ready ones, else serving terminating ones; internalTrafficPolicy Local: the client's node's;
+ * model/service-endpoints.ts chooseEndpoints), or for a headless Service those DNS publishes (ready).
+ * None chosen though the Service has endpoints: kube-proxy rejects (drops, under Local) the connection.
+ */
+function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol: Protocol | undefined, client: Party): Target[] | string | { dropped: string; dst: Party; protocol: Protocol; port: number } {
   const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
   const name = `${s.namespace}/${s.name}`;
   if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""}${typeof port === "string" ? didYouMean(port, s.ports.flatMap((p) => (p.name ? [p.name] : []))) : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
   const eps = serviceEndpoints(engine.inventory, s, sp);
+  if (eps.from === "unknown") return `the endpoints of Service ${name} are not in the input (${eps.note})`;
+  const set = serviceServing(engine.inventory, s, sp, { reader: s.headless ? "proxy" : "kube-proxy", client: client.endpoint });
   const out: Target[] = [];
-  for (const e of eps.endpoints) {
-    if (!e.pod || out.some((t) => t.dst.endpoint === e.pod && t.port === e.port)) continue;
-    out.push({ dst: { endpoint: e.pod }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${e.port}` : ""}` });
+  for (const e of set.serving) {
+    if (!e.endpoint || e.endpoint.kind !== "pod" || out.some((t) => t.dst.endpoint === e.endpoint && t.port === e.port)) continue;
+    out.push({ dst: { endpoint: e.endpoint }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${e.port}` : ""}` });
   }
   if (out.length) return out;
-  if (eps.from === "unknown") return `the endpoints of Service ${name} are not in the input (${eps.note})`;
+  if (!set.serving.length && eps.endpoints.some((e) => e.pod)) {
+    const who = s.headless ? `DNS publishes no address of headless Service ${name}` : `no endpoint of Service ${name} takes it: kube-proxy ${set.choice?.includes("Local") ? "drops" : "rejects"} it`;
+    return { dropped: `${who} (${set.note})`, dst: { address: s.clusterIPs[0] }, protocol: sp.protocol, port: sp.port };
+  }
   return s.selector && eps.from === "selector" && !serviceBackends(engine, s).length ? `Service ${name} selects no pods in the input`
     : `no endpoint of Service ${name} (${eps.note}) is a pod in the input${typeof sp.targetPort === "string" ? ` declaring the targetPort ${JSON.stringify(sp.targetPort)}` : ""}`;
 }

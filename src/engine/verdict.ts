@@ -8,7 +8,7 @@
 
 import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import type { Address } from "../model/ip.js";
+import { addressKey, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
@@ -16,6 +16,7 @@ import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
 import { hostActionOn, type HostAction } from "../model/cni.js";
+import type { HostPortTarget } from "../model/hostports.js";
 
 /**
  * Decides one request instead of a connection (engine/l7): the rules are the request rules
@@ -91,6 +92,29 @@ export interface Verdict {
   egress: Decision;
   ingress: Decision;
   warnings: Warning[];
+  /** The flow was addressed to a node's hostPort: where the node forwards it, and what each side judged. */
+  hostPort?: HostPortHop;
+}
+
+/**
+ * A flow to a node address and a pod's hostPort, forwarded by the node's portmap DNAT (model/hostports.ts)
+ * to the pod: the pod's ingress policy judges `inner` (the pod, its containerPort, the source as it
+ * arrives); the source's egress policy judges `inner` too when the source is on that node (the DNAT in
+ * its nat PREROUTING or OUTPUT comes before the filter chains felix polices in, and before Cilium's
+ * per-endpoint egress program sees the packet leave the host's socket-LB: both see the pod), else the
+ * flow as addressed (the DNAT happens only on the node owning the address, after the source's node
+ * judged it).
+ */
+export interface HostPortHop {
+  /** The node the flow is addressed to (its name when the input lacks its Node), and the address. */
+  node: string;
+  address: Address;
+  target: HostPortTarget;
+  inner: Flow;
+  /** The source's egress policy judged `inner` (a source on the node), not the flow as addressed. */
+  egressAfter: boolean;
+  /** The pod itself sent it (hairpin): portmap masquerades it, and it arrives from its node. */
+  hairpin: boolean;
 }
 
 /** Lower rank wins under samePriority=deny-first. */
@@ -164,6 +188,58 @@ export class PolicyEngine {
   }
 
   private evaluateOnly(flow: Flow): Verdict {
+    const hop = this.hostPortHop(flow);
+    return hop ? this.evaluateForwarded(flow, hop) : this.evaluatePlain(flow);
+  }
+
+  /**
+   * Where a flow addressed to a node (a Node, or a host-network pod on it: the node's addresses) is
+   * forwarded by a pod's hostPort on that node (model/hostports.ts), or undefined.
+   */
+  hostPortHop(flow: Flow): HostPortHop | undefined {
+    const at = this.forwardingNode(flow.dst);
+    if (!at) return undefined;
+    const { name, party: dst } = at, index = this.index.hostPorts;
+    const address = flowAddress(dst, flow.src);
+    const target = address && index.target(name, address, flow.protocol, flow.port);
+    if (!address || !target) return undefined;
+    const src = flow.src.endpoint;
+    const hairpin = src === target.pod;
+    const node = this.index.nodesByName.get(name);
+    const egressAfter = src !== undefined && (src.nodeName === name || this.matcher.nodeOf(flow.src)?.name === name || (src.kind === "node" && src.name === name));
+    // portmap's SETMARK for `-s podIP` (hairpin): MASQUERADE gives the packet a host address.
+    const seenFrom: Party = hairpin ? (node ? { endpoint: node } : { address }) : flow.src;
+    const inner: Flow = { src: seenFrom, dst: { endpoint: target.pod, address: target.address }, protocol: flow.protocol, port: target.port.port };
+    return { node: name, address, target, inner, egressAfter, hairpin };
+  }
+
+  /**
+   * The node a destination is an address of, when some pod of it maps a hostPort: a Node, or a
+   * host-network pod on it (by endpoint, or by an address one of them owns); `party`: the destination
+   * with its endpoint.
+   */
+  forwardingNode(dst: Party): { name: string; party: Party } | undefined {
+    const index = this.index.hostPorts;
+    if (!index.any) return undefined;
+    const e = dst.endpoint ?? (dst.address ? this.index.byAddress.get(addressKey(dst.address)) : undefined);
+    const name = e?.kind === "node" ? e.name : e?.kind === "pod" && e.hostNetwork === true ? e.nodeName : undefined;
+    return name !== undefined && index.onNode(name) ? { name, party: dst.endpoint ? dst : { endpoint: e, address: dst.address } } : undefined;
+  }
+
+  /** The verdict of a flow forwarded by a hostPort (HostPortHop): the source's egress as it sees it, the pod's ingress after the DNAT. */
+  private evaluateForwarded(flow: Flow, hop: HostPortHop): Verdict {
+    const after = this.evaluatePlain(hop.inner);
+    let egress: Decision;
+    if (hop.hairpin) {
+      // Not a pod's traffic to itself inside it: the packet leaves the pod for its host and comes back.
+      const pod: Party = hop.inner.dst, asSent = { ...hop.inner, src: pod };
+      egress = this.decide("egress", pod, pod, asSent, this.matcher.destPorts(pod.endpoint));
+    } else egress = hop.egressAfter || after.egress.by === "network" ? after.egress : this.evaluatePlain(flow).egress;
+    const ingress = after.ingress;
+    return { flow, network: after.network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings], hostPort: hop };
+  }
+
+  private evaluatePlain(flow: Flow): Verdict {
     const destPorts = this.matcher.destPorts(flow.dst.endpoint);
     const network = this.networkOf(flow);
     const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
@@ -365,10 +441,12 @@ export class PolicyEngine {
   /** Warnings for answers that would change under another choice of an implementation-defined option. */
   private optionWarnings(flow: Flow, v: Verdict): Warning[] {
     const out: Warning[] = [];
-    const [s, d] = [flow.src.endpoint, flow.dst.endpoint];
+    // (A forwarded flow: the pod's side is the inner flow's.)
+    const seen = v.hostPort?.inner ?? flow;
+    const [s, d] = [seen.src.endpoint, seen.dst.endpoint];
     const hostNet = (e?: Endpoint) => e?.kind === "pod" && e.hostNetwork === true;
     if (hostNet(s) || hostNet(d)) this.compare(flow, v, "hostNetwork", this.options.hostNetwork === "node" ? "pod" : "node", out, "a host-network pod takes part");
-    const own = this.matcher.isOwnNode(d, flow.src) ? "the source is the destination pod's own node" : this.matcher.isOwnNode(s, flow.dst) ? "the destination is the source pod's own node" : undefined;
+    const own = this.matcher.isOwnNode(d, seen.src) ? "the source is the destination pod's own node" : this.matcher.isOwnNode(s, seen.dst) ? "the destination is the source pod's own node" : undefined;
     if (own) {
       for (const other of OPTION_CHOICES.ownNode) {
         if (other !== "auto" && other !== this.options.ownNode) this.compare(flow, v, "ownNode", other, out, `${own}; Junction uses --${OPTION_FLAGS.ownNode}=${this.options.ownNode}: ${this.ownNode.why}`);

@@ -11,6 +11,7 @@ import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
 import type { CalicoFelix } from "./cni.js";
+import { HostPortIndex } from "./hostports.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -37,6 +38,8 @@ export interface Inventory {
   ciliumAgent?: { where: string; allowLocalhost?: string };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
   ingressNginx?: NginxControllerConfig;
+  /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): engine/gateway/nginx-source.ts finds their Service. */
+  ingressNginxControllers?: { kind: string; namespace: string; name: string }[];
   /** The ingress-nginx controller's ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
   ingressNginxConfigMap?: string;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
@@ -143,6 +146,17 @@ export class InventoryIndex {
 
   private endpointNames?: Map<string, Endpoint[]>;
   private controllerNames?: Map<string, Controller[]>;
+  private forwarded?: HostPortIndex;
+
+  /** The pods whose hostPorts their node forwards (model/hostports.ts; built on first use). */
+  get hostPorts(): HostPortIndex {
+    return this.forwarded ??= new HostPortIndex(this.inv.endpoints);
+  }
+
+  /** An endpoint with a hostPort came or went: the forwarding is built again. */
+  private changedHostPorts(e: Endpoint): void {
+    if (e.kind === "pod" && e.ports.some((p) => p.hostPort !== undefined)) this.forwarded = undefined;
+  }
 
   /** Pods and Workloads named NAMESPACE/NAME (the map is built on first use). */
   endpointsNamed(namespace: string, name: string): readonly Endpoint[] {
@@ -159,6 +173,7 @@ export class InventoryIndex {
   /** Keeps the lookups current after `e` was added to the inventory. */
   added(e: Endpoint): void {
     this.endpointNames = undefined;
+    this.changedHostPorts(e);
     if (e.kind === "node") this.nodesByName.set(e.name, e);
     for (const a of e.addresses) {
       const key = addressKey(a), cur = this.byAddress.get(key);
@@ -175,6 +190,7 @@ export class InventoryIndex {
   /** Keeps the lookups current after `e` was removed: another endpoint with its address takes over. */
   removed(e: Endpoint): void {
     this.endpointNames = undefined;
+    this.changedHostPorts(e);
     if (e.kind === "node" && this.nodesByName.get(e.name) === e) this.nodesByName.delete(e.name);
     for (const a of e.addresses) {
       const key = addressKey(a), all = this.sharedAddresses.get(key);

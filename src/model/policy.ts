@@ -78,12 +78,16 @@ export interface EndpointSelector {
  * nodes match; and `seenIn` (cidr peers of ingress rules) too: a source of another cluster is
  * matched by the address it arrives with, its own when its cluster has no egress NAT, else its
  * cluster's first egress NAT address of that family.
+ * `notIn` (Calico's notSelector beside a selector): the addresses of what those peers match leave
+ * the peer, as felix matches a rule address "in the IP set of the selector and not in the IP set of
+ * the notSelector": a network set's CIDR loses the pods, host endpoints and network sets inside it
+ * that the notSelector picks (engine/match.ts excludedBy).
  */
 export type Peer =
-  | { kind: "endpoints"; selector: EndpointSelector; family?: Family }
+  | { kind: "endpoints"; selector: EndpointSelector; family?: Family; notIn?: readonly Peer[] }
   | { kind: "cidr"; cidr: Cidr; except: readonly Cidr[]; outside?: boolean; nodes?: boolean; seenIn?: string; exceptSelected?: readonly LabelSelector[] }
   | { kind: "nodes"; selector: LabelSelector; cluster?: string; family?: Family }
-  | { kind: "networks"; selector: LabelSelector; family?: Family }
+  | { kind: "networks"; selector: LabelSelector; family?: Family; notIn?: readonly Peer[] }
   | { kind: "domains"; names: readonly string[] }
   /**
    * The rule's subject's own node (Cilium's host entity: the node, and host-network pods acting as

@@ -1,5 +1,7 @@
 // Protocols, port matches and sets of connections (protocol -> port intervals).
 
+import type { Address } from "./ip.js";
+
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 export const MAX_PORT = 65535;
@@ -21,6 +23,14 @@ export interface NamedPort {
   protocol: Protocol;
   /** Declared by an init container (a named one: Cilium's named ports leave them out, ciliumNamedPorts). */
   init?: true;
+  /**
+   * A regular container's hostPort (1-65535; the kubelet maps only pod.Spec.Containers' ports,
+   * kuberuntime generatePodSandboxConfig): the node port the CNI portmap plugin forwards to this
+   * port (model/hostports.ts).
+   */
+  hostPort?: number;
+  /** With hostPort: the node address the forwarding is limited to (0.0.0.0 or ::: every address of that family). */
+  hostIP?: Address;
 }
 
 /**

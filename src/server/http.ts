@@ -116,7 +116,7 @@ function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, ass
   if (isLoopback(o.address) && !loopbackHost(req.headers.host)) { send(res, 403, JSON.stringify({ error: "the Host header must name a loopback address" })); return; }
   if (url.pathname === "/healthz") {
     const stale = o.stale?.() ?? [];
-    send(res, 200, JSON.stringify({ status: stale.length ? "degraded" : "ok", version: o.state.version, junction: VERSION, loadedAt: o.state.loadedAt.toISOString(), ...(stale.length ? { stale } : {}) }));
+    send(res, 200, JSON.stringify({ status: stale.length ? "degraded" : "ok", version: o.state.version, junction: VERSION, startedAt: o.state.startedAt.toISOString(), ...(o.state.loadedAt ? { loadedAt: o.state.loadedAt.toISOString() } : {}), ...(o.state.invalid ? { invalid: o.state.invalid } : {}), ...(stale.length ? { stale } : {}) }));
     return;
   }
   const api = url.pathname.startsWith("/api/");

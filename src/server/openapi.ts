@@ -6,7 +6,7 @@ import { ENDPOINTS } from "./api.js";
 
 export function openApiDocument(): object {
   const paths: Record<string, object> = {
-    "/healthz": { get: { summary: "liveness: {status, version}", responses: { 200: ok("the server is up") } } },
+    "/healthz": { get: { summary: "liveness: {status, version, junction, startedAt, loadedAt (the last load without errors), invalid (while the input has errors), stale}", responses: { 200: ok("the server is up") } } },
     "/api/v1/events": { get: { summary: "Server-Sent Events: `hello` on connect, then `update` {version, mode, changes, ms} after each change", responses: { 200: { description: "an event stream", content: { "text/event-stream": {} } } } } },
     "/api/v1/source": { get: { summary: "the text of one input (file, or cluster object as YAML), as {name, text}", parameters: [param("name", "the input's name as diagnostics and explanations give it", false, true)], responses: { 200: ok("the text"), 404: ok("no such input") } } },
     "/api/v1/openapi.json": { get: { summary: "this document", responses: { 200: ok("OpenAPI 3.1") } } },

@@ -30,7 +30,14 @@ export class ServeState {
   analysis: Analysis;
   version = 1;
   invalid?: string;
-  readonly loadedAt = new Date();
+  /** When the server started. */
+  readonly startedAt = new Date();
+  /**
+   * When the served analysis last took in the input without errors: the first load, a reload, or an
+   * incremental update; undefined while no load has succeeded. A reload that finds errors keeps the
+   * time of the last good one (the answers are refused until the errors are fixed: `invalid`).
+   */
+  loadedAt?: Date;
   private cache = new Map<string, string>();
   private cachedChars = 0;
   private subscribers = new Set<(e: UpdateEvent) => void>();
@@ -38,6 +45,7 @@ export class ServeState {
   constructor(loaded: Loaded, readonly options: EngineOptions, readonly cacheLimits = CACHE_LIMITS) {
     this.analysis = new Analysis(loaded, options);
     this.invalid = invalidReason(loaded);
+    if (!this.invalid) this.loadedAt = this.startedAt;
   }
 
   /** Everything was read again. */
@@ -51,6 +59,7 @@ export class ServeState {
   /** The analysis was updated in place. */
   changed(mode: UpdateEvent["mode"], changes: string[], since: number): void {
     this.version++;
+    if (!this.invalid) this.loadedAt = new Date();
     this.cache.clear();
     this.cachedChars = 0;
     const event: UpdateEvent = { version: this.version, mode, changes, ms: Date.now() - since, ...(this.invalid ? { invalid: this.invalid } : {}) };

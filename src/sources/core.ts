@@ -96,8 +96,19 @@ function readPort(p: Field): void {
   // An empty name is none: validateContainerPorts checks a name only when len(port.Name) > 0.
   const given = p.childString("name"), name = given === "" ? undefined : given;
   if (name !== undefined && !isPortName(name)) p.get("name").error("invalid-port", portNameMessage(name));
-  if (port !== undefined) addPort(name, port, protocol);
+  // validateContainerPorts: a hostPort of 0 is none, any other is a port number.
+  // (What is no int32 the decoding refuses, schema/: reported once, there.)
+  const rawHost = p.raw("hostPort");
+  const hostPort = typeof rawHost !== "number" || rawHost === 0 || rawHost < -2147483648 || rawHost > 2147483647 ? undefined : readChildPortNumber(p, "hostPort", false);
+  const ipText = p.childString("hostIP");
+  // (The API server does not check hostIP; the portmap plugin cannot forward to an address it does not parse.)
+  const hostIP = hostPort === undefined || ipText === undefined || ipText === "" ? undefined : parseAddress(ipText);
+  if (hostPort !== undefined && ipText && !hostIP) p.get("hostIP").warn("invalid-ip", `${JSON.stringify(ipText)} is not an IP address: the CNI portmap plugin forwards hostPort ${hostPort} from no address`);
+  if (port !== undefined) addPort(name, port, protocol, hostPort, ipText && !hostIP ? NO_HOST_IP : hostIP);
 }
+
+/** A hostIP that is no address: hostPort forwarding from nowhere (readPort warns). */
+const NO_HOST_IP: Address = Object.freeze({ family: 4, value: -1n });
 
 /**
  * A container's or a Service's port protocol: an empty one is TCP (SetDefaults_ContainerPort and
@@ -110,14 +121,16 @@ function readPortProtocol(p: Field): Protocol {
 /** Adds a container port that readPort would read without a report (an object whose fields are all valid); false for any other. */
 function addValidPort(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const { containerPort: port, protocol, name } = value as Record<string, unknown>;
+  const { containerPort: port, protocol, name, hostPort: givenHost, hostIP: givenIP } = value as Record<string, unknown>;
+  const noHost = givenHost === undefined || givenHost === null || givenHost === 0;
   // (The same as the last list's port at this place, read without a report: valid, and nothing made
   // or matched again: a workload's pods repeat their ports.)
   if (newPorts === undefined && lastPortsClean) {
     const last = lastPorts[samePorts];
     if (last !== undefined && last.port === port && last.init === initOf(name)
       && (last.name === name || (last.name === undefined && (name === undefined || name === null || name === "")))
-      && (last.protocol === protocol || (last.protocol === "TCP" && (protocol === undefined || protocol === null || protocol === "")))) {
+      && (last.protocol === protocol || (last.protocol === "TCP" && (protocol === undefined || protocol === null || protocol === "")))
+      && (noHost ? last.hostPort === undefined : last.hostPort === givenHost && sameHostIP(last.hostIP, givenIP))) {
       samePorts++;
       return true;
     }
@@ -125,8 +138,20 @@ function addValidPort(value: unknown): boolean {
   if (!isPortNumber(port)) return false;
   if (protocol !== undefined && protocol !== null && protocol !== "" && !isProtocol(protocol)) return false;
   if (name !== undefined && name !== null && name !== "" && (typeof name !== "string" || !isPortName(name))) return false;
-  addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP");
+  let hostIP: Address | undefined;
+  if (!noHost) {
+    if (!isPortNumber(givenHost)) return false;
+    if (givenIP !== undefined && givenIP !== null && givenIP !== "" && (typeof givenIP !== "string" || !(hostIP = parseAddress(givenIP)))) return false;
+  } else if (givenIP !== undefined && givenIP !== null && typeof givenIP !== "string") return false;
+  addPort(typeof name === "string" && name !== "" ? name : undefined, port, isProtocol(protocol) ? protocol : "TCP", noHost ? undefined : givenHost as number, hostIP);
   return true;
+}
+
+/** Whether a port's hostIP (read) is the one given (raw, valid): both none, or the same address. */
+function sameHostIP(a: Address | undefined, given: unknown): boolean {
+  if (given === undefined || given === null || given === "") return a === undefined;
+  const b = typeof given === "string" ? parseAddress(given) : undefined;
+  return a !== undefined && b !== undefined && a.family === b.family && a.value === b.value;
 }
 
 /** Whether a container (an object) has an httpGet probe for containerProbes to read. */
@@ -163,14 +188,19 @@ function startPorts(): void {
   portsClean = true;
 }
 
-function addPort(name: string | undefined, port: number, protocol: Protocol): void {
+function addPort(name: string | undefined, port: number, protocol: Protocol, givenHost?: number, givenIP?: Address): void {
   const init = initOf(name);
+  // The kubelet maps the hostPorts of regular containers only (kuberuntime generatePodSandboxConfig: pod.Spec.Containers).
+  const hostPort = portsInit ? undefined : givenHost, hostIP = hostPort === undefined ? undefined : givenIP;
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
-    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init) { samePorts++; return; }
+    if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init
+      && last.hostPort === hostPort && last.hostIP?.family === hostIP?.family && last.hostIP?.value === hostIP?.value) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
-  newPorts.push(init ? { name, port, protocol, init } : { name, port, protocol });
+  const p: NamedPort = init ? { name, port, protocol, init } : { name, port, protocol };
+  if (hostPort !== undefined) { p.hostPort = hostPort; if (hostIP) p.hostIP = hostIP; }
+  newPorts.push(p);
 }
 
 /** Whether the ports being read are an init container's (readPodSpec). */
@@ -547,7 +577,15 @@ const podFrontEnd: FrontEnd = {
     const ips = new AddressList();
     ips.add(status, "podIP");
     const podIPs = status.raw("podIPs");
-    if (Array.isArray(podIPs)) {
+    // Convert_v1_PodStatus_To_core_PodStatus (pkg/apis/core/v1/conversion.go): "If both fields (v1.PodIPs
+    // and v1.PodIP) are provided and differ, then PodIP is authoritative" — the API server keeps
+    // [podIP] and drops the list (as Convert_v1_NodeSpec_To_core_NodeSpec does podCIDR/podCIDRs).
+    const podIP = status.raw("podIP");
+    const head = Array.isArray(podIPs) && podIPs.length ? podIPs[0] : undefined;
+    const headIP = head !== null && typeof head === "object" && !Array.isArray(head) ? (head as Record<string, unknown>).ip : undefined;
+    if (typeof podIP === "string" && podIP !== "" && head !== undefined && headIP !== podIP) {
+      status.get("podIPs").warn("pod-ips-mismatch", `status.podIPs[0].ip (${JSON.stringify(headIP ?? null)}) differs from status.podIP (${JSON.stringify(podIP)}): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
+    } else if (Array.isArray(podIPs)) {
       // (Looked at raw: an item is read through a field only when it may add or report something;
       // podIPs[0] is podIP, the only one of most pods.)
       let list: Field | undefined;

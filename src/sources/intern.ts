@@ -6,6 +6,26 @@ let table: Map<string, string> | undefined;
 let labels: Map<string, string> | undefined;
 let nodes: Map<string, string> | undefined;
 
+/**
+ * V8's JSON.parse keeps one copy of each string value of at most this many characters (JsonParser
+ * internalizes them: 1M copies of a 10-character value parse to 8 MB, of an 11-character one to
+ * 40 MB): such a string is already the only copy, and a look-up in the tables finds nothing to share.
+ */
+const JSON_SHARES = 10;
+
+/** Whether the object being read came from JSON.parse (readingJson): its short strings are shared already. */
+let json = false;
+
+/**
+ * Says whether the values being read come from JSON.parse (a `.json` file: lowering.ts sets it per
+ * object). Interning only saves memory: a string kept twice reads the same, so a wrong answer here
+ * costs memory, never a result (at 100k pods, 110k label values and 100k node names, most of them
+ * short, skip the tables: about 120 ms of the load's CPU).
+ */
+export function readingJson(on: boolean): void {
+  json = on;
+}
+
 /** Runs `f` with a table of its own (loads may nest: a load inside a load keeps its own). */
 export function interning<T>(f: () => T): T {
   const outer = table, outerLabels = labels, outerNodes = nodes;
@@ -23,7 +43,7 @@ export function interning<T>(f: () => T): T {
  * names are kept once still: a cloud's are 25-40 characters, one copy per pod would be megabytes.
  */
 export function internNode(s: string): string {
-  if (!nodes) return s;
+  if (!nodes || (json && s.length <= JSON_SHARES)) return s;
   const seen = nodes.get(s);
   if (seen !== undefined) return seen;
   nodes.set(s, s);
@@ -41,7 +61,7 @@ export function validLabels(): Map<string, string> | undefined {
 
 /** The first copy of `s` seen in this load (`s` itself outside a load). */
 export function intern(s: string): string {
-  if (!table) return s;
+  if (!table || (json && s.length <= JSON_SHARES)) return s;
   const seen = table.get(s);
   if (seen !== undefined) return seen;
   table.set(s, s);

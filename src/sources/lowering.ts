@@ -8,6 +8,8 @@ import { Field, ObjectContext } from "./fields.js";
 import type { FrontEnd, KindHook } from "./frontend.js";
 import { ObjectIndex } from "../model/gateway.js";
 import { checkObject } from "./schema/index.js";
+import { isJsonName } from "./documents.js";
+import { readingJson } from "./intern.js";
 import { serverAccepted } from "./schema/validate.js";
 import { currentApiVersion, toCurrentVersion } from "./removed.js";
 import { coreFrontEnds } from "./core.js";
@@ -65,12 +67,28 @@ for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKi
  */
 export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostics, noted = false): void {
   // A built-in kind in a version current releases no longer serve: read as its replacement (removed.ts).
-  const { raw, message, severity } = toCurrentVersion(written, serverAccepted(written.obj));
-  if (message) diags.add({ severity: severity!, code: "removed-version", message, ref: raw.ref, field: ["apiVersion"] });
+  // (Asked only of such a version: serverAccepted reads three fields of every object.)
+  let raw = written;
+  if (kindVersion(written.kind, written.apiVersion).removed) {
+    const converted = toCurrentVersion(written, serverAccepted(written.obj));
+    raw = converted.raw;
+    if (converted.message) diags.add({ severity: converted.severity!, code: "removed-version", message: converted.message, ref: raw.ref, field: ["apiVersion"] });
+  }
   const checked = checkObject(raw, diags);
+  readingJson(fromJson(raw.ref.file));
   dispatch(raw, b, diags, noted);
+  // (Steps deferred to the end of the load read what they kept, whatever file it came from.)
+  readingJson(false);
   checked.finish();
 }
+
+/** Whether a file's objects come from JSON.parse (a `.json` file must be JSON: documents.ts readValues); asked per object, answered per file. */
+function fromJson(file: string): boolean {
+  if (file !== lastFile) { lastFile = file; lastJson = isJsonName(file); }
+  return lastJson;
+}
+let lastFile: string | undefined;
+let lastJson = false;
 
 /**
  * The identities of the objects a load reads, to find a second definition of one: an object's API
@@ -105,9 +123,9 @@ export class Identities {
   add(raw: RawObject): boolean {
     const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
     if (typeof md?.name !== "string") return true;
-    const kind = raw.kind, apiVersion = currentApiVersion(raw.apiVersion, kind);
-    const groups = groupsOf(apiVersion), group = groups[0], ns = identityNamespace(kind, md.namespace);
-    if (apiVersion === raw.apiVersion && group === groups[1] && byKind.has(kind)) {
+    const kind = raw.kind, kv = kindVersion(kind, raw.apiVersion);
+    const group = kv.group, ns = namespaceOf(kv.namespaced, md.namespace);
+    if (kv.indexed) {
       if (!this.model.add(group, kind, ns, md.name)) return false;
       this.noted = raw;
       return !(this.hasOthers && this.others.has(group, kind, ns, md.name));
@@ -128,9 +146,63 @@ export function identity(raw: RawObject): string | undefined {
 
 /** The namespace of an object's identity: "default" when a namespaced kind gives none (or ""), none ("") for a cluster-scoped kind. */
 function identityNamespace(kind: string, namespace: unknown): string {
-  const namespaced = byKind.get(kind)?.[0]?.namespaced ?? true;
+  return namespaceOf(byKind.get(kind)?.[0]?.namespaced ?? true, namespace);
+}
+
+function namespaceOf(namespaced: boolean, namespace: unknown): string {
   return namespaced ? (typeof namespace === "string" && namespace !== "" ? namespace : "default") : "";
 }
+
+/**
+ * What an object's kind and apiVersion decide about its identity and its reading, worked out once
+ * per pair (a load's objects share a few dozen; each object asked half a dozen tables before).
+ */
+interface KindVersion {
+  readonly kind: string;
+  readonly apiVersion: string;
+  /** The identity's group (of its replacement's apiVersion when this one is removed: currentApiVersion). */
+  readonly group: string;
+  /** identityNamespace's scope: the kind's front end's, namespaced when no front end reads it. */
+  readonly namespaced: boolean;
+  /** Identities.add puts the identity in the model's index itself (see Identities). */
+  readonly indexed: boolean;
+  /** A version current releases no longer serve (removed.ts): lower reads the object as its replacement. */
+  readonly removed: boolean;
+  /** The front ends of the kind (undefined: no front end reads it), the one that reads this apiVersion, and the kind's hooks. */
+  readonly candidates: readonly FrontEnd[] | undefined;
+  readonly frontEnd: FrontEnd | undefined;
+  readonly hooks: readonly KindHook[] | undefined;
+}
+
+function kindVersion(kind: string, apiVersion: string): KindVersion {
+  const last = lastKindVersion;
+  if (last !== undefined && last.kind === kind && last.apiVersion === apiVersion) return last;
+  let versions = kindVersions.get(kind);
+  let kv = versions?.get(apiVersion);
+  if (kv === undefined) {
+    const current = currentApiVersion(apiVersion, kind), groups = groupsOf(current), candidates = byKind.get(kind);
+    kv = {
+      kind, apiVersion, group: groups[0],
+      namespaced: candidates?.[0]?.namespaced ?? true,
+      indexed: current === apiVersion && groups[0] === groups[1] && candidates !== undefined,
+      removed: current !== apiVersion,
+      candidates,
+      frontEnd: candidates === undefined ? undefined : apiVersion === "" ? candidates[0] : frontEndOf(candidates, apiVersion),
+      hooks: hooksByKind.get(kind),
+    };
+    // (Bounded, as groupCache: an input of a million made-up apiVersions must not grow it for the process's life.)
+    if (versions === undefined || versions.size >= 1024) {
+      if (kindVersions.size >= 1024) kindVersions.clear();
+      kindVersions.set(kind, (versions = new Map()));
+    }
+    versions.set(apiVersion, kv);
+  }
+  lastKindVersion = kv;
+  return kv;
+}
+
+const kindVersions = new Map<string, Map<string, KindVersion>>();
+let lastKindVersion: KindVersion | undefined;
 
 /** The group part of an apiVersion as an object's identity reads it (up to the first slash). */
 function identityGroup(apiVersion: string): string {
@@ -139,7 +211,7 @@ function identityGroup(apiVersion: string): string {
 
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted: boolean): void {
   if (!noted) noteObject(raw, b);
-  const candidates = byKind.get(raw.kind);
+  const kv = kindVersion(raw.kind, raw.apiVersion), candidates = kv.candidates;
   if (!candidates) {
     // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
     // ("no matches for kind"), so such an object is an error here, not an unknown kind skipped.
@@ -149,7 +221,7 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted
     return;
   }
   const ctx = new ObjectContext(raw.ref, diags, raw.kind, raw.obj);
-  const fe = raw.apiVersion === "" ? candidates[0] : frontEndOf(candidates, raw.apiVersion);
+  const fe = kv.frontEnd;
   if (!fe) {
     const served = candidates.flatMap((f) => f.apiVersions);
     ctx.error(["apiVersion"], "unsupported-version", `${raw.kind} ${JSON.stringify(raw.apiVersion)} is not supported (supported: ${served.join(", ")})`);
@@ -157,7 +229,7 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted
   }
   const root = Field.root(ctx, raw.obj);
   fe.read(root, ctx, b);
-  const hooks = hooksByKind.get(raw.kind);
+  const hooks = kv.hooks;
   if (hooks !== undefined) for (const h of hooks) h.read(root, ctx, b);
 }
 

@@ -41,6 +41,9 @@ function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined)
 
 function peerFields(peer: Peer, ownNamespace: string | undefined): Record<string, unknown> | undefined {
   checkPeerFamily(peer);
+  if ((peer.kind === "endpoints" || peer.kind === "networks") && peer.notIn) {
+    throw new Unsupported("notSelector by address", "a Calico notSelector beside a selector takes out the addresses of what it picks (network sets, pods inside them); the common API's selectors match labels", ["NetworkPolicy", "Cilium", "nftables (the lab)", "Calico"]);
+  }
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;

@@ -4,7 +4,8 @@ import type { LineLookup } from "../model/source.js";
 import type { Tier } from "../model/policy.js";
 import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
-import type { DecidedBy, Decision } from "../engine/verdict.js";
+import type { DecidedBy, Decision, HostPortHop } from "../engine/verdict.js";
+import { formatAddress } from "../model/ip.js";
 import { isSecondary, networkLabel } from "../model/networks.js";
 import type { HostAction } from "../model/cni.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
@@ -32,6 +33,8 @@ export interface PairData {
   /** The network the flow takes (clusters with user-defined or secondary networks). */
   network?: string;
   verdict: "allow" | "deny";
+  /** Addressed to a node's hostPort: the portmap DNAT to the pod (engine/verdict.ts HostPortHop). */
+  forwarded?: ForwardData;
   /**
    * A flow to a Service address other than its cluster IP: the address, how kube-proxy chose the
    * endpoint, and the source the endpoint sees when kube-proxy masqueraded it (the ingress decision's).
@@ -40,6 +43,25 @@ export interface PairData {
   egress: DecisionData;
   ingress: DecisionData;
   warnings: string[];
+}
+
+export interface ForwardData {
+  node: string;
+  address: string;
+  hostPort: number;
+  pod: string;
+  podAddress: string;
+  port: number;
+  protocol: string;
+  /** The node address the hostPort is limited to (hostIP), when it is. */
+  hostIP?: string;
+  /** Whether the source's egress policy judged the flow after the DNAT (a source on the node) or as addressed. */
+  egressJudged: "after-dnat" | "as-addressed";
+  /** The source the pod sees, when not the flow's (hairpin traffic, masqueraded). */
+  seenFrom?: string;
+  /** Other pods of the node mapping the same hostPort (the first in the input wins). */
+  others?: string[];
+  summary: string;
 }
 
 // The words of the JSON "tier" field, so that text and data name tiers alike.
@@ -51,11 +73,28 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
     from: partyLabel(r.src), to: partyLabel(r.dst), protocol: r.protocol, port: r.port, via: r.via,
     ...(r.network ? { network: networkLabel(v.network) } : {}),
     verdict: v.allowed ? "allow" : "deny",
+    ...(v.hostPort ? { forwarded: forwardData(v.hostPort) } : {}),
     ...(r.service ? { service: { frontend: r.service.frontend, why: r.service.why, ...(r.service.seenAs ? { seenAs: partyLabel(r.service.seenAs) } : {}), ...(r.service.snat ? { snat: r.service.snat } : {}) } } : {}),
     egress: decisionData(v.egress, partyLabel(r.src), lines),
-    ingress: decisionData(v.ingress, partyLabel(r.dst), lines),
+    ingress: decisionData(v.ingress, partyLabel(v.hostPort ? v.hostPort.inner.dst : r.dst), lines),
     warnings: v.warnings.map((w) => w.message),
   };
+}
+
+function forwardData(h: HostPortHop): ForwardData {
+  const pod = partyLabel(h.inner.dst), port = h.target.port, ip = port.hostIP && port.hostIP.value > 0n ? formatAddress(port.hostIP) : undefined;
+  const data: ForwardData = {
+    node: h.node, address: formatAddress(h.address), hostPort: port.hostPort!, pod, podAddress: formatAddress(h.target.address), port: port.port, protocol: h.inner.protocol,
+    ...(ip ? { hostIP: ip } : {}), egressJudged: h.egressAfter ? "after-dnat" : "as-addressed",
+    ...(h.hairpin ? { seenFrom: partyLabel(h.inner.src) } : {}),
+    ...(h.target.others.length ? { others: h.target.others.map((e) => partyLabel({ endpoint: e })) } : {}),
+    summary: "",
+  };
+  data.summary = `node ${h.node} forwards ${data.protocol}/${data.hostPort} at ${data.address} to ${pod} (${data.podAddress}:${data.port}): its hostPort${ip ? ` on hostIP ${ip}` : ""}, the CNI portmap plugin's DNAT (CNI-HOSTPORT-DNAT)`
+    + `; the source's egress policy judges the flow ${h.egressAfter ? "after the DNAT (the source is on the node)" : "as addressed (the DNAT happens on the node owning the address)"}`
+    + (h.hairpin ? `; the pod's own packet is masqueraded (hairpin): it arrives from ${data.seenFrom}` : "")
+    + (data.others ? `; ${data.others.join(", ")} map${data.others.length === 1 ? "s" : ""} it too (the first in the input wins; the scheduler never places two)` : "");
+  return data;
 }
 
 export function decisionData(d: Decision, at: string, lines: LineLookup): DecisionData {
@@ -120,7 +159,8 @@ export function pairText(r: PairResult, data: PairData): string {
     if (data.service.snat) lines.push(`  source NAT: ${data.service.snat}; the ingress policies judge that source`);
   }
   if (data.network) lines.push(`  network: ${data.network}`);
-  for (const [d, party] of [[data.egress, r.src], [data.ingress, r.dst]] as const) {
+  if (data.forwarded) lines.push(`  hostPort: ${data.forwarded.summary}`);
+  for (const [d, party] of [[data.egress, r.src], [data.ingress, r.verdict.hostPort?.inner.dst ?? r.dst]] as const) {
     lines.push(`  ${d.direction} at ${d.at} (${partyKind(party)}):`);
     for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);
     lines.push(`    ${d.summary}`);

@@ -161,6 +161,8 @@ test("a changed file is reloaded, pushed as an event, and changes the answer", a
     const explain = () => getJson(s.url + "api/v1/explain?from=shop/web&to=shop/api&port=8080");
     assert.equal((await explain()).body.verdict, "allow");
     const hello = await stream.next("hello");
+    const first = (await getJson(s.url + "healthz")).body;
+    assert.equal(first.loadedAt, first.startedAt, "the first load is at the start");
     const policy = join(t.dir, "shop", "policies-shop.yaml");
     writeFileSync(policy, readFileSync(policy, "utf8").replace("matchLabels: {app: web}\n    ports:\n    - {port: http}", "matchLabels: {app: nobody}\n    ports:\n    - {port: http}"));
     const update = await stream.next("update");
@@ -169,5 +171,16 @@ test("a changed file is reloaded, pushed as an event, and changes the answer", a
     const after = await explain();
     assert.equal(after.body.verdict, "deny");
     assert.match(after.body.pairs[0].ingress.summary, /isolated by NetworkPolicy shop\/api/);
+    // /healthz loadedAt is the last successful load (it was the start time forever), startedAt stays.
+    const reloaded = (await getJson(s.url + "healthz")).body;
+    assert.equal(reloaded.startedAt, first.startedAt);
+    assert.ok(Date.parse(reloaded.loadedAt) > Date.parse(first.loadedAt), `${reloaded.loadedAt} after ${first.loadedAt}`);
+    // A reload that finds errors keeps the last good time and says why the answers are refused.
+    writeFileSync(policy, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: broken, namespace: shop}\nspec: {podSelector: 7}\n");
+    const bad = await stream.next("update");
+    assert.ok(bad.invalid);
+    const broken = (await getJson(s.url + "healthz")).body;
+    assert.equal(broken.loadedAt, reloaded.loadedAt);
+    assert.match(broken.invalid, /error in the input/);
   } finally { stream.close(); await s.stop(); t.cleanup(); }
 });

@@ -29,6 +29,7 @@ import * as updates from "./updates.js";
 import { sortStrings } from "../../model/arrays.js";
 import type { UpdateResult } from "./updates.js";
 import type { Labels } from "../../model/selector.js";
+import { addressKey } from "../../model/ip.js";
 
 export interface FastStats {
   endpoints: number;
@@ -113,6 +114,8 @@ export class FastConnectivity implements Connectivity {
 
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    const forwarded = this.forwardedConns(src, dst);
+    if (forwarded !== undefined) return this.conntable.get(forwarded);
     if (this.engine.ownExact && (this.engine.matcher.isOwnNode(src.endpoint, dst) || this.engine.matcher.isOwnNode(dst.endpoint, src))) return this.conntable.get(this.ownConns(src, dst));
     if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
@@ -144,6 +147,27 @@ export class FastConnectivity implements Connectivity {
   ownConns(src: Party, dst: Party): number {
     const pod = this.engine.matcher.nodeOf(dst) !== undefined ? src : dst, node = pod.endpoint?.nodeName;
     const key = `${this.classFor(src)}|${this.classFor(dst)}|${node !== undefined && this.engine.dropsToHostOn(node) ? 1 : 0}`;
+    let id = this.ownMemo.get(key);
+    if (id === undefined) {
+      this.reference ??= new PairwiseConnectivity(this.engine, this.network);
+      this.ownMemo.set(key, id = this.conntable.intern(this.reference.conns(src, dst)));
+    }
+    return id;
+  }
+
+  /**
+   * The connections to a node whose pods map hostPorts (model/hostports.ts: its portmap forwards those
+   * ports to the pods, engine/verdict.ts HostPortHop) as the verdict engine answers them, port interval
+   * by port interval; undefined for any other destination. Remembered by the source's class and node
+   * (its egress sees the forwarded flow on the node), the source itself when it maps hostPorts
+   * (hairpin), and the destination.
+   */
+  forwardedConns(src: Party, dst: Party): number | undefined {
+    const at = this.engine.forwardingNode(dst);
+    if (!at) return undefined;
+    const s = src.endpoint, from = s?.nodeName ?? this.engine.matcher.nodeOf(src)?.name ?? "";
+    const self = s !== undefined && s.kind === "pod" && s.ports.some((p) => p.hostPort !== undefined) ? `#${s.id}` : "";
+    const key = `fwd|${this.classFor(src)}|${from}${self}|${at.party.endpoint!.id}|${dst.address ? addressKey(dst.address) : ""}`;
     let id = this.ownMemo.get(key);
     if (id === undefined) {
       this.reference ??= new PairwiseConnectivity(this.engine, this.network);

@@ -376,7 +376,10 @@ function ruleKey(peers: readonly Peer[], f: LocalFamily): string {
 export function peerKey(peer: Peer): string {
   switch (peer.kind) {
     case "cidr": return `c|${[peer.cidr, ...peer.except].map((c) => `${c.family}:${c.first}-${c.last}`).join(",")}${peer.outside ? "|outside" : ""}${peer.nodes ? "|nodes" : ""}${peer.seenIn !== undefined ? `|in:${peer.seenIn}` : ""}`;
-    case "endpoints": return peer.family !== undefined ? ["e", selectorKey(peer.selector), `ipv${peer.family}`].join("|") : ["e", selectorKey(peer.selector)].join("|");
+    case "endpoints": {
+      const key = peer.family !== undefined ? ["e", selectorKey(peer.selector), `ipv${peer.family}`].join("|") : ["e", selectorKey(peer.selector)].join("|");
+      return peer.notIn ? `${key}|not:${peer.notIn.map(peerKey).join("&")}` : key;
+    }
     default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
   }
 }

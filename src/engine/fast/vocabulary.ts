@@ -66,6 +66,8 @@ export class Vocabulary {
   }
 
   private addPeer(peer: Peer, growth: VocabularyGrowth): void {
+    // A notSelector's peers tell apart what they take out of the peer (match.ts excludedBy).
+    if ((peer.kind === "endpoints" || peer.kind === "networks") && peer.notIn) for (const q of peer.notIn) this.addPeer(q, growth);
     switch (peer.kind) {
       case "endpoints": this.addSelector(peer.selector, growth); return;
       case "cidr":

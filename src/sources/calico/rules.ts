@@ -251,17 +251,34 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
   const names = accounts === "any" ? undefined : accounts;
   if (scope.namespace === undefined && !nsTerms && !given(sel) && accounts === undefined) return everyAddressBut(neg, readCalicoSelector(notSel) ?? [], scope);
   const labelTerms = pos.flatMap((p) => neg.map((n) => [...p.reqs, ...n.reqs]));
+  const notIn = given(notSel) ? notSelectorSet(readCalicoSelector(notSel) ?? []) : undefined;
   const namespaces: NamespaceMatch[] = nsTerms
     ? nsTerms.filter((t) => !t.global).map((t) => ({ kind: "selector", selector: selector({}, t.reqs.map(namespaceRequirement)) }))
     : [scope.namespace !== undefined ? { kind: "name", name: scope.namespace } : { kind: "any" }];
-  const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs)) : [];
+  const peers: Peer[] = nsTerms?.some((t) => t.global) ? labelTerms.flatMap((reqs) => globalPeers(reqs).map((p) => (notIn ? { ...p, notIn } as Peer : p))) : [];
   for (const ns of namespaces) {
     for (const reqs of labelTerms) {
-      for (const sel of calicoSelectors({ namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) })) peers.push({ kind: "endpoints", selector: sel });
-      if (!names) peers.push(networkSetPeer(reqs, ns, scope));
+      for (const sel of calicoSelectors({ namespaces: ns, labels: selector({}, reqs), kinds: scope.namespace !== undefined ? ["pod"] : ["pod", "workload"], ...(names ? { serviceAccounts: names } : {}) })) peers.push({ kind: "endpoints", selector: sel, ...(notIn ? { notIn } : {}) });
+      // (The peer itself: networkSetPeer may fill its selector in once every namespace is read.)
+      if (!names) peers.push(notIn ? Object.assign(networkSetPeer(reqs, ns, scope), { notIn }) : networkSetPeer(reqs, ns, scope));
     }
   }
   return peers;
+}
+
+/**
+ * The IP set of a notSelector beside a selector, as peers: felix matches the rule's address against
+ * "the selector's IP set and not the notSelector's" (felix calc/rule_convert.go ruleToParsedRule:
+ * NotSrcIPSetIDs/NotDstIPSetIDs; updateprocessors rules.go passes NotSelector as written, unscoped
+ * whatever the policy's namespace): the pods of every namespace, the host endpoints and the network sets it picks.
+ * The labels' negation in the selector's terms takes out the endpoints it picks themselves; this
+ * takes out their addresses from a network set's CIDR, and a network set's from a pod.
+ */
+function notSelectorSet(terms: Term[]): Peer[] {
+  return terms.filter((t) => !t.global).flatMap((t) => [
+    ...calicoSelectors({ namespaces: { kind: "any" }, labels: selector({}, t.reqs), kinds: ["pod", "workload"] }).map((sel): Peer => ({ kind: "endpoints", selector: sel })),
+    networkSets(t.reqs),
+  ]);
 }
 
 /**

@@ -60,6 +60,7 @@ type Section = Record<string, unknown>;
 export function ciliumPeer(peer: Peer, ingress: boolean, inv: Inventory, ctx: K8sContext): Section[] {
   const dir = ingress ? "from" : "to";
   checkPeerFamily(peer);
+  ctx.checkNotIn(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;
@@ -77,7 +78,7 @@ export function ciliumPeer(peer: Peer, ingress: boolean, inv: Inventory, ctx: K8
       return set.length ? [{ [`${dir}CIDRSet`]: set }] : [];
     }
     case "networks": {
-      const cidrs = ctx.networkCidrs(peer.selector);
+      const cidrs = ctx.networkCidrs(peer);
       for (const c of cidrs) checkNoClusterAddress(c, [], inv);
       return cidrs.length ? [{ [`${dir}CIDRSet`]: cidrs.map((c) => ({ cidr: c.text })) }] : [];
     }

@@ -18,13 +18,14 @@ export interface IstioSources {
 
 export function istioSources(peer: Peer, ctx: IstioContext): IstioSources {
   checkPeerFamily(peer);
+  ctx.k8s.checkNotIn(peer);
   switch (peer.kind) {
     case "endpoints": return identitySources(peer.selector, ctx);
     case "cidr":
       if (peer.outside) throw new Unsupported("outside-only CIDR", `${peer.cidr.text} matches only addresses outside the cluster; Istio's ipBlocks match every address`, ["Cilium", "the common API (TrafficPolicy)"]);
       return { identity: false, sources: cidrsOf(peer).length ? [{ ipBlocks: [peer.cidr.text], ...(peer.except.length ? { notIpBlocks: peer.except.map((c) => c.text) } : {}) }] : [] };
     case "networks": {
-      const cidrs = ctx.k8s.networkCidrs(peer.selector).map((c) => c.text);
+      const cidrs = ctx.k8s.networkCidrs(peer).map((c) => c.text);
       return { identity: false, sources: cidrs.length ? [{ ipBlocks: cidrs }] : [] };
     }
     case "nodes": throw new Unsupported("node peers", "Istio cannot match nodes", ["AdminNetworkPolicy (egress)", "Cilium", "Calico"]);

@@ -5,9 +5,10 @@
 import { DEFAULT_OPTIONS } from "../../engine/options.js";
 import { Matcher } from "../../engine/match.js";
 import { InventoryIndex, type Inventory } from "../../model/inventory.js";
-import { formatAddress, type Cidr } from "../../model/ip.js";
-import { matches, type LabelSelector } from "../../model/selector.js";
-import type { EndpointSelector } from "../../model/policy.js";
+import { formatAddress, rangeToCidrs, type Cidr } from "../../model/ip.js";
+import { Unsupported } from "../problems.js";
+import { matches } from "../../model/selector.js";
+import type { EndpointSelector, Peer } from "../../model/policy.js";
 import type { Endpoint } from "../../model/endpoint.js";
 
 export class K8sContext {
@@ -30,8 +31,23 @@ export class K8sContext {
     }));
   }
 
-  networkCidrs(sel: LabelSelector): Cidr[] {
-    return this.inv.networks.filter((n) => matches(sel, n.labels)).flatMap((n) => n.cidrs);
+  /** A networks peer's CIDRs (those of the Networks its selector picks, less what a Calico notSelector takes out of them: Matcher.networkRanges). */
+  networkCidrs(peer: Extract<Peer, { kind: "networks" }>): Cidr[] {
+    const cidrs = this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);
+    return peer.notIn ? this.matcher.networkRanges(peer).flatMap(rangeToCidrs) : cidrs;
+  }
+
+  /**
+   * An endpoints peer whose Calico notSelector takes out an endpoint its selector picks by its address
+   * (a network set of the notSelector holding it: Matcher.excludedBy): no selector of the back ends'
+   * APIs says it.
+   */
+  checkNotIn(peer: Peer): void {
+    if (peer.kind !== "endpoints" || !peer.notIn) return;
+    const out = this.inv.endpoints.filter((e) => this.matcher.selects(peer.selector, e) && this.matcher.excludedBy(peer.notIn!, { endpoint: e }, e.addresses[0]));
+    if (out.length) {
+      throw new Unsupported("notSelector by address", `the notSelector takes out ${out.map((e) => (e.namespace ? `${e.namespace}/${e.name}` : e.name)).join(", ")} by an address in a network set it picks; a label selector cannot`, ["nftables (the lab)", "Calico"]);
+    }
   }
 
   /** The protocols endpoints declare a named port with. */

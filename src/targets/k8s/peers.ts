@@ -40,6 +40,7 @@ function ipBlocks(peer: Extract<Peer, { kind: "cidr" }>): object[] {
 
 export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContext): object[] {
   checkPeerFamily(peer);
+  ctx.checkNotIn(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;
@@ -54,7 +55,7 @@ export function networkPolicyPeers(peer: Peer, namespace: string, ctx: K8sContex
       return out;
     }
     case "cidr": checkCidr(peer); return ipBlocks(peer);
-    case "networks": return ctx.networkCidrs(peer.selector).map((c) => ({ ipBlock: { cidr: c.text } }));
+    case "networks": return ctx.networkCidrs(peer).map((c) => ({ ipBlock: { cidr: c.text } }));
     case "nodes": throw new Unsupported("node peers", "NetworkPolicy cannot select nodes", ["AdminNetworkPolicy (egress)", ...BEYOND_K8S]);
     case "domains": throw new Unsupported("domain names", "NetworkPolicy cannot match domain names", ["AdminNetworkPolicy (egress Allow)", "Cilium (toFQDNs)"]);
     case "own-node": case "remote-node": throw subjectRelativePeer(peer, "this API");
@@ -70,6 +71,7 @@ export function adminPolicyPeers(peer: Peer, direction: Direction, ctx: K8sConte
     return { peers: [], cidrs };
   };
   checkPeerFamily(peer);
+  ctx.checkNotIn(peer);
   switch (peer.kind) {
     case "endpoints": {
       const sel = peer.selector;
@@ -83,7 +85,7 @@ export function adminPolicyPeers(peer: Peer, direction: Direction, ctx: K8sConte
       return { peers, cidrs: addresses(vms, "Workloads (VMs, hosts)").cidrs };
     }
     case "cidr": checkCidr(peer); return addresses(cidrsOf(peer), `CIDR ${peer.cidr.text}`);
-    case "networks": return addresses(ctx.networkCidrs(peer.selector), "Networks");
+    case "networks": return addresses(ctx.networkCidrs(peer), "Networks");
     case "nodes":
       if (direction === "ingress") throw new Unsupported("ingress from nodes", "AdminNetworkPolicy ingress rules cannot match nodes", BEYOND_K8S);
       return { peers: [{ nodes: toK8sSelector(peer.selector) }], cidrs: [] };

@@ -5,7 +5,6 @@
 import type { Endpoint } from "../../model/endpoint.js";
 import { addressKey, mergeRanges, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { subjectRelative, type Direction, type Peer, type Rule } from "../../model/policy.js";
-import { matches } from "../../model/selector.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Party } from "../../engine/match.js";
 import type { PolicyEngine } from "../../engine/verdict.js";
@@ -94,7 +93,7 @@ export class PeerResolver {
       }
       case "networks":
         // The engine's test: a Network whose labels match, and one of its CIDRs.
-        return this.engine.inventory.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs).filter((c) => peer.family === undefined || c.family === peer.family);
+        return matcher.networkRanges(peer).filter((c) => peer.family === undefined || c.family === peer.family);
       // (Peers relative to the subject are resolved per rule: ruleRanges.)
       case "domains": case "own-node": case "remote-node": return [];
       case "nodes":
