@@ -110,4 +110,13 @@ test("Cilium: an egress named port resolves per destination identity; an identit
   assert.equal(verdict(build(DAEMONSET("cilium"), bare), "x/client", "x/solo-2", 9000), "allow");
   const fast = new FastConnectivity(build(DAEMONSET("cilium"), bare));
   assertAgree(fast, podsAnd(fast.inventory), "identity named ports");
+  // The lab's nftables ruleset resolves an egress named port on the identity too (it took each pod's own).
+  const members = cilium.inventory.endpoints.filter((x) => x.kind === "pod");
+  const prog = new NftProgram(renderTable(compileLab(cilium, members).table));
+  const at = (name: string) => members.find((x) => x.name === name)!.addresses[0];
+  for (const [to, port] of [["api-1", 80], ["api-2", 8080], ["solo", 9000], ["other-1", 81]] as const) {
+    const packet = { saddr: at("client"), daddr: at(to), proto: "tcp", dport: port };
+    const nft = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
+    assert.equal(nft, verdict(cilium, "x/client", `x/${to}`, port), `lab ruleset, ${to}:${port}`);
+  }
 });

@@ -95,14 +95,14 @@ export function addressRules(ctx: CompileContext, ranges: readonly AddressRange[
   });
 }
 
-/** Named ports each destination address declares (egress rules resolve named ports there). */
+/** Named ports each destination address declares (egress rules resolve named ports there: Matcher.egressDestPorts, under Cilium its identity's). */
 function destinationTags(ctx: CompileContext, rules: readonly Rule[]): { tagged: Tagged[]; ports: Map<string, NamedPort[]> } {
   const names = new Set(rules.flatMap((r) => r.ports ?? []).flatMap((m) => (m.kind === "named" ? [m.name] : [])));
   const tagged: Tagged[] = [];
   const ports = new Map<string, NamedPort[]>();
   if (!names.size) return { tagged, ports };
   for (const o of ctx.peers.owners) {
-    const declared = ctx.engine.matcher.destPorts(o.endpoint).filter((p) => p.name !== undefined && names.has(p.name));
+    const declared = ctx.engine.matcher.egressDestPorts(o.endpoint).filter((p) => p.name !== undefined && names.has(p.name));
     if (!declared.length) continue;
     const tag = declared.map((p) => `${p.name}=${p.protocol}/${p.port}`).sort().join(",");
     ports.set(tag, declared);
