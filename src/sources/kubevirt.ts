@@ -6,7 +6,7 @@
 // (a VMI it owns) stands for its template; a virt-launcher pod of a VM or VMI in the input is that
 // same endpoint and is left out.
 
-import { parse } from "yaml";
+import { yaml } from "./yamllib.js";
 import { parseAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner } from "../model/endpoint.js";
 import { removeEndpoint } from "../model/inventory.js";
@@ -68,7 +68,7 @@ function addCloudInitAddresses(spec: Field, out: VmiSpec): void {
     let doc: unknown;
     // cloud-init reads it with PyYAML's safe_load (util.load_yaml), a YAML 1.1 reader: `1:20` is a
     // base-60 integer, `yes`/`on` booleans, so such a value is no address (the YAML 1.2 reading made it one).
-    try { doc = parse(text, { version: "1.1" }); } catch { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
+    try { doc = yaml().parse(text, { version: "1.1" }); } catch { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
     const ethernets = (doc as { ethernets?: Record<string, { addresses?: unknown }> } | null)?.ethernets ?? {};
     const addresses: Address[] = [];
     for (const [iface, cfg] of Object.entries(ethernets)) {

@@ -7,7 +7,8 @@
 // (with strict field validation) rejects on the server, are errors here.
 
 import { plainBlockObstacle } from "./blockyaml.js";
-import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, parseAllDocuments, Parser, Scalar, visit, type Alias, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions } from "yaml";
+import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, Scalar, SchemaOptions } from "yaml";
+import { yaml } from "./yamllib.js";
 
 /** A reading failure at `offset` (in the parsed text). */
 export class KubeYamlError extends Error {
@@ -145,7 +146,7 @@ function binary(s: string, at: number | undefined): string {
 export function keyString(text: string, node: Scalar): string {
   const at = node.range?.[0];
   const tag = node.tag;
-  if (!tag && node.type !== Scalar.PLAIN) return text;
+  if (!tag && node.type !== yaml().Scalar.PLAIN) return text;
   const v = tag ? resolveTagged(tag, text, at) : resolvePlain(text);
   if (typeof v === "string") return v;
   if (typeof v === "boolean") return String(v);
@@ -213,11 +214,11 @@ export class Composer {
     const at = node.range?.[0];
     this.count(at);
     if (depth > MAX_DEPTH) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, at);
-    if (isAlias(node)) return this.alias(node, depth);
+    if (yaml().isAlias(node)) return this.alias(node, depth);
     if (node.anchor && this.aliasDepth === 0) this.anchors.set(node.anchor, node);
-    if (isScalar(node)) return this.scalar(node, at);
-    if (isMap(node)) return this.pairs(node.items as Pair[], depth);
-    if (isSeq(node)) return node.items.map((item) => (isPair(item) ? this.pairs([item], depth + 1) : this.value(item as Node, depth + 1)));
+    if (yaml().isScalar(node)) return this.scalar(node, at);
+    if (yaml().isMap(node)) return this.pairs(node.items as Pair[], depth);
+    if (yaml().isSeq(node)) return node.items.map((item) => (yaml().isPair(item) ? this.pairs([item], depth + 1) : this.value(item as Node, depth + 1)));
     throw new KubeYamlError("unsupported YAML node", at);
   }
 
@@ -238,8 +239,8 @@ export class Composer {
 
   private scalar(node: Scalar, at: number | undefined): unknown {
     const text = (node as Scalar & { source?: string }).source ?? String(node.value);
-    if (node.type === Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(node), at);
-    const v = node.tag ? resolveTagged(node.tag, text, at) : node.type === Scalar.PLAIN ? resolvePlain(text) : text;
+    if (node.type === yaml().Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(node), at);
+    const v = node.tag ? resolveTagged(node.tag, text, at) : node.type === yaml().Scalar.PLAIN ? resolvePlain(text) : text;
     if (v === NOT_JSON) throw new KubeYamlError(`${text} is a YAML float (infinity or NaN) that JSON cannot carry; kubectl fails on it`, at);
     return v;
   }
@@ -250,7 +251,7 @@ export class Composer {
     const explicit = new Set<string>();
     for (const pair of items) {
       const k = pair.key as Node | null;
-      if (isScalar(k) && isMergeKey(k)) { this.merge(pair.value as Node | null, out, depth); continue; }
+      if (yaml().isScalar(k) && isMergeKey(k)) { this.merge(pair.value as Node | null, out, depth); continue; }
       const key = this.key(k, depth);
       if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping: kubectl would silently keep only the last one (the API server's strict decoding refuses duplicate fields in a request body); remove one`, k?.range?.[0]);
       explicit.add(key);
@@ -261,16 +262,16 @@ export class Composer {
 
   private key(k: Node | null, depth: number): string {
     if (k === null || k === undefined) throw new KubeYamlError("a null mapping key cannot be converted to JSON; kubectl fails on it", undefined);
-    if (isAlias(k)) {
+    if (yaml().isAlias(k)) {
       const target = this.target(k);
-      if (!isScalar(target)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
+      if (!yaml().isScalar(target)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
       this.count(k.range?.[0]);
       return this.key(target, depth);
     }
     this.count(k.range?.[0]);
     if (k.anchor && this.aliasDepth === 0) this.anchors.set(k.anchor, k);
-    if (!isScalar(k)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
-    if (k.type === Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(k), k.range?.[0]);
+    if (!yaml().isScalar(k)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
+    if (k.type === yaml().Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(k), k.range?.[0]);
     return keyString((k as Scalar & { source?: string }).source ?? String(k.value), k);
   }
 
@@ -278,8 +279,8 @@ export class Composer {
   private merge(v: Node | null, out: Record<string, unknown>, depth: number): void {
     const at = v?.range?.[0];
     const want = (): never => { throw new KubeYamlError("map merge requires map or sequence of maps as the value", at); };
-    const isMapping = (n: Node | null): boolean => !!n && (isMap(n) || (isAlias(n) && isMap(this.target(n))));
-    if (isSeq(v)) {
+    const isMapping = (n: Node | null): boolean => !!n && (yaml().isMap(n) || (yaml().isAlias(n) && yaml().isMap(this.target(n))));
+    if (yaml().isSeq(v)) {
       for (const item of v.items as Node[]) if (!isMapping(item)) want();
       for (let i = v.items.length - 1; i >= 0; i--) this.mergeOne(v.items[i] as Node, out, depth);
       return;
@@ -306,7 +307,7 @@ function set(out: Record<string, unknown>, key: string, value: unknown): void {
 /** go-yaml isMerge: a plain `<<` (or one tagged !!merge). */
 function isMergeKey(k: Scalar): boolean {
   const text = (k as Scalar & { source?: string }).source ?? k.value;
-  return text === "<<" && (k.tag === `${TAG}merge` || (!k.tag && k.type === Scalar.PLAIN));
+  return text === "<<" && (k.tag === `${TAG}merge` || (!k.tag && k.type === yaml().Scalar.PLAIN));
 }
 
 /**
@@ -376,7 +377,7 @@ function refuseTooLarge(text: string): void {
  */
 function checkDirectives(text: string): void {
   if (!/^%/m.test(text)) return;
-  for (const token of new Parser().parse(text)) {
+  for (const token of new (yaml().Parser)().parse(text)) {
     if (token.type === "directive") throw new KubeYamlError(`a YAML directive (${token.source.trim()}): kubectl splits documents at '---' lines, so the directive is left without its document and kubectl fails ("did not find expected <document start>"); remove it`, token.offset);
   }
 }
@@ -395,7 +396,7 @@ function checkTabs(text: string): void {
   let offset = 0, flow = 0, lineStart = 0, atLineStart = true, plainIndent = -1;
   let previous: string | undefined, scalarNext = false, blockBody = false, blockHeader = "";
   const refuse = (at: number, what: string, says = "found character that cannot start any token"): never => { throw new KubeYamlError(`a tab ${what}: kubectl's YAML reader refuses it ("${says}"); use spaces`, at); };
-  for (const token of new Lexer().lex(text)) {
+  for (const token of new (yaml().Lexer)().lex(text)) {
     if (token.length === 1 && (token === "\x02" || token === "\x18" || token === "\x1f")) { if (token === "\x1f") scalarNext = true; continue; }
     const at = offset;
     offset += token.length;
@@ -409,7 +410,7 @@ function checkTabs(text: string): void {
       previous = plain ? "plain" : "scalar";
       continue;
     }
-    const type = CST.tokenType(token);
+    const type = yaml().CST.tokenType(token);
     if (type === "newline") { atLineStart = true; lineStart = offset; continue; }
     if (type === "space") {
       const tab = token.indexOf("\t");
@@ -469,10 +470,10 @@ const MAX_SIMPLE_KEY = 1024;
  */
 function checkGoYamlTokens(doc: Document, text: string): void {
   if (!/[?{[]/.test(text) && !new RegExp(`[^\\n]{${MAX_SIMPLE_KEY + 1}}`).test(text)) return;
-  visit(doc, {
+  yaml().visit(doc, {
     Scalar(_, node, path) {
       const src = (node as Scalar & { source?: string }).source;
-      if (node.type !== Scalar.PLAIN || !src || !/^:|\?/.test(src) || !inFlow(path)) return;
+      if (node.type !== yaml().Scalar.PLAIN || !src || !/^:|\?/.test(src) || !inFlow(path)) return;
       throw new KubeYamlError(`the unquoted value ${JSON.stringify(src.slice(0, 60))} ${src[0] === ":" ? "starts with ':'" : "holds a '?'"} inside [ ] or { }: kubectl's YAML reader ${src[0] === ":" ? "reads a ':' there as a key's value indicator" : "ends the value there (a '?' starts a key in flow collections)"} and fails or reads something else; quote the value`, node.range?.[0]);
     },
     Pair(_, pair, path) {
@@ -481,7 +482,7 @@ function checkGoYamlTokens(doc: Document, text: string): void {
       if (start === undefined || explicitKey(text, start)) return;
       let colon = key!.range![1];
       // `{a:, b}`: go-yaml takes a ':' not followed by a space into the plain key ("a:").
-      if (isScalar(key) && key.type === Scalar.PLAIN && text[colon] === ":" && ",[]{}".includes(text[colon + 1] ?? " ") && inFlow(path)) {
+      if (yaml().isScalar(key) && key.type === yaml().Scalar.PLAIN && text[colon] === ":" && ",[]{}".includes(text[colon + 1] ?? " ") && inFlow(path)) {
         throw new KubeYamlError(`the key ${JSON.stringify(text.slice(start, colon + 1))} inside [ ] or { } is followed by ':' and '${text[colon + 1]}' with no space: kubectl's YAML reader reads the ':' as part of the key; write ': ' (or quote the key)`, start);
       }
       while (text[colon] === " " || text[colon] === "\t" || text[colon] === "\n") colon++;
@@ -505,7 +506,7 @@ function codePointsOver(s: string, max: number): boolean {
 }
 
 function inFlow(path: readonly unknown[]): boolean {
-  return path.some((p) => (isMap(p) || isSeq(p)) && (p as { flow?: boolean }).flow === true);
+  return path.some((p) => (yaml().isMap(p) || yaml().isSeq(p)) && (p as { flow?: boolean }).flow === true);
 }
 
 /** Whether the key at `start` follows a '?' indicator (an explicit key, which has no length limit). */
@@ -544,7 +545,7 @@ export function indentQuotedScalars(text: string, options: ParseOptions & Docume
   const inserted: [number, number][] = [];
   let current = text;
   for (let round = 0; ; round++) {
-    const parsed = parseAllDocuments(current, options);
+    const parsed = yaml().parseAllDocuments(current, options);
     const docs = Array.isArray(parsed) ? parsed : [];
     const err = docs.flatMap((d) => d.errors)[0];
     const quote = err?.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(err.message) ? quotedScalarAt(docs, err.pos[0]) : undefined;
@@ -569,10 +570,10 @@ function originalOffset(inserted: [number, number][], offset: number): number {
 function quotedScalarAt(docs: Document[], end: number): number | undefined {
   let start: number | undefined;
   for (const doc of docs) {
-    visit(doc, {
+    yaml().visit(doc, {
       Scalar(_, node) {
         const r = node.range;
-        if (r && (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE) && r[0] < end && r[1] >= end - 1) { start = r[0]; return visit.BREAK; }
+        if (r && (node.type === yaml().Scalar.QUOTE_SINGLE || node.type === yaml().Scalar.QUOTE_DOUBLE) && r[0] < end && r[1] >= end - 1) { start = r[0]; return yaml().visit.BREAK; }
         return undefined;
       },
     });

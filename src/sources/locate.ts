@@ -3,7 +3,8 @@
 // without building objects, and in YAML read by the fast path only the one document is parsed.
 
 import { JsonIndex } from "./jsonpath.js";
-import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isPair, isScalar, type Node, type Document } from "yaml";
+import type { LineCounter, Node, Document } from "yaml";
+import { yaml } from "./yamllib.js";
 import { InputChangedError, type InputFile } from "./read.js";
 import { indentQuotedScalars } from "./kubeyaml.js";
 import { BlockLines } from "./blocklocate.js";
@@ -90,8 +91,8 @@ export class Locator {
   private parse(file: InputFile): Parsed {
     let p = this.parsed.get(file.name);
     if (!p) {
-      const lines = new LineCounter();
-      const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
+      const lines = new (yaml().LineCounter)();
+      const docs = yaml().parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
       p = { docs: Array.isArray(docs) ? docs : [docs], lines, firstLine: 1 };
       this.parsed.set(file.name, p);
     }
@@ -106,13 +107,13 @@ export class Locator {
     if (!docs) { docs = new Map(); this.parsedDocs.set(file.name, docs); }
     let p = docs.get(index);
     if (!p) {
-      let lines = new LineCounter();
+      let lines = new (yaml().LineCounter)();
       const text = file.text.slice(range[0], range[1]);
-      let doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+      let doc = yaml().parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
       if (doc.errors.length) {
         // Read as kubectl reads it (kubeyaml.ts): the indented text has the same lines.
-        lines = new LineCounter();
-        doc = parseDocument(indentQuotedScalars(text).text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+        lines = new (yaml().LineCounter)();
+        doc = yaml().parseDocument(indentQuotedScalars(text).text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
       }
       p = { docs: [doc], lines, firstLine: this.index(file).lineAt(range[0]) };
       docs.set(index, p);
@@ -159,6 +160,7 @@ function rangeStart(n: unknown): number | undefined {
 
 /** The child of a YAML node at `key`, with the offset where it is written (the key, for map entries). */
 function child(node: unknown, key: string | number): { value: unknown; offset?: number } | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     for (const item of node.items) {
       if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) {

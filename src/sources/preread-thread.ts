@@ -3,7 +3,7 @@
 // thread and this one never both read it. Loads nothing but Node's modules and walkrules.ts: it
 // starts while the main thread is still loading the CLI's modules.
 
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { BIG_FILE, MANIFEST, byCodePoint, skipsFolder } from "./walkrules.js";
@@ -12,7 +12,11 @@ import { CHUNK, DONE, FAILED, FIELDS, FREE, WORKER, type PrereadData } from "./p
 const data = workerData as PrereadData;
 const port: MessagePort = data.port;
 
-/** The files a load of `paths` may read, in read.ts's order (a file given twice is listed twice: harmless). */
+/**
+ * The regular files a load of `paths` may read, in read.ts's order (a file given twice is listed
+ * twice: harmless). Never a FIFO, socket or device: opening a FIFO would block this thread (read.ts
+ * skips them in folders, and reads one given as a -f path itself).
+ */
 function filesUnder(paths: readonly string[], recursive: boolean): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -22,16 +26,20 @@ function filesUnder(paths: readonly string[], recursive: boolean): string[] {
       const full = join(dir, e.name);
       if (e.isDirectory()) { if (!skipsFolder(e.name, recursive)) walk(full); }
       // (A symlink to a folder is not a directory entry: not walked, as read.ts does not walk it.)
-      else if (MANIFEST.test(e.name)) out.push(full);
+      else if (MANIFEST.test(e.name) && (e.isFile() || (e.isSymbolicLink() && isFile(full)))) out.push(full);
     }
   };
   for (const p of paths) {
-    let dir = false;
-    try { dir = statSync(p).isDirectory(); } catch { continue; }
-    if (dir) walk(p);
-    else out.push(p);
+    let st;
+    try { st = statSync(p); } catch { continue; }
+    if (st.isDirectory()) walk(p);
+    else if (st.isFile()) out.push(p);
   }
   return out;
+}
+
+function isFile(path: string): boolean {
+  try { return statSync(path).isFile(); } catch { return false; }
 }
 
 const list = filesUnder(data.paths, data.recursive);
@@ -46,7 +54,8 @@ for (let i = 0; i < list.length; i++) {
   if (Atomics.compareExchange(claims, i, FREE, WORKER) !== FREE) continue;
   let ok = false;
   if (total < data.limit) try {
-    const fd = openSync(list[i], "r");
+    // (Non-blocking: a file replaced by a FIFO since the walk does not block the open.)
+    const fd = openSync(list[i], constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = fstatSync(fd), size = st.size;
       if (st.isFile() && size > 0 && size < BIG_FILE) {

@@ -1,6 +1,6 @@
 // JSON and YAML renderings of plain data.
 
-import { Scalar, stringify } from "yaml";
+import { yaml } from "../sources/yamllib.js";
 import { resolvePlain } from "../sources/kubeyaml.js";
 import { hasControls } from "./controls.js";
 
@@ -15,11 +15,12 @@ export function renderJson(value: unknown): string {
  * escape reads back as the character only there (in a plain or block scalar it is literal text).
  */
 export function renderYaml(value: unknown): string {
-  return stringify(value, quoteTyped, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
+  return yaml().stringify(value, quoteTyped, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
 }
 
 function quoteTyped(_key: unknown, v: unknown): unknown {
   if (typeof v !== "string" || (resolvePlain(v) === v && !hasControls(v))) return v;
+  const { Scalar } = yaml();
   const s = new Scalar(v);
   s.type = Scalar.QUOTE_DOUBLE;
   return s;

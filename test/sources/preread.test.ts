@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,6 +103,22 @@ test("pre-read: a file the main thread reaches first is claimed and read by it, 
   } finally {
     endPreread();
     t.cleanup();
+  }
+});
+
+test("pre-read: a FIFO named as a manifest, in a folder or given as a path, is never opened ahead (it would block the thread)", { skip: process.platform === "win32" && "no FIFOs" }, async (t) => {
+  const files = tempFiles(FILES);
+  try {
+    const fifo = join(files.dir, "b", "pipe.json");
+    try { execFileSync("mkfifo", [fifo]); } catch { t.skip("no mkfifo"); return; }
+    startPreread([files.dir, fifo], false);
+    await settled();
+    const ahead = loadPaths([files.dir], () => "", { checkAhead: OFF });
+    assert.equal(ahead.preread, 4);
+    assertSame(ahead, loadPaths([files.dir], () => "", { checkAhead: OFF }));
+  } finally {
+    endPreread();
+    files.cleanup();
   }
 });
 
