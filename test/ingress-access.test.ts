@@ -279,3 +279,44 @@ spec:
   const loaded = load({ "in.yaml": BASE + plain + edge + controller("--configmap=$(NOPE)") });
   assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /--configmap "\$\(NOPE\)" reads as "\$\(NOPE\)", not NAMESPACE\/NAME/);
 });
+
+test("behind its LoadBalancer Service with externalTrafficPolicy Cluster, ingress-nginx sees a node's address, which its source ranges judge (was: the client's); Local and use-proxy-protocol keep the client's", () => {
+  // kube-proxy masquerades traffic to a load balancer address or node port under externalTrafficPolicy Cluster (pkg/proxy/iptables/
+  // proxier.go KUBE-EXT "masquerade traffic for ... external destinations"; engine/kube-proxy.ts kubeProxyPath): nginx's
+  // $remote_addr, which allow/deny lines check, is the node's address. use-proxy-protocol: the PROXY header carries the client's.
+  const controller = (etp = "") => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  selector: {matchLabels: {app: ctl}}
+  template:
+    metadata: {labels: {app: ctl}}
+    spec:
+      containers:
+      - name: controller
+        image: registry.k8s.io/ingress-nginx/controller:v1.12.0
+        args: [/nginx-ingress-controller, --ingress-class=nginx]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec: {type: LoadBalancer, selector: {app: ctl}, ports: [{name: http, port: 80, targetPort: 80}]${etp}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 192.168.0.10}]}
+`;
+  const clients = ingress({ [N + "whitelist-source-range"]: "203.0.113.0/24" });
+  const cluster = ask(clients + controller(), "ip:203.0.113.9");
+  assert.equal(cluster.status, 403, "nginx sees node n1 (192.168.0.10), outside the range (was 200)");
+  assert.match(cluster.reason, /client 192\.168\.0\.10 is outside allowlist-source-range 203\.0\.113\.0\/24.*ingress-nginx sees 192\.168\.0\.10 .*load balancer address port 80 of Service ingress-nginx\/ingress-nginx-controller: masqueraded/);
+  assert.equal(ask(clients + controller(", externalTrafficPolicy: Local"), "ip:203.0.113.9").status, 200, "Local keeps the client's address");
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {use-proxy-protocol: "true"}\n`;
+  assert.equal(ask(clients + controller() + cm, "ip:203.0.113.9").status, 200, "use-proxy-protocol: the PROXY header's address");
+  const nodes = ingress({ [N + "whitelist-source-range"]: "192.168.0.0/16" });
+  assert.equal(ask(nodes + controller(), "ip:198.51.100.1").status, 200, "a range holding the nodes lets every outside client in (was 403)");
+  assert.equal(ask(nodes, "ip:198.51.100.1").status, 403, "without the controller's Service in the input: the client's address");
+  assert.equal(ask(clients + controller(), "web/client").status, 403, "a pod of the cluster is judged by its own address (10.1.2.3)");
+});

@@ -49,6 +49,8 @@ export interface Gateway extends ObjectMeta {
   listeners: Listener[];
   allowedListeners: AllowedListeners;
   addresses: GatewayAddress[];
+  /** status.addresses[].value when the object carries a status (a live dump); undefined: no status (a manifest). */
+  statusAddresses?: string[];
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */

@@ -76,6 +76,8 @@ export interface NginxControllerConfig {
   block?: Cidr[];
   /** annotations-risk-level as written (unset: the default High; sources/ingress/nginx-annotations.ts nginxRiskLevel). */
   riskLevel?: string;
+  /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
+  proxyProtocol?: true;
 }
 
 /** Every field is undefined when the annotation is absent. */

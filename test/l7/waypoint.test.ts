@@ -140,3 +140,69 @@ spec:
   assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"false\"}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"true\""), "POST").status, 200, "the Service's label wins over its namespace's");
   assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}").replace("dataplane-mode: ambient", "dataplane-mode: ambient, istio.io/ingress-use-waypoint: \"TRUE\""), "POST").status, 403, "the namespace's label, in any case");
 });
+
+test("a waypoint Gateway whose status has no addresses is not ready: istiod takes no waypoint from it, and the traffic goes without it (ambient/waypoints.go WaypointsCollection); a manifest without status is taken as ready", async () => {
+  const yaml = (status: string) => world() + ledgerService("{istio.io/use-waypoint: waypoint}") + waypointGateway("bank").replace(/---\n$/, status + "---\n") + getOnly;
+  assert.equal((await ask(yaml(""), "bank/teller", "POST http://ledger/")).status, 403, "no status: a manifest, the waypoint is taken as deployed");
+  assert.equal((await ask(yaml("status: {addresses: [{type: IPAddress, value: 10.96.0.9}]}\n"), "bank/teller", "POST http://ledger/")).status, 403, "ready: status addresses");
+  const pending = await ask(yaml("status: {conditions: [{type: Programmed, status: 'False', reason: Pending, message: waiting for the deployment, lastTransitionTime: '2026-01-01T00:00:00Z'}]}\n"), "bank/teller", "POST http://ledger/");
+  assert.equal(pending.status, 200, "no status addresses: no waypoint, ztunnel alone (was 403: the waypoint's GET-only policy)");
+  assert.match(pending.layers.find((l) => l.layer === "routing")?.summary ?? "", /status has no addresses/);
+});
+
+test("an Istio gateway's request through the Service's waypoint (istio.io/ingress-use-waypoint) meets the routes bound to the Service there: they pick the backend (was: the gateway's pick, the Service's own endpoints)", () => {
+  // The waypoint takes the gateway's request for the Service as an ambient client's (pilot listener_waypoint.go
+  // buildWaypointInboundHTTPRouteConfig: the Service's routes), so a producer HTTPRoute on the Service splits or redirects it there.
+  const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: bank}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ledger, namespace: bank}
+spec:
+  parentRefs: [{name: edge}]
+  rules: [{backendRefs: [{name: ledger, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ledger-v2, namespace: bank}
+spec: {selector: {app: teller}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ledger-split, namespace: bank}
+spec:
+  parentRefs: [{group: "", kind: Service, name: ledger, port: 80}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]
+  - backendRefs: [{name: ledger-v2, port: 80}]
+---
+` + pod("bank", "edge-istio", "10.0.0.20", { labels: { "gateway.networking.k8s.io/gateway-name": "edge" } });
+  const yaml = (labels: string) => world() + ledgerService(labels) + waypointGateway("bank") + gateway;
+  const ask = (y: string, path: string) => {
+    const engine = engineFor(y);
+    const ctx = walkContext(engine.inventory, { policy: engine, authorizers: [new L7Authorizer(engine)] });
+    const req: RouteRequest = { gateway: "bank/edge", scheme: "http", host: "ledger.example.com", port: 80, path, method: "GET", headers: [], backendResponseHeaders: [] };
+    const problem = requestProblem(ctx, req);
+    if (problem) throw new Error(problem);
+    return walkRequest(ctx, req);
+  };
+  const opted = yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}");
+  const r = ask(opted, "/");
+  assert.equal(r.status, 200);
+  assert.equal(r.endpoint, "bank/teller", "the waypoint's route sends to ledger-v2 (was bank/ledger: the gateway's backend)");
+  assert.match(r.layers.filter((l) => l.layer === "routing").map((l) => l.summary).join("\n"), /at waypoint bank\/waypoint/);
+  const moved = ask(opted, "/old");
+  assert.deepEqual([moved.status, moved.redirect?.path], [301, "/new"], "the waypoint's redirect answers");
+  assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}"), "/").endpoint, "bank/ledger", "without ingress-use-waypoint the gateway sends to the Service's endpoints: its mesh routes do not apply");
+});

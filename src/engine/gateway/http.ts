@@ -7,6 +7,8 @@ import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gat
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
 import { gatewayEndpointReader, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
+import type { Address } from "../../model/ip.js";
+import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
@@ -36,6 +38,8 @@ export interface HttpContext {
   keepTrailingDot?: boolean;
   /** Who picks the backends' endpoints (backends.ts gatewayEndpointReader); default: a proxy's reading. */
   endpoints?: EndpointReader;
+  /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
+  nginxSource?: (client: Address, port: number) => NginxSource | undefined;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
@@ -43,7 +47,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName),
-    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const } : {}),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, client, port) } : {}),
   };
 }
 
@@ -164,7 +168,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const fctx = filterContext(ctx.graph, w.attached.state);
     applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
-    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph) : undefined;
+    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, req.clientAddress && ctx.nginxSource?.(req.clientAddress, ctx.port)) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;

@@ -7,6 +7,7 @@ import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { RouteRequest } from "../../model/request.js";
 import { Headers } from "./headers.js";
+import type { NginxSource } from "./nginx-source.js";
 
 /** A refusal (the status nginx answers and why) or, when the request passes, notes on what Junction could not check. */
 export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[] };
@@ -20,13 +21,17 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
  * not checked); a secret missing from an input that has Secrets denies the location (503). auth-url:
  * the external authorizer decides, which Junction cannot ask (a note, the answer assumes it allows).
  */
-export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph): AccessOutcome {
+export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seen?: NginxSource): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
-  const client = access.realIp && req.clientAddress ? realIp(access.realIp, req.clientAddress, new Headers(req.headers)) : req.clientAddress;
-  const source = sourceRange(access, client);
-  if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})` } };
-  const notes: string[] = [];
+  // The connection's source as the controller sees it (nginx-source.ts: a node's address behind its Service), then the realip module.
+  const peer = seen ? seen.address : req.clientAddress;
+  const client = access.realIp && peer ? realIp(access.realIp, peer, new Headers(req.headers)) : peer;
+  const ranges = access.block?.length || access.deny.length || access.allow;
+  const behind = seen && ranges ? `ingress-nginx sees ${seen.address ? formatAddress(seen.address) : "an address the input does not hold"} as the connection's source, not the client's (${seen.why})` : undefined;
+  const source = sourceRange(access, client, seen && !seen.address && client === peer ? "a node or load balancer whose address the input does not hold" : undefined);
+  if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})${behind ? `; ${behind}` : ""}` } };
+  const notes: string[] = behind ? [`${by}: ${behind}`] : [];
   if (access.basicAuth) {
     const [ns, name] = access.basicAuth.secret.split("/", 2);
     if (hasKind(graph, "", "Secret") && !hasObject(graph, "", "Secret", ns, name)) {
@@ -60,8 +65,8 @@ function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers:
 }
 
 /** Why the source ranges refuse the client, or undefined when they let it through. */
-function sourceRange(access: NginxAccess, client: Address | undefined): string | undefined {
-  const who = client ? `client ${formatAddress(client)}` : "a client whose address the request does not give (--from NS/POD or ip:ADDRESS)";
+function sourceRange(access: NginxAccess, client: Address | undefined, unknown?: string): string | undefined {
+  const who = client ? `client ${formatAddress(client)}` : unknown ?? "a client whose address the request does not give (--from NS/POD or ip:ADDRESS)";
   const holds = (c: Cidr) => (client ? contains(c, client) : c.prefix === 0);
   const blocked = access.block?.find(holds);
   if (blocked) return `${who} is in the controller's block-cidrs ${blocked.text}`;

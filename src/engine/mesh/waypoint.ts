@@ -119,6 +119,9 @@ function targetWaypoint(inv: Inventory, what: string, namespace: string, labels:
   const at = `waypoint ${named.namespace}/${named.name}`;
   const gw = findGateway(inv, named);
   if (!gw) return { why: `${by} names ${at}, which is not in the input: Istio takes it as not ready and sends the traffic without it` };
+  // ambient/waypoints.go WaypointsCollection: "gateway.Status.Addresses should only be populated once the Waypoint's deployment has
+  // at least 1 ready pod": a Gateway without them is no waypoint, and what names it has none (a manifest without status: assumed ready).
+  if (gw.statusAddresses && !gw.statusAddresses.length) return { why: `${by} names ${at}, whose status has no addresses (no ready waypoint pod yet): istiod does not take it as a waypoint, and the traffic goes without it` };
   const denied = waypointAllows(inv, gw, namespace);
   if (denied) return { why: `${by} names ${at}, which does not allow namespace ${namespace} (${denied}): Istio reports the attachment denied and sends the traffic without it` };
   const cls = inv.routing.gatewayClasses.find((c) => c.name === gw.className);

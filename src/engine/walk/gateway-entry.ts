@@ -7,6 +7,10 @@ import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
+import type { ResolvedBackend } from "../gateway/backends.js";
+import { emptyResult } from "../gateway/request.js";
+import { routeAtService } from "../mesh/route.js";
+import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend } from "./backends.js";
 import { serve } from "./serve.js";
@@ -19,10 +23,13 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   if (!routed.gateway) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
-  const picked = pickedBackend(ctx.gateways.routes, routed);
+  const first = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
-  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
+  const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
+  if (atWaypoint === "decided") return w.res;
+  const picked = atWaypoint ?? first;
+  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gatewayEndpointReader(controller) }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
@@ -31,7 +38,33 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
     step(w, "backend", "decided", routed.reason);
     return w.res;
   }
-  const svc = picked?.service && picked.servicePort ? { name: `${picked.service.namespace}/${picked.service.name}`, port: picked.servicePort.port } : undefined;
+  // The authorizers see the Service the gateway sent to (its waypoint's policies are that Service's).
+  const svc = first?.service && first.servicePort ? { name: `${first.service.namespace}/${first.service.name}`, port: first.servicePort.port } : undefined;
   w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);
+}
+
+/**
+ * An Istio gateway that sends to its backend Service's waypoint (mesh/waypoint.ts ingressWaypoint:
+ * istio.io/ingress-use-waypoint): the waypoint takes the request for the Service as it takes an
+ * ambient client's, so the routes bound to the Service there apply to what the gateway forwards
+ * (mesh/route.ts routeAtService with the waypoint: listener_waypoint.go
+ * buildWaypointInboundHTTPRouteConfig). The backend they pick, "decided" when they answer themselves
+ * (a redirect, a 404, a refusal), or undefined when no route is bound there.
+ */
+function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided" | undefined {
+  if (!b.service || !b.servicePort) return undefined;
+  const use = requestWaypoint(w.ctx.inv, { ambientClient: false, ingress: b.service });
+  if (!use.waypoint) return undefined;
+  const up = w.res.upstream;
+  const forwarded: RouteRequest = up ? { ...w.req, host: up.host, path: up.path ?? w.req.path, method: up.method ?? w.req.method, headers: up.headerList ?? w.req.headers } : w.req;
+  const at = emptyResult();
+  const bound = routeAtService(w.ctx.mesh, b.service, b.servicePort, { waypoint: use.waypoint, reader: "envoy", reading: "proxy" }, forwarded, at);
+  if (!bound || "unrouted" in bound) return undefined;
+  const where = `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), ${bound.role} routes of namespace ${bound.namespace}`;
+  Object.assign(w.res, { status: at.status, connection: at.connection, backend: at.backend, redirect: at.redirect, upstream: at.upstream, grpcCode: at.grpcCode, backends: at.backends });
+  w.res.responseHeaders = { ...w.res.responseHeaders, ...at.responseHeaders };
+  if (!at.backend) { w.res.reason = ""; step(w, "routing", "decided", `${where}: ${at.reason}`); return "decided"; }
+  step(w, "routing", "passed", `${where}: ${at.reason}`);
+  return pickedBackend(bound.routes.map((r) => r.state), at);
 }

@@ -128,6 +128,13 @@ function readAllowedListeners(f: Field): AllowedListeners {
   return { from, selector };
 }
 
+/** status.addresses' values, read raw (status is the controller's, not validated): only when the object has a status. */
+function statusAddresses(status: Field): { statusAddresses?: string[] } {
+  if (status.value === null || typeof status.value !== "object" || Array.isArray(status.value)) return {};
+  const list = status.raw("addresses");
+  return { statusAddresses: Array.isArray(list) ? list.flatMap((a) => (a !== null && typeof a === "object" && typeof (a as { value?: unknown }).value === "string" ? [(a as { value: string }).value] : [])) : [] };
+}
+
 const gatewayFrontEnd: FrontEnd = {
   kind: "Gateway", apiVersions: [V.v1, V.v1beta1, V.v1alpha2], namespaced: true,
   read(root, ctx, b) {
@@ -144,7 +151,7 @@ const gatewayFrontEnd: FrontEnd = {
     b.inv.routing.gateways.push({
       namespace: ns, name: meta.name, ...readLifecycle(root), order: b.inv.routing.gateways.length, manifest: manifestOf(root), src: ctx.ref,
       className, listeners, allowedListeners: readAllowedListeners(spec.get("allowedListeners").get("namespaces")), addresses: readAddresses(spec.get("addresses")),
-      infrastructure: infra.object() ? { parametersRef } : undefined, tls: readGatewayTls(spec.get("tls"), ns),
+      infrastructure: infra.object() ? { parametersRef } : undefined, tls: readGatewayTls(spec.get("tls"), ns), ...statusAddresses(root.get("status")),
     });
   },
 };

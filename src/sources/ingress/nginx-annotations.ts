@@ -373,6 +373,7 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
     if (c.value === null || typeof c.value !== "object") return;
     const words = [...strings(c.get("command")), ...strings(c.get("args"))];
     if (!words.some((w) => w === "/nginx-ingress-controller" || w.endsWith("/nginx-ingress-controller"))) return;
+    if (typeof name === "string") (b.inv.ingressNginxControllers ??= []).push({ kind, namespace, name });
     const at = words.findIndex((w) => w === "--configmap" || w.startsWith("--configmap="));
     if (at < 0) return;
     const value = words[at] === "--configmap" ? words[at + 1] : words[at].slice("--configmap=".length);
@@ -420,8 +421,12 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const riskLevel = data.get("annotations-risk-level").string();
   // nginx.tmpl "Global filters": `deny` for each of block-cidrs in the http block.
   const block = list("block-cidrs");
-  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length
-    ? { ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}) } : undefined;
+  const proxyProtocol = on("use-proxy-protocol");
+  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol
+    ? {
+      ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
+      ...(proxyProtocol ? { proxyProtocol: true as const } : {}),
+    } : undefined;
 }
 
 /** Whether withGlobalRanges changes any location's access checks: the ConfigMap sets a source range, block-cidrs or the real_ip module (annotations-risk-level does not). */

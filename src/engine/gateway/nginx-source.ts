@@ -1,0 +1,50 @@
+// The source address ingress-nginx's controller sees for a request from outside the cluster (nginx's
+// $remote_addr, which its access checks judge): the controller runs behind its own LoadBalancer or
+// NodePort Service, and kube-proxy masquerades such connections under externalTrafficPolicy Cluster
+// (engine/kube-proxy.ts kubeProxyPath, pkg/proxy/iptables/proxier.go KUBE-EXT "masquerade traffic
+// for ... external destinations"), so nginx sees a node's address, not the client's. With
+// use-proxy-protocol nginx takes the client's address from the PROXY header its load balancer sends
+// (nginx.tmpl: `listen ... proxy_protocol`, real_ip_header proxy_protocol); use-forwarded-headers is
+// applied after this, to the address seen (nginx-access.ts realIp).
+
+import type { Inventory } from "../../model/inventory.js";
+import { addressKey, type Address } from "../../model/ip.js";
+import { matches, selector } from "../../model/selector.js";
+import { frontendLabel, kubeProxyPath, type Frontend } from "../kube-proxy.js";
+import { flowAddress } from "../match.js";
+
+/** What nginx sees instead of the client: an address (undefined: a node or load balancer the input does not hold), and why. */
+export interface NginxSource { address?: Address; why: string }
+
+/**
+ * The source the controller sees for `client` (an address outside the cluster: not a pod's or a
+ * node's) connecting to port `port` of its Service, when it is not the client's: undefined when the
+ * input holds no controller workload (ingress-nginx-annotations.ts readIngressNginxController), no
+ * LoadBalancer or NodePort Service selecting its pods at that port, or the source is kept
+ * (externalTrafficPolicy Local, use-proxy-protocol).
+ */
+export function ingressNginxSource(inv: Inventory, client: Address, port: number): NginxSource | undefined {
+  const workloads = inv.ingressNginxControllers;
+  if (!workloads?.length || inv.ingressNginx?.proxyProtocol) return undefined;
+  const key = addressKey(client);
+  if (inv.endpoints.some((e) => (e.kind === "pod" || e.kind === "node") && e.addresses.some((a) => addressKey(a) === key))) return undefined;
+  const ids = new Set(inv.controllers.filter((c) => workloads.some((w) => w.kind === c.kind && w.namespace === c.namespace && w.name === c.name)).flatMap((c) => c.pods));
+  const pods = inv.endpoints.filter((e) => ids.has(e.id));
+  for (const s of inv.services) {
+    if ((s.type !== "LoadBalancer" && s.type !== "NodePort") || !s.selector) continue;
+    const sel = selector(s.selector);
+    if (!pods.some((p) => p.namespace === s.namespace && matches(sel, p.labels))) continue;
+    const sp = s.ports.find((p) => p.port === port && p.protocol === "TCP");
+    if (!sp) continue;
+    const f: Frontend = s.type === "LoadBalancer"
+      ? { kind: "load-balancer", service: s, port: sp, ...(s.loadBalancerIngress?.length && s.loadBalancerIngress.every((i) => i.proxy) ? { proxy: true } : {}) }
+      : { kind: "node-port", service: s, port: sp };
+    const path = kubeProxyPath(inv, f, { address: client });
+    const hop = path.hops.find((h) => h.to.endpoint && ids.has(h.to.endpoint.id)) ?? path.hops[0];
+    if (!hop || (!hop.snat && hop.seenAs.address === client)) return undefined;
+    const address = flowAddress(hop.seenAs, { endpoint: hop.to.endpoint, address: hop.to.address });
+    if (address && addressKey(address) === key) return undefined;
+    return { ...(address ? { address } : {}), why: `${frontendLabel(f)}: ${hop.snat ?? path.why}` };
+  }
+  return undefined;
+}
