@@ -57,12 +57,15 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
   // Passes over every endpoint (100k at 100k pods) run once, mostly before the optimising compiler
   // has the function: indexed loops, not for-of (an iterator step per endpoint, interpreted).
   const endpoints = inv.endpoints;
+  // A workload's pods come in a row: the group of the endpoint before, when its group is the same, is not looked up.
+  let last: ListPeer | undefined, lastType: string | undefined, lastName: string | undefined;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i];
     if (e.kind !== "pod" && e.kind !== "workload") continue;
     const owner = e.kind === "pod" ? ownerOf(e) : undefined;
     const type = e.kind === "workload" ? "Workload" : owner?.kind ?? "Pod";
     const name = owner ? owner.name : e.name;
+    if (last !== undefined && name === lastName && type === lastType && e.namespace === last.namespace) { last.parties.push({ endpoint: e }); continue; }
     let byType = known.get(e.namespace);
     if (!byType) known.set(e.namespace, byType = new Map());
     let byName = byType.get(type);
@@ -76,6 +79,7 @@ export function workloadPeers(inv: Inventory, groupBy: GroupBy = "workload"): Li
       byName.set(name, g);
     }
     g.parties.push({ endpoint: e });
+    last = g; lastType = type; lastName = name;
   }
   return [...groups.values()];
 }

@@ -31,6 +31,21 @@ export class Matcher {
     return this.options.namedPorts ? ciliumNamedPorts(e.ports) : e.ports;
   }
 
+  /**
+   * The ports an egress rule's named ports resolve on at destination `e`: under Cilium, those of its
+   * identity (model/cilium-identity.ts IdentityPorts: a name its pods give different ports resolves
+   * to none), else destPorts.
+   */
+  egressDestPorts(e: Endpoint | undefined): readonly NamedPort[] {
+    if (e === undefined || !this.options.namedPorts || e.kind !== "pod" || e.hostNetwork === true) return this.destPorts(e);
+    return this.index.identityPorts.egressPorts(e);
+  }
+
+  /** The ports direction d's named ports resolve on at destination `e` (ingress: its own; egress: egressDestPorts). */
+  portsFor(d: "egress" | "ingress", e: Endpoint | undefined): readonly NamedPort[] {
+    return d === "egress" ? this.egressDestPorts(e) : this.destPorts(e);
+  }
+
   /** Host-network pods count as their node's traffic under hostNetwork=node. */
   actsAsNode(e: Endpoint | undefined): boolean {
     return e?.kind === "pod" && e.hostNetwork === true && this.options.hostNetwork === "node";

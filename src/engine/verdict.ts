@@ -8,7 +8,7 @@
 
 import type { Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { addressKey, type Address } from "../model/ip.js";
+import { addressKey, formatAddress, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
@@ -233,13 +233,36 @@ export class PolicyEngine {
     if (hop.hairpin) {
       // Not a pod's traffic to itself inside it: the packet leaves the pod for its host and comes back.
       const pod: Party = hop.inner.dst, asSent = { ...hop.inner, src: pod };
-      egress = this.decide("egress", pod, pod, asSent, this.matcher.destPorts(pod.endpoint));
+      egress = this.decide("egress", pod, pod, asSent, this.matcher.egressDestPorts(pod.endpoint));
     } else egress = hop.egressAfter || after.egress.by === "network" ? after.egress : this.evaluatePlain(flow).egress;
     const ingress = after.ingress;
     return { flow, network: after.network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings], hostPort: hop };
   }
 
-  private evaluatePlain(flow: Flow): Verdict {
+  /**
+   * A node's traffic (the node, or a host-network pod acting as it) to a pod of another node, without
+   * a source address given: under Calico with a tunnel it leaves through the tunnel device with the
+   * node's tunnel address (Endpoint.tunnels) as its source: felix masquerades the host's packets going
+   * down the tunnel to it (projectcalico/felix#960 "fix the source IP on packets that go down the
+   * tunnel"; the tunnel device holds that address). The party with that address and why, else undefined.
+   */
+  tunnelSource(src: Party, dst: Party): { party: Party; warning: Warning } | undefined {
+    if (src.address !== undefined) return undefined;
+    const node = this.matcher.nodeOf(src), t = node?.tunnels, pod = dst.endpoint;
+    if (!t || !pod || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined || pod.nodeName === node!.name) return undefined;
+    const family = dst.address?.family ?? pod.addresses[0]?.family;
+    const [address, which] = family === 6 ? [t.vxlanV6, "VXLAN (IPv6)"] : t.vxlan ? [t.vxlan, "VXLAN"] : [t.ipip, "IPIP"];
+    if (!address) return undefined;
+    const both = family !== 6 && t.vxlan && t.ipip ? "; the node has an IPIP tunnel address too: the IP pool of the destination decides which tunnel, and the input has no IP pools" : "";
+    return {
+      party: { ...src, address },
+      warning: { code: "tunnel-source", message: `the source is node ${node!.name}'s Calico ${which} tunnel address ${formatAddress(address)}: felix masquerades the host's traffic to a pod of another node going down the tunnel to it (an IP pool with CrossSubnet encapsulation tunnels only to nodes of another subnet, with the node's own address)${both}` },
+    };
+  }
+
+  private evaluatePlain(given: Flow): Verdict {
+    const tunnel = this.tunnelSource(given.src, given.dst);
+    const flow = tunnel ? { ...given, src: tunnel.party } : given;
     const destPorts = this.matcher.destPorts(flow.dst.endpoint);
     const network = this.networkOf(flow);
     const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
@@ -248,9 +271,9 @@ export class PolicyEngine {
       const ingress = { ...fixed("ingress", "network", this.networks.on(flow.dst.endpoint, network)), network };
       return { flow, network, allowed: false, egress, ingress, warnings: [] };
     }
-    const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, destPorts);
+    const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(flow.dst.endpoint));
     const ingress = self ? fixed("ingress", "self") : this.decide("ingress", flow.dst, flow.src, flow, destPorts);
-    return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings] };
+    return { flow: given, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...(tunnel ? [tunnel.warning] : []), ...egress.warnings, ...ingress.warnings] };
   }
 
   /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */

@@ -43,6 +43,12 @@ export interface Endpoint {
    * its own pods, and Calico selectors see the node's addresses by its labels (engine/match.ts hostEndpointOf).
    */
   hostEndpoint?: Endpoint;
+  /**
+   * Nodes: Calico's tunnel addresses, as calico-node records them on its Node (the annotations
+   * projectcalico.org/IPv4IPIPTunnelAddr, IPv4VXLANTunnelAddr, IPv6VXLANTunnelAddrV6): the host's
+   * traffic to a pod of another node leaves through the tunnel with that source (engine/verdict.ts tunnelSource).
+   */
+  tunnels?: NodeTunnels;
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
@@ -65,6 +71,9 @@ export interface Endpoint {
   httpProbes?: readonly { port: number; path: string }[];
   src?: SourceRef;
 }
+
+/** A node's Calico tunnel addresses (Endpoint.tunnels). */
+export interface NodeTunnels { ipip?: Address; vxlan?: Address; vxlanV6?: Address }
 
 /** A file a container sees from a Secret volume; `named` when an env variable of the container names its path. */
 export interface SecretFile {
@@ -136,6 +145,12 @@ export interface Service {
   loadBalancerIngress?: readonly { ip: Address; proxy?: true }[];
   /** spec.loadBalancerSourceRanges (trimmed; a zero-length prefix among them lets every source in: none kept). */
   loadBalancerSourceRanges?: readonly Cidr[];
+  /**
+   * Without spec.loadBalancerSourceRanges, the ranges of the annotation
+   * service.beta.kubernetes.io/load-balancer-source-ranges: the cloud provider's load balancer applies
+   * them (GetLoadBalancerSourceRanges), kube-proxy does not (it reads the field only).
+   */
+  cloudSourceRanges?: readonly Cidr[];
   /** spec.healthCheckNodePort: kube-proxy's health check for the load balancer, on every node (externalTrafficPolicy Local). */
   healthCheckNodePort?: number;
   /** spec.allocateLoadBalancerNodePorts: false — a LoadBalancer Service without node ports (unless a port names one). */

@@ -12,6 +12,7 @@ import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
 import type { CalicoFelix } from "./cni.js";
 import { HostPortIndex } from "./hostports.js";
+import { DEFAULT_IDENTITY, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -35,7 +36,8 @@ export interface Inventory {
   /** Istio and Linkerd authorization and transport security. */
   mesh: MeshModel;
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): those that change answers. */
-  ciliumAgent?: { where: string; allowLocalhost?: string };
+  /** The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter. */
+  ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
   ingressNginx?: NginxControllerConfig;
   /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): their pods are the controller's (engine/endpoints.ts ingressControllerPods). */
@@ -153,9 +155,18 @@ export class InventoryIndex {
     return this.forwarded ??= new HostPortIndex(this.inv.endpoints);
   }
 
-  /** An endpoint with a hostPort came or went: the forwarding is built again. */
+  private identities?: IdentityPorts;
+
+  /** Cilium's named ports per identity, as egress rules resolve them (model/cilium-identity.ts; built on first use). */
+  get identityPorts(): IdentityPorts {
+    return this.identities ??= new IdentityPorts(this.inv.endpoints, this.inv.ciliumAgent?.identity ?? DEFAULT_IDENTITY);
+  }
+
+  /** An endpoint with a hostPort or a named port came or went: the forwarding and the identities' ports are built again. */
   private changedHostPorts(e: Endpoint): void {
-    if (e.kind === "pod" && e.ports.some((p) => p.hostPort !== undefined)) this.forwarded = undefined;
+    if (e.kind !== "pod") return;
+    if (e.ports.some((p) => p.hostPort !== undefined)) this.forwarded = undefined;
+    if (e.ports.some((p) => p.name !== undefined)) this.identities = undefined;
   }
 
   /** Pods and Workloads named NAMESPACE/NAME (the map is built on first use). */

@@ -114,9 +114,11 @@ export class InventoryBuilder {
       selves[i] = find(ns, t.controller);
       parents[i] = t.parent && find(ns, t.parent);
     }
-    // The controller of each pod read from the input, when the input holds it (three passes below
+    // The controller of each pod read from the input, when the input holds it (two passes below
     // use it). A workload's pods come in a row sharing one owner object (core.ts readOwner): the
-    // last one found answers them.
+    // last one found answers them. Each such pod joins its controller's list in this pass (the
+    // endpoints lie scattered in the heap after the load: one pass over them, not two): a controller
+    // with pods of its own read gets no stand-in below, so its list holds them first, as before.
     const read = this.inv.endpoints.length;
     const owners: (Controller | undefined)[] = new Array(read);
     let lastOwner: Owner | undefined, lastNs: string | undefined, lastFound: Controller | undefined;
@@ -125,6 +127,7 @@ export class InventoryBuilder {
       if (e.kind !== "pod" || o === undefined) continue;
       if (o !== lastOwner || e.namespace !== lastNs) { lastOwner = o; lastNs = e.namespace; lastFound = find(e.namespace, o); }
       owners[i] = lastFound;
+      if (lastFound !== undefined && !e.fromTemplate) lastFound.pods.push(e.id);
     }
     // Controllers that already have pods in the input, directly or through a child controller.
     const owning = new Set<Controller>();
@@ -142,10 +145,6 @@ export class InventoryBuilder {
       if (parents[i]) continue;
       const { controller, pod } = templates[i];
       controller.pods.push(this.addEndpoint("make" in pod ? pod.make(controller) : pod).id);
-    }
-    for (let i = 0; i < read; i++) {
-      const e = this.inv.endpoints[i], c = owners[i];
-      if (c !== undefined && !e.fromTemplate) c.pods.push(e.id);
     }
     adopted.forEach((c, pod) => c.pods.push(pod.id));
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump. (A

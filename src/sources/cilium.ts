@@ -12,6 +12,7 @@ import { isGoTrue } from "../model/gobool.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
+import { DEFAULT_IDENTITY, DEFAULT_IDENTITY_PREFIXES, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
@@ -84,7 +85,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
-  b.inv.ciliumAgent = { where, ...(allowLocalhost ? { allowLocalhost } : {}) };
+  b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}) };
   const file = data.get("label-prefix-file");
   if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
 }
@@ -94,34 +95,6 @@ function words(text: string | undefined): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
 }
 
-/**
- * Cilium's label filter (pkg/labelsfilter/filter.go): prefixes `[source:][!]regexp`, each matched at the
- * start of a label's key, of that source or any; filterLabels keeps a label when no include prefix
- * was configured (whitelist false) and no ignore prefix matches it, or when its longest matching
- * include prefix is longer than its shortest matching ignore prefix.
- */
-interface LabelPrefix { ignore: boolean; source: string; re: RegExp; text: string }
-interface LabelFilter { prefixes: readonly LabelPrefix[]; whitelist: boolean }
-
-/** parseLabelPrefix: `source:` up to the first colon, `!` for ignore, the rest a regular expression. */
-function parseLabelPrefix(text: string): LabelPrefix | string {
-  const i = text.indexOf(":");
-  const source = i >= 0 ? text.slice(0, i) : "";
-  let prefix = i >= 0 ? text.slice(i + 1) : text;
-  if (!prefix) return `invalid label source ${JSON.stringify(source)}, prefix ""`;
-  const ignore = prefix[0] === "!";
-  if (ignore) prefix = prefix.slice(1);
-  const err = regexError(prefix, REGEX_SEMANTICS.ciliumHttp);
-  if (err) return `unable to compile regexp: ${err}`;
-  return { ignore, source, re: new RegExp(prefix), text };
-}
-
-/** defaultLabelPrefixCfg's expressions: the identity labels by default (its whitelist stays false). */
-const DEFAULT_IDENTITY_PREFIXES = ["reserved:.*", "io\\.kubernetes\\.pod\\.namespace", "io\\.cilium\\.k8s\\.namespace\\.labels", "app\\.kubernetes\\.io",
-  "io\\.cilium\\.k8s\\.policy\\.cluster", "!io\\.kubernetes", "!kubernetes\\.io", "!statefulset\\.kubernetes\\.io/pod-name", "!apps\\.kubernetes\\.io/pod-index",
-  "!batch\\.kubernetes\\.io/job-completion-index", "!.*beta\\.kubernetes\\.io", "!k8s\\.io", "!pod-template-generation", "!pod-template-hash",
-  "!controller-revision-hash", "!annotation.*", "!etcd_node"].map((t) => parseLabelPrefix(t) as LabelPrefix);
-const DEFAULT_IDENTITY: LabelFilter = { prefixes: DEFAULT_IDENTITY_PREFIXES, whitelist: false };
 const DEFAULT_NODE: LabelFilter = { prefixes: [], whitelist: false };
 
 /**
@@ -132,19 +105,6 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
   const added = words(f.string()).map((t) => { const p = parseLabelPrefix(t); if (typeof p === "string") f.error("invalid-prefix", `${JSON.stringify(t)}: ${p}: the agent refuses to start`); return p; })
     .filter((p): p is LabelPrefix => typeof p !== "string");
   return { prefixes: [...base, ...added], whitelist: added.some((p) => !p.ignore) };
-}
-
-/** filterLabels: whether a label of this source and key is kept. */
-function kept(filter: LabelFilter, source: string, key: string): boolean {
-  let included = 0, ignored = 0;
-  for (const p of filter.prefixes) {
-    if (p.source !== "" && p.source !== source) continue;
-    const m = p.re.exec(key);
-    if (!m || m.index !== 0) continue;
-    const len = m[0].length;
-    if (p.ignore) { if (ignored === 0 || len < ignored) ignored = len; } else if (len > included) included = len;
-  }
-  return (!filter.whitelist && ignored === 0) || included > ignored;
 }
 
 /**
@@ -173,7 +133,7 @@ function settle(state: CiliumState): void {
 
 /** Whether a pod label of this key is part of its Cilium identity under the agent's default label filter. */
 export function ciliumIdentityLabel(key: string): boolean {
-  return kept(DEFAULT_IDENTITY, "k8s", key);
+  return labelKept(DEFAULT_IDENTITY, "k8s", key);
 }
 
 /**
@@ -197,13 +157,13 @@ export function ciliumIdentitySelector(sel: LabelSelector, f: Field, filter: Lab
 
 /** As ciliumIdentitySelector, for labels of `source` (k8s: pods, node: nodes) through `filter`. */
 function identitySelector(sel: LabelSelector, f: Field, filter: LabelFilter, source: "k8s" | "node"): LabelSelector {
-  const outside = sel.requirements.filter((r) => !kept(filter, source, r.key));
+  const outside = sel.requirements.filter((r) => !labelKept(filter, source, r.key));
   if (!outside.length) return sel;
   const never = outside.find((r) => r.operator === "In" || r.operator === "Exists");
   const keys = [...new Set(outside.map((r) => r.key))].join(", ");
   const which = source === "node" ? "Cilium's node identities (the agent's node-labels filter" : `Cilium's identities (the agent's ${filter === DEFAULT_IDENTITY ? "default " : ""}label filter, pkg/labelsfilter,`;
   f.warn("vendor-identity-label", `${keys}: no label of ${which} leaves it out), so Cilium's selectors never see it: ${never ? "this selector selects nothing" : "its requirement always holds"}`);
-  return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => kept(filter, source, r.key)));
+  return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => labelKept(filter, source, r.key)));
 }
 
 /** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */

@@ -2,7 +2,7 @@
 // controllers whose pod templates become the pods they would create.
 
 import { isAddress, parseAddress, parseCidr, type Address, type Cidr } from "../model/ip.js";
-import type { Controller, Endpoint, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
+import type { Controller, Endpoint, NodeTunnels, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import type { Field, NumberRule, StringRule } from "./fields.js";
@@ -544,6 +544,22 @@ function nodeHostIPs(addresses: readonly Field[]): Address[] {
   return other ? [all[0], other] : [all[0]];
 }
 
+/** The Node annotations calico-node writes its tunnel addresses to (libcalico-go KDD node conversion), by NodeTunnels field. */
+const TUNNEL_ANNOTATIONS = { ipip: "projectcalico.org/IPv4IPIPTunnelAddr", vxlan: "projectcalico.org/IPv4VXLANTunnelAddr", vxlanV6: "projectcalico.org/IPv6VXLANTunnelAddrV6" } as const;
+
+/** A Node's Calico tunnel addresses (an annotation that is no address of its family: a warning, and none). */
+function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels | undefined {
+  let out: NodeTunnels | undefined;
+  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof NodeTunnels, string][]) {
+    const text = annotations[key];
+    if (text === undefined || text === "") continue;
+    const a = parseAddress(text);
+    if (a && a.family === (field === "vxlanV6" ? 6 : 4)) (out ??= {})[field] = a;
+    else f.get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${field === "vxlanV6" ? 6 : 4} address: the node's Calico tunnel address is read as unknown`);
+  }
+  return out;
+}
+
 const nodeFrontEnd: FrontEnd = {
   kind: "Node", apiVersions: ["v1"], namespaced: false,
   read(root, ctx, b) {
@@ -554,7 +570,8 @@ const nodeFrontEnd: FrontEnd = {
     // (kube-proxy's masquerade, probes) comes from in the cluster, whatever order the status lists them in.
     const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
     const addrs = [...typed("InternalIP"), ...typed("ExternalIP")];
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], src: ctx.ref, id: NO_ID });
+    const tunnels = readTunnels(root.get("metadata").get("annotations"), meta.annotations);
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
     const host = nodeHostIPs(list);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
   },
@@ -679,6 +696,7 @@ const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 const TRAFFIC_POLICY: StringRule = { oneOf: ["Cluster", "Local"] };
 
 const IP_MODE: StringRule = { oneOf: ["VIP", "Proxy"] };
+const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
 
 /**
  * The fields of a Service that decide what kube-proxy does with traffic to its addresses other than
@@ -712,6 +730,17 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
       cidrs.push(c);
     }
     if (cidrs.length && !cidrs.some((c) => c.prefix === 0)) out.loadBalancerSourceRanges = cidrs;
+  } else if (type === "LoadBalancer") {
+    // GetLoadBalancerSourceRanges (pkg/api/v1/service/util.go): without the field, the annotation's
+    // comma-separated CIDRs, which cloud providers apply at their load balancer (kube-proxy does not
+    // read it); ValidateService checks them then ("must be a list of IP ranges").
+    const annotations = root.get("metadata").raw("annotations");
+    const text = annotations !== null && typeof annotations === "object" ? (annotations as Record<string, unknown>)[SOURCE_RANGES_ANNOTATION] : undefined;
+    if (typeof text === "string" && text.trim() !== "") {
+      const cidrs = text.split(",").map((x) => parseCidr(x.trim()));
+      if (cidrs.some((c) => !c)) root.get("metadata").get("annotations").get(SOURCE_RANGES_ANNOTATION).error("invalid-cidr", `${JSON.stringify(text)} must be a list of IP ranges, e.g. 10.240.0.0/24,10.250.0.0/24 (the API server refuses the Service)`);
+      else if (!cidrs.some((c) => c!.prefix === 0)) out.cloudSourceRanges = cidrs as Cidr[];
+    }
   }
   const hc = spec.childInt("healthCheckNodePort", NODE_PORT);
   if (hc !== undefined && hc !== 0) out.healthCheckNodePort = hc;

@@ -52,6 +52,8 @@ export interface Meta {
 }
 
 const internNamespace = runInterner();
+/** The last namespace readMetadata found valid (dnsLabelError is a function of the text alone). */
+let validNamespace: string | undefined;
 const NAME_RULE: StringRule = { required: true, nonEmpty: true };
 
 /** metadata.labels, read by readLabels. */
@@ -89,8 +91,12 @@ export function readMetadata(md: Field, namespaced: boolean, labels: (md: Field)
     // An empty namespace is none: kubectl gives the object its default namespace (cli-runtime's
     // SetNamespace visitor sets it when len(info.Namespace) == 0).
     namespace = internNamespace(md.childString("namespace") || "default");
-    const err = dnsLabelError(namespace);
-    if (err) md.get("namespace").error("invalid-namespace", err);
+    // (The last valid one is not checked again: a file's objects share their namespace.)
+    if (namespace !== validNamespace) {
+      const err = dnsLabelError(namespace);
+      if (err) md.get("namespace").error("invalid-namespace", err);
+      else validNamespace = namespace;
+    }
   }
   const read = labels(md);
   const annotations = readAnnotations(md);

@@ -67,8 +67,13 @@ for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKi
  */
 export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostics, noted = false): void {
   // A built-in kind in a version current releases no longer serve: read as its replacement (removed.ts).
-  const { raw, message, severity } = toCurrentVersion(written, serverAccepted(written.obj));
-  if (message) diags.add({ severity: severity!, code: "removed-version", message, ref: raw.ref, field: ["apiVersion"] });
+  // (Asked only of such a version: serverAccepted reads three fields of every object.)
+  let raw = written;
+  if (kindVersion(written.kind, written.apiVersion).removed) {
+    const converted = toCurrentVersion(written, serverAccepted(written.obj));
+    raw = converted.raw;
+    if (converted.message) diags.add({ severity: converted.severity!, code: "removed-version", message: converted.message, ref: raw.ref, field: ["apiVersion"] });
+  }
   const checked = checkObject(raw, diags);
   readingJson(fromJson(raw.ref.file));
   dispatch(raw, b, diags, noted);
@@ -161,6 +166,8 @@ interface KindVersion {
   readonly namespaced: boolean;
   /** Identities.add puts the identity in the model's index itself (see Identities). */
   readonly indexed: boolean;
+  /** A version current releases no longer serve (removed.ts): lower reads the object as its replacement. */
+  readonly removed: boolean;
   /** The front ends of the kind (undefined: no front end reads it), the one that reads this apiVersion, and the kind's hooks. */
   readonly candidates: readonly FrontEnd[] | undefined;
   readonly frontEnd: FrontEnd | undefined;
@@ -178,6 +185,7 @@ function kindVersion(kind: string, apiVersion: string): KindVersion {
       kind, apiVersion, group: groups[0],
       namespaced: candidates?.[0]?.namespaced ?? true,
       indexed: current === apiVersion && groups[0] === groups[1] && candidates !== undefined,
+      removed: current !== apiVersion,
       candidates,
       frontEnd: candidates === undefined ? undefined : apiVersion === "" ? candidates[0] : frontEndOf(candidates, apiVersion),
       hooks: hooksByKind.get(kind),

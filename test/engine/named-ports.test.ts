@@ -79,3 +79,35 @@ test("ciliumNamedPorts: the last regular container's port of a name, whatever it
   const init = [{ name: "m", port: 9090, protocol: "TCP" as const }, { name: "m", port: 9091, protocol: "TCP" as const, init: true as const }];
   assert.deepEqual(ciliumNamedPorts(init), [init[0], { port: 9091, protocol: "TCP" }], "an init container's port neither counts nor wins");
 });
+
+// An egress rule's named port resolves on the destination's identity, not on each pod
+// (pkg/policy/types namedPortMultiMap.GetNamedPorts: per numeric identity and protocol the port its
+// endpoints give the name; lookupNamedPort's duplicate, two ports for one identity, skips the
+// identity). Junction resolved the name on each destination pod: two replicas of one identity naming
+// `http` 80 and 8080 were each allowed on their own port (a wrong allow); Cilium allows neither.
+test("Cilium: an egress named port resolves per destination identity; an identity whose pods name it differently gets no port (ingress still per pod)", () => {
+  const replica = (name: string, ip: string, port: number, labels = "app: api") =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {${labels}}}\nspec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: ${port}}]}]}\nstatus: {podIP: ${ip}}`;
+  const policy = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: client, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: client}}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]`;
+  const ingress = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress: [{ports: [{port: http}]}]`;
+  const yaml = (...extra: string[]) => [CLIENT, policy, ingress, replica("api-1", "10.0.1.1", 80, "app: api, pod-template-hash: a1"), replica("api-2", "10.0.1.2", 8080, "app: api, pod-template-hash: b2"),
+    replica("solo", "10.0.1.3", 9000, "app: solo"), replica("other-1", "10.0.1.4", 81, "app: other"), replica("other-2", "10.0.1.5", 82, "app: other, tier: b"), ...extra].join("\n---\n");
+  const build = (...extra: string[]) => { const l = load({ "p.yaml": yaml(...extra) }); assert.deepEqual(l.diagnostics.errors, []); return new PolicyEngine(l.inventory, DEFAULT_OPTIONS); };
+  const cilium = build(DAEMONSET("cilium"));
+  // api-1 and api-2 differ only in pod-template-hash, which no identity holds: one identity, http 80 and 8080.
+  assert.equal(verdict(cilium, "x/client", "x/api-1", 80), "deny", "duplicate named ports: the identity is skipped (it was allowed)");
+  assert.equal(verdict(cilium, "x/client", "x/api-2", 8080), "deny");
+  assert.equal(verdict(cilium, "x/client", "x/solo", 9000), "allow", "one port for the identity");
+  assert.equal(verdict(cilium, "x/client", "x/other-1", 81), "allow", "other-1 and other-2 are two identities (tier is an identity label)");
+  assert.equal(verdict(cilium, "x/client", "x/other-2", 82), "allow");
+  assert.equal(verdict(cilium, "ip:10.9.9.9", "x/api-1", 80), "allow", "ingress resolves on the pod itself");
+  // Without Cilium (the Kubernetes reading, Calico) every pod's own port.
+  const plain = build();
+  assert.equal(verdict(plain, "x/client", "x/api-1", 80), "allow");
+  assert.equal(verdict(plain, "x/client", "x/api-2", 8080), "allow");
+  // A pod of an identity that does not declare the name gets its identity's port: the policy map holds identities.
+  const bare = `apiVersion: v1\nkind: Pod\nmetadata: {name: solo-2, namespace: x, labels: {app: solo}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.1.6}`;
+  assert.equal(verdict(build(DAEMONSET("cilium"), bare), "x/client", "x/solo-2", 9000), "allow");
+  const fast = new FastConnectivity(build(DAEMONSET("cilium"), bare));
+  assertAgree(fast, podsAnd(fast.inventory), "identity named ports");
+});

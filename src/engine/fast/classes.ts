@@ -10,7 +10,7 @@ import { addressesOn, attachable, POD_NETWORK, type NetworkMap } from "../../mod
 import type { Family } from "../../model/ip.js";
 import type { Matcher, Party } from "../match.js";
 import { NumberKey, type Vocabulary } from "./vocabulary.js";
-import type { Protocol } from "../../model/ports.js";
+import type { NamedPort, Protocol } from "../../model/ports.js";
 
 export interface EndpointClass {
   id: number;
@@ -129,17 +129,27 @@ export class ClassTable {
    * (nothing is allocated for an endpoint without such ports; no text per port).
    */
   private portsKey(e: Endpoint): string {
-    const names = this.vocab.portNames, key = this.portKey.start();
-    for (const q of this.matcher.destPorts(e)) {
+    const key = this.portKey.start();
+    this.addPortIds(key, this.matcher.destPorts(e), this.portIds);
+    // Under Cilium an egress rule resolves a name on the destination's identity (Matcher.egressDestPorts): told apart too.
+    const egress = this.matcher.egressDestPorts(e);
+    if (egress !== this.matcher.destPorts(e)) this.addPortIds(key, egress, this.egressPortIds);
+    return key.text();
+  }
+
+  private egressPortIds = new Map<string, Map<number, number>>();
+
+  private addPortIds(key: NumberKey, ports: readonly NamedPort[], ids: Map<string, Map<number, number>>): void {
+    const names = this.vocab.portNames;
+    for (const q of ports) {
       if (q.name === undefined || !names.has(q.name)) continue;
-      let byPort = this.portIds.get(q.name);
-      if (!byPort) this.portIds.set(q.name, byPort = new Map());
+      let byPort = ids.get(q.name);
+      if (!byPort) ids.set(q.name, byPort = new Map());
       const at = q.port * 4 + PROTOCOL_NUMBER[q.protocol];
       let id = byPort.get(at);
       if (id === undefined) byPort.set(at, id = this.portCount++);
       key.add(id);
     }
-    return key.text();
   }
 
   private nodeKey(p: Party): string {

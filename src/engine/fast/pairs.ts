@@ -6,7 +6,7 @@ import type { Direction } from "../../model/policy.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Party } from "../match.js";
 import type { GroupConns } from "../pairwise.js";
-import { countMay, forEachMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
+import { collectMay, countMay, has, mayHas, newBits, set, type Bits } from "./bitset.js";
 import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
@@ -71,8 +71,8 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   };
   for (const group of bySide.values()) {
     const { any, cont, rest } = drive[group[0]];
-    let n = 0;
-    forEachMay(any, cont, rest, mask, (b) => { candidates[n++] = b; mine[b] = -1; });
+    const n = collectMay(any, cont, rest, mask, candidates);
+    for (let i = 0; i < n; i++) mine[candidates[i]] = -1;
     pairsOf(group, n);
   }
   for (const group of loners.values()) {

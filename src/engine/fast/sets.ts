@@ -138,10 +138,13 @@ export class ClassSets {
     return (c) => this.matcher.peerMatches(peer, c.rep, flowAddress(c.rep, probe, this.classes.network));
   }
 
-  /** Classes declaring a port that the named match admits at protocol/port (named ports resolve on the destination). */
+  /**
+   * Classes declaring a port that the named match admits at protocol/port: an egress rule's named
+   * ports, resolved on the destination (Matcher.egressDestPorts: under Cilium, on its identity).
+   */
   named(m: PortMatch & { kind: "named" }, protocol: Protocol, port: number): Windowed {
     return this.get(["n", m.name, m.protocol ?? "", protocol, port].join("|"), () => undefined,
-      (c) => portMatches(m, protocol, port, this.matcher.destPorts(c.rep.endpoint)));
+      (c) => portMatches(m, protocol, port, this.matcher.egressDestPorts(c.rep.endpoint)));
   }
 
   private get(key: string, candidates: () => readonly number[] | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,

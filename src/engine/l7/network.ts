@@ -46,7 +46,7 @@ export function networkAuthorize(engine: PolicyEngine, hop: Hop, a: Attributes, 
   if (!v || !hasRequestRules(engine, v, d)) return undefined;
   const flow = v.flow;
   const [local, remote] = d === "egress" ? [flow.src, flow.dst] : [flow.dst, flow.src];
-  const destPorts = engine.matcher.destPorts(flow.dst.endpoint);
+  const destPorts = engine.matcher.portsFor(d, flow.dst.endpoint);
   const unenforced = new Set<Rule>();
   const dec = engine.decide(d, local, remote, flow, destPorts, requestCheck(hop, a, d, unenforced));
   const where = `${d} policy of ${local.endpoint ? `${local.endpoint.namespace ?? ""}/${local.endpoint.name}` : "the client"}`;
@@ -71,7 +71,7 @@ function filterDecision(engine: PolicyEngine, hop: Hop, a: Attributes, d: Direct
   const v = hop.network!, flow = v.flow;
   const [local, remote] = d === "egress" ? [flow.src, flow.dst] : [flow.dst, flow.src];
   const last = dec.tier === "baseline" ? "baseline" : "namespace";
-  const allows = engine.matchingRules(d, local, remote, flow, engine.matcher.destPorts(flow.dst.endpoint), last).filter((h) => h.rule.action === "allow");
+  const allows = engine.matchingRules(d, local, remote, flow, engine.matcher.portsFor(d, flow.dst.endpoint), last).filter((h) => h.rule.action === "allow");
   const open = allows.find((h) => !h.rule.http);
   const enforcer = `Cilium's proxy (${base.enforcer})`;
   if (open) return { ...base, enforcer, verdict: "allow", summary: `allowed: ${open.policy.kind} ${policyName(open.policy)} rule ${open.rule.index} allows this peer and port without HTTP rules, which cancels the L7 filter`, policy: ruleRef(open) };
