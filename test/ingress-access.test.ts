@@ -320,3 +320,24 @@ status: {addresses: [{type: InternalIP, address: 192.168.0.10}]}
   assert.equal(ask(nodes, "ip:198.51.100.1").status, 403, "without the controller's Service in the input: the client's address");
   assert.equal(ask(clients + controller(), "web/client").status, 403, "a pod of the cluster is judged by its own address (10.1.2.3)");
 });
+
+test("the ingress-nginx controller pods are those labelled app.kubernetes.io/name=ingress-nginx and those of a workload running /nginx-ingress-controller (one list for exposure, the connection list and the source nginx sees)", async () => {
+  const { ingressControllerPods } = await import("../src/engine/endpoints.js");
+  const yaml = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: edge, namespace: edge}
+spec:
+  selector: {matchLabels: {app: ctl}}
+  template:
+    metadata: {labels: {app: ctl}}
+    spec: {containers: [{name: controller, image: registry.k8s.io/ingress-nginx/controller:v1.12.0, args: [/nginx-ingress-controller]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: helm-ctl, namespace: ingress-nginx, labels: {app.kubernetes.io/name: ingress-nginx}}
+spec: {containers: [{name: c, image: c}]}
+`;
+  const loaded = load({ "in.yaml": BASE + yaml });
+  assert.deepEqual(ingressControllerPods(loaded.inventory).map((e) => `${e.namespace}/${e.owner?.name ?? e.name}`).sort(), ["edge/edge", "ingress-nginx/helm-ctl"]);
+});

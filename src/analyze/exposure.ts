@@ -194,7 +194,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const backend = `${s.namespace}/${s.name}:${sp.port}`;
       const hasNodePort = s.type === "NodePort" || (lb && (sp.nodePort !== undefined || s.allocateLoadBalancerNodePorts !== false));
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
-      const ranges = lb ? s.loadBalancerSourceRanges : undefined;
+      const ranges = lb ? s.loadBalancerSourceRanges ?? s.cloudSourceRanges : undefined;
       const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
@@ -219,7 +219,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
 function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource): { from: string; targets: ExposedTarget[]; problem?: string } {
   const ids = workloadIds(inv);
   const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
-  const ranges = f.kind === "load-balancer" ? f.service.loadBalancerSourceRanges : undefined;
+  const ranges = f.kind === "load-balancer" ? f.service.loadBalancerSourceRanges ?? f.service.cloudSourceRanges : undefined;
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
   let why = "";
@@ -242,7 +242,8 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
       groups.set(key, g);
     }
   }
-  const within = ranges ? ` within loadBalancerSourceRanges ${ranges.map((r) => r.text).join(", ")}` : "";
+  const named = f.service.loadBalancerSourceRanges ? "loadBalancerSourceRanges" : "the load-balancer-source-ranges annotation (the cloud load balancer's)";
+  const within = ranges ? ` within ${named} ${ranges.map((r) => r.text).join(", ")}` : "";
   const unknownNodes = seen === "node" && !inv.endpoints.some((e) => e.kind === "node") ? "; no Node is in the input: its address, unknown, matches no CIDR of the policies" : "";
   const sees = seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";

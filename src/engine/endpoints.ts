@@ -67,9 +67,15 @@ export function ingressControllerParty(): Party {
   return { endpoint: { id: -1, kind: "pod", name: "ingress-controller", namespace: INGRESS_CONTROLLER_NAMESPACE, labels: {}, addresses: [], ports: [] } };
 }
 
-/** The ingress-nginx controller pods of the input (app.kubernetes.io/name=ingress-nginx). */
+/**
+ * The ingress-nginx controller pods of the input: labelled app.kubernetes.io/name=ingress-nginx (the
+ * Helm chart's and the static manifests'), or pods of a workload running /nginx-ingress-controller
+ * (sources/ingress/nginx-annotations.ts readIngressNginxController).
+ */
 export function ingressControllerPods(inv: Inventory): Endpoint[] {
-  return inv.endpoints.filter((e) => e.kind === "pod" && e.labels["app.kubernetes.io/name"] === "ingress-nginx");
+  const workloads = inv.ingressNginxControllers ?? [];
+  const ids = new Set(inv.controllers.filter((c) => workloads.some((w) => w.kind === c.kind && w.namespace === c.namespace && w.name === c.name)).flatMap((c) => c.pods));
+  return inv.endpoints.filter((e) => e.kind === "pod" && (e.labels["app.kubernetes.io/name"] === "ingress-nginx" || ids.has(e.id)));
 }
 
 /** {ingress-controller}: the controller pods of the input, else np-guard's stand-in pod. */

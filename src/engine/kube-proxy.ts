@@ -145,13 +145,18 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     translatedAtClient = true;
   }
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[] };
-  const ranges = f.kind === "load-balancer" ? s.loadBalancerSourceRanges : undefined;
+  // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
+  // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
+  const cloud = f.kind === "load-balancer" && s.cloudSourceRanges && (f.proxy || origin === "outside") ? s.cloudSourceRanges : undefined;
+  const ranges = f.kind === "load-balancer" ? s.loadBalancerSourceRanges ?? cloud : undefined;
   if (ranges) {
     const a = flowAddress(client, { address: f.address });
     if (!a || !ranges.some((r) => contains(r, a))) {
-      const who = f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : "kube-proxy's firewall chain (KUBE-FW) drops it";
+      const who = cloud ? "the cloud provider's load balancer drops it (kube-proxy does not read the annotation)"
+        : f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : "kube-proxy's firewall chain (KUBE-FW) drops it";
       const what = a ? `the source ${formatAddress(a)} is` : "the source (its address is not in the input) is taken as";
-      return { ...base, dropped: `${what} outside the Service's loadBalancerSourceRanges (${ranges.map((r) => r.text).join(", ")}): ${who}`, why: "" };
+      const field = cloud ? "annotation service.beta.kubernetes.io/load-balancer-source-ranges" : "loadBalancerSourceRanges";
+      return { ...base, dropped: `${what} outside the Service's ${field} (${ranges.map((r) => r.text).join(", ")}): ${who}`, why: "" };
     }
   }
   if (f.proxy && sp.nodePort === undefined) {

@@ -145,6 +145,12 @@ export interface Service {
   loadBalancerIngress?: readonly { ip: Address; proxy?: true }[];
   /** spec.loadBalancerSourceRanges (trimmed; a zero-length prefix among them lets every source in: none kept). */
   loadBalancerSourceRanges?: readonly Cidr[];
+  /**
+   * Without spec.loadBalancerSourceRanges, the ranges of the annotation
+   * service.beta.kubernetes.io/load-balancer-source-ranges: the cloud provider's load balancer applies
+   * them (GetLoadBalancerSourceRanges), kube-proxy does not (it reads the field only).
+   */
+  cloudSourceRanges?: readonly Cidr[];
   /** spec.healthCheckNodePort: kube-proxy's health check for the load balancer, on every node (externalTrafficPolicy Local). */
   healthCheckNodePort?: number;
   /** spec.allocateLoadBalancerNodePorts: false — a LoadBalancer Service without node ports (unless a port names one). */

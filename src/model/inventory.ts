@@ -40,7 +40,7 @@ export interface Inventory {
   ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
   ingressNginx?: NginxControllerConfig;
-  /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): engine/gateway/nginx-source.ts finds their Service. */
+  /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): their pods are the controller's (engine/endpoints.ts ingressControllerPods). */
   ingressNginxControllers?: { kind: string; namespace: string; name: string }[];
   /** The ingress-nginx controller's ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
   ingressNginxConfigMap?: string;

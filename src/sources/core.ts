@@ -696,6 +696,7 @@ const NODE_PORT: NumberRule = { min: 1, max: 65535 };
 const TRAFFIC_POLICY: StringRule = { oneOf: ["Cluster", "Local"] };
 
 const IP_MODE: StringRule = { oneOf: ["VIP", "Proxy"] };
+const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
 
 /**
  * The fields of a Service that decide what kube-proxy does with traffic to its addresses other than
@@ -729,6 +730,17 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
       cidrs.push(c);
     }
     if (cidrs.length && !cidrs.some((c) => c.prefix === 0)) out.loadBalancerSourceRanges = cidrs;
+  } else if (type === "LoadBalancer") {
+    // GetLoadBalancerSourceRanges (pkg/api/v1/service/util.go): without the field, the annotation's
+    // comma-separated CIDRs, which cloud providers apply at their load balancer (kube-proxy does not
+    // read it); ValidateService checks them then ("must be a list of IP ranges").
+    const annotations = root.get("metadata").raw("annotations");
+    const text = annotations !== null && typeof annotations === "object" ? (annotations as Record<string, unknown>)[SOURCE_RANGES_ANNOTATION] : undefined;
+    if (typeof text === "string" && text.trim() !== "") {
+      const cidrs = text.split(",").map((x) => parseCidr(x.trim()));
+      if (cidrs.some((c) => !c)) root.get("metadata").get("annotations").get(SOURCE_RANGES_ANNOTATION).error("invalid-cidr", `${JSON.stringify(text)} must be a list of IP ranges, e.g. 10.240.0.0/24,10.250.0.0/24 (the API server refuses the Service)`);
+      else if (!cidrs.some((c) => c!.prefix === 0)) out.cloudSourceRanges = cidrs as Cidr[];
+    }
   }
   const hc = spec.childInt("healthCheckNodePort", NODE_PORT);
   if (hc !== undefined && hc !== 0) out.healthCheckNodePort = hc;

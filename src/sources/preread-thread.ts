@@ -1,16 +1,21 @@
 // The pre-reader's thread (preread.ts): walks the -f paths as read.ts walks them, then reads each
 // manifest it found, in that order, into shared memory, claiming each file first so that the main
-// thread and this one never both read it. Loads nothing but Node's modules and walkrules.ts: it
-// starts while the main thread is still loading the CLI's modules.
+// thread and this one never both read it. Loads nothing but Node's modules, walkrules.ts and
+// yieldcpu.ts: it starts while the main thread is still loading the CLI's modules, at the lowest
+// priority.
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { BIG_FILE, MANIFEST, byCodePoint, skipsFolder } from "./walkrules.js";
 import { CHUNK, DONE, FAILED, FIELDS, FREE, WORKER, type PrereadData } from "./preread.js";
+import { yieldCpu } from "./yieldcpu.js";
 
 const data = workerData as PrereadData;
 const port: MessagePort = data.port;
+
+// (On what the main thread and V8's threads leave: the main thread never waits for this one.)
+const priority = yieldCpu();
 
 /**
  * The regular files a load of `paths` may read, in read.ts's order (a file given twice is listed
@@ -45,7 +50,7 @@ function isFile(path: string): boolean {
 const list = filesUnder(data.paths, data.recursive);
 const claims = new Int32Array(new SharedArrayBuffer(4 * list.length));
 const table = new Float64Array(new SharedArrayBuffer(8 * FIELDS * list.length));
-port.postMessage({ list, claims: claims.buffer, table: table.buffer });
+port.postMessage({ list, claims: claims.buffer, table: table.buffer, priority });
 
 const probe = new Uint8Array(1);
 let chunk: SharedArrayBuffer | undefined, used = 0, k = -1, total = 0;

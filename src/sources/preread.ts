@@ -40,6 +40,8 @@ interface Ahead {
   chunks: SharedArrayBuffer[];
   /** Files taken from the pre-reader (tests). */
   taken: number;
+  /** The thread's scheduling priority, as it said (tests). */
+  priority?: number;
 }
 
 let ahead: Ahead | undefined;
@@ -68,8 +70,9 @@ export function startPreread(paths: readonly string[], recursive: boolean, scrip
 /** The messages the thread has sent so far (the main thread never waits for one). */
 function receive(a: Ahead): void {
   for (let m; (m = receiveMessageOnPort(a.port));) {
-    const msg = m.message as { list?: string[]; claims?: SharedArrayBuffer; table?: SharedArrayBuffer; chunk?: SharedArrayBuffer; k?: number };
+    const msg = m.message as { list?: string[]; claims?: SharedArrayBuffer; table?: SharedArrayBuffer; chunk?: SharedArrayBuffer; k?: number; priority?: number };
     if (msg.list) {
+      a.priority = msg.priority;
       a.index = new Map(msg.list.map((p, i) => [p, i]));
       a.claims = new Int32Array(msg.claims!);
       a.table = new Float64Array(msg.table!);
@@ -111,6 +114,12 @@ export function prereadPending(): boolean {
     if (c === FREE || c === WORKER) return true;
   }
   return false;
+}
+
+/** The pre-reader's scheduling priority once it has listed its files (Linux; tests). */
+export function prereadPriority(): number | undefined {
+  if (ahead) receive(ahead);
+  return ahead?.priority;
 }
 
 /** Ends the pre-reader (the load has read its files); returns how many files were taken from it. */

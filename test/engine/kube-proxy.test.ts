@@ -192,3 +192,18 @@ test("exposure: a load balancer admits its source ranges only, its node ports ar
   const none = await cli(["exposure", "-f", "-", "-o", "json", "-q"], base(`${LB}\n  allocateLoadBalancerNodePorts: false`, LB_STATUS).replace(", nodePort: 30080", ""));
   assert.deepEqual((JSON.parse(none.out) as { exposures: { entry: string }[] }).exposures.map((e) => e.entry), ["TCP :80 (load balancer 192.0.2.10)"]);
 });
+
+test("the annotation service.beta.kubernetes.io/load-balancer-source-ranges (no field): the cloud load balancer drops other outside sources; kube-proxy's short-circuit of a pod's connection does not read it", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS).replace("metadata: {name: web, namespace: shop}", "metadata: {name: web, namespace: shop, annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '203.0.113.0/24, 198.51.100.0/24'}}");
+  const outside = await explain(yaml, "ip:198.18.0.9", "ip:192.0.2.10", 80);
+  assert.equal(outside.pairs[0].ingress.decidedBy, "service");
+  assert.match(outside.pairs[0].ingress.summary, /198\.18\.0\.9 is outside the Service's annotation service\.beta\.kubernetes\.io\/load-balancer-source-ranges \(203\.0\.113\.0\/24, 198\.51\.100\.0\/24\): the cloud provider's load balancer drops it/);
+  // A pod's connection to the address is translated on its own node: the annotation does not apply (the field would).
+  const pod = await explain(yaml, "shop/client", "ip:192.0.2.10", 80);
+  assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml);
+  const lb = (JSON.parse(r.out) as { exposures: { kind: string; from: string }[] }).exposures[0];
+  assert.match(lb.from, /within the load-balancer-source-ranges annotation \(the cloud load balancer's\) 203\.0\.113\.0\/24, 198\.51\.100\.0\/24/);
+  const bad = load({ "s.yaml": yaml.replace("203.0.113.0/24, 198.51.100.0/24", "203.0.113.0/24,nope") });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /must be a list of IP ranges/);
+});

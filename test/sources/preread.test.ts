@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempFiles } from "../helpers.js";
 import { loadPaths, type Loaded } from "../../src/sources/load.js";
-import { endPreread, prereadPending, startPreread } from "../../src/sources/preread.js";
+import { endPreread, prereadPending, prereadPriority, startPreread } from "../../src/sources/preread.js";
+import { getPriority } from "node:os";
 import { prereadArgs, PREREAD_ENV, RELAUNCH_ENV } from "../../src/cli/launch.js";
 
 const OFF = { at: Infinity };
@@ -116,6 +117,22 @@ test("pre-read: a FIFO named as a manifest, in a folder or given as a path, is n
     const ahead = loadPaths([files.dir], () => "", { checkAhead: OFF });
     assert.equal(ahead.preread, 4);
     assertSame(ahead, loadPaths([files.dir], () => "", { checkAhead: OFF }));
+  } finally {
+    endPreread();
+    files.cleanup();
+  }
+});
+
+test("pre-read: the thread runs 19 steps below the main thread's priority, at most 19 (the main thread never waits for it)", async (t) => {
+  if (process.platform !== "linux") return t.skip("thread priorities are set on Linux only");
+  const main = getPriority(), low = Math.min(19, main + 19);
+  if (low === main) return t.skip(`this process runs at priority ${main} already`);
+  const files = tempFiles(FILES);
+  try {
+    startPreread([files.dir], false);
+    await settled();
+    assert.equal(prereadPriority(), low);
+    assert.equal(getPriority(), main);
   } finally {
     endPreread();
     files.cleanup();

@@ -10,6 +10,7 @@
 import type { Inventory } from "../../model/inventory.js";
 import { addressKey, type Address } from "../../model/ip.js";
 import { matches, selector } from "../../model/selector.js";
+import { ingressControllerPods } from "../endpoints.js";
 import { frontendLabel, kubeProxyPath, type Frontend } from "../kube-proxy.js";
 import { flowAddress } from "../match.js";
 
@@ -19,17 +20,17 @@ export interface NginxSource { address?: Address; why: string }
 /**
  * The source the controller sees for `client` (an address outside the cluster: not a pod's or a
  * node's) connecting to port `port` of its Service, when it is not the client's: undefined when the
- * input holds no controller workload (ingress-nginx-annotations.ts readIngressNginxController), no
+ * input holds no controller pod (engine/endpoints.ts ingressControllerPods), no
  * LoadBalancer or NodePort Service selecting its pods at that port, or the source is kept
  * (externalTrafficPolicy Local, use-proxy-protocol).
  */
 export function ingressNginxSource(inv: Inventory, client: Address, port: number): NginxSource | undefined {
-  const workloads = inv.ingressNginxControllers;
-  if (!workloads?.length || inv.ingressNginx?.proxyProtocol) return undefined;
+  if (inv.ingressNginx?.proxyProtocol) return undefined;
   const key = addressKey(client);
   if (inv.endpoints.some((e) => (e.kind === "pod" || e.kind === "node") && e.addresses.some((a) => addressKey(a) === key))) return undefined;
-  const ids = new Set(inv.controllers.filter((c) => workloads.some((w) => w.kind === c.kind && w.namespace === c.namespace && w.name === c.name)).flatMap((c) => c.pods));
-  const pods = inv.endpoints.filter((e) => ids.has(e.id));
+  const pods = ingressControllerPods(inv);
+  if (!pods.length) return undefined;
+  const ids = new Set(pods.map((p) => p.id));
   for (const s of inv.services) {
     if ((s.type !== "LoadBalancer" && s.type !== "NodePort") || !s.selector) continue;
     const sel = selector(s.selector);
