@@ -57,13 +57,12 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     if (typeof targets === "string") return { ok: false, error: targets };
     if (!Array.isArray(targets)) {
       const v = engine.evaluate({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...on });
-      const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped: targets.dropped };
-      pairs.push({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...multi, verdict: { ...v, allowed: false, ingress, warnings: v.egress.warnings } });
+      pairs.push({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...multi, verdict: droppedVerdict(v, targets.dropped) });
       continue;
     }
     for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }) });
   }
-  return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
+  return outcome(pairs);
 }
 
 /** Flows to a node port, a load balancer address or an external IP: kube-proxy's path to the endpoints, per client (kubeProxyPath). */
@@ -79,8 +78,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
     const out = dialled(f);
     if (path.dropped) {
       const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
-      const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped: path.dropped };
-      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: { ...v, allowed: false, ingress, warnings: v.egress.warnings }, service: { frontend, why: path.dropped } });
+      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped } });
       continue;
     }
     for (const hop of path.hops) {
@@ -95,7 +93,18 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
       pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}) } });
     }
   }
+  return outcome(pairs);
+}
+
+/** The pairs' outcome: whether all, or none, are allowed. */
+function outcome(pairs: PairResult[]): QueryOutcome {
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
+}
+
+/** The verdict of a connection kube-proxy (or DNS) dropped before any endpoint got it: the client's egress decision, the ingress decided by "service". */
+function droppedVerdict(v: Verdict, dropped: string): Verdict {
+  const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped };
+  return { ...v, allowed: false, ingress, warnings: v.egress.warnings };
 }
 
 function uniqueWarnings(list: Warning[]): Warning[] {
