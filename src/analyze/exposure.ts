@@ -67,6 +67,11 @@ function workloadIds(inv: Inventory): Map<Endpoint, string> {
   return new Map(workloadPeers(inv).flatMap((w) => w.parties.map((p) => [p.endpoint!, w.id] as const)));
 }
 
+/** A pod's workload name (workloadIds), else the pod's own. */
+function workloadOf(ids: ReadonlyMap<Endpoint, string>, pod: Endpoint): string {
+  return ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+}
+
 /** The targets behind one Service port (its EndpointSlices, or the pods it selects): per workload, its target port and the hop verdict. */
 function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: ServicePort, from: HopSource): { targets: ExposedTarget[]; problem?: string } {
   const eps = serviceEndpoints(inv, s, sp);
@@ -75,7 +80,7 @@ function serviceTargets(inv: Inventory, engine: PolicyEngine, s: Service, sp: Se
   const byWorkload = new Map<string, { port: number; pods: Endpoint[] }[]>();
   for (const { pod, port } of eps.endpoints) {
     if (!pod) continue;
-    const id = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+    const id = workloadOf(ids, pod);
     const list = byWorkload.get(id) ?? [];
     const same = list.find((x) => x.port === port);
     if (same) { if (!same.pods.includes(pod)) same.pods.push(pod); } else list.push({ port, pods: [pod] });
@@ -186,6 +191,7 @@ function routeExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
  */
 function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const outside = outsideSource(inv);
+  let ids: Map<Endpoint, string> | undefined;
   const out: Exposure[] = [];
   for (const s of inv.services) {
     const lb = s.type === "LoadBalancer";
@@ -195,7 +201,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const hasNodePort = s.type === "NodePort" || (lb && (sp.nodePort !== undefined || s.allocateLoadBalancerNodePorts !== false));
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
       const ranges = lb ? s.loadBalancerSourceRanges ?? s.cloudSourceRanges : undefined;
-      const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside) });
+      const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv)) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
         const also = hasNodePort && !ranges ? `; also ${node} on every node` : "";
@@ -216,8 +222,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
  * (kubeProxyPath: the endpoints, the source they see, or the drop), then per workload and port the
  * verdicts of the sources the pods see.
  */
-function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource): { from: string; targets: ExposedTarget[]; problem?: string } {
-  const ids = workloadIds(inv);
+function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource, ids: ReadonlyMap<Endpoint, string>): { from: string; targets: ExposedTarget[]; problem?: string } {
   const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
   const ranges = f.kind === "load-balancer" ? f.service.loadBalancerSourceRanges ?? f.service.cloudSourceRanges : undefined;
   const dropped: string[] = [];
@@ -235,7 +240,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
       const pod = hop.to.endpoint;
       if (!pod) continue;
       seen = hop.seenAs === client ? "client" : hop.seenAs.endpoint?.kind === "node" ? "node" : "proxy";
-      const workload = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+      const workload = workloadOf(ids, pod);
       const key = `${workload}\0${hop.to.port}`;
       const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
       if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === hop.seenAs.endpoint && p.src.address === hop.seenAs.address)) g.pairs.push({ src: hop.seenAs, pod });
@@ -272,7 +277,7 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
       if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
-      const workload = ids.get(pod) ?? `${pod.namespace}/${pod.name}[Pod]`;
+      const workload = workloadOf(ids, pod);
       out.push({
         kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
         backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
