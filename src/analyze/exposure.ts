@@ -21,6 +21,7 @@ import { kubeProxyPath, type Frontend } from "../engine/kube-proxy.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
 import { formatAddress } from "../model/ip.js";
+import { forwardsHostPorts } from "../model/hostports.js";
 
 export interface ExposedTarget extends HopVerdict {
   /** np-guard's workload name, "ns/name[Kind]". */
@@ -272,7 +273,7 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const outside = outsideSource(inv), ids = workloadIds(inv);
   const out: Exposure[] = [];
   for (const pod of inv.endpoints) {
-    if (pod.kind !== "pod" || pod.nodeName === undefined || !index.podsOn(pod.nodeName).includes(pod)) continue;
+    if (!forwardsHostPorts(pod)) continue;
     for (const p of pod.ports) {
       // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
       if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;

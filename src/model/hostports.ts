@@ -34,7 +34,7 @@ export class HostPortIndex {
   private byNode = new Map<string, Endpoint[]>();
 
   constructor(endpoints: readonly Endpoint[]) {
-    for (const e of endpoints) if (forwards(e)) {
+    for (const e of endpoints) if (forwardsHostPorts(e)) {
       const list = this.byNode.get(e.nodeName!);
       if (list) list.push(e); else this.byNode.set(e.nodeName!, [e]);
     }
@@ -46,7 +46,7 @@ export class HostPortIndex {
   /** Whether a pod on node `name` maps a hostPort. */
   onNode(name: string): boolean { return this.byNode.has(name); }
 
-  /** The pods of node `name` that map hostPorts (those forwards accepts). */
+  /** The pods of node `name` that map hostPorts (those forwardsHostPorts accepts). */
   podsOn(name: string): readonly Endpoint[] { return this.byNode.get(name) ?? []; }
 
   /** Where the node `name` forwards `protocol`/`port` addressed to its address `to`; undefined: it does not. */
@@ -62,8 +62,8 @@ export class HostPortIndex {
   }
 }
 
-/** A pod the portmap plugin forwards to: scheduled (nodeName), on the pod network, with a hostPort. */
-function forwards(e: Endpoint): boolean {
+/** A pod the portmap plugin forwards to: scheduled (nodeName), on the pod network, with a hostPort (HostPortIndex holds these). */
+export function forwardsHostPorts(e: Endpoint): boolean {
   return e.kind === "pod" && e.nodeName !== undefined && e.hostNetwork !== true && e.fromTemplate !== true && e.ports.some((p) => p.hostPort !== undefined);
 }
 
