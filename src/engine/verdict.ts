@@ -206,7 +206,7 @@ export class PolicyEngine {
     const src = flow.src.endpoint;
     const hairpin = src === target.pod;
     const node = this.index.nodesByName.get(name);
-    const egressAfter = src !== undefined && (src.nodeName === name || this.matcher.nodeOf(flow.src)?.name === name || (src.kind === "node" && src.name === name));
+    const egressAfter = src !== undefined && (src.nodeName === name || this.matcher.nodeOf(flow.src)?.name === name);
     // portmap's SETMARK for `-s podIP` (hairpin): MASQUERADE gives the packet a host address.
     const seenFrom: Party = hairpin ? (node ? { endpoint: node } : { address }) : flow.src;
     const inner: Flow = { src: seenFrom, dst: { endpoint: target.pod, address: target.address }, protocol: flow.protocol, port: target.port.port };
