@@ -4,7 +4,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { announceExit, prereadArgs, relaunch, relaunchPool } from "../src/cli/launch.js";
+import { announceExit, relaunch, relaunchPool, startPrereadFor } from "../src/cli/launch.js";
 
 interface Stats {
   maxRSS: number; cpuMs: number; exitCode: number;
@@ -43,7 +43,6 @@ if (!relaunched) {
   process.on("exit", () => writeFileSync(stats, JSON.stringify(own())));
   // (Relaunched: the stats are written when the launcher is told the exit code.)
   announceExit();
-  const ahead = prereadArgs(args);
-  if (ahead) (await import("../src/sources/preread.js")).startPreread(ahead.paths, ahead.recursive);
+  await startPrereadFor(args);
   await import("../src/cli/main.js");
 }

@@ -85,6 +85,16 @@ export function prereadArgs(args: readonly string[], env: NodeJS.ProcessEnv = pr
   return { paths, recursive };
 }
 
+/**
+ * Starts the pre-reader (src/sources/preread.ts) for the command line `args` when prereadArgs says
+ * so: a thread reads its files while the CLI's modules load (bin/junction.js, bench/e2e.ts).
+ * (Imported here only then: a command line without it does not load preread.ts.)
+ */
+export async function startPrereadFor(args: readonly string[]): Promise<void> {
+  const ahead = prereadArgs(args);
+  if (ahead) (await import("../sources/preread.js")).startPreread(ahead.paths, ahead.recursive);
+}
+
 /** The -f / --file values of a command line (util.parseArgs's forms: `-f X`, `-fX`, `-qf X`, `--file X`, `--file=X`). */
 export function filesOf(args: readonly string[]): string[] {
   const paths: string[] = [];

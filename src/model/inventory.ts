@@ -35,7 +35,6 @@ export interface Inventory {
   routing: RouteGraph;
   /** Istio and Linkerd authorization and transport security. */
   mesh: MeshModel;
-  /** The Cilium agent's options the input shows (its ConfigMap cilium-config): those that change answers. */
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter. */
   ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */

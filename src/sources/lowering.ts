@@ -124,7 +124,7 @@ export class Identities {
     const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
     if (typeof md?.name !== "string") return true;
     const kind = raw.kind, kv = kindVersion(kind, raw.apiVersion);
-    const group = kv.group, ns = namespaceOf(kv.namespaced, md.namespace);
+    const group = kv.group, ns = identityNamespace(kv.namespaced, md.namespace);
     if (kv.indexed) {
       if (!this.model.add(group, kind, ns, md.name)) return false;
       this.noted = raw;
@@ -139,17 +139,13 @@ export class Identities {
 export function identity(raw: RawObject): string | undefined {
   const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   if (typeof md?.name !== "string") return undefined;
-  const group = identityGroup(currentApiVersion(raw.apiVersion, raw.kind));
+  const kv = kindVersion(raw.kind, raw.apiVersion), group = kv.group;
   // join makes one flat string (a template literal, a tree of pieces: slower to hash, larger to hold).
-  return [group ? `${raw.kind}.${group}` : raw.kind, identityNamespace(raw.kind, md.namespace), md.name].join("/");
+  return [group ? `${raw.kind}.${group}` : raw.kind, identityNamespace(kv.namespaced, md.namespace), md.name].join("/");
 }
 
-/** The namespace of an object's identity: "default" when a namespaced kind gives none (or ""), none ("") for a cluster-scoped kind. */
-function identityNamespace(kind: string, namespace: unknown): string {
-  return namespaceOf(byKind.get(kind)?.[0]?.namespaced ?? true, namespace);
-}
-
-function namespaceOf(namespaced: boolean, namespace: unknown): string {
+/** The namespace of an object's identity: "default" when a namespaced kind (KindVersion.namespaced) gives none (or ""), none ("") for a cluster-scoped kind. */
+function identityNamespace(namespaced: boolean, namespace: unknown): string {
   return namespaced ? (typeof namespace === "string" && namespace !== "" ? namespace : "default") : "";
 }
 
@@ -204,14 +200,9 @@ function kindVersion(kind: string, apiVersion: string): KindVersion {
 const kindVersions = new Map<string, Map<string, KindVersion>>();
 let lastKindVersion: KindVersion | undefined;
 
-/** The group part of an apiVersion as an object's identity reads it (up to the first slash). */
-function identityGroup(apiVersion: string): string {
-  return groupsOf(apiVersion)[0];
-}
-
 function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted: boolean): void {
-  if (!noted) noteObject(raw, b);
   const kv = kindVersion(raw.kind, raw.apiVersion), candidates = kv.candidates;
+  if (!noted) noteObject(raw, b, kv);
   if (!candidates) {
     // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
     // ("no matches for kind"), so such an object is an error here, not an unknown kind skipped.
@@ -246,10 +237,10 @@ function frontEndOf(candidates: readonly FrontEnd[], apiVersion: string): FrontE
  * scope Junction does not know, under its namespace as written ("" for none: model/gateway.ts
  * hasObject finds it from `default` only, where it is if namespaced, and from cluster-scoped references).
  */
-function noteObject(raw: RawObject, b: InventoryBuilder): void {
+function noteObject(raw: RawObject, b: InventoryBuilder, kv: KindVersion): void {
   const md = raw.obj.metadata as Record<string, unknown> | undefined;
   if (typeof md?.name !== "string") return;
-  const namespace = byKind.has(raw.kind) ? identityNamespace(raw.kind, md.namespace) : typeof md.namespace === "string" ? md.namespace : "";
+  const namespace = kv.candidates !== undefined ? identityNamespace(kv.namespaced, md.namespace) : typeof md.namespace === "string" ? md.namespace : "";
   b.inv.routing.objectKeys.add(referenceGroup(raw.apiVersion), raw.kind, namespace, md.name);
 }
 

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { DEFAULT_OPTIONS } from "../../src/engine/options.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
-import { ciliumNamedPorts } from "../../src/model/ports.js";
+import { ciliumNamedPorts, formatConns } from "../../src/model/ports.js";
 import { compileLab } from "../../src/targets/nftables/lab.js";
 import { renderTable } from "../../src/targets/nftables/ruleset.js";
 import { load, verdict } from "../helpers.js";
@@ -119,4 +119,26 @@ test("Cilium: an egress named port resolves per destination identity; an identit
     const nft = [prog.run("lab_egress", packet), prog.run("lab_ingress", packet)].includes("drop") ? "deny" : "allow";
     assert.equal(nft, verdict(cilium, "x/client", `x/${to}`, port), `lab ruleset, ${to}:${port}`);
   }
+});
+
+test("Cilium: a pod joining or leaving an identity changes its other pods' egress named ports in the incremental engine too", () => {
+  const replica = (name: string, ip: string, port: number) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: x, labels: {app: api}}\nspec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: ${port}}]}]}\nstatus: {podIP: ${ip}}`;
+  const policy = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: client, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: client}}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]`;
+  const l = load({ "p.yaml": [CLIENT, policy, replica("api-1", "10.0.1.1", 80), DAEMONSET("cilium")].join("\n---\n") });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const fast = new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS));
+  const client = () => fast.inventory.endpoints.find((e) => e.name === "client")!;
+  const api1 = () => fast.inventory.endpoints.find((e) => e.name === "api-1")!;
+  assert.equal(formatConns(fast.conns({ endpoint: client() }, { endpoint: api1() })), "TCP 80");
+  // api-2 names http 8080: the identity has two ports for the name and resolves to none, api-1 included.
+  const extra = load({ "p.yaml": replica("api-2", "10.0.1.2", 8080) }).inventory.endpoints[0];
+  const { id: _id, ...spec } = extra;
+  const { endpoint: api2 } = fast.upsertEndpoint(spec);
+  assertAgree(fast, podsAnd(fast.inventory), "api-2 joined");
+  assert.equal(formatConns(fast.conns({ endpoint: client() }, { endpoint: api1() })), "No Connections", "api-1 lost its identity's port (it kept TCP 80: a stale allow)");
+  // api-2 leaves: the identity's port is 80 again.
+  fast.removeEndpoint(api2);
+  assertAgree(fast, podsAnd(fast.inventory), "api-2 left");
+  assert.equal(formatConns(fast.conns({ endpoint: client() }, { endpoint: api1() })), "TCP 80");
 });

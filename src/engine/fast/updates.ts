@@ -143,6 +143,7 @@ export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, ol
   if (r.created) fc.extend([r.cls.id]);
   if (names.length) relayout(fc, new Set(names));
   if (ep.kind === "node") moveEndpoints(fc, podsOn(fc, ep.name));
+  identityChanged(fc, ep, old);
   for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
   const excepts = exceptsChanged(fc, [ep, ...(old ? [old] : [])]);
   return { endpoint: ep, classes: (r.created ? 1 : 0) + excepts, rows: fc.rows.computed - rows };
@@ -174,6 +175,7 @@ export function removeEndpoint(fc: FastConnectivity, e: Endpoint, refresh = true
   const moved = removeFromInventory(inv, e);
   if (moved) fc.classes.renumber(moved, from);
   if (e.kind === "node") moveEndpoints(fc, podsOn(fc, e.name));
+  if (refresh) identityChanged(fc, e);
   for (const id of fc.classes.addressOnly) fc.classes.retireIfStale(id);
   return { classes: refresh ? exceptsChanged(fc, [e]) : 0, rows: fc.rows.computed - rows };
 }
@@ -242,6 +244,20 @@ function moveEndpoints(fc: FastConnectivity, endpoints: Endpoint[]): void {
     if (r.created) created.push(r.cls.id);
   }
   if (created.length) fc.extend(created);
+}
+
+/**
+ * Under Cilium an egress rule's named port resolves on the destination's identity (Matcher.egressDestPorts,
+ * model/cilium-identity.ts): a pod naming ports that comes or goes changes what its identity's other pods
+ * answer, so the pods of its namespace (an identity holds its namespace) are classed again where their
+ * key changed (they kept the identity's old ports: a stale allow until a rebuild).
+ */
+function identityChanged(fc: FastConnectivity, e: Endpoint, old?: Endpoint): void {
+  if (!fc.engine.options.namedPorts) return;
+  const names = (x: Endpoint | undefined) => x?.kind === "pod" && x.hostNetwork !== true && x.ports.some((p) => p.name !== undefined);
+  if (!names(e) && !names(old)) return;
+  const near = (x: Endpoint, y: Endpoint | undefined) => y !== undefined && x.namespace === y.namespace && x.cluster === y.cluster;
+  moveEndpoints(fc, fc.inventory.endpoints.filter((x) => x !== e && x.kind === "pod" && (near(x, e) || near(x, old))));
 }
 
 function podsOn(fc: FastConnectivity, node: string): Endpoint[] {

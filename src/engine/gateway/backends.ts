@@ -7,7 +7,7 @@ import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
-import { chooseEndpoints, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
@@ -54,9 +54,7 @@ export function gatewayEndpointReader(controllerName: string | undefined): Endpo
 
 /** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */
 function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
-  if (e.from === "unknown") return undefined;
-  const choice = chooseEndpoints(e, reader);
-  return choice.chosen.length ? undefined : { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${choice.others})` };
+  return hasNoReadyEndpoint(e, reader) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader).others})` } : undefined;
 }
 
 export interface BackendFailure { status: number; message: string }

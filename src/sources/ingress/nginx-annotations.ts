@@ -4,6 +4,7 @@
 
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
+import { hasObject } from "../../model/gateway.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
@@ -323,19 +324,19 @@ const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
   configs: Map<string, NginxControllerConfig | undefined>;
-  /** Every ConfigMap of the input ("namespace/name"): whether the controller's is there. */
-  seen: Set<string>;
   named: { key: string; by: string; field: Field }[];
 }
 
 const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
-  make: () => ({ configs: new Map(), seen: new Set(), named: [] }),
+  make: () => ({ configs: new Map(), named: [] }),
   settle(s, b) {
     const keys = [...new Set(s.named.map((n) => n.key))];
     for (const n of s.named.filter((x) => x.key !== keys[0])) n.field.warn("ingress-nginx-config", `${n.by} names ConfigMap ${n.key}, another controller ${keys[0]}: Junction reads one controller's ConfigMap, ${keys[0]}`);
     const key = keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
     b.inv.ingressNginx = s.configs.get(key);
-    if (s.seen.has(key)) b.inv.ingressNginxConfigMap = key;
+    // Whether the controller's ConfigMap is in the input at all: the model's index of objects (routing.objectKeys) knows every one.
+    const [namespace, name] = key.split("/", 2);
+    if (hasObject(b.inv.routing, "", "ConfigMap", namespace, name)) b.inv.ingressNginxConfigMap = key;
   },
 };
 
@@ -346,12 +347,13 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
  * controller of the input names (readIngressNginxController), else the Helm chart's.
  */
 export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
-  b.state(CONTROLLER_CONFIGS).seen.add(`${meta.namespace}/${meta.name}`);
+  // Any ConfigMap may be the controller's: settle then asks whether the controller's is in the input.
+  const state = b.state(CONTROLLER_CONFIGS);
   const data = root.get("data");
   if (!data.present) return;
   const helm = meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name;
   if (!helm && !CONTROLLER_KEYS.some((k) => data.raw(k) !== undefined)) return;
-  b.state(CONTROLLER_CONFIGS).configs.set(`${meta.namespace}/${meta.name}`, readControllerConfig(data));
+  state.configs.set(`${meta.namespace}/${meta.name}`, readControllerConfig(data));
 }
 
 /**
