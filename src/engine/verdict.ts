@@ -228,7 +228,8 @@ export class PolicyEngine {
 
   /** The verdict of a flow forwarded by a hostPort (HostPortHop): the source's egress as it sees it, the pod's ingress after the DNAT. */
   private evaluateForwarded(flow: Flow, hop: HostPortHop): Verdict {
-    const after = this.evaluatePlain(hop.inner);
+    // Addressed to a node, the packet is routed to it, not sent down a tunnel (tunnelSource): the pod sees the sender's own address.
+    const after = this.evaluatePlain(hop.inner, false);
     let egress: Decision;
     if (hop.hairpin) {
       // Not a pod's traffic to itself inside it: the packet leaves the pod for its host and comes back.
@@ -260,8 +261,8 @@ export class PolicyEngine {
     };
   }
 
-  private evaluatePlain(given: Flow): Verdict {
-    const tunnel = this.tunnelSource(given.src, given.dst);
+  private evaluatePlain(given: Flow, viaTunnel = true): Verdict {
+    const tunnel = viaTunnel ? this.tunnelSource(given.src, given.dst) : undefined;
     const flow = tunnel ? { ...given, src: tunnel.party } : given;
     const destPorts = this.matcher.destPorts(flow.dst.endpoint);
     const network = this.networkOf(flow);

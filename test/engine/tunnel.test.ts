@@ -53,3 +53,13 @@ test("a tunnel annotation that is no address of its family is a warning, and no 
   assert.ok(l.diagnostics.items.some((d) => d.severity === "warning" && d.code === "invalid-ip"), JSON.stringify(l.diagnostics.items));
   assert.equal(l.inventory.endpoints[0].tunnels, undefined);
 });
+
+test("a node's traffic to another node's address at a pod's hostPort takes no tunnel: the pod sees the node's own address", () => {
+  const hostPortPod = `apiVersion: v1\nkind: Pod\nmetadata: {name: hp, namespace: x, labels: {app: hp}}\nspec: {nodeName: n2, containers: [{name: c, image: i, ports: [{containerPort: 80, hostPort: 8080}]}]}\nstatus: {podIP: 10.244.2.9}`;
+  const e = engineFor([cluster(from("10.0.0.0/24")), hostPortPod].join("\n---\n"), { ownNode: "policy" });
+  const v = e.evaluate({ src: party(e, "node:n1"), dst: party(e, "node:n2"), protocol: "TCP", port: 8080 });
+  assert.ok(v.hostPort, "forwarded to the pod by its hostPort");
+  assert.equal(v.allowed, true, "addressed to a node, the packet is routed, not tunnelled: its source is n1's InternalIP, which the node subnet's ipBlock matches (it was the tunnel address: denied)");
+  assert.ok(!v.warnings.some((w) => w.code === "tunnel-source"), JSON.stringify(v.warnings));
+  assert.equal(verdict(e, "node:n1", "x/hp", 80), "deny", "to the pod's own address it goes down the tunnel");
+});
