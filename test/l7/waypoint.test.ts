@@ -102,8 +102,8 @@ test("a waypoint takes a TCP port's connections on a TCP filter chain, whose DEN
   assert.equal((await ask(yaml, "bank/teller", "POST http://ledger/")).status, 403);
 });
 
-test("an Istio gateway sends to a Service's waypoint only when the Service (else its namespace) has istio.io/ingress-use-waypoint=true (endpoint_builder.go findServiceWaypoint; was: never, a wrong allow)", () => {
-  const gateway = `apiVersion: gateway.networking.k8s.io/v1
+/** An Istio Gateway bank/edge (its GatewayClass, an HTTPRoute to the Service ledger and its pod) for requests from outside. */
+const ISTIO_EDGE = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: istio}
 spec: {controllerName: istio.io/gateway-controller}
@@ -123,16 +123,22 @@ spec:
   rules: [{backendRefs: [{name: ledger, port: 80}]}]
 ---
 ` + pod("bank", "edge-istio", "10.0.0.20", { labels: { "gateway.networking.k8s.io/gateway-name": "edge" } });
+
+/** A request for ledger.example.com at the Gateway bank/edge, walked through routing, L3/L4 and L7. */
+function askEdge(yaml: string, path: string, method: string) {
+  const engine = engineFor(yaml);
+  const ctx = walkContext(engine.inventory, { policy: engine, authorizers: [new L7Authorizer(engine)] });
+  const req: RouteRequest = { gateway: "bank/edge", scheme: "http", host: "ledger.example.com", port: 80, path, method, headers: [], backendResponseHeaders: [] };
+  const problem = requestProblem(ctx, req);
+  if (problem) throw new Error(problem);
+  return walkRequest(ctx, req);
+}
+
+test("an Istio gateway sends to a Service's waypoint only when the Service (else its namespace) has istio.io/ingress-use-waypoint=true (endpoint_builder.go findServiceWaypoint; was: never, a wrong allow)", () => {
+  const gateway = ISTIO_EDGE;
   const noPosts = ap("no-posts", "bank", "{targetRefs: [{kind: Service, group: \"\", name: ledger}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
   const yaml = (labels: string) => world() + ledgerService(labels) + waypointGateway("bank") + gateway + noPosts;
-  const ask = (y: string, method: string) => {
-    const engine = engineFor(y);
-    const ctx = walkContext(engine.inventory, { policy: engine, authorizers: [new L7Authorizer(engine)] });
-    const req: RouteRequest = { gateway: "bank/edge", scheme: "http", host: "ledger.example.com", port: 80, path: "/", method, headers: [], backendResponseHeaders: [] };
-    const problem = requestProblem(ctx, req);
-    if (problem) throw new Error(problem);
-    return walkRequest(ctx, req);
-  };
+  const ask = (y: string, method: string) => askEdge(y, "/", method);
   const opted = yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}");
   assert.equal(ask(opted, "POST").status, 403, "through the waypoint, the Service's DENY applies (was 200)");
   assert.equal(ask(opted, "GET").status, 200);
@@ -153,26 +159,7 @@ test("a waypoint Gateway whose status has no addresses is not ready: istiod take
 test("an Istio gateway's request through the Service's waypoint (istio.io/ingress-use-waypoint) meets the routes bound to the Service there: they pick the backend (was: the gateway's pick, the Service's own endpoints)", () => {
   // The waypoint takes the gateway's request for the Service as an ambient client's (pilot listener_waypoint.go
   // buildWaypointInboundHTTPRouteConfig: the Service's routes), so a producer HTTPRoute on the Service splits or redirects it there.
-  const gateway = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: istio}
-spec: {controllerName: istio.io/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: bank}
-spec:
-  gatewayClassName: istio
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ledger, namespace: bank}
-spec:
-  parentRefs: [{name: edge}]
-  rules: [{backendRefs: [{name: ledger, port: 80}]}]
----
-apiVersion: v1
+  const gateway = ISTIO_EDGE + `apiVersion: v1
 kind: Service
 metadata: {name: ledger-v2, namespace: bank}
 spec: {selector: {app: teller}, ports: [{name: http, port: 80, targetPort: 8080}]}
@@ -187,16 +174,9 @@ spec:
     filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]
   - backendRefs: [{name: ledger-v2, port: 80}]
 ---
-` + pod("bank", "edge-istio", "10.0.0.20", { labels: { "gateway.networking.k8s.io/gateway-name": "edge" } });
+`;
   const yaml = (labels: string) => world() + ledgerService(labels) + waypointGateway("bank") + gateway;
-  const ask = (y: string, path: string) => {
-    const engine = engineFor(y);
-    const ctx = walkContext(engine.inventory, { policy: engine, authorizers: [new L7Authorizer(engine)] });
-    const req: RouteRequest = { gateway: "bank/edge", scheme: "http", host: "ledger.example.com", port: 80, path, method: "GET", headers: [], backendResponseHeaders: [] };
-    const problem = requestProblem(ctx, req);
-    if (problem) throw new Error(problem);
-    return walkRequest(ctx, req);
-  };
+  const ask = (y: string, path: string) => askEdge(y, path, "GET");
   const opted = yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}");
   const r = ask(opted, "/");
   assert.equal(r.status, 200);
