@@ -150,11 +150,8 @@ spec:
   assert.equal(ask("/abc"), "404", "Rust's leftmost-first find of /(ab|abc) in /abc is /ab, which does not span the path");
 });
 
-test("a Linkerd client's opaque connection to a port the pod marks opaque arrives as TCP: only the Server's authorizations, whatever its proxyProtocol (was: its routes', a wrong allow)", () => {
-  // The client's outbound policy is opaque (the Service's config.linkerd.io/opaque-ports); the destination controller hints opaque
-  // transport for a pod whose annotation lists the port (endpoint_translator.go createWeightedAddr); the server's proxy takes a
-  // transport header without protocol as TCP (linkerd2-proxy app/inbound/src/direct.rs LocalTcp).
-  const route = `apiVersion: policy.linkerd.io/v1beta3
+/** A Linkerd HTTPRoute of the Server shop/api-http matching every path. */
+const EVERYTHING_ROUTE = `apiVersion: policy.linkerd.io/v1beta3
 kind: HTTPRoute
 metadata: {name: everything, namespace: shop}
 spec:
@@ -162,6 +159,12 @@ spec:
   rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
 ---
 `;
+
+test("a Linkerd client's opaque connection to a port the pod marks opaque arrives as TCP: only the Server's authorizations, whatever its proxyProtocol (was: its routes', a wrong allow)", () => {
+  // The client's outbound policy is opaque (the Service's config.linkerd.io/opaque-ports); the destination controller hints opaque
+  // transport for a pod whose annotation lists the port (endpoint_translator.go createWeightedAddr); the server's proxy takes a
+  // transport header without protocol as TCP (linkerd2-proxy app/inbound/src/direct.rs LocalTcp).
+  const route = EVERYTHING_ROUTE;
   const yaml = base + service("shop", "api", [["http", 80, 8080]]) + server() + route + meshTls("web", "{identityRefs: [{kind: ServiceAccount, name: web}]}")
     + authz("route", "{group: policy.linkerd.io, kind: HTTPRoute, name: everything}", "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: web}");
   const ask = (serviceOpaque: boolean, podOpaque: boolean) => {
@@ -184,14 +187,7 @@ test("a default opaque port the pod does not declare is opaque to the destinatio
   // `if len(filteredPorts) != 0`), so a pod declaring none has none. The Service port 3306 is opaque (a default port): the client's
   // proxy sends the connection opaquely, with a transport header (endpoint_translator.go createWeightedAddr), and the server's
   // proxy authorizes it as TCP (linkerd2-proxy app/inbound/src/direct.rs).
-  const route = `apiVersion: policy.linkerd.io/v1beta3
-kind: HTTPRoute
-metadata: {name: everything, namespace: shop}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]
-  rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
----
-`;
+  const route = EVERYTHING_ROUTE;
   const mysql = `apiVersion: policy.linkerd.io/v1beta3
 kind: Server
 metadata: {name: api-http, namespace: shop}
