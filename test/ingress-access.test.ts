@@ -248,14 +248,11 @@ test("the controller ConfigMap's block-cidrs deny clients at the http level: a l
   assert.equal(ask(ingress({}) + cm(`block-cidrs: "10.1.0.0/16", whitelist-source-range: "10.0.0.0/8"`), "web/client").status, 200, "the global allowlist is the location's own lines");
 });
 
-test("the controller's ConfigMap is the one its --configmap names ($(POD_NAMESPACE) expanded), else the Helm chart's name (was: the Helm chart's name only, a wrong allow)", () => {
-  // cmd/nginx/flags.go --configmap; the Helm chart's `--configmap=$(POD_NAMESPACE)/{{ include "ingress-nginx.controller.fullname" . }}`
-  // (RELEASE-ingress-nginx-controller) with POD_NAMESPACE from fieldRef metadata.namespace.
-  const cm = (ns: string, name: string, data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {${data}}\n`;
-  const controller = (arg: string) => `---
+/** An ingress-nginx controller Deployment (pods labelled app: ctl) running /nginx-ingress-controller --ingress-class=nginx, then `moreArgs`; `env`: its container's env lines. */
+const controllerDeployment = (ns: string, name: string, moreArgs = "", env = "") => `---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: edge-ingress-nginx-controller, namespace: edge}
+metadata: {name: ${name}, namespace: ${ns}}
 spec:
   selector: {matchLabels: {app: ctl}}
   template:
@@ -264,9 +261,15 @@ spec:
       containers:
       - name: controller
         image: registry.k8s.io/ingress-nginx/controller:v1.12.0
-        args: [/nginx-ingress-controller, --ingress-class=nginx, ${JSON.stringify(arg)}]
-        env: [{name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}]
-`;
+        args: [/nginx-ingress-controller, --ingress-class=nginx${moreArgs}]
+${env}`;
+
+test("the controller's ConfigMap is the one its --configmap names ($(POD_NAMESPACE) expanded), else the Helm chart's name (was: the Helm chart's name only, a wrong allow)", () => {
+  // cmd/nginx/flags.go --configmap; the Helm chart's `--configmap=$(POD_NAMESPACE)/{{ include "ingress-nginx.controller.fullname" . }}`
+  // (RELEASE-ingress-nginx-controller) with POD_NAMESPACE from fieldRef metadata.namespace.
+  const cm = (ns: string, name: string, data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {${data}}\n`;
+  const controller = (arg: string) => controllerDeployment("edge", "edge-ingress-nginx-controller", `, ${JSON.stringify(arg)}`,
+    "        env: [{name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}]\n");
   const edge = cm("edge", "edge-ingress-nginx-controller", `whitelist-source-range: "10.0.0.0/8"`);
   const helm = cm("ingress-nginx", "ingress-nginx-controller", `whitelist-source-range: "192.0.2.0/24"`);
   const named = controller("--configmap=$(POD_NAMESPACE)/edge-ingress-nginx-controller");
@@ -284,20 +287,7 @@ test("behind its LoadBalancer Service with externalTrafficPolicy Cluster, ingres
   // kube-proxy masquerades traffic to a load balancer address or node port under externalTrafficPolicy Cluster (pkg/proxy/iptables/
   // proxier.go KUBE-EXT "masquerade traffic for ... external destinations"; engine/kube-proxy.ts kubeProxyPath): nginx's
   // $remote_addr, which allow/deny lines check, is the node's address. use-proxy-protocol: the PROXY header carries the client's.
-  const controller = (etp = "") => `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
-spec:
-  selector: {matchLabels: {app: ctl}}
-  template:
-    metadata: {labels: {app: ctl}}
-    spec:
-      containers:
-      - name: controller
-        image: registry.k8s.io/ingress-nginx/controller:v1.12.0
-        args: [/nginx-ingress-controller, --ingress-class=nginx]
----
+  const controller = (etp = "") => controllerDeployment("ingress-nginx", "ingress-nginx-controller") + `---
 apiVersion: v1
 kind: Service
 metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
