@@ -164,7 +164,6 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   }
   const eps = serviceEndpoints(inv, s, sp);
   if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
-  const nodeParty = (name: string | undefined): Party => ({ endpoint: (name !== undefined ? inv.endpoints.find((e) => e.kind === "node" && e.name === name) : undefined) ?? standInNode(name) });
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
     const why = `externalTrafficPolicy Local: ${set.note}; the source is kept`;
@@ -186,8 +185,10 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   // Masqueraded: Cluster, or the node's own connection under Local.
   const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
+  // The translating node, when known, is the same for every endpoint: looked up once.
+  const atNode: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
   for (const to of set.serving) {
-    const seen = at !== undefined ? [nodeParty(at)] : nodeSources(inv, to.endpoint?.nodeName);
+    const seen = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
     for (const seenAs of seen) {
       const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
       const which = at === undefined ? ` (the connection enters at any node${seen.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
