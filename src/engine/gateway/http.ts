@@ -5,7 +5,7 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
-import { gatewayEndpointReader, servedBy, type ResolvedBackend } from "./backends.js";
+import { servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Address } from "../../model/ip.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
@@ -46,7 +46,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
-    endpoints: gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName),
+    endpoints: engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy",
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, client, port) } : {}),
   };
 }

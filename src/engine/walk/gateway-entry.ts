@@ -2,7 +2,6 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
-import { gatewayEndpointReader } from "../gateway/backends.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
@@ -25,12 +24,13 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
-  const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
+  const gw = ctx.gateways.gateway(gwNamespace, gwName);
+  const controller = gw?.gatewayClass?.controllerName;
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gatewayEndpointReader(controller) }) : undefined;
+  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
