@@ -11,7 +11,7 @@ import { emptyResult } from "../gateway/request.js";
 import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
-import { pickedBackend } from "./backends.js";
+import { pickedBackend, routesChose } from "./backends.js";
 import { serve } from "./serve.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
@@ -61,10 +61,9 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   const at = emptyResult();
   const bound = routeAtService(w.ctx.mesh, b.service, b.servicePort, { waypoint: use.waypoint, reader: "envoy", reading: "proxy" }, forwarded, at);
   if (!bound || "unrouted" in bound) return undefined;
-  const where = `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), ${bound.role} routes of namespace ${bound.namespace}`;
   Object.assign(w.res, { status: at.status, connection: at.connection, backend: at.backend, redirect: at.redirect, upstream: at.upstream, grpcCode: at.grpcCode, backends: at.backends });
   w.res.responseHeaders = { ...w.res.responseHeaders, ...at.responseHeaders };
-  if (!at.backend) { w.res.reason = ""; step(w, "routing", "decided", `${where}: ${at.reason}`); return "decided"; }
-  step(w, "routing", "passed", `${where}: ${at.reason}`);
-  return pickedBackend(bound.routes.map((r) => r.state), at);
+  if (!at.backend) w.res.reason = "";
+  const chose = routesChose(w, bound, `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), `, at);
+  return chose === "decided" ? chose : chose.picked;
 }
