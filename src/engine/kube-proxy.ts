@@ -29,7 +29,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { contains, formatAddress, type Address } from "../model/ip.js";
+import { contains, formatAddress, sameAddress, type Address } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
@@ -54,12 +54,10 @@ export interface Frontend {
 /** A Service address other than a cluster IP: an external IP, or a load balancer ingress address of a LoadBalancer Service. */
 export interface ServiceAddress { service: Service; kind: "load-balancer" | "external-ip"; proxy?: boolean }
 
-const same = (a: Address, b: Address) => a.family === b.family && a.value === b.value;
-
 export function serviceAtAddress(inv: Inventory, a: Address): ServiceAddress | undefined {
   for (const s of inv.services) {
-    if (s.externalIPs?.some((x) => same(x, a))) return { service: s, kind: "external-ip" };
-    const lb = s.loadBalancerIngress?.find((x) => same(x.ip, a));
+    if (s.externalIPs?.some((x) => sameAddress(x, a))) return { service: s, kind: "external-ip" };
+    const lb = s.loadBalancerIngress?.find((x) => sameAddress(x.ip, a));
     if (lb) return lb.proxy ? { service: s, kind: "load-balancer", proxy: true } : { service: s, kind: "load-balancer" };
   }
   return undefined;

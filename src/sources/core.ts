@@ -1,7 +1,7 @@
 // Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
 // controllers whose pod templates become the pods they would create.
 
-import { isAddress, parseAddress, parseCidr, type Address, type Cidr } from "../model/ip.js";
+import { isAddress, parseAddress, parseCidr, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Controller, Endpoint, NodeTunnels, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
@@ -151,7 +151,7 @@ function addValidPort(value: unknown): boolean {
 function sameHostIP(a: Address | undefined, given: unknown): boolean {
   if (given === undefined || given === null || given === "") return a === undefined;
   const b = typeof given === "string" ? parseAddress(given) : undefined;
-  return a !== undefined && b !== undefined && a.family === b.family && a.value === b.value;
+  return a !== undefined && b !== undefined && sameAddress(a, b);
 }
 
 /** Whether a container (an object) has an httpGet probe for containerProbes to read. */
@@ -195,7 +195,7 @@ function addPort(name: string | undefined, port: number, protocol: Protocol, giv
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
     if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init
-      && last.hostPort === hostPort && last.hostIP?.family === hostIP?.family && last.hostIP?.value === hostIP?.value) { samePorts++; return; }
+      && last.hostPort === hostPort && (last.hostIP === hostIP || (last.hostIP !== undefined && hostIP !== undefined && sameAddress(last.hostIP, hostIP)))) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
   const p: NamedPort = init ? { name, port, protocol, init } : { name, port, protocol };
@@ -444,7 +444,7 @@ class AddressList {
   private has(a: Address): boolean {
     // (Indexed: a for-of over the frozen empty list is not inlined, and makes an iterator.)
     const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].family === a.family && list[i].value === a.value) return true;
+    for (let i = 0; i < list.length; i++) if (sameAddress(list[i], a)) return true;
     return false;
   }
 }
