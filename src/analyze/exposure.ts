@@ -276,7 +276,7 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
     if (!forwardsHostPorts(pod)) continue;
     for (const p of pod.ports) {
       // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
-      if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;
+      if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
       out.push({

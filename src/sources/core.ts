@@ -104,11 +104,8 @@ function readPort(p: Field): void {
   // (The API server does not check hostIP; the portmap plugin cannot forward to an address it does not parse.)
   const hostIP = hostPort === undefined || ipText === undefined || ipText === "" ? undefined : parseAddress(ipText);
   if (hostPort !== undefined && ipText && !hostIP) p.get("hostIP").warn("invalid-ip", `${JSON.stringify(ipText)} is not an IP address: the CNI portmap plugin forwards hostPort ${hostPort} from no address`);
-  if (port !== undefined) addPort(name, port, protocol, hostPort, ipText && !hostIP ? NO_HOST_IP : hostIP);
+  if (port !== undefined) addPort(name, port, protocol, hostPort, hostIP, ipText !== undefined && ipText !== "" && !hostIP);
 }
-
-/** A hostIP that is no address: hostPort forwarding from nowhere (readPort warns). */
-const NO_HOST_IP: Address = Object.freeze({ family: 4, value: -1n });
 
 /**
  * A container's or a Service's port protocol: an empty one is TCP (SetDefaults_ContainerPort and
@@ -188,18 +185,21 @@ function startPorts(): void {
   portsClean = true;
 }
 
-function addPort(name: string | undefined, port: number, protocol: Protocol, givenHost?: number, givenIP?: Address): void {
+/** `invalidIP`: the hostIP given is no address (NamedPort.hostIPInvalid). */
+function addPort(name: string | undefined, port: number, protocol: Protocol, givenHost?: number, givenIP?: Address, invalidIP = false): void {
   const init = initOf(name);
   // The kubelet maps the hostPorts of regular containers only (kuberuntime generatePodSandboxConfig: pod.Spec.Containers).
   const hostPort = portsInit ? undefined : givenHost, hostIP = hostPort === undefined ? undefined : givenIP;
+  const hostIPInvalid = hostPort !== undefined && invalidIP ? true : undefined;
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
     if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init
-      && last.hostPort === hostPort && (last.hostIP === hostIP || (last.hostIP !== undefined && hostIP !== undefined && sameAddress(last.hostIP, hostIP)))) { samePorts++; return; }
+      && last.hostPort === hostPort && last.hostIPInvalid === hostIPInvalid
+      && (last.hostIP === hostIP || (last.hostIP !== undefined && hostIP !== undefined && sameAddress(last.hostIP, hostIP)))) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
   const p: NamedPort = init ? { name, port, protocol, init } : { name, port, protocol };
-  if (hostPort !== undefined) { p.hostPort = hostPort; if (hostIP) p.hostIP = hostIP; }
+  if (hostPort !== undefined) { p.hostPort = hostPort; if (hostIP) p.hostIP = hostIP; if (hostIPInvalid) p.hostIPInvalid = true; }
   newPorts.push(p);
 }
 
