@@ -29,7 +29,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { contains, formatAddress, sameAddress, type Address } from "../model/ip.js";
+import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
@@ -61,6 +61,16 @@ export function serviceAtAddress(inv: Inventory, a: Address): ServiceAddress | u
     if (lb) return lb.proxy ? { service: s, kind: "load-balancer", proxy: true } : { service: s, kind: "load-balancer" };
   }
   return undefined;
+}
+
+/**
+ * The source ranges of a Service's load balancer: spec.loadBalancerSourceRanges (kube-proxy's KUBE-FW
+ * and the cloud's), else the annotation service.beta.kubernetes.io/load-balancer-source-ranges
+ * (`cloud`: the cloud provider's load balancer applies it, kube-proxy does not read it).
+ */
+export function sourceRangesOf(s: Service): { ranges: readonly Cidr[]; cloud: boolean } | undefined {
+  if (s.loadBalancerSourceRanges) return { ranges: s.loadBalancerSourceRanges, cloud: false };
+  return s.cloudSourceRanges ? { ranges: s.cloudSourceRanges, cloud: true } : undefined;
 }
 
 /** The Service port a node's address serves at node port `port` (kube-proxy opens every node port on every node). */
@@ -145,8 +155,9 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[] };
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
-  const cloud = f.kind === "load-balancer" && s.cloudSourceRanges && (f.proxy || origin === "outside") ? s.cloudSourceRanges : undefined;
-  const ranges = f.kind === "load-balancer" ? s.loadBalancerSourceRanges ?? cloud : undefined;
+  const given = f.kind === "load-balancer" ? sourceRangesOf(s) : undefined;
+  const cloud = given?.cloud && (f.proxy || origin === "outside") ? given.ranges : undefined;
+  const ranges = given?.cloud ? cloud : given?.ranges;
   if (ranges) {
     const a = flowAddress(client, { address: f.address });
     if (!a || !ranges.some((r) => contains(r, a))) {
