@@ -33,6 +33,7 @@ import { contains, formatAddress, sameAddress, type Address, type Cidr } from ".
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
+import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
 import { serviceServing, type Serving } from "./serving.js";
 
@@ -267,7 +268,7 @@ export function frontendAt(inv: Inventory, dst: Party, port: number | string, pr
   if (!address) return undefined;
   const at = dst.address && serviceAtAddress(inv, dst.address);
   if (at) {
-    const sp = at.service.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+    const sp = servicePortAt(at.service, port, protocol);
     if (sp) return { kind: at.kind, service: at.service, port: sp, address, ...(at.proxy ? { proxy: true } : {}) };
   }
   if (node && typeof port === "number") {

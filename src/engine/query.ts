@@ -5,6 +5,7 @@ import { didYouMean } from "../model/suggest.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
+import { servicePortAt } from "../model/services.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -139,7 +140,7 @@ export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
  * None chosen though the Service has endpoints: kube-proxy rejects (drops, under Local) the connection.
  */
 function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol: Protocol | undefined, client: Party): Target[] | string | { dropped: string; dst: Party; protocol: Protocol; port: number } {
-  const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+  const sp = servicePortAt(s, port, protocol);
   const name = `${s.namespace}/${s.name}`;
   if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""}${typeof port === "string" ? didYouMean(port, s.ports.flatMap((p) => (p.name ? [p.name] : []))) : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
   const eps = serviceEndpoints(engine.inventory, s, sp);
