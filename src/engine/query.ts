@@ -102,7 +102,13 @@ function outcome(pairs: PairResult[]): QueryOutcome {
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
 }
 
-/** The verdict of a connection kube-proxy (or DNS) dropped before any endpoint got it: the client's egress decision, the ingress decided by "service". */
+/**
+ * The verdict of a connection kube-proxy (or DNS) dropped before any endpoint got it: the client's
+ * egress decision, the ingress decided by "service". Its warnings are the egress decision's only:
+ * the flow's own (another --host-network or --own-node would answer differently; the Calico tunnel
+ * source) are about the flow to the address dialled, whose answer is not this one: dropped, it is
+ * denied under every option.
+ */
 function droppedVerdict(v: Verdict, dropped: string): Verdict {
   const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped };
   return { ...v, allowed: false, ingress, warnings: v.egress.warnings };
