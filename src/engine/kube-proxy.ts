@@ -221,8 +221,12 @@ function standInNode(name?: string): Endpoint {
 /**
  * The nodes a connection entering at any node may come from, masqueraded, for an endpoint on node
  * `own`: one node of each class the policies cannot tell apart (same labels, cluster and host
- * endpoint, addresses in the same CIDRs the policies name), the endpoint's own node apart (the
- * own-node rules tell it from the others).
+ * endpoint, addresses and Calico tunnel addresses in the same CIDRs the policies name), the
+ * endpoint's own node apart (the own-node rules tell it from the others).
+ *
+ * (Not fast/classes.ts ClassTable: its keys need the fast engine's Vocabulary and Matcher, which a
+ * single explain does not build; this key is finer than the policies need, every label, which only
+ * costs a class per label set of nodes.)
  */
 function nodeSources(inv: Inventory, own: string | undefined): Party[] {
   const classes = nodeClasses(inv);
@@ -247,8 +251,11 @@ function nodeClasses(inv: Inventory): Endpoint[][] {
   const byKey = new Map<string, Endpoint[]>();
   for (const n of inv.endpoints) {
     if (n.kind !== "node") continue;
-    const inRanges = n.addresses.map((a) => ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(","));
-    const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", inRanges]);
+    const inRanges = (a: Address | undefined) => (a ? ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(",") : "-");
+    // Its Calico tunnel addresses too: the source of its traffic down the tunnel (engine/verdict.ts tunnelSource).
+    const t = n.tunnels;
+    const tunnels = t ? [inRanges(t.ipip), inRanges(t.vxlan), inRanges(t.vxlanV6)] : [];
+    const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", n.addresses.map(inRanges), tunnels]);
     const list = byKey.get(key);
     if (list) list.push(n); else byKey.set(key, [n]);
   }

@@ -233,3 +233,14 @@ spec: {podSelector: {matchLabels: {app: agent}}, policyTypes: [Egress]}
   const plain = await explain(yaml, "shop/agent", "ip:192.0.2.99", 80);
   assert.match((plain.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /host-network/);
 });
+
+test("masqueraded from any node: nodes whose Calico tunnel addresses the policies tell apart are judged each (they were one class: one answer for both)", async () => {
+  const n = (name: string, ip: string, tunnel = "") => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}${tunnel ? `, annotations: {projectcalico.org/IPv4VXLANTunnelAddr: ${tunnel}}` : ""}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}\n---\n`;
+  // node-a holds web-1; n1 and n3 have the same labels and addresses outside every CIDR the policy names, n1 a tunnel address in it.
+  const yaml = n("n1", "10.0.0.11", "10.244.1.0") + n("n3", "10.0.0.13") + base(LB, LB_STATUS).replace("ipBlock: {cidr: 198.18.0.0/15}", "ipBlock: {cidr: 10.244.0.0/16}");
+  const out = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  const seen = new Map(out.pairs.map((p) => [p.service?.seenAs, p.verdict]));
+  // Down the tunnel from n1 the pod sees 10.244.1.0 (admitted); from n3 its InternalIP (not).
+  assert.equal(seen.get("node:n1"), "allow");
+  assert.equal(seen.get("node:n3"), "deny");
+});
