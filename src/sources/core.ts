@@ -619,7 +619,28 @@ const podFrontEnd: FrontEnd = {
     const hostText = status.childString("hostIP");
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
+    // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
+    // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
+    // for a host-network pod that uses it, dropped when its head differs.
+    const hostIPs = status.raw("hostIPs");
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
+    if (hostIPs !== undefined && hostIPs !== null) {
+      const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;
+      const firstIP = first !== null && typeof first === "object" && !Array.isArray(first) ? (first as Record<string, unknown>).ip : undefined;
+      if (hostText !== undefined && hostText !== "" && first !== undefined && firstIP !== hostText) {
+        status.get("hostIPs").warn("host-ips-mismatch", `status.hostIPs[0].ip (${JSON.stringify(firstIP ?? null)}) differs from status.hostIP (${JSON.stringify(hostText)}): the API server keeps hostIP alone and drops hostIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
+      } else if (useHost && Array.isArray(hostIPs)) {
+        const host = new AddressList();
+        if (hostIP) host.add(status, "hostIP");
+        const list = status.get("hostIPs");
+        for (let i = 0; i < hostIPs.length; i++) {
+          const h = hostIPs[i];
+          const ip = h !== null && typeof h === "object" && !Array.isArray(h) ? (h as Record<string, unknown>).ip : undefined;
+          if (ip !== undefined && ip !== null && ip !== "" && ip !== host.last) host.add(list.get(i), "ip");
+        }
+        addresses = host.list;
+      } else if (!Array.isArray(hostIPs)) status.childList("hostIPs");
+    }
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
     const facts: NewEndpoint = withPodFacts({
