@@ -36,10 +36,11 @@
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { contains, formatAddress, type Address } from "../model/ip.js";
+import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
+import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
 import { serviceServing, type Serving } from "./serving.js";
 
@@ -61,15 +62,23 @@ export interface Frontend {
 /** A Service address other than a cluster IP: an external IP, or a load balancer ingress address of a LoadBalancer Service. */
 export interface ServiceAddress { service: Service; kind: "load-balancer" | "external-ip"; proxy?: boolean }
 
-const same = (a: Address, b: Address) => a.family === b.family && a.value === b.value;
-
 export function serviceAtAddress(inv: Inventory, a: Address): ServiceAddress | undefined {
   for (const s of inv.services) {
-    if (s.externalIPs?.some((x) => same(x, a))) return { service: s, kind: "external-ip" };
-    const lb = s.loadBalancerIngress?.find((x) => same(x.ip, a));
+    if (s.externalIPs?.some((x) => sameAddress(x, a))) return { service: s, kind: "external-ip" };
+    const lb = s.loadBalancerIngress?.find((x) => sameAddress(x.ip, a));
     if (lb) return lb.proxy ? { service: s, kind: "load-balancer", proxy: true } : { service: s, kind: "load-balancer" };
   }
   return undefined;
+}
+
+/**
+ * The source ranges of a Service's load balancer: spec.loadBalancerSourceRanges (kube-proxy's KUBE-FW
+ * and the cloud's), else the annotation service.beta.kubernetes.io/load-balancer-source-ranges
+ * (`cloud`: the cloud provider's load balancer applies it, kube-proxy does not read it).
+ */
+export function sourceRangesOf(s: Service): { ranges: readonly Cidr[]; cloud: boolean } | undefined {
+  if (s.loadBalancerSourceRanges) return { ranges: s.loadBalancerSourceRanges, cloud: false };
+  return s.cloudSourceRanges ? { ranges: s.cloudSourceRanges, cloud: true } : undefined;
 }
 
 /** The Service port a node's address serves at node port `port` (kube-proxy opens every node port on every node). */
@@ -162,8 +171,9 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
-  const cloud = f.kind === "load-balancer" && s.cloudSourceRanges && (f.proxy || origin === "outside") ? s.cloudSourceRanges : undefined;
-  const ranges = f.kind === "load-balancer" ? s.loadBalancerSourceRanges ?? cloud : undefined;
+  const given = f.kind === "load-balancer" ? sourceRangesOf(s) : undefined;
+  const cloud = given?.cloud && (f.proxy || origin === "outside") ? given.ranges : undefined;
+  const ranges = given?.cloud ? cloud : given?.ranges;
   if (ranges) {
     const a = flowAddress(client, { address: f.address });
     if (!a || !ranges.some((r) => contains(r, a))) {
@@ -274,8 +284,12 @@ function standInNode(name?: string): Endpoint {
 /**
  * The nodes a connection entering at any node may come from, masqueraded, for an endpoint on node
  * `own`: one node of each class the policies cannot tell apart (same labels, cluster and host
- * endpoint, addresses in the same CIDRs the policies name), the endpoint's own node apart (the
- * own-node rules tell it from the others).
+ * endpoint, addresses and Calico tunnel addresses in the same CIDRs the policies name), the
+ * endpoint's own node apart (the own-node rules tell it from the others).
+ *
+ * (Not fast/classes.ts ClassTable: its keys need the fast engine's Vocabulary and Matcher, which a
+ * single explain does not build; this key is finer than the policies need, every label, which only
+ * costs a class per label set of nodes.)
  */
 function nodeSources(inv: Inventory, own: string | undefined): Party[] {
   const classes = nodeClasses(inv);
@@ -300,8 +314,11 @@ function nodeClasses(inv: Inventory): Endpoint[][] {
   const byKey = new Map<string, Endpoint[]>();
   for (const n of inv.endpoints) {
     if (n.kind !== "node") continue;
-    const inRanges = n.addresses.map((a) => ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(","));
-    const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", inRanges]);
+    const inRanges = (a: Address | undefined) => (a ? ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(",") : "-");
+    // Its Calico tunnel addresses too: the source of its traffic down the tunnel (engine/verdict.ts tunnelSource).
+    const t = n.tunnels;
+    const tunnels = t ? [inRanges(t.ipip), inRanges(t.vxlan), inRanges(t.vxlanV6)] : [];
+    const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", n.addresses.map(inRanges), tunnels]);
     const list = byKey.get(key);
     if (list) list.push(n); else byKey.set(key, [n]);
   }
@@ -321,7 +338,7 @@ export function frontendAt(inv: Inventory, dst: Party, port: number | string, pr
   if (!address) return undefined;
   const at = dst.address && serviceAtAddress(inv, dst.address);
   if (at) {
-    const sp = at.service.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+    const sp = servicePortAt(at.service, port, protocol);
     if (sp) return { kind: at.kind, service: at.service, port: sp, address, ...(at.proxy ? { proxy: true } : {}) };
   }
   if (node && typeof port === "number") {

@@ -82,7 +82,7 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
 }
 
 function forwardData(h: HostPortHop): ForwardData {
-  const pod = partyLabel(h.inner.dst), port = h.target.port, ip = port.hostIP && port.hostIP.value > 0n ? formatAddress(port.hostIP) : undefined;
+  const pod = partyLabel(h.inner.dst), port = h.target.port, ip = port.hostIP && port.hostIP.value !== 0n ? formatAddress(port.hostIP) : undefined;
   const data: ForwardData = {
     node: h.node, address: formatAddress(h.address), hostPort: port.hostPort!, pod, podAddress: formatAddress(h.target.address), port: port.port, protocol: h.inner.protocol,
     ...(ip ? { hostIP: ip } : {}), egressJudged: h.egressAfter ? "after-dnat" : "as-addressed",
