@@ -1,7 +1,7 @@
 // Front end for the Kubernetes core and workload kinds: Namespace, Node, Pod, Service and the
 // controllers whose pod templates become the pods they would create.
 
-import { isAddress, parseAddress, parseCidr, type Address, type Cidr } from "../model/ip.js";
+import { isAddress, parseAddress, parseCidr, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Controller, Endpoint, NodeTunnels, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
@@ -113,11 +113,8 @@ function readPort(p: Field): void {
   // (The API server does not check hostIP; the portmap plugin cannot forward to an address it does not parse.)
   const hostIP = hostPort === undefined || ipText === undefined || ipText === "" ? undefined : parseAddress(ipText);
   if (hostPort !== undefined && ipText && !hostIP) p.get("hostIP").warn("invalid-ip", `${JSON.stringify(ipText)} is not an IP address: the CNI portmap plugin forwards hostPort ${hostPort} from no address`);
-  if (port !== undefined) addPort(name, port, protocol, hostPort, ipText && !hostIP ? NO_HOST_IP : hostIP);
+  if (port !== undefined) addPort(name, port, protocol, hostPort, hostIP, ipText !== undefined && ipText !== "" && !hostIP);
 }
-
-/** A hostIP that is no address: hostPort forwarding from nowhere (readPort warns). */
-const NO_HOST_IP: Address = Object.freeze({ family: 4, value: -1n });
 
 /**
  * A container's or a Service's port protocol: an empty one is TCP (SetDefaults_ContainerPort and
@@ -160,7 +157,7 @@ function addValidPort(value: unknown): boolean {
 function sameHostIP(a: Address | undefined, given: unknown): boolean {
   if (given === undefined || given === null || given === "") return a === undefined;
   const b = typeof given === "string" ? parseAddress(given) : undefined;
-  return a !== undefined && b !== undefined && a.family === b.family && a.value === b.value;
+  return a !== undefined && b !== undefined && sameAddress(a, b);
 }
 
 /** Whether a container (an object) has an httpGet probe for containerProbes to read. */
@@ -198,18 +195,21 @@ function startPorts(): void {
   portsClean = true;
 }
 
-function addPort(name: string | undefined, port: number, protocol: Protocol, givenHost?: number, givenIP?: Address): void {
+/** `invalidIP`: the hostIP given is no address (NamedPort.hostIPInvalid). */
+function addPort(name: string | undefined, port: number, protocol: Protocol, givenHost?: number, givenIP?: Address, invalidIP = false): void {
   const init = initOf(name);
   // The kubelet maps the hostPorts of regular containers only (kuberuntime generatePodSandboxConfig: pod.Spec.Containers).
   const hostPort = portsInit ? undefined : givenHost, hostIP = hostPort === undefined ? undefined : givenIP;
+  const hostIPInvalid = hostPort !== undefined && invalidIP ? true : undefined;
   if (newPorts === undefined) {
     const last = lastPorts[samePorts];
     if (last !== undefined && last.name === name && last.port === port && last.protocol === protocol && last.init === init
-      && last.hostPort === hostPort && last.hostIP?.family === hostIP?.family && last.hostIP?.value === hostIP?.value) { samePorts++; return; }
+      && last.hostPort === hostPort && last.hostIPInvalid === hostIPInvalid
+      && (last.hostIP === hostIP || (last.hostIP !== undefined && hostIP !== undefined && sameAddress(last.hostIP, hostIP)))) { samePorts++; return; }
     newPorts = lastPorts.slice(0, samePorts);
   }
   const p: NamedPort = init ? { name, port, protocol, init } : { name, port, protocol };
-  if (hostPort !== undefined) { p.hostPort = hostPort; if (hostIP) p.hostIP = hostIP; }
+  if (hostPort !== undefined) { p.hostPort = hostPort; if (hostIP) p.hostIP = hostIP; if (hostIPInvalid) p.hostIPInvalid = true; }
   newPorts.push(p);
 }
 
@@ -472,7 +472,7 @@ class AddressList {
   private has(a: Address): boolean {
     // (Indexed: a for-of over the frozen empty list is not inlined, and makes an iterator.)
     const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].family === a.family && list[i].value === a.value) return true;
+    for (let i = 0; i < list.length; i++) if (sameAddress(list[i], a)) return true;
     return false;
   }
 }
@@ -648,7 +648,28 @@ const podFrontEnd: FrontEnd = {
     const hostText = givenString(status, "hostIP", st.hostIP);
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
+    // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
+    // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
+    // for a host-network pod that uses it, dropped when its head differs.
+    const hostIPs = status.raw("hostIPs");
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
+    if (hostIPs !== undefined && hostIPs !== null) {
+      const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;
+      const firstIP = first !== null && typeof first === "object" && !Array.isArray(first) ? (first as Record<string, unknown>).ip : undefined;
+      if (hostText !== undefined && hostText !== "" && first !== undefined && firstIP !== hostText) {
+        status.get("hostIPs").warn("host-ips-mismatch", `status.hostIPs[0].ip (${JSON.stringify(firstIP ?? null)}) differs from status.hostIP (${JSON.stringify(hostText)}): the API server keeps hostIP alone and drops hostIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
+      } else if (useHost && Array.isArray(hostIPs)) {
+        const host = new AddressList();
+        if (hostIP) host.add(status, "hostIP");
+        const list = status.get("hostIPs");
+        for (let i = 0; i < hostIPs.length; i++) {
+          const h = hostIPs[i];
+          const ip = h !== null && typeof h === "object" && !Array.isArray(h) ? (h as Record<string, unknown>).ip : undefined;
+          if (ip !== undefined && ip !== null && ip !== "" && ip !== host.last) host.add(list.get(i), "ip");
+        }
+        addresses = host.list;
+      } else if (!Array.isArray(hostIPs)) status.childList("hostIPs");
+    }
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
     const facts: NewEndpoint = withPodFacts({
