@@ -7,7 +7,7 @@ import type { Cluster, Endpoint } from "../model/endpoint.js";
 import type { FlowRecord } from "../model/flowrecord.js";
 import { holderName, workloadName, type AddressTimeline, type Holder, type Lookup, type Match, type Tenure } from "../model/history.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { contains, formatAddress, parseAddress, addressKey, type Address, type AddressKey } from "../model/ip.js";
+import { contains, formatAddress, parseAddress, addressKey, sameAddress, type Address, type AddressKey } from "../model/ip.js";
 import { isProtocol } from "../model/ports.js";
 import { CLUSTER_NETWORK_LABEL } from "../sources/common.js";
 import { clusterOfName, inCluster } from "../sources/clusters.js";
@@ -190,7 +190,7 @@ export class Attributor {
       const names = endpoints.map((e) => (e.kind === "pod" ? `${e.namespace}/${e.name}` : `${e.namespace !== undefined ? `${e.namespace}/` : ""}${e.name}[${e.kind === "node" ? "Node" : "Workload"}]`));
       return staticOf(address, names, endpoints.map((e) => ({ key: `static:${e.id}`, party: { endpoint: e, address: a } })));
     }
-    const svcs = this.narrow(this.inv.services.filter((s) => s.clusterIPs.some((c) => c.family === a.family && c.value === a.value)), (s) => clusterOfName(s.namespace), address);
+    const svcs = this.narrow(this.inv.services.filter((s) => s.clusterIPs.some((c) => sameAddress(c, a))), (s) => clusterOfName(s.namespace), address);
     if (svcs.length) return staticOf(address, svcs.map((s) => `${s.namespace}/${s.name}[Service]`), [party]);
     return this.planSide(address, a, party);
   }

@@ -17,7 +17,7 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { kubeProxyPath, type Frontend } from "../engine/kube-proxy.js";
+import { kubeProxyPath, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
 import { formatAddress } from "../model/ip.js";
@@ -201,7 +201,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const backend = `${s.namespace}/${s.name}:${sp.port}`;
       const hasNodePort = s.type === "NodePort" || (lb && (sp.nodePort !== undefined || s.allocateLoadBalancerNodePorts !== false));
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
-      const ranges = lb ? s.loadBalancerSourceRanges ?? s.cloudSourceRanges : undefined;
+      const ranges = lb ? sourceRangesOf(s)?.ranges : undefined;
       const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv)) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
@@ -225,10 +225,10 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
  */
 function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource, ids: ReadonlyMap<Endpoint, string>): { from: string; targets: ExposedTarget[]; problem?: string } {
   const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
-  const ranges = f.kind === "load-balancer" ? f.service.loadBalancerSourceRanges ?? f.service.cloudSourceRanges : undefined;
+  const given = f.kind === "load-balancer" ? sourceRangesOf(f.service) : undefined, ranges = given?.ranges;
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
-  let why = "";
+  let why = "", dataPath: string | undefined, sawNode = false;
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
@@ -237,10 +237,12 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
     if (path.dropped) { dropped.push(path.dropped); continue; }
     admitted++;
     why = path.why;
+    dataPath = path.dataPath;
     for (const hop of path.hops) {
       const pod = hop.to.endpoint;
       if (!pod) continue;
       seen = hop.seenAs === client ? "client" : hop.seenAs.endpoint?.kind === "node" ? "node" : "proxy";
+      if (seen === "node") sawNode = true;
       const workload = workloadOf(ids, pod);
       const key = `${workload}\0${hop.to.port}`;
       const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
@@ -248,10 +250,11 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
       groups.set(key, g);
     }
   }
-  const named = f.service.loadBalancerSourceRanges ? "loadBalancerSourceRanges" : "the load-balancer-source-ranges annotation (the cloud load balancer's)";
+  const named = given?.cloud ? "the load-balancer-source-ranges annotation (the cloud load balancer's)" : "loadBalancerSourceRanges";
   const within = ranges ? ` within ${named} ${ranges.map((r) => r.text).join(", ")}` : "";
   const unknownNodes = seen === "node" && !inv.endpoints.some((e) => e.kind === "node") ? "; no Node is in the input: its address, unknown, matches no CIDR of the policies" : "";
-  const sees = seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
+  const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
+    : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
   const from = `${outside.description}${within}${sees}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
@@ -276,7 +279,7 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
     if (!forwardsHostPorts(pod)) continue;
     for (const p of pod.ports) {
       // (A hostIP that is no address: forwarded from nowhere, model/hostports.ts.)
-      if (p.hostPort === undefined || (p.hostIP && p.hostIP.value < 0n)) continue;
+      if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
       out.push({

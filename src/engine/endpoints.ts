@@ -8,7 +8,7 @@
 // is in the namespace given by -n.
 
 import type { Endpoint, Service } from "../model/endpoint.js";
-import { addressKey, parseAddress, parseCidr, partitionSpace, type AddressRange } from "../model/ip.js";
+import { addressKey, parseAddress, sameAddress, parseCidr, partitionSpace, type AddressRange } from "../model/ip.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { closest, didYouMean } from "../model/suggest.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
@@ -157,7 +157,7 @@ function byAddress(index: InventoryIndex, text: string): Resolution {
   if (!address) return fail(`${JSON.stringify(text)} is not a valid IP address`);
   const endpoint = index.byAddress.get(addressKey(address));
   // Traffic to a Service's cluster IP is translated to its backends before policy applies.
-  const service = endpoint ? undefined : index.inv.services.find((s) => s.clusterIPs.some((a) => a.family === address.family && a.value === address.value));
+  const service = endpoint ? undefined : index.inv.services.find((s) => s.clusterIPs.some((a) => sameAddress(a, address)));
   if (service) return { ok: true, value: { kind: "service", label: `ip:${text}`, service } };
   return { ok: true, value: { kind: "parties", label: `ip:${text}`, parties: [{ endpoint, address }] } };
 }

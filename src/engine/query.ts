@@ -5,6 +5,7 @@ import { didYouMean } from "../model/suggest.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
+import { servicePortAt } from "../model/services.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -27,7 +28,8 @@ export interface PairResult {
    * kube-proxy chose, and the source the endpoint sees when kube-proxy masqueraded it (the ingress
    * decision is about that source; the egress decision about the client).
    */
-  service?: { frontend: string; why: string; seenAs?: Party; snat?: string };
+  /** dataPath: the Service data path when not kube-proxy (model/cni.ts serviceDataPath). */
+  service?: { frontend: string; why: string; seenAs?: Party; snat?: string; dataPath?: string };
 }
 
 export interface QueryResult {
@@ -78,7 +80,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
     const out = dialled(f);
     if (path.dropped) {
       const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
-      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped } });
+      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
       continue;
     }
     for (const hop of path.hops) {
@@ -90,7 +92,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
         flow: inbound.flow, network: inbound.network, allowed: outbound.egress.allowed && inbound.ingress.allowed,
         egress: outbound.egress, ingress: inbound.ingress, warnings: uniqueWarnings([...outbound.warnings.filter((w) => !outbound.ingress.warnings.includes(w)), ...inbound.warnings.filter((w) => !inbound.egress.warnings.includes(w))]),
       };
-      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}) } });
+      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
     }
   }
   return outcome(pairs);
@@ -101,7 +103,13 @@ function outcome(pairs: PairResult[]): QueryOutcome {
   return { ok: true, value: { pairs, allAllowed: pairs.every((p) => p.verdict.allowed), noneAllowed: pairs.every((p) => !p.verdict.allowed) } };
 }
 
-/** The verdict of a connection kube-proxy (or DNS) dropped before any endpoint got it: the client's egress decision, the ingress decided by "service". */
+/**
+ * The verdict of a connection kube-proxy (or DNS) dropped before any endpoint got it: the client's
+ * egress decision, the ingress decided by "service". Its warnings are the egress decision's only:
+ * the flow's own (another --host-network or --own-node would answer differently; the Calico tunnel
+ * source) are about the flow to the address dialled, whose answer is not this one: dropped, it is
+ * denied under every option.
+ */
 function droppedVerdict(v: Verdict, dropped: string): Verdict {
   const ingress: Decision = { direction: "ingress", allowed: false, by: "service", passed: [], selecting: [], warnings: [], dropped };
   return { ...v, allowed: false, ingress, warnings: v.egress.warnings };
@@ -139,7 +147,7 @@ export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
  * None chosen though the Service has endpoints: kube-proxy rejects (drops, under Local) the connection.
  */
 function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol: Protocol | undefined, client: Party): Target[] | string | { dropped: string; dst: Party; protocol: Protocol; port: number } {
-  const sp = s.ports.find((p) => (typeof port === "number" ? p.port === port : p.name === port) && (!protocol || p.protocol === protocol));
+  const sp = servicePortAt(s, port, protocol);
   const name = `${s.namespace}/${s.name}`;
   if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""}${typeof port === "string" ? didYouMean(port, s.ports.flatMap((p) => (p.name ? [p.name] : []))) : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
   const eps = serviceEndpoints(engine.inventory, s, sp);

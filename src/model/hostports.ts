@@ -53,7 +53,7 @@ export class HostPortIndex {
   target(name: string, to: Address, protocol: Protocol, port: number): HostPortTarget | undefined {
     let found: HostPortTarget | undefined;
     for (const pod of this.podsOn(name)) {
-      const p = pod.ports.find((q) => q.hostPort === port && q.protocol === protocol && hostIPMatches(q.hostIP, to));
+      const p = pod.ports.find((q) => q.hostPort === port && q.protocol === protocol && hostIPMatches(q, to));
       const address = p && pod.addresses.find((a) => a.family === to.family);
       if (!p || !address) continue;
       if (found) found.others.push(pod); else found = { pod, port: p, address, others: [] };
@@ -67,7 +67,12 @@ export function forwardsHostPorts(e: Endpoint): boolean {
   return e.kind === "pod" && e.nodeName !== undefined && e.hostNetwork !== true && e.fromTemplate !== true && e.ports.some((p) => p.hostPort !== undefined);
 }
 
-/** fillDnatRules' hostIP test: none or unspecified (0.0.0.0, ::) of the family: every address of it; else that address. */
-export function hostIPMatches(hostIP: Address | undefined, to: Address): boolean {
+/**
+ * fillDnatRules' hostIP test for a port with a hostPort: none or unspecified (0.0.0.0, ::) of the
+ * family: every address of it; else that address; a hostIP that is no address: none.
+ */
+export function hostIPMatches(p: NamedPort, to: Address): boolean {
+  const hostIP = p.hostIP;
+  if (p.hostIPInvalid) return false;
   return hostIP === undefined || (hostIP.family === to.family && (hostIP.value === 0n || hostIP.value === to.value));
 }

@@ -194,6 +194,11 @@ export function addressKey(a: Address): AddressKey {
   return a.family === 4 ? Number(a.value) : `6:${a.value}`;
 }
 
+/** Whether two addresses are the same (the same family and value). */
+export function sameAddress(a: Address, b: Address): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
 export function contains(r: AddressRange, a: Address): boolean {
   return r.family === a.family && r.first <= a.value && a.value <= r.last;
 }

@@ -31,6 +31,11 @@ export interface NamedPort {
   hostPort?: number;
   /** With hostPort: the node address the forwarding is limited to (0.0.0.0 or ::: every address of that family). */
   hostIP?: Address;
+  /**
+   * With hostPort: its hostIP is given but is no address (sources/core.ts readPort warns; the API
+   * server does not check it): the portmap plugin forwards from no address. hostIP is unset then.
+   */
+  hostIPInvalid?: true;
 }
 
 /**

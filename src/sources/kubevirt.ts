@@ -7,7 +7,7 @@
 // same endpoint and is left out.
 
 import { yaml } from "./yamllib.js";
-import { parseAddress, type Address } from "../model/ip.js";
+import { parseAddress, sameAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner } from "../model/endpoint.js";
 import { removeEndpoint } from "../model/inventory.js";
 import type { NamedPort } from "../model/ports.js";
@@ -87,7 +87,7 @@ function readStatusInterfaces(status: Field, spec: VmiSpec): Address[] {
     const addrs = readAddresses([i.get("ipAddress"), ...(i.get("ipAddresses").list() ?? [])]);
     const r = name !== undefined ? spec.multus.get(name) : undefined;
     if (r) spec.multus.set(name!, { ...r, addresses: addrs });
-    else if (name === undefined || name === spec.podNetwork) primary.push(...addrs.filter((a) => !primary.some((p) => p.value === a.value && p.family === a.family)));
+    else if (name === undefined || name === spec.podNetwork) primary.push(...addrs.filter((a) => !primary.some((p) => sameAddress(p, a))));
   }
   return primary;
 }

@@ -12,7 +12,7 @@ import { lineAt } from "./documents.js";
 import { BIG_FILE, byCodePoint, MANIFEST, skipsFolder } from "./walkrules.js";
 import { preread } from "./preread.js";
 
-export { BIG_FILE, byCodePoint, MANIFEST, skipsFolder };
+export { byCodePoint, MANIFEST, skipsFolder };
 
 export interface InputFile {
   /** The name shown in diagnostics: the path as given, or "<stdin>". */

@@ -207,3 +207,40 @@ test("the annotation service.beta.kubernetes.io/load-balancer-source-ranges (no 
   const bad = load({ "s.yaml": yaml.replace("203.0.113.0/24, 198.51.100.0/24", "203.0.113.0/24,nope") });
   assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /must be a list of IP ranges/);
 });
+
+test("a connection kube-proxy drops keeps the client's egress warnings only: no answer under another option would differ (query.ts droppedVerdict)", async () => {
+  // A host-network agent on node-b, whose egress a policy denies when it is read as a pod (--host-network=pod).
+  const agent = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: shop, labels: {app: agent}}
+spec: {nodeName: node-b, hostNetwork: true, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.0.0.2}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: agent, namespace: shop}
+spec: {podSelector: {matchLabels: {app: agent}}, policyTypes: [Egress]}
+`;
+  const yaml = base(`${LB}\n  loadBalancerSourceRanges: [203.0.113.0/24]`, LB_STATUS) + agent;
+  const out = await explain(yaml, "shop/agent", "ip:192.0.2.10", 80);
+  // Dropped by KUBE-FW (the agent's address, node-b's, is outside the ranges): denied under every --host-network,
+  // so the warning that the egress answer depends on --host-network (the flow to the address) is not the answer's.
+  assert.deepEqual(out.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]]);
+  assert.match(out.pairs[0].ingress.summary, /10\.0\.0\.2 is outside the Service's loadBalancerSourceRanges/);
+  assert.deepEqual((out.pairs[0] as unknown as { warnings: string[] }).warnings, []);
+  // The same flow to another address is answered with that warning (the answer depends on the option there).
+  const plain = await explain(yaml, "shop/agent", "ip:192.0.2.99", 80);
+  assert.match((plain.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /host-network/);
+});
+
+test("masqueraded from any node: nodes whose Calico tunnel addresses the policies tell apart are judged each (they were one class: one answer for both)", async () => {
+  const n = (name: string, ip: string, tunnel = "") => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}${tunnel ? `, annotations: {projectcalico.org/IPv4VXLANTunnelAddr: ${tunnel}}` : ""}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}\n---\n`;
+  // node-a holds web-1; n1 and n3 have the same labels and addresses outside every CIDR the policy names, n1 a tunnel address in it.
+  const yaml = n("n1", "10.0.0.11", "10.244.1.0") + n("n3", "10.0.0.13") + base(LB, LB_STATUS).replace("ipBlock: {cidr: 198.18.0.0/15}", "ipBlock: {cidr: 10.244.0.0/16}");
+  const out = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  const seen = new Map(out.pairs.map((p) => [p.service?.seenAs, p.verdict]));
+  // Down the tunnel from n1 the pod sees 10.244.1.0 (admitted); from n3 its InternalIP (not).
+  assert.equal(seen.get("node:n1"), "allow");
+  assert.equal(seen.get("node:n3"), "deny");
+});

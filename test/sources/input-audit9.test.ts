@@ -73,3 +73,24 @@ test("a cluster IP reaches the endpoints kube-proxy chooses (was: every selected
   assert.deepEqual(local.pairs.map((p) => [p.to, p.verdict]), [["ip:10.96.0.7", "deny"]]);
   assert.match(local.pairs[0].ingress.summary, /kube-proxy drops it \(.*internalTrafficPolicy Local: 1 of 2 endpoints there/);
 });
+
+test("status.hostIP and hostIPs that differ: hostIP is authoritative, hostIPs dropped (Convert_v1_PodStatus_To_core_PodStatus); agreeing, a host-network pod has the list's addresses", () => {
+  const host = (status: string) => pod(status).replace("spec: {", "spec: {hostNetwork: true, ");
+  const differ = load({ "p.yaml": host("hostIP: 10.0.0.5, hostIPs: [{ip: 10.0.0.9}, {ip: 'fd00::9'}]") });
+  assert.deepEqual(differ.inventory.endpoints[0].addresses.map(formatAddress), ["10.0.0.5"]);
+  const warning = differ.diagnostics.items.filter((d) => d.severity === "warning");
+  assert.deepEqual(warning.map((d) => d.code), ["host-ips-mismatch"]);
+  assert.match(warning[0].message, /status\.hostIPs\[0\]\.ip \("10\.0\.0\.9"\) differs from status\.hostIP \("10\.0\.0\.5"\): the API server keeps hostIP alone/);
+  // Told of a pod that does not use them too (the input is not what the API server keeps).
+  assert.deepEqual(load({ "p.yaml": pod("podIP: 10.1.0.5, hostIP: 10.0.0.5, hostIPs: [{ip: 10.0.0.9}]") }).diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.code), ["host-ips-mismatch"]);
+  // Agreeing: both families, in order; the list alone; hostIP alone; no warning.
+  for (const [status, want] of [["hostIP: 10.0.0.5, hostIPs: [{ip: 10.0.0.5}, {ip: 'fd00::5'}]", ["10.0.0.5", "fd00::5"]], ["hostIPs: [{ip: 10.0.0.5}, {ip: 'fd00::5'}]", ["10.0.0.5", "fd00::5"]], ["hostIP: 10.0.0.5", ["10.0.0.5"]]] as const) {
+    const l = load({ "p.yaml": host(status) });
+    assert.deepEqual(l.inventory.endpoints[0].addresses.map(formatAddress), want, status);
+    assert.deepEqual(l.diagnostics.items.filter((d) => d.severity !== "info"), [], status);
+  }
+  // A pod with its own address keeps it (hostIPs is its node's).
+  assert.deepEqual(load({ "p.yaml": host("podIP: 10.0.0.5, hostIPs: [{ip: 10.0.0.5}, {ip: 'fd00::5'}]") }).inventory.endpoints[0].addresses.map(formatAddress), ["10.0.0.5"]);
+  // An address that is none: an error naming the item, as podIPs'.
+  assert.match(load({ "p.yaml": host("hostIPs: [{ip: 10.0.0.5}, {ip: nope}]") }).diagnostics.errors.map((e) => `${e.message}`).join("\n"), /"nope" is not a valid IP address/);
+});

@@ -33,8 +33,8 @@ export class K8sContext {
 
   /** A networks peer's CIDRs (those of the Networks its selector picks, less what a Calico notSelector takes out of them: Matcher.networkRanges). */
   networkCidrs(peer: Extract<Peer, { kind: "networks" }>): Cidr[] {
-    const cidrs = this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);
-    return peer.notIn ? this.matcher.networkRanges(peer).flatMap(rangeToCidrs) : cidrs;
+    if (peer.notIn) return this.matcher.networkRanges(peer).flatMap(rangeToCidrs);
+    return this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs);
   }
 
   /**
