@@ -26,7 +26,14 @@
 //   connection to the Service's node ports, so the endpoints see the load balancer (Local) or the
 //   receiving node (Cluster), and the load balancer applies the source ranges (cloud providers do).
 // - No endpoint at all: kube-proxy rejects the connection ("... has no endpoints").
+//
+// Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
+// Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then
+// translated at its own socket, its source kept, whatever address it dialled; from outside, the
+// client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
+// one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
+import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
@@ -119,6 +126,8 @@ export interface ServicePath {
   unknown?: string;
   /** How kube-proxy chose the endpoints and the source, in words. */
   why: string;
+  /** The data path that serves the address, when not kube-proxy (model/cni.ts serviceDataPath): its name. */
+  dataPath?: string;
 }
 
 type Origin = "pod" | "host" | "outside";
@@ -135,6 +144,8 @@ function originOf(client: Party): { origin: Origin; node?: string } {
 export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): ServicePath {
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
+  const dp = serviceDataPath(inv);
+  const bpf = dp.kind === "kube-proxy" ? undefined : dp;
   let { origin, node } = originOf(client);
   // The node whose kube-proxy translates the connection (undefined: any node the network delivers it to).
   let at: string | undefined;
@@ -144,6 +155,10 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
     origin = "outside";
     source = f.address ? { address: f.address } : { endpoint: standInLoadBalancer(s) };
+  } else if (bpf && origin !== "outside") {
+    // Socket-level (or the pod's tc program's) translation: at the client, whatever node's address it dialled.
+    at = node;
+    translatedAtClient = true;
   } else if (f.kind === "node-port") {
     at = f.node?.name;
     translatedAtClient = origin !== "outside" && node !== undefined && node === at;
@@ -153,7 +168,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     at = node;
     translatedAtClient = true;
   }
-  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[] };
+  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
   const given = f.kind === "load-balancer" ? sourceRangesOf(s) : undefined;
@@ -163,7 +178,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     const a = flowAddress(client, { address: f.address });
     if (!a || !ranges.some((r) => contains(r, a))) {
       const who = cloud ? "the cloud provider's load balancer drops it (kube-proxy does not read the annotation)"
-        : f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : "kube-proxy's firewall chain (KUBE-FW) drops it";
+        : f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : bpf ? `${dataPathLabel(bpf)} drops it (its source range check)` : "kube-proxy's firewall chain (KUBE-FW) drops it";
       const what = a ? `the source ${formatAddress(a)} is` : "the source (its address is not in the input) is taken as";
       const field = cloud ? "annotation service.beta.kubernetes.io/load-balancer-source-ranges" : "loadBalancerSourceRanges";
       return { ...base, dropped: `${what} outside the Service's ${field} (${ranges.map((r) => r.text).join(", ")}): ${who}`, why: "" };
@@ -174,14 +189,15 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   }
   const eps = serviceEndpoints(inv, s, sp);
   if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
+  if (bpf && origin !== "outside") return inClusterPath(inv, f, client, bpf, base);
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
     const why = `externalTrafficPolicy Local: ${set.note}; the source is kept`;
-    if (!set.serving.length) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: kube-proxy drops it (externalTrafficPolicy Local; ${set.note})`, why };
+    if (!set.serving.length) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} drops it (externalTrafficPolicy Local; ${set.note})`, why };
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
   const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
-  if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: kube-proxy rejects it (${set.note})`, why: set.note };
+  if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
   if (local && origin === "outside") {
     // A load balancer address or an external IP, from outside, at no node in particular.
     const steer = f.kind === "external-ip" ? "the network must deliver the external IP to a node with an endpoint (a node without one drops it)"
@@ -189,6 +205,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
       : `the load balancer sends only to nodes with an endpoint (its health check${s.healthCheckNodePort !== undefined ? `, healthCheckNodePort ${s.healthCheckNodePort}` : ""})`;
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why: `externalTrafficPolicy Local: ${steer}, each node to its own endpoints, the source kept; ${set.note}` };
   }
+  if (bpf) return { ...base, ...outsidePath(inv, bpf, at, source, set.serving, sp.protocol), why: `${dataPathLabel(bpf)}, externalTrafficPolicy Cluster; ${set.note}` };
   if (local && origin === "pod") {
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}` };
   }
@@ -206,6 +223,52 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     }
   }
   return { ...base, hops, why: `${policy}; ${set.note}` };
+}
+
+/**
+ * A pod's or a node's connection under an eBPF data path: translated at the client (Cilium bpf_sock.c
+ * sock4_connect / the pod's bpf_lxc.c; Calico's connect-time load balancer / its tc program at the
+ * workload's interface), so every endpoint kube-proxy would send a pod's connection to gets it with
+ * the client's own address: no masquerading under either externalTrafficPolicy (Cilium's two-scope
+ * services keep every endpoint for traffic from inside the cluster).
+ */
+function inClusterPath(inv: Inventory, f: Frontend, client: Party, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, base: Omit<ServicePath, "why">): ServicePath {
+  const set = serviceServing(inv, f.service, f.port, { reader: "kube-proxy" });
+  const name = dataPathLabel(bpf);
+  if (!set.serving.length) return { ...base, dropped: `Service ${f.service.namespace}/${f.service.name} has no endpoint to send it to: ${name} rejects it (${set.note})`, why: set.note };
+  const snat = `none: ${name} translates the connection at the client's own socket, the client's address kept`;
+  return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
+}
+
+/**
+ * A connection from outside under an eBPF data path and externalTrafficPolicy Cluster (Local is
+ * kube-proxy's reading: the entry node's endpoints, the source kept): Calico keeps the client's
+ * address to every endpoint (Tunnel and DSR alike); Cilium keeps it to an endpoint on the entry node
+ * and, under DSR (bpf-lb-mode dsr, hybrid for TCP: nodeport.h nodeport_uses_dsr), to every
+ * endpoint, and SNATs the rest to the entry node's address (nodeport_lb4's NAT_FWD tail call). The
+ * entry node unknown (a load balancer address or an external IP): an endpoint may get the connection
+ * at its own node (the client kept) or through another node of each class (nodeSources).
+ */
+function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, at: string | undefined, source: Party, serving: readonly Serving[], protocol: Protocol): { hops: ServiceHop[] } {
+  const name = dataPathLabel(bpf);
+  const dsr = bpf.kind === "calico-ebpf" || bpf.mode === "dsr" || (bpf.mode === "hybrid" && protocol === "TCP");
+  const kept = (why: string) => ({ seenAs: source, snat: `none: ${name} ${why}, the client's address kept` });
+  if (dsr) {
+    const why = bpf.kind === "calico-ebpf" ? (bpf.mode === "DSR" ? "forwards to the endpoint's node (direct server return)" : "forwards to the endpoint's node in a tunnel") : `forwards to the endpoint's node (direct server return${bpf.mode === "hybrid" ? ": hybrid mode, TCP" : ""})`;
+    return { hops: serving.map((to) => ({ to, ...kept(why) })) };
+  }
+  const entry: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
+  const hops: ServiceHop[] = [];
+  for (const to of serving) {
+    const own = to.endpoint?.nodeName;
+    if (entry ? own === at : true) hops.push({ to, ...kept(entry ? `delivers to an endpoint on the entry node ${at}` : `delivers to an endpoint on the node the connection enters at`) });
+    const others = entry ? (own === at ? [] : [entry]) : nodeClasses(inv).length ? nodeSources(inv, own).filter((p) => p.endpoint!.name !== own) : [{ endpoint: standInNode() }];
+    for (const seenAs of others) {
+      const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
+      hops.push({ to, seenAs, snat: `SNAT by ${name}: the endpoint is on another node than the entry node ${seenAs.endpoint!.name}, which forwards it with its own address${a ? ` (${formatAddress(a)})` : ""} as the source${entry ? "" : " (the connection enters at any node: one node of each kind the policies tell apart)"}` });
+    }
+  }
+  return { hops };
 }
 
 /** The load balancer of a Service (ipMode Proxy) without an ingress address in the input, as a source. */

@@ -28,7 +28,8 @@ export interface PairResult {
    * kube-proxy chose, and the source the endpoint sees when kube-proxy masqueraded it (the ingress
    * decision is about that source; the egress decision about the client).
    */
-  service?: { frontend: string; why: string; seenAs?: Party; snat?: string };
+  /** dataPath: the Service data path when not kube-proxy (model/cni.ts serviceDataPath). */
+  service?: { frontend: string; why: string; seenAs?: Party; snat?: string; dataPath?: string };
 }
 
 export interface QueryResult {
@@ -79,7 +80,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
     const out = dialled(f);
     if (path.dropped) {
       const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
-      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped } });
+      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
       continue;
     }
     for (const hop of path.hops) {
@@ -91,7 +92,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
         flow: inbound.flow, network: inbound.network, allowed: outbound.egress.allowed && inbound.ingress.allowed,
         egress: outbound.egress, ingress: inbound.ingress, warnings: uniqueWarnings([...outbound.warnings.filter((w) => !outbound.ingress.warnings.includes(w)), ...inbound.warnings.filter((w) => !inbound.egress.warnings.includes(w))]),
       };
-      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}) } });
+      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
     }
   }
   return outcome(pairs);
