@@ -230,7 +230,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const given = f.kind === "load-balancer" ? sourceRangesOf(f.service) : undefined, ranges = given?.ranges;
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
-  let why = "";
+  let why = "", dataPath: string | undefined, sawNode = false;
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
@@ -239,10 +239,12 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
     if (path.dropped) { dropped.push(path.dropped); continue; }
     admitted++;
     why = path.why;
+    dataPath = path.dataPath;
     for (const hop of path.hops) {
       const pod = hop.to.endpoint;
       if (!pod) continue;
       seen = hop.seenAs === client ? "client" : hop.seenAs.endpoint?.kind === "node" ? "node" : "proxy";
+      if (seen === "node") sawNode = true;
       const workload = workloadOf(ids, pod);
       const key = `${workload}\0${hop.to.port}`;
       const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
@@ -253,7 +255,8 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const named = given?.cloud ? "the load-balancer-source-ranges annotation (the cloud load balancer's)" : "loadBalancerSourceRanges";
   const within = ranges ? ` within ${named} ${ranges.map((r) => r.text).join(", ")}` : "";
   const unknownNodes = seen === "node" && !inv.endpoints.some((e) => e.kind === "node") ? "; no Node is in the input: its address, unknown, matches no CIDR of the policies" : "";
-  const sees = seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
+  const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
+    : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
   const from = `${outside.description}${within}${sees}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };

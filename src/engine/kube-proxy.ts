@@ -36,7 +36,14 @@
 //   not local ("... cluster IP" -A KUBE-SVC ... IfNotLocal -j KUBE-MARK-MASQ: a node's own, a pod's
 //   outside clusterCIDR, one from outside the cluster routed to a node): clusterIPSource.
 //   The nftables proxier writes the same rules; ipvs the same for cluster IPs (writeIptablesRules).
+//
+// Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
+// Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then
+// translated at its own socket, its source kept, whatever address it dialled; from outside, the
+// client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
+// one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
+import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
@@ -163,6 +170,8 @@ export interface ServicePath {
   unknown?: string;
   /** How kube-proxy chose the endpoints and the source, in words. */
   why: string;
+  /** The data path that serves the address, when not kube-proxy (model/cni.ts serviceDataPath): its name. */
+  dataPath?: string;
 }
 
 type Origin = "pod" | "host" | "outside";
@@ -179,6 +188,8 @@ function originOf(client: Party): { origin: Origin; node?: string } {
 export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup: KubeProxySetup = setupOf(inv)): ServicePath {
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
+  const dp = serviceDataPath(inv);
+  const bpf = dp.kind === "kube-proxy" ? undefined : dp;
   let { origin, node } = originOf(client);
   // The node whose kube-proxy translates the connection (undefined: any node the network delivers it to).
   let at: string | undefined;
@@ -188,6 +199,10 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
     // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
     origin = "outside";
     source = f.address ? { address: f.address } : { endpoint: standInLoadBalancer(s) };
+  } else if (bpf && origin !== "outside") {
+    // Socket-level (or the pod's tc program's) translation: at the client, whatever node's address it dialled.
+    at = node;
+    translatedAtClient = true;
   } else if (f.kind === "node-port") {
     at = f.node?.name;
     translatedAtClient = origin !== "outside" && node !== undefined && node === at;
@@ -197,15 +212,15 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
     at = node;
     translatedAtClient = true;
   }
-  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[] };
-  if (f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
+  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
+  if (!bpf && f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
     const only = setup.nodePortAddresses === "primary" ? "its primary address only" : `addresses in ${(setup.nodePortAddresses as readonly Cidr[]).map((c) => c.text).join(", ")} only`;
     return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${only} (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
   let notLocal = "";
-  // (ipvs has no such rule: a pod's connection meets the address's virtual server, below.)
-  if (origin === "pod" && setup.mode !== "ipvs" && !isLocal(setup, client, { address: f.address })) {
+  // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
+  if (!bpf && origin === "pod" && setup.mode !== "ipvs" && !isLocal(setup, client, { address: f.address })) {
     origin = "outside";
     notLocal = setup.local ? `the source is outside clusterCIDR (${setupText(setup)}): not a pod's connection to kube-proxy; ` : `kube-proxy has no local-traffic detector (${setupText(setup)}): a pod's connection is not told apart; `;
   }
@@ -218,7 +233,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
     const a = flowAddress(client, { address: f.address });
     if (!a || !ranges.some((r) => contains(r, a))) {
       const who = cloud ? "the cloud provider's load balancer drops it (kube-proxy does not read the annotation)"
-        : f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : "kube-proxy's firewall chain (KUBE-FW) drops it";
+        : f.proxy ? "the load balancer drops it (ipMode Proxy: kube-proxy leaves the address to it, and cloud providers apply the ranges)" : bpf ? `${dataPathLabel(bpf)} drops it (its source range check)` : "kube-proxy's firewall chain (KUBE-FW) drops it";
       const what = a ? `the source ${formatAddress(a)} is` : "the source (its address is not in the input) is taken as";
       const field = cloud ? "annotation service.beta.kubernetes.io/load-balancer-source-ranges" : "loadBalancerSourceRanges";
       return { ...base, dropped: `${what} outside the Service's ${field} (${ranges.map((r) => r.text).join(", ")}): ${who}`, why: "" };
@@ -229,19 +244,20 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const eps = serviceEndpoints(inv, s, sp);
   if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
+  if (bpf && origin !== "outside") return inClusterPath(inv, f, client, bpf, base);
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
     const why = `${notLocal}externalTrafficPolicy Local: ${set.note}; the source is kept`;
     if (!set.serving.length) {
       // ipvs (syncEndpoint): "Allow access from local PODs even if no local endpoints exist. Traffic from an
       // external source will be routed but the reply will have the POD address and will be discarded."
-      const drops = setup.mode === "ipvs" ? "kube-proxy (ipvs) forwards it to any endpoint with its source kept, and the endpoint's reply, leaving from its own node, is discarded: the connection fails" : "kube-proxy drops it";
+      const drops = bpf ? `${dataPathLabel(bpf)} drops it` : setup.mode === "ipvs" ? "kube-proxy (ipvs) forwards it to any endpoint with its source kept, and the endpoint's reply, leaving from its own node, is discarded: the connection fails" : "kube-proxy drops it";
       return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: ${drops} (externalTrafficPolicy Local; ${set.note})`, why };
     }
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
   const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
-  if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: kube-proxy rejects it (${set.note})`, why: set.note };
+  if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
   if (local && origin === "outside") {
     // A load balancer address or an external IP, from outside, at no node in particular.
     const steer = f.kind === "external-ip" ? "the network must deliver the external IP to a node with an endpoint (a node without one drops it)"
@@ -249,6 +265,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
       : `the load balancer sends only to nodes with an endpoint (its health check${s.healthCheckNodePort !== undefined ? `, healthCheckNodePort ${s.healthCheckNodePort}` : ""})`;
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why: `externalTrafficPolicy Local: ${steer}, each node to its own endpoints, the source kept; ${set.note}` };
   }
+  if (bpf) return { ...base, ...outsidePath(inv, bpf, at, source, set.serving, sp.protocol), why: `${dataPathLabel(bpf)}, externalTrafficPolicy Cluster; ${set.note}` };
   if (local && origin === "pod" && setup.mode === "ipvs" && at !== undefined) {
     // ipvs: the address's virtual server has the node's endpoints only, else every endpoint (syncEndpoint), for a pod's connection too.
     const own = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
@@ -272,6 +289,52 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
     }
   }
   return { ...base, hops, why: `${policy}; ${set.note}` };
+}
+
+/**
+ * A pod's or a node's connection under an eBPF data path: translated at the client (Cilium bpf_sock.c
+ * sock4_connect / the pod's bpf_lxc.c; Calico's connect-time load balancer / its tc program at the
+ * workload's interface), so every endpoint kube-proxy would send a pod's connection to gets it with
+ * the client's own address: no masquerading under either externalTrafficPolicy (Cilium's two-scope
+ * services keep every endpoint for traffic from inside the cluster).
+ */
+function inClusterPath(inv: Inventory, f: Frontend, client: Party, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, base: Omit<ServicePath, "why">): ServicePath {
+  const set = serviceServing(inv, f.service, f.port, { reader: "kube-proxy" });
+  const name = dataPathLabel(bpf);
+  if (!set.serving.length) return { ...base, dropped: `Service ${f.service.namespace}/${f.service.name} has no endpoint to send it to: ${name} rejects it (${set.note})`, why: set.note };
+  const snat = `none: ${name} translates the connection at the client's own socket, the client's address kept`;
+  return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
+}
+
+/**
+ * A connection from outside under an eBPF data path and externalTrafficPolicy Cluster (Local is
+ * kube-proxy's reading: the entry node's endpoints, the source kept): Calico keeps the client's
+ * address to every endpoint (Tunnel and DSR alike); Cilium keeps it to an endpoint on the entry node
+ * and, under DSR (bpf-lb-mode dsr, hybrid for TCP: nodeport.h nodeport_uses_dsr), to every
+ * endpoint, and SNATs the rest to the entry node's address (nodeport_lb4's NAT_FWD tail call). The
+ * entry node unknown (a load balancer address or an external IP): an endpoint may get the connection
+ * at its own node (the client kept) or through another node of each class (nodeSources).
+ */
+function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, at: string | undefined, source: Party, serving: readonly Serving[], protocol: Protocol): { hops: ServiceHop[] } {
+  const name = dataPathLabel(bpf);
+  const dsr = bpf.kind === "calico-ebpf" || bpf.mode === "dsr" || (bpf.mode === "hybrid" && protocol === "TCP");
+  const kept = (why: string) => ({ seenAs: source, snat: `none: ${name} ${why}, the client's address kept` });
+  if (dsr) {
+    const why = bpf.kind === "calico-ebpf" ? (bpf.mode === "DSR" ? "forwards to the endpoint's node (direct server return)" : "forwards to the endpoint's node in a tunnel") : `forwards to the endpoint's node (direct server return${bpf.mode === "hybrid" ? ": hybrid mode, TCP" : ""})`;
+    return { hops: serving.map((to) => ({ to, ...kept(why) })) };
+  }
+  const entry: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
+  const hops: ServiceHop[] = [];
+  for (const to of serving) {
+    const own = to.endpoint?.nodeName;
+    if (entry ? own === at : true) hops.push({ to, ...kept(entry ? `delivers to an endpoint on the entry node ${at}` : `delivers to an endpoint on the node the connection enters at`) });
+    const others = entry ? (own === at ? [] : [entry]) : nodeClasses(inv).length ? nodeSources(inv, own).filter((p) => p.endpoint!.name !== own) : [{ endpoint: standInNode() }];
+    for (const seenAs of others) {
+      const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
+      hops.push({ to, seenAs, snat: `SNAT by ${name}: the endpoint is on another node than the entry node ${seenAs.endpoint!.name}, which forwards it with its own address${a ? ` (${formatAddress(a)})` : ""} as the source${entry ? "" : " (the connection enters at any node: one node of each kind the policies tell apart)"}` });
+    }
+  }
+  return { hops };
 }
 
 /** The load balancer of a Service (ipMode Proxy) without an ingress address in the input, as a source. */
@@ -373,7 +436,8 @@ export interface ClusterIPNat { frontend: string; why: string; seen: { party: Pa
  * is kept (and when the input does not show kube-proxy's configuration: answered as before).
  */
 export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Service, port: ServicePort, client: Party, to: Party): ClusterIPNat | undefined {
-  if (!setup.known || s.headless || !s.clusterIPs.length) return undefined;
+  // (Another data path than kube-proxy's translates at the client's socket, its source kept: model/cni.ts serviceDataPath.)
+  if (!setup.known || s.headless || !s.clusterIPs.length || serviceDataPath(inv).kind !== "kube-proxy") return undefined;
   const family = flowAddress(client, to)?.family;
   const clusterIP = s.clusterIPs.find((a) => a.family === family) ?? s.clusterIPs[0];
   let reason: string;

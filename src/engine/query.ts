@@ -28,7 +28,8 @@ export interface PairResult {
    * kube-proxy chose, and the source the endpoint sees when kube-proxy masqueraded it (the ingress
    * decision is about that source; the egress decision about the client).
    */
-  service?: { frontend: string; why: string; seenAs?: Party; snat?: string };
+  /** dataPath: the Service data path when not kube-proxy (model/cni.ts serviceDataPath). */
+  service?: { frontend: string; why: string; seenAs?: Party; snat?: string; dataPath?: string };
 }
 
 export interface QueryResult {
@@ -93,7 +94,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
     const out = dialled(f);
     if (path.dropped) {
       const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
-      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped } });
+      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
       continue;
     }
     for (const hop of path.hops) {
@@ -102,7 +103,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
       const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
       const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
       const verdict = joined(outbound, inbound);
-      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}) } });
+      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
     }
   }
   return outcome(pairs);

@@ -91,6 +91,8 @@ export interface CalicoFelix {
   daemonSet?: { where: string; setting?: FelixSetting | "unresolved" };
   /** The first FelixConfiguration read (it shows Calico, whatever it sets). */
   shownBy?: string;
+  /** The eBPF data plane, when the input sets bpfEnabled (the environment's FELIX_BPFENABLED, else FelixConfiguration default). */
+  bpf?: FelixBpf;
 }
 
 /** The action a node's felix applies, and why. */
@@ -130,4 +132,54 @@ export function felixToHost(felix: CalicoFelix | undefined): ToHost {
 /** The action felix on node `name` applies (felixToHost). */
 export function hostActionOn(t: ToHost, name: string): HostAction {
   return Object.hasOwn(t.nodes, name) ? t.nodes[name] : t.others;
+}
+
+/** Felix's eBPF data plane as the input shows it: bpfEnabled, bpfExternalServiceMode, and where each is set. */
+export interface FelixBpf { enabled: boolean; where: string; externalServiceMode?: { mode: "Tunnel" | "DSR"; where: string } }
+
+/** What the Cilium agent's options say of its Service data path (its ConfigMap cilium-config). */
+export interface CiliumServiceOptions {
+  /** kube-proxy-replacement "true" (or "strict" in releases before 1.15): the agent serves node ports, load balancer addresses and external IPs in BPF. */
+  kubeProxyReplacement: boolean;
+  /** bpf-lb-mode (default snat). */
+  lbMode: "snat" | "dsr" | "hybrid";
+}
+
+/**
+ * The data path that serves a Service's node ports, load balancer addresses and external IPs (what
+ * the backend sees as the source; engine/kube-proxy.ts kubeProxyPath follows it):
+ * - kube-proxy (the default): its iptables/nftables rules.
+ * - Cilium's kube-proxy replacement (cilium-config kube-proxy-replacement "true" or "strict"): a pod's
+ *   or a node's connection is translated at its own socket (bpf/bpf_sock.c; the pod's tc program
+ *   without socket-LB), its source kept; a connection from outside is translated at the node it
+ *   enters (bpf/lib/nodeport.h nodeport_lb4): a backend there gets it with the client's address, a
+ *   backend on another node with the client's address under DSR (nodeport_uses_dsr: bpf-lb-mode dsr,
+ *   hybrid for TCP) and SNATed to the entry node's address otherwise (snat, hybrid for UDP and SCTP:
+ *   CILIUM_CALL_IPV4_NODEPORT_NAT_FWD).
+ * - Calico's eBPF data plane (felix bpfEnabled): connect-time load balancing at the client, and from
+ *   outside the client's address kept to every backend (bpfExternalServiceMode Tunnel forwards to the
+ *   backend's node in a tunnel, DSR likewise; "preserves external client source IP addresses all the
+ *   way to the pod", Calico's eBPF documentation).
+ */
+export type ServiceDataPath =
+  | { kind: "kube-proxy" }
+  | { kind: "cilium"; mode: CiliumServiceOptions["lbMode"]; where: string }
+  | { kind: "calico-ebpf"; mode: "Tunnel" | "DSR"; where: string };
+
+/** The Service data path the input shows (ServiceDataPath): Cilium's kube-proxy replacement, else Calico's eBPF data plane, else kube-proxy. */
+export function serviceDataPath(inv: Inventory): ServiceDataPath {
+  const agent = inv.ciliumAgent;
+  if (agent?.services?.kubeProxyReplacement) return { kind: "cilium", mode: agent.services.lbMode, where: `ConfigMap ${agent.where}` };
+  const bpf = inv.calicoFelix?.bpf;
+  if (bpf?.enabled) return { kind: "calico-ebpf", mode: bpf.externalServiceMode?.mode ?? "Tunnel", where: bpf.where };
+  return { kind: "kube-proxy" };
+}
+
+/** The data path's name in explanations. */
+export function dataPathLabel(p: ServiceDataPath): string {
+  switch (p.kind) {
+    case "kube-proxy": return "kube-proxy";
+    case "cilium": return `Cilium's kube-proxy replacement (bpf-lb-mode ${p.mode}, ${p.where})`;
+    case "calico-ebpf": return `Calico's eBPF data plane (bpfExternalServiceMode ${p.mode}, ${p.where})`;
+  }
 }

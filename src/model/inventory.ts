@@ -11,7 +11,7 @@ import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
-import type { CalicoFelix } from "./cni.js";
+import type { CalicoFelix, CiliumServiceOptions } from "./cni.js";
 import { HostPortIndex } from "./hostports.js";
 import { DEFAULT_IDENTITY, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
 
@@ -37,7 +37,7 @@ export interface Inventory {
   /** Istio and Linkerd authorization and transport security. */
   mesh: MeshModel;
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter. */
-  ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter };
+  ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter; services?: CiliumServiceOptions };
   /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
   ingressNginx?: NginxControllerConfig;
   /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): their pods are the controller's (engine/endpoints.ts ingressControllerPods). */

@@ -9,6 +9,7 @@
 
 import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../model/ip.js";
 import { isGoTrue } from "../model/gobool.js";
+import type { CiliumServiceOptions } from "../model/cni.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -85,9 +86,28 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
-  b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}) };
+  b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}), services: serviceOptions(data) };
   const file = data.get("label-prefix-file");
   if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
+}
+
+/**
+ * The agent's Service data path (model/cni.ts serviceDataPath): kube-proxy-replacement "true" (1.15
+ * and later: true or false, pkg/option/config.go checkKubeProxyReplacement's "Invalid value for
+ * --kube-proxy-replacement") or "strict" (the earlier releases' full replacement; partial, probe and
+ * disabled left node ports to kube-proxy unless enable-node-port was set); bpf-lb-mode snat (the
+ * default), dsr or hybrid (node-port-mode before 1.9), any other value refused at start.
+ */
+function serviceOptions(data: Field): CiliumServiceOptions {
+  const kpr = data.get("kube-proxy-replacement");
+  const text = kpr.string();
+  const legacy = ["strict", "partial", "probe", "disabled"];
+  if (text && text !== "true" && text !== "false" && !legacy.includes(text)) kpr.error("enum", `${JSON.stringify(text)} is not a kube-proxy-replacement value (true or false; strict, partial, probe or disabled before Cilium 1.15): the agent refuses to start`);
+  const nodePort = data.get("enable-node-port");
+  if ((text === "partial" || text === "probe") && !isGoTrue(nodePort.string())) kpr.warn("vendor-config", `kube-proxy-replacement ${text} enables the agent's node port handling only with enable-node-port (or, for probe, where the kernel supports it), which the input does not set: node ports, load balancer addresses and external IPs are read as kube-proxy serves them`);
+  const mode = data.get("bpf-lb-mode").present ? data.get("bpf-lb-mode") : data.get("node-port-mode");
+  const lbMode = mode.string({ oneOf: ["snat", "dsr", "hybrid"] }) as CiliumServiceOptions["lbMode"] | undefined;
+  return { kubeProxyReplacement: text === "true" || text === "strict" || isGoTrue(nodePort.string()), lbMode: lbMode ?? "snat" };
 }
 
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */

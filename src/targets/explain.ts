@@ -39,7 +39,7 @@ export interface PairData {
    * A flow to a Service address other than its cluster IP: the address, how kube-proxy chose the
    * endpoint, and the source the endpoint sees when kube-proxy masqueraded it (the ingress decision's).
    */
-  service?: { frontend: string; why: string; seenAs?: string; snat?: string };
+  service?: { frontend: string; why: string; seenAs?: string; snat?: string; dataPath?: string };
   egress: DecisionData;
   ingress: DecisionData;
   warnings: string[];
@@ -74,7 +74,7 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
     ...(r.network ? { network: networkLabel(v.network) } : {}),
     verdict: v.allowed ? "allow" : "deny",
     ...(v.hostPort ? { forwarded: forwardData(v.hostPort) } : {}),
-    ...(r.service ? { service: { frontend: r.service.frontend, why: r.service.why, ...(r.service.seenAs ? { seenAs: partyLabel(r.service.seenAs) } : {}), ...(r.service.snat ? { snat: r.service.snat } : {}) } } : {}),
+    ...(r.service ? { service: { frontend: r.service.frontend, why: r.service.why, ...(r.service.seenAs ? { seenAs: partyLabel(r.service.seenAs) } : {}), ...(r.service.snat ? { snat: r.service.snat } : {}), ...(r.service.dataPath ? { dataPath: r.service.dataPath } : {}) } } : {}),
     egress: decisionData(v.egress, partyLabel(r.src), lines),
     ingress: decisionData(v.ingress, partyLabel(v.hostPort ? v.hostPort.inner.dst : r.dst), lines),
     warnings: v.warnings.map((w) => w.message),
@@ -155,7 +155,7 @@ export function pairText(r: PairResult, data: PairData): string {
   if (data.via) lines.push(`  destination port: ${data.via}`);
   if (data.service) {
     if (!data.via) lines.push(`  destination: ${data.service.frontend}`);
-    if (data.verdict === "allow" || data.ingress.decidedBy !== "service") lines.push(`  kube-proxy: ${data.service.why}`);
+    if (data.verdict === "allow" || data.ingress.decidedBy !== "service") lines.push(`  ${data.service.dataPath ? "service data path" : "kube-proxy"}: ${data.service.why}`);
     if (data.service.snat) lines.push(`  source NAT: ${data.service.snat}; the ingress policies judge that source`);
   }
   if (data.network) lines.push(`  network: ${data.network}`);

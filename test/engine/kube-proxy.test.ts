@@ -299,6 +299,11 @@ test("masqueradeAll masquerades every connection to a cluster IP (iptables.masqu
   // The option alike.
   const flag = await explainWith(base(""), "shop/client", "svc:shop/web", 80, ["--masquerade-all"]);
   assert.deepEqual(flag.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["deny", "node:node-b"]]);
+  // Where Cilium's kube-proxy replacement serves the Services, kube-proxy's configuration counts for nothing: the source kept.
+  const kpr = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {kube-proxy-replacement: "true"}\n`;
+  const cilium = await explainWith(base("") + kpr, "shop/client", "svc:shop/web", 80, ["--masquerade-all"]);
+  // (Denied all the same: Cilium's CIDR rules do not select a pod's address.)
+  assert.deepEqual(cilium.pairs.map((p) => [p.to, p.service]), [["shop/web-1", undefined]]);
 });
 
 test("externalTrafficPolicy Local: a pod outside clusterCIDR (or no detector) is external traffic: the translating node's endpoints only, dropped without (was any endpoint)", async () => {

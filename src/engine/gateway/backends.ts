@@ -32,6 +32,8 @@ export interface ResolvedBackend {
   failure?: BackendFailure;
   /** Requests fail when the Gateway originates TLS to it (BackendTLSPolicy: invalid CA reference, failed validation). */
   tlsFailure?: BackendFailure;
+  /** `failure` as another reader than a proxy finds it (failureOf), worked out once per reader (null: none). */
+  readerFailures?: Map<EndpointReader, BackendFailure | null>;
 }
 
 /**
@@ -40,8 +42,16 @@ export interface ResolvedBackend {
  * a "proxy"'s).
  */
 export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy"): BackendFailure | undefined {
-  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? noEndpointFailure(b.name, b.servicePort, b.endpoints, reader) : b.failure;
+  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? readerFailure(b, b.servicePort, b.endpoints, reader) : b.failure;
   return failure ?? (originatesTls ? b.tlsFailure : undefined);
+}
+
+/** noEndpointFailure for `reader`, kept on the backend (a Gateway asks it for every request it routes there). */
+function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
+  const memo = (b.readerFailures ??= new Map());
+  let f = memo.get(reader);
+  if (f === undefined) memo.set(reader, f = noEndpointFailure(b.name, sp, e, reader) ?? null);
+  return f ?? undefined;
 }
 
 /** Envoy Gateway's GatewayClass controller (its Gateways' data plane: service-endpoints.ts "envoy-gateway"). */

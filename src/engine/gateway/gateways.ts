@@ -3,6 +3,8 @@
 
 import type { Gateway, GatewayClass, RouteGraph } from "../../model/gateway.js";
 import { hasObject } from "../../model/gateway.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
+import { gatewayEndpointReader } from "./backends.js";
 import type { Problem } from "./conditions.js";
 import { listenerState, type ListenerState } from "./listeners.js";
 import { checkClientCertificateRef } from "./tlsrefs.js";
@@ -16,6 +18,8 @@ export interface GatewayState {
   gateway: Gateway;
   gatewayClass?: GatewayClass;
   controllerName: string;
+  /** Who picks its backends' endpoints (backends.ts gatewayEndpointReader of its class's controller). */
+  endpointReader: EndpointReader;
   listeners: ListenerState[];
   /** The listeners traffic sees: the Gateway's own, then those of the attached ListenerSets (listenersets.ts). */
   merged: ListenerState[];
@@ -56,7 +60,7 @@ export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
   const cert = gw.tls?.backendClientCertificate;
   const modes = [gw.tls?.frontendDefault, ...(gw.tls?.frontendPerPort ?? []).map((p) => p.validation)];
   return {
-    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, listeners, merged: [...listeners], rejected,
+    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, endpointReader: gatewayEndpointReader(gatewayClass?.controllerName), listeners, merged: [...listeners], rejected,
     partlyValid: !rejected && invalid.length ? `listener${invalid.length === 1 ? "" : "s"} ${invalid.join(", ")} ${invalid.length === 1 ? "is" : "are"} not valid` : undefined,
     programmed: rejected ? { reason: "Invalid", message: "the Gateway is not accepted" } : undefined,
     resolvedRefs: cert ? { problem: checkClientCertificateRef(graph, gw, cert).problem } : undefined,

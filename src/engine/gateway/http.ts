@@ -5,7 +5,7 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
-import { gatewayEndpointReader, servedBy, type ResolvedBackend } from "./backends.js";
+import { servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Address } from "../../model/ip.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
@@ -46,10 +46,13 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
-    endpoints: gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName),
-    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, client, port) } : {}),
+    endpoints: engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy",
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
+
+/** What the controller sees instead of the client, worked out only when nginxAccess asks (a location with source ranges). */
+const seenBy = (source: NonNullable<HttpContext["nginxSource"]>, client: Address, port: number) => () => source(client, port);
 
 /** HTTP status → gRPC status, as gRPC clients map a response without grpc-status. */
 export function grpcCodeOf(status: number): string {
@@ -168,7 +171,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const fctx = filterContext(ctx.graph, w.attached.state);
     applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
-    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, req.clientAddress && ctx.nginxSource?.(req.clientAddress, ctx.port)) : undefined;
+    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;

@@ -10,7 +10,7 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
-import { gatewayEndpointReader, servedBy } from "./backends.js";
+import { servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
@@ -43,7 +43,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
   // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
   const reencrypts = o.kind === "TLSRoute" && !o.tls;
-  const reader = gatewayEndpointReader(engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName);
+  const reader = engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy";
   const split = splitOf(w.rule, w.attached.state.backends, reencrypts, reader);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;

@@ -21,13 +21,15 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
  * not checked); a secret missing from an input that has Secrets denies the location (503). auth-url:
  * the external authorizer decides, which Junction cannot ask (a note, the answer assumes it allows).
  */
-export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seen?: NginxSource): AccessOutcome {
+export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
-  // The connection's source as the controller sees it (nginx-source.ts: a node's address behind its Service), then the realip module.
+  const ranges = access.block?.length || access.deny.length || access.allow;
+  // The connection's source as the controller sees it (nginx-source.ts: a node's address behind its Service), then the realip module;
+  // only source ranges read it (sourceRange finds nothing without them).
+  const seen = ranges ? seenBy?.() : undefined;
   const peer = seen ? seen.address : req.clientAddress;
   const client = access.realIp && peer ? realIp(access.realIp, peer, new Headers(req.headers)) : peer;
-  const ranges = access.block?.length || access.deny.length || access.allow;
   const behind = seen && ranges ? `ingress-nginx sees ${seen.address ? formatAddress(seen.address) : "an address the input does not hold"} as the connection's source, not the client's (${seen.why})` : undefined;
   const source = sourceRange(access, client, seen && !seen.address && client === peer ? "a node or load balancer whose address the input does not hold" : undefined);
   if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})${behind ? `; ${behind}` : ""}` } };

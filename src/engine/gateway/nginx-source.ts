@@ -7,7 +7,7 @@
 // (nginx.tmpl: `listen ... proxy_protocol`, real_ip_header proxy_protocol); use-forwarded-headers is
 // applied after this, to the address seen (nginx-access.ts realIp).
 
-import type { Inventory } from "../../model/inventory.js";
+import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import { addressKey, type Address } from "../../model/ip.js";
 import { matches, selector } from "../../model/selector.js";
 import { ingressControllerPods } from "../endpoints.js";
@@ -24,10 +24,12 @@ export interface NginxSource { address?: Address; why: string }
  * LoadBalancer or NodePort Service selecting its pods at that port, or the source is kept
  * (externalTrafficPolicy Local, use-proxy-protocol).
  */
-export function ingressNginxSource(inv: Inventory, client: Address, port: number): NginxSource | undefined {
+export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client: Address, port: number): NginxSource | undefined {
   if (inv.ingressNginx?.proxyProtocol) return undefined;
   const key = addressKey(client);
-  if (inv.endpoints.some((e) => (e.kind === "pod" || e.kind === "node") && e.addresses.some((a) => addressKey(a) === key))) return undefined;
+  // A pod's or a node's address (InventoryIndex.byAddress holds a node's and a pod's before a Workload's).
+  const holder = index.byAddress.get(key);
+  if (holder && (holder.kind === "pod" || holder.kind === "node")) return undefined;
   const pods = ingressControllerPods(inv);
   if (!pods.length) return undefined;
   const ids = new Set(pods.map((p) => p.id));

@@ -2,7 +2,6 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
-import { gatewayEndpointReader } from "../gateway/backends.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
@@ -12,7 +11,7 @@ import { emptyResult } from "../gateway/request.js";
 import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
-import { pickedBackend } from "./backends.js";
+import { pickedBackend, routesChose } from "./backends.js";
 import { serve } from "./serve.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
@@ -25,12 +24,13 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
-  const controller = ctx.gateways.gateway(gwNamespace, gwName)?.gatewayClass?.controllerName;
+  const gw = ctx.gateways.gateway(gwNamespace, gwName);
+  const controller = gw?.gatewayClass?.controllerName;
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gatewayEndpointReader(controller) }) : undefined;
+  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
@@ -61,10 +61,9 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   const at = emptyResult();
   const bound = routeAtService(w.ctx.mesh, b.service, b.servicePort, { waypoint: use.waypoint, reader: "envoy", reading: "proxy" }, forwarded, at);
   if (!bound || "unrouted" in bound) return undefined;
-  const where = `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), ${bound.role} routes of namespace ${bound.namespace}`;
   Object.assign(w.res, { status: at.status, connection: at.connection, backend: at.backend, redirect: at.redirect, upstream: at.upstream, grpcCode: at.grpcCode, backends: at.backends });
   w.res.responseHeaders = { ...w.res.responseHeaders, ...at.responseHeaders };
-  if (!at.backend) { w.res.reason = ""; step(w, "routing", "decided", `${where}: ${at.reason}`); return "decided"; }
-  step(w, "routing", "passed", `${where}: ${at.reason}`);
-  return pickedBackend(bound.routes.map((r) => r.state), at);
+  if (!at.backend) w.res.reason = "";
+  const chose = routesChose(w, bound, `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), `, at);
+  return chose === "decided" ? chose : chose.picked;
 }

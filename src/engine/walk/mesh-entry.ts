@@ -17,7 +17,7 @@ import type { ResolvedBackend } from "../gateway/backends.js";
 import { workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
-import { pickedBackend } from "./backends.js";
+import { routesChose } from "./backends.js";
 import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
@@ -107,11 +107,10 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
  */
 function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false): RequestAnswer {
   w.res.routeRole = bound.role;
-  const routes = `${where}${bound.role} routes of namespace ${bound.namespace}`;
-  if (!w.res.backend) { step(w, "routing", "decided", `${routes}: ${w.res.reason}`); return w.res; }
-  step(w, "routing", "passed", `${routes}: ${w.res.reason}`);
+  const chose = routesChose(w, bound, where, w.res);
+  if (chose === "decided") return w.res;
   if (bound.toDefault) return toDefault();
-  const picked = pickedBackend(bound.routes.map((r) => r.state), w.res);
+  const picked = chose.picked;
   if (picked && isDefault(picked)) return toDefault();
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }

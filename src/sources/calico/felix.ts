@@ -14,7 +14,21 @@ const ACTIONS: Record<string, EndpointToHostAction> = { drop: "Drop", accept: "A
 const ENV = "FELIX_DEFAULTENDPOINTTOHOSTACTION";
 const ISSUE = "projectcalico/calico#7398";
 
-interface FelixState { felix: CalicoFelix; fields: Map<string, Field>; env?: Field }
+/** bpfEnabled and bpfExternalServiceMode as one source sets them (the DaemonSet's environment, or FelixConfiguration default). */
+interface BpfSettings { enabled?: boolean; mode?: "Tunnel" | "DSR"; where: string }
+
+interface FelixState { felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings }
+
+const BPF_MODES: Record<string, "Tunnel" | "DSR"> = { tunnel: "Tunnel", dsr: "DSR" };
+
+/**
+ * felix's BoolParam.Parse (config/param_types.go): true, 1, yes, y, t and false, 0, no, n, f in any
+ * case; anything else fails and felix refuses to start on it.
+ */
+function felixBool(text: string): boolean | undefined {
+  const t = text.toLowerCase();
+  return ["true", "1", "yes", "y", "t"].includes(t) ? true : ["false", "0", "no", "n", "f"].includes(t) ? false : undefined;
+}
 
 const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map() }), settle };
 
@@ -35,9 +49,20 @@ const felixConfigurationFrontEnd: FrontEnd = {
       action = ACTIONS[text.toLowerCase()];
       if (!action) f.error("enum", `${JSON.stringify(text)} is not Drop, Accept or Return (the CRD's pattern, any case): the API server refuses the object`);
     }
+    // The eBPF data plane (the CRD: bpfEnabled a boolean, bpfExternalServiceMode `^(?i)(Tunnel|DSR)?$`).
+    const bpfField = spec.get("bpfEnabled"), modeField = spec.get("bpfExternalServiceMode");
+    const bpfEnabled = bpfField.bool();
+    const modeText = modeField.string();
+    const mode = modeText ? BPF_MODES[modeText.toLowerCase()] : undefined;
+    if (modeText && !mode) modeField.error("enum", `${JSON.stringify(modeText)} is not Tunnel or DSR (the CRD's pattern, any case): the API server refuses the object`);
     if (!meta) return;
     const state = b.state(FELIX);
     state.felix.shownBy ??= `FelixConfiguration ${meta.name}`;
+    if (meta.name === "default") {
+      if (bpfEnabled !== undefined || mode) state.bpfConfig = { ...(bpfEnabled !== undefined ? { enabled: bpfEnabled } : {}), ...(mode ? { mode } : {}), where: `FelixConfiguration ${meta.name}` };
+    } else if (meta.name.startsWith("node.") && (bpfEnabled !== undefined || mode)) {
+      (bpfEnabled !== undefined ? bpfField : modeField).warn("vendor-config", "a per-node eBPF data plane setting is not read: the Service data path is decided for the whole cluster from FelixConfiguration default and the calico-node environment");
+    }
     if (meta.name !== "default" && !meta.name.startsWith("node.")) {
       if (action) f.info("vendor-config", `felix reads the FelixConfiguration named default and those named node.<node name>, not ${meta.name}: this setting applies to no node`);
       return;
@@ -60,6 +85,7 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   // (The same DaemonSet twice: the last one read stands, as kubectl apply leaves it.)
   const state = b.state(FELIX);
   state.env = undefined;
+  state.bpfEnv = undefined;
   const containers = podSpec.childList("containers") ?? [];
   const felix = containers.filter((c) => c.raw("name") === "calico-node");
   let setting: FelixSetting | "unresolved" | undefined;
@@ -67,7 +93,9 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   for (const c of felix.length ? felix : containers) {
     for (const e of c.childList("env") ?? []) {
       const name = e.raw("name");
-      if (typeof name !== "string" || name.toUpperCase() !== ENV) continue;
+      if (typeof name !== "string") continue;
+      if (name.toUpperCase() === "FELIX_BPFENABLED" || name.toUpperCase() === "FELIX_BPFEXTERNALSERVICEMODE") { readBpfEnv(state, e, name, where); continue; }
+      if (name.toUpperCase() !== ENV) continue;
       const value = e.raw("value");
       if (e.get("valueFrom").present && (value === undefined || value === "")) { setting = "unresolved"; state.env = e.get("valueFrom"); continue; }
       const text = e.get("value").string();
@@ -81,10 +109,38 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   state.felix.daemonSet = { where, ...(setting ? { setting } : {}) };
 }
 
+/**
+ * FELIX_BPFENABLED (felix's BoolParam) and FELIX_BPFEXTERNALSERVICEMODE (`oneof(tunnel,dsr)`, any
+ * case) in the calico-node container's environment; an empty value is ignored (config_params.go
+ * UpdateFrom), a value from a reference the input does not resolve is warned about and left unread.
+ */
+function readBpfEnv(state: FelixState, e: Field, name: string, where: string): void {
+  const value = e.raw("value");
+  if (e.get("valueFrom").present && (value === undefined || value === "")) { e.get("valueFrom").warn("vendor-config", `${name} comes from a reference the input does not resolve: the FelixConfiguration default decides the eBPF data plane`); return; }
+  const text = e.get("value").string();
+  if (!text) return;
+  const bpf = state.bpfEnv ??= { where: `DaemonSet ${where}` };
+  if (name.toUpperCase() === "FELIX_BPFENABLED") {
+    const v = felixBool(text);
+    if (v === undefined) e.get("value").error("enum", `${JSON.stringify(text)} is not a boolean felix reads (true, 1, yes, y, t; false, 0, no, n, f): felix refuses to start`);
+    else bpf.enabled = v;
+  } else {
+    const mode = BPF_MODES[text.toLowerCase()];
+    if (!mode) e.get("value").error("enum", `${JSON.stringify(text)} is not Tunnel or DSR: felix refuses to start`);
+    else bpf.mode = mode;
+  }
+}
+
 /** Once every object is read: the configuration into the inventory, and warnings where a setting is overridden or read by assumption. */
 function settle(state: FelixState, b: InventoryBuilder): void {
   const { felix, fields } = state;
   b.inv.calicoFelix = felix;
+  // The environment before FelixConfiguration default, setting by setting (config_params.go's sources in priority order).
+  const enabled = state.bpfEnv?.enabled !== undefined ? state.bpfEnv : state.bpfConfig?.enabled !== undefined ? state.bpfConfig : undefined;
+  if (enabled?.enabled) {
+    const mode = state.bpfEnv?.mode ? state.bpfEnv : state.bpfConfig?.mode ? state.bpfConfig : undefined;
+    felix.bpf = { enabled: true, where: enabled.where, ...(mode ? { externalServiceMode: { mode: mode.mode!, where: mode.where } } : {}) };
+  }
   const ds = felix.daemonSet, env = felixEnvSetting(felix);
   for (const [name, s] of felix.configs) {
     const f = fields.get(name)!;

@@ -131,8 +131,10 @@ function readAllowedListeners(f: Field): AllowedListeners {
 /** status.addresses' values, read raw (status is the controller's, not validated): only when the object has a status. */
 function statusAddresses(status: Field): { statusAddresses?: string[] } {
   if (status.value === null || typeof status.value !== "object" || Array.isArray(status.value)) return {};
-  const list = status.raw("addresses");
-  return { statusAddresses: Array.isArray(list) ? list.flatMap((a) => (a !== null && typeof a === "object" && typeof (a as { value?: unknown }).value === "string" ? [(a as { value: string }).value] : [])) : [] };
+  const list = status.get("addresses");
+  const values: string[] = [];
+  if (Array.isArray(list.value)) for (let i = 0; i < list.value.length; i++) { const v = list.get(i).raw("value"); if (typeof v === "string") values.push(v); }
+  return { statusAddresses: values };
 }
 
 const gatewayFrontEnd: FrontEnd = {
