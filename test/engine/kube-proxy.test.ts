@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load } from "../helpers.js";
+import { formatPath } from "../../src/model/source.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
 
@@ -371,4 +372,46 @@ test("ipvs mode, externalTrafficPolicy Local: a node without a local endpoint fo
   const pod = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, ["--proxy-mode", "ipvs", "--cluster-cidr", "10.1.0.0/16"]);
   assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]]);
   assert.match(pod.pairs[0].service!.why, /externalTrafficPolicy Local under ipvs: node node-b's endpoints, else every endpoint/);
+});
+
+test("what the API server refuses of a Service's outside addresses is an error naming the field: external IPs (ValidateNonSpecialIP), healthCheckNodePort and externalTrafficPolicy where they may not be set, an IP as a load balancer hostname", async () => {
+  const errors = (spec: string, status = "") => load({ "s.yaml": base(spec, status) }).diagnostics.errors.map((e) => `${formatPath(e.field ?? [])}: ${e.message}`);
+  assert.deepEqual(errors("  externalIPs: [0.0.0.0, 127.0.0.2, 169.254.169.254, 224.0.0.251, '::1', 'fe80::1', 'ff02::fb', '::ffff:127.0.0.1', 192.0.2.50, 239.1.1.1]"), [
+    'spec.externalIPs[0]: "0.0.0.0" may not be unspecified (0.0.0.0) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[1]: "127.0.0.2" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[2]: "169.254.169.254" may not be in the link-local range (169.254.0.0/16, fe80::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[3]: "224.0.0.251" may not be in the link-local multicast range (224.0.0.0/24, ff02::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[4]: "::1" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[5]: "fe80::1" may not be in the link-local range (169.254.0.0/16, fe80::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[6]: "ff02::fb" may not be in the link-local multicast range (224.0.0.0/24, ff02::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[7]: "::ffff:127.0.0.1" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+  ]);
+  assert.deepEqual(errors(`${LB}\n  healthCheckNodePort: 32000`), ["spec.healthCheckNodePort: healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)"]);
+  assert.deepEqual(errors("  type: NodePort\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000"), ["spec.healthCheckNodePort: healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)"]);
+  assert.deepEqual(errors("  externalTrafficPolicy: Local"), ['spec.externalTrafficPolicy: externalTrafficPolicy "Local" may only be set for externally-accessible services (type NodePort or LoadBalancer, or ClusterIP with externalIPs): the API server refuses the Service']);
+  assert.deepEqual(errors(LB, "status: {loadBalancer: {ingress: [{hostname: 192.0.2.10}, {hostname: lb.example.com}]}}"), ['status.loadBalancer.ingress[0].hostname: "192.0.2.10" must be a DNS name, not an IP address (ValidateLoadBalancerStatus)']);
+  // Accepted: LoadBalancer with Local and its health check port; a ClusterIP Service with external IPs and a policy.
+  assert.deepEqual(errors(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000\n  externalIPs: [192.0.2.50, '2001:db8::1']`), []);
+  assert.deepEqual(errors("  externalTrafficPolicy: Cluster\n  externalIPs: [192.0.2.50]"), []);
+  // The CLI: exit 2, file, line and field.
+  const r = await cli(["list", "-f", "-"], base("  externalIPs: [127.0.0.1]"));
+  assert.equal(r.code, 2);
+  assert.match(r.err + r.out, /<stdin>:\d+ spec\.externalIPs\[0\]: "127\.0\.0\.1" may not be in the loopback range/);
+});
+
+test("a node's address at a healthCheckNodePort is kube-proxy's own health check server: the node's flow, not the Service's pods'; exposure names it", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const out = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 32000, []);
+  assert.deepEqual(out.pairs.map((p) => [p.to, p.port, p.verdict]), [["node:node-b", 32000, "allow"]]);
+  assert.match(out.text, /destination: kube-proxy's health check of Service shop\/web \(healthCheckNodePort 32000\) on node node-b/);
+  assert.match(out.pairs[0].service!.why, /kube-proxy itself answers it on every node .*not the Service's pods/);
+  // Another port of the node is the node's own, with nothing said.
+  const other = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 32001, []);
+  assert.equal(other.pairs[0].service, undefined);
+  // nodePortAddresses: the health check server listens on them only.
+  const refused = await explainWith(yaml, "ip:198.18.0.9", "ip:198.51.100.1", 32000, ["--nodeport-addresses", "10.0.0.0/24"]);
+  assert.equal(refused.pairs[0].ingress.decidedBy, "service");
+  assert.match(refused.pairs[0].ingress.summary, /health check server listens on the nodePortAddresses only .*198\.51\.100\.1 is not one/);
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml);
+  assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /; health check: kube-proxy answers nodePort 32000 on every node\)$/);
 });
