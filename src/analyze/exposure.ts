@@ -207,7 +207,9 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv), setup) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
-        const also = hasNodePort && !ranges ? `; also ${node} ${scope}` : "";
+        // (externalTrafficPolicy Local: kube-proxy's health check server answers the load balancer's probes on every node.)
+        const health = s.healthCheckNodePort !== undefined ? `; health check: kube-proxy answers nodePort ${s.healthCheckNodePort} ${scope}` : "";
+        const also = `${hasNodePort && !ranges ? `; also ${node} ${scope}` : ""}${health}`;
         const proxy = s.loadBalancerIngress?.length ? s.loadBalancerIngress.every((x) => x.proxy) : false;
         add("LoadBalancer", `${sp.protocol} :${sp.port} (load balancer${addresses ? ` ${addresses}` : ""}${also})`, { kind: "load-balancer", service: s, port: sp, address: s.loadBalancerIngress?.[0]?.ip, ...(proxy ? { proxy } : {}) });
       }

@@ -135,9 +135,22 @@ export function nodePortAt(inv: Inventory, port: number, protocol?: Protocol): {
   return undefined;
 }
 
-/** The Service whose healthCheckNodePort is `port`: kube-proxy answers it on every node (TCP, HTTP /healthz of the Service). */
-export function healthCheckAt(inv: Inventory, port: number): Service | undefined {
-  return inv.services.find((s) => s.healthCheckNodePort === port);
+/**
+ * A node's address at a Service's healthCheckNodePort (a LoadBalancer Service with
+ * externalTrafficPolicy Local): kube-proxy's own health check server answers it on the node
+ * (pkg/proxy/healthcheck service_health.go: HTTP, 200 while the node has a local endpoint of the
+ * Service, 503 otherwise; on the nodePortAddresses only), not the Service's pods: the flow is the
+ * node's, its policies judge it. Undefined: `port` is no such port.
+ */
+export function healthCheckAt(inv: Inventory, setup: KubeProxySetup, dst: Party, port: number | string, protocol?: Protocol): { frontend: string; why: string; refused?: string } | undefined {
+  const node = dst.endpoint?.kind === "node" ? dst.endpoint : undefined;
+  if (!node || typeof port !== "number" || (protocol && protocol !== "TCP")) return undefined;
+  const s = inv.services.find((x) => x.healthCheckNodePort === port);
+  if (!s) return undefined;
+  const address = dst.address ?? node.addresses[0];
+  const frontend = `kube-proxy's health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}`;
+  if (address && !servesNodePort(setup, node, address)) return { frontend, why: "", refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}): ${formatAddress(address)} is not one (refused)` };
+  return { frontend, why: "kube-proxy itself answers it on every node (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection" };
 }
 
 export function frontendLabel(f: Frontend): string {

@@ -10,7 +10,7 @@ import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
-import { clusterIPSource, dialled, frontendAt, frontendLabel, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
+import { clusterIPSource, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
 import { serviceServing } from "./serving.js";
 
 export interface PairResult {
@@ -57,6 +57,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   const svc = to.kind === "service" ? to.service : undefined;
   const sp = svc && servicePortAt(svc, port, protocol);
   const setup = setupOf(engine.inventory, engine.options);
+  // A node's address at a healthCheckNodePort: kube-proxy's own server, the node's flow (the answer says so).
+  const health = to.kind === "parties" && to.parties.length === 1 ? healthCheckAt(engine.inventory, setup, to.parties[0], port, protocol) : undefined;
   for (const src of from.parties) {
     // A Service's endpoints are chosen per client (internalTrafficPolicy Local: the client's node).
     const targets = fixed ?? serviceTargets(engine, (to as Extract<Resolved, { kind: "service" }>).service, port, protocol, src);
@@ -64,6 +66,13 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     if (!Array.isArray(targets)) {
       const v = engine.evaluate({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...on });
       pairs.push({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...multi, verdict: droppedVerdict(v, targets.dropped) });
+      continue;
+    }
+    if (health) {
+      for (const t of targets) {
+        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        pairs.push({ src, ...t, ...multi, verdict: health.refused ? droppedVerdict(v, health.refused) : v, service: { frontend: health.frontend, why: health.refused ?? health.why } });
+      }
       continue;
     }
     for (const t of targets) {
