@@ -351,8 +351,10 @@ function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations:
 /** The secondary networks a pod's (or template's) metadata `md` asks for: its Multus annotation, read (and reported) by readNetworkRequests. */
 function networkRequests(md: Field): NetworkRequest[] {
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
+  // (An annotation that is no string readAnnotations reported, where the pod's or template's metadata
+  // is read: reading it again reported it twice.)
   const text = props(props(md.value).annotations)[NETWORKS_ANNOTATION];
-  return text === undefined || text === null ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  return typeof text !== "string" ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
 }
 
 /** No secondary networks (frozen: withPodFacts keeps a list only when it has some). */
@@ -475,6 +477,26 @@ class AddressList {
     for (let i = 0; i < list.length; i++) if (sameAddress(list[i], a)) return true;
     return false;
   }
+}
+
+/**
+ * ValidateNonSpecialIP (pkg/apis/core/validation): why the API server refuses `a` (written `text`) as
+ * an external IP (unspecified, loopback, link-local unicast or multicast: Go's net.IP methods, an
+ * IPv4-mapped IPv6 address read as IPv4); undefined: it does not.
+ */
+export function nonSpecialIPError(a: Address, text: string): string | undefined {
+  const v = a.value;
+  if (v === 0n) return `may not be unspecified (${text})`;
+  if (a.family === 4) {
+    if (v >> 24n === 127n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+    if (v >> 16n === 0xa9fen) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    if (v >> 8n === 0xe00000n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+    return undefined;
+  }
+  if (v === 1n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+  if (v >> 118n === 0x3fan) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+  if (((v >> 112n) & 0xff0fn) === 0xff02n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  return undefined;
 }
 
 /** The addresses of an endpoint that has none (frozen: nothing changes an endpoint's addresses in place). */
@@ -651,7 +673,7 @@ const podFrontEnd: FrontEnd = {
     // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
     // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
     // for a host-network pod that uses it, dropped when its head differs.
-    const hostIPs = status.raw("hostIPs");
+    const hostIPs = st.hostIPs;
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     if (hostIPs !== undefined && hostIPs !== null) {
       const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;
@@ -764,8 +786,18 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
   const ips = spec.childList("externalIPs");
   if (ips?.length) {
     const list = new AddressList();
-    for (const f of ips) list.add(f);
-    if (list.list.length) out.externalIPs = list.list;
+    for (const f of ips) {
+      list.add(f);
+      // validateServiceSpec: each external IP is a valid IP, then ValidateNonSpecialIP.
+      const text = f.string(), a = text === undefined ? undefined : parseAddress(text);
+      const special = a && nonSpecialIPError(a, text!);
+      if (special) f.error("invalid-ip", `${JSON.stringify(text)} ${special} (ValidateNonSpecialIP: the API server refuses the Service)`);
+    }
+    if (list.list.length) out.externalIPs = list.list.filter((a) => !nonSpecialIPError(a, ""));
+  }
+  // validateServiceExternalTrafficPolicy: the policy only where the Service is reached from outside (apiservice.ExternallyAccessible).
+  if (etp !== undefined && etp !== "" && !(type === "NodePort" || type === "LoadBalancer" || (type === "ClusterIP" && ips?.length))) {
+    spec.get("externalTrafficPolicy").error("invalid-value", `externalTrafficPolicy ${JSON.stringify(etp)} may only be set for externally-accessible services (type NodePort or LoadBalancer, or ClusterIP with externalIPs): the API server refuses the Service`);
   }
   const ranges = spec.childList("loadBalancerSourceRanges");
   if (ranges?.length) {
@@ -793,12 +825,19 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
     }
   }
   const hc = spec.childInt("healthCheckNodePort", NODE_PORT);
-  if (hc !== undefined && hc !== 0) out.healthCheckNodePort = hc;
+  if (hc !== undefined && hc !== 0) {
+    // validateServiceExternalTrafficPolicy: !apiservice.NeedsHealthCheck(service) && HealthCheckNodePort != 0.
+    if (type === "LoadBalancer" && etp === "Local") out.healthCheckNodePort = hc;
+    else spec.get("healthCheckNodePort").error("invalid-value", "healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)");
+  }
   if (spec.childBool("allocateLoadBalancerNodePorts") === false) out.allocateLoadBalancerNodePorts = false;
   if (type !== "LoadBalancer") return out;
   const ingress = root.get("status").get("loadBalancer").childList("ingress");
   const lb: { ip: Address; proxy?: true }[] = [];
   for (const f of ingress ?? []) {
+    // ValidateLoadBalancerStatus: a hostname is a DNS name, never an IP address.
+    const hostname = f.childString("hostname");
+    if (hostname && parseAddress(hostname)) f.get("hostname").error("invalid-value", `${JSON.stringify(hostname)} must be a DNS name, not an IP address (ValidateLoadBalancerStatus)`);
     const text = f.childString("ip");
     const mode = f.childString("ipMode", IP_MODE);
     if (text === undefined || text === "") continue;
