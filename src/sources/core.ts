@@ -351,8 +351,10 @@ function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations:
 /** The secondary networks a pod's (or template's) metadata `md` asks for: its Multus annotation, read (and reported) by readNetworkRequests. */
 function networkRequests(md: Field): NetworkRequest[] {
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
+  // (An annotation that is no string readAnnotations reported, where the pod's or template's metadata
+  // is read: reading it again reported it twice.)
   const text = props(props(md.value).annotations)[NETWORKS_ANNOTATION];
-  return text === undefined || text === null ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  return typeof text !== "string" ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
 }
 
 /** No secondary networks (frozen: withPodFacts keeps a list only when it has some). */
@@ -651,7 +653,7 @@ const podFrontEnd: FrontEnd = {
     // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
     // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
     // for a host-network pod that uses it, dropped when its head differs.
-    const hostIPs = status.raw("hostIPs");
+    const hostIPs = st.hostIPs;
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     if (hostIPs !== undefined && hostIPs !== null) {
       const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;

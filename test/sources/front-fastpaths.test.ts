@@ -393,7 +393,6 @@ test("a pod's fields read by name (metadata, spec, status: fields.ts props) give
     "error type :123 items.3 status.conditions.0.type: must be a string, not number 5",
     "error required :135 items.4 metadata.name: required field is missing: kubectl apply refuses generateName alone (\"from g-: cannot use generate name with apply\"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name",
     "error type :153 items.5 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
-    "error type :153 items.5 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
     "warning pod-ips-mismatch :175 items.5 status.podIPs: status.podIPs[0].ip (\"10.0.0.8\") differs from status.podIP (\"10.0.0.9\"): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction",
     "info implicit-namespace :5 items.0 : namespace \"ns\" is referenced but not defined; assumed to exist with its default label kubernetes.io/metadata.name=ns"
   ]);
@@ -403,4 +402,19 @@ test("a pod's fields read by name (metadata, spec, status: fields.ts props) give
     "{\"kind\":\"pod\",\"name\":\"d\",\"namespace\":\"ns\",\"labels\":{\"app\":\"x\"},\"addresses\":[{\"family\":4,\"value\":\"167837953\"}],\"ports\":[{\"name\":\"web\",\"port\":8080,\"protocol\":\"TCP\"}],\"nodeName\":\"n2\",\"hostNetwork\":true,\"ready\":false,\"id\":2,\"httpProbes\":[{\"port\":8080,\"path\":\"/\"}]}",
     "{\"kind\":\"pod\",\"name\":\"e\",\"namespace\":\"ns\",\"labels\":{\"app\":\"y\"},\"addresses\":[{\"family\":4,\"value\":\"167772169\"}],\"ports\":[],\"hostNetwork\":false,\"id\":3,\"proxyContainer\":\"istio-proxy\"}"
   ]);
+});
+
+test("a Multus networks annotation that is no string is reported once, by the annotations' reading (a pod's and a controller template's): it was reported again by the networks' reading", () => {
+  const annotations = { "k8s.v1.cni.cncf.io/networks": 5 };
+  const l = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "ns", annotations }, spec: { containers: [{ name: "c", image: "i" }] } },
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "ns" }, spec: { selector: { matchLabels: { app: "d" } }, template: { metadata: { labels: { app: "d" }, annotations }, spec: { containers: [{ name: "c", image: "i" }] } } } },
+  ] }, null, 1) });
+  assert.deepEqual(errorsOf(l), [
+    "items.0 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
+    "items.1 spec.template.metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
+  ]);
+  // (A string is still read: a network asked for, here one the input does not define.)
+  const ok = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "ns", annotations: { "k8s.v1.cni.cncf.io/networks": "net1" } }, spec: { containers: [{ name: "c", image: "i" }] } }) });
+  assert.deepEqual(ok.diagnostics.items.filter((d) => d.code === "unknown-network").map((d) => d.message), ["ns/a asks for network ns/net1, which has no NetworkAttachmentDefinition in the input: the interface is left out"]);
 });
