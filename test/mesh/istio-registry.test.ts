@@ -203,3 +203,22 @@ test("Sidecar egress listeners are validated as pilot's webhook does", () => {
   assert.match(errors("[{port: {number: 80, name: a}, hosts: ['./*']}, {port: {number: 80, name: b}, hosts: ['./*']}]"), /must be unique/);
   assert.equal(errors("[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['./*', '~shop/a.example.com', '*/*.example.com']}, {hosts: ['istio-system/*']}]"), "");
 });
+
+test("REGISTRY_ONLY: a pod's address dialled directly is in no registry, unless an imported headless Service's TCP port has it (was: allowed)", () => {
+  const yaml = cluster() + REGISTRY_ONLY;
+  const http = one(yaml, "web/client", "http://10.1.0.1:8080/x");
+  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's port 8080 makes an HTTP listener there: block_all");
+  assert.match(http.reason ?? "", /10\.1\.0\.1 port 8080 is an endpoint's address.*REGISTRY_ONLY/);
+  assert.equal(one(yaml, "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
+  assert.equal(one(cluster(), "web/client", "http://10.1.0.1:8080/x").status, 200, "ALLOW_ANY: passed through");
+  const headless = `---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: api, version: v1}, ports: [{name: tcp-db, port: 7070, targetPort: 7070}]}
+`;
+  const viaHeadless = one(yaml + headless, "web/client", "tcp://10.1.0.1:7070", tcp);
+  assert.equal(viaHeadless.connection ?? null, null, "the headless Service's TCP port: a listener per endpoint address");
+  assert.equal(one(yaml + headless + egressSidecar("[{hosts: ['./*']}]"), "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a headless Service the Sidecar does not import");
+  assert.equal(one(yaml + headless, "web/client", "tcp://10.1.0.2:7070", tcp).connection, "failed", "a pod the headless Service does not select");
+});

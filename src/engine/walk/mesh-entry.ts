@@ -17,7 +17,8 @@ import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
-import { workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
+import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
+import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
@@ -38,6 +39,10 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "service": return atService(w, dialled.service, dialled.port, dialled.how);
     case "endpoint":
       step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
+      {
+        const blocked = istioEndpointAddress(w, dialled.address, dialled.port);
+        if (blocked) return blocked;
+      }
       step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
       w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
       return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
@@ -205,6 +210,31 @@ function istioUnimported(w: Walk, s: Service, sp: ServicePort, how: string): Req
   step(w, "entry", "passed", how);
   if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${imported.why}; ${scope.policy.why}`);
   return viaKubeProxy(w, s, sp, "kube-proxy", `${imported.why}; ${scope.policy.why}: the sidecar passes the connection through (its PassthroughCluster), so no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name}`);
+}
+
+/**
+ * A REGISTRY_ONLY sidecar client's connection to an endpoint's address (a pod IP): no Service's
+ * address, so the sidecar has no listener for it, except that an imported headless Service gets one
+ * per endpoint address at its TCP and sniffed ports (listener.go buildSidecarOutboundListeners:
+ * service.Resolution Passthrough without an address). An HTTP request on an HTTP or sniffed port
+ * goes by its Host, and a headless Service's virtual hosts name its hostname, not its pods' addresses
+ * (httproute.go generateVirtualHostDomains): refused too. Undefined: the connection goes on.
+ */
+function istioEndpointAddress(w: Walk, address: Address, port: number): RequestAnswer | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
+  const text = formatAddress(address);
+  for (const s of w.ctx.inv.services) {
+    if (!s.headless) continue;
+    for (const sp of s.ports) {
+      const protocol = istioPortProtocol(sp);
+      if (sp.port !== port || sp.protocol !== protocolOf(w.req) || protocol === "http" || (protocol === "auto" && speaksHttp(w.req))) continue;
+      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImports(scope, serviceRegistryHost(s, sp)).imported) return undefined;
+    }
+  }
+  return unregistered(w, scope, port, `${text} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP ports have one per endpoint); ${scope.policy.why}`);
 }
 
 /** A host of a ServiceEntry exported to an Istio sidecar client's namespace, dialled by that client: the name, the port and the entry. */
