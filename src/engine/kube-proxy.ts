@@ -34,7 +34,7 @@
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
-import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
+import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
@@ -276,10 +276,6 @@ function standInLoadBalancer(s: Service): Endpoint {
   return { id: -1, kind: "external", name: `(the load balancer of Service ${s.namespace}/${s.name})`, labels: {}, addresses: [], ports: [] };
 }
 
-/** A node of the cluster the input does not hold (its name when known). */
-function standInNode(name?: string): Endpoint {
-  return { id: -1, kind: "node", name: name ?? "(a node not in the input)", labels: {}, addresses: [], ports: [] };
-}
 
 /**
  * The nodes a connection entering at any node may come from, masqueraded, for an endpoint on node

@@ -10,7 +10,7 @@ import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
-import type { CalicoFelix, CiliumServiceOptions } from "./cni.js";
+import type { CalicoFelix, CiliumServiceOptions, IpPool } from "./cni.js";
 import { HostPortIndex } from "./hostports.js";
 import { DEFAULT_IDENTITY, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
 
@@ -45,6 +45,8 @@ export interface Inventory {
   ingressNginxConfigMap?: string;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
   calicoFelix?: CalicoFelix;
+  /** Calico IP pools (IPPool, sources/calico/ippool.ts): natOutgoing and the tunnel modes (engine/verdict.ts). */
+  calicoPools?: IpPool[];
 }
 
 /** The namespaces the API server's system namespaces controller makes in every cluster, besides `default`. */

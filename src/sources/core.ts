@@ -547,10 +547,27 @@ function nodeHostIPs(addresses: readonly Field[]): Address[] {
 /** The Node annotations calico-node writes its tunnel addresses to (libcalico-go KDD node conversion), by NodeTunnels field. */
 const TUNNEL_ANNOTATIONS = { ipip: "projectcalico.org/IPv4IPIPTunnelAddr", vxlan: "projectcalico.org/IPv4VXLANTunnelAddr", vxlanV6: "projectcalico.org/IPv6VXLANTunnelAddrV6" } as const;
 
-/** A Node's Calico tunnel addresses (an annotation that is no address of its family: a warning, and none). */
+/** The Node annotations calico-node writes its BGP address with its subnet to (`10.0.0.1/24`), by family. */
+const BGP_ANNOTATIONS = { 4: "projectcalico.org/IPv4Address", 6: "projectcalico.org/IPv6Address" } as const;
+
+/**
+ * A Node's Calico tunnel addresses and BGP address with subnet (an annotation that is no address, or
+ * no address/prefix, of its family: a warning, and none).
+ */
 function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels | undefined {
   let out: NodeTunnels | undefined;
-  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof NodeTunnels, string][]) {
+  for (const family of [4, 6] as const) {
+    const key = BGP_ANNOTATIONS[family], text = annotations[key];
+    if (text === undefined || text === "") continue;
+    const slash = text.indexOf("/");
+    const a = slash > 0 ? parseAddress(text.slice(0, slash)) : undefined, subnet = a && parseCidr(text);
+    if (a && subnet && a.family === family) {
+      const t: NodeTunnels = out ??= {};
+      if (family === 4) { t.bgpV4 = a; t.subnetV4 = subnet; } else { t.bgpV6 = a; t.subnetV6 = subnet; }
+    }
+    else f.get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${family} address with its prefix length: the node's Calico subnet (CrossSubnet encapsulation) is read as unknown`);
+  }
+  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof typeof TUNNEL_ANNOTATIONS, string][]) {
     const text = annotations[key];
     if (text === undefined || text === "") continue;
     const a = parseAddress(text);
