@@ -226,7 +226,8 @@ export class PolicyEngine {
     const index = this.index.hostPorts;
     if (!index.any) return undefined;
     const e = dst.endpoint ?? (dst.address ? this.index.byAddress.get(addressKey(dst.address)) : undefined);
-    const name = e?.kind === "node" ? e.name : e?.kind === "pod" && e.hostNetwork === true ? e.nodeName : undefined;
+    // An address no endpoint owns may be a node's the input lacks, known from a forwarding pod's status.hostIP.
+    const name = e?.kind === "node" ? e.name : e?.kind === "pod" && e.hostNetwork === true ? e.nodeName : !e && dst.address ? index.nodeAt(dst.address) : undefined;
     return name !== undefined && index.onNode(name) ? { name, party: dst.endpoint ? dst : { endpoint: e, address: dst.address } } : undefined;
   }
 

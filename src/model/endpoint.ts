@@ -38,6 +38,12 @@ export interface Endpoint {
   nodeName?: string;
   hostNetwork?: boolean;
   /**
+   * Pods mapping a hostPort (not host-network): their node's address as the pod's status reports it
+   * (status.hostIP): the node's portmap DNAT answers there even when the input has no Node for it
+   * (model/hostports.ts HostPortIndex.nodeAt).
+   */
+  hostIP?: Address;
+  /**
    * Nodes: the Calico HostEndpoint on the node's address (sources/calico placeOnNodes; it is no
    * endpoint of its own then). Felix polices the host's traffic by its policy, except its traffic with
    * its own pods, and Calico selectors see the node's addresses by its labels (engine/match.ts hostEndpointOf).

@@ -668,6 +668,11 @@ const podFrontEnd: FrontEnd = {
     // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
     const deleted = md.raw("deletionTimestamp");
     if (deleted !== undefined && deleted !== null) facts.terminating = true;
+    // A pod mapping a hostPort: its node's address (the portmap DNAT is there, whether or not the input has the Node).
+    if (!spec.hostNetwork && hostText && spec.ports.some((p) => p.hostPort !== undefined)) {
+      const a = hostIP ?? parseAddress(hostText);
+      if (a) facts.hostIP = a;
+    }
     const pod = b.addEndpoint(facts);
     // A host-network pod scheduled (nodeName) but without a status: its node's addresses (HOST_NETWORK).
     if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);
