@@ -529,16 +529,11 @@ const HOST_NETWORK: StateKey<{ hostIPs: Map<string, Address[]>; pods: Endpoint[]
   },
 };
 
-/** GetNodeHostIPs: InternalIPs, then ExternalIPs; the first, and the first of the other family. */
-function nodeHostIPs(addresses: readonly Field[]): Address[] {
-  const all: Address[] = [];
-  for (const type of ["InternalIP", "ExternalIP"]) {
-    for (const a of addresses) {
-      const text = a.get("type").value === type ? a.get("address").value : undefined;
-      const ip = typeof text === "string" ? parseAddress(text) : undefined;
-      if (ip) all.push(ip);
-    }
-  }
+/**
+ * GetNodeHostIPs: of the node's InternalIPs, then ExternalIPs (its addresses as the Node front end
+ * read them, in that order), the first, and the first of the other family.
+ */
+function nodeHostIPs(all: readonly Address[]): Address[] {
   if (!all.length) return [];
   const other = all.find((ip) => ip.family !== all[0].family);
   return other ? [all[0], other] : [all[0]];
@@ -586,10 +581,11 @@ const nodeFrontEnd: FrontEnd = {
     // InternalIPs first, then ExternalIPs (GetNodeHostIPs' order): the address the node's own traffic
     // (kube-proxy's masquerade, probes) comes from in the cluster, whatever order the status lists them in.
     const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
-    const addrs = [...typed("InternalIP"), ...typed("ExternalIP")];
+    const addresses = readAddresses([...typed("InternalIP"), ...typed("ExternalIP")]);
     const tunnels = readTunnels(root.get("metadata").get("annotations"), meta.annotations);
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
-    const host = nodeHostIPs(list);
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses, ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
+    // (From the addresses read once: they were parsed a second time from the status.)
+    const host = nodeHostIPs(addresses);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
   },
 };
