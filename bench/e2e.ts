@@ -4,7 +4,11 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { announceExit, relaunch, relaunchPool, startPrereadFor } from "../src/cli/launch.js";
+import { cliFolder } from "../src/cli/entry.js";
+
+// (The bundle's modules when it is up to date, as bin/junction.js runs them.)
+const cli = cliFolder();
+const { announceExit, relaunch, relaunchPool, startPrereadFor } = await import(new URL("launch.js", cli).href) as typeof import("../src/cli/launch.js");
 
 interface Stats {
   maxRSS: number; cpuMs: number; exitCode: number;
@@ -44,5 +48,5 @@ if (!relaunched) {
   // (Relaunched: the stats are written when the launcher is told the exit code.)
   announceExit();
   await startPrereadFor(args);
-  await import("../src/cli/main.js");
+  await import(new URL("main.js", cli).href);
 }

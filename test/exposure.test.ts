@@ -34,9 +34,14 @@ test("the example: LoadBalancer and NodePort Services are reached from outside a
   assert.deepEqual(lb.targets.map((t) => [t.port, t.hop]), [[443, "allowed"]]);
   const nodePort = row(report, "NodePort", "shop/exporter:9100")!;
   // externalTrafficPolicy Cluster: kube-proxy masquerades, so the exporter sees a node's address, never the
-  // client's; the example has no Node, so that address is unknown and its 10.0.0.0/8 ipBlock admits none.
-  assert.deepEqual(nodePort.targets.map((t) => t.hop), ["blocked"]);
-  assert.match(nodePort.from, /the pods see a node's address \(kube-proxy masquerades: externalTrafficPolicy Cluster\); no Node is in the input/);
+  // client's: its 10.0.0.0/8 ipBlock, meant for the nodes, admits every client through the node port.
+  assert.deepEqual(nodePort.targets.map((t) => t.hop), ["allowed"]);
+  assert.equal(nodePort.from, "outside the cluster; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)");
+  // Without the Nodes the address is unknown: the block admits none, and the row says why.
+  const { report: noNodes } = await exposure(["examples/ingress/controller.yaml", "examples/ingress/ingresses.yaml", "examples/ingress/policies.yaml", "examples/ingress/shop.yaml"].flatMap((f) => ["-f", f]));
+  const unknown = row(noNodes, "NodePort", "shop/exporter:9100")!;
+  assert.deepEqual(unknown.targets.map((t) => t.hop), ["blocked"]);
+  assert.match(unknown.from, /the pods see a node's address \(kube-proxy masquerades: externalTrafficPolicy Cluster\); no Node is in the input/);
 });
 
 test("the example: a workload the policies open to the internet without any route is flagged; --check exits 1", async () => {

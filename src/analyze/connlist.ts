@@ -168,25 +168,27 @@ function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonl
   const src = new Uint32Array(pairs.count), dst = new Uint32Array(pairs.count), ids = new Int32Array(pairs.count);
   let m = 0;
   const push = (s: number, d: number, id: number) => { src[m] = s; dst[m] = d; ids[m++] = id; };
-  const asSrc = merge ? atoms.map(() => new AtomPairs()) : [], asDst = merge ? atoms.map(() => new AtomPairs()) : [];
+  const asSrc = new AtomPairs(), asDst = new AtomPairs();
   for (let k = 0; k < pairs.count; k++) {
     const gs = pairs.srcAt(k), gd = pairs.dstAt(k), id = conn(k);
     if (id === NONE) continue;
-    if (merge && gs >= n) asSrc[gs - n].add(gd, id);
-    else if (merge && gd >= n) asDst[gd - n].add(gs, id);
+    if (merge && gs >= n) asSrc.add(gs - n, gd, id);
+    else if (merge && gd >= n) asDst.add(gd - n, gs, id);
     else push(gs, gd, id);
   }
   // The entries by peer number (workloads first, then the atoms or the merged ranges) and connection-set id.
   const numbered = merge ? peers.slice(0, n) : peers;
-  const side = (lists: AtomPairs[], isSrc: boolean) => {
+  const side = (lists: AtomPairs, isSrc: boolean) => {
     if (!merge) return atoms;
-    for (const l of lists) l.sort(table);
-    const merged = mergeRuns(inv, atoms, (i, j) => lists[i].equals(lists[j]));
+    lists.sort(atoms.length, n, table);
+    const merged = mergeRuns(inv, atoms, (i, j) => lists.equals(i, j));
     // A run's atoms have the same pairs: its first atom's are the merged peer's.
     for (let i = 0; i < atoms.length; i++) {
       if (i > 0 && merged[i] === merged[i - 1]) continue;
       const p = numbered.push(merged[i]) - 1;
-      lists[i].forEach((w, id) => (isSrc ? push(p, w, id) : push(w, p, id)));
+      for (let k = lists.start(i), end = lists.start(i + 1); k < end; k++) {
+        if (isSrc) push(p, lists.workloadAt(k), lists.idAt(k)); else push(lists.workloadAt(k), p, lists.idAt(k));
+      }
     }
     return [...new Set(merged)];
   };
@@ -226,53 +228,71 @@ function sortedRows(peers: readonly ListPeer[], src: Uint32Array, dst: Uint32Arr
   return new ConnRows(peers, s.subarray(0, n), d.subarray(0, n), c.subarray(0, n), table);
 }
 
-/** An atom's pairs with workloads: (workload index, connection-set id), sorted by workload to compare, repeats joined. */
+/**
+ * The atoms' pairs with workloads on one side: (atom, workload index, connection-set id) as they are
+ * found, in typed arrays (no list per atom: at 100k pods 220k pairs of 14 atoms). sort() puts each
+ * atom's pairs in order of workload, a workload's repeats (parties in several classes) joined into
+ * one pair: two stable counting sorts (by workload, then by atom), linear in the pairs, whatever the
+ * connection-set ids (equal sets have equal ids, so equal lists mean equal treatments).
+ */
 export class AtomPairs {
-  private items: number[] = [];
-  private workloads?: Uint32Array;
-  private ids?: Int32Array;
+  private atom = new Int32Array(1024);
+  private workload = new Int32Array(1024);
+  private id = new Int32Array(1024);
+  private size = 0;
+  /** After sort: atom i's pairs are [starts[i], starts[i + 1]) of `workloads` and `ids`. */
+  private starts = new Int32Array(1);
+  private workloads = new Int32Array(0);
+  private ids = new Int32Array(0);
 
-  add(w: number, id: number): void { this.items.push(w, id); }
-
-  sort(table: ConnTable): void {
-    const n = this.items.length / 2;
-    let items = this.items;
-    // Sorted by workload, then id: as one number per pair (the workload times `span`, a power of two
-    // above every id in the table, plus the id) while those numbers are exact, else as pairs.
-    let span = 1, top = 0;
-    while (span < table.size) span *= 2;
-    for (let i = 0; i < n; i++) if (items[2 * i] > top) top = items[2 * i];
-    if ((top + 1) * span <= Number.MAX_SAFE_INTEGER) {
-      const keys = new Float64Array(n);
-      for (let i = 0; i < n; i++) keys[i] = items[2 * i] * span + items[2 * i + 1];
-      keys.sort();
-      for (let i = 0; i < n; i++) { const w = Math.floor(keys[i] / span); items[2 * i] = w; items[2 * i + 1] = keys[i] - w * span; }
-    } else {
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => items[2 * a] - items[2 * b] || items[2 * a + 1] - items[2 * b + 1]);
-      items = order.flatMap((k) => [items[2 * k], items[2 * k + 1]]);
+  add(atom: number, w: number, id: number): void {
+    if (this.size === this.atom.length) {
+      const n = this.size * 2, grow = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+      this.atom = grow(this.atom); this.workload = grow(this.workload); this.id = grow(this.id);
     }
-    // A workload's repeats (it has parties in several classes) become one pair, with the join of their ids.
-    const workloads = new Uint32Array(n), ids = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const w = items[2 * i], id = items[2 * i + 1];
-      if (m > 0 && workloads[m - 1] === w) ids[m - 1] = table.join(ids[m - 1], id);
-      else { workloads[m] = w; ids[m++] = id; }
-    }
-    this.items = [];
-    this.workloads = workloads.subarray(0, m);
-    this.ids = ids.subarray(0, m);
+    const k = this.size++;
+    this.atom[k] = atom; this.workload[k] = w; this.id[k] = id;
   }
 
-  equals(o: AtomPairs): boolean {
-    const a = this.workloads!, b = o.workloads!;
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || this.ids![i] !== o.ids![i]) return false;
+  /** Orders the pairs of `atoms` atoms (0 ≤ atom < atoms) with `workloads` workloads (0 ≤ w < workloads). */
+  sort(atoms: number, workloads: number, table: Pick<ConnTable, "join">): void {
+    const m = this.size, atom = this.atom, workload = this.workload, id = this.id;
+    // By workload (stable), then by atom (stable): each atom's pairs in order of workload.
+    const byW = new Int32Array(m), order = new Int32Array(m);
+    const count = new Int32Array(Math.max(workloads, atoms) + 1);
+    for (let k = 0; k < m; k++) count[workload[k] + 1]++;
+    for (let w = 0; w < workloads; w++) count[w + 1] += count[w];
+    for (let k = 0; k < m; k++) byW[count[workload[k]]++] = k;
+    count.fill(0);
+    for (let k = 0; k < m; k++) count[atom[k] + 1]++;
+    for (let a = 0; a < atoms; a++) count[a + 1] += count[a];
+    for (let j = 0; j < m; j++) { const k = byW[j]; order[count[atom[k]]++] = k; }
+    // Repeats of (atom, workload) are next to each other: joined.
+    const starts = new Int32Array(atoms + 1), ws = new Int32Array(m), ids = new Int32Array(m);
+    let out = 0, a = 0;
+    for (let j = 0; j < m; j++) {
+      const k = order[j], at = atom[k], w = workload[k];
+      while (a < at) starts[++a] = out;
+      if (out > starts[a] && ws[out - 1] === w) ids[out - 1] = table.join(ids[out - 1], id[k]);
+      else { ws[out] = w; ids[out++] = id[k]; }
+    }
+    while (a < atoms) starts[++a] = out;
+    this.starts = starts; this.workloads = ws; this.ids = ids;
+    this.atom = this.workload = this.id = new Int32Array(0);
+    this.size = 0;
+  }
+
+  /** Where atom i's pairs begin (start(i + 1): where they end). */
+  start(i: number): number { return this.starts[i]; }
+  workloadAt(k: number): number { return this.workloads[k]; }
+  idAt(k: number): number { return this.ids[k]; }
+
+  /** Whether atoms i and j have the same pairs. */
+  equals(i: number, j: number): boolean {
+    const a = this.starts[i], b = this.starts[j], n = this.starts[i + 1] - a;
+    if (this.starts[j + 1] - b !== n) return false;
+    for (let k = 0; k < n; k++) if (this.workloads[a + k] !== this.workloads[b + k] || this.ids[a + k] !== this.ids[b + k]) return false;
     return true;
-  }
-
-  forEach(fn: (w: number, id: number) => void): void {
-    for (let i = 0; i < this.workloads!.length; i++) fn(this.workloads![i], this.ids![i]);
   }
 }
 

@@ -17,7 +17,8 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { kubeProxyPath, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
 import { formatAddress } from "../model/ip.js";
@@ -194,6 +195,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const outside = outsideSource(inv);
   let ids: Map<Endpoint, string> | undefined;
   const out: Exposure[] = [];
+  const setup = setupOf(inv, engine.options), scope = nodePortScope(setup);
   for (const s of inv.services) {
     const lb = s.type === "LoadBalancer";
     const exposedBy = `${s.namespace}/${s.name}`;
@@ -202,15 +204,17 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const hasNodePort = s.type === "NodePort" || (lb && (sp.nodePort !== undefined || s.allocateLoadBalancerNodePorts !== false));
       const node = sp.nodePort !== undefined ? `nodePort ${sp.nodePort}` : "a nodePort";
       const ranges = lb ? sourceRangesOf(s)?.ranges : undefined;
-      const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv)) });
+      const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv), setup) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
-        const also = hasNodePort && !ranges ? `; also ${node} on every node` : "";
+        // (externalTrafficPolicy Local: kube-proxy's health check server answers the load balancer's probes on every node.)
+        const health = s.healthCheckNodePort !== undefined ? `; health check: kube-proxy answers nodePort ${s.healthCheckNodePort} ${scope}` : "";
+        const also = `${hasNodePort && !ranges ? `; also ${node} ${scope}` : ""}${health}`;
         const proxy = s.loadBalancerIngress?.length ? s.loadBalancerIngress.every((x) => x.proxy) : false;
         add("LoadBalancer", `${sp.protocol} :${sp.port} (load balancer${addresses ? ` ${addresses}` : ""}${also})`, { kind: "load-balancer", service: s, port: sp, address: s.loadBalancerIngress?.[0]?.ip, ...(proxy ? { proxy } : {}) });
       }
       if (hasNodePort && (!lb || ranges)) {
-        add("NodePort", `${sp.protocol} ${node} on every node${ranges ? " (not subject to loadBalancerSourceRanges)" : ""}`, { kind: "node-port", service: s, port: sp });
+        add("NodePort", `${sp.protocol} ${node} ${scope}${ranges ? " (not subject to loadBalancerSourceRanges)" : ""}`, { kind: "node-port", service: s, port: sp });
       }
       for (const ip of s.externalIPs ?? []) add("ExternalIP", `${sp.protocol} ${formatAddress(ip)}:${sp.port} (external IP)`, { kind: "external-ip", service: s, port: sp, address: ip });
     }
@@ -223,7 +227,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
  * (kubeProxyPath: the endpoints, the source they see, or the drop), then per workload and port the
  * verdicts of the sources the pods see.
  */
-function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource, ids: ReadonlyMap<Endpoint, string>): { from: string; targets: ExposedTarget[]; problem?: string } {
+function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource, ids: ReadonlyMap<Endpoint, string>, setup: KubeProxySetup): { from: string; targets: ExposedTarget[]; problem?: string } {
   const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
   const given = f.kind === "load-balancer" ? sourceRangesOf(f.service) : undefined, ranges = given?.ranges;
   const dropped: string[] = [];
@@ -232,7 +236,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
-    const path = kubeProxyPath(inv, f, client);
+    const path = kubeProxyPath(inv, f, client, setup);
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
     admitted++;

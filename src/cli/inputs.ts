@@ -14,6 +14,7 @@ import { CLUSTER_OPTIONS, clusterOf, loadSources } from "./cluster.js";
 import { loadClusterModel } from "./cluster-inputs.js";
 import { InputError, OUTPUT_FORMATS, OUTPUT_SYNONYMS, UsageError, list, str, type Io, type OptionSpec, type OutputFormat, type Values } from "./command.js";
 import { renderJson, renderYaml } from "../targets/data.js";
+import { KUBE_PROXY_OPTIONS, kubeProxyOptions } from "./kube-proxy-options.js";
 
 /** -R, kubectl's flag: every subfolder, hidden ones and node_modules too (without it those two are skipped). */
 export const RECURSIVE_OPTION: Record<string, OptionSpec> = {
@@ -38,6 +39,7 @@ export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
   [OPTION_FLAGS.hostNetwork]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.hostNetwork, default: DEFAULT_OPTIONS.hostNetwork, description: "host-network pods are their node's traffic, or ordinary pods" },
   [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "a pod's traffic with its own node: allowed both ways, from the node only (ingress: Cilium, Calico), or subject to policy; auto: by the input's CNI (Cilium's or Calico's objects or DaemonSet: ingress, else allow)" },
   [OPTION_FLAGS.samePriority]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.samePriority, default: DEFAULT_OPTIONS.samePriority, description: "policies of equal priority that both match: first by name, or Deny first" },
+  ...KUBE_PROXY_OPTIONS,
 };
 
 /**
@@ -64,10 +66,12 @@ export function printOutput(io: Io, values: Values, data: () => unknown, human: 
 }
 
 export function engineOptions(values: Values): EngineOptions {
+  const kubeProxy = kubeProxyOptions(values);
   return {
     hostNetwork: str(values, OPTION_FLAGS.hostNetwork) as EngineOptions["hostNetwork"],
     ownNode: str(values, OPTION_FLAGS.ownNode) as EngineOptions["ownNode"],
     samePriority: str(values, OPTION_FLAGS.samePriority) as EngineOptions["samePriority"],
+    ...(kubeProxy ? { kubeProxy } : {}),
   };
 }
 

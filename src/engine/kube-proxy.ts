@@ -26,6 +26,16 @@
 //   connection to the Service's node ports, so the endpoints see the load balancer (Local) or the
 //   receiving node (Cluster), and the load balancer applies the source ranges (cloud providers do).
 // - No endpoint at all: kube-proxy rejects the connection ("... has no endpoints").
+// - kube-proxy's own configuration (model/kube-proxy-config.ts), when the input or the options show it:
+//   nodePortAddresses limits the node addresses that serve node ports (the others do not translate:
+//   nothing listens there); the local-traffic detector (clusterCIDR) decides which connections are a
+//   pod's: "pod traffic for ... external destinations" matches `localDetector.IfLocal()`, and without
+//   a detector (no clusterCIDR under detectLocalMode ClusterCIDR) or from a pod outside clusterCIDR a
+//   pod's connection is external traffic (Local: the translating node's endpoints, the source kept).
+//   A connection to a cluster IP is masqueraded under masqueradeAll, else when the detector says it is
+//   not local ("... cluster IP" -A KUBE-SVC ... IfNotLocal -j KUBE-MARK-MASQ: a node's own, a pod's
+//   outside clusterCIDR, one from outside the cluster routed to a node): clusterIPSource.
+//   The nftables proxier writes the same rules; ipvs the same for cluster IPs (writeIptablesRules).
 //
 // Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
 // Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then
@@ -43,6 +53,40 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
 import { serviceServing, type Serving } from "./serving.js";
+import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup } from "../model/kube-proxy-config.js";
+
+/** kube-proxy's configuration for an inventory: the input's (its ConfigMap), each option given replacing it (EngineOptions.kubeProxy). */
+export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig }): KubeProxySetup {
+  return kubeProxySetup(inv.kubeProxy, options?.kubeProxy);
+}
+
+/**
+ * Whether kube-proxy's local-traffic detector says a connection from `client` (to an address of
+ * `family`) is a pod's: its source inside clusterCIDR (detectLocalMode ClusterCIDR), else a pod on
+ * the pod network (the other modes tell the node's own pods by interface or node CIDR); none without
+ * a detector.
+ */
+function isLocal(setup: KubeProxySetup, client: Party, toward: Party): boolean {
+  const local = setup.local, e = client.endpoint;
+  if (!local) return false;
+  if (!local.cidrs) return e?.kind === "pod" && e.hostNetwork !== true;
+  const a = flowAddress(client, toward);
+  return a !== undefined && local.cidrs.some((c) => contains(c, a));
+}
+
+/** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary": its first address of the family). */
+export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: Address): boolean {
+  const only = setup.nodePortAddresses;
+  if (only === undefined) return true;
+  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first !== undefined && sameAddress(first, address); }
+  return only.some((c) => contains(c, address));
+}
+
+/** The node addresses that serve node ports, in words (exposure's rows). */
+export function nodePortScope(setup: KubeProxySetup): string {
+  const only = setup.nodePortAddresses;
+  return only === undefined ? "on every node" : only === "primary" ? `on every node's primary address (nodePortAddresses primary: ${setup.where})` : `on every node's addresses in ${only.map((c) => c.text).join(", ")} (nodePortAddresses: ${setup.where})`;
+}
 
 export type FrontendKind = "node-port" | "load-balancer" | "external-ip";
 
@@ -91,9 +135,22 @@ export function nodePortAt(inv: Inventory, port: number, protocol?: Protocol): {
   return undefined;
 }
 
-/** The Service whose healthCheckNodePort is `port`: kube-proxy answers it on every node (TCP, HTTP /healthz of the Service). */
-export function healthCheckAt(inv: Inventory, port: number): Service | undefined {
-  return inv.services.find((s) => s.healthCheckNodePort === port);
+/**
+ * A node's address at a Service's healthCheckNodePort (a LoadBalancer Service with
+ * externalTrafficPolicy Local): kube-proxy's own health check server answers it on the node
+ * (pkg/proxy/healthcheck service_health.go: HTTP, 200 while the node has a local endpoint of the
+ * Service, 503 otherwise; on the nodePortAddresses only), not the Service's pods: the flow is the
+ * node's, its policies judge it. Undefined: `port` is no such port.
+ */
+export function healthCheckAt(inv: Inventory, setup: KubeProxySetup, dst: Party, port: number | string, protocol?: Protocol): { frontend: string; why: string; refused?: string } | undefined {
+  const node = dst.endpoint?.kind === "node" ? dst.endpoint : undefined;
+  if (!node || typeof port !== "number" || (protocol && protocol !== "TCP")) return undefined;
+  const s = inv.services.find((x) => x.healthCheckNodePort === port);
+  if (!s) return undefined;
+  const address = dst.address ?? node.addresses[0];
+  const frontend = `kube-proxy's health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}`;
+  if (address && !servesNodePort(setup, node, address)) return { frontend, why: "", refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}): ${formatAddress(address)} is not one (refused)` };
+  return { frontend, why: "kube-proxy itself answers it on every node (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection" };
 }
 
 export function frontendLabel(f: Frontend): string {
@@ -141,7 +198,7 @@ function originOf(client: Party): { origin: Origin; node?: string } {
 }
 
 /** Which endpoints get a connection from `client` to `f`, and the source each sees. */
-export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): ServicePath {
+export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup: KubeProxySetup = setupOf(inv)): ServicePath {
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
   const dp = serviceDataPath(inv);
@@ -169,6 +226,17 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     translatedAtClient = true;
   }
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
+  if (!bpf && f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
+    const only = setup.nodePortAddresses === "primary" ? "its primary address only" : `addresses in ${(setup.nodePortAddresses as readonly Cidr[]).map((c) => c.text).join(", ")} only`;
+    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${only} (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
+  }
+  // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
+  let notLocal = "";
+  // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
+  if (!bpf && origin === "pod" && setup.mode !== "ipvs" && !isLocal(setup, client, { address: f.address })) {
+    origin = "outside";
+    notLocal = setup.local ? `the source is outside clusterCIDR (${setupText(setup)}): not a pod's connection to kube-proxy; ` : `kube-proxy has no local-traffic detector (${setupText(setup)}): a pod's connection is not told apart; `;
+  }
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
   const given = f.kind === "load-balancer" ? sourceRangesOf(s) : undefined;
@@ -192,8 +260,13 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   if (bpf && origin !== "outside") return inClusterPath(inv, f, client, bpf, base);
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
-    const why = `externalTrafficPolicy Local: ${set.note}; the source is kept`;
-    if (!set.serving.length) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} drops it (externalTrafficPolicy Local; ${set.note})`, why };
+    const why = `${notLocal}externalTrafficPolicy Local: ${set.note}; the source is kept`;
+    if (!set.serving.length) {
+      // ipvs (syncEndpoint): "Allow access from local PODs even if no local endpoints exist. Traffic from an
+      // external source will be routed but the reply will have the POD address and will be discarded."
+      const drops = bpf ? `${dataPathLabel(bpf)} drops it` : setup.mode === "ipvs" ? "kube-proxy (ipvs) forwards it to any endpoint with its source kept, and the endpoint's reply, leaving from its own node, is discarded: the connection fails" : "kube-proxy drops it";
+      return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: ${drops} (externalTrafficPolicy Local; ${set.note})`, why };
+    }
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
   const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
@@ -206,6 +279,12 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why: `externalTrafficPolicy Local: ${steer}, each node to its own endpoints, the source kept; ${set.note}` };
   }
   if (bpf) return { ...base, ...outsidePath(inv, bpf, at, source, set.serving, sp.protocol), why: `${dataPathLabel(bpf)}, externalTrafficPolicy Cluster; ${set.note}` };
+  if (local && origin === "pod" && setup.mode === "ipvs" && at !== undefined) {
+    // ipvs: the address's virtual server has the node's endpoints only, else every endpoint (syncEndpoint), for a pod's connection too.
+    const own = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
+    const to = own.serving.length ? own.serving : set.serving;
+    return { ...base, hops: to.map((t) => ({ to: t, seenAs: client })), why: `externalTrafficPolicy Local under ipvs: node ${at}'s endpoints, else every endpoint (syncEndpoint), the source kept; ${own.serving.length ? own.note : set.note}` };
+  }
   if (local && origin === "pod") {
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}` };
   }
@@ -213,7 +292,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party): Servi
   const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
   // The translating node, when known, is the same for every endpoint: looked up once.
-  const atNode: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
+  const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
   for (const to of set.serving) {
     const seen = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
     for (const seenAs of seen) {
@@ -257,7 +336,7 @@ function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube
     const why = bpf.kind === "calico-ebpf" ? (bpf.mode === "DSR" ? "forwards to the endpoint's node (direct server return)" : "forwards to the endpoint's node in a tunnel") : `forwards to the endpoint's node (direct server return${bpf.mode === "hybrid" ? ": hybrid mode, TCP" : ""})`;
     return { hops: serving.map((to) => ({ to, ...kept(why) })) };
   }
-  const entry: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
+  const entry: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
   const hops: ServiceHop[] = [];
   for (const to of serving) {
     const own = to.endpoint?.nodeName;
@@ -276,6 +355,10 @@ function standInLoadBalancer(s: Service): Endpoint {
   return { id: -1, kind: "external", name: `(the load balancer of Service ${s.namespace}/${s.name})`, labels: {}, addresses: [], ports: [] };
 }
 
+/** The node of that name: the input's, else a stand-in. */
+function nodeNamed(inv: Inventory, name: string): Endpoint {
+  return inv.endpoints.find((e) => e.kind === "node" && e.name === name) ?? standInNode(name);
+}
 
 /**
  * The nodes a connection entering at any node may come from, masqueraded, for an endpoint on node
@@ -347,4 +430,35 @@ export function frontendAt(inv: Inventory, dst: Party, port: number | string, pr
 /** The party and port a client's egress policy sees when kube-proxy on its node did not translate the connection: the address dialled. */
 export function dialled(f: Frontend): { party: Party; port: number } {
   return { party: { endpoint: f.node, address: f.address }, port: f.kind === "node-port" ? f.port.nodePort! : f.port.port };
+}
+
+/** A connection to a cluster IP that kube-proxy masquerades: what it was addressed to, why, and the nodes the endpoint may see. */
+export interface ClusterIPNat { frontend: string; why: string; seen: { party: Party; snat: string }[] }
+
+/**
+ * Whether kube-proxy masquerades `client`'s connection to a cluster IP of `s` at `port`, reaching
+ * the endpoint `to` (pkg/proxy/iptables/proxier.go syncProxyRules, the "... cluster IP" rules of the
+ * Service's internal chain: `-j KUBE-MARK-MASQ` under masqueradeAll, else
+ * `localDetector.IfNotLocal()` when kube-proxy has a detector): the endpoint sees the node that
+ * translated it (the client's own; from outside, any node it was routed to). Undefined: the source
+ * is kept (and when the input does not show kube-proxy's configuration: answered as before).
+ */
+export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Service, port: ServicePort, client: Party, to: Party): ClusterIPNat | undefined {
+  // (Another data path than kube-proxy's translates at the client's socket, its source kept: model/cni.ts serviceDataPath.)
+  if (!setup.known || s.headless || !s.clusterIPs.length || serviceDataPath(inv).kind !== "kube-proxy") return undefined;
+  const family = flowAddress(client, to)?.family;
+  const clusterIP = s.clusterIPs.find((a) => a.family === family) ?? s.clusterIPs[0];
+  let reason: string;
+  if (setup.masqueradeAll) reason = "masqueradeAll: kube-proxy masquerades every connection to a cluster IP";
+  else if (setup.local && !isLocal(setup, client, { address: clusterIP })) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
+  else return undefined;
+  const { node } = originOf(client);
+  const nodes: Party[] = node !== undefined ? [{ endpoint: nodeNamed(inv, node) }] : nodeSources(inv, to.endpoint?.nodeName);
+  const seen = nodes.filter((n) => n.endpoint !== client.endpoint).map((party) => {
+    const a = flowAddress(party, to);
+    const which = node === undefined ? ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
+    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
+  });
+  if (!seen.length) return undefined;
+  return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }

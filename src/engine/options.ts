@@ -4,6 +4,7 @@
 import type { Inventory } from "../model/inventory.js";
 import type { Direction } from "../model/policy.js";
 import { felixToHost, inputCnis, type ToHost } from "../model/cni.js";
+import type { KubeProxyConfig } from "../model/kube-proxy-config.js";
 
 export interface EngineOptions {
   /** Host-network pods: "node" = they are their node's traffic (not selected by pod selectors); "pod" = ordinary pods. */
@@ -31,6 +32,8 @@ export interface EngineOptions {
   namedPorts?: { plane: "cilium"; why: string };
   /** Two Admin/Baseline policies at the same priority that both match: "name" (alphabetical first wins) or "deny-first". */
   samePriority: "name" | "deny-first";
+  /** kube-proxy's configuration as the options give it (--proxy-mode, --cluster-cidr, ...): each field given replaces the input's (engine/kube-proxy.ts setupOf). */
+  kubeProxy?: KubeProxyConfig;
 }
 
 export type OwnNodeMode = "allow" | "ingress" | "policy";

@@ -10,7 +10,7 @@ import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
-import { dialled, frontendAt, frontendLabel, kubeProxyPath, type Frontend } from "./kube-proxy.js";
+import { clusterIPSource, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
 import { serviceServing } from "./serving.js";
 
 export interface PairResult {
@@ -53,6 +53,12 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   const pairs: PairResult[] = [];
   const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
   const on = network ? { network } : {};
+  // A Service's cluster IP: kube-proxy may masquerade the connection (clusterIPSource).
+  const svc = to.kind === "service" ? to.service : undefined;
+  const sp = svc && servicePortAt(svc, port, protocol);
+  const setup = setupOf(engine.inventory, engine.options);
+  // A node's address at a healthCheckNodePort: kube-proxy's own server, the node's flow (the answer says so).
+  const health = to.kind === "parties" && to.parties.length === 1 ? healthCheckAt(engine.inventory, setup, to.parties[0], port, protocol) : undefined;
   for (const src of from.parties) {
     // A Service's endpoints are chosen per client (internalTrafficPolicy Local: the client's node).
     const targets = fixed ?? serviceTargets(engine, (to as Extract<Resolved, { kind: "service" }>).service, port, protocol, src);
@@ -62,7 +68,23 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       pairs.push({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...multi, verdict: droppedVerdict(v, targets.dropped) });
       continue;
     }
-    for (const t of targets) pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }) });
+    if (health) {
+      for (const t of targets) {
+        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        pairs.push({ src, ...t, ...multi, verdict: health.refused ? droppedVerdict(v, health.refused) : v, service: { frontend: health.frontend, why: health.refused ?? health.why } });
+      }
+      continue;
+    }
+    for (const t of targets) {
+      const nat = svc && sp ? clusterIPSource(engine.inventory, setup, svc, sp, src, t.dst) : undefined;
+      if (!nat) { pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }) }); continue; }
+      // The client's egress is judged on the endpoint (translated on its node); the endpoint's ingress on the node it sees.
+      const outbound = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+      for (const seen of nat.seen) {
+        const inbound = engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        pairs.push({ src, ...t, ...multi, verdict: joined(outbound, inbound), service: { frontend: nat.frontend, why: nat.why, seenAs: seen.party, snat: seen.snat } });
+      }
+    }
   }
   return outcome(pairs);
 }
@@ -74,8 +96,9 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
   const on = network ? { network } : {};
   const protocol = f.port.protocol;
   const frontend = frontendLabel(f);
+  const setup = setupOf(engine.inventory, engine.options);
   for (const src of clients) {
-    const path = kubeProxyPath(engine.inventory, f, src);
+    const path = kubeProxyPath(engine.inventory, f, src, setup);
     if (path.unknown) return { ok: false, error: `${frontend}: ${path.unknown}` };
     const out = dialled(f);
     if (path.dropped) {
@@ -88,14 +111,19 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
       const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
       const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
       const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
-      const verdict: Verdict = outbound === inbound ? inbound : {
-        flow: inbound.flow, network: inbound.network, allowed: outbound.egress.allowed && inbound.ingress.allowed,
-        egress: outbound.egress, ingress: inbound.ingress, warnings: uniqueWarnings([...outbound.warnings.filter((w) => !outbound.ingress.warnings.includes(w)), ...inbound.warnings.filter((w) => !inbound.egress.warnings.includes(w))]),
-      };
+      const verdict = joined(outbound, inbound);
       pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
     }
   }
   return outcome(pairs);
+}
+
+/** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */
+function joined(outbound: Verdict, inbound: Verdict): Verdict {
+  return outbound === inbound ? inbound : {
+    flow: inbound.flow, network: inbound.network, allowed: outbound.egress.allowed && inbound.ingress.allowed,
+    egress: outbound.egress, ingress: inbound.ingress, warnings: uniqueWarnings([...outbound.warnings.filter((w) => !outbound.ingress.warnings.includes(w)), ...inbound.warnings.filter((w) => !inbound.egress.warnings.includes(w))]),
+  };
 }
 
 /** The pairs' outcome: whether all, or none, are allowed. */

@@ -564,7 +564,8 @@ export class PolicyEngine {
   }
 
   private alternate(options: EngineOptions): PolicyEngine {
-    const key = JSON.stringify(options);
+    // (Addresses are bigints: options.kubeProxy's CIDRs.)
+    const key = JSON.stringify(options, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     let e = this.alternates.get(key);
     if (!e) { e = new PolicyEngine(this.inventory, options, this.index); this.alternates.set(key, e); }
     return e;

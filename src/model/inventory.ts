@@ -1,5 +1,6 @@
 // The inventory: everything the sources read, lowered into the model, with lookup indexes.
 
+import type { KubeProxyConfig } from "./kube-proxy-config.js";
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
@@ -43,6 +44,8 @@ export interface Inventory {
   ingressNginxControllers?: { kind: string; namespace: string; name: string }[];
   /** The ingress-nginx controller's ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
   ingressNginxConfigMap?: string;
+  /** kube-proxy's configuration the input shows (its ConfigMap kube-system/kube-proxy, config.conf): model/kube-proxy-config.ts. */
+  kubeProxy?: KubeProxyConfig;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
   calicoFelix?: CalicoFelix;
   /** Calico IP pools (IPPool, sources/calico/ippool.ts): natOutgoing and the tunnel modes (engine/verdict.ts). */

@@ -10,6 +10,9 @@ import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./n
 /** The id of an endpoint not added yet (addEndpoint sets it). */
 export const NO_ID = -1;
 
+/** No controller (addTemplatePods: none found). */
+const NONE = -1;
+
 /** An endpoint before addEndpoint sets its id. */
 export type NewEndpoint = Omit<Endpoint, "id"> & { id?: number };
 
@@ -94,64 +97,70 @@ export class InventoryBuilder {
   }
 
   private addTemplatePods(): void {
+    // Controllers are numbered by their place in `templates` (inv.controllers' order: addTemplate),
+    // so that what this step asks of each is an array's element, not a set's or map's entry.
     // Controllers by namespace, kind and name (the last one read of a name stands for it), found
-    // without a key string made per pod and per look-up; sets of them hold each once.
-    const index = new Map<string, Map<string, Map<string, Controller>>>();
-    for (let i = 0; i < this.inv.controllers.length; i++) {
-      const c = this.inv.controllers[i];
+    // without a key string made per pod and per look-up.
+    const templates = this.templates, n = templates.length;
+    const index = new Map<string, Map<string, Map<string, number>>>();
+    let repeated = false;
+    for (let i = 0; i < n; i++) {
+      const c = templates[i].controller;
       let kinds = index.get(c.namespace);
       if (!kinds) index.set(c.namespace, (kinds = new Map()));
       let names = kinds.get(c.kind);
       if (!names) kinds.set(c.kind, (names = new Map()));
-      names.set(c.name, c);
+      const size = names.size;
+      names.set(c.name, i);
+      if (names.size === size) repeated = true;
     }
-    const find = (ns: string | undefined, o: Owner): Controller | undefined => index.get(ns!)?.get(o.kind)?.get(o.name);
-    // Each template's controller as found (the one standing for its name) and its parent's, looked up once.
-    const templates = this.templates, n = templates.length;
-    const selves: (Controller | undefined)[] = new Array(n), parents: (Controller | undefined)[] = new Array(n);
+    const find = (ns: string | undefined, o: Owner): number => index.get(ns!)?.get(o.kind)?.get(o.name) ?? NONE;
+    // Each template's controller as found (the one standing for its name: itself, unless a later
+    // one has its namespace, kind and name) and its parent's (NONE: none found), looked up once.
+    const selves = new Int32Array(n), parents = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const t = templates[i], ns = t.controller.namespace;
-      selves[i] = find(ns, t.controller);
-      parents[i] = t.parent && find(ns, t.parent);
+      selves[i] = repeated ? find(ns, t.controller) : i;
+      parents[i] = t.parent ? find(ns, t.parent) : NONE;
     }
-    // The controller of each pod read from the input, when the input holds it (two passes below
-    // use it). A workload's pods come in a row sharing one owner object (core.ts readOwner): the
-    // last one found answers them. Each such pod joins its controller's list in this pass (the
-    // endpoints lie scattered in the heap after the load: one pass over them, not two): a controller
-    // with pods of its own read gets no stand-in below, so its list holds them first, as before.
+    // The controller of each pod read from the input, when the input holds it (NONE: it does not),
+    // and the controllers that have pods in the input (owning). A workload's pods come in a row
+    // sharing one owner object (core.ts readOwner): the last one found answers them. Each such pod
+    // joins its controller's list in this pass (the endpoints lie scattered in the heap after the
+    // load: one pass over them): a controller with pods of its own read gets no stand-in below, so
+    // its list holds them first, as before.
     const read = this.inv.endpoints.length;
-    const owners: (Controller | undefined)[] = new Array(read);
-    let lastOwner: Owner | undefined, lastNs: string | undefined, lastFound: Controller | undefined;
+    const owners = new Int32Array(read).fill(NONE);
+    const owning = new Uint8Array(n);
+    let lastOwner: Owner | undefined, lastNs: string | undefined, lastFound = NONE;
     for (let i = 0; i < read; i++) {
       const e = this.inv.endpoints[i], o = e.owner;
       if (e.kind !== "pod" || o === undefined) continue;
-      if (o !== lastOwner || e.namespace !== lastNs) { lastOwner = o; lastNs = e.namespace; lastFound = find(e.namespace, o); }
+      if (o !== lastOwner || e.namespace !== lastNs) {
+        lastOwner = o; lastNs = e.namespace; lastFound = find(e.namespace, o);
+        if (lastFound !== NONE) owning[lastFound] = 1;
+      }
       owners[i] = lastFound;
-      if (lastFound !== undefined && !e.fromTemplate) lastFound.pods.push(e.id);
+      if (lastFound !== NONE && !e.fromTemplate) templates[lastFound].controller.pods.push(e.id);
     }
-    // Controllers that already have pods in the input, directly or through a child controller.
-    const owning = new Set<Controller>();
-    for (let i = 0, last: Controller | undefined; i < read; i++) {
-      const c = owners[i];
-      // (Once per run of pods with the same controller.)
-      if (c !== undefined && c !== last) { owning.add(c); last = c; }
-    }
-    for (let i = 0; i < n; i++) if (parents[i] && owning.has(selves[i]!)) owning.add(parents[i]!);
+    // Controllers that have pods in the input through a child controller.
+    for (let i = 0; i < n; i++) if (parents[i] !== NONE && owning[selves[i]]) owning[parents[i]] = 1;
     const adopted = this.hashAdopted(find, owners);
-    for (const c of adopted.values()) owning.add(c);
+    for (const c of adopted.values()) owning[c] = 1;
     for (let i = 0; i < n; i++) {
-      if (owning.has(selves[i]!)) continue;
+      if (owning[selves[i]]) continue;
       // A ReplicaSet of a Deployment (or a Job of a CronJob) that is in the input: the parent stands for it.
-      if (parents[i]) continue;
+      if (parents[i] !== NONE) continue;
       const { controller, pod } = templates[i];
       controller.pods.push(this.addEndpoint("make" in pod ? pod.make(controller) : pod).id);
     }
-    adopted.forEach((c, pod) => c.pods.push(pod.id));
+    adopted.forEach((c, pod) => templates[c].controller.pods.push(pod.id));
     // A Deployment's pods are its ReplicaSets' (a CronJob's, its Jobs'), as in a cluster dump. (A
     // controller's list holds each pod once: only what the parent held before can repeat.)
     for (let i = 0; i < n; i++) {
-      const parent = parents[i], child = templates[i].controller;
-      if (!parent || parent === child) continue;
+      if (parents[i] === NONE) continue;
+      const parent = templates[parents[i]].controller, child = templates[i].controller;
+      if (parent === child) continue;
       const had = parent.pods.length, pods = child.pods;
       for (let j = 0; j < pods.length; j++) if (had === 0 || !parent.pods.includes(pods[j])) parent.pods.push(pods[j]);
     }
@@ -164,17 +173,18 @@ export class InventoryBuilder {
   /**
    * Pods of a ReplicaSet missing from the input, whose Deployment is present: the ReplicaSet is named
    * DEPLOYMENT-HASH after the pods' pod-template-hash label (as the Deployment controller names it).
-   * `owners` holds the controller found for each pod read (addTemplatePods).
+   * `owners` holds the controller found for each pod read (addTemplatePods); the result, the
+   * Deployment (its number there) of each pod adopted.
    */
-  private hashAdopted(find: (ns: string | undefined, o: Owner) => Controller | undefined, owners: readonly (Controller | undefined)[]): Map<Endpoint, Controller> {
-    const out = new Map<Endpoint, Controller>();
+  private hashAdopted(find: (ns: string | undefined, o: Owner) => number, owners: Int32Array): Map<Endpoint, number> {
+    const out = new Map<Endpoint, number>();
     for (let i = 0; i < owners.length; i++) {
       const e = this.inv.endpoints[i];
-      if (owners[i] !== undefined || e.kind !== "pod" || !e.owner || e.owner.kind !== "ReplicaSet") continue;
+      if (owners[i] !== NONE || e.kind !== "pod" || !e.owner || e.owner.kind !== "ReplicaSet") continue;
       const hash = e.labels["pod-template-hash"];
       if (!hash || !e.owner.name.endsWith(`-${hash}`)) continue;
       const deployment = find(e.namespace, { kind: "Deployment", name: e.owner.name.slice(0, -hash.length - 1) });
-      if (deployment) out.set(e, deployment);
+      if (deployment !== NONE) out.set(e, deployment);
     }
     return out;
   }

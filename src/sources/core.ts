@@ -5,7 +5,7 @@ import { isAddress, parseAddress, parseCidr, sameAddress, type Address, type Cid
 import type { Controller, Endpoint, NodeTunnels, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
-import type { Field, NumberRule, StringRule } from "./fields.js";
+import { givenBool, givenString, props, type Field, type NumberRule, type StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
@@ -46,46 +46,55 @@ const internAccount = runInterner();
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
 function readPodSpec(spec: Field): PodSpec {
-  let probes: HttpProbe[] | undefined;
-  let proxyContainer: string | undefined;
+  // (The spec's fields are read by name (fields.ts props); a field is made only to report.)
+  const s = props(spec.value);
   spec.object();
   startPorts();
-  for (const group of CONTAINER_LISTS) {
-    portsInit = group === "initContainers";
-    // (The containers and their ports are looked at raw: a field is made for one only when it has
-    // something to report or an httpGet probe to read, as a load reads a million of them.)
-    const containers = spec.raw(group);
-    if (!Array.isArray(containers)) {
-      spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined);
-      continue;
-    }
-    let list: Field | undefined;
-    for (let i = 0; i < containers.length; i++) {
-      const c = containers[i] as Record<string, unknown> | null;
-      // (A container that is not an object has no name, ports or probes to read: the schema reports it.)
-      if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
-      const name = c.name;
-      if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) proxyContainer ??= name;
-      const ports = c.ports;
-      if (Array.isArray(ports)) {
-        let portList: Field | undefined;
-        for (let j = 0; j < ports.length; j++) {
-          if (!addValidPort(ports[j])) readPort((portList ??= (list ??= spec.get(group)).get(i).get("ports")).get(j));
-        }
-      } else if (ports !== undefined && ports !== null) (list ??= spec.get(group)).get(i).childList("ports");
-      if (hasHttpGet(c)) probes = containerProbes((list ??= spec.get(group)).get(i), probes);
-    }
-  }
+  podProbes = undefined;
+  podProxy = undefined;
+  readContainers(spec, "containers", s.containers);
+  readContainers(spec, "initContainers", s.initContainers);
   return {
     ports: endPorts(),
-    hostNetwork: spec.childBool("hostNetwork") ?? false,
-    nodeName: internIf(spec.childString("nodeName"), internNode),
-    serviceAccount: internIf(spec.childString("serviceAccountName") ?? spec.childString("serviceAccount"), internAccount),
-    secretFiles: readSecretFiles(spec),
-    proxyContainer,
-    automountToken: spec.childBool("automountServiceAccountToken"),
-    httpProbes: probes,
+    hostNetwork: givenBool(spec, "hostNetwork", s.hostNetwork) ?? false,
+    nodeName: internIf(givenString(spec, "nodeName", s.nodeName), internNode),
+    serviceAccount: internIf(givenString(spec, "serviceAccountName", s.serviceAccountName) ?? givenString(spec, "serviceAccount", s.serviceAccount), internAccount),
+    secretFiles: readSecretFiles(spec, s.volumes),
+    proxyContainer: podProxy,
+    automountToken: givenBool(spec, "automountServiceAccountToken", s.automountServiceAccountToken),
+    httpProbes: podProbes,
   };
+}
+
+/** The httpGet probes and the mesh proxy container of the pod spec readPodSpec reads (readContainers sets them). */
+let podProbes: HttpProbe[] | undefined;
+let podProxy: string | undefined;
+
+/** The containers (or initContainers: `group`) of a pod spec, `containers` as given: their ports, probes and proxy. */
+function readContainers(spec: Field, group: string, containers: unknown): void {
+  portsInit = group === "initContainers";
+  // (The containers and their ports are looked at raw: a field is made for one only when it has
+  // something to report or an httpGet probe to read, as a load reads a million of them.)
+  if (!Array.isArray(containers)) {
+    spec.childList(group, group === "containers" && spec.present ? REQUIRED : undefined);
+    return;
+  }
+  let list: Field | undefined;
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as Record<string, unknown> | null;
+    // (A container that is not an object has no name, ports or probes to read: the schema reports it.)
+    if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
+    const name = c.name;
+    if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) podProxy ??= name;
+    const ports = c.ports;
+    if (Array.isArray(ports)) {
+      let portList: Field | undefined;
+      for (let j = 0; j < ports.length; j++) {
+        if (!addValidPort(ports[j])) readPort((portList ??= (list ??= spec.get(group)).get(i).get("ports")).get(j));
+      }
+    } else if (ports !== undefined && ports !== null) (list ??= spec.get(group)).get(i).childList("ports");
+    if (hasHttpGet(c)) podProbes = containerProbes((list ??= spec.get(group)).get(i), podProbes);
+  }
 }
 
 /** A container port read through its field: what it reports, and the port when it has a valid number. */
@@ -153,14 +162,15 @@ function sameHostIP(a: Address | undefined, given: unknown): boolean {
 
 /** Whether a container (an object) has an httpGet probe for containerProbes to read. */
 function hasHttpGet(c: Record<string, unknown>): boolean {
-  for (const k of PROBES) {
-    const probe = c[k];
-    if (probe !== null && typeof probe === "object" && !Array.isArray(probe)) {
-      const httpGet = (probe as Record<string, unknown>).httpGet;
-      if (httpGet !== undefined && httpGet !== null) return true;
-    }
-  }
-  return false;
+  // (Each probe read by name: PROBES.)
+  return isHttpGet(c.livenessProbe) || isHttpGet(c.readinessProbe) || isHttpGet(c.startupProbe);
+}
+
+/** Whether a probe (as given) is an object with an httpGet. */
+function isHttpGet(probe: unknown): boolean {
+  if (probe === null || typeof probe !== "object" || Array.isArray(probe)) return false;
+  const httpGet = (probe as Record<string, unknown>).httpGet;
+  return httpGet !== undefined && httpGet !== null;
 }
 
 /** The last list of ports read (the model shares it: nothing changes an endpoint's ports or port objects in place). */
@@ -222,6 +232,8 @@ function endPorts(): NamedPort[] {
  */
 let lastLabels: Labels = {};
 let lastKeys: readonly string[] = [];
+/** lastLabels' values in lastKeys' order (compared by place: one object's keyed reads serve every key and shape of labels). */
+let lastValues: readonly string[] = [];
 let lastClean = false;
 
 /**
@@ -233,11 +245,11 @@ let lastClean = false;
  */
 function sharedLabels(md: Field): Labels {
   if (lastClean) {
-    const given = md.raw("labels");
+    const m = props(md.value), given = m.labels;
     const differ = differsFromLast(given);
     if (differ === 0) return lastLabels;
     if (differ > 0) {
-      const labels = relabelled(given as Record<string, string>, md.raw("name"));
+      const labels = relabelled(given as Record<string, string>, m.name);
       if (labels !== undefined) return labels;
     }
   }
@@ -247,6 +259,7 @@ function sharedLabels(md: Field): Labels {
   if (differsFromLast(labels) === 0) { lastClean ||= clean; return lastLabels; }
   lastLabels = labels;
   lastKeys = Object.keys(labels);
+  lastValues = Object.values(labels);
   lastClean = clean;
   return labels;
 }
@@ -261,7 +274,7 @@ function differsFromLast(labels: unknown): number {
   for (const key in labels as Record<string, unknown>) {
     if (lastKeys[k] !== key) return -1;
     const v = (labels as Record<string, unknown>)[key];
-    if (lastLabels[key] !== v) {
+    if (lastValues[k] !== v) {
       if (typeof v !== "string") return -1;
       differ++;
     }
@@ -279,13 +292,21 @@ function differsFromLast(labels: unknown): number {
  * then reports it). The result is the new lastLabels.
  */
 function relabelled(given: Record<string, string>, name: unknown): Labels | undefined {
-  for (const key in given) if (lastLabels[key] !== given[key] && !isValidLabel(key, given[key])) return undefined;
-  const labels = { ...lastLabels };
+  // (given has lastKeys in their order: differsFromLast. Values are compared by place: lastValues.)
+  let k = 0;
   for (const key in given) {
     const v = given[key];
-    if (labels[key] !== v) labels[key] = v === name ? (name as string) : intern(v);
+    if (lastValues[k++] !== v && !isValidLabel(key, v)) return undefined;
+  }
+  const labels = { ...lastLabels }, values = lastValues.slice();
+  k = 0;
+  for (const key in given) {
+    const v = given[key];
+    if (values[k] !== v) labels[key] = values[k] = v === name ? (name as string) : intern(v);
+    k++;
   }
   lastLabels = labels;
+  lastValues = values;
   return labels;
 }
 
@@ -330,9 +351,10 @@ function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations:
 /** The secondary networks a pod's (or template's) metadata `md` asks for: its Multus annotation, read (and reported) by readNetworkRequests. */
 function networkRequests(md: Field): NetworkRequest[] {
   // (An absent or null annotation reads as none, with nothing to report: no fields made for it.)
-  const given = md.raw("annotations");
-  const text = given !== null && typeof given === "object" && !Array.isArray(given) ? (given as Record<string, unknown>)[NETWORKS_ANNOTATION] : undefined;
-  return text === undefined || text === null ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
+  // (An annotation that is no string readAnnotations reported, where the pod's or template's metadata
+  // is read: reading it again reported it twice.)
+  const text = props(props(md.value).annotations)[NETWORKS_ANNOTATION];
+  return typeof text !== "string" ? NO_REQUESTS : readNetworkRequests(md.get("annotations").get(NETWORKS_ANNOTATION));
 }
 
 /** No secondary networks (frozen: withPodFacts keeps a list only when it has some). */
@@ -373,10 +395,9 @@ function secretVolumes(spec: Field): Map<string, { secret: string; items?: { key
 }
 
 /** The files the containers see from Secret volumes (the keys of a whole-Secret volume are assumed to be tls.crt, tls.key, ca.crt). */
-function readSecretFiles(spec: Field): SecretFile[] | undefined {
+function readSecretFiles(spec: Field, given: unknown): SecretFile[] | undefined {
   const out: SecretFile[] = [];
-  // (No volumes: nothing to read or report, and no map made.)
-  const given = spec.raw("volumes");
+  // (No volumes (`given`: spec.volumes as given): nothing to read or report, and no map made.)
   if (given === undefined || given === null) return undefined;
   const volumes = secretVolumes(spec);
   if (!volumes.size) return undefined;
@@ -397,13 +418,13 @@ function readSecretFiles(spec: Field): SecretFile[] | undefined {
 }
 
 /** Whether a Pod's status says it serves: Running and not marked unready (a Pod without status is assumed to). */
-function readReady(status: Field): boolean | undefined {
+function readReady(status: Field, st: Readonly<Record<string, unknown>>): boolean | undefined {
   if (!status.object()) return undefined;
-  const phase = status.childString("phase");
+  const phase = givenString(status, "phase", st.phase);
   if (phase !== undefined && phase !== "Running") return false;
   // (Looked at raw: a pod has several conditions, each read through a field only when it has something
   // to report. As a field read: the conditions up to the first Ready one, its status.)
-  const conditions = status.raw("conditions");
+  const conditions = st.conditions;
   if (!Array.isArray(conditions)) {
     if (conditions !== undefined && conditions !== null) status.childList("conditions");
     return undefined;
@@ -435,7 +456,16 @@ class AddressList {
   last: string | undefined;
 
   add(parent: Field, key?: string): void {
-    const s = key === undefined ? parent.string() : parent.childString(key);
+    this.use(parent, key === undefined ? parent.string() : parent.childString(key), key);
+  }
+
+  /** add(parent, key), `v` the value parent.raw(key) gives (read by name: fields.ts props). */
+  addGiven(parent: Field, key: string, v: unknown): void {
+    this.use(parent, givenString(parent, key, v), key);
+  }
+
+  /** Adds `s`, the string read from the field (or parent's field `key`). */
+  private use(parent: Field, s: string | undefined, key?: string): void {
     if (s === undefined || s === "" || s === this.last) return;
     const a = readAddress(parent, s, key);
     if (a) { this.last = s; if (!this.has(a)) this.list = this.list.length ? this.list.concat([a]) : [a]; }
@@ -447,6 +477,26 @@ class AddressList {
     for (let i = 0; i < list.length; i++) if (sameAddress(list[i], a)) return true;
     return false;
   }
+}
+
+/**
+ * ValidateNonSpecialIP (pkg/apis/core/validation): why the API server refuses `a` (written `text`) as
+ * an external IP (unspecified, loopback, link-local unicast or multicast: Go's net.IP methods, an
+ * IPv4-mapped IPv6 address read as IPv4); undefined: it does not.
+ */
+export function nonSpecialIPError(a: Address, text: string): string | undefined {
+  const v = a.value;
+  if (v === 0n) return `may not be unspecified (${text})`;
+  if (a.family === 4) {
+    if (v >> 24n === 127n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+    if (v >> 16n === 0xa9fen) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+    if (v >> 8n === 0xe00000n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+    return undefined;
+  }
+  if (v === 1n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+  if (v >> 118n === 0x3fan) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+  if (((v >> 112n) & 0xff0fn) === 0xff02n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  return undefined;
 }
 
 /** The addresses of an endpoint that has none (frozen: nothing changes an endpoint's addresses in place). */
@@ -470,7 +520,7 @@ let lastOwner: Owner | undefined;
 /** The controlling owner from ownerReferences (controller: true), as np-guard and kubectl read it. */
 export function readOwner(md: Field): Owner | undefined {
   // (Looked at raw: a reference is read through a field only when it has something to report.)
-  const refs = md.raw("ownerReferences");
+  const refs = props(md.value).ownerReferences;
   if (!Array.isArray(refs)) {
     if (refs !== undefined && refs !== null) md.childList("ownerReferences");
     return undefined;
@@ -597,20 +647,21 @@ const podFrontEnd: FrontEnd = {
     const meta = readMetadata(md, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
-    const status = root.get("status");
+    // (The status's fields are read by name: fields.ts props.)
+    const status = root.get("status"), st = props(status.value);
     // A finished pod has no network presence: its address may already belong to another pod.
-    const phase = status.raw("phase");
+    const phase = st.phase;
     if (phase === "Succeeded" || phase === "Failed") {
       ctx.info(["status", "phase"], "finished-pod", `pod ${meta.namespace}/${meta.name} is ${phase}: it takes no part in the analysis`);
       return;
     }
     const ips = new AddressList();
-    ips.add(status, "podIP");
-    const podIPs = status.raw("podIPs");
+    const podIP = st.podIP;
+    ips.addGiven(status, "podIP", podIP);
+    const podIPs = st.podIPs;
     // Convert_v1_PodStatus_To_core_PodStatus (pkg/apis/core/v1/conversion.go): "If both fields (v1.PodIPs
     // and v1.PodIP) are provided and differ, then PodIP is authoritative" — the API server keeps
     // [podIP] and drops the list (as Convert_v1_NodeSpec_To_core_NodeSpec does podCIDR/podCIDRs).
-    const podIP = status.raw("podIP");
     const head = Array.isArray(podIPs) && podIPs.length ? podIPs[0] : undefined;
     const headIP = head !== null && typeof head === "object" && !Array.isArray(head) ? (head as Record<string, unknown>).ip : undefined;
     if (typeof podIP === "string" && podIP !== "" && head !== undefined && headIP !== podIP) {
@@ -629,13 +680,13 @@ const podFrontEnd: FrontEnd = {
     // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most
     // pods use. Parsed for the pod that uses it, a host-network pod without addresses of its own;
     // only checked for the others.)
-    const hostText = status.childString("hostIP");
+    const hostText = givenString(status, "hostIP", st.hostIP);
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
     // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
     // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
     // for a host-network pod that uses it, dropped when its head differs.
-    const hostIPs = status.raw("hostIPs");
+    const hostIPs = st.hostIPs;
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     if (hostIPs !== undefined && hostIPs !== null) {
       const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;
@@ -659,10 +710,10 @@ const podFrontEnd: FrontEnd = {
     const facts: NewEndpoint = withPodFacts({
       kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
       owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status), src: ctx.ref, id: NO_ID,
+      serviceAccount: spec.serviceAccount, ready: readReady(status, st), src: ctx.ref, id: NO_ID,
     }, spec, meta.annotations, networkRequests(md));
     // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
-    const deleted = md.raw("deletionTimestamp");
+    const deleted = props(md.value).deletionTimestamp;
     if (deleted !== undefined && deleted !== null) facts.terminating = true;
     // A pod mapping a hostPort: its node's address (the portmap DNAT is there, whether or not the input has the Node).
     if (!spec.hostNetwork && hostText && spec.ports.some((p) => p.hostPort !== undefined)) {
@@ -753,8 +804,18 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
   const ips = spec.childList("externalIPs");
   if (ips?.length) {
     const list = new AddressList();
-    for (const f of ips) list.add(f);
-    if (list.list.length) out.externalIPs = list.list;
+    for (const f of ips) {
+      list.add(f);
+      // validateServiceSpec: each external IP is a valid IP, then ValidateNonSpecialIP.
+      const text = f.string(), a = text === undefined ? undefined : parseAddress(text);
+      const special = a && nonSpecialIPError(a, text!);
+      if (special) f.error("invalid-ip", `${JSON.stringify(text)} ${special} (ValidateNonSpecialIP: the API server refuses the Service)`);
+    }
+    if (list.list.length) out.externalIPs = list.list.filter((a) => !nonSpecialIPError(a, ""));
+  }
+  // validateServiceExternalTrafficPolicy: the policy only where the Service is reached from outside (apiservice.ExternallyAccessible).
+  if (etp !== undefined && etp !== "" && !(type === "NodePort" || type === "LoadBalancer" || (type === "ClusterIP" && ips?.length))) {
+    spec.get("externalTrafficPolicy").error("invalid-value", `externalTrafficPolicy ${JSON.stringify(etp)} may only be set for externally-accessible services (type NodePort or LoadBalancer, or ClusterIP with externalIPs): the API server refuses the Service`);
   }
   const ranges = spec.childList("loadBalancerSourceRanges");
   if (ranges?.length) {
@@ -782,12 +843,19 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
     }
   }
   const hc = spec.childInt("healthCheckNodePort", NODE_PORT);
-  if (hc !== undefined && hc !== 0) out.healthCheckNodePort = hc;
+  if (hc !== undefined && hc !== 0) {
+    // validateServiceExternalTrafficPolicy: !apiservice.NeedsHealthCheck(service) && HealthCheckNodePort != 0.
+    if (type === "LoadBalancer" && etp === "Local") out.healthCheckNodePort = hc;
+    else spec.get("healthCheckNodePort").error("invalid-value", "healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)");
+  }
   if (spec.childBool("allocateLoadBalancerNodePorts") === false) out.allocateLoadBalancerNodePorts = false;
   if (type !== "LoadBalancer") return out;
   const ingress = root.get("status").get("loadBalancer").childList("ingress");
   const lb: { ip: Address; proxy?: true }[] = [];
   for (const f of ingress ?? []) {
+    // ValidateLoadBalancerStatus: a hostname is a DNS name, never an IP address.
+    const hostname = f.childString("hostname");
+    if (hostname && parseAddress(hostname)) f.get("hostname").error("invalid-value", `${JSON.stringify(hostname)} must be a DNS name, not an IP address (ValidateLoadBalancerStatus)`);
     const text = f.childString("ip");
     const mode = f.childString("ipMode", IP_MODE);
     if (text === undefined || text === "") continue;

@@ -20,6 +20,30 @@ export class ObjectContext {
 
 const ROOT_PATH: Path = Object.freeze([]);
 
+/** No fields (a value that is no object has none to read: what Field.raw gives for every key of it). */
+const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
+
+/**
+ * A value's fields to read by name: the value when it is an object (not a list), else an object with
+ * none, so that `props(f.value).x` is `f.raw("x")`. A front end reads the fields it knows by name
+ * through it on its hot path: each such read keeps its own inline cache (one or a few object shapes
+ * at each site), where Field.raw's one keyed read serves every object and key of a load
+ * (megamorphic: a lookup in V8's stub cache per read).
+ */
+export function props(v: unknown): Readonly<Record<string, unknown>> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : NO_PROPS;
+}
+
+/** `f.childString(key)`, given `v`, the value f.raw(key) gives (read by name: props). */
+export function givenString(f: Field, key: string, v: unknown): string | undefined {
+  return typeof v === "string" ? v : v === undefined || v === null ? undefined : f.childString(key);
+}
+
+/** `f.childBool(key)`, given `v`, the value f.raw(key) gives (read by name: props). */
+export function givenBool(f: Field, key: string, v: unknown): boolean | undefined {
+  return typeof v === "boolean" ? v : v === undefined || v === null ? undefined : f.childBool(key);
+}
+
 export interface NumberRule { required?: boolean; min?: number; max?: number }
 export interface ListRule { required?: boolean; min?: number; max?: number }
 export interface StringRule { required?: boolean; oneOf?: readonly string[]; nonEmpty?: boolean }

@@ -5,7 +5,7 @@ import { addressCidr, formatAddress, parseAddress, parseAddressAsWritten, parseC
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { parseRfc3339 } from "../model/time.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
-import { NULL_ELEMENT, describe, type Field, type NumberRule, type StringRule } from "./fields.js";
+import { NULL_ELEMENT, describe, givenString, props, type Field, type NumberRule, type StringRule } from "./fields.js";
 import { intern, runInterner, validLabels } from "./intern.js";
 
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -76,12 +76,15 @@ export function readMeta(root: Field, namespaced: boolean, labels: (md: Field) =
 /** readMeta of `md`, the object's metadata field (for a front end that reads more of it: one field made for it). */
 export function readMetadata(md: Field, namespaced: boolean, labels: (md: Field) => Labels = metaLabels): Meta | undefined {
   if (!md.object(true)) return undefined;
+  // (Its fields read by name, each once: fields.ts props.)
+  const m = props(md.value);
   // kubectl apply refuses an object with generateName and no name (apply.go: "cannot use generate
   // name with apply"); kubectl create would have the API server make up a name, which no policy can know.
-  const givenName = md.raw("name");
-  const generated = givenName === undefined || givenName === null ? md.raw("generateName") : undefined;
+  const givenName = m.name;
+  const generated = givenName === undefined || givenName === null ? m.generateName : undefined;
   if (typeof generated === "string" && generated !== "") return md.get("name").error("required", `required field is missing: kubectl apply refuses generateName alone ("from ${generated}: cannot use generate name with apply"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name`);
-  const name = md.childString("name", NAME_RULE);
+  // (NAME_RULE: a string that is not empty is the name, with nothing to report.)
+  const name = typeof givenName === "string" && givenName !== "" ? givenName : md.childString("name", NAME_RULE);
   if (name !== undefined) {
     const err = dnsSubdomainError(name);
     if (err) md.get("name").error("invalid-name", err);
@@ -90,7 +93,7 @@ export function readMetadata(md: Field, namespaced: boolean, labels: (md: Field)
   if (namespaced) {
     // An empty namespace is none: kubectl gives the object its default namespace (cli-runtime's
     // SetNamespace visitor sets it when len(info.Namespace) == 0).
-    namespace = internNamespace(md.childString("namespace") || "default");
+    namespace = internNamespace(givenString(md, "namespace", m.namespace) || "default");
     // (The last valid one is not checked again: a file's objects share their namespace.)
     if (namespace !== validNamespace) {
       const err = dnsLabelError(namespace);
@@ -114,7 +117,7 @@ export function readCreated(root: Field): number | undefined {
 
 /** The annotations of metadata `md` (readStringMap; absent or null: none, with nothing to report and no field made). */
 export function readAnnotations(md: Field): Record<string, string> {
-  const given = md.raw("annotations");
+  const given = props(md.value).annotations;
   return given === undefined || given === null ? NO_ANNOTATIONS : readStringMap(md.get("annotations"));
 }
 

@@ -52,20 +52,22 @@ test("merged external ranges are the atoms every workload treats alike (fast and
   }), { numRuns: 200, seed: 4242 });
 });
 
-test("an atom's pairs are sorted and compared exactly whatever the connection-set ids (no bound on the table's size)", () => {
-  // The sort packs (workload, id) into one number only while that is exact: ids of 2^26 and more
-  // (a table that large) once overflowed into the workload.
-  const table = { size: 2 ** 28, join: (a: number, b: number) => Math.max(a, b) } as unknown as ConnTable;
-  const pairs = (items: [number, number][]) => { const p = new AtomPairs(); for (const [w, id] of items) p.add(w, id); p.sort(table); return p; };
-  const listed = (p: AtomPairs) => { const out: [number, number][] = []; p.forEach((w, id) => out.push([w, id])); return out; };
-  const a = pairs([[1, 2 ** 26 + 5], [0, 3], [1, 7], [2, 2 ** 27]]);
-  assert.deepEqual(listed(a), [[0, 3], [1, 2 ** 26 + 5], [2, 2 ** 27]]);
-  assert.ok(a.equals(pairs([[2, 2 ** 27], [0, 3], [1, 2 ** 26 + 5]])));
-  assert.ok(!a.equals(pairs([[0, 3], [1, 5], [2, 2 ** 27]])));
-  // Beyond exact numbers (2^53), pairs are compared as pairs.
-  const huge = { size: 2 ** 31, join: (a: number, b: number) => a | b } as unknown as ConnTable;
+test("an atom's pairs are sorted by workload, repeats joined, and compared exactly whatever the connection-set ids", () => {
+  // Ids of 2^26 and more (a table that large) once overflowed into the workload when (workload, id) was packed into one number.
+  const table = { join: (a: number, b: number) => a | b } as unknown as ConnTable;
+  const listed = (p: AtomPairs, i: number) => { const out: [number, number][] = []; for (let k = p.start(i); k < p.start(i + 1); k++) out.push([p.workloadAt(k), p.idAt(k)]); return out; };
   const p = new AtomPairs();
-  for (const [w, id] of [[2 ** 23, 1], [5, 2 ** 30], [2 ** 23, 2], [5, 4]] as const) p.add(w, id);
-  p.sort(huge);
-  assert.deepEqual(listed(p), [[5, 2 ** 30 | 4], [2 ** 23, 3]]);
+  // Atom 0 and atom 2 get the same pairs in other orders; atom 1 differs in one id; atom 3 has none; atom 4 repeats a workload.
+  for (const [w, id] of [[1, 2 ** 26 + 5], [0, 3], [2, 2 ** 27]] as const) p.add(0, w, id);
+  for (const [w, id] of [[0, 3], [1, 5], [2, 2 ** 27]] as const) p.add(1, w, id);
+  for (const [w, id] of [[2, 2 ** 27], [0, 3], [1, 2 ** 26 + 5]] as const) p.add(2, w, id);
+  for (const [w, id] of [[2 ** 20, 1], [5, 2 ** 30], [2 ** 20, 2], [5, 4]] as const) p.add(4, w, id);
+  p.sort(5, 2 ** 20 + 1, table);
+  assert.deepEqual(listed(p, 0), [[0, 3], [1, 2 ** 26 + 5], [2, 2 ** 27]]);
+  assert.deepEqual(listed(p, 3), []);
+  assert.deepEqual(listed(p, 4), [[5, 2 ** 30 | 4], [2 ** 20, 3]]);
+  assert.ok(p.equals(0, 2));
+  assert.ok(!p.equals(0, 1));
+  assert.ok(!p.equals(0, 3));
+  assert.ok(p.equals(3, 3));
 });

@@ -134,6 +134,7 @@ test("every command of the registry either takes mutated input or is listed with
 
 test("mutated examples: every command exits 0, 1 or 2, with no internal error or stack trace", { timeout: 120_000 }, async () => {
   for (const [i, [p, c]] of FED.entries()) await runOne(p, c, 1000 + i);
-  await fc.assert(fc.asyncProperty(fc.nat(FED.length - 1), fc.integer(), async (k, seed) => { await runOne(FED[k][0], FED[k][1], seed); }), { numRuns: 40, seed: 16 });
+  // (About one mutant in ten is valid: 40 runs met the bound below with 13, and two more example documents, examples/ingress/nodes.yaml, left 9.)
+  await fc.assert(fc.asyncProperty(fc.nat(FED.length - 1), fc.integer(), async (k, seed) => { await runOne(FED[k][0], FED[k][1], seed); }), { numRuns: 80, seed: 16 });
   assert.ok((codes.get(2) ?? 0) > 10 && (codes.get(0) ?? 0) + (codes.get(1) ?? 0) > 10, `both valid and invalid inputs were tried: ${JSON.stringify([...codes])}`);
 });

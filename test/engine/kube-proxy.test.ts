@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load } from "../helpers.js";
+import { formatPath } from "../../src/model/source.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
 
@@ -243,4 +244,174 @@ test("masqueraded from any node: nodes whose Calico tunnel addresses the policie
   // Down the tunnel from n1 the pod sees 10.244.1.0 (admitted); from n3 its InternalIP (not).
   assert.equal(seen.get("node:n1"), "allow");
   assert.equal(seen.get("node:n3"), "deny");
+});
+
+// kube-proxy's own configuration: kubeadm's ConfigMap kube-system/kube-proxy (config.conf), or the options named as its flags.
+const kubeProxyConfigMap = (conf: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kube-proxy, namespace: kube-system}
+data:
+  config.conf: |-
+    apiVersion: kubeproxy.config.k8s.io/v1alpha1
+    kind: KubeProxyConfiguration
+${conf.split("\n").map((l) => `    ${l}`).join("\n")}
+`;
+
+async function explainWith(yaml: string, from: string, to: string, port: number, flags: string[]): Promise<{ code: number; pairs: Pair[]; text: string; err: string }> {
+  const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q", ...flags], yaml);
+  const t = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-q", ...flags], yaml);
+  return { code: r.code, pairs: r.code === 2 ? [] : JSON.parse(r.out).pairs, text: t.out, err: r.err };
+}
+
+test("clusterCIDR: a connection to a cluster IP from outside it is masqueraded to the client's node (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ); the backend's ipBlock judges the node", async () => {
+  // The client pod (198.18.0.20) is outside clusterCIDR 10.1.0.0/16; the policy admits 198.18.0.0/15, not node-b (10.0.0.2).
+  const yaml = base("") + kubeProxyConfigMap("clusterCIDR: 10.1.0.0/16");
+  const out = await explainWith(yaml, "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "node:node-b"]]);
+  assert.match(out.pairs[0].service!.snat!, /masqueraded: the endpoint sees node node-b \(10\.0\.0\.2\) as the source/);
+  assert.match(out.text, /source NAT: masqueraded: the endpoint sees node node-b/);
+  assert.match(out.text, /kube-proxy: the source is not a pod's to kube-proxy's local-traffic detector.*clusterCIDR 10\.1\.0\.0\/16 \(ConfigMap kube-system\/kube-proxy config\.conf\)/);
+  assert.match(out.text, /destination: cluster IP 10\.96\.0\.10 port 80 of Service shop\/web|destination port: service port 80/);
+  // Without kube-proxy's configuration the source is kept (as before): the client's own address is admitted.
+  const before = await explainWith(base(""), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(before.pairs.map((p) => [p.verdict, p.service]), [["allow", undefined]]);
+  // A clusterCIDR holding the client: a pod's connection, its source kept. The option replaces the ConfigMap's value.
+  const inside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--cluster-cidr", "198.16.0.0/12"]);
+  assert.deepEqual(inside.pairs.map((p) => [p.verdict, p.service]), [["allow", undefined]]);
+  // From outside the cluster (routed to a node): any node, one of each kind: node-a (web-1's own: exempt) allowed, node-b denied.
+  const ext = await explainWith(yaml, "ip:203.0.113.7", "svc:shop/web", 80, []);
+  assert.deepEqual(ext.pairs.map((p) => [p.service?.seenAs, p.verdict]), [["node:node-a", "allow"], ["node:node-b", "deny"]]);
+  // No clusterCIDR (detectLocalMode ClusterCIDR): kube-proxy has no detector and masquerades nothing to a cluster IP.
+  const none = await explainWith(base("") + kubeProxyConfigMap("mode: iptables"), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(none.pairs.map((p) => [p.verdict, p.service]), [["allow", undefined]]);
+});
+
+test("masqueradeAll masquerades every connection to a cluster IP (iptables.masqueradeAll; nftables.masqueradeAll in nftables mode)", async () => {
+  const cidr = "clusterCIDR: 198.16.0.0/12";
+  const out = await explainWith(base("") + kubeProxyConfigMap(`${cidr}\niptables: {masqueradeAll: true}`), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(out.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["deny", "node:node-b"]]);
+  assert.match(out.pairs[0].service!.why, /masqueradeAll: kube-proxy masquerades every connection to a cluster IP/);
+  // In nftables mode iptables.masqueradeAll is not read (Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration).
+  const nft = await explainWith(base("") + kubeProxyConfigMap(`mode: nftables\n${cidr}\niptables: {masqueradeAll: true}`), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(nft.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["allow", undefined]]);
+  const nftAll = await explainWith(base("") + kubeProxyConfigMap(`mode: nftables\n${cidr}\nnftables: {masqueradeAll: true}`), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(nftAll.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["deny", "node:node-b"]]);
+  // The option alike.
+  const flag = await explainWith(base(""), "shop/client", "svc:shop/web", 80, ["--masquerade-all"]);
+  assert.deepEqual(flag.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["deny", "node:node-b"]]);
+  // Where Cilium's kube-proxy replacement serves the Services, kube-proxy's configuration counts for nothing: the source kept.
+  const kpr = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {kube-proxy-replacement: "true"}\n`;
+  const cilium = await explainWith(base("") + kpr, "shop/client", "svc:shop/web", 80, ["--masquerade-all"]);
+  // (Denied all the same: Cilium's CIDR rules do not select a pod's address.)
+  assert.deepEqual(cilium.pairs.map((p) => [p.to, p.service]), [["shop/web-1", undefined]]);
+});
+
+test("externalTrafficPolicy Local: a pod outside clusterCIDR (or no detector) is external traffic: the translating node's endpoints only, dropped without (was any endpoint)", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS);
+  // As before without the configuration: "pod traffic for ... external destinations" sends it to any endpoint.
+  const pod = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, []);
+  assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  // Outside clusterCIDR: its node, node-b, has no endpoint: dropped.
+  for (const flags of [["--cluster-cidr", "10.1.0.0/16"], ["--proxy-mode", "iptables"]]) {
+    const out = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, flags);
+    assert.equal(out.pairs[0].ingress.decidedBy, "service", flags.join(" "));
+    assert.match(out.pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy drops it/, flags.join(" "));
+  }
+  // Another detector mode tells pods by interface or node CIDR: a pod's again.
+  const bridge = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, ["--detect-local-mode", "BridgeInterface"]);
+  assert.deepEqual(bridge.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+});
+
+test("nodePortAddresses: node ports are served only at the node addresses it names (\"primary\": the first of each family; nftables' default)", async () => {
+  const yaml = base(LB, LB_STATUS);
+  // node-a lists its ExternalIP first, but its primary address is its InternalIP (GetNodeHostIPs).
+  const ext = await explainWith(yaml, "ip:198.18.0.9", "ip:198.51.100.1", 30080, ["--nodeport-addresses", "primary"]);
+  assert.equal(ext.pairs[0].ingress.decidedBy, "service");
+  assert.match(ext.pairs[0].ingress.summary, /kube-proxy serves node ports at its primary address only \(nodePortAddresses, the option --nodeport-addresses\): 198\.51\.100\.1 of node node-a is not one/);
+  const internal = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.1", 30080, ["--nodeport-addresses", "primary"]);
+  assert.deepEqual(internal.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  // nftables mode without nodePortAddresses: primary (platformApplyDefaults); iptables: every address.
+  const nft = await explainWith(yaml + kubeProxyConfigMap("mode: nftables"), "ip:198.18.0.9", "ip:198.51.100.1", 30080, []);
+  assert.equal(nft.pairs[0].ingress.decidedBy, "service");
+  const ipt = await explainWith(yaml + kubeProxyConfigMap("mode: iptables"), "ip:198.18.0.9", "ip:198.51.100.1", 30080, []);
+  assert.deepEqual(ipt.pairs.map((p) => p.to), ["shop/web-1"]);
+  // CIDRs.
+  const cidrs = await explainWith(yaml + kubeProxyConfigMap("nodePortAddresses: [198.51.100.0/24]"), "ip:198.18.0.9", "ip:10.0.0.1", 30080, []);
+  assert.match(cidrs.pairs[0].ingress.summary, /addresses in 198\.51\.100\.0\/24 only \(nodePortAddresses, ConfigMap kube-system\/kube-proxy config\.conf\)/);
+  // exposure names the scope.
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q", "--nodeport-addresses", "primary"], base("  type: NodePort"));
+  assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /TCP nodePort 30080 on every node's primary address \(nodePortAddresses primary: the option --nodeport-addresses\)/);
+});
+
+test("kube-proxy's configuration is read as kube-proxy reads it: what it refuses is an error naming the field; bad options are usage errors", async () => {
+  const loaded = load({ "k.yaml": kubeProxyConfigMap("mode: nftables\nclusterCIDR: 10.1.0.0/16,fd00:1::/64\nnodePortAddresses: [10.0.0.0/8]\nnftables: {masqueradeAll: true}") });
+  assert.deepEqual(loaded.diagnostics.errors.map((e) => e.message), []);
+  const c = loaded.inventory.kubeProxy!;
+  assert.deepEqual([c.mode, c.clusterCIDR!.map((x) => x.text), c.masqueradeAll, (c.nodePortAddresses as unknown as { text: string }[]).map((x) => x.text)], ["nftables", ["10.1.0.0/16", "fd00:1::/64"], true, ["10.0.0.0/8"]]);
+  const bad = load({ "k.yaml": kubeProxyConfigMap("mode: userspace\nclusterCIDR: 10.1.0.0/16,10.2.0.0/16\nnodePortAddresses: [primary, 10.0.0.0/8]") });
+  const messages = bad.diagnostics.errors.map((e) => e.message).join("\n");
+  assert.match(messages, /"userspace"/);
+  assert.match(messages, /may only contain at most one IPv4 and one IPv6 CIDR/);
+  assert.match(messages, /can't use both 'primary' and CIDRs/);
+  const wrongKind = load({ "k.yaml": kubeProxyConfigMap("").replace("kind: KubeProxyConfiguration", "kind: KubeletConfiguration") });
+  assert.match(wrongKind.diagnostics.errors.map((e) => e.message).join("\n"), /kube-proxy's configuration is apiVersion kubeproxy\.config\.k8s\.io\/v1alpha1, kind KubeProxyConfiguration/);
+  const flag = await cli(["explain", "-f", "-", "--from", "shop/client", "--to", "svc:shop/web", "--port", "80", "--cluster-cidr", "10.1.0.0/40"], base(""));
+  assert.equal(flag.code, 2);
+  assert.match(flag.err, /--cluster-cidr: "10\.1\.0\.0\/40" must be a valid CIDR block/);
+  const help = await cli(["explain", "--help"], "");
+  for (const o of ["--proxy-mode", "--cluster-cidr", "--masquerade-all", "--nodeport-addresses", "--detect-local-mode"]) assert.ok(help.out.includes(o), o);
+});
+
+test("ipvs mode, externalTrafficPolicy Local: a node without a local endpoint forwards to any endpoint and the reply is lost (the connection fails); a pod's connection takes its node's endpoints, else any (syncEndpoint)", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS);
+  const out = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 30080, ["--proxy-mode", "ipvs"]);
+  assert.equal(out.pairs[0].ingress.decidedBy, "service");
+  assert.match(out.pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy \(ipvs\) forwards it to any endpoint with its source kept, and the endpoint's reply, leaving from its own node, is discarded/);
+  // A pod's connection (node-b has no endpoint): every endpoint, the source kept; no local-traffic detector is asked (clusterCIDR does not hold the pod).
+  const pod = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, ["--proxy-mode", "ipvs", "--cluster-cidr", "10.1.0.0/16"]);
+  assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]]);
+  assert.match(pod.pairs[0].service!.why, /externalTrafficPolicy Local under ipvs: node node-b's endpoints, else every endpoint/);
+});
+
+test("what the API server refuses of a Service's outside addresses is an error naming the field: external IPs (ValidateNonSpecialIP), healthCheckNodePort and externalTrafficPolicy where they may not be set, an IP as a load balancer hostname", async () => {
+  const errors = (spec: string, status = "") => load({ "s.yaml": base(spec, status) }).diagnostics.errors.map((e) => `${formatPath(e.field ?? [])}: ${e.message}`);
+  assert.deepEqual(errors("  externalIPs: [0.0.0.0, 127.0.0.2, 169.254.169.254, 224.0.0.251, '::1', 'fe80::1', 'ff02::fb', '::ffff:127.0.0.1', 192.0.2.50, 239.1.1.1]"), [
+    'spec.externalIPs[0]: "0.0.0.0" may not be unspecified (0.0.0.0) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[1]: "127.0.0.2" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[2]: "169.254.169.254" may not be in the link-local range (169.254.0.0/16, fe80::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[3]: "224.0.0.251" may not be in the link-local multicast range (224.0.0.0/24, ff02::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[4]: "::1" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[5]: "fe80::1" may not be in the link-local range (169.254.0.0/16, fe80::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[6]: "ff02::fb" may not be in the link-local multicast range (224.0.0.0/24, ff02::/10) (ValidateNonSpecialIP: the API server refuses the Service)',
+    'spec.externalIPs[7]: "::ffff:127.0.0.1" may not be in the loopback range (127.0.0.0/8, ::1/128) (ValidateNonSpecialIP: the API server refuses the Service)',
+  ]);
+  assert.deepEqual(errors(`${LB}\n  healthCheckNodePort: 32000`), ["spec.healthCheckNodePort: healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)"]);
+  assert.deepEqual(errors("  type: NodePort\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000"), ["spec.healthCheckNodePort: healthCheckNodePort may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local' (the API server refuses the Service)"]);
+  assert.deepEqual(errors("  externalTrafficPolicy: Local"), ['spec.externalTrafficPolicy: externalTrafficPolicy "Local" may only be set for externally-accessible services (type NodePort or LoadBalancer, or ClusterIP with externalIPs): the API server refuses the Service']);
+  assert.deepEqual(errors(LB, "status: {loadBalancer: {ingress: [{hostname: 192.0.2.10}, {hostname: lb.example.com}]}}"), ['status.loadBalancer.ingress[0].hostname: "192.0.2.10" must be a DNS name, not an IP address (ValidateLoadBalancerStatus)']);
+  // Accepted: LoadBalancer with Local and its health check port; a ClusterIP Service with external IPs and a policy.
+  assert.deepEqual(errors(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000\n  externalIPs: [192.0.2.50, '2001:db8::1']`), []);
+  assert.deepEqual(errors("  externalTrafficPolicy: Cluster\n  externalIPs: [192.0.2.50]"), []);
+  // The CLI: exit 2, file, line and field.
+  const r = await cli(["list", "-f", "-"], base("  externalIPs: [127.0.0.1]"));
+  assert.equal(r.code, 2);
+  assert.match(r.err + r.out, /<stdin>:\d+ spec\.externalIPs\[0\]: "127\.0\.0\.1" may not be in the loopback range/);
+});
+
+test("a node's address at a healthCheckNodePort is kube-proxy's own health check server: the node's flow, not the Service's pods'; exposure names it", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const out = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 32000, []);
+  assert.deepEqual(out.pairs.map((p) => [p.to, p.port, p.verdict]), [["node:node-b", 32000, "allow"]]);
+  assert.match(out.text, /destination: kube-proxy's health check of Service shop\/web \(healthCheckNodePort 32000\) on node node-b/);
+  assert.match(out.pairs[0].service!.why, /kube-proxy itself answers it on every node .*not the Service's pods/);
+  // Another port of the node is the node's own, with nothing said.
+  const other = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.2", 32001, []);
+  assert.equal(other.pairs[0].service, undefined);
+  // nodePortAddresses: the health check server listens on them only.
+  const refused = await explainWith(yaml, "ip:198.18.0.9", "ip:198.51.100.1", 32000, ["--nodeport-addresses", "10.0.0.0/24"]);
+  assert.equal(refused.pairs[0].ingress.decidedBy, "service");
+  assert.match(refused.pairs[0].ingress.summary, /health check server listens on the nodePortAddresses only .*198\.51\.100\.1 is not one/);
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml);
+  assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /; health check: kube-proxy answers nodePort 32000 on every node\)$/);
 });

@@ -358,3 +358,63 @@ test("a Service's ports are read raw as through their fields: valid ones without
     }
   }
 });
+
+test("a pod's fields read by name (metadata, spec, status: fields.ts props) give what their fields gave: each field of another type reported at its path and line, in the same order, and the same pods", () => {
+  const pods = [
+    { metadata: { name: "a", namespace: "ns", labels: { app: "x" }, annotations: 5, deletionTimestamp: "2020-01-01T00:00:00Z" }, spec: { nodeName: 1, serviceAccountName: 2, serviceAccount: "sa", hostNetwork: "yes", automountServiceAccountToken: "no", containers: [{ name: "c", image: "i", livenessProbe: { httpGet: { port: 80, path: "/h?x" } } }], initContainers: 4, volumes: null }, status: { phase: 7, podIP: 5, podIPs: [{ ip: "10.0.0.2" }], hostIP: true, conditions: "x" } },
+    { metadata: { name: "b", namespace: 3, ownerReferences: "x" }, spec: { nodeName: "n1", serviceAccount: 9, containers: "x" }, status: "up" },
+    { metadata: { name: "", namespace: "ns" }, spec: 5, status: { podIP: "", hostIP: "bad", conditions: [{ type: "Ready", status: 1 }] } },
+    { metadata: { name: "d", namespace: "ns", labels: { app: "x" } }, spec: { hostNetwork: true, nodeName: "n2", containers: [{ name: "c", image: "i", readinessProbe: { httpGet: null }, startupProbe: { httpGet: { port: "web" } }, ports: [{ name: "web", containerPort: 8080 }] }] }, status: { phase: "Running", hostIP: "10.1.1.1", conditions: [{ type: 5 }, { type: "Ready", status: "False" }] } },
+    { metadata: { generateName: "g-", namespace: "ns" }, spec: { containers: [] } },
+    { metadata: { name: "e", namespace: "ns", labels: { app: "y" }, annotations: { "k8s.v1.cni.cncf.io/networks": 5 } }, spec: { containers: [{ name: "istio-proxy", image: "i" }], volumes: [{ name: "v", secret: { secretName: "s" } }] }, status: { phase: "Running", podIP: "10.0.0.9", podIPs: [{ ip: "10.0.0.8" }] } },
+  ];
+  const text = JSON.stringify({ apiVersion: "v1", kind: "List", items: pods.map((p) => ({ apiVersion: "v1", kind: "Pod", ...p })) }, null, 1);
+  const l = load({ "p.json": text });
+  assert.deepEqual(l.diagnostics.items.map((d) => `${d.severity} ${d.code} :${d.line} ${d.ref?.path?.join(".")} ${(d.field ?? []).join(".")}: ${d.message}`), [
+    "error type :14 items.0 metadata.annotations: must be an object, not number 5",
+    "error type :18 items.0 spec.nodeName: must be a string, not number 1",
+    "error type :19 items.0 spec.serviceAccountName: must be a string, not number 2",
+    "error type :21 items.0 spec.hostNetwork: must be true or false, not the string \"yes\"",
+    "error type :22 items.0 spec.automountServiceAccountToken: must be true or false, not the string \"no\"",
+    "error type :35 items.0 spec.initContainers: must be a list, not number 4",
+    "error type :39 items.0 status.phase: must be a string, not number 7",
+    "error type :40 items.0 status.podIP: must be a string, not number 5",
+    "error type :46 items.0 status.hostIP: must be a string, not boolean true",
+    "error type :47 items.0 status.conditions: must be a list, not the string \"x\"",
+    "error type :55 items.1 metadata.namespace: must be a string, not number 3",
+    "error type :56 items.1 metadata.ownerReferences: must be a list, not the string \"x\"",
+    "error type :60 items.1 spec.serviceAccount: must be a string, not number 9",
+    "error type :61 items.1 spec.containers: must be a list, not the string \"x\"",
+    "error type :63 items.1 status: must be an object, not the string \"up\"",
+    "error empty :69 items.2 metadata.name: must not be empty",
+    "error type :72 items.2 spec: must be an object, not number 5",
+    "error type :79 items.2 status.conditions.0.status: must be a string, not number 1",
+    "error required :122 items.3 status.conditions.0.status: required field is missing",
+    "error type :123 items.3 status.conditions.0.type: must be a string, not number 5",
+    "error required :135 items.4 metadata.name: required field is missing: kubectl apply refuses generateName alone (\"from g-: cannot use generate name with apply\"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name",
+    "error type :153 items.5 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
+    "warning pod-ips-mismatch :175 items.5 status.podIPs: status.podIPs[0].ip (\"10.0.0.8\") differs from status.podIP (\"10.0.0.9\"): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction",
+    "info implicit-namespace :5 items.0 : namespace \"ns\" is referenced but not defined; assumed to exist with its default label kubernetes.io/metadata.name=ns"
+  ]);
+  assert.deepEqual(l.inventory.endpoints.map((e) => JSON.stringify(e, (k, v) => (typeof v === "bigint" ? String(v) : k === "src" ? undefined : v))), [
+    "{\"kind\":\"pod\",\"name\":\"a\",\"namespace\":\"ns\",\"labels\":{\"app\":\"x\"},\"addresses\":[{\"family\":4,\"value\":\"167772162\"}],\"ports\":[],\"hostNetwork\":false,\"serviceAccount\":\"sa\",\"id\":0,\"httpProbes\":[{\"port\":80,\"path\":\"/h\"}],\"terminating\":true}",
+    "{\"kind\":\"pod\",\"name\":\"b\",\"namespace\":\"default\",\"labels\":{},\"addresses\":[],\"ports\":[],\"nodeName\":\"n1\",\"hostNetwork\":false,\"id\":1}",
+    "{\"kind\":\"pod\",\"name\":\"d\",\"namespace\":\"ns\",\"labels\":{\"app\":\"x\"},\"addresses\":[{\"family\":4,\"value\":\"167837953\"}],\"ports\":[{\"name\":\"web\",\"port\":8080,\"protocol\":\"TCP\"}],\"nodeName\":\"n2\",\"hostNetwork\":true,\"ready\":false,\"id\":2,\"httpProbes\":[{\"port\":8080,\"path\":\"/\"}]}",
+    "{\"kind\":\"pod\",\"name\":\"e\",\"namespace\":\"ns\",\"labels\":{\"app\":\"y\"},\"addresses\":[{\"family\":4,\"value\":\"167772169\"}],\"ports\":[],\"hostNetwork\":false,\"id\":3,\"proxyContainer\":\"istio-proxy\"}"
+  ]);
+});
+
+test("a Multus networks annotation that is no string is reported once, by the annotations' reading (a pod's and a controller template's): it was reported again by the networks' reading", () => {
+  const annotations = { "k8s.v1.cni.cncf.io/networks": 5 };
+  const l = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: [
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "ns", annotations }, spec: { containers: [{ name: "c", image: "i" }] } },
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "ns" }, spec: { selector: { matchLabels: { app: "d" } }, template: { metadata: { labels: { app: "d" }, annotations }, spec: { containers: [{ name: "c", image: "i" }] } } } },
+  ] }, null, 1) });
+  assert.deepEqual(errorsOf(l), [
+    "items.0 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
+    "items.1 spec.template.metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
+  ]);
+  // (A string is still read: a network asked for, here one the input does not define.)
+  const ok = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "ns", annotations: { "k8s.v1.cni.cncf.io/networks": "net1" } }, spec: { containers: [{ name: "c", image: "i" }] } }) });
+  assert.deepEqual(ok.diagnostics.items.filter((d) => d.code === "unknown-network").map((d) => d.message), ["ns/a asks for network ns/net1, which has no NetworkAttachmentDefinition in the input: the interface is left out"]);
+});

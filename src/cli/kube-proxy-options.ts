@@ -1,0 +1,42 @@
+// kube-proxy's configuration as options, named as kube-proxy's own flags (cmd/kube-proxy/app/options.go):
+// each one given replaces what the input's ConfigMap kube-system/kube-proxy says
+// (model/kube-proxy-config.ts, engine/kube-proxy.ts).
+
+import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type ProxyMode } from "../model/kube-proxy-config.js";
+import { clusterCidrs, nodePortAddresses } from "../sources/kube-proxy-config.js";
+import { UsageError, str, type OptionSpec, type Values } from "./command.js";
+
+const FROM = "(default: the input's ConfigMap kube-system/kube-proxy, config.conf";
+
+export const KUBE_PROXY_OPTIONS: Record<string, OptionSpec> = {
+  "proxy-mode": { type: "string", arg: "MODE", choices: PROXY_MODES, description: `kube-proxy's mode: iptables, ipvs or nftables ${FROM}, else iptables); nftables serves node ports on each node's primary address unless --nodeport-addresses says otherwise` },
+  "cluster-cidr": { type: "string", arg: "CIDRS", description: `kube-proxy's --cluster-cidr, the pods' range (a dual-stack pair comma-separated): a connection to a cluster IP from outside it is masqueraded to the node, and a pod outside it is not told apart for externalTrafficPolicy Local ${FROM}; else not known: sources kept)` },
+  "masquerade-all": { type: "boolean", description: `kube-proxy's --masquerade-all: every connection to a cluster IP is masqueraded to the client's node ${FROM})` },
+  "nodeport-addresses": { type: "string", arg: "CIDRS|primary", description: `kube-proxy's --nodeport-addresses: the node addresses that serve node ports (comma-separated CIDRs, or primary: each node's first address of a family) ${FROM}; else every address, or primary under nftables)` },
+  "detect-local-mode": { type: "string", arg: "MODE", choices: LOCAL_MODES, description: `kube-proxy's --detect-local-mode: how it tells a pod's traffic ${FROM}, else ClusterCIDR)` },
+};
+
+/** The kube-proxy options given, as a configuration (undefined: none given). */
+export function kubeProxyOptions(values: Values): KubeProxyConfig | undefined {
+  const given = Object.keys(KUBE_PROXY_OPTIONS).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (!given.length) return undefined;
+  const out: KubeProxyConfig = { where: `the option${given.length > 1 ? "s" : ""} ${given.map((k) => `--${k}`).join(", ")}` };
+  const mode = str(values, "proxy-mode");
+  if (mode) out.mode = mode as ProxyMode;
+  const local = str(values, "detect-local-mode");
+  if (local) out.detectLocalMode = local as LocalMode;
+  const cidrs = str(values, "cluster-cidr");
+  if (cidrs !== undefined) {
+    const parsed = clusterCidrs(cidrs);
+    if (typeof parsed === "string") throw new UsageError(`--cluster-cidr: ${parsed}`);
+    out.clusterCIDR = parsed;
+  }
+  if (values["masquerade-all"] === true) out.masqueradeAll = true;
+  const npa = str(values, "nodeport-addresses");
+  if (npa !== undefined) {
+    const parsed = nodePortAddresses(npa.split(",").map((t) => t.trim()));
+    if (typeof parsed === "object" && "problem" in parsed) throw new UsageError(`--nodeport-addresses: ${parsed.problem}`);
+    out.nodePortAddresses = parsed;
+  }
+  return out;
+}

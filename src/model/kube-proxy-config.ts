@@ -1,0 +1,84 @@
+// kube-proxy's own configuration, where it decides what a Service's endpoints see or which node
+// addresses serve its node ports (engine/kube-proxy.ts). Read from kube-proxy's ConfigMap (kubeadm's
+// kube-system/kube-proxy, key config.conf: a KubeProxyConfiguration, sources/kube-proxy-config.ts)
+// and from the CLI's options of the same names as kube-proxy's flags (--proxy-mode, --cluster-cidr,
+// --masquerade-all, --nodeport-addresses, --detect-local-mode), which replace what the input says.
+//
+//   mode              iptables (the Linux default: cmd/kube-proxy/app/server_linux.go
+//                     platformApplyDefaults), ipvs or nftables. The iptables and nftables proxiers write
+//                     the same masquerade decisions (pkg/proxy/{iptables,nftables}/proxier.go
+//                     syncProxyRules); nftables defaults nodePortAddresses to "primary" (the same
+//                     platformApplyDefaults, and the nftables backend's Init). ipvs: see kube-proxy.ts.
+//   clusterCIDR       the ranges of the cluster's pods (comma-separated, one per family): with
+//                     detectLocalMode ClusterCIDR (the default) a source inside them is "local" (a pod),
+//                     and without them kube-proxy has no local-traffic detector at all
+//                     (proxyutil.NewNoOpLocalDetector: IsImplemented false).
+//   masqueradeAll     iptables.masqueradeAll (nftables.masqueradeAll in nftables mode:
+//                     Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration): every
+//                     connection to a cluster IP is masqueraded.
+//   nodePortAddresses CIDRs of the node addresses that serve node ports, or "primary" (the node's first
+//                     address of each family, as the Node object lists them); unset: every local address.
+
+import type { Cidr } from "./ip.js";
+
+export type ProxyMode = "iptables" | "ipvs" | "nftables";
+export const PROXY_MODES: readonly ProxyMode[] = ["iptables", "ipvs", "nftables"];
+export type LocalMode = "ClusterCIDR" | "NodeCIDR" | "BridgeInterface" | "InterfaceNamePrefix";
+export const LOCAL_MODES: readonly LocalMode[] = ["ClusterCIDR", "NodeCIDR", "BridgeInterface", "InterfaceNamePrefix"];
+
+/** What the input (or the options) say of kube-proxy's configuration; unset fields: not said. */
+export interface KubeProxyConfig {
+  /** Where it was read, in words (e.g. "ConfigMap kube-system/kube-proxy"). */
+  where: string;
+  mode?: ProxyMode;
+  clusterCIDR?: readonly Cidr[];
+  detectLocalMode?: LocalMode;
+  masqueradeAll?: boolean;
+  nodePortAddresses?: readonly Cidr[] | "primary";
+}
+
+/** kube-proxy's configuration with its defaults, as the data path reads it. */
+export interface KubeProxySetup {
+  /** The input or the options show it: unknown, Junction answers as before it read it (a detector that sees every pod, no masquerade to a cluster IP). */
+  known: boolean;
+  where: string;
+  mode: ProxyMode;
+  masqueradeAll: boolean;
+  /**
+   * The local-traffic detector: undefined when kube-proxy has none (detectLocalMode ClusterCIDR
+   * without clusterCIDR); `cidrs`: a source is local when in them (ClusterCIDR); without: every pod
+   * on the pod network (NodeCIDR, BridgeInterface, InterfaceNamePrefix tell the node's own pods,
+   * which are the ones whose connections it translates).
+   */
+  local?: { cidrs?: readonly Cidr[]; mode: LocalMode };
+  /** undefined: every address of the node. */
+  nodePortAddresses?: readonly Cidr[] | "primary";
+}
+
+const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
+
+/** The setup from the input's configuration and the options' (each field given replaces the input's). */
+export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeProxyConfig): KubeProxySetup {
+  if (!input && !given) return UNKNOWN;
+  const c: Omit<KubeProxyConfig, "where"> = { ...input, ...definedOf(given) };
+  const where = [input?.where, given?.where].filter(Boolean).join("; ");
+  const mode = c.mode ?? "iptables";
+  const localMode = c.detectLocalMode ?? "ClusterCIDR";
+  const local = localMode !== "ClusterCIDR" ? { mode: localMode } : c.clusterCIDR?.length ? { mode: localMode, cidrs: c.clusterCIDR } : undefined;
+  const nodePortAddresses = c.nodePortAddresses ?? (mode === "nftables" ? "primary" : undefined);
+  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
+}
+
+function definedOf(c: KubeProxyConfig | undefined): Partial<KubeProxyConfig> {
+  if (!c) return {};
+  const out: Partial<KubeProxyConfig> = {};
+  for (const [k, v] of Object.entries(c)) if (v !== undefined && k !== "where") (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** The setup in words, for answers that depend on it. */
+export function setupText(s: KubeProxySetup): string {
+  if (!s.known) return "kube-proxy's configuration is not in the input";
+  const local = s.local ? (s.local.cidrs ? `clusterCIDR ${s.local.cidrs.map((c) => c.text).join(",")}` : `detectLocalMode ${s.local.mode}`) : "no clusterCIDR (no local-traffic detector)";
+  return `kube-proxy mode ${s.mode}, ${local}${s.masqueradeAll ? ", masqueradeAll" : ""} (${s.where})`;
+}
