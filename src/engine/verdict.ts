@@ -8,7 +8,7 @@
 
 import { standInNode, type Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { addressKey, formatAddress, type Address } from "../model/ip.js";
+import { addressKey, formatAddress, sameAddress, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
@@ -311,11 +311,13 @@ export class PolicyEngine {
   natOutgoingSource(src: Party, dst: Party, forwarded = false): { party: Party; warning: Warning } | undefined {
     const pools = this.inventory.calicoPools;
     const pod = src.endpoint;
-    if (!pools?.length || src.address !== undefined || !pod || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+    if (!pools?.length || !pod || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+    // (A source address given is one of the pod's own, `ip:` naming the pod: its traffic all the same.)
+    if (src.address !== undefined && !pod.addresses.some((a) => sameAddress(a, src.address!))) return undefined;
     const to = flowAddress(dst, src);
     const d = dst.endpoint ?? (to ? this.index.byAddress.get(addressKey(to)) : undefined);
     if (!to || !d || (!forwarded && !this.isSubjectable(d)) || (d.kind === "pod" && d.hostNetwork !== true)) return undefined;
-    const from = pod.addresses.find((a) => a.family === to.family);
+    const from = src.address ?? pod.addresses.find((a) => a.family === to.family);
     const pool = from && poolOf(pools, from);
     if (!pool?.natOutgoing || poolOf(pools, to)) return undefined;
     const host = d.kind === "node" ? d.name : d.kind === "pod" ? d.nodeName : undefined;

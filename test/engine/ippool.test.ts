@@ -55,6 +55,9 @@ test("natOutgoing: a host outside the cluster judges the pod's node, not the pod
   assert.ok(v.warnings.some((w) => w.code === "nat-outgoing" && /the destination sees node n2 \(10\.0\.0\.2\) as the source: pod x\/web's address is in Calico IP pool default-ipv4-ippool with natOutgoing, and 192\.0\.2\.30 is outside every IP pool/.test(w.message)), JSON.stringify(v.warnings));
   const nodeNet = engineFor(cluster(host("10.0.0.0/24"), NAT));
   assert.equal(verdict(nodeNet, "x/web", "workload:legacy", 5432), "allow");
+  // The pod named by its address (ip:) is the pod: masqueraded alike.
+  assert.equal(verdict(nodeNet, "ip:10.244.2.5", "workload:legacy", 5432), "allow");
+  assert.equal(verdict(podNet, "ip:10.244.2.5", "workload:legacy", 5432), "deny");
   // crd.projectcalico.org/v1 alike.
   assert.equal(verdict(engineFor(cluster(host("10.0.0.0/24"), pool("p", "cidr: 10.244.0.0/16, natOutgoing: true", "crd.projectcalico.org/v1"))), "x/web", "workload:legacy", 5432), "allow");
   // A destination inside a pool (a disabled one too: felix's all-ipam-pools holds every pool) is not masqueraded.
