@@ -208,3 +208,30 @@ test("a Host with a trailing dot is the name without it to ingress-nginx (nginx 
   assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com./"), "web/host");
   assert.equal(await backendOf(HOSTS, "GET http://baz.foo.com./x"), "web/wild");
 });
+
+test("ingress-nginx reads a Service port's EndpointSlices its own way: a slice whose port names are not the Service port's serves it at a numeric targetPort (kubernetes/ingress-nginx#7390), a slice without ports too; a named targetPort does not (was: 503)", async () => {
+  // internal/ingress/controller/endpointslices.go getEndpointsFromSlices: "use service target port if it's a number and no port name matched".
+  const slice = (ports: string) => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-x, namespace: web, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: ${ports}
+endpoints: [{addresses: [10.0.0.1]}]`;
+  const svc = (targetPort: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: manual, namespace: web}\nspec: {ports: [{name: http, port: 80, targetPort: ${targetPort}}]}`;
+  const ing = ingress("manual", `  ingressClassName: nginx
+  rules:
+  - host: m.example.com
+    http:
+      paths:
+${path("/", "Prefix", "manual")}`);
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: m-1, namespace: web}\nspec: {containers: [{name: c}]}\nstatus: {podIP: 10.0.0.1}";
+  const ask = (yaml: string) => route(`${yaml}\n---\n${pod}\n---\n${ing}`, "GET http://m.example.com/");
+  const renamed = await ask(`${svc("3000")}\n---\n${slice("[{name: web, port: 3000}]")}`);
+  assert.deepEqual([renamed.status, renamed.backend], [200, "web/m-1"]);
+  const noPorts = await ask(`${svc("3000")}\n---\n${slice("[]")}`);
+  assert.deepEqual([noPorts.status, noPorts.backend], [200, "web/m-1"]);
+  const named = await ask(`${svc("web")}\n---\n${slice("[{name: web, port: 3000}]")}`);
+  assert.equal(named.status, 503, "no slice port is named http and the targetPort is a name: no endpoint");
+  const same = await ask(`${svc("3000")}\n---\n${slice("[{name: http, port: 3001}]")}`);
+  assert.deepEqual([same.status, same.backend], [200, "web/m-1"], "a slice port of the Service port's name gives its own number");
+});

@@ -462,3 +462,19 @@ export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Servic
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }
+
+/**
+ * The warning on a cluster IP answer that kube-proxy's configuration would change and the input does
+ * not show it: a connection from outside the pod network (a host-network pod, a client outside the
+ * cluster) keeps its source here, as under a kube-proxy without clusterCIDR; with clusterCIDR (kubeadm
+ * sets it from the pod subnet) or masqueradeAll, kube-proxy masquerades it to a node.
+ */
+export function clusterIPUnknownWarning(inv: Inventory, setup: KubeProxySetup, s: Service, client: Party): { code: string; message: string } | undefined {
+  if (setup.known || s.headless || !s.clusterIPs.length || serviceDataPath(inv).kind !== "kube-proxy") return undefined;
+  const e = client.endpoint;
+  if (e?.kind === "node" || (e?.kind === "pod" && e.hostNetwork !== true)) return undefined;
+  return {
+    code: "kube-proxy-config",
+    message: `kube-proxy's configuration is not in the input (ConfigMap kube-system/kube-proxy): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
+  };
+}

@@ -10,7 +10,7 @@ import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
-import { clusterIPSource, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
+import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
 import { serviceServing } from "./serving.js";
 
 export interface PairResult {
@@ -77,7 +77,12 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     }
     for (const t of targets) {
       const nat = svc && sp ? clusterIPSource(engine.inventory, setup, svc, sp, src, t.dst) : undefined;
-      if (!nat) { pairs.push({ src, ...t, ...multi, verdict: engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }) }); continue; }
+      if (!nat) {
+        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
+        pairs.push({ src, ...t, ...multi, verdict: unknown ? { ...v, warnings: [...v.warnings, unknown] } : v });
+        continue;
+      }
       // The client's egress is judged on the endpoint (translated on its node); the endpoint's ingress on the node it sees.
       const outbound = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
       for (const seen of nat.seen) {

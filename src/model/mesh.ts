@@ -36,7 +36,13 @@ export interface MeshSettings {
   ciliumNormalizePath: boolean;
   /** Istio meshConfig pathNormalization.normalization (default BASE): the path Istio's proxies authorize. */
   istioPathNormalization: IstioPathNormalization;
+  /** Istio meshConfig outboundTrafficPolicy.mode, when the ConfigMap sets it (unset: ALLOW_ANY; a Sidecar may replace it: engine/mesh/registry.ts). */
+  istioOutboundTrafficPolicy?: IstioOutboundMode;
 }
+
+/** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */
+export const ISTIO_OUTBOUND_MODES = ["REGISTRY_ONLY", "ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"] as const;
+export type IstioOutboundMode = typeof ISTIO_OUTBOUND_MODES[number];
 
 /** The trust domain of Istio's identities: meshConfig.trustDomain, else the shared one (default cluster.local). */
 export const istioTrustDomainOf = (s: Pick<MeshSettings, "trustDomain" | "istioTrustDomain">) => s.istioTrustDomain ?? s.trustDomain;
@@ -230,6 +236,39 @@ export interface IstioClientTls {
   src?: SourceRef;
 }
 
+/**
+ * An Istio ServiceEntry (networking.istio.io): hosts, addresses and ports added to the service
+ * registry of the Istio proxies of the namespaces it is exported to (engine/mesh/registry.ts).
+ */
+export interface IstioServiceEntry {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  /** Lower-cased FQDNs, or `*.suffix` wildcards. */
+  hosts: readonly string[];
+  /** IPs (as /32 or /128) and CIDRs. */
+  addresses: readonly Cidr[];
+  ports: readonly { number: number; name: string; protocol?: string; targetPort?: number }[];
+  location: "MESH_EXTERNAL" | "MESH_INTERNAL";
+  resolution: "NONE" | "STATIC" | "DNS" | "DNS_ROUND_ROBIN" | "DYNAMIC_DNS";
+  /** Pods of its namespace (and WorkloadEntries) that are its endpoints. */
+  workloadSelector?: Labels;
+  endpoints: readonly { address: string; ports?: Readonly<Record<string, number>> }[];
+  exportTo?: readonly string[];
+  created?: number;
+  src?: SourceRef;
+}
+
+/** What Junction reads of an Istio Sidecar resource: whom it configures, and its outboundTrafficPolicy. */
+export interface IstioSidecar {
+  name: string;
+  namespace: string;
+  workloadSelector?: Labels;
+  outboundTrafficPolicy?: IstioOutboundMode;
+  created?: number;
+  src?: SourceRef;
+}
+
 /** A Linkerd Server: a port of selected pods, with its protocol and the default for unauthorized traffic. */
 export interface LinkerdServer {
   name: string;
@@ -304,7 +343,7 @@ export interface LinkerdEgressNetwork {
 }
 
 /** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
-export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases">;
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy">;
 
 export interface MeshModel {
   settings: MeshSettings;
@@ -318,6 +357,8 @@ export interface MeshModel {
     authorizations: IstioAuthorization[];
     peerAuthentications: IstioPeerAuthentication[];
     clientTls: IstioClientTls[];
+    serviceEntries: IstioServiceEntry[];
+    sidecars: IstioSidecar[];
   };
   linkerd: {
     servers: LinkerdServer[];
@@ -330,7 +371,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], peerAuthentications: [], clientTls: [] },
+    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

@@ -48,22 +48,30 @@ export function targetPortOn(sp: ServicePort, pod: Endpoint): number | undefined
   return pod.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
 }
 
-/** The endpoints of one Service port. */
-export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
-  const memo = lookup(inv).results;
+/**
+ * Which ports of an EndpointSlice serve a Service port: kube-proxy's reading (the slice port named as
+ * the Service port, with a number; every other data plane reads them so), or ingress-nginx's
+ * (slicePortsForNginx).
+ */
+export type SlicePortReading = "kube-proxy" | "ingress-nginx";
+
+/** The endpoints of one Service port (`reading`: whose reading of the slices' ports). */
+export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort, reading: SlicePortReading = "kube-proxy"): ServiceEndpoints {
+  const l = lookup(inv);
+  const memo = reading === "kube-proxy" ? l.results : l.nginxResults;
   let e = memo.get(sp);
-  if (!e || e.service !== s) memo.set(sp, e = { service: s, endpoints: computeEndpoints(inv, s, sp) });
+  if (!e || e.service !== s) memo.set(sp, e = { service: s, endpoints: computeEndpoints(inv, s, sp, reading) });
   return e.endpoints;
 }
 
-function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort): ServiceEndpoints {
+function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort, reading: SlicePortReading): ServiceEndpoints {
   const name = `${s.namespace}/${s.name}`;
   if (s.type === "ExternalName") return { from: "unknown", endpoints: [], note: `ExternalName Service ${name} is resolved by DNS` };
   // Endpoints objects are mirrored only for a Service without selector (endpointslicemirroring: the
   // EndpointSlice controller writes the slices of a Service with one, from its pods).
   const all = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
   const slices = s.selector ? all.filter((x) => !x.mirrored) : all;
-  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(lookup(inv), slices, sp), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
+  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(lookup(inv), slices, sp, reading), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
   const pods = podsOf(inv, s.namespace);
   if (s.selector) {
     const sel = selector(s.selector);
@@ -171,6 +179,8 @@ interface Lookup {
   podNames?: Map<string, Endpoint>; podAddresses?: Map<AddressKey, Endpoint>;
   /** Each Service port's endpoints, computed once for this state. */
   results: WeakMap<ServicePort, { service: Service; endpoints: ServiceEndpoints }>;
+  /** The same by ingress-nginx's reading of the slices' ports. */
+  nginxResults: WeakMap<ServicePort, { service: Service; endpoints: ServiceEndpoints }>;
 }
 const LOOKUPS = new WeakMap<Inventory, Lookup>();
 
@@ -181,7 +191,7 @@ function lookup(inv: Inventory): Lookup {
   const add = <T>(m: Map<string, T[]>, k: string, v: T) => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
   for (const e of inv.endpoints) if (e.kind === "pod" && e.namespace !== undefined) add(pods, e.namespace, e);
   for (const sl of inv.endpointSlices) if (sl.service !== undefined) add(slices, `${sl.namespace}/${sl.service}`, sl);
-  const fresh = { endpoints: inv.endpoints, count: inv.endpoints.length, revision, sliceList: inv.endpointSlices, sliceCount: inv.endpointSlices.length, pods, slices, results: new WeakMap() };
+  const fresh = { endpoints: inv.endpoints, count: inv.endpoints.length, revision, sliceList: inv.endpointSlices, sliceCount: inv.endpointSlices.length, pods, slices, results: new WeakMap(), nginxResults: new WeakMap() };
   LOOKUPS.set(inv, fresh);
   return fresh;
 }
@@ -203,32 +213,61 @@ function podEndpoints(s: Service, pods: readonly Endpoint[], sp: ServicePort): S
 }
 
 /** The addresses of the slices for the Service port (its port name and protocol), each once. */
-function sliceEndpoints(look: Lookup, slices: readonly EndpointSlice[], sp: ServicePort): ServiceEndpoint[] {
+function sliceEndpoints(look: Lookup, slices: readonly EndpointSlice[], sp: ServicePort, reading: SlicePortReading): ServiceEndpoint[] {
   const out = new Map<string, ServiceEndpoint>();
   for (const slice of slices) {
-    const p = slice.ports.find((x) => x.name === (sp.name ?? "") && x.protocol === sp.protocol);
-    // A slice port without a number serves nothing: kube-proxy skips it (endpointslicecache.go
-    // endpointInfoByServicePort: "TODO: handle nil ports to mean all", "Ignoring invalid endpoint
-    // port"); it was read as the Service's numeric targetPort, which no data plane does.
-    const port = p?.port;
-    if (port === undefined) continue;
-    for (const e of slice.endpoints) {
-      const pod = e.pod ? podNames(look).get(`${e.pod.namespace}/${e.pod.name}`) : undefined;
-      e.addresses.forEach((address, i) => {
-        const key = `${address}:${port}`;
-        const prev = out.get(key);
-        // An address in two endpoints (a pod's address reused while the old pod terminates, or an
-        // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
-        if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
-        const on = pod ?? podWithAddress(look, address);
-        out.set(key, {
-          address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, ...(e.servingAndTerminating ? { servingAndTerminating: true as const } : {}),
-          node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}),
-        });
-      });
-    }
+    for (const port of reading === "ingress-nginx" ? slicePortsForNginx(slice, sp) : slicePortsForKubeProxy(slice, sp)) addSliceEndpoints(look, out, slice, port);
   }
   return [...out.values()];
+}
+
+/**
+ * kube-proxy's: the slice port named as the Service port, of its protocol. A slice port without a
+ * number serves nothing: kube-proxy skips it (endpointslicecache.go endpointInfoByServicePort: "TODO:
+ * handle nil ports to mean all", "Ignoring invalid endpoint port").
+ */
+function slicePortsForKubeProxy(slice: EndpointSlice, sp: ServicePort): number[] {
+  const port = slice.ports.find((x) => x.name === (sp.name ?? "") && x.protocol === sp.protocol)?.port;
+  return port === undefined ? [] : [port];
+}
+
+/**
+ * ingress-nginx's (internal/ingress/controller/endpointslices.go getEndpointsFromSlices): a slice
+ * without ports gives the Service port's targetPort when it is a number; else each slice port of the
+ * protocol gives its number when the Service port has no name ("port.Name is optional if there is
+ * only one port") or the same name, and otherwise the Service port's numeric targetPort ("use
+ * service target port if it's a number and no port name matched", kubernetes/ingress-nginx#7390). So
+ * a slice whose port names are not the Service's still serves it, where kube-proxy finds nothing.
+ */
+function slicePortsForNginx(slice: EndpointSlice, sp: ServicePort): number[] {
+  const target = typeof sp.targetPort === "number" ? sp.targetPort : undefined;
+  if (!slice.ports.length) return target === undefined ? [] : [target];
+  const out: number[] = [];
+  for (const p of slice.ports) {
+    if (p.protocol !== sp.protocol) continue;
+    const port = (!sp.name || p.name === sp.name ? p.port : undefined) || target;
+    if (port) out.push(port);
+  }
+  return out;
+}
+
+/** The slice's endpoints at `port`, each address once (`out` by address:port). */
+function addSliceEndpoints(look: Lookup, out: Map<string, ServiceEndpoint>, slice: EndpointSlice, port: number): void {
+  for (const e of slice.endpoints) {
+    const pod = e.pod ? podNames(look).get(`${e.pod.namespace}/${e.pod.name}`) : undefined;
+    e.addresses.forEach((address, i) => {
+      const key = `${address}:${port}`;
+      const prev = out.get(key);
+      // An address in two endpoints (a pod's address reused while the old pod terminates, or an
+      // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
+      if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
+      const on = pod ?? podWithAddress(look, address);
+      out.set(key, {
+        address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, ...(e.servingAndTerminating ? { servingAndTerminating: true as const } : {}),
+        node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}),
+      });
+    });
+  }
 }
 
 /** The pod (not host-network) with this address, the first in the input (it was a scan of every endpoint per slice address). */

@@ -7,7 +7,7 @@ import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
 import { givenBool, givenString, props, type Field, type NumberRule, type StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError } from "./k8s.js";
+import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError, nonSpecialIPError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID, type NewEndpoint, type StateKey } from "./builder.js";
@@ -477,26 +477,6 @@ class AddressList {
     for (let i = 0; i < list.length; i++) if (sameAddress(list[i], a)) return true;
     return false;
   }
-}
-
-/**
- * ValidateNonSpecialIP (pkg/apis/core/validation): why the API server refuses `a` (written `text`) as
- * an external IP (unspecified, loopback, link-local unicast or multicast: Go's net.IP methods, an
- * IPv4-mapped IPv6 address read as IPv4); undefined: it does not.
- */
-export function nonSpecialIPError(a: Address, text: string): string | undefined {
-  const v = a.value;
-  if (v === 0n) return `may not be unspecified (${text})`;
-  if (a.family === 4) {
-    if (v >> 24n === 127n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
-    if (v >> 16n === 0xa9fen) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
-    if (v >> 8n === 0xe00000n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
-    return undefined;
-  }
-  if (v === 1n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
-  if (v >> 118n === 0x3fan) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
-  if (((v >> 112n) & 0xff0fn) === 0xff02n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
-  return undefined;
 }
 
 /** The addresses of an endpoint that has none (frozen: nothing changes an endpoint's addresses in place). */

@@ -6,7 +6,7 @@ import { parseAddress, type Family } from "../model/ip.js";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type EndpointSlicePort, type SliceEndpoint } from "../model/endpointslice.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readMeta, readPortNumber, readProtocol } from "./k8s.js";
+import { nonSpecialIPError, readMeta, readPortNumber, readProtocol } from "./k8s.js";
 
 const ADDRESS_TYPES = ["IPv4", "IPv6", "FQDN"] as const;
 const FAMILY = { IPv4: 4, IPv6: 6, FQDN: 0 } as const;
@@ -37,6 +37,9 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
     const s = a.string({ required: true });
     if (s === undefined) return [];
     if (FAMILY[type] && ipFamily(s) !== FAMILY[type]) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
+    // validateEndpoints: a valid address of the type, then ValidateEndpointIP.
+    const special = FAMILY[type] ? nonSpecialIPError(parseAddress(s)!, s) : undefined;
+    if (special) { a.error("invalid-ip", `${JSON.stringify(s)} ${special} (ValidateEndpointIP: the API server refuses the EndpointSlice)`); return []; }
     return [s];
   });
   const pod = readPodRef(f.get("targetRef"), namespace);
@@ -104,6 +107,9 @@ const endpointsFrontEnd: FrontEnd = {
           if (ip === undefined) continue;
           const family = ipFamily(ip);
           if (family === undefined) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} is not an IP address`); continue; }
+          // validateEndpointAddress: ValidateEndpointIP.
+          const special = nonSpecialIPError(parseAddress(ip)!, ip);
+          if (special) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} ${special} (ValidateEndpointIP: the API server refuses the Endpoints)`); continue; }
           if (++count > MAX_MIRRORED) continue;
           const nodeName = a.get("nodeName").string(), pod = readPodRef(a.get("targetRef"), ns);
           out[family === 4 ? "IPv4" : "IPv6"].push({

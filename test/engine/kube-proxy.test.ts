@@ -415,3 +415,15 @@ test("a node's address at a healthCheckNodePort is kube-proxy's own health check
   const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml);
   assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /; health check: kube-proxy answers nodePort 32000 on every node\)$/);
 });
+
+test("a cluster IP answer kube-proxy's configuration would change, without it in the input: a warning naming the options (a pod's or a node's own connection: none)", async () => {
+  const warnings = (p: Pair) => (p as unknown as { warnings: string[] }).warnings.join("\n");
+  const ext = await explainWith(base(""), "ip:203.0.113.7", "svc:shop/web", 80, []);
+  assert.match(warnings(ext.pairs[0]), /kube-proxy's configuration is not in the input .*with --cluster-cidr .* or --masquerade-all, kube-proxy masquerades this connection/);
+  assert.match(ext.text, /warning: kube-proxy's configuration is not in the input/);
+  const pod = await explainWith(base(""), "shop/client", "svc:shop/web", 80, []);
+  assert.doesNotMatch(warnings(pod.pairs[0]), /kube-proxy's configuration/);
+  // Shown (here as an option): answered by it, no warning.
+  const known = await explainWith(base(""), "ip:203.0.113.7", "svc:shop/web", 80, ["--proxy-mode", "iptables"]);
+  assert.doesNotMatch(warnings(known.pairs[0]), /kube-proxy's configuration/);
+});

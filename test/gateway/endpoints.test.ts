@@ -140,3 +140,16 @@ endpoints: [${endpoints}]
   assert.match(outcome(route(eg(base + unset), {})), /1 ready endpoint .*\(10\.0\.0\.2:3000\); 1 draining/);
   assert.equal(route(eg(base + slice("")), {}).status, 503, "no endpoint at all: 503");
 });
+
+test("a Gateway's backend reads the slice port named as the Service port only: a slice of other port names gives no endpoint (503), where ingress-nginx falls back to the numeric targetPort", () => {
+  const slice = `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-x, namespace: apps, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: web, port: 3000}]
+endpoints: [{addresses: [10.0.0.1]}]
+`;
+  const yaml = GW + httpRoute("r", to("manual")) + service("manual", "{ports: [{name: http, port: 80, targetPort: 3000}]}") + pod("v1-5c9d8f7b6-aaaaa", "v1", "10.0.0.1") + slice;
+  assert.equal(route(yaml, {}).status, 503);
+});

@@ -94,3 +94,27 @@ test("status.hostIP and hostIPs that differ: hostIP is authoritative, hostIPs dr
   // An address that is none: an error naming the item, as podIPs'.
   assert.match(load({ "p.yaml": host("hostIPs: [{ip: 10.0.0.5}, {ip: nope}]") }).diagnostics.errors.map((e) => `${e.message}`).join("\n"), /"nope" is not a valid IP address/);
 });
+
+test("an EndpointSlice or Endpoints address the API server refuses (ValidateEndpointIP: unspecified, loopback, link-local) is an error naming the item, and no endpoint", () => {
+  const slice = (addr: string) => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+addressType: ${addr.includes(":") ? "IPv6" : "IPv4"}
+ports: [{port: 80}]
+endpoints: [{addresses: ["${addr}"]}, {addresses: ["10.1.0.7"]}]
+`;
+  for (const [addr, why] of [["127.0.0.1", "loopback"], ["169.254.1.1", "link-local"], ["0.0.0.0", "unspecified"], ["fe80::1", "link-local"]] as const) {
+    const l = load({ "s.yaml": addr.includes(":") ? slice(addr).replace(', {addresses: ["10.1.0.7"]}', "") : slice(addr) });
+    const e = l.diagnostics.errors.map((d) => d.message).join("\n");
+    assert.match(e, new RegExp(`"${addr.replace(/\./g, "\\.")}" may not be ${why === "unspecified" ? "unspecified" : `in the ${why} range`}.*ValidateEndpointIP: the API server refuses the EndpointSlice`), addr);
+    if (!addr.includes(":")) assert.deepEqual(l.inventory.endpointSlices.flatMap((s) => s.endpoints.flatMap((x) => x.addresses)), ["10.1.0.7"]);
+  }
+  const endpoints = load({ "e.yaml": `apiVersion: v1
+kind: Endpoints
+metadata: {name: web, namespace: default}
+subsets: [{addresses: [{ip: 127.0.0.1}, {ip: 10.1.0.7}], ports: [{port: 80}]}]
+` });
+  assert.match(endpoints.diagnostics.errors.map((d) => d.message).join("\n"), /"127\.0\.0\.1" may not be in the loopback range .*ValidateEndpointIP: the API server refuses the Endpoints/);
+  // An ordinary address: no error.
+  assert.deepEqual(load({ "s.yaml": slice("10.1.0.9") }).diagnostics.errors, []);
+});

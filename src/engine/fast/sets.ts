@@ -37,7 +37,7 @@ export class ClassSets {
   /** The entries by the namespace they are confined to (undefined: any), so that new classes are tested only against those that can hold them. */
   private byScope = new Map<string | undefined, Set<Entry>>();
   private byRule: Record<LocalFamily, WeakMap<Rule, Windowed>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
-  private nsMatches = new Map<string, string[]>();
+  private nsMatches = new Map<string, readonly (readonly number[])[]>();
   /** nsMatches' key of each namespace selector (made once per selector, not per set evaluated). */
   private nsSelectorKeys = new WeakMap<object, string>();
   private subjectKeys = new WeakMap<EndpointSelector, string>();
@@ -147,7 +147,7 @@ export class ClassSets {
       (c) => portMatches(m, protocol, port, this.matcher.egressDestPorts(c.rep.endpoint)));
   }
 
-  private get(key: string, candidates: () => readonly number[] | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
+  private get(key: string, candidates: () => Candidates | undefined, test: (c: EndpointClass) => boolean, compute?: () => Windowed, byLabels = false,
     namespace?: string): Windowed {
     const found = this.entries.get(key);
     if (found) return found.bits;
@@ -156,9 +156,10 @@ export class ClassSets {
     if (compute) bits = compute();
     else {
       // Indexed loops: a set is evaluated once, mostly interpreted (no iterator step per candidate).
-      const list = this.classes.list, scratch = this.scratch, ids = candidates();
-      if (ids) { for (let i = 0; i < ids.length; i++) if (test(list[ids[i]])) set(scratch, ids[i]); }
-      else for (let id = 0; id < list.length; id++) if (test(list[id])) set(scratch, id);
+      const list = this.classes.list, scratch = this.scratch, lists = candidates();
+      if (lists) {
+        for (let l = 0; l < lists.length; l++) { const ids = lists[l]; for (let i = 0; i < ids.length; i++) if (test(list[ids[i]])) set(scratch, ids[i]); }
+      } else for (let id = 0; id < list.length; id++) if (test(list[id])) set(scratch, id);
       bits = this.taken();
     }
     const entry: Entry = { key, bits, test, byLabels, namespace };
@@ -228,40 +229,43 @@ export class ClassSets {
    * its label requirements' (the first of the smallest); undefined: every class (any namespace, and
    * no requirement narrows it), tested without a list of them.
    */
-  private selectorCandidates(sel: EndpointSelector): number[] | undefined {
+  private selectorCandidates(sel: EndpointSelector): Candidates | undefined {
     let best = sel.namespaces.kind === "any" ? undefined : this.namespaceLists(sel.namespaces);
     let least = best ? total(best) : this.classes.size;
     for (const r of sel.labels.requirements) {
       const lists = r.operator === "Exists" ? [this.classes.byToken.get(r.key) ?? []] : r.operator === "In" ? r.values.map((v) => this.classes.byToken.get(`${r.key}=${v}`) ?? []) : undefined;
       if (lists && total(lists) < least) { best = lists; least = total(lists); }
     }
-    return best?.flat();
+    return best;
   }
 
   /** The class lists of the namespaces a match by name or by labels picks. */
-  private namespaceLists(m: Exclude<EndpointSelector["namespaces"], { kind: "any" }>): (readonly number[])[] {
+  private namespaceLists(m: Exclude<EndpointSelector["namespaces"], { kind: "any" }>): Candidates {
     if (m.kind === "name") return [this.classes.byNamespace.get(m.name) ?? []];
     let key = this.nsSelectorKeys.get(m.selector);
     if (key === undefined) this.nsSelectorKeys.set(m.selector, key = labelsKey(m.selector).join(""));
     if (this.nsCount !== this.classes.byNamespace.size) { this.nsMatches.clear(); this.nsCount = this.classes.byNamespace.size; }
-    let names = this.nsMatches.get(key);
-    if (!names) {
-      names = [...this.classes.byNamespace.keys()].filter((name) => this.matcher.namespaceMatches(m, name));
-      this.nsMatches.set(key, names);
+    // The namespaces' class lists, kept with the match: the lists are the class table's own, which
+    // only grow in place (a namespace with classes for the first time empties the cache, above).
+    let lists = this.nsMatches.get(key);
+    if (!lists) {
+      const picked: (readonly number[])[] = [];
+      for (const [name, l] of this.classes.byNamespace) if (this.matcher.namespaceMatches(m, name)) picked.push(l);
+      this.nsMatches.set(key, lists = picked);
     }
-    return names.map((n) => this.classes.byNamespace.get(n) ?? []);
+    return lists;
   }
 
   /** Namespaces or their labels changed: forget which namespaces each namespace selector picks. */
   namespacesChanged(): void { this.nsMatches.clear(); }
 
-  private peerCandidates(peer: Peer): number[] | undefined {
+  private peerCandidates(peer: Peer): Candidates | undefined {
     switch (peer.kind) {
       case "endpoints": return this.selectorCandidates(peer.selector);
-      case "cidr": return this.cidrCandidates([peer]);
-      case "nodes": case "remote-node": return this.classes.nodeLike;
+      case "cidr": return [this.cidrCandidates([peer])];
+      case "nodes": case "remote-node": return [this.classes.nodeLike];
       case "own-node": return [];
-      case "networks": return this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs));
+      case "networks": return [this.atomCandidates(this.inv.networks.filter((n) => matches(peer.selector, n.labels)).flatMap((n) => n.cidrs))];
       case "domains": return [];
       default: return undefined;
     }
@@ -388,6 +392,13 @@ export function peerKey(peer: Peer): string {
 }
 
 /** How many ids the lists hold in all. */
+/**
+ * Candidate classes as lists read one after the other (a namespace selector's lists, one per
+ * namespace it picks): not concatenated into one (`Array.prototype.flat` checked and grew per
+ * element: at 100k pods it was the hottest line of evaluating the 10k selector and peer sets).
+ */
+type Candidates = readonly (readonly number[])[];
+
 function total(lists: readonly (readonly number[])[]): number {
   let n = 0;
   for (let i = 0; i < lists.length; i++) n += lists[i].length;

@@ -7,7 +7,7 @@ import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
-import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints, type SlicePortReading } from "../../model/service-endpoints.js";
 import type { Problem } from "./conditions.js";
 import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
@@ -83,8 +83,11 @@ export class BackendIndex {
     for (const e of inv.endpoints) if (e.kind === "workload") this.workloads.set(`${e.namespace}/${e.name}`, e);
   }
 
-  /** `needsGrant` false: mesh routes, which reach other namespaces without a ReferenceGrant (GEP-1294). */
-  resolve(from: Referrer, ref: BackendRef, needsGrant = true): ResolvedBackend {
+  /**
+   * `needsGrant` false: mesh routes, which reach other namespaces without a ReferenceGrant (GEP-1294).
+   * `reading`: whose reading of the EndpointSlices' ports gives a Service port's endpoints (ingress-nginx's for a route lowered from an Ingress).
+   */
+  resolve(from: Referrer, ref: BackendRef, needsGrant = true, reading: SlicePortReading = "kube-proxy"): ResolvedBackend {
     const name = `${ref.namespace}/${ref.name}`;
     const fail = (reason: string, message: string): ResolvedBackend => ({ ref, name, problem: { reason, message } });
     const isService = ref.group === CORE_GROUP && ref.kind === "Service";
@@ -92,11 +95,11 @@ export class BackendIndex {
     if (!isService && !isWorkload) return fail("InvalidKind", `backendRef ${name} has kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}; supported: Service, junction.dev/Workload`);
     const target = { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
     if (needsGrant && !permitted(this.inv.routing.referenceGrants, from, target)) return fail("RefNotPermitted", notPermittedMessage(from, target));
-    return isService ? this.service(ref, name, from.kind === "UDPRoute" ? "UDP" : "TCP", fail) : this.workload(ref, name, fail);
+    return isService ? this.service(ref, name, from.kind === "UDPRoute" ? "UDP" : "TCP", fail, reading) : this.workload(ref, name, fail);
   }
 
   /** A Service port of the transport the route carries (a UDPRoute needs a UDP port, every other route a TCP one). */
-  private service(ref: BackendRef, name: string, protocol: Protocol, fail: (r: string, m: string) => ResolvedBackend): ResolvedBackend {
+  private service(ref: BackendRef, name: string, protocol: Protocol, fail: (r: string, m: string) => ResolvedBackend, reading: SlicePortReading): ResolvedBackend {
     const service = this.services.get(name);
     if (!service) return fail("BackendNotFound", `Service ${name} not found`);
     const servicePort = service.ports.find((p) => p.port === ref.port && p.protocol === protocol);
@@ -105,7 +108,7 @@ export class BackendIndex {
     const app = servicePort.appProtocol;
     if (app?.startsWith("kubernetes.io/") && !KNOWN_APP_PROTOCOLS.includes(app)) return fail("UnsupportedProtocol", `Service ${name} port ${ref.port} has unsupported appProtocol ${app}`);
     const tls = this.tls.forPort(service.namespace, service.name, servicePort);
-    const endpoints = serviceEndpoints(this.inv, service, servicePort);
+    const endpoints = serviceEndpoints(this.inv, service, servicePort, reading);
     // A proxy's reading (failureOf reads again for Envoy Gateway).
     const failure = noEndpointFailure(name, servicePort, endpoints, "proxy");
     const tlsFailure = tls && backendTlsFailure(this.inv.routing, tls, endpoints);

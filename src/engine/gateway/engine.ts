@@ -122,7 +122,9 @@ export class GatewayEngine {
   private routeState(route: Route, index: BackendIndex): RouteState {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
-    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref));
+    // ingress-nginx reads a Service port's EndpointSlices its own way (service-endpoints.ts slicePortsForNginx).
+    const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
+    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, true, reading));
     const problems = [...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();

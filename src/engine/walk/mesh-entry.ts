@@ -4,12 +4,15 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { endpointName } from "../../model/endpoint.js";
-import { formatAddress, type Address } from "../../model/ip.js";
-import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import type { Endpoint } from "../../model/endpoint.js";
+import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
+import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
+import { subsetOf } from "../l7/transport.js";
+import { istioHttpListenerAt, istioOutboundPolicy, serviceEntryAt, serviceEntryNamed } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
-import type { Dialled } from "../mesh/dns.js";
+import { splitHostPort, type Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
@@ -26,9 +29,12 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
   const w: Walk = { ctx, req, client, res: emptyAnswer(req, entryOf(dialled)) };
   w.res.clientMesh = ctx.membership.of(client.endpoint);
   switch (dialled.kind) {
-    case "unresolved":
+    case "unresolved": {
+      const named = istioNamedEntry(w);
+      if (named) return atServiceEntry(w, named.entry, named.name, named.port);
       step(w, "entry", "decided", dialled.reason);
       return refuse(w, "failed", dialled.reason);
+    }
     case "service": return atService(w, dialled.service, dialled.port, dialled.how);
     case "endpoint":
       step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
@@ -39,6 +45,8 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
       if (egress) return atEgress(w, egress, dialled.address, dialled.port);
+      const registry = istioRegistry(w, dialled.address, dialled.port);
+      if (registry) return registry;
       step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
       return toAddress(w, dialled.address, dialled.port);
     }
@@ -135,6 +143,78 @@ function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: num
     return toAddress(w, address, port);
   }
   return afterRoutes(w, bound, `${name}, `, () => toAddress(w, address, port), (picked) => picked.ref.kind === "EgressNetwork");
+}
+
+/** The client's pod when it has an Istio sidecar (not ztunnel: ambient clients have no registry to enforce). */
+function istioSidecarClient(w: Walk): Endpoint | undefined {
+  const member = w.res.clientMesh!;
+  const pod = w.client?.endpoint;
+  return member.inMesh && member.dataplane !== "ambient" && proxyMesh(w.ctx.inv, member) === "istio" && pod?.namespace !== undefined ? pod : undefined;
+}
+
+/**
+ * An Istio sidecar client's connection to an address outside the Services (engine/mesh/registry.ts):
+ * a ServiceEntry that takes it puts it in the registry (it goes on); else its outboundTrafficPolicy
+ * decides: REGISTRY_ONLY answers an HTTP request 502 on a port where the sidecar has an HTTP
+ * listener and resets any other connection (its BlackHoleCluster); ALLOW_ANY passes it through
+ * (undefined: the walk goes on as without a mesh).
+ */
+function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod) return undefined;
+  const hit = serviceEntryAt(w.ctx.inv.mesh, pod.namespace!, address, port, hostHeaderRequest(w.req));
+  if (hit) {
+    step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (Junction applies no route to a ServiceEntry)`);
+    return toAddress(w, address, port);
+  }
+  const policy = istioOutboundPolicy(w.ctx.inv.mesh, pod);
+  if (policy.mode !== "REGISTRY_ONLY") return undefined;
+  const why = `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} takes it; ${policy.why}`;
+  if (speaksHttp(w.req) && istioHttpListenerAt(w.ctx.inv, port)) {
+    const reason = `${why}: the sidecar's HTTP listener at port ${port} answers 502 (its block_all virtual host)`;
+    step(w, "routing", "decided", reason);
+    return Object.assign(w.res, { status: 502, backend: null, upstream: null, responseHeaders: {}, reason });
+  }
+  const reason = `${why}: the sidecar sends the connection to its BlackHoleCluster, which resets it`;
+  step(w, "routing", "decided", reason);
+  return refuse(w, "failed", reason);
+}
+
+/** A host of a ServiceEntry exported to an Istio sidecar client's namespace, dialled by that client: the name, the port and the entry. */
+function istioNamedEntry(w: Walk): { entry: IstioServiceEntry; name: string; port: number } | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod) return undefined;
+  const hp = splitHostPort(w.req.host ?? "", w.req.port ?? defaultPort(w.req));
+  if (hp.port === undefined || parseAddress(hp.name)) return undefined;
+  const entry = serviceEntryNamed(w.ctx.inv.mesh, pod.namespace!, hp.name, hp.port);
+  return entry && { entry, name: hp.name, port: hp.port };
+}
+
+/**
+ * An Istio sidecar client's request to a ServiceEntry host (the name is no cluster Service's): the
+ * sidecar's registry has it, whatever its outboundTrafficPolicy. The entry's workloadSelector makes
+ * the pods it selects its endpoints (at the port's targetPort, else the port); else its single
+ * address, else its first endpoint's address (STATIC), is where the connection goes; else the
+ * address the name resolves to is outside the model.
+ */
+function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number): RequestAnswer {
+  const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
+  step(w, "entry", "passed", `${name} is a host of ${se} (${entry.location}), exported to the client's namespace: the sidecar's registry has it (the name resolves outside the cluster's DNS, or by Istio's DNS proxy)`);
+  step(w, "routing", "bypassed", `Junction applies no route to a ServiceEntry host`);
+  w.res.backend = se;
+  const sp = entry.ports.find((p) => p.number === port)!;
+  if (entry.workloadSelector) {
+    const pods = w.ctx.inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length);
+    const target = sp.targetPort ?? port;
+    return serve(w, w.client!, { known: true, serving: pods.map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: target })), note: `the pods of namespace ${entry.namespace} its workloadSelector selects` }, true);
+  }
+  const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
+  const address = one !== undefined ? { family: entry.addresses[0].family, value: one } : entry.endpoints.map((e) => parseAddress(e.address)).find((a) => a !== undefined);
+  if (address) return toAddress(w, address, entry.endpoints.find((e) => parseAddress(e.address))?.ports?.[sp.name] ?? sp.targetPort ?? port);
+  step(w, "network", "bypassed", `the address ${name} resolves to is not in the input: the policies are not checked`);
+  step(w, "backend", "decided", "what answers there is outside the model");
+  w.res.reason = `the connection to ${name} port ${port} leaves the model`;
+  return w.res;
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */

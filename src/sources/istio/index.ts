@@ -1,8 +1,10 @@
-// Istio front ends: authorization (security.istio.io AuthorizationPolicy), and what decides whether a
-// hop is mutual TLS (PeerAuthentication, the TLS settings of networking.istio.io DestinationRule).
+// Istio front ends: authorization (security.istio.io AuthorizationPolicy), what decides whether a
+// hop is mutual TLS (PeerAuthentication, the TLS settings of networking.istio.io DestinationRule), and
+// the service registry (ServiceEntry, a Sidecar's outboundTrafficPolicy).
 
 import type { FrontEnd } from "../frontend.js";
 import { istioAuthorizationFrontEnd } from "./authorization.js";
+import { serviceEntryFrontEnd, sidecarFrontEnd } from "./serviceentry.js";
 import { destinationRuleFrontEnd, peerAuthenticationFrontEnd } from "./transport.js";
 
-export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd];
+export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd, serviceEntryFrontEnd, sidecarFrontEnd];

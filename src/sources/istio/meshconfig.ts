@@ -11,6 +11,8 @@
 //   pathNormalization    the path Istio's proxies authorize (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES;
 //                        engine/l7/paths.ts istioPath)
 //   trustDomain          the trust domain of Istio's identities (TRUST_DOMAIN/ns/NS/sa/SA; default cluster.local)
+//   outboundTrafficPolicy what a sidecar does with a connection its registry lacks (mode ALLOW_ANY, the default,
+//                        or REGISTRY_ONLY; engine/mesh/registry.ts), unless a Sidecar resource sets its own
 //   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
 //                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
 // A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
@@ -26,6 +28,7 @@ import { DEFAULT_MESH_SETTINGS, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { dnsLabelError, type Meta } from "../k8s.js";
+import { readOutboundTrafficPolicy } from "./serviceentry.js";
 
 export const ISTIO_MESH_CONFIGMAP = { namespace: "istio-system", name: "istio" };
 
@@ -37,7 +40,7 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   let settings: IstioRevisionSettings = b.inv.mesh.settings;
   if (meta.namespace === ISTIO_MESH_CONFIGMAP.namespace && meta.name.startsWith(`${ISTIO_MESH_CONFIGMAP.name}-`) && root.get("data").get("mesh").present) {
     const rev = meta.name.slice(ISTIO_MESH_CONFIGMAP.name.length + 1);
-    settings = { istioRootNamespace: DEFAULT_MESH_SETTINGS.istioRootNamespace, istioExtensionProviders: undefined, istioPathNormalization: DEFAULT_MESH_SETTINGS.istioPathNormalization, istioTrustDomain: undefined, istioTrustDomainAliases: undefined };
+    settings = { istioRootNamespace: DEFAULT_MESH_SETTINGS.istioRootNamespace, istioExtensionProviders: undefined, istioPathNormalization: DEFAULT_MESH_SETTINGS.istioPathNormalization, istioTrustDomain: undefined, istioTrustDomainAliases: undefined, istioOutboundTrafficPolicy: undefined };
     const mesh = b.inv.mesh;
     if (!mesh.istioRevisions) b.defer(() => { mesh.istioNamespaceRevisions = Object.fromEntries([...b.inv.namespaces].flatMap(([name, n]) => (n.labels[ISTIO_REV_LABEL] !== undefined ? [[name, n.labels[ISTIO_REV_LABEL]]] : []))); });
     (mesh.istioRevisions ??= {})[rev] = settings;
@@ -77,6 +80,8 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   if (aliases.length) settings.istioTrustDomainAliases = aliases;
   const normalization = mesh.get("pathNormalization").get("normalization").string({ oneOf: ISTIO_PATH_NORMALIZATIONS });
   if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
+  const outbound = readOutboundTrafficPolicy(mesh);
+  if (outbound) settings.istioOutboundTrafficPolicy = outbound;
 }
 
 /** istiod's check of a trust domain (pkg/config/validation/agent ValidateTrustDomain): DNS labels, a trailing "." allowed. */

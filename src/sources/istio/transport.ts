@@ -8,10 +8,10 @@ import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCreated, readLabels, readMeta } from "../k8s.js";
 import { ISTIO_SECURITY_APIS } from "./authorization.js";
+import { ISTIO_NETWORKING_APIS } from "./serviceentry.js";
 
 const MTLS_MODES: readonly MtlsMode[] = ["UNSET", "STRICT", "PERMISSIVE", "DISABLE"];
 const TLS_MODES: readonly ClientTlsMode[] = ["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"];
-const NETWORKING_APIS = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
 
 function mtlsMode(f: Field): MtlsMode {
   return (f.get("mode").string({ oneOf: MTLS_MODES }) ?? "UNSET") as MtlsMode;
@@ -44,7 +44,7 @@ function tlsMode(trafficPolicy: Field): ClientTlsMode | undefined {
 }
 
 export const destinationRuleFrontEnd: FrontEnd = {
-  kind: "DestinationRule", apiVersions: NETWORKING_APIS, namespaced: true,
+  kind: "DestinationRule", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
     const spec = root.get("spec");
