@@ -129,10 +129,9 @@ export function exportedTo(e: { namespace: string; exportTo?: readonly string[] 
   return to.includes(namespace) || (to.includes(".") && e.namespace === namespace);
 }
 
-/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name`. */
+/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name` (hostSubsetOf, the name lower-cased, without a trailing dot). */
 export function hostCovers(host: string, name: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  return host === n || (host.startsWith("*.") && n.endsWith(host.slice(1)));
+  return hostSubsetOf(name.toLowerCase().replace(/\.$/, ""), host);
 }
 
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];
