@@ -145,8 +145,3 @@ function readEgress(egress: Field): IstioEgressListener[] {
     return [{ ...(port ? { port } : {}), ...(bound ? { bound } : {}), hosts }];
   });
 }
-
-/** meshConfig.outboundTrafficPolicy.mode (the mesh default for sidecars without a Sidecar that sets one). */
-export function readOutboundTrafficPolicy(mesh: Field): IstioOutboundMode | undefined {
-  return mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES }) as IstioOutboundMode | undefined;
-}
