@@ -62,9 +62,11 @@ test("a ServiceEntry exported to the client's namespace puts its addresses and p
   const ok = one(cidr, "web/client", "http://203.0.113.5/x");
   assert.deepEqual([ok.status, ok.connection ?? null], [null, null]);
   assert.match(ok.layers.map((l) => l.summary).join("\n"), /ServiceEntry egress\/partners port 80: its addresses hold 203\.0\.113\.0\/24/);
-  assert.equal(one(cidr, "web/client", "http://203.0.113.5:8080/x").status, 502, "a port the entry does not declare (Service shop/api's sniffed port 8080 makes an HTTP listener there)");
+  assert.equal(one(cidr, "web/client", "http://203.0.113.5:8080/x").connection, "failed", "a port the entry does not declare: Service shop/api's sniffed port 8080 has its listener at its cluster IP, so the catch-all resets it");
   const privateEntry = base + serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http}], exportTo: ['.']}");
   assert.equal(one(privateEntry, "web/client", "http://203.0.113.5/x").status, 502, "exportTo '.': not in web's registry");
+  const sniffedEntry = base + serviceEntry("web", "sniffed", "{hosts: [s.example.com], ports: [{number: 9090, name: web}]}");
+  assert.equal(one(sniffedEntry, "web/client", "http://203.0.113.5:9090/x", { headers: [["Host", "other.example.com"]] }).status, 502, "a sniffed port of an entry without addresses: its listener is 0.0.0.0:9090, block_all answers");
   const named = base + serviceEntry("web", "api", "{hosts: ['*.example.com'], ports: [{number: 80, name: http, protocol: HTTP}]}");
   assert.equal(one(named, "web/client", "http://203.0.113.5/x", { headers: [["Host", "api.example.com"]] }).status, null, "its Host is one of the entry's hosts");
   assert.equal(one(named, "web/client", "http://203.0.113.5/x", { headers: [["Host", "api.example.org"]] }).status, 502);
@@ -206,9 +208,10 @@ test("Sidecar egress listeners are validated as pilot's webhook does", () => {
 
 test("REGISTRY_ONLY: a pod's address dialled directly is in no registry, unless an imported headless Service's TCP port has it (was: allowed)", () => {
   const yaml = cluster() + REGISTRY_ONLY;
-  const http = one(yaml, "web/client", "http://10.1.0.1:8080/x");
-  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's port 8080 makes an HTTP listener there: block_all");
-  assert.match(http.reason ?? "", /10\.1\.0\.1 port 8080 is an endpoint's address.*REGISTRY_ONLY/);
+  const http = one(yaml, "web/client", "http://10.1.0.1:80/x");
+  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's HTTP port 80 makes an HTTP listener 0.0.0.0:80 there: block_all");
+  assert.match(http.reason ?? "", /10\.1\.0\.1 port 80 is an endpoint's address.*REGISTRY_ONLY/);
+  assert.equal(one(yaml, "web/client", "http://10.1.0.1:8080/x").connection, "failed", "a sniffed port: no listener takes the address, the BlackHoleCluster");
   assert.equal(one(yaml, "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
   assert.equal(one(cluster(), "web/client", "http://10.1.0.1:8080/x").status, 200, "ALLOW_ANY: passed through");
   const headless = `---
