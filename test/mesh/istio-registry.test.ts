@@ -225,3 +225,27 @@ spec: {clusterIP: None, selector: {app: api, version: v1}, ports: [{name: tcp-db
   assert.equal(one(yaml + headless + egressSidecar("[{hosts: ['./*']}]"), "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a headless Service the Sidecar does not import");
   assert.equal(one(yaml + headless, "web/client", "tcp://10.1.0.2:7070", tcp).connection, "failed", "a pod the headless Service does not select");
 });
+
+test("a Sidecar imports the routes of a namespace only when an egress host of that namespace covers the Service: a consumer route of the client's namespace needs `./...` (was: applied whatever the Sidecar)", () => {
+  const consumer = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mine, namespace: web}
+spec:
+  parentRefs: [{group: "", kind: Service, name: api, namespace: shop, port: 80}]
+  rules: [{backendRefs: [{name: api-v2, namespace: shop, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: web, namespace: shop}
+spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}], to: [{group: "", kind: Service}]}
+`;
+  const backend = (egress?: string) => one(cluster() + consumer + (egress ? egressSidecar(egress, "ALLOW_ANY") : ""), "web/client", "http://api.shop/x").backend;
+  assert.equal(backend(), "shop/api-v2", "no Sidecar: the consumer route applies");
+  assert.equal(backend("[{hosts: ['./*', 'shop/*']}]"), "shop/api-v2");
+  assert.equal(backend("[{hosts: ['*/api.shop.svc.cluster.local']}]"), "shop/api-v2", "`*/host` covers every namespace's VirtualService for the host");
+  assert.equal(backend("[{hosts: ['shop/*']}]"), "shop/api", "web's VirtualService is not imported: the Service itself");
+  assert.equal(backend("[{hosts: ['./*', 'shop/*', '~web/api.shop.svc.cluster.local']}]"), "shop/api", "excluded");
+  assert.equal(backend("[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['shop/*']}, {hosts: ['./*', 'shop/*']}]"), "shop/api", "the port's listener builds its routes: it imports shop's only");
+  assert.equal(one(cluster() + SPLIT + egressSidecar("[{hosts: ['shop/*']}]", "ALLOW_ANY"), "web/client", "http://api.shop/x").backend, "shop/api-v2", "shop's producer route is imported by `shop/*`");
+});

@@ -87,6 +87,21 @@ const listenerName = (l: IstioEgressListener) => (l.port ? `egress listener at p
 const hostText = (h: IstioEgressHost) => `${h.excluded ? "~" : ""}${h.namespace}/${h.host}`;
 const httpListener = (l: IstioEgressListener | undefined) => l?.port !== undefined && [...HTTP_PROTOCOLS, "HTTP_PROXY"].includes(l.port.protocol ?? "");
 
+/**
+ * Whether a sidecar's Sidecar imports the VirtualServices of `namespace` for `dest` (the
+ * VirtualServices Istio makes of the mesh routes of that namespace, for the Service's host):
+ * model/virtualservice.go SelectVirtualServices takes a VirtualService when an egress host of its
+ * namespace (`.` the proxy's) or of `*` covers one of its hosts and no `~` entry excludes it, in the
+ * listener that builds the port's routes (sidecar.go GetEgressListenerForRDS: the listener with that
+ * port, else the catch-all one). Without egress listeners, every namespace's.
+ */
+export function scopeImportsRoutes(scope: SidecarScope, namespace: string, dest: RegistryHost): boolean {
+  const egress = scope.sidecar?.egress;
+  if (!egress) return true;
+  const listener = egress.find((l) => l.port?.number === dest.port) ?? egress.find((l) => !l.port);
+  return listener !== undefined && importedBy(listener, scope.namespace, { ...dest, namespace }) !== undefined;
+}
+
 export interface Imported { imported: boolean; why: string }
 
 /**
