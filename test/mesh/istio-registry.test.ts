@@ -139,6 +139,7 @@ test("a Sidecar's egress hosts import a Service by namespace/dnsName: `./*`, `ns
   const imported = answer("[{hosts: ['shop/*']}]");
   assert.deepEqual([imported.status, imported.backend], [200, "shop/api"]);
   assert.equal(answer("[{hosts: ['*/api.shop.svc.cluster.local']}]").status, 200, "*/host: any namespace's Service of that name");
+  assert.equal(answer("[]").status, 200, "no egress listener (an empty list): the default scope, every host");
   assert.equal(answer("[{hosts: ['shop/*.svc.cluster.local']}]").status, 200, "a wildcard dnsName covers the Service's FQDN");
   const own = answer("[{hosts: ['./*', 'istio-system/*']}]");
   assert.deepEqual([own.connection, own.status, own.backend, own.decidedBy], ["failed", null, null, "routing"], "`.` is the client's namespace (web), not shop; no imported host has an HTTP listener at port 80: the BlackHoleCluster");

@@ -97,7 +97,7 @@ const httpListener = (l: IstioEgressListener | undefined) => l?.port !== undefin
  */
 export function scopeImportsRoutes(scope: SidecarScope, namespace: string, dest: RegistryHost): boolean {
   const egress = scope.sidecar?.egress;
-  if (!egress) return true;
+  if (!egress?.length) return true;
   const listener = egress.find((l) => l.port?.number === dest.port) ?? egress.find((l) => !l.port);
   return listener !== undefined && importedBy(listener, scope.namespace, { ...dest, namespace }) !== undefined;
 }
@@ -117,7 +117,7 @@ export interface Imported { imported: boolean; why: string }
  */
 export function scopeImports(scope: SidecarScope, dest: RegistryHost): Imported {
   const sc = scope.sidecar;
-  if (!sc?.egress) return { imported: true, why: sc ? `Sidecar ${sc.namespace}/${sc.name} has no egress listeners: every exported host` : "no Sidecar: every exported host" };
+  if (!sc?.egress?.length) return { imported: true, why: sc ? `Sidecar ${sc.namespace}/${sc.name} has no egress listeners: every exported host` : "no Sidecar: every exported host" };
   const captured = sc.egress.filter((l) => !l.bound);
   const atPort = captured.find((l) => l.port?.number === dest.port);
   const catchAll = captured.find((l) => !l.port);
