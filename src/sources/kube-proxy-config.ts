@@ -34,14 +34,16 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
     return;
   }
   const out: KubeProxyConfig = { where: `ConfigMap ${KUBE_PROXY_CONFIGMAP.namespace}/${KUBE_PROXY_CONFIGMAP.name} ${KUBE_PROXY_CONFIGMAP.key}` };
-  const mode = cfg.childString("mode", { oneOf: ["", ...PROXY_MODES] });
+  unknownFields(cfg, FIELDS, "KubeProxyConfiguration");
+  for (const [section, names] of Object.entries(SECTIONS)) if (cfg.get(section).object()) unknownFields(cfg.get(section), names, section);
+  const mode = enumString(cfg.get("mode"), PROXY_MODES);
   if (mode) out.mode = mode as ProxyMode;
-  const local = cfg.childString("detectLocalMode", { oneOf: ["", ...LOCAL_MODES] });
+  const local = enumString(cfg.get("detectLocalMode"), LOCAL_MODES);
   if (local) out.detectLocalMode = local as LocalMode;
   const cidrs = cfg.get("clusterCIDR"), cidrText = cidrs.string();
   if (cidrText) {
     const parsedCidrs = clusterCidrs(cidrText);
-    if (typeof parsedCidrs === "string") cidrs.error("invalid-cidr", `${JSON.stringify(cidrText)}: ${parsedCidrs} (kube-proxy refuses this configuration)`);
+    if (typeof parsedCidrs === "string") cidrs.error("invalid-cidr", `${parsedCidrs} (kube-proxy refuses this configuration)`);
     else out.clusterCIDR = parsedCidrs;
   }
   // Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration: nftables mode reads nftables.masqueradeAll, the others iptables.masqueradeAll.
@@ -56,6 +58,36 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
   }
   if (b.inv.kubeProxy) cfg.warn("kube-proxy-config", `a second kube-proxy configuration: this one is read`);
   b.inv.kubeProxy = out;
+}
+
+/** A string of `values`, or "" (unset: the default); another is an error naming the values (the empty string not listed). */
+function enumString(f: Field, values: readonly string[]): string | undefined {
+  const v = f.string();
+  if (v === undefined || v === "" || values.includes(v)) return v;
+  return f.error("enum", `${JSON.stringify(v)} is not one of ${values.join(", ")} (or unset) (kube-proxy refuses this configuration)`);
+}
+
+// The fields of KubeProxyConfiguration v1alpha1 (k8s.io/kube-proxy/config/v1alpha1 types.go) and of its sections read here.
+const FIELDS = ["apiVersion", "kind", "featureGates", "clientConnection", "logging", "hostnameOverride", "bindAddress", "healthzBindAddress",
+  "metricsBindAddress", "bindAddressHardFail", "enableProfiling", "showHiddenMetricsForVersion", "mode", "iptables", "ipvs", "nftables",
+  "winkernel", "detectLocalMode", "detectLocal", "clusterCIDR", "nodePortAddresses", "oomScoreAdj", "conntrack", "configSyncPeriod",
+  "portRange", "windowsRunAsService"];
+const SECTIONS: Record<string, readonly string[]> = {
+  iptables: ["masqueradeBit", "masqueradeAll", "localhostNodePorts", "snatNodeInternalIP", "syncPeriod", "minSyncPeriod"],
+  nftables: ["masqueradeBit", "masqueradeAll", "syncPeriod", "minSyncPeriod"],
+  ipvs: ["syncPeriod", "minSyncPeriod", "scheduler", "excludeCIDRs", "strictARP", "tcpTimeout", "tcpFinTimeout", "udpTimeout"],
+  detectLocal: ["bridgeInterface", "interfaceNamePrefix"],
+};
+
+/**
+ * A field KubeProxyConfiguration does not have: kube-proxy's strict decoding fails on it, and its
+ * lenient decoding of v1alpha1 then reads the rest without it, logging a warning (cmd/kube-proxy/app
+ * options.go loadConfig): a warning here, the field ignored (a misspelt masqueradeAll is not set).
+ */
+function unknownFields(f: Field, names: readonly string[], what: string): void {
+  for (const k of f.keys()) {
+    if (!names.includes(k)) f.get(k).warn("unknown-field", `unknown field ${JSON.stringify(k)} in ${what}: kube-proxy ignores it (its lenient decoding, with a logged warning) and so does Junction`);
+  }
 }
 
 /**
