@@ -480,6 +480,6 @@ export function clusterIPUnknownWarning(inv: Inventory, setup: KubeProxySetup, s
   if (e?.kind === "node" || (e?.kind === "pod" && e.hostNetwork !== true)) return undefined;
   return {
     code: "kube-proxy-config",
-    message: `kube-proxy's configuration is not in the input (ConfigMap kube-system/kube-proxy): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
+    message: `kube-proxy's configuration is not in the input (the kube-proxy DaemonSet, ConfigMap kube-system/kube-proxy or kube-proxy-config): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
   };
 }
