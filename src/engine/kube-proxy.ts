@@ -44,7 +44,7 @@
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
-import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
+import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
@@ -336,7 +336,7 @@ function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube
     const why = bpf.kind === "calico-ebpf" ? (bpf.mode === "DSR" ? "forwards to the endpoint's node (direct server return)" : "forwards to the endpoint's node in a tunnel") : `forwards to the endpoint's node (direct server return${bpf.mode === "hybrid" ? ": hybrid mode, TCP" : ""})`;
     return { hops: serving.map((to) => ({ to, ...kept(why) })) };
   }
-  const entry: Party | undefined = at === undefined ? undefined : { endpoint: inv.endpoints.find((e) => e.kind === "node" && e.name === at) ?? standInNode(at) };
+  const entry: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
   const hops: ServiceHop[] = [];
   for (const to of serving) {
     const own = to.endpoint?.nodeName;
@@ -358,11 +358,6 @@ function standInLoadBalancer(s: Service): Endpoint {
 /** The node of that name: the input's, else a stand-in. */
 function nodeNamed(inv: Inventory, name: string): Endpoint {
   return inv.endpoints.find((e) => e.kind === "node" && e.name === name) ?? standInNode(name);
-}
-
-/** A node of the cluster the input does not hold (its name when known). */
-function standInNode(name?: string): Endpoint {
-  return { id: -1, kind: "node", name: name ?? "(a node not in the input)", labels: {}, addresses: [], ports: [] };
 }
 
 /**

@@ -6,16 +6,16 @@
 // A flow takes one network (model/networks.ts): parties not both on it cannot talk (isolated
 // networks), and only the policies that govern that network are walked.
 
-import type { Endpoint } from "../model/endpoint.js";
+import { standInNode, type Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { addressKey, formatAddress, type Address } from "../model/ip.js";
+import { addressKey, formatAddress, sameAddress, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
-import { hostActionOn, type HostAction } from "../model/cni.js";
+import { hostActionOn, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
 import type { HostPortTarget } from "../model/hostports.js";
 
 /**
@@ -115,6 +115,8 @@ export interface HostPortHop {
   egressAfter: boolean;
   /** The pod itself sent it (hairpin): portmap masquerades it, and it arrives from its node. */
   hairpin: boolean;
+  /** The source pod's node masqueraded it on the way (Calico natOutgoing: PolicyEngine.natOutgoingSource): why. */
+  natOutgoing?: Warning;
 }
 
 /** Lower rank wins under samePriority=deny-first. */
@@ -208,9 +210,11 @@ export class PolicyEngine {
     const node = this.index.nodesByName.get(name);
     const egressAfter = src !== undefined && (src.nodeName === name || this.matcher.nodeOf(flow.src)?.name === name);
     // portmap's SETMARK for `-s podIP` (hairpin): MASQUERADE gives the packet a host address.
-    const seenFrom: Party = hairpin ? (node ? { endpoint: node } : { address }) : flow.src;
+    // A pod of another node in a natOutgoing pool reaches the node's address masqueraded to its own node (natOutgoingSource).
+    const nat = hairpin || egressAfter ? undefined : this.natOutgoingSource(flow.src, dst, true);
+    const seenFrom: Party = hairpin ? (node ? { endpoint: node } : { address }) : nat?.party ?? flow.src;
     const inner: Flow = { src: seenFrom, dst: { endpoint: target.pod, address: target.address }, protocol: flow.protocol, port: target.port.port };
-    return { node: name, address, target, inner, egressAfter, hairpin };
+    return { node: name, address, target, inner, egressAfter, hairpin, ...(nat ? { natOutgoing: nat.warning } : {}) };
   }
 
   /**
@@ -222,7 +226,8 @@ export class PolicyEngine {
     const index = this.index.hostPorts;
     if (!index.any) return undefined;
     const e = dst.endpoint ?? (dst.address ? this.index.byAddress.get(addressKey(dst.address)) : undefined);
-    const name = e?.kind === "node" ? e.name : e?.kind === "pod" && e.hostNetwork === true ? e.nodeName : undefined;
+    // An address no endpoint owns may be a node's the input lacks, known from a forwarding pod's status.hostIP.
+    const name = e?.kind === "node" ? e.name : e?.kind === "pod" && e.hostNetwork === true ? e.nodeName : !e && dst.address ? index.nodeAt(dst.address) : undefined;
     return name !== undefined && index.onNode(name) ? { name, party: dst.endpoint ? dst : { endpoint: e, address: dst.address } } : undefined;
   }
 
@@ -237,7 +242,7 @@ export class PolicyEngine {
       egress = this.decide("egress", pod, pod, asSent, this.matcher.egressDestPorts(pod.endpoint));
     } else egress = hop.egressAfter || after.egress.by === "network" ? after.egress : this.evaluatePlain(flow).egress;
     const ingress = after.ingress;
-    return { flow, network: after.network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...egress.warnings, ...ingress.warnings], hostPort: hop };
+    return { flow, network: after.network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...(hop.natOutgoing ? [hop.natOutgoing] : []), ...egress.warnings, ...ingress.warnings], hostPort: hop };
   }
 
   /**
@@ -252,18 +257,86 @@ export class PolicyEngine {
     const node = this.matcher.nodeOf(src), t = node?.tunnels, pod = dst.endpoint;
     if (!t || !pod || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined || pod.nodeName === node!.name) return undefined;
     const family = dst.address?.family ?? pod.addresses[0]?.family;
+    const pools = this.inventory.calicoPools;
+    if (pools?.length) return this.poolTunnel(src, node!, pod, family ?? 4, pools);
     const [address, which] = family === 6 ? [t.vxlanV6, "VXLAN (IPv6)"] : t.vxlan ? [t.vxlan, "VXLAN"] : [t.ipip, "IPIP"];
     if (!address) return undefined;
     const both = family !== 6 && t.vxlan && t.ipip ? "; the node has an IPIP tunnel address too: the IP pool of the destination decides which tunnel, and the input has no IP pools" : "";
     return {
       party: { ...src, address },
-      warning: { code: "tunnel-source", message: `the source is node ${node!.name}'s Calico ${which} tunnel address ${formatAddress(address)}: felix masquerades the host's traffic to a pod of another node going down the tunnel to it (an IP pool with CrossSubnet encapsulation tunnels only to nodes of another subnet, with the node's own address)${both}` },
+      warning: { code: "tunnel-source", message: `the source is node ${node!.name}'s Calico ${which} tunnel address ${formatAddress(address)}: felix masquerades the host's traffic to a pod of another node going down the tunnel to it (the input has no IP pools: an IP pool with CrossSubnet encapsulation tunnels only to nodes of another subnet, with the node's own address)${both}` },
+    };
+  }
+
+  /**
+   * tunnelSource with the input's IP pools: the pool of the pod's address decides (felix programs
+   * tunnel routes per pool: route_mgr/vxlan_mgr): vxlanMode, else ipipMode; Always tunnels, Never
+   * does not, CrossSubnet only to a node outside the sending node's subnet (the subnet of its
+   * projectcalico.org/IPv4Address (IPv6Address) annotation, calico-node's BGP address: felix's
+   * SameSubnet); a pod address in no pool is not tunnelled.
+   */
+  private poolTunnel(src: Party, node: Endpoint, pod: Endpoint, family: 4 | 6, pools: readonly IpPool[]): { party: Party; warning: Warning } | undefined {
+    const a = pod.addresses.find((x) => x.family === family);
+    const pool = a && poolOf(pools, a);
+    if (!pool) return undefined;
+    const kind = pool.vxlanMode !== "Never" ? "VXLAN" : pool.ipipMode !== "Never" ? "IPIP" : undefined;
+    if (!kind) return undefined;
+    const mode = kind === "VXLAN" ? pool.vxlanMode : pool.ipipMode;
+    let undecided = "";
+    if (mode === "CrossSubnet") {
+      const same = sameNodeSubnet(node, this.index.nodesByName.get(pod.nodeName!), family);
+      if (same === true) return undefined;
+      if (same === undefined) undecided = `; CrossSubnet tunnels only to a node of another subnet, and the input does not show node ${node.name}'s subnet (its projectcalico.org/IPv${family}Address annotation) or the other node's address: read as tunnelled`;
+    }
+    const t = node.tunnels!;
+    const address = kind === "VXLAN" ? (family === 6 ? t.vxlanV6 : t.vxlan) : family === 4 ? t.ipip : undefined;
+    if (!address) return undefined;
+    return {
+      party: { ...src, address },
+      warning: { code: "tunnel-source", message: `the source is node ${node.name}'s Calico ${kind}${family === 6 ? " (IPv6)" : ""} tunnel address ${formatAddress(address)}: the destination's IP pool ${pool.name} has ${kind === "VXLAN" ? "vxlanMode" : "ipipMode"} ${mode}${mode === "CrossSubnet" && !undecided ? ` and node ${pod.nodeName} is outside node ${node.name}'s subnet` : ""}, and felix masquerades the host's traffic going down the tunnel to the tunnel address${undecided}` },
+    };
+  }
+
+  /**
+   * Calico's natOutgoing (felix rules/nat.go NATOutgoingChain, masq_mgr.go): a pod whose address is in
+   * an IP pool with natOutgoing, sending to an address outside every pool (all-ipam-pools: disabled
+   * pools too), leaves its node MASQUERADEd to the node's address (the outgoing interface's: its
+   * InternalIP), so the destination's ingress policies (a node's host endpoint, a VM's or host's
+   * firewall) judge the node, not the pod. Not for a destination on the pod's own node (delivered
+   * locally, never through POSTROUTING), nor a pod of the cluster (its address is a pool's), nor a
+   * host address under felix's natOutgoingExclusions IPPoolsAndHostIPs, nor a destination no policy
+   * can select (nothing judges the source there; `forwarded`: a node address whose hostPort forwards the
+   * flow to a pod, which judges it). The node (a stand-in when the input lacks its Node) and why, else undefined.
+   */
+  natOutgoingSource(src: Party, dst: Party, forwarded = false): { party: Party; warning: Warning } | undefined {
+    const pools = this.inventory.calicoPools;
+    const pod = src.endpoint;
+    if (!pools?.length || !pod || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+    // (A source address given is one of the pod's own, `ip:` naming the pod: its traffic all the same.)
+    if (src.address !== undefined && !pod.addresses.some((a) => sameAddress(a, src.address!))) return undefined;
+    const to = flowAddress(dst, src);
+    const d = dst.endpoint ?? (to ? this.index.byAddress.get(addressKey(to)) : undefined);
+    if (!to || !d || (!forwarded && !this.isSubjectable(d)) || (d.kind === "pod" && d.hostNetwork !== true)) return undefined;
+    const from = src.address ?? pod.addresses.find((a) => a.family === to.family);
+    const pool = from && poolOf(pools, from);
+    if (!pool?.natOutgoing || poolOf(pools, to)) return undefined;
+    const host = d.kind === "node" ? d.name : d.kind === "pod" ? d.nodeName : undefined;
+    if (host === pod.nodeName) return undefined;
+    const excl = this.inventory.calicoFelix?.natOutgoingExclusions;
+    if (excl?.hostIPs && host !== undefined) return undefined;
+    const node = this.index.nodesByName.get(pod.nodeName);
+    const party: Party = { endpoint: node ?? standInNode(pod.nodeName) };
+    const seen = node && flowAddress(party, dst);
+    return {
+      party,
+      warning: { code: "nat-outgoing", message: `the destination sees node ${pod.nodeName}${seen ? ` (${formatAddress(seen)})` : ""} as the source: pod ${pod.namespace}/${pod.name}'s address is in Calico IP pool ${pool.name} with natOutgoing, and ${formatAddress(to)} is outside every IP pool, so felix masquerades it leaving the node (cali-nat-outgoing)${node ? "" : "; the input has no Node " + pod.nodeName + ": its address is unknown"}` },
     };
   }
 
   private evaluatePlain(given: Flow, viaTunnel = true): Verdict {
     const tunnel = viaTunnel ? this.tunnelSource(given.src, given.dst) : undefined;
     const flow = tunnel ? { ...given, src: tunnel.party } : given;
+    const nat = tunnel ? undefined : this.natOutgoingSource(given.src, given.dst);
     const destPorts = this.matcher.destPorts(flow.dst.endpoint);
     const network = this.networkOf(flow);
     const self = flow.src.endpoint !== undefined && flow.src.endpoint === flow.dst.endpoint;
@@ -273,8 +346,10 @@ export class PolicyEngine {
       return { flow, network, allowed: false, egress, ingress, warnings: [] };
     }
     const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(flow.dst.endpoint));
-    const ingress = self ? fixed("ingress", "self") : this.decide("ingress", flow.dst, flow.src, flow, destPorts);
-    return { flow: given, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...(tunnel ? [tunnel.warning] : []), ...egress.warnings, ...ingress.warnings] };
+    const seen = nat ? { ...flow, src: nat.party } : flow;
+    const ingress = self ? fixed("ingress", "self") : this.decide("ingress", seen.dst, seen.src, seen, destPorts);
+    const why = tunnel ?? nat;
+    return { flow: given, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...(why ? [why.warning] : []), ...egress.warnings, ...ingress.warnings] };
   }
 
   /** The decision for `local`'s policies in one direction, about traffic with `remote` (or one request of it). */

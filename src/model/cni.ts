@@ -4,7 +4,8 @@
 
 import type { Inventory } from "./inventory.js";
 import { policyName, type Policy } from "./policy.js";
-import type { Controller } from "./endpoint.js";
+import type { Controller, Endpoint } from "./endpoint.js";
+import { contains, type Address, type Cidr } from "./ip.js";
 
 export interface Cni {
   /** The product's name as reported. */
@@ -93,6 +94,8 @@ export interface CalicoFelix {
   shownBy?: string;
   /** The eBPF data plane, when the input sets bpfEnabled (the environment's FELIX_BPFENABLED, else FelixConfiguration default). */
   bpf?: FelixBpf;
+  /** natOutgoingExclusions (FELIX_NATOUTGOINGEXCLUSIONS, else FelixConfiguration default): IPPoolsAndHostIPs leaves host addresses out of natOutgoing. */
+  natOutgoingExclusions?: { hostIPs: boolean; where: string };
 }
 
 /** The action a node's felix applies, and why. */
@@ -182,4 +185,40 @@ export function dataPathLabel(p: ServiceDataPath): string {
     case "cilium": return `Cilium's kube-proxy replacement (bpf-lb-mode ${p.mode}, ${p.where})`;
     case "calico-ebpf": return `Calico's eBPF data plane (bpfExternalServiceMode ${p.mode}, ${p.where})`;
   }
+}
+
+/** An IP pool's encapsulation for one tunnel kind (IPPool ipipMode, vxlanMode; unset: Never). */
+export type EncapMode = "Always" | "CrossSubnet" | "Never";
+
+/** A Calico IP pool (projectcalico.org/v3 or crd.projectcalico.org/v1 IPPool; sources/calico/ippool.ts). */
+export interface IpPool {
+  name: string;
+  cidr: Cidr;
+  /** felix masquerades its pods' traffic to destinations outside every pool (engine/verdict.ts natOutgoingSource). */
+  natOutgoing: boolean;
+  /** Whether a node's traffic to a pod of the pool on another node goes down a tunnel (engine/verdict.ts tunnelSource). */
+  ipipMode: EncapMode;
+  vxlanMode: EncapMode;
+  /** IPAM assigns no new address from it; its existing addresses stay, and felix still counts it among the pools. */
+  disabled: boolean;
+  where: string;
+}
+
+/** The pool an address is in: Calico refuses overlapping pools, so the first that contains it (disabled or not). */
+export function poolOf(pools: readonly IpPool[] | undefined, a: Address): IpPool | undefined {
+  if (!pools) return undefined;
+  for (const p of pools) if (contains(p.cidr, a)) return p;
+  return undefined;
+}
+
+/**
+ * Whether node `b` is in node `a`'s subnet, as felix decides CrossSubnet (SameSubnet: the subnet of
+ * a's BGP address, projectcalico.org/IPv4Address or IPv6Address as calico-node records it on its
+ * Node, contains b's address: its own such annotation's, else its first address of the family);
+ * undefined when the input does not show a's subnet or b's address.
+ */
+export function sameNodeSubnet(a: Endpoint, b: Endpoint | undefined, family: 4 | 6): boolean | undefined {
+  const subnet = family === 4 ? a.tunnels?.subnetV4 : a.tunnels?.subnetV6;
+  const address = b && ((family === 4 ? b.tunnels?.bgpV4 : b.tunnels?.bgpV6) ?? b.addresses.find((x) => x.family === family));
+  return subnet && address ? contains(subnet, address) : undefined;
 }

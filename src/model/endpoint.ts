@@ -38,6 +38,12 @@ export interface Endpoint {
   nodeName?: string;
   hostNetwork?: boolean;
   /**
+   * Pods mapping a hostPort (not host-network): their node's address as the pod's status reports it
+   * (status.hostIP): the node's portmap DNAT answers there even when the input has no Node for it
+   * (model/hostports.ts HostPortIndex.nodeAt).
+   */
+  hostIP?: Address;
+  /**
    * Nodes: the Calico HostEndpoint on the node's address (sources/calico placeOnNodes; it is no
    * endpoint of its own then). Felix polices the host's traffic by its policy, except its traffic with
    * its own pods, and Calico selectors see the node's addresses by its labels (engine/match.ts hostEndpointOf).
@@ -72,8 +78,17 @@ export interface Endpoint {
   src?: SourceRef;
 }
 
-/** A node's Calico tunnel addresses (Endpoint.tunnels). */
-export interface NodeTunnels { ipip?: Address; vxlan?: Address; vxlanV6?: Address }
+/**
+ * A node's Calico tunnel addresses (Endpoint.tunnels), and its BGP address with its subnet
+ * (projectcalico.org/IPv4Address, IPv6Address: `10.0.0.1/24`), which felix's CrossSubnet encapsulation
+ * tests other nodes against (model/cni.ts sameNodeSubnet).
+ */
+export interface NodeTunnels { ipip?: Address; vxlan?: Address; vxlanV6?: Address; bgpV4?: Address; subnetV4?: Cidr; bgpV6?: Address; subnetV6?: Cidr }
+
+/** A node of the cluster the input does not hold, as a party (its name when known): no address, no labels. */
+export function standInNode(name?: string): Endpoint {
+  return { id: -1, kind: "node", name: name ?? "(a node not in the input)", labels: {}, addresses: [], ports: [] };
+}
 
 /** A file a container sees from a Secret volume; `named` when an env variable of the container names its path. */
 export interface SecretFile {

@@ -15,7 +15,7 @@
 // port on the node's addresses (validateHostNetwork: hostPort == containerPort).
 
 import type { Endpoint } from "./endpoint.js";
-import type { Address } from "./ip.js";
+import { addressKey, type Address, type AddressKey } from "./ip.js";
 import type { NamedPort, Protocol } from "./ports.js";
 
 /** Where a flow to a node address and port is forwarded. */
@@ -32,12 +32,23 @@ export interface HostPortTarget {
 /** The pods with hostPort mappings, by node name. */
 export class HostPortIndex {
   private byNode = new Map<string, Endpoint[]>();
+  /** The node names by the addresses the forwarding pods' status reports for their node (status.hostIP). */
+  private byHostIP = new Map<AddressKey, string>();
 
   constructor(endpoints: readonly Endpoint[]) {
     for (const e of endpoints) if (forwardsHostPorts(e)) {
       const list = this.byNode.get(e.nodeName!);
       if (list) list.push(e); else this.byNode.set(e.nodeName!, [e]);
+      if (e.hostIP) { const k = addressKey(e.hostIP); if (!this.byHostIP.has(k)) this.byHostIP.set(k, e.nodeName!); }
     }
+  }
+
+  /**
+   * The node whose address `a` is by a forwarding pod's status.hostIP (the kubelet reports its node's
+   * address there): the portmap DNAT on that node answers at it even when the input has no Node.
+   */
+  nodeAt(a: Address): string | undefined {
+    return this.byHostIP.get(addressKey(a));
   }
 
   /** Whether some pod maps a hostPort. */

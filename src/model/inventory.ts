@@ -11,7 +11,7 @@ import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
-import type { CalicoFelix, CiliumServiceOptions } from "./cni.js";
+import type { CalicoFelix, CiliumServiceOptions, IpPool } from "./cni.js";
 import { HostPortIndex } from "./hostports.js";
 import { DEFAULT_IDENTITY, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
 
@@ -48,6 +48,8 @@ export interface Inventory {
   kubeProxy?: KubeProxyConfig;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
   calicoFelix?: CalicoFelix;
+  /** Calico IP pools (IPPool, sources/calico/ippool.ts): natOutgoing and the tunnel modes (engine/verdict.ts). */
+  calicoPools?: IpPool[];
 }
 
 /** The namespaces the API server's system namespaces controller makes in every cluster, besides `default`. */
@@ -164,10 +166,20 @@ export class InventoryIndex {
     return this.identities ??= new IdentityPorts(this.inv.endpoints, this.inv.ciliumAgent?.identity ?? DEFAULT_IDENTITY);
   }
 
-  /** An endpoint with a hostPort or a named port came or went: the forwarding and the identities' ports are built again. */
-  private changedHostPorts(e: Endpoint): void {
+  /** A pod came or went: what its ports feed is built again (changedHostPorts, changedNamedPorts). */
+  private changedPorts(e: Endpoint): void {
     if (e.kind !== "pod") return;
+    this.changedHostPorts(e);
+    this.changedNamedPorts(e);
+  }
+
+  /** A pod with a hostPort came or went: the forwarding (hostPorts) is built again. */
+  private changedHostPorts(e: Endpoint): void {
     if (e.ports.some((p) => p.hostPort !== undefined)) this.forwarded = undefined;
+  }
+
+  /** A pod with a named port came or went: Cilium's named ports per identity (identityPorts) are built again. */
+  private changedNamedPorts(e: Endpoint): void {
     if (e.ports.some((p) => p.name !== undefined)) this.identities = undefined;
   }
 
@@ -186,7 +198,7 @@ export class InventoryIndex {
   /** Keeps the lookups current after `e` was added to the inventory. */
   added(e: Endpoint): void {
     this.endpointNames = undefined;
-    this.changedHostPorts(e);
+    this.changedPorts(e);
     if (e.kind === "node") this.nodesByName.set(e.name, e);
     for (const a of e.addresses) {
       const key = addressKey(a), cur = this.byAddress.get(key);
@@ -203,7 +215,7 @@ export class InventoryIndex {
   /** Keeps the lookups current after `e` was removed: another endpoint with its address takes over. */
   removed(e: Endpoint): void {
     this.endpointNames = undefined;
-    this.changedHostPorts(e);
+    this.changedPorts(e);
     if (e.kind === "node" && this.nodesByName.get(e.name) === e) this.nodesByName.delete(e.name);
     for (const a of e.addresses) {
       const key = addressKey(a), all = this.sharedAddresses.get(key);

@@ -259,11 +259,29 @@ export interface IstioServiceEntry {
   src?: SourceRef;
 }
 
-/** What Junction reads of an Istio Sidecar resource: whom it configures, and its outboundTrafficPolicy. */
+/**
+ * A host of a Sidecar egress listener, `namespace/dnsName` (pilot/pkg/model/sidecar.go
+ * convertIstioListenerToWrapper): `namespace` is a namespace, `*` (any) or `.` (kept as written: it
+ * stands for the namespace of the proxy the Sidecar configures); `excluded` for a `~`-prefixed
+ * namespace (`~/*` and `~ns/host` remove what they match; a bare `~` is any namespace).
+ */
+export interface IstioEgressHost { namespace: string; host: string; excluded: boolean }
+
+/** A Sidecar egress listener: the hosts it imports, at its port (a port-limited listener) or at every port. */
+export interface IstioEgressListener {
+  port?: { number: number; protocol?: string };
+  /** `bind`, or captureMode NONE (which binds to localhost): the listener takes no connection captured for a Service's address. */
+  bound?: string;
+  hosts: readonly IstioEgressHost[];
+}
+
+/** What Junction reads of an Istio Sidecar resource: whom it configures, its egress listeners and its outboundTrafficPolicy. */
 export interface IstioSidecar {
   name: string;
   namespace: string;
   workloadSelector?: Labels;
+  /** spec.egress when set; else the default scope: every host exported to the namespace. */
+  egress?: readonly IstioEgressListener[];
   outboundTrafficPolicy?: IstioOutboundMode;
   created?: number;
   src?: SourceRef;

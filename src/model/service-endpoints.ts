@@ -6,7 +6,7 @@
 import type { Endpoint, Service, ServicePort } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
 import { endpointsRevision, type Inventory } from "./inventory.js";
-import { addressKey, formatAddress, parseAddress } from "./ip.js";
+import { addressKey, formatAddress, parseAddress, type AddressKey } from "./ip.js";
 import { matches, selector } from "./selector.js";
 
 export interface ServiceEndpoint {
@@ -71,7 +71,7 @@ function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort, reading: 
   // EndpointSlice controller writes the slices of a Service with one, from its pods).
   const all = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
   const slices = s.selector ? all.filter((x) => !x.mirrored) : all;
-  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(inv, slices, sp, reading), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
+  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(lookup(inv), slices, sp, reading), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
   const pods = podsOf(inv, s.namespace);
   if (s.selector) {
     const sel = selector(s.selector);
@@ -175,6 +175,8 @@ function podsOf(inv: Inventory, namespace: string): readonly Endpoint[] {
 interface Lookup {
   endpoints: readonly Endpoint[]; count: number; revision: number; sliceList: readonly EndpointSlice[]; sliceCount: number;
   pods: Map<string, Endpoint[]>; slices: Map<string, EndpointSlice[]>;
+  /** Pods by "namespace/name" and (not host-network) by address, the first in the input of each (built on first use by a slice). */
+  podNames?: Map<string, Endpoint>; podAddresses?: Map<AddressKey, Endpoint>;
   /** Each Service port's endpoints, computed once for this state. */
   results: WeakMap<ServicePort, { service: Service; endpoints: ServiceEndpoints }>;
   /** The same by ingress-nginx's reading of the slices' ports. */
@@ -211,10 +213,10 @@ function podEndpoints(s: Service, pods: readonly Endpoint[], sp: ServicePort): S
 }
 
 /** The addresses of the slices for the Service port (its port name and protocol), each once. */
-function sliceEndpoints(inv: Inventory, slices: readonly EndpointSlice[], sp: ServicePort, reading: SlicePortReading): ServiceEndpoint[] {
+function sliceEndpoints(look: Lookup, slices: readonly EndpointSlice[], sp: ServicePort, reading: SlicePortReading): ServiceEndpoint[] {
   const out = new Map<string, ServiceEndpoint>();
   for (const slice of slices) {
-    for (const port of reading === "ingress-nginx" ? slicePortsForNginx(slice, sp) : slicePortsForKubeProxy(slice, sp)) addSliceEndpoints(inv, out, slice, port);
+    for (const port of reading === "ingress-nginx" ? slicePortsForNginx(slice, sp) : slicePortsForKubeProxy(slice, sp)) addSliceEndpoints(look, out, slice, port);
   }
   return [...out.values()];
 }
@@ -250,16 +252,16 @@ function slicePortsForNginx(slice: EndpointSlice, sp: ServicePort): number[] {
 }
 
 /** The slice's endpoints at `port`, each address once (`out` by address:port). */
-function addSliceEndpoints(inv: Inventory, out: Map<string, ServiceEndpoint>, slice: EndpointSlice, port: number): void {
+function addSliceEndpoints(look: Lookup, out: Map<string, ServiceEndpoint>, slice: EndpointSlice, port: number): void {
   for (const e of slice.endpoints) {
-    const pod = e.pod ? inv.endpoints.find((x) => x.kind === "pod" && x.namespace === e.pod!.namespace && x.name === e.pod!.name) : undefined;
+    const pod = e.pod ? podNames(look).get(`${e.pod.namespace}/${e.pod.name}`) : undefined;
     e.addresses.forEach((address, i) => {
       const key = `${address}:${port}`;
       const prev = out.get(key);
       // An address in two endpoints (a pod's address reused while the old pod terminates, or an
       // endpoint moving between slices): the one not terminating wins (endpointslicecache.go addEndpoints).
       if (prev && !(prev.terminating && !e.terminating) && !(prev.secondary && i === 0)) return;
-      const on = pod ?? podWithAddress(inv, address);
+      const on = pod ?? podWithAddress(look, address);
       out.set(key, {
         address, port, ready: e.ready, serving: e.serving ?? true, terminating: e.terminating, ...(e.servingAndTerminating ? { servingAndTerminating: true as const } : {}),
         node: e.nodeName ?? on?.nodeName, pod: on, ...(i > 0 ? { secondary: true as const } : {}),
@@ -268,10 +270,24 @@ function addSliceEndpoints(inv: Inventory, out: Map<string, ServiceEndpoint>, sl
   }
 }
 
-function podWithAddress(inv: Inventory, address: string): Endpoint | undefined {
+/** The pod (not host-network) with this address, the first in the input (it was a scan of every endpoint per slice address). */
+function podWithAddress(look: Lookup, address: string): Endpoint | undefined {
   const a = parseAddress(address);
-  const key = a && addressKey(a);
-  return key === undefined ? undefined : inv.endpoints.find((e) => e.kind === "pod" && !e.hostNetwork && e.addresses.some((x) => addressKey(x) === key));
+  if (!a) return undefined;
+  if (!look.podAddresses) {
+    const m = look.podAddresses = new Map<AddressKey, Endpoint>();
+    for (const e of look.endpoints) if (e.kind === "pod" && !e.hostNetwork) for (const x of e.addresses) { const k = addressKey(x); if (!m.has(k)) m.set(k, e); }
+  }
+  return look.podAddresses.get(addressKey(a));
+}
+
+/** Pods by "namespace/name", the first in the input of each (it was a scan of every endpoint per slice endpoint). */
+function podNames(look: Lookup): Map<string, Endpoint> {
+  if (!look.podNames) {
+    const m = look.podNames = new Map<string, Endpoint>();
+    for (const e of look.endpoints) if (e.kind === "pod") { const k = `${e.namespace}/${e.name}`; if (!m.has(k)) m.set(k, e); }
+  }
+  return look.podNames;
 }
 
 /**

@@ -559,16 +559,11 @@ const HOST_NETWORK: StateKey<{ hostIPs: Map<string, Address[]>; pods: Endpoint[]
   },
 };
 
-/** GetNodeHostIPs: InternalIPs, then ExternalIPs; the first, and the first of the other family. */
-function nodeHostIPs(addresses: readonly Field[]): Address[] {
-  const all: Address[] = [];
-  for (const type of ["InternalIP", "ExternalIP"]) {
-    for (const a of addresses) {
-      const text = a.get("type").value === type ? a.get("address").value : undefined;
-      const ip = typeof text === "string" ? parseAddress(text) : undefined;
-      if (ip) all.push(ip);
-    }
-  }
+/**
+ * GetNodeHostIPs: of the node's InternalIPs, then ExternalIPs (its addresses as the Node front end
+ * read them, in that order), the first, and the first of the other family.
+ */
+function nodeHostIPs(all: readonly Address[]): Address[] {
   if (!all.length) return [];
   const other = all.find((ip) => ip.family !== all[0].family);
   return other ? [all[0], other] : [all[0]];
@@ -577,10 +572,27 @@ function nodeHostIPs(addresses: readonly Field[]): Address[] {
 /** The Node annotations calico-node writes its tunnel addresses to (libcalico-go KDD node conversion), by NodeTunnels field. */
 const TUNNEL_ANNOTATIONS = { ipip: "projectcalico.org/IPv4IPIPTunnelAddr", vxlan: "projectcalico.org/IPv4VXLANTunnelAddr", vxlanV6: "projectcalico.org/IPv6VXLANTunnelAddrV6" } as const;
 
-/** A Node's Calico tunnel addresses (an annotation that is no address of its family: a warning, and none). */
+/** The Node annotations calico-node writes its BGP address with its subnet to (`10.0.0.1/24`), by family. */
+const BGP_ANNOTATIONS = { 4: "projectcalico.org/IPv4Address", 6: "projectcalico.org/IPv6Address" } as const;
+
+/**
+ * A Node's Calico tunnel addresses and BGP address with subnet (an annotation that is no address, or
+ * no address/prefix, of its family: a warning, and none).
+ */
 function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels | undefined {
   let out: NodeTunnels | undefined;
-  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof NodeTunnels, string][]) {
+  for (const family of [4, 6] as const) {
+    const key = BGP_ANNOTATIONS[family], text = annotations[key];
+    if (text === undefined || text === "") continue;
+    const slash = text.indexOf("/");
+    const a = slash > 0 ? parseAddress(text.slice(0, slash)) : undefined, subnet = a && parseCidr(text);
+    if (a && subnet && a.family === family) {
+      const t: NodeTunnels = out ??= {};
+      if (family === 4) { t.bgpV4 = a; t.subnetV4 = subnet; } else { t.bgpV6 = a; t.subnetV6 = subnet; }
+    }
+    else f.get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${family} address with its prefix length: the node's Calico subnet (CrossSubnet encapsulation) is read as unknown`);
+  }
+  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof typeof TUNNEL_ANNOTATIONS, string][]) {
     const text = annotations[key];
     if (text === undefined || text === "") continue;
     const a = parseAddress(text);
@@ -599,10 +611,11 @@ const nodeFrontEnd: FrontEnd = {
     // InternalIPs first, then ExternalIPs (GetNodeHostIPs' order): the address the node's own traffic
     // (kube-proxy's masquerade, probes) comes from in the cluster, whatever order the status lists them in.
     const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
-    const addrs = [...typed("InternalIP"), ...typed("ExternalIP")];
+    const addresses = readAddresses([...typed("InternalIP"), ...typed("ExternalIP")]);
     const tunnels = readTunnels(root.get("metadata").get("annotations"), meta.annotations);
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses: readAddresses(addrs), ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
-    const host = nodeHostIPs(list);
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses, ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
+    // (From the addresses read once: they were parsed a second time from the status.)
+    const host = nodeHostIPs(addresses);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);
   },
 };
@@ -682,6 +695,11 @@ const podFrontEnd: FrontEnd = {
     // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
     const deleted = props(md.value).deletionTimestamp;
     if (deleted !== undefined && deleted !== null) facts.terminating = true;
+    // A pod mapping a hostPort: its node's address (the portmap DNAT is there, whether or not the input has the Node).
+    if (!spec.hostNetwork && hostText && spec.ports.some((p) => p.hostPort !== undefined)) {
+      const a = hostIP ?? parseAddress(hostText);
+      if (a) facts.hostIP = a;
+    }
     const pod = b.addEndpoint(facts);
     // A host-network pod scheduled (nodeName) but without a status: its node's addresses (HOST_NETWORK).
     if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);

@@ -200,3 +200,37 @@ test("exposure judges a UDP NodePort on UDP (every exposure hop was judged as TC
   const report = exposureReport(e.inventory, e, new GatewayEngine(e.inventory), new FastConnectivity(e));
   assert.deepEqual(report.exposures.filter((x) => x.kind === "NodePort").flatMap((x) => x.targets.map((t) => [t.protocol, t.port, t.hop])), [["UDP", 53, "blocked"]]);
 });
+
+test("a node known only from a pod's status.hostIP (no Node in the input): its portmap DNAT forwards the hostPort all the same (it was an outside address: a wrong allow past the pod's deny-all)", async () => {
+  const web = WEB().replace('status: {podIP: "10.244.0.5"}', 'status: {podIP: "10.244.0.5", hostIP: "10.0.0.7"}');
+  const e = engineOf(web, DENY_INGRESS);
+  const v = flow(e, "ip:192.168.1.9", "ip:10.0.0.7", 8080);
+  assert.equal(v.allowed, false);
+  assert.equal(v.hostPort?.node, "n1");
+  assert.equal(v.hostPort?.target.pod.name, "web");
+  // Another port of that address: nothing forwards it (an address the input knows nothing else of).
+  assert.equal(flow(e, "ip:192.168.1.9", "ip:10.0.0.7", 8081).hostPort, undefined);
+  // A pod on that node reaching it: DNATed on its own node first, its egress judges the forwarded flow.
+  const local = engineOf(web, POD("client", "n1", "10.244.0.9", ""), DENY_INGRESS);
+  assert.equal(flow(local, "default/client", "ip:10.0.0.7", 8080).hostPort?.egressAfter, true);
+  const r = await cli(["explain", "-f", "-", "--from", "ip:192.168.1.9", "--to", "ip:10.0.0.7", "--port", "8080"], [web, DENY_INGRESS].join("\n---\n"));
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /hostPort: node n1 forwards TCP\/8080 at 10\.0\.0\.7 to default\/web \(10\.244\.0\.5:80\)/);
+  // The fast engine agrees.
+  const fast = new FastConnectivity(e), ref = new PairwiseConnectivity(e);
+  assert.equal(formatConns(fast.conns(party(e, "ip:192.168.1.9"), party(e, "ip:10.0.0.7"))), formatConns(ref.conns(party(e, "ip:192.168.1.9"), party(e, "ip:10.0.0.7"))));
+});
+
+test("a hostPort on a Service's node port (same port and protocol): the Service takes it (kube-proxy prepends KUBE-SERVICES to nat PREROUTING, portmap appends CNI-HOSTPORT-DNAT)", async () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: default}\nspec: {type: NodePort, selector: {app: api}, ports: [{port: 80, targetPort: 9000, nodePort: 30080}]}";
+  const api = POD("api", "n1", "10.244.0.8", "{containerPort: 9000}");
+  const yaml = [NODE("n1", "10.0.0.1"), WEB("{containerPort: 80, hostPort: 30080}"), api, svc, DENY_INGRESS].join("\n---\n");
+  const r = await cli(["explain", "-f", "-", "--from", "ip:192.168.1.9", "--to", "ip:10.0.0.1", "--port", "30080", "-o", "json", "-q"], yaml);
+  const pairs = JSON.parse(r.out).pairs as { to: string; port: number; forwarded?: unknown; service?: { frontend: string } }[];
+  assert.deepEqual(pairs.map((p) => [p.to, p.port, p.forwarded === undefined]), [["default/api", 9000, true]]);
+  assert.match(pairs[0].service!.frontend, /node port 30080 of Service default\/api/);
+  // UDP at the same number is not the Service's port: the hostPort of that protocol would take it.
+  const udp = [NODE("n1", "10.0.0.1"), WEB("{containerPort: 80, hostPort: 30080, protocol: UDP}"), api, svc, DENY_INGRESS].join("\n---\n");
+  const u = JSON.parse((await cli(["explain", "-f", "-", "--from", "ip:192.168.1.9", "--to", "ip:10.0.0.1", "--port", "30080", "--protocol", "UDP", "-o", "json", "-q"], udp)).out);
+  assert.deepEqual(u.pairs.map((p: { to: string; forwarded?: { pod: string; port: number } }) => [p.to, p.forwarded?.pod, p.forwarded?.port]), [["node:n1", "default/web", 80]]);
+});

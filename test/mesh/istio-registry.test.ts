@@ -114,3 +114,111 @@ test("ServiceEntry and Sidecar are validated against istio/api's schema and pilo
   assert.match(errors(sidecar("web", "s", "{outboundTrafficPolicy: {mode: DENY_ALL}}")), /DENY_ALL/);
   assert.equal(errors(serviceEntry("web", "a", "{hosts: [a.example.com], ports: [{number: 80, name: http}]}", "v1alpha3")), "");
 });
+
+// A Sidecar's egress listeners narrow the hosts its proxy knows (pilot/pkg/model/sidecar.go
+// convertIstioListenerToWrapper, selectServices; listener.go buildSidecarOutboundListeners): what no
+// listener imports has no listener or cluster, so REGISTRY_ONLY refuses it and ALLOW_ANY passes it
+// through the PassthroughCluster, with no mesh route.
+const egressSidecar = (egress: string, policy = "REGISTRY_ONLY", ns = "web") => sidecar(ns, "scope", `{egress: ${egress}, outboundTrafficPolicy: {mode: ${policy}}}`);
+const SPLIT = meshRouteFixture();
+function meshRouteFixture(): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: split, namespace: shop}
+spec:
+  parentRefs: [{group: "", kind: Service, name: api, port: 80}]
+  rules: [{backendRefs: [{name: api-v2, port: 80}]}]
+`;
+}
+
+test("a Sidecar's egress hosts import a Service by namespace/dnsName: `./*`, `ns/*`, `*/host`; a Service no host imports is refused under REGISTRY_ONLY (was: allowed)", () => {
+  const answer = (egress: string, url = "http://api.shop/x", extra: Partial<RouteRequest> = {}) => one(cluster() + egressSidecar(egress), "web/client", url, extra);
+  const imported = answer("[{hosts: ['shop/*']}]");
+  assert.deepEqual([imported.status, imported.backend], [200, "shop/api"]);
+  assert.equal(answer("[{hosts: ['*/api.shop.svc.cluster.local']}]").status, 200, "*/host: any namespace's Service of that name");
+  assert.equal(answer("[{hosts: ['shop/*.svc.cluster.local']}]").status, 200, "a wildcard dnsName covers the Service's FQDN");
+  const own = answer("[{hosts: ['./*', 'istio-system/*']}]");
+  assert.deepEqual([own.connection, own.status, own.backend, own.decidedBy], ["failed", null, null, "routing"], "`.` is the client's namespace (web), not shop; no imported host has an HTTP listener at port 80: the BlackHoleCluster");
+  assert.match(own.reason ?? "", /Sidecar web\/scope does not import api\.shop\.svc\.cluster\.local port 80.*REGISTRY_ONLY.*BlackHoleCluster/);
+  assert.equal(answer("[{hosts: ['ops/*']}]").connection, "failed", "another namespace's hosts do not import shop's");
+  const sibling = answer("[{hosts: ['shop/api-v2.shop.svc.cluster.local']}]");
+  assert.deepEqual([sibling.status, sibling.backend], [502, null], "another Service of the namespace, HTTP at port 80: its listener 0.0.0.0:80 answers 502 (block_all)");
+  assert.equal(answer("[{hosts: ['shop/*', '~shop/api.shop.svc.cluster.local']}]").status, 502, "a `~` entry excludes the host");
+  assert.ok(refused(answer("[{hosts: ['~/*']}]")), "`~/*` imports nothing");
+  const tcpConn = answer("[{hosts: ['./*']}]", "tcp://api.shop:8080", tcp);
+  assert.deepEqual([tcpConn.connection, tcpConn.status], ["failed", null], "a TCP connection at a port with no HTTP listener: the BlackHoleCluster");
+  assert.match(tcpConn.reason ?? "", /BlackHoleCluster/);
+  const byIp = answer("[{hosts: ['./*']}]", "http://10.96.0.10/x");
+  assert.deepEqual([byIp.connection, byIp.status], ["failed", null], "the Service's cluster IP: the same registry");
+  assert.equal(one(cluster() + egressSidecar("[{hosts: ['./*']}]", "REGISTRY_ONLY", "ops"), "web/client", "http://api.shop/x").status, 200, "a Sidecar of another namespace does not configure web's client");
+});
+
+test("a Sidecar's egress listener with a port imports its hosts at that port only; the catch-all listener does not add HTTP hosts to that port", () => {
+  const answer = (egress: string, url: string) => one(cluster() + egressSidecar(egress), "web/client", url);
+  const portOnly = "[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['shop/*']}]";
+  assert.equal(answer(portOnly, "http://api.shop/x").status, 200, "port 80: imported");
+  const other = answer(portOnly, "http://api.shop:8080/x");
+  assert.equal(other.connection, "failed", "port 8080: no listener imports it, and no HTTP listener there: the BlackHoleCluster");
+  assert.match(other.reason ?? "", /no egress listener at port 8080 and no catch-all one/);
+  const withCatchAll = "[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['ops/*']}, {hosts: ['shop/*']}]";
+  assert.equal(answer(withCatchAll, "http://api.shop:8080/x").status, 200, "port 8080: the catch-all listener imports shop's Services");
+  const locked = answer(withCatchAll, "http://api.shop/x");
+  assert.equal(locked.status, 502, "port 80: the HTTP listener there imports only ops' hosts; the catch-all adds none to it");
+  assert.match(locked.reason ?? "", /catch-all listener adds no host to that port's listener/);
+  const bound = "[{port: {number: 80, protocol: HTTP, name: http}, bind: 127.0.0.1, hosts: ['shop/*']}]";
+  assert.equal(answer(bound, "http://api.shop/x").connection, "failed", "a listener bound to an address takes no connection captured for the Service's address");
+  const captureNone = "[{port: {number: 80, protocol: HTTP, name: http}, captureMode: NONE, hosts: ['shop/*']}]";
+  assert.equal(answer(captureNone, "http://api.shop/x").connection, "failed", "captureMode NONE binds to localhost");
+});
+
+test("under ALLOW_ANY a Service the Sidecar does not import is passed through: allowed, without the mesh's routes; an imported one is routed", () => {
+  const yaml = cluster() + SPLIT;
+  const routed = one(yaml + egressSidecar("[{hosts: ['shop/*']}]", "ALLOW_ANY"), "web/client", "http://api.shop/x");
+  assert.deepEqual([routed.status, routed.backend], [200, "shop/api-v2"], "imported: the route to api-v2 applies");
+  const passed = one(yaml + egressSidecar("[{hosts: ['./*']}]", "ALLOW_ANY"), "web/client", "http://api.shop/x");
+  assert.deepEqual([passed.status, passed.backend], [200, "shop/api"], "not imported: the PassthroughCluster, kube-proxy picks an endpoint of shop/api");
+  assert.match(passed.reason ?? "", /does not import.*PassthroughCluster/);
+  assert.equal(one(yaml, "web/client", "http://api.shop/x").backend, "shop/api-v2", "no Sidecar: every host is imported");
+});
+
+test("a Sidecar's egress hosts narrow the ServiceEntries too: an entry's host not imported is not in the registry", () => {
+  const entry = serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const at = (egress: string) => one(cluster() + entry + egressSidecar(egress), "web/client", "http://203.0.113.5/x");
+  assert.equal(at("[{hosts: ['egress/partners.example.com']}]").status, null, "imported: the connection goes on");
+  assert.equal(at("[{hosts: ['*/*.example.com']}]").status, null);
+  assert.equal(at("[{hosts: ['./*', 'shop/*']}]").status, 502, "not imported: REGISTRY_ONLY refuses it (shop/api's HTTP port 80 makes an HTTP listener there)");
+  const named = serviceEntry("shop", "internal", "{hosts: [api.internal], location: MESH_INTERNAL, ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}], workloadSelector: {labels: {app: api, version: v1}}, resolution: STATIC}");
+  assert.equal(one(cluster() + named + egressSidecar("[{hosts: ['shop/api.internal']}]"), "web/client", "http://api.internal/x").status, 200);
+  assert.equal(one(cluster() + named + egressSidecar("[{hosts: ['./*']}]"), "web/client", "http://api.internal/x").connection, "failed", "a host the sidecar does not import does not resolve");
+});
+
+test("Sidecar egress listeners are validated as pilot's webhook does", () => {
+  const errors = (egress: string) => load({ "sc.yaml": sidecar("web", "s", `{egress: ${egress}}`) }).diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("\n");
+  assert.match(errors("[{hosts: ['api.shop.svc.cluster.local']}]"), /host must be of form namespace\/dnsName/);
+  assert.match(errors("[{hosts: ['Shop_NS/*']}]"), /invalid namespace value/);
+  assert.match(errors("[{hosts: ['shop/']}]"), /cannot be empty/);
+  assert.match(errors("[{hosts: []}]"), /at least one host/);
+  assert.match(errors("[{hosts: ['./*']}, {port: {number: 80, name: http}, hosts: ['./*']}]"), /empty port should be the last/);
+  assert.match(errors("[{port: {number: 80, name: a}, hosts: ['./*']}, {port: {number: 80, name: b}, hosts: ['./*']}]"), /must be unique/);
+  assert.equal(errors("[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['./*', '~shop/a.example.com', '*/*.example.com']}, {hosts: ['istio-system/*']}]"), "");
+});
+
+test("REGISTRY_ONLY: a pod's address dialled directly is in no registry, unless an imported headless Service's TCP port has it (was: allowed)", () => {
+  const yaml = cluster() + REGISTRY_ONLY;
+  const http = one(yaml, "web/client", "http://10.1.0.1:8080/x");
+  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's port 8080 makes an HTTP listener there: block_all");
+  assert.match(http.reason ?? "", /10\.1\.0\.1 port 8080 is an endpoint's address.*REGISTRY_ONLY/);
+  assert.equal(one(yaml, "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
+  assert.equal(one(cluster(), "web/client", "http://10.1.0.1:8080/x").status, 200, "ALLOW_ANY: passed through");
+  const headless = `---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: api, version: v1}, ports: [{name: tcp-db, port: 7070, targetPort: 7070}]}
+`;
+  const viaHeadless = one(yaml + headless, "web/client", "tcp://10.1.0.1:7070", tcp);
+  assert.equal(viaHeadless.connection ?? null, null, "the headless Service's TCP port: a listener per endpoint address");
+  assert.equal(one(yaml + headless + egressSidecar("[{hosts: ['./*']}]"), "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a headless Service the Sidecar does not import");
+  assert.equal(one(yaml + headless, "web/client", "tcp://10.1.0.2:7070", tcp).connection, "failed", "a pod the headless Service does not select");
+});

@@ -116,8 +116,12 @@ export class FastConnectivity implements Connectivity {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     const forwarded = this.forwardedConns(src, dst);
     if (forwarded !== undefined) return this.conntable.get(forwarded);
-    // A node's traffic to a pod of another node through Calico's tunnel: its source is the tunnel address (PolicyEngine.tunnelSource).
-    if (this.engine.tunnelSource(src, dst)) return this.conntable.get(this.exactConns(`tun|${src.endpoint!.id}|${this.classFor(dst)}`, src, dst));
+    // A node's traffic to a pod of another node through Calico's tunnel: its source is the tunnel address (PolicyEngine.tunnelSource; the pod's IP pool picks which).
+    const tunnel = this.engine.tunnelSource(src, dst);
+    if (tunnel) return this.conntable.get(this.exactConns(`tun|${src.endpoint!.id}|${addressKey(tunnel.party.address!)}|${this.classFor(dst)}`, src, dst));
+    // A pod's traffic masqueraded by Calico's natOutgoing: the destination sees the pod's node (PolicyEngine.natOutgoingSource).
+    const nat = this.engine.natOutgoingSource(src, dst);
+    if (nat) return this.conntable.get(this.exactConns(`nat|${nat.party.endpoint!.name}|${this.classFor(src)}|${dst.endpoint?.id ?? ""}|${dst.address ? addressKey(dst.address) : ""}`, src, dst));
     if (this.engine.ownExact && (this.engine.matcher.isOwnNode(src.endpoint, dst) || this.engine.matcher.isOwnNode(dst.endpoint, src))) return this.conntable.get(this.ownConns(src, dst));
     if (this.engine.hostAction(src, dst)?.action === "Drop") return NO_CONNS;
     const cs = this.classFor(src), cd = this.classFor(dst);
@@ -163,7 +167,9 @@ export class FastConnectivity implements Connectivity {
     if (!at) return undefined;
     const s = src.endpoint, from = s?.nodeName ?? this.engine.matcher.nodeOf(src)?.name ?? "";
     const self = s !== undefined && s.kind === "pod" && s.ports.some((p) => p.hostPort !== undefined) ? `#${s.id}` : "";
-    return this.exactConns(`fwd|${this.classFor(src)}|${from}${self}|${at.party.endpoint!.id}|${dst.address ? addressKey(dst.address) : ""}`, src, dst);
+    // (natOutgoing: whether the source's node masquerades it on the way, PolicyEngine.natOutgoingSource.)
+    const nat = this.engine.natOutgoingSource(src, at.party, true) ? "|nat" : "";
+    return this.exactConns(`fwd|${this.classFor(src)}|${from}${self}${nat}|${at.party.endpoint?.id ?? ""}|${dst.address ? addressKey(dst.address) : ""}`, src, dst);
   }
 
   /** A pair's connections as the verdict engine answers them (PairwiseConnectivity), remembered by `key` until the next change. */

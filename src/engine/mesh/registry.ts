@@ -6,35 +6,114 @@
 // BlackHoleCluster, the connection is reset) or, on a port where the sidecar has an HTTP listener,
 // answers 502 (httproute.go: the `block_all` virtual host's direct response).
 
-import type { Endpoint } from "../../model/endpoint.js";
+import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import { contains, type Address } from "../../model/ip.js";
 import type { Inventory } from "../../model/inventory.js";
-import { istioSettingsOf, type IstioOutboundMode, type IstioServiceEntry, type IstioSidecar, type MeshModel } from "../../model/mesh.js";
+import { istioSettingsOf, type IstioEgressHost, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry, type IstioSidecar, type MeshModel } from "../../model/mesh.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import { compareCreated } from "../../model/time.js";
 import { istioPortProtocol } from "../l7/istio.js";
 import { subsetOf } from "../l7/transport.js";
+import { serviceHost } from "./dns.js";
 
 export interface OutboundPolicy { mode: IstioOutboundMode; why: string }
 
 const byAge = (a: IstioSidecar, b: IstioSidecar) => compareCreated(a.created, b.created, "oldest") || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
- * The outboundTrafficPolicy of a pod's Istio sidecar: the Sidecar that configures it (pilot/pkg/model/
- * push_context.go doGetSidecarScope: of its namespace's Sidecars, the oldest whose workloadSelector
- * its labels match, else the oldest without one; else the root namespace's Sidecar without a
- * workloadSelector), when it sets one (sidecar.go convertToSidecarScope), else meshConfig's (its
- * revision's ConfigMap), else ALLOW_ANY (mesh.DefaultMeshConfig).
+ * The Sidecar that configures a pod's Istio sidecar (pilot/pkg/model/push_context.go
+ * getSidecarScope: of its namespace's Sidecars, the oldest whose workloadSelector its labels match,
+ * else the oldest without one; else the root namespace's Sidecar without a workloadSelector,
+ * converted for the pod's namespace), if any.
  */
-export function istioOutboundPolicy(mesh: MeshModel, pod: Endpoint): OutboundPolicy {
-  const settings = istioSettingsOf(mesh, pod);
+export function istioSidecarOf(mesh: MeshModel, pod: Endpoint): IstioSidecar | undefined {
   const own = mesh.istio.sidecars.filter((s) => s.namespace === pod.namespace).sort(byAge);
-  const sidecar = own.find((s) => s.workloadSelector && subsetOf(s.workloadSelector, pod.labels)) ?? own.find((s) => !s.workloadSelector)
-    ?? mesh.istio.sidecars.filter((s) => s.namespace === settings.istioRootNamespace && !s.workloadSelector).sort(byAge)[0];
+  return own.find((s) => s.workloadSelector && subsetOf(s.workloadSelector, pod.labels)) ?? own.find((s) => !s.workloadSelector)
+    ?? mesh.istio.sidecars.filter((s) => s.namespace === istioSettingsOf(mesh, pod).istioRootNamespace && !s.workloadSelector).sort(byAge)[0];
+}
+
+/**
+ * The outboundTrafficPolicy of a pod's Istio sidecar: its Sidecar's (istioSidecarOf) when it sets
+ * one (sidecar.go convertToSidecarScope), else meshConfig's (its revision's ConfigMap), else
+ * ALLOW_ANY (mesh.DefaultMeshConfig).
+ */
+export function istioOutboundPolicy(mesh: MeshModel, pod: Endpoint, sidecar = istioSidecarOf(mesh, pod)): OutboundPolicy {
   if (sidecar?.outboundTrafficPolicy) return { mode: sidecar.outboundTrafficPolicy, why: `Sidecar ${sidecar.namespace}/${sidecar.name} sets outboundTrafficPolicy ${sidecar.outboundTrafficPolicy}` };
-  const meshMode = settings.istioOutboundTrafficPolicy;
+  const meshMode = istioSettingsOf(mesh, pod).istioOutboundTrafficPolicy;
   if (meshMode) return { mode: meshMode, why: `meshConfig outboundTrafficPolicy ${meshMode}${sidecar ? ` (Sidecar ${sidecar.namespace}/${sidecar.name} sets none)` : ""}` };
   return { mode: "ALLOW_ANY", why: "Istio's default outboundTrafficPolicy, ALLOW_ANY" };
+}
+
+/** A sidecar's view of the registry: the namespace of its pod, the Sidecar that configures it, its outboundTrafficPolicy. */
+export interface SidecarScope { namespace: string; sidecar?: IstioSidecar; policy: OutboundPolicy }
+
+export function istioSidecarScope(mesh: MeshModel, pod: Endpoint): SidecarScope {
+  const sidecar = istioSidecarOf(mesh, pod);
+  return { namespace: pod.namespace!, ...(sidecar ? { sidecar } : {}), policy: istioOutboundPolicy(mesh, pod, sidecar) };
+}
+
+/**
+ * A destination of the registry at one port: a Service's host (NAME.NS.svc.cluster.local) or a
+ * ServiceEntry's hosts, in their namespace; `wildcardBound` when the sidecar's listener for it is
+ * 0.0.0.0:PORT (an HTTP port: listener.go buildSidecarOutboundListener keys HTTP listeners by the
+ * wildcard address, TCP and sniffed ones by the service's address).
+ */
+export interface RegistryHost { namespace: string; hosts: readonly string[]; port: number; wildcardBound: boolean }
+
+/** host.Name SubsetOf (pkg/config/host/name.go): `name` is `pattern`, or within the `*.` wildcard (or `*`) `pattern`. */
+function hostSubsetOf(name: string, pattern: string): boolean {
+  if (name.startsWith("*")) return pattern.startsWith("*") && name.length >= pattern.length && name.slice(1).endsWith(pattern.slice(1));
+  return pattern.startsWith("*") ? name.endsWith(pattern.slice(1)) : name === pattern;
+}
+
+/**
+ * The egress host of `listener` that imports `dest` for a proxy of `namespace`, if one does
+ * (sidecar.go selectServices: a host excluded by a `~` entry of its namespace or of `*` is not
+ * imported; else an entry of its namespace (`.` is the proxy's), else one of `*`, whose dnsName
+ * covers it, host.Name SubsetOf).
+ */
+function importedBy(listener: IstioEgressListener, namespace: string, dest: RegistryHost): IstioEgressHost | undefined {
+  const entries = listener.hosts.filter((h) => { const ns = h.namespace === "." ? namespace : h.namespace; return ns === dest.namespace || ns === "*"; });
+  for (const name of dest.hosts) {
+    if (entries.some((h) => h.excluded && hostSubsetOf(name, h.host))) continue;
+    const own = entries.find((h) => !h.excluded && h.namespace !== "*" && hostSubsetOf(name, h.host));
+    const any = own ?? entries.find((h) => !h.excluded && h.namespace === "*" && hostSubsetOf(name, h.host));
+    if (any) return any;
+  }
+  return undefined;
+}
+
+const listenerName = (l: IstioEgressListener) => (l.port ? `egress listener at port ${l.port.number}` : "catch-all egress listener (no port)");
+const hostText = (h: IstioEgressHost) => `${h.excluded ? "~" : ""}${h.namespace}/${h.host}`;
+const httpListener = (l: IstioEgressListener | undefined) => l?.port !== undefined && [...HTTP_PROTOCOLS, "HTTP_PROXY"].includes(l.port.protocol ?? "");
+
+export interface Imported { imported: boolean; why: string }
+
+/**
+ * Whether a sidecar knows `dest` at its port (pilot/pkg/model/sidecar.go; listener.go
+ * buildSidecarOutboundListeners). A Sidecar without egress listeners is the default scope, every
+ * host exported to the namespace (initSidecarScopeInternalIndexes: one catch-all listener importing every host of every namespace). Else a
+ * listener that takes connections captured for a Service's address (no `bind`, captureMode not
+ * NONE: those bind a physical address, localhost by default) imports it: the listener at its port
+ * (serviceMatchingListenerPort: only that port), else the catch-all listener (no port), unless the
+ * port-limited listener is HTTP and `dest` is bound to 0.0.0.0 too: the catch-all adds nothing to a
+ * listener a port-limited one built (the `locked` entries). What no listener imports, the sidecar
+ * has no listener or cluster for: its outboundTrafficPolicy decides.
+ */
+export function scopeImports(scope: SidecarScope, dest: RegistryHost): Imported {
+  const sc = scope.sidecar;
+  if (!sc?.egress) return { imported: true, why: sc ? `Sidecar ${sc.namespace}/${sc.name} has no egress listeners: every exported host` : "no Sidecar: every exported host" };
+  const captured = sc.egress.filter((l) => !l.bound);
+  const atPort = captured.find((l) => l.port?.number === dest.port);
+  const catchAll = captured.find((l) => !l.port);
+  const name = `${dest.hosts.join(", ")} port ${dest.port}`;
+  const by = atPort && importedBy(atPort, scope.namespace, dest);
+  if (by) return { imported: true, why: `Sidecar ${sc.namespace}/${sc.name} imports ${name} (its ${listenerName(atPort!)}, host ${hostText(by)})` };
+  const byAll = catchAll && importedBy(catchAll, scope.namespace, dest);
+  if (byAll && !(httpListener(atPort) && dest.wildcardBound)) return { imported: true, why: `Sidecar ${sc.namespace}/${sc.name} imports ${name} (its catch-all egress listener, host ${hostText(byAll)})` };
+  const why = byAll ? `its HTTP egress listener at port ${dest.port} does not import it, and the catch-all listener adds no host to that port's listener`
+    : atPort || catchAll ? `none of its egress listeners that ${atPort ? `apply at port ${dest.port}` : "apply"} imports it` : `it has no egress listener at port ${dest.port} and no catch-all one`;
+  return { imported: false, why: `Sidecar ${sc.namespace}/${sc.name} does not import ${name}: ${why}` };
 }
 
 /**
@@ -64,19 +143,23 @@ const nameOf = (req: RouteRequest): string | undefined => (req.scheme === "https
 
 export interface RegistryHit { entry: IstioServiceEntry; how: string }
 
+const entryHost = (entry: IstioServiceEntry, port: number, hosts = entry.hosts): RegistryHost =>
+  ({ namespace: entry.namespace, hosts, port, wildcardBound: HTTP_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "") });
+
 /**
- * The ServiceEntry exported to `namespace` that takes a connection to `address`:`port` (pilot builds
- * an outbound listener ADDRESS:PORT for each address of an entry's `addresses`, and 0.0.0.0:PORT for
- * an entry without them: its TCP ports take any address at that port, its HTTP ports the requests
- * whose Host is one of its hosts, its TLS ports the connections whose SNI is; a port of no declared
- * protocol is sniffed, its HTTP requests read as on an HTTP port). `req` is what is sent.
+ * The ServiceEntry exported to the scope's namespace and imported by its Sidecar (scopeImports) that
+ * takes a connection to `address`:`port` (pilot builds an outbound listener ADDRESS:PORT for each
+ * address of an entry's `addresses`, and 0.0.0.0:PORT for an entry without them: its TCP ports take
+ * any address at that port, its HTTP ports the requests whose Host is one of its hosts, its TLS
+ * ports the connections whose SNI is; a port of no declared protocol is sniffed, its HTTP requests
+ * read as on an HTTP port). `req` is what is sent.
  */
-export function serviceEntryAt(mesh: MeshModel, namespace: string, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
+export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
   const name = nameOf(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
   for (const entry of mesh.istio.serviceEntries) {
     const p = entry.ports.find((x) => x.number === port);
-    if (!p || !exportedTo(entry, namespace)) continue;
+    if (!p || !exportedTo(entry, scope.namespace) || !scopeImports(scope, entryHost(entry, port)).imported) continue;
     const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
     if (entry.addresses.length) {
       const cidr = entry.addresses.find((c) => contains(c, address));
@@ -93,17 +176,24 @@ export function serviceEntryAt(mesh: MeshModel, namespace: string, address: Addr
   return undefined;
 }
 
-/** The ServiceEntry exported to `namespace` whose hosts name `name` and that declares `port`. */
-export function serviceEntryNamed(mesh: MeshModel, namespace: string, name: string, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => exportedTo(e, namespace) && e.ports.some((p) => p.number === port) && e.hosts.some((h) => hostCovers(h, name)));
+/** The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and that the scope imports there. */
+export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
+  return mesh.istio.serviceEntries.find((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port)
+    && scopeImports(scope, entryHost(e, port, e.hosts.filter((h) => hostCovers(h, name)))).imported);
 }
 
+/** A Service port as the registry holds it: the Service's host, bound to 0.0.0.0 when Istio reads the port as HTTP. */
+export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =>
+  ({ namespace: s.namespace, hosts: [serviceHost(s)], port: sp.port, wildcardBound: istioPortProtocol(sp) === "http" });
+
 /**
- * Whether an Istio sidecar has an HTTP listener at `port` (0.0.0.0:PORT for the Services' ports of
- * HTTP or of no declared protocol, sniffed, and ServiceEntries' HTTP ports): a REGISTRY_ONLY sidecar
- * answers an HTTP request there 502 (the `block_all` virtual host) rather than resetting it.
+ * Whether an Istio sidecar has an HTTP listener at `port` (0.0.0.0:PORT for the ports of the
+ * Services it imports that are HTTP or of no declared protocol, sniffed, and the HTTP ports of the
+ * ServiceEntries it imports; or a port-limited egress listener declared HTTP): a REGISTRY_ONLY
+ * sidecar answers an HTTP request there 502 (the `block_all` virtual host) rather than resetting it.
  */
-export function istioHttpListenerAt(inv: Inventory, port: number): boolean {
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp"))
-    || inv.mesh.istio.serviceEntries.some((e) => e.ports.some((p) => p.number === port && HTTP_PROTOCOLS.includes(p.protocol ?? "")));
+export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
+  if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
+  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
+    || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && HTTP_PROTOCOLS.includes(p.protocol ?? "")) && scopeImports(scope, entryHost(e, port)).imported);
 }

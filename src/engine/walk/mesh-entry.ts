@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { istioHttpListenerAt, istioOutboundPolicy, serviceEntryAt, serviceEntryNamed } from "../mesh/registry.js";
+import { istioHttpListenerAt, istioSidecarScope, scopeImports, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -17,7 +17,8 @@ import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint } from "../mesh/waypoint.js";
 import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
-import { workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
+import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
+import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
@@ -38,6 +39,10 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "service": return atService(w, dialled.service, dialled.port, dialled.how);
     case "endpoint":
       step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
+      {
+        const blocked = istioEndpointAddress(w, dialled.address, dialled.port);
+        if (blocked) return blocked;
+      }
       step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
       w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
       return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
@@ -74,6 +79,8 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
     step(w, "entry", "decided", `${how}, which has no ${protocolOf(w.req)} port ${port}`);
     return refuse(w, "failed", `Service ${name} has no ${protocolOf(w.req)} port ${port} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}`).join(", ") || "no ports"})`);
   }
+  const unimported = istioUnimported(w, s, sp, how);
+  if (unimported) return unimported;
   if (s.headless) {
     step(w, "entry", "passed", `${how}; it is headless, so DNS answers with its endpoints' addresses`);
     step(w, "routing", "bypassed", "a headless Service has no frontend for routes to bind to");
@@ -154,23 +161,30 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
 
 /**
  * An Istio sidecar client's connection to an address outside the Services (engine/mesh/registry.ts):
- * a ServiceEntry that takes it puts it in the registry (it goes on); else its outboundTrafficPolicy
- * decides: REGISTRY_ONLY answers an HTTP request 502 on a port where the sidecar has an HTTP
- * listener and resets any other connection (its BlackHoleCluster); ALLOW_ANY passes it through
- * (undefined: the walk goes on as without a mesh).
+ * a ServiceEntry its Sidecar imports that takes it puts it in the registry (it goes on); else its
+ * outboundTrafficPolicy decides (unregistered).
  */
 function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer | undefined {
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
-  const hit = serviceEntryAt(w.ctx.inv.mesh, pod.namespace!, address, port, hostHeaderRequest(w.req));
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
     step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (Junction applies no route to a ServiceEntry)`);
     return toAddress(w, address, port);
   }
-  const policy = istioOutboundPolicy(w.ctx.inv.mesh, pod);
-  if (policy.mode !== "REGISTRY_ONLY") return undefined;
-  const why = `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} takes it; ${policy.why}`;
-  if (speaksHttp(w.req) && istioHttpListenerAt(w.ctx.inv, port)) {
+  if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
+  return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
+}
+
+/**
+ * A REGISTRY_ONLY sidecar's answer to a connection its registry lacks: an HTTP request on a port
+ * where it has an HTTP listener gets 502 (the `block_all` virtual host, httproute.go); any other
+ * connection goes to its BlackHoleCluster, which resets it (listener_builder.go
+ * buildOutboundCatchAllNetworkFiltersOnly).
+ */
+function unregistered(w: Walk, scope: SidecarScope, port: number, why: string): RequestAnswer {
+  if (speaksHttp(w.req) && istioHttpListenerAt(w.ctx.inv, scope, port)) {
     const reason = `${why}: the sidecar's HTTP listener at port ${port} answers 502 (its block_all virtual host)`;
     step(w, "routing", "decided", reason);
     return Object.assign(w.res, { status: 502, backend: null, upstream: null, responseHeaders: {}, reason });
@@ -180,13 +194,56 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   return refuse(w, "failed", reason);
 }
 
+/**
+ * An Istio sidecar client's connection to a Service port its Sidecar's egress listeners do not
+ * import (registry.ts scopeImports): the sidecar has no listener or cluster for it, so under
+ * REGISTRY_ONLY it refuses it (unregistered), and under ALLOW_ANY its PassthroughCluster sends it
+ * to the address dialled as it came (no mesh route applies; kube-proxy picks the endpoint).
+ * Undefined when the Service is imported, or the client has no sidecar.
+ */
+function istioUnimported(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  const imported = scopeImports(scope, serviceRegistryHost(s, sp));
+  if (imported.imported) return undefined;
+  step(w, "entry", "passed", how);
+  if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${imported.why}; ${scope.policy.why}`);
+  return viaKubeProxy(w, s, sp, "kube-proxy", `${imported.why}; ${scope.policy.why}: the sidecar passes the connection through (its PassthroughCluster), so no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name}`);
+}
+
+/**
+ * A REGISTRY_ONLY sidecar client's connection to an endpoint's address (a pod IP): no Service's
+ * address, so the sidecar has no listener for it, except that an imported headless Service gets one
+ * per endpoint address at its TCP and sniffed ports (listener.go buildSidecarOutboundListeners:
+ * service.Resolution Passthrough without an address). An HTTP request on an HTTP or sniffed port
+ * goes by its Host, and a headless Service's virtual hosts name its hostname, not its pods' addresses
+ * (httproute.go generateVirtualHostDomains): refused too. Undefined: the connection goes on.
+ */
+function istioEndpointAddress(w: Walk, address: Address, port: number): RequestAnswer | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
+  const text = formatAddress(address);
+  for (const s of w.ctx.inv.services) {
+    if (!s.headless) continue;
+    for (const sp of s.ports) {
+      const protocol = istioPortProtocol(sp);
+      if (sp.port !== port || sp.protocol !== protocolOf(w.req) || protocol === "http" || (protocol === "auto" && speaksHttp(w.req))) continue;
+      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImports(scope, serviceRegistryHost(s, sp)).imported) return undefined;
+    }
+  }
+  return unregistered(w, scope, port, `${text} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP ports have one per endpoint); ${scope.policy.why}`);
+}
+
 /** A host of a ServiceEntry exported to an Istio sidecar client's namespace, dialled by that client: the name, the port and the entry. */
 function istioNamedEntry(w: Walk): { entry: IstioServiceEntry; name: string; port: number } | undefined {
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const hp = splitHostPort(w.req.host ?? "", w.req.port ?? defaultPort(w.req));
   if (hp.port === undefined || parseAddress(hp.name)) return undefined;
-  const entry = serviceEntryNamed(w.ctx.inv.mesh, pod.namespace!, hp.name, hp.port);
+  const entry = serviceEntryNamed(w.ctx.inv.mesh, istioSidecarScope(w.ctx.inv.mesh, pod), hp.name, hp.port);
   return entry && { entry, name: hp.name, port: hp.port };
 }
 

@@ -17,7 +17,13 @@ const ISSUE = "projectcalico/calico#7398";
 /** bpfEnabled and bpfExternalServiceMode as one source sets them (the DaemonSet's environment, or FelixConfiguration default). */
 interface BpfSettings { enabled?: boolean; mode?: "Tunnel" | "DSR"; where: string }
 
-interface FelixState { felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings }
+/** natOutgoingExclusions as one source sets it. */
+interface Exclusions { hostIPs: boolean; where: string }
+
+interface FelixState { felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings; exclEnv?: Exclusions; exclConfig?: Exclusions }
+
+/** natOutgoingExclusions: IPPoolsOnly (felix's default) or IPPoolsAndHostIPs (the CRD's enum; felix's environment reads it in any case). */
+const EXCLUSIONS: Record<string, boolean> = { ippoolsonly: false, ippoolsandhostips: true };
 
 const BPF_MODES: Record<string, "Tunnel" | "DSR"> = { tunnel: "Tunnel", dsr: "DSR" };
 
@@ -55,9 +61,13 @@ const felixConfigurationFrontEnd: FrontEnd = {
     const modeText = modeField.string();
     const mode = modeText ? BPF_MODES[modeText.toLowerCase()] : undefined;
     if (modeText && !mode) modeField.error("enum", `${JSON.stringify(modeText)} is not Tunnel or DSR (the CRD's pattern, any case): the API server refuses the object`);
+    const exclField = spec.get("natOutgoingExclusions"), exclText = exclField.string();
+    const excl = exclText ? EXCLUSIONS[exclText.toLowerCase()] : undefined;
+    if (exclText && (excl === undefined || !["IPPoolsOnly", "IPPoolsAndHostIPs"].includes(exclText))) exclField.error("enum", `${JSON.stringify(exclText)} is not IPPoolsOnly or IPPoolsAndHostIPs: the API server refuses the object`);
     if (!meta) return;
     const state = b.state(FELIX);
     state.felix.shownBy ??= `FelixConfiguration ${meta.name}`;
+    if (meta.name === "default" && excl !== undefined) state.exclConfig = { hostIPs: excl, where: `FelixConfiguration ${meta.name}` };
     if (meta.name === "default") {
       if (bpfEnabled !== undefined || mode) state.bpfConfig = { ...(bpfEnabled !== undefined ? { enabled: bpfEnabled } : {}), ...(mode ? { mode } : {}), where: `FelixConfiguration ${meta.name}` };
     } else if (meta.name.startsWith("node.") && (bpfEnabled !== undefined || mode)) {
@@ -86,6 +96,7 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   const state = b.state(FELIX);
   state.env = undefined;
   state.bpfEnv = undefined;
+  state.exclEnv = undefined;
   const containers = podSpec.childList("containers") ?? [];
   const felix = containers.filter((c) => c.raw("name") === "calico-node");
   let setting: FelixSetting | "unresolved" | undefined;
@@ -95,6 +106,14 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
       const name = e.raw("name");
       if (typeof name !== "string") continue;
       if (name.toUpperCase() === "FELIX_BPFENABLED" || name.toUpperCase() === "FELIX_BPFEXTERNALSERVICEMODE") { readBpfEnv(state, e, name, where); continue; }
+      if (name.toUpperCase() === "FELIX_NATOUTGOINGEXCLUSIONS") {
+        const text = e.get("value").string();
+        if (!text) continue;
+        const v = EXCLUSIONS[text.toLowerCase()];
+        if (v === undefined) e.get("value").error("enum", `${JSON.stringify(text)} is not IPPoolsOnly or IPPoolsAndHostIPs: felix refuses to start`);
+        else state.exclEnv = { hostIPs: v, where: `${name}=${text} in DaemonSet ${where}` };
+        continue;
+      }
       if (name.toUpperCase() !== ENV) continue;
       const value = e.raw("value");
       if (e.get("valueFrom").present && (value === undefined || value === "")) { setting = "unresolved"; state.env = e.get("valueFrom"); continue; }
@@ -135,6 +154,8 @@ function readBpfEnv(state: FelixState, e: Field, name: string, where: string): v
 function settle(state: FelixState, b: InventoryBuilder): void {
   const { felix, fields } = state;
   b.inv.calicoFelix = felix;
+  const excl = state.exclEnv ?? state.exclConfig;
+  if (excl) felix.natOutgoingExclusions = excl;
   // The environment before FelixConfiguration default, setting by setting (config_params.go's sources in priority order).
   const enabled = state.bpfEnv?.enabled !== undefined ? state.bpfEnv : state.bpfConfig?.enabled !== undefined ? state.bpfConfig : undefined;
   if (enabled?.enabled) {

@@ -10,6 +10,7 @@
 // Baseline tier, ranked in order around the Admin APIs' policies (Calico's kube-admin and
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
+import { ipPoolFrontEnd } from "./ippool.js";
 import { selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
@@ -257,7 +258,7 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
 
 export const calicoFrontEnds: FrontEnd[] = [
   policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
-  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds,
+  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds, ipPoolFrontEnd,
 ];
 
 /** Calico's readings of built-in kinds (lowering.ts runs them after the kind's front end). */

@@ -7,7 +7,7 @@
 // ValidateServiceEntry) that the schema lacks are errors.
 
 import { parseAddress, parseCidr } from "../../model/ip.js";
-import { ISTIO_OUTBOUND_MODES, type IstioOutboundMode, type IstioServiceEntry } from "../../model/mesh.js";
+import { ISTIO_OUTBOUND_MODES, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry } from "../../model/mesh.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCreated, readLabels, readMeta } from "../k8s.js";
@@ -80,9 +80,9 @@ export const serviceEntryFrontEnd: FrontEnd = {
 };
 
 /**
- * A Sidecar's outboundTrafficPolicy (pilot/pkg/model/sidecar.go convertToSidecarScope: a Sidecar
- * that sets one replaces the mesh's; its `mode` left out is the enum's zero value, REGISTRY_ONLY).
- * The rest of the Sidecar (its egress hosts, its ingress listeners) is not read: the answer says so.
+ * A Sidecar's egress listeners and outboundTrafficPolicy (pilot/pkg/model/sidecar.go
+ * convertToSidecarScope: a Sidecar that sets a policy replaces the mesh's; its `mode` left out is the
+ * enum's zero value, REGISTRY_ONLY). Its ingress listeners are not read: the answer says so.
  */
 export const sidecarFrontEnd: FrontEnd = {
   kind: "Sidecar", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
@@ -94,12 +94,59 @@ export const sidecarFrontEnd: FrontEnd = {
     const workloadSelector = ws.object() ? readLabels(ws.get("labels")) : undefined;
     const otp = spec.get("outboundTrafficPolicy");
     const mode = otp.object() ? (otp.get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES }) ?? "REGISTRY_ONLY") as IstioOutboundMode : undefined;
-    if (spec.get("egress").present) ctx.info(["spec", "egress"], "not-modelled", "a Sidecar's egress hosts narrow the registry its proxies see; Junction reads its outboundTrafficPolicy only and takes every exported host as visible");
+    const egress = spec.get("egress").present ? readEgress(spec.get("egress")) : undefined;
+    if (spec.get("ingress").present) ctx.info(["spec", "ingress"], "not-modelled", "a Sidecar's ingress listeners configure its inbound ports; Junction reads its egress listeners and outboundTrafficPolicy");
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
-    b.inv.mesh.istio.sidecars.push({ name: meta.name, namespace: meta.namespace!, ...(workloadSelector ? { workloadSelector } : {}), ...(mode ? { outboundTrafficPolicy: mode } : {}), created: readCreated(root), src: ctx.ref });
+    b.inv.mesh.istio.sidecars.push({
+      name: meta.name, namespace: meta.namespace!, ...(workloadSelector ? { workloadSelector } : {}), ...(egress ? { egress } : {}),
+      ...(mode ? { outboundTrafficPolicy: mode } : {}), created: readCreated(root), src: ctx.ref,
+    });
   },
 };
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * spec.egress, with the checks of pilot's validation webhook (pkg/config/validation/validation.go
+ * ValidateSidecar) the schema lacks: at least one host per listener, each `namespace/dnsName`
+ * (agent.ValidateNamespaceSlashWildcardHostname: the namespace `*`, `.` or a DNS label, optionally
+ * `~`-prefixed; neither part empty); one listener without a port at most, and last; ports unique.
+ */
+function readEgress(egress: Field): IstioEgressListener[] {
+  const items = egress.list() ?? [];
+  const seen = new Set<number>();
+  return items.flatMap((l, i) => {
+    const pf = l.get("port");
+    const number = pf.object() ? pf.get("number").int({ min: 0, max: 65535 }) : undefined;
+    const protocol = pf.object() ? pf.get("protocol").string()?.toUpperCase() : undefined;
+    if (!pf.present && i !== items.length - 1) l.error("invalid-value", "the egress listener with empty port should be the last listener in the list (ValidateSidecar)");
+    if (number !== undefined && number > 0) {
+      if (seen.has(number)) pf.get("number").error("invalid-value", "ports on IP bound listeners must be unique (ValidateSidecar)");
+      seen.add(number);
+    }
+    const bind = l.get("bind").string();
+    const captureNone = l.get("captureMode").string() === "NONE";
+    const hosts = (l.get("hosts").list({ required: true }) ?? []).flatMap((h) => {
+      const v = h.string({ required: true, nonEmpty: true });
+      if (v === undefined) return [];
+      const slash = v.indexOf("/");
+      const ns = v.slice(0, slash), name = v.slice(slash + 1).toLowerCase();
+      const bare = ns.startsWith("~") ? ns.slice(1) : ns;
+      const problem = slash < 0 ? "host must be of form namespace/dnsName"
+        : !ns || !name ? "config namespace and dnsName in host entry cannot be empty"
+        : bare !== "" && bare !== "*" && bare !== "." && !DNS_LABEL.test(bare) ? `invalid namespace value ${JSON.stringify(ns)} in sidecar`
+        : name !== "*" && hostProblem(name) ? hostProblem(name) : undefined;
+      if (problem) { h.error("invalid-value", `${JSON.stringify(v)}: ${problem} (ValidateSidecar)`); return []; }
+      return [{ namespace: bare === "" ? "*" : bare, host: name, excluded: ns.startsWith("~") }];
+    });
+    if (l.get("hosts").list()?.length === 0) l.get("hosts").error("invalid-value", "egress listener must contain at least one host (ValidateSidecar)");
+    // Port 0 is a unix domain socket listener (its bind is unix://...): it takes no captured connection.
+    const port = number !== undefined ? { number, ...(protocol ? { protocol } : {}) } : undefined;
+    const bound = bind || (captureNone ? "localhost" : undefined);
+    return [{ ...(port ? { port } : {}), ...(bound ? { bound } : {}), hosts }];
+  });
+}
 
 /** meshConfig.outboundTrafficPolicy.mode (the mesh default for sidecars without a Sidecar that sets one). */
 export function readOutboundTrafficPolicy(mesh: Field): IstioOutboundMode | undefined {
