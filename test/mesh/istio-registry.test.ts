@@ -106,6 +106,16 @@ test("a ServiceEntry host resolves for a sidecar client: a workloadSelector's po
   assert.equal(one(CLUSTER + yaml.slice(cluster().length), "web/client", "http://api.internal/x").connection, "failed", "a client without a sidecar: the cluster's DNS only");
 });
 
+test("a name no ServiceEntry's hosts cover does not resolve for a sidecar client, whatever entries declare its port (was: the first exported entry at that port took it)", () => {
+  const entry = serviceEntry("shop", "internal", "{hosts: [api.internal], location: MESH_INTERNAL, ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}], workloadSelector: {labels: {app: api, version: v1}}, resolution: STATIC}");
+  for (const yaml of [cluster() + entry, cluster() + REGISTRY_ONLY + entry]) {
+    const a = one(yaml, "web/client", "http://nothere.example.org/x");
+    assert.equal(a.connection, "failed", "NXDOMAIN: no host of the entry names it");
+    assert.notEqual(a.backend, "ServiceEntry shop/internal");
+  }
+  assert.equal(one(cluster() + entry, "web/client", "http://api.internal/x").status, 200, "its own host still resolves");
+});
+
 test("ServiceEntry and Sidecar are validated against istio/api's schema and pilot's checks", () => {
   const errors = (yaml: string) => load({ "se.yaml": yaml }).diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("\n");
   assert.match(errors(serviceEntry("web", "a", "{ports: [{number: 80, name: http}]}")), /hosts/);

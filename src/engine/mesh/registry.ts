@@ -192,8 +192,13 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
 
 /** The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and that the scope imports there. */
 export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port)
-    && scopeImports(scope, entryHost(e, port, e.hosts.filter((h) => hostCovers(h, name)))).imported);
+  return mesh.istio.serviceEntries.find((e) => {
+    if (!exportedTo(e, scope.namespace) || !e.ports.some((p) => p.number === port)) return false;
+    // Only the hosts that name it: with none the entry does not serve the name (scopeImports alone
+    // imports every host when the scope has no egress listeners).
+    const hosts = e.hosts.filter((h) => hostCovers(h, name));
+    return hosts.length > 0 && scopeImports(scope, entryHost(e, port, hosts)).imported;
+  });
 }
 
 /** A Service port as the registry holds it: the Service's host, bound to 0.0.0.0 when Istio reads the port as HTTP. */
