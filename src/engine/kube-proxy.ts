@@ -294,12 +294,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
   for (const to of set.serving) {
-    const seen = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
-    for (const seenAs of seen) {
-      const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
-      const which = at === undefined ? ` (the connection enters at any node${seen.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
-      hops.push({ to, seenAs, snat: `masqueraded: the endpoint sees node ${seenAs.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` });
-    }
+    for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
   return { ...base, hops, why: `${policy}; ${set.note}` };
 }
@@ -358,6 +353,20 @@ function standInLoadBalancer(s: Service): Endpoint {
 /** The node of that name: the input's, else a stand-in. */
 function nodeNamed(inv: Inventory, name: string): Endpoint {
   return inv.endpoints.find((e) => e.kind === "node" && e.name === name) ?? standInNode(name);
+}
+
+/**
+ * The nodes a masqueraded connection to `to` comes from, with the source NAT in words: `atNode`, the
+ * node that translated it, else one node of each class it may enter at (nodeSources). kubeProxyPath's
+ * node ports and outside addresses, and clusterIPSource's cluster IPs, alike.
+ */
+function masqueraded(inv: Inventory, atNode: Party | undefined, to: Party): { party: Party; snat: string }[] {
+  const nodes = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
+  return nodes.map((party) => {
+    const a = flowAddress(party, to);
+    const which = atNode ? "" : ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})`;
+    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
+  });
 }
 
 /**
@@ -453,12 +462,7 @@ export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Servic
   else if (setup.local && !isLocal(setup, client, { address: clusterIP })) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
   else return undefined;
   const { node } = originOf(client);
-  const nodes: Party[] = node !== undefined ? [{ endpoint: nodeNamed(inv, node) }] : nodeSources(inv, to.endpoint?.nodeName);
-  const seen = nodes.filter((n) => n.endpoint !== client.endpoint).map((party) => {
-    const a = flowAddress(party, to);
-    const which = node === undefined ? ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
-    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
-  });
+  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(inv, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }
