@@ -52,7 +52,7 @@ import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
-import { serviceServing, type Serving } from "./serving.js";
+import { serviceServing, type Serving, type ServingSet } from "./serving.js";
 import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup } from "../model/kube-proxy-config.js";
 
 /** kube-proxy's configuration for an inventory: the input's (its ConfigMap), each option given replacing it (EngineOptions.kubeProxy). */
@@ -257,7 +257,6 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const eps = serviceEndpoints(inv, s, sp);
   if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
-  if (bpf && origin !== "outside") return inClusterPath(inv, f, client, bpf, base);
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
     const why = `${notLocal}externalTrafficPolicy Local: ${set.note}; the source is kept`;
@@ -271,6 +270,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
   if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
+  if (bpf && origin !== "outside") return { ...base, ...inClusterPath(bpf, client, set) };
   if (local && origin === "outside") {
     // A load balancer address or an external IP, from outside, at no node in particular.
     const steer = f.kind === "external-ip" ? "the network must deliver the external IP to a node with an endpoint (a node without one drops it)"
@@ -306,12 +306,10 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
  * the client's own address: no masquerading under either externalTrafficPolicy (Cilium's two-scope
  * services keep every endpoint for traffic from inside the cluster).
  */
-function inClusterPath(inv: Inventory, f: Frontend, client: Party, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, base: Omit<ServicePath, "why">): ServicePath {
-  const set = serviceServing(inv, f.service, f.port, { reader: "kube-proxy" });
+function inClusterPath(bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, client: Party, set: ServingSet): { hops: ServiceHop[]; why: string } {
   const name = dataPathLabel(bpf);
-  if (!set.serving.length) return { ...base, dropped: `Service ${f.service.namespace}/${f.service.name} has no endpoint to send it to: ${name} rejects it (${set.note})`, why: set.note };
   const snat = `none: ${name} translates the connection at the client's own socket, the client's address kept`;
-  return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
+  return { hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
 }
 
 /**
