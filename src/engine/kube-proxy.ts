@@ -46,7 +46,7 @@
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
-import { contains, formatAddress, sameAddress, type Address, type Cidr } from "../model/ip.js";
+import { contains, formatAddress, formatRange, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
@@ -403,7 +403,8 @@ function nodeClasses(inv: Inventory): Endpoint[][] {
     const inRanges = (a: Address | undefined) => (a ? ranges.flatMap((r, i) => (contains(r, a) ? [i] : [])).join(",") : "-");
     // Its Calico tunnel addresses too: the source of its traffic down the tunnel (engine/verdict.ts tunnelSource).
     const t = n.tunnels;
-    const tunnels = t ? [inRanges(t.ipip), inRanges(t.vxlan), inRanges(t.vxlanV6)] : [];
+    // And its subnet: CrossSubnet encapsulation tunnels only to nodes outside it (verdict.ts poolTunnel, sameNodeSubnet).
+    const tunnels = t ? [inRanges(t.ipip), inRanges(t.vxlan), inRanges(t.vxlanV6), t.subnetV4 ? formatRange(t.subnetV4) : "-", t.subnetV6 ? formatRange(t.subnetV6) : "-"] : [];
     const key = JSON.stringify([Object.entries(n.labels).sort(), n.cluster ?? "", n.hostEndpoint ? n.name : "", n.addresses.map(inRanges), tunnels]);
     const list = byKey.get(key);
     if (list) list.push(n); else byKey.set(key, [n]);
@@ -477,6 +478,6 @@ export function clusterIPUnknownWarning(inv: Inventory, setup: KubeProxySetup, s
   if (e?.kind === "node" || (e?.kind === "pod" && e.hostNetwork !== true)) return undefined;
   return {
     code: "kube-proxy-config",
-    message: `kube-proxy's configuration is not in the input (ConfigMap kube-system/kube-proxy): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
+    message: `kube-proxy's configuration is not in the input (the kube-proxy DaemonSet, ConfigMap kube-system/kube-proxy or kube-proxy-config): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
   };
 }
