@@ -1,12 +1,13 @@
 // kube-proxy's configuration as options, named as kube-proxy's own flags (cmd/kube-proxy/app/options.go):
-// each one given replaces what the input's ConfigMap kube-system/kube-proxy says
+// each one given replaces what the input says (sources/kube-proxy-config.ts: the kube-proxy DaemonSet's
+// flags or the ConfigMap its --config mounts, else ConfigMap kube-system/kube-proxy or kube-proxy-config)
 // (model/kube-proxy-config.ts, engine/kube-proxy.ts).
 
 import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type ProxyMode } from "../model/kube-proxy-config.js";
 import { clusterCidrs, nodePortAddresses } from "../sources/kube-proxy-config.js";
 import { UsageError, str, type OptionSpec, type Values } from "./command.js";
 
-const FROM = "(default: the input's ConfigMap kube-system/kube-proxy, config.conf";
+const FROM = "(default: the input's, from the kube-proxy DaemonSet or its ConfigMap";
 
 export const KUBE_PROXY_OPTIONS: Record<string, OptionSpec> = {
   "proxy-mode": { type: "string", arg: "MODE", choices: PROXY_MODES, description: `kube-proxy's mode: iptables, ipvs or nftables ${FROM}, else iptables); nftables serves node ports on each node's primary address unless --nodeport-addresses says otherwise` },

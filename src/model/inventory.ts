@@ -44,7 +44,7 @@ export interface Inventory {
   ingressNginxControllers?: { kind: string; namespace: string; name: string }[];
   /** The ingress-nginx controller's ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
   ingressNginxConfigMap?: string;
-  /** kube-proxy's configuration the input shows (its ConfigMap kube-system/kube-proxy, config.conf): model/kube-proxy-config.ts. */
+  /** kube-proxy's configuration the input shows (its DaemonSet's flags, or its ConfigMap: sources/kube-proxy-config.ts): model/kube-proxy-config.ts. */
   kubeProxy?: KubeProxyConfig;
   /** Calico felix's configuration the input shows (FelixConfiguration objects, the calico-node DaemonSet's environment): model/cni.ts. */
   calicoFelix?: CalicoFelix;

@@ -1,7 +1,8 @@
 // kube-proxy's own configuration, where it decides what a Service's endpoints see or which node
-// addresses serve its node ports (engine/kube-proxy.ts). Read from kube-proxy's ConfigMap (kubeadm's
-// kube-system/kube-proxy, key config.conf: a KubeProxyConfiguration, sources/kube-proxy-config.ts)
-// and from the CLI's options of the same names as kube-proxy's flags (--proxy-mode, --cluster-cidr,
+// addresses serve its node ports (engine/kube-proxy.ts). Read from where the input shows it
+// (sources/kube-proxy-config.ts: the kube-proxy DaemonSet's flags, or the KubeProxyConfiguration its
+// --config mounts from a ConfigMap; without a DaemonSet, kubeadm's ConfigMap kube-system/kube-proxy
+// config.conf, else EKS's kube-system/kube-proxy-config config) and from the CLI's options of the same names as kube-proxy's flags (--proxy-mode, --cluster-cidr,
 // --masquerade-all, --nodeport-addresses, --detect-local-mode), which replace what the input says.
 //
 //   mode              iptables (the Linux default: cmd/kube-proxy/app/server_linux.go

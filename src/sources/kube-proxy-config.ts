@@ -1,47 +1,105 @@
-// kube-proxy's configuration file as kubeadm installs it: the ConfigMap kube-system/kube-proxy, whose
-// key config.conf is a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) that the kube-proxy
-// DaemonSet mounts and passes as --config (cmd/kubeadm/app/phases/addons/proxy). kube-proxy decodes it
-// with sigs.k8s.io/yaml (as kubectl reads manifests: kubeyaml.ts) and refuses to start on what its
-// validation refuses (pkg/proxy/apis/config/validation validateKubeProxyConfiguration): those are
-// errors here. The fields that decide an answer are read into the model (model/kube-proxy-config.ts).
+// kube-proxy's configuration where clusters keep it, read as kube-proxy reads it:
+//  - a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) file, passed as --config: kubeadm's
+//    ConfigMap kube-system/kube-proxy key config.conf (cmd/kubeadm/app/phases/addons/proxy), EKS's
+//    kube-system/kube-proxy-config key config, or whichever ConfigMap key the kube-proxy DaemonSet
+//    mounts at the --config path;
+//  - the kube-proxy DaemonSet's own flags (--proxy-mode, --cluster-cidr, --masquerade-all,
+//    --nodeport-addresses, --detect-local-mode) when it passes no --config.
+// With --config the file replaces the flags: cmd/kube-proxy/app/options.go Complete sets o.config to
+// the loaded file (only the logging flags and --hostname-override still apply; processV1Alpha1Flags,
+// which reads --cluster-cidr, runs only without --config): a flag beside --config is warned about and
+// ignored. A kube-proxy DaemonSet in the input decides which ConfigMap counts (another is not read);
+// without one, kubeadm's ConfigMap, else EKS's. kube-proxy decodes the file with sigs.k8s.io/yaml (as
+// kubectl reads manifests: kubeyaml.ts) and refuses to start on what its validation refuses
+// (pkg/proxy/apis/config/validation validateKubeProxyConfiguration): those are errors here, reported
+// for the configuration kube-proxy reads only. The fields that decide an answer are read into the
+// model (model/kube-proxy-config.ts).
 
 import { parseKubeYaml } from "./kubeyaml.js";
-import { Field } from "./fields.js";
-import type { InventoryBuilder } from "./builder.js";
+import { Field, ObjectContext } from "./fields.js";
+import type { InventoryBuilder, StateKey } from "./builder.js";
+import type { KindHook } from "./frontend.js";
 import type { Meta } from "./k8s.js";
 import { parseCidr, type Cidr } from "../model/ip.js";
+import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
 import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type ProxyMode } from "../model/kube-proxy-config.js";
 
-export const KUBE_PROXY_CONFIGMAP = { namespace: "kube-system", name: "kube-proxy", key: "config.conf" };
+/** Where installers keep the file when no DaemonSet in the input says: kubeadm's, then EKS's. */
+export const KUBE_PROXY_CONFIGMAPS = [
+  { namespace: "kube-system", name: "kube-proxy", key: "config.conf" },
+  { namespace: "kube-system", name: "kube-proxy-config", key: "config" },
+] as const;
 const API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
 
-/** Reads kube-proxy's configuration when `meta` names kubeadm's kube-proxy ConfigMap; other ConfigMaps are left alone. */
+/** A ConfigMap key read as a KubeProxyConfiguration, with what reading it reported (reported only if kube-proxy reads it). */
+interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[] }
+
+/** The kube-proxy DaemonSet's container: its flags, and the ConfigMap key its --config names. */
+interface DaemonSetConfig {
+  where: string;
+  /** The flags read (none given: kube-proxy's defaults). */
+  flags: KubeProxyConfig;
+  config?: { field: Field; path: string; configMap?: { namespace: string; name: string; key: string }; problem?: string };
+  diags: Diagnostic[];
+}
+
+interface KubeProxyState {
+  /** Candidates by "namespace/name/key" (the last definition of a ConfigMap stands). */
+  candidates: Map<string, Candidate>;
+  /** Every ConfigMap's string keys and source, by "namespace/name" (to tell a missing ConfigMap from a missing key). */
+  configMaps: Map<string, { keys: Set<string>; ref: SourceRef }>;
+  daemonSet?: DaemonSetConfig;
+}
+
+const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map() }), settle };
+
+/** Records a ConfigMap's keys, and reads those that hold (or are kept at the installers' places for) a KubeProxyConfiguration. */
 export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
-  if (meta.namespace !== KUBE_PROXY_CONFIGMAP.namespace || meta.name !== KUBE_PROXY_CONFIGMAP.name) return;
-  const text = root.get("data").get(KUBE_PROXY_CONFIGMAP.key);
+  const data = root.get("data");
+  if (data.value === null || typeof data.value !== "object" || Array.isArray(data.value)) return;
+  const entries = Object.entries(data.value as Record<string, unknown>);
+  const known = KUBE_PROXY_CONFIGMAPS.filter((c) => c.namespace === meta.namespace && c.name === meta.name).map((c) => c.key as string);
+  const wanted = entries.filter(([k, v]) => known.includes(k) || (typeof v === "string" && v.includes("KubeProxyConfiguration")));
+  const state = b.state(KUBE_PROXY);
+  const id = `${meta.namespace}/${meta.name}`;
+  state.configMaps.set(id, { keys: new Set(entries.filter(([, v]) => typeof v === "string").map(([k]) => k)), ref: root.ctx.ref });
+  for (const k of [...state.candidates.keys()]) if (k.startsWith(`${id}/`)) state.candidates.delete(k);
+  for (const [key] of wanted) {
+    // Read into a sink of its own: its problems count only if kube-proxy reads this key (settle).
+    const sink = new Diagnostics();
+    const own = Field.root(new ObjectContext(root.ctx.ref, sink, root.ctx.kind, root.ctx.root), root.value);
+    const config = parseConfigText(own.get("data").get(key), ["data", key], `ConfigMap ${id} ${key}`);
+    state.candidates.set(`${id}/${key}`, { ...(config ? { config } : {}), diags: sink.items });
+  }
+}
+
+/** A KubeProxyConfiguration file's text, as kube-proxy's loadConfig decodes it and its validation checks it. */
+function parseConfigText(text: Field, path: (string | number)[], where: string): KubeProxyConfig | undefined {
   const yaml = text.string();
-  if (yaml === undefined) return;
+  if (yaml === undefined) return undefined;
   let parsed: unknown;
   try { parsed = parseKubeYaml(yaml) ?? {}; } catch (e) {
     text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (kube-proxy refuses this configuration)`);
-    return;
+    return undefined;
   }
-  const cfg = new Field(root.ctx, parsed, ["data", KUBE_PROXY_CONFIGMAP.key]);
-  if (!cfg.object()) return;
+  const cfg = new Field(text.ctx, parsed, path);
+  if (!cfg.object()) return undefined;
   const apiVersion = cfg.childString("apiVersion"), kind = cfg.childString("kind");
   if (apiVersion !== API_VERSION || kind !== "KubeProxyConfiguration") {
     cfg.error("invalid-value", `${JSON.stringify(`${apiVersion ?? ""}, ${kind ?? ""}`)}: kube-proxy's configuration is apiVersion ${API_VERSION}, kind KubeProxyConfiguration (kube-proxy refuses another)`);
-    return;
+    return undefined;
   }
-  const out: KubeProxyConfig = { where: `ConfigMap ${KUBE_PROXY_CONFIGMAP.namespace}/${KUBE_PROXY_CONFIGMAP.name} ${KUBE_PROXY_CONFIGMAP.key}` };
-  const mode = cfg.childString("mode", { oneOf: ["", ...PROXY_MODES] });
+  const out: KubeProxyConfig = { where };
+  unknownFields(cfg, FIELDS, "KubeProxyConfiguration");
+  for (const [section, names] of Object.entries(SECTIONS)) if (cfg.get(section).object()) unknownFields(cfg.get(section), names, section);
+  const mode = enumString(cfg.get("mode"), PROXY_MODES);
   if (mode) out.mode = mode as ProxyMode;
-  const local = cfg.childString("detectLocalMode", { oneOf: ["", ...LOCAL_MODES] });
+  const local = enumString(cfg.get("detectLocalMode"), LOCAL_MODES);
   if (local) out.detectLocalMode = local as LocalMode;
   const cidrs = cfg.get("clusterCIDR"), cidrText = cidrs.string();
   if (cidrText) {
     const parsedCidrs = clusterCidrs(cidrText);
-    if (typeof parsedCidrs === "string") cidrs.error("invalid-cidr", `${JSON.stringify(cidrText)}: ${parsedCidrs} (kube-proxy refuses this configuration)`);
+    if (typeof parsedCidrs === "string") cidrs.error("invalid-cidr", `${parsedCidrs} (kube-proxy refuses this configuration)`);
     else out.clusterCIDR = parsedCidrs;
   }
   // Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration: nftables mode reads nftables.masqueradeAll, the others iptables.masqueradeAll.
@@ -54,8 +112,37 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
     if (typeof parsedAddresses === "object" && "problem" in parsedAddresses) npa.error("invalid-cidr", `${parsedAddresses.problem} (kube-proxy refuses this configuration)`);
     else out.nodePortAddresses = parsedAddresses;
   }
-  if (b.inv.kubeProxy) cfg.warn("kube-proxy-config", `a second kube-proxy configuration: this one is read`);
-  b.inv.kubeProxy = out;
+  return out;
+}
+
+/** A string of `values`, or "" (unset: the default); another is an error naming the values (the empty string not listed). */
+function enumString(f: Field, values: readonly string[]): string | undefined {
+  const v = f.string();
+  if (v === undefined || v === "" || values.includes(v)) return v;
+  return f.error("enum", `${JSON.stringify(v)} is not one of ${values.join(", ")} (or unset) (kube-proxy refuses this configuration)`);
+}
+
+// The fields of KubeProxyConfiguration v1alpha1 (k8s.io/kube-proxy/config/v1alpha1 types.go) and of its sections read here.
+const FIELDS = ["apiVersion", "kind", "featureGates", "clientConnection", "logging", "hostnameOverride", "bindAddress", "healthzBindAddress",
+  "metricsBindAddress", "bindAddressHardFail", "enableProfiling", "showHiddenMetricsForVersion", "mode", "iptables", "ipvs", "nftables",
+  "winkernel", "detectLocalMode", "detectLocal", "clusterCIDR", "nodePortAddresses", "oomScoreAdj", "conntrack", "configSyncPeriod",
+  "portRange", "windowsRunAsService"];
+const SECTIONS: Record<string, readonly string[]> = {
+  iptables: ["masqueradeBit", "masqueradeAll", "localhostNodePorts", "snatNodeInternalIP", "syncPeriod", "minSyncPeriod"],
+  nftables: ["masqueradeBit", "masqueradeAll", "syncPeriod", "minSyncPeriod"],
+  ipvs: ["syncPeriod", "minSyncPeriod", "scheduler", "excludeCIDRs", "strictARP", "tcpTimeout", "tcpFinTimeout", "udpTimeout"],
+  detectLocal: ["bridgeInterface", "interfaceNamePrefix"],
+};
+
+/**
+ * A field KubeProxyConfiguration does not have: kube-proxy's strict decoding fails on it, and its
+ * lenient decoding of v1alpha1 then reads the rest without it, logging a warning (cmd/kube-proxy/app
+ * options.go loadConfig): a warning here, the field ignored (a misspelt masqueradeAll is not set).
+ */
+function unknownFields(f: Field, names: readonly string[], what: string): void {
+  for (const k of f.keys()) {
+    if (!names.includes(k)) f.get(k).warn("unknown-field", `unknown field ${JSON.stringify(k)} in ${what}: kube-proxy ignores it (its lenient decoding, with a logged warning) and so does Junction`);
+  }
 }
 
 /**
@@ -83,4 +170,165 @@ export function nodePortAddresses(texts: readonly string[]): readonly Cidr[] | "
     out.push(c);
   }
   return out;
+}
+
+/** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode"];
+
+/** strconv.ParseBool, what pflag's bool flags take after "=". */
+const GO_BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
+
+/**
+ * The kube-proxy DaemonSet (a container named kube-proxy, or whose command runs kube-proxy): its
+ * flags as pflag parses them (`--flag=value` or `--flag value`; a bool flag takes only `=value`; the
+ * last of a flag repeated stands), and the ConfigMap key mounted where --config points.
+ */
+export const kubeProxyKindHooks: KindHook[] = [{
+  kind: "DaemonSet",
+  read(root, _ctx, b) {
+    const md = root.get("metadata"), name = md.raw("name"), namespace = md.raw("namespace");
+    const podSpec = root.get("spec").get("template").get("spec");
+    if (typeof name !== "string" || name === "" || podSpec.value === null || typeof podSpec.value !== "object") return;
+    // kube-proxy's Windows DaemonSet (kubernetes.io/os: windows) runs the winkernel proxier: Junction models Linux nodes.
+    if (podSpec.get("nodeSelector").raw("kubernetes.io/os") === "windows") return;
+    const container = (podSpec.childList("containers") ?? []).find((c) => isKubeProxy(c));
+    if (!container) return;
+    const state = b.state(KUBE_PROXY);
+    const where = `DaemonSet ${typeof namespace === "string" && namespace ? namespace : "default"}/${name}`;
+    if (state.daemonSet && state.daemonSet.where !== where) container.warn("kube-proxy-config", `a second kube-proxy DaemonSet (${state.daemonSet.where} was read first): this one's configuration is read`);
+    state.daemonSet = readDaemonSet(podSpec, container, where, typeof namespace === "string" && namespace ? namespace : "default");
+  },
+}];
+
+function isKubeProxy(c: Field): boolean {
+  const command = c.raw("command");
+  const first = Array.isArray(command) ? command[0] : undefined;
+  return typeof first === "string" ? first.split("/").pop() === "kube-proxy" : c.raw("name") === "kube-proxy";
+}
+
+function readDaemonSet(podSpec: Field, container: Field, where: string, namespace: string): DaemonSetConfig {
+  const sink = new Diagnostics();
+  const own = new Field(new ObjectContext(container.ctx.ref, sink, container.ctx.kind), container.value, container.path);
+  const command = own.get("command").list() ?? [];
+  const first = command[0]?.value;
+  const argv = [...(typeof first === "string" && first.split("/").pop() === "kube-proxy" ? command.slice(1) : []), ...(own.get("args").list() ?? [])];
+  const out: DaemonSetConfig = { where, flags: { where: `the flags of ${where}` }, diags: sink.items };
+  if (!argv.length && command.length && first !== undefined && typeof first === "string" && first.split("/").pop() !== "kube-proxy") {
+    own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first)}: its flags are not read, and its configuration is not known`);
+    out.config = { field: container, path: "", problem: "the command line is not read" };
+    return out;
+  }
+  const given = new Map<string, { value: string | undefined; field: Field }>();
+  for (let i = 0; i < argv.length; i++) {
+    const text = argv[i].value;
+    if (typeof text !== "string" || !text.startsWith("--")) continue;
+    if (text === "--") break;
+    const eq = text.indexOf("=");
+    const flag = eq >= 0 ? text.slice(2, eq) : text.slice(2);
+    if (!FLAGS.includes(flag)) continue;
+    let value = eq >= 0 ? text.slice(eq + 1) : undefined;
+    let field = argv[i];
+    if (value === undefined && flag !== "masquerade-all") {
+      const next = argv[i + 1];
+      if (!next || typeof next.value !== "string") { field.error("invalid-value", `flag needs an argument: --${flag} (kube-proxy refuses to start)`); continue; }
+      value = next.value; field = next; i++;
+    }
+    given.set(flag, { value, field });
+  }
+  const config = given.get("config");
+  if (config) {
+    for (const [flag, g] of given) if (flag !== "config") g.field.warn("kube-proxy-config", `--${flag} is ignored by kube-proxy beside --config: the configuration file replaces the flags (cmd/kube-proxy/app/options.go Complete; only --hostname-override and the logging flags still apply)`);
+    out.config = { field: config.field, path: config.value!, ...configMapAt(podSpec, own, config.value!, namespace) };
+    return out;
+  }
+  let unresolved = false;
+  for (const [flag, { value, field }] of given) {
+    if (value?.includes("$(")) {
+      field.warn("kube-proxy-config", `--${flag}'s value ${JSON.stringify(value)} is expanded by the kubelet from the container's environment: not read, so kube-proxy's configuration is not known`);
+      unresolved = true;
+      continue;
+    }
+    if (flag === "masquerade-all") {
+      const v = value === undefined ? true : GO_BOOLS[value];
+      if (v === undefined) field.error("invalid-value", `--masquerade-all=${value}: not a boolean (strconv.ParseBool; kube-proxy refuses to start)`);
+      else out.flags.masqueradeAll = v;
+    } else if (flag === "proxy-mode" || flag === "detect-local-mode") {
+      const values: readonly string[] = flag === "proxy-mode" ? PROXY_MODES : LOCAL_MODES;
+      if (value && !values.includes(value)) field.error("enum", `--${flag} ${JSON.stringify(value)} is not one of ${values.join(", ")} (kube-proxy refuses to start)`);
+      else if (value && flag === "proxy-mode") out.flags.mode = value as ProxyMode;
+      else if (value) out.flags.detectLocalMode = value as LocalMode;
+    } else if (flag === "cluster-cidr") {
+      const parsed = clusterCidrs(value!);
+      if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
+      else out.flags.clusterCIDR = parsed;
+    } else if (flag === "nodeport-addresses") {
+      const parsed = nodePortAddresses(value!.split(",").map((t) => t.trim()));
+      if (typeof parsed === "object" && "problem" in parsed) field.error("invalid-cidr", `--nodeport-addresses: ${parsed.problem} (kube-proxy refuses to start)`);
+      else out.flags.nodePortAddresses = parsed;
+    }
+  }
+  if (unresolved) out.config = { field: container, path: "", problem: "a flag's value is not known" };
+  return out;
+}
+
+/**
+ * The ConfigMap key the kubelet puts at `path` in the container: the volume mounted at the longest
+ * mountPath holding it (a subPath mount at the path itself), a configMap volume's key of that file
+ * name (or the item projected to it). A problem in words when the file is not a ConfigMap's key.
+ */
+function configMapAt(podSpec: Field, container: Field, path: string, namespace: string): { configMap?: { namespace: string; name: string; key: string }; problem?: string } {
+  let best: { mountPath: string; volume: string; subPath: string } | undefined;
+  for (const m of container.get("volumeMounts").list() ?? []) {
+    const mp = m.raw("mountPath"), volume = m.raw("name"), subPath = m.raw("subPath");
+    if (typeof mp !== "string" || typeof volume !== "string") continue;
+    const dir = mp.length > 1 ? mp.replace(/\/+$/, "") : mp;
+    if ((path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`)) && (!best || dir.length > best.mountPath.length)) best = { mountPath: dir, volume, subPath: typeof subPath === "string" ? subPath : "" };
+  }
+  if (!best) return { problem: `no volume is mounted at --config ${path}` };
+  const volume = (podSpec.get("volumes").list() ?? []).find((v) => v.raw("name") === best!.volume);
+  const cm = volume?.get("configMap");
+  const cmName = cm?.raw("name");
+  if (!cm || typeof cmName !== "string") return { problem: `--config ${path} is in volume ${best.volume}, which is no ConfigMap${volume ? "" : " of the pod"}` };
+  const below = path === best.mountPath ? "" : path.slice(best.mountPath.length + (best.mountPath === "/" ? 0 : 1));
+  const rel = best.subPath ? (below ? `${best.subPath}/${below}` : best.subPath) : below;
+  const items = cm.get("items").list();
+  if (items) {
+    const item = items.find((i) => i.raw("path") === rel);
+    const key = item?.raw("key");
+    return typeof key === "string" ? { configMap: { namespace, name: cmName, key } } : { problem: `ConfigMap ${namespace}/${cmName}'s items put no key at --config ${path}` };
+  }
+  if (!rel || rel.includes("/")) return { problem: `--config ${path} names no key of ConfigMap ${namespace}/${cmName} (mounted at ${best.mountPath})` };
+  return { configMap: { namespace, name: cmName, key: rel } };
+}
+
+/** Once every object is read: the configuration kube-proxy reads, with what reading it reported. */
+function settle(state: KubeProxyState, b: InventoryBuilder): void {
+  const ds = state.daemonSet;
+  let chosen: Candidate | undefined;
+  if (ds) {
+    // (The DaemonSet's own reports, these included, are in its sink: added once decided.)
+    const c = ds.config;
+    if (!c) { for (const d of ds.diags) b.diags.add(d); b.inv.kubeProxy = ds.flags; return; }
+    if (!c.configMap) {
+      if (c.path) c.field.warn("kube-proxy-config", `${c.problem}: kube-proxy's configuration is not known (its ConfigMaps in the input are not read)`);
+      for (const d of ds.diags) b.diags.add(d);
+      return;
+    }
+    const { namespace, name, key } = c.configMap, id = `${namespace}/${name}`;
+    chosen = state.candidates.get(`${id}/${key}`);
+    const cm = state.configMaps.get(id);
+    if (!chosen && cm?.keys.has(key)) b.diags.error("invalid-value", `kube-proxy reads this as its configuration file (--config of ${ds.where}), and it is no KubeProxyConfiguration: kube-proxy refuses to start`, cm.ref, ["data", key]);
+    else if (!chosen) c.field.warn("kube-proxy-config", `kube-proxy reads its configuration from ConfigMap ${id} key ${key} (--config ${c.path} of ${ds.where}), which the input ${cm ? "has without that key" : "lacks"}: kube-proxy's configuration is not known`);
+    for (const d of ds.diags) b.diags.add(d);
+  } else {
+    const found = KUBE_PROXY_CONFIGMAPS.map((c) => ({ c, cand: state.candidates.get(`${c.namespace}/${c.name}/${c.key}`) })).filter((f) => f.cand);
+    chosen = found[0]?.cand;
+    for (const other of found.slice(1)) {
+      const ref = state.configMaps.get(`${other.c.namespace}/${other.c.name}`)!.ref;
+      b.diags.warn("kube-proxy-config", `a second kube-proxy configuration, and no kube-proxy DaemonSet in the input to say which one it reads: ConfigMap ${found[0].c.namespace}/${found[0].c.name} ${found[0].c.key} is read, not this one`, ref, ["data", other.c.key]);
+    }
+  }
+  if (!chosen) return;
+  for (const d of chosen.diags) b.diags.add(d);
+  if (chosen.config) b.inv.kubeProxy = chosen.config;
 }

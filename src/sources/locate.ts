@@ -74,9 +74,14 @@ export class Locator {
     if (!doc) return undefined;
     let node: unknown = doc.contents;
     let offset = rangeStart(node) ?? 0;
-    for (const key of [...ref.path, ...field]) {
-      const next = child(node, key);
-      if (!next) break;
+    const keys = [...ref.path, ...field];
+    for (let i = 0; i < keys.length; i++) {
+      const next = child(node, keys[i]);
+      if (!next) {
+        const inner = embeddedLine(node, keys.slice(i));
+        if (inner !== undefined) return p.lines.linePos(rangeStart(node)!).line + inner + p.firstLine - 1;
+        break;
+      }
       node = next.value;
       offset = next.offset ?? offset;
     }
@@ -174,6 +179,28 @@ function child(node: unknown, key: string | number): { value: unknown; offset?: 
     return item === undefined ? undefined : { value: item, offset: rangeStart(item) };
   }
   return undefined;
+}
+
+/**
+ * The line of `path` inside a YAML document embedded as a literal block scalar (`config.conf: |`, a
+ * ConfigMap's kube-proxy configuration or Istio mesh configuration, read by sources as a document of
+ * its own), counted from the line of the `|`: a literal block keeps its lines as written, so line n
+ * of its value is n lines below the indicator. Undefined for another scalar (a quoted or folded
+ * string's lines are not its value's), or when the path goes nowhere inside (the key's line then).
+ */
+function embeddedLine(node: unknown, path: Path): number | undefined {
+  const { isScalar, LineCounter, parseDocument } = yaml();
+  if (!isScalar(node) || node.type !== "BLOCK_LITERAL" || typeof node.value !== "string" || rangeStart(node) === undefined) return undefined;
+  const lines = new LineCounter();
+  const doc = parseDocument(node.value, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+  let inner: unknown = doc.contents, offset: number | undefined;
+  for (const key of path) {
+    const next = child(inner, key);
+    if (!next) break;
+    inner = next.value;
+    offset = next.offset ?? offset;
+  }
+  return offset === undefined ? undefined : lines.linePos(offset).line;
 }
 
 /**

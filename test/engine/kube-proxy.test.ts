@@ -427,3 +427,14 @@ test("a cluster IP answer kube-proxy's configuration would change, without it in
   const known = await explainWith(base(""), "ip:203.0.113.7", "svc:shop/web", 80, ["--proxy-mode", "iptables"]);
   assert.doesNotMatch(warnings(known.pairs[0]), /kube-proxy's configuration/);
 });
+
+test("masqueraded from any node: under CrossSubnet encapsulation, nodes of different subnets are judged each (one tunnels to the endpoint's node, the other does not; they were one class: one answer for both)", async () => {
+  const n = (name: string, ip: string, tunnel: string, subnet: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}, annotations: {projectcalico.org/IPv4VXLANTunnelAddr: ${tunnel}, projectcalico.org/IPv4Address: ${subnet}}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}\n---\n`;
+  const pool = "---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: pods}\nspec: {cidr: 10.1.0.0/16, vxlanMode: CrossSubnet}\n";
+  // web-1's node node-a is 10.0.0.1: inside n1's subnet (no tunnel: n1's InternalIP), outside n3's (down the tunnel: n3's tunnel address).
+  const yaml = n("n1", "10.0.0.11", "10.244.1.0", "10.0.0.11/24") + n("n3", "10.0.9.13", "10.244.3.0", "10.0.9.13/24") + base(LB, LB_STATUS).replace("ipBlock: {cidr: 198.18.0.0/15}", "ipBlock: {cidr: 10.244.0.0/16}") + pool;
+  const out = await explain(yaml, "ip:203.0.113.7", "ip:192.0.2.10", 80);
+  const seen = new Map(out.pairs.map((p) => [p.service?.seenAs, p.verdict]));
+  assert.equal(seen.get("node:n1"), "deny", "n1 reaches node-a in its subnet without the tunnel: the pod sees 10.0.0.11");
+  assert.equal(seen.get("node:n3"), "allow", "n3 reaches node-a outside its subnet down the tunnel: the pod sees 10.244.3.0");
+});

@@ -62,9 +62,11 @@ test("a ServiceEntry exported to the client's namespace puts its addresses and p
   const ok = one(cidr, "web/client", "http://203.0.113.5/x");
   assert.deepEqual([ok.status, ok.connection ?? null], [null, null]);
   assert.match(ok.layers.map((l) => l.summary).join("\n"), /ServiceEntry egress\/partners port 80: its addresses hold 203\.0\.113\.0\/24/);
-  assert.equal(one(cidr, "web/client", "http://203.0.113.5:8080/x").status, 502, "a port the entry does not declare (Service shop/api's sniffed port 8080 makes an HTTP listener there)");
+  assert.equal(one(cidr, "web/client", "http://203.0.113.5:8080/x").connection, "failed", "a port the entry does not declare: Service shop/api's sniffed port 8080 has its listener at its cluster IP, so the catch-all resets it");
   const privateEntry = base + serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http}], exportTo: ['.']}");
   assert.equal(one(privateEntry, "web/client", "http://203.0.113.5/x").status, 502, "exportTo '.': not in web's registry");
+  const sniffedEntry = base + serviceEntry("web", "sniffed", "{hosts: [s.example.com], ports: [{number: 9090, name: web}]}");
+  assert.equal(one(sniffedEntry, "web/client", "http://203.0.113.5:9090/x", { headers: [["Host", "other.example.com"]] }).status, 502, "a sniffed port of an entry without addresses: its listener is 0.0.0.0:9090, block_all answers");
   const named = base + serviceEntry("web", "api", "{hosts: ['*.example.com'], ports: [{number: 80, name: http, protocol: HTTP}]}");
   assert.equal(one(named, "web/client", "http://203.0.113.5/x", { headers: [["Host", "api.example.com"]] }).status, null, "its Host is one of the entry's hosts");
   assert.equal(one(named, "web/client", "http://203.0.113.5/x", { headers: [["Host", "api.example.org"]] }).status, 502);
@@ -137,6 +139,7 @@ test("a Sidecar's egress hosts import a Service by namespace/dnsName: `./*`, `ns
   const imported = answer("[{hosts: ['shop/*']}]");
   assert.deepEqual([imported.status, imported.backend], [200, "shop/api"]);
   assert.equal(answer("[{hosts: ['*/api.shop.svc.cluster.local']}]").status, 200, "*/host: any namespace's Service of that name");
+  assert.equal(answer("[]").status, 200, "no egress listener (an empty list): the default scope, every host");
   assert.equal(answer("[{hosts: ['shop/*.svc.cluster.local']}]").status, 200, "a wildcard dnsName covers the Service's FQDN");
   const own = answer("[{hosts: ['./*', 'istio-system/*']}]");
   assert.deepEqual([own.connection, own.status, own.backend, own.decidedBy], ["failed", null, null, "routing"], "`.` is the client's namespace (web), not shop; no imported host has an HTTP listener at port 80: the BlackHoleCluster");
@@ -206,9 +209,10 @@ test("Sidecar egress listeners are validated as pilot's webhook does", () => {
 
 test("REGISTRY_ONLY: a pod's address dialled directly is in no registry, unless an imported headless Service's TCP port has it (was: allowed)", () => {
   const yaml = cluster() + REGISTRY_ONLY;
-  const http = one(yaml, "web/client", "http://10.1.0.1:8080/x");
-  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's port 8080 makes an HTTP listener there: block_all");
-  assert.match(http.reason ?? "", /10\.1\.0\.1 port 8080 is an endpoint's address.*REGISTRY_ONLY/);
+  const http = one(yaml, "web/client", "http://10.1.0.1:80/x");
+  assert.deepEqual([http.status, http.backend, http.decidedBy], [502, null, "routing"], "Service shop/api's HTTP port 80 makes an HTTP listener 0.0.0.0:80 there: block_all");
+  assert.match(http.reason ?? "", /10\.1\.0\.1 port 80 is an endpoint's address.*REGISTRY_ONLY/);
+  assert.equal(one(yaml, "web/client", "http://10.1.0.1:8080/x").connection, "failed", "a sniffed port: no listener takes the address, the BlackHoleCluster");
   assert.equal(one(yaml, "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
   assert.equal(one(cluster(), "web/client", "http://10.1.0.1:8080/x").status, 200, "ALLOW_ANY: passed through");
   const headless = `---
@@ -221,4 +225,28 @@ spec: {clusterIP: None, selector: {app: api, version: v1}, ports: [{name: tcp-db
   assert.equal(viaHeadless.connection ?? null, null, "the headless Service's TCP port: a listener per endpoint address");
   assert.equal(one(yaml + headless + egressSidecar("[{hosts: ['./*']}]"), "web/client", "tcp://10.1.0.1:7070", tcp).connection, "failed", "a headless Service the Sidecar does not import");
   assert.equal(one(yaml + headless, "web/client", "tcp://10.1.0.2:7070", tcp).connection, "failed", "a pod the headless Service does not select");
+});
+
+test("a Sidecar imports the routes of a namespace only when an egress host of that namespace covers the Service: a consumer route of the client's namespace needs `./...` (was: applied whatever the Sidecar)", () => {
+  const consumer = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mine, namespace: web}
+spec:
+  parentRefs: [{group: "", kind: Service, name: api, namespace: shop, port: 80}]
+  rules: [{backendRefs: [{name: api-v2, namespace: shop, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: web, namespace: shop}
+spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}], to: [{group: "", kind: Service}]}
+`;
+  const backend = (egress?: string) => one(cluster() + consumer + (egress ? egressSidecar(egress, "ALLOW_ANY") : ""), "web/client", "http://api.shop/x").backend;
+  assert.equal(backend(), "shop/api-v2", "no Sidecar: the consumer route applies");
+  assert.equal(backend("[{hosts: ['./*', 'shop/*']}]"), "shop/api-v2");
+  assert.equal(backend("[{hosts: ['*/api.shop.svc.cluster.local']}]"), "shop/api-v2", "`*/host` covers every namespace's VirtualService for the host");
+  assert.equal(backend("[{hosts: ['shop/*']}]"), "shop/api", "web's VirtualService is not imported: the Service itself");
+  assert.equal(backend("[{hosts: ['./*', 'shop/*', '~web/api.shop.svc.cluster.local']}]"), "shop/api", "excluded");
+  assert.equal(backend("[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['shop/*']}, {hosts: ['./*', 'shop/*']}]"), "shop/api", "the port's listener builds its routes: it imports shop's only");
+  assert.equal(one(cluster() + SPLIT + egressSidecar("[{hosts: ['shop/*']}]", "ALLOW_ANY"), "web/client", "http://api.shop/x").backend, "shop/api-v2", "shop's producer route is imported by `shop/*`");
 });

@@ -185,8 +185,8 @@ export class MeshEngine {
    * (`reading`). Linkerd's own HTTPRoutes (policy.linkerd.io, Route.group) are left out: only Linkerd's
    * proxies read them, and a Linkerd client asks linkerdRoutesFor.
    */
-  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, reading: ParentReading = "gamma", kinds: readonly RouteKind[] = HTTP_MESH_KINDS): PortRoutes | undefined {
-    if (reading === "proxy") return this.istioVirtualService(service, port, clientNamespace, kinds);
+  routesFor(service: Service, port: ServicePort, clientNamespace: string | undefined, reading: ParentReading = "gamma", kinds: readonly RouteKind[] = HTTP_MESH_KINDS, imports?: (namespace: string) => boolean): PortRoutes | undefined {
+    if (reading === "proxy") return this.istioVirtualService(service, port, clientNamespace, kinds, imports);
     const bound = this.bound;
     const read = (list: MeshRouteState[] | undefined) => list?.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined);
     const consumer = clientNamespace !== undefined && clientNamespace !== service.namespace ? read(bound.get(portKey(service, port, clientNamespace))) : undefined;
@@ -206,11 +206,12 @@ export class MeshEngine {
    * config.go configCompareByCreationTime); only the client's and the Service's namespaces count
    * (route/route.go buildSidecarVirtualHostsForVirtualService, UseGatewaySemantics). So HTTPRoutes and
    * GRPCRoutes of one namespace and `port` merge (neither kind wins), while a route with `port` and
-   * one without are two VirtualServices of which one applies.
+   * one without are two VirtualServices of which one applies. `imports`: whether the sidecar's Sidecar
+   * imports the VirtualServices of a namespace for the Service (registry.ts scopeImportsRoutes).
    */
-  private istioVirtualService(service: Service, port: ServicePort, clientNamespace: string | undefined, kinds: readonly RouteKind[]): PortRoutes | undefined {
+  private istioVirtualService(service: Service, port: ServicePort, clientNamespace: string | undefined, kinds: readonly RouteKind[], imports?: (namespace: string) => boolean): PortRoutes | undefined {
     const read = (v: IstioMeshVirtualService) => v.routes.filter((s) => kinds.includes(s.route.kind));
-    const vss = this.istioVirtualServicesAt(service, port, clientNamespace).filter((v) => read(v).length);
+    const vss = this.istioVirtualServicesAt(service, port, clientNamespace).filter((v) => read(v).length && (!imports || imports(v.namespace)));
     if (!vss.length) return undefined;
     const [chosen, ...rest] = vss;
     const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for Service ${service.namespace}/${service.name} port ${port.port}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));

@@ -87,6 +87,21 @@ const listenerName = (l: IstioEgressListener) => (l.port ? `egress listener at p
 const hostText = (h: IstioEgressHost) => `${h.excluded ? "~" : ""}${h.namespace}/${h.host}`;
 const httpListener = (l: IstioEgressListener | undefined) => l?.port !== undefined && [...HTTP_PROTOCOLS, "HTTP_PROXY"].includes(l.port.protocol ?? "");
 
+/**
+ * Whether a sidecar's Sidecar imports the VirtualServices of `namespace` for `dest` (the
+ * VirtualServices Istio makes of the mesh routes of that namespace, for the Service's host):
+ * model/virtualservice.go SelectVirtualServices takes a VirtualService when an egress host of its
+ * namespace (`.` the proxy's) or of `*` covers one of its hosts and no `~` entry excludes it, in the
+ * listener that builds the port's routes (sidecar.go GetEgressListenerForRDS: the listener with that
+ * port, else the catch-all one). Without egress listeners, every namespace's.
+ */
+export function scopeImportsRoutes(scope: SidecarScope, namespace: string, dest: RegistryHost): boolean {
+  const egress = scope.sidecar?.egress;
+  if (!egress?.length) return true;
+  const listener = egress.find((l) => l.port?.number === dest.port) ?? egress.find((l) => !l.port);
+  return listener !== undefined && importedBy(listener, scope.namespace, { ...dest, namespace }) !== undefined;
+}
+
 export interface Imported { imported: boolean; why: string }
 
 /**
@@ -102,7 +117,7 @@ export interface Imported { imported: boolean; why: string }
  */
 export function scopeImports(scope: SidecarScope, dest: RegistryHost): Imported {
   const sc = scope.sidecar;
-  if (!sc?.egress) return { imported: true, why: sc ? `Sidecar ${sc.namespace}/${sc.name} has no egress listeners: every exported host` : "no Sidecar: every exported host" };
+  if (!sc?.egress?.length) return { imported: true, why: sc ? `Sidecar ${sc.namespace}/${sc.name} has no egress listeners: every exported host` : "no Sidecar: every exported host" };
   const captured = sc.egress.filter((l) => !l.bound);
   const atPort = captured.find((l) => l.port?.number === dest.port);
   const catchAll = captured.find((l) => !l.port);
@@ -129,10 +144,9 @@ export function exportedTo(e: { namespace: string; exportTo?: readonly string[] 
   return to.includes(namespace) || (to.includes(".") && e.namespace === namespace);
 }
 
-/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name`. */
+/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name` (hostSubsetOf, the name lower-cased, without a trailing dot). */
 export function hostCovers(host: string, name: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  return host === n || (host.startsWith("*.") && n.endsWith(host.slice(1)));
+  return hostSubsetOf(name.toLowerCase().replace(/\.$/, ""), host);
 }
 
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];
@@ -187,13 +201,17 @@ export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =
   ({ namespace: s.namespace, hosts: [serviceHost(s)], port: sp.port, wildcardBound: istioPortProtocol(sp) === "http" });
 
 /**
- * Whether an Istio sidecar has an HTTP listener at `port` (0.0.0.0:PORT for the ports of the
- * Services it imports that are HTTP or of no declared protocol, sniffed, and the HTTP ports of the
- * ServiceEntries it imports; or a port-limited egress listener declared HTTP): a REGISTRY_ONLY
- * sidecar answers an HTTP request there 502 (the `block_all` virtual host) rather than resetting it.
+ * Whether an Istio sidecar has an HTTP listener at `port` that takes any address: 0.0.0.0:PORT for
+ * the ports of the Services it imports that Istio reads as HTTP, the HTTP ports of the ServiceEntries
+ * it imports, and the sniffed ports of those without addresses (listener.go
+ * buildSidecarOutboundListener: an HTTP listener binds the wildcard address; a TCP or sniffed one
+ * the Service's address, or the wildcard when it has none), or a port-limited egress listener
+ * declared HTTP. A REGISTRY_ONLY sidecar answers an HTTP request there 502 (the `block_all` virtual
+ * host) rather than resetting it (a sniffed Service port's listener, at the Service's address, takes
+ * no other address: the catch-all's BlackHoleCluster).
  */
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
-    || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && HTTP_PROTOCOLS.includes(p.protocol ?? "")) && scopeImports(scope, entryHost(e, port)).imported);
+  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
+    || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }

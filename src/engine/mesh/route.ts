@@ -63,7 +63,11 @@ function opaqueOrDetect(annotations: Readonly<Record<string, string>> | undefine
  * parentRefs (default the Gateway API's reading; Istio's: "proxy") and, for an Istio sidecar, the
  * filter chain the connection takes when it is not the HTTP one (istioChain).
  */
-export interface MeshClient { namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls"; waypoint?: WaypointRef }
+export interface MeshClient {
+  namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls"; waypoint?: WaypointRef;
+  /** An Istio sidecar's Sidecar: whether it imports the routes (VirtualServices) of a namespace for the Service (registry.ts scopeImportsRoutes). */
+  imports?: (namespace: string) => boolean;
+}
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
@@ -80,8 +84,8 @@ export type BoundRoutes = PortRoutes & { toDefault?: boolean };
 export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
   if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
-  if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res);
-  const bound = mesh.routesFor(s, sp, client.namespace, client.reading);
+  if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports);
+  const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
   if (!bound) return undefined;
   routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
@@ -280,11 +284,11 @@ export function istioChain(sp: ServicePort, req: RouteRequest): "tcp" | "tls" | 
 }
 
 /** An Istio client's TCP or TLS connection to a Service port: the TCPRoutes or TLSRoutes bound there for it (ISTIO_L4); undefined when none. */
-function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
+function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult, imports?: (namespace: string) => boolean): BoundRoutes | Unrouted | undefined {
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
-  const all = mesh.istioRoutesAt(s, sp, [kind]);
+  const all = mesh.istioRoutesAt(s, sp, [kind]).filter((r) => !imports || imports(r.route.namespace));
   if (!all.length) {
-    const http = mesh.routesFor(s, sp, clientNamespace, "proxy");
+    const http = mesh.routesFor(s, sp, clientNamespace, "proxy", undefined, imports);
     const how = istioPortProtocol(sp) === "auto" && !istioTlsPort(sp) ? `Istio's sidecar sniffs ${servicePlace(s, sp)} and the connection is not HTTP`
       : `Istio's sidecar reads ${servicePlace(s, sp)} as ${chain === "tls" ? "TLS" : "TCP"} (${sp.appProtocol !== undefined ? `appProtocol ${sp.appProtocol}` : `port name ${sp.name ?? ""}`})`;
     return http && { unrouted: `${how}: ${http.routes.length === 1 ? "the HTTP route bound there does" : "the HTTP routes bound there do"} not apply, and no ${kind} is bound` };

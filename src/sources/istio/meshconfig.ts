@@ -24,11 +24,10 @@
 // kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
 
 import { parseKubeYaml } from "../kubeyaml.js";
-import { DEFAULT_MESH_SETTINGS, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
+import { DEFAULT_MESH_SETTINGS, ISTIO_OUTBOUND_MODES, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioOutboundMode, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { dnsLabelError, type Meta } from "../k8s.js";
-import { readOutboundTrafficPolicy } from "./serviceentry.js";
 
 export const ISTIO_MESH_CONFIGMAP = { namespace: "istio-system", name: "istio" };
 
@@ -80,8 +79,8 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   if (aliases.length) settings.istioTrustDomainAliases = aliases;
   const normalization = mesh.get("pathNormalization").get("normalization").string({ oneOf: ISTIO_PATH_NORMALIZATIONS });
   if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
-  const outbound = readOutboundTrafficPolicy(mesh);
-  if (outbound) settings.istioOutboundTrafficPolicy = outbound;
+  const outbound = mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES });
+  if (outbound) settings.istioOutboundTrafficPolicy = outbound as IstioOutboundMode;
 }
 
 /** istiod's check of a trust domain (pkg/config/validation/agent ValidateTrustDomain): DNS labels, a trailing "." allowed. */

@@ -10,7 +10,7 @@ import { parseAddress, parseCidr } from "../../model/ip.js";
 import { ISTIO_OUTBOUND_MODES, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry } from "../../model/mesh.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { readCreated, readLabels, readMeta } from "../k8s.js";
+import { dnsLabelError, readCreated, readLabels, readMeta } from "../k8s.js";
 
 export const ISTIO_NETWORKING_APIS = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
 const LOCATIONS = ["MESH_EXTERNAL", "MESH_INTERNAL"] as const;
@@ -105,8 +105,6 @@ export const sidecarFrontEnd: FrontEnd = {
   },
 };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /**
  * spec.egress, with the checks of pilot's validation webhook (pkg/config/validation/validation.go
  * ValidateSidecar) the schema lacks: at least one host per listener, each `namespace/dnsName`
@@ -135,7 +133,7 @@ function readEgress(egress: Field): IstioEgressListener[] {
       const bare = ns.startsWith("~") ? ns.slice(1) : ns;
       const problem = slash < 0 ? "host must be of form namespace/dnsName"
         : !ns || !name ? "config namespace and dnsName in host entry cannot be empty"
-        : bare !== "" && bare !== "*" && bare !== "." && !DNS_LABEL.test(bare) ? `invalid namespace value ${JSON.stringify(ns)} in sidecar`
+        : bare !== "" && bare !== "*" && bare !== "." && dnsLabelError(bare) ? `invalid namespace value ${JSON.stringify(ns)} in sidecar`
         : name !== "*" && hostProblem(name) ? hostProblem(name) : undefined;
       if (problem) { h.error("invalid-value", `${JSON.stringify(v)}: ${problem} (ValidateSidecar)`); return []; }
       return [{ namespace: bare === "" ? "*" : bare, host: name, excluded: ns.startsWith("~") }];
@@ -146,9 +144,4 @@ function readEgress(egress: Field): IstioEgressListener[] {
     const bound = bind || (captureNone ? "localhost" : undefined);
     return [{ ...(port ? { port } : {}), ...(bound ? { bound } : {}), hosts }];
   });
-}
-
-/** meshConfig.outboundTrafficPolicy.mode (the mesh default for sidecars without a Sidecar that sets one). */
-export function readOutboundTrafficPolicy(mesh: Field): IstioOutboundMode | undefined {
-  return mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES }) as IstioOutboundMode | undefined;
 }

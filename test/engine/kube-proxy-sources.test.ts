@@ -1,0 +1,168 @@
+// kube-proxy's configuration where clusters keep it (sources/kube-proxy-config.ts): kubeadm's
+// ConfigMap kube-system/kube-proxy (config.conf), EKS's kube-system/kube-proxy-config (config), the
+// kube-proxy DaemonSet's flags, and the ConfigMap key its --config mounts; with --config the file
+// replaces the flags (cmd/kube-proxy/app/options.go Complete).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, load } from "../helpers.js";
+
+const configMap = (name: string, key: string, conf: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: kube-system}
+data:
+  ${key}: |
+    apiVersion: kubeproxy.config.k8s.io/v1alpha1
+    kind: KubeProxyConfiguration
+${conf.split("\n").map((l) => `    ${l}`).join("\n")}
+`;
+
+/** A kube-proxy DaemonSet: `args` after the command, the volume `volume` (default: ConfigMap kube-proxy) mounted at /var/lib/kube-proxy. */
+const daemonSet = (args: string[], volume = "configMap: {name: kube-proxy}", extraMount = "") => `---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-proxy, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: kube-proxy}}
+  template:
+    metadata: {labels: {k8s-app: kube-proxy}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: kube-proxy
+        image: registry.k8s.io/kube-proxy:v1.31.0
+        command:
+        - /usr/local/bin/kube-proxy
+${args.map((a) => `        - ${JSON.stringify(a)}`).join("\n")}
+        volumeMounts:
+        - {name: kube-proxy, mountPath: /var/lib/kube-proxy}${extraMount}
+      volumes:
+      - name: kube-proxy
+        ${volume}
+`;
+
+const cidrsOf = (yaml: string) => {
+  const l = load({ "k.yaml": yaml });
+  return { kp: l.inventory.kubeProxy, errors: l.diagnostics.errors.map((e) => e.message), warnings: l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message), diags: l.diagnostics.items };
+};
+
+test("EKS keeps kube-proxy's configuration in ConfigMap kube-system/kube-proxy-config, key config: read when no DaemonSet says otherwise", () => {
+  const eks = cidrsOf(configMap("kube-proxy-config", "config", "mode: iptables\nclusterCIDR: 10.1.0.0/16"));
+  assert.deepEqual(eks.errors, []);
+  assert.equal(eks.kp!.where, "ConfigMap kube-system/kube-proxy-config config");
+  assert.deepEqual(eks.kp!.clusterCIDR!.map((c) => c.text), ["10.1.0.0/16"]);
+  // Both installers' ConfigMaps and no DaemonSet: kubeadm's is read, the other warned about.
+  const both = cidrsOf(configMap("kube-proxy", "config.conf", "clusterCIDR: 10.2.0.0/16") + configMap("kube-proxy-config", "config", "clusterCIDR: 10.1.0.0/16"));
+  assert.deepEqual(both.kp!.clusterCIDR!.map((c) => c.text), ["10.2.0.0/16"]);
+  assert.match(both.warnings.join("\n"), /a second kube-proxy configuration, and no kube-proxy DaemonSet in the input to say which one it reads: ConfigMap kube-system\/kube-proxy config\.conf is read/);
+  // Another ConfigMap holding a KubeProxyConfiguration is not read without a DaemonSet mounting it, nor are its problems reported.
+  const other = cidrsOf(configMap("my-proxy", "cfg.yaml", "clusterCIDR: 10.0.0.0/33"));
+  assert.equal(other.kp, undefined);
+  assert.deepEqual(other.errors, []);
+});
+
+test("the kube-proxy DaemonSet's --config names the ConfigMap key it mounts: that one is read, another is not (its errors neither)", () => {
+  const yaml = daemonSet(["--config=/var/lib/kube-proxy/proxy.yaml", "--hostname-override=$(NODE_NAME)"], "configMap: {name: my-proxy}")
+    + configMap("my-proxy", "proxy.yaml", "clusterCIDR: 10.3.0.0/16") + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.0.0.0/33");
+  const r = cidrsOf(yaml);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.kp!.where, "ConfigMap kube-system/my-proxy proxy.yaml");
+  assert.deepEqual(r.kp!.clusterCIDR!.map((c) => c.text), ["10.3.0.0/16"]);
+  // items project a key to another file name; a subPath mount puts one key at the path itself.
+  const items = cidrsOf(daemonSet(["--config", "/var/lib/kube-proxy/config.conf"], "configMap: {name: my-proxy, items: [{key: proxy.yaml, path: config.conf}]}") + configMap("my-proxy", "proxy.yaml", "clusterCIDR: 10.4.0.0/16"));
+  assert.deepEqual(items.kp!.clusterCIDR!.map((c) => c.text), ["10.4.0.0/16"]);
+  const sub = cidrsOf(daemonSet(["--config=/etc/kp.yaml"], "configMap: {name: my-proxy}", "\n        - {name: kube-proxy, mountPath: /etc/kp.yaml, subPath: proxy.yaml}") + configMap("my-proxy", "proxy.yaml", "clusterCIDR: 10.5.0.0/16"));
+  assert.deepEqual(sub.kp!.clusterCIDR!.map((c) => c.text), ["10.5.0.0/16"]);
+  // The ConfigMap read has an error: reported (at its own line), kube-proxy refuses it.
+  const bad = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf"]) + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.0.0.0/33"));
+  assert.match(bad.errors.join("\n"), /must be a valid CIDR block/);
+  // The key is there but is no KubeProxyConfiguration: kube-proxy refuses to start.
+  const notConfig = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf"], "configMap: {name: my-proxy}") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: my-proxy, namespace: kube-system}\ndata: {config.conf: 'mode: ipvs'}\n");
+  assert.match(notConfig.errors.join("\n"), /kube-proxy reads this as its configuration file \(--config of DaemonSet kube-system\/kube-proxy\), and it is no KubeProxyConfiguration/);
+  assert.deepEqual(notConfig.diags.filter((d) => d.severity === "error").map((d) => d.field?.join(".")), ["data.config.conf"]);
+  // The ConfigMap is not in the input, or the path is on a hostPath volume: not known (no other ConfigMap read), warned.
+  const missing = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf"]) + configMap("kube-proxy-config", "config", "clusterCIDR: 10.1.0.0/16"));
+  assert.equal(missing.kp, undefined);
+  assert.match(missing.warnings.join("\n"), /kube-proxy reads its configuration from ConfigMap kube-system\/kube-proxy key config\.conf \(--config \/var\/lib\/kube-proxy\/config\.conf of DaemonSet kube-system\/kube-proxy\), which the input lacks: kube-proxy's configuration is not known/);
+  const host = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf"], "hostPath: {path: /etc/kube-proxy}") + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.1.0.0/16"));
+  assert.equal(host.kp, undefined);
+  assert.match(host.warnings.join("\n"), /--config \/var\/lib\/kube-proxy\/config\.conf is in volume kube-proxy, which is no ConfigMap: kube-proxy's configuration is not known/);
+});
+
+test("beside --config, kube-proxy ignores --cluster-cidr, --masquerade-all, --proxy-mode (the file replaces the flags): warned, not read", () => {
+  const r = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf", "--cluster-cidr=10.9.0.0/16", "--masquerade-all", "--proxy-mode", "ipvs"]) + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.1.0.0/16"));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual([r.kp!.clusterCIDR!.map((c) => c.text), r.kp!.masqueradeAll, r.kp!.mode], [["10.1.0.0/16"], undefined, undefined]);
+  assert.equal(r.warnings.filter((w) => /is ignored by kube-proxy beside --config: the configuration file replaces the flags/.test(w)).length, 3);
+  assert.match(r.warnings.join("\n"), /--cluster-cidr is ignored by kube-proxy beside --config/);
+});
+
+test("without --config the DaemonSet's flags are kube-proxy's configuration (on its defaults): a ConfigMap it does not mount is not read", () => {
+  const r = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16,fd00:1::/64", "--masquerade-all", "--proxy-mode", "nftables", "--nodeport-addresses=primary", "--detect-local-mode=ClusterCIDR", "--v=2"]) + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.kp!.where, "the flags of DaemonSet kube-system/kube-proxy");
+  assert.deepEqual([r.kp!.clusterCIDR!.map((c) => c.text), r.kp!.masqueradeAll, r.kp!.mode, r.kp!.nodePortAddresses, r.kp!.detectLocalMode], [["10.1.0.0/16", "fd00:1::/64"], true, "nftables", "primary", "ClusterCIDR"]);
+  // No flag: kube-proxy's defaults, a known configuration (no clusterCIDR: no local-traffic detector), not "unknown".
+  const none = cidrsOf(daemonSet(["--v=2"]));
+  assert.deepEqual(none.kp, { where: "the flags of DaemonSet kube-system/kube-proxy" });
+  // pflag: the last of a repeated flag stands; a bool flag takes "=value" only.
+  assert.deepEqual(cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16", "--cluster-cidr=10.2.0.0/16", "--masquerade-all=false"])).kp, { where: "the flags of DaemonSet kube-system/kube-proxy", clusterCIDR: cidrsOf(daemonSet(["--cluster-cidr=10.2.0.0/16"])).kp!.clusterCIDR, masqueradeAll: false });
+  // A value the kubelet expands from the environment: not known, warned.
+  const env = cidrsOf(daemonSet(["--cluster-cidr=$(POD_CIDR)"]));
+  assert.equal(env.kp, undefined);
+  assert.match(env.warnings.join("\n"), /--cluster-cidr's value "\$\(POD_CIDR\)" is expanded by the kubelet/);
+});
+
+test("the DaemonSet's bad flag values are errors naming the args item (kube-proxy refuses to start), exit 2", async () => {
+  const r = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/33", "--proxy-mode=userspace", "--masquerade-all=yes", "--nodeport-addresses=primary,10.0.0.0/8", "--detect-local-mode"]));
+  assert.match(r.errors.join("\n"), /--cluster-cidr: "10\.1\.0\.0\/33" must be a valid CIDR block/);
+  assert.match(r.errors.join("\n"), /--proxy-mode "userspace" is not one of iptables, ipvs, nftables/);
+  assert.match(r.errors.join("\n"), /--masquerade-all=yes: not a boolean/);
+  assert.match(r.errors.join("\n"), /can't use both 'primary' and CIDRs/);
+  assert.match(r.errors.join("\n"), /flag needs an argument: --detect-local-mode/);
+  const out = await cli(["list", "-f", "-", "-q"], daemonSet(["--cluster-cidr=10.1.0.0/33"]));
+  assert.equal(out.code, 2);
+  assert.match(out.err, /<stdin>:16 spec\.template\.spec\.containers\[0\]\.command\[1\]: --cluster-cidr/);
+  assert.doesNotMatch(out.err, /    at /);
+});
+
+test("the DaemonSet's flags decide an answer: --cluster-cidr masquerades a connection to a cluster IP from outside it", async () => {
+  const cluster = `apiVersion: v1
+kind: Node
+metadata: {name: node-b}
+status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: default, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: default}
+spec: {nodeName: node-b, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 198.18.0.20}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web}, clusterIP: 10.96.0.10, ports: [{port: 80}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]
+`;
+  const run = async (extra: string) => {
+    const r = await cli(["explain", "-f", "-", "--from", "default/client", "--to", "svc:default/web", "--port", "80", "-o", "json", "-q"], cluster + extra);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return (JSON.parse(r.out).pairs as { verdict: string }[]).map((p) => p.verdict);
+  };
+  assert.deepEqual(await run(daemonSet(["--cluster-cidr=10.1.0.0/16"])), ["deny"]);
+  // The same flag beside --config is ignored: the file (no clusterCIDR) decides, the source is kept.
+  assert.deepEqual(await run(daemonSet(["--config=/var/lib/kube-proxy/config.conf", "--cluster-cidr=10.1.0.0/16"]) + configMap("kube-proxy", "config.conf", "mode: iptables")), ["allow"]);
+});
