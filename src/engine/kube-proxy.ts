@@ -52,7 +52,7 @@ import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
-import { serviceServing, type Serving } from "./serving.js";
+import { serviceServing, type Serving, type ServingSet } from "./serving.js";
 import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup } from "../model/kube-proxy-config.js";
 
 /** kube-proxy's configuration for an inventory: the input's (its ConfigMap), each option given replacing it (EngineOptions.kubeProxy). */
@@ -257,7 +257,6 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const eps = serviceEndpoints(inv, s, sp);
   if (eps.from === "unknown") return { ...base, unknown: `the endpoints are not in the input (${eps.note})`, why: "" };
-  if (bpf && origin !== "outside") return inClusterPath(inv, f, client, bpf, base);
   if (local && origin === "outside" && at !== undefined) {
     const set = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
     const why = `${notLocal}externalTrafficPolicy Local: ${set.note}; the source is kept`;
@@ -271,6 +270,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
   if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
+  if (bpf && origin !== "outside") return { ...base, ...inClusterPath(bpf, client, set) };
   if (local && origin === "outside") {
     // A load balancer address or an external IP, from outside, at no node in particular.
     const steer = f.kind === "external-ip" ? "the network must deliver the external IP to a node with an endpoint (a node without one drops it)"
@@ -294,12 +294,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
   for (const to of set.serving) {
-    const seen = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
-    for (const seenAs of seen) {
-      const a = flowAddress(seenAs, { endpoint: to.endpoint, address: to.address });
-      const which = at === undefined ? ` (the connection enters at any node${seen.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
-      hops.push({ to, seenAs, snat: `masqueraded: the endpoint sees node ${seenAs.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` });
-    }
+    for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
   return { ...base, hops, why: `${policy}; ${set.note}` };
 }
@@ -311,12 +306,10 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
  * the client's own address: no masquerading under either externalTrafficPolicy (Cilium's two-scope
  * services keep every endpoint for traffic from inside the cluster).
  */
-function inClusterPath(inv: Inventory, f: Frontend, client: Party, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, base: Omit<ServicePath, "why">): ServicePath {
-  const set = serviceServing(inv, f.service, f.port, { reader: "kube-proxy" });
+function inClusterPath(bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, client: Party, set: ServingSet): { hops: ServiceHop[]; why: string } {
   const name = dataPathLabel(bpf);
-  if (!set.serving.length) return { ...base, dropped: `Service ${f.service.namespace}/${f.service.name} has no endpoint to send it to: ${name} rejects it (${set.note})`, why: set.note };
   const snat = `none: ${name} translates the connection at the client's own socket, the client's address kept`;
-  return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
+  return { hops: set.serving.map((to) => ({ to, seenAs: client, snat })), why: `${name} translates a connection from inside the cluster at the client (externalTrafficPolicy does not apply to it); ${set.note}` };
 }
 
 /**
@@ -358,6 +351,20 @@ function standInLoadBalancer(s: Service): Endpoint {
 /** The node of that name: the input's, else a stand-in. */
 function nodeNamed(inv: Inventory, name: string): Endpoint {
   return inv.endpoints.find((e) => e.kind === "node" && e.name === name) ?? standInNode(name);
+}
+
+/**
+ * The nodes a masqueraded connection to `to` comes from, with the source NAT in words: `atNode`, the
+ * node that translated it, else one node of each class it may enter at (nodeSources). kubeProxyPath's
+ * node ports and outside addresses, and clusterIPSource's cluster IPs, alike.
+ */
+function masqueraded(inv: Inventory, atNode: Party | undefined, to: Party): { party: Party; snat: string }[] {
+  const nodes = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
+  return nodes.map((party) => {
+    const a = flowAddress(party, to);
+    const which = atNode ? "" : ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})`;
+    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
+  });
 }
 
 /**
@@ -454,12 +461,7 @@ export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Servic
   else if (setup.local && !isLocal(setup, client, { address: clusterIP })) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
   else return undefined;
   const { node } = originOf(client);
-  const nodes: Party[] = node !== undefined ? [{ endpoint: nodeNamed(inv, node) }] : nodeSources(inv, to.endpoint?.nodeName);
-  const seen = nodes.filter((n) => n.endpoint !== client.endpoint).map((party) => {
-    const a = flowAddress(party, to);
-    const which = node === undefined ? ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})` : "";
-    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
-  });
+  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(inv, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }

@@ -638,24 +638,7 @@ const podFrontEnd: FrontEnd = {
     const ips = new AddressList();
     const podIP = st.podIP;
     ips.addGiven(status, "podIP", podIP);
-    const podIPs = st.podIPs;
-    // Convert_v1_PodStatus_To_core_PodStatus (pkg/apis/core/v1/conversion.go): "If both fields (v1.PodIPs
-    // and v1.PodIP) are provided and differ, then PodIP is authoritative" — the API server keeps
-    // [podIP] and drops the list (as Convert_v1_NodeSpec_To_core_NodeSpec does podCIDR/podCIDRs).
-    const head = Array.isArray(podIPs) && podIPs.length ? podIPs[0] : undefined;
-    const headIP = head !== null && typeof head === "object" && !Array.isArray(head) ? (head as Record<string, unknown>).ip : undefined;
-    if (typeof podIP === "string" && podIP !== "" && head !== undefined && headIP !== podIP) {
-      status.get("podIPs").warn("pod-ips-mismatch", `status.podIPs[0].ip (${JSON.stringify(headIP ?? null)}) differs from status.podIP (${JSON.stringify(podIP)}): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
-    } else if (Array.isArray(podIPs)) {
-      // (Looked at raw: an item is read through a field only when it may add or report something;
-      // podIPs[0] is podIP, the only one of most pods.)
-      let list: Field | undefined;
-      for (let i = 0; i < podIPs.length; i++) {
-        const p = podIPs[i];
-        const ip = p !== null && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, unknown>).ip : undefined;
-        if (ip !== undefined && ip !== null && ip !== "" && ip !== ips.last) ips.add((list ??= status.get("podIPs")).get(i), "ip");
-      }
-    } else if (podIPs !== undefined && podIPs !== null) status.childList("podIPs");
+    readStatusIPs(status, "podIP", "podIPs", typeof podIP === "string" ? podIP : undefined, st.podIPs, ips);
     let addresses = ips.list;
     // (Read as readAddresses reads one field, without its lists: a pod's own addresses are what most
     // pods use. Parsed for the pod that uses it, a host-network pod without addresses of its own;
@@ -663,27 +646,14 @@ const podFrontEnd: FrontEnd = {
     const hostText = givenString(status, "hostIP", st.hostIP);
     const useHost = spec.hostNetwork && addresses.length === 0;
     const hostIP = hostText === undefined || hostText === "" || (!useHost && isAddress(hostText)) ? undefined : readAddress(status, hostText, "hostIP");
-    // hostIPs as podIPs (Convert_v1_PodStatus_To_core_PodStatus: "If both fields (v1.HostIPs and
-    // v1.HostIP) are provided and differ, then HostIP is authoritative"): the list read after hostIP
-    // for a host-network pod that uses it, dropped when its head differs.
+    // hostIPs as podIPs (readStatusIPs): the list read after hostIP for a host-network pod that uses
+    // it, dropped when its head differs.
     const hostIPs = st.hostIPs;
     if (useHost) addresses = hostIP ? [hostIP] : NO_ADDRESSES;
     if (hostIPs !== undefined && hostIPs !== null) {
-      const first = Array.isArray(hostIPs) && hostIPs.length ? hostIPs[0] : undefined;
-      const firstIP = first !== null && typeof first === "object" && !Array.isArray(first) ? (first as Record<string, unknown>).ip : undefined;
-      if (hostText !== undefined && hostText !== "" && first !== undefined && firstIP !== hostText) {
-        status.get("hostIPs").warn("host-ips-mismatch", `status.hostIPs[0].ip (${JSON.stringify(firstIP ?? null)}) differs from status.hostIP (${JSON.stringify(hostText)}): the API server keeps hostIP alone and drops hostIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
-      } else if (useHost && Array.isArray(hostIPs)) {
-        const host = new AddressList();
-        if (hostIP) host.add(status, "hostIP");
-        const list = status.get("hostIPs");
-        for (let i = 0; i < hostIPs.length; i++) {
-          const h = hostIPs[i];
-          const ip = h !== null && typeof h === "object" && !Array.isArray(h) ? (h as Record<string, unknown>).ip : undefined;
-          if (ip !== undefined && ip !== null && ip !== "" && ip !== host.last) host.add(list.get(i), "ip");
-        }
-        addresses = host.list;
-      } else if (!Array.isArray(hostIPs)) status.childList("hostIPs");
+      const host = useHost ? new AddressList() : undefined;
+      if (host && hostIP) host.add(status, "hostIP");
+      if (readStatusIPs(status, "hostIP", "hostIPs", hostText, hostIPs, host)) addresses = host!.list;
     }
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
@@ -705,6 +675,35 @@ const podFrontEnd: FrontEnd = {
     if (useHost && !addresses.length && spec.nodeName) b.state(HOST_NETWORK).pods.push(pod);
   },
 };
+
+/**
+ * A pod status's list of addresses after its single one (podIPs after podIP, hostIPs after hostIP;
+ * `text` the single one's string, `given` the list as given), as Convert_v1_PodStatus_To_core_PodStatus
+ * (pkg/apis/core/v1/conversion.go) keeps them: "If both fields (v1.PodIPs and v1.PodIP) are provided
+ * and differ, then PodIP is authoritative" (and so for v1.HostIPs and v1.HostIP) — the API server
+ * keeps the single one and drops the list (as Convert_v1_NodeSpec_To_core_NodeSpec does
+ * podCIDR/podCIDRs): a warning. Else the list's addresses are read into `ips` (which holds the single
+ * one's) when it is given: true then.
+ */
+function readStatusIPs(status: Field, single: "podIP" | "hostIP", key: "podIPs" | "hostIPs", text: string | undefined, given: unknown, ips: AddressList | undefined): boolean {
+  const head = Array.isArray(given) && given.length ? given[0] : undefined;
+  const headIP = head !== null && typeof head === "object" && !Array.isArray(head) ? (head as Record<string, unknown>).ip : undefined;
+  if (text !== undefined && text !== "" && head !== undefined && headIP !== text) {
+    status.get(key).warn(single === "podIP" ? "pod-ips-mismatch" : "host-ips-mismatch", `status.${key}[0].ip (${JSON.stringify(headIP ?? null)}) differs from status.${single} (${JSON.stringify(text)}): the API server keeps ${single} alone and drops ${key} (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction`);
+  } else if (Array.isArray(given)) {
+    if (!ips) return false;
+    // (Looked at raw: an item is read through a field only when it may add or report something;
+    // podIPs[0] is podIP, the only one of most pods.)
+    let list: Field | undefined;
+    for (let i = 0; i < given.length; i++) {
+      const p = given[i];
+      const ip = p !== null && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, unknown>).ip : undefined;
+      if (ip !== undefined && ip !== null && ip !== "" && ip !== ips.last) ips.add((list ??= status.get(key)).get(i), "ip");
+    }
+    return true;
+  } else if (given !== undefined && given !== null) status.childList(key);
+  return false;
+}
 
 /** A controller kind and where its pod template lives. */
 function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: string[]): FrontEnd {

@@ -2,7 +2,7 @@
 // addresses of that type, at most 1000 endpoints and 100 ports), read as far as routing needs it;
 // and core/v1 Endpoints, read as the EndpointSliceMirroring controller mirrors them into slices.
 
-import { parseAddress, type Family } from "../model/ip.js";
+import { parseAddress, type Address } from "../model/ip.js";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type EndpointSlicePort, type SliceEndpoint } from "../model/endpointslice.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
@@ -20,9 +20,9 @@ function readPorts(list: Field): EndpointSlicePort[] {
   }));
 }
 
-/** An IP address's family, undefined when it is not one. (IsValidIPv4Address/IsValidIPv6Address: net.ParseIP, then To4: an IPv4-mapped address is IPv4, no zone, no white space.) */
-function ipFamily(s: string): Family | undefined {
-  return s.trim() === s ? parseAddress(s)?.family : undefined;
+/** An IP address, undefined when it is not one. (IsValidIPv4Address/IsValidIPv6Address: net.ParseIP, then To4: an IPv4-mapped address is IPv4, no zone, no white space.) */
+function endpointIP(s: string): Address | undefined {
+  return s.trim() === s ? parseAddress(s) : undefined;
 }
 
 /** An endpoint's or address's targetRef, when it names a Pod (in `namespace` unless it names one). */
@@ -36,9 +36,10 @@ function readEndpoint(f: Field, namespace: string, type: EndpointSlice["addressT
   const addresses = (f.get("addresses").list({ required: true, min: 1, max: 100 }) ?? []).flatMap((a) => {
     const s = a.string({ required: true });
     if (s === undefined) return [];
-    if (FAMILY[type] && ipFamily(s) !== FAMILY[type]) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
+    const ip = FAMILY[type] ? endpointIP(s) : undefined;
+    if (FAMILY[type] && ip?.family !== FAMILY[type]) { a.error("invalid-ip", `${JSON.stringify(s)} is not an ${type} address`); return []; }
     // validateEndpoints: a valid address of the type, then ValidateEndpointIP.
-    const special = FAMILY[type] ? nonSpecialIPError(parseAddress(s)!, s) : undefined;
+    const special = ip ? nonSpecialIPError(ip, s) : undefined;
     if (special) { a.error("invalid-ip", `${JSON.stringify(s)} ${special} (ValidateEndpointIP: the API server refuses the EndpointSlice)`); return []; }
     return [s];
   });
@@ -105,14 +106,14 @@ const endpointsFrontEnd: FrontEnd = {
         for (const a of subset.get(list).list() ?? []) {
           const ip = a.get("ip").string({ required: true });
           if (ip === undefined) continue;
-          const family = ipFamily(ip);
-          if (family === undefined) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} is not an IP address`); continue; }
+          const address = endpointIP(ip);
+          if (address === undefined) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} is not an IP address`); continue; }
           // validateEndpointAddress: ValidateEndpointIP.
-          const special = nonSpecialIPError(parseAddress(ip)!, ip);
+          const special = nonSpecialIPError(address, ip);
           if (special) { a.get("ip").error("invalid-ip", `${JSON.stringify(ip)} ${special} (ValidateEndpointIP: the API server refuses the Endpoints)`); continue; }
           if (++count > MAX_MIRRORED) continue;
           const nodeName = a.get("nodeName").string(), pod = readPodRef(a.get("targetRef"), ns);
-          out[family === 4 ? "IPv4" : "IPv6"].push({
+          out[address.family === 4 ? "IPv4" : "IPv6"].push({
             addresses: [ip], ready, terminating: false, ...(nodeName !== undefined ? { nodeName } : {}), ...(pod ? { pod } : {}),
           });
         }

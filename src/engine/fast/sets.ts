@@ -37,7 +37,7 @@ export class ClassSets {
   /** The entries by the namespace they are confined to (undefined: any), so that new classes are tested only against those that can hold them. */
   private byScope = new Map<string | undefined, Set<Entry>>();
   private byRule: Record<LocalFamily, WeakMap<Rule, Windowed>> = { 0: new WeakMap(), 4: new WeakMap(), 6: new WeakMap() };
-  private nsMatches = new Map<string, readonly (readonly number[])[]>();
+  private nsMatches = new Map<string, Candidates>();
   /** nsMatches' key of each namespace selector (made once per selector, not per set evaluated). */
   private nsSelectorKeys = new WeakMap<object, string>();
   private subjectKeys = new WeakMap<EndpointSelector, string>();
@@ -391,7 +391,6 @@ export function peerKey(peer: Peer): string {
   }
 }
 
-/** How many ids the lists hold in all. */
 /**
  * Candidate classes as lists read one after the other (a namespace selector's lists, one per
  * namespace it picks): not concatenated into one (`Array.prototype.flat` checked and grew per
@@ -399,7 +398,8 @@ export function peerKey(peer: Peer): string {
  */
 type Candidates = readonly (readonly number[])[];
 
-function total(lists: readonly (readonly number[])[]): number {
+/** How many ids the lists hold in all. */
+function total(lists: Candidates): number {
   let n = 0;
   for (let i = 0; i < lists.length; i++) n += lists[i].length;
   return n;
