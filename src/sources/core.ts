@@ -784,13 +784,14 @@ function readExternalFields(spec: Field, root: Field, type: string): Partial<Ser
   if (ips?.length) {
     const list = new AddressList();
     for (const f of ips) {
-      list.add(f);
-      // validateServiceSpec: each external IP is a valid IP, then ValidateNonSpecialIP.
-      const text = f.string(), a = text === undefined ? undefined : parseAddress(text);
-      const special = a && nonSpecialIPError(a, text!);
+      // validateServiceSpec: each external IP is a valid IP, then ValidateNonSpecialIP (a special one is no address of the Service).
+      const text = f.string();
+      if (text === undefined) continue;
+      const a = parseAddress(text), special = a && nonSpecialIPError(a, text);
       if (special) f.error("invalid-ip", `${JSON.stringify(text)} ${special} (ValidateNonSpecialIP: the API server refuses the Service)`);
+      else list.add(f);
     }
-    if (list.list.length) out.externalIPs = list.list.filter((a) => !nonSpecialIPError(a, ""));
+    if (list.list.length) out.externalIPs = list.list;
   }
   // validateServiceExternalTrafficPolicy: the policy only where the Service is reached from outside (apiservice.ExternallyAccessible).
   if (etp !== undefined && etp !== "" && !(type === "NodePort" || type === "LoadBalancer" || (type === "ClusterIP" && ips?.length))) {

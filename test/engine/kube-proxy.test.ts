@@ -393,6 +393,8 @@ test("what the API server refuses of a Service's outside addresses is an error n
   // Accepted: LoadBalancer with Local and its health check port; a ClusterIP Service with external IPs and a policy.
   assert.deepEqual(errors(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000\n  externalIPs: [192.0.2.50, '2001:db8::1']`), []);
   assert.deepEqual(errors("  externalTrafficPolicy: Cluster\n  externalIPs: [192.0.2.50]"), []);
+  // One error per bad item (an external IP that is no string was reported twice: read again for the special-address check).
+  assert.deepEqual(errors("  externalIPs: [5, 192.0.2.50]"), ["spec.externalIPs[0]: must be a string, not number 5"]);
   // The CLI: exit 2, file, line and field.
   const r = await cli(["list", "-f", "-"], base("  externalIPs: [127.0.0.1]"));
   assert.equal(r.code, 2);
