@@ -82,3 +82,31 @@ test("kube-proxy's configuration from hostile input: YAML errors, alias bombs, a
   assert.equal(scalar.code, 2);
   assert.match(scalar.err, /k\.yaml:6 data\.config\.conf: must be a string, not number 5/);
 });
+
+const serviceEntry = (endpoints: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: c, namespace: default}
+spec:
+  hosts: [x.example.com]
+  resolution: STATIC
+  ports: [{number: 80, name: http}]
+  endpoints:
+  - ${endpoints}
+`;
+
+test("a type error blocks the object's CEL rules, as the API server skips them (hasBlockingErr): the type error is reported, not a rule that 'could not be evaluated'", () => {
+  const loaded = load({ "se.yaml": serviceEntry("address: 5") });
+  const errors = loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`);
+  assert.deepEqual(errors, ["spec.endpoints.0.address: must be a string, not number 5"]);
+  // Without a type error the rules run: a unix address with ports is refused by the rule.
+  const rule = load({ "se.yaml": serviceEntry("{address: 'unix:///sock', ports: {http: 8080}}") });
+  assert.match(rule.diagnostics.errors.map((e) => e.message).join("\n"), /UDS|unix/i);
+});
+
+test("an error on a field the schema and the front end both report, below another field the schema refused, is reported once (it was dropped by both)", () => {
+  const many = Array.from({ length: 129 }, (_, i) => `p${i}: ${i + 1}`).join(", ");
+  const loaded = load({ "se.yaml": serviceEntry(`{address: 1.2.3.4, ports: {${many}, http: x}}`) });
+  const errors = loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`);
+  assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports: must have at most 128 fields/.test(e)), errors.join("\n"));
+  assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports\.http: must be an integer/.test(e)), errors.join("\n"));
+});
