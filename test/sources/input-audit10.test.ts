@@ -110,3 +110,21 @@ test("an error on a field the schema and the front end both report, below anothe
   assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports: must have at most 128 fields/.test(e)), errors.join("\n"));
   assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports\.http: must be an integer/.test(e)), errors.join("\n"));
 });
+
+test("a duplicate key inside kube-proxy's or istiod's embedded configuration: the last one is kept with a warning, as their non-strict decoding keeps it (it was an error, refusing a file they read)", async () => {
+  const loaded = load({ "k.yaml": kubeProxyConfigMap("mode: ipvs\nclusterCIDR: 10.1.0.0/16\nmode: nftables") });
+  assert.deepEqual(loaded.diagnostics.errors, []);
+  assert.equal(loaded.inventory.kubeProxy!.mode, "nftables");
+  const w = loaded.diagnostics.items.filter((d) => d.severity === "warning");
+  assert.deepEqual(w.map((d) => [d.code, d.field?.join(".")]), [["duplicate-key", "data.config.conf.mode"]]);
+  assert.match(w[0].message, /duplicate key "mode": kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one/);
+  const mesh = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    rootNamespace: a\n    rootNamespace: b\n`;
+  const m = load({ "m.yaml": mesh });
+  assert.deepEqual(m.diagnostics.errors, []);
+  assert.equal(m.inventory.mesh.settings.istioRootNamespace, "b");
+  assert.match(m.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /duplicate key "rootNamespace": istiod keeps the last one/);
+  // A manifest's own duplicate key is still an error (kubectl's server-side strict decoding refuses it).
+  const top = await listErr({ "k.yaml": kubeProxyConfigMap("mode: ipvs").replace("kind: ConfigMap", "kind: ConfigMap\nkind: ConfigMap") });
+  assert.equal(top.code, 2);
+  assert.match(top.err, /duplicate key "kind"/);
+});

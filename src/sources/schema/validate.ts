@@ -35,7 +35,7 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
   if (schema.validate(data)) return [];
   const accepted = serverAccepted(raw.obj);
   const failed: Path[] = [];
-  for (const e of unblocked(relevant(schema.validate.errors ?? []))) {
+  for (const e of (schema.typed ? relevant : (x: ErrorObject[]) => unblocked(relevant(x)))(schema.validate.errors ?? [])) {
     const d = describe(e, data, schema, accepted);
     if (d.severity === "error") failed.push(d.path);
     diags.add({ severity: d.severity, code: d.code, message: d.message, ref: raw.ref, field: d.path });
@@ -140,14 +140,16 @@ function exact(v: unknown): string {
 }
 
 /**
- * The API server evaluates no CEL rule (x-kubernetes-validations) of an object that has a type error
- * or a value outside an enum (apiextensions-apiserver customResourceStrategy.Validate: hasBlockingErr,
- * "some validation rules were not checked because the object was invalid"): a rule over a value of
- * the wrong type fails to evaluate ("no matching overload"), which repeats the type error in words
- * that hide it. Those errors are dropped then; the type or enum error is the one reported.
+ * The API server evaluates no CEL rule (x-kubernetes-validations) of a custom resource whose schema
+ * validation found a type error, a value outside an enum, a missing required field, or a string,
+ * list or map over its maximum size (apiextensions-apiserver customResourceStrategy.Validate:
+ * hasBlockingErr, TypeInvalid, NotSupported, Required, TooLong, TooMany: "some validation rules were
+ * not checked because the object was invalid"): a rule over a value of the wrong type fails to
+ * evaluate ("no matching overload"), which hides the type error. Those rule errors are dropped then.
  */
+const BLOCKING = new Set(["type", "enum", "required", "maxLength", "maxItems", "maxProperties"]);
 function unblocked(errors: ErrorObject[]): ErrorObject[] {
-  return errors.some((e) => e.keyword === "type" || e.keyword === "enum") ? errors.filter((e) => e.keyword !== "k8sRules") : errors;
+  return errors.some((e) => BLOCKING.has(e.keyword)) ? errors.filter((e) => e.keyword !== "k8sRules") : errors;
 }
 
 /** oneOf/anyOf branch failures repeat what their own errors say; the summary is enough. */
