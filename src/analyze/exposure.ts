@@ -17,7 +17,7 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -195,7 +195,7 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const outside = outsideSource(inv);
   let ids: Map<Endpoint, string> | undefined;
   const out: Exposure[] = [];
-  const setup = setupOf(inv, engine.options), scope = nodePortScope(setup);
+  const setup = setupOf(inv, engine.options), scope = nodePortScope(setup), server = healthCheckServer(inv);
   for (const s of inv.services) {
     const lb = s.type === "LoadBalancer";
     const exposedBy = `${s.namespace}/${s.name}`;
@@ -207,8 +207,8 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const add = (kind: Exposure["kind"], entry: string, f: Frontend) => out.push({ kind, exposedBy, entry, backend, ...frontendTargets(inv, engine, f, outside, ids ??= workloadIds(inv), setup) });
       if (lb) {
         const addresses = s.loadBalancerIngress?.map((x) => `${formatAddress(x.ip)}${x.proxy ? " (ipMode Proxy)" : ""}`).join(", ");
-        // (externalTrafficPolicy Local: kube-proxy's health check server answers the load balancer's probes on every node.)
-        const health = s.healthCheckNodePort !== undefined ? `; health check: kube-proxy answers nodePort ${s.healthCheckNodePort} ${scope}` : "";
+        // (externalTrafficPolicy Local: kube-proxy's health check server, or the data path's in its place, answers the load balancer's probes on every node.)
+        const health = s.healthCheckNodePort !== undefined ? `; health check: ${server ?? "kube-proxy"} answers nodePort ${s.healthCheckNodePort} ${server ? "on every node" : scope}` : "";
         const also = `${hasNodePort && !ranges ? `; also ${node} ${scope}` : ""}${health}`;
         const proxy = s.loadBalancerIngress?.length ? s.loadBalancerIngress.every((x) => x.proxy) : false;
         add("LoadBalancer", `${sp.protocol} :${sp.port} (load balancer${addresses ? ` ${addresses}` : ""}${also})`, { kind: "load-balancer", service: s, port: sp, address: s.loadBalancerIngress?.[0]?.ip, ...(proxy ? { proxy } : {}) });

@@ -4,7 +4,7 @@
 // (model/kube-proxy-config.ts, engine/kube-proxy.ts).
 
 import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type ProxyMode } from "../model/kube-proxy-config.js";
-import { clusterCidrs, nodePortAddresses } from "../sources/kube-proxy-config.js";
+import { clusterCidrs, flagList, nodePortAddresses } from "../sources/kube-proxy-config.js";
 import { UsageError, str, type OptionSpec, type Values } from "./command.js";
 
 const FROM = "(default: the input's, from the kube-proxy DaemonSet or its ConfigMap";
@@ -35,9 +35,10 @@ export function kubeProxyOptions(values: Values): KubeProxyConfig | undefined {
   if (values["masquerade-all"] === true) out.masqueradeAll = true;
   const npa = str(values, "nodeport-addresses");
   if (npa !== undefined) {
-    const parsed = nodePortAddresses(npa.split(",").map((t) => t.trim()));
-    if (typeof parsed === "object" && "problem" in parsed) throw new UsageError(`--nodeport-addresses: ${parsed.problem}`);
-    out.nodePortAddresses = parsed;
+    const list = flagList(npa);
+    const parsed = list.length ? nodePortAddresses(list) : undefined;
+    if (parsed && typeof parsed === "object" && "problem" in parsed) throw new UsageError(`--nodeport-addresses: ${parsed.problem}`);
+    if (parsed) out.nodePortAddresses = parsed;
   }
   return out;
 }

@@ -148,9 +148,22 @@ export function healthCheckAt(inv: Inventory, setup: KubeProxySetup, dst: Party,
   const s = inv.services.find((x) => x.healthCheckNodePort === port);
   if (!s) return undefined;
   const address = dst.address ?? node.addresses[0];
-  const frontend = `kube-proxy's health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}`;
-  if (address && !servesNodePort(setup, node, address)) return { frontend, why: "", refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}): ${formatAddress(address)} is not one (refused)` };
-  return { frontend, why: "kube-proxy itself answers it on every node (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection" };
+  const server = healthCheckServer(inv);
+  const what = `health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}`;
+  const frontend = server ? `the ${what}, served by ${server}` : `kube-proxy's ${what}`;
+  if (!server && address && !servesNodePort(setup, node, address)) return { frontend, why: "", refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}): ${formatAddress(address)} is not one (refused)` };
+  return { frontend, why: `${server ? `${server} answers it in kube-proxy's place, on every node address` : "kube-proxy itself answers it on every node"} (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection` };
+}
+
+/**
+ * Who answers healthCheckNodePort where another data path replaces kube-proxy (undefined: kube-proxy):
+ * Cilium's agent (its health server for HealthCheckNodePort, --enable-health-check-nodeport, on by
+ * default) or felix's eBPF proxy (felix/bpf/proxy: Kubernetes' own service health server, on
+ * 0.0.0.0/0: every address). kube-proxy's nodePortAddresses do not limit either.
+ */
+export function healthCheckServer(inv: Inventory): string | undefined {
+  const dp = serviceDataPath(inv);
+  return dp.kind === "kube-proxy" ? undefined : dp.kind === "cilium" ? `the Cilium agent (${dataPathLabel(dp)})` : `felix (${dataPathLabel(dp)})`;
 }
 
 export function frontendLabel(f: Frontend): string {
@@ -185,6 +198,8 @@ export interface ServicePath {
   why: string;
   /** The data path that serves the address, when not kube-proxy (model/cni.ts serviceDataPath): its name. */
   dataPath?: string;
+  /** An answer that kube-proxy's configuration, not in the input, would change. */
+  warning?: { code: string; message: string };
 }
 
 type Origin = "pod" | "host" | "outside";
@@ -286,7 +301,8 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
     return { ...base, hops: to.map((t) => ({ to: t, seenAs: client })), why: `externalTrafficPolicy Local under ipvs: node ${at}'s endpoints, else every endpoint (syncEndpoint), the source kept; ${own.serving.length ? own.note : set.note}` };
   }
   if (local && origin === "pod") {
-    return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}` };
+    const warning = !setup.known && at !== undefined ? podLocalUnknownWarning(inv, s, sp, at) : undefined;
+    return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}`, ...(warning ? { warning } : {}) };
   }
   // Masqueraded: Cluster, or the node's own connection under Local.
   const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
@@ -467,6 +483,24 @@ export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Servic
 }
 
 /**
+ * The warning on a pod's connection to a load balancer address, external IP or node port of a
+ * Service with externalTrafficPolicy Local when the input does not show kube-proxy's configuration:
+ * it is answered as a pod's (any endpoint, the source kept: "pod traffic for ... external
+ * destinations" matches localDetector.IfLocal()), as under a clusterCIDR holding the pod; without a
+ * detector (no clusterCIDR) or from a pod outside it, kube-proxy takes it for external traffic: the
+ * translating node's endpoints only, dropped without one.
+ */
+function podLocalUnknownWarning(inv: Inventory, s: Service, sp: ServicePort, at: string): { code: string; message: string } {
+  const own = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } }).serving.length;
+  return {
+    code: "kube-proxy-config",
+    message: `${UNKNOWN_CONFIG}: this pod's connection is answered as a pod's (externalTrafficPolicy Local does not apply: any endpoint, the source kept), as by a kube-proxy whose clusterCIDR holds the pod; without clusterCIDR (no local-traffic detector), or from a pod outside it, kube-proxy takes it for external traffic: node ${at}'s endpoints only (${own ? `${own} there` : "it has none: dropped"}; --cluster-cidr or --detect-local-mode says which)`,
+  };
+}
+
+const UNKNOWN_CONFIG = "kube-proxy's configuration is not in the input (the kube-proxy DaemonSet, ConfigMap kube-system/kube-proxy or kube-proxy-config)";
+
+/**
  * The warning on a cluster IP answer that kube-proxy's configuration would change and the input does
  * not show it: a connection from outside the pod network (a host-network pod, a client outside the
  * cluster) keeps its source here, as under a kube-proxy without clusterCIDR; with clusterCIDR (kubeadm
@@ -478,6 +512,6 @@ export function clusterIPUnknownWarning(inv: Inventory, setup: KubeProxySetup, s
   if (e?.kind === "node" || (e?.kind === "pod" && e.hostNetwork !== true)) return undefined;
   return {
     code: "kube-proxy-config",
-    message: `kube-proxy's configuration is not in the input (the kube-proxy DaemonSet, ConfigMap kube-system/kube-proxy or kube-proxy-config): the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
+    message: `${UNKNOWN_CONFIG}: the source is kept, as by a kube-proxy without clusterCIDR; with --cluster-cidr (kubeadm sets it from the pod subnet) or --masquerade-all, kube-proxy masquerades this connection to a cluster IP from outside the pod network to a node, whose address the endpoint's policies then judge`,
   };
 }

@@ -116,7 +116,8 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
       const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
       const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
       const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
-      const verdict = joined(outbound, inbound);
+      const both = joined(outbound, inbound);
+      const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
       pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
     }
   }

@@ -78,12 +78,15 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   const yaml = text.string();
   if (yaml === undefined) return undefined;
   let parsed: unknown;
-  try { parsed = parseKubeYaml(yaml) ?? {}; } catch (e) {
+  const duplicates = new Set<string>();
+  try { parsed = parseKubeYaml(yaml, { onDuplicate: (key) => duplicates.add(key) }) ?? {}; } catch (e) {
     text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (kube-proxy refuses this configuration)`);
     return undefined;
   }
   const cfg = new Field(text.ctx, parsed, path);
   if (!cfg.object()) return undefined;
+  // A duplicate key fails kube-proxy's strict decoding (YAMLToJSONStrict); its lenient decoding of v1alpha1 keeps the last one.
+  for (const key of duplicates) (cfg.get(key).present ? cfg.get(key) : cfg).warn("duplicate-key", `duplicate key ${JSON.stringify(key)}: kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one (with a logged warning); so does Junction`);
   const apiVersion = cfg.childString("apiVersion"), kind = cfg.childString("kind");
   if (apiVersion !== API_VERSION || kind !== "KubeProxyConfiguration") {
     cfg.error("invalid-value", `${JSON.stringify(`${apiVersion ?? ""}, ${kind ?? ""}`)}: kube-proxy's configuration is apiVersion ${API_VERSION}, kind KubeProxyConfiguration (kube-proxy refuses another)`);
@@ -96,8 +99,11 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   if (mode) out.mode = mode as ProxyMode;
   const local = enumString(cfg.get("detectLocalMode"), LOCAL_MODES);
   if (local) out.detectLocalMode = local as LocalMode;
+  // validateDetectLocalConfiguration: BridgeInterface and InterfaceNamePrefix need their interface; clusterCIDR is checked (and used) under ClusterCIDR only.
+  const iface = local ? INTERFACE_OF[local] : undefined;
+  if (iface && !cfg.get("detectLocal").childString(iface.field)) cfg.get("detectLocal").get(iface.field).error("invalid-value", `must not be empty under detectLocalMode ${local} (kube-proxy refuses this configuration)`);
   const cidrs = cfg.get("clusterCIDR"), cidrText = cidrs.string();
-  if (cidrText) {
+  if (cidrText && (!local || local === "ClusterCIDR")) {
     const parsedCidrs = clusterCidrs(cidrText);
     if (typeof parsedCidrs === "string") cidrs.error("invalid-cidr", `${parsedCidrs} (kube-proxy refuses this configuration)`);
     else out.clusterCIDR = parsedCidrs;
@@ -114,6 +120,12 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   }
   return out;
 }
+
+/** The interface a detectLocalMode needs (DetectLocalConfiguration's field; kube-proxy's flag). */
+const INTERFACE_OF: Record<string, { field: string; flag: string }> = {
+  BridgeInterface: { field: "bridgeInterface", flag: "pod-bridge-interface" },
+  InterfaceNamePrefix: { field: "interfaceNamePrefix", flag: "pod-interface-name-prefix" },
+};
 
 /** A string of `values`, or "" (unset: the default); another is an error naming the values (the empty string not listed). */
 function enumString(f: Field, values: readonly string[]): string | undefined {
@@ -152,7 +164,8 @@ function unknownFields(f: Field, names: readonly string[], what: string): void {
 export function clusterCidrs(text: string): Cidr[] | string {
   const out: Cidr[] = [];
   for (const part of text.split(",")) {
-    const c = parseCidr(part.trim());
+    // (Not trimmed: the conversion splits on "," and ParseCIDRSloppy takes no white space.)
+    const c = parseCidr(part);
     if (!c) return `${JSON.stringify(part)} must be a valid CIDR block (e.g. 10.100.0.0/16 or fde4:8dba:82e1::/48)`;
     out.push(c);
   }
@@ -160,12 +173,17 @@ export function clusterCidrs(text: string): Cidr[] | string {
   return out;
 }
 
+/** A pflag string slice's value (readAsCSV: "" is no item; items split on "," and not trimmed). */
+export function flagList(value: string): string[] {
+  return value === "" ? [] : value.split(",");
+}
+
 /** nodePortAddresses (or --nodeport-addresses): CIDRs, or "primary" alone (validateNodePortAddresses); the problem in words when not. */
 export function nodePortAddresses(texts: readonly string[]): readonly Cidr[] | "primary" | { problem: string } {
   if (texts.includes("primary")) return texts.length === 1 ? "primary" : { problem: `nodePortAddresses ${JSON.stringify(texts)}: can't use both 'primary' and CIDRs` };
   const out: Cidr[] = [];
   for (const t of texts) {
-    const c = parseCidr(t.trim());
+    const c = parseCidr(t);
     if (!c) return { problem: `nodePortAddresses: ${JSON.stringify(t)} must be a valid CIDR` };
     out.push(c);
   }
@@ -173,7 +191,7 @@ export function nodePortAddresses(texts: readonly string[]): readonly Cidr[] | "
 }
 
 /** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
-const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode"];
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix"];
 
 /** strconv.ParseBool, what pflag's bool flags take after "=". */
 const GO_BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
@@ -191,7 +209,7 @@ export const kubeProxyKindHooks: KindHook[] = [{
     if (typeof name !== "string" || name === "" || podSpec.value === null || typeof podSpec.value !== "object") return;
     // kube-proxy's Windows DaemonSet (kubernetes.io/os: windows) runs the winkernel proxier: Junction models Linux nodes.
     if (podSpec.get("nodeSelector").raw("kubernetes.io/os") === "windows") return;
-    const container = (podSpec.childList("containers") ?? []).find((c) => isKubeProxy(c));
+    const container = items(podSpec, "containers").find((c) => isKubeProxy(c));
     if (!container) return;
     const state = b.state(KUBE_PROXY);
     const where = `DaemonSet ${typeof namespace === "string" && namespace ? namespace : "default"}/${name}`;
@@ -200,21 +218,30 @@ export const kubeProxyKindHooks: KindHook[] = [{
   },
 }];
 
+/**
+ * The list at `key`, its items as fields; none when it is no list. The built-in kinds' schema and
+ * front ends report a wrong type: read here without a report of its own, so that it is told once.
+ */
+function items(f: Field, key: string): Field[] {
+  return Array.isArray(f.raw(key)) ? f.get(key).list()! : [];
+}
+
 function isKubeProxy(c: Field): boolean {
   const command = c.raw("command");
   const first = Array.isArray(command) ? command[0] : undefined;
-  return typeof first === "string" ? first.split("/").pop() === "kube-proxy" : c.raw("name") === "kube-proxy";
+  return c.raw("name") === "kube-proxy" || (typeof first === "string" && first.split("/").pop() === "kube-proxy");
 }
 
 function readDaemonSet(podSpec: Field, container: Field, where: string, namespace: string): DaemonSetConfig {
   const sink = new Diagnostics();
   const own = new Field(new ObjectContext(container.ctx.ref, sink, container.ctx.kind), container.value, container.path);
-  const command = own.get("command").list() ?? [];
+  const command = items(own, "command");
   const first = command[0]?.value;
-  const argv = [...(typeof first === "string" && first.split("/").pop() === "kube-proxy" ? command.slice(1) : []), ...(own.get("args").list() ?? [])];
+  const argv = [...(typeof first === "string" && first.split("/").pop() === "kube-proxy" ? command.slice(1) : []), ...items(own, "args")];
   const out: DaemonSetConfig = { where, flags: { where: `the flags of ${where}` }, diags: sink.items };
-  if (!argv.length && command.length && first !== undefined && typeof first === "string" && first.split("/").pop() !== "kube-proxy") {
-    own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first)}: its flags are not read, and its configuration is not known`);
+  // A command that is not kube-proxy itself (a shell: `sh -c "kube-proxy ..."`, a wrapper) holds its flags in words not read here.
+  if (command.length && !(typeof first === "string" && first.split("/").pop() === "kube-proxy")) {
+    own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first ?? null)}: its flags are not read, and its configuration is not known`);
     out.config = { field: container, path: "", problem: "the command line is not read" };
     return out;
   }
@@ -242,6 +269,7 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     return out;
   }
   let unresolved = false;
+  const localMode = given.get("detect-local-mode")?.value;
   for (const [flag, { value, field }] of given) {
     if (value?.includes("$(")) {
       field.warn("kube-proxy-config", `--${flag}'s value ${JSON.stringify(value)} is expanded by the kubelet from the container's environment: not read, so kube-proxy's configuration is not known`);
@@ -258,15 +286,20 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       else if (value && flag === "proxy-mode") out.flags.mode = value as ProxyMode;
       else if (value) out.flags.detectLocalMode = value as LocalMode;
     } else if (flag === "cluster-cidr") {
+      // (Checked, and used, under detectLocalMode ClusterCIDR only: validateDetectLocalConfiguration.)
+      if (localMode && localMode !== "ClusterCIDR") continue;
       const parsed = clusterCidrs(value!);
       if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
       else out.flags.clusterCIDR = parsed;
     } else if (flag === "nodeport-addresses") {
-      const parsed = nodePortAddresses(value!.split(",").map((t) => t.trim()));
-      if (typeof parsed === "object" && "problem" in parsed) field.error("invalid-cidr", `--nodeport-addresses: ${parsed.problem} (kube-proxy refuses to start)`);
-      else out.flags.nodePortAddresses = parsed;
+      const list = flagList(value!);
+      const parsed = list.length ? nodePortAddresses(list) : undefined;
+      if (parsed && typeof parsed === "object" && "problem" in parsed) field.error("invalid-cidr", `--nodeport-addresses: ${parsed.problem} (kube-proxy refuses to start)`);
+      else if (parsed) out.flags.nodePortAddresses = parsed;
     }
   }
+  const iface = localMode ? INTERFACE_OF[localMode] : undefined;
+  if (iface && !given.get(iface.flag)?.value) given.get("detect-local-mode")!.field.error("invalid-value", `--detect-local-mode ${localMode} needs --${iface.flag} (kube-proxy refuses to start: validateDetectLocalConfiguration)`);
   if (unresolved) out.config = { field: container, path: "", problem: "a flag's value is not known" };
   return out;
 }
@@ -278,22 +311,21 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
  */
 function configMapAt(podSpec: Field, container: Field, path: string, namespace: string): { configMap?: { namespace: string; name: string; key: string }; problem?: string } {
   let best: { mountPath: string; volume: string; subPath: string } | undefined;
-  for (const m of container.get("volumeMounts").list() ?? []) {
+  for (const m of items(container, "volumeMounts")) {
     const mp = m.raw("mountPath"), volume = m.raw("name"), subPath = m.raw("subPath");
     if (typeof mp !== "string" || typeof volume !== "string") continue;
     const dir = mp.length > 1 ? mp.replace(/\/+$/, "") : mp;
     if ((path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`)) && (!best || dir.length > best.mountPath.length)) best = { mountPath: dir, volume, subPath: typeof subPath === "string" ? subPath : "" };
   }
   if (!best) return { problem: `no volume is mounted at --config ${path}` };
-  const volume = (podSpec.get("volumes").list() ?? []).find((v) => v.raw("name") === best!.volume);
+  const volume = items(podSpec, "volumes").find((v) => v.raw("name") === best!.volume);
   const cm = volume?.get("configMap");
   const cmName = cm?.raw("name");
   if (!cm || typeof cmName !== "string") return { problem: `--config ${path} is in volume ${best.volume}, which is no ConfigMap${volume ? "" : " of the pod"}` };
   const below = path === best.mountPath ? "" : path.slice(best.mountPath.length + (best.mountPath === "/" ? 0 : 1));
   const rel = best.subPath ? (below ? `${best.subPath}/${below}` : best.subPath) : below;
-  const items = cm.get("items").list();
-  if (items) {
-    const item = items.find((i) => i.raw("path") === rel);
+  if (Array.isArray(cm.raw("items"))) {
+    const item = items(cm, "items").find((i) => i.raw("path") === rel);
     const key = item?.raw("key");
     return typeof key === "string" ? { configMap: { namespace, name: cmName, key } } : { problem: `ConfigMap ${namespace}/${cmName}'s items put no key at --config ${path}` };
   }

@@ -195,10 +195,10 @@ export class Composer {
   private aliasDecodes = 0;
   private aliasDepth = 0;
 
-  private constructor(private readonly text: string) {}
+  private constructor(private readonly text: string, private readonly onDuplicate?: KubeYamlOptions["onDuplicate"]) {}
 
-  static compose(doc: Document, text: string): unknown {
-    return new Composer(text).value(doc.contents as Node | null, 0);
+  static compose(doc: Document, text: string, onDuplicate?: KubeYamlOptions["onDuplicate"]): unknown {
+    return new Composer(text, onDuplicate).value(doc.contents as Node | null, 0);
   }
 
   private count(at: number | undefined): void {
@@ -253,7 +253,8 @@ export class Composer {
       const k = pair.key as Node | null;
       if (yaml().isScalar(k) && isMergeKey(k)) { this.merge(pair.value as Node | null, out, depth); continue; }
       const key = this.key(k, depth);
-      if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping: kubectl would silently keep only the last one (the API server's strict decoding refuses duplicate fields in a request body); remove one`, k?.range?.[0]);
+      if (explicit.has(key) && this.onDuplicate) this.onDuplicate(key, k?.range?.[0]);
+      else if (explicit.has(key)) throw new KubeYamlError(`duplicate key ${JSON.stringify(key)} in a mapping: kubectl would silently keep only the last one (the API server's strict decoding refuses duplicate fields in a request body); remove one`, k?.range?.[0]);
       explicit.add(key);
       set(out, key, this.value(pair.value as Node | null, depth + 1));
     }
@@ -329,10 +330,18 @@ function checkEscapes(src: string, at: number | undefined): void {
 const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, prettyErrors: false } as const;
 
 /**
+ * `onDuplicate`: a duplicate key in a mapping is not an error: the last one is kept, as go-yaml v2
+ * keeps it when decoding into a map (sigs.k8s.io/yaml YAMLToJSON, as a program reading its own
+ * configuration file decodes it: kube-proxy's lenient decoding, istiod's mesh configuration), and
+ * the key is told to `onDuplicate` (once per duplicate, with its offset in `text`).
+ */
+export interface KubeYamlOptions { onDuplicate?: (key: string, offset: number | undefined) => void }
+
+/**
  * One document as kubectl's document reader hands it to go-yaml (the text between `---` lines), read
  * to its JSON value; null when empty. Throws KubeYamlError.
  */
-export function parseKubeYaml(text: string): unknown {
+export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unknown {
   refuseTooLarge(text);
   const read = indentQuotedScalars(text);
   try {
@@ -345,7 +354,8 @@ export function parseKubeYaml(text: string): unknown {
     checkDirectives(read.text);
     if (read.text.includes("\t")) checkTabs(read.text);
     if (docs.length) checkGoYamlTokens(docs[0], read.text);
-    return docs.length ? Composer.compose(docs[0], read.text) : null;
+    const onDuplicate = options.onDuplicate && ((key: string, at: number | undefined) => options.onDuplicate!(key, at !== undefined && read.inserted.length ? read.originalOffset(at) : at));
+    return docs.length ? Composer.compose(docs[0], read.text, onDuplicate) : null;
   } catch (e) {
     // Offsets in the indented text, back to the text as written.
     if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));

@@ -166,3 +166,36 @@ spec:
   // The same flag beside --config is ignored: the file (no clusterCIDR) decides, the source is kept.
   assert.deepEqual(await run(daemonSet(["--config=/var/lib/kube-proxy/config.conf", "--cluster-cidr=10.1.0.0/16"]) + configMap("kube-proxy", "config.conf", "mode: iptables")), ["allow"]);
 });
+
+test("kube-proxy started through a shell (sh -c \"kube-proxy ...\"): its flags are not read, its configuration not known (not the defaults, nor a ConfigMap it may not mount)", () => {
+  const shell = daemonSet([]).replace("        - /usr/local/bin/kube-proxy\n", "        - /bin/sh\n        - -c\n        args: [\"exec kube-proxy --cluster-cidr=10.1.0.0/16\"]\n");
+  const r = cidrsOf(shell + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
+  assert.equal(r.kp, undefined);
+  assert.match(r.warnings.join("\n"), /kube-proxy is started through "\/bin\/sh": its flags are not read, and its configuration is not known/);
+});
+
+test("flag and file values are not trimmed (the conversion splits on \",\", ParseCIDRSloppy takes no white space); an empty --nodeport-addresses is no list (pflag readAsCSV), not an empty one", async () => {
+  const spaced = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16, fd00:1::/64"]));
+  assert.match(spaced.errors.join("\n"), /--cluster-cidr: " fd00:1::\/64" must be a valid CIDR block/);
+  const file = cidrsOf(configMap("kube-proxy", "config.conf", "clusterCIDR: '10.1.0.0/16, fd00:1::/64'"));
+  assert.match(file.errors.join("\n"), /" fd00:1::\/64" must be a valid CIDR block/);
+  const empty = cidrsOf(daemonSet(["--nodeport-addresses="]));
+  assert.deepEqual([empty.errors, empty.kp], [[], { where: "the flags of DaemonSet kube-system/kube-proxy" }]);
+  // The option alike: "" leaves node ports on every address (it was an error).
+  const r = await cli(["list", "-f", "-", "-q", "--nodeport-addresses", ""], configMap("kube-proxy", "config.conf", "mode: iptables"));
+  assert.notEqual(r.code, 2, r.err);
+});
+
+test("detectLocalMode BridgeInterface or InterfaceNamePrefix needs its interface; clusterCIDR is checked under ClusterCIDR only (validateDetectLocalConfiguration)", () => {
+  const bridge = cidrsOf(configMap("kube-proxy", "config.conf", "detectLocalMode: BridgeInterface"));
+  assert.match(bridge.errors.join("\n"), /must not be empty under detectLocalMode BridgeInterface/);
+  assert.deepEqual(bridge.diags.filter((d) => d.severity === "error").map((d) => d.field?.join(".")), ["data.config.conf.detectLocal.bridgeInterface"]);
+  assert.deepEqual(cidrsOf(configMap("kube-proxy", "config.conf", "detectLocalMode: InterfaceNamePrefix\ndetectLocal: {interfaceNamePrefix: veth}")).errors, []);
+  // Another mode: a clusterCIDR kube-proxy does not use is not checked.
+  const nodeCidr = cidrsOf(configMap("kube-proxy", "config.conf", "detectLocalMode: NodeCIDR\nclusterCIDR: 10.0.0.0/33"));
+  assert.deepEqual(nodeCidr.errors, []);
+  assert.equal(nodeCidr.kp!.clusterCIDR, undefined);
+  const flags = cidrsOf(daemonSet(["--detect-local-mode=BridgeInterface", "--cluster-cidr=10.0.0.0/33"]));
+  assert.deepEqual(flags.errors, ["--detect-local-mode BridgeInterface needs --pod-bridge-interface (kube-proxy refuses to start: validateDetectLocalConfiguration)"]);
+  assert.deepEqual(cidrsOf(daemonSet(["--detect-local-mode=BridgeInterface", "--pod-bridge-interface=cbr0"])).errors, []);
+});

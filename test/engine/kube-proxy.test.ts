@@ -440,3 +440,36 @@ test("masqueraded from any node: under CrossSubnet encapsulation, nodes of diffe
   assert.equal(seen.get("node:n1"), "deny", "n1 reaches node-a in its subnet without the tunnel: the pod sees 10.0.0.11");
   assert.equal(seen.get("node:n3"), "allow", "n3 reaches node-a outside its subnet down the tunnel: the pod sees 10.244.3.0");
 });
+
+test("externalTrafficPolicy Local, a pod's connection, kube-proxy's configuration not in the input: answered as a pod's, with a warning naming what the detector would change", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS);
+  const warnings = (p: Pair) => (p as unknown as { warnings: string[] }).warnings.join("\n");
+  const pod = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, []);
+  assert.deepEqual(pod.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  assert.match(warnings(pod.pairs[0]), /kube-proxy's configuration is not in the input .*: this pod's connection is answered as a pod's .*without clusterCIDR \(no local-traffic detector\), or from a pod outside it, kube-proxy takes it for external traffic: node node-b's endpoints only \(it has none: dropped/);
+  assert.match(pod.text, /warning: kube-proxy's configuration is not in the input/);
+  // Known (any option, or the input's configuration): no such warning.
+  const known = await explainWith(yaml, "shop/client", "ip:192.0.2.10", 80, ["--cluster-cidr", "198.16.0.0/12"]);
+  assert.deepEqual(known.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  assert.doesNotMatch(warnings(known.pairs[0]), /kube-proxy's configuration is not in the input/);
+  // Cluster: no warning (the detector does not change a pod's connection there).
+  const cluster = await explainWith(base(LB, LB_STATUS), "shop/client", "ip:192.0.2.10", 80, []);
+  assert.doesNotMatch(warnings(cluster.pairs[0]), /kube-proxy's configuration is not in the input/);
+});
+
+test("healthCheckNodePort where Cilium's kube-proxy replacement or Calico's eBPF data plane serves the Services: their server answers it, not kube-proxy, on every address", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const kpr = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {kube-proxy-replacement: "true"}\n`;
+  const out = await explainWith(yaml + kpr, "ip:198.18.0.9", "ip:10.0.0.2", 32000, ["--nodeport-addresses", "198.51.100.0/24"]);
+  assert.deepEqual(out.pairs.map((p) => [p.to, p.port]), [["node:node-b", 32000]]);
+  assert.match(out.text, /destination: the health check of Service shop\/web \(healthCheckNodePort 32000\) on node node-b, served by the Cilium agent \(Cilium's kube-proxy replacement/);
+  assert.doesNotMatch(out.text, /kube-proxy itself|kube-proxy's health check/);
+  // kube-proxy's nodePortAddresses do not limit it (refused under kube-proxy, above).
+  assert.notEqual(out.pairs[0].ingress.decidedBy, "service");
+  assert.match(out.pairs[0].service!.why, /the Cilium agent .* answers it in kube-proxy's place, on every node address/);
+  const r = await cli(["exposure", "-f", "-", "-o", "json", "-q", "--nodeport-addresses", "primary"], yaml + kpr);
+  assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /; health check: the Cilium agent \(Cilium's kube-proxy replacement[^)]*\)\) answers nodePort 32000 on every node\)$/);
+  const felix = `---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n`;
+  const calico = await explainWith(yaml + felix, "ip:198.18.0.9", "ip:10.0.0.2", 32000, []);
+  assert.match(calico.text, /served by felix \(Calico's eBPF data plane/);
+});

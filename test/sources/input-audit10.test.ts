@@ -82,3 +82,49 @@ test("kube-proxy's configuration from hostile input: YAML errors, alias bombs, a
   assert.equal(scalar.code, 2);
   assert.match(scalar.err, /k\.yaml:6 data\.config\.conf: must be a string, not number 5/);
 });
+
+const serviceEntry = (endpoints: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: c, namespace: default}
+spec:
+  hosts: [x.example.com]
+  resolution: STATIC
+  ports: [{number: 80, name: http}]
+  endpoints:
+  - ${endpoints}
+`;
+
+test("a type error blocks the object's CEL rules, as the API server skips them (hasBlockingErr): the type error is reported, not a rule that 'could not be evaluated'", () => {
+  const loaded = load({ "se.yaml": serviceEntry("address: 5") });
+  const errors = loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`);
+  assert.deepEqual(errors, ["spec.endpoints.0.address: must be a string, not number 5"]);
+  // Without a type error the rules run: a unix address with ports is refused by the rule.
+  const rule = load({ "se.yaml": serviceEntry("{address: 'unix:///sock', ports: {http: 8080}}") });
+  assert.match(rule.diagnostics.errors.map((e) => e.message).join("\n"), /UDS|unix/i);
+});
+
+test("an error on a field the schema and the front end both report, below another field the schema refused, is reported once (it was dropped by both)", () => {
+  const many = Array.from({ length: 129 }, (_, i) => `p${i}: ${i + 1}`).join(", ");
+  const loaded = load({ "se.yaml": serviceEntry(`{address: 1.2.3.4, ports: {${many}, http: x}}`) });
+  const errors = loaded.diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`);
+  assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports: must have at most 128 fields/.test(e)), errors.join("\n"));
+  assert.ok(errors.some((e) => /^spec\.endpoints\.0\.ports\.http: must be an integer/.test(e)), errors.join("\n"));
+});
+
+test("a duplicate key inside kube-proxy's or istiod's embedded configuration: the last one is kept with a warning, as their non-strict decoding keeps it (it was an error, refusing a file they read)", async () => {
+  const loaded = load({ "k.yaml": kubeProxyConfigMap("mode: ipvs\nclusterCIDR: 10.1.0.0/16\nmode: nftables") });
+  assert.deepEqual(loaded.diagnostics.errors, []);
+  assert.equal(loaded.inventory.kubeProxy!.mode, "nftables");
+  const w = loaded.diagnostics.items.filter((d) => d.severity === "warning");
+  assert.deepEqual(w.map((d) => [d.code, d.field?.join(".")]), [["duplicate-key", "data.config.conf.mode"]]);
+  assert.match(w[0].message, /duplicate key "mode": kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one/);
+  const mesh = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    rootNamespace: a\n    rootNamespace: b\n`;
+  const m = load({ "m.yaml": mesh });
+  assert.deepEqual(m.diagnostics.errors, []);
+  assert.equal(m.inventory.mesh.settings.istioRootNamespace, "b");
+  assert.match(m.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /duplicate key "rootNamespace": istiod keeps the last one/);
+  // A manifest's own duplicate key is still an error (kubectl's server-side strict decoding refuses it).
+  const top = await listErr({ "k.yaml": kubeProxyConfigMap("mode: ipvs").replace("kind: ConfigMap", "kind: ConfigMap\nkind: ConfigMap") });
+  assert.equal(top.code, 2);
+  assert.match(top.err, /duplicate key "kind"/);
+});

@@ -425,10 +425,12 @@ spec:
     to: [{pods: {namespaceSelector: {}}}]
     protcols: []
 `);
+  // The missing podSelector (a required field) blocks the CRD's CEL rules, as the API server skips
+  // them (hasBlockingErr): the front end's own checks of the same rules report them.
   assert.deepEqual(e, [
-    "in.yaml:9 spec.egress[0]: networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames",
     // The front end's message for the same field is kept (one error per field).
     'in.yaml:10 spec.egress[0].to[0].networks[1]: "10.0.0.0/40" is not a valid CIDR: the API server\'s isCIDR (net/netip.ParsePrefix) refuses a prefix length above 32',
+    "in.yaml:11 spec.egress[0].protocols: networks/nodes/domainNames peers cannot be used with destinationNamedPort",
     "in.yaml:13 spec.egress[1].to[0].pods.podSelector: required field is missing",
     'in.yaml:14 spec.egress[1].protcols: unknown field "protcols" (did you mean "protocols"?)',
   ]);

@@ -49,12 +49,15 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   const yaml = text.string();
   if (yaml === undefined) return;
   let parsed: unknown;
-  try { parsed = parseKubeYaml(yaml) ?? {}; } catch (e) {
+  const duplicates = new Set<string>();
+  try { parsed = parseKubeYaml(yaml, { onDuplicate: (key) => duplicates.add(key) }) ?? {}; } catch (e) {
     text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (istiod refuses this mesh configuration)`);
     return;
   }
   const mesh = new Field(root.ctx, parsed, ["data", "mesh"]);
   if (!mesh.object()) return;
+  // istiod's yaml.YAMLToJSON (not strict) keeps the last of a duplicate key, silently.
+  for (const key of duplicates) (mesh.get(key).present ? mesh.get(key) : mesh).warn("duplicate-key", `duplicate key ${JSON.stringify(key)}: istiod keeps the last one (sigs.k8s.io/yaml YAMLToJSON, not strict), and so does Junction`);
   const rootNs = mesh.get("rootNamespace");
   const ns = rootNs.string();
   if (ns) {

@@ -36,17 +36,20 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
       const schemaKeys = failed.map((p) => key(p));
       const tail = diags.items.splice(start);
       const own = (d: Diagnostic, i: number) => i >= mark - start && d.severity === "error" && d.ref === raw.ref;
-      const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)));
       // A CEL rule (x-kubernetes-validations) on a list or object judges its whole subtree: the
       // front end's mirror of it reports an element below ("spec.listeners: tls must not be
       // specified for protocols ['HTTP', 'TCP', 'UDP']" and "spec.listeners[0].tls: ..."), so its
       // errors anywhere below a refused rule repeat the rule.
       const ruleKeys = tail.slice(0, mark - start).filter((d) => d.severity === "error" && d.code === "rule").map((d) => key(d.field));
+      // (Unless the schema reported that very field too: the front end's word for it is the one kept.)
+      const frontKept = (k: string) => !(schemaKeys.some((s) => isChild(k, s)) || (ruleKeys.some((r) => isBelow(k, r)) && !schemaKeys.includes(k)));
+      // The schema's error on a field gives way to the front end's on it only where that one is kept
+      // (both were dropped when the field was also a direct child of another refused field).
+      const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)).filter(frontKept));
       const kept = tail.filter((d, i) => {
         const k = key(d.field);
         if (i < mark - start) return !(d.severity === "error" && frontKeys.has(k));
-        // (Unless the schema reported that very field too: the front end's word for it is the one kept.)
-        return !own(d, i) || !(schemaKeys.some((s) => isChild(k, s)) || (ruleKeys.some((r) => isBelow(k, r)) && !schemaKeys.includes(k)));
+        return !own(d, i) || frontKept(k);
       });
       diags.items.push(...inDocumentOrder(kept, raw.obj));
     },

@@ -35,7 +35,7 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
   if (schema.validate(data)) return [];
   const accepted = serverAccepted(raw.obj);
   const failed: Path[] = [];
-  for (const e of relevant(schema.validate.errors ?? [])) {
+  for (const e of (schema.typed ? relevant : (x: ErrorObject[]) => unblocked(relevant(x)))(schema.validate.errors ?? [])) {
     const d = describe(e, data, schema, accepted);
     if (d.severity === "error") failed.push(d.path);
     diags.add({ severity: d.severity, code: d.code, message: d.message, ref: raw.ref, field: d.path });
@@ -137,6 +137,19 @@ function bound(e: ErrorObject, value: unknown): string {
 /** A number as an integer's digits when it is one beyond 2^53 (String() writes 2^63 as 9223372036854776000). */
 function exact(v: unknown): string {
   return typeof v === "number" && Number.isInteger(v) && Math.abs(v) >= 2 ** 53 ? BigInt(v).toString() : String(v);
+}
+
+/**
+ * The API server evaluates no CEL rule (x-kubernetes-validations) of a custom resource whose schema
+ * validation found a type error, a value outside an enum, a missing required field, or a string,
+ * list or map over its maximum size (apiextensions-apiserver customResourceStrategy.Validate:
+ * hasBlockingErr, TypeInvalid, NotSupported, Required, TooLong, TooMany: "some validation rules were
+ * not checked because the object was invalid"): a rule over a value of the wrong type fails to
+ * evaluate ("no matching overload"), which hides the type error. Those rule errors are dropped then.
+ */
+const BLOCKING = new Set(["type", "enum", "required", "maxLength", "maxItems", "maxProperties"]);
+function unblocked(errors: ErrorObject[]): ErrorObject[] {
+  return errors.some((e) => BLOCKING.has(e.keyword)) ? errors.filter((e) => e.keyword !== "k8sRules") : errors;
 }
 
 /** oneOf/anyOf branch failures repeat what their own errors say; the summary is enough. */
