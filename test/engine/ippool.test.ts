@@ -127,3 +127,10 @@ test("IPPool validation: the schema's enums and required cidr, and libcalico-go'
   assert.match(errors("cidr: fd00:10::/64, ipipMode: Always"), /^spec\.ipipMode: IPIP is not supported on an IPv6 IP pool/);
   assert.equal(errors("cidr: 10.244.0.0/16, ipipMode: CrossSubnet, natOutgoing: true, disabled: false"), "");
 });
+
+test("a per-node FelixConfiguration's natOutgoingExclusions is not read, and says so (as its eBPF settings do); default's is read silently", () => {
+  const felix = (name: string) => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: ${name}}\nspec: {natOutgoingExclusions: IPPoolsAndHostIPs}`;
+  const warnings = (name: string) => load({ "f.yaml": felix(name) }).diagnostics.items.filter((w) => w.severity === "warning" && /natOutgoingExclusions/.test(w.message)).map((w) => `${(w.field ?? []).join(".")}: ${w.message}`);
+  assert.deepEqual(warnings("node.n1"), ["spec.natOutgoingExclusions: a per-node natOutgoingExclusions is not read: the masquerade exclusions are decided for the whole cluster from FelixConfiguration default and the calico-node environment"]);
+  assert.deepEqual(warnings("default"), []);
+});

@@ -73,6 +73,9 @@ const felixConfigurationFrontEnd: FrontEnd = {
     } else if (meta.name.startsWith("node.") && (bpfEnabled !== undefined || mode)) {
       (bpfEnabled !== undefined ? bpfField : modeField).warn("vendor-config", "a per-node eBPF data plane setting is not read: the Service data path is decided for the whole cluster from FelixConfiguration default and the calico-node environment");
     }
+    if (meta.name.startsWith("node.") && excl !== undefined) {
+      exclField.warn("vendor-config", "a per-node natOutgoingExclusions is not read: the masquerade exclusions are decided for the whole cluster from FelixConfiguration default and the calico-node environment");
+    }
     if (meta.name !== "default" && !meta.name.startsWith("node.")) {
       if (action) f.info("vendor-config", `felix reads the FelixConfiguration named default and those named node.<node name>, not ${meta.name}: this setting applies to no node`);
       return;
