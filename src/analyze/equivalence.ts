@@ -6,6 +6,7 @@
 import { endpointName, type Endpoint } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { PROTOCOLS, normalizeIntervals, type ConnSet, type Interval, type Protocol } from "../model/ports.js";
+import { jsonKey } from "../model/ip.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import { externalPeers } from "./connlist.js";
@@ -40,7 +41,7 @@ function classes(inv: Inventory): { rep: Endpoint; twin?: Endpoint }[] {
   const seen = new Map<string, { rep: Endpoint; twin?: Endpoint }>();
   for (const e of inv.endpoints) {
     const { id: _id, name: _name, src: _src, owner: _owner, fromTemplate: _t, ...rest } = e;
-    const k = JSON.stringify(rest, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const k = jsonKey(rest);
     const c = seen.get(k);
     if (!c) seen.set(k, { rep: e });
     else c.twin ??= e;

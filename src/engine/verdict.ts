@@ -8,7 +8,7 @@
 
 import { standInNode, type Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { addressKey, formatAddress, sameAddress, type Address } from "../model/ip.js";
+import { addressKey, formatAddress, jsonKey, sameAddress, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
@@ -567,7 +567,7 @@ export class PolicyEngine {
 
   private alternate(options: EngineOptions): PolicyEngine {
     // (Addresses are bigints: options.kubeProxy's CIDRs.)
-    const key = JSON.stringify(options, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    const key = jsonKey(options);
     let e = this.alternates.get(key);
     if (!e) { e = new PolicyEngine(this.inventory, options, this.index); this.alternates.set(key, e); }
     return e;

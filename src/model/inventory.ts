@@ -6,7 +6,7 @@ import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
 import type { NginxControllerConfig } from "./nginx.js";
 import type { Peer, Policy, Rule } from "./policy.js";
-import { addressCidr, addressKey, type AddressKey, type Cidr } from "./ip.js";
+import { addressCidr, addressKey, jsonKey, type AddressKey, type Cidr } from "./ip.js";
 import { matches, type LabelSelector, type Labels } from "./selector.js";
 import { emptyRouteGraph, type RouteGraph } from "./gateway.js";
 import { emptyMeshModel, type MeshModel } from "./mesh.js";
@@ -267,6 +267,6 @@ export function refreshSelectedExcepts(inv: Inventory, p: Policy, labels?: reado
   const sels = all.flatMap((q) => (q.kind === "cidr" && q.exceptSelected ? q.exceptSelected : []));
   if (!sels.length || (labels && !labels.some((l) => sels.some((s) => matches(s, l))))) return undefined;
   const next: Policy = { ...p, ingress: rules(p.ingress), egress: rules(p.egress) };
-  const key = (q: Policy) => JSON.stringify([q.ingress, q.egress].map((rs) => rs?.map((r) => r.peers?.map((x) => (x.kind === "cidr" ? x.except.map((c) => `${c.first}-${c.last}`) : "")))), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+  const key = (q: Policy) => jsonKey([q.ingress, q.egress].map((rs) => rs?.map((r) => r.peers?.map((x) => (x.kind === "cidr" ? x.except.map((c) => `${c.first}-${c.last}`) : "")))));
   return key(next) === key(p) ? undefined : next;
 }

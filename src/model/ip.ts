@@ -203,6 +203,11 @@ export function contains(r: AddressRange, a: Address): boolean {
   return r.family === a.family && r.first <= a.value && a.value <= r.last;
 }
 
+/** JSON text of a value holding addresses or ranges (bigints as decimal strings): a key for caches and equality. */
+export function jsonKey(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
 export function formatAddress(a: Address): string {
   return a.family === 4 ? formatIPv4(a.value) : formatIPv6(a.value);
 }

@@ -3,7 +3,7 @@
 // a word or two). Candidates come from the class indexes (namespace, label, address atom); each is then
 // checked with the verdict engine's own Matcher, so the semantics stay in one place.
 
-import type { Family } from "../../model/ip.js";
+import { jsonKey, type Family } from "../../model/ip.js";
 import { portMatches, type PortMatch, type Protocol } from "../../model/ports.js";
 import type { EndpointSelector, NamespaceMatch, Peer, Rule } from "../../model/policy.js";
 import { matches, type LabelSelector, type Requirement } from "../../model/selector.js";
@@ -387,7 +387,7 @@ export function peerKey(peer: Peer): string {
       const key = peer.family !== undefined ? ["e", selectorKey(peer.selector), `ipv${peer.family}`].join("|") : ["e", selectorKey(peer.selector)].join("|");
       return peer.notIn ? `${key}|not:${peer.notIn.map(peerKey).join("&")}` : key;
     }
-    default: return `${peer.kind}|${JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+    default: return `${peer.kind}|${jsonKey(peer)}`;
   }
 }
 

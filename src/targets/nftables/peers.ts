@@ -3,7 +3,7 @@
 // the endpoint owning that address (as the engine resolves addresses) matches it.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { addressKey, mergeRanges, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
+import { addressKey, jsonKey, mergeRanges, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { subjectRelative, type Direction, type Peer, type Rule } from "../../model/policy.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Party } from "../../engine/match.js";
@@ -51,7 +51,7 @@ export class PeerResolver {
   }
 
   ranges(peer: Peer): AddressRange[] {
-    const key = JSON.stringify(peer, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const key = jsonKey(peer);
     let r = this.cache.get(key);
     if (!r) { r = mergeRanges(this.compute(peer)); this.cache.set(key, r); }
     return r;
