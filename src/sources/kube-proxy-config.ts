@@ -15,7 +15,7 @@
 // for the configuration kube-proxy reads only. The fields that decide an answer are read into the
 // model (model/kube-proxy-config.ts).
 
-import { parseKubeYaml } from "./kubeyaml.js";
+import { embeddedDocument } from "./embedded.js";
 import { Field, ObjectContext } from "./fields.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { KindHook } from "./frontend.js";
@@ -75,18 +75,9 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
 
 /** A KubeProxyConfiguration file's text, as kube-proxy's loadConfig decodes it and its validation checks it. */
 function parseConfigText(text: Field, path: (string | number)[], where: string): KubeProxyConfig | undefined {
-  const yaml = text.string();
-  if (yaml === undefined) return undefined;
-  let parsed: unknown;
-  const duplicates = new Set<string>();
-  try { parsed = parseKubeYaml(yaml, { onDuplicate: (key) => duplicates.add(key) }) ?? {}; } catch (e) {
-    text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (kube-proxy refuses this configuration)`);
-    return undefined;
-  }
-  const cfg = new Field(text.ctx, parsed, path);
-  if (!cfg.object()) return undefined;
   // A duplicate key fails kube-proxy's strict decoding (YAMLToJSONStrict); its lenient decoding of v1alpha1 keeps the last one.
-  for (const key of duplicates) (cfg.get(key).present ? cfg.get(key) : cfg).warn("duplicate-key", `duplicate key ${JSON.stringify(key)}: kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one (with a logged warning); so does Junction`);
+  const cfg = embeddedDocument(text, path, "kube-proxy refuses this configuration", (key) => `duplicate key ${JSON.stringify(key)}: kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one (with a logged warning); so does Junction`);
+  if (!cfg) return undefined;
   const apiVersion = cfg.childString("apiVersion"), kind = cfg.childString("kind");
   if (apiVersion !== API_VERSION || kind !== "KubeProxyConfiguration") {
     cfg.error("invalid-value", `${JSON.stringify(`${apiVersion ?? ""}, ${kind ?? ""}`)}: kube-proxy's configuration is apiVersion ${API_VERSION}, kind KubeProxyConfiguration (kube-proxy refuses another)`);

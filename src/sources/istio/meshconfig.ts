@@ -23,7 +23,7 @@
 // istiod reads the text with sigs.k8s.io/yaml (protomarshal.ApplyYAML: yaml.YAMLToJSON, go-yaml v2), as
 // kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
 
-import { parseKubeYaml } from "../kubeyaml.js";
+import { embeddedDocument } from "../embedded.js";
 import { DEFAULT_MESH_SETTINGS, ISTIO_OUTBOUND_MODES, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioOutboundMode, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
@@ -45,19 +45,9 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
     (mesh.istioRevisions ??= {})[rev] = settings;
     root.get("data").get("mesh").info("istio-revision", `the mesh configuration of Istio revision ${rev} (istiod --revision ${rev}): it decides for the proxies of pods labelled istio.io/rev=${rev} (or in a namespace labelled so); compile --target istio and convert read the default revision's ConfigMap ${ISTIO_MESH_CONFIGMAP.namespace}/${ISTIO_MESH_CONFIGMAP.name}`);
   } else if (meta.name !== ISTIO_MESH_CONFIGMAP.name || meta.namespace !== ISTIO_MESH_CONFIGMAP.namespace) return;
-  const text = root.get("data").get("mesh");
-  const yaml = text.string();
-  if (yaml === undefined) return;
-  let parsed: unknown;
-  const duplicates = new Set<string>();
-  try { parsed = parseKubeYaml(yaml, { onDuplicate: (key) => duplicates.add(key) }) ?? {}; } catch (e) {
-    text.error("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (istiod refuses this mesh configuration)`);
-    return;
-  }
-  const mesh = new Field(root.ctx, parsed, ["data", "mesh"]);
-  if (!mesh.object()) return;
   // istiod's yaml.YAMLToJSON (not strict) keeps the last of a duplicate key, silently.
-  for (const key of duplicates) (mesh.get(key).present ? mesh.get(key) : mesh).warn("duplicate-key", `duplicate key ${JSON.stringify(key)}: istiod keeps the last one (sigs.k8s.io/yaml YAMLToJSON, not strict), and so does Junction`);
+  const mesh = embeddedDocument(root.get("data").get("mesh"), ["data", "mesh"], "istiod refuses this mesh configuration", (key) => `duplicate key ${JSON.stringify(key)}: istiod keeps the last one (sigs.k8s.io/yaml YAMLToJSON, not strict), and so does Junction`);
+  if (!mesh) return;
   const rootNs = mesh.get("rootNamespace");
   const ns = rootNs.string();
   if (ns) {
