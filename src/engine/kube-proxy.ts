@@ -82,10 +82,16 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
   return only.some((c) => contains(c, address));
 }
 
+/** The node addresses nodePortAddresses names, in words ("primary address", "addresses in CIDRS"); undefined: unset (every address). */
+function nodePortAddressesText(setup: KubeProxySetup): string | undefined {
+  const only = setup.nodePortAddresses;
+  return only === undefined ? undefined : only === "primary" ? "primary address" : `addresses in ${only.map((c) => c.text).join(", ")}`;
+}
+
 /** The node addresses that serve node ports, in words (exposure's rows). */
 export function nodePortScope(setup: KubeProxySetup): string {
-  const only = setup.nodePortAddresses;
-  return only === undefined ? "on every node" : only === "primary" ? `on every node's primary address (nodePortAddresses primary: ${setup.where})` : `on every node's addresses in ${only.map((c) => c.text).join(", ")} (nodePortAddresses: ${setup.where})`;
+  const text = nodePortAddressesText(setup);
+  return text === undefined ? "on every node" : `on every node's ${text} (nodePortAddresses${setup.nodePortAddresses === "primary" ? " primary" : ""}: ${setup.where})`;
 }
 
 export type FrontendKind = "node-port" | "load-balancer" | "external-ip";
@@ -242,8 +248,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
   if (!bpf && f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
-    const only = setup.nodePortAddresses === "primary" ? "its primary address only" : `addresses in ${(setup.nodePortAddresses as readonly Cidr[]).map((c) => c.text).join(", ")} only`;
-    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${only} (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
+    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${setup.nodePortAddresses === "primary" ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
   let notLocal = "";
