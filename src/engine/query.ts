@@ -76,7 +76,7 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       continue;
     }
     for (const t of targets) {
-      const nat = svc && sp ? clusterIPSource(engine.inventory, setup, svc, sp, src, t.dst) : undefined;
+      const nat = svc && sp ? clusterIPSource(engine.index, setup, svc, sp, src, t.dst) : undefined;
       if (!nat) {
         const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
@@ -103,7 +103,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
   const frontend = frontendLabel(f);
   const setup = setupOf(engine.inventory, engine.options);
   for (const src of clients) {
-    const path = kubeProxyPath(engine.inventory, f, src, setup);
+    const path = kubeProxyPath(engine.index, f, src, setup);
     if (path.unknown) return { ok: false, error: `${frontend}: ${path.unknown}` };
     const out = dialled(f);
     if (path.dropped) {
