@@ -272,3 +272,18 @@ test("a ServiceEntry's endpoints are validated as pilot's webhook does (Validate
   assert.equal(errors("DNS", "[{address: api.example.com}, {address: 2001:db8::1}]"), "");
   assert.equal(errors("STATIC", "[{address: '', network: remote}]"), "", "no address but a network: a warning only");
 });
+
+test("a Service's annotation networking.istio.io/exportTo hides it from the registry of the namespaces it does not name: refused under REGISTRY_ONLY, passed through without the mesh's routes under ALLOW_ANY (was: in every registry)", () => {
+  const exported = (to: string) => cluster().replace("metadata: {name: api, namespace: shop}", `metadata: {name: api, namespace: shop, annotations: {networking.istio.io/exportTo: "${to}"}}`);
+  const hidden = one(exported(".") + REGISTRY_ONLY, "web/client", "http://api.shop/x");
+  assert.deepEqual([hidden.status, hidden.backend, hidden.decidedBy], [502, null, "routing"], "exported to shop only: not in web's registry (was 200); shop/api-v2's HTTP port 80 makes the listener that answers 502");
+  assert.match(hidden.reason ?? "", /Service shop\/api is not exported to namespace web \(its annotation networking\.istio\.io\/exportTo "\."\).*REGISTRY_ONLY.*block_all/);
+  assert.equal(one(exported(".") + REGISTRY_ONLY, "web/client", "tcp://api.shop:8080", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
+  assert.equal(one(exported("ops, web") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 200, "a list naming web (spaces trimmed)");
+  assert.equal(one(exported("~") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 502, "`~`: no namespace");
+  assert.equal(one(exported("*") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 200);
+  const routed = exported(".") + SPLIT;
+  const passed = one(routed, "web/client", "http://api.shop/x");
+  assert.deepEqual([passed.status, passed.backend], [200, "shop/api"], "ALLOW_ANY: the PassthroughCluster, so the route to api-v2 does not apply");
+  assert.match(passed.reason ?? "", /not exported to namespace web.*PassthroughCluster/);
+});
