@@ -223,7 +223,7 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   const inv = index.inv;
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
-  const dp = serviceDataPath(inv);
+  const dp = serviceDataPath(inv, s);
   const bpf = dp.kind === "kube-proxy" ? undefined : dp;
   let { origin, node } = originOf(client);
   // The node whose kube-proxy translates the connection (undefined: any node the network delivers it to).

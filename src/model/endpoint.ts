@@ -172,6 +172,8 @@ export interface Service {
   allocateLoadBalancerNodePorts?: false;
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
+  /** Its Cilium forwarding mode (annotation service.cilium.io/forwarding-mode, read by sources/cilium.ts; model/cni.ts serviceDataPath). */
+  ciliumForwardingMode?: "snat" | "dsr";
   /** The mesh labels (istio.io/use-waypoint...), when it has any. */
   labels?: Readonly<Record<string, string>>;
   src?: SourceRef;
