@@ -96,6 +96,14 @@ export interface CalicoFelix {
   bpf?: FelixBpf;
   /** natOutgoingExclusions (FELIX_NATOUTGOINGEXCLUSIONS, else FelixConfiguration default): IPPoolsAndHostIPs leaves host addresses out of natOutgoing. */
   natOutgoingExclusions?: { hostIPs: boolean; where: string };
+  /** natOutgoingExclusions of a node's own FelixConfiguration node.NAME, by node name, where the environment does not set it. */
+  natOutgoingExclusionsOn?: Record<string, { hostIPs: boolean; where: string }>;
+}
+
+/** The natOutgoingExclusions felix on node `name` applies: its own FelixConfiguration's, else the cluster's. */
+export function natOutgoingExclusionsOn(felix: CalicoFelix | undefined, name: string): { hostIPs: boolean; where: string } | undefined {
+  const own = felix?.natOutgoingExclusionsOn;
+  return own && Object.hasOwn(own, name) ? own[name] : felix?.natOutgoingExclusions;
 }
 
 /** The action a node's felix applies, and why. */
