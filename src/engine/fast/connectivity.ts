@@ -98,7 +98,6 @@ export class FastConnectivity implements Connectivity {
     // named ports depend on that list alone (destPorts): a list met just before adds nothing.
     let lastPorts: Endpoint["ports"] | undefined;
     this.classes.placeAll(this.inventory.endpoints, (e) => { if (e.ports !== lastPorts) { lastPorts = e.ports; this.addNamedPorts(e); } });
-    this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
