@@ -236,7 +236,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
-    const path = kubeProxyPath(inv, f, client, setup);
+    const path = kubeProxyPath(engine.index, f, client, setup);
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
     admitted++;

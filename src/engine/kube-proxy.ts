@@ -28,8 +28,8 @@
 // - No endpoint at all: kube-proxy rejects the connection ("... has no endpoints").
 // - kube-proxy's own configuration (model/kube-proxy-config.ts), when the input or the options show it:
 //   nodePortAddresses limits the node addresses that serve node ports (the others do not translate:
-//   nothing listens there); the local-traffic detector (clusterCIDR) decides which connections are a
-//   pod's: "pod traffic for ... external destinations" matches `localDetector.IfLocal()`, and without
+//   nothing listens there); the local-traffic detector (clusterCIDR; or the translating node's own
+//   pods: localTraffic) decides which connections are a pod's: "pod traffic for ... external destinations" matches `localDetector.IfLocal()`, and without
 //   a detector (no clusterCIDR under detectLocalMode ClusterCIDR) or from a pod outside clusterCIDR a
 //   pod's connection is external traffic (Local: the translating node's endpoints, the source kept).
 //   A connection to a cluster IP is masqueraded under masqueradeAll, else when the detector says it is
@@ -45,7 +45,7 @@
 
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
-import type { Inventory } from "../model/inventory.js";
+import type { Inventory, InventoryIndex } from "../model/inventory.js";
 import { contains, formatAddress, formatRange, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
@@ -61,17 +61,33 @@ export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig 
 }
 
 /**
- * Whether kube-proxy's local-traffic detector says a connection from `client` (to an address of
- * `family`) is a pod's: its source inside clusterCIDR (detectLocalMode ClusterCIDR), else a pod on
- * the pod network (the other modes tell the node's own pods by interface or node CIDR); none without
- * a detector.
+ * What the local-traffic detector of kube-proxy on node `at` (the node translating the connection)
+ * says of a connection from `client` toward `toward`: a pod's (`local`), not, or (`local` undefined)
+ * kube-proxy has no detector for it; `why`: in words, when not a pod's. cmd/kube-proxy/app/
+ * server_linux.go getLocalDetectors: ClusterCIDR, NewDetectLocalByCIDR(clusterCIDR of the family);
+ * NodeCIDR, NewDetectLocalByCIDR(the node's own podCIDR of the family: a pod of another node is not
+ * local there; the node without one of the family, the no-op detector); BridgeInterface and
+ * InterfaceNamePrefix, `-i` the pods' bridge or interfaces: a pod of that node only (another node's
+ * pod enters on the node's own interface, the node's own traffic on none). Where the input shows no
+ * podCIDR of the node, NodeCIDR reads it as holding the node's own pods.
  */
-function isLocal(setup: KubeProxySetup, client: Party, toward: Party): boolean {
+function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Party, toward: Party, at: string | undefined): { local?: boolean; why: string } {
   const local = setup.local, e = client.endpoint;
-  if (!local) return false;
-  if (!local.cidrs) return e?.kind === "pod" && e.hostNetwork !== true;
-  const a = flowAddress(client, toward);
-  return a !== undefined && local.cidrs.some((c) => contains(c, a));
+  if (!local) return { why: `kube-proxy has no local-traffic detector (${setupText(setup)})` };
+  const inside = (cidrs: readonly Cidr[]) => { const a = flowAddress(client, toward); return a !== undefined && cidrs.some((c) => contains(c, a)); };
+  if (local.cidrs) return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
+  const node = at === undefined ? "the translating node" : `node ${at}`;
+  const podCIDRs = local.mode === "NodeCIDR" && at !== undefined ? index.nodesByName.get(at)?.podCIDRs : undefined;
+  if (podCIDRs) {
+    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
+    const cidr = podCIDRs.find((c) => c.family === family);
+    if (!cidr) return { why: `${node} has no podCIDR of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+    return { local: inside([cidr]), why: `the source is outside ${node}'s podCIDR ${cidr.text} (${setupText(setup)})` };
+  }
+  const own = e?.kind === "pod" && e.hostNetwork !== true && at !== undefined && e.nodeName === at;
+  const what = local.mode === "NodeCIDR" ? `the source is no pod of ${node}, which translates it (the input shows no podCIDR of the node: read as holding its own pods' addresses; ${setupText(setup)})`
+    : `the connection does not come in on a pod interface of ${node}, which translates it (${setupText(setup)})`;
+  return { local: own, why: what };
 }
 
 /** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary": its first address of the family). */
@@ -82,10 +98,16 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
   return only.some((c) => contains(c, address));
 }
 
+/** The node addresses nodePortAddresses names, in words ("primary address", "addresses in CIDRS"); undefined: unset (every address). */
+function nodePortAddressesText(setup: KubeProxySetup): string | undefined {
+  const only = setup.nodePortAddresses;
+  return only === undefined ? undefined : only === "primary" ? "primary address" : `addresses in ${only.map((c) => c.text).join(", ")}`;
+}
+
 /** The node addresses that serve node ports, in words (exposure's rows). */
 export function nodePortScope(setup: KubeProxySetup): string {
-  const only = setup.nodePortAddresses;
-  return only === undefined ? "on every node" : only === "primary" ? `on every node's primary address (nodePortAddresses primary: ${setup.where})` : `on every node's addresses in ${only.map((c) => c.text).join(", ")} (nodePortAddresses: ${setup.where})`;
+  const text = nodePortAddressesText(setup);
+  return text === undefined ? "on every node" : `on every node's ${text} (nodePortAddresses${setup.nodePortAddresses === "primary" ? " primary" : ""}: ${setup.where})`;
 }
 
 export type FrontendKind = "node-port" | "load-balancer" | "external-ip";
@@ -212,8 +234,9 @@ function originOf(client: Party): { origin: Origin; node?: string } {
   return { origin: "outside" };
 }
 
-/** Which endpoints get a connection from `client` to `f`, and the source each sees. */
-export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup: KubeProxySetup = setupOf(inv)): ServicePath {
+/** Which endpoints get a connection from `client` to `f`, and the source each sees (`index`: the inventory's, its nodes by name). */
+export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party, setup: KubeProxySetup = setupOf(index.inv)): ServicePath {
+  const inv = index.inv;
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
   const dp = serviceDataPath(inv);
@@ -242,15 +265,15 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   }
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
   if (!bpf && f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
-    const only = setup.nodePortAddresses === "primary" ? "its primary address only" : `addresses in ${(setup.nodePortAddresses as readonly Cidr[]).map((c) => c.text).join(", ")} only`;
-    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${only} (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
+    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${setup.nodePortAddresses === "primary" ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
   let notLocal = "";
   // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
-  if (!bpf && origin === "pod" && setup.mode !== "ipvs" && !isLocal(setup, client, { address: f.address })) {
+  const detected = !bpf && origin === "pod" && setup.mode !== "ipvs" ? localTraffic(index, setup, client, { address: f.address }, at) : undefined;
+  if (detected && !detected.local) {
     origin = "outside";
-    notLocal = setup.local ? `the source is outside clusterCIDR (${setupText(setup)}): not a pod's connection to kube-proxy; ` : `kube-proxy has no local-traffic detector (${setupText(setup)}): a pod's connection is not told apart; `;
+    notLocal = `${detected.why}: ${detected.local === undefined ? "a pod's connection is not told apart" : "not a pod's connection to kube-proxy"}; `;
   }
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
@@ -293,7 +316,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
       : `the load balancer sends only to nodes with an endpoint (its health check${s.healthCheckNodePort !== undefined ? `, healthCheckNodePort ${s.healthCheckNodePort}` : ""})`;
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why: `externalTrafficPolicy Local: ${steer}, each node to its own endpoints, the source kept; ${set.note}` };
   }
-  if (bpf) return { ...base, ...outsidePath(inv, bpf, at, source, set.serving, sp.protocol), why: `${dataPathLabel(bpf)}, externalTrafficPolicy Cluster; ${set.note}` };
+  if (bpf) return { ...base, ...outsidePath(index, bpf, at, source, set.serving, sp.protocol), why: `${dataPathLabel(bpf)}, externalTrafficPolicy Cluster; ${set.note}` };
   if (local && origin === "pod" && setup.mode === "ipvs" && at !== undefined) {
     // ipvs: the address's virtual server has the node's endpoints only, else every endpoint (syncEndpoint), for a pod's connection too.
     const own = serviceServing(inv, s, sp, { reader: "kube-proxy", externalLocal: { node: at } });
@@ -308,7 +331,7 @@ export function kubeProxyPath(inv: Inventory, f: Frontend, client: Party, setup:
   const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
   // The translating node, when known, is the same for every endpoint: looked up once.
-  const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
+  const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };
   for (const to of set.serving) {
     for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
@@ -337,7 +360,7 @@ function inClusterPath(bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, cl
  * entry node unknown (a load balancer address or an external IP): an endpoint may get the connection
  * at its own node (the client kept) or through another node of each class (nodeSources).
  */
-function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, at: string | undefined, source: Party, serving: readonly Serving[], protocol: Protocol): { hops: ServiceHop[] } {
+function outsidePath(index: InventoryIndex, bpf: Exclude<ServiceDataPath, { kind: "kube-proxy" }>, at: string | undefined, source: Party, serving: readonly Serving[], protocol: Protocol): { hops: ServiceHop[] } {
   const name = dataPathLabel(bpf);
   const dsr = bpf.kind === "calico-ebpf" || bpf.mode === "dsr" || (bpf.mode === "hybrid" && protocol === "TCP");
   const kept = (why: string) => ({ seenAs: source, snat: `none: ${name} ${why}, the client's address kept` });
@@ -345,7 +368,8 @@ function outsidePath(inv: Inventory, bpf: Exclude<ServiceDataPath, { kind: "kube
     const why = bpf.kind === "calico-ebpf" ? (bpf.mode === "DSR" ? "forwards to the endpoint's node (direct server return)" : "forwards to the endpoint's node in a tunnel") : `forwards to the endpoint's node (direct server return${bpf.mode === "hybrid" ? ": hybrid mode, TCP" : ""})`;
     return { hops: serving.map((to) => ({ to, ...kept(why) })) };
   }
-  const entry: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(inv, at) };
+  const inv = index.inv;
+  const entry: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };
   const hops: ServiceHop[] = [];
   for (const to of serving) {
     const own = to.endpoint?.nodeName;
@@ -365,8 +389,8 @@ function standInLoadBalancer(s: Service): Endpoint {
 }
 
 /** The node of that name: the input's, else a stand-in. */
-function nodeNamed(inv: Inventory, name: string): Endpoint {
-  return inv.endpoints.find((e) => e.kind === "node" && e.name === name) ?? standInNode(name);
+function nodeNamed(index: InventoryIndex, name: string): Endpoint {
+  return index.nodesByName.get(name) ?? standInNode(name);
 }
 
 /**
@@ -467,17 +491,18 @@ export interface ClusterIPNat { frontend: string; why: string; seen: { party: Pa
  * translated it (the client's own; from outside, any node it was routed to). Undefined: the source
  * is kept (and when the input does not show kube-proxy's configuration: answered as before).
  */
-export function clusterIPSource(inv: Inventory, setup: KubeProxySetup, s: Service, port: ServicePort, client: Party, to: Party): ClusterIPNat | undefined {
+export function clusterIPSource(index: InventoryIndex, setup: KubeProxySetup, s: Service, port: ServicePort, client: Party, to: Party): ClusterIPNat | undefined {
+  const inv = index.inv;
   // (Another data path than kube-proxy's translates at the client's socket, its source kept: model/cni.ts serviceDataPath.)
   if (!setup.known || s.headless || !s.clusterIPs.length || serviceDataPath(inv).kind !== "kube-proxy") return undefined;
   const family = flowAddress(client, to)?.family;
   const clusterIP = s.clusterIPs.find((a) => a.family === family) ?? s.clusterIPs[0];
+  const { node } = originOf(client);
   let reason: string;
   if (setup.masqueradeAll) reason = "masqueradeAll: kube-proxy masquerades every connection to a cluster IP";
-  else if (setup.local && !isLocal(setup, client, { address: clusterIP })) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
+  else if (localTraffic(index, setup, client, { address: clusterIP }, node).local === false) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
   else return undefined;
-  const { node } = originOf(client);
-  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(inv, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
+  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(index, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }

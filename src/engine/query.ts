@@ -61,7 +61,7 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   const health = to.kind === "parties" && to.parties.length === 1 ? healthCheckAt(engine.inventory, setup, to.parties[0], port, protocol) : undefined;
   for (const src of from.parties) {
     // A Service's endpoints are chosen per client (internalTrafficPolicy Local: the client's node).
-    const targets = fixed ?? serviceTargets(engine, (to as Extract<Resolved, { kind: "service" }>).service, port, protocol, src);
+    const targets = fixed ?? serviceTargets(engine, svc!, sp, port, protocol, src);
     if (typeof targets === "string") return { ok: false, error: targets };
     if (!Array.isArray(targets)) {
       const v = engine.evaluate({ src, dst: targets.dst, protocol: targets.protocol, port: targets.port, ...on });
@@ -76,7 +76,7 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       continue;
     }
     for (const t of targets) {
-      const nat = svc && sp ? clusterIPSource(engine.inventory, setup, svc, sp, src, t.dst) : undefined;
+      const nat = svc && sp ? clusterIPSource(engine.index, setup, svc, sp, src, t.dst) : undefined;
       if (!nat) {
         const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
@@ -103,7 +103,7 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
   const frontend = frontendLabel(f);
   const setup = setupOf(engine.inventory, engine.options);
   for (const src of clients) {
-    const path = kubeProxyPath(engine.inventory, f, src, setup);
+    const path = kubeProxyPath(engine.index, f, src, setup);
     if (path.unknown) return { ok: false, error: `${frontend}: ${path.unknown}` };
     const out = dialled(f);
     if (path.dropped) {
@@ -175,13 +175,13 @@ export function serviceBackends(engine: PolicyEngine, s: Service): Endpoint[] {
 }
 
 /**
- * The backends a client's connection to a Service port reaches: the endpoints kube-proxy chooses for
+ * The backends a client's connection to a Service port `sp` (servicePortAt's, undefined: none at
+ * `port`, an error naming the ports) reaches: the endpoints kube-proxy chooses for
  * it (ready ones, else serving terminating ones; internalTrafficPolicy Local: the client's node's;
  * model/service-endpoints.ts chooseEndpoints), or for a headless Service those DNS publishes (ready).
  * None chosen though the Service has endpoints: kube-proxy rejects (drops, under Local) the connection.
  */
-function serviceTargets(engine: PolicyEngine, s: Service, port: number | string, protocol: Protocol | undefined, client: Party): Target[] | string | { dropped: string; dst: Party; protocol: Protocol; port: number } {
-  const sp = servicePortAt(s, port, protocol);
+function serviceTargets(engine: PolicyEngine, s: Service, sp: ServicePort | undefined, port: number | string, protocol: Protocol | undefined, client: Party): Target[] | string | { dropped: string; dst: Party; protocol: Protocol; port: number } {
   const name = `${s.namespace}/${s.name}`;
   if (!sp) return `Service ${name} has no port ${port}${protocol ? `/${protocol}` : ""}${typeof port === "string" ? didYouMean(port, s.ports.flatMap((p) => (p.name ? [p.name] : []))) : ""} (it has ${s.ports.map((p) => `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ""}`).join(", ") || "no ports"})`;
   const eps = serviceEndpoints(engine.inventory, s, sp);

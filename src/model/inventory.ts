@@ -13,7 +13,7 @@ import { emptyMeshModel, type MeshModel } from "./mesh.js";
 import type { ClusterNetwork } from "./networks.js";
 import type { CalicoFelix, CiliumServiceOptions, IpPool } from "./cni.js";
 import { HostPortIndex } from "./hostports.js";
-import { DEFAULT_IDENTITY, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
+import { defaultIdentity, IdentityPorts, type LabelFilter } from "./cilium-identity.js";
 
 export interface Inventory {
   namespaces: Map<string, Namespace>;
@@ -163,7 +163,7 @@ export class InventoryIndex {
 
   /** Cilium's named ports per identity, as egress rules resolve them (model/cilium-identity.ts; built on first use). */
   get identityPorts(): IdentityPorts {
-    return this.identities ??= new IdentityPorts(this.inv.endpoints, this.inv.ciliumAgent?.identity ?? DEFAULT_IDENTITY);
+    return this.identities ??= new IdentityPorts(this.inv.endpoints, this.inv.ciliumAgent?.identity ?? defaultIdentity());
   }
 
   /** A pod came or went: what its ports feed is built again (changedHostPorts, changedNamedPorts). */

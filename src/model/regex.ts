@@ -7,8 +7,20 @@
 //         for that syntax, in linear time); otherwise (lookarounds, backreferences) with
 //         JavaScript's engine under a time limit, and only with escapes both dialects read alike.
 
+import { createRequire } from "node:module";
 import { createContext, Script } from "node:vm";
-import { RE2JS } from "re2js";
+import type * as Re2js from "re2js";
+
+let re2lib: typeof Re2js | undefined;
+
+/**
+ * re2js, loaded when a first pattern is compiled: most inputs hold none, and importing it took 17-22 ms
+ * of CPU at every command's start (docs/performance.md, "Start-up"). Only this module loads it, so its
+ * CommonJS build (what `require` resolves) is the one copy.
+ */
+function re2(): typeof Re2js.RE2JS {
+  return (re2lib ??= createRequire(import.meta.url)("re2js") as typeof Re2js).RE2JS;
+}
 
 export type RegexDialect = "re2" | "pcre";
 
@@ -101,8 +113,8 @@ export function regexMatches(source: string, semantics: RegexSemantics, input: s
 }
 
 function compileRe2(source: string, semantics: RegexSemantics): RegexResult {
-  let re: RE2JS;
-  try { re = RE2JS.compile(source); } catch (e) { return { ok: false, error: re2Message(e) }; }
+  let re: Re2js.RE2JS;
+  try { re = re2().compile(source); } catch (e) { return { ok: false, error: re2Message(e) }; }
   const size = re.programSize();
   const test = (input: string): boolean => {
     if (size * input.length > MATCH_BUDGET) throw new RegexLimitError(source, `matching a ${input.length}-character value would exceed Junction's matching budget (program size ${size})`);

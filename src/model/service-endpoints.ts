@@ -60,19 +60,19 @@ export function serviceEndpoints(inv: Inventory, s: Service, sp: ServicePort, re
   const l = lookup(inv);
   const memo = reading === "kube-proxy" ? l.results : l.nginxResults;
   let e = memo.get(sp);
-  if (!e || e.service !== s) memo.set(sp, e = { service: s, endpoints: computeEndpoints(inv, s, sp, reading) });
+  if (!e || e.service !== s) memo.set(sp, e = { service: s, endpoints: computeEndpoints(inv, l, s, sp, reading) });
   return e.endpoints;
 }
 
-function computeEndpoints(inv: Inventory, s: Service, sp: ServicePort, reading: SlicePortReading): ServiceEndpoints {
+function computeEndpoints(inv: Inventory, l: Lookup, s: Service, sp: ServicePort, reading: SlicePortReading): ServiceEndpoints {
   const name = `${s.namespace}/${s.name}`;
   if (s.type === "ExternalName") return { from: "unknown", endpoints: [], note: `ExternalName Service ${name} is resolved by DNS` };
   // Endpoints objects are mirrored only for a Service without selector (endpointslicemirroring: the
   // EndpointSlice controller writes the slices of a Service with one, from its pods).
-  const all = lookup(inv).slices.get(`${s.namespace}/${s.name}`) ?? [];
+  const all = l.slices.get(`${s.namespace}/${s.name}`) ?? [];
   const slices = s.selector ? all.filter((x) => !x.mirrored) : all;
-  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(lookup(inv), slices, sp, reading), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
-  const pods = podsOf(inv, s.namespace);
+  if (slices.length) return { from: "EndpointSlice", endpoints: sliceEndpoints(l, slices, sp, reading), note: `EndpointSlices ${slices.map((e) => e.name).join(", ")}` };
+  const pods = l.pods.get(s.namespace) ?? [];
   if (s.selector) {
     const sel = selector(s.selector);
     const picked = pods.filter((p) => matches(sel, p.labels));
@@ -160,10 +160,6 @@ function envoyGatewayDraining(x: ServiceEndpoint): boolean {
 /** Whether the reader (a proxy by default) finds no endpoint to send requests to (known to have none it would use). */
 export function hasNoReadyEndpoint(e: ServiceEndpoints, reader: EndpointReader = "proxy"): boolean {
   return e.from !== "unknown" && !chooseEndpoints(e, reader).chosen.length;
-}
-
-function podsOf(inv: Inventory, namespace: string): readonly Endpoint[] {
-  return lookup(inv).pods.get(namespace) ?? [];
 }
 
 /**

@@ -13,7 +13,7 @@ import type { CiliumServiceOptions } from "../model/cni.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
-import { DEFAULT_IDENTITY, DEFAULT_IDENTITY_PREFIXES, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
+import { defaultIdentity, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
@@ -81,7 +81,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // viper reads a boolean option as strconv.ParseBool.
   state.config = {
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
-    identity: labelFilter(data.get("labels"), DEFAULT_IDENTITY_PREFIXES), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
+    identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -135,7 +135,7 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState): void {
   const name = state.config?.clusterName;
   for (const { sel, raw, f } of state.selectors) {
-    const labels = identitySelector(raw, f, state.config?.identity ?? DEFAULT_IDENTITY, "k8s");
+    const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
     const cc = sel.ciliumCluster;
     if (!cc) { sel.labels = labels; continue; }
     sel.ciliumCluster = { ...cc, labels, ...(name !== undefined ? { name } : {}) };
@@ -153,7 +153,7 @@ function settle(state: CiliumState): void {
 
 /** Whether a pod label of this key is part of its Cilium identity under the agent's default label filter. */
 export function ciliumIdentityLabel(key: string): boolean {
-  return labelKept(DEFAULT_IDENTITY, "k8s", key);
+  return labelKept(defaultIdentity(), "k8s", key);
 }
 
 /**
@@ -162,7 +162,7 @@ export function ciliumIdentityLabel(key: string): boolean {
  */
 export function ciliumReading(b: InventoryBuilder): { identity: LabelFilter; cidrNodes: boolean } {
   const config = stateOf(b).config;
-  return { identity: config?.identity ?? DEFAULT_IDENTITY, cidrNodes: config?.cidrNodes ?? false };
+  return { identity: config?.identity ?? defaultIdentity(), cidrNodes: config?.cidrNodes ?? false };
 }
 
 /**
@@ -171,7 +171,7 @@ export function ciliumReading(b: InventoryBuilder): { identity: LabelFilter; cid
  * statefulset.kubernetes.io/pod-name, ...) never holds when it asks for the label (In, Exists), and
  * always holds otherwise (NotIn, DoesNotExist). A warning on `f`.
  */
-export function ciliumIdentitySelector(sel: LabelSelector, f: Field, filter: LabelFilter = DEFAULT_IDENTITY): LabelSelector {
+export function ciliumIdentitySelector(sel: LabelSelector, f: Field, filter: LabelFilter = defaultIdentity()): LabelSelector {
   return identitySelector(sel, f, filter, "k8s");
 }
 
@@ -181,7 +181,7 @@ function identitySelector(sel: LabelSelector, f: Field, filter: LabelFilter, sou
   if (!outside.length) return sel;
   const never = outside.find((r) => r.operator === "In" || r.operator === "Exists");
   const keys = [...new Set(outside.map((r) => r.key))].join(", ");
-  const which = source === "node" ? "Cilium's node identities (the agent's node-labels filter" : `Cilium's identities (the agent's ${filter === DEFAULT_IDENTITY ? "default " : ""}label filter, pkg/labelsfilter,`;
+  const which = source === "node" ? "Cilium's node identities (the agent's node-labels filter" : `Cilium's identities (the agent's ${filter === defaultIdentity() ? "default " : ""}label filter, pkg/labelsfilter,`;
   f.warn("vendor-identity-label", `${keys}: no label of ${which} leaves it out), so Cilium's selectors never see it: ${never ? "this selector selects nothing" : "its requirement always holds"}`);
   return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => labelKept(filter, source, r.key)));
 }

@@ -26,6 +26,7 @@ import { calicoFrontEnds, calicoKindHooks } from "./calico/index.js";
 import { ingressNginxKindHooks } from "./ingress/nginx-annotations.js";
 import { kubeProxyKindHooks } from "./kube-proxy-config.js";
 import { ciliumFrontEnds } from "./cilium.js";
+import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
@@ -42,6 +43,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...ingressFrontEnds,
   ...openshiftFrontEnds,
   ...gatewayApiFrontEnds,
+  ...envoyGatewayFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,

@@ -42,7 +42,7 @@ export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client
     const f: Frontend = s.type === "LoadBalancer"
       ? { kind: "load-balancer", service: s, port: sp, ...(s.loadBalancerIngress?.length && s.loadBalancerIngress.every((i) => i.proxy) ? { proxy: true } : {}) }
       : { kind: "node-port", service: s, port: sp };
-    const path = kubeProxyPath(inv, f, { address: client });
+    const path = kubeProxyPath(index, f, { address: client });
     const hop = path.hops.find((h) => h.to.endpoint && ids.has(h.to.endpoint.id)) ?? path.hops[0];
     if (!hop || (!hop.snat && hop.seenAs.address === client)) return undefined;
     const address = flowAddress(hop.seenAs, { endpoint: hop.to.endpoint, address: hop.to.address });
