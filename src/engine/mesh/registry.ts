@@ -220,3 +220,27 @@ export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: n
   return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
     || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
+
+/**
+ * The ServiceEntry ztunnel knows at `address`, declaring `port`: an ambient client's ztunnel gets
+ * a service per host of each entry, with the entry's addresses (pilot/pkg/serviceregistry/ambient/
+ * services.go constructServiceEntries; a CIDR as a prefix), whatever its exportTo, which the
+ * workload API does not carry.
+ */
+export function ambientServiceEntryAt(mesh: MeshModel, address: Address, port: number): IstioServiceEntry | undefined {
+  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.addresses.some((c) => contains(c, address)));
+}
+
+const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
+
+/**
+ * The ServiceEntry declaring `port` whose host `name` ztunnel's DNS proxy (on by default for ambient
+ * workloads since Istio 1.25) answers with an address of the entry: its `addresses`, else the one
+ * istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not for
+ * resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
+ * constructServiceEntries: a wildcard host only with DYNAMIC_DNS).
+ */
+export function ambientServiceEntryNamed(mesh: MeshModel, name: string, port: number): IstioServiceEntry | undefined {
+  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.hosts.some((h) => hostCovers(h, name)
+    && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS")))));
+}
