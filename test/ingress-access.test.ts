@@ -331,3 +331,30 @@ spec: {containers: [{name: c, image: c}]}
   const loaded = load({ "in.yaml": BASE + yaml });
   assert.deepEqual(ingressControllerPods(loaded.inventory).map((e) => `${e.namespace}/${e.owner?.name ?? e.name}`).sort(), ["edge/edge", "ingress-nginx/helm-ctl"]);
 });
+
+test("a workload runs the ingress-nginx controller when a word of any container's command or args ends with /nginx-ingress-controller (looked at raw first: readIngressNginxController)", () => {
+  const workload = (kind: string, name: string, containers: string) => `---
+apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: ${name}, namespace: edge}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+${containers}`;
+  const loaded = load({
+    "in.yaml": workload("Deployment", "by-command", `      - {name: sidecar, image: busybox, command: [sleep, infinity]}
+      - {name: controller, image: ctl, command: [/usr/bin/dumb-init, --, /usr/local/bin/nginx-ingress-controller], args: [--configmap=$(NOPE)]}
+`) + workload("StatefulSet", "other", `      - {name: app, image: app, command: [/nginx-ingress-controller-not], args: [nginx-ingress-controller]}
+`) + workload("DaemonSet", "by-args", `      - {name: controller, image: ctl, args: [/nginx-ingress-controller]}
+`),
+  });
+  assert.deepEqual(loaded.inventory.ingressNginxControllers, [
+    { kind: "Deployment", namespace: "edge", name: "by-command" },
+    { kind: "DaemonSet", namespace: "edge", name: "by-args" },
+  ]);
+  // The controller's own container (the second) is the one whose --configmap is read.
+  assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /--configmap "\$\(NOPE\)" reads as "\$\(NOPE\)", not NAMESPACE\/NAME/);
+});

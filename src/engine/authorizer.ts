@@ -59,8 +59,13 @@ export interface AuthorizationRequest {
   service?: { name: string; port: number };
   /** The client is a Gateway's pod: its class's controller, and the backend Service it sends to (`service` stays unset). */
   gateway?: { controller?: string; service?: { name: string; port: number } };
-  /** The L3/L4 verdict of the hop (allowed): the rule that allowed it may carry L7 conditions (Cilium, Calico). */
-  network: Verdict;
+  /** The ServiceEntry an ambient client's request is addressed to ("namespace/name"): its waypoint decides. */
+  serviceEntry?: { name: string };
+  /**
+   * The L3/L4 verdict of the hop (allowed): the rule that allowed it may carry L7 conditions (Cilium,
+   * Calico). Undefined: the server's address is not known (a ServiceEntry host its waypoint resolves).
+   */
+  network?: Verdict;
 }
 
 /** The object that decided, for explanations (file and line resolved at the edge from `src`). */

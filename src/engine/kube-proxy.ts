@@ -28,8 +28,8 @@
 // - No endpoint at all: kube-proxy rejects the connection ("... has no endpoints").
 // - kube-proxy's own configuration (model/kube-proxy-config.ts), when the input or the options show it:
 //   nodePortAddresses limits the node addresses that serve node ports (the others do not translate:
-//   nothing listens there); the local-traffic detector (clusterCIDR) decides which connections are a
-//   pod's: "pod traffic for ... external destinations" matches `localDetector.IfLocal()`, and without
+//   nothing listens there); the local-traffic detector (clusterCIDR; or the translating node's own
+//   pods: localTraffic) decides which connections are a pod's: "pod traffic for ... external destinations" matches `localDetector.IfLocal()`, and without
 //   a detector (no clusterCIDR under detectLocalMode ClusterCIDR) or from a pod outside clusterCIDR a
 //   pod's connection is external traffic (Local: the translating node's endpoints, the source kept).
 //   A connection to a cluster IP is masqueraded under masqueradeAll, else when the detector says it is
@@ -61,17 +61,33 @@ export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig 
 }
 
 /**
- * Whether kube-proxy's local-traffic detector says a connection from `client` (to an address of
- * `family`) is a pod's: its source inside clusterCIDR (detectLocalMode ClusterCIDR), else a pod on
- * the pod network (the other modes tell the node's own pods by interface or node CIDR); none without
- * a detector.
+ * What the local-traffic detector of kube-proxy on node `at` (the node translating the connection)
+ * says of a connection from `client` toward `toward`: a pod's (`local`), not, or (`local` undefined)
+ * kube-proxy has no detector for it; `why`: in words, when not a pod's. cmd/kube-proxy/app/
+ * server_linux.go getLocalDetectors: ClusterCIDR, NewDetectLocalByCIDR(clusterCIDR of the family);
+ * NodeCIDR, NewDetectLocalByCIDR(the node's own podCIDR of the family: a pod of another node is not
+ * local there; the node without one of the family, the no-op detector); BridgeInterface and
+ * InterfaceNamePrefix, `-i` the pods' bridge or interfaces: a pod of that node only (another node's
+ * pod enters on the node's own interface, the node's own traffic on none). Where the input shows no
+ * podCIDR of the node, NodeCIDR reads it as holding the node's own pods.
  */
-function isLocal(setup: KubeProxySetup, client: Party, toward: Party): boolean {
+function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Party, toward: Party, at: string | undefined): { local?: boolean; why: string } {
   const local = setup.local, e = client.endpoint;
-  if (!local) return false;
-  if (!local.cidrs) return e?.kind === "pod" && e.hostNetwork !== true;
-  const a = flowAddress(client, toward);
-  return a !== undefined && local.cidrs.some((c) => contains(c, a));
+  if (!local) return { why: `kube-proxy has no local-traffic detector (${setupText(setup)})` };
+  const inside = (cidrs: readonly Cidr[]) => { const a = flowAddress(client, toward); return a !== undefined && cidrs.some((c) => contains(c, a)); };
+  if (local.cidrs) return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
+  const node = at === undefined ? "the translating node" : `node ${at}`;
+  const podCIDRs = local.mode === "NodeCIDR" && at !== undefined ? index.nodesByName.get(at)?.podCIDRs : undefined;
+  if (podCIDRs) {
+    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
+    const cidr = podCIDRs.find((c) => c.family === family);
+    if (!cidr) return { why: `${node} has no podCIDR of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+    return { local: inside([cidr]), why: `the source is outside ${node}'s podCIDR ${cidr.text} (${setupText(setup)})` };
+  }
+  const own = e?.kind === "pod" && e.hostNetwork !== true && at !== undefined && e.nodeName === at;
+  const what = local.mode === "NodeCIDR" ? `the source is no pod of ${node}, which translates it (the input shows no podCIDR of the node: read as holding its own pods' addresses; ${setupText(setup)})`
+    : `the connection does not come in on a pod interface of ${node}, which translates it (${setupText(setup)})`;
+  return { local: own, why: what };
 }
 
 /** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary": its first address of the family). */
@@ -223,7 +239,7 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   const inv = index.inv;
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
-  const dp = serviceDataPath(inv);
+  const dp = serviceDataPath(inv, s);
   const bpf = dp.kind === "kube-proxy" ? undefined : dp;
   let { origin, node } = originOf(client);
   // The node whose kube-proxy translates the connection (undefined: any node the network delivers it to).
@@ -254,9 +270,10 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
   let notLocal = "";
   // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
-  if (!bpf && origin === "pod" && setup.mode !== "ipvs" && !isLocal(setup, client, { address: f.address })) {
+  const detected = !bpf && origin === "pod" && setup.mode !== "ipvs" ? localTraffic(index, setup, client, { address: f.address }, at) : undefined;
+  if (detected && !detected.local) {
     origin = "outside";
-    notLocal = setup.local ? `the source is outside clusterCIDR (${setupText(setup)}): not a pod's connection to kube-proxy; ` : `kube-proxy has no local-traffic detector (${setupText(setup)}): a pod's connection is not told apart; `;
+    notLocal = `${detected.why}: ${detected.local === undefined ? "a pod's connection is not told apart" : "not a pod's connection to kube-proxy"}; `;
   }
   // The annotation's ranges are the cloud load balancer's: they meet the connections that pass it
   // (from outside the cluster, or all under ipMode Proxy), not those kube-proxy short-circuits.
@@ -480,11 +497,11 @@ export function clusterIPSource(index: InventoryIndex, setup: KubeProxySetup, s:
   if (!setup.known || s.headless || !s.clusterIPs.length || serviceDataPath(inv).kind !== "kube-proxy") return undefined;
   const family = flowAddress(client, to)?.family;
   const clusterIP = s.clusterIPs.find((a) => a.family === family) ?? s.clusterIPs[0];
+  const { node } = originOf(client);
   let reason: string;
   if (setup.masqueradeAll) reason = "masqueradeAll: kube-proxy masquerades every connection to a cluster IP";
-  else if (setup.local && !isLocal(setup, client, { address: clusterIP })) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
+  else if (localTraffic(index, setup, client, { address: clusterIP }, node).local === false) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
   else return undefined;
-  const { node } = originOf(client);
   const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(index, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };

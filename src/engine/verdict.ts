@@ -15,7 +15,7 @@ import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
-import { hostActionOn, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
+import { hostActionOn, natOutgoingExclusionsOn, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
 import type { HostPortTarget } from "../model/hostports.js";
 
 /**
@@ -322,7 +322,8 @@ export class PolicyEngine {
     if (!pool?.natOutgoing || poolOf(pools, to)) return undefined;
     const host = d.kind === "node" ? d.name : d.kind === "pod" ? d.nodeName : undefined;
     if (host === pod.nodeName) return undefined;
-    const excl = this.inventory.calicoFelix?.natOutgoingExclusions;
+    // Felix on the pod's node masquerades: its natOutgoingExclusions (a node.NAME FelixConfiguration's first).
+    const excl = natOutgoingExclusionsOn(this.inventory.calicoFelix, pod.nodeName);
     if (excl?.hostIPs && host !== undefined) return undefined;
     const node = this.index.nodesByName.get(pod.nodeName);
     const party: Party = { endpoint: node ?? standInNode(pod.nodeName) };

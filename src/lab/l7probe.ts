@@ -6,14 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_PORT, type RouteRequest } from "../model/request.js";
+import { DEFAULT_PORT, grpcStatusName, type RouteRequest } from "../model/request.js";
 import type { ClientAnswer, ClientJob } from "./client.js";
 import { ECHO_HEADER, PROBE_HEADER, SET_HEADER } from "./echo.js";
 import { LabError } from "./exec.js";
 import type { L7State } from "./l7.js";
 
 const CLIENT_MAIN = fileURLToPath(new URL("./client-main.js", import.meta.url));
-const GRPC_CODES: Record<string, string> = { 0: "OK", 1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED" };
 /** What a gRPC client reports for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */
 const GRPC_OF_HTTP: Record<number, string> = { 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" };
 /** Response headers every answer carries, not what routes set. */
@@ -97,7 +96,7 @@ export function realResult(job: ClientJob, a: ClientAnswer, mirrors: readonly st
     headers: Object.fromEntries(Object.entries(echoed.headers ?? {}).filter(([k]) => k.toLowerCase() !== PROBE_HEADER && k.toLowerCase() !== SET_HEADER).map(([k, v]) => [k, v.join(",")])),
     tls: echoed.tls !== undefined, ...(echoed.tls?.serverName ? { sni: echoed.tls.serverName } : {}),
   } : null;
-  const grpcCode = job.protocol !== "grpc" ? undefined : a.grpcStatus !== undefined ? GRPC_CODES[a.grpcStatus] ?? a.grpcStatus : GRPC_OF_HTTP[a.status] ?? "UNKNOWN";
+  const grpcCode = job.protocol !== "grpc" ? undefined : a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : GRPC_OF_HTTP[a.status] ?? "UNKNOWN";
   return {
     ...base, status: a.status, ...(grpcCode ? { grpcCode } : {}), backend, redirect: redirectOf(a.status, headers), upstream,
     responseHeaders: responseHeaders(headers), mirroredTo, ...(echoed ? {} : { detail: (a.body ?? "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim().slice(0, 80) }),

@@ -4,7 +4,7 @@
 
 import type { Inventory } from "./inventory.js";
 import { policyName, type Policy } from "./policy.js";
-import type { Controller, Endpoint } from "./endpoint.js";
+import type { Controller, Endpoint, Service } from "./endpoint.js";
 import { contains, type Address, type Cidr } from "./ip.js";
 
 export interface Cni {
@@ -96,6 +96,14 @@ export interface CalicoFelix {
   bpf?: FelixBpf;
   /** natOutgoingExclusions (FELIX_NATOUTGOINGEXCLUSIONS, else FelixConfiguration default): IPPoolsAndHostIPs leaves host addresses out of natOutgoing. */
   natOutgoingExclusions?: { hostIPs: boolean; where: string };
+  /** natOutgoingExclusions of a node's own FelixConfiguration node.NAME, by node name, where the environment does not set it. */
+  natOutgoingExclusionsOn?: Record<string, { hostIPs: boolean; where: string }>;
+}
+
+/** The natOutgoingExclusions felix on node `name` applies: its own FelixConfiguration's, else the cluster's. */
+export function natOutgoingExclusionsOn(felix: CalicoFelix | undefined, name: string): { hostIPs: boolean; where: string } | undefined {
+  const own = felix?.natOutgoingExclusionsOn;
+  return own && Object.hasOwn(own, name) ? own[name] : felix?.natOutgoingExclusions;
 }
 
 /** The action a node's felix applies, and why. */
@@ -146,7 +154,12 @@ export interface CiliumServiceOptions {
   kubeProxyReplacement: boolean;
   /** bpf-lb-mode (default snat). */
   lbMode: "snat" | "dsr" | "hybrid";
+  /** bpf-lb-mode-annotation: a Service's service.cilium.io/forwarding-mode (snat or dsr) replaces bpf-lb-mode for it. */
+  lbModeAnnotation?: true;
 }
+
+/** The annotation by which a Service picks its own Cilium forwarding mode (honoured under bpf-lb-mode-annotation). */
+export const CILIUM_FORWARDING_MODE = "service.cilium.io/forwarding-mode";
 
 /**
  * The data path that serves a Service's node ports, load balancer addresses and external IPs (what
@@ -166,13 +179,23 @@ export interface CiliumServiceOptions {
  */
 export type ServiceDataPath =
   | { kind: "kube-proxy" }
-  | { kind: "cilium"; mode: CiliumServiceOptions["lbMode"]; where: string }
+  | { kind: "cilium"; mode: CiliumServiceOptions["lbMode"]; where: string; annotated?: string }
   | { kind: "calico-ebpf"; mode: "Tunnel" | "DSR"; where: string };
 
-/** The Service data path the input shows (ServiceDataPath): Cilium's kube-proxy replacement, else Calico's eBPF data plane, else kube-proxy. */
-export function serviceDataPath(inv: Inventory): ServiceDataPath {
+/**
+ * The Service data path the input shows (ServiceDataPath): Cilium's kube-proxy replacement, else
+ * Calico's eBPF data plane, else kube-proxy. For `service`, Cilium's mode is the Service's own when
+ * the agent honours its annotation (pkg/loadbalancer/reflectors convertService: `if
+ * cfg.LBModeAnnotation` the annotation's mode, else the default; bpf/lib/nodeport.h
+ * nodeport_uses_dsr under ENABLE_DSR_BYUSER: the Service's SVC_FLAG_FWD_MODE_DSR).
+ */
+export function serviceDataPath(inv: Inventory, service?: Service): ServiceDataPath {
   const agent = inv.ciliumAgent;
-  if (agent?.services?.kubeProxyReplacement) return { kind: "cilium", mode: agent.services.lbMode, where: `ConfigMap ${agent.where}` };
+  if (agent?.services?.kubeProxyReplacement) {
+    const own = agent.services.lbModeAnnotation ? service?.ciliumForwardingMode : undefined;
+    if (own) return { kind: "cilium", mode: own, where: `ConfigMap ${agent.where}`, annotated: `${CILIUM_FORWARDING_MODE}: ${own} on Service ${service!.namespace}/${service!.name}` };
+    return { kind: "cilium", mode: agent.services.lbMode, where: `ConfigMap ${agent.where}` };
+  }
   const bpf = inv.calicoFelix?.bpf;
   if (bpf?.enabled) return { kind: "calico-ebpf", mode: bpf.externalServiceMode?.mode ?? "Tunnel", where: bpf.where };
   return { kind: "kube-proxy" };
@@ -182,7 +205,7 @@ export function serviceDataPath(inv: Inventory): ServiceDataPath {
 export function dataPathLabel(p: ServiceDataPath): string {
   switch (p.kind) {
     case "kube-proxy": return "kube-proxy";
-    case "cilium": return `Cilium's kube-proxy replacement (bpf-lb-mode ${p.mode}, ${p.where})`;
+    case "cilium": return `Cilium's kube-proxy replacement (${p.annotated ? `${p.annotated}, bpf-lb-mode-annotation in ${p.where}` : `bpf-lb-mode ${p.mode}, ${p.where}`})`;
     case "calico-ebpf": return `Calico's eBPF data plane (bpfExternalServiceMode ${p.mode}, ${p.where})`;
   }
 }

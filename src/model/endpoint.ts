@@ -55,6 +55,11 @@ export interface Endpoint {
    * traffic to a pod of another node leaves through the tunnel with that source (engine/verdict.ts tunnelSource).
    */
   tunnels?: NodeTunnels;
+  /**
+   * Nodes: spec.podCIDRs (else spec.podCIDR), when the Node has them: kube-proxy's local-traffic
+   * detector under detectLocalMode NodeCIDR (engine/kube-proxy.ts localTraffic).
+   */
+  podCIDRs?: readonly Cidr[];
   /** Pods made from a controller's template (they stand for every replica and have no address). */
   fromTemplate?: boolean;
   serviceAccount?: string;
@@ -172,6 +177,8 @@ export interface Service {
   allocateLoadBalancerNodePorts?: false;
   /** The mesh annotations (config.linkerd.io/opaque-ports...), when it has any. */
   annotations?: Readonly<Record<string, string>>;
+  /** Its Cilium forwarding mode (annotation service.cilium.io/forwarding-mode, read by sources/cilium.ts; model/cni.ts serviceDataPath). */
+  ciliumForwardingMode?: "snat" | "dsr";
   /** The mesh labels (istio.io/use-waypoint...), when it has any. */
   labels?: Readonly<Record<string, string>>;
   src?: SourceRef;

@@ -101,6 +101,33 @@ export interface BackendTlsPolicy extends ObjectMeta {
 
 export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "URI"; uri: string };
 
+/**
+ * Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1), as far as it changes the answer
+ * a request gets from a Gateway of that controller (engine/gateway/traffic-policy.ts).
+ */
+export interface BackendTrafficPolicy extends ObjectMeta {
+  /** spec.targetRefs (in the policy's namespace): Gateway (a listener with sectionName) or a route kind (a rule with sectionName). */
+  targets: { group: string; kind: string; name: string; sectionName?: string }[];
+  /** spec.mergeType: the policy merges into its Gateway's (or listener's) instead of replacing it. */
+  mergeType?: "StrategicMerge" | "JSONMerge";
+  /** spec.faultInjection.abort; `percentage` as the API server defaults it (100). */
+  abort?: FaultAbort;
+  rateLimit?: RateLimitSummary;
+}
+
+/** A fault abort: an HTTP status or a gRPC status, for `percentage` percent of the requests. */
+export interface FaultAbort { httpStatus?: number; grpcStatus?: number; percentage: number }
+
+/** spec.rateLimit, as far as it changes answers: which limits exist (requests over them get 429), or why Envoy Gateway refuses it. */
+export interface RateLimitSummary {
+  /** Local limits, e.g. "10 requests per Second" ("(for clients matching rule 2's selectors)" when the rule has clientSelectors). */
+  local: string[];
+  /** A global limit (the rate limit service; Envoy Gateway must have it enabled). */
+  global: boolean;
+  /** Why Envoy Gateway cannot translate it (buildLocalRateLimit's errors): the policy's routes answer 500. */
+  invalid?: string;
+}
+
 export interface RouteGraph {
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
@@ -109,6 +136,7 @@ export interface RouteGraph {
   referenceGrants: ReferenceGrant[];
   tlsMaterial: TlsMaterial[];
   backendTlsPolicies: BackendTlsPolicy[];
+  backendTrafficPolicies: BackendTrafficPolicy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }
@@ -119,7 +147,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], objectKeys: new ObjectIndex() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], objectKeys: new ObjectIndex() };
 }
 
 /**

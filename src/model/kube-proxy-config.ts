@@ -47,9 +47,9 @@ export interface KubeProxySetup {
   masqueradeAll: boolean;
   /**
    * The local-traffic detector: undefined when kube-proxy has none (detectLocalMode ClusterCIDR
-   * without clusterCIDR); `cidrs`: a source is local when in them (ClusterCIDR); without: every pod
-   * on the pod network (NodeCIDR, BridgeInterface, InterfaceNamePrefix tell the node's own pods,
-   * which are the ones whose connections it translates).
+   * without clusterCIDR); `cidrs`: a source is local when in them (ClusterCIDR); without: the
+   * translating node's own pods (NodeCIDR: its podCIDR; BridgeInterface, InterfaceNamePrefix: its pod
+   * interfaces; engine/kube-proxy.ts localTraffic).
    */
   local?: { cidrs?: readonly Cidr[]; mode: LocalMode };
   /** undefined: every address of the node. */

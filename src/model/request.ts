@@ -30,6 +30,13 @@ export interface RouteRequest {
   clientAddress?: Address;
 }
 
+/** gRPC status codes by number (grpc/grpc doc/statuscodes.md). */
+const GRPC_STATUS_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
+
+/** A gRPC status code's name (a number, or its decimal digits as a grpc-status header carries them); any other value as itself. */
+export const grpcStatusName = (code: number | string): string => (/^\d+$/.test(String(code)) ? GRPC_STATUS_NAMES[Number(code)] : undefined) ?? String(code);
+
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
 export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";
 /** Whether the client speaks plain HTTP on the connection (what a mesh proxy's HTTP routes see). */

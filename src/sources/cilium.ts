@@ -9,7 +9,7 @@
 
 import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../model/ip.js";
 import { isGoTrue } from "../model/gobool.js";
-import type { CiliumServiceOptions } from "../model/cni.js";
+import { CILIUM_FORWARDING_MODE, type CiliumServiceOptions } from "../model/cni.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
@@ -17,7 +17,7 @@ import { defaultIdentity, labelKept, parseLabelPrefix, type LabelFilter, type La
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
 import { Field, type ObjectContext } from "./fields.js";
-import type { FrontEnd } from "./frontend.js";
+import type { FrontEnd, KindHook } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
 import { goBigInt } from "./kubeyaml.js";
@@ -107,7 +107,10 @@ function serviceOptions(data: Field): CiliumServiceOptions {
   if ((text === "partial" || text === "probe") && !isGoTrue(nodePort.string())) kpr.warn("vendor-config", `kube-proxy-replacement ${text} enables the agent's node port handling only with enable-node-port (or, for probe, where the kernel supports it), which the input does not set: node ports, load balancer addresses and external IPs are read as kube-proxy serves them`);
   const mode = data.get("bpf-lb-mode").present ? data.get("bpf-lb-mode") : data.get("node-port-mode");
   const lbMode = mode.string({ oneOf: ["snat", "dsr", "hybrid"] }) as CiliumServiceOptions["lbMode"] | undefined;
-  return { kubeProxyReplacement: text === "true" || text === "strict" || isGoTrue(nodePort.string()), lbMode: lbMode ?? "snat" };
+  // pkg/loadbalancer/config.go NewConfig: "The value --bpf-lb-mode=hybrid is not supported as default under annotation mode".
+  const annotation = isGoTrue(data.get("bpf-lb-mode-annotation").string());
+  if (annotation && lbMode === "hybrid") mode.error("invalid-value", "bpf-lb-mode hybrid is not supported as the default under bpf-lb-mode-annotation: the agent refuses to start");
+  return { kubeProxyReplacement: text === "true" || text === "strict" || isGoTrue(nodePort.string()), lbMode: lbMode ?? "snat", ...(annotation ? { lbModeAnnotation: true as const } : {}) };
 }
 
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
@@ -543,3 +546,23 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
 }
 
 export const ciliumFrontEnds: FrontEnd[] = [ciliumFrontEnd("CiliumNetworkPolicy"), ciliumFrontEnd("CiliumClusterwideNetworkPolicy")];
+
+/**
+ * A Service's own Cilium forwarding mode: service.cilium.io/forwarding-mode, lower-cased, snat or dsr
+ * (pkg/loadbalancer/reflectors getAnnotationServiceForwardingMode); another value the agent ignores
+ * with a warning ("Ignoring annotation"), keeping bpf-lb-mode. Honoured only under
+ * bpf-lb-mode-annotation (model/cni.ts serviceDataPath).
+ */
+function readForwardingMode(root: Field, ctx: ObjectContext, b: InventoryBuilder): void {
+  const annotations = root.get("metadata").raw("annotations");
+  if (annotations === null || typeof annotations !== "object" || !Object.hasOwn(annotations, CILIUM_FORWARDING_MODE)) return;
+  const f = root.get("metadata").get("annotations").get(CILIUM_FORWARDING_MODE);
+  const value = f.string();
+  if (value === undefined) return;
+  const mode = value.toLowerCase();
+  if (mode !== "snat" && mode !== "dsr") { f.warn("vendor-config", `${JSON.stringify(value)} is not a Cilium forwarding mode (snat or dsr): Cilium ignores the annotation and keeps bpf-lb-mode`); return; }
+  const service = b.inv.services.at(-1);
+  if (service?.src === ctx.ref) service.ciliumForwardingMode = mode;
+}
+
+export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }];

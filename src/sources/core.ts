@@ -29,7 +29,7 @@ type HttpProbe = { port: number; path: string };
 const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
 
 /** Annotation keys kept in the model (mesh membership and proxy behaviour); the rest are dropped to save memory. */
-const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
+const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|networking\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
 
 /** Service label keys kept in the model (the ambient waypoint a Service uses, engine/mesh/waypoint.ts). */
 const KEPT_SERVICE_LABEL = /^(gateway\.)?istio\.io\//;
@@ -602,6 +602,16 @@ function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels
   return out;
 }
 
+/**
+ * A Node's spec.podCIDRs, else spec.podCIDR (the API server keeps podCIDR as podCIDRs[0]): what is no
+ * CIDR is left out (schema/semantic.ts nodeCidrs reports it).
+ */
+function nodePodCIDRs(spec: Field): Cidr[] {
+  const list = spec.raw("podCIDRs"), one = spec.raw("podCIDR");
+  const texts: unknown[] = Array.isArray(list) && list.length ? list : typeof one === "string" && one !== "" ? [one] : [];
+  return texts.flatMap((t) => { const c = typeof t === "string" ? parseCidr(t) : undefined; return c ? [c] : []; });
+}
+
 const nodeFrontEnd: FrontEnd = {
   kind: "Node", apiVersions: ["v1"], namespaced: false,
   read(root, ctx, b) {
@@ -613,7 +623,8 @@ const nodeFrontEnd: FrontEnd = {
     const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
     const addresses = readAddresses([...typed("InternalIP"), ...typed("ExternalIP")]);
     const tunnels = readTunnels(root.get("metadata").get("annotations"), meta.annotations);
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses, ports: [], ...(tunnels ? { tunnels } : {}), src: ctx.ref, id: NO_ID });
+    const podCIDRs = nodePodCIDRs(root.get("spec"));
+    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses, ports: [], ...(tunnels ? { tunnels } : {}), ...(podCIDRs.length ? { podCIDRs } : {}), src: ctx.ref, id: NO_ID });
     // (From the addresses read once: they were parsed a second time from the status.)
     const host = nodeHostIPs(addresses);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);

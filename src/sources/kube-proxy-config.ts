@@ -4,7 +4,9 @@
 //    kube-system/kube-proxy-config key config, or whichever ConfigMap key the kube-proxy DaemonSet
 //    mounts at the --config path;
 //  - the kube-proxy DaemonSet's own flags (--proxy-mode, --cluster-cidr, --masquerade-all,
-//    --nodeport-addresses, --detect-local-mode) when it passes no --config.
+//    --nodeport-addresses, --detect-local-mode) when it passes no --config, in its command and args
+//    or in the shell line its command runs (sh -c "exec kube-proxy ..."); a static pod's alike (a Pod
+//    in kube-system no DaemonSet owns), over a DaemonSet's.
 // With --config the file replaces the flags: cmd/kube-proxy/app/options.go Complete sets o.config to
 // the loaded file (only the logging flags and --hostname-override still apply; processV1Alpha1Flags,
 // which reads --cluster-cidr, runs only without --config): a flag beside --config is warned about and
@@ -34,9 +36,13 @@ const API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
 /** A ConfigMap key read as a KubeProxyConfiguration, with what reading it reported (reported only if kube-proxy reads it). */
 interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[] }
 
-/** The kube-proxy DaemonSet's container: its flags, and the ConfigMap key its --config names. */
+/** The kube-proxy DaemonSet's (or static pod's) container: its flags, and the ConfigMap key its --config names. */
 interface DaemonSetConfig {
   where: string;
+  /** The container (where a warning about this configuration goes). */
+  container: Field;
+  /** Its command and args, to tell static pods of other flags apart. */
+  line: string;
   /** The flags read (none given: kube-proxy's defaults). */
   flags: KubeProxyConfig;
   config?: { field: Field; path: string; configMap?: { namespace: string; name: string; key: string }; problem?: string };
@@ -49,6 +55,8 @@ interface KubeProxyState {
   /** Every ConfigMap's string keys and source, by "namespace/name" (to tell a missing ConfigMap from a missing key). */
   configMaps: Map<string, { keys: Set<string>; ref: SourceRef }>;
   daemonSet?: DaemonSetConfig;
+  /** The first kube-proxy static pod's (a Pod no DaemonSet owns): it runs kube-proxy where a DaemonSet may not (GKE's has a nodeSelector no node matches). */
+  staticPod?: DaemonSetConfig;
 }
 
 const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map() }), settle };
@@ -207,6 +215,22 @@ export const kubeProxyKindHooks: KindHook[] = [{
     if (state.daemonSet && state.daemonSet.where !== where) container.warn("kube-proxy-config", `a second kube-proxy DaemonSet (${state.daemonSet.where} was read first): this one's configuration is read`);
     state.daemonSet = readDaemonSet(podSpec, container, where, typeof namespace === "string" && namespace ? namespace : "default");
   },
+}, {
+  // A static pod (the kubelet runs it from a manifest file: kube-up's and GKE's kube-proxy.manifest),
+  // in kube-system; a DaemonSet's pod is read through its DaemonSet.
+  kind: "Pod",
+  read(root, _ctx, b) {
+    const md = root.get("metadata"), name = md.raw("name");
+    if (md.raw("namespace") !== "kube-system" || typeof name !== "string") return;
+    const owners = md.raw("ownerReferences");
+    if (Array.isArray(owners) && owners.some((o) => o !== null && typeof o === "object" && (o as { kind?: unknown }).kind === "DaemonSet")) return;
+    const podSpec = root.get("spec");
+    const container = items(podSpec, "containers").find((c) => isKubeProxy(c));
+    if (!container) return;
+    const state = b.state(KUBE_PROXY), read = readDaemonSet(podSpec, container, `Pod kube-system/${name} (a static pod)`, "kube-system");
+    if (!state.staticPod) state.staticPod = read;
+    else if (state.staticPod.line !== read.line) container.warn("kube-proxy-config", `kube-proxy static pods with other flags: the first read (${state.staticPod.where}) is the configuration read, not this one's`);
+  },
 }];
 
 /**
@@ -220,38 +244,124 @@ function items(f: Field, key: string): Field[] {
 function isKubeProxy(c: Field): boolean {
   const command = c.raw("command");
   const first = Array.isArray(command) ? command[0] : undefined;
-  return c.raw("name") === "kube-proxy" || (typeof first === "string" && first.split("/").pop() === "kube-proxy");
+  if (c.raw("name") === "kube-proxy" || baseName(first) === "kube-proxy") return true;
+  return SHELLS.includes(baseName(first) ?? "") && JSON.stringify(command).includes("kube-proxy") && kubeProxyArgv(items(c, "command"), items(c, "args")) !== undefined;
+}
+
+/** A command word's program name (`/usr/local/bin/kube-proxy`: kube-proxy). */
+function baseName(word: unknown): string | undefined {
+  return typeof word === "string" ? word.split("/").pop() : undefined;
+}
+
+/** A word of kube-proxy's command line: its text (undefined: no string), the item it is read from, and whether a shell expands it ($, `: not known). */
+interface Word { text?: string; field: Field; expanded?: boolean }
+
+const SHELLS = ["sh", "bash", "ash", "dash"];
+
+/** A command or args item as a word. */
+function wordOf(f: Field): Word {
+  return { ...(typeof f.value === "string" ? { text: f.value } : {}), field: f };
+}
+
+/**
+ * The words kube-proxy gets from a container's command and args: those after kube-proxy itself; or,
+ * where the command is a shell's -c line (`/bin/sh -c "exec kube-proxy --flags 1>>LOG 2>&1"`: kube-up's
+ * and GKE's static pod), the words of the line's last simple command that runs kube-proxy (after
+ * `exec`, `env` or variable assignments), its redirections left out. Undefined: kube-proxy is
+ * started through something else (a wrapper, a script).
+ */
+function kubeProxyArgv(command: readonly Field[], args: readonly Field[]): Word[] | undefined {
+  const all = [...command, ...args], first = baseName(all[0]?.value);
+  if (first === "kube-proxy") return all.slice(1).map(wordOf);
+  if (!SHELLS.includes(first ?? "")) return undefined;
+  // sh's options before the line: -c, or with others (-ec, -x -c).
+  let i = 1;
+  while (i < all.length && typeof all[i].value === "string" && /^-[a-z]+$/.test(all[i].value as string) && !(all[i].value as string).includes("c")) i++;
+  const option = all[i]?.value, line = all[i + 1];
+  if (typeof option !== "string" || !/^-[a-z]*c[a-z]*$/.test(option) || typeof line?.value !== "string") return undefined;
+  const runs = (shellCommands(line.value) ?? []).flatMap((words) => {
+    const k = words.findIndex((w) => !(PREFIX_WORDS.includes(w.text) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.text)));
+    return k >= 0 && baseName(words[k].text) === "kube-proxy" ? [words.slice(k + 1)] : [];
+  });
+  return runs.length ? runs[runs.length - 1].map((w) => ({ text: w.text, field: line, ...(w.expanded ? { expanded: true } : {}) })) : undefined;
+}
+
+/** Words before a command that still run it (sh's exec and reserved words, env). */
+const PREFIX_WORDS = ["exec", "env", "then", "do", "else", "!"];
+
+/**
+ * A shell line's simple commands, as POSIX sh splits it into words (quotes and backslashes removed;
+ * a word with `$` or a backquote outside single quotes is `expanded`: its value is not known here):
+ * commands end at ; & | ( ) and newlines; redirections (`2>&1`, `1>>FILE`, `> FILE`) and comments
+ * are left out. Undefined: a quote is not closed.
+ */
+function shellCommands(line: string): { text: string; expanded: boolean }[][] | undefined {
+  const commands: { text: string; expanded: boolean }[][] = [[]];
+  let cur: string | undefined, expanded = false, redirect = false;
+  const end = () => {
+    if (cur !== undefined) { if (!redirect) commands[commands.length - 1].push({ text: cur, expanded }); redirect = false; }
+    cur = undefined; expanded = false;
+  };
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "\\") { if (line[i + 1] !== "\n") cur = (cur ?? "") + (line[i + 1] ?? ""); i++; continue; }
+    if (c === "'") { const j = line.indexOf("'", i + 1); if (j < 0) return undefined; cur = (cur ?? "") + line.slice(i + 1, j); i = j; continue; }
+    if (c === '"') {
+      let s = "", j = i + 1;
+      for (; j < line.length && line[j] !== '"'; j++) {
+        if (line[j] === "\\" && j + 1 < line.length && '$`"\\\n'.includes(line[j + 1])) { if (line[j + 1] !== "\n") s += line[j + 1]; j++; }
+        else { if (line[j] === "$" || line[j] === "`") expanded = true; s += line[j]; }
+      }
+      if (j >= line.length) return undefined;
+      cur = (cur ?? "") + s; i = j; continue;
+    }
+    if (c === "#" && cur === undefined) { const j = line.indexOf("\n", i); i = j < 0 ? line.length : j - 1; continue; }
+    if (c === " " || c === "\t") { end(); continue; }
+    if (c === "<" || c === ">") {
+      // A file descriptor number before it belongs to the redirection; its target is the next word.
+      if (cur !== undefined && /^\d+$/.test(cur)) { cur = undefined; expanded = false; } else end();
+      while (i + 1 < line.length && "<>&|".includes(line[i + 1])) i++;
+      redirect = true;
+      continue;
+    }
+    if (";&|\n()".includes(c)) { end(); redirect = false; commands.push([]); continue; }
+    if (c === "$" || c === "`") expanded = true;
+    cur = (cur ?? "") + c;
+  }
+  end();
+  return commands.filter((w) => w.length);
 }
 
 function readDaemonSet(podSpec: Field, container: Field, where: string, namespace: string): DaemonSetConfig {
   const sink = new Diagnostics();
   const own = new Field(new ObjectContext(container.ctx.ref, sink, container.ctx.kind), container.value, container.path);
-  const command = items(own, "command");
+  const command = items(own, "command"), args = items(own, "args");
   const first = command[0]?.value;
-  const argv = [...(typeof first === "string" && first.split("/").pop() === "kube-proxy" ? command.slice(1) : []), ...items(own, "args")];
-  const out: DaemonSetConfig = { where, flags: { where: `the flags of ${where}` }, diags: sink.items };
-  // A command that is not kube-proxy itself (a shell: `sh -c "kube-proxy ..."`, a wrapper) holds its flags in words not read here.
-  if (command.length && !(typeof first === "string" && first.split("/").pop() === "kube-proxy")) {
+  // No command: the image's entrypoint, kube-proxy, gets the args.
+  const argv = command.length ? kubeProxyArgv(command, args) : args.map(wordOf);
+  const out: DaemonSetConfig = { where, container, line: JSON.stringify([container.raw("command"), container.raw("args")]), flags: { where: `the flags of ${where}` }, diags: sink.items };
+  // A command that is not kube-proxy itself nor a shell line running it (a wrapper, a script) holds its flags in words not read here.
+  if (!argv) {
     own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first ?? null)}: its flags are not read, and its configuration is not known`);
     out.config = { field: container, path: "", problem: "the command line is not read" };
     return out;
   }
-  const given = new Map<string, { value: string | undefined; field: Field }>();
+  const given = new Map<string, { value: string | undefined; field: Field; expanded?: boolean }>();
   for (let i = 0; i < argv.length; i++) {
-    const text = argv[i].value;
+    const text = argv[i].text;
     if (typeof text !== "string" || !text.startsWith("--")) continue;
     if (text === "--") break;
     const eq = text.indexOf("=");
     const flag = eq >= 0 ? text.slice(2, eq) : text.slice(2);
     if (!FLAGS.includes(flag)) continue;
     let value = eq >= 0 ? text.slice(eq + 1) : undefined;
-    let field = argv[i];
+    let word = argv[i];
     if (value === undefined && flag !== "masquerade-all") {
       const next = argv[i + 1];
-      if (!next || typeof next.value !== "string") { field.error("invalid-value", `flag needs an argument: --${flag} (kube-proxy refuses to start)`); continue; }
-      value = next.value; field = next; i++;
+      if (!next || next.text === undefined) { word.field.error("invalid-value", `flag needs an argument: --${flag} (kube-proxy refuses to start)`); continue; }
+      value = next.text; word = next; i++;
     }
-    given.set(flag, { value, field });
+    given.set(flag, { value, field: word.field, ...(word.expanded ? { expanded: true } : {}) });
   }
   const config = given.get("config");
   if (config) {
@@ -261,9 +371,9 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
   }
   let unresolved = false;
   const localMode = given.get("detect-local-mode")?.value;
-  for (const [flag, { value, field }] of given) {
-    if (value?.includes("$(")) {
-      field.warn("kube-proxy-config", `--${flag}'s value ${JSON.stringify(value)} is expanded by the kubelet from the container's environment: not read, so kube-proxy's configuration is not known`);
+  for (const [flag, { value, field, expanded }] of given) {
+    if (expanded || value?.includes("$(")) {
+      field.warn("kube-proxy-config", `--${flag}'s value ${JSON.stringify(value)} is expanded by ${expanded ? "the shell" : "the kubelet from the container's environment"}: not read, so kube-proxy's configuration is not known`);
       unresolved = true;
       continue;
     }
@@ -326,7 +436,9 @@ function configMapAt(podSpec: Field, container: Field, path: string, namespace: 
 
 /** Once every object is read: the configuration kube-proxy reads, with what reading it reported. */
 function settle(state: KubeProxyState, b: InventoryBuilder): void {
-  const ds = state.daemonSet;
+  // A static pod runs kube-proxy: its configuration over a DaemonSet's (GKE's DaemonSet selects no node until one is labelled for it).
+  const ds = state.staticPod ?? state.daemonSet;
+  if (state.staticPod && state.daemonSet) state.daemonSet.container.warn("kube-proxy-config", `kube-proxy also runs as a static pod (${state.staticPod.where}): its configuration is read, not this DaemonSet's`);
   let chosen: Candidate | undefined;
   if (ds) {
     // (The DaemonSet's own reports, these included, are in its sink: added once decided.)

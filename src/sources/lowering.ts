@@ -25,7 +25,8 @@ import { trafficPolicyFrontEnd } from "./trafficpolicy.js";
 import { calicoFrontEnds, calicoKindHooks } from "./calico/index.js";
 import { ingressNginxKindHooks } from "./ingress/nginx-annotations.js";
 import { kubeProxyKindHooks } from "./kube-proxy-config.js";
-import { ciliumFrontEnds } from "./cilium.js";
+import { ciliumFrontEnds, ciliumKindHooks } from "./cilium.js";
+import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
@@ -42,6 +43,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...ingressFrontEnds,
   ...openshiftFrontEnds,
   ...gatewayApiFrontEnds,
+  ...envoyGatewayFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,
@@ -53,7 +55,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
 ];
 
 /** Vendor front ends' readings of built-in kinds, by kind (run after the kind's front end). */
-const KIND_HOOKS: readonly KindHook[] = [...calicoKindHooks, ...ingressNginxKindHooks, ...kubeProxyKindHooks];
+const KIND_HOOKS: readonly KindHook[] = [...calicoKindHooks, ...ingressNginxKindHooks, ...kubeProxyKindHooks, ...ciliumKindHooks];
 const hooksByKind = new Map<string, KindHook[]>();
 for (const h of KIND_HOOKS) hooksByKind.set(h.kind, [...(hooksByKind.get(h.kind) ?? []), h]);
 

@@ -156,12 +156,13 @@ export function writeConnRows(rows: ConnRows, more: readonly ConnEntry[], format
  * and connection-set id: as strings (`flat`, a PieceWriter) or as UTF-8 bytes (a ByteWriter).
  */
 function writeRowPieces<T>(rows: ConnRows, pieces: ItemPieces, encode: (text: string) => T, w: RowWriter<T>): void {
-  const first = encode(pieces.lead(true)), next = encode(pieces.lead(false));
-  const srcText: T[] = [], dstText: T[] = [], connText: T[] = [];
+  // A row but the first begins with the separator and its source: one piece per source (a call of
+  // put fewer per row, 287k rows at 100k pods).
+  const nextSrc: T[] = [], dstText: T[] = [], connText: T[] = [];
   const { peers, src, dst, conn, table } = rows;
   for (let k = 0; k < rows.count; k++) {
-    w.put(k === 0 ? first : next);
-    w.put(srcText[src[k]] ??= encode(pieces.src(peers[src[k]])));
+    if (k === 0) w.put(encode(pieces.lead(true) + pieces.src(peers[src[k]])));
+    else w.put(nextSrc[src[k]] ??= encode(pieces.lead(false) + pieces.src(peers[src[k]])));
     w.put(dstText[dst[k]] ??= encode(pieces.dst(peers[dst[k]])));
     w.put(connText[conn[k]] ??= encode(pieces.conns(table.get(conn[k]))));
     w.flushFull();

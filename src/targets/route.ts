@@ -58,6 +58,8 @@ export function resultLines(r: RouteResult): string[] {
   if (Object.keys(r.responseHeaders).length) add("headers", JSON.stringify(r.responseHeaders));
   add("why", r.reason);
   for (const s of r.steps.filter((s) => s.stage === "access")) add("unchecked", s.outcome);
+  // An Envoy Gateway BackendTrafficPolicy's notes the reason does not carry (Conflicted policies; what some requests get when the answer is not the backend's).
+  for (const s of r.steps.filter((s) => s.stage === "policy" && !r.reason.includes(s.outcome))) add("policy", s.outcome);
   for (const s of r.steps.filter((s) => s.stage === "backend-model")) add("backend", `${s.outcome}: ${(s.detail as string[]).join("; ")}`);
   if (r.candidates.length > 1 || (r.candidates.length && !r.route)) {
     lines.push("  candidates (best first):");

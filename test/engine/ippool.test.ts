@@ -128,9 +128,20 @@ test("IPPool validation: the schema's enums and required cidr, and libcalico-go'
   assert.equal(errors("cidr: 10.244.0.0/16, ipipMode: CrossSubnet, natOutgoing: true, disabled: false"), "");
 });
 
-test("a per-node FelixConfiguration's natOutgoingExclusions is not read, and says so (as its eBPF settings do); default's is read silently", () => {
-  const felix = (name: string) => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: ${name}}\nspec: {natOutgoingExclusions: IPPoolsAndHostIPs}`;
-  const warnings = (name: string) => load({ "f.yaml": felix(name) }).diagnostics.items.filter((w) => w.severity === "warning" && /natOutgoingExclusions/.test(w.message)).map((w) => `${(w.field ?? []).join(".")}: ${w.message}`);
-  assert.deepEqual(warnings("node.n1"), ["spec.natOutgoingExclusions: a per-node natOutgoingExclusions is not read: the masquerade exclusions are decided for the whole cluster from FelixConfiguration default and the calico-node environment"]);
-  assert.deepEqual(warnings("default"), []);
+test("a per-node FelixConfiguration's natOutgoingExclusions applies on its node over default's, and the calico-node environment over both (felix config_params.go: EnvironmentVariable > DatastorePerHost > DatastoreGlobal)", () => {
+  const felix = (name: string, value: string) => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: ${name}}\nspec: {natOutgoingExclusions: ${value}}`;
+  const hp = pod("hp", "n1", "10.244.1.9", ", ports: [{containerPort: 80, hostPort: 8080}]");
+  const podCidrOnly = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: hp, namespace: x}\nspec: {podSelector: {matchLabels: {app: hp}}, ingress: [{from: [{ipBlock: {cidr: 10.244.0.0/16}}]}]}`;
+  const NAT = pool("p", "cidr: 10.244.0.0/16, natOutgoing: true");
+  // web runs on n2: felix on n2 masquerades its traffic to n1's hostPort unless n2's exclusions keep host addresses out.
+  const web = (...extra: string[]) => verdict(engineFor(cluster(hp, podCidrOnly, NAT, ...extra)), "x/web", "node:n1", 8080);
+  assert.equal(web(felix("node.n2", "IPPoolsAndHostIPs")), "allow", "n2's own FelixConfiguration excludes host addresses: the pod's address kept (it was masqueraded: deny)");
+  assert.equal(web(felix("default", "IPPoolsAndHostIPs"), felix("node.n2", "IPPoolsOnly")), "deny", "n2's own IPPoolsOnly over default's IPPoolsAndHostIPs: masqueraded");
+  assert.equal(web(felix("node.n1", "IPPoolsAndHostIPs")), "deny", "another node's FelixConfiguration does not apply on n2");
+  const ds = `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: calico-node}}, template: {metadata: {labels: {k8s-app: calico-node}}, spec: {containers: [{name: calico-node, image: calico/node, env: [{name: FELIX_NATOUTGOINGEXCLUSIONS, value: IPPoolsOnly}]}]}}}`;
+  assert.equal(web(felix("node.n2", "IPPoolsAndHostIPs"), ds), "deny", "the environment over the per-node FelixConfiguration");
+  const warnings = load({ "f.yaml": [felix("node.n2", "IPPoolsAndHostIPs"), ds].join("\n---\n") }).diagnostics.items.filter((w) => w.severity === "warning" && /overridden/.test(w.message)).map((w) => `${(w.field ?? []).join(".")}: ${w.message}`);
+  assert.deepEqual(warnings, ["spec.natOutgoingExclusions: overridden: FELIX_NATOUTGOINGEXCLUSIONS=IPPoolsOnly in DaemonSet kube-system/calico-node, which felix reads before any FelixConfiguration; this setting applies to no node"]);
+  const e = engineFor(cluster(hp, podCidrOnly, NAT, felix("node.n2", "IPPoolsAndHostIPs")));
+  agreesWithFast(e, [["x/web", "node:n1"]]);
 });

@@ -167,11 +167,60 @@ spec:
   assert.deepEqual(await run(daemonSet(["--config=/var/lib/kube-proxy/config.conf", "--cluster-cidr=10.1.0.0/16"]) + configMap("kube-proxy", "config.conf", "mode: iptables")), ["allow"]);
 });
 
-test("kube-proxy started through a shell (sh -c \"kube-proxy ...\"): its flags are not read, its configuration not known (not the defaults, nor a ConfigMap it may not mount)", () => {
-  const shell = daemonSet([]).replace("        - /usr/local/bin/kube-proxy\n", "        - /bin/sh\n        - -c\n        args: [\"exec kube-proxy --cluster-cidr=10.1.0.0/16\"]\n");
-  const r = cidrsOf(shell + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
-  assert.equal(r.kp, undefined);
-  assert.match(r.warnings.join("\n"), /kube-proxy is started through "\/bin\/sh": its flags are not read, and its configuration is not known/);
+test("kube-proxy started through a shell's -c line (kube-up's and GKE's: sh -c \"exec kube-proxy --flags 1>>LOG 2>&1\"): the words of the line's command running kube-proxy, as sh splits them, are its flags; a wrapper or a script is not read (its configuration not known)", () => {
+  const shell = (line: string, sh = "/bin/sh") => daemonSet([]).replace("        - /usr/local/bin/kube-proxy\n", `        - ${sh}\n        - -c\n        args: [${JSON.stringify(line)}]\n`);
+  const kubeadm = configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16");
+  // GKE's static pod line (its redirections are no flags; --cluster-cidr is not read under NodeCIDR: validateDetectLocalConfiguration).
+  const gke = cidrsOf(shell("exec kube-proxy --master=https://35.223.145.12 --kubeconfig=/var/lib/kube-proxy/kubeconfig --cluster-cidr=10.4.0.0/14 --oom-score-adj=-998 --v=2 --detect-local-mode=NodeCIDR 1>>/var/log/kube-proxy.log 2>&1") + kubeadm);
+  assert.deepEqual([gke.errors, gke.kp], [[], { where: "the flags of DaemonSet kube-system/kube-proxy", detectLocalMode: "NodeCIDR" }]);
+  // Quotes and backslashes removed, the last command running kube-proxy read (after a cleanup run), env and assignments before it.
+  const quoted = cidrsOf(shell("kube-proxy --cleanup || true; FOO=1 exec env kube-proxy --cluster-cidr '10.1.0.0/16' --proxy-mode \"ipvs\" --masquerade-all >/dev/null", "bash"));
+  assert.deepEqual([quoted.kp?.mode, quoted.kp?.clusterCIDR?.map((c) => c.text), quoted.kp?.masqueradeAll], ["ipvs", ["10.1.0.0/16"], true]);
+  // A value the shell expands is not known: warned, the configuration unknown.
+  const expanded = cidrsOf(shell("exec kube-proxy --cluster-cidr=${POD_CIDR}") + kubeadm);
+  assert.equal(expanded.kp, undefined);
+  assert.match(expanded.warnings.join("\n"), /--cluster-cidr's value "\$\{POD_CIDR\}" is expanded by the shell: not read/);
+  // What kube-proxy refuses is an error, as for a flag of its own.
+  assert.match(cidrsOf(shell("exec kube-proxy --cluster-cidr=10.0.0.0/33")).errors.join("\n"), /--cluster-cidr: "10\.0\.0\.0\/33" must be a valid CIDR block/);
+  // A script, or a line that runs no kube-proxy: not read, and not the defaults nor a ConfigMap it may not mount.
+  for (const yaml of [shell("/start-kube-proxy.sh --cluster-cidr=10.1.0.0/16"), daemonSet([]).replace("        - /usr/local/bin/kube-proxy\n", "        - /bin/sh\n        - /start-kube-proxy.sh\n")]) {
+    const r = cidrsOf(yaml + kubeadm);
+    assert.equal(r.kp, undefined);
+    assert.match(r.warnings.join("\n"), /kube-proxy is started through "\/bin\/sh": its flags are not read, and its configuration is not known/);
+  }
+});
+
+/** A kube-proxy static pod (its mirror pod, owned by its Node), started through sh -c as kube-up's manifest does. */
+const staticPod = (node: string, flags: string, owner = `{apiVersion: v1, kind: Node, name: ${node}, uid: u-${node}, controller: true}`) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: kube-proxy-${node}, namespace: kube-system, ownerReferences: [${owner}]}
+spec:
+  nodeName: ${node}
+  hostNetwork: true
+  containers:
+  - name: kube-proxy
+    image: gke.gcr.io/kube-proxy-amd64:v1.20.10-gke.1600
+    command: [/bin/sh, -c, ${JSON.stringify(`exec kube-proxy ${flags} 1>>/var/log/kube-proxy.log 2>&1`)}]
+`;
+
+test("kube-proxy run as a static pod (a Pod in kube-system no DaemonSet owns: kube-up's and GKE's manifest) is read as a DaemonSet is, over a DaemonSet (GKE's selects no node); a DaemonSet's pod is not", () => {
+  const one = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14"));
+  assert.deepEqual([one.errors, one.kp?.where, one.kp?.clusterCIDR?.map((c) => c.text)], [[], "the flags of Pod kube-system/kube-proxy-node-1 (a static pod)", ["10.4.0.0/14"]]);
+  // Beside a DaemonSet: the static pod's, the DaemonSet warned about (in either order).
+  for (const yaml of [daemonSet(["--cluster-cidr=10.9.0.0/16"]) + staticPod("node-1", "--cluster-cidr=10.4.0.0/14"), staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + daemonSet(["--cluster-cidr=10.9.0.0/16"])]) {
+    const both = cidrsOf(yaml);
+    assert.deepEqual(both.kp?.clusterCIDR?.map((c) => c.text), ["10.4.0.0/14"]);
+    assert.match(both.warnings.join("\n"), /kube-proxy also runs as a static pod \(Pod kube-system\/kube-proxy-node-1 \(a static pod\)\): its configuration is read, not this DaemonSet's/);
+  }
+  // Static pods of other flags: the first read, the other warned about; the same flags on every node: no warning.
+  const differ = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--cluster-cidr=10.5.0.0/16"));
+  assert.deepEqual(differ.kp?.clusterCIDR?.map((c) => c.text), ["10.4.0.0/14"]);
+  assert.match(differ.warnings.join("\n"), /kube-proxy static pods with other flags: the first read \(Pod kube-system\/kube-proxy-node-1 \(a static pod\)\) is the configuration read/);
+  assert.deepEqual(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--cluster-cidr=10.4.0.0/14")).warnings, []);
+  // A DaemonSet's pod is read through its DaemonSet.
+  const owned = cidrsOf(daemonSet(["--cluster-cidr=10.9.0.0/16"]) + staticPod("node-1", "--cluster-cidr=10.4.0.0/14", "{apiVersion: apps/v1, kind: DaemonSet, name: kube-proxy, uid: u1, controller: true}"));
+  assert.deepEqual([owned.kp?.clusterCIDR?.map((c) => c.text), owned.warnings], [["10.9.0.0/16"], []]);
 });
 
 test("flag and file values are not trimmed (the conversion splits on \",\", ParseCIDRSloppy takes no white space); an empty --nodeport-addresses is no list (pflag readAsCSV), not an empty one", async () => {

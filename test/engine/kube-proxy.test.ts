@@ -473,3 +473,43 @@ test("healthCheckNodePort where Cilium's kube-proxy replacement or Calico's eBPF
   const calico = await explainWith(yaml + felix, "ip:198.18.0.9", "ip:10.0.0.2", 32000, []);
   assert.match(calico.text, /served by felix \(Calico's eBPF data plane/);
 });
+
+test("detectLocalMode NodeCIDR, BridgeInterface, InterfaceNamePrefix: a pod's connection is local only to its own node's kube-proxy (NodeCIDR: inside that node's podCIDR); it was every pod, on any node", async () => {
+  // cmd/kube-proxy/app/server_linux.go getLocalDetectors: NodeCIDR is NewDetectLocalByCIDR(the node's podCIDR of the family),
+  // BridgeInterface / InterfaceNamePrefix match the input interface (-i): a pod of another node enters on the node's own interface.
+  const yaml = (podCIDR: string) => base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS).replace("metadata: {name: node-b}\n", `metadata: {name: node-b}\nspec: {podCIDRs: [${podCIDR}]}\n`);
+  const nodeCidr = ["--detect-local-mode", "NodeCIDR"];
+  // The client (198.18.0.20, on node-b) inside node-b's podCIDR: a pod's ("pod traffic for ... external destinations"): any endpoint, the source kept.
+  const inside = await explainWith(yaml("198.18.0.0/24"), "shop/client", "ip:192.0.2.10", 80, nodeCidr);
+  assert.deepEqual(inside.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  // Outside it: external traffic at node-b, which has no endpoint: dropped (was allowed).
+  const outside = await explainWith(yaml("10.244.1.0/24"), "shop/client", "ip:192.0.2.10", 80, nodeCidr);
+  assert.equal(outside.pairs[0].ingress.decidedBy, "service");
+  assert.match(outside.pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy drops it/);
+  // At node-a (web-1's node) the same connection keeps its source to web-1: external traffic, said so.
+  const atA = await explainWith(yaml("10.244.1.0/24").replace("metadata: {name: node-a}\n", "metadata: {name: node-a}\nspec: {podCIDR: 10.244.0.0/24}\n"), "shop/client", "ip:10.0.0.1", 30080, nodeCidr);
+  assert.deepEqual(atA.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  assert.match(atA.text, /the source is outside node node-a's podCIDR 10\.244\.0\.0\/24 \(kube-proxy mode iptables, detectLocalMode NodeCIDR/);
+  // A connection to the cluster IP from outside the node's podCIDR is masqueraded ("cluster IP" rule, IfNotLocal): the policy judges node-b.
+  const cip = await explainWith(yaml("10.244.1.0/24"), "shop/client", "svc:shop/web", 80, nodeCidr);
+  assert.deepEqual(cip.pairs.map((p) => [p.verdict, p.service?.seenAs]), [["deny", "node:node-b"]]);
+  const cipInside = await explainWith(yaml("198.18.0.0/24"), "shop/client", "svc:shop/web", 80, nodeCidr);
+  assert.deepEqual(cipInside.pairs.map((p) => [p.verdict, p.service]), [["allow", undefined]]);
+  // A node with no podCIDR of the family: the no-op detector: nothing masqueraded to a cluster IP, a pod's connection not told apart.
+  const v6 = await explainWith(yaml("fd00:1::/64"), "shop/client", "svc:shop/web", 80, nodeCidr);
+  assert.deepEqual(v6.pairs.map((p) => [p.verdict, p.service]), [["allow", undefined]]);
+  const v6lb = await explainWith(yaml("fd00:1::/64"), "shop/client", "ip:192.0.2.10", 80, nodeCidr);
+  assert.match(v6lb.pairs[0].ingress.summary, /node node-b has no local endpoint/);
+  // By interface: a pod of node-a dialling node-b's node port enters node-b on its own interface: external traffic there, no endpoint: dropped (was allowed).
+  const clientA = `---\napiVersion: v1\nkind: Pod\nmetadata: {name: client-a, namespace: shop, labels: {app: client}}\nspec: {nodeName: node-a, containers: [{name: c, image: x}]}\nstatus: {phase: Running, podIP: 198.18.0.30}\n`;
+  for (const mode of ["BridgeInterface", "InterfaceNamePrefix"]) {
+    const other = await explainWith(base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS) + clientA, "shop/client-a", "ip:10.0.0.2", 30080, ["--detect-local-mode", mode]);
+    assert.equal(other.pairs[0].ingress.decidedBy, "service", mode);
+    // node-b's pod dialling node-a's node port: external traffic at node-a, which has web-1: the source kept, said so.
+    const toA = await explainWith(base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS), "shop/client", "ip:10.0.0.1", 30080, ["--detect-local-mode", mode]);
+    assert.match(toA.text, /the connection does not come in on a pod interface of node node-a, which translates it/, mode);
+    // Its own node's node port: a pod's.
+    const own = await explainWith(base(`${LB}\n  externalTrafficPolicy: Local`, LB_STATUS) + clientA, "shop/client-a", "ip:10.0.0.1", 30080, ["--detect-local-mode", mode]);
+    assert.deepEqual(own.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]], mode);
+  }
+});

@@ -156,6 +156,27 @@ test("an eBPF data path translates a pod's connection at the pod: the backend se
   assert.deepEqual(rows(local), [["shop/web-1", "allow", "client"]]);
 });
 
+test("Cilium bpf-lb-mode-annotation: a Service's service.cilium.io/forwarding-mode replaces bpf-lb-mode for it (reflectors convertService, nodeport_uses_dsr under ENABLE_DSR_BYUSER)", async () => {
+  const annotated = (mode: string, data: string) => cluster("198.18.0.0/15", cilium(data)).replace("metadata: {name: web, namespace: shop}", `metadata: {name: web, namespace: shop, annotations: {service.cilium.io/forwarding-mode: ${mode}}}`);
+  // bpf-lb-mode snat, the Service asks for DSR (any case): the client's address through node-b (snat gave node-b's).
+  const dsr = await explain(annotated("DSR", `kube-proxy-replacement: "true", bpf-lb-mode-annotation: "true"`), OUTSIDE, "ip:10.0.0.2", 30080);
+  assert.deepEqual(rows(dsr), [["shop/web-1", "allow", "client"]]);
+  assert.match(dsr.pairs[0].service!.snat!, /Cilium's kube-proxy replacement \(service\.cilium\.io\/forwarding-mode: dsr on Service shop\/web, bpf-lb-mode-annotation in ConfigMap kube-system\/cilium-config\) forwards to the endpoint's node \(direct server return\)/);
+  // Without bpf-lb-mode-annotation the agent ignores the annotation: bpf-lb-mode snat.
+  const ignored = await explain(annotated("dsr", `kube-proxy-replacement: "true"`), OUTSIDE, "ip:10.0.0.2", 30080);
+  assert.deepEqual(rows(ignored), [["shop/web-1", "deny", "node:node-b"]]);
+  // bpf-lb-mode dsr, the Service asks for SNAT: node-b's address.
+  const snat = await explain(annotated("snat", `kube-proxy-replacement: "true", bpf-lb-mode: dsr, bpf-lb-mode-annotation: "true"`), OUTSIDE, "ip:10.0.0.2", 30080);
+  assert.deepEqual(rows(snat), [["shop/web-1", "deny", "node:node-b"]]);
+  // A value the agent does not know: a warning, bpf-lb-mode kept.
+  const odd = await cli(["explain", "-f", "-", "--from", OUTSIDE, "--to", "ip:10.0.0.2", "--port", "30080"], annotated("geneve", `kube-proxy-replacement: "true", bpf-lb-mode-annotation: "true"`));
+  assert.match(odd.err + odd.out, /"geneve" is not a Cilium forwarding mode \(snat or dsr\): Cilium ignores the annotation/);
+  // Hybrid as the default under annotation mode: the agent refuses to start (pkg/loadbalancer/config.go NewConfig).
+  const hybrid = await explain(annotated("dsr", `kube-proxy-replacement: "true", bpf-lb-mode: hybrid, bpf-lb-mode-annotation: "true"`), OUTSIDE, "ip:10.0.0.2", 30080);
+  assert.equal(hybrid.code, 2);
+  assert.match(hybrid.err, /bpf-lb-mode hybrid is not supported as the default under bpf-lb-mode-annotation/);
+});
+
 test("Calico eBPF data plane: the client's address to every backend (Tunnel and DSR); FELIX_BPFENABLED overrides the FelixConfiguration", async () => {
   for (const [spec, mode] of [["bpfEnabled: true", "Tunnel"], ["bpfEnabled: true, bpfExternalServiceMode: dsr", "DSR"]]) {
     const yaml = cluster("198.18.0.0/15", felix(spec));

@@ -186,3 +186,47 @@ spec:
   assert.deepEqual([moved.status, moved.redirect?.path], [301, "/new"], "the waypoint's redirect answers");
   assert.equal(ask(yaml("{istio.io/use-waypoint: waypoint}"), "/").endpoint, "bank/ledger", "without ingress-use-waypoint the gateway sends to the Service's endpoints: its mesh routes do not apply");
 });
+
+/** A ServiceEntry bank/partner (labels as given) for partner.example.com at 203.0.113.10, port 80 HTTP, resolution NONE unless `spec` says more. */
+const partnerEntry = (labels = "{}", spec = "addresses: [203.0.113.10], resolution: NONE") => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: partner, namespace: bank, labels: ${labels}}
+spec: {hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], ${spec}}
+---
+`;
+/** No POST to the ServiceEntry bank/partner, at its waypoint (targetRefs kind ServiceEntry). */
+const noPartnerPosts = ap("no-partner-posts", "bank", "{targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: partner}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
+
+test("a ServiceEntry bound to a waypoint (istio.io/use-waypoint) takes an ambient client's connections to its addresses and hosts, and the waypoint enforces the policies attached to the entry (policyattachment.go ShouldAttachPolicy, targetRefs kind ServiceEntry; was: ignored, a wrong allow)", async () => {
+  const yaml = world() + waypointGateway("bank") + partnerEntry("{istio.io/use-waypoint: waypoint}") + noPartnerPosts;
+  const post = await ask(yaml, "bank/teller", "POST http://203.0.113.10/");
+  assert.equal(post.status, 403, "the DENY attached to the entry, at its waypoint (was: passed through, leaving the model)");
+  assert.deepEqual(enforcers(post), ["Istio waypoint of bank/waypoint"]);
+  assert.match(post.layers.find((l) => l.layer === "routing")?.summary ?? "", /an address of ServiceEntry bank\/partner: ztunnel sends the connection to waypoint bank\/waypoint \(ServiceEntry bank\/partner's label istio\.io\/use-waypoint/);
+  const get = await ask(yaml, "bank/teller", "GET http://203.0.113.10/");
+  assert.deepEqual([get.status, get.connection ?? null], [null, null], "GET passes the waypoint and leaves the model");
+  assert.deepEqual(enforcers(get), ["Istio waypoint of bank/waypoint"]);
+  // By name: ztunnel's DNS proxy answers the host with the entry's address, or one istiod allocates (resolution DNS).
+  assert.equal((await ask(yaml, "bank/teller", "POST http://partner.example.com/")).status, 403);
+  const dns = world() + waypointGateway("bank") + partnerEntry("{istio.io/use-waypoint: waypoint}", "resolution: DNS") + noPartnerPosts;
+  const byName = await ask(dns, "bank/teller", "POST http://partner.example.com/");
+  assert.equal(byName.status, 403, "an allocated address: the waypoint still decides");
+  assert.match(byName.layers.find((l) => l.layer === "network")?.summary ?? "", /not in the input/);
+  assert.equal((await ask(dns, "bank/teller", "GET http://partner.example.com/")).status, null);
+  // The namespace's label binds the entry too; a policy attached to a Service of the same name does not apply to it.
+  const nsLabel = world(", istio.io/use-waypoint: waypoint") + waypointGateway("bank") + partnerEntry() + noPartnerPosts;
+  assert.equal((await ask(nsLabel, "bank/teller", "POST http://203.0.113.10/")).status, 403);
+  const toService = yaml.replace("{kind: ServiceEntry, group: networking.istio.io, name: partner}", "{kind: Service, group: \"\", name: partner}");
+  assert.equal((await ask(toService, "bank/teller", "POST http://203.0.113.10/")).status, null, "a Service target is not the entry");
+});
+
+test("without a waypoint, or for a sidecar client, a ServiceEntry's attached policies are not enforced: ztunnel and the sidecar send to the destination themselves", async () => {
+  const unbound = world() + waypointGateway("bank") + partnerEntry() + noPartnerPosts;
+  const ambient = await ask(unbound, "bank/teller", "POST http://203.0.113.10/");
+  assert.deepEqual([ambient.status, enforcers(ambient)], [null, []], "the entry uses no waypoint");
+  const optedOut = world(", istio.io/use-waypoint: waypoint") + waypointGateway("bank") + partnerEntry("{istio.io/use-waypoint: none}") + noPartnerPosts;
+  assert.equal((await ask(optedOut, "bank/teller", "POST http://203.0.113.10/")).status, null, "the entry's label none opts out of its namespace's waypoint");
+  const bound = world() + waypointGateway("bank") + partnerEntry("{istio.io/use-waypoint: waypoint}") + noPartnerPosts;
+  const sidecar = await ask(bound, "web/shopper", "POST http://203.0.113.10/");
+  assert.deepEqual([sidecar.status, enforcers(sidecar)], [null, []], "a sidecar client sends to the entry's address itself (endpoint_builder.go findServiceWaypoint: only gateways)");
+});

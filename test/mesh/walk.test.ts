@@ -159,7 +159,7 @@ test("the authorizer sees the client, the server endpoint and port, identities a
   assert.deepEqual([q.port, q.protocol, q.mutualTls], [8080, "TCP", true]);
   assert.equal(q.http?.path, "/rewritten");
   assert.deepEqual(q.service, { name: "shop/api", port: 80 });
-  assert.equal(q.network.allowed, true);
+  assert.equal(q.network?.allowed, true);
 });
 
 test("an authorization denial is 403 for HTTP, PERMISSION_DENIED for gRPC, a closed connection for TCP", () => {

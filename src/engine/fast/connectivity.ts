@@ -13,7 +13,7 @@ import type { Matcher, Party } from "../match.js";
 import { PairwiseConnectivity, type Connectivity, type GroupConns } from "../pairwise.js";
 import type { PolicyEngine } from "../verdict.js";
 import { ownNodeExempts } from "../options.js";
-import { Subjects } from "./subjects.js";
+import { NO_POLICIES, Subjects } from "./subjects.js";
 import { andNotInto, clear, denseOf, forEach, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits, type Windowed } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
 import { insertSorted } from "../verdict.js";
@@ -98,7 +98,6 @@ export class FastConnectivity implements Connectivity {
     // named ports depend on that list alone (destPorts): a list met just before adds nothing.
     let lastPorts: Endpoint["ports"] | undefined;
     this.classes.placeAll(this.inventory.endpoints, (e) => { if (e.ports !== lastPorts) { lastPorts = e.ports; this.addNamedPorts(e); } });
-    this.classes.trimMembers();
     progress(`${this.inventory.endpoints.length} endpoints in ${this.classes.size} classes`);
     this.sets = new ClassSets(this.classes, engine.matcher, this.inventory, this.vocab, words(capacityFor(this.classes.size)));
     this.rows = new RowBuilder(this.sets, this.conntable, engine.options, (p) => this.subjects.id(p), () => this.namedPorts as NamedPortIndex);
@@ -483,9 +482,9 @@ export class FastConnectivity implements Connectivity {
     // Indexed, each direction by its own call: 13.8k classes at 100k pods, mostly interpreted (a
     // for-of over a list of the two directions made the list and an iterator per class).
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i], cls = this.classes.list[id], sel = selected.get(id);
-      this.assignSide("egress", id, cls, sel?.egress ?? NO_POLICIES, memo);
-      this.assignSide("ingress", id, cls, sel?.ingress ?? NO_POLICIES, memo);
+      const id = ids[i], cls = this.classes.list[id];
+      this.assignSide("egress", id, cls, selected.of("egress", id), memo);
+      this.assignSide("ingress", id, cls, selected.of("ingress", id), memo);
     }
   }
 
@@ -714,7 +713,6 @@ function firstOf(b: Bits): number {
   for (let w = 0; w < b.length; w++) if (b[w] !== 0) return (w << 5) + 31 - Math.clz32(b[w] & -b[w]);
   return -1;
 }
-const NO_POLICIES: readonly Policy[] = [];
 const NO_PORTS: readonly NamedPort[] = Object.freeze([]);
 /** An empty tier, shared: frozen, as no part's tiers are ever written. */
 const NO_TIER = Object.freeze([]) as unknown as Policy[];

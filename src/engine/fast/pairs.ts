@@ -337,10 +337,11 @@ function membersByClass(groups: readonly (readonly Party[])[], classes: readonly
     const parties = groups[g];
     for (let i = 0; i < parties.length; i++) {
       const p = parties[i], c = classes[next++];
-      let m = members.get(c);
-      if (!m) { m = keys ? { groups: [], solo: [], from: [], node: [] } : { groups: [], solo: [] }; members.set(c, m); }
+      const m = members.get(c), k = keys?.(p);
+      // A class's lists are made with their first entry, at its length: most classes are of one group
+      // (a list grown by push from empty keeps room for 17; 13.8k classes at 100k pods).
+      if (!m) { members.set(c, k ? { groups: [g], solo: [p.endpoint], from: [k[0]], node: [k[1]] } : { groups: [g], solo: [p.endpoint] }); continue; }
       const last = m.groups.length - 1;
-      const k = keys?.(p);
       if (last >= 0 && m.groups[last] === g) {
         if (m.solo[last] !== p.endpoint) m.solo[last] = undefined;
         if (k) { if (m.from![last] !== k[0]) m.from![last] = undefined; if (m.node![last] !== k[1]) m.node![last] = undefined; }

@@ -4,14 +4,12 @@
 
 import type { Direction, Policy } from "../../model/policy.js";
 import { comparePolicies, insertSorted } from "../verdict.js";
-import { forEachW, hasW } from "./bitset.js";
+import { hasW } from "./bitset.js";
 import type { ClassTable } from "./classes.js";
 import type { ClassSets } from "./sets.js";
 
-export type Selected = Map<number, Record<Direction, readonly Policy[]>>;
-
-/** A node of selectedBy's trie: its list of policies in walk order (equal lists are one array), and the nodes one policy further (made with the first: most nodes end a list). */
-interface ListNode { list: readonly Policy[]; next?: Map<Policy, ListNode> }
+/** The policies selecting each class asked, per direction, in walk order (equal lists are one array). */
+export interface Selected { of(d: Direction, id: number): readonly Policy[] }
 
 export class Subjects {
   private seq = new Map<Policy, number>();
@@ -61,44 +59,41 @@ export class Subjects {
   selectedBy(ids: readonly number[], sets: ClassSets, classes: ClassTable): Selected {
     if (ids.length <= 64) return this.selectedByFew(ids, sets, classes);
     // Each class walks a trie of lists: classes selected by the same policies end on one node, and
-    // share its list (the engine then looks their signature up once).
-    const root: ListNode = { list: [], next: undefined };
-    const step = (n: ListNode, p: Policy) => {
-      let c = n.next?.get(p);
-      if (!c) (n.next ??= new Map()).set(p, c = { list: [...n.list, p], next: undefined });
-      return c;
-    };
-    const at: Record<Direction, (ListNode | undefined)[]> = { egress: [], ingress: [] };
-    const wanted = ids.length === classes.size ? undefined : new Set(ids);
-    // Indexed loops over the policies and classes (10k and 13.8k at 100k pods), once, mostly interpreted.
-    const walk = this.walk();
+    // share its list (the engine then looks their signature up once). A node is a number (its parent
+    // and its last policy in typed-array-like lists, its children in one Map by parent and policy):
+    // no object, Map or list per node, and lists are made only for the nodes some class ends on (at
+    // 100k pods the trie of objects was about 10 MB that the young collections copied, then dropped).
+    const walk = this.walk(), width = classes.size, trie = new ListTrie(walk);
+    const at: Record<Direction, Int32Array> = { egress: new Int32Array(width), ingress: new Int32Array(width) };
+    let wanted: Uint8Array | undefined;
+    if (ids.length !== width) { wanted = new Uint8Array(width); for (let k = 0; k < ids.length; k++) wanted[ids[k]] = 1; }
+    // Indexed loops over the policies and the subject's words (10k policies at 100k pods, once, mostly
+    // interpreted): no callback per bit.
     for (let k = 0; k < walk.length; k++) {
-      const p = walk[k];
-      forEachW(sets.subject(p.subject), (id) => {
-        if (wanted && !wanted.has(id)) return;
-        if (p.egress) at.egress[id] = step(at.egress[id] ?? root, p);
-        if (p.ingress) at.ingress[id] = step(at.ingress[id] ?? root, p);
-      });
+      const p = walk[k], subject = sets.subject(p.subject), ws = subject.w, base = subject.lo << 5;
+      for (let w = 0; w < ws.length; w++) {
+        for (let v = ws[w]; v !== 0; v &= v - 1) {
+          const id = base + (w << 5) + 31 - Math.clz32(v & -v);
+          if (id >= width || (wanted && !wanted[id])) continue;
+          if (p.egress) at.egress[id] = trie.step(at.egress[id], k);
+          if (p.ingress) at.ingress[id] = trie.step(at.ingress[id], k);
+        }
+      }
     }
-    const out: Selected = new Map();
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k], e = at.egress[id], i = at.ingress[id];
-      if (e || i) out.set(id, { egress: e?.list ?? root.list, ingress: i?.list ?? root.list });
-    }
-    return out;
+    return { of: (d, id) => trie.list(at[d][id]) };
   }
 
   /** For a few classes: only the policies that can select in their namespaces are asked. */
   private selectedByFew(ids: readonly number[], sets: ClassSets, classes: ClassTable): Selected {
     const index = this.index();
-    const out: Selected = new Map();
+    const out = new Map<number, Record<Direction, readonly Policy[]>>();
     for (const id of ids) {
       const ns = classes.list[id].namespace;
       const candidates = [...(ns === undefined ? [] : index.get(ns) ?? []), ...(index.get(undefined) ?? [])]
         .filter((p) => hasW(sets.subject(p.subject), id)).sort(this.order);
       out.set(id, { egress: candidates.filter((p) => p.egress), ingress: candidates.filter((p) => p.ingress) });
     }
-    return out;
+    return { of: (d, id) => out.get(id)?.[d] ?? NO_POLICIES };
   }
 
   /** Policies whose subject can only be in one namespace (by it), and those that can be anywhere (undefined). */
@@ -114,6 +109,46 @@ export class Subjects {
     return this.byNamespace;
   }
 }
+
+/**
+ * Lists of policies as paths from a root (node 0: the empty list): node n is its parent's list and
+ * policy walk[last[n]]. A node's list is made when first asked, once (equal lists are one array).
+ */
+class ListTrie {
+  private parent: number[] = [0];
+  private last: number[] = [-1];
+  /** Child node by parent * walk.length + policy index. */
+  private children = new Map<number, number>();
+  private lists: (readonly Policy[] | undefined)[] = [NO_POLICIES];
+
+  constructor(private walk: readonly Policy[]) {}
+
+  /** The node one policy (walk[k]) further than node n. */
+  step(n: number, k: number): number {
+    const key = n * this.walk.length + k;
+    let c = this.children.get(key);
+    if (c === undefined) {
+      c = this.parent.length;
+      this.parent.push(n); this.last.push(k);
+      this.children.set(key, c);
+    }
+    return c;
+  }
+
+  list(n: number): readonly Policy[] {
+    let out = this.lists[n];
+    if (out) return out;
+    let depth = 0;
+    for (let x = n; x !== 0; x = this.parent[x]) depth++;
+    const list = new Array<Policy>(depth);
+    for (let x = n; x !== 0; x = this.parent[x]) list[--depth] = this.walk[this.last[x]];
+    this.lists[n] = out = list;
+    return out;
+  }
+}
+
+/** No policies (shared). */
+export const NO_POLICIES: readonly Policy[] = [];
 
 /** The one namespace a policy's subject can be in (undefined: any). */
 function subjectNamespace(p: Policy): string | undefined {

@@ -13,6 +13,7 @@ import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import { matchRegexProblem } from "./match.js";
+import { TrafficPolicyIndex } from "./traffic-policy.js";
 
 export interface RouteState {
   route: Route;
@@ -70,6 +71,7 @@ export class GatewayEngine {
   readonly backendTls: BackendTlsIndex;
   readonly routes: RouteState[];
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
+  private trafficPolicyIndex?: TrafficPolicyIndex;
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;
@@ -85,6 +87,11 @@ export class GatewayEngine {
 
   gateway(namespace: string, name: string): GatewayState | undefined {
     return this.gateways.find((g) => samePlace(g.gateway, { namespace, name }));
+  }
+
+  /** Envoy Gateway's BackendTrafficPolicies, resolved when a request first asks. */
+  get trafficPolicies(): TrafficPolicyIndex {
+    return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing);
   }
 
   listenerSet(namespace: string, name: string): ListenerSetState | undefined {

@@ -4,8 +4,8 @@
 
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
-import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type RouteKind } from "../../model/route.js";
-import { servedBy, type ResolvedBackend } from "./backends.js";
+import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { ENVOY_GATEWAY_CONTROLLER, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Address } from "../../model/ip.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
@@ -20,6 +20,7 @@ import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
+import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
 export interface HttpContext {
@@ -40,13 +41,17 @@ export interface HttpContext {
   endpoints?: EndpointReader;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
+  /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
+  trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
+  const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
-    endpoints: engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy",
+    endpoints: gw?.endpointReader ?? "proxy",
+    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set !== undefined, route, rule) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -134,8 +139,9 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   };
   res.responseHeaders = responseHeaders(req, ex, true);
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
-  const failing = res.steps.find((s) => s.stage === "backend")?.outcome;
-  res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${failing ? ` (${failing})` : ""}`;
+  // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
+  const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
+  res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
 }
 
 function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied): void {
@@ -147,6 +153,16 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false); res.reason = "CORS preflight answered by the Gateway";
   } else if (picked) forward(res, req, ex, picked, ctx, w);
+}
+
+/** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
+function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, ex: Exchange, res: RouteResult): void {
+  if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: `BackendTrafficPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it)`, detail: { conflicted: p.conflicted } });
+  const out = trafficPolicyOutcome(p, req.protocol === "grpc");
+  for (const note of out.notes) res.steps.push({ stage: "policy", outcome: note });
+  if (!out.stop) return;
+  Object.assign(ex, { failed: out.stop.reason, failedStatus: out.stop.status });
+  if (out.stop.grpcCode) res.grpcCode = out.stop.grpcCode;
 }
 
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
@@ -169,7 +185,9 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
     const ex = exchange(req, ctx, path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
-    applyFilters(w.rule.filters, ex, fctx);
+    const policy = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
+    if (policy) applyTrafficPolicy(policy, req, ex, res);
+    if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });

@@ -33,7 +33,8 @@ export interface Upstream {
 }
 
 /** One step of the explanation: what was considered at a stage and how it came out. */
-export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "access" | "backend" | "endpoints" | "backend-model"; outcome: string; detail?: unknown }
+/** `policy`: an Envoy Gateway BackendTrafficPolicy (what some requests get; with `detail`, a note that is not about the answer). */
+export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "access" | "backend" | "endpoints" | "backend-model" | "policy"; outcome: string; detail?: unknown }
 
 /** A route rule match that applied to the request, and the precedence it lost or won on. */
 export interface Candidate {

@@ -2,6 +2,8 @@
 // Hop, the L7 engine's layers become authorization decisions (one per layer, in order).
 
 import type { Endpoint, Service } from "../../model/endpoint.js";
+import { formatAddress, type Address } from "../../model/ip.js";
+import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
@@ -13,6 +15,8 @@ import type { Hop, HopEnd, LayerDecision, ProxyKind } from "./hop.js";
 
 /** The Service a request names as "namespace/name" (AuthorizationRequest's service, gateway.service). */
 const serviceAt = (inv: Inventory, key: string) => { const [ns, name] = key.split("/"); return findService(inv, ns, name); };
+/** The ServiceEntry a request names as "namespace/name" (AuthorizationRequest's serviceEntry). */
+const findServiceEntry = (inv: Inventory, key: string) => { const [ns, name] = key.split("/"); return inv.mesh.istio.serviceEntries.find((e) => e.namespace === ns && e.name === name); };
 
 /**
  * The proxy of a request's end, as the walk's membership found it: a sidecar (injection, or the
@@ -42,8 +46,21 @@ function end(inv: Inventory, p: Peer): HopEnd {
   return { ...(p.endpoint ? { endpoint: p.endpoint } : {}), ...(p.address ? { address: p.address } : {}), proxy: proxyOf(inv, p) };
 }
 
+/**
+ * The waypoint of an ambient client's request to a ServiceEntry (mesh/waypoint.ts requestWaypoint, as
+ * routing asks it): it is enforced whatever the destination runs, an address outside the mesh included.
+ */
+function entryWaypoint(inv: Inventory, client: HopEnd, entry: IstioServiceEntry): Hop["waypoint"] {
+  return requestWaypoint(inv, { ambientClient: client.proxy === "istio-ambient", serviceEntry: entry }).waypoint;
+}
+
+/** The destination of a ServiceEntry outside the model, as the hop's server: its address when known. */
+const outside = (entry: IstioServiceEntry, address: Address | undefined): Endpoint =>
+  ({ id: -1, kind: "external", name: address ? formatAddress(address) : `(an address of ServiceEntry ${entry.namespace}/${entry.name})`, labels: {}, addresses: address ? [address] : [], ports: [] });
+
 export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefined {
-  const server = req.server.endpoint;
+  const entry = req.serviceEntry ? findServiceEntry(inv, req.serviceEntry.name) : undefined;
+  const server = req.server.endpoint ?? (entry ? outside(entry, req.server.address) : undefined);
   if (!server) return undefined;
   const svc = req.service ? serviceAt(inv, req.service.name) : undefined;
   const port = svc?.ports.find((p) => p.port === req.service!.port);
@@ -51,15 +68,15 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const serverEnd = { ...end(inv, req.server), endpoint: server }, clientEnd = end(inv, req.client);
   // An Istio gateway's backend Service (the Service the gateway sends to, for istio.io/ingress-use-waypoint).
   const ingress = req.gateway?.controller === ISTIO_GATEWAY_CONTROLLER && req.gateway.service ? serviceAt(inv, req.gateway.service.name) : undefined;
-  const waypoint = waypointOf(inv, clientEnd, serverEnd, svc, ingress);
+  const waypoint = entry ? entryWaypoint(inv, clientEnd, entry) : waypointOf(inv, clientEnd, serverEnd, svc, ingress);
   // Through the waypoint, the gateway's request is for its backend Service (the policies attached to it apply there).
   const viaPort = waypoint && ingress && !svc ? ingress.ports.find((p) => p.port === req.gateway!.service!.port) : undefined;
   return {
     client: clientEnd, server: serverEnd, port: req.port,
     ...(svc && port ? { service: { service: svc, port } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
     ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}) } } : {}),
-    network: req.network,
-    ...(waypoint ? { waypoint } : {}),
+    ...(req.network ? { network: req.network } : {}),
+    ...(waypoint ? { waypoint } : {}), ...(entry ? { serviceEntry: { name: entry.name, namespace: entry.namespace } } : {}),
   };
 }
 

@@ -62,6 +62,13 @@ export class L7Engine {
   private meshLayers(hop: Hop, a: Attributes, waypoint: Waypoint | undefined): LayerDecision[] {
     const e = hop.server.endpoint;
     const where = `${e.namespace}/${e.name}`;
+    if (waypoint && hop.server.proxy !== "istio-ambient") {
+      // A ServiceEntry's waypoint in front of a destination outside the ambient mesh: it decides first,
+      // then the destination's own proxy, if any, sees the waypoint's identity (an address outside the model: nothing more).
+      const l = this.waypointLayer(hop, a, waypoint);
+      if (l.verdict === "deny" || e.kind === "external") return [l];
+      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, { ...behindWaypoint(a, waypoint, waypoint.settings), http: a.http }, undefined)];
+    }
     switch (hop.server.proxy) {
       case "linkerd": {
         const why = linkerdBypass(this.linkerd, hop);
@@ -81,15 +88,19 @@ export class L7Engine {
     const out: LayerDecision[] = [];
     let ztunnel: Attributes = { ...a, http: undefined };
     if (wp) {
-      const rejected = istioRejects(hop, `${wp.namespace}/${wp.name}`);
-      if (rejected) return [rejected];
-      const l = istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service), istioPoint(hop), a, `${wp.namespace}/${wp.name}`, wp.settings.istioExtensionProviders);
+      const l = this.waypointLayer(hop, a, wp);
       out.push(l);
       if (l.verdict === "deny") return out;
       ztunnel = behindWaypoint(a, wp, wp.settings);
     }
     out.push(istioAuthorize(hop, this.istio.for(hop.server.endpoint, false), "ztunnel", ztunnel, where));
     return out;
+  }
+
+  /** The waypoint's decision: the policies attached to it, to the Service or the ServiceEntry the request is addressed to (istioWaypointPolicies). */
+  private waypointLayer(hop: Hop, a: Attributes, wp: Waypoint): LayerDecision {
+    const where = `${wp.namespace}/${wp.name}`;
+    return istioRejects(hop, where) ?? istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders);
   }
 }
 

@@ -49,6 +49,8 @@ export interface Hop {
   network?: Verdict;
   /** The waypoint the request goes through (ambient), when the destination uses one. */
   waypoint?: { name: string; namespace: string };
+  /** The ServiceEntry the request is addressed to (its waypoint's policies attached to it apply). */
+  serviceEntry?: { name: string; namespace: string };
 }
 
 /** The object that decided: one type for the walk and its L7 layers. */

@@ -116,16 +116,19 @@ function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): S
 }
 
 /**
- * The policies attached to a waypoint serving `service` (targetRefs to the Service or to the waypoint
- * Gateway; to the GatewayClass istio-waypoint from the root namespace), as the istiod of the
- * waypoint's revision (`settings`, istioWaypointSettings) writes them for its Envoy (migrateTrustDomain).
- * A headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
+ * The policies attached to a waypoint serving `service` or the ServiceEntry `entry` (targetRefs to the
+ * Service, to the ServiceEntry (group networking.istio.io), or to the waypoint Gateway; to the
+ * GatewayClass istio-waypoint from the root namespace: policyattachment.go ShouldAttachPolicy, a
+ * Service or ServiceEntry target in the policy's own namespace), as the istiod of the waypoint's
+ * revision (`settings`, istioWaypointSettings) writes them for its Envoy (migrateTrustDomain). A
+ * headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
  */
-export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, via: Pick<Service, "name" | "namespace" | "headless"> | undefined): IstioAuthorization[] {
+export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, via: Pick<Service, "name" | "namespace" | "headless"> | undefined, entry?: { name: string; namespace: string }): IstioAuthorization[] {
   const root = settings.istioRootNamespace;
   const service = via && !via.headless ? via : undefined;
   return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
+    if (t.kind === "ServiceEntry" && t.group === "networking.istio.io") return entry !== undefined && t.name === entry.name && p.namespace === entry.namespace;
     if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
   })).map((p) => migrateTrustDomain(p, settings));

@@ -205,6 +205,22 @@ export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: st
 export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =>
   ({ namespace: s.namespace, hosts: [serviceHost(s)], port: sp.port, wildcardBound: istioPortProtocol(sp) === "http" });
 
+const EXPORT_TO = "networking.istio.io/exportTo";
+
+/**
+ * Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (its
+ * annotation networking.istio.io/exportTo, comma-separated namespaces, each trimmed: pilot/pkg/
+ * serviceregistry/kube/conversion.go ConvertService; read as a ServiceEntry's exportTo,
+ * push_context.go initServiceRegistry; without it, everywhere) and its Sidecar imports it (scopeImports).
+ */
+export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+  const annotation = s.annotations?.[EXPORT_TO];
+  if (annotation && !exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, scope.namespace)) {
+    return { imported: false, why: `Service ${s.namespace}/${s.name} is not exported to namespace ${scope.namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})` };
+  }
+  return scopeImports(scope, serviceRegistryHost(s, sp));
+}
+
 /**
  * Whether an Istio sidecar has an HTTP listener at `port` that takes any address: 0.0.0.0:PORT for
  * the ports of the Services it imports that Istio reads as HTTP, the HTTP ports of the ServiceEntries
@@ -217,6 +233,30 @@ export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =
  */
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
+  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
     || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
+}
+
+/**
+ * The ServiceEntry ztunnel knows at `address`, declaring `port`: an ambient client's ztunnel gets
+ * a service per host of each entry, with the entry's addresses (pilot/pkg/serviceregistry/ambient/
+ * services.go constructServiceEntries; a CIDR as a prefix), whatever its exportTo, which the
+ * workload API does not carry.
+ */
+export function ambientServiceEntryAt(mesh: MeshModel, address: Address, port: number): IstioServiceEntry | undefined {
+  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.addresses.some((c) => contains(c, address)));
+}
+
+const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
+
+/**
+ * The ServiceEntry declaring `port` whose host `name` ztunnel's DNS proxy (on by default for ambient
+ * workloads since Istio 1.25) answers with an address of the entry: its `addresses`, else the one
+ * istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not for
+ * resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
+ * constructServiceEntries: a wildcard host only with DYNAMIC_DNS).
+ */
+export function ambientServiceEntryNamed(mesh: MeshModel, name: string, port: number): IstioServiceEntry | undefined {
+  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.hosts.some((h) => hostCovers(h, name)
+    && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS")))));
 }

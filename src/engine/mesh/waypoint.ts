@@ -10,6 +10,7 @@ import type { Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { isGoTrue } from "../../model/gobool.js";
 import { metadataMap } from "../../model/route.js";
+import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import { namespaceAllowed } from "../gateway/attach.js";
 
@@ -47,10 +48,11 @@ export function useWaypoint(labels: Readonly<Labels> | undefined, namespace: str
  * to a service"); traffic to a pod's address (a headless Service's included) goes to the workload's
  * waypoint (fetch_workload_waypoint).
  */
-export function requestWaypoint(inv: Inventory, r: { ambientClient: boolean; service?: Service; endpoint?: Endpoint; ingress?: Service }): WaypointUse {
+export function requestWaypoint(inv: Inventory, r: { ambientClient: boolean; service?: Service; serviceEntry?: IstioServiceEntry; endpoint?: Endpoint; ingress?: Service }): WaypointUse {
   if (r.ingress) return ingressWaypoint(inv, r.ingress);
   if (!r.ambientClient) return { why: "the client is not in Istio's ambient mesh: only ztunnel sends to waypoints, so the request goes to the endpoint itself" };
   if (r.service && !r.service.headless) return serviceWaypoint(inv, r.service);
+  if (r.serviceEntry) return serviceWaypoint(inv, r.serviceEntry, "ServiceEntry");
   const e = r.endpoint;
   if (!e || e.kind !== "pod") return { why: "the request is addressed to no Service or pod" };
   return workloadWaypoint(inv, e);
@@ -83,11 +85,13 @@ function ingressWaypoint(inv: Inventory, s: Service): WaypointUse {
  * must exist (a Gateway of the input: one that is not is "not ready", and traffic goes without), allow
  * the Service's namespace (its allowedRoutes, waypointAllows) and take Service traffic
  * (istio.io/waypoint-for on the Gateway, else on its GatewayClass: `service`, the default, or `all`;
- * not `workload` or `none`). A waypoint's own Service has none. `why` says how it was decided.
+ * not `workload` or `none`). A waypoint's own Service has none. `why` says how it was decided. A
+ * ServiceEntry's is found the same way (services.go serviceEntryServiceBuilder calls the same
+ * fetchWaypointForService with the entry's metadata).
  */
-export function serviceWaypoint(inv: Inventory, s: Service): WaypointUse {
-  if (s.labels?.[MANAGED] === MESH_CONTROLLER) return { why: `Service ${s.namespace}/${s.name} is a waypoint's own (${MANAGED}=${MESH_CONTROLLER})` };
-  return targetWaypoint(inv, `Service ${s.namespace}/${s.name}`, s.namespace, s.labels, "service");
+export function serviceWaypoint(inv: Inventory, s: Pick<Service, "name" | "namespace" | "labels">, kind: "Service" | "ServiceEntry" = "Service"): WaypointUse {
+  if (s.labels?.[MANAGED] === MESH_CONTROLLER) return { why: `${kind} ${s.namespace}/${s.name} is a waypoint's own (${MANAGED}=${MESH_CONTROLLER})` };
+  return targetWaypoint(inv, `${kind} ${s.namespace}/${s.name}`, s.namespace, s.labels, "service");
 }
 
 /**

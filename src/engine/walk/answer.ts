@@ -10,6 +10,7 @@ import type { MeshEngine, RouteRole } from "../mesh/engine.js";
 import type { Membership, MeshMembership } from "../mesh/membership.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
+import type { IstioServiceEntry } from "../../model/mesh.js";
 
 export type Layer = "entry" | "routing" | "network" | "authorization" | "backend";
 
@@ -62,7 +63,11 @@ export interface WalkContext {
 }
 
 /** One walk in progress: the context, the request, the answer being built, the client. */
-export interface Walk { ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop }
+export interface Walk {
+  ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop;
+  /** The ServiceEntry an ambient client's connection is addressed to, whose waypoint takes it (mesh-entry.ts ambientEntry). */
+  serviceEntry?: IstioServiceEntry;
+}
 
 /** A Gateway's hop to its backend (gateway-entry.ts): what the authorizers are told of it (AuthorizationRequest's gateway). */
 export type GatewayHop = NonNullable<AuthorizationRequest["gateway"]>;

@@ -6,9 +6,9 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { endpointName } from "../../model/endpoint.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
-import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
+import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { istioHttpListenerAt, istioSidecarScope, scopeImports, scopeImportsRoutes, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -33,6 +33,9 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "unresolved": {
       const named = istioNamedEntry(w);
       if (named) return atServiceEntry(w, named.entry, named.name, named.port);
+      const hp = splitHostPort(req.host ?? "", req.port ?? defaultPort(req));
+      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (mesh) => ambientServiceEntryNamed(mesh, hp.name, hp.port!), hp.name, undefined, hp.port) : undefined;
+      if (ambient) return ambient;
       step(w, "entry", "decided", dialled.reason);
       return refuse(w, "failed", dialled.reason);
     }
@@ -50,6 +53,8 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
       if (egress) return atEgress(w, egress, dialled.address, dialled.port);
+      const ambient = ambientEntry(w, (mesh) => ambientServiceEntryAt(mesh, dialled.address, dialled.port), formatAddress(dialled.address), dialled.address, dialled.port);
+      if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
       if (registry) return registry;
       step(w, "routing", "bypassed", "the request is addressed to an address outside the model");
@@ -198,17 +203,18 @@ function unregistered(w: Walk, scope: SidecarScope, port: number, why: string): 
 }
 
 /**
- * An Istio sidecar client's connection to a Service port its Sidecar's egress listeners do not
- * import (registry.ts scopeImports): the sidecar has no listener or cluster for it, so under
- * REGISTRY_ONLY it refuses it (unregistered), and under ALLOW_ANY its PassthroughCluster sends it
- * to the address dialled as it came (no mesh route applies; kube-proxy picks the endpoint).
+ * An Istio sidecar client's connection to a Service port its registry lacks (registry.ts
+ * scopeImportsService: not exported to its namespace, or not imported by its Sidecar's egress
+ * listeners): the sidecar has no listener or cluster for it, so under REGISTRY_ONLY it refuses it
+ * (unregistered), and under ALLOW_ANY its PassthroughCluster sends it to the address dialled as it
+ * came (no mesh route applies; kube-proxy picks the endpoint).
  * Undefined when the Service is imported, or the client has no sidecar.
  */
 function istioUnimported(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
-  const imported = scopeImports(scope, serviceRegistryHost(s, sp));
+  const imported = scopeImportsService(scope, s, sp);
   if (imported.imported) return undefined;
   step(w, "entry", "passed", how);
   if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${imported.why}; ${scope.policy.why}`);
@@ -234,7 +240,7 @@ function istioEndpointAddress(w: Walk, address: Address, port: number): RequestA
     for (const sp of s.ports) {
       const protocol = istioPortProtocol(sp);
       if (sp.port !== port || sp.protocol !== protocolOf(w.req) || protocol === "http" || (protocol === "auto" && speaksHttp(w.req))) continue;
-      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImports(scope, serviceRegistryHost(s, sp)).imported) return undefined;
+      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImportsService(scope, s, sp).imported) return undefined;
     }
   }
   return unregistered(w, scope, port, `${text} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP ports have one per endpoint); ${scope.policy.why}`);
@@ -261,20 +267,51 @@ function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   step(w, "entry", "passed", `${name} is a host of ${se} (${entry.location}), exported to the client's namespace: the sidecar's registry has it (the name resolves outside the cluster's DNS, or by Istio's DNS proxy)`);
   step(w, "routing", "bypassed", `Junction applies no route to a ServiceEntry host`);
-  w.res.backend = se;
+  return toServiceEntry(w, entry, name, port);
+}
+
+/**
+ * Where a connection to a ServiceEntry at `port` goes: the pods of its namespace its workloadSelector
+ * selects (at the port's targetPort, else the port); else `dialled` (the address the client dialled),
+ * else its single address, else its first endpoint's address (STATIC); else the address `name`
+ * resolves to, outside the model.
+ */
+function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address): RequestAnswer {
+  w.res.backend = `ServiceEntry ${entry.namespace}/${entry.name}`;
   const sp = entry.ports.find((p) => p.number === port)!;
   if (entry.workloadSelector) {
     const pods = w.ctx.inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length);
     const target = sp.targetPort ?? port;
     return serve(w, w.client!, { known: true, serving: pods.map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: target })), note: `the pods of namespace ${entry.namespace} its workloadSelector selects` }, true);
   }
+  if (dialled) return toAddress(w, dialled, port);
   const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
   const address = one !== undefined ? { family: entry.addresses[0].family, value: one } : entry.endpoints.map((e) => parseAddress(e.address)).find((a) => a !== undefined);
   if (address) return toAddress(w, address, entry.endpoints.find((e) => parseAddress(e.address))?.ports?.[sp.name] ?? sp.targetPort ?? port);
-  step(w, "network", "bypassed", `the address ${name} resolves to is not in the input: the policies are not checked`);
-  step(w, "backend", "decided", "what answers there is outside the model");
-  w.res.reason = `the connection to ${name} port ${port} leaves the model`;
-  return w.res;
+  return toAddress(w, undefined, port, name);
+}
+
+/**
+ * An Istio ambient client's connection to a ServiceEntry (`find`: ambientServiceEntryAt for an
+ * address dialled, ambientServiceEntryNamed for a host, which ztunnel's DNS proxy resolves to the
+ * entry's address) that uses a waypoint (its label istio.io/use-waypoint, else its namespace's:
+ * waypoint.ts serviceWaypoint): ztunnel sends it to the waypoint (outbound.rs
+ * fetch_service_waypoint), whose policies attached to the entry decide (policyattachment.go
+ * ShouldAttachPolicy: targetRefs of kind ServiceEntry), then to the entry's destination
+ * (toServiceEntry). Undefined when the client is not ambient, no entry takes the connection, or the
+ * entry uses no waypoint: it goes as before.
+ */
+function ambientEntry(w: Walk, find: (mesh: MeshModel) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
+  const member = w.res.clientMesh!;
+  if (!member.inMesh || member.dataplane !== "ambient" || proxyMesh(w.ctx.inv, member) !== "istio") return undefined;
+  const entry = find(w.ctx.inv.mesh);
+  const use = entry && requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
+  if (!entry || !use?.waypoint) return undefined;
+  const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
+  if (!dialled) step(w, "entry", "passed", `${name} is a host of ${se}: ztunnel's DNS proxy answers it with the entry's address`);
+  step(w, "routing", "passed", `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}: ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}); Junction applies no route to a ServiceEntry`);
+  w.serviceEntry = entry;
+  return toServiceEntry(w, entry, name, port, dialled);
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */

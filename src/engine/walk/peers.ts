@@ -1,7 +1,8 @@
 // The facts the authorizers are given: each end's identity and mesh membership, the request as routed.
 
 import type { AuthorizationRequest, Identity, Peer } from "../authorizer.js";
-import type { HopOutcome } from "../hop.js";
+import type { Serving } from "../serving.js";
+import type { Verdict } from "../verdict.js";
 import type { Party } from "../match.js";
 import type { Walk, WalkContext } from "./answer.js";
 import { protocolOf } from "./serve.js";
@@ -15,17 +16,19 @@ export function peerOf(ctx: WalkContext, p: Party): Peer {
   return { endpoint: e, address: p.address ?? e?.addresses[0], identity, mesh };
 }
 
-export function authorizationRequest(w: Walk, from: Party, hop: HopOutcome): AuthorizationRequest {
-  const client = peerOf(w.ctx, from), server = peerOf(w.ctx, { endpoint: hop.to.endpoint, address: hop.to.address });
+/** The request as `to` receives it; `network`: the L3/L4 verdict of the hop (undefined: the address is not known). */
+export function authorizationRequest(w: Walk, from: Party, to: Serving, network: Verdict | undefined): AuthorizationRequest {
+  const client = peerOf(w.ctx, from), server = peerOf(w.ctx, { endpoint: to.endpoint, address: to.address });
   const u = w.res.upstream;
   const grpc = w.req.protocol === "grpc" && u?.path ? /^\/([^/]+)\/([^/?]+)/.exec(u.path) : null;
   const entry = w.res.entry;
   return {
-    client, server, port: hop.to.port, protocol: protocolOf(w.req),
+    client, server, port: to.port, protocol: protocolOf(w.req),
     mutualTls: client.mesh.inMesh && server.mesh.inMesh && client.mesh.mesh === server.mesh.mesh,
     http: u?.path !== undefined ? { method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: u.headerList ?? Object.entries(u.headers ?? {}), ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}) } : undefined,
     service: entry.kind === "service" ? { name: entry.service, port: entry.port } : undefined,
     ...(w.via ? { gateway: w.via } : {}),
-    network: hop.verdict,
+    ...(w.serviceEntry ? { serviceEntry: { name: `${w.serviceEntry.namespace}/${w.serviceEntry.name}` } } : {}),
+    ...(network ? { network } : {}),
   };
 }

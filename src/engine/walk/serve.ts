@@ -6,9 +6,10 @@ import type { Protocol } from "../../model/ports.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { AuthorizationDecision } from "../authorizer.js";
 import { Headers } from "../gateway/headers.js";
-import { checkHop, type HopOutcome } from "../hop.js";
+import { checkHop } from "../hop.js";
 import type { Party } from "../match.js";
-import { servingName, type ServingSet } from "../serving.js";
+import { servingName, type Serving, type ServingSet } from "../serving.js";
+import type { Verdict } from "../verdict.js";
 import { refuse, step, type RequestAnswer, type Walk } from "./answer.js";
 import { authorizationRequest } from "./peers.js";
 
@@ -39,7 +40,7 @@ export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boo
   const partly = hop.denied.length ? `; ${hop.denied.length} other endpoint${hop.denied.length === 1 ? " is" : "s are"} denied (requests balanced there fail)` : "";
   step(w, "network", "passed", `${endpoints.choice ? `${endpoints.choice}; ` : ""}the policies allow the hop to ${to}${partly}`);
   if (unrouted) answerUnrouted(w);
-  return authorize(w, from, hop);
+  return authorize(w, from, hop.to, hop.verdict);
 }
 
 /** The input does not show the endpoints: the hop cannot be checked; they are assumed to answer. */
@@ -59,18 +60,23 @@ function noEndpoints(w: Walk, note: string): RequestAnswer {
 
 /** The answer of an endpoint reached without a route: the request arrives as sent. */
 function answerUnrouted(w: Walk): void {
+  if (sendAsIs(w)) w.res.status = w.req.scheme === "ws" || w.req.protocol === "websocket" ? 101 : 200;
+}
+
+/** The request goes upstream as sent (no route shaped it); false when it is not a request (TCP). */
+function sendAsIs(w: Walk): boolean {
   const q = hostHeaderRequest(w.req);
-  if (!speaksHttp(w.req) && w.req.scheme !== "https") { w.res.upstream = { tls: false }; return; }
-  w.res.status = w.req.scheme === "ws" || w.req.protocol === "websocket" ? 101 : 200;
+  if (!speaksHttp(w.req) && w.req.scheme !== "https") { w.res.upstream = { tls: false }; return false; }
   // A repeated header reads as its values joined with "," (Envoy's header matchers see it so), not the last one.
   const headers = new Headers(q.headers.map(([k, v]) => [k.toLowerCase(), v]));
   w.res.upstream = { host: q.host, path: q.path, method: q.method, headers: headers.toObject(), headerList: headers.entries(), tls: w.req.scheme === "https" };
   w.res.responseHeaders = Object.fromEntries(q.backendResponseHeaders.map(([k, v]) => [k.toLowerCase(), v]));
+  return true;
 }
 
-function authorize(w: Walk, from: Party, hop: HopOutcome): RequestAnswer {
-  if (!w.ctx.authorizers.length) { step(w, "backend", "decided", backendSummary(w)); return w.res; }
-  const req = authorizationRequest(w, from, hop);
+function authorize(w: Walk, from: Party, to: Serving, network: Verdict | undefined, summary?: string): RequestAnswer {
+  if (!w.ctx.authorizers.length) { step(w, "backend", "decided", summary ?? backendSummary(w)); return w.res; }
+  const req = authorizationRequest(w, from, to, network);
   for (const a of w.ctx.authorizers) {
     for (const d of [a.authorize(req)].flat()) {
       w.res.authorization.push(d);
@@ -79,7 +85,7 @@ function authorize(w: Walk, from: Party, hop: HopOutcome): RequestAnswer {
   }
   const allowed = w.res.authorization.filter((d) => d.verdict === "allow");
   step(w, "authorization", allowed.length ? "passed" : "bypassed", allowed.length ? allowed.map((d) => d.summary).join("; ") : "no authorizer has a policy for this request");
-  step(w, "backend", "decided", backendSummary(w));
+  step(w, "backend", "decided", summary ?? backendSummary(w));
   return w.res;
 }
 
@@ -92,11 +98,21 @@ function backendSummary(w: Walk): string {
   return w.res.status === null ? `${w.res.endpoint} accepts the connection` : `${w.res.endpoint} answers ${w.res.status}`;
 }
 
-export function toAddress(w: Walk, address: Address, port: number): RequestAnswer {
-  const hop = w.ctx.policy.evaluate({ src: w.client!, dst: { address }, protocol: protocolOf(w.req), port });
-  if (!hop.allowed) { step(w, "network", "decided", `the policies deny the connection to ${formatAddress(address)}`); return refuse(w, "rejected", `the network policies deny the connection to ${formatAddress(address)} port ${port}`); }
-  step(w, "network", "passed", `the policies allow the connection to ${formatAddress(address)}`);
+/**
+ * The connection leaves the model for `address` (undefined: one the input does not say, such as the
+ * address a ServiceEntry's waypoint resolves its host to, named `name`): the network policies judge
+ * the hop to a known address; when a ServiceEntry's waypoint takes the connection (w.serviceEntry),
+ * the authorizers decide next (the waypoint's policies).
+ */
+export function toAddress(w: Walk, address: Address | undefined, port: number, name = address && formatAddress(address)): RequestAnswer {
+  const hop = address && w.ctx.policy.evaluate({ src: w.client!, dst: { address }, protocol: protocolOf(w.req), port });
+  if (hop && !hop.allowed) { step(w, "network", "decided", `the policies deny the connection to ${name}`); return refuse(w, "rejected", `the network policies deny the connection to ${name} port ${port}`); }
+  step(w, "network", hop ? "passed" : "bypassed", hop ? `the policies allow the connection to ${name}` : `the address ${name} resolves to is not in the input: the policies are not checked`);
+  w.res.reason = `the connection to ${name} port ${port} leaves the model`;
+  if (w.serviceEntry) {
+    sendAsIs(w);
+    return authorize(w, w.client!, { ...(address ? { address } : {}), port }, hop || undefined, "what answers there is outside the model");
+  }
   step(w, "backend", "decided", "what answers there is outside the model");
-  w.res.reason = `the connection to ${formatAddress(address)} port ${port} leaves the model`;
   return w.res;
 }

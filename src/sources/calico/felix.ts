@@ -20,7 +20,11 @@ interface BpfSettings { enabled?: boolean; mode?: "Tunnel" | "DSR"; where: strin
 /** natOutgoingExclusions as one source sets it. */
 interface Exclusions { hostIPs: boolean; where: string }
 
-interface FelixState { felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings; exclEnv?: Exclusions; exclConfig?: Exclusions }
+interface FelixState {
+  felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings; exclEnv?: Exclusions; exclConfig?: Exclusions;
+  /** natOutgoingExclusions of the FelixConfigurations node.NAME, by node name, and the field that set it. */
+  exclNodes: Map<string, Exclusions & { field: Field }>;
+}
 
 /** natOutgoingExclusions: IPPoolsOnly (felix's default) or IPPoolsAndHostIPs (the CRD's enum; felix's environment reads it in any case). */
 const EXCLUSIONS: Record<string, boolean> = { ippoolsonly: false, ippoolsandhostips: true };
@@ -36,7 +40,7 @@ function felixBool(text: string): boolean | undefined {
   return ["true", "1", "yes", "y", "t"].includes(t) ? true : ["false", "0", "no", "n", "f"].includes(t) ? false : undefined;
 }
 
-const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map() }), settle };
+const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map(), exclNodes: new Map() }), settle };
 
 /**
  * FelixConfiguration: the CRD's pattern `^(?i)(Drop|Accept|Return)?$` (empty: unset); felix reads the
@@ -73,9 +77,7 @@ const felixConfigurationFrontEnd: FrontEnd = {
     } else if (meta.name.startsWith("node.") && (bpfEnabled !== undefined || mode)) {
       (bpfEnabled !== undefined ? bpfField : modeField).warn("vendor-config", "a per-node eBPF data plane setting is not read: the Service data path is decided for the whole cluster from FelixConfiguration default and the calico-node environment");
     }
-    if (meta.name.startsWith("node.") && excl !== undefined) {
-      exclField.warn("vendor-config", "a per-node natOutgoingExclusions is not read: the masquerade exclusions are decided for the whole cluster from FelixConfiguration default and the calico-node environment");
-    }
+    if (meta.name.startsWith("node.") && excl !== undefined) state.exclNodes.set(meta.name.slice(5), { hostIPs: excl, where: `FelixConfiguration ${meta.name}`, field: exclField });
     if (meta.name !== "default" && !meta.name.startsWith("node.")) {
       if (action) f.info("vendor-config", `felix reads the FelixConfiguration named default and those named node.<node name>, not ${meta.name}: this setting applies to no node`);
       return;
@@ -157,8 +159,14 @@ function readBpfEnv(state: FelixState, e: Field, name: string, where: string): v
 function settle(state: FelixState, b: InventoryBuilder): void {
   const { felix, fields } = state;
   b.inv.calicoFelix = felix;
+  // natOutgoingExclusions: the environment, else the node's own FelixConfiguration, else default's (config_params.go:
+  // EnvironmentVariable over DatastorePerHost over DatastoreGlobal).
   const excl = state.exclEnv ?? state.exclConfig;
   if (excl) felix.natOutgoingExclusions = excl;
+  for (const [node, { hostIPs, where, field }] of state.exclNodes) {
+    if (state.exclEnv) field.warn("vendor-config", `overridden: ${state.exclEnv.where}, which felix reads before any FelixConfiguration; this setting applies to no node`);
+    else (felix.natOutgoingExclusionsOn ??= {})[node] = { hostIPs, where };
+  }
   // The environment before FelixConfiguration default, setting by setting (config_params.go's sources in priority order).
   const enabled = state.bpfEnv?.enabled !== undefined ? state.bpfEnv : state.bpfConfig?.enabled !== undefined ? state.bpfConfig : undefined;
   if (enabled?.enabled) {

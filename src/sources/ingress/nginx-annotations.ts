@@ -8,7 +8,7 @@ import { hasObject } from "../../model/gateway.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
-import type { Field } from "../fields.js";
+import { props, type Field } from "../fields.js";
 import type { Meta } from "../k8s.js";
 
 const PROTOCOLS = ["HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"];
@@ -364,17 +364,18 @@ export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuil
  * `--configmap=$(POD_NAMESPACE)/RELEASE-ingress-nginx-controller`).
  */
 export function readIngressNginxController(kind: string, root: Field, b: InventoryBuilder): void {
-  const md = root.get("metadata"), name = md.raw("name"), given = md.raw("namespace");
-  const namespace = typeof given === "string" && given !== "" ? given : "default";
+  // (Looked at raw first: a workload none of whose containers runs the controller, nearly every
+  // Deployment and StatefulSet of a cluster, makes no field, list or closure here.)
+  const given = props(props(props(props(root.value).spec).template).spec).containers;
+  if (!Array.isArray(given) || !given.some(runsNginxController)) return;
+  const md = root.get("metadata"), name = md.raw("name"), ns = md.raw("namespace");
+  const namespace = typeof ns === "string" && ns !== "" ? ns : "default";
   const containers = root.get("spec").get("template").get("spec").get("containers");
-  if (!Array.isArray(containers.value)) return;
-  // Read raw (the core front end reports malformed containers): strings only, other values skipped.
-  const strings = (f: Field): string[] => (Array.isArray(f.value) ? f.value.filter((w): w is string => typeof w === "string") : []);
-  containers.value.forEach((_, i) => {
+  given.forEach((_, i) => {
     const c = containers.get(i);
-    if (c.value === null || typeof c.value !== "object") return;
-    const words = [...strings(c.get("command")), ...strings(c.get("args"))];
-    if (!words.some((w) => w === "/nginx-ingress-controller" || w.endsWith("/nginx-ingress-controller"))) return;
+    if (!runsNginxController(c.value)) return;
+    const { command, args } = c.value as Record<string, unknown>;
+    const words = [...stringsOf(command), ...stringsOf(args)];
     if (typeof name === "string") (b.inv.ingressNginxControllers ??= []).push({ kind, namespace, name });
     const at = words.findIndex((w) => w === "--configmap" || w.startsWith("--configmap="));
     if (at < 0) return;
@@ -393,6 +394,31 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
     if (!/^[^/$]+\/[^/$]+$/.test(expanded)) { c.warn("ingress-nginx-config", `--configmap ${JSON.stringify(value)} reads as ${JSON.stringify(expanded)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); return; }
     b.state(CONTROLLER_CONFIGS).named.push({ key: expanded, by: `${kind} ${namespace}/${String(name)}`, field: c.detached() });
   });
+}
+
+/**
+ * Whether a container (as given) runs the controller: a word of its command or args is
+ * /nginx-ingress-controller or ends with it. Read raw (the core front end reports malformed
+ * containers): strings only, other values skipped.
+ */
+function runsNginxController(c: unknown): boolean {
+  if (c === null || typeof c !== "object") return false;
+  const { command, args } = c as Record<string, unknown>;
+  return namesNginxController(command) || namesNginxController(args);
+}
+
+function namesNginxController(words: unknown): boolean {
+  if (!Array.isArray(words)) return false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (typeof w === "string" && w.endsWith("/nginx-ingress-controller")) return true;
+  }
+  return false;
+}
+
+/** The strings of a list as given (none when it is no list). */
+function stringsOf(words: unknown): string[] {
+  return Array.isArray(words) ? words.filter((w): w is string => typeof w === "string") : [];
 }
 
 /** The controller workloads' ConfigMap (readIngressNginxController), once core.ts read them as controllers with a pod template. */

@@ -1,0 +1,141 @@
+// Envoy Gateway's BackendTrafficPolicies (envoyproxy/gateway v1.9.0): which one governs the requests a
+// route rule takes on a Gateway, and what its fault abort and rate limits do to them.
+//
+// internal/gatewayapi/backendtrafficpolicy.go ProcessBackendTrafficPolicies walks the policies, sorted
+// oldest first then by namespace/name (resource.go), target level by target level: route rules
+// (targetRefs with sectionName), routes, Gateway listeners, Gateways. The first policy to attach to a
+// target takes it (resolveBackendTrafficPolicyRouteTargetRef, ...GatewayTargetRef: a later one is
+// Conflicted, "another BackendTrafficPolicy has already attached to it"), and applyTrafficFeatureToRoute
+// sets a route's traffic features only where a more specific level did not (`if r.Traffic != nil ...
+// continue`): the whole policy of the most specific level applies, never a field-by-field mix, unless
+// that policy has a mergeType (translateBackendTrafficPolicyForRouteWithMerge: merged into the policy of
+// the route's listener, else of its Gateway).
+
+import type { BackendTrafficPolicy, FaultAbort, Gateway, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
+import { grpcStatusName } from "../../model/request.js";
+import { compareAgeThenName, GATEWAY_GROUP, type Route, type RouteRule } from "../../model/route.js";
+
+const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
+
+/** The traffic features a route rule's requests get on one listener. */
+export interface EffectiveTrafficPolicy {
+  /** "namespace/name" of the policy, or of both policies merged (the route's first). */
+  policies: string[];
+  /** What it targets: "HTTPRoute shop/web rule api", "HTTPRoute shop/web", "listener http of Gateway infra/gw", "Gateway infra/gw". */
+  target: string;
+  abort?: FaultAbort;
+  rateLimit?: RateLimitSummary;
+  /** Younger policies that target the same and are Conflicted (they do nothing). */
+  conflicted: string[];
+}
+
+const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+const routeTarget = (kind: string, ns: string, name: string) => `${kind} ${ns}/${name}`;
+
+export class TrafficPolicyIndex {
+  /** Target → the policy that took it, and the ones Conflicted there. */
+  private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
+
+  constructor(graph: RouteGraph) {
+    const routes = new Map(graph.routes.map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
+    const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
+    for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
+      for (const t of policy.targets) {
+        const key = targetKey(policy.namespace, t, routes, gateways);
+        if (key === undefined) continue;
+        const held = this.taken.get(key);
+        if (held) held.conflicted.push(nameOf(policy));
+        else this.taken.set(key, { policy, conflicted: [] });
+      }
+    }
+  }
+
+  /** The policy a rule of `route` gets on `listener` of `gateway` (`fromListenerSet`: the listener is a ListenerSet's, which listener-level policies do not target). */
+  effective(gateway: Gateway, listener: string, fromListenerSet: boolean, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
+    const r = routeTarget(route.kind, route.namespace, route.name);
+    const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
+    const parent = (fromListenerSet ? undefined : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`)) ?? this.held(`Gateway ${nameOf(gateway)}`);
+    if (!own) return parent && describe(parent);
+    if (!own.held.policy.mergeType || !parent) return describe(own);
+    return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
+  }
+
+  private held(target: string) {
+    const held = this.taken.get(target);
+    return held && { target, held };
+  }
+}
+
+function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
+  const p = at.held.policy;
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, conflicted: at.held.conflicted };
+}
+
+/**
+ * The target key of a targetRef, or undefined when Envoy Gateway does not attach it: another group or
+ * kind, an object not in the input, or a sectionName naming no rule or listener of it
+ * (validateRouteRuleSectionName, validateGatewayListenerSectionName: a resolve error, not an attachment).
+ */
+function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], routes: Map<string, Route>, gateways: Map<string, Gateway>): string | undefined {
+  if (t.group !== GATEWAY_GROUP) return undefined;
+  if (t.kind === "Gateway") {
+    const gw = gateways.get(`${ns}/${t.name}`);
+    if (!gw) return undefined;
+    if (t.sectionName === undefined) return `Gateway ${ns}/${t.name}`;
+    return gw.listeners.some((l) => l.name === t.sectionName) ? `listener ${t.sectionName} of Gateway ${ns}/${t.name}` : undefined;
+  }
+  if (!ROUTE_KINDS.has(t.kind)) return undefined;
+  const key = routeTarget(t.kind, ns, t.name);
+  const route = routes.get(key);
+  if (!route) return undefined;
+  if (t.sectionName === undefined) return key;
+  return route.rules.some((r) => r.name === t.sectionName) ? `${key} rule ${t.sectionName}` : undefined;
+}
+
+/**
+ * A route's policy with a mergeType merged into its parent's (mergeBackendTrafficPolicy: the parent
+ * patched with the route's spec, JSON merge or strategic merge, which for these fields are alike: an
+ * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
+ * set; with both statuses set the HTTP status is the one Envoy uses (fault_filter.cc abortStatus: "If
+ * http status code is set, then gRPC status won't be used").
+ */
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit"> {
+  const abort = route.abort && parent.abort
+    ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
+    : route.abort ?? parent.abort;
+  const rl = route.rateLimit && parent.rateLimit
+    ? { ...(route.rateLimit.local.length ? route.rateLimit : parent.rateLimit), global: route.rateLimit.global || parent.rateLimit.global }
+    : route.rateLimit ?? parent.rateLimit;
+  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl };
+}
+
+/** What the policy does to a request: `stop` when every request gets the same answer from the Gateway; `notes` for what some requests get. */
+export interface TrafficPolicyOutcome {
+  stop?: { status: number; grpcCode?: string; reason: string };
+  notes: string[];
+}
+
+/**
+ * Envoy Gateway's HTTP filter order (internal/xds/translator/httpfilters.go newOrderedHTTPFilter): the
+ * fault filter (order 2) before CORS (3) and everything else, the local rate limit (302) and global
+ * rate limit (303) just before the router; a policy Envoy Gateway cannot translate makes its routes
+ * answer 500 (applyTrafficFeatureToRoute: "setting 500 direct response in routes due to errors").
+ */
+export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean): TrafficPolicyOutcome {
+  const who = `BackendTrafficPolicy ${p.policies.join(" merged into ")}`;
+  if (p.rateLimit?.invalid) return { stop: { status: 500, reason: `${who} cannot be translated (rateLimit: ${p.rateLimit.invalid}): Envoy Gateway answers every request of its routes 500` }, notes: [] };
+  const notes: string[] = [];
+  const a = p.abort;
+  if (a && a.percentage > 0) {
+    // abortStatus: an HTTP status wins; a gRPC status alone is answered with HTTP 200 and that grpc-status.
+    const status = a.httpStatus ?? 200;
+    const grpcCode = a.httpStatus === undefined && a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
+    const answer = a.httpStatus !== undefined ? `${a.httpStatus}` : `200 with grpc-status ${grpcCode}`;
+    if (a.percentage >= 100) return { stop: { status, grpcCode: grpc ? grpcCode : undefined, reason: `${who} aborts every request with ${answer} (faultInjection.abort, 100%)` }, notes };
+    notes.push(`${a.percentage}% of the requests are aborted with ${answer} by ${who} (faultInjection.abort)`);
+  }
+  const rl = p.rateLimit;
+  if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
+  if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service; where it is not enabled in the EnvoyGateway configuration, the policy is not translated and its routes answer 500)`);
+  return { notes };
+}

@@ -1,0 +1,107 @@
+// Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0):
+// the policy a route rule's requests get (internal/gatewayapi/backendtrafficpolicy.go
+// ProcessBackendTrafficPolicies: route rule, route, listener, Gateway; the oldest policy takes a target,
+// the others are Conflicted) and what its faultInjection.abort and rateLimit do to them (Envoy's fault
+// filter, fault_filter.cc abortStatus; Envoy Gateway's buildLocalRateLimit).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { load } from "../helpers.js";
+
+const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+const GW = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+const ROUTE = httpRoute("web", "  rules:\n  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}\n  - {backendRefs: [{name: v2, port: 80}]}");
+
+/** A BackendTrafficPolicy in `ns`; `spec` is YAML flow mappings for the spec's fields (targetRefs included). */
+const btp = (name: string, ns: string, spec: string, created?: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: ${name}, namespace: ${ns}${created ? `, creationTimestamp: "${created}"` : ""}}
+spec: {${spec}}
+`;
+const toRoute = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web${section ? `, sectionName: ${section}` : ""}}]`;
+const toGateway = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw${section ? `, sectionName: ${section}` : ""}}]`;
+const abort = (status: string, pct?: number) => `faultInjection: {abort: {${status}${pct !== undefined ? `, percentage: ${pct}` : ""}}}`;
+
+test("faultInjection.abort at 100% (the CRD's default percentage): every request the route takes gets the status, the backend is not reached", () => {
+  const r = route(GW + ROUTE + btp("fault", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`), {});
+  assert.equal(r.status, 503);
+  assert.equal(r.backend, null);
+  assert.match(r.reason, /BackendTrafficPolicy apps\/fault aborts every request with 503/);
+  // Without the policy the same request reaches v2.
+  assert.equal(route(GW + ROUTE, {}).status, 200);
+});
+
+test("the abort applies only on Envoy Gateway's Gateways: another controller's Gateway ignores the policy", () => {
+  const r = route(gateway([HTTP_ALL]) + ROUTE + btp("fault", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`), {});
+  assert.equal(r.status, 200);
+});
+
+test("a lower percentage is some requests: the answer stays the backend's, and the reason says what the others get", () => {
+  const r = route(GW + ROUTE + btp("fault", "apps", `${toRoute()}, ${abort("httpStatus: 500", 25)}`), {});
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /25% of the requests are aborted with 500 by BackendTrafficPolicy apps\/fault/);
+  assert.equal(route(GW + ROUTE + btp("fault", "apps", `${toRoute()}, ${abort("httpStatus: 500", 0)}`), {}).reason.includes("aborted"), false, "0%: none");
+});
+
+test("a gRPC status abort: HTTP 200 with that grpc-status (fault_filter.cc abortStatus), the gRPC client sees the code", () => {
+  const grpc = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]").replace("kind: HTTPRoute", "kind: GRPCRoute");
+  const r = route(GW + grpc + btp("fault", "apps", `targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: web}], ${abort("grpcStatus: 14")}`), { protocol: "grpc", path: "/pkg.Svc/Get", method: "POST" });
+  assert.equal(r.status, 200);
+  assert.equal(r.grpcCode, "UNAVAILABLE");
+  assert.equal(r.backend, null);
+});
+
+test("precedence: a route rule's policy over the route's, the route's over the listener's, the listener's over the Gateway's; each replaces the other whole", () => {
+  const gw = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 502")}`);
+  const listener = btp("listener", "infra", `${toGateway("http")}, ${abort("httpStatus: 504")}`);
+  const rt = btp("route", "apps", `${toRoute()}, rateLimit: {local: {rules: [{limit: {requests: 10, unit: Second}}]}}`);
+  const rule = btp("rule", "apps", `${toRoute("api")}, ${abort("httpStatus: 418")}`);
+  assert.equal(route(GW + ROUTE + gw, {}).status, 502, "the Gateway's policy");
+  assert.equal(route(GW + ROUTE + gw + listener, {}).status, 504, "the listener's over the Gateway's");
+  const byRoute = route(GW + ROUTE + gw + listener + rt, {});
+  assert.equal(byRoute.status, 200, "the route's policy has no abort, and replaces the listener's whole");
+  assert.match(byRoute.reason, /requests over the local rate limit \(10 requests per Second\) get 429 from BackendTrafficPolicy apps\/route/);
+  assert.equal(route(GW + ROUTE + gw + listener + rt + rule, { path: "/api/x" }).status, 418, "the rule's policy");
+  assert.equal(route(GW + ROUTE + gw + listener + rt + rule, { path: "/" }).status, 200, "another rule: the route's");
+});
+
+test("mergeType: the route's policy merges into the Gateway's (the Gateway's abort stays, the route's rate limit is added)", () => {
+  const gw = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 502", 40)}`);
+  const rt = btp("route", "apps", `${toRoute()}, mergeType: StrategicMerge, rateLimit: {local: {rules: [{limit: {requests: 5, unit: Minute}}]}}`);
+  const r = route(GW + ROUTE + gw + rt, {});
+  assert.match(r.reason, /40% of the requests are aborted with 502 by BackendTrafficPolicy apps\/route merged into infra\/gw/);
+  assert.match(r.reason, /5 requests per Minute/);
+});
+
+test("two policies on one target: the oldest takes it, the other is Conflicted and does nothing", () => {
+  const older = btp("b-older", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`, "2026-01-01T00:00:00Z");
+  const younger = btp("a-younger", "apps", `${toRoute()}, ${abort("httpStatus: 418")}`, "2026-02-01T00:00:00Z");
+  const r = route(GW + ROUTE + younger + older, {});
+  assert.equal(r.status, 503);
+  assert.ok(r.steps.some((s) => s.stage === "policy" && /apps\/a-younger also targets HTTPRoute apps\/web and is Conflicted/.test(s.outcome)));
+  // Equal timestamps: namespace/name order (resource.go's sort).
+  const same = (n: string, s: string) => btp(n, "apps", `${toRoute()}, ${abort(`httpStatus: ${s}`)}`, "2026-01-01T00:00:00Z");
+  assert.equal(route(GW + ROUTE + same("z", "418") + same("a", "503"), {}).status, 503);
+});
+
+test("a sectionName naming no rule or listener attaches nothing (a resolve error in Envoy Gateway)", () => {
+  assert.equal(route(GW + ROUTE + btp("x", "apps", `${toRoute("nope")}, ${abort("httpStatus: 503")}`), {}).status, 200);
+  assert.equal(route(GW + ROUTE + btp("x", "infra", `${toGateway("nope")}, ${abort("httpStatus: 503")}`), {}).status, 200);
+});
+
+test("a local rate limit Envoy Gateway cannot translate (two rules without clientSelectors) makes the route answer 500", () => {
+  const bad = btp("rl", "apps", `${toRoute()}, rateLimit: {local: {rules: [{limit: {requests: 1, unit: Second}}, {limit: {requests: 2, unit: Minute}}]}}`);
+  const r = route(GW + ROUTE + bad, {});
+  assert.equal(r.status, 500);
+  assert.match(r.reason, /more than one rule without clientSelectors/);
+  const unit = btp("rl", "apps", `${toRoute()}, rateLimit: {local: {rules: [{limit: {requests: 1, unit: Minute}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 2, unit: Second}}]}}`);
+  assert.match(route(GW + ROUTE + unit, {}).reason, /must be a multiple of the default limit unit/);
+});
+
+test("the vendored CRD schema checks the object: httpStatus and grpcStatus together are refused", () => {
+  const both = btp("x", "apps", `${toRoute()}, faultInjection: {abort: {httpStatus: 503, grpcStatus: 14}}`);
+  const loaded = load({ "t.yaml": both });
+  assert.ok(loaded.diagnostics.errors.some((e) => /httpStatus and grpcStatus/.test(e.message)), loaded.diagnostics.errors.map((e) => e.message).join("; "));
+});
