@@ -84,7 +84,8 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
     if (!cidr) return { why: `${node} has no podCIDR of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
     return { local: inside([cidr]), why: `the source is outside ${node}'s podCIDR ${cidr.text} (${setupText(setup)})` };
   }
-  const own = e?.kind === "pod" && e.hostNetwork !== true && at !== undefined && e.nodeName === at;
+  // (A pod of no node, a controller's template pod, stands for replicas each translated at its own node: at is undefined too.)
+  const own = e?.kind === "pod" && e.hostNetwork !== true && e.nodeName === at;
   const what = local.mode === "NodeCIDR" ? `the source is no pod of ${node}, which translates it (the input shows no podCIDR of the node: read as holding its own pods' addresses; ${setupText(setup)})`
     : `the connection does not come in on a pod interface of ${node}, which translates it (${setupText(setup)})`;
   return { local: own, why: what };

@@ -513,3 +513,14 @@ test("detectLocalMode NodeCIDR, BridgeInterface, InterfaceNamePrefix: a pod's co
     assert.deepEqual(own.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]], mode);
   }
 });
+
+test("a controller's template pod (no node: each replica is translated at its own node) is a pod's connection under detectLocalMode NodeCIDR, BridgeInterface, InterfaceNamePrefix: not masqueraded to a cluster IP (it was: the node judged)", async () => {
+  // cmd/kube-proxy/app/server_linux.go getLocalDetectors: each node's kube-proxy detects its own pods (NodeCIDR: its podCIDR,
+  // which its pods' addresses come from; the others: -i their interfaces); a replica's connection is translated at its own node.
+  const deployment = `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: tpl, namespace: shop}\nspec:\n  selector: {matchLabels: {app: tpl}}\n  template:\n    metadata: {labels: {app: tpl}}\n    spec: {containers: [{name: c, image: x}]}\n`;
+  const yaml = base("").replace("ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]", "ingress: [{from: [{podSelector: {matchLabels: {app: tpl}}}]}]") + deployment;
+  for (const mode of ["NodeCIDR", "BridgeInterface", "InterfaceNamePrefix"]) {
+    const out = await explainWith(yaml, "shop/tpl", "svc:shop/web", 80, ["--detect-local-mode", mode]);
+    assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]], mode);
+  }
+});
