@@ -75,7 +75,12 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
   const local = setup.local, e = client.endpoint;
   if (!local) return { why: `kube-proxy has no local-traffic detector (${setupText(setup)})` };
   const inside = (cidrs: readonly Cidr[]) => { const a = flowAddress(client, toward); return a !== undefined && cidrs.some((c) => contains(c, a)); };
-  if (local.cidrs) return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
+  if (local.cidrs) {
+    // One detector per family (NewDetectLocalByCIDR of clusterCIDR's range of it); a family without one, the no-op detector.
+    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
+    if (family !== undefined && !local.cidrs.some((c) => c.family === family)) return { why: `clusterCIDR has no range of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+    return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
+  }
   const node = at === undefined ? "the translating node" : `node ${at}`;
   const podCIDRs = local.mode === "NodeCIDR" && at !== undefined ? index.nodesByName.get(at)?.podCIDRs : undefined;
   if (podCIDRs) {

@@ -524,3 +524,13 @@ test("a controller's template pod (no node: each replica is translated at its ow
     assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]], mode);
   }
 });
+
+test("clusterCIDR of one family: the other family has no local-traffic detector (getLocalDetectors: NewDetectLocalByCIDR per family of clusterCIDR, else the no-op detector): an IPv6 connection to a cluster IP is not masqueraded (it was)", async () => {
+  const v6 = base("").replace("podIP: 198.18.0.20", "podIP: \"fd00:18::20\"").replace("podIP: 10.1.0.5", "podIP: \"fd00:1::5\"").replace("clusterIP: 10.96.0.10", "clusterIP: \"fd00:96::10\"")
+    .replace("{type: InternalIP, address: 10.0.0.2}", "{type: InternalIP, address: 10.0.0.2}, {type: InternalIP, address: \"fd00:10::2\"}").replace("cidr: 198.18.0.0/15", "cidr: \"fd00:18::/64\"");
+  const only4 = await explainWith(v6 + kubeProxyConfigMap("clusterCIDR: 10.1.0.0/16"), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(only4.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]]);
+  // The control: an IPv6 range that does not hold the client: masqueraded to node-b.
+  const dual = await explainWith(v6 + kubeProxyConfigMap("clusterCIDR: 10.1.0.0/16,fd00:1::/64"), "shop/client", "svc:shop/web", 80, []);
+  assert.deepEqual(dual.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "node:node-b"]]);
+});
