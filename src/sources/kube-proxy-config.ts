@@ -245,7 +245,8 @@ function isKubeProxy(c: Field): boolean {
   const command = c.raw("command");
   const first = Array.isArray(command) ? command[0] : undefined;
   if (c.raw("name") === "kube-proxy" || baseName(first) === "kube-proxy") return true;
-  return SHELLS.includes(baseName(first) ?? "") && JSON.stringify(command).includes("kube-proxy") && kubeProxyArgv(items(c, "command"), items(c, "args")) !== undefined;
+  // (The -c line may be in args: command [/bin/sh, -c], args [LINE].)
+  return SHELLS.includes(baseName(first) ?? "") && JSON.stringify([command, c.raw("args")]).includes("kube-proxy") && kubeProxyArgv(items(c, "command"), items(c, "args")) !== undefined;
 }
 
 /** A command word's program name (`/usr/local/bin/kube-proxy`: kube-proxy). */

@@ -248,3 +248,9 @@ test("detectLocalMode BridgeInterface or InterfaceNamePrefix needs its interface
   assert.deepEqual(flags.errors, ["--detect-local-mode BridgeInterface needs --pod-bridge-interface (kube-proxy refuses to start: validateDetectLocalConfiguration)"]);
   assert.deepEqual(cidrsOf(daemonSet(["--detect-local-mode=BridgeInterface", "--pod-bridge-interface=cbr0"])).errors, []);
 });
+
+test("a shell's -c line in args (command [/bin/sh, -c], args [LINE]) is read whatever the container's name (it was not found: no configuration read)", () => {
+  const yaml = daemonSet([]).replace("      - name: kube-proxy\n", "      - name: proxy\n").replace("        - /usr/local/bin/kube-proxy\n", "        - /bin/sh\n        - -c\n        args: [\"exec kube-proxy --cluster-cidr=10.1.0.0/16\"]\n");
+  const r = cidrsOf(yaml + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
+  assert.deepEqual([r.errors, r.kp?.where, r.kp?.clusterCIDR?.map((c) => c.text)], [[], "the flags of DaemonSet kube-system/kube-proxy", ["10.1.0.0/16"]]);
+});
