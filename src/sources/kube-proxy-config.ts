@@ -350,7 +350,18 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
   const given = new Map<string, { value: string | undefined; field: Field; expanded?: boolean }>();
   for (let i = 0; i < argv.length; i++) {
     const text = argv[i].text;
-    if (typeof text !== "string" || !text.startsWith("--")) continue;
+    if (typeof text !== "string") continue;
+    if (!text.startsWith("--")) {
+      // A word the shell ($ARGS, "$@") or the kubelet ($(ARGS)) expands where a flag stands (not the
+      // value of a flag not read here, --hostname-override $(NODE_NAME)) may be any flags, --config too.
+      const before = argv[i - 1]?.text;
+      if ((argv[i].expanded || text.includes("$(")) && !(before?.startsWith("--") && !before.includes("=") && before !== "--masquerade-all")) {
+        argv[i].field.warn("kube-proxy-config", `${JSON.stringify(text)} is expanded by ${argv[i].expanded ? "the shell" : "the kubelet from the container's environment"} where a flag of kube-proxy stands: its flags are not known, so kube-proxy's configuration is not known`);
+        out.config = { field: container, path: "", problem: "a word of its command line is not known" };
+        return out;
+      }
+      continue;
+    }
     if (text === "--") break;
     const eq = text.indexOf("=");
     const flag = eq >= 0 ? text.slice(2, eq) : text.slice(2);

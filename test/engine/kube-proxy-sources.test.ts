@@ -254,3 +254,15 @@ test("a shell's -c line in args (command [/bin/sh, -c], args [LINE]) is read wha
   const r = cidrsOf(yaml + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
   assert.deepEqual([r.errors, r.kp?.where, r.kp?.clusterCIDR?.map((c) => c.text)], [[], "the flags of DaemonSet kube-system/kube-proxy", ["10.1.0.0/16"]]);
 });
+
+test("a word the shell ($ARGS, \"$@\") or the kubelet ($(ARGS)) expands where a flag stands may be any flags: kube-proxy's configuration is not known (it was read as the flags around it); an unread flag's value is not one", () => {
+  const shell = (line: string) => daemonSet([]).replace("        - /usr/local/bin/kube-proxy\n", `        - /bin/sh\n        - -c\n        args: [${JSON.stringify(line)}]\n`);
+  const kubeadm = configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16");
+  for (const [yaml, by] of [[shell("exec kube-proxy --cluster-cidr=10.1.0.0/16 $KUBE_PROXY_ARGS"), "the shell"], [shell("exec kube-proxy \"$@\""), "the shell"], [daemonSet(["--cluster-cidr=10.1.0.0/16", "$(EXTRA_ARGS)"]), "the kubelet"]]) {
+    const r = cidrsOf(yaml + kubeadm);
+    assert.equal(r.kp, undefined, yaml);
+    assert.match(r.warnings.join("\n"), new RegExp(`is expanded by ${by}.* where a flag of kube-proxy stands: its flags are not known`));
+  }
+  const value = cidrsOf(daemonSet(["--hostname-override", "$(NODE_NAME)", "--cluster-cidr=10.1.0.0/16"]));
+  assert.deepEqual([value.kp?.clusterCIDR?.map((c) => c.text), value.warnings], [["10.1.0.0/16"], []]);
+});
