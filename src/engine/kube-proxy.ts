@@ -79,6 +79,9 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
     // One detector per family (NewDetectLocalByCIDR of clusterCIDR's range of it); a family without one, the no-op detector.
     const family = flowAddress(client, toward)?.family ?? toward.address?.family;
     if (family !== undefined && !local.cidrs.some((c) => c.family === family)) return { why: `clusterCIDR has no range of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+    // A pod of the pod network whose address the input does not give (a controller's template pod) has its replicas'
+    // addresses, which the pod network hands out from clusterCIDR (its meaning: the cluster's pod range).
+    if (flowAddress(client, toward) === undefined && e?.kind === "pod" && e.hostNetwork !== true) return { local: true, why: `the source is a pod of the pod network, whose address the input does not give: read as inside clusterCIDR, the pods' range (${setupText(setup)})` };
     return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
   }
   const node = at === undefined ? "the translating node" : `node ${at}`;

@@ -534,3 +534,12 @@ test("clusterCIDR of one family: the other family has no local-traffic detector 
   const dual = await explainWith(v6 + kubeProxyConfigMap("clusterCIDR: 10.1.0.0/16,fd00:1::/64"), "shop/client", "svc:shop/web", 80, []);
   assert.deepEqual(dual.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "node:node-b"]]);
 });
+
+test("clusterCIDR: a controller's template pod (no address: its replicas get pod-network addresses, from clusterCIDR) keeps its source to a cluster IP; it was masqueraded to a node and the node judged (a wrong allow where the backend admits nodes)", async () => {
+  // cmd/kube-proxy/app/server_linux.go getLocalDetectors: NewDetectLocalByCIDR(clusterCIDR); a replica's address comes from the
+  // pod network, which clusterCIDR names, so its connection to a cluster IP is local and keeps its source.
+  const deployment = `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: tpl, namespace: shop}\nspec:\n  selector: {matchLabels: {app: tpl}}\n  template:\n    metadata: {labels: {app: tpl}}\n    spec: {containers: [{name: c, image: x}]}\n`;
+  const yaml = base("").replace("ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]", "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/24}}]}]") + deployment;
+  const out = await explainWith(yaml, "shop/tpl", "svc:shop/web", 80, ["--cluster-cidr", "10.1.0.0/16"]);
+  assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", undefined]]);
+});
