@@ -6,7 +6,7 @@
 //  - the kube-proxy DaemonSet's own flags (--proxy-mode, --cluster-cidr, --masquerade-all,
 //    --nodeport-addresses, --detect-local-mode) when it passes no --config, in its command and args
 //    or in the shell line its command runs (sh -c "exec kube-proxy ..."); a static pod's alike (a Pod
-//    in kube-system no DaemonSet owns), over a DaemonSet's.
+//    in kube-system owned by its Node or by no one), over a DaemonSet's.
 // With --config the file replaces the flags: cmd/kube-proxy/app/options.go Complete sets o.config to
 // the loaded file (only the logging flags and --hostname-override still apply; processV1Alpha1Flags,
 // which reads --cluster-cidr, runs only without --config): a flag beside --config is warned about and
@@ -55,7 +55,7 @@ interface KubeProxyState {
   /** Every ConfigMap's string keys and source, by "namespace/name" (to tell a missing ConfigMap from a missing key). */
   configMaps: Map<string, { keys: Set<string>; ref: SourceRef }>;
   daemonSet?: DaemonSetConfig;
-  /** The first kube-proxy static pod's (a Pod no DaemonSet owns): it runs kube-proxy where a DaemonSet may not (GKE's has a nodeSelector no node matches). */
+  /** The first kube-proxy static pod's (a Pod owned by its Node or by no one): it runs kube-proxy where a DaemonSet may not (GKE's has a nodeSelector no node matches). */
   staticPod?: DaemonSetConfig;
 }
 
@@ -222,8 +222,10 @@ export const kubeProxyKindHooks: KindHook[] = [{
   read(root, _ctx, b) {
     const md = root.get("metadata"), name = md.raw("name");
     if (md.raw("namespace") !== "kube-system" || typeof name !== "string") return;
+    // A static pod's mirror is owned by its Node (kubelet's mirror client); a manifest file's Pod by no one. A Pod a
+    // controller owns (DaemonSet, ReplicaSet, Job...) is no static pod: its controller is what runs it.
     const owners = md.raw("ownerReferences");
-    if (Array.isArray(owners) && owners.some((o) => o !== null && typeof o === "object" && (o as { kind?: unknown }).kind === "DaemonSet")) return;
+    if (Array.isArray(owners) && owners.some((o) => o !== null && typeof o === "object" && (o as { kind?: unknown }).kind !== "Node")) return;
     const podSpec = root.get("spec");
     const container = items(podSpec, "containers").find((c) => isKubeProxy(c));
     if (!container) return;

@@ -221,6 +221,11 @@ test("kube-proxy run as a static pod (a Pod in kube-system no DaemonSet owns: ku
   // A DaemonSet's pod is read through its DaemonSet.
   const owned = cidrsOf(daemonSet(["--cluster-cidr=10.9.0.0/16"]) + staticPod("node-1", "--cluster-cidr=10.4.0.0/14", "{apiVersion: apps/v1, kind: DaemonSet, name: kube-proxy, uid: u1, controller: true}"));
   assert.deepEqual([owned.kp?.clusterCIDR?.map((c) => c.text), owned.warnings], [["10.9.0.0/16"], []]);
+  // A Pod another controller owns (a ReplicaSet, a Job) is no static pod: a static pod's mirror is owned by its Node, a
+  // manifest file's Pod by no one (found by revA: any Pod but a DaemonSet's was read as one).
+  const replica = cidrsOf(daemonSet(["--cluster-cidr=10.9.0.0/16"]) + staticPod("node-1", "--cluster-cidr=10.4.0.0/14", "{apiVersion: apps/v1, kind: ReplicaSet, name: kp-7d9, uid: u2, controller: true}"));
+  assert.deepEqual([replica.kp?.clusterCIDR?.map((c) => c.text), replica.warnings], [["10.9.0.0/16"], []]);
+  assert.equal(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14", "")).kp?.clusterCIDR?.[0]?.text, "10.4.0.0/14");
 });
 
 test("flag and file values are not trimmed (the conversion splits on \",\", ParseCIDRSloppy takes no white space); an empty --nodeport-addresses is no list (pflag readAsCSV), not an empty one", async () => {
