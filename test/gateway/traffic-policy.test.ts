@@ -75,6 +75,17 @@ test("mergeType: the route's policy merges into the Gateway's (the Gateway's abo
   assert.match(r.reason, /5 requests per Minute/);
 });
 
+test("mergeType: a route's grpcStatus abort merged over the Gateway's httpStatus abort answers with the gRPC status (Envoy Gateway's fault.go patchRoute sets the FaultAbort error_type oneof from httpStatus, then grpcStatus)", () => {
+  const gw = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 503")}`);
+  const rt = btp("route", "apps", `${toRoute()}, mergeType: JSONMerge, ${abort("grpcStatus: 14")}`);
+  const r = route(GW + ROUTE + gw + rt, {});
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /aborts every request with 200 with grpc-status UNAVAILABLE/);
+  // Without mergeType the route's policy replaces the Gateway's: the same answer, its own status alone.
+  assert.equal(route(GW + ROUTE + gw + btp("route", "apps", `${toRoute()}, ${abort("grpcStatus: 14")}`), {}).status, 200);
+  assert.equal(route(GW + ROUTE + gw, {}).status, 503);
+});
+
 test("two policies on one target: the oldest takes it, the other is Conflicted and does nothing", () => {
   const older = btp("b-older", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`, "2026-01-01T00:00:00Z");
   const younger = btp("a-younger", "apps", `${toRoute()}, ${abort("httpStatus: 418")}`, "2026-02-01T00:00:00Z");

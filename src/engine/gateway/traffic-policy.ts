@@ -96,8 +96,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * A route's policy with a mergeType merged into its parent's (mergeBackendTrafficPolicy: the parent
  * patched with the route's spec, JSON merge or strategic merge, which for these fields are alike: an
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
- * set; with both statuses set the HTTP status is the one Envoy uses (fault_filter.cc abortStatus: "If
- * http status code is set, then gRPC status won't be used").
+ * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
 function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit"> {
   const abort = route.abort && parent.abort
@@ -127,10 +126,12 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean): 
   const notes: string[] = [];
   const a = p.abort;
   if (a && a.percentage > 0) {
-    // abortStatus: an HTTP status wins; a gRPC status alone is answered with HTTP 200 and that grpc-status.
-    const status = a.httpStatus ?? 200;
-    const grpcCode = a.httpStatus === undefined && a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
-    const answer = a.httpStatus !== undefined ? `${a.httpStatus}` : `200 with grpc-status ${grpcCode}`;
+    // Envoy's FaultAbort has one error_type (a oneof), which Envoy Gateway sets from httpStatus, then from
+    // grpcStatus (internal/xds/translator/fault.go patchRoute): a merged abort with both gives the gRPC
+    // status. A gRPC status is answered with HTTP 200 and that grpc-status (fault_filter.cc abortStatus).
+    const grpcCode = a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
+    const status = grpcCode !== undefined ? 200 : a.httpStatus ?? 200;
+    const answer = grpcCode !== undefined ? `200 with grpc-status ${grpcCode}` : `${a.httpStatus}`;
     if (a.percentage >= 100) return { stop: { status, grpcCode: grpc ? grpcCode : undefined, reason: `${who} aborts every request with ${answer} (faultInjection.abort, 100%)` }, notes };
     notes.push(`${a.percentage}% of the requests are aborted with ${answer} by ${who} (faultInjection.abort)`);
   }
