@@ -109,6 +109,11 @@ test("a local rate limit Envoy Gateway cannot translate (two rules without clien
   assert.match(r.reason, /more than one rule without clientSelectors/);
   const unit = btp("rl", "apps", `${toRoute()}, rateLimit: {local: {rules: [{limit: {requests: 1, unit: Minute}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 2, unit: Second}}]}}`);
   assert.match(route(GW + ROUTE + unit, {}).reason, /must be a multiple of the default limit unit/);
+  // The deprecated type naming a section that is not there (buildGlobalRateLimit, buildLocalRateLimit: "... configuration empty for rateLimit").
+  const global = route(GW + ROUTE + btp("rl", "apps", `${toRoute()}, rateLimit: {type: Global}`), {});
+  assert.deepEqual([global.status, /global configuration empty for rateLimit/.test(global.reason)], [500, true]);
+  const local = route(GW + ROUTE + btp("rl", "apps", `${toRoute()}, rateLimit: {type: Local, global: {rules: []}}`), {});
+  assert.deepEqual([local.status, /local configuration empty for rateLimit/.test(local.reason)], [500, true]);
 });
 
 test("the vendored CRD schema checks the object: httpStatus and grpcStatus together are refused", () => {
