@@ -86,6 +86,33 @@ test("mergeType: a route's grpcStatus abort merged over the Gateway's httpStatus
   assert.equal(route(GW + ROUTE + gw, {}).status, 503);
 });
 
+test("ListenerSet targets: a route on a ListenerSet's listener gets the policy of that listener, else of the ListenerSet, else of the Gateway; never a Gateway listener's (ProcessBackendTrafficPolicies, gatewayPolicyTargetListeners)", () => {
+  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: http, port: 80, protocol: HTTP, hostname: ls.example.com}]
+`;
+  const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
+  const toSet = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
+  const base = gw + ls + viaSet;
+  const at = (yaml: string) => route(yaml, { host: "ls.example.com" });
+  assert.equal(at(base).status, 200);
+  assert.equal(at(base + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`)).status, 503, "the ListenerSet's policy");
+  assert.equal(at(base + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`) + btp("one", "apps", `${toSet("http")}, ${abort("httpStatus: 504")}`)).status, 504, "its listener's over the ListenerSet's");
+  assert.equal(at(base + btp("set", "apps", `${toSet("nope")}, ${abort("httpStatus: 503")}`)).status, 200, "a sectionName naming no listener of it attaches nothing");
+  const gwPolicy = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 502")}`);
+  assert.equal(at(base + gwPolicy).status, 502, "without a ListenerSet policy, the Gateway's");
+  assert.equal(at(base + gwPolicy + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`)).status, 503, "the ListenerSet's over the Gateway's");
+  assert.equal(at(base + btp("gwl", "infra", `${toGateway("http")}, ${abort("httpStatus: 418")}`)).status, 200, "the Gateway listener of the same name is another listener");
+  // mergeType: merged into the ListenerSet's policy.
+  const merged = at(base + gwPolicy + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503", 40)}`) + btp("route", "apps", `${toRoute()}, mergeType: StrategicMerge, rateLimit: {local: {rules: [{limit: {requests: 5, unit: Minute}}]}}`));
+  assert.match(merged.reason, /40% of the requests are aborted with 503 by BackendTrafficPolicy apps\/route merged into apps\/set/);
+});
+
 test("two policies on one target: the oldest takes it, the other is Conflicted and does nothing", () => {
   const older = btp("b-older", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`, "2026-01-01T00:00:00Z");
   const younger = btp("a-younger", "apps", `${toRoute()}, ${abort("httpStatus: 418")}`, "2026-02-01T00:00:00Z");

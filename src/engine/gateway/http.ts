@@ -51,7 +51,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
-    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set !== undefined, route, rule) } : {}),
+    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }

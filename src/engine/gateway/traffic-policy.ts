@@ -3,15 +3,18 @@
 //
 // internal/gatewayapi/backendtrafficpolicy.go ProcessBackendTrafficPolicies walks the policies, sorted
 // oldest first then by namespace/name (resource.go), target level by target level: route rules
-// (targetRefs with sectionName), routes, Gateway listeners, Gateways. The first policy to attach to a
-// target takes it (resolveBackendTrafficPolicyRouteTargetRef, ...GatewayTargetRef: a later one is
+// (targetRefs with sectionName), routes, ListenerSet listeners, ListenerSets, Gateway listeners, Gateways.
+// The first policy to attach to a target takes it (resolveBackendTrafficPolicyRouteTargetRef,
+// ...ListenerSetTargetRef, ...GatewayTargetRef: a later one is
 // Conflicted, "another BackendTrafficPolicy has already attached to it"), and applyTrafficFeatureToRoute
 // sets a route's traffic features only where a more specific level did not (`if r.Traffic != nil ...
 // continue`): the whole policy of the most specific level applies, never a field-by-field mix, unless
-// that policy has a mergeType (translateBackendTrafficPolicyForRouteWithMerge: merged into the policy of
-// the route's listener, else of its Gateway).
+// that policy has a mergeType (processBackendTrafficPolicyForRoute: merged into the policy of the route's
+// listener, else of its Gateway; a ListenerSet's listener: its own, else its ListenerSet's, else the
+// Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
+// out of a Gateway sectionName).
 
-import type { BackendTrafficPolicy, FaultAbort, Gateway, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
+import type { BackendTrafficPolicy, FaultAbort, Gateway, ListenerSet, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type Route, type RouteRule } from "../../model/route.js";
 
@@ -21,7 +24,7 @@ const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "
 export interface EffectiveTrafficPolicy {
   /** "namespace/name" of the policy, or of both policies merged (the route's first). */
   policies: string[];
-  /** What it targets: "HTTPRoute shop/web rule api", "HTTPRoute shop/web", "listener http of Gateway infra/gw", "Gateway infra/gw". */
+  /** What it targets: "HTTPRoute shop/web rule api", "HTTPRoute shop/web", "listener http of Gateway infra/gw" (or "of ListenerSet shop/ls"), "ListenerSet shop/ls", "Gateway infra/gw". */
   target: string;
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
@@ -39,9 +42,10 @@ export class TrafficPolicyIndex {
   constructor(graph: RouteGraph) {
     const routes = new Map(graph.routes.map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
+    const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
       for (const t of policy.targets) {
-        const key = targetKey(policy.namespace, t, routes, gateways);
+        const key = targetKey(policy.namespace, t, routes, gateways, sets);
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) held.conflicted.push(nameOf(policy));
@@ -50,11 +54,12 @@ export class TrafficPolicyIndex {
     }
   }
 
-  /** The policy a rule of `route` gets on `listener` of `gateway` (`fromListenerSet`: the listener is a ListenerSet's, which listener-level policies do not target). */
-  effective(gateway: Gateway, listener: string, fromListenerSet: boolean, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
+  /** The policy a rule of `route` gets on `listener` of `gateway`, a listener of ListenerSet `set` when given. */
+  effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
-    const parent = (fromListenerSet ? undefined : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`)) ?? this.held(`Gateway ${nameOf(gateway)}`);
+    const parent = (set ? this.held(`listener ${listener} of ListenerSet ${nameOf(set)}`) ?? this.held(`ListenerSet ${nameOf(set)}`) : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`))
+      ?? this.held(`Gateway ${nameOf(gateway)}`);
     if (!own) return parent && describe(parent);
     if (!own.held.policy.mergeType || !parent) return describe(own);
     return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
@@ -74,10 +79,17 @@ function describe(at: { target: string; held: { policy: BackendTrafficPolicy; co
 /**
  * The target key of a targetRef, or undefined when Envoy Gateway does not attach it: another group or
  * kind, an object not in the input, or a sectionName naming no rule or listener of it
- * (validateRouteRuleSectionName, validateGatewayListenerSectionName: a resolve error, not an attachment).
+ * (validateRouteRuleSectionName, validateGatewayListenerSectionName, validateListenerSetListenerSectionName:
+ * a resolve error, not an attachment).
  */
-function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], routes: Map<string, Route>, gateways: Map<string, Gateway>): string | undefined {
+function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], routes: Map<string, Route>, gateways: Map<string, Gateway>, sets: Map<string, ListenerSet>): string | undefined {
   if (t.group !== GATEWAY_GROUP) return undefined;
+  if (t.kind === "ListenerSet") {
+    const set = sets.get(`${ns}/${t.name}`);
+    if (!set) return undefined;
+    if (t.sectionName === undefined) return `ListenerSet ${ns}/${t.name}`;
+    return set.listeners.some((l) => l.name === t.sectionName) ? `listener ${t.sectionName} of ListenerSet ${ns}/${t.name}` : undefined;
+  }
   if (t.kind === "Gateway") {
     const gw = gateways.get(`${ns}/${t.name}`);
     if (!gw) return undefined;
