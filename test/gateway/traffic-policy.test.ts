@@ -113,6 +113,19 @@ spec:
   assert.match(merged.reason, /40% of the requests are aborted with 503 by BackendTrafficPolicy apps\/route merged into apps\/set/);
 });
 
+test("a Linkerd HTTPRoute of the same namespace and name is not the Gateway API route a policy targets", () => {
+  const linkerd = `---
+apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{group: core, kind: Service, name: v1, port: 80}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+`;
+  const rule = btp("rule", "apps", `${toRoute("api")}, ${abort("httpStatus: 418")}`);
+  assert.equal(route(GW + ROUTE + linkerd + rule, { path: "/api/x" }).status, 418);
+});
+
 test("two policies on one target: the oldest takes it, the other is Conflicted and does nothing", () => {
   const older = btp("b-older", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`, "2026-01-01T00:00:00Z");
   const younger = btp("a-younger", "apps", `${toRoute()}, ${abort("httpStatus: 418")}`, "2026-02-01T00:00:00Z");

@@ -40,7 +40,8 @@ export class TrafficPolicyIndex {
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
   constructor(graph: RouteGraph) {
-    const routes = new Map(graph.routes.map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
+    // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
+    const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
     const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
