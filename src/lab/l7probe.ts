@@ -6,15 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_PORT, grpcStatusName, type RouteRequest } from "../model/request.js";
+import { DEFAULT_PORT, GRPC_OF_HTTP, grpcStatusName, type RouteRequest } from "../model/request.js";
 import type { ClientAnswer, ClientJob } from "./client.js";
 import { ECHO_HEADER, PROBE_HEADER, SET_HEADER } from "./echo.js";
 import { LabError } from "./exec.js";
 import type { L7State } from "./l7.js";
 
 const CLIENT_MAIN = fileURLToPath(new URL("./client-main.js", import.meta.url));
-/** What a gRPC client reports for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */
-const GRPC_OF_HTTP: Record<number, string> = { 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" };
 /** Response headers every answer carries, not what routes set. */
 const TRANSPORT = new Set([ECHO_HEADER, "upgrade", "date", "content-length", "content-type", "connection", "keep-alive", "transfer-encoding", "server", "location"]);
 

@@ -37,6 +37,9 @@ const GRPC_STATUS_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DE
 /** A gRPC status code's name (a number, or its decimal digits as a grpc-status header carries them); any other value as itself. */
 export const grpcStatusName = (code: number | string): string => (/^\d+$/.test(String(code)) ? GRPC_STATUS_NAMES[Number(code)] : undefined) ?? String(code);
 
+/** What a gRPC client reports for an HTTP status without grpc-status (grpc/grpc doc/http-grpc-status-mapping.md); another status: UNKNOWN. */
+export const GRPC_OF_HTTP: Readonly<Record<number, string>> = { 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" };
+
 export const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443, tls: 443, tcp: 0, udp: 0 };
 export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s === "tls";
 /** Whether the client speaks plain HTTP on the connection (what a mesh proxy's HTTP routes see). */

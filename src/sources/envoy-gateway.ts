@@ -62,13 +62,19 @@ function readLocal(f: Field, s: RateLimitSummary): void {
   s.local = rules.map((r) => `${r.requests} requests per ${r.unit}${r.selected ? ` for the requests rule ${r.index}'s clientSelectors match` : ""}`);
 }
 
-/** spec.rateLimit (buildRateLimit): the deprecated `type` picks one of local and global; else both are read. */
+/**
+ * spec.rateLimit (buildRateLimit): the deprecated `type` picks one of local and global (the one it names
+ * missing is an error: buildGlobalRateLimit "global configuration empty for rateLimit"); else both are read.
+ */
 function readRateLimit(f: Field): RateLimitSummary | undefined {
   if (!f.object()) return undefined;
   const s: RateLimitSummary = { local: [], global: false };
   const type = f.get("type").string({ oneOf: ["Global", "Local"] });
   if (type !== "Global" && (type === "Local" || f.get("local").object())) readLocal(f.get("local"), s);
-  if (type !== "Local" && (type === "Global" || f.get("global").object())) s.global = true;
+  if (type !== "Local" && (type === "Global" || f.get("global").object())) {
+    if (f.get("global").object()) s.global = true;
+    else s.invalid ??= "global configuration empty for rateLimit";
+  }
   return s;
 }
 

@@ -75,6 +75,57 @@ test("mergeType: the route's policy merges into the Gateway's (the Gateway's abo
   assert.match(r.reason, /5 requests per Minute/);
 });
 
+test("mergeType: a route's grpcStatus abort merged over the Gateway's httpStatus abort answers with the gRPC status (Envoy Gateway's fault.go patchRoute sets the FaultAbort error_type oneof from httpStatus, then grpcStatus)", () => {
+  const gw = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 503")}`);
+  const rt = btp("route", "apps", `${toRoute()}, mergeType: JSONMerge, ${abort("grpcStatus: 14")}`);
+  const r = route(GW + ROUTE + gw + rt, {});
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /aborts every request with 200 with grpc-status UNAVAILABLE/);
+  // Without mergeType the route's policy replaces the Gateway's: the same answer, its own status alone.
+  assert.equal(route(GW + ROUTE + gw + btp("route", "apps", `${toRoute()}, ${abort("grpcStatus: 14")}`), {}).status, 200);
+  assert.equal(route(GW + ROUTE + gw, {}).status, 503);
+});
+
+test("ListenerSet targets: a route on a ListenerSet's listener gets the policy of that listener, else of the ListenerSet, else of the Gateway; never a Gateway listener's (ProcessBackendTrafficPolicies, gatewayPolicyTargetListeners)", () => {
+  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: http, port: 80, protocol: HTTP, hostname: ls.example.com}]
+`;
+  const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
+  const toSet = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
+  const base = gw + ls + viaSet;
+  const at = (yaml: string) => route(yaml, { host: "ls.example.com" });
+  assert.equal(at(base).status, 200);
+  assert.equal(at(base + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`)).status, 503, "the ListenerSet's policy");
+  assert.equal(at(base + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`) + btp("one", "apps", `${toSet("http")}, ${abort("httpStatus: 504")}`)).status, 504, "its listener's over the ListenerSet's");
+  assert.equal(at(base + btp("set", "apps", `${toSet("nope")}, ${abort("httpStatus: 503")}`)).status, 200, "a sectionName naming no listener of it attaches nothing");
+  const gwPolicy = btp("gw", "infra", `${toGateway()}, ${abort("httpStatus: 502")}`);
+  assert.equal(at(base + gwPolicy).status, 502, "without a ListenerSet policy, the Gateway's");
+  assert.equal(at(base + gwPolicy + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503")}`)).status, 503, "the ListenerSet's over the Gateway's");
+  assert.equal(at(base + btp("gwl", "infra", `${toGateway("http")}, ${abort("httpStatus: 418")}`)).status, 200, "the Gateway listener of the same name is another listener");
+  // mergeType: merged into the ListenerSet's policy.
+  const merged = at(base + gwPolicy + btp("set", "apps", `${toSet()}, ${abort("httpStatus: 503", 40)}`) + btp("route", "apps", `${toRoute()}, mergeType: StrategicMerge, rateLimit: {local: {rules: [{limit: {requests: 5, unit: Minute}}]}}`));
+  assert.match(merged.reason, /40% of the requests are aborted with 503 by BackendTrafficPolicy apps\/route merged into apps\/set/);
+});
+
+test("a Linkerd HTTPRoute of the same namespace and name is not the Gateway API route a policy targets", () => {
+  const linkerd = `---
+apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{group: core, kind: Service, name: v1, port: 80}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+`;
+  const rule = btp("rule", "apps", `${toRoute("api")}, ${abort("httpStatus: 418")}`);
+  assert.equal(route(GW + ROUTE + linkerd + rule, { path: "/api/x" }).status, 418);
+});
+
 test("two policies on one target: the oldest takes it, the other is Conflicted and does nothing", () => {
   const older = btp("b-older", "apps", `${toRoute()}, ${abort("httpStatus: 503")}`, "2026-01-01T00:00:00Z");
   const younger = btp("a-younger", "apps", `${toRoute()}, ${abort("httpStatus: 418")}`, "2026-02-01T00:00:00Z");
@@ -98,6 +149,11 @@ test("a local rate limit Envoy Gateway cannot translate (two rules without clien
   assert.match(r.reason, /more than one rule without clientSelectors/);
   const unit = btp("rl", "apps", `${toRoute()}, rateLimit: {local: {rules: [{limit: {requests: 1, unit: Minute}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 2, unit: Second}}]}}`);
   assert.match(route(GW + ROUTE + unit, {}).reason, /must be a multiple of the default limit unit/);
+  // The deprecated type naming a section that is not there (buildGlobalRateLimit, buildLocalRateLimit: "... configuration empty for rateLimit").
+  const global = route(GW + ROUTE + btp("rl", "apps", `${toRoute()}, rateLimit: {type: Global}`), {});
+  assert.deepEqual([global.status, /global configuration empty for rateLimit/.test(global.reason)], [500, true]);
+  const local = route(GW + ROUTE + btp("rl", "apps", `${toRoute()}, rateLimit: {type: Local, global: {rules: []}}`), {});
+  assert.deepEqual([local.status, /local configuration empty for rateLimit/.test(local.reason)], [500, true]);
 });
 
 test("the vendored CRD schema checks the object: httpStatus and grpcStatus together are refused", () => {

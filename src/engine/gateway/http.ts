@@ -8,6 +8,7 @@ import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type Ro
 import { ENVOY_GATEWAY_CONTROLLER, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Address } from "../../model/ip.js";
+import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
@@ -51,7 +52,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
-    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set !== undefined, route, rule) } : {}),
+    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -62,7 +63,7 @@ const seenBy = (source: NonNullable<HttpContext["nginxSource"]>, client: Address
 /** HTTP status → gRPC status, as gRPC clients map a response without grpc-status. */
 export function grpcCodeOf(status: number): string {
   if (status === 200) return "OK";
-  return ({ 400: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "UNIMPLEMENTED", 429: "UNAVAILABLE", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "UNAVAILABLE" } as Record<number, string>)[status] ?? "UNKNOWN";
+  return GRPC_OF_HTTP[status] ?? "UNKNOWN";
 }
 
 /** Every value of each query parameter, in order. */

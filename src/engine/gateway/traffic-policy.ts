@@ -3,15 +3,18 @@
 //
 // internal/gatewayapi/backendtrafficpolicy.go ProcessBackendTrafficPolicies walks the policies, sorted
 // oldest first then by namespace/name (resource.go), target level by target level: route rules
-// (targetRefs with sectionName), routes, Gateway listeners, Gateways. The first policy to attach to a
-// target takes it (resolveBackendTrafficPolicyRouteTargetRef, ...GatewayTargetRef: a later one is
+// (targetRefs with sectionName), routes, ListenerSet listeners, ListenerSets, Gateway listeners, Gateways.
+// The first policy to attach to a target takes it (resolveBackendTrafficPolicyRouteTargetRef,
+// ...ListenerSetTargetRef, ...GatewayTargetRef: a later one is
 // Conflicted, "another BackendTrafficPolicy has already attached to it"), and applyTrafficFeatureToRoute
 // sets a route's traffic features only where a more specific level did not (`if r.Traffic != nil ...
 // continue`): the whole policy of the most specific level applies, never a field-by-field mix, unless
-// that policy has a mergeType (translateBackendTrafficPolicyForRouteWithMerge: merged into the policy of
-// the route's listener, else of its Gateway).
+// that policy has a mergeType (processBackendTrafficPolicyForRoute: merged into the policy of the route's
+// listener, else of its Gateway; a ListenerSet's listener: its own, else its ListenerSet's, else the
+// Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
+// out of a Gateway sectionName).
 
-import type { BackendTrafficPolicy, FaultAbort, Gateway, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
+import type { BackendTrafficPolicy, FaultAbort, Gateway, ListenerSet, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type Route, type RouteRule } from "../../model/route.js";
 
@@ -21,7 +24,7 @@ const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "
 export interface EffectiveTrafficPolicy {
   /** "namespace/name" of the policy, or of both policies merged (the route's first). */
   policies: string[];
-  /** What it targets: "HTTPRoute shop/web rule api", "HTTPRoute shop/web", "listener http of Gateway infra/gw", "Gateway infra/gw". */
+  /** What it targets: "HTTPRoute shop/web rule api", "HTTPRoute shop/web", "listener http of Gateway infra/gw" (or "of ListenerSet shop/ls"), "ListenerSet shop/ls", "Gateway infra/gw". */
   target: string;
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
@@ -37,11 +40,13 @@ export class TrafficPolicyIndex {
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
   constructor(graph: RouteGraph) {
-    const routes = new Map(graph.routes.map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
+    // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
+    const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
+    const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
       for (const t of policy.targets) {
-        const key = targetKey(policy.namespace, t, routes, gateways);
+        const key = targetKey(policy.namespace, t, routes, gateways, sets);
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) held.conflicted.push(nameOf(policy));
@@ -50,11 +55,12 @@ export class TrafficPolicyIndex {
     }
   }
 
-  /** The policy a rule of `route` gets on `listener` of `gateway` (`fromListenerSet`: the listener is a ListenerSet's, which listener-level policies do not target). */
-  effective(gateway: Gateway, listener: string, fromListenerSet: boolean, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
+  /** The policy a rule of `route` gets on `listener` of `gateway`, a listener of ListenerSet `set` when given. */
+  effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
-    const parent = (fromListenerSet ? undefined : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`)) ?? this.held(`Gateway ${nameOf(gateway)}`);
+    const parent = (set ? this.held(`listener ${listener} of ListenerSet ${nameOf(set)}`) ?? this.held(`ListenerSet ${nameOf(set)}`) : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`))
+      ?? this.held(`Gateway ${nameOf(gateway)}`);
     if (!own) return parent && describe(parent);
     if (!own.held.policy.mergeType || !parent) return describe(own);
     return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
@@ -74,10 +80,17 @@ function describe(at: { target: string; held: { policy: BackendTrafficPolicy; co
 /**
  * The target key of a targetRef, or undefined when Envoy Gateway does not attach it: another group or
  * kind, an object not in the input, or a sectionName naming no rule or listener of it
- * (validateRouteRuleSectionName, validateGatewayListenerSectionName: a resolve error, not an attachment).
+ * (validateRouteRuleSectionName, validateGatewayListenerSectionName, validateListenerSetListenerSectionName:
+ * a resolve error, not an attachment).
  */
-function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], routes: Map<string, Route>, gateways: Map<string, Gateway>): string | undefined {
+function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], routes: Map<string, Route>, gateways: Map<string, Gateway>, sets: Map<string, ListenerSet>): string | undefined {
   if (t.group !== GATEWAY_GROUP) return undefined;
+  if (t.kind === "ListenerSet") {
+    const set = sets.get(`${ns}/${t.name}`);
+    if (!set) return undefined;
+    if (t.sectionName === undefined) return `ListenerSet ${ns}/${t.name}`;
+    return set.listeners.some((l) => l.name === t.sectionName) ? `listener ${t.sectionName} of ListenerSet ${ns}/${t.name}` : undefined;
+  }
   if (t.kind === "Gateway") {
     const gw = gateways.get(`${ns}/${t.name}`);
     if (!gw) return undefined;
@@ -96,8 +109,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * A route's policy with a mergeType merged into its parent's (mergeBackendTrafficPolicy: the parent
  * patched with the route's spec, JSON merge or strategic merge, which for these fields are alike: an
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
- * set; with both statuses set the HTTP status is the one Envoy uses (fault_filter.cc abortStatus: "If
- * http status code is set, then gRPC status won't be used").
+ * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
 function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit"> {
   const abort = route.abort && parent.abort
@@ -127,10 +139,12 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean): 
   const notes: string[] = [];
   const a = p.abort;
   if (a && a.percentage > 0) {
-    // abortStatus: an HTTP status wins; a gRPC status alone is answered with HTTP 200 and that grpc-status.
-    const status = a.httpStatus ?? 200;
-    const grpcCode = a.httpStatus === undefined && a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
-    const answer = a.httpStatus !== undefined ? `${a.httpStatus}` : `200 with grpc-status ${grpcCode}`;
+    // Envoy's FaultAbort has one error_type (a oneof), which Envoy Gateway sets from httpStatus, then from
+    // grpcStatus (internal/xds/translator/fault.go patchRoute): a merged abort with both gives the gRPC
+    // status. A gRPC status is answered with HTTP 200 and that grpc-status (fault_filter.cc abortStatus).
+    const grpcCode = a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
+    const status = grpcCode !== undefined ? 200 : a.httpStatus ?? 200;
+    const answer = grpcCode !== undefined ? `200 with grpc-status ${grpcCode}` : `${a.httpStatus}`;
     if (a.percentage >= 100) return { stop: { status, grpcCode: grpc ? grpcCode : undefined, reason: `${who} aborts every request with ${answer} (faultInjection.abort, 100%)` }, notes };
     notes.push(`${a.percentage}% of the requests are aborted with ${answer} by ${who} (faultInjection.abort)`);
   }
