@@ -243,3 +243,19 @@ test("an ambient client's request to a Service with a waypoint goes through it w
   const sidecar = await ask(yaml, "web/shopper", "POST http://vault.bank/");
   assert.deepEqual([sidecar.status, enforcers(sidecar)], [200, []], "a sidecar client sends to the endpoint itself");
 });
+
+test("ztunnel's DNS proxy answers a waypoint-bound ServiceEntry's host without addresses only with an address istiod allocates: not for resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip \"false\" (any case), a `*.` host only with DYNAMIC_DNS (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces; ambient/services.go constructServiceEntries)", async () => {
+  const post = (labels: string, spec: string, hosts = "[partner.example.com]", name = "partner.example.com") =>
+    ask(world() + waypointGateway("bank") + partnerEntry(`{istio.io/use-waypoint: waypoint${labels}}`, spec).replace("hosts: [partner.example.com]", `hosts: ${hosts}`) + noPartnerPosts, "bank/teller", `POST http://${name}/`);
+  const through = (a: Answer) => [a.status, enforcers(a)];
+  assert.deepEqual(through(await post("", "resolution: DNS")), [403, ["Istio waypoint of bank/waypoint"]], "an allocated address: the waypoint decides");
+  for (const [labels, spec, hosts, name, why] of [
+    ["", "resolution: NONE", undefined, undefined, "resolution NONE: no address allocated"],
+    [", networking.istio.io/enable-autoallocate-ip: \"False\"", "resolution: DNS", undefined, undefined, "allocation opted out"],
+    ["", "resolution: DNS", "[\"*.example.com\"]", "api.example.com", "a wildcard host with resolution DNS"],
+  ] as const) {
+    const a = await post(labels, spec, hosts, name);
+    assert.deepEqual([a.status, a.connection, enforcers(a)], [null, "failed", []], why);
+  }
+  assert.equal((await post("", "resolution: DYNAMIC_DNS", "[\"*.example.com\"]", "api.example.com")).status, 403, "a wildcard host with DYNAMIC_DNS is allocated");
+});
