@@ -230,3 +230,32 @@ test("without a waypoint, or for a sidecar client, a ServiceEntry's attached pol
   const sidecar = await ask(bound, "web/shopper", "POST http://203.0.113.10/");
   assert.deepEqual([sidecar.status, enforcers(sidecar)], [null, []], "a sidecar client sends to the entry's address itself (endpoint_builder.go findServiceWaypoint: only gateways)");
 });
+
+test("an ambient client's request to a Service with a waypoint goes through it whatever runs at the endpoints: the policies attached to the Service apply to a Service of pods outside the ambient mesh (ztunnel outbound.rs build_request: fetch_service_waypoint before fetch_upstream; was: not enforced, a wrong allow)", async () => {
+  const vault = pod("bank", "vault", "10.0.0.12", { labels: { "istio.io/dataplane-mode": "none" } })
+    + "apiVersion: v1\nkind: Service\nmetadata: {name: vault, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}\nspec: {selector: {app: vault}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  const noPosts = ap("no-vault-posts", "bank", "{targetRefs: [{kind: Service, group: \"\", name: vault}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
+  const yaml = world() + waypointGateway("bank") + vault + noPosts;
+  const post = await ask(yaml, "bank/teller", "POST http://vault/");
+  assert.equal(post.status, 403, "the DENY attached to the Service, at its waypoint (was 200)");
+  assert.deepEqual(enforcers(post), ["Istio waypoint of bank/waypoint"]);
+  assert.equal((await ask(yaml, "bank/teller", "GET http://vault/")).status, 200);
+  const sidecar = await ask(yaml, "web/shopper", "POST http://vault.bank/");
+  assert.deepEqual([sidecar.status, enforcers(sidecar)], [200, []], "a sidecar client sends to the endpoint itself");
+});
+
+test("ztunnel's DNS proxy answers a waypoint-bound ServiceEntry's host without addresses only with an address istiod allocates: not for resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip \"false\" (any case), a `*.` host only with DYNAMIC_DNS (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces; ambient/services.go constructServiceEntries)", async () => {
+  const post = (labels: string, spec: string, hosts = "[partner.example.com]", name = "partner.example.com") =>
+    ask(world() + waypointGateway("bank") + partnerEntry(`{istio.io/use-waypoint: waypoint${labels}}`, spec).replace("hosts: [partner.example.com]", `hosts: ${hosts}`) + noPartnerPosts, "bank/teller", `POST http://${name}/`);
+  const through = (a: Answer) => [a.status, enforcers(a)];
+  assert.deepEqual(through(await post("", "resolution: DNS")), [403, ["Istio waypoint of bank/waypoint"]], "an allocated address: the waypoint decides");
+  for (const [labels, spec, hosts, name, why] of [
+    ["", "resolution: NONE", undefined, undefined, "resolution NONE: no address allocated"],
+    [", networking.istio.io/enable-autoallocate-ip: \"False\"", "resolution: DNS", undefined, undefined, "allocation opted out"],
+    ["", "resolution: DNS", "[\"*.example.com\"]", "api.example.com", "a wildcard host with resolution DNS"],
+  ] as const) {
+    const a = await post(labels, spec, hosts, name);
+    assert.deepEqual([a.status, a.connection, enforcers(a)], [null, "failed", []], why);
+  }
+  assert.equal((await post("", "resolution: DYNAMIC_DNS", "[\"*.example.com\"]", "api.example.com")).status, 403, "a wildcard host with DYNAMIC_DNS is allocated");
+});

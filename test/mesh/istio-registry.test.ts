@@ -273,6 +273,22 @@ test("a ServiceEntry's endpoints are validated as pilot's webhook does (Validate
   assert.equal(errors("STATIC", "[{address: '', network: remote}]"), "", "no address but a network: a warning only");
 });
 
+test("ServiceEntry endpoints under resolution DNS: the address alone is checked, an IP address or a FQDN whose labels may be upper-case (an empty address with a network and a unix:// socket are errors there); STATIC unix:// sockets: an absolute path, an entry of one port (validation.go ValidateServiceEntry, validateWorkloadEntry, ValidateUnixAddress; agent.ValidateFQDN; labels.IsDNS1123Label)", () => {
+  const errors = (resolution: string, endpoints: string, ports = "[{number: 80, name: http}]") => load({ "se.yaml": serviceEntry("web", "a", `{hosts: [a.example.com], ports: ${ports}, resolution: ${resolution}, endpoints: ${endpoints}}`) })
+    .diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("\n");
+  assert.match(errors("DNS", "[{address: '', network: remote}]"), /spec\.endpoints\.0\.address: endpoint address "" is not a valid FQDN or an IP address/, "DNS: no warning for a network (was: accepted)");
+  assert.match(errors("DNS", "[{network: remote}]"), /spec\.endpoints\.0: endpoint address "" is not a valid FQDN or an IP address/);
+  assert.match(errors("DNS_ROUND_ROBIN", "[{address: 'unix:///var/run/a.sock'}]"), /endpoint address "unix:\/\/\/var\/run\/a\.sock" is not a valid FQDN or an IP address/, "was: accepted");
+  assert.equal(errors("DNS", "[{address: API.Example.com}, {address: 'istio.io.'}]"), "", "Istio's DNS labels take upper case (was: an error); a trailing dot");
+  assert.match(errors("DNS", "[{address: api.example.123}]"), /is not a valid FQDN or an IP address/, "an all-digit top-level label");
+  assert.match(errors("STATIC", "[{address: 'unix://var/run/a.sock'}]"), /spec\.endpoints\.0\.address: var\/run\/a\.sock is not an absolute path to a file/);
+  assert.match(errors("STATIC", "[{address: 'unix:///var/run/a.sock', ports: {http: 8080}}]"), /spec\.endpoints\.0: UDS may not include ports/, "the CRD's rule");
+  assert.match(errors("STATIC", "[{address: 'unix:///var/run/a.sock'}]", "[{number: 80, name: http}, {number: 81, name: http2}]"), /exactly 1 service port required for unix endpoints/);
+  assert.equal(errors("STATIC", "[{address: 'unix://@abstract'}]"), "", "an abstract socket");
+  assert.match(errors("DNS_ROUND_ROBIN", "[{address: a.example.com}, {address: b.example.com}]"), /spec: DNS_ROUND_ROBIN mode cannot have multiple endpoints/, "the CRD's rule");
+  assert.equal(errors("DNS_ROUND_ROBIN", "[{address: a.example.com}]"), "");
+});
+
 test("a Service's annotation networking.istio.io/exportTo hides it from the registry of the namespaces it does not name: refused under REGISTRY_ONLY, passed through without the mesh's routes under ALLOW_ANY (was: in every registry)", () => {
   const exported = (to: string) => cluster().replace("metadata: {name: api, namespace: shop}", `metadata: {name: api, namespace: shop, annotations: {networking.istio.io/exportTo: "${to}"}}`);
   const hidden = one(exported(".") + REGISTRY_ONLY, "web/client", "http://api.shop/x");

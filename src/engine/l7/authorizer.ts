@@ -34,11 +34,13 @@ export function proxyOf(inv: Inventory, p: Peer): ProxyKind {
 
 /**
  * The waypoint the request goes through (mesh/waypoint.ts requestWaypoint, as routing asks it): an
- * ambient client's ztunnel sends a request to a Service's cluster IP to the Service's waypoint, one to
- * a pod's address to the workload's; it is enforced when the server is in the ambient mesh.
+ * ambient client's ztunnel sends a request to a Service's cluster IP to the Service's waypoint
+ * whatever runs at the endpoints (outbound.rs build_request: fetch_service_waypoint before
+ * fetch_upstream), one to a pod's address to the workload's, enforced when the pod is in the ambient mesh.
  */
 export function waypointOf(inv: Inventory, client: HopEnd, server: HopEnd & { endpoint: Endpoint }, service: Service | undefined, ingress?: Service): Hop["waypoint"] {
-  if (server.proxy !== "istio-ambient") return undefined;
+  const serviceAddressed = client.proxy === "istio-ambient" && service !== undefined && !service.headless && !ingress;
+  if (server.proxy !== "istio-ambient" && !serviceAddressed) return undefined;
   return requestWaypoint(inv, { ambientClient: client.proxy === "istio-ambient", service, endpoint: server.endpoint, ...(ingress ? { ingress } : {}) }).waypoint;
 }
 

@@ -63,7 +63,7 @@ export class L7Engine {
     const e = hop.server.endpoint;
     const where = `${e.namespace}/${e.name}`;
     if (waypoint && hop.server.proxy !== "istio-ambient") {
-      // A ServiceEntry's waypoint in front of a destination outside the ambient mesh: it decides first,
+      // A Service's or ServiceEntry's waypoint in front of a destination outside the ambient mesh: it decides first,
       // then the destination's own proxy, if any, sees the waypoint's identity (an address outside the model: nothing more).
       const l = this.waypointLayer(hop, a, waypoint);
       if (l.verdict === "deny" || e.kind === "external") return [l];

@@ -111,7 +111,7 @@ export function transportOf(hop: Hop, mesh: MeshModel, clientBypass?: string): T
   const c = hop.client, s = hop.server;
   if (clientBypass) return { mtls: false, decision: decision("allow", `plaintext: ${clientBypass}`, []) };
   if (hop.waypoint && s.proxy !== "istio-ambient" && c.proxy === "istio-ambient" && c.endpoint) {
-    // A ServiceEntry's waypoint in front of a destination outside the ambient mesh: ztunnel's HBONE tunnel to it is mutual TLS.
+    // A Service's or ServiceEntry's waypoint in front of a destination outside the ambient mesh: ztunnel's HBONE tunnel to it is mutual TLS.
     const identity = identityOf(c.endpoint, "istio", istioSettingsOf(mesh, c.endpoint));
     return { mtls: true, identity, decision: decision("allow", `mutual TLS (HBONE) from the client's ztunnel to waypoint ${hop.waypoint.namespace}/${hop.waypoint.name}: the waypoint sees ${identity?.principal}`, []) };
   }

@@ -25,34 +25,52 @@ function hostProblem(host: string): string | undefined {
   return name.split(".").every((l) => /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/.test(l)) ? undefined : `${JSON.stringify(host)} is not a valid host name`;
 }
 
-/** A name the validation webhook takes as a FQDN (agent.ValidateFQDN: DNS-1123 labels, a last label not all digits, at most 255 characters; a trailing dot allowed). */
+/** A DNS label as Istio reads it (pkg/config/labels IsDNS1123Label: letters of either case, digits and '-', at most 63 characters). */
+const ISTIO_DNS_LABEL = /^[a-zA-Z0-9](?:[-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+
+/**
+ * A name the validation webhook takes as a FQDN (agent.ValidateFQDN: at most 255 characters, a last
+ * dot-separated part not all digits, every part a DNS label but an empty last one: `istio.io.`).
+ */
 function fqdnProblem(name: string): string | undefined {
-  const labels = name.replace(/\.$/, "").split(".");
-  if (!name || name.length > 255 || /^\d+$/.test(labels[labels.length - 1])) return `${JSON.stringify(name)} is not a valid FQDN`;
-  return labels.map(dnsLabelError).find((p) => p !== undefined);
+  const parts = name.split(".");
+  const last = parts.length - 1;
+  const invalid = !name || name.length > 255 || /^\d+$/.test(parts[last]) || parts.some((l, i) => !(i === last && l === "") && !ISTIO_DNS_LABEL.test(l));
+  return invalid ? `${JSON.stringify(name)} is not a valid FQDN` : undefined;
 }
 
 /**
- * An endpoint's address, as pilot's validation webhook checks it (validation.go ValidateServiceEntry,
- * validateWorkloadEntry): required unless the endpoint names a `network` (then a warning); a
- * `unix://` socket, an IP address, or (resolution DNS and DNS_ROUND_ROBIN) a FQDN. Resolutions NONE
- * and DYNAMIC_DNS take no endpoints at all (an error of the entry).
+ * An endpoint's address, as pilot's validation webhook checks it (validation.go ValidateServiceEntry).
+ * Resolution STATIC: validateWorkloadEntry, the address required unless the endpoint names a
+ * `network` (then a warning), an IP address or a `unix://` socket (an absolute path or an `@`
+ * abstract name, the entry declaring exactly one port; without `ports`: the CRD's rule). DNS and DNS_ROUND_ROBIN
+ * check the address alone: an IP address or a FQDN (agent.ValidateFQDN), so an empty address (a
+ * network named or not) and a `unix://` socket are errors there. Resolutions NONE and DYNAMIC_DNS
+ * take no endpoints at all (an error of the entry).
  */
-function endpointAddress(e: Field, resolution: IstioServiceEntry["resolution"]): string | undefined {
+function endpointAddress(e: Field, resolution: IstioServiceEntry["resolution"], entryPorts: number): string | undefined {
   const f = e.get("address");
   const address = f.string();
   // (A value of another type is the schema's error already.)
   if (resolution === "NONE" || resolution === "DYNAMIC_DNS" || (address === undefined && f.present)) return address;
+  if (resolution === "DNS" || resolution === "DNS_ROUND_ROBIN") {
+    if (!parseAddress(address ?? "") && fqdnProblem(address ?? "")) (f.present ? f : e).error("invalid-value", `endpoint address ${JSON.stringify(address ?? "")} is not a valid FQDN or an IP address (resolution ${resolution}: ValidateServiceEntry)`);
+    return address || undefined;
+  }
   if (!address) {
     const network = e.get("network").string();
     if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateServiceEntry)`);
     else e.error("required", "address is required (ValidateServiceEntry)");
     return undefined;
   }
-  if (address.startsWith("unix://") || parseAddress(address)) return address;
-  const dns = resolution === "DNS" || resolution === "DNS_ROUND_ROBIN";
-  if (!dns) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid IP address (resolution ${resolution}: ValidateServiceEntry)`);
-  else if (fqdnProblem(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid FQDN or an IP address (resolution ${resolution}: ValidateServiceEntry)`);
+  if (address.startsWith("unix://")) {
+    const path = address.slice("unix://".length);
+    if (!path) f.error("invalid-value", "unix address must not be empty (ValidateServiceEntry: ValidateUnixAddress)");
+    else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) f.error("invalid-value", `${path} is not an absolute path to a file (ValidateServiceEntry: ValidateUnixAddress)`);
+    if (entryPorts !== 1) f.error("invalid-value", "exactly 1 service port required for unix endpoints (ValidateServiceEntry)");
+    return address;
+  }
+  if (!parseAddress(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid IP address (resolution ${resolution}: ValidateServiceEntry)`);
   return address;
 }
 
@@ -88,7 +106,7 @@ export const serviceEntryFrontEnd: FrontEnd = {
     const ws = spec.get("workloadSelector");
     const workloadSelector = ws.object() ? readLabels(ws.get("labels")) : undefined;
     const endpoints = (spec.get("endpoints").list() ?? []).flatMap((e) => {
-      const address = endpointAddress(e, resolution);
+      const address = endpointAddress(e, resolution, ports.length);
       const pm = e.get("ports");
       const portMap: Record<string, number> = {};
       for (const k of pm.keys()) {
