@@ -105,3 +105,14 @@ test("the vendored CRD schema checks the object: httpStatus and grpcStatus toget
   const loaded = load({ "t.yaml": both });
   assert.ok(loaded.diagnostics.errors.some((e) => /httpStatus and grpcStatus/.test(e.message)), loaded.diagnostics.errors.map((e) => e.message).join("; "));
 });
+
+test("targetSelectors: the routes of the kind whose labels match, in the policy's namespace; another namespace only with a ReferenceGrant (helpers.go resolvePolicyTargetsFromSelectors)", () => {
+  const labelled = ROUTE.replace("metadata: {name: web, namespace: apps}", "metadata: {name: web, namespace: apps, labels: {tier: edge}}");
+  const sel = (ns: string, extra = "") => btp("sel", ns, `targetSelectors: [{kind: HTTPRoute, matchLabels: {tier: edge}${extra}}], ${abort("httpStatus: 503")}`);
+  assert.equal(route(GW + labelled + sel("apps"), {}).status, 503, "selected");
+  assert.equal(route(GW + ROUTE + sel("apps"), {}).status, 200, "labels do not match");
+  assert.equal(route(GW + labelled + sel("infra", ", namespaces: {from: All}"), {}).status, 200, "another namespace without a ReferenceGrant");
+  const grant = "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: btp, namespace: apps}\nspec: {from: [{group: gateway.envoyproxy.io, kind: BackendTrafficPolicy, namespace: infra}], to: [{group: gateway.networking.k8s.io, kind: HTTPRoute}]}\n";
+  assert.equal(route(GW + labelled + grant + sel("infra", ", namespaces: {from: All}"), {}).status, 503, "with the grant");
+  assert.equal(route(GW + labelled + grant + sel("infra"), {}).status, 200, "namespaces unset: Same");
+});

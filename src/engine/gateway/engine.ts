@@ -91,7 +91,7 @@ export class GatewayEngine {
 
   /** Envoy Gateway's BackendTrafficPolicies, resolved when a request first asks. */
   get trafficPolicies(): TrafficPolicyIndex {
-    return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing);
+    return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
   }
 
   listenerSet(namespace: string, name: string): ListenerSetState | undefined {

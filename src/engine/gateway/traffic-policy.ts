@@ -13,7 +13,9 @@
 
 import type { BackendTrafficPolicy, FaultAbort, Gateway, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
 import { grpcStatusName } from "../../model/request.js";
-import { compareAgeThenName, GATEWAY_GROUP, type Route, type RouteRule } from "../../model/route.js";
+import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
+import { matches, type Labels } from "../../model/selector.js";
+import { permitted } from "./grants.js";
 
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
@@ -36,12 +38,13 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
-  constructor(graph: RouteGraph) {
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     const routes = new Map(graph.routes.map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
-      for (const t of policy.targets) {
-        const key = targetKey(policy.namespace, t, routes, gateways);
+      const refs = policy.targets.map((t) => ({ ns: policy.namespace, t }));
+      for (const { ns, t } of [...selected(graph, policy, namespaceLabels), ...refs]) {
+        const key = targetKey(ns, t, routes, gateways);
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) held.conflicted.push(nameOf(policy));
@@ -64,6 +67,34 @@ export class TrafficPolicyIndex {
     const held = this.taken.get(target);
     return held && { target, held };
   }
+}
+
+/**
+ * The targets a policy's targetSelectors pick (helpers.go resolvePolicyTargetsFromSelectors): objects of
+ * the kind whose labels match, in the policy's namespace (namespaces.from Same, the default), any (All)
+ * or those whose labels match (Selector); in another namespace only with a ReferenceGrant from
+ * BackendTrafficPolicy there (isCrossNamespaceReferencePermitted).
+ */
+function selected(graph: RouteGraph, policy: BackendTrafficPolicy, namespaceLabels: (ns: string) => Labels): { ns: string; t: BackendTrafficPolicy["targets"][number] }[] {
+  const out: { ns: string; t: BackendTrafficPolicy["targets"][number] }[] = [];
+  const from = { group: "gateway.envoyproxy.io", kind: "BackendTrafficPolicy", namespace: policy.namespace };
+  for (const s of policy.selectors) {
+    if (s.group !== GATEWAY_GROUP) continue;
+    const candidates: ObjectMeta[] = s.kind === "Gateway" ? graph.gateways : graph.routes.filter((r) => r.kind === s.kind && !r.group && !r.derivedFrom);
+    for (const o of candidates) {
+      const inNamespace = s.namespaces.from === "All" || (s.namespaces.from === "Same" ? o.namespace === policy.namespace : matches(s.namespaces.selector!, namespaceLabels(o.namespace)));
+      if (!inNamespace || !matches(s.labels, labelsOf(o))) continue;
+      if (!permitted(graph.referenceGrants, from, { group: GATEWAY_GROUP, kind: s.kind, namespace: o.namespace, name: o.name })) continue;
+      out.push({ ns: o.namespace, t: { group: GATEWAY_GROUP, kind: s.kind, name: o.name } });
+    }
+  }
+  return out;
+}
+
+/** An object's metadata.labels, as read (the manifest it was read from). */
+function labelsOf(o: ObjectMeta): Labels {
+  const labels = (o.manifest?.metadata as { labels?: unknown } | undefined)?.labels;
+  return labels !== null && typeof labels === "object" ? labels as Labels : {};
 }
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
