@@ -260,3 +260,30 @@ spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web
   assert.equal(backend("[{port: {number: 80, protocol: HTTP, name: http}, hosts: ['shop/*']}, {hosts: ['./*', 'shop/*']}]"), "shop/api", "the port's listener builds its routes: it imports shop's only");
   assert.equal(one(cluster() + SPLIT + egressSidecar("[{hosts: ['shop/*']}]", "ALLOW_ANY"), "web/client", "http://api.shop/x").backend, "shop/api-v2", "shop's producer route is imported by `shop/*`");
 });
+
+test("a ServiceEntry's endpoints are validated as pilot's webhook does (ValidateServiceEntry, validateWorkloadEntry): STATIC takes IP addresses (or unix://), DNS also FQDNs; the ports they name must be the entry's (was: accepted, the name skipped)", () => {
+  const errors = (resolution: string, endpoints: string) => load({ "se.yaml": serviceEntry("web", "a", `{hosts: [a.example.com], ports: [{number: 80, name: http}], resolution: ${resolution}, endpoints: ${endpoints}}`) })
+    .diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("\n");
+  assert.match(errors("STATIC", "[{address: api.example.com}]"), /spec\.endpoints\.0\.address: endpoint address "api\.example\.com" is not a valid IP address \(resolution STATIC/);
+  assert.match(errors("STATIC", "[{address: 203.0.113.9, ports: {grpc: 9090}}]"), /spec\.endpoints\.0\.ports\.grpc: endpoint port 9090 is not defined by the service entry/);
+  assert.match(errors("DNS", "[{address: 'not a name'}]"), /is not a valid FQDN or an IP address/);
+  assert.match(errors("STATIC", "[{ports: {http: 8080}}]"), /address is required/);
+  assert.equal(errors("STATIC", "[{address: 203.0.113.9, ports: {http: 8080}}, {address: 'unix:///var/run/a.sock'}]"), "");
+  assert.equal(errors("DNS", "[{address: api.example.com}, {address: 2001:db8::1}]"), "");
+  assert.equal(errors("STATIC", "[{address: '', network: remote}]"), "", "no address but a network: a warning only");
+});
+
+test("a Service's annotation networking.istio.io/exportTo hides it from the registry of the namespaces it does not name: refused under REGISTRY_ONLY, passed through without the mesh's routes under ALLOW_ANY (was: in every registry)", () => {
+  const exported = (to: string) => cluster().replace("metadata: {name: api, namespace: shop}", `metadata: {name: api, namespace: shop, annotations: {networking.istio.io/exportTo: "${to}"}}`);
+  const hidden = one(exported(".") + REGISTRY_ONLY, "web/client", "http://api.shop/x");
+  assert.deepEqual([hidden.status, hidden.backend, hidden.decidedBy], [502, null, "routing"], "exported to shop only: not in web's registry (was 200); shop/api-v2's HTTP port 80 makes the listener that answers 502");
+  assert.match(hidden.reason ?? "", /Service shop\/api is not exported to namespace web \(its annotation networking\.istio\.io\/exportTo "\."\).*REGISTRY_ONLY.*block_all/);
+  assert.equal(one(exported(".") + REGISTRY_ONLY, "web/client", "tcp://api.shop:8080", tcp).connection, "failed", "a TCP connection: the BlackHoleCluster");
+  assert.equal(one(exported("ops, web") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 200, "a list naming web (spaces trimmed)");
+  assert.equal(one(exported("~") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 502, "`~`: no namespace");
+  assert.equal(one(exported("*") + REGISTRY_ONLY, "web/client", "http://api.shop/x").status, 200);
+  const routed = exported(".") + SPLIT;
+  const passed = one(routed, "web/client", "http://api.shop/x");
+  assert.deepEqual([passed.status, passed.backend], [200, "shop/api"], "ALLOW_ANY: the PassthroughCluster, so the route to api-v2 does not apply");
+  assert.match(passed.reason ?? "", /not exported to namespace web.*PassthroughCluster/);
+});

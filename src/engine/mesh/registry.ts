@@ -205,6 +205,22 @@ export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: st
 export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =>
   ({ namespace: s.namespace, hosts: [serviceHost(s)], port: sp.port, wildcardBound: istioPortProtocol(sp) === "http" });
 
+const EXPORT_TO = "networking.istio.io/exportTo";
+
+/**
+ * Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (its
+ * annotation networking.istio.io/exportTo, comma-separated namespaces, each trimmed: pilot/pkg/
+ * serviceregistry/kube/conversion.go ConvertService; read as a ServiceEntry's exportTo,
+ * push_context.go initServiceRegistry; without it, everywhere) and its Sidecar imports it (scopeImports).
+ */
+export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+  const annotation = s.annotations?.[EXPORT_TO];
+  if (annotation && !exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, scope.namespace)) {
+    return { imported: false, why: `Service ${s.namespace}/${s.name} is not exported to namespace ${scope.namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})` };
+  }
+  return scopeImports(scope, serviceRegistryHost(s, sp));
+}
+
 /**
  * Whether an Istio sidecar has an HTTP listener at `port` that takes any address: 0.0.0.0:PORT for
  * the ports of the Services it imports that Istio reads as HTTP, the HTTP ports of the ServiceEntries
@@ -217,7 +233,7 @@ export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =
  */
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImports(scope, serviceRegistryHost(s, p)).imported))
+  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
     || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
 

@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, istioHttpListenerAt, istioSidecarScope, scopeImports, scopeImportsRoutes, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -203,17 +203,18 @@ function unregistered(w: Walk, scope: SidecarScope, port: number, why: string): 
 }
 
 /**
- * An Istio sidecar client's connection to a Service port its Sidecar's egress listeners do not
- * import (registry.ts scopeImports): the sidecar has no listener or cluster for it, so under
- * REGISTRY_ONLY it refuses it (unregistered), and under ALLOW_ANY its PassthroughCluster sends it
- * to the address dialled as it came (no mesh route applies; kube-proxy picks the endpoint).
+ * An Istio sidecar client's connection to a Service port its registry lacks (registry.ts
+ * scopeImportsService: not exported to its namespace, or not imported by its Sidecar's egress
+ * listeners): the sidecar has no listener or cluster for it, so under REGISTRY_ONLY it refuses it
+ * (unregistered), and under ALLOW_ANY its PassthroughCluster sends it to the address dialled as it
+ * came (no mesh route applies; kube-proxy picks the endpoint).
  * Undefined when the Service is imported, or the client has no sidecar.
  */
 function istioUnimported(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
-  const imported = scopeImports(scope, serviceRegistryHost(s, sp));
+  const imported = scopeImportsService(scope, s, sp);
   if (imported.imported) return undefined;
   step(w, "entry", "passed", how);
   if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${imported.why}; ${scope.policy.why}`);
@@ -239,7 +240,7 @@ function istioEndpointAddress(w: Walk, address: Address, port: number): RequestA
     for (const sp of s.ports) {
       const protocol = istioPortProtocol(sp);
       if (sp.port !== port || sp.protocol !== protocolOf(w.req) || protocol === "http" || (protocol === "auto" && speaksHttp(w.req))) continue;
-      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImports(scope, serviceRegistryHost(s, sp)).imported) return undefined;
+      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImportsService(scope, s, sp).imported) return undefined;
     }
   }
   return unregistered(w, scope, port, `${text} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP ports have one per endpoint); ${scope.policy.why}`);

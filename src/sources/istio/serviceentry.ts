@@ -25,6 +25,37 @@ function hostProblem(host: string): string | undefined {
   return name.split(".").every((l) => /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/.test(l)) ? undefined : `${JSON.stringify(host)} is not a valid host name`;
 }
 
+/** A name the validation webhook takes as a FQDN (agent.ValidateFQDN: DNS-1123 labels, a last label not all digits, at most 255 characters; a trailing dot allowed). */
+function fqdnProblem(name: string): string | undefined {
+  const labels = name.replace(/\.$/, "").split(".");
+  if (!name || name.length > 255 || /^\d+$/.test(labels[labels.length - 1])) return `${JSON.stringify(name)} is not a valid FQDN`;
+  return labels.map(dnsLabelError).find((p) => p !== undefined);
+}
+
+/**
+ * An endpoint's address, as pilot's validation webhook checks it (validation.go ValidateServiceEntry,
+ * validateWorkloadEntry): required unless the endpoint names a `network` (then a warning); a
+ * `unix://` socket, an IP address, or (resolution DNS and DNS_ROUND_ROBIN) a FQDN. Resolutions NONE
+ * and DYNAMIC_DNS take no endpoints at all (an error of the entry).
+ */
+function endpointAddress(e: Field, resolution: IstioServiceEntry["resolution"]): string | undefined {
+  const f = e.get("address");
+  const address = f.string();
+  // (A value of another type is the schema's error already.)
+  if (resolution === "NONE" || resolution === "DYNAMIC_DNS" || (address === undefined && f.present)) return address;
+  if (!address) {
+    const network = e.get("network").string();
+    if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateServiceEntry)`);
+    else e.error("required", "address is required (ValidateServiceEntry)");
+    return undefined;
+  }
+  if (address.startsWith("unix://") || parseAddress(address)) return address;
+  const dns = resolution === "DNS" || resolution === "DNS_ROUND_ROBIN";
+  if (!dns) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid IP address (resolution ${resolution}: ValidateServiceEntry)`);
+  else if (fqdnProblem(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid FQDN or an IP address (resolution ${resolution}: ValidateServiceEntry)`);
+  return address;
+}
+
 export const serviceEntryFrontEnd: FrontEnd = {
   kind: "ServiceEntry", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
   read(root, ctx, b) {
@@ -57,14 +88,19 @@ export const serviceEntryFrontEnd: FrontEnd = {
     const ws = spec.get("workloadSelector");
     const workloadSelector = ws.object() ? readLabels(ws.get("labels")) : undefined;
     const endpoints = (spec.get("endpoints").list() ?? []).flatMap((e) => {
-      const address = e.get("address").string();
+      const address = endpointAddress(e, resolution);
       const pm = e.get("ports");
       const portMap: Record<string, number> = {};
-      for (const k of pm.keys()) { const n = pm.get(k).int({ min: 1, max: 65535 }); if (n !== undefined) portMap[k] = n; }
+      for (const k of pm.keys()) {
+        const n = pm.get(k).int({ min: 1, max: 65535 });
+        if (n !== undefined && !ports.some((p) => p.name === k)) pm.get(k).error("invalid-value", `endpoint port ${n} is not defined by the service entry (ValidateServiceEntry: its name ${JSON.stringify(k)} is no port's)`);
+        else if (n !== undefined) portMap[k] = n;
+      }
       return address === undefined ? [] : [{ address, ...(Object.keys(portMap).length ? { ports: portMap } : {}) }];
     });
     if (workloadSelector && spec.get("endpoints").present) spec.get("workloadSelector").error("exclusive", "only one of workloadSelector or endpoints can be set");
     if (resolution === "NONE" && spec.get("endpoints").present) spec.get("endpoints").error("forbidden", "NONE mode cannot set endpoints");
+    if (resolution === "DYNAMIC_DNS" && spec.get("endpoints").present) spec.get("endpoints").error("forbidden", "endpoints cannot be set for resolution type DYNAMIC_DNS (ValidateServiceEntry)");
     if (addresses.some((c) => (c.family === 4 ? c.prefix < 32 : c.prefix < 128)) && resolution !== "NONE" && resolution !== "STATIC") {
       spec.get("addresses").error("forbidden", "CIDR addresses are allowed only for NONE/STATIC resolution types");
     }
