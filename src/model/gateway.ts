@@ -115,6 +115,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   /** spec.faultInjection.abort; `percentage` as the API server defaults it (100). */
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
+  /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
+  healthCheck?: { panicThreshold?: number };
 }
 
 /** A fault abort: an HTTP status or a gRPC status, for `percentage` percent of the requests. */

@@ -1,8 +1,8 @@
 // Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/backendtrafficpolicy_types.go): the fields that change the answer a request gets
-// (faultInjection.abort, rateLimit). The engine applies them (engine/gateway/traffic-policy.ts); the
-// fields that change only how or when a backend is reached (loadBalancer, retry, timeouts,
-// circuitBreaker, healthCheck, ...) are not read.
+// (faultInjection.abort, rateLimit, healthCheck.panicThreshold). The engine applies them
+// (engine/gateway/traffic-policy.ts); the fields that change only how or when a backend is reached
+// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are not read.
 
 import type { BackendTrafficPolicy, FaultAbort, RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
@@ -80,6 +80,13 @@ function readRateLimit(f: Field): RateLimitSummary | undefined {
   return s;
 }
 
+/** spec.healthCheck (api/v1alpha1/healthcheck_types.go HealthCheck): its PanicThreshold, `+kubebuilder:validation:Minimum=0`, `Maximum=100`. */
+function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
+  if (!f.object()) return undefined;
+  const panicThreshold = f.get("panicThreshold").int({ min: 0, max: 100 });
+  return panicThreshold === undefined ? {} : { panicThreshold };
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -91,6 +98,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit")),
+      healthCheck: readHealthCheck(spec.get("healthCheck")),
     });
   },
 };

@@ -32,25 +32,26 @@ export interface ResolvedBackend {
   failure?: BackendFailure;
   /** Requests fail when the Gateway originates TLS to it (BackendTLSPolicy: invalid CA reference, failed validation). */
   tlsFailure?: BackendFailure;
-  /** `failure` as another reader than a proxy finds it (failureOf), worked out once per reader (null: none). */
-  readerFailures?: Map<EndpointReader, BackendFailure | null>;
+  /** `failure` as another reader than a proxy finds it (failureOf), worked out once per reader and panic threshold (null: none). */
+  readerFailures?: Map<string, BackendFailure | null>;
 }
 
 /**
  * How requests to the backend fail, if they do; `originatesTls`: the Gateway speaks TLS to it (HTTP,
  * gRPC, terminated TLSRoutes); `reader`: who picks its endpoints (gatewayEndpointReader; `failure` is
- * a "proxy"'s).
+ * a "proxy"'s); `panicThreshold`: Envoy's for an "envoy-gateway" reader (chooseEndpoints).
  */
-export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy"): BackendFailure | undefined {
-  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? readerFailure(b, b.servicePort, b.endpoints, reader) : b.failure;
+export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy", panicThreshold?: number): BackendFailure | undefined {
+  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? readerFailure(b, b.servicePort, b.endpoints, reader, panicThreshold) : b.failure;
   return failure ?? (originatesTls ? b.tlsFailure : undefined);
 }
 
 /** noEndpointFailure for `reader`, kept on the backend (a Gateway asks it for every request it routes there). */
-function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
+function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader, panicThreshold?: number): BackendFailure | undefined {
   const memo = (b.readerFailures ??= new Map());
-  let f = memo.get(reader);
-  if (f === undefined) memo.set(reader, f = noEndpointFailure(b.name, sp, e, reader) ?? null);
+  const key = panicThreshold === undefined ? reader : `${reader} ${panicThreshold}`;
+  let f = memo.get(key);
+  if (f === undefined) memo.set(key, f = noEndpointFailure(b.name, sp, e, reader, panicThreshold) ?? null);
   return f ?? undefined;
 }
 
@@ -63,8 +64,8 @@ export function gatewayEndpointReader(controllerName: string | undefined): Endpo
 }
 
 /** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */
-function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
-  return hasNoReadyEndpoint(e, reader) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader).others})` } : undefined;
+function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader, panicThreshold?: number): BackendFailure | undefined {
+  return hasNoReadyEndpoint(e, reader, panicThreshold) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader, undefined, panicThreshold).others})` } : undefined;
 }
 
 export interface BackendFailure { status: number; message: string }

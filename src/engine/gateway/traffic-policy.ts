@@ -1,5 +1,6 @@
 // Envoy Gateway's BackendTrafficPolicies (envoyproxy/gateway v1.9.0): which one governs the requests a
-// route rule takes on a Gateway, and what its fault abort and rate limits do to them.
+// route rule takes on a Gateway, and what its fault abort and rate limits do to them (its
+// healthCheck.panicThreshold goes to the rule's backends: service-endpoints.ts chooseEndpoints).
 //
 // internal/gatewayapi/backendtrafficpolicy.go ProcessBackendTrafficPolicies walks the policies, sorted
 // oldest first then by namespace/name (resource.go), target level by target level: route rules
@@ -27,6 +28,8 @@ export interface EffectiveTrafficPolicy {
   target: string;
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
+  /** healthCheck.panicThreshold: Envoy's healthy_panic_threshold for the rule's backends (unset: 50). */
+  panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
 }
@@ -61,6 +64,22 @@ export class TrafficPolicyIndex {
     if (!own) return parent && describe(parent);
     if (!own.held.policy.mergeType || !parent) return describe(own);
     return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
+  }
+
+  /**
+   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets: Envoy Gateway sets a TCP route's
+   * features one by one, each from the most specific policy that has it (applyTrafficFeatureToRoute and
+   * translateBackendTrafficPolicyForListeners: `setIfNil(&r.HealthCheck, tf.HealthCheck)`), so the
+   * healthCheck of the most specific policy that sets one; a route's policy with a mergeType is merged
+   * into its parent's first (the parent's panicThreshold where the route's healthCheck sets none).
+   */
+  streamPanicThreshold(gateway: Gateway, listener: string, fromListenerSet: boolean, route: Route, rule: RouteRule): number | undefined {
+    const r = routeTarget(route.kind, route.namespace, route.name);
+    const own = [rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
+    const parent = [fromListenerSet ? undefined : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`), this.held(`Gateway ${nameOf(gateway)}`)].flatMap((x) => (x ? [x.held.policy] : []));
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
+    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : p.healthCheck)), ...parent.map((p) => p.healthCheck)];
+    return levels.find((hc) => hc !== undefined)?.panicThreshold;
   }
 
   private held(target: string) {
@@ -99,7 +118,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
 }
 
 /**
@@ -130,14 +149,14 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * set; with both statuses set the HTTP status is the one Envoy uses (fault_filter.cc abortStatus: "If
  * http status code is set, then gRPC status won't be used").
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "panicThreshold"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
   const rl = route.rateLimit && parent.rateLimit
     ? { ...(route.rateLimit.local.length ? route.rateLimit : parent.rateLimit), global: route.rateLimit.global || parent.rateLimit.global }
     : route.rateLimit ?? parent.rateLimit;
-  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl };
+  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
 }
 
 /** What the policy does to a request: `stop` when every request gets the same answer from the Gateway; `notes` for what some requests get. */
