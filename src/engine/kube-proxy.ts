@@ -95,12 +95,19 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
   return { local: own, why: what };
 }
 
-/** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary": its first address of the family). */
+/**
+ * Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary":
+ * its first address of the family). Each family's proxier reads the CIDRs of its family only, none
+ * being every address (pkg/proxy/util NewNodePortAddresses: "If there are no CIDRs of the given
+ * family then the CIDR 0.0.0.0/0 or ::/0 will be added"); "primary" of a family the node has no
+ * address of is none (cmd/kube-proxy/app/server.go newProxyServer).
+ */
 export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: Address): boolean {
   const only = setup.nodePortAddresses;
   if (only === undefined) return true;
-  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first !== undefined && sameAddress(first, address); }
-  return only.some((c) => contains(c, address));
+  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first === undefined || sameAddress(first, address); }
+  const ofFamily = only.filter((c) => c.family === address.family);
+  return !ofFamily.length || ofFamily.some((c) => contains(c, address));
 }
 
 /**

@@ -339,6 +339,9 @@ test("nodePortAddresses: node ports are served only at the node addresses it nam
   // CIDRs.
   const cidrs = await explainWith(yaml + kubeProxyConfigMap("nodePortAddresses: [198.51.100.0/24]"), "ip:198.18.0.9", "ip:10.0.0.1", 30080, []);
   assert.match(cidrs.pairs[0].ingress.summary, /addresses in 198\.51\.100\.0\/24 only \(nodePortAddresses, ConfigMap kube-system\/kube-proxy config\.conf\)/);
+  // CIDRs of the other family only: every address of this one (NewNodePortAddresses adds 0.0.0.0/0); it was refused.
+  const otherFamily = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.1", 30080, ["--nodeport-addresses", "fd00::/64"]);
+  assert.deepEqual(otherFamily.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
   // exposure names the scope.
   const r = await cli(["exposure", "-f", "-", "-o", "json", "-q", "--nodeport-addresses", "primary"], base("  type: NodePort"));
   assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /TCP nodePort 30080 on every node's primary address \(nodePortAddresses primary: the option --nodeport-addresses\)/);
