@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cliFolder } from "../src/cli/entry.js";
+// (Types only: this process loads no CLI module before the command's own.)
+import type { LOAD_MARK, LoadMark } from "../src/cli/inputs.js";
 
 // (The bundle's modules when it is up to date, as bin/junction.js runs them.)
 const cli = cliFolder();
@@ -16,12 +18,22 @@ interface Stats {
   ownMs?: number; runMs?: number; waitMs?: number;
   /** Minor page faults (each costs 2-3 µs on the VMs measured). */
   faults?: number;
+  /** The files the command loaded, and those the check-ahead worker judged first (the last load's: src/cli/inputs.ts LOAD_MARK). */
+  files?: number; checkedAhead?: number;
 }
 
 const own = (): Stats => {
   const u = process.resourceUsage();
-  return { maxRSS: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, exitCode: Number(process.exitCode ?? 0), ownMs: performance.now(), faults: u.minorPageFault, ...mainThread() };
+  return { maxRSS: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, exitCode: Number(process.exitCode ?? 0), ownMs: performance.now(), faults: u.minorPageFault, ...mainThread(), ...loadMark() };
 };
+
+/** What the CLI's last load marked (files, checkedAhead), where it loaded -f inputs. */
+function loadMark(): Pick<Stats, "files" | "checkedAhead"> {
+  const name: typeof LOAD_MARK = "junction:load";
+  const mark = performance.getEntriesByName(name, "mark").at(-1) as { detail?: LoadMark } | undefined;
+  const detail = mark?.detail;
+  return detail ? { files: detail.files, checkedAhead: detail.checkedAhead } : {};
+}
 
 /** The main thread's run and run-queue wait (/proc/self/task/PID/schedstat, nanoseconds), where there is one. */
 function mainThread(): { runMs?: number; waitMs?: number } {

@@ -35,6 +35,8 @@ interface ProcessRun {
   ms: number; maxRSS: number; cpuMs?: number; digest?: string;
   /** The command's own clock, its main thread's run and wait (e2e.ts), and this process's CPU meanwhile. */
   ownMs?: number; runMs?: number; waitMs?: number; benchCpuMs?: number;
+  /** The files loaded and those the check-ahead worker judged first (e2e.ts). */
+  files?: number; checkedAhead?: number;
 }
 
 export const scaleSuite: Suite = {
@@ -110,7 +112,8 @@ const met = (ok: boolean) => (ok ? "met" : "NOT met");
  */
 function detail(r: ProcessRun): string {
   const main = r.runMs === undefined ? "" : `, main thread ${ms(r.runMs)} run + ${ms(r.waitMs!)} waiting for a core`;
-  return `own clock ${r.ownMs === undefined ? "?" : ms(r.ownMs)}${main}; bench ${ms(r.benchCpuMs!)} CPU meanwhile`;
+  const ahead = r.files === undefined ? "" : `, ${r.checkedAhead} of ${r.files} files judged by the check-ahead worker`;
+  return `own clock ${r.ownMs === undefined ? "?" : ms(r.ownMs)}${main}${ahead}; bench ${ms(r.benchCpuMs!)} CPU meanwhile`;
 }
 
 function floorRun(data: string, format: string, scratch: string): Promise<ProcessRun> {

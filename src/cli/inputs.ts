@@ -87,6 +87,14 @@ export function filePaths(values: Values): string[] {
   return paths;
 }
 
+/**
+ * A user timing mark at the end of each load of -f inputs, for measurements (bench/e2e.ts reports it):
+ * the files read, and how many of them the check-ahead worker judged clean before the main thread came
+ * to them (the others the main thread checked itself; sources/checkahead.ts).
+ */
+export const LOAD_MARK = "junction:load";
+export interface LoadMark { files: number; checkedAhead: number }
+
 /** Loads the -f inputs. Errors are printed and end the command (exit 2); warnings and notes are printed. */
 export function loadInputs(values: Values, io: Io): Loaded {
   const paths = filePaths(values), cluster = clusterOf(values);
@@ -95,6 +103,9 @@ export function loadInputs(values: Values, io: Io): Loaded {
   const options = readOptions(values);
   const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
+  // (One mark kept: a server that loads again does not collect them.)
+  performance.clearMarks(LOAD_MARK);
+  performance.mark(LOAD_MARK, { detail: { files: loaded.files, checkedAhead: loaded.checkedAhead ?? 0 } satisfies LoadMark });
   return checkLoaded(loaded, values, io);
 }
 

@@ -52,10 +52,39 @@ test("every new URL(..., import.meta.url) of the bundle names a file or folder t
   assert.ok(seen >= 8, `${seen}`);
 });
 
+/**
+ * Inputs that need the packages the bundle holds apart (scripts/bundle-cli.mjs PACKAGES): a CEL rule
+ * (the BaselineAdminNetworkPolicy's `self.metadata.name == 'default'`) and the yaml library (an
+ * anchor, which the fast block reader hands to it).
+ */
+const PACKAGE_INPUTS = {
+  "banp.json": '{"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy", "metadata": {"name": "other"}, "spec": {"subject": {"namespaces": {}}, "ingress": [{"name": "deny", "action": "Deny", "from": [{"namespaces": {}}]}]}}\n',
+  "anchors.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: &n shop\n  labels:\n    team: *n\n",
+};
+
+test("the bundle loads @bufbuild/cel and the yaml library from its own one-file copies; precompiled validators load no ajv compiler", () => {
+  const t = tempFiles(PACKAGE_INPUTS);
+  try {
+    // (NODE_DEBUG=module: Node names each CommonJS module it loads on stderr; the main thread validates, no worker.)
+    const loads = (bundle: string) => {
+      const r = spawnSync(process.execPath, [BIN, "validate", "-f", t.dir], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, NODE_DEBUG: "module", JUNCTION_CHECK_AHEAD: "off", JUNCTION_RELAUNCH: "off", JUNCTION_BUNDLE: bundle } });
+      assert.match(r.stdout, /metadata\.name="default"/);
+      return [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1]);
+    };
+    const bundled = loads("on"), tsc = loads("off");
+    for (const file of ["cel.cjs", "yaml.cjs"]) assert.ok(bundled.some((f) => f.endsWith(`/dist/src/bundle/packages/${file}`)), file);
+    assert.deepEqual(bundled.filter((f) => /\/node_modules\/(@bufbuild|yaml)\//.test(f)), []);
+    // tsc's output loads the packages themselves (what the check above would see without the bundle's copies).
+    assert.ok(tsc.some((f) => f.includes("/node_modules/@bufbuild/cel/")) && tsc.some((f) => f.includes("/node_modules/yaml/")));
+    for (const files of [bundled, tsc]) assert.deepEqual(files.filter((f) => f.endsWith("/node_modules/ajv/dist/ajv.js")), []);
+  } finally { t.cleanup(); }
+});
+
 test("bundle and tsc's output: the same stdout, stderr and exit code (workers forced on, errors, usage)", () => {
   const t = tempFiles({
     "bad.json": '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": 1}]}}\n',
     "dup.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "name": "b"}}\n',
+    ...PACKAGE_INPUTS,
   });
   try {
     // (The check-ahead worker judges every file and is waited for; the pre-reader reads them: both threads run from the bundle.)

@@ -9,7 +9,8 @@ import { contains, formatAddress, isMapped, parseAddress, parseAddressAsWritten,
 import { dnsLabelError, dnsSubdomainError, labelValueError } from "../k8s.js";
 
 /**
- * The CEL library, loaded when the first rule is compiled (its CommonJS build, the only copy loaded):
+ * The CEL library, loaded when the first rule is compiled (its CommonJS build, the only copy loaded;
+ * the CLI's bundle requires its one-file copy instead, scripts/bundle-cli.mjs PACKAGES):
  * a process that validates nothing itself, e.g. one whose check-ahead worker validates every file
  * (checkahead.ts), does not pay for loading it.
  */
