@@ -5,6 +5,7 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
+import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
 import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints, type SlicePortReading } from "../../model/service-endpoints.js";
@@ -24,6 +25,8 @@ export interface ResolvedBackend {
   service?: Service;
   servicePort?: ServicePort;
   workload?: Endpoint;
+  /** An Istio `Hostname` backend naming a ServiceEntry's host (mesh routes only: mesh/engine.ts hostnameBackend); its destination is the entry's. */
+  serviceEntry?: IstioServiceEntry;
   /** TLS from the Gateway to this backend (BackendTLSPolicy), if any. */
   tlsPolicy?: BackendTlsPolicy;
   /** A Service port's endpoints. */
