@@ -15,6 +15,7 @@ export const KUBE_PROXY_OPTIONS: Record<string, OptionSpec> = {
   "masquerade-all": { type: "boolean", description: `kube-proxy's --masquerade-all: every connection to a cluster IP is masqueraded to the client's node ${FROM})` },
   "nodeport-addresses": { type: "string", arg: "CIDRS|primary", description: `kube-proxy's --nodeport-addresses: the node addresses that serve node ports (comma-separated CIDRs, or primary: each node's first address of a family) ${FROM}; else every address, or primary under nftables)` },
   "detect-local-mode": { type: "string", arg: "MODE", choices: LOCAL_MODES, description: `kube-proxy's --detect-local-mode: how it tells a pod's traffic ${FROM}, else ClusterCIDR)` },
+  "iptables-localhost-nodeports": { type: "string", arg: "true|false", choices: ["true", "false"], description: `kube-proxy's --iptables-localhost-nodeports: whether a node's own connection to 127.0.0.0/8 at a node port reaches the Service (iptables mode, IPv4, nodePortAddresses holding a loopback address; never under nftables or ipvs) ${FROM}, else true)` },
 };
 
 /** The kube-proxy options given, as a configuration (undefined: none given). */
@@ -33,6 +34,8 @@ export function kubeProxyOptions(values: Values): KubeProxyConfig | undefined {
     out.clusterCIDR = parsed;
   }
   if (values["masquerade-all"] === true) out.masqueradeAll = true;
+  const localhost = str(values, "iptables-localhost-nodeports");
+  if (localhost !== undefined) out.localhostNodePorts = localhost === "true";
   const npa = str(values, "nodeport-addresses");
   if (npa !== undefined) {
     const list = flagList(npa);

@@ -36,6 +36,11 @@
 //   not local ("... cluster IP" -A KUBE-SVC ... IfNotLocal -j KUBE-MARK-MASQ: a node's own, a pod's
 //   outside clusterCIDR, one from outside the cluster routed to a node): clusterIPSource.
 //   The nftables proxier writes the same rules; ipvs the same for cluster IPs (writeIptablesRules).
+// - A node's own connection (a node's, a host-network pod's) to 127.0.0.0/8 at a node port: the
+//   iptables proxier's node ports rule matches it as a local address (`-m addrtype --dst-type LOCAL`
+//   without `! -d 127.0.0.0/8` while localhostNodePorts holds, route_localnet set), so it is that
+//   node port on the client's own node, masqueraded ("masquerade LOCAL traffic"): loopbackFrontend,
+//   loopbackNodePortRefusal. A pod's 127.0.0.1 is its own network namespace's: no Service there.
 //
 // Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
 // Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then
@@ -46,7 +51,7 @@
 import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
-import { contains, formatAddress, formatRange, sameAddress, type Address, type Cidr } from "../model/ip.js";
+import { contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
@@ -99,13 +104,57 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
   return { local: own, why: what };
 }
 
-/** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary": its first address of the family). */
+/**
+ * Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary":
+ * its first address of the family). Each family's proxier reads the CIDRs of its family only, none
+ * being every address (pkg/proxy/util NewNodePortAddresses: "If there are no CIDRs of the given
+ * family then the CIDR 0.0.0.0/0 or ::/0 will be added"); "primary" of a family the node has no
+ * address of is none (cmd/kube-proxy/app/server.go newProxyServer).
+ */
 export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: Address): boolean {
   const only = setup.nodePortAddresses;
   if (only === undefined) return true;
-  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first !== undefined && sameAddress(first, address); }
-  return only.some((c) => contains(c, address));
+  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first === undefined || sameAddress(first, address); }
+  const ofFamily = only.filter((c) => c.family === address.family);
+  return !ofFamily.length || ofFamily.some((c) => contains(c, address));
 }
+
+/**
+ * Why kube-proxy does not serve node ports at the loopback address `a` to its node's own connections
+ * (undefined: it does). Only the iptables proxier does, and for IPv4 only (pkg/proxy/iptables/
+ * proxier.go): NewProxier turns localhostNodePorts off unless nodePortAddresses holds an IPv4
+ * loopback address (proxyutil NodePortAddresses.ContainsIPv4Loopback: a CIDR inside 127.0.0.0/8 or
+ * holding 127.0.0.0; unset, no CIDR of the family, or 0.0.0.0/0: match-all, which holds it), and
+ * syncProxyRules jumps to KUBE-NODEPORTS for `--dst-type LOCAL`, with `! -d 127.0.0.0/8` only when
+ * localhostNodePorts is off (match-all: all of 127.0.0.0/8), else for each node address in the CIDRs
+ * (GetNodeIPs: of the loopback interface's, 127.0.0.1), skipping a loopback one when it is off; IPv6
+ * never (`! -d ::1/128`, "localhost NodePorts are not supported on IPv6"). The nftables proxier never
+ * (setupNFTables: `ip daddr != 127.0.0.0/8`, a loopback node address skipped: "localhost NodePorts
+ * are not supported"); nor ipvs (its node addresses leave loopback out: netlinkHandle
+ * isValidForSet, and syncProxyRules' `!ip.IsLoopback()` on GetNodeIPs). `primary` is the node's
+ * first IPv4 address as a /32 (cmd/kube-proxy/app/server.go newProxyServer), none for a node without
+ * one: match-all.
+ */
+function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): string | undefined {
+  const at = formatAddress(a), from = setup.known ? setup.where : "kube-proxy's defaults";
+  const none = `nothing translates the connection to ${at} (refused)`;
+  if (setup.mode === "nftables") return `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (setup.mode === "ipvs") return `kube-proxy's ipvs mode makes no virtual server on a loopback address (${from}): ${none}`;
+  if (a.family === 6) return `kube-proxy never serves node ports on ::1 (IPv6: its node ports rule skips ::1/128): ${none}`;
+  if (!setup.localhostNodePorts) return `iptables.localhostNodePorts is false (${from}): kube-proxy's node ports rule skips 127.0.0.0/8, ${none}`;
+  const only = setup.nodePortAddresses === "primary" && !node.addresses.some((x) => x.family === 4) ? undefined : setup.nodePortAddresses;
+  const v4 = only === undefined || only === "primary" ? [] : only.filter((c) => c.family === 4);
+  if (only === undefined || (only !== "primary" && (!v4.length || v4.some((c) => c.prefix === 0)))) return undefined;
+  const named = only === "primary" ? "nodePortAddresses primary holds" : `nodePortAddresses (${v4.map((c) => c.text).join(", ")}) hold`;
+  if (only === "primary" || !v4.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first)) return `${named} no loopback address, which turns localhostNodePorts off (${from}): ${none}`;
+  // A list of CIDRs: the node's addresses in them, of the loopback interface's its 127.0.0.1.
+  if (a.value === LOCALHOST && v4.some((c) => contains(c, a))) return undefined;
+  return `kube-proxy serves node ports at the node's addresses in nodePortAddresses (${v4.map((c) => c.text).join(", ")}) only, of the loopback interface's 127.0.0.1 (${from}): ${none}`;
+}
+
+/** 127.0.0.0/8, and 127.0.0.1 (the loopback interface's address). */
+const LOOPBACK = { first: 0x7f000000n, last: 0x7fffffffn };
+const LOCALHOST = 0x7f000001n;
 
 /** The node addresses nodePortAddresses names, in words ("primary address", "addresses in CIDRS"); undefined: unset (every address). */
 function nodePortAddressesText(setup: KubeProxySetup): string | undefined {
@@ -245,6 +294,15 @@ function originOf(client: Party): { origin: Origin; node?: string } {
 
 /** Which endpoints get a connection from `client` to `f`, and the source each sees (`index`: the inventory's, its nodes by name). */
 export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party, setup: KubeProxySetup = setupOf(index.inv)): ServicePath {
+  const path = frontendPath(index, f, client, setup);
+  if (f.kind !== "node-port" || !f.address || !isLoopback(f.address) || path.dropped || path.unknown) return path;
+  const how = path.dataPath
+    ? `${path.dataPath} serves node ports on the loopback address to a connection from the host's network namespace (bpf_sock.c sock4_wildcard_lookup, sock6_wildcard_lookup)`
+    : "kube-proxy serves node ports on 127.0.0.0/8 to the node's own connections (iptables.localhostNodePorts, route_localnet)";
+  return { ...path, why: `${how}; ${path.why}` };
+}
+
+function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: KubeProxySetup): ServicePath {
   const inv = index.inv;
   const s = f.service, sp = f.port;
   const local = s.externalTrafficPolicy === "Local";
@@ -272,9 +330,13 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
     at = node;
     translatedAtClient = true;
   }
-  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}) };
-  if (!bpf && f.kind === "node-port" && f.node && f.address && !servesNodePort(setup, f.node, f.address)) {
-    return { ...base, translatedAtClient: false, dropped: `kube-proxy serves node ports at ${setup.nodePortAddresses === "primary" ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`, why: "" };
+  const loopback = f.kind === "node-port" && f.address !== undefined && isLoopback(f.address);
+  const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}), ...(loopback && !bpf && !setup.known ? { warning: LOOPBACK_UNKNOWN } : {}) };
+  if (loopback && bpf?.kind === "calico-ebpf") return { ...base, unknown: `whether ${dataPathLabel(bpf)} serves node ports on a loopback address is not known here`, why: "" };
+  if (!bpf && f.kind === "node-port" && f.node && f.address) {
+    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address)
+      : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses === "primary" ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;
+    if (refused) return { ...base, translatedAtClient: false, dropped: refused, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
   let notLocal = "";
@@ -484,6 +546,20 @@ export function frontendAt(inv: Inventory, dst: Party, port: number | string, pr
   return undefined;
 }
 
+/**
+ * A node's own connection (a node's, or a host-network pod's on its node) to a loopback address at a
+ * node port: that node port on the client's own node (its OUTPUT chain meets kube-proxy's node ports
+ * rule; loopbackNodePortRefusal says whether it serves the address). Undefined for any other flow: a
+ * pod's 127.0.0.1 is its own network namespace's loopback, where no Service rule is.
+ */
+export function loopbackFrontend(index: InventoryIndex, dst: Party, port: number | string, protocol: Protocol | undefined, client: Party): Frontend | undefined {
+  const a = dst.address, e = client.endpoint;
+  if (!a || dst.endpoint || typeof port !== "number" || !isLoopback(a)) return undefined;
+  const node = e?.kind === "node" ? e : e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+  const np = node && nodePortAt(index.inv, port, protocol);
+  return np ? { kind: "node-port", service: np.service, port: np.port, address: a, node } : undefined;
+}
+
 /** The party and port a client's egress policy sees when kube-proxy on its node did not translate the connection: the address dialled. */
 export function dialled(f: Frontend): { party: Party; port: number } {
   return { party: { endpoint: f.node, address: f.address }, port: f.kind === "node-port" ? f.port.nodePort! : f.port.port };
@@ -533,6 +609,12 @@ function podLocalUnknownWarning(inv: Inventory, s: Service, sp: ServicePort, at:
 }
 
 const UNKNOWN_CONFIG = "kube-proxy's configuration is not in the input (the kube-proxy DaemonSet, ConfigMap kube-system/kube-proxy or kube-proxy-config)";
+
+/** The warning on a node's own connection to 127.0.0.0/8 at a node port answered under kube-proxy's defaults (loopbackNodePortRefusal). */
+const LOOPBACK_UNKNOWN = {
+  code: "kube-proxy-config",
+  message: `${UNKNOWN_CONFIG}: answered as by kube-proxy's defaults (iptables mode, iptables.localhostNodePorts true: the node port on the node's own loopback address); under --proxy-mode nftables or ipvs, --iptables-localhost-nodeports false, or --nodeport-addresses without a loopback address, nothing serves it (refused)`,
+};
 
 /**
  * The warning on a cluster IP answer that kube-proxy's configuration would change and the input does

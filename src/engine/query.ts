@@ -10,7 +10,8 @@ import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
-import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, setupOf, type Frontend } from "./kube-proxy.js";
+import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, setupOf, type Frontend } from "./kube-proxy.js";
+import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
 
 export interface PairResult {
@@ -46,7 +47,8 @@ interface Target { dst: Party; protocol: Protocol; port: number; via?: string }
 /** `network`: the network flows take (a secondary network's id); undefined: each pair's primary network. */
 export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved, port: number | string, protocol?: Protocol, network?: string): QueryOutcome {
   if (from.kind === "service") return { ok: false, error: `${from.label} is a Service; a Service can only be a destination` };
-  const frontend = to.kind === "parties" && to.parties.length === 1 ? frontendAt(engine.inventory, to.parties[0], port, protocol) : undefined;
+  const single = to.kind === "parties" && to.parties.length === 1 ? to.parties[0] : undefined;
+  const frontend = single && frontendAt(engine.inventory, single, port, protocol);
   if (frontend) return frontendQuery(engine, from.parties, frontend, network);
   const fixed = to.kind === "parties" ? partyTargets(to.parties, port, protocol) : undefined;
   if (typeof fixed === "string") return { ok: false, error: fixed };
@@ -58,8 +60,16 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   const sp = svc && servicePortAt(svc, port, protocol);
   const setup = setupOf(engine.inventory, engine.options);
   // A node's address at a healthCheckNodePort: kube-proxy's own server, the node's flow (the answer says so).
-  const health = to.kind === "parties" && to.parties.length === 1 ? healthCheckAt(engine.inventory, setup, to.parties[0], port, protocol) : undefined;
+  const health = single && healthCheckAt(engine.inventory, setup, single, port, protocol);
   for (const src of from.parties) {
+    // A node's own connection to 127.0.0.1 at a node port: that node port on its own node (the frontend is the client's).
+    const loopback = single && loopbackFrontend(engine.index, single, port, protocol, src);
+    if (loopback) {
+      const out = frontendPairs(engine, src, loopback, setup, on, multi);
+      if (typeof out === "string") return { ok: false, error: out };
+      pairs.push(...out);
+      continue;
+    }
     // A Service's endpoints are chosen per client (internalTrafficPolicy Local: the client's node).
     const targets = fixed ?? serviceTargets(engine, svc!, sp, port, protocol, src);
     if (typeof targets === "string") return { ok: false, error: targets };
@@ -99,29 +109,35 @@ function frontendQuery(engine: PolicyEngine, clients: readonly Party[], f: Front
   const pairs: PairResult[] = [];
   const multi = engine.inventory.podNetworks.length > 0 ? { network: true } : {};
   const on = network ? { network } : {};
-  const protocol = f.port.protocol;
-  const frontend = frontendLabel(f);
   const setup = setupOf(engine.inventory, engine.options);
   for (const src of clients) {
-    const path = kubeProxyPath(engine.index, f, src, setup);
-    if (path.unknown) return { ok: false, error: `${frontend}: ${path.unknown}` };
-    const out = dialled(f);
-    if (path.dropped) {
-      const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
-      pairs.push({ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
-      continue;
-    }
-    for (const hop of path.hops) {
-      const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
-      const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
-      const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
-      const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
-      const both = joined(outbound, inbound);
-      const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
-      pairs.push({ src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } });
-    }
+    const out = frontendPairs(engine, src, f, setup, on, multi);
+    if (typeof out === "string") return { ok: false, error: out };
+    pairs.push(...out);
   }
   return outcome(pairs);
+}
+
+/** One client's pairs through the frontend `f` (kubeProxyPath); a string: the path is not known (the error). */
+function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: KubeProxySetup, on: { network?: string }, multi: { network?: boolean }): PairResult[] | string {
+  const protocol = f.port.protocol;
+  const frontend = frontendLabel(f);
+  const path = kubeProxyPath(engine.index, f, src, setup);
+  if (path.unknown) return `${frontend}: ${path.unknown}`;
+  const out = dialled(f);
+  if (path.dropped) {
+    const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
+    return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } }];
+  }
+  return path.hops.map((hop) => {
+    const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
+    const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
+    const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
+    const both = joined(outbound, inbound);
+    const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
+    return { src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } };
+  });
 }
 
 /** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */

@@ -108,11 +108,15 @@ export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "U
 export interface BackendTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (in the policy's namespace): Gateway (a listener with sectionName) or a route kind (a rule with sectionName). */
   targets: { group: string; kind: string; name: string; sectionName?: string }[];
+  /** spec.targetSelectors: the objects of a kind whose labels match, in the policy's namespace unless `namespaces` says otherwise (another namespace: with a ReferenceGrant). */
+  selectors: { group: string; kind: string; labels: LabelSelector; namespaces: { from: "Same" | "All" | "Selector"; selector?: LabelSelector } }[];
   /** spec.mergeType: the policy merges into its Gateway's (or listener's) instead of replacing it. */
   mergeType?: "StrategicMerge" | "JSONMerge";
   /** spec.faultInjection.abort; `percentage` as the API server defaults it (100). */
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
+  /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
+  healthCheck?: { panicThreshold?: number };
 }
 
 /** A fault abort: an HTTP status or a gRPC status, for `percentage` percent of the requests. */

@@ -199,6 +199,11 @@ export function sameAddress(a: Address, b: Address): boolean {
   return a.family === b.family && a.value === b.value;
 }
 
+/** Whether `a` is a loopback address: 127.0.0.0/8 or ::1 (Go's net.IP IsLoopback). */
+export function isLoopback(a: Address): boolean {
+  return a.family === 4 ? a.value >> 24n === 127n : a.value === 1n;
+}
+
 export function contains(r: AddressRange, a: Address): boolean {
   return r.family === a.family && r.first <= a.value && a.value <= r.last;
 }

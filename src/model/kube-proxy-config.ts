@@ -3,7 +3,8 @@
 // (sources/kube-proxy-config.ts: the kube-proxy DaemonSet's flags, or the KubeProxyConfiguration its
 // --config mounts from a ConfigMap; without a DaemonSet, kubeadm's ConfigMap kube-system/kube-proxy
 // config.conf, else EKS's kube-system/kube-proxy-config config) and from the CLI's options of the same names as kube-proxy's flags (--proxy-mode, --cluster-cidr,
-// --masquerade-all, --nodeport-addresses, --detect-local-mode), which replace what the input says.
+// --masquerade-all, --nodeport-addresses, --detect-local-mode, --iptables-localhost-nodeports), which
+// replace what the input says.
 //
 //   mode              iptables (the Linux default: cmd/kube-proxy/app/server_linux.go
 //                     platformApplyDefaults), ipvs or nftables. The iptables and nftables proxiers write
@@ -19,6 +20,9 @@
 //                     connection to a cluster IP is masqueraded.
 //   nodePortAddresses CIDRs of the node addresses that serve node ports, or "primary" (the node's first
 //                     address of each family, as the Node object lists them); unset: every local address.
+//   localhostNodePorts iptables.localhostNodePorts (--iptables-localhost-nodeports; default true): the
+//                     iptables mode serves node ports on 127.0.0.0/8 to the node's own connections
+//                     (engine/kube-proxy.ts loopbackNodePortRefusal).
 
 import type { Cidr } from "./ip.js";
 
@@ -36,6 +40,8 @@ export interface KubeProxyConfig {
   detectLocalMode?: LocalMode;
   masqueradeAll?: boolean;
   nodePortAddresses?: readonly Cidr[] | "primary";
+  /** iptables.localhostNodePorts (--iptables-localhost-nodeports). */
+  localhostNodePorts?: boolean;
 }
 
 /** kube-proxy's configuration with its defaults, as the data path reads it. */
@@ -54,9 +60,11 @@ export interface KubeProxySetup {
   local?: { cidrs?: readonly Cidr[]; mode: LocalMode };
   /** undefined: every address of the node. */
   nodePortAddresses?: readonly Cidr[] | "primary";
+  /** iptables.localhostNodePorts as given (default true); whether it serves 127.0.0.1 also depends on the mode and nodePortAddresses. */
+  localhostNodePorts: boolean;
 }
 
-const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
+const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, localhostNodePorts: true, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
 
 /** The setup from the input's configuration and the options' (each field given replaces the input's). */
 export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeProxyConfig): KubeProxySetup {
@@ -67,7 +75,7 @@ export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeP
   const localMode = c.detectLocalMode ?? "ClusterCIDR";
   const local = localMode !== "ClusterCIDR" ? { mode: localMode } : c.clusterCIDR?.length ? { mode: localMode, cidrs: c.clusterCIDR } : undefined;
   const nodePortAddresses = c.nodePortAddresses ?? (mode === "nftables" ? "primary" : undefined);
-  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
+  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, localhostNodePorts: c.localhostNodePorts ?? true, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
 }
 
 function definedOf(c: KubeProxyConfig | undefined): Partial<KubeProxyConfig> {

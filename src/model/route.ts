@@ -146,6 +146,12 @@ export const isEgressNetworkParent = (ref: ParentRef) => ref.group === LINKERD_P
 /** A Service parent (GAMMA: group "" or "core"). */
 export const isServiceParent = (ref: ParentRef) => (ref.group === CORE_GROUP || ref.group === "core") && ref.kind === "Service";
 
+/** Istio's networking API group (ServiceEntry, and the `Hostname` backend kind). */
+export const ISTIO_NETWORKING_GROUP = "networking.istio.io";
+
+/** A ServiceEntry parent (Istio only: pilot/pkg/config/kube/gateway/conversion.go allowedParentReferences). */
+export const isServiceEntryParent = (ref: ParentRef) => ref.group === ISTIO_NETWORKING_GROUP && ref.kind === "ServiceEntry";
+
 /** The route filters Linkerd's policy controller converts (outbound/index/http.rs convert_gateway_filter, inbound alike). */
 const LINKERD_FILTERS: ReadonlySet<string> = new Set(["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect"]);
 

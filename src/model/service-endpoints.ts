@@ -97,7 +97,8 @@ function computeEndpoints(inv: Inventory, l: Lookup, s: Service, sp: ServicePort
  *   is terminating or not serving, else when ready is false; Envoy excludes draining hosts from
  *   balancing (EDS_STATUS_DRAINING, excluded hosts), but with no other host its panic mode (default
  *   healthy_panic_threshold 50%: 0 healthy hosts is below it) balances over all hosts
- *   (LoadBalancerBase::recalculatePerPriorityPanic, hostSourceToUse AllHosts), draining ones included.
+ *   (LoadBalancerBase::recalculatePerPriorityPanic, hostSourceToUse AllHosts), draining ones included;
+ *   unless a BackendTrafficPolicy's healthCheck.panicThreshold is 0 (chooseEndpoints).
  * - "kube-proxy": ready endpoints, and when there is none, those serving and terminating (pkg/proxy/
  *   topology.go CategorizeEndpoints: "If we didn't get any endpoints, try again using terminating
  *   endpoints"), so that a rollout's last pods keep answering while they shut down.
@@ -119,8 +120,10 @@ export interface EndpointChoice {
  * The endpoints a reader sends connections to. `client`: the client's node for a Service with
  * internalTrafficPolicy Local (only endpoints on that node; kube-proxy falls back to the node's
  * serving terminating ones, CategorizeEndpoints' localEndpoints); undefined: the policy does not apply.
+ * `panicThreshold`: Envoy's healthy_panic_threshold for "envoy-gateway" (a BackendTrafficPolicy's
+ * healthCheck.panicThreshold; undefined: Envoy's default, 50).
  */
-export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string; policy?: string }): EndpointChoice {
+export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, local?: { node?: string; policy?: string }, panicThreshold?: number): EndpointChoice {
   // kube-proxy takes an endpoint's first address only (addEndpoints: `endpoint.Addresses[0]`; the API:
   // "clients may choose to only use the first element"); proxies and DNS take them all.
   let all = reader === "kube-proxy" && e.endpoints.some((x) => x.secondary) ? e.endpoints.filter((x) => !x.secondary) : e.endpoints;
@@ -135,7 +138,12 @@ export function chooseEndpoints(e: ServiceEndpoints, reader: EndpointReader, loc
     const healthy = all.filter((x) => !envoyGatewayDraining(x));
     if (healthy.length) return { chosen: healthy, why: `${count(healthy.length, "ready")}${where}`, others: healthy.length < all.length ? `; ${all.length - healthy.length} draining (not ready, or terminating), which Envoy excludes` : "", notable: where !== "" };
     if (!all.length) return { chosen: [], why: `no endpoint${where}`, others: "", notable: where !== "" };
-    return { chosen: all, why: `no ready endpoint${where}: Envoy Gateway marks the ${all.length === 1 ? "endpoint" : `${all.length} endpoints`} draining, and Envoy's panic mode (no healthy host, below the default healthy_panic_threshold 50%) sends to them all`, others: "", notable: true };
+    // LoadBalancerBase::isHostSetInPanic: excluded (draining) hosts leave the denominator, so no healthy
+    // host is 0%, below every threshold but 0; with 0, recalculatePerPriorityPanic ("panic is disabled
+    // and there is no hosts available") leaves the balancer no host to pick: Envoy answers 503.
+    if (panicThreshold === 0) return { chosen: [], why: `no ready endpoint${where}`, others: `; ${all.length} draining (not ready, or terminating), which Envoy excludes, and its panic mode is disabled (healthCheck.panicThreshold 0)`, notable: true };
+    const threshold = panicThreshold === undefined ? "the default healthy_panic_threshold 50%" : `the healthy_panic_threshold ${panicThreshold}% (healthCheck.panicThreshold)`;
+    return { chosen: all, why: `no ready endpoint${where}: Envoy Gateway marks the ${all.length === 1 ? "endpoint" : `${all.length} endpoints`} draining, and Envoy's panic mode (no healthy host, below ${threshold}) sends to them all`, others: "", notable: true };
   }
   const ready = all.filter((x) => x.ready);
   const rest = all.length - ready.length;
@@ -157,9 +165,9 @@ function envoyGatewayDraining(x: ServiceEndpoint): boolean {
   return x.servingAndTerminating ? x.terminating || !x.serving : !x.ready;
 }
 
-/** Whether the reader (a proxy by default) finds no endpoint to send requests to (known to have none it would use). */
-export function hasNoReadyEndpoint(e: ServiceEndpoints, reader: EndpointReader = "proxy"): boolean {
-  return e.from !== "unknown" && !chooseEndpoints(e, reader).chosen.length;
+/** Whether the reader (a proxy by default) finds no endpoint to send requests to (known to have none it would use; `panicThreshold`: chooseEndpoints'). */
+export function hasNoReadyEndpoint(e: ServiceEndpoints, reader: EndpointReader = "proxy", panicThreshold?: number): boolean {
+  return e.from !== "unknown" && !chooseEndpoints(e, reader, undefined, panicThreshold).chosen.length;
 }
 
 /**

@@ -1,14 +1,15 @@
 // Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/backendtrafficpolicy_types.go): the fields that change the answer a request gets
-// (faultInjection.abort, rateLimit). The engine applies them (engine/gateway/traffic-policy.ts); the
-// fields that change only how or when a backend is reached (loadBalancer, retry, timeouts,
-// circuitBreaker, healthCheck, ...) are not read.
+// (faultInjection.abort, rateLimit, healthCheck.panicThreshold). The engine applies them
+// (engine/gateway/traffic-policy.ts); the fields that change only how or when a backend is reached
+// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are not read.
 
 import type { BackendTrafficPolicy, FaultAbort, RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readMeta } from "./k8s.js";
-import { manifestOf, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
+import { readMeta, readSelector } from "./k8s.js";
+import { GATEWAY_GROUP } from "../model/route.js";
+import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
 export const ENVOY_GATEWAY_V1ALPHA1 = "gateway.envoyproxy.io/v1alpha1";
 
@@ -22,6 +23,13 @@ function readTargets(spec: Field): BackendTrafficPolicy["targets"] {
   const single = spec.get("targetRef");
   if (single.object()) return [readTarget(single)];
   return (spec.get("targetRefs").list() ?? []).map(readTarget);
+}
+
+/** A TargetSelector (api/v1alpha1/policy_helpers.go): group (default the Gateway API's), kind, labels, namespaces (default Same). */
+function readTargetSelector(t: Field): BackendTrafficPolicy["selectors"][number] {
+  const ns = t.get("namespaces");
+  const from = (ns.get("from").string({ oneOf: ["Same", "All", "Selector"] }) ?? "Same") as BackendTrafficPolicy["selectors"][number]["namespaces"]["from"];
+  return { group: readGroup(t.get("group"), GATEWAY_GROUP), kind: readKind(t.get("kind"), ""), labels: readSelector(t), namespaces: { from, ...(from === "Selector" ? { selector: readSelector(ns.get("selector")) } : {}) } };
 }
 
 /** A float32 percentage; the CRD defaults it to 100 (`+kubebuilder:default=100`), as the API server writes it. */
@@ -78,18 +86,25 @@ function readRateLimit(f: Field): RateLimitSummary | undefined {
   return s;
 }
 
+/** spec.healthCheck (api/v1alpha1/healthcheck_types.go HealthCheck): its PanicThreshold, `+kubebuilder:validation:Minimum=0`, `Maximum=100`. */
+function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
+  if (!f.object()) return undefined;
+  const panicThreshold = f.get("panicThreshold").int({ min: 0, max: 100 });
+  return panicThreshold === undefined ? {} : { panicThreshold };
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
-    if ((spec.get("targetSelectors").list() ?? []).length) spec.get("targetSelectors").warn("unsupported", "targetSelectors are not read: the policy applies only to its targetRefs here, where Envoy Gateway also applies it to the objects the selectors match");
     const policies = b.inv.routing.backendTrafficPolicies;
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
-      targets: readTargets(spec), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
+      targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit")),
+      healthCheck: readHealthCheck(spec.get("healthCheck")),
     });
   },
 };

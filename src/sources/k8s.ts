@@ -1,7 +1,7 @@
 // Validators shared by every Kubernetes front end: metadata, names, labels, selectors, CIDRs, ports.
 // They mirror the API server's own rules (apimachinery validation).
 
-import { addressCidr, formatAddress, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Address, type Cidr, type GoCidr } from "../model/ip.js";
+import { addressCidr, formatAddress, isLoopback, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Address, type Cidr, type GoCidr } from "../model/ip.js";
 import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
 import { parseRfc3339 } from "../model/time.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
@@ -476,13 +476,12 @@ export function hostError(s: string): string | undefined {
 export function nonSpecialIPError(a: Address, text: string): string | undefined {
   const v = a.value;
   if (v === 0n) return `may not be unspecified (${text})`;
+  if (isLoopback(a)) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
   if (a.family === 4) {
-    if (v >> 24n === 127n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
     if (v >> 16n === 0xa9fen) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
     if (v >> 8n === 0xe00000n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
     return undefined;
   }
-  if (v === 1n) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
   if (v >> 118n === 0x3fan) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
   if (((v >> 112n) & 0xff0fn) === 0xff02n) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   return undefined;

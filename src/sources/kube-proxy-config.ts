@@ -4,7 +4,7 @@
 //    kube-system/kube-proxy-config key config, or whichever ConfigMap key the kube-proxy DaemonSet
 //    mounts at the --config path;
 //  - the kube-proxy DaemonSet's own flags (--proxy-mode, --cluster-cidr, --masquerade-all,
-//    --nodeport-addresses, --detect-local-mode) when it passes no --config, in its command and args
+//    --nodeport-addresses, --detect-local-mode, --iptables-localhost-nodeports) when it passes no --config, in its command and args
 //    or in the shell line its command runs (sh -c "exec kube-proxy ..."); a static pod's alike (a Pod
 //    in kube-system owned by its Node or by no one), over a DaemonSet's.
 // With --config the file replaces the flags: cmd/kube-proxy/app/options.go Complete sets o.config to
@@ -110,6 +110,9 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   // Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration: nftables mode reads nftables.masqueradeAll, the others iptables.masqueradeAll.
   const masq = cfg.get(mode === "nftables" ? "nftables" : "iptables").childBool("masqueradeAll");
   if (masq !== undefined) out.masqueradeAll = masq;
+  // (Read in every mode; only the iptables proxier serves node ports on 127.0.0.0/8: engine/kube-proxy.ts loopbackNodePortRefusal.)
+  const localhost = cfg.get("iptables").childBool("localhostNodePorts");
+  if (localhost !== undefined) out.localhostNodePorts = localhost;
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
     const texts = items.map((f) => f.string({ required: true }));
@@ -190,7 +193,10 @@ export function nodePortAddresses(texts: readonly string[]): readonly Cidr[] | "
 }
 
 /** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
-const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix"];
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports"];
+
+/** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
+const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
 
 /** strconv.ParseBool, what pflag's bool flags take after "=". */
 const GO_BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
@@ -370,7 +376,7 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     if (!FLAGS.includes(flag)) continue;
     let value = eq >= 0 ? text.slice(eq + 1) : undefined;
     let word = argv[i];
-    if (value === undefined && flag !== "masquerade-all") {
+    if (value === undefined && !BOOL_FLAGS.includes(flag)) {
       const next = argv[i + 1];
       if (!next || next.text === undefined) { word.field.error("invalid-value", `flag needs an argument: --${flag} (kube-proxy refuses to start)`); continue; }
       value = next.text; word = next; i++;
@@ -391,10 +397,11 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       unresolved = true;
       continue;
     }
-    if (flag === "masquerade-all") {
+    if (BOOL_FLAGS.includes(flag)) {
       const v = value === undefined ? true : GO_BOOLS[value];
-      if (v === undefined) field.error("invalid-value", `--masquerade-all=${value}: not a boolean (strconv.ParseBool; kube-proxy refuses to start)`);
-      else out.flags.masqueradeAll = v;
+      if (v === undefined) field.error("invalid-value", `--${flag}=${value}: not a boolean (strconv.ParseBool; kube-proxy refuses to start)`);
+      else if (flag === "masquerade-all") out.flags.masqueradeAll = v;
+      else out.flags.localhostNodePorts = v;
     } else if (flag === "proxy-mode" || flag === "detect-local-mode") {
       const values: readonly string[] = flag === "proxy-mode" ? PROXY_MODES : LOCAL_MODES;
       if (value && !values.includes(value)) field.error("enum", `--${flag} ${JSON.stringify(value)} is not one of ${values.join(", ")} (kube-proxy refuses to start)`);

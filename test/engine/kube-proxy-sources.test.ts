@@ -108,6 +108,10 @@ test("without --config the DaemonSet's flags are kube-proxy's configuration (on 
   assert.deepEqual(none.kp, { where: "the flags of DaemonSet kube-system/kube-proxy" });
   // pflag: the last of a repeated flag stands; a bool flag takes "=value" only.
   assert.deepEqual(cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16", "--cluster-cidr=10.2.0.0/16", "--masquerade-all=false"])).kp, { where: "the flags of DaemonSet kube-system/kube-proxy", clusterCIDR: cidrsOf(daemonSet(["--cluster-cidr=10.2.0.0/16"])).kp!.clusterCIDR, masqueradeAll: false });
+  // --iptables-localhost-nodeports (a bool flag; cmd/kube-proxy/app/options.go AddFlags) and iptables.localhostNodePorts.
+  assert.equal(cidrsOf(daemonSet(["--iptables-localhost-nodeports=false"])).kp!.localhostNodePorts, false);
+  assert.equal(cidrsOf(daemonSet(["--iptables-localhost-nodeports"])).kp!.localhostNodePorts, true);
+  assert.equal(cidrsOf(configMap("kube-proxy", "config.conf", "iptables: {localhostNodePorts: false}")).kp!.localhostNodePorts, false);
   // A value the kubelet expands from the environment: not known, warned.
   const env = cidrsOf(daemonSet(["--cluster-cidr=$(POD_CIDR)"]));
   assert.equal(env.kp, undefined);
@@ -119,6 +123,7 @@ test("the DaemonSet's bad flag values are errors naming the args item (kube-prox
   assert.match(r.errors.join("\n"), /--cluster-cidr: "10\.1\.0\.0\/33" must be a valid CIDR block/);
   assert.match(r.errors.join("\n"), /--proxy-mode "userspace" is not one of iptables, ipvs, nftables/);
   assert.match(r.errors.join("\n"), /--masquerade-all=yes: not a boolean/);
+  assert.match(cidrsOf(daemonSet(["--iptables-localhost-nodeports=maybe"])).errors.join("\n"), /--iptables-localhost-nodeports=maybe: not a boolean/);
   assert.match(r.errors.join("\n"), /can't use both 'primary' and CIDRs/);
   assert.match(r.errors.join("\n"), /flag needs an argument: --detect-local-mode/);
   const out = await cli(["list", "-f", "-", "-q"], daemonSet(["--cluster-cidr=10.1.0.0/33"]));

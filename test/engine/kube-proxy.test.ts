@@ -339,6 +339,9 @@ test("nodePortAddresses: node ports are served only at the node addresses it nam
   // CIDRs.
   const cidrs = await explainWith(yaml + kubeProxyConfigMap("nodePortAddresses: [198.51.100.0/24]"), "ip:198.18.0.9", "ip:10.0.0.1", 30080, []);
   assert.match(cidrs.pairs[0].ingress.summary, /addresses in 198\.51\.100\.0\/24 only \(nodePortAddresses, ConfigMap kube-system\/kube-proxy config\.conf\)/);
+  // CIDRs of the other family only: every address of this one (NewNodePortAddresses adds 0.0.0.0/0); it was refused.
+  const otherFamily = await explainWith(yaml, "ip:198.18.0.9", "ip:10.0.0.1", 30080, ["--nodeport-addresses", "fd00::/64"]);
+  assert.deepEqual(otherFamily.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
   // exposure names the scope.
   const r = await cli(["exposure", "-f", "-", "-o", "json", "-q", "--nodeport-addresses", "primary"], base("  type: NodePort"));
   assert.match((JSON.parse(r.out) as { exposures: { entry: string }[] }).exposures[0].entry, /TCP nodePort 30080 on every node's primary address \(nodePortAddresses primary: the option --nodeport-addresses\)/);
@@ -542,4 +545,79 @@ test("clusterCIDR: a controller's template pod (no address: its replicas get pod
   const yaml = base("").replace("ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]", "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/24}}]}]") + deployment;
   const out = await explainWith(yaml, "shop/tpl", "svc:shop/web", 80, ["--cluster-cidr", "10.1.0.0/16"]);
   assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", undefined]]);
+});
+
+test("a node's own connection to 127.0.0.1 at a node port is that node port on its own node, masqueraded (iptables localhostNodePorts); it was an outside address (a wrong allow)", async () => {
+  // pkg/proxy/iptables/proxier.go syncProxyRules: KUBE-SERVICES jumps to KUBE-NODEPORTS for `-m addrtype --dst-type LOCAL`,
+  // adding `! -d 127.0.0.0/8` only when localhostNodePorts is off; KUBE-EXT masquerades (Cluster), or "masquerade LOCAL traffic" (Local).
+  const agent = `---\napiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: shop}\nspec: {nodeName: node-b, hostNetwork: true, containers: [{name: c, image: x}]}\nstatus: {phase: Running, podIP: 10.0.0.2, hostIP: 10.0.0.2}\n`;
+  const yaml = base("  type: NodePort") + agent;
+  const warnings = (p: Pair) => (p as unknown as { warnings: string[] }).warnings.join("\n");
+  // node-b: web-1 (on node-a) sees node-b's 10.0.0.2, which its policy does not admit.
+  const b = await explainWith(yaml, "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.equal(b.code, 1);
+  assert.deepEqual(b.pairs.map((p) => [p.to, p.port, p.verdict, p.service?.seenAs]), [["shop/web-1", 8080, "deny", "node:node-b"]]);
+  assert.match(b.pairs[0].service!.frontend, /node port 30080 of Service shop\/web on node node-b \(127\.0\.0\.1\)/);
+  assert.match(b.pairs[0].service!.why, /kube-proxy serves node ports on 127\.0\.0\.0\/8 to the node's own connections \(iptables\.localhostNodePorts, route_localnet\); externalTrafficPolicy Cluster: kube-proxy masquerades/);
+  assert.match(b.pairs[0].service!.snat!, /masqueraded: the endpoint sees node node-b \(10\.0\.0\.2\) as the source/);
+  // Not in the input: answered under kube-proxy's defaults, with a warning naming what would refuse it.
+  assert.match(warnings(b.pairs[0]), /kube-proxy's configuration is not in the input .*answered as by kube-proxy's defaults \(iptables mode, iptables\.localhostNodePorts true/);
+  // A host-network pod on node-b alike; node-a's own connection reaches web-1 from its own node (admitted), any 127.0.0.0/8 address.
+  const hostPod = await explainWith(yaml, "shop/agent", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(hostPod.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "deny", "node:node-b"]]);
+  const a = await explainWith(yaml, "node:node-a", "ip:127.0.0.9", 30080, ["--proxy-mode", "iptables"]);
+  assert.deepEqual(a.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", "node:node-a"]]);
+  assert.doesNotMatch(warnings(a.pairs[0]), /kube-proxy's configuration/);
+  // A pod's 127.0.0.1 is its own network namespace's: no node port there.
+  const pod = await explainWith(yaml, "shop/client", "ip:127.0.0.1", 30080, []);
+  assert.equal(pod.pairs[0].service, undefined);
+  assert.notEqual(pod.pairs[0].to, "shop/web-1");
+  // Under Local the node's own connection is masqueraded all the same, to any endpoint ("masquerade LOCAL traffic", "route LOCAL traffic").
+  const local = await explainWith(base("  type: NodePort\n  externalTrafficPolicy: Local"), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(local.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+});
+
+test("127.0.0.1 at a node port is refused where kube-proxy does not serve it: nftables, ipvs, --iptables-localhost-nodeports false, nodePortAddresses without loopback, ::1; Cilium's socket load balancer serves it", async () => {
+  const yaml = base("  type: NodePort");
+  const refused = async (flags: string[], re: RegExp, extra = "", to = "ip:127.0.0.1") => {
+    const out = await explainWith(yaml + extra, "node:node-a", to, 30080, flags);
+    assert.equal(out.code, 1, flags.join(" "));
+    assert.equal(out.pairs[0].ingress.decidedBy, "service", flags.join(" "));
+    assert.match(out.pairs[0].ingress.summary, re);
+  };
+  // setupNFTables: `ip daddr != 127.0.0.0/8`; ipvs: no virtual server on a loopback address (isValidForSet).
+  await refused(["--proxy-mode", "nftables"], /kube-proxy's nftables mode never serves node ports on a loopback address \(the option --proxy-mode\): nothing translates the connection to 127\.0\.0\.1 \(refused\)/);
+  await refused(["--proxy-mode", "ipvs"], /ipvs mode makes no virtual server on a loopback address/);
+  await refused(["--iptables-localhost-nodeports", "false"], /iptables\.localhostNodePorts is false \(the option --iptables-localhost-nodeports\)/);
+  await refused([], /iptables\.localhostNodePorts is false \(ConfigMap kube-system\/kube-proxy config\.conf\)/, kubeProxyConfigMap("iptables: {localhostNodePorts: false}"));
+  // NewProxier: !nodePortAddresses.ContainsIPv4Loopback() turns localhostNodePorts off; primary names the node's own address.
+  await refused(["--nodeport-addresses", "10.0.0.0/8"], /nodePortAddresses \(10\.0\.0\.0\/8\) hold no loopback address, which turns localhostNodePorts off/);
+  await refused(["--nodeport-addresses", "primary"], /nodePortAddresses primary holds no loopback address/);
+  // primary on a node without an IPv4 address: no IPv4 CIDR, so match-all for IPv4 (NewNodePortAddresses adds 0.0.0.0/0), which holds 127.0.0.1.
+  const v6Node = "---\napiVersion: v1\nkind: Node\nmetadata: {name: node-c}\nstatus: {addresses: [{type: InternalIP, address: fd00::3}]}\n";
+  const primaryV6 = await explainWith(yaml + v6Node, "node:node-c", "ip:127.0.0.1", 30080, ["--nodeport-addresses", "primary"]);
+  assert.deepEqual(primaryV6.pairs.map((p) => p.to), ["shop/web-1"]);
+  // CIDRs holding a loopback address: the node's addresses in them (GetNodeIPs), the loopback interface's 127.0.0.1 only.
+  await refused(["--nodeport-addresses", "127.0.0.0/8,10.0.0.0/8"], /addresses in nodePortAddresses \(127\.0\.0\.0\/8, 10\.0\.0\.0\/8\) only, of the loopback interface's 127\.0\.0\.1/, "", "ip:127.0.0.2");
+  const lo = await explainWith(yaml, "node:node-a", "ip:127.0.0.1", 30080, ["--nodeport-addresses", "127.0.0.0/8,10.0.0.0/8"]);
+  assert.deepEqual(lo.pairs.map((p) => [p.to, p.verdict]), [["shop/web-1", "allow"]]);
+  // IPv6 (no CIDR of the family: match-all, as NewNodePortAddresses adds 0.0.0.0/0).
+  const v6only = await explainWith(yaml, "node:node-a", "ip:127.0.0.1", 30080, ["--nodeport-addresses", "fd00::/64"]);
+  assert.deepEqual(v6only.pairs.map((p) => p.to), ["shop/web-1"]);
+  await refused(["--proxy-mode", "iptables"], /kube-proxy never serves node ports on ::1/, "", "ip:::1");
+  // Cilium's kube-proxy replacement: bpf_sock.c sock4_wildcard_lookup serves a host-namespace connection to a loopback address.
+  const kpr = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {kube-proxy-replacement: "true"}\n`;
+  const cilium = await explainWith(yaml + kpr, "node:node-b", "ip:127.0.0.1", 30080, ["--proxy-mode", "nftables"]);
+  assert.deepEqual(cilium.pairs.map((p) => p.to), ["shop/web-1"]);
+  assert.match(cilium.pairs[0].service!.why, /serves node ports on the loopback address to a connection from the host's network namespace \(bpf_sock\.c sock4_wildcard_lookup/);
+  // Calico's eBPF data plane: not known, an error rather than a guess.
+  const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
+  const calico = await explainWith(yaml + felix, "node:node-a", "ip:127.0.0.1", 30080, []);
+  assert.equal(calico.code, 2);
+  assert.match(calico.err, /serves node ports on a loopback address is not known here/);
+  // The option is kube-proxy's flag's: true or false.
+  const bad = await explainWith(yaml, "node:node-a", "ip:127.0.0.1", 30080, ["--iptables-localhost-nodeports", "maybe"]);
+  assert.equal(bad.code, 2);
+  const help = await cli(["explain", "--help"], "");
+  assert.ok(help.out.includes("--iptables-localhost-nodeports"));
 });

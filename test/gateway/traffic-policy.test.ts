@@ -161,3 +161,70 @@ test("the vendored CRD schema checks the object: httpStatus and grpcStatus toget
   const loaded = load({ "t.yaml": both });
   assert.ok(loaded.diagnostics.errors.some((e) => /httpStatus and grpcStatus/.test(e.message)), loaded.diagnostics.errors.map((e) => e.message).join("; "));
 });
+
+test("targetSelectors: the routes of the kind whose labels match, in the policy's namespace; another namespace only with a ReferenceGrant (helpers.go resolvePolicyTargetsFromSelectors)", () => {
+  const labelled = ROUTE.replace("metadata: {name: web, namespace: apps}", "metadata: {name: web, namespace: apps, labels: {tier: edge}}");
+  const sel = (ns: string, extra = "") => btp("sel", ns, `targetSelectors: [{kind: HTTPRoute, matchLabels: {tier: edge}${extra}}], ${abort("httpStatus: 503")}`);
+  assert.equal(route(GW + labelled + sel("apps"), {}).status, 503, "selected");
+  assert.equal(route(GW + ROUTE + sel("apps"), {}).status, 200, "labels do not match");
+  assert.equal(route(GW + labelled + sel("infra", ", namespaces: {from: All}"), {}).status, 200, "another namespace without a ReferenceGrant");
+  const grant = "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: btp, namespace: apps}\nspec: {from: [{group: gateway.envoyproxy.io, kind: BackendTrafficPolicy, namespace: infra}], to: [{group: gateway.networking.k8s.io, kind: HTTPRoute}]}\n";
+  assert.equal(route(GW + labelled + grant + sel("infra", ", namespaces: {from: All}"), {}).status, 503, "with the grant");
+  assert.equal(route(GW + labelled + grant + sel("infra"), {}).status, 200, "namespaces unset: Same");
+});
+
+test("healthCheck.panicThreshold 0 disables Envoy's panic mode: with every endpoint draining the request gets 503 (no healthy host), where the default 50% sends to them all", () => {
+  // envoyproxy/gateway v1.9.0 internal/gatewayapi/clustersettings.go buildHealthCheck copies panicThreshold, and
+  // internal/xds/translator/cluster.go buildXdsCluster sets it as the cluster's common_lb_config.healthy_panic_threshold.
+  // envoy source/extensions/load_balancing_policies/common/load_balancer_impl.cc: isHostSetInPanic leaves excluded
+  // (draining) hosts out of the denominator, so no healthy host is 0%, below any threshold but 0; with 0,
+  // recalculatePerPriorityPanic ("panic is disabled and there is no hosts available") leaves no host to pick: 503.
+  const pod = (name: string, ready: boolean, ip: string) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: apps, labels: {app: v2}}
+spec: {containers: [{name: c}]}
+status: {phase: Running, podIP: ${ip}, conditions: [{type: Ready, status: '${ready ? "True" : "False"}'}]}
+`;
+  const unready = pod("v2-a", false, "10.0.0.1");
+  const hc = (spec: string, target = toRoute()) => btp("hc", "apps", `${target}, healthCheck: {${spec}}`);
+  const endpoints = (r: ReturnType<typeof route>) => r.steps.find((s) => s.stage === "endpoints")?.outcome ?? "";
+  const disabled = route(GW + ROUTE + unready + hc("panicThreshold: 0"), {});
+  assert.equal(disabled.status, 503);
+  assert.equal(disabled.backend, null);
+  assert.match(disabled.reason, /Service apps\/v2 port 80 has no ready endpoint \(pods selected by app=v2; 1 draining .*panic mode is disabled \(healthCheck\.panicThreshold 0\)\)/);
+  const byDefault = route(GW + ROUTE + unready, {});
+  assert.equal(byDefault.status, 200, "no policy: the default 50%, panic mode sends to the draining endpoint");
+  assert.match(endpoints(byDefault), /below the default healthy_panic_threshold 50%/);
+  const thirty = route(GW + ROUTE + unready + hc("panicThreshold: 30"), {});
+  assert.equal(thirty.status, 200);
+  assert.match(endpoints(thirty), /below the healthy_panic_threshold 30% \(healthCheck\.panicThreshold\)/);
+  assert.equal(route(GW + ROUTE + unready + hc("passive: {}"), {}).status, 200, "a healthCheck without panicThreshold: the default");
+  // A healthy endpoint left: draining hosts are excluded from the denominator, 100% healthy, no panic whatever the threshold.
+  assert.equal(route(GW + ROUTE + unready + pod("v2-b", true, "10.0.0.2") + hc("panicThreshold: 0"), {}).status, 200);
+  // Another controller's Gateway reads ready only (503 either way); a route policy with mergeType keeps the Gateway's threshold.
+  assert.equal(route(gateway([HTTP_ALL]) + ROUTE + unready, {}).status, 503);
+  const merged = btp("rt", "apps", `${toRoute()}, mergeType: StrategicMerge, rateLimit: {local: {rules: [{limit: {requests: 5, unit: Minute}}]}}`);
+  assert.equal(route(GW + ROUTE + unready + hc("panicThreshold: 0", toGateway()).replace("namespace: apps", "namespace: infra") + merged, {}).status, 503);
+  assert.equal(route(GW + ROUTE + unready + hc("panicThreshold: 0", toGateway()).replace("namespace: apps", "namespace: infra") + merged.replace("mergeType: StrategicMerge, ", ""), {}).status, 200, "without mergeType the route's policy replaces the Gateway's whole");
+});
+
+test("healthCheck.panicThreshold on a TCPRoute: feature by feature, the healthCheck of the most specific policy that sets one (a route policy without one does not hide the Gateway's)", () => {
+  // envoyproxy/gateway v1.9.0 backendtrafficpolicy.go applyTrafficFeatureToRoute and translateBackendTrafficPolicyForListeners:
+  // a TCP route's features are set one by one, `setIfNil(&r.HealthCheck, tf.HealthCheck)`, where an HTTP route takes the
+  // most specific policy whole (`if r.Traffic != nil ... continue`).
+  const gw = gateway(["{name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}"]).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+  const tcp = "---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: t, namespace: apps}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: v2, port: 80}]}]}\n";
+  const unready = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: v2-a, namespace: apps, labels: {app: v2}}\nspec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0.1, conditions: [{type: Ready, status: 'False'}]}\n";
+  const toTcp = "targetRefs: [{group: gateway.networking.k8s.io, kind: TCPRoute, name: t}]";
+  const atGateway = btp("gw", "infra", `${toGateway()}, healthCheck: {panicThreshold: 0}`);
+  const conn = (yaml: string) => route(yaml, { scheme: "tcp", port: 9000 });
+  assert.notEqual(conn(gw + tcp + unready).connection, "rejected", "the default 50%: panic mode sends to the draining endpoint");
+  const off = conn(gw + tcp + unready + atGateway);
+  assert.equal(off.connection, "rejected");
+  assert.match(off.reason, /panic mode is disabled \(healthCheck\.panicThreshold 0\)/);
+  assert.equal(conn(gw + tcp + unready + atGateway + btp("rt", "apps", `${toTcp}, faultInjection: {abort: {httpStatus: 503}}`)).connection, "rejected", "the route's policy sets no healthCheck: the Gateway's applies");
+  const own = conn(gw + tcp + unready + atGateway + btp("rt", "apps", `${toTcp}, healthCheck: {panicThreshold: 30}`));
+  assert.notEqual(own.connection, "rejected", "the route's healthCheck");
+  assert.match(own.steps.find((s) => s.stage === "endpoints")!.outcome, /healthy_panic_threshold 30%/);
+});

@@ -259,3 +259,24 @@ test("ztunnel's DNS proxy answers a waypoint-bound ServiceEntry's host without a
   }
   assert.equal((await post("", "resolution: DYNAMIC_DNS", "[\"*.example.com\"]", "api.example.com")).status, 403, "a wildcard host with DYNAMIC_DNS is allocated");
 });
+
+test("an ambient client's request to a ServiceEntry bound to a waypoint meets the HTTPRoutes bound to the entry at the waypoint (listener_waypoint.go getVirtualServiceForWaypoint: the waypoint's and the entry's namespaces): no rule matches, 404; a rule's backend is reached (was: the route ignored, the request left the model)", async () => {
+  const route = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: partner-api, namespace: bank}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: partner}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    backendRefs: [{name: ledger, port: 80}]
+---
+`;
+  const yaml = world() + ledgerService() + waypointGateway("bank") + partnerEntry("{istio.io/use-waypoint: waypoint}") + route;
+  const other = await ask(yaml, "bank/teller", "GET http://partner.example.com/other");
+  assert.equal(other.status, 404, "the waypoint's virtual host has the route's rules only (was: null, leaving the model)");
+  assert.match(other.layers.find((l) => l.layer === "routing")?.summary ?? "", /ztunnel sends the connection to waypoint bank\/waypoint .*producer routes of namespace bank/);
+  const api = await ask(yaml, "bank/teller", "GET http://203.0.113.10/api");
+  assert.deepEqual([api.status, (api as Answer & { endpoint?: string }).endpoint], [200, "bank/ledger"], "the rule's backend, Service bank/ledger");
+  const unbound = await ask(world() + ledgerService() + waypointGateway("bank") + partnerEntry() + route, "bank/teller", "GET http://203.0.113.10/other");
+  assert.equal(unbound.status, null, "the entry uses no waypoint: ztunnel applies no route");
+});

@@ -13,7 +13,7 @@ import { nginxCapability, nginxStart, nginxStop, nginxTest, writeFolder } from "
 import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, CORS, GATEWAY_HEAD, ROUTES, UNSUPPORTED, backendTlsTerminate, sharedTls, svc } from "./fixture.js";
+import { BASE, CORS, GATEWAY_HEAD, ROUTES, UNSUPPORTED, backendTlsTerminate, routeHead, sharedTls, svc } from "./fixture.js";
 import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
@@ -253,4 +253,35 @@ test("a Host with a trailing dot: the engine's 404 where no rule serves hosts no
       assert.equal(await status("shop.example.com"), 302, "the route's redirect (no backend is contacted)");
     } finally { nginxStop(dir); rmSync(dir, { recursive: true, force: true }); }
   } finally { t.cleanup(); }
+});
+
+test("a Gateway of Envoy Gateway's controller: a BackendTrafficPolicy's 100% abort is the rule's `return`, its rate limits and partial aborts are refused by name; another controller's Gateway ignores the policy", async () => {
+  // engine/gateway/http.ts applyTrafficPolicy (Envoy Gateway v1.9.0 translates the policy only for its own GatewayClass).
+  const eg = BASE.replace("controllerName: example.com/test", "controllerName: gateway.envoyproxy.io/gatewayclass-controller");
+  const web = `${routeHead("web")}  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}
+  - {backendRefs: [{name: v2, port: 80}]}
+`;
+  const btp = (spec: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: p, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: api}], ${spec}}
+`;
+  const compile = async (yaml: string) => {
+    const t = tempFiles({ "in.yaml": yaml });
+    try { return await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "apps/gw"]); } finally { t.cleanup(); }
+  };
+  const abort = await compile(eg + web + btp("faultInjection: {abort: {httpStatus: 503}}"));
+  assert.equal(abort.code, 0, abort.err);
+  const conf = unbundle(abort.out).get("nginx.conf")!;
+  assert.match(conf, /location = \/api \{\n\s*return 503;\n\s*\}\n\s*location \^~ \/api\/ \{\n\s*return 503;\n\s*\}/, "the rule's locations answer 503");
+  assert.match(conf, /location \/ \{\n[^}]*proxy_pass http:\/\/apps_v2_80/, "the other rule still proxies");
+  const partial = await compile(eg + web + btp("faultInjection: {abort: {httpStatus: 503, percentage: 10}}"));
+  assert.equal(partial.code, 2);
+  assert.match(partial.err, /HTTPRoute apps\/web, rule 0 "api": nginx cannot express BackendTrafficPolicy fault injection and rate limits: 10% of the requests are aborted with 503/);
+  const limited = await compile(eg + web + btp("rateLimit: {local: {rules: [{limit: {requests: 10, unit: Second}}]}}"));
+  assert.equal(limited.code, 2);
+  assert.match(limited.err, /nginx cannot express BackendTrafficPolicy fault injection and rate limits: requests over the local rate limit \(10 requests per Second\) get 429/);
+  const other = await compile(BASE + web + btp("rateLimit: {local: {rules: [{limit: {requests: 10, unit: Second}}]}}"));
+  assert.equal(other.code, 0, "another controller's Gateway: the policy does not apply");
 });

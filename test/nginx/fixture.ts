@@ -35,14 +35,17 @@ ${svc("audit", "10.96.1.3")}
 ${svc("grpc", "10.96.1.4", ", appProtocol: kubernetes.io/h2c")}
 `;
 
-export const ROUTES = `---
+/** The head of HTTPRoute apps/NAME on listener http of apps/gw, up to `rules:`: its rules follow. */
+export const routeHead = (name: string) => `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: web, namespace: apps}
+metadata: {name: ${name}, namespace: apps}
 spec:
   parentRefs: [{name: gw, sectionName: http}]
   rules:
-  - matches: [{path: {type: RegularExpression, value: "/items/[0-9]+"}}]
+`;
+
+export const ROUTES = `${routeHead("web")}  - matches: [{path: {type: RegularExpression, value: "/items/[0-9]+"}}]
     filters:
     - type: RequestMirror
       requestMirror: {backendRef: {name: audit, port: 80}, percent: 25}

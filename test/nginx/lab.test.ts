@@ -12,7 +12,7 @@ import { namespacesWithPrefix } from "../../src/lab/netns.js";
 import { tempFiles } from "../helpers.js";
 import { labFixture } from "../lab-fixture.js";
 import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
-import { backendTlsTerminate, sharedTls } from "./fixture.js";
+import { backendTlsTerminate, routeHead, sharedTls } from "./fixture.js";
 
 const { skip, name: NAME, runDir: RUN_DIR, lab: run } = labFixture("n", { nginx: true });
 
@@ -215,14 +215,7 @@ test("HTTPRouteServiceTypes with its EndpointSlices filled as upstream fills the
 // allowed origin" is answered by the Gateway (200 or 204) with the allowed methods, headers, max age
 // and credentials; a non-matching origin gets no access-control-allow-origin; a simple request from
 // an allowed origin reaches the backend and its response carries access-control-allow-origin.
-const CORS_ROUTE = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: cors, namespace: apps}
-spec:
-  parentRefs: [{name: gw, sectionName: http}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /api}}]
+const CORS_ROUTE = `${routeHead("cors")}  - matches: [{path: {type: PathPrefix, value: /api}}]
     filters:
     - type: ResponseHeaderModifier
       responseHeaderModifier: {set: [{name: x-gateway, value: edge}]}

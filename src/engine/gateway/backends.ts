@@ -5,6 +5,7 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
+import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Protocol } from "../../model/ports.js";
 import { CORE_GROUP, type BackendRef } from "../../model/route.js";
 import { chooseEndpoints, hasNoReadyEndpoint, serviceEndpoints, servingWorkload, type EndpointReader, type ServiceEndpoints, type SlicePortReading } from "../../model/service-endpoints.js";
@@ -24,6 +25,8 @@ export interface ResolvedBackend {
   service?: Service;
   servicePort?: ServicePort;
   workload?: Endpoint;
+  /** An Istio `Hostname` backend naming a ServiceEntry's host (mesh routes only: mesh/engine.ts hostnameBackend); its destination is the entry's. */
+  serviceEntry?: IstioServiceEntry;
   /** TLS from the Gateway to this backend (BackendTLSPolicy), if any. */
   tlsPolicy?: BackendTlsPolicy;
   /** A Service port's endpoints. */
@@ -32,25 +35,26 @@ export interface ResolvedBackend {
   failure?: BackendFailure;
   /** Requests fail when the Gateway originates TLS to it (BackendTLSPolicy: invalid CA reference, failed validation). */
   tlsFailure?: BackendFailure;
-  /** `failure` as another reader than a proxy finds it (failureOf), worked out once per reader (null: none). */
-  readerFailures?: Map<EndpointReader, BackendFailure | null>;
+  /** `failure` as another reader than a proxy finds it (failureOf), worked out once per reader and panic threshold (null: none). */
+  readerFailures?: Map<string, BackendFailure | null>;
 }
 
 /**
  * How requests to the backend fail, if they do; `originatesTls`: the Gateway speaks TLS to it (HTTP,
  * gRPC, terminated TLSRoutes); `reader`: who picks its endpoints (gatewayEndpointReader; `failure` is
- * a "proxy"'s).
+ * a "proxy"'s); `panicThreshold`: Envoy's for an "envoy-gateway" reader (chooseEndpoints).
  */
-export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy"): BackendFailure | undefined {
-  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? readerFailure(b, b.servicePort, b.endpoints, reader) : b.failure;
+export function failureOf(b: ResolvedBackend, originatesTls: boolean, reader: EndpointReader = "proxy", panicThreshold?: number): BackendFailure | undefined {
+  const failure = reader !== "proxy" && b.endpoints && b.servicePort ? readerFailure(b, b.servicePort, b.endpoints, reader, panicThreshold) : b.failure;
   return failure ?? (originatesTls ? b.tlsFailure : undefined);
 }
 
 /** noEndpointFailure for `reader`, kept on the backend (a Gateway asks it for every request it routes there). */
-function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
+function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader, panicThreshold?: number): BackendFailure | undefined {
   const memo = (b.readerFailures ??= new Map());
-  let f = memo.get(reader);
-  if (f === undefined) memo.set(reader, f = noEndpointFailure(b.name, sp, e, reader) ?? null);
+  const key = panicThreshold === undefined ? reader : `${reader} ${panicThreshold}`;
+  let f = memo.get(key);
+  if (f === undefined) memo.set(key, f = noEndpointFailure(b.name, sp, e, reader, panicThreshold) ?? null);
   return f ?? undefined;
 }
 
@@ -63,8 +67,8 @@ export function gatewayEndpointReader(controllerName: string | undefined): Endpo
 }
 
 /** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */
-function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader): BackendFailure | undefined {
-  return hasNoReadyEndpoint(e, reader) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader).others})` } : undefined;
+function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader, panicThreshold?: number): BackendFailure | undefined {
+  return hasNoReadyEndpoint(e, reader, panicThreshold) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader, undefined, panicThreshold).others})` } : undefined;
 }
 
 export interface BackendFailure { status: number; message: string }

@@ -6,14 +6,14 @@ import { InventoryIndex } from "../../model/inventory.js";
 import { GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
 import { attachParent, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
-import { BackendIndex, type ResolvedBackend } from "./backends.js";
+import { BackendIndex, ENVOY_GATEWAY_CONTROLLER, type ResolvedBackend } from "./backends.js";
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import { matchRegexProblem } from "./match.js";
-import { TrafficPolicyIndex } from "./traffic-policy.js";
+import { TrafficPolicyIndex, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 
 export interface RouteState {
   route: Route;
@@ -91,7 +91,13 @@ export class GatewayEngine {
 
   /** Envoy Gateway's BackendTrafficPolicies, resolved when a request first asks. */
   get trafficPolicies(): TrafficPolicyIndex {
-    return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing);
+    return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */
+  listenerTrafficPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) | undefined {
+    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    return (route, rule) => this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
   }
 
   listenerSet(namespace: string, name: string): ListenerSetState | undefined {

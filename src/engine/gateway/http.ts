@@ -5,7 +5,7 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
-import { ENVOY_GATEWAY_CONTROLLER, servedBy, type ResolvedBackend } from "./backends.js";
+import { servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
@@ -48,11 +48,12 @@ export interface HttpContext {
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
+  const trafficPolicy = engine.listenerTrafficPolicy(l);
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
-    ...(gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { trafficPolicy: (route: Route, rule: RouteRule) => engine.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule) } : {}),
+    ...(trafficPolicy ? { trafficPolicy } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -124,14 +125,15 @@ function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean):
   return h.toObject();
 }
 
-function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied): void {
+/** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
   const outcome = behaviour ? simulateBackend(w.rule, behaviour) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
   res.backend = servedBy(picked);
-  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, ctx.endpoints) });
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, ctx.endpoints, panicThreshold) });
   const cert = ctx.backendClientCert;
   res.upstream = {
     host: ex.upstreamHost ?? ex.hostHeader, path: ex.path + ex.query, method: ex.method, headers: ex.headers.toObject(), headerList: ex.headers.entries(),
@@ -145,7 +147,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
 }
 
-function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied): void {
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
@@ -153,7 +155,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) forward(res, req, ex, picked, ctx, w);
+  } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
@@ -195,7 +197,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
-      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints);
+      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold);
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
@@ -209,6 +211,6 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       }
       if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
     }
-    finish(res, req, ex, picked, ctx, w);
+    finish(res, req, ex, picked, ctx, w, policy?.panicThreshold);
   }
 }

@@ -44,7 +44,9 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
   const reencrypts = o.kind === "TLSRoute" && !o.tls;
   const reader = engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy";
-  const split = splitOf(w.rule, w.attached.state.backends, reencrypts, reader);
+  // Envoy Gateway programs a BackendTrafficPolicy's healthCheck into TCP clusters (TCPRoute, TLSRoute), not UDP ones.
+  const panicThreshold = reader === "envoy-gateway" && o.kind !== "UDPRoute" ? engine.trafficPolicies.streamPanicThreshold(l.gateway, l.listener.name, l.set, w.attached.state.route, w.rule) : undefined;
+  const split = splitOf(w.rule, w.attached.state.backends, reencrypts, reader, panicThreshold);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;
   if (failed) {
@@ -54,7 +56,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   }
   const picked = split.picked!;
   res.backend = servedBy(picked);
-  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, reader) });
+  if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, reader, panicThreshold) });
   const q = o.httpClient;
   const h = q && new Headers(q.headers);
   const http = q && h ? { host: q.host ?? o.sni ?? "", path: q.path, method: q.method, headers: h.toObject(), headerList: h.entries() } : {};

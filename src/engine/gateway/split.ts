@@ -17,9 +17,9 @@ export interface Split {
   failing?: string;
 }
 
-/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints. */
-export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy"): Split {
-  const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls, reader);
+/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints; `panicThreshold`: Envoy's (failureOf). */
+export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy", panicThreshold?: number): Split {
+  const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls, reader, panicThreshold);
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
     const f = failure(r);

@@ -1,5 +1,6 @@
 // Envoy Gateway's BackendTrafficPolicies (envoyproxy/gateway v1.9.0): which one governs the requests a
-// route rule takes on a Gateway, and what its fault abort and rate limits do to them.
+// route rule takes on a Gateway, and what its fault abort and rate limits do to them (its
+// healthCheck.panicThreshold goes to the rule's backends: service-endpoints.ts chooseEndpoints).
 //
 // internal/gatewayapi/backendtrafficpolicy.go ProcessBackendTrafficPolicies walks the policies, sorted
 // oldest first then by namespace/name (resource.go), target level by target level: route rules
@@ -16,7 +17,9 @@
 
 import type { BackendTrafficPolicy, FaultAbort, Gateway, ListenerSet, RateLimitSummary, RouteGraph } from "../../model/gateway.js";
 import { grpcStatusName } from "../../model/request.js";
-import { compareAgeThenName, GATEWAY_GROUP, type Route, type RouteRule } from "../../model/route.js";
+import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
+import { matches, type Labels } from "../../model/selector.js";
+import { permitted } from "./grants.js";
 
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
@@ -28,6 +31,8 @@ export interface EffectiveTrafficPolicy {
   target: string;
   abort?: FaultAbort;
   rateLimit?: RateLimitSummary;
+  /** healthCheck.panicThreshold: Envoy's healthy_panic_threshold for the rule's backends (unset: 50). */
+  panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
 }
@@ -39,14 +44,15 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
-  constructor(graph: RouteGraph) {
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
     const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
-      for (const t of policy.targets) {
-        const key = targetKey(policy.namespace, t, routes, gateways, sets);
+      const refs = policy.targets.map((t) => ({ ns: policy.namespace, t }));
+      for (const { ns, t } of [...selected(graph, policy, namespaceLabels), ...refs]) {
+        const key = targetKey(ns, t, routes, gateways, sets);
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) held.conflicted.push(nameOf(policy));
@@ -59,11 +65,31 @@ export class TrafficPolicyIndex {
   effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
-    const parent = (set ? this.held(`listener ${listener} of ListenerSet ${nameOf(set)}`) ?? this.held(`ListenerSet ${nameOf(set)}`) : this.held(`listener ${listener} of Gateway ${nameOf(gateway)}`))
-      ?? this.held(`Gateway ${nameOf(gateway)}`);
+    const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
     if (!own) return parent && describe(parent);
     if (!own.held.policy.mergeType || !parent) return describe(own);
     return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
+  }
+
+  /**
+   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets: Envoy Gateway sets a TCP route's
+   * features one by one, each from the most specific policy that has it (applyTrafficFeatureToRoute and
+   * translateBackendTrafficPolicyForListeners: `setIfNil(&r.HealthCheck, tf.HealthCheck)`), so the
+   * healthCheck of the most specific policy that sets one; a route's policy with a mergeType is merged
+   * into its parent's first (the parent's panicThreshold where the route's healthCheck sets none).
+   */
+  streamPanicThreshold(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): number | undefined {
+    const r = routeTarget(route.kind, route.namespace, route.name);
+    const own = [rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
+    const parent = [...this.parentTargets(gateway, listener, set).map((t) => this.held(t))].flatMap((x) => (x ? [x.held.policy] : []));
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
+    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : p.healthCheck)), ...parent.map((p) => p.healthCheck)];
+    return levels.find((hc) => hc !== undefined)?.panicThreshold;
+  }
+
+  /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
+  private parentTargets(gateway: Gateway, listener: string, set: ListenerSet | undefined): string[] {
+    return [...(set ? [`listener ${listener} of ListenerSet ${nameOf(set)}`, `ListenerSet ${nameOf(set)}`] : [`listener ${listener} of Gateway ${nameOf(gateway)}`]), `Gateway ${nameOf(gateway)}`];
   }
 
   private held(target: string) {
@@ -72,9 +98,37 @@ export class TrafficPolicyIndex {
   }
 }
 
+/**
+ * The targets a policy's targetSelectors pick (helpers.go resolvePolicyTargetsFromSelectors): objects of
+ * the kind whose labels match, in the policy's namespace (namespaces.from Same, the default), any (All)
+ * or those whose labels match (Selector); in another namespace only with a ReferenceGrant from
+ * BackendTrafficPolicy there (isCrossNamespaceReferencePermitted).
+ */
+function selected(graph: RouteGraph, policy: BackendTrafficPolicy, namespaceLabels: (ns: string) => Labels): { ns: string; t: BackendTrafficPolicy["targets"][number] }[] {
+  const out: { ns: string; t: BackendTrafficPolicy["targets"][number] }[] = [];
+  const from = { group: "gateway.envoyproxy.io", kind: "BackendTrafficPolicy", namespace: policy.namespace };
+  for (const s of policy.selectors) {
+    if (s.group !== GATEWAY_GROUP) continue;
+    const candidates: ObjectMeta[] = s.kind === "Gateway" ? graph.gateways : graph.routes.filter((r) => r.kind === s.kind && !r.group && !r.derivedFrom);
+    for (const o of candidates) {
+      const inNamespace = s.namespaces.from === "All" || (s.namespaces.from === "Same" ? o.namespace === policy.namespace : matches(s.namespaces.selector!, namespaceLabels(o.namespace)));
+      if (!inNamespace || !matches(s.labels, labelsOf(o))) continue;
+      if (!permitted(graph.referenceGrants, from, { group: GATEWAY_GROUP, kind: s.kind, namespace: o.namespace, name: o.name })) continue;
+      out.push({ ns: o.namespace, t: { group: GATEWAY_GROUP, kind: s.kind, name: o.name } });
+    }
+  }
+  return out;
+}
+
+/** An object's metadata.labels, as read (the manifest it was read from). */
+function labelsOf(o: ObjectMeta): Labels {
+  const labels = (o.manifest?.metadata as { labels?: unknown } | undefined)?.labels;
+  return labels !== null && typeof labels === "object" ? labels as Labels : {};
+}
+
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
 }
 
 /**
@@ -111,14 +165,14 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "panicThreshold"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
   const rl = route.rateLimit && parent.rateLimit
     ? { ...(route.rateLimit.local.length ? route.rateLimit : parent.rateLimit), global: route.rateLimit.global || parent.rateLimit.global }
     : route.rateLimit ?? parent.rateLimit;
-  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl };
+  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
 }
 
 /** What the policy does to a request: `stop` when every request gets the same answer from the Gateway; `notes` for what some requests get. */

@@ -9,14 +9,17 @@
 // controller: on an identical parentRef, linkerdRoutesFor); an Istio sidecar reads them as pilot's
 // VirtualServices instead (istioVirtualService). Backends may be in any namespace without a
 // ReferenceGrant; route hostnames are not used (but by Linkerd's proxy, gateway/precedence.ts, and as
-// TLSRoute SNI names by Istio's sidecar, mesh/route.ts ISTIO_L4).
+// TLSRoute SNI names by Istio's sidecar, mesh/route.ts ISTIO_L4). Istio also binds HTTPRoutes and
+// GRPCRoutes to a ServiceEntry (EntryParent): VirtualServices by entry host (entryRoutesFor).
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { LinkerdEgressNetwork } from "../../model/mesh.js";
+import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
-import { compareAge, GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { exportedTo } from "./registry.js";
+import { USE_WAYPOINT } from "./waypoint.js";
+import { compareAge, CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -69,10 +72,25 @@ export interface EgressParent {
   linkerdConflict?: string;
 }
 
+/**
+ * A ServiceEntry parent (networking.istio.io; Istio only), as pilot/pkg/config/kube/gateway/
+ * conversion.go referenceAllowed reads it: the entry must exist (else NoMatchingParent "parent
+ * service entry: %q not found"); neither `port` nor `sectionName` is checked. `waypoint`: the
+ * ResolvedWaypoints message (the entry, else its namespace, lacks the label istio.io/use-waypoint:
+ * ambient clients do not get its routes).
+ */
+export interface EntryParent {
+  ref: ParentRef;
+  entry?: IstioServiceEntry;
+  rejected?: Problem;
+  waypoint: string;
+}
+
 export interface MeshRouteState {
   route: Route;
   parents: ServiceParent[];
   egressParents: EgressParent[];
+  entryParents: EntryParent[];
   /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
   backends: Map<BackendRef, ResolvedBackend>;
   unresolved?: Problem;
@@ -93,12 +111,13 @@ export interface PortRoutes {
 /**
  * One VirtualService pilot makes of mesh HTTP routes (pilot/pkg/config/kube/gateway/
  * route_collections.go HTTPRouteCollection, GRPCRouteCollection: "for mesh routes, build one VS per
- * namespace/port->host", key `routeNamespace[/port]/host`; controller.go merges the HTTPRoutes' and
- * GRPCRoutes' of one key into one, mergeHTTPRoutes, named by the key with `~` for `/`, created when
- * the oldest of its routes was).
+ * namespace/port->host", key `routeNamespace[/port]/host`, the host the Service's, or each of a
+ * ServiceEntry parent's hosts, "if parent.InternalKind == gvk.ServiceEntry { vsHosts =
+ * ses.Spec.Hosts }"; controller.go merges the HTTPRoutes' and GRPCRoutes' of one key into one,
+ * mergeHTTPRoutes, named by the key with `~` for `/`, created when the oldest of its routes was).
  */
 export interface IstioMeshVirtualService {
-  /** namespace~[port~]NAME.NS.svc.cluster.local */
+  /** namespace~[port~]HOST (a Service's NAME.NS.svc.cluster.local, or a ServiceEntry's host) */
   name: string;
   namespace: string;
   /** parentRef.port: the VirtualService has routes on that port only (augmentPortMatch); unset: on every port. */
@@ -152,6 +171,8 @@ export class MeshEngine {
   private proxyAt = new Map<string, MeshRouteState[]>();
   /** Service port → the VirtualServices pilot makes of the HTTPRoutes and GRPCRoutes bound there (istioVirtualService). */
   private istioVs = new Map<string, IstioMeshVirtualService[]>();
+  /** ServiceEntry host → the VirtualServices pilot makes of the HTTPRoutes and GRPCRoutes whose ServiceEntry parent has that host (entryRoutesFor). */
+  private istioEntryVs = new Map<string, IstioMeshVirtualService[]>();
   /** Service port + route namespace → every binding by the proxies' reading, accepted but for kind conflicts (Linkerd's index). */
   private bindings = new Map<string, Binding[]>();
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
@@ -163,10 +184,13 @@ export class MeshEngine {
     for (const route of inv.routing.routes) {
       const refs = dedupe(route.parentRefs.filter(isServiceParent));
       const egress = dedupe(route.parentRefs.filter(isEgressNetworkParent));
-      if (!refs.length && !egress.length) continue;
+      // Only Istio reads ServiceEntry parents: not on Linkerd's own HTTPRoutes, nor on UDPRoutes (it has no UDPRoute controller).
+      const entries = route.group === undefined && (MESH_ROUTE_KINDS as readonly string[]).includes(route.kind) ? dedupe(route.parentRefs.filter(isServiceEntryParent)) : [];
+      if (!refs.length && !egress.length && !entries.length) continue;
       const state = this.resolveBackends(route, backends);
       state.parents = refs.map((ref) => bindParent(route, ref, services.get(serviceKey(ref.namespace, ref.name))));
       state.egressParents = egress.map((ref) => this.bindEgress(state, ref));
+      state.entryParents = entries.map((ref) => this.bindEntry(ref));
       this.routes.push(state);
       this.byRoute.set(route, state);
     }
@@ -174,7 +198,7 @@ export class MeshEngine {
     this.linkerdConflicts();
   }
 
-  /** The mesh state of a route, if it has Service parents. */
+  /** The mesh state of a route, if it has Service, EgressNetwork or ServiceEntry parents. */
   state(route: Route): MeshRouteState | undefined {
     return this.byRoute.get(route);
   }
@@ -210,12 +234,28 @@ export class MeshEngine {
    * imports the VirtualServices of a namespace for the Service (registry.ts scopeImportsRoutes).
    */
   private istioVirtualService(service: Service, port: ServicePort, clientNamespace: string | undefined, kinds: readonly RouteKind[], imports?: (namespace: string) => boolean): PortRoutes | undefined {
-    const read = (v: IstioMeshVirtualService) => v.routes.filter((s) => kinds.includes(s.route.kind));
-    const vss = this.istioVirtualServicesAt(service, port, clientNamespace).filter((v) => read(v).length && (!imports || imports(v.namespace)));
-    if (!vss.length) return undefined;
-    const [chosen, ...rest] = vss;
-    const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for Service ${service.namespace}/${service.name} port ${port.port}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));
-    return { role: chosen.namespace === service.namespace ? "producer" : "consumer", namespace: chosen.namespace, routes: read(chosen).map(routable), ...(shadowed.length ? { shadowed } : {}) };
+    return sidecarVirtualService(this.istioVirtualServicesAt(service, port, clientNamespace), `Service ${service.namespace}/${service.name} port ${port.port}`, service.namespace, kinds, imports);
+  }
+
+  /**
+   * The routes an Istio sidecar of `clientNamespace` applies to a request for `host` (one of the
+   * ServiceEntry's hosts) at `port`: as for a Service (istioVirtualService), the first of the
+   * VirtualServices for the host made of routes with a ServiceEntry parent that has it, of the
+   * client's namespace and the entry's (route/route.go buildSidecarVirtualHostsForVirtualService:
+   * `s.Attributes.Namespace`, the entry's, or `node.ConfigNamespace`).
+   */
+  entryRoutesFor(entry: IstioServiceEntry, host: string, port: number, clientNamespace: string | undefined, imports?: (namespace: string) => boolean): PortRoutes | undefined {
+    return sidecarVirtualService(this.istioEntryVirtualServicesAt(entry, host, port, clientNamespace), `ServiceEntry ${entry.namespace}/${entry.name} host ${host} port ${port}`, entry.namespace, HTTP_MESH_KINDS, imports);
+  }
+
+  /**
+   * The VirtualServices for a ServiceEntry's `host` at `port` an Istio proxy of `configNamespace`
+   * reads, in pilot's order, as istioVirtualServicesAt: those of its namespace and the entry's (a
+   * waypoint: listener_waypoint.go getVirtualServiceForWaypoint, `svc.Attributes.Namespace`), its
+   * own first. One with `port` applies at that port only (augmentPortMatch).
+   */
+  istioEntryVirtualServicesAt(entry: IstioServiceEntry, host: string, port: number, configNamespace: string | undefined): IstioMeshVirtualService[] {
+    return inPilotOrder((this.istioEntryVs.get(host) ?? []).filter((v) => v.port === undefined || v.port === port), entry.namespace, configNamespace);
   }
 
   /**
@@ -227,9 +267,7 @@ export class MeshEngine {
    * time, name and namespace. A sidecar applies the first; a waypoint all of them, one after another.
    */
   istioVirtualServicesAt(service: Service, port: ServicePort, configNamespace: string | undefined): IstioMeshVirtualService[] {
-    const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
-    const order = (a: IstioMeshVirtualService, b: IstioMeshVirtualService) => first(a) - first(b) || pilotConfigOrder(a, b);
-    return (this.istioVs.get(servicePortKey(service, port)) ?? []).filter((v) => v.namespace === service.namespace || v.namespace === configNamespace).sort(order);
+    return inPilotOrder(this.istioVs.get(servicePortKey(service, port)) ?? [], service.namespace, configNamespace);
   }
 
   /**
@@ -299,6 +337,19 @@ export class MeshEngine {
     return parent;
   }
 
+  /**
+   * A ServiceEntry parentRef (conversion.go referenceAllowed, `case gvk.ServiceEntry`): the entry must
+   * exist; then whether it, else its namespace, has the label istio.io/use-waypoint (waypointConfigured:
+   * set, and not "none" in any case), for the ResolvedWaypoints condition.
+   */
+  private bindEntry(ref: ParentRef): EntryParent {
+    const entry = this.inv.mesh.istio.serviceEntries.find((e) => e.namespace === ref.namespace && e.name === ref.name);
+    if (!entry) return { ref, rejected: { reason: "NoMatchingParent", message: `parent service entry: ${JSON.stringify(ref.name)} not found` }, waypoint: "parent not found" };
+    const configured = (labels: Readonly<Record<string, string>> | undefined) => { const v = labels?.[USE_WAYPOINT]; return v !== undefined && v !== "" && v.toLowerCase() !== "none"; };
+    const labelled = configured(entry.labels) || configured(this.inv.namespaces.get(entry.namespace)?.labels);
+    return { ref, entry, waypoint: labelled ? "All waypoints resolved" : "istio.io/use-waypoint label missing from parent and parent namespace; in ambient mode, route will not be respected" };
+  }
+
   private resolveBackends(route: Route, index: BackendIndex): MeshRouteState {
     const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace };
     const backends = new Map<BackendRef, ResolvedBackend>();
@@ -307,10 +358,36 @@ export class MeshEngine {
     const egress = (ref: BackendRef): ResolvedBackend => route.parentRefs.some((p) => isEgressNetworkParent(p) && p.namespace === ref.namespace && p.name === ref.name)
       ? { ref, name: `${ref.namespace}/${ref.name}` }
       : { ref, name: `${ref.namespace}/${ref.name}`, problem: { reason: "InvalidKind", message: `EgressNetwork backend ${ref.namespace}/${ref.name} needs to be on a route that has it as a parent` } };
-    for (const ref of allBackendRefs(route)) backends.set(ref, ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork" ? egress(ref) : index.resolve(from, ref, false));
+    for (const ref of allBackendRefs(route)) {
+      backends.set(ref, ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork" ? egress(ref)
+        : ref.group === ISTIO_NETWORKING_GROUP && ref.kind === "Hostname" && route.group === undefined ? this.hostnameBackend(route, ref, index)
+        : index.resolve(from, ref, false));
+    }
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
-    return { route, parents: [], egressParents: [], backends, unresolved, dropped: droppedRules(route) };
+    return { route, parents: [], egressParents: [], entryParents: [], backends, unresolved, dropped: droppedRules(route) };
+  }
+
+  /**
+   * An Istio `Hostname` backendRef (group networking.istio.io; pilot/pkg/config/kube/gateway/
+   * conversion.go buildDestination: the destination host is the name, and LookupHostname, the
+   * registry's service of exactly that host visible to the route's namespace, must find it, else
+   * "backend(%s) not found"): a Service's host (NAME.NAMESPACE.svc.cluster.local) is that Service,
+   * else a ServiceEntry exported to the namespace with that host (not a `*.` wildcard covering it),
+   * at the backendRef's port.
+   */
+  private hostnameBackend(route: Route, ref: BackendRef, index: BackendIndex): ResolvedBackend {
+    const host = ref.name.toLowerCase();
+    const notFound = (why: string): ResolvedBackend => ({ ref, name: ref.name, problem: { reason: "BackendNotFound", message: `backend(${ref.name}) not found${why}` } });
+    const service = this.inv.services.find((s) => serviceHost(s) === host);
+    if (service) {
+      const resolved = index.resolve({ group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace }, { ...ref, group: CORE_GROUP, kind: "Service", namespace: service.namespace, name: service.name }, false);
+      return { ...resolved, ref };
+    }
+    const entry = this.inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(host) && exportedTo(e, route.namespace));
+    if (!entry) return notFound("");
+    if (ref.port === undefined || !entry.ports.some((p) => p.number === ref.port)) return notFound(`: ServiceEntry ${entry.namespace}/${entry.name} has no port ${ref.port ?? "(none given)"}`);
+    return { ref, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry };
   }
 
   /**
@@ -345,27 +422,38 @@ export class MeshEngine {
     }
   }
 
-  /** Groups the HTTPRoutes and GRPCRoutes with Service parents into pilot's VirtualServices (IstioMeshVirtualService), indexed by the Service ports they have routes on. */
+  /**
+   * Groups the HTTPRoutes and GRPCRoutes with Service or ServiceEntry parents into pilot's
+   * VirtualServices (IstioMeshVirtualService), indexed by the Service ports they have routes on, and
+   * by the ServiceEntry hosts they are for.
+   */
   private istioVirtualServices(): void {
-    const byKey = new Map<string, { vs: IstioMeshVirtualService; service: Service; ports: ServicePort[] }>();
+    const byKey = new Map<string, IstioMeshVirtualService>();
+    /** The VirtualService of the route's namespace, `port` and `host` with the route in it; `made` hears of one made now. */
+    const add = (state: MeshRouteState, port: number | undefined, host: string, made: (vs: IstioMeshVirtualService) => void) => {
+      const ns = state.route.namespace, key = `${ns}/${port ?? ""}/${host}`;
+      const at = byKey.get(key);
+      if (!at) {
+        const vs: IstioMeshVirtualService = { name: [ns, ...(port !== undefined ? [String(port)] : []), host].join("~"), namespace: ns, ...(port !== undefined ? { port } : {}), routes: [state], oldest: state.route };
+        byKey.set(key, vs);
+        made(vs);
+      } else if (!at.routes.includes(state)) {
+        at.routes.push(state);
+        if (compareAge(state.route, at.oldest) < 0) at.oldest = state.route;
+      }
+    };
     for (const state of this.routes) {
       if (!HTTP_MESH_KINDS.includes(state.route.kind) || state.route.group !== undefined) continue;
       for (const parent of state.parents) {
         const s = parent.service;
         if (!s || !parent.proxyPorts.length) continue;
-        const ns = state.route.namespace, port = parent.ref.port;
-        const key = `${ns}/${port ?? ""}/${s.namespace}/${s.name}`;
-        const at = byKey.get(key);
-        if (!at) {
-          const name = [ns, ...(port !== undefined ? [String(port)] : []), serviceHost(s)].join("~");
-          byKey.set(key, { vs: { name, namespace: ns, ...(port !== undefined ? { port } : {}), routes: [state], oldest: state.route }, service: s, ports: parent.proxyPorts });
-        } else if (!at.vs.routes.includes(state)) {
-          at.vs.routes.push(state);
-          if (compareAge(state.route, at.vs.oldest) < 0) at.vs.oldest = state.route;
-        }
+        add(state, parent.ref.port, serviceHost(s), (vs) => { for (const p of parent.proxyPorts) pushTo(this.istioVs, servicePortKey(s, p), vs); });
+      }
+      for (const parent of state.entryParents) {
+        if (!parent.entry || parent.rejected) continue;
+        for (const host of parent.entry.hosts) add(state, parent.ref.port, host, (vs) => pushTo(this.istioEntryVs, host, vs));
       }
     }
-    for (const { vs, service, ports } of byKey.values()) for (const p of ports) pushTo(this.istioVs, servicePortKey(service, p), vs);
   }
 
   /**
@@ -385,6 +473,26 @@ export class MeshEngine {
       }
     }
   }
+}
+
+/** VirtualServices in the order an Istio proxy of `configNamespace` reads them: its namespace's first, then pilotConfigOrder; only its namespace's and `ownerNamespace`'s (the Service's or ServiceEntry's). */
+function inPilotOrder(list: readonly IstioMeshVirtualService[], ownerNamespace: string, configNamespace: string | undefined): IstioMeshVirtualService[] {
+  const first = (v: IstioMeshVirtualService) => (v.namespace === configNamespace ? 0 : 1);
+  return list.filter((v) => v.namespace === ownerNamespace || v.namespace === configNamespace).sort((a, b) => first(a) - first(b) || pilotConfigOrder(a, b));
+}
+
+/**
+ * The routes of the first of `vss` (in pilot's order) that has routes of `kinds` and whose namespace
+ * the sidecar imports: a later one makes the same virtual host and is dropped (MeshEngine.istioVirtualService).
+ * `place` names the host and port, `ownerNamespace` is the Service's or ServiceEntry's.
+ */
+function sidecarVirtualService(all: readonly IstioMeshVirtualService[], place: string, ownerNamespace: string, kinds: readonly RouteKind[], imports?: (namespace: string) => boolean): PortRoutes | undefined {
+  const read = (v: IstioMeshVirtualService) => v.routes.filter((s) => kinds.includes(s.route.kind));
+  const vss = all.filter((v) => read(v).length && (!imports || imports(v.namespace)));
+  if (!vss.length) return undefined;
+  const [chosen, ...rest] = vss;
+  const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for ${place}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));
+  return { role: chosen.namespace === ownerNamespace ? "producer" : "consumer", namespace: chosen.namespace, routes: read(chosen).map(routable), ...(shadowed.length ? { shadowed } : {}) };
 }
 
 /** Appends to the list at `key` in place (a copy per append is quadratic in the routes bound to one port). */

@@ -157,8 +157,25 @@ const nameOf = (req: RouteRequest): string | undefined => (req.scheme === "https
 
 export interface RegistryHit { entry: IstioServiceEntry; how: string }
 
-const entryHost = (entry: IstioServiceEntry, port: number, hosts = entry.hosts): RegistryHost =>
+/** A ServiceEntry's `hosts` (all of them by default) at `port` as the registry holds them. */
+export const entryHost = (entry: IstioServiceEntry, port: number, hosts = entry.hosts): RegistryHost =>
   ({ namespace: entry.namespace, hosts, port, wildcardBound: HTTP_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "") });
+
+/**
+ * Whether an Istio proxy takes the request to a ServiceEntry's `port` on its HTTP filter chain, where
+ * HTTP routes apply: the port is HTTP, HTTP2, GRPC or GRPC-Web, or declares no protocol (sniffed) and
+ * the request speaks HTTP.
+ */
+export function entryHttpPort(entry: IstioServiceEntry, port: number, req: RouteRequest): boolean {
+  const protocol = entry.ports.find((p) => p.number === port)?.protocol ?? "";
+  return HTTP_PROTOCOLS.includes(protocol) || (protocol === "" && speaksHttp(req));
+}
+
+/** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
+export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  return entry.hosts.find((h) => h === n) ?? entry.hosts.find((h) => hostCovers(h, n)) ?? entry.hosts[0];
+}
 
 /**
  * The ServiceEntry exported to the scope's namespace and imported by its Sidecar (scopeImports) that
@@ -181,7 +198,7 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
       continue;
     }
     const protocol = p.protocol ?? "";
-    if (HTTP_PROTOCOLS.includes(protocol) || (protocol === "" && speaksHttp(req))) {
+    if (entryHttpPort(entry, port, req)) {
       if (speaksHttp(req) && named(entry)) return { entry, how: `${at} (no addresses: any address at that port): the Host ${name} is one of its hosts` };
     } else if (TLS_PROTOCOLS.includes(protocol)) {
       if (named(entry)) return { entry, how: `${at} (no addresses): the SNI ${name} is one of its hosts` };

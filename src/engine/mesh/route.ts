@@ -5,7 +5,7 @@
 
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
-import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type LinkerdEgressNetwork } from "../../model/mesh.js";
+import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
 import { compareAge, routeKey, type Route } from "../../model/route.js";
 import { servedBy } from "../gateway/backends.js";
@@ -18,7 +18,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { pilotConfigOrder, routable, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
+import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
 export interface Unrouted { unrouted: string }
@@ -86,10 +86,28 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
   if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports);
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
-  if (!bound) return undefined;
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: sp.port, scheme: "http", place: servicePlace(s, sp), reader: client.reader }, req, res);
+  return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res);
+}
+
+/** A client proxy's HTTP routes (`bound`) applied to the request at `place`, port `port`; the routes it read and dropped (PortRoutes.shadowed) are candidates that say why. */
+function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult): BoundRoutes {
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader }, req, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
+}
+
+/**
+ * The HTTP routes with a ServiceEntry parent at an Istio proxy, for a request to `host` (one of the
+ * entry's hosts) at `port`: an Istio sidecar's (MeshEngine.entryRoutesFor: the first VirtualService,
+ * the client namespace's first), or a waypoint's in front of the entry (every VirtualService of the
+ * waypoint's and the entry's namespaces, as istioWaypoint). Undefined when none is bound there for
+ * the client. The caller has checked that the proxy reads the port as HTTP (registry.ts entryHttpPort).
+ */
+export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, client: Pick<MeshClient, "namespace" | "waypoint" | "imports">, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const place = `ServiceEntry ${entry.namespace}/${entry.name} host ${host} port ${port}`;
+  if (client.waypoint) return waypointHttp(mesh, mesh.istioEntryVirtualServicesAt(entry, host, port, client.waypoint.namespace), place, client.waypoint, port, entry.namespace, req, res);
+  const bound = mesh.entryRoutesFor(entry, host, port, client.namespace, client.imports);
+  return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res);
 }
 
 /**
@@ -120,8 +138,18 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
     return waypointL4(mesh, s, sp, wp, req, res)
       ?? (vss.length ? { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply, and no TLSRoute or TCPRoute is bound there for it` } : undefined);
   }
+  return waypointHttp(mesh, vss, servicePlace(s, sp), wp, sp.port, s.namespace, req, res);
+}
+
+/**
+ * A waypoint's HTTP routes at `place` (a Service port, or a ServiceEntry host's port): every one of
+ * `vss` (in pilot's order) appended into one virtual host (istioWaypoint); `ownerNamespace` is the
+ * Service's or entry's. Undefined when `vss` is empty.
+ */
+function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[], place: string, wp: WaypointRef, port: number, ownerNamespace: string, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const at = `waypoint ${wp.namespace}/${wp.name}`;
   if (!vss.length) return undefined;
-  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port: sp.port, scheme: "http" as const, place: `${servicePlace(s, sp)} at ${at}`, reader: "envoy" as const });
+  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const });
   // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
   let chosen: (typeof vss)[number] | undefined;
   for (const v of vss) {
@@ -137,7 +165,7 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
     for (const v of after) for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched` });
   }
   const ns = chosen?.namespace ?? vss[0].namespace;
-  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+  return { role: ns === ownerNamespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
 /** A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's). */

@@ -1,10 +1,13 @@
 // The status a mesh controller writes on a route for each Service parent: Accepted (NoMatchingParent
 // when the Service or port is missing or has no frontend, Conflicted when a GRPCRoute took every
-// port) and ResolvedRefs (backends resolved without ReferenceGrants, as in the mesh).
+// port) and ResolvedRefs (backends resolved without ReferenceGrants, as in the mesh); for each
+// ServiceEntry parent, Istio's: Accepted (NoMatchingParent when the entry is missing), ResolvedRefs
+// and ResolvedWaypoints (pilot/pkg/config/kube/gateway/conditions.go createRouteStatus).
 
 import type { Route } from "../../model/route.js";
+import { condition } from "../gateway/conditions.js";
 import { parentRefData, routeConditions, type RouteParentStatus } from "../gateway/status.js";
-import type { MeshEngine, MeshRouteState, ServiceParent } from "./engine.js";
+import type { EntryParent, MeshEngine, MeshRouteState, ServiceParent } from "./engine.js";
 
 /** The controller name written for Service parents. No GatewayClass names the mesh's controller. */
 export const MESH_CONTROLLER = "junction.dev/mesh";
@@ -15,8 +18,15 @@ function parentStatus(state: MeshRouteState, p: ServiceParent): RouteParentStatu
   return { parentRef: parentRefData(p.ref), controllerName: MESH_CONTROLLER, conditions: routeConditions(state, p.rejected, bound) };
 }
 
-/** The route's status entries for its Service parents (none when it has none). */
+/** A ServiceEntry parent: ResolvedWaypoints is True whatever its message says (conditions.go: "when ambient is enabled, report the waypoints resolved condition"). */
+function entryParentStatus(state: MeshRouteState, p: EntryParent): RouteParentStatus {
+  const bound = `route bound to ServiceEntry ${p.ref.namespace}/${p.ref.name} (${p.entry?.hosts.join(", ")})`;
+  const conditions = [...routeConditions(state, p.rejected, bound), condition("ResolvedWaypoints", true, "ResolvedWaypoints", p.waypoint, state.route.generation)];
+  return { parentRef: parentRefData(p.ref), controllerName: MESH_CONTROLLER, conditions };
+}
+
+/** The route's status entries for its Service and ServiceEntry parents (none when it has none). */
 export function meshParentStatuses(mesh: MeshEngine, route: Route): RouteParentStatus[] {
   const state = mesh.state(route);
-  return state ? state.parents.map((p) => parentStatus(state, p)) : [];
+  return state ? [...state.parents.map((p) => parentStatus(state, p)), ...state.entryParents.map((p) => entryParentStatus(state, p))] : [];
 }

@@ -8,14 +8,14 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import { splitHostPort, type Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { requestWaypoint } from "../mesh/waypoint.js";
-import { istioChain, linkerdOutbound, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
+import { requestWaypoint, type WaypointRef } from "../mesh/waypoint.js";
+import { istioChain, linkerdOutbound, routeAtEntry, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
 import { istioPortProtocol } from "../l7/istio.js";
@@ -126,7 +126,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
  * Once the routes chose (routeAtService, linkerdOutbound): the routing step (decided when no backend
  * was chosen: a 404, a redirect, a refusal), then the parent's default target (`toDefault`: a rule
  * without backendRefs, or a picked backend `isDefault` says is the parent itself), else the backend
- * the routes picked.
+ * the routes picked (a ServiceEntry's host, an Istio `Hostname` backend: the entry's destination, toServiceEntry).
  */
 function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false): RequestAnswer {
   w.res.routeRole = bound.role;
@@ -135,6 +135,7 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
   if (bound.toDefault) return toDefault();
   const picked = chose.picked;
   if (picked && isDefault(picked)) return toDefault();
+  if (picked?.serviceEntry) return toServiceEntry(w, picked.serviceEntry, picked.ref.name, picked.ref.port!);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 
@@ -258,16 +259,37 @@ function istioNamedEntry(w: Walk): { entry: IstioServiceEntry; name: string; por
 
 /**
  * An Istio sidecar client's request to a ServiceEntry host (the name is no cluster Service's): the
- * sidecar's registry has it, whatever its outboundTrafficPolicy. The entry's workloadSelector makes
- * the pods it selects its endpoints (at the port's targetPort, else the port); else its single
- * address, else its first endpoint's address (STATIC), is where the connection goes; else the
- * address the name resolves to is outside the model.
+ * sidecar's registry has it, whatever its outboundTrafficPolicy. The HTTPRoutes and GRPCRoutes bound
+ * to the entry route it (atEntryRoutes); without them it goes to the entry (toServiceEntry).
  */
 function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number): RequestAnswer {
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   step(w, "entry", "passed", `${name} is a host of ${se} (${entry.location}), exported to the client's namespace: the sidecar's registry has it (the name resolves outside the cluster's DNS, or by Istio's DNS proxy)`);
-  step(w, "routing", "bypassed", `Junction applies no route to a ServiceEntry host`);
-  return toServiceEntry(w, entry, name, port);
+  const pod = istioSidecarClient(w)!;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  const host = entryHostNamed(entry, name);
+  const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(entry, port, [host]));
+  return atEntryRoutes(w, entry, name, port, undefined, { namespace: pod.namespace, imports }, "");
+}
+
+/**
+ * The HTTPRoutes and GRPCRoutes bound to a ServiceEntry (ServiceEntry parents, mesh/engine.ts
+ * entryRoutesFor) that the client's Istio sidecar, or the waypoint in front of the entry
+ * (`client.waypoint`), applies to a request for `name` at `port`: on the proxy's HTTP filter chain
+ * only (registry.ts entryHttpPort). A request no rule matches gets 404 (no default route: pilot makes
+ * the VirtualService of the routes' rules only); one a rule sends to a backend goes there; without
+ * routes, to the entry (toServiceEntry). `where` leads the routing step (the waypoint it went by), else the entry's name does.
+ */
+function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled: Address | undefined, client: { namespace?: string; waypoint?: WaypointRef; imports?: (namespace: string) => boolean }, where: string): RequestAnswer {
+  const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
+  const http = entryHttpPort(entry, port, w.req);
+  const bound = http ? routeAtEntry(w.ctx.mesh, entry, entryHostNamed(entry, name), port, client, hostHeaderRequest(w.req), w.res) : undefined;
+  if (!bound) {
+    const why = http ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply (Junction applies no TCPRoute or TLSRoute to a ServiceEntry)`;
+    step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
+    return toServiceEntry(w, entry, name, port, dialled);
+  }
+  return afterRoutes(w, bound, `${where || se}, `, () => toServiceEntry(w, entry, name, port, dialled));
 }
 
 /**
@@ -297,8 +319,8 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
  * entry's address) that uses a waypoint (its label istio.io/use-waypoint, else its namespace's:
  * waypoint.ts serviceWaypoint): ztunnel sends it to the waypoint (outbound.rs
  * fetch_service_waypoint), whose policies attached to the entry decide (policyattachment.go
- * ShouldAttachPolicy: targetRefs of kind ServiceEntry), then to the entry's destination
- * (toServiceEntry). Undefined when the client is not ambient, no entry takes the connection, or the
+ * ShouldAttachPolicy: targetRefs of kind ServiceEntry); the HTTPRoutes bound to the entry route it
+ * there (atEntryRoutes), else it goes to the entry's destination (toServiceEntry). Undefined when the client is not ambient, no entry takes the connection, or the
  * entry uses no waypoint: it goes as before.
  */
 function ambientEntry(w: Walk, find: (mesh: MeshModel) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
@@ -309,9 +331,8 @@ function ambientEntry(w: Walk, find: (mesh: MeshModel) => IstioServiceEntry | un
   if (!entry || !use?.waypoint) return undefined;
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   if (!dialled) step(w, "entry", "passed", `${name} is a host of ${se}: ztunnel's DNS proxy answers it with the entry's address`);
-  step(w, "routing", "passed", `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}: ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}); Junction applies no route to a ServiceEntry`);
   w.serviceEntry = entry;
-  return toServiceEntry(w, entry, name, port, dialled);
+  return atEntryRoutes(w, entry, name, port, dialled, { waypoint: use.waypoint }, `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}: ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why})`);
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */

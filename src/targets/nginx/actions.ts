@@ -3,11 +3,13 @@
 // backend's own filters applied after the rule's), then proxy_pass or grpc_pass. A CORS filter is
 // a table entry for the njs module: preflights are answered before anything else runs (as the
 // engine stops at them), other responses get the CORS headers. Whatever nginx cannot do exactly
-// (timeouts, retries, extension filters) is refused by name.
+// (timeouts, retries, extension filters, an Envoy Gateway BackendTrafficPolicy's partial aborts and
+// rate limits) is refused by name.
 
 import type { Routable } from "../../engine/gateway/precedence.js";
 import type { ResolvedBackend } from "../../engine/gateway/backends.js";
 import { splitOf } from "../../engine/gateway/split.js";
+import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
 import type { BackendRef, CorsPolicy, HeaderModifier, PathModifier, RouteFilter, RouteRule } from "../../model/route.js";
 import { arg, block, dir, pcreLiteral, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
@@ -243,8 +245,28 @@ export interface Action {
   locations: Directive[];
 }
 
-/** The body of the location that carries out rule `input.rule`. */
-export function ruleAction(c: Compilation, input: RuleInput): Action {
+/**
+ * What an Envoy Gateway BackendTrafficPolicy makes of every request of the rule (engine/gateway/http.ts
+ * applyTrafficPolicy): one HTTP status, before the filters (a 100% abort with httpStatus; a policy Envoy
+ * Gateway cannot translate: 500), which nginx returns as well; a gRPC status abort, a share of aborted
+ * requests and rate limits are refused (nginx has no fault filter, and limit_req is not Envoy's limits).
+ */
+function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number | undefined {
+  const out = trafficPolicyOutcome(p, grpc);
+  if (out.stop && (p.rateLimit?.invalid || p.abort?.httpStatus !== undefined)) {
+    // nginx's `return 444` closes the connection without a response.
+    if (out.stop.status === 444) throw new NginxUnsupported("a BackendTrafficPolicy abort with status 444", `${out.stop.reason}; nginx's return 444 closes the connection instead`);
+    return out.stop.status;
+  }
+  if (out.stop) throw new NginxUnsupported("a BackendTrafficPolicy abort with a gRPC status", `${out.stop.reason}; nginx answers no grpc-status of its own`);
+  if (out.notes.length) throw new NginxUnsupported("BackendTrafficPolicy fault injection and rate limits", `${out.notes.join("; ")}: nginx has no fault injection, and its limit_req is not Envoy's rate limits`);
+  return undefined;
+}
+
+/** The body of the location that carries out rule `input.rule` (`policy`: its Envoy Gateway BackendTrafficPolicy, if any). */
+export function ruleAction(c: Compilation, input: RuleInput, policy?: EffectiveTrafficPolicy): Action {
+  const status = policy && trafficPolicyStatus(policy, input.grpc);
+  if (status !== undefined) return { body: [dir("return", String(status))], locations: [] };
   checkRule(input.rule);
   const backend = (ref: BackendRef) => input.state.backends.get(ref);
   const w = emptyWalk();

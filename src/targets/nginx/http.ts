@@ -8,7 +8,8 @@ import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
 import { bestListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
-import { routeKey, type RouteKind } from "../../model/route.js";
+import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
 import { ruleAction, type Action } from "./actions.js";
 import { arg, block, dir, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
@@ -85,7 +86,8 @@ class ServerActions {
   private readonly names = new Map<string, string>();
   private readonly byRule = new Map<object, number>();
 
-  constructor(private readonly c: Compilation, private readonly p: PortPlan) {}
+  /** `policy`: the Envoy Gateway BackendTrafficPolicy of each rule on the server's listener (GatewayEngine.listenerTrafficPolicy). */
+  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) {}
 
   private key(x: Candidate): string {
     const rule = x.applied.rule;
@@ -99,7 +101,7 @@ class ServerActions {
     if (!a) {
       const { attached, rule, match } = x.applied;
       const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc };
-      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input));
+      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input, this.policy?.(attached.state.route, rule)));
       this.inline.set(k, a);
       this.named.push(...a.locations);
     }
@@ -119,8 +121,8 @@ class ServerActions {
   }
 }
 
-function locations(c: Compilation, p: PortPlan, cands: Candidate[]): Directive[] {
-  const actions = new ServerActions(c, p);
+function locations(c: Compilation, p: PortPlan, l: ListenerState, cands: Candidate[]): Directive[] {
+  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l));
   const out = locationKeys(cands).map((k) => {
     const list = candidatesAt(cands, k);
     if (!list.length) return locationBlock(k, [dir("return", "404")]);
@@ -169,7 +171,7 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
   }
   // A dotted Host reaches this server in nginx; the engine gives it the rules for hosts no name covers: none here.
   if (name !== undefined && !uncovered) body.push(block("if", [`(${dottedHost(c)})`], [dir("return", "404")]));
-  body.push(dir("merge_slashes", "off"), ...locations(c, p, candidates(c, l, host, p.grpc)), ...extra);
+  body.push(dir("merge_slashes", "off"), ...locations(c, p, l, candidates(c, l, host, p.grpc)), ...extra);
   return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
 }
 

@@ -1,0 +1,109 @@
+// Routes bound to an Istio ServiceEntry (parentRefs {group: networking.istio.io, kind: ServiceEntry}):
+// pilot/pkg/config/kube/gateway/route_collections.go HTTPRouteCollection makes one VirtualService per
+// route namespace, parentRef port and entry host ("if parent.InternalKind == gvk.ServiceEntry { vsHosts
+// = ses.Spec.Hosts }"), which a sidecar applies as a Service's (route/route.go
+// buildSidecarVirtualHostsForVirtualService: the client's and the entry's namespaces only, the first
+// VirtualService per host); conversion.go referenceAllowed writes the parent's status ("parent service
+// entry: %q not found", the istio.io/use-waypoint label message).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { GatewayEngine } from "../../src/engine/gateway/engine.js";
+import { statusObjects } from "../../src/engine/gateway/status.js";
+import { MeshEngine } from "../../src/engine/mesh/engine.js";
+import { meshParentStatuses } from "../../src/engine/mesh/status.js";
+import { statusTable } from "../../src/targets/gateway-status.js";
+import { load } from "../helpers.js";
+import { meshRoute, one, withProxy } from "./fixture.js";
+
+const cluster = withProxy("istio-proxy", ["web", "ops"]);
+const entry = (ns: string, spec = "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: DNS}", labels = "{}") => `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: partner, namespace: ${ns}, labels: ${labels}}
+spec: ${spec}
+`;
+const SE_PARENT = "{group: networking.istio.io, kind: ServiceEntry, name: partner}";
+/** Requests under `prefix` go to Service shop/`svc` port 80; nothing else matches. */
+const only = (prefix: string, svc = "api-v2") => `  rules:
+  - matches: [{path: {type: PathPrefix, value: ${prefix}}}]
+    backendRefs: [{name: ${svc}, namespace: shop, port: 80}]`;
+const routingStep = (a: { layers: { layer: string; summary: string }[] }) => a.layers.filter((l) => l.layer === "routing").map((l) => l.summary).join("\n");
+
+test("a sidecar client's request to a ServiceEntry host meets the HTTPRoute bound to the entry: a path no rule matches gets 404, a matching one goes to the rule's backend (was: connected to the entry, the route ignored)", () => {
+  const yaml = cluster + entry("web") + meshRoute("web", "partner-api", SE_PARENT, only("/api"));
+  const other = one(yaml, "web/client", "http://partner.example.com/other");
+  assert.deepEqual([other.status, other.decidedBy], [404, "routing"], "Istio's VirtualService has the route's rules only (was: connected)");
+  assert.match(routingStep(other), /ServiceEntry web\/partner, producer routes of namespace web/);
+  const api = one(yaml, "web/client", "http://partner.example.com/api/v1");
+  assert.equal(api.status, 200);
+  assert.equal(api.route, "HTTPRoute web/partner-api");
+  assert.match(api.backend ?? "", /api-v2/, "the rule's backend, Service shop/api-v2");
+  const unbound = one(cluster + entry("web"), "web/client", "http://partner.example.com/other");
+  assert.notEqual(unbound.status, 404, "without the route the request goes to the entry");
+  assert.match(routingStep(unbound), /no HTTPRoute or GRPCRoute bound to ServiceEntry web\/partner applies/);
+});
+
+test("routes bound to a ServiceEntry: the client namespace's VirtualService first, then the entry's; another namespace's does not apply; a parentRef port narrows it; a TCP port takes no HTTP route", () => {
+  const producer = meshRoute("shop", "producer", SE_PARENT.replace("}", ", namespace: shop}"), only("/api"));
+  const consumer = meshRoute("web", "consumer", SE_PARENT.replace("}", ", namespace: shop}"), only("/", "api"));
+  const yaml = cluster + entry("shop") + producer + consumer;
+  const web = one(yaml, "web/client", "http://partner.example.com/other");
+  assert.deepEqual([web.status, web.route], [200, "HTTPRoute web/consumer"], "web's own VirtualService for the host comes first");
+  const ops = one(yaml, "ops/client", "http://partner.example.com/other");
+  assert.equal(ops.status, 404, "ops has none: the entry namespace's (shop) applies, and /other matches no rule of it");
+  const foreign = one(cluster + entry("shop") + meshRoute("ops", "foreign", SE_PARENT.replace("}", ", namespace: shop}"), only("/api")), "web/client", "http://partner.example.com/other");
+  assert.notEqual(foreign.status, 404, "a route of ops is neither the client's namespace nor the entry's");
+  const twoPorts = entry("web", "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}, {number: 8080, name: alt, protocol: HTTP}], resolution: DNS}");
+  const onAlt = cluster + twoPorts + meshRoute("web", "alt", SE_PARENT.replace("}", ", port: 8080}"), only("/api"));
+  assert.notEqual(one(onAlt, "web/client", "http://partner.example.com/other").status, 404, "port 80: the route is bound to 8080 only");
+  assert.equal(one(onAlt, "web/client", "http://partner.example.com:8080/other").status, 404);
+  const tcpEntry = entry("web", "{hosts: [partner.example.com], ports: [{number: 80, name: tcp, protocol: TCP}], resolution: DNS}");
+  const tcp = one(cluster + tcpEntry + meshRoute("web", "partner-api", SE_PARENT, only("/api")), "web/client", "http://partner.example.com/other");
+  assert.notEqual(tcp.status, 404);
+  assert.match(routingStep(tcp), /TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply/);
+});
+
+interface Parent { parentRef: Record<string, unknown>; conditions: { type: string; status: string; reason: string; message: string }[] }
+
+function statusOf(yaml: string, name: string): { parents: Parent[]; table: string } {
+  const inv = load({ "s.yaml": yaml }).inventory;
+  const mesh = new MeshEngine(inv);
+  const objects = statusObjects(new GatewayEngine(inv), (r) => meshParentStatuses(mesh, r));
+  const o = objects.find((x) => (x.metadata as { name: string }).name === name)!;
+  return { parents: (o.status as { parents: Parent[] }).parents, table: statusTable([o as never]) };
+}
+
+test("status of a ServiceEntry parent, as istiod writes it: Accepted when the entry exists (port not checked), NoMatchingParent 'parent service entry: \"NAME\" not found' otherwise, ResolvedWaypoints saying when the use-waypoint label is missing (was: no parent, '(no Gateway parent)')", () => {
+  const refs = `${SE_PARENT.replace("}", ", port: 9999}")}, {group: networking.istio.io, kind: ServiceEntry, name: nope}`;
+  const { parents, table } = statusOf(cluster + entry("web") + meshRoute("web", "r", refs, only("/api")), "r");
+  assert.equal(parents.length, 2);
+  const [ok, missing] = parents;
+  const c = (p: Parent, type: string) => p.conditions.find((x) => x.type === type)!;
+  assert.deepEqual(ok.parentRef, { group: "networking.istio.io", kind: "ServiceEntry", namespace: "web", name: "partner", port: 9999 });
+  assert.deepEqual([c(ok, "Accepted").status, c(ok, "ResolvedRefs").status, c(ok, "ResolvedWaypoints").status], ["True", "True", "True"]);
+  assert.match(c(ok, "ResolvedWaypoints").message, /istio\.io\/use-waypoint label missing from parent and parent namespace/);
+  assert.deepEqual([c(missing, "Accepted").status, c(missing, "Accepted").reason, c(missing, "Accepted").message], ["False", "NoMatchingParent", "parent service entry: \"nope\" not found"]);
+  assert.equal(c(missing, "ResolvedWaypoints").message, "parent not found");
+  assert.doesNotMatch(table, /no Gateway parent/);
+  assert.match(table, /ServiceEntry web\/partner:9999/);
+  const labelled = statusOf(cluster + entry("web", undefined, "{istio.io/use-waypoint: waypoint}") + meshRoute("web", "r", SE_PARENT, only("/api")), "r");
+  assert.equal(labelled.parents[0].conditions.find((x) => x.type === "ResolvedWaypoints")!.message, "All waypoints resolved");
+});
+
+test("an Istio Hostname backendRef (group networking.istio.io) on a mesh route names a ServiceEntry's host, or a Service's, exactly: the request goes to the entry's destination (conversion.go buildDestination, LookupHostname; was: InvalidKind, 500)", () => {
+  const staticEntry = entry("web", "{hosts: [partner.example.com, '*.partner.example.com'], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const toHost = (name: string) => meshRoute("web", "to-partner", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", `  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: ${name}, port: 80}]`);
+  const a = one(cluster + staticEntry + toHost("partner.example.com"), "web/client", "http://api.shop/x");
+  assert.deepEqual([a.route, a.backend], ["HTTPRoute web/to-partner", "ServiceEntry web/partner"]);
+  assert.match(a.layers.map((l) => l.summary).join("\n"), /203\.0\.113\.9/, "the entry's endpoint");
+  const svc = one(cluster + staticEntry + toHost("api-v2.shop.svc.cluster.local"), "web/client", "http://api.shop/x");
+  assert.equal(svc.status, 200);
+  assert.match(svc.backend ?? "", /api-v2/, "a Service's host is that Service");
+  const wildcard = one(cluster + staticEntry + toHost("x.partner.example.com"), "web/client", "http://api.shop/x");
+  assert.equal(wildcard.status, 500, "LookupHostname finds a host exactly, not under a wildcard: backend(x.partner.example.com) not found");
+  const { parents } = statusOf(cluster + staticEntry + toHost("nope.example.com"), "to-partner");
+  const refs = parents[0].conditions.find((c) => c.type === "ResolvedRefs")!;
+  assert.deepEqual([refs.status, refs.reason, refs.message], ["False", "BackendNotFound", "backend(nope.example.com) not found"]);
+});
