@@ -45,7 +45,10 @@ function readAbort(f: Field): FaultAbort | undefined {
   if (!f.object()) return undefined;
   const httpStatus = f.get("httpStatus").int({ min: 200, max: 600 });
   const grpcStatus = f.get("grpcStatus").int({ min: 0, max: 16 });
-  if ((httpStatus === undefined) === (grpcStatus === undefined)) f.error("exclusive", "exactly one of httpStatus and grpcStatus must be set");
+  // The CRD's rules, on presence (an out-of-range status is its own error, not an absent one): their messages.
+  const http = f.get("httpStatus").present, grpc = f.get("grpcStatus").present;
+  if (http && grpc) f.error("exclusive", "httpStatus and grpcStatus cannot be simultaneously defined.");
+  else if (!http && !grpc) f.error("required", "httpStatus and grpcStatus are set at least one.");
   return { httpStatus, grpcStatus, percentage: readPercentage(f.get("percentage")) };
 }
 

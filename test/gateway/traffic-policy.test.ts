@@ -162,6 +162,15 @@ test("the vendored CRD schema checks the object: httpStatus and grpcStatus toget
   assert.ok(loaded.diagnostics.errors.some((e) => /httpStatus and grpcStatus/.test(e.message)), loaded.diagnostics.errors.map((e) => e.message).join("; "));
 });
 
+test("an abort's status out of range is that error alone, not also \"neither status set\" (the CRD's rules look at presence: has(self.httpStatus)); none or both: the CRD's messages", () => {
+  const errors = (abort: string) => load({ "t.yaml": btp("x", "apps", `${toRoute()}, faultInjection: {abort: ${abort}}`) }).diagnostics.errors.map((e) => e.message);
+  const high = errors("{httpStatus: 999}");
+  assert.ok(high.some((m) => /999 is above the maximum 600/.test(m)), high.join("; "));
+  assert.ok(!high.some((m) => /httpStatus and grpcStatus/.test(m)), high.join("; "));
+  assert.ok(errors("{percentage: 50}").some((m) => m.includes("httpStatus and grpcStatus are set at least one.")));
+  assert.ok(errors("{httpStatus: 503, grpcStatus: 14}").some((m) => m.includes("httpStatus and grpcStatus cannot be simultaneously defined.")));
+});
+
 test("targetSelectors: the routes of the kind whose labels match, in the policy's namespace; another namespace only with a ReferenceGrant (helpers.go resolvePolicyTargetsFromSelectors)", () => {
   const labelled = ROUTE.replace("metadata: {name: web, namespace: apps}", "metadata: {name: web, namespace: apps, labels: {tier: edge}}");
   const sel = (ns: string, extra = "") => btp("sel", ns, `targetSelectors: [{kind: HTTPRoute, matchLabels: {tier: edge}${extra}}], ${abort("httpStatus: 503")}`);
