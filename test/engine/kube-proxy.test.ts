@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
@@ -620,4 +620,31 @@ test("127.0.0.1 at a node port is refused where kube-proxy does not serve it: nf
   assert.equal(bad.code, 2);
   const help = await cli(["explain", "--help"], "");
   assert.ok(help.out.includes("--iptables-localhost-nodeports"));
+});
+
+test("a pod's connection to its own loopback (127.0.0.0/8, ::1) is allowed under a default-deny egress policy, decided by the client's own loopback (it was denied: the policy judged an external address); a node's 127.0.0.1 stays a node port", async () => {
+  // The packet goes out and back in on the pod network namespace's lo, never through the pod's interface to the node where every enforcer polices it.
+  const deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress, Ingress]}\n";
+  const yaml = base("  type: NodePort") + deny;
+  for (const to of ["ip:127.0.0.1", "ip:127.0.0.53", "ip:::1"]) {
+    const out = await explainWith(yaml, "shop/client", to, 30080, []);
+    assert.equal(out.code, 0, to);
+    assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.egress.summary.startsWith("allowed: the client's own loopback"), p.ingress.decidedBy, p.service]), [[to, "allow", true, "loopback", undefined]], to);
+    assert.match(out.text, /ingress at ip:\S+ \(the client's own loopback\):\n\s+allowed: the client's own loopback \(the pod's network namespace's lo\): the connection never leaves the pod/, to);
+  }
+  // Another address of the same policy is still denied; so is the pod's connection to a node's address at the node port.
+  assert.equal((await explainWith(yaml, "shop/client", "ip:198.51.100.9", 80, [])).code, 1);
+  assert.equal((await explainWith(yaml, "shop/client", "ip:10.0.0.2", 30080, [])).pairs[0].verdict, "deny");
+  // junction test answers alike (its reason is the deciding summary).
+  const t = tempFiles({ "expect.yaml": "- {from: shop/client, to: {ip: 127.0.0.1}, port: 8080, expect: allow}\n- {from: shop/client, to: {ip: 198.51.100.9}, port: 8080, expect: deny}\n" });
+  try {
+    const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/expect.yaml`, "-o", "json", "-q"], yaml);
+    assert.equal(r.code, 0, r.out + r.err);
+    const results = JSON.parse(r.out).results as { pass: boolean; decidedBy: { egress: string; ingress: string } }[];
+    assert.ok(results.every((x) => x.pass));
+    assert.match(results[0].decidedBy.egress, /the client's own loopback/);
+  } finally { t.cleanup(); }
+  // A node's own 127.0.0.1 at a node port is still that node port (loopbackFrontend), not its loopback.
+  const node = await explainWith(yaml, "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(node.pairs.map((p) => [p.to, p.ingress.decidedBy]), [["shop/web-1", "isolation"]]);
 });
