@@ -22,7 +22,7 @@ import { Field, ObjectContext } from "./fields.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { KindHook } from "./frontend.js";
 import type { Meta } from "./k8s.js";
-import { parseCidr, type Cidr } from "../model/ip.js";
+import { jsonKey, parseCidr, type Cidr } from "../model/ip.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
 import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type NodePortAddresses, type ProxyMode } from "../model/kube-proxy-config.js";
 
@@ -44,8 +44,6 @@ interface DaemonSetConfig {
   where: string;
   /** The container (where a warning about this configuration goes). */
   container: Field;
-  /** Its command and args, to tell static pods of other flags apart. */
-  line: string;
   /** The flags read (none given: kube-proxy's defaults). */
   flags: KubeProxyConfig;
   config?: { field: Field; path: string; configMap?: { namespace: string; name: string; key: string }; problem?: string };
@@ -76,9 +74,11 @@ interface KubeProxyState {
   daemonSet?: DaemonSetConfig;
   /** The first kube-proxy static pod's (a Pod owned by its Node or by no one): it runs kube-proxy where a DaemonSet may not (GKE's has a nodeSelector no node matches). */
   staticPod?: DaemonSetConfig;
+  /** The other static pods' (each runs kube-proxy on its node: what it refuses is reported). */
+  otherStaticPods: DaemonSetConfig[];
 }
 
-const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map() }), settle };
+const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map(), otherStaticPods: [] }), settle };
 
 /** Records a ConfigMap's keys, and reads those that hold (or are kept at the installers' places for) a KubeProxyConfiguration. */
 export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
@@ -249,6 +249,20 @@ const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodepo
 /** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
 const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
 
+/**
+ * Every bool flag of kube-proxy (cmd/kube-proxy/app/options.go AddFlags and addOSFlags, logsapi
+ * AddFlags, verflag's --version, cobra's --help): written without "=", another flag takes the next
+ * word as its value.
+ */
+const ALL_BOOL_FLAGS = new Set(["masquerade-all", "iptables-localhost-nodeports", "cleanup", "bind-address-hard-fail", "profiling", "init-only",
+  "ipvs-strict-arp", "conntrack-tcp-be-liberal", "windows-service", "log-text-split-stream", "log-json-split-stream", "version", "help", "h"]);
+
+/** Whether a word is a flag that takes the next word as its value (`--name` or `-n` without "=", not a bool flag). */
+function takesValue(word: string | undefined): boolean {
+  if (word === undefined || !word.startsWith("-") || word === "-" || word === "--" || word.includes("=")) return false;
+  return !ALL_BOOL_FLAGS.has(word.replace(/^--?/, ""));
+}
+
 /** strconv.ParseBool, what pflag's bool flags take after "=". */
 const GO_BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
 
@@ -287,10 +301,19 @@ export const kubeProxyKindHooks: KindHook[] = [{
     const container = items(podSpec, "containers").find((c) => isKubeProxy(c));
     if (!container) return;
     const state = b.state(KUBE_PROXY), read = readDaemonSet(podSpec, container, `Pod kube-system/${name} (a static pod)`, "kube-system");
-    if (!state.staticPod) state.staticPod = read;
-    else if (state.staticPod.line !== read.line) container.warn("kube-proxy-config", `kube-proxy static pods with other flags: the first read (${state.staticPod.where}) is the configuration read, not this one's`);
+    if (!state.staticPod) { state.staticPod = read; return; }
+    state.otherStaticPods.push(read);
+    // (Each static pod has its own --hostname-override, and flags in any order: their configurations are compared, not their words.)
+    if (configurationKey(state.staticPod) !== configurationKey(read)) container.warn("kube-proxy-config", `kube-proxy static pods with other flags: the first read (${state.staticPod.where}) is the configuration read, not this one's`);
   },
 }];
+
+/** What a kube-proxy container's command line configures, as a key: its flags read (not where), and the --config it names. */
+function configurationKey(d: DaemonSetConfig): string {
+  const flags = Object.entries(d.flags).filter(([k]) => k !== "where").sort(([a], [b]) => (a < b ? -1 : 1));
+  const c = d.config;
+  return jsonKey([flags, c ? [c.path, c.configMap ?? null, c.problem ?? null] : null]);
+}
 
 /**
  * The list at `key`, its items as fields; none when it is no list. The built-in kinds' schema and
@@ -400,7 +423,7 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
   // No command: the image's entrypoint, kube-proxy, gets the args.
   const argv = command.length ? kubeProxyArgv(command, args) : args.map(wordOf);
   const minor = imageMinor(container.raw("image"));
-  const out: DaemonSetConfig = { where, container, line: JSON.stringify([container.raw("command"), container.raw("args")]), flags: { where: `the flags of ${where}` }, diags: sink.items, ...(minor !== undefined ? { minor } : {}) };
+  const out: DaemonSetConfig = { where, container, flags: { where: `the flags of ${where}` }, diags: sink.items, ...(minor !== undefined ? { minor } : {}) };
   // A command that is not kube-proxy itself nor a shell line running it (a wrapper, a script) holds its flags in words not read here.
   if (!argv) {
     own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first ?? null)}: its flags are not read, and its configuration is not known`);
@@ -408,21 +431,26 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     return out;
   }
   const given = new Map<string, { value: string | undefined; field: Field; expanded?: boolean }>();
+  // Words that are no flag nor a flag's value (pflag: every word after "--" too): kube-proxy takes none.
+  const positional: Word[] = [];
   for (let i = 0; i < argv.length; i++) {
     const text = argv[i].text;
     if (typeof text !== "string") continue;
+    if (text === "--") { positional.push(...argv.slice(i + 1)); break; }
     if (!text.startsWith("--")) {
-      // A word the shell ($ARGS, "$@") or the kubelet ($(ARGS)) expands where a flag stands (not the
-      // value of a flag not read here, --hostname-override $(NODE_NAME)) may be any flags, --config too.
-      const before = argv[i - 1]?.text;
-      if ((argv[i].expanded || text.includes("$(")) && !(before?.startsWith("--") && !before.includes("=") && before !== "--masquerade-all")) {
+      // (A single-dash word is a shorthand flag, -v=2, not read here; a lone "-" is a word.)
+      if (text.startsWith("-") && text !== "-") continue;
+      // The value of a flag not read here (--hostname-override $(NODE_NAME), --v 2).
+      if (takesValue(argv[i - 1]?.text)) continue;
+      // A word the shell ($ARGS, "$@") or the kubelet ($(ARGS)) expands where a flag stands may be any flags, --config too.
+      if (argv[i].expanded || text.includes("$(")) {
         argv[i].field.warn("kube-proxy-config", `${JSON.stringify(text)} is expanded by ${argv[i].expanded ? "the shell" : "the kubelet from the container's environment"} where a flag of kube-proxy stands: its flags are not known, so kube-proxy's configuration is not known`);
         out.config = { field: container, path: "", problem: "a word of its command line is not known" };
         return out;
       }
+      positional.push(argv[i]);
       continue;
     }
-    if (text === "--") break;
     const eq = text.indexOf("=");
     const flag = eq >= 0 ? text.slice(2, eq) : text.slice(2);
     if (!FLAGS.includes(flag)) continue;
@@ -435,6 +463,9 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     }
     given.set(flag, { value, field: word.field, ...(word.expanded ? { expanded: true } : {}) });
   }
+  // cmd/kube-proxy/app/server.go NewProxyCommand Args: a non-empty argument is refused ("%q does not take any arguments, got %q").
+  const words = positional.filter((w) => w.text !== "");
+  if (words.length) words[0].field.error("invalid-value", `"kube-proxy" does not take any arguments, got [${words.map((w) => w.text === undefined ? "?" : JSON.stringify(w.text)).join(" ")}] (kube-proxy refuses to start: it takes flags only; a flag's value is written --flag=value, and a bool flag's value only so)`);
   const config = given.get("config");
   if (config) {
     for (const [flag, g] of given) if (flag !== "config") g.field.warn("kube-proxy-config", `--${flag} is ignored by kube-proxy beside --config: the configuration file replaces the flags (cmd/kube-proxy/app/options.go Complete; only --hostname-override and the logging flags still apply)`);
@@ -514,6 +545,9 @@ function configMapAt(podSpec: Field, container: Field, path: string, namespace: 
 function settle(state: KubeProxyState, b: InventoryBuilder): void {
   // A static pod runs kube-proxy: its configuration over a DaemonSet's (GKE's DaemonSet selects no node until one is labelled for it).
   const ds = state.staticPod ?? state.daemonSet;
+  // What the DaemonSet beside a static pod, or another static pod, refuses is still refused where it runs: its errors are reported.
+  const others = [...(state.staticPod && state.daemonSet ? [state.daemonSet] : []), ...state.otherStaticPods];
+  for (const other of others) for (const d of other.diags) if (d.severity === "error") b.diags.add(d);
   if (state.staticPod && state.daemonSet) state.daemonSet.container.warn("kube-proxy-config", `kube-proxy also runs as a static pod (${state.staticPod.where}): its configuration is read, not this DaemonSet's`);
   let chosen: Candidate | undefined;
   if (ds) {

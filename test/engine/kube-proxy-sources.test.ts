@@ -327,3 +327,26 @@ spec: {type: NodePort, selector: {app: web}, clusterIP: 10.96.0.10, ports: [{por
   assert.deepEqual(await ask("ip:10.0.0.1"), [["default/web-1", "served"]]);
   assert.match((await ask("ip:198.51.100.1"))[0][1], /at its primary address and its addresses in 127\.0\.0\.1\/32 \(localhost\), ::1\/128 \(localhost\) only/);
 });
+
+test("static pods are compared by their configuration, not their words (each has its own --hostname-override; flag order, --v): no warning, it warned; the DaemonSet's and another static pod's errors are reported when the first static pod wins (they were dropped); a word that is no flag nor a flag's value is refused (NewProxyCommand Args)", () => {
+  // Same configuration, other words: each node's own --hostname-override, other flag order and log level.
+  const same = cidrsOf(staticPod("node-1", "--hostname-override=node-1 --cluster-cidr=10.4.0.0/14 --v=2 --proxy-mode iptables") + staticPod("node-2", "--proxy-mode=iptables --v=4 --cluster-cidr=10.4.0.0/14 --hostname-override node-2"));
+  assert.deepEqual([same.errors, same.warnings], [[], []]);
+  // Another configuration is still warned about.
+  assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--cluster-cidr=10.4.0.0/14 --masquerade-all")).warnings.join("\n"), /kube-proxy static pods with other flags/);
+  // What the DaemonSet (or a second static pod) refuses is refused where it runs: reported, though the first static pod's configuration is read.
+  const ds = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + daemonSet(["--cluster-cidr=10.9.0.0/33"]));
+  assert.deepEqual(ds.kp?.clusterCIDR?.map((c) => c.text), ["10.4.0.0/14"]);
+  assert.match(ds.errors.join("\n"), /--cluster-cidr: "10\.9\.0\.0\/33" must be a valid CIDR block/);
+  const second = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--proxy-mode=userspace"));
+  assert.match(second.errors.join("\n"), /--proxy-mode "userspace" is not one of iptables, ipvs, nftables/);
+  // kube-proxy takes no positional argument: a stray word, a bool flag's value written apart, a word after "--".
+  const stray = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16", "iptables"]));
+  assert.match(stray.errors.join("\n"), /"kube-proxy" does not take any arguments, got \["iptables"\] \(kube-proxy refuses to start/);
+  assert.match(cidrsOf(daemonSet(["--masquerade-all", "true"])).errors.join("\n"), /got \["true"\]/);
+  assert.match(cidrsOf(daemonSet(["--v=2", "--", "--cluster-cidr=10.1.0.0/16"])).errors.join("\n"), /got \["--cluster-cidr=10\.1\.0\.0\/16"\]/);
+  // The value of a flag not read here is no argument (--hostname-override NAME, -v 2, --log-flush-frequency 5s); an empty word neither.
+  assert.deepEqual(cidrsOf(daemonSet(["--hostname-override", "node-1", "-v", "2", "--log-flush-frequency", "5s", "", "--profiling"])).errors, []);
+  // A static pod's shell line alike.
+  assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14 extra")).errors.join("\n"), /does not take any arguments, got \["extra"\]/);
+});
