@@ -74,30 +74,27 @@ export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig 
  * local there; the node without one of the family, the no-op detector); BridgeInterface and
  * InterfaceNamePrefix, `-i` the pods' bridge or interfaces: a pod of that node only (another node's
  * pod enters on the node's own interface, the node's own traffic on none). Where the input shows no
- * podCIDR of the node, NodeCIDR reads it as holding the node's own pods.
+ * podCIDR of the node, NodeCIDR reads it as holding the node's own pods. A pod of the pod network
+ * without an address in the input is local wherever the detector sees its node's pods (one rule, below).
  */
 function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Party, toward: Party, at: string | undefined): { local?: boolean; why: string } {
   const local = setup.local, e = client.endpoint;
   if (!local) return { why: `kube-proxy has no local-traffic detector (${setupText(setup)})` };
-  const inside = (cidrs: readonly Cidr[]) => { const a = flowAddress(client, toward); return a !== undefined && cidrs.some((c) => contains(c, a)); };
-  if (local.cidrs) {
-    // One detector per family (NewDetectLocalByCIDR of clusterCIDR's range of it); a family without one, the no-op detector.
-    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
-    if (family !== undefined && !local.cidrs.some((c) => c.family === family)) return { why: `clusterCIDR has no range of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
-    // A pod of the pod network whose address the input does not give (a controller's template pod) has its replicas'
-    // addresses, which the pod network hands out from clusterCIDR (its meaning: the cluster's pod range).
-    if (flowAddress(client, toward) === undefined && e?.kind === "pod" && e.hostNetwork !== true) return { local: true, why: `the source is a pod of the pod network, whose address the input does not give: read as inside clusterCIDR, the pods' range (${setupText(setup)})` };
-    return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
-  }
+  const address = flowAddress(client, toward), family = address?.family ?? toward.address?.family;
   const node = at === undefined ? "the translating node" : `node ${at}`;
+  // The ranges the detector reads (one detector per family, the no-op one for a family without): clusterCIDR's, or under NodeCIDR the translating node's podCIDRs.
   const podCIDRs = local.mode === "NodeCIDR" && at !== undefined ? index.nodesByName.get(at)?.podCIDRs : undefined;
-  if (podCIDRs) {
-    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
-    const cidr = podCIDRs.find((c) => c.family === family);
-    if (!cidr) return { why: `${node} has no podCIDR of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
-    return { local: inside([cidr]), why: `the source is outside ${node}'s podCIDR ${cidr.text} (${setupText(setup)})` };
+  const ranges = (local.cidrs ?? podCIDRs)?.filter((c) => family === undefined || c.family === family);
+  if (ranges && !ranges.length) return { why: `${local.cidrs ? "clusterCIDR has no range" : `${node} has no podCIDR`} of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+  // A pod of the pod network whose address the input does not give (a controller's template pod, standing for
+  // its replicas) is one the pod network addresses: from clusterCIDR (the cluster's pod range), from its node's
+  // podCIDR, on its node's pod interfaces. So it is local wherever the detector sees that node's pods: under
+  // ClusterCIDR on any node, under the other modes on its own (a template pod's replicas each on theirs, where
+  // each is translated: no node, as `at`).
+  if (e?.kind === "pod" && e.hostNetwork !== true && address === undefined && (local.cidrs || e.nodeName === at)) {
+    return { local: true, why: `the source is a pod of the pod network whose address the input does not give: read as one it addresses (${setupText(setup)})` };
   }
-  // (A pod of no node, a controller's template pod, stands for replicas each translated at its own node: at is undefined too.)
+  if (ranges) return { local: address !== undefined && ranges.some((c) => contains(c, address)), why: local.cidrs ? `the source is outside clusterCIDR (${setupText(setup)})` : `the source is outside ${node}'s podCIDR ${ranges[0].text} (${setupText(setup)})` };
   const own = e?.kind === "pod" && e.hostNetwork !== true && e.nodeName === at;
   const what = local.mode === "NodeCIDR" ? `the source is no pod of ${node}, which translates it (the input shows no podCIDR of the node: read as holding its own pods' addresses; ${setupText(setup)})`
     : `the connection does not come in on a pod interface of ${node}, which translates it (${setupText(setup)})`;

@@ -691,3 +691,17 @@ test("a node's own connection to its loopback at a healthCheckNodePort is kube-p
   assert.equal(cilium.pairs[0].verdict, "allow");
   assert.match(cilium.pairs[0].service!.why, /the Cilium agent .* answers it in kube-proxy's place, on every node address and its loopback/);
 });
+
+test("one rule for a pod of the pod network the input gives no address of (a template pod, a pod not yet given one): local wherever the detector sees its node's pods; under NodeCIDR with its node's podCIDR it was masqueraded to the node (a wrong deny), while ClusterCIDR read it as local", async () => {
+  // getLocalDetectors: NodeCIDR is NewDetectLocalByCIDR(the node's podCIDR), which the pod's address comes from once the pod has one.
+  const nodes = (yaml: string) => yaml.replace("metadata: {name: node-a}\n", "metadata: {name: node-a}\nspec: {podCIDRs: [10.1.0.0/24]}\n").replace("metadata: {name: node-b}\n", "metadata: {name: node-b}\nspec: {podCIDRs: [10.1.1.0/24]}\n");
+  const pending = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: starting, namespace: shop, labels: {app: client}}\nspec: {nodeName: node-b, containers: [{name: c, image: x}]}\nstatus: {phase: Pending}\n";
+  const yaml = nodes(base("")).replace("ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]", "ingress: [{from: [{podSelector: {matchLabels: {app: client}}}]}]") + pending;
+  for (const flags of [["--detect-local-mode", "NodeCIDR"], ["--cluster-cidr", "10.1.0.0/16"], ["--detect-local-mode", "BridgeInterface"]]) {
+    const out = await explainWith(yaml, "shop/starting", "svc:shop/web", 80, flags);
+    assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]], flags.join(" "));
+  }
+  // A pod with its address outside the translating node's podCIDR is still not local there (masqueraded to node-b).
+  const outside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--detect-local-mode", "NodeCIDR"]);
+  assert.deepEqual(outside.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+});
