@@ -40,7 +40,9 @@
 //   iptables proxier's node ports rule matches it as a local address (`-m addrtype --dst-type LOCAL`
 //   without `! -d 127.0.0.0/8` while localhostNodePorts holds, route_localnet set), so it is that
 //   node port on the client's own node, masqueraded ("masquerade LOCAL traffic"): loopbackFrontend,
-//   loopbackNodePortRefusal. A pod's 127.0.0.1 is its own network namespace's: no Service there.
+//   loopbackNodePortRefusal; at a healthCheckNodePort, kube-proxy's health check server where it binds
+//   (healthCheckAt). A pod's 127.0.0.1 is its own network namespace's: no Service there, and no policy
+//   (engine/verdict.ts ownLoopback).
 //
 // Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
 // Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then

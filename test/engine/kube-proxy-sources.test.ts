@@ -42,6 +42,14 @@ ${args.map((a) => `        - ${JSON.stringify(a)}`).join("\n")}
         ${volume}
 `;
 
+/** A ready pod of Service default/web on node-a. */
+const WEB_1 = `apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: default, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
+`;
+
 const cidrsOf = (yaml: string) => {
   const l = load({ "k.yaml": yaml });
   return { kp: l.inventory.kubeProxy, errors: l.diagnostics.errors.map((e) => e.message), warnings: l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message), diags: l.diagnostics.items };
@@ -138,12 +146,7 @@ kind: Node
 metadata: {name: node-b}
 status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
 ---
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: default, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
+${WEB_1}---
 apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: default}
@@ -307,12 +310,7 @@ kind: Node
 metadata: {name: node-a}
 status: {addresses: [{type: InternalIP, address: 10.0.0.1}, {type: ExternalIP, address: 198.51.100.1}]}
 ---
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: default, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
+${WEB_1}---
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: default}
