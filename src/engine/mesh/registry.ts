@@ -171,6 +171,28 @@ export function entryHttpPort(entry: IstioServiceEntry, port: number, req: Route
   return HTTP_PROTOCOLS.includes(protocol) || (protocol === "" && speaksHttp(req));
 }
 
+/** The filter chain an Istio proxy takes a connection to a ServiceEntry's `port` on: HTTP (undefined, entryHttpPort), TLS (a `TLS` or `HTTPS` port), else TCP. */
+export function entryChain(entry: IstioServiceEntry, port: number, req: RouteRequest): "tcp" | "tls" | undefined {
+  if (entryHttpPort(entry, port, req)) return undefined;
+  return TLS_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "") ? "tls" : "tcp";
+}
+
+/**
+ * The host of `entry` whose routes a sidecar applies to a connection to `address`:`port` that its
+ * registry gave the entry (serviceEntryAt): on the HTTP filter chain the virtual host the request's
+ * Host names: one of the entry's hosts, or an address of the entry (httproute.go
+ * generateVirtualHostDomains: "for _, svcAddr := range service.GetAllAddressesForProxy(node)", a
+ * domain each), then its first host; undefined when neither (no virtual host of the entry takes
+ * it). On a TCP or TLS chain the listener is the entry's: the host the SNI names, else its first.
+ */
+export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
+  const name = nameOf(req);
+  const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
+  if (!entryHttpPort(entry, port, req)) return named ?? entry.hosts[0];
+  const literal = parseAddress(name ?? "");
+  return named ?? (literal && entry.addresses.some((c) => single(c) && contains(c, literal)) ? entry.hosts[0] : undefined);
+}
+
 /** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
 export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
   const n = name.toLowerCase().replace(/\.$/, "");
