@@ -356,7 +356,8 @@ export interface EntryTarget { address?: Address; endpoint?: Endpoint; hostname?
  * services.go constructServiceEntries, workloads.go): resolution NONE, the address dialled
  * (ORIGINAL_DST; ztunnel's LoadBalancing PASSTHROUGH); else its endpoints: the pods of its namespace
  * its workloadSelector selects (workloads.go podWorkloadBuilder, PILOT_ENABLE_SERVICEENTRY_SELECT_PODS
- * on by default), at the container port named as the entry's port, else its targetPort, else its
+ * on by default; a pod not ready is UNHEALTHY, which ztunnel's service leaves out, state/service.rs
+ * should_include_endpoint, and a sidecar's EDS does not pick), at the container port named as the entry's port, else its targetPort, else its
  * number (serviceentry/conversion.go convertWorkloadInstanceToServiceInstance "priority level: ...
  * we.ports > se.port.targetPort > se.port.number"; workloads.go constructServices), or its
  * `endpoints` (an IP, the pod holding it when there is one, or a host name; at the endpoint's port of
@@ -369,7 +370,7 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   const sp = entry.ports.find((p) => p.number === port);
   const fallback = sp?.targetPort ?? port;
   if (entry.workloadSelector) {
-    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length)
+    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length && e.ready !== false)
       .map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
   }
   if (entry.endpoints.length) {
