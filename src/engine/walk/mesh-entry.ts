@@ -328,6 +328,9 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
     return toAddress(w, undefined, host.port, host.hostname);
   }
   const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), address: t.address!, port: t.port }));
+  // ztunnel sent it as addressed to the entry (a service): the pod's workload waypoint is not taken (outbound.rs build_request:
+  // "Don't traverse waypoint if traffic was addressed to a service"); the authorizers hear of the entry (l7/authorizer.ts hopOf).
+  if (l4) w.serviceEntry = entry;
   if (!serving.length || serving.some((t) => t.endpoint)) return serve(w, w.client!, { known: true, serving, note }, true);
   return toAddresses(w, serving, note);
 }
