@@ -152,8 +152,8 @@ export function hostCovers(host: string, name: string): boolean {
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];
 const TLS_PROTOCOLS = ["TLS", "HTTPS"];
 
-/** The host name a request carries for a sidecar's filter chains: its Host header, or its SNI for TLS. */
-const nameOf = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
+/** The host name a request carries for a sidecar's filter chains: its Host header (without a port), or its SNI for TLS. */
+export const requestName = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
 
 export interface RegistryHit { entry: IstioServiceEntry; how: string }
 
@@ -186,7 +186,7 @@ export function entryChain(entry: IstioServiceEntry, port: number, req: RouteReq
  * it). On a TCP or TLS chain the listener is the entry's: the host the SNI names, else its first.
  */
 export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
-  const name = nameOf(req);
+  const name = requestName(req);
   const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
   if (!entryHttpPort(entry, port, req)) return named ?? entry.hosts[0];
   const literal = parseAddress(name ?? "");
@@ -208,7 +208,7 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
  * read as on an HTTP port). `req` is what is sent.
  */
 export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
-  const name = nameOf(req);
+  const name = requestName(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
   for (const entry of mesh.istio.serviceEntries) {
     const p = entry.ports.find((x) => x.number === port);

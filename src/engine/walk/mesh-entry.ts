@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, requestName, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -183,8 +183,13 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
     const host = entryHostAt(hit.entry, port, hostHeaderRequest(w.req));
     const where = `${hit.how}: the sidecar's registry has it`;
     if (host === undefined) {
-      step(w, "routing", "passed", `${where}; the request's Host names no host or address of the entry, so the routes bound to it do not apply`);
-      return toServiceEntry(w, hit.entry, formatAddress(address), port, address);
+      // On the HTTP listener 0.0.0.0:PORT the Host picks the virtual host, not the address ("the destination will be identified
+      // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
+      // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
+      const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
+      if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
+      step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
+      return toAddress(w, address, port);
     }
     const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
     return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports }, where);
