@@ -117,6 +117,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   rateLimit?: RateLimitSummary;
   /** What Envoy Gateway cannot translate in the features other than rateLimit (buildTrafficFeatures): the policy's HTTP routes answer 500. */
   errors: TranslationError[];
+  /** spec.responseOverride's bodies of type ValueRef: the ConfigMaps (in the policy's namespace) Envoy Gateway reads them from; one not in the input: 500. */
+  responseBodies?: string[];
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }

@@ -189,6 +189,16 @@ export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuil
   state.config = { where, rateLimit: rl.present };
 }
 
+/** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
+function responseBodies(spec: Field): Pick<BackendTrafficPolicy, "responseBodies"> {
+  const names = (spec.get("responseOverride").list() ?? []).flatMap((o) => {
+    const body = o.get("response").get("body");
+    const name = body.get("type").string() === "ValueRef" ? body.get("valueRef").get("name").string() : undefined;
+    return name ? [name] : [];
+  });
+  return names.length ? { responseBodies: names } : {};
+}
+
 /** spec.healthCheck (api/v1alpha1/healthcheck_types.go HealthCheck): its PanicThreshold, `+kubebuilder:validation:Minimum=0`, `Maximum=100`. */
 function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
   if (!f.object()) return undefined;
@@ -209,7 +219,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, healthCheck: readHealthCheck(spec.get("healthCheck")),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")),
     });
   },
 };

@@ -154,3 +154,16 @@ test("a fault abort's percentage as Envoy Gateway writes it: float32 x 10000 per
   assert.match(abort(0.0001).reason, /0\.0001% of the requests are aborted/);
   assert.equal(abort(100).status, 503);
 });
+
+test("a responseOverride body's ConfigMap not in the input: Envoy Gateway cannot translate the policy (getCustomResponseBody: \"can't find the referenced configmap\"), the route answers 500", () => {
+  const override = (body: string) => btp(`responseOverride: [{match: {statusCodes: [{value: 503}]}, response: {contentType: text/plain, body: ${body}}}]`);
+  const ref = override(`{type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: sorry}}`);
+  assert.equal(loaded(GW + ROUTE + ref).diagnostics.errors.length, 0);
+  const missing = route(GW + ROUTE + ref, {});
+  assert.equal(missing.status, 500);
+  assert.match(missing.reason, /ResponseOverride: can't find the referenced configmap apps\/sorry/);
+  const cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: sorry, namespace: apps}\ndata: {response.body: sorry}\n";
+  assert.equal(route(GW + ROUTE + ref + cm, {}).status, 200);
+  assert.equal(route(GW + ROUTE + ref + cm.replace("namespace: apps", "namespace: infra"), {}).status, 500, "another namespace's ConfigMap");
+  assert.equal(route(GW + ROUTE + override(`{type: Inline, inline: sorry}`), {}).status, 200);
+});

@@ -15,7 +15,7 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import type { BackendTrafficPolicy, FaultAbort, Gateway, ListenerSet, RateLimitSummary, RouteGraph, TranslationError } from "../../model/gateway.js";
+import { hasObject, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
 import { matches, type Labels } from "../../model/selector.js";
@@ -46,7 +46,7 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
-  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+  constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
@@ -68,9 +68,16 @@ export class TrafficPolicyIndex {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
     const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
-    if (!own) return parent && describe(parent);
-    if (!own.held.policy.mergeType || !parent) return describe(own);
-    return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
+    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.missingBodies(p)];
+    if (!own) return parent && describe(parent, errors(parent.held.policy));
+    if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
+    return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted };
+  }
+
+  /** getCustomResponseBody: a responseOverride body's ConfigMap not in the input ("can't find the referenced configmap"). */
+  private missingBodies(p: BackendTrafficPolicy): TranslationError[] {
+    return (p.responseBodies ?? []).filter((name) => !hasObject(this.graph, "", "ConfigMap", p.namespace, name))
+      .map((name) => ({ field: "responseOverride", message: `ResponseOverride: can't find the referenced configmap ${p.namespace}/${name}` }));
   }
 
   /**
@@ -128,9 +135,9 @@ function labelsOf(o: ObjectMeta): Labels {
   return labels !== null && typeof labels === "object" ? labels as Labels : {};
 }
 
-function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
+function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors: p.errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
 }
 
 /**
@@ -167,16 +174,17 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
   const rl = route.rateLimit && parent.rateLimit ? mergedRateLimit(route.rateLimit, parent.rateLimit) : route.rateLimit ?? parent.rateLimit;
   // The merged spec has the route's features and the parent's the route does not set (a feature both
   // set is merged field by field; its errors are read as the route's, which decide the merged value
-  // wherever they are set).
+  // wherever they are set; a responseOverride list is the route's whole, its ConfigMaps in the route
+  // policy's namespace: buildBackendTrafficPolicyOwners).
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
-  const errors = [...route.errors, ...parent.errors.filter((e) => routeSpec[e.field] === undefined)];
+  const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
   return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
 }
 
