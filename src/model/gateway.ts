@@ -141,8 +141,31 @@ export interface RateLimitSummary {
    * v1.9.0 runs; global: the rate limit service's limit 0). Words for each, by kind.
    */
   refuses?: { local?: string; global?: string };
+  /**
+   * The rules with clientSelectors (local and global), as the request matches them (engine/gateway/
+   * traffic-policy.ts selectorRefusal): one whose limit is `requests: 0` refuses the requests it
+   * matches; a local default rule of 0 (`defaultZero`) refuses those no local rule matches.
+   */
+  selectorRules?: RateLimitRule[];
+  defaultZero?: number;
   /** Why Envoy Gateway cannot translate it (buildLocalRateLimit's errors): the policy's routes answer 500. */
   invalid?: string;
+}
+
+/**
+ * A rate limit rule's clientSelectors as Envoy Gateway programs them (internal/xds/translator/
+ * local_ratelimit.go, ratelimit.go): every selector's matches accumulate into one descriptor (all must
+ * hold); its methods are alternatives. `opaque`: what Junction does not evaluate (sourceCIDR, query
+ * parameters), so whether a request matches is not known.
+ */
+export interface RateLimitRule {
+  kind: "local" | "global";
+  index: number;
+  requests: number;
+  headers: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
+  methods: { value: string; invert: boolean }[];
+  path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
+  opaque?: string;
 }
 
 export interface RouteGraph {
