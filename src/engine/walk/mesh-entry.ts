@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -22,7 +22,8 @@ import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
+import { hostHeaderRequest, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
+import type { Inventory } from "../../model/inventory.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
   const ns = client.endpoint?.namespace;
@@ -34,7 +35,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       const named = istioNamedEntry(w);
       if (named) return atServiceEntry(w, named.entry, named.name, named.port);
       const hp = splitHostPort(req.host ?? "", req.port ?? defaultPort(req));
-      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (mesh) => ambientServiceEntryNamed(mesh, hp.name, hp.port!), hp.name, undefined, hp.port) : undefined;
+      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (inv, namespace) => ambientServiceEntryNamed(inv, hp.name, namespace), hp.name, undefined, hp.port) : undefined;
       if (ambient) return ambient;
       step(w, "entry", "decided", dialled.reason);
       return refuse(w, "failed", dialled.reason);
@@ -53,7 +54,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
       if (egress) return atEgress(w, egress, dialled.address, dialled.port);
-      const ambient = ambientEntry(w, (mesh) => ambientServiceEntryAt(mesh, dialled.address, dialled.port), formatAddress(dialled.address), dialled.address, dialled.port);
+      const ambient = ambientEntry(w, (inv, namespace) => ambientServiceEntryAt(inv, dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
       if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
       if (registry) return registry;
@@ -180,7 +181,7 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
     step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (Junction applies no route to a ServiceEntry)`);
-    return toAddress(w, address, port);
+    return toServiceEntry(w, hit.entry, formatAddress(address), port, address);
   }
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
   return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
@@ -293,46 +294,79 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
 }
 
 /**
- * Where a connection to a ServiceEntry at `port` goes: the pods of its namespace its workloadSelector
- * selects (at the port's targetPort, else the port); else `dialled` (the address the client dialled),
- * else its single address, else its first endpoint's address (STATIC); else the address `name`
- * resolves to, outside the model.
+ * Where a connection to a ServiceEntry at `port` goes (registry.ts entryTargets): resolution NONE,
+ * `dialled` (the address the client dialled), else its single address, else the address `name`
+ * resolves to, outside the model; else its endpoints: the pods its workloadSelector selects, or its
+ * `endpoints` (the network policies judge the hop to them, not to the address dialled), or the
+ * address its host resolves to (DNS). `l4`: ztunnel carries it without a waypoint, and finding no
+ * endpoint it fails the connection (outbound.rs build_request: Error::NoHealthyUpstream); a proxy answers 503.
  */
-function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address): RequestAnswer {
-  w.res.backend = `ServiceEntry ${entry.namespace}/${entry.name}`;
-  const sp = entry.ports.find((p) => p.number === port)!;
-  if (entry.workloadSelector) {
-    const pods = w.ctx.inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length);
-    const target = sp.targetPort ?? port;
-    return serve(w, w.client!, { known: true, serving: pods.map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: target })), note: `the pods of namespace ${entry.namespace} its workloadSelector selects` }, true);
+function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address, l4 = false): RequestAnswer {
+  const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
+  w.res.backend = se;
+  const targets = entryTargets(w.ctx.inv, entry, port, entryHostNamed(entry, name), (a) => w.ctx.dns.endpointAt(a));
+  if (targets === "original") {
+    if (dialled) return toAddress(w, dialled, port);
+    const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
+    return toAddress(w, one !== undefined ? { family: entry.addresses[0].family, value: one } : undefined, port, one !== undefined ? undefined : name);
   }
-  if (dialled) return toAddress(w, dialled, port);
-  const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
-  const address = one !== undefined ? { family: entry.addresses[0].family, value: one } : entry.endpoints.map((e) => parseAddress(e.address)).find((a) => a !== undefined);
-  if (address) return toAddress(w, address, entry.endpoints.find((e) => parseAddress(e.address))?.ports?.[sp.name] ?? sp.targetPort ?? port);
-  return toAddress(w, undefined, port, name);
+  if (!targets.length && l4) {
+    step(w, "backend", "decided", `${se} has no endpoint: ztunnel finds no upstream`);
+    return refuse(w, "failed", `no endpoint serves ${se} at port ${port}: ztunnel fails the connection (no healthy upstream)`);
+  }
+  const note = entry.workloadSelector ? `the pods of namespace ${entry.namespace} its workloadSelector selects` : `the endpoints of ${se}`;
+  if (targets.some((t) => t.hostname !== undefined)) {
+    const host = targets.find((t) => t.hostname !== undefined)!;
+    return toAddress(w, undefined, host.port, host.hostname);
+  }
+  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), address: t.address!, port: t.port }));
+  if (!serving.length || serving.some((t) => t.endpoint)) return serve(w, w.client!, { known: true, serving, note }, true);
+  return toAddresses(w, serving, note);
 }
 
 /**
  * An Istio ambient client's connection to a ServiceEntry (`find`: ambientServiceEntryAt for an
  * address dialled, ambientServiceEntryNamed for a host, which ztunnel's DNS proxy resolves to the
- * entry's address) that uses a waypoint (its label istio.io/use-waypoint, else its namespace's:
- * waypoint.ts serviceWaypoint): ztunnel sends it to the waypoint (outbound.rs
- * fetch_service_waypoint), whose policies attached to the entry decide (policyattachment.go
+ * entry's address; the entry ztunnel ranks first for the client's namespace, whatever the port).
+ * With a waypoint (its label istio.io/use-waypoint, else its namespace's: waypoint.ts
+ * serviceWaypoint), ztunnel sends it there (outbound.rs build_request: fetch_service_waypoint
+ * before any port check), whose policies attached to the entry decide (policyattachment.go
  * ShouldAttachPolicy: targetRefs of kind ServiceEntry); the HTTPRoutes bound to the entry route it
- * there (atEntryRoutes), else it goes to the entry's destination (toServiceEntry). Undefined when the client is not ambient, no entry takes the connection, or the
- * entry uses no waypoint: it goes as before.
+ * there (atEntryRoutes), else it goes to the entry's destination (toServiceEntry); a port the entry
+ * does not declare matches no filter chain of the waypoint (listener_waypoint.go: its VIP, then its
+ * service ports), the connection fails. Without one ztunnel sends it on at L4 (fetch_upstream): to the
+ * entry's endpoints (toServiceEntry: the pods its workloadSelector selects, whose own policies
+ * apply), or passes it through (resolution NONE); a port it does not declare finds no upstream (state.rs
+ * load_balance "Port doesn't exist on the service at all": Error::NoHealthyUpstream). Undefined when
+ * the client is not ambient or no entry takes the address: it goes as before.
  */
-function ambientEntry(w: Walk, find: (mesh: MeshModel) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
+function ambientEntry(w: Walk, find: (inv: Inventory, namespace: string | undefined) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
   const member = w.res.clientMesh!;
   if (!member.inMesh || member.dataplane !== "ambient" || proxyMesh(w.ctx.inv, member) !== "istio") return undefined;
-  const entry = find(w.ctx.inv.mesh);
-  const use = entry && requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
-  if (!entry || !use?.waypoint) return undefined;
+  const entry = find(w.ctx.inv, w.client?.endpoint?.namespace);
+  if (!entry) return undefined;
+  const use = requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   if (!dialled) step(w, "entry", "passed", `${name} is a host of ${se}: ztunnel's DNS proxy answers it with the entry's address`);
-  w.serviceEntry = entry;
-  return atEntryRoutes(w, entry, name, port, dialled, { waypoint: use.waypoint }, `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}: ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why})`);
+  const declared = entry.ports.some((p) => p.number === port);
+  const at = `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}`;
+  if (use.waypoint) {
+    const via = `ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why})`;
+    if (!declared) {
+      const reason = `${at}: ${via}, which has no filter chain for port ${port}: ${se} does not declare it`;
+      step(w, "routing", "decided", reason);
+      return refuse(w, "failed", reason);
+    }
+    w.serviceEntry = entry;
+    return atEntryRoutes(w, entry, name, port, dialled, { waypoint: use.waypoint }, `${at}: ${via}`);
+  }
+  if (!declared && entry.resolution !== "NONE") {
+    const reason = `${at}, which uses no waypoint (${use.why}) and does not declare port ${port}: ztunnel finds no upstream and fails the connection`;
+    step(w, "routing", "decided", reason);
+    return refuse(w, "failed", reason);
+  }
+  step(w, "routing", "bypassed", `${at}, which uses no waypoint (${use.why}): ztunnel carries the connection at L4 and applies no route; ${entry.resolution === "NONE" ? "resolution NONE: it passes it through to the address dialled" : "it sends it to the entry's endpoints"}`);
+  return toServiceEntry(w, entry, name, port, dialled, true);
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */
