@@ -4,8 +4,8 @@
 
 import { renderYaml } from "../targets/data.js";
 import { Diagnostics } from "../model/source.js";
-import { loadFiles, type Loaded } from "../sources/load.js";
-import { readInputs, type ReadOptions } from "../sources/read.js";
+import { loadPaths, type Loaded } from "../sources/load.js";
+import type { ReadOptions } from "../sources/read.js";
 import type { ClusterOptions } from "../sources/live/client.js";
 import type { LiveCluster, UnreadKind } from "../sources/live/cluster.js";
 import { InputError, UsageError, list, str, type Command, type Io, type OptionSpec, type Values } from "./command.js";
@@ -65,8 +65,8 @@ export function clusterOf(values: Values): LiveCluster | undefined {
 export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined, options: ReadOptions = {}): Loaded {
   const diags = new Diagnostics();
   for (const u of cluster?.unread ?? []) reportUnread(diags, u);
-  const files = readInputs(paths, diags, io.stdin, options);
-  return loadFiles(files, diags, cluster ? { objects: cluster.objects(), text: (raw) => renderYaml(raw.obj) } : {});
+  // (loadPaths: the pre-reader and the check-ahead worker of a large input are taken and ended, as without a cluster.)
+  return loadPaths(paths, io.stdin, { ...options, diagnostics: diags, mayBeEmpty: true, ...(cluster ? { objects: cluster.objects(), text: (raw) => renderYaml(raw.obj) } : {}) });
 }
 
 /**

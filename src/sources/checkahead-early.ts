@@ -42,7 +42,8 @@ export function spawnCheckAhead(script: URL, waited: boolean, warm = false): Che
 let early: CheckAheadWorker | undefined;
 
 /**
- * Starts the worker now, at the lowest priority, loading the common kinds' validators while it waits
+ * Starts the worker now, WORKER_NICE_BELOW steps below the main thread's priority (checkahead.ts; not
+ * Linux's lowest, as the pre-reader), loading the common kinds' validators while it waits
  * for the load's first file; the next load's CheckAhead takes it (takeEarlyCheckAhead). Not when
  * JUNCTION_CHECK_AHEAD chooses the worker (off, a threshold, or waiting: tests and measurements).
  */

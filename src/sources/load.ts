@@ -42,20 +42,28 @@ export interface LoadOptions {
   ahead?: CheckAhead;
 }
 
-export interface LoadPathsOptions extends ReadOptions {
+export interface LoadPathsOptions extends ReadOptions, Pick<LoadOptions, "objects" | "text"> {
   /** The check-ahead worker (default: from JUNCTION_CHECK_AHEAD, else started on large JSON inputs). */
   checkAhead?: CheckAheadOptions;
+  /** Where the diagnostics go, after those it holds (cli/cluster.ts loadSources: the cluster's). */
+  diagnostics?: Diagnostics;
+  /** A path without objects is no error (cli/cluster.ts loadSources). */
+  mayBeEmpty?: boolean;
 }
 
-/** Loads every path (file, folder, or "-" for stdin) into one inventory. */
+/**
+ * Loads every path (file, folder, or "-" for stdin) into one inventory, and `objects` (a cluster's)
+ * before them. The threads the launcher started for a large input (the pre-reader, the check-ahead
+ * worker started early: src/cli/launch.ts startPrereadFor) are taken and ended here.
+ */
 export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: LoadPathsOptions = {}): Loaded {
-  const diags = new Diagnostics();
+  const diags = options.diagnostics ?? new Diagnostics();
   const ahead = new CheckAhead(options.checkAhead ?? checkAheadFromEnv());
   try {
     const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
     const preread = endPreread();
-    const loaded = interning(() => loadOnce(files, diags, { ahead }));
-    if (!diags.hasErrors) for (const p of paths) if (!loaded.objects || !files.some((f) => (f.root === p || f.roots?.includes(p)) && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
+    const loaded = interning(() => loadOnce(files, diags, { ahead, objects: options.objects, text: options.text }));
+    if (!diags.hasErrors && !options.mayBeEmpty) for (const p of paths) if (!loaded.objects || !files.some((f) => (f.root === p || f.roots?.includes(p)) && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
     loaded.checkedAhead = ahead.clean;
     loaded.preread = preread;
     return loaded;

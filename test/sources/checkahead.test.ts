@@ -17,6 +17,10 @@ import { judge, checkAheadFromEnv, CheckAhead, Pace, UNKNOWN, WORKER_NICE_BELOW,
 import { startCheckAheadEarly, takeEarlyCheckAhead } from "../../src/sources/checkahead-early.js";
 import { readInputs, type InputFile } from "../../src/sources/read.js";
 import { writeCluster } from "../../src/cli/commands/generate.js";
+import { loadSources } from "../../src/cli/cluster.js";
+import type { Io } from "../../src/cli/command.js";
+import type { LiveCluster } from "../../src/sources/live/cluster.js";
+import { endPreread, prereadPending, startPreread } from "../../src/sources/preread.js";
 
 const OFF = { at: Infinity };
 const ON = { at: 0, wait: true };
@@ -412,5 +416,67 @@ test("check-ahead: a worker started early (the relaunched CLI) is taken by the l
     if (saved === undefined) delete process.env.JUNCTION_CHECK_AHEAD; else process.env.JUNCTION_CHECK_AHEAD = saved;
     takeEarlyCheckAhead()?.worker.terminate();
     t.cleanup();
+  }
+});
+
+test("check-ahead: a worker started early ends with the load when it was never handed a file (no JSON), or when the load's options choose another worker", async (t) => {
+  if (process.platform !== "linux") return t.skip("thread priorities are read on Linux only");
+  const main = getPriority(), low = Math.min(19, main + WORKER_NICE_BELOW);
+  if (low === main) return t.skip(`this process runs at priority ${main} already`);
+  // (The early worker is the only thread of this process at `low`: it lowers its own priority when it starts.)
+  const early = () => threadNices().filter((n) => n === low).length;
+  const until = async (n: number) => { const started = Date.now(); while (early() !== n && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20)); return early(); };
+  const files = tempFiles({ "a.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers: [{name: c, image: i}]\n", "b.json": JSON.stringify(POD("b")) });
+  const saved = process.env.JUNCTION_CHECK_AHEAD;
+  delete process.env.JUNCTION_CHECK_AHEAD;
+  try {
+    assert.equal(await until(0), 0);
+    // A load of YAML alone (a YAML dump): the worker is taken and never started for a file; the load ends it.
+    startCheckAheadEarly();
+    assert.equal(await until(1), 1);
+    const yaml = loadPaths([join(files.dir, "a.yaml")], () => "");
+    assert.equal(yaml.objects, 1);
+    assert.equal(takeEarlyCheckAhead(), undefined);
+    assert.equal(await until(0), 0, "the early worker still runs after the load");
+    // Options that choose another worker (tests): the early one is ended when the load starts.
+    startCheckAheadEarly();
+    assert.equal(await until(1), 1);
+    const waited = loadPaths([files.dir], () => "", { checkAhead: ON });
+    assert.equal(waited.checkedAhead, 1);
+    assert.equal(await until(0), 0, "the early worker still runs after a load that chose its own");
+  } finally {
+    if (saved === undefined) delete process.env.JUNCTION_CHECK_AHEAD; else process.env.JUNCTION_CHECK_AHEAD = saved;
+    takeEarlyCheckAhead()?.worker.terminate();
+    files.cleanup();
+  }
+});
+
+test("check-ahead: a load with a cluster (cli/cluster.ts loadSources) takes the worker started early and ends the pre-reader, as a load of files alone does", async () => {
+  const files = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
+  const saved = process.env.JUNCTION_CHECK_AHEAD;
+  delete process.env.JUNCTION_CHECK_AHEAD;
+  try {
+    // The launcher's threads for a large input (launch.ts startPrereadFor), the pre-reader done reading.
+    startPreread([files.dir], false);
+    for (let i = 0; prereadPending(); i++) { assert.ok(i < 2000, "the pre-reader finishes"); await new Promise((r) => setTimeout(r, 10)); }
+    startCheckAheadEarly();
+    const ns = splitObjects({ name: "cluster", text: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" }, new Diagnostics());
+    const cluster = { unread: [], objects: () => ns } as unknown as LiveCluster;
+    const io = { out() {}, err() {}, stdin: () => "", cwd: files.dir } as Io;
+    const l = loadSources([files.dir], io, cluster);
+    assert.deepEqual(l.diagnostics.errors, []);
+    assert.equal(l.objects, 3);
+    assert.equal(l.inventory.namespaces.get("a")?.implicit, false, "the cluster's Namespace a");
+    assert.equal(takeEarlyCheckAhead(), undefined, "the worker started early is left running");
+    assert.equal(endPreread(), 0, "the pre-reader is left running, holding the files' bytes");
+    assert.equal(l.preread, 2);
+    // (As before: a path without objects is no error where a cluster is read.)
+    const empty = tempFiles({ "x.yaml": "" });
+    try { assert.deepEqual(loadSources([empty.dir], io, cluster).diagnostics.errors, []); } finally { empty.cleanup(); }
+  } finally {
+    if (saved === undefined) delete process.env.JUNCTION_CHECK_AHEAD; else process.env.JUNCTION_CHECK_AHEAD = saved;
+    takeEarlyCheckAhead()?.worker.terminate();
+    endPreread();
+    files.cleanup();
   }
 });
