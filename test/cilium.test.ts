@@ -246,6 +246,27 @@ test("a deny rule's toPorts entry has only ports: other fields are errors, and t
   assert.equal(verdict(e, "x/b", "x/a", 81), "allow");
 });
 
+// The load keeps every NetworkPolicy's peers until it knows whether the input shows Cilium (networkpolicy.ts
+// CiliumSteps, in flat lists): each policy gets its own peers back, each reported at its own place (a peer
+// skipped for an error, a policy without peers, a policy of another file in between).
+test("under Cilium each NetworkPolicy's ipBlock is reported at its own place, whatever the policies around it", () => {
+  const np = (name: string, egress: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Egress]\n  egress:\n${egress}`;
+  const signal = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {cluster-name: c1}";
+  const l = load({
+    "p.yaml": withPolicies(np("one", "  - to: [{}, {ipBlock: {cidr: 10.0.0.0/8}}]"), np("two", "  - ports: [{port: 80}]"), signal),
+    "q.yaml": np("three", "  - to: [{podSelector: {matchLabels: {pod: b}}}]\n  - to: [{namespaceSelector: {}}, {ipBlock: {cidr: 10.0.0.0/9}}]"),
+  });
+  const got = l.diagnostics.items.filter((d) => d.code === "vendor-ipblock" || d.code === "required").map((d) => `${d.ref?.file} ${d.field?.join(".")}: ${d.message.split(" covers")[0]}`);
+  assert.deepEqual(got, [
+    "p.yaml spec.egress.0.to.0: must specify a peer: podSelector, namespaceSelector or ipBlock",
+    "p.yaml spec.egress.0.to.1.ipBlock.cidr: 10.0.0.0/8",
+    "q.yaml spec.egress.1.to.1.ipBlock.cidr: 10.0.0.0/9",
+  ]);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/b", 80), "allow", "policy three's pod selector, read as Cilium's identities");
+  assert.equal(verdict(e, "x/a", "ip:10.200.0.1", 81), "allow", "an address outside the cluster");
+});
+
 // Cilium reads a NetworkPolicy's ipBlock as a CIDR rule (pkg/k8s network_policy.go parseNetworkPolicyPeer),
 // and "CIDR rules do not apply to traffic where both sides of the connection are either managed by
 // Cilium or use an IP belonging to a node in the cluster" (Documentation/policy/language.rst). When the

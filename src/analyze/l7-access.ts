@@ -6,12 +6,12 @@
 // conditions of the DENY rules whose sources hold ("except"). The client's identity is what the
 // hop's transport gives (mutual TLS or plaintext); JWT conditions never hold (Junction has no tokens).
 
-import type { Endpoint } from "../model/endpoint.js";
+import type { Endpoint, Service } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { formatClause, isHttpOnly, type Clause, type Condition, type L7Rule } from "../model/l7.js";
 import type { IstioAuthorization } from "../model/mesh.js";
 import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
-import { attributesOf, behindWaypoint } from "../engine/l7/engine.js";
+import { attributesOf, behindWaypoint, behindWaypointAt } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
 import { IstioPolicies, istioAuthorize, istioWaypointPolicies, istioWaypointSettings } from "../engine/l7/istio.js";
 import { linkerdAccess, linkerdBypass, linkerdClientBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
@@ -74,6 +74,11 @@ export class L7AccessReader {
   access(client: Endpoint, server: Endpoint, port: number | undefined): L7Access {
     const hop: Hop = { client: { endpoint: client, proxy: proxyOf(this.membership(client)) }, server: { endpoint: server, proxy: proxyOf(this.membership(server)) }, port: port ?? 0 };
     const none = { allows: [], except: [] };
+    // An ambient client's traffic to a Service goes through the Service's waypoint whatever the server runs (as explain and route
+    // answer: engine/l7/engine.ts meshLayers; ztunnel outbound.rs build_request: fetch_service_waypoint before fetch_upstream).
+    const service = hop.client.proxy === "istio-ambient" ? this.serviceOf(server, port) : undefined;
+    const wp = waypointOf(this.inv, hop.client, hop.server, service);
+    if (wp && hop.server.proxy !== "istio-ambient") return this.throughWaypoint({ ...hop, waypoint: wp }, wp, service, port);
     switch (hop.server.proxy) {
       case "none": return { verdict: "all", enforcer: "no proxy", ...none };
       case "linkerd": case "istio-ambient": case "istio-sidecar": break;
@@ -95,9 +100,7 @@ export class L7AccessReader {
    */
   private ambient(hop: Hop, a: Attributes, port: number | undefined): L7Access {
     const server = hop.server.endpoint;
-    // The client reaches the pod through a Service that selects it on the port (its waypoint), else at its address (the workload's).
-    const service = this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
-      && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
+    const service = this.serviceOf(server, port);
     const wp = waypointOf(this.inv, hop.client, hop.server, service);
     const settings = wp && istioWaypointSettings(this.inv, wp);
     const ztunnel = istioAuthorize(hop, this.istio.for(server, false), "ztunnel", wp ? behindWaypoint(a, wp, settings!) : { ...a, http: undefined }, `${server.namespace}/${server.name}`);
@@ -107,6 +110,32 @@ export class L7AccessReader {
     if (!wp) return { ...base, verdict: "all" };
     const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service).filter((p) => !p.dryRun);
     return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
+  }
+
+  /** The Service the client reaches the pod through: one that selects it on the port (its waypoint), else none (at its address, the workload's). */
+  private serviceOf(server: Endpoint, port: number | undefined): Service | undefined {
+    return this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
+      && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
+  }
+
+  /**
+   * A Service's waypoint in front of a server outside the ambient mesh: the waypoint decides first
+   * (the client's identity, over HBONE), then the server's own proxy, which sees the waypoint
+   * (engine/l7/engine.ts behindWaypointAt: its Istio identity for a sidecar, none for Linkerd).
+   */
+  private throughWaypoint(hop: Hop, wp: NonNullable<Hop["waypoint"]>, service: Service | undefined, port: number | undefined): L7Access {
+    const transport = transportOf(hop, this.inv.mesh);
+    const a = attributesOf(hop, transport.identity, true);
+    const settings = istioWaypointSettings(this.inv, wp);
+    const enforcer = `Istio waypoint ${wp.namespace}/${wp.name}`;
+    const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined), enforcer };
+    if (first.verdict === "none" || first.verdict === "unknown" || hop.server.proxy === "none") return first;
+    const behind = { ...behindWaypointAt(hop.server.proxy, a, wp, settings, this.inv.mesh), http: a.http };
+    const server = { ...hop, waypoint: undefined };
+    const bypass = hop.server.proxy === "linkerd" && port !== undefined ? linkerdBypass(this.linkerd, server) : undefined;
+    if (bypass) return first;
+    const own = hop.server.proxy === "linkerd" ? linkerdSummary(linkerdAccess(this.linkerd, server, behind)) : this.sidecar(this.istio.for(hop.server.endpoint).filter((p) => !p.dryRun), behind, port !== undefined);
+    return both(first, own);
   }
 
   private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean): L7Access {
@@ -122,6 +151,19 @@ export class L7AccessReader {
     if (!allows.length) return { ...base, verdict: "none", note: "ALLOW policies apply and no rule names this client" };
     return { ...base, verdict: "some", allows: [...new Set(allows as string[])], except };
   }
+}
+
+/**
+ * What passes two enforcement points in turn (a waypoint, then the server's proxy): nothing when
+ * either passes nothing; else the requests both admit (each of the first's with each of the
+ * second's, "and"), minus what either excepts.
+ */
+function both(a: L7Access, b: L7Access): L7Access {
+  const enforcer = `${a.enforcer}, then ${b.enforcer}`;
+  if (b.verdict === "none" || b.verdict === "unknown") return { ...b, enforcer };
+  const allows = !a.allows.length ? b.allows : !b.allows.length ? a.allows : a.allows.flatMap((x) => b.allows.map((y) => `${x} and ${y}`));
+  const except = [...new Set([...a.except, ...b.except])];
+  return { verdict: a.verdict === "all" && b.verdict === "all" ? "all" : "some", enforcer, allows, except };
 }
 
 /**

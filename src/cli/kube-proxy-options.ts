@@ -13,7 +13,7 @@ export const KUBE_PROXY_OPTIONS: Record<string, OptionSpec> = {
   "proxy-mode": { type: "string", arg: "MODE", choices: PROXY_MODES, description: `kube-proxy's mode: iptables, ipvs or nftables ${FROM}, else iptables); nftables serves node ports on each node's primary address unless --nodeport-addresses says otherwise` },
   "cluster-cidr": { type: "string", arg: "CIDRS", description: `kube-proxy's --cluster-cidr, the pods' range (a dual-stack pair comma-separated): a connection to a cluster IP from outside it is masqueraded to the node, and a pod outside it is not told apart for externalTrafficPolicy Local ${FROM}; else not known: sources kept)` },
   "masquerade-all": { type: "boolean", description: `kube-proxy's --masquerade-all: every connection to a cluster IP is masqueraded to the client's node ${FROM})` },
-  "nodeport-addresses": { type: "string", arg: "CIDRS|primary", description: `kube-proxy's --nodeport-addresses: the node addresses that serve node ports (comma-separated CIDRs, or primary: each node's first address of a family) ${FROM}; else every address, or primary under nftables)` },
+  "nodeport-addresses": { type: "string", arg: "CIDRS|primary", description: `kube-proxy's --nodeport-addresses: the node addresses that serve node ports (comma-separated CIDRs; primary: each node's first address of a family; as kube-proxy v1.37 also localhost (127.0.0.1/32, ::1/128) and all, in any combination) ${FROM}; else every address, or primary under nftables)` },
   "detect-local-mode": { type: "string", arg: "MODE", choices: LOCAL_MODES, description: `kube-proxy's --detect-local-mode: how it tells a pod's traffic ${FROM}, else ClusterCIDR)` },
   "iptables-localhost-nodeports": { type: "string", arg: "true|false", choices: ["true", "false"], description: `kube-proxy's --iptables-localhost-nodeports: whether a node's own connection to 127.0.0.0/8 at a node port reaches the Service (iptables mode, IPv4, nodePortAddresses holding a loopback address; never under nftables or ipvs) ${FROM}, else true)` },
 };
@@ -40,8 +40,8 @@ export function kubeProxyOptions(values: Values): KubeProxyConfig | undefined {
   if (npa !== undefined) {
     const list = flagList(npa);
     const parsed = list.length ? nodePortAddresses(list) : undefined;
-    if (parsed && typeof parsed === "object" && "problem" in parsed) throw new UsageError(`--nodeport-addresses: ${parsed.problem}`);
-    if (parsed) out.nodePortAddresses = parsed;
+    if (parsed && "problem" in parsed) throw new UsageError(`--nodeport-addresses: ${parsed.problem}`);
+    if (parsed) out.nodePortAddresses = parsed.value;
   }
   return out;
 }

@@ -87,12 +87,16 @@ export function prereadArgs(args: readonly string[], env: NodeJS.ProcessEnv = pr
 
 /**
  * Starts the pre-reader (src/sources/preread.ts) for the command line `args` when prereadArgs says
- * so: a thread reads its files while the CLI's modules load (bin/junction.js, bench/e2e.ts).
- * (Imported here only then: a command line without it does not load preread.ts.)
+ * so: a thread reads its files while the CLI's modules load (bin/junction.js, bench/e2e.ts); and
+ * then the check-ahead worker (src/sources/checkahead-early.ts), which loads its modules and the
+ * common kinds' validators meanwhile, so that the load hands it every JSON file from the first.
+ * (Imported here only then: a command line without them does not load their modules.)
  */
 export async function startPrereadFor(args: readonly string[]): Promise<void> {
   const ahead = prereadArgs(args);
-  if (ahead) (await import("../sources/preread.js")).startPreread(ahead.paths, ahead.recursive);
+  if (!ahead) return;
+  (await import("../sources/preread.js")).startPreread(ahead.paths, ahead.recursive);
+  (await import("../sources/checkahead-early.js")).startCheckAheadEarly();
 }
 
 /** The -f / --file values of a command line (util.parseArgs's forms: `-f X`, `-fX`, `-qf X`, `--file X`, `--file=X`). */

@@ -40,7 +40,9 @@
 //   iptables proxier's node ports rule matches it as a local address (`-m addrtype --dst-type LOCAL`
 //   without `! -d 127.0.0.0/8` while localhostNodePorts holds, route_localnet set), so it is that
 //   node port on the client's own node, masqueraded ("masquerade LOCAL traffic"): loopbackFrontend,
-//   loopbackNodePortRefusal. A pod's 127.0.0.1 is its own network namespace's: no Service there.
+//   loopbackNodePortRefusal; at a healthCheckNodePort, kube-proxy's health check server where it binds
+//   (healthCheckAt). A pod's 127.0.0.1 is its own network namespace's: no Service there, and no policy
+//   (engine/verdict.ts ownLoopback).
 //
 // Another data path may serve these addresses instead of kube-proxy (model/cni.ts serviceDataPath:
 // Cilium's kube-proxy replacement, Calico's eBPF data plane): a pod's or a node's connection is then
@@ -48,17 +50,17 @@
 // client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
-import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
+import { dataPathLabel, natOutgoingPool, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
-import { contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr } from "../model/ip.js";
+import { addressCidr, contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr, type Family } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
 import { flowAddress, type Party } from "./match.js";
 import { serviceServing, type Serving, type ServingSet } from "./serving.js";
-import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup } from "../model/kube-proxy-config.js";
+import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup, type NodePortAddresses } from "../model/kube-proxy-config.js";
 
 /** kube-proxy's configuration for an inventory: the input's (its ConfigMap), each option given replacing it (EngineOptions.kubeProxy). */
 export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig }): KubeProxySetup {
@@ -74,30 +76,27 @@ export function setupOf(inv: Inventory, options?: { kubeProxy?: KubeProxyConfig 
  * local there; the node without one of the family, the no-op detector); BridgeInterface and
  * InterfaceNamePrefix, `-i` the pods' bridge or interfaces: a pod of that node only (another node's
  * pod enters on the node's own interface, the node's own traffic on none). Where the input shows no
- * podCIDR of the node, NodeCIDR reads it as holding the node's own pods.
+ * podCIDR of the node, NodeCIDR reads it as holding the node's own pods. A pod of the pod network
+ * without an address in the input is local wherever the detector sees its node's pods (one rule, below).
  */
 function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Party, toward: Party, at: string | undefined): { local?: boolean; why: string } {
   const local = setup.local, e = client.endpoint;
   if (!local) return { why: `kube-proxy has no local-traffic detector (${setupText(setup)})` };
-  const inside = (cidrs: readonly Cidr[]) => { const a = flowAddress(client, toward); return a !== undefined && cidrs.some((c) => contains(c, a)); };
-  if (local.cidrs) {
-    // One detector per family (NewDetectLocalByCIDR of clusterCIDR's range of it); a family without one, the no-op detector.
-    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
-    if (family !== undefined && !local.cidrs.some((c) => c.family === family)) return { why: `clusterCIDR has no range of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
-    // A pod of the pod network whose address the input does not give (a controller's template pod) has its replicas'
-    // addresses, which the pod network hands out from clusterCIDR (its meaning: the cluster's pod range).
-    if (flowAddress(client, toward) === undefined && e?.kind === "pod" && e.hostNetwork !== true) return { local: true, why: `the source is a pod of the pod network, whose address the input does not give: read as inside clusterCIDR, the pods' range (${setupText(setup)})` };
-    return { local: inside(local.cidrs), why: `the source is outside clusterCIDR (${setupText(setup)})` };
-  }
+  const address = flowAddress(client, toward), family = address?.family ?? toward.address?.family;
   const node = at === undefined ? "the translating node" : `node ${at}`;
+  // The ranges the detector reads (one detector per family, the no-op one for a family without): clusterCIDR's, or under NodeCIDR the translating node's podCIDRs.
   const podCIDRs = local.mode === "NodeCIDR" && at !== undefined ? index.nodesByName.get(at)?.podCIDRs : undefined;
-  if (podCIDRs) {
-    const family = flowAddress(client, toward)?.family ?? toward.address?.family;
-    const cidr = podCIDRs.find((c) => c.family === family);
-    if (!cidr) return { why: `${node} has no podCIDR of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
-    return { local: inside([cidr]), why: `the source is outside ${node}'s podCIDR ${cidr.text} (${setupText(setup)})` };
+  const ranges = (local.cidrs ?? podCIDRs)?.filter((c) => family === undefined || c.family === family);
+  if (ranges && !ranges.length) return { why: `${local.cidrs ? "clusterCIDR has no range" : `${node} has no podCIDR`} of the connection's family: kube-proxy has no local-traffic detector for it (${setupText(setup)})` };
+  // A pod of the pod network whose address the input does not give (a controller's template pod, standing for
+  // its replicas) is one the pod network addresses: from clusterCIDR (the cluster's pod range), from its node's
+  // podCIDR, on its node's pod interfaces. So it is local wherever the detector sees that node's pods: under
+  // ClusterCIDR on any node, under the other modes on its own (a template pod's replicas each on theirs, where
+  // each is translated: no node, as `at`).
+  if (e?.kind === "pod" && e.hostNetwork !== true && address === undefined && (local.cidrs || e.nodeName === at)) {
+    return { local: true, why: `the source is a pod of the pod network whose address the input does not give: read as one it addresses (${setupText(setup)})` };
   }
-  // (A pod of no node, a controller's template pod, stands for replicas each translated at its own node: at is undefined too.)
+  if (ranges) return { local: address !== undefined && ranges.some((c) => contains(c, address)), why: local.cidrs ? `the source is outside clusterCIDR (${setupText(setup)})` : `the source is outside ${node}'s podCIDR ${ranges[0].text} (${setupText(setup)})` };
   const own = e?.kind === "pod" && e.hostNetwork !== true && e.nodeName === at;
   const what = local.mode === "NodeCIDR" ? `the source is no pod of ${node}, which translates it (the input shows no podCIDR of the node: read as holding its own pods' addresses; ${setupText(setup)})`
     : `the connection does not come in on a pod interface of ${node}, which translates it (${setupText(setup)})`;
@@ -105,18 +104,24 @@ function localTraffic(index: InventoryIndex, setup: KubeProxySetup, client: Part
 }
 
 /**
- * Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: CIDRs, or "primary":
- * its first address of the family). Each family's proxier reads the CIDRs of its family only, none
- * being every address (pkg/proxy/util NewNodePortAddresses: "If there are no CIDRs of the given
- * family then the CIDR 0.0.0.0/0 or ::/0 will be added"); "primary" of a family the node has no
- * address of is none (cmd/kube-proxy/app/server.go newProxyServer).
+ * nodePortAddresses of `family` as kube-proxy on `node` resolves them: its CIDRs of the family, and
+ * for "primary" the node's first address of the family as a host CIDR (cmd/kube-proxy/app/server.go
+ * newProxyServer: "%s/32", "%s/128" of s.NodeIPs); "all": every address, where none is of the family
+ * or one is a /0 (pkg/proxy/util NewNodePortAddresses: "If there are no CIDRs of the given family
+ * then the CIDR 0.0.0.0/0 or ::/0 will be added"; IsZeroCIDR: matchAll).
  */
+export function nodePortCidrs(only: NodePortAddresses, node: Endpoint, family: Family): readonly Cidr[] | "all" {
+  const own = only.cidrs.filter((c) => c.family === family);
+  const first = only.primary ? node.addresses.find((a) => a.family === family) : undefined;
+  const all = first ? [{ ...addressCidr(first), text: `${formatAddress(first)} (primary)` }, ...own] : own;
+  return !all.length || all.some((c) => c.prefix === 0) ? "all" : all;
+}
+
+/** Whether kube-proxy serves node ports at `address` of `node` (nodePortAddresses: nodePortCidrs; unset: every address). */
 export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: Address): boolean {
   const only = setup.nodePortAddresses;
-  if (only === undefined) return true;
-  if (only === "primary") { const first = node.addresses.find((a) => a.family === address.family); return first === undefined || sameAddress(first, address); }
-  const ofFamily = only.filter((c) => c.family === address.family);
-  return !ofFamily.length || ofFamily.some((c) => contains(c, address));
+  const cidrs = only && nodePortCidrs(only, node, address.family);
+  return !cidrs || cidrs === "all" || cidrs.some((c) => contains(c, address));
 }
 
 /**
@@ -132,25 +137,46 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
  * (setupNFTables: `ip daddr != 127.0.0.0/8`, a loopback node address skipped: "localhost NodePorts
  * are not supported"); nor ipvs (its node addresses leave loopback out: netlinkHandle
  * isValidForSet, and syncProxyRules' `!ip.IsLoopback()` on GetNodeIPs). `primary` is the node's
- * first IPv4 address as a /32 (cmd/kube-proxy/app/server.go newProxyServer), none for a node without
- * one: match-all.
+ * first IPv4 address as a /32 (nodePortCidrs).
  */
-function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): string | undefined {
+function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol): string | undefined {
   const at = formatAddress(a), from = setup.known ? setup.where : "kube-proxy's defaults";
   const none = `nothing translates the connection to ${at} (refused)`;
-  if (setup.mode === "nftables") return `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (setup.mode === "nftables") return nftablesLoopbackRefusal(setup, node, a, protocol, from, none);
   if (setup.mode === "ipvs") return `kube-proxy's ipvs mode makes no virtual server on a loopback address (${from}): ${none}`;
   if (a.family === 6) return `kube-proxy never serves node ports on ::1 (IPv6: its node ports rule skips ::1/128): ${none}`;
   if (!setup.localhostNodePorts) return `iptables.localhostNodePorts is false (${from}): kube-proxy's node ports rule skips 127.0.0.0/8, ${none}`;
-  const only = setup.nodePortAddresses === "primary" && !node.addresses.some((x) => x.family === 4) ? undefined : setup.nodePortAddresses;
-  const v4 = only === undefined || only === "primary" ? [] : only.filter((c) => c.family === 4);
-  if (only === undefined || (only !== "primary" && (!v4.length || v4.some((c) => c.prefix === 0)))) return undefined;
-  const named = only === "primary" ? "nodePortAddresses primary holds" : `nodePortAddresses (${v4.map((c) => c.text).join(", ")}) hold`;
-  if (only === "primary" || !v4.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first)) return `${named} no loopback address, which turns localhostNodePorts off (${from}): ${none}`;
-  // A list of CIDRs: the node's addresses in them, of the loopback interface's its 127.0.0.1.
+  const only = setup.nodePortAddresses;
+  const v4 = only ? nodePortCidrs(only, node, 4) : "all";
+  if (v4 === "all") return undefined;
+  const named = only!.primary && !only!.cidrs.some((c) => c.family === 4) ? "nodePortAddresses primary holds" : `nodePortAddresses (${v4.map((c) => c.text).join(", ")}) hold`;
+  if (!v4.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first)) return `${named} no loopback address, which turns localhostNodePorts off (${from}): ${none}`;
+  // The node's addresses in the CIDRs, of the loopback interface's its 127.0.0.1.
   if (a.value === LOCALHOST && v4.some((c) => contains(c, a))) return undefined;
   return `kube-proxy serves node ports at the node's addresses in nodePortAddresses (${v4.map((c) => c.text).join(", ")}) only, of the loopback interface's 127.0.0.1 (${from}): ${none}`;
 }
+
+/**
+ * The nftables mode and a loopback address at a node port: no rule serves it (setupNFTables); kube-proxy
+ * v1.37's userspace proxy does (kubernetes#138427, KEP-6032), under the feature gate
+ * KubeProxyNFTablesLocalhostNodePorts (alpha, off unless given), where the family's nodePortAddresses do not
+ * match all addresses and hold its loopback (NodePortAddresses: a CIDR overlapping 127.0.0.0/8; ::1): a TCP
+ * listener at each node port on 127.0.0.1 and ::1 ("Not implemented: protocol: UDP / protocol: SCTP").
+ */
+function nftablesLoopbackRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol, from: string, none: string): string | undefined {
+  const never = `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (!setup.localhostProxy) return `${never}; kube-proxy v1.37 does with the feature gate ${LOCALHOST_GATE} and a loopback address in nodePortAddresses (its userspace proxy)`;
+  const cidrs = setup.nodePortAddresses ? nodePortCidrs(setup.nodePortAddresses, node, a.family) : "all";
+  const proxy = `kube-proxy's userspace proxy for localhost node ports (feature gate ${LOCALHOST_GATE}, ${from})`;
+  if (cidrs === "all") return `${proxy} runs only where nodePortAddresses of IPv${a.family} do not match all addresses and hold the loopback: ${none}`;
+  const holds = a.family === 4 ? cidrs.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first) : cidrs.some((c) => contains(c, a) && a.value === 1n);
+  if (!holds) return `${proxy} runs only where nodePortAddresses hold the loopback, and these (${cidrs.map((c) => c.text).join(", ")}) do not: ${none}`;
+  if (a.value !== (a.family === 4 ? LOCALHOST : 1n)) return `${proxy} listens on 127.0.0.1 and ::1 only: ${none}`;
+  if (protocol !== "TCP") return `${proxy} forwards TCP only (KEP-6032: "Not implemented: protocol: UDP / protocol: SCTP"): ${none}`;
+  return undefined;
+}
+
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
 
 /** 127.0.0.0/8, and 127.0.0.1 (the loopback interface's address). */
 const LOOPBACK = { first: 0x7f000000n, last: 0x7fffffffn };
@@ -159,13 +185,15 @@ const LOCALHOST = 0x7f000001n;
 /** The node addresses nodePortAddresses names, in words ("primary address", "addresses in CIDRS"); undefined: unset (every address). */
 function nodePortAddressesText(setup: KubeProxySetup): string | undefined {
   const only = setup.nodePortAddresses;
-  return only === undefined ? undefined : only === "primary" ? "primary address" : `addresses in ${only.map((c) => c.text).join(", ")}`;
+  if (!only) return undefined;
+  const cidrs = only.cidrs.length ? `addresses in ${only.cidrs.map((c) => c.text).join(", ")}` : "";
+  return only.primary ? (cidrs ? `primary address and its ${cidrs}` : "primary address") : cidrs;
 }
 
 /** The node addresses that serve node ports, in words (exposure's rows). */
 export function nodePortScope(setup: KubeProxySetup): string {
   const text = nodePortAddressesText(setup);
-  return text === undefined ? "on every node" : `on every node's ${text} (nodePortAddresses${setup.nodePortAddresses === "primary" ? " primary" : ""}: ${setup.where})`;
+  return text === undefined ? "on every node" : `on every node's ${text} (nodePortAddresses${setup.nodePortAddresses!.text === "primary" ? " primary" : ""}: ${setup.where})`;
 }
 
 export type FrontendKind = "node-port" | "load-balancer" | "external-ip";
@@ -217,33 +245,88 @@ export function nodePortAt(inv: Inventory, port: number, protocol?: Protocol): {
 
 /**
  * A node's address at a Service's healthCheckNodePort (a LoadBalancer Service with
- * externalTrafficPolicy Local): kube-proxy's own health check server answers it on the node
- * (pkg/proxy/healthcheck service_health.go: HTTP, 200 while the node has a local endpoint of the
- * Service, 503 otherwise; on the nodePortAddresses only), not the Service's pods: the flow is the
- * node's, its policies judge it. Undefined: `port` is no such port.
+ * externalTrafficPolicy Local), or a node's own connection (`client`: a node, or a host-network
+ * pod: the node's loopback is its own) to a loopback address at it: kube-proxy's own health check
+ * server answers it on the node (pkg/proxy/healthcheck service_health.go: HTTP, 200 while the node
+ * has a local endpoint of the Service, 503 otherwise; where it listens: healthCheckRefusal), not the
+ * Service's pods: the flow is the node's, its policies judge it. A pod's loopback is its own
+ * network namespace's (verdict.ts ownLoopback). Undefined: `port` is no such port.
  */
-export function healthCheckAt(inv: Inventory, setup: KubeProxySetup, dst: Party, port: number | string, protocol?: Protocol): { frontend: string; why: string; refused?: string } | undefined {
-  const node = dst.endpoint?.kind === "node" ? dst.endpoint : undefined;
+export function healthCheckAt(index: InventoryIndex, setup: KubeProxySetup, dst: Party, port: number | string, protocol?: Protocol, client?: Party): { frontend: string; why: string; refused?: string; warning?: { code: string; message: string } } | undefined {
+  const inv = index.inv;
+  const loop = dst.address !== undefined && !dst.endpoint && isLoopback(dst.address) ? hostOf(index, client) : undefined;
+  const node = dst.endpoint?.kind === "node" ? dst.endpoint : loop;
   if (!node || typeof port !== "number" || (protocol && protocol !== "TCP")) return undefined;
   const s = inv.services.find((x) => x.healthCheckNodePort === port);
   if (!s) return undefined;
   const address = dst.address ?? node.addresses[0];
   const server = healthCheckServer(inv);
-  const what = `health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}`;
+  const what = `health check of Service ${s.namespace}/${s.name} (healthCheckNodePort ${port}) on node ${node.name}${loop ? ` (its own loopback ${formatAddress(address!)})` : ""}`;
   const frontend = server ? `the ${what}, served by ${server}` : `kube-proxy's ${what}`;
-  if (!server && address && !servesNodePort(setup, node, address)) return { frontend, why: "", refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}): ${formatAddress(address)} is not one (refused)` };
-  return { frontend, why: `${server ? `${server} answers it in kube-proxy's place, on every node address` : "kube-proxy itself answers it on every node"} (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection` };
+  const refusal = !address ? undefined : server ? serverLoopbackRefusal(inv, address) : healthCheckRefusal(setup, node, address);
+  if (refusal?.refused) return { frontend, why: "", refused: refusal.refused, ...(refusal.warning ? { warning: refusal.warning } : {}) };
+  const where = server ? `${server} answers it in kube-proxy's place, on every node address${serverServesLoopback(inv) ? " and its loopback" : ""}` : setup.nodePortAddresses ? `kube-proxy itself answers it (on ${formatAddress(address!)}: ${refusal?.listens ?? "every address"})` : "kube-proxy itself answers it on every node address (its server listens on every address, the loopback too)";
+  return { frontend, why: `${where} (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection`, ...(refusal?.warning ? { warning: refusal.warning } : {}) };
+}
+
+/** Whether a health check server listens at an address: `refused` (why not), else where it does (`listens`), and a `warning` when that may not hold. */
+interface HealthListener { refused?: string; listens?: string; warning?: { code: string; message: string } }
+
+/** The node whose network namespace a client's loopback is: a node's own, a host-network pod's node (a stand-in when the input lacks it); undefined for others. */
+function hostOf(index: InventoryIndex, client: Party | undefined): Endpoint | undefined {
+  const e = client?.endpoint;
+  return e?.kind === "node" ? e : e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+}
+
+/**
+ * Where kube-proxy's health check server listens, for `a` of `node`: pkg/proxy/healthcheck
+ * service_health.go newServiceHealthServer listens on "0.0.0.0" ("go treats them all the same":
+ * every address of both families, the loopback too) when the proxier's nodePortAddresses match all
+ * (nodePortCidrs "all"), else on GetNodeIPs: the node's interface addresses in the CIDRs (of the
+ * loopback interface's, 127.0.0.1 and ::1). `refused` when nothing listens at `a`; `warning` when the
+ * other family's proxier (kube-proxy runs one per family where the host has both: server_linux.go
+ * dualStackSupported) matches all: its server on "0.0.0.0" and this one contend for the port, and
+ * whichever binds first decides (kubernetes#111863; kube-proxy warns of a single-stack
+ * nodePortAddresses since kubernetes#123105).
+ */
+function healthCheckRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): HealthListener | undefined {
+  const only = setup.nodePortAddresses;
+  if (!only) return undefined;
+  const own = nodePortCidrs(only, node, a.family);
+  if (own === "all") return { listens: `nodePortAddresses has no CIDR of IPv${a.family} (${only.text}): every address` };
+  const other = a.family === 4 ? 6 : 4;
+  const race = nodePortCidrs(only, node, other) === "all" ? {
+    code: "kube-proxy-config",
+    message: `nodePortAddresses (${only.text}) has no CIDR of IPv${other}: where the host has IPv${other} too, kube-proxy's IPv${other} proxier runs a health check server on every address ("0.0.0.0"), which contends with this family's for the port; whichever binds first decides (kubernetes#111863), and the answer here is the IPv${a.family} server's`,
+  } : undefined;
+  const lo = a.family === 4 ? "127.0.0.1" : "::1";
+  const cidrs = own.map((c) => c.text).join(", ");
+  if (own.some((c) => contains(c, a)) && (!isLoopback(a) || a.value === (a.family === 4 ? LOCALHOST : 1n))) return { listens: `a node address in nodePortAddresses (${cidrs})`, ...(race ? { warning: race } : {}) };
+  return { refused: `kube-proxy's health check server listens on the nodePortAddresses only (${setup.where}: the node's addresses in ${cidrs}${isLoopback(a) ? `, of the loopback interface's ${lo}` : ""}): ${formatAddress(a)} is not one (refused)`, ...(race ? { warning: race } : {}) };
 }
 
 /**
  * Who answers healthCheckNodePort where another data path replaces kube-proxy (undefined: kube-proxy):
  * Cilium's agent (its health server for HealthCheckNodePort, --enable-health-check-nodeport, on by
- * default) or felix's eBPF proxy (felix/bpf/proxy: Kubernetes' own service health server, on
- * 0.0.0.0/0: every address). kube-proxy's nodePortAddresses do not limit either.
+ * default: pkg/service/healthserver, `Addr: ":%d"`, every address) or felix's eBPF proxy
+ * (felix/bpf/proxy proxy.go SetHostIPs: Kubernetes' own service health server on the host's IPs,
+ * which bpf_route_mgr.go onIfaceAddrsUpdate takes from the interfaces' global unicast addresses:
+ * every node address, not the loopback). kube-proxy's nodePortAddresses do not limit either.
  */
 export function healthCheckServer(inv: Inventory): string | undefined {
   const dp = serviceDataPath(inv);
   return dp.kind === "kube-proxy" ? undefined : dp.kind === "cilium" ? `the Cilium agent (${dataPathLabel(dp)})` : `felix (${dataPathLabel(dp)})`;
+}
+
+/** Whether the data path's own health check server listens on the loopback (healthCheckServer): Cilium's does, felix's does not. */
+function serverServesLoopback(inv: Inventory): boolean {
+  return serviceDataPath(inv).kind === "cilium";
+}
+
+/** felix's health check server at a loopback address: refused (healthCheckServer). */
+function serverLoopbackRefusal(inv: Inventory, a: Address): HealthListener | undefined {
+  if (!isLoopback(a) || serverServesLoopback(inv)) return undefined;
+  return { refused: `${healthCheckServer(inv)} runs the health check server on the host's IP addresses only (felix/bpf/proxy SetHostIPs, of the interfaces' global unicast addresses: bpf_route_mgr.go onIfaceAddrsUpdate), not on ${formatAddress(a)}: nothing listens there (refused)` };
 }
 
 export function frontendLabel(f: Frontend): string {
@@ -298,6 +381,7 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   if (f.kind !== "node-port" || !f.address || !isLoopback(f.address) || path.dropped || path.unknown) return path;
   const how = path.dataPath
     ? `${path.dataPath} serves node ports on the loopback address to a connection from the host's network namespace (bpf_sock.c sock4_wildcard_lookup, sock6_wildcard_lookup)`
+    : setup.mode === "nftables" ? `kube-proxy's userspace proxy (feature gate ${LOCALHOST_GATE}, kubernetes#138427) listens at the node port on ${formatAddress(f.address)} and connects to an endpoint from the node itself`
     : "kube-proxy serves node ports on 127.0.0.0/8 to the node's own connections (iptables.localhostNodePorts, route_localnet)";
   return { ...path, why: `${how}; ${path.why}` };
 }
@@ -313,6 +397,8 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   let at: string | undefined;
   let translatedAtClient = false;
   let source = client;
+  // Why the connection arrives from another address than the client's (Calico natOutgoing), or "".
+  let masqueradedBy = "";
   if (f.kind === "load-balancer" && f.proxy) {
     // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
     origin = "outside";
@@ -324,22 +410,25 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   } else if (f.kind === "node-port") {
     at = f.node?.name;
     translatedAtClient = origin !== "outside" && node !== undefined && node === at;
-    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's.
+    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's,
+    // unless Calico's natOutgoing gave it its node's address on the way.
     if (origin === "host" && !translatedAtClient) origin = "outside";
+    const nat = origin === "pod" && !translatedAtClient ? natOutgoingClient(index, client, f, at) : undefined;
+    if (nat) { origin = "outside"; source = nat.party; masqueradedBy = nat.why; }
   } else if (origin !== "outside") {
     at = node;
     translatedAtClient = true;
   }
   const loopback = f.kind === "node-port" && f.address !== undefined && isLoopback(f.address);
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}), ...(loopback && !bpf && !setup.known ? { warning: LOOPBACK_UNKNOWN } : {}) };
-  if (loopback && bpf?.kind === "calico-ebpf") return { ...base, unknown: `whether ${dataPathLabel(bpf)} serves node ports on a loopback address is not known here`, why: "" };
+  if (loopback && bpf?.kind === "calico-ebpf") return { ...base, translatedAtClient: false, dropped: calicoLoopbackRefusal(bpf, f.address!), why: "" };
   if (!bpf && f.kind === "node-port" && f.node && f.address) {
-    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address)
-      : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses === "primary" ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;
+    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address, sp.protocol)
+      : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses?.primary ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;
     if (refused) return { ...base, translatedAtClient: false, dropped: refused, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
-  let notLocal = "";
+  let notLocal = masqueradedBy;
   // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
   const detected = !bpf && origin === "pod" && setup.mode !== "ipvs" ? localTraffic(index, setup, client, { address: f.address }, at) : undefined;
   if (detected && !detected.local) {
@@ -377,7 +466,11 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     }
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
-  const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
+  // nftables' userspace proxy at a loopback address: "externalTrafficPolicy: Local — the proxy restricts its endpoint
+  // pool to node-local endpoints. If no local endpoints exist the listener is removed and connections are refused." (KEP-6032)
+  const userspace = loopback && !bpf && setup.mode === "nftables" && local && at !== undefined;
+  const set = serviceServing(inv, s, sp, { reader: "kube-proxy", ...(userspace ? { externalLocal: { node: at! } } : {}) });
+  if (!set.serving.length && userspace) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: kube-proxy's userspace proxy removes its listener (externalTrafficPolicy Local), the connection is refused (${set.note})`, why: "" };
   if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
   if (bpf && origin !== "outside") return { ...base, ...inClusterPath(bpf, client, set) };
   if (local && origin === "outside") {
@@ -399,14 +492,33 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}`, ...(warning ? { warning } : {}) };
   }
   // Masqueraded: Cluster, or the node's own connection under Local.
-  const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
+  const policy = userspace ? "externalTrafficPolicy Local: the userspace proxy's own connection from the node, to the node's endpoints only"
+    : local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };
   for (const to of set.serving) {
     for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
-  return { ...base, hops, why: `${policy}; ${set.note}` };
+  return { ...base, hops, why: `${masqueradedBy}${policy}; ${set.note}` };
+}
+
+/**
+ * A pod's connection to another node's node port leaves the pod's node through POSTROUTING, where
+ * Calico's natOutgoing masquerades it to the node's address when the node port's address is outside
+ * every IP pool (model/cni.ts natOutgoingPool): the translating node's kube-proxy then sees the pod's
+ * node, a connection from outside (externalTrafficPolicy Local: that node's own endpoints only, the
+ * source kept; no local one: dropped), not a pod's. The pod's node (a stand-in when the input lacks
+ * its Node) and why, else undefined.
+ */
+function natOutgoingClient(index: InventoryIndex, client: Party, f: Frontend, at: string | undefined): { party: Party; why: string } | undefined {
+  const inv = index.inv, pod = client.endpoint, to = f.address;
+  if (!inv.calicoPools?.length || pod?.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined || !to) return undefined;
+  const from = client.address ?? pod.addresses.find((a) => a.family === to.family);
+  const pool = from && natOutgoingPool(inv.calicoPools, inv.calicoFelix, pod.nodeName, from, to, at);
+  if (!pool) return undefined;
+  const party: Party = { endpoint: index.nodesByName.get(pod.nodeName) ?? standInNode(pod.nodeName) };
+  return { party, why: `Calico natOutgoing (IP pool ${pool.name}) masquerades pod ${pod.namespace}/${pod.name}'s connection to node ${pod.nodeName}'s address on its way to ${formatAddress(to)}, outside every IP pool (cali-nat-outgoing): node ${at ?? "(not in the input)"}'s kube-proxy takes it for a connection from outside; ` };
 }
 
 /**
@@ -452,6 +564,18 @@ function outsidePath(index: InventoryIndex, bpf: Exclude<ServiceDataPath, { kind
     }
   }
   return { hops };
+}
+
+/**
+ * Calico's eBPF data plane and a node's own connection to a loopback address at a node port: its
+ * connect-time load balancer (bpf-gpl connect.h do_nat_common, nat_lookup.h calico_v4_nat_lookup)
+ * finds no frontend for the address and falls back to the node ports' wildcard entry only for a
+ * destination felix's route map marks as the host's, which holds the interfaces' global unicast
+ * addresses only (dataplane/linux bpf_route_mgr.go onIfaceAddrsUpdate: IsGlobalUnicast), so never a
+ * loopback one; the packet then goes over lo, where felix attaches no program: nothing translates it.
+ */
+function calicoLoopbackRefusal(bpf: ServiceDataPath, a: Address): string {
+  return `${dataPathLabel(bpf)} never serves node ports on a loopback address: its connect-time load balancer finds no frontend for ${formatAddress(a)} and takes the node ports' entry only for an address felix's route map holds as the host's, the interfaces' global unicast addresses (bpf_route_mgr.go onIfaceAddrsUpdate), and lo has no program of felix's: nothing translates the connection (refused)`;
 }
 
 /** The load balancer of a Service (ipMode Proxy) without an ingress address in the input, as a source. */
@@ -553,9 +677,9 @@ export function frontendAt(inv: Inventory, dst: Party, port: number | string, pr
  * pod's 127.0.0.1 is its own network namespace's loopback, where no Service rule is.
  */
 export function loopbackFrontend(index: InventoryIndex, dst: Party, port: number | string, protocol: Protocol | undefined, client: Party): Frontend | undefined {
-  const a = dst.address, e = client.endpoint;
+  const a = dst.address;
   if (!a || dst.endpoint || typeof port !== "number" || !isLoopback(a)) return undefined;
-  const node = e?.kind === "node" ? e : e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+  const node = hostOf(index, client);
   const np = node && nodePortAt(index.inv, port, protocol);
   return np ? { kind: "node-port", service: np.service, port: np.port, address: a, node } : undefined;
 }

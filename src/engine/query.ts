@@ -59,9 +59,9 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
   const svc = to.kind === "service" ? to.service : undefined;
   const sp = svc && servicePortAt(svc, port, protocol);
   const setup = setupOf(engine.inventory, engine.options);
-  // A node's address at a healthCheckNodePort: kube-proxy's own server, the node's flow (the answer says so).
-  const health = single && healthCheckAt(engine.inventory, setup, single, port, protocol);
   for (const src of from.parties) {
+    // A node's address (or a node's own loopback) at a healthCheckNodePort: kube-proxy's own server, the node's flow (the answer says so).
+    const health = single && healthCheckAt(engine.index, setup, single, port, protocol, src);
     // A node's own connection to 127.0.0.1 at a node port: that node port on its own node (the frontend is the client's).
     const loopback = single && loopbackFrontend(engine.index, single, port, protocol, src);
     if (loopback) {
@@ -81,7 +81,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     if (health) {
       for (const t of targets) {
         const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
-        pairs.push({ src, ...t, ...multi, verdict: health.refused ? droppedVerdict(v, health.refused) : v, service: { frontend: health.frontend, why: health.refused ?? health.why } });
+        const verdict = health.refused ? droppedVerdict(v, health.refused) : v;
+        pairs.push({ src, ...t, ...multi, verdict: health.warning ? { ...verdict, warnings: [...verdict.warnings, health.warning] } : verdict, service: { frontend: health.frontend, why: health.refused ?? health.why } });
       }
       continue;
     }

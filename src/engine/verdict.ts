@@ -8,14 +8,14 @@
 
 import { standInNode, type Endpoint } from "../model/endpoint.js";
 import { InventoryIndex, type Inventory } from "../model/inventory.js";
-import { addressKey, formatAddress, jsonKey, sameAddress, type Address } from "../model/ip.js";
+import { addressKey, formatAddress, isLoopback, jsonKey, sameAddress, type Address } from "../model/ip.js";
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
-import { hostActionOn, natOutgoingExclusionsOn, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
+import { hostActionOn, natOutgoingPool, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
 import type { HostPortTarget } from "../model/hostports.js";
 
 /**
@@ -45,9 +45,10 @@ export interface Flow {
  * between a pod and its own node (--own-node=allow); or the network: a party is not on the
  * network the flow takes (isolated user-defined networks, a pod without an interface on a secondary network);
  * or the Service's data path: kube-proxy dropped a connection to a Service address before any endpoint
- * got it (engine/kube-proxy.ts; Decision.dropped says why).
+ * got it (engine/kube-proxy.ts; Decision.dropped says why); or the client's own loopback: a pod's
+ * connection to 127.0.0.0/8 or ::1 stays inside its network namespace (ownLoopback).
  */
-export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network" | "service";
+export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network" | "service" | "loopback";
 
 export interface RuleRef {
   policy: Policy;
@@ -190,6 +191,7 @@ export class PolicyEngine {
   }
 
   private evaluateOnly(flow: Flow): Verdict {
+    if (ownLoopback(flow)) return { flow, network: this.networkOf(flow), allowed: true, egress: fixed("egress", "loopback"), ingress: fixed("ingress", "loopback"), warnings: [] };
     const hop = this.hostPortHop(flow);
     return hop ? this.evaluateForwarded(flow, hop) : this.evaluatePlain(flow);
   }
@@ -318,13 +320,10 @@ export class PolicyEngine {
     const d = dst.endpoint ?? (to ? this.index.byAddress.get(addressKey(to)) : undefined);
     if (!to || !d || (!forwarded && !this.isSubjectable(d)) || (d.kind === "pod" && d.hostNetwork !== true)) return undefined;
     const from = src.address ?? pod.addresses.find((a) => a.family === to.family);
-    const pool = from && poolOf(pools, from);
-    if (!pool?.natOutgoing || poolOf(pools, to)) return undefined;
     const host = d.kind === "node" ? d.name : d.kind === "pod" ? d.nodeName : undefined;
-    if (host === pod.nodeName) return undefined;
     // Felix on the pod's node masquerades: its natOutgoingExclusions (a node.NAME FelixConfiguration's first).
-    const excl = natOutgoingExclusionsOn(this.inventory.calicoFelix, pod.nodeName);
-    if (excl?.hostIPs && host !== undefined) return undefined;
+    const pool = from && natOutgoingPool(pools, this.inventory.calicoFelix, pod.nodeName, from, to, host);
+    if (!pool) return undefined;
     const node = this.index.nodesByName.get(pod.nodeName);
     const party: Party = { endpoint: node ?? standInNode(pod.nodeName) };
     const seen = node && flowAddress(party, dst);
@@ -580,6 +579,19 @@ function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule
     for (const rule of rules(policy, d) ?? []) if (matchRule(rule)) return { policy, rule };
   }
   return undefined;
+}
+
+/**
+ * A pod's connection to a loopback address (127.0.0.0/8, ::1; no endpoint named): its own network
+ * namespace's lo, where the packet is delivered without leaving the pod. Every enforcer here
+ * polices the pod at its interface to the node (the veth's host side: iptables/nftables chains of
+ * kube-router, Calico's cali* chains and tc programs, Cilium's bpf_lxc; OVN's logical switch port),
+ * which a loopback packet never crosses: no policy applies. (A host-network pod's loopback is the
+ * node's: its node port rules apply, engine/kube-proxy.ts loopbackFrontend.)
+ */
+export function ownLoopback(flow: Flow): boolean {
+  const e = flow.src.endpoint, a = flow.dst.address;
+  return e?.kind === "pod" && e.hostNetwork !== true && flow.dst.endpoint === undefined && a !== undefined && isLoopback(a);
 }
 
 function fixed(direction: Direction, by: DecidedBy, allowed = true): Decision {

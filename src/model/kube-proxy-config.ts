@@ -18,13 +18,30 @@
 //   masqueradeAll     iptables.masqueradeAll (nftables.masqueradeAll in nftables mode:
 //                     Convert_v1alpha1_KubeProxyConfiguration_To_config_KubeProxyConfiguration): every
 //                     connection to a cluster IP is masqueraded.
-//   nodePortAddresses CIDRs of the node addresses that serve node ports, or "primary" (the node's first
+//   nodePortAddresses CIDRs of the node addresses that serve node ports, and "primary" (the node's first
 //                     address of each family, as the Node object lists them); unset: every local address.
+//                     kube-proxy v1.37 (kubernetes#138427) also takes the keywords "localhost" (the node's
+//                     loopback addresses, 127.0.0.1/32 and ::1/128) and "all" (0.0.0.0/0 and ::/0), in any
+//                     combination with "primary" and CIDRs; before it, "primary" alone (v1.30 on) or CIDRs.
 //   localhostNodePorts iptables.localhostNodePorts (--iptables-localhost-nodeports; default true): the
 //                     iptables mode serves node ports on 127.0.0.0/8 to the node's own connections
 //                     (engine/kube-proxy.ts loopbackNodePortRefusal).
+//   localhostProxy    the feature gate KubeProxyNFTablesLocalhostNodePorts (kube-proxy v1.37, alpha: off
+//                     unless given; featureGates, --feature-gates): nftables mode's userspace proxy for
+//                     node ports on 127.0.0.1 and ::1 (kubernetes#138427).
 
 import type { Cidr } from "./ip.js";
+
+/**
+ * nodePortAddresses as kube-proxy resolves it (cmd/kube-proxy/app/server.go): its CIDRs (the
+ * keywords "localhost" and "all" as theirs: 127.0.0.1/32 and ::1/128, 0.0.0.0/0 and ::/0), and
+ * whether "primary" is among them (each node's primary address of a family, resolved per node:
+ * engine/kube-proxy.ts nodePortCidrs); `text`: as written.
+ */
+export interface NodePortAddresses { cidrs: readonly Cidr[]; primary: boolean; text: string }
+
+/** nftables mode's default (platformApplyDefaults, the nftables backend's Init): "primary". */
+export const PRIMARY_ONLY: NodePortAddresses = Object.freeze({ cidrs: Object.freeze([]) as readonly Cidr[], primary: true, text: "primary" });
 
 export type ProxyMode = "iptables" | "ipvs" | "nftables";
 export const PROXY_MODES: readonly ProxyMode[] = ["iptables", "ipvs", "nftables"];
@@ -39,9 +56,11 @@ export interface KubeProxyConfig {
   clusterCIDR?: readonly Cidr[];
   detectLocalMode?: LocalMode;
   masqueradeAll?: boolean;
-  nodePortAddresses?: readonly Cidr[] | "primary";
+  nodePortAddresses?: NodePortAddresses;
   /** iptables.localhostNodePorts (--iptables-localhost-nodeports). */
   localhostNodePorts?: boolean;
+  /** The feature gate KubeProxyNFTablesLocalhostNodePorts (featureGates, --feature-gates). */
+  localhostProxy?: boolean;
 }
 
 /** kube-proxy's configuration with its defaults, as the data path reads it. */
@@ -59,12 +78,14 @@ export interface KubeProxySetup {
    */
   local?: { cidrs?: readonly Cidr[]; mode: LocalMode };
   /** undefined: every address of the node. */
-  nodePortAddresses?: readonly Cidr[] | "primary";
+  nodePortAddresses?: NodePortAddresses;
   /** iptables.localhostNodePorts as given (default true); whether it serves 127.0.0.1 also depends on the mode and nodePortAddresses. */
   localhostNodePorts: boolean;
+  /** The feature gate KubeProxyNFTablesLocalhostNodePorts (default off). */
+  localhostProxy: boolean;
 }
 
-const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, localhostNodePorts: true, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
+const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, localhostNodePorts: true, localhostProxy: false, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
 
 /** The setup from the input's configuration and the options' (each field given replaces the input's). */
 export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeProxyConfig): KubeProxySetup {
@@ -74,8 +95,8 @@ export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeP
   const mode = c.mode ?? "iptables";
   const localMode = c.detectLocalMode ?? "ClusterCIDR";
   const local = localMode !== "ClusterCIDR" ? { mode: localMode } : c.clusterCIDR?.length ? { mode: localMode, cidrs: c.clusterCIDR } : undefined;
-  const nodePortAddresses = c.nodePortAddresses ?? (mode === "nftables" ? "primary" : undefined);
-  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, localhostNodePorts: c.localhostNodePorts ?? true, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
+  const nodePortAddresses = c.nodePortAddresses ?? (mode === "nftables" ? PRIMARY_ONLY : undefined);
+  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, localhostNodePorts: c.localhostNodePorts ?? true, localhostProxy: c.localhostProxy ?? false, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
 }
 
 function definedOf(c: KubeProxyConfig | undefined): Partial<KubeProxyConfig> {

@@ -14,18 +14,31 @@
 // skipped checks would have reported nothing and changed nothing: the inventory and every
 // diagnostic are the same whatever the timing, worker or not.
 
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { InputFile, ReadSink } from "./read.js";
 import { Diagnostics } from "../model/source.js";
 import { isJsonName, objectsOf, strictJsonObject } from "./documents.js";
 import { toCurrentVersion } from "./removed.js";
 import { checkObject } from "./schema/index.js";
 import { serverAccepted } from "./schema/validate.js";
+import { spawnCheckAhead, takeEarlyCheckAhead, type CheckAheadWorker } from "./checkahead-early.js";
 
 /** JSON input (bytes read so far, files that look like JSON) from which the worker is started. */
 export const CHECK_AHEAD_AT = 8 * 1024 ** 2;
 
 export const UNKNOWN = 0, CLEAN = 1, NOT_CLEAN = 2;
+
+/**
+ * How many steps below the main thread's priority the worker runs (yieldcpu.ts; not when the main
+ * thread waits for its verdicts). Not Linux's lowest, as the pre-reader: at 100k pods the second
+ * core is full for the whole load with the worker and V8's pool thread (compiling, the collector's
+ * helpers), and 19 steps below the pool thread the worker waited about as long as it ran and judged
+ * 995-1,106 of the 1,998 files before the main thread came to them; 5 steps below (a third of the
+ * main thread's weight on Linux) 1,253-1,284, the main thread's run 3.07-3.21 s against 3.25-3.32 s
+ * and its wait the same (0.10-0.16 s); at the main thread's priority every file, but the main thread
+ * waited 0.46-0.55 s for a core (docs/performance.md, eighteenth stop).
+ */
+export const WORKER_NICE_BELOW = 5;
 
 /** Verdicts per shared block. */
 export const BLOCK = 1024;
@@ -57,7 +70,7 @@ export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): Che
 /** The main thread's side: a ReadSink for read.ts, and the verdicts for load.ts. */
 export class CheckAhead implements ReadSink {
   private worker?: Worker;
-  private readonly at: number;
+  private at: number;
   private wait: boolean;
   private readonly script: URL;
   private jsonBytes = 0;
@@ -68,8 +81,10 @@ export class CheckAhead implements ReadSink {
   private pending: Judge[] = [];
   /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
   private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
-  /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
-  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: the slot of the file the main thread is at (the worker skips it and those before): the worker's, once started. */
+  private progress: Int32Array<ArrayBufferLike> = new Int32Array(1);
+  /** The worker started before the CLI loaded (checkahead-early.ts), taken when the load starts its worker. */
+  private early?: CheckAheadWorker;
   /** Files parsed on a clean verdict. */
   clean = 0;
 
@@ -77,7 +92,11 @@ export class CheckAhead implements ReadSink {
     this.at = options.at ?? CHECK_AHEAD_AT;
     this.wait = options.wait ?? false;
     this.script = options.script ?? new URL("./checkahead-thread.js", import.meta.url);
-    Atomics.store(this.progress, 0, -1);
+    // A worker started early (a relaunched command: its input is large) is handed every JSON file
+    // from the first; unless the options choose another worker (tests), which then starts as before.
+    const early = takeEarlyCheckAhead();
+    if (early && options.at === undefined && !this.wait && !options.script) { this.early = early; this.at = 0; }
+    else if (early) void early.worker.terminate();
   }
 
   /**
@@ -127,6 +146,12 @@ export class CheckAhead implements ReadSink {
     return clean;
   }
 
+  /** The verdict on `file` so far (UNKNOWN, CLEAN or NOT_CLEAN), without taking it (tests). */
+  verdict(file: InputFile): number {
+    const h = this.handed.get(file);
+    return h && this.worker ? Atomics.load(h.verdicts, h.slot % BLOCK) : UNKNOWN;
+  }
+
   /** Ends the worker (after the load; it never keeps the process alive). */
   close(): void {
     const w = this.worker;
@@ -134,19 +159,69 @@ export class CheckAhead implements ReadSink {
     this.pending = [];
     Atomics.store(this.progress, 0, 0x7fffffff);
     if (w) void w.terminate();
+    // (An early worker never handed a file: the input held no JSON.)
+    if (this.early) void this.early.worker.terminate();
+    this.early = undefined;
   }
 
   /** The worker, or undefined when none can be started (e.g. a thread limit): the main thread checks every file. */
   private start(): Worker | undefined {
-    let w: Worker;
-    // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.
-    // yieldCpu: the worker lowers its priority, unless the main thread waits for its verdicts.)
-    try { w = new Worker(this.script, { workerData: { progress: this.progress.buffer, yieldCpu: !this.wait }, execArgv: [], stdout: false, stderr: false }); }
-    catch { this.failed = true; return undefined; }
-    // (A worker that fails later leaves its files unknown: the main thread checks them itself.)
-    w.on("error", () => {});
-    w.unref();
-    return w;
+    const w = this.early ?? spawnCheckAhead(this.script, this.wait);
+    this.early = undefined;
+    if (!w) { this.failed = true; return undefined; }
+    this.progress = w.progress;
+    return w.worker;
+  }
+}
+
+/**
+ * The objects of the kinds a large input is mostly made of (a cluster's dump: pods, their
+ * controllers, Services, NetworkPolicies, namespaces and nodes), each judged once by a worker
+ * started before the load (checkahead-early.ts): their validators (a module each, loaded on first
+ * use) and the checks' code are then loaded while the main thread still loads the CLI, not when the
+ * first files are waiting. Their verdict is not kept (each is clean: judge stops at the first that
+ * is not).
+ */
+const WARM = [
+  ["v1", "Pod", { spec: { containers: [{ name: "a", image: "a", ports: [{ containerPort: 80 }] }] }, status: { phase: "Running", podIP: "10.0.0.1", podIPs: [{ ip: "10.0.0.1" }] } }],
+  ["v1", "Service", { spec: { selector: { a: "b" }, ports: [{ port: 80, targetPort: 8080 }] } }],
+  ["apps/v1", "Deployment", { spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "a", image: "a" }] } } } }],
+  ["apps/v1", "ReplicaSet", { spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "a", image: "a" }] } } } }],
+  ["apps/v1", "StatefulSet", { spec: { serviceName: "a", selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "a", image: "a" }] } } } }],
+  ["apps/v1", "DaemonSet", { spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "a", image: "a" }] } } } }],
+  ["networking.k8s.io/v1", "NetworkPolicy", { spec: { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { a: "b" } } }] }] } }],
+  ["v1", "Namespace", {}],
+  ["v1", "Node", { status: { addresses: [{ type: "InternalIP", address: "10.0.0.1" }] } }],
+] as const;
+
+/** Judges WARM (a worker started early, before the load's first file). */
+export function warmUp(): boolean {
+  const items = WARM.map(([apiVersion, kind, body]) => ({ apiVersion, kind, metadata: { name: "a", ...(kind === "Namespace" || kind === "Node" ? {} : { namespace: "a" }), labels: { a: "b" } }, ...body }));
+  try { return judge("warm.json", JSON.stringify({ apiVersion: "v1", kind: "List", items })); } catch { return false; }
+}
+
+/**
+ * Which files the worker leaves to the main thread: those it has reached (`at`: the slot of the file
+ * the main thread is at; -1 before it parses any) and those it will reach before the worker's verdict
+ * on them is ready, by how many files it got through while the worker judged one (a running mean).
+ * The worker judges one further on instead. Without it, a worker just ahead of the main thread
+ * judged a fifth to a third of its files in vain (at 100k pods 300-450 of 1,400-1,700: the main
+ * thread came to each one first and checked it itself).
+ */
+export class Pace {
+  /** Files the main thread passed per file judged (running mean). */
+  private passed = 0;
+
+  /** `waited`: the main thread waits for each verdict (tests): only the files it passed are left to it. */
+  constructor(private readonly waited = false) {}
+
+  leaves(slot: number, at: number): boolean {
+    return slot <= at || (!this.waited && at >= 0 && slot - at <= 1.5 * this.passed + 1);
+  }
+
+  /** A file was judged while the main thread went from `at` to `now`. */
+  judged(at: number, now: number): void {
+    if (at >= 0) this.passed = 0.75 * this.passed + 0.25 * (now - at);
   }
 }
 

@@ -10,7 +10,7 @@ import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError, nonSpecialIPError } from "./k8s.js";
 import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from "./multus.js";
 import { intern, internNode, runInterner } from "./intern.js";
-import { NO_ID, type NewEndpoint, type StateKey } from "./builder.js";
+import { NO_ID, type NewEndpoint, type StateKey, type TemplatePod } from "./builder.js";
 
 interface PodSpec {
   ports: NamedPort[];
@@ -361,20 +361,43 @@ function networkRequests(md: Field): NetworkRequest[] {
 const NO_REQUESTS = Object.freeze([]) as unknown as NetworkRequest[];
 
 /**
- * The stand-in pod of a controller's template, made only when the input holds none of its pods
- * (builder.ts addTemplatePods): what the template reads into is kept (its labels, its spec as
- * readPodSpec read it, its annotations and secondary networks), not a pod and an owner per controller.
+ * A controller's template as the load keeps it (builder.ts TemplatePod): the controller, its own
+ * controller, and its stand-in pod, made only when the input holds none of its pods
+ * (addTemplatePods) from what the template reads into (its labels, its spec as readPodSpec read it,
+ * its annotations and secondary networks), not a pod and an owner per controller. One object: what
+ * a load keeps until it ends is copied by the young generation's collector twice (a dump has a
+ * controller per three pods), where the objects it drops young cost next to nothing.
  */
-class TemplateParts {
-  constructor(readonly labels: Labels, readonly spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {}
+class Template implements TemplatePod, PodSpec {
+  readonly ports: NamedPort[];
+  readonly hostNetwork: boolean;
+  readonly nodeName?: string;
+  readonly serviceAccount?: string;
+  readonly secretFiles: SecretFile[] | undefined;
+  readonly proxyContainer?: string;
+  readonly automountToken?: boolean;
+  readonly httpProbes: HttpProbe[] | undefined;
+
+  constructor(readonly controller: Controller, readonly parent: Owner | undefined, readonly labels: Labels, spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {
+    this.ports = spec.ports;
+    this.hostNetwork = spec.hostNetwork;
+    this.nodeName = spec.nodeName;
+    this.serviceAccount = spec.serviceAccount;
+    this.secretFiles = spec.secretFiles;
+    this.proxyContainer = spec.proxyContainer;
+    this.automountToken = spec.automountToken;
+    this.httpProbes = spec.httpProbes;
+  }
+
+  /** The stand-in pod is made by make(). */
+  get pod(): Template { return this; }
 
   make(c: Controller): NewEndpoint {
-    const spec = this.spec;
     return withPodFacts({
-      kind: "pod", name: c.name, namespace: c.namespace, labels: this.labels, addresses: NO_ADDRESSES, ports: spec.ports,
-      owner: { kind: c.kind, name: c.name }, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount,
+      kind: "pod", name: c.name, namespace: c.namespace, labels: this.labels, addresses: NO_ADDRESSES, ports: this.ports,
+      owner: { kind: c.kind, name: c.name }, hostNetwork: this.hostNetwork, serviceAccount: this.serviceAccount,
       fromTemplate: true, src: c.src, id: NO_ID,
-    }, spec, this.annotations, this.requests);
+    }, this, this.annotations, this.requests);
   }
 }
 
@@ -735,9 +758,10 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const podSpec = readPodSpec(template.get("spec"));
       if (!meta) return;
       const replicas = spec.childInt("replicas", REPLICAS);
-      const pod = new TemplateParts(labels, podSpec, annotations, networkRequests(md));
+      // (Its secondary networks are read, and reported, before its owner, as they were.)
+      const requests = networkRequests(md);
       const controller = { kind, namespace: meta.namespace!, name: meta.name, replicas, pods: [], src: ctx.ref };
-      b.addTemplate({ controller, parent: readOwner(own), pod });
+      b.addTemplate(new Template(controller, readOwner(own), labels, podSpec, annotations, requests));
     },
   };
 }

@@ -2,12 +2,18 @@
 // api/v1alpha1/backendtrafficpolicy_types.go): the fields that change the answer a request gets
 // (faultInjection.abort, rateLimit, healthCheck.panicThreshold). The engine applies them
 // (engine/gateway/traffic-policy.ts); the fields that change only how or when a backend is reached
-// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are not read.
+// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are read only
+// for what Envoy Gateway cannot translate in them (envoy-gateway-translate.ts: the routes answer 500).
+// Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
+// limits can be translated.
 
-import type { BackendTrafficPolicy, FaultAbort, RateLimitSummary } from "../model/gateway.js";
+import type { BackendTrafficPolicy, FaultAbort, RateLimitRule, RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readMeta, readSelector } from "./k8s.js";
+import type { InventoryBuilder, StateKey } from "./builder.js";
+import { readMeta, readSelector, type Meta } from "./k8s.js";
+import { embeddedDocument } from "./embedded.js";
+import { featureErrors, rateLimitRuleError } from "./envoy-gateway-translate.js";
 import { GATEWAY_GROUP } from "../model/route.js";
 import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
@@ -55,14 +61,22 @@ function readAbort(f: Field): FaultAbort | undefined {
 /** RateLimitUnit in seconds (internal/utils/ratelimit/unit.go UnitToSeconds). */
 const UNIT_SECONDS: Record<string, number> = { Second: 1, Minute: 60, Hour: 3600, Day: 86400, Week: 604800, Month: 2592000, Year: 31536000 };
 
+const limitWords = (r: { requests: number; unit: string }) => (r.requests === 0 ? `no requests (requests: 0) per ${r.unit}` : `${r.requests} requests per ${r.unit}`);
+
 /**
  * rateLimit.local as Envoy Gateway builds it (internal/gatewayapi/backendtrafficpolicy.go
  * buildLocalRateLimit): the rule without clientSelectors is the route's default limit (two such
- * rules are an error), and every rule's unit must be a multiple of the default's.
+ * rules are an error), every rule's unit must be a multiple of the default's, and each rule with
+ * clientSelectors must translate (buildRateLimitRule). Its token buckets hold `requests` tokens
+ * (internal/xds/translator/local_ratelimit.go: MaxTokens and TokensPerFill are `requests`); a bucket of
+ * 0 tokens refuses every request it counts (Envoy 1.39's always-reject local rate limit, the
+ * distroless-v1.39.0 proxy of Envoy Gateway v1.9.0); a request a rule's selectors match counts in that
+ * rule's bucket only (AlwaysConsumeDefaultTokenBucket false).
  */
 function readLocal(f: Field, s: RateLimitSummary): void {
   if (!f.object()) { s.invalid = "local configuration empty for rateLimit"; return; }
-  const rules = (f.get("rules").list() ?? []).map((r, i) => ({
+  const fields = f.get("rules").list() ?? [];
+  const rules = fields.map((r, i) => ({
     requests: r.get("limit").get("requests").int({ min: 0 }) ?? 0, unit: r.get("limit").get("unit").string({ oneOf: Object.keys(UNIT_SECONDS) }) ?? "Second",
     selected: (r.get("clientSelectors").list() ?? []).length > 0, index: i,
   }));
@@ -70,23 +84,140 @@ function readLocal(f: Field, s: RateLimitSummary): void {
   if (defaults.length > 1) s.invalid = "local rateLimit can not have more than one rule without clientSelectors";
   const base = defaults.length ? UNIT_SECONDS[defaults[0].unit] : 1;
   if (rules.some((r) => UNIT_SECONDS[r.unit] % base !== 0)) s.invalid ??= "local rateLimit rule limit unit must be a multiple of the default limit unit";
-  s.local = rules.map((r) => `${r.requests} requests per ${r.unit}${r.selected ? ` for the requests rule ${r.index}'s clientSelectors match` : ""}`);
+  for (const r of rules) if (r.selected) s.invalid ??= untranslatable(fields[r.index]);
+  s.local = rules.map((r) => `${limitWords(r)}${r.selected ? ` for the requests rule ${r.index}'s clientSelectors match` : rules.some((o) => o.selected) ? " for the requests no rule's clientSelectors match" : ""}`);
+  const zero = defaults.length === 1 && defaults[0].requests === 0 && !rules.some((r) => r.selected) ? defaults[0] : undefined;
+  if (zero) s.refuses = { local: `local rule ${zero.index} allows ${limitWords(zero)}` };
+  else if (defaults.length === 1 && defaults[0].requests === 0) s.defaultZero = defaults[0].index;
+  for (const r of rules) if (r.selected) (s.selectorRules ??= []).push(selectorRule(fields[r.index], "local", r.index, r.requests));
+}
+
+/** A rule's clientSelectors as the engine matches a request against them (RateLimitRule; buildRateLimitRule's defaults: type Exact, path PathPrefix "/"). */
+function selectorRule(rule: Field, kind: RateLimitRule["kind"], index: number, requests: number): RateLimitRule {
+  const out: RateLimitRule = { kind, index, requests, headers: [], methods: [] };
+  const opaque: string[] = [];
+  for (const sel of rule.get("clientSelectors").list() ?? []) {
+    for (const h of sel.get("headers").list() ?? []) {
+      out.headers.push({ name: h.get("name").string() ?? "", type: (h.get("type").string() ?? "Exact") as RateLimitRule["headers"][number]["type"], value: h.get("value").string(), invert: h.get("invert").bool() === true });
+    }
+    for (const m of sel.get("methods").list() ?? []) out.methods.push({ value: m.get("value").string() ?? "", invert: m.get("invert").bool() === true });
+    const path = sel.get("path");
+    if (path.present) out.path = { type: (path.get("type").string() ?? "PathPrefix") as NonNullable<RateLimitRule["path"]>["type"], value: path.get("value").string() ?? "/", invert: path.get("invert").bool() === true };
+    if (sel.get("sourceCIDR").present) opaque.push("sourceCIDR");
+    if ((sel.get("queryParams").list() ?? []).length) opaque.push("queryParams");
+  }
+  if (opaque.length) out.opaque = [...new Set(opaque)].join(" and ");
+  return out;
+}
+
+/** A rule's clientSelectors Envoy Gateway cannot translate: upstream's message, also warned at the rule. */
+function untranslatable(rule: Field): string | undefined {
+  const problem = rateLimitRuleError(rule);
+  if (problem) rule.get("clientSelectors").warn("vendor-translation", `Envoy Gateway cannot translate this rule (${problem}): every HTTP route the policy applies to answers 500`);
+  return problem;
+}
+
+/**
+ * rateLimit.global (buildGlobalRateLimit): translated only where Envoy Gateway runs its rate limit
+ * service (its EnvoyGateway configuration's rateLimit: "enable Ratelimit in the EnvoyGateway config to
+ * configure global rateLimit", checked before the rules, settled once the load is read), each rule
+ * through buildRateLimitRule; a rule without clientSelectors of `requests: 0` is over its limit for
+ * every request (the rate limit service's limit 0: OVER_LIMIT, 429).
+ */
+function readGlobal(f: Field, s: RateLimitSummary, b: InventoryBuilder): void {
+  s.global = true;
+  const rules = f.get("rules").list() ?? [];
+  const ruleError = rules.map((r) => rateLimitRuleError(r)).find((e) => e !== undefined);
+  const zero = rules.findIndex((r) => !(r.get("clientSelectors").list() ?? []).length && r.get("limit").get("requests").int() === 0);
+  if (zero >= 0) s.refuses = { ...s.refuses, global: `global rule ${zero} allows no requests (requests: 0)` };
+  rules.forEach((r, i) => { if ((r.get("clientSelectors").list() ?? []).length) (s.selectorRules ??= []).push(selectorRule(r, "global", i, r.get("limit").get("requests").int() ?? 0)); });
+  stateOf(b).globals.push({ summary: s, field: f.detached(), localError: s.invalid !== undefined, ruleError });
 }
 
 /**
  * spec.rateLimit (buildRateLimit): the deprecated `type` picks one of local and global (the one it names
- * missing is an error: buildGlobalRateLimit "global configuration empty for rateLimit"); else both are read.
+ * missing is an error: buildGlobalRateLimit "global configuration empty for rateLimit"); else both are read,
+ * local first (buildBothRateLimit: the first error stands).
  */
-function readRateLimit(f: Field): RateLimitSummary | undefined {
+function readRateLimit(f: Field, b: InventoryBuilder): RateLimitSummary | undefined {
   if (!f.object()) return undefined;
   const s: RateLimitSummary = { local: [], global: false };
   const type = f.get("type").string({ oneOf: ["Global", "Local"] });
   if (type !== "Global" && (type === "Local" || f.get("local").object())) readLocal(f.get("local"), s);
   if (type !== "Local" && (type === "Global" || f.get("global").object())) {
-    if (f.get("global").object()) s.global = true;
+    if (f.get("global").object()) readGlobal(f.get("global"), s, b);
     else s.invalid ??= "global configuration empty for rateLimit";
   }
   return s;
+}
+
+/**
+ * Envoy Gateway's own configuration, as far as answers depend on it: the EnvoyGateway document of
+ * its ConfigMap (charts/gateway-helm templates/envoy-gateway-config.yaml: `envoy-gateway-config`, key
+ * `envoy-gateway.yaml`, mounted as --config-path), whose `rateLimit` runs the rate limit service
+ * (internal/gatewayapi/runner/runner.go: GlobalRateLimitEnabled is `RateLimit != nil`).
+ */
+interface EnvoyGatewayState {
+  config?: { where: string; rateLimit: boolean };
+  globals: { summary: RateLimitSummary; field: Field; localError: boolean; ruleError?: string }[];
+}
+
+const ENVOY_GATEWAY: StateKey<EnvoyGatewayState> = { make: () => ({ globals: [] }), settle };
+
+function stateOf(b: InventoryBuilder): EnvoyGatewayState {
+  return b.state(ENVOY_GATEWAY);
+}
+
+const ENABLE_RATELIMIT = "enable Ratelimit in the EnvoyGateway config to configure global rateLimit";
+
+/** Once every object is read: each global rate limit against the configuration's rateLimit (or a warning that it is assumed). */
+function settle(state: EnvoyGatewayState): void {
+  for (const g of state.globals) {
+    if (g.localError) continue;
+    if (state.config && !state.config.rateLimit) {
+      g.summary.invalid = ENABLE_RATELIMIT;
+      g.field.warn("vendor-config", `Envoy Gateway's configuration (${state.config.where}) has no rateLimit, so its rate limit service does not run: Envoy Gateway cannot translate a global rate limit ("${ENABLE_RATELIMIT}") and every HTTP route the policy applies to answers 500`);
+      continue;
+    }
+    if (g.ruleError) {
+      g.summary.invalid = g.ruleError;
+      g.field.warn("vendor-translation", `Envoy Gateway cannot translate this global rate limit (${g.ruleError}): every HTTP route the policy applies to answers 500`);
+    }
+    if (!state.config) g.field.warn("vendor-config", "a global rate limit is translated only where Envoy Gateway runs its rate limit service (rateLimit in its configuration, ConfigMap envoy-gateway-config key envoy-gateway.yaml), which the input does not show: read as enabled (without it, every HTTP route the policy applies to answers 500)");
+  }
+}
+
+/**
+ * Reads Envoy Gateway's configuration from its ConfigMap `envoy-gateway-config` (any namespace: the
+ * chart's is the one Envoy Gateway is installed in, envoy-gateway-system by default), key
+ * `envoy-gateway.yaml`. A rateLimit the controller refuses (api/v1alpha1/validation/envoygateway_validate.go
+ * validateEnvoyGatewayRateLimit: a Redis backend, with exactly one of url and urlRef) stops it from starting.
+ */
+export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
+  if (meta.name !== "envoy-gateway-config") return;
+  const where = `ConfigMap ${meta.namespace}/${meta.name}`;
+  const doc = embeddedDocument(root.get("data").get("envoy-gateway.yaml"), ["data", "envoy-gateway.yaml"], "Envoy Gateway refuses to start", (key) => `${key} is given twice in Envoy Gateway's configuration: the last one is read`);
+  if (!doc) return;
+  const state = stateOf(b);
+  if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Envoy Gateway configuration (${where}; the first was ${state.config.where}): this one is read`);
+  const rl = doc.get("rateLimit");
+  if (rl.present) {
+    const backend = rl.get("backend");
+    if (backend.get("type").string() !== "Redis") backend.get("type").error("invalid-value", `unsupported ratelimit backend ${String(backend.get("type").value ?? "")}: Envoy Gateway refuses to start`);
+    else if (!backend.get("redis").object()) backend.error("required", "empty ratelimit redis settings: Envoy Gateway refuses to start");
+    else if (!!backend.get("redis").get("url").string() === backend.get("redis").get("urlRef").present) backend.get("redis").error("invalid-value", "exactly one of ratelimit redis url or urlRef must be set: Envoy Gateway refuses to start");
+  }
+  state.config = { where, rateLimit: rl.present };
+}
+
+/** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
+function responseBodies(spec: Field): Pick<BackendTrafficPolicy, "responseBodies"> {
+  const names = (spec.get("responseOverride").list() ?? []).flatMap((o) => {
+    const body = o.get("response").get("body");
+    const name = body.get("type").string() === "ValueRef" ? body.get("valueRef").get("name").string() : undefined;
+    return name ? [name] : [];
+  });
+  return names.length ? { responseBodies: names } : {};
 }
 
 /** spec.healthCheck (api/v1alpha1/healthcheck_types.go HealthCheck): its PanicThreshold, `+kubebuilder:validation:Minimum=0`, `Maximum=100`. */
@@ -103,11 +234,13 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const policies = b.inv.routing.backendTrafficPolicies;
+    const errors = featureErrors(spec);
+    for (const e of errors) spec.get(e.field).warn("vendor-translation", `Envoy Gateway cannot translate this (${e.message}): every HTTP route the policy applies to answers 500`);
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
-      abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit")),
-      healthCheck: readHealthCheck(spec.get("healthCheck")),
+      abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")),
     });
   },
 };

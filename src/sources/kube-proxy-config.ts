@@ -22,9 +22,9 @@ import { Field, ObjectContext } from "./fields.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import type { KindHook } from "./frontend.js";
 import type { Meta } from "./k8s.js";
-import { parseCidr, type Cidr } from "../model/ip.js";
+import { jsonKey, parseCidr, type Cidr } from "../model/ip.js";
 import { Diagnostics, type Diagnostic, type SourceRef } from "../model/source.js";
-import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type ProxyMode } from "../model/kube-proxy-config.js";
+import { LOCAL_MODES, PROXY_MODES, type KubeProxyConfig, type LocalMode, type NodePortAddresses, type ProxyMode } from "../model/kube-proxy-config.js";
 
 /** Where installers keep the file when no DaemonSet in the input says: kubeadm's, then EKS's. */
 export const KUBE_PROXY_CONFIGMAPS = [
@@ -34,19 +34,36 @@ export const KUBE_PROXY_CONFIGMAPS = [
 const API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
 
 /** A ConfigMap key read as a KubeProxyConfiguration, with what reading it reported (reported only if kube-proxy reads it). */
-interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[] }
+interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[]; syntax?: SyntaxCheck }
+
+/** A nodePortAddresses value read as the newest kube-proxy reads it, which older ones refuse: checked once kube-proxy's version is known (settle). */
+interface SyntaxCheck { texts: readonly string[]; field: Field; needs: NodePortSyntax }
 
 /** The kube-proxy DaemonSet's (or static pod's) container: its flags, and the ConfigMap key its --config names. */
 interface DaemonSetConfig {
   where: string;
   /** The container (where a warning about this configuration goes). */
   container: Field;
-  /** Its command and args, to tell static pods of other flags apart. */
-  line: string;
   /** The flags read (none given: kube-proxy's defaults). */
   flags: KubeProxyConfig;
   config?: { field: Field; path: string; configMap?: { namespace: string; name: string; key: string }; problem?: string };
   diags: Diagnostic[];
+  /** kube-proxy's minor release (v1.MINOR), from the container's image tag; undefined: not shown. */
+  minor?: number;
+}
+
+/** kube-proxy's minor release from an image reference's tag (registry.k8s.io/kube-proxy:v1.36.2, .../eks/kube-proxy:v1.29.0-minimal-eksbuild.1). */
+export function imageMinor(image: unknown): number | undefined {
+  if (typeof image !== "string") return undefined;
+  const name = image.split("@")[0], colon = name.lastIndexOf(":");
+  if (colon < 0 || name.indexOf("/", colon) >= 0) return undefined;
+  const m = /^v?1\.(\d+)(?:[.+-]|$)/.exec(name.slice(colon + 1));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The warning on a nodePortAddresses value older kube-proxy releases refuse, where its version is not in the input. */
+function syntaxWarning(field: Field, needs: NodePortSyntax, what: string): void {
+  field.warn("kube-proxy-config", `${what}: kube-proxy before v1.${needs.minor} refuses ${needs.what} (it does not start), and the input does not show kube-proxy's version (the image tag of its DaemonSet or static pod): read as v1.${needs.minor} and later read it`);
 }
 
 interface KubeProxyState {
@@ -57,9 +74,11 @@ interface KubeProxyState {
   daemonSet?: DaemonSetConfig;
   /** The first kube-proxy static pod's (a Pod owned by its Node or by no one): it runs kube-proxy where a DaemonSet may not (GKE's has a nodeSelector no node matches). */
   staticPod?: DaemonSetConfig;
+  /** The other static pods' (each runs kube-proxy on its node: what it refuses is reported). */
+  otherStaticPods: DaemonSetConfig[];
 }
 
-const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map() }), settle };
+const KUBE_PROXY: StateKey<KubeProxyState> = { make: () => ({ candidates: new Map(), configMaps: new Map(), otherStaticPods: [] }), settle };
 
 /** Records a ConfigMap's keys, and reads those that hold (or are kept at the installers' places for) a KubeProxyConfiguration. */
 export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
@@ -76,13 +95,13 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
     // Read into a sink of its own: its problems count only if kube-proxy reads this key (settle).
     const sink = new Diagnostics();
     const own = Field.root(new ObjectContext(root.ctx.ref, sink, root.ctx.kind, root.ctx.root), root.value);
-    const config = parseConfigText(own.get("data").get(key), ["data", key], `ConfigMap ${id} ${key}`);
-    state.candidates.set(`${id}/${key}`, { ...(config ? { config } : {}), diags: sink.items });
+    const parsed = parseConfigText(own.get("data").get(key), ["data", key], `ConfigMap ${id} ${key}`);
+    state.candidates.set(`${id}/${key}`, { ...(parsed ? { config: parsed.config, ...(parsed.syntax ? { syntax: parsed.syntax } : {}) } : {}), diags: sink.items });
   }
 }
 
 /** A KubeProxyConfiguration file's text, as kube-proxy's loadConfig decodes it and its validation checks it. */
-function parseConfigText(text: Field, path: (string | number)[], where: string): KubeProxyConfig | undefined {
+function parseConfigText(text: Field, path: (string | number)[], where: string): { config: KubeProxyConfig; syntax?: SyntaxCheck } | undefined {
   // A duplicate key fails kube-proxy's strict decoding (YAMLToJSONStrict); its lenient decoding of v1alpha1 keeps the last one.
   const cfg = embeddedDocument(text, path, "kube-proxy refuses this configuration", (key) => `duplicate key ${JSON.stringify(key)}: kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one (with a logged warning); so does Junction`);
   if (!cfg) return undefined;
@@ -113,14 +132,19 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   // (Read in every mode; only the iptables proxier serves node ports on 127.0.0.0/8: engine/kube-proxy.ts loopbackNodePortRefusal.)
   const localhost = cfg.get("iptables").childBool("localhostNodePorts");
   if (localhost !== undefined) out.localhostNodePorts = localhost;
+  const gate = cfg.get("featureGates").childBool(LOCALHOST_GATE);
+  if (gate !== undefined) out.localhostProxy = gate;
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
-    const texts = items.map((f) => f.string({ required: true }));
-    const parsedAddresses = nodePortAddresses(texts.filter((t): t is string => t !== undefined));
-    if (typeof parsedAddresses === "object" && "problem" in parsedAddresses) npa.error("invalid-cidr", `${parsedAddresses.problem} (kube-proxy refuses this configuration)`);
-    else out.nodePortAddresses = parsedAddresses;
+    const texts = items.map((f) => f.string({ required: true })).filter((t): t is string => t !== undefined);
+    const parsedAddresses = nodePortAddresses(texts);
+    if ("problem" in parsedAddresses) npa.error("invalid-cidr", `${parsedAddresses.problem} (kube-proxy refuses this configuration)`);
+    else {
+      out.nodePortAddresses = parsedAddresses.value;
+      if (parsedAddresses.needs) return { config: out, syntax: { texts, field: npa, needs: parsedAddresses.needs } };
+    }
   }
-  return out;
+  return { config: out };
 }
 
 /** The interface a detectLocalMode needs (DetectLocalConfiguration's field; kube-proxy's flag). */
@@ -180,23 +204,88 @@ export function flagList(value: string): string[] {
   return value === "" ? [] : value.split(",");
 }
 
-/** nodePortAddresses (or --nodeport-addresses): CIDRs, or "primary" alone (validateNodePortAddresses); the problem in words when not. */
-export function nodePortAddresses(texts: readonly string[]): readonly Cidr[] | "primary" | { problem: string } {
-  if (texts.includes("primary")) return texts.length === 1 ? "primary" : { problem: `nodePortAddresses ${JSON.stringify(texts)}: can't use both 'primary' and CIDRs` };
-  const out: Cidr[] = [];
+/** The nodePortAddresses keywords of kube-proxy v1.37 (kubernetes#138427) with the CIDRs they stand for; "primary" is resolved per node. */
+const NODE_PORT_KEYWORDS: Record<string, readonly string[]> = { localhost: ["127.0.0.1/32", "::1/128"], all: ["0.0.0.0/0", "::/0"] };
+
+/** The kube-proxy release whose syntax a nodePortAddresses value needs, when kube-proxy before it refuses it. */
+export interface NodePortSyntax { minor: number; what: string }
+
+/**
+ * nodePortAddresses (or --nodeport-addresses) as kube-proxy v1.`minor` validates it (undefined: the
+ * newest), resolved (model/kube-proxy-config.ts NodePortAddresses); the problem in words when it
+ * refuses it. pkg/proxy/apis/config/validation validateKubeProxyNodePortAddress: before v1.30, CIDRs
+ * only ("must be a valid CIDR": "primary" came with kubernetes#123105); v1.30 to v1.36, CIDRs or
+ * "primary" alone ("can't use both 'primary' and CIDRs"); v1.37 on (kubernetes#138427: "The list may
+ * also contain any of the keywords 'primary', 'localhost', and 'all', in any combination with each
+ * other and with CIDRs"), a keyword written twice refused. `needs`: the release a value needs, when
+ * older ones refuse it (a warning where the version is not known).
+ */
+export function nodePortAddresses(texts: readonly string[], minor?: number): { value: NodePortAddresses; needs?: NodePortSyntax } | { problem: string } {
+  const keywords = texts.filter((t) => t === "primary" || t in NODE_PORT_KEYWORDS);
+  const needs: NodePortSyntax | undefined = keywords.some((k) => k !== "primary") || (keywords.length && texts.length > 1) ? { minor: 37, what: "the keywords localhost and all, and primary among other values" }
+    : keywords.length ? { minor: 30, what: "primary" } : undefined;
+  const accepts = (m: number) => minor === undefined || minor >= m;
+  if (needs?.minor === 30 && !accepts(30)) return { problem: `nodePortAddresses: "primary" must be a valid CIDR (kube-proxy v1.${minor}: "primary" came in v1.30)` };
+  if (needs?.minor === 37 && !accepts(37)) {
+    const other = keywords.find((k) => k !== "primary");
+    if (other !== undefined || !accepts(30)) return { problem: `nodePortAddresses: ${JSON.stringify(other ?? "primary")} must be a valid CIDR (kube-proxy v1.${minor}; the keywords localhost and all came in v1.37)` };
+    return { problem: `nodePortAddresses ${JSON.stringify(texts)}: can't use both 'primary' and CIDRs (kube-proxy v1.${minor}; v1.37 takes them together)` };
+  }
+  const twice = keywords.find((k, i) => keywords.indexOf(k) !== i);
+  if (twice !== undefined) return { problem: `nodePortAddresses ${JSON.stringify(texts)}: the keyword ${JSON.stringify(twice)} is given twice` };
+  const cidrs: Cidr[] = [];
   for (const t of texts) {
+    if (t === "primary") continue;
+    const words = NODE_PORT_KEYWORDS[t];
+    if (words) { for (const w of words) cidrs.push({ ...parseCidr(w)!, text: `${w} (${t})` }); continue; }
     const c = parseCidr(t);
-    if (!c) return { problem: `nodePortAddresses: ${JSON.stringify(t)} must be a valid CIDR` };
-    out.push(c);
+    if (!c) return { problem: `nodePortAddresses: ${JSON.stringify(t)} must be a valid CIDR${accepts(37) ? " or one of the keywords primary, localhost, all" : ""}` };
+    cidrs.push(c);
+  }
+  return { value: { cidrs, primary: keywords.includes("primary"), text: texts.join(",") }, ...(needs && minor === undefined ? { needs } : {}) };
+}
+
+/** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports", "feature-gates"];
+
+/** kube-proxy v1.37's feature gate for nftables mode's localhost node ports (kubernetes#138427; alpha: off unless given). */
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
+
+/**
+ * The gate's value in --feature-gates (cliflag MapStringBool: "key=value" pairs split on ",", each
+ * trimmed, the value strconv.ParseBool's; the last of a key stands): undefined when not given; a
+ * string: the problem (kube-proxy refuses to start).
+ */
+function featureGate(value: string, gate: string): boolean | undefined | string {
+  let out: boolean | undefined;
+  for (const pair of value.split(",")) {
+    const s = pair.trim();
+    if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq < 0) return `missing bool value for ${s}`;
+    const v = GO_BOOLS[s.slice(eq + 1).trim()];
+    if (v === undefined) return `invalid value of ${s.slice(0, eq).trim()}=${s.slice(eq + 1).trim()}, err: strconv.ParseBool: parsing ${JSON.stringify(s.slice(eq + 1).trim())}: invalid syntax`;
+    if (s.slice(0, eq).trim() === gate) out = v;
   }
   return out;
 }
 
-/** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
-const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports"];
-
 /** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
 const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
+
+/**
+ * Every bool flag of kube-proxy (cmd/kube-proxy/app/options.go AddFlags and addOSFlags, logsapi
+ * AddFlags, verflag's --version, cobra's --help): written without "=", another flag takes the next
+ * word as its value.
+ */
+const ALL_BOOL_FLAGS = new Set(["masquerade-all", "iptables-localhost-nodeports", "cleanup", "bind-address-hard-fail", "profiling", "init-only",
+  "ipvs-strict-arp", "conntrack-tcp-be-liberal", "windows-service", "log-text-split-stream", "log-json-split-stream", "version", "help", "h"]);
+
+/** Whether a word is a flag that takes the next word as its value (`--name` or `-n` without "=", not a bool flag). */
+function takesValue(word: string | undefined): boolean {
+  if (word === undefined || !word.startsWith("-") || word === "-" || word === "--" || word.includes("=")) return false;
+  return !ALL_BOOL_FLAGS.has(word.replace(/^--?/, ""));
+}
 
 /** strconv.ParseBool, what pflag's bool flags take after "=". */
 const GO_BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
@@ -236,10 +325,19 @@ export const kubeProxyKindHooks: KindHook[] = [{
     const container = items(podSpec, "containers").find((c) => isKubeProxy(c));
     if (!container) return;
     const state = b.state(KUBE_PROXY), read = readDaemonSet(podSpec, container, `Pod kube-system/${name} (a static pod)`, "kube-system");
-    if (!state.staticPod) state.staticPod = read;
-    else if (state.staticPod.line !== read.line) container.warn("kube-proxy-config", `kube-proxy static pods with other flags: the first read (${state.staticPod.where}) is the configuration read, not this one's`);
+    if (!state.staticPod) { state.staticPod = read; return; }
+    state.otherStaticPods.push(read);
+    // (Each static pod has its own --hostname-override, and flags in any order: their configurations are compared, not their words.)
+    if (configurationKey(state.staticPod) !== configurationKey(read)) container.warn("kube-proxy-config", `kube-proxy static pods with other flags: the first read (${state.staticPod.where}) is the configuration read, not this one's`);
   },
 }];
+
+/** What a kube-proxy container's command line configures, as a key: its flags read (not where), and the --config it names. */
+function configurationKey(d: DaemonSetConfig): string {
+  const flags = Object.entries(d.flags).filter(([k]) => k !== "where").sort(([a], [b]) => (a < b ? -1 : 1));
+  const c = d.config;
+  return jsonKey([flags, c ? [c.path, c.configMap ?? null, c.problem ?? null] : null]);
+}
 
 /**
  * The list at `key`, its items as fields; none when it is no list. The built-in kinds' schema and
@@ -348,7 +446,8 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
   const first = command[0]?.value;
   // No command: the image's entrypoint, kube-proxy, gets the args.
   const argv = command.length ? kubeProxyArgv(command, args) : args.map(wordOf);
-  const out: DaemonSetConfig = { where, container, line: JSON.stringify([container.raw("command"), container.raw("args")]), flags: { where: `the flags of ${where}` }, diags: sink.items };
+  const minor = imageMinor(container.raw("image"));
+  const out: DaemonSetConfig = { where, container, flags: { where: `the flags of ${where}` }, diags: sink.items, ...(minor !== undefined ? { minor } : {}) };
   // A command that is not kube-proxy itself nor a shell line running it (a wrapper, a script) holds its flags in words not read here.
   if (!argv) {
     own.get("command").warn("kube-proxy-config", `kube-proxy is started through ${JSON.stringify(first ?? null)}: its flags are not read, and its configuration is not known`);
@@ -356,21 +455,26 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     return out;
   }
   const given = new Map<string, { value: string | undefined; field: Field; expanded?: boolean }>();
+  // Words that are no flag nor a flag's value (pflag: every word after "--" too): kube-proxy takes none.
+  const positional: Word[] = [];
   for (let i = 0; i < argv.length; i++) {
     const text = argv[i].text;
     if (typeof text !== "string") continue;
+    if (text === "--") { positional.push(...argv.slice(i + 1)); break; }
     if (!text.startsWith("--")) {
-      // A word the shell ($ARGS, "$@") or the kubelet ($(ARGS)) expands where a flag stands (not the
-      // value of a flag not read here, --hostname-override $(NODE_NAME)) may be any flags, --config too.
-      const before = argv[i - 1]?.text;
-      if ((argv[i].expanded || text.includes("$(")) && !(before?.startsWith("--") && !before.includes("=") && before !== "--masquerade-all")) {
+      // (A single-dash word is a shorthand flag, -v=2, not read here; a lone "-" is a word.)
+      if (text.startsWith("-") && text !== "-") continue;
+      // The value of a flag not read here (--hostname-override $(NODE_NAME), --v 2).
+      if (takesValue(argv[i - 1]?.text)) continue;
+      // A word the shell ($ARGS, "$@") or the kubelet ($(ARGS)) expands where a flag stands may be any flags, --config too.
+      if (argv[i].expanded || text.includes("$(")) {
         argv[i].field.warn("kube-proxy-config", `${JSON.stringify(text)} is expanded by ${argv[i].expanded ? "the shell" : "the kubelet from the container's environment"} where a flag of kube-proxy stands: its flags are not known, so kube-proxy's configuration is not known`);
         out.config = { field: container, path: "", problem: "a word of its command line is not known" };
         return out;
       }
+      positional.push(argv[i]);
       continue;
     }
-    if (text === "--") break;
     const eq = text.indexOf("=");
     const flag = eq >= 0 ? text.slice(2, eq) : text.slice(2);
     if (!FLAGS.includes(flag)) continue;
@@ -383,6 +487,9 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
     }
     given.set(flag, { value, field: word.field, ...(word.expanded ? { expanded: true } : {}) });
   }
+  // cmd/kube-proxy/app/server.go NewProxyCommand Args: a non-empty argument is refused ("%q does not take any arguments, got %q").
+  const words = positional.filter((w) => w.text !== "");
+  if (words.length) words[0].field.error("invalid-value", `"kube-proxy" does not take any arguments, got [${words.map((w) => w.text === undefined ? "?" : JSON.stringify(w.text)).join(" ")}] (kube-proxy refuses to start: it takes flags only; a flag's value is written --flag=value, and a bool flag's value only so)`);
   const config = given.get("config");
   if (config) {
     for (const [flag, g] of given) if (flag !== "config") g.field.warn("kube-proxy-config", `--${flag} is ignored by kube-proxy beside --config: the configuration file replaces the flags (cmd/kube-proxy/app/options.go Complete; only --hostname-override and the logging flags still apply)`);
@@ -413,11 +520,18 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       const parsed = clusterCidrs(value!);
       if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
       else out.flags.clusterCIDR = parsed;
+    } else if (flag === "feature-gates") {
+      const v = featureGate(value!, LOCALHOST_GATE);
+      if (typeof v === "string") field.error("invalid-value", `--feature-gates: ${v} (kube-proxy refuses to start)`);
+      else if (v !== undefined) out.flags.localhostProxy = v;
     } else if (flag === "nodeport-addresses") {
       const list = flagList(value!);
-      const parsed = list.length ? nodePortAddresses(list) : undefined;
-      if (parsed && typeof parsed === "object" && "problem" in parsed) field.error("invalid-cidr", `--nodeport-addresses: ${parsed.problem} (kube-proxy refuses to start)`);
-      else if (parsed) out.flags.nodePortAddresses = parsed;
+      const parsed = list.length ? nodePortAddresses(list, minor) : undefined;
+      if (parsed && "problem" in parsed) field.error("invalid-cidr", `--nodeport-addresses: ${parsed.problem} (kube-proxy refuses to start)`);
+      else if (parsed) {
+        out.flags.nodePortAddresses = parsed.value;
+        if (parsed.needs) syntaxWarning(field, parsed.needs, `--nodeport-addresses ${value}`);
+      }
     }
   }
   const iface = localMode ? INTERFACE_OF[localMode] : undefined;
@@ -459,6 +573,9 @@ function configMapAt(podSpec: Field, container: Field, path: string, namespace: 
 function settle(state: KubeProxyState, b: InventoryBuilder): void {
   // A static pod runs kube-proxy: its configuration over a DaemonSet's (GKE's DaemonSet selects no node until one is labelled for it).
   const ds = state.staticPod ?? state.daemonSet;
+  // What the DaemonSet beside a static pod, or another static pod, refuses is still refused where it runs: its errors are reported.
+  const others = [...(state.staticPod && state.daemonSet ? [state.daemonSet] : []), ...state.otherStaticPods];
+  for (const other of others) for (const d of other.diags) if (d.severity === "error") b.diags.add(d);
   if (state.staticPod && state.daemonSet) state.daemonSet.container.warn("kube-proxy-config", `kube-proxy also runs as a static pod (${state.staticPod.where}): its configuration is read, not this DaemonSet's`);
   let chosen: Candidate | undefined;
   if (ds) {
@@ -485,6 +602,19 @@ function settle(state: KubeProxyState, b: InventoryBuilder): void {
     }
   }
   if (!chosen) return;
+  let config = chosen.config;
+  const check = chosen.syntax;
+  // (Before its diagnostics are added: the field reports into the candidate's own list.)
+  if (check && config) {
+    const minor = ds?.minor;
+    if (minor === undefined) syntaxWarning(check.field, check.needs, `nodePortAddresses ${check.texts.join(",")}`);
+    else if (minor < check.needs.minor) {
+      const refused = nodePortAddresses(check.texts, minor);
+      check.field.error("invalid-cidr", `${"problem" in refused ? refused.problem : ""} (kube-proxy refuses this configuration; its version from the image of ${ds!.where})`);
+      const { nodePortAddresses: _, ...rest } = config;
+      config = rest;
+    }
+  }
   for (const d of chosen.diags) b.diags.add(d);
-  if (chosen.config) b.inv.kubeProxy = chosen.config;
+  if (config) b.inv.kubeProxy = config;
 }

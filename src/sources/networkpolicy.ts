@@ -9,7 +9,7 @@ import { isProtocol, type PortMatch, type Protocol } from "../model/ports.js";
 import { EVERYTHING, formatSelector, type LabelSelector } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer, Policy, Rule, SelectableKind } from "../model/policy.js";
 import { ciliumIdentitySelector, ciliumReading } from "./cilium.js";
-import { Field, type ObjectContext, type StringRule } from "./fields.js";
+import { Field, ObjectContext, type StringRule } from "./fields.js";
 import type { Path } from "../model/source.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortNumber, isPortOrName, readCidrAs, readMeta, readPortOrName, readProtocol, readSelector } from "./k8s.js";
@@ -44,8 +44,7 @@ export const networkPolicyFrontEnd: FrontEnd = {
       src: ctx.ref,
     };
     b.inv.policies.push(policy);
-    // (The step keeps the object's source for its reports, not the parsed policy, which would live until the load ends.)
-    b.state(CILIUM_STEPS).push({ policy, reports: ctx.detached(), peers });
+    b.state(CILIUM_STEPS).add(policy, peers);
   },
 };
 
@@ -209,15 +208,44 @@ const INGRESS: ReadonlySet<string> = new Set(["Ingress"]);
 const EGRESS: ReadonlySet<string> = new Set(["Egress"]);
 const BOTH: ReadonlySet<string> = new Set(["Ingress", "Egress"]);
 
-/** A NetworkPolicy read, for underCilium: the policy, its object's context for reports (detached), its peers. */
-interface CiliumStep { policy: Policy; reports: ObjectContext; peers: readonly ReadPeer[] }
+/**
+ * Per load, the NetworkPolicies read and their peers, waiting to know whether the input shows Cilium:
+ * one look (inputCnis) for every NetworkPolicy. Kept in two flat lists, not an object per policy and
+ * per peer (a step, its context, its list of peers: what a load keeps until it ends is copied by the
+ * young generation's collector twice), and nothing of the parsed policy: its reports are made from the
+ * policy's source (src) once Cilium is found.
+ */
+class CiliumSteps {
+  readonly policies: Policy[] = [];
+  /** Per peer (ReadPeer), five values: its policy's place in `policies`, then peer, gress, rule, index. */
+  readonly peers: (number | string | Peer)[] = [];
 
-/** Per load, the policies waiting to know whether the input shows Cilium: one look (inputCnis) for every NetworkPolicy. */
-const CILIUM_STEPS: StateKey<CiliumStep[]> = {
-  make: () => [],
+  add(policy: Policy, peers: readonly ReadPeer[]): void {
+    const at = this.policies.length;
+    this.policies.push(policy);
+    for (let i = 0; i < peers.length; i++) { const p = peers[i]; this.peers.push(at, p.peer, p.gress, p.rule, p.index); }
+  }
+
+  /** underCilium for each policy, its reports (a detached context: the object's source) in the load's diagnostics. */
+  settle(b: InventoryBuilder, cilium: InputCni): void {
+    const flat = this.peers;
+    let k = 0;
+    for (let at = 0; at < this.policies.length; at++) {
+      const policy = this.policies[at], reports = new ObjectContext(policy.src!, b.diags, policy.kind);
+      const peers: { peer: Peer; f: Field }[] = [];
+      for (; k < flat.length && flat[k] === at; k += 5) {
+        peers.push({ peer: flat[k + 1] as Peer, f: peerField(reports, { peer: flat[k + 1] as Peer, gress: flat[k + 2] as Gress, rule: flat[k + 3] as number, index: flat[k + 4] as number }) });
+      }
+      underCilium(b, cilium, policy, new Field(reports, undefined, POD_SELECTOR), peers);
+    }
+  }
+}
+
+const CILIUM_STEPS: StateKey<CiliumSteps> = {
+  make: () => new CiliumSteps(),
   settle(steps, b) {
     const cilium = inputCnis(b.inv).find((c) => c.family === "cilium");
-    if (cilium) for (const s of steps) underCilium(b, cilium, s.policy, new Field(s.reports, undefined, POD_SELECTOR), s.peers.map((p) => ({ peer: p.peer, f: peerField(s.reports, p) })));
+    if (cilium) steps.settle(b, cilium);
   },
 };
 

@@ -4,25 +4,27 @@
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 
-/** How far below the main thread a worker runs: to Linux's lowest, from a process at priority 0. */
-const NICE_BELOW = 19;
+/** How far below the main thread a worker runs by default: to Linux's lowest, from a process at priority 0. */
+export const NICE_BELOW = 19;
 
 /**
- * Lowers the calling thread's scheduling priority by NICE_BELOW steps (to at most 19, Linux's
+ * Lowers the calling thread's scheduling priority by `below` steps (to at most 19, Linux's
  * lowest), so that it runs on what the main thread and V8's own threads (optimising compiler,
  * garbage collection helpers, both nice 0) leave of the cores: while the check-ahead worker and the
  * main thread shared two cores with those, the main thread waited on the run queue for a third of
  * its load; the pre-reader at the main thread's priority made it wait 300-500 ms more per run on a
- * busy machine (see docs/performance.md). Linux only: there a thread is a task with an id of its
- * own, and setpriority on that id applies to the thread alone (elsewhere it would apply to the
- * whole process). Does nothing on the main thread. Returns the thread's priority after it, where known.
+ * busy machine (see docs/performance.md). (A thread can lower its priority, never raise it again
+ * without privileges: what it chooses here holds to its end.) Linux only: there a thread is a task
+ * with an id of its own, and setpriority on that id applies to the thread alone (elsewhere it would
+ * apply to the whole process). Does nothing on the main thread. Returns the thread's priority after
+ * it, where known.
  */
-export function yieldCpu(): number | undefined {
+export function yieldCpu(below = NICE_BELOW): number | undefined {
   if (process.platform !== "linux") return undefined;
   try {
     const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
     if (!Number.isInteger(tid) || tid === process.pid) return undefined;
-    setPriority(tid, Math.min(19, getPriority(tid) + NICE_BELOW));
+    setPriority(tid, Math.min(19, getPriority(tid) + below));
     return getPriority(tid);
   } catch {
     // (No /proc, or not permitted: the thread runs at the main thread's priority.)

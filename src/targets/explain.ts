@@ -132,6 +132,8 @@ function summarize(d: Decision, data: DecisionData): string {
       return `allowed: ${data.at} is not subject to ${d.direction} policy${d.toHost ? `; ${hostActionText(d.toHost)}` : ""}`;
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
+    case "loopback":
+      return `allowed: the client's own loopback (the pod's network namespace's lo): the connection never leaves the pod, so no policy sees its ${d.direction}`;
     case "network":
       return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
         : `denied: ${data.at} is not on network ${networkLabel(d.network!)} (${isSecondary(d.network!) ? "a secondary network reaches only the pods attached to it" : "a primary user-defined network is isolated from the pod network and from other user-defined networks"})`;
@@ -161,7 +163,7 @@ export function pairText(r: PairResult, data: PairData): string {
   if (data.network) lines.push(`  network: ${data.network}`);
   if (data.forwarded) lines.push(`  hostPort: ${data.forwarded.summary}`);
   for (const [d, party] of [[data.egress, r.src], [data.ingress, r.verdict.hostPort?.inner.dst ?? r.dst]] as const) {
-    lines.push(`  ${d.direction} at ${d.at} (${partyKind(party)}):`);
+    lines.push(`  ${d.direction} at ${d.at} (${d.decidedBy === "loopback" && d.direction === "ingress" ? "the client's own loopback" : partyKind(party)}):`);
     for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);
     lines.push(`    ${d.summary}`);
     if (d.decidedBy === "isolation") for (const p of d.selecting) lines.push(`      selected by ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name} (${where(p.file, p.line)})`);

@@ -42,6 +42,14 @@ ${args.map((a) => `        - ${JSON.stringify(a)}`).join("\n")}
         ${volume}
 `;
 
+/** A ready pod of Service default/web on node-a. */
+const WEB_1 = `apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: default, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
+`;
+
 const cidrsOf = (yaml: string) => {
   const l = load({ "k.yaml": yaml });
   return { kp: l.inventory.kubeProxy, errors: l.diagnostics.errors.map((e) => e.message), warnings: l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message), diags: l.diagnostics.items };
@@ -102,7 +110,7 @@ test("without --config the DaemonSet's flags are kube-proxy's configuration (on 
   const r = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16,fd00:1::/64", "--masquerade-all", "--proxy-mode", "nftables", "--nodeport-addresses=primary", "--detect-local-mode=ClusterCIDR", "--v=2"]) + configMap("kube-proxy", "config.conf", "clusterCIDR: 10.7.0.0/16"));
   assert.deepEqual(r.errors, []);
   assert.equal(r.kp!.where, "the flags of DaemonSet kube-system/kube-proxy");
-  assert.deepEqual([r.kp!.clusterCIDR!.map((c) => c.text), r.kp!.masqueradeAll, r.kp!.mode, r.kp!.nodePortAddresses, r.kp!.detectLocalMode], [["10.1.0.0/16", "fd00:1::/64"], true, "nftables", "primary", "ClusterCIDR"]);
+  assert.deepEqual([r.kp!.clusterCIDR!.map((c) => c.text), r.kp!.masqueradeAll, r.kp!.mode, r.kp!.nodePortAddresses, r.kp!.detectLocalMode], [["10.1.0.0/16", "fd00:1::/64"], true, "nftables", { cidrs: [], primary: true, text: "primary" }, "ClusterCIDR"]);
   // No flag: kube-proxy's defaults, a known configuration (no clusterCIDR: no local-traffic detector), not "unknown".
   const none = cidrsOf(daemonSet(["--v=2"]));
   assert.deepEqual(none.kp, { where: "the flags of DaemonSet kube-system/kube-proxy" });
@@ -138,12 +146,7 @@ kind: Node
 metadata: {name: node-b}
 status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
 ---
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: default, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
+${WEB_1}---
 apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: default}
@@ -275,4 +278,73 @@ test("a word the shell ($ARGS, \"$@\") or the kubelet ($(ARGS)) expands where a 
   }
   const value = cidrsOf(daemonSet(["--hostname-override", "$(NODE_NAME)", "--cluster-cidr=10.1.0.0/16"]));
   assert.deepEqual([value.kp?.clusterCIDR?.map((c) => c.text), value.warnings], [["10.1.0.0/16"], []]);
+});
+
+test("nodePortAddresses by kube-proxy's version (its image tag): v1.37's keywords localhost and all, and primary among CIDRs (kubernetes#138427), refused before; primary refused before v1.30; not shown: read as v1.37 does, warned", async () => {
+  const at = (image: string, args: string[]) => daemonSet(args).replace("registry.k8s.io/kube-proxy:v1.31.0", image);
+  // v1.37: every keyword with CIDRs; localhost is 127.0.0.1/32 and ::1/128, all 0.0.0.0/0 and ::/0.
+  const v37 = cidrsOf(at("registry.k8s.io/kube-proxy:v1.37.0", ["--nodeport-addresses=primary,localhost,198.51.100.0/24"]));
+  assert.deepEqual([v37.errors, v37.warnings], [[], []]);
+  assert.deepEqual([v37.kp!.nodePortAddresses!.primary, v37.kp!.nodePortAddresses!.cidrs.map((c) => c.text)], [true, ["127.0.0.1/32 (localhost)", "::1/128 (localhost)", "198.51.100.0/24"]]);
+  assert.deepEqual(cidrsOf(at("registry.k8s.io/kube-proxy:v1.37.2", ["--nodeport-addresses=all"])).kp!.nodePortAddresses!.cidrs.map((c) => c.text), ["0.0.0.0/0 (all)", "::/0 (all)"]);
+  assert.match(cidrsOf(at("registry.k8s.io/kube-proxy:v1.37.2", ["--nodeport-addresses=localhost,localhost"])).errors.join("\n"), /the keyword "localhost" is given twice/);
+  // v1.36 (an EKS tag): the keywords are no CIDRs, primary only alone; v1.29: not even primary.
+  const v36 = cidrsOf(at("602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.36.1-minimal-eksbuild.2", ["--nodeport-addresses=primary,localhost"]));
+  assert.match(v36.errors.join("\n"), /--nodeport-addresses: nodePortAddresses: "localhost" must be a valid CIDR \(kube-proxy v1\.36; the keywords localhost and all came in v1\.37\) \(kube-proxy refuses to start\)/);
+  assert.match(cidrsOf(at("registry.k8s.io/kube-proxy:v1.36.1", ["--nodeport-addresses=primary,10.0.0.0/8"])).errors.join("\n"), /can't use both 'primary' and CIDRs \(kube-proxy v1\.36; v1\.37 takes them together\)/);
+  assert.deepEqual(cidrsOf(at("registry.k8s.io/kube-proxy:v1.36.1", ["--nodeport-addresses=primary"])).errors, []);
+  assert.match(cidrsOf(at("registry.k8s.io/kube-proxy:v1.29.4", ["--nodeport-addresses=primary"])).errors.join("\n"), /"primary" must be a valid CIDR \(kube-proxy v1\.29: "primary" came in v1\.30\)/);
+  // No version in the image reference (a digest, :latest): read as v1.37 reads it, warned.
+  const digest = cidrsOf(at("registry.k8s.io/kube-proxy@sha256:0123456789abcdef", ["--nodeport-addresses=primary,localhost"]));
+  assert.deepEqual(digest.errors, []);
+  assert.match(digest.warnings.join("\n"), /--nodeport-addresses primary,localhost: kube-proxy before v1\.37 refuses the keywords localhost and all, and primary among other values \(it does not start\), and the input does not show kube-proxy's version/);
+  // The file a DaemonSet mounts is checked against the DaemonSet's version.
+  const file = (image: string) => cidrsOf(at(image, ["--config=/var/lib/kube-proxy/config.conf"]) + configMap("kube-proxy", "config.conf", "nodePortAddresses: [primary, localhost]"));
+  const old = file("registry.k8s.io/kube-proxy:v1.35.0");
+  assert.match(old.errors.join("\n"), /nodePortAddresses: "localhost" must be a valid CIDR \(kube-proxy v1\.35; .*\(kube-proxy refuses this configuration; its version from the image of DaemonSet kube-system\/kube-proxy\)/);
+  assert.equal(old.kp!.nodePortAddresses, undefined);
+  assert.deepEqual(file("registry.k8s.io/kube-proxy:v1.37.0").errors, []);
+  // The answer: v1.37's primary,localhost serves the node's own 127.0.0.1 at a node port (iptables), and its primary address, not another.
+  const cluster = `apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status: {addresses: [{type: InternalIP, address: 10.0.0.1}, {type: ExternalIP, address: 198.51.100.1}]}
+---
+${WEB_1}---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {type: NodePort, selector: {app: web}, clusterIP: 10.96.0.10, ports: [{port: 80, nodePort: 30080}]}
+`;
+  const ask = async (to: string) => {
+    const r = await cli(["explain", "-f", "-", "--from", "node:node-a", "--to", to, "--port", "30080", "-o", "json", "-q"], cluster + at("registry.k8s.io/kube-proxy:v1.37.0", ["--nodeport-addresses=primary,localhost"]));
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return (JSON.parse(r.out).pairs as { to: string; ingress: { summary: string } }[]).map((p) => [p.to, p.ingress.summary.startsWith("denied") ? p.ingress.summary : "served"]);
+  };
+  assert.deepEqual(await ask("ip:127.0.0.1"), [["default/web-1", "served"]]);
+  assert.deepEqual(await ask("ip:10.0.0.1"), [["default/web-1", "served"]]);
+  assert.match((await ask("ip:198.51.100.1"))[0][1], /at its primary address and its addresses in 127\.0\.0\.1\/32 \(localhost\), ::1\/128 \(localhost\) only/);
+});
+
+test("static pods are compared by their configuration, not their words (each has its own --hostname-override; flag order, --v): no warning, it warned; the DaemonSet's and another static pod's errors are reported when the first static pod wins (they were dropped); a word that is no flag nor a flag's value is refused (NewProxyCommand Args)", () => {
+  // Same configuration, other words: each node's own --hostname-override, other flag order and log level.
+  const same = cidrsOf(staticPod("node-1", "--hostname-override=node-1 --cluster-cidr=10.4.0.0/14 --v=2 --proxy-mode iptables") + staticPod("node-2", "--proxy-mode=iptables --v=4 --cluster-cidr=10.4.0.0/14 --hostname-override node-2"));
+  assert.deepEqual([same.errors, same.warnings], [[], []]);
+  // Another configuration is still warned about.
+  assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--cluster-cidr=10.4.0.0/14 --masquerade-all")).warnings.join("\n"), /kube-proxy static pods with other flags/);
+  // What the DaemonSet (or a second static pod) refuses is refused where it runs: reported, though the first static pod's configuration is read.
+  const ds = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + daemonSet(["--cluster-cidr=10.9.0.0/33"]));
+  assert.deepEqual(ds.kp?.clusterCIDR?.map((c) => c.text), ["10.4.0.0/14"]);
+  assert.match(ds.errors.join("\n"), /--cluster-cidr: "10\.9\.0\.0\/33" must be a valid CIDR block/);
+  const second = cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14") + staticPod("node-2", "--proxy-mode=userspace"));
+  assert.match(second.errors.join("\n"), /--proxy-mode "userspace" is not one of iptables, ipvs, nftables/);
+  // kube-proxy takes no positional argument: a stray word, a bool flag's value written apart, a word after "--".
+  const stray = cidrsOf(daemonSet(["--cluster-cidr=10.1.0.0/16", "iptables"]));
+  assert.match(stray.errors.join("\n"), /"kube-proxy" does not take any arguments, got \["iptables"\] \(kube-proxy refuses to start/);
+  assert.match(cidrsOf(daemonSet(["--masquerade-all", "true"])).errors.join("\n"), /got \["true"\]/);
+  assert.match(cidrsOf(daemonSet(["--v=2", "--", "--cluster-cidr=10.1.0.0/16"])).errors.join("\n"), /got \["--cluster-cidr=10\.1\.0\.0\/16"\]/);
+  // The value of a flag not read here is no argument (--hostname-override NAME, -v 2, --log-flush-frequency 5s); an empty word neither.
+  assert.deepEqual(cidrsOf(daemonSet(["--hostname-override", "node-1", "-v", "2", "--log-flush-frequency", "5s", "", "--profiling"])).errors, []);
+  // A static pod's shell line alike.
+  assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14 extra")).errors.join("\n"), /does not take any arguments, got \["extra"\]/);
 });

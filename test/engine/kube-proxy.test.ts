@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
@@ -351,12 +351,14 @@ test("kube-proxy's configuration is read as kube-proxy reads it: what it refuses
   const loaded = load({ "k.yaml": kubeProxyConfigMap("mode: nftables\nclusterCIDR: 10.1.0.0/16,fd00:1::/64\nnodePortAddresses: [10.0.0.0/8]\nnftables: {masqueradeAll: true}") });
   assert.deepEqual(loaded.diagnostics.errors.map((e) => e.message), []);
   const c = loaded.inventory.kubeProxy!;
-  assert.deepEqual([c.mode, c.clusterCIDR!.map((x) => x.text), c.masqueradeAll, (c.nodePortAddresses as unknown as { text: string }[]).map((x) => x.text)], ["nftables", ["10.1.0.0/16", "fd00:1::/64"], true, ["10.0.0.0/8"]]);
+  assert.deepEqual([c.mode, c.clusterCIDR!.map((x) => x.text), c.masqueradeAll, c.nodePortAddresses!.cidrs.map((x) => x.text), c.nodePortAddresses!.primary], ["nftables", ["10.1.0.0/16", "fd00:1::/64"], true, ["10.0.0.0/8"], false]);
   const bad = load({ "k.yaml": kubeProxyConfigMap("mode: userspace\nclusterCIDR: 10.1.0.0/16,10.2.0.0/16\nnodePortAddresses: [primary, 10.0.0.0/8]") });
   const messages = bad.diagnostics.errors.map((e) => e.message).join("\n");
   assert.match(messages, /"userspace"/);
   assert.match(messages, /may only contain at most one IPv4 and one IPv6 CIDR/);
-  assert.match(messages, /can't use both 'primary' and CIDRs/);
+  // primary among CIDRs: kube-proxy v1.37's (kubernetes#138427); no DaemonSet shows the version here: read, and warned about.
+  assert.doesNotMatch(messages, /primary/);
+  assert.match(bad.diagnostics.items.map((d) => d.message).join("\n"), /kube-proxy before v1\.37 refuses the keywords localhost and all, and primary among other values \(it does not start\), and the input does not show kube-proxy's version/);
   const wrongKind = load({ "k.yaml": kubeProxyConfigMap("").replace("kind: KubeProxyConfiguration", "kind: KubeletConfiguration") });
   assert.match(wrongKind.diagnostics.errors.map((e) => e.message).join("\n"), /kube-proxy's configuration is apiVersion kubeproxy\.config\.k8s\.io\/v1alpha1, kind KubeProxyConfiguration/);
   const flag = await cli(["explain", "-f", "-", "--from", "shop/client", "--to", "svc:shop/web", "--port", "80", "--cluster-cidr", "10.1.0.0/40"], base(""));
@@ -610,14 +612,123 @@ test("127.0.0.1 at a node port is refused where kube-proxy does not serve it: nf
   const cilium = await explainWith(yaml + kpr, "node:node-b", "ip:127.0.0.1", 30080, ["--proxy-mode", "nftables"]);
   assert.deepEqual(cilium.pairs.map((p) => p.to), ["shop/web-1"]);
   assert.match(cilium.pairs[0].service!.why, /serves node ports on the loopback address to a connection from the host's network namespace \(bpf_sock\.c sock4_wildcard_lookup/);
-  // Calico's eBPF data plane: not known, an error rather than a guess.
+  // Calico's eBPF data plane: refused (it was an error, "not known"). Its connect-time load balancer (nat_lookup.h
+  // calico_v4_nat_lookup) finds no frontend at 127.0.0.1 and takes the node ports' entry only for a host address of
+  // felix's route map, which holds global unicast addresses only (bpf_route_mgr.go onIfaceAddrsUpdate).
   const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
-  const calico = await explainWith(yaml + felix, "node:node-a", "ip:127.0.0.1", 30080, []);
-  assert.equal(calico.code, 2);
-  assert.match(calico.err, /serves node ports on a loopback address is not known here/);
+  for (const from of ["node:node-a", "node:node-b"]) {
+    const calico = await explainWith(yaml + felix, from, "ip:127.0.0.1", 30080, []);
+    assert.equal(calico.code, 1, calico.err);
+    assert.deepEqual(calico.pairs.map((p) => [p.to, p.verdict, p.ingress.decidedBy]), [[from, "deny", "service"]]);
+    assert.match(calico.pairs[0].ingress.summary, /Calico's eBPF data plane .*never serves node ports on a loopback address: its connect-time load balancer finds no frontend for 127\.0\.0\.1 .*global unicast addresses \(bpf_route_mgr\.go onIfaceAddrsUpdate\).*\(refused\)/);
+  }
   // The option is kube-proxy's flag's: true or false.
   const bad = await explainWith(yaml, "node:node-a", "ip:127.0.0.1", 30080, ["--iptables-localhost-nodeports", "maybe"]);
   assert.equal(bad.code, 2);
   const help = await cli(["explain", "--help"], "");
   assert.ok(help.out.includes("--iptables-localhost-nodeports"));
+});
+
+test("a pod's connection to its own loopback (127.0.0.0/8, ::1) is allowed under a default-deny egress policy, decided by the client's own loopback (it was denied: the policy judged an external address); a node's 127.0.0.1 stays a node port", async () => {
+  // The packet goes out and back in on the pod network namespace's lo, never through the pod's interface to the node where every enforcer polices it.
+  const deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress, Ingress]}\n";
+  const yaml = base("  type: NodePort") + deny;
+  for (const to of ["ip:127.0.0.1", "ip:127.0.0.53", "ip:::1"]) {
+    const out = await explainWith(yaml, "shop/client", to, 30080, []);
+    assert.equal(out.code, 0, to);
+    assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.egress.summary.startsWith("allowed: the client's own loopback"), p.ingress.decidedBy, p.service]), [[to, "allow", true, "loopback", undefined]], to);
+    assert.match(out.text, /ingress at ip:\S+ \(the client's own loopback\):\n\s+allowed: the client's own loopback \(the pod's network namespace's lo\): the connection never leaves the pod/, to);
+  }
+  // Another address of the same policy is still denied; so is the pod's connection to a node's address at the node port.
+  assert.equal((await explainWith(yaml, "shop/client", "ip:198.51.100.9", 80, [])).code, 1);
+  assert.equal((await explainWith(yaml, "shop/client", "ip:10.0.0.2", 30080, [])).pairs[0].verdict, "deny");
+  // junction test answers alike (its reason is the deciding summary).
+  const t = tempFiles({ "expect.yaml": "- {from: shop/client, to: {ip: 127.0.0.1}, port: 8080, expect: allow}\n- {from: shop/client, to: {ip: 198.51.100.9}, port: 8080, expect: deny}\n" });
+  try {
+    const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/expect.yaml`, "-o", "json", "-q"], yaml);
+    assert.equal(r.code, 0, r.out + r.err);
+    const results = JSON.parse(r.out).results as { pass: boolean; decidedBy: { egress: string; ingress: string } }[];
+    assert.ok(results.every((x) => x.pass));
+    assert.match(results[0].decidedBy.egress, /the client's own loopback/);
+  } finally { t.cleanup(); }
+  // A node's own 127.0.0.1 at a node port is still that node port (loopbackFrontend), not its loopback.
+  const node = await explainWith(yaml, "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(node.pairs.map((p) => [p.to, p.ingress.decidedBy]), [["shop/web-1", "isolation"]]);
+});
+
+test("a node's own connection to its loopback at a healthCheckNodePort is kube-proxy's health check server where it binds: every address without nodePortAddresses, else only a loopback address its CIDRs hold (127.0.0.1); felix's is on the host IPs only, Cilium's on every address (it was the Service-less loopback: allowed, unnamed)", async () => {
+  // pkg/proxy/healthcheck service_health.go newServiceHealthServer: "0.0.0.0" when nodePortAddresses match all, else GetNodeIPs.
+  const agent = `---\napiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: shop}\nspec: {nodeName: node-b, hostNetwork: true, containers: [{name: c, image: x}]}\nstatus: {phase: Running, podIP: 10.0.0.2, hostIP: 10.0.0.2}\n`;
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS) + agent;
+  const ask = (flags: string[], from = "node:node-b", to = "ip:127.0.0.1", extra = "") => explainWith(yaml + extra, from, to, 32000, flags);
+  const all = await ask([]);
+  assert.deepEqual(all.pairs.map((p) => [p.to, p.verdict]), [["ip:127.0.0.1", "allow"]]);
+  assert.match(all.pairs[0].service!.frontend, /kube-proxy's health check of Service shop\/web \(healthCheckNodePort 32000\) on node node-b \(its own loopback 127\.0\.0\.1\)/);
+  assert.match(all.pairs[0].service!.why, /kube-proxy itself answers it on every node address \(its server listens on every address, the loopback too\)/);
+  // A host-network pod's loopback is its node's.
+  assert.match((await ask([], "shop/agent")).pairs[0].service!.frontend, /on node node-b \(its own loopback 127\.0\.0\.1\)/);
+  // CIDRs of both families without loopback: nothing listens there (refused); with 127.0.0.0/8: 127.0.0.1 only (the loopback interface's address).
+  const refused = await ask(["--nodeport-addresses", "10.0.0.0/24,fd00::/64"]);
+  assert.deepEqual(refused.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]]);
+  assert.match(refused.pairs[0].ingress.summary, /health check server listens on the nodePortAddresses only \(the option --nodeport-addresses: the node's addresses in 10\.0\.0\.0\/24, of the loopback interface's 127\.0\.0\.1\): 127\.0\.0\.1 is not one \(refused\)/);
+  assert.equal((await ask(["--nodeport-addresses", "127.0.0.0/8,fd00::/64"])).pairs[0].verdict, "allow");
+  assert.equal((await ask(["--nodeport-addresses", "127.0.0.0/8,fd00::/64"], "node:node-b", "ip:127.0.0.2")).pairs[0].verdict, "deny");
+  assert.equal((await ask(["--nodeport-addresses", "primary,localhost"])).pairs[0].verdict, "allow");
+  // IPv4 CIDRs only: the IPv6 proxier's server listens on every address and contends for the port: warned.
+  const single = await ask(["--nodeport-addresses", "10.0.0.0/24"]);
+  assert.equal(single.pairs[0].verdict, "deny");
+  assert.match((single.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /no CIDR of IPv6: where the host has IPv6 too, kube-proxy's IPv6 proxier runs a health check server on every address \("0\.0\.0\.0"\).*kubernetes#111863/);
+  // A pod's 127.0.0.1 is its own: no health check there.
+  assert.equal((await ask([], "shop/client")).pairs[0].service, undefined);
+  // felix listens on the host IPs only; Cilium's agent on every address.
+  const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
+  const calico = await ask([], "node:node-b", "ip:127.0.0.1", felix);
+  assert.deepEqual(calico.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]]);
+  assert.match(calico.pairs[0].ingress.summary, /felix .* runs the health check server on the host's IP addresses only .*not on 127\.0\.0\.1/);
+  assert.equal((await ask([], "node:node-b", "ip:10.0.0.2", felix)).pairs[0].verdict, "allow");
+  const kpr = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {kube-proxy-replacement: "true"}\n`;
+  const cilium = await ask([], "node:node-b", "ip:127.0.0.1", kpr);
+  assert.equal(cilium.pairs[0].verdict, "allow");
+  assert.match(cilium.pairs[0].service!.why, /the Cilium agent .* answers it in kube-proxy's place, on every node address and its loopback/);
+});
+
+test("one rule for a pod of the pod network the input gives no address of (a template pod, a pod not yet given one): local wherever the detector sees its node's pods; under NodeCIDR with its node's podCIDR it was masqueraded to the node (a wrong deny), while ClusterCIDR read it as local", async () => {
+  // getLocalDetectors: NodeCIDR is NewDetectLocalByCIDR(the node's podCIDR), which the pod's address comes from once the pod has one.
+  const nodes = (yaml: string) => yaml.replace("metadata: {name: node-a}\n", "metadata: {name: node-a}\nspec: {podCIDRs: [10.1.0.0/24]}\n").replace("metadata: {name: node-b}\n", "metadata: {name: node-b}\nspec: {podCIDRs: [10.1.1.0/24]}\n");
+  const pending = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: starting, namespace: shop, labels: {app: client}}\nspec: {nodeName: node-b, containers: [{name: c, image: x}]}\nstatus: {phase: Pending}\n";
+  const yaml = nodes(base("")).replace("ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]", "ingress: [{from: [{podSelector: {matchLabels: {app: client}}}]}]") + pending;
+  for (const flags of [["--detect-local-mode", "NodeCIDR"], ["--cluster-cidr", "10.1.0.0/16"], ["--detect-local-mode", "BridgeInterface"]]) {
+    const out = await explainWith(yaml, "shop/starting", "svc:shop/web", 80, flags);
+    assert.deepEqual(out.pairs.map((p) => [p.to, p.verdict, p.service?.seenAs]), [["shop/web-1", "allow", undefined]], flags.join(" "));
+  }
+  // A pod with its address outside the translating node's podCIDR is still not local there (masqueraded to node-b).
+  const outside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--detect-local-mode", "NodeCIDR"]);
+  assert.deepEqual(outside.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+});
+
+test("nftables mode and 127.0.0.1 at a node port: kube-proxy v1.37's userspace proxy serves it under the feature gate KubeProxyNFTablesLocalhostNodePorts with a loopback address in nodePortAddresses (TCP, 127.0.0.1 and ::1 only; Local: the node's endpoints, else refused); without the gate refused, as before", async () => {
+  const gate = "featureGates: {KubeProxyNFTablesLocalhostNodePorts: true}";
+  const conf = (extra: string, npa = "[primary, localhost]") => kubeProxyConfigMap(`mode: nftables\nnodePortAddresses: ${npa}\n${extra}`);
+  const yaml = base("  type: NodePort");
+  // Without the gate (alpha: off), refused, and the answer says what would serve it.
+  const off = await explainWith(yaml + conf(""), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.equal(off.pairs[0].ingress.decidedBy, "service");
+  assert.match(off.pairs[0].ingress.summary, /nftables mode never serves node ports on a loopback address .*\(refused\); kube-proxy v1\.37 does with the feature gate KubeProxyNFTablesLocalhostNodePorts/);
+  // With it: the proxy connects from node-b to web-1, which sees node-b (its policy admits 198.18.0.0/15 only: denied there, but reached).
+  const on = await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(on.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+  assert.match(on.pairs[0].service!.why, /kube-proxy's userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, kubernetes#138427\) listens at the node port on 127\.0\.0\.1/);
+  // It listens on 127.0.0.1 only; nodePortAddresses must hold the loopback and not match all.
+  assert.match((await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.2", 30080, [])).pairs[0].ingress.summary, /listens on 127\.0\.0\.1 and ::1 only/);
+  assert.match((await explainWith(yaml + conf(gate, "[primary]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /runs only where nodePortAddresses hold the loopback/);
+  assert.match((await explainWith(yaml + conf(gate, "[all]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /do not match all addresses/);
+  // externalTrafficPolicy Local: the node's own endpoints only (web-1 is on node-a), else the listener is removed: refused.
+  const local = base("  type: NodePort\n  externalTrafficPolicy: Local") + conf(gate);
+  assert.match((await explainWith(local, "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy's userspace proxy removes its listener/);
+  assert.deepEqual((await explainWith(local, "node:node-a", "ip:127.0.0.1", 30080, [])).pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-a"]]);
+  // The DaemonSet's --feature-gates alike (cliflag MapStringBool); a bad value is an error.
+  const loaded = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        image: registry.k8s.io/kube-proxy:v1.37.0\n        command: [kube-proxy, --proxy-mode=nftables, \"--feature-gates=Foo=false, KubeProxyNFTablesLocalhostNodePorts=true\"]\n" });
+  assert.equal(loaded.inventory.kubeProxy!.localhostProxy, true);
+  const bad = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        command: [kube-proxy, --feature-gates=KubeProxyNFTablesLocalhostNodePorts=yes]\n" });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /--feature-gates: invalid value of KubeProxyNFTablesLocalhostNodePorts=yes/);
 });

@@ -1,6 +1,7 @@
 // Test fixtures for the L7 layer: a small cluster written as YAML, and hops between its pods.
 
-import { engineFor } from "../helpers.js";
+import assert from "node:assert/strict";
+import { cli, engineFor, tempFiles } from "../helpers.js";
 import { L7Engine } from "../../src/engine/l7/engine.js";
 import type { Hop, HttpFacts, L7Result, ProxyKind } from "../../src/engine/l7/hop.js";
 import type { Endpoint } from "../../src/model/endpoint.js";
@@ -110,3 +111,13 @@ spec:
   listeners: [{name: mesh, port: 15008, protocol: HBONE${o.allowedRoutes ? `, allowedRoutes: ${o.allowedRoutes}` : ""}}]
 ---
 `;
+
+/** `junction explain -o json` of `request` from `from` over `yaml` (a denial exits 1). */
+export async function explainJson<T>(yaml: string, from: string, request: string): Promise<T> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", from, "--request", request, "-o", "json"]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return JSON.parse(r.out) as T;
+  } finally { cleanup(); }
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { cli, tempFiles } from "../helpers.js";
-import { app, namespace, waypointGateway } from "./fixture.js";
+import { app, explainJson, namespace, waypointGateway } from "./fixture.js";
 
 test("list --l7 on examples/mesh: allowed request conditions per client, DENY rules as exceptions, Linkerd routes per client", async () => {
   const r = await cli(["list", "-f", "examples/mesh", "--l7"]);
@@ -97,4 +97,25 @@ test("list --l7, Linkerd: routes an authorization admits the client to, except t
   assert.equal(lines.get("bank/ledger[Deployment] => bank/teller[Deployment]"), "all requests");
   const strict = await l7Lines(base.replace("all-authenticated", "deny"));
   assert.equal(strict.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "no requests (the default policy deny (namespace annotation config.linkerd.io/default-inbound-policy) does not admit this client)");
+});
+
+test("list --l7 agrees with explain on an ambient client's traffic to a Service whose waypoint fronts pods outside the ambient mesh (no proxy, an Istio sidecar, Linkerd): the waypoint decides first, then the server's proxy sees the waypoint (was: list ignored the waypoint unless the pods were ambient)", async () => {
+  const podOf = (name: string, ip: string, extra: string, labels = "") => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: bank, labels: {app: ${name}${labels}}}\nspec: {serviceAccountName: ${name}, containers: [{name: app, ports: [{name: http, containerPort: 8080}]}${extra}]}\nstatus: {podIP: ${ip}}\n---\n`;
+  const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}\nspec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n`;
+  const noPosts = doc("AuthorizationPolicy", "security.istio.io/v1", "no-posts", "bank", "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
+  const linkerdOnly = `apiVersion: policy.linkerd.io/v1beta3\nkind: Server\nmetadata: {name: books-http, namespace: bank}\nspec: {podSelector: {matchLabels: {app: books}}, port: 8080, proxyProtocol: HTTP/1}\n---\n`
+    + doc("MeshTLSAuthentication", "policy.linkerd.io/v1alpha1", "meshed", "bank", "{identities: [\"*\"]}")
+    + doc("AuthorizationPolicy", "policy.linkerd.io/v1alpha1", "books-meshed", "bank", "{targetRef: {group: policy.linkerd.io, kind: Server, name: books-http}, requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: meshed}]}");
+  const yaml = ns("bank", "{istio.io/dataplane-mode: ambient}") + waypointGateway("bank") + podOf("teller", "10.0.0.11", "")
+    + podOf("vault", "10.0.0.12", "", ", istio.io/dataplane-mode: none") + svc("vault")
+    + podOf("safe", "10.0.0.13", ", {name: istio-proxy}", ", istio.io/dataplane-mode: none") + svc("safe")
+    + podOf("books", "10.0.0.14", ", {name: linkerd-proxy}", ", istio.io/dataplane-mode: none") + svc("books") + noPosts + linkerdOnly;
+  const lines = await l7Lines(yaml);
+  const explain = async (request: string) => (await explainJson<{ status: number | null }>(yaml, "bank/teller", request)).status;
+  assert.equal(lines.get("bank/teller[Pod] => bank/vault[Pod]"), "all requests except method POST", "was: all requests (no proxy enforces L7)");
+  assert.deepEqual([await explain("POST http://vault/"), await explain("GET http://vault/")], [403, 200]);
+  assert.equal(lines.get("bank/teller[Pod] => bank/safe[Pod]"), "all requests except method POST");
+  assert.deepEqual([await explain("POST http://safe/"), await explain("GET http://safe/")], [403, 200]);
+  assert.match(lines.get("bank/teller[Pod] => bank/books[Pod]") ?? "", /^no requests \(no authorization of Server bank\/books-http admits this client\)/, "the Linkerd proxy sees no identity behind the waypoint");
+  assert.equal(await explain("GET http://books/"), 403);
 });

@@ -9,22 +9,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, engineFor, tempFiles } from "../helpers.js";
+import { engineFor } from "../helpers.js";
 import { requestProblem, walkContext, walkRequest } from "../../src/engine/request.js";
 import type { RouteRequest } from "../../src/model/request.js";
 import { L7Authorizer } from "../../src/engine/l7/authorizer.js";
-import { namespace, pod, waypointGateway } from "./fixture.js";
+import { explainJson, namespace, pod, waypointGateway } from "./fixture.js";
 
 interface Answer { status: number | null; connection?: string; authorization: { enforcer: string; verdict: string; summary: string }[]; layers: { layer: string; summary: string }[] }
 
-async function ask(yaml: string, from: string, request: string): Promise<Answer> {
-  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
-  try {
-    const r = await cli(["explain", "-q", "-f", dir, "--from", from, "--request", request, "-o", "json"]);
-    assert.ok(r.code === 0 || r.code === 1, r.err);
-    return JSON.parse(r.out);
-  } finally { cleanup(); }
-}
+const ask = (yaml: string, from: string, request: string) => explainJson<Answer>(yaml, from, request);
 
 const ap = (name: string, ns: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
 const ledgerService = (labels = "{}") => `apiVersion: v1\nkind: Service\nmetadata: {name: ledger, namespace: bank, labels: ${labels}}\nspec: {selector: {app: ledger}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n`;
@@ -279,4 +272,30 @@ spec:
   assert.deepEqual([api.status, (api as Answer & { endpoint?: string }).endpoint], [200, "bank/ledger"], "the rule's backend, Service bank/ledger");
   const unbound = await ask(world() + ledgerService() + waypointGateway("bank") + partnerEntry() + route, "bank/teller", "GET http://203.0.113.10/other");
   assert.equal(unbound.status, null, "the entry uses no waypoint: ztunnel applies no route");
+});
+
+test("a Linkerd server behind an Istio waypoint sees a plaintext connection, no identity: the waypoint speaks Istio mTLS to Istio sidecars only (endpoint_builder.go supportsMtls: tlsMode istio); was: the waypoint's Istio identity, which a MeshTLSAuthentication of any identity admitted, a wrong allow", async () => {
+  const vault = pod("bank", "vault", "10.0.0.12", { labels: { "istio.io/dataplane-mode": "none" } }).replace("containers: [{name: app,", "containers: [{name: linkerd-proxy}, {name: app,")
+    + "apiVersion: v1\nkind: Service\nmetadata: {name: vault, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}\nspec: {selector: {app: vault}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  const linkerd = `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: vault-http, namespace: bank}
+spec: {podSelector: {matchLabels: {app: vault}}, port: 8080, proxyProtocol: HTTP/1}
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: MeshTLSAuthentication
+metadata: {name: anyone-meshed, namespace: bank}
+spec: {identities: ["*"]}
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: vault-meshed, namespace: bank}
+spec:
+  targetRef: {group: policy.linkerd.io, kind: Server, name: vault-http}
+  requiredAuthenticationRefs: [{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: anyone-meshed}]
+---
+`;
+  const a = await ask(world() + waypointGateway("bank") + vault + linkerd, "bank/teller", "GET http://vault/");
+  assert.equal(a.status, 403, "no identity: the Server's authorization requires one (was 200: the waypoint's identity)");
+  assert.deepEqual(a.authorization.filter((d) => /Istio|Linkerd/.test(d.enforcer)).map((d) => [d.enforcer.replace(/ .*/, ""), d.verdict]), [["Istio", "allow"], ["Linkerd", "deny"]], "the waypoint admits it, the Linkerd proxy refuses it");
 });

@@ -13,19 +13,11 @@ import { nginxCapability, nginxStart, nginxStop, nginxTest, writeFolder } from "
 import { DEFAULT_SOCKET_DIR } from "../../src/targets/nginx/context.js";
 import { cli, tempFiles } from "../helpers.js";
 import { assertGolden } from "../golden.js";
-import { BASE, CORS, GATEWAY_HEAD, ROUTES, UNSUPPORTED, backendTlsTerminate, routeHead, sharedTls, svc } from "./fixture.js";
+import { BASE, CORS, GATEWAY_HEAD, ROUTES, UNSUPPORTED, backendTlsTerminate, routeHead, sharedTls, svc, unbundle } from "./fixture.js";
 import { BACKEND, BACKEND_CA, SERVER } from "../fixtures/tls.js";
 
 const GOLDEN = fileURLToPath(new URL("../../../test/golden/nginx/", import.meta.url));
 const nginx = nginxCapability();
-
-/** The files of a `compile --target nginx` bundle ("# ==> NAME <==" before each). */
-export function unbundle(text: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const parts = text.split(/^# ==> (.+) <==\n/m);
-  for (let i = 1; i < parts.length; i += 2) files.set(parts[i], i + 2 < parts.length ? parts[i + 1].replace(/\n$/, "") : parts[i + 1]);
-  return files;
-}
 
 test("examples/nginx compiled: servers per hostname, locations in the engine's order, njs table, stream listeners (golden)", async () => {
   const r = await cli(["compile", "-f", "examples/nginx", "--target", "nginx", "--gateway", "infra/edge"]);

@@ -285,3 +285,11 @@ ${policy("secure", "abc.example.com")}
 ${policy("wrong", oneListener ? "other.example.com" : "wrong.example.com")}
 `;
 }
+
+/** The files of a `compile --target nginx` bundle ("# ==> NAME <==" before each). */
+export function unbundle(text: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const parts = text.split(/^# ==> (.+) <==\n/m);
+  for (let i = 1; i < parts.length; i += 2) files.set(parts[i], i + 2 < parts.length ? parts[i + 1].replace(/\n$/, "") : parts[i + 1]);
+  return files;
+}

@@ -13,7 +13,8 @@ import { cli, tempFiles } from "../helpers.js";
 import { loadPaths, type Loaded } from "../../src/sources/load.js";
 import { splitObjects } from "../../src/sources/documents.js";
 import { Diagnostics } from "../../src/model/source.js";
-import { judge, checkAheadFromEnv, CheckAhead } from "../../src/sources/checkahead.js";
+import { judge, checkAheadFromEnv, CheckAhead, Pace, UNKNOWN, WORKER_NICE_BELOW, warmUp } from "../../src/sources/checkahead.js";
+import { startCheckAheadEarly, takeEarlyCheckAhead } from "../../src/sources/checkahead-early.js";
 import { readInputs, type InputFile } from "../../src/sources/read.js";
 import { writeCluster } from "../../src/cli/commands/generate.js";
 
@@ -319,9 +320,10 @@ function threadNices(): number[] {
   }).filter((n) => !Number.isNaN(n));
 }
 
-test("check-ahead: the worker runs 19 steps below the main thread's priority (and V8's threads'), at most 19, unless the main thread waits for its verdicts", async (t) => {
+test("check-ahead: the worker runs WORKER_NICE_BELOW (5) steps below the main thread's priority (and V8's threads'), at most 19, unless the main thread waits for its verdicts", async (t) => {
   if (process.platform !== "linux") return t.skip("thread priorities are set on Linux only");
-  const main = getPriority(), low = Math.min(19, main + 19);
+  assert.equal(WORKER_NICE_BELOW, 5);
+  const main = getPriority(), low = Math.min(19, main + WORKER_NICE_BELOW);
   if (low === main) return t.skip(`this process runs at priority ${main} already`);
   const files = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify(POD("b")) });
   const lowest = () => threadNices().filter((n) => n === low).length;
@@ -342,4 +344,73 @@ test("check-ahead: the worker runs 19 steps below the main thread's priority (an
     assert.equal(getPriority(), main);
     ahead.close();
   } finally { files.cleanup(); }
+});
+
+test("check-ahead: the worker leaves to the main thread the files it would reach before their verdicts are ready", () => {
+  const pace = new Pace();
+  // Before the main thread parses (at -1), every file is judged; once it does, those it is at or past
+  // are not, nor the next one (it is reading the one it is at).
+  assert.equal(pace.leaves(0, -1), false);
+  assert.equal(pace.leaves(3, 3), true);
+  assert.equal(pace.leaves(4, 3), true);
+  assert.equal(pace.leaves(5, 3), false);
+  // The main thread went through 2 files while each of the last files was judged (the mean nears
+  // 2): the next 3 files are left to it, the 4th on is judged.
+  for (let i = 0; i < 20; i++) pace.judged(10 * i, 10 * i + 2);
+  assert.equal(pace.leaves(203, 200), true);
+  assert.equal(pace.leaves(204, 200), false);
+  // It went through none: the file it is at and the one after it (it is reading this one) are left.
+  for (let i = 0; i < 40; i++) pace.judged(300, 300);
+  assert.equal(pace.leaves(301, 300), true);
+  assert.equal(pace.leaves(302, 300), false);
+  // (Judged before the main thread parsed: not a measure of its pace.)
+  pace.judged(-1, 50);
+  assert.equal(pace.leaves(302, 300), false);
+  // Waited for (the tests), it leaves only the files the main thread is at or past.
+  const waited = new Pace(true);
+  for (let i = 0; i < 20; i++) waited.judged(10 * i, 10 * i + 2);
+  assert.equal(waited.leaves(201, 200), false);
+  assert.equal(waited.leaves(200, 200), true);
+});
+
+test("check-ahead: the warm-up's objects are all clean (judge stops at the first that is not: the kinds after it would not be warmed)", () => {
+  assert.equal(warmUp(), true);
+});
+
+test("check-ahead: a worker started early (the relaunched CLI) is taken by the load, judges its JSON files, and the load is the same", async () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "np.json": JSON.stringify(NP({ podSelector: {}, ingress: [{}] })), "b.json": JSON.stringify(POD("b", { spec: { containers: [{ name: "c", image: "i" }], hostNetwork: "yes" } })) });
+  const saved = process.env.JUNCTION_CHECK_AHEAD;
+  try {
+    // JUNCTION_CHECK_AHEAD (tests, measurements) chooses the worker: none is started early.
+    process.env.JUNCTION_CHECK_AHEAD = "off";
+    startCheckAheadEarly();
+    assert.equal(takeEarlyCheckAhead(), undefined);
+    delete process.env.JUNCTION_CHECK_AHEAD;
+    startCheckAheadEarly();
+    // The load's CheckAhead takes it (with the default options: threshold 0, the first JSON file), once.
+    const ahead = new CheckAhead();
+    assert.equal(takeEarlyCheckAhead(), undefined);
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: ahead });
+    // (The CLI never waits for a verdict; the test does, whatever the timing.)
+    const started = Date.now();
+    while (files.some((f) => ahead.verdict(f) === UNKNOWN) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+    const verdicts = files.map((f) => ahead.take(f));
+    ahead.close();
+    assert.deepEqual(files.map((f) => f.name.split("/").pop()), ["a.json", "b.json", "np.json"]);
+    assert.deepEqual(verdicts, [true, false, true]);
+    // A whole load with a worker started early gives what a load without the worker gives.
+    startCheckAheadEarly();
+    const early = loadPaths([t.dir], () => "", { recursive: true });
+    assert.equal(takeEarlyCheckAhead(), undefined);
+    assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF, recursive: true }), early);
+    // Options that choose another worker (tests) end the one started early and start their own.
+    startCheckAheadEarly();
+    const waited = loadPaths([t.dir], () => "", { checkAhead: ON, recursive: true });
+    assert.equal(takeEarlyCheckAhead(), undefined);
+    assert.equal(waited.checkedAhead, 2);
+  } finally {
+    if (saved === undefined) delete process.env.JUNCTION_CHECK_AHEAD; else process.env.JUNCTION_CHECK_AHEAD = saved;
+    takeEarlyCheckAhead()?.worker.terminate();
+    t.cleanup();
+  }
 });

@@ -12,6 +12,7 @@ import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { TrafficPolicyIndex, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 
@@ -98,6 +99,17 @@ export class GatewayEngine {
   listenerTrafficPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     return (route, rule) => this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
+  }
+
+  /**
+   * Who picks the endpoints of a TCP, TLS or UDP route rule's backends on listener `l`: the Gateway's
+   * data plane (gatewayEndpointReader) and, for Envoy Gateway, the rule's healthCheck.panicThreshold
+   * (programmed into TCP clusters, TCPRoute and TLSRoute, not UDP ones).
+   */
+  streamEndpointPick(l: ListenerState, route: Route, rule: RouteRule): { reader: EndpointReader; panicThreshold?: number } {
+    const reader = this.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy";
+    const panicThreshold = reader === "envoy-gateway" && route.kind !== "UDPRoute" ? this.trafficPolicies.streamPanicThreshold(l.gateway, l.listener.name, l.set, route, rule) : undefined;
+    return { reader, panicThreshold };
   }
 
   listenerSet(namespace: string, name: string): ListenerSetState | undefined {

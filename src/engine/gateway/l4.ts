@@ -43,9 +43,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
   // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
   const reencrypts = o.kind === "TLSRoute" && !o.tls;
-  const reader = engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader ?? "proxy";
-  // Envoy Gateway programs a BackendTrafficPolicy's healthCheck into TCP clusters (TCPRoute, TLSRoute), not UDP ones.
-  const panicThreshold = reader === "envoy-gateway" && o.kind !== "UDPRoute" ? engine.trafficPolicies.streamPanicThreshold(l.gateway, l.listener.name, l.set, w.attached.state.route, w.rule) : undefined;
+  const { reader, panicThreshold } = engine.streamEndpointPick(l, w.attached.state.route, w.rule);
   const split = splitOf(w.rule, w.attached.state.backends, reencrypts, reader, panicThreshold);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;

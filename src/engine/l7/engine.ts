@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
-import type { Hop, L7Result, LayerDecision } from "./hop.js";
+import type { Hop, L7Result, LayerDecision, ProxyKind } from "./hop.js";
 import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
@@ -65,9 +65,11 @@ export class L7Engine {
     if (waypoint && hop.server.proxy !== "istio-ambient") {
       // A Service's or ServiceEntry's waypoint in front of a destination outside the ambient mesh: it decides first,
       // then the destination's own proxy, if any, sees the waypoint's identity (an address outside the model: nothing more).
+      // The waypoint speaks Istio mTLS to an Istio sidecar only (pilot/pkg/xds/endpoints/endpoint_builder.go: "supportsMtls :=
+      // e.TLSMode == model.IstioMutualTLSModeLabel"), plaintext to anything else: a Linkerd proxy sees no identity, a client in the pod network.
       const l = this.waypointLayer(hop, a, waypoint);
       if (l.verdict === "deny" || e.kind === "external") return [l];
-      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, { ...behindWaypoint(a, waypoint, waypoint.settings), http: a.http }, undefined)];
+      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, { ...behindWaypointAt(hop.server.proxy, a, waypoint, waypoint.settings, this.mesh), http: a.http }, undefined)];
     }
     switch (hop.server.proxy) {
       case "linkerd": {
@@ -115,6 +117,16 @@ function plaintext(): Transport {
 export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings): Attributes {
   const td = istioTrustDomainOf(settings);
   return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
+}
+
+/**
+ * What a server's proxy (`proxy`) outside the ambient mesh sees of a request a waypoint forwards: the
+ * waypoint speaks Istio mutual TLS to an Istio sidecar only (pilot/pkg/xds/endpoints/endpoint_builder.go:
+ * "supportsMtls := e.TLSMode == model.IstioMutualTLSModeLabel"), so a sidecar sees the waypoint's
+ * identity (behindWaypoint), a Linkerd proxy plaintext from a pod of the cluster: no identity.
+ */
+export function behindWaypointAt(proxy: ProxyKind, a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings, mesh: MeshModel): Attributes {
+  return proxy === "linkerd" ? { ...a, http: undefined, identity: undefined, sourceIp: undefined, sourceWithin: mesh.settings.linkerdClusterNetworks } : behindWaypoint(a, wp, settings);
 }
 
 /** Envoy refuses a path its normalization cannot canonicalize (an escaped NUL) with 400, before any filter. */

@@ -60,6 +60,11 @@ export class ClusterDns {
     return { kind: "unresolved", reason: `${hp.name} does not resolve in the cluster (NXDOMAIN from ${namespace ? `namespace ${namespace}` : "outside the namespaces"}; tried ${searchList(hp.name, namespace, this.domain).join(", ")})` };
   }
 
+  /** The pod, Workload or node holding `address`, if the input has one. */
+  endpointAt(address: Address): Endpoint | undefined {
+    return this.index.byAddress.get(addressKey(address));
+  }
+
   private byAddress(address: Address, port: number, how: string): Dialled {
     const service = this.clusterIPs.get(addressKey(address));
     if (service) return { kind: "service", service, port, how: `${how} is the cluster IP of Service ${service.namespace}/${service.name}` };

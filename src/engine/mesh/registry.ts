@@ -7,7 +7,7 @@
 // answers 502 (httproute.go: the `block_all` virtual host's direct response).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { contains, type Address } from "../../model/ip.js";
+import { contains, parseAddress, type Address, type Cidr } from "../../model/ip.js";
 import type { Inventory } from "../../model/inventory.js";
 import { istioSettingsOf, type IstioEgressHost, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry, type IstioSidecar, type MeshModel } from "../../model/mesh.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
@@ -152,8 +152,8 @@ export function hostCovers(host: string, name: string): boolean {
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];
 const TLS_PROTOCOLS = ["TLS", "HTTPS"];
 
-/** The host name a request carries for a sidecar's filter chains: its Host header, or its SNI for TLS. */
-const nameOf = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
+/** The host name a request carries for a sidecar's filter chains: its Host header (without a port), or its SNI for TLS. */
+export const requestName = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
 
 export interface RegistryHit { entry: IstioServiceEntry; how: string }
 
@@ -171,6 +171,28 @@ export function entryHttpPort(entry: IstioServiceEntry, port: number, req: Route
   return HTTP_PROTOCOLS.includes(protocol) || (protocol === "" && speaksHttp(req));
 }
 
+/** The filter chain an Istio proxy takes a connection to a ServiceEntry's `port` on: HTTP (undefined, entryHttpPort), TLS (a `TLS` or `HTTPS` port), else TCP. */
+export function entryChain(entry: IstioServiceEntry, port: number, req: RouteRequest): "tcp" | "tls" | undefined {
+  if (entryHttpPort(entry, port, req)) return undefined;
+  return TLS_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "") ? "tls" : "tcp";
+}
+
+/**
+ * The host of `entry` whose routes a sidecar applies to a connection to `address`:`port` that its
+ * registry gave the entry (serviceEntryAt): on the HTTP filter chain the virtual host the request's
+ * Host names: one of the entry's hosts, or an address of the entry (httproute.go
+ * generateVirtualHostDomains: "for _, svcAddr := range service.GetAllAddressesForProxy(node)", a
+ * domain each), then its first host; undefined when neither (no virtual host of the entry takes
+ * it). On a TCP or TLS chain the listener is the entry's: the host the SNI names, else its first.
+ */
+export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
+  const name = requestName(req);
+  const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
+  if (!entryHttpPort(entry, port, req)) return named ?? entry.hosts[0];
+  const literal = parseAddress(name ?? "");
+  return named ?? (literal && entry.addresses.some((c) => single(c) && contains(c, literal)) ? entry.hosts[0] : undefined);
+}
+
 /** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
 export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
   const n = name.toLowerCase().replace(/\.$/, "");
@@ -186,7 +208,7 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
  * read as on an HTTP port). `req` is what is sent.
  */
 export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
-  const name = nameOf(req);
+  const name = requestName(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
   for (const entry of mesh.istio.serviceEntries) {
     const p = entry.ports.find((x) => x.number === port);
@@ -254,26 +276,110 @@ export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: n
     || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
 
+/** A host of a ServiceEntry as ztunnel holds it: one workload-API service per host (ambient/services.go constructServiceEntries). */
+interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
+
+const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "newest");
+
 /**
- * The ServiceEntry ztunnel knows at `address`, declaring `port`: an ambient client's ztunnel gets
- * a service per host of each entry, with the entry's addresses (pilot/pkg/serviceregistry/ambient/
- * services.go constructServiceEntries; a CIDR as a prefix), whatever its exportTo, which the
- * workload API does not carry.
+ * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest
+ * entry (ambient/services.go selectWorkloadServices: "a Kubernetes Service always wins, else the
+ * oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
+ * (Junction reads no meshConfig serviceEntryVisibility: every entry is PUBLIC, the default; its
+ * exportTo is not in the workload API).
  */
-export function ambientServiceEntryAt(mesh: MeshModel, address: Address, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.addresses.some((c) => contains(c, address)));
+function ambientServices(mesh: MeshModel, serviceHosts: ReadonlySet<string>): AmbientService[] {
+  const best = new Map<string, IstioServiceEntry>();
+  for (const e of mesh.istio.serviceEntries) {
+    for (const host of e.hosts) {
+      const key = `${e.namespace}/${host}`, cur = best.get(key);
+      if (!cur || oldest(e, cur) < 0) best.set(key, e);
+    }
+  }
+  const canonical = new Map<string, IstioServiceEntry>();
+  for (const [key, e] of best) {
+    const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
+    if (!serviceHosts.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
+  }
+  return mesh.istio.serviceEntries.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
+}
+
+const single = (c: Cidr) => c.prefix === (c.family === 4 ? 32 : 128);
+
+/**
+ * The ServiceEntry ztunnel finds at `address` for a client of `namespace`, whatever the port
+ * (ztunnel src/state.rs find_address -> src/state/service.rs get_best_by_vip: the services with that
+ * VIP, "prefer a Service from that namespace. Next, a Service marked `canonical`", else the first;
+ * "Fall back to CIDR matching if no exact VIP match: namespace match wins over specificity, then
+ * longest-prefix, then canonical"). Its `addresses` are its VIPs (services.go constructServiceEntries;
+ * helpers.go toNetworkAddressFromCidr: a single IP exact, a CIDR by prefix). The port decides later
+ * (state.rs load_balance: "Port doesn't exist on the service at all").
+ */
+export function ambientServiceEntryAt(inv: Inventory, address: Address, namespace: string | undefined): IstioServiceEntry | undefined {
+  const services = ambientServices(inv.mesh, new Set(inv.services.map(serviceHost)));
+  const exact = services.filter((s) => s.entry.addresses.some((c) => single(c) && contains(c, address)));
+  if (exact.length) return (exact.find((s) => s.entry.namespace === namespace) ?? exact.find((s) => s.canonical) ?? exact[0]).entry;
+  let best: { rank: [number, number, number]; entry: IstioServiceEntry } | undefined;
+  for (const s of services) {
+    for (const c of s.entry.addresses) {
+      if (single(c) || !contains(c, address)) continue;
+      const rank: [number, number, number] = [s.entry.namespace === namespace ? 1 : 0, c.prefix, s.canonical ? 1 : 0];
+      if (!best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && (rank[1] > best.rank[1] || (rank[1] === best.rank[1] && rank[2] > best.rank[2])))) best = { rank, entry: s.entry };
+    }
+  }
+  return best?.entry;
 }
 
 const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
 
 /**
- * The ServiceEntry declaring `port` whose host `name` ztunnel's DNS proxy (on by default for ambient
- * workloads since Istio 1.25) answers with an address of the entry: its `addresses`, else the one
- * istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not for
- * resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
- * constructServiceEntries: a wildcard host only with DYNAMIC_DNS).
+ * The ServiceEntry whose host `name` ztunnel's DNS proxy (on by default for ambient workloads since
+ * Istio 1.25) answers for a client of `namespace` with an address of the entry: its `addresses`, else
+ * the one istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not
+ * for resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
+ * constructServiceEntries: a wildcard host only with DYNAMIC_DNS); of several, as get_best_by_host
+ * ranks them (the client's namespace, then the canonical one, then the first). The port decides
+ * later, as for an address dialled (ambientServiceEntryAt).
  */
-export function ambientServiceEntryNamed(mesh: MeshModel, name: string, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => e.ports.some((p) => p.number === port) && e.hosts.some((h) => hostCovers(h, name)
-    && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS")))));
+export function ambientServiceEntryNamed(inv: Inventory, name: string, namespace: string | undefined): IstioServiceEntry | undefined {
+  const answers = ambientServices(inv.mesh, new Set(inv.services.map(serviceHost))).filter(({ entry: e, host: h }) => hostCovers(h, name)
+    && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS"))));
+  return (answers.find((s) => s.entry.namespace === namespace) ?? answers.find((s) => s.canonical) ?? answers[0])?.entry;
+}
+
+/** One place an Istio proxy sends a connection to a ServiceEntry: an address (a pod's, when `endpoint`) or a host name to resolve, at `port`. */
+export interface EntryTarget { address?: Address; endpoint?: Endpoint; hostname?: string; port: number }
+
+/**
+ * Where an Istio proxy sends a connection to a ServiceEntry at `port` (a sidecar's cluster for it,
+ * pilot/pkg/networking/core/cluster.go convertResolution; ztunnel's service for it, ambient/
+ * services.go constructServiceEntries, workloads.go): resolution NONE, the address dialled
+ * (ORIGINAL_DST; ztunnel's LoadBalancing PASSTHROUGH); else its endpoints: the pods of its namespace
+ * its workloadSelector selects (workloads.go podWorkloadBuilder, PILOT_ENABLE_SERVICEENTRY_SELECT_PODS
+ * on by default; a pod not ready is UNHEALTHY, which ztunnel's service leaves out, state/service.rs
+ * should_include_endpoint, and a sidecar's EDS does not pick), at the container port named as the entry's port, else its targetPort, else its
+ * number (serviceentry/conversion.go convertWorkloadInstanceToServiceInstance "priority level: ...
+ * we.ports > se.port.targetPort > se.port.number"; workloads.go constructServices), or its
+ * `endpoints` (an IP, the pod holding it when there is one, or a host name; at the endpoint's port of
+ * that name, else targetPort, else the number: constructServicesFromWorkloadEntry); without either,
+ * a DNS resolution resolves its host (serviceEntryWorkloadBuilder "implicitEndpoints": the host as
+ * a hostname endpoint). A STATIC entry with neither has no endpoint.
+ */
+export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: number, host: string, endpointAt: (a: Address) => Endpoint | undefined): "original" | EntryTarget[] {
+  if (entry.resolution === "NONE") return "original";
+  const sp = entry.ports.find((p) => p.number === port);
+  const fallback = sp?.targetPort ?? port;
+  if (entry.workloadSelector) {
+    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length && e.ready !== false)
+      .map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
+  }
+  if (entry.endpoints.length) {
+    return entry.endpoints.map((e) => {
+      const at = (sp && e.ports?.[sp.name]) ?? fallback;
+      const address = parseAddress(e.address);
+      const endpoint = address && endpointAt(address);
+      return address ? { address, ...(endpoint ? { endpoint } : {}), port: at } : { hostname: e.address, port: at };
+    });
+  }
+  return entry.resolution === "STATIC" ? [] : [{ hostname: host, port: fallback }];
 }

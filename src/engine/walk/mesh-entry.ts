@@ -8,21 +8,22 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, requestName, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import { splitHostPort, type Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint, type WaypointRef } from "../mesh/waypoint.js";
-import { istioChain, linkerdOutbound, routeAtEntry, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
+import { istioChain, linkerdOutbound, routeAtEntry, routeAtEntryL4, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
 import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, toAddress } from "./serve.js";
+import { hostHeaderRequest, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
+import type { Inventory } from "../../model/inventory.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
   const ns = client.endpoint?.namespace;
@@ -34,7 +35,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       const named = istioNamedEntry(w);
       if (named) return atServiceEntry(w, named.entry, named.name, named.port);
       const hp = splitHostPort(req.host ?? "", req.port ?? defaultPort(req));
-      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (mesh) => ambientServiceEntryNamed(mesh, hp.name, hp.port!), hp.name, undefined, hp.port) : undefined;
+      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (inv, namespace) => ambientServiceEntryNamed(inv, hp.name, namespace), hp.name, undefined, hp.port) : undefined;
       if (ambient) return ambient;
       step(w, "entry", "decided", dialled.reason);
       return refuse(w, "failed", dialled.reason);
@@ -53,7 +54,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
       if (egress) return atEgress(w, egress, dialled.address, dialled.port);
-      const ambient = ambientEntry(w, (mesh) => ambientServiceEntryAt(mesh, dialled.address, dialled.port), formatAddress(dialled.address), dialled.address, dialled.port);
+      const ambient = ambientEntry(w, (inv, namespace) => ambientServiceEntryAt(inv, dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
       if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
       if (registry) return registry;
@@ -179,8 +180,19 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
   const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
-    step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (Junction applies no route to a ServiceEntry)`);
-    return toAddress(w, address, port);
+    const host = entryHostAt(hit.entry, port, hostHeaderRequest(w.req));
+    const where = `${hit.how}: the sidecar's registry has it`;
+    if (host === undefined) {
+      // On the HTTP listener 0.0.0.0:PORT the Host picks the virtual host, not the address ("the destination will be identified
+      // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
+      // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
+      const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
+      if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
+      step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
+      return toAddress(w, address, port);
+    }
+    const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
+    return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports }, where);
   }
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
   return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
@@ -273,19 +285,21 @@ function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
 }
 
 /**
- * The HTTPRoutes and GRPCRoutes bound to a ServiceEntry (ServiceEntry parents, mesh/engine.ts
- * entryRoutesFor) that the client's Istio sidecar, or the waypoint in front of the entry
- * (`client.waypoint`), applies to a request for `name` at `port`: on the proxy's HTTP filter chain
- * only (registry.ts entryHttpPort). A request no rule matches gets 404 (no default route: pilot makes
- * the VirtualService of the routes' rules only); one a rule sends to a backend goes there; without
- * routes, to the entry (toServiceEntry). `where` leads the routing step (the waypoint it went by), else the entry's name does.
+ * The routes bound to a ServiceEntry (ServiceEntry parents) that the client's Istio sidecar, or the
+ * waypoint in front of the entry (`client.waypoint`), applies to a connection for `name` at `port`:
+ * on the proxy's HTTP filter chain (registry.ts entryChain) its HTTPRoutes and GRPCRoutes
+ * (mesh/engine.ts entryRoutesFor; a request no rule matches gets 404: no default route, pilot makes
+ * the VirtualService of the routes' rules only), on its TCP or TLS chain its TCPRoutes or TLSRoutes
+ * (route.ts routeAtEntryL4); one a rule sends to a backend goes there; without routes, to the entry
+ * (toServiceEntry). `where` leads the routing step (the registry or the waypoint it went by), else the entry's name does.
  */
 function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled: Address | undefined, client: { namespace?: string; waypoint?: WaypointRef; imports?: (namespace: string) => boolean }, where: string): RequestAnswer {
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
-  const http = entryHttpPort(entry, port, w.req);
-  const bound = http ? routeAtEntry(w.ctx.mesh, entry, entryHostNamed(entry, name), port, client, hostHeaderRequest(w.req), w.res) : undefined;
+  const chain = entryChain(entry, port, w.req);
+  const host = entryHostNamed(entry, name);
+  const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
   if (!bound) {
-    const why = http ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply (Junction applies no TCPRoute or TLSRoute to a ServiceEntry)`;
+    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
@@ -293,46 +307,82 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
 }
 
 /**
- * Where a connection to a ServiceEntry at `port` goes: the pods of its namespace its workloadSelector
- * selects (at the port's targetPort, else the port); else `dialled` (the address the client dialled),
- * else its single address, else its first endpoint's address (STATIC); else the address `name`
- * resolves to, outside the model.
+ * Where a connection to a ServiceEntry at `port` goes (registry.ts entryTargets): resolution NONE,
+ * `dialled` (the address the client dialled), else its single address, else the address `name`
+ * resolves to, outside the model; else its endpoints: the pods its workloadSelector selects, or its
+ * `endpoints` (the network policies judge the hop to them, not to the address dialled), or the
+ * address its host resolves to (DNS). `l4`: ztunnel carries it without a waypoint, and finding no
+ * endpoint it fails the connection (outbound.rs build_request: Error::NoHealthyUpstream); a proxy answers 503.
  */
-function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address): RequestAnswer {
-  w.res.backend = `ServiceEntry ${entry.namespace}/${entry.name}`;
-  const sp = entry.ports.find((p) => p.number === port)!;
-  if (entry.workloadSelector) {
-    const pods = w.ctx.inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length);
-    const target = sp.targetPort ?? port;
-    return serve(w, w.client!, { known: true, serving: pods.map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: target })), note: `the pods of namespace ${entry.namespace} its workloadSelector selects` }, true);
+function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address, l4 = false): RequestAnswer {
+  const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
+  w.res.backend = se;
+  const targets = entryTargets(w.ctx.inv, entry, port, entryHostNamed(entry, name), (a) => w.ctx.dns.endpointAt(a));
+  if (targets === "original") {
+    if (dialled) return toAddress(w, dialled, port);
+    const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
+    return toAddress(w, one !== undefined ? { family: entry.addresses[0].family, value: one } : undefined, port, one !== undefined ? undefined : name);
   }
-  if (dialled) return toAddress(w, dialled, port);
-  const one = entry.addresses.length === 1 && (entry.addresses[0].family === 4 ? entry.addresses[0].prefix === 32 : entry.addresses[0].prefix === 128) ? entry.addresses[0].first : undefined;
-  const address = one !== undefined ? { family: entry.addresses[0].family, value: one } : entry.endpoints.map((e) => parseAddress(e.address)).find((a) => a !== undefined);
-  if (address) return toAddress(w, address, entry.endpoints.find((e) => parseAddress(e.address))?.ports?.[sp.name] ?? sp.targetPort ?? port);
-  return toAddress(w, undefined, port, name);
+  if (!targets.length && l4) {
+    step(w, "backend", "decided", `${se} has no endpoint: ztunnel finds no upstream`);
+    return refuse(w, "failed", `no endpoint serves ${se} at port ${port}: ztunnel fails the connection (no healthy upstream)`);
+  }
+  const note = entry.workloadSelector ? `the pods of namespace ${entry.namespace} its workloadSelector selects` : `the endpoints of ${se}`;
+  if (targets.some((t) => t.hostname !== undefined)) {
+    const host = targets.find((t) => t.hostname !== undefined)!;
+    return toAddress(w, undefined, host.port, host.hostname);
+  }
+  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), address: t.address!, port: t.port }));
+  // ztunnel sent it as addressed to the entry (a service): the pod's workload waypoint is not taken (outbound.rs build_request:
+  // "Don't traverse waypoint if traffic was addressed to a service"); the authorizers hear of the entry (l7/authorizer.ts hopOf).
+  if (l4) w.serviceEntry = entry;
+  if (!serving.length || serving.some((t) => t.endpoint)) return serve(w, w.client!, { known: true, serving, note }, true);
+  return toAddresses(w, serving, note);
 }
 
 /**
  * An Istio ambient client's connection to a ServiceEntry (`find`: ambientServiceEntryAt for an
  * address dialled, ambientServiceEntryNamed for a host, which ztunnel's DNS proxy resolves to the
- * entry's address) that uses a waypoint (its label istio.io/use-waypoint, else its namespace's:
- * waypoint.ts serviceWaypoint): ztunnel sends it to the waypoint (outbound.rs
- * fetch_service_waypoint), whose policies attached to the entry decide (policyattachment.go
+ * entry's address; the entry ztunnel ranks first for the client's namespace, whatever the port).
+ * With a waypoint (its label istio.io/use-waypoint, else its namespace's: waypoint.ts
+ * serviceWaypoint), ztunnel sends it there (outbound.rs build_request: fetch_service_waypoint
+ * before any port check), whose policies attached to the entry decide (policyattachment.go
  * ShouldAttachPolicy: targetRefs of kind ServiceEntry); the HTTPRoutes bound to the entry route it
- * there (atEntryRoutes), else it goes to the entry's destination (toServiceEntry). Undefined when the client is not ambient, no entry takes the connection, or the
- * entry uses no waypoint: it goes as before.
+ * there (atEntryRoutes), else it goes to the entry's destination (toServiceEntry); a port the entry
+ * does not declare matches no filter chain of the waypoint (listener_waypoint.go: its VIP, then its
+ * service ports), the connection fails. Without one ztunnel sends it on at L4 (fetch_upstream): to the
+ * entry's endpoints (toServiceEntry: the pods its workloadSelector selects, whose own policies
+ * apply), or passes it through (resolution NONE); a port it does not declare finds no upstream (state.rs
+ * load_balance "Port doesn't exist on the service at all": Error::NoHealthyUpstream). Undefined when
+ * the client is not ambient or no entry takes the address: it goes as before.
  */
-function ambientEntry(w: Walk, find: (mesh: MeshModel) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
+function ambientEntry(w: Walk, find: (inv: Inventory, namespace: string | undefined) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
   const member = w.res.clientMesh!;
   if (!member.inMesh || member.dataplane !== "ambient" || proxyMesh(w.ctx.inv, member) !== "istio") return undefined;
-  const entry = find(w.ctx.inv.mesh);
-  const use = entry && requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
-  if (!entry || !use?.waypoint) return undefined;
+  const entry = find(w.ctx.inv, w.client?.endpoint?.namespace);
+  if (!entry) return undefined;
+  const use = requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   if (!dialled) step(w, "entry", "passed", `${name} is a host of ${se}: ztunnel's DNS proxy answers it with the entry's address`);
-  w.serviceEntry = entry;
-  return atEntryRoutes(w, entry, name, port, dialled, { waypoint: use.waypoint }, `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}: ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why})`);
+  const declared = entry.ports.some((p) => p.number === port);
+  const at = `${name} port ${port} is ${dialled ? "an address" : "a host"} of ${se}`;
+  if (use.waypoint) {
+    const via = `ztunnel sends the connection to waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why})`;
+    if (!declared) {
+      const reason = `${at}: ${via}, which has no filter chain for port ${port}: ${se} does not declare it`;
+      step(w, "routing", "decided", reason);
+      return refuse(w, "failed", reason);
+    }
+    w.serviceEntry = entry;
+    return atEntryRoutes(w, entry, name, port, dialled, { waypoint: use.waypoint }, `${at}: ${via}`);
+  }
+  if (!declared && entry.resolution !== "NONE") {
+    const reason = `${at}, which uses no waypoint (${use.why}) and does not declare port ${port}: ztunnel finds no upstream and fails the connection`;
+    step(w, "routing", "decided", reason);
+    return refuse(w, "failed", reason);
+  }
+  step(w, "routing", "bypassed", `${at}, which uses no waypoint (${use.why}): ztunnel carries the connection at L4 and applies no route; ${entry.resolution === "NONE" ? "resolution NONE: it passes it through to the address dialled" : "it sends it to the entry's endpoints"}`);
+  return toServiceEntry(w, entry, name, port, dialled, true);
 }
 
 /** A request the routes do not see: straight to the Service's endpoints, as the client sent it (`reader` picks one: kube-proxy, or the client's proxy, ztunnel). */

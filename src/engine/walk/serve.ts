@@ -108,10 +108,31 @@ export function toAddress(w: Walk, address: Address | undefined, port: number, n
   const hop = address && w.ctx.policy.evaluate({ src: w.client!, dst: { address }, protocol: protocolOf(w.req), port });
   if (hop && !hop.allowed) { step(w, "network", "decided", `the policies deny the connection to ${name}`); return refuse(w, "rejected", `the network policies deny the connection to ${name} port ${port}`); }
   step(w, "network", hop ? "passed" : "bypassed", hop ? `the policies allow the connection to ${name}` : `the address ${name} resolves to is not in the input: the policies are not checked`);
-  w.res.reason = `the connection to ${name} port ${port} leaves the model`;
+  return leaveModel(w, { ...(address ? { address } : {}), port }, `${name} port ${port}`, hop || undefined);
+}
+
+/**
+ * The connection leaves the model for one of `targets`, addresses outside the input (a ServiceEntry's
+ * endpoints, `note` says so): the network policies judge the hop to each; the first they allow is
+ * taken (as serve does), and when they deny every one the connection is refused.
+ */
+export function toAddresses(w: Walk, targets: readonly Serving[], note: string): RequestAnswer {
+  const hop = checkHop(w.ctx.policy, w.client!, targets, protocolOf(w.req))!;
+  const to = `${servingName(hop.to)} port ${hop.to.port}`;
+  if (!hop.verdict.allowed) {
+    step(w, "network", "decided", `${note}: the policies deny the connection to ${hop.endpoints === 1 ? to : `every one (${hop.endpoints}), e.g. ${to}`}`);
+    return refuse(w, "rejected", `the network policies deny the connection to ${to}`);
+  }
+  const partly = hop.denied.length ? `; ${hop.denied.length} other${hop.denied.length === 1 ? " is" : "s are"} denied (connections balanced there fail)` : "";
+  step(w, "network", "passed", `${note}: the policies allow the connection to ${to}${partly}`);
+  return leaveModel(w, hop.to, to, hop.verdict);
+}
+
+function leaveModel(w: Walk, to: Serving, name: string, hop: Verdict | undefined): RequestAnswer {
+  w.res.reason = `the connection to ${name} leaves the model`;
   if (w.serviceEntry) {
     sendAsIs(w);
-    return authorize(w, w.client!, { ...(address ? { address } : {}), port }, hop || undefined, "what answers there is outside the model");
+    return authorize(w, w.client!, to, hop, "what answers there is outside the model");
   }
   step(w, "backend", "decided", "what answers there is outside the model");
   return w.res;

@@ -10,6 +10,7 @@ import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { readIstioMeshConfig } from "../istio/meshconfig.js";
 import { readCiliumConfig } from "../cilium.js";
+import { readEnvoyGatewayConfig } from "../envoy-gateway.js";
 import { readKubeProxyConfig } from "../kube-proxy-config.js";
 import { readIngressNginxConfig } from "../ingress/nginx-annotations.js";
 import { readObjectRef } from "./refs.js";
@@ -67,6 +68,8 @@ const configMapFrontEnd: FrontEnd = {
     // So is the Cilium agent's (sources/cilium.ts), and the ingress-nginx controller's.
     readCiliumConfig(root, meta, b);
     readIngressNginxConfig(root, meta, b);
+    // And Envoy Gateway's (sources/envoy-gateway.ts).
+    readEnvoyGatewayConfig(root, meta, b);
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));

@@ -15,7 +15,7 @@ import { arg, block, dir, pcreLiteral, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
 import { NginxUnsupported } from "./problems.js";
 import { backendTls } from "./tls.js";
-import { backendLabel, destination, targetsOf, type Destination } from "./upstreams.js";
+import { backendLabel, destination, targetsOf, type Destination, type EndpointPick } from "./upstreams.js";
 
 const WELL_KNOWN: Record<string, number> = { http: 80, https: 443 };
 /** Headers nginx writes itself or that carry the connection: their modification is not a plain header edit. */
@@ -30,6 +30,8 @@ export interface RuleInput {
   scheme: "http" | "https";
   listenerPort: number;
   grpc: boolean;
+  /** Whose choice of endpoints (the Gateway's data plane, the rule's panic threshold): upstreams.ts EndpointPick. */
+  pick: EndpointPick;
 }
 
 type Base = "orig" | "none" | { value: string };
@@ -194,7 +196,7 @@ function mirrorDirectives(c: Compilation, w: Walk, input: RuleInput): { uses: Di
       const v = c.map("split_clients", "$request_id", [[`${percent(m.percent, 100, "mirror percentage")}%`, "1"], ["*", '""']]);
       body.push(block("if", [`(${v}`, "=", '"")'], [dir("return", "204")]));
     }
-    body.push(...forward(c, destination(m.backend, c.options.serviceAddresses), { ...emptyWalk(), request: m.request, host: w.host, path: w.path }, input, false));
+    body.push(...forward(c, destination(m.backend, c.options.serviceAddresses, input.pick), { ...emptyWalk(), request: m.request, host: w.host, path: w.path }, input, false));
     uses.push(dir("mirror", uri));
     locations.push(block("location", ["=", uri], body));
   }
@@ -248,12 +250,12 @@ export interface Action {
 /**
  * What an Envoy Gateway BackendTrafficPolicy makes of every request of the rule (engine/gateway/http.ts
  * applyTrafficPolicy): one HTTP status, before the filters (a 100% abort with httpStatus; a policy Envoy
- * Gateway cannot translate: 500), which nginx returns as well; a gRPC status abort, a share of aborted
+ * Gateway cannot translate: 500; a rate limit of no requests: 429), which nginx returns as well; a gRPC status abort, a share of aborted
  * requests and rate limits are refused (nginx has no fault filter, and limit_req is not Envoy's limits).
  */
 function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number | undefined {
   const out = trafficPolicyOutcome(p, grpc);
-  if (out.stop && (p.rateLimit?.invalid || p.abort?.httpStatus !== undefined)) {
+  if (out.stop && (out.stop.cause !== "abort" || p.abort?.grpcStatus === undefined)) {
     // nginx's `return 444` closes the connection without a response.
     if (out.stop.status === 444) throw new NginxUnsupported("a BackendTrafficPolicy abort with status 444", `${out.stop.reason}; nginx's return 444 closes the connection instead`);
     return out.stop.status;
@@ -273,7 +275,7 @@ export function ruleAction(c: Compilation, input: RuleInput, policy?: EffectiveT
   walkFilters(c, input.rule.filters, w, backend);
   const mirrors = mirrorDirectives(c, w, input);
   if (w.redirect) return { body: [...corsPreflight(c, w), ...redirectDirectives(c, w, input)], locations: [] };
-  const split = splitOf(input.rule, input.state.backends);
+  const split = splitOf(input.rule, input.state.backends, true, input.pick.reader, input.pick.panicThreshold);
   if (split.problem) return { body: [...corsPreflight(c, w), dir("return", "500")], locations: [] };
   const live = input.rule.backends.filter((ref) => ref.weight > 0);
   const filtered = live.length > 1 && live.some((ref) => ref.filters.length);
@@ -282,7 +284,7 @@ export function ruleAction(c: Compilation, input: RuleInput, policy?: EffectiveT
     if (only) walkFilters(c, only.filters, w, backend);
     const preflight = corsPreflight(c, w);
     if (w.redirect) return { body: [...preflight, ...redirectDirectives(c, w, input)], locations: [] };
-    return { body: [...preflight, ...mirrors.uses, ...splitBody(c, live.map((ref) => ({ ref, d: destination(backend(ref)!, c.options.serviceAddresses) })), w, input)], locations: mirrors.locations };
+    return { body: [...preflight, ...mirrors.uses, ...splitBody(c, live.map((ref) => ({ ref, d: destination(backend(ref)!, c.options.serviceAddresses, input.pick) })), w, input)], locations: mirrors.locations };
   }
   return filteredSplit(c, input, live, w, mirrors);
 }
@@ -312,7 +314,7 @@ function filteredSplit(c: Compilation, input: RuleInput, live: BackendRef[], w: 
   const choices: [number, string][] = live.map((ref) => {
     const own = copyWalk(w);
     walkFilters(c, ref.filters, own, backend);
-    const body = own.redirect ? redirectDirectives(c, own, input) : forward(c, destination(backend(ref)!, c.options.serviceAddresses), own, input);
+    const body = own.redirect ? redirectDirectives(c, own, input) : forward(c, destination(backend(ref)!, c.options.serviceAddresses, input.pick), own, input);
     const name = `@jx_${c.next("b")}`;
     locations.push(block("location", [name], [...corsPreflight(c, own), ...mirrors.uses, ...body]));
     return [ref.weight, name];

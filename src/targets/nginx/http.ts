@@ -10,6 +10,7 @@ import { bestListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
 import { ruleAction, type Action } from "./actions.js";
 import { arg, block, dir, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
@@ -86,8 +87,12 @@ class ServerActions {
   private readonly names = new Map<string, string>();
   private readonly byRule = new Map<object, number>();
 
-  /** `policy`: the Envoy Gateway BackendTrafficPolicy of each rule on the server's listener (GatewayEngine.listenerTrafficPolicy). */
-  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) {}
+  /**
+   * `policy`: the Envoy Gateway BackendTrafficPolicy of each rule on the server's listener
+   * (GatewayEngine.listenerTrafficPolicy); `reader`: who picks the backends' endpoints there (the
+   * Gateway's data plane: gatewayEndpointReader), with the policy's panic threshold for Envoy Gateway.
+   */
+  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined, private readonly reader: EndpointReader = "proxy") {}
 
   private key(x: Candidate): string {
     const rule = x.applied.rule;
@@ -100,8 +105,10 @@ class ServerActions {
     let a = this.inline.get(k);
     if (!a) {
       const { attached, rule, match } = x.applied;
-      const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc };
-      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input, this.policy?.(attached.state.route, rule)));
+      const policy = this.policy?.(attached.state.route, rule);
+      const pick = { reader: this.reader, panicThreshold: policy?.panicThreshold };
+      const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc, pick };
+      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input, policy));
       this.inline.set(k, a);
       this.named.push(...a.locations);
     }
@@ -122,7 +129,7 @@ class ServerActions {
 }
 
 function locations(c: Compilation, p: PortPlan, l: ListenerState, cands: Candidate[]): Directive[] {
-  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l));
+  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l), c.engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader);
   const out = locationKeys(cands).map((k) => {
     const list = candidatesAt(cands, k);
     if (!list.length) return locationBlock(k, [dir("return", "404")]);

@@ -21,7 +21,7 @@ import { bestListener } from "../../engine/gateway/select.js";
 import { attempt, httpServers, representative } from "./http.js";
 import { NginxUnsupported } from "./problems.js";
 import { backendTls, servingCertificates } from "./tls.js";
-import { backendLabel, destination, targetsOf } from "./upstreams.js";
+import { backendLabel, destination, PROXY_PICK, targetsOf } from "./upstreams.js";
 
 /** An upstream group whose only server is down: nginx closes the client's connection. */
 export const CLOSED = "jx_closed";
@@ -46,10 +46,13 @@ function upstreamFor(c: Compilation, port: number, scheme: Scheme, sni?: string,
   if (res.connection || !res.route) return CLOSED;
   const state = c.engine.routes.find((r) => routeKey(r.route) === res.route)!;
   const rule = state.route.rules[res.rule!];
+  // The endpoints as the Gateway's data plane picks them (Envoy Gateway: its panic mode, the rule's panicThreshold).
+  const l = [...c.gateway.merged].find((x) => x.listener.name === res.listener && x.listener.port === port);
+  const pick = l ? c.engine.streamEndpointPick(l, state.route, rule) : PROXY_PICK;
   return attempt(c, { object: res.route, src: state.route.src, rule: rule.index, ruleName: rule.name }, CLOSED, () => {
-    const split = splitOf(rule, state.backends, origination !== undefined);
+    const split = splitOf(rule, state.backends, origination !== undefined, pick.reader, pick.panicThreshold);
     if (split.problem || split.failure) return CLOSED;
-    const parts = rule.backends.filter((ref) => ref.weight > 0).map((ref) => ({ ref, d: destination(state.backends.get(ref)!, c.options.serviceAddresses) }));
+    const parts = rule.backends.filter((ref) => ref.weight > 0).map((ref) => ({ ref, d: destination(state.backends.get(ref)!, c.options.serviceAddresses, pick) }));
     if (parts.some((p) => "status" in p.d)) throw new NginxUnsupported("a split with unusable backends on a TCP, UDP or TLS route", "nginx cannot close a weighted share of the connections");
     if (origination) {
       const tls = parts.map((p) => originatedTls(c, p.d.backend));

@@ -1,15 +1,24 @@
 // Backends as nginx upstream groups: every backendRef resolved to the endpoints the engine resolves
-// (a Service port's ready endpoints, a Workload's address), and a rule's weighted split as one group
+// (a Service port's endpoints as the Gateway's data plane picks them, a Workload's address), and a rule's weighted split as one group
 // whose server weights keep the split exact (each Service's weight shared among its endpoints).
 
 import { failureOf, type ResolvedBackend } from "../../engine/gateway/backends.js";
 import type { Service, ServicePort } from "../../model/endpoint.js";
 import { formatAddress } from "../../model/ip.js";
-import { chooseEndpoints } from "../../model/service-endpoints.js";
+import { chooseEndpoints, type EndpointReader } from "../../model/service-endpoints.js";
 import { block, dir, type Directive } from "./conf.js";
 import { NginxUnsupported } from "./problems.js";
 
 export interface Target { address: string; port: number }
+
+/**
+ * Whose choice of a Service's endpoints the configuration writes down: the Gateway's data plane
+ * (engine/gateway/backends.ts gatewayEndpointReader: Envoy Gateway's reading, with its panic mode, else
+ * a proxy's ready endpoints) and, for Envoy Gateway, the rule's healthCheck.panicThreshold.
+ */
+export interface EndpointPick { reader: EndpointReader; panicThreshold?: number }
+
+export const PROXY_PICK: EndpointPick = { reader: "proxy" };
 
 /** Addresses for a Service port whose endpoints the input does not hold (the lab's echo backends). */
 export type ServiceAddresses = (service: Service, port: ServicePort, backend: ResolvedBackend) => Target[] | undefined;
@@ -23,13 +32,15 @@ export const targetsOf = (d: Destination): Target[] => ("targets" in d ? d.targe
 const hostPort = (t: Target) => `${t.address.includes(":") ? `[${t.address}]` : t.address}:${t.port}`;
 
 /**
- * A Service port's ready endpoints; when the input does not give their addresses (no EndpointSlices
- * and no pods, or pods from a template), the addresses the caller knows, else the clusterIP.
+ * The endpoints of a Service port the Gateway's data plane sends to, as the engine chooses them
+ * (chooseEndpoints: a proxy's ready ones; Envoy Gateway's healthy ones, or under Envoy's panic mode
+ * every endpoint, draining ones included: the configuration is written for the endpoints of the
+ * input, so nginx sends where Envoy does); when the input does not give their addresses (no
+ * EndpointSlices and no pods, or pods from a template), the addresses the caller knows, else the clusterIP.
  */
-function serviceTargets(b: ResolvedBackend, addresses?: ServiceAddresses): Target[] {
+function serviceTargets(b: ResolvedBackend, addresses: ServiceAddresses | undefined, pick: EndpointPick): Target[] {
   const e = b.endpoints!, svc = b.service!, sp = b.servicePort!;
-  // The engine's choice for a Gateway (only ready endpoints; nginx has no fallback to terminating ones).
-  const ready = chooseEndpoints(e, "proxy").chosen;
+  const ready = chooseEndpoints(e, pick.reader, undefined, pick.panicThreshold).chosen;
   if (e.from !== "unknown" && ready.every((x) => x.address !== undefined)) return ready.map((x) => ({ address: x.address!, port: x.port }));
   const given = addresses?.(svc, sp, b);
   if (given?.length) return given;
@@ -46,14 +57,14 @@ function workloadTargets(b: ResolvedBackend): Target[] {
   return w.addresses.map((a) => ({ address: formatAddress(a), port }));
 }
 
-/** Where requests for the backend go: its endpoints, or the status the engine says they get. */
-export function destination(b: ResolvedBackend, addresses?: ServiceAddresses): Destination {
+/** Where requests for the backend go: its endpoints, or the status the engine says they get (`pick`: whose endpoint choice). */
+export function destination(b: ResolvedBackend, addresses?: ServiceAddresses, pick: EndpointPick = PROXY_PICK): Destination {
   if (b.problem) return { status: 500, backend: b };
   // The Gateway originates TLS to a backend with a BackendTLSPolicy: an invalid policy fails its requests too.
-  const failure = failureOf(b, b.tlsPolicy !== undefined);
+  const failure = failureOf(b, b.tlsPolicy !== undefined, pick.reader, pick.panicThreshold);
   if (failure) return { status: failure.status, backend: b };
   if (b.service?.type === "ExternalName") throw new NginxUnsupported("an ExternalName Service", `Service ${b.name} is resolved by DNS at run time; the configuration would depend on what resolves when nginx starts`);
-  const targets = b.workload ? workloadTargets(b) : serviceTargets(b, addresses);
+  const targets = b.workload ? workloadTargets(b) : serviceTargets(b, addresses, pick);
   return { targets, backend: b };
 }
 

@@ -1,0 +1,203 @@
+// Envoy Gateway v1.9.0: a BackendTrafficPolicy the CRD admits but Envoy Gateway cannot translate
+// (internal/gatewayapi/backendtrafficpolicy.go buildTrafficFeatures, buildRateLimitRule,
+// buildGlobalRateLimit) gives its HTTP routes a 500 direct response (applyTrafficFeatureToRoute); the
+// global rate limit needs the rate limit service (the EnvoyGateway configuration's rateLimit); a
+// limit of `requests: 0` refuses every request; a fault abort's percentage is written as float32 per
+// million (internal/xds/utils/fractionalpercent FromFloat32).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { load } from "../helpers.js";
+
+const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+const GW = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+const ROUTE = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+const btp = (spec: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: p, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], ${spec}}
+`;
+/** EnvoyGateway's configuration ConfigMap; `config` is the envoy-gateway.yaml text's body. */
+const egConfig = (config: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: envoy-gateway-config, namespace: envoy-gateway-system}
+data:
+  envoy-gateway.yaml: |
+    apiVersion: gateway.envoyproxy.io/v1alpha1
+    kind: EnvoyGateway
+${config.split("\n").map((l) => `    ${l}`).join("\n")}
+`;
+const REDIS = egConfig("provider: {type: Kubernetes}\nrateLimit: {backend: {type: Redis, redis: {url: redis.redis-system.svc.cluster.local:6379}}}");
+const NO_REDIS = egConfig("provider: {type: Kubernetes}");
+const localRule = (selector: string, requests = 5) => `rateLimit: {local: {rules: [{clientSelectors: [${selector}], limit: {requests: ${requests}, unit: Second}}]}}`;
+const globalRule = (selector: string, requests = 5) => `rateLimit: {global: {rules: [{${selector ? `clientSelectors: [${selector}], ` : ""}limit: {requests: ${requests}, unit: Second}}]}}`;
+const loaded = (yaml: string) => load({ "t.yaml": yaml });
+
+test("a rate limit rule's clientSelectors Envoy Gateway cannot translate make the route answer 500 (buildRateLimitRule, each error path)", () => {
+  const cases: [string, RegExp][] = [
+    ["{headers: [{name: x-team, type: RegularExpression, value: '(a'}]}", /regex "\(a" is invalid: error parsing regexp: missing closing \)/],
+    ["{headers: [{name: x-team, type: Distinct, invert: true}]}", /Invert is not applicable for distinct header match type/],
+    ["{headers: [{name: x-team, type: Distinct, value: blue}]}", /Either the header.Type is not valid or the header is missing a value/],
+    ["{headers: [{name: x-team}]}", /Either the header.Type is not valid or the header is missing a value/],
+    ["{headers: []}", /At least one of the header or method or path or sourceCIDR or queryParameters must be specified/],
+    ["{path: {type: RegularExpression, value: '/a[b'}}", /regex "\/a\[b" is invalid/],
+    ["{sourceCIDR: {value: 10.0.0.0/33}}", /unable to translate rateLimit: invalid CIDR address: 10.0.0.0\/33/],
+    ["{sourceCIDR: {value: 10.0.0.1}}", /invalid CIDR address: 10.0.0.1/],
+    ["{queryParams: [{name: q}]}", /value is required for Exact query parameter match/],
+    ["{queryParams: [{name: q, type: RegularExpression, value: '*'}]}", /regex "\*" is invalid/],
+    ["{queryParams: [{name: q, type: Distinct, invert: true}]}", /Invert is not applicable for distinct query parameter match type/],
+    ["{queryParams: [{name: q, type: Distinct, value: x}]}", /Value is not applicable for distinct query parameter match type/],
+  ];
+  for (const [selector, message] of cases) {
+    const r = route(GW + ROUTE + btp(localRule(selector)), {});
+    assert.equal(r.status, 500, selector);
+    assert.match(r.reason, message, selector);
+    assert.equal(r.backend, null, selector);
+  }
+  // The same selectors translated: the backend answers.
+  for (const ok of ["{headers: [{name: x-team, type: RegularExpression, value: 'blue|green'}]}", "{headers: [{name: x-team, type: Distinct}]}", "{sourceCIDR: {value: 10.0.0.5/8, type: Distinct}}", "{queryParams: [{name: q, type: Distinct}]}", "{methods: [{value: GET}]}"]) {
+    assert.equal(route(GW + ROUTE + btp(localRule(ok)), {}).status, 200, ok);
+  }
+  // Reported where it is, as a warning (the API server admits it).
+  const diags = loaded(GW + ROUTE + btp(localRule("{sourceCIDR: {value: nope}}"))).diagnostics;
+  assert.equal(diags.errors.length, 0, diags.errors.map((e) => e.message).join("; "));
+  assert.ok(diags.items.some((d) => d.code === "vendor-translation" && /invalid CIDR address: nope/.test(d.message) && d.field?.join(".") === "spec.rateLimit.local.rules.0.clientSelectors"), diags.items.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"));
+});
+
+test("errors outside rateLimit: a bandwidth limit below 1 KiB/s, a consistent hash table that is not prime, a zero retry backoff, a request buffer over 4 GiB, HTTP/2 windows out of range", () => {
+  const cases: [string, RegExp][] = [
+    ["bandwidthLimit: {request: {limit: {value: 1000, unit: Second}}}", /BandwidthLimit: request: bandwidth limit of 1000 bytes per Second is below the minimum of 1 KiB\/s/],
+    ["bandwidthLimit: {response: {limit: {value: 60Ki, unit: Hour}}}", /BandwidthLimit: response: bandwidth limit of 61440 bytes per Hour/],
+    ["loadBalancer: {type: ConsistentHash, consistentHash: {type: SourceIP, tableSize: 1000}}", /LoadBalancer: ConsistentHash: invalid TableSize value 1000/],
+    ["retry: {perRetry: {backOff: {baseInterval: 0s}}}", /Retry: baseInterval cannot be set to 0s/],
+    ["retry: {perRetry: {backOff: {baseInterval: 2s, maxInterval: 1s}}}", /Retry: maxInterval cannot be less than baseInterval/],
+    ["requestBuffer: {limit: 5Gi}", /RequestBuffer: limit value 5Gi is out of range, must be between 0 and 4294967295/],
+    ["http2: {initialStreamWindowSize: 1Ki}", /HTTP2: InitialStreamWindowSize value 1Ki is out of range, must be between 65535 and 2147483647/],
+    ["connection: {bufferLimit: 8Gi}", /BackendConnection: BufferLimit value 8Gi is out of range/],
+  ];
+  for (const [spec, message] of cases) {
+    const yaml = GW + ROUTE + btp(spec);
+    assert.equal(loaded(yaml).diagnostics.errors.length, 0, `${spec}: the CRD admits it`);
+    const r = route(yaml, {});
+    assert.equal(r.status, 500, spec);
+    assert.match(r.reason, message, spec);
+  }
+  for (const ok of ["bandwidthLimit: {request: {limit: {value: 1Ki, unit: Second}}}", "loadBalancer: {type: ConsistentHash, consistentHash: {type: SourceIP, tableSize: 65537}}", "retry: {perRetry: {backOff: {baseInterval: 1s, maxInterval: 2s}}}", "requestBuffer: {limit: 10Ki}", "http2: {initialStreamWindowSize: 64Ki}"]) {
+    assert.equal(route(GW + ROUTE + btp(ok), {}).status, 200, ok);
+  }
+});
+
+test("mergeType: the parent's untranslatable feature stays in the merged policy unless the route sets that feature", () => {
+  const gw = `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: gw, namespace: infra}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], retry: {perRetry: {backOff: {baseInterval: 0s}}}}
+`;
+  assert.equal(route(GW + ROUTE + gw + btp("mergeType: StrategicMerge, faultInjection: {abort: {httpStatus: 503, percentage: 10}}"), {}).status, 500);
+  assert.equal(route(GW + ROUTE + gw + btp("mergeType: StrategicMerge, retry: {perRetry: {backOff: {baseInterval: 1s}}}"), {}).status, 200);
+  assert.equal(route(GW + ROUTE + gw + btp("faultInjection: {abort: {httpStatus: 503, percentage: 10}}"), {}).status, 200, "no mergeType: the route's policy replaces the Gateway's");
+});
+
+test("a global rate limit needs Envoy Gateway's rate limit service: its configuration without rateLimit makes the route answer 500; without the configuration, it is assumed and warned", () => {
+  const policy = btp(globalRule("{headers: [{name: x-team, value: blue}]}"));
+  const off = route(GW + ROUTE + policy + NO_REDIS, {});
+  assert.equal(off.status, 500);
+  assert.match(off.reason, /enable Ratelimit in the EnvoyGateway config to configure global rateLimit/);
+  const on = route(GW + ROUTE + policy + REDIS, {});
+  assert.equal(on.status, 200);
+  assert.match(on.reason, /requests over the global rate limit get 429/);
+  const unknown = loaded(GW + ROUTE + policy);
+  assert.ok(unknown.diagnostics.items.some((d) => d.severity === "warning" && /read as enabled/.test(d.message)));
+  assert.equal(route(GW + ROUTE + policy, {}).status, 200);
+  assert.ok(!loaded(GW + ROUTE + policy + REDIS).diagnostics.items.some((d) => /read as enabled/.test(d.message)));
+  // The enabled check comes before the rules (buildGlobalRateLimit); with the service, a rule's error answers.
+  const bad = btp(globalRule("{sourceCIDR: {value: 10.0.0.0/40}}"));
+  assert.match(route(GW + ROUTE + bad + NO_REDIS, {}).reason, /enable Ratelimit/);
+  assert.match(route(GW + ROUTE + bad + REDIS, {}).reason, /invalid CIDR address: 10.0.0.0\/40/);
+  // A configuration Envoy Gateway refuses to start with is an error on the ConfigMap.
+  const refused = loaded(GW + egConfig("rateLimit: {backend: {type: Redis}}")).diagnostics.errors;
+  assert.ok(refused.some((e) => /empty ratelimit redis settings/.test(e.message)), refused.map((e) => e.message).join("; "));
+});
+
+test("requests: 0 refuses every request the limit counts with 429 (a token bucket of 0 tokens: Envoy 1.39's always-reject; the rate limit service's limit 0)", () => {
+  const local = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Minute}}]}}"), {});
+  assert.equal(local.status, 429);
+  assert.equal(local.backend, null);
+  assert.match(local.reason, /refuses every request with 429: its local rule 0 allows no requests \(requests: 0\) per Minute/);
+  // With a rule whose selectors some requests match, the default bucket counts only the others (the test below).
+  const some = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}"), { headers: [["x-team", "blue"]] });
+  assert.equal(some.status, 200);
+  assert.match(some.reason, /no requests \(requests: 0\) per Second for the requests no rule's clientSelectors match/);
+  const global = route(GW + ROUTE + btp(globalRule("", 0)) + REDIS, {});
+  assert.equal(global.status, 429);
+  assert.match(global.reason, /global rule 0 allows no requests/);
+  assert.equal(route(GW + ROUTE + btp(globalRule("", 0)) + NO_REDIS, {}).status, 500, "without the service: not translated");
+  // A gRPC client sees UNAVAILABLE (Envoy's local reply for 429).
+  const grpc = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]").replace("kind: HTTPRoute", "kind: GRPCRoute");
+  const g = route(GW + grpc + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}]}}").replace("kind: HTTPRoute", "kind: GRPCRoute"), { protocol: "grpc", path: "/pkg.Svc/Get", method: "POST" });
+  assert.deepEqual([g.status, g.grpcCode], [429, "UNAVAILABLE"]);
+});
+
+test("a fault abort's percentage as Envoy Gateway writes it: float32 x 10000 per million, truncated (below 0.0001 nothing; 99.99999 is not every request)", () => {
+  const abort = (pct: number) => route(GW + ROUTE + btp(`faultInjection: {abort: {httpStatus: 503, percentage: ${pct}}}`), {});
+  const tiny = abort(0.00005);
+  assert.equal(tiny.status, 200);
+  assert.match(tiny.reason, /percentage 0\.00005 aborts no request: Envoy Gateway writes it as 0 per million/);
+  assert.doesNotMatch(tiny.reason, /of the requests are aborted/);
+  const almost = abort(99.99999);
+  assert.equal(almost.status, 200, "999999 per million: not every request");
+  assert.match(almost.reason, /99\.9999% of the requests are aborted with 503 .*percentage 99\.99999 written as 999999 per million/);
+  assert.match(abort(0.0001).reason, /0\.0001% of the requests are aborted/);
+  assert.equal(abort(100).status, 503);
+});
+
+test("a responseOverride body's ConfigMap not in the input: Envoy Gateway cannot translate the policy (getCustomResponseBody: \"can't find the referenced configmap\"), the route answers 500", () => {
+  const override = (body: string) => btp(`responseOverride: [{match: {statusCodes: [{value: 503}]}, response: {contentType: text/plain, body: ${body}}}]`);
+  const ref = override(`{type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: sorry}}`);
+  assert.equal(loaded(GW + ROUTE + ref).diagnostics.errors.length, 0);
+  const missing = route(GW + ROUTE + ref, {});
+  assert.equal(missing.status, 500);
+  assert.match(missing.reason, /ResponseOverride: can't find the referenced configmap apps\/sorry/);
+  const cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: sorry, namespace: apps}\ndata: {response.body: sorry}\n";
+  assert.equal(route(GW + ROUTE + ref + cm, {}).status, 200);
+  assert.equal(route(GW + ROUTE + ref + cm.replace("namespace: apps", "namespace: infra"), {}).status, 500, "another namespace's ConfigMap");
+  assert.equal(route(GW + ROUTE + override(`{type: Inline, inline: sorry}`), {}).status, 200);
+});
+
+test("a rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273); a local default rule of 0 refuses those no rule matches", () => {
+  const block = (selector: string, kind: "local" | "global" = "local") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
+  const ua = "{headers: [{name: User-Agent, type: RegularExpression, value: 'bad-scanner/.*'}]}";
+  const bad = route(GW + ROUTE + block(ua), { headers: [["user-agent", "bad-scanner/1.0"]] });
+  assert.equal(bad.status, 429);
+  assert.match(bad.reason, /refuses the request with 429: its local rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors/);
+  assert.equal(route(GW + ROUTE + block(ua), { headers: [["user-agent", "curl/8"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + block(ua, "global"), { headers: [["User-Agent", "bad-scanner/2"]] }).status, 429, "global: the rate limit service's limit 0");
+  // invert: the requests whose header does not match (an absent header among them).
+  const inverted = block("{headers: [{name: x-team, value: blue, invert: true}]}");
+  assert.equal(route(GW + ROUTE + inverted, {}).status, 429);
+  assert.equal(route(GW + ROUTE + inverted, { headers: [["x-team", "blue"]] }).status, 200);
+  // Distinct: any request carrying the header; a path prefix is path-separated and sees the query; methods are alternatives.
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}"), { headers: [["x-key", "k1"]] }).status, 429);
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}"), {}).status, 200);
+  const admin = block("{path: {value: /admin}}");
+  assert.equal(route(GW + ROUTE + admin, { path: "/admin?x=1" }).status, 429);
+  assert.equal(route(GW + ROUTE + admin, { path: "/admin/users" }).status, 429);
+  assert.equal(route(GW + ROUTE + admin, { path: "/administrator" }).status, 200);
+  const writes = block("{methods: [{value: POST}, {value: DELETE}]}");
+  assert.equal(route(GW + ROUTE + writes, { method: "DELETE" }).status, 429);
+  assert.equal(route(GW + ROUTE + writes, { method: "GET" }).status, 200);
+  // A selector Junction does not evaluate (sourceCIDR): the answer stays the backend's, the note says who gets 429.
+  const cidr = route(GW + ROUTE + block("{sourceCIDR: {value: 192.0.2.0/24}}"), {});
+  assert.equal(cidr.status, 200);
+  assert.match(cidr.reason, /no requests \(requests: 0\) per Second for the requests rule 0's clientSelectors match/);
+  // The default rule of 0 beside a selector rule: the requests the selectors match count in their own bucket.
+  const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}");
+  assert.equal(route(GW + ROUTE + allowList, { headers: [["x-team", "blue"]] }).status, 200);
+  const others = route(GW + ROUTE + allowList, { headers: [["x-team", "red"]] });
+  assert.equal(others.status, 429);
+  assert.match(others.reason, /its local rule 0 allows no requests \(requests: 0\) to the requests no rule's clientSelectors match/);
+});

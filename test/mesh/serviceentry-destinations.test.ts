@@ -1,0 +1,91 @@
+// Where an Istio proxy sends a connection to a ServiceEntry, and so what the network policies and the
+// destination's own proxy judge (engine/mesh/registry.ts entryTargets, ambientServiceEntryAt):
+// ztunnel finds the entry by VIP for the client's namespace (ztunnel src/state/service.rs
+// get_best_by_vip: the client's namespace, then the canonical service, then the first; CIDRs after
+// exact VIPs), whatever the port, and a port the entry does not declare finds no upstream
+// (src/state.rs load_balance); without a waypoint it sends to the entry's workloads: the pods its
+// workloadSelector selects (ambient/workloads.go podWorkloadBuilder), or its `endpoints`
+// (serviceEntryWorkloadBuilder); a sidecar's cluster for a STATIC entry holds the same endpoints
+// (cluster.go convertResolution: EDS), one for resolution NONE the address dialled (ORIGINAL_DST).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { explainJson, namespace, pod, waypointGateway } from "../l7/fixture.js";
+
+interface Answer { status: number | null; connection?: string; endpoint?: string; reason?: string; authorization: { enforcer: string; verdict: string }[]; layers: { layer: string; verdict: string; summary: string }[] }
+
+const ask = (yaml: string, from: string, request: string) => explainJson<Answer>(yaml, from, request);
+
+const layer = (a: Answer, name: string) => a.layers.filter((l) => l.layer === name).map((l) => `${l.verdict}: ${l.summary}`).join("\n");
+const entry = (ns: string, name: string, spec: string, created = "2024-01-01T00:00:00Z") => `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${created}"}\nspec: ${spec}\n---\n`;
+const netpol = (ns: string, name: string, spec: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
+const ap = (name: string, ns: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
+/** bank in the ambient mesh: ledger (10.0.0.10, its container port "http" 8080) and the client teller; ops ambient too (auditor); web with sidecars (shopper). */
+const world = namespace("bank", "{istio.io/dataplane-mode: ambient}") + namespace("ops", "{istio.io/dataplane-mode: ambient}") + namespace("web", "{istio-injection: enabled}") + namespace("lab", "{istio.io/dataplane-mode: ambient}")
+  + pod("bank", "ledger", "10.0.0.10") + pod("bank", "teller", "10.0.0.11") + pod("ops", "auditor", "10.0.2.10") + pod("lab", "probe", "10.0.3.10")
+  + pod("web", "shopper", "10.0.1.10").replace("containers: [{name: app,", "containers: [{name: istio-proxy}, {name: app,");
+/** ServiceEntry bank/ledger-vip: 240.0.0.5 port 80 (named http), the pods app=ledger. */
+const selecting = entry("bank", "ledger-vip", "{hosts: [ledger.internal], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, workloadSelector: {labels: {app: ledger}}}");
+const ledgerClosed = netpol("bank", "ledger-closed", "{podSelector: {matchLabels: {app: ledger}}, policyTypes: [Ingress]}");
+
+test("an ambient client's connection to a ServiceEntry with a workloadSelector and no waypoint goes to the selected pods, whose NetworkPolicy and ztunnel policies apply (was: left the model at the address dialled, a wrong allow)", async () => {
+  const open = await ask(world + selecting, "bank/teller", "GET http://240.0.0.5/");
+  assert.deepEqual([open.status, open.endpoint], [200, "bank/ledger"], "the selected pod answers");
+  assert.match(layer(open, "network"), /bank\/ledger port 8080/, "at its container port named as the entry's port (http: 8080), not 80");
+  assert.match(layer(open, "routing"), /uses no waypoint .*ztunnel carries the connection at L4/);
+  const closed = await ask(world + selecting + ledgerClosed, "bank/teller", "GET http://240.0.0.5/");
+  assert.equal(closed.connection, "rejected", "the ledger's NetworkPolicy isolates it (was: allowed, the connection left the model)");
+  const byName = await ask(world + selecting + ledgerClosed, "bank/teller", "GET http://ledger.internal/");
+  assert.equal(byName.connection, "rejected", "by host: ztunnel's DNS proxy answers 240.0.0.5");
+  const deny = ap("no-teller", "bank", "{selector: {matchLabels: {app: ledger}}, action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}]}]}");
+  const denied = await ask(world + selecting + deny, "bank/teller", "GET http://240.0.0.5/");
+  assert.equal(denied.connection, "failed", "the ledger's ztunnel denies the teller");
+  assert.deepEqual(denied.authorization.filter((d) => d.verdict === "deny").map((d) => d.enforcer), ["Istio ztunnel (L4) of bank/ledger"]);
+  const sidecar = await ask(world + selecting + ledgerClosed, "web/shopper", "GET http://240.0.0.5/");
+  assert.equal(sidecar.connection, "rejected", "a sidecar's EDS cluster holds the same pods (was: allowed, to the address dialled)");
+  const getOnly = ap("gw-get", "bank", "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
+  const workloadWaypoint = world.replace('labels: {"app":"ledger"}', 'labels: {"app":"ledger","istio.io/use-waypoint":"waypoint"}') + selecting + waypointGateway("bank", "waypoint", { labels: "{istio.io/waypoint-for: workload}" }) + getOnly;
+  assert.equal((await ask(workloadWaypoint, "bank/teller", "POST http://10.0.0.10:8080/")).status, 403, "addressed to the pod: its workload waypoint's GET-only policy");
+  assert.equal((await ask(workloadWaypoint, "bank/teller", "POST http://240.0.0.5/")).status, 200, "addressed to the entry, a service: ztunnel takes no workload waypoint (was 403)");
+  const unready = (world + selecting).replace("status: {podIP: 10.0.0.10}", "status: {podIP: 10.0.0.10, phase: Running, conditions: [{type: Ready, status: \"False\"}]}");
+  assert.equal((await ask(unready, "bank/teller", "GET http://240.0.0.5/")).connection, "failed", "a pod not ready is no endpoint (UNHEALTHY): ztunnel finds no upstream");
+  assert.equal((await ask(unready, "web/shopper", "GET http://240.0.0.5/")).status, 503, "the sidecar's cluster has no healthy endpoint");
+  const none = entry("bank", "ledger-vip", "{hosts: [ledger.internal], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: NONE, workloadSelector: {labels: {app: ledger}}}");
+  const through = await ask(world + none + ledgerClosed, "bank/teller", "GET http://240.0.0.5/");
+  assert.deepEqual([through.status, through.connection ?? null, through.endpoint ?? null], [null, null, null], "resolution NONE: ztunnel passes it through to 240.0.0.5 (PASSTHROUGH), out of the model");
+});
+
+test("ztunnel finds a ServiceEntry by VIP for the client's namespace whatever the port: its own namespace's entry first, then the canonical (oldest) one; a CIDR after an exact VIP; a port the entry does not declare fails (was: the first entry declaring the port, else out of the model)", async () => {
+  const bankEntry = entry("bank", "db", "{hosts: [db.internal], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, workloadSelector: {labels: {app: ledger}}}", "2025-01-01T00:00:00Z");
+  const opsEntry = entry("ops", "db", "{hosts: [db.internal], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.20}]}", "2024-01-01T00:00:00Z");
+  const yaml = world + opsEntry + bankEntry;
+  const fromBank = await ask(yaml, "bank/teller", "tcp://240.0.0.7:5432");
+  assert.equal(fromBank.endpoint, "bank/ledger", "bank's own entry (was: ops's, the first in the input)");
+  const fromOps = await ask(yaml, "ops/auditor", "tcp://240.0.0.7:5432");
+  assert.match(layer(fromOps, "network"), /203\.0\.113\.20 port 5432/, "ops's own entry: its endpoint");
+  const fromLab = await ask(yaml, "lab/probe", "tcp://240.0.0.7:5432");
+  assert.match(layer(fromLab, "network"), /203\.0\.113\.20 port 5432/, "neither namespace's: the canonical entry, the oldest (ops/db)");
+  const cidr = entry("lab", "range", "{hosts: [range.internal], addresses: [240.0.0.0/24], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.30}]}");
+  assert.match(layer(await ask(yaml + cidr, "lab/probe", "tcp://240.0.0.7:5432"), "network"), /203\.0\.113\.20/, "an exact VIP wins over the client namespace's CIDR");
+  assert.match(layer(await ask(yaml + cidr, "lab/probe", "tcp://240.0.0.8:5432"), "network"), /203\.0\.113\.30/, "no exact VIP: the CIDR");
+  const undeclared = await ask(yaml, "bank/teller", "tcp://240.0.0.7:6432");
+  assert.equal(undeclared.connection, "failed", "ServiceEntry bank/db declares no port 6432: no upstream (was: out of the model, the address dialled)");
+  assert.match(undeclared.reason ?? "", /does not declare port 6432: ztunnel finds no upstream/);
+});
+
+test("a STATIC ServiceEntry's endpoints, not the address dialled, are what the network policies judge, for an ambient and a sidecar client (was: the address dialled, a wrong allow)", async () => {
+  const db = entry("bank", "db", "{hosts: [db.internal], addresses: [240.0.0.9], ports: [{number: 5432, name: tcp, protocol: TCP, targetPort: 6432}], resolution: STATIC, endpoints: [{address: 203.0.113.20}, {address: 203.0.113.21, ports: {tcp: 7432}}]}");
+  const onlyVip = (ns: string, app: string) => netpol(ns, "only-vip", `{podSelector: {matchLabels: {app: ${app}}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 240.0.0.9/32}}]}]}`);
+  const ambient = await ask(world + db + onlyVip("bank", "teller"), "bank/teller", "tcp://240.0.0.9:5432");
+  assert.equal(ambient.connection, "rejected", "ztunnel connects to 203.0.113.20 or .21, which the egress policy does not allow (was: allowed, 240.0.0.9 was checked)");
+  assert.match(layer(ambient, "network"), /every one \(2\)/);
+  const sidecarDb = db.replace("namespace: bank", "namespace: web");
+  const sidecar = await ask(world + sidecarDb + onlyVip("web", "shopper"), "web/shopper", "tcp://240.0.0.9:5432");
+  assert.equal(sidecar.connection, "rejected", "the sidecar's EDS cluster connects to the endpoints too");
+  const toSecond = (ns: string, app: string) => netpol(ns, "to-second", `{podSelector: {matchLabels: {app: ${app}}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 203.0.113.21/32}}]}]}`);
+  const second = await ask(world + db + toSecond("bank", "teller"), "bank/teller", "tcp://240.0.0.9:5432");
+  assert.deepEqual([second.connection ?? null, second.reason], [null, "the connection to 203.0.113.21 port 7432 leaves the model"], "the endpoint the policy allows, at its own port for the entry's port name");
+  assert.match(layer(second, "network"), /1 other is denied/);
+  const first = await ask(world + db, "bank/teller", "tcp://240.0.0.9:5432");
+  assert.equal(first.reason, "the connection to 203.0.113.20 port 6432 leaves the model", "an endpoint without ports: the entry's targetPort");
+});
