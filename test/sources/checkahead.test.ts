@@ -152,6 +152,27 @@ test("check-ahead: the worker never keeps the process alive (the CLI exits at on
   } finally { t.cleanup(); }
 });
 
+test("check-ahead: the worker started early (with the pre-reader) never keeps the process alive, nor changes the output, whether the command loads or stops at its arguments", () => {
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }) });
+  try {
+    const run = (preread: string, ...args: string[]) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, JUNCTION_PREREAD: preread, JUNCTION_RELAUNCH: "off" };
+      delete env.JUNCTION_CHECK_AHEAD;
+      const r = spawnSync(process.execPath, [join(process.cwd(), "bin", "junction.js"), ...args], { env, encoding: "utf8", timeout: 30_000 });
+      assert.notEqual(r.signal, "SIGTERM", `${args.join(" ")}: still running after 30 s`);
+      return r;
+    };
+    const early = run("on", "list", "-f", t.dir, "-o", "json"), none = run("off", "list", "-f", t.dir, "-o", "json");
+    assert.equal(early.status, 0, early.stderr);
+    assert.equal(early.stdout, none.stdout);
+    assert.equal(early.stderr, none.stderr);
+    // A command that stops at its arguments never loads: the worker is never taken.
+    const bad = run("on", "list", "-f", t.dir, "--no-such-flag");
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.equal(bad.stderr, run("off", "list", "-f", t.dir, "--no-such-flag").stderr);
+  } finally { t.cleanup(); }
+});
+
 test("check-ahead: JUNCTION_CHECK_AHEAD reads off, a threshold, and wait", () => {
   assert.deepEqual(checkAheadFromEnv(""), {});
   assert.deepEqual(checkAheadFromEnv("off"), { at: Infinity });
