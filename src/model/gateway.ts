@@ -86,6 +86,12 @@ export interface TlsMaterial {
   privateKey?: string;
   /** Why the material is unusable as a serving certificate or CA bundle, if it is. */
   problem?: string;
+  /**
+   * A ConfigMap's body for an Envoy Gateway responseOverride (getCustomResponseBody): the byte size of
+   * data["response.body"] when it is there, else of every data value (it reads the first a Go map
+   * range gives, any of them); none: no data.
+   */
+  bodyBytes?: number[];
 }
 
 /** BackendTLSPolicy: TLS from the Gateway to a Service (hostname = SNI and the name verified). */
@@ -122,6 +128,9 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }
+
+/** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
+export const MAX_RESPONSE_BODY = 4096;
 
 /** A feature of a BackendTrafficPolicy Envoy Gateway cannot translate: its spec field and upstream's message ("BandwidthLimit: ..."). */
 export interface TranslationError { field: string; message: string }

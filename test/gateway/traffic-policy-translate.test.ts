@@ -168,6 +168,30 @@ test("a responseOverride body's ConfigMap not in the input: Envoy Gateway cannot
   assert.equal(route(GW + ROUTE + override(`{type: Inline, inline: sorry}`), {}).status, 200);
 });
 
+test("a responseOverride body Envoy Gateway cannot read makes the route answer 500 (getCustomResponseBody: a ConfigMap with no data; checkResponseBodySize: over 4096 bytes)", () => {
+  const override = (body: string) => btp(`responseOverride: [{match: {statusCodes: [{value: 503}]}, response: {contentType: text/plain, body: ${body}}}]`);
+  const ref = override(`{type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: sorry}}`);
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: sorry, namespace: apps}\n${data}\n`;
+  const empty = route(GW + ROUTE + ref + cm(""), {});
+  assert.equal(empty.status, 500);
+  assert.match(empty.reason, /ResponseOverride: can't find the key response.body in the referenced configmap apps\/sorry/);
+  assert.equal(route(GW + ROUTE + ref + cm("data: {}\nbinaryData: {response.body: c29ycnk=}"), {}).status, 500, "binaryData is not read");
+  // Without response.body, the first value a Go map range gives: any other key.
+  assert.equal(route(GW + ROUTE + ref + cm("data: {page: sorry}"), {}).status, 200);
+  const big = "x".repeat(4097);
+  const over = route(GW + ROUTE + ref + cm(`data: {response.body: ${big}}`), {});
+  assert.equal(over.status, 500);
+  assert.match(over.reason, /ResponseOverride: response.body size 4097 greater than the max size 4096/);
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {response.body: ${"x".repeat(4096)}}`), {}).status, 200, "4096 bytes is the most");
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {a: ${big}, b: ${big}}`), {}).status, 500, "every value over");
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {response.body: sorry, other: ${big}}`), {}).status, 200, "response.body read first");
+  // An inline body: its UTF-8 bytes.
+  const inline = route(GW + ROUTE + override(`{type: Inline, inline: "${"é".repeat(2049)}"}`), {});
+  assert.equal(inline.status, 500);
+  assert.match(inline.reason, /response.body size 4098 greater than the max size 4096/);
+  assert.equal(route(GW + ROUTE + override(`{inline: "${"é".repeat(2048)}"}`), {}).status, 200);
+});
+
 test("a rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273); a local default rule of 0 refuses those no rule matches", () => {
   const block = (selector: string, kind: "local" | "global" = "local") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
   const ua = "{headers: [{name: User-Agent, type: RegularExpression, value: 'bad-scanner/.*'}]}";

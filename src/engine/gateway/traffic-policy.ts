@@ -15,12 +15,13 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasObject, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
+import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
 import { matches, type Labels } from "../../model/selector.js";
 import { permitted } from "./grants.js";
+import { findTlsMaterial } from "./tlsrefs.js";
 
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
@@ -69,16 +70,29 @@ export class TrafficPolicyIndex {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
     const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
-    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.missingBodies(p)];
+    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.bodyErrors(p)];
     if (!own) return parent && describe(parent, errors(parent.held.policy));
     if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
     return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted };
   }
 
-  /** getCustomResponseBody: a responseOverride body's ConfigMap not in the input ("can't find the referenced configmap"). */
-  private missingBodies(p: BackendTrafficPolicy): TranslationError[] {
-    return (p.responseBodies ?? []).filter((name) => !hasObject(this.graph, "", "ConfigMap", p.namespace, name))
-      .map((name) => ({ field: "responseOverride", message: `ResponseOverride: can't find the referenced configmap ${p.namespace}/${name}` }));
+  /**
+   * getCustomResponseBody's errors for a responseOverride body's ConfigMap (the first, as
+   * buildResponseOverride returns): not in the input ("can't find the referenced configmap"), no
+   * data ("can't find the key response.body"), its body over MAX_RESPONSE_BODY bytes (response.body's,
+   * else the first value a Go map range gives: an error here only when every value is over).
+   */
+  private bodyErrors(p: BackendTrafficPolicy): TranslationError[] {
+    const error = (name: string): string | undefined => {
+      if (!hasObject(this.graph, "", "ConfigMap", p.namespace, name)) return `can't find the referenced configmap ${p.namespace}/${name}`;
+      const sizes = findTlsMaterial(this.graph, "ConfigMap", p.namespace, name)?.bodyBytes;
+      if (sizes === undefined) return undefined;
+      if (!sizes.length) return `can't find the key response.body in the referenced configmap ${p.namespace}/${name}`;
+      const least = Math.min(...sizes);
+      return least > MAX_RESPONSE_BODY ? `response.body size ${least} greater than the max size ${MAX_RESPONSE_BODY} (ConfigMap ${p.namespace}/${name})` : undefined;
+    };
+    const first = (p.responseBodies ?? []).map(error).find((e) => e !== undefined);
+    return first ? [{ field: "responseOverride", message: `ResponseOverride: ${first}` }] : [];
   }
 
   /**
