@@ -1,6 +1,7 @@
 // The Gateway API graph: GatewayClass → Gateway → listeners ← routes → backends, the
 // ReferenceGrants that allow cross-namespace references, and the TLS material status needs.
 
+import type { Cidr } from "./ip.js";
 import type { LabelSelector } from "./selector.js";
 import type { ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
@@ -164,8 +165,8 @@ export interface RateLimitSummary {
 /**
  * A rate limit rule's clientSelectors as Envoy Gateway programs them (internal/xds/translator/
  * local_ratelimit.go, ratelimit.go): every selector's matches accumulate into one descriptor (all must
- * hold); its methods are alternatives. `opaque`: what Junction does not evaluate (sourceCIDR, query
- * parameters), so whether a request matches is not known.
+ * hold); its methods are alternatives; the path and sourceCIDR are the last selector's
+ * (buildRateLimitRule sets irRule.PathMatch and irRule.CIDRMatch per selector).
  */
 export interface RateLimitRule {
   kind: "local" | "global";
@@ -174,7 +175,12 @@ export interface RateLimitRule {
   headers: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
   methods: { value: string; invert: boolean }[];
   path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
-  opaque?: string;
+  /** sourceCIDR (net.ParseCIDR's network): a RemoteAddressMatch on the client address Envoy reads; Distinct only splits the bucket per address. */
+  source?: { cidr: Cidr; distinct: boolean; invert: boolean };
+  /** queryParams: QueryParameterValueMatch (the first value of the parameter, Exact or RE2) or, Distinct, QueryParameters (the parameter present). */
+  query: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
+  /** shadowMode: the rule counts but never refuses (the descriptor's shadow_mode). */
+  shadow?: boolean;
 }
 
 export interface RouteGraph {
