@@ -2,6 +2,7 @@
 // configure them, lowered into the one L7 rule shape (model/l7.ts). Which pods run a proxy is
 // decided from pod and namespace metadata by the engine; what each proxy enforces is here.
 
+import type { Endpoint } from "./endpoint.js";
 import type { Cidr } from "./ip.js";
 import { cidrFrom } from "./ip.js";
 import { escapeRegex } from "./regex.js";
@@ -260,6 +261,27 @@ export interface IstioServiceEntry {
 }
 
 /**
+ * A WorkloadEntry (networking.istio.io): a VM or other non-pod workload a ServiceEntry's
+ * workloadSelector selects in its namespace, as it selects pods (serviceentry controller,
+ * ambient/workloads.go workloadEntryWorkloadBuilder). `address` as written: an IP (then `endpoint`,
+ * the inventory's endpoint at it, which the network policies judge), a host name (a DNS entry
+ * resolves it), or empty (an endpoint behind the gateway of `network`).
+ */
+export interface IstioWorkloadEntry {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  address: string;
+  /** Its ports by the ServiceEntry port name they serve (conversion.go: "we.ports > se.port.targetPort > se.port.number"). */
+  ports: Readonly<Record<string, number>>;
+  network?: string;
+  weight?: number;
+  serviceAccount?: string;
+  endpoint?: Endpoint;
+  src?: SourceRef;
+}
+
+/**
  * A host of a Sidecar egress listener, `namespace/dnsName` (pilot/pkg/model/sidecar.go
  * convertIstioListenerToWrapper): `namespace` is a namespace, `*` (any) or `.` (kept as written: it
  * stands for the namespace of the proxy the Sidecar configures); `excluded` for a `~`-prefixed
@@ -376,6 +398,7 @@ export interface MeshModel {
     peerAuthentications: IstioPeerAuthentication[];
     clientTls: IstioClientTls[];
     serviceEntries: IstioServiceEntry[];
+    workloadEntries: IstioWorkloadEntry[];
     sidecars: IstioSidecar[];
   };
   linkerd: {
@@ -389,7 +412,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], sidecars: [] },
+    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

@@ -370,8 +370,19 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   const sp = entry.ports.find((p) => p.number === port);
   const fallback = sp?.targetPort ?? port;
   if (entry.workloadSelector) {
-    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length && e.ready !== false)
+    const pods: EntryTarget[] = inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length && e.ready !== false)
       .map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
+    // Its WorkloadEntries too (workloadEntryWorkloadBuilder; the serviceentry controller's
+    // workloadEntryHandler), at their port of the entry port's name (convertWorkloadInstanceToServiceInstance
+    // "we.ports > se.port.targetPort > se.port.number"); one without an address (behind its network's
+    // gateway, which Junction does not model) is left out.
+    const entries = inv.mesh.istio.workloadEntries.filter((w) => w.namespace === entry.namespace && subsetOf(entry.workloadSelector!, w.labels) && w.address)
+      .map((w): EntryTarget => {
+        const at = (sp && w.ports[sp.name]) ?? fallback;
+        const address = parseAddress(w.address);
+        return address ? { address, ...(w.endpoint ? { endpoint: w.endpoint } : {}), port: at } : { hostname: w.address, port: at };
+      });
+    return [...pods, ...entries];
   }
   if (entry.endpoints.length) {
     return entry.endpoints.map((e) => {

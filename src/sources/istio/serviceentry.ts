@@ -133,6 +133,58 @@ export const serviceEntryFrontEnd: FrontEnd = {
   },
 };
 
+const WORKLOAD_ENTRY_FIELDS = ["address", "ports", "labels", "network", "locality", "weight", "serviceAccount"];
+
+/**
+ * WorkloadEntry (networking.istio.io v1, v1beta1, v1alpha3): a VM or other workload outside the pods
+ * that a ServiceEntry's workloadSelector selects (engine/mesh/registry.ts entryTargets). Checked as
+ * pilot's validation webhook does (validation.go ValidateWorkloadEntry -> validateWorkloadEntry: the
+ * address required unless a `network` is named, then a warning; a `unix://` socket, which takes no
+ * ports; else an IP address or a FQDN; ports named as DNS labels, 1-65535; labels valid). Its IP
+ * address is an endpoint of the inventory (a `workload`, as the common API's Workload), so the
+ * network policies judge connections there.
+ */
+export const workloadEntryFrontEnd: FrontEnd = {
+  kind: "WorkloadEntry", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    spec.onlyKeys(WORKLOAD_ENTRY_FIELDS, "a WorkloadEntry's spec");
+    const f = spec.get("address");
+    const address = f.string() ?? "";
+    const network = spec.get("network").string({ nonEmpty: true });
+    if (!address) {
+      if (network) f.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateWorkloadEntry): Junction does not model the network's gateway`);
+      else (f.present ? f : spec).error("required", "address is required (ValidateWorkloadEntry)");
+    } else if (address.startsWith("unix://")) {
+      if (spec.get("ports").keys().length) f.error("invalid-value", `unix endpoint ${address} must not include ports (ValidateWorkloadEntry)`);
+    } else if (!parseAddress(address) && fqdnProblem(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid FQDN or an IP address (ValidateWorkloadEntry)`);
+    const pm = spec.get("ports");
+    const ports: Record<string, number> = {};
+    for (const k of pm.keys()) {
+      const n = pm.get(k).int({ min: 1, max: 65535 });
+      if (!ISTIO_DNS_LABEL.test(k) || k.length > 63) pm.get(k).error("invalid-value", `invalid port name: ${JSON.stringify(k)} (ValidateWorkloadEntry: ValidatePortName)`);
+      else if (n !== undefined) ports[k] = n;
+    }
+    const labels = readLabels(spec.get("labels"));
+    const weight = spec.get("weight").int({ min: 0, max: 4294967295 });
+    const serviceAccount = spec.get("serviceAccount").string({ nonEmpty: true });
+    spec.get("locality").string();
+    if (!meta) return;
+    b.useNamespace(meta.namespace!, ctx.ref);
+    const ip = parseAddress(address);
+    const endpoint = ip && b.addEndpoint({
+      kind: "workload", name: meta.name, namespace: meta.namespace, labels, addresses: [ip], owner: { kind: "WorkloadEntry", name: meta.name },
+      ports: Object.entries(ports).map(([name, port]) => ({ name, port, protocol: "TCP" as const })), ...(serviceAccount ? { serviceAccount } : {}), src: ctx.ref,
+    });
+    b.inv.mesh.istio.workloadEntries.push({
+      name: meta.name, namespace: meta.namespace!, labels, address, ports, ...(network ? { network } : {}), ...(weight !== undefined ? { weight } : {}),
+      ...(serviceAccount ? { serviceAccount } : {}), ...(endpoint ? { endpoint } : {}), src: ctx.ref,
+    });
+  },
+};
+
 /**
  * A Sidecar's egress listeners and outboundTrafficPolicy (pilot/pkg/model/sidecar.go
  * convertToSidecarScope: a Sidecar that sets a policy replaces the mesh's; its `mode` left out is the
