@@ -39,6 +39,11 @@ export interface MeshSettings {
   istioPathNormalization: IstioPathNormalization;
   /** Istio meshConfig outboundTrafficPolicy.mode, when the ConfigMap sets it (unset: ALLOW_ANY; a Sidecar may replace it: engine/mesh/registry.ts). */
   istioOutboundTrafficPolicy?: IstioOutboundMode;
+  /**
+   * Istio meshConfig.serviceEntryVisibility.applyToSidecars (Istio 1.31): the visibility of each
+   * ServiceEntry (IstioServiceEntry.visibility) also narrows its exportTo for Envoy proxies.
+   */
+  istioVisibilityForSidecars?: boolean;
 }
 
 /** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */
@@ -256,6 +261,11 @@ export interface IstioServiceEntry {
   workloadSelector?: Labels;
   endpoints: readonly { address: string; ports?: Readonly<Record<string, number>> }[];
   exportTo?: readonly string[];
+  /**
+   * Its visibility under meshConfig.serviceEntryVisibility (Istio 1.31; undefined: PUBLIC, as without
+   * it): NAMESPACE, seen by the clients of its own namespace only; NONE, by no proxy.
+   */
+  visibility?: "NAMESPACE" | "NONE";
   created?: number;
   src?: SourceRef;
 }

@@ -122,3 +122,22 @@ test("a WorkloadEntry is checked as pilot's webhook checks it (validation.go Val
   const ep = inv.endpoints.find((e) => e.name === "vm");
   assert.deepEqual([ep?.kind, ep?.namespace, ep?.addresses.map(formatAddress), ep?.ports, ep?.serviceAccount], ["workload", "bank", ["10.0.5.20"], [{ name: "http", port: 9090, protocol: "TCP" }], "vm"]);
 });
+
+const meshConfig = (mesh: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    ${mesh}\n---\n`;
+
+test("meshConfig serviceEntryVisibility (Istio 1.31): a NAMESPACE entry is ztunnel's for its own namespace's clients only (others pass through, or get a PUBLIC entry of the host), a NONE entry for no one; sidecars only with applyToSidecars (was: every entry public)", async () => {
+  const ownOnly = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, policies: [{visibility: PUBLIC, matchingRules: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}}]}]}");
+  const own = await ask(world + selecting + ownOnly, "bank/teller", "GET http://240.0.0.5/");
+  assert.equal(own.endpoint, "bank/ledger", "the entry's own namespace sees it");
+  const other = await ask(world + selecting + ownOnly + ledgerClosed, "lab/probe", "GET http://240.0.0.5/");
+  assert.deepEqual([other.connection ?? null, other.endpoint ?? null], [null, null], "lab: as if the entry did not exist, passed through to 240.0.0.5 (was: rejected at the ledger)");
+  const opsEntry = entry("ops", "ledger-public", "{hosts: [ledger.internal], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.40}]}", "2025-01-01T00:00:00Z");
+  assert.match(layer(await ask(world + selecting + opsEntry + ownOnly, "lab/probe", "GET http://240.0.0.5/"), "network"), /203\.0\.113\.40/, "ops's entry is PUBLIC by its policy: lab is served by it (the hidden one is older, canonical)");
+  assert.equal((await ask(world + selecting + opsEntry + ownOnly, "bank/teller", "GET http://240.0.0.5/")).endpoint, "bank/ledger", "bank still gets its own");
+  const none = meshConfig("serviceEntryVisibility: {defaultVisibility: NONE}");
+  assert.equal((await ask(world + selecting + none + ledgerClosed, "bank/teller", "GET http://240.0.0.5/")).connection ?? null, null, "NONE: not even its own namespace");
+  const webEntry = selecting;
+  assert.equal((await ask(world + webEntry + ledgerClosed + ownOnly, "web/shopper", "GET http://240.0.0.5/")).connection, "rejected", "a sidecar ignores it without applyToSidecars");
+  const sidecars = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, applyToSidecars: true}");
+  assert.equal((await ask(world + webEntry + ledgerClosed + sidecars, "web/shopper", "GET http://240.0.0.5/")).connection ?? null, null, "with applyToSidecars the entry is not in web's registry: ALLOW_ANY passes it through");
+});
