@@ -141,3 +141,14 @@ test("meshConfig serviceEntryVisibility (Istio 1.31): a NAMESPACE entry is ztunn
   const sidecars = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, applyToSidecars: true}");
   assert.equal((await ask(world + webEntry + ledgerClosed + sidecars, "web/shopper", "GET http://240.0.0.5/")).connection ?? null, null, "with applyToSidecars the entry is not in web's registry: ALLOW_ANY passes it through");
 });
+
+test("a sidecar's ServiceEntries sharing an address: the most specific address's, then the oldest (then by name, namespace), not the first in the input (push_context.go SortServicesByCreationTime; listener.go handleOutboundListenerConflict)", async () => {
+  const db = (name: string, created: string, address: string, endpoint: string) => entry("web", name, `{hosts: [${name}.internal], addresses: [${address}], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: ${endpoint}}]}`, created);
+  const newer = db("db-new", "2025-06-01T00:00:00Z", "240.0.0.9", "203.0.113.51"), older = db("db-old", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.50");
+  const to = async (yaml: string) => (await ask(world + yaml, "web/shopper", "tcp://240.0.0.9:5432")).reason;
+  assert.equal(await to(newer + older), "the connection to 203.0.113.50 port 5432 leaves the model", "the older entry's listener (was: the first in the input, db-new)");
+  const sameTime = db("db-b", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.61") + db("db-a", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.60");
+  assert.equal(await to(sameTime), "the connection to 203.0.113.60 port 5432 leaves the model", "created together: by name");
+  const range = db("db-range", "2020-01-01T00:00:00Z", "240.0.0.0/24", "203.0.113.70");
+  assert.equal(await to(range + newer), "the connection to 203.0.113.51 port 5432 leaves the model", "the exact address before an older CIDR");
+});

@@ -220,15 +220,21 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
 export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
   const name = requestName(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
-  for (const entry of mesh.istio.serviceEntries) {
-    const p = entry.ports.find((x) => x.number === port);
-    if (!p || !entryExportedTo(mesh, entry, scope.namespace) || !scopeImports(scope, entryHost(entry, port)).imported) continue;
-    const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
-    if (entry.addresses.length) {
-      const cidr = entry.addresses.find((c) => contains(c, address));
-      if (cidr) return { entry, how: `${at}: its addresses hold ${cidr.text}` };
-      continue;
+  const candidates = sidecarOrder(mesh).filter((entry) => entry.ports.some((x) => x.number === port) && entryExportedTo(mesh, entry, scope.namespace) && scopeImports(scope, entryHost(entry, port)).imported);
+  // The listener of the entry's own address before any other: an exact address, then the longest
+  // prefix (the most specific destination match); of several, the first in istiod's order, the
+  // later one's listener is "Omitting service ... due to conflict" (listener.go handleOutboundListenerConflict).
+  let held: { entry: IstioServiceEntry; cidr: Cidr } | undefined;
+  for (const entry of candidates) {
+    for (const cidr of entry.addresses) {
+      if (contains(cidr, address) && (!held || cidr.prefix > held.cidr.prefix)) held = { entry, cidr };
     }
+  }
+  if (held) return { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}` };
+  for (const entry of candidates) {
+    const p = entry.ports.find((x) => x.number === port)!;
+    const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
+    if (entry.addresses.length) continue;
     const protocol = p.protocol ?? "";
     if (entryHttpPort(entry, port, req)) {
       if (speaksHttp(req) && named(entry)) return { entry, how: `${at} (no addresses: any address at that port): the Host ${name} is one of its hosts` };
@@ -238,6 +244,24 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
   }
   return undefined;
 }
+
+/**
+ * The ServiceEntries in the order istiod builds a sidecar's listeners from them (push_context.go
+ * initServiceRegistry: SortServicesByCreationTime, the oldest first, "If creation time is the same
+ * ... an arbitrary but consistent ordering based on name and namespace"; an object without
+ * creationTimestamp has Go's zero time, the oldest). Built once per model.
+ */
+const SIDECAR_ORDER = new WeakMap<readonly IstioServiceEntry[], IstioServiceEntry[]>();
+function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
+  const entries = mesh.istio.serviceEntries;
+  let sorted = SIDECAR_ORDER.get(entries);
+  if (!sorted || sorted.length !== entries.length) {
+    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
+    SIDECAR_ORDER.set(entries, sorted);
+  }
+  return sorted;
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and that the scope imports there. */
 export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
