@@ -57,21 +57,29 @@ function endpointAddress(e: Field, resolution: IstioServiceEntry["resolution"], 
     if (!parseAddress(address ?? "") && fqdnProblem(address ?? "")) (f.present ? f : e).error("invalid-value", `endpoint address ${JSON.stringify(address ?? "")} is not a valid FQDN or an IP address (resolution ${resolution}: ValidateServiceEntry)`);
     return address || undefined;
   }
-  if (!address) {
-    const network = e.get("network").string();
-    if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateServiceEntry)`);
-    else e.error("required", "address is required (ValidateServiceEntry)");
-    return undefined;
-  }
+  if (!address) return unsetAddress(e, "ValidateServiceEntry");
   if (address.startsWith("unix://")) {
-    const path = address.slice("unix://".length);
-    if (!path) f.error("invalid-value", "unix address must not be empty (ValidateServiceEntry: ValidateUnixAddress)");
-    else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) f.error("invalid-value", `${path} is not an absolute path to a file (ValidateServiceEntry: ValidateUnixAddress)`);
+    unixAddress(f, address, "ValidateServiceEntry");
     if (entryPorts !== 1) f.error("invalid-value", "exactly 1 service port required for unix endpoints (ValidateServiceEntry)");
     return address;
   }
   if (!parseAddress(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid IP address (resolution ${resolution}: ValidateServiceEntry)`);
   return address;
+}
+
+/** validateWorkloadEntry of an endpoint (`e`) without an address: an error, unless it names a `network` (a warning). */
+function unsetAddress(e: Field, check: string): undefined {
+  const network = e.get("network").string();
+  if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (${check})`);
+  else e.error("required", `address is required (${check})`);
+  return undefined;
+}
+
+/** ValidateUnixAddress of a `unix://` address: a path, absolute and not a directory, or an `@` abstract name. */
+function unixAddress(f: Field, address: string, check: string): void {
+  const path = address.slice("unix://".length);
+  if (!path) f.error("invalid-value", `unix address must not be empty (${check}: ValidateUnixAddress)`);
+  else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) f.error("invalid-value", `${path} is not an absolute path to a file (${check}: ValidateUnixAddress)`);
 }
 
 export const serviceEntryFrontEnd: FrontEnd = {
@@ -154,10 +162,9 @@ export const workloadEntryFrontEnd: FrontEnd = {
     const f = spec.get("address");
     const address = f.string() ?? "";
     const network = spec.get("network").string({ nonEmpty: true });
-    if (!address) {
-      if (network) f.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateWorkloadEntry): Junction does not model the network's gateway`);
-      else (f.present ? f : spec).error("required", "address is required (ValidateWorkloadEntry)");
-    } else if (address.startsWith("unix://")) {
+    if (!address) unsetAddress(spec, "ValidateWorkloadEntry");
+    else if (address.startsWith("unix://")) {
+      unixAddress(f, address, "ValidateWorkloadEntry");
       if (spec.get("ports").keys().length) f.error("invalid-value", `unix endpoint ${address} must not include ports (ValidateWorkloadEntry)`);
     } else if (!parseAddress(address) && fqdnProblem(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid FQDN or an IP address (ValidateWorkloadEntry)`);
     const pm = spec.get("ports");
