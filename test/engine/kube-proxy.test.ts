@@ -9,53 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load, tempFiles } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
+import { admitOnly, CLIENT, docs, kubeProxyConfigMap, node, SHOP, web1, webService } from "./node-port-fixture.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
 
 // Two nodes; web-1 on node-a behind Service shop/web; a policy admitting 198.18.0.0/15 only.
-const base = (spec: string, status = "") => `apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {addresses: [{type: ExternalIP, address: 198.51.100.1}, {type: InternalIP, address: 10.0.0.1}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: shop, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop, labels: {app: client}}
-spec: {nodeName: node-b, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 198.18.0.20}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {app: web}
-  clusterIP: 10.96.0.10
-  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
-${spec}
-${status}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]
-`;
+const base = (spec: string, status = "") => docs(
+  node("node-a", "ExternalIP 198.51.100.1", "InternalIP 10.0.0.1"), node("node-b", "InternalIP 10.0.0.2"), SHOP,
+  web1(), CLIENT, webService(spec, status), admitOnly("198.18.0.0/15"));
 
 async function explain(yaml: string, from: string, to: string, port: number): Promise<{ code: number; pairs: Pair[]; text: string }> {
   const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q"], yaml);
@@ -245,18 +206,6 @@ test("masqueraded from any node: nodes whose Calico tunnel addresses the policie
   assert.equal(seen.get("node:n1"), "allow");
   assert.equal(seen.get("node:n3"), "deny");
 });
-
-// kube-proxy's own configuration: kubeadm's ConfigMap kube-system/kube-proxy (config.conf), or the options named as its flags.
-const kubeProxyConfigMap = (conf: string) => `---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kube-proxy, namespace: kube-system}
-data:
-  config.conf: |-
-    apiVersion: kubeproxy.config.k8s.io/v1alpha1
-    kind: KubeProxyConfiguration
-${conf.split("\n").map((l) => `    ${l}`).join("\n")}
-`;
 
 async function explainWith(yaml: string, from: string, to: string, port: number, flags: string[]): Promise<{ code: number; pairs: Pair[]; text: string; err: string }> {
   const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q", ...flags], yaml);
@@ -704,4 +653,31 @@ test("one rule for a pod of the pod network the input gives no address of (a tem
   // A pod with its address outside the translating node's podCIDR is still not local there (masqueraded to node-b).
   const outside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--detect-local-mode", "NodeCIDR"]);
   assert.deepEqual(outside.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+});
+
+test("nftables mode and 127.0.0.1 at a node port: kube-proxy v1.37's userspace proxy serves it under the feature gate KubeProxyNFTablesLocalhostNodePorts with a loopback address in nodePortAddresses (TCP, 127.0.0.1 and ::1 only; Local: the node's endpoints, else refused); without the gate refused, as before", async () => {
+  const gate = "featureGates: {KubeProxyNFTablesLocalhostNodePorts: true}";
+  const conf = (extra: string, npa = "[primary, localhost]") => kubeProxyConfigMap(`mode: nftables\nnodePortAddresses: ${npa}\n${extra}`);
+  const yaml = base("  type: NodePort");
+  // Without the gate (alpha: off), refused, and the answer says what would serve it.
+  const off = await explainWith(yaml + conf(""), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.equal(off.pairs[0].ingress.decidedBy, "service");
+  assert.match(off.pairs[0].ingress.summary, /nftables mode never serves node ports on a loopback address .*\(refused\); kube-proxy v1\.37 does with the feature gate KubeProxyNFTablesLocalhostNodePorts/);
+  // With it: the proxy connects from node-b to web-1, which sees node-b (its policy admits 198.18.0.0/15 only: denied there, but reached).
+  const on = await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(on.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+  assert.match(on.pairs[0].service!.why, /kube-proxy's userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, kubernetes#138427\) listens at the node port on 127\.0\.0\.1/);
+  // It listens on 127.0.0.1 only; nodePortAddresses must hold the loopback and not match all.
+  assert.match((await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.2", 30080, [])).pairs[0].ingress.summary, /listens on 127\.0\.0\.1 and ::1 only/);
+  assert.match((await explainWith(yaml + conf(gate, "[primary]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /runs only where nodePortAddresses hold the loopback/);
+  assert.match((await explainWith(yaml + conf(gate, "[all]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /do not match all addresses/);
+  // externalTrafficPolicy Local: the node's own endpoints only (web-1 is on node-a), else the listener is removed: refused.
+  const local = base("  type: NodePort\n  externalTrafficPolicy: Local") + conf(gate);
+  assert.match((await explainWith(local, "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy's userspace proxy removes its listener/);
+  assert.deepEqual((await explainWith(local, "node:node-a", "ip:127.0.0.1", 30080, [])).pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-a"]]);
+  // The DaemonSet's --feature-gates alike (cliflag MapStringBool); a bad value is an error.
+  const loaded = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        image: registry.k8s.io/kube-proxy:v1.37.0\n        command: [kube-proxy, --proxy-mode=nftables, \"--feature-gates=Foo=false, KubeProxyNFTablesLocalhostNodePorts=true\"]\n" });
+  assert.equal(loaded.inventory.kubeProxy!.localhostProxy, true);
+  const bad = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        command: [kube-proxy, --feature-gates=KubeProxyNFTablesLocalhostNodePorts=yes]\n" });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /--feature-gates: invalid value of KubeProxyNFTablesLocalhostNodePorts=yes/);
 });
