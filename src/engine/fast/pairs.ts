@@ -10,6 +10,7 @@ import { collectMay, countMay, has, mayHas, newBits, set, type Bits, type Window
 import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
+import { ownLoopback } from "../verdict.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
 
@@ -191,7 +192,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   const ids: number[] = [], byClass: ClassMembers[] = [];
   members.forEach((m, c) => { ids.push(c); byClass[c] = m; });
   const near = involved && ids.filter((c) => byClass[c].groups.some(involved));
-  classPairs(fc, ids, (cs, cd, id) => {
+  const spread: Visit = (cs, cd, id) => {
     const s = byClass[cs], d = byClass[cd];
     for (let i = 0; i < s.groups.length; i++) {
       const gs = s.groups[i], solo = s.solo[i];
@@ -201,9 +202,33 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
         if ((solo === undefined || solo !== d.solo[j]) && !(s.from !== undefined && ((s.from[i] !== undefined && s.from[i] === d.node![j]) || (exact && d.from![j] !== undefined && d.from![j] === s.node![i]))) && include(gs, d.groups[j])) add(gs, d.groups[j], id);
       }
     }
-  }, near);
+  };
+  classPairs(fc, ids, spread, near);
+  loopbackPairs(fc, ids, near, spread);
   ownNodePairs(fc, groups, classes, include, add, done);
 }
+
+/**
+ * A pod's connections to its own loopback (engine/verdict.ts ownLoopback: no policy sees them, so
+ * PolicyEngine allows them whatever its policies say): every connection, for each pod class (of the
+ * pod network, not acting as its node) and address class of a loopback address (ClassTable.keyOf
+ * keys them apart) in `ids`; with `near`, pairs with a class in it only. There are none unless a
+ * range of 127.0.0.0/8 or ::1 is a party.
+ */
+function loopbackPairs(fc: FastConnectivity, ids: readonly number[], near: readonly number[] | undefined, visit: Visit): void {
+  const list = fc.classes.list;
+  const loops = ids.filter((c) => list[c].rep.endpoint === undefined && ownLoopback(POD, list[c].rep));
+  if (!loops.length) return;
+  const close = near && new Set(near);
+  for (const cs of ids) {
+    if (!ownLoopback(list[cs].rep, LOOP)) continue;
+    for (const cd of loops) if (!close || close.has(cs) || close.has(cd)) visit(cs, cd, ALL);
+  }
+}
+
+/** Parties standing for any pod of the pod network, and a loopback address (loopbackPairs). */
+const POD: Party = { endpoint: { id: -1, kind: "pod", name: "", labels: {}, addresses: [], ports: [] } };
+const LOOP: Party = { address: { family: 4, value: 0x7f000001n } };
 
 /** Pairs of groups with a connection-set id each, in typed arrays, as they were added (repeats kept). */
 export class PairLog {
