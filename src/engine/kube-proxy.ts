@@ -142,7 +142,9 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
 function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): string | undefined {
   const at = formatAddress(a), from = setup.known ? setup.where : "kube-proxy's defaults";
   const none = `nothing translates the connection to ${at} (refused)`;
-  if (setup.mode === "nftables") return `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (setup.mode === "nftables") return setup.nftablesLocalhostNodePorts
+    ? `kube-proxy's nftables mode serves node ports on a loopback address only through its userspace proxy (feature gate KubeProxyNFTablesLocalhostNodePorts, ${from}): TCP, on 127.0.0.1 and ::1, where nodePortAddresses hold that address and do not match every address; it rejects the rest: ${none}`
+    : `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
   if (setup.mode === "ipvs") return `kube-proxy's ipvs mode makes no virtual server on a loopback address (${from}): ${none}`;
   if (a.family === 6) return `kube-proxy never serves node ports on ::1 (IPv6: its node ports rule skips ::1/128): ${none}`;
   if (!setup.localhostNodePorts) return `iptables.localhostNodePorts is false (${from}): kube-proxy's node ports rule skips 127.0.0.0/8, ${none}`;
@@ -154,6 +156,23 @@ function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Addre
   // The node's addresses in the CIDRs, of the loopback interface's its 127.0.0.1.
   if (a.value === LOCALHOST && v4.some((c) => contains(c, a))) return undefined;
   return `kube-proxy serves node ports at the node's addresses in nodePortAddresses (${v4.map((c) => c.text).join(", ")}) only, of the loopback interface's 127.0.0.1 (${from}): ${none}`;
+}
+
+/**
+ * kube-proxy v1.37's userspace proxy for loopback node ports in nftables mode (kubernetes#138427,
+ * KEP-6032; the feature gate KubeProxyNFTablesLocalhostNodePorts, alpha, default false): where the
+ * gate is on and the family's nodePortAddresses hold a loopback address without matching every address,
+ * each family's proxier listens on 127.0.0.1 or ::1 at a TCP node port (localnodeportproxy
+ * NewLocalNodePortProxy: `listenIP := "127.0.0.1"`, "::1" for IPv6) and dials an endpoint itself; the
+ * other protocols, other loopback addresses, and the gate without a loopback address, are rejected
+ * (loopbackNodePortRefusal answers those). Which endpoint it dials, and the source the endpoint sees,
+ * are not modelled here: that connection is an unknown, in words (undefined: not this proxy's).
+ */
+function nftablesLoopback(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol | undefined): string | undefined {
+  if (!setup.nftablesLocalhostNodePorts || (protocol ?? "TCP") !== "TCP" || a.value !== (a.family === 4 ? LOCALHOST : 1n)) return undefined;
+  const own = setup.nodePortAddresses ? nodePortCidrs(setup.nodePortAddresses, node, a.family) : "all";
+  if (own === "all" || !own.some((c) => contains(c, a))) return undefined;
+  return `kube-proxy's nftables mode serves node ports on ${formatAddress(a)} through its userspace proxy (feature gate KubeProxyNFTablesLocalhostNodePorts, ${setup.where}; kubernetes#138427), whose choice of endpoint and source is not modelled here`;
 }
 
 /** 127.0.0.0/8, and 127.0.0.1 (the loopback interface's address). */
@@ -394,6 +413,10 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   const loopback = f.kind === "node-port" && f.address !== undefined && isLoopback(f.address);
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}), ...(loopback && !bpf && !setup.known ? { warning: LOOPBACK_UNKNOWN } : {}) };
   if (loopback && bpf?.kind === "calico-ebpf") return { ...base, translatedAtClient: false, dropped: calicoLoopbackRefusal(bpf, f.address!), why: "" };
+  if (loopback && !bpf && f.node && setup.known && setup.mode === "nftables") {
+    const proxied = nftablesLoopback(setup, f.node, f.address!, sp.protocol);
+    if (proxied) return { ...base, unknown: proxied, why: "" };
+  }
   if (!bpf && f.kind === "node-port" && f.node && f.address) {
     const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address)
       : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses?.primary ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;

@@ -132,6 +132,8 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   // (Read in every mode; only the iptables proxier serves node ports on 127.0.0.0/8: engine/kube-proxy.ts loopbackNodePortRefusal.)
   const localhost = cfg.get("iptables").childBool("localhostNodePorts");
   if (localhost !== undefined) out.localhostNodePorts = localhost;
+  const gate = cfg.get("featureGates").childBool(LOCALHOST_GATE);
+  if (gate !== undefined) out.nftablesLocalhostNodePorts = gate;
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
     const texts = items.map((f) => f.string({ required: true })).filter((t): t is string => t !== undefined);
@@ -244,7 +246,10 @@ export function nodePortAddresses(texts: readonly string[], minor?: number): { v
 }
 
 /** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
-const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports"];
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports", "feature-gates"];
+
+/** The feature gate of the nftables mode's userspace proxy for loopback node ports (kubernetes#138427, v1.37 alpha). */
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
 
 /** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
 const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
@@ -496,6 +501,13 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       const parsed = clusterCidrs(value!);
       if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
       else out.flags.clusterCIDR = parsed;
+    } else if (flag === "feature-gates") {
+      // cliflag.MapStringBool: KEY=VALUE pairs, comma-separated, each value strconv.ParseBool's (a pair it refuses stops kube-proxy).
+      for (const pair of flagList(value!)) {
+        const eq = pair.indexOf("="), key = pair.slice(0, eq).trim(), v = eq > 0 ? GO_BOOLS[pair.slice(eq + 1).trim()] : undefined;
+        if (v === undefined) field.error("invalid-value", `--feature-gates: ${JSON.stringify(pair)} is not KEY=true or KEY=false (kube-proxy refuses to start)`);
+        else if (key === LOCALHOST_GATE) out.flags.nftablesLocalhostNodePorts = v;
+      }
     } else if (flag === "nodeport-addresses") {
       const list = flagList(value!);
       const parsed = list.length ? nodePortAddresses(list, minor) : undefined;

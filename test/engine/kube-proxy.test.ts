@@ -705,3 +705,41 @@ test("one rule for a pod of the pod network the input gives no address of (a tem
   const outside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--detect-local-mode", "NodeCIDR"]);
   assert.deepEqual(outside.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
 });
+
+test("kube-proxy v1.37's feature gate KubeProxyNFTablesLocalhostNodePorts (featureGates, --feature-gates): under nftables its userspace proxy serves 127.0.0.1 at a TCP node port where nodePortAddresses hold it, which is not modelled (it was 'never', refused); without the gate, or without a loopback address, refused as before", async () => {
+  const yaml = base("  type: NodePort");
+  const conf = (npa: string, gate?: boolean) => kubeProxyConfigMap(`mode: nftables\nnodePortAddresses: [${npa}]${gate === undefined ? "" : `\nfeatureGates: {KubeProxyNFTablesLocalhostNodePorts: ${gate}}`}`);
+  const served = await explainWith(yaml + conf("primary, 127.0.0.1/32", true), "node:node-a", "ip:127.0.0.1", 30080, []);
+  assert.equal(served.code, 2);
+  assert.match(served.err, /kube-proxy's nftables mode serves node ports on 127\.0\.0\.1 through its userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, ConfigMap kube-system\/kube-proxy config\.conf; kubernetes#138427\), whose choice of endpoint and source is not modelled here/);
+  // The proxy listens on 127.0.0.1 only; without a loopback address in nodePortAddresses, or without the gate, nothing serves it.
+  for (const [npa, gate, to, re] of [
+    ["primary, 127.0.0.1/32", true, "ip:127.0.0.2", /only through its userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, ConfigMap kube-system\/kube-proxy config\.conf\): TCP, on 127\.0\.0\.1 and ::1/],
+    ["primary", true, "ip:127.0.0.1", /only through its userspace proxy/],
+    ["primary, 127.0.0.1/32", false, "ip:127.0.0.1", /nftables mode never serves node ports on a loopback address/],
+    ["primary, 127.0.0.1/32", undefined, "ip:127.0.0.1", /nftables mode never serves node ports on a loopback address/],
+  ] as const) {
+    const out = await explainWith(yaml + conf(npa, gate), "node:node-a", to, 30080, []);
+    assert.equal(out.code, 1, `${npa} ${gate} ${to}`);
+    assert.match(out.pairs[0].ingress.summary, re, `${npa} ${gate} ${to}`);
+  }
+  // The flag, as a DaemonSet without --config passes it: cliflag.MapStringBool pairs.
+  const ds = (gates: string) => `---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-proxy, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: kube-proxy}}
+  template:
+    metadata: {labels: {k8s-app: kube-proxy}}
+    spec:
+      containers:
+      - name: kube-proxy
+        image: registry.k8s.io/kube-proxy:v1.37.0
+        command: [/usr/local/bin/kube-proxy, --proxy-mode=nftables, "--nodeport-addresses=primary,localhost", "--feature-gates=${gates}"]
+`;
+  const flag = await explainWith(yaml + ds("NFTablesNetlink=true,KubeProxyNFTablesLocalhostNodePorts=true"), "node:node-a", "ip:127.0.0.1", 30080, []);
+  assert.match(flag.err, /serves node ports on 127\.0\.0\.1 through its userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, the flags of DaemonSet kube-system\/kube-proxy;/);
+  const bad = await cli(["validate", "-f", "-", "-o", "json"], yaml + ds("KubeProxyNFTablesLocalhostNodePorts=yes"));
+  assert.match(bad.out, /--feature-gates: \\"KubeProxyNFTablesLocalhostNodePorts=yes\\" is not KEY=true or KEY=false \(kube-proxy refuses to start\)/);
+});
