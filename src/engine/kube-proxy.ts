@@ -50,7 +50,7 @@
 // client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
-import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
+import { dataPathLabel, natOutgoingPool, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
 import { addressCidr, contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr, type Family } from "../model/ip.js";
@@ -393,6 +393,8 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   let at: string | undefined;
   let translatedAtClient = false;
   let source = client;
+  // Why the connection arrives from another address than the client's (Calico natOutgoing), or "".
+  let masqueradedBy = "";
   if (f.kind === "load-balancer" && f.proxy) {
     // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
     origin = "outside";
@@ -404,8 +406,11 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   } else if (f.kind === "node-port") {
     at = f.node?.name;
     translatedAtClient = origin !== "outside" && node !== undefined && node === at;
-    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's.
+    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's,
+    // unless Calico's natOutgoing gave it its node's address on the way.
     if (origin === "host" && !translatedAtClient) origin = "outside";
+    const nat = origin === "pod" && !translatedAtClient ? natOutgoingClient(index, client, f, at) : undefined;
+    if (nat) { origin = "outside"; source = nat.party; masqueradedBy = nat.why; }
   } else if (origin !== "outside") {
     at = node;
     translatedAtClient = true;
@@ -423,7 +428,7 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     if (refused) return { ...base, translatedAtClient: false, dropped: refused, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
-  let notLocal = "";
+  let notLocal = masqueradedBy;
   // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
   const detected = !bpf && origin === "pod" && setup.mode !== "ipvs" ? localTraffic(index, setup, client, { address: f.address }, at) : undefined;
   if (detected && !detected.local) {
@@ -490,7 +495,25 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   for (const to of set.serving) {
     for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
-  return { ...base, hops, why: `${policy}; ${set.note}` };
+  return { ...base, hops, why: `${masqueradedBy}${policy}; ${set.note}` };
+}
+
+/**
+ * A pod's connection to another node's node port leaves the pod's node through POSTROUTING, where
+ * Calico's natOutgoing masquerades it to the node's address when the node port's address is outside
+ * every IP pool (model/cni.ts natOutgoingPool): the translating node's kube-proxy then sees the pod's
+ * node, a connection from outside (externalTrafficPolicy Local: that node's own endpoints only, the
+ * source kept; no local one: dropped), not a pod's. The pod's node (a stand-in when the input lacks
+ * its Node) and why, else undefined.
+ */
+function natOutgoingClient(index: InventoryIndex, client: Party, f: Frontend, at: string | undefined): { party: Party; why: string } | undefined {
+  const inv = index.inv, pod = client.endpoint, to = f.address;
+  if (!inv.calicoPools?.length || pod?.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined || !to) return undefined;
+  const from = client.address ?? pod.addresses.find((a) => a.family === to.family);
+  const pool = from && natOutgoingPool(inv.calicoPools, inv.calicoFelix, pod.nodeName, from, to, at);
+  if (!pool) return undefined;
+  const party: Party = { endpoint: index.nodesByName.get(pod.nodeName) ?? standInNode(pod.nodeName) };
+  return { party, why: `Calico natOutgoing (IP pool ${pool.name}) masquerades pod ${pod.namespace}/${pod.name}'s connection to node ${pod.nodeName}'s address on its way to ${formatAddress(to)}, outside every IP pool (cali-nat-outgoing): node ${at ?? "(not in the input)"}'s kube-proxy takes it for a connection from outside; ` };
 }
 
 /**
