@@ -723,23 +723,5 @@ test("kube-proxy v1.37's feature gate KubeProxyNFTablesLocalhostNodePorts (featu
     assert.equal(out.code, 1, `${npa} ${gate} ${to}`);
     assert.match(out.pairs[0].ingress.summary, re, `${npa} ${gate} ${to}`);
   }
-  // The flag, as a DaemonSet without --config passes it: cliflag.MapStringBool pairs.
-  const ds = (gates: string) => `---
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: kube-proxy, namespace: kube-system}
-spec:
-  selector: {matchLabels: {k8s-app: kube-proxy}}
-  template:
-    metadata: {labels: {k8s-app: kube-proxy}}
-    spec:
-      containers:
-      - name: kube-proxy
-        image: registry.k8s.io/kube-proxy:v1.37.0
-        command: [/usr/local/bin/kube-proxy, --proxy-mode=nftables, "--nodeport-addresses=primary,localhost", "--feature-gates=${gates}"]
-`;
-  const flag = await explainWith(yaml + ds("NFTablesNetlink=true,KubeProxyNFTablesLocalhostNodePorts=true"), "node:node-a", "ip:127.0.0.1", 30080, []);
-  assert.match(flag.err, /serves node ports on 127\.0\.0\.1 through its userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, the flags of DaemonSet kube-system\/kube-proxy;/);
-  const bad = await cli(["validate", "-f", "-", "-o", "json"], yaml + ds("KubeProxyNFTablesLocalhostNodePorts=yes"));
-  assert.match(bad.out, /--feature-gates: \\"KubeProxyNFTablesLocalhostNodePorts=yes\\" is not KEY=true or KEY=false \(kube-proxy refuses to start\)/);
+  // (The flag, --feature-gates: test/engine/kube-proxy-sources.test.ts.)
 });
