@@ -139,12 +139,10 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
  * isValidForSet, and syncProxyRules' `!ip.IsLoopback()` on GetNodeIPs). `primary` is the node's
  * first IPv4 address as a /32 (nodePortCidrs).
  */
-function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): string | undefined {
+function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol): string | undefined {
   const at = formatAddress(a), from = setup.known ? setup.where : "kube-proxy's defaults";
   const none = `nothing translates the connection to ${at} (refused)`;
-  if (setup.mode === "nftables") return setup.nftablesLocalhostNodePorts
-    ? `kube-proxy's nftables mode serves node ports on a loopback address only through its userspace proxy (feature gate KubeProxyNFTablesLocalhostNodePorts, ${from}): TCP, on 127.0.0.1 and ::1, where nodePortAddresses hold that address and do not match every address; it rejects the rest: ${none}`
-    : `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (setup.mode === "nftables") return nftablesLoopbackRefusal(setup, node, a, protocol, from, none);
   if (setup.mode === "ipvs") return `kube-proxy's ipvs mode makes no virtual server on a loopback address (${from}): ${none}`;
   if (a.family === 6) return `kube-proxy never serves node ports on ::1 (IPv6: its node ports rule skips ::1/128): ${none}`;
   if (!setup.localhostNodePorts) return `iptables.localhostNodePorts is false (${from}): kube-proxy's node ports rule skips 127.0.0.0/8, ${none}`;
@@ -159,21 +157,26 @@ function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Addre
 }
 
 /**
- * kube-proxy v1.37's userspace proxy for loopback node ports in nftables mode (kubernetes#138427,
- * KEP-6032; the feature gate KubeProxyNFTablesLocalhostNodePorts, alpha, default false): where the
- * gate is on and the family's nodePortAddresses hold a loopback address without matching every address,
- * each family's proxier listens on 127.0.0.1 or ::1 at a TCP node port (localnodeportproxy
- * NewLocalNodePortProxy: `listenIP := "127.0.0.1"`, "::1" for IPv6) and dials an endpoint itself; the
- * other protocols, other loopback addresses, and the gate without a loopback address, are rejected
- * (loopbackNodePortRefusal answers those). Which endpoint it dials, and the source the endpoint sees,
- * are not modelled here: that connection is an unknown, in words (undefined: not this proxy's).
+ * The nftables mode and a loopback address at a node port: no rule serves it (setupNFTables); kube-proxy
+ * v1.37's userspace proxy does (kubernetes#138427, KEP-6032), under the feature gate
+ * KubeProxyNFTablesLocalhostNodePorts (alpha, off unless given), where the family's nodePortAddresses do not
+ * match all addresses and hold its loopback (NodePortAddresses: a CIDR overlapping 127.0.0.0/8; ::1): a TCP
+ * listener at each node port on 127.0.0.1 and ::1 ("Not implemented: protocol: UDP / protocol: SCTP").
  */
-function nftablesLoopback(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol | undefined): string | undefined {
-  if (!setup.nftablesLocalhostNodePorts || (protocol ?? "TCP") !== "TCP" || a.value !== (a.family === 4 ? LOCALHOST : 1n)) return undefined;
-  const own = setup.nodePortAddresses ? nodePortCidrs(setup.nodePortAddresses, node, a.family) : "all";
-  if (own === "all" || !own.some((c) => contains(c, a))) return undefined;
-  return `kube-proxy's nftables mode serves node ports on ${formatAddress(a)} through its userspace proxy (feature gate KubeProxyNFTablesLocalhostNodePorts, ${setup.where}; kubernetes#138427), whose choice of endpoint and source is not modelled here`;
+function nftablesLoopbackRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol, from: string, none: string): string | undefined {
+  const never = `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (!setup.localhostProxy) return `${never}; kube-proxy v1.37 does with the feature gate ${LOCALHOST_GATE} and a loopback address in nodePortAddresses (its userspace proxy)`;
+  const cidrs = setup.nodePortAddresses ? nodePortCidrs(setup.nodePortAddresses, node, a.family) : "all";
+  const proxy = `kube-proxy's userspace proxy for localhost node ports (feature gate ${LOCALHOST_GATE}, ${from})`;
+  if (cidrs === "all") return `${proxy} runs only where nodePortAddresses of IPv${a.family} do not match all addresses and hold the loopback: ${none}`;
+  const holds = a.family === 4 ? cidrs.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first) : cidrs.some((c) => contains(c, a) && a.value === 1n);
+  if (!holds) return `${proxy} runs only where nodePortAddresses hold the loopback, and these (${cidrs.map((c) => c.text).join(", ")}) do not: ${none}`;
+  if (a.value !== (a.family === 4 ? LOCALHOST : 1n)) return `${proxy} listens on 127.0.0.1 and ::1 only: ${none}`;
+  if (protocol !== "TCP") return `${proxy} forwards TCP only (KEP-6032: "Not implemented: protocol: UDP / protocol: SCTP"): ${none}`;
+  return undefined;
 }
+
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
 
 /** 127.0.0.0/8, and 127.0.0.1 (the loopback interface's address). */
 const LOOPBACK = { first: 0x7f000000n, last: 0x7fffffffn };
@@ -378,6 +381,7 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   if (f.kind !== "node-port" || !f.address || !isLoopback(f.address) || path.dropped || path.unknown) return path;
   const how = path.dataPath
     ? `${path.dataPath} serves node ports on the loopback address to a connection from the host's network namespace (bpf_sock.c sock4_wildcard_lookup, sock6_wildcard_lookup)`
+    : setup.mode === "nftables" ? `kube-proxy's userspace proxy (feature gate ${LOCALHOST_GATE}, kubernetes#138427) listens at the node port on ${formatAddress(f.address)} and connects to an endpoint from the node itself`
     : "kube-proxy serves node ports on 127.0.0.0/8 to the node's own connections (iptables.localhostNodePorts, route_localnet)";
   return { ...path, why: `${how}; ${path.why}` };
 }
@@ -418,12 +422,8 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   const loopback = f.kind === "node-port" && f.address !== undefined && isLoopback(f.address);
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}), ...(loopback && !bpf && !setup.known ? { warning: LOOPBACK_UNKNOWN } : {}) };
   if (loopback && bpf?.kind === "calico-ebpf") return { ...base, translatedAtClient: false, dropped: calicoLoopbackRefusal(bpf, f.address!), why: "" };
-  if (loopback && !bpf && f.node && setup.known && setup.mode === "nftables") {
-    const proxied = nftablesLoopback(setup, f.node, f.address!, sp.protocol);
-    if (proxied) return { ...base, unknown: proxied, why: "" };
-  }
   if (!bpf && f.kind === "node-port" && f.node && f.address) {
-    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address)
+    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address, sp.protocol)
       : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses?.primary ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;
     if (refused) return { ...base, translatedAtClient: false, dropped: refused, why: "" };
   }
@@ -466,7 +466,11 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     }
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
-  const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
+  // nftables' userspace proxy at a loopback address: "externalTrafficPolicy: Local — the proxy restricts its endpoint
+  // pool to node-local endpoints. If no local endpoints exist the listener is removed and connections are refused." (KEP-6032)
+  const userspace = loopback && !bpf && setup.mode === "nftables" && local && at !== undefined;
+  const set = serviceServing(inv, s, sp, { reader: "kube-proxy", ...(userspace ? { externalLocal: { node: at! } } : {}) });
+  if (!set.serving.length && userspace) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: kube-proxy's userspace proxy removes its listener (externalTrafficPolicy Local), the connection is refused (${set.note})`, why: "" };
   if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
   if (bpf && origin !== "outside") return { ...base, ...inClusterPath(bpf, client, set) };
   if (local && origin === "outside") {
@@ -488,7 +492,8 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}`, ...(warning ? { warning } : {}) };
   }
   // Masqueraded: Cluster, or the node's own connection under Local.
-  const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
+  const policy = userspace ? "externalTrafficPolicy Local: the userspace proxy's own connection from the node, to the node's endpoints only"
+    : local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };

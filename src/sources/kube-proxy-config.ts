@@ -133,7 +133,7 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   const localhost = cfg.get("iptables").childBool("localhostNodePorts");
   if (localhost !== undefined) out.localhostNodePorts = localhost;
   const gate = cfg.get("featureGates").childBool(LOCALHOST_GATE);
-  if (gate !== undefined) out.nftablesLocalhostNodePorts = gate;
+  if (gate !== undefined) out.localhostProxy = gate;
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
     const texts = items.map((f) => f.string({ required: true })).filter((t): t is string => t !== undefined);
@@ -248,8 +248,27 @@ export function nodePortAddresses(texts: readonly string[], minor?: number): { v
 /** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
 const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports", "feature-gates"];
 
-/** The feature gate of the nftables mode's userspace proxy for loopback node ports (kubernetes#138427, v1.37 alpha). */
+/** kube-proxy v1.37's feature gate for nftables mode's localhost node ports (kubernetes#138427; alpha: off unless given). */
 const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
+
+/**
+ * The gate's value in --feature-gates (cliflag MapStringBool: "key=value" pairs split on ",", each
+ * trimmed, the value strconv.ParseBool's; the last of a key stands): undefined when not given; a
+ * string: the problem (kube-proxy refuses to start).
+ */
+function featureGate(value: string, gate: string): boolean | undefined | string {
+  let out: boolean | undefined;
+  for (const pair of value.split(",")) {
+    const s = pair.trim();
+    if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq < 0) return `missing bool value for ${s}`;
+    const v = GO_BOOLS[s.slice(eq + 1).trim()];
+    if (v === undefined) return `invalid value of ${s.slice(0, eq).trim()}=${s.slice(eq + 1).trim()}, err: strconv.ParseBool: parsing ${JSON.stringify(s.slice(eq + 1).trim())}: invalid syntax`;
+    if (s.slice(0, eq).trim() === gate) out = v;
+  }
+  return out;
+}
 
 /** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
 const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
@@ -502,12 +521,9 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
       else out.flags.clusterCIDR = parsed;
     } else if (flag === "feature-gates") {
-      // cliflag.MapStringBool: KEY=VALUE pairs, comma-separated, each value strconv.ParseBool's (a pair it refuses stops kube-proxy).
-      for (const pair of flagList(value!)) {
-        const eq = pair.indexOf("="), key = pair.slice(0, eq).trim(), v = eq > 0 ? GO_BOOLS[pair.slice(eq + 1).trim()] : undefined;
-        if (v === undefined) field.error("invalid-value", `--feature-gates: ${JSON.stringify(pair)} is not KEY=true or KEY=false (kube-proxy refuses to start)`);
-        else if (key === LOCALHOST_GATE) out.flags.nftablesLocalhostNodePorts = v;
-      }
+      const v = featureGate(value!, LOCALHOST_GATE);
+      if (typeof v === "string") field.error("invalid-value", `--feature-gates: ${v} (kube-proxy refuses to start)`);
+      else if (v !== undefined) out.flags.localhostProxy = v;
     } else if (flag === "nodeport-addresses") {
       const list = flagList(value!);
       const parsed = list.length ? nodePortAddresses(list, minor) : undefined;

@@ -348,12 +348,3 @@ test("static pods are compared by their configuration, not their words (each has
   // A static pod's shell line alike.
   assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14 extra")).errors.join("\n"), /does not take any arguments, got \["extra"\]/);
 });
-
-test("--feature-gates (cliflag.MapStringBool: KEY=VALUE pairs, each value strconv.ParseBool's) sets KubeProxyNFTablesLocalhostNodePorts, as the configuration's featureGates does; a pair it refuses stops kube-proxy", () => {
-  const on = cidrsOf(daemonSet(["--proxy-mode=nftables", "--feature-gates=NFTablesNetlink=true,KubeProxyNFTablesLocalhostNodePorts=true"]));
-  assert.deepEqual([on.errors, on.kp?.nftablesLocalhostNodePorts], [[], true]);
-  assert.equal(cidrsOf(daemonSet(["--feature-gates=KubeProxyNFTablesLocalhostNodePorts=false"])).kp?.nftablesLocalhostNodePorts, false);
-  const file = cidrsOf(daemonSet(["--config=/var/lib/kube-proxy/config.conf"]) + configMap("kube-proxy", "config.conf", "featureGates: {KubeProxyNFTablesLocalhostNodePorts: true}"));
-  assert.deepEqual([file.errors, file.kp?.nftablesLocalhostNodePorts], [[], true]);
-  assert.match(cidrsOf(daemonSet(["--feature-gates=KubeProxyNFTablesLocalhostNodePorts=yes"])).errors.join("\n"), /--feature-gates: "KubeProxyNFTablesLocalhostNodePorts=yes" is not KEY=true or KEY=false \(kube-proxy refuses to start\)/);
-});
