@@ -191,7 +191,7 @@ export class PolicyEngine {
   }
 
   private evaluateOnly(flow: Flow): Verdict {
-    if (ownLoopback(flow)) return { flow, network: this.networkOf(flow), allowed: true, egress: fixed("egress", "loopback"), ingress: fixed("ingress", "loopback"), warnings: [] };
+    if (ownLoopback(flow.src, flow.dst)) return { flow, network: this.networkOf(flow), allowed: true, egress: fixed("egress", "loopback"), ingress: fixed("ingress", "loopback"), warnings: [] };
     const hop = this.hostPortHop(flow);
     return hop ? this.evaluateForwarded(flow, hop) : this.evaluatePlain(flow);
   }
@@ -587,11 +587,12 @@ function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule
  * polices the pod at its interface to the node (the veth's host side: iptables/nftables chains of
  * kube-router, Calico's cali* chains and tc programs, Cilium's bpf_lxc; OVN's logical switch port),
  * which a loopback packet never crosses: no policy applies. (A host-network pod's loopback is the
- * node's: its node port rules apply, engine/kube-proxy.ts loopbackFrontend.)
+ * node's: its node port rules apply, engine/kube-proxy.ts loopbackFrontend.) What caches verdicts by
+ * class (engine/fast/classes.ts keyOf, FastConnectivity.conns) keys a loopback address apart.
  */
-export function ownLoopback(flow: Flow): boolean {
-  const e = flow.src.endpoint, a = flow.dst.address;
-  return e?.kind === "pod" && e.hostNetwork !== true && flow.dst.endpoint === undefined && a !== undefined && isLoopback(a);
+export function ownLoopback(src: Party, dst: Party): boolean {
+  const e = src.endpoint, a = dst.address;
+  return e?.kind === "pod" && e.hostNetwork !== true && dst.endpoint === undefined && a !== undefined && isLoopback(a);
 }
 
 function fixed(direction: Direction, by: DecidedBy, allowed = true): Decision {

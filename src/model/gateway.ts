@@ -160,6 +160,12 @@ export interface RateLimitSummary {
   defaultZero?: number;
   /** Why Envoy Gateway cannot translate it (buildLocalRateLimit's errors): the policy's routes answer 500. */
   invalid?: string;
+  /**
+   * Each side's own error, local and global (buildBothRateLimit: the local one stands first, in
+   * `invalid`): a merged policy (mergeType) takes each side's from the policy whose side it keeps.
+   */
+  localInvalid?: string;
+  globalInvalid?: string;
 }
 
 /**

@@ -4,6 +4,9 @@
 import type { AddressRange } from "./ip.js";
 import type { Inventory } from "./inventory.js";
 
+/** 127.0.0.0/8 and ::1/128. */
+const LOOPBACK_RANGES: readonly AddressRange[] = [{ family: 4, first: 0x7f000000n, last: 0x7fffffffn }, { family: 6, first: 1n, last: 1n }];
+
 export function mentionedRanges(inv: Inventory): AddressRange[] {
   const ranges: AddressRange[] = [];
   // Network-bound policies (MultiNetworkPolicy) name addresses on secondary networks, where external addresses are not.
@@ -21,5 +24,20 @@ export function mentionedRanges(inv: Inventory): AddressRange[] {
     }
   }
   for (const n of inv.networks) ranges.push(...n.cidrs);
+  return withLoopbackCut(ranges);
+}
+
+/**
+ * The ranges, and a loopback range where one of them starts or ends inside it (127.0.0.0/8, ::1). The
+ * verdict engine treats a loopback address apart (a pod's own: engine/verdict.ts ownLoopback), and a
+ * piece of the space stands for its first address (engine/endpoints.ts rangeParties, analyze/
+ * connlist.ts externalPeers): a piece that starts in 127.0.0.0/8 must end there, or 127.0.0.1's
+ * answer would be every address's after it (a wrong allow). A piece that only holds loopback addresses
+ * after its first stands for that first address, as before loopback was apart (np-guard's ranges).
+ */
+export function withLoopbackCut(ranges: AddressRange[]): AddressRange[] {
+  for (const lo of LOOPBACK_RANGES) {
+    if (ranges.some((r) => r.family === lo.family && ((r.first >= lo.first && r.first <= lo.last) || (r.last + 1n >= lo.first && r.last < lo.last)))) ranges.push(lo);
+  }
   return ranges;
 }

@@ -154,9 +154,10 @@ function readRateLimit(f: Field, b: InventoryBuilder): RateLimitSummary | undefi
   const s: RateLimitSummary = { local: [], global: false };
   const type = f.get("type").string({ oneOf: ["Global", "Local"] });
   if (type !== "Global" && (type === "Local" || f.get("local").object())) readLocal(f.get("local"), s);
+  if (s.invalid !== undefined) s.localInvalid = s.invalid;
   if (type !== "Local" && (type === "Global" || f.get("global").object())) {
     if (f.get("global").object()) readGlobal(f.get("global"), s, b);
-    else s.invalid ??= "global configuration empty for rateLimit";
+    else { s.globalInvalid = "global configuration empty for rateLimit"; s.invalid ??= s.globalInvalid; }
   }
   return s;
 }
@@ -183,6 +184,8 @@ const ENABLE_RATELIMIT = "enable Ratelimit in the EnvoyGateway config to configu
 /** Once every object is read: each global rate limit against the configuration's rateLimit (or a warning that it is assumed). */
 function settle(state: EnvoyGatewayState): void {
   for (const g of state.globals) {
+    // (Each side's error is kept for a merged policy, which may take this global side beside another policy's local one.)
+    g.summary.globalInvalid = state.config && !state.config.rateLimit ? ENABLE_RATELIMIT : g.ruleError;
     if (g.localError) continue;
     if (state.config && !state.config.rateLimit) {
       g.summary.invalid = ENABLE_RATELIMIT;

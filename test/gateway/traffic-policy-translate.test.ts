@@ -224,6 +224,28 @@ test("a rule of requests: 0 with clientSelectors refuses the requests they match
   assert.match(others.reason, /its local rule 0 allows no requests \(requests: 0\) to the requests no rule's clientSelectors match/);
 });
 
+test("mergeType: the merged rate limit keeps the Gateway policy's global limit, its error and its requests: 0 rules, beside the route's local limit (buildBothRateLimit on the merged spec; the global side was dropped: 200 where Envoy Gateway answers 500 or 429)", () => {
+  const gwPolicy = (rateLimit: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: gw, namespace: infra}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], ${rateLimit}}
+`;
+  const routeLocal = btp("mergeType: StrategicMerge, rateLimit: {local: {rules: [{limit: {requests: 100, unit: Second}}]}}");
+  // The Gateway's global limit without the rate limit service: the merged policy is not translated.
+  const off = route(GW + ROUTE + gwPolicy(globalRule("{headers: [{name: x-team, value: blue}]}")) + routeLocal + NO_REDIS, {});
+  assert.equal(off.status, 500);
+  assert.match(off.reason, /enable Ratelimit in the EnvoyGateway config/);
+  // A global rule of requests: 0 for every request: 429.
+  assert.equal(route(GW + ROUTE + gwPolicy(globalRule("", 0)) + routeLocal + REDIS, {}).status, 429);
+  // A global rule of requests: 0 for the requests its selectors match: 429 for those.
+  const zero = GW + ROUTE + gwPolicy(globalRule("{headers: [{name: x-team, value: blue}]}", 0)) + routeLocal + REDIS;
+  assert.equal(route(zero, { headers: [["x-team", "blue"]] }).status, 429);
+  assert.equal(route(zero, { headers: [["x-team", "red"]] }).status, 200);
+  // The route's local error stands first (local before global); the Gateway's local error is replaced by the route's local limit.
+  assert.match(route(GW + ROUTE + gwPolicy("rateLimit: {local: {rules: [{limit: {requests: 1, unit: Second}}, {limit: {requests: 2, unit: Second}}]}}") + routeLocal, {}).reason, /requests over the local rate limit \(100 requests per Second\)/);
+});
+
 test("a rate limit rule's sourceCIDR reads the client address Envoy sees (RemoteAddressMatch, not X-Forwarded-For), its queryParams the query (QueryParameterValueMatch, QueryParameters); shadowMode never refuses", () => {
   const block = (selector: string, kind: "local" | "global" = "local", extra = "") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}${extra}}]}}`) + (kind === "global" ? REDIS : "");
   const from = (ip: string) => ({ clientAddress: parseAddress(ip)! });

@@ -7,7 +7,7 @@
 
 import { isVirtualMachine, type Endpoint } from "../../model/endpoint.js";
 import { addressesOn, attachable, POD_NETWORK, type NetworkMap } from "../../model/networks.js";
-import type { Family } from "../../model/ip.js";
+import { isLoopback, type Family } from "../../model/ip.js";
 import type { Matcher, Party } from "../match.js";
 import { NumberKey, type Vocabulary } from "./vocabulary.js";
 import type { NamedPort, Protocol } from "../../model/ports.js";
@@ -74,13 +74,15 @@ export class ClassTable {
     const addrs = addressesOf(p, this.network);
     const atoms = addrs.length === 1 ? this.vocab.atomKey(addrs[0]) : addrs.map((a) => this.vocab.atomKey(a)).join(" ");
     // An address a pod or node owns is not "outside the cluster" (cidr peers with outside).
-    if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}`;
+    // A loopback address is a pod's own (engine/verdict.ts ownLoopback: no policy sees it), whatever atom holds it.
+    if (!e) return `x|${atoms}|${this.matcher.isClusterParty(p, p.address) ? "cluster" : ""}${p.address && isLoopback(p.address) ? "|lo" : ""}`;
     const asNode = this.matcher.actsAsNode(e);
     const nodeLike = asNode || e.kind === "node";
     // Only pods and VMs off the default pod network add to the key: a cluster without user-defined
     // or secondary networks keeps its classes.
     const net = this.netOf(p);
-    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}`;
+    // (A host-network pod read as a pod, --host-network pod, is keyed apart: its loopback is its node's, engine/verdict.ts ownLoopback.)
+    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}${!asNode && e.hostNetwork === true ? "|hn" : ""}`;
     // In a run of endpoints placed together, the key of the last one when nothing it is made of differs.
     const run = nodeLike ? undefined : this.run;
     if (run && run.kind === e.kind && run.namespace === e.namespace && run.labels === e.labels && run.ports === e.ports && run.account === e.serviceAccount &&

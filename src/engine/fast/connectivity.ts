@@ -16,7 +16,7 @@ import { ownNodeExempts } from "../options.js";
 import { NO_POLICIES, Subjects } from "./subjects.js";
 import { andNotInto, clear, denseOf, forEach, hasW, isEmpty, orInto, resized, set, wordRuns, words, type Bits, type Windowed } from "./bitset.js";
 import { jointMayAllow, jointPorts, type Joint } from "./joint.js";
-import { insertSorted } from "../verdict.js";
+import { insertSorted, ownLoopback } from "../verdict.js";
 import { ClassTable, sameNetwork, type EndpointClass } from "./classes.js";
 import { governs, isSecondary } from "../../model/networks.js";
 import { ALL, ConnTable, NONE } from "./conntable.js";
@@ -113,6 +113,8 @@ export class FastConnectivity implements Connectivity {
 
   conns(src: Party, dst: Party): ConnSet {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    // A pod's own loopback: no policy sees it (PolicyEngine.evaluate, ownLoopback).
+    if (ownLoopback(src, dst)) return ALL_CONNS;
     const forwarded = this.forwardedConns(src, dst);
     if (forwarded !== undefined) return this.conntable.get(forwarded);
     // A node's traffic to a pod of another node through Calico's tunnel: its source is the tunnel address (PolicyEngine.tunnelSource; the pod's IP pool picks which).

@@ -10,6 +10,7 @@ import { collectMay, countMay, has, mayHas, newBits, set, type Bits, type Window
 import { ALL, NONE, PairMemo, type ConnTable } from "./conntable.js";
 import type { FastConnectivity, SideMay } from "./connectivity.js";
 import { sameNetwork } from "./classes.js";
+import { ownLoopback } from "../verdict.js";
 
 type Visit = (cs: number, cd: number, conns: number) => void;
 
@@ -248,7 +249,7 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
       for (let k = start[c]; k < start[c + 1]; k++) if (involved(group[k])) { near.push(c); break; }
     }
   }
-  classPairs(fc, ids, (cs, cd, id) => {
+  const spread: Visit = (cs, cd, id) => {
     for (let i = start[cs], si = start[cs + 1], d0 = start[cd], dj = start[cd + 1]; i < si; i++) {
       const gs = group[i], one = solo[i];
       for (let j = d0; j < dj; j++) {
@@ -257,9 +258,33 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
         if ((one === undefined || one !== solo[j]) && !(from !== undefined && ((from[i] !== undefined && from[i] === node![j]) || (exact && from[j] !== undefined && from[j] === node![i]))) && include(gs, group[j])) add(gs, group[j], id);
       }
     }
-  }, near);
+  };
+  classPairs(fc, ids, spread, near);
+  loopbackPairs(fc, ids, near, spread);
   ownNodePairs(fc, groups, classes, include, add, done);
 }
+
+/**
+ * A pod's connections to its own loopback (engine/verdict.ts ownLoopback: no policy sees them, so
+ * PolicyEngine allows them whatever its policies say): every connection, for each pod class (of the
+ * pod network, not acting as its node) and address class of a loopback address (ClassTable.keyOf
+ * keys them apart) in `ids`; with `near`, pairs with a class in it only. There are none unless a
+ * range of 127.0.0.0/8 or ::1 is a party.
+ */
+function loopbackPairs(fc: FastConnectivity, ids: readonly number[], near: readonly number[] | undefined, visit: Visit): void {
+  const list = fc.classes.list;
+  const loops = ids.filter((c) => list[c].rep.endpoint === undefined && ownLoopback(POD, list[c].rep));
+  if (!loops.length) return;
+  const close = near && new Set(near);
+  for (const cs of ids) {
+    if (!ownLoopback(list[cs].rep, LOOP)) continue;
+    for (const cd of loops) if (!close || close.has(cs) || close.has(cd)) visit(cs, cd, ALL);
+  }
+}
+
+/** Parties standing for any pod of the pod network, and a loopback address (loopbackPairs). */
+const POD: Party = { endpoint: { id: -1, kind: "pod", name: "", labels: {}, addresses: [], ports: [] } };
+const LOOP: Party = { address: { family: 4, value: 0x7f000001n } };
 
 /** Pairs of groups with a connection-set id each, in typed arrays, as they were added (repeats kept). */
 export class PairLog {

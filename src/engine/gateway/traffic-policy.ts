@@ -219,11 +219,24 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
 }
 
-/** The route's rateLimit merged into its parent's: the local limits of the one that has them (the route's first), the global limit of either. */
+/**
+ * The route's rateLimit merged into its parent's: the local limits of the one that has them (the route's
+ * first), the global limit of either (the route's first); each side's error, requests: 0 rules and
+ * selector rules come from the policy that gives that side, and the local error stands first
+ * (buildBothRateLimit on the merged spec). (The global side was the local one's policy's: a Gateway
+ * policy's global limit beside a route's local one lost its error and its rules, 200 for 500 or 429.)
+ */
 function mergedRateLimit(route: RateLimitSummary, parent: RateLimitSummary): RateLimitSummary {
-  const local = route.local.length ? route : parent, global = route.global ? route : parent;
+  const local = route.local.length || route.localInvalid !== undefined ? route : parent, global = route.global || route.globalInvalid !== undefined ? route : parent;
   const refuses = { ...(local.refuses?.local ? { local: local.refuses.local } : {}), ...(global.refuses?.global ? { global: global.refuses.global } : {}) };
-  return { ...local, global: route.global || parent.global, refuses: refuses.local || refuses.global ? refuses : undefined };
+  const selectorRules = [...(local.selectorRules ?? []).filter((r) => r.kind === "local"), ...(global.selectorRules ?? []).filter((r) => r.kind === "global")];
+  const invalid = local.localInvalid ?? global.globalInvalid;
+  return {
+    local: local.local, global: route.global || parent.global,
+    ...(local.defaultZero !== undefined ? { defaultZero: local.defaultZero } : {}),
+    ...(refuses.local || refuses.global ? { refuses } : {}), ...(selectorRules.length ? { selectorRules } : {}),
+    ...(invalid !== undefined ? { invalid } : {}), ...(local.localInvalid !== undefined ? { localInvalid: local.localInvalid } : {}), ...(global.globalInvalid !== undefined ? { globalInvalid: global.globalInvalid } : {}),
+  };
 }
 
 /**
