@@ -82,3 +82,15 @@ test("a STATIC ServiceEntry's endpoints, not the address dialled, are what the n
   const first = await ask(world + db, "bank/teller", "tcp://240.0.0.9:5432");
   assert.equal(first.reason, "the connection to 203.0.113.20 port 6432 leaves the model", "an endpoint without ports: the entry's targetPort");
 });
+
+test("a ServiceEntry's workloadSelector selects the stand-in pod of a Deployment (no address in the input) as a Service's selector does: its policies judge the hop (was: no endpoint, ztunnel 'fails' the connection and a sidecar answered 503, wrong denials)", async () => {
+  const deployment = (ns: string, name: string, ports = "") => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x${ports}}]}\n---\n`;
+  const yaml = namespace("bank", "{istio.io/dataplane-mode: ambient}") + namespace("web", "{istio-injection: enabled}") + deployment("bank", "ledger", ", ports: [{name: http, containerPort: 8080}]") + deployment("bank", "teller")
+    + deployment("web", "shopper").replace("containers: [{name: c,", "containers: [{name: istio-proxy}, {name: c,") + selecting;
+  const ambient = await ask(yaml, "bank/teller", "GET http://240.0.0.5/");
+  assert.deepEqual([ambient.status, ambient.endpoint], [200, "bank/ledger"], "the ledger's replicas serve it (was: connection failed, no endpoint)");
+  assert.match(layer(ambient, "network"), /bank\/ledger port 8080/);
+  assert.equal((await ask(yaml + ledgerClosed, "bank/teller", "GET http://240.0.0.5/")).connection, "rejected", "the ledger's NetworkPolicy applies");
+  const sidecar = await ask(yaml, "web/shopper", "GET http://240.0.0.5/");
+  assert.deepEqual([sidecar.status, sidecar.endpoint], [200, "bank/ledger"], "the sidecar's EDS cluster holds them too (was 503)");
+});

@@ -347,8 +347,11 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   const sp = entry.ports.find((p) => p.number === port);
   const fallback = sp?.targetPort ?? port;
   if (entry.workloadSelector) {
-    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length)
-      .map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
+    // A pod of the input without an address is no endpoint (ztunnel state.rs load_balance: "Workload has no IP"); the stand-in
+    // pod of a controller's template (no address in the input) stands for its replicas, as behind a Service (serving.ts).
+    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate))
+      .sort((a, b) => Number(a.fromTemplate === true) - Number(b.fromTemplate === true))
+      .map((endpoint) => ({ endpoint, ...(endpoint.addresses.length ? { address: endpoint.addresses[0] } : {}), port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
   }
   if (entry.endpoints.length) {
     return entry.endpoints.map((e) => {

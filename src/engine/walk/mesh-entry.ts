@@ -319,7 +319,7 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
     const host = targets.find((t) => t.hostname !== undefined)!;
     return toAddress(w, undefined, host.port, host.hostname);
   }
-  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), address: t.address!, port: t.port }));
+  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), ...(t.address ? { address: t.address } : {}), port: t.port }));
   if (!serving.length || serving.some((t) => t.endpoint)) return serve(w, w.client!, { known: true, serving, note }, true);
   return toAddresses(w, serving, note);
 }
