@@ -94,3 +94,12 @@ test("a ServiceEntry's workloadSelector selects the stand-in pod of a Deployment
   const sidecar = await ask(yaml, "web/shopper", "GET http://240.0.0.5/");
   assert.deepEqual([sidecar.status, sidecar.endpoint], [200, "bank/ledger"], "the sidecar's EDS cluster holds them too (was 503)");
 });
+
+test("ztunnel holds no ServiceEntry for a host a Service of the entry's namespace has (selectWorkloadServices: 'a Kubernetes Service always wins'): its addresses are no VIP, the connection goes to the address dialled (was: to the entry's endpoints)", async () => {
+  const ledgerService = "apiVersion: v1\nkind: Service\nmetadata: {name: ledger, namespace: bank}\nspec: {clusterIP: 10.96.0.10, selector: {app: ledger}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  const shadow = (ns: string) => entry(ns, "shadow", "{hosts: [ledger.bank.svc.cluster.local], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.40}]}");
+  const same = await ask(world + ledgerService + shadow("bank"), "bank/teller", "tcp://240.0.0.5:80");
+  assert.equal(same.reason, "the connection to 240.0.0.5 port 80 leaves the model", "the Service in bank wins the host: 240.0.0.5 is nobody's VIP (was: to 203.0.113.40, the entry's endpoint)");
+  const other = await ask(world + ledgerService + shadow("ops"), "bank/teller", "tcp://240.0.0.5:80");
+  assert.equal(other.reason, "the connection to 203.0.113.40 port 80 leaves the model", "an entry of another namespace keeps its VIP (not canonical)");
+});

@@ -261,25 +261,27 @@ const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.
 
 /**
  * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest
- * entry (ambient/services.go selectWorkloadServices: "a Kubernetes Service always wins, else the
- * oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
- * (Junction reads no meshConfig serviceEntryVisibility: every entry is PUBLIC, the default; its
- * exportTo is not in the workload API).
+ * entry, and none where a Service of that namespace has the host (ambient/services.go
+ * selectWorkloadServices: "Pick the winner for each namespace: a Kubernetes Service always wins, else
+ * the oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
+ * ("A kubernetes service is always considered to be canonical") (Junction reads no meshConfig
+ * serviceEntryVisibility: every entry is PUBLIC, the default; its exportTo is not in the workload API).
  */
-function ambientServices(mesh: MeshModel, serviceHosts: ReadonlySet<string>): AmbientService[] {
+function ambientServices(inv: Inventory): AmbientService[] {
+  const serviceHosts = new Set(inv.services.map((s) => `${s.namespace}/${serviceHost(s)}`)), anyService = new Set(inv.services.map(serviceHost));
   const best = new Map<string, IstioServiceEntry>();
-  for (const e of mesh.istio.serviceEntries) {
+  for (const e of inv.mesh.istio.serviceEntries) {
     for (const host of e.hosts) {
       const key = `${e.namespace}/${host}`, cur = best.get(key);
-      if (!cur || oldest(e, cur) < 0) best.set(key, e);
+      if (!serviceHosts.has(key) && (!cur || oldest(e, cur) < 0)) best.set(key, e);
     }
   }
   const canonical = new Map<string, IstioServiceEntry>();
   for (const [key, e] of best) {
     const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
-    if (!serviceHosts.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
+    if (!anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
   }
-  return mesh.istio.serviceEntries.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
+  return inv.mesh.istio.serviceEntries.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
 }
 
 const single = (c: Cidr) => c.prefix === (c.family === 4 ? 32 : 128);
@@ -294,7 +296,7 @@ const single = (c: Cidr) => c.prefix === (c.family === 4 ? 32 : 128);
  * (state.rs load_balance: "Port doesn't exist on the service at all").
  */
 export function ambientServiceEntryAt(inv: Inventory, address: Address, namespace: string | undefined): IstioServiceEntry | undefined {
-  const services = ambientServices(inv.mesh, new Set(inv.services.map(serviceHost)));
+  const services = ambientServices(inv);
   const exact = services.filter((s) => s.entry.addresses.some((c) => single(c) && contains(c, address)));
   if (exact.length) return (exact.find((s) => s.entry.namespace === namespace) ?? exact.find((s) => s.canonical) ?? exact[0]).entry;
   let best: { rank: [number, number, number]; entry: IstioServiceEntry } | undefined;
@@ -320,7 +322,7 @@ const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
  * later, as for an address dialled (ambientServiceEntryAt).
  */
 export function ambientServiceEntryNamed(inv: Inventory, name: string, namespace: string | undefined): IstioServiceEntry | undefined {
-  const answers = ambientServices(inv.mesh, new Set(inv.services.map(serviceHost))).filter(({ entry: e, host: h }) => hostCovers(h, name)
+  const answers = ambientServices(inv).filter(({ entry: e, host: h }) => hostCovers(h, name)
     && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS"))));
   return (answers.find((s) => s.entry.namespace === namespace) ?? answers.find((s) => s.canonical) ?? answers[0])?.entry;
 }
