@@ -225,17 +225,21 @@ export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =
 const EXPORT_TO = "networking.istio.io/exportTo";
 
 /**
- * Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (its
- * annotation networking.istio.io/exportTo, comma-separated namespaces, each trimmed: pilot/pkg/
- * serviceregistry/kube/conversion.go ConvertService; read as a ServiceEntry's exportTo,
- * push_context.go initServiceRegistry; without it, everywhere) and its Sidecar imports it (scopeImports).
+ * Why an Istio proxy of `namespace` does not know Service `s`, undefined when it does: its annotation
+ * networking.istio.io/exportTo (comma-separated namespaces, each trimmed: pilot/pkg/serviceregistry/
+ * kube/conversion.go ConvertService; read as a ServiceEntry's exportTo, push_context.go
+ * initServiceRegistry; without it, everywhere) leaves that namespace out.
  */
-export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+export function serviceHiddenFrom(s: Service, namespace: string): string | undefined {
   const annotation = s.annotations?.[EXPORT_TO];
-  if (annotation && !exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, scope.namespace)) {
-    return { imported: false, why: `Service ${s.namespace}/${s.name} is not exported to namespace ${scope.namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})` };
-  }
-  return scopeImports(scope, serviceRegistryHost(s, sp));
+  if (!annotation || exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, namespace)) return undefined;
+  return `Service ${s.namespace}/${s.name} is not exported to namespace ${namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})`;
+}
+
+/** Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (serviceHiddenFrom) and its Sidecar imports it (scopeImports). */
+export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+  const hidden = serviceHiddenFrom(s, scope.namespace);
+  return hidden ? { imported: false, why: hidden } : scopeImports(scope, serviceRegistryHost(s, sp));
 }
 
 /**
