@@ -13,7 +13,7 @@ import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { serve } from "./serve.js";
+import { noCluster, serve } from "./serve.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -31,7 +31,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && picked?.service ? serviceHiddenFrom(picked.service, gwNamespace) : undefined;
-  if (hidden) return unexported(w, hidden);
+  if (hidden) return noCluster(w, hidden, "the gateway");
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
@@ -71,16 +71,3 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   return chose === "decided" ? chose : chose.picked;
 }
 
-/**
- * An Istio gateway's backend Service not exported to the gateway's namespace: the gateway's scope
- * holds the Services exported there (pilot/pkg/model/sidecar.go DefaultSidecarScopeForGateway:
- * "services := ps.servicesExportedToNamespace(configNamespace)"), and its clusters are that scope's
- * (networking/core/cluster.go BuildClusters: proxy.SidecarScope.Services()), while the route still
- * names the Service's cluster (route.go GetDestinationCluster): Envoy's router answers 503
- * (RouteAction cluster_not_found_response_code, "The default response code is 503 Service Unavailable").
- */
-function unexported(w: Walk, hidden: string): RequestAnswer {
-  const reason = `${hidden}: the gateway has no cluster for it, and Envoy answers 503 (cluster not found)`;
-  step(w, "backend", "decided", reason);
-  return Object.assign(w.res, { status: 503, upstream: null, reason });
-}

@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -22,7 +22,7 @@ import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
+import { hostHeaderRequest, noCluster, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
 import type { Inventory } from "../../model/inventory.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
@@ -120,8 +120,12 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), true);
   }
   const where = ambient?.waypoint ? `at waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name} (${ambient.why}), ` : "";
-  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), false));
+  const router = ambient?.waypoint ? { namespace: ambient.waypoint.namespace, name: `waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name}` } : sidecar ? { namespace: sidecar.namespace!, name: "the client's sidecar", sidecar: true } : undefined;
+  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), false), undefined, router);
 }
+
+/** The Istio proxy that applies the routes (a sidecar, a waypoint): the namespace whose Services its scope holds (serviceHiddenFrom). */
+interface IstioRouter { namespace: string; name: string; sidecar?: boolean }
 
 /**
  * Once the routes chose (routeAtService, linkerdOutbound): the routing step (decided when no backend
@@ -129,13 +133,16 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
  * without backendRefs, or a picked backend `isDefault` says is the parent itself), else the backend
  * the routes picked (a ServiceEntry's host, an Istio `Hostname` backend: the entry's destination, toServiceEntry).
  */
-function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false): RequestAnswer {
+function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false, router?: IstioRouter): RequestAnswer {
   w.res.routeRole = bound.role;
   const chose = routesChose(w, bound, where, w.res);
   if (chose === "decided") return w.res;
   if (bound.toDefault) return toDefault();
   const picked = chose.picked;
   if (picked && isDefault(picked)) return toDefault();
+  // A sidecar's scope takes a VirtualService destination of its own namespace unchecked (sidecar.go collectImportedServices: byNamespace[configNamespace]).
+  const hidden = router && picked?.service && !(router.sidecar && picked.service.namespace === router.namespace) ? serviceHiddenFrom(picked.service, router.namespace) : undefined;
+  if (hidden) return noCluster(w, hidden, router!.name);
   if (picked?.serviceEntry) return toServiceEntry(w, picked.serviceEntry, picked.ref.name, picked.ref.port!);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
@@ -290,7 +297,8 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
-  return afterRoutes(w, bound, `${where || se}, `, () => toServiceEntry(w, entry, name, port, dialled));
+  const router = client.waypoint ? { namespace: client.waypoint.namespace, name: `waypoint ${client.waypoint.namespace}/${client.waypoint.name}` } : client.namespace !== undefined ? { namespace: client.namespace, name: "the client's sidecar", sidecar: true } : undefined;
+  return afterRoutes(w, bound, `${where || se}, `, () => toServiceEntry(w, entry, name, port, dialled), undefined, router);
 }
 
 /**
