@@ -107,3 +107,16 @@ test("an Istio Hostname backendRef (group networking.istio.io) on a mesh route n
   const refs = parents[0].conditions.find((c) => c.type === "ResolvedRefs")!;
   assert.deepEqual([refs.status, refs.reason, refs.message], ["False", "BackendNotFound", "backend(nope.example.com) not found"]);
 });
+
+test("a sidecar client dialling a ServiceEntry's address at an HTTP port: the sidecar's 0.0.0.0 HTTP listener picks the entry's virtual host by the Host (one of its hosts, or its address: generateVirtualHostDomains adds it), so the routes bound to the entry apply (was: the route ignored, the request left the model)", () => {
+  const withAddress = entry("web", "{hosts: [partner.example.com], addresses: [240.0.0.9], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.10}]}");
+  const yaml = cluster + withAddress + meshRoute("web", "partner-api", SE_PARENT, only("/api"));
+  const other = one(yaml, "web/client", "http://240.0.0.9/other");
+  assert.deepEqual([other.status, other.decidedBy], [404, "routing"], "no rule matches: 404 (was: to 203.0.113.10, out of the model)");
+  const api = one(yaml, "web/client", "http://240.0.0.9/api/v1");
+  assert.deepEqual([api.status, api.route], [200, "HTTPRoute web/partner-api"]);
+  const byHost = one(yaml, "web/client", "http://240.0.0.9/other", { headers: [["Host", "partner.example.com"]] });
+  assert.equal(byHost.status, 404, "the Host names the entry");
+  const unbound = one(cluster + withAddress, "web/client", "http://240.0.0.9/other");
+  assert.equal(unbound.reason, "the connection to 203.0.113.10 port 80 leaves the model", "without the route: to the entry's endpoint");
+});

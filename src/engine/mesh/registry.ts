@@ -178,6 +178,20 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
 }
 
 /**
+ * The host of `entry` whose virtual host an Istio sidecar's HTTP route configuration picks for `req`
+ * (its Host): one of its hosts it names (entryHostNamed), or one of its single addresses, which
+ * httproute.go generateVirtualHostDomains adds to the domains of the entry's (first) host
+ * ("GetAllAddressesForProxy ... appendDomainPort(domains, svcAddr, port)"); undefined for another name.
+ */
+export function entryVirtualHost(entry: IstioServiceEntry, req: RouteRequest): string | undefined {
+  const name = nameOf(req)?.replace(/^\[(.*)\]$/, "$1");
+  if (name === undefined) return undefined;
+  const address = parseAddress(name);
+  if (address) return entry.addresses.some((c) => c.prefix === (c.family === 4 ? 32 : 128) && contains(c, address)) ? entry.hosts[0] : undefined;
+  return entry.hosts.some((h) => hostCovers(h, name.toLowerCase().replace(/\.$/, ""))) ? entryHostNamed(entry, name) : undefined;
+}
+
+/**
  * The ServiceEntry exported to the scope's namespace and imported by its Sidecar (scopeImports) that
  * takes a connection to `address`:`port` (pilot builds an outbound listener ADDRESS:PORT for each
  * address of an entry's `addresses`, and 0.0.0.0:PORT for an entry without them: its TCP ports take

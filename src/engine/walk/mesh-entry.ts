@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, entryVirtualHost, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -187,7 +187,15 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
   const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
-    step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (Junction applies no route to a ServiceEntry)`);
+    // An HTTP port of an entry with addresses is on the sidecar's 0.0.0.0:PORT HTTP listener: the Host picks the virtual host,
+    // the entry's when it names one of its hosts or addresses, and the routes bound to the entry apply there.
+    const host = hit.entry.addresses.length && speaksHttp(w.req) && entryHttpPort(hit.entry, port, w.req) ? entryVirtualHost(hit.entry, hostHeaderRequest(w.req)) : undefined;
+    if (host) {
+      step(w, "entry", "passed", `${hit.how}: the sidecar's registry has it, and its HTTP listener takes the request by its Host to the virtual host of ${host}`);
+      const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
+      return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace!, imports }, "");
+    }
+    step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (the Host names none of its hosts: no route bound to the entry applies)`);
     return toServiceEntry(w, hit.entry, formatAddress(address), port, address);
   }
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
