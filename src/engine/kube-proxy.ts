@@ -50,7 +50,7 @@
 // client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
-import { dataPathLabel, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
+import { dataPathLabel, natOutgoingPool, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
 import { addressCidr, contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr, type Family } from "../model/ip.js";
@@ -139,10 +139,10 @@ export function servesNodePort(setup: KubeProxySetup, node: Endpoint, address: A
  * isValidForSet, and syncProxyRules' `!ip.IsLoopback()` on GetNodeIPs). `primary` is the node's
  * first IPv4 address as a /32 (nodePortCidrs).
  */
-function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address): string | undefined {
+function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol): string | undefined {
   const at = formatAddress(a), from = setup.known ? setup.where : "kube-proxy's defaults";
   const none = `nothing translates the connection to ${at} (refused)`;
-  if (setup.mode === "nftables") return `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (setup.mode === "nftables") return nftablesLoopbackRefusal(setup, node, a, protocol, from, none);
   if (setup.mode === "ipvs") return `kube-proxy's ipvs mode makes no virtual server on a loopback address (${from}): ${none}`;
   if (a.family === 6) return `kube-proxy never serves node ports on ::1 (IPv6: its node ports rule skips ::1/128): ${none}`;
   if (!setup.localhostNodePorts) return `iptables.localhostNodePorts is false (${from}): kube-proxy's node ports rule skips 127.0.0.0/8, ${none}`;
@@ -155,6 +155,28 @@ function loopbackNodePortRefusal(setup: KubeProxySetup, node: Endpoint, a: Addre
   if (a.value === LOCALHOST && v4.some((c) => contains(c, a))) return undefined;
   return `kube-proxy serves node ports at the node's addresses in nodePortAddresses (${v4.map((c) => c.text).join(", ")}) only, of the loopback interface's 127.0.0.1 (${from}): ${none}`;
 }
+
+/**
+ * The nftables mode and a loopback address at a node port: no rule serves it (setupNFTables); kube-proxy
+ * v1.37's userspace proxy does (kubernetes#138427, KEP-6032), under the feature gate
+ * KubeProxyNFTablesLocalhostNodePorts (alpha, off unless given), where the family's nodePortAddresses do not
+ * match all addresses and hold its loopback (NodePortAddresses: a CIDR overlapping 127.0.0.0/8; ::1): a TCP
+ * listener at each node port on 127.0.0.1 and ::1 ("Not implemented: protocol: UDP / protocol: SCTP").
+ */
+function nftablesLoopbackRefusal(setup: KubeProxySetup, node: Endpoint, a: Address, protocol: Protocol, from: string, none: string): string | undefined {
+  const never = `kube-proxy's nftables mode never serves node ports on a loopback address (${from}): ${none}`;
+  if (!setup.localhostProxy) return `${never}; kube-proxy v1.37 does with the feature gate ${LOCALHOST_GATE} and a loopback address in nodePortAddresses (its userspace proxy)`;
+  const cidrs = setup.nodePortAddresses ? nodePortCidrs(setup.nodePortAddresses, node, a.family) : "all";
+  const proxy = `kube-proxy's userspace proxy for localhost node ports (feature gate ${LOCALHOST_GATE}, ${from})`;
+  if (cidrs === "all") return `${proxy} runs only where nodePortAddresses of IPv${a.family} do not match all addresses and hold the loopback: ${none}`;
+  const holds = a.family === 4 ? cidrs.some((c) => c.first <= LOOPBACK.last && c.last >= LOOPBACK.first) : cidrs.some((c) => contains(c, a) && a.value === 1n);
+  if (!holds) return `${proxy} runs only where nodePortAddresses hold the loopback, and these (${cidrs.map((c) => c.text).join(", ")}) do not: ${none}`;
+  if (a.value !== (a.family === 4 ? LOCALHOST : 1n)) return `${proxy} listens on 127.0.0.1 and ::1 only: ${none}`;
+  if (protocol !== "TCP") return `${proxy} forwards TCP only (KEP-6032: "Not implemented: protocol: UDP / protocol: SCTP"): ${none}`;
+  return undefined;
+}
+
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
 
 /** 127.0.0.0/8, and 127.0.0.1 (the loopback interface's address). */
 const LOOPBACK = { first: 0x7f000000n, last: 0x7fffffffn };
@@ -359,6 +381,7 @@ export function kubeProxyPath(index: InventoryIndex, f: Frontend, client: Party,
   if (f.kind !== "node-port" || !f.address || !isLoopback(f.address) || path.dropped || path.unknown) return path;
   const how = path.dataPath
     ? `${path.dataPath} serves node ports on the loopback address to a connection from the host's network namespace (bpf_sock.c sock4_wildcard_lookup, sock6_wildcard_lookup)`
+    : setup.mode === "nftables" ? `kube-proxy's userspace proxy (feature gate ${LOCALHOST_GATE}, kubernetes#138427) listens at the node port on ${formatAddress(f.address)} and connects to an endpoint from the node itself`
     : "kube-proxy serves node ports on 127.0.0.0/8 to the node's own connections (iptables.localhostNodePorts, route_localnet)";
   return { ...path, why: `${how}; ${path.why}` };
 }
@@ -374,6 +397,8 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   let at: string | undefined;
   let translatedAtClient = false;
   let source = client;
+  // Why the connection arrives from another address than the client's (Calico natOutgoing), or "".
+  let masqueradedBy = "";
   if (f.kind === "load-balancer" && f.proxy) {
     // The load balancer proxies to the node ports: the nodes see it as the client, from outside.
     origin = "outside";
@@ -385,8 +410,11 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   } else if (f.kind === "node-port") {
     at = f.node?.name;
     translatedAtClient = origin !== "outside" && node !== undefined && node === at;
-    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's.
+    // Another node's own traffic arrives from outside (its address kept); a pod's is still a pod's,
+    // unless Calico's natOutgoing gave it its node's address on the way.
     if (origin === "host" && !translatedAtClient) origin = "outside";
+    const nat = origin === "pod" && !translatedAtClient ? natOutgoingClient(index, client, f, at) : undefined;
+    if (nat) { origin = "outside"; source = nat.party; masqueradedBy = nat.why; }
   } else if (origin !== "outside") {
     at = node;
     translatedAtClient = true;
@@ -395,12 +423,12 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   const base = { frontend: f, translatedAtClient, hops: [] as ServiceHop[], ...(bpf ? { dataPath: dataPathLabel(bpf) } : {}), ...(loopback && !bpf && !setup.known ? { warning: LOOPBACK_UNKNOWN } : {}) };
   if (loopback && bpf?.kind === "calico-ebpf") return { ...base, translatedAtClient: false, dropped: calicoLoopbackRefusal(bpf, f.address!), why: "" };
   if (!bpf && f.kind === "node-port" && f.node && f.address) {
-    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address)
+    const refused = loopback ? loopbackNodePortRefusal(setup, f.node, f.address, sp.protocol)
       : servesNodePort(setup, f.node, f.address) ? undefined : `kube-proxy serves node ports at ${setup.nodePortAddresses?.primary ? "its " : ""}${nodePortAddressesText(setup)} only (nodePortAddresses, ${setup.where}): ${formatAddress(f.address)} of node ${f.node.name} is not one, nothing translates the connection (refused)`;
     if (refused) return { ...base, translatedAtClient: false, dropped: refused, why: "" };
   }
   // A pod's connection the local-traffic detector does not see as a pod's is external traffic (at the node that translates it).
-  let notLocal = "";
+  let notLocal = masqueradedBy;
   // (ipvs has no such rule: a pod's connection meets the address's virtual server, below; another data path translates it at its socket.)
   const detected = !bpf && origin === "pod" && setup.mode !== "ipvs" ? localTraffic(index, setup, client, { address: f.address }, at) : undefined;
   if (detected && !detected.local) {
@@ -438,7 +466,11 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     }
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: source })), why };
   }
-  const set = serviceServing(inv, s, sp, { reader: "kube-proxy" });
+  // nftables' userspace proxy at a loopback address: "externalTrafficPolicy: Local — the proxy restricts its endpoint
+  // pool to node-local endpoints. If no local endpoints exist the listener is removed and connections are refused." (KEP-6032)
+  const userspace = loopback && !bpf && setup.mode === "nftables" && local && at !== undefined;
+  const set = serviceServing(inv, s, sp, { reader: "kube-proxy", ...(userspace ? { externalLocal: { node: at! } } : {}) });
+  if (!set.serving.length && userspace) return { ...base, dropped: `node ${at} has no local endpoint of Service ${s.namespace}/${s.name}: kube-proxy's userspace proxy removes its listener (externalTrafficPolicy Local), the connection is refused (${set.note})`, why: "" };
   if (!set.serving.length) return { ...base, dropped: `Service ${s.namespace}/${s.name} has no endpoint to send it to: ${bpf ? dataPathLabel(bpf) : "kube-proxy"} rejects it (${set.note})`, why: set.note };
   if (bpf && origin !== "outside") return { ...base, ...inClusterPath(bpf, client, set) };
   if (local && origin === "outside") {
@@ -460,14 +492,33 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
     return { ...base, hops: set.serving.map((to) => ({ to, seenAs: client })), why: `externalTrafficPolicy Local does not apply to a pod's connection (kube-proxy sends it to any endpoint, the source kept); ${set.note}`, ...(warning ? { warning } : {}) };
   }
   // Masqueraded: Cluster, or the node's own connection under Local.
-  const policy = local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
+  const policy = userspace ? "externalTrafficPolicy Local: the userspace proxy's own connection from the node, to the node's endpoints only"
+    : local ? "externalTrafficPolicy Local, but the node's own connection is masqueraded" : "externalTrafficPolicy Cluster: kube-proxy masquerades";
   const hops: ServiceHop[] = [];
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };
   for (const to of set.serving) {
     for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
   }
-  return { ...base, hops, why: `${policy}; ${set.note}` };
+  return { ...base, hops, why: `${masqueradedBy}${policy}; ${set.note}` };
+}
+
+/**
+ * A pod's connection to another node's node port leaves the pod's node through POSTROUTING, where
+ * Calico's natOutgoing masquerades it to the node's address when the node port's address is outside
+ * every IP pool (model/cni.ts natOutgoingPool): the translating node's kube-proxy then sees the pod's
+ * node, a connection from outside (externalTrafficPolicy Local: that node's own endpoints only, the
+ * source kept; no local one: dropped), not a pod's. The pod's node (a stand-in when the input lacks
+ * its Node) and why, else undefined.
+ */
+function natOutgoingClient(index: InventoryIndex, client: Party, f: Frontend, at: string | undefined): { party: Party; why: string } | undefined {
+  const inv = index.inv, pod = client.endpoint, to = f.address;
+  if (!inv.calicoPools?.length || pod?.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined || !to) return undefined;
+  const from = client.address ?? pod.addresses.find((a) => a.family === to.family);
+  const pool = from && natOutgoingPool(inv.calicoPools, inv.calicoFelix, pod.nodeName, from, to, at);
+  if (!pool) return undefined;
+  const party: Party = { endpoint: index.nodesByName.get(pod.nodeName) ?? standInNode(pod.nodeName) };
+  return { party, why: `Calico natOutgoing (IP pool ${pool.name}) masquerades pod ${pod.namespace}/${pod.name}'s connection to node ${pod.nodeName}'s address on its way to ${formatAddress(to)}, outside every IP pool (cali-nat-outgoing): node ${at ?? "(not in the input)"}'s kube-proxy takes it for a connection from outside; ` };
 }
 
 /**

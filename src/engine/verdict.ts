@@ -15,7 +15,7 @@ import { governs, NetworkMap } from "../model/networks.js";
 import { flowAddress, Matcher, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
-import { hostActionOn, natOutgoingExclusionsOn, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
+import { hostActionOn, natOutgoingPool, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
 import type { HostPortTarget } from "../model/hostports.js";
 
 /**
@@ -320,13 +320,10 @@ export class PolicyEngine {
     const d = dst.endpoint ?? (to ? this.index.byAddress.get(addressKey(to)) : undefined);
     if (!to || !d || (!forwarded && !this.isSubjectable(d)) || (d.kind === "pod" && d.hostNetwork !== true)) return undefined;
     const from = src.address ?? pod.addresses.find((a) => a.family === to.family);
-    const pool = from && poolOf(pools, from);
-    if (!pool?.natOutgoing || poolOf(pools, to)) return undefined;
     const host = d.kind === "node" ? d.name : d.kind === "pod" ? d.nodeName : undefined;
-    if (host === pod.nodeName) return undefined;
     // Felix on the pod's node masquerades: its natOutgoingExclusions (a node.NAME FelixConfiguration's first).
-    const excl = natOutgoingExclusionsOn(this.inventory.calicoFelix, pod.nodeName);
-    if (excl?.hostIPs && host !== undefined) return undefined;
+    const pool = from && natOutgoingPool(pools, this.inventory.calicoFelix, pod.nodeName, from, to, host);
+    if (!pool) return undefined;
     const node = this.index.nodesByName.get(pod.nodeName);
     const party: Party = { endpoint: node ?? standInNode(pod.nodeName) };
     const seen = node && flowAddress(party, dst);

@@ -235,6 +235,21 @@ export function poolOf(pools: readonly IpPool[] | undefined, a: Address): IpPool
 }
 
 /**
+ * Calico's natOutgoing decision (felix rules/nat.go NATOutgoingChain: `-m set --match-set masq-ipam-pools
+ * src -m set ! --match-set all-ipam-pools dst -j MASQUERADE` in POSTROUTING, masq_mgr.go): the pool
+ * whose natOutgoing masquerades a pod's traffic from `from` (the pod on node `podNode`) to `to`, which
+ * is an address of node `host` (undefined: no node's) or of nothing: `to` outside every pool, not on the
+ * pod's own node (delivered locally, never through POSTROUTING), and not a host address under the pod's
+ * node's natOutgoingExclusions IPPoolsAndHostIPs. Undefined when nothing masquerades it.
+ */
+export function natOutgoingPool(pools: readonly IpPool[] | undefined, felix: CalicoFelix | undefined, podNode: string, from: Address, to: Address, host: string | undefined): IpPool | undefined {
+  const pool = poolOf(pools, from);
+  if (!pool?.natOutgoing || poolOf(pools, to) || host === podNode) return undefined;
+  if (host !== undefined && natOutgoingExclusionsOn(felix, podNode)?.hostIPs) return undefined;
+  return pool;
+}
+
+/**
  * Whether node `b` is in node `a`'s subnet, as felix decides CrossSubnet (SameSubnet: the subnet of
  * a's BGP address, projectcalico.org/IPv4Address or IPv6Address as calico-node records it on its
  * Node, contains b's address: its own such annotation's, else its first address of the family);

@@ -117,6 +117,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   rateLimit?: RateLimitSummary;
   /** What Envoy Gateway cannot translate in the features other than rateLimit (buildTrafficFeatures): the policy's HTTP routes answer 500. */
   errors: TranslationError[];
+  /** spec.responseOverride's bodies of type ValueRef: the ConfigMaps (in the policy's namespace) Envoy Gateway reads them from; one not in the input: 500. */
+  responseBodies?: string[];
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }
@@ -139,8 +141,31 @@ export interface RateLimitSummary {
    * v1.9.0 runs; global: the rate limit service's limit 0). Words for each, by kind.
    */
   refuses?: { local?: string; global?: string };
+  /**
+   * The rules with clientSelectors (local and global), as the request matches them (engine/gateway/
+   * traffic-policy.ts selectorRefusal): one whose limit is `requests: 0` refuses the requests it
+   * matches; a local default rule of 0 (`defaultZero`) refuses those no local rule matches.
+   */
+  selectorRules?: RateLimitRule[];
+  defaultZero?: number;
   /** Why Envoy Gateway cannot translate it (buildLocalRateLimit's errors): the policy's routes answer 500. */
   invalid?: string;
+}
+
+/**
+ * A rate limit rule's clientSelectors as Envoy Gateway programs them (internal/xds/translator/
+ * local_ratelimit.go, ratelimit.go): every selector's matches accumulate into one descriptor (all must
+ * hold); its methods are alternatives. `opaque`: what Junction does not evaluate (sourceCIDR, query
+ * parameters), so whether a request matches is not known.
+ */
+export interface RateLimitRule {
+  kind: "local" | "global";
+  index: number;
+  requests: number;
+  headers: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
+  methods: { value: string; invert: boolean }[];
+  path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
+  opaque?: string;
 }
 
 export interface RouteGraph {

@@ -26,6 +26,9 @@
 //   localhostNodePorts iptables.localhostNodePorts (--iptables-localhost-nodeports; default true): the
 //                     iptables mode serves node ports on 127.0.0.0/8 to the node's own connections
 //                     (engine/kube-proxy.ts loopbackNodePortRefusal).
+//   localhostProxy    the feature gate KubeProxyNFTablesLocalhostNodePorts (kube-proxy v1.37, alpha: off
+//                     unless given; featureGates, --feature-gates): nftables mode's userspace proxy for
+//                     node ports on 127.0.0.1 and ::1 (kubernetes#138427).
 
 import type { Cidr } from "./ip.js";
 
@@ -56,6 +59,8 @@ export interface KubeProxyConfig {
   nodePortAddresses?: NodePortAddresses;
   /** iptables.localhostNodePorts (--iptables-localhost-nodeports). */
   localhostNodePorts?: boolean;
+  /** The feature gate KubeProxyNFTablesLocalhostNodePorts (featureGates, --feature-gates). */
+  localhostProxy?: boolean;
 }
 
 /** kube-proxy's configuration with its defaults, as the data path reads it. */
@@ -76,9 +81,11 @@ export interface KubeProxySetup {
   nodePortAddresses?: NodePortAddresses;
   /** iptables.localhostNodePorts as given (default true); whether it serves 127.0.0.1 also depends on the mode and nodePortAddresses. */
   localhostNodePorts: boolean;
+  /** The feature gate KubeProxyNFTablesLocalhostNodePorts (default off). */
+  localhostProxy: boolean;
 }
 
-const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, localhostNodePorts: true, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
+const UNKNOWN: KubeProxySetup = Object.freeze({ known: false, where: "", mode: "iptables", masqueradeAll: false, localhostNodePorts: true, localhostProxy: false, local: Object.freeze({ mode: "ClusterCIDR" as LocalMode }) });
 
 /** The setup from the input's configuration and the options' (each field given replaces the input's). */
 export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeProxyConfig): KubeProxySetup {
@@ -89,7 +96,7 @@ export function kubeProxySetup(input: KubeProxyConfig | undefined, given?: KubeP
   const localMode = c.detectLocalMode ?? "ClusterCIDR";
   const local = localMode !== "ClusterCIDR" ? { mode: localMode } : c.clusterCIDR?.length ? { mode: localMode, cidrs: c.clusterCIDR } : undefined;
   const nodePortAddresses = c.nodePortAddresses ?? (mode === "nftables" ? PRIMARY_ONLY : undefined);
-  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, localhostNodePorts: c.localhostNodePorts ?? true, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
+  return { known: true, where, mode, masqueradeAll: c.masqueradeAll ?? false, localhostNodePorts: c.localhostNodePorts ?? true, localhostProxy: c.localhostProxy ?? false, ...(local ? { local } : {}), ...(nodePortAddresses ? { nodePortAddresses } : {}) };
 }
 
 function definedOf(c: KubeProxyConfig | undefined): Partial<KubeProxyConfig> {

@@ -565,4 +565,38 @@ function readForwardingMode(root: Field, ctx: ObjectContext, b: InventoryBuilder
   if (service?.src === ctx.ref) service.ciliumForwardingMode = mode;
 }
 
-export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }];
+/** Cilium's Cluster Mesh annotations of a Service (pkg/annotation k8s.go: each with its io.cilium alias). */
+const GLOBAL = ["service.cilium.io/global", "io.cilium/global-service"], SHARED = ["service.cilium.io/shared", "io.cilium/shared-service"], AFFINITY = ["service.cilium.io/affinity", "io.cilium/service-affinity"];
+
+/**
+ * A Cluster Mesh global Service (pkg/annotation: GetAnnotationIncludeExternal, "true" in any case;
+ * GetAnnotationShared, ignored unless global, default true; GetAnnotationServiceAffinity, none, local or
+ * remote, ignored unless global, another value an error read as none): Cilium balances its connections
+ * over the endpoints of every cluster whose Service of the same namespace and name is global and
+ * shared. One cluster's objects show this cluster's endpoints only, so answers name them alone: a
+ * warning says what the other clusters' endpoints change (none here: they serve every connection).
+ */
+function readGlobalService(root: Field): void {
+  // (Read by name first: every Service passes here, few carry these.)
+  const raw = root.get("metadata").raw("annotations");
+  if (raw === null || typeof raw !== "object" || ![...GLOBAL, ...SHARED, ...AFFINITY].some((k) => Object.hasOwn(raw, k))) return;
+  const annotations = root.get("metadata").get("annotations");
+  const first = (keys: string[]) => { const k = keys.find((key) => typeof annotations.raw(key) === "string"); return k === undefined ? undefined : { key: k, value: annotations.raw(k) as string, f: annotations.get(k) }; };
+  const global = first(GLOBAL), shared = first(SHARED), affinity = first(AFFINITY);
+  if (!global && !shared && !affinity) return;
+  if (!global || global.value.toLowerCase() !== "true") {
+    if (global) global.f.warn("vendor-cluster", `${JSON.stringify(global.value)} does not make the Service global: Cilium reads only "true" (in any case)`);
+    for (const a of [shared, affinity]) if (a) a.f.warn("vendor-cluster", `${a.key} is ignored: Cilium reads it only on a global Service (${GLOBAL[0]}: "true")`);
+    return;
+  }
+  const aff = affinity?.value.toLowerCase() ?? "none";
+  const known = ["none", "", "local", "remote"].includes(aff);
+  if (affinity && !known) affinity.f.warn("vendor-cluster", `${JSON.stringify(affinity.value)} is not a Cilium service affinity (none, local, remote): Cilium logs an error and reads none`);
+  const prefers = aff === "local" ? "Cilium prefers this cluster's endpoints while one is healthy (affinity local): the answers hold while one is; with none, the other clusters' endpoints serve"
+    : aff === "remote" ? "Cilium prefers the other clusters' endpoints while one is healthy (affinity remote): this cluster's serve a connection only when none of theirs is"
+    : "any of them may serve a connection (no affinity)";
+  const notShared = shared && shared.value.toLowerCase() !== "true" ? `; ${shared.key} "${shared.value}": this cluster's endpoints are not offered to the other clusters` : "";
+  global.f.warn("vendor-cluster", `a Cluster Mesh global Service: Cilium balances connections to it over the endpoints of every cluster whose Service ${root.get("metadata").raw("namespace") ?? "default"}/${root.get("metadata").raw("name")} is global and shared, and the input shows this cluster's only, so answers name this cluster's endpoints (with none here, the other clusters' serve every connection, where Junction answers none); ${prefers}${notShared}`);
+}
+
+export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }, { kind: "Service", read: readGlobalService }];

@@ -7,7 +7,7 @@
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
-import type { BackendTrafficPolicy, FaultAbort, RateLimitSummary } from "../model/gateway.js";
+import type { BackendTrafficPolicy, FaultAbort, RateLimitRule, RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -88,6 +88,26 @@ function readLocal(f: Field, s: RateLimitSummary): void {
   s.local = rules.map((r) => `${limitWords(r)}${r.selected ? ` for the requests rule ${r.index}'s clientSelectors match` : rules.some((o) => o.selected) ? " for the requests no rule's clientSelectors match" : ""}`);
   const zero = defaults.length === 1 && defaults[0].requests === 0 && !rules.some((r) => r.selected) ? defaults[0] : undefined;
   if (zero) s.refuses = { local: `local rule ${zero.index} allows ${limitWords(zero)}` };
+  else if (defaults.length === 1 && defaults[0].requests === 0) s.defaultZero = defaults[0].index;
+  for (const r of rules) if (r.selected) (s.selectorRules ??= []).push(selectorRule(fields[r.index], "local", r.index, r.requests));
+}
+
+/** A rule's clientSelectors as the engine matches a request against them (RateLimitRule; buildRateLimitRule's defaults: type Exact, path PathPrefix "/"). */
+function selectorRule(rule: Field, kind: RateLimitRule["kind"], index: number, requests: number): RateLimitRule {
+  const out: RateLimitRule = { kind, index, requests, headers: [], methods: [] };
+  const opaque: string[] = [];
+  for (const sel of rule.get("clientSelectors").list() ?? []) {
+    for (const h of sel.get("headers").list() ?? []) {
+      out.headers.push({ name: h.get("name").string() ?? "", type: (h.get("type").string() ?? "Exact") as RateLimitRule["headers"][number]["type"], value: h.get("value").string(), invert: h.get("invert").bool() === true });
+    }
+    for (const m of sel.get("methods").list() ?? []) out.methods.push({ value: m.get("value").string() ?? "", invert: m.get("invert").bool() === true });
+    const path = sel.get("path");
+    if (path.present) out.path = { type: (path.get("type").string() ?? "PathPrefix") as NonNullable<RateLimitRule["path"]>["type"], value: path.get("value").string() ?? "/", invert: path.get("invert").bool() === true };
+    if (sel.get("sourceCIDR").present) opaque.push("sourceCIDR");
+    if ((sel.get("queryParams").list() ?? []).length) opaque.push("queryParams");
+  }
+  if (opaque.length) out.opaque = [...new Set(opaque)].join(" and ");
+  return out;
 }
 
 /** A rule's clientSelectors Envoy Gateway cannot translate: upstream's message, also warned at the rule. */
@@ -110,6 +130,7 @@ function readGlobal(f: Field, s: RateLimitSummary, b: InventoryBuilder): void {
   const ruleError = rules.map((r) => rateLimitRuleError(r)).find((e) => e !== undefined);
   const zero = rules.findIndex((r) => !(r.get("clientSelectors").list() ?? []).length && r.get("limit").get("requests").int() === 0);
   if (zero >= 0) s.refuses = { ...s.refuses, global: `global rule ${zero} allows no requests (requests: 0)` };
+  rules.forEach((r, i) => { if ((r.get("clientSelectors").list() ?? []).length) (s.selectorRules ??= []).push(selectorRule(r, "global", i, r.get("limit").get("requests").int() ?? 0)); });
   stateOf(b).globals.push({ summary: s, field: f.detached(), localError: s.invalid !== undefined, ruleError });
 }
 
@@ -189,6 +210,16 @@ export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuil
   state.config = { where, rateLimit: rl.present };
 }
 
+/** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
+function responseBodies(spec: Field): Pick<BackendTrafficPolicy, "responseBodies"> {
+  const names = (spec.get("responseOverride").list() ?? []).flatMap((o) => {
+    const body = o.get("response").get("body");
+    const name = body.get("type").string() === "ValueRef" ? body.get("valueRef").get("name").string() : undefined;
+    return name ? [name] : [];
+  });
+  return names.length ? { responseBodies: names } : {};
+}
+
 /** spec.healthCheck (api/v1alpha1/healthcheck_types.go HealthCheck): its PanicThreshold, `+kubebuilder:validation:Minimum=0`, `Maximum=100`. */
 function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
   if (!f.object()) return undefined;
@@ -209,7 +240,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, healthCheck: readHealthCheck(spec.get("healthCheck")),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")),
     });
   },
 };

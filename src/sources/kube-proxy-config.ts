@@ -132,6 +132,8 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   // (Read in every mode; only the iptables proxier serves node ports on 127.0.0.0/8: engine/kube-proxy.ts loopbackNodePortRefusal.)
   const localhost = cfg.get("iptables").childBool("localhostNodePorts");
   if (localhost !== undefined) out.localhostNodePorts = localhost;
+  const gate = cfg.get("featureGates").childBool(LOCALHOST_GATE);
+  if (gate !== undefined) out.localhostProxy = gate;
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
     const texts = items.map((f) => f.string({ required: true })).filter((t): t is string => t !== undefined);
@@ -244,7 +246,29 @@ export function nodePortAddresses(texts: readonly string[], minor?: number): { v
 }
 
 /** The flags of kube-proxy's read here (cmd/kube-proxy/app/options.go AddFlags), and --config. */
-const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports"];
+const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodeport-addresses", "detect-local-mode", "pod-bridge-interface", "pod-interface-name-prefix", "iptables-localhost-nodeports", "feature-gates"];
+
+/** kube-proxy v1.37's feature gate for nftables mode's localhost node ports (kubernetes#138427; alpha: off unless given). */
+const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
+
+/**
+ * The gate's value in --feature-gates (cliflag MapStringBool: "key=value" pairs split on ",", each
+ * trimmed, the value strconv.ParseBool's; the last of a key stands): undefined when not given; a
+ * string: the problem (kube-proxy refuses to start).
+ */
+function featureGate(value: string, gate: string): boolean | undefined | string {
+  let out: boolean | undefined;
+  for (const pair of value.split(",")) {
+    const s = pair.trim();
+    if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq < 0) return `missing bool value for ${s}`;
+    const v = GO_BOOLS[s.slice(eq + 1).trim()];
+    if (v === undefined) return `invalid value of ${s.slice(0, eq).trim()}=${s.slice(eq + 1).trim()}, err: strconv.ParseBool: parsing ${JSON.stringify(s.slice(eq + 1).trim())}: invalid syntax`;
+    if (s.slice(0, eq).trim() === gate) out = v;
+  }
+  return out;
+}
 
 /** kube-proxy's bool flags among them: pflag gives them a value after "=" only (`--flag` alone: true). */
 const BOOL_FLAGS = ["masquerade-all", "iptables-localhost-nodeports"];
@@ -496,6 +520,10 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       const parsed = clusterCidrs(value!);
       if (typeof parsed === "string") field.error("invalid-cidr", `--cluster-cidr: ${parsed} (kube-proxy refuses to start)`);
       else out.flags.clusterCIDR = parsed;
+    } else if (flag === "feature-gates") {
+      const v = featureGate(value!, LOCALHOST_GATE);
+      if (typeof v === "string") field.error("invalid-value", `--feature-gates: ${v} (kube-proxy refuses to start)`);
+      else if (v !== undefined) out.flags.localhostProxy = v;
     } else if (flag === "nodeport-addresses") {
       const list = flagList(value!);
       const parsed = list.length ? nodePortAddresses(list, minor) : undefined;

@@ -705,3 +705,30 @@ test("one rule for a pod of the pod network the input gives no address of (a tem
   const outside = await explainWith(yaml, "shop/client", "svc:shop/web", 80, ["--detect-local-mode", "NodeCIDR"]);
   assert.deepEqual(outside.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
 });
+
+test("nftables mode and 127.0.0.1 at a node port: kube-proxy v1.37's userspace proxy serves it under the feature gate KubeProxyNFTablesLocalhostNodePorts with a loopback address in nodePortAddresses (TCP, 127.0.0.1 and ::1 only; Local: the node's endpoints, else refused); without the gate refused, as before", async () => {
+  const gate = "featureGates: {KubeProxyNFTablesLocalhostNodePorts: true}";
+  const conf = (extra: string, npa = "[primary, localhost]") => kubeProxyConfigMap(`mode: nftables\nnodePortAddresses: ${npa}\n${extra}`);
+  const yaml = base("  type: NodePort");
+  // Without the gate (alpha: off), refused, and the answer says what would serve it.
+  const off = await explainWith(yaml + conf(""), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.equal(off.pairs[0].ingress.decidedBy, "service");
+  assert.match(off.pairs[0].ingress.summary, /nftables mode never serves node ports on a loopback address .*\(refused\); kube-proxy v1\.37 does with the feature gate KubeProxyNFTablesLocalhostNodePorts/);
+  // With it: the proxy connects from node-b to web-1, which sees node-b (its policy admits 198.18.0.0/15 only: denied there, but reached).
+  const on = await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.1", 30080, []);
+  assert.deepEqual(on.pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-b"]]);
+  assert.match(on.pairs[0].service!.why, /kube-proxy's userspace proxy \(feature gate KubeProxyNFTablesLocalhostNodePorts, kubernetes#138427\) listens at the node port on 127\.0\.0\.1/);
+  // It listens on 127.0.0.1 only; nodePortAddresses must hold the loopback and not match all.
+  assert.match((await explainWith(yaml + conf(gate), "node:node-b", "ip:127.0.0.2", 30080, [])).pairs[0].ingress.summary, /listens on 127\.0\.0\.1 and ::1 only/);
+  assert.match((await explainWith(yaml + conf(gate, "[primary]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /runs only where nodePortAddresses hold the loopback/);
+  assert.match((await explainWith(yaml + conf(gate, "[all]"), "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /do not match all addresses/);
+  // externalTrafficPolicy Local: the node's own endpoints only (web-1 is on node-a), else the listener is removed: refused.
+  const local = base("  type: NodePort\n  externalTrafficPolicy: Local") + conf(gate);
+  assert.match((await explainWith(local, "node:node-b", "ip:127.0.0.1", 30080, [])).pairs[0].ingress.summary, /node node-b has no local endpoint of Service shop\/web: kube-proxy's userspace proxy removes its listener/);
+  assert.deepEqual((await explainWith(local, "node:node-a", "ip:127.0.0.1", 30080, [])).pairs.map((p) => [p.to, p.service?.seenAs]), [["shop/web-1", "node:node-a"]]);
+  // The DaemonSet's --feature-gates alike (cliflag MapStringBool); a bad value is an error.
+  const loaded = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        image: registry.k8s.io/kube-proxy:v1.37.0\n        command: [kube-proxy, --proxy-mode=nftables, \"--feature-gates=Foo=false, KubeProxyNFTablesLocalhostNodePorts=true\"]\n" });
+  assert.equal(loaded.inventory.kubeProxy!.localhostProxy, true);
+  const bad = load({ "k.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: kube-proxy}}\n  template:\n    metadata: {labels: {k8s-app: kube-proxy}}\n    spec:\n      containers:\n      - name: kube-proxy\n        command: [kube-proxy, --feature-gates=KubeProxyNFTablesLocalhostNodePorts=yes]\n" });
+  assert.match(bad.diagnostics.errors.map((e) => e.message).join("\n"), /--feature-gates: invalid value of KubeProxyNFTablesLocalhostNodePorts=yes/);
+});

@@ -128,8 +128,8 @@ test("requests: 0 refuses every request the limit counts with 429 (a token bucke
   assert.equal(local.status, 429);
   assert.equal(local.backend, null);
   assert.match(local.reason, /refuses every request with 429: its local rule 0 allows no requests \(requests: 0\) per Minute/);
-  // With a rule whose selectors some requests match, the default bucket counts only the others: some requests.
-  const some = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}"), {});
+  // With a rule whose selectors some requests match, the default bucket counts only the others (the test below).
+  const some = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}"), { headers: [["x-team", "blue"]] });
   assert.equal(some.status, 200);
   assert.match(some.reason, /no requests \(requests: 0\) per Second for the requests no rule's clientSelectors match/);
   const global = route(GW + ROUTE + btp(globalRule("", 0)) + REDIS, {});
@@ -153,4 +153,51 @@ test("a fault abort's percentage as Envoy Gateway writes it: float32 x 10000 per
   assert.match(almost.reason, /99\.9999% of the requests are aborted with 503 .*percentage 99\.99999 written as 999999 per million/);
   assert.match(abort(0.0001).reason, /0\.0001% of the requests are aborted/);
   assert.equal(abort(100).status, 503);
+});
+
+test("a responseOverride body's ConfigMap not in the input: Envoy Gateway cannot translate the policy (getCustomResponseBody: \"can't find the referenced configmap\"), the route answers 500", () => {
+  const override = (body: string) => btp(`responseOverride: [{match: {statusCodes: [{value: 503}]}, response: {contentType: text/plain, body: ${body}}}]`);
+  const ref = override(`{type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: sorry}}`);
+  assert.equal(loaded(GW + ROUTE + ref).diagnostics.errors.length, 0);
+  const missing = route(GW + ROUTE + ref, {});
+  assert.equal(missing.status, 500);
+  assert.match(missing.reason, /ResponseOverride: can't find the referenced configmap apps\/sorry/);
+  const cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: sorry, namespace: apps}\ndata: {response.body: sorry}\n";
+  assert.equal(route(GW + ROUTE + ref + cm, {}).status, 200);
+  assert.equal(route(GW + ROUTE + ref + cm.replace("namespace: apps", "namespace: infra"), {}).status, 500, "another namespace's ConfigMap");
+  assert.equal(route(GW + ROUTE + override(`{type: Inline, inline: sorry}`), {}).status, 200);
+});
+
+test("a rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273); a local default rule of 0 refuses those no rule matches", () => {
+  const block = (selector: string, kind: "local" | "global" = "local") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
+  const ua = "{headers: [{name: User-Agent, type: RegularExpression, value: 'bad-scanner/.*'}]}";
+  const bad = route(GW + ROUTE + block(ua), { headers: [["user-agent", "bad-scanner/1.0"]] });
+  assert.equal(bad.status, 429);
+  assert.match(bad.reason, /refuses the request with 429: its local rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors/);
+  assert.equal(route(GW + ROUTE + block(ua), { headers: [["user-agent", "curl/8"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + block(ua, "global"), { headers: [["User-Agent", "bad-scanner/2"]] }).status, 429, "global: the rate limit service's limit 0");
+  // invert: the requests whose header does not match (an absent header among them).
+  const inverted = block("{headers: [{name: x-team, value: blue, invert: true}]}");
+  assert.equal(route(GW + ROUTE + inverted, {}).status, 429);
+  assert.equal(route(GW + ROUTE + inverted, { headers: [["x-team", "blue"]] }).status, 200);
+  // Distinct: any request carrying the header; a path prefix is path-separated and sees the query; methods are alternatives.
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}"), { headers: [["x-key", "k1"]] }).status, 429);
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}"), {}).status, 200);
+  const admin = block("{path: {value: /admin}}");
+  assert.equal(route(GW + ROUTE + admin, { path: "/admin?x=1" }).status, 429);
+  assert.equal(route(GW + ROUTE + admin, { path: "/admin/users" }).status, 429);
+  assert.equal(route(GW + ROUTE + admin, { path: "/administrator" }).status, 200);
+  const writes = block("{methods: [{value: POST}, {value: DELETE}]}");
+  assert.equal(route(GW + ROUTE + writes, { method: "DELETE" }).status, 429);
+  assert.equal(route(GW + ROUTE + writes, { method: "GET" }).status, 200);
+  // A selector Junction does not evaluate (sourceCIDR): the answer stays the backend's, the note says who gets 429.
+  const cidr = route(GW + ROUTE + block("{sourceCIDR: {value: 192.0.2.0/24}}"), {});
+  assert.equal(cidr.status, 200);
+  assert.match(cidr.reason, /no requests \(requests: 0\) per Second for the requests rule 0's clientSelectors match/);
+  // The default rule of 0 beside a selector rule: the requests the selectors match count in their own bucket.
+  const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}");
+  assert.equal(route(GW + ROUTE + allowList, { headers: [["x-team", "blue"]] }).status, 200);
+  const others = route(GW + ROUTE + allowList, { headers: [["x-team", "red"]] });
+  assert.equal(others.status, 429);
+  assert.match(others.reason, /its local rule 0 allows no requests \(requests: 0\) to the requests no rule's clientSelectors match/);
 });

@@ -59,9 +59,16 @@ test("REGISTRY_ONLY in the mesh configuration: a sidecar client's request to an 
 test("a ServiceEntry exported to the client's namespace puts its addresses and ports in the registry; without addresses, its hosts on an HTTP port, any address on a TCP port", () => {
   const base = cluster() + REGISTRY_ONLY;
   const cidr = base + serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
-  const ok = one(cidr, "web/client", "http://203.0.113.5/x");
+  const partners: Partial<RouteRequest> = { headers: [["Host", "partners.example.com"]] };
+  const ok = one(cidr, "web/client", "http://203.0.113.5/x", partners);
   assert.deepEqual([ok.status, ok.connection ?? null], [null, null]);
   assert.match(ok.layers.map((l) => l.summary).join("\n"), /ServiceEntry egress\/partners port 80: its addresses hold 203\.0\.113\.0\/24/);
+  // On an HTTP port the Host picks the virtual host ("For HTTP traffic, generated route configurations will include http route
+  // domains for both the addresses and hosts field values", ServiceEntry.addresses): a CIDR is a domain as written, no Host's.
+  const byIp = one(cidr, "web/client", "http://203.0.113.5/x");
+  assert.equal(byIp.status, 502, "Host 203.0.113.5 names no virtual host of the entry: block_all (was: allowed)");
+  assert.match(byIp.reason ?? "", /names none of its hosts or addresses/);
+  assert.deepEqual([one(cidr.replace(REGISTRY_ONLY, ""), "web/client", "http://203.0.113.5/x").status, one(cidr.replace(REGISTRY_ONLY, ""), "web/client", "http://203.0.113.5/x").backend], [null, null], "ALLOW_ANY: allow_any passes it through to the address dialled");
   assert.equal(one(cidr, "web/client", "http://203.0.113.5:8080/x").connection, "failed", "a port the entry does not declare: Service shop/api's sniffed port 8080 has its listener at its cluster IP, so the catch-all resets it");
   const privateEntry = base + serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http}], exportTo: ['.']}");
   assert.equal(one(privateEntry, "web/client", "http://203.0.113.5/x").status, 502, "exportTo '.': not in web's registry");
@@ -197,7 +204,7 @@ test("under ALLOW_ANY a Service the Sidecar does not import is passed through: a
 
 test("a Sidecar's egress hosts narrow the ServiceEntries too: an entry's host not imported is not in the registry", () => {
   const entry = serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
-  const at = (egress: string) => one(cluster() + entry + egressSidecar(egress), "web/client", "http://203.0.113.5/x");
+  const at = (egress: string) => one(cluster() + entry + egressSidecar(egress), "web/client", "http://203.0.113.5/x", { headers: [["Host", "partners.example.com"]] });
   assert.equal(at("[{hosts: ['egress/partners.example.com']}]").status, null, "imported: the connection goes on");
   assert.equal(at("[{hosts: ['*/*.example.com']}]").status, null);
   assert.equal(at("[{hosts: ['./*', 'shop/*']}]").status, 502, "not imported: REGISTRY_ONLY refuses it (shop/api's HTTP port 80 makes an HTTP listener there)");

@@ -10,7 +10,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { explainJson, namespace, pod } from "../l7/fixture.js";
+import { explainJson, namespace, pod, waypointGateway } from "../l7/fixture.js";
 
 interface Answer { status: number | null; connection?: string; endpoint?: string; reason?: string; authorization: { enforcer: string; verdict: string }[]; layers: { layer: string; verdict: string; summary: string }[] }
 
@@ -43,6 +43,13 @@ test("an ambient client's connection to a ServiceEntry with a workloadSelector a
   assert.deepEqual(denied.authorization.filter((d) => d.verdict === "deny").map((d) => d.enforcer), ["Istio ztunnel (L4) of bank/ledger"]);
   const sidecar = await ask(world + selecting + ledgerClosed, "web/shopper", "GET http://240.0.0.5/");
   assert.equal(sidecar.connection, "rejected", "a sidecar's EDS cluster holds the same pods (was: allowed, to the address dialled)");
+  const getOnly = ap("gw-get", "bank", "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}], rules: [{to: [{operation: {methods: [GET]}}]}]}");
+  const workloadWaypoint = world.replace('labels: {"app":"ledger"}', 'labels: {"app":"ledger","istio.io/use-waypoint":"waypoint"}') + selecting + waypointGateway("bank", "waypoint", { labels: "{istio.io/waypoint-for: workload}" }) + getOnly;
+  assert.equal((await ask(workloadWaypoint, "bank/teller", "POST http://10.0.0.10:8080/")).status, 403, "addressed to the pod: its workload waypoint's GET-only policy");
+  assert.equal((await ask(workloadWaypoint, "bank/teller", "POST http://240.0.0.5/")).status, 200, "addressed to the entry, a service: ztunnel takes no workload waypoint (was 403)");
+  const unready = (world + selecting).replace("status: {podIP: 10.0.0.10}", "status: {podIP: 10.0.0.10, phase: Running, conditions: [{type: Ready, status: \"False\"}]}");
+  assert.equal((await ask(unready, "bank/teller", "GET http://240.0.0.5/")).connection, "failed", "a pod not ready is no endpoint (UNHEALTHY): ztunnel finds no upstream");
+  assert.equal((await ask(unready, "web/shopper", "GET http://240.0.0.5/")).status, 503, "the sidecar's cluster has no healthy endpoint");
   const none = entry("bank", "ledger-vip", "{hosts: [ledger.internal], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: NONE, workloadSelector: {labels: {app: ledger}}}");
   const through = await ask(world + none + ledgerClosed, "bank/teller", "GET http://240.0.0.5/");
   assert.deepEqual([through.status, through.connection ?? null, through.endpoint ?? null], [null, null, null], "resolution NONE: ztunnel passes it through to 240.0.0.5 (PASSTHROUGH), out of the model");

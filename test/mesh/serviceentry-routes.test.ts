@@ -14,7 +14,8 @@ import { MeshEngine } from "../../src/engine/mesh/engine.js";
 import { meshParentStatuses } from "../../src/engine/mesh/status.js";
 import { statusTable } from "../../src/targets/gateway-status.js";
 import { load } from "../helpers.js";
-import { meshRoute, one, withProxy } from "./fixture.js";
+import { explainJson, waypointGateway } from "../l7/fixture.js";
+import { CLUSTER, meshRoute, one, withProxy } from "./fixture.js";
 
 const cluster = withProxy("istio-proxy", ["web", "ops"]);
 const entry = (ns: string, spec = "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: DNS}", labels = "{}") => `---
@@ -108,15 +109,39 @@ test("an Istio Hostname backendRef (group networking.istio.io) on a mesh route n
   assert.deepEqual([refs.status, refs.reason, refs.message], ["False", "BackendNotFound", "backend(nope.example.com) not found"]);
 });
 
-test("a sidecar client dialling a ServiceEntry's address at an HTTP port: the sidecar's 0.0.0.0 HTTP listener picks the entry's virtual host by the Host (one of its hosts, or its address: generateVirtualHostDomains adds it), so the routes bound to the entry apply (was: the route ignored, the request left the model)", () => {
-  const withAddress = entry("web", "{hosts: [partner.example.com], addresses: [240.0.0.9], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.10}]}");
-  const yaml = cluster + withAddress + meshRoute("web", "partner-api", SE_PARENT, only("/api"));
-  const other = one(yaml, "web/client", "http://240.0.0.9/other");
-  assert.deepEqual([other.status, other.decidedBy], [404, "routing"], "no rule matches: 404 (was: to 203.0.113.10, out of the model)");
-  const api = one(yaml, "web/client", "http://240.0.0.9/api/v1");
-  assert.deepEqual([api.status, api.route], [200, "HTTPRoute web/partner-api"]);
-  const byHost = one(yaml, "web/client", "http://240.0.0.9/other", { headers: [["Host", "partner.example.com"]] });
-  assert.equal(byHost.status, 404, "the Host names the entry");
-  const unbound = one(cluster + withAddress, "web/client", "http://240.0.0.9/other");
-  assert.equal(unbound.reason, "the connection to 203.0.113.10 port 80 leaves the model", "without the route: to the entry's endpoint");
+const db = (labels = "{}") => `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: web, labels: ${labels}}
+spec: {hosts: [db.example.com], addresses: [240.0.0.9], ports: [{number: 5432, name: tcp, protocol: TCP}, {number: 443, name: tls, protocol: TLS}, {number: 80, name: http, protocol: HTTP}], resolution: DNS}
+`;
+const DB_PARENT = "{group: networking.istio.io, kind: ServiceEntry, name: db}";
+/** A TCPRoute or TLSRoute bound to ServiceEntry web/db (at `port`), sending to Service shop/api-v2 port 80. */
+const l4 = (kind: "TCPRoute" | "TLSRoute", name: string, port: number) => meshRoute("web", name, DB_PARENT.replace("}", `, port: ${port}}`), `${kind === "TLSRoute" ? "  hostnames: [db.example.com]\n" : ""}  rules:\n  - backendRefs: [{name: api-v2, namespace: shop, port: 80}]`, kind);
+interface Explained { status: number | null; connection?: string; route?: string; backend?: string | null; layers: { layer: string; summary: string }[] }
+const ask = (yaml: string, from: string, request: string) => explainJson<Explained>(yaml, from, request);
+
+test("TCPRoutes and TLSRoutes bound to a ServiceEntry route a sidecar client's connections to its hosts and to its addresses, and an HTTPRoute a request whose Host is its address (route_collections.go TCPRouteCollection, TLSRouteCollection: vsHosts = ses.Spec.Hosts; httproute.go generateVirtualHostDomains: the entry's addresses are domains); was: status written, the connection sent to the entry", async () => {
+  const tcp = cluster + db() + l4("TCPRoute", "db-tcp", 5432);
+  const byHost = await ask(tcp, "web/client", "tcp://db.example.com:5432");
+  assert.equal(byHost.route, "TCPRoute web/db-tcp", "was: no route, to the entry's host out of the model");
+  assert.match(byHost.backend ?? "", /api-v2/);
+  const byAddress = await ask(tcp, "web/client", "tcp://240.0.0.9:5432");
+  assert.equal(byAddress.route, "TCPRoute web/db-tcp", "the sidecar's listener 240.0.0.9:5432 is the entry's (was: no route)");
+  assert.equal((await ask(tcp, "ops/client", "tcp://240.0.0.9:5432")).route, "TCPRoute web/db-tcp", "a sidecar's TCP chain reads every namespace's routes");
+  const tls = cluster + db() + l4("TLSRoute", "db-tls", 443);
+  assert.equal((await ask(tls, "web/client", "tls://db.example.com:443")).route, "TLSRoute web/db-tls", "by the SNI its hostnames name");
+  assert.equal((await ask(tls, "web/client", "tls://other.example.com:443")).connection, "failed", "an SNI no TLSRoute names: the connection fails");
+  const http = cluster + db() + meshRoute("web", "db-http", DB_PARENT, only("/api"));
+  assert.equal((await ask(http, "web/client", "http://240.0.0.9/other")).status, 404, "the Host 240.0.0.9 is a domain of the entry's virtual host: its route applies (was: the entry)");
+  assert.equal((await ask(http, "web/client", "http://240.0.0.9/api/x")).status, 200);
+});
+
+test("at the waypoint in front of a ServiceEntry, an ambient client's TCP connection takes the TCPRoute bound to the entry (listener_waypoint.go getWaypointTCPRoutes; was: the entry)", async () => {
+  const ambient = CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio.io/dataplane-mode: ambient}}") + "---\n" + waypointGateway("web");
+  const yaml = ambient + db("{istio.io/use-waypoint: waypoint}") + l4("TCPRoute", "db-tcp", 5432);
+  const a = await ask(yaml, "web/client", "tcp://240.0.0.9:5432");
+  assert.equal(a.route, "TCPRoute web/db-tcp");
+  assert.match(a.layers.find((l) => l.layer === "routing")?.summary ?? "", /ztunnel sends the connection to waypoint web\/waypoint/);
+  assert.equal((await ask(ambient + db() + l4("TCPRoute", "db-tcp", 5432), "web/client", "tcp://240.0.0.9:5432")).route ?? null, null, "without a waypoint ztunnel applies no route");
 });

@@ -161,7 +161,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
 /** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
 function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, ex: Exchange, res: RouteResult): void {
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: `BackendTrafficPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it)`, detail: { conflicted: p.conflicted } });
-  const out = trafficPolicyOutcome(p, req.protocol === "grpc");
+  const out = trafficPolicyOutcome(p, req.protocol === "grpc", req);
   for (const note of out.notes) res.steps.push({ stage: "policy", outcome: note });
   if (!out.stop) return;
   Object.assign(ex, { failed: out.stop.reason, failedStatus: out.stop.status });

@@ -15,7 +15,8 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import type { BackendTrafficPolicy, FaultAbort, Gateway, ListenerSet, RateLimitSummary, RouteGraph, TranslationError } from "../../model/gateway.js";
+import { hasObject, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
+import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
 import { matches, type Labels } from "../../model/selector.js";
@@ -46,7 +47,7 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
-  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+  constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
@@ -68,9 +69,16 @@ export class TrafficPolicyIndex {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
     const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
-    if (!own) return parent && describe(parent);
-    if (!own.held.policy.mergeType || !parent) return describe(own);
-    return { ...merged(own.held.policy, parent.held.policy), target: own.target, conflicted: own.held.conflicted };
+    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.missingBodies(p)];
+    if (!own) return parent && describe(parent, errors(parent.held.policy));
+    if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
+    return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted };
+  }
+
+  /** getCustomResponseBody: a responseOverride body's ConfigMap not in the input ("can't find the referenced configmap"). */
+  private missingBodies(p: BackendTrafficPolicy): TranslationError[] {
+    return (p.responseBodies ?? []).filter((name) => !hasObject(this.graph, "", "ConfigMap", p.namespace, name))
+      .map((name) => ({ field: "responseOverride", message: `ResponseOverride: can't find the referenced configmap ${p.namespace}/${name}` }));
   }
 
   /**
@@ -128,9 +136,9 @@ function labelsOf(o: ObjectMeta): Labels {
   return labels !== null && typeof labels === "object" ? labels as Labels : {};
 }
 
-function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }): EffectiveTrafficPolicy {
+function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors: p.errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
 }
 
 /**
@@ -167,16 +175,17 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
   const rl = route.rateLimit && parent.rateLimit ? mergedRateLimit(route.rateLimit, parent.rateLimit) : route.rateLimit ?? parent.rateLimit;
   // The merged spec has the route's features and the parent's the route does not set (a feature both
   // set is merged field by field; its errors are read as the route's, which decide the merged value
-  // wherever they are set).
+  // wherever they are set; a responseOverride list is the route's whole, its ConfigMaps in the route
+  // policy's namespace: buildBackendTrafficPolicyOwners).
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
-  const errors = [...route.errors, ...parent.errors.filter((e) => routeSpec[e.field] === undefined)];
+  const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
   return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
 }
 
@@ -211,7 +220,7 @@ export interface TrafficPolicyOutcome {
  * rate limit (303) just before the router; a policy Envoy Gateway cannot translate makes its routes
  * answer 500 (applyTrafficFeatureToRoute: "setting 500 direct response in routes due to errors").
  */
-export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean): TrafficPolicyOutcome {
+export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, req?: RateLimitRequest): TrafficPolicyOutcome {
   const who = `BackendTrafficPolicy ${p.policies.join(" merged into ")}`;
   const errors = [...(p.rateLimit?.invalid ? [`RateLimit: ${p.rateLimit.invalid}`] : []), ...p.errors.map((e) => e.message)];
   if (errors.length) return { stop: { status: 500, reason: `${who} cannot be translated (${errors.join("; ")}): Envoy Gateway answers every request of its routes 500`, cause: "untranslatable" }, notes: [] };
@@ -234,7 +243,58 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean): 
   // The local rate limit (filter order 302) before the global one (303): the first to refuse answers.
   const refusal = rl?.refuses?.local ?? rl?.refuses?.global;
   if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal}${rl?.refuses?.local ? " (Envoy's local rate limit: a token bucket of 0 tokens)" : " (the rate limit service's limit 0)"}`, cause: "rate-limit" }, notes };
+  const matched = rl && req ? selectorRefusal(rl, req) : undefined;
+  if (matched) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched}`, cause: "rate-limit" }, notes };
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
   return { notes };
 }
+
+/** What a rate limit rule's clientSelectors read of a request: its method, its :path (with the query), its headers. */
+export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[] }
+
+/**
+ * A rule of `requests: 0` whose clientSelectors the request matches refuses it (a bucket of 0 tokens;
+ * the rate limit service's limit 0), and a local default rule of 0 refuses a request no local rule's
+ * selectors match (AlwaysConsumeDefaultTokenBucket false: such a request counts in the default bucket
+ * only). Undefined when none does, or when a rule Junction does not evaluate (sourceCIDR, query
+ * parameters) could decide it.
+ */
+function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest): string | undefined {
+  const rules = rl.selectorRules ?? [];
+  for (const r of rules) if (r.requests === 0 && selectorsMatch(r, req) === true) return `its ${r.kind} rule ${r.index} allows no requests (requests: 0), and the request matches its clientSelectors`;
+  if (rl.defaultZero === undefined) return undefined;
+  const local = rules.filter((r) => r.kind === "local").map((r) => selectorsMatch(r, req));
+  return local.every((m) => m === false) ? `its local rule ${rl.defaultZero} allows no requests (requests: 0) to the requests no rule's clientSelectors match, and the request matches none` : undefined;
+}
+
+/**
+ * Whether Envoy builds the rule's descriptor for the request (internal/xds/translator/local_ratelimit.go,
+ * the same actions for the global limit): each header match a HeaderValueMatch on the header (Exact, or
+ * RE2 over the whole value; Envoy 1.39 matches each value of a repeated header alone), produced when
+ * it matches unless `invert` (expect_match false); Distinct a RequestHeaders action, produced when the
+ * header is there; the path a HeaderValueMatch on :path (query included): PathPrefix "/" a prefix,
+ * another prefix regex.PathSeparatedPrefixRegex, Exact and RegularExpression as written; the methods
+ * one rate limit each, any of them. Undefined where a selector Junction does not evaluate is set.
+ */
+function selectorsMatch(r: RateLimitRule, req: RateLimitRequest): boolean | undefined {
+  if (r.opaque) return undefined;
+  const values = (name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+  const re2 = (pattern: string, input: string) => regexMatches(pattern, REGEX_SEMANTICS.gatewayApi, input);
+  for (const h of r.headers) {
+    const vs = values(h.name);
+    if (h.type === "Distinct") { if (!vs.length) return false; continue; }
+    const hit = vs.some((v) => (h.type === "Exact" ? v === h.value : re2(h.value ?? "", v)));
+    if (hit === h.invert) return false;
+  }
+  if (r.path) {
+    const { type, value, invert } = r.path;
+    const hit = type === "Exact" ? req.path === value : type === "RegularExpression" ? re2(value, req.path)
+      : value === "/" ? req.path.startsWith("/") : re2(`^${quoteMeta(value.replace(/\/$/, ""))}(/.*|\\?.*|#.*|;.*|$)`, req.path);
+    if (hit === invert) return false;
+  }
+  return !r.methods.length || r.methods.some((m) => (req.method === m.value) !== m.invert);
+}
+
+/** Go's regexp.QuoteMeta. */
+const quoteMeta = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");

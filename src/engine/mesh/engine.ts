@@ -271,6 +271,20 @@ export class MeshEngine {
   }
 
   /**
+   * The TCPRoutes or TLSRoutes (`kinds`) whose ServiceEntry parent is `entry`, for its `host` at
+   * `port`, of every namespace: pilot/pkg/config/kube/gateway/route_collections.go
+   * TCPRouteCollection and TLSRouteCollection make their VirtualServices for the entry's hosts as
+   * HTTPRouteCollection does ("if parent.InternalKind == gvk.ServiceEntry { vsHosts =
+   * ses.Spec.Hosts }"; augmentTCPPortMatch, augmentTLSPortMatch: the parentRef's port only, when
+   * set), and a proxy's TCP and TLS filter chains read every namespace's (istioRoutesAt).
+   */
+  istioEntryRoutesAt(entry: IstioServiceEntry, host: string, port: number, kinds: readonly RouteKind[]): MeshRouteState[] {
+    if (!entry.hosts.includes(host)) return [];
+    return this.routes.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined
+      && s.entryParents.some((p) => p.entry === entry && !p.rejected && (p.ref.port === undefined || p.ref.port === port)));
+  }
+
+  /**
    * Every route of `kinds` bound to the Service port by Istio's reading, whatever its namespace: an
    * Istio sidecar's TCP and TLS filter chains read the VirtualServices of every namespace for the
    * Service's host (pilot/pkg/networking/core/listener.go buildSidecarOutboundTCPListenerOpts:

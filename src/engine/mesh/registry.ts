@@ -152,8 +152,8 @@ export function hostCovers(host: string, name: string): boolean {
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];
 const TLS_PROTOCOLS = ["TLS", "HTTPS"];
 
-/** The host name a request carries for a sidecar's filter chains: its Host header, or its SNI for TLS. */
-const nameOf = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
+/** The host name a request carries for a sidecar's filter chains: its Host header (without a port), or its SNI for TLS. */
+export const requestName = (req: RouteRequest): string | undefined => (req.scheme === "https" || req.scheme === "tls" ? req.sni ?? req.host : req.host)?.replace(/:\d+$/, "");
 
 export interface RegistryHit { entry: IstioServiceEntry; how: string }
 
@@ -171,24 +171,32 @@ export function entryHttpPort(entry: IstioServiceEntry, port: number, req: Route
   return HTTP_PROTOCOLS.includes(protocol) || (protocol === "" && speaksHttp(req));
 }
 
+/** The filter chain an Istio proxy takes a connection to a ServiceEntry's `port` on: HTTP (undefined, entryHttpPort), TLS (a `TLS` or `HTTPS` port), else TCP. */
+export function entryChain(entry: IstioServiceEntry, port: number, req: RouteRequest): "tcp" | "tls" | undefined {
+  if (entryHttpPort(entry, port, req)) return undefined;
+  return TLS_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "") ? "tls" : "tcp";
+}
+
+/**
+ * The host of `entry` whose routes a sidecar applies to a connection to `address`:`port` that its
+ * registry gave the entry (serviceEntryAt): on the HTTP filter chain the virtual host the request's
+ * Host names: one of the entry's hosts, or an address of the entry (httproute.go
+ * generateVirtualHostDomains: "for _, svcAddr := range service.GetAllAddressesForProxy(node)", a
+ * domain each), then its first host; undefined when neither (no virtual host of the entry takes
+ * it). On a TCP or TLS chain the listener is the entry's: the host the SNI names, else its first.
+ */
+export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
+  const name = requestName(req);
+  const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
+  if (!entryHttpPort(entry, port, req)) return named ?? entry.hosts[0];
+  const literal = parseAddress(name ?? "");
+  return named ?? (literal && entry.addresses.some((c) => single(c) && contains(c, literal)) ? entry.hosts[0] : undefined);
+}
+
 /** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
 export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
   const n = name.toLowerCase().replace(/\.$/, "");
   return entry.hosts.find((h) => h === n) ?? entry.hosts.find((h) => hostCovers(h, n)) ?? entry.hosts[0];
-}
-
-/**
- * The host of `entry` whose virtual host an Istio sidecar's HTTP route configuration picks for `req`
- * (its Host): one of its hosts it names (entryHostNamed), or one of its single addresses, which
- * httproute.go generateVirtualHostDomains adds to the domains of the entry's (first) host
- * ("GetAllAddressesForProxy ... appendDomainPort(domains, svcAddr, port)"); undefined for another name.
- */
-export function entryVirtualHost(entry: IstioServiceEntry, req: RouteRequest): string | undefined {
-  const name = nameOf(req)?.replace(/^\[(.*)\]$/, "$1");
-  if (name === undefined) return undefined;
-  const address = parseAddress(name);
-  if (address) return entry.addresses.some((c) => c.prefix === (c.family === 4 ? 32 : 128) && contains(c, address)) ? entry.hosts[0] : undefined;
-  return entry.hosts.some((h) => hostCovers(h, name.toLowerCase().replace(/\.$/, ""))) ? entryHostNamed(entry, name) : undefined;
 }
 
 /**
@@ -200,7 +208,7 @@ export function entryVirtualHost(entry: IstioServiceEntry, req: RouteRequest): s
  * read as on an HTTP port). `req` is what is sent.
  */
 export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
-  const name = nameOf(req);
+  const name = requestName(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
   for (const entry of mesh.istio.serviceEntries) {
     const p = entry.ports.find((x) => x.number === port);
@@ -354,7 +362,8 @@ export interface EntryTarget { address?: Address; endpoint?: Endpoint; hostname?
  * services.go constructServiceEntries, workloads.go): resolution NONE, the address dialled
  * (ORIGINAL_DST; ztunnel's LoadBalancing PASSTHROUGH); else its endpoints: the pods of its namespace
  * its workloadSelector selects (workloads.go podWorkloadBuilder, PILOT_ENABLE_SERVICEENTRY_SELECT_PODS
- * on by default), at the container port named as the entry's port, else its targetPort, else its
+ * on by default; a pod not ready is UNHEALTHY, which ztunnel's service leaves out, state/service.rs
+ * should_include_endpoint, and a sidecar's EDS does not pick), at the container port named as the entry's port, else its targetPort, else its
  * number (serviceentry/conversion.go convertWorkloadInstanceToServiceInstance "priority level: ...
  * we.ports > se.port.targetPort > se.port.number"; workloads.go constructServices), or its
  * `endpoints` (an IP, the pod holding it when there is one, or a host name; at the endpoint's port of
@@ -367,9 +376,9 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   const sp = entry.ports.find((p) => p.number === port);
   const fallback = sp?.targetPort ?? port;
   if (entry.workloadSelector) {
-    // A pod of the input without an address is no endpoint (ztunnel state.rs load_balance: "Workload has no IP"); the stand-in
-    // pod of a controller's template (no address in the input) stands for its replicas, as behind a Service (serving.ts).
-    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate))
+    // A pod of the input without an address, or not ready, is no endpoint (ztunnel state.rs load_balance: "Workload has no IP");
+    // the stand-in pod of a controller's template (no address in the input) stands for its replicas, as behind a Service (serving.ts).
+    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate) && e.ready !== false)
       .sort((a, b) => Number(a.fromTemplate === true) - Number(b.fromTemplate === true))
       .map((endpoint) => ({ endpoint, ...(endpoint.addresses.length ? { address: endpoint.addresses[0] } : {}), port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
   }

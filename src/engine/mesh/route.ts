@@ -7,7 +7,7 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, routeKey, type Route } from "../../model/route.js";
+import { compareAge, routeKey, type Route, type RouteKind } from "../../model/route.js";
 import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
@@ -118,8 +118,12 @@ export type LinkerdParent =
   | { kind: "service"; service: Service; port: ServicePort }
   | { kind: "egress"; network: LinkerdEgressNetwork; address: string; port: number };
 
-const parentPlace = (p: LinkerdParent) => (p.kind === "service" ? servicePlace(p.service, p.port) : `EgressNetwork ${p.network.namespace}/${p.network.name} (${p.address} port ${p.port})`);
-const defaultTarget = (p: LinkerdParent) => (p.kind === "service" ? "the Service" : `${p.address} port ${p.port}, the address dialled`);
+/** What an Istio proxy's TCP or TLS filter chain is for besides a Service port: a ServiceEntry's host at a port (routeAtEntryL4). */
+type L4Parent = LinkerdParent | { kind: "entry"; entry: IstioServiceEntry; host: string; port: number };
+
+const parentPlace = (p: L4Parent) => (p.kind === "service" ? servicePlace(p.service, p.port) : p.kind === "entry" ? `ServiceEntry ${p.entry.namespace}/${p.entry.name} host ${p.host} port ${p.port}`
+  : `EgressNetwork ${p.network.namespace}/${p.network.name} (${p.address} port ${p.port})`);
+const defaultTarget = (p: L4Parent) => (p.kind === "service" ? "the Service" : p.kind === "entry" ? "the ServiceEntry" : `${p.address} port ${p.port}, the address dialled`);
 
 /**
  * An Istio waypoint in front of the Service (an ambient client's request, engine/mesh/waypoint.ts):
@@ -183,20 +187,47 @@ const WAYPOINT_L4: L4Reader = {
  * own SNI is not read. Undefined when neither is bound.
  */
 function waypointL4(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
-  const at = `waypoint ${wp.namespace}/${wp.name}`, host = serviceHost(s);
-  const inScope = (r: MeshRouteState) => r.route.namespace === s.namespace || r.route.namespace === wp.namespace;
+  return waypointL4At({ kind: "service", service: s, port: sp }, serviceHost(s), s.namespace, (kind) => mesh.istioRoutesAt(s, sp, [kind]), wp, req, res);
+}
+
+/** waypointL4 for `parent` (a Service port, or a ServiceEntry host's port) of `ownerNamespace`, whose host is `host`; `bound` gives the routes of a kind bound there. */
+function waypointL4At(parent: L4Parent, host: string, ownerNamespace: string, bound: (kind: RouteKind) => MeshRouteState[], wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const at = `waypoint ${wp.namespace}/${wp.name}`;
+  const inScope = (r: MeshRouteState) => r.route.namespace === ownerNamespace || r.route.namespace === wp.namespace;
   const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
   const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route);
-  const tls = mesh.istioRoutesAt(s, sp, ["TLSRoute"]).filter(inScope).sort(order);
+  const tls = bound("TLSRoute").filter(inScope).sort(order);
   const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
-  const tcp = mesh.istioRoutesAt(s, sp, ["TCPRoute"]).filter(inScope).sort(order);
+  const tcp = bound("TCPRoute").filter(inScope).sort(order);
   const routes = named.length ? named : tcp;
   if (!routes.length) return undefined;
-  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, "TCPRoute", routes, req, res, WAYPOINT_L4);
-  for (const r of tls) if (!named.includes(r)) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `ignored: ${at} takes a TLSRoute only when its one SNI name is the Service's ${host} (listener_waypoint.go getTLSRouteMatch)` });
-  if (named.length) for (const r of tcp) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `lost: ${at} takes a TLSRoute naming the Service before any TCPRoute (getWaypointTCPRoutes)` });
-  const ns = chosen?.route.namespace ?? s.namespace;
-  return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+  const { chosen } = meshL4(parent, "TCPRoute", routes, req, res, WAYPOINT_L4);
+  const of = parent.kind === "entry" ? "entry" : "Service";
+  for (const r of tls) if (!named.includes(r)) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `ignored: ${at} takes a TLSRoute only when its one SNI name is the ${of}'s ${host} (listener_waypoint.go getTLSRouteMatch)` });
+  if (named.length) for (const r of tcp) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `lost: ${at} takes a TLSRoute naming the ${of} before any TCPRoute (getWaypointTCPRoutes)` });
+  const ns = chosen?.route.namespace ?? ownerNamespace;
+  return { role: ns === ownerNamespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
+}
+
+/**
+ * The TCPRoutes or TLSRoutes (`chain`) with a ServiceEntry parent at an Istio proxy, for a connection
+ * to `host` (one of the entry's hosts) at `port`, read on the proxy's TCP or TLS filter chain
+ * (MeshEngine.istioEntryRoutesAt): an Istio sidecar's, as for a Service port (istioL4Outbound: the
+ * client namespace's first, then the oldest; a TLSRoute without hostnames has the entry's host), or
+ * the waypoint's in front of the entry (waypointL4At). Undefined when none is bound there.
+ */
+export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, chain: "tcp" | "tls", client: Pick<MeshClient, "namespace" | "waypoint" | "imports">, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const parent: L4Parent = { kind: "entry", entry, host, port };
+  const bound = (kind: RouteKind) => mesh.istioEntryRoutesAt(entry, host, port, [kind]);
+  if (client.waypoint) return waypointL4At(parent, host, entry.namespace, bound, client.waypoint, req, res);
+  const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
+  const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
+  const all = bound(kind).filter((r) => !client.imports || client.imports(r.route.namespace));
+  if (!all.length) return undefined;
+  const routes = [...all.filter((r) => r.route.namespace === client.namespace).sort(order), ...all.filter((r) => r.route.namespace !== client.namespace).sort(order)];
+  const { chosen } = meshL4(parent, kind, routes, req, res, ISTIO_L4);
+  const ns = chosen?.route.namespace ?? entry.namespace;
+  return { role: ns === entry.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
 /**
@@ -274,7 +305,7 @@ interface L4Reader {
   /** Why only one TCPRoute applies. */
   oneTcpRoute: string;
   /** The SNI names a TLSRoute matches; empty: any. */
-  sniNames(route: Route, parent: LinkerdParent): readonly string[];
+  sniNames(route: Route, parent: L4Parent): readonly string[];
   /** A rule without backendRefs: the parent's default backend (Linkerd), or a failing connection (Istio: a zero-weight destination). */
   emptyRuleToParent: boolean;
 }
@@ -296,7 +327,7 @@ const LINKERD_L4: L4Reader = {
  */
 const ISTIO_L4: L4Reader = {
   proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)",
-  sniNames: (r, p) => (r.hostnames.length || p.kind !== "service" ? r.hostnames : [serviceHost(p.service)]), emptyRuleToParent: false,
+  sniNames: (r, p) => (r.hostnames.length ? r.hostnames : p.kind === "service" ? [serviceHost(p.service)] : p.kind === "entry" ? [p.host] : r.hostnames), emptyRuleToParent: false,
 };
 
 /**
@@ -341,7 +372,7 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
  * backendRefs are a weighted random choice; none: the parent's default backend ("default", Linkerd) or
  * a failure (Istio); an invalid one (a missing Service) fails the connections sent to it.
  */
-function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): { outcome: "routed" | "default" | "unmatched" | "failed"; chosen?: Routable["state"] } {
+function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): { outcome: "routed" | "default" | "unmatched" | "failed"; chosen?: Routable["state"] } {
   const place = parentPlace(parent);
   let chosen: Routable["state"] | undefined;
   const fail = (reason: string) => { Object.assign(res, { connection: "failed", reason }); return { outcome: "failed" as const, chosen }; };
@@ -370,8 +401,8 @@ function meshL4(parent: LinkerdParent, kind: "TLSRoute" | "TCPRoute", routes: re
   let out: "routed" | "default" = "routed";
   if (!rule.backends.length && reader.emptyRuleToParent) {
     out = "default";
-    const name = parent.kind === "service" ? `${parent.service.namespace}/${parent.service.name}` : `${parent.network.namespace}/${parent.network.name}`;
-    res.backends = [{ name, kind: parent.kind === "service" ? "Service" : "EgressNetwork", port: parent.kind === "service" ? parent.port.port : parent.port, weight: 1 }];
+    const name = parent.kind === "service" ? `${parent.service.namespace}/${parent.service.name}` : parent.kind === "entry" ? `${parent.entry.namespace}/${parent.entry.name}` : `${parent.network.namespace}/${parent.network.name}`;
+    res.backends = [{ name, kind: parent.kind === "service" ? "Service" : parent.kind === "entry" ? "ServiceEntry" : "EgressNetwork", port: parent.kind === "service" ? parent.port.port : parent.port, weight: 1 }];
     res.backend = name;
   } else {
     const split = splitOf(rule, chosen.backends, false);

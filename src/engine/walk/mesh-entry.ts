@@ -8,14 +8,14 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryTargets, entryHost, entryHostNamed, entryHttpPort, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, entryVirtualHost, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, requestName, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
 import { splitHostPort, type Dialled } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
 import { requestWaypoint, type WaypointRef } from "../mesh/waypoint.js";
-import { istioChain, linkerdOutbound, routeAtEntry, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
+import { istioChain, linkerdOutbound, routeAtEntry, routeAtEntryL4, routeAtService, servicePlace, type BoundRoutes } from "../mesh/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
 import { istioPortProtocol } from "../l7/istio.js";
@@ -187,16 +187,19 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
   const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
-    // An HTTP port of an entry with addresses is on the sidecar's 0.0.0.0:PORT HTTP listener: the Host picks the virtual host,
-    // the entry's when it names one of its hosts or addresses, and the routes bound to the entry apply there.
-    const host = hit.entry.addresses.length && speaksHttp(w.req) && entryHttpPort(hit.entry, port, w.req) ? entryVirtualHost(hit.entry, hostHeaderRequest(w.req)) : undefined;
-    if (host) {
-      step(w, "entry", "passed", `${hit.how}: the sidecar's registry has it, and its HTTP listener takes the request by its Host to the virtual host of ${host}`);
-      const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
-      return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace!, imports }, "");
+    const host = entryHostAt(hit.entry, port, hostHeaderRequest(w.req));
+    const where = `${hit.how}: the sidecar's registry has it`;
+    if (host === undefined) {
+      // On the HTTP listener 0.0.0.0:PORT the Host picks the virtual host, not the address ("the destination will be identified
+      // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
+      // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
+      const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
+      if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
+      step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
+      return toAddress(w, address, port);
     }
-    step(w, "routing", "passed", `${hit.how}: the sidecar's registry has it (the Host names none of its hosts: no route bound to the entry applies)`);
-    return toServiceEntry(w, hit.entry, formatAddress(address), port, address);
+    const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
+    return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports }, where);
   }
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
   return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
@@ -289,19 +292,21 @@ function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
 }
 
 /**
- * The HTTPRoutes and GRPCRoutes bound to a ServiceEntry (ServiceEntry parents, mesh/engine.ts
- * entryRoutesFor) that the client's Istio sidecar, or the waypoint in front of the entry
- * (`client.waypoint`), applies to a request for `name` at `port`: on the proxy's HTTP filter chain
- * only (registry.ts entryHttpPort). A request no rule matches gets 404 (no default route: pilot makes
- * the VirtualService of the routes' rules only); one a rule sends to a backend goes there; without
- * routes, to the entry (toServiceEntry). `where` leads the routing step (the waypoint it went by), else the entry's name does.
+ * The routes bound to a ServiceEntry (ServiceEntry parents) that the client's Istio sidecar, or the
+ * waypoint in front of the entry (`client.waypoint`), applies to a connection for `name` at `port`:
+ * on the proxy's HTTP filter chain (registry.ts entryChain) its HTTPRoutes and GRPCRoutes
+ * (mesh/engine.ts entryRoutesFor; a request no rule matches gets 404: no default route, pilot makes
+ * the VirtualService of the routes' rules only), on its TCP or TLS chain its TCPRoutes or TLSRoutes
+ * (route.ts routeAtEntryL4); one a rule sends to a backend goes there; without routes, to the entry
+ * (toServiceEntry). `where` leads the routing step (the registry or the waypoint it went by), else the entry's name does.
  */
 function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled: Address | undefined, client: { namespace?: string; waypoint?: WaypointRef; imports?: (namespace: string) => boolean }, where: string): RequestAnswer {
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
-  const http = entryHttpPort(entry, port, w.req);
-  const bound = http ? routeAtEntry(w.ctx.mesh, entry, entryHostNamed(entry, name), port, client, hostHeaderRequest(w.req), w.res) : undefined;
+  const chain = entryChain(entry, port, w.req);
+  const host = entryHostNamed(entry, name);
+  const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
   if (!bound) {
-    const why = http ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply (Junction applies no TCPRoute or TLSRoute to a ServiceEntry)`;
+    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
@@ -336,6 +341,9 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
     return toAddress(w, undefined, host.port, host.hostname);
   }
   const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), ...(t.address ? { address: t.address } : {}), port: t.port }));
+  // ztunnel sent it as addressed to the entry (a service): the pod's workload waypoint is not taken (outbound.rs build_request:
+  // "Don't traverse waypoint if traffic was addressed to a service"); the authorizers hear of the entry (l7/authorizer.ts hopOf).
+  if (l4) w.serviceEntry = entry;
   if (!serving.length || serving.some((t) => t.endpoint)) return serve(w, w.client!, { known: true, serving, note }, true);
   return toAddresses(w, serving, note);
 }
