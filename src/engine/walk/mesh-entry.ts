@@ -177,6 +177,30 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
 }
 
 /**
+ * A request on a sidecar's HTTP listener 0.0.0.0:PORT whose Host names another destination of the
+ * sidecar's route configuration PORT than the entry dialled: that one's virtual host takes it
+ * (httproute.go buildSidecarOutboundHTTPRouteConfig: every imported service with that port,
+ * "svc.Ports.GetByPort(listenerPort)"; generateVirtualHostDomains: its host, short names, addresses).
+ * A Service Istio reads as HTTP (or sniffs) on that port, which the sidecar imports: its routes and
+ * endpoints (meshRouting); an exported, imported ServiceEntry's host on an HTTP port: that entry
+ * (atServiceEntry). Undefined for another Host (a TCP-declared Service port's virtual host is not modelled).
+ */
+function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string): RequestAnswer | undefined {
+  const name = requestName(hostHeaderRequest(w.req));
+  if (name === undefined) return undefined;
+  const d = w.ctx.dns.resolve(name, port, pod.namespace);
+  if (d.kind === "service" && !d.service.headless) {
+    const sp = d.service.ports.find((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp");
+    if (sp && scopeImportsService(scope, d.service, sp).imported) {
+      step(w, "entry", "passed", `${at}, and the request's Host ${name} names Service ${d.service.namespace}/${d.service.name} (${d.how}): the sidecar's HTTP listener 0.0.0.0:${port} takes it to that Service's virtual host`);
+      return meshRouting(w, d.service, sp);
+    }
+  }
+  const entry = d.kind === "unresolved" ? serviceEntryNamed(w.ctx.inv.mesh, scope, name, port) : undefined;
+  return entry && entryChain(entry, port, w.req) === undefined ? atServiceEntry(w, entry, name, port) : undefined;
+}
+
+/**
  * An Istio sidecar client's connection to an address outside the Services (engine/mesh/registry.ts):
  * a ServiceEntry its Sidecar imports that takes it puts it in the registry (it goes on); else its
  * outboundTrafficPolicy decides (unregistered).
@@ -193,6 +217,8 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
       // On the HTTP listener 0.0.0.0:PORT the Host picks the virtual host, not the address ("the destination will be identified
       // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
       // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
+      const other = otherVirtualHost(w, scope, pod, port, `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port`);
+      if (other) return other;
       const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
       if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
       step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
