@@ -43,14 +43,17 @@ spec: {containers: [{name: istio-proxy}]}
 status: {podIP: 10.0.0.30}
 `;
 
-async function route(yaml: string): Promise<{ status: number | null; reason: string }> {
+/** `junction route -o json` of one request (`args`: --gateway or --from, and --request) over `yaml`: its first result. */
+async function routeJson(yaml: string, args: string[]): Promise<{ status: number | null; reason: string }> {
   const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
   try {
-    const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", "--request", "GET http://shop.example/", "-o", "json"]);
+    const r = await cli(["route", "-q", "-f", dir, ...args, "-o", "json"]);
     assert.equal(r.code, 0, r.err);
     return JSON.parse(r.out).results[0];
   } finally { cleanup(); }
 }
+
+const route = (yaml: string) => routeJson(yaml, ["--gateway", "infra/gw", "--request", "GET http://shop.example/"]);
 
 test("an Istio gateway's backend Service not exported to the gateway's namespace: 503, the gateway has no cluster for it (was 200, a wrong allow); exported there, or another implementation: 200", async () => {
   const hidden = await route(world("."));
@@ -108,14 +111,7 @@ spec:
 ---
 ${ambient ? "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: bank}\nspec:\n  gatewayClassName: istio-waypoint\n  listeners: [{name: mesh, port: 15008, protocol: HBONE}]\n" : ""}`;
 
-async function meshRoute(yaml: string): Promise<{ status: number | null; reason: string }> {
-  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
-  try {
-    const r = await cli(["route", "-q", "-f", dir, "--from", "bank/teller", "--request", "GET http://ledger/", "-o", "json"]);
-    assert.equal(r.code, 0, r.err);
-    return JSON.parse(r.out).results[0];
-  } finally { cleanup(); }
-}
+const meshRoute = (yaml: string) => routeJson(yaml, ["--from", "bank/teller", "--request", "GET http://ledger/"]);
 
 test("a mesh route's backend Service not exported to the namespace of the Istio proxy that routes (the client's sidecar, the Service's waypoint): 503, no cluster (collectImportedServices infers a VirtualService destination only where visible; was 200, a wrong allow)", async () => {
   const sidecar = await meshRoute(meshWorld(".", false));
