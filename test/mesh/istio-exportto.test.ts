@@ -44,7 +44,7 @@ status: {podIP: 10.0.0.30}
 `;
 
 /** `junction route -o json` of one request (`args`: --gateway or --from, and --request) over `yaml`: its first result. */
-async function routeJson(yaml: string, args: string[]): Promise<{ status: number | null; reason: string }> {
+async function routeJson(yaml: string, args: string[]): Promise<{ status: number | null; reason: string; connection?: string }> {
   const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
   try {
     const r = await cli(["route", "-q", "-f", dir, ...args, "-o", "json"]);
@@ -111,7 +111,7 @@ spec:
 ---
 ${ambient ? "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: bank}\nspec:\n  gatewayClassName: istio-waypoint\n  listeners: [{name: mesh, port: 15008, protocol: HBONE}]\n" : ""}`;
 
-const meshRoute = (yaml: string) => routeJson(yaml, ["--from", "bank/teller", "--request", "GET http://ledger/"]);
+const meshRoute = (yaml: string, request = "GET http://ledger/") => routeJson(yaml, ["--from", "bank/teller", "--request", request]);
 
 test("a mesh route's backend Service not exported to the namespace of the Istio proxy that routes (the client's sidecar, the Service's waypoint): 503, no cluster (collectImportedServices infers a VirtualService destination only where visible; was 200, a wrong allow)", async () => {
   const sidecar = await meshRoute(meshWorld(".", false));
@@ -122,4 +122,14 @@ test("a mesh route's backend Service not exported to the namespace of the Istio 
   assert.equal(waypoint.status, 503);
   assert.match(waypoint.reason, /not exported to namespace bank .*: waypoint bank\/waypoint has no cluster for it/);
   assert.equal((await meshRoute(meshWorld("bank", true))).status, 200);
+});
+
+test("a sidecar's TCPRoute to a Service not exported to its namespace: no cluster, the connection fails (tcp_proxy), not a 503", async () => {
+  const tcp = meshWorld(".", false).replace("kind: HTTPRoute\nmetadata: {name: ledger, namespace: bank}", "kind: TCPRoute\nmetadata: {name: ledger, namespace: bank}")
+    .replace("apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute", "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute").replace("{name: http, port: 80, targetPort: 8080}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: vault", "{name: tcp, port: 80, targetPort: 8080}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: vault")
+    .replace("kind: HTTPRoute, namespace: bank", "kind: TCPRoute, namespace: bank");
+  const a = await meshRoute(tcp, "tcp://ledger:80");
+  assert.deepEqual([a.status, a.connection], [null, "failed"]);
+  assert.match(a.reason, /not exported to namespace bank .*: the client's sidecar has no cluster for it, and Envoy closes the connection/);
+  assert.equal((await meshRoute(tcp.replace('exportTo: "."', 'exportTo: "bank"'), "tcp://ledger:80")).connection ?? null, null);
 });
