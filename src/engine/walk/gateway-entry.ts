@@ -27,11 +27,12 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
+  const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
+  if (hidden) return noCluster(w, hidden, "the gateway");
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
-  const hidden = controller === ISTIO_GATEWAY_CONTROLLER && picked?.service ? serviceHiddenFrom(picked.service, gwNamespace) : undefined;
-  if (hidden) return noCluster(w, hidden, "the gateway");
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
