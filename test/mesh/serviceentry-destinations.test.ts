@@ -110,3 +110,12 @@ test("ztunnel holds no ServiceEntry for a host a Service of the entry's namespac
   const other = await ask(world + ledgerService + shadow("ops"), "bank/teller", "tcp://240.0.0.5:80");
   assert.equal(other.reason, "the connection to 203.0.113.40 port 80 leaves the model", "an entry of another namespace keeps its VIP (not canonical)");
 });
+
+test("ztunnel's DNS proxy answers a name with the entry whose host is that name before one whose wildcard covers it (src/dns/server.rs find_server: the name itself, then '*.example.com', '*.com'), whatever their namespaces (was: the client namespace's wildcard entry)", async () => {
+  const wildcard = entry("bank", "any-example", "{hosts: ['*.example.com'], addresses: [240.0.0.20], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: NONE}");
+  const exact = entry("ops", "api-example", "{hosts: [api.example.com], addresses: [240.0.0.21], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.21}]}");
+  const api = await ask(world + wildcard + exact, "bank/teller", "tcp://api.example.com:5432");
+  assert.equal(api.reason, "the connection to 203.0.113.21 port 5432 leaves the model", "ServiceEntry ops/api-example, its endpoint (was: bank/any-example's 240.0.0.20)");
+  const other = await ask(world + wildcard + exact, "bank/teller", "tcp://db.example.com:5432");
+  assert.equal(other.reason, "the connection to 240.0.0.20 port 5432 leaves the model", "no exact host: the wildcard's entry");
+});

@@ -343,14 +343,22 @@ const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
  * Istio 1.25) answers for a client of `namespace` with an address of the entry: its `addresses`, else
  * the one istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not
  * for resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
- * constructServiceEntries: a wildcard host only with DYNAMIC_DNS); of several, as get_best_by_host
- * ranks them (the client's namespace, then the canonical one, then the first). The port decides
- * later, as for an address dialled (ambientServiceEntryAt).
+ * constructServiceEntries: a wildcard host only with DYNAMIC_DNS). The DNS proxy looks the name up
+ * itself first, then its wildcards from the most specific (ztunnel src/dns/server.rs find_server:
+ * "'www.example.com' (the alias, itself) '*.example.com' '*.com'", get_wildcards), and takes the
+ * first with a service; of several there, as find_best_match ranks them (the client's namespace, then
+ * the canonical one, then the first). The port decides later, as for an address dialled (ambientServiceEntryAt).
  */
 export function ambientServiceEntryNamed(inv: Inventory, name: string, namespace: string | undefined): IstioServiceEntry | undefined {
   const answers = ambientServices(inv).filter(({ entry: e, host: h }) => hostCovers(h, name)
     && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS"))));
-  return (answers.find((s) => s.entry.namespace === namespace) ?? answers.find((s) => s.canonical) ?? answers[0])?.entry;
+  const labels = name.toLowerCase().replace(/\.$/, "").split(".");
+  for (let i = 0; i < labels.length; i++) {
+    const search = i === 0 ? labels.join(".") : `*.${labels.slice(i).join(".")}`;
+    const at = answers.filter((s) => s.host === search);
+    if (at.length) return (at.find((s) => s.entry.namespace === namespace) ?? at.find((s) => s.canonical) ?? at[0]).entry;
+  }
+  return undefined;
 }
 
 /** One place an Istio proxy sends a connection to a ServiceEntry: an address (a pod's, when `endpoint`) or a host name to resolve, at `port`. */
