@@ -323,3 +323,13 @@ test("a sidecar's HTTP request to a ServiceEntry's address whose Host names a Se
   const toOther = one(cluster() + REGISTRY_ONLY + entry + other, "web/client", "http://203.0.113.5/x", { headers: [["Host", "other.example.com"]] });
   assert.deepEqual([toOther.status, toOther.backend], [null, "ServiceEntry egress/other"], "another entry's host on that port: that entry (was: 502)");
 });
+
+test("a sidecar client's request to a name two ServiceEntries cover goes to the one whose host is the name (Envoy's domain search order: exact names, then the longest suffix wildcard), not the first in the input", () => {
+  const wildcard = serviceEntry("web", "any-example", "{hosts: ['*.example.com'], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: NONE}");
+  const exact = serviceEntry("ops", "api-example", "{hosts: [api.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.21}]}");
+  const narrower = serviceEntry("ops", "v1-example", "{hosts: ['*.v1.example.com'], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.22}]}");
+  const yaml = cluster() + wildcard + exact + narrower;
+  assert.equal(one(yaml, "web/client", "http://api.example.com/x").backend, "ServiceEntry ops/api-example", "was: web/any-example, first in the input");
+  assert.equal(one(yaml, "web/client", "http://a.v1.example.com/x").backend, "ServiceEntry ops/v1-example", "the longer wildcard");
+  assert.equal(one(yaml, "web/client", "http://other.example.com/x").backend, "ServiceEntry web/any-example");
+});

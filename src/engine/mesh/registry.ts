@@ -229,15 +229,25 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
   return undefined;
 }
 
-/** The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and that the scope imports there. */
+/**
+ * The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and
+ * that the scope imports there; of several, the one whose host names it most closely (its exact name,
+ * else the longest `*.` suffix: Envoy's RouteConfiguration virtual_hosts "Domain search order: 1.
+ * Exact domain names ... 2. Suffix domain wildcards ... The longest wildcards match first", and a
+ * filter chain's server_names likewise), else the first in the input.
+ */
 export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => {
-    if (!exportedTo(e, scope.namespace) || !e.ports.some((p) => p.number === port)) return false;
+  let best: { entry: IstioServiceEntry; rank: number } | undefined;
+  for (const e of mesh.istio.serviceEntries) {
+    if (!exportedTo(e, scope.namespace) || !e.ports.some((p) => p.number === port)) continue;
     // Only the hosts that name it: with none the entry does not serve the name (scopeImports alone
     // imports every host when the scope has no egress listeners).
     const hosts = e.hosts.filter((h) => hostCovers(h, name));
-    return hosts.length > 0 && scopeImports(scope, entryHost(e, port, hosts)).imported;
-  });
+    if (!hosts.length || !scopeImports(scope, entryHost(e, port, hosts)).imported) continue;
+    const rank = Math.max(...hosts.map((h) => (h.startsWith("*") ? h.length - 1 : Number.MAX_SAFE_INTEGER)));
+    if (!best || rank > best.rank) best = { entry: e, rank };
+  }
+  return best?.entry;
 }
 
 /** A Service port as the registry holds it: the Service's host, bound to 0.0.0.0 when Istio reads the port as HTTP. */
