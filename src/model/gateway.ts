@@ -1,6 +1,7 @@
 // The Gateway API graph: GatewayClass → Gateway → listeners ← routes → backends, the
 // ReferenceGrants that allow cross-namespace references, and the TLS material status needs.
 
+import type { Cidr } from "./ip.js";
 import type { LabelSelector } from "./selector.js";
 import type { ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
@@ -86,6 +87,12 @@ export interface TlsMaterial {
   privateKey?: string;
   /** Why the material is unusable as a serving certificate or CA bundle, if it is. */
   problem?: string;
+  /**
+   * A ConfigMap's body for an Envoy Gateway responseOverride (getCustomResponseBody): the byte size of
+   * data["response.body"] when it is there, else of every data value (it reads the first a Go map
+   * range gives, any of them); none: no data.
+   */
+  bodyBytes?: number[];
 }
 
 /** BackendTLSPolicy: TLS from the Gateway to a Service (hostname = SNI and the name verified). */
@@ -123,6 +130,9 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   healthCheck?: { panicThreshold?: number };
 }
 
+/** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
+export const MAX_RESPONSE_BODY = 4096;
+
 /** A feature of a BackendTrafficPolicy Envoy Gateway cannot translate: its spec field and upstream's message ("BandwidthLimit: ..."). */
 export interface TranslationError { field: string; message: string }
 
@@ -155,8 +165,8 @@ export interface RateLimitSummary {
 /**
  * A rate limit rule's clientSelectors as Envoy Gateway programs them (internal/xds/translator/
  * local_ratelimit.go, ratelimit.go): every selector's matches accumulate into one descriptor (all must
- * hold); its methods are alternatives. `opaque`: what Junction does not evaluate (sourceCIDR, query
- * parameters), so whether a request matches is not known.
+ * hold); its methods are alternatives; the path and sourceCIDR are the last selector's
+ * (buildRateLimitRule sets irRule.PathMatch and irRule.CIDRMatch per selector).
  */
 export interface RateLimitRule {
   kind: "local" | "global";
@@ -165,7 +175,12 @@ export interface RateLimitRule {
   headers: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
   methods: { value: string; invert: boolean }[];
   path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
-  opaque?: string;
+  /** sourceCIDR (net.ParseCIDR's network): a RemoteAddressMatch on the client address Envoy reads; Distinct only splits the bucket per address. */
+  source?: { cidr: Cidr; distinct: boolean; invert: boolean };
+  /** queryParams: QueryParameterValueMatch (the first value of the parameter, Exact or RE2) or, Distinct, QueryParameters (the parameter present). */
+  query: { name: string; type: "Exact" | "RegularExpression" | "Distinct"; value?: string; invert: boolean }[];
+  /** shadowMode: the rule counts but never refuses (the descriptor's shadow_mode). */
+  shadow?: boolean;
 }
 
 export interface RouteGraph {

@@ -598,14 +598,19 @@ const TUNNEL_ANNOTATIONS = { ipip: "projectcalico.org/IPv4IPIPTunnelAddr", vxlan
 /** The Node annotations calico-node writes its BGP address with its subnet to (`10.0.0.1/24`), by family. */
 const BGP_ANNOTATIONS = { 4: "projectcalico.org/IPv4Address", 6: "projectcalico.org/IPv6Address" } as const;
 
+/** BGP_ANNOTATIONS and TUNNEL_ANNOTATIONS as lists, made once (a Node's reading made them per Node). */
+const BGP_KEYS = [[4, BGP_ANNOTATIONS[4]], [6, BGP_ANNOTATIONS[6]]] as const;
+const TUNNEL_KEYS = Object.entries(TUNNEL_ANNOTATIONS) as [keyof typeof TUNNEL_ANNOTATIONS, string][];
+
 /**
  * A Node's Calico tunnel addresses and BGP address with subnet (an annotation that is no address, or
- * no address/prefix, of its family: a warning, and none).
+ * no address/prefix, of its family: a warning, and none). `md`: the Node's metadata field (its
+ * annotations' field is made only to warn).
  */
-function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels | undefined {
+function readTunnels(md: Field, annotations: Record<string, string>): NodeTunnels | undefined {
   let out: NodeTunnels | undefined;
-  for (const family of [4, 6] as const) {
-    const key = BGP_ANNOTATIONS[family], text = annotations[key];
+  for (let i = 0; i < BGP_KEYS.length; i++) {
+    const [family, key] = BGP_KEYS[i], text = annotations[key];
     if (text === undefined || text === "") continue;
     const slash = text.indexOf("/");
     const a = slash > 0 ? parseAddress(text.slice(0, slash)) : undefined, subnet = a && parseCidr(text);
@@ -613,14 +618,14 @@ function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels
       const t: NodeTunnels = out ??= {};
       if (family === 4) { t.bgpV4 = a; t.subnetV4 = subnet; } else { t.bgpV6 = a; t.subnetV6 = subnet; }
     }
-    else f.get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${family} address with its prefix length: the node's Calico subnet (CrossSubnet encapsulation) is read as unknown`);
+    else md.get("annotations").get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${family} address with its prefix length: the node's Calico subnet (CrossSubnet encapsulation) is read as unknown`);
   }
-  for (const [field, key] of Object.entries(TUNNEL_ANNOTATIONS) as [keyof typeof TUNNEL_ANNOTATIONS, string][]) {
-    const text = annotations[key];
+  for (let i = 0; i < TUNNEL_KEYS.length; i++) {
+    const [field, key] = TUNNEL_KEYS[i], text = annotations[key];
     if (text === undefined || text === "") continue;
     const a = parseAddress(text);
     if (a && a.family === (field === "vxlanV6" ? 6 : 4)) (out ??= {})[field] = a;
-    else f.get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${field === "vxlanV6" ? 6 : 4} address: the node's Calico tunnel address is read as unknown`);
+    else md.get("annotations").get(key).warn("invalid-ip", `${JSON.stringify(text)} is not an IPv${field === "vxlanV6" ? 6 : 4} address: the node's Calico tunnel address is read as unknown`);
   }
   return out;
 }
@@ -629,25 +634,61 @@ function readTunnels(f: Field, annotations: Record<string, string>): NodeTunnels
  * A Node's spec.podCIDRs, else spec.podCIDR (the API server keeps podCIDR as podCIDRs[0]): what is no
  * CIDR is left out (schema/semantic.ts nodeCidrs reports it).
  */
-function nodePodCIDRs(spec: Field): Cidr[] {
-  const list = spec.raw("podCIDRs"), one = spec.raw("podCIDR");
-  const texts: unknown[] = Array.isArray(list) && list.length ? list : typeof one === "string" && one !== "" ? [one] : [];
-  return texts.flatMap((t) => { const c = typeof t === "string" ? parseCidr(t) : undefined; return c ? [c] : []; });
+function nodePodCIDRs(spec: unknown): Cidr[] {
+  const { podCIDRs: list, podCIDR: one } = props(spec);
+  const out: Cidr[] = [];
+  if (Array.isArray(list) && list.length) {
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i], c = typeof t === "string" ? parseCidr(t) : undefined;
+      if (c) out.push(c);
+    }
+  } else if (typeof one === "string" && one !== "") {
+    const c = parseCidr(one);
+    if (c) out.push(c);
+  }
+  return out;
 }
+
+/**
+ * A Node's status.addresses, its InternalIPs, then its ExternalIPs (GetNodeHostIPs' order: the
+ * address the node's own traffic (kube-proxy's masquerade, probes) comes from in the cluster,
+ * whatever order the status lists them in), each as readAddresses reads it; looked at raw, an
+ * address's field made only for those of the two types.
+ */
+function nodeAddresses(status: Field): Address[] {
+  const given = status.raw("addresses");
+  if (!Array.isArray(given)) {
+    status.childList("addresses");
+    return NO_ADDRESSES;
+  }
+  const out = new AddressList();
+  let list: Field | undefined;
+  for (let k = 0; k < NODE_ADDRESS_TYPES.length; k++) {
+    for (let i = 0; i < given.length; i++) {
+      const a = given[i];
+      if (a === null || typeof a !== "object" || Array.isArray(a) || (a as Record<string, unknown>).type !== NODE_ADDRESS_TYPES[k]) continue;
+      out.add((list ??= status.get("addresses")).get(i), "address");
+    }
+  }
+  return out.list;
+}
+
+const NODE_ADDRESS_TYPES = ["InternalIP", "ExternalIP"];
 
 const nodeFrontEnd: FrontEnd = {
   kind: "Node", apiVersions: ["v1"], namespaced: false,
   read(root, ctx, b) {
-    const meta = readMeta(root, false);
+    const md = root.get("metadata");
+    const meta = readMetadata(md, false);
     if (!meta) return;
-    const list = root.get("status").get("addresses").list() ?? [];
-    // InternalIPs first, then ExternalIPs (GetNodeHostIPs' order): the address the node's own traffic
-    // (kube-proxy's masquerade, probes) comes from in the cluster, whatever order the status lists them in.
-    const typed = (t: string) => list.filter((a) => a.get("type").value === t).map((a) => a.get("address"));
-    const addresses = readAddresses([...typed("InternalIP"), ...typed("ExternalIP")]);
-    const tunnels = readTunnels(root.get("metadata").get("annotations"), meta.annotations);
-    const podCIDRs = nodePodCIDRs(root.get("spec"));
-    b.addEndpoint({ kind: "node", name: meta.name, labels: meta.labels, addresses, ports: [], ...(tunnels ? { tunnels } : {}), ...(podCIDRs.length ? { podCIDRs } : {}), src: ctx.ref, id: NO_ID });
+    const addresses = nodeAddresses(root.get("status"));
+    const tunnels = readTunnels(md, meta.annotations);
+    const podCIDRs = nodePodCIDRs(root.raw("spec"));
+    // (Literals, not spreads of optional parts: the same fields in the same order, without an object per part.)
+    const { name, labels } = meta, src = ctx.ref;
+    b.addEndpoint(tunnels
+      ? podCIDRs.length ? { kind: "node", name, labels, addresses, ports: [], tunnels, podCIDRs, src, id: NO_ID } : { kind: "node", name, labels, addresses, ports: [], tunnels, src, id: NO_ID }
+      : podCIDRs.length ? { kind: "node", name, labels, addresses, ports: [], podCIDRs, src, id: NO_ID } : { kind: "node", name, labels, addresses, ports: [], src, id: NO_ID });
     // (From the addresses read once: they were parsed a second time from the status.)
     const host = nodeHostIPs(addresses);
     if (host.length) b.state(HOST_NETWORK).hostIPs.set(meta.name, host);

@@ -5,7 +5,7 @@
 // message is upstream's, with the feature's prefix (perr.WithMessage(err, "BandwidthLimit")).
 
 import type { Field } from "./fields.js";
-import type { TranslationError } from "../model/gateway.js";
+import { MAX_RESPONSE_BODY, type TranslationError } from "../model/gateway.js";
 import { compileRegex, REGEX_SEMANTICS } from "../model/regex.js";
 import { parseGoCidr } from "../model/ip.js";
 import { goDuration } from "../model/duration.js";
@@ -154,5 +154,22 @@ export function featureErrors(spec: Field): TranslationError[] {
   for (const m of http2Errors(spec)) add("http2", "HTTP2", m);
   const limit = spec.get("requestBuffer").get("limit");
   add("requestBuffer", "RequestBuffer", uint32Error(limit, "limit must be convertible to an int64", `limit value ${text(limit)} is out of range, must be between 0 and ${UINT32_MAX}`));
+  add("responseOverride", "ResponseOverride", inlineBodyError(spec));
   return out;
+}
+
+/**
+ * buildResponseOverride's first inline body over MAX_RESPONSE_BODY bytes (getCustomResponseBody: a body
+ * not of type ValueRef with inline set; Go's len, UTF-8 bytes): "response.body size N greater than
+ * the max size 4096". A ValueRef body's ConfigMap is checked where the input's ConfigMaps are known
+ * (engine/gateway/traffic-policy.ts bodyErrors).
+ */
+function inlineBodyError(spec: Field): string | undefined {
+  for (const o of spec.get("responseOverride").list() ?? []) {
+    const body = o.get("response").get("body");
+    const inline = body.get("type").string() === "ValueRef" ? undefined : body.get("inline").string();
+    const size = inline === undefined ? 0 : Buffer.byteLength(inline, "utf8");
+    if (size > MAX_RESPONSE_BODY) return `response.body size ${size} greater than the max size ${MAX_RESPONSE_BODY}`;
+  }
+  return undefined;
 }

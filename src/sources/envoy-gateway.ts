@@ -15,6 +15,7 @@ import { readMeta, readSelector, type Meta } from "./k8s.js";
 import { embeddedDocument } from "./embedded.js";
 import { featureErrors, rateLimitRuleError } from "./envoy-gateway-translate.js";
 import { GATEWAY_GROUP } from "../model/route.js";
+import { formatAddress, parseGoCidr } from "../model/ip.js";
 import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
 export const ENVOY_GATEWAY_V1ALPHA1 = "gateway.envoyproxy.io/v1alpha1";
@@ -92,10 +93,13 @@ function readLocal(f: Field, s: RateLimitSummary): void {
   for (const r of rules) if (r.selected) (s.selectorRules ??= []).push(selectorRule(fields[r.index], "local", r.index, r.requests));
 }
 
-/** A rule's clientSelectors as the engine matches a request against them (RateLimitRule; buildRateLimitRule's defaults: type Exact, path PathPrefix "/"). */
+/**
+ * A rule's clientSelectors as the engine matches a request against them (RateLimitRule;
+ * buildRateLimitRule's defaults: type Exact, path PathPrefix "/", sourceCIDR Exact, query parameter
+ * Exact; the path and sourceCIDR of the last selector that sets them).
+ */
 function selectorRule(rule: Field, kind: RateLimitRule["kind"], index: number, requests: number): RateLimitRule {
-  const out: RateLimitRule = { kind, index, requests, headers: [], methods: [] };
-  const opaque: string[] = [];
+  const out: RateLimitRule = { kind, index, requests, headers: [], methods: [], query: [], ...(rule.get("shadowMode").bool() === true ? { shadow: true } : {}) };
   for (const sel of rule.get("clientSelectors").list() ?? []) {
     for (const h of sel.get("headers").list() ?? []) {
       out.headers.push({ name: h.get("name").string() ?? "", type: (h.get("type").string() ?? "Exact") as RateLimitRule["headers"][number]["type"], value: h.get("value").string(), invert: h.get("invert").bool() === true });
@@ -103,10 +107,15 @@ function selectorRule(rule: Field, kind: RateLimitRule["kind"], index: number, r
     for (const m of sel.get("methods").list() ?? []) out.methods.push({ value: m.get("value").string() ?? "", invert: m.get("invert").bool() === true });
     const path = sel.get("path");
     if (path.present) out.path = { type: (path.get("type").string() ?? "PathPrefix") as NonNullable<RateLimitRule["path"]>["type"], value: path.get("value").string() ?? "/", invert: path.get("invert").bool() === true };
-    if (sel.get("sourceCIDR").present) opaque.push("sourceCIDR");
-    if ((sel.get("queryParams").list() ?? []).length) opaque.push("queryParams");
+    const cidr = sel.get("sourceCIDR");
+    const parsed = cidr.present ? parseGoCidr(cidr.get("value").string() ?? "", "net") : undefined;
+    // parseCIDR: the network as net.IPNet's String prints it (host bits cleared).
+    const network = parsed && { ...parsed.cidr, text: `${formatAddress({ family: parsed.cidr.family, value: parsed.cidr.first })}/${parsed.cidr.prefix}` };
+    if (network) out.source = { cidr: network, distinct: cidr.get("type").string() === "Distinct", invert: cidr.get("invert").bool() === true };
+    for (const q of sel.get("queryParams").list() ?? []) {
+      out.query.push({ name: q.get("name").string() ?? "", type: (q.get("type").string() ?? "Exact") as RateLimitRule["query"][number]["type"], value: q.get("value").string(), invert: q.get("invert").bool() === true });
+    }
   }
-  if (opaque.length) out.opaque = [...new Set(opaque)].join(" and ");
   return out;
 }
 
@@ -128,7 +137,8 @@ function readGlobal(f: Field, s: RateLimitSummary, b: InventoryBuilder): void {
   s.global = true;
   const rules = f.get("rules").list() ?? [];
   const ruleError = rules.map((r) => rateLimitRuleError(r)).find((e) => e !== undefined);
-  const zero = rules.findIndex((r) => !(r.get("clientSelectors").list() ?? []).length && r.get("limit").get("requests").int() === 0);
+  // A rule in shadowMode counts but is never enforced (the rate limit service's shadow_mode descriptor).
+  const zero = rules.findIndex((r) => !(r.get("clientSelectors").list() ?? []).length && r.get("limit").get("requests").int() === 0 && r.get("shadowMode").bool() !== true);
   if (zero >= 0) s.refuses = { ...s.refuses, global: `global rule ${zero} allows no requests (requests: 0)` };
   rules.forEach((r, i) => { if ((r.get("clientSelectors").list() ?? []).length) (s.selectorRules ??= []).push(selectorRule(r, "global", i, r.get("limit").get("requests").int() ?? 0)); });
   stateOf(b).globals.push({ summary: s, field: f.detached(), localError: s.invalid !== undefined, ruleError });

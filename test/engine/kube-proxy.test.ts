@@ -9,53 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, load, tempFiles } from "../helpers.js";
 import { formatPath } from "../../src/model/source.js";
+import { admitOnly, CLIENT, docs, kubeProxyConfigMap, node, SHOP, web1, webService } from "./node-port-fixture.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string }; ingress: { decidedBy: string; summary: string }; egress: { summary: string } }
 
 // Two nodes; web-1 on node-a behind Service shop/web; a policy admitting 198.18.0.0/15 only.
-const base = (spec: string, status = "") => `apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {addresses: [{type: ExternalIP, address: 198.51.100.1}, {type: InternalIP, address: 10.0.0.1}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: shop, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop, labels: {app: client}}
-spec: {nodeName: node-b, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 198.18.0.20}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {app: web}
-  clusterIP: 10.96.0.10
-  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
-${spec}
-${status}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]
-`;
+const base = (spec: string, status = "") => docs(
+  node("node-a", "ExternalIP 198.51.100.1", "InternalIP 10.0.0.1"), node("node-b", "InternalIP 10.0.0.2"), SHOP,
+  web1(), CLIENT, webService(spec, status), admitOnly("198.18.0.0/15"));
 
 async function explain(yaml: string, from: string, to: string, port: number): Promise<{ code: number; pairs: Pair[]; text: string }> {
   const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q"], yaml);
@@ -245,18 +206,6 @@ test("masqueraded from any node: nodes whose Calico tunnel addresses the policie
   assert.equal(seen.get("node:n1"), "allow");
   assert.equal(seen.get("node:n3"), "deny");
 });
-
-// kube-proxy's own configuration: kubeadm's ConfigMap kube-system/kube-proxy (config.conf), or the options named as its flags.
-const kubeProxyConfigMap = (conf: string) => `---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kube-proxy, namespace: kube-system}
-data:
-  config.conf: |-
-    apiVersion: kubeproxy.config.k8s.io/v1alpha1
-    kind: KubeProxyConfiguration
-${conf.split("\n").map((l) => `    ${l}`).join("\n")}
-`;
 
 async function explainWith(yaml: string, from: string, to: string, port: number, flags: string[]): Promise<{ code: number; pairs: Pair[]; text: string; err: string }> {
   const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json", "-q", ...flags], yaml);

@@ -9,57 +9,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli } from "../helpers.js";
+import { admitOnly, CLIENT, docs, kubeProxyConfigMap, node, SHOP, web1, webService } from "./node-port-fixture.js";
 
 interface Pair { to: string; verdict: string; service?: { why: string; seenAs?: string }; ingress: { summary: string } }
 
-const yaml = (pool: string) => `apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-c}
-status: {addresses: [{type: InternalIP, address: 10.0.0.3}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: shop, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop, labels: {app: client}}
-spec: {nodeName: node-b, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 198.18.0.20}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec: {type: NodePort, externalTrafficPolicy: Local, selector: {app: web}, clusterIP: 10.96.0.10, ports: [{port: 80, targetPort: 8080, nodePort: 30080}]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress: [{from: [{ipBlock: {cidr: 198.18.0.0/15}}]}]
----
-apiVersion: projectcalico.org/v3
+// Three nodes; web-1 on node-a behind NodePort Service shop/web (externalTrafficPolicy Local), admitting
+// 198.18.0.0/15 only; the client pod on node-b in IP pool `pods`, natOutgoing as given.
+const yaml = (pool: string) => docs(
+  node("node-a", "InternalIP 10.0.0.1"), node("node-b", "InternalIP 10.0.0.2"), node("node-c", "InternalIP 10.0.0.3"), SHOP,
+  web1(), CLIENT, webService("  type: NodePort\n  externalTrafficPolicy: Local"), admitOnly("198.18.0.0/15"), `apiVersion: projectcalico.org/v3
 kind: IPPool
 metadata: {name: pods}
 spec: {cidr: 198.18.0.0/16, natOutgoing: ${pool}}
-`;
+`);
 
 async function explain(text: string, to: string): Promise<Pair[]> {
   const r = await cli(["explain", "-f", "-", "--from", "shop/client", "--to", to, "--port", "30080", "-o", "json", "-q"], text);
@@ -77,16 +39,7 @@ test("natOutgoing: a pod's connection to another node's node port under external
 });
 
 // kube-proxy's local-traffic detector by clusterCIDR, holding the client pod: its own connection is a pod's.
-const clusterCidr = `---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kube-proxy, namespace: kube-system}
-data:
-  config.conf: |-
-    apiVersion: kubeproxy.config.k8s.io/v1alpha1
-    kind: KubeProxyConfiguration
-    clusterCIDR: 198.18.0.0/16
-`;
+const clusterCidr = kubeProxyConfigMap("clusterCIDR: 198.18.0.0/16");
 
 test("natOutgoing: a node port of a node without a local endpoint drops the pod's connection (externalTrafficPolicy Local), which kube-proxy would send to any endpoint as a pod's", async () => {
   const masq = await explain(yaml("true") + clusterCidr, "ip:10.0.0.3");

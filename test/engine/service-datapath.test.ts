@@ -13,51 +13,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli } from "../helpers.js";
+import { admitOnly, CLIENT, docs, node, web1, webService } from "./node-port-fixture.js";
 
 interface Pair { from: string; to: string; port: number; verdict: string; service?: { frontend: string; why: string; seenAs?: string; snat?: string; dataPath?: string }; ingress: { decidedBy: string; summary: string } }
 
 // Two nodes; web-1 on node-a behind Service shop/web (TCP 80 → 8080 at node port 30080, UDP 53 → 5353 at 30053);
 // a client pod on node-b; web-1 admits the CIDR `allowed` only.
-const cluster = (allowed: string, extra = "", spec = "") => `apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: shop, labels: {app: web}}
-spec: {nodeName: node-a, containers: [{name: c, image: x, ports: [{containerPort: 8080}, {containerPort: 5353, protocol: UDP}]}]}
-status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop, labels: {app: client}}
-spec: {nodeName: node-b, containers: [{name: c, image: x}]}
-status: {phase: Running, podIP: 198.18.0.20}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  type: LoadBalancer
-  selector: {app: web}
-  clusterIP: 10.96.0.10
-  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}, {name: dns, port: 53, protocol: UDP, targetPort: 5353, nodePort: 30053}]
-${spec}
-status: {loadBalancer: {ingress: [{ip: 192.0.2.10}]}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress: [{from: [{ipBlock: {cidr: ${allowed}}}]}]
-${extra}`;
+const cluster = (allowed: string, extra = "", spec = "") => docs(
+  node("node-a", "InternalIP 10.0.0.1"), node("node-b", "InternalIP 10.0.0.2"),
+  web1("{containerPort: 8080}, {containerPort: 5353, protocol: UDP}"), CLIENT,
+  webService(`  type: LoadBalancer\n${spec}`, "status: {loadBalancer: {ingress: [{ip: 192.0.2.10}]}}", "{name: http, port: 80, targetPort: 8080, nodePort: 30080}, {name: dns, port: 53, protocol: UDP, targetPort: 5353, nodePort: 30053}"),
+  admitOnly(allowed)) + extra;
 
 const cilium = (data: string) => `---
 apiVersion: v1

@@ -8,7 +8,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
+import { join } from "node:path";
+import { parseAddress } from "../../src/model/ip.js";
 
 const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
 const GW = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
@@ -168,6 +170,30 @@ test("a responseOverride body's ConfigMap not in the input: Envoy Gateway cannot
   assert.equal(route(GW + ROUTE + override(`{type: Inline, inline: sorry}`), {}).status, 200);
 });
 
+test("a responseOverride body Envoy Gateway cannot read makes the route answer 500 (getCustomResponseBody: a ConfigMap with no data; checkResponseBodySize: over 4096 bytes)", () => {
+  const override = (body: string) => btp(`responseOverride: [{match: {statusCodes: [{value: 503}]}, response: {contentType: text/plain, body: ${body}}}]`);
+  const ref = override(`{type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: sorry}}`);
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: sorry, namespace: apps}\n${data}\n`;
+  const empty = route(GW + ROUTE + ref + cm(""), {});
+  assert.equal(empty.status, 500);
+  assert.match(empty.reason, /ResponseOverride: can't find the key response.body in the referenced configmap apps\/sorry/);
+  assert.equal(route(GW + ROUTE + ref + cm("data: {}\nbinaryData: {response.body: c29ycnk=}"), {}).status, 500, "binaryData is not read");
+  // Without response.body, the first value a Go map range gives: any other key.
+  assert.equal(route(GW + ROUTE + ref + cm("data: {page: sorry}"), {}).status, 200);
+  const big = "x".repeat(4097);
+  const over = route(GW + ROUTE + ref + cm(`data: {response.body: ${big}}`), {});
+  assert.equal(over.status, 500);
+  assert.match(over.reason, /ResponseOverride: response.body size 4097 greater than the max size 4096/);
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {response.body: ${"x".repeat(4096)}}`), {}).status, 200, "4096 bytes is the most");
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {a: ${big}, b: ${big}}`), {}).status, 500, "every value over");
+  assert.equal(route(GW + ROUTE + ref + cm(`data: {response.body: sorry, other: ${big}}`), {}).status, 200, "response.body read first");
+  // An inline body: its UTF-8 bytes.
+  const inline = route(GW + ROUTE + override(`{type: Inline, inline: "${"é".repeat(2049)}"}`), {});
+  assert.equal(inline.status, 500);
+  assert.match(inline.reason, /response.body size 4098 greater than the max size 4096/);
+  assert.equal(route(GW + ROUTE + override(`{inline: "${"é".repeat(2048)}"}`), {}).status, 200);
+});
+
 test("a rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273); a local default rule of 0 refuses those no rule matches", () => {
   const block = (selector: string, kind: "local" | "global" = "local") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
   const ua = "{headers: [{name: User-Agent, type: RegularExpression, value: 'bad-scanner/.*'}]}";
@@ -190,14 +216,78 @@ test("a rule of requests: 0 with clientSelectors refuses the requests they match
   const writes = block("{methods: [{value: POST}, {value: DELETE}]}");
   assert.equal(route(GW + ROUTE + writes, { method: "DELETE" }).status, 429);
   assert.equal(route(GW + ROUTE + writes, { method: "GET" }).status, 200);
-  // A selector Junction does not evaluate (sourceCIDR): the answer stays the backend's, the note says who gets 429.
-  const cidr = route(GW + ROUTE + block("{sourceCIDR: {value: 192.0.2.0/24}}"), {});
-  assert.equal(cidr.status, 200);
-  assert.match(cidr.reason, /no requests \(requests: 0\) per Second for the requests rule 0's clientSelectors match/);
   // The default rule of 0 beside a selector rule: the requests the selectors match count in their own bucket.
   const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}");
   assert.equal(route(GW + ROUTE + allowList, { headers: [["x-team", "blue"]] }).status, 200);
   const others = route(GW + ROUTE + allowList, { headers: [["x-team", "red"]] });
   assert.equal(others.status, 429);
   assert.match(others.reason, /its local rule 0 allows no requests \(requests: 0\) to the requests no rule's clientSelectors match/);
+});
+
+test("a rate limit rule's sourceCIDR reads the client address Envoy sees (RemoteAddressMatch, not X-Forwarded-For), its queryParams the query (QueryParameterValueMatch, QueryParameters); shadowMode never refuses", () => {
+  const block = (selector: string, kind: "local" | "global" = "local", extra = "") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}${extra}}]}}`) + (kind === "global" ? REDIS : "");
+  const from = (ip: string) => ({ clientAddress: parseAddress(ip)! });
+  const net = block("{sourceCIDR: {value: 192.0.2.9/24}}");
+  const inside = route(GW + ROUTE + net, from("192.0.2.77"));
+  assert.equal(inside.status, 429);
+  assert.match(inside.reason, /its local rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors \(the client address 192\.0\.2\.77 is in sourceCIDR 192\.0\.2\.0\/24\)/);
+  assert.equal(route(GW + ROUTE + net, from("198.51.100.1")).status, 200);
+  // X-Forwarded-For is not read (use_remote_address, no trusted hops); an IPv6 client is in no IPv4 range.
+  assert.equal(route(GW + ROUTE + net, { ...from("198.51.100.1"), headers: [["x-forwarded-for", "192.0.2.77"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + net, from("2001:db8::1")).status, 200);
+  // Distinct matches the same addresses (a bucket per address); invert the addresses outside.
+  assert.equal(route(GW + ROUTE + block("{sourceCIDR: {type: Distinct, value: 192.0.2.0/24}}", "global"), from("192.0.2.1")).status, 429);
+  const outside = block("{sourceCIDR: {value: 10.0.0.0/8, invert: true}}");
+  assert.equal(route(GW + ROUTE + outside, from("192.0.2.1")).status, 429);
+  assert.equal(route(GW + ROUTE + outside, from("10.1.2.3")).status, 200);
+  // Every selector must match: the header and the range.
+  const both = block("{headers: [{name: x-team, value: red}], sourceCIDR: {value: 192.0.2.0/24}}");
+  assert.equal(route(GW + ROUTE + both, { ...from("192.0.2.1"), headers: [["x-team", "red"]] }).status, 429);
+  assert.equal(route(GW + ROUTE + both, from("192.0.2.1")).status, 200);
+  // No client named: not known, a note says who decides.
+  const unknown = route(GW + ROUTE + net, {});
+  assert.equal(unknown.status, 200);
+  assert.match(unknown.reason, /its local rule 0 \(requests: 0\), whose sourceCIDR 192\.0\.2\.0\/24 reads the client address, which Junction does not know \(the request names no client/);
+  // A ClientTrafficPolicy (not read) may take the address from X-Forwarded-For or a header: not known either.
+  const ctp = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: c, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}}\n";
+  const detected = route(GW + ROUTE + net + ctp, from("192.0.2.77"));
+  assert.equal(detected.status, 200);
+  assert.match(detected.reason, /the input has a ClientTrafficPolicy/);
+  // The default rule of 0 beside a sourceCIDR rule: the addresses in the range have their own bucket.
+  const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{sourceCIDR: {value: 10.0.0.0/8}}], limit: {requests: 10, unit: Second}}]}}");
+  assert.equal(route(GW + ROUTE + allowList, from("10.0.0.1")).status, 200);
+  assert.equal(route(GW + ROUTE + allowList, from("192.0.2.1")).status, 429);
+  assert.match(route(GW + ROUTE + allowList, {}).reason, /decides whether its local rule 0 of no requests/);
+
+  // queryParams: the first value, decoded; absent: no match (invert: a match); Distinct: present.
+  const q = block("{queryParams: [{name: debug, value: 'on now'}]}");
+  assert.equal(route(GW + ROUTE + q, { path: "/x?debug=on+now" }).status, 429);
+  assert.equal(route(GW + ROUTE + q, { path: "/x?debug=on%20now&debug=off" }).status, 429);
+  assert.equal(route(GW + ROUTE + q, { path: "/x?debug=off&debug=on+now" }).status, 200, "the first value only");
+  assert.equal(route(GW + ROUTE + q, { path: "/x" }).status, 200);
+  const re = block("{queryParams: [{name: id, type: RegularExpression, value: '[0-9]+'}]}", "global");
+  assert.equal(route(GW + ROUTE + re, { path: "/?id=42" }).status, 429);
+  assert.equal(route(GW + ROUTE + re, { path: "/?id=42a" }).status, 200, "RE2 over the whole value");
+  const notBeta = block("{queryParams: [{name: v, value: beta, invert: true}]}");
+  assert.equal(route(GW + ROUTE + notBeta, { path: "/" }).status, 429);
+  assert.equal(route(GW + ROUTE + notBeta, { path: "/?v=beta" }).status, 200);
+  const keyed = block("{queryParams: [{name: key, type: Distinct}]}");
+  assert.equal(route(GW + ROUTE + keyed, { path: "/?key=" }).status, 429);
+  assert.equal(route(GW + ROUTE + keyed, { path: "/?other=1" }).status, 200);
+
+  // shadowMode: counted, never enforced (the descriptor's shadow_mode), local or global, with selectors or not.
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}", "local", ", shadowMode: true"), { headers: [["x-key", "k"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}", "global", ", shadowMode: true"), { headers: [["x-key", "k"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + btp("rateLimit: {global: {rules: [{limit: {requests: 0, unit: Second}, shadowMode: true}]}}") + REDIS, {}).status, 200);
+});
+
+test("junction route: `from: ip:ADDRESS` is the client address a rate limit's sourceCIDR reads", async () => {
+  const yaml = GW + ROUTE + btp(`rateLimit: {local: {rules: [{clientSelectors: [{sourceCIDR: {value: 192.0.2.0/24}}], limit: {requests: 0, unit: Second}}]}}`);
+  const t = tempFiles({ "in.yaml": yaml, "reqs.yaml": "- {gateway: infra/gw, from: 'ip:192.0.2.77', host: example.com, path: /}\n- {gateway: infra/gw, from: 'ip:198.51.100.1', host: example.com, path: /}\n" });
+  try {
+    const r = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const answers = (JSON.parse(r.out) as { results: { status: number }[] }).results.map((x) => x.status);
+    assert.equal(answers[0], 429);
+    assert.notEqual(answers[1], 429);
+  } finally { t.cleanup(); }
 });

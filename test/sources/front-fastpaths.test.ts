@@ -418,3 +418,44 @@ test("a Multus networks annotation that is no string is reported once, by the an
   const ok = load({ "p.json": JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "ns", annotations: { "k8s.v1.cni.cncf.io/networks": "net1" } }, spec: { containers: [{ name: "c", image: "i" }] } }) });
   assert.deepEqual(ok.diagnostics.items.filter((d) => d.code === "unknown-network").map((d) => d.message), ["ns/a asks for network ns/net1, which has no NetworkAttachmentDefinition in the input: the interface is left out"]);
 });
+
+// A Node's addresses (InternalIPs, then ExternalIPs, as GetNodeHostIPs orders them), Calico tunnel
+// annotations and pod CIDRs are looked at raw (core.ts nodeAddresses, readTunnels, nodePodCIDRs): the
+// same addresses in the same order, the same reports at the same paths in the same order.
+test("a Node's addresses, tunnel annotations and pod CIDRs read raw give what their fields gave, reports at the same paths in order", () => {
+  const node = (name: string, extra: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Node", metadata: { name, ...(extra.metadata as object) }, spec: extra.spec, status: extra.status });
+  const items = [
+    node("n1", {
+      metadata: { annotations: { "projectcalico.org/IPv4Address": "10.0.0.9", "projectcalico.org/IPv4VXLANTunnelAddr": "fd00::1", "projectcalico.org/IPv4IPIPTunnelAddr": "10.9.0.1" } },
+      spec: { podCIDRs: ["10.1.0.0/24", "nope", 7, "fd00:1::/64"], podCIDR: "10.2.0.0/24" },
+      status: { addresses: [{ type: "Hostname", address: "n1" }, { type: "ExternalIP", address: "203.0.113.1" }, "x", [1], { type: "InternalIP", address: 5 }, { type: "InternalIP", address: "10.0.0.1" }, { type: "InternalIP", address: "10.0.0.300" }, { type: "ExternalIP", address: "" }, { type: "InternalIP" }, { type: "InternalIP", address: "10.0.0.1" }, { type: "InternalIP", address: "fd00::5" }] },
+    }),
+    node("n2", { spec: { podCIDRs: [], podCIDR: "10.3.0.0/24" }, status: { addresses: "10.0.0.2" } }),
+    node("n3", { spec: "x", status: "y" }),
+    node("n4", { metadata: { annotations: { "projectcalico.org/IPv6Address": "fd00::9/64" } }, status: { addresses: [{ type: "ExternalIP", address: "198.51.100.4" }] } }),
+  ];
+  const l = load({ "n.json": JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+  const reports = l.diagnostics.items.filter((d) => d.ref?.path.length).map((d) => `${d.severity} ${d.ref!.path.join(".")} ${(d.field ?? []).join(".")}: ${d.message}`);
+  assert.deepEqual(reports, [
+    "warning items.0 metadata.annotations.projectcalico.org/IPv4Address: \"10.0.0.9\" is not an IPv4 address with its prefix length: the node's Calico subnet (CrossSubnet encapsulation) is read as unknown",
+    "warning items.0 metadata.annotations.projectcalico.org/IPv4VXLANTunnelAddr: \"fd00::1\" is not an IPv4 address: the node's Calico tunnel address is read as unknown",
+    "error items.0 spec.podCIDRs.2: must be a string, not number 7",
+    "error items.0 status.addresses.2: must be an object, not the string \"x\"",
+    "error items.0 status.addresses.3: must be an object, not a list",
+    "error items.0 status.addresses.4.address: must be a string, not number 5",
+    "error items.0 status.addresses.6.address: \"10.0.0.300\" is not a valid IP address",
+    "error items.0 status.addresses.8.address: required field is missing",
+    "error items.1 status.addresses: must be a list, not the string \"10.0.0.2\"",
+    "error items.2 spec: must be an object, not the string \"x\"",
+    "error items.2 status: must be an object, not the string \"y\"",
+  ]);
+  const nodes = l.inventory.endpoints.filter((e) => e.kind === "node");
+  assert.deepEqual(nodes.map((e) => [e.name, e.addresses.map(formatAddress).join(" "), (e.podCIDRs ?? []).map((c) => c.text).join(" "), Object.keys(e).join(",")]), [
+    ["n1", "10.0.0.1 fd00::5 203.0.113.1", "10.1.0.0/24 fd00:1::/64", "kind,name,labels,addresses,ports,tunnels,podCIDRs,src,id"],
+    ["n2", "", "10.3.0.0/24", "kind,name,labels,addresses,ports,podCIDRs,src,id"],
+    ["n3", "", "", "kind,name,labels,addresses,ports,src,id"],
+    ["n4", "198.51.100.4", "", "kind,name,labels,addresses,ports,tunnels,src,id"],
+  ]);
+  assert.equal(formatAddress(nodes[0].tunnels!.ipip!), "10.9.0.1");
+  assert.equal(nodes[3].tunnels!.subnetV6!.text, "fd00::9/64");
+});

@@ -188,8 +188,27 @@ export function copyOf(b: Windowed): Windowed {
  */
 export function collectMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, out: Int32Array): number {
   let n = 0;
+  if (c === undefined || r === undefined) {
+    // A side without an Admin part: its words within the mask, read in place (no call per word).
+    const ws = a.w, lo = a.lo, hi = Math.min(lo + ws.length, mask.length);
+    for (let w = lo; w < hi; w++) {
+      let v = ws[w - lo] & mask[w];
+      while (v !== 0) {
+        const low = v & -v;
+        v ^= low;
+        out[n++] = (w << 5) + 31 - Math.clz32(low);
+      }
+    }
+    return n;
+  }
+  // With an Admin part (at 100k pods every ingress side has one: `a` a word or two, c and r wide):
+  // the three windows read in place.
+  const aw = a.w, alo = a.lo, ahi = alo + aw.length, cw = c.w, clo = c.lo, rw = r.w, rlo = r.lo;
+  const olo = Math.max(clo, rlo), ohi = Math.min(clo + cw.length, rlo + rw.length);
   for (let w = mayFrom(a, c, r, mask), hi = mayTo; w < hi; w++) {
-    let v = mayWord(a, c, r, mask, w);
+    let v = w >= alo && w < ahi ? aw[w - alo] : 0;
+    if (w >= olo && w < ohi) v |= cw[w - clo] & rw[w - rlo];
+    v &= mask[w];
     while (v !== 0) {
       const low = v & -v;
       v ^= low;
@@ -199,12 +218,14 @@ export function collectMay(a: Windowed, c: Windowed | undefined, r: Windowed | u
   return n;
 }
 
-/** How many bits collectMay would write. */
+/** How many bits collectMay would write (written into a scratch list, grown as needed). */
 export function countMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits): number {
-  let n = 0;
-  for (let w = mayFrom(a, c, r, mask), hi = mayTo; w < hi; w++) n += bitCount(mayWord(a, c, r, mask, w));
-  return n;
+  const most = 32 * Math.max(a.w.length, c && r ? Math.max(a.lo + a.w.length, c.lo + c.w.length, r.lo + r.w.length) - Math.min(a.lo, c.lo, r.lo) : 0);
+  if (counted.length < most) counted = new Int32Array(most);
+  return collectMay(a, c, r, mask, counted);
 }
+
+let counted = new Int32Array(0);
 
 /** Where the words mayFrom found end (one past the last). */
 let mayTo = 0;
@@ -223,19 +244,6 @@ function mayFrom(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, 
   }
   mayTo = Math.min(hi, mask.length);
   return lo;
-}
-
-/** Word w of `(a | (c & r)) & mask`. */
-function mayWord(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, w: number): number {
-  let v = wordAt(a, w);
-  if (c !== undefined && r !== undefined) v |= wordAt(c, w) & wordAt(r, w);
-  return v & mask[w];
-}
-
-/** Word w of a windowed set (0 outside its window). */
-function wordAt(b: Windowed, w: number): number {
-  const k = w - b.lo;
-  return k >= 0 && k < b.w.length ? b.w[k] : 0;
 }
 
 /** Whether bit i is in `a | (c & r)`. */

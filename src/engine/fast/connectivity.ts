@@ -242,6 +242,11 @@ export class FastConnectivity implements Connectivity {
     return { key: j, any: j.admin.any!, cont: j.admin.admin!.anyCont, rest: j.rest.any! };
   }
 
+  /** sideMay's key alone: classes with the same key have the same side (nothing allocated but a joint made when first asked). */
+  sideKey(d: Direction, local: number): object {
+    return this.jointFor(d, local) ?? this.signatures[this.sigOf[d][local]];
+  }
+
   /** Signatures in use with a rule whose peers select by namespace labels (what a namespace relabel can change). */
   labelledSignatures(): ReadonlySet<Signature> {
     if (!this.labelled) {

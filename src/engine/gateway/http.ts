@@ -22,6 +22,7 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { parseQuery, queryParameters } from "./query.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
 export interface HttpContext {
@@ -65,24 +66,6 @@ const seenBy = (source: NonNullable<HttpContext["nginxSource"]>, client: Address
 export function grpcCodeOf(status: number): string {
   if (status === 200) return "OK";
   return GRPC_OF_HTTP[status] ?? "UNKNOWN";
-}
-
-/** Every value of each query parameter, in order. */
-export function queryParameters(q: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const part of q.split("&")) {
-    if (!part) continue;
-    // The value is everything after the first "=" (Envoy's parseQueryString: `param.find('=')`).
-    const at = part.indexOf("=");
-    const [k, v] = (at < 0 ? [part, ""] : [part.slice(0, at), part.slice(at + 1)]).map((s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } });
-    out.set(k, [...(out.get(k) ?? []), v]);
-  }
-  return out;
-}
-
-/** The first value of each query parameter. */
-export function parseQuery(q: string): Map<string, string> {
-  return new Map([...queryParameters(q)].map(([k, vs]) => [k, vs[0]]));
 }
 
 /**

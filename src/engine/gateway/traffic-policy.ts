@@ -15,12 +15,15 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasObject, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
+import { hasKind, hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
 import { matches, type Labels } from "../../model/selector.js";
 import { permitted } from "./grants.js";
+import { findTlsMaterial } from "./tlsrefs.js";
+import { queryParameters } from "./query.js";
+import { contains, formatAddress, type Address } from "../../model/ip.js";
 
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
@@ -38,6 +41,8 @@ export interface EffectiveTrafficPolicy {
   panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
+  /** Why the client address Envoy reads is not known even for a named client (a rate limit's sourceCIDR reads it). */
+  addressUnknown?: string;
 }
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -47,7 +52,11 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
+  /** Whether the input has ClientTrafficPolicies (not read: they may change the client address Envoy reads). */
+  private readonly clientPolicies: boolean;
+
   constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+    this.clientPolicies = hasKind(graph, "gateway.envoyproxy.io", "ClientTrafficPolicy");
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
@@ -66,19 +75,40 @@ export class TrafficPolicyIndex {
 
   /** The policy a rule of `route` gets on `listener` of `gateway`, a listener of ListenerSet `set` when given. */
   effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
+    const found = this.found(gateway, listener, set, route, rule);
+    // A ClientTrafficPolicy's clientIPDetection (X-Forwarded-For trusted hops, a custom header) or proxy
+    // protocol changes the address Envoy reads (listener.go: use_remote_address, xff_num_trusted_hops):
+    // Junction does not read them.
+    return found && this.clientPolicies ? { ...found, addressUnknown: "the input has a ClientTrafficPolicy, whose clientIPDetection and proxy protocol Junction does not read" } : found;
+  }
+
+  private found(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
     const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
-    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.missingBodies(p)];
+    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.bodyErrors(p)];
     if (!own) return parent && describe(parent, errors(parent.held.policy));
     if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
     return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted };
   }
 
-  /** getCustomResponseBody: a responseOverride body's ConfigMap not in the input ("can't find the referenced configmap"). */
-  private missingBodies(p: BackendTrafficPolicy): TranslationError[] {
-    return (p.responseBodies ?? []).filter((name) => !hasObject(this.graph, "", "ConfigMap", p.namespace, name))
-      .map((name) => ({ field: "responseOverride", message: `ResponseOverride: can't find the referenced configmap ${p.namespace}/${name}` }));
+  /**
+   * getCustomResponseBody's errors for a responseOverride body's ConfigMap (the first, as
+   * buildResponseOverride returns): not in the input ("can't find the referenced configmap"), no
+   * data ("can't find the key response.body"), its body over MAX_RESPONSE_BODY bytes (response.body's,
+   * else the first value a Go map range gives: an error here only when every value is over).
+   */
+  private bodyErrors(p: BackendTrafficPolicy): TranslationError[] {
+    const error = (name: string): string | undefined => {
+      if (!hasObject(this.graph, "", "ConfigMap", p.namespace, name)) return `can't find the referenced configmap ${p.namespace}/${name}`;
+      const sizes = findTlsMaterial(this.graph, "ConfigMap", p.namespace, name)?.bodyBytes;
+      if (sizes === undefined) return undefined;
+      if (!sizes.length) return `can't find the key response.body in the referenced configmap ${p.namespace}/${name}`;
+      const least = Math.min(...sizes);
+      return least > MAX_RESPONSE_BODY ? `response.body size ${least} greater than the max size ${MAX_RESPONSE_BODY} (ConfigMap ${p.namespace}/${name})` : undefined;
+    };
+    const first = (p.responseBodies ?? []).map(error).find((e) => e !== undefined);
+    return first ? [{ field: "responseOverride", message: `ResponseOverride: ${first}` }] : [];
   }
 
   /**
@@ -243,29 +273,46 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
   // The local rate limit (filter order 302) before the global one (303): the first to refuse answers.
   const refusal = rl?.refuses?.local ?? rl?.refuses?.global;
   if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal}${rl?.refuses?.local ? " (Envoy's local rate limit: a token bucket of 0 tokens)" : " (the rate limit service's limit 0)"}`, cause: "rate-limit" }, notes };
-  const matched = rl && req ? selectorRefusal(rl, req) : undefined;
-  if (matched) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched}`, cause: "rate-limit" }, notes };
+  const matched = rl && req ? selectorRefusal(rl, req, p.addressUnknown) : {};
+  if (matched.refusal) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched.refusal}`, cause: "rate-limit" }, notes };
+  if (matched.unknown) notes.push(`${matched.unknown} (${who})`);
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
   return { notes };
 }
 
-/** What a rate limit rule's clientSelectors read of a request: its method, its :path (with the query), its headers. */
-export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[] }
+/**
+ * What a rate limit rule's clientSelectors read of a request: its method, its :path (with the query),
+ * its headers, and the client address Envoy reads (RemoteAddressMatch: the downstream remote address;
+ * Envoy Gateway's listeners set use_remote_address with no trusted hops unless a ClientTrafficPolicy's
+ * clientIPDetection says otherwise, so the connection's source, never X-Forwarded-For): unset when not
+ * known (no client named, or `addressUnknown` says why).
+ */
+export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; clientAddress?: Address }
 
 /**
  * A rule of `requests: 0` whose clientSelectors the request matches refuses it (a bucket of 0 tokens;
- * the rate limit service's limit 0), and a local default rule of 0 refuses a request no local rule's
- * selectors match (AlwaysConsumeDefaultTokenBucket false: such a request counts in the default bucket
- * only). Undefined when none does, or when a rule Junction does not evaluate (sourceCIDR, query
- * parameters) could decide it.
+ * the rate limit service's limit 0), unless it is in shadowMode, and a local default rule of 0 refuses
+ * a request no local rule's selectors match (AlwaysConsumeDefaultTokenBucket false: such a request
+ * counts in the default bucket only). `unknown`: a rule that would refuse, or take the request from
+ * the default rule of 0, when the client address is not known.
  */
-function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest): string | undefined {
+function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest, addressUnknown?: string): { refusal?: string; unknown?: string } {
   const rules = rl.selectorRules ?? [];
-  for (const r of rules) if (r.requests === 0 && selectorsMatch(r, req) === true) return `its ${r.kind} rule ${r.index} allows no requests (requests: 0), and the request matches its clientSelectors`;
-  if (rl.defaultZero === undefined) return undefined;
-  const local = rules.filter((r) => r.kind === "local").map((r) => selectorsMatch(r, req));
-  return local.every((m) => m === false) ? `its local rule ${rl.defaultZero} allows no requests (requests: 0) to the requests no rule's clientSelectors match, and the request matches none` : undefined;
+  const address = addressUnknown ? undefined : req.clientAddress;
+  const match = (r: RateLimitRule) => selectorsMatch(r, req, address);
+  const blocking = rules.filter((r) => r.requests === 0 && !r.shadow);
+  const hit = blocking.find((r) => match(r) === true);
+  if (hit) return { refusal: `its ${hit.kind} rule ${hit.index} allows no requests (requests: 0), and the request matches its clientSelectors${hit.source ? ` (the client address ${formatAddress(address!)} is ${hit.source.invert ? "outside" : "in"} sourceCIDR ${hit.source.cidr.text})` : ""}` };
+  const why = addressUnknown ?? "the request names no client, `from`";
+  const unsure = (r: RateLimitRule) => `its ${r.kind} rule ${r.index}${r.requests === 0 && !r.shadow ? " (requests: 0)" : ""}, whose sourceCIDR ${r.source!.cidr.text}${r.source!.invert ? " (invert)" : ""} reads the client address, which Junction does not know (${why})`;
+  const undecided = blocking.find((r) => match(r) === undefined);
+  if (rl.defaultZero === undefined) return undecided ? { unknown: `${unsure(undecided)}, may refuse the request with 429` } : {};
+  const local = rules.filter((r) => r.kind === "local");
+  if (local.some((r) => match(r) === true)) return undecided ? { unknown: `${unsure(undecided)}, may refuse the request with 429` } : {};
+  const open = local.find((r) => match(r) === undefined);
+  if (open) return { unknown: `${unsure(open)}, decides whether its local rule ${rl.defaultZero} of no requests (requests: 0, the requests no rule's clientSelectors match) refuses the request with 429` };
+  return { refusal: `its local rule ${rl.defaultZero} allows no requests (requests: 0) to the requests no rule's clientSelectors match, and the request matches none` };
 }
 
 /**
@@ -275,10 +322,13 @@ function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest): string | 
  * it matches unless `invert` (expect_match false); Distinct a RequestHeaders action, produced when the
  * header is there; the path a HeaderValueMatch on :path (query included): PathPrefix "/" a prefix,
  * another prefix regex.PathSeparatedPrefixRegex, Exact and RegularExpression as written; the methods
- * one rate limit each, any of them. Undefined where a selector Junction does not evaluate is set.
+ * one rate limit each, any of them; sourceCIDR a RemoteAddressMatch (the client address in the CIDR,
+ * or outside it with `invert`; Distinct adds a second one of the same range, so it matches alike); each
+ * query parameter a QueryParameterValueMatch (parseAndDecodeQueryString, the parameter's first value,
+ * absent: no match; `invert`: expect_match false) or, Distinct, a QueryParameters action (produced when
+ * the parameter is there). Undefined when the rule reads the client address and it is not known.
  */
-function selectorsMatch(r: RateLimitRule, req: RateLimitRequest): boolean | undefined {
-  if (r.opaque) return undefined;
+function selectorsMatch(r: RateLimitRule, req: RateLimitRequest, address: Address | undefined): boolean | undefined {
   const values = (name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
   const re2 = (pattern: string, input: string) => regexMatches(pattern, REGEX_SEMANTICS.gatewayApi, input);
   for (const h of r.headers) {
@@ -293,7 +343,22 @@ function selectorsMatch(r: RateLimitRule, req: RateLimitRequest): boolean | unde
       : value === "/" ? req.path.startsWith("/") : re2(`^${quoteMeta(value.replace(/\/$/, ""))}(/.*|\\?.*|#.*|;.*|$)`, req.path);
     if (hit === invert) return false;
   }
-  return !r.methods.length || r.methods.some((m) => (req.method === m.value) !== m.invert);
+  if (r.query.length) {
+    const q = req.path.indexOf("?");
+    const params = queryParameters(q < 0 ? "" : req.path.slice(q + 1));
+    for (const p of r.query) {
+      const first = params.get(p.name)?.[0];
+      if (p.type === "Distinct") { if (first === undefined) return false; continue; }
+      const hit = first !== undefined && (p.type === "Exact" ? first === p.value : re2(p.value ?? "", first));
+      if (hit === p.invert) return false;
+    }
+  }
+  if (!(!r.methods.length || r.methods.some((m) => (req.method === m.value) !== m.invert))) return false;
+  if (r.source) {
+    if (!address) return undefined;
+    if (contains(r.source.cidr, address) === r.source.invert) return false;
+  }
+  return true;
 }
 
 /** Go's regexp.QuoteMeta. */

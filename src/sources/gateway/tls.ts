@@ -73,9 +73,16 @@ const configMapFrontEnd: FrontEnd = {
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
-    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}` });
+    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")) });
   },
 };
+
+/** What an Envoy Gateway responseOverride reads of a ConfigMap's data (TlsMaterial.bodyBytes): its values' sizes in bytes (Go's len), response.body's alone when it is there. */
+function bodyBytes(data: Field): number[] {
+  const values = Object.entries(data.object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  const body = values.find(([k]) => k === "response.body");
+  return (body ? [body] : values).map(([, v]) => Buffer.byteLength(v, "utf8"));
+}
 
 /** A subjectAltNames entry: type Hostname with hostname, or type URI with an absolute uri. */
 function readSubjectAltName(f: Field): SubjectAltName[] {
