@@ -313,3 +313,35 @@ test("a Linkerd server behind an Istio waypoint: the waypoint sees the client's 
   const proxied = world() + waypointGateway("bank") + books("{}") + noTellerAdmin;
   assert.equal((await ask(proxied, "bank/teller", "GET http://books/%61dmin")).status, 403, "the waypoint matches the normalized path /admin, %61 decoded (was 200: the path as sent)");
 });
+
+test("the waypoint behind an Istio gateway (istio.io/ingress-use-waypoint) has no cluster for a Service its route sends to that is not exported to the waypoint's namespace: 503 (DefaultSidecarScopeForGateway; was 200)", () => {
+  const gateway = ISTIO_EDGE + `apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ledger-v2, namespace: ops, annotations: {networking.istio.io/exportTo: "."}}
+spec: {selector: {app: auditor}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: bank, namespace: ops}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: bank}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ledger-split, namespace: bank}
+spec:
+  parentRefs: [{group: "", kind: Service, name: ledger, port: 80}]
+  rules: [{backendRefs: [{name: ledger-v2, namespace: ops, port: 80}]}]
+---
+` + pod("ops", "auditor", "10.0.2.10");
+  const yaml = world() + ledgerService("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}") + waypointGateway("bank") + gateway;
+  const r = askEdge(yaml, "/", "GET");
+  assert.equal(r.status, 503, "was 200 from ops/auditor");
+  assert.match(r.reason ?? "", /Service ops\/ledger-v2 is not exported to namespace bank .*: waypoint bank\/waypoint has no cluster for it/);
+  assert.equal(askEdge(yaml.replace('exportTo: "."', 'exportTo: "bank"'), "/", "GET").endpoint, "ops/auditor", "exported to the waypoint's namespace");
+});

@@ -69,6 +69,10 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   w.res.responseHeaders = { ...w.res.responseHeaders, ...at.responseHeaders };
   if (!at.backend) w.res.reason = "";
   const chose = routesChose(w, bound, `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), `, at);
-  return chose === "decided" ? chose : chose.picked;
+  if (chose === "decided") return chose;
+  // The waypoint's own scope holds the Services exported to its namespace (DefaultSidecarScopeForGateway).
+  const hidden = chose.picked?.service ? serviceHiddenFrom(chose.picked.service, use.waypoint.namespace) : undefined;
+  if (hidden) { noCluster(w, hidden, `waypoint ${use.waypoint.namespace}/${use.waypoint.name}`); return "decided"; }
+  return chose.picked;
 }
 
