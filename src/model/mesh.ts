@@ -2,6 +2,7 @@
 // configure them, lowered into the one L7 rule shape (model/l7.ts). Which pods run a proxy is
 // decided from pod and namespace metadata by the engine; what each proxy enforces is here.
 
+import type { Endpoint } from "./endpoint.js";
 import type { Cidr } from "./ip.js";
 import { cidrFrom } from "./ip.js";
 import { escapeRegex } from "./regex.js";
@@ -38,6 +39,11 @@ export interface MeshSettings {
   istioPathNormalization: IstioPathNormalization;
   /** Istio meshConfig outboundTrafficPolicy.mode, when the ConfigMap sets it (unset: ALLOW_ANY; a Sidecar may replace it: engine/mesh/registry.ts). */
   istioOutboundTrafficPolicy?: IstioOutboundMode;
+  /**
+   * Istio meshConfig.serviceEntryVisibility.applyToSidecars (Istio 1.31): the visibility of each
+   * ServiceEntry (IstioServiceEntry.visibility) also narrows its exportTo for Envoy proxies.
+   */
+  istioVisibilityForSidecars?: boolean;
 }
 
 /** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */
@@ -255,7 +261,33 @@ export interface IstioServiceEntry {
   workloadSelector?: Labels;
   endpoints: readonly { address: string; ports?: Readonly<Record<string, number>> }[];
   exportTo?: readonly string[];
+  /**
+   * Its visibility under meshConfig.serviceEntryVisibility (Istio 1.31; undefined: PUBLIC, as without
+   * it): NAMESPACE, seen by the clients of its own namespace only; NONE, by no proxy.
+   */
+  visibility?: "NAMESPACE" | "NONE";
   created?: number;
+  src?: SourceRef;
+}
+
+/**
+ * A WorkloadEntry (networking.istio.io): a VM or other non-pod workload a ServiceEntry's
+ * workloadSelector selects in its namespace, as it selects pods (serviceentry controller,
+ * ambient/workloads.go workloadEntryWorkloadBuilder). `address` as written: an IP (then `endpoint`,
+ * the inventory's endpoint at it, which the network policies judge), a host name (a DNS entry
+ * resolves it), or empty (an endpoint behind the gateway of `network`).
+ */
+export interface IstioWorkloadEntry {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  address: string;
+  /** Its ports by the ServiceEntry port name they serve (conversion.go: "we.ports > se.port.targetPort > se.port.number"). */
+  ports: Readonly<Record<string, number>>;
+  network?: string;
+  weight?: number;
+  serviceAccount?: string;
+  endpoint?: Endpoint;
   src?: SourceRef;
 }
 
@@ -376,6 +408,7 @@ export interface MeshModel {
     peerAuthentications: IstioPeerAuthentication[];
     clientTls: IstioClientTls[];
     serviceEntries: IstioServiceEntry[];
+    workloadEntries: IstioWorkloadEntry[];
     sidecars: IstioSidecar[];
   };
   linkerd: {
@@ -389,7 +422,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], sidecars: [] },
+    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

@@ -11,6 +11,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { explainJson, namespace, pod, waypointGateway } from "../l7/fixture.js";
+import { load } from "../helpers.js";
+import { formatAddress } from "../../src/model/ip.js";
 
 interface Answer { status: number | null; connection?: string; endpoint?: string; reason?: string; authorization: { enforcer: string; verdict: string }[]; layers: { layer: string; verdict: string; summary: string }[] }
 
@@ -118,4 +120,65 @@ test("ztunnel's DNS proxy answers a name with the entry whose host is that name 
   assert.equal(api.reason, "the connection to 203.0.113.21 port 5432 leaves the model", "ServiceEntry ops/api-example, its endpoint (was: bank/any-example's 240.0.0.20)");
   const other = await ask(world + wildcard + exact, "bank/teller", "tcp://db.example.com:5432");
   assert.equal(other.reason, "the connection to 240.0.0.20 port 5432 leaves the model", "no exact host: the wildcard's entry");
+});
+
+const workloadEntry = (ns: string, name: string, spec: string) => `apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
+
+test("a ServiceEntry's workloadSelector selects the WorkloadEntries of its namespace too: connections go to their addresses, at their port of the entry port's name, where the network policies judge them (was: only pods, so no upstream)", async () => {
+  const legacy = entry("bank", "legacy", "{hosts: [legacy.internal], addresses: [240.0.0.6], ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8081}], resolution: STATIC, workloadSelector: {labels: {app: legacy}}}");
+  const vm = workloadEntry("bank", "vm-1", "{address: 10.0.5.20, labels: {app: legacy}, ports: {http: 9090}, serviceAccount: legacy}");
+  const other = workloadEntry("ops", "vm-2", "{address: 10.0.5.21, labels: {app: legacy}}");
+  const open = await ask(world + legacy + vm + other, "bank/teller", "GET http://240.0.0.6/");
+  assert.equal(open.connection ?? null, null, "the entry has an endpoint (was: failed, no upstream)");
+  assert.match(layer(open, "network"), /bank\/vm-1 port 9090/, "the WorkloadEntry's address at its port named http; ops/vm-2 is of another namespace");
+  const onlyLedger = netpol("bank", "only-ledger", "{podSelector: {matchLabels: {app: teller}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.0.0.10/32}}]}]}");
+  assert.equal((await ask(world + legacy + vm + onlyLedger, "bank/teller", "GET http://240.0.0.6/")).connection, "rejected", "the teller's egress policy does not allow 10.0.5.20");
+  const unported = workloadEntry("bank", "vm-1", "{address: 10.0.5.20, labels: {app: legacy}}");
+  assert.match(layer(await ask(world + legacy + unported, "web/shopper", "GET http://240.0.0.6/"), "network"), /bank\/vm-1 port 8081/, "a sidecar's EDS cluster too; no port of that name: the entry's targetPort");
+});
+
+test("a WorkloadEntry is checked as pilot's webhook checks it (validation.go ValidateWorkloadEntry -> validateWorkloadEntry) and its IP address is an endpoint of the inventory", () => {
+  const read = (spec: string) => load({ "we.yaml": workloadEntry("bank", "vm", spec) });
+  const errors = (spec: string) => read(spec).diagnostics.errors.map((e) => `${e.field?.join(".")}: ${e.message}`).join("\n");
+  assert.match(errors("{labels: {app: a}}"), /spec: address is required/);
+  assert.equal(errors("{network: remote}"), "", "no address but a network: a warning");
+  assert.match(errors("{address: 'not a host'}"), /spec\.address: endpoint address "not a host" is not a valid FQDN or an IP address/);
+  assert.match(errors("{address: 'unix:///var/run/a.sock', ports: {http: 80}}"), /must not include ports/);
+  assert.match(errors("{address: 10.0.5.20, ports: {http: 0}}"), /spec\.ports\.http/);
+  assert.match(errors("{address: 10.0.5.20, ports: {Bad_Name: 80}}"), /invalid port name/);
+  assert.match(errors("{address: 10.0.5.20, portz: {http: 80}}"), /portz/, "an unknown field");
+  assert.equal(errors("{address: vm.example.com, ports: {http: 80}, weight: 3, locality: us/east, serviceAccount: vm}"), "");
+  const inv = read("{address: 10.0.5.20, labels: {app: legacy}, ports: {http: 9090}, serviceAccount: vm}").inventory;
+  const ep = inv.endpoints.find((e) => e.name === "vm");
+  assert.deepEqual([ep?.kind, ep?.namespace, ep?.addresses.map(formatAddress), ep?.ports, ep?.serviceAccount], ["workload", "bank", ["10.0.5.20"], [{ name: "http", port: 9090, protocol: "TCP" }], "vm"]);
+});
+
+const meshConfig = (mesh: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    ${mesh}\n---\n`;
+
+test("meshConfig serviceEntryVisibility (Istio 1.31): a NAMESPACE entry is ztunnel's for its own namespace's clients only (others pass through, or get a PUBLIC entry of the host), a NONE entry for no one; sidecars only with applyToSidecars (was: every entry public)", async () => {
+  const ownOnly = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, policies: [{visibility: PUBLIC, matchingRules: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}}]}]}");
+  const own = await ask(world + selecting + ownOnly, "bank/teller", "GET http://240.0.0.5/");
+  assert.equal(own.endpoint, "bank/ledger", "the entry's own namespace sees it");
+  const other = await ask(world + selecting + ownOnly + ledgerClosed, "lab/probe", "GET http://240.0.0.5/");
+  assert.deepEqual([other.connection ?? null, other.endpoint ?? null], [null, null], "lab: as if the entry did not exist, passed through to 240.0.0.5 (was: rejected at the ledger)");
+  const opsEntry = entry("ops", "ledger-public", "{hosts: [ledger.internal], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.40}]}", "2025-01-01T00:00:00Z");
+  assert.match(layer(await ask(world + selecting + opsEntry + ownOnly, "lab/probe", "GET http://240.0.0.5/"), "network"), /203\.0\.113\.40/, "ops's entry is PUBLIC by its policy: lab is served by it (the hidden one is older, canonical)");
+  assert.equal((await ask(world + selecting + opsEntry + ownOnly, "bank/teller", "GET http://240.0.0.5/")).endpoint, "bank/ledger", "bank still gets its own");
+  const none = meshConfig("serviceEntryVisibility: {defaultVisibility: NONE}");
+  assert.equal((await ask(world + selecting + none + ledgerClosed, "bank/teller", "GET http://240.0.0.5/")).connection ?? null, null, "NONE: not even its own namespace");
+  const webEntry = selecting;
+  assert.equal((await ask(world + webEntry + ledgerClosed + ownOnly, "web/shopper", "GET http://240.0.0.5/")).connection, "rejected", "a sidecar ignores it without applyToSidecars");
+  const sidecars = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, applyToSidecars: true}");
+  assert.equal((await ask(world + webEntry + ledgerClosed + sidecars, "web/shopper", "GET http://240.0.0.5/")).connection ?? null, null, "with applyToSidecars the entry is not in web's registry: ALLOW_ANY passes it through");
+});
+
+test("a sidecar's ServiceEntries sharing an address: the most specific address's, then the oldest (then by name, namespace), not the first in the input (push_context.go SortServicesByCreationTime; listener.go handleOutboundListenerConflict)", async () => {
+  const db = (name: string, created: string, address: string, endpoint: string) => entry("web", name, `{hosts: [${name}.internal], addresses: [${address}], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: ${endpoint}}]}`, created);
+  const newer = db("db-new", "2025-06-01T00:00:00Z", "240.0.0.9", "203.0.113.51"), older = db("db-old", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.50");
+  const to = async (yaml: string) => (await ask(world + yaml, "web/shopper", "tcp://240.0.0.9:5432")).reason;
+  assert.equal(await to(newer + older), "the connection to 203.0.113.50 port 5432 leaves the model", "the older entry's listener (was: the first in the input, db-new)");
+  const sameTime = db("db-b", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.61") + db("db-a", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.60");
+  assert.equal(await to(sameTime), "the connection to 203.0.113.60 port 5432 leaves the model", "created together: by name");
+  const range = db("db-range", "2020-01-01T00:00:00Z", "240.0.0.0/24", "203.0.113.70");
+  assert.equal(await to(range + newer), "the connection to 203.0.113.51 port 5432 leaves the model", "the exact address before an older CIDR");
 });

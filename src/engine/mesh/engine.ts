@@ -17,7 +17,7 @@ import type { Inventory } from "../../model/inventory.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
-import { exportedTo } from "./registry.js";
+import { ambientServices, entryExportedTo, type AmbientService } from "./registry.js";
 import { USE_WAYPOINT } from "./waypoint.js";
 import { compareAge, CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
@@ -178,6 +178,7 @@ export class MeshEngine {
   /** EgressNetwork + route namespace → the bindings to it (those Linkerd does not accept say why, linkerdIndex). */
   private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
+  private ambient?: AmbientService[];
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
     const backends = new BackendIndex(inv);
@@ -199,6 +200,11 @@ export class MeshEngine {
   }
 
   /** The mesh state of a route, if it has Service, EgressNetwork or ServiceEntry parents. */
+  /** ztunnel's services of the ServiceEntries (registry.ts ambientServices), built on the first ambient connection that asks. */
+  ambientServices(): readonly AmbientService[] {
+    return this.ambient ??= ambientServices(this.inv);
+  }
+
   state(route: Route): MeshRouteState | undefined {
     return this.byRoute.get(route);
   }
@@ -398,7 +404,7 @@ export class MeshEngine {
       const resolved = index.resolve({ group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace }, { ...ref, group: CORE_GROUP, kind: "Service", namespace: service.namespace, name: service.name }, false);
       return { ...resolved, ref };
     }
-    const entry = this.inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(host) && exportedTo(e, route.namespace));
+    const entry = this.inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(host) && entryExportedTo(this.inv.mesh, e, route.namespace));
     if (!entry) return notFound("");
     if (ref.port === undefined || !entry.ports.some((p) => p.number === ref.port)) return notFound(`: ServiceEntry ${entry.namespace}/${entry.name} has no port ${ref.port ?? "(none given)"}`);
     return { ref, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry };

@@ -144,6 +144,16 @@ export function exportedTo(e: { namespace: string; exportTo?: readonly string[] 
   return to.includes(namespace) || (to.includes(".") && e.namespace === namespace);
 }
 
+/**
+ * Whether a ServiceEntry is in an Envoy proxy's registry of `namespace`: exported there, and, when
+ * meshConfig serviceEntryVisibility sets applyToSidecars, visible there ("the resolved visibility
+ * acts as a ceiling on the ServiceEntry's exportTo": NAMESPACE, its own namespace only; NONE, none).
+ */
+export function entryExportedTo(mesh: MeshModel, e: IstioServiceEntry, namespace: string): boolean {
+  if (mesh.settings.istioVisibilityForSidecars && (e.visibility === "NONE" || (e.visibility === "NAMESPACE" && e.namespace !== namespace))) return false;
+  return exportedTo(e, namespace);
+}
+
 /** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name` (hostSubsetOf, the name lower-cased, without a trailing dot). */
 export function hostCovers(host: string, name: string): boolean {
   return hostSubsetOf(name.toLowerCase().replace(/\.$/, ""), host);
@@ -210,15 +220,21 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
 export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
   const name = requestName(req);
   const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
-  for (const entry of mesh.istio.serviceEntries) {
-    const p = entry.ports.find((x) => x.number === port);
-    if (!p || !exportedTo(entry, scope.namespace) || !scopeImports(scope, entryHost(entry, port)).imported) continue;
-    const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
-    if (entry.addresses.length) {
-      const cidr = entry.addresses.find((c) => contains(c, address));
-      if (cidr) return { entry, how: `${at}: its addresses hold ${cidr.text}` };
-      continue;
+  const candidates = sidecarOrder(mesh).filter((entry) => entry.ports.some((x) => x.number === port) && entryExportedTo(mesh, entry, scope.namespace) && scopeImports(scope, entryHost(entry, port)).imported);
+  // The listener of the entry's own address before any other: an exact address, then the longest
+  // prefix (the most specific destination match); of several, the first in istiod's order, the
+  // later one's listener is "Omitting service ... due to conflict" (listener.go handleOutboundListenerConflict).
+  let held: { entry: IstioServiceEntry; cidr: Cidr } | undefined;
+  for (const entry of candidates) {
+    for (const cidr of entry.addresses) {
+      if (contains(cidr, address) && (!held || cidr.prefix > held.cidr.prefix)) held = { entry, cidr };
     }
+  }
+  if (held) return { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}` };
+  for (const entry of candidates) {
+    const p = entry.ports.find((x) => x.number === port)!;
+    const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
+    if (entry.addresses.length) continue;
     const protocol = p.protocol ?? "";
     if (entryHttpPort(entry, port, req)) {
       if (speaksHttp(req) && named(entry)) return { entry, how: `${at} (no addresses: any address at that port): the Host ${name} is one of its hosts` };
@@ -230,6 +246,24 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
 }
 
 /**
+ * The ServiceEntries in the order istiod builds a sidecar's listeners from them (push_context.go
+ * initServiceRegistry: SortServicesByCreationTime, the oldest first, "If creation time is the same
+ * ... an arbitrary but consistent ordering based on name and namespace"; an object without
+ * creationTimestamp has Go's zero time, the oldest). Built once per model.
+ */
+const SIDECAR_ORDER = new WeakMap<readonly IstioServiceEntry[], IstioServiceEntry[]>();
+function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
+  const entries = mesh.istio.serviceEntries;
+  let sorted = SIDECAR_ORDER.get(entries);
+  if (!sorted || sorted.length !== entries.length) {
+    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
+    SIDECAR_ORDER.set(entries, sorted);
+  }
+  return sorted;
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
  * The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and
  * that the scope imports there; of several, the one whose host names it most closely (its exact name,
  * else the longest `*.` suffix: Envoy's RouteConfiguration virtual_hosts "Domain search order: 1.
@@ -239,7 +273,7 @@ export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Ad
 export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
   let best: { entry: IstioServiceEntry; rank: number } | undefined;
   for (const e of mesh.istio.serviceEntries) {
-    if (!exportedTo(e, scope.namespace) || !e.ports.some((p) => p.number === port)) continue;
+    if (!entryExportedTo(mesh, e, scope.namespace) || !e.ports.some((p) => p.number === port)) continue;
     // Only the hosts that name it: with none the entry does not serve the name (scopeImports alone
     // imports every host when the scope has no egress listeners).
     const hosts = e.hosts.filter((h) => hostCovers(h, name));
@@ -287,11 +321,11 @@ export function scopeImportsService(scope: SidecarScope, s: Service, sp: Service
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
   return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
-    || inv.mesh.istio.serviceEntries.some((e) => exportedTo(e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
+    || inv.mesh.istio.serviceEntries.some((e) => entryExportedTo(inv.mesh, e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
 
 /** A host of a ServiceEntry as ztunnel holds it: one workload-API service per host (ambient/services.go constructServiceEntries). */
-interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
+export interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
 
 const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "newest");
 
@@ -300,13 +334,17 @@ const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.
  * entry, and none where a Service of that namespace has the host (ambient/services.go
  * selectWorkloadServices: "Pick the winner for each namespace: a Kubernetes Service always wins, else
  * the oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
- * ("A kubernetes service is always considered to be canonical") (Junction reads no meshConfig
- * serviceEntryVisibility: every entry is PUBLIC, the default; its exportTo is not in the workload API).
+ * ("A kubernetes service is always considered to be canonical"). An entry of visibility NONE
+ * (meshConfig serviceEntryVisibility) "is never delivered to any data plane"; one of visibility
+ * NAMESPACE is, and ztunnel hides it from the clients of other namespaces (visibleAmbient). Its
+ * exportTo is not in the workload API. Built once per MeshEngine (MeshEngine.ambientServices): every
+ * ambient connection to an outside address asks.
  */
-function ambientServices(inv: Inventory): AmbientService[] {
+export function ambientServices(inv: Inventory): AmbientService[] {
   const serviceHosts = new Set(inv.services.map((s) => `${s.namespace}/${serviceHost(s)}`)), anyService = new Set(inv.services.map(serviceHost));
+  const delivered = inv.mesh.istio.serviceEntries.filter((e) => e.visibility !== "NONE");
   const best = new Map<string, IstioServiceEntry>();
-  for (const e of inv.mesh.istio.serviceEntries) {
+  for (const e of delivered) {
     for (const host of e.hosts) {
       const key = `${e.namespace}/${host}`, cur = best.get(key);
       if (!serviceHosts.has(key) && (!cur || oldest(e, cur) < 0)) best.set(key, e);
@@ -317,8 +355,16 @@ function ambientServices(inv: Inventory): AmbientService[] {
     const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
     if (!anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
   }
-  return inv.mesh.istio.serviceEntries.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
+  return delivered.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
 }
+
+/**
+ * The services ztunnel lets a client of `namespace` see: a NAMESPACE-visible entry's to its own
+ * namespace's clients only ("For workloads in any other namespace, it is as if the ServiceEntry
+ * did not exist": its address is unknown traffic, passed through; a PUBLIC entry of the same host serves them).
+ */
+const visibleAmbient = (services: readonly AmbientService[], namespace: string | undefined) =>
+  services.filter((s) => s.entry.visibility !== "NAMESPACE" || s.entry.namespace === namespace);
 
 const single = (c: Cidr) => c.prefix === (c.family === 4 ? 32 : 128);
 
@@ -331,8 +377,8 @@ const single = (c: Cidr) => c.prefix === (c.family === 4 ? 32 : 128);
  * helpers.go toNetworkAddressFromCidr: a single IP exact, a CIDR by prefix). The port decides later
  * (state.rs load_balance: "Port doesn't exist on the service at all").
  */
-export function ambientServiceEntryAt(inv: Inventory, address: Address, namespace: string | undefined): IstioServiceEntry | undefined {
-  const services = ambientServices(inv);
+export function ambientServiceEntryAt(all: readonly AmbientService[], address: Address, namespace: string | undefined): IstioServiceEntry | undefined {
+  const services = visibleAmbient(all, namespace);
   const exact = services.filter((s) => s.entry.addresses.some((c) => single(c) && contains(c, address)));
   if (exact.length) return (exact.find((s) => s.entry.namespace === namespace) ?? exact.find((s) => s.canonical) ?? exact[0]).entry;
   let best: { rank: [number, number, number]; entry: IstioServiceEntry } | undefined;
@@ -359,8 +405,8 @@ const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
  * first with a service; of several there, as find_best_match ranks them (the client's namespace, then
  * the canonical one, then the first). The port decides later, as for an address dialled (ambientServiceEntryAt).
  */
-export function ambientServiceEntryNamed(inv: Inventory, name: string, namespace: string | undefined): IstioServiceEntry | undefined {
-  const answers = ambientServices(inv).filter(({ entry: e, host: h }) => hostCovers(h, name)
+export function ambientServiceEntryNamed(all: readonly AmbientService[], name: string, namespace: string | undefined): IstioServiceEntry | undefined {
+  const answers = visibleAmbient(all, namespace).filter(({ entry: e, host: h }) => hostCovers(h, name)
     && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS"))));
   const labels = name.toLowerCase().replace(/\.$/, "").split(".");
   for (let i = 0; i < labels.length; i++) {
@@ -396,9 +442,20 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   if (entry.workloadSelector) {
     // A pod of the input without an address, or not ready, is no endpoint (ztunnel state.rs load_balance: "Workload has no IP");
     // the stand-in pod of a controller's template (no address in the input) stands for its replicas, as behind a Service (serving.ts).
-    return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate) && e.ready !== false)
+    const pods: EntryTarget[] = inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate) && e.ready !== false)
       .sort((a, b) => Number(a.fromTemplate === true) - Number(b.fromTemplate === true))
       .map((endpoint) => ({ endpoint, ...(endpoint.addresses.length ? { address: endpoint.addresses[0] } : {}), port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
+    // Its WorkloadEntries too (workloadEntryWorkloadBuilder; the serviceentry controller's
+    // workloadEntryHandler), at their port of the entry port's name (convertWorkloadInstanceToServiceInstance
+    // "we.ports > se.port.targetPort > se.port.number"); one without an address (behind its network's
+    // gateway, which Junction does not model) is left out.
+    const entries = inv.mesh.istio.workloadEntries.filter((w) => w.namespace === entry.namespace && subsetOf(entry.workloadSelector!, w.labels) && w.address)
+      .map((w): EntryTarget => {
+        const at = (sp && w.ports[sp.name]) ?? fallback;
+        const address = parseAddress(w.address);
+        return address ? { address, ...(w.endpoint ? { endpoint: w.endpoint } : {}), port: at } : { hostname: w.address, port: at };
+      });
+    return [...pods, ...entries];
   }
   if (entry.endpoints.length) {
     return entry.endpoints.map((e) => {

@@ -35,7 +35,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       const named = istioNamedEntry(w);
       if (named) return atServiceEntry(w, named.entry, named.name, named.port);
       const hp = splitHostPort(req.host ?? "", req.port ?? defaultPort(req));
-      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (inv, namespace) => ambientServiceEntryNamed(inv, hp.name, namespace), hp.name, undefined, hp.port) : undefined;
+      const ambient = hp.port !== undefined && !parseAddress(hp.name) ? ambientEntry(w, (namespace) => ambientServiceEntryNamed(w.ctx.mesh.ambientServices(), hp.name, namespace), hp.name, undefined, hp.port) : undefined;
       if (ambient) return ambient;
       step(w, "entry", "decided", dialled.reason);
       return refuse(w, "failed", dialled.reason);
@@ -54,7 +54,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
       if (egress) return atEgress(w, egress, dialled.address, dialled.port);
-      const ambient = ambientEntry(w, (inv, namespace) => ambientServiceEntryAt(inv, dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
+      const ambient = ambientEntry(w, (namespace) => ambientServiceEntryAt(w.ctx.mesh.ambientServices(), dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
       if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
       if (registry) return registry;
@@ -390,10 +390,10 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
  * load_balance "Port doesn't exist on the service at all": Error::NoHealthyUpstream). Undefined when
  * the client is not ambient or no entry takes the address: it goes as before.
  */
-function ambientEntry(w: Walk, find: (inv: Inventory, namespace: string | undefined) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
+function ambientEntry(w: Walk, find: (namespace: string | undefined) => IstioServiceEntry | undefined, name: string, dialled: Address | undefined, port: number): RequestAnswer | undefined {
   const member = w.res.clientMesh!;
   if (!member.inMesh || member.dataplane !== "ambient" || proxyMesh(w.ctx.inv, member) !== "istio") return undefined;
-  const entry = find(w.ctx.inv, w.client?.endpoint?.namespace);
+  const entry = find(w.client?.endpoint?.namespace);
   if (!entry) return undefined;
   const use = requestWaypoint(w.ctx.inv, { ambientClient: true, serviceEntry: entry });
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;

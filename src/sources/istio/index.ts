@@ -4,7 +4,7 @@
 
 import type { FrontEnd } from "../frontend.js";
 import { istioAuthorizationFrontEnd } from "./authorization.js";
-import { serviceEntryFrontEnd, sidecarFrontEnd } from "./serviceentry.js";
+import { serviceEntryFrontEnd, sidecarFrontEnd, workloadEntryFrontEnd } from "./serviceentry.js";
 import { destinationRuleFrontEnd, peerAuthenticationFrontEnd } from "./transport.js";
 
-export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd, serviceEntryFrontEnd, sidecarFrontEnd];
+export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd, serviceEntryFrontEnd, workloadEntryFrontEnd, sidecarFrontEnd];

@@ -13,6 +13,8 @@
 //   trustDomain          the trust domain of Istio's identities (TRUST_DOMAIN/ns/NS/sa/SA; default cluster.local)
 //   outboundTrafficPolicy what a sidecar does with a connection its registry lacks (mode ALLOW_ANY, the default,
 //                        or REGISTRY_ONLY; engine/mesh/registry.ts), unless a Sidecar resource sets its own
+//   serviceEntryVisibility (Istio 1.31) each ServiceEntry's visibility (PUBLIC, NAMESPACE, NONE) and applyToSidecars
+//                        (engine/mesh/registry.ts ambientServices, entryExportedTo); the default revision's only
 //   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
 //                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
 // A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
@@ -27,7 +29,8 @@ import { embeddedDocument } from "../embedded.js";
 import { DEFAULT_MESH_SETTINGS, ISTIO_OUTBOUND_MODES, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioOutboundMode, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
-import { dnsLabelError, type Meta } from "../k8s.js";
+import { dnsLabelError, readSelector, type Meta } from "../k8s.js";
+import { matches } from "../../model/selector.js";
 
 export const ISTIO_MESH_CONFIGMAP = { namespace: "istio-system", name: "istio" };
 
@@ -74,6 +77,39 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
   const outbound = mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES });
   if (outbound) settings.istioOutboundTrafficPolicy = outbound as IstioOutboundMode;
+  const visibility = mesh.get("serviceEntryVisibility");
+  if (!visibility.present) return;
+  if (settings !== b.inv.mesh.settings) visibility.info("not-read", "serviceEntryVisibility of a revision's mesh configuration is not read: the default revision's decides");
+  else readVisibility(visibility, b);
+}
+
+const VISIBILITIES = ["UNSPECIFIED", "PUBLIC", "NAMESPACE", "NONE"];
+type Visibility = "PUBLIC" | "NAMESPACE" | "NONE";
+const visibilityOf = (f: Field): Visibility => { const v = f.string({ oneOf: VISIBILITIES }); return v === "NAMESPACE" || v === "NONE" ? v : "PUBLIC"; };
+
+/**
+ * meshConfig.serviceEntryVisibility (Istio 1.31; pilot/pkg/model CompileServiceEntryVisibility,
+ * VisibilityFor): each ServiceEntry's visibility is that of the first policy all of whose
+ * matchingRules match (none: every entry), else defaultVisibility (UNSPECIFIED: PUBLIC). The one
+ * matcher is a namespaceSelector over the labels of the entry's namespace; a rule without one
+ * ("Unknown or unset matcher never matches") fails its policy. Set on each entry once the input is read.
+ */
+function readVisibility(f: Field, b: InventoryBuilder): void {
+  const fallback = visibilityOf(f.get("defaultVisibility"));
+  const policies = (f.get("policies").list() ?? []).map((p) => ({
+    visibility: visibilityOf(p.get("visibility")),
+    rules: (p.get("matchingRules").list() ?? []).map((r) => (r.get("namespaceSelector").present ? readSelector(r.get("namespaceSelector")) : undefined)),
+  }));
+  const sidecars = f.get("applyToSidecars").bool();
+  if (sidecars) b.inv.mesh.settings.istioVisibilityForSidecars = true;
+  b.defer(() => {
+    for (const e of b.inv.mesh.istio.serviceEntries) {
+      const labels = b.inv.namespaces.get(e.namespace)?.labels ?? { "kubernetes.io/metadata.name": e.namespace };
+      const v = policies.find((p) => p.rules.every((r) => r !== undefined && matches(r, labels)))?.visibility ?? fallback;
+      if (v === "PUBLIC") delete e.visibility;
+      else e.visibility = v;
+    }
+  });
 }
 
 /** istiod's check of a trust domain (pkg/config/validation/agent ValidateTrustDomain): DNS labels, a trailing "." allowed. */

@@ -57,21 +57,29 @@ function endpointAddress(e: Field, resolution: IstioServiceEntry["resolution"], 
     if (!parseAddress(address ?? "") && fqdnProblem(address ?? "")) (f.present ? f : e).error("invalid-value", `endpoint address ${JSON.stringify(address ?? "")} is not a valid FQDN or an IP address (resolution ${resolution}: ValidateServiceEntry)`);
     return address || undefined;
   }
-  if (!address) {
-    const network = e.get("network").string();
-    if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (ValidateServiceEntry)`);
-    else e.error("required", "address is required (ValidateServiceEntry)");
-    return undefined;
-  }
+  if (!address) return unsetAddress(e, "ValidateServiceEntry");
   if (address.startsWith("unix://")) {
-    const path = address.slice("unix://".length);
-    if (!path) f.error("invalid-value", "unix address must not be empty (ValidateServiceEntry: ValidateUnixAddress)");
-    else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) f.error("invalid-value", `${path} is not an absolute path to a file (ValidateServiceEntry: ValidateUnixAddress)`);
+    unixAddress(f, address, "ValidateServiceEntry");
     if (entryPorts !== 1) f.error("invalid-value", "exactly 1 service port required for unix endpoints (ValidateServiceEntry)");
     return address;
   }
   if (!parseAddress(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid IP address (resolution ${resolution}: ValidateServiceEntry)`);
   return address;
+}
+
+/** validateWorkloadEntry of an endpoint (`e`) without an address: an error, unless it names a `network` (a warning). */
+function unsetAddress(e: Field, check: string): undefined {
+  const network = e.get("network").string();
+  if (network) e.warn("address-unset", `address is unset with network ${JSON.stringify(network)} (${check})`);
+  else e.error("required", `address is required (${check})`);
+  return undefined;
+}
+
+/** ValidateUnixAddress of a `unix://` address: a path, absolute and not a directory, or an `@` abstract name. */
+function unixAddress(f: Field, address: string, check: string): void {
+  const path = address.slice("unix://".length);
+  if (!path) f.error("invalid-value", `unix address must not be empty (${check}: ValidateUnixAddress)`);
+  else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) f.error("invalid-value", `${path} is not an absolute path to a file (${check}: ValidateUnixAddress)`);
 }
 
 export const serviceEntryFrontEnd: FrontEnd = {
@@ -130,6 +138,57 @@ export const serviceEntryFrontEnd: FrontEnd = {
       ...(workloadSelector ? { workloadSelector } : {}), endpoints, ...(exportTo ? { exportTo } : {}), created: readCreated(root), src: ctx.ref,
     };
     b.inv.mesh.istio.serviceEntries.push(entry);
+  },
+};
+
+const WORKLOAD_ENTRY_FIELDS = ["address", "ports", "labels", "network", "locality", "weight", "serviceAccount"];
+
+/**
+ * WorkloadEntry (networking.istio.io v1, v1beta1, v1alpha3): a VM or other workload outside the pods
+ * that a ServiceEntry's workloadSelector selects (engine/mesh/registry.ts entryTargets). Checked as
+ * pilot's validation webhook does (validation.go ValidateWorkloadEntry -> validateWorkloadEntry: the
+ * address required unless a `network` is named, then a warning; a `unix://` socket, which takes no
+ * ports; else an IP address or a FQDN; ports named as DNS labels, 1-65535; labels valid). Its IP
+ * address is an endpoint of the inventory (a `workload`, as the common API's Workload), so the
+ * network policies judge connections there.
+ */
+export const workloadEntryFrontEnd: FrontEnd = {
+  kind: "WorkloadEntry", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true)) return;
+    spec.onlyKeys(WORKLOAD_ENTRY_FIELDS, "a WorkloadEntry's spec");
+    const f = spec.get("address");
+    const address = f.string() ?? "";
+    const network = spec.get("network").string({ nonEmpty: true });
+    if (!address) unsetAddress(spec, "ValidateWorkloadEntry");
+    else if (address.startsWith("unix://")) {
+      unixAddress(f, address, "ValidateWorkloadEntry");
+      if (spec.get("ports").keys().length) f.error("invalid-value", `unix endpoint ${address} must not include ports (ValidateWorkloadEntry)`);
+    } else if (!parseAddress(address) && fqdnProblem(address)) f.error("invalid-value", `endpoint address ${JSON.stringify(address)} is not a valid FQDN or an IP address (ValidateWorkloadEntry)`);
+    const pm = spec.get("ports");
+    const ports: Record<string, number> = {};
+    for (const k of pm.keys()) {
+      const n = pm.get(k).int({ min: 1, max: 65535 });
+      if (!ISTIO_DNS_LABEL.test(k) || k.length > 63) pm.get(k).error("invalid-value", `invalid port name: ${JSON.stringify(k)} (ValidateWorkloadEntry: ValidatePortName)`);
+      else if (n !== undefined) ports[k] = n;
+    }
+    const labels = readLabels(spec.get("labels"));
+    const weight = spec.get("weight").int({ min: 0, max: 4294967295 });
+    const serviceAccount = spec.get("serviceAccount").string({ nonEmpty: true });
+    spec.get("locality").string();
+    if (!meta) return;
+    b.useNamespace(meta.namespace!, ctx.ref);
+    const ip = parseAddress(address);
+    const endpoint = ip && b.addEndpoint({
+      kind: "workload", name: meta.name, namespace: meta.namespace, labels, addresses: [ip], owner: { kind: "WorkloadEntry", name: meta.name },
+      ports: Object.entries(ports).map(([name, port]) => ({ name, port, protocol: "TCP" as const })), ...(serviceAccount ? { serviceAccount } : {}), src: ctx.ref,
+    });
+    b.inv.mesh.istio.workloadEntries.push({
+      name: meta.name, namespace: meta.namespace!, labels, address, ports, ...(network ? { network } : {}), ...(weight !== undefined ? { weight } : {}),
+      ...(serviceAccount ? { serviceAccount } : {}), ...(endpoint ? { endpoint } : {}), src: ctx.ref,
+    });
   },
 };
 
