@@ -130,7 +130,7 @@ export class L7AccessReader {
     const enforcer = `Istio waypoint ${wp.namespace}/${wp.name}`;
     const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined), enforcer };
     if (first.verdict === "none" || first.verdict === "unknown" || hop.server.proxy === "none") return first;
-    const behind = { ...behindWaypointAt(hop.server.proxy, a, wp, settings, this.inv.mesh), http: a.http };
+    const behind = behindWaypointAt(hop.server.proxy, a, wp, settings, this.inv.mesh);
     const server = { ...hop, waypoint: undefined };
     const bypass = hop.server.proxy === "linkerd" && port !== undefined ? linkerdBypass(this.linkerd, server) : undefined;
     if (bypass) return first;

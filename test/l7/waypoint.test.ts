@@ -299,3 +299,49 @@ spec:
   assert.equal(a.status, 403, "no identity: the Server's authorization requires one (was 200: the waypoint's identity)");
   assert.deepEqual(a.authorization.filter((d) => /Istio|Linkerd/.test(d.enforcer)).map((d) => [d.enforcer.replace(/ .*/, ""), d.verdict]), [["Istio", "allow"], ["Linkerd", "deny"]], "the waypoint admits it, the Linkerd proxy refuses it");
 });
+
+test("a Linkerd server behind an Istio waypoint: the waypoint sees the client's HBONE identity even on a port the Linkerd proxy skips, and normalizes the path it matches and forwards (was: no identity and the raw path at the waypoint, a wrong allow; list --l7 already said so)", async () => {
+  const books = (annotations: string) => pod("bank", "books", "10.0.0.14", { labels: { "istio.io/dataplane-mode": "none" } })
+    .replace("namespace: bank,", `namespace: bank, annotations: ${annotations},`).replace("containers: [{name: app,", "containers: [{name: linkerd-proxy}, {name: app,")
+    + "apiVersion: v1\nkind: Service\nmetadata: {name: books, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}\nspec: {selector: {app: books}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  const noTellerAdmin = ap("no-teller-admin", "bank", "{targetRefs: [{kind: Service, group: \"\", name: books}], action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/bank/sa/teller]}}], to: [{operation: {ports: [\"8080\"], paths: [/admin]}}]}]}");
+  const skipped = world() + waypointGateway("bank") + books("{config.linkerd.io/skip-inbound-ports: \"8080\"}") + noTellerAdmin;
+  const a = await ask(skipped, "bank/teller", "GET http://books/admin");
+  assert.equal(a.status, 403, "the waypoint's DENY names the teller, whose identity HBONE carries (was 200: plaintext, no identity, as the Linkerd proxy's bypass)");
+  assert.ok(a.authorization.some((d) => /HBONE/.test(d.summary)), "the transport to the waypoint is HBONE");
+  assert.equal((await ask(skipped, "bank/teller", "GET http://books/public")).status, 200);
+  const proxied = world() + waypointGateway("bank") + books("{}") + noTellerAdmin;
+  assert.equal((await ask(proxied, "bank/teller", "GET http://books/%61dmin")).status, 403, "the waypoint matches the normalized path /admin, %61 decoded (was 200: the path as sent)");
+});
+
+test("the waypoint behind an Istio gateway (istio.io/ingress-use-waypoint) has no cluster for a Service its route sends to that is not exported to the waypoint's namespace: 503 (DefaultSidecarScopeForGateway; was 200)", () => {
+  const gateway = ISTIO_EDGE + `apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ledger-v2, namespace: ops, annotations: {networking.istio.io/exportTo: "."}}
+spec: {selector: {app: auditor}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: bank, namespace: ops}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: bank}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ledger-split, namespace: bank}
+spec:
+  parentRefs: [{group: "", kind: Service, name: ledger, port: 80}]
+  rules: [{backendRefs: [{name: ledger-v2, namespace: ops, port: 80}]}]
+---
+` + pod("ops", "auditor", "10.0.2.10");
+  const yaml = world() + ledgerService("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}") + waypointGateway("bank") + gateway;
+  const r = askEdge(yaml, "/", "GET");
+  assert.equal(r.status, 503, "was 200 from ops/auditor");
+  assert.match(r.reason ?? "", /Service ops\/ledger-v2 is not exported to namespace bank .*: waypoint bank\/waypoint has no cluster for it/);
+  assert.equal(askEdge(yaml.replace('exportTo: "."', 'exportTo: "bank"'), "/", "GET").endpoint, "ops/auditor", "exported to the waypoint's namespace");
+});

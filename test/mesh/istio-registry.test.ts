@@ -310,3 +310,26 @@ test("a Service's annotation networking.istio.io/exportTo hides it from the regi
   assert.deepEqual([passed.status, passed.backend], [200, "shop/api"], "ALLOW_ANY: the PassthroughCluster, so the route to api-v2 does not apply");
   assert.match(passed.reason ?? "", /not exported to namespace web.*PassthroughCluster/);
 });
+
+test("a sidecar's HTTP request to a ServiceEntry's address whose Host names a Service with that port: the listener 0.0.0.0:PORT's route configuration has that Service's virtual host, which takes it (buildSidecarOutboundHTTPRouteConfig: every imported service with the port); was: block_all 502 under REGISTRY_ONLY, through to the address dialled under ALLOW_ANY", () => {
+  const entry = serviceEntry("egress", "partners", "{hosts: [partners.example.com], addresses: [203.0.113.0/24], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const toApi: Partial<RouteRequest> = { headers: [["Host", "api-v2.shop"]] };
+  for (const policy of [REGISTRY_ONLY, ""]) {
+    const a = one(cluster() + policy + entry, "web/client", "http://203.0.113.5/x", toApi);
+    assert.deepEqual([a.status, a.backend], [200, "shop/api-v2"], `${policy ? "REGISTRY_ONLY" : "ALLOW_ANY"}: Service shop/api-v2's virtual host`);
+    assert.match(a.layers.map((l) => l.summary).join("\n"), /the request's Host api-v2\.shop names Service shop\/api-v2/);
+  }
+  const other = serviceEntry("egress", "other", "{hosts: [other.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: DNS}");
+  const toOther = one(cluster() + REGISTRY_ONLY + entry + other, "web/client", "http://203.0.113.5/x", { headers: [["Host", "other.example.com"]] });
+  assert.deepEqual([toOther.status, toOther.backend], [null, "ServiceEntry egress/other"], "another entry's host on that port: that entry (was: 502)");
+});
+
+test("a sidecar client's request to a name two ServiceEntries cover goes to the one whose host is the name (Envoy's domain search order: exact names, then the longest suffix wildcard), not the first in the input", () => {
+  const wildcard = serviceEntry("web", "any-example", "{hosts: ['*.example.com'], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: NONE}");
+  const exact = serviceEntry("ops", "api-example", "{hosts: [api.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.21}]}");
+  const narrower = serviceEntry("ops", "v1-example", "{hosts: ['*.v1.example.com'], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: STATIC, endpoints: [{address: 203.0.113.22}]}");
+  const yaml = cluster() + wildcard + exact + narrower;
+  assert.equal(one(yaml, "web/client", "http://api.example.com/x").backend, "ServiceEntry ops/api-example", "was: web/any-example, first in the input");
+  assert.equal(one(yaml, "web/client", "http://a.v1.example.com/x").backend, "ServiceEntry ops/v1-example", "the longer wildcard");
+  assert.equal(one(yaml, "web/client", "http://other.example.com/x").backend, "ServiceEntry web/any-example");
+});

@@ -92,6 +92,36 @@ test("a STATIC ServiceEntry's endpoints, not the address dialled, are what the n
   assert.equal(first.reason, "the connection to 203.0.113.20 port 6432 leaves the model", "an endpoint without ports: the entry's targetPort");
 });
 
+test("a ServiceEntry's workloadSelector selects the stand-in pod of a Deployment (no address in the input) as a Service's selector does: its policies judge the hop (was: no endpoint, ztunnel 'fails' the connection and a sidecar answered 503, wrong denials)", async () => {
+  const deployment = (ns: string, name: string, ports = "") => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {serviceAccountName: ${name}, containers: [{name: c, image: x${ports}}]}\n---\n`;
+  const yaml = namespace("bank", "{istio.io/dataplane-mode: ambient}") + namespace("web", "{istio-injection: enabled}") + deployment("bank", "ledger", ", ports: [{name: http, containerPort: 8080}]") + deployment("bank", "teller")
+    + deployment("web", "shopper").replace("containers: [{name: c,", "containers: [{name: istio-proxy}, {name: c,") + selecting;
+  const ambient = await ask(yaml, "bank/teller", "GET http://240.0.0.5/");
+  assert.deepEqual([ambient.status, ambient.endpoint], [200, "bank/ledger"], "the ledger's replicas serve it (was: connection failed, no endpoint)");
+  assert.match(layer(ambient, "network"), /bank\/ledger port 8080/);
+  assert.equal((await ask(yaml + ledgerClosed, "bank/teller", "GET http://240.0.0.5/")).connection, "rejected", "the ledger's NetworkPolicy applies");
+  const sidecar = await ask(yaml, "web/shopper", "GET http://240.0.0.5/");
+  assert.deepEqual([sidecar.status, sidecar.endpoint], [200, "bank/ledger"], "the sidecar's EDS cluster holds them too (was 503)");
+});
+
+test("ztunnel holds no ServiceEntry for a host a Service of the entry's namespace has (selectWorkloadServices: 'a Kubernetes Service always wins'): its addresses are no VIP, the connection goes to the address dialled (was: to the entry's endpoints)", async () => {
+  const ledgerService = "apiVersion: v1\nkind: Service\nmetadata: {name: ledger, namespace: bank}\nspec: {clusterIP: 10.96.0.10, selector: {app: ledger}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  const shadow = (ns: string) => entry(ns, "shadow", "{hosts: [ledger.bank.svc.cluster.local], addresses: [240.0.0.5], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.40}]}");
+  const same = await ask(world + ledgerService + shadow("bank"), "bank/teller", "tcp://240.0.0.5:80");
+  assert.equal(same.reason, "the connection to 240.0.0.5 port 80 leaves the model", "the Service in bank wins the host: 240.0.0.5 is nobody's VIP (was: to 203.0.113.40, the entry's endpoint)");
+  const other = await ask(world + ledgerService + shadow("ops"), "bank/teller", "tcp://240.0.0.5:80");
+  assert.equal(other.reason, "the connection to 203.0.113.40 port 80 leaves the model", "an entry of another namespace keeps its VIP (not canonical)");
+});
+
+test("ztunnel's DNS proxy answers a name with the entry whose host is that name before one whose wildcard covers it (src/dns/server.rs find_server: the name itself, then '*.example.com', '*.com'), whatever their namespaces (was: the client namespace's wildcard entry)", async () => {
+  const wildcard = entry("bank", "any-example", "{hosts: ['*.example.com'], addresses: [240.0.0.20], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: NONE}");
+  const exact = entry("ops", "api-example", "{hosts: [api.example.com], addresses: [240.0.0.21], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.21}]}");
+  const api = await ask(world + wildcard + exact, "bank/teller", "tcp://api.example.com:5432");
+  assert.equal(api.reason, "the connection to 203.0.113.21 port 5432 leaves the model", "ServiceEntry ops/api-example, its endpoint (was: bank/any-example's 240.0.0.20)");
+  const other = await ask(world + wildcard + exact, "bank/teller", "tcp://db.example.com:5432");
+  assert.equal(other.reason, "the connection to 240.0.0.20 port 5432 leaves the model", "no exact host: the wildcard's entry");
+});
+
 const workloadEntry = (ns: string, name: string, spec: string) => `apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
 
 test("a ServiceEntry's workloadSelector selects the WorkloadEntries of its namespace too: connections go to their addresses, at their port of the entry port's name, where the network policies judge them (was: only pods, so no upstream)", async () => {

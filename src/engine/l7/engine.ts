@@ -37,9 +37,13 @@ export class L7Engine {
     return { allowed: !denied, ...(denied?.denial ? { denial: denied.denial } : {}), ...(transport.identity ? { principal: transport.identity.principal } : {}), layers };
   }
 
-  /** The hop's transport; plaintext when it bypasses the server's Linkerd proxy (linkerdBypass). */
+  /**
+   * The hop's transport; plaintext when it bypasses the server's Linkerd proxy (linkerdBypass), unless
+   * a waypoint is in front of it: the client's ztunnel reaches the waypoint over HBONE whatever the
+   * server's proxy does (the waypoint then speaks plaintext to the Linkerd pod: meshLayers).
+   */
   transport(hop: Hop): Transport {
-    const why = hop.server.proxy === "linkerd" ? linkerdBypass(this.linkerd, hop) : undefined;
+    const why = hop.server.proxy === "linkerd" && !hop.waypoint ? linkerdBypass(this.linkerd, hop) : undefined;
     return why ? plaintext() : transportOf(hop, this.mesh, linkerdClientBypass(this.linkerd, hop));
   }
 
@@ -56,7 +60,9 @@ export class L7Engine {
     // The path as the Istio proxy that reads it normalizes it: the waypoint's, else the server's sidecar's (each its revision's).
     const waypoint = hop.waypoint && { ...hop.waypoint, settings: istioWaypointSettings(this.policies.inventory, hop.waypoint) };
     const normalization = (waypoint?.settings ?? istioSettingsOf(this.mesh, hop.server.endpoint)).istioPathNormalization;
-    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd", true, normalization), waypoint));
+    // A waypoint in front of a Linkerd server normalizes too, and forwards the normalized path (Envoy's HCM normalize_path:
+    // "This affects the upstream :path header as well").
+    layers.push(...this.meshLayers(hop, attributesOf(hop, identity, hop.server.proxy !== "linkerd" || waypoint !== undefined, true, normalization), waypoint));
   }
 
   private meshLayers(hop: Hop, a: Attributes, waypoint: Waypoint | undefined): LayerDecision[] {
@@ -69,7 +75,7 @@ export class L7Engine {
       // e.TLSMode == model.IstioMutualTLSModeLabel"), plaintext to anything else: a Linkerd proxy sees no identity, a client in the pod network.
       const l = this.waypointLayer(hop, a, waypoint);
       if (l.verdict === "deny" || e.kind === "external") return [l];
-      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, { ...behindWaypointAt(hop.server.proxy, a, waypoint, waypoint.settings, this.mesh), http: a.http }, undefined)];
+      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, behindWaypointAt(hop.server.proxy, a, waypoint, waypoint.settings, this.mesh), undefined)];
     }
     switch (hop.server.proxy) {
       case "linkerd": {
@@ -123,10 +129,14 @@ export function behindWaypoint(a: Attributes, wp: { name: string; namespace: str
  * What a server's proxy (`proxy`) outside the ambient mesh sees of a request a waypoint forwards: the
  * waypoint speaks Istio mutual TLS to an Istio sidecar only (pilot/pkg/xds/endpoints/endpoint_builder.go:
  * "supportsMtls := e.TLSMode == model.IstioMutualTLSModeLabel"), so a sidecar sees the waypoint's
- * identity (behindWaypoint), a Linkerd proxy plaintext from a pod of the cluster: no identity.
+ * identity (behindWaypoint), a Linkerd proxy plaintext from a pod of the cluster: no identity. The
+ * request is the one the waypoint read (`a.http`: its path normalized, Envoy's normalize_path "affects
+ * the upstream :path header as well"), which Linkerd reads its own way (each repeated header apart).
  */
 export function behindWaypointAt(proxy: ProxyKind, a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings, mesh: MeshModel): Attributes {
-  return proxy === "linkerd" ? { ...a, http: undefined, identity: undefined, sourceIp: undefined, sourceWithin: mesh.settings.linkerdClusterNetworks } : behindWaypoint(a, wp, settings);
+  if (proxy !== "linkerd") return { ...behindWaypoint(a, wp, settings), ...(a.http ? { http: a.http } : {}) };
+  const { identity: _i, sourceIp: _s, http, ...rest } = a;
+  return { ...rest, sourceWithin: mesh.settings.linkerdClusterNetworks, ...(http ? { http: { ...http, repeated: "each" as const } } : {}) };
 }
 
 /** Envoy refuses a path its normalization cannot canonicalize (an escaped NUL) with 400, before any filter. */

@@ -263,15 +263,25 @@ function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
 }
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and that the scope imports there. */
+/**
+ * The ServiceEntry exported to the scope's namespace whose hosts name `name`, that declares `port` and
+ * that the scope imports there; of several, the one whose host names it most closely (its exact name,
+ * else the longest `*.` suffix: Envoy's RouteConfiguration virtual_hosts "Domain search order: 1.
+ * Exact domain names ... 2. Suffix domain wildcards ... The longest wildcards match first", and a
+ * filter chain's server_names likewise), else the first in the input.
+ */
 export function serviceEntryNamed(mesh: MeshModel, scope: SidecarScope, name: string, port: number): IstioServiceEntry | undefined {
-  return mesh.istio.serviceEntries.find((e) => {
-    if (!entryExportedTo(mesh, e, scope.namespace) || !e.ports.some((p) => p.number === port)) return false;
+  let best: { entry: IstioServiceEntry; rank: number } | undefined;
+  for (const e of mesh.istio.serviceEntries) {
+    if (!entryExportedTo(mesh, e, scope.namespace) || !e.ports.some((p) => p.number === port)) continue;
     // Only the hosts that name it: with none the entry does not serve the name (scopeImports alone
     // imports every host when the scope has no egress listeners).
     const hosts = e.hosts.filter((h) => hostCovers(h, name));
-    return hosts.length > 0 && scopeImports(scope, entryHost(e, port, hosts)).imported;
-  });
+    if (!hosts.length || !scopeImports(scope, entryHost(e, port, hosts)).imported) continue;
+    const rank = Math.max(...hosts.map((h) => (h.startsWith("*") ? h.length - 1 : Number.MAX_SAFE_INTEGER)));
+    if (!best || rank > best.rank) best = { entry: e, rank };
+  }
+  return best?.entry;
 }
 
 /** A Service port as the registry holds it: the Service's host, bound to 0.0.0.0 when Istio reads the port as HTTP. */
@@ -281,17 +291,21 @@ export const serviceRegistryHost = (s: Service, sp: ServicePort): RegistryHost =
 const EXPORT_TO = "networking.istio.io/exportTo";
 
 /**
- * Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (its
- * annotation networking.istio.io/exportTo, comma-separated namespaces, each trimmed: pilot/pkg/
- * serviceregistry/kube/conversion.go ConvertService; read as a ServiceEntry's exportTo,
- * push_context.go initServiceRegistry; without it, everywhere) and its Sidecar imports it (scopeImports).
+ * Why an Istio proxy of `namespace` does not know Service `s`, undefined when it does: its annotation
+ * networking.istio.io/exportTo (comma-separated namespaces, each trimmed: pilot/pkg/serviceregistry/
+ * kube/conversion.go ConvertService; read as a ServiceEntry's exportTo, push_context.go
+ * initServiceRegistry; without it, everywhere) leaves that namespace out.
  */
-export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+export function serviceHiddenFrom(s: Service, namespace: string): string | undefined {
   const annotation = s.annotations?.[EXPORT_TO];
-  if (annotation && !exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, scope.namespace)) {
-    return { imported: false, why: `Service ${s.namespace}/${s.name} is not exported to namespace ${scope.namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})` };
-  }
-  return scopeImports(scope, serviceRegistryHost(s, sp));
+  if (!annotation || exportedTo({ namespace: s.namespace, exportTo: annotation.split(",").map((n) => n.trim()) }, namespace)) return undefined;
+  return `Service ${s.namespace}/${s.name} is not exported to namespace ${namespace} (its annotation ${EXPORT_TO} ${JSON.stringify(annotation)})`;
+}
+
+/** Whether a sidecar knows a Service port: the Service is exported to the sidecar's namespace (serviceHiddenFrom) and its Sidecar imports it (scopeImports). */
+export function scopeImportsService(scope: SidecarScope, s: Service, sp: ServicePort): Imported {
+  const hidden = serviceHiddenFrom(s, scope.namespace);
+  return hidden ? { imported: false, why: hidden } : scopeImports(scope, serviceRegistryHost(s, sp));
 }
 
 /**
@@ -317,27 +331,29 @@ const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.
 
 /**
  * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest
- * entry (ambient/services.go selectWorkloadServices: "a Kubernetes Service always wins, else the
- * oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host. An
- * entry of visibility NONE (meshConfig serviceEntryVisibility) "is never delivered to any data plane";
- * one of visibility NAMESPACE is, and ztunnel hides it from the clients of other namespaces
- * (visibleAmbient). Its exportTo is not in the workload API. Built once per MeshEngine
- * (MeshEngine.ambientServices): every ambient connection to an outside address asks.
+ * entry, and none where a Service of that namespace has the host (ambient/services.go
+ * selectWorkloadServices: "Pick the winner for each namespace: a Kubernetes Service always wins, else
+ * the oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
+ * ("A kubernetes service is always considered to be canonical"). An entry of visibility NONE
+ * (meshConfig serviceEntryVisibility) "is never delivered to any data plane"; one of visibility
+ * NAMESPACE is, and ztunnel hides it from the clients of other namespaces (visibleAmbient). Its
+ * exportTo is not in the workload API. Built once per MeshEngine (MeshEngine.ambientServices): every
+ * ambient connection to an outside address asks.
  */
 export function ambientServices(inv: Inventory): AmbientService[] {
-  const serviceHosts = new Set(inv.services.map(serviceHost));
+  const serviceHosts = new Set(inv.services.map((s) => `${s.namespace}/${serviceHost(s)}`)), anyService = new Set(inv.services.map(serviceHost));
   const delivered = inv.mesh.istio.serviceEntries.filter((e) => e.visibility !== "NONE");
   const best = new Map<string, IstioServiceEntry>();
   for (const e of delivered) {
     for (const host of e.hosts) {
       const key = `${e.namespace}/${host}`, cur = best.get(key);
-      if (!cur || oldest(e, cur) < 0) best.set(key, e);
+      if (!serviceHosts.has(key) && (!cur || oldest(e, cur) < 0)) best.set(key, e);
     }
   }
   const canonical = new Map<string, IstioServiceEntry>();
   for (const [key, e] of best) {
     const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
-    if (!serviceHosts.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
+    if (!anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
   }
   return delivered.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
 }
@@ -383,14 +399,22 @@ const AUTOALLOCATE = "networking.istio.io/enable-autoallocate-ip";
  * Istio 1.25) answers for a client of `namespace` with an address of the entry: its `addresses`, else
  * the one istiod allocates to the host (ip_autoallocation.go shouldV2AutoAllocateIPFromPieces: not
  * for resolution NONE, nor with the label networking.istio.io/enable-autoallocate-ip "false";
- * constructServiceEntries: a wildcard host only with DYNAMIC_DNS); of several, as get_best_by_host
- * ranks them (the client's namespace, then the canonical one, then the first). The port decides
- * later, as for an address dialled (ambientServiceEntryAt).
+ * constructServiceEntries: a wildcard host only with DYNAMIC_DNS). The DNS proxy looks the name up
+ * itself first, then its wildcards from the most specific (ztunnel src/dns/server.rs find_server:
+ * "'www.example.com' (the alias, itself) '*.example.com' '*.com'", get_wildcards), and takes the
+ * first with a service; of several there, as find_best_match ranks them (the client's namespace, then
+ * the canonical one, then the first). The port decides later, as for an address dialled (ambientServiceEntryAt).
  */
 export function ambientServiceEntryNamed(all: readonly AmbientService[], name: string, namespace: string | undefined): IstioServiceEntry | undefined {
   const answers = visibleAmbient(all, namespace).filter(({ entry: e, host: h }) => hostCovers(h, name)
     && (e.addresses.length > 0 || (e.resolution !== "NONE" && e.labels[AUTOALLOCATE]?.toLowerCase() !== "false" && (!h.startsWith("*") || e.resolution === "DYNAMIC_DNS"))));
-  return (answers.find((s) => s.entry.namespace === namespace) ?? answers.find((s) => s.canonical) ?? answers[0])?.entry;
+  const labels = name.toLowerCase().replace(/\.$/, "").split(".");
+  for (let i = 0; i < labels.length; i++) {
+    const search = i === 0 ? labels.join(".") : `*.${labels.slice(i).join(".")}`;
+    const at = answers.filter((s) => s.host === search);
+    if (at.length) return (at.find((s) => s.entry.namespace === namespace) ?? at.find((s) => s.canonical) ?? at[0]).entry;
+  }
+  return undefined;
 }
 
 /** One place an Istio proxy sends a connection to a ServiceEntry: an address (a pod's, when `endpoint`) or a host name to resolve, at `port`. */
@@ -416,8 +440,11 @@ export function entryTargets(inv: Inventory, entry: IstioServiceEntry, port: num
   const sp = entry.ports.find((p) => p.number === port);
   const fallback = sp?.targetPort ?? port;
   if (entry.workloadSelector) {
-    const pods: EntryTarget[] = inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && e.addresses.length && e.ready !== false)
-      .map((endpoint) => ({ endpoint, address: endpoint.addresses[0], port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
+    // A pod of the input without an address, or not ready, is no endpoint (ztunnel state.rs load_balance: "Workload has no IP");
+    // the stand-in pod of a controller's template (no address in the input) stands for its replicas, as behind a Service (serving.ts).
+    const pods: EntryTarget[] = inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === entry.namespace && subsetOf(entry.workloadSelector!, e.labels) && (e.addresses.length || e.fromTemplate) && e.ready !== false)
+      .sort((a, b) => Number(a.fromTemplate === true) - Number(b.fromTemplate === true))
+      .map((endpoint) => ({ endpoint, ...(endpoint.addresses.length ? { address: endpoint.addresses[0] } : {}), port: (sp && endpoint.ports.find((p) => p.name === sp.name)?.port) ?? fallback }));
     // Its WorkloadEntries too (workloadEntryWorkloadBuilder; the serviceentry controller's
     // workloadEntryHandler), at their port of the entry port's name (convertWorkloadInstanceToServiceInstance
     // "we.ports > se.port.targetPort > se.port.number"); one without an address (behind its network's

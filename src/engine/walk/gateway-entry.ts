@@ -8,11 +8,12 @@ import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { emptyResult } from "../gateway/request.js";
+import { serviceHiddenFrom } from "../mesh/registry.js";
 import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { serve } from "./serve.js";
+import { noCluster, serve } from "./serve.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -26,6 +27,9 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
+  const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
+  if (hidden) return noCluster(w, hidden, "the gateway");
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
@@ -65,5 +69,10 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   w.res.responseHeaders = { ...w.res.responseHeaders, ...at.responseHeaders };
   if (!at.backend) w.res.reason = "";
   const chose = routesChose(w, bound, `at waypoint ${use.waypoint.namespace}/${use.waypoint.name} (${use.why}), `, at);
-  return chose === "decided" ? chose : chose.picked;
+  if (chose === "decided") return chose;
+  // The waypoint's own scope holds the Services exported to its namespace (DefaultSidecarScopeForGateway).
+  const hidden = chose.picked?.service ? serviceHiddenFrom(chose.picked.service, use.waypoint.namespace) : undefined;
+  if (hidden) { noCluster(w, hidden, `waypoint ${use.waypoint.namespace}/${use.waypoint.name}`); return "decided"; }
+  return chose.picked;
 }
+

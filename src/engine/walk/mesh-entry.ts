@@ -8,7 +8,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
 import { subsetOf } from "../l7/transport.js";
-import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, requestName, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
+import { ambientServiceEntryAt, ambientServiceEntryNamed, entryChain, entryHostAt, requestName, entryTargets, entryHost, entryHostNamed, istioHttpListenerAt, istioSidecarScope, scopeImportsRoutes, scopeImportsService, serviceEntryAt, serviceEntryNamed, serviceHiddenFrom, serviceRegistryHost, type SidecarScope } from "../mesh/registry.js";
 import { resolveEgressNetwork } from "../mesh/egress.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
 import type { Party } from "../match.js";
@@ -22,7 +22,7 @@ import { istioPortProtocol } from "../l7/istio.js";
 import { backendServing, serviceServing, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
-import { hostHeaderRequest, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
+import { hostHeaderRequest, noCluster, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
 import type { Inventory } from "../../model/inventory.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
@@ -120,8 +120,12 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), true);
   }
   const where = ambient?.waypoint ? `at waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name} (${ambient.why}), ` : "";
-  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), false));
+  const router = ambient?.waypoint ? { namespace: ambient.waypoint.namespace, name: `waypoint ${ambient.waypoint.namespace}/${ambient.waypoint.name}` } : sidecar ? { namespace: sidecar.namespace!, name: "the client's sidecar", sidecar: true } : undefined;
+  return afterRoutes(w, bound, where, () => serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, byProxy(w)), false), undefined, router);
 }
+
+/** The Istio proxy that applies the routes (a sidecar, a waypoint): the namespace whose Services its scope holds (serviceHiddenFrom). */
+interface IstioRouter { namespace: string; name: string; sidecar?: boolean }
 
 /**
  * Once the routes chose (routeAtService, linkerdOutbound): the routing step (decided when no backend
@@ -129,13 +133,16 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
  * without backendRefs, or a picked backend `isDefault` says is the parent itself), else the backend
  * the routes picked (a ServiceEntry's host, an Istio `Hostname` backend: the entry's destination, toServiceEntry).
  */
-function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false): RequestAnswer {
+function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () => RequestAnswer, isDefault = (_: ResolvedBackend) => false, router?: IstioRouter): RequestAnswer {
   w.res.routeRole = bound.role;
   const chose = routesChose(w, bound, where, w.res);
   if (chose === "decided") return w.res;
   if (bound.toDefault) return toDefault();
   const picked = chose.picked;
   if (picked && isDefault(picked)) return toDefault();
+  // A sidecar's scope takes a VirtualService destination of its own namespace unchecked (sidecar.go collectImportedServices: byNamespace[configNamespace]).
+  const hidden = router && picked?.service && !(router.sidecar && picked.service.namespace === router.namespace) ? serviceHiddenFrom(picked.service, router.namespace) : undefined;
+  if (hidden) return noCluster(w, hidden, router!.name);
   if (picked?.serviceEntry) return toServiceEntry(w, picked.serviceEntry, picked.ref.name, picked.ref.port!);
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
@@ -170,6 +177,30 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
 }
 
 /**
+ * A request on a sidecar's HTTP listener 0.0.0.0:PORT whose Host names another destination of the
+ * sidecar's route configuration PORT than the entry dialled: that one's virtual host takes it
+ * (httproute.go buildSidecarOutboundHTTPRouteConfig: every imported service with that port,
+ * "svc.Ports.GetByPort(listenerPort)"; generateVirtualHostDomains: its host, short names, addresses).
+ * A Service Istio reads as HTTP (or sniffs) on that port, which the sidecar imports: its routes and
+ * endpoints (meshRouting); an exported, imported ServiceEntry's host on an HTTP port: that entry
+ * (atServiceEntry). Undefined for another Host (a TCP-declared Service port's virtual host is not modelled).
+ */
+function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string): RequestAnswer | undefined {
+  const name = requestName(hostHeaderRequest(w.req));
+  if (name === undefined) return undefined;
+  const d = w.ctx.dns.resolve(name, port, pod.namespace);
+  if (d.kind === "service" && !d.service.headless) {
+    const sp = d.service.ports.find((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp");
+    if (sp && scopeImportsService(scope, d.service, sp).imported) {
+      step(w, "entry", "passed", `${at}, and the request's Host ${name} names Service ${d.service.namespace}/${d.service.name} (${d.how}): the sidecar's HTTP listener 0.0.0.0:${port} takes it to that Service's virtual host`);
+      return meshRouting(w, d.service, sp);
+    }
+  }
+  const entry = d.kind === "unresolved" ? serviceEntryNamed(w.ctx.inv.mesh, scope, name, port) : undefined;
+  return entry && entryChain(entry, port, w.req) === undefined ? atServiceEntry(w, entry, name, port) : undefined;
+}
+
+/**
  * An Istio sidecar client's connection to an address outside the Services (engine/mesh/registry.ts):
  * a ServiceEntry its Sidecar imports that takes it puts it in the registry (it goes on); else its
  * outboundTrafficPolicy decides (unregistered).
@@ -186,6 +217,8 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
       // On the HTTP listener 0.0.0.0:PORT the Host picks the virtual host, not the address ("the destination will be identified
       // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
       // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
+      const other = otherVirtualHost(w, scope, pod, port, `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port`);
+      if (other) return other;
       const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
       if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
       step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
@@ -303,7 +336,8 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
-  return afterRoutes(w, bound, `${where || se}, `, () => toServiceEntry(w, entry, name, port, dialled));
+  const router = client.waypoint ? { namespace: client.waypoint.namespace, name: `waypoint ${client.waypoint.namespace}/${client.waypoint.name}` } : client.namespace !== undefined ? { namespace: client.namespace, name: "the client's sidecar", sidecar: true } : undefined;
+  return afterRoutes(w, bound, `${where || se}, `, () => toServiceEntry(w, entry, name, port, dialled), undefined, router);
 }
 
 /**
@@ -332,7 +366,7 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
     const host = targets.find((t) => t.hostname !== undefined)!;
     return toAddress(w, undefined, host.port, host.hostname);
   }
-  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), address: t.address!, port: t.port }));
+  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), ...(t.address ? { address: t.address } : {}), port: t.port }));
   // ztunnel sent it as addressed to the entry (a service): the pod's workload waypoint is not taken (outbound.rs build_request:
   // "Don't traverse waypoint if traffic was addressed to a service"); the authorizers hear of the entry (l7/authorizer.ts hopOf).
   if (l4) w.serviceEntry = entry;

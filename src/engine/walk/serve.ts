@@ -128,6 +128,24 @@ export function toAddresses(w: Walk, targets: readonly Serving[], note: string):
   return leaveModel(w, hop.to, to, hop.verdict);
 }
 
+/**
+ * An Istio proxy's route to a Service not exported to the proxy's namespace (`hidden` says why): its
+ * scope lacks the Service (a gateway's or waypoint's: pilot/pkg/model/sidecar.go
+ * DefaultSidecarScopeForGateway, "services := ps.servicesExportedToNamespace(configNamespace)"; a
+ * sidecar's: collectImportedServices infers a VirtualService destination only where
+ * IsServiceVisible), so it has no cluster for it (networking/core/cluster.go BuildClusters:
+ * proxy.SidecarScope.Services()), while the route still names that cluster (route/route.go
+ * GetDestinationCluster): Envoy's router answers 503 (RouteAction cluster_not_found_response_code,
+ * "The default response code is 503 Service Unavailable"); a TCPRoute's or TLSRoute's connection
+ * (tcp_proxy) is closed: it fails.
+ */
+export function noCluster(w: Walk, hidden: string, proxy: string): RequestAnswer {
+  const l4 = /^(TCPRoute|TLSRoute) /.test(w.res.route ?? "");
+  const reason = `${hidden}: ${proxy} has no cluster for it, and Envoy ${l4 ? "closes the connection" : "answers 503"} (cluster not found)`;
+  step(w, "backend", "decided", reason);
+  return l4 ? refuse(w, "failed", reason) : Object.assign(w.res, { status: 503, upstream: null, reason });
+}
+
 function leaveModel(w: Walk, to: Serving, name: string, hop: Verdict | undefined): RequestAnswer {
   w.res.reason = `the connection to ${name} leaves the model`;
   if (w.serviceEntry) {
