@@ -199,9 +199,12 @@ export function sameAddress(a: Address, b: Address): boolean {
   return a.family === b.family && a.value === b.value;
 }
 
-/** Whether `a` is a loopback address: 127.0.0.0/8 or ::1 (Go's net.IP IsLoopback). */
+/** The loopback addresses, 127.0.0.0/8 and ::1/128 (Go's net.IP IsLoopback). */
+export const LOOPBACK_RANGES: readonly AddressRange[] = [{ family: 4, first: 0x7f000000n, last: 0x7fffffffn }, { family: 6, first: 1n, last: 1n }];
+
+/** Whether `a` is a loopback address (LOOPBACK_RANGES). */
 export function isLoopback(a: Address): boolean {
-  return a.family === 4 ? a.value >> 24n === 127n : a.value === 1n;
+  return contains(LOOPBACK_RANGES[a.family === 4 ? 0 : 1], a);
 }
 
 export function contains(r: AddressRange, a: Address): boolean {

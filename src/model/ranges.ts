@@ -1,11 +1,8 @@
 // The address ranges an inventory mentions: every policy CIDR and except, every Network's CIDRs.
 // They cut the address space into classes of addresses that every policy treats alike.
 
-import type { AddressRange } from "./ip.js";
+import { LOOPBACK_RANGES, type AddressRange } from "./ip.js";
 import type { Inventory } from "./inventory.js";
-
-/** 127.0.0.0/8 and ::1/128. */
-const LOOPBACK_RANGES: readonly AddressRange[] = [{ family: 4, first: 0x7f000000n, last: 0x7fffffffn }, { family: 6, first: 1n, last: 1n }];
 
 export function mentionedRanges(inv: Inventory): AddressRange[] {
   const ranges: AddressRange[] = [];
