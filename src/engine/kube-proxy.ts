@@ -58,7 +58,7 @@ import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
-import { flowAddress, type Party } from "./match.js";
+import { flowAddress, loopbackHost, type Party } from "./match.js";
 import { serviceServing, type Serving, type ServingSet } from "./serving.js";
 import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup, type NodePortAddresses } from "../model/kube-proxy-config.js";
 
@@ -274,8 +274,8 @@ interface HealthListener { refused?: string; listens?: string; warning?: { code:
 
 /** The node whose network namespace a client's loopback is: a node's own, a host-network pod's node (a stand-in when the input lacks it); undefined for others. */
 function hostOf(index: InventoryIndex, client: Party | undefined): Endpoint | undefined {
-  const e = client?.endpoint;
-  return e?.kind === "node" ? e : e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+  const host = loopbackHost(index, client);
+  return host?.kind === "node" ? host : undefined;
 }
 
 /**
