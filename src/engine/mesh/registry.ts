@@ -327,18 +327,28 @@ export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: n
 /** A host of a ServiceEntry as ztunnel holds it: one workload-API service per host (ambient/services.go constructServiceEntries). */
 export interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
 
-const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "newest");
+/**
+ * istiod's order of configs: creation time, the oldest first (a Go time.Time: an object without
+ * creationTimestamp has the zero time, the oldest of all), then name, then namespace (pilot/pkg/model/
+ * config.go sortConfigByCreationTime). ambient/services.go selectWorkloadServices compares the
+ * creation times only ("isBetter ... a.CreationTime.Before(b.CreationTime)") and leaves a tie to the
+ * krt index's order, which is no order: name and namespace stand in for it.
+ */
+const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
 
 /**
  * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest
- * entry, and none where a Service of that namespace has the host (ambient/services.go
+ * entry (oldest), and none where a Service of that namespace has the host (ambient/services.go
  * selectWorkloadServices: "Pick the winner for each namespace: a Kubernetes Service always wins, else
  * the oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
- * ("A kubernetes service is always considered to be canonical"). An entry of visibility NONE
- * (meshConfig serviceEntryVisibility) "is never delivered to any data plane"; one of visibility
- * NAMESPACE is, and ztunnel hides it from the clients of other namespaces (visibleAmbient). Its
- * exportTo is not in the workload API. Built once per MeshEngine (MeshEngine.ambientServices): every
- * ambient connection to an outside address asks.
+ * ("A kubernetes service is always considered to be canonical"); a winner of visibility NAMESPACE is
+ * never canonical ("case si.Service.GetVisibility() == workloadapi.Service_NAMESPACE: continue"), its
+ * namespace's clients find it first anyway. An entry of visibility NONE (meshConfig
+ * serviceEntryVisibility) "is never delivered to any data plane"; one of visibility NAMESPACE is, and
+ * ztunnel hides it from the clients of other namespaces (visibleAmbient). Its exportTo is not in the
+ * workload API (constructServiceEntries writes none; `exportTo: ["."]` is no NAMESPACE visibility).
+ * Built once per MeshEngine (MeshEngine.ambientServices): every ambient connection to an outside
+ * address asks.
  */
 export function ambientServices(inv: Inventory): AmbientService[] {
   const serviceHosts = new Set(inv.services.map((s) => `${s.namespace}/${serviceHost(s)}`)), anyService = new Set(inv.services.map(serviceHost));
@@ -353,7 +363,7 @@ export function ambientServices(inv: Inventory): AmbientService[] {
   const canonical = new Map<string, IstioServiceEntry>();
   for (const [key, e] of best) {
     const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
-    if (!anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
+    if (e.visibility !== "NAMESPACE" && !anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
   }
   return delivered.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
 }
