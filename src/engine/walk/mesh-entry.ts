@@ -113,7 +113,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const imports = scope && ((namespace: string) => scopeImportsRoutes(scope, namespace, serviceRegistryHost(s, sp)));
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
-    const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
+    const refused = proxy === "istio" ? w.ctx.mesh.istioRefusedAt({ service: s, port: sp }) : undefined;
+    const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}${refused ? ` that the proxy reads: ${refused}` : ""}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
     w.res.backend = name;
     w.res.reason = why;
@@ -332,7 +333,8 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
   const host = entryHostNamed(entry, name);
   const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
   if (!bound) {
-    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
+    const refused = w.ctx.mesh.istioRefusedAt({ entry });
+    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client${refused ? ` (${refused})` : ""}` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
