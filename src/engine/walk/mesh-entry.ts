@@ -210,7 +210,7 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
-  const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
+  const hit = serviceEntryAt(w.ctx.inv, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
     const host = entryHostAt(hit.entry, port, hostHeaderRequest(w.req));
     const where = `${hit.how}: the sidecar's registry has it`;
