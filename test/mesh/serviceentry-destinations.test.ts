@@ -200,3 +200,15 @@ test("ztunnel's winner of a host in a namespace is the oldest entry, where one w
   assert.match(await to(db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21") + db("db-b", undefined, "203.0.113.22")), /203\.0\.113\.22 port 5432/, "db-b has no creationTimestamp: the zero time, older than db-a");
   assert.match(await to(db("db-b", "2024-01-01T00:00:00Z", "203.0.113.22") + db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21")), /203\.0\.113\.21 port 5432/, "created together: db-a before db-b by name (was: the first in the input)");
 });
+
+test("a DNS ServiceEntry whose endpoints mix addresses and host names balances over all of them (a sidecar's STRICT_DNS cluster resolves each, cluster.go convertResolution; ztunnel picks any workload, a host name's resolved on demand, state.rs load_balance): an allowed addressed endpoint answers, with the host names said to share it; when the policies deny every addressed one, the host names' share leaves the model (was: the first host name, the addressed endpoints ignored)", async () => {
+  const mixed = entry("bank", "ledger-dns", "{hosts: [ledger.dns.internal], addresses: [240.0.0.6], ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}], resolution: DNS, endpoints: [{address: backup.example.com}, {address: 10.0.0.10}]}");
+  for (const [from, request] of [["web/shopper", "GET http://ledger.dns.internal/"], ["bank/teller", "GET http://240.0.0.6/"]]) {
+    const open = await ask(world + mixed, from, request);
+    assert.deepEqual([open.status, open.endpoint], [200, "bank/ledger"], `${from}: the addressed endpoint, the pod 10.0.0.10, is judged and answers (was: backup.example.com, out of the model)`);
+    assert.match(layer(open, "backend"), /include host names \(backup\.example\.com port 8080\) besides addresses/);
+    const closed = await ask(world + mixed + ledgerClosed, from, request);
+    assert.deepEqual([closed.connection ?? null, closed.reason], [null, "the connection to backup.example.com port 8080 leaves the model"], `${from}: the pod's NetworkPolicy denies it; the host name's share goes on`);
+    assert.match(layer(closed, "network"), /deny the connection to every addressed endpoint \(1, e\.g\. bank\/ledger port 8080\); those balanced to backup\.example\.com port 8080 leave the model/);
+  }
+});
