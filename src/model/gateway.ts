@@ -130,6 +130,25 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   healthCheck?: { panicThreshold?: number };
 }
 
+/**
+ * Envoy Gateway's ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1), as far as it changes the answer
+ * a request gets: the client address Envoy reads (clientIPDetection, proxy protocol), which a rate
+ * limit's sourceCIDR matches, and the 403 a failClosed custom header gives (engine/gateway/client-policy.ts).
+ */
+export interface ClientTrafficPolicy extends ObjectMeta {
+  /** spec.targetRefs (or the deprecated targetRef), in the policy's namespace: Gateway or ListenerSet, a listener with sectionName. */
+  targets: BackendTrafficPolicy["targets"];
+  /** spec.targetSelectors: the Gateways (or ListenerSets) whose labels match. */
+  selectors: BackendTrafficPolicy["selectors"];
+  /**
+   * spec.clientIPDetection (exactly one of its fields, a CEL rule): xForwardedFor's numTrustedHops or
+   * trustedCIDRs (net.ParseCIDR's networks), customHeader's name and failClosed, or directSourceIP.
+   */
+  clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
+  /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
+  proxyProtocol?: { optional: boolean };
+}
+
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
 export const MAX_RESPONSE_BODY = 4096;
 
@@ -198,6 +217,7 @@ export interface RouteGraph {
   tlsMaterial: TlsMaterial[];
   backendTlsPolicies: BackendTlsPolicy[];
   backendTrafficPolicies: BackendTrafficPolicy[];
+  clientTrafficPolicies: ClientTrafficPolicy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }
@@ -208,7 +228,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], objectKeys: new ObjectIndex() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], objectKeys: new ObjectIndex() };
 }
 
 /**

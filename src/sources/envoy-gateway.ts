@@ -26,14 +26,14 @@ function readTarget(t: Field): BackendTrafficPolicy["targets"][number] {
 }
 
 /** PolicyTargetReferences.GetTargetRefs (api/v1alpha1/policy_helpers.go): the deprecated targetRef, when set, instead of targetRefs. */
-function readTargets(spec: Field): BackendTrafficPolicy["targets"] {
+export function readTargets(spec: Field): BackendTrafficPolicy["targets"] {
   const single = spec.get("targetRef");
   if (single.object()) return [readTarget(single)];
   return (spec.get("targetRefs").list() ?? []).map(readTarget);
 }
 
 /** A TargetSelector (api/v1alpha1/policy_helpers.go): group (default the Gateway API's), kind, labels, namespaces (default Same). */
-function readTargetSelector(t: Field): BackendTrafficPolicy["selectors"][number] {
+export function readTargetSelector(t: Field): BackendTrafficPolicy["selectors"][number] {
   const ns = t.get("namespaces");
   const from = (ns.get("from").string({ oneOf: ["Same", "All", "Selector"] }) ?? "Same") as BackendTrafficPolicy["selectors"][number]["namespaces"]["from"];
   return { group: readGroup(t.get("group"), GATEWAY_GROUP), kind: readKind(t.get("kind"), ""), labels: readSelector(t), namespaces: { from, ...(from === "Selector" ? { selector: readSelector(ns.get("selector")) } : {}) } };

@@ -27,6 +27,7 @@ import { ingressNginxKindHooks } from "./ingress/nginx-annotations.js";
 import { kubeProxyKindHooks } from "./kube-proxy-config.js";
 import { ciliumFrontEnds, ciliumKindHooks } from "./cilium.js";
 import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
+import { envoyGatewayClientFrontEnds } from "./envoy-gateway-client.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
@@ -44,6 +45,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...openshiftFrontEnds,
   ...gatewayApiFrontEnds,
   ...envoyGatewayFrontEnds,
+  ...envoyGatewayClientFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,

@@ -270,11 +270,10 @@ test("a rate limit rule's sourceCIDR reads the client address Envoy sees (Remote
   const unknown = route(GW + ROUTE + net, {});
   assert.equal(unknown.status, 200);
   assert.match(unknown.reason, /its local rule 0 \(requests: 0\), whose sourceCIDR 192\.0\.2\.0\/24 reads the client address, which Junction does not know \(the request names no client/);
-  // A ClientTrafficPolicy (not read) may take the address from X-Forwarded-For or a header: not known either.
+  // A ClientTrafficPolicy's clientIPDetection: X-Forwarded-For's last entry (numTrustedHops 1), else the connection's source.
   const ctp = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: c, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}}\n";
-  const detected = route(GW + ROUTE + net + ctp, from("192.0.2.77"));
-  assert.equal(detected.status, 200);
-  assert.match(detected.reason, /the input has a ClientTrafficPolicy/);
+  assert.equal(route(GW + ROUTE + net + ctp, from("192.0.2.77")).status, 429, "no X-Forwarded-For: the connection's source");
+  assert.equal(route(GW + ROUTE + net + ctp, { ...from("192.0.2.77"), headers: [["x-forwarded-for", "198.51.100.1"]] }).status, 200, "X-Forwarded-For's address");
   // The default rule of 0 beside a sourceCIDR rule: the addresses in the range have their own bucket.
   const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{sourceCIDR: {value: 10.0.0.0/8}}], limit: {requests: 10, unit: Second}}]}}");
   assert.equal(route(GW + ROUTE + allowList, from("10.0.0.1")).status, 200);

@@ -82,3 +82,13 @@ test("a policy that refuses every request is the rule's return: untranslatable (
   assert.equal(zero.code, 0, zero.err);
   assert.match(zero.conf, /return 429;/);
 });
+
+test("an abort Envoy Gateway writes as 0 per million changes no answer: nginx compiles the rule as if there were none (it refused it)", async () => {
+  const inert = await compile(http(EG_HEAD) + btp("HTTPRoute", "r", "faultInjection: {abort: {httpStatus: 503, percentage: 0.00001}}"));
+  assert.equal(inert.code, 0, inert.err);
+  assert.doesNotMatch(inert.conf, /return 503;/);
+  assert.match(inert.conf, /proxy_pass/);
+  // A share that is written (0.01%: 100 per million) is still refused: nginx has no fault injection.
+  const some = await compile(http(EG_HEAD) + btp("HTTPRoute", "r", "faultInjection: {abort: {httpStatus: 503, percentage: 0.01}}"));
+  assert.notEqual(some.code, 0);
+});

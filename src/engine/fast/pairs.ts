@@ -276,26 +276,53 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
       }
     }
   };
-  classPairs(fc, ids, spread, near);
+  // A host's own loopback under felix's all-interfaces host endpoint is judged exactly (loopbackPairs): its classes' answer judges no ingress there.
+  const lo = policedLoopbacks(fc, ids);
+  classPairs(fc, ids, lo ? (cs, cd, id) => { if (!(lo.hosts[cs] && lo.loops[cd])) spread(cs, cd, id); } : spread, near);
   loopbackPairs(fc, ids, near, spread);
   ownNodePairs(fc, groups, classes, include, add, done);
 }
 
+/** The address classes of a loopback address in `ids` (ClassTable.keyOf keys them apart). */
+function loopClasses(fc: FastConnectivity, ids: readonly number[]): number[] {
+  const list = fc.classes.list;
+  return ids.filter((c) => list[c].rep.endpoint === undefined && ownLoopback(POD, list[c].rep));
+}
+
 /**
- * A pod's connections to its own loopback (engine/verdict.ts ownLoopback: no policy sees them, so
- * PolicyEngine allows them whatever its policies say): every connection, for each pod class (of the
- * pod network, not acting as its node) and address class of a loopback address (ClassTable.keyOf
- * keys them apart) in `ids`; with `near`, pairs with a class in it only. There are none unless a
- * range of 127.0.0.0/8 or ::1 is a party.
+ * Flags by class: the host classes whose loopback felix's all-interfaces host endpoint polices
+ * (PolicyEngine.hostLoopback: ClassTable.keyOf keys such hosts apart), and the loopback address
+ * classes; undefined when either is missing (most lists: no loopback address is a party).
+ */
+function policedLoopbacks(fc: FastConnectivity, ids: readonly number[]): { hosts: Uint8Array; loops: Uint8Array } | undefined {
+  const loops = loopClasses(fc, ids);
+  if (!loops.length) return undefined;
+  const list = fc.classes.list, hosts = new Uint8Array(fc.classes.size), flags = new Uint8Array(fc.classes.size);
+  let any = false;
+  for (const c of ids) if (fc.engine.hostLoopback(list[c].rep, LOOP)?.policed) { hosts[c] = 1; any = true; }
+  for (const c of loops) flags[c] = 1;
+  return any ? { hosts, loops: flags } : undefined;
+}
+
+/**
+ * Connections to a loopback address from its own network namespace (no endpoint named): a pod's
+ * (engine/verdict.ts ownLoopback: no policy sees them, so PolicyEngine allows them whatever its
+ * policies say) and a host's unpoliced (PolicyEngine.hostLoopback) are every connection; a host's
+ * under felix's all-interfaces host endpoint are the verdict engine's (FastConnectivity.conns on the
+ * classes' representatives: the host's class holds what its answer depends on). For each such
+ * class and address class of a loopback address (ClassTable.keyOf keys them apart) in `ids`; with
+ * `near`, pairs with a class in it only. There are none unless a range of 127.0.0.0/8 or ::1 is a party.
  */
 function loopbackPairs(fc: FastConnectivity, ids: readonly number[], near: readonly number[] | undefined, visit: Visit): void {
   const list = fc.classes.list;
-  const loops = ids.filter((c) => list[c].rep.endpoint === undefined && ownLoopback(POD, list[c].rep));
+  const loops = loopClasses(fc, ids);
   if (!loops.length) return;
   const close = near && new Set(near);
   for (const cs of ids) {
-    if (!ownLoopback(list[cs].rep, LOOP)) continue;
-    for (const cd of loops) if (!close || close.has(cs) || close.has(cd)) visit(cs, cd, ALL);
+    const rep = list[cs].rep;
+    const host = ownLoopback(rep, LOOP) ? undefined : fc.engine.hostLoopback(rep, LOOP);
+    if (!host && !ownLoopback(rep, LOOP)) continue;
+    for (const cd of loops) if (!close || close.has(cs) || close.has(cd)) visit(cs, cd, host?.policed ? fc.conntable.intern(fc.conns(rep, list[cd].rep)) : ALL);
   }
 }
 

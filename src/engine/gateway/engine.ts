@@ -15,6 +15,7 @@ import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { TrafficPolicyIndex, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
 
 export interface RouteState {
   route: Route;
@@ -73,6 +74,7 @@ export class GatewayEngine {
   readonly routes: RouteState[];
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
   private trafficPolicyIndex?: TrafficPolicyIndex;
+  private clientPolicyIndex?: ClientPolicyIndex;
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;
@@ -93,6 +95,17 @@ export class GatewayEngine {
   /** Envoy Gateway's BackendTrafficPolicies, resolved when a request first asks. */
   get trafficPolicies(): TrafficPolicyIndex {
     return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /** Envoy Gateway's ClientTrafficPolicies, resolved when a request first asks. */
+  get clientPolicies(): ClientPolicyIndex {
+    return this.clientPolicyIndex ??= new ClientPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /** The ClientTrafficPolicy listener `l` gets; undefined when none does or the Gateway is not Envoy Gateway's. */
+  listenerClientPolicy(l: ListenerState): EffectiveClientPolicy | undefined {
+    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    return this.clientPolicies.effective(l.gateway, l.listener, l.set);
   }
 
   /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */

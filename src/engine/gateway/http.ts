@@ -7,7 +7,7 @@ import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gat
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
-import type { Address } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
@@ -22,6 +22,7 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { clientAddress, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
@@ -45,16 +46,18 @@ export interface HttpContext {
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
+  /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
+  clientPolicy?: EffectiveClientPolicy;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
-  const trafficPolicy = engine.listenerTrafficPolicy(l);
+  const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l);
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
-    ...(trafficPolicy ? { trafficPolicy } : {}),
+    ...(trafficPolicy ? { trafficPolicy } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -142,13 +145,32 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
-function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, ex: Exchange, res: RouteResult): void {
-  if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: `BackendTrafficPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it)`, detail: { conflicted: p.conflicted } });
-  const out = trafficPolicyOutcome(p, req.protocol === "grpc", req);
-  for (const note of out.notes) res.steps.push({ stage: "policy", outcome: note });
+function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): void {
+  if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("BackendTrafficPolicy", p), detail: { conflicted: p.conflicted } });
+  const out = trafficPolicyOutcome(p, req.protocol === "grpc", { ...req, clientAddress: client.address, addressUnknown: client.unknown, addressVia: client.via });
+  for (const note of [...out.inert, ...out.notes]) res.steps.push({ stage: "policy", outcome: note });
   if (!out.stop) return;
   Object.assign(ex, { failed: out.stop.reason, failedStatus: out.stop.status });
   if (out.stop.grpcCode) res.grpcCode = out.stop.grpcCode;
+}
+
+const conflictNote = (kind: string, p: { conflicted: string[]; target: string }) =>
+  `${kind} ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it)`;
+
+/**
+ * The listener's ClientTrafficPolicy (Envoy Gateway): the client address Envoy reads (the connection's
+ * source without one), its notes, and the 403 of a failClosed custom header, which Envoy's HCM answers
+ * before any route is looked up.
+ */
+function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): ClientAddress {
+  const p = ctx.clientPolicy;
+  if (!p) return req.clientAddress ? { address: req.clientAddress } : {};
+  const who = `ClientTrafficPolicy ${p.policy.namespace}/${p.policy.name}`;
+  if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("ClientTrafficPolicy", p), detail: { conflicted: p.conflicted } });
+  if (p.refused) res.steps.push({ stage: "policy", outcome: `${who} targets ${p.target} but Envoy Gateway does not apply it there: ${p.refused}`, detail: { refused: p.refused } });
+  const client = clientAddress(p, req);
+  if (client.address && client.via) res.steps.push({ stage: "policy", outcome: `the client address Envoy reads is ${formatAddress(client.address)} (${client.via})`, detail: { clientAddress: formatAddress(client.address) } });
+  return client;
 }
 
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
@@ -160,6 +182,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
+  const client = ctx.trafficPolicy ? clientOf(ctx, req, res) : {};
+  if (client.refused) { res.status = 403; res.reason = client.refused; return; }
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
@@ -172,7 +196,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const ex = exchange(req, ctx, path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
     const policy = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
-    if (policy) applyTrafficPolicy(policy, req, ex, res);
+    if (policy) applyTrafficPolicy(policy, req, client, ex, res);
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;

@@ -15,7 +15,7 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasKind, hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
+import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
@@ -41,8 +41,6 @@ export interface EffectiveTrafficPolicy {
   panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
-  /** Why the client address Envoy reads is not known even for a named client (a rate limit's sourceCIDR reads it). */
-  addressUnknown?: string;
 }
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -52,11 +50,7 @@ export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
   private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
 
-  /** Whether the input has ClientTrafficPolicies (not read: they may change the client address Envoy reads). */
-  private readonly clientPolicies: boolean;
-
   constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
-    this.clientPolicies = hasKind(graph, "gateway.envoyproxy.io", "ClientTrafficPolicy");
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
@@ -75,11 +69,7 @@ export class TrafficPolicyIndex {
 
   /** The policy a rule of `route` gets on `listener` of `gateway`, a listener of ListenerSet `set` when given. */
   effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
-    const found = this.found(gateway, listener, set, route, rule);
-    // A ClientTrafficPolicy's clientIPDetection (X-Forwarded-For trusted hops, a custom header) or proxy
-    // protocol changes the address Envoy reads (listener.go: use_remote_address, xff_num_trusted_hops):
-    // Junction does not read them.
-    return found && this.clientPolicies ? { ...found, addressUnknown: "the input has a ClientTrafficPolicy, whose clientIPDetection and proxy protocol Junction does not read" } : found;
+    return this.found(gateway, listener, set, route, rule);
   }
 
   private found(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
@@ -144,12 +134,12 @@ export class TrafficPolicyIndex {
  * or those whose labels match (Selector); in another namespace only with a ReferenceGrant from
  * BackendTrafficPolicy there (isCrossNamespaceReferencePermitted).
  */
-function selected(graph: RouteGraph, policy: BackendTrafficPolicy, namespaceLabels: (ns: string) => Labels): { ns: string; t: BackendTrafficPolicy["targets"][number] }[] {
+export function selected(graph: RouteGraph, policy: Pick<BackendTrafficPolicy, "namespace" | "selectors">, namespaceLabels: (ns: string) => Labels, kind = "BackendTrafficPolicy"): { ns: string; t: BackendTrafficPolicy["targets"][number] }[] {
   const out: { ns: string; t: BackendTrafficPolicy["targets"][number] }[] = [];
-  const from = { group: "gateway.envoyproxy.io", kind: "BackendTrafficPolicy", namespace: policy.namespace };
+  const from = { group: "gateway.envoyproxy.io", kind, namespace: policy.namespace };
   for (const s of policy.selectors) {
     if (s.group !== GATEWAY_GROUP) continue;
-    const candidates: ObjectMeta[] = s.kind === "Gateway" ? graph.gateways : graph.routes.filter((r) => r.kind === s.kind && !r.group && !r.derivedFrom);
+    const candidates: ObjectMeta[] = s.kind === "Gateway" ? graph.gateways : s.kind === "ListenerSet" ? graph.listenerSets : graph.routes.filter((r) => r.kind === s.kind && !r.group && !r.derivedFrom);
     for (const o of candidates) {
       const inNamespace = s.namespaces.from === "All" || (s.namespaces.from === "Same" ? o.namespace === policy.namespace : matches(s.namespaces.selector!, namespaceLabels(o.namespace)));
       if (!inNamespace || !matches(s.labels, labelsOf(o))) continue;
@@ -250,11 +240,16 @@ export function abortPerMillion(percentage: number): number {
   return product > 0 ? Math.min(Math.trunc(product), 1_000_000) : 0;
 }
 
-/** What the policy does to a request: `stop` when every request gets the same answer from the Gateway; `notes` for what some requests get. */
+/**
+ * What the policy does to a request: `stop` when every request gets the same answer from the Gateway;
+ * `notes` for what some requests get; `inert` for what the policy writes but changes no answer (an
+ * abort whose percentage Envoy Gateway writes as 0 per million).
+ */
 export interface TrafficPolicyOutcome {
   /** `cause`: a policy Envoy Gateway cannot translate (500), a fault abort, a rate limit of no requests (429). */
   stop?: { status: number; grpcCode?: string; reason: string; cause: "untranslatable" | "abort" | "rate-limit" };
   notes: string[];
+  inert: string[];
 }
 
 /**
@@ -266,11 +261,11 @@ export interface TrafficPolicyOutcome {
 export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, req?: RateLimitRequest): TrafficPolicyOutcome {
   const who = `BackendTrafficPolicy ${p.policies.join(" merged into ")}`;
   const errors = [...(p.rateLimit?.invalid ? [`RateLimit: ${p.rateLimit.invalid}`] : []), ...p.errors.map((e) => e.message)];
-  if (errors.length) return { stop: { status: 500, reason: `${who} cannot be translated (${errors.join("; ")}): Envoy Gateway answers every request of its routes 500`, cause: "untranslatable" }, notes: [] };
-  const notes: string[] = [];
+  if (errors.length) return { stop: { status: 500, reason: `${who} cannot be translated (${errors.join("; ")}): Envoy Gateway answers every request of its routes 500`, cause: "untranslatable" }, notes: [], inert: [] };
+  const notes: string[] = [], inert: string[] = [];
   const a = p.abort;
   const perMillion = a ? abortPerMillion(a.percentage) : 0;
-  if (a && perMillion === 0 && a.percentage > 0) notes.push(`faultInjection.abort's percentage ${a.percentage} aborts no request: Envoy Gateway writes it as ${perMillion} per million (float32, truncated)`);
+  if (a && perMillion === 0 && a.percentage > 0) inert.push(`faultInjection.abort's percentage ${a.percentage} aborts no request: Envoy Gateway writes it as ${perMillion} per million (float32, truncated)`);
   if (a && perMillion > 0) {
     // Envoy's FaultAbort has one error_type (a oneof), which Envoy Gateway sets from httpStatus, then from
     // grpcStatus (internal/xds/translator/fault.go patchRoute): a merged abort with both gives the gRPC
@@ -278,30 +273,29 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
     const grpcCode = a.grpcStatus !== undefined ? grpcStatusName(a.grpcStatus) : undefined;
     const status = grpcCode !== undefined ? 200 : a.httpStatus ?? 200;
     const answer = grpcCode !== undefined ? `200 with grpc-status ${grpcCode}` : `${a.httpStatus}`;
-    if (perMillion >= 1_000_000) return { stop: { status, grpcCode: grpc ? grpcCode : undefined, reason: `${who} aborts every request with ${answer} (faultInjection.abort, 100%)`, cause: "abort" }, notes };
+    if (perMillion >= 1_000_000) return { stop: { status, grpcCode: grpc ? grpcCode : undefined, reason: `${who} aborts every request with ${answer} (faultInjection.abort, 100%)`, cause: "abort" }, notes, inert };
     const share = perMillion / 10_000;
     notes.push(`${share}% of the requests are aborted with ${answer} by ${who} (faultInjection.abort${share !== a.percentage ? `, percentage ${a.percentage} written as ${perMillion} per million` : ""})`);
   }
   const rl = p.rateLimit;
   // The local rate limit (filter order 302) before the global one (303): the first to refuse answers.
   const refusal = rl?.refuses?.local ?? rl?.refuses?.global;
-  if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal}${rl?.refuses?.local ? " (Envoy's local rate limit: a token bucket of 0 tokens)" : " (the rate limit service's limit 0)"}`, cause: "rate-limit" }, notes };
-  const matched = rl && req ? selectorRefusal(rl, req, p.addressUnknown) : {};
-  if (matched.refusal) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched.refusal}`, cause: "rate-limit" }, notes };
+  if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal}${rl?.refuses?.local ? " (Envoy's local rate limit: a token bucket of 0 tokens)" : " (the rate limit service's limit 0)"}`, cause: "rate-limit" }, notes, inert };
+  const matched = rl && req ? selectorRefusal(rl, req) : {};
+  if (matched.refusal) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched.refusal}`, cause: "rate-limit" }, notes, inert };
   if (matched.unknown) notes.push(`${matched.unknown} (${who})`);
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
-  return { notes };
+  return { notes, inert };
 }
 
 /**
  * What a rate limit rule's clientSelectors read of a request: its method, its :path (with the query),
- * its headers, and the client address Envoy reads (RemoteAddressMatch: the downstream remote address;
- * Envoy Gateway's listeners set use_remote_address with no trusted hops unless a ClientTrafficPolicy's
- * clientIPDetection says otherwise, so the connection's source, never X-Forwarded-For): unset when not
- * known (no client named, or `addressUnknown` says why).
+ * its headers, and the client address Envoy reads (RemoteAddressMatch: the downstream remote address,
+ * as the listener's ClientTrafficPolicy makes it: client-policy.ts clientAddress): unset when not
+ * known, `addressUnknown` says why.
  */
-export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; clientAddress?: Address }
+export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; clientAddress?: Address; addressUnknown?: string; addressVia?: string }
 
 /**
  * A rule of `requests: 0` whose clientSelectors the request matches refuses it (a bucket of 0 tokens;
@@ -310,14 +304,14 @@ export interface RateLimitRequest { method: string; path: string; headers: reado
  * counts in the default bucket only). `unknown`: a rule that would refuse, or take the request from
  * the default rule of 0, when the client address is not known.
  */
-function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest, addressUnknown?: string): { refusal?: string; unknown?: string } {
+function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest): { refusal?: string; unknown?: string } {
   const rules = rl.selectorRules ?? [];
-  const address = addressUnknown ? undefined : req.clientAddress;
+  const address = req.clientAddress;
   const match = (r: RateLimitRule) => selectorsMatch(r, req, address);
   const blocking = rules.filter((r) => r.requests === 0 && !r.shadow);
   const hit = blocking.find((r) => match(r) === true);
-  if (hit) return { refusal: `its ${hit.kind} rule ${hit.index} allows no requests (requests: 0), and the request matches its clientSelectors${hit.source ? ` (the client address ${formatAddress(address!)} is ${hit.source.invert ? "outside" : "in"} sourceCIDR ${hit.source.cidr.text})` : ""}` };
-  const why = addressUnknown ?? "the request names no client, `from`";
+  if (hit) return { refusal: `its ${hit.kind} rule ${hit.index} allows no requests (requests: 0), and the request matches its clientSelectors${hit.source ? ` (the client address ${formatAddress(address!)}${req.addressVia ? `, read from ${req.addressVia},` : ""} is ${hit.source.invert ? "outside" : "in"} sourceCIDR ${hit.source.cidr.text})` : ""}` };
+  const why = req.addressUnknown ?? "the request names no client, `from`";
   const unsure = (r: RateLimitRule) => `its ${r.kind} rule ${r.index}${r.requests === 0 && !r.shadow ? " (requests: 0)" : ""}, whose sourceCIDR ${r.source!.cidr.text}${r.source!.invert ? " (invert)" : ""} reads the client address, which Junction does not know (${why})`;
   const undecided = blocking.find((r) => match(r) === undefined);
   if (rl.defaultZero === undefined) return undecided ? { unknown: `${unsure(undecided)}, may refuse the request with 429` } : {};

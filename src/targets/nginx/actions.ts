@@ -251,7 +251,8 @@ export interface Action {
  * What an Envoy Gateway BackendTrafficPolicy makes of every request of the rule (engine/gateway/http.ts
  * applyTrafficPolicy): one HTTP status, before the filters (a 100% abort with httpStatus; a policy Envoy
  * Gateway cannot translate: 500; a rate limit of no requests: 429), which nginx returns as well; a gRPC status abort, a share of aborted
- * requests and rate limits are refused (nginx has no fault filter, and limit_req is not Envoy's limits).
+ * requests and rate limits are refused (nginx has no fault filter, and limit_req is not Envoy's limits);
+ * what changes no answer (`inert`: an abort Envoy Gateway writes as 0 per million) is not.
  */
 function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number | undefined {
   const out = trafficPolicyOutcome(p, grpc);

@@ -1,0 +1,193 @@
+// Envoy Gateway's ClientTrafficPolicies (envoyproxy/gateway v1.9.0): which one a listener gets, and the
+// client address Envoy then reads for a request (what a rate limit's sourceCIDR matches), or the 403
+// a failClosed custom header answers.
+//
+// Attachment (internal/gatewayapi/clienttrafficpolicy.go ProcessClientTrafficPolicies, the policies
+// oldest first, then by namespace/name): first the targetRefs with a sectionName (a Gateway's listener
+// or a ListenerSet's), then the ListenerSets whole, then the Gateways whole (targetRefs and
+// targetSelectors). The first policy to claim a section or a scope takes it; a later one is Conflicted
+// ("Unable to target section of NAME, another ClientTrafficPolicy has already attached to it",
+// "Unable to target Gateway NAME, ..."); a whole-scope policy applies to the listeners no section
+// policy (or, for a Gateway, no ListenerSet policy) claimed. A section policy on a plain HTTP listener
+// that shares its port with another is refused for it (validatePortOverlapForClientTrafficPolicy: "is
+// being applied to multiple http (non https) listeners (...) on the same port, which is not allowed"),
+// yet it keeps the section: that listener gets no policy at all.
+//
+// The address (internal/xds/translator/listener.go): without clientIPDetection the HCM has
+// use_remote_address and no trusted hops, so the address is the connection's source; with it,
+// use_remote_address is false and one original IP detection extension reads it
+// (originalIPDetectionExtensions: customHeader before xForwardedFor; directSourceIP adds none), and
+// where it finds none Envoy keeps the connection's source (conn_manager_utility.cc mutateRequestHeaders:
+// "if there is no final remote address ... use the direct connection remote address"). A listener with
+// proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
+
+import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } from "../../model/gateway.js";
+import { contains, formatAddress, parseAddressAsWritten, type Address } from "../../model/ip.js";
+import { headerReadings } from "../../model/request.js";
+import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
+import type { Labels } from "../../model/selector.js";
+import { selected } from "./traffic-policy.js";
+
+const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
+/** The ClientTrafficPolicy a listener gets. */
+export interface EffectiveClientPolicy {
+  policy: ClientTrafficPolicy;
+  /** "listener http of Gateway infra/gw", "ListenerSet apps/ls", "Gateway infra/gw", ... */
+  target: string;
+  /** Younger policies that target the same and are Conflicted (they do nothing). */
+  conflicted: string[];
+  /** Why Envoy Gateway does not translate the policy for this listener: none of it applies. */
+  refused?: string;
+}
+
+interface Claim { policy: ClientTrafficPolicy; target: string; conflicted: string[] }
+
+export class ClientPolicyIndex {
+  /** "gateway ns/name|section key" → the section policy; "gateway ns/name|scope" → the whole-scope one. */
+  private readonly sections = new Map<string, Claim>();
+  private readonly scopes = new Map<string, Claim>();
+
+  constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+    const policies = [...graph.clientTrafficPolicies].sort(compareAgeThenName);
+    const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
+    const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
+    const parentOf = (set: ListenerSet) => (set.parentRef.group === GATEWAY_GROUP && set.parentRef.kind === "Gateway" ? gateways.get(`${set.parentRef.namespace}/${set.parentRef.name}`) : undefined);
+    const claim = (map: Map<string, Claim>, key: string, policy: ClientTrafficPolicy, target: string) => {
+      const held = map.get(key);
+      if (held) held.conflicted.push(nameOf(policy));
+      else map.set(key, { policy, target, conflicted: [] });
+    };
+    // 1. targetRefs with a sectionName (resolveClientTrafficPolicyTargetRef: the object and its listener must exist).
+    for (const p of policies) {
+      for (const t of p.targets) {
+        if (t.group !== GATEWAY_GROUP || t.sectionName === undefined) continue;
+        if (t.kind === "Gateway") {
+          const gw = gateways.get(`${p.namespace}/${t.name}`);
+          if (gw?.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${nameOf(gw)}|${t.sectionName}`, p, `listener ${t.sectionName} of Gateway ${nameOf(gw)}`);
+        } else if (t.kind === "ListenerSet") {
+          const set = sets.get(`${p.namespace}/${t.name}`), gw = set && parentOf(set);
+          if (set && gw && set.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${nameOf(gw)}|${nameOf(set)}/${t.sectionName}`, p, `listener ${t.sectionName} of ListenerSet ${nameOf(set)}`);
+        }
+      }
+    }
+    // 2. ListenerSets whole, then Gateways whole (targetRefs without sectionName, and targetSelectors).
+    for (const kind of ["ListenerSet", "Gateway"]) {
+      for (const p of policies) {
+        const refs = p.targets.filter((t) => t.sectionName === undefined).map((t) => ({ ns: p.namespace, t }));
+        for (const { ns, t } of [...refs, ...selected(graph, p, namespaceLabels, "ClientTrafficPolicy")]) {
+          if (t.group !== GATEWAY_GROUP || t.kind !== kind) continue;
+          if (kind === "Gateway") {
+            const gw = gateways.get(`${ns}/${t.name}`);
+            if (gw) claim(this.scopes, `${nameOf(gw)}|gateway`, p, `Gateway ${nameOf(gw)}`);
+          } else {
+            const set = sets.get(`${ns}/${t.name}`), gw = set && parentOf(set);
+            if (set && gw) claim(this.scopes, `${nameOf(gw)}|listenerset/${nameOf(set)}`, p, `ListenerSet ${nameOf(set)}`);
+          }
+        }
+      }
+    }
+  }
+
+  /** The policy listener `listener` of `gateway` (of ListenerSet `set` when given) gets. */
+  effective(gateway: Gateway, listener: Listener, set: ListenerSet | undefined): EffectiveClientPolicy | undefined {
+    if (!this.graph.clientTrafficPolicies.length) return undefined;
+    const gw = nameOf(gateway);
+    const section = this.sections.get(`${gw}|${set ? `${nameOf(set)}/` : ""}${listener.name}`);
+    if (section) {
+      const others = this.samePort(gateway, listener, set, () => false);
+      return { ...section, ...(others.length ? { refused: overlap(others) } : {}) };
+    }
+    if (set) {
+      const whole = this.scopes.get(`${gw}|listenerset/${nameOf(set)}`);
+      // A ListenerSet's policy is refused for a listener sharing its plain HTTP port with listeners not of that set.
+      const others = whole ? this.samePort(gateway, listener, set, (s) => s === set) : [];
+      if (whole && !others.length) return whole;
+    }
+    return this.scopes.get(`${gw}|gateway`);
+  }
+
+  /**
+   * The other plain HTTP listeners on the listener's port (listenersWithSameHTTPPort: a TLS listener has
+   * a filter chain of its own), by Envoy Gateway's IR names (irListenerName), but those `mine` keeps.
+   */
+  private samePort(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, mine: (s: ListenerSet | undefined) => boolean): string[] {
+    if (listener.protocol !== "HTTP") return [];
+    const gw = nameOf(gateway);
+    const all: { l: Listener; s?: ListenerSet }[] = [
+      ...gateway.listeners.map((l) => ({ l })),
+      ...this.graph.listenerSets.filter((s) => s.parentRef.kind === "Gateway" && `${s.parentRef.namespace}/${s.parentRef.name}` === gw).flatMap((s) => s.listeners.map((l) => ({ l, s }))),
+    ];
+    return all.filter(({ l, s }) => !(l.name === listener.name && s === set) && l.protocol === "HTTP" && l.port === listener.port && !mine(s))
+      .map(({ l, s }) => (s ? `${gw}/${nameOf(s)}/${l.name}` : `${gw}/${l.name}`));
+  }
+}
+
+const overlap = (names: string[]) => `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${names.join(", ")}) on the same port, which is not allowed`;
+
+/** The client address Envoy reads for a request, or why it is not known, or the 403 that refuses it. */
+export interface ClientAddress {
+  address?: Address;
+  /** Why the address is not known (set when `address` is not). */
+  unknown?: string;
+  /** Where the address came from, when a ClientTrafficPolicy decided it ("X-Forwarded-For, ..."). */
+  via?: string;
+  /** customHeader with failClosed and no address in the header: Envoy answers 403 before routing. */
+  refused?: string;
+}
+
+const NO_CLIENT = "the request names no client, `from`";
+
+/**
+ * The address Envoy's HCM reads for `req` on a listener with ClientTrafficPolicy `p` (none: the
+ * connection's source). `req.clientAddress` is the connection's source (the client named by `from`).
+ */
+export function clientAddress(p: EffectiveClientPolicy | undefined, req: { headers: readonly (readonly [string, string])[]; clientAddress?: Address }): ClientAddress {
+  const policy = p && !p.refused ? p.policy : undefined;
+  const who = policy ? `ClientTrafficPolicy ${nameOf(policy)}` : "";
+  // The connection's source: with proxy protocol, the PROXY header's (Envoy's proxy_protocol listener filter).
+  const peer: ClientAddress = policy?.proxyProtocol
+    ? { unknown: `the listener reads the PROXY protocol header (${who} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` }
+    : req.clientAddress ? { address: req.clientAddress } : { unknown: NO_CLIENT };
+  const ip = policy?.clientIP;
+  if (!ip || (!ip.header && !ip.xff)) return peer;
+  const values = (name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+  if (ip.header) {
+    // custom_header.cc detect: the header's first value, an IP address (Network::Utility::parseInternetAddressNoThrow).
+    const first = values(ip.header.name)[0];
+    const address = first === undefined ? undefined : parseAddressAsWritten(first);
+    if (address) return { address, via: `header ${ip.header.name}, ${who} clientIPDetection.customHeader` };
+    const missing = first === undefined ? `the request has no ${ip.header.name} header` : `its ${ip.header.name} header ${JSON.stringify(first)} is no IP address`;
+    if (ip.header.failClosed) return { refused: `${who} reads the client address from header ${ip.header.name} with failClosed, and ${missing}: Envoy answers 403 before routing (custom_header reject_with_status)` };
+    return peer;
+  }
+  const xff = ip.xff!;
+  if (xff.trusted) {
+    // xff.cc detect with xff_trusted_cidrs (recurse unset): the connection's source must be trusted, then the last X-Forwarded-For entry.
+    if (!peer.address) return peer.unknown === NO_CLIENT ? { unknown: `${NO_CLIENT}, whose address decides whether ${who}'s trustedCIDRs let X-Forwarded-For be read` } : peer;
+    if (!xff.trusted.some((c) => contains(c, peer.address!))) return peer;
+    const last = lastXffAddress(values("x-forwarded-for"), 0);
+    return last ? { address: last, via: `X-Forwarded-For from ${formatAddress(peer.address)}, in ${who}'s trustedCIDRs` } : peer;
+  }
+  // Envoy Gateway writes numTrustedHops N as xff_num_trusted_hops N-1 (listener.go xffNumTrustedHops, envoy#34241).
+  const skip = Math.max((xff.hops ?? 0) - 1, 0);
+  const found = lastXffAddress(values("x-forwarded-for"), skip);
+  return found ? { address: found, via: `X-Forwarded-For, ${who} numTrustedHops ${xff.hops ?? 0}` } : peer;
+}
+
+/**
+ * Utility::getLastAddressFromXFF: the X-Forwarded-For value (repeated headers joined with ","), its
+ * last `skip` entries dropped (too few: none), the entry then last, trimmed, as an IP address.
+ */
+function lastXffAddress(values: readonly string[], skip: number): Address | undefined {
+  if (!values.length) return undefined;
+  let xff = headerReadings(values, "envoy")[0];
+  for (let i = 0; i < skip; i++) {
+    const comma = xff.lastIndexOf(",");
+    if (comma < 0) return undefined;
+    xff = xff.slice(0, comma);
+  }
+  const comma = xff.lastIndexOf(",");
+  if (comma >= 0 && comma + 1 < xff.length) xff = xff.slice(comma + 1);
+  return parseAddressAsWritten(xff.replace(/^[ \t\f\v\n\r]+|[ \t\f\v\n\r]+$/g, ""));
+}

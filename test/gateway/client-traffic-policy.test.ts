@@ -1,0 +1,124 @@
+// Envoy Gateway's ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0): the
+// client address Envoy reads on the listener it attaches to (internal/xds/translator/listener.go
+// originalIPDetectionExtensions, use_remote_address; Envoy's xff.cc, custom_header.cc,
+// Utility::getLastAddressFromXFF), which a BackendTrafficPolicy rate limit's sourceCIDR matches, and
+// the attachment (internal/gatewayapi/clienttrafficpolicy.go ProcessClientTrafficPolicies).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BASE, gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+import { parseAddress } from "../../src/model/ip.js";
+
+const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+const eg = (listeners: string[]) => gateway(listeners).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+const GW = eg([HTTP_ALL]);
+const ROUTE = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+/** A local rate limit rule of no requests for the clients in 192.0.2.0/24, on the route. */
+const BLOCK = `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: block, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], rateLimit: {global: {rules: [{clientSelectors: [{sourceCIDR: {value: 192.0.2.0/24}}], limit: {requests: 0, unit: Second}}]}}}
+`;
+const ctp = (name: string, spec: string, created?: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: ${name}, namespace: infra${created ? `, creationTimestamp: "${created}"` : ""}}
+spec: {${spec}}
+`;
+const toGw = (section?: string) => `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw${section ? `, sectionName: ${section}` : ""}}]`;
+const from = (ip: string, headers: [string, string][] = []) => ({ clientAddress: parseAddress(ip)!, headers });
+const xff = (v: string): [string, string] => ["x-forwarded-for", v];
+
+test("xForwardedFor.numTrustedHops N: the Nth address from the right of X-Forwarded-For (Envoy Gateway writes xff_num_trusted_hops N-1); too few entries or none: the connection's source", () => {
+  const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 2}}`);
+  const hit = route(yaml, from("10.0.0.1", [xff("203.0.113.128, 192.0.2.10, 10.1.1.1")]));
+  assert.equal(hit.status, 429);
+  assert.match(hit.reason, /the client address 192\.0\.2\.10, read from X-Forwarded-For, ClientTrafficPolicy infra\/c numTrustedHops 2, is in sourceCIDR 192\.0\.2\.0\/24/);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 203.0.113.1, 10.1.1.1")])).status, 200);
+  // Repeated headers are one list (joined with ","); whitespace around the entry is trimmed.
+  assert.equal(route(yaml, from("10.0.0.1", [xff("203.0.113.1"), xff(" 192.0.2.10 ,10.1.1.1")])).status, 429);
+  // One entry only: nothing to skip to, the connection's source (here in the range, then not).
+  assert.equal(route(yaml, from("192.0.2.5", [xff("203.0.113.1")])).status, 429);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10")])).status, 200);
+  // Not an address: the connection's source.
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10:80, 10.1.1.1")])).status, 200);
+  // No client named, but X-Forwarded-For decides: known without `from`.
+  assert.equal(route(yaml, { headers: [xff("192.0.2.10, 10.1.1.1")] }).status, 429);
+  // Without the policy, X-Forwarded-For is not read (use_remote_address, no trusted hops).
+  assert.equal(route(GW + ROUTE + BLOCK, from("10.0.0.1", [xff("192.0.2.10, 10.1.1.1")])).status, 200);
+  // numTrustedHops 0 and 1 are alike: the last entry.
+  for (const n of [0, 1]) assert.equal(route(GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: ${n}}}`), from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
+});
+
+test("xForwardedFor.trustedCIDRs: X-Forwarded-For's last entry only from a trusted connection source (xff.cc, recurse unset)", () => {
+  const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.0.0.0/8]}}`);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9")])).status, 200, "the last entry, trusted or not");
+  assert.equal(route(yaml, from("198.51.100.1", [xff("192.0.2.10")])).status, 200, "an untrusted source: its own address");
+  const unknown = route(yaml, { headers: [xff("192.0.2.10")] });
+  assert.equal(unknown.status, 200);
+  assert.match(unknown.reason, /which Junction does not know \(the request names no client, `from`, whose address decides whether ClientTrafficPolicy infra\/c's trustedCIDRs/);
+});
+
+test("customHeader: the header's first value; failClosed answers 403 before routing when it holds no address", () => {
+  const open = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {customHeader: {name: X-Real-IP}}`);
+  assert.equal(route(open, from("10.0.0.1", [["x-real-ip", "192.0.2.7"]])).status, 429);
+  assert.equal(route(open, from("192.0.2.7", [["x-real-ip", "10.0.0.1"]])).status, 200);
+  assert.equal(route(open, from("192.0.2.7")).status, 429, "no header: the connection's source");
+  const closed = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {customHeader: {name: X-Real-IP, failClosed: true}}`);
+  const refused = route(closed, from("10.0.0.1", [["x-real-ip", "not-an-ip"]]));
+  assert.equal(refused.status, 403);
+  assert.equal(refused.backend, null);
+  assert.match(refused.reason, /with failClosed, and its X-Real-IP header "not-an-ip" is no IP address: Envoy answers 403 before routing/);
+  assert.equal(route(closed, { path: "/nowhere", host: "other.example", headers: [] }).status, 403, "any request of the listener, routed or not");
+  assert.equal(route(closed, from("10.0.0.1", [["x-real-ip", "203.0.113.9"]])).status, 200);
+});
+
+test("proxy protocol: the connection's source is the PROXY header's, which no request carries: a sourceCIDR rule is not decided, unless X-Forwarded-For decides", () => {
+  const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, proxyProtocol: {}`);
+  const r = route(yaml, from("192.0.2.7"));
+  assert.equal(r.status, 200);
+  assert.match(r.reason, /the listener reads the PROXY protocol header \(ClientTrafficPolicy infra\/c proxyProtocol\), whose source address is the client address Envoy reads and which a request does not carry; a connection without one is closed/);
+  assert.match(route(GW + ROUTE + BLOCK + ctp("c", `${toGw()}, enableProxyProtocol: true`), from("192.0.2.7")).reason, /PROXY protocol header/, "the deprecated field");
+  const both = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, proxyProtocol: {optional: true}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  assert.equal(route(both, { headers: [xff("192.0.2.7")] }).status, 429);
+});
+
+test("attachment: a listener's policy over the Gateway's; the older of two on one target wins, the other is Conflicted; another controller's Gateway ignores them", () => {
+  const two = eg([HTTP_ALL, "{name: other, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
+  const route2 = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]").replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{name: gw, namespace: infra, sectionName: http}, {name: gw, namespace: infra, sectionName: other}]");
+  const gwWide = ctp("wide", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  const onHttp = ctp("section", `${toGw("http")}, clientIPDetection: {customHeader: {name: x-client}}`);
+  const yaml = two + route2 + BLOCK + gwWide + onHttp;
+  const req = from("10.0.0.1", [xff("192.0.2.1"), ["x-client", "10.2.2.2"]]);
+  assert.equal(route(yaml, { ...req, port: 80 }).status, 200, "listener http: the section policy's header");
+  assert.equal(route(yaml, { ...req, port: 8080 }).status, 429, "listener other: the Gateway's X-Forwarded-For");
+  const older = ctp("older", `${toGw()}, clientIPDetection: {customHeader: {name: x-client}}`, "2024-01-01T00:00:00Z");
+  const younger = ctp("younger", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`, "2025-01-01T00:00:00Z");
+  const r = route(GW + ROUTE + BLOCK + younger + older, req);
+  assert.equal(r.status, 200, "the older policy's header");
+  assert.ok(r.steps.some((s) => /ClientTrafficPolicy infra\/younger also targets Gateway infra\/gw and is Conflicted/.test(s.outcome)));
+  assert.equal(route(gateway([HTTP_ALL]) + ROUTE + ctp("c", `${toGw()}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`), {}).status, 200);
+});
+
+test("a section policy on a plain HTTP listener sharing its port with another is refused there (validatePortOverlapForClientTrafficPolicy), and the Gateway's does not take its place", () => {
+  const shared = eg([`{name: a, port: 80, protocol: HTTP, hostname: a.example.com, allowedRoutes: {namespaces: {from: All}}}`, `{name: b, port: 80, protocol: HTTP, hostname: b.example.com, allowedRoutes: {namespaces: {from: All}}}`]);
+  const yaml = shared + ROUTE + BLOCK + ctp("section", `${toGw("a")}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`) + ctp("wide", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  const a = route(yaml, { ...from("10.0.0.1", [xff("192.0.2.1")]), host: "a.example.com" });
+  assert.equal(a.status, 200, "no failClosed 403, no X-Forwarded-For: the connection's source");
+  assert.ok(a.steps.some((s) => /is being applied to multiple http \(non https\) listeners \(infra\/gw\/b\) on the same port, which is not allowed/.test(s.outcome)));
+  assert.equal(route(yaml, { ...from("10.0.0.1", [xff("192.0.2.1")]), host: "b.example.com" }).status, 429, "listener b: the Gateway's policy");
+});
+
+test("junction route --requests: X-Forwarded-For read through a ClientTrafficPolicy decides a sourceCIDR rule for a client outside the cluster", async () => {
+  const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  const t = tempFiles({ "in.yaml": BASE + yaml, "reqs.yaml": "- {gateway: infra/gw, host: example.com, path: /, headers: {x-forwarded-for: 192.0.2.9}}\n- {gateway: infra/gw, host: example.com, path: /, headers: {x-forwarded-for: 198.51.100.1}}\n" });
+  try {
+    const r = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const answers = (JSON.parse(r.out) as { results: { status: number }[] }).results.map((x) => x.status);
+    assert.deepEqual(answers, [429, 200]);
+  } finally { t.cleanup(); }
+});
