@@ -30,20 +30,32 @@ export async function runSettled(name: string, io: Io, run: (io: Io) => number |
     cwd: io.cwd,
   };
   try {
+    // (Each attempt in a function of its own: a LoadRedo, or an error on the unchecked load's answer, holds
+    // the frames it was thrown through, and their closures the first run's analysis; caught in this loop's
+    // frame, it stayed reachable, and that analysis alive, through the whole second run.)
     for (let attempt = 0; ; attempt++) {
-      runState(attempt === 0);
-      try {
-        const code = await run(settled);
-        settleLoad();
-        return code;
-      } catch (e) {
-        if (e instanceof LoadRedo && attempt === 0) continue;
-        // (An error on the answer of an unchecked load is the safe path's only if every verdict was clean.)
-        try { settleLoad(); } catch (redo) { if (redo instanceof LoadRedo && attempt === 0) continue; throw redo; }
-        throw e;
-      }
+      const code = await attemptRun(run, settled, attempt === 0);
+      if (code !== REDO) return code;
     }
   } finally {
     runState(undefined);
+  }
+}
+
+/** What attemptRun gives when the command must run again on the safe path. */
+const REDO = Symbol("redo");
+
+/** One run of a command settled late: its exit code, or REDO (only on the first attempt); its error once its load is settled clean. */
+async function attemptRun(run: (io: Io) => number | Promise<number>, settled: Io, first: boolean): Promise<number | typeof REDO> {
+  runState(first);
+  try {
+    const code = await run(settled);
+    settleLoad();
+    return code;
+  } catch (e) {
+    if (e instanceof LoadRedo && first) return REDO;
+    // (An error on the answer of an unchecked load is the safe path's only if every verdict was clean.)
+    try { settleLoad(); } catch (redo) { if (redo instanceof LoadRedo && first) return REDO; throw redo; }
+    throw e;
   }
 }
