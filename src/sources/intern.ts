@@ -5,6 +5,8 @@
 let table: Map<string, string> | undefined;
 let labels: Map<string, string> | undefined;
 let nodes: Map<string, string> | undefined;
+/** Which table is current: a new number whenever interning enters or leaves a load (runInterner compares it). */
+let generation = 0;
 
 /**
  * V8's JSON.parse keeps one copy of each string value of at most this many characters (JsonParser
@@ -32,7 +34,8 @@ export function interning<T>(f: () => T): T {
   table = new Map();
   labels = new Map();
   nodes = new Map();
-  try { return f(); } finally { table = outer; labels = outerLabels; nodes = outerNodes; }
+  generation++;
+  try { return f(); } finally { table = outer; labels = outerLabels; nodes = outerNodes; generation++; }
 }
 
 /**
@@ -74,11 +77,14 @@ export function intern(s: string): string {
  * table. Gives what intern() gives (the table's copy).
  */
 export function runInterner(): (s: string) => string {
-  let last: string | undefined, of: Map<string, string> | undefined;
+  // (The table's generation, not the table: these interners live in modules, and a table they held
+  // stayed alive after its load, every string of it, until they were next called: through the whole
+  // command after the load, and through an optimistic load's redo, load.ts optimistically.)
+  let last: string | undefined, of = -1;
   return (s) => {
-    if (s === last && of === table && table) return last;
+    if (s === last && of === generation && table) return last;
     last = intern(s);
-    of = table;
+    of = generation;
     return last;
   };
 }

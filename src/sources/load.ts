@@ -135,6 +135,8 @@ function optimistically(ahead: CheckAhead, diags: Diagnostics, load: (withAhead:
   ahead.optimism.redone = true;
   ahead.clean = 0;
   diags.items.splice(before);
+  // (Dropped before loading again: kept in this frame, the unchecked load's inventory stayed alive through the redo, two at once.)
+  loaded = undefined;
   return load(false);
 }
 
