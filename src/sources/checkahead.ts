@@ -93,7 +93,7 @@ export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): Che
 export interface Optimism {
   /** Files parsed unchecked. */
   assumed: number;
-  /** Files the main thread checked itself as it parsed them (the worker would not have reached them before the load's end). */
+  /** Files the main thread checked itself as it parsed them (judged not clean already, or the worker would not have reached them before the load's end). */
   checkedHere: number;
   /** Of those parsed unchecked, files the main thread judged itself while settling (the worker had not reached them). */
   judgedHere: number;
@@ -197,7 +197,8 @@ export class CheckAhead implements ReadSink {
    * Whether `file`, about to be parsed, may be parsed without the checks: judged clean, or, in the
    * optimistic load, not judged not clean (yet: settle requires the verdict). Asked once per file (a
    * second load of it runs every check): the text must be the one decoded from the bytes handed over.
-   * Throws NotClean in the optimistic load when a verdict in is not clean: the load is redone.
+   * Throws NotClean in the optimistic load when a verdict in on a file parsed unchecked is not clean:
+   * the load is redone.
    */
   take(file: InputFile): boolean {
     const h = this.handed.get(file);
@@ -209,8 +210,12 @@ export class CheckAhead implements ReadSink {
     if (this.optimistic) {
       if (file.text !== h.text) return false;
       const v = Atomics.load(h.verdicts, i);
-      if (v === NOT_CLEAN) throw new NotClean(file.name);
-      this.sweep();
+      this.sweep(h.slot);
+      // Judged not clean before it is parsed: checked here, as the safe path checks it (the files parsed
+      // unchecked so far are not in question). A dump's templates often hold a null (the API server's
+      // `"creationTimestamp": null`): redone, such a load lost every file parsed so far and then every
+      // verdict (the safe path loads with no worker).
+      if (v === NOT_CLEAN) { this.checkedHere++; return false; }
       // Judged clean, or the worker will judge it before the load ends (or is judging it): parsed unchecked.
       if (v !== UNKNOWN || this.reaches(h.slot) || Atomics.compareExchange(h.verdicts, i, UNKNOWN, CHECKED_HERE) !== UNKNOWN) {
         this.assumed.push({ slot: h.slot, file });
@@ -249,14 +254,33 @@ export class CheckAhead implements ReadSink {
     return slot < this.swept + workerRate * left;
   }
 
-  /** Follows the worker's verdicts, in order (reaches); one not clean ends the optimistic load (NotClean). */
-  private sweep(): void {
+  /**
+   * Follows the worker's verdicts, in order (reaches), the main thread about to parse the file at
+   * `slot`: one not clean on a file parsed unchecked ends the optimistic load (NotClean); on a file not
+   * parsed yet, that file is checked when it is (take).
+   */
+  private sweep(slot: number): void {
     while (this.swept < this.slots) {
       const v = Atomics.load(this.blocks[Math.floor(this.swept / BLOCK)], this.swept % BLOCK);
-      if (v === NOT_CLEAN) throw new NotClean(`file ${this.swept} handed over is not clean`);
-      if (v !== CLEAN && v !== CHECKED_HERE) return;
+      if (v === NOT_CLEAN && this.swept < slot && this.wasAssumed(this.swept)) throw new NotClean(`file ${this.swept} parsed unchecked is not clean`);
+      if (v !== CLEAN && v !== CHECKED_HERE && v !== NOT_CLEAN) return;
       this.swept++;
     }
+  }
+
+  /**
+   * Whether the file at `slot` was parsed unchecked (`assumed` is in slot order: the files are parsed
+   * in the order they were read; a file named twice is parsed at its last place, read.ts fileOnce, where
+   * a miss here only leaves the redo to settle, which requires every verdict on `assumed`).
+   */
+  private wasAssumed(slot: number): boolean {
+    let lo = 0, hi = this.assumed.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, s = this.assumed[mid].slot;
+      if (s === slot) return true;
+      if (s < slot) lo = mid + 1; else hi = mid - 1;
+    }
+    return false;
   }
 
   /**
