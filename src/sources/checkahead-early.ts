@@ -45,7 +45,7 @@ let early: CheckAheadWorker | undefined;
  * Starts the worker now, WORKER_NICE_BELOW steps below the main thread's priority (checkahead.ts; not
  * Linux's lowest, as the pre-reader), loading the common kinds' validators while it waits
  * for the load's first file; the next load's CheckAhead takes it (takeEarlyCheckAhead). Not when
- * JUNCTION_CHECK_AHEAD chooses the worker (off, a threshold, or waiting: tests and measurements).
+ * JUNCTION_CHECK_AHEAD chooses the worker (off, a threshold, waiting or optimistic: tests and measurements).
  */
 export function startCheckAheadEarly(env: NodeJS.ProcessEnv = process.env, script = new URL("./checkahead-thread.js", import.meta.url)): void {
   if (early || env.JUNCTION_CHECK_AHEAD) return;
