@@ -597,22 +597,34 @@ test("optimistic: a worker that dies mid-load (or never starts) leaves its files
   } finally { w.cleanup(); t.cleanup(); bad.cleanup(); }
 });
 
-/** A worker that judges each file as checkahead-thread.ts does (verdictOn), and writes `ready` once it has judged every file up to `last`. */
-function readyWorker(dir: string, last: string, ready: string): URL {
+/**
+ * A worker that judges each file as checkahead-thread.ts does (verdictOn), and writes `ready` once it
+ * has judged every file up to `last`; `late`, if given, it claims at once (JUDGING) but judges only
+ * after the last file was handed over, a while later (the verdict comes after the file was parsed).
+ */
+function readyWorker(dir: string, last: string, ready: string, late?: string): URL {
   const path = join(dir, "ready.mjs");
   writeFileSync(path, `
     import { parentPort } from "node:worker_threads";
     import { writeFileSync } from "node:fs";
-    const { BLOCK, verdictOn } = await import(${JSON.stringify(new URL("../../src/sources/checkahead.js", import.meta.url).href)});
+    const { BLOCK, JUDGING, verdictOn } = await import(${JSON.stringify(new URL("../../src/sources/checkahead.js", import.meta.url).href)});
+    let later;
     parentPort.on("message", (m) => {
-      if (typeof m !== "object") return;
-      const v = new Int32Array(m.verdicts);
-      if (Atomics.compareExchange(v, m.slot % BLOCK, 0, 3) !== 0) return;
-      Atomics.store(v, m.slot % BLOCK, verdictOn(m));
-      Atomics.notify(v, m.slot % BLOCK);
+      if (typeof m !== "object") { if (later) setTimeout(later, 300); return; }
+      const v = new Int32Array(m.verdicts), i = m.slot % BLOCK;
+      if (Atomics.compareExchange(v, i, 0, JUDGING) !== 0) return;
+      const judged = () => { Atomics.store(v, i, verdictOn(m)); Atomics.notify(v, i); };
+      if (m.name.endsWith(${JSON.stringify(late ?? "")}) && ${late !== undefined}) later = judged; else judged();
       if (m.name.endsWith(${JSON.stringify(last)})) writeFileSync(${JSON.stringify(ready)}, "");
     });`);
   return new URL(`file://${path}`);
+}
+
+/** `objects` for loadPaths that waits, as the load starts, until `ready` exists (at most 20 s): each file is then parsed once every verdict the worker gives at once is in. */
+function waitingFor(ready: string): RawObject[] {
+  const probe = [] as RawObject[];
+  probe[Symbol.iterator] = function* () { const sleep = new Int32Array(new SharedArrayBuffer(4)); for (let k = 0; k < 2000 && !existsSync(ready); k++) Atomics.wait(sleep, 0, 0, 10); } as () => ArrayIterator<RawObject>;
+  return probe;
 }
 
 test("optimistic: a file judged not clean before it is parsed is checked on the main thread, the load kept (a dump's null, a duplicate key)", () => {
@@ -625,14 +637,30 @@ test("optimistic: a file judged not clean before it is parsed is checked on the 
   try {
     const ready = join(w.dir, "ready");
     // (The load starts once every verdict is in: each file judged before it is parsed, whatever the timing.)
-    const probe = [] as RawObject[];
-    probe[Symbol.iterator] = function* () { const sleep = new Int32Array(new SharedArrayBuffer(4)); for (let k = 0; k < 2000 && !existsSync(ready); k++) Atomics.wait(sleep, 0, 0, 10); } as () => ArrayIterator<RawObject>;
-    const on = loadPaths([t.dir], () => "", { checkAhead: { ...OPTIMISTIC, script: readyWorker(w.dir, "c9.json", ready) }, objects: probe });
+    const on = loadPaths([t.dir], () => "", { checkAhead: { ...OPTIMISTIC, script: readyWorker(w.dir, "c9.json", ready) }, objects: waitingFor(ready) });
     assert.ok(existsSync(ready));
     assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF }), on);
     assert.equal(on.diagnostics.errors.length, 1);
     assert.deepEqual({ ...on.optimism, settleMs: 0 }, { assumed: 10, checkedHere: 2, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: false });
     assert.equal(on.checkedAhead, 10);
+  } finally { w.cleanup(); t.cleanup(); }
+});
+
+test("optimistic: a file JSON.parse throws on, parsed unchecked before its verdict, redoes the load: the safe path's diagnostics exactly", () => {
+  const w = tempFiles({});
+  const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}.json`, JSON.stringify(POD(`p${i}`))]));
+  files["c5-syntax.json"] = NOT_CLEAN_FILES["syntax.json"];
+  const t = tempFiles(files);
+  try {
+    const ready = join(w.dir, "ready");
+    // (Its verdict claimed, not in, when it is parsed: parsed unchecked, whatever the timing.)
+    const on = loadPaths([t.dir], () => "", { checkAhead: { ...OPTIMISTIC, script: readyWorker(w.dir, "c9.json", ready, "c5-syntax.json") }, objects: waitingFor(ready) });
+    assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF }), on);
+    assert.equal(on.diagnostics.errors.length, 1);
+    assert.equal(on.diagnostics.errors[0].code, "input-syntax");
+    // (The unchecked load threw, load.ts optimistically: redone without settling.)
+    assert.deepEqual(on.optimism, { assumed: 0, checkedHere: 0, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: true });
+    assert.equal(on.checkedAhead, 0);
   } finally { w.cleanup(); t.cleanup(); }
 });
 
