@@ -587,11 +587,14 @@ test("optimistic: a worker that dies mid-load (or never starts) leaves its files
     for (const script of [dyingWorker(w.dir, 3), new URL("file:///nonexistent/checkahead-thread.js")]) {
       const on = loadOptimistic(t.dir, script);
       assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF }), on);
+      // (Each file parsed unchecked, then judged here, or, past the first 50 ms of a slow load with no
+      // verdict coming in, checked here as it is parsed, CheckAhead.reaches: whatever the timing, kept.)
       assert.equal(on.optimism?.redone, false);
-      assert.equal(on.checkedAhead, 10);
+      assert.equal(on.optimism!.assumed + on.optimism!.checkedHere, 10);
+      assert.equal(on.checkedAhead, on.optimism!.assumed);
       const badOn = loadOptimistic(bad.dir, script);
       assertSame(loadPaths([bad.dir], () => "", { checkAhead: OFF }), badOn);
-      assert.equal(badOn.optimism?.redone, true);
+      assert.ok(badOn.optimism!.redone || badOn.optimism!.checkedHere > 0, JSON.stringify(badOn.optimism));
       assert.equal(badOn.diagnostics.errors.length, 1);
     }
   } finally { w.cleanup(); t.cleanup(); bad.cleanup(); }
