@@ -357,3 +357,23 @@ test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.
   assert.deepEqual([alone.status, alone.backend ?? null], [null, null], "port 9090: no listener 0.0.0.0:9090, the sniffed port listens at 240.0.0.9 only; REGISTRY_ONLY resets it");
   assert.match(alone.reason ?? "", /BlackHoleCluster/);
 });
+
+test("an HTTP request to an address no listener of an address holds meets the sidecar's HTTP listener 0.0.0.0:PORT, whose route configuration has every imported service with that port: a Host naming a cluster Service goes to that Service, under REGISTRY_ONLY and ALLOW_ANY alike (BuildSidecarOutboundVirtualHosts; was: 502, or passed through to the address dialled)", async () => {
+  const explain = async (yaml: string, request: string, host: string) => {
+    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+    try {
+      const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
+      return JSON.parse(r.out) as { status: number | null; backend?: string | null; reason?: string; layers: { layer: string; summary: string }[] };
+    } finally { cleanup(); }
+  };
+  for (const yaml of [cluster() + REGISTRY_ONLY, cluster()]) {
+    const a = await explain(yaml, "GET http://203.0.113.5/x", "api.shop.svc.cluster.local");
+    assert.deepEqual([a.status, a.backend], [200, "shop/api"], "Service shop/api's virtual host on 0.0.0.0:80 (its port http)");
+    assert.match(a.layers.map((l) => l.summary).join("\n"), /203\.0\.113\.5 port 80 is no Service's or ServiceEntry's address, and the request's Host api\.shop\.svc\.cluster\.local names Service shop\/api/);
+  }
+  const sniffed = await explain(cluster() + REGISTRY_ONLY, "GET http://203.0.113.5:8080/x", "api.shop.svc.cluster.local");
+  assert.deepEqual([sniffed.backend ?? null, sniffed.status], [null, null], "port 8080 (alt) of shop/api is sniffed: its listener is 10.96.0.10:8080; nothing makes 0.0.0.0:8080 an HTTP listener, so the catch-all resets it");
+  assert.match(sniffed.reason ?? "", /BlackHoleCluster/);
+  const withHttp = cluster() + REGISTRY_ONLY + serviceEntry("web", "other", "{hosts: [other.example.com], ports: [{number: 8080, name: http, protocol: HTTP}], resolution: DNS}");
+  assert.equal((await explain(withHttp, "GET http://203.0.113.5:8080/x", "api.shop.svc.cluster.local")).backend, "shop/api", "an entry's HTTP port 8080 binds 0.0.0.0:8080: its route configuration has shop/api's virtual host too");
+});
