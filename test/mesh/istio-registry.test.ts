@@ -34,6 +34,14 @@ kind: Sidecar
 metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${created}"}
 spec: ${spec}
 `;
+/** `junction explain -o json` of `request` from web/client with the header `Host: HOST`. */
+async function explain(yaml: string, request: string, host: string): Promise<{ status: number | null; backend?: string | null; reason?: string; layers: { layer: string; summary: string }[] }> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
+    return JSON.parse(r.out);
+  } finally { cleanup(); }
+}
 const tcp: Partial<RouteRequest> = { scheme: "tcp" };
 const refused = (a: { status: number | null; connection?: string }) => a.status === 502 || a.connection === "failed";
 
@@ -335,13 +343,6 @@ test("a sidecar client's request to a name two ServiceEntries cover goes to the 
 });
 
 test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.0.0.0:PORT, not ADDRESS:PORT: the Host picks it whatever address is dialled, and its address with another Host does not; on a sniffed port its own listener ADDRESS:PORT takes any Host (listener.go buildSidecarOutboundListener, buildSidecarOutboundHTTPListenerOpts: 'For sniffed services, we have a unique listener and route just for that service'; was: the address decided on the HTTP port, the Host on the sniffed one)", async () => {
-  const explain = async (yaml: string, request: string, host: string) => {
-    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
-    try {
-      const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
-      return JSON.parse(r.out) as { status: number | null; backend?: string | null; reason?: string };
-    } finally { cleanup(); }
-  };
   const entry = (protocol: string, port = 80) => cluster() + REGISTRY_ONLY + serviceEntry("web", "partner", `{hosts: [partner.example.com], addresses: [240.0.0.9], ports: [{number: ${port}, name: web${protocol}}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}`);
   const http = entry(", protocol: HTTP");
   const elsewhere = await explain(http, "GET http://203.0.113.77/x", "partner.example.com");
@@ -359,13 +360,6 @@ test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.
 });
 
 test("an HTTP request to an address no listener of an address holds meets the sidecar's HTTP listener 0.0.0.0:PORT, whose route configuration has every imported service with that port: a Host naming a cluster Service goes to that Service, under REGISTRY_ONLY and ALLOW_ANY alike (BuildSidecarOutboundVirtualHosts; was: 502, or passed through to the address dialled)", async () => {
-  const explain = async (yaml: string, request: string, host: string) => {
-    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
-    try {
-      const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
-      return JSON.parse(r.out) as { status: number | null; backend?: string | null; reason?: string; layers: { layer: string; summary: string }[] };
-    } finally { cleanup(); }
-  };
   for (const yaml of [cluster() + REGISTRY_ONLY, cluster()]) {
     const a = await explain(yaml, "GET http://203.0.113.5/x", "api.shop.svc.cluster.local");
     assert.deepEqual([a.status, a.backend], [200, "shop/api"], "Service shop/api's virtual host on 0.0.0.0:80 (its port http)");
@@ -376,4 +370,14 @@ test("an HTTP request to an address no listener of an address holds meets the si
   assert.match(sniffed.reason ?? "", /BlackHoleCluster/);
   const withHttp = cluster() + REGISTRY_ONLY + serviceEntry("web", "other", "{hosts: [other.example.com], ports: [{number: 8080, name: http, protocol: HTTP}], resolution: DNS}");
   assert.equal((await explain(withHttp, "GET http://203.0.113.5:8080/x", "api.shop.svc.cluster.local")).backend, "shop/api", "an entry's HTTP port 8080 binds 0.0.0.0:8080: its route configuration has shop/api's virtual host too");
+});
+
+test("an Istio sidecar client's HTTP request to a Service port Istio reads as HTTP goes by its Host, not the cluster IP dialled: the listener 0.0.0.0:PORT takes a Host naming another Service or a ServiceEntry to that one's virtual host (BuildSidecarOutboundVirtualHosts; was: the Service dialled); clients without a sidecar go by the address", async () => {
+  const yaml = cluster() + serviceEntry("web", "partner", "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const other = await explain(yaml, "GET http://api-v2.shop/x", "api.shop.svc.cluster.local");
+  assert.equal(other.backend, "shop/api", "Service shop/api's virtual host (was shop/api-v2, the Service dialled)");
+  assert.match(other.layers.map((l) => l.summary).join("\n"), /whose port 80 the sidecar reads as HTTP .*the request's Host api\.shop\.svc\.cluster\.local names Service shop\/api/);
+  assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "partner.example.com")).backend, "ServiceEntry web/partner", "an entry's host on that port: the entry");
+  assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api-v2", "its own name: itself");
+  assert.equal((await explain(CLUSTER, "GET http://api-v2.shop/x", "api.shop.svc.cluster.local")).backend, "shop/api-v2", "no sidecar: kube-proxy goes by the cluster IP");
 });

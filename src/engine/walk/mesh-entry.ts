@@ -94,8 +94,30 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
     w.res.backend = name;
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, { reader: "proxy" }, port), true);
   }
+  const other = otherHostAtService(w, s, sp, how);
+  if (other) return other;
   step(w, "entry", "passed", `${how} (${servicePlace(s, sp)})`);
   return meshRouting(w, s, sp);
+}
+
+/**
+ * An Istio sidecar client's HTTP request to a Service port Istio reads as HTTP: the sidecar's listener
+ * for it is 0.0.0.0:PORT (listener.go buildSidecarOutboundListener), whose route configuration picks
+ * the virtual host by the request's Host, not by the cluster IP dialled (httproute.go
+ * BuildSidecarOutboundVirtualHosts, generateVirtualHostDomains): a Host naming another Service or a
+ * ServiceEntry goes there (otherVirtualHost). Undefined when the Host names this Service (or an
+ * address), or nothing Junction knows (the catch-all virtual host is not modelled here: the Service's routes apply).
+ */
+function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
+  // Without a Host header the Host is the name dialled, which is this Service's.
+  if (!w.req.headers.some(([k]) => k.toLowerCase() === "host")) return undefined;
+  const pod = istioSidecarClient(w);
+  if (!pod || istioPortProtocol(sp) !== "http" || !speaksHttp(w.req)) return undefined;
+  const name = requestName(hostHeaderRequest(w.req));
+  if (name === undefined) return undefined;
+  const d = w.ctx.dns.resolve(name, sp.port, pod.namespace);
+  if (d.kind !== "unresolved" && (d.kind !== "service" || d.service === s)) return undefined;
+  return otherVirtualHost(w, istioSidecarScope(w.ctx.inv.mesh, pod), pod, sp.port, `${how}, whose port ${sp.port} the sidecar reads as HTTP (its listener 0.0.0.0:${sp.port} picks the virtual host by the Host)`);
 }
 
 function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
