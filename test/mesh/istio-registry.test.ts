@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RouteRequest } from "../../src/model/request.js";
 import { cli, load, tempFiles } from "../helpers.js";
-import { API_V1, CLUSTER, one, withProxy } from "./fixture.js";
+import { API_V1, CLUSTER, meshRoute, one, tagged, withProxy } from "./fixture.js";
 
 const cluster = (proxy = "istio-proxy") => withProxy(proxy, ["web", "ops"]);
 const meshConfig = (mesh: string, name = "istio") => `---
@@ -380,4 +380,10 @@ test("an Istio sidecar client's HTTP request to a Service port Istio reads as HT
   assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "partner.example.com")).backend, "ServiceEntry web/partner", "an entry's host on that port: the entry");
   assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api-v2", "its own name: itself");
   assert.equal((await explain(CLUSTER, "GET http://api-v2.shop/x", "api.shop.svc.cluster.local")).backend, "shop/api-v2", "no sidecar: kube-proxy goes by the cluster IP");
+  const routed = yaml + meshRoute("shop", "v2", "{kind: Service, group: '', name: api-v2, port: 80}", tagged("api", "v2"));
+  assert.equal((await explain(routed, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api", "its own name: its route applies");
+  const unknown = await explain(routed, "GET http://api-v2.shop/x", "foo.example");
+  assert.deepEqual([unknown.status, unknown.backend], [200, "shop/api-v2"], "a Host naming nothing: allow_any passes it through to the cluster IP, no mesh route (was: the route's backend, shop/api)");
+  assert.match(unknown.reason ?? "", /names no virtual host of the sidecar's route configuration 80: its allow_any virtual host passes it through/);
+  assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api-v2.shop/x", "foo.example")).status, 502, "REGISTRY_ONLY: block_all");
 });

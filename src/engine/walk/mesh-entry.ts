@@ -105,8 +105,11 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
  * for it is 0.0.0.0:PORT (listener.go buildSidecarOutboundListener), whose route configuration picks
  * the virtual host by the request's Host, not by the cluster IP dialled (httproute.go
  * BuildSidecarOutboundVirtualHosts, generateVirtualHostDomains): a Host naming another Service or a
- * ServiceEntry goes there (otherVirtualHost). Undefined when the Host names this Service (or an
- * address), or nothing Junction knows (the catch-all virtual host is not modelled here: the Service's routes apply).
+ * ServiceEntry goes there (otherVirtualHost); one naming nothing (no cluster name, no entry's host, an
+ * address no Service has) meets the catch-all virtual host (buildCatchAllVirtualHost): `allow_any`
+ * passes it through to the cluster IP dialled (PassthroughCluster: kube-proxy picks the endpoint, no
+ * mesh route applies), `block_all` (REGISTRY_ONLY) answers 502. Undefined when the Host names this
+ * Service, or what Junction does not model there (a headless Service's, a hidden one's, a TCP-declared port's virtual host).
  */
 function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
   // Without a Host header the Host is the name dialled, which is this Service's.
@@ -116,8 +119,17 @@ function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): 
   const name = requestName(hostHeaderRequest(w.req));
   if (name === undefined) return undefined;
   const d = w.ctx.dns.resolve(name, sp.port, pod.namespace);
-  if (d.kind !== "unresolved" && (d.kind !== "service" || d.service === s)) return undefined;
-  return otherVirtualHost(w, istioSidecarScope(w.ctx.inv.mesh, pod), pod, sp.port, `${how}, whose port ${sp.port} the sidecar reads as HTTP (its listener 0.0.0.0:${sp.port} picks the virtual host by the Host)`);
+  if (d.kind === "service" && d.service === s) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  const at = `${how}, whose port ${sp.port} the sidecar reads as HTTP (its listener 0.0.0.0:${sp.port} picks the virtual host by the Host)`;
+  const other = d.kind === "service" || d.kind === "unresolved" ? otherVirtualHost(w, scope, pod, sp.port, at) : undefined;
+  if (other) return other;
+  const nothing = d.kind === "address" || d.kind === "endpoint" || (d.kind === "unresolved" && !serviceEntryNamed(w.ctx.inv.mesh, scope, name, sp.port));
+  if (!nothing) return undefined;
+  step(w, "entry", "passed", at);
+  const why = `the request's Host ${name} names no virtual host of the sidecar's route configuration ${sp.port}`;
+  if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${why}; ${scope.policy.why}`);
+  return viaKubeProxy(w, s, sp, "kube-proxy", `${why}: its allow_any virtual host passes it through to the cluster IP dialled (${scope.policy.why}), so no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name}`);
 }
 
 function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
