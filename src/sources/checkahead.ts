@@ -246,7 +246,9 @@ export class CheckAhead implements ReadSink {
     // (Settled late, the worker judges on while the engine is built: at 100k pods that takes about as
     // long as the load: counted as 0.8 of the whole load at its rate so far.)
     const left = (this.slots - slot) / mainRate + (this.settlesLate ? 0.8 * this.slots / mainRate : 0);
-    return slot < this.swept + workerRate * left;
+    // (Up to SETTLE_WAITS files short are left to the settling, which waits for them: checking a few
+    // here would load the validators on the main thread for them.)
+    return slot < this.swept + workerRate * left + SETTLE_WAITS;
   }
 
   /** Follows the worker's verdicts, in order (reaches); one not clean ends the optimistic load (NotClean). */
