@@ -16,6 +16,7 @@ import { embeddedDocument } from "./embedded.js";
 import { featureErrors, rateLimitRuleError } from "./envoy-gateway-translate.js";
 import { GATEWAY_GROUP } from "../model/route.js";
 import { formatAddress, parseGoCidr } from "../model/ip.js";
+import { goUrlParseError } from "../model/gourl.js";
 import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
 export const ENVOY_GATEWAY_V1ALPHA1 = "gateway.envoyproxy.io/v1alpha1";
@@ -203,8 +204,7 @@ function settle(state: EnvoyGatewayState): void {
 /**
  * Reads Envoy Gateway's configuration from its ConfigMap `envoy-gateway-config` (any namespace: the
  * chart's is the one Envoy Gateway is installed in, envoy-gateway-system by default), key
- * `envoy-gateway.yaml`. A rateLimit the controller refuses (api/v1alpha1/validation/envoygateway_validate.go
- * validateEnvoyGatewayRateLimit: a Redis backend, with exactly one of url and urlRef) stops it from starting.
+ * `envoy-gateway.yaml`. A rateLimit the controller refuses (rateLimitBackendError) stops it from starting.
  */
 export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
   if (meta.name !== "envoy-gateway-config") return;
@@ -214,13 +214,32 @@ export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuil
   const state = stateOf(b);
   if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Envoy Gateway configuration (${where}; the first was ${state.config.where}): this one is read`);
   const rl = doc.get("rateLimit");
-  if (rl.present) {
-    const backend = rl.get("backend");
-    if (backend.get("type").string() !== "Redis") backend.get("type").error("invalid-value", `unsupported ratelimit backend ${String(backend.get("type").value ?? "")}: Envoy Gateway refuses to start`);
-    else if (!backend.get("redis").object()) backend.error("required", "empty ratelimit redis settings: Envoy Gateway refuses to start");
-    else if (!!backend.get("redis").get("url").string() === backend.get("redis").get("urlRef").present) backend.get("redis").error("invalid-value", "exactly one of ratelimit redis url or urlRef must be set: Envoy Gateway refuses to start");
-  }
+  const refused = rl.present ? rateLimitBackendError(rl.get("backend")) : undefined;
+  if (refused) refused.at.error("invalid-value", `${refused.message}: Envoy Gateway refuses to start`);
   state.config = { where, rateLimit: rl.present };
+}
+
+/**
+ * validateEnvoyGatewayRateLimit's first error (api/v1alpha1/validation/envoygateway_validate.go), at
+ * its field: a backend not Redis, no redis settings, not exactly one of url and urlRef, a urlRef whose
+ * secretKeyRef lacks a name or key or is optional, a url one of whose comma-separated hosts Go's
+ * url.Parse refuses (ValidateRedisURL: "10.0.0.1:6379" is such, "first path segment in URL cannot
+ * contain colon"; "redis://10.0.0.1:6379" and "redis.ns.svc:6379" are not).
+ */
+function rateLimitBackendError(backend: Field): { at: Field; message: string } | undefined {
+  if (backend.get("type").string() !== "Redis") return { at: backend.get("type"), message: `unsupported ratelimit backend ${String(backend.get("type").value ?? "")}` };
+  const redis = backend.get("redis");
+  if (!redis.object()) return { at: backend, message: "empty ratelimit redis settings" };
+  const url = redis.get("url").string() ?? "", ref = redis.get("urlRef");
+  if (!!url === ref.present) return { at: redis, message: "exactly one of ratelimit redis url or urlRef must be set" };
+  if (ref.present) {
+    const key = ref.get("secretKeyRef");
+    if (!key.object() || !key.get("name").string() || !key.get("key").string()) return { at: ref, message: "ratelimit redis urlRef.secretKeyRef must set both name and key" };
+    if (key.get("optional").bool() === true) return { at: key.get("optional"), message: "ratelimit redis urlRef.secretKeyRef.optional must not be true; the Secret is required" };
+    return undefined;
+  }
+  const bad = url.split(",").map(goUrlParseError).find((e) => e !== undefined);
+  return bad ? { at: redis.get("url"), message: `unknown ratelimit redis url format: ${bad}` } : undefined;
 }
 
 /** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */

@@ -125,6 +125,22 @@ test("a global rate limit needs Envoy Gateway's rate limit service: its configur
   assert.ok(refused.some((e) => /empty ratelimit redis settings/.test(e.message)), refused.map((e) => e.message).join("; "));
 });
 
+test("Envoy Gateway's configuration: the rate limit Redis url as Go's url.Parse reads each comma-separated host, and a urlRef's secretKeyRef (validateEnvoyGatewayRateLimit, ValidateRedisURL)", () => {
+  const errors = (backend: string) => loaded(GW + egConfig(`rateLimit: {backend: {type: Redis, redis: ${backend}}}`)).diagnostics.errors.map((e) => e.message);
+  // An address and port without a scheme: "first path segment in URL cannot contain colon".
+  assert.deepEqual(errors("{url: '10.0.0.1:6379'}"), ['unknown ratelimit redis url format: parse "10.0.0.1:6379": first path segment in URL cannot contain colon: Envoy Gateway refuses to start']);
+  assert.match(errors("{url: 'redis-0.redis:6379,[fd00::1]:6379'}").join(), /parse "\[fd00::1\]:6379": first path segment in URL cannot contain colon/);
+  assert.match(errors("{url: 'redis://redis.svc:63x9'}").join(), /invalid port ":63x9" after host/);
+  assert.match(errors("{url: ':6379'}").join(), /missing protocol scheme/);
+  assert.match(errors("{url: 'redis://h/%zz'}").join(), /invalid URL escape "%zz"/);
+  for (const ok of ["redis.redis-system.svc.cluster.local:6379", "redis://10.0.0.1:6379", "redis://user:pw@[fd00::1]:6379/0", "a:1,b:2"]) assert.deepEqual(errors(`{url: '${ok}'}`), [], ok);
+  // urlRef: a secretKeyRef with name and key, not optional.
+  assert.deepEqual(errors("{urlRef: {secretKeyRef: {name: redis, key: url}}}"), []);
+  assert.match(errors("{urlRef: {secretKeyRef: {name: redis}}}").join(), /urlRef.secretKeyRef must set both name and key/);
+  assert.match(errors("{urlRef: {secretKeyRef: {name: redis, key: url, optional: true}}}").join(), /optional must not be true; the Secret is required/);
+  assert.match(errors("{url: 'redis:6379', urlRef: {secretKeyRef: {name: redis, key: url}}}").join(), /exactly one of ratelimit redis url or urlRef must be set/);
+});
+
 test("requests: 0 refuses every request the limit counts with 429 (a token bucket of 0 tokens: Envoy 1.39's always-reject; the rate limit service's limit 0)", () => {
   const local = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Minute}}]}}"), {});
   assert.equal(local.status, 429);
