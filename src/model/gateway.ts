@@ -165,9 +165,10 @@ export interface RateLimitSummary {
   /** A global limit (the rate limit service; Envoy Gateway must have it enabled). */
   global: boolean;
   /**
-   * A limit of `requests: 0` that every request meets (no clientSelectors): Envoy's token bucket with
-   * max_tokens 0 refuses every request with 429 (local: Envoy 1.39 and later, the proxy Envoy Gateway
-   * v1.9.0 runs; global: the rate limit service's limit 0). Words for each, by kind.
+   * A limit of `requests: 0` that every request meets (no clientSelectors). Global: the rate limit
+   * service's limit 0 refuses every request with 429. Local: Envoy Gateway writes a token bucket with
+   * tokens_per_fill 0, which Envoy 1.39 refuses with the whole route configuration (traffic-policy.ts
+   * zeroTokenBucket; engine.ts rejectedRouteConfig). Words for each, by kind.
    */
   refuses?: { local?: string; global?: string };
   /**

@@ -71,9 +71,9 @@ const limitWords = (r: { requests: number; unit: string }) => (r.requests === 0 
  * rules are an error), every rule's unit must be a multiple of the default's, and each rule with
  * clientSelectors must translate (buildRateLimitRule). Its token buckets hold `requests` tokens
  * (internal/xds/translator/local_ratelimit.go: MaxTokens and TokensPerFill are `requests`); a bucket of
- * 0 tokens refuses every request it counts (Envoy 1.39's always-reject local rate limit, the
- * distroless-v1.39.0 proxy of Envoy Gateway v1.9.0); a request a rule's selectors match counts in that
- * rule's bucket only (AlwaysConsumeDefaultTokenBucket false).
+ * 0 has tokens_per_fill 0, which Envoy 1.39 (the distroless-v1.39.0 proxy of Envoy Gateway v1.9.0)
+ * refuses, and the route configuration with it (engine/gateway/traffic-policy.ts zeroTokenBucket); a
+ * request a rule's selectors match counts in that rule's bucket only (AlwaysConsumeDefaultTokenBucket false).
  */
 function readLocal(f: Field, s: RateLimitSummary): void {
   if (!f.object()) { s.invalid = "local configuration empty for rateLimit"; return; }

@@ -290,6 +290,37 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
 }
 
 /**
+ * The policy as Envoy Gateway writes it for `rule`: a rule that redirects has no route action, and
+ * the rate limits are written only on routes with one (local_ratelimit.go patchRoute `routeAction ==
+ * nil`, ratelimit.go patchRouteWithRateLimit `route.GetRoute() == nil`); its fault abort and its
+ * translation errors (a 500 direct response) still apply.
+ */
+export function forRule(p: EffectiveTrafficPolicy, rule: RouteRule): EffectiveTrafficPolicy {
+  const redirects = rule.filters.some((f) => f.type === "RequestRedirect");
+  return redirects && p.rateLimit && p.rateLimit.invalid === undefined ? { ...p, rateLimit: undefined } : p;
+}
+
+/**
+ * The local rate limit rule of `requests: 0` Envoy Gateway programs for a rule with this policy, if any:
+ * it writes every local token bucket with max_tokens and tokens_per_fill both `requests`
+ * (internal/xds/translator/local_ratelimit.go patchRoute, buildRouteLocalRateLimits), and Envoy 1.39's
+ * TokenBucket takes max_tokens 0 ("always reject") but not tokens_per_fill 0 (type/v3/token_bucket.proto:
+ * `tokens_per_fill ... uint32 = {gt: 0}`), which it checks when it builds the route's per-filter config:
+ * the whole route configuration is refused (engine.ts rejectedRouteConfig). Envoy Gateway's own check
+ * (ResourceVersionTable.ValidateAll) does not look inside the typed_per_filter_config Any, so it
+ * publishes it. None when the policy cannot be translated (the route is a 500 direct response, no rate
+ * limit is written).
+ */
+export function zeroTokenBucket(p: EffectiveTrafficPolicy): string | undefined {
+  const rl = p.rateLimit;
+  if (!rl || rl.invalid !== undefined || p.errors.length) return undefined;
+  if (rl.refuses?.local) return rl.refuses.local;
+  if (rl.defaultZero !== undefined) return `local rule ${rl.defaultZero} allows no requests (requests: 0)`;
+  const rule = rl.selectorRules?.find((r) => r.kind === "local" && r.requests === 0);
+  return rule && `local rule ${rule.index} allows no requests (requests: 0)`;
+}
+
+/**
  * What a rate limit rule's clientSelectors read of a request: its method, its :path (with the query),
  * its headers, and the client address Envoy reads (RemoteAddressMatch: the downstream remote address,
  * as the listener's ClientTrafficPolicy makes it: client-policy.ts clientAddress): unset when not
