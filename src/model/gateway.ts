@@ -126,6 +126,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   errors: TranslationError[];
   /** spec.responseOverride's bodies of type ValueRef: the ConfigMaps (in the policy's namespace) Envoy Gateway reads them from; one not in the input: 500. */
   responseBodies?: string[];
+  /** spec.timeout.tcp.connectTimeout in ms, when set: the connect_timeout of its routes' clusters (0: Envoy's Cluster validation refuses it). */
+  connectTimeout?: number;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }

@@ -140,8 +140,10 @@ function uint32Error(f: Field, invalid: string, outOfRange: string): string | un
 /**
  * The errors buildTrafficFeatures joins for the features other than rateLimit, in its order:
  * BandwidthLimit, LoadBalancer, Retry, BackendConnection, HTTP2, RequestBuffer. Those the CRD already
- * refuses (circuitBreaker's uint32s, durations of its pattern, requestBuffer with httpUpgrade: a CEL
- * rule) have none left to find.
+ * refuses (buildCircuitBreaker's int64ToUint32: the CRD's 0..4294967295; buildTCPKeepAlive's and
+ * buildClusterSettingsTimeout's time.ParseDuration: the CRD's duration pattern; requestBuffer with
+ * httpUpgrade: a CEL rule) have none left to find; a connectTimeout of 0s, which the xDS validation
+ * refuses, is envoy-gateway.ts connectTimeout.
  */
 export function featureErrors(spec: Field): TranslationError[] {
   const out: TranslationError[] = [];

@@ -17,6 +17,7 @@ import { featureErrors, rateLimitRuleError } from "./envoy-gateway-translate.js"
 import { GATEWAY_GROUP } from "../model/route.js";
 import { formatAddress, parseGoCidr } from "../model/ip.js";
 import { goUrlParseError } from "../model/gourl.js";
+import { goDuration } from "../model/duration.js";
 import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
 export const ENVOY_GATEWAY_V1ALPHA1 = "gateway.envoyproxy.io/v1alpha1";
@@ -259,6 +260,18 @@ function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
   return panicThreshold === undefined ? {} : { panicThreshold };
 }
 
+/**
+ * spec.timeout.tcp.connectTimeout (the CRD's pattern: a Go duration, "0s" among them), which Envoy
+ * Gateway writes as its routes' clusters' connect_timeout (internal/xds/translator/cluster.go
+ * buildConnectTimeout); 0 is warned here, as Envoy's Cluster validation refuses it (engine.ts unpublished).
+ */
+function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout"> {
+  const f = spec.get("timeout").get("tcp").get("connectTimeout");
+  const ms = goDuration(f.string());
+  if (ms === 0) f.warn("vendor-translation", "a connectTimeout of 0 is written as the clusters' connect_timeout 0s, which Envoy's Cluster validation refuses (\"value must be greater than 0s\"): Envoy Gateway's xDS translation fails and it publishes nothing for the Gateways of the routes the policy applies to");
+  return ms === undefined ? {} : { connectTimeout: ms };
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -272,7 +285,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec),
     });
   },
 };

@@ -327,3 +327,22 @@ test("junction route: `from: ip:ADDRESS` is the client address a rate limit's so
     assert.notEqual(answers[1], 429);
   } finally { t.cleanup(); }
 });
+
+test("timeout.tcp.connectTimeout 0s (the CRD admits it): the clusters' connect_timeout 0, which Envoy Gateway's validation of its xDS refuses, so it publishes nothing for the Gateway: every connection refused", async () => {
+  const zero = btp("timeout: {tcp: {connectTimeout: 0s}}");
+  const r = route(GW + ROUTE + zero, {});
+  assert.equal(r.status, null);
+  assert.equal(r.connection, "rejected");
+  assert.match(r.reason, /Envoy Gateway publishes no configuration for Gateway infra\/gw: BackendTrafficPolicy apps\/p gives HTTPRoute apps\/web rule 0 a connectTimeout of 0s.*invalid Cluster.ConnectTimeout: value must be greater than 0s/);
+  assert.ok(loaded(GW + ROUTE + zero).diagnostics.items.some((d) => d.severity === "warning" && /connect_timeout 0s/.test(d.message)));
+  assert.equal(route(GW + ROUTE + btp("timeout: {tcp: {connectTimeout: 10ms}}"), {}).status, 200);
+  // Untranslatable otherwise: the route is a 500 direct response and gets no cluster timeout.
+  assert.equal(route(GW + ROUTE + btp("timeout: {tcp: {connectTimeout: 0s}}, retry: {perRetry: {backOff: {baseInterval: 0s}}}"), {}).status, 500);
+  // junction route --requests: the same answer.
+  const t = tempFiles({ "in.yaml": GW + ROUTE + zero, "reqs.yaml": "- {gateway: infra/gw, host: example.com, path: /}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const res = (JSON.parse(out.out) as { results: { status: number | null; connection?: string }[] }).results[0];
+    assert.deepEqual([res.status, res.connection], [null, "rejected"]);
+  } finally { t.cleanup(); }
+});

@@ -41,6 +41,8 @@ export interface EffectiveTrafficPolicy {
   panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
+  /** timeout.tcp.connectTimeout in ms, when set (the route's, merged: else the parent's). */
+  connectTimeout?: number;
 }
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -158,7 +160,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
 }
 
 /**
@@ -195,7 +197,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
@@ -206,7 +208,8 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   // policy's namespace: buildBackendTrafficPolicyOwners).
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
   const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
-  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
+  const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
+  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
 }
 
 /**
