@@ -149,6 +149,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
+  /** What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener): the HTTP routes of its listeners answer 500. */
+  errors: string[];
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */

@@ -201,7 +201,10 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const ex = exchange(req, ctx, path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
-    if (policy) applyTrafficPolicy(policy, req, client, ex, res);
+    const cp = ctx.clientPolicy;
+    // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
+    if (cp && !cp.refused && cp.policy.errors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cp.policy.errors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
+    else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
