@@ -14,7 +14,7 @@ import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
-import { forRule, TrafficPolicyIndex, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
 
 export interface RouteState {
@@ -106,6 +106,15 @@ export class GatewayEngine {
    * that redirects gets no rate limit (traffic-policy.ts forRule).
    */
   rejectedRouteConfig(l: ListenerState): string | undefined {
+    // Asked for every request: none without a local rule of 0 in the input, else once per listener.
+    if (!this.inv.routing.backendTrafficPolicies.some((p) => p.rateLimit && zeroLocalRule(p.rateLimit))) return undefined;
+    if (!this.rejectedRoutes.has(l)) this.rejectedRoutes.set(l, this.findRejectedRouteConfig(l));
+    return this.rejectedRoutes.get(l);
+  }
+
+  private readonly rejectedRoutes = new Map<ListenerState, string | undefined>();
+
+  private findRejectedRouteConfig(l: ListenerState): string | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     const gw = this.gateway(l.gateway.namespace, l.gateway.name)!;
     const shared = l.listener.protocol === "HTTP" ? gw.merged.filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];

@@ -315,8 +315,11 @@ export function forRule(p: EffectiveTrafficPolicy, rule: RouteRule): EffectiveTr
  * limit is written).
  */
 export function zeroTokenBucket(p: EffectiveTrafficPolicy): string | undefined {
-  const rl = p.rateLimit;
-  if (!rl || rl.invalid !== undefined || p.errors.length) return undefined;
+  return p.rateLimit && p.rateLimit.invalid === undefined && !p.errors.length ? zeroLocalRule(p.rateLimit) : undefined;
+}
+
+/** A local rule of `requests: 0` of a rate limit, in words. */
+export function zeroLocalRule(rl: RateLimitSummary): string | undefined {
   if (rl.refuses?.local) return rl.refuses.local;
   if (rl.defaultZero !== undefined) return `local rule ${rl.defaultZero} allows no requests (requests: 0)`;
   const rule = rl.selectorRules?.find((r) => r.kind === "local" && r.requests === 0);
