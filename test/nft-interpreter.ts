@@ -10,6 +10,8 @@ interface Packet {
   /** "tcp" | "udp" | "sctp" | "icmp" */
   proto: string;
   dport: number;
+  /** Sent or received on the loopback interface (`iif "lo"`, `oif "lo"` match it); otherwise another interface. */
+  lo?: boolean;
 }
 
 type Element = { key: string; verdict?: string };
@@ -59,7 +61,8 @@ export class NftProgram {
   private rule(rule: string, p: Packet): string | undefined {
     let m: RegExpExecArray | null;
     if (/^(accept|drop|goto \S+)$/.test(rule)) return rule;
-    if (/^ct state|^icmpv6 type|^i?o?if "lo"|comment "failsafe"/.test(rule)) return undefined;
+    if (/^[io]if "lo" accept$/.test(rule)) return p.lo ? "accept" : undefined;
+    if (/^ct state|^icmpv6 type|comment "failsafe"/.test(rule)) return undefined;
     if ((m = /^(ip6?) (saddr|daddr) vmap (@\S+|\{.*\})$/.exec(rule))) {
       const a = m[2] === "saddr" ? p.saddr : p.daddr;
       if ((m[1] === "ip") !== (a.family === 4)) return undefined;

@@ -112,9 +112,15 @@ export class L7AccessReader {
     return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
   }
 
-  /** The Service the client reaches the pod through: one that selects it on the port (its waypoint), else none (at its address, the workload's). */
+  /**
+   * The Service the client reaches the pod through: one with a cluster IP that selects it on the port
+   * (its waypoint, as explain answers a request to that Service), else none (at its address, the
+   * workload's). A headless Service is no such Service: its name resolves to the pods' addresses, and
+   * ztunnel sends traffic to a pod's address to the workload's waypoint (mesh/waypoint.ts
+   * requestWaypoint; outbound.rs build_request fetch_workload_waypoint), whichever Service comes first.
+   */
   private serviceOf(server: Endpoint, port: number | undefined): Service | undefined {
-    return this.inv.services.find((s) => s.namespace === server.namespace && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
+    return this.inv.services.find((s) => s.namespace === server.namespace && !s.headless && s.type !== "ExternalName" && s.selector && Object.keys(s.selector).length && matches(selector(s.selector), server.labels)
       && s.ports.some((sp) => port === undefined || targetPortOn(sp, server) === port));
   }
 

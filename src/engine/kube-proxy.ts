@@ -58,7 +58,7 @@ import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
-import { flowAddress, type Party } from "./match.js";
+import { flowAddress, loopbackHost, type Party } from "./match.js";
 import { serviceServing, type Serving, type ServingSet } from "./serving.js";
 import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup, type NodePortAddresses } from "../model/kube-proxy-config.js";
 
@@ -265,7 +265,7 @@ export function healthCheckAt(index: InventoryIndex, setup: KubeProxySetup, dst:
   const frontend = server ? `the ${what}, served by ${server}` : `kube-proxy's ${what}`;
   const refusal = !address ? undefined : server ? serverLoopbackRefusal(inv, address) : healthCheckRefusal(setup, node, address);
   if (refusal?.refused) return { frontend, why: "", refused: refusal.refused, ...(refusal.warning ? { warning: refusal.warning } : {}) };
-  const where = server ? `${server} answers it in kube-proxy's place, on every node address${serverServesLoopback(inv) ? " and its loopback" : ""}` : setup.nodePortAddresses ? `kube-proxy itself answers it (on ${formatAddress(address!)}: ${refusal?.listens ?? "every address"})` : "kube-proxy itself answers it on every node address (its server listens on every address, the loopback too)";
+  const where = server ? `${server} answers it in kube-proxy's place, on every node address${serverServesLoopback(inv) ? ` and its loopback${felixBindsAll(inv) ? ` (felix before v3.${FELIX_HOST_IPS.minor}.${FELIX_HOST_IPS.patch} listens on every address: ${inv.calicoFelix!.release!.where})` : ""}` : ""}` : setup.nodePortAddresses ? `kube-proxy itself answers it (on ${formatAddress(address!)}: ${refusal?.listens ?? "every address"})` : "kube-proxy itself answers it on every node address (its server listens on every address, the loopback too)";
   return { frontend, why: `${where} (HTTP: 200 while the node has a local endpoint of the Service, 503 otherwise), not the Service's pods: the node's own policies judge the connection`, ...(refusal?.warning ? { warning: refusal.warning } : {}) };
 }
 
@@ -274,8 +274,8 @@ interface HealthListener { refused?: string; listens?: string; warning?: { code:
 
 /** The node whose network namespace a client's loopback is: a node's own, a host-network pod's node (a stand-in when the input lacks it); undefined for others. */
 function hostOf(index: InventoryIndex, client: Party | undefined): Endpoint | undefined {
-  const e = client?.endpoint;
-  return e?.kind === "node" ? e : e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+  const host = loopbackHost(index, client);
+  return host?.kind === "node" ? host : undefined;
 }
 
 /**
@@ -318,15 +318,34 @@ export function healthCheckServer(inv: Inventory): string | undefined {
   return dp.kind === "kube-proxy" ? undefined : dp.kind === "cilium" ? `the Cilium agent (${dataPathLabel(dp)})` : `felix (${dataPathLabel(dp)})`;
 }
 
-/** Whether the data path's own health check server listens on the loopback (healthCheckServer): Cilium's does, felix's does not. */
+/**
+ * Whether the data path's own health check server listens on the loopback (healthCheckServer):
+ * Cilium's does; felix's since v3.31.1 does not (projectcalico/calico ae5ee4d "[BPF] kube-proxy
+ * starts binds health probes to node IPs", #11264: SetHostIPs), before it did: felix/bpf/proxy
+ * proxy.go New made it with `util.NewNodePortAddresses(ipVersion, []string{"0.0.0.0/0"})` (v3.22:
+ * no addresses, ":port"), every address, the loopback too (its test asked `http://localhost:%d`).
+ * felix's release from the calico-node image (CalicoFelix.release); not shown: the newest.
+ */
 function serverServesLoopback(inv: Inventory): boolean {
-  return serviceDataPath(inv).kind === "cilium";
+  const dp = serviceDataPath(inv);
+  return dp.kind === "cilium" || (dp.kind === "calico-ebpf" && felixBindsAll(inv) === true);
 }
 
-/** felix's health check server at a loopback address: refused (healthCheckServer). */
+/** The release felix's service health server bound every address up to (v3.31.0), and after which the host's IPs only. */
+const FELIX_HOST_IPS = { minor: 31, patch: 1 };
+
+/** Whether felix's health check server listens on every address (its release before v3.31.1); undefined: its release is not shown. */
+function felixBindsAll(inv: Inventory): boolean | undefined {
+  const r = inv.calicoFelix?.release;
+  return r === undefined ? undefined : r.minor < FELIX_HOST_IPS.minor || (r.minor === FELIX_HOST_IPS.minor && r.patch < FELIX_HOST_IPS.patch);
+}
+
+/** felix's health check server at a loopback address: refused (healthCheckServer), warned where its release is not shown. */
 function serverLoopbackRefusal(inv: Inventory, a: Address): HealthListener | undefined {
   if (!isLoopback(a) || serverServesLoopback(inv)) return undefined;
-  return { refused: `${healthCheckServer(inv)} runs the health check server on the host's IP addresses only (felix/bpf/proxy SetHostIPs, of the interfaces' global unicast addresses: bpf_route_mgr.go onIfaceAddrsUpdate), not on ${formatAddress(a)}: nothing listens there (refused)` };
+  const release = inv.calicoFelix?.release;
+  const unknown = felixBindsAll(inv) === undefined ? { warning: { code: "vendor-config", message: `felix before v3.${FELIX_HOST_IPS.minor}.${FELIX_HOST_IPS.patch} runs the health check server on every address, the loopback too (felix/bpf/proxy proxy.go: NewNodePortAddresses 0.0.0.0/0), and the input does not show felix's release (the image tag of the calico-node DaemonSet): answered as the newer releases do` } } : {};
+  return { refused: `${healthCheckServer(inv)} runs the health check server on the host's IP addresses only (felix/bpf/proxy SetHostIPs since v3.${FELIX_HOST_IPS.minor}.${FELIX_HOST_IPS.patch}${release ? `, ${release.where}` : ""}, of the interfaces' global unicast addresses: bpf_route_mgr.go onIfaceAddrsUpdate), not on ${formatAddress(a)}: nothing listens there (refused)`, ...unknown };
 }
 
 export function frontendLabel(f: Frontend): string {

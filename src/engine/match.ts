@@ -3,7 +3,7 @@
 import type { Address, AddressRange } from "../model/ip.js";
 import { append } from "../model/arrays.js";
 import { AddressSet, addressKey, contains, subtractRanges } from "../model/ip.js";
-import { inCluster, isVirtualMachine, type Endpoint } from "../model/endpoint.js";
+import { inCluster, isVirtualMachine, standInNode, type Endpoint } from "../model/endpoint.js";
 import type { InventoryIndex } from "../model/inventory.js";
 import { matches } from "../model/selector.js";
 import type { EndpointSelector, NamespaceMatch, Peer } from "../model/policy.js";
@@ -221,6 +221,33 @@ function cidrUnion(peers: readonly CidrPeer[]): AddressSet {
  * The address a party uses in a flow with `other` on `network`: its given address, else one of its
  * addresses on that network of the other's family.
  */
+/**
+ * The host whose loopback a party's connection to 127.0.0.0/8 or ::1 stays on: a node's own, a
+ * host-network pod's node (the input's, else a stand-in), a Workload's (a VM or bare-metal host: its
+ * own network stack); undefined for a pod of the pod network (its own namespace's: verdict.ts
+ * ownLoopback) and for addresses.
+ */
+export function loopbackHost(index: InventoryIndex, client: Party | undefined): Endpoint | undefined {
+  const e = client?.endpoint;
+  if (e?.kind === "node" || e?.kind === "workload") return e;
+  return e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? index.nodesByName.get(e.nodeName) ?? standInNode(e.nodeName) : undefined;
+}
+
+/**
+ * Whether what polices a host polices its loopback interface: a Calico HostEndpoint of
+ * `interfaceName: "*"` only (the node's, or a Workload's own). felix dispatches every interface
+ * without a host endpoint of its own to the all-interfaces one, lo too: endpoint_mgr.go
+ * resolveHostEndpoints makes it the dispatch chains' default ("Arrange for it to be the default,
+ * instead of trying to dispatch to it directly based on the nonexistent interface name *"), and
+ * rules/static.go filterInputChain and filterOutputChain jump to the host endpoint dispatch with no
+ * exception for lo. A named interface's host endpoint (or one of its expectedIPs' interface) is
+ * not lo's; Cilium's host firewall is attached to the native devices, not lo; Junction's own
+ * nftables host ruleset accepts lo (targets/nftables/host.ts) unless it stands for felix's "*".
+ */
+export function policesLoopback(host: Endpoint): boolean {
+  return (host.kind === "node" ? host.hostEndpoint?.allInterfaces : host.allInterfaces) === true;
+}
+
 export function flowAddress(p: Party, other: Party, network?: string): Address | undefined {
   if (p.address) return p.address;
   const addrs = p.endpoint ? addressesOn(p.endpoint, network) : [];

@@ -12,7 +12,7 @@ import { addressKey, formatAddress, isLoopback, jsonKey, sameAddress, type Addre
 import { portMatches, type NamedPort, type Protocol } from "../model/ports.js";
 import { hasOwnNodePeer, policyName, requestRulesOf, rulesOf, TIERS, type Action, type Direction, type Policy, type Rule, type Tier } from "../model/policy.js";
 import { governs, NetworkMap } from "../model/networks.js";
-import { flowAddress, Matcher, type Party } from "./match.js";
+import { flowAddress, loopbackHost, Matcher, policesLoopback, type Party } from "./match.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, ownNodeExempts, resolvedOptions, type EngineOptions, type OwnNodeChoice, type OwnNodeMode } from "./options.js";
 import { append } from "../model/arrays.js";
 import { hostActionOn, natOutgoingPool, poolOf, sameNodeSubnet, type HostAction, type IpPool } from "../model/cni.js";
@@ -46,7 +46,8 @@ export interface Flow {
  * network the flow takes (isolated user-defined networks, a pod without an interface on a secondary network);
  * or the Service's data path: kube-proxy dropped a connection to a Service address before any endpoint
  * got it (engine/kube-proxy.ts; Decision.dropped says why); or the client's own loopback: a pod's
- * connection to 127.0.0.0/8 or ::1 stays inside its network namespace (ownLoopback).
+ * connection to 127.0.0.0/8 or ::1 stays inside its network namespace (ownLoopback), a host's on
+ * its lo, which nothing polices but felix's all-interfaces host endpoint (hostLoopback).
  */
 export type DecidedBy = "rule" | "isolation" | "default" | "unenforced" | "self" | "own-node" | "network" | "service" | "loopback";
 
@@ -83,6 +84,8 @@ export interface Decision {
   toHost?: HostAction;
   /** By "service": why kube-proxy dropped the connection (engine/kube-proxy.ts). */
   dropped?: string;
+  /** A host's own loopback (PolicyEngine.hostLoopback): whose lo, in words (a pod's own is not named). */
+  loopback?: string;
 }
 
 export interface Verdict {
@@ -192,8 +195,47 @@ export class PolicyEngine {
 
   private evaluateOnly(flow: Flow): Verdict {
     if (ownLoopback(flow.src, flow.dst)) return { flow, network: this.networkOf(flow), allowed: true, egress: fixed("egress", "loopback"), ingress: fixed("ingress", "loopback"), warnings: [] };
+    const host = this.hostLoopback(flow.src, flow.dst);
+    if (host) return this.evaluateHostLoopback(flow, host);
     const hop = this.hostPortHop(flow);
     return hop ? this.evaluateForwarded(flow, hop) : this.evaluatePlain(flow);
+  }
+
+  /**
+   * A host's connection to its own loopback (a node's, a host-network pod's acting as its node, a Workload's; to
+   * 127.0.0.0/8 or ::1, no endpoint named: a node port or health check there is kube-proxy's,
+   * engine/kube-proxy.ts, before this): the host whose lo it stays on, and whether what polices the
+   * host polices lo (match.ts policesLoopback); undefined for any other flow.
+   */
+  hostLoopback(src: Party, dst: Party): { host: Endpoint; policed: boolean } | undefined {
+    const a = dst.address;
+    if (dst.endpoint !== undefined || a === undefined || !isLoopback(a)) return undefined;
+    // (A host-network pod read as a pod, --host-network pod, is judged by its own policies, as a pod's other traffic.)
+    if (src.endpoint?.kind === "pod" && !this.matcher.actsAsNode(src.endpoint)) return undefined;
+    const host = loopbackHost(this.index, src);
+    return host ? { host, policed: policesLoopback(host) } : undefined;
+  }
+
+  /**
+   * The verdict of a host's connection to its own loopback: unpoliced, allowed both ways ("loopback");
+   * under felix's all-interfaces host endpoint, its policy both ways as felix sees the packet on lo:
+   * egress to the loopback address, ingress from the loopback source (127.0.0.1, ::1: the kernel's
+   * source for lo's local routes), which no selector of the host's matches (felix's selector IP sets
+   * hold the host endpoint's expectedIPs), nets only. In felix's eBPF data plane, a warning: it
+   * attaches its programs to lo only for host-networked NAT (bpf_ep_mgr.go isDataIface).
+   */
+  private evaluateHostLoopback(flow: Flow, { host, policed }: { host: Endpoint; policed: boolean }): Verdict {
+    const network = this.networkOf(flow);
+    const a = flow.dst.address!, whose = `${host.kind} ${host.namespace ? `${host.namespace}/` : ""}${host.name}'s lo`;
+    if (!policed) {
+      const loopback = whose;
+      return { flow, network, allowed: true, egress: { ...fixed("egress", "loopback"), loopback }, ingress: { ...fixed("ingress", "loopback"), loopback }, warnings: [] };
+    }
+    const inbound: Flow = { ...flow, src: { address: { family: a.family, value: a.family === 4 ? LOOPBACK_SOURCE_V4 : 1n } }, dst: { endpoint: host, address: a } };
+    const egress = this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(undefined));
+    const ingress = { ...this.decide("ingress", inbound.dst, inbound.src, inbound, this.matcher.destPorts(host)), loopback: `${whose}, from ${formatAddress(inbound.src.address!)}: Calico host endpoint ${host.kind === "node" ? host.hostEndpoint!.name : host.name} (interfaceName "*") polices it` };
+    const bpf = this.inventory.calicoFelix?.bpf?.enabled ? [{ code: "vendor-config", message: "felix's eBPF data plane attaches its programs to lo only for host-networked NAT (bpf_ep_mgr.go isDataIface; UDP only under BPFConnectTimeLoadBalancing TCP, the default): answered as its iptables and nftables modes police lo" }] : [];
+    return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...bpf, ...egress.warnings, ...ingress.warnings] };
   }
 
   /**
@@ -594,6 +636,9 @@ export function ownLoopback(src: Party, dst: Party): boolean {
   const e = src.endpoint, a = dst.address;
   return e?.kind === "pod" && e.hostNetwork !== true && dst.endpoint === undefined && a !== undefined && isLoopback(a);
 }
+
+/** 127.0.0.1: the source of a host's connection to 127.0.0.0/8 (the local route's `src`). */
+const LOOPBACK_SOURCE_V4 = 0x7f000001n;
 
 function fixed(direction: Direction, by: DecidedBy, allowed = true): Decision {
   return { direction, allowed, by, passed: [], selecting: [], warnings: [] };

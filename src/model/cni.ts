@@ -94,6 +94,8 @@ export interface CalicoFelix {
   shownBy?: string;
   /** The eBPF data plane, when the input sets bpfEnabled (the environment's FELIX_BPFENABLED, else FelixConfiguration default). */
   bpf?: FelixBpf;
+  /** felix's release (v3.MINOR.PATCH), from the image tag of the calico-node DaemonSet's container; undefined: not shown. */
+  release?: { minor: number; patch: number; where: string };
   /** natOutgoingExclusions (FELIX_NATOUTGOINGEXCLUSIONS, else FelixConfiguration default): IPPoolsAndHostIPs leaves host addresses out of natOutgoing. */
   natOutgoingExclusions?: { hostIPs: boolean; where: string };
   /** natOutgoingExclusions of a node's own FelixConfiguration node.NAME, by node name, where the environment does not set it. */

@@ -50,6 +50,12 @@ export interface Endpoint {
    */
   hostEndpoint?: Endpoint;
   /**
+   * A Calico HostEndpoint of `interfaceName: "*"` (sources/calico): felix polices every interface of
+   * its host by it, the loopback too (engine/match.ts policesLoopback); one of a named interface (or
+   * of its expectedIPs' interface) leaves lo alone.
+   */
+  allInterfaces?: true;
+  /**
    * Nodes: Calico's tunnel addresses, as calico-node records them on its Node (the annotations
    * projectcalico.org/IPv4IPIPTunnelAddr, IPv4VXLANTunnelAddr, IPv6VXLANTunnelAddrV6): the host's
    * traffic to a pod of another node leaves through the tunnel with that source (engine/verdict.ts tunnelSource).

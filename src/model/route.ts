@@ -95,6 +95,8 @@ export interface BackendRef extends ObjectRef {
   port?: number;
   /** Share of the rule's traffic (0 gets nothing); the API default is 1. */
   weight: number;
+  /** Set when the backendRef writes `namespace` (an Istio `Hostname` backendRef may not). */
+  namespaceSet?: true;
   /** Filters applied only when this backend is picked (HTTPRoute, GRPCRoute). */
   filters: RouteFilter[];
   src?: SourceRef;

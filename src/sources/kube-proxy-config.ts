@@ -34,7 +34,7 @@ export const KUBE_PROXY_CONFIGMAPS = [
 const API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
 
 /** A ConfigMap key read as a KubeProxyConfiguration, with what reading it reported (reported only if kube-proxy reads it). */
-interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[]; syntax?: SyntaxCheck }
+interface Candidate { config?: KubeProxyConfig; diags: Diagnostic[]; syntax?: SyntaxCheck; gate?: Field }
 
 /** A nodePortAddresses value read as the newest kube-proxy reads it, which older ones refuse: checked once kube-proxy's version is known (settle). */
 interface SyntaxCheck { texts: readonly string[]; field: Field; needs: NodePortSyntax }
@@ -96,12 +96,12 @@ export function readKubeProxyConfig(root: Field, meta: Meta, b: InventoryBuilder
     const sink = new Diagnostics();
     const own = Field.root(new ObjectContext(root.ctx.ref, sink, root.ctx.kind, root.ctx.root), root.value);
     const parsed = parseConfigText(own.get("data").get(key), ["data", key], `ConfigMap ${id} ${key}`);
-    state.candidates.set(`${id}/${key}`, { ...(parsed ? { config: parsed.config, ...(parsed.syntax ? { syntax: parsed.syntax } : {}) } : {}), diags: sink.items });
+    state.candidates.set(`${id}/${key}`, { ...(parsed ? { config: parsed.config, ...(parsed.syntax ? { syntax: parsed.syntax } : {}), ...(parsed.gate ? { gate: parsed.gate } : {}) } : {}), diags: sink.items });
   }
 }
 
 /** A KubeProxyConfiguration file's text, as kube-proxy's loadConfig decodes it and its validation checks it. */
-function parseConfigText(text: Field, path: (string | number)[], where: string): { config: KubeProxyConfig; syntax?: SyntaxCheck } | undefined {
+function parseConfigText(text: Field, path: (string | number)[], where: string): { config: KubeProxyConfig; syntax?: SyntaxCheck; gate?: Field } | undefined {
   // A duplicate key fails kube-proxy's strict decoding (YAMLToJSONStrict); its lenient decoding of v1alpha1 keeps the last one.
   const cfg = embeddedDocument(text, path, "kube-proxy refuses this configuration", (key) => `duplicate key ${JSON.stringify(key)}: kube-proxy's strict decoding fails on it, and its lenient decoding keeps the last one (with a logged warning); so does Junction`);
   if (!cfg) return undefined;
@@ -134,6 +134,8 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
   if (localhost !== undefined) out.localhostNodePorts = localhost;
   const gate = cfg.get("featureGates").childBool(LOCALHOST_GATE);
   if (gate !== undefined) out.localhostProxy = gate;
+  // (The gate named is checked against kube-proxy's version once it is known: settle, gateRefusal.)
+  const named = gate !== undefined ? { gate: cfg.get("featureGates").get(LOCALHOST_GATE) } : {};
   const npa = cfg.get("nodePortAddresses"), items = npa.list();
   if (items?.length) {
     const texts = items.map((f) => f.string({ required: true })).filter((t): t is string => t !== undefined);
@@ -141,10 +143,10 @@ function parseConfigText(text: Field, path: (string | number)[], where: string):
     if ("problem" in parsedAddresses) npa.error("invalid-cidr", `${parsedAddresses.problem} (kube-proxy refuses this configuration)`);
     else {
       out.nodePortAddresses = parsedAddresses.value;
-      if (parsedAddresses.needs) return { config: out, syntax: { texts, field: npa, needs: parsedAddresses.needs } };
+      if (parsedAddresses.needs) return { config: out, syntax: { texts, field: npa, needs: parsedAddresses.needs }, ...named };
     }
   }
-  return { config: out };
+  return { config: out, ...named };
 }
 
 /** The interface a detectLocalMode needs (DetectLocalConfiguration's field; kube-proxy's flag). */
@@ -250,6 +252,26 @@ const FLAGS = ["config", "proxy-mode", "cluster-cidr", "masquerade-all", "nodepo
 
 /** kube-proxy v1.37's feature gate for nftables mode's localhost node ports (kubernetes#138427; alpha: off unless given). */
 const LOCALHOST_GATE = "KubeProxyNFTablesLocalhostNodePorts";
+
+/** The release that has the gate: kube-proxy before it does not know it. */
+const LOCALHOST_GATE_MINOR = 37;
+
+/**
+ * A kube-proxy of release v1.`minor` given the gate (true or false): it refuses to start.
+ * cmd/kube-proxy/app/options.go Complete: `utilfeature.DefaultMutableFeatureGate.SetFromMap(o.config.FeatureGates)`
+ * (the file's featureGates or --feature-gates), whose error ends the command ("failed complete");
+ * component-base featuregate SetFromMap: a name it does not know, whatever its value, is `unrecognized
+ * feature gate: %s`. Undefined: that release knows the gate. (Other gates' names are not checked: which
+ * release knows which is not modelled.)
+ */
+function gateRefusal(minor: number): string | undefined {
+  return minor < LOCALHOST_GATE_MINOR ? `unrecognized feature gate: ${LOCALHOST_GATE} (kube-proxy v1.${minor} refuses to start: the gate came in v1.${LOCALHOST_GATE_MINOR}, kubernetes#138427)` : undefined;
+}
+
+/** The warning on the gate where kube-proxy's version is not in the input. */
+function gateWarning(field: Field, what: string): void {
+  field.warn("kube-proxy-config", `${what}: kube-proxy before v1.${LOCALHOST_GATE_MINOR} does not know the gate ${LOCALHOST_GATE} and refuses to start on it ("unrecognized feature gate"), and the input does not show kube-proxy's version (the image tag of its DaemonSet or static pod): read as v1.${LOCALHOST_GATE_MINOR} and later read it`);
+}
 
 /**
  * The gate's value in --feature-gates (cliflag MapStringBool: "key=value" pairs split on ",", each
@@ -522,8 +544,13 @@ function readDaemonSet(podSpec: Field, container: Field, where: string, namespac
       else out.flags.clusterCIDR = parsed;
     } else if (flag === "feature-gates") {
       const v = featureGate(value!, LOCALHOST_GATE);
+      const refused = v !== undefined && typeof v !== "string" && minor !== undefined ? gateRefusal(minor) : undefined;
       if (typeof v === "string") field.error("invalid-value", `--feature-gates: ${v} (kube-proxy refuses to start)`);
-      else if (v !== undefined) out.flags.localhostProxy = v;
+      else if (refused) field.error("invalid-value", `--feature-gates: ${refused}`);
+      else if (v !== undefined) {
+        out.flags.localhostProxy = v;
+        if (minor === undefined) gateWarning(field, `--feature-gates ${value}`);
+      }
     } else if (flag === "nodeport-addresses") {
       const list = flagList(value!);
       const parsed = list.length ? nodePortAddresses(list, minor) : undefined;
@@ -612,6 +639,15 @@ function settle(state: KubeProxyState, b: InventoryBuilder): void {
       const refused = nodePortAddresses(check.texts, minor);
       check.field.error("invalid-cidr", `${"problem" in refused ? refused.problem : ""} (kube-proxy refuses this configuration; its version from the image of ${ds!.where})`);
       const { nodePortAddresses: _, ...rest } = config;
+      config = rest;
+    }
+  }
+  if (chosen.gate && config) {
+    const minor = ds?.minor, refused = minor !== undefined ? gateRefusal(minor) : undefined;
+    if (minor === undefined) gateWarning(chosen.gate, `featureGates ${LOCALHOST_GATE}`);
+    else if (refused) {
+      chosen.gate.error("invalid-value", `${refused} (its version from the image of ${ds!.where})`);
+      const { localhostProxy: _, ...rest } = config;
       config = rest;
     }
   }

@@ -348,3 +348,34 @@ test("static pods are compared by their configuration, not their words (each has
   // A static pod's shell line alike.
   assert.match(cidrsOf(staticPod("node-1", "--cluster-cidr=10.4.0.0/14 extra")).errors.join("\n"), /does not take any arguments, got \["extra"\]/);
 });
+
+// cmd/kube-proxy/app/options.go Complete: SetFromMap(o.config.FeatureGates) (the file's featureGates
+// or --feature-gates); component-base featuregate: "unrecognized feature gate: %s" for a name the
+// release does not know, whatever its value: kube-proxy before v1.37 refuses to start on
+// KubeProxyNFTablesLocalhostNodePorts (kubernetes#138427). Junction read it as given (a wrong answer:
+// the node's own 127.0.0.1 at a node port served by a kube-proxy that does not run).
+test("the feature gate KubeProxyNFTablesLocalhostNodePorts by kube-proxy's version (its image tag): v1.37 knows it; before, kube-proxy refuses to start (unrecognized feature gate), in the flags and in the file; not shown: read as v1.37, warned", () => {
+  const at = (image: string, args: string[]) => daemonSet(args).replace("registry.k8s.io/kube-proxy:v1.31.0", image);
+  const flag = "--feature-gates=KubeProxyNFTablesLocalhostNodePorts=true";
+  const v37 = cidrsOf(at("registry.k8s.io/kube-proxy:v1.37.0", ["--proxy-mode=nftables", flag]));
+  assert.deepEqual([v37.errors, v37.warnings, v37.kp!.localhostProxy], [[], [], true]);
+  for (const value of ["true", "false"]) {
+    const v36 = cidrsOf(at("registry.k8s.io/kube-proxy:v1.36.2", ["--proxy-mode=nftables", `--feature-gates=Foo=true,KubeProxyNFTablesLocalhostNodePorts=${value}`]));
+    assert.match(v36.errors.join("\n"), /--feature-gates: unrecognized feature gate: KubeProxyNFTablesLocalhostNodePorts \(kube-proxy v1\.36 refuses to start: the gate came in v1\.37/, value);
+    assert.equal(v36.kp!.localhostProxy, undefined);
+  }
+  const digest = cidrsOf(at("registry.k8s.io/kube-proxy@sha256:0123456789abcdef", [flag]));
+  assert.deepEqual([digest.errors, digest.kp!.localhostProxy], [[], true]);
+  assert.match(digest.warnings.join("\n"), /kube-proxy before v1\.37 does not know the gate KubeProxyNFTablesLocalhostNodePorts and refuses to start on it \("unrecognized feature gate"\), and the input does not show kube-proxy's version/);
+  // The file a DaemonSet mounts, against the DaemonSet's version.
+  const file = (image: string) => cidrsOf(at(image, ["--config=/var/lib/kube-proxy/config.conf"]) + configMap("kube-proxy", "config.conf", "mode: nftables\nfeatureGates: {KubeProxyNFTablesLocalhostNodePorts: true}"));
+  const old = file("registry.k8s.io/kube-proxy:v1.35.0");
+  assert.match(old.errors.join("\n"), /unrecognized feature gate: KubeProxyNFTablesLocalhostNodePorts \(kube-proxy v1\.35 refuses to start: .*\(its version from the image of DaemonSet kube-system\/kube-proxy\)/);
+  assert.equal(old.kp!.localhostProxy, undefined);
+  const now = file("registry.k8s.io/kube-proxy:v1.37.1");
+  assert.deepEqual([now.errors, now.warnings, now.kp!.localhostProxy], [[], [], true]);
+  // Without a DaemonSet: the version is not shown.
+  const alone = cidrsOf(configMap("kube-proxy", "config.conf", "featureGates: {KubeProxyNFTablesLocalhostNodePorts: true}"));
+  assert.deepEqual([alone.errors, alone.kp!.localhostProxy], [[], true]);
+  assert.match(alone.warnings.join("\n"), /featureGates KubeProxyNFTablesLocalhostNodePorts: kube-proxy before v1\.37 does not know the gate/);
+});

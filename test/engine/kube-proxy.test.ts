@@ -641,6 +641,33 @@ test("a node's own connection to its loopback at a healthCheckNodePort is kube-p
   assert.match(cilium.pairs[0].service!.why, /the Cilium agent .* answers it in kube-proxy's place, on every node address and its loopback/);
 });
 
+// felix's eBPF service health server bound "0.0.0.0/0" (every address, the loopback too) until
+// projectcalico/calico ae5ee4d ("[BPF] kube-proxy starts binds health probes to node IPs", v3.31.1,
+// SetHostIPs). Junction answered every release as the newest: a node's own 127.0.0.1 at a
+// healthCheckNodePort was refused where an older felix answers it.
+test("felix's health check server by its release (the calico-node image tag): before v3.31.1 on every address, the loopback too; since, the host IPs only; not shown: the newest, warned", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
+  const node = (image: string) => `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: calico-node, image: "${image}"}\n`;
+  const ask = (extra: string) => explainWith(yaml + felix + extra, "node:node-b", "ip:127.0.0.1", 32000, []);
+  for (const image of ["docker.io/calico/node:v3.31.0", "quay.io/calico/node:v3.28.2"]) {
+    const old = await ask(node(image));
+    assert.deepEqual(old.pairs.map((p) => p.verdict), ["allow"], image);
+    assert.match(old.pairs[0].service!.why, new RegExp(`on every node address and its loopback \\(felix before v3\\.31\\.1 listens on every address: image ${image.replace(/\./g, "\\.")} of DaemonSet kube-system/calico-node\\)`));
+  }
+  for (const image of ["docker.io/calico/node:v3.31.1", "quay.io/calico/node:v3.32.0"]) {
+    const now = await ask(node(image));
+    assert.deepEqual(now.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]], image);
+    assert.match(now.pairs[0].ingress.summary, /host's IP addresses only \(felix\/bpf\/proxy SetHostIPs since v3\.31\.1, image .* of DaemonSet kube-system\/calico-node/);
+    assert.deepEqual((now.pairs[0] as unknown as { warnings: string[] }).warnings.filter((w) => /felix before/.test(w)), []);
+  }
+  const unknown = await ask(node("docker.io/calico/node@sha256:0123456789abcdef"));
+  assert.equal(unknown.pairs[0].verdict, "deny");
+  assert.match((unknown.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /felix before v3\.31\.1 runs the health check server on every address, the loopback too .* the input does not show felix's release/);
+  // A node address: every release listens there.
+  assert.equal((await explainWith(yaml + felix + node("docker.io/calico/node:v3.32.0"), "node:node-b", "ip:10.0.0.2", 32000, [])).pairs[0].verdict, "allow");
+});
+
 test("one rule for a pod of the pod network the input gives no address of (a template pod, a pod not yet given one): local wherever the detector sees its node's pods; under NodeCIDR with its node's podCIDR it was masqueraded to the node (a wrong deny), while ClusterCIDR read it as local", async () => {
   // getLocalDetectors: NodeCIDR is NewDetectLocalByCIDR(the node's podCIDR), which the pod's address comes from once the pod has one.
   const nodes = (yaml: string) => yaml.replace("metadata: {name: node-a}\n", "metadata: {name: node-a}\nspec: {podCIDRs: [10.1.0.0/24]}\n").replace("metadata: {name: node-b}\n", "metadata: {name: node-b}\nspec: {podCIDRs: [10.1.1.0/24]}\n");

@@ -7,14 +7,14 @@ import type { Hop, HttpFacts, L7Result, ProxyKind } from "../../src/engine/l7/ho
 import type { Endpoint } from "../../src/model/endpoint.js";
 import type { PolicyEngine } from "../../src/engine/verdict.js";
 
-/** A namespace and pods in it: name → [labels, service account, address, proxy]. */
-export function pod(ns: string, name: string, ip: string, opts: { labels?: Record<string, string>; sa?: string; ports?: [string, number][] } = {}): string {
+/** A pod app=NAME (more `labels`), its service account, address and container ports (http 8080 by default), with a `proxy` container (e.g. istio-proxy) first when given. */
+export function pod(ns: string, name: string, ip: string, opts: { labels?: Record<string, string>; sa?: string; ports?: [string, number][]; proxy?: string } = {}): string {
   const labels = { app: name, ...(opts.labels ?? {}) };
   const ports = (opts.ports ?? [["http", 8080]]).map(([n, p]) => `{name: ${n}, containerPort: ${p}}`).join(", ");
   return `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: ${ns}, labels: ${JSON.stringify(labels)}}
-spec: {serviceAccountName: ${opts.sa ?? name}, containers: [{name: app, ports: [${ports}]}]}
+spec: {serviceAccountName: ${opts.sa ?? name}, containers: [${opts.proxy ? `{name: ${opts.proxy}}, ` : ""}{name: app, ports: [${ports}]}]}
 status: {podIP: ${ip}}
 ---
 `;

@@ -119,3 +119,17 @@ test("list --l7 agrees with explain on an ambient client's traffic to a Service 
   assert.match(lines.get("bank/teller[Pod] => bank/books[Pod]") ?? "", /^no requests \(no authorization of Server bank\/books-http admits this client\)/, "the Linkerd proxy sees no identity behind the waypoint");
   assert.equal(await explain("GET http://books/"), 403);
 });
+
+test("list --l7 agrees with explain when a headless Service selects the pod before the Service with the waypoint: the pair is read through the Service with a cluster IP (its waypoint), as explain answers a request to it (was: the first Service selecting the pod, the headless one: no waypoint, all requests)", async () => {
+  const podOf = (name: string, ip: string, labels = "") => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: bank, labels: {app: ${name}${labels}}}\nspec: {serviceAccountName: ${name}, containers: [{name: app, ports: [{name: http, containerPort: 8080}]}]}\nstatus: {podIP: ${ip}}\n---\n`;
+  const svc = (name: string, extra: string, labels = "{}") => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: bank, labels: ${labels}}\nspec: {selector: {app: vault}${extra}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n`;
+  const noPosts = doc("AuthorizationPolicy", "security.istio.io/v1", "no-posts", "bank", "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}], action: DENY, rules: [{to: [{operation: {methods: [POST]}}]}]}");
+  for (const vaultLabels of [", istio.io/dataplane-mode: none", ""]) {
+    const yaml = ns("bank", "{istio.io/dataplane-mode: ambient}") + waypointGateway("bank") + podOf("teller", "10.0.0.11") + podOf("vault", "10.0.0.12", vaultLabels)
+      + svc("vault-pods", ", clusterIP: None") + svc("vault", "", "{istio.io/use-waypoint: waypoint}") + noPosts;
+    const line = (await l7Lines(yaml)).get("bank/teller[Pod] => bank/vault[Pod]");
+    const explain = async (request: string) => (await explainJson<{ status: number | null }>(yaml, "bank/teller", request)).status;
+    assert.deepEqual([await explain("POST http://vault/"), await explain("GET http://vault/")], [403, 200], "explain: Service bank/vault's waypoint denies POST");
+    assert.equal(line, "all requests except method POST", `vault ${vaultLabels ? "outside the mesh" : "ambient"}: list reads the pair through Service bank/vault, as explain (was: through the headless bank/vault-pods, no waypoint)`);
+  }
+});

@@ -14,13 +14,14 @@ import { requestProblem, walkContext, walkRequest } from "../../src/engine/reque
 import type { RouteRequest } from "../../src/model/request.js";
 import { L7Authorizer } from "../../src/engine/l7/authorizer.js";
 import { explainJson, namespace, pod, waypointGateway } from "./fixture.js";
+import { httpService, istioGateway, meshRoute, referenceGrant, serviceRoute } from "../mesh/fixture.js";
 
 interface Answer { status: number | null; connection?: string; authorization: { enforcer: string; verdict: string; summary: string }[]; layers: { layer: string; summary: string }[] }
 
 const ask = (yaml: string, from: string, request: string) => explainJson<Answer>(yaml, from, request);
 
 const ap = (name: string, ns: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: ${spec}\n---\n`;
-const ledgerService = (labels = "{}") => `apiVersion: v1\nkind: Service\nmetadata: {name: ledger, namespace: bank, labels: ${labels}}\nspec: {selector: {app: ledger}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n`;
+const ledgerService = (labels = "{}") => httpService("bank", "ledger", { labels }) + "---\n";
 /** bank in the ambient mesh (more namespace labels as ", k: v"), its pods ledger (10.0.0.10) and teller; shopper in web, with an Istio sidecar. */
 const world = (bankLabels = "") => namespace("bank", `{istio.io/dataplane-mode: ambient${bankLabels}}`) + namespace("web", "{istio-injection: enabled}")
   + pod("bank", "ledger", "10.0.0.10") + pod("bank", "teller", "10.0.0.11")
@@ -96,26 +97,7 @@ test("a waypoint takes a TCP port's connections on a TCP filter chain, whose DEN
 });
 
 /** An Istio Gateway bank/edge (its GatewayClass, an HTTPRoute to the Service ledger and its pod) for requests from outside. */
-const ISTIO_EDGE = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: istio}
-spec: {controllerName: istio.io/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: bank}
-spec:
-  gatewayClassName: istio
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ledger, namespace: bank}
-spec:
-  parentRefs: [{name: edge}]
-  rules: [{backendRefs: [{name: ledger, port: 80}]}]
----
-` + pod("bank", "edge-istio", "10.0.0.20", { labels: { "gateway.networking.k8s.io/gateway-name": "edge" } });
+const ISTIO_EDGE = istioGateway("bank", "edge", "10.0.0.20") + meshRoute("bank", "ledger", "{name: edge}", "  rules: [{backendRefs: [{name: ledger, port: 80}]}]") + "---\n";
 
 /** A request for ledger.example.com at the Gateway bank/edge, walked through routing, L3/L4 and L7. */
 function askEdge(yaml: string, path: string, method: string) {
@@ -152,22 +134,10 @@ test("a waypoint Gateway whose status has no addresses is not ready: istiod take
 test("an Istio gateway's request through the Service's waypoint (istio.io/ingress-use-waypoint) meets the routes bound to the Service there: they pick the backend (was: the gateway's pick, the Service's own endpoints)", () => {
   // The waypoint takes the gateway's request for the Service as an ambient client's (pilot listener_waypoint.go
   // buildWaypointInboundHTTPRouteConfig: the Service's routes), so a producer HTTPRoute on the Service splits or redirects it there.
-  const gateway = ISTIO_EDGE + `apiVersion: v1
-kind: Service
-metadata: {name: ledger-v2, namespace: bank}
-spec: {selector: {app: teller}, ports: [{name: http, port: 80, targetPort: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ledger-split, namespace: bank}
-spec:
-  parentRefs: [{group: "", kind: Service, name: ledger, port: 80}]
-  rules:
+  const gateway = ISTIO_EDGE + httpService("bank", "ledger-v2", { app: "teller" }) + serviceRoute("bank", "ledger-split", "ledger", 80, `  rules:
   - matches: [{path: {type: PathPrefix, value: /old}}]
     filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]
-  - backendRefs: [{name: ledger-v2, port: 80}]
----
-`;
+  - backendRefs: [{name: ledger-v2, port: 80}]`) + "---\n";
   const yaml = (labels: string) => world() + ledgerService(labels) + waypointGateway("bank") + gateway;
   const ask = (y: string, path: string) => askEdge(y, path, "GET");
   const opted = yaml("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}");
@@ -315,30 +285,8 @@ test("a Linkerd server behind an Istio waypoint: the waypoint sees the client's 
 });
 
 test("the waypoint behind an Istio gateway (istio.io/ingress-use-waypoint) has no cluster for a Service its route sends to that is not exported to the waypoint's namespace: 503 (DefaultSidecarScopeForGateway; was 200)", () => {
-  const gateway = ISTIO_EDGE + `apiVersion: v1
-kind: Namespace
-metadata: {name: ops}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ledger-v2, namespace: ops, annotations: {networking.istio.io/exportTo: "."}}
-spec: {selector: {app: auditor}, ports: [{name: http, port: 80, targetPort: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1beta1
-kind: ReferenceGrant
-metadata: {name: bank, namespace: ops}
-spec:
-  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: bank}]
-  to: [{group: "", kind: Service}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ledger-split, namespace: bank}
-spec:
-  parentRefs: [{group: "", kind: Service, name: ledger, port: 80}]
-  rules: [{backendRefs: [{name: ledger-v2, namespace: ops, port: 80}]}]
----
-` + pod("ops", "auditor", "10.0.2.10");
+  const gateway = ISTIO_EDGE + namespace("ops") + httpService("ops", "ledger-v2", { app: "auditor", annotations: '{networking.istio.io/exportTo: "."}' }) + referenceGrant("ops", "bank")
+    + serviceRoute("bank", "ledger-split", "ledger", 80, "  rules: [{backendRefs: [{name: ledger-v2, namespace: ops, port: 80}]}]") + "---\n" + pod("ops", "auditor", "10.0.2.10");
   const yaml = world() + ledgerService("{istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"}") + waypointGateway("bank") + gateway;
   const r = askEdge(yaml, "/", "GET");
   assert.equal(r.status, 503, "was 200 from ops/auditor");

@@ -96,3 +96,52 @@ export function walk(yaml: string, requests: RouteRequest[], o: WalkOptions = {}
 }
 
 export const one = (yaml: string, from: string, url: string, extra: Partial<RouteRequest> = {}, o: WalkOptions = {}) => walk(yaml, [meshRequest(from, url, extra)], o)[0];
+
+// Builders of single objects for Istio mesh tests (test/mesh/istio-*.test.ts, test/l7/waypoint.test.ts), each a YAML
+// document that begins with `---`.
+
+/** A ReferenceGrant of namespace `ns` letting the routes of `kind` in namespace `from` name its Services. */
+export const referenceGrant = (ns: string, from: string, kind = "HTTPRoute") => `---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: ${from}, namespace: ${ns}}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: ${kind}, namespace: ${from}}]
+  to: [{group: "", kind: Service}]
+`;
+
+/** A mesh route (`kind`, HTTPRoute by default) `ns`/`name` bound to Service `service` of its namespace at `port`; `rest` is YAML indented 2 (its rules). */
+export const serviceRoute = (ns: string, name: string, service: string, port: number, rest: string, kind = "HTTPRoute") =>
+  meshRoute(ns, name, `{group: "", kind: Service, name: ${service}, port: ${port}}`, rest, kind);
+
+/** Service `ns`/`name` selecting app=`app` (its name by default), port 80 (named `portName`, http by default) to 8080; labels and annotations flow style. */
+export const httpService = (ns: string, name: string, o: { app?: string; clusterIP?: string; labels?: string; annotations?: string; portName?: string } = {}) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}, labels: ${o.labels ?? "{}"}, annotations: ${o.annotations ?? "{}"}}
+spec: {${o.clusterIP ? `clusterIP: ${o.clusterIP}, ` : ""}selector: {app: ${o.app ?? name}}, ports: [{name: ${o.portName ?? "http"}, port: 80, targetPort: 8080}]}
+`;
+
+/**
+ * An Istio Gateway `ns`/`name` of GatewayClass `istio` (whose controller is `controller`, Istio's by default), a listener
+ * http at port 80 (routes of every namespace when `allNamespaces`), and the pod of its deployment at `ip`.
+ */
+export const istioGateway = (ns: string, name: string, ip: string, o: { controller?: string; allNamespaces?: boolean } = {}) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: ${o.controller ?? "istio.io/gateway-controller"}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP${o.allNamespaces ? ", allowedRoutes: {namespaces: {from: All}}" : ""}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}-istio, namespace: ${ns}, labels: {gateway.networking.k8s.io/gateway-name: ${name}}}
+spec: {containers: [{name: istio-proxy}]}
+status: {podIP: ${ip}}
+`;

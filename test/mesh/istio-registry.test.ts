@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RouteRequest } from "../../src/model/request.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 import { API_V1, CLUSTER, one, withProxy } from "./fixture.js";
 
 const cluster = (proxy = "istio-proxy") => withProxy(proxy, ["web", "ops"]);
@@ -62,7 +62,7 @@ test("a ServiceEntry exported to the client's namespace puts its addresses and p
   const partners: Partial<RouteRequest> = { headers: [["Host", "partners.example.com"]] };
   const ok = one(cidr, "web/client", "http://203.0.113.5/x", partners);
   assert.deepEqual([ok.status, ok.connection ?? null], [null, null]);
-  assert.match(ok.layers.map((l) => l.summary).join("\n"), /ServiceEntry egress\/partners port 80: its addresses hold 203\.0\.113\.0\/24/);
+  assert.match(ok.layers.map((l) => l.summary).join("\n"), /ServiceEntry egress\/partners port 80: the sidecar's HTTP listener 0\.0\.0\.0:80 takes any address, and the Host partners\.example\.com names the entry's virtual host/);
   // On an HTTP port the Host picks the virtual host ("For HTTP traffic, generated route configurations will include http route
   // domains for both the addresses and hosts field values", ServiceEntry.addresses): a CIDR is a domain as written, no Host's.
   const byIp = one(cidr, "web/client", "http://203.0.113.5/x");
@@ -332,4 +332,28 @@ test("a sidecar client's request to a name two ServiceEntries cover goes to the 
   assert.equal(one(yaml, "web/client", "http://api.example.com/x").backend, "ServiceEntry ops/api-example", "was: web/any-example, first in the input");
   assert.equal(one(yaml, "web/client", "http://a.v1.example.com/x").backend, "ServiceEntry ops/v1-example", "the longer wildcard");
   assert.equal(one(yaml, "web/client", "http://other.example.com/x").backend, "ServiceEntry web/any-example");
+});
+
+test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.0.0.0:PORT, not ADDRESS:PORT: the Host picks it whatever address is dialled, and its address with another Host does not; on a sniffed port its own listener ADDRESS:PORT takes any Host (listener.go buildSidecarOutboundListener, buildSidecarOutboundHTTPListenerOpts: 'For sniffed services, we have a unique listener and route just for that service'; was: the address decided on the HTTP port, the Host on the sniffed one)", async () => {
+  const explain = async (yaml: string, request: string, host: string) => {
+    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+    try {
+      const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
+      return JSON.parse(r.out) as { status: number | null; backend?: string | null; reason?: string };
+    } finally { cleanup(); }
+  };
+  const entry = (protocol: string, port = 80) => cluster() + REGISTRY_ONLY + serviceEntry("web", "partner", `{hosts: [partner.example.com], addresses: [240.0.0.9], ports: [{number: ${port}, name: web${protocol}}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}`);
+  const http = entry(", protocol: HTTP");
+  const elsewhere = await explain(http, "GET http://203.0.113.77/x", "partner.example.com");
+  assert.deepEqual([elsewhere.backend, elsewhere.reason], ["ServiceEntry web/partner", "the connection to 203.0.113.9 port 80 leaves the model"], "another address, the entry's Host: its virtual host on 0.0.0.0:80 (was: 502, block_all)");
+  const other = await explain(http, "GET http://240.0.0.9/x", "other.example.com");
+  assert.equal(other.status, 502, "its address, another Host: no virtual host of the port's route configuration, block_all");
+  const sniffed = entry("");
+  const anyHost = await explain(sniffed, "GET http://240.0.0.9/x", "other.example.com");
+  assert.deepEqual([anyHost.backend, anyHost.reason], ["ServiceEntry web/partner", "the connection to 203.0.113.9 port 80 leaves the model"], "a sniffed port: the listener 240.0.0.9:80 and its route configuration are the entry's alone (was: 502)");
+  const viaPort80 = await explain(sniffed, "GET http://203.0.113.77/x", "partner.example.com");
+  assert.equal(viaPort80.backend, "ServiceEntry web/partner", "another address: Service shop/api's HTTP port 80 binds 0.0.0.0:80, whose route configuration 80 has a virtual host for every service with port 80, the entry's too");
+  const alone = await explain(entry("", 9090), "GET http://203.0.113.77:9090/x", "partner.example.com");
+  assert.deepEqual([alone.status, alone.backend ?? null], [null, null], "port 9090: no listener 0.0.0.0:9090, the sniffed port listens at 240.0.0.9 only; REGISTRY_ONLY resets it");
+  assert.match(alone.reason ?? "", /BlackHoleCluster/);
 });

@@ -182,3 +182,33 @@ test("a sidecar's ServiceEntries sharing an address: the most specific address's
   const range = db("db-range", "2020-01-01T00:00:00Z", "240.0.0.0/24", "203.0.113.70");
   assert.equal(await to(range + newer), "the connection to 203.0.113.51 port 5432 leaves the model", "the exact address before an older CIDR");
 });
+
+test("ztunnel's canonical entry of a host is the oldest PUBLIC one: a NAMESPACE-visible entry is never canonical (ambient/services.go selectWorkloadServices: 'case si.Service.GetVisibility() == workloadapi.Service_NAMESPACE: continue'), so another namespace's client gets the oldest PUBLIC entry, not the first in the input (was: the hidden entry canonical, none of the others)", async () => {
+  const visibility = meshConfig("serviceEntryVisibility: {defaultVisibility: NAMESPACE, policies: [{visibility: PUBLIC, matchingRules: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}}]}, {visibility: PUBLIC, matchingRules: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}}]}]}");
+  const db = (ns: string, created: string, endpoint: string) => entry(ns, "db", `{hosts: [db.internal], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: ${endpoint}}]}`, created);
+  const yaml = world + visibility + db("web", "2025-01-01T00:00:00Z", "203.0.113.22") + db("ops", "2024-01-01T00:00:00Z", "203.0.113.21") + db("bank", "2020-01-01T00:00:00Z", "203.0.113.20");
+  assert.match(layer(await ask(yaml, "lab/probe", "tcp://240.0.0.7:5432"), "network"), /203\.0\.113\.21 port 5432/, "ops/db, the oldest PUBLIC entry, is canonical (was: web/db, the first in the input)");
+  assert.match(layer(await ask(yaml, "bank/teller", "tcp://240.0.0.7:5432"), "network"), /203\.0\.113\.20 port 5432/, "bank's own NAMESPACE entry for bank's clients");
+  const exportedHere = entry("bank", "db", "{hosts: [db.internal], addresses: [240.0.0.7], exportTo: ['.'], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.20}]}", "2020-01-01T00:00:00Z");
+  const plain = world + db("web", "2025-01-01T00:00:00Z", "203.0.113.22") + db("ops", "2024-01-01T00:00:00Z", "203.0.113.21") + exportedHere;
+  assert.match(layer(await ask(plain, "lab/probe", "tcp://240.0.0.7:5432"), "network"), /203\.0\.113\.20 port 5432/, "exportTo ['.'] is not in the workload API: without serviceEntryVisibility the entry is PUBLIC to ztunnel, the oldest, canonical");
+});
+
+test("ztunnel's winner of a host in a namespace is the oldest entry, where one without creationTimestamp has Go's zero time, the oldest (selectWorkloadServices isBetter: CreationTime.Before); created together, by name (was: the one without a timestamp ranked newest)", async () => {
+  const db = (name: string, created: string | undefined, endpoint: string) => entry("ops", name, `{hosts: [db.internal], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: ${endpoint}}]}`, created ?? "").replace(', creationTimestamp: ""', "");
+  const to = async (yaml: string) => layer(await ask(world + yaml, "ops/auditor", "tcp://240.0.0.7:5432"), "network");
+  assert.match(await to(db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21") + db("db-b", undefined, "203.0.113.22")), /203\.0\.113\.22 port 5432/, "db-b has no creationTimestamp: the zero time, older than db-a");
+  assert.match(await to(db("db-b", "2024-01-01T00:00:00Z", "203.0.113.22") + db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21")), /203\.0\.113\.21 port 5432/, "created together: db-a before db-b by name (was: the first in the input)");
+});
+
+test("a DNS ServiceEntry whose endpoints mix addresses and host names balances over all of them (a sidecar's STRICT_DNS cluster resolves each, cluster.go convertResolution; ztunnel picks any workload, a host name's resolved on demand, state.rs load_balance): an allowed addressed endpoint answers, with the host names said to share it; when the policies deny every addressed one, the host names' share leaves the model (was: the first host name, the addressed endpoints ignored)", async () => {
+  const mixed = entry("bank", "ledger-dns", "{hosts: [ledger.dns.internal], addresses: [240.0.0.6], ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}], resolution: DNS, endpoints: [{address: backup.example.com}, {address: 10.0.0.10}]}");
+  for (const [from, request] of [["web/shopper", "GET http://ledger.dns.internal/"], ["bank/teller", "GET http://240.0.0.6/"]]) {
+    const open = await ask(world + mixed, from, request);
+    assert.deepEqual([open.status, open.endpoint], [200, "bank/ledger"], `${from}: the addressed endpoint, the pod 10.0.0.10, is judged and answers (was: backup.example.com, out of the model)`);
+    assert.match(layer(open, "backend"), /include host names \(backup\.example\.com port 8080\) besides addresses/);
+    const closed = await ask(world + mixed + ledgerClosed, from, request);
+    assert.deepEqual([closed.connection ?? null, closed.reason], [null, "the connection to backup.example.com port 8080 leaves the model"], `${from}: the pod's NetworkPolicy denies it; the host name's share goes on`);
+    assert.match(layer(closed, "network"), /deny the connection to every addressed endpoint \(1, e\.g\. bank\/ledger port 8080\); those balanced to backup\.example\.com port 8080 leave the model/);
+  }
+});

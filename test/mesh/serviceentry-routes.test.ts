@@ -13,7 +13,7 @@ import { statusObjects } from "../../src/engine/gateway/status.js";
 import { MeshEngine } from "../../src/engine/mesh/engine.js";
 import { meshParentStatuses } from "../../src/engine/mesh/status.js";
 import { statusTable } from "../../src/targets/gateway-status.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 import { explainJson, waypointGateway } from "../l7/fixture.js";
 import { CLUSTER, meshRoute, one, withProxy } from "./fixture.js";
 
@@ -107,6 +107,33 @@ test("an Istio Hostname backendRef (group networking.istio.io) on a mesh route n
   const { parents } = statusOf(cluster + staticEntry + toHost("nope.example.com"), "to-partner");
   const refs = parents[0].conditions.find((c) => c.type === "ResolvedRefs")!;
   assert.deepEqual([refs.status, refs.reason, refs.message], ["False", "BackendNotFound", "backend(nope.example.com) not found"]);
+});
+
+test("an Istio Hostname backendRef that sets namespace (even the route's own) is a hard error: istiod programs nothing of the route for the mesh, the request goes to the Service as without it, ResolvedRefs False InvalidDestination 'namespace may not be set with Hostname type' (conversion.go buildDestination; was: resolved, the request sent to the entry)", async () => {
+  const staticEntry = entry("web", "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const toHost = (ref: string, more = "") => meshRoute("web", "to-partner", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", `  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}]
+    backendRefs: [{name: api-v2, namespace: shop, port: 80}]
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: partner.example.com, port: 80${ref}}${more}]`);
+  for (const ns of ["web", "shop"]) {
+    const yaml = cluster + staticEntry + toHost(`, namespace: ${ns}`);
+    const a = await explainJson<Explained>(yaml, "web/client", "GET http://api.shop/x");
+    assert.equal(a.route ?? null, null, `namespace ${ns}: no route of it is programmed (was: HTTPRoute web/to-partner)`);
+    assert.deepEqual([a.status, a.backend], [200, "shop/api"], "the Service's own endpoints, as without the route");
+    assert.match(routingStep(a), /HTTPRoute web\/to-partner is bound there, but istiod programs nothing of it \(namespace may not be set with Hostname type\)/);
+    assert.equal((await explainJson<Explained>(yaml, "web/client", "GET http://api.shop/a")).route ?? null, null, "its other rules are gone too: the whole route fails to convert");
+    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+    try {
+      const r = await cli(["status", "-f", dir, "-q", "-o", "json"]);
+      const route = JSON.parse(r.out).items.find((o: { kind: string; metadata: { name: string } }) => o.kind === "HTTPRoute" && o.metadata.name === "to-partner");
+      const refs = (route.status.parents[0].conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "ResolvedRefs")!;
+      assert.deepEqual([refs.status, refs.reason, refs.message], ["False", "InvalidDestination", "namespace may not be set with Hostname type"]);
+    } finally { cleanup(); }
+  }
+  const unset = await explainJson<Explained>(cluster + staticEntry + toHost(""), "web/client", "GET http://api.shop/x");
+  assert.deepEqual([unset.route, unset.backend], ["HTTPRoute web/to-partner", "ServiceEntry web/partner"], "without namespace the host resolves");
+  const weightless = await explainJson<Explained>(cluster + staticEntry + toHost(", namespace: web, weight: 0", ", {name: api-v2, namespace: shop, port: 80}"), "web/client", "GET http://api.shop/x");
+  assert.equal(weightless.route, "HTTPRoute web/to-partner", "a backendRef of weight 0 is never built (buildHTTPDestination: 'if wt == 0 { continue }')");
 });
 
 const db = (labels = "{}") => `---

@@ -82,7 +82,7 @@ export class ClassTable {
     // or secondary networks keeps its classes.
     const net = this.netOf(p);
     // (A host-network pod read as a pod, --host-network pod, is keyed apart: its loopback is its node's, engine/verdict.ts ownLoopback.)
-    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}${!asNode && e.hostNetwork === true ? "|hn" : ""}`;
+    const extra = `${net !== undefined && net !== POD_NETWORK ? `|@${net}` : ""}${isVirtualMachine(e) ? "|vm" : ""}${e.cluster !== undefined ? `|#${e.cluster}` : ""}${!asNode && e.hostNetwork === true ? "|hn" : ""}${e.allInterfaces ? "|hep*" : ""}`;
     // In a run of endpoints placed together, the key of the last one when nothing it is made of differs.
     const run = nodeLike ? undefined : this.run;
     if (run && run.kind === e.kind && run.namespace === e.namespace && run.labels === e.labels && run.ports === e.ports && run.account === e.serviceAccount &&
@@ -195,7 +195,7 @@ export class ClassTable {
     const n = this.matcher.nodeOf(p);
     // A node with a Calico host endpoint is policed and selected by it (Matcher.hostEndpointOf): by its labels too.
     const hep = n?.hostEndpoint;
-    return n ? `node:${this.vocab.project(n.labels, undefined, true)}${hep ? `|hep:${this.vocab.projectKey(hep.labels, undefined)}` : ""}` : "-";
+    return n ? `node:${this.vocab.project(n.labels, undefined, true)}${hep ? `|hep${hep.allInterfaces ? "*" : ""}:${this.vocab.projectKey(hep.labels, undefined)}` : ""}` : "-";
   }
 
   /** The class of a party, created when it is new. */

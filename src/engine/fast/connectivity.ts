@@ -115,6 +115,9 @@ export class FastConnectivity implements Connectivity {
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
     // A pod's own loopback: no policy sees it (PolicyEngine.evaluate, ownLoopback).
     if (ownLoopback(src, dst)) return ALL_CONNS;
+    // A host's own loopback: unpoliced, or felix's all-interfaces host endpoint's policy both ways (PolicyEngine.hostLoopback).
+    const lo = this.engine.hostLoopback(src, dst);
+    if (lo) return lo.policed ? this.conntable.get(this.exactConns(`lo|${this.classFor(src)}|${this.classFor(dst)}`, src, dst)) : ALL_CONNS;
     const forwarded = this.forwardedConns(src, dst);
     if (forwarded !== undefined) return this.conntable.get(forwarded);
     // A node's traffic to a pod of another node through Calico's tunnel: its source is the tunnel address (PolicyEngine.tunnelSource; the pod's IP pool picks which).

@@ -94,6 +94,12 @@ export interface MeshRouteState {
   /** Every backendRef resolved as the mesh resolves it (no ReferenceGrant needed). */
   backends: Map<BackendRef, ResolvedBackend>;
   unresolved?: Problem;
+  /**
+   * A conversion error that makes istiod program nothing of the route for the mesh (pilot/pkg/config/
+   * kube/gateway/route_collections.go computeRoute convertRules: "This was a hard error", no routes):
+   * no Istio proxy reads it; `unresolved` reports it (ResolvedRefs False).
+   */
+  istioRefused?: Problem;
   /** Rules dropped for an invalid regular expression (as on a Gateway). */
   dropped: Map<RouteRule, string>;
 }
@@ -205,6 +211,17 @@ export class MeshEngine {
     return this.ambient ??= ambientServices(this.inv);
   }
 
+  /**
+   * Why no Istio proxy reads the routes bound to the Service port (or a ServiceEntry parent) that
+   * istiod failed to convert (MeshRouteState.istioRefused), for the answer to say; undefined when none is.
+   */
+  istioRefusedAt(parent: { service: Service; port: ServicePort } | { entry: IstioServiceEntry }): string | undefined {
+    const at = this.routes.filter((st) => st.istioRefused && ("entry" in parent
+      ? st.entryParents.some((p) => p.entry === parent.entry && !p.rejected)
+      : st.parents.some((p) => p.service === parent.service && p.proxyPorts.includes(parent.port))));
+    return at.length ? at.map((st) => `${routeKey(st.route)} is bound there, but istiod programs nothing of it (${st.istioRefused!.message})`).join("; ") : undefined;
+  }
+
   state(route: Route): MeshRouteState | undefined {
     return this.byRoute.get(route);
   }
@@ -286,7 +303,7 @@ export class MeshEngine {
    */
   istioEntryRoutesAt(entry: IstioServiceEntry, host: string, port: number, kinds: readonly RouteKind[]): MeshRouteState[] {
     if (!entry.hosts.includes(host)) return [];
-    return this.routes.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined
+    return this.routes.filter((s) => kinds.includes(s.route.kind) && s.route.group === undefined && !s.istioRefused
       && s.entryParents.some((p) => p.entry === entry && !p.rejected && (p.ref.port === undefined || p.ref.port === port)));
   }
 
@@ -384,8 +401,9 @@ export class MeshEngine {
         : index.resolve(from, ref, false));
     }
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
-    const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
-    return { route, parents: [], egressParents: [], entryParents: [], backends, unresolved, dropped: droppedRules(route) };
+    const istioRefused = route.group === undefined ? hostnameWithNamespace(route) : undefined;
+    const unresolved = istioRefused ?? (problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined);
+    return { route, parents: [], egressParents: [], entryParents: [], backends, unresolved, ...(istioRefused ? { istioRefused } : {}), dropped: droppedRules(route) };
   }
 
   /**
@@ -426,7 +444,7 @@ export class MeshEngine {
     this.bound = byKind(spec, (b) => b.parent.conflicted.push(b.port));
     for (const list of this.bindings.values()) {
       for (const { state, port, parent } of list) {
-        if (HTTP_MESH_KINDS.includes(state.route.kind)) continue;
+        if (HTTP_MESH_KINDS.includes(state.route.kind) || state.istioRefused) continue;
         const at = servicePortKey(parent.service!, port);
         if (!this.proxyAt.get(at)?.includes(state)) pushTo(this.proxyAt, at, state);
       }
@@ -463,7 +481,7 @@ export class MeshEngine {
       }
     };
     for (const state of this.routes) {
-      if (!HTTP_MESH_KINDS.includes(state.route.kind) || state.route.group !== undefined) continue;
+      if (!HTTP_MESH_KINDS.includes(state.route.kind) || state.route.group !== undefined || state.istioRefused) continue;
       for (const parent of state.parents) {
         const s = parent.service;
         if (!s || !parent.proxyPorts.length) continue;
@@ -535,6 +553,21 @@ function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Bi
     out.set(k, [...new Set(list.filter(keeps).map((b) => b.state))]);
   }
   return out;
+}
+
+/**
+ * An Istio `Hostname` backendRef that sets `namespace`, in a rule's backendRefs of weight above 0
+ * (pilot/pkg/config/kube/gateway/conversion.go buildDestination, `case ... Kind: "Hostname"`: "if
+ * to.Namespace != nil { return nil, nil, &ConfigError{Reason: InvalidDestination, Message: "namespace
+ * may not be set with Hostname type"} }", whatever the namespace; a mesh route checks no
+ * ReferenceGrant first, enforceRefGrant is !mesh). InvalidDestination is no isInvalidBackend reason:
+ * buildHTTPDestination (buildGRPCDestination, buildTCPDestination) returns it as a hard error, and
+ * the route's conversion yields no route at all. Backends of weight 0 are never built ("if wt == 0
+ * { continue }"); a RequestMirror's backend is, but its error only goes to the status (mirrorBackendErr).
+ */
+function hostnameWithNamespace(route: Route): Problem | undefined {
+  const bad = route.rules.some((r) => r.backends.some((b) => b.group === ISTIO_NETWORKING_GROUP && b.kind === "Hostname" && b.namespaceSet && b.weight > 0));
+  return bad ? { reason: "InvalidDestination", message: "namespace may not be set with Hostname type" } : undefined;
 }
 
 /** Linkerd converts a TLSRoute or TCPRoute with exactly one rule (outbound/index/tcp.rs, tls.rs convert_route). */

@@ -198,9 +198,10 @@ export function entryChain(entry: IstioServiceEntry, port: number, req: RouteReq
 export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
   const name = requestName(req);
   const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
-  if (!entryHttpPort(entry, port, req)) return named ?? entry.hosts[0];
-  const literal = parseAddress(name ?? "");
-  return named ?? (literal && entry.addresses.some((c) => single(c) && contains(c, literal)) ? entry.hosts[0] : undefined);
+  // A sniffed port of an entry with addresses: its own listener ADDRESS:PORT and route configuration (serviceEntryAt), whatever the Host.
+  const sniffedBound = entry.addresses.length > 0 && !HTTP_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "");
+  if (!entryHttpPort(entry, port, req) || sniffedBound) return named ?? entry.hosts[0];
+  return named ?? (namesVirtualHost(entry, name) ? entry.hosts[0] : undefined);
 }
 
 /** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
@@ -211,38 +212,66 @@ export function entryHostNamed(entry: IstioServiceEntry, name: string): string {
 
 /**
  * The ServiceEntry exported to the scope's namespace and imported by its Sidecar (scopeImports) that
- * takes a connection to `address`:`port` (pilot builds an outbound listener ADDRESS:PORT for each
- * address of an entry's `addresses`, and 0.0.0.0:PORT for an entry without them: its TCP ports take
- * any address at that port, its HTTP ports the requests whose Host is one of its hosts, its TLS
- * ports the connections whose SNI is; a port of no declared protocol is sniffed, its HTTP requests
- * read as on an HTTP port). `req` is what is sent.
+ * takes a connection to `address`:`port` (`req` is what is sent), as the sidecar's outbound listeners
+ * do (pilot/pkg/networking/core/listener.go buildSidecarOutboundListener): a TCP, TLS or sniffed (no
+ * protocol) port of an entry with `addresses` is a listener ADDRESS:PORT for each address, which takes
+ * the connection whatever its Host (a sniffed one's HTTP route configuration is the entry's own,
+ * buildSidecarOutboundHTTPListenerOpts: "For sniffed services, we have a unique listener and route
+ * just for that service", its one virtual host's domains `*`, httproute.go
+ * getVirtualHostsForSniffedServicePort). Else an HTTP request meets the sidecar's HTTP listener
+ * 0.0.0.0:PORT, when it has one (istioHttpListenerAt: an HTTP port, with or without `addresses`, is
+ * bound there), whose route configuration PORT holds a virtual host for every imported service with
+ * that port (BuildSidecarOutboundVirtualHosts: "svc.Ports.GetByPort(listenerPort)"), its hosts and
+ * addresses the domains (generateVirtualHostDomains): the Host picks the entry, not the address
+ * dialled (an entry whose port is HTTP or sniffed; a TCP-declared port's virtual host is not
+ * modelled). Else an entry without `addresses` listens at 0.0.0.0:PORT: a TCP port takes any
+ * address, a TLS one the connections whose SNI is one of its hosts. Last, an HTTP port whose
+ * `addresses` hold the address, for the caller to say that the Host names none of its virtual host's
+ * domains (entryHostAt undefined: another virtual host, allow_any or block_all).
  */
-export function serviceEntryAt(mesh: MeshModel, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
-  const name = requestName(req);
-  const named = (e: IstioServiceEntry) => name !== undefined && e.hosts.some((h) => hostCovers(h, name));
+export function serviceEntryAt(inv: Inventory, scope: SidecarScope, address: Address, port: number, req: RouteRequest): RegistryHit | undefined {
+  const mesh = inv.mesh;
   const candidates = sidecarOrder(mesh).filter((entry) => entry.ports.some((x) => x.number === port) && entryExportedTo(mesh, entry, scope.namespace) && scopeImports(scope, entryHost(entry, port)).imported);
+  const httpDeclared = (e: IstioServiceEntry) => HTTP_PROTOCOLS.includes(e.ports.find((x) => x.number === port)!.protocol ?? "");
   // The listener of the entry's own address before any other: an exact address, then the longest
   // prefix (the most specific destination match); of several, the first in istiod's order, the
   // later one's listener is "Omitting service ... due to conflict" (listener.go handleOutboundListenerConflict).
-  let held: { entry: IstioServiceEntry; cidr: Cidr } | undefined;
-  for (const entry of candidates) {
-    for (const cidr of entry.addresses) {
-      if (contains(cidr, address) && (!held || cidr.prefix > held.cidr.prefix)) held = { entry, cidr };
+  const holding = (list: readonly IstioServiceEntry[]) => {
+    let held: { entry: IstioServiceEntry; cidr: Cidr } | undefined;
+    for (const entry of list) {
+      for (const cidr of entry.addresses) {
+        if (contains(cidr, address) && (!held || cidr.prefix > held.cidr.prefix)) held = { entry, cidr };
+      }
     }
+    return held && { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}` };
+  };
+  const bound = holding(candidates.filter((e) => !httpDeclared(e)));
+  if (bound) return bound;
+  const name = requestName(req);
+  // A sniffed port with addresses has a virtual host in the route configuration PORT only where something else binds 0.0.0.0:PORT as HTTP.
+  let listener: boolean | undefined;
+  const atWildcard = (e: IstioServiceEntry) => httpDeclared(e) || !e.addresses.length || (listener ??= istioHttpListenerAt(inv, scope, port));
+  const entry = speaksHttp(req) ? candidates.find((e) => entryHttpPort(e, port, req) && namesVirtualHost(e, name) && atWildcard(e)) : undefined;
+  if (entry) {
+    return { entry, how: `ServiceEntry ${entry.namespace}/${entry.name} port ${port}: the sidecar's HTTP listener 0.0.0.0:${port} takes any address, and the Host ${name} names the entry's virtual host` };
   }
-  if (held) return { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}` };
   for (const entry of candidates) {
-    const p = entry.ports.find((x) => x.number === port)!;
+    if (entry.addresses.length || entryHttpPort(entry, port, req)) continue;
     const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
-    if (entry.addresses.length) continue;
-    const protocol = p.protocol ?? "";
-    if (entryHttpPort(entry, port, req)) {
-      if (speaksHttp(req) && named(entry)) return { entry, how: `${at} (no addresses: any address at that port): the Host ${name} is one of its hosts` };
-    } else if (TLS_PROTOCOLS.includes(protocol)) {
-      if (named(entry)) return { entry, how: `${at} (no addresses): the SNI ${name} is one of its hosts` };
+    const protocol = entry.ports.find((x) => x.number === port)!.protocol ?? "";
+    if (TLS_PROTOCOLS.includes(protocol)) {
+      if (name !== undefined && entry.hosts.some((h) => hostCovers(h, name))) return { entry, how: `${at} (no addresses): the SNI ${name} is one of its hosts` };
     } else return { entry, how: `${at} (no addresses, protocol ${protocol || "sniffed"}: its listener 0.0.0.0:${port} takes any address at that port)` };
   }
-  return undefined;
+  return holding(candidates.filter(httpDeclared));
+}
+
+/** Whether `name` (a Host) is a domain of the entry's virtual host: one of its hosts covers it, or it is one of its single addresses (generateVirtualHostDomains). */
+function namesVirtualHost(entry: IstioServiceEntry, name: string | undefined): boolean {
+  if (name === undefined) return false;
+  if (entry.hosts.some((h) => hostCovers(h, name))) return true;
+  const literal = parseAddress(name);
+  return literal !== undefined && entry.addresses.some((c) => single(c) && contains(c, literal));
 }
 
 /**
@@ -327,18 +356,28 @@ export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: n
 /** A host of a ServiceEntry as ztunnel holds it: one workload-API service per host (ambient/services.go constructServiceEntries). */
 export interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
 
-const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "newest");
+/**
+ * istiod's order of configs: creation time, the oldest first (a Go time.Time: an object without
+ * creationTimestamp has the zero time, the oldest of all), then name, then namespace (pilot/pkg/model/
+ * config.go sortConfigByCreationTime). ambient/services.go selectWorkloadServices compares the
+ * creation times only ("isBetter ... a.CreationTime.Before(b.CreationTime)") and leaves a tie to the
+ * krt index's order, which is no order: name and namespace stand in for it.
+ */
+const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
 
 /**
  * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest
- * entry, and none where a Service of that namespace has the host (ambient/services.go
+ * entry (oldest), and none where a Service of that namespace has the host (ambient/services.go
  * selectWorkloadServices: "Pick the winner for each namespace: a Kubernetes Service always wins, else
  * the oldest"), and per host the oldest of those `canonical`, unless a cluster Service has the host
- * ("A kubernetes service is always considered to be canonical"). An entry of visibility NONE
- * (meshConfig serviceEntryVisibility) "is never delivered to any data plane"; one of visibility
- * NAMESPACE is, and ztunnel hides it from the clients of other namespaces (visibleAmbient). Its
- * exportTo is not in the workload API. Built once per MeshEngine (MeshEngine.ambientServices): every
- * ambient connection to an outside address asks.
+ * ("A kubernetes service is always considered to be canonical"); a winner of visibility NAMESPACE is
+ * never canonical ("case si.Service.GetVisibility() == workloadapi.Service_NAMESPACE: continue"), its
+ * namespace's clients find it first anyway. An entry of visibility NONE (meshConfig
+ * serviceEntryVisibility) "is never delivered to any data plane"; one of visibility NAMESPACE is, and
+ * ztunnel hides it from the clients of other namespaces (visibleAmbient). Its exportTo is not in the
+ * workload API (constructServiceEntries writes none; `exportTo: ["."]` is no NAMESPACE visibility).
+ * Built once per MeshEngine (MeshEngine.ambientServices): every ambient connection to an outside
+ * address asks.
  */
 export function ambientServices(inv: Inventory): AmbientService[] {
   const serviceHosts = new Set(inv.services.map((s) => `${s.namespace}/${serviceHost(s)}`)), anyService = new Set(inv.services.map(serviceHost));
@@ -353,7 +392,7 @@ export function ambientServices(inv: Inventory): AmbientService[] {
   const canonical = new Map<string, IstioServiceEntry>();
   for (const [key, e] of best) {
     const host = key.slice(key.indexOf("/") + 1), cur = canonical.get(host);
-    if (!anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
+    if (e.visibility !== "NAMESPACE" && !anyService.has(host) && (!cur || oldest(e, cur) < 0)) canonical.set(host, e);
   }
   return delivered.flatMap((entry) => entry.hosts.filter((host) => best.get(`${entry.namespace}/${host}`) === entry).map((host) => ({ entry, host, canonical: canonical.get(host) === entry })));
 }

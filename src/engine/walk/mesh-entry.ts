@@ -19,10 +19,11 @@ import { istioChain, linkerdOutbound, routeAtEntry, routeAtEntryL4, routeAtServi
 import type { ResolvedBackend } from "../gateway/backends.js";
 import { serviceEndpoints, workloadOf, type EndpointReader } from "../../model/service-endpoints.js";
 import { istioPortProtocol } from "../l7/istio.js";
-import { backendServing, serviceServing, type ServingFor } from "../serving.js";
+import { backendServing, serviceServing, servingName, type ServingFor } from "../serving.js";
 import { emptyAnswer, refuse, step, type Entry, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { routesChose } from "./backends.js";
 import { hostHeaderRequest, noCluster, protocolOf, serve, toAddress, toAddresses } from "./serve.js";
+import { checkHop } from "../hop.js";
 import type { Inventory } from "../../model/inventory.js";
 
 export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): RequestAnswer {
@@ -113,7 +114,8 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const imports = scope && ((namespace: string) => scopeImportsRoutes(scope, namespace, serviceRegistryHost(s, sp)));
   const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
-    const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}`;
+    const refused = proxy === "istio" ? w.ctx.mesh.istioRefusedAt({ service: s, port: sp }) : undefined;
+    const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}${refused ? ` that the proxy reads: ${refused}` : ""}`;
     step(w, "routing", "passed", `${why}: the request goes to the Service's endpoints`);
     w.res.backend = name;
     w.res.reason = why;
@@ -209,7 +211,7 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
-  const hit = serviceEntryAt(w.ctx.inv.mesh, scope, address, port, hostHeaderRequest(w.req));
+  const hit = serviceEntryAt(w.ctx.inv, scope, address, port, hostHeaderRequest(w.req));
   if (hit) {
     const host = entryHostAt(hit.entry, port, hostHeaderRequest(w.req));
     const where = `${hit.how}: the sidecar's registry has it`;
@@ -332,7 +334,8 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
   const host = entryHostNamed(entry, name);
   const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
   if (!bound) {
-    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
+    const refused = w.ctx.mesh.istioRefusedAt({ entry });
+    const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client${refused ? ` (${refused})` : ""}` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;
     step(w, "routing", where ? "passed" : "bypassed", where ? `${where}; ${why}` : why);
     return toServiceEntry(w, entry, name, port, dialled);
   }
@@ -362,11 +365,21 @@ function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
     return refuse(w, "failed", `no endpoint serves ${se} at port ${port}: ztunnel fails the connection (no healthy upstream)`);
   }
   const note = entry.workloadSelector ? `the pods of namespace ${entry.namespace} its workloadSelector selects` : `the endpoints of ${se}`;
-  if (targets.some((t) => t.hostname !== undefined)) {
-    const host = targets.find((t) => t.hostname !== undefined)!;
-    return toAddress(w, undefined, host.port, host.hostname);
+  const named = targets.filter((t) => t.hostname !== undefined);
+  const serving = targets.filter((t) => t.hostname === undefined).map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), ...(t.address ? { address: t.address } : {}), port: t.port }));
+  if (named.length) {
+    // Endpoints that are host names share the connections with the addressed ones: a sidecar's STRICT_DNS cluster resolves
+    // each (cluster.go convertResolution: DNS -> STRICT_DNS, one lb endpoint per endpoint), ztunnel picks one of the entry's
+    // workloads at random (state.rs load_balance choose_weighted) and resolves a host name's on demand (resolve_on_demand_dns).
+    const names = named.map((t) => `${t.hostname} port ${t.port}`).join(", ");
+    const hop = serving.length ? checkHop(w.ctx.policy, w.client!, serving, protocolOf(w.req)) : undefined;
+    if (!hop || !hop.verdict.allowed) {
+      if (hop) step(w, "network", "passed", `${note}: the policies deny the connection to every addressed endpoint (${hop.endpoints}, e.g. ${servingName(hop.to)} port ${hop.to.port}); those balanced to ${names} leave the model`);
+      else if (named.length > 1) step(w, "backend", "passed", `${se}'s endpoints are host names (${names}): the proxy balances over what they resolve to`);
+      return toAddress(w, undefined, named[0].port, named[0].hostname);
+    }
+    step(w, "backend", "passed", `${se}'s endpoints include host names (${names}) besides addresses: the proxy balances over all of them, and the connections balanced to a host name leave the model unjudged`);
   }
-  const serving = targets.map((t) => ({ ...(t.endpoint ? { endpoint: t.endpoint } : {}), ...(t.address ? { address: t.address } : {}), port: t.port }));
   // ztunnel sent it as addressed to the entry (a service): the pod's workload waypoint is not taken (outbound.rs build_request:
   // "Don't traverse waypoint if traffic was addressed to a service"); the authorizers hear of the entry (l7/authorizer.ts hopOf).
   if (l4) w.serviceEntry = entry;

@@ -131,6 +131,18 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
     }
   }
   state.felix.daemonSet = { where, ...(setting ? { setting } : {}) };
+  const node = felix[0] ?? containers[0], image = node?.raw("image"), release = felixRelease(image);
+  if (release) state.felix.release = { ...release, where: `image ${image as string} of DaemonSet ${where}` };
+  else delete state.felix.release;
+}
+
+/** felix's release from a calico/node image reference's tag (docker.io/calico/node:v3.31.0, quay.io/calico/node:v3.30.2): v3.MINOR.PATCH. */
+export function felixRelease(image: unknown): { minor: number; patch: number } | undefined {
+  if (typeof image !== "string") return undefined;
+  const name = image.split("@")[0], colon = name.lastIndexOf(":");
+  if (colon < 0 || name.indexOf("/", colon) >= 0) return undefined;
+  const m = /^v?3\.(\d+)\.(\d+)(?:[.+-]|$)/.exec(name.slice(colon + 1));
+  return m ? { minor: Number(m[1]), patch: Number(m[2]) } : undefined;
 }
 
 /**

@@ -184,8 +184,9 @@ const hostEndpointFrontEnd: FrontEnd = {
     const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
     if (!meta) return;
     const labels = { ...meta.labels, [HOST_ENDPOINT_LABEL]: meta.name };
-    const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref });
-    b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface: spec.get("interfaceName").string(), f: spec });
+    const iface = spec.get("interfaceName").string();
+    const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref, ...(iface === "*" ? { allInterfaces: true as const } : {}) });
+    b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface, f: spec });
     ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
     if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
   },
@@ -215,7 +216,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
       continue;
     }
     if (named !== undefined && named !== node.name) f.get("node").warn("vendor-hostendpoint", `expectedIPs holds node ${node.name}'s address, not ${named}'s: read as node ${node.name}'s host endpoint`);
-    if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does`);
+    if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does; its loopback is not policed, as felix leaves lo alone`);
     node.hostEndpoint = hep;
     placed.add(hep);
   }

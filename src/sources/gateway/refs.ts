@@ -43,5 +43,5 @@ export function readBackendRef(f: Field, namespace: string, filters?: (f: Field)
   const weight = f.get("weight").int({ min: 0, max: 1_000_000 }) ?? 1;
   const own = filters ? filters(f.get("filters")) : [];
   if (!filters && f.get("filters").present) f.get("filters").error("unknown-field", "backend filters are not allowed on this route kind");
-  return { ...ref, port, weight, filters: own, src: { ...f.ctx.ref, path: f.path } };
+  return { ...ref, ...(f.get("namespace").present ? { namespaceSet: true as const } : {}), port, weight, filters: own, src: { ...f.ctx.ref, path: f.path } };
 }
