@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { cliFolder } from "../src/cli/entry.js";
 // (Types only: this process loads no CLI module before the command's own.)
 import type { LOAD_MARK, LoadMark } from "../src/cli/inputs.js";
+import type { Optimism } from "../src/sources/checkahead.js";
 
 // (The bundle's modules when it is up to date, as bin/junction.js runs them.)
 const cli = cliFolder();
@@ -32,7 +33,10 @@ function loadMark(): Pick<Stats, "files" | "checkedAhead"> {
   const name: typeof LOAD_MARK = "junction:load";
   const mark = performance.getEntriesByName(name, "mark").at(-1) as { detail?: LoadMark } | undefined;
   const detail = mark?.detail;
-  return detail ? { files: detail.files, checkedAhead: detail.checkedAhead } : {};
+  // (An optimistic load settled after its mark, src/sources/load.ts OPTIMISM_MARK: the files it parsed unchecked, once kept.)
+  const optimism = (performance.getEntriesByName("junction:optimism", "mark").at(-1) as { detail?: Optimism } | undefined)?.detail;
+  const checkedAhead = optimism && !optimism.redone ? optimism.assumed : detail?.checkedAhead;
+  return detail ? { files: detail.files, checkedAhead } : {};
 }
 
 /** The main thread's run and run-queue wait (/proc/self/task/PID/schedstat, nanoseconds), where there is one. */

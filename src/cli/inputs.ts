@@ -3,7 +3,9 @@
 
 import { existsSync } from "node:fs";
 import { loadPaths, type Loaded } from "../sources/load.js";
+import { settleLoad } from "../sources/settle.js";
 import { parseBytes, type ReadOptions } from "../sources/read.js";
+import type { Optimism } from "../sources/checkahead.js";
 import { capMessage } from "../model/quote.js";
 import { formatDiagnostic, type Diagnostic } from "../model/source.js";
 import { DEFAULT_OPTIONS, OPTION_CHOICES, OPTION_FLAGS, type EngineOptions } from "../engine/options.js";
@@ -93,19 +95,24 @@ export function filePaths(values: Values): string[] {
  * to them (the others the main thread checked itself; sources/checkahead.ts).
  */
 export const LOAD_MARK = "junction:load";
-export interface LoadMark { files: number; checkedAhead: number }
+export interface LoadMark { files: number; checkedAhead: number; optimism?: Optimism }
 
 /** Loads the -f inputs. Errors are printed and end the command (exit 2); warnings and notes are printed. */
 export function loadInputs(values: Values, io: Io): Loaded {
   const paths = filePaths(values), cluster = clusterOf(values);
   if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
-  const options = readOptions(values);
+  // Settled late (cli/settled.ts runSettled, sources/settle.ts): only when nothing is printed before the answer (-q: no progress line
+  // nor notes) and the inputs can be read again (not stdin, not a cluster).
+  const late = values.quiet === true && !cluster && !paths.includes("-");
+  const options = { ...readOptions(values), ...(late ? { settleLater: true } : {}) };
   const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
+  // (A diagnostic to print, or an error to end with: settled now.)
+  if (loaded.diagnostics.items.some((d) => d.severity !== "info")) settleLoad();
   if (values.quiet !== true && loaded.objects >= PROGRESS_FROM * 4) io.err(`junction: read ${loaded.objects} objects from ${loaded.files} files (${Date.now() - started} ms)\n`);
   // (One mark kept: a server that loads again does not collect them.)
   performance.clearMarks(LOAD_MARK);
-  performance.mark(LOAD_MARK, { detail: { files: loaded.files, checkedAhead: loaded.checkedAhead ?? 0 } satisfies LoadMark });
+  performance.mark(LOAD_MARK, { detail: { files: loaded.files, checkedAhead: loaded.checkedAhead ?? 0, ...(loaded.optimism ? { optimism: loaded.optimism } : {}) } satisfies LoadMark });
   return checkLoaded(loaded, values, io);
 }
 

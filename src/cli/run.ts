@@ -9,6 +9,7 @@ import { safeIo } from "./terminal.js";
 import { InputChangedError } from "../sources/read.js";
 import { COMMAND_MODULES } from "./command-modules.js";
 import { VERSION } from "./version.js";
+import { runSettled } from "./settled.js";
 
 export { VERSION };
 
@@ -101,7 +102,7 @@ async function runCommand(cmd: Command, rest: string[], io: Io): Promise<number>
     const { values, positionals } = parseCommand(cmd, rest);
     if (values.help) { io.out(helpText(cmd)); return EXIT.ok; }
     await prefetchCluster(cmd, values, io);
-    return await cmd.run(values, positionals, io);
+    return await runSettled(cmd.name, io, (settled) => cmd.run(values, positionals, settled));
   } catch (e) {
     if (e instanceof UnknownError) { io.err(`junction ${cmd.name}: ${capMessage(e.message)}; run 'junction ${cmd.name} --help' for usage\n`); return EXIT.invalid; }
     if (e instanceof UsageError) { io.err(`junction ${cmd.name}: ${capMessage(e.message)}\nUsage: ${cmd.usage}\nRun 'junction ${cmd.name} --help' for details.\n`); return EXIT.invalid; }

@@ -84,6 +84,8 @@ export interface Decision {
   toHost?: HostAction;
   /** By "service": why kube-proxy dropped the connection (engine/kube-proxy.ts). */
   dropped?: string;
+  /** A host's own loopback (PolicyEngine.hostLoopback): whose lo, in words (a pod's own is not named). */
+  loopback?: string;
 }
 
 export interface Verdict {
@@ -224,11 +226,14 @@ export class PolicyEngine {
    */
   private evaluateHostLoopback(flow: Flow, { host, policed }: { host: Endpoint; policed: boolean }): Verdict {
     const network = this.networkOf(flow);
-    if (!policed) return { flow, network, allowed: true, egress: fixed("egress", "loopback"), ingress: fixed("ingress", "loopback"), warnings: [] };
-    const a = flow.dst.address!;
+    const a = flow.dst.address!, whose = `${host.kind} ${host.namespace ? `${host.namespace}/` : ""}${host.name}'s lo`;
+    if (!policed) {
+      const loopback = whose;
+      return { flow, network, allowed: true, egress: { ...fixed("egress", "loopback"), loopback }, ingress: { ...fixed("ingress", "loopback"), loopback }, warnings: [] };
+    }
     const inbound: Flow = { ...flow, src: { address: { family: a.family, value: a.family === 4 ? LOOPBACK_SOURCE_V4 : 1n } }, dst: { endpoint: host, address: a } };
     const egress = this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(undefined));
-    const ingress = this.decide("ingress", inbound.dst, inbound.src, inbound, this.matcher.destPorts(host));
+    const ingress = { ...this.decide("ingress", inbound.dst, inbound.src, inbound, this.matcher.destPorts(host)), loopback: `${whose}, from ${formatAddress(inbound.src.address!)}: Calico host endpoint ${host.kind === "node" ? host.hostEndpoint!.name : host.name} (interfaceName "*") polices it` };
     const bpf = this.inventory.calicoFelix?.bpf?.enabled ? [{ code: "vendor-config", message: "felix's eBPF data plane attaches its programs to lo only for host-networked NAT (bpf_ep_mgr.go isDataIface; UDP only under BPFConnectTimeLoadBalancing TCP, the default): answered as its iptables and nftables modes police lo" }] : [];
     return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...bpf, ...egress.warnings, ...ingress.warnings] };
   }

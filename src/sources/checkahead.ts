@@ -15,7 +15,7 @@
 // diagnostic are the same whatever the timing, worker or not.
 
 import type { Worker } from "node:worker_threads";
-import type { InputFile, ReadSink } from "./read.js";
+import { decode, releaseText, type InputFile, type ReadSink } from "./read.js";
 import { Diagnostics } from "../model/source.js";
 import { isJsonName, objectsOf, strictJsonObject } from "./documents.js";
 import { toCurrentVersion } from "./removed.js";
@@ -27,6 +27,10 @@ import { spawnCheckAhead, takeEarlyCheckAhead, type CheckAheadWorker } from "./c
 export const CHECK_AHEAD_AT = 8 * 1024 ** 2;
 
 export const UNKNOWN = 0, CLEAN = 1, NOT_CLEAN = 2;
+/** A file one thread is judging (claimed from UNKNOWN with Atomics.compareExchange: the worker from the first file on, the main thread, settling, from the last). */
+export const JUDGING = 3;
+/** A file the main thread claimed in the optimistic load to check it itself as it parsed it (the worker would not have reached it in time). */
+export const CHECKED_HERE = 4;
 
 /**
  * How many steps below the main thread's priority the worker runs (yieldcpu.ts; not when the main
@@ -43,8 +47,15 @@ export const WORKER_NICE_BELOW = 5;
 /** Verdicts per shared block. */
 export const BLOCK = 1024;
 
+/** What the worker is sent after the last file: it ends once it has judged every file before. */
+export const END = "end";
+
 /** What the worker is sent per file. */
-export interface Judge { slot: number; bytes: SharedArrayBuffer; offset: number; length: number; name: string; verdicts: SharedArrayBuffer }
+export interface Judge {
+  slot: number; bytes: SharedArrayBuffer; offset: number; length: number; name: string; verdicts: SharedArrayBuffer;
+  /** The optimistic load (CheckAhead `optimistic`): every file is judged, none left to the main thread. */
+  all?: boolean;
+}
 
 export interface CheckAheadOptions {
   /** Bytes of JSON read before the worker starts (default CHECK_AHEAD_AT); Infinity: never. */
@@ -53,18 +64,45 @@ export interface CheckAheadOptions {
   wait?: boolean;
   /** The worker's module (tests: one that fails). */
   script?: URL;
+  /**
+   * The optimistic load (load.ts loadPaths): the main thread parses every file handed over as if
+   * judged clean, never waiting, and the worker judges every one; before the load's result is used,
+   * `settle` requires a clean verdict on each (judging on the main thread, from the last file, those
+   * the worker has not reached), else the load is redone with every check on the main thread. The
+   * default for a worker started early (a relaunched command: its input is large); tests force it.
+   */
+  optimistic?: boolean;
 }
+
+/** A verdict on a file the optimistic load parsed unchecked was not clean (CheckAhead.take): the load is redone with the checks (load.ts). */
+export class NotClean extends Error {}
 
 /**
  * The options of JUNCTION_CHECK_AHEAD (for tests and measurements): "off", or the threshold in
- * bytes, optionally followed by ",wait".
+ * bytes, optionally followed by ",wait" or ",optimistic".
  */
 export function checkAheadFromEnv(value = process.env.JUNCTION_CHECK_AHEAD): CheckAheadOptions {
   if (!value) return {};
   if (value === "off") return { at: Infinity };
-  const [at, wait] = value.split(",");
+  const [at, mode] = value.split(",");
   const n = Number(at);
-  return { at: Number.isFinite(n) && n >= 0 ? n : undefined, wait: wait === "wait" };
+  return { at: Number.isFinite(n) && n >= 0 ? n : undefined, wait: mode === "wait", ...(mode === "optimistic" ? { optimistic: true } : {}) };
+}
+
+/** What the optimistic load did (load.ts Loaded.optimism; tests and measurements). */
+export interface Optimism {
+  /** Files parsed unchecked. */
+  assumed: number;
+  /** Files the main thread checked itself as it parsed them (the worker would not have reached them before the load's end). */
+  checkedHere: number;
+  /** Of those parsed unchecked, files the main thread judged itself while settling (the worker had not reached them). */
+  judgedHere: number;
+  /** Milliseconds settling took (the wait for, and the judging of, the verdicts not in yet when the load ended). */
+  settleMs: number;
+  /** Files without a verdict when the load ended. */
+  unknownAtEnd: number;
+  /** A verdict was not clean (or the unchecked load threw): the load was redone with every check. */
+  redone: boolean;
 }
 
 /** The main thread's side: a ReadSink for read.ts, and the verdicts for load.ts. */
@@ -72,21 +110,42 @@ export class CheckAhead implements ReadSink {
   private worker?: Worker;
   private at: number;
   private wait: boolean;
+  /** The optimistic load (CheckAheadOptions.optimistic): every file handed over is parsed unchecked, then settled. */
+  readonly optimistic: boolean;
   private readonly script: URL;
   private jsonBytes = 0;
   private failed = false;
   private slots = 0;
-  private block?: SharedArrayBuffer;
+  /** The verdicts' blocks, BLOCK slots each. */
+  private readonly blocks: Int32Array[] = [];
   /** The files read before the threshold was reached, handed over when it is. */
   private pending: Judge[] = [];
   /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
   private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
+  /** Optimistic: the slots before this one have their verdicts (reaches, sweep). */
+  private swept = 0;
+  /**
+   * Optimistic: the files parsed unchecked, in order, and their slots. (Not their bytes: the main
+   * thread judges one itself only when the worker has not reached it when the load is settled, from
+   * its text, read again if released; the bytes are freed as soon as the worker has judged them.)
+   */
+  private assumed: { slot: number; file: InputFile }[] = [];
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before): the worker's, once started. */
   private progress: Int32Array<ArrayBufferLike> = new Int32Array(1);
   /** The worker started before the CLI loaded (checkahead-early.ts), taken when the load starts its worker. */
   private early?: CheckAheadWorker;
   /** Files parsed on a clean verdict. */
   clean = 0;
+  /** Optimistic: settled after the load, once the command has built its answer (load.ts `settleLater`): the worker has longer (reaches). */
+  settlesLate = false;
+  /** allRead was called before the worker started. */
+  private ended = false;
+  /** What the optimistic load did, once settled. */
+  optimism?: Optimism;
+  /** Optimistic: files the main thread checked itself as it parsed them (reaches). */
+  private checkedHere = 0;
+  /** Optimistic: when, and at which file and worker's front, the main thread took its first file (reaches). */
+  private pace?: { t0: number; s0: number; w0: number };
 
   constructor(options: CheckAheadOptions = {}) {
     this.at = options.at ?? CHECK_AHEAD_AT;
@@ -97,6 +156,7 @@ export class CheckAhead implements ReadSink {
     const early = takeEarlyCheckAhead();
     if (early && options.at === undefined && !this.wait && !options.script) { this.early = early; this.at = 0; }
     else if (early) void early.worker.terminate();
+    this.optimistic = !this.wait && this.at !== Infinity && (options.optimistic ?? this.early !== undefined);
   }
 
   /**
@@ -112,9 +172,10 @@ export class CheckAhead implements ReadSink {
     if (this.failed || this.at === Infinity || !looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
     const slot = this.slots++;
-    if (slot % BLOCK === 0) this.block = new SharedArrayBuffer(4 * BLOCK);
-    this.handed.set(file, { slot, verdicts: new Int32Array(this.block!), text: file.text });
-    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: this.block! };
+    if (slot % BLOCK === 0) this.blocks.push(new Int32Array(new SharedArrayBuffer(4 * BLOCK)));
+    const verdicts = this.blocks[this.blocks.length - 1];
+    this.handed.set(file, { slot, verdicts, text: file.text });
+    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {
@@ -122,12 +183,21 @@ export class CheckAhead implements ReadSink {
       for (const j of this.pending) this.worker?.postMessage(j);
       this.worker?.postMessage(judge);
       this.pending = [];
+      if (this.ended) this.worker?.postMessage(END);
     }
   }
 
+  /** Every file was read (and handed over): a worker that has judged them all ends, and its heap is freed. */
+  allRead(): void {
+    if (this.worker) this.worker.postMessage(END);
+    else this.ended = true;
+  }
+
   /**
-   * Whether `file`, about to be parsed, was judged clean. Asked once per file (a second load of it
-   * runs every check): the text must be the one decoded from the bytes handed over.
+   * Whether `file`, about to be parsed, may be parsed without the checks: judged clean, or, in the
+   * optimistic load, not judged not clean (yet: settle requires the verdict). Asked once per file (a
+   * second load of it runs every check): the text must be the one decoded from the bytes handed over.
+   * Throws NotClean in the optimistic load when a verdict in is not clean: the load is redone.
    */
   take(file: InputFile): boolean {
     const h = this.handed.get(file);
@@ -136,8 +206,23 @@ export class CheckAhead implements ReadSink {
     // (No worker: the input stayed below the threshold, or none could start.)
     if (!this.worker) return false;
     const i = h.slot % BLOCK;
+    if (this.optimistic) {
+      if (file.text !== h.text) return false;
+      const v = Atomics.load(h.verdicts, i);
+      if (v === NOT_CLEAN) throw new NotClean(file.name);
+      this.sweep();
+      // Judged clean, or the worker will judge it before the load ends (or is judging it): parsed unchecked.
+      if (v !== UNKNOWN || this.reaches(h.slot) || Atomics.compareExchange(h.verdicts, i, UNKNOWN, CHECKED_HERE) !== UNKNOWN) {
+        this.assumed.push({ slot: h.slot, file });
+        return true;
+      }
+      // Otherwise (a busy machine: the worker gets little of the cores) the main thread checks it now,
+      // as it would without the worker (once: not parsed unchecked, then judged again when settling).
+      this.checkedHere++;
+      return false;
+    }
     // (A worker that never answers, e.g. one that failed to start, is waited for once.)
-    if (this.wait && file.text === h.text && Atomics.load(h.verdicts, i) === UNKNOWN && Atomics.wait(h.verdicts, i, UNKNOWN, 30_000) === "timed-out") this.wait = false;
+    if (this.wait && file.text === h.text && !settled(h.verdicts, i, 30_000)) this.wait = false;
     // (Not waiting, the worker would judge this file for nothing: it skips it.)
     Atomics.store(this.progress, 0, h.slot);
     if (file.text !== h.text) return false;
@@ -146,10 +231,79 @@ export class CheckAhead implements ReadSink {
     return clean;
   }
 
+  /**
+   * Whether the worker will have judged the file at `slot` when the load ends, by the rates at which
+   * the worker's verdicts come in (in order: `swept`) and the main thread goes through the files,
+   * since the first file parsed. Before those rates mean anything (the first 50 ms), every file is:
+   * a file the main thread checks costs it the validators' modules too (about 0.1 s, once).
+   */
+  private reaches(slot: number): boolean {
+    const now = performance.now();
+    if (this.pace === undefined) this.pace = { t0: now, s0: slot, w0: this.swept };
+    const p = this.pace, elapsed = now - p.t0;
+    if (elapsed < 50 || slot <= p.s0) return true;
+    const mainRate = (slot - p.s0) / elapsed, workerRate = (this.swept - p.w0) / elapsed;
+    // (Settled late, the worker judges on while the engine is built: at 100k pods that takes about as
+    // long as the load: counted as 0.8 of the whole load at its rate so far.)
+    const left = (this.slots - slot) / mainRate + (this.settlesLate ? 0.8 * this.slots / mainRate : 0);
+    // (Up to SETTLE_WAITS files short are left to the settling, which waits for them: checking a few
+    // here would load the validators on the main thread for them.)
+    return slot < this.swept + workerRate * left + SETTLE_WAITS;
+  }
+
+  /** Follows the worker's verdicts, in order (reaches); one not clean ends the optimistic load (NotClean). */
+  private sweep(): void {
+    while (this.swept < this.slots) {
+      const v = Atomics.load(this.blocks[Math.floor(this.swept / BLOCK)], this.swept % BLOCK);
+      if (v === NOT_CLEAN) throw new NotClean(`file ${this.swept} handed over is not clean`);
+      if (v !== CLEAN && v !== CHECKED_HERE) return;
+      this.swept++;
+    }
+  }
+
+  /**
+   * The optimistic load's end: whether every file parsed unchecked was judged clean. The verdicts not
+   * in yet are judged here, from the last file back (each claimed from UNKNOWN, as the worker claims
+   * the files from the first on), while the worker goes on; a file the worker is judging is waited
+   * for. Stops at the first verdict that is not clean.
+   */
+  settle(): boolean {
+    const started = performance.now();
+    const o: Optimism = { assumed: this.assumed.length, checkedHere: this.checkedHere, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: false };
+    for (const { slot } of this.assumed) if (Atomics.load(this.blocks[Math.floor(slot / BLOCK)], slot % BLOCK) === UNKNOWN) o.unknownAtEnd++;
+    // A few verdicts not in are waited for, in the worker's order, while it goes on: judging one here
+    // costs the main thread the validators' modules too, about 0.1 s, what the worker takes for about
+    // 150 files. A worker that does not take the next file within 50 ms (ended, or starved) is helped.
+    let help = o.unknownAtEnd > SETTLE_WAITS;
+    for (let k = 0; k < this.assumed.length && !help; k++) {
+      const { slot } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
+      if (Atomics.load(verdicts, i) === NOT_CLEAN) break;
+      if (Atomics.wait(verdicts, i, UNKNOWN, 50) === "timed-out" && Atomics.load(verdicts, i) === UNKNOWN) help = true;
+      else if (!settled(verdicts, i, 10_000)) break;
+    }
+    let clean = true;
+    for (let k = this.assumed.length - 1; k >= 0 && clean; k--) {
+      const { slot, file } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
+      if (help && Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN) {
+        Atomics.store(verdicts, i, verdictOnText(file));
+        o.judgedHere++;
+      }
+      // (A worker that ended while judging this file never gives its verdict: not clean, after a while.)
+      clean = settled(verdicts, i, 10_000) && Atomics.load(verdicts, i) === CLEAN;
+    }
+    this.assumed = [];
+    o.settleMs = Math.round(performance.now() - started);
+    o.redone = !clean;
+    this.optimism = o;
+    if (clean) this.clean = o.assumed;
+    return clean;
+  }
+
   /** The verdict on `file` so far (UNKNOWN, CLEAN or NOT_CLEAN), without taking it (tests). */
   verdict(file: InputFile): number {
     const h = this.handed.get(file);
-    return h && this.worker ? Atomics.load(h.verdicts, h.slot % BLOCK) : UNKNOWN;
+    const v = h && this.worker ? Atomics.load(h.verdicts, h.slot % BLOCK) : UNKNOWN;
+    return v === JUDGING ? UNKNOWN : v;
   }
 
   /** Ends the worker (after the load; it never keeps the process alive). */
@@ -157,6 +311,7 @@ export class CheckAhead implements ReadSink {
     const w = this.worker;
     this.worker = undefined;
     this.pending = [];
+    this.assumed = [];
     Atomics.store(this.progress, 0, 0x7fffffff);
     if (w) void w.terminate();
     // (An early worker never handed a file: the input held no JSON.)
@@ -171,6 +326,43 @@ export class CheckAhead implements ReadSink {
     if (!w) { this.failed = true; return undefined; }
     this.progress = w.progress;
     return w.worker;
+  }
+}
+
+/** Verdicts not in when the optimistic load is settled, at most, that the main thread waits for rather than judging some itself. */
+export const SETTLE_WAITS = 128;
+
+/** Waits until the verdict at `i` is in (neither UNKNOWN nor JUDGING), at most `ms` milliseconds; whether it is. */
+function settled(verdicts: Int32Array, i: number, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (let v = Atomics.load(verdicts, i); v === UNKNOWN || v === JUDGING; v = Atomics.load(verdicts, i)) {
+    const left = until - performance.now();
+    if (left <= 0 || Atomics.wait(verdicts, i, v, left) === "timed-out") return false;
+  }
+  return true;
+}
+
+/**
+ * The main thread's verdict on a file parsed unchecked, while settling: its text is the one decoded
+ * from the bytes handed over (CheckAhead.take), or, released since (load.ts), that text read again,
+ * which read.ts gives only for the same file (else InputChangedError: not clean, and the load redone
+ * meets it again). A text released is released again once judged.
+ */
+function verdictOnText(file: InputFile): number {
+  const released = Object.getOwnPropertyDescriptor(file, "text")?.get !== undefined;
+  try { return judge(file.name, file.text) ? CLEAN : NOT_CLEAN; }
+  catch { return NOT_CLEAN; }
+  finally { if (released) releaseText(file); }
+}
+
+/** The worker's verdict on the bytes handed over: decoded as read.ts decoded them, then judged. */
+export function verdictOn(m: Judge): number {
+  try {
+    const text = decode(Buffer.from(m.bytes, m.offset, m.length));
+    return typeof text === "string" && judge(m.name, text) ? CLEAN : NOT_CLEAN;
+  } catch {
+    // (Anything unexpected: not clean, the main thread runs every check.)
+    return NOT_CLEAN;
   }
 }
 

@@ -5,6 +5,7 @@ import { isAddress, parseAddress, parseCidr, sameAddress, type Address, type Cid
 import type { Controller, Endpoint, NodeTunnels, Owner, SecretFile, Service, ServicePort } from "../model/endpoint.js";
 import { isProtocol, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Labels } from "../model/selector.js";
+import type { SourceRef } from "../model/source.js";
 import { givenBool, givenString, props, type Field, type NumberRule, type StringRule } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { checkLabels, isPortName, isPortNumber, isPortOrName, isValidLabel, portNameMessage, readChildPortNumber, readChildProtocol, readLabels, readMeta, readMetadata, readPortNumber, readPortOrName, readProtocol, readAnnotations, dnsLabelError, nonSpecialIPError } from "./k8s.js";
@@ -12,7 +13,7 @@ import { NETWORKS_ANNOTATION, readNetworkRequests, type NetworkRequest } from ".
 import { intern, internNode, runInterner } from "./intern.js";
 import { NO_ID, type NewEndpoint, type StateKey, type TemplatePod } from "./builder.js";
 
-interface PodSpec {
+export interface PodSpec {
   ports: NamedPort[];
   hostNetwork: boolean;
   nodeName?: string;
@@ -45,7 +46,8 @@ function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): R
 const internAccount = runInterner();
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
 
-function readPodSpec(spec: Field): PodSpec {
+/** A pod spec (a Pod's, a controller's template's) as the load reads it; exported for the test that both make the same pod. */
+export function readPodSpec(spec: Field): PodSpec {
   // (The spec's fields are read by name (fields.ts props); a field is made only to report.)
   const s = props(spec.value);
   spec.object();
@@ -333,6 +335,24 @@ function containerProbes(c: Field, out: HttpProbe[] | undefined): HttpProbe[] | 
 }
 
 /**
+ * The pod a pod spec makes: a Pod's (`ready` its status says) and a controller template's stand-in
+ * (`ready` TEMPLATE: no status, marked fromTemplate) alike, so that whatever readPodSpec reads
+ * reaches both (one path: the template copied the spec's fields by hand, and its stand-in left
+ * nodeName out). Each literal is one shape, its fields in the object, none added after it is made
+ * but withPodFacts' optional ones.
+ */
+function specPod(spec: PodSpec, name: string, namespace: string | undefined, labels: Labels, addresses: Address[], owner: Owner | undefined,
+  ready: boolean | undefined | typeof TEMPLATE, src: SourceRef | undefined, annotations: Record<string, string>, requests: NetworkRequest[]): NewEndpoint {
+  return withPodFacts(ready === TEMPLATE
+    ? { kind: "pod", name, namespace, labels, addresses, ports: spec.ports, owner, nodeName: spec.nodeName, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount, fromTemplate: true, src, id: NO_ID }
+    : { kind: "pod", name, namespace, labels, addresses, ports: spec.ports, owner, nodeName: spec.nodeName, hostNetwork: spec.hostNetwork, serviceAccount: spec.serviceAccount, ready, src, id: NO_ID },
+  spec, annotations, requests);
+}
+
+/** specPod's `ready` for a template's stand-in. */
+const TEMPLATE = Symbol("template");
+
+/**
  * A pod's optional fields, set only when present (most pods have none): its Secret files, the
  * mesh-related fields, the secondary networks it asks for (its Multus annotation; sources/networks.ts
  * checks them). Set on the pod in place, in that order (no object made per part).
@@ -364,40 +384,17 @@ const NO_REQUESTS = Object.freeze([]) as unknown as NetworkRequest[];
  * A controller's template as the load keeps it (builder.ts TemplatePod): the controller, its own
  * controller, and its stand-in pod, made only when the input holds none of its pods
  * (addTemplatePods) from what the template reads into (its labels, its spec as readPodSpec read it,
- * its annotations and secondary networks), not a pod and an owner per controller. One object: what
- * a load keeps until it ends is copied by the young generation's collector twice (a dump has a
- * controller per three pods), where the objects it drops young cost next to nothing.
+ * its annotations and secondary networks) by the pod front end's own specPod, not a pod and an
+ * owner per controller.
  */
-class Template implements TemplatePod, PodSpec {
-  readonly ports: NamedPort[];
-  readonly hostNetwork: boolean;
-  readonly nodeName?: string;
-  readonly serviceAccount?: string;
-  readonly secretFiles: SecretFile[] | undefined;
-  readonly proxyContainer?: string;
-  readonly automountToken?: boolean;
-  readonly httpProbes: HttpProbe[] | undefined;
-
-  constructor(readonly controller: Controller, readonly parent: Owner | undefined, readonly labels: Labels, spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {
-    this.ports = spec.ports;
-    this.hostNetwork = spec.hostNetwork;
-    this.nodeName = spec.nodeName;
-    this.serviceAccount = spec.serviceAccount;
-    this.secretFiles = spec.secretFiles;
-    this.proxyContainer = spec.proxyContainer;
-    this.automountToken = spec.automountToken;
-    this.httpProbes = spec.httpProbes;
-  }
+class Template implements TemplatePod {
+  constructor(readonly controller: Controller, readonly parent: Owner | undefined, readonly labels: Labels, readonly spec: PodSpec, readonly annotations: Record<string, string>, readonly requests: NetworkRequest[]) {}
 
   /** The stand-in pod is made by make(). */
   get pod(): Template { return this; }
 
   make(c: Controller): NewEndpoint {
-    return withPodFacts({
-      kind: "pod", name: c.name, namespace: c.namespace, labels: this.labels, addresses: NO_ADDRESSES, ports: this.ports,
-      owner: { kind: c.kind, name: c.name }, hostNetwork: this.hostNetwork, serviceAccount: this.serviceAccount,
-      fromTemplate: true, src: c.src, id: NO_ID,
-    }, this, this.annotations, this.requests);
+    return specPod(this.spec, c.name, c.namespace, this.labels, NO_ADDRESSES, { kind: c.kind, name: c.name }, TEMPLATE, c.src, this.annotations, this.requests);
   }
 }
 
@@ -732,11 +729,7 @@ const podFrontEnd: FrontEnd = {
     }
     // (Made with its source and id, set by addEndpoint, in its literal: every pod one shape, its
     // fields in the object, none added after it is made.)
-    const facts: NewEndpoint = withPodFacts({
-      kind: "pod", name: meta.name, namespace: meta.namespace, labels: meta.labels, addresses, ports: spec.ports,
-      owner: readOwner(md), nodeName: spec.nodeName, hostNetwork: spec.hostNetwork,
-      serviceAccount: spec.serviceAccount, ready: readReady(status, st), src: ctx.ref, id: NO_ID,
-    }, spec, meta.annotations, networkRequests(md));
+    const facts = specPod(spec, meta.name, meta.namespace, meta.labels, addresses, readOwner(md), readReady(status, st), ctx.ref, meta.annotations, networkRequests(md));
     // (A pod being deleted keeps serving until it stops: the EndpointSlice controller marks it terminating.)
     const deleted = props(md.value).deletionTimestamp;
     if (deleted !== undefined && deleted !== null) facts.terminating = true;

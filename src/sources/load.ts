@@ -10,8 +10,9 @@ import { readInputs, releaseText, type InputFile, type ReadOptions } from "./rea
 import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
 import { Identities, identity, lower } from "./lowering.js";
-import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions } from "./checkahead.js";
+import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions, type Optimism } from "./checkahead.js";
 import { endPreread } from "./preread.js";
+import { leaveUnsettled, mayLeaveUnsettled, safeLoadsOnly, settleLoad } from "./settle.js";
 
 export { FRONT_ENDS } from "./lowering.js";
 
@@ -30,6 +31,8 @@ export interface Loaded {
   checkedAhead?: number;
   /** Files whose bytes the pre-reader had read (preread.ts), by loadPaths. */
   preread?: number;
+  /** What the optimistic load did (checkahead.ts CheckAhead.settle), by loadPaths when it was chosen. */
+  optimism?: Optimism;
 }
 
 export interface LoadOptions {
@@ -49,6 +52,14 @@ export interface LoadPathsOptions extends ReadOptions, Pick<LoadOptions, "object
   diagnostics?: Diagnostics;
   /** A path without objects is no error (cli/cluster.ts loadSources). */
   mayBeEmpty?: boolean;
+  /**
+   * The optimistic load (checkahead.ts) is settled later, by settle.ts settleLoad, not before
+   * loadPaths returns: the caller uses the result only for what it writes after settleLoad, and runs
+   * again from the start when settleLoad throws LoadRedo (cli/settled.ts runSettled). Only when
+   * settle.ts mayLeaveUnsettled. The check-ahead worker judges on meanwhile (while the engine is
+   * built), and is ended by settleLoad.
+   */
+  settleLater?: boolean;
 }
 
 /**
@@ -58,19 +69,73 @@ export interface LoadPathsOptions extends ReadOptions, Pick<LoadOptions, "object
  */
 export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => string, options: LoadPathsOptions = {}): Loaded {
   const diags = options.diagnostics ?? new Diagnostics();
-  const ahead = new CheckAhead(options.checkAhead ?? checkAheadFromEnv());
+  // (A load left unsettled is settled first: its verdicts decide whether its command runs again.)
+  settleLoad();
+  const ahead = new CheckAhead({ ...(options.checkAhead ?? checkAheadFromEnv()), ...(safeLoadsOnly() ? { optimistic: false } : {}) });
+  let later = false;
   try {
     const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
+    ahead.allRead();
     const preread = endPreread();
-    const loaded = interning(() => loadOnce(files, diags, { ahead, objects: options.objects, text: options.text }));
+    const load = (withAhead: boolean) => interning(() => loadOnce(files, diags, { ahead: withAhead ? ahead : undefined, objects: options.objects, text: options.text }));
+    let loaded: Loaded;
+    if (!ahead.optimistic) loaded = load(true);
+    else if (options.settleLater && mayLeaveUnsettled()) {
+      ahead.settlesLate = true;
+      loaded = optimistically(ahead, diags, load, true);
+      later = ahead.optimism === undefined;
+    }
+    else loaded = optimistically(ahead, diags, load);
     if (!diags.hasErrors && !options.mayBeEmpty) for (const p of paths) if (!loaded.objects || !files.some((f) => (f.root === p || f.roots?.includes(p)) && f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`);
     loaded.checkedAhead = ahead.clean;
     loaded.preread = preread;
+    if (ahead.optimism) { loaded.optimism = ahead.optimism; markOptimism(ahead.optimism); }
+    if (later) leaveUnsettled(() => settleLate(ahead, loaded));
     return loaded;
   } finally {
     endPreread();
-    ahead.close();
+    if (!later) ahead.close();
   }
+}
+
+/** A user timing mark for measurements (bench/e2e.ts, docs/performance.md): what the last optimistic load did, once settled. */
+export const OPTIMISM_MARK = "junction:optimism";
+
+function markOptimism(o: Optimism | undefined): void {
+  performance.clearMarks(OPTIMISM_MARK);
+  if (o) performance.mark(OPTIMISM_MARK, { detail: o });
+}
+
+/** Settles a load left unsettled (settle.ts settleLoad calls it): its verdicts, then the worker ended. */
+function settleLate(ahead: CheckAhead, loaded: Loaded): boolean {
+  let clean: boolean;
+  try { clean = ahead.settle(); } finally { ahead.close(); }
+  loaded.optimism = ahead.optimism;
+  loaded.checkedAhead = ahead.clean;
+  markOptimism(ahead.optimism);
+  return clean;
+}
+
+/**
+ * The optimistic load (checkahead.ts CheckAheadOptions.optimistic): every JSON file handed to the
+ * check-ahead worker is parsed with JSON.parse alone and lowered as if judged clean, without waiting
+ * for its verdict; then every verdict must be clean (settle), else (or when the unchecked load throws,
+ * as a front end may on a value the checks refuse) the load is redone as the safe path loads: every
+ * check on the main thread, the diagnostics of the first attempt dropped. So the inventory, every
+ * diagnostic and its order never depend on the timing: a load on clean verdicts only is the load the
+ * checks would make (they report nothing and change nothing), and anything else is that load.
+ */
+function optimistically(ahead: CheckAhead, diags: Diagnostics, load: (withAhead: boolean) => Loaded, later = false): Loaded {
+  const before = diags.items.length;
+  let loaded: Loaded | undefined;
+  try { loaded = load(true); } catch { loaded = undefined; }
+  // (Settled later, by settleLoad: unless the unchecked load threw, or had a verdict not clean already.)
+  if (loaded && (later || ahead.settle())) return loaded;
+  ahead.optimism ??= { assumed: 0, checkedHere: 0, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: true };
+  ahead.optimism.redone = true;
+  ahead.clean = 0;
+  diags.items.splice(before);
+  return load(false);
 }
 
 export function loadFiles(files: readonly InputFile[], diags = new Diagnostics(), options: LoadOptions = {}): Loaded {

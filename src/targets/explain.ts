@@ -22,6 +22,8 @@ export interface DecisionData {
   passed: { policy: PolicyRef; rule: RuleRefData }[];
   selecting: PolicyRef[];
   summary: string;
+  /** A host's own loopback: whose lo (engine/verdict.ts Decision.loopback). */
+  loopback?: string;
 }
 
 export interface PairData {
@@ -105,6 +107,7 @@ export function decisionData(d: Decision, at: string, lines: LineLookup): Decisi
     passed: d.passed.map((p) => ({ policy: policyRef(p.policy, lines), rule: ruleRef(p.policy, p.rule, lines) })),
     selecting: d.selecting.map((p) => policyRef(p, lines)),
     summary: "",
+    ...(d.loopback ? { loopback: d.loopback } : {}),
   };
   data.summary = summarize(d, data);
   return data;
@@ -133,6 +136,7 @@ function summarize(d: Decision, data: DecisionData): string {
     case "self":
       return "allowed: traffic of a pod to itself is never filtered";
     case "loopback":
+      if (d.loopback) return `allowed: the client's own loopback (${d.loopback}): nothing that polices a host sees its lo but a Calico host endpoint of interfaceName "*", so no policy sees its ${d.direction}`;
       return `allowed: the client's own loopback (the pod's network namespace's lo): the connection never leaves the pod, so no policy sees its ${d.direction}`;
     case "network":
       return d.allowed ? `${data.at} is on network ${networkLabel(d.network!)}`
@@ -163,7 +167,7 @@ export function pairText(r: PairResult, data: PairData): string {
   if (data.network) lines.push(`  network: ${data.network}`);
   if (data.forwarded) lines.push(`  hostPort: ${data.forwarded.summary}`);
   for (const [d, party] of [[data.egress, r.src], [data.ingress, r.verdict.hostPort?.inner.dst ?? r.dst]] as const) {
-    lines.push(`  ${d.direction} at ${d.at} (${d.decidedBy === "loopback" && d.direction === "ingress" ? "the client's own loopback" : partyKind(party)}):`);
+    lines.push(`  ${d.direction} at ${d.at} (${d.decidedBy === "loopback" && d.direction === "ingress" ? `the client's own loopback${d.loopback ? `: ${d.loopback}` : ""}` : d.loopback && d.direction === "ingress" ? d.loopback : partyKind(party)}):`);
     for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);
     lines.push(`    ${d.summary}`);
     if (d.decidedBy === "isolation") for (const p of d.selecting) lines.push(`      selected by ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name} (${where(p.file, p.line)})`);

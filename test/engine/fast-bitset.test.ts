@@ -1,10 +1,10 @@
 // The windowed bitsets' "may" scans (bitset.ts collectMay and countMay: the remote classes a side
-// may allow, `(a | (c & r)) & mask`) against the same sets written out densely, on random windows.
+// may allow, `(a | (c & r)) & mask`, also following r's non-zero words) against the same sets written out densely, on random windows.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { collectMay, countMay, denseOf, Windowed } from "../../src/engine/fast/bitset.js";
+import { collectMay, countMay, denseOf, nonZeroWords, Windowed } from "../../src/engine/fast/bitset.js";
 
 const windowed = (nwords: number) => fc.tuple(fc.nat(nwords + 2), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 6 }))
   .map(([lo, ws]) => new Windowed(lo, Uint32Array.from(ws)));
@@ -27,5 +27,15 @@ test("collectMay writes, in order, exactly the bits of (a | (c & r)) & mask, and
       assert.deepEqual([...out.subarray(0, got)], want);
       assert.equal(out[got], -1, "nothing written past the bits");
       assert.equal(countMay(a, c, r, mask), want.length);
+      // Following r's non-zero words (the enumeration's scan of a side with an Admin part): the same bits.
+      if (r) {
+        const nz = nonZeroWords(r);
+        assert.deepEqual([...nz], [...r.w.keys()].filter((k) => r.w[k] !== 0).map((k) => r.lo + k));
+        const at = new Int32Array(n * 32 + 1).fill(-1);
+        const m = collectMay(a, c, r, mask, at, nz);
+        assert.deepEqual([...at.subarray(0, m)], want);
+        assert.equal(at[m], -1, "nothing written past the bits");
+        assert.equal(countMay(a, c, r, mask, nz), want.length);
+      }
     }), { numRuns: 2000, seed: 15 });
 });

@@ -10,7 +10,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineFor } from "../helpers.js";
+import { cli, engineFor } from "../helpers.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
@@ -110,4 +110,13 @@ test("the nftables host ruleset agrees: lo accepted unless felix's all-interface
       assert.equal(kernel, ask(e, "node:n1", `ip:${a}`, port).allowed ? "allow" : "deny", `${iface} ${a}:${port}`);
     }
   }
+});
+
+test("explain names whose lo it is, and what polices it", async () => {
+  const yaml = (iface: string) => [NODE, HEP(iface), GNP].join("\n---\n");
+  const policed = await cli(["explain", "-f", "-", "--from", "node:n1", "--to", "ip:127.0.0.1", "--port", "10250"], yaml("*"));
+  assert.match(policed.out, /ingress at ip:127\.0\.0\.1 \(node n1's lo, from 127\.0\.0\.1: Calico host endpoint n1-hep \(interfaceName "\*"\) polices it\):\n\s+denied: isolated by Calico GlobalNetworkPolicy host/);
+  const free = await cli(["explain", "-f", "-", "--from", "node:n1", "--to", "ip:127.0.0.1", "--port", "80"], yaml("eth0"));
+  assert.match(free.out, /TCP\/80: ALLOWED\n\s+egress at node:n1 \(node\):\n\s+allowed: the client's own loopback \(node n1's lo\): nothing that polices a host sees its lo but a Calico host endpoint of interfaceName "\*"/);
+  assert.match(free.err, /its loopback is not policed, as felix leaves lo alone/);
 });

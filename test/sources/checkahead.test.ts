@@ -10,10 +10,10 @@ import { spawnSync } from "node:child_process";
 import { getPriority } from "node:os";
 import { join } from "node:path";
 import { cli, tempFiles } from "../helpers.js";
-import { loadPaths, type Loaded } from "../../src/sources/load.js";
+import { loadPaths, OPTIMISM_MARK, type Loaded } from "../../src/sources/load.js";
 import { splitObjects } from "../../src/sources/documents.js";
 import { Diagnostics } from "../../src/model/source.js";
-import { judge, checkAheadFromEnv, CheckAhead, Pace, UNKNOWN, WORKER_NICE_BELOW, warmUp } from "../../src/sources/checkahead.js";
+import { judge, checkAheadFromEnv, CheckAhead, Pace, UNKNOWN, WORKER_NICE_BELOW, warmUp, type Optimism } from "../../src/sources/checkahead.js";
 import { startCheckAheadEarly, takeEarlyCheckAhead } from "../../src/sources/checkahead-early.js";
 import { readInputs, type InputFile } from "../../src/sources/read.js";
 import { writeCluster } from "../../src/cli/commands/generate.js";
@@ -173,11 +173,12 @@ test("check-ahead: the worker started early (with the pre-reader) never keeps th
   } finally { t.cleanup(); }
 });
 
-test("check-ahead: JUNCTION_CHECK_AHEAD reads off, a threshold, and wait", () => {
+test("check-ahead: JUNCTION_CHECK_AHEAD reads off, a threshold, wait and optimistic", () => {
   assert.deepEqual(checkAheadFromEnv(""), {});
   assert.deepEqual(checkAheadFromEnv("off"), { at: Infinity });
   assert.deepEqual(checkAheadFromEnv("0,wait"), { at: 0, wait: true });
   assert.deepEqual(checkAheadFromEnv("1048576"), { at: 1048576, wait: false });
+  assert.deepEqual(checkAheadFromEnv("0,optimistic"), { at: 0, wait: false, optimistic: true });
 });
 
 test("check-ahead: a file read into shared memory is read whole, as readFileSync reads it, whatever its size was when looked at", () => {
@@ -413,7 +414,8 @@ test("check-ahead: a worker started early (the relaunched CLI) is taken by the l
     delete process.env.JUNCTION_CHECK_AHEAD;
     startCheckAheadEarly();
     // The load's CheckAhead takes it (with the default options: threshold 0, the first JSON file), once.
-    const ahead = new CheckAhead();
+    // (Not optimistic here, the default with a worker started early: the test reads each verdict.)
+    const ahead = new CheckAhead({ optimistic: false });
     assert.equal(takeEarlyCheckAhead(), undefined);
     const files = readInputs([t.dir], new Diagnostics(), undefined, { sink: ahead });
     // (The CLI never waits for a verdict; the test does, whatever the timing.)
@@ -428,6 +430,8 @@ test("check-ahead: a worker started early (the relaunched CLI) is taken by the l
     const early = loadPaths([t.dir], () => "", { recursive: true });
     assert.equal(takeEarlyCheckAhead(), undefined);
     assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF, recursive: true }), early);
+    // (Optimistic by default with a worker started early: b.json is not clean, and the load was redone.)
+    assert.equal(early.optimism?.redone, true);
     // Options that choose another worker (tests) end the one started early and start their own.
     startCheckAheadEarly();
     const waited = loadPaths([t.dir], () => "", { checkAhead: ON, recursive: true });
@@ -500,4 +504,119 @@ test("check-ahead: a load with a cluster (cli/cluster.ts loadSources) takes the 
     endPreread();
     files.cleanup();
   }
+});
+
+// The optimistic load (checkahead.ts CheckAheadOptions.optimistic, load.ts optimistically): every
+// JSON file parsed unchecked while the worker judges all of them, then every verdict required clean,
+// else the load redone on the safe path. Forced here on small inputs; a relaunched command (a large
+// input) takes it by default.
+
+const OPTIMISTIC = { at: 0, optimistic: true };
+
+function loadOptimistic(dir: string, script?: URL): Loaded {
+  return loadPaths([dir], () => "", { checkAhead: { ...OPTIMISTIC, ...(script ? { script } : {}) }, recursive: true });
+}
+
+test("optimistic: every example as JSON, and a generated cluster, load forced optimistic as on the safe path, and are kept", () => {
+  const ex = tempFiles(examplesAsJson());
+  const gen = tempFiles({});
+  try {
+    const exOff = loadPaths([ex.dir], () => "", { checkAhead: OFF, recursive: true }), exOn = loadOptimistic(ex.dir);
+    assertSame(exOff, exOn);
+    // Every example is clean as JSON: kept. examples/invalid's errors come from the front ends, which run
+    // on the unchecked objects as on the checked ones: the same diagnostics.
+    assert.equal(exOn.optimism?.redone, false);
+    assert.ok(exOff.diagnostics.errors.length > 0);
+    assert.equal(exOn.checkedAhead, exOn.optimism!.assumed);
+    const { files } = writeCluster(gen.dir, { pods: 600, namespaces: 6, policies: 60, seed: 3 }, "json");
+    const off = loadPaths([gen.dir], () => "", { checkAhead: OFF, recursive: true }), on = loadOptimistic(gen.dir);
+    assertSame(off, on);
+    const o = on.optimism!;
+    assert.equal(o.redone, false);
+    // Each file was parsed unchecked (then judged, by the worker or the main thread) or checked by the main thread as it was parsed.
+    assert.equal(o.assumed + o.checkedHere, files);
+    assert.equal(on.checkedAhead, o.assumed);
+    assert.ok(o.judgedHere <= o.assumed);
+  } finally { ex.cleanup(); gen.cleanup(); }
+});
+
+/** Files the safe path reads differently from a plain JSON.parse and the front ends: HOSTILE's, and one JSON.parse throws on. */
+const NOT_CLEAN_FILES: Record<string, string> = { ...HOSTILE, "syntax.json": `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},}` };
+
+test("optimistic: each hostile file amid clean ones (duplicate keys, int64, schema violations, nulls, a file JSON.parse throws on) is redone, with the safe path's diagnostics exactly", () => {
+  const clean = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${String(i).padStart(2, "0")}.json`, JSON.stringify(i % 3 ? POD(`p${i}`) : { apiVersion: "v1", kind: "List", items: [POD(`q${i}`), NP({ podSelector: {}, ingress: [{}] })] })]));
+  for (const [name, text] of Object.entries(NOT_CLEAN_FILES)) {
+    const t = tempFiles({ ...clean, [`c05-${name}`]: text });
+    try {
+      const off = loadPaths([t.dir], () => "", { checkAhead: OFF, recursive: true }), on = loadOptimistic(t.dir);
+      assertSame(off, on);
+      assert.equal(on.optimism?.redone, true, name);
+      assert.equal(on.checkedAhead, 0, name);
+      if (!["null-field.json", "stream.json"].includes(name)) assert.ok(off.diagnostics.items.some((d) => d.ref?.file.endsWith(name)), name);
+    } finally { t.cleanup(); }
+  }
+});
+
+/** A worker module that judges the first `n` files it is handed, then ends (as a thread that dies mid-load). */
+function dyingWorker(dir: string, n: number): URL {
+  const path = join(dir, "dying.mjs");
+  writeFileSync(path, `
+    import { parentPort } from "node:worker_threads";
+    const { BLOCK, verdictOn } = await import(${JSON.stringify(new URL("../../src/sources/checkahead.js", import.meta.url).href)});
+    let judged = 0;
+    parentPort.on("message", (m) => {
+      if (typeof m !== "object") return;
+      if (judged++ === ${n}) process.exit(1);
+      const v = new Int32Array(m.verdicts);
+      if (Atomics.compareExchange(v, m.slot % BLOCK, 0, 3) !== 0) return;
+      Atomics.store(v, m.slot % BLOCK, verdictOn(m));
+      Atomics.notify(v, m.slot % BLOCK);
+    });`);
+  return new URL(`file://${path}`);
+}
+
+test("optimistic: a worker that dies mid-load (or never starts) leaves its files to the main thread, which judges them: the same load, kept when clean, redone when not", () => {
+  const w = tempFiles({});
+  const clean = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}.json`, JSON.stringify(POD(`p${i}`))]));
+  // (A large file: its text is released once parsed, and read again to be judged by the main thread.)
+  clean["c9.json"] = JSON.stringify({ ...POD("big"), metadata: { name: "big", namespace: "a", annotations: { a: "x".repeat(100 * 1024) } } });
+  const t = tempFiles(clean);
+  const bad = tempFiles({ ...clean, "c8-bad.json": NOT_CLEAN_FILES["duplicate-key.json"] });
+  try {
+    for (const script of [dyingWorker(w.dir, 3), new URL("file:///nonexistent/checkahead-thread.js")]) {
+      const on = loadOptimistic(t.dir, script);
+      assertSame(loadPaths([t.dir], () => "", { checkAhead: OFF }), on);
+      assert.equal(on.optimism?.redone, false);
+      assert.equal(on.checkedAhead, 10);
+      const badOn = loadOptimistic(bad.dir, script);
+      assertSame(loadPaths([bad.dir], () => "", { checkAhead: OFF }), badOn);
+      assert.equal(badOn.optimism?.redone, true);
+      assert.equal(badOn.diagnostics.errors.length, 1);
+    }
+  } finally { w.cleanup(); t.cleanup(); bad.cleanup(); }
+});
+
+test("optimistic: list -q settles the load before its first byte, and a verdict not clean runs the command again on the safe path (the same output, stderr and exit code)", async () => {
+  const clean = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`c${i}.json`, JSON.stringify(i % 2 ? POD(`p${i}`) : NP({ podSelector: { matchLabels: { app: `p${i + 1}` } }, ingress: [{ from: [{ podSelector: {} }] }] }))]));
+  // A null field: nothing to report (the safe path's answer, with no diagnostic), but not clean: the redo comes at the first write.
+  const cases: Record<string, Record<string, string>> = { clean, "null-field": { ...clean, "c3-n.json": NOT_CLEAN_FILES["null-field.json"] }, "schema": { ...clean, "c3-u.json": NOT_CLEAN_FILES["unknown-field.json"] }, "syntax": { ...clean, "c3-s.json": NOT_CLEAN_FILES["syntax.json"] } };
+  const saved = process.env.JUNCTION_CHECK_AHEAD;
+  try {
+    for (const [what, files] of Object.entries(cases)) {
+      const t = tempFiles(files);
+      try {
+        for (const args of [["list", "-q", "-o", "json", "-f", t.dir], ["list", "-q", "-f", t.dir], ["list", "-q", "--lenient", "-o", "yaml", "-f", t.dir]]) {
+          process.env.JUNCTION_CHECK_AHEAD = "off";
+          const a = await cli(args);
+          process.env.JUNCTION_CHECK_AHEAD = "0,optimistic";
+          performance.clearMarks(OPTIMISM_MARK);
+          const b = await cli(args);
+          assert.deepEqual(b, a, `${what}: ${args.join(" ")}`);
+          const o = (performance.getEntriesByName(OPTIMISM_MARK)[0] as { detail?: unknown } | undefined)?.detail as Optimism | undefined;
+          assert.equal(o?.redone, what !== "clean", `${what}: ${args.join(" ")}: ${JSON.stringify(o)}`);
+          if (what === "clean") assert.equal(o!.assumed + o!.checkedHere, 8);
+        }
+      } finally { t.cleanup(); }
+    }
+  } finally { if (saved === undefined) delete process.env.JUNCTION_CHECK_AHEAD; else process.env.JUNCTION_CHECK_AHEAD = saved; }
 });

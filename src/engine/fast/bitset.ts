@@ -186,7 +186,8 @@ export function copyOf(b: Windowed): Windowed {
  * per driving side (9.4k at 100k pods), mostly before the optimising compiler has it, and a callback
  * per bit through a function shared by several scans is a call that is never inlined.
  */
-export function collectMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, out: Int32Array): number {
+export function collectMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, out: Int32Array, nz?: Int32Array): number {
+  if (nz !== undefined && c !== undefined && r !== undefined) return collectMayAt(a, c, r, nz, mask, out);
   let n = 0;
   if (c === undefined || r === undefined) {
     // A side without an Admin part: its words within the mask, read in place (no call per word).
@@ -218,11 +219,52 @@ export function collectMay(a: Windowed, c: Windowed | undefined, r: Windowed | u
   return n;
 }
 
+/**
+ * collectMay over the words where `a` or `r` has bits: `nz` lists r's non-zero words (nonZeroWords,
+ * absolute, increasing). An Admin side's `r` (a rest part's union of rows) is wide and nearly empty
+ * (at 100k pods the direction estimate's 3,617 distinct unions hold 869k words, 8,781 not zero): the
+ * scan follows those words (with a's window, a word or two) instead of reading three windows at
+ * every word of the overlap of c and r.
+ */
+function collectMayAt(a: Windowed, c: Windowed, r: Windowed, nz: Int32Array, mask: Bits, out: Int32Array): number {
+  const aw = a.w, alo = a.lo, ahi = Math.min(alo + aw.length, mask.length), cw = c.w, clo = c.lo, chi = clo + cw.length, rw = r.w, rlo = r.lo;
+  const end = mask.length, m = nz.length;
+  let n = 0, j = 0, wa = alo;
+  while (j < m && nz[j] < clo) j++;
+  for (;;) {
+    // The next word of r's (within c's window) and of a's, whichever comes first.
+    const wr = j < m && nz[j] < chi && nz[j] < end ? nz[j] : end;
+    const w = wa < ahi && wa < wr ? wa : wr;
+    if (w >= end) return n;
+    let v = 0;
+    if (w === wa && wa < ahi) { v = aw[w - alo]; wa++; }
+    if (w === wr) { v |= cw[w - clo] & rw[w - rlo]; j++; }
+    v &= mask[w];
+    while (v !== 0) {
+      const low = v & -v;
+      v ^= low;
+      out[n++] = (w << 5) + 31 - Math.clz32(low);
+    }
+  }
+}
+
+/** The words of `b` that are not zero, as absolute word numbers in increasing order. */
+export function nonZeroWords(b: Windowed): Int32Array {
+  // One pass into a scratch list, then copied out at its length.
+  const ws = b.w, lo = b.lo;
+  if (nonZero.length < ws.length) nonZero = new Int32Array(Math.max(ws.length, nonZero.length * 2));
+  let n = 0;
+  for (let k = 0; k < ws.length; k++) if (ws[k] !== 0) nonZero[n++] = lo + k;
+  return nonZero.slice(0, n);
+}
+
+let nonZero = new Int32Array(0);
+
 /** How many bits collectMay would write (written into a scratch list, grown as needed). */
-export function countMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits): number {
+export function countMay(a: Windowed, c: Windowed | undefined, r: Windowed | undefined, mask: Bits, nz?: Int32Array): number {
   const most = 32 * Math.max(a.w.length, c && r ? Math.max(a.lo + a.w.length, c.lo + c.w.length, r.lo + r.w.length) - Math.min(a.lo, c.lo, r.lo) : 0);
   if (counted.length < most) counted = new Int32Array(most);
-  return collectMay(a, c, r, mask, counted);
+  return collectMay(a, c, r, mask, counted, nz);
 }
 
 let counted = new Int32Array(0);

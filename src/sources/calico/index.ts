@@ -216,7 +216,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
       continue;
     }
     if (named !== undefined && named !== node.name) f.get("node").warn("vendor-hostendpoint", `expectedIPs holds node ${node.name}'s address, not ${named}'s: read as node ${node.name}'s host endpoint`);
-    if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does`);
+    if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does; its loopback is not policed, as felix leaves lo alone`);
     node.hostEndpoint = hep;
     placed.add(hep);
   }

@@ -1,0 +1,49 @@
+// Running a command whose optimistic load is settled late (sources/checkahead.ts, sources/settle.ts):
+// the check-ahead worker judges on while the command builds its engine and its answer, and the first
+// byte it writes, its exit code or its error waits for every verdict. Loads nothing heavy: run.ts
+// runs every command through it.
+
+import type { Io } from "./command.js";
+import { LoadRedo, runState, settleLoad } from "../sources/settle.js";
+
+/**
+ * The commands whose loads are settled late. What they do goes through `io` and their return value
+ * only (no file written, no server, nothing written from a callback after they return), so a run on
+ * a load that proves not clean can be dropped, nothing written, and made again.
+ */
+export const SETTLED_LATE: ReadonlySet<string> = new Set(["list"]);
+
+/**
+ * Runs a command: one of SETTLED_LATE with every write to `io` settling its load first, and its exit
+ * code or error waiting for it too; when a verdict is not clean (LoadRedo) nothing has been written,
+ * and the command runs again from the start, every load on the safe path (the checks on the main
+ * thread): its answer, diagnostics and exit code are those of a run without the optimistic load.
+ */
+export async function runSettled(name: string, io: Io, run: (io: Io) => number | Promise<number>): Promise<number> {
+  if (!SETTLED_LATE.has(name)) return run(io);
+  const settled: Io = {
+    out: (text) => { settleLoad(); io.out(text); },
+    ...(io.outEscaped ? { outEscaped: (text: string) => { settleLoad(); io.outEscaped!(text); } } : {}),
+    ...(io.outBytes ? { outBytes: (bytes: Uint8Array) => { settleLoad(); io.outBytes!(bytes); } } : {}),
+    err: (text) => { settleLoad(); io.err(text); },
+    stdin: io.stdin.bind(io),
+    cwd: io.cwd,
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      runState(attempt === 0);
+      try {
+        const code = await run(settled);
+        settleLoad();
+        return code;
+      } catch (e) {
+        if (e instanceof LoadRedo && attempt === 0) continue;
+        // (An error on the answer of an unchecked load is the safe path's only if every verdict was clean.)
+        try { settleLoad(); } catch (redo) { if (redo instanceof LoadRedo && attempt === 0) continue; throw redo; }
+        throw e;
+      }
+    }
+  } finally {
+    runState(undefined);
+  }
+}
