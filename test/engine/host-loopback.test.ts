@@ -165,3 +165,16 @@ test("the fast engine and its group pairs answer a host with itself as the verdi
     assert.equal(formatConns(fast.conns(n1, n1)), iface === "*" ? "TCP 9100" : "All Connections");
   }
 });
+
+test("the nftables host ruleset judges a host's connection to its own address on lo as the model does", () => {
+  for (const iface of ["*", "eth0"]) {
+    const e = engineFor(cluster(HEP(iface), GNP));
+    const prog = new NftProgram(renderTable(compileHost(e, party(e, "node:n1").endpoint!, []).table));
+    const addr = parseAddress("172.18.0.2")!;
+    for (const port of PORTS) {
+      const packet = { saddr: addr, daddr: addr, proto: "tcp", dport: port, lo: true };
+      const kernel = [prog.run("host_out", packet), prog.run("host_in", packet)].includes("drop") ? "deny" : "allow";
+      assert.equal(kernel, ask(e, "node:n1", "node:n1", port).allowed ? "allow" : "deny", `${iface} ${port}`);
+    }
+  }
+});
