@@ -122,3 +122,17 @@ test("junction route --requests: X-Forwarded-For read through a ClientTrafficPol
     assert.deepEqual(answers, [429, 200]);
   } finally { t.cleanup(); }
 });
+
+test("a ClientTrafficPolicy Envoy Gateway cannot translate (a bufferLimit over a uint32, HTTP/2 windows out of range) makes every route of its listeners answer 500 (translateClientTrafficPolicyForListener)", () => {
+  const bad = ctp("c", `${toGw()}, connection: {bufferLimit: 5Gi}`);
+  const r = route(GW + ROUTE + bad, {});
+  assert.equal(r.status, 500);
+  assert.equal(r.backend, null);
+  assert.match(r.reason, /ClientTrafficPolicy infra\/c cannot be translated \(Connection: BufferLimit value 5Gi is out of range, must be between 0 and 4294967295\)/);
+  assert.match(route(GW + ROUTE + ctp("c", `${toGw()}, http2: {initialStreamWindowSize: 1Ki}`), {}).reason, /HTTP2: InitialStreamWindowSize value 1Ki is out of range, must be between 65535 and 2147483647/);
+  assert.equal(route(GW + ROUTE + ctp("c", `${toGw()}, connection: {bufferLimit: 1Gi}`), {}).status, 200);
+  // Another listener, not targeted: its routes are untouched.
+  const two = eg([HTTP_ALL, "{name: other, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
+  assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 8080 }).status, 200);
+  assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 80 }).status, 500);
+});
