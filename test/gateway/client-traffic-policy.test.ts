@@ -53,10 +53,20 @@ test("xForwardedFor.numTrustedHops N: the Nth address from the right of X-Forwar
   for (const n of [0, 1]) assert.equal(route(GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: ${n}}}`), from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
 });
 
-test("xForwardedFor.trustedCIDRs: X-Forwarded-For's last entry only from a trusted connection source (xff.cc, recurse unset)", () => {
+test("xForwardedFor.trustedCIDRs: from a trusted connection source, X-Forwarded-For's rightmost entry not in a trusted CIDR (xff.cc, getLastNonTrustedAddressFromXFF)", () => {
   const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.0.0.0/8]}}`);
   assert.equal(route(yaml, from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
-  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9")])).status, 200, "the last entry, trusted or not");
+  // The trusted proxies' own entries on the right are passed over: the client is the first one not trusted.
+  const passed = route(yaml, from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9, 10.8.8.8")]));
+  assert.equal(passed.status, 429);
+  assert.match(passed.reason, /the client address 192\.0\.2\.10, read from X-Forwarded-For from 10\.0\.0\.1, in ClientTrafficPolicy infra\/c's trustedCIDRs/);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 198.51.100.1, 10.9.9.9")])).status, 200, "the first untrusted entry from the right, not the leftmost");
+  // Every entry trusted: the leftmost.
+  assert.equal(route(yaml + ctp("d", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.0.0.0/8, 192.0.2.0/24]}}`, "2020-01-01T00:00:00Z"), from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9")])).status, 429);
+  // An entry that is no IP address on the way, or more than 20 entries: no address, the connection's source.
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, bogus, 10.9.9.9")])).status, 200);
+  assert.equal(route(yaml, from("10.0.0.1", [xff(`192.0.2.10, ${Array(20).fill("10.9.9.9").join(", ")}`)])).status, 200);
+  assert.equal(route(yaml, from("10.0.0.1", [xff(`192.0.2.10, ${Array(19).fill("10.9.9.9").join(", ")}`)])).status, 429);
   assert.equal(route(yaml, from("198.51.100.1", [xff("192.0.2.10")])).status, 200, "an untrusted source: its own address");
   const unknown = route(yaml, { headers: [xff("192.0.2.10")] });
   assert.equal(unknown.status, 200);
