@@ -132,3 +132,35 @@ test("junction route --requests: X-Forwarded-For read through a ClientTrafficPol
     assert.deepEqual(answers, [429, 200]);
   } finally { t.cleanup(); }
 });
+
+test("ListenerSet targets: a listener's policy over its ListenerSet's over the Gateway's; a ListenerSet's policy on a listener sharing its plain HTTP port with the Gateway's is refused there, and the Gateway's takes it (validatePortOverlapForClientTrafficPolicy scopeEntireListenerSet, then scopeEntireGateway)", () => {
+  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: own, port: 8080, protocol: HTTP, hostname: ls.example.com}, {name: shared, port: 80, protocol: HTTP, hostname: shared.example.com}]
+`;
+  const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
+  const toSet = (section?: string) => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
+  const inApps = (text: string) => text.replace("namespace: infra", "namespace: apps");
+  const closed = inApps(ctp("set", `${toSet()}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`));
+  const base = gw + ls + viaSet + BLOCK;
+  const own = { ...from("10.0.0.1"), port: 8080, host: "ls.example.com" }, shared = { ...from("10.0.0.1", [xff("192.0.2.1")]), port: 80, host: "shared.example.com" };
+  assert.equal(route(base, own).status, 200);
+  assert.equal(route(base + closed, own).status, 403, "the ListenerSet's policy on its own port");
+  const refused = route(base + closed, shared);
+  assert.equal(refused.status, 200, "refused on port 80, which the Gateway's listener http shares");
+  assert.ok(refused.steps.some((s) => /ClientTrafficPolicy apps\/set targets ListenerSet apps\/ls but Envoy Gateway does not apply it there: .*listeners \(infra\/gw\/http\) on the same port/.test(s.outcome)));
+  const gwWide = ctp("wide", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  const taken = route(base + closed + gwWide, shared);
+  assert.equal(taken.status, 429, "the Gateway's policy takes the listener the ListenerSet's was refused on");
+  assert.ok(taken.steps.some((s) => /ClientTrafficPolicy apps\/set targets ListenerSet apps\/ls but Envoy Gateway does not apply it there/.test(s.outcome)), "and the answer says why the ListenerSet's is not");
+  assert.equal(route(base + closed + gwWide, { ...own, headers: [xff("192.0.2.1")] }).status, 403, "the ListenerSet's over the Gateway's");
+  const section = inApps(ctp("one", `${toSet("own")}, clientIPDetection: {customHeader: {name: x-real}}`));
+  assert.equal(route(base + closed + section, { ...own, headers: [["x-real", "192.0.2.7"]] }).status, 429, "its listener's policy over the ListenerSet's");
+  assert.equal(route(base + closed + section, own).status, 200, "the listener's policy does not fail closed");
+  assert.equal(route(base + inApps(ctp("none", `${toSet("nope")}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`)), own).status, 200, "a sectionName naming no listener of it attaches nothing");
+});

@@ -39,6 +39,8 @@ export interface EffectiveClientPolicy {
   conflicted: string[];
   /** Why Envoy Gateway does not translate the policy for this listener: none of it applies. */
   refused?: string;
+  /** A ListenerSet's policy refused for this listener, whose place the Gateway's took: what to say of it. */
+  passedOver?: string;
 }
 
 interface Claim { policy: ClientTrafficPolicy; target: string; conflicted: string[] }
@@ -103,6 +105,9 @@ export class ClientPolicyIndex {
       // A ListenerSet's policy is refused for a listener sharing its plain HTTP port with listeners not of that set.
       const others = whole ? this.samePort(gateway, listener, set, (s) => s === set) : [];
       if (whole && !others.length) return whole;
+      // Refused, it leaves the listener unclaimed: the Gateway's policy is tried on it (its own port check passes).
+      const wide = this.scopes.get(`${gw}|gateway`);
+      if (whole) return wide ? { ...wide, passedOver: `ClientTrafficPolicy ${nameOf(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
     }
     return this.scopes.get(`${gw}|gateway`);
   }
