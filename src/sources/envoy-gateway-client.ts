@@ -34,7 +34,8 @@ function readClientIP(f: Field): ClientTrafficPolicy["clientIP"] {
   if (xff.object()) {
     const hops = xff.get("numTrustedHops"), cidrs = xff.get("trustedCIDRs");
     if (hops.present === cidrs.present) xff.error("invalid-value", "only one of numTrustedHops or trustedCIDRs must be set");
-    const trusted = (cidrs.list() ?? []).flatMap((c): Cidr[] => {
+    // (+kubebuilder:validation:MinItems=1: an empty list, which Envoy would read as trusting every source, is refused.)
+    const trusted = (cidrs.list({ min: 1 }) ?? []).flatMap((c): Cidr[] => {
       const text = c.string() ?? "";
       const parsed = parseGoCidr(text, "net");
       if (!parsed) { c.error("invalid-value", `invalid CIDR address: ${text}`); return []; }
@@ -62,7 +63,11 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
     // The CRD's CEL rules: "this policy can only have a targetRefs[*].kind of Gateway or ListenerSet".
-    for (const t of targets) if (t.kind !== "Gateway" && t.kind !== "ListenerSet") spec.get("targetRefs").error("invalid-value", "this policy can only have a targetRefs[*].kind of Gateway or ListenerSet");
+    // (The target read from the deprecated targetRef when it is an object, as readTargets does, else targetRefs[i].)
+    const single = spec.raw("targetRef"), refAt = (i: number) => (typeof single === "object" && single !== null && !Array.isArray(single) ? spec.get("targetRef") : spec.get("targetRefs").get(i));
+    targets.forEach((t, i) => {
+      if (t.kind !== "Gateway" && t.kind !== "ListenerSet") refAt(i).get("kind").error("invalid-value", "this policy can only have a targetRefs[*].kind of Gateway or ListenerSet");
+    });
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec);
     const policies = b.inv.routing.clientTrafficPolicies;
     policies.push({

@@ -164,3 +164,15 @@ spec:
   assert.equal(route(base + closed + section, own).status, 200, "the listener's policy does not fail closed");
   assert.equal(route(base + inApps(ctp("none", `${toSet("nope")}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`)), own).status, 200, "a sectionName naming no listener of it attaches nothing");
 });
+
+test("the reader refuses what the API server refuses: an empty trustedCIDRs (MinItems=1; Envoy would read it as trusting every source), a target of another kind, named by its index", async () => {
+  const t = tempFiles({ "in.yaml": ctp("c", `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}, {group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], clientIPDetection: {xForwardedFor: {trustedCIDRs: []}}`) });
+  try {
+    const r = await cli(["lint", "-f", join(t.dir, "in.yaml")]);
+    assert.notEqual(r.code, 0);
+    const text = r.out + r.err;
+    assert.match(text, /spec\.clientIPDetection\.xForwardedFor\.trustedCIDRs: must have at least 1 item/);
+    assert.match(text, /spec\.targetRefs\[1\]\.kind: this policy can only have a targetRefs\[\*\]\.kind of Gateway or ListenerSet/);
+    assert.doesNotMatch(text, /targetRefs\[0\]/);
+  } finally { t.cleanup(); }
+});
