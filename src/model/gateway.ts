@@ -126,6 +126,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   errors: TranslationError[];
   /** spec.responseOverride's bodies of type ValueRef: the ConfigMaps (in the policy's namespace) Envoy Gateway reads them from; one not in the input: 500. */
   responseBodies?: string[];
+  /** spec.timeout.tcp.connectTimeout in ms, when set: the connect_timeout of its routes' clusters (0: Envoy's Cluster validation refuses it). */
+  connectTimeout?: number;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }
@@ -147,6 +149,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
+  /** What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener): the HTTP routes of its listeners answer 500. */
+  errors: string[];
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
@@ -165,9 +169,10 @@ export interface RateLimitSummary {
   /** A global limit (the rate limit service; Envoy Gateway must have it enabled). */
   global: boolean;
   /**
-   * A limit of `requests: 0` that every request meets (no clientSelectors): Envoy's token bucket with
-   * max_tokens 0 refuses every request with 429 (local: Envoy 1.39 and later, the proxy Envoy Gateway
-   * v1.9.0 runs; global: the rate limit service's limit 0). Words for each, by kind.
+   * A limit of `requests: 0` that every request meets (no clientSelectors). Global: the rate limit
+   * service's limit 0 refuses every request with 429. Local: Envoy Gateway writes a token bucket with
+   * tokens_per_fill 0, which Envoy 1.39 refuses with the whole route configuration (traffic-policy.ts
+   * zeroTokenBucket; engine.ts rejectedRouteConfig). Words for each, by kind.
    */
   refuses?: { local?: string; global?: string };
   /**

@@ -2,7 +2,8 @@
 // api/v1alpha1/clienttrafficpolicy_types.go): the fields that change the answer a request gets, the
 // client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol). The engine
 // attaches and applies them (engine/gateway/client-policy.ts); the other fields (timeouts, TLS,
-// HTTP/1, HTTP/2 settings, ...) do not change which answer a request gets and are not read.
+// HTTP/1, HTTP/2 settings, ...) do not change which answer a request gets and are read only for what
+// Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
 import type { ClientTrafficPolicy } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
@@ -11,31 +12,26 @@ import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta } from "./k8s.js";
 import { ENVOY_GATEWAY_V1ALPHA1, readTargets, readTargetSelector } from "./envoy-gateway.js";
+import { http2Errors, text, uint32Error } from "./envoy-gateway-translate.js";
 import { manifestOf, readLifecycle } from "./gateway/values.js";
 
 /**
  * spec.clientIPDetection (ClientIPDetectionSettings): exactly one of xForwardedFor, customHeader and
- * directSourceIP (the CRD's CEL rule: "exactly one of xForwardedFor, customHeader, or directSourceIP
- * must be set"); xForwardedFor has exactly one of numTrustedHops and trustedCIDRs ("only one of
- * numTrustedHops or trustedCIDRs must be set"). Envoy Gateway's listener.go originalIPDetectionExtensions
- * reads customHeader before xForwardedFor, so a policy the API server would refuse is read as it would.
+ * directSourceIP, xForwardedFor with exactly one of numTrustedHops and trustedCIDRs (the CRD's CEL
+ * rules, checked with its schema: schemas/upstream/gateway.envoyproxy.io/clienttrafficpolicies.json).
+ * Envoy Gateway's listener.go originalIPDetectionExtensions reads customHeader before xForwardedFor.
  */
 function readClientIP(f: Field): ClientTrafficPolicy["clientIP"] {
   if (!f.object()) return undefined;
   const xff = f.get("xForwardedFor"), header = f.get("customHeader"), direct = f.get("directSourceIP");
-  const set = [xff, header, direct].filter((x) => x.present).length;
-  if (set !== 1) f.error("invalid-value", "exactly one of xForwardedFor, customHeader, or directSourceIP must be set");
   const out: NonNullable<ClientTrafficPolicy["clientIP"]> = {};
   if (header.object()) {
     const name = header.get("name").string({ required: true }) ?? "";
-    if (name && !/^[A-Za-z0-9-]+$/.test(name)) header.get("name").error("invalid-value", `must match ^[A-Za-z0-9-]+$`);
     out.header = { name, failClosed: header.get("failClosed").bool() === true };
   }
   if (xff.object()) {
     const hops = xff.get("numTrustedHops"), cidrs = xff.get("trustedCIDRs");
-    if (hops.present === cidrs.present) xff.error("invalid-value", "only one of numTrustedHops or trustedCIDRs must be set");
-    // (+kubebuilder:validation:MinItems=1: an empty list, which Envoy would read as trusting every source, is refused.)
-    const trusted = (cidrs.list({ min: 1 }) ?? []).flatMap((c): Cidr[] => {
+    const trusted = (cidrs.list() ?? []).flatMap((c): Cidr[] => {
       const text = c.string() ?? "";
       const parsed = parseGoCidr(text, "net");
       if (!parsed) { c.error("invalid-value", `invalid CIDR address: ${text}`); return []; }
@@ -55,6 +51,23 @@ function readProxyProtocol(spec: Field): ClientTrafficPolicy["proxyProtocol"] {
   return legacy.bool() === true ? { optional: false } : undefined;
 }
 
+/**
+ * The errors translateClientTrafficPolicyForListener joins that the CRD leaves possible, in its order
+ * (each with its feature's prefix, perr.WithMessage): buildConnection's bufferLimit outside a uint32
+ * ("Connection: BufferLimit value X is out of range, must be between 0 and 4294967295"),
+ * buildIRHTTP2Settings' window sizes ("HTTP2: ..."). The durations its builders parse are of the
+ * CRD's pattern. With any, Envoy Gateway answers every HTTP route of the listener 500 ("setting 500
+ * direct response in routes due to errors in ClientTrafficPolicy").
+ */
+function translationErrors(spec: Field): string[] {
+  const out: string[] = [];
+  const buffer = spec.get("connection").get("bufferLimit");
+  const connection = uint32Error(buffer, `invalid BufferLimit value ${text(buffer)}`, `BufferLimit value ${text(buffer)} is out of range, must be between 0 and 4294967295`);
+  if (connection) out.push(`Connection: ${connection}`);
+  for (const m of http2Errors(spec)) out.push(`HTTP2: ${m}`);
+  return out;
+}
+
 const clientTrafficPolicyFrontEnd: FrontEnd = {
   kind: "ClientTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -62,18 +75,13 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
-    // The CRD's CEL rules: "this policy can only have a targetRefs[*].kind of Gateway or ListenerSet".
-    // (The target read from the deprecated targetRef when it is an object, as readTargets does, else targetRefs[i].)
-    const single = spec.raw("targetRef"), refAt = (i: number) => (typeof single === "object" && single !== null && !Array.isArray(single) ? spec.get("targetRef") : spec.get("targetRefs").get(i));
-    targets.forEach((t, i) => {
-      if (t.kind !== "Gateway" && t.kind !== "ListenerSet") refAt(i).get("kind").error("invalid-value", "this policy can only have a targetRefs[*].kind of Gateway or ListenerSet");
-    });
-    const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec);
+    const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec);
+    for (const e of errors) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): every HTTP route of the listeners it applies to answers 500`);
     const policies = b.inv.routing.clientTrafficPolicies;
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}),
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), errors,
     });
   },
 };

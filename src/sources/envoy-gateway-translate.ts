@@ -75,7 +75,7 @@ function quantity(f: Field): bigint | null | undefined {
   return n > INT64_MAX ? null : n;
 }
 
-const text = (f: Field) => String(f.value);
+export const text = (f: Field) => String(f.value);
 
 /** buildBandwidthLimit: a limit below 1 KiB/s (bandwidthToKibps rounds down to 0 KiB/s) is refused. */
 function bandwidthErrors(spec: Field): string[] {
@@ -120,7 +120,7 @@ function retryError(spec: Field): string | undefined {
 const HTTP2_WINDOW = { min: 65535n, max: 2147483647n };
 
 /** buildIRHTTP2Settings: window sizes between 64 KiB - 1 and 2^31 - 1. */
-function http2Errors(spec: Field): string[] {
+export function http2Errors(spec: Field): string[] {
   const out: string[] = [];
   for (const [key, name] of [["initialStreamWindowSize", "InitialStreamWindowSize"], ["initialConnectionWindowSize", "InitialConnectionWindowSize"]] as const) {
     const f = spec.get("http2").get(key), n = quantity(f);
@@ -131,7 +131,7 @@ function http2Errors(spec: Field): string[] {
 }
 
 /** A quantity that must fit a uint32 (buildRequestBuffer's limit, buildBackendConnection's bufferLimit). */
-function uint32Error(f: Field, invalid: string, outOfRange: string): string | undefined {
+export function uint32Error(f: Field, invalid: string, outOfRange: string): string | undefined {
   const n = quantity(f);
   if (n === null) return invalid;
   return n !== undefined && n > UINT32_MAX ? outOfRange : undefined;
@@ -140,8 +140,10 @@ function uint32Error(f: Field, invalid: string, outOfRange: string): string | un
 /**
  * The errors buildTrafficFeatures joins for the features other than rateLimit, in its order:
  * BandwidthLimit, LoadBalancer, Retry, BackendConnection, HTTP2, RequestBuffer. Those the CRD already
- * refuses (circuitBreaker's uint32s, durations of its pattern, requestBuffer with httpUpgrade: a CEL
- * rule) have none left to find.
+ * refuses (buildCircuitBreaker's int64ToUint32: the CRD's 0..4294967295; buildTCPKeepAlive's and
+ * buildClusterSettingsTimeout's time.ParseDuration: the CRD's duration pattern; requestBuffer with
+ * httpUpgrade: a CEL rule) have none left to find; a connectTimeout of 0s, which the xDS validation
+ * refuses, is envoy-gateway.ts connectTimeout.
  */
 export function featureErrors(spec: Field): TranslationError[] {
   const out: TranslationError[] = [];

@@ -16,6 +16,8 @@ import { embeddedDocument } from "./embedded.js";
 import { featureErrors, rateLimitRuleError } from "./envoy-gateway-translate.js";
 import { GATEWAY_GROUP } from "../model/route.js";
 import { formatAddress, parseGoCidr } from "../model/ip.js";
+import { goUrlParseError } from "../model/gourl.js";
+import { goDuration } from "../model/duration.js";
 import { manifestOf, readGroup, readKind, readLifecycle, readObjectName, readSectionName } from "./gateway/values.js";
 
 export const ENVOY_GATEWAY_V1ALPHA1 = "gateway.envoyproxy.io/v1alpha1";
@@ -70,9 +72,9 @@ const limitWords = (r: { requests: number; unit: string }) => (r.requests === 0 
  * rules are an error), every rule's unit must be a multiple of the default's, and each rule with
  * clientSelectors must translate (buildRateLimitRule). Its token buckets hold `requests` tokens
  * (internal/xds/translator/local_ratelimit.go: MaxTokens and TokensPerFill are `requests`); a bucket of
- * 0 tokens refuses every request it counts (Envoy 1.39's always-reject local rate limit, the
- * distroless-v1.39.0 proxy of Envoy Gateway v1.9.0); a request a rule's selectors match counts in that
- * rule's bucket only (AlwaysConsumeDefaultTokenBucket false).
+ * 0 has tokens_per_fill 0, which Envoy 1.39 (the distroless-v1.39.0 proxy of Envoy Gateway v1.9.0)
+ * refuses, and the route configuration with it (engine/gateway/traffic-policy.ts zeroTokenBucket); a
+ * request a rule's selectors match counts in that rule's bucket only (AlwaysConsumeDefaultTokenBucket false).
  */
 function readLocal(f: Field, s: RateLimitSummary): void {
   if (!f.object()) { s.invalid = "local configuration empty for rateLimit"; return; }
@@ -203,8 +205,7 @@ function settle(state: EnvoyGatewayState): void {
 /**
  * Reads Envoy Gateway's configuration from its ConfigMap `envoy-gateway-config` (any namespace: the
  * chart's is the one Envoy Gateway is installed in, envoy-gateway-system by default), key
- * `envoy-gateway.yaml`. A rateLimit the controller refuses (api/v1alpha1/validation/envoygateway_validate.go
- * validateEnvoyGatewayRateLimit: a Redis backend, with exactly one of url and urlRef) stops it from starting.
+ * `envoy-gateway.yaml`. A rateLimit the controller refuses (rateLimitBackendError) stops it from starting.
  */
 export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
   if (meta.name !== "envoy-gateway-config") return;
@@ -214,13 +215,32 @@ export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuil
   const state = stateOf(b);
   if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Envoy Gateway configuration (${where}; the first was ${state.config.where}): this one is read`);
   const rl = doc.get("rateLimit");
-  if (rl.present) {
-    const backend = rl.get("backend");
-    if (backend.get("type").string() !== "Redis") backend.get("type").error("invalid-value", `unsupported ratelimit backend ${String(backend.get("type").value ?? "")}: Envoy Gateway refuses to start`);
-    else if (!backend.get("redis").object()) backend.error("required", "empty ratelimit redis settings: Envoy Gateway refuses to start");
-    else if (!!backend.get("redis").get("url").string() === backend.get("redis").get("urlRef").present) backend.get("redis").error("invalid-value", "exactly one of ratelimit redis url or urlRef must be set: Envoy Gateway refuses to start");
-  }
+  const refused = rl.present ? rateLimitBackendError(rl.get("backend")) : undefined;
+  if (refused) refused.at.error("invalid-value", `${refused.message}: Envoy Gateway refuses to start`);
   state.config = { where, rateLimit: rl.present };
+}
+
+/**
+ * validateEnvoyGatewayRateLimit's first error (api/v1alpha1/validation/envoygateway_validate.go), at
+ * its field: a backend not Redis, no redis settings, not exactly one of url and urlRef, a urlRef whose
+ * secretKeyRef lacks a name or key or is optional, a url one of whose comma-separated hosts Go's
+ * url.Parse refuses (ValidateRedisURL: "10.0.0.1:6379" is such, "first path segment in URL cannot
+ * contain colon"; "redis://10.0.0.1:6379" and "redis.ns.svc:6379" are not).
+ */
+function rateLimitBackendError(backend: Field): { at: Field; message: string } | undefined {
+  if (backend.get("type").string() !== "Redis") return { at: backend.get("type"), message: `unsupported ratelimit backend ${String(backend.get("type").value ?? "")}` };
+  const redis = backend.get("redis");
+  if (!redis.object()) return { at: backend, message: "empty ratelimit redis settings" };
+  const url = redis.get("url").string() ?? "", ref = redis.get("urlRef");
+  if (!!url === ref.present) return { at: redis, message: "exactly one of ratelimit redis url or urlRef must be set" };
+  if (ref.present) {
+    const key = ref.get("secretKeyRef");
+    if (!key.object() || !key.get("name").string() || !key.get("key").string()) return { at: ref, message: "ratelimit redis urlRef.secretKeyRef must set both name and key" };
+    if (key.get("optional").bool() === true) return { at: key.get("optional"), message: "ratelimit redis urlRef.secretKeyRef.optional must not be true; the Secret is required" };
+    return undefined;
+  }
+  const bad = url.split(",").map(goUrlParseError).find((e) => e !== undefined);
+  return bad ? { at: redis.get("url"), message: `unknown ratelimit redis url format: ${bad}` } : undefined;
 }
 
 /** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
@@ -240,6 +260,18 @@ function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
   return panicThreshold === undefined ? {} : { panicThreshold };
 }
 
+/**
+ * spec.timeout.tcp.connectTimeout (the CRD's pattern: a Go duration, "0s" among them), which Envoy
+ * Gateway writes as its routes' clusters' connect_timeout (internal/xds/translator/cluster.go
+ * buildConnectTimeout); 0 is warned here, as Envoy's Cluster validation refuses it (engine.ts unpublished).
+ */
+function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout"> {
+  const f = spec.get("timeout").get("tcp").get("connectTimeout");
+  const ms = goDuration(f.string());
+  if (ms === 0) f.warn("vendor-translation", "a connectTimeout of 0 is written as the clusters' connect_timeout 0s, which Envoy's Cluster validation refuses (\"value must be greater than 0s\"): Envoy Gateway's xDS translation fails and it publishes nothing for the Gateways of the routes the policy applies to");
+  return ms === undefined ? {} : { connectTimeout: ms };
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -253,7 +285,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec),
     });
   },
 };

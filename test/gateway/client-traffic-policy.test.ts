@@ -165,14 +165,25 @@ spec:
   assert.equal(route(base + inApps(ctp("none", `${toSet("nope")}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`)), own).status, 200, "a sectionName naming no listener of it attaches nothing");
 });
 
-test("the reader refuses what the API server refuses: an empty trustedCIDRs (MinItems=1; Envoy would read it as trusting every source), a target of another kind, named by its index", async () => {
-  const t = tempFiles({ "in.yaml": ctp("c", `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}, {group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], clientIPDetection: {xForwardedFor: {trustedCIDRs: []}}`) });
+test("an empty xForwardedFor.trustedCIDRs is refused as the API server refuses it (MinItems=1; Envoy would read an XffTrustedCidrs of no ranges as trusting every source)", async () => {
+  const t = tempFiles({ "in.yaml": ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: []}}`) });
   try {
     const r = await cli(["lint", "-f", join(t.dir, "in.yaml")]);
     assert.notEqual(r.code, 0);
-    const text = r.out + r.err;
-    assert.match(text, /spec\.clientIPDetection\.xForwardedFor\.trustedCIDRs: must have at least 1 item/);
-    assert.match(text, /spec\.targetRefs\[1\]\.kind: this policy can only have a targetRefs\[\*\]\.kind of Gateway or ListenerSet/);
-    assert.doesNotMatch(text, /targetRefs\[0\]/);
+    assert.match(r.out + r.err, /spec\.clientIPDetection\.xForwardedFor\.trustedCIDRs: must have at least 1 item/);
   } finally { t.cleanup(); }
+});
+
+test("a ClientTrafficPolicy Envoy Gateway cannot translate (a bufferLimit over a uint32, HTTP/2 windows out of range) makes every route of its listeners answer 500 (translateClientTrafficPolicyForListener)", () => {
+  const bad = ctp("c", `${toGw()}, connection: {bufferLimit: 5Gi}`);
+  const r = route(GW + ROUTE + bad, {});
+  assert.equal(r.status, 500);
+  assert.equal(r.backend, null);
+  assert.match(r.reason, /ClientTrafficPolicy infra\/c cannot be translated \(Connection: BufferLimit value 5Gi is out of range, must be between 0 and 4294967295\)/);
+  assert.match(route(GW + ROUTE + ctp("c", `${toGw()}, http2: {initialStreamWindowSize: 1Ki}`), {}).reason, /HTTP2: InitialStreamWindowSize value 1Ki is out of range, must be between 65535 and 2147483647/);
+  assert.equal(route(GW + ROUTE + ctp("c", `${toGw()}, connection: {bufferLimit: 1Gi}`), {}).status, 200);
+  // Another listener, not targeted: its routes are untouched.
+  const two = eg([HTTP_ALL, "{name: other, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
+  assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 8080 }).status, 200);
+  assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 80 }).status, 500);
 });

@@ -125,22 +125,47 @@ test("a global rate limit needs Envoy Gateway's rate limit service: its configur
   assert.ok(refused.some((e) => /empty ratelimit redis settings/.test(e.message)), refused.map((e) => e.message).join("; "));
 });
 
-test("requests: 0 refuses every request the limit counts with 429 (a token bucket of 0 tokens: Envoy 1.39's always-reject; the rate limit service's limit 0)", () => {
+test("Envoy Gateway's configuration: the rate limit Redis url as Go's url.Parse reads each comma-separated host, and a urlRef's secretKeyRef (validateEnvoyGatewayRateLimit, ValidateRedisURL)", () => {
+  const errors = (backend: string) => loaded(GW + egConfig(`rateLimit: {backend: {type: Redis, redis: ${backend}}}`)).diagnostics.errors.map((e) => e.message);
+  // An address and port without a scheme: "first path segment in URL cannot contain colon".
+  assert.deepEqual(errors("{url: '10.0.0.1:6379'}"), ['unknown ratelimit redis url format: parse "10.0.0.1:6379": first path segment in URL cannot contain colon: Envoy Gateway refuses to start']);
+  assert.match(errors("{url: 'redis-0.redis:6379,[fd00::1]:6379'}").join(), /parse "\[fd00::1\]:6379": first path segment in URL cannot contain colon/);
+  assert.match(errors("{url: 'redis://redis.svc:63x9'}").join(), /invalid port ":63x9" after host/);
+  assert.match(errors("{url: ':6379'}").join(), /missing protocol scheme/);
+  assert.match(errors("{url: 'redis://h/%zz'}").join(), /invalid URL escape "%zz"/);
+  for (const ok of ["redis.redis-system.svc.cluster.local:6379", "redis://10.0.0.1:6379", "redis://user:pw@[fd00::1]:6379/0", "a:1,b:2"]) assert.deepEqual(errors(`{url: '${ok}'}`), [], ok);
+  // urlRef: a secretKeyRef with name and key, not optional.
+  assert.deepEqual(errors("{urlRef: {secretKeyRef: {name: redis, key: url}}}"), []);
+  assert.match(errors("{urlRef: {secretKeyRef: {name: redis}}}").join(), /urlRef.secretKeyRef must set both name and key/);
+  assert.match(errors("{urlRef: {secretKeyRef: {name: redis, key: url, optional: true}}}").join(), /optional must not be true; the Secret is required/);
+  assert.match(errors("{url: 'redis:6379', urlRef: {secretKeyRef: {name: redis, key: url}}}").join(), /exactly one of ratelimit redis url or urlRef must be set/);
+});
+
+test("requests: 0: a global rule refuses every request with 429 (the rate limit service's limit 0); a local one is a token bucket with tokens_per_fill 0, which Envoy refuses with the listener's whole route configuration (404)", () => {
   const local = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Minute}}]}}"), {});
-  assert.equal(local.status, 429);
+  assert.equal(local.status, 404);
   assert.equal(local.backend, null);
-  assert.match(local.reason, /refuses every request with 429: its local rule 0 allows no requests \(requests: 0\) per Minute/);
-  // With a rule whose selectors some requests match, the default bucket counts only the others (the test below).
-  const some = route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}"), { headers: [["x-team", "blue"]] });
-  assert.equal(some.status, 200);
-  assert.match(some.reason, /no requests \(requests: 0\) per Second for the requests no rule's clientSelectors match/);
+  assert.match(local.reason, /Envoy refuses the route configuration of listener http: BackendTrafficPolicy apps\/p on HTTPRoute apps\/web rule 0 has a local rule 0 allows no requests \(requests: 0\) per Minute, which Envoy Gateway writes as a token bucket with tokens_per_fill 0.*TokensPerFill: value must be greater than 0/);
+  // A selector rule of 0, or a default rule of 0 beside selector rules: the same bucket, the same refusal.
+  assert.equal(route(GW + ROUTE + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}"), { headers: [["x-team", "blue"]] }).status, 404);
+  assert.equal(route(GW + ROUTE + btp(localRule("{headers: [{name: x-team, value: blue}]}", 0)), {}).status, 404);
+  // Every route of the listener is refused with it, and the plain HTTP listeners on its port share the configuration; another port does not.
+  const two = gateway([HTTP_ALL, "{name: alt, port: 80, protocol: HTTP, hostname: alt.example.com, allowedRoutes: {namespaces: {from: All}}}", "{name: other, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+  const other = httpRoute("other", "  rules: [{backendRefs: [{name: v2, port: 80}]}]").replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{name: gw, namespace: infra, sectionName: alt}, {name: gw, namespace: infra, sectionName: other}]");
+  const onHttp = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{name: gw, namespace: infra, sectionName: http}]");
+  const yaml = two + onHttp + other + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}]}}");
+  assert.equal(route(yaml, { host: "alt.example.com" }).status, 404, "listener alt, same port: the same route configuration");
+  assert.match(route(yaml, { host: "alt.example.com" }).reason, /\(listener http, on the same port\)/);
+  assert.equal(route(yaml, { port: 8080 }).status, 200, "port 8080: its own");
+  // A redirect has no route action: no rate limit is written for it.
+  assert.equal(route(GW + httpRoute("web", "  rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: x.example.com}}]}]") + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}]}}"), {}).status, 302);
   const global = route(GW + ROUTE + btp(globalRule("", 0)) + REDIS, {});
   assert.equal(global.status, 429);
   assert.match(global.reason, /global rule 0 allows no requests/);
   assert.equal(route(GW + ROUTE + btp(globalRule("", 0)) + NO_REDIS, {}).status, 500, "without the service: not translated");
   // A gRPC client sees UNAVAILABLE (Envoy's local reply for 429).
   const grpc = httpRoute("web", "  rules: [{backendRefs: [{name: v1, port: 80}]}]").replace("kind: HTTPRoute", "kind: GRPCRoute");
-  const g = route(GW + grpc + btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}]}}").replace("kind: HTTPRoute", "kind: GRPCRoute"), { protocol: "grpc", path: "/pkg.Svc/Get", method: "POST" });
+  const g = route(GW + grpc + btp(globalRule("", 0)).replace("kind: HTTPRoute", "kind: GRPCRoute") + REDIS, { protocol: "grpc", path: "/pkg.Svc/Get", method: "POST" });
   assert.deepEqual([g.status, g.grpcCode], [429, "UNAVAILABLE"]);
 });
 
@@ -194,14 +219,15 @@ test("a responseOverride body Envoy Gateway cannot read makes the route answer 5
   assert.equal(route(GW + ROUTE + override(`{inline: "${"é".repeat(2048)}"}`), {}).status, 200);
 });
 
-test("a rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273); a local default rule of 0 refuses those no rule matches", () => {
-  const block = (selector: string, kind: "local" | "global" = "local") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
+test("a global rule of requests: 0 with clientSelectors refuses the requests they match with 429 (a block rule, envoyproxy/gateway#9273)", () => {
+  const block = (selector: string, kind: "local" | "global" = "global") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}}]}}`) + (kind === "global" ? REDIS : "");
   const ua = "{headers: [{name: User-Agent, type: RegularExpression, value: 'bad-scanner/.*'}]}";
   const bad = route(GW + ROUTE + block(ua), { headers: [["user-agent", "bad-scanner/1.0"]] });
   assert.equal(bad.status, 429);
-  assert.match(bad.reason, /refuses the request with 429: its local rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors/);
+  assert.match(bad.reason, /refuses the request with 429: its global rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors/);
   assert.equal(route(GW + ROUTE + block(ua), { headers: [["user-agent", "curl/8"]] }).status, 200);
-  assert.equal(route(GW + ROUTE + block(ua, "global"), { headers: [["User-Agent", "bad-scanner/2"]] }).status, 429, "global: the rate limit service's limit 0");
+  assert.equal(route(GW + ROUTE + block(ua), { headers: [["User-Agent", "bad-scanner/2"]] }).status, 429, "the header's name in any case");
+  assert.equal(route(GW + ROUTE + block(ua, "local"), { headers: [["user-agent", "curl/8"]] }).status, 404, "local: tokens_per_fill 0, the route configuration is refused");
   // invert: the requests whose header does not match (an absent header among them).
   const inverted = block("{headers: [{name: x-team, value: blue, invert: true}]}");
   assert.equal(route(GW + ROUTE + inverted, {}).status, 429);
@@ -216,12 +242,6 @@ test("a rule of requests: 0 with clientSelectors refuses the requests they match
   const writes = block("{methods: [{value: POST}, {value: DELETE}]}");
   assert.equal(route(GW + ROUTE + writes, { method: "DELETE" }).status, 429);
   assert.equal(route(GW + ROUTE + writes, { method: "GET" }).status, 200);
-  // The default rule of 0 beside a selector rule: the requests the selectors match count in their own bucket.
-  const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{headers: [{name: x-team, value: blue}]}], limit: {requests: 10, unit: Second}}]}}");
-  assert.equal(route(GW + ROUTE + allowList, { headers: [["x-team", "blue"]] }).status, 200);
-  const others = route(GW + ROUTE + allowList, { headers: [["x-team", "red"]] });
-  assert.equal(others.status, 429);
-  assert.match(others.reason, /its local rule 0 allows no requests \(requests: 0\) to the requests no rule's clientSelectors match/);
 });
 
 test("mergeType: the merged rate limit keeps the Gateway policy's global limit, its error and its requests: 0 rules, beside the route's local limit (buildBothRateLimit on the merged spec; the global side was dropped: 200 where Envoy Gateway answers 500 or 429)", () => {
@@ -247,12 +267,12 @@ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
 });
 
 test("a rate limit rule's sourceCIDR reads the client address Envoy sees (RemoteAddressMatch, not X-Forwarded-For), its queryParams the query (QueryParameterValueMatch, QueryParameters); shadowMode never refuses", () => {
-  const block = (selector: string, kind: "local" | "global" = "local", extra = "") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}${extra}}]}}`) + (kind === "global" ? REDIS : "");
+  const block = (selector: string, kind: "local" | "global" = "global", extra = "") => btp(`rateLimit: {${kind}: {rules: [{clientSelectors: [${selector}], limit: {requests: 0, unit: Second}${extra}}]}}`) + (kind === "global" ? REDIS : "");
   const from = (ip: string) => ({ clientAddress: parseAddress(ip)! });
   const net = block("{sourceCIDR: {value: 192.0.2.9/24}}");
   const inside = route(GW + ROUTE + net, from("192.0.2.77"));
   assert.equal(inside.status, 429);
-  assert.match(inside.reason, /its local rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors \(the client address 192\.0\.2\.77 is in sourceCIDR 192\.0\.2\.0\/24\)/);
+  assert.match(inside.reason, /its global rule 0 allows no requests \(requests: 0\), and the request matches its clientSelectors \(the client address 192\.0\.2\.77 is in sourceCIDR 192\.0\.2\.0\/24\)/);
   assert.equal(route(GW + ROUTE + net, from("198.51.100.1")).status, 200);
   // X-Forwarded-For is not read (use_remote_address, no trusted hops); an IPv6 client is in no IPv4 range.
   assert.equal(route(GW + ROUTE + net, { ...from("198.51.100.1"), headers: [["x-forwarded-for", "192.0.2.77"]] }).status, 200);
@@ -269,16 +289,11 @@ test("a rate limit rule's sourceCIDR reads the client address Envoy sees (Remote
   // No client named: not known, a note says who decides.
   const unknown = route(GW + ROUTE + net, {});
   assert.equal(unknown.status, 200);
-  assert.match(unknown.reason, /its local rule 0 \(requests: 0\), whose sourceCIDR 192\.0\.2\.0\/24 reads the client address, which Junction does not know \(the request names no client/);
+  assert.match(unknown.reason, /its global rule 0 \(requests: 0\), whose sourceCIDR 192\.0\.2\.0\/24 reads the client address, which Junction does not know \(the request names no client/);
   // A ClientTrafficPolicy's clientIPDetection: X-Forwarded-For's last entry (numTrustedHops 1), else the connection's source.
   const ctp = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: c, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}}\n";
   assert.equal(route(GW + ROUTE + net + ctp, from("192.0.2.77")).status, 429, "no X-Forwarded-For: the connection's source");
   assert.equal(route(GW + ROUTE + net + ctp, { ...from("192.0.2.77"), headers: [["x-forwarded-for", "198.51.100.1"]] }).status, 200, "X-Forwarded-For's address");
-  // The default rule of 0 beside a sourceCIDR rule: the addresses in the range have their own bucket.
-  const allowList = btp("rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}, {clientSelectors: [{sourceCIDR: {value: 10.0.0.0/8}}], limit: {requests: 10, unit: Second}}]}}");
-  assert.equal(route(GW + ROUTE + allowList, from("10.0.0.1")).status, 200);
-  assert.equal(route(GW + ROUTE + allowList, from("192.0.2.1")).status, 429);
-  assert.match(route(GW + ROUTE + allowList, {}).reason, /decides whether its local rule 0 of no requests/);
 
   // queryParams: the first value, decoded; absent: no match (invert: a match); Distinct: present.
   const q = block("{queryParams: [{name: debug, value: 'on now'}]}");
@@ -297,18 +312,37 @@ test("a rate limit rule's sourceCIDR reads the client address Envoy sees (Remote
   assert.equal(route(GW + ROUTE + keyed, { path: "/?other=1" }).status, 200);
 
   // shadowMode: counted, never enforced (the descriptor's shadow_mode), local or global, with selectors or not.
-  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}", "local", ", shadowMode: true"), { headers: [["x-key", "k"]] }).status, 200);
+  assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}", "local", ", shadowMode: true"), { headers: [["x-key", "k"]] }).status, 404, "local: the bucket is written all the same, tokens_per_fill 0");
   assert.equal(route(GW + ROUTE + block("{headers: [{name: x-key, type: Distinct}]}", "global", ", shadowMode: true"), { headers: [["x-key", "k"]] }).status, 200);
   assert.equal(route(GW + ROUTE + btp("rateLimit: {global: {rules: [{limit: {requests: 0, unit: Second}, shadowMode: true}]}}") + REDIS, {}).status, 200);
 });
 
 test("junction route: `from: ip:ADDRESS` is the client address a rate limit's sourceCIDR reads", async () => {
-  const yaml = GW + ROUTE + btp(`rateLimit: {local: {rules: [{clientSelectors: [{sourceCIDR: {value: 192.0.2.0/24}}], limit: {requests: 0, unit: Second}}]}}`);
+  const yaml = GW + ROUTE + btp(`rateLimit: {global: {rules: [{clientSelectors: [{sourceCIDR: {value: 192.0.2.0/24}}], limit: {requests: 0, unit: Second}}]}}`) + REDIS;
   const t = tempFiles({ "in.yaml": yaml, "reqs.yaml": "- {gateway: infra/gw, from: 'ip:192.0.2.77', host: example.com, path: /}\n- {gateway: infra/gw, from: 'ip:198.51.100.1', host: example.com, path: /}\n" });
   try {
     const r = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
     const answers = (JSON.parse(r.out) as { results: { status: number }[] }).results.map((x) => x.status);
     assert.equal(answers[0], 429);
     assert.notEqual(answers[1], 429);
+  } finally { t.cleanup(); }
+});
+
+test("timeout.tcp.connectTimeout 0s (the CRD admits it): the clusters' connect_timeout 0, which Envoy Gateway's validation of its xDS refuses, so it publishes nothing for the Gateway: every connection refused", async () => {
+  const zero = btp("timeout: {tcp: {connectTimeout: 0s}}");
+  const r = route(GW + ROUTE + zero, {});
+  assert.equal(r.status, null);
+  assert.equal(r.connection, "rejected");
+  assert.match(r.reason, /Envoy Gateway publishes no configuration for Gateway infra\/gw: BackendTrafficPolicy apps\/p gives HTTPRoute apps\/web rule 0 a connectTimeout of 0s.*invalid Cluster.ConnectTimeout: value must be greater than 0s/);
+  assert.ok(loaded(GW + ROUTE + zero).diagnostics.items.some((d) => d.severity === "warning" && /connect_timeout 0s/.test(d.message)));
+  assert.equal(route(GW + ROUTE + btp("timeout: {tcp: {connectTimeout: 10ms}}"), {}).status, 200);
+  // Untranslatable otherwise: the route is a 500 direct response and gets no cluster timeout.
+  assert.equal(route(GW + ROUTE + btp("timeout: {tcp: {connectTimeout: 0s}}, retry: {perRetry: {backOff: {baseInterval: 0s}}}"), {}).status, 500);
+  // junction route --requests: the same answer.
+  const t = tempFiles({ "in.yaml": GW + ROUTE + zero, "reqs.yaml": "- {gateway: infra/gw, host: example.com, path: /}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const res = (JSON.parse(out.out) as { results: { status: number | null; connection?: string }[] }).results[0];
+    assert.deepEqual([res.status, res.connection], [null, "rejected"]);
   } finally { t.cleanup(); }
 });

@@ -74,13 +74,13 @@ test("TCP: the stream server proxies to the draining pod under panic mode, and c
   assert.doesNotMatch(off.conf, /10\.0\.0\.7/);
 });
 
-test("a policy that refuses every request is the rule's return: untranslatable (500), a local limit of no requests (429)", async () => {
+test("a policy that refuses every request is the rule's return: untranslatable (500); a local limit of no requests, whose route configuration Envoy refuses, is refused", async () => {
   const bad = await compile(http(EG_HEAD) + btp("HTTPRoute", "r", "bandwidthLimit: {request: {limit: {value: 100, unit: Second}}}"));
   assert.equal(bad.code, 0, bad.err);
   assert.match(bad.conf, /return 500;/);
   const zero = await compile(http(EG_HEAD) + btp("HTTPRoute", "r", "rateLimit: {local: {rules: [{limit: {requests: 0, unit: Second}}]}}"));
-  assert.equal(zero.code, 0, zero.err);
-  assert.match(zero.conf, /return 429;/);
+  assert.notEqual(zero.code, 0);
+  assert.match(zero.err, /tokens_per_fill 0/);
 });
 
 test("an abort Envoy Gateway writes as 0 per million changes no answer: nginx compiles the rule as if there were none (it refused it)", async () => {

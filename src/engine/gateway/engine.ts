@@ -14,7 +14,7 @@ import { gatewayState, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
-import { TrafficPolicyIndex, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
 
 export interface RouteState {
@@ -95,6 +95,69 @@ export class GatewayEngine {
   /** Envoy Gateway's BackendTrafficPolicies, resolved when a request first asks. */
   get trafficPolicies(): TrafficPolicyIndex {
     return this.trafficPolicyIndex ??= new TrafficPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /**
+   * Why Envoy refuses the route configuration the requests of listener `l` are routed by (Envoy
+   * Gateway's Gateways): a route rule there whose BackendTrafficPolicy has a local rate limit rule of
+   * `requests: 0` (traffic-policy.ts zeroTokenBucket). The route configuration is the listener's, or,
+   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway on its port (Envoy
+   * Gateway merges them into one filter chain: listener.go httpListenerDefaultFilterChainName). A rule
+   * that redirects gets no rate limit (traffic-policy.ts forRule).
+   */
+  rejectedRouteConfig(l: ListenerState): string | undefined {
+    // Asked for every request: none without a local rule of 0 in the input, else once per listener.
+    if (!this.inv.routing.backendTrafficPolicies.some((p) => p.rateLimit && zeroLocalRule(p.rateLimit))) return undefined;
+    if (!this.rejectedRoutes.has(l)) this.rejectedRoutes.set(l, this.findRejectedRouteConfig(l));
+    return this.rejectedRoutes.get(l);
+  }
+
+  private readonly rejectedRoutes = new Map<ListenerState, string | undefined>();
+
+  private findRejectedRouteConfig(l: ListenerState): string | undefined {
+    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name)!;
+    const shared = l.listener.protocol === "HTTP" ? gw.merged.filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
+    for (const o of shared) {
+      for (const a of this.attached(o)) {
+        const route = a.state.route;
+        if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined) continue;
+        for (const rule of route.rules) {
+          const p = this.trafficPolicies.effective(o.gateway, o.listener.name, o.set, route, rule);
+          const zero = p && zeroTokenBucket(forRule(p, rule));
+          if (!zero) continue;
+          const where = `${route.kind} ${route.namespace}/${route.name} rule ${rule.name ?? route.rules.indexOf(rule)}${o === l ? "" : ` (listener ${o.listener.name}, on the same port)`}`;
+          return `Envoy refuses the route configuration of listener ${l.listener.name}: BackendTrafficPolicy ${p.policies.join(" merged into ")} on ${where} has a ${zero}, which Envoy Gateway writes as a token bucket with tokens_per_fill 0, and Envoy's TokenBucket validation refuses it ("TokensPerFill: value must be greater than 0"); the proxy keeps the routes it had, and one that never had any answers every request of the listener 404`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Why Envoy Gateway publishes no configuration for Gateway `gw` (its controller's): a route rule of
+   * an HTTP or gRPC route there gets a BackendTrafficPolicy whose timeout.tcp.connectTimeout is 0
+   * (the "0s" the CRD admits), written as the rule's cluster's connect_timeout (cluster.go
+   * buildConnectTimeout), which Envoy's Cluster validation refuses ("value must be greater than 0s");
+   * Envoy Gateway's translator validates every resource it writes (translator.go tCtx.ValidateAll),
+   * and the xDS runner then skips publishing the Gateway's resources (runner.go: "skipped publishing
+   * xds resources: failed to translate xds ir"). A rule whose policy cannot be translated is a 500
+   * direct response and gets no timeout (applyTrafficFeatureToRoute).
+   */
+  unpublished(gw: GatewayState): string | undefined {
+    if (gw.controllerName !== ENVOY_GATEWAY_CONTROLLER || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
+    for (const l of gw.merged) {
+      for (const a of this.attached(l)) {
+        const route = a.state.route;
+        if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined) continue;
+        for (const rule of route.rules) {
+          const p = this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
+          if (!p || p.connectTimeout !== 0 || p.errors.length || p.rateLimit?.invalid !== undefined) continue;
+          return `Envoy Gateway publishes no configuration for Gateway ${l.gateway.namespace}/${l.gateway.name}: BackendTrafficPolicy ${p.policies.join(" merged into ")} gives ${route.kind} ${route.namespace}/${route.name} rule ${rule.name ?? route.rules.indexOf(rule)} a connectTimeout of 0s, written as its cluster's connect_timeout, which Envoy Gateway's validation of what it writes refuses ("invalid Cluster.ConnectTimeout: value must be greater than 0s"), so its xDS runner skips publishing; the proxy keeps what it had, and one that never had any listens on no port`;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Envoy Gateway's ClientTrafficPolicies, resolved when a request first asks. */

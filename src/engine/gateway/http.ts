@@ -21,7 +21,7 @@ import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
-import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { clientAddress, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
@@ -48,6 +48,8 @@ export interface HttpContext {
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
+  /** Why Envoy refuses the listener's route configuration (Envoy Gateway: engine.ts rejectedRouteConfig), asked once a request is not refused before routing. */
+  rejectedRoutes?: () => string | undefined;
 }
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
@@ -57,7 +59,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
-    ...(trafficPolicy ? { trafficPolicy } : {}), ...(clientPolicy ? { clientPolicy } : {}),
+    ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -185,6 +187,9 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
   const client = ctx.trafficPolicy ? clientOf(ctx, req, res) : {};
   if (client.refused) { res.status = 403; res.reason = client.refused; return; }
+  // Envoy's NullConfigImpl: a listener whose first route configuration was refused has no route (404, route_not_found).
+  const refusedRoutes = ctx.rejectedRoutes?.();
+  if (refusedRoutes) { res.status = 404; res.reason = refusedRoutes; return; }
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
@@ -196,8 +201,11 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
     const ex = exchange(req, ctx, path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
-    const policy = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
-    if (policy) applyTrafficPolicy(policy, req, client, ex, res);
+    const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
+    const cp = ctx.clientPolicy;
+    // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
+    if (cp && !cp.refused && cp.policy.errors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cp.policy.errors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
+    else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;

@@ -44,6 +44,8 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
   if (typeof gw === "string") return refuse(res, "failed", gw);
   res.gateway = gatewayName(gw);
   if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return refuse(res, "failed", `Gateway ${res.gateway} is not accepted (${gw.rejected.reason}: ${gw.rejected.message})`);
+  const unpublished = engine.unpublished(gw);
+  if (unpublished) return refuse(res, "rejected", unpublished);
   const port = requestPort(req);
   const all = listenersOnPort(gw, port, req.scheme === "udp");
   res.steps.push({ stage: "gateway", outcome: `${res.gateway}, port ${port}`, detail: all.map((l) => `${describeListener(l)}${l.accepted ? `: not accepted (${l.accepted.reason})` : ""}`) });

@@ -41,6 +41,8 @@ export interface EffectiveTrafficPolicy {
   panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
+  /** timeout.tcp.connectTimeout in ms, when set (the route's, merged: else the parent's). */
+  connectTimeout?: number;
 }
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -158,7 +160,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
 }
 
 /**
@@ -195,7 +197,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
@@ -206,7 +208,8 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   // policy's namespace: buildBackendTrafficPolicyOwners).
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
   const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
-  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold };
+  const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
+  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
 }
 
 /**
@@ -287,6 +290,40 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
   return { notes, inert };
+}
+
+/**
+ * The policy as Envoy Gateway writes it for `rule`: a rule that redirects has no route action, and
+ * the rate limits are written only on routes with one (local_ratelimit.go patchRoute `routeAction ==
+ * nil`, ratelimit.go patchRouteWithRateLimit `route.GetRoute() == nil`); its fault abort and its
+ * translation errors (a 500 direct response) still apply.
+ */
+export function forRule(p: EffectiveTrafficPolicy, rule: RouteRule): EffectiveTrafficPolicy {
+  const redirects = rule.filters.some((f) => f.type === "RequestRedirect");
+  return redirects && p.rateLimit && p.rateLimit.invalid === undefined ? { ...p, rateLimit: undefined } : p;
+}
+
+/**
+ * The local rate limit rule of `requests: 0` Envoy Gateway programs for a rule with this policy, if any:
+ * it writes every local token bucket with max_tokens and tokens_per_fill both `requests`
+ * (internal/xds/translator/local_ratelimit.go patchRoute, buildRouteLocalRateLimits), and Envoy 1.39's
+ * TokenBucket takes max_tokens 0 ("always reject") but not tokens_per_fill 0 (type/v3/token_bucket.proto:
+ * `tokens_per_fill ... uint32 = {gt: 0}`), which it checks when it builds the route's per-filter config:
+ * the whole route configuration is refused (engine.ts rejectedRouteConfig). Envoy Gateway's own check
+ * (ResourceVersionTable.ValidateAll) does not look inside the typed_per_filter_config Any, so it
+ * publishes it. None when the policy cannot be translated (the route is a 500 direct response, no rate
+ * limit is written).
+ */
+export function zeroTokenBucket(p: EffectiveTrafficPolicy): string | undefined {
+  return p.rateLimit && p.rateLimit.invalid === undefined && !p.errors.length ? zeroLocalRule(p.rateLimit) : undefined;
+}
+
+/** A local rule of `requests: 0` of a rate limit, in words. */
+export function zeroLocalRule(rl: RateLimitSummary): string | undefined {
+  if (rl.refuses?.local) return rl.refuses.local;
+  if (rl.defaultZero !== undefined) return `local rule ${rl.defaultZero} allows no requests (requests: 0)`;
+  const rule = rl.selectorRules?.find((r) => r.kind === "local" && r.requests === 0);
+  return rule && `local rule ${rule.index} allows no requests (requests: 0)`;
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { Routable } from "../../engine/gateway/precedence.js";
 import type { ResolvedBackend } from "../../engine/gateway/backends.js";
 import { splitOf } from "../../engine/gateway/split.js";
-import { trafficPolicyOutcome, type EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
+import { forRule, trafficPolicyOutcome, zeroTokenBucket, type EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
 import type { BackendRef, CorsPolicy, HeaderModifier, PathModifier, RouteFilter, RouteRule } from "../../model/route.js";
 import { arg, block, dir, pcreLiteral, type Directive } from "./conf.js";
 import type { Compilation } from "./context.js";
@@ -255,6 +255,8 @@ export interface Action {
  * what changes no answer (`inert`: an abort Envoy Gateway writes as 0 per million) is not.
  */
 function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number | undefined {
+  const zero = zeroTokenBucket(p);
+  if (zero) throw new NginxUnsupported("a BackendTrafficPolicy local rate limit rule of requests: 0", `its ${zero} is written as a token bucket with tokens_per_fill 0, which Envoy refuses with the listener's whole route configuration (the engine answers 404): nginx has no such configuration to refuse`);
   const out = trafficPolicyOutcome(p, grpc);
   if (out.stop && (out.stop.cause !== "abort" || p.abort?.grpcStatus === undefined)) {
     // nginx's `return 444` closes the connection without a response.
@@ -268,7 +270,7 @@ function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number |
 
 /** The body of the location that carries out rule `input.rule` (`policy`: its Envoy Gateway BackendTrafficPolicy, if any). */
 export function ruleAction(c: Compilation, input: RuleInput, policy?: EffectiveTrafficPolicy): Action {
-  const status = policy && trafficPolicyStatus(policy, input.grpc);
+  const status = policy && trafficPolicyStatus(forRule(policy, input.rule), input.grpc);
   if (status !== undefined) return { body: [dir("return", String(status))], locations: [] };
   checkRule(input.rule);
   const backend = (ref: BackendRef) => input.state.backends.get(ref);
