@@ -234,19 +234,21 @@ export class CheckAhead implements ReadSink {
   /**
    * Whether the worker will have judged the file at `slot` when the load ends, by the rates at which
    * the worker's verdicts come in (in order: `swept`) and the main thread goes through the files,
-   * since the first file parsed. Before those rates mean anything (the first 50 ms), the files up to
-   * 64 past the worker's front are.
+   * since the first file parsed. Before those rates mean anything (the first 50 ms), every file is:
+   * a file the main thread checks costs it the validators' modules too (about 0.1 s, once).
    */
   private reaches(slot: number): boolean {
     const now = performance.now();
     if (this.pace === undefined) this.pace = { t0: now, s0: slot, w0: this.swept };
     const p = this.pace, elapsed = now - p.t0;
-    if (elapsed < 50 || slot <= p.s0) return slot < this.swept + 64;
+    if (elapsed < 50 || slot <= p.s0) return true;
     const mainRate = (slot - p.s0) / elapsed, workerRate = (this.swept - p.w0) / elapsed;
     // (Settled late, the worker judges on while the engine is built: at 100k pods that takes about as
     // long as the load: counted as 0.8 of the whole load at its rate so far.)
     const left = (this.slots - slot) / mainRate + (this.settlesLate ? 0.8 * this.slots / mainRate : 0);
-    return slot < this.swept + workerRate * left;
+    // (Up to SETTLE_WAITS files short are left to the settling, which waits for them: checking a few
+    // here would load the validators on the main thread for them.)
+    return slot < this.swept + workerRate * left + SETTLE_WAITS;
   }
 
   /** Follows the worker's verdicts, in order (reaches); one not clean ends the optimistic load (NotClean). */
@@ -269,10 +271,20 @@ export class CheckAhead implements ReadSink {
     const started = performance.now();
     const o: Optimism = { assumed: this.assumed.length, checkedHere: this.checkedHere, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: false };
     for (const { slot } of this.assumed) if (Atomics.load(this.blocks[Math.floor(slot / BLOCK)], slot % BLOCK) === UNKNOWN) o.unknownAtEnd++;
+    // A few verdicts not in are waited for, in the worker's order, while it goes on: judging one here
+    // costs the main thread the validators' modules too, about 0.1 s, what the worker takes for about
+    // 150 files. A worker that does not take the next file within 50 ms (ended, or starved) is helped.
+    let help = o.unknownAtEnd > SETTLE_WAITS;
+    for (let k = 0; k < this.assumed.length && !help; k++) {
+      const { slot } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
+      if (Atomics.load(verdicts, i) === NOT_CLEAN) break;
+      if (Atomics.wait(verdicts, i, UNKNOWN, 50) === "timed-out" && Atomics.load(verdicts, i) === UNKNOWN) help = true;
+      else if (!settled(verdicts, i, 10_000)) break;
+    }
     let clean = true;
     for (let k = this.assumed.length - 1; k >= 0 && clean; k--) {
       const { slot, file } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
-      if (Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN) {
+      if (help && Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN) {
         Atomics.store(verdicts, i, verdictOnText(file));
         o.judgedHere++;
       }
@@ -316,6 +328,9 @@ export class CheckAhead implements ReadSink {
     return w.worker;
   }
 }
+
+/** Verdicts not in when the optimistic load is settled, at most, that the main thread waits for rather than judging some itself. */
+export const SETTLE_WAITS = 128;
 
 /** Waits until the verdict at `i` is in (neither UNKNOWN nor JUDGING), at most `ms` milliseconds; whether it is. */
 function settled(verdicts: Int32Array, i: number, ms: number): boolean {

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
+import { nonZeroWords } from "../../src/engine/fast/bitset.js";
 import { connectionList } from "../../src/analyze/connlist.js";
 import { renderConnlist } from "../../src/targets/connlist.js";
 import { formatConns } from "../../src/model/ports.js";
@@ -38,6 +39,31 @@ test("fast and reference connection lists are identical on random clusters", () 
     const fast = renderConnlist(connectionList(inventory, new FastConnectivity(engine)), "txt");
     assert.equal(fast, ref);
   }), { numRuns: 300, seed: 7 });
+});
+
+test("the rest unions' non-zero words noted where the rows are stored are their words, after the build, the list and updates", () => {
+  // pairs.ts RestWords reads them (the direction estimate); a union is never written once stored, so they stay true.
+  let noted = 0;
+  const check = (fast: FastConnectivity, step: string) => {
+    for (const sig of fast.signatures) {
+      if (sig.part !== "rest" || !sig.any || sig.users === 0) continue;
+      const words = fast.rows.unionNonZero(sig.any);
+      if (!words) continue;
+      noted++;
+      assert.deepEqual([...words], [...nonZeroWords(sig.any)], `${step}: ${sig.key}`);
+    }
+  };
+  fc.assert(fc.property(clusterArb, ({ inventory, options }) => {
+    const fast = new FastConnectivity(new PolicyEngine(inventory, options));
+    check(fast, "build");
+    connectionList(inventory, fast);
+    check(fast, "list");
+    const first = inventory.policies[0];
+    if (first) { fast.upsertPolicy({ ...first, ingress: first.egress, egress: first.ingress }); check(fast, "policy changed"); }
+    fast.setNamespaceLabels("a", { team: "y", env: "prod" });
+    check(fast, "namespace relabelled");
+  }), { numRuns: 200, seed: 19 });
+  assert.ok(noted > 0, "some unions came with their words");
 });
 
 test("explanations that use the fast engine's subject index are the verdict engine's own", () => {

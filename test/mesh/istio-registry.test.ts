@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RouteRequest } from "../../src/model/request.js";
 import { cli, load, tempFiles } from "../helpers.js";
-import { API_V1, CLUSTER, one, withProxy } from "./fixture.js";
+import { API_V1, CLUSTER, meshRoute, one, tagged, withProxy } from "./fixture.js";
 
 const cluster = (proxy = "istio-proxy") => withProxy(proxy, ["web", "ops"]);
 const meshConfig = (mesh: string, name = "istio") => `---
@@ -34,6 +34,14 @@ kind: Sidecar
 metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${created}"}
 spec: ${spec}
 `;
+/** `junction explain -o json` of `request` from web/client with the header `Host: HOST`. */
+async function explain(yaml: string, request: string, host: string): Promise<{ status: number | null; backend?: string | null; reason?: string; layers: { layer: string; summary: string }[] }> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
+    return JSON.parse(r.out);
+  } finally { cleanup(); }
+}
 const tcp: Partial<RouteRequest> = { scheme: "tcp" };
 const refused = (a: { status: number | null; connection?: string }) => a.status === 502 || a.connection === "failed";
 
@@ -335,13 +343,6 @@ test("a sidecar client's request to a name two ServiceEntries cover goes to the 
 });
 
 test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.0.0.0:PORT, not ADDRESS:PORT: the Host picks it whatever address is dialled, and its address with another Host does not; on a sniffed port its own listener ADDRESS:PORT takes any Host (listener.go buildSidecarOutboundListener, buildSidecarOutboundHTTPListenerOpts: 'For sniffed services, we have a unique listener and route just for that service'; was: the address decided on the HTTP port, the Host on the sniffed one)", async () => {
-  const explain = async (yaml: string, request: string, host: string) => {
-    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
-    try {
-      const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", request, "-H", `Host: ${host}`, "-o", "json"]);
-      return JSON.parse(r.out) as { status: number | null; backend?: string | null; reason?: string };
-    } finally { cleanup(); }
-  };
   const entry = (protocol: string, port = 80) => cluster() + REGISTRY_ONLY + serviceEntry("web", "partner", `{hosts: [partner.example.com], addresses: [240.0.0.9], ports: [{number: ${port}, name: web${protocol}}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}`);
   const http = entry(", protocol: HTTP");
   const elsewhere = await explain(http, "GET http://203.0.113.77/x", "partner.example.com");
@@ -356,4 +357,33 @@ test("on an HTTP port a ServiceEntry with addresses is the sidecar's listener 0.
   const alone = await explain(entry("", 9090), "GET http://203.0.113.77:9090/x", "partner.example.com");
   assert.deepEqual([alone.status, alone.backend ?? null], [null, null], "port 9090: no listener 0.0.0.0:9090, the sniffed port listens at 240.0.0.9 only; REGISTRY_ONLY resets it");
   assert.match(alone.reason ?? "", /BlackHoleCluster/);
+});
+
+test("an HTTP request to an address no listener of an address holds meets the sidecar's HTTP listener 0.0.0.0:PORT, whose route configuration has every imported service with that port: a Host naming a cluster Service goes to that Service, under REGISTRY_ONLY and ALLOW_ANY alike (BuildSidecarOutboundVirtualHosts; was: 502, or passed through to the address dialled)", async () => {
+  for (const yaml of [cluster() + REGISTRY_ONLY, cluster()]) {
+    const a = await explain(yaml, "GET http://203.0.113.5/x", "api.shop.svc.cluster.local");
+    assert.deepEqual([a.status, a.backend], [200, "shop/api"], "Service shop/api's virtual host on 0.0.0.0:80 (its port http)");
+    assert.match(a.layers.map((l) => l.summary).join("\n"), /203\.0\.113\.5 port 80 is no Service's or ServiceEntry's address, and the request's Host api\.shop\.svc\.cluster\.local names Service shop\/api/);
+  }
+  const sniffed = await explain(cluster() + REGISTRY_ONLY, "GET http://203.0.113.5:8080/x", "api.shop.svc.cluster.local");
+  assert.deepEqual([sniffed.backend ?? null, sniffed.status], [null, null], "port 8080 (alt) of shop/api is sniffed: its listener is 10.96.0.10:8080; nothing makes 0.0.0.0:8080 an HTTP listener, so the catch-all resets it");
+  assert.match(sniffed.reason ?? "", /BlackHoleCluster/);
+  const withHttp = cluster() + REGISTRY_ONLY + serviceEntry("web", "other", "{hosts: [other.example.com], ports: [{number: 8080, name: http, protocol: HTTP}], resolution: DNS}");
+  assert.equal((await explain(withHttp, "GET http://203.0.113.5:8080/x", "api.shop.svc.cluster.local")).backend, "shop/api", "an entry's HTTP port 8080 binds 0.0.0.0:8080: its route configuration has shop/api's virtual host too");
+});
+
+test("an Istio sidecar client's HTTP request to a Service port Istio reads as HTTP goes by its Host, not the cluster IP dialled: the listener 0.0.0.0:PORT takes a Host naming another Service or a ServiceEntry to that one's virtual host (BuildSidecarOutboundVirtualHosts; was: the Service dialled); clients without a sidecar go by the address", async () => {
+  const yaml = cluster() + serviceEntry("web", "partner", "{hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}");
+  const other = await explain(yaml, "GET http://api-v2.shop/x", "api.shop.svc.cluster.local");
+  assert.equal(other.backend, "shop/api", "Service shop/api's virtual host (was shop/api-v2, the Service dialled)");
+  assert.match(other.layers.map((l) => l.summary).join("\n"), /whose port 80 the sidecar reads as HTTP .*the request's Host api\.shop\.svc\.cluster\.local names Service shop\/api/);
+  assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "partner.example.com")).backend, "ServiceEntry web/partner", "an entry's host on that port: the entry");
+  assert.equal((await explain(yaml, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api-v2", "its own name: itself");
+  assert.equal((await explain(CLUSTER, "GET http://api-v2.shop/x", "api.shop.svc.cluster.local")).backend, "shop/api-v2", "no sidecar: kube-proxy goes by the cluster IP");
+  const routed = yaml + meshRoute("shop", "v2", "{kind: Service, group: '', name: api-v2, port: 80}", tagged("api", "v2"));
+  assert.equal((await explain(routed, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api", "its own name: its route applies");
+  const unknown = await explain(routed, "GET http://api-v2.shop/x", "foo.example");
+  assert.deepEqual([unknown.status, unknown.backend], [200, "shop/api-v2"], "a Host naming nothing: allow_any passes it through to the cluster IP, no mesh route (was: the route's backend, shop/api)");
+  assert.match(unknown.reason ?? "", /names no virtual host of the sidecar's route configuration 80: its allow_any virtual host passes it through/);
+  assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api-v2.shop/x", "foo.example")).status, 502, "REGISTRY_ONLY: block_all");
 });

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API_V2, CLUSTER, meshRoute, one, tagged, withProxy } from "./fixture.js";
 import { load } from "../helpers.js";
+import { explainJson } from "../l7/fixture.js";
 
 const API = "{group: '', kind: Service, name: api, namespace: shop}";
 
@@ -498,4 +499,12 @@ test("Istio waypoint: the VirtualServices' routes are appended in order, the fir
   assert.match(lost?.outcome ?? "", /no rule of waypoint shop\/waypoint's VirtualService shop~80~api\.shop\.svc\.cluster\.local, tried first, matches/);
   assert.equal(tag(wp, "http://api.shop/nothing"), 404);
   assert.equal(tag(withProxy("istio-proxy") + all + p80, "http://api.shop/other"), 404, "a sidecar keeps p80's VirtualService alone on port 80");
+});
+
+test("istiod orders the VirtualServices of mesh routes by Go time, where a route without creationTimestamp has the zero time, the oldest; without timestamps, by name, not by input order (model/config.go configCompareByCreationTime; route_collections.go mergeHTTPRoutes: the merged one is as old as the first after sortRoutesByCreationTime; was: a route without timestamp the newest, then the input order)", async () => {
+  const all = meshRoute("shop", "all", "{kind: Service, group: '', name: api}", tagged("api", "all"));
+  const p80 = meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", tagged("api-v2", "p80"));
+  const tag = async (yaml: string) => (await explainJson<{ route?: string }>(yaml, "web/client", "GET http://api.shop/x")).route;
+  assert.equal(await tag(proxied("istio-proxy") + all + p80), "HTTPRoute shop/p80", "neither has a timestamp: equally old (the zero time), by name, shop~80~… before shop~api… (was: all, the first in the input)");
+  assert.equal(await tag(proxied("istio-proxy") + aged(p80, "2024-01-01T00:00:00Z") + all), "HTTPRoute shop/all", "all has no timestamp: the zero time, older than p80's (was: p80, all ranked newest)");
 });

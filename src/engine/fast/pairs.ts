@@ -34,7 +34,7 @@ export function classPairs(fc: FastConnectivity, ids: readonly number[], visit: 
   // The direction with fewer distinct sides is estimated first; the other's candidates are kept as
   // they are counted, until it costs more (then the first drives): where it drives, its sides' windows
   // are not walked a second time (at 100k pods 3.9k ingress triples, 700k words, against 771 egress).
-  const inFirst = ingress.list.length <= egress.list.length, nz = new RestWords();
+  const inFirst = ingress.list.length <= egress.list.length, nz = new RestWords(fc);
   const first = cost(inFirst ? ingress : egress, mask, nz), second = cost(inFirst ? egress : ingress, mask, nz, inFirst ? first.total : first.total + 1, new Int32Array(width));
   const costIn = inFirst ? first : second, costEg = inFirst ? second : first;
   const fromIngress = costIn.total <= costEg.total;
@@ -184,9 +184,12 @@ function cost(sides: Sides, mask: Bits, nz: RestWords, limit = Infinity, keep?: 
 class RestWords {
   private words = new Map<Windowed, Int32Array>();
 
+  constructor(private fc: FastConnectivity) {}
+
   of(r: Windowed | undefined): Int32Array | undefined {
     if (r === undefined) return undefined;
-    let nz = this.words.get(r);
+    // Noted where rows.ts made the union (its hash walks them); others (a union copied for a change) found here.
+    let nz = this.fc.rows.unionNonZero(r) ?? this.words.get(r);
     if (nz === undefined) this.words.set(r, nz = nonZeroWords(r));
     return nz;
   }

@@ -105,21 +105,43 @@ export class RowBuilder {
    * The row holding `buf` on [w0, w1) in place of `cur` (undefined: a new row, buf over every word);
    * `buf` is zero outside [lo, hi).
    */
-  private store(cur: Windowed | undefined, buf: Bits, w0: number, w1: number, lo: number, hi: number): Windowed {
+  private store(cur: Windowed | undefined, buf: Bits, w0: number, w1: number, lo: number, hi: number, union = false): Windowed {
     if (cur) {
       if (sameWords(cur, buf, w0, w1)) return cur;
       const out = this.own(cur);
       writeWords(out, buf, w0, w1);
       return out;
     }
-    let h = 0;
-    for (let w = lo; w < hi; w++) if (buf[w] !== 0) h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0;
+    // A union's non-zero words are noted as the hash walks them (unionWords).
+    let h = 0, n = 0;
+    const nz = union ? this.wordList(hi - lo) : undefined;
+    for (let w = lo; w < hi; w++) if (buf[w] !== 0) { h = (Math.imul(h ^ w, 0x9e3779b1) + buf[w]) | 0; if (nz) nz[n++] = w; }
     const bucket = this.table.get(h);
-    for (const r of bucket ?? []) if (sameAs(r, buf, lo, hi)) return r;
+    for (const r of bucket ?? []) if (sameAs(r, buf, lo, hi)) { if (nz && !this.unionWords.has(r)) this.unionWords.set(r, nz.slice(0, n)); return r; }
     const out = windowOf(buf, lo, hi);
+    if (nz) this.unionWords.set(out, nz.slice(0, n));
     if (bucket) bucket.push(out); else this.table.set(h, [out]);
     this.shared.add(out);
     return out;
+  }
+
+  /**
+   * The non-zero words (absolute, increasing) of the rest parts' unions as store made them: read by the
+   * all-pairs scan's direction estimate (pairs.ts RestWords). A stored array is shared, and shared
+   * arrays are never written (a change copies them), so the words stay true for as long as it lives.
+   */
+  private unionWords = new WeakMap<Windowed, Int32Array>();
+  private words = new Int32Array(0);
+
+  /** A union's non-zero words when store noted them (undefined: not a union it made). */
+  unionNonZero(r: Windowed): Int32Array | undefined {
+    return this.unionWords.get(r);
+  }
+
+  /** A scratch list of at least n entries. */
+  private wordList(n: number): Int32Array {
+    if (this.words.length < n) this.words = new Int32Array(Math.max(n, this.words.length * 2));
+    return this.words;
   }
 
   /** Copies made by spliced for the words `splicedAt`, by the union they were made from. */
@@ -232,7 +254,7 @@ export class RowBuilder {
       buf.fill(0, lo, hi);
     }
     if (alo >= ahi) alo = ahi = w0;
-    sig.any = sig.any ? this.spliced(sig.any, any, w0, w1) : this.store(undefined, any, w0, w1, alo, ahi);
+    sig.any = sig.any ? this.spliced(sig.any, any, w0, w1) : this.store(undefined, any, w0, w1, alo, ahi, true);
     any.fill(0, alo, ahi);
     this.computed += rows.length;
   }

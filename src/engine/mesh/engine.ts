@@ -18,8 +18,9 @@ import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.j
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
 import { ambientServices, entryExportedTo, type AmbientService } from "./registry.js";
+import { compareCreated } from "../../model/time.js";
 import { USE_WAYPOINT } from "./waypoint.js";
-import { compareAge, CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -151,14 +152,17 @@ const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servi
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
 
 /**
- * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first, then
- * by name, then by namespace, in Go's string order (code points, not the locale's). A merged
- * VirtualService (one with `oldest`) is as old as the oldest of its routes and named by its key.
+ * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (Go
+ * times: a route without creationTimestamp has the zero time, the oldest; the input order does not
+ * count), then by name, then by namespace, in Go's string order (code points, not the locale's). A
+ * merged VirtualService (one with `oldest`) is as old as the oldest of its routes
+ * (route_collections.go mergeHTTPRoutes: the first after sortRoutesByCreationTime, time then name)
+ * and named by its key.
  */
 export function pilotConfigOrder(a: ObjectMeta | IstioMeshVirtualService, b: ObjectMeta | IstioMeshVirtualService): number {
   const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   const age = (c: ObjectMeta | IstioMeshVirtualService): ObjectMeta => ("oldest" in c ? c.oldest : c);
-  return compareAge(age(a), age(b)) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
+  return compareCreated(age(a).created, age(b).created, "oldest") || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
 }
 
 /** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
@@ -477,7 +481,7 @@ export class MeshEngine {
         made(vs);
       } else if (!at.routes.includes(state)) {
         at.routes.push(state);
-        if (compareAge(state.route, at.oldest) < 0) at.oldest = state.route;
+        if (compareCreated(state.route.created, at.oldest.created, "oldest") < 0 || (state.route.created === at.oldest.created && state.route.name < at.oldest.name)) at.oldest = state.route;
       }
     };
     for (const state of this.routes) {

@@ -94,8 +94,42 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
     w.res.backend = name;
     return serve(w, w.client!, serviceServing(w.ctx.inv, s, sp, { reader: "proxy" }, port), true);
   }
+  const other = otherHostAtService(w, s, sp, how);
+  if (other) return other;
   step(w, "entry", "passed", `${how} (${servicePlace(s, sp)})`);
   return meshRouting(w, s, sp);
+}
+
+/**
+ * An Istio sidecar client's HTTP request to a Service port Istio reads as HTTP: the sidecar's listener
+ * for it is 0.0.0.0:PORT (listener.go buildSidecarOutboundListener), whose route configuration picks
+ * the virtual host by the request's Host, not by the cluster IP dialled (httproute.go
+ * BuildSidecarOutboundVirtualHosts, generateVirtualHostDomains): a Host naming another Service or a
+ * ServiceEntry goes there (otherVirtualHost); one naming nothing (no cluster name, no entry's host, an
+ * address no Service has) meets the catch-all virtual host (buildCatchAllVirtualHost): `allow_any`
+ * passes it through to the cluster IP dialled (PassthroughCluster: kube-proxy picks the endpoint, no
+ * mesh route applies), `block_all` (REGISTRY_ONLY) answers 502. Undefined when the Host names this
+ * Service, or what Junction does not model there (a headless Service's, a hidden one's, a TCP-declared port's virtual host).
+ */
+function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
+  // Without a Host header the Host is the name dialled, which is this Service's.
+  if (!w.req.headers.some(([k]) => k.toLowerCase() === "host")) return undefined;
+  const pod = istioSidecarClient(w);
+  if (!pod || istioPortProtocol(sp) !== "http" || !speaksHttp(w.req)) return undefined;
+  const name = requestName(hostHeaderRequest(w.req));
+  if (name === undefined) return undefined;
+  const d = w.ctx.dns.resolve(name, sp.port, pod.namespace);
+  if (d.kind === "service" && d.service === s) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  const at = `${how}, whose port ${sp.port} the sidecar reads as HTTP (its listener 0.0.0.0:${sp.port} picks the virtual host by the Host)`;
+  const other = d.kind === "service" || d.kind === "unresolved" ? otherVirtualHost(w, scope, pod, sp.port, at) : undefined;
+  if (other) return other;
+  const nothing = d.kind === "address" || d.kind === "endpoint" || (d.kind === "unresolved" && !serviceEntryNamed(w.ctx.inv.mesh, scope, name, sp.port));
+  if (!nothing) return undefined;
+  step(w, "entry", "passed", at);
+  const why = `the request's Host ${name} names no virtual host of the sidecar's route configuration ${sp.port}`;
+  if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${why}; ${scope.policy.why}`);
+  return viaKubeProxy(w, s, sp, "kube-proxy", `${why}: its allow_any virtual host passes it through to the cluster IP dialled (${scope.policy.why}), so no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name}`);
 }
 
 function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
@@ -186,19 +220,24 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
  * A Service Istio reads as HTTP (or sniffs) on that port, which the sidecar imports: its routes and
  * endpoints (meshRouting); an exported, imported ServiceEntry's host on an HTTP port: that entry
  * (atServiceEntry). Undefined for another Host (a TCP-declared Service port's virtual host is not modelled).
+ * `listenerKnown`: the request is on that listener already (an entry's HTTP port); else a sniffed Service port counts only
+ * where the sidecar has an HTTP listener at 0.0.0.0:PORT (registry.ts istioHttpListenerAt).
  */
-function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string): RequestAnswer | undefined {
+function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string, listenerKnown = true): RequestAnswer | undefined {
   const name = requestName(hostHeaderRequest(w.req));
   if (name === undefined) return undefined;
   const d = w.ctx.dns.resolve(name, port, pod.namespace);
   if (d.kind === "service" && !d.service.headless) {
     const sp = d.service.ports.find((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp");
-    if (sp && scopeImportsService(scope, d.service, sp).imported) {
+    // A sniffed Service port binds its cluster IP: its virtual host is on 0.0.0.0:PORT only where something else makes that an HTTP listener.
+    const listening = listenerKnown || (sp !== undefined && (istioPortProtocol(sp) === "http" || istioHttpListenerAt(w.ctx.inv, scope, port)));
+    if (sp && listening && scopeImportsService(scope, d.service, sp).imported) {
       step(w, "entry", "passed", `${at}, and the request's Host ${name} names Service ${d.service.namespace}/${d.service.name} (${d.how}): the sidecar's HTTP listener 0.0.0.0:${port} takes it to that Service's virtual host`);
       return meshRouting(w, d.service, sp);
     }
   }
-  const entry = d.kind === "unresolved" ? serviceEntryNamed(w.ctx.inv.mesh, scope, name, port) : undefined;
+  // (Off that listener, serviceEntryAt has looked for the entries' virtual hosts already.)
+  const entry = listenerKnown && d.kind === "unresolved" ? serviceEntryNamed(w.ctx.inv.mesh, scope, name, port) : undefined;
   return entry && entryChain(entry, port, w.req) === undefined ? atServiceEntry(w, entry, name, port) : undefined;
 }
 
@@ -229,6 +268,10 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
     const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
     return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports }, where);
   }
+  // No listener of an address holds it: an HTTP request meets the sidecar's HTTP listener 0.0.0.0:PORT, if any, whose route
+  // configuration takes it to the virtual host its Host names, a cluster Service's too (BuildSidecarOutboundVirtualHosts).
+  const other = speaksHttp(w.req) ? otherVirtualHost(w, scope, pod, port, `${formatAddress(address)} port ${port} is no Service's or ServiceEntry's address`, false) : undefined;
+  if (other) return other;
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
   return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
 }
