@@ -102,9 +102,9 @@ export function loadInputs(values: Values, io: Io): Loaded {
   const paths = filePaths(values), cluster = clusterOf(values);
   if (paths.length === 0 && !cluster) throw new UsageError("no input: give at least one -f PATH (a file, a folder, or - for stdin), or a cluster (--kubeconfig, --context, -A)");
   const started = Date.now();
-  // Settled late (cli/settled.ts runSettled, sources/settle.ts): only when nothing is printed before the answer (-q: no progress line
-  // nor notes) and the inputs can be read again (not stdin, not a cluster).
-  const late = values.quiet === true && !cluster && !paths.includes("-");
+  // Settled late (cli/settled.ts runSettled, sources/settle.ts; the progress lines and notes held until then) only when the inputs can
+  // be read again (not stdin, not a cluster).
+  const late = !cluster && !paths.includes("-");
   const options = { ...readOptions(values), ...(late ? { settleLater: true } : {}) };
   const loaded = cluster ? loadSources(paths, io, cluster, options) : loadPaths(paths, io.stdin, options);
   // (A diagnostic to print, or an error to end with: settled now.)

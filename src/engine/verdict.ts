@@ -140,6 +140,7 @@ export class PolicyEngine {
   readonly ownNode: OwnNodeChoice;
   private hasOwnNodePeers?: boolean;
   private hasOwnExact?: boolean;
+  private hasHostEndpoints?: boolean;
 
   constructor(readonly inventory: Inventory, options: EngineOptions = DEFAULT_OPTIONS, index?: InventoryIndex) {
     const resolved = resolvedOptions(options, inventory);
@@ -171,7 +172,7 @@ export class PolicyEngine {
    */
   policiesChanged(change?: { added: readonly Policy[]; removed: readonly Policy[] }): void {
     this.alternates.clear();
-    this.hasOwnNodePeers = this.hasOwnExact = undefined;
+    this.hasOwnNodePeers = this.hasOwnExact = this.hasHostEndpoints = undefined;
     if (change) {
       for (const p of change.removed) { const list = this.byTier[p.tier], i = list.indexOf(p); if (i >= 0) list.splice(i, 1); }
       for (const p of change.added) insertSorted(this.byTier[p.tier], p, comparePolicies);
@@ -225,17 +226,36 @@ export class PolicyEngine {
    * attaches its programs to lo only for host-networked NAT (bpf_ep_mgr.go isDataIface).
    */
   private evaluateHostLoopback(flow: Flow, { host, policed }: { host: Endpoint; policed: boolean }): Verdict {
-    const network = this.networkOf(flow);
-    const a = flow.dst.address!, whose = `${host.kind} ${host.namespace ? `${host.namespace}/` : ""}${host.name}'s lo`;
-    if (!policed) {
-      const loopback = whose;
-      return { flow, network, allowed: true, egress: { ...fixed("egress", "loopback"), loopback }, ingress: { ...fixed("ingress", "loopback"), loopback }, warnings: [] };
-    }
+    const a = flow.dst.address!;
+    if (!policed) return unpolicedLo(flow, this.networkOf(flow), loName(host));
     const inbound: Flow = { ...flow, src: { address: { family: a.family, value: a.family === 4 ? LOOPBACK_SOURCE_V4 : 1n } }, dst: { endpoint: host, address: a } };
-    const egress = this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(undefined));
-    const ingress = { ...this.decide("ingress", inbound.dst, inbound.src, inbound, this.matcher.destPorts(host)), loopback: `${whose}, from ${formatAddress(inbound.src.address!)}: Calico host endpoint ${host.kind === "node" ? host.hostEndpoint!.name : host.name} (interfaceName "*") polices it` };
+    return this.policedLo(flow, inbound, host, this.matcher.egressDestPorts(undefined));
+  }
+
+  /**
+   * The verdict of a host's connection with itself at its own address (ownHost: it crosses lo):
+   * unpoliced, allowed both ways ("loopback"); under felix's all-interfaces host endpoint, its policy
+   * both ways, as for the host's loopback, with the host's own address at both ends (the kernel's
+   * source for a local destination is that address: its local route's preferred source), which the
+   * host's selectors hold.
+   */
+  private evaluateOwnHost(flow: Flow, { host, policed }: { host: Endpoint; policed: boolean }): Verdict {
+    const network = this.networkOf(flow), to = flowAddress(flow.dst, flow.src, network);
+    if (!policed) return unpolicedLo(flow, network, `${loName(host)}, to its own address${to ? ` ${formatAddress(to)}` : ""}`);
+    return this.policedLo(flow, flow, host, this.matcher.egressDestPorts(flow.dst.endpoint));
+  }
+
+  /**
+   * A host's lo policed by felix's all-interfaces host endpoint: egress of `flow` (the client's
+   * policy), ingress of `inbound` (as the packet arrives on lo at `host`). In felix's eBPF data
+   * plane, a warning: it attaches its programs to lo only for host-networked NAT.
+   */
+  private policedLo(flow: Flow, inbound: Flow, host: Endpoint, egressPorts: readonly NamedPort[]): Verdict {
+    const egress = this.decide("egress", flow.src, flow.dst, flow, egressPorts);
+    const from = flowAddress(inbound.src, inbound.dst, this.networkOf(inbound));
+    const ingress = { ...this.decide("ingress", inbound.dst, inbound.src, inbound, this.matcher.destPorts(inbound.dst.endpoint)), loopback: `${loName(host)}${from ? `, from ${formatAddress(from)}` : ""}: Calico host endpoint ${host.kind === "node" ? host.hostEndpoint!.name : host.name} (interfaceName "*") polices it` };
     const bpf = this.inventory.calicoFelix?.bpf?.enabled ? [{ code: "vendor-config", message: "felix's eBPF data plane attaches its programs to lo only for host-networked NAT (bpf_ep_mgr.go isDataIface; UDP only under BPFConnectTimeLoadBalancing TCP, the default): answered as its iptables and nftables modes police lo" }] : [];
-    return { flow, network, allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...bpf, ...egress.warnings, ...ingress.warnings] };
+    return { flow, network: this.networkOf(flow), allowed: egress.allowed && ingress.allowed, egress, ingress, warnings: [...bpf, ...egress.warnings, ...ingress.warnings] };
   }
 
   /**
@@ -387,6 +407,9 @@ export class PolicyEngine {
       const ingress = { ...fixed("ingress", "network", this.networks.on(flow.dst.endpoint, network)), network };
       return { flow, network, allowed: false, egress, ingress, warnings: [] };
     }
+    // A host with itself crosses its lo (ownHost); any other endpoint with itself never leaves it.
+    const own = flow.src.endpoint !== undefined && flow.dst.endpoint !== undefined ? this.ownHost(flow.src.endpoint, flow.dst) : undefined;
+    if (own) return this.evaluateOwnHost(flow, own);
     const egress = self ? fixed("egress", "self") : this.decide("egress", flow.src, flow.dst, flow, this.matcher.egressDestPorts(flow.dst.endpoint));
     const seen = nat ? { ...flow, src: nat.party } : flow;
     const ingress = self ? fixed("ingress", "self") : this.decide("ingress", seen.dst, seen.src, seen, destPorts);
@@ -458,7 +481,8 @@ export class PolicyEngine {
    * and Baseline tiers still apply (their conformance suite denies pod → own node with `nodes` peers).
    */
   ownNodeExempt(e: Endpoint | undefined, remote: Party, d: Direction): boolean {
-    return ownNodeExempts(this.options.ownNode, d) && this.matcher.isOwnNode(e, remote);
+    // (A host-network pod acting as its node is the host itself, ownHost: no pod of it.)
+    return ownNodeExempts(this.options.ownNode, d) && this.matcher.isOwnNode(e, remote) && !this.matcher.actsAsNode(e);
   }
 
   /**
@@ -511,7 +535,16 @@ export class PolicyEngine {
     return this.hasOwnExact ??= this.inventory.policies.some((p) => [...(p.ingress ?? []), ...(p.egress ?? [])].some((r) =>
       r.peers?.some((x) => x.kind === "remote-node" || (x.kind === "own-node" && (p.tier !== "namespace" || r.action !== "allow")))))
       // A node policed by a Calico host endpoint, except with its own pods (hostWithOwnPod).
-      || this.inventory.endpoints.some((e) => e.hostEndpoint !== undefined);
+      || this.hostEndpoints;
+  }
+
+  /**
+   * Whether a node has a Calico host endpoint: its connections with itself (a host-network pod acting
+   * as it) are then policed or not by the interface it names (ownHost), which its classes do not
+   * hold: the connectivity engine answers those pairs one by one (fast/pairs.ts).
+   */
+  get hostEndpoints(): boolean {
+    return this.hasHostEndpoints ??= this.inventory.endpoints.some((e) => e.hostEndpoint !== undefined);
   }
 
   /**
@@ -555,8 +588,27 @@ export class PolicyEngine {
     // (Asked of a subjectable `e`: a node or a pod acting as one is subjectable only through its host
     // endpoint, so it has one; isSubjectable looked it up already.)
     if (remote.endpoint === undefined || (e.kind !== "node" && !this.matcher.actsAsNode(e))) return false;
-    const local: Party = { endpoint: e };
-    return this.matcher.isOwnNode(remote.endpoint, local) || this.matcher.nodeOf(remote) === this.matcher.nodeOf(local);
+    // The host with itself crosses its lo (ownHost); its own pods are pods.
+    const host = this.ownHost(e, remote);
+    return host ? !host.policed : this.matcher.isOwnNode(remote.endpoint, { endpoint: e });
+  }
+
+  /**
+   * `e` and `remote` are one host (a node, a host-network pod acting as it, a Workload; `remote` by
+   * endpoint): their connection goes to a local address, which the kernel routes via lo (its local
+   * table), so felix polices it as a loopback one (match.ts policesLoopback): by the all-interfaces
+   * host endpoint's policy both ways, egress to the host's address (filterOutputChain's
+   * cali-to-host-endpoint dispatch, oif lo) and ingress from it (filterInputChain, iif lo), which
+   * its selectors hold; a named interface's host endpoint never sees the packet (its dispatch
+   * matches that interface). `policed` false: nothing polices it. undefined: not one host.
+   */
+  ownHost(e: Endpoint | undefined, remote: Party): { host: Endpoint; policed: boolean } | undefined {
+    const r = remote.endpoint;
+    if (e === undefined || r === undefined) return undefined;
+    const a = e.kind === "pod" && !this.matcher.actsAsNode(e) ? undefined : loopbackHost(this.index, { endpoint: e });
+    const b = r.kind === "pod" && !this.matcher.actsAsNode(r) ? undefined : loopbackHost(this.index, remote);
+    if (a === undefined || b === undefined || (a !== b && !(a.kind === "node" && b.kind === "node" && a.name === b.name))) return undefined;
+    return { host: a, policed: policesLoopback(a) };
   }
 
   private ruleMatches(rule: Rule, local: Endpoint, remote: Party, remoteAddress: Address | undefined, flow: Flow, destPorts: readonly NamedPort[]): boolean {
@@ -632,6 +684,16 @@ function firstHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule
  * node's: its node port rules apply, engine/kube-proxy.ts loopbackFrontend.) What caches verdicts by
  * class (engine/fast/classes.ts keyOf, FastConnectivity.conns) keys a loopback address apart.
  */
+/** Whose lo a host's is, in words ("node n1's lo"). */
+function loName(host: Endpoint): string {
+  return `${host.kind} ${host.namespace ? `${host.namespace}/` : ""}${host.name}'s lo`;
+}
+
+/** A host's connection that stays on its lo, which nothing polices: allowed both ways ("loopback"), `loopback` saying whose. */
+function unpolicedLo(flow: Flow, network: string, loopback: string): Verdict {
+  return { flow, network, allowed: true, egress: { ...fixed("egress", "loopback"), loopback }, ingress: { ...fixed("ingress", "loopback"), loopback }, warnings: [] };
+}
+
 export function ownLoopback(src: Party, dst: Party): boolean {
   const e = src.endpoint, a = dst.address;
   return e?.kind === "pod" && e.hostNetwork !== true && dst.endpoint === undefined && a !== undefined && isLoopback(a);

@@ -34,6 +34,11 @@ export function settleLoad(): void {
   throw new LoadRedo("a file parsed unchecked was not clean: load again with every check");
 }
 
+/** Whether a load was left unsettled and has not been settled yet. */
+export function unsettledLoad(): boolean {
+  return unsettled !== undefined;
+}
+
 /** Whether loads must take the safe path (a run after a redo). */
 export function safeLoadsOnly(): boolean {
   return safeOnly;

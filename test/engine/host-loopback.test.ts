@@ -21,6 +21,7 @@ import { formatConns } from "../../src/model/ports.js";
 import { parseAddress } from "../../src/model/ip.js";
 import type { Party } from "../../src/engine/match.js";
 import { NftProgram } from "../nft-interpreter.js";
+import { assertAgree, assertGroupsAgree } from "./fast-agree.js";
 
 const NODE = "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {name: n1}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}";
 const AGENT = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: hosts}\nspec: {nodeName: n1, hostNetwork: true, containers: [{name: c, image: x}]}\nstatus: {podIP: 172.18.0.2}";
@@ -119,4 +120,61 @@ test("explain names whose lo it is, and what polices it", async () => {
   const free = await cli(["explain", "-f", "-", "--from", "node:n1", "--to", "ip:127.0.0.1", "--port", "80"], yaml("eth0"));
   assert.match(free.out, /TCP\/80: ALLOWED\n\s+egress at node:n1 \(node\):\n\s+allowed: the client's own loopback \(node n1's lo\): nothing that polices a host sees its lo but a Calico host endpoint of interfaceName "\*"/);
   assert.match(free.err, /its loopback is not policed, as felix leaves lo alone/);
+});
+
+// A host's connection to its own address (a node to itself, to a host-network pod acting as it, one
+// such pod to another) is local: the kernel routes it via lo, so felix polices it as it polices lo:
+// by the "*" host endpoint's policy both ways (filterOutputChain's cali-to-host-endpoint dispatch,
+// filterInputChain's cali-from-host-endpoint, no exception for lo), the host's own address at both
+// ends (its selectors hold it: felix's IP sets hold the expectedIPs); never by a named interface's.
+// Junction answered it as the host talking to itself: every connection under "*" (egress and ingress
+// unenforced, or "self"), and the fast engine's group pairs the classes' (TCP 9100) under eth0.
+const AGENT2 = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent2, namespace: hosts}\nspec: {nodeName: n1, hostNetwork: true, containers: [{name: c, image: x}]}\nstatus: {podIP: 172.18.0.2}";
+
+test("a host with itself at its own address crosses lo: felix's all-interfaces host endpoint polices it both ways, its own address at both ends; a named interface's, or none, never", () => {
+  const star = engineFor(cluster(AGENT2, HEP("*"), GNP));
+  for (const [from, to] of [["node:n1", "hosts/agent"], ["hosts/agent", "node:n1"], ["node:n1", "node:n1"], ["hosts/agent", "hosts/agent2"]]) {
+    const at = (port: number) => ask(star, from, to, port);
+    assert.deepEqual([at(80).allowed, at(80).egress.by], [false, "isolation"], `${from} -> ${to}: its egress allows 10250, 9099 and 9100 only (it was allowed: unenforced, or an endpoint with itself)`);
+    assert.deepEqual([at(9100).allowed, at(9100).ingress.by, at(9100).ingress.policy?.name], [true, "rule", "host"], `${from} -> ${to}: the source is the host's own address, which role == 'host' holds`);
+    assert.deepEqual([at(10250).allowed, at(10250).egress.allowed, at(10250).ingress.by], [false, true, "isolation"], `${from} -> ${to}: 10250 admits pods labelled other (no own-node exemption: the host is no pod of itself)`);
+    assert.deepEqual([at(9099).allowed, at(9099).ingress.by], [false, "isolation"], `${from} -> ${to}: 9099 admits 127.0.0.0/8, not the host's address`);
+    assert.match(at(9100).ingress.loopback ?? "", /^node n1's lo, from 172\.18\.0\.2: Calico host endpoint n1-hep \(interfaceName "\*"\) polices it$/);
+  }
+  // Its pods are not the host: felix does not police them with it by the host endpoint (cali-wl-to-host; cali-OUTPUT returns first).
+  assert.equal(ask(star, "node:n1", "x/other", 80).allowed, true);
+  assert.equal(ask(star, "x/other", "node:n1", 80).allowed, true);
+  for (const docs of [[HEP("eth0"), GNP], [GNP]]) {
+    const e = engineFor(cluster(AGENT2, ...docs));
+    for (const [from, to] of [["node:n1", "hosts/agent"], ["hosts/agent", "node:n1"], ["node:n1", "node:n1"], ["hosts/agent", "hosts/agent2"]]) for (const port of PORTS) {
+      const v = ask(e, from, to, port);
+      assert.deepEqual([v.allowed, v.egress.by, v.ingress.by, v.ingress.loopback], [true, "loopback", "loopback", "node n1's lo, to its own address 172.18.0.2"], `${docs.length} ${from} -> ${to} ${port}`);
+    }
+  }
+});
+
+test("the fast engine and its group pairs answer a host with itself as the verdict engine does (they answered a node and its own host-network pod under eth0 by its classes: TCP 9100)", () => {
+  for (const iface of ["*", "eth0"]) {
+    const e = engineFor(cluster(AGENT2, HEP(iface), GNP));
+    const fast = new FastConnectivity(e);
+    const [n1, agent, agent2, other] = ["node:n1", "hosts/agent", "hosts/agent2", "x/other"].map((t) => party(e, t));
+    assertAgree(fast, [n1, agent, agent2, other], iface);
+    // Groups of several: a node with its own pods, two host-network pods of one kind (group and class).
+    assertGroupsAgree(fast, [[n1], [agent, agent2], [other], [n1, other], [agent]], iface);
+    assert.equal(formatConns(fast.conns(n1, agent)), iface === "*" ? "TCP 9100" : "All Connections");
+    assert.equal(formatConns(fast.conns(n1, n1)), iface === "*" ? "TCP 9100" : "All Connections");
+  }
+});
+
+test("the nftables host ruleset judges a host's connection to its own address on lo as the model does", () => {
+  for (const iface of ["*", "eth0"]) {
+    const e = engineFor(cluster(HEP(iface), GNP));
+    const prog = new NftProgram(renderTable(compileHost(e, party(e, "node:n1").endpoint!, []).table));
+    const addr = parseAddress("172.18.0.2")!;
+    for (const port of PORTS) {
+      const packet = { saddr: addr, daddr: addr, proto: "tcp", dport: port, lo: true };
+      const kernel = [prog.run("host_out", packet), prog.run("host_in", packet)].includes("drop") ? "deny" : "allow";
+      assert.equal(kernel, ask(e, "node:n1", "node:n1", port).allowed ? "allow" : "deny", `${iface} ${port}`);
+    }
+  }
 });

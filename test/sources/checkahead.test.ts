@@ -596,7 +596,7 @@ test("optimistic: a worker that dies mid-load (or never starts) leaves its files
   } finally { w.cleanup(); t.cleanup(); bad.cleanup(); }
 });
 
-test("optimistic: list -q settles the load before its first byte, and a verdict not clean runs the command again on the safe path (the same output, stderr and exit code)", async () => {
+test("optimistic: list (with -q or without: its notes held) settles the load before its first byte, and a verdict not clean runs the command again on the safe path (the same output, stderr and exit code)", async () => {
   const clean = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`c${i}.json`, JSON.stringify(i % 2 ? POD(`p${i}`) : NP({ podSelector: { matchLabels: { app: `p${i + 1}` } }, ingress: [{ from: [{ podSelector: {} }] }] }))]));
   // A null field: nothing to report (the safe path's answer, with no diagnostic), but not clean: the redo comes at the first write.
   const cases: Record<string, Record<string, string>> = { clean, "null-field": { ...clean, "c3-n.json": NOT_CLEAN_FILES["null-field.json"] }, "schema": { ...clean, "c3-u.json": NOT_CLEAN_FILES["unknown-field.json"] }, "syntax": { ...clean, "c3-s.json": NOT_CLEAN_FILES["syntax.json"] } };
@@ -605,7 +605,7 @@ test("optimistic: list -q settles the load before its first byte, and a verdict 
     for (const [what, files] of Object.entries(cases)) {
       const t = tempFiles(files);
       try {
-        for (const args of [["list", "-q", "-o", "json", "-f", t.dir], ["list", "-q", "-f", t.dir], ["list", "-q", "--lenient", "-o", "yaml", "-f", t.dir]]) {
+        for (const args of [["list", "-q", "-o", "json", "-f", t.dir], ["list", "-q", "-f", t.dir], ["list", "-q", "--lenient", "-o", "yaml", "-f", t.dir], ["list", "-o", "json", "-f", t.dir], ["list", "--lenient", "-f", t.dir]]) {
           process.env.JUNCTION_CHECK_AHEAD = "off";
           const a = await cli(args);
           process.env.JUNCTION_CHECK_AHEAD = "0,optimistic";

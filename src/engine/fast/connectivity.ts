@@ -112,7 +112,8 @@ export class FastConnectivity implements Connectivity {
   }
 
   conns(src: Party, dst: Party): ConnSet {
-    if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return ALL_CONNS;
+    // An endpoint with itself: every connection, but a host under felix's all-interfaces host endpoint (PolicyEngine.ownHost: its lo).
+    if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return this.engine.ownHost(src.endpoint, dst)?.policed ? this.conntable.get(this.exactConns(`self|${this.classFor(src)}`, src, dst)) : ALL_CONNS;
     // A pod's own loopback: no policy sees it (PolicyEngine.evaluate, ownLoopback).
     if (ownLoopback(src, dst)) return ALL_CONNS;
     // A host's own loopback: unpoliced, or felix's all-interfaces host endpoint's policy both ways (PolicyEngine.hostLoopback).

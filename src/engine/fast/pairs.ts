@@ -259,6 +259,8 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
   for (let g = 0; g < groups.length; g++) { const ps = groups[g]; for (let i = 0; i < ps.length; i++) parties[total++] = ps[i]; }
   const classes = fc.classesFor(parties);
   const exact = fc.engine.ownExact;
+  // A host with itself (a node and a host-network pod acting as it) is policed or not by the interface its host endpoint names (PolicyEngine.ownHost): exactOwnNodePairs.
+  const hosts = exact && fc.engine.hostEndpoints;
   const m = membersByClass(groups, classes, fc.classes.size, exact || fc.engine.dropsToHost ? ownKeys(fc) : undefined);
   const { ids, start, group, solo, from, node } = m;
   let near: number[] | undefined;
@@ -274,8 +276,9 @@ function spreadPairs(fc: FastConnectivity, groups: readonly (readonly Party[])[]
       const gs = group[i], one = solo[i];
       for (let j = d0; j < dj; j++) {
         // A pair made only of an endpoint with itself is no pair; one made only of pods and their own
-        // node is not the classes' either (ownKeys): own-node pairs answer for it.
-        if ((one === undefined || one !== solo[j]) && !(from !== undefined && ((from[i] !== undefined && from[i] === node![j]) || (exact && from[j] !== undefined && from[j] === node![i]))) && include(gs, group[j])) add(gs, group[j], id);
+        // node is not the classes' either (ownKeys), nor one made only of a host with itself: own-node pairs answer for them.
+        if ((one === undefined || one !== solo[j]) && !(from !== undefined && ((from[i] !== undefined && from[i] === node![j]) || (exact && from[j] !== undefined && from[j] === node![i])
+          || (hosts && node![i] !== undefined && node![i] === node![j]))) && include(gs, group[j])) add(gs, group[j], id);
       }
     }
   };
@@ -666,6 +669,28 @@ function exactOwnNodePairs(fc: FastConnectivity, groups: readonly (readonly Part
       if (include(n.group, pod.group) && !done?.(n.group, pod.group)) { const id = fc.ownConns(n.party, pod.party); if (id !== NONE) add(n.group, pod.group, id); }
     }
   }
+  if (engine.hostEndpoints) hostSelfPairs(fc, sides, include, add, done);
+}
+
+/**
+ * A host with itself (PolicyEngine.ownHost: a node and the host-network pods acting as it, each
+ * other, across its lo): felix's all-interfaces host endpoint polices it both ways, a named
+ * interface's never, which the classes do not tell apart (they answered TCP 9100 for a node and its
+ * own host-network pod under a host endpoint of eth0, where explain said every connection).
+ * spreadPairs left the pairs of groups made only of those out; each pair of the node's bunches (a
+ * bunch with itself when it holds two of them) as the verdict engine answers it (FastConnectivity.conns).
+ */
+function hostSelfPairs(fc: FastConnectivity, sides: ReadonlyMap<string, readonly Bunch[]>, include: (s: number, d: number) => boolean,
+  add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
+  const pair = (s: Bunch, d: Bunch, src: Party, dst: Party) => {
+    if (include(s.group, d.group) && !done?.(s.group, d.group)) add(s.group, d.group, fc.conntable.intern(fc.conns(src, dst)));
+  };
+  for (const bunches of sides.values()) {
+    for (const a of bunches) {
+      for (const b of bunches) if (a !== b) pair(a, b, a.party, b.party);
+      if (a.other) { pair(a, a, a.party, a.other); pair(a, a, a.other, a.party); }
+    }
+  }
 }
 
 /**
@@ -689,19 +714,21 @@ function nodeSides(fc: FastConnectivity, groups: readonly (readonly Party[])[], 
       const kind = nodeKind(g, c);
       let bunches = sides.get(node);
       if (!bunches) sides.set(node, bunches = []);
-      if (!hasKind(bunches, kind)) bunches.push({ kind, group: g, cls: c, party: p });
+      const b = bunchOf(bunches, kind);
+      if (!b) bunches.push({ kind, group: g, cls: c, party: p });
+      else if (b.other === undefined && p.endpoint !== b.party.endpoint) b.other = p;
     }
   }
   return { sides, acting };
 }
 
 /**
- * Whether a node's bunches hold one of this kind. (Not a closure in nodeSides' loop: a closure over
+ * A node's bunch of this kind, if any. (Not a closure in nodeSides' loop: a closure over
  * the loop body's variables gives every pass of it, one per party, a context object.)
  */
-function hasKind(bunches: readonly Bunch[], kind: number): boolean {
-  for (let b = 0; b < bunches.length; b++) if (bunches[b].kind === kind) return true;
-  return false;
+function bunchOf(bunches: readonly Bunch[], kind: number): Bunch | undefined {
+  for (let b = 0; b < bunches.length; b++) if (bunches[b].kind === kind) return bunches[b];
+  return undefined;
 }
 
 /**
@@ -718,5 +745,5 @@ function kindNumbering(): (g: number, c: number) => number {
   };
 }
 
-/** Parties of one group and class acting as one node: their kind and one of them. */
-interface Bunch { kind: number; group: number; cls: number; party: Party }
+/** Parties of one group and class acting as one node: their kind and one of them (`other`: another endpoint of them, the first met). */
+interface Bunch { kind: number; group: number; cls: number; party: Party; other?: Party }

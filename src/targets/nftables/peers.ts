@@ -35,7 +35,9 @@ export class PeerResolver {
       for (const a of e.addresses) if (index.byAddress.get(addressKey(a)) === e) this.owners.push({ address: a, endpoint: e });
     }
     for (const o of this.owners) {
-      for (const [k, v] of Object.entries(o.endpoint.labels)) {
+      // (By the labels selectors see: a node's, or a host-network pod's acting as it, are its Calico host endpoint's, Matcher.selects.)
+      const labels = (engine.matcher.hostEndpointOf(o.endpoint) ?? o.endpoint).labels;
+      for (const [k, v] of Object.entries(labels)) {
         const list = this.byLabel.get(`${k}=${v}`);
         if (list) list.push(o); else this.byLabel.set(`${k}=${v}`, [o]);
       }
