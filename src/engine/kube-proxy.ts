@@ -58,7 +58,7 @@ import type { Protocol } from "../model/ports.js";
 import { mentionedRanges } from "../model/ranges.js";
 import { serviceEndpoints } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
-import { flowAddress, loopbackHost, type Party } from "./match.js";
+import { flowAddress, loopbackHost, nodeNamed, type Party } from "./match.js";
 import { serviceServing, type Serving, type ServingSet } from "./serving.js";
 import { kubeProxySetup, setupText, type KubeProxyConfig, type KubeProxySetup, type NodePortAddresses } from "../model/kube-proxy-config.js";
 
@@ -536,7 +536,7 @@ function natOutgoingClient(index: InventoryIndex, client: Party, f: Frontend, at
   const from = client.address ?? pod.addresses.find((a) => a.family === to.family);
   const pool = from && natOutgoingPool(inv.calicoPools, inv.calicoFelix, pod.nodeName, from, to, at);
   if (!pool) return undefined;
-  const party: Party = { endpoint: index.nodesByName.get(pod.nodeName) ?? standInNode(pod.nodeName) };
+  const party: Party = { endpoint: nodeNamed(index, pod.nodeName) };
   return { party, why: `Calico natOutgoing (IP pool ${pool.name}) masquerades pod ${pod.namespace}/${pod.name}'s connection to node ${pod.nodeName}'s address on its way to ${formatAddress(to)}, outside every IP pool (cali-nat-outgoing): node ${at ?? "(not in the input)"}'s kube-proxy takes it for a connection from outside; ` };
 }
 
@@ -600,11 +600,6 @@ function calicoLoopbackRefusal(bpf: ServiceDataPath, a: Address): string {
 /** The load balancer of a Service (ipMode Proxy) without an ingress address in the input, as a source. */
 function standInLoadBalancer(s: Service): Endpoint {
   return { id: -1, kind: "external", name: `(the load balancer of Service ${s.namespace}/${s.name})`, labels: {}, addresses: [], ports: [] };
-}
-
-/** The node of that name: the input's, else a stand-in. */
-function nodeNamed(index: InventoryIndex, name: string): Endpoint {
-  return index.nodesByName.get(name) ?? standInNode(name);
 }
 
 /**

@@ -230,7 +230,12 @@ function cidrUnion(peers: readonly CidrPeer[]): AddressSet {
 export function loopbackHost(index: InventoryIndex, client: Party | undefined): Endpoint | undefined {
   const e = client?.endpoint;
   if (e?.kind === "node" || e?.kind === "workload") return e;
-  return e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? index.nodesByName.get(e.nodeName) ?? standInNode(e.nodeName) : undefined;
+  return e?.kind === "pod" && e.hostNetwork === true && e.nodeName !== undefined ? nodeNamed(index, e.nodeName) : undefined;
+}
+
+/** The node of that name: the input's, else a stand-in. */
+export function nodeNamed(index: InventoryIndex, name: string): Endpoint {
+  return index.nodesByName.get(name) ?? standInNode(name);
 }
 
 /**

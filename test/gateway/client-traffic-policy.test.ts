@@ -53,10 +53,20 @@ test("xForwardedFor.numTrustedHops N: the Nth address from the right of X-Forwar
   for (const n of [0, 1]) assert.equal(route(GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: ${n}}}`), from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
 });
 
-test("xForwardedFor.trustedCIDRs: X-Forwarded-For's last entry only from a trusted connection source (xff.cc, recurse unset)", () => {
+test("xForwardedFor.trustedCIDRs: from a trusted connection source, X-Forwarded-For's rightmost entry not in a trusted CIDR (xff.cc, getLastNonTrustedAddressFromXFF)", () => {
   const yaml = GW + ROUTE + BLOCK + ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.0.0.0/8]}}`);
   assert.equal(route(yaml, from("10.0.0.1", [xff("203.0.113.1, 192.0.2.10")])).status, 429);
-  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9")])).status, 200, "the last entry, trusted or not");
+  // The trusted proxies' own entries on the right are passed over: the client is the first one not trusted.
+  const passed = route(yaml, from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9, 10.8.8.8")]));
+  assert.equal(passed.status, 429);
+  assert.match(passed.reason, /the client address 192\.0\.2\.10, read from X-Forwarded-For from 10\.0\.0\.1, in ClientTrafficPolicy infra\/c's trustedCIDRs/);
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, 198.51.100.1, 10.9.9.9")])).status, 200, "the first untrusted entry from the right, not the leftmost");
+  // Every entry trusted: the leftmost.
+  assert.equal(route(yaml + ctp("d", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.0.0.0/8, 192.0.2.0/24]}}`, "2020-01-01T00:00:00Z"), from("10.0.0.1", [xff("192.0.2.10, 10.9.9.9")])).status, 429);
+  // An entry that is no IP address on the way, or more than 20 entries: no address, the connection's source.
+  assert.equal(route(yaml, from("10.0.0.1", [xff("192.0.2.10, bogus, 10.9.9.9")])).status, 200);
+  assert.equal(route(yaml, from("10.0.0.1", [xff(`192.0.2.10, ${Array(20).fill("10.9.9.9").join(", ")}`)])).status, 200);
+  assert.equal(route(yaml, from("10.0.0.1", [xff(`192.0.2.10, ${Array(19).fill("10.9.9.9").join(", ")}`)])).status, 429);
   assert.equal(route(yaml, from("198.51.100.1", [xff("192.0.2.10")])).status, 200, "an untrusted source: its own address");
   const unknown = route(yaml, { headers: [xff("192.0.2.10")] });
   assert.equal(unknown.status, 200);
@@ -120,6 +130,47 @@ test("junction route --requests: X-Forwarded-For read through a ClientTrafficPol
     const r = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
     const answers = (JSON.parse(r.out) as { results: { status: number }[] }).results.map((x) => x.status);
     assert.deepEqual(answers, [429, 200]);
+  } finally { t.cleanup(); }
+});
+
+test("ListenerSet targets: a listener's policy over its ListenerSet's over the Gateway's; a ListenerSet's policy on a listener sharing its plain HTTP port with the Gateway's is refused there, and the Gateway's takes it (validatePortOverlapForClientTrafficPolicy scopeEntireListenerSet, then scopeEntireGateway)", () => {
+  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: own, port: 8080, protocol: HTTP, hostname: ls.example.com}, {name: shared, port: 80, protocol: HTTP, hostname: shared.example.com}]
+`;
+  const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
+  const toSet = (section?: string) => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
+  const inApps = (text: string) => text.replace("namespace: infra", "namespace: apps");
+  const closed = inApps(ctp("set", `${toSet()}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`));
+  const base = gw + ls + viaSet + BLOCK;
+  const own = { ...from("10.0.0.1"), port: 8080, host: "ls.example.com" }, shared = { ...from("10.0.0.1", [xff("192.0.2.1")]), port: 80, host: "shared.example.com" };
+  assert.equal(route(base, own).status, 200);
+  assert.equal(route(base + closed, own).status, 403, "the ListenerSet's policy on its own port");
+  const refused = route(base + closed, shared);
+  assert.equal(refused.status, 200, "refused on port 80, which the Gateway's listener http shares");
+  assert.ok(refused.steps.some((s) => /ClientTrafficPolicy apps\/set targets ListenerSet apps\/ls but Envoy Gateway does not apply it there: .*listeners \(infra\/gw\/http\) on the same port/.test(s.outcome)));
+  const gwWide = ctp("wide", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}`);
+  const taken = route(base + closed + gwWide, shared);
+  assert.equal(taken.status, 429, "the Gateway's policy takes the listener the ListenerSet's was refused on");
+  assert.ok(taken.steps.some((s) => /ClientTrafficPolicy apps\/set targets ListenerSet apps\/ls but Envoy Gateway does not apply it there/.test(s.outcome)), "and the answer says why the ListenerSet's is not");
+  assert.equal(route(base + closed + gwWide, { ...own, headers: [xff("192.0.2.1")] }).status, 403, "the ListenerSet's over the Gateway's");
+  const section = inApps(ctp("one", `${toSet("own")}, clientIPDetection: {customHeader: {name: x-real}}`));
+  assert.equal(route(base + closed + section, { ...own, headers: [["x-real", "192.0.2.7"]] }).status, 429, "its listener's policy over the ListenerSet's");
+  assert.equal(route(base + closed + section, own).status, 200, "the listener's policy does not fail closed");
+  assert.equal(route(base + inApps(ctp("none", `${toSet("nope")}, clientIPDetection: {customHeader: {name: x-client, failClosed: true}}`)), own).status, 200, "a sectionName naming no listener of it attaches nothing");
+});
+
+test("an empty xForwardedFor.trustedCIDRs is refused as the API server refuses it (MinItems=1; Envoy would read an XffTrustedCidrs of no ranges as trusting every source)", async () => {
+  const t = tempFiles({ "in.yaml": ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {trustedCIDRs: []}}`) });
+  try {
+    const r = await cli(["lint", "-f", join(t.dir, "in.yaml")]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out + r.err, /spec\.clientIPDetection\.xForwardedFor\.trustedCIDRs: must have at least 1 item/);
   } finally { t.cleanup(); }
 });
 

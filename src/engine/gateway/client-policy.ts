@@ -22,7 +22,7 @@
 // proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
 
 import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } from "../../model/gateway.js";
-import { contains, formatAddress, parseAddressAsWritten, type Address } from "../../model/ip.js";
+import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
 import type { Labels } from "../../model/selector.js";
@@ -39,6 +39,8 @@ export interface EffectiveClientPolicy {
   conflicted: string[];
   /** Why Envoy Gateway does not translate the policy for this listener: none of it applies. */
   refused?: string;
+  /** A ListenerSet's policy refused for this listener, whose place the Gateway's took: what to say of it. */
+  passedOver?: string;
 }
 
 interface Claim { policy: ClientTrafficPolicy; target: string; conflicted: string[] }
@@ -103,6 +105,9 @@ export class ClientPolicyIndex {
       // A ListenerSet's policy is refused for a listener sharing its plain HTTP port with listeners not of that set.
       const others = whole ? this.samePort(gateway, listener, set, (s) => s === set) : [];
       if (whole && !others.length) return whole;
+      // Refused, it leaves the listener unclaimed: the Gateway's policy is tried on it (its own port check passes).
+      const wide = this.scopes.get(`${gw}|gateway`);
+      if (whole) return wide ? { ...wide, passedOver: `ClientTrafficPolicy ${nameOf(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
     }
     return this.scopes.get(`${gw}|gateway`);
   }
@@ -163,17 +168,42 @@ export function clientAddress(p: EffectiveClientPolicy | undefined, req: { heade
   }
   const xff = ip.xff!;
   if (xff.trusted) {
-    // xff.cc detect with xff_trusted_cidrs (recurse unset): the connection's source must be trusted, then the last X-Forwarded-For entry.
+    // xff.cc detect with xff_trusted_cidrs: the connection's source must be trusted, then
+    // Utility::getLastNonTrustedAddressFromXFF (the rightmost entry not in a trusted CIDR).
     if (!peer.address) return peer.unknown === NO_CLIENT ? { unknown: `${NO_CLIENT}, whose address decides whether ${who}'s trustedCIDRs let X-Forwarded-For be read` } : peer;
     if (!xff.trusted.some((c) => contains(c, peer.address!))) return peer;
-    const last = lastXffAddress(values("x-forwarded-for"), 0);
-    return last ? { address: last, via: `X-Forwarded-For from ${formatAddress(peer.address)}, in ${who}'s trustedCIDRs` } : peer;
+    const found = lastUntrustedXffAddress(values("x-forwarded-for"), xff.trusted);
+    return found ? { address: found, via: `X-Forwarded-For from ${formatAddress(peer.address)}, in ${who}'s trustedCIDRs` } : peer;
   }
   // Envoy Gateway writes numTrustedHops N as xff_num_trusted_hops N-1 (listener.go xffNumTrustedHops, envoy#34241).
   const skip = Math.max((xff.hops ?? 0) - 1, 0);
   const found = lastXffAddress(values("x-forwarded-for"), skip);
   return found ? { address: found, via: `X-Forwarded-For, ${who} numTrustedHops ${xff.hops ?? 0}` } : peer;
 }
+
+/** The most X-Forwarded-For entries getLastNonTrustedAddressFromXFF reads (MAX_ALLOWED_XFF_ENTRIES): more, no address. */
+const MAX_XFF_ENTRIES = 20;
+
+/**
+ * Utility::getLastNonTrustedAddressFromXFF (Envoy 1.33+; the xff extension Envoy Gateway configures with
+ * trustedCIDRs has no "recurse" switch): the X-Forwarded-For value split at ","; more than 20 entries,
+ * none; from the right, each entry trimmed must be an IP address (one that is not: none), the first not
+ * in a trusted CIDR is the client, and when every entry is trusted, the leftmost.
+ */
+function lastUntrustedXffAddress(values: readonly string[], trusted: readonly Cidr[]): Address | undefined {
+  const entries = (values.length ? headerReadings(values, "envoy")[0] : "").split(",");
+  if (entries.length > MAX_XFF_ENTRIES) return undefined;
+  let last: Address | undefined;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    last = parseAddressAsWritten(trimXff(entries[i]));
+    if (!last) return undefined;
+    if (!trusted.some((c) => contains(c, last!))) return last;
+  }
+  return last;
+}
+
+/** StringUtil::trim: the whitespace absl's ascii_isspace names, both ends. */
+const trimXff = (s: string) => s.replace(/^[ \t\f\v\n\r]+|[ \t\f\v\n\r]+$/g, "");
 
 /**
  * Utility::getLastAddressFromXFF: the X-Forwarded-For value (repeated headers joined with ","), its
@@ -189,5 +219,5 @@ function lastXffAddress(values: readonly string[], skip: number): Address | unde
   }
   const comma = xff.lastIndexOf(",");
   if (comma >= 0 && comma + 1 < xff.length) xff = xff.slice(comma + 1);
-  return parseAddressAsWritten(xff.replace(/^[ \t\f\v\n\r]+|[ \t\f\v\n\r]+$/g, ""));
+  return parseAddressAsWritten(trimXff(xff));
 }

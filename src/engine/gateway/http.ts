@@ -169,6 +169,7 @@ function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): Client
   if (!p) return req.clientAddress ? { address: req.clientAddress } : {};
   const who = `ClientTrafficPolicy ${p.policy.namespace}/${p.policy.name}`;
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("ClientTrafficPolicy", p), detail: { conflicted: p.conflicted } });
+  if (p.passedOver) res.steps.push({ stage: "policy", outcome: p.passedOver });
   if (p.refused) res.steps.push({ stage: "policy", outcome: `${who} targets ${p.target} but Envoy Gateway does not apply it there: ${p.refused}`, detail: { refused: p.refused } });
   const client = clientAddress(p, req);
   if (client.address && client.via) res.steps.push({ stage: "policy", outcome: `the client address Envoy reads is ${formatAddress(client.address)} (${client.via})`, detail: { clientAddress: formatAddress(client.address) } });
