@@ -454,8 +454,11 @@ function looksJson(name: string, bytes: Buffer): boolean {
 /**
  * Whether every check the main thread runs on a file before its front ends finds nothing in it:
  * the text is one JSON object as documents.ts readValues reads it (strictJsonObject: no strict-JSON
- * error, no null, nothing rewritten), and no object in it gets a diagnostic from checkObject after
- * removed.ts's conversion, as lowering.ts lower runs them. What the main thread runs anyway
+ * error, nothing rewritten), and no object in it gets a diagnostic from checkObject after removed.ts's
+ * conversion, as lowering.ts lower runs them. A null field is allowed (a dump's
+ * `"creationTimestamp": null` in every pod template): checkObject changes the object only where it
+ * zeroes a null list item or map value (schema/zero.ts), each with a warning, and a warning makes the
+ * file not clean; so a clean file's JSON.parse value is the object the front ends would read. What the main thread runs anyway
  * (splitting lists, the removed-version note, the front ends) is not judged.
  */
 export function judge(name: string, text: string): boolean {

@@ -90,8 +90,9 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   const jsonName = isJsonName(file.name);
   if (jsonName || jsonFirst(text, first)) {
     // The worker ran parseStrictJson on this text: it returned JSON.parse's own value (no int64 or
-    // surrogate rewrite), no null in it, and threw nothing (checkahead.ts judge).
-    if (checked) { const value = JSON.parse(text) as object; NULL_FREE.add(value); return [value]; }
+    // surrogate rewrite) and threw nothing, and checkObject zeroed no null in it (checkahead.ts judge).
+    // (Not marked null-free: a clean file may hold nulls, and checkObject never validates a checked object anyway.)
+    if (checked) return [JSON.parse(text) as object];
     try {
       // (Whether it holds a null is seen by the walk that counts its keys, not by another pass over the text.)
       const seen = { nulls: true };
@@ -128,7 +129,9 @@ function jsonFirst(text: string, first: RegExpExecArray): boolean {
 /**
  * Whether a file is read as one JSON value (the first path readValues tries) and what that value is,
  * as the check-ahead worker needs it: undefined when it is not JSON to kubectl, when it is not one
- * object, or when parseStrictJson throws, holds a null or rewrites the text's value (`exact`).
+ * object, or when parseStrictJson throws or rewrites the text's value (`exact`). A null in it is
+ * JSON.parse's null too: it stays (marked not null-free, so that checkObject reads it as the main
+ * thread would: zeroed list items and map values are warnings, which make a file not clean).
  */
 export function strictJsonObject(name: string, text: string): Record<string, unknown> | undefined {
   const first = /\S/.exec(text);
@@ -136,8 +139,8 @@ export function strictJsonObject(name: string, text: string): Record<string, unk
   const seen = { nulls: true, exact: false };
   let value: unknown;
   try { value = parseStrictJson(text, seen); } catch { return undefined; }
-  if (seen.nulls || !seen.exact || !isObject(value)) return undefined;
-  NULL_FREE.add(value);
+  if (!seen.exact || !isObject(value)) return undefined;
+  if (!seen.nulls) NULL_FREE.add(value);
   return value;
 }
 
