@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BASE, gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { BASE, gateway, httpRoute, HTTP_ALL, route, allowingListenerSets, listenerSet } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 import { parseAddress } from "../../src/model/ip.js";
 
@@ -134,15 +134,8 @@ test("junction route --requests: X-Forwarded-For read through a ClientTrafficPol
 });
 
 test("ListenerSet targets: a listener's policy over its ListenerSet's over the Gateway's; a ListenerSet's policy on a listener sharing its plain HTTP port with the Gateway's is refused there, and the Gateway's takes it (validatePortOverlapForClientTrafficPolicy scopeEntireListenerSet, then scopeEntireGateway)", () => {
-  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
-  const ls = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: ListenerSet
-metadata: {name: ls, namespace: apps}
-spec:
-  parentRef: {name: gw, namespace: infra}
-  listeners: [{name: own, port: 8080, protocol: HTTP, hostname: ls.example.com}, {name: shared, port: 80, protocol: HTTP, hostname: shared.example.com}]
-`;
+  const gw = allowingListenerSets(GW);
+  const ls = listenerSet("{name: own, port: 8080, protocol: HTTP, hostname: ls.example.com}, {name: shared, port: 80, protocol: HTTP, hostname: shared.example.com}");
   const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
   const toSet = (section?: string) => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
   const inApps = (text: string) => text.replace("namespace: infra", "namespace: apps");

@@ -50,6 +50,23 @@ ${listeners.map((l) => `  - ${l}`).join("\n")}
 `;
 }
 
+/** A Gateway's YAML that lets ListenerSets of any namespace attach (spec.allowedListeners). */
+export function allowingListenerSets(gatewayYaml: string): string {
+  return gatewayYaml.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+}
+
+/** A ListenerSet `ls` in namespace apps attached to infra/gw, with these listeners (a YAML flow list's items). */
+export function listenerSet(listeners: string): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [${listeners}]
+`;
+}
+
 export const HTTP_ALL = "{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}";
 
 /** An HTTPRoute in "apps" attached to infra/gw; `spec` is YAML for the rest of the spec (indented 2). */

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { gateway, httpRoute, HTTP_ALL, route, allowingListenerSets, listenerSet } from "./fixture.js";
 import { load } from "../helpers.js";
 
 const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
@@ -87,15 +87,8 @@ test("mergeType: a route's grpcStatus abort merged over the Gateway's httpStatus
 });
 
 test("ListenerSet targets: a route on a ListenerSet's listener gets the policy of that listener, else of the ListenerSet, else of the Gateway; never a Gateway listener's (ProcessBackendTrafficPolicies, gatewayPolicyTargetListeners)", () => {
-  const gw = GW.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
-  const ls = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: ListenerSet
-metadata: {name: ls, namespace: apps}
-spec:
-  parentRef: {name: gw, namespace: infra}
-  listeners: [{name: http, port: 80, protocol: HTTP, hostname: ls.example.com}]
-`;
+  const gw = allowingListenerSets(GW);
+  const ls = listenerSet("{name: http, port: 80, protocol: HTTP, hostname: ls.example.com}");
   const viaSet = ROUTE.replace("parentRefs: [{name: gw, namespace: infra}]", "parentRefs: [{kind: ListenerSet, name: ls}]");
   const toSet = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls${section ? `, sectionName: ${section}` : ""}}]`;
   const base = gw + ls + viaSet;
