@@ -1,0 +1,57 @@
+// Input audit, eleventh round: hostile files compared with what kubectl (1.32, `kubectl label
+// --local -f FILE -o json`, which reads a file as apply does without a server) reads from them.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { formatDiagnostic } from "../../src/model/source.js";
+import { parseKubeYaml } from "../../src/sources/kubeyaml.js";
+import { load } from "../helpers.js";
+
+const errorsOf = (files: Record<string, string>) => load(files).diagnostics.errors.map(formatDiagnostic);
+
+test("resolve.go: a plain + or - with no digit (+, +_, -_) is a string, as kubectl reads it (it was NaN, written as null)", () => {
+  // go-yaml v2 resolve(): the hint of '+' and '-' is a number, but strconv.ParseInt("+", 0, 64) and
+  // ParseFloat fail, so the text stays a string: kubectl label --local gives {"k": "+"}, ["+"], "-_".
+  assert.deepEqual(parseKubeYaml("a: +\nb: [+]\nc: -_\nd: +_\n+: key\n"), { a: "+", b: ["+"], c: "-_", d: "+_", "+": "key" });
+  // Through the fast block reader and the schema: a port name, not "number NaN".
+  const e = errorsOf({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n    - port: +\n" });
+  assert.equal(e.length, 1);
+  assert.match(e[0], /np\.yaml:8 spec\.ingress\[0\]\.ports\[0\]\.port: "\+"/);
+  assert.doesNotMatch(e[0], /NaN/);
+  const cm = load({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  a: +\n  b: -_\n" });
+  assert.deepEqual(cm.diagnostics.items.map(formatDiagnostic).filter((d) => !d.startsWith("note")), []);
+});
+
+test("cli-runtime StreamVisitor: a .json file is read by its text, as any file (NewYAMLOrJSONDecoder): YAML in it is read, a trailing comma is YAML's (kubectl 1.34+ falls back to YAML)", () => {
+  const yaml = load({ "ns.json": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n" });
+  assert.deepEqual(yaml.diagnostics.errors, []);
+  assert.deepEqual([...yaml.inventory.namespaces.keys()], ["a"]);
+  const comma = load({ "ns.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"},}\n' });
+  assert.deepEqual(comma.diagnostics.errors, []);
+  assert.deepEqual([...comma.inventory.namespaces.keys()], ["b"]);
+  // JSON errors that are not syntax stay errors: a duplicate key, a number beyond float64.
+  assert.match(errorsOf({ "ns.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "name": "b"}}' })[0], /duplicate field "name"/);
+});
+
+test("kinds the RESTMapper cannot match are errors, not unknown kinds counted: a plural or singular spelling of a kind read in that version, and a kind no API can serve", () => {
+  // kubectl: `no matches for kind "NetworkPolicies" in version "networking.k8s.io/v1"`. A CRD's kind must
+  // be a DNS-1035 label once lowercased (ValidateCustomResourceDefinitionNames), so "NetworkPolicy " or
+  // "my_kind" is no kind of any API.
+  const loaded = load({ "k.yaml": [
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicies\nmetadata: {name: a}\nspec: {podSelector: {}}\n",
+    "apiVersion: v1\nkind: Endpoint\nmetadata: {name: b}\n",
+    "apiVersion: networking.k8s.io/v1\nkind: \"NetworkPolicy \"\nmetadata: {name: c}\nspec: {podSelector: {}}\n",
+    "apiVersion: example.com/v1\nkind: my_kind\nmetadata: {name: d}\n",
+    "apiVersion: example.com/v1\nkind: Widgets\nmetadata: {name: e}\n",
+    "apiVersion: example.com/v1\nkind: NetworkPolicies\nmetadata: {name: f}\n",
+  ].join("---\n") });
+  const errors = loaded.diagnostics.errors.map(formatDiagnostic);
+  assert.equal(errors.length, 4, errors.join("\n"));
+  assert.match(errors[0], /k\.yaml:2 kind: no kind "NetworkPolicies" in networking\.k8s\.io\/v1: kinds are matched exactly \(did you mean NetworkPolicy\?\); kubectl fails on it: no matches for kind "NetworkPolicies" in version "networking\.k8s\.io\/v1"/);
+  assert.match(errors[1], /k\.yaml:7 kind: no kind "Endpoint" in v1: .*did you mean Endpoints\?/);
+  assert.match(errors[2], /k\.yaml:11 kind: no API serves kind "NetworkPolicy "/);
+  assert.match(errors[3], /k\.yaml:16 kind: no API serves kind "my_kind"/);
+  // A kind of another group, whatever it is called, is still only counted (a CRD's objects in a dump).
+  assert.equal(loaded.inventory.unknownKinds.get("Widgets"), 1);
+  assert.equal(loaded.inventory.unknownKinds.get("NetworkPolicies"), 1);
+});
