@@ -4,6 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/model/source.js";
+import { capMessage } from "../../src/model/quote.js";
+import { closest as spellingClosest } from "../../src/model/spelling.js";
+import { closest as suggestClosest } from "../../src/model/suggest.js";
+import { compileRegex, MAX_PATTERN, REGEX_SEMANTICS } from "../../src/model/regex.js";
 import { parseKubeYaml } from "../../src/sources/kubeyaml.js";
 import { load } from "../helpers.js";
 
@@ -54,4 +58,31 @@ test("kinds the RESTMapper cannot match are errors, not unknown kinds counted: a
   // A kind of another group, whatever it is called, is still only counted (a CRD's objects in a dump).
   assert.equal(loaded.inventory.unknownKinds.get("Widgets"), 1);
   assert.equal(loaded.inventory.unknownKinds.get("NetworkPolicies"), 1);
+});
+
+test("values of millions of characters: a 10M-character label value is one capped error (the message scan overflowed the stack: internal error), an unknown field of 10M characters is not compared with every known one", () => {
+  const huge = "a".repeat(10_000_000);
+  const capped = capMessage(`label value ${JSON.stringify(huge)} is invalid; the run ${huge} ends`);
+  assert.equal(capped, `label value "${"a".repeat(100)}..." (10000000 characters) is invalid; the run ${"a".repeat(100)}... (10000000 characters) ends`);
+  // As the regular expressions read it: an unterminated quote is text, escapes are kept, runs end at a quote or white space.
+  assert.equal(capMessage(`x "${"b".repeat(300)}\nand ${"c".repeat(250)}`), `x "${"b".repeat(100)}... (300 characters)\nand ${"c".repeat(100)}... (250 characters)`);
+  assert.equal(capMessage(`x "${"b".repeat(300)} and ${"c".repeat(250)}"`), `x "${"b".repeat(100)}..." (555 characters)`);
+  assert.equal(capMessage(`say ${JSON.stringify(`q"\\${"d".repeat(200)}`)}`), `say ${JSON.stringify(`q"\\${"d".repeat(97)}`).slice(0, -1)}..." (203 characters)`);
+  const started = Date.now();
+  const e = errorsOf({ "ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n    a: ${huge}\n` });
+  assert.equal(e.length, 1);
+  assert.match(e[0], /ns\.yaml:6 metadata\.labels\.a: label value "a{100}\.\.\." \(10000000 characters\) is invalid/);
+  assert.equal(spellingClosest(huge, ["metadata", "spec", "status"]), undefined);
+  assert.deepEqual(suggestClosest(huge, ["json", "yaml"]), []);
+  assert.equal(spellingClosest("metdata", ["metadata", "spec"]), "metadata");
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+});
+
+test("a regular expression of more than 100,000 characters is refused at once (re2js took 1.4 s and 250 MB for 1M characters and did not finish 10M)", () => {
+  const started = Date.now();
+  const r = compileRegex("a".repeat(10_000_000), REGEX_SEMANTICS.gatewayApi);
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : "", /a pattern of 10000000 characters: Junction compiles at most 100000/);
+  assert.ok(Date.now() - started < 1000);
+  assert.equal(compileRegex("a".repeat(MAX_PATTERN), REGEX_SEMANTICS.gatewayApi).ok, true);
 });
