@@ -128,6 +128,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   responseBodies?: string[];
   /** spec.timeout.tcp.connectTimeout in ms, when set: the connect_timeout of its routes' clusters (0: Envoy's Cluster validation refuses it). */
   connectTimeout?: number;
+  /** spec.timeout is set (even without tcp.connectTimeout): a TCP route's whole timeout comes from the most specific policy that sets one. */
+  timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }

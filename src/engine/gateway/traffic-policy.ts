@@ -104,19 +104,41 @@ export class TrafficPolicyIndex {
   }
 
   /**
-   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets: Envoy Gateway sets a TCP route's
-   * features one by one, each from the most specific policy that has it (applyTrafficFeatureToRoute and
-   * translateBackendTrafficPolicyForListeners: `setIfNil(&r.HealthCheck, tf.HealthCheck)`), so the
-   * healthCheck of the most specific policy that sets one; a route's policy with a mergeType is merged
-   * into its parent's first (the parent's panicThreshold where the route's healthCheck sets none).
+   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets (streamFeature): the healthCheck
+   * of the most specific policy that sets one; a route's policy with a mergeType merged into its
+   * parent's first (the parent's panicThreshold where the route's healthCheck sets none).
    */
   streamPanicThreshold(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): number | undefined {
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
+    return this.streamFeature(gateway, listener, set, route, rule, (p) => p.healthCheck, merge)?.panicThreshold;
+  }
+
+  /**
+   * The connect timeout a TCPRoute's or TLSRoute's rule gets (streamFeature), with the policies it
+   * comes from: the whole `timeout` of the most specific policy that sets one (`setIfNil(&r.Timeout,
+   * tf.Timeout)`: a route policy's `timeout: {http: ...}` hides the Gateway's tcp.connectTimeout, and
+   * its cluster gets the default 10s), merged field by field with a mergeType. `ms` undefined: the
+   * default. UDP routes take no timeout (their features are loadBalancer and dns only).
+   */
+  streamConnectTimeout(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): { ms?: number; policies: string[] } | undefined {
+    const own = (p: BackendTrafficPolicy) => (p.timeoutSet ? { ms: p.connectTimeout, policies: [nameOf(p)] } : undefined);
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.timeoutSet || into.timeoutSet ? { ms: p.connectTimeout ?? into.connectTimeout, policies: [nameOf(p), nameOf(into)] } : undefined);
+    return this.streamFeature(gateway, listener, set, route, rule, own, merge);
+  }
+
+  /**
+   * A feature of a TCP route's rule as Envoy Gateway sets it (envoyproxy/gateway v1.9.0 backendtrafficpolicy.go
+   * applyTrafficFeatureToRoute and translateBackendTrafficPolicyForListeners: one by one, `setIfNil(&r.X,
+   * tf.X)`, for TCPRoutes and TLSRoutes alike, whatever errors the policy's other features have): from
+   * the most specific level whose policy sets it; a route's policy with a mergeType is merged into its
+   * parent's first (translateBackendTrafficPolicyForRouteWithMerge).
+   */
+  private streamFeature<T>(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule, feature: (p: BackendTrafficPolicy) => T | undefined, merge: (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => T | undefined): T | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = [rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
-    const parent = [...this.parentTargets(gateway, listener, set).map((t) => this.held(t))].flatMap((x) => (x ? [x.held.policy] : []));
-    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
-    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : p.healthCheck)), ...parent.map((p) => p.healthCheck)];
-    return levels.find((hc) => hc !== undefined)?.panicThreshold;
+    const parent = this.parentTargets(gateway, listener, set).flatMap((t) => { const x = this.held(t); return x ? [x.held.policy] : []; });
+    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : feature(p))), ...parent.map(feature)];
+    return levels.find((x) => x !== undefined);
   }
 
   /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
