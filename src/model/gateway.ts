@@ -179,8 +179,9 @@ export interface RateLimitSummary {
   refuses?: { local?: string; global?: string };
   /**
    * The rules with clientSelectors (local and global), as the request matches them (engine/gateway/
-   * traffic-policy.ts selectorRefusal): one whose limit is `requests: 0` refuses the requests it
-   * matches; a local default rule of 0 (`defaultZero`) refuses those no local rule matches.
+   * traffic-policy.ts selectorRefusal): a global one whose limit is `requests: 0` refuses the requests
+   * it matches. A local rule of 0 among them, or a local default rule of 0 beside them (`defaultZero`),
+   * is a token bucket of tokens_per_fill 0: Envoy refuses the route configuration (zeroLocalRule).
    */
   selectorRules?: RateLimitRule[];
   defaultZero?: number;

@@ -668,6 +668,28 @@ test("felix's health check server by its release (the calico-node image tag): be
   assert.equal((await explainWith(yaml + felix + node("docker.io/calico/node:v3.32.0"), "node:node-b", "ip:10.0.0.2", 32000, [])).pairs[0].verdict, "allow");
 });
 
+// The release was read from any image's tag: Calico Enterprise's tigera/cnx-node:v3.20.1 (its own
+// numbering: not Calico v3.20) was read as felix v3.20.1, an old release, and a node's own loopback
+// at a healthCheckNodePort was answered (allow) as felix before v3.31.1 does.
+test("felix's release is read from a calico/node image only (a mirror's too): tigera/cnx-node (Calico Enterprise) numbers its releases its own way, so its release is unknown: warned, answered as the newest (it was read as Calico v3.20: allow)", async () => {
+  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
+  const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
+  const node = (image: string) => `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: calico-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: calico-node, image: "${image}"}\n`;
+  const ask = (extra: string) => explainWith(yaml + felix + extra, "node:node-b", "ip:127.0.0.1", 32000, []);
+  for (const image of ["quay.io/tigera/cnx-node:v3.20.1", "tigera/cnx-node:v3.21.0-1.0"]) {
+    const enterprise = await ask(node(image));
+    assert.deepEqual(enterprise.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]], image);
+    assert.match((enterprise.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /the input does not show felix's release/, image);
+    const warned = load({ "in.yaml": yaml + felix + node(image) }).diagnostics.items.filter((d) => d.severity === "warning" && /felix's release is not read from image/.test(d.message));
+    assert.equal(warned.length, 1, image);
+    assert.match(warned[0].message, /tigera\/cnx-node is Calico Enterprise, whose release numbers are its own/);
+  }
+  // A mirror of calico/node (another registry, a path before it) is Calico's release; another repository's tag is no release.
+  assert.deepEqual((await ask(node("registry.corp.example:5000/mirror/calico/node:v3.30.2"))).pairs.map((p) => p.verdict), ["allow"]);
+  assert.deepEqual((await ask(node("docker.io/calico/node:v3.30.2"))).pairs.map((p) => p.verdict), ["allow"]);
+  assert.deepEqual((await ask(node("example.com/other/felix:v3.20.0"))).pairs.map((p) => p.verdict), ["deny"]);
+});
+
 test("one rule for a pod of the pod network the input gives no address of (a template pod, a pod not yet given one): local wherever the detector sees its node's pods; under NodeCIDR with its node's podCIDR it was masqueraded to the node (a wrong deny), while ClusterCIDR read it as local", async () => {
   // getLocalDetectors: NodeCIDR is NewDetectLocalByCIDR(the node's podCIDR), which the pod's address comes from once the pod has one.
   const nodes = (yaml: string) => yaml.replace("metadata: {name: node-a}\n", "metadata: {name: node-a}\nspec: {podCIDRs: [10.1.0.0/24]}\n").replace("metadata: {name: node-b}\n", "metadata: {name: node-b}\nspec: {podCIDRs: [10.1.1.0/24]}\n");
