@@ -14,7 +14,7 @@ import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
 import { describe as describeValue } from "../fields.js";
-import { nullPlaces, zeroNulls } from "./zero.js";
+import { nullHolders, zeroNulls } from "./zero.js";
 import { isObject } from "./structural.js";
 
 let shared: SchemaCatalog | undefined;
@@ -29,10 +29,10 @@ export function schemaCatalog(): SchemaCatalog {
 export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
   // (A file that holds a null is not null-free as a whole: most of its objects may hold none.)
-  const nulls = raw.nullFree ? [] : nullPlaces(raw.obj);
-  if (nulls.length) readNullElements(raw, schema, catalog, diags, nulls);
+  const holders = raw.nullFree ? undefined : nullHolders(raw.obj);
+  if (holders) readNullElements(raw, schema, catalog, diags, holders);
   if (!schema) return [];
-  const plain = nulls.length ? withoutNulls(raw.obj, nulls) : raw.obj;
+  const plain = holders ? withoutNulls(raw.obj, holders) : raw.obj;
   const data = schema.defaults ? schema.defaults(plain) : plain;
   if (schema.validate(data)) return [];
   const accepted = serverAccepted(raw.obj);
@@ -52,14 +52,14 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
  * resource, with a vendored schema or not), only `metadata`, which the API server decodes into
  * metav1.ObjectMeta whatever the kind.
  */
-function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics, nulls: Path[]): void {
+function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics, holders: ReadonlySet<object>): void {
   let zeroed;
-  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed, [], nulls);
+  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed, [], holders);
   else {
     const meta = raw.obj.metadata;
     const objectMeta = isObject(meta) ? catalog.objectMeta() : undefined;
     if (!objectMeta) return;
-    zeroed = zeroNulls(meta, objectMeta, ["metadata"], nulls.filter((p) => p.length > 1 && p[0] === "metadata").map((p) => p.slice(1)));
+    zeroed = zeroNulls(meta, objectMeta, ["metadata"], holders);
   }
   for (const z of zeroed) {
     const written = JSON.stringify(z.zero);
@@ -193,35 +193,26 @@ function valueAt(data: unknown, path: Path): unknown {
 
 /**
  * A null field is an absent one (Go's decoder leaves the zero value; CRD pruning drops it): the value
- * without its null fields (`nulls`: where `v` holds a null, zero.ts nullPlaces). Only the objects and
- * lists above a null field are copied; the rest is shared with `v` (validation reads the value and
+ * without its null fields (`holders`: the objects and lists of `v` that hold a null, zero.ts
+ * nullHolders). Only those are copied; the rest is shared with `v` (validation reads the value and
  * never changes it: defaults.ts copies what it defaults). A dump as `kubectl get -o json` writes it
  * has a `"creationTimestamp": null` in every pod template: copying each such object whole made the
- * check-ahead worker fall behind (docs/performance.md, twentieth stop).
+ * check-ahead worker fall behind (docs/performance.md, twentieth stop). (Copied by a spread, not key
+ * by key: a field named `__proto__` stays a field.)
  */
-export function withoutNulls<T>(v: T, nulls: readonly Path[] = nullPlaces(v)): T {
-  const copies = new Map<object, Record<string | number, unknown>>();
-  const copy = (o: object): Record<string | number, unknown> => {
-    let c = copies.get(o);
-    if (!c) { c = (Array.isArray(o) ? o.slice() : { ...o }) as Record<string | number, unknown>; copies.set(o, c); }
-    return c;
-  };
-  let top: unknown = v;
-  for (const place of nulls) {
-    // (A null list item stays: it is no field. One zeroed since is no longer null.)
-    let parent = v as Record<string | number, unknown>;
-    for (let j = 0; j < place.length - 1; j++) parent = parent[place[j]] as Record<string | number, unknown>;
-    const k = place[place.length - 1];
-    if (Array.isArray(parent) || parent[k] !== null) continue;
-    // Each object and list above it is copied (once), and each copy put in its parent's copy.
-    let o = v as Record<string | number, unknown>, c = copy(o);
-    top = c;
-    for (let j = 0; j < place.length - 1; j++) {
-      const child = o[place[j]] as Record<string | number, unknown>, cc = copy(child);
-      c[place[j]] = cc;
-      o = child; c = cc;
-    }
-    delete c[k];
+export function withoutNulls<T>(v: T, holders: ReadonlySet<object> | undefined = nullHolders(v)): T {
+  if (!holders || v === null || typeof v !== "object" || !holders.has(v)) return v;
+  if (Array.isArray(v)) {
+    // (A null list item stays: it is no field.)
+    const c: unknown[] = v.slice();
+    for (let i = 0; i < v.length; i++) c[i] = withoutNulls(v[i] as unknown, holders);
+    return c as T;
   }
-  return top as T;
+  const o = v as Record<string, unknown>, c: Record<string, unknown> = { ...o };
+  for (const k in o) {
+    const x = o[k];
+    if (x === null) delete c[k];
+    else if (typeof x === "object") c[k] = withoutNulls(x, holders);
+  }
+  return c as T;
 }

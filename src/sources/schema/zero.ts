@@ -31,32 +31,18 @@ export interface Zeroed { path: Path; zero: unknown }
  * where (`at`: the path of `obj` in its object). Values the schema does not describe are left alone
  * (validation reports them).
  *
- * The nulls are found first by a plain walk of the value, then the schema is followed down the path
- * of each one only: a dump as `kubectl get -o json` writes it has a `"creationTimestamp": null` in
- * every pod template, and following the schema down the whole object for it (a path array and a
- * `$ref` resolved per value) made the check-ahead worker judge such a file in about twice the time
- * (docs/performance.md, twentieth stop). The same nulls are zeroed, in the same order (keys in order,
- * items in order), as a walk of the whole object with its schema zeroed them.
+ * The schema is followed down only into the objects and lists that hold a null (`holders`, found first
+ * by a plain walk of the value: nullHolders): a dump as `kubectl get -o json` writes it has a
+ * `"creationTimestamp": null` in every pod template, and following the schema down the whole object
+ * for it (a path array and a `$ref` resolved per value) made the check-ahead worker judge such a file
+ * in about twice the time (docs/performance.md, twentieth stop). The nulls are zeroed in the order of
+ * a walk of the whole object (keys in order, items in order). (Not a path per null found, followed
+ * down from the top: a list nested 990 deep holding 200k nulls, a 1 MB file, made 200k paths of 990
+ * keys, 2.5 GB and 13 s, and a 10 MB one ran out of memory.)
  */
-export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = [], places = nullPlaces(obj)): Zeroed[] {
+export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = [], holders = nullHolders(obj)): Zeroed[] {
   const out: Zeroed[] = [];
-  const defs = schema.definitions, root = resolve({ $ref: `#/definitions/${schema.root}` }, defs);
-  for (const place of places) {
-    // (As deep as a walk of the object with its schema went.)
-    if (place.length > MAX_WALK + 1) continue;
-    let s = root, v = obj as Record<string | number, unknown>;
-    for (let j = 0; j < place.length - 1 && s; j++) {
-      s = resolve(below(s, v, place[j]), defs);
-      v = v[place[j]] as Record<string | number, unknown>;
-    }
-    const k = place[place.length - 1];
-    // Only a list item or a map value (a null field the schema names is an absent one: validate.ts
-    // withoutNulls), and only a null still there (a YAML alias repeats a node: zeroed at its first place).
-    const values = s && (Array.isArray(v) || !named(s, k)) ? below(s, v, k) : undefined;
-    if (!values || v[k] !== null) continue;
-    const z = zeroOf(values, defs);
-    if (z !== undefined) { v[k] = z; out.push({ path: [...at, ...place], zero: z }); }
-  }
+  if (holders) walk(obj, { $ref: `#/definitions/${schema.root}` }, schema.definitions, holders, [...at], out, 0);
   return out;
 }
 
@@ -72,44 +58,73 @@ function resolve(s: Structural | undefined, defs: Record<string, Structural>): S
   return x;
 }
 
-/** Whether `k` is a property the object schema `s` names. */
-function named(s: Structural, k: string | number): boolean {
-  return isObject(s.properties) && Object.prototype.hasOwnProperty.call(s.properties, k);
-}
-
-/** The schema of the value at `k` of `v` (a list's items; an object's property, else its additionalProperties). */
-function below(s: Structural, v: unknown, k: string | number): Structural | undefined {
-  if (Array.isArray(v)) return isObject(s.items) ? (s.items as Structural) : undefined;
-  if (named(s, k)) return (s.properties as Record<string, Structural>)[k];
-  return isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
-}
-
 /**
- * The path of every null list item and object value of `v`, in order (keys in order, items in order),
- * at any depth (a value nested deeper than MAX_DEPTH is refused before: strictjson.ts, kubeyaml.ts);
- * none: `v` holds no null.
+ * Zeroes the nulls of `v` (which holds one: `holders`), whose schema is `s0`, at `path` (one array,
+ * pushed and popped: copied only for a null zeroed), going down only into values that hold a null.
  */
-export function nullPlaces(v: unknown): Path[] {
-  const out: Path[] = [];
-  if (v !== null && typeof v === "object") collectNulls(v, [], out);
-  return out;
-}
-
-function collectNulls(v: unknown, path: (string | number)[], out: Path[]): void {
+function walk(v: unknown, s0: Structural | undefined, defs: Record<string, Structural>, holders: ReadonlySet<object>, path: (string | number)[], out: Zeroed[], depth: number): void {
+  const s = resolve(s0, defs);
+  // (As deep as the walk of the whole object went: MAX_WALK levels below the object.)
+  if (!s || depth > MAX_WALK) return;
+  const zero = (into: Record<string | number, unknown>, k: string | number, values: Structural) => {
+    const z = zeroOf(values, defs);
+    if (z !== undefined) { into[k] = z; out.push({ path: [...path, k], zero: z }); }
+  };
   if (Array.isArray(v)) {
+    const items = isObject(s.items) ? (s.items as Structural) : undefined;
+    if (!items) return;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      if (x === null) out.push([...path, i]);
-      else if (typeof x === "object") { path.push(i); collectNulls(x, path, out); path.pop(); }
+      if (x === null) zero(v as unknown as Record<number, unknown>, i, items);
+      else if (holds(holders, x)) { path.push(i); walk(x, items, defs, holders, path, out, depth + 1); path.pop(); }
     }
     return;
   }
-  // (for-in, not Object.keys: no array per object. A parsed object's own keys, in the same order.)
-  for (const k in v as Record<string, unknown>) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x === null) out.push([...path, k]);
-    else if (typeof x === "object") { path.push(k); collectNulls(x, path, out); path.pop(); }
+  if (!isObject(v)) return;
+  const props = isObject(s.properties) ? (s.properties as Record<string, Structural>) : undefined;
+  const values = isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    // A null field the schema names is an absent one (validate.ts withoutNulls): only map values are zeroed.
+    const known = props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
+    const below = known ?? values;
+    if (!below) continue;
+    if (x === null) { if (!known) zero(v, k, below); }
+    else if (holds(holders, x)) { path.push(k); walk(x, below, defs, holders, path, out, depth + 1); path.pop(); }
   }
+}
+
+function holds(holders: ReadonlySet<object>, x: unknown): x is object {
+  return x !== null && typeof x === "object" && holders.has(x);
+}
+
+/**
+ * The objects and lists of `v` (itself included) that hold a null, as an item or a field value, at any
+ * depth below them (a value nested deeper than MAX_DEPTH is refused before: strictjson.ts,
+ * kubeyaml.ts); undefined: `v` holds no null.
+ */
+export function nullHolders(v: unknown): ReadonlySet<object> | undefined {
+  const out = new Set<object>();
+  if (v !== null && typeof v === "object") collectHolders(v, out);
+  return out.size ? out : undefined;
+}
+
+function collectHolders(v: object, out: Set<object>): boolean {
+  let has = false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null || (typeof x === "object" && collectHolders(x as object, out))) has = true;
+    }
+  } else {
+    // (for-in, not Object.keys: no array per object. A parsed object's own keys.)
+    for (const k in v as Record<string, unknown>) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === null || (typeof x === "object" && collectHolders(x as object, out))) has = true;
+    }
+  }
+  if (has) out.add(v);
+  return has;
 }
 
 /** How deep below the object zeroNulls looks (the levels its schema's walk went). */
