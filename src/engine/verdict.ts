@@ -539,6 +539,14 @@ export class PolicyEngine {
   }
 
   /**
+   * A node with a Calico host endpoint came, went or changed (fast/updates.ts upsertEndpoint,
+   * removeEndpoint): hostEndpoints, and ownExact with it, are asked again.
+   */
+  hostEndpointsChanged(): void {
+    this.hasOwnExact = this.hasHostEndpoints = undefined;
+  }
+
+  /**
    * Whether a node has a Calico host endpoint: its connections with itself (a host-network pod acting
    * as it) are then policed or not by the interface it names (ownHost), which its classes do not
    * hold: the connectivity engine answers those pairs one by one (fast/pairs.ts).

@@ -134,6 +134,8 @@ export function upsertEndpoint(fc: FastConnectivity, e: Omit<Endpoint, "id">, ol
   const inv = fc.inventory;
   const ep = addToInventory(inv, e);
   fc.engine.index.added(ep);
+  // (Whether any node has a host endpoint is kept: a node given its first one was answered as without.)
+  if (ep.hostEndpoint || old?.hostEndpoint) fc.engine.hostEndpointsChanged();
   if (ep.namespace !== undefined && !inv.namespaces.has(ep.namespace)) {
     inv.namespaces.set(ep.namespace, { name: ep.namespace, labels: { "kubernetes.io/metadata.name": ep.namespace }, implicit: true });
     fc.sets.namespacesChanged();
@@ -171,6 +173,7 @@ export function removeEndpoint(fc: FastConnectivity, e: Endpoint, refresh = true
   if (inv.endpoints[e.id] !== e) return { classes: 0, rows: 0 };
   fc.classes.removeEndpoint(e);
   fc.engine.index.removed(e);
+  if (e.hostEndpoint) fc.engine.hostEndpointsChanged();
   const from = inv.endpoints.length - 1;
   const moved = removeFromInventory(inv, e);
   if (moved) fc.classes.renumber(moved, from);
