@@ -787,3 +787,26 @@ test("optimistic: the unchecked load throwing on files all judged clean is no in
     assert.equal(on.optimism?.unexpected, "TypeError: boom");
   } finally { t.cleanup(); }
 });
+
+test("optimistic: a redone load reads a cluster's objects (cli/cluster.ts loadSources) as the safe path reads them, though the first attempt zeroed their null map values in place", () => {
+  const w = tempFiles({});
+  const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}.json`, JSON.stringify(POD(`p${i}`))]));
+  files["c5-syntax.json"] = NOT_CLEAN_FILES["syntax.json"];
+  const t = tempFiles(files);
+  // A cluster's object with a null label value (schema/zero.ts reads it as ""; warned).
+  const clusterObjects = (): RawObject[] => [{ apiVersion: "v1", kind: "Pod", ref: { file: "cluster", doc: 0, path: [] },
+    obj: { apiVersion: "v1", kind: "Pod", metadata: { name: "live", namespace: "a", labels: { app: null } }, spec: { containers: [{ name: "c", image: "i" }] }, status: { podIP: "10.0.0.9" } } }];
+  try {
+    const ready = join(w.dir, "ready");
+    const objects = clusterObjects();
+    const wait = waitingFor(ready);
+    // (The wait first, then the cluster's objects: the load starts once the worker gave every verdict but the late one.)
+    const both = [] as RawObject[];
+    both[Symbol.iterator] = function* () { yield* wait; yield* objects; } as () => ArrayIterator<RawObject>;
+    const on = loadPaths([t.dir], () => "", { checkAhead: { ...OPTIMISTIC, script: readyWorker(w.dir, "c9.json", ready, "c5-syntax.json") }, objects: both });
+    assert.equal(on.optimism?.redone, true);
+    const off = loadPaths([t.dir], () => "", { checkAhead: OFF, objects: clusterObjects() });
+    assert.deepEqual(on.diagnostics.items.map((d) => `${d.severity} ${d.code} ${d.ref?.file}`), off.diagnostics.items.map((d) => `${d.severity} ${d.code} ${d.ref?.file}`));
+    assertSame(off, on);
+  } finally { w.cleanup(); t.cleanup(); }
+});

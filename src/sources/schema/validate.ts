@@ -14,7 +14,7 @@ import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
 import { describe as describeValue } from "../fields.js";
-import { nullHolders, zeroNulls } from "./zero.js";
+import { nullHolders, zeroNulls, type Zeroed } from "./zero.js";
 import { isObject } from "./structural.js";
 
 let shared: SchemaCatalog | undefined;
@@ -30,7 +30,7 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
   // (A file that holds a null is not null-free as a whole: most of its objects may hold none.)
   const holders = raw.nullFree ? undefined : nullHolders(raw.obj);
-  if (holders) readNullElements(raw, schema, catalog, diags, holders);
+  if (holders || ZEROED.has(raw.obj)) readNullElements(raw, schema, catalog, diags, holders);
   if (!schema) return [];
   const plain = holders ? withoutNulls(raw.obj, holders) : raw.obj;
   const data = schema.defaults ? schema.defaults(plain) : plain;
@@ -46,21 +46,33 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
 }
 
 /**
+ * The nulls zeroed in an object, by the object: validated again (a cluster's objects, cli/cluster.ts
+ * loadSources, are the same objects when the optimistic load is redone, load.ts optimistically, or a
+ * command run again on the safe path, settle.ts), it holds those nulls no more, and is warned of them
+ * as the first time (the safe path validates it once).
+ */
+const ZEROED = new WeakMap<object, Zeroed[]>();
+
+/**
  * A built-in kind's null list items and map values become the zero value the API server's decoder
  * leaves there (zero.ts), in the object the front end reads, each with a warning: `ingress: [null]`
  * is a rule that allows all, `labels: {app: null}` the label `app: ""`. Of any other kind (a custom
  * resource, with a vendored schema or not), only `metadata`, which the API server decodes into
  * metav1.ObjectMeta whatever the kind.
  */
-function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics, holders: ReadonlySet<object>): void {
-  let zeroed;
-  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed, [], holders);
-  else {
-    const meta = raw.obj.metadata;
-    const objectMeta = isObject(meta) ? catalog.objectMeta() : undefined;
-    if (!objectMeta) return;
-    zeroed = zeroNulls(meta, objectMeta, ["metadata"], holders);
+function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics, holders: ReadonlySet<object> | undefined): void {
+  let zeroed = ZEROED.get(raw.obj);
+  if (!zeroed && holders) {
+    if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed, [], holders);
+    else {
+      const meta = raw.obj.metadata;
+      const objectMeta = isObject(meta) ? catalog.objectMeta() : undefined;
+      if (!objectMeta) return;
+      zeroed = zeroNulls(meta, objectMeta, ["metadata"], holders);
+    }
+    if (zeroed.length) ZEROED.set(raw.obj, zeroed);
   }
+  if (!zeroed) return;
   for (const z of zeroed) {
     const written = JSON.stringify(z.zero);
     const rule = raw.kind === "NetworkPolicy" && z.path.length === 3 && z.path[0] === "spec" && (z.path[1] === "ingress" || z.path[1] === "egress")
