@@ -33,38 +33,92 @@ export interface Zeroed { path: Path; zero: unknown }
  */
 export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = []): Zeroed[] {
   const out: Zeroed[] = [];
-  walk(obj, { $ref: `#/definitions/${schema.root}` }, schema.definitions, at, out, 0);
+  // The nulls are found first without the schema, then each is looked up along its path: a walk of
+  // the whole object along its schema (a schema resolved at every value) cost the load of a dump as
+  // kubectl writes it, which has a null in every pod template (creationTimestamp, a struct field:
+  // left alone), about 0.4 s at 100k pods. The nulls come in the order such a walk met them.
+  const nulls: (string | number)[][] = [];
+  findNulls(obj, [], nulls, 0);
+  const root: Structural = { $ref: `#/definitions/${schema.root}` };
+  for (const path of nulls) {
+    const zero = zeroAt(obj, path, root, schema.definitions);
+    if (zero !== undefined) out.push({ path: [...at, ...path], zero });
+  }
   return out;
 }
 
-function resolve(s: Structural | undefined, defs: Record<string, Structural>): Structural | undefined {
-  let x = s;
-  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) x = defs[String(x.$ref).replace(/^.*#\/definitions\//, "")];
-  return x;
-}
-
-function walk(v: unknown, s0: Structural | undefined, defs: Record<string, Structural>, path: Path, out: Zeroed[], depth: number): void {
-  const s = resolve(s0, defs);
-  if (!s || depth > 200) return;
+/**
+ * The paths of the null list items and map values of `v` (at `depth`; `path`, where it is, grown and
+ * shrunk as the search goes), in the order of the keys and items, to the depth zeroAt reads.
+ */
+function findNulls(v: unknown, path: (string | number)[], out: (string | number)[][], depth: number): void {
+  if (depth > MAX_DEPTH) return;
   if (Array.isArray(v)) {
-    const items = isObject(s.items) ? (s.items as Structural) : undefined;
-    if (!items) return;
     for (let i = 0; i < v.length; i++) {
-      if (v[i] === null) { const z = zeroOf(items, defs); if (z !== undefined) { v[i] = z; out.push({ path: [...path, i], zero: z }); } }
-      else walk(v[i], items, defs, [...path, i], out, depth + 1);
+      const x = v[i];
+      if (x === null) out.push([...path, i]);
+      else if (typeof x === "object") { path.push(i); findNulls(x, path, out, depth + 1); path.pop(); }
     }
     return;
   }
-  if (!isObject(v)) return;
-  const props = isObject(s.properties) ? (s.properties as Record<string, Structural>) : undefined;
-  const values = isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
-  for (const k of Object.keys(v)) {
-    const known = props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
-    if (known) { if (v[k] !== null) walk(v[k], known, defs, [...path, k], out, depth + 1); continue; }
-    if (!values) continue;
-    if (v[k] === null) { const z = zeroOf(values, defs); if (z !== undefined) { v[k] = z; out.push({ path: [...path, k], zero: z }); } }
-    else walk(v[k], values, defs, [...path, k], out, depth + 1);
+  if (typeof v !== "object" || v === null) return;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x === null) out.push([...path, k]);
+    else if (typeof x === "object") { path.push(k); findNulls(x, path, out, depth + 1); path.pop(); }
   }
+}
+
+/** A value deeper than this is not read (nor are its nulls replaced). */
+const MAX_DEPTH = 200;
+
+/**
+ * Replaces the null at `path` in `obj` (schema `root`) by the zero value of its schema type and
+ * returns it, when the schema makes it a list item or map value; undefined (the null left) when it is
+ * a field of a struct (an absent field) or the schema does not describe where it is.
+ */
+function zeroAt(obj: unknown, path: readonly (string | number)[], root: Structural, defs: Record<string, Structural>): unknown {
+  let v = obj, s0: Structural = root;
+  for (let depth = 0; depth < path.length; depth++) {
+    const s = resolve(s0, defs);
+    if (!s || depth > MAX_DEPTH) return undefined;
+    const k = path[depth], last = depth === path.length - 1;
+    let next: Structural | undefined;
+    if (Array.isArray(v)) next = isObject(s.items) ? (s.items as Structural) : undefined;
+    else {
+      const props = isObject(s.properties) ? (s.properties as Record<string, Structural>) : undefined;
+      const known = props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
+      // A struct's null field is an absent one (validate.ts withoutNulls), not replaced.
+      if (known) { if (last) return undefined; next = known; }
+      else next = isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
+    }
+    if (!next) return undefined;
+    const container = v as Record<string | number, unknown>;
+    if (last) {
+      const z = zeroOf(next, defs);
+      if (z !== undefined) container[k] = z;
+      return z;
+    }
+    v = container[k];
+    s0 = next;
+  }
+  return undefined;
+}
+
+/** The definition a `$ref` names: what follows its last "#/definitions/" (made once per `$ref`). */
+function refName(ref: string): string {
+  let name = REF_NAMES.get(ref);
+  if (name === undefined) REF_NAMES.set(ref, name = ref.replace(/^.*#\/definitions\//, ""));
+  return name;
+}
+
+const REF_NAMES = new Map<string, string>();
+
+function resolve(s: Structural | undefined, defs: Record<string, Structural>): Structural | undefined {
+  let x = s;
+  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) x = defs[refName(x.$ref)];
+  return x;
 }
 
 /** The Go zero value of a schema's type, as the API server would send it back. */
