@@ -30,96 +30,90 @@ export interface Zeroed { path: Path; zero: unknown }
  * schema type (`{}`, `""`, `0`, `false`, `[]`; an int-or-string's is 0, a Quantity's "0"), and returns
  * where (`at`: the path of `obj` in its object). Values the schema does not describe are left alone
  * (validation reports them).
+ *
+ * The nulls are found first by a plain walk of the value, then the schema is followed down the path
+ * of each one only: a dump as `kubectl get -o json` writes it has a `"creationTimestamp": null` in
+ * every pod template, and following the schema down the whole object for it (a path array and a
+ * `$ref` resolved per value) made the check-ahead worker judge such a file in about twice the time
+ * (docs/performance.md, twentieth stop). The same nulls are zeroed, in the same order (keys in order,
+ * items in order), as a walk of the whole object with its schema zeroed them.
  */
-export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = []): Zeroed[] {
+export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = [], places = nullPlaces(obj)): Zeroed[] {
   const out: Zeroed[] = [];
-  // The nulls are found first without the schema, then each is looked up along its path: a walk of
-  // the whole object along its schema (a schema resolved at every value) cost the load of a dump as
-  // kubectl writes it, which has a null in every pod template (creationTimestamp, a struct field:
-  // left alone), about 0.4 s at 100k pods. The nulls come in the order such a walk met them.
-  const nulls: (string | number)[][] = [];
-  findNulls(obj, [], nulls, 0);
-  const root: Structural = { $ref: `#/definitions/${schema.root}` };
-  for (const path of nulls) {
-    const zero = zeroAt(obj, path, root, schema.definitions);
-    if (zero !== undefined) out.push({ path: [...at, ...path], zero });
+  const defs = schema.definitions, root = resolve({ $ref: `#/definitions/${schema.root}` }, defs);
+  for (const place of places) {
+    // (As deep as a walk of the object with its schema went.)
+    if (place.length > MAX_WALK + 1) continue;
+    let s = root, v = obj as Record<string | number, unknown>;
+    for (let j = 0; j < place.length - 1 && s; j++) {
+      s = resolve(below(s, v, place[j]), defs);
+      v = v[place[j]] as Record<string | number, unknown>;
+    }
+    const k = place[place.length - 1];
+    // Only a list item or a map value (a null field the schema names is an absent one: validate.ts
+    // withoutNulls), and only a null still there (a YAML alias repeats a node: zeroed at its first place).
+    const values = s && (Array.isArray(v) || !named(s, k)) ? below(s, v, k) : undefined;
+    if (!values || v[k] !== null) continue;
+    const z = zeroOf(values, defs);
+    if (z !== undefined) { v[k] = z; out.push({ path: [...at, ...place], zero: z }); }
   }
   return out;
 }
 
-/**
- * The paths of the null list items and map values of `v` (at `depth`; `path`, where it is, grown and
- * shrunk as the search goes), in the order of the keys and items, to the depth zeroAt reads.
- */
-function findNulls(v: unknown, path: (string | number)[], out: (string | number)[][], depth: number): void {
-  if (depth > MAX_DEPTH) return;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (x === null) out.push([...path, i]);
-      else if (typeof x === "object") { path.push(i); findNulls(x, path, out, depth + 1); path.pop(); }
-    }
-    return;
-  }
-  if (typeof v !== "object" || v === null) return;
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    if (x === null) out.push([...path, k]);
-    else if (typeof x === "object") { path.push(k); findNulls(x, path, out, depth + 1); path.pop(); }
-  }
-}
-
-/** A value deeper than this is not read (nor are its nulls replaced). */
-const MAX_DEPTH = 200;
-
-/**
- * Replaces the null at `path` in `obj` (schema `root`) by the zero value of its schema type and
- * returns it, when the schema makes it a list item or map value; undefined (the null left) when it is
- * a field of a struct (an absent field) or the schema does not describe where it is.
- */
-function zeroAt(obj: unknown, path: readonly (string | number)[], root: Structural, defs: Record<string, Structural>): unknown {
-  let v = obj, s0: Structural = root;
-  for (let depth = 0; depth < path.length; depth++) {
-    const s = resolve(s0, defs);
-    if (!s || depth > MAX_DEPTH) return undefined;
-    const k = path[depth], last = depth === path.length - 1;
-    let next: Structural | undefined;
-    if (Array.isArray(v)) next = isObject(s.items) ? (s.items as Structural) : undefined;
-    else {
-      const props = isObject(s.properties) ? (s.properties as Record<string, Structural>) : undefined;
-      const known = props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
-      // A struct's null field is an absent one (validate.ts withoutNulls), not replaced.
-      if (known) { if (last) return undefined; next = known; }
-      else next = isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
-    }
-    if (!next) return undefined;
-    const container = v as Record<string | number, unknown>;
-    if (last) {
-      const z = zeroOf(next, defs);
-      if (z !== undefined) container[k] = z;
-      return z;
-    }
-    v = container[k];
-    s0 = next;
-  }
-  return undefined;
-}
-
-/** The definition a `$ref` names: what follows its last "#/definitions/" (made once per `$ref`). */
-function refName(ref: string): string {
-  let name = REF_NAMES.get(ref);
-  if (name === undefined) REF_NAMES.set(ref, name = ref.replace(/^.*#\/definitions\//, ""));
-  return name;
-}
-
-const REF_NAMES = new Map<string, string>();
+const DEFINITIONS = "#/definitions/";
 
 function resolve(s: Structural | undefined, defs: Record<string, Structural>): Structural | undefined {
   let x = s;
-  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) x = defs[refName(x.$ref)];
+  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) {
+    // (The name after the last "#/definitions/", as /^.*#\/definitions\// removes what is before it, without a regular expression per step.)
+    const ref = x.$ref, at = ref.lastIndexOf(DEFINITIONS);
+    x = defs[at < 0 ? ref : ref.slice(at + DEFINITIONS.length)];
+  }
   return x;
 }
+
+/** Whether `k` is a property the object schema `s` names. */
+function named(s: Structural, k: string | number): boolean {
+  return isObject(s.properties) && Object.prototype.hasOwnProperty.call(s.properties, k);
+}
+
+/** The schema of the value at `k` of `v` (a list's items; an object's property, else its additionalProperties). */
+function below(s: Structural, v: unknown, k: string | number): Structural | undefined {
+  if (Array.isArray(v)) return isObject(s.items) ? (s.items as Structural) : undefined;
+  if (named(s, k)) return (s.properties as Record<string, Structural>)[k];
+  return isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
+}
+
+/**
+ * The path of every null list item and object value of `v`, in order (keys in order, items in order),
+ * at any depth (a value nested deeper than MAX_DEPTH is refused before: strictjson.ts, kubeyaml.ts);
+ * none: `v` holds no null.
+ */
+export function nullPlaces(v: unknown): Path[] {
+  const out: Path[] = [];
+  if (v !== null && typeof v === "object") collectNulls(v, [], out);
+  return out;
+}
+
+function collectNulls(v: unknown, path: (string | number)[], out: Path[]): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null) out.push([...path, i]);
+      else if (typeof x === "object") { path.push(i); collectNulls(x, path, out); path.pop(); }
+    }
+    return;
+  }
+  // (for-in, not Object.keys: no array per object. A parsed object's own keys, in the same order.)
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === null) out.push([...path, k]);
+    else if (typeof x === "object") { path.push(k); collectNulls(x, path, out); path.pop(); }
+  }
+}
+
+/** How deep below the object zeroNulls looks (the levels its schema's walk went). */
+const MAX_WALK = 200;
 
 /** The Go zero value of a schema's type, as the API server would send it back. */
 function zeroOf(s0: Structural, defs: Record<string, Structural>): unknown {
