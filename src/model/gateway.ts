@@ -128,6 +128,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   responseBodies?: string[];
   /** spec.timeout.tcp.connectTimeout in ms, when set: the connect_timeout of its routes' clusters (0: Envoy's Cluster validation refuses it). */
   connectTimeout?: number;
+  /** spec.timeout is set (even without tcp.connectTimeout): a TCP route's whole timeout comes from the most specific policy that sets one. */
+  timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
 }
@@ -177,8 +179,9 @@ export interface RateLimitSummary {
   refuses?: { local?: string; global?: string };
   /**
    * The rules with clientSelectors (local and global), as the request matches them (engine/gateway/
-   * traffic-policy.ts selectorRefusal): one whose limit is `requests: 0` refuses the requests it
-   * matches; a local default rule of 0 (`defaultZero`) refuses those no local rule matches.
+   * traffic-policy.ts selectorRefusal): a global one whose limit is `requests: 0` refuses the requests
+   * it matches. A local rule of 0 among them, or a local default rule of 0 beside them (`defaultZero`),
+   * is a token bucket of tokens_per_fill 0: Envoy refuses the route configuration (zeroLocalRule).
    */
   selectorRules?: RateLimitRule[];
   defaultZero?: number;

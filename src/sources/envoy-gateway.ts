@@ -265,11 +265,12 @@ function readHealthCheck(f: Field): BackendTrafficPolicy["healthCheck"] {
  * Gateway writes as its routes' clusters' connect_timeout (internal/xds/translator/cluster.go
  * buildConnectTimeout); 0 is warned here, as Envoy's Cluster validation refuses it (engine.ts unpublished).
  */
-function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout"> {
+function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout" | "timeoutSet"> {
   const f = spec.get("timeout").get("tcp").get("connectTimeout");
+  const set = spec.get("timeout").object() ? { timeoutSet: true } : {};
   const ms = goDuration(f.string());
   if (ms === 0) f.warn("vendor-translation", "a connectTimeout of 0 is written as the clusters' connect_timeout 0s, which Envoy's Cluster validation refuses (\"value must be greater than 0s\"): Envoy Gateway's xDS translation fails and it publishes nothing for the Gateways of the routes the policy applies to");
-  return ms === undefined ? {} : { connectTimeout: ms };
+  return ms === undefined ? set : { ...set, connectTimeout: ms };
 }
 
 const backendTrafficPolicyFrontEnd: FrontEnd = {

@@ -641,15 +641,18 @@ test("a node's own connection to its loopback at a healthCheckNodePort is kube-p
   assert.match(cilium.pairs[0].service!.why, /the Cilium agent .* answers it in kube-proxy's place, on every node address and its loopback/);
 });
 
+/** A Service with a healthCheckNodePort under felix's eBPF data plane, and a calico-node DaemonSet of `image`, asked of node-b's own loopback. */
+const felixBpf = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
+const calicoNodeDs = (image: string, ns = "kube-system") => `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: ${ns}}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: calico-node, image: "${image}"}\n`;
+const healthCheckYaml = () => base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS) + felixBpf;
+const askFelixLoopback = (extra: string, to = "ip:127.0.0.1") => explainWith(healthCheckYaml() + extra, "node:node-b", to, 32000, []);
+
 // felix's eBPF service health server bound "0.0.0.0/0" (every address, the loopback too) until
 // projectcalico/calico ae5ee4d ("[BPF] kube-proxy starts binds health probes to node IPs", v3.31.1,
 // SetHostIPs). Junction answered every release as the newest: a node's own 127.0.0.1 at a
 // healthCheckNodePort was refused where an older felix answers it.
 test("felix's health check server by its release (the calico-node image tag): before v3.31.1 on every address, the loopback too; since, the host IPs only; not shown: the newest, warned", async () => {
-  const yaml = base(`${LB}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000`, LB_STATUS);
-  const felix = "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n";
-  const node = (image: string) => `---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: calico-node, image: "${image}"}\n`;
-  const ask = (extra: string) => explainWith(yaml + felix + extra, "node:node-b", "ip:127.0.0.1", 32000, []);
+  const node = (image: string) => calicoNodeDs(image), ask = (extra: string) => askFelixLoopback(extra);
   for (const image of ["docker.io/calico/node:v3.31.0", "quay.io/calico/node:v3.28.2"]) {
     const old = await ask(node(image));
     assert.deepEqual(old.pairs.map((p) => p.verdict), ["allow"], image);
@@ -665,7 +668,26 @@ test("felix's health check server by its release (the calico-node image tag): be
   assert.equal(unknown.pairs[0].verdict, "deny");
   assert.match((unknown.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /felix before v3\.31\.1 runs the health check server on every address, the loopback too .* the input does not show felix's release/);
   // A node address: every release listens there.
-  assert.equal((await explainWith(yaml + felix + node("docker.io/calico/node:v3.32.0"), "node:node-b", "ip:10.0.0.2", 32000, [])).pairs[0].verdict, "allow");
+  assert.equal((await askFelixLoopback(node("docker.io/calico/node:v3.32.0"), "ip:10.0.0.2")).pairs[0].verdict, "allow");
+});
+
+// The release was read from any image's tag: Calico Enterprise's tigera/cnx-node:v3.20.1 (its own
+// numbering: not Calico v3.20) was read as felix v3.20.1, an old release, and a node's own loopback
+// at a healthCheckNodePort was answered (allow) as felix before v3.31.1 does.
+test("felix's release is read from a calico/node image only (a mirror's too): tigera/cnx-node (Calico Enterprise) numbers its releases its own way, so its release is unknown: warned, answered as the newest (it was read as Calico v3.20: allow)", async () => {
+  const node = (image: string) => calicoNodeDs(image, "calico-system"), ask = (extra: string) => askFelixLoopback(extra);
+  for (const image of ["quay.io/tigera/cnx-node:v3.20.1", "tigera/cnx-node:v3.21.0-1.0"]) {
+    const enterprise = await ask(node(image));
+    assert.deepEqual(enterprise.pairs.map((p) => [p.verdict, p.ingress.decidedBy]), [["deny", "service"]], image);
+    assert.match((enterprise.pairs[0] as unknown as { warnings: string[] }).warnings.join("\n"), /the input does not show felix's release/, image);
+    const warned = load({ "in.yaml": healthCheckYaml() + node(image) }).diagnostics.items.filter((d) => d.severity === "warning" && /felix's release is not read from image/.test(d.message));
+    assert.equal(warned.length, 1, image);
+    assert.match(warned[0].message, /tigera\/cnx-node is Calico Enterprise, whose release numbers are its own/);
+  }
+  // A mirror of calico/node (another registry, a path before it) is Calico's release; another repository's tag is no release.
+  assert.deepEqual((await ask(node("registry.corp.example:5000/mirror/calico/node:v3.30.2"))).pairs.map((p) => p.verdict), ["allow"]);
+  assert.deepEqual((await ask(node("docker.io/calico/node:v3.30.2"))).pairs.map((p) => p.verdict), ["allow"]);
+  assert.deepEqual((await ask(node("example.com/other/felix:v3.20.0"))).pairs.map((p) => p.verdict), ["deny"]);
 });
 
 test("one rule for a pod of the pod network the input gives no address of (a template pod, a pod not yet given one): local wherever the detector sees its node's pods; under NodeCIDR with its node's podCIDR it was masqueraded to the node (a wrong deny), while ClusterCIDR read it as local", async () => {

@@ -346,3 +346,48 @@ test("timeout.tcp.connectTimeout 0s (the CRD admits it): the clusters' connect_t
     assert.deepEqual([res.status, res.connection], [null, "rejected"]);
   } finally { t.cleanup(); }
 });
+
+// envoyproxy/gateway v1.9.0: a TCPRoute's or TLSRoute's rule gets its features one by one
+// (backendtrafficpolicy.go applyTrafficFeatureToRoute, translateBackendTrafficPolicyForListeners:
+// `setIfNil(&r.Timeout, tf.Timeout)`, whatever errors the policy's other features have), and its
+// cluster's connect_timeout is that timeout's tcp.connectTimeout (xds/translator cluster.go
+// buildConnectTimeout, default 10s); a UDPRoute takes loadBalancer and dns only. Junction checked the
+// connect timeout of HTTP and gRPC routes only: a TCP or TLS connection was routed to its backend.
+test("timeout.tcp.connectTimeout 0s on a TCPRoute or TLSRoute: Envoy Gateway publishes nothing for the Gateway (it was routed); the whole timeout of the most specific policy that sets one; a UDPRoute takes none", async () => {
+  const eg = (listeners: string[]) => gateway(listeners).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
+  const TCP_GW = eg(["{name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}", "{name: udp, port: 53, protocol: UDP, allowedRoutes: {namespaces: {from: All}}}", "{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}"]);
+  const l4 = (kind: string, name: string, section: string, version = "v1alpha2") => `---\napiVersion: gateway.networking.k8s.io/${version}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: apps}\nspec: {parentRefs: [{name: gw, namespace: infra, sectionName: ${section}}], rules: [{backendRefs: [{name: v1, port: 80}]}]}\n`;
+  const policy = (name: string, ns: string, target: string, spec: string) => `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {targetRefs: [${target}], ${spec}}\n`;
+  const toRoute = (kind: string, name: string) => `{group: gateway.networking.k8s.io, kind: ${kind}, name: ${name}}`;
+  const toGw = "{group: gateway.networking.k8s.io, kind: Gateway, name: gw}";
+  const tcp = (yaml: string) => route(yaml, { scheme: "tcp", port: 9000 });
+  const routes = TCP_GW + l4("TCPRoute", "db", "tcp") + l4("UDPRoute", "dns", "udp") + l4("TLSRoute", "pass", "tls");
+  assert.equal(tcp(routes).backend, "apps/v1");
+  const zero = tcp(routes + policy("p", "apps", toRoute("TCPRoute", "db"), "timeout: {tcp: {connectTimeout: 0s}}"));
+  assert.deepEqual([zero.connection, zero.backend], ["rejected", null]);
+  assert.match(zero.reason, /Envoy Gateway publishes no configuration for Gateway infra\/gw: BackendTrafficPolicy apps\/p gives TCPRoute apps\/db rule 0 a connectTimeout of 0s/);
+  // A TLSRoute's rule, from the Gateway's policy; the whole Gateway is unpublished (the TCP listener too).
+  const atGw = policy("g", "infra", toGw, "timeout: {tcp: {connectTimeout: 0s}}");
+  const onlyTls = TCP_GW + l4("TLSRoute", "pass", "tls");
+  assert.match(route(onlyTls + atGw, { scheme: "tls", port: 443, sni: "a.example.com" }).reason, /gives TLSRoute apps\/pass rule 0 a connectTimeout of 0s/);
+  assert.equal(route(onlyTls, { scheme: "tls", port: 443, sni: "a.example.com" }).backend, "apps/v1");
+  // A UDPRoute's cluster takes no timeout.
+  const udpOnly = TCP_GW + l4("UDPRoute", "dns", "udp") + "---\napiVersion: v1\nkind: Service\nmetadata: {name: v1, namespace: apps}\nspec: {selector: {app: v1}, ports: [{port: 80, protocol: UDP}]}\n";
+  assert.notEqual(route(udpOnly + atGw, { scheme: "udp", port: 53 }).connection, "rejected");
+  // The route's own timeout (http only) hides the Gateway's whole: the default 10s; a route policy without timeout does not.
+  assert.equal(tcp(routes.replace(l4("TLSRoute", "pass", "tls"), "") + atGw + policy("r", "apps", toRoute("TCPRoute", "db"), "timeout: {http: {requestTimeout: 5s}}")).backend, "apps/v1");
+  assert.equal(tcp(TCP_GW + l4("TCPRoute", "db", "tcp") + atGw + policy("r", "apps", toRoute("TCPRoute", "db"), "healthCheck: {panicThreshold: 40}")).connection, "rejected");
+  // With a mergeType, the route's timeout merges into the Gateway's: its connectTimeout 0 stays.
+  const merged = tcp(TCP_GW + l4("TCPRoute", "db", "tcp") + atGw + policy("r", "apps", toRoute("TCPRoute", "db"), "mergeType: StrategicMerge, timeout: {http: {requestTimeout: 5s}}"));
+  assert.match(merged.reason, /BackendTrafficPolicy apps\/r merged into infra\/g gives TCPRoute apps\/db rule 0/);
+  // Unlike an HTTP route's (a 500 direct response), a TCP route's timeout is set whatever else fails to translate.
+  assert.equal(tcp(TCP_GW + l4("TCPRoute", "db", "tcp") + policy("p", "apps", toRoute("TCPRoute", "db"), "timeout: {tcp: {connectTimeout: 0s}}, retry: {perRetry: {backOff: {baseInterval: 0s}}}")).connection, "rejected");
+  // junction route --requests: the same answer.
+  const t = tempFiles({ "in.yaml": TCP_GW + l4("TCPRoute", "db", "tcp") + atGw, "reqs.yaml": "- {gateway: infra/gw, scheme: tcp, port: 9000}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const res = (JSON.parse(out.out) as { results: { status: number | null; connection?: string; reason: string }[] }).results[0];
+    assert.deepEqual([res.status, res.connection], [null, "rejected"]);
+    assert.match(res.reason, /TCPRoute apps\/db rule 0 a connectTimeout of 0s/);
+  } finally { t.cleanup(); }
+});

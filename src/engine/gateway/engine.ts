@@ -135,29 +135,43 @@ export class GatewayEngine {
   }
 
   /**
-   * Why Envoy Gateway publishes no configuration for Gateway `gw` (its controller's): a route rule of
-   * an HTTP or gRPC route there gets a BackendTrafficPolicy whose timeout.tcp.connectTimeout is 0
-   * (the "0s" the CRD admits), written as the rule's cluster's connect_timeout (cluster.go
-   * buildConnectTimeout), which Envoy's Cluster validation refuses ("value must be greater than 0s");
-   * Envoy Gateway's translator validates every resource it writes (translator.go tCtx.ValidateAll),
-   * and the xDS runner then skips publishing the Gateway's resources (runner.go: "skipped publishing
-   * xds resources: failed to translate xds ir"). A rule whose policy cannot be translated is a 500
-   * direct response and gets no timeout (applyTrafficFeatureToRoute).
+   * Why Envoy Gateway publishes no configuration for Gateway `gw` (its controller's): a route rule
+   * there gets a BackendTrafficPolicy whose timeout.tcp.connectTimeout is 0 (the "0s" the CRD admits),
+   * written as the rule's cluster's connect_timeout (internal/xds/translator/cluster.go
+   * buildConnectTimeout, for the clusters of HTTP, gRPC, TCP and TLS routes alike), which Envoy's
+   * Cluster validation refuses ("value must be greater than 0s"); Envoy Gateway's translator validates
+   * every resource it writes (translator.go tCtx.ValidateAll), and the xDS runner then skips publishing
+   * the Gateway's resources (runner.go: "skipped publishing xds resources: failed to translate xds ir").
+   * An HTTP or gRPC rule takes its most specific policy whole, and one that cannot be translated is a
+   * 500 direct response with no cluster (applyTrafficFeatureToRoute); a TCPRoute's or TLSRoute's rule
+   * takes the timeout of the most specific policy that sets one, whatever else fails to translate
+   * (traffic-policy.ts streamConnectTimeout); a UDPRoute's cluster takes none.
    */
   unpublished(gw: GatewayState): string | undefined {
     if (gw.controllerName !== ENVOY_GATEWAY_CONTROLLER || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
     for (const l of gw.merged) {
       for (const a of this.attached(l)) {
         const route = a.state.route;
-        if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined) continue;
+        if (route.group !== undefined) continue;
         for (const rule of route.rules) {
-          const p = this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
-          if (!p || p.connectTimeout !== 0 || p.errors.length || p.rateLimit?.invalid !== undefined) continue;
-          return `Envoy Gateway publishes no configuration for Gateway ${l.gateway.namespace}/${l.gateway.name}: BackendTrafficPolicy ${p.policies.join(" merged into ")} gives ${route.kind} ${route.namespace}/${route.name} rule ${rule.name ?? route.rules.indexOf(rule)} a connectTimeout of 0s, written as its cluster's connect_timeout, which Envoy Gateway's validation of what it writes refuses ("invalid Cluster.ConnectTimeout: value must be greater than 0s"), so its xDS runner skips publishing; the proxy keeps what it had, and one that never had any listens on no port`;
+          const policies = this.zeroConnectTimeout(l, route, rule);
+          if (!policies) continue;
+          return `Envoy Gateway publishes no configuration for Gateway ${l.gateway.namespace}/${l.gateway.name}: BackendTrafficPolicy ${policies.join(" merged into ")} gives ${route.kind} ${route.namespace}/${route.name} rule ${rule.name ?? route.rules.indexOf(rule)} a connectTimeout of 0s, written as its cluster's connect_timeout, which Envoy Gateway's validation of what it writes refuses ("invalid Cluster.ConnectTimeout: value must be greater than 0s"), so its xDS runner skips publishing; the proxy keeps what it had, and one that never had any listens on no port`;
         }
       }
     }
     return undefined;
+  }
+
+  /** The policies that give a route rule on listener `l` a connect timeout of 0, if they do (unpublished). */
+  private zeroConnectTimeout(l: ListenerState, route: Route, rule: RouteRule): string[] | undefined {
+    if (route.kind === "TCPRoute" || route.kind === "TLSRoute") {
+      const t = this.trafficPolicies.streamConnectTimeout(l.gateway, l.listener.name, l.set, route, rule);
+      return t?.ms === 0 ? t.policies : undefined;
+    }
+    if (route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") return undefined;
+    const p = this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
+    return p && p.connectTimeout === 0 && !p.errors.length && p.rateLimit?.invalid === undefined ? p.policies : undefined;
   }
 
   /** Envoy Gateway's ClientTrafficPolicies, resolved when a request first asks. */

@@ -116,19 +116,41 @@ export class TrafficPolicyIndex {
   }
 
   /**
-   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets: Envoy Gateway sets a TCP route's
-   * features one by one, each from the most specific policy that has it (applyTrafficFeatureToRoute and
-   * translateBackendTrafficPolicyForListeners: `setIfNil(&r.HealthCheck, tf.HealthCheck)`), so the
-   * healthCheck of the most specific policy that sets one; a route's policy with a mergeType is merged
-   * into its parent's first (the parent's panicThreshold where the route's healthCheck sets none).
+   * The healthCheck.panicThreshold a TCPRoute's or TLSRoute's rule gets (streamFeature): the healthCheck
+   * of the most specific policy that sets one; a route's policy with a mergeType merged into its
+   * parent's first (the parent's panicThreshold where the route's healthCheck sets none).
    */
   streamPanicThreshold(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): number | undefined {
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
+    return this.streamFeature(gateway, listener, set, route, rule, (p) => p.healthCheck, merge)?.panicThreshold;
+  }
+
+  /**
+   * The connect timeout a TCPRoute's or TLSRoute's rule gets (streamFeature), with the policies it
+   * comes from: the whole `timeout` of the most specific policy that sets one (`setIfNil(&r.Timeout,
+   * tf.Timeout)`: a route policy's `timeout: {http: ...}` hides the Gateway's tcp.connectTimeout, and
+   * its cluster gets the default 10s), merged field by field with a mergeType. `ms` undefined: the
+   * default. UDP routes take no timeout (their features are loadBalancer and dns only).
+   */
+  streamConnectTimeout(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): { ms?: number; policies: string[] } | undefined {
+    const own = (p: BackendTrafficPolicy) => (p.timeoutSet ? { ms: p.connectTimeout, policies: [nameOf(p)] } : undefined);
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.timeoutSet || into.timeoutSet ? { ms: p.connectTimeout ?? into.connectTimeout, policies: [nameOf(p), nameOf(into)] } : undefined);
+    return this.streamFeature(gateway, listener, set, route, rule, own, merge);
+  }
+
+  /**
+   * A feature of a TCP route's rule as Envoy Gateway sets it (envoyproxy/gateway v1.9.0 backendtrafficpolicy.go
+   * applyTrafficFeatureToRoute and translateBackendTrafficPolicyForListeners: one by one, `setIfNil(&r.X,
+   * tf.X)`, for TCPRoutes and TLSRoutes alike, whatever errors the policy's other features have): from
+   * the most specific level whose policy sets it; a route's policy with a mergeType is merged into its
+   * parent's first (translateBackendTrafficPolicyForRouteWithMerge).
+   */
+  private streamFeature<T>(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule, feature: (p: BackendTrafficPolicy) => T | undefined, merge: (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => T | undefined): T | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = [rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
-    const parent = [...this.parentTargets(gateway, listener, set).map((t) => this.held(t))].flatMap((x) => (x ? [x.held.policy] : []));
-    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.healthCheck || into.healthCheck ? { panicThreshold: p.healthCheck?.panicThreshold ?? into.healthCheck?.panicThreshold } : undefined);
-    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : p.healthCheck)), ...parent.map((p) => p.healthCheck)];
-    return levels.find((hc) => hc !== undefined)?.panicThreshold;
+    const parent = this.parentTargets(gateway, listener, set).flatMap((t) => { const x = this.held(t); return x ? [x.held.policy] : []; });
+    const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : feature(p))), ...parent.map(feature)];
+    return levels.find((x) => x !== undefined);
   }
 
   /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
@@ -293,9 +315,9 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
     notes.push(`${share}% of the requests are aborted with ${answer} by ${who} (faultInjection.abort${share !== a.percentage ? `, percentage ${a.percentage} written as ${perMillion} per million` : ""})`);
   }
   const rl = p.rateLimit;
-  // The local rate limit (filter order 302) before the global one (303): the first to refuse answers.
-  const refusal = rl?.refuses?.local ?? rl?.refuses?.global;
-  if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal}${rl?.refuses?.local ? " (Envoy's local rate limit: a token bucket of 0 tokens)" : " (the rate limit service's limit 0)"}`, cause: "rate-limit" }, notes, inert };
+  // A local rule of requests: 0 does not get here (selectorRefusal): the global one's refusal.
+  const refusal = rl?.refuses?.global;
+  if (refusal) return { stop: { status: 429, reason: `${who} refuses every request with 429: its ${refusal} (the rate limit service's limit 0)`, cause: "rate-limit" }, notes, inert };
   const matched = rl && req ? selectorRefusal(rl, req) : {};
   if (matched.refusal) return { stop: { status: 429, reason: `${who} refuses the request with 429: ${matched.refusal}`, cause: "rate-limit" }, notes, inert };
   if (matched.unknown) notes.push(`${matched.unknown} (${who})`);
@@ -347,28 +369,22 @@ export function zeroLocalRule(rl: RateLimitSummary): string | undefined {
 export interface RateLimitRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; clientAddress?: Address; addressUnknown?: string; addressVia?: string }
 
 /**
- * A rule of `requests: 0` whose clientSelectors the request matches refuses it (a bucket of 0 tokens;
- * the rate limit service's limit 0), unless it is in shadowMode, and a local default rule of 0 refuses
- * a request no local rule's selectors match (AlwaysConsumeDefaultTokenBucket false: such a request
- * counts in the default bucket only). `unknown`: a rule that would refuse, or take the request from
- * the default rule of 0, when the client address is not known.
+ * A rule of `requests: 0` whose clientSelectors the request matches refuses it (the rate limit
+ * service's limit 0), unless it is in shadowMode; `unknown`: such a rule that reads the client address
+ * when it is not known. A local rule of 0 (a default one, or one with clientSelectors) never gets
+ * here: Envoy refuses the listener's whole route configuration with it (zeroTokenBucket; engine.ts
+ * rejectedRouteConfig), which http.ts answers 404 before the rule's policy applies, and the nginx
+ * target refuses it.
  */
 function selectorRefusal(rl: RateLimitSummary, req: RateLimitRequest): { refusal?: string; unknown?: string } {
-  const rules = rl.selectorRules ?? [];
   const address = req.clientAddress;
-  const match = (r: RateLimitRule) => selectorsMatch(r, req, address);
-  const blocking = rules.filter((r) => r.requests === 0 && !r.shadow);
-  const hit = blocking.find((r) => match(r) === true);
+  const blocking = (rl.selectorRules ?? []).filter((r) => r.requests === 0 && !r.shadow);
+  const hit = blocking.find((r) => selectorsMatch(r, req, address) === true);
   if (hit) return { refusal: `its ${hit.kind} rule ${hit.index} allows no requests (requests: 0), and the request matches its clientSelectors${hit.source ? ` (the client address ${formatAddress(address!)}${req.addressVia ? `, read from ${req.addressVia},` : ""} is ${hit.source.invert ? "outside" : "in"} sourceCIDR ${hit.source.cidr.text})` : ""}` };
+  const undecided = blocking.find((r) => selectorsMatch(r, req, address) === undefined);
+  if (!undecided) return {};
   const why = req.addressUnknown ?? "the request names no client, `from`";
-  const unsure = (r: RateLimitRule) => `its ${r.kind} rule ${r.index}${r.requests === 0 && !r.shadow ? " (requests: 0)" : ""}, whose sourceCIDR ${r.source!.cidr.text}${r.source!.invert ? " (invert)" : ""} reads the client address, which Junction does not know (${why})`;
-  const undecided = blocking.find((r) => match(r) === undefined);
-  if (rl.defaultZero === undefined) return undecided ? { unknown: `${unsure(undecided)}, may refuse the request with 429` } : {};
-  const local = rules.filter((r) => r.kind === "local");
-  if (local.some((r) => match(r) === true)) return undecided ? { unknown: `${unsure(undecided)}, may refuse the request with 429` } : {};
-  const open = local.find((r) => match(r) === undefined);
-  if (open) return { unknown: `${unsure(open)}, decides whether its local rule ${rl.defaultZero} of no requests (requests: 0, the requests no rule's clientSelectors match) refuses the request with 429` };
-  return { refusal: `its local rule ${rl.defaultZero} allows no requests (requests: 0) to the requests no rule's clientSelectors match, and the request matches none` };
+  return { unknown: `its ${undecided.kind} rule ${undecided.index} (requests: 0), whose sourceCIDR ${undecided.source!.cidr.text}${undecided.source!.invert ? " (invert)" : ""} reads the client address, which Junction does not know (${why}), may refuse the request with 429` };
 }
 
 /**

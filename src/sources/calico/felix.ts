@@ -134,11 +134,33 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   const node = felix[0] ?? containers[0], image = node?.raw("image"), release = felixRelease(image);
   if (release) state.felix.release = { ...release, where: `image ${image as string} of DaemonSet ${where}` };
   else delete state.felix.release;
+  if (!release && typeof image === "string" && /(^|\/)cnx-node(:|@|$)/.test(image)) {
+    node!.get("image").warn("vendor-config", `felix's release is not read from image ${image}: tigera/cnx-node is Calico Enterprise, whose release numbers are its own (its v3.20 is not Calico v3.20), so where felix's release decides an answer it is answered as the newest Calico release`);
+  }
 }
 
-/** felix's release from a calico/node image reference's tag (docker.io/calico/node:v3.31.0, quay.io/calico/node:v3.30.2): v3.MINOR.PATCH. */
+/**
+ * An image reference's repository path (the registry host and the tag or digest left out): "calico/node"
+ * of docker.io/calico/node:v3.31.0, quay.io/calico/node@sha256:..., calico/node.
+ */
+function repositoryOf(image: string): string {
+  const name = image.split("@")[0], slash = name.lastIndexOf("/"), colon = name.lastIndexOf(":");
+  const repo = colon > slash ? name.slice(0, colon) : name;
+  const parts = repo.split("/");
+  // A first component with a dot or a port, or "localhost", is the registry host (distribution/reference).
+  return parts.length > 1 && /[.:]|^localhost$/.test(parts[0]) ? parts.slice(1).join("/") : repo;
+}
+
+/**
+ * felix's release from a calico/node image reference's tag (docker.io/calico/node:v3.31.0,
+ * quay.io/calico/node:v3.30.2, a mirror's registry.corp/calico/node:v3.30.2): v3.MINOR.PATCH. Another
+ * repository's tag is not Calico's release (tigera/cnx-node is Calico Enterprise: v3.20 there is not
+ * Calico v3.20): none.
+ */
 export function felixRelease(image: unknown): { minor: number; patch: number } | undefined {
   if (typeof image !== "string") return undefined;
+  const repo = repositoryOf(image);
+  if (repo !== "calico/node" && !repo.endsWith("/calico/node")) return undefined;
   const name = image.split("@")[0], colon = name.lastIndexOf(":");
   if (colon < 0 || name.indexOf("/", colon) >= 0) return undefined;
   const m = /^v?3\.(\d+)\.(\d+)(?:[.+-]|$)/.exec(name.slice(colon + 1));
