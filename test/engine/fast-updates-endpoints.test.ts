@@ -24,9 +24,9 @@ import { assertAgree } from "./fast-agree.js";
 
 const EXTERNAL = ["10.0.0.1", "8.8.8.8", "192.0.2.5", "192.168.0.2", "127.0.0.1"].map((a) => ({ address: parseAddress(a)! }));
 
-type Op = { kind: "labels" | "ports" | "account" | "node-labels" | "host-endpoint" | "node-again" | "policy"; pick: number; variant: number };
+type Op = { kind: "labels" | "ports" | "account" | "node-labels" | "host-endpoint" | "node-again" | "policy" | "host-network"; pick: number; variant: number };
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<Op["kind"]>("labels", "ports", "account", "node-labels", "host-endpoint", "host-endpoint", "node-again", "policy"),
+  kind: fc.constantFrom<Op["kind"]>("labels", "ports", "account", "node-labels", "host-endpoint", "host-endpoint", "node-again", "policy", "host-network"),
   pick: fc.nat(), variant: fc.nat(),
 });
 
@@ -58,6 +58,17 @@ function apply(fast: FastConnectivity, inv: Inventory, op: Op, held: Policy[]): 
       if (op.kind === "account") { if (e.kind !== "pod") return undefined; next.serviceAccount = ["sa1", "sa2", undefined][op.variant % 3]; if (next.serviceAccount === undefined) delete next.serviceAccount; }
       fast.upsertEndpoint(next, e);
       return `${op.kind} of ${e.name}: ${JSON.stringify(next.labels)} ${JSON.stringify(next.ports)} ${next.serviceAccount}`;
+    }
+    case "host-network": {
+      // A pod moved onto its node's network (its node's address) or off it (an address of its own), or to the other node.
+      const e = inv.endpoints.filter((x) => x.kind === "pod")[op.pick % Math.max(1, pods.length)];
+      if (!e || nodes.length === 0) return undefined;
+      const node = nodes[op.variant % nodes.length], next = without(e);
+      next.nodeName = node.name;
+      next.hostNetwork = op.variant % 2 === 0;
+      next.addresses = next.hostNetwork ? structuredClone(node.addresses) : [parseAddress(`10.0.0.${20 + (op.variant % 5)}`)!];
+      fast.upsertEndpoint(next, e);
+      return `${e.name} on ${node.name}, host network ${next.hostNetwork}`;
     }
     case "node-labels": {
       const n = nodes[op.pick % Math.max(1, nodes.length)];
