@@ -141,3 +141,22 @@ test("a node given the cluster's first Calico host endpoint by an update: its ho
   assertAgree(fast, parties(), "after n1's host endpoint (eth0)", inv);
   assert.equal(formatConns(fast.conns({ endpoint: inv.endpoints.find((e) => e.name === "p0")! }, { endpoint: inv.endpoints.find((e) => e.name === "n1")! })), "All Connections");
 });
+
+test("a node relabelled by an update while no policy names its labels, then a policy naming the label it lost: the node is matched by its new labels", () => {
+  // (The node left its class and joined it again, the same key: the class kept the node's old object as
+  // its representative, whose zone=z1 the nodes peer then matched: a deny where a fresh build allows.)
+  const inv = emptyInventory();
+  inv.namespaces.set("a", { name: "a", labels: { "kubernetes.io/metadata.name": "a" }, implicit: true });
+  const node = addEndpoint(inv, { kind: "node", name: "n2", labels: { zone: "z1" }, addresses: [parseAddress("192.168.0.2")!], ports: [] });
+  addEndpoint(inv, { kind: "pod", name: "p0", namespace: "a", labels: { app: "web" }, addresses: [parseAddress("10.0.0.3")!], ports: [] });
+  const fast = new FastConnectivity(new PolicyEngine(inv, { hostNetwork: "node", ownNode: "allow", samePriority: "name" }));
+  const parties = () => [...inv.endpoints.map((endpoint) => ({ endpoint })), ...EXTERNAL];
+  assertAgree(fast, parties(), "before", inv);
+  fast.upsertEndpoint({ ...without(node), labels: {} }, node);
+  assertAgree(fast, parties(), "n2 relabelled", inv);
+  fast.upsertPolicy({ kind: "ClusterNetworkPolicy", name: "deny-z1", tier: "baseline", priority: 0, subject: { namespaces: { kind: "any" }, labels: selector(), kinds: ["pod"] },
+    ingress: [{ index: 0, action: "deny", peers: [{ kind: "nodes", selector: selector({ zone: "z1" }) }], path: ["spec", "ingress", 0] }] });
+  assertAgree(fast, parties(), "a policy denying nodes of zone z1", inv);
+  const n2 = inv.endpoints.find((e) => e.name === "n2")!, p0 = inv.endpoints.find((e) => e.name === "p0")!;
+  assert.equal(formatConns(fast.conns({ endpoint: n2 }, { endpoint: p0 })), "All Connections");
+});

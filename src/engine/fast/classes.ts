@@ -210,6 +210,12 @@ export class ClassTable {
   addEndpoint(e: Endpoint): { cls: EndpointClass; created: boolean } {
     const r = this.classOf({ endpoint: e });
     this.leave(e.id);
+    // A class its last member left (removeEndpoint) kept that endpoint as its representative, which
+    // the joining one replaces: the classes' sets are read from the representative's labels, and an
+    // endpoint replaced by itself relabelled (fast/updates.ts upsertEndpoint) joins the class it left
+    // when no policy names the labels that changed; a policy naming them later was answered by the
+    // labels it had before (a node relabelled off zone=z1 still matched a nodes peer zone In (z1)).
+    if (!this.run && !r.created && r.cls.members.length === 0) r.cls.rep = { endpoint: e };
     // (In bulk, placeAll joins the members at the end.)
     if (!this.run) r.cls.members.push(e);
     this.ofEndpoint.set(e.id, r.cls.id, e);
