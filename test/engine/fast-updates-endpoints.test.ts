@@ -1,8 +1,9 @@
 // Incremental updates of the fast engine that the random update sequences of fast-updates.test.ts
 // do not make: an endpoint replaced by itself with other labels, other named ports or another
 // service account; a node relabelled, given a Calico host endpoint, its host endpoint relabelled or
-// taken away (its host-network pods move with it); a node removed and added again. Each step against
-// a fresh reference (fast-agree.ts assertAgree).
+// taken away (its host-network pods move with it); a node removed and added again; a pod moved on or
+// off its node's network; with held-back policies added and namespaces relabelled between them. Each
+// step against a fresh reference (fast-agree.ts assertAgree).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,9 +25,9 @@ import { assertAgree } from "./fast-agree.js";
 
 const EXTERNAL = ["10.0.0.1", "8.8.8.8", "192.0.2.5", "192.168.0.2", "127.0.0.1"].map((a) => ({ address: parseAddress(a)! }));
 
-type Op = { kind: "labels" | "ports" | "account" | "node-labels" | "host-endpoint" | "node-again" | "policy" | "host-network"; pick: number; variant: number };
+type Op = { kind: "labels" | "ports" | "account" | "node-labels" | "host-endpoint" | "node-again" | "policy" | "host-network" | "namespace"; pick: number; variant: number };
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<Op["kind"]>("labels", "ports", "account", "node-labels", "host-endpoint", "host-endpoint", "node-again", "policy", "host-network"),
+  kind: fc.constantFrom<Op["kind"]>("labels", "ports", "account", "node-labels", "host-endpoint", "host-endpoint", "node-again", "policy", "host-network", "namespace"),
   pick: fc.nat(), variant: fc.nat(),
 });
 
@@ -58,6 +59,12 @@ function apply(fast: FastConnectivity, inv: Inventory, op: Op, held: Policy[]): 
       if (op.kind === "account") { if (e.kind !== "pod") return undefined; next.serviceAccount = ["sa1", "sa2", undefined][op.variant % 3]; if (next.serviceAccount === undefined) delete next.serviceAccount; }
       fast.upsertEndpoint(next, e);
       return `${op.kind} of ${e.name}: ${JSON.stringify(next.labels)} ${JSON.stringify(next.ports)} ${next.serviceAccount}`;
+    }
+    case "namespace": {
+      const name = ["a", "b", "c", "d"][op.pick % 4];
+      const labels: Record<string, string> = [{ team: "x" }, { team: "y", env: "prod" }, {}, { env: "dev" }][op.variant % 4];
+      fast.setNamespaceLabels(name, labels);
+      return `namespace ${name}: ${JSON.stringify(labels)}`;
     }
     case "host-network": {
       // A pod moved onto its node's network (its node's address) or off it (an address of its own), or to the other node.
