@@ -447,3 +447,17 @@ test("a Host naming a Service without a virtual host on the sidecar's HTTP route
   }
   assert.equal((await explain(routed, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api", "its own name: its route applies");
 });
+
+test("a ServiceEntry with several hosts and addresses on a sniffed port: one listener ADDRESS:PORT for all its hosts, built by the first host in istiod's order (a service per host, SortServicesByCreationTime by Attributes.Name, the host), whose route configuration HOST:PORT has the one virtual host `*`: every request there goes to that host, whatever its Host (was: the host the Host named); of two entries on one address, the one with the least host builds it (was: the least entry name)", async () => {
+  const multi = (protocol: string) => cluster() + serviceEntry("web", "partner", `{hosts: [z.example.com, a.example.com], addresses: [240.0.0.9], ports: [{number: 80, name: web${protocol ? `, protocol: ${protocol}` : ""}}], resolution: DNS}`);
+  for (const host of ["z.example.com", "a.example.com", "other.example"]) {
+    const a = await explain(multi(""), "GET http://240.0.0.9/x", host);
+    assert.deepEqual([a.backend, a.reason], ["ServiceEntry web/partner", "the connection to a.example.com port 80 leaves the model"], `Host ${host}: the cluster of a.example.com, the first host (was: ${host === "z.example.com" ? "z.example.com" : "the host named"})`);
+  }
+  const tcp = await explain(multi("TCP"), "GET http://240.0.0.9/x", "z.example.com");
+  assert.equal(tcp.reason, "the connection to a.example.com port 80 leaves the model", "a TCP port: the first host's TCP proxy");
+  const two = cluster() + serviceEntry("web", "a-entry", "{hosts: [z.example.com], addresses: [240.0.0.9], ports: [{number: 80, name: tcp, protocol: TCP}], resolution: DNS}")
+    + serviceEntry("web", "b-entry", "{hosts: [m.example.com], addresses: [240.0.0.9], ports: [{number: 80, name: tcp, protocol: TCP}], resolution: DNS}");
+  const owner = await explain(two, "GET http://240.0.0.9/x", "z.example.com");
+  assert.deepEqual([owner.backend, owner.reason], ["ServiceEntry web/b-entry", "the connection to m.example.com port 80 leaves the model"], "equally old (neither has a timestamp): m.example.com before z.example.com (was: web/a-entry, by the entries' names)");
+});
