@@ -363,14 +363,16 @@ export function scopeImportsService(scope: SidecarScope, s: Service, sp: Service
  * the ports of the Services it imports that Istio reads as HTTP, the HTTP ports of the ServiceEntries
  * it imports, and the sniffed ports of those without addresses (listener.go
  * buildSidecarOutboundListener: an HTTP listener binds the wildcard address; a TCP or sniffed one
- * the Service's address, or the wildcard when it has none), or a port-limited egress listener
+ * the Service's address, or the wildcard when it has none; a headless Service's HTTP port too: "HTTP
+ * services can happily reside on 0.0.0.0:PORT and use the wildcard route match to get to the
+ * appropriate IP through original dst clusters"), or a port-limited egress listener
  * declared HTTP. A REGISTRY_ONLY sidecar answers an HTTP request there 502 (the `block_all` virtual
  * host) rather than resetting it (a sniffed Service port's listener, at the Service's address, takes
  * no other address: the catch-all's BlackHoleCluster).
  */
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
+  return inv.services.some((s) => s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
     || inv.mesh.istio.serviceEntries.some((e) => entryExportedTo(inv.mesh, e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
 
