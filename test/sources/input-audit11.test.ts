@@ -86,3 +86,30 @@ test("a regular expression of more than 100,000 characters is refused at once (r
   assert.ok(Date.now() - started < 1000);
   assert.equal(compileRegex("a".repeat(MAX_PATTERN), REGEX_SEMANTICS.gatewayApi).ok, true);
 });
+
+test("resource.Quantity as the API server's decoder reads it (Quantity.UnmarshalJSON: TrimSpace, then ParseQuantity): what it cannot parse refuses the object; a dump's node capacities and valid spellings pass", () => {
+  const pod = (cpu: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n  - name: c\n    image: i\n    resources:\n      requests:\n        cpu: ${cpu}\n`;
+  for (const ok of ["1", "0", "1.5", ".5", "1.", "+1", "'-1'", "1m", "0.5m", "1k", "1Ki", "1E", "1.5E", "1e3", "1E+3", "1e-3", "'1e400'", "0x10", "' 1 '", "1n", "9Ei"]) {
+    assert.deepEqual(errorsOf({ "p.yaml": pod(ok) }), [], ok);
+  }
+  const bad: [string, RegExp][] = [
+    ["1K", /"1K" is not a valid quantity: unable to parse quantity's suffix/],
+    ["1mi", /unable to parse quantity's suffix/],
+    ["'1e'", /unable to parse quantity's suffix/],
+    ["1MB", /quantities must match the regular expression '\^\(\[\+-\]\?\[0-9\.\]\+\)\(\[eEinumkKMGTP\]\*\[-\+\]\?\[0-9\]\*\)\$'/],
+    ["1.5.5", /quantities must match/],
+    ["1e3Mi", /quantities must match/],
+    ["'0x10'", /quantities must match/],
+    ["'1_000'", /quantities must match/],
+    ["''", /"" is not a valid quantity: quantities must match/],
+  ];
+  for (const [text, message] of bad) {
+    const e = errorsOf({ "p.yaml": pod(text) });
+    assert.equal(e.length, 1, `${text}: ${e.join("\n")}`);
+    assert.match(e[0], /p\.yaml:10 spec\.containers\[0\]\.resources\.requests\.cpu: /);
+    assert.match(e[0], message, text);
+  }
+  // A dump's Node: kubelet's capacities and allocatable, as written.
+  const node = load({ "n.yaml": "apiVersion: v1\nkind: Node\nmetadata: {name: n1, uid: u, resourceVersion: '1'}\nstatus:\n  capacity: {cpu: '8', ephemeral-storage: 101430960Ki, hugepages-1Gi: '0', memory: 32792436Ki, pods: '110'}\n  allocatable: {cpu: 7910m, memory: 31641460Ki}\n" });
+  assert.deepEqual(node.diagnostics.errors, []);
+});
