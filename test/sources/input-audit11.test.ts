@@ -113,3 +113,12 @@ test("resource.Quantity as the API server's decoder reads it (Quantity.Unmarshal
   const node = load({ "n.yaml": "apiVersion: v1\nkind: Node\nmetadata: {name: n1, uid: u, resourceVersion: '1'}\nstatus:\n  capacity: {cpu: '8', ephemeral-storage: 101430960Ki, hugepages-1Gi: '0', memory: 32792436Ki, pods: '110'}\n  allocatable: {cpu: 7910m, memory: 31641460Ki}\n" });
   assert.deepEqual(node.diagnostics.errors, []);
 });
+
+test("scannerc.go: a lone - right before , ] or } in [ ] or { } is the string \"-\" to kubectl; Junction refuses it in those words, not the YAML library's", () => {
+  // kubectl label --local: [a, -] is ["a", "-"], {a: -, b: 1} is {"a": "-", "b": 1}; [ - ] fails in kubectl too.
+  for (const flow of ["[a, -]", "{a: -, b: 1}", "[-]"]) {
+    assert.throws(() => parseKubeYaml(`k: ${flow}\n`), /a lone '-' inside \[ \] or \{ \} is the string "-" to kubectl \(go-yaml\), .*quote it \("-"\)/, flow);
+  }
+  assert.throws(() => parseKubeYaml("k: [ - ]\n"), /Block collections are not allowed within flow collections/);
+  assert.deepEqual(parseKubeYaml('k: [a, "-", -x]\n'), { k: ["a", "-", "-x"] });
+});
