@@ -9,7 +9,7 @@ import { closest as spellingClosest } from "../../src/model/spelling.js";
 import { closest as suggestClosest } from "../../src/model/suggest.js";
 import { compileRegex, MAX_PATTERN, REGEX_SEMANTICS } from "../../src/model/regex.js";
 import { parseKubeYaml } from "../../src/sources/kubeyaml.js";
-import { load } from "../helpers.js";
+import { engineFor, load, verdict } from "../helpers.js";
 
 const errorsOf = (files: Record<string, string>) => load(files).diagnostics.errors.map(formatDiagnostic);
 
@@ -121,4 +121,16 @@ test("scannerc.go: a lone - right before , ] or } in [ ] or { } is the string \"
   }
   assert.throws(() => parseKubeYaml("k: [ - ]\n"), /Block collections are not allowed within flow collections/);
   assert.deepEqual(parseKubeYaml('k: [a, "-", -x]\n'), { k: ["a", "-", "-x"] });
+});
+
+test("a NetworkPolicy without spec (or spec: null) is the zero NetworkPolicySpec, as the API server stores it: every pod of its namespace isolated for ingress (it was refused as missing, and --lenient read no policy: allowed)", () => {
+  // NetworkPolicy.Spec is `+optional` (no `required` in the OpenAPI); SetDefaults_NetworkPolicy gives
+  // the empty policyTypes Ingress, and an empty podSelector selects every pod of the namespace.
+  const pods = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: p}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a, labels: {app: q}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.2}\n---\n";
+  for (const spec of ["", "spec: null\n", "spec: {}\n"]) {
+    const engine = engineFor(`${pods}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: a}\n${spec}`);
+    assert.equal(verdict(engine, "a/q", "a/p", 80), "deny", JSON.stringify(spec));
+    assert.equal(verdict(engine, "a/p", "a/q", 443), "deny", JSON.stringify(spec));
+  }
+  assert.match(errorsOf({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: a}\nspec: [a]\n" })[0], /np\.yaml:4 spec: must be (an object|of type object)/);
 });
