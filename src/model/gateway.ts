@@ -155,6 +155,17 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   errors: string[];
 }
 
+/** Envoy Gateway's API group (gateway.envoyproxy.io). */
+export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
+
+/**
+ * Envoy Gateway's EnvoyProxy (gateway.envoyproxy.io/v1alpha1), as far as answers depend on it: a
+ * GatewayClass's with spec.mergeGateways runs one Envoy for all the class's Gateways (engine/gateway/merge.ts).
+ */
+export interface EnvoyProxy extends ObjectMeta {
+  mergeGateways: boolean;
+}
+
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
 export const MAX_RESPONSE_BODY = 4096;
 
@@ -226,6 +237,7 @@ export interface RouteGraph {
   backendTlsPolicies: BackendTlsPolicy[];
   backendTrafficPolicies: BackendTrafficPolicy[];
   clientTrafficPolicies: ClientTrafficPolicy[];
+  envoyProxies: EnvoyProxy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }
@@ -236,7 +248,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], objectKeys: new ObjectIndex() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], envoyProxies: [], objectKeys: new ObjectIndex() };
 }
 
 /**
