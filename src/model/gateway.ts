@@ -151,8 +151,14 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
-  /** What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener): the HTTP routes of its listeners answer 500. */
+  /**
+   * What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener), by the listeners
+   * that get it: every one (`errors`), HTTP and HTTPS ones (`httpErrors`), those that terminate TLS
+   * (`tlsErrors`). An HTTP listener's routes answer 500; a TCP or TLS listener's are removed.
+   */
   errors: string[];
+  httpErrors: string[];
+  tlsErrors: string[];
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */

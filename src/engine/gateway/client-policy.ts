@@ -128,6 +128,15 @@ export class ClientPolicyIndex {
   }
 }
 
+/**
+ * What Envoy Gateway cannot translate in the policy for a listener (translateClientTrafficPolicyForListener):
+ * its errors for every listener, those of HTTP and HTTPS listeners (headers, HTTP/2), those of a
+ * listener with TLS (HTTPS, or TLS terminated: buildListenerTLSParameters looks at no other).
+ */
+export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean }): string[] {
+  return [...p.errors, ...(l.http ? p.httpErrors : []), ...(l.tls ? p.tlsErrors : [])];
+}
+
 const overlap = (names: string[]) => `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${names.join(", ")}) on the same port, which is not allowed`;
 
 /** The client address Envoy reads for a request, or why it is not known, or the 403 that refuses it. */

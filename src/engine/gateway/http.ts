@@ -22,7 +22,7 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
-import { clientAddress, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
+import { clientAddress, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
@@ -204,7 +204,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
-    if (cp && !cp.refused && cp.policy.errors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cp.policy.errors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
+    const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https" }) : [];
+    if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
     else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
