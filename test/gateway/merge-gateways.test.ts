@@ -98,3 +98,12 @@ test("mergeGateways via the CLI: junction route --requests answers a request to 
     assert.deepEqual(res.map((r) => [r.route, r.backend]), [["HTTPRoute apps/r2", "apps/v2"], ["HTTPRoute apps/r1", "apps/v1"]]);
   } finally { t.cleanup(); }
 });
+
+test("mergeGateways and ClientTrafficPolicy: a Gateway's policy is refused on its listener that shares a plain HTTP port with another Gateway's (validatePortOverlapForClientTrafficPolicy reads the merged IR); apart, it applies", () => {
+  // A customHeader with failClosed: a request without the header gets 403 where the policy applies.
+  const ctp = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: c, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw1}], clientIPDetection: {customHeader: {name: x-client-ip, failClosed: true}}}\n";
+  assert.equal(route(EG_CLASS(false) + GW1 + GW2 + ROUTES + ctp, { gateway: "infra/gw1", host: "x.example.com" }).status, 403);
+  const merged = route(MERGED + ctp, { gateway: "infra/gw1", host: "x.example.com" });
+  assert.deepEqual([merged.status, merged.backend], [200, "apps/v1"]);
+  assert.ok(merged.steps.some((s) => /ClientTrafficPolicy infra\/c targets Gateway infra\/gw1 but Envoy Gateway does not apply it there: ClientTrafficPolicy is being applied to multiple http \(non https\) listeners \(infra\/gw2\/exact\) on the same port/.test(s.outcome)));
+});

@@ -183,8 +183,10 @@ export class GatewayEngine {
 
   /** The ClientTrafficPolicy listener `l` gets; undefined when none does or the Gateway is not Envoy Gateway's. */
   listenerClientPolicy(l: ListenerState): EffectiveClientPolicy | undefined {
-    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-    return this.clientPolicies.effective(l.gateway, l.listener, l.set);
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
+    return this.clientPolicies.effective(l.gateway, l.listener, l.set, gw.envoy?.listeners.filter((o) => !o.accepted));
   }
 
   /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */
