@@ -159,6 +159,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   errors: string[];
   httpErrors: string[];
   tlsErrors: string[];
+  /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
+  http10DefaultHost?: true;
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */

@@ -97,7 +97,8 @@ const CIPHERS = new Set([
  * - every listener (HTTP and TCP IR alike): buildConnection's bufferLimit outside a uint32
  *   ("Connection: BufferLimit value X is out of range, must be between 0 and 4294967295");
  * - HTTP and HTTPS listeners: translateListenerHeaderSettings (headerModifierErrors, "Headers: ..."),
- *   buildIRHTTP2Settings' window sizes ("HTTP2: ...");
+ *   buildIRHTTP2Settings' window sizes ("HTTP2: ..."); between them translateHTTP1Settings' http10
+ *   default host, which depends on the listener's routes (engine/gateway/client-policy.ts http10Error);
  * - listeners with TLS (HTTPS, TLS terminated; buildListenerTLSParameters returns early without):
  *   validateCipherSuites, the first cipher it does not know ("TLS: unsupported cipher suite: X").
  * The durations its builders parse are of the CRD's pattern, and tls.minVersion above maxVersion, ciphers
@@ -135,6 +136,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
       ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...errors,
+      ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}),
     });
   },
 };

@@ -230,3 +230,25 @@ test("ClientTrafficPolicy headers and TLS Envoy Gateway cannot translate: the li
     assert.match(res.reason, /EarlyRequestHeaders cannot add a header with an invalid value/);
   } finally { t.cleanup(); }
 });
+
+// translateHTTP1Settings (v1.9.0): http10.useDefaultHost takes the listener's hostname without a
+// wildcard, else the hostname of the one IR route that has one (an IR route per hostname, rule and
+// match; routes are processed before ClientTrafficPolicies); none or several is an error, and the
+// listener's routes answer 500. Junction did not read it (200).
+test("http1.http10.useDefaultHost on a listener without a plain hostname: one IR route with a hostname gives the default host; none or several is untranslatable (500; it was 200)", () => {
+  const http10 = ctp("c", `${toGw()}, http1: {http10: {useDefaultHost: true}}`);
+  const none = route(GW + ROUTE + http10, {});
+  assert.equal(none.status, 500);
+  assert.match(none.reason, /ClientTrafficPolicy infra\/c cannot be translated \(HTTP1: cannot set http10 default host on listener with only wildcard hostnames\)/);
+  const named = (rules: string) => httpRoute("web", `  hostnames: [a.example.com]\n  rules: [${rules}]`);
+  assert.equal(route(GW + named("{backendRefs: [{name: v1, port: 80}]}") + http10, { host: "a.example.com" }).status, 200);
+  const two = route(GW + named("{matches: [{path: {value: /a}}, {path: {value: /b}}], backendRefs: [{name: v1, port: 80}]}") + http10, { host: "a.example.com", path: "/a" });
+  assert.equal(two.status, 500);
+  assert.match(two.reason, /HTTP1: cannot set http10 default host on listener with only wildcard hostnames and more than one possible default route/);
+  // The listener's own hostname without a wildcard is the default host.
+  const exact = eg(["{name: http, port: 80, protocol: HTTP, hostname: a.example.com, allowedRoutes: {namespaces: {from: All}}}"]);
+  assert.equal(route(exact + ROUTE + http10, { host: "a.example.com" }).status, 200);
+  // In upstream's order: Headers, then HTTP1.
+  const both = route(GW + ROUTE + ctp("c", `${toGw()}, http1: {http10: {useDefaultHost: true}}, headers: {earlyRequestHeaders: {remove: [x-b]}, lateResponseHeaders: {}}`), {});
+  assert.match(both.reason, /\(Headers: LateResponseHeaders did not provide valid configuration to add\/set\/remove any headers; HTTP1: cannot set http10 default host/);
+});

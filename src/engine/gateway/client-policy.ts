@@ -27,6 +27,8 @@ import { headerReadings } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
 import type { Labels } from "../../model/selector.js";
 import { selected } from "./traffic-policy.js";
+import type { AttachedRoute } from "./engine.js";
+import type { ListenerState } from "./listeners.js";
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
@@ -144,12 +146,39 @@ export interface SharedListener { gateway: Gateway; set?: ListenerSet; listener:
 const overlap = (names: string[]) => `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${names.join(", ")}) on the same port, which is not allowed`;
 
 /**
- * What Envoy Gateway cannot translate in the policy for a listener (translateClientTrafficPolicyForListener):
- * its errors for every listener, those of HTTP and HTTPS listeners (headers, HTTP/2), those of a
- * listener with TLS (HTTPS, or TLS terminated: buildListenerTLSParameters looks at no other).
+ * What Envoy Gateway cannot translate in the policy for a listener (translateClientTrafficPolicyForListener),
+ * in its order: its errors for every listener; those of HTTP and HTTPS listeners (headers, then the
+ * listener's HTTP1 error `http1`, then HTTP/2); those of a listener with TLS (HTTPS, or TLS terminated:
+ * buildListenerTLSParameters looks at no other).
  */
-export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean }): string[] {
-  return [...p.errors, ...(l.http ? p.httpErrors : []), ...(l.tls ? p.tlsErrors : [])];
+export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean; http1?: string }): string[] {
+  const headers = p.httpErrors.filter((e) => e.startsWith("Headers: ")), rest = p.httpErrors.filter((e) => !e.startsWith("Headers: "));
+  return [...p.errors, ...(l.http ? [...headers, ...(l.http1 ? [`HTTP1: ${l.http1}`] : []), ...rest] : []), ...(l.tls ? p.tlsErrors : [])];
+}
+
+/**
+ * translateHTTP1Settings' error for http10.useDefaultHost on an HTTP or HTTPS listener: the default host
+ * is the listener's hostname when it has no wildcard, else the hostname of the one IR route that has
+ * one without a wildcard. Envoy Gateway builds the listener's IR routes (its routes are processed
+ * before ClientTrafficPolicies) one per hostname, rule and match (processHTTPRouteParentRefListener;
+ * a rule without matches has one), the hostnames computeHosts gives: a route without hostnames takes
+ * the listener's (a wildcard, or "*"), one with hostnames their intersections with the listener's, less
+ * the hostnames of the Gateway's other listeners on the port. None, or more than one: an error.
+ */
+export function http10Error(l: ListenerState, routes: readonly AttachedRoute[], peers: readonly ListenerState[]): string | undefined {
+  const own = l.listener.hostname;
+  if (own !== undefined && !own.includes("*")) return undefined;
+  const taken = new Set(peers.filter((o) => o !== l && o.listener.port === l.listener.port && o.listener.hostname !== undefined).map((o) => o.listener.hostname!));
+  let count = 0;
+  for (const a of routes) {
+    const route = a.state.route;
+    if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined || !route.hostnames.length) continue;
+    const hosts = a.attachment.hostnames.filter((h): h is string => h !== undefined && !h.includes("*") && !taken.has(h));
+    const perHost = route.rules.filter((r) => !a.state.dropped.has(r)).reduce((n, r) => n + Math.max(1, r.matches.length), 0);
+    count += hosts.length * perHost;
+  }
+  if (count === 0) return "cannot set http10 default host on listener with only wildcard hostnames";
+  return count > 1 ? "cannot set http10 default host on listener with only wildcard hostnames and more than one possible default route" : undefined;
 }
 
 /** The client address Envoy reads for a request, or why it is not known, or the 403 that refuses it. */
