@@ -10,7 +10,11 @@ import { Worker } from "node:worker_threads";
 
 /** What the worker thread is given (checkahead-thread.ts). */
 export interface CheckAheadData {
-  /** [0]: the slot of the file the main thread is at (the worker skips it and those before). */
+  /**
+   * [0]: the slot of the file the main thread is at (the worker skips it and those before); [1]
+   * (WORKER_TASK): the worker thread's task id, once it runs (checkahead.ts markWorkerThread), so that
+   * the main thread, settling, can tell a worker that ended from one that is slow.
+   */
   progress: SharedArrayBuffer;
   /**
    * The main thread waits for each verdict (tests): the worker then keeps the main thread's
@@ -27,7 +31,7 @@ export interface CheckAheadWorker { worker: Worker; progress: Int32Array }
 
 /** The worker thread, or undefined when none can be started (e.g. a thread limit). */
 export function spawnCheckAhead(script: URL, waited: boolean, warm = false): CheckAheadWorker | undefined {
-  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const progress = new Int32Array(new SharedArrayBuffer(8));
   Atomics.store(progress, 0, -1);
   let worker: Worker;
   // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.)

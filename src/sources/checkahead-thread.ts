@@ -2,13 +2,14 @@
 // main thread will parse them, and stores the verdict where the main thread reads it.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { BLOCK, END, JUDGING, UNKNOWN, Pace, WORKER_NICE_BELOW, verdictOn, warmUp, type Judge } from "./checkahead.js";
+import { BLOCK, END, JUDGING, UNKNOWN, Pace, WORKER_NICE_BELOW, markWorkerThread, verdictOn, warmUp, type Judge } from "./checkahead.js";
 import type { CheckAheadData } from "./checkahead-early.js";
 import { yieldCpu } from "./yieldcpu.js";
 
 const data = workerData as CheckAheadData;
 const progress = new Int32Array(data.progress);
 
+markWorkerThread(progress);
 if (!data.waited) yieldCpu(WORKER_NICE_BELOW);
 
 if (data.warm) warmUp();

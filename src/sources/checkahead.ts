@@ -22,6 +22,7 @@ import { toCurrentVersion } from "./removed.js";
 import { checkObject } from "./schema/index.js";
 import { serverAccepted } from "./schema/validate.js";
 import { spawnCheckAhead, takeEarlyCheckAhead, type CheckAheadWorker } from "./checkahead-early.js";
+import { taskEnded, threadTask } from "./yieldcpu.js";
 
 /** JSON input (bytes read so far, files that look like JSON) from which the worker is started. */
 export const CHECK_AHEAD_AT = 8 * 1024 ** 2;
@@ -46,6 +47,15 @@ export const WORKER_NICE_BELOW = 5;
 
 /** Verdicts per shared block. */
 export const BLOCK = 1024;
+
+/** Where the worker thread writes its task id in its progress array (checkahead-early.ts CheckAheadData). */
+export const WORKER_TASK = 1;
+
+/** The worker thread says which thread it is (WORKER_TASK), first thing: the main thread then knows when it has ended (CheckAhead.workerEnded). */
+export function markWorkerThread(progress: Int32Array): void {
+  const tid = threadTask();
+  if (tid !== undefined && progress.length > WORKER_TASK) Atomics.store(progress, WORKER_TASK, tid);
+}
 
 /** What the worker is sent after the last file: it ends once it has judged every file before. */
 export const END = "end";
@@ -103,6 +113,13 @@ export interface Optimism {
   unknownAtEnd: number;
   /** A verdict was not clean (or the unchecked load threw): the load was redone with every check. */
   redone: boolean;
+  /**
+   * The unchecked load threw although every file it had parsed unchecked was judged clean (load.ts
+   * optimistically): not the input's doing (a front end on a value the checks refuse, JSON.parse on
+   * a file the strict parser refuses) but a bug, redone on the safe path all the same; the error's
+   * name and message (its stack on stderr with JUNCTION_DEBUG).
+   */
+  unexpected?: string;
 }
 
 /** The main thread's side: a ReadSink for read.ts, and the verdicts for load.ts. */
@@ -120,16 +137,23 @@ export class CheckAhead implements ReadSink {
   private readonly blocks: Int32Array[] = [];
   /** The files read before the threshold was reached, handed over when it is. */
   private pending: Judge[] = [];
-  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
-  private readonly handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
+  /**
+   * Per file handed over: its slot, its verdicts' block, the text decoded from the bytes and, in the
+   * optimistic load, what the worker was sent (its bytes: the main thread judges a file from them when
+   * settling, not from the file read again; the worker's queue holds them until it judges it anyway).
+   */
+  private handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string; judge?: Judge }>();
   /** Optimistic: the slots before this one have their verdicts (reaches, sweep). */
   private swept = 0;
   /**
-   * Optimistic: the files parsed unchecked, in order, and their slots. (Not their bytes: the main
-   * thread judges one itself only when the worker has not reached it when the load is settled, from
-   * its text, read again if released; the bytes are freed as soon as the worker has judged them.)
+   * Optimistic: the files parsed unchecked, in order, their slots and, until their verdict is in
+   * (sweep), the bytes the worker was sent: the main thread judges a file itself only when the worker
+   * has not when the load is settled, from those bytes (the text may be released since, and reading
+   * the file again would meet a file changed since: the safe path answers from its first read).
    */
-  private assumed: { slot: number; file: InputFile }[] = [];
+  private assumed: { slot: number; file: InputFile; judge?: Judge }[] = [];
+  /** Optimistic: the entries of `assumed` before this one hold no bytes (their verdicts are in). */
+  private dropped = 0;
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before): the worker's, once started. */
   private progress: Int32Array<ArrayBufferLike> = new Int32Array(1);
   /** The worker started before the CLI loaded (checkahead-early.ts), taken when the load starts its worker. */
@@ -174,8 +198,8 @@ export class CheckAhead implements ReadSink {
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.blocks.push(new Int32Array(new SharedArrayBuffer(4 * BLOCK)));
     const verdicts = this.blocks[this.blocks.length - 1];
-    this.handed.set(file, { slot, verdicts, text: file.text });
     const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
+    this.handed.set(file, { slot, verdicts, text: file.text, ...(this.optimistic ? { judge } : {}) });
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {
@@ -218,7 +242,7 @@ export class CheckAhead implements ReadSink {
       if (v === NOT_CLEAN) { this.checkedHere++; return false; }
       // Judged clean, or the worker will judge it before the load ends (or is judging it): parsed unchecked.
       if (v !== UNKNOWN || this.reaches(h.slot) || Atomics.compareExchange(h.verdicts, i, UNKNOWN, CHECKED_HERE) !== UNKNOWN) {
-        this.assumed.push({ slot: h.slot, file });
+        this.assumed.push({ slot: h.slot, file, ...(v === CLEAN ? {} : { judge: h.judge }) });
         return true;
       }
       // Otherwise (a busy machine: the worker gets little of the cores) the main thread checks it now,
@@ -267,6 +291,8 @@ export class CheckAhead implements ReadSink {
       if (v === NOT_CLEAN && this.swept < slot && this.wasAssumed(this.swept)) throw new NotClean(`file ${this.swept} parsed unchecked is not clean`);
       if (v !== CLEAN && v !== CHECKED_HERE && v !== NOT_CLEAN) return;
       this.swept++;
+      // (The bytes of the files parsed unchecked whose verdicts are in are let go.)
+      while (this.dropped < this.assumed.length && this.assumed[this.dropped].slot < this.swept) this.assumed[this.dropped++].judge = undefined;
     }
   }
 
@@ -298,29 +324,45 @@ export class CheckAhead implements ReadSink {
     // A few verdicts not in are waited for, in the worker's order, while it goes on: judging one here
     // costs the main thread the validators' modules too, about 0.1 s, what the worker takes for about
     // 150 files. A worker that does not take the next file within 50 ms (ended, or starved) is helped.
+    // A worker that ended (its thread gone: a crash, or killed) is helped at once, and a file it was
+    // judging when it ended is judged here (it never gives that verdict: waited for, 10 s twice).
+    const ended = () => this.workerEnded();
     let help = o.unknownAtEnd > SETTLE_WAITS;
     for (let k = 0; k < this.assumed.length && !help; k++) {
       const { slot } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
       if (Atomics.load(verdicts, i) === NOT_CLEAN) break;
       if (Atomics.wait(verdicts, i, UNKNOWN, 50) === "timed-out" && Atomics.load(verdicts, i) === UNKNOWN) help = true;
-      else if (!settled(verdicts, i, 10_000)) break;
+      else if (!settled(verdicts, i, 10_000, ended)) { help = ended(); break; }
     }
     let clean = true;
     for (let k = this.assumed.length - 1; k >= 0 && clean; k--) {
-      const { slot, file } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
-      if (help && Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN) {
-        Atomics.store(verdicts, i, verdictOnText(file));
+      const { slot, file, judge } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
+      if (help && (Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN || (Atomics.load(verdicts, i) === JUDGING && ended()))) {
+        Atomics.store(verdicts, i, judge ? verdictOn(judge) : verdictOnText(file));
         o.judgedHere++;
       }
-      // (A worker that ended while judging this file never gives its verdict: not clean, after a while.)
-      clean = settled(verdicts, i, 10_000) && Atomics.load(verdicts, i) === CLEAN;
+      // (A worker that ended while judging this file, unseen (not Linux), never gives its verdict: not clean, after a while.)
+      clean = settled(verdicts, i, 10_000, ended) && Atomics.load(verdicts, i) === CLEAN;
     }
     this.assumed = [];
+    this.dropped = 0;
     o.settleMs = Math.round(performance.now() - started);
     o.redone = !clean;
     this.optimism = o;
     if (clean) this.clean = o.assumed;
     return clean;
+  }
+
+  /** Whether the worker's thread has ended (known on Linux only, once the thread has said which it is: markWorkerThread). */
+  workerEnded(): boolean {
+    return this.progress.length > WORKER_TASK && taskEnded(Atomics.load(this.progress, WORKER_TASK));
+  }
+
+  /** Lets go of every file's bytes and verdict (a load redone on the safe path takes no verdict). */
+  forget(): void {
+    this.handed = new WeakMap();
+    this.assumed = [];
+    this.dropped = 0;
   }
 
   /** The verdict on `file` so far (UNKNOWN, CLEAN or NOT_CLEAN), without taking it (tests). */
@@ -335,7 +377,7 @@ export class CheckAhead implements ReadSink {
     const w = this.worker;
     this.worker = undefined;
     this.pending = [];
-    this.assumed = [];
+    this.forget();
     Atomics.store(this.progress, 0, 0x7fffffff);
     if (w) void w.terminate();
     // (An early worker never handed a file: the input held no JSON.)
@@ -356,18 +398,27 @@ export class CheckAhead implements ReadSink {
 /** Verdicts not in when the optimistic load is settled, at most, that the main thread waits for rather than judging some itself. */
 export const SETTLE_WAITS = 128;
 
-/** Waits until the verdict at `i` is in (neither UNKNOWN nor JUDGING), at most `ms` milliseconds; whether it is. */
-function settled(verdicts: Int32Array, i: number, ms: number): boolean {
+/**
+ * Waits until the verdict at `i` is in (neither UNKNOWN nor JUDGING), at most `ms` milliseconds, or
+ * until `ended` says the worker has ended (looked at every 50 ms); whether it is in.
+ */
+function settled(verdicts: Int32Array, i: number, ms: number, ended?: () => boolean): boolean {
   const until = performance.now() + ms;
   for (let v = Atomics.load(verdicts, i); v === UNKNOWN || v === JUDGING; v = Atomics.load(verdicts, i)) {
     const left = until - performance.now();
-    if (left <= 0 || Atomics.wait(verdicts, i, v, left) === "timed-out") return false;
+    if (left <= 0) return false;
+    if (Atomics.wait(verdicts, i, v, ended ? Math.min(left, 50) : left) === "timed-out" && ended?.()) {
+      // (Its last verdict may have come in just before it ended.)
+      const last = Atomics.load(verdicts, i);
+      return last !== UNKNOWN && last !== JUDGING;
+    }
   }
   return true;
 }
 
 /**
- * The main thread's verdict on a file parsed unchecked, while settling: its text is the one decoded
+ * The main thread's verdict on a file parsed unchecked, while settling, when the bytes handed over
+ * are no longer held (they are until its verdict is in: CheckAhead.sweep): its text is the one decoded
  * from the bytes handed over (CheckAhead.take), or, released since (load.ts), that text read again,
  * which read.ts gives only for the same file (else InputChangedError: not clean, and the load redone
  * meets it again). A text released is released again once judged.

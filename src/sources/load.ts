@@ -6,11 +6,11 @@ import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { splitObjects, type RawObject } from "./documents.js";
 import { Locator } from "./locate.js";
-import { readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
+import { InputChangedError, readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
 import { interning } from "./intern.js";
 import { Identities, identity, lower } from "./lowering.js";
-import { CheckAhead, checkAheadFromEnv, type CheckAheadOptions, type Optimism } from "./checkahead.js";
+import { CheckAhead, NotClean, checkAheadFromEnv, type CheckAheadOptions, type Optimism } from "./checkahead.js";
 import { endPreread } from "./preread.js";
 import { leaveUnsettled, mayLeaveUnsettled, safeLoadsOnly, settleLoad } from "./settle.js";
 
@@ -127,13 +127,22 @@ function settleLate(ahead: CheckAhead, loaded: Loaded): boolean {
  */
 function optimistically(ahead: CheckAhead, diags: Diagnostics, load: (withAhead: boolean) => Loaded, later = false): Loaded {
   const before = diags.items.length;
-  let loaded: Loaded | undefined;
-  try { loaded = load(true); } catch { loaded = undefined; }
+  let loaded: Loaded | undefined, thrown: unknown;
+  try { loaded = load(true); } catch (e) { loaded = undefined; thrown = e; }
   // (Settled later, by settleLoad: unless the unchecked load threw, or had a verdict not clean already.)
   if (loaded && (later || ahead.settle())) return loaded;
+  // The unchecked load threw: the input's doing when a file it parsed unchecked is not clean (a front
+  // end on a value the checks refuse, JSON.parse on a file the strict parser refuses); otherwise a bug
+  // (of the optimistic path's, or one the safe path meets too): redone all the same, but not unseen.
+  const unexpected = thrown !== undefined && !(thrown instanceof NotClean) && !(thrown instanceof InputChangedError) && ahead.settle();
   ahead.optimism ??= { assumed: 0, checkedHere: 0, judgedHere: 0, settleMs: 0, unknownAtEnd: 0, redone: true };
   ahead.optimism.redone = true;
+  if (unexpected) {
+    ahead.optimism.unexpected = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+    if (process.env.JUNCTION_DEBUG) process.stderr.write(`junction: the optimistic load threw on clean files, loading again with every check: ${thrown instanceof Error ? thrown.stack : String(thrown)}\n`);
+  }
   ahead.clean = 0;
+  ahead.forget();
   diags.items.splice(before);
   // (Dropped before loading again: kept in this frame, the unchecked load's inventory stayed alive through the redo, two at once.)
   loaded = undefined;

@@ -1,7 +1,7 @@
 // A worker thread's way out of the main thread's way (the check-ahead worker, checkahead-thread.ts;
 // the pre-reader, preread-thread.ts). Loads only Node's modules.
 
-import { readlinkSync } from "node:fs";
+import { existsSync, readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 
 /** How far below the main thread a worker runs by default: to Linux's lowest, from a process at priority 0. */
@@ -20,14 +20,32 @@ export const NICE_BELOW = 19;
  * it, where known.
  */
 export function yieldCpu(below = NICE_BELOW): number | undefined {
-  if (process.platform !== "linux") return undefined;
+  const tid = threadTask();
+  if (tid === undefined || tid === process.pid) return undefined;
   try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (!Number.isInteger(tid) || tid === process.pid) return undefined;
     setPriority(tid, Math.min(19, getPriority(tid) + below));
     return getPriority(tid);
   } catch {
-    // (No /proc, or not permitted: the thread runs at the main thread's priority.)
+    // (Not permitted: the thread runs at the main thread's priority.)
     return undefined;
   }
+}
+
+/** The calling thread's task id (Linux: /proc/thread-self), or undefined where there is none. */
+export function threadTask(): number | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the thread of task `tid` of this process has ended (Linux: its /proc/self/task entry is gone
+ * as soon as it exits, joined or not). False where that cannot be told (no tid, not Linux).
+ */
+export function taskEnded(tid: number): boolean {
+  return tid > 0 && process.platform === "linux" && !existsSync(`/proc/self/task/${tid}`);
 }

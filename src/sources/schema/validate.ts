@@ -14,7 +14,7 @@ import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
 import { describe as describeValue } from "../fields.js";
-import { zeroNulls } from "./zero.js";
+import { nullPlaces, zeroNulls } from "./zero.js";
 import { isObject } from "./structural.js";
 
 let shared: SchemaCatalog | undefined;
@@ -28,9 +28,11 @@ export function schemaCatalog(): SchemaCatalog {
 /** Validates one object; returns the field paths that got an error (for de-duplication). */
 export function validateObject(raw: RawObject, diags: Diagnostics, catalog = schemaCatalog()): Path[] {
   const schema = raw.apiVersion ? catalog.lookup(raw.apiVersion, raw.kind) : undefined;
-  if (!raw.nullFree) readNullElements(raw, schema, catalog, diags);
+  // (A file that holds a null is not null-free as a whole: most of its objects may hold none.)
+  const nulls = raw.nullFree ? [] : nullPlaces(raw.obj);
+  if (nulls.length) readNullElements(raw, schema, catalog, diags, nulls);
   if (!schema) return [];
-  const plain = raw.nullFree ? raw.obj : withoutNulls(raw.obj);
+  const plain = nulls.length ? withoutNulls(raw.obj, nulls) : raw.obj;
   const data = schema.defaults ? schema.defaults(plain) : plain;
   if (schema.validate(data)) return [];
   const accepted = serverAccepted(raw.obj);
@@ -50,14 +52,14 @@ export function validateObject(raw: RawObject, diags: Diagnostics, catalog = sch
  * resource, with a vendored schema or not), only `metadata`, which the API server decodes into
  * metav1.ObjectMeta whatever the kind.
  */
-function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics): void {
+function readNullElements(raw: RawObject, schema: KindSchema | undefined, catalog: SchemaCatalog, diags: Diagnostics, nulls: Path[]): void {
   let zeroed;
-  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed);
+  if (schema?.typed) zeroed = zeroNulls(raw.obj, schema.typed, [], nulls);
   else {
     const meta = raw.obj.metadata;
     const objectMeta = isObject(meta) ? catalog.objectMeta() : undefined;
     if (!objectMeta) return;
-    zeroed = zeroNulls(meta, objectMeta, ["metadata"]);
+    zeroed = zeroNulls(meta, objectMeta, ["metadata"], nulls.filter((p) => p.length > 1 && p[0] === "metadata").map((p) => p.slice(1)));
   }
   for (const z of zeroed) {
     const written = JSON.stringify(z.zero);
@@ -189,23 +191,37 @@ function valueAt(data: unknown, path: Path): unknown {
   return v;
 }
 
-/** A null field is an absent one (Go's decoder leaves the zero value; CRD pruning drops it). */
-export function withoutNulls<T>(v: T): T {
-  if (!hasNullField(v)) return v;
-  return strip(v) as T;
-}
-
-function hasNullField(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(hasNullField);
-  if (!isObject(v)) return false;
-  for (const k in v) { const x = v[k]; if (x === null || (typeof x === "object" && hasNullField(x))) return true; }
-  return false;
-}
-
-function strip(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(strip);
-  if (!isObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = strip(x);
-  return out;
+/**
+ * A null field is an absent one (Go's decoder leaves the zero value; CRD pruning drops it): the value
+ * without its null fields (`nulls`: where `v` holds a null, zero.ts nullPlaces). Only the objects and
+ * lists above a null field are copied; the rest is shared with `v` (validation reads the value and
+ * never changes it: defaults.ts copies what it defaults). A dump as `kubectl get -o json` writes it
+ * has a `"creationTimestamp": null` in every pod template: copying each such object whole made the
+ * check-ahead worker fall behind (docs/performance.md, twentieth stop).
+ */
+export function withoutNulls<T>(v: T, nulls: readonly Path[] = nullPlaces(v)): T {
+  const copies = new Map<object, Record<string | number, unknown>>();
+  const copy = (o: object): Record<string | number, unknown> => {
+    let c = copies.get(o);
+    if (!c) { c = (Array.isArray(o) ? o.slice() : { ...o }) as Record<string | number, unknown>; copies.set(o, c); }
+    return c;
+  };
+  let top: unknown = v;
+  for (const place of nulls) {
+    // (A null list item stays: it is no field. One zeroed since is no longer null.)
+    let parent = v as Record<string | number, unknown>;
+    for (let j = 0; j < place.length - 1; j++) parent = parent[place[j]] as Record<string | number, unknown>;
+    const k = place[place.length - 1];
+    if (Array.isArray(parent) || parent[k] !== null) continue;
+    // Each object and list above it is copied (once), and each copy put in its parent's copy.
+    let o = v as Record<string | number, unknown>, c = copy(o);
+    top = c;
+    for (let j = 0; j < place.length - 1; j++) {
+      const child = o[place[j]] as Record<string | number, unknown>, cc = copy(child);
+      c[place[j]] = cc;
+      o = child; c = cc;
+    }
+    delete c[k];
+  }
+  return top as T;
 }

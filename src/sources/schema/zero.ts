@@ -30,42 +30,90 @@ export interface Zeroed { path: Path; zero: unknown }
  * schema type (`{}`, `""`, `0`, `false`, `[]`; an int-or-string's is 0, a Quantity's "0"), and returns
  * where (`at`: the path of `obj` in its object). Values the schema does not describe are left alone
  * (validation reports them).
+ *
+ * The nulls are found first by a plain walk of the value, then the schema is followed down the path
+ * of each one only: a dump as `kubectl get -o json` writes it has a `"creationTimestamp": null` in
+ * every pod template, and following the schema down the whole object for it (a path array and a
+ * `$ref` resolved per value) made the check-ahead worker judge such a file in about twice the time
+ * (docs/performance.md, twentieth stop). The same nulls are zeroed, in the same order (keys in order,
+ * items in order), as a walk of the whole object with its schema zeroed them.
  */
-export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = []): Zeroed[] {
+export function zeroNulls(obj: unknown, schema: TypedSchema, at: Path = [], places = nullPlaces(obj)): Zeroed[] {
   const out: Zeroed[] = [];
-  walk(obj, { $ref: `#/definitions/${schema.root}` }, schema.definitions, at, out, 0);
+  const defs = schema.definitions, root = resolve({ $ref: `#/definitions/${schema.root}` }, defs);
+  for (const place of places) {
+    // (As deep as a walk of the object with its schema went.)
+    if (place.length > MAX_WALK + 1) continue;
+    let s = root, v = obj as Record<string | number, unknown>;
+    for (let j = 0; j < place.length - 1 && s; j++) {
+      s = resolve(below(s, v, place[j]), defs);
+      v = v[place[j]] as Record<string | number, unknown>;
+    }
+    const k = place[place.length - 1];
+    // Only a list item or a map value (a null field the schema names is an absent one: validate.ts
+    // withoutNulls), and only a null still there (a YAML alias repeats a node: zeroed at its first place).
+    const values = s && (Array.isArray(v) || !named(s, k)) ? below(s, v, k) : undefined;
+    if (!values || v[k] !== null) continue;
+    const z = zeroOf(values, defs);
+    if (z !== undefined) { v[k] = z; out.push({ path: [...at, ...place], zero: z }); }
+  }
   return out;
 }
 
+const DEFINITIONS = "#/definitions/";
+
 function resolve(s: Structural | undefined, defs: Record<string, Structural>): Structural | undefined {
   let x = s;
-  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) x = defs[String(x.$ref).replace(/^.*#\/definitions\//, "")];
+  for (let i = 0; x && typeof x.$ref === "string" && i < 8; i++) {
+    // (The name after the last "#/definitions/", as /^.*#\/definitions\// removes what is before it, without a regular expression per step.)
+    const ref = x.$ref, at = ref.lastIndexOf(DEFINITIONS);
+    x = defs[at < 0 ? ref : ref.slice(at + DEFINITIONS.length)];
+  }
   return x;
 }
 
-function walk(v: unknown, s0: Structural | undefined, defs: Record<string, Structural>, path: Path, out: Zeroed[], depth: number): void {
-  const s = resolve(s0, defs);
-  if (!s || depth > 200) return;
+/** Whether `k` is a property the object schema `s` names. */
+function named(s: Structural, k: string | number): boolean {
+  return isObject(s.properties) && Object.prototype.hasOwnProperty.call(s.properties, k);
+}
+
+/** The schema of the value at `k` of `v` (a list's items; an object's property, else its additionalProperties). */
+function below(s: Structural, v: unknown, k: string | number): Structural | undefined {
+  if (Array.isArray(v)) return isObject(s.items) ? (s.items as Structural) : undefined;
+  if (named(s, k)) return (s.properties as Record<string, Structural>)[k];
+  return isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
+}
+
+/**
+ * The path of every null list item and object value of `v`, in order (keys in order, items in order),
+ * at any depth (a value nested deeper than MAX_DEPTH is refused before: strictjson.ts, kubeyaml.ts);
+ * none: `v` holds no null.
+ */
+export function nullPlaces(v: unknown): Path[] {
+  const out: Path[] = [];
+  if (v !== null && typeof v === "object") collectNulls(v, [], out);
+  return out;
+}
+
+function collectNulls(v: unknown, path: (string | number)[], out: Path[]): void {
   if (Array.isArray(v)) {
-    const items = isObject(s.items) ? (s.items as Structural) : undefined;
-    if (!items) return;
     for (let i = 0; i < v.length; i++) {
-      if (v[i] === null) { const z = zeroOf(items, defs); if (z !== undefined) { v[i] = z; out.push({ path: [...path, i], zero: z }); } }
-      else walk(v[i], items, defs, [...path, i], out, depth + 1);
+      const x: unknown = v[i];
+      if (x === null) out.push([...path, i]);
+      else if (typeof x === "object") { path.push(i); collectNulls(x, path, out); path.pop(); }
     }
     return;
   }
-  if (!isObject(v)) return;
-  const props = isObject(s.properties) ? (s.properties as Record<string, Structural>) : undefined;
-  const values = isObject(s.additionalProperties) ? (s.additionalProperties as Structural) : undefined;
-  for (const k of Object.keys(v)) {
-    const known = props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
-    if (known) { if (v[k] !== null) walk(v[k], known, defs, [...path, k], out, depth + 1); continue; }
-    if (!values) continue;
-    if (v[k] === null) { const z = zeroOf(values, defs); if (z !== undefined) { v[k] = z; out.push({ path: [...path, k], zero: z }); } }
-    else walk(v[k], values, defs, [...path, k], out, depth + 1);
+  // (for-in, not Object.keys: no array per object. A parsed object's own keys, in the same order.)
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === null) out.push([...path, k]);
+    else if (typeof x === "object") { path.push(k); collectNulls(x, path, out); path.pop(); }
   }
 }
+
+/** How deep below the object zeroNulls looks (the levels its schema's walk went). */
+const MAX_WALK = 200;
 
 /** The Go zero value of a schema's type, as the API server would send it back. */
 function zeroOf(s0: Structural, defs: Record<string, Structural>): unknown {
