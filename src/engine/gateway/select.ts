@@ -30,7 +30,7 @@ export function guessGateway(engine: GatewayEngine, port: number, udp: boolean, 
   const forHost = listening.filter((g) => bestListener(listenersOnPort(g, port, udp).filter((l) => !l.accepted), host) !== undefined);
   const found = forHost.length ? forHost : listening;
   // Merged Gateways are one Envoy at one address: any of them answers alike.
-  if (found.length === 1 || (found[0].envoy && found.every((g) => g.envoy === found[0].envoy))) return found[0];
+  if (found.length === 1 || (found[0]?.envoy && found.every((g) => g.envoy === found[0].envoy))) return found[0];
   if (!found.length) return `no Gateway listens on port ${port}${udp ? "/UDP" : ""}`;
   return `several Gateways listen on port ${port} (${found.map(gatewayName).join(", ")}); name one with --gateway or "gateway"`;
 }
