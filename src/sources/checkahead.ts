@@ -358,6 +358,25 @@ export class CheckAhead implements ReadSink {
     return this.progress.length > WORKER_TASK && taskEnded(Atomics.load(this.progress, WORKER_TASK));
   }
 
+  /**
+   * The load is over and settles late (load.ts): of the files parsed unchecked whose verdicts are not in,
+   * the bytes are kept only where the text was released (64 KiB or more: otherwise the settling judges
+   * the text), each copied out of the shared memory it was read into (a pre-reader's chunk is 16 MiB,
+   * held whole by one file in it) so that the rest is freed as the worker judges on while the command
+   * computes its answer.
+   */
+  compact(): void {
+    for (let k = this.dropped; k < this.assumed.length; k++) {
+      const a = this.assumed[k], j = a.judge;
+      if (!j) continue;
+      const v = Atomics.load(this.blocks[Math.floor(a.slot / BLOCK)], a.slot % BLOCK);
+      if ((v !== UNKNOWN && v !== JUDGING) || Object.getOwnPropertyDescriptor(a.file, "text")?.get === undefined) { a.judge = undefined; continue; }
+      const own = new SharedArrayBuffer(j.length);
+      new Uint8Array(own).set(new Uint8Array(j.bytes, j.offset, j.length));
+      a.judge = { ...j, bytes: own, offset: 0 };
+    }
+  }
+
   /** Lets go of every file's bytes and verdict (a load redone on the safe path takes no verdict). */
   forget(): void {
     this.handed = new WeakMap();
