@@ -90,7 +90,7 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
     loaded.checkedAhead = ahead.clean;
     loaded.preread = preread;
     if (ahead.optimism) { loaded.optimism = ahead.optimism; markOptimism(ahead.optimism); }
-    if (later) { ahead.compact(); leaveUnsettled(() => settleLate(ahead, loaded)); }
+    if (later) leaveUnsettled(() => settleLate(ahead, loaded));
     return loaded;
   } finally {
     endPreread();
