@@ -58,6 +58,8 @@ export const REGEX_SEMANTICS = {
   linkerd: { dialect: "re2", anchor: "first" },
 } as const satisfies Record<string, RegexSemantics>;
 
+/** Longer patterns are not compiled (re2js took 1.4 s and 250 MB for one of 1M characters, and did not finish one of 10M). */
+export const MAX_PATTERN = 100_000;
 /** Matching would cost more than this (program size × input length): refused rather than risk a hang. */
 export const MATCH_BUDGET = 30_000_000;
 /** JavaScript's backtracking engine (PCRE fallback only) gets this long per match. */
@@ -91,7 +93,8 @@ export function compileRegex(source: string, semantics: RegexSemantics): RegexRe
   let r = cache.get(key);
   if (!r) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    r = semantics.dialect === "re2" ? compileRe2(source, semantics) : compilePcre(source, semantics);
+    r = source.length > MAX_PATTERN ? { ok: false, error: `a pattern of ${source.length} characters: Junction compiles at most ${MAX_PATTERN} (Envoy refuses a program of more than 100 instructions by default; Go's regexp, "expression too large", from some 3M)` }
+      : semantics.dialect === "re2" ? compileRe2(source, semantics) : compilePcre(source, semantics);
     cache.set(key, r);
   }
   return r;

@@ -6,8 +6,12 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
+  const lower = word.toLowerCase();
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    // (The distance is at least the difference in length: a field name of 10M characters is not
+    // compared, in 10M x n steps and as many rows, with every known field.)
+    if (Math.abs(c.length - word.length) >= bestDistance) continue;
+    const d = distance(lower, c.toLowerCase());
     if (d < bestDistance) { best = c; bestDistance = d; }
   }
   return best;

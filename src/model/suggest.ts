@@ -21,7 +21,8 @@ export function closest(typed: string, candidates: Iterable<string>, max = 2, li
   if (!typed) return [];
   const lower = typed.toLowerCase();
   const scored = [...new Set(candidates)]
-    .map((c) => ({ c, d: c.toLowerCase().startsWith(lower) ? 0.5 : editDistance(typed, c) }))
+    // (The distance is at least the difference in length: a long word is not compared in full.)
+    .map((c) => ({ c, d: c.toLowerCase().startsWith(lower) ? 0.5 : Math.abs(c.length - typed.length) > max ? max + 1 : editDistance(typed, c) }))
     .filter((s) => s.d <= max && s.c !== typed);
   // The closest only: "jsn" suggests json (1 edit), not also csv (2).
   const best = minOf(scored.map((s) => s.d));

@@ -65,7 +65,7 @@ function notAnObject(value: unknown): string {
 /**
  * The JSON value of each document of a file (null where a document is empty or unreadable). A
  * file whose first character is `{` is JSON to kubectl (it falls back to YAML when the JSON does not
- * parse); a `.json` file must be JSON. Reading errors are reported; a file that fails and holds
+ * parse), and so is a `.json` file (tried as JSON first; kubectl looks at the text, not the name). Reading errors are reported; a file that fails and holds
  * `{{` is a template, reported once.
  */
 export function readDocuments(file: InputFile, diags: Diagnostics, checked = false): unknown[] {
@@ -104,7 +104,10 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
       if (!(e instanceof JsonReadError)) throw e;
       const stream = e.message.startsWith("invalid JSON") ? jsonStream(file, problem) : undefined;
       if (stream) return stream;
-      if (jsonName || !e.message.startsWith("invalid JSON")) { problem("input-syntax", e.message, e.offset); return []; }
+      // Not JSON: YAML, whatever the file's name (cli-runtime's StreamVisitor decodes every file with
+      // NewYAMLOrJSONDecoder, which looks at the text only; kubectl 1.34+ falls back to YAML when
+      // the JSON does not parse).
+      if (!e.message.startsWith("invalid JSON")) { problem("input-syntax", e.message, e.offset); return []; }
     }
   }
   const bad = yamlTextProblem(text);
@@ -113,7 +116,7 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   return readYaml(file, problem);
 }
 
-/** A file name kubectl reads as JSON whatever its text (its extension is .json, any case). */
+/** A file name Junction tries as JSON first whatever its text (its extension is .json, any case); if it is not JSON, it is YAML, as to kubectl. */
 export function isJsonName(name: string): boolean {
   return /\.json$/i.test(name);
 }
@@ -192,8 +195,8 @@ export function syntaxError(err: YAMLError, ref: SourceRef): Diagnostic {
 /** What a list gives its items that have neither kind nor apiVersion (a PodList from a raw API read). */
 interface Implied { kind: string; apiVersion: string }
 
-/** Where an object sits: a document; an item of a document's list; an item of a list inside a list. */
-type Place = { level: "document" } | { level: "item"; implied: Implied } | { level: "nested" };
+/** Where an object sits: a document; an item of a document's list. */
+type Place = { level: "document" } | { level: "item"; implied: Implied };
 
 /**
  * The objects of a document, lists expanded, as kubectl's decoding reads them (apimachinery's
@@ -201,8 +204,8 @@ type Place = { level: "document" } | { level: "item"; implied: Implied } | { lev
  * - A document with an `items` field is a list whatever its kind (`items: null` is an empty one); its
  *   items must be objects. An item with neither kind nor apiVersion (a non-string counts as none)
  *   takes the list's kind without "List" and its apiVersion: an item of a `kind: List` then has no
- *   kind and is refused ("Object 'Kind' is missing"). An item with an `items` list is flattened in
- *   turn, its own items taking nothing.
+ *   kind and is refused ("Object 'Kind' is missing"). An item with an `items` list is refused, as
+ *   FlattenListVisitor's meta.ExtractList fails on it (an *Unstructured has no Items field).
  * - A document mapping with neither apiVersion nor kind (a Helm values file) is skipped with a
  *   warning; one with only one of them, or with a kind that is not a non-empty string, is refused as
  *   kubectl refuses it ("Object 'Kind' is missing", "apiVersion not set"). Items are never skipped.
@@ -210,7 +213,6 @@ type Place = { level: "document" } | { level: "item"; implied: Implied } | { lev
 function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[], skipped: SourceRef[], diags: Diagnostics, nullFree: boolean, checked: boolean): void {
   const refuse = (field: string | undefined, code: string, message: string) => diags.error(code, message, ref, field === undefined ? undefined : [field]);
   if (!isObject(value)) return place.level === "document" ? void skipped.push(ref) : refuse(undefined, "manifest-kind", `a list item must be an object, not ${describe(value)}: kubectl refuses the list`);
-  if (place.level !== "document" && Array.isArray(value.items)) return collectItems(value.items, ref, { level: "nested" }, out, skipped, diags, nullFree, checked);
   const given = (v: unknown) => v !== undefined && v !== null;
   // decodeToList: `len(GetKind()) == 0 && len(GetAPIVersion()) == 0` (a non-string reads as "").
   const implied = place.level === "item" && !nonEmptyString(value.kind) && !nonEmptyString(value.apiVersion) ? place.implied : undefined;
@@ -238,6 +240,11 @@ function collectList(list: Record<string, unknown>, kind: string, apiVersion: st
   if (items === null || items === undefined) return;
   if (!Array.isArray(items)) return diags.error("manifest-kind", `items must be a list of objects, not ${describe(items)}: kubectl reads an object with an items field as a list and cannot decode this one`, ref, ["items"]);
   if (!kind.endsWith("List")) diags.warn("manifest-list", `kind ${kind} has an items field: kubectl reads it as a list and applies its items, not the ${kind} itself`, ref, ["items"]);
+  // FlattenListVisitor meets an item whose items is a list (Unstructured.IsList) and calls
+  // meta.ExtractList on it, which needs a Go field Items that an *Unstructured lacks: kubectl fails
+  // on the list before it applies any of its items.
+  const inner = items.findIndex((item) => isObject(item) && Array.isArray(item.items));
+  if (inner >= 0) return diags.error("manifest-kind", `a list inside a list: kubectl refuses the whole list, none of its items is applied ("*unstructured.Unstructured is not a list: no Items field in this object"); put the inner list's items in the outer list`, { ...ref, path: ref.path.concat("items", inner) }, ["items"]);
   collectItems(items, ref, { level: "item", implied: { kind: kind.replace(/List$/, ""), apiVersion } }, out, skipped, diags, nullFree, checked);
 }
 

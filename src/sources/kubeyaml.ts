@@ -72,7 +72,8 @@ const INT64 = 2n ** 63n;
 function isShortDecimal(s: string): boolean {
   let k = s.charCodeAt(0) === 0x2b || s.charCodeAt(0) === 0x2d ? 1 : 0;
   const first = s.charCodeAt(k);
-  if (first < 0x31 || first > 0x39 || s.length - k > 15) return false;
+  // (A sign alone, `+` or `-` (or `+_`), has no digit: charCodeAt gives NaN, which no comparison refuses.)
+  if (!(first >= 0x31 && first <= 0x39) || s.length - k > 15) return false;
   for (k++; k < s.length; k++) { const c = s.charCodeAt(k); if (c < 0x30 || c > 0x39) return false; }
   return true;
 }

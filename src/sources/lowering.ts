@@ -63,8 +63,27 @@ for (const h of KIND_HOOKS) hooksByKind.set(h.kind, [...(hooksByKind.get(h.kind)
 
 const byKind = new Map<string, FrontEnd[]>();
 for (const f of FRONT_ENDS) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+/**
+ * Front ends by their kind lowercased, and by its plural and singular spellings (`networkpolicies`,
+ * `services`, `endpoint`): words the API server's RESTMapper, which matches a kind exactly, never
+ * takes for that kind, and which no API serves beside it in the same version.
+ */
 const byLowerKind = new Map<string, FrontEnd[]>();
-for (const f of FRONT_ENDS) byLowerKind.set(f.kind.toLowerCase(), [...(byLowerKind.get(f.kind.toLowerCase()) ?? []), f]);
+for (const f of FRONT_ENDS) {
+  const k = f.kind.toLowerCase();
+  const spellings = new Set([k, `${k}s`, `${k}es`, k.endsWith("y") ? `${k.slice(0, -1)}ies` : k, k.endsWith("s") ? k.slice(0, -1) : k]);
+  for (const w of spellings) byLowerKind.set(w, [...(byLowerKind.get(w) ?? []), f]);
+}
+
+/**
+ * A kind no API can serve: a CustomResourceDefinition's kind must be a DNS-1035 label once
+ * lowercased (apiextensions' ValidateCustomResourceDefinitionNames), and built-in kinds are Go
+ * type names, so a kind with a space, a dot or an underscore, or one of more than 63 characters,
+ * matches nothing ("no matches for kind").
+ */
+function impossibleKind(kind: string): boolean {
+  return kind.length > 63 || !/^[a-z](?:[-a-z0-9]*[a-z0-9])?$/.test(kind.toLowerCase());
+}
 
 /**
  * Validates one object and hands it to the front end of its kind. `noted`: Identities.add put the
@@ -87,7 +106,7 @@ export function lower(written: RawObject, b: InventoryBuilder, diags: Diagnostic
   checked.finish();
 }
 
-/** Whether a file's objects come from JSON.parse (a `.json` file must be JSON: documents.ts readValues); asked per object, answered per file. */
+/** Whether a file's objects come from JSON.parse (a `.json` file, unless it is YAML: documents.ts readValues; a wrong answer costs memory only); asked per object, answered per file. */
 function fromJson(file: string): boolean {
   if (file !== lastFile) { lastFile = file; lastJson = isJsonName(file); }
   return lastJson;
@@ -212,7 +231,9 @@ function dispatch(raw: RawObject, b: InventoryBuilder, diags: Diagnostics, noted
     // Kinds are case-sensitive to the API server's RESTMapper: kubectl fails on `kind: networkpolicy`
     // ("no matches for kind"), so such an object is an error here, not an unknown kind skipped.
     const meant = byLowerKind.get(raw.kind.toLowerCase())?.find((f) => f.apiVersions.includes(raw.apiVersion));
-    if (meant) new ObjectContext(raw.ref, diags, raw.kind, raw.obj).error(["kind"], "unknown-kind", `no kind ${JSON.stringify(raw.kind)} in ${raw.apiVersion}: kinds are case-sensitive (did you mean ${meant.kind}?)`);
+    const noMatch = `kubectl fails on it: no matches for kind ${JSON.stringify(raw.kind)} in version ${JSON.stringify(raw.apiVersion)}`;
+    if (meant) new ObjectContext(raw.ref, diags, raw.kind, raw.obj).error(["kind"], "unknown-kind", `no kind ${JSON.stringify(raw.kind)} in ${raw.apiVersion}: ${meant.kind.toLowerCase() === raw.kind.toLowerCase() ? "kinds are case-sensitive" : "kinds are matched exactly"} (did you mean ${meant.kind}?); ${noMatch}`);
+    else if (impossibleKind(raw.kind)) new ObjectContext(raw.ref, diags, raw.kind, raw.obj).error(["kind"], "unknown-kind", `no API serves kind ${JSON.stringify(raw.kind)}: a kind is at most 63 letters, digits and '-', starting with a letter (a CustomResourceDefinition's must be so); ${noMatch}`);
     else b.countUnknown(raw.kind);
     return;
   }

@@ -10,7 +10,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, engineFor } from "../helpers.js";
+import { cli, engineFor, load } from "../helpers.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
@@ -163,6 +163,37 @@ test("the fast engine and its group pairs answer a host with itself as the verdi
     assertGroupsAgree(fast, [[n1], [agent, agent2], [other], [n1, other], [agent]], iface);
     assert.equal(formatConns(fast.conns(n1, agent)), iface === "*" ? "TCP 9100" : "All Connections");
     assert.equal(formatConns(fast.conns(n1, n1)), iface === "*" ? "TCP 9100" : "All Connections");
+  }
+});
+
+test("a host denied everything (Calico's default deny, no profile) leaves no empty pair in the fast engine's group pairs", () => {
+  for (const iface of ["*", "eth0"]) {
+    const e = engineFor(cluster(HEP(iface)));
+    // (Its pairs with itself and with lo have no connections: they were listed as pairs with none.)
+    assertAgree(new FastConnectivity(e), [party(e, "node:n1"), party(e, "hosts/agent"), party(e, "x/other"), { address: parseAddress("127.0.0.1")! }], iface);
+  }
+});
+
+test("policies added by an update that select a host endpoint by label keys the engine had not seen police its node as a fresh build does", () => {
+  for (const iface of ["*", "eth0"]) {
+    // Calico's default-allow profile: no policy names the host endpoint's keys before the GlobalNetworkPolicy (selector role == 'host') arrives.
+    // A second node, without a host endpoint: the two nodes shared a class.
+    const n2 = "apiVersion: v1\nkind: Node\nmetadata: {name: n2, labels: {name: n2}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.3}]}";
+    const e = engineFor([NODE, n2, HEP(iface).replace("spec: {", "spec: {profiles: [projectcalico-default-allow], ")].join("\n---\n"));
+    const fast = new FastConnectivity(e);
+    const n1 = party(e, "node:n1"), lo = { address: parseAddress("127.0.0.1")! };
+    const parties = [n1, party(e, "node:n2"), lo];
+    assertAgree(fast, parties, `${iface}, allowed`);
+    assert.deepEqual([formatConns(fast.conns(n1, lo)), formatConns(fast.conns(n1, parties[1]))], ["All Connections", "All Connections"]);
+    // (A GlobalNetworkPolicy is lowered to two policies of its name: the pods' and the host endpoints'.)
+    // (Only its subject names the keys: a peer selector naming them re-keys nodes anyway.)
+    const gnp = load({ "gnp.yaml": "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: host}\nspec:\n  selector: role == 'host'\n  egress: [{action: Allow, protocol: TCP, destination: {ports: [10250]}}]" }).inventory.policies;
+    assert.deepEqual(gnp.map((p) => p.subject.kinds), [["pod"], ["workload"]]);
+    fast.upsertPolicies(gnp);
+    // (The node's class was keyed without the new keys and stayed unselected: updates.ts split looked at the node's own labels only.)
+    assertAgree(fast, parties, `${iface}, after the update`);
+    assert.equal(formatConns(fast.conns(n1, lo)), iface === "*" ? "TCP 10250" : "All Connections");
+    assert.equal(formatConns(fast.conns(n1, parties[1])), "TCP 10250", "its egress to the other node: the policy's port");
   }
 });
 

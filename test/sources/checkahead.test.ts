@@ -543,7 +543,7 @@ test("optimistic: every example as JSON, and a generated cluster, load forced op
 });
 
 /** Files the safe path reads differently from a plain JSON.parse and the front ends: HOSTILE's, and one JSON.parse throws on. */
-const NOT_CLEAN_FILES: Record<string, string> = { ...HOSTILE, "syntax.json": `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},}` };
+const NOT_CLEAN_FILES: Record<string, string> = { ...HOSTILE, "syntax.json": `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}` };
 
 test("optimistic: each hostile file amid clean ones (duplicate keys, int64, schema violations, nulls, a file JSON.parse throws on) is redone or checked on the main thread, with the safe path's diagnostics exactly", () => {
   const clean = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${String(i).padStart(2, "0")}.json`, JSON.stringify(i % 3 ? POD(`p${i}`) : { apiVersion: "v1", kind: "List", items: [POD(`q${i}`), NP({ podSelector: {}, ingress: [{}] })] })]));

@@ -71,7 +71,7 @@ test("cli-runtime's SetNamespace visitor: metadata.namespace \"\" is no namespac
 test("kinds are case-sensitive (the RESTMapper matches them exactly: kubectl says 'no matches for kind'): kind: networkpolicy is an error, not an unknown kind skipped", () => {
   const loaded = load({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: networkpolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n" });
   assert.deepEqual(loaded.diagnostics.errors.map((d) => [d.code, d.line, d.message]),
-    [["unknown-kind", 2, 'no kind "networkpolicy" in networking.k8s.io/v1: kinds are case-sensitive (did you mean NetworkPolicy?)']]);
+    [["unknown-kind", 2, 'no kind "networkpolicy" in networking.k8s.io/v1: kinds are case-sensitive (did you mean NetworkPolicy?); kubectl fails on it: no matches for kind "networkpolicy" in version "networking.k8s.io/v1"']]);
   // A kind Junction does not read, in any group, is still only counted.
   const other = load({ "x.yaml": "apiVersion: example.com/v1\nkind: networkpolicy\nmetadata: {name: p}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\n" });
   assert.deepEqual(other.diagnostics.errors, []);

@@ -328,7 +328,12 @@ function loopbackPairs(fc: FastConnectivity, ids: readonly number[], near: reado
     const rep = list[cs].rep;
     const host = ownLoopback(rep, LOOP) ? undefined : fc.engine.hostLoopback(rep, LOOP);
     if (!host && !ownLoopback(rep, LOOP)) continue;
-    for (const cd of loops) if (!close || close.has(cs) || close.has(cd)) visit(cs, cd, host?.policed ? fc.conntable.intern(fc.conns(rep, list[cd].rep)) : ALL);
+    for (const cd of loops) {
+      if (close && !close.has(cs) && !close.has(cd)) continue;
+      // (A pair without connections is no pair, as classPairs visits them.)
+      const id = host?.policed ? fc.conntable.intern(fc.conns(rep, list[cd].rep)) : ALL;
+      if (id !== NONE) visit(cs, cd, id);
+    }
   }
 }
 
@@ -683,7 +688,9 @@ function exactOwnNodePairs(fc: FastConnectivity, groups: readonly (readonly Part
 function hostSelfPairs(fc: FastConnectivity, sides: ReadonlyMap<string, readonly Bunch[]>, include: (s: number, d: number) => boolean,
   add: (gs: number, gd: number, id: number) => void, done?: (gs: number, gd: number) => boolean): void {
   const pair = (s: Bunch, d: Bunch, src: Party, dst: Party) => {
-    if (include(s.group, d.group) && !done?.(s.group, d.group)) add(s.group, d.group, fc.conntable.intern(fc.conns(src, dst)));
+    if (!include(s.group, d.group) || done?.(s.group, d.group)) return;
+    const id = fc.conntable.intern(fc.conns(src, dst));
+    if (id !== NONE) add(s.group, d.group, id);
   };
   for (const bunches of sides.values()) {
     for (const a of bunches) {

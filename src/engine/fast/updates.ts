@@ -207,8 +207,11 @@ function split(fc: FastConnectivity, g: VocabularyGrowth): void {
   const candidates = new Set<Endpoint>();
   // Members of a class may differ in what the vocabulary did not mention yet: look at every endpoint.
   if (keys.length || names.size || accounts.size) {
+    const hasKey = (labels: Labels) => keys.some((k) => Object.prototype.hasOwnProperty.call(labels, k));
     for (const e of fc.inventory.endpoints) {
-      if (keys.some((k) => Object.prototype.hasOwnProperty.call(e.labels, k)) || e.ports.some((q) => q.name !== undefined && names.has(q.name)) ||
+      // A node's (or a host-network pod's) class key holds its Calico host endpoint's labels too (classes.ts nodeKey).
+      const hep = fc.engine.matcher.hostEndpointOf(e);
+      if (hasKey(e.labels) || (hep && hasKey(hep.labels)) || e.ports.some((q) => q.name !== undefined && names.has(q.name)) ||
         accounts.has(e.serviceAccount ?? "default")) candidates.add(e);
     }
   }

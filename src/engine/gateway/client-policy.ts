@@ -25,6 +25,7 @@ import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } 
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
+import { untimedPolicies } from "./traffic-policy.js";
 import type { Labels } from "../../model/selector.js";
 import { selected } from "./traffic-policy.js";
 
@@ -37,13 +38,15 @@ export interface EffectiveClientPolicy {
   target: string;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
+  /** When the policy that took the target and one Conflicted there have no creationTimestamp: a note (model/time.ts untimedTie). */
+  untimed?: string;
   /** Why Envoy Gateway does not translate the policy for this listener: none of it applies. */
   refused?: string;
   /** A ListenerSet's policy refused for this listener, whose place the Gateway's took: what to say of it. */
   passedOver?: string;
 }
 
-interface Claim { policy: ClientTrafficPolicy; target: string; conflicted: string[] }
+interface Claim { policy: ClientTrafficPolicy; target: string; conflicted: string[]; untimed?: string }
 
 export class ClientPolicyIndex {
   /** "gateway ns/name|section key" → the section policy; "gateway ns/name|scope" → the whole-scope one. */
@@ -57,8 +60,10 @@ export class ClientPolicyIndex {
     const parentOf = (set: ListenerSet) => (set.parentRef.group === GATEWAY_GROUP && set.parentRef.kind === "Gateway" ? gateways.get(`${set.parentRef.namespace}/${set.parentRef.name}`) : undefined);
     const claim = (map: Map<string, Claim>, key: string, policy: ClientTrafficPolicy, target: string) => {
       const held = map.get(key);
-      if (held) held.conflicted.push(nameOf(policy));
-      else map.set(key, { policy, target, conflicted: [] });
+      if (held) {
+        held.conflicted.push(nameOf(policy));
+        held.untimed ??= untimedPolicies("ClientTrafficPolicy", held.policy, policy);
+      } else map.set(key, { policy, target, conflicted: [] });
     };
     // 1. targetRefs with a sectionName (resolveClientTrafficPolicyTargetRef: the object and its listener must exist).
     for (const p of policies) {

@@ -156,8 +156,8 @@ function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, client
   if (out.stop.grpcCode) res.grpcCode = out.stop.grpcCode;
 }
 
-const conflictNote = (kind: string, p: { conflicted: string[]; target: string }) =>
-  `${kind} ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it)`;
+const conflictNote = (kind: string, p: { conflicted: string[]; target: string; untimed?: string }) =>
+  `${kind} ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`;
 
 /**
  * The listener's ClientTrafficPolicy (Envoy Gateway): the client address Envoy reads (the connection's
