@@ -251,12 +251,13 @@ export function routeKey(r: { kind: string; group?: string; namespace: string; n
 }
 
 /**
- * Creation order, as Gateway API precedence rules use it: older first (equal timestamps tie); objects
- * without a timestamp come after those with one, in input order (the order `kubectl apply -f` creates them).
+ * Creation order, as Gateway API precedence rules use it: older first (equal timestamps tie); an
+ * object without a timestamp is newer than every one with one, and two without one tie, whatever
+ * their input order (model/time.ts compareCreated: Junction's one rule); the caller's tie-break
+ * (namespace/name) decides between them.
  */
 export function compareAge(a: ObjectMeta, b: ObjectMeta): number {
-  if (a.created !== undefined || b.created !== undefined) return compareCreated(a.created, b.created, "newest");
-  return a.order - b.order;
+  return compareCreated(a.created, b.created);
 }
 
 /** Older first, then alphabetical by namespace/name: the tie-break of listener merging and policy conflicts. */

@@ -31,13 +31,29 @@ export function parseRfc3339(text: string, loose = false): number | undefined {
 }
 
 /**
- * Two creation times (ms since the epoch, parseRfc3339) compared as times, older first; never as the
- * text they were written in, whose order is not the time's ("…:00.5Z" after "…:00Z" but "…:00+01:00"
- * before both). `missing`: where an object without one goes: "oldest" (Go's zero time.Time, Rust's
- * None < Some) or "newest" (Junction's input order, for the Gateway API).
+ * Junction's one rule for the creation order of the objects of the input, in every implementation's
+ * route and config order (docs/routing.md "Objects without creationTimestamp"): two creation times
+ * (ms since the epoch, parseRfc3339) compared as times, older first; never as the text they were
+ * written in, whose order is not the time's ("…:00.5Z" after "…:00Z" but "…:00+01:00" before both).
+ * An object without one is an object not yet applied: applying it gives it a creation time now,
+ * after every object that has one (so it is the newest, whatever Go's zero time.Time or Rust's None
+ * would say of a missing field), and objects applied together get mostly the same second, so two
+ * without one tie (0) and each implementation's own tie-break (namespace/name as it orders them)
+ * decides between them; the input order never does. When that tie decides a conflict, say so
+ * (untimedTie).
  */
-export function compareCreated(a: number | undefined, b: number | undefined, missing: "oldest" | "newest"): number {
+export function compareCreated(a: number | undefined, b: number | undefined): number {
   if (a === b) return 0;
-  if (a === undefined || b === undefined) return (a === undefined) === (missing === "oldest") ? -1 : 1;
+  if (a === undefined || b === undefined) return a === undefined ? 1 : -1;
   return a < b ? -1 : 1;
+}
+
+/**
+ * When neither of two objects has a creationTimestamp and the order between them decided something
+ * (compareCreated tied, the implementation's tie-break chose `first`): a note for the answer, as the
+ * real order depends on when they are applied. Undefined when either has a timestamp.
+ */
+export function untimedTie(first: { created?: number; label: string }, second: { created?: number; label: string }, tieBreak: string): string | undefined {
+  if (first.created !== undefined || second.created !== undefined) return undefined;
+  return `neither ${first.label} nor ${second.label} has a creationTimestamp: applied together they get the same second, and ${tieBreak} puts ${first.label} first; applied apart, the one applied first would be`;
 }

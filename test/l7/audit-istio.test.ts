@@ -120,10 +120,10 @@ test("CheckValidPathTemplate: beside {*} and {**} a template's segments are non-
   assert.equal(errors("/a/*"), "", "no template: a plain prefix");
 });
 
-test("config.go configCompareByCreationTime: a PeerAuthentication without a timestamp is the oldest (Go's zero time)", () => {
+test("config.go configCompareByCreationTime: a PeerAuthentication without a timestamp is not yet applied, newer than one with a timestamp (Junction's one rule, model/time.ts compareCreated; was: the oldest, Go's zero time)", () => {
   const pa = (name: string, mode: string, created?: string) => `apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: ${name}, namespace: shop${created ? `, creationTimestamp: "${created}"` : ""}}\nspec: {mtls: {mode: ${mode}}}\n---\n`;
   const w = world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", "2020-01-01T00:00:00Z") + pa("z-permissive", "PERMISSIVE"), { out: "none" });
-  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, get("/"))), "allow", "z-permissive (no timestamp) applies, so plaintext is accepted");
+  assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, get("/"))), "failed", "a-strict (2020) is older than z-permissive (applied now): STRICT applies (was: allow)");
   const both = world(base + pod("edge", "out", "192.0.2.7") + pa("a-strict", "STRICT", "2020-01-01T00:00:00Z") + pa("z-permissive", "PERMISSIVE", "2021-01-01T00:00:00Z"), { out: "none" });
   assert.equal(outcome(both.ask("edge/out", "shop/api", 8080, get("/"))), "failed", "with timestamps the older STRICT applies");
 });

@@ -387,3 +387,63 @@ test("an Istio sidecar client's HTTP request to a Service port Istio reads as HT
   assert.match(unknown.reason ?? "", /names no virtual host of the sidecar's route configuration 80: its allow_any virtual host passes it through/);
   assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api-v2.shop/x", "foo.example")).status, 502, "REGISTRY_ONLY: block_all");
 });
+
+// The route configuration of the HTTP listener 0.0.0.0:PORT: a virtual host for every service the sidecar imports with that port,
+// with a default route only where the port is HTTP or sniffed (httproute.go BuildSidecarOutboundVirtualHosts, route.go
+// BuildSidecarVirtualHostWrapper "port.Protocol.IsHTTPOrSniffed()"); a headless Service's goes to its ORIGINAL_DST cluster.
+const extraServices = `---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {selector: {app: api}, clusterIP: 10.96.0.20, ports: [{name: tcp-db, port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: hidden, namespace: shop, annotations: {networking.istio.io/exportTo: "."}}
+spec: {selector: {app: api}, clusterIP: 10.96.0.21, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other-port, namespace: shop}
+spec: {selector: {app: api}, clusterIP: 10.96.0.22, ports: [{name: http, port: 9000, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pods, namespace: shop}
+spec: {selector: {app: api}, clusterIP: None, ports: [{name: http, port: 80, targetPort: 8080}]}
+`;
+
+test("an Istio sidecar client's HTTP request to a pod address at a port with the HTTP listener 0.0.0.0:PORT goes by its Host: a Host naming a Service goes to that Service's virtual host, its routes and endpoints (BuildSidecarOutboundVirtualHosts; was: the pod dialled); a Host naming nothing: allow_any to the pod, block_all 502", async () => {
+  const routed = cluster() + meshRoute("shop", "to-v2", "{kind: Service, group: '', name: api, port: 80}", tagged("api-v2", "v2"));
+  const byHost = await explain(routed, `GET http://10.1.0.1:80/x`, "api.shop.svc.cluster.local");
+  assert.deepEqual([byHost.status, byHost.backend], [200, "shop/api-v2"], "Service shop/api's virtual host: its route sends it to api-v2 (was: the pod dialled, shop/api-v1)");
+  assert.match(byHost.layers.map((l) => l.summary).join("\n"), /10\.1\.0\.1 is pod shop\/api-v1-5d8f7c9b4-x7k2p, no Service's address: the sidecar's HTTP listener 0\.0\.0\.0:80 takes it and picks the virtual host by the Host, and the request's Host api\.shop\.svc\.cluster\.local names Service shop\/api/);
+  for (const yaml of [routed, routed + REGISTRY_ONLY]) {
+    assert.equal((await explain(yaml, `GET http://10.1.0.1:80/x`, "api-v2.shop")).backend, "shop/api-v2", "a Host naming api-v2: its virtual host, under ALLOW_ANY and REGISTRY_ONLY alike");
+  }
+  const nothing = await explain(routed, `GET http://10.1.0.1:80/x`, "10.1.0.1");
+  assert.equal(nothing.backend, "shop/api-v1", "a Host naming no virtual host: allow_any, the pod dialled");
+  assert.equal((await explain(routed + REGISTRY_ONLY, `GET http://10.1.0.1:80/x`, "foo.example")).status, 502, "REGISTRY_ONLY: block_all");
+  assert.equal((await explain(withProxy("linkerd-proxy", ["web"]) + meshRoute("shop", "to-v2", "{kind: Service, group: '', name: api, port: 80}", tagged("api-v2", "v2")), `GET http://10.1.0.1:80/x`, "api.shop")).backend, "shop/api-v1", "a Linkerd client goes by the address: the pod");
+  const headless = await explain(cluster() + extraServices + REGISTRY_ONLY, `GET http://10.1.0.1:80/x`, "pods.shop");
+  assert.deepEqual([headless.status, headless.backend], [200, "shop/api-v1"], "a headless Service's virtual host: its ORIGINAL_DST cluster, the pod dialled, under REGISTRY_ONLY too (was: 502)");
+  const sniffedHeadless = cluster() + REGISTRY_ONLY + "---\napiVersion: v1\nkind: Service\nmetadata: {name: raw, namespace: shop}\nspec: {selector: {app: api}, clusterIP: None, ports: [{name: web, port: 80, targetPort: 8080}]}\n";
+  assert.deepEqual((await explain(sniffedHeadless, `GET http://10.1.0.1:80/x`, "foo.example")).status, 200, "a headless Service's sniffed port: its listener 10.1.0.1:80, its own route configuration (domain *), ORIGINAL_DST: the pod, whatever the Host (was: 502)");
+});
+
+test("a Host naming a Service without a virtual host on the sidecar's HTTP route configuration PORT (a port declared TCP, no such port, not exported to the client's namespace) meets the catch-all: allow_any passes it through to the cluster IP dialled, no route of the Service dialled applies, block_all answers 502; a headless Service's virtual host sends it to the cluster IP dialled (was: the dialled Service's routes)", async () => {
+  const routed = cluster() + extraServices + meshRoute("shop", "v2", "{kind: Service, group: '', name: api-v2, port: 80}", tagged("api", "v2"));
+  for (const [host, why] of [["db.shop", /Service shop\/db declares port 80 by its name tcp-db: a port Istio does not read as HTTP gets no virtual host/], ["other-port.shop", /Service shop\/other-port has no TCP port 80/], ["hidden.shop", /Service shop\/hidden is not exported to namespace web/]] as const) {
+    const a = await explain(routed, "GET http://api-v2.shop/x", host);
+    assert.deepEqual([a.status, a.backend], [200, "shop/api-v2"], `${host}: allow_any to the cluster IP, not api-v2's route to shop/api (was: shop/api)`);
+    assert.match(a.reason ?? "", why);
+    assert.match(a.reason ?? "", /its allow_any virtual host passes it through to the cluster IP dialled/);
+    assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api-v2.shop/x", host)).status, 502, `${host}, REGISTRY_ONLY: block_all (was: api-v2's route)`);
+  }
+  for (const yaml of [routed, routed + REGISTRY_ONLY]) {
+    const a = await explain(yaml, "GET http://api-v2.shop/x", "pods.shop");
+    assert.deepEqual([a.status, a.backend], [200, "shop/api-v2"], "headless shop/pods: its virtual host, ORIGINAL_DST to the cluster IP dialled, under REGISTRY_ONLY too (was: api-v2's route to shop/api)");
+    assert.match(a.reason ?? "", /names headless Service shop\/pods, whose virtual host sends it to the address dialled/);
+  }
+  assert.equal((await explain(routed, "GET http://api-v2.shop/x", "api-v2.shop")).backend, "shop/api", "its own name: its route applies");
+});

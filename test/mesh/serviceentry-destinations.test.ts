@@ -194,10 +194,11 @@ test("ztunnel's canonical entry of a host is the oldest PUBLIC one: a NAMESPACE-
   assert.match(layer(await ask(plain, "lab/probe", "tcp://240.0.0.7:5432"), "network"), /203\.0\.113\.20 port 5432/, "exportTo ['.'] is not in the workload API: without serviceEntryVisibility the entry is PUBLIC to ztunnel, the oldest, canonical");
 });
 
-test("ztunnel's winner of a host in a namespace is the oldest entry, where one without creationTimestamp has Go's zero time, the oldest (selectWorkloadServices isBetter: CreationTime.Before); created together, by name (was: the one without a timestamp ranked newest)", async () => {
+test("ztunnel's winner of a host in a namespace is the oldest entry (selectWorkloadServices isBetter: CreationTime.Before), where one without creationTimestamp is not yet applied, the newest (Junction's one rule, model/time.ts compareCreated); created together, by name", async () => {
   const db = (name: string, created: string | undefined, endpoint: string) => entry("ops", name, `{hosts: [db.internal], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: ${endpoint}}]}`, created ?? "").replace(', creationTimestamp: ""', "");
   const to = async (yaml: string) => layer(await ask(world + yaml, "ops/auditor", "tcp://240.0.0.7:5432"), "network");
-  assert.match(await to(db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21") + db("db-b", undefined, "203.0.113.22")), /203\.0\.113\.22 port 5432/, "db-b has no creationTimestamp: the zero time, older than db-a");
+  assert.match(await to(db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21") + db("db-b", undefined, "203.0.113.22")), /203\.0\.113\.21 port 5432/, "db-b has no creationTimestamp: applied now, newer than db-a (was: db-b, Go's zero time)");
+  assert.match(await to(db("db-b", undefined, "203.0.113.22") + db("db-a", undefined, "203.0.113.21")), /203\.0\.113\.21 port 5432/, "neither has one: applied together, by name, db-a");
   assert.match(await to(db("db-b", "2024-01-01T00:00:00Z", "203.0.113.22") + db("db-a", "2024-01-01T00:00:00Z", "203.0.113.21")), /203\.0\.113\.21 port 5432/, "created together: db-a before db-b by name (was: the first in the input)");
 });
 

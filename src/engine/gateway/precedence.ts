@@ -6,6 +6,7 @@ import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
 import { compareAge, linkerdOutboundIgnored, routeKey } from "../../model/route.js";
+import { untimedTie } from "../../model/time.js";
 import type { ResolvedBackend } from "./backends.js";
 import { LINKERD_RANK_NAMES, linkerdHostRank } from "../../model/mesh.js";
 import { firstDifference, linkerdRouteMatchRank, matchFailure, matchRank, rankDifference, type MatchInput, type MatchReader } from "./match.js";
@@ -130,7 +131,11 @@ function lossReason(a: Applied, w: Applied): string {
   const grpc = w.match.grpc !== undefined || !w.match.path;
   const why = w.rank ? firstDifference(rw.slice(2), ra.slice(2), LINKERD_RANK_NAMES[grpc ? "grpc" : "http"]) : rankDifference(rw.slice(2), ra.slice(2), grpc);
   if (why) return `lost: the winner has ${why}${w.rank ? " (Linkerd's order)" : ""}`;
-  if (a.attached !== w.attached) return `lost: ${routeKey(w.attached.state.route)} is older or first by namespace/name`;
+  if (a.attached !== w.attached) {
+    const [wr, ar] = [w.attached.state.route, a.attached.state.route];
+    const untimed = untimedTie({ created: wr.created, label: routeKey(wr) }, { created: ar.created, label: routeKey(ar) }, w.rank ? "Linkerd's order (by name)" : "the order by namespace/name");
+    return `lost: ${routeKey(wr)} is older or first by namespace/name${untimed ? ` (note: ${untimed})` : ""}`;
+  }
   return "lost: an earlier rule or match of the same route applies";
 }
 

@@ -19,6 +19,7 @@ import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbor
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
+import { untimedTie } from "../../model/time.js";
 import { matches, type Labels } from "../../model/selector.js";
 import { permitted } from "./grants.js";
 import { findTlsMaterial } from "./tlsrefs.js";
@@ -41,16 +42,25 @@ export interface EffectiveTrafficPolicy {
   panicThreshold?: number;
   /** Younger policies that target the same and are Conflicted (they do nothing). */
   conflicted: string[];
+  /** When the policy that took the target and one Conflicted there have no creationTimestamp: a note (model/time.ts untimedTie). */
+  untimed?: string;
   /** timeout.tcp.connectTimeout in ms, when set (the route's, merged: else the parent's). */
   connectTimeout?: number;
 }
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
+/**
+ * Envoy Gateway's policies of one kind on one target: the oldest takes it, then by namespace, then name
+ * (compareAgeThenName); a note when neither the holder nor the one Conflicted has a creationTimestamp.
+ */
+export const untimedPolicies = (kind: string, held: ObjectMeta, conflicted: ObjectMeta) =>
+  untimedTie({ created: held.created, label: `${kind} ${nameOf(held)}` }, { created: conflicted.created, label: `${kind} ${nameOf(conflicted)}` }, "Envoy Gateway's order (namespace, then name)");
 const routeTarget = (kind: string, ns: string, name: string) => `${kind} ${ns}/${name}`;
 
 export class TrafficPolicyIndex {
   /** Target → the policy that took it, and the ones Conflicted there. */
-  private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[] }>();
+  private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string }>();
 
   constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
@@ -63,8 +73,10 @@ export class TrafficPolicyIndex {
         const key = targetKey(ns, t, routes, gateways, sets);
         if (key === undefined) continue;
         const held = this.taken.get(key);
-        if (held) held.conflicted.push(nameOf(policy));
-        else this.taken.set(key, { policy, conflicted: [] });
+        if (held) {
+          held.conflicted.push(nameOf(policy));
+          held.untimed ??= untimedPolicies("BackendTrafficPolicy", held.policy, policy);
+        } else this.taken.set(key, { policy, conflicted: [] });
       }
     }
   }
@@ -81,7 +93,7 @@ export class TrafficPolicyIndex {
     const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.bodyErrors(p)];
     if (!own) return parent && describe(parent, errors(parent.held.policy));
     if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
-    return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted };
+    return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted, ...(own.held.untimed ? { untimed: own.held.untimed } : {}) };
   }
 
   /**
@@ -180,9 +192,9 @@ function labelsOf(o: ObjectMeta): Labels {
   return labels !== null && typeof labels === "object" ? labels as Labels : {};
 }
 
-function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[] } }, errors: TranslationError[]): EffectiveTrafficPolicy {
+function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
+  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
 }
 
 /**

@@ -48,9 +48,9 @@ export interface LinkerdContext {
   namespaceOf(name: string): { annotations?: Readonly<Record<string, string>> } | undefined;
 }
 
-/** Servers by age, then name; one without a timestamp first (Rust's None < Some: inbound/index.rs reindex_servers). */
+/** Servers by age, then name (inbound/index.rs reindex_servers; one without a timestamp is not yet applied, the newest: model/time.ts compareCreated). */
 function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
-  const age = compareCreated(a.created, b.created, "oldest");
+  const age = compareCreated(a.created, b.created);
   if (age) return age;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -346,9 +346,9 @@ function hostSummary(route: LinkerdRoute, authority: string): Summary | undefine
   return best;
 }
 
-/** Linkerd's route order, which breaks ties (policy-controller grpc/src/inbound/http.rs): with a timestamp first, oldest first; then by kind and name. */
+/** Linkerd's route order, which breaks ties (policy-controller grpc/src/inbound/http.rs): oldest first (model/time.ts compareCreated); then by kind and name. */
 function routeOrder(a: LinkerdRoute, b: LinkerdRoute): number {
-  return compareCreated(a.created, b.created, "newest") || `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
+  return compareCreated(a.created, b.created) || `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`);
 }
 
 /** What a GRPCRoute asks of a request before its matches: a gRPC call, which is a POST. */

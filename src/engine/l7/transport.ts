@@ -19,12 +19,12 @@ export function subsetOf(selector: Labels, labels: Labels): boolean {
 }
 
 /**
- * Oldest first (creationTimestamp), then by name: the one that applies when several could. Without
- * a timestamp an object is Go's zero time, older than any (pilot/pkg/model/config.go
- * configCompareByCreationTime).
+ * Oldest first (creationTimestamp), then by name: the one that applies when several could
+ * (pilot/pkg/model/config.go configCompareByCreationTime). Without a timestamp an object is not yet
+ * applied, the newest (model/time.ts compareCreated).
  */
 function byAge<T extends { created?: number; namespace: string; name: string }>(a: T, b: T): number {
-  const age = compareCreated(a.created, b.created, "oldest");
+  const age = compareCreated(a.created, b.created);
   if (age) return age;
   return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1;
 }

@@ -31,7 +31,7 @@ const blockSize = (n: CidrMatch) => size(n.cidr) - (n.except ?? []).reduce((t, x
  * resolve_egress_network): the client's namespace's EgressNetworks if it has any, else the global
  * egress namespace's (`--global-egress-network-namespace`, linkerd-egress); of those whose networks
  * hold the address, the one with the smallest matching network, then the oldest (one without a
- * timestamp first), then by namespace, then name. The policy controller asks this after the
+ * timestamp is not yet applied, the newest: model/time.ts compareCreated), then by namespace, then name. The policy controller asks this after the
  * Services' cluster IPs and before its cluster-networks check (runtime/src/lib.rs lookup_ip).
  */
 export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNamespace: string): LinkerdEgressNetwork | undefined {
@@ -48,9 +48,9 @@ export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNa
   return best?.en;
 }
 
-/** Older first; no timestamp counts as oldest (Option<Timestamp>: None < Some); then namespace, then name. */
+/** Older first (model/time.ts compareCreated: no timestamp is not yet applied, the newest); then namespace, then name. */
 function older(a: LinkerdEgressNetwork, b: LinkerdEgressNetwork): number {
-  return compareCreated(a.created, b.created, "oldest") || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+  return compareCreated(a.created, b.created) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 }
 
 /**

@@ -18,7 +18,7 @@ import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.j
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
 import { ambientServices, entryExportedTo, type AmbientService } from "./registry.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 import { USE_WAYPOINT } from "./waypoint.js";
 import { CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
@@ -152,9 +152,9 @@ const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servi
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
 
 /**
- * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (Go
- * times: a route without creationTimestamp has the zero time, the oldest; the input order does not
- * count), then by name, then by namespace, in Go's string order (code points, not the locale's). A
+ * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (a
+ * route without creationTimestamp is not yet applied, the newest, and two such tie: model/time.ts
+ * compareCreated; the input order does not count), then by name, then by namespace, in Go's string order (code points, not the locale's). A
  * merged VirtualService (one with `oldest`) is as old as the oldest of its routes
  * (route_collections.go mergeHTTPRoutes: the first after sortRoutesByCreationTime, time then name)
  * and named by its key.
@@ -162,7 +162,7 @@ interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServiceP
 export function pilotConfigOrder(a: ObjectMeta | IstioMeshVirtualService, b: ObjectMeta | IstioMeshVirtualService): number {
   const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   const age = (c: ObjectMeta | IstioMeshVirtualService): ObjectMeta => ("oldest" in c ? c.oldest : c);
-  return compareCreated(age(a).created, age(b).created, "oldest") || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
+  return compareCreated(age(a).created, age(b).created) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
 }
 
 /** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
@@ -481,7 +481,7 @@ export class MeshEngine {
         made(vs);
       } else if (!at.routes.includes(state)) {
         at.routes.push(state);
-        if (compareCreated(state.route.created, at.oldest.created, "oldest") < 0 || (state.route.created === at.oldest.created && state.route.name < at.oldest.name)) at.oldest = state.route;
+        if (compareCreated(state.route.created, at.oldest.created) < 0 || (state.route.created === at.oldest.created && state.route.name < at.oldest.name)) at.oldest = state.route;
       }
     };
     for (const state of this.routes) {
@@ -533,7 +533,11 @@ function sidecarVirtualService(all: readonly IstioMeshVirtualService[], place: s
   const vss = all.filter((v) => read(v).length && (!imports || imports(v.namespace)));
   if (!vss.length) return undefined;
   const [chosen, ...rest] = vss;
-  const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for ${place}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)` })));
+  const note = (v: IstioMeshVirtualService) => {
+    const untimed = untimedTie({ created: chosen.oldest.created, label: chosen.name }, { created: v.oldest.created, label: v.name }, "pilot's order (by name, then namespace)");
+    return untimed ? ` (note: ${untimed})` : "";
+  };
+  const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for ${place}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)${note(v)}` })));
   return { role: chosen.namespace === ownerNamespace ? "producer" : "consumer", namespace: chosen.namespace, routes: read(chosen).map(routable), ...(shadowed.length ? { shadowed } : {}) };
 }
 

@@ -18,7 +18,7 @@ import { serviceHost } from "./dns.js";
 
 export interface OutboundPolicy { mode: IstioOutboundMode; why: string }
 
-const byAge = (a: IstioSidecar, b: IstioSidecar) => compareCreated(a.created, b.created, "oldest") || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byAge = (a: IstioSidecar, b: IstioSidecar) => compareCreated(a.created, b.created) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * The Sidecar that configures a pod's Istio sidecar (pilot/pkg/model/push_context.go
@@ -278,14 +278,14 @@ function namesVirtualHost(entry: IstioServiceEntry, name: string | undefined): b
  * The ServiceEntries in the order istiod builds a sidecar's listeners from them (push_context.go
  * initServiceRegistry: SortServicesByCreationTime, the oldest first, "If creation time is the same
  * ... an arbitrary but consistent ordering based on name and namespace"; an object without
- * creationTimestamp has Go's zero time, the oldest). Built once per model.
+ * creationTimestamp is not yet applied, the newest: model/time.ts compareCreated). Built once per model.
  */
 const SIDECAR_ORDER = new WeakMap<readonly IstioServiceEntry[], IstioServiceEntry[]>();
 function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
   const entries = mesh.istio.serviceEntries;
   let sorted = SIDECAR_ORDER.get(entries);
   if (!sorted || sorted.length !== entries.length) {
-    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
+    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created) || cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
     SIDECAR_ORDER.set(entries, sorted);
   }
   return sorted;
@@ -357,13 +357,13 @@ export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: n
 export interface AmbientService { entry: IstioServiceEntry; host: string; canonical: boolean }
 
 /**
- * istiod's order of configs: creation time, the oldest first (a Go time.Time: an object without
- * creationTimestamp has the zero time, the oldest of all), then name, then namespace (pilot/pkg/model/
+ * istiod's order of configs: creation time, the oldest first (an object without creationTimestamp is
+ * not yet applied, the newest: model/time.ts compareCreated), then name, then namespace (pilot/pkg/model/
  * config.go sortConfigByCreationTime). ambient/services.go selectWorkloadServices compares the
  * creation times only ("isBetter ... a.CreationTime.Before(b.CreationTime)") and leaves a tie to the
  * krt index's order, which is no order: name and namespace stand in for it.
  */
-const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created, "oldest") || cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
+const oldest = (a: IstioServiceEntry, b: IstioServiceEntry) => compareCreated(a.created, b.created) || cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
 
 /**
  * ztunnel's services of the ServiceEntries, in input order: per host and namespace only the oldest

@@ -42,15 +42,16 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
       return refuse(w, "failed", dialled.reason);
     }
     case "service": return atService(w, dialled.service, dialled.port, dialled.how);
-    case "endpoint":
-      step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
-      {
-        const blocked = istioEndpointAddress(w, dialled.address, dialled.port);
-        if (blocked) return blocked;
-      }
-      step(w, "routing", "bypassed", "the request is addressed to an endpoint, not to a Service");
+    case "endpoint": {
+      const byHost = istioEndpointHost(w, dialled.address, dialled.port, dialled.how);
+      if (byHost && !("original" in byHost)) return byHost;
+      if (!byHost) step(w, "entry", "passed", `${dialled.how}: Service routes do not apply to a pod address`);
+      const blocked = byHost ? undefined : istioEndpointAddress(w, dialled.address, dialled.port);
+      if (blocked) return blocked;
+      step(w, "routing", "bypassed", byHost?.original ?? "the request is addressed to an endpoint, not to a Service");
       w.res.backend = dialled.endpoint.kind === "pod" ? `${dialled.endpoint.namespace}/${workloadOf(dialled.endpoint)}` : endpointName(dialled.endpoint);
       return serve(w, client, { known: true, serving: [{ endpoint: dialled.endpoint, address: dialled.address, port: dialled.port }], note: "the address dialled" }, true);
+    }
     case "address": {
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
@@ -108,8 +109,10 @@ function atService(w: Walk, s: Service, port: number, how: string): RequestAnswe
  * ServiceEntry goes there (otherVirtualHost); one naming nothing (no cluster name, no entry's host, an
  * address no Service has) meets the catch-all virtual host (buildCatchAllVirtualHost): `allow_any`
  * passes it through to the cluster IP dialled (PassthroughCluster: kube-proxy picks the endpoint, no
- * mesh route applies), `block_all` (REGISTRY_ONLY) answers 502. Undefined when the Host names this
- * Service, or what Junction does not model there (a headless Service's, a hidden one's, a TCP-declared port's virtual host).
+ * mesh route applies), `block_all` (REGISTRY_ONLY) answers 502. So does a Host naming a Service
+ * without a virtual host there (otherVirtualHost: no such port, a port declared TCP or TLS, not
+ * exported to the client's namespace or not imported); a headless Service's virtual host sends it to
+ * the cluster IP dialled too (its ORIGINAL_DST cluster). Undefined when the Host names this Service.
  */
 function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): RequestAnswer | undefined {
   // Without a Host header the Host is the name dialled, which is this Service's.
@@ -122,15 +125,39 @@ function otherHostAtService(w: Walk, s: Service, sp: ServicePort, how: string): 
   if (d.kind === "service" && d.service === s) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
   const at = `${how}, whose port ${sp.port} the sidecar reads as HTTP (its listener 0.0.0.0:${sp.port} picks the virtual host by the Host)`;
-  const other = d.kind === "service" || d.kind === "unresolved" ? otherVirtualHost(w, scope, pod, sp.port, at) : undefined;
+  const other = otherVirtualHost(w, scope, pod, sp.port, at);
+  const cip = `the cluster IP dialled (no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name})`;
+  if (other && "original" in other) return viaKubeProxy(w, s, sp, "kube-proxy", `${other.original}: ${cip}`);
   if (other) return other;
-  const nothing = d.kind === "address" || d.kind === "endpoint" || (d.kind === "unresolved" && !serviceEntryNamed(w.ctx.inv.mesh, scope, name, sp.port));
-  if (!nothing) return undefined;
   step(w, "entry", "passed", at);
-  const why = `the request's Host ${name} names no virtual host of the sidecar's route configuration ${sp.port}`;
+  const why = `the request's Host ${name} names no virtual host of the sidecar's route configuration ${sp.port}${noVirtualHost(w, scope, d, sp.port)}`;
   if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, sp.port, `${why}; ${scope.policy.why}`);
-  return viaKubeProxy(w, s, sp, "kube-proxy", `${why}: its allow_any virtual host passes it through to the cluster IP dialled (${scope.policy.why}), so no mesh route applies; kube-proxy sends it to an endpoint of Service ${s.namespace}/${s.name}`);
+  return viaKubeProxy(w, s, sp, "kube-proxy", `${why}: its allow_any virtual host passes it through to ${cip} (${scope.policy.why})`);
 }
+
+/**
+ * Why a Host that names something has no virtual host on the route configuration PORT (otherVirtualHost):
+ * " (Service NS/NAME has no port PORT)" and the like; "" when it names nothing of the registry.
+ */
+function noVirtualHost(w: Walk, scope: SidecarScope, d: Dialled, port: number): string {
+  if (d.kind === "service") {
+    const s = d.service, name = `Service ${s.namespace}/${s.name}`;
+    const sp = s.ports.find((p) => p.port === port && p.protocol === "TCP");
+    if (!sp) return ` (${name} has no TCP port ${port})`;
+    const imported = scopeImportsService(scope, s, sp);
+    if (!imported.imported) return ` (${imported.why}: the sidecar's registry lacks it)`;
+    if (istioPortProtocol(sp) === "tcp") return ` (${name} declares port ${port} ${declaredName(sp)}: a port Istio does not read as HTTP gets no virtual host, route.go BuildSidecarVirtualHostWrapper "port.Protocol.IsHTTPOrSniffed()")`;
+    return ` (${name}'s port ${port} is sniffed: it listens at its own address, and nothing makes 0.0.0.0:${port} an HTTP listener with its virtual host)`;
+  }
+  if (d.kind === "unresolved") {
+    const entry = serviceEntryNamed(w.ctx.inv.mesh, scope, requestName(hostHeaderRequest(w.req)) ?? "", port);
+    if (entry) return ` (ServiceEntry ${entry.namespace}/${entry.name} declares port ${port} ${entry.ports.find((p) => p.number === port)?.protocol ?? "without a protocol"}: no virtual host on the HTTP route configuration)`;
+  }
+  return "";
+}
+
+/** A Service port's declared protocol as Istio reads it (appProtocol, else the name's prefix), for messages. */
+const declaredName = (sp: ServicePort) => (sp.appProtocol ? `appProtocol ${sp.appProtocol}` : `by its name ${sp.name ?? ""}`);
 
 function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const name = `${s.namespace}/${s.name}`;
@@ -213,26 +240,41 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
 }
 
 /**
- * A request on a sidecar's HTTP listener 0.0.0.0:PORT whose Host names another destination of the
- * sidecar's route configuration PORT than the entry dialled: that one's virtual host takes it
- * (httproute.go buildSidecarOutboundHTTPRouteConfig: every imported service with that port,
- * "svc.Ports.GetByPort(listenerPort)"; generateVirtualHostDomains: its host, short names, addresses).
- * A Service Istio reads as HTTP (or sniffs) on that port, which the sidecar imports: its routes and
- * endpoints (meshRouting); an exported, imported ServiceEntry's host on an HTTP port: that entry
- * (atServiceEntry). Undefined for another Host (a TCP-declared Service port's virtual host is not modelled).
- * `listenerKnown`: the request is on that listener already (an entry's HTTP port); else a sniffed Service port counts only
+ * What the sidecar's HTTP listener 0.0.0.0:PORT does with a request by its Host, when the Host names
+ * another destination than the one dialled. Its route configuration PORT has a virtual host for every
+ * service the sidecar imports that has that port (httproute.go BuildSidecarOutboundVirtualHosts: the
+ * egress listener's Services(), exportTo and Sidecar imports applied; "svc.Ports.GetByPort(listenerPort)"),
+ * whose default route exists only for a port read as HTTP or sniffed (route.go
+ * BuildSidecarVirtualHostWrapper: "if port.Protocol.IsHTTPOrSniffed()"), with the domains of
+ * generateVirtualHostDomains (its host, short names, addresses). So:
+ * - a Service Istio reads as HTTP (or sniffs) on that port, which the sidecar imports: its routes and
+ *   endpoints (meshRouting);
+ * - such a headless Service: its virtual host's default route goes to its ORIGINAL_DST cluster
+ *   (resolution Passthrough; listener.go: "HTTP services can happily reside on 0.0.0.0:PORT and use
+ *   the wildcard route match to get to the appropriate IP through original dst clusters"), the
+ *   address the client dialled: `{ original }`;
+ * - an exported, imported ServiceEntry's host on an HTTP port: that entry (atServiceEntry);
+ * - anything else (a Service without that port, one whose port is declared TCP or TLS, one not
+ *   exported to the client's namespace or not imported by its Sidecar, an entry's TCP port, no name
+ *   of the registry): no virtual host but the catch-all (undefined; the caller answers allow_any or block_all).
+ * `listenerKnown`: the request is on that listener already; else a sniffed Service port counts only
  * where the sidecar has an HTTP listener at 0.0.0.0:PORT (registry.ts istioHttpListenerAt).
  */
-function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string, listenerKnown = true): RequestAnswer | undefined {
+function otherVirtualHost(w: Walk, scope: SidecarScope, pod: Endpoint, port: number, at: string, listenerKnown = true): RequestAnswer | { original: string } | undefined {
   const name = requestName(hostHeaderRequest(w.req));
   if (name === undefined) return undefined;
   const d = w.ctx.dns.resolve(name, port, pod.namespace);
-  if (d.kind === "service" && !d.service.headless) {
+  if (d.kind === "service") {
     const sp = d.service.ports.find((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) !== "tcp");
     // A sniffed Service port binds its cluster IP: its virtual host is on 0.0.0.0:PORT only where something else makes that an HTTP listener.
     const listening = listenerKnown || (sp !== undefined && (istioPortProtocol(sp) === "http" || istioHttpListenerAt(w.ctx.inv, scope, port)));
     if (sp && listening && scopeImportsService(scope, d.service, sp).imported) {
-      step(w, "entry", "passed", `${at}, and the request's Host ${name} names Service ${d.service.namespace}/${d.service.name} (${d.how}): the sidecar's HTTP listener 0.0.0.0:${port} takes it to that Service's virtual host`);
+      const named = `${at}, and the request's Host ${name} names Service ${d.service.namespace}/${d.service.name} (${d.how})`;
+      if (d.service.headless) {
+        step(w, "entry", "passed", `${named}: the sidecar's HTTP listener 0.0.0.0:${port} takes it to that headless Service's virtual host, whose route goes to its ORIGINAL_DST cluster: the address dialled`);
+        return { original: `the request's Host ${name} names headless Service ${d.service.namespace}/${d.service.name}, whose virtual host sends it to the address dialled (its ORIGINAL_DST cluster), so no route of the destination dialled applies` };
+      }
+      step(w, "entry", "passed", `${named}: the sidecar's HTTP listener 0.0.0.0:${port} takes it to that Service's virtual host`);
       return meshRouting(w, d.service, sp);
     }
   }
@@ -259,7 +301,7 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
       // based on the HTTP Host/Authority header", ServiceEntry.addresses): none of the entry's; allow_any (ALLOW_ANY) passes it
       // through to the address dialled, block_all (REGISTRY_ONLY) answers 502 (httproute.go).
       const other = otherVirtualHost(w, scope, pod, port, `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port`);
-      if (other) return other;
+      if (other) return "original" in other ? original(w, other.original, address, port) : other;
       const why = `${formatAddress(address)} port ${port} is on ${hit.entry.namespace}/${hit.entry.name}'s HTTP port, but the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names none of its hosts or addresses (the HTTP listener picks the virtual host by the Host)`;
       if (scope.policy.mode === "REGISTRY_ONLY") return unregistered(w, scope, port, `${why}; ${scope.policy.why}`);
       step(w, "routing", "passed", `${why}: the sidecar's allow_any virtual host passes it through to the address dialled (${scope.policy.why})`);
@@ -271,9 +313,15 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
   // No listener of an address holds it: an HTTP request meets the sidecar's HTTP listener 0.0.0.0:PORT, if any, whose route
   // configuration takes it to the virtual host its Host names, a cluster Service's too (BuildSidecarOutboundVirtualHosts).
   const other = speaksHttp(w.req) ? otherVirtualHost(w, scope, pod, port, `${formatAddress(address)} port ${port} is no Service's or ServiceEntry's address`, false) : undefined;
-  if (other) return other;
+  if (other) return "original" in other ? original(w, other.original, address, port) : other;
   if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
   return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is no Service's and no ServiceEntry exported to namespace ${pod.namespace} (and imported by its Sidecar) takes it; ${scope.policy.why}`);
+}
+
+/** A headless Service's virtual host took the request (otherVirtualHost `{ original }`): its ORIGINAL_DST cluster sends it to the address dialled. */
+function original(w: Walk, why: string, address: Address, port: number): RequestAnswer {
+  step(w, "routing", "bypassed", why);
+  return toAddress(w, address, port);
 }
 
 /**
@@ -313,28 +361,53 @@ function istioUnimported(w: Walk, s: Service, sp: ServicePort, how: string): Req
 }
 
 /**
+ * An Istio sidecar client's HTTP request to an endpoint's address (a pod IP) at a port where the
+ * sidecar has the HTTP listener 0.0.0.0:PORT (registry.ts istioHttpListenerAt) and no listener of
+ * that address (headlessListenerHolds): the listener's route configuration picks the virtual host by
+ * the request's Host (httproute.go BuildSidecarOutboundVirtualHosts), so a Host naming a Service
+ * the sidecar imports goes to that Service, its routes and endpoints, not to the pod dialled
+ * (otherVirtualHost; `{ original }`: a headless Service's, which sends it to the pod dialled).
+ * Undefined: no listener takes it by its Host, or the Host names no virtual host (the catch-all:
+ * allow_any passes it through to the pod, block_all answers 502, istioEndpointAddress).
+ */
+function istioEndpointHost(w: Walk, address: Address, port: number, how: string): RequestAnswer | { original: string } | undefined {
+  const pod = istioSidecarClient(w);
+  if (!pod || !speaksHttp(w.req)) return undefined;
+  const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
+  if (headlessListenerHolds(w, scope, address, port) || !istioHttpListenerAt(w.ctx.inv, scope, port)) return undefined;
+  return otherVirtualHost(w, scope, pod, port, `${how}, no Service's address: the sidecar's HTTP listener 0.0.0.0:${port} takes it and picks the virtual host by the Host`);
+}
+
+/**
+ * Whether an imported headless Service has a listener of its own for this endpoint address at `port`:
+ * one at each endpoint address for its TCP and sniffed ports (listener.go
+ * buildSidecarOutboundListeners: "service.Resolution == model.Passthrough && saddress ==
+ * UnspecifiedIP && (servicePort.Protocol.IsTCP() || servicePort.Protocol.IsUnsupported())", per
+ * instance; a TCP one as a /32 filter chain of the wildcard listener). A sniffed one's HTTP route
+ * configuration is the Service's alone ("For sniffed services, we have a unique listener and route
+ * just for that service", its virtual host's domains "*": getVirtualHostsForSniffedServicePort),
+ * whose ORIGINAL_DST cluster sends it to the address dialled, whatever its Host.
+ */
+function headlessListenerHolds(w: Walk, scope: SidecarScope, address: Address, port: number): boolean {
+  const text = formatAddress(address);
+  return w.ctx.inv.services.some((s) => s.headless && s.ports.some((sp) => sp.port === port && sp.protocol === protocolOf(w.req) && istioPortProtocol(sp) !== "http"
+    && serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImportsService(scope, s, sp).imported));
+}
+
+/**
  * A REGISTRY_ONLY sidecar client's connection to an endpoint's address (a pod IP): no Service's
  * address, so the sidecar has no listener for it, except that an imported headless Service gets one
- * per endpoint address at its TCP and sniffed ports (listener.go buildSidecarOutboundListeners:
- * service.Resolution Passthrough without an address). An HTTP request on an HTTP or sniffed port
- * goes by its Host, and a headless Service's virtual hosts name its hostname, not its pods' addresses
- * (httproute.go generateVirtualHostDomains): refused too. Undefined: the connection goes on.
+ * per endpoint address at its TCP and sniffed ports (headlessListenerHolds), which takes any
+ * connection, HTTP requests too. An HTTP request on a port with the HTTP listener 0.0.0.0:PORT goes
+ * by its Host (istioEndpointHost); one whose Host names no virtual host is refused too (block_all).
+ * Undefined: the connection goes on.
  */
 function istioEndpointAddress(w: Walk, address: Address, port: number): RequestAnswer | undefined {
   const pod = istioSidecarClient(w);
   if (!pod) return undefined;
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
-  if (scope.policy.mode !== "REGISTRY_ONLY") return undefined;
-  const text = formatAddress(address);
-  for (const s of w.ctx.inv.services) {
-    if (!s.headless) continue;
-    for (const sp of s.ports) {
-      const protocol = istioPortProtocol(sp);
-      if (sp.port !== port || sp.protocol !== protocolOf(w.req) || protocol === "http" || (protocol === "auto" && speaksHttp(w.req))) continue;
-      if (serviceEndpoints(w.ctx.inv, s, sp).endpoints.some((e) => e.address === text) && scopeImportsService(scope, s, sp).imported) return undefined;
-    }
-  }
-  return unregistered(w, scope, port, `${text} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP ports have one per endpoint); ${scope.policy.why}`);
+  if (scope.policy.mode !== "REGISTRY_ONLY" || headlessListenerHolds(w, scope, address, port)) return undefined;
+  return unregistered(w, scope, port, `${formatAddress(address)} port ${port} is an endpoint's address, not a Service's: the sidecar's registry has no listener for it (only an imported headless Service's TCP and sniffed ports have one per endpoint)${speaksHttp(w.req) && istioHttpListenerAt(w.ctx.inv, scope, port) ? `, and the request's Host ${requestName(hostHeaderRequest(w.req)) ?? "(none)"} names no virtual host of the route configuration ${port}` : ""}; ${scope.policy.why}`);
 }
 
 /** A host of a ServiceEntry exported to an Istio sidecar client's namespace, dialled by that client: the name, the port and the entry. */

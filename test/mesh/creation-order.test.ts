@@ -1,0 +1,69 @@
+// Junction's one rule for objects without creationTimestamp (model/time.ts compareCreated, docs/routing.md "Objects
+// without creationTimestamp"): an object without one is not yet applied; applying it gives it a creation time now,
+// newer than every timestamped object, and objects applied together get mostly the same second, so each
+// implementation's own tie-break (namespace/name as it orders them) decides between them, never the input order. When
+// that tie decides a conflict the answer says so (a note), as the real order depends on when they are applied.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { explainJson } from "../l7/fixture.js";
+import { BASE, gateway, httpRoute, HTTP_ALL } from "../gateway/fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+import { meshRoute, withProxy } from "./fixture.js";
+
+interface Answer { status: number | null; backend?: string | null; route?: string; candidates: { route: string; outcome: string }[]; steps?: { outcome: string }[] }
+
+/** `junction route -o json` of `request` at Gateway infra/gw over BASE + `yaml`. */
+async function atGateway(yaml: string, request: string, extra: string[] = []): Promise<Answer> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": BASE + yaml });
+  try {
+    const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", "--request", request, "-o", "json", ...extra]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    return (JSON.parse(r.out) as { results: Answer[] }).results[0];
+  } finally { cleanup(); }
+}
+
+const to = (svc: string) => `backendRefs: [{name: ${svc}, port: 80}]`;
+const same = (name: string, svc: string, created?: string) => httpRoute(name, `  rules: [{matches: [{path: {value: /x}}], ${to(svc)}}]`, created ? `, creationTimestamp: '${created}'` : "");
+const NOTE = /note: neither (\S+ \S+) nor (\S+ \S+) has a creationTimestamp: applied together they get the same second/;
+
+test("Gateway API: of two routes without creationTimestamp, equal in precedence, namespace/name decides, not the input order, and the answer notes it; one without a timestamp is newer than one with (was: the first in the input)", async () => {
+  const gw = gateway([HTTP_ALL]);
+  const untimed = await atGateway(gw + same("b", "v1") + same("a", "v2"), "GET http://x.example/x");
+  assert.equal(untimed.backend, "apps/v2", "HTTPRoute apps/a before apps/b by namespace/name (was: apps/b, the first in the input)");
+  assert.match(untimed.candidates[1].outcome, NOTE);
+  assert.deepEqual(untimed.candidates[1].outcome.match(NOTE)!.slice(1), ["HTTPRoute apps/a", "HTTPRoute apps/b"]);
+  const timed = await atGateway(gw + same("b", "v1", "2024-01-01T00:00:00Z") + same("a", "v2"), "GET http://x.example/x");
+  assert.equal(timed.backend, "apps/v1", "apps/b was created in 2024; apps/a is applied now");
+  assert.doesNotMatch(timed.candidates[1].outcome, /note:/, "the timestamp decides: no note");
+});
+
+test("Envoy Gateway: of two BackendTrafficPolicies on one route without creationTimestamp, namespace/name decides which takes it (the other is Conflicted), and the answer notes it (was: the first in the input)", async () => {
+  const eg = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: eg") + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+  const btp = (name: string, status: number) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: ${name}, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], faultInjection: {abort: {httpStatus: ${status}}}}
+`;
+  const yaml = eg + httpRoute("web", `  rules: [{${to("v1")}}]`) + btp("b-abort", 503) + btp("a-abort", 418);
+  const r = await atGateway(yaml, "GET http://x.example/");
+  assert.equal(r.status, 418, "BackendTrafficPolicy apps/a-abort takes the route (was: 503, apps/b-abort, the first in the input)");
+  assert.ok(r.steps?.some((s) => /BackendTrafficPolicy apps\/b-abort also targets HTTPRoute apps\/web and is Conflicted .*note: neither BackendTrafficPolicy apps\/a-abort nor BackendTrafficPolicy apps\/b-abort has a creationTimestamp/.test(s.outcome)), JSON.stringify(r.steps));
+});
+
+test("Istio: of two VirtualServices for a Service port made of routes without creationTimestamp, pilot's tie-break (name, then namespace) decides, and the dropped one's candidate notes it", async () => {
+  const all = meshRoute("shop", "all", "{kind: Service, group: '', name: api}", "  rules: [{backendRefs: [{name: api, namespace: shop, port: 80}]}]");
+  const p80 = meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", "  rules: [{backendRefs: [{name: api-v2, namespace: shop, port: 80}]}]");
+  const a = await explainJson<Answer>(withProxy("istio-proxy") + all + p80, "web/client", "GET http://api.shop/x");
+  assert.equal(a.route, "HTTPRoute shop/p80");
+  const dropped = a.candidates.find((c) => c.route === "HTTPRoute shop/all");
+  assert.match(dropped?.outcome ?? "", /note: neither shop~80~api\.shop\.svc\.cluster\.local nor shop~api\.shop\.svc\.cluster\.local has a creationTimestamp/);
+});
+
+test("Linkerd: of two outbound routes without creationTimestamp, equal in precedence, the name decides (timestamp_then_name), not the input order, and the answer notes it (was: the first in the input)", async () => {
+  const route = (name: string, svc: string) => meshRoute("shop", name, "{kind: Service, group: '', name: api, port: 80}", `  rules: [{matches: [{path: {value: /x}}], backendRefs: [{name: ${svc}, port: 80}]}]`);
+  const a = await explainJson<Answer>(withProxy("linkerd-proxy") + route("b", "api") + route("a", "api-v2"), "web/client", "GET http://api.shop/x");
+  assert.deepEqual([a.route, a.backend], ["HTTPRoute shop/a", "shop/api-v2"], "was: HTTPRoute shop/b, the first in the input");
+  assert.match(a.candidates[1].outcome, /note: neither HTTPRoute shop\/a nor HTTPRoute shop\/b has a creationTimestamp: .*Linkerd's order \(by name\)/);
+});
