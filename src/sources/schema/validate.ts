@@ -13,6 +13,7 @@ import type { Diagnostics, Path } from "../../model/source.js";
 import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
+import { quantityError } from "./quantity.js";
 import { describe as describeValue } from "../fields.js";
 import { nullPlaces, zeroNulls } from "./zero.js";
 import { isObject } from "./structural.js";
@@ -111,7 +112,7 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
     case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}` };
     case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
     case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
-    case "format": return { severity: "error", code: "format", path, message: `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
+    case "format": return { severity: "error", code: "format", path, message: p.format === "quantity" ? `${JSON.stringify(value)} is not a valid quantity: ${quantityError(String(value))} (the API server's resource.ParseQuantity refuses the object)` : `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
     case "pattern": return { severity: "error", code: "pattern", path, message: `${JSON.stringify(value)} does not match the pattern ${String(p.pattern)}` };
     default: return { severity: "error", code: e.keyword, path, message: bound(e, value) };
   }
@@ -201,9 +202,11 @@ function valueAt(data: unknown, path: Path): unknown {
  */
 export function withoutNulls<T>(v: T, nulls: readonly Path[] = nullPlaces(v)): T {
   const copies = new Map<object, Record<string | number, unknown>>();
+  // (An object's copy is made without any of its null fields at once: every one is in `nulls`. Not a
+  // spread and then `delete`, which leaves the copy in V8's slow dictionary mode for ajv to read.)
   const copy = (o: object): Record<string | number, unknown> => {
     let c = copies.get(o);
-    if (!c) { c = (Array.isArray(o) ? o.slice() : { ...o }) as Record<string | number, unknown>; copies.set(o, c); }
+    if (!c) { c = (Array.isArray(o) ? o.slice() : withoutNullFields(o as Record<string, unknown>)) as Record<string | number, unknown>; copies.set(o, c); }
     return c;
   };
   let top: unknown = v;
@@ -221,7 +224,18 @@ export function withoutNulls<T>(v: T, nulls: readonly Path[] = nullPlaces(v)): T
       c[place[j]] = cc;
       o = child; c = cc;
     }
-    delete c[k];
   }
   return top as T;
+}
+
+/** A copy of `o` without its null fields (a field named __proto__ kept as a field: JSON.parse and kubeyaml.ts keep it so, and validation refuses it as unknown). */
+function withoutNullFields(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    const x = o[k];
+    if (x === null) continue;
+    if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out;
 }
