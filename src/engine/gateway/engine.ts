@@ -10,12 +10,15 @@ import { BackendIndex, ENVOY_GATEWAY_CONTROLLER, type ResolvedBackend } from "./
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
-import { gatewayState, type GatewayState } from "./gateways.js";
+import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
+import { mergeGateways } from "./merge.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
+import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "../mesh/hostname-backend.js";
+import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 
 export interface RouteState {
   route: Route;
@@ -80,6 +83,7 @@ export class GatewayEngine {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
     this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
+    mergeGateways(graph, this.gateways);
     this.backendTls = new BackendTlsIndex(inv);
     const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
@@ -101,7 +105,7 @@ export class GatewayEngine {
    * Why Envoy refuses the route configuration the requests of listener `l` are routed by (Envoy
    * Gateway's Gateways): a route rule there whose BackendTrafficPolicy has a local rate limit rule of
    * `requests: 0` (traffic-policy.ts zeroTokenBucket). The route configuration is the listener's, or,
-   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway on its port (Envoy
+   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway (of every Gateway of its class, merged: merge.ts) on its port (Envoy
    * Gateway merges them into one filter chain: listener.go httpListenerDefaultFilterChainName). A rule
    * that redirects gets no rate limit (traffic-policy.ts forRule).
    */
@@ -117,7 +121,7 @@ export class GatewayEngine {
   private findRejectedRouteConfig(l: ListenerState): string | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     const gw = this.gateway(l.gateway.namespace, l.gateway.name)!;
-    const shared = l.listener.protocol === "HTTP" ? gw.merged.filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
+    const shared = l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
     for (const o of shared) {
       for (const a of this.attached(o)) {
         const route = a.state.route;
@@ -149,7 +153,7 @@ export class GatewayEngine {
    */
   unpublished(gw: GatewayState): string | undefined {
     if (gw.controllerName !== ENVOY_GATEWAY_CONTROLLER || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
-    for (const l of gw.merged) {
+    for (const l of servedListeners(gw)) {
       for (const a of this.attached(l)) {
         const route = a.state.route;
         if (route.group !== undefined) continue;
@@ -181,8 +185,10 @@ export class GatewayEngine {
 
   /** The ClientTrafficPolicy listener `l` gets; undefined when none does or the Gateway is not Envoy Gateway's. */
   listenerClientPolicy(l: ListenerState): EffectiveClientPolicy | undefined {
-    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-    return this.clientPolicies.effective(l.gateway, l.listener, l.set);
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
+    return this.clientPolicies.effective(l.gateway, l.listener, l.set, gw.envoy?.listeners.filter((o) => !o.accepted));
   }
 
   /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */
@@ -239,8 +245,11 @@ export class GatewayEngine {
     const backends = new Map<BackendRef, ResolvedBackend>();
     // ingress-nginx reads a Service port's EndpointSlices its own way (service-endpoints.ts slicePortsForNginx).
     const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
-    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, true, reading));
-    const problems = [...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
+    // An Istio Gateway's route: pilot converts Istio's `Hostname` backendRefs (mesh/hostname-backend.ts), which no other controller knows.
+    const istio = route.group === undefined && route.parentRefs.some((p) => p.group === GATEWAY_GROUP && p.kind === "Gateway" && this.gateway(p.namespace, p.name)?.controllerName === ISTIO_GATEWAY_CONTROLLER);
+    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index) : index.resolve(from, ref, true, reading));
+    const refused = istio ? hostnameWithNamespace(route) : undefined;
+    const problems = [...(refused ? [refused] : []), ...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
     const parents: ParentState[] = [];
@@ -251,6 +260,8 @@ export class GatewayEngine {
       seen.add(key);
       parents.push(attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns)));
     }
-    return { route, parents, backends, unresolved, dropped: droppedRules(route) };
+    // A hard conversion error: pilot yields no route at all for it (hostnameWithNamespace).
+    const dropped = refused ? new Map(route.rules.map((r) => [r, `${refused.reason}: ${refused.message}; pilot converts no rule of the route`])) : droppedRules(route);
+    return { route, parents, backends, unresolved, dropped };
   }
 }

@@ -13,6 +13,7 @@ import type { Diagnostics, Path } from "../../model/source.js";
 import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
+import { quantityError } from "./quantity.js";
 import { describe as describeValue } from "../fields.js";
 import { nullHolders, zeroNulls, type Zeroed } from "./zero.js";
 import { isObject } from "./structural.js";
@@ -123,7 +124,7 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
     case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}` };
     case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
     case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
-    case "format": return { severity: "error", code: "format", path, message: `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
+    case "format": return { severity: "error", code: "format", path, message: p.format === "quantity" ? `${JSON.stringify(value)} is not a valid quantity: ${quantityError(String(value))} (the API server's resource.ParseQuantity refuses the object)` : `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
     case "pattern": return { severity: "error", code: "pattern", path, message: `${JSON.stringify(value)} does not match the pattern ${String(p.pattern)}` };
     default: return { severity: "error", code: e.keyword, path, message: bound(e, value) };
   }
@@ -209,8 +210,7 @@ function valueAt(data: unknown, path: Path): unknown {
  * nullHolders). Only those are copied; the rest is shared with `v` (validation reads the value and
  * never changes it: defaults.ts copies what it defaults). A dump as `kubectl get -o json` writes it
  * has a `"creationTimestamp": null` in every pod template: copying each such object whole made the
- * check-ahead worker fall behind (docs/performance.md, twentieth stop). (Copied by a spread, not key
- * by key: a field named `__proto__` stays a field.)
+ * check-ahead worker fall behind (docs/performance.md, twentieth stop).
  */
 export function withoutNulls<T>(v: T, holders: ReadonlySet<object> | undefined = nullHolders(v)): T {
   if (!holders || v === null || typeof v !== "object" || !holders.has(v)) return v;
@@ -220,11 +220,23 @@ export function withoutNulls<T>(v: T, holders: ReadonlySet<object> | undefined =
     for (let i = 0; i < v.length; i++) c[i] = withoutNulls(v[i] as unknown, holders);
     return c as T;
   }
-  const o = v as Record<string, unknown>, c: Record<string, unknown> = { ...o };
+  return withoutNullFields(v as Record<string, unknown>, holders) as T;
+}
+
+/**
+ * A copy of `o` without its null fields, those of its values that hold a null copied so in turn (a
+ * field named __proto__ kept as a field: JSON.parse and kubeyaml.ts keep it so, and validation refuses
+ * it as unknown). Made field by field, not by a spread and then `delete`, which leaves the copy in V8's
+ * slow dictionary mode for ajv to read.
+ */
+function withoutNullFields(o: Record<string, unknown>, holders: ReadonlySet<object>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const k in o) {
     const x = o[k];
-    if (x === null) delete c[k];
-    else if (typeof x === "object") c[k] = withoutNulls(x, holders);
+    if (x === null) continue;
+    const y = typeof x === "object" ? withoutNulls(x, holders) : x;
+    if (k === "__proto__") Object.defineProperty(out, k, { value: y, enumerable: true, writable: true, configurable: true });
+    else out[k] = y;
   }
-  return c as T;
+  return out;
 }
