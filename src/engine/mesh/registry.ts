@@ -278,14 +278,18 @@ function namesVirtualHost(entry: IstioServiceEntry, name: string | undefined): b
  * The ServiceEntries in the order istiod builds a sidecar's listeners from them (push_context.go
  * initServiceRegistry: SortServicesByCreationTime, the oldest first, "If creation time is the same
  * ... an arbitrary but consistent ordering based on name and namespace"; an object without
- * creationTimestamp is not yet applied, the newest: model/time.ts compareCreated). Built once per model.
+ * creationTimestamp is not yet applied, the newest: model/time.ts compareCreated). The services it
+ * sorts are an entry's hosts, one each, whose `Attributes.Name` is the host, not the entry's name
+ * (serviceentry/conversion.go convertServices: `Name: ha.host`): of two entries created together, the
+ * one with the first host (in Go's string order) comes first. Built once per model.
  */
 const SIDECAR_ORDER = new WeakMap<readonly IstioServiceEntry[], IstioServiceEntry[]>();
 function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
   const entries = mesh.istio.serviceEntries;
   let sorted = SIDECAR_ORDER.get(entries);
   if (!sorted || sorted.length !== entries.length) {
-    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created) || cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
+    const first = new Map(entries.map((e) => [e, e.hosts.reduce((m, h) => (cmp(h, m) < 0 ? h : m), e.hosts[0] ?? "")]));
+    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created) || cmp(first.get(a)!, first.get(b)!) || cmp(a.namespace, b.namespace));
     SIDECAR_ORDER.set(entries, sorted);
   }
   return sorted;
