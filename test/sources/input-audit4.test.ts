@@ -158,3 +158,24 @@ test("the Multus networks annotation is read as Multus reads it (parsePodNetwork
   // null is a nil list: no network, no error.
   assert.deepEqual(read("null"), { errors: [], networks: [] });
 });
+
+test("several nulls of one object are each reported at its own path, after the subtrees walked before them (schema/zero.ts keeps one path as it walks)", () => {
+  const l = load({ "np.yaml": policy([
+    "  podSelector: {matchLabels: {app: a, tier: null}}",
+    "  policyTypes: [Ingress, Egress]",
+    "  ingress:",
+    "  - from: [{podSelector: {matchExpressions: [{key: k, operator: In, values: [x, null]}]}}, {ipBlock: {cidr: 10.0.0.0/8}}]",
+    "    ports: [null, {port: 80}]",
+    "  - null",
+    "  egress: [null]",
+    "",
+  ].join("\n")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  assert.deepEqual(warnings(l), [
+    ["warning", 17, "spec.podSelector.matchLabels.tier"],
+    ["warning", 20, "spec.ingress[0].from[0].podSelector.matchExpressions[0].values[1]"],
+    ["warning", 21, "spec.ingress[0].ports[0]"],
+    ["warning", 22, "spec.ingress[1]"],
+    ["warning", 23, "spec.egress[0]"],
+  ]);
+});
