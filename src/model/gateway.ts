@@ -151,8 +151,27 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
-  /** What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener): the HTTP routes of its listeners answer 500. */
+  /**
+   * What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener), by the listeners
+   * that get it: every one (`errors`), HTTP and HTTPS ones (`httpErrors`), those that terminate TLS
+   * (`tlsErrors`). An HTTP listener's routes answer 500; a TCP or TLS listener's are removed.
+   */
   errors: string[];
+  httpErrors: string[];
+  tlsErrors: string[];
+  /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
+  http10DefaultHost?: true;
+}
+
+/** Envoy Gateway's API group (gateway.envoyproxy.io). */
+export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
+
+/**
+ * Envoy Gateway's EnvoyProxy (gateway.envoyproxy.io/v1alpha1), as far as answers depend on it: a
+ * GatewayClass's with spec.mergeGateways runs one Envoy for all the class's Gateways (engine/gateway/merge.ts).
+ */
+export interface EnvoyProxy extends ObjectMeta {
+  mergeGateways: boolean;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
@@ -226,6 +245,7 @@ export interface RouteGraph {
   backendTlsPolicies: BackendTlsPolicy[];
   backendTrafficPolicies: BackendTrafficPolicy[];
   clientTrafficPolicies: ClientTrafficPolicy[];
+  envoyProxies: EnvoyProxy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }
@@ -236,7 +256,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], objectKeys: new ObjectIndex() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], envoyProxies: [], objectKeys: new ObjectIndex() };
 }
 
 /**

@@ -137,23 +137,19 @@ export class CheckAhead implements ReadSink {
   private readonly blocks: Int32Array[] = [];
   /** The files read before the threshold was reached, handed over when it is. */
   private pending: Judge[] = [];
-  /**
-   * Per file handed over: its slot, its verdicts' block, the text decoded from the bytes and, in the
-   * optimistic load, what the worker was sent (its bytes: the main thread judges a file from them when
-   * settling, not from the file read again; the worker's queue holds them until it judges it anyway).
-   */
-  private handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string; judge?: Judge }>();
+  /** Per file handed over: its slot, its verdicts' block, and the text decoded from the bytes. */
+  private handed = new WeakMap<InputFile, { slot: number; verdicts: Int32Array; text: string }>();
   /** Optimistic: the slots before this one have their verdicts (reaches, sweep). */
   private swept = 0;
   /**
-   * Optimistic: the files parsed unchecked, in order, their slots and, until their verdict is in
-   * (sweep), the bytes the worker was sent: the main thread judges a file itself only when the worker
-   * has not when the load is settled, from those bytes (the text may be released since, and reading
-   * the file again would meet a file changed since: the safe path answers from its first read).
+   * Optimistic: the files parsed unchecked, in order, and their slots. (Not their bytes: the main
+   * thread judges one itself only when the worker has not reached it when the load is settled, from
+   * its text, read again if released; the bytes are freed as soon as the worker has judged them.
+   * Held from the reading to the settling, they were promoted with the objects that held them and
+   * kept the pre-reader's 16 MiB chunks until a full collection: peak RSS +60 MiB at 100k pods,
+   * docs/performance.md, twentieth stop.)
    */
-  private assumed: { slot: number; file: InputFile; judge?: Judge }[] = [];
-  /** Optimistic: the entries of `assumed` before this one hold no bytes (their verdicts are in). */
-  private dropped = 0;
+  private assumed: { slot: number; file: InputFile }[] = [];
   /** [0]: the slot of the file the main thread is at (the worker skips it and those before): the worker's, once started. */
   private progress: Int32Array<ArrayBufferLike> = new Int32Array(1);
   /** The worker started before the CLI loaded (checkahead-early.ts), taken when the load starts its worker. */
@@ -199,7 +195,7 @@ export class CheckAhead implements ReadSink {
     if (slot % BLOCK === 0) this.blocks.push(new Int32Array(new SharedArrayBuffer(4 * BLOCK)));
     const verdicts = this.blocks[this.blocks.length - 1];
     const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
-    this.handed.set(file, { slot, verdicts, text: file.text, ...(this.optimistic ? { judge } : {}) });
+    this.handed.set(file, { slot, verdicts, text: file.text });
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {
@@ -242,7 +238,7 @@ export class CheckAhead implements ReadSink {
       if (v === NOT_CLEAN) { this.checkedHere++; return false; }
       // Judged clean, or the worker will judge it before the load ends (or is judging it): parsed unchecked.
       if (v !== UNKNOWN || this.reaches(h.slot) || Atomics.compareExchange(h.verdicts, i, UNKNOWN, CHECKED_HERE) !== UNKNOWN) {
-        this.assumed.push({ slot: h.slot, file, ...(v === CLEAN ? {} : { judge: h.judge }) });
+        this.assumed.push({ slot: h.slot, file });
         return true;
       }
       // Otherwise (a busy machine: the worker gets little of the cores) the main thread checks it now,
@@ -291,8 +287,6 @@ export class CheckAhead implements ReadSink {
       if (v === NOT_CLEAN && this.swept < slot && this.wasAssumed(this.swept)) throw new NotClean(`file ${this.swept} parsed unchecked is not clean`);
       if (v !== CLEAN && v !== CHECKED_HERE && v !== NOT_CLEAN) return;
       this.swept++;
-      // (The bytes of the files parsed unchecked whose verdicts are in are let go.)
-      while (this.dropped < this.assumed.length && this.assumed[this.dropped].slot < this.swept) this.assumed[this.dropped++].judge = undefined;
     }
   }
 
@@ -336,16 +330,15 @@ export class CheckAhead implements ReadSink {
     }
     let clean = true;
     for (let k = this.assumed.length - 1; k >= 0 && clean; k--) {
-      const { slot, file, judge } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
+      const { slot, file } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
       if (help && (Atomics.compareExchange(verdicts, i, UNKNOWN, JUDGING) === UNKNOWN || (Atomics.load(verdicts, i) === JUDGING && ended()))) {
-        Atomics.store(verdicts, i, judge ? verdictOn(judge) : verdictOnText(file));
+        Atomics.store(verdicts, i, verdictOnText(file));
         o.judgedHere++;
       }
       // (A worker that ended while judging this file, unseen (not Linux), never gives its verdict: not clean, after a while.)
       clean = settled(verdicts, i, 10_000, ended) && Atomics.load(verdicts, i) === CLEAN;
     }
     this.assumed = [];
-    this.dropped = 0;
     o.settleMs = Math.round(performance.now() - started);
     o.redone = !clean;
     this.optimism = o;
@@ -358,11 +351,10 @@ export class CheckAhead implements ReadSink {
     return this.progress.length > WORKER_TASK && taskEnded(Atomics.load(this.progress, WORKER_TASK));
   }
 
-  /** Lets go of every file's bytes and verdict (a load redone on the safe path takes no verdict). */
+  /** Lets go of every file's verdict (a load redone on the safe path takes no verdict). */
   forget(): void {
     this.handed = new WeakMap();
     this.assumed = [];
-    this.dropped = 0;
   }
 
   /** The verdict on `file` so far (UNKNOWN, CLEAN or NOT_CLEAN), without taking it (tests). */
@@ -417,11 +409,12 @@ function settled(verdicts: Int32Array, i: number, ms: number, ended?: () => bool
 }
 
 /**
- * The main thread's verdict on a file parsed unchecked, while settling, when the bytes handed over
- * are no longer held (they are until its verdict is in: CheckAhead.sweep): its text is the one decoded
+ * The main thread's verdict on a file parsed unchecked, while settling: its text is the one decoded
  * from the bytes handed over (CheckAhead.take), or, released since (load.ts), that text read again,
  * which read.ts gives only for the same file (else InputChangedError: not clean, and the load redone
- * meets it again). A text released is released again once judged.
+ * meets it again: a file changed on disk during the run is an error here where the safe path answers
+ * from its first read; holding the bytes instead cost peak memory, docs/performance.md, twentieth
+ * stop). A text released is released again once judged.
  */
 function verdictOnText(file: InputFile): number {
   const released = Object.getOwnPropertyDescriptor(file, "text")?.get !== undefined;

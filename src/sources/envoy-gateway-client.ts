@@ -2,8 +2,8 @@
 // api/v1alpha1/clienttrafficpolicy_types.go): the fields that change the answer a request gets, the
 // client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol). The engine
 // attaches and applies them (engine/gateway/client-policy.ts); the other fields (timeouts, TLS,
-// HTTP/1, HTTP/2 settings, ...) do not change which answer a request gets and are read only for what
-// Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
+// HTTP/1, HTTP/2 settings, headers, ...) do not change which answer a request gets and are read only for
+// what Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
 import type { ClientTrafficPolicy } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
@@ -51,21 +51,72 @@ function readProxyProtocol(spec: Field): ClientTrafficPolicy["proxyProtocol"] {
   return legacy.bool() === true ? { optional: false } : undefined;
 }
 
+/** Gateway API's header value (internal/gatewayapi/filters.go HeaderValueRegexp, RFC 7230), which the CRD does not check. */
+const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
+
 /**
- * The errors translateClientTrafficPolicyForListener joins that the CRD leaves possible, in its order
- * (each with its feature's prefix, perr.WithMessage): buildConnection's bufferLimit outside a uint32
- * ("Connection: BufferLimit value X is out of range, must be between 0 and 4294967295"),
- * buildIRHTTP2Settings' window sizes ("HTTP2: ..."). The durations its builders parse are of the
- * CRD's pattern. With any, Envoy Gateway answers every HTTP route of the listener 500 ("setting 500
- * direct response in routes due to errors in ClientTrafficPolicy").
+ * translateHeaderModifier's errors for headers.earlyRequestHeaders or lateResponseHeaders (`what`): an
+ * add, set or addIfAbsent value that is not a header value ("cannot add a header with an invalid
+ * value. Header: '"x-a"'", Go's %q of the name), a remove entry "" (the CRD admits it), and, when
+ * nothing valid is left, "did not provide valid configuration to add/set/remove any headers" (an
+ * empty `{}` too). The names the CRD's pattern already refuses (empty, '/' or ':') cannot get here.
  */
-function translationErrors(spec: Field): string[] {
+function headerModifierErrors(f: Field, what: string): string[] {
+  if (!f.object()) return [];
   const out: string[] = [];
+  let valid = 0;
+  for (const verb of ["add", "set", "addIfAbsent"]) {
+    for (const h of f.get(verb).list() ?? []) {
+      if (HEADER_VALUE.test(h.get("value").string() ?? "")) valid++;
+      else out.push(`${what} cannot ${verb} a header with an invalid value. Header: '"${h.get("name").string() ?? ""}"'`);
+    }
+  }
+  for (const r of f.get("remove").list() ?? []) {
+    if (r.string()) valid++;
+    else out.push(`${what} cannot remove a header with an empty name`);
+  }
+  valid += (f.get("removeOnMatch").list() ?? []).length;
+  if (!valid) out.push(`${what} did not provide valid configuration to add/set/remove any headers`);
+  return out;
+}
+
+/** tls.ciphers Envoy Gateway knows (internal/gatewayapi/tls.go validCipherSuites: OpenSSL and IANA names). */
+const CIPHERS = new Set([
+  "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+  "AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA",
+  "ECDHE-ECDSA-AES256-SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+  "AES256-GCM-SHA384", "TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA",
+]);
+
+/**
+ * The errors translateClientTrafficPolicyForListener joins that the CRD leaves possible, in its order,
+ * each with its feature's prefix (perr.WithMessage), by the listeners that get them:
+ * - every listener (HTTP and TCP IR alike): buildConnection's bufferLimit outside a uint32
+ *   ("Connection: BufferLimit value X is out of range, must be between 0 and 4294967295");
+ * - HTTP and HTTPS listeners: translateListenerHeaderSettings (headerModifierErrors, "Headers: ..."),
+ *   buildIRHTTP2Settings' window sizes ("HTTP2: ..."); between them translateHTTP1Settings' http10
+ *   default host, which depends on the listener's routes (engine/gateway/client-policy.ts http10Error);
+ * - listeners with TLS (HTTPS, TLS terminated; buildListenerTLSParameters returns early without):
+ *   validateCipherSuites, the first cipher it does not know ("TLS: unsupported cipher suite: X").
+ * The durations its builders parse are of the CRD's pattern, and tls.minVersion above maxVersion, ciphers
+ * with minVersion 1.3 and an unknown ALPN protocol are CEL or enum errors of the CRD. With any, Envoy
+ * Gateway answers every HTTP route of the listener 500 ("setting 500 direct response in routes due to
+ * errors in ClientTrafficPolicy") and removes a TCP listener's routes (its connections go to the empty
+ * cluster): engine/gateway/client-policy.ts listenerTranslationErrors.
+ */
+function translationErrors(spec: Field): Pick<ClientTrafficPolicy, "errors" | "httpErrors" | "tlsErrors"> {
   const buffer = spec.get("connection").get("bufferLimit");
   const connection = uint32Error(buffer, `invalid BufferLimit value ${text(buffer)}`, `BufferLimit value ${text(buffer)} is out of range, must be between 0 and 4294967295`);
-  if (connection) out.push(`Connection: ${connection}`);
-  for (const m of http2Errors(spec)) out.push(`HTTP2: ${m}`);
-  return out;
+  const headers = spec.get("headers");
+  const httpErrors = [
+    ...[...headerModifierErrors(headers.get("earlyRequestHeaders"), "EarlyRequestHeaders"), ...headerModifierErrors(headers.get("lateResponseHeaders"), "LateResponseHeaders")].map((m) => `Headers: ${m}`),
+    ...http2Errors(spec).map((m) => `HTTP2: ${m}`),
+  ];
+  const cipher = (spec.get("tls").get("ciphers").list() ?? []).map((c) => c.string() ?? "").find((c) => !CIPHERS.has(c));
+  return { errors: connection ? [`Connection: ${connection}`] : [], httpErrors, tlsErrors: cipher !== undefined ? [`TLS: unsupported cipher suite: ${cipher}`] : [] };
 }
 
 const clientTrafficPolicyFrontEnd: FrontEnd = {
@@ -76,12 +127,16 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec);
-    for (const e of errors) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): every HTTP route of the listeners it applies to answers 500`);
+    const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
+    warn(errors.errors, "every HTTP route of the listeners it applies to answers 500, and a TCP or TLS listener's routes are removed (its connections are closed)");
+    warn(errors.httpErrors, "every route of the HTTP and HTTPS listeners it applies to answers 500");
+    warn(errors.tlsErrors, "on the listeners it applies to that terminate TLS, every HTTP route answers 500 and a TLS listener's routes are removed (its connections are closed)");
     const policies = b.inv.routing.clientTrafficPolicies;
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), errors,
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...errors,
+      ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}),
     });
   },
 };

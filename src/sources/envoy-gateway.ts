@@ -291,4 +291,18 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
   },
 };
 
-export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd];
+/** EnvoyProxy (api/v1alpha1/envoyproxy_types.go): spec.mergeGateways, read where a GatewayClass names it (engine/gateway/merge.ts). */
+const envoyProxyFrontEnd: FrontEnd = {
+  kind: "EnvoyProxy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    if (!meta) return;
+    const proxies = b.inv.routing.envoyProxies;
+    proxies.push({
+      namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: proxies.length, manifest: manifestOf(root), src: ctx.ref,
+      mergeGateways: root.get("spec").get("mergeGateways").bool() === true,
+    });
+  },
+};
+
+export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd];

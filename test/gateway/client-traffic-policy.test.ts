@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BASE, gateway, httpRoute, HTTP_ALL, route, allowingListenerSets, listenerSet } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 import { parseAddress } from "../../src/model/ip.js";
+import { SERVER } from "../fixtures/tls.js";
 
 const EG_CLASS = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
 const eg = (listeners: string[]) => gateway(listeners).replace("gatewayClassName: test", "gatewayClassName: eg") + EG_CLASS;
@@ -179,4 +180,75 @@ test("a ClientTrafficPolicy Envoy Gateway cannot translate (a bufferLimit over a
   const two = eg([HTTP_ALL, "{name: other, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
   assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 8080 }).status, 200);
   assert.equal(route(two + ROUTE + ctp("c", `${toGw("http")}, connection: {bufferLimit: 5Gi}`), { port: 80 }).status, 500);
+});
+
+// envoyproxy/gateway v1.9.0 clienttrafficpolicy.go translateClientTrafficPolicyForListener: besides the
+// connection and HTTP/2 errors, translateHeaderModifier refuses a header value Gateway API's
+// HeaderValueRegexp does not take, a remove entry "" and a modifier left with nothing valid (the CRD
+// admits all three), and buildListenerTLSParameters (only for a listener with TLS) a cipher
+// validateCipherSuites does not know. An HTTP listener's routes then answer 500; a TCP or TLS listener's
+// routes are removed (`tcpIR.Routes = nil`: its connections go to the empty cluster). Junction read
+// none of these (200, and a TCP listener's connection was forwarded).
+test("ClientTrafficPolicy headers and TLS Envoy Gateway cannot translate: the listener's HTTP routes answer 500 (it was 200); on a TCP or TLS listener its routes are removed and the connection is closed (it was forwarded)", async () => {
+  const early = (modifier: string) => ctp("c", `${toGw()}, headers: {earlyRequestHeaders: ${modifier}}`);
+  const bad = route(GW + ROUTE + early("{add: [{name: x-a, value: 'two  spaces'}], remove: [x-b]}"), {});
+  assert.deepEqual([bad.status, bad.backend], [500, null]);
+  assert.match(bad.reason, /ClientTrafficPolicy infra\/c cannot be translated \(Headers: EarlyRequestHeaders cannot add a header with an invalid value\. Header: '"x-a"'\)/);
+  assert.match(route(GW + ROUTE + early("{set: [{name: x-a, value: 'é'}]}"), {}).reason, /EarlyRequestHeaders cannot set a header with an invalid value\. Header: '"x-a"'; Headers: EarlyRequestHeaders did not provide valid configuration to add\/set\/remove any headers/);
+  assert.match(route(GW + ROUTE + ctp("c", `${toGw()}, headers: {lateResponseHeaders: {remove: ['']}}`), {}).reason, /Headers: LateResponseHeaders cannot remove a header with an empty name; Headers: LateResponseHeaders did not provide valid configuration/);
+  assert.equal(route(GW + ROUTE + early("{add: [{name: x-a, value: 'one space'}], remove: [x-b]}"), {}).status, 200);
+  // tls.ciphers: only a listener with TLS reads them.
+  const cipher = (name: string) => `tls: {ciphers: [${name}]}`;
+  assert.equal(route(GW + ROUTE + ctp("c", `${toGw()}, ${cipher("NOT-A-CIPHER")}`), {}).status, 200, "a plain HTTP listener has no TLS parameters");
+  const server = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: server, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n`;
+  const HTTPS = eg([`{name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: server}]}, allowedRoutes: {namespaces: {from: All}}}`]) + server;
+  const tlsReq = { scheme: "https" as const, port: 443, sni: "a.example.com", host: "a.example.com" };
+  const https = route(HTTPS + ROUTE + ctp("c", `${toGw()}, ${cipher("NOT-A-CIPHER")}`), tlsReq);
+  assert.equal(https.status, 500);
+  assert.match(https.reason, /TLS: unsupported cipher suite: NOT-A-CIPHER/);
+  assert.equal(route(HTTPS + ROUTE + ctp("c", `${toGw()}, ${cipher("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")}`), tlsReq).status, 200);
+  // A TCP listener: the connection error removes its routes; a TLS listener terminating TLS takes the cipher error too, a passthrough one not.
+  const l4 = (kind: string, section: string) => `---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: ${kind}\nmetadata: {name: ${section}, namespace: apps}\nspec: {parentRefs: [{name: gw, namespace: infra, sectionName: ${section}}], rules: [{backendRefs: [{name: v1, port: 80}]}]}\n`;
+  const STREAMS = eg(["{name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}", "{name: term, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: server}]}, allowedRoutes: {namespaces: {from: All}}}", "{name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}"]) + server
+    + l4("TCPRoute", "tcp") + l4("TLSRoute", "term") + l4("TLSRoute", "pass");
+  assert.equal(route(STREAMS, { scheme: "tcp", port: 9000 }).backend, "apps/v1");
+  const tcp = route(STREAMS + ctp("c", `${toGw()}, connection: {bufferLimit: 5Gi}`), { scheme: "tcp", port: 9000 });
+  assert.deepEqual([tcp.connection, tcp.backend], ["rejected", null]);
+  assert.match(tcp.reason, /ClientTrafficPolicy infra\/c cannot be translated \(Connection: BufferLimit value 5Gi is out of range, must be between 0 and 4294967295\): Envoy Gateway removes the routes of listener tcp, whose connections go to an empty cluster/);
+  const ciphers = STREAMS + ctp("c", `${toGw()}, ${cipher("NOT-A-CIPHER")}`);
+  assert.equal(route(ciphers, { scheme: "tcp", port: 9000 }).backend, "apps/v1", "a TCP listener has no TLS parameters");
+  assert.equal(route(ciphers, { scheme: "tls", port: 8443, sni: "a.example.com" }).connection, "rejected");
+  assert.equal(route(ciphers, { scheme: "tls", port: 9443, sni: "a.example.com" }).backend, "apps/v1");
+  // The headers errors are an HTTP listener's only.
+  assert.equal(route(STREAMS + early("{remove: ['']}"), { scheme: "tcp", port: 9000 }).backend, "apps/v1");
+  // junction route --requests: the same answers.
+  const t = tempFiles({ "in.yaml": BASE + GW + ROUTE + early("{add: [{name: x-a, value: ' lead'}]}"), "reqs.yaml": "- {gateway: infra/gw, host: example.com, path: /}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const res = (JSON.parse(out.out) as { results: { status: number | null; reason: string }[] }).results[0];
+    assert.equal(res.status, 500);
+    assert.match(res.reason, /EarlyRequestHeaders cannot add a header with an invalid value/);
+  } finally { t.cleanup(); }
+});
+
+// translateHTTP1Settings (v1.9.0): http10.useDefaultHost takes the listener's hostname without a
+// wildcard, else the hostname of the one IR route that has one (an IR route per hostname, rule and
+// match; routes are processed before ClientTrafficPolicies); none or several is an error, and the
+// listener's routes answer 500. Junction did not read it (200).
+test("http1.http10.useDefaultHost on a listener without a plain hostname: one IR route with a hostname gives the default host; none or several is untranslatable (500; it was 200)", () => {
+  const http10 = ctp("c", `${toGw()}, http1: {http10: {useDefaultHost: true}}`);
+  const none = route(GW + ROUTE + http10, {});
+  assert.equal(none.status, 500);
+  assert.match(none.reason, /ClientTrafficPolicy infra\/c cannot be translated \(HTTP1: cannot set http10 default host on listener with only wildcard hostnames\)/);
+  const named = (rules: string) => httpRoute("web", `  hostnames: [a.example.com]\n  rules: [${rules}]`);
+  assert.equal(route(GW + named("{backendRefs: [{name: v1, port: 80}]}") + http10, { host: "a.example.com" }).status, 200);
+  const two = route(GW + named("{matches: [{path: {value: /a}}, {path: {value: /b}}], backendRefs: [{name: v1, port: 80}]}") + http10, { host: "a.example.com", path: "/a" });
+  assert.equal(two.status, 500);
+  assert.match(two.reason, /HTTP1: cannot set http10 default host on listener with only wildcard hostnames and more than one possible default route/);
+  // The listener's own hostname without a wildcard is the default host.
+  const exact = eg(["{name: http, port: 80, protocol: HTTP, hostname: a.example.com, allowedRoutes: {namespaces: {from: All}}}"]);
+  assert.equal(route(exact + ROUTE + http10, { host: "a.example.com" }).status, 200);
+  // In upstream's order: Headers, then HTTP1.
+  const both = route(GW + ROUTE + ctp("c", `${toGw()}, http1: {http10: {useDefaultHost: true}}, headers: {earlyRequestHeaders: {remove: [x-b]}, lateResponseHeaders: {}}`), {});
+  assert.match(both.reason, /\(Headers: LateResponseHeaders did not provide valid configuration to add\/set\/remove any headers; HTTP1: cannot set http10 default host/);
 });

@@ -21,7 +21,6 @@ import { loadSources } from "../../src/cli/cluster.js";
 import type { Io } from "../../src/cli/command.js";
 import type { LiveCluster } from "../../src/sources/live/cluster.js";
 import { endPreread, prereadPending, startPreread } from "../../src/sources/preread.js";
-import { runState, settleLoad, unsettledLoad } from "../../src/sources/settle.js";
 
 const OFF = { at: Infinity };
 const ON = { at: 0, wait: true };
@@ -750,27 +749,6 @@ test("check-ahead: the worker thread says which thread it is (its task id, in it
     for (let k = 0; k < 500 && !ahead.workerEnded(); k++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(ahead.workerEnded(), true);
   } finally { ahead.close(); t.cleanup(); }
-});
-
-test("optimistic: a file parsed unchecked, its text released, is judged at the settling from the bytes first read: a file changed on disk since changes nothing (the safe path answers from its first read)", () => {
-  const w = tempFiles({});
-  const files = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`c${i}.json`, JSON.stringify(POD(`p${i}`))]));
-  // (Large: its text is released once parsed, load.ts RELEASE_AT.)
-  files["c9-big.json"] = JSON.stringify({ ...POD("big"), metadata: { name: "big", namespace: "a", annotations: { a: "x".repeat(100 * 1024) } } });
-  const t = tempFiles(files);
-  try {
-    const off = loadPaths([t.dir], () => "", { checkAhead: OFF });
-    runState(true);
-    // (A worker that judges nothing: every file is judged by the main thread when the load is settled.)
-    const ready = join(w.dir, "ready");
-    const on = loadPaths([t.dir], () => "", { checkAhead: { ...OPTIMISTIC, script: dyingMidFile(w.dir, 0, ready) }, objects: waitingFor(ready), settleLater: true });
-    assert.ok(unsettledLoad());
-    writeFileSync(join(t.dir, "c9-big.json"), JSON.stringify(POD("changed")));
-    settleLoad();
-    assert.equal(on.optimism?.redone, false, JSON.stringify(on.optimism));
-    assert.ok(on.optimism!.judgedHere >= 1, JSON.stringify(on.optimism));
-    assert.deepEqual(on.inventory, off.inventory);
-  } finally { runState(undefined); w.cleanup(); t.cleanup(); }
 });
 
 test("optimistic: the unchecked load throwing on files all judged clean is no input's doing: redone on the safe path, and said (Optimism.unexpected); an input error is not", () => {

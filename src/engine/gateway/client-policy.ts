@@ -28,6 +28,8 @@ import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
 import { untimedPolicies } from "./traffic-policy.js";
 import type { Labels } from "../../model/selector.js";
 import { selected } from "./traffic-policy.js";
+import type { AttachedRoute } from "./engine.js";
+import type { ListenerState } from "./listeners.js";
 
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
@@ -96,44 +98,93 @@ export class ClientPolicyIndex {
     }
   }
 
-  /** The policy listener `listener` of `gateway` (of ListenerSet `set` when given) gets. */
-  effective(gateway: Gateway, listener: Listener, set: ListenerSet | undefined): EffectiveClientPolicy | undefined {
+  /**
+   * The policy listener `listener` of `gateway` (of ListenerSet `set` when given) gets; `envoy`: the
+   * listeners of the Envoy it shares with other Gateways (EnvoyProxy mergeGateways, merge.ts), whose
+   * plain HTTP listeners on its port count for the same-port refusal too (validatePortOverlapForClientTrafficPolicy
+   * reads the merged IR: a Gateway's or ListenerSet's policy is refused where a listener of another
+   * Gateway or ListenerSet shares the port).
+   */
+  effective(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, envoy?: readonly SharedListener[]): EffectiveClientPolicy | undefined {
     if (!this.graph.clientTrafficPolicies.length) return undefined;
     const gw = nameOf(gateway);
     const section = this.sections.get(`${gw}|${set ? `${nameOf(set)}/` : ""}${listener.name}`);
     if (section) {
-      const others = this.samePort(gateway, listener, set, () => false);
+      const others = this.samePort(gateway, listener, set, () => false, envoy);
       return { ...section, ...(others.length ? { refused: overlap(others) } : {}) };
     }
+    const wide = this.scopes.get(`${gw}|gateway`);
+    // The Gateway's policy: refused only where another Gateway's listener shares the port (merged).
+    const wideOthers = wide && envoy ? this.samePort(gateway, listener, set, (o) => o.gateway === gateway, envoy) : [];
+    const gatewayWide = wide && wideOthers.length ? { ...wide, refused: overlap(wideOthers) } : wide;
     if (set) {
       const whole = this.scopes.get(`${gw}|listenerset/${nameOf(set)}`);
       // A ListenerSet's policy is refused for a listener sharing its plain HTTP port with listeners not of that set.
-      const others = whole ? this.samePort(gateway, listener, set, (s) => s === set) : [];
+      const others = whole ? this.samePort(gateway, listener, set, (o) => o.set === set, envoy) : [];
       if (whole && !others.length) return whole;
-      // Refused, it leaves the listener unclaimed: the Gateway's policy is tried on it (its own port check passes).
-      const wide = this.scopes.get(`${gw}|gateway`);
-      if (whole) return wide ? { ...wide, passedOver: `ClientTrafficPolicy ${nameOf(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
+      // Refused, it leaves the listener unclaimed: the Gateway's policy is tried on it (its own port check passes unless merged).
+      if (whole) return gatewayWide ? { ...gatewayWide, passedOver: `ClientTrafficPolicy ${nameOf(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
     }
-    return this.scopes.get(`${gw}|gateway`);
+    return gatewayWide;
   }
 
   /**
    * The other plain HTTP listeners on the listener's port (listenersWithSameHTTPPort: a TLS listener has
-   * a filter chain of its own), by Envoy Gateway's IR names (irListenerName), but those `mine` keeps.
+   * a filter chain of its own), by Envoy Gateway's IR names (irListenerName), but those `mine` keeps:
+   * of the Gateway and its ListenerSets, or of the shared Envoy's Gateways (`envoy`).
    */
-  private samePort(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, mine: (s: ListenerSet | undefined) => boolean): string[] {
+  private samePort(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, mine: (o: SharedListener) => boolean, envoy?: readonly SharedListener[]): string[] {
     if (listener.protocol !== "HTTP") return [];
     const gw = nameOf(gateway);
-    const all: { l: Listener; s?: ListenerSet }[] = [
-      ...gateway.listeners.map((l) => ({ l })),
-      ...this.graph.listenerSets.filter((s) => s.parentRef.kind === "Gateway" && `${s.parentRef.namespace}/${s.parentRef.name}` === gw).flatMap((s) => s.listeners.map((l) => ({ l, s }))),
+    const all: readonly SharedListener[] = envoy ?? [
+      ...gateway.listeners.map((l) => ({ gateway, listener: l })),
+      ...this.graph.listenerSets.filter((s) => s.parentRef.kind === "Gateway" && `${s.parentRef.namespace}/${s.parentRef.name}` === gw).flatMap((s) => s.listeners.map((l) => ({ gateway, set: s, listener: l }))),
     ];
-    return all.filter(({ l, s }) => !(l.name === listener.name && s === set) && l.protocol === "HTTP" && l.port === listener.port && !mine(s))
-      .map(({ l, s }) => (s ? `${gw}/${nameOf(s)}/${l.name}` : `${gw}/${l.name}`));
+    return all.filter((o) => o.listener !== listener && o.listener.protocol === "HTTP" && o.listener.port === listener.port && !mine(o))
+      .map((o) => (o.set ? `${nameOf(o.gateway)}/${nameOf(o.set)}/${o.listener.name}` : `${nameOf(o.gateway)}/${o.listener.name}`));
   }
 }
 
+/** A listener as the Envoy that serves it has it: its Gateway, its ListenerSet (when of one). */
+export interface SharedListener { gateway: Gateway; set?: ListenerSet; listener: Listener }
+
 const overlap = (names: string[]) => `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${names.join(", ")}) on the same port, which is not allowed`;
+
+/**
+ * What Envoy Gateway cannot translate in the policy for a listener (translateClientTrafficPolicyForListener),
+ * in its order: its errors for every listener; those of HTTP and HTTPS listeners (headers, then the
+ * listener's HTTP1 error `http1`, then HTTP/2); those of a listener with TLS (HTTPS, or TLS terminated:
+ * buildListenerTLSParameters looks at no other).
+ */
+export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean; http1?: string }): string[] {
+  const headers = p.httpErrors.filter((e) => e.startsWith("Headers: ")), rest = p.httpErrors.filter((e) => !e.startsWith("Headers: "));
+  return [...p.errors, ...(l.http ? [...headers, ...(l.http1 ? [`HTTP1: ${l.http1}`] : []), ...rest] : []), ...(l.tls ? p.tlsErrors : [])];
+}
+
+/**
+ * translateHTTP1Settings' error for http10.useDefaultHost on an HTTP or HTTPS listener: the default host
+ * is the listener's hostname when it has no wildcard, else the hostname of the one IR route that has
+ * one without a wildcard. Envoy Gateway builds the listener's IR routes (its routes are processed
+ * before ClientTrafficPolicies) one per hostname, rule and match (processHTTPRouteParentRefListener;
+ * a rule without matches has one), the hostnames computeHosts gives: a route without hostnames takes
+ * the listener's (a wildcard, or "*"), one with hostnames their intersections with the listener's, less
+ * the hostnames of the Gateway's other listeners on the port. None, or more than one: an error.
+ */
+export function http10Error(l: ListenerState, routes: readonly AttachedRoute[], peers: readonly ListenerState[]): string | undefined {
+  const own = l.listener.hostname;
+  if (own !== undefined && !own.includes("*")) return undefined;
+  const taken = new Set(peers.filter((o) => o !== l && o.listener.port === l.listener.port && o.listener.hostname !== undefined).map((o) => o.listener.hostname!));
+  let count = 0;
+  for (const a of routes) {
+    const route = a.state.route;
+    if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined || !route.hostnames.length) continue;
+    const hosts = a.attachment.hostnames.filter((h): h is string => h !== undefined && !h.includes("*") && !taken.has(h));
+    const perHost = route.rules.filter((r) => !a.state.dropped.has(r)).reduce((n, r) => n + Math.max(1, r.matches.length), 0);
+    count += hosts.length * perHost;
+  }
+  if (count === 0) return "cannot set http10 default host on listener with only wildcard hostnames";
+  return count > 1 ? "cannot set http10 default host on listener with only wildcard hostnames and more than one possible default route" : undefined;
+}
 
 /** The client address Envoy reads for a request, or why it is not known, or the 403 that refuses it. */
 export interface ClientAddress {

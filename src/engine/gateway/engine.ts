@@ -10,7 +10,8 @@ import { BackendIndex, ENVOY_GATEWAY_CONTROLLER, type ResolvedBackend } from "./
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
-import { gatewayState, type GatewayState } from "./gateways.js";
+import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
+import { mergeGateways } from "./merge.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
@@ -80,6 +81,7 @@ export class GatewayEngine {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
     this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
+    mergeGateways(graph, this.gateways);
     this.backendTls = new BackendTlsIndex(inv);
     const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
@@ -101,7 +103,7 @@ export class GatewayEngine {
    * Why Envoy refuses the route configuration the requests of listener `l` are routed by (Envoy
    * Gateway's Gateways): a route rule there whose BackendTrafficPolicy has a local rate limit rule of
    * `requests: 0` (traffic-policy.ts zeroTokenBucket). The route configuration is the listener's, or,
-   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway on its port (Envoy
+   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway (of every Gateway of its class, merged: merge.ts) on its port (Envoy
    * Gateway merges them into one filter chain: listener.go httpListenerDefaultFilterChainName). A rule
    * that redirects gets no rate limit (traffic-policy.ts forRule).
    */
@@ -117,7 +119,7 @@ export class GatewayEngine {
   private findRejectedRouteConfig(l: ListenerState): string | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     const gw = this.gateway(l.gateway.namespace, l.gateway.name)!;
-    const shared = l.listener.protocol === "HTTP" ? gw.merged.filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
+    const shared = l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
     for (const o of shared) {
       for (const a of this.attached(o)) {
         const route = a.state.route;
@@ -149,7 +151,7 @@ export class GatewayEngine {
    */
   unpublished(gw: GatewayState): string | undefined {
     if (gw.controllerName !== ENVOY_GATEWAY_CONTROLLER || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
-    for (const l of gw.merged) {
+    for (const l of servedListeners(gw)) {
       for (const a of this.attached(l)) {
         const route = a.state.route;
         if (route.group !== undefined) continue;
@@ -181,8 +183,10 @@ export class GatewayEngine {
 
   /** The ClientTrafficPolicy listener `l` gets; undefined when none does or the Gateway is not Envoy Gateway's. */
   listenerClientPolicy(l: ListenerState): EffectiveClientPolicy | undefined {
-    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-    return this.clientPolicies.effective(l.gateway, l.listener, l.set);
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
+    return this.clientPolicies.effective(l.gateway, l.listener, l.set, gw.envoy?.listeners.filter((o) => !o.accepted));
   }
 
   /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */

@@ -22,7 +22,7 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
-import { clientAddress, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
+import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
@@ -48,6 +48,8 @@ export interface HttpContext {
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
+  /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
+  clientPolicyHttp1?: string;
   /** Why Envoy refuses the listener's route configuration (Envoy Gateway: engine.ts rejectedRouteConfig), asked once a request is not refused before routing. */
   rejectedRoutes?: () => string | undefined;
 }
@@ -60,6 +62,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
+    ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -204,7 +207,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
-    if (cp && !cp.refused && cp.policy.errors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cp.policy.errors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
+    const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }) : [];
+    if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
     else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.

@@ -12,6 +12,7 @@ import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
 import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
+import { listenerTranslationErrors } from "./client-policy.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
 
@@ -24,7 +25,21 @@ export interface L4Options {
   httpClient?: RouteRequest;
 }
 
+/**
+ * Why the listener's ClientTrafficPolicy leaves it no route (Envoy Gateway: a TCP or TLS listener; UDP
+ * listeners take none): translateClientTrafficPolicyForListener, on an error, sets `tcpIR.Routes = nil`
+ * ("The listener will still be created, but any client traffic will be forwarded to the default empty
+ * cluster"), and Envoy closes the connection.
+ */
+function clientPolicyRefusal(engine: GatewayEngine, l: ListenerState): string | undefined {
+  const cp = l.listener.protocol === "UDP" ? undefined : engine.listenerClientPolicy(l);
+  const errors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: false, tls: l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate" }) : [];
+  return cp && errors.length ? `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${errors.join("; ")}): Envoy Gateway removes the routes of listener ${l.listener.name}, whose connections go to an empty cluster: the connection is closed` : undefined;
+}
+
 export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, res: RouteResult): void {
+  const refused = clientPolicyRefusal(engine, l);
+  if (refused) { res.connection = "rejected"; res.reason = refused; return; }
   const applied: Applied[] = [];
   for (const attached of engine.attached(l)) {
     const r = attached.state.route;

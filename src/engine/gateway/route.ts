@@ -48,7 +48,8 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
   if (unpublished) return refuse(res, "rejected", unpublished);
   const port = requestPort(req);
   const all = listenersOnPort(gw, port, req.scheme === "udp");
-  res.steps.push({ stage: "gateway", outcome: `${res.gateway}, port ${port}`, detail: all.map((l) => `${describeListener(l)}${l.accepted ? `: not accepted (${l.accepted.reason})` : ""}`) });
+  const merged = gw.envoy && gw.envoy.gateways.length > 1 ? ` (one Envoy with ${gw.envoy.gateways.filter((n) => n !== res.gateway).join(", ")}: EnvoyProxy ${gw.envoy.envoyProxy} mergeGateways, GatewayClass ${gw.envoy.className})` : "";
+  res.steps.push({ stage: "gateway", outcome: `${res.gateway}, port ${port}${merged}`, detail: all.map((l) => `${describeListener(l, res.gateway!)}${l.accepted ? `: not accepted (${l.accepted.reason})` : ""}`) });
   const open = all.filter((l) => !l.accepted);
   if (!open.length) return refuse(res, "rejected", `nothing listens on port ${port}${req.scheme === "udp" ? "/UDP" : ""} of Gateway ${res.gateway}`);
   const proto = (p: string) => open.filter((l) => l.listener.protocol === p);
@@ -75,7 +76,7 @@ function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: Route
   if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
   const host = hostHeader(listeners[0], req.host ?? "");
   const l = bestListener(listeners, host);
-  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
+  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
   if (!l) return Object.assign(res, { status: 404, reason: `no listener on port ${listeners[0].listener.port} accepts host ${host}` });
   res.listener = l.listener.name;
   routeHttp(listenerContext(engine, l, "http"), req, res);
@@ -97,7 +98,7 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   if (!usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} expects TLS; a plain ${req.scheme} request fails`);
   const sni = normalizeHost(req.sni ?? req.host ?? "");
   const l = bestListener(listeners, sni);
-  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l)}: most specific hostname for SNI ${sni || "(none)"}` : `no listener hostname matches SNI ${sni || "(none)"}` });
+  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: most specific hostname for SNI ${sni || "(none)"}` : `no listener hostname matches SNI ${sni || "(none)"}` });
   if (!l) return refuse(res, "rejected", `no TLS listener on port ${listeners[0].listener.port} serves SNI ${sni || "(none)"}`);
   res.listener = l.listener.name;
   const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";

@@ -5,7 +5,7 @@
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
 import type { GatewayEngine } from "./engine.js";
-import type { GatewayState } from "./gateways.js";
+import { servedListeners, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 
 export const gatewayName = (g: GatewayState) => `${g.gateway.namespace}/${g.gateway.name}`;
@@ -19,8 +19,9 @@ export function findGateway(engine: GatewayEngine, ref: string): GatewayState | 
   return `several Gateways are named ${ref} (${found.map(gatewayName).join(", ")}); give NAMESPACE/NAME`;
 }
 
+/** The listeners on the port of the Envoy that serves the Gateway (merged Gateways: every one of its class's). */
 export function listenersOnPort(g: GatewayState, port: number, udp: boolean): ListenerState[] {
-  return g.merged.filter((l) => l.listener.port === port && (l.listener.protocol === "UDP") === udp);
+  return servedListeners(g).filter((l) => l.listener.port === port && (l.listener.protocol === "UDP") === udp);
 }
 
 /** The Gateway listening on the port for this host when the request names none; an error when none or several do. */
@@ -28,7 +29,8 @@ export function guessGateway(engine: GatewayEngine, port: number, udp: boolean, 
   const listening = engine.gateways.filter((g) => listenersOnPort(g, port, udp).some((l) => !l.accepted));
   const forHost = listening.filter((g) => bestListener(listenersOnPort(g, port, udp).filter((l) => !l.accepted), host) !== undefined);
   const found = forHost.length ? forHost : listening;
-  if (found.length === 1) return found[0];
+  // Merged Gateways are one Envoy at one address: any of them answers alike.
+  if (found.length === 1 || (found[0]?.envoy && found.every((g) => g.envoy === found[0].envoy))) return found[0];
   if (!found.length) return `no Gateway listens on port ${port}${udp ? "/UDP" : ""}`;
   return `several Gateways listen on port ${port} (${found.map(gatewayName).join(", ")}); name one with --gateway or "gateway"`;
 }
@@ -46,6 +48,8 @@ export function bestListener(listeners: readonly ListenerState[], host: string):
   return best;
 }
 
-export function describeListener(l: ListenerState): string {
-  return `${l.listener.name} (${l.listener.protocol} ${l.listener.port}${l.listener.hostname ? ` ${l.listener.hostname}` : ""})`;
+/** The listener in words; `of Gateway NS/NAME` when it is not the Gateway `asked`'s (merged Gateways: another's). */
+export function describeListener(l: ListenerState, asked?: string): string {
+  const owner = `${l.gateway.namespace}/${l.gateway.name}`;
+  return `${l.listener.name} (${l.listener.protocol} ${l.listener.port}${l.listener.hostname ? ` ${l.listener.hostname}` : ""})${asked !== undefined && owner !== asked ? ` of Gateway ${owner}` : ""}`;
 }

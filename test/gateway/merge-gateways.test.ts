@@ -1,0 +1,109 @@
+// Envoy Gateway v1.9.0 merged Gateways: a GatewayClass whose parametersRef EnvoyProxy sets
+// `mergeGateways: true` runs one Envoy for all its Gateways (internal/gatewayapi/translator.go IRKey:
+// the class's name), whose listeners are those of all of them; validateConflictedProtocolsListeners
+// runs over all of them and validateConflictedMergedListeners refuses a repeated protocol, hostname and
+// port tuple (listener.go ProcessListeners). Junction treated each Gateway as its own proxy: a request
+// to one Gateway's address never met another's listeners, and no listener was Conflicted across them.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BASE, cond, gateway, route, statusOf } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+
+const EG_CLASS = (merge: boolean) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged, namespace: envoy-gateway-system}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: {name: merged, namespace: envoy-gateway-system}
+spec: {mergeGateways: ${merge}}
+`;
+const all = "allowedRoutes: {namespaces: {from: All}}";
+/** gw1 (the older) and gw2, both of class eg: gw2 repeats gw1's *.example.com on port 80, and puts TCP where gw1 has HTTP (8080). */
+const gw = (name: string, created: string, listeners: string[]) => gateway(listeners, name).replace("gatewayClassName: test", "gatewayClassName: eg").replace(`name: ${name}, namespace: infra}`, `name: ${name}, namespace: infra, creationTimestamp: "${created}"}`);
+const GW1 = gw("gw1", "2026-01-01T00:00:00Z", [`{name: wild, port: 80, protocol: HTTP, hostname: '*.example.com', ${all}}`, `{name: alt, port: 8080, protocol: HTTP, ${all}}`]);
+const GW2 = gw("gw2", "2026-02-01T00:00:00Z", [`{name: exact, port: 80, protocol: HTTP, hostname: a.example.com, ${all}}`, `{name: wild, port: 80, protocol: HTTP, hostname: '*.example.com', ${all}}`, `{name: tcp, port: 8080, protocol: TCP, ${all}}`]);
+const ROUTES = ["gw1", "gw2"].map((g, i) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r${i + 1}, namespace: apps}
+spec:
+  parentRefs: [{name: ${g}, namespace: infra}]
+  rules: [{backendRefs: [{name: v${i + 1}, port: 80}]}]
+`).join("");
+const MERGED = EG_CLASS(true) + GW1 + GW2 + ROUTES;
+
+test("mergeGateways: a request to any Gateway of the class meets the listeners of all of them; the most specific hostname wins across Gateways (it met its own Gateway's only)", () => {
+  const a = route(MERGED, { gateway: "infra/gw1", host: "a.example.com" });
+  assert.deepEqual([a.status, a.route, a.backend], [200, "HTTPRoute apps/r2", "apps/v2"]);
+  assert.match(a.steps.find((s) => s.stage === "listener")!.outcome, /exact \(HTTP 80 a\.example\.com\) of Gateway infra\/gw2: most specific hostname/);
+  assert.match(a.steps.find((s) => s.stage === "gateway")!.outcome, /one Envoy with infra\/gw2: EnvoyProxy envoy-gateway-system\/merged mergeGateways, GatewayClass eg\)/);
+  // gw2's *.example.com repeats gw1's tuple: refused, so gw1's answers for gw2's address too.
+  const x = route(MERGED, { gateway: "infra/gw2", host: "x.example.com" });
+  assert.deepEqual([x.route, x.backend], ["HTTPRoute apps/r1", "apps/v1"]);
+  // Not merged: each Gateway is its own Envoy.
+  const apart = EG_CLASS(false) + GW1 + GW2 + ROUTES;
+  assert.equal(route(apart, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  assert.equal(route(apart, { gateway: "infra/gw2", host: "x.example.com" }).backend, "apps/v2");
+  // Naming no Gateway: one Envoy listens on port 80, not several Gateways.
+  assert.equal(route(MERGED, { gateway: undefined, host: "a.example.com" }).backend, "apps/v2");
+  assert.match(route(apart, { gateway: undefined, host: "b.example.com" }).reason, /several Gateways listen on port 80/);
+});
+
+test("mergeGateways: a repeated port, protocol and hostname tuple is Conflicted (HostnameConflict) on the newer Gateway; incompatible protocols on a port across Gateways are Conflicted on both (ProtocolConflict); nothing listens there", () => {
+  const gw2 = statusOf(MERGED, "Gateway", "infra/gw2");
+  const wild = gw2.listeners.find((l: { name: string }) => l.name === "wild");
+  assert.equal(cond(wild.conditions, "Conflicted"), "True/HostnameConflict");
+  assert.equal(wild.conditions.find((c: { type: string }) => c.type === "Conflicted").message, "Port, protocol and hostname tuple must be unique for every listener");
+  assert.equal(cond(wild.conditions, "Programmed"), "False/Invalid");
+  assert.equal(wild.attachedRoutes, 0);
+  const gw1 = statusOf(MERGED, "Gateway", "infra/gw1");
+  assert.equal(cond(gw1.listeners.find((l: { name: string }) => l.name === "wild").conditions, "Conflicted"), "False/NoConflicts");
+  for (const [status, name] of [[gw1, "alt"], [gw2, "tcp"]] as const) {
+    const l = status.listeners.find((x: { name: string }) => x.name === name);
+    assert.equal(cond(l.conditions, "Conflicted"), "True/ProtocolConflict", name);
+    assert.equal(l.conditions.find((c: { type: string }) => c.type === "Conflicted").message, "All listeners for a given port must use a compatible protocol, conflicting listeners: infra/gw1/alt, infra/gw2/tcp");
+  }
+  assert.equal(cond(gw2.conditions, "Accepted"), "True/ListenersNotValid");
+  const refused = route(MERGED, { gateway: "infra/gw1", port: 8080, host: "a.example.com" });
+  assert.deepEqual([refused.connection, refused.reason], ["rejected", "nothing listens on port 8080 of Gateway infra/gw1"]);
+  // Not merged: no conflict across Gateways.
+  const apart = statusOf(EG_CLASS(false) + GW1 + GW2 + ROUTES, "Gateway", "infra/gw2");
+  assert.equal(cond(apart.listeners.find((l: { name: string }) => l.name === "wild").conditions, "Conflicted"), "False/NoConflicts");
+});
+
+test("mergeGateways: a Gateway with its own infrastructure.parametersRef is not accepted under a merging class (processGatewayParamsRef); a Gateway's own EnvoyProxy does not merge it", () => {
+  const own = GW2.replace("  listeners:", "  infrastructure: {parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged}}\n  listeners:")
+    + "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyProxy\nmetadata: {name: merged, namespace: infra}\nspec: {mergeGateways: true}\n";
+  const status = statusOf(EG_CLASS(true) + GW1 + own + ROUTES, "Gateway", "infra/gw2");
+  assert.equal(cond(status.conditions, "Accepted"), "False/InvalidParameters");
+  assert.equal(status.conditions.find((c: { type: string }) => c.type === "Accepted").message, "infrastructure.parametersref must be nil when MergeGateways feature is enabled by gatewayclass");
+  // gw1 alone in its Envoy now: its *.example.com takes a.example.com.
+  assert.equal(route(EG_CLASS(true) + GW1 + own + ROUTES, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  // The class does not merge; a Gateway's EnvoyProxy with mergeGateways does not either (IsMergeGatewaysEnabled reads the class's).
+  assert.equal(route(EG_CLASS(false) + GW1 + own + ROUTES, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+});
+
+test("mergeGateways via the CLI: junction route --requests answers a request to either Gateway's address from the one Envoy", async () => {
+  const t = tempFiles({ "in.yaml": BASE + MERGED, "reqs.yaml": "- {gateway: infra/gw1, host: a.example.com, path: /}\n- {gateway: infra/gw2, host: x.example.com, path: /}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json", "-q"]);
+    const res = (JSON.parse(out.out) as { results: { backend: string | null; route: string | null }[] }).results;
+    assert.deepEqual(res.map((r) => [r.route, r.backend]), [["HTTPRoute apps/r2", "apps/v2"], ["HTTPRoute apps/r1", "apps/v1"]]);
+  } finally { t.cleanup(); }
+});
+
+test("mergeGateways and ClientTrafficPolicy: a Gateway's policy is refused on its listener that shares a plain HTTP port with another Gateway's (validatePortOverlapForClientTrafficPolicy reads the merged IR); apart, it applies", () => {
+  // A customHeader with failClosed: a request without the header gets 403 where the policy applies.
+  const ctp = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: c, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw1}], clientIPDetection: {customHeader: {name: x-client-ip, failClosed: true}}}\n";
+  assert.equal(route(EG_CLASS(false) + GW1 + GW2 + ROUTES + ctp, { gateway: "infra/gw1", host: "x.example.com" }).status, 403);
+  const merged = route(MERGED + ctp, { gateway: "infra/gw1", host: "x.example.com" });
+  assert.deepEqual([merged.status, merged.backend], [200, "apps/v1"]);
+  assert.ok(merged.steps.some((s) => /ClientTrafficPolicy infra\/c targets Gateway infra\/gw1 but Envoy Gateway does not apply it there: ClientTrafficPolicy is being applied to multiple http \(non https\) listeners \(infra\/gw2\/exact\) on the same port/.test(s.outcome)));
+});
