@@ -349,7 +349,7 @@ export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unkn
     const docs = read.docs;
     for (const d of docs) {
       const err = d.errors[0];
-      if (err) throw new KubeYamlError(syntaxMessage(err.message), err.pos[0]);
+      if (err) throw new KubeYamlError(loneDash(read.text, err.pos[0]) ?? syntaxMessage(err.message), err.pos[0]);
     }
     if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
     checkDirectives(read.text);
@@ -625,6 +625,17 @@ function indentContinuations(text: string, start: number): { text: string; inser
   if (!closed || !inserted.length) return undefined;
   parts.push(text.slice(from));
   return { text: parts.join(""), inserted };
+}
+
+/**
+ * A `-` right before `,`, `]` or `}` inside [ ] or { }: go-yaml's scanner takes it for a plain scalar
+ * (a `-` starts one unless a blank follows), so kubectl reads the string "-" (`[a, -]`, `{a: -, b: 1}`),
+ * while the `yaml` library reads a block sequence there and fails ("Block collections are not
+ * allowed within flow collections"): said so, rather than in the library's words.
+ */
+function loneDash(text: string, at: number): string | undefined {
+  if (text[at] !== "-" || !/[,\]}]/.test(text[at + 1] ?? "") || !/[[{,\s]/.test(text[at - 1] ?? "")) return undefined;
+  return `a lone '-' inside [ ] or { } is the string "-" to kubectl (go-yaml), which the YAML parser Junction uses cannot read; quote it ("-")`;
 }
 
 function syntaxMessage(message: string): string {

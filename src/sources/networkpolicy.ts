@@ -24,8 +24,12 @@ export const networkPolicyFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     // (Its labels are checked, not kept: the model's policy has none.)
     const meta = readMeta(root, true, checkLabels);
+    // spec is optional (NetworkPolicy.Spec `+optional`, no `required` in the OpenAPI): absent or
+    // null, the API server stores the zero NetworkPolicySpec, whose empty podSelector selects every
+    // pod of the namespace and whose policyTypes default to Ingress (SetDefaults_NetworkPolicy): it
+    // denies all their ingress. (It was refused as missing, and --lenient read no policy: allowed.)
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return;
     const shared = b.state(SHARED);
     // (Fields are made only where they report: a dump's policies repeat a few selectors, blocks and ports.)
     const podSelector = shared.given(spec.raw("podSelector")) ?? shared.labels(spec.get("podSelector"));

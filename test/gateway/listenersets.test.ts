@@ -30,6 +30,8 @@ spec:
 `;
 const lsStatus = (yaml: string, ref: string) => statusOf(yaml, "ListenerSet", ref);
 const listener = (s: { listeners: { name: string; attachedRoutes: number; conditions: never[] }[] }, name: string) => s.listeners.find((l) => l.name === name)!;
+/** The message of listener x's Conflicted condition. */
+const conflictedMessage = (s: { listeners: { name: string; conditions: { type: string; message: string }[] }[] }) => s.listeners.find((l) => l.name === "x")!.conditions.find((c) => c.type === "Conflicted")!.message;
 
 test("by default a Gateway takes no ListenerSet: NotAllowed, attachedListenerSets 0", () => {
   const yaml = GW() + set("infra", "ls", [http("l", "ls.example.com")]);
@@ -78,6 +80,8 @@ test("equally old ListenerSets merge by namespace/name (without timestamps too: 
   assert.equal(cond(listener(c, "ok").conditions, "Accepted"), "True/Accepted", "a conflicted listener does not make the next one conflict");
   const untimed = GW("{from: All}") + set("apps", "b", [http("x", "x.example.com")]) + set("apps", "a", [http("x", "x.example.com")]);
   assert.equal(cond(listener(lsStatus(untimed, "apps/b"), "x").conditions, "Conflicted"), "True/HostnameConflict", "apps/a first by namespace/name (was: apps/b, the first in the input)");
+  assert.match(conflictedMessage(lsStatus(untimed, "apps/b")), /note: neither ListenerSet apps\/a nor ListenerSet apps\/b has a creationTimestamp/, "the order between them depends on when they are applied: said");
+  assert.doesNotMatch(conflictedMessage(lsStatus(yaml, "apps/b")), /note:/, "equal timestamps: no note");
   const timedLater = GW("{from: All}") + set("apps", "b", [http("x", "x.example.com")], t) + set("apps", "a", [http("x", "x.example.com")]);
   assert.equal(cond(listener(lsStatus(timedLater, "apps/a"), "x").conditions, "Conflicted"), "True/HostnameConflict", "apps/a has no timestamp: applied now, newer than apps/b");
 });

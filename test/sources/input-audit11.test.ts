@@ -9,7 +9,7 @@ import { closest as spellingClosest } from "../../src/model/spelling.js";
 import { closest as suggestClosest } from "../../src/model/suggest.js";
 import { compileRegex, MAX_PATTERN, REGEX_SEMANTICS } from "../../src/model/regex.js";
 import { parseKubeYaml } from "../../src/sources/kubeyaml.js";
-import { load } from "../helpers.js";
+import { engineFor, load, verdict } from "../helpers.js";
 
 const errorsOf = (files: Record<string, string>) => load(files).diagnostics.errors.map(formatDiagnostic);
 
@@ -85,4 +85,52 @@ test("a regular expression of more than 100,000 characters is refused at once (r
   assert.match(!r.ok ? r.error : "", /a pattern of 10000000 characters: Junction compiles at most 100000/);
   assert.ok(Date.now() - started < 1000);
   assert.equal(compileRegex("a".repeat(MAX_PATTERN), REGEX_SEMANTICS.gatewayApi).ok, true);
+});
+
+test("resource.Quantity as the API server's decoder reads it (Quantity.UnmarshalJSON: TrimSpace, then ParseQuantity): what it cannot parse refuses the object; a dump's node capacities and valid spellings pass", () => {
+  const pod = (cpu: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n  - name: c\n    image: i\n    resources:\n      requests:\n        cpu: ${cpu}\n`;
+  for (const ok of ["1", "0", "1.5", ".5", "1.", "+1", "'-1'", "1m", "0.5m", "1k", "1Ki", "1E", "1.5E", "1e3", "1E+3", "1e-3", "'1e400'", "0x10", "' 1 '", "1n", "9Ei"]) {
+    assert.deepEqual(errorsOf({ "p.yaml": pod(ok) }), [], ok);
+  }
+  const bad: [string, RegExp][] = [
+    ["1K", /"1K" is not a valid quantity: unable to parse quantity's suffix/],
+    ["1mi", /unable to parse quantity's suffix/],
+    ["'1e'", /unable to parse quantity's suffix/],
+    ["1MB", /quantities must match the regular expression '\^\(\[\+-\]\?\[0-9\.\]\+\)\(\[eEinumkKMGTP\]\*\[-\+\]\?\[0-9\]\*\)\$'/],
+    ["1.5.5", /quantities must match/],
+    ["1e3Mi", /quantities must match/],
+    ["'0x10'", /quantities must match/],
+    ["'1_000'", /quantities must match/],
+    ["''", /"" is not a valid quantity: quantities must match/],
+  ];
+  for (const [text, message] of bad) {
+    const e = errorsOf({ "p.yaml": pod(text) });
+    assert.equal(e.length, 1, `${text}: ${e.join("\n")}`);
+    assert.match(e[0], /p\.yaml:10 spec\.containers\[0\]\.resources\.requests\.cpu: /);
+    assert.match(e[0], message, text);
+  }
+  // A dump's Node: kubelet's capacities and allocatable, as written.
+  const node = load({ "n.yaml": "apiVersion: v1\nkind: Node\nmetadata: {name: n1, uid: u, resourceVersion: '1'}\nstatus:\n  capacity: {cpu: '8', ephemeral-storage: 101430960Ki, hugepages-1Gi: '0', memory: 32792436Ki, pods: '110'}\n  allocatable: {cpu: 7910m, memory: 31641460Ki}\n" });
+  assert.deepEqual(node.diagnostics.errors, []);
+});
+
+test("scannerc.go: a lone - right before , ] or } in [ ] or { } is the string \"-\" to kubectl; Junction refuses it in those words, not the YAML library's", () => {
+  // kubectl label --local: [a, -] is ["a", "-"], {a: -, b: 1} is {"a": "-", "b": 1}; [ - ] fails in kubectl too.
+  for (const flow of ["[a, -]", "{a: -, b: 1}", "[-]"]) {
+    assert.throws(() => parseKubeYaml(`k: ${flow}\n`), /a lone '-' inside \[ \] or \{ \} is the string "-" to kubectl \(go-yaml\), .*quote it \("-"\)/, flow);
+  }
+  assert.throws(() => parseKubeYaml("k: [ - ]\n"), /Block collections are not allowed within flow collections/);
+  assert.deepEqual(parseKubeYaml('k: [a, "-", -x]\n'), { k: ["a", "-", "-x"] });
+});
+
+test("a NetworkPolicy without spec (or spec: null) is the zero NetworkPolicySpec, as the API server stores it: every pod of its namespace isolated for ingress (it was refused as missing, and --lenient read no policy: allowed)", () => {
+  // NetworkPolicy.Spec is `+optional` (no `required` in the OpenAPI); SetDefaults_NetworkPolicy gives
+  // the empty policyTypes Ingress, and an empty podSelector selects every pod of the namespace.
+  const pods = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: p}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a, labels: {app: q}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.2}\n---\n";
+  for (const spec of ["", "spec: null\n", "spec: {}\n"]) {
+    const engine = engineFor(`${pods}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: a}\n${spec}`);
+    assert.equal(verdict(engine, "a/q", "a/p", 80), "deny", JSON.stringify(spec));
+    assert.equal(verdict(engine, "a/p", "a/q", 443), "deny", JSON.stringify(spec));
+  }
+  assert.match(errorsOf({ "np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: a}\nspec: [a]\n" })[0], /np\.yaml:4 spec: must be (an object|of type object)/);
 });

@@ -17,6 +17,8 @@ import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
+import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "../mesh/hostname-backend.js";
+import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 
 export interface RouteState {
   route: Route;
@@ -243,8 +245,11 @@ export class GatewayEngine {
     const backends = new Map<BackendRef, ResolvedBackend>();
     // ingress-nginx reads a Service port's EndpointSlices its own way (service-endpoints.ts slicePortsForNginx).
     const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
-    for (const ref of allBackendRefs(route)) backends.set(ref, index.resolve(from, ref, true, reading));
-    const problems = [...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
+    // An Istio Gateway's route: pilot converts Istio's `Hostname` backendRefs (mesh/hostname-backend.ts), which no other controller knows.
+    const istio = route.group === undefined && route.parentRefs.some((p) => p.group === GATEWAY_GROUP && p.kind === "Gateway" && this.gateway(p.namespace, p.name)?.controllerName === ISTIO_GATEWAY_CONTROLLER);
+    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index) : index.resolve(from, ref, true, reading));
+    const refused = istio ? hostnameWithNamespace(route) : undefined;
+    const problems = [...(refused ? [refused] : []), ...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
     const parents: ParentState[] = [];
@@ -255,7 +260,9 @@ export class GatewayEngine {
       seen.add(key);
       parents.push(envoyGatewayOneRule(route, attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns))));
     }
-    return { route, parents, backends, unresolved, dropped: droppedRules(route) };
+    // A hard conversion error: pilot yields no route at all for it (hostnameWithNamespace).
+    const dropped = refused ? new Map(route.rules.map((r) => [r, `${refused.reason}: ${refused.message}; pilot converts no rule of the route`])) : droppedRules(route);
+    return { route, parents, backends, unresolved, dropped };
   }
 }
 

@@ -6,6 +6,7 @@ import type { Gateway, Listener, ListenerSet, RouteGraph, TlsMaterial } from "..
 import { GATEWAY_GROUP, type RouteKind } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { checkCaRef, checkCertificateRef } from "./tlsrefs.js";
+import { untimedTie } from "../../model/time.js";
 
 export const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
   HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"], TCP: ["TCPRoute"], UDP: ["UDPRoute"],
@@ -68,8 +69,14 @@ function conflictBetween(l: Listener, others: readonly Listener[], what: (o: Lis
 function conflict(l: Listener, owner: ListenerOwner): Problem | undefined {
   const earlier = owner.earlier.filter((e) => !e.conflicted && !e.accepted);
   const name = (e: ListenerState) => `listener ${e.listener.name}${e.set ? ` of ListenerSet ${e.set.namespace}/${e.set.name}` : ` of Gateway ${e.gateway.namespace}/${e.gateway.name}`}`;
-  const before = conflictBetween(l, earlier.map((e) => e.listener), (o) => name(earlier.find((e) => e.listener === o)!));
-  return before ?? conflictBetween(l, owner.peers, (o) => `listener ${o.name}`);
+  let held: ListenerState | undefined;
+  const before = conflictBetween(l, earlier.map((e) => e.listener), (o) => name(held = earlier.find((e) => e.listener === o)!));
+  // Two ListenerSets merged in the order of their namespace/name because neither has a creationTimestamp: say so (model/time.ts untimedTie).
+  const untimed = before && held?.set && owner.set && held.set !== owner.set
+    ? untimedTie({ created: held.set.created, label: `ListenerSet ${held.set.namespace}/${held.set.name}` }, { created: owner.set.created, label: `ListenerSet ${owner.set.namespace}/${owner.set.name}` }, "the order by namespace/name")
+    : undefined;
+  if (before) return untimed ? { ...before, message: `${before.message} (note: ${untimed})` } : before;
+  return conflictBetween(l, owner.peers, (o) => `listener ${o.name}`);
 }
 
 function certificates(graph: RouteGraph, gw: Gateway, l: Listener, set?: ListenerSet): { certs: TlsMaterial[]; problem?: Problem } {

@@ -17,10 +17,11 @@ import type { Inventory } from "../../model/inventory.js";
 import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.js";
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
-import { ambientServices, entryExportedTo, type AmbientService } from "./registry.js";
+import { ambientServices, type AmbientService } from "./registry.js";
 import { compareCreated, untimedTie } from "../../model/time.js";
 import { USE_WAYPOINT } from "./waypoint.js";
-import { CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "./hostname-backend.js";
+import { GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -401,35 +402,13 @@ export class MeshEngine {
       : { ref, name: `${ref.namespace}/${ref.name}`, problem: { reason: "InvalidKind", message: `EgressNetwork backend ${ref.namespace}/${ref.name} needs to be on a route that has it as a parent` } };
     for (const ref of allBackendRefs(route)) {
       backends.set(ref, ref.group === LINKERD_POLICY_GROUP && ref.kind === "EgressNetwork" ? egress(ref)
-        : ref.group === ISTIO_NETWORKING_GROUP && ref.kind === "Hostname" && route.group === undefined ? this.hostnameBackend(route, ref, index)
+        : isIstioHostname(ref) && route.group === undefined ? istioHostnameBackend(this.inv, route, ref, index)
         : index.resolve(from, ref, false));
     }
     const problems = [...backends.values()].flatMap((b) => b.problem ? [b.problem] : []);
     const istioRefused = route.group === undefined ? hostnameWithNamespace(route) : undefined;
     const unresolved = istioRefused ?? (problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined);
     return { route, parents: [], egressParents: [], entryParents: [], backends, unresolved, ...(istioRefused ? { istioRefused } : {}), dropped: droppedRules(route) };
-  }
-
-  /**
-   * An Istio `Hostname` backendRef (group networking.istio.io; pilot/pkg/config/kube/gateway/
-   * conversion.go buildDestination: the destination host is the name, and LookupHostname, the
-   * registry's service of exactly that host visible to the route's namespace, must find it, else
-   * "backend(%s) not found"): a Service's host (NAME.NAMESPACE.svc.cluster.local) is that Service,
-   * else a ServiceEntry exported to the namespace with that host (not a `*.` wildcard covering it),
-   * at the backendRef's port.
-   */
-  private hostnameBackend(route: Route, ref: BackendRef, index: BackendIndex): ResolvedBackend {
-    const host = ref.name.toLowerCase();
-    const notFound = (why: string): ResolvedBackend => ({ ref, name: ref.name, problem: { reason: "BackendNotFound", message: `backend(${ref.name}) not found${why}` } });
-    const service = this.inv.services.find((s) => serviceHost(s) === host);
-    if (service) {
-      const resolved = index.resolve({ group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace }, { ...ref, group: CORE_GROUP, kind: "Service", namespace: service.namespace, name: service.name }, false);
-      return { ...resolved, ref };
-    }
-    const entry = this.inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(host) && entryExportedTo(this.inv.mesh, e, route.namespace));
-    if (!entry) return notFound("");
-    if (ref.port === undefined || !entry.ports.some((p) => p.number === ref.port)) return notFound(`: ServiceEntry ${entry.namespace}/${entry.name} has no port ${ref.port ?? "(none given)"}`);
-    return { ref, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry };
   }
 
   /**
@@ -561,21 +540,6 @@ function byKind(bindings: ReadonlyMap<string, readonly Binding[]>, lost?: (b: Bi
     out.set(k, [...new Set(list.filter(keeps).map((b) => b.state))]);
   }
   return out;
-}
-
-/**
- * An Istio `Hostname` backendRef that sets `namespace`, in a rule's backendRefs of weight above 0
- * (pilot/pkg/config/kube/gateway/conversion.go buildDestination, `case ... Kind: "Hostname"`: "if
- * to.Namespace != nil { return nil, nil, &ConfigError{Reason: InvalidDestination, Message: "namespace
- * may not be set with Hostname type"} }", whatever the namespace; a mesh route checks no
- * ReferenceGrant first, enforceRefGrant is !mesh). InvalidDestination is no isInvalidBackend reason:
- * buildHTTPDestination (buildGRPCDestination, buildTCPDestination) returns it as a hard error, and
- * the route's conversion yields no route at all. Backends of weight 0 are never built ("if wt == 0
- * { continue }"); a RequestMirror's backend is, but its error only goes to the status (mirrorBackendErr).
- */
-function hostnameWithNamespace(route: Route): Problem | undefined {
-  const bad = route.rules.some((r) => r.backends.some((b) => b.group === ISTIO_NETWORKING_GROUP && b.kind === "Hostname" && b.namespaceSet && b.weight > 0));
-  return bad ? { reason: "InvalidDestination", message: "namespace may not be set with Hostname type" } : undefined;
 }
 
 /** Linkerd converts a TLSRoute or TCPRoute with exactly one rule (outbound/index/tcp.rs, tls.rs convert_route). */

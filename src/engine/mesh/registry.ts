@@ -198,10 +198,29 @@ export function entryChain(entry: IstioServiceEntry, port: number, req: RouteReq
 export function entryHostAt(entry: IstioServiceEntry, port: number, req: RouteRequest): string | undefined {
   const name = requestName(req);
   const named = name !== undefined && entry.hosts.some((h) => hostCovers(h, name)) ? entryHostNamed(entry, name) : undefined;
-  // A sniffed port of an entry with addresses: its own listener ADDRESS:PORT and route configuration (serviceEntryAt), whatever the Host.
-  const sniffedBound = entry.addresses.length > 0 && !HTTP_PROTOCOLS.includes(entry.ports.find((p) => p.number === port)?.protocol ?? "");
-  if (!entryHttpPort(entry, port, req) || sniffedBound) return named ?? entry.hosts[0];
+  const protocol = entry.ports.find((p) => p.number === port)?.protocol ?? "";
+  // A TLS port: a filter chain per host, its server_names the host (the SNI picks).
+  if (TLS_PROTOCOLS.includes(protocol)) return named ?? entry.hosts[0];
+  // One listener for the port and every host (ADDRESS:PORT for an entry with addresses, else 0.0.0.0:PORT for a TCP port):
+  // its chains are the first host's, whatever the Host (firstEntryHost); a sniffed port's route configuration is that host's alone.
+  const sniffedBound = entry.addresses.length > 0 && !HTTP_PROTOCOLS.includes(protocol);
+  if (!entryHttpPort(entry, port, req) || sniffedBound) return firstEntryHost(entry);
   return named ?? (namesVirtualHost(entry, name) ? entry.hosts[0] : undefined);
+}
+
+/**
+ * The host of an entry whose listener and filter chains a sidecar builds where all its hosts share one
+ * (a sniffed or TCP port): pilot makes a service per host (serviceentry/conversion.go convertServices,
+ * "Attributes: model.ServiceAttributes{... Name: ha.host"), sorts them by creation time, then
+ * Attributes.Name, then namespace (push_context.go SortServicesByCreationTime), and the first builds
+ * the listener; the later hosts' conflict (listener.go buildSidecarOutboundListener: an auto-detected
+ * one's HTTP chain "was already added by the first", a TCP one's is omitted). A sniffed listener's route
+ * configuration is named for that host ("For sniffed services, we have a unique listener and route just
+ * for that service", rdsName `HOST:PORT`), its one virtual host's domain `*`. So the least host in Go's
+ * string order, not the one the request names.
+ */
+export function firstEntryHost(entry: IstioServiceEntry): string {
+  return entry.hosts.reduce((a, b) => (cmp(b, a) < 0 ? b : a));
 }
 
 /** The entry's host a proxy serves `name` by: the same name, else the first wildcard that covers it, else (an address dialled) its first host. */
@@ -277,19 +296,17 @@ function namesVirtualHost(entry: IstioServiceEntry, name: string | undefined): b
 /**
  * The ServiceEntries in the order istiod builds a sidecar's listeners from them (push_context.go
  * initServiceRegistry: SortServicesByCreationTime, the oldest first, "If creation time is the same
- * ... an arbitrary but consistent ordering based on name and namespace"; an object without
- * creationTimestamp is not yet applied, the newest: model/time.ts compareCreated). The services it
- * sorts are an entry's hosts, one each, whose `Attributes.Name` is the host, not the entry's name
- * (serviceentry/conversion.go convertServices: `Name: ha.host`): of two entries created together, the
- * one with the first host (in Go's string order) comes first. Built once per model.
+ * ... an arbitrary but consistent ordering based on name and namespace", the name of an entry's
+ * service its host (firstEntryHost); an object without
+ * creationTimestamp is not yet applied, the newest: model/time.ts compareCreated). Built once per model.
  */
 const SIDECAR_ORDER = new WeakMap<readonly IstioServiceEntry[], IstioServiceEntry[]>();
 function sidecarOrder(mesh: MeshModel): IstioServiceEntry[] {
   const entries = mesh.istio.serviceEntries;
   let sorted = SIDECAR_ORDER.get(entries);
   if (!sorted || sorted.length !== entries.length) {
-    const first = new Map(entries.map((e) => [e, e.hosts.reduce((m, h) => (cmp(h, m) < 0 ? h : m), e.hosts[0] ?? "")]));
-    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created) || cmp(first.get(a)!, first.get(b)!) || cmp(a.namespace, b.namespace));
+    // Attributes.Name of an entry's services is the host (conversion.go convertServices): an entry ranks by its least host.
+    sorted = [...entries].sort((a, b) => compareCreated(a.created, b.created) || cmp(firstEntryHost(a), firstEntryHost(b)) || cmp(a.namespace, b.namespace));
     SIDECAR_ORDER.set(entries, sorted);
   }
   return sorted;
@@ -346,14 +363,16 @@ export function scopeImportsService(scope: SidecarScope, s: Service, sp: Service
  * the ports of the Services it imports that Istio reads as HTTP, the HTTP ports of the ServiceEntries
  * it imports, and the sniffed ports of those without addresses (listener.go
  * buildSidecarOutboundListener: an HTTP listener binds the wildcard address; a TCP or sniffed one
- * the Service's address, or the wildcard when it has none), or a port-limited egress listener
+ * the Service's address, or the wildcard when it has none; a headless Service's HTTP port too: "HTTP
+ * services can happily reside on 0.0.0.0:PORT and use the wildcard route match to get to the
+ * appropriate IP through original dst clusters"), or a port-limited egress listener
  * declared HTTP. A REGISTRY_ONLY sidecar answers an HTTP request there 502 (the `block_all` virtual
  * host) rather than resetting it (a sniffed Service port's listener, at the Service's address, takes
  * no other address: the catch-all's BlackHoleCluster).
  */
 export function istioHttpListenerAt(inv: Inventory, scope: SidecarScope, port: number): boolean {
   if (httpListener(scope.sidecar?.egress?.find((l) => !l.bound && l.port?.number === port))) return true;
-  return inv.services.some((s) => !s.headless && s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
+  return inv.services.some((s) => s.ports.some((p) => p.port === port && p.protocol === "TCP" && istioPortProtocol(p) === "http" && scopeImportsService(scope, s, p).imported))
     || inv.mesh.istio.serviceEntries.some((e) => entryExportedTo(inv.mesh, e, scope.namespace) && e.ports.some((p) => p.number === port && (HTTP_PROTOCOLS.includes(p.protocol ?? "") || (!p.protocol && !e.addresses.length))) && scopeImports(scope, entryHost(e, port)).imported);
 }
 

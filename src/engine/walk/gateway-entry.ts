@@ -14,6 +14,8 @@ import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
 import { noCluster, serve } from "./serve.js";
+import { toServiceEntry } from "./mesh-entry.js";
+import type { Endpoint } from "../../model/endpoint.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -34,6 +36,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
+  if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
@@ -76,3 +79,18 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
   return chose.picked;
 }
 
+/**
+ * An Istio gateway's route whose `Hostname` backendRef names a ServiceEntry's host (mesh/hostname-backend.ts:
+ * pilot's destination is that host, at the backendRef's port): the gateway's pod connects to the entry's
+ * destination as a sidecar client would (mesh-entry.ts toServiceEntry: its endpoints, the pods its
+ * workloadSelector selects, or the address its host resolves to).
+ */
+function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint | undefined, gwName: string, controller: string | undefined): RequestAnswer {
+  if (!pod) {
+    step(w, "network", "bypassed", `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input: the hop from the Gateway to the backend is not checked`);
+    step(w, "backend", "decided", w.res.reason);
+    return w.res;
+  }
+  w.via = { ...(controller ? { controller } : {}) };
+  return toServiceEntry({ ...w, client: { endpoint: pod } }, picked.serviceEntry!, picked.ref.name, picked.ref.port!);
+}

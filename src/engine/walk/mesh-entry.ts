@@ -467,8 +467,9 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
  * `endpoints` (the network policies judge the hop to them, not to the address dialled), or the
  * address its host resolves to (DNS). `l4`: ztunnel carries it without a waypoint, and finding no
  * endpoint it fails the connection (outbound.rs build_request: Error::NoHealthyUpstream); a proxy answers 503.
+ * `w.client` connects (an Istio gateway's pod for its route's `Hostname` backend, gateway-entry.ts).
  */
-function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address, l4 = false): RequestAnswer {
+export function toServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled?: Address, l4 = false): RequestAnswer {
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   w.res.backend = se;
   const targets = entryTargets(w.ctx.inv, entry, port, entryHostNamed(entry, name), (a) => w.ctx.dns.endpointAt(a));

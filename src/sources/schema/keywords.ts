@@ -7,6 +7,7 @@ import type { Ajv, AnySchemaObject, ErrorObject, Format } from "ajv";
 import { parseGoCidr } from "../../model/ip.js";
 import { compileRule, type CelSchema } from "./cel.js";
 import { compileRegex, RegexLimitError } from "../../model/regex.js";
+import { quantityError } from "./quantity.js";
 
 // ajv and ajv-formats (CommonJS) are loaded on first use: a process that validates nothing itself,
 // e.g. one whose check-ahead worker validates every file (checkahead.ts), does not pay for them.
@@ -26,6 +27,8 @@ export const k8sFormats: Record<string, Format> = {
   // kube-openapi strfmt "cidr": govalidator.IsCIDR, Go's net.ParseCIDR.
   cidr: (s: string) => parseGoCidr(s, "net") !== undefined,
   mac: /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/,
+  // resource.Quantity (structural.ts sets it on built-in kinds' quantities).
+  quantity: (s: string) => quantityError(s) === undefined,
 };
 for (const f of STANDARD_FORMATS) Object.defineProperty(k8sFormats, f, { enumerable: true, get: () => fullFormat(f) });
 
@@ -39,7 +42,7 @@ export function createAjv(options: { standalone?: boolean } = {}): Ajv {
   const code = options.standalone ? { source: true, formats: _`k8sFormats`, regExp: re2Pattern } : { regExp: re2Pattern };
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false, addUsedSchema: false, code });
   addFormats(ajv, STANDARD_FORMATS);
-  for (const f of ["duration", "cidr", "mac"]) ajv.addFormat(f, k8sFormats[f]);
+  for (const f of ["duration", "cidr", "mac", "quantity"]) ajv.addFormat(f, k8sFormats[f]);
   ajv.addKeyword({ keyword: "k8sRules", errors: true, compile: (rules: Rule[], parent: AnySchemaObject) => k8sKeywords.rules(rules, celShape(parent)) });
   ajv.addKeyword({ keyword: "k8sList", errors: true, compile: (spec: ListSpec) => k8sKeywords.list(spec) });
   return ajv;

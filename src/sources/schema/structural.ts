@@ -41,6 +41,10 @@ export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   else if (typeof s.type === "string") out.type = s.type;
   for (const k of COPIED) if (s[k] !== undefined) out[k] = s[k];
   if (typeof s.format === "string" && CHECKED_FORMATS.has(s.format)) out.format = s.format;
+  // resource.Quantity (a built-in kind's oneOf string or number): the Go decoder parses the string
+  // (Quantity.UnmarshalJSON, ParseQuantity) and fails on what it cannot read. (A CRD's quantities
+  // carry their own pattern.) ajv checks a format on strings only.
+  if (opts.typed && isQuantity(s)) out.format = "quantity";
   bounds(s, out);
   if (opts.typed) goRange(s["x-kubernetes-int-or-string"] === true ? "int32" : s.type === "integer" ? s.format : undefined, out);
   const embedded = s["x-kubernetes-embedded-resource"] === true;
@@ -56,6 +60,13 @@ export function toAjv(s: Structural, opts: ToAjvOptions = {}): Structural {
   const listType = s["x-kubernetes-list-type"];
   if (listType === "map" || listType === "set") out.k8sList = { type: listType, keys: s["x-kubernetes-list-map-keys"] ?? [] };
   return out;
+}
+
+/** The schema the Kubernetes OpenAPI gives resource.Quantity: oneOf a string or a number (OpenAPIV3OneOfTypes). */
+function isQuantity(s: Structural): boolean {
+  const branches = s.oneOf;
+  return Array.isArray(branches) && branches.length === 2 && branches.every((b) => isObject(b) && Object.keys(b).length === 1) &&
+    (branches[0] as Structural).type === "string" && (branches[1] as Structural).type === "number";
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Diagnostics, Path } from "../../model/source.js";
 import type { RawObject } from "../documents.js";
 import { SchemaCatalog, type KindSchema } from "./catalog.js";
 import { closest } from "../../model/spelling.js";
+import { quantityError } from "./quantity.js";
 import { describe as describeValue } from "../fields.js";
 import { nullPlaces, zeroNulls } from "./zero.js";
 import { isObject } from "./structural.js";
@@ -111,7 +112,7 @@ function describe(e: ErrorObject, data: unknown, schema: KindSchema, accepted: b
     case "enum": return { severity: "error", code: "enum", path, message: `${JSON.stringify(value)} is not one of ${(p.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}` };
     case "k8sRules": return { severity: "error", code: "rule", path: [...path, ...toPath(String(p.fieldPath ?? "").replace(/^\./, "/").replace(/\./g, "/"))], message: e.message ?? "" };
     case "k8sList": return { severity: "error", code: "duplicate", path: [...path, p.index as number], message: e.message ?? "" };
-    case "format": return { severity: "error", code: "format", path, message: `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
+    case "format": return { severity: "error", code: "format", path, message: p.format === "quantity" ? `${JSON.stringify(value)} is not a valid quantity: ${quantityError(String(value))} (the API server's resource.ParseQuantity refuses the object)` : `${JSON.stringify(value)} is not a valid ${String(p.format)}` };
     case "pattern": return { severity: "error", code: "pattern", path, message: `${JSON.stringify(value)} does not match the pattern ${String(p.pattern)}` };
     default: return { severity: "error", code: e.keyword, path, message: bound(e, value) };
   }

@@ -1,0 +1,51 @@
+// Istio's `Hostname` backendRef (group networking.istio.io), as pilot converts it for a mesh route and
+// for a Gateway's route alike (pilot/pkg/config/kube/gateway/conversion.go buildDestination, `case
+// config.GroupVersionKind{Group: gvk.ServiceEntry.Group, Kind: "Hostname"}`): mesh/engine.ts
+// resolveBackends and gateway/engine.ts routeState (an Istio Gateway's routes) both resolve it here.
+
+import type { Inventory } from "../../model/inventory.js";
+import { CORE_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP, type BackendRef, type Route } from "../../model/route.js";
+import type { BackendIndex, ResolvedBackend } from "../gateway/backends.js";
+import type { Problem } from "../gateway/conditions.js";
+import { serviceHost } from "./dns.js";
+import { entryExportedTo } from "./registry.js";
+
+/** Whether a backendRef is Istio's `Hostname` kind. */
+export const isIstioHostname = (ref: { group?: string; kind: string }) => ref.group === ISTIO_NETWORKING_GROUP && ref.kind === "Hostname";
+
+/**
+ * An Istio `Hostname` backendRef: the destination host is the name, and LookupHostname, the
+ * registry's service of exactly that host visible to the route's namespace, must find it, else
+ * "backend(%s) not found": a Service's host (NAME.NAMESPACE.svc.cluster.local) is that Service, else a
+ * ServiceEntry exported to the namespace with that host (not a `*.` wildcard covering it), at the
+ * backendRef's port. No ReferenceGrant is asked (buildDestination checks one only when `namespace` is
+ * set, which is an error anyway: hostnameWithNamespace).
+ */
+export function istioHostnameBackend(inv: Inventory, route: Route, ref: BackendRef, index: BackendIndex): ResolvedBackend {
+  const host = ref.name.toLowerCase();
+  const notFound = (why: string): ResolvedBackend => ({ ref, name: ref.name, problem: { reason: "BackendNotFound", message: `backend(${ref.name}) not found${why}` } });
+  const service = inv.services.find((s) => serviceHost(s) === host);
+  if (service) {
+    const resolved = index.resolve({ group: GATEWAY_GROUP, kind: route.kind, namespace: route.namespace }, { ...ref, group: CORE_GROUP, kind: "Service", namespace: service.namespace, name: service.name }, false);
+    return { ...resolved, ref };
+  }
+  const entry = inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(host) && entryExportedTo(inv.mesh, e, route.namespace));
+  if (!entry) return notFound("");
+  if (ref.port === undefined || !entry.ports.some((p) => p.number === ref.port)) return notFound(`: ServiceEntry ${entry.namespace}/${entry.name} has no port ${ref.port ?? "(none given)"}`);
+  return { ref, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry };
+}
+
+/**
+ * An Istio `Hostname` backendRef that sets `namespace`, in a rule's backendRefs of weight above 0
+ * (buildDestination: "if to.Namespace != nil { return nil, nil, &ConfigError{Reason:
+ * InvalidDestination, Message: "namespace may not be set with Hostname type"} }", whatever the
+ * namespace; a mesh route checks no ReferenceGrant first, enforceRefGrant is !mesh, and a Gateway's
+ * route fails one way or the other). InvalidDestination is no isInvalidBackend reason:
+ * buildHTTPDestination (buildGRPCDestination, buildTCPDestination) returns it as a hard error, and
+ * the route's conversion yields no route at all. Backends of weight 0 are never built ("if wt == 0
+ * { continue }"); a RequestMirror's backend is, but its error only goes to the status (mirrorBackendErr).
+ */
+export function hostnameWithNamespace(route: Route): Problem | undefined {
+  const bad = route.rules.some((r) => r.backends.some((b) => isIstioHostname(b) && b.namespaceSet && b.weight > 0));
+  return bad ? { reason: "InvalidDestination", message: "namespace may not be set with Hostname type" } : undefined;
+}

@@ -1,0 +1,47 @@
+// Istio's `Hostname` backendRef (networking.istio.io) on an Istio Gateway's route (north-south): pilot converts it as for
+// a mesh route (pilot/pkg/config/kube/gateway/conversion.go buildDestination, `Kind: "Hostname"`: the destination host is
+// the name, LookupHostname must find it in the route namespace's registry), resolved by the one shared module
+// (engine/mesh/hostname-backend.ts) and walked to the entry's destination as a sidecar's request is (mesh-entry.ts toServiceEntry).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, tempFiles } from "../helpers.js";
+import { CLUSTER, istioGateway } from "./fixture.js";
+
+const entry = `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: partner, namespace: web}
+spec: {hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 203.0.113.9}]}
+`;
+const route = (backend: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: out, namespace: web}
+spec:
+  parentRefs: [{name: gw, namespace: web}]
+  rules: [{backendRefs: [${backend}]}]
+`;
+const HOSTNAME = "{group: networking.istio.io, kind: Hostname, name: partner.example.com, port: 80}";
+
+async function at(yaml: string): Promise<{ status: number | null; backend?: string | null; reason: string }> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["route", "-q", "-f", dir, "--gateway", "web/gw", "--request", "GET http://partner.example.com/x", "-o", "json"]);
+    return (JSON.parse(r.out) as { results: { status: number | null; backend?: string | null; reason: string }[] }).results[0];
+  } finally { cleanup(); }
+}
+
+test("an Istio Gateway's route to a `Hostname` backendRef naming a ServiceEntry's host goes to the entry's destination (was: InvalidKind, 500)", async () => {
+  const yaml = CLUSTER + istioGateway("web", "gw", "10.2.0.50") + entry + route(HOSTNAME);
+  const a = await at(yaml);
+  assert.deepEqual([a.status, a.backend, a.reason], [200, "ServiceEntry web/partner", "the connection to 203.0.113.9 port 80 leaves the model"]);
+  const service = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + route("{group: networking.istio.io, kind: Hostname, name: api.shop.svc.cluster.local, port: 80}"));
+  assert.deepEqual([service.status, service.backend], [200, "shop/api"], "a Service's host: that Service, no ReferenceGrant asked (buildDestination checks one only with a namespace)");
+  const missing = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + route(HOSTNAME));
+  assert.equal(missing.status, 500, "no entry has the host: backend(partner.example.com) not found");
+  const other = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50", { controller: "example.com/other" }) + entry + route(HOSTNAME));
+  assert.equal(other.status, 500, "another controller's Gateway knows no Hostname kind: InvalidKind");
+  const withNs = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + entry + route("{group: networking.istio.io, kind: Hostname, name: partner.example.com, namespace: web, port: 80}"));
+  assert.equal(withNs.status, 404, "namespace may not be set with Hostname type: pilot converts no rule of the route");
+});
