@@ -179,6 +179,11 @@ test("a sidecar's ServiceEntries sharing an address: the most specific address's
   assert.equal(await to(newer + older), "the connection to 203.0.113.50 port 5432 leaves the model", "the older entry's listener (was: the first in the input, db-new)");
   const sameTime = db("db-b", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.61") + db("db-a", "2024-06-01T00:00:00Z", "240.0.0.9", "203.0.113.60");
   assert.equal(await to(sameTime), "the connection to 203.0.113.60 port 5432 leaves the model", "created together: by name");
+  // SortServicesByCreationTime sorts services, one per host, by Attributes.Name, which is the host (serviceentry/conversion.go
+  // convertServices: `Name: ha.host`), not the entry's name: db-b's host a.internal comes before db-a's z.internal.
+  const hosts = sameTime.replace("hosts: [db-b.internal]", "hosts: [a.internal]").replace("hosts: [db-a.internal]", "hosts: [z.internal]");
+  assert.equal(await to(hosts), "the connection to 203.0.113.61 port 5432 leaves the model", "created together: by host, db-b's a.internal (was: db-a, by the entry's name)");
+  assert.equal(await to(hosts.replaceAll("2024-06-01T00:00:00Z", "").replaceAll(', creationTimestamp: ""', "")), "the connection to 203.0.113.61 port 5432 leaves the model", "without timestamps (applied together): by host too");
   const range = db("db-range", "2020-01-01T00:00:00Z", "240.0.0.0/24", "203.0.113.70");
   assert.equal(await to(range + newer), "the connection to 203.0.113.51 port 5432 leaves the model", "the exact address before an older CIDR");
 });

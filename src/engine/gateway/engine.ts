@@ -258,10 +258,23 @@ export class GatewayEngine {
       const parent = this.parent(ref);
       if (seen.has(key) || parent === undefined) continue;
       seen.add(key);
-      parents.push(attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns)));
+      parents.push(envoyGatewayOneRule(route, attachParent(route, ref, parent, (ns) => this.index.namespaceLabels(ns))));
     }
     // A hard conversion error: pilot yields no route at all for it (hostnameWithNamespace).
     const dropped = refused ? new Map(route.rules.map((r) => [r, `${refused.reason}: ${refused.message}; pilot converts no rule of the route`])) : droppedRules(route);
     return { route, parents, backends, unresolved, dropped };
   }
+}
+
+/**
+ * Envoy Gateway accepts a TCPRoute or UDPRoute of exactly one rule (envoyproxy/gateway v1.9.0
+ * internal/gatewayapi/route.go processTCPRouteParentRefs and processUDPRouteParentRefs: `if
+ * len(tcpRoute.Spec.Rules) != 1` sets Accepted False, reason "InvalidRule", "One and only one rule is
+ * supported", on each of its parentRefs and writes no route for it): one of several rules (v1alpha2
+ * allows 16) attaches nowhere on its Gateways, whose listener then closes the connection. Other
+ * implementations (Istio's conversion.go) send to the first rule.
+ */
+function envoyGatewayOneRule(route: Route, p: ParentState): ParentState {
+  if ((route.kind !== "TCPRoute" && route.kind !== "UDPRoute") || route.rules.length === 1 || p.gateway?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return p;
+  return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" } };
 }

@@ -2,7 +2,7 @@
 // and UDPRoutes by listener port. Several routes on one listener: the most specific hostname
 // wins (TLS), then the oldest route. No route or no usable backend: the connection is refused.
 
-import type { RouteKind, RouteMatch } from "../../model/route.js";
+import type { Route, RouteKind, RouteMatch, RouteRule } from "../../model/route.js";
 import { routeKey } from "../../model/route.js";
 import type { GatewayEngine } from "./engine.js";
 import type { ListenerState } from "./listeners.js";
@@ -10,7 +10,7 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
-import { servedBy } from "./backends.js";
+import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { listenerTranslationErrors } from "./client-policy.js";
 
@@ -45,7 +45,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
     const r = attached.state.route;
     if (r.kind !== o.kind || !r.rules.length) continue;
     const hostname = o.kind === "TLSRoute" ? matchedHostname(attached, o.sni ?? "") : undefined;
-    if (hostname !== null) applied.push({ attached, rule: r.rules[0], match: NO_MATCH, matchIndex: 0, hostname });
+    if (hostname !== null) applied.push({ attached, rule: streamRule(engine, l, r), match: NO_MATCH, matchIndex: 0, hostname });
   }
   applied.sort(compareApplied);
   res.candidates = describeCandidates(applied);
@@ -77,4 +77,18 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   res.upstream = { ...http, tls: o.tls || policy !== undefined, sni: o.tls ? o.sni : policy?.hostname };
   if (q) res.status = 200;
   res.reason = `${routeKey(w.attached.state.route)} forwards the connection to ${res.backend}${o.tls ? " (TLS passthrough)" : ""}`;
+}
+
+/**
+ * The rule a TLSRoute, TCPRoute or UDPRoute sends by on listener `l`: its first (Istio: pilot
+ * conversion.go buildTCPVirtualService, one match-less route per rule, the first applies). Envoy Gateway
+ * pools a TLSRoute's rules' backends in one destination (envoyproxy/gateway v1.9.0 route.go
+ * processTLSRouteParentRefs: "TLSRouteRule has no match criteria, so every rule's backends pool into one
+ * destination"; a backendRef of weight 0 adds nothing), and accepts a TCPRoute or UDPRoute of one rule
+ * only (engine.ts envoyGatewayOneRule).
+ */
+function streamRule(engine: GatewayEngine, l: ListenerState, r: Route): RouteRule {
+  if (r.kind !== "TLSRoute" || r.rules.length < 2 || engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return r.rules[0];
+  const { name: _name, ...first } = r.rules[0];
+  return { ...first, backends: r.rules.flatMap((x) => x.backends) };
 }

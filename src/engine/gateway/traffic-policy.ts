@@ -143,11 +143,15 @@ export class TrafficPolicyIndex {
    * applyTrafficFeatureToRoute and translateBackendTrafficPolicyForListeners: one by one, `setIfNil(&r.X,
    * tf.X)`, for TCPRoutes and TLSRoutes alike, whatever errors the policy's other features have): from
    * the most specific level whose policy sets it; a route's policy with a mergeType is merged into its
-   * parent's first (translateBackendTrafficPolicyForRouteWithMerge).
+   * parent's first (translateBackendTrafficPolicyForRouteWithMerge). A policy that targets a TLSRoute's
+   * rule (sectionName) sets nothing: applyTrafficFeatureToRoute skips a route whose
+   * `r.Destination.Metadata.SectionName` differs from the target's, and route.go
+   * processTLSRouteParentRefs writes a TLSRoute's destination with `buildResourceMetadata(tlsRoute, nil)`
+   * (its rules' backends pooled in one destination: no section name), unlike a TCPRoute's (its rule's name).
    */
   private streamFeature<T>(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule, feature: (p: BackendTrafficPolicy) => T | undefined, merge: (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => T | undefined): T | undefined {
     const r = routeTarget(route.kind, route.namespace, route.name);
-    const own = [rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
+    const own = [rule.name !== undefined && route.kind !== "TLSRoute" ? this.held(`${r} rule ${rule.name}`) : undefined, this.held(r)].flatMap((x) => (x ? [x.held.policy] : []));
     const parent = this.parentTargets(gateway, listener, set).flatMap((t) => { const x = this.held(t); return x ? [x.held.policy] : []; });
     const levels = [...own.map((p) => (p.mergeType && parent[0] ? merge(p, parent[0]) : feature(p))), ...parent.map(feature)];
     return levels.find((x) => x !== undefined);

@@ -147,7 +147,8 @@ function noVirtualHost(w: Walk, scope: SidecarScope, d: Dialled, port: number): 
     const imported = scopeImportsService(scope, s, sp);
     if (!imported.imported) return ` (${imported.why}: the sidecar's registry lacks it)`;
     if (istioPortProtocol(sp) === "tcp") return ` (${name} declares port ${port} ${declaredName(sp)}: a port Istio does not read as HTTP gets no virtual host, route.go BuildSidecarVirtualHostWrapper "port.Protocol.IsHTTPOrSniffed()")`;
-    return ` (${name}'s port ${port} is sniffed: it listens at its own address, and nothing makes 0.0.0.0:${port} an HTTP listener with its virtual host)`;
+    // (An HTTP or sniffed port of a Service the sidecar imports has a virtual host on this listener:
+    // otherHostAtService asks otherVirtualHost with the listener known, which took the request.)
   }
   if (d.kind === "unresolved") {
     const entry = serviceEntryNamed(w.ctx.inv.mesh, scope, requestName(hostHeaderRequest(w.req)) ?? "", port);
