@@ -252,12 +252,13 @@ export function routeKey(r: { kind: string; group?: string; namespace: string; n
 
 /**
  * Creation order, as Gateway API precedence rules use it: older first (equal timestamps tie); an
- * object without a timestamp is newer than every one with one, and two without one tie, whatever
- * their input order (model/time.ts compareCreated: Junction's one rule); the caller's tie-break
- * (namespace/name) decides between them.
+ * object without a timestamp is newer than every one with one (model/time.ts compareCreated), and of
+ * two without one the first in the input is the older: `kubectl apply -f` creates them in that order,
+ * so the one applied first is never the newer (applied within one second they would tie and the
+ * caller's tie-break, namespace/name, would decide: the answers note it, model/time.ts untimedTie).
  */
 export function compareAge(a: ObjectMeta, b: ObjectMeta): number {
-  return compareCreated(a.created, b.created);
+  return compareCreated(a.created, b.created) || (a.created === undefined && b.created === undefined ? a.order - b.order : 0);
 }
 
 /** Older first, then alphabetical by namespace/name: the tie-break of listener merging and policy conflicts. */

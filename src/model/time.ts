@@ -37,10 +37,9 @@ export function parseRfc3339(text: string, loose = false): number | undefined {
  * written in, whose order is not the time's ("…:00.5Z" after "…:00Z" but "…:00+01:00" before both).
  * An object without one is an object not yet applied: applying it gives it a creation time now,
  * after every object that has one (so it is the newest, whatever Go's zero time.Time or Rust's None
- * would say of a missing field), and objects applied together get mostly the same second, so two
- * without one tie (0) and each implementation's own tie-break (namespace/name as it orders them)
- * decides between them; the input order never does. When that tie decides a conflict, say so
- * (untimedTie).
+ * would say of a missing field); two without one tie (0) here: objects of the Gateway API's shape
+ * are then taken in input order (model/route.ts compareAge: the order kubectl apply creates them in),
+ * Istio's configs by pilot's own tie-break. When that decides a conflict, say so (untimedTie).
  */
 export function compareCreated(a: number | undefined, b: number | undefined): number {
   if (a === b) return 0;
@@ -50,10 +49,14 @@ export function compareCreated(a: number | undefined, b: number | undefined): nu
 
 /**
  * When neither of two objects has a creationTimestamp and the order between them decided something
- * (compareCreated tied, the implementation's tie-break chose `first`): a note for the answer, as the
- * real order depends on when they are applied. Undefined when either has a timestamp.
+ * (compareCreated tied, `first` went first): a note for the answer, as the real order depends on when
+ * they are applied. `inputOrder`: the input's order decided (model/route.ts compareAge: the order
+ * `kubectl apply -f` creates them in), else the implementation's `tieBreak` did. Undefined when either
+ * has a timestamp.
  */
-export function untimedTie(first: { created?: number; label: string }, second: { created?: number; label: string }, tieBreak: string): string | undefined {
+export function untimedTie(first: { created?: number; label: string }, second: { created?: number; label: string }, tieBreak: string, inputOrder = false): string | undefined {
   if (first.created !== undefined || second.created !== undefined) return undefined;
-  return `neither ${first.label} nor ${second.label} has a creationTimestamp: applied together they get the same second, and ${tieBreak} puts ${first.label} first; applied apart, the one applied first would be`;
+  return inputOrder
+    ? `neither ${first.label} nor ${second.label} has a creationTimestamp: ${first.label} comes first in the input, the order kubectl apply creates them in; applied within one second they would tie and ${tieBreak} would decide`
+    : `neither ${first.label} nor ${second.label} has a creationTimestamp: applied together they get the same second, and ${tieBreak} puts ${first.label} first; applied apart, the one applied first would be`;
 }

@@ -69,7 +69,7 @@ test("a listener that repeats a merged listener's port and hostname yields: the 
   assert.equal(statusOf(yaml, "Gateway", "infra/gw").attachedListenerSets, 1);
 });
 
-test("equally old ListenerSets merge by namespace/name (without timestamps too: not yet applied, created the same second, whatever the input order: model/time.ts compareCreated); a TCP listener on an HTTP port is a ProtocolConflict", () => {
+test("equally old ListenerSets merge by namespace/name (without timestamps: in input order, the order kubectl apply creates them in, with a note: model/route.ts compareAge); a TCP listener on an HTTP port is a ProtocolConflict", () => {
   const t = "2024-01-01T00:00:00Z";
   const yaml = GW("{from: All}") + set("apps", "b", [http("x", "x.example.com")], t) + set("apps", "a", [http("x", "x.example.com")], t)
     + set("apps", "c", ["{name: raw, port: 80, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}", http("ok", "ok.example.com")]);
@@ -79,8 +79,9 @@ test("equally old ListenerSets merge by namespace/name (without timestamps too: 
   assert.equal(cond(listener(c, "raw").conditions, "Accepted"), "False/ProtocolConflict");
   assert.equal(cond(listener(c, "ok").conditions, "Accepted"), "True/Accepted", "a conflicted listener does not make the next one conflict");
   const untimed = GW("{from: All}") + set("apps", "b", [http("x", "x.example.com")]) + set("apps", "a", [http("x", "x.example.com")]);
-  assert.equal(cond(listener(lsStatus(untimed, "apps/b"), "x").conditions, "Conflicted"), "True/HostnameConflict", "apps/a first by namespace/name (was: apps/b, the first in the input)");
-  assert.match(conflictedMessage(lsStatus(untimed, "apps/b")), /note: neither ListenerSet apps\/a nor ListenerSet apps\/b has a creationTimestamp/, "the order between them depends on when they are applied: said");
+  assert.equal(cond(listener(lsStatus(untimed, "apps/b"), "x").conditions, "Conflicted"), "False/NoConflicts", "apps/b first in the input: created first");
+  assert.equal(cond(listener(lsStatus(untimed, "apps/a"), "x").conditions, "Conflicted"), "True/HostnameConflict");
+  assert.match(conflictedMessage(lsStatus(untimed, "apps/a")), /note: neither ListenerSet apps\/b nor ListenerSet apps\/a has a creationTimestamp: ListenerSet apps\/b comes first in the input/, "the order between them depends on when they are applied: said");
   assert.doesNotMatch(conflictedMessage(lsStatus(yaml, "apps/b")), /note:/, "equal timestamps: no note");
   const timedLater = GW("{from: All}") + set("apps", "b", [http("x", "x.example.com")], t) + set("apps", "a", [http("x", "x.example.com")]);
   assert.equal(cond(listener(lsStatus(timedLater, "apps/a"), "x").conditions, "Conflicted"), "True/HostnameConflict", "apps/a has no timestamp: applied now, newer than apps/b");

@@ -1,8 +1,10 @@
-// Junction's one rule for objects without creationTimestamp (model/time.ts compareCreated, docs/routing.md "Objects
-// without creationTimestamp"): an object without one is not yet applied; applying it gives it a creation time now,
-// newer than every timestamped object, and objects applied together get mostly the same second, so each
-// implementation's own tie-break (namespace/name as it orders them) decides between them, never the input order. When
-// that tie decides a conflict the answer says so (a note), as the real order depends on when they are applied.
+// Junction's rule for objects without creationTimestamp (model/time.ts compareCreated, model/route.ts compareAge,
+// docs/routing.md "Objects without creationTimestamp"): an object without one is not yet applied; applying it gives it
+// a creation time now, newer than every timestamped object. Of two without one, objects of the Gateway API's shape
+// (routes, Envoy Gateway's policies, ListenerSets) are taken in input order, the order `kubectl apply -f` creates
+// them in (the one applied first is never the newer; the Gateway API conformance suite applies a newer TCPRoute
+// after an older one); Istio's VirtualServices by pilot's own tie-break. When that decides a conflict the answer says
+// so (a note): applied within one second, the implementation's tie-break would decide.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,20 +27,21 @@ async function atGateway(yaml: string, request: string, extra: string[] = []): P
 
 const to = (svc: string) => `backendRefs: [{name: ${svc}, port: 80}]`;
 const same = (name: string, svc: string, created?: string) => httpRoute(name, `  rules: [{matches: [{path: {value: /x}}], ${to(svc)}}]`, created ? `, creationTimestamp: '${created}'` : "");
-const NOTE = /note: neither (\S+ \S+) nor (\S+ \S+) has a creationTimestamp: applied together they get the same second/;
+const NOTE = /note: neither (\S+ \S+) nor (\S+ \S+) has a creationTimestamp: \S+ \S+ comes first in the input/;
 
-test("Gateway API: of two routes without creationTimestamp, equal in precedence, namespace/name decides, not the input order, and the answer notes it; one without a timestamp is newer than one with (was: the first in the input)", async () => {
+test("Gateway API: of two routes without creationTimestamp, equal in precedence, the first in the input is the older (kubectl apply creates it first), and the answer notes it; one without a timestamp is newer than one with", async () => {
   const gw = gateway([HTTP_ALL]);
   const untimed = await atGateway(gw + same("b", "v1") + same("a", "v2"), "GET http://x.example/x");
-  assert.equal(untimed.backend, "apps/v2", "HTTPRoute apps/a before apps/b by namespace/name (was: apps/b, the first in the input)");
+  assert.equal(untimed.backend, "apps/v1", "HTTPRoute apps/b, the first in the input (namespace/name would pick apps/a only if both were created within one second)");
   assert.match(untimed.candidates[1].outcome, NOTE);
-  assert.deepEqual(untimed.candidates[1].outcome.match(NOTE)!.slice(1), ["HTTPRoute apps/a", "HTTPRoute apps/b"]);
+  assert.deepEqual(untimed.candidates[1].outcome.match(NOTE)!.slice(1), ["HTTPRoute apps/b", "HTTPRoute apps/a"]);
+  assert.match(untimed.candidates[1].outcome, /applied within one second they would tie and the order by namespace\/name would decide/);
   const timed = await atGateway(gw + same("b", "v1", "2024-01-01T00:00:00Z") + same("a", "v2"), "GET http://x.example/x");
   assert.equal(timed.backend, "apps/v1", "apps/b was created in 2024; apps/a is applied now");
   assert.doesNotMatch(timed.candidates[1].outcome, /note:/, "the timestamp decides: no note");
 });
 
-test("Envoy Gateway: of two BackendTrafficPolicies on one route without creationTimestamp, namespace/name decides which takes it (the other is Conflicted), and the answer notes it (was: the first in the input)", async () => {
+test("Envoy Gateway: of two BackendTrafficPolicies on one route without creationTimestamp, the first in the input takes it (the other is Conflicted), and the answer notes it", async () => {
   const eg = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: eg") + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
   const btp = (name: string, status: number) => `---
 apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -48,8 +51,8 @@ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: we
 `;
   const yaml = eg + httpRoute("web", `  rules: [{${to("v1")}}]`) + btp("b-abort", 503) + btp("a-abort", 418);
   const r = await atGateway(yaml, "GET http://x.example/");
-  assert.equal(r.status, 418, "BackendTrafficPolicy apps/a-abort takes the route (was: 503, apps/b-abort, the first in the input)");
-  assert.ok(r.steps?.some((s) => /BackendTrafficPolicy apps\/b-abort also targets HTTPRoute apps\/web and is Conflicted .*note: neither BackendTrafficPolicy apps\/a-abort nor BackendTrafficPolicy apps\/b-abort has a creationTimestamp/.test(s.outcome)), JSON.stringify(r.steps));
+  assert.equal(r.status, 503, "BackendTrafficPolicy apps/b-abort, the first in the input, takes the route");
+  assert.ok(r.steps?.some((s) => /BackendTrafficPolicy apps\/a-abort also targets HTTPRoute apps\/web and is Conflicted .*note: neither BackendTrafficPolicy apps\/b-abort nor BackendTrafficPolicy apps\/a-abort has a creationTimestamp: BackendTrafficPolicy apps\/b-abort comes first in the input/.test(s.outcome)), JSON.stringify(r.steps));
 });
 
 test("Istio: of two VirtualServices for a Service port made of routes without creationTimestamp, pilot's tie-break (name, then namespace) decides, and the dropped one's candidate notes it", async () => {
@@ -61,9 +64,9 @@ test("Istio: of two VirtualServices for a Service port made of routes without cr
   assert.match(dropped?.outcome ?? "", /note: neither shop~80~api\.shop\.svc\.cluster\.local nor shop~api\.shop\.svc\.cluster\.local has a creationTimestamp/);
 });
 
-test("Linkerd: of two outbound routes without creationTimestamp, equal in precedence, the name decides (timestamp_then_name), not the input order, and the answer notes it (was: the first in the input)", async () => {
+test("Linkerd: of two outbound routes without creationTimestamp, equal in precedence, the first in the input is the older (timestamp_then_name sees it created first), and the answer notes it", async () => {
   const route = (name: string, svc: string) => meshRoute("shop", name, "{kind: Service, group: '', name: api, port: 80}", `  rules: [{matches: [{path: {value: /x}}], backendRefs: [{name: ${svc}, port: 80}]}]`);
   const a = await explainJson<Answer>(withProxy("linkerd-proxy") + route("b", "api") + route("a", "api-v2"), "web/client", "GET http://api.shop/x");
-  assert.deepEqual([a.route, a.backend], ["HTTPRoute shop/a", "shop/api-v2"], "was: HTTPRoute shop/b, the first in the input");
-  assert.match(a.candidates[1].outcome, /note: neither HTTPRoute shop\/a nor HTTPRoute shop\/b has a creationTimestamp: .*Linkerd's order \(by name\)/);
+  assert.deepEqual([a.route, a.backend], ["HTTPRoute shop/b", "shop/api"], "the first in the input (by name only if created within one second)");
+  assert.match(a.candidates[1].outcome, /note: neither HTTPRoute shop\/b nor HTTPRoute shop\/a has a creationTimestamp: HTTPRoute shop\/b comes first in the input.*Linkerd's order \(by name\)/);
 });

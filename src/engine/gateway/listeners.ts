@@ -71,9 +71,9 @@ function conflict(l: Listener, owner: ListenerOwner): Problem | undefined {
   const name = (e: ListenerState) => `listener ${e.listener.name}${e.set ? ` of ListenerSet ${e.set.namespace}/${e.set.name}` : ` of Gateway ${e.gateway.namespace}/${e.gateway.name}`}`;
   let held: ListenerState | undefined;
   const before = conflictBetween(l, earlier.map((e) => e.listener), (o) => name(held = earlier.find((e) => e.listener === o)!));
-  // Two ListenerSets merged in the order of their namespace/name because neither has a creationTimestamp: say so (model/time.ts untimedTie).
+  // Two ListenerSets merged in input order because neither has a creationTimestamp: say so (model/time.ts untimedTie).
   const untimed = before && held?.set && owner.set && held.set !== owner.set
-    ? untimedTie({ created: held.set.created, label: `ListenerSet ${held.set.namespace}/${held.set.name}` }, { created: owner.set.created, label: `ListenerSet ${owner.set.namespace}/${owner.set.name}` }, "the order by namespace/name")
+    ? untimedTie({ created: held.set.created, label: `ListenerSet ${held.set.namespace}/${held.set.name}` }, { created: owner.set.created, label: `ListenerSet ${owner.set.namespace}/${owner.set.name}` }, "the order by namespace/name", true)
     : undefined;
   if (before) return untimed ? { ...before, message: `${before.message} (note: ${untimed})` } : before;
   return conflictBetween(l, owner.peers, (o) => `listener ${o.name}`);

@@ -133,8 +133,8 @@ function lossReason(a: Applied, w: Applied): string {
   if (why) return `lost: the winner has ${why}${w.rank ? " (Linkerd's order)" : ""}`;
   if (a.attached !== w.attached) {
     const [wr, ar] = [w.attached.state.route, a.attached.state.route];
-    const untimed = untimedTie({ created: wr.created, label: routeKey(wr) }, { created: ar.created, label: routeKey(ar) }, w.rank ? "Linkerd's order (by name)" : "the order by namespace/name");
-    return `lost: ${routeKey(wr)} is older or first by namespace/name${untimed ? ` (note: ${untimed})` : ""}`;
+    const untimed = untimedTie({ created: wr.created, label: routeKey(wr) }, { created: ar.created, label: routeKey(ar) }, w.rank ? "Linkerd's order (by name)" : "the order by namespace/name", true);
+    return `lost: ${routeKey(wr)} is ${untimed ? "first in the input" : "older or first by namespace/name"}${untimed ? ` (note: ${untimed})` : ""}`;
   }
   return "lost: an earlier rule or match of the same route applies";
 }

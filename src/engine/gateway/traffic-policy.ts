@@ -51,11 +51,11 @@ export interface EffectiveTrafficPolicy {
 const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 /**
- * Envoy Gateway's policies of one kind on one target: the oldest takes it, then by namespace, then name
- * (compareAgeThenName); a note when neither the holder nor the one Conflicted has a creationTimestamp.
+ * Envoy Gateway's policies of one kind on one target: the oldest takes it (without timestamps, the first
+ * in the input), then by namespace, then name (compareAgeThenName); a note when neither the holder nor the one Conflicted has a creationTimestamp.
  */
 export const untimedPolicies = (kind: string, held: ObjectMeta, conflicted: ObjectMeta) =>
-  untimedTie({ created: held.created, label: `${kind} ${nameOf(held)}` }, { created: conflicted.created, label: `${kind} ${nameOf(conflicted)}` }, "Envoy Gateway's order (namespace, then name)");
+  untimedTie({ created: held.created, label: `${kind} ${nameOf(held)}` }, { created: conflicted.created, label: `${kind} ${nameOf(conflicted)}` }, "Envoy Gateway's order (namespace, then name)", true);
 const routeTarget = (kind: string, ns: string, name: string) => `${kind} ${ns}/${name}`;
 
 export class TrafficPolicyIndex {
