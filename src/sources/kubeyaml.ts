@@ -6,6 +6,7 @@
 // (convertToJSONableObject). Where kubectl would fail, so does this; duplicate keys, which kubectl
 // (with strict field validation) rejects on the server, are errors here.
 
+import { goTrimSpace } from "../model/gostrings.js";
 import { plainBlockObstacle } from "./blockyaml.js";
 import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, Scalar, SchemaOptions } from "yaml";
 import { yaml } from "./yamllib.js";
@@ -671,11 +672,6 @@ function afterSeparator(text: string, at: number): boolean {
   if (!text.startsWith("---", prev)) return false;
   const rest = goTrimSpace(text.slice(prev + 3, at - 1));
   return rest === "" || rest[0] === "#";
-}
-
-/** Go's strings.TrimSpace (unicode.IsSpace): unlike String.prototype.trim, it keeps U+FEFF and trims U+0085. */
-function goTrimSpace(s: string): string {
-  return s.replace(/^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g, "");
 }
 
 /** Characters go-yaml v2 refuses ("control characters are not allowed") or reads as line breaks. */

@@ -134,7 +134,7 @@ function lossReason(a: Applied, w: Applied): string {
   if (a.attached !== w.attached) {
     const [wr, ar] = [w.attached.state.route, a.attached.state.route];
     const untimed = untimedTie({ created: wr.created, label: routeKey(wr) }, { created: ar.created, label: routeKey(ar) }, w.rank ? "Linkerd's order (by name)" : "the order by namespace/name", true);
-    return `lost: ${routeKey(wr)} is ${untimed ? "first in the input" : "older or first by namespace/name"}${untimed ? ` (note: ${untimed})` : ""}`;
+    return `lost: ${routeKey(wr)} is ${untimed ? `first in the input (note: ${untimed})` : "older or first by namespace/name"}`;
   }
   return "lost: an earlier rule or match of the same route applies";
 }

@@ -2,6 +2,8 @@
 // trims white space from a string and calls ParseQuantity, whose errors refuse the whole object
 // (the decoder fails: kubectl apply reports it). A number always parses.
 
+import { goTrimSpace } from "../../model/gostrings.js";
+
 /** ErrFormatWrong's words. */
 const FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 /** ErrSuffix's words. */
@@ -43,17 +45,4 @@ function suffixOk(suffix: string): boolean {
 function isDigit(s: string, i: number): boolean {
   const c = s.charCodeAt(i);
   return c >= 0x30 && c <= 0x39;
-}
-
-/** Go's strings.TrimSpace (unicode.IsSpace), by hand: a regular expression anchored at the end is quadratic on long inner runs. */
-function goTrimSpace(s: string): string {
-  let a = 0, b = s.length;
-  while (a < b && isGoSpace(s.charCodeAt(a))) a++;
-  while (b > a && isGoSpace(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-function isGoSpace(c: number): boolean {
-  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
