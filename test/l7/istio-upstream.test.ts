@@ -4,7 +4,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { outcome, pod, service, world } from "./fixture.js";
+import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
 
 const base = pod("shop", "api", "10.0.0.2", { ports: [["http", 8080], ["db", 5432]] }) + pod("web", "front", "10.0.1.1") + pod("data", "etl", "10.0.2.1")
   + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
@@ -72,4 +73,26 @@ test("remoteIpBlocks at a sidecar read the last X-Forwarded-For entry (use_remot
   assert.equal(outcome(peer.ask("web/front", "shop/api", 8080, get("/", [["X-Forwarded-For", "1.2.3.4"]]))), "allow", "ipBlocks: the direct peer");
   const when = world(base + ap("when", "  rules: [{when: [{key: remote.ip, values: [10.0.1.1]}]}]"));
   assert.equal(outcome(when.ask("web/front", "shop/api", 8080, get("/", [["X-Forwarded-For", "unknown"]]))), "allow", "an entry that is no address leaves the peer");
+});
+
+test("targetRefs: the validation webhook admits Service, ServiceEntry, Gateway and GatewayClass of their groups only (validatePolicyTargetReference); ShouldAttachPolicy matches the canonical group", async () => {
+  const root = `apiVersion: v1\nkind: Namespace\nmetadata: {name: bank, labels: {istio.io/dataplane-mode: ambient}}\n---\n`
+    + pod("bank", "ledger", "10.0.0.10") + pod("bank", "teller", "10.0.0.11") + service("bank", "ledger", [["http", 80, 8080]]).replace("metadata: {name: ledger, namespace: bank}", "metadata: {name: ledger, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}")
+    + waypointGateway("bank");
+  const deny = (ref: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: no-admin, namespace: istio-system}\nspec:\n  targetRefs: [${ref}]\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]\n---\n`;
+  const run = async (yaml: string, ...args: string[]) => {
+    const t = tempFiles({ "a.yaml": yaml });
+    try { return await cli(["explain", "-q", "-f", t.dir, "--from", "bank/teller", "--request", "GET http://ledger.bank/admin", "-o", "json", ...args]); } finally { t.cleanup(); }
+  };
+  const good = await run(root + deny("{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}"));
+  assert.equal(good.code, 1, good.err);
+  assert.equal((JSON.parse(good.out) as { status: number }).status, 403, "the root namespace's GatewayClass policy applies at every waypoint");
+  const coreGroup = await run(root + deny("{kind: GatewayClass, name: istio-waypoint}"));
+  assert.equal(coreGroup.code, 2);
+  assert.match(coreGroup.err, /a\.yaml:\d+ spec\.targetRefs\[0\]\.kind: targetRef must be to one of core\/Service, .* but was \/GatewayClass/);
+  const lenient = await run(root + deny("{kind: GatewayClass, name: istio-waypoint}"), "--lenient");
+  assert.equal(lenient.code, 0, lenient.err);
+  assert.equal((JSON.parse(lenient.out) as { status: number }).status, 200, "GatewayClass of group core is no waypoint's class: the policy attaches nowhere");
+  const pod_ = await run(root + deny("{kind: Pod, group: \"\", name: ledger}"));
+  assert.match(pod_.err, /but was \/Pod/);
 });

@@ -130,7 +130,7 @@ export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, w
   return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "ServiceEntry" && t.group === "networking.istio.io") return entry !== undefined && t.name === entry.name && p.namespace === entry.namespace;
-    if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
+    if (t.kind === "GatewayClass" && t.group === "gateway.networking.k8s.io") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
   })).map((p) => migrateTrustDomain(p, settings));
 }

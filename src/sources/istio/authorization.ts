@@ -70,6 +70,12 @@ function readProvider(spec: Field, action: MeshAction): string | undefined {
   return p.get("name").string({ required: true, nonEmpty: true });
 }
 
+/**
+ * The targets the validation webhook admits (pkg/config/validation validatePolicyTargetReference,
+ * allowedTargetRefs: Service, ServiceEntry, Gateway, GatewayClass; an empty group is "core").
+ */
+const TARGET_KINDS: [string, string][] = [["core", "Service"], ["networking.istio.io", "ServiceEntry"], ["gateway.networking.k8s.io", "Gateway"], ["gateway.networking.k8s.io", "GatewayClass"]];
+
 function readTargetRefs(spec: Field): TargetRef[] | undefined {
   const one = spec.get("targetRef"), many = spec.get("targetRefs");
   if (one.present && many.present) one.error("exclusive", "only one of targetRef and targetRefs may be set");
@@ -79,6 +85,10 @@ function readTargetRefs(spec: Field): TargetRef[] | undefined {
     const kind = r.get("kind").string({ required: true, nonEmpty: true }), name = r.get("name").string({ required: true, nonEmpty: true });
     const group = r.get("group").string() ?? "";
     const namespace = r.get("namespace").string();
+    if (kind && !TARGET_KINDS.some(([g, k]) => k === kind && g === (group || "core"))) {
+      r.get("kind").error("unsupported", `targetRef must be to one of ${TARGET_KINDS.map(([g, k]) => `${g}/${k}`).join(", ")} but was ${group}/${kind}`);
+      return [];
+    }
     return kind && name ? [{ group, kind, name, ...(namespace ? { namespace } : {}) }] : [];
   });
 }
