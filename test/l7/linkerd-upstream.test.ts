@@ -48,18 +48,7 @@ spec: {identityRefs: [{group: core, kind: serviceaccount, name: web}]}
 });
 
 test("a probe of \"/\" (an httpGet probe without a path) takes the probe route: equal path lengths, then its GET outranks the default route (RequestMatch's Ord)", () => {
-  const probed = (probe: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {app: api}}
-spec:
-  serviceAccountName: api
-  containers:
-  - name: app
-    ports: [{name: http, containerPort: 8080}]
-    livenessProbe: {httpGet: ${probe}}
-status: {podIP: 10.0.0.2, phase: Running}
----
-`;
+  const probed = (probe: string) => pod("shop", "api", "10.0.0.2").replace("containerPort: 8080}]}", `containerPort: 8080}], livenessProbe: {httpGet: ${probe}}}`);
   for (const probe of ["{port: 8080}", "{path: /, port: http}"]) {
     const w = world(pod("shop", "web", "10.0.0.1") + probed(probe) + pod("other", "x", "10.0.1.1", { sa: "robot" }) + server, { web: "linkerd", api: "linkerd", x: "none" });
     const r = w.ask("other/x", "shop/api", 8080, req("/"));
