@@ -501,11 +501,12 @@ test("Istio waypoint: the VirtualServices' routes are appended in order, the fir
   assert.equal(tag(withProxy("istio-proxy") + all + p80, "http://api.shop/other"), 404, "a sidecar keeps p80's VirtualService alone on port 80");
 });
 
-test("istiod orders the VirtualServices of mesh routes by creation time, where a route without creationTimestamp is not yet applied, newer than every timestamped one (Junction's one rule, model/time.ts compareCreated); without timestamps, by name, not by input order (model/config.go configCompareByCreationTime; route_collections.go mergeHTTPRoutes: the merged one is as old as the first after sortRoutesByCreationTime)", async () => {
+test("istiod orders the VirtualServices of mesh routes by creation time, where a route without creationTimestamp is not yet applied, newer than every timestamped one (Junction's one rule, model/time.ts compareCreated); of two without timestamps the first in the input is the older, as kubectl apply creates them (model/route.ts compareAge; was: by name, whatever the input order) (model/config.go configCompareByCreationTime; route_collections.go mergeHTTPRoutes: the merged one is as old as the first after sortRoutesByCreationTime)", async () => {
   const all = meshRoute("shop", "all", "{kind: Service, group: '', name: api}", tagged("api", "all"));
   const p80 = meshRoute("shop", "p80", "{kind: Service, group: '', name: api, port: 80}", tagged("api-v2", "p80"));
   const tag = async (yaml: string) => (await explainJson<{ route?: string }>(yaml, "web/client", "GET http://api.shop/x")).route;
-  assert.equal(await tag(proxied("istio-proxy") + all + p80), "HTTPRoute shop/p80", "neither has a timestamp: equally old (the zero time), by name, shop~80~… before shop~api… (was: all, the first in the input)");
+  assert.equal(await tag(proxied("istio-proxy") + all + p80), "HTTPRoute shop/all", "neither has a timestamp: all, the first in the input, is created first (was: p80, by the name shop~80~… before shop~api…)");
+  assert.equal(await tag(proxied("istio-proxy") + p80 + all), "HTTPRoute shop/p80", "neither has a timestamp: p80 is first in the input");
   assert.equal(await tag(proxied("istio-proxy") + aged(p80, "2024-01-01T00:00:00Z") + all), "HTTPRoute shop/p80", "all has no timestamp: applied now, newer than p80 (was: all, Go's zero time)");
   assert.equal(await tag(proxied("istio-proxy") + aged(all, "2024-01-01T00:00:00Z") + p80), "HTTPRoute shop/all", "p80 has no timestamp: all, created in 2024, is older");
 });
