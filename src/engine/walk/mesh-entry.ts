@@ -55,7 +55,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "address": {
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
-      if (egress) return atEgress(w, egress, dialled.address, dialled.port);
+      if (egress) return atEgress(w, egress.network, dialled.address, dialled.port, egress.note);
       const ambient = ambientEntry(w, (namespace) => ambientServiceEntryAt(w.ctx.mesh.ambientServices(), dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
       if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
@@ -215,7 +215,7 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
  * The EgressNetwork a Linkerd client's proxy meets for an address outside the Services (its policy
  * controller's lookup_ip: a Service's cluster IP first, then the EgressNetworks, egress.ts).
  */
-function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefined {
+function linkerdEgress(w: Walk, address: Address): { network: LinkerdEgressNetwork; note?: string } | undefined {
   const member = w.res.clientMesh!;
   const ns = w.client?.endpoint?.namespace;
   if (!member.inMesh || proxyMesh(w.ctx.inv, member) !== "linkerd" || ns === undefined) return undefined;
@@ -223,8 +223,10 @@ function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefi
 }
 
 /** A Linkerd client's connection to an EgressNetwork's address: its routes, else its trafficPolicy (route.ts linkerdOutbound). */
-function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number): RequestAnswer {
+function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number, note?: string): RequestAnswer {
   const name = `EgressNetwork ${en.namespace}/${en.name}`;
+  // Of two EgressNetworks holding the address alike, the tie-break chose (egress.ts resolveEgressNetwork): say so.
+  if (note) step(w, "entry", "passed", `${formatAddress(address)} is in ${name} (note: ${note})`);
   const bound = linkerdOutbound(w.ctx.mesh, { kind: "egress", network: en, address: formatAddress(address), port }, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     step(w, "routing", "passed", `${formatAddress(address)} is in ${name}: ${bound?.unrouted ?? "no route"}`);
