@@ -489,3 +489,11 @@ test("two ServiceEntries without addresses on one TCP port conflict on the liste
   assert.match(timedText, /ServiceEntry web\/z-db port 5432/, "z-db was created in 2024: its listener");
   assert.doesNotMatch(timedText, /note:/);
 });
+
+test("an HTTPRoute bound to a Service port declared TCP gets no virtual host on the sidecar's HTTP listener 0.0.0.0:PORT either, port 80 included: its VirtualService's host is a registry service whose port is not HTTP or sniffed (route.go buildSidecarVirtualHostsForVirtualService: serviceByPort takes 'port.Protocol.IsHTTPOrSniffed()' ports only, and the listenPort 80 'gross HACK' adds a wrapper without services whose VirtualServiceHosts, separateVSHostsAndServices, lack the registry's hosts), so a Host naming it meets the catch-all", async () => {
+  const routed = cluster() + extraServices + meshRoute("shop", "db-http", "{kind: Service, group: '', name: db, port: 80}", tagged("api-v2", "db"));
+  const a = await explain(routed, "GET http://api.shop/x", "db.shop");
+  assert.deepEqual([a.status, a.backend], [200, "shop/api"], "allow_any to the cluster IP dialled (shop/api), not the route's backend shop/api-v2");
+  assert.match(a.reason ?? "", /Service shop\/db declares port 80 by its name tcp-db: a port Istio does not read as HTTP gets no virtual host/);
+  assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api.shop/x", "db.shop")).status, 502, "REGISTRY_ONLY: block_all");
+});

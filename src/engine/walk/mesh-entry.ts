@@ -260,6 +260,10 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
  * - anything else (a Service without that port, one whose port is declared TCP or TLS, one not
  *   exported to the client's namespace or not imported by its Sidecar, an entry's TCP port, no name
  *   of the registry): no virtual host but the catch-all (undefined; the caller answers allow_any or block_all).
+ *   An HTTPRoute bound to a port declared TCP makes none either: route.go
+ *   buildSidecarVirtualHostsForVirtualService groups the VirtualService's registry services by their
+ *   "port.Protocol.IsHTTPOrSniffed()" ports only, and on port 80 its "gross HACK" wrapper has no
+ *   services and only the VirtualService's hosts outside the registry (separateVSHostsAndServices).
  * `listenerKnown`: the request is on that listener already; else a sniffed Service port counts only
  * where the sidecar has an HTTP listener at 0.0.0.0:PORT (registry.ts istioHttpListenerAt).
  */
