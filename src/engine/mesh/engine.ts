@@ -208,9 +208,10 @@ export class MeshEngine {
   private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
   private ambient?: AmbientService[];
+  private readonly backendIndex: BackendIndex;
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
-    const backends = new BackendIndex(inv);
+    const backends = this.backendIndex = new BackendIndex(inv);
     for (const route of inv.routing.routes) {
       const refs = dedupe(route.parentRefs.filter(isServiceParent));
       const egress = dedupe(route.parentRefs.filter(isEgressNetworkParent));
@@ -243,6 +244,20 @@ export class MeshEngine {
       ? st.entryParents.some((p) => p.entry === parent.entry && !p.rejected)
       : st.parents.some((p) => p.service === parent.service && p.proxyPorts.includes(parent.port))));
     return at.length ? at.map((st) => `${routeKey(st.route)} is bound there, but istiod programs nothing of it (${st.istioRefused!.message})`).join("; ") : undefined;
+  }
+
+  /**
+   * A Linkerd parent's own backend, where its policy controller sends a route rule without backendRefs
+   * (grpc/src/outbound/http.rs convert_outbound_route: `FirstAvailable` of the parent's `backend`): the
+   * Service at the port (resolved as a mesh backend), or the EgressNetwork (its original destination).
+   */
+  linkerdParentBackend(parent: { kind: "service"; service: Service; port: ServicePort } | { kind: "egress"; network: LinkerdEgressNetwork; port: number }): ResolvedBackend {
+    if (parent.kind === "egress") {
+      const { namespace, name } = parent.network;
+      return { ref: { group: LINKERD_POLICY_GROUP, kind: "EgressNetwork", namespace, name, port: parent.port, weight: 1, filters: [] }, name: `${namespace}/${name}` };
+    }
+    const { namespace, name } = parent.service;
+    return this.backendIndex.resolve({ group: GATEWAY_GROUP, kind: "HTTPRoute", namespace }, { group: "", kind: "Service", namespace, name, port: parent.port.port, weight: 1, filters: [] }, false);
   }
 
   state(route: Route): MeshRouteState | undefined {

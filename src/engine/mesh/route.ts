@@ -278,8 +278,13 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   if (!speaksHttp(req)) {
     return unrouted(`${req.scheme.toUpperCase()} traffic: Linkerd's proxy detects no HTTP, and its ${kind}s do not apply; its opaque default route forwards the connection to ${defaultTarget(parent)}`);
   }
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd" }, req, res);
+  // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
+  // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
+  const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule }, req, res);
   res.candidates.push(...left);
+  const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
+  if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
   // grpc/src/outbound/http.rs and grpc.rs protocol: an EgressNetwork's default route (PathPrefix "/", no
   // hostnames) comes after its routes, so it takes the requests no route matches.
   if (parent.kind === "egress" && res.route === undefined && res.status === 404) return linkerdEgressDefault(parent, protocol, res.reason, req, res, bound);
