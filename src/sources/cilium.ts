@@ -189,40 +189,61 @@ function identitySelector(sel: LabelSelector, f: Field, filter: LabelFilter, sou
   return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => labelKept(filter, source, r.key)));
 }
 
-/** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
-function withoutSourcePrefix(f: Field): Field {
+/** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation (and the matchLabels key `drop` with it). */
+function withoutSourcePrefix(f: Field, drop?: string): Field {
   const o = f.object();
   if (!o) return f;
   const strip = (k: string) => k.replace(/^(k8s|any):/, "");
   const labels = o.matchLabels && typeof o.matchLabels === "object" && !Array.isArray(o.matchLabels)
-    ? Object.fromEntries(Object.entries(o.matchLabels as Record<string, unknown>).map(([k, v]) => [strip(k), v])) : o.matchLabels;
+    ? Object.fromEntries(Object.entries(o.matchLabels as Record<string, unknown>).filter(([k]) => k !== drop).map(([k, v]) => [strip(k), v])) : o.matchLabels;
   const exprs = Array.isArray(o.matchExpressions)
     ? o.matchExpressions.map((e) => (e && typeof e === "object" && typeof (e as { key?: unknown }).key === "string" ? { ...e, key: strip((e as { key: string }).key) } : e)) : o.matchExpressions;
   return new Field(f.ctx, { ...o, matchLabels: labels, matchExpressions: exprs }, f.path);
 }
 
-/** A Cilium endpoint selector: pod labels, plus the special keys for namespace, namespace labels and service account. */
-function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefined {
+/**
+ * A Cilium endpoint selector: pod labels, plus the special keys for namespace, namespace labels and
+ * service account. `subject`: the policy's endpointSelector (else a fromEndpoints/toEndpoints peer).
+ *
+ * Where a selector without a namespace looks, as pkg/k8s/apis/cilium.io/utils/utils.go reads it:
+ * - a CiliumNetworkPolicy's endpointSelector (ParseToCiliumRule): always its own namespace.
+ *   `AddMatch(podPrefixLbl, namespace)` overwrites a matchLabels `k8s:io.kubernetes.pod.namespace`
+ *   (Cilium logs "illegal namespace match in EndpointSelector ... removing"), while every other
+ *   namespace requirement (`io.kubernetes.pod.namespace` without the k8s: source, matchExpressions)
+ *   stays beside it, so one naming another namespace selects nothing; the repository also matches a
+ *   namespaced rule against its namespace's identities only (repository.go rulesByNamespace).
+ * - a peer (getEndpointSelector): its namespace when it names one (`k8s:`/`any:`
+ *   io.kubernetes.pod.namespace), every namespace when it has a namespace-labels requirement
+ *   (`io.cilium.k8s.namespace.labels.*`: "!es.HasKeyPrefix(podK8SNamespaceLabelsPrefix)"), else
+ *   the policy's namespace (a CiliumClusterwideNetworkPolicy's: every namespace).
+ */
+function readEndpointSelector(f: Field, scope: Scope, subject = false): EndpointSelector | undefined {
   if (f.keys().some((k) => Object.keys(f.object() ?? {}).some((x) => x.startsWith("reserved:")) || k.includes("reserved:"))) return f.error("unsupported", "reserved identities are written with fromEntities/toEntities");
-  const sel = readSelector(withoutSourcePrefix(f));
+  const rawLabels = f.object()?.matchLabels;
+  const overwritten = subject && scope.namespace !== undefined && rawLabels !== null && typeof rawLabels === "object" && Object.hasOwn(rawLabels, `k8s:${NAMESPACE_KEY}`);
+  if (overwritten) {
+    const value = (rawLabels as Record<string, unknown>)[`k8s:${NAMESPACE_KEY}`];
+    if (value !== scope.namespace) f.get("matchLabels").get(`k8s:${NAMESPACE_KEY}`).warn("vendor-namespace", `${JSON.stringify(value)}: a CiliumNetworkPolicy's endpointSelector always selects pods of its own namespace (${scope.namespace}); Cilium removes this match and selects there (utils.go ParseToCiliumRule: "illegal namespace match in EndpointSelector")`);
+  }
+  const sel = readSelector(withoutSourcePrefix(f, overwritten ? `k8s:${NAMESPACE_KEY}` : undefined));
   const pod: Requirement[] = [], ns: Requirement[] = [], cluster: Requirement[] = [];
   let accounts: string[] | undefined;
-  let namespaced = false;
+  let namespaced = false, nsLabels = false;
   for (const r0 of sel.requirements) {
     const key = r0.key.replace(/^(k8s|any):/, "");
     const r = { ...r0, key };
     if (key.startsWith("reserved:") || r0.key.startsWith("reserved:")) return f.error("unsupported", `${r0.key}: reserved identities are written with fromEntities/toEntities`);
     if (key === NAMESPACE_KEY) { ns.push({ ...r, key: "kubernetes.io/metadata.name" }); namespaced = true; }
-    else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) });
+    else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) { ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) }); nsLabels = true; }
     else if (key === CILIUM_CLUSTER_LABEL) cluster.push(r);
     else if (key === SERVICE_ACCOUNT_KEY) {
       if (r.operator !== "In") return f.error("unsupported", `${r0.key} can only be matched with In (matchLabels)`);
       accounts = [...r.values];
     } else pod.push(r);
   }
-  // In a CiliumNetworkPolicy a selector without a namespace stays in the policy's namespace.
-  const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
-    ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
+  const own = scope.namespace !== undefined && (subject || (!namespaced && !nsLabels));
+  const namespaces: NamespaceMatch = own
+    ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace! }, ns) } : { kind: "name", name: scope.namespace! })
     : { kind: "selector", selector: selector({}, ns) };
   // Its pod labels are matched against identities, whose labels the agent's filter chose (settle:
   // once the agent's options are read). Every pod Cilium manages carries its cluster's name
@@ -509,7 +530,7 @@ interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
   if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
-  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
+  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
   const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };
