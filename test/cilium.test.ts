@@ -363,3 +363,26 @@ test("a CiliumNetworkPolicy's peer selecting by namespace labels looks in every 
   assert.equal(verdict(e, "x/a", "z/c", 80), "allow");
   assert.equal(verdict(e, "x/a", "x/c", 80), "deny");
 });
+
+// pkg/policy/repository.go computePolicyEnforcementAndRules: "if policyMode == option.AlwaysEnforce
+// ... return true, true, true, true": under enable-policy always every endpoint is in default deny
+// both ways, whether or not a rule selects it; allows (NetworkPolicies' too) still add up.
+test("enable-policy always puts every pod in default deny both ways; never is a warning; another value an error", () => {
+  const config = (mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: ${mode}}`;
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]";
+  const egress = cnp("eg", "  endpointSelector: {matchLabels: {pod: b}}\n  egress: [{toEndpoints: [{matchLabels: {pod: a}}]}]");
+  const yaml = withPolicies(config("Always"), np, egress);
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "both ends allow it");
+  assert.equal(verdict(e, "y/b", "y/a", 80), "deny", "no policy selects y/a or y/b: denied both ways all the same");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "deny");
+  assert.equal(verdict(e, "x/c", "x/b", 80), "deny", "x/b's ingress: nothing allows it");
+  const l = load({ "c.yaml": yaml });
+  assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory, "8.8.8.8"), "enable-policy always");
+  const d = engineFor(withPolicies(config("default"), np));
+  assert.equal(verdict(d, "y/b", "y/a", 80), "allow");
+  const never = load({ "c.yaml": config("never") });
+  assert.match(never.diagnostics.items.map((x) => `${x.severity} ${x.field?.join(".")}: ${x.message}`).join("\n"), /warning data\.enable-policy: enable-policy never: the Cilium agent enforces no policy/);
+  const bad = load({ "c.yaml": config("sometimes") });
+  assert.match(bad.diagnostics.errors.map((x) => `${x.field?.join(".")}: ${x.message}`).join("\n"), /data\.enable-policy: "sometimes" is not an enable-policy mode/);
+});

@@ -16,6 +16,7 @@ import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import { defaultIdentity, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
+import type { SourceRef } from "../model/source.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd, KindHook } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -55,6 +56,8 @@ interface AgentConfig {
   identity: LabelFilter; node: LabelFilter;
   /** policy-cidr-match-mode includes nodes. */
   cidrNodes: boolean;
+  /** enable-policy always: every endpoint in default deny both ways; its source for the policy standing for it. */
+  alwaysEnforce?: SourceRef;
 }
 
 const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], nodePeers: [], cidrPeers: [] }), settle };
@@ -82,6 +85,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   state.config = {
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
+    ...(enforcementMode(data.get("enable-policy")) === "always" ? { alwaysEnforce: root.ctx.ref } : {}),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -113,6 +117,21 @@ function serviceOptions(data: Field): CiliumServiceOptions {
   return { kubeProxyReplacement: text === "true" || text === "strict" || isGoTrue(nodePort.string()), lbMode: lbMode ?? "snat", ...(annotation ? { lbModeAnnotation: true as const } : {}) };
 }
 
+/**
+ * enable-policy (Helm policyEnforcementMode), lowercased as the agent reads it: default, always or
+ * never; another value stops the agent ("invalid value for enable-policy"). Under always,
+ * repository.go computePolicyEnforcementAndRules returns "true, true, true, true" for every
+ * endpoint: default deny both ways whether or not a rule selects it (settle adds a policy standing
+ * for it); under never it enforces nothing, which Junction does not model (a warning).
+ */
+function enforcementMode(f: Field): string | undefined {
+  const text = f.string()?.toLowerCase();
+  if (text === undefined || text === "" || text === "default") return undefined;
+  if (text !== "always" && text !== "never") return f.error("enum", `${JSON.stringify(f.string())} is not an enable-policy mode (default, always, never): the agent refuses to start`);
+  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy (every connection is allowed, NetworkPolicies' and Cilium's rules alike), which Junction does not model: answers evaluate the policies as written");
+  return text;
+}
+
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
 function words(text: string | undefined): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
@@ -135,8 +154,13 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
  * into the selectors that name it, fromNodes/toNodes against the agent's options (and node-labels),
  * CIDR rules against policy-cidr-match-mode.
  */
-function settle(state: CiliumState): void {
+function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
+  const always = state.config?.alwaysEnforce;
+  // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
+  // host's identity, which policy does not select without the host firewall) in default deny both
+  // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
+  if (always) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always", tier: "namespace", priority: 1000, subject: EVERY_POD, ingress: [], egress: [], src: always });
   for (const { sel, raw, f } of state.selectors) {
     const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
     const cc = sel.ciliumCluster;
@@ -255,6 +279,8 @@ function readEndpointSelector(f: Field, scope: Scope, subject = false): Endpoint
   return out;
 }
 
+const EVERY_POD: EndpointSelector = { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] };
+
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
 
 /** Cilium's own identities that no object of the input stands for (pkg/policy/api/entity.go). */
@@ -293,7 +319,7 @@ function entityPeers(f: Field, scope: Scope, peers: Peer[]): boolean {
     switch (n) {
       case "world": case "world-ipv4": case "world-ipv6": peers.push(...WORLD.filter((w) => n === "world" || (w.kind === "cidr" && `world-ipv${w.cidr.family}` === n))); break;
       // InitEntities: host, remote-node, init, ingress, health, unmanaged, kube-apiserver and the pods of this cluster.
-      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); apiServerPeers(peers, scope); break;
+      case "cluster": peers.push({ kind: "endpoints", selector: EVERY_POD }, allNodes); apiServerPeers(peers, scope); break;
       case "kube-apiserver": apiServerPeers(peers, scope, f.get(i)); break;
       case "none": break;
       case "init": case "health": case "unmanaged": case "ingress":
