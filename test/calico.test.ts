@@ -466,3 +466,18 @@ test("selector + notSelector: the notSelector's pods, host endpoints and network
   const podPeer = peers.find((p) => p.kind === "endpoints" && p.notIn && formatSelector(p.selector.labels).includes("app=c"))!;
   assert.throws(() => ctx.checkNotIn(podPeer), /notSelector takes out x\/c/);
 });
+
+// updateprocessors/rules.go RuleAPIV3ToBackend: NotDstPorts is ar.Destination.NotPorts in either
+// direction; felix renders it as a destination port match (rules/rule_defs.go NotDstPorts). In an
+// ingress rule the destination is the policy's own endpoint, its ports the flow's destination ports.
+test("an ingress rule's destination.notPorts excludes destination ports, as ports selects them", () => {
+  const e = engineFor(withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress:\n  - {action: Deny, protocol: TCP, destination: {notPorts: [80, '90:100']}}\n  - {action: Allow, protocol: TCP, destination: {ports: ['80:95'], notPorts: [81]}}", "x")));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 81), "deny");
+  assert.equal(verdict(e, "y/b", "x/a", 95), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 96), "deny", "not denied by the first rule (notPorts), outside the second's ports: the tier's end");
+  assert.equal(verdict(e, "y/b", "x/a", 80, "UDP"), "deny");
+  const l = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress: [{action: Allow, protocol: TCP, destination: {notPorts: [80]}}]", "x")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), "ingress notPorts");
+});
