@@ -481,3 +481,25 @@ test("an ingress rule's destination.notPorts excludes destination ports, as port
   assert.deepEqual(l.diagnostics.errors, []);
   assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), "ingress notPorts");
 });
+
+// felix calc/policy_sorter.go PolKVLess (v3.32 and later): policies of one order are taken by
+// "name/namespace/kind", the name first; a Kubernetes NetworkPolicy's kind is KubernetesNetworkPolicy.
+test("policies of one order are taken by name, then namespace, then kind, in every tier", () => {
+  const tier = "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: sec}\nspec: {order: 100}";
+  for (const t of ["", "  tier: sec\n"]) {
+    const e = engineFor(withPolicies(tier,
+      calico("GlobalNetworkPolicy", "m", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Deny, source: {selector: pod == 'b'}}, {action: Pass}]`),
+      calico("NetworkPolicy", "a", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]`, "x"),
+      calico("NetworkPolicy", "z", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]`, "y"),
+    ));
+    assert.equal(verdict(e, "x/b", "x/a", 80), "allow", `${t || "default tier"}: a/x/NetworkPolicy before m//GlobalNetworkPolicy`);
+    assert.equal(verdict(e, "y/b", "y/a", 80), "deny", `${t || "default tier"}: m//GlobalNetworkPolicy before z/y/NetworkPolicy`);
+  }
+  const np = (name: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: c}}}]}]`;
+  for (const [name, want] of [["aa", "allow"], ["zz", "deny"]] as const) {
+    const yaml = withPolicies(np(name), calico("NetworkPolicy", "mm", "  order: 1000\n  selector: all()\n  ingress: [{action: Deny, source: {selector: pod == 'c'}}]", "x"));
+    assert.equal(verdict(engineFor(yaml), "x/c", "x/a", 80), want, `NetworkPolicy ${name} against Calico's mm at order 1000`);
+    const l = load({ "p.yaml": yaml });
+    assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), `order ties ${name}`);
+  }
+});
