@@ -273,8 +273,9 @@ export class GatewayEngine {
     const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
     // An Istio Gateway's route: pilot converts Istio's `Hostname` backendRefs (mesh/hostname-backend.ts), which no other controller knows.
     const istio = route.group === undefined && route.parentRefs.some((p) => p.group === GATEWAY_GROUP && p.kind === "Gateway" && this.gateway(p.namespace, p.name)?.controllerName === ISTIO_GATEWAY_CONTROLLER);
-    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index) : index.resolve(from, ref, true, reading));
-    const refused = istio ? hostnameWithNamespace(route) : undefined;
+    // An Istio Gateway's conversion checks ReferenceGrants (convertHTTPRoute's enforceRefGrant, !mesh): a `Hostname` in another namespace without one is an invalid backend, not a hard error.
+    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index, true) : index.resolve(from, ref, true, reading));
+    const refused = istio ? hostnameWithNamespace(route, this.inv) : undefined;
     const problems = [...(refused ? [refused] : []), ...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
