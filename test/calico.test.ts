@@ -466,3 +466,40 @@ test("selector + notSelector: the notSelector's pods, host endpoints and network
   const podPeer = peers.find((p) => p.kind === "endpoints" && p.notIn && formatSelector(p.selector.labels).includes("app=c"))!;
   assert.throws(() => ctx.checkNotIn(podPeer), /notSelector takes out x\/c/);
 });
+
+// updateprocessors/rules.go RuleAPIV3ToBackend: NotDstPorts is ar.Destination.NotPorts in either
+// direction; felix renders it as a destination port match (rules/rule_defs.go NotDstPorts). In an
+// ingress rule the destination is the policy's own endpoint, its ports the flow's destination ports.
+test("an ingress rule's destination.notPorts excludes destination ports, as ports selects them", () => {
+  const e = engineFor(withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress:\n  - {action: Deny, protocol: TCP, destination: {notPorts: [80, '90:100']}}\n  - {action: Allow, protocol: TCP, destination: {ports: ['80:95'], notPorts: [81]}}", "x")));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 81), "deny");
+  assert.equal(verdict(e, "y/b", "x/a", 95), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 96), "deny", "not denied by the first rule (notPorts), outside the second's ports: the tier's end");
+  assert.equal(verdict(e, "y/b", "x/a", 80, "UDP"), "deny");
+  const l = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress: [{action: Allow, protocol: TCP, destination: {notPorts: [80]}}]", "x")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), "ingress notPorts");
+});
+
+// felix calc/policy_sorter.go PolKVLess (v3.32 and later): policies of one order are taken by
+// "name/namespace/kind", the name first; a Kubernetes NetworkPolicy's kind is KubernetesNetworkPolicy.
+test("policies of one order are taken by name, then namespace, then kind, in every tier", () => {
+  const tier = "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: sec}\nspec: {order: 100}";
+  for (const t of ["", "  tier: sec\n"]) {
+    const e = engineFor(withPolicies(tier,
+      calico("GlobalNetworkPolicy", "m", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Deny, source: {selector: pod == 'b'}}, {action: Pass}]`),
+      calico("NetworkPolicy", "a", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]`, "x"),
+      calico("NetworkPolicy", "z", `${t}  order: 10\n  selector: all()\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]`, "y"),
+    ));
+    assert.equal(verdict(e, "x/b", "x/a", 80), "allow", `${t || "default tier"}: a/x/NetworkPolicy before m//GlobalNetworkPolicy`);
+    assert.equal(verdict(e, "y/b", "y/a", 80), "deny", `${t || "default tier"}: m//GlobalNetworkPolicy before z/y/NetworkPolicy`);
+  }
+  const np = (name: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: c}}}]}]`;
+  for (const [name, want] of [["aa", "allow"], ["zz", "deny"]] as const) {
+    const yaml = withPolicies(np(name), calico("NetworkPolicy", "mm", "  order: 1000\n  selector: all()\n  ingress: [{action: Deny, source: {selector: pod == 'c'}}]", "x"));
+    assert.equal(verdict(engineFor(yaml), "x/c", "x/a", 80), want, `NetworkPolicy ${name} against Calico's mm at order 1000`);
+    const l = load({ "p.yaml": yaml });
+    assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), `order ties ${name}`);
+  }
+});

@@ -330,3 +330,59 @@ test("Cilium's identity label filter: selectors on labels its identities leave o
   const plain = load({ "p.yaml": [...pods, policies[2]].join("\n---\n") });
   assert.equal(verdict(new PolicyEngine(plain.inventory, DEFAULT_OPTIONS), "x/web", "x/api", 80), "allow");
 });
+
+// pkg/k8s/apis/cilium.io/utils/utils.go ParseToCiliumRule: a CiliumNetworkPolicy's endpointSelector
+// gets AddMatch(k8s:io.kubernetes.pod.namespace, <its namespace>), which overwrites the user's
+// matchLabels entry of that key ("illegal namespace match in EndpointSelector ... removing") and is
+// ANDed with any other namespace requirement; the repository matches it against its namespace only.
+test("a CiliumNetworkPolicy's endpointSelector selects in its own namespace whatever namespace it names", () => {
+  const named = engineFor(withPolicies(cnp("s", "  endpointSelector: {matchLabels: {k8s:io.kubernetes.pod.namespace: 'y', pod: a}}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}]}]")));
+  assert.equal(verdict(named, "x/c", "x/a", 80), "deny", "x/a is the subject: the k8s: namespace match is replaced by x");
+  assert.equal(verdict(named, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(named, "y/c", "y/a", 80), "allow", "y/a is not selected");
+  const l = load({ "p.yaml": cnp("s", "  endpointSelector: {matchLabels: {k8s:io.kubernetes.pod.namespace: 'y'}}\n  ingress: [{}]") });
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.endpointSelector\.matchLabels\.k8s:io\.kubernetes\.pod\.namespace: "y": a CiliumNetworkPolicy's endpointSelector always selects pods of its own namespace \(x\)/);
+  for (const sel of ["{matchLabels: {io.kubernetes.pod.namespace: 'y'}}", "{matchExpressions: [{key: k8s:io.kubernetes.pod.namespace, operator: In, values: ['y']}]}"]) {
+    const e = engineFor(withPolicies(cnp("s", `  endpointSelector: ${sel}\n  ingress: [{}]`)));
+    assert.equal(verdict(e, "x/b", "y/a", 80), "allow", `${sel}: x and y at once, nothing selected`);
+    assert.equal(verdict(e, "x/b", "x/a", 80), "allow", sel);
+  }
+  const exists = engineFor(withPolicies(cnp("s", "  endpointSelector: {matchExpressions: [{key: io.kubernetes.pod.namespace, operator: Exists}]}\n  ingress: [{}]")));
+  assert.equal(verdict(exists, "x/b", "x/a", 80), "deny");
+  assert.equal(verdict(exists, "x/b", "y/a", 80), "allow", "Exists is x's pods, not every namespace's");
+});
+
+// utils.go getEndpointSelector (since cilium/cilium#30650, Cilium 1.16): a peer selector with a
+// namespace-labels requirement gets no namespace match ("!es.HasKeyPrefix(podK8SNamespaceLabelsPrefix)"),
+// so it selects the pods of every namespace so labelled, in a CiliumNetworkPolicy too.
+test("a CiliumNetworkPolicy's peer selecting by namespace labels looks in every namespace", () => {
+  const e = engineFor(withPolicies(cnp("l", "  endpointSelector: {}\n  ingress: [{fromEndpoints: [{matchLabels: {io.cilium.k8s.namespace.labels.ns: 'y', pod: b}}]}]\n  egress: [{toEndpoints: [{matchExpressions: [{key: k8s:io.cilium.k8s.namespace.labels.ns, operator: In, values: [z]}]}]}]")));
+  assert.equal(verdict(e, "y/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "x is not labelled ns=y");
+  assert.equal(verdict(e, "x/a", "z/c", 80), "allow");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "deny");
+});
+
+// pkg/policy/repository.go computePolicyEnforcementAndRules: "if policyMode == option.AlwaysEnforce
+// ... return true, true, true, true": under enable-policy always every endpoint is in default deny
+// both ways, whether or not a rule selects it; allows (NetworkPolicies' too) still add up.
+test("enable-policy always puts every pod in default deny both ways; never is a warning; another value an error", () => {
+  const config = (mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: ${mode}}`;
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]";
+  const egress = cnp("eg", "  endpointSelector: {matchLabels: {pod: b}}\n  egress: [{toEndpoints: [{matchLabels: {pod: a}}]}]");
+  const yaml = withPolicies(config("Always"), np, egress);
+  const e = engineFor(yaml);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "both ends allow it");
+  assert.equal(verdict(e, "y/b", "y/a", 80), "deny", "no policy selects y/a or y/b: denied both ways all the same");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "deny");
+  assert.equal(verdict(e, "x/c", "x/b", 80), "deny", "x/b's ingress: nothing allows it");
+  const l = load({ "c.yaml": yaml });
+  assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory, "8.8.8.8"), "enable-policy always");
+  const d = engineFor(withPolicies(config("default"), np));
+  assert.equal(verdict(d, "y/b", "y/a", 80), "allow");
+  const never = load({ "c.yaml": config("never") });
+  assert.match(never.diagnostics.items.map((x) => `${x.severity} ${x.field?.join(".")}: ${x.message}`).join("\n"), /warning data\.enable-policy: enable-policy never: the Cilium agent enforces no policy/);
+  const bad = load({ "c.yaml": config("sometimes") });
+  assert.match(bad.diagnostics.errors.map((x) => `${x.field?.join(".")}: ${x.message}`).join("\n"), /data\.enable-policy: "sometimes" is not an enable-policy mode/);
+});

@@ -16,6 +16,7 @@ import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import { defaultIdentity, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
 import type { Clause, Condition } from "../model/l7.js";
+import type { SourceRef } from "../model/source.js";
 import { Field, type ObjectContext } from "./fields.js";
 import type { FrontEnd, KindHook } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -55,6 +56,8 @@ interface AgentConfig {
   identity: LabelFilter; node: LabelFilter;
   /** policy-cidr-match-mode includes nodes. */
   cidrNodes: boolean;
+  /** enable-policy always: every endpoint in default deny both ways; its source for the policy standing for it. */
+  alwaysEnforce?: SourceRef;
 }
 
 const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], nodePeers: [], cidrPeers: [] }), settle };
@@ -82,6 +85,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   state.config = {
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
+    ...(enforcementMode(data.get("enable-policy")) === "always" ? { alwaysEnforce: root.ctx.ref } : {}),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -113,6 +117,21 @@ function serviceOptions(data: Field): CiliumServiceOptions {
   return { kubeProxyReplacement: text === "true" || text === "strict" || isGoTrue(nodePort.string()), lbMode: lbMode ?? "snat", ...(annotation ? { lbModeAnnotation: true as const } : {}) };
 }
 
+/**
+ * enable-policy (Helm policyEnforcementMode), lowercased as the agent reads it: default, always or
+ * never; another value stops the agent ("invalid value for enable-policy"). Under always,
+ * repository.go computePolicyEnforcementAndRules returns "true, true, true, true" for every
+ * endpoint: default deny both ways whether or not a rule selects it (settle adds a policy standing
+ * for it); under never it enforces nothing, which Junction does not model (a warning).
+ */
+function enforcementMode(f: Field): string | undefined {
+  const text = f.string()?.toLowerCase();
+  if (text === undefined || text === "" || text === "default") return undefined;
+  if (text !== "always" && text !== "never") return f.error("enum", `${JSON.stringify(f.string())} is not an enable-policy mode (default, always, never): the agent refuses to start`);
+  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy (every connection is allowed, NetworkPolicies' and Cilium's rules alike), which Junction does not model: answers evaluate the policies as written");
+  return text;
+}
+
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
 function words(text: string | undefined): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
@@ -135,8 +154,13 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
  * into the selectors that name it, fromNodes/toNodes against the agent's options (and node-labels),
  * CIDR rules against policy-cidr-match-mode.
  */
-function settle(state: CiliumState): void {
+function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
+  const always = state.config?.alwaysEnforce;
+  // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
+  // host's identity, which policy does not select without the host firewall) in default deny both
+  // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
+  if (always) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always", tier: "namespace", priority: 1000, subject: EVERY_POD, ingress: [], egress: [], src: always });
   for (const { sel, raw, f } of state.selectors) {
     const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
     const cc = sel.ciliumCluster;
@@ -189,40 +213,61 @@ function identitySelector(sel: LabelSelector, f: Field, filter: LabelFilter, sou
   return never ? selector({}, [{ key: never.key, operator: "In", values: [] }]) : selector({}, sel.requirements.filter((r) => labelKept(filter, source, r.key)));
 }
 
-/** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation. */
-function withoutSourcePrefix(f: Field): Field {
+/** Label keys may carry a source prefix ("k8s:", "any:"); it is dropped before validation (and the matchLabels key `drop` with it). */
+function withoutSourcePrefix(f: Field, drop?: string): Field {
   const o = f.object();
   if (!o) return f;
   const strip = (k: string) => k.replace(/^(k8s|any):/, "");
   const labels = o.matchLabels && typeof o.matchLabels === "object" && !Array.isArray(o.matchLabels)
-    ? Object.fromEntries(Object.entries(o.matchLabels as Record<string, unknown>).map(([k, v]) => [strip(k), v])) : o.matchLabels;
+    ? Object.fromEntries(Object.entries(o.matchLabels as Record<string, unknown>).filter(([k]) => k !== drop).map(([k, v]) => [strip(k), v])) : o.matchLabels;
   const exprs = Array.isArray(o.matchExpressions)
     ? o.matchExpressions.map((e) => (e && typeof e === "object" && typeof (e as { key?: unknown }).key === "string" ? { ...e, key: strip((e as { key: string }).key) } : e)) : o.matchExpressions;
   return new Field(f.ctx, { ...o, matchLabels: labels, matchExpressions: exprs }, f.path);
 }
 
-/** A Cilium endpoint selector: pod labels, plus the special keys for namespace, namespace labels and service account. */
-function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefined {
+/**
+ * A Cilium endpoint selector: pod labels, plus the special keys for namespace, namespace labels and
+ * service account. `subject`: the policy's endpointSelector (else a fromEndpoints/toEndpoints peer).
+ *
+ * Where a selector without a namespace looks, as pkg/k8s/apis/cilium.io/utils/utils.go reads it:
+ * - a CiliumNetworkPolicy's endpointSelector (ParseToCiliumRule): always its own namespace.
+ *   `AddMatch(podPrefixLbl, namespace)` overwrites a matchLabels `k8s:io.kubernetes.pod.namespace`
+ *   (Cilium logs "illegal namespace match in EndpointSelector ... removing"), while every other
+ *   namespace requirement (`io.kubernetes.pod.namespace` without the k8s: source, matchExpressions)
+ *   stays beside it, so one naming another namespace selects nothing; the repository also matches a
+ *   namespaced rule against its namespace's identities only (repository.go rulesByNamespace).
+ * - a peer (getEndpointSelector): its namespace when it names one (`k8s:`/`any:`
+ *   io.kubernetes.pod.namespace), every namespace when it has a namespace-labels requirement
+ *   (`io.cilium.k8s.namespace.labels.*`: "!es.HasKeyPrefix(podK8SNamespaceLabelsPrefix)"), else
+ *   the policy's namespace (a CiliumClusterwideNetworkPolicy's: every namespace).
+ */
+function readEndpointSelector(f: Field, scope: Scope, subject = false): EndpointSelector | undefined {
   if (f.keys().some((k) => Object.keys(f.object() ?? {}).some((x) => x.startsWith("reserved:")) || k.includes("reserved:"))) return f.error("unsupported", "reserved identities are written with fromEntities/toEntities");
-  const sel = readSelector(withoutSourcePrefix(f));
+  const rawLabels = f.object()?.matchLabels;
+  const overwritten = subject && scope.namespace !== undefined && rawLabels !== null && typeof rawLabels === "object" && Object.hasOwn(rawLabels, `k8s:${NAMESPACE_KEY}`);
+  if (overwritten) {
+    const value = (rawLabels as Record<string, unknown>)[`k8s:${NAMESPACE_KEY}`];
+    if (value !== scope.namespace) f.get("matchLabels").get(`k8s:${NAMESPACE_KEY}`).warn("vendor-namespace", `${JSON.stringify(value)}: a CiliumNetworkPolicy's endpointSelector always selects pods of its own namespace (${scope.namespace}); Cilium removes this match and selects there (utils.go ParseToCiliumRule: "illegal namespace match in EndpointSelector")`);
+  }
+  const sel = readSelector(withoutSourcePrefix(f, overwritten ? `k8s:${NAMESPACE_KEY}` : undefined));
   const pod: Requirement[] = [], ns: Requirement[] = [], cluster: Requirement[] = [];
   let accounts: string[] | undefined;
-  let namespaced = false;
+  let namespaced = false, nsLabels = false;
   for (const r0 of sel.requirements) {
     const key = r0.key.replace(/^(k8s|any):/, "");
     const r = { ...r0, key };
     if (key.startsWith("reserved:") || r0.key.startsWith("reserved:")) return f.error("unsupported", `${r0.key}: reserved identities are written with fromEntities/toEntities`);
     if (key === NAMESPACE_KEY) { ns.push({ ...r, key: "kubernetes.io/metadata.name" }); namespaced = true; }
-    else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) });
+    else if (key.startsWith(NAMESPACE_LABEL_PREFIX)) { ns.push({ ...r, key: key.slice(NAMESPACE_LABEL_PREFIX.length) }); nsLabels = true; }
     else if (key === CILIUM_CLUSTER_LABEL) cluster.push(r);
     else if (key === SERVICE_ACCOUNT_KEY) {
       if (r.operator !== "In") return f.error("unsupported", `${r0.key} can only be matched with In (matchLabels)`);
       accounts = [...r.values];
     } else pod.push(r);
   }
-  // In a CiliumNetworkPolicy a selector without a namespace stays in the policy's namespace.
-  const namespaces: NamespaceMatch = !namespaced && scope.namespace !== undefined
-    ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace }, ns) } : { kind: "name", name: scope.namespace })
+  const own = scope.namespace !== undefined && (subject || (!namespaced && !nsLabels));
+  const namespaces: NamespaceMatch = own
+    ? (ns.length ? { kind: "selector", selector: selector({ "kubernetes.io/metadata.name": scope.namespace! }, ns) } : { kind: "name", name: scope.namespace! })
     : { kind: "selector", selector: selector({}, ns) };
   // Its pod labels are matched against identities, whose labels the agent's filter chose (settle:
   // once the agent's options are read). Every pod Cilium manages carries its cluster's name
@@ -233,6 +278,8 @@ function readEndpointSelector(f: Field, scope: Scope): EndpointSelector | undefi
   stateOf(scope.b).selectors.push({ sel: out, raw, f });
   return out;
 }
+
+const EVERY_POD: EndpointSelector = { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] };
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
 
@@ -272,7 +319,7 @@ function entityPeers(f: Field, scope: Scope, peers: Peer[]): boolean {
     switch (n) {
       case "world": case "world-ipv4": case "world-ipv6": peers.push(...WORLD.filter((w) => n === "world" || (w.kind === "cidr" && `world-ipv${w.cidr.family}` === n))); break;
       // InitEntities: host, remote-node, init, ingress, health, unmanaged, kube-apiserver and the pods of this cluster.
-      case "cluster": peers.push({ kind: "endpoints", selector: { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] } }, allNodes); apiServerPeers(peers, scope); break;
+      case "cluster": peers.push({ kind: "endpoints", selector: EVERY_POD }, allNodes); apiServerPeers(peers, scope); break;
       case "kube-apiserver": apiServerPeers(peers, scope, f.get(i)); break;
       case "none": break;
       case "init": case "health": case "unmanaged": case "ingress":
@@ -509,7 +556,7 @@ interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
   if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
-  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope) : spec.get("endpointSelector").missing();
+  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
   const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };

@@ -42,6 +42,8 @@ export interface HttpContext {
   keepTrailingDot?: boolean;
   /** Who picks the backends' endpoints (backends.ts gatewayEndpointReader); default: a proxy's reading. */
   endpoints?: EndpointReader;
+  /** Where a rule without backendRefs sends its requests (a Linkerd client: the parent, mesh/route.ts linkerdOutbound); default: nowhere, 500. */
+  emptyRule?: ResolvedBackend;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -217,7 +219,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
-      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold);
+      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule);
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;

@@ -361,7 +361,9 @@ export function readCalicoRule(r: Field, index: number, d: Direction, scope: Cal
   const remote = r.get(d === "ingress" ? "source" : "destination");
   const local = r.get(d === "ingress" ? "destination" : "source");
   for (const e of [remote, local]) for (const k of e.keys()) if (!ENTITY_KEYS.includes(k)) e.get(k).error("unknown-field", `unknown field ${JSON.stringify(k)} (an entity has ${ENTITY_KEYS.join(", ")})`);
-  for (const k of local.keys()) if (k !== "ports" || d === "egress") local.get(k).error("unsupported", `${d === "ingress" ? "destination" : "source"}.${k} in an ${d} rule narrows the policy's own endpoints${k.endsWith("orts") ? " or source ports" : ""}, which the model cannot express`);
+  // An ingress rule's destination ports and notPorts are the flow's destination ports (readPorts);
+  // every other field of the local side narrows the policy's own endpoints (or, egress, source ports).
+  for (const k of local.keys()) if ((k !== "ports" && k !== "notPorts") || d === "egress") local.get(k).error("unsupported", `${d === "ingress" ? "destination" : "source"}.${k} in an ${d} rule narrows the policy's own endpoints${k.endsWith("orts") ? " or source ports" : ""}, which the model cannot express`);
   if (d === "ingress") for (const k of ["ports", "notPorts"]) if (remote.get(k).present) remote.get(k).error("unsupported", `source.${k} (the peer's source ports) cannot be expressed: rules match destination ports`);
   if (remote.get("services").present) remote.get("services").error("unsupported", "service-based rules are not supported; name the pods with selector");
   const ports = readPorts(r, r.get("destination"));
