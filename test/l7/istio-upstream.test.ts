@@ -96,3 +96,21 @@ test("targetRefs: the validation webhook admits Service, ServiceEntry, Gateway a
   const pod_ = await run(root + deny("{kind: Pod, group: \"\", name: ledger}"));
   assert.match(pod_.err, /but was \/Pod/);
 });
+
+test("behind an Istio gateway a sidecar's remote.ip is the gateway's client: its Envoy (use_remote_address true) appends it to X-Forwarded-For (gateway.go, conn_manager_utility.cc appendXff)", async () => {
+  const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: api, port: 80}]}]}\n---\n`;
+  const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const { dir, cleanup } = tempFiles({ "a.yaml": gateway + api + ap("block", "  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]") });
+  try {
+    const status = async (from: string, xff?: string) => {
+      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", "--from", from, "--request", "GET http://x.example/", ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
+      return (JSON.parse(r.out) as { results: { status: number | null }[] }).results[0].status;
+    };
+    assert.equal(await status("ip:203.0.113.5"), 403, "no X-Forwarded-For sent: the gateway's entry is the client (was: the gateway pod's address, 200)");
+    assert.equal(await status("ip:203.0.113.5", "1.1.1.1"), 403, "what the client sent comes before the gateway's entry (was: 1.1.1.1, 200: a wrong allowed)");
+    assert.equal(await status("ip:198.51.100.5", "203.0.113.5"), 200, "the client cannot pose as another");
+  } finally { cleanup(); }
+});

@@ -11,6 +11,7 @@ import type { Membership, MeshMembership } from "../mesh/membership.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import type { IstioServiceEntry } from "../../model/mesh.js";
+import type { Address } from "../../model/ip.js";
 
 export type Layer = "entry" | "routing" | "network" | "authorization" | "backend";
 
@@ -65,6 +66,12 @@ export interface WalkContext {
 /** One walk in progress: the context, the request, the answer being built, the client. */
 export interface Walk {
   ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop;
+  /**
+   * The address a Gateway's Envoy appends to X-Forwarded-For before it forwards the request (its
+   * client's, use_remote_address true): what the backend's proxy then reads as the original client
+   * (peers.ts forwardedHeaders).
+   */
+  appendsXff?: Address;
   /** The ServiceEntry an ambient client's connection is addressed to, whose waypoint takes it (mesh-entry.ts ambientEntry). */
   serviceEntry?: IstioServiceEntry;
 }

@@ -29,6 +29,12 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  // An Istio gateway's HCM runs with use_remote_address true (pilot/pkg/networking/core/gateway.go
+  // buildGatewayListeners: "useRemoteAddress: true"), so Envoy appends the connection's source to
+  // X-Forwarded-For (conn_manager_utility.cc mutateRequestHeaders: "Utility::appendXff(request_headers,
+  // *connection.connectionInfoProvider().remoteAddress())"): the backend's sidecar, which reads the last
+  // entry (use_remote_address false), sees the gateway's client as remote.ip, whatever the client sent.
+  if (controller === ISTIO_GATEWAY_CONTROLLER && address) w.appendsXff = address;
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
   if (hidden) return noCluster(w, hidden, "the gateway");
