@@ -114,3 +114,13 @@ test("behind an Istio gateway a sidecar's remote.ip is the gateway's client: its
     assert.equal(await status("ip:198.51.100.5", "203.0.113.5"), 200, "the client cannot pose as another");
   } finally { cleanup(); }
 });
+
+test("ztunnel's DENY: a field it does not read is dropped (a source left with others denies more; an operation left with none never matches), and the trace says so (ambient/authorization.go handleRule, ztunnel rbac.rs: an empty match is skipped)", () => {
+  const broader = world(base + ap("d", "  action: DENY\n  rules: [{from: [{source: {namespaces: [web], requestPrincipals: [\"*\"]}}]}]"));
+  const r = broader.ask("web/front", "shop/api", 8080, { ...get("/"), ...ambient });
+  assert.equal(outcome(r), "failed", "requestPrincipals dropped: every client of web is denied, with a token or not");
+  assert.match(r.layers.at(-1)!.trace.join("\n"), /DENY shop\/d rule 0: ztunnel ignores the fields it does not read/);
+  const never = world(base + ap("d", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]"));
+  assert.equal(outcome(never.ask("web/front", "shop/api", 8080, { ...get("/admin"), ...ambient })), "allow", "the operation keeps no field ztunnel reads: an empty match, skipped");
+  assert.equal(outcome(never.ask("web/front", "shop/api", 8080, get("/admin"))), "403", "a sidecar reads the path");
+});
