@@ -124,3 +124,33 @@ test("ztunnel's DENY: a field it does not read is dropped (a source left with ot
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, { ...get("/admin"), ...ambient })), "allow", "the operation keeps no field ztunnel reads: an empty match, skipped");
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, get("/admin"))), "403", "a sidecar reads the path");
 });
+
+test("an Istio gateway's pod enforces the AuthorizationPolicies istiod writes into it, before routing: those targeting the Gateway, and those selecting its pod (policyattachment.go ShouldAttachPolicy); remote.ip is its client, not X-Forwarded-For (use_remote_address true)", async () => {
+  const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{matches: [{path: {type: PathPrefix, value: /old}}], filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]}, {backendRefs: [{name: api, port: 80}]}]}\n---\n`;
+  const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: infra}\nspec:\n${spec}\n---\n`;
+  const route = async (yaml: string, from: string | undefined, path: string, xff?: string) => {
+    const { dir, cleanup } = tempFiles({ "a.yaml": gateway + api + yaml });
+    try {
+      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", ...(from ? ["--from", from] : []), "--request", `GET http://x.example${path}`, ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
+      assert.equal(r.code === 0 || r.code === 1, true, r.err);
+      return (JSON.parse(r.out) as { results: { status: number | null; redirect: unknown; authorization: { enforcer: string; verdict: string }[] }[] }).results[0];
+    } finally { cleanup(); }
+  };
+  const byIp = policy("block", "  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]");
+  assert.equal((await route(byIp, "ip:203.0.113.5", "/")).status, 403, "selected by its labels: denied at the gateway (was: 200, the policy ignored)");
+  assert.equal((await route(byIp, "ip:198.51.100.7", "/", "203.0.113.5")).status, 200, "X-Forwarded-For is not the client there");
+  assert.equal((await route(byIp, "ip:203.0.113.5", "/", "198.51.100.7")).status, 403, "nor can a client hide behind it");
+  const admin = policy("by-ref", "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin, /old]}}]}]");
+  const denied = await route(admin, "ip:198.51.100.7", "/admin");
+  assert.equal(denied.status, 403, "targetRefs naming the Gateway");
+  assert.match(denied.authorization[0].enforcer, /Istio gateway of Gateway infra\/gw/);
+  const redirect = await route(admin, "ip:198.51.100.7", "/old");
+  assert.deepEqual([redirect.status, redirect.redirect], [403, null], "RBAC precedes the router: no redirect");
+  assert.equal((await route(admin.replace("name: gw}", "name: other}"), "ip:198.51.100.7", "/admin")).status, 200, "another Gateway's policy");
+  const allowNothing = policy("none", "  action: ALLOW");
+  assert.equal((await route(allowNothing, "ip:198.51.100.7", "/")).status, 403, "a namespace-wide ALLOW without rules allows nothing at the gateway's pod too");
+});

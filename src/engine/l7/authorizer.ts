@@ -5,7 +5,8 @@ import type { Endpoint, Service } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer, GatewayAuthorizationRequest, Peer } from "../authorizer.js";
+import { istioGatewayAuthorize } from "./istio-gateway.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { findService } from "../../model/services.js";
@@ -99,5 +100,12 @@ export class L7Authorizer implements Authorizer {
     const hop = hopOf(this.policies.inventory, req);
     if (!hop) return [];
     return this.engine.authorize(hop).layers.map(decision);
+  }
+
+  /** An Istio gateway's pod: the AuthorizationPolicies istiod writes into it (istio-gateway.ts). */
+  atGateway(req: GatewayAuthorizationRequest): AuthorizationDecision | undefined {
+    if (req.gateway.controller !== ISTIO_GATEWAY_CONTROLLER) return undefined;
+    const l = istioGatewayAuthorize(this.policies.inventory.mesh, req.pod, req.gateway, req.request, req.client);
+    return l && decision(l);
   }
 }

@@ -23,10 +23,11 @@ import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
 
-export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint" | "waypoint-tcp";
+/** `gateway`: an Istio gateway's pod, on an HTTP listener (istio-gateway.ts). */
+export type IstioPoint = "sidecar-http" | "sidecar-tcp" | "ztunnel" | "waypoint" | "waypoint-tcp" | "gateway";
 
 const POINT_NAME: Record<IstioPoint, string> = {
-  "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint", "waypoint-tcp": "Istio waypoint (TCP)",
+  "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint", "waypoint-tcp": "Istio waypoint (TCP)", gateway: "Istio gateway",
 };
 
 /**
@@ -242,6 +243,7 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  // A gateway's HCM reads its connection's source (use_remote_address true: istio-gateway.ts), as `sent` has it.
   const a = point === "sidecar-http" || point === "waypoint" ? withForwardedClient(sent) : sent;
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>

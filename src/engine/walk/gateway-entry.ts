@@ -13,9 +13,11 @@ import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { noCluster, serve } from "./serve.js";
+import { denied, noCluster, serve } from "./serve.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
+import type { Address } from "../../model/ip.js";
+import type { GatewayAuthorizationRequest } from "../authorizer.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -23,12 +25,15 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const w: Walk = { ctx, req, client, res: emptyAnswer(req, { kind: "gateway", gateway: routed.gateway, listener: routed.listener }, routed) };
   step(w, "entry", routed.gateway ? "passed" : "decided", routed.gateway ? `Gateway ${routed.gateway}${routed.listener ? `, listener ${routed.listener}` : ""}` : routed.reason);
   if (!routed.gateway) return w.res;
-  if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
-  step(w, "routing", "passed", routed.reason);
-  const first = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
+  // The gateway's own pod judges the request before it routes it (Envoy's RBAC filter precedes the router).
+  if (routed.listener && !routed.connection && pods.length && atGateway(w, { namespace: gwNamespace, name: gwName, ...(controller ? { controller } : {}) }, pods[0], address)) return w.res;
+  if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
+  step(w, "routing", "passed", routed.reason);
+  const first = pickedBackend(ctx.gateways.routes, routed);
   // An Istio gateway's HCM runs with use_remote_address true (pilot/pkg/networking/core/gateway.go
   // buildGatewayListeners: "useRemoteAddress: true"), so Envoy appends the connection's source to
   // X-Forwarded-For (conn_manager_utility.cc mutateRequestHeaders: "Utility::appendXff(request_headers,
@@ -41,7 +46,6 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
-  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
@@ -99,4 +103,24 @@ function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint |
   }
   w.via = { ...(controller ? { controller } : {}) };
   return toServiceEntry({ ...w, client: { endpoint: pod } }, picked.serviceEntry!, picked.ref.name, picked.ref.port!);
+}
+
+/**
+ * The authorizers at the Gateway's pod (an Istio gateway's AuthorizationPolicies: l7/istio-gateway.ts):
+ * their decisions join the answer's; true when one denied, the answer then the denial.
+ */
+function atGateway(w: Walk, gateway: GatewayAuthorizationRequest["gateway"], pod: Endpoint, client: Address | undefined): boolean {
+  for (const a of w.ctx.authorizers) {
+    const d = a.atGateway?.({ gateway, pod, request: w.req, ...(client ? { client } : {}) });
+    if (!d) continue;
+    w.res.authorization.push(d);
+    if (d.verdict === "deny") {
+      step(w, "authorization", "decided", d.summary);
+      // Nothing the route would have done happens: no redirect, no backend, no mirror.
+      Object.assign(w.res, { redirect: null, backends: [], mirroredTo: [] });
+      denied(w, d);
+      return true;
+    }
+  }
+  return false;
 }
