@@ -386,3 +386,15 @@ test("enable-policy always puts every pod in default deny both ways; never is a 
   const bad = load({ "c.yaml": config("sometimes") });
   assert.match(bad.diagnostics.errors.map((x) => `${x.field?.join(".")}: ${x.message}`).join("\n"), /data\.enable-policy: "sometimes" is not an enable-policy mode/);
 });
+
+// pkg/policy/api/rule_validation.go (*Rule).Validate: "rule must have at least one of Ingress, IngressDeny,
+// Egress, EgressDeny" with len() == 0, so `ingress: []` alone is refused; cnp_types.go Parse refuses the
+// whole object for one such rule of its specs.
+test("a rule whose sections are all empty lists is refused, and with it every spec of its policy", () => {
+  const only = load({ "p.yaml": withPolicies(cnp("dd", "  endpointSelector: {}\n  enableDefaultDeny: {ingress: true}\n  ingress: []")) });
+  assert.match(only.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^spec: rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny \(an empty list is none\): Cilium refuses the policy/);
+  const specs = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: two, namespace: x}\nspecs:\n- endpointSelector: {}\n  ingress: [{}]\n- endpointSelector: {matchLabels: {pod: b}}\n  egress: []";
+  const l = load({ "p.yaml": withPolicies(specs) });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^specs\.1: rule must have at least one of .*Cilium refuses the policy, all its specs/);
+  assert.deepEqual(l.inventory.policies.filter((p) => p.kind === "CiliumNetworkPolicy"), [], "none of its specs is enforced");
+});

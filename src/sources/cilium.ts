@@ -585,7 +585,14 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
       const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
-      if (!meta) return;
+      // pkg/policy/api/rule_validation.go (*Rule).Validate: "rule must have at least one of Ingress,
+      // IngressDeny, Egress, EgressDeny" (len() == 0: `ingress: []` is none), and cnp_types.go Parse
+      // refuses the whole object for one such rule: none of its rules is enforced. (A rule with none
+      // of the fields is refused by the CRD's schema already.)
+      const sections = ["ingress", "ingressDeny", "egress", "egressDeny"];
+      const refused = specs.filter((s) => s.object() !== undefined && sections.some((k) => s.get(k).present) && sections.every((k) => (s.get(k).list() ?? []).length === 0));
+      for (const s of refused) s.error("invalid-rule", `rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny (an empty list is none): Cilium refuses the policy${specs.length > 1 ? ", all its specs" : ""}, so it enforces none of it (write ingress: [{}] for a default deny)`);
+      if (!meta || refused.length) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       b.inv.policies.push(...policies);
     },
