@@ -398,3 +398,25 @@ test("a rule whose sections are all empty lists is refused, and with it every sp
   assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^specs\.1: rule must have at least one of .*Cilium refuses the policy, all its specs/);
   assert.deepEqual(l.inventory.policies.filter((p) => p.kind === "CiliumNetworkPolicy"), [], "none of its specs is enforced");
 });
+
+// rule_validation.go IngressCommonRule.Validate / EgressCommonRule.Validate: of a rule's L3 members
+// (fromEndpoints, fromCIDR, fromCIDRSet, fromEntities, fromNodes, ...; toEndpoints, toCIDR, toCIDRSet,
+// toEntities, toNodes, toServices, toFQDNs, ...) one at most is non-empty: "combining %s and %s is not
+// supported yet"; Parse refuses the object, so none of it is enforced.
+test("a rule combining two L3 members is refused, and the whole policy with it", () => {
+  for (const rule of ["ingress: [{fromEndpoints: [{matchLabels: {pod: b}}], fromEntities: [world]}]", "egress: [{toCIDR: [8.8.8.8/32], toCIDRSet: [{cidr: 9.9.9.0/24}]}]", "ingressDeny: [{fromCIDR: [8.8.8.8/32], fromEndpoints: [{}]}]"]) {
+    const l = load({ "p.yaml": withPolicies(cnp("c", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^spec\.\w+\.0\.\w+: combining \w+ and \w+ is not supported yet: Cilium refuses the policy/, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: nothing of the policy is enforced`);
+  }
+});
+
+// mergeEndpointSelectors: "Explicitly check for empty non-nil slices, it should not result in any identity
+// being selected": an empty L3 list beside a non-empty one leaves the rule without peers.
+test("an empty L3 list in a rule selects no peer, whatever the rule's other L3 list", () => {
+  const fine = load({ "p.yaml": withPolicies(cnp("c", "  endpointSelector: {}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}], fromEntities: []}, {fromEntities: [world]}]")) });
+  assert.deepEqual(fine.diagnostics.errors, [], "an empty list is no member");
+  const e = new PolicyEngine(fine.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "fromEntities: [] beside fromEndpoints selects nothing (mergeEndpointSelectors)");
+  assert.equal(verdict(e, "ip:8.8.8.8", "x/a", 80), "allow");
+});

@@ -31,8 +31,14 @@ const CILIUM_DEFAULT_CLUSTER = "default";
 const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
+/**
+ * A rule's L3 members, of which Cilium takes one at most (rule_validation.go IngressCommonRule.Validate,
+ * EgressCommonRule.Validate with EgressRule.l3Members: "combining %s and %s is not supported yet").
+ */
+const L3_MEMBERS = { ingress: [...L3.ingress, "fromGroups"], egress: [...L3.egress.filter((k) => k !== "toFQDNs"), "toServices", "toGroups", "toFQDNs"] };
 
-interface Scope { namespace?: string; b: InventoryBuilder }
+/** `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object. */
+interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean }
 
 /**
  * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
@@ -359,6 +365,10 @@ function cidrSetPeers(f: Field): Extract<Peer, { kind: "cidr" }>[] {
 function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
+  // mergeEndpointSelectors: "Explicitly check for empty non-nil slices, it should not result in any
+  // identity being selected": one empty L3 list (toFQDNs aside) and the rule selects no peer, whatever
+  // the other member lists.
+  if (present.some((k) => k !== "toFQDNs" && (r.get(k).list() ?? []).length === 0)) return [];
   const peers: Peer[] = [];
   for (const k of present) {
     const v = r.get(k);
@@ -505,6 +515,11 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
 function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope): Rule[] {
   return (spec.get(key).list() ?? []).flatMap((r, index) => {
     r.object(true);
+    const members = L3_MEMBERS[d].filter((k) => (r.get(k).list() ?? []).length > 0);
+    if (members.length > 1) {
+      r.get(members[1]).error("invalid-rule", `combining ${members[0]} and ${members[1]} is not supported yet: Cilium refuses the policy (rule_validation.go), so it enforces none of it; write one rule for each`);
+      scope.refused = true;
+    }
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
@@ -592,7 +607,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       const sections = ["ingress", "ingressDeny", "egress", "egressDeny"];
       const refused = specs.filter((s) => s.object() !== undefined && sections.some((k) => s.get(k).present) && sections.every((k) => (s.get(k).list() ?? []).length === 0));
       for (const s of refused) s.error("invalid-rule", `rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny (an empty list is none): Cilium refuses the policy${specs.length > 1 ? ", all its specs" : ""}, so it enforces none of it (write ingress: [{}] for a default deny)`);
-      if (!meta || refused.length) return;
+      if (!meta || refused.length || scope.refused) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       b.inv.policies.push(...policies);
     },
