@@ -420,3 +420,21 @@ test("an empty L3 list in a rule selects no peer, whatever the rule's other L3 l
   assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "fromEntities: [] beside fromEndpoints selects nothing (mergeEndpointSelectors)");
   assert.equal(verdict(e, "ip:8.8.8.8", "x/a", 80), "allow");
 });
+
+// rule_validation.go PortRule.Validate: with L7 rules, "DNS rules are not allowed on ingress", other
+// L7 rules "can only apply to TCP (not %s) except for DNS rules" and "can not be used when a port is 0".
+test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress refuse the policy", () => {
+  const cases: [string, RegExp][] = [
+    ["ingress: [{toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]}]", /spec\.ingress\.0\.toPorts\.0\.ports\.0: L7 rules can only apply to TCP \(not a port without protocol, which is ANY\) except for DNS rules: Cilium refuses the policy/],
+    ["ingress: [{toPorts: [{ports: [{port: '80', protocol: ANY}], rules: {http: [{method: GET}]}}]}]", /ports\.0\.protocol: L7 rules can only apply to TCP \(not ANY\)/],
+    ["ingress: [{toPorts: [{ports: [{port: '0', protocol: TCP}], rules: {http: [{method: GET}]}}]}]", /ports\.0\.port: L7 rules can not be used when a port is 0/],
+    ["ingress: [{toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]", /rules\.dns: DNS rules are not allowed on ingress/],
+  ];
+  for (const [rule, want] of cases) {
+    const l = load({ "p.yaml": withPolicies(cnp("l7", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), want, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: none of it is enforced`);
+  }
+  const egressDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]")) });
+  assert.deepEqual(egressDns.diagnostics.errors, [], "DNS rules on egress, on any protocol");
+});

@@ -449,7 +449,7 @@ function headerCondition(name: string, value: string | undefined): Condition {
  * every port); otherwise each entry allows (or denies) the ports it lists and nothing else, so an
  * entry without ports (`{ports: []}`, `{}`) matches no traffic, as does one whose ports all failed.
  */
-function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
+function readToPorts(f: Field, deny: boolean, d: Direction, scope: Scope): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
   const list = f.list();
   if (!list || list.length === 0) return [{}];
   return list.flatMap((tp) => {
@@ -502,6 +502,7 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     if (narrowing.length) return [];
     const rules = tp.get("rules");
     if (!deny) for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    if (!deny && rules.keys().length) checkL7Ports(rules, portList, d, scope);
     if (!ports.length) {
       if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
       return [];
@@ -532,8 +533,28 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
       if (r.get("toPorts").present) r.get("icmps").error("forbidden", "icmps may only be present without toPorts (Cilium refuses the policy); define a separate rule for toPorts");
       return [];
     }
-    return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
+    return readToPorts(r.get("toPorts"), action === "deny", d, scope).map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
   });
+}
+
+/**
+ * rule_validation.go PortRule.Validate, for an entry with L7 rules (Rules.IsEmpty false): "DNS rules
+ * are not allowed on ingress"; other L7 rules "can only apply to TCP (not %s) except for DNS rules"
+ * (a port without protocol is not TCP) and "can not be used when a port is 0". Each refuses the
+ * policy: none of it is enforced (scope.refused).
+ */
+function checkL7Ports(rules: Field, ports: readonly Field[], d: Direction, scope: Scope): void {
+  const refuse = (f: Field, message: string) => { f.error("invalid-rule", `${message}: Cilium refuses the policy, so it enforces none of it`); scope.refused = true; };
+  if (rules.get("dns").present) {
+    if (d === "ingress") refuse(rules.get("dns"), "DNS rules are not allowed on ingress");
+    return;
+  }
+  for (const p of ports) {
+    const protocol = p.get("protocol").string() ?? "";
+    if (protocol !== "TCP") { refuse(p.get("protocol").present ? p.get("protocol") : p, `L7 rules can only apply to TCP (not ${protocol || "a port without protocol, which is ANY"}) except for DNS rules`); return; }
+    const port = p.get("port").value;
+    if (port !== undefined && port !== null && !isSvcName(String(port)) && goParseUint16(String(port)) === 0) { refuse(p.get("port"), "L7 rules can not be used when a port is 0"); return; }
+  }
 }
 
 /** pkg/iana IsSvcName: an IANA service name (RFC 6335 5.1), compared without case. */
