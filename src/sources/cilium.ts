@@ -50,6 +50,8 @@ interface CiliumState {
   /** Endpoint selectors as written: their pod labels are read through the agent's label filter once it is known. */
   selectors: { sel: EndpointSelector; raw: LabelSelector; f: Field }[];
   nodeRules: Field[];
+  /** CiliumClusterwideNetworkPolicy rules with a nodeSelector (host policies), judged against enable-host-firewall. */
+  hostRules: Field[];
   /** fromNodes/toNodes peers as written, read through the node label filter (node-labels). */
   nodePeers: { peer: Extract<Peer, { kind: "nodes" }>; raw: LabelSelector; f: Field }[];
   /** CIDR rules' peers (not world): they match node addresses under policy-cidr-match-mode nodes. */
@@ -64,9 +66,11 @@ interface AgentConfig {
   cidrNodes: boolean;
   /** enable-policy always: every endpoint in default deny both ways; its source for the policy standing for it. */
   alwaysEnforce?: SourceRef;
+  /** enable-host-firewall: policies with a nodeSelector (host policies) are enforced. */
+  hostFirewall: boolean;
 }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], nodePeers: [], cidrPeers: [] }), settle };
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], nodePeers: [], cidrPeers: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -92,6 +96,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
     ...(enforcementMode(data.get("enable-policy")) === "always" ? { alwaysEnforce: root.ctx.ref } : {}),
+    hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -178,6 +183,12 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
   }
   for (const { peer, raw, f } of state.nodePeers) peer.selector = identitySelector(raw, f, state.config?.node ?? DEFAULT_NODE, "node");
   if (state.config?.cidrNodes) for (const peer of state.cidrPeers) peer.nodes = true;
+  // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) &&
+  // !option.Config.EnableHostFirewall" no policy applies to the host: host policies change nothing.
+  for (const f of state.hostRules) {
+    if (state.config && !state.config.hostFirewall) f.info("vendor-host-policy", `a host policy (nodeSelector) is enforced only under the agent's enable-host-firewall, which ${state.config.where} does not set: it changes nothing`);
+    else f.error("unsupported", `host policies (nodeSelector) are not supported: the agent enforces them ${state.config ? `under enable-host-firewall, which ${state.config.where} sets` : "under enable-host-firewall (off by default), and the input does not show the agent's options (no ConfigMap cilium-config)"}`);
+  }
   for (const f of state.nodeRules) {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
@@ -591,7 +602,12 @@ function underscoreOK(s: string): boolean {
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
-  if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
+  if (spec.get("nodeSelector").present) {
+    // cnp_types.go (*CiliumNetworkPolicy).Parse: "rule cannot have NodeSelector" refuses the object.
+    if (scope.namespace !== undefined) { spec.get("nodeSelector").error("invalid-rule", "a CiliumNetworkPolicy rule cannot have a nodeSelector (only a CiliumClusterwideNetworkPolicy can): Cilium refuses the policy, so it enforces none of it"); scope.refused = true; }
+    else stateOf(scope.b).hostRules.push(spec.get("nodeSelector"));
+    return [];
+  }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
