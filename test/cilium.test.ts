@@ -367,7 +367,7 @@ test("a CiliumNetworkPolicy's peer selecting by namespace labels looks in every 
 // pkg/policy/repository.go computePolicyEnforcementAndRules: "if policyMode == option.AlwaysEnforce
 // ... return true, true, true, true": under enable-policy always every endpoint is in default deny
 // both ways, whether or not a rule selects it; allows (NetworkPolicies' too) still add up.
-test("enable-policy always puts every pod in default deny both ways; never is a warning; another value an error", () => {
+test("enable-policy always puts every pod in default deny both ways; never enforces nothing; another value is an error", () => {
   const config = (mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: ${mode}}`;
   const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]";
   const egress = cnp("eg", "  endpointSelector: {matchLabels: {pod: b}}\n  egress: [{toEndpoints: [{matchLabels: {pod: a}}]}]");
@@ -381,8 +381,11 @@ test("enable-policy always puts every pod in default deny both ways; never is a 
   assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory, "8.8.8.8"), "enable-policy always");
   const d = engineFor(withPolicies(config("default"), np));
   assert.equal(verdict(d, "y/b", "y/a", 80), "allow");
-  const never = load({ "c.yaml": config("never") });
+  const never = load({ "c.yaml": withPolicies(config("never"), np, egress) });
   assert.match(never.diagnostics.items.map((x) => `${x.severity} ${x.field?.join(".")}: ${x.message}`).join("\n"), /warning data\.enable-policy: enable-policy never: the Cilium agent enforces no policy/);
+  const n = new PolicyEngine(never.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(n, "x/c", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
+  assert.equal(verdict(n, "x/b", "y/a", 80), "allow", "the CiliumNetworkPolicy is not enforced");
   const bad = load({ "c.yaml": config("sometimes") });
   assert.match(bad.diagnostics.errors.map((x) => `${x.field?.join(".")}: ${x.message}`).join("\n"), /data\.enable-policy: "sometimes" is not an enable-policy mode/);
 });

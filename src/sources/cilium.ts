@@ -66,6 +66,8 @@ interface AgentConfig {
   cidrNodes: boolean;
   /** enable-policy always: every endpoint in default deny both ways; its source for the policy standing for it. */
   alwaysEnforce?: SourceRef;
+  /** enable-policy never: no policy enforced. */
+  neverEnforce?: boolean;
   /** enable-host-firewall: policies with a nodeSelector (host policies) are enforced. */
   hostFirewall: boolean;
 }
@@ -95,7 +97,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   state.config = {
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
-    ...(enforcementMode(data.get("enable-policy")) === "always" ? { alwaysEnforce: root.ctx.ref } : {}),
+    ...enforcement(enforcementMode(data.get("enable-policy")), root.ctx.ref),
     hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
@@ -133,15 +135,23 @@ function serviceOptions(data: Field): CiliumServiceOptions {
  * never; another value stops the agent ("invalid value for enable-policy"). Under always,
  * repository.go computePolicyEnforcementAndRules returns "true, true, true, true" for every
  * endpoint: default deny both ways whether or not a rule selects it (settle adds a policy standing
- * for it); under never it enforces nothing, which Junction does not model (a warning).
+ * for it); under never (policyMode == option.NeverEnforce: "return false, false, ...") it enforces
+ * nothing: settle leaves the policies it would enforce (Cilium's and NetworkPolicies) out, a warning.
  */
 function enforcementMode(f: Field): string | undefined {
   const text = f.string()?.toLowerCase();
   if (text === undefined || text === "" || text === "default") return undefined;
   if (text !== "always" && text !== "never") return f.error("enum", `${JSON.stringify(f.string())} is not an enable-policy mode (default, always, never): the agent refuses to start`);
-  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy (every connection is allowed, NetworkPolicies' and Cilium's rules alike), which Junction does not model: answers evaluate the policies as written");
+  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy, so NetworkPolicies, CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies are left out of the answers (every connection they would decide is allowed)");
   return text;
 }
+
+function enforcement(mode: string | undefined, ref: SourceRef): Pick<AgentConfig, "alwaysEnforce" | "neverEnforce"> {
+  return mode === "always" ? { alwaysEnforce: ref } : mode === "never" ? { neverEnforce: true } : {};
+}
+
+/** The policies the Cilium agent enforces: its own and Kubernetes NetworkPolicies. */
+const CILIUM_ENFORCED = new Set(["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"]);
 
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
 function words(text: string | undefined): string[] {
@@ -171,6 +181,10 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
   // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
   // host's identity, which policy does not select without the host firewall) in default deny both
   // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
+  if (state.config?.neverEnforce) {
+    const kept = b.inv.policies.filter((p) => !CILIUM_ENFORCED.has(p.kind));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
   if (always) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always", tier: "namespace", priority: 1000, subject: EVERY_POD, ingress: [], egress: [], src: always });
   for (const { sel, raw, f } of state.selectors) {
     const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
