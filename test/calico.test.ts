@@ -94,7 +94,7 @@ test("HostEndpoints become Workloads, denied by default; GlobalNetworkPolicy sel
 test("Calico validation errors are precise", () => {
   const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  tier: nope\n  ingress:\n  - action: Allow\n    destination: {ports: [80]}\n  - {action: Allow, protocol: TCP, source: {nets: [10.0.0.0/8], selector: a == 'b'}}\n  - {action: Reject}", "x") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
-  for (const re of [/^8 spec\.ingress\.0\.destination\.ports: ports need the rule's protocol/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
+  for (const re of [/^8 spec\.ingress\.0\.destination\.ports: rules with numeric port or port range must set protocol to TCP or UDP or SCTP/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
@@ -514,4 +514,17 @@ test("applyOnForward: a note when the policy selects no host endpoint, an error 
   assert.equal(verdict(new PolicyEngine(pods.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
   const hosts = load({ "p.yaml": withPolicies(hep, calico("GlobalNetworkPolicy", "fwd", "  selector: has(host)\n  applyOnForward: true\n  ingress: [{action: Allow}]")) });
   assert.match(hosts.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.applyOnForward: applyOnForward applies the policy to the traffic host endpoint n1-eth0 forwards too/);
+});
+
+// validator.go validateRule: without a protocol only named ports (AllPortsAreNamed); felix
+// rule_scanner.go matches them on their own protocol (namedPortProto = ipsetmember.ProtocolAny).
+test("named ports without a protocol match the named port on its own protocol", () => {
+  const l = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress: [{action: Allow, destination: {ports: [serve-80-udp, serve-81-tcp]}}]", "x")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/b", "x/a", 80, "UDP"), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 80, "TCP"), "deny", "serve-80-udp is UDP");
+  assert.equal(verdict(e, "y/b", "x/a", 81, "TCP"), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 81, "UDP"), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "named ports without protocol");
 });

@@ -158,11 +158,15 @@ function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
   if (protocols && notProtocols) protos = protocols.filter((p) => notProtocols.includes(p));
   const ports = readPortList(dest.get("ports"));
   const notPorts = readPortList(dest.get("notPorts"));
-  if ((ports || notPorts) && !r.get("protocol").present) {
-    return dest.get(ports ? "ports" : "notPorts").error("required", "ports need the rule's protocol to be TCP, UDP, SCTP or UDPLite");
+  // validator.go validateRule: without a protocol, ports must all be named (AllPortsAreNamed:
+  // protocolSingleOrRangePortsMsg); felix matches such a named port on its own protocol
+  // (rule_scanner.go: namedPortProto is ipsetmember.ProtocolAny unless the rule has a protocol).
+  const numeric = [ports, notPorts].find((l) => l?.ranges.length);
+  if (numeric && !r.get("protocol").present) {
+    return dest.get(numeric === ports ? "ports" : "notPorts").error("required", "rules with numeric port or port range must set protocol to TCP or UDP or SCTP (Calico's validator refuses the policy)");
   }
   if (notPorts?.names.length) return dest.get("notPorts").error("unsupported", `named ports in notPorts (${notPorts.names.join(", ")}) cannot be expressed: the model has no "every port but a named one"`);
-  if (!protos) return undefined;
+  if (!protos) return ports?.names.length ? ports.names.map((name): PortMatch => ({ kind: "named", name })) : undefined;
   if (!ports && !notPorts) return protos.map((protocol) => ({ kind: "protocol", protocol }));
   let ranges: Interval[] = ports ? ports.ranges : [[1, MAX_PORT]];
   if (notPorts) ranges = ranges.flatMap(([a, b]) => complement(notPorts.ranges).filter(([x, y]) => y >= a && x <= b).map(([x, y]): Interval => [Math.max(a, x), Math.min(b, y)]));
