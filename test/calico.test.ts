@@ -518,7 +518,7 @@ test("applyOnForward: a note when the policy selects no host endpoint, an error 
 
 // validator.go validateRule: without a protocol only named ports (AllPortsAreNamed); felix
 // rule_scanner.go matches them on their own protocol (namedPortProto = ipsetmember.ProtocolAny).
-test("named ports without a protocol match the named port on its own protocol", () => {
+test("named ports without a protocol match the named port on its own protocol; ports need a protocol that has them", () => {
   const l = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress: [{action: Allow, destination: {ports: [serve-80-udp, serve-81-tcp]}}]", "x")) });
   assert.deepEqual(l.diagnostics.errors, []);
   const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
@@ -527,4 +527,7 @@ test("named ports without a protocol match the named port on its own protocol", 
   assert.equal(verdict(e, "y/b", "x/a", 81, "TCP"), "allow");
   assert.equal(verdict(e, "y/b", "x/a", 81, "UDP"), "deny");
   assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "named ports without protocol");
+  // Protocol.SupportsPorts: 6, 17, 132, TCP, UDP, SCTP only.
+  const icmp = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  ingress: [{action: Allow, protocol: ICMP, destination: {ports: [80]}}]", "x")) });
+  assert.match(icmp.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.ingress\.0\.destination\.ports: rules that specify ports must set protocol to TCP or UDP or SCTP, not "ICMP"/);
 });

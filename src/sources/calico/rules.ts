@@ -165,6 +165,8 @@ function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
   if (numeric && !r.get("protocol").present) {
     return dest.get(numeric === ports ? "ports" : "notPorts").error("required", "rules with numeric port or port range must set protocol to TCP or UDP or SCTP (Calico's validator refuses the policy)");
   }
+  // numorstring Protocol.SupportsPorts: 6, 17, 132, TCP, UDP, SCTP; validateRule: protocolPortsMsg.
+  if ((ports || notPorts) && protocols && !protocols.length) return dest.get(ports ? "ports" : "notPorts").error("invalid-port", `rules that specify ports must set protocol to TCP or UDP or SCTP, not ${JSON.stringify(r.get("protocol").value)} (Calico's validator refuses the policy)`);
   if (notPorts?.names.length) return dest.get("notPorts").error("unsupported", `named ports in notPorts (${notPorts.names.join(", ")}) cannot be expressed: the model has no "every port but a named one"`);
   if (!protos) return ports?.names.length ? ports.names.map((name): PortMatch => ({ kind: "named", name })) : undefined;
   if (!ports && !notPorts) return protos.map((protocol) => ({ kind: "protocol", protocol }));
