@@ -178,13 +178,14 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
-  // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
-  // host's identity, which policy does not select without the host firewall) in default deny both
-  // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
+  // enable-policy never: the policies the agent would enforce are left out.
   if (state.config?.neverEnforce) {
     const kept = b.inv.policies.filter((p) => !CILIUM_ENFORCED.has(p.kind));
     b.inv.policies.splice(0, b.inv.policies.length, ...kept);
   }
+  // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
+  // host's identity, which policy does not select without the host firewall) in default deny both
+  // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
   if (always) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always", tier: "namespace", priority: 1000, subject: EVERY_POD, ingress: [], egress: [], src: always });
   for (const { sel, raw, f } of state.selectors) {
     const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
