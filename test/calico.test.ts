@@ -531,3 +531,25 @@ test("named ports without a protocol match the named port on its own protocol; p
   const icmp = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  ingress: [{action: Allow, protocol: ICMP, destination: {ports: [80]}}]", "x")) });
   assert.match(icmp.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.ingress\.0\.destination\.ports: rules that specify ports must set protocol to TCP or UDP or SCTP, not "ICMP"/);
 });
+
+// felix calc/rule_scanner.go: DstService makes IPSetData{Service, ServiceIncludePorts: true} (the
+// Service's endpoints' addresses on their ports), SrcService the same without ports.
+test("services in rules: a destination is the Service's endpoints on their ports, a source their addresses", () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: 'y'}\nspec:\n  selector: {pod: a}\n  ports: [{port: 8080, targetPort: serve-81-tcp, protocol: TCP}]";
+  const ext = "apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: 'y'}\nspec:\n  ports: [{port: 443, protocol: TCP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ext-1, namespace: 'y', labels: {kubernetes.io/service-name: ext}}\naddressType: IPv4\nports: [{port: 8443, protocol: TCP}]\nendpoints: [{addresses: [8.8.8.8]}]";
+  const l = load({ "p.yaml": withPolicies(svc, ext,
+    calico("NetworkPolicy", "eg", "  selector: pod == 'a'\n  egress:\n  - {action: Allow, destination: {services: {name: web, namespace: 'y'}}}\n  - {action: Allow, destination: {services: {name: ext, namespace: 'y'}}}", "x"),
+    calico("NetworkPolicy", "in", "  selector: pod == 'b'\n  ingress: [{action: Allow, source: {services: {name: web}}}]", "y")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/a", 81), "allow", "the endpoint on its target port");
+  assert.equal(verdict(e, "x/a", "y/a", 80), "deny");
+  assert.equal(verdict(e, "x/a", "y/b", 81), "deny", "not an endpoint");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 8443), "allow", "a Service without selector: its EndpointSlices");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "deny");
+  assert.equal(verdict(e, "y/a", "y/b", 80), "allow", "source: the endpoints' addresses, any port");
+  assert.equal(verdict(e, "y/c", "y/b", 80), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "8.8.8.8"), "services in rules");
+  const bad = load({ "p.yaml": withPolicies(calico("GlobalNetworkPolicy", "g", "  egress: [{action: Allow, destination: {services: {name: web}}}]")) });
+  assert.match(bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.egress\.0\.destination\.services\.namespace: a GlobalNetworkPolicy's services need a namespace/);
+});
