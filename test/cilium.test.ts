@@ -459,3 +459,25 @@ test("host policies: inert without the host firewall, unsupported with it or unk
   assert.match(namespaced.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.nodeSelector: a CiliumNetworkPolicy rule cannot have a nodeSelector/);
   assert.deepEqual(namespaced.inventory.policies, [], "none of it is enforced");
 });
+
+// pkg/policy (evaluateDefaultDenyForRule): "Since Non Default Deny Policies is disabled by flag, DefaultDeny
+// is enabled": enableDefaultDeny false counts only under enable-non-default-deny-policies (Helm default
+// true). enable-k8s-networkpolicy false: the agent does not enforce NetworkPolicies.
+test("enable-non-default-deny-policies false isolates what enableDefaultDeny leaves open; enable-k8s-networkpolicy false drops NetworkPolicies", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const open = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: open, namespace: x}\nspecs:\n- endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}]}]\n- endpointSelector: {matchLabels: {pod: c}}\n  enableDefaultDeny: {egress: false}\n  egressDeny: [{toEndpoints: [{matchLabels: {pod: a}}]}]";
+  for (const [data, isolated] of [["enable-non-default-deny-policies: 'true'", false], ["cluster-name: c1", false], ["enable-non-default-deny-policies: 'false'", true]] as const) {
+    const l = load({ "p.yaml": withPolicies(config(data), open) });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+    assert.equal(verdict(e, "x/b", "x/a", 80), "allow", data);
+    assert.equal(verdict(e, "z/b", "x/a", 80), isolated ? "deny" : "allow", `${data}: x/a's ingress`);
+    assert.equal(verdict(e, "x/c", "x/b", 80), isolated ? "deny" : "allow", `${data}: x/c's egress`);
+    assert.equal(verdict(e, "x/c", "x/a", 80), "deny", `${data}: the egress deny`);
+    assertAgree(new FastConnectivity(e), podsAnd(l.inventory), data);
+  }
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]";
+  const off = load({ "p.yaml": withPolicies(config("enable-k8s-networkpolicy: 'false'"), np) });
+  assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
+  assert.equal(verdict(engineFor(withPolicies(config("enable-k8s-networkpolicy: 'true'"), np)), "x/b", "x/a", 80), "deny");
+});

@@ -52,6 +52,8 @@ interface CiliumState {
   nodeRules: Field[];
   /** CiliumClusterwideNetworkPolicy rules with a nodeSelector (host policies), judged against enable-host-firewall. */
   hostRules: Field[];
+  /** Directions enableDefaultDeny false leaves open, judged against enable-non-default-deny-policies. */
+  openDirections: OpenDirection[];
   /** fromNodes/toNodes peers as written, read through the node label filter (node-labels). */
   nodePeers: { peer: Extract<Peer, { kind: "nodes" }>; raw: LabelSelector; f: Field }[];
   /** CIDR rules' peers (not world): they match node addresses under policy-cidr-match-mode nodes. */
@@ -70,9 +72,16 @@ interface AgentConfig {
   neverEnforce?: boolean;
   /** enable-host-firewall: policies with a nodeSelector (host policies) are enforced. */
   hostFirewall: boolean;
+  /** enable-non-default-deny-policies (default true): enableDefaultDeny false is honoured. */
+  nonDefaultDeny: boolean;
+  /** enable-k8s-networkpolicy (default true): Kubernetes NetworkPolicies are enforced. */
+  k8sNetworkPolicy: boolean;
 }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], nodePeers: [], cidrPeers: [] }), settle };
+/** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
+interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
+
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -99,6 +108,8 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
     ...enforcement(enforcementMode(data.get("enable-policy")), root.ctx.ref),
     hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
+    nonDefaultDeny: !isGoFalse(data.get("enable-non-default-deny-policies")),
+    k8sNetworkPolicy: !isGoFalse(data.get("enable-k8s-networkpolicy")),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -153,6 +164,12 @@ function enforcement(mode: string | undefined, ref: SourceRef): Pick<AgentConfig
 /** The policies the Cilium agent enforces: its own and Kubernetes NetworkPolicies. */
 const CILIUM_ENFORCED = new Set(["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"]);
 
+/** A boolean option whose default is true, set to false (strconv.ParseBool). */
+function isGoFalse(f: Field): boolean {
+  const text = f.string();
+  return text !== undefined && text !== "" && !isGoTrue(text);
+}
+
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
 function words(text: string | undefined): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
@@ -178,9 +195,24 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
-  // enable-policy never: the policies the agent would enforce are left out.
-  if (state.config?.neverEnforce) {
-    const kept = b.inv.policies.filter((p) => !CILIUM_ENFORCED.has(p.kind));
+  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
+  // false: NetworkPolicies (the agent does not watch them).
+  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
+  if (dropped) {
+    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
+  // evaluateDefaultDenyForRule: "Since Non Default Deny Policies is disabled by flag, DefaultDeny is
+  // enabled": under enable-non-default-deny-policies false a direction enableDefaultDeny leaves open
+  // isolates after all (its allows in the Namespace tier, no longer in the Admin tier).
+  if (state.config && !state.config.nonDefaultDeny && state.openDirections.length) {
+    for (const o of state.openDirections) {
+      o.isolating[o.d] = o.allows;
+      delete o.open[o.d];
+      if (!b.inv.policies.includes(o.isolating)) b.inv.policies.push(o.isolating);
+    }
+    const emptied = new Set(state.openDirections.map((o) => o.open).filter((p) => p.ingress === undefined && p.egress === undefined));
+    const kept = b.inv.policies.filter((p) => !emptied.has(p));
     b.inv.policies.splice(0, b.inv.policies.length, ...kept);
   }
   // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
@@ -616,7 +648,7 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
-function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
+function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext, opened: OpenDirection[]): Policy[] {
   if (spec.get("nodeSelector").present) {
     // cnp_types.go (*CiliumNetworkPolicy).Parse: "rule cannot have NodeSelector" refuses the object.
     if (scope.namespace !== undefined) { spec.get("nodeSelector").error("invalid-rule", "a CiliumNetworkPolicy rule cannot have a nodeSelector (only a CiliumClusterwideNetworkPolicy can): Cilium refuses the policy, so it enforces none of it"); scope.refused = true; }
@@ -637,6 +669,7 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
     else if (allows.length) parts.open[d] = allows;
+    if (hasSection && !defaultDeny) opened.push({ d, allows, open: parts.open, isolating: parts.isolating });
   }
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }
@@ -651,7 +684,14 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       if (!one.present && !many.present) { one.missing(); return; }
       const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
-      const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
+      const opened: OpenDirection[] = [];
+      // (Renamed in place: the open directions keep pointing at the policies pushed.)
+      const policies = specs.flatMap((s, i) => {
+        const from = opened.length;
+        const read = s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx, opened) : [];
+        if (specs.length > 1) for (const p of new Set([...read, ...opened.slice(from).flatMap((o) => [o.open, o.isolating])])) p.name = `${p.name}-${i}`;
+        return read;
+      });
       // pkg/policy/api/rule_validation.go (*Rule).Validate: "rule must have at least one of Ingress,
       // IngressDeny, Egress, EgressDeny" (len() == 0: `ingress: []` is none), and cnp_types.go Parse
       // refuses the whole object for one such rule: none of its rules is enforced. (A rule with none
@@ -662,6 +702,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       if (!meta || refused.length || scope.refused) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       b.inv.policies.push(...policies);
+      stateOf(b).openDirections.push(...opened);
     },
   };
 }
