@@ -536,3 +536,18 @@ spec: {trafficPolicy: Deny}
   assert.deepEqual([out.status, out.route, out.connection ?? null], [200, "HTTPRoute linkerd-egress/out", null], "the EgressNetwork's original destination, though its trafficPolicy is Deny (was: 500)");
   assert.match(out.layers.map((l) => l.summary).join("\n"), /connection to 203\.0\.113\.5/);
 });
+
+test("Istio waypoint: of two VirtualServices made of routes without creationTimestamp, the one of the route first in the input is tried first, and a rule of the later one that loses to it notes it (was: by name, shop~80~… before shop~…)", () => {
+  const rule = (tag: string) => `  rules:
+  - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: ${tag}}]}}]
+    backendRefs: [{name: api, namespace: shop, port: 80}]`;
+  const all = meshRoute("shop", "all", API, rule("all"));
+  const p80 = meshRoute("shop", "p80", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", rule("p80"));
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint");
+  for (const [yaml, won, lost] of [[wp + all + p80, "all", "p80"], [wp + p80 + all, "p80", "all"]] as const) {
+    const a = one(yaml, "web/client", "http://api.shop/x");
+    assert.equal(a.responseHeaders["x-route"], won);
+    const loser = a.candidates.find((c) => c.route === `HTTPRoute shop/${lost}`);
+    assert.match(loser?.outcome ?? "", new RegExp(`lost: waypoint shop/waypoint tries VirtualService .* before .*note: neither HTTPRoute shop/${won} .* nor HTTPRoute shop/${lost} .* has a creationTimestamp: HTTPRoute shop/${won} .*comes first in the input`));
+  }
+});
