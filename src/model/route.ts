@@ -245,6 +245,47 @@ export function linkerdDurationError(value: string): string | undefined {
   return n * ms > 0xffffffffffffffffn ? "overflows" : undefined;
 }
 
+/** A duration the outbound index's parse_duration reads, in ms; undefined when absent or refused (linkerdDurationError: such a route is left out anyway). */
+function linkerdDurationMs(value: string | undefined): number | undefined {
+  if (value === undefined || linkerdDurationError(value) !== undefined) return undefined;
+  const s = value.trim(), last = Math.max(...[..."0123456789"].map((d) => s.lastIndexOf(d)));
+  const unit = s.slice(last + 1);
+  return Number(s.slice(0, last + 1).replace("+", "")) * (({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[unit] ?? 0);
+}
+
+/**
+ * The timeouts and retries a Linkerd client's proxy applies to a route rule, in the Gateway API's
+ * terms for the backend model (gateway/backend-model.ts): linkerd2 policy-controller
+ * k8s/index/src/outbound/index/http.rs convert_route reads them from the route's annotations
+ * (parse_timeouts, parse_http_retry), and convert_gateway_rule / convert_linkerd_rule take the rule's
+ * `timeouts.request` only where no `timeout.linkerd.io/request` annotation is set ("timeouts.request =
+ * timeouts.request.or_else(|| rule.timeouts ... request"; 0 is no timeout, GEP-1742). The rule's
+ * `timeouts.backendRequest` and `retry` are not read. `retry.linkerd.io/limit` (default 1, 0 unset),
+ * `retry.linkerd.io/timeout` (each attempt's, a timed-out attempt retried), `retry.linkerd.io/http`
+ * (5xx, gateway-error = 502-504, codes and ranges; absent: Junction retries resets and timed-out
+ * attempts only); any of them makes a retry policy; its backoff starts at 25 ms (grpc/src/outbound/
+ * http.rs convert_retry: ExponentialBackoff 25 ms to 250 ms, jitter). A GRPCRoute's conditions are
+ * gRPC codes (`retry.linkerd.io/grpc`), which the backend model does not answer: its limit and
+ * timeout only. The parent Service's own annotations (used where the route sets none) are not read.
+ */
+export function linkerdRuleTiming(route: Pick<Route, "kind" | "manifest">, rule: Pick<RouteRule, "timeouts">): Pick<RouteRule, "timeouts" | "retry"> {
+  const a = metadataMap(route, "annotations");
+  const request = linkerdDurationMs(a["timeout.linkerd.io/request"]) ?? (rule.timeouts?.request || undefined);
+  const limitText = a["retry.linkerd.io/limit"], limit = limitText !== undefined && /^\+?\d+$/.test(limitText) ? Number(limitText) : undefined;
+  const perTry = linkerdDurationMs(a["retry.linkerd.io/timeout"]) || undefined;
+  const conditions = route.kind === "GRPCRoute" ? undefined : a["retry.linkerd.io/http"];
+  const codes: number[] = [];
+  for (const c of conditions?.split(",") ?? []) {
+    const [lo, hi] = /^5xx$/i.test(c) ? [500, 599] : /^gateway-error$/i.test(c) ? [502, 504] : c.includes("-") ? c.split("-").map(Number) : [Number(c), Number(c)];
+    for (let code = lo; code <= hi; code++) if (!codes.includes(code)) codes.push(code);
+  }
+  const retried = (limit !== undefined && limit !== 0) || perTry !== undefined || conditions !== undefined || (route.kind === "GRPCRoute" && a["retry.linkerd.io/grpc"] !== undefined);
+  return {
+    timeouts: { ...(request ? { request } : {}), ...(retried && perTry ? { backendRequest: perTry } : {}) },
+    retry: retried ? { attempts: limit || 1, codes, backoffMs: 25 } : undefined,
+  };
+}
+
 /** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */
 export function routeKey(r: { kind: string; group?: string; namespace: string; name: string }): string {
   return `${r.kind}${r.group ? `.${r.group}` : ""} ${r.namespace}/${r.name}`;

@@ -551,3 +551,21 @@ test("Istio waypoint: of two VirtualServices made of routes without creationTime
     assert.match(loser?.outcome ?? "", new RegExp(`lost: waypoint shop/waypoint tries VirtualService .* before .*note: neither HTTPRoute shop/${won} .* nor HTTPRoute shop/${lost} .* has a creationTimestamp: HTTPRoute shop/${won} .*comes first in the input`));
   }
 });
+
+test("a Linkerd client's retries and timeouts: its policy controller reads the route's annotations retry.linkerd.io/* and timeout.linkerd.io/*, and of the rule only timeouts.request (where no timeout.linkerd.io/request is set), not its retry nor timeouts.backendRequest; an Istio sidecar reads the rule's (was: the rule's for Linkerd too)", () => {
+  // linkerd2 policy-controller k8s/index/src/outbound/index/http.rs convert_route (parse_timeouts, parse_http_retry over the
+  // route's annotations), convert_gateway_rule ("timeouts.request = timeouts.request.or_else(|| rule.timeouts ... request")).
+  const route = (annotations = "") => meshRoute("shop", "t", "{kind: Service, group: '', name: api, port: 80}",
+    "  rules: [{timeouts: {request: 1s, backendRequest: 100ms}, retry: {attempts: 3, codes: [503]}, backendRefs: [{name: api-v2, port: 80}]}]")
+    .replace("namespace: shop}", `namespace: shop${annotations}}`);
+  const status = (proxy: string, yaml: string, query: string) => one(withProxy(proxy) + yaml, "web/client", `http://api.shop/x?${query}`).status;
+  assert.equal(status("istio-proxy", route(), "responseCode=503&succeedAfter=1"), 200, "Istio: the rule's retry");
+  assert.equal(status("istio-proxy", route(), "delay=200ms"), 504, "Istio: the rule's backendRequest");
+  assert.equal(status("linkerd-proxy", route(), "responseCode=503&succeedAfter=1"), 503, "Linkerd reads no rule retry (was: 200, retried)");
+  assert.equal(status("linkerd-proxy", route(), "delay=200ms"), 200, "Linkerd reads no backendRequest (was: 504)");
+  assert.equal(status("linkerd-proxy", route(), "delay=1500ms"), 504, "the rule's timeouts.request");
+  const annotated = route(`, annotations: {retry.linkerd.io/http: "503", retry.linkerd.io/limit: "2", timeout.linkerd.io/request: 300ms}`);
+  assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=2"), 200, "retry.linkerd.io/limit 2 on 503");
+  assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=3"), 503);
+  assert.equal(status("linkerd-proxy", annotated, "delay=500ms"), 504, "timeout.linkerd.io/request 300ms over the rule's 1s");
+});
