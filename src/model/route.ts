@@ -266,24 +266,38 @@ function linkerdDurationMs(value: string | undefined): number | undefined {
  * attempts only); any of them makes a retry policy; its backoff starts at 25 ms (grpc/src/outbound/
  * http.rs convert_retry: ExponentialBackoff 25 ms to 250 ms, jitter). A GRPCRoute's conditions are
  * gRPC codes (`retry.linkerd.io/grpc`), which the backend model does not answer: its limit and
- * timeout only. The parent Service's own annotations (used where the route sets none) are not read.
+ * timeout only. Where the route (and the rule) set no timeout, the parent's annotations give them
+ * (the Service's or EgressNetwork's, `parentAnnotations`: outbound/index.rs parse_timeouts over
+ * service.annotations()); where the route sets no retry, the parent's retry.
  */
-export function linkerdRuleTiming(route: Pick<Route, "kind" | "manifest">, rule: Pick<RouteRule, "timeouts">): Pick<RouteRule, "timeouts" | "retry"> {
-  const a = metadataMap(route, "annotations");
-  const request = linkerdDurationMs(a["timeout.linkerd.io/request"]) ?? (rule.timeouts?.request || undefined);
-  const limitText = a["retry.linkerd.io/limit"], limit = limitText !== undefined && /^\+?\d+$/.test(limitText) ? Number(limitText) : undefined;
+export function linkerdRuleTiming(route: Pick<Route, "kind" | "manifest">, rule: Pick<RouteRule, "timeouts">, parentAnnotations: Readonly<Record<string, string>> = {}): Pick<RouteRule, "timeouts" | "retry"> {
+  const own = metadataMap(route, "annotations");
+  const timeoutsOf = (a: Readonly<Record<string, string>>) => ["request", "response", "idle"].map((k) => linkerdDurationMs(a[`timeout.linkerd.io/${k}`]));
+  const [ownRequest, ...ownOthers] = timeoutsOf(own);
+  const ruleRequest = ownRequest ?? (rule.timeouts?.request || undefined);
+  // grpc/src/outbound/http.rs convert_outbound_route: "if timeouts == Default::default() { timeouts = service_timeouts.clone() }".
+  const request = ruleRequest ?? (ownOthers.every((t) => t === undefined) ? timeoutsOf(parentAnnotations)[0] : undefined);
+  const retry = linkerdRetry(route.kind, own) ?? linkerdRetry(route.kind, parentAnnotations);
+  return {
+    timeouts: { ...(request ? { request } : {}), ...(retry?.perTry ? { backendRequest: retry.perTry } : {}) },
+    retry: retry && { attempts: retry.attempts, codes: retry.codes, backoffMs: 25 },
+  };
+}
+
+/** parse_http_retry (parse_grpc_retry) over one object's annotations: undefined when none of them is set ("if limit.is_none() && timeout.is_none() && conditions.is_none() { return Ok(None) }"). */
+function linkerdRetry(kind: string, a: Readonly<Record<string, string>>): { attempts: number; codes: number[]; perTry?: number } | undefined {
+  const limitText = a["retry.linkerd.io/limit"];
+  const limit = limitText !== undefined && /^\+?\d+$/.test(limitText) && Number(limitText) <= 65535 ? Number(limitText) || undefined : undefined;
   const perTry = linkerdDurationMs(a["retry.linkerd.io/timeout"]) || undefined;
-  const conditions = route.kind === "GRPCRoute" ? undefined : a["retry.linkerd.io/http"];
+  const grpc = kind === "GRPCRoute";
+  const conditions = a[grpc ? "retry.linkerd.io/grpc" : "retry.linkerd.io/http"];
+  if (limit === undefined && perTry === undefined && conditions === undefined) return undefined;
   const codes: number[] = [];
-  for (const c of conditions?.split(",") ?? []) {
+  for (const c of grpc ? [] : conditions?.split(",") ?? []) {
     const [lo, hi] = /^5xx$/i.test(c) ? [500, 599] : /^gateway-error$/i.test(c) ? [502, 504] : c.includes("-") ? c.split("-").map(Number) : [Number(c), Number(c)];
     for (let code = lo; code <= hi; code++) if (!codes.includes(code)) codes.push(code);
   }
-  const retried = (limit !== undefined && limit !== 0) || perTry !== undefined || conditions !== undefined || (route.kind === "GRPCRoute" && a["retry.linkerd.io/grpc"] !== undefined);
-  return {
-    timeouts: { ...(request ? { request } : {}), ...(retried && perTry ? { backendRequest: perTry } : {}) },
-    retry: retried ? { attempts: limit || 1, codes, backoffMs: 25 } : undefined,
-  };
+  return { attempts: limit ?? 1, codes, ...(perTry ? { perTry } : {}) };
 }
 
 /** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */

@@ -568,4 +568,12 @@ test("a Linkerd client's retries and timeouts: its policy controller reads the r
   assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=2"), 200, "retry.linkerd.io/limit 2 on 503");
   assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=3"), 503);
   assert.equal(status("linkerd-proxy", annotated, "delay=500ms"), 504, "timeout.linkerd.io/request 300ms over the rule's 1s");
+  // outbound/index.rs: parse_timeouts and parse_http_retry over the Service's annotations, used where the route sets none.
+  const service = (yaml: string) => yaml.replace("metadata: {name: api, namespace: shop}", `metadata: {name: api, namespace: shop, annotations: {retry.linkerd.io/http: 5xx, timeout.linkerd.io/request: 2s}}`);
+  const bare = meshRoute("shop", "t", "{kind: Service, group: '', name: api, port: 80}", "  rules: [{backendRefs: [{name: api-v2, port: 80}]}]");
+  const viaService = (yaml: string, query: string) => one(service(withProxy("linkerd-proxy")) + yaml, "web/client", `http://api.shop/x?${query}`).status;
+  assert.equal(viaService(bare, "responseCode=503&succeedAfter=1"), 200, "the Service's retry.linkerd.io/http 5xx (limit 1)");
+  assert.equal(viaService(bare, "delay=3s"), 504, "the Service's timeout.linkerd.io/request 2s");
+  assert.equal(viaService(route(), "delay=1500ms"), 504, "the rule's request timeout (1s) is the route's: the Service's 2s does not apply");
+  assert.equal(viaService(bare.replace("namespace: shop}", "namespace: shop, annotations: {retry.linkerd.io/http: \"502\"}}"), "responseCode=503&succeedAfter=1"), 503, "the route's own retry replaces the Service's");
 });

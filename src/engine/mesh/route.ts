@@ -294,8 +294,9 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   }
   // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
+  const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
   const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdRuleTiming }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: (route, rule) => linkerdRuleTiming(route, rule, parentAnnotations) }, req, res);
   res.candidates.push(...left);
   const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
   if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
