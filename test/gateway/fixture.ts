@@ -67,6 +67,18 @@ spec:
 `;
 }
 
+/** Envoy Gateway's configuration ConfigMap; `config` is the envoy-gateway.yaml text's body. */
+export const egConfig = (config: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: envoy-gateway-config, namespace: envoy-gateway-system}
+data:
+  envoy-gateway.yaml: |
+    apiVersion: gateway.envoyproxy.io/v1alpha1
+    kind: EnvoyGateway
+${config.split("\n").map((l) => `    ${l}`).join("\n")}
+`;
+
 export const HTTP_ALL = "{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}";
 
 /** An HTTPRoute in "apps" attached to infra/gw; `spec` is YAML for the rest of the spec (indented 2). */
