@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
+import { SERVER } from "../fixtures/tls.js";
 
 const base = pod("shop", "api", "10.0.0.2", { ports: [["http", 8080], ["db", 5432]] }) + pod("web", "front", "10.0.1.1") + pod("data", "etl", "10.0.2.1")
   + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
@@ -127,15 +128,16 @@ test("ztunnel's DENY: a field it does not read is dropped (a source left with ot
 
 test("an Istio gateway's pod enforces the AuthorizationPolicies istiod writes into it, before routing: those targeting the Gateway, and those selecting its pod (policyattachment.go ShouldAttachPolicy); remote.ip is its client, not X-Forwarded-For (use_remote_address true)", async () => {
   const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
-    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}, {name: https, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: [{name: cert}]}, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n---\n`
     + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
     + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{matches: [{path: {type: PathPrefix, value: /old}}], filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]}, {backendRefs: [{name: api, port: 80}]}]}\n---\n`;
   const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
   const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: infra}\nspec:\n${spec}\n---\n`;
-  const route = async (yaml: string, from: string | undefined, path: string, xff?: string) => {
+  const route = async (yaml: string, from: string | undefined, path: string, xff?: string, scheme = "http") => {
     const { dir, cleanup } = tempFiles({ "a.yaml": gateway + api + yaml });
     try {
-      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", ...(from ? ["--from", from] : []), "--request", `GET http://x.example${path}`, ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
+      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", ...(from ? ["--from", from] : []), "--request", `GET ${scheme}://x.example.com${path}`, ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
       assert.equal(r.code === 0 || r.code === 1, true, r.err);
       return (JSON.parse(r.out) as { results: { status: number | null; redirect: unknown; authorization: { enforcer: string; verdict: string }[] }[] }).results[0];
     } finally { cleanup(); }
@@ -151,6 +153,8 @@ test("an Istio gateway's pod enforces the AuthorizationPolicies istiod writes in
   const redirect = await route(admin, "ip:198.51.100.7", "/old");
   assert.deepEqual([redirect.status, redirect.redirect], [403, null], "RBAC precedes the router: no redirect");
   assert.equal((await route(admin.replace("name: gw}", "name: other}"), "ip:198.51.100.7", "/admin")).status, 200, "another Gateway's policy");
+  assert.equal((await route(admin, "ip:198.51.100.7", "/admin", undefined, "https")).status, 403, "on an HTTPS listener too (the TLS terminated there)");
+  assert.equal((await route(admin, "ip:198.51.100.7", "/x", undefined, "https")).status, 200);
   const allowNothing = policy("none", "  action: ALLOW");
   assert.equal((await route(allowNothing, "ip:198.51.100.7", "/")).status, 403, "a namespace-wide ALLOW without rules allows nothing at the gateway's pod too");
 });

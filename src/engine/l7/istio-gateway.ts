@@ -4,7 +4,8 @@
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Address } from "../../model/ip.js";
 import { istioSettingsOf, type MeshModel } from "../../model/mesh.js";
-import { DEFAULT_PORT, speaksHttp, type RouteRequest } from "../../model/request.js";
+import type { RouteRequest } from "../../model/request.js";
+import { requestPort } from "../gateway/route.js";
 import { GATEWAY_GROUP } from "../../model/route.js";
 import { attributesOf } from "./engine.js";
 import type { Hop, LayerDecision } from "./hop.js";
@@ -28,20 +29,20 @@ export function istioGatewayPolicies(mesh: MeshModel, pod: Endpoint, gateway: { 
 }
 
 /**
- * The decision of an Istio gateway's pod for a request it receives, or undefined when no policy
- * applies there (or the request is no HTTP: a TLS passthrough or TCP listener, not judged here).
+ * The decision of an Istio gateway's pod for a request it receives on an HTTP or HTTPS listener (the
+ * caller's to say: a TLS or TCP listener's connection is not judged here), or undefined when no policy
+ * applies there.
  * The client is its connection's source (`client`, unknown for a client outside the model): the
  * gateway's HCM runs with use_remote_address true and no trusted hops (gateway.go
  * buildGatewayListeners: "useRemoteAddress: true"; xff_num_trusted_hops from gatewayTopology, 0 by
  * default), so remote.ip is that address too, not X-Forwarded-For; it presents no mesh identity.
  */
 export function istioGatewayAuthorize(mesh: MeshModel, pod: Endpoint, gateway: { namespace: string; name: string }, req: RouteRequest, client: Address | undefined): LayerDecision | undefined {
-  if (!speaksHttp(req)) return undefined;
   const policies = istioGatewayPolicies(mesh, pod, gateway);
   if (!policies.length) return undefined;
   const hop: Hop = {
     client: { ...(client ? { address: client } : {}), proxy: "none" }, server: { endpoint: pod, proxy: "istio-sidecar" },
-    port: req.port ?? DEFAULT_PORT[req.scheme] ?? 80,
+    port: requestPort(req),
     http: { method: req.method, host: req.host ?? "", path: req.path, headers: req.headers, ...(req.protocol === "grpc" ? { grpc: true } : {}) },
   };
   const settings = istioSettingsOf(mesh, pod);

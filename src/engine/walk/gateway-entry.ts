@@ -3,7 +3,7 @@
 
 import type { RouteRequest } from "../../model/request.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
-import { routeRequest } from "../gateway/route.js";
+import { requestPort, routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
@@ -29,8 +29,11 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  // The gateway's own pod judges the request before it routes it (Envoy's RBAC filter precedes the router).
-  if (routed.listener && !routed.connection && pods.length && atGateway(w, { namespace: gwNamespace, name: gwName, ...(controller ? { controller } : {}) }, pods[0], address)) return w.res;
+  // The gateway's own pod judges the request on an HTTP or HTTPS listener before it routes it (Envoy's RBAC
+  // filter precedes the router); a TLS or TCP listener's connection is not judged here.
+  const port = requestPort(req);
+  const httpListener = gw?.merged.some((l) => l.listener.name === routed.listener && l.listener.port === port && (l.listener.protocol === "HTTP" || l.listener.protocol === "HTTPS"));
+  if (httpListener && !routed.connection && pods.length && atGateway(w, { namespace: gwNamespace, name: gwName, ...(controller ? { controller } : {}) }, pods[0], address)) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
