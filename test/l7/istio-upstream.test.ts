@@ -96,3 +96,22 @@ test("targetRefs: the validation webhook admits Service, ServiceEntry, Gateway a
   const pod_ = await run(root + deny("{kind: Pod, group: \"\", name: ledger}"));
   assert.match(pod_.err, /but was \/Pod/);
 });
+
+test("a Gateway API gateway's pod enforces the policies whose targetRefs name its Gateway (policyattachment.go ShouldAttachPolicy), and reads remote.ip as use_remote_address true", () => {
+  const gatewayPod = pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] });
+  const target = (ns: string, name: string, spec: string, ref = "{kind: Gateway, group: gateway.networking.k8s.io, name: gw}") =>
+    `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  targetRefs: [${ref}]\n${spec}\n---\n`;
+  const at = (w: ReturnType<typeof world>, path: string, headers: [string, string][] = []) => outcome(w.ask("web/front", "shop/gw-istio", 80, { http: { path, method: "GET", headers } }));
+  const w = world(base + gatewayPod + target("shop", "no-admin", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]")
+    + target("shop", "other-gw", "  action: DENY\n  rules: [{to: [{operation: {paths: [/other]}}]}]", "{kind: Gateway, group: gateway.networking.k8s.io, name: elsewhere}")
+    + target("istio-system", "root", "  action: DENY\n  rules: [{to: [{operation: {paths: [/root]}}]}]")
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: by-label, namespace: shop}\nspec:\n  selector: {matchLabels: {app: gw-istio}}\n  action: DENY\n  rules: [{to: [{operation: {paths: [/label]}}]}]\n---\n`);
+  assert.equal(at(w, "/admin"), "403", "the policy naming its Gateway (was 200: targetRefs policies applied to waypoints only)");
+  assert.equal(at(w, "/ok"), "allow");
+  assert.equal(at(w, "/other"), "allow", "another Gateway's policy");
+  assert.equal(at(w, "/root"), "allow", "a Gateway target counts in the policy's own namespace only: the root namespace's does not reach shop/gw");
+  assert.equal(at(w, "/label"), "403", "selector policies still apply to the gateway's pod (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY)");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, { http: { path: "/admin", method: "GET" } })), "allow", "other workloads do not take it");
+  const remote = world(base + gatewayPod + target("shop", "remote", "  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}]"));
+  assert.equal(at(remote, "/", [["X-Forwarded-For", "1.2.3.4"]]), "allow", "a gateway (use_remote_address true, no trusted hops) reads the peer, not X-Forwarded-For");
+});
