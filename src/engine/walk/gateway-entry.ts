@@ -30,7 +30,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
-  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, gatewayPods(ctx.inv, gwNamespace, gwName)[0])) return w.res;
+  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0])) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
@@ -40,7 +41,6 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
-  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
