@@ -132,6 +132,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
+  /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /**

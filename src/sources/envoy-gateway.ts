@@ -303,6 +303,12 @@ function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout
   return ms === undefined ? set : { ...set, connectTimeout: ms };
 }
 
+/** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
+function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
+  const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
+  return fields.length ? { deprecatedFields: fields } : {};
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -316,7 +322,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
     });
   },
 };

@@ -55,14 +55,14 @@ export function allowingListenerSets(gatewayYaml: string): string {
   return gatewayYaml.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
 }
 
-/** A ListenerSet `ls` in namespace apps attached to infra/gw, with these listeners (a YAML flow list's items). */
-export function listenerSet(listeners: string): string {
+/** A ListenerSet `ls` in namespace apps attached to infra/gw (or infra/`parent`), with these listeners (a YAML flow list's items). */
+export function listenerSet(listeners: string, parent = "gw"): string {
   return `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: ListenerSet
 metadata: {name: ls, namespace: apps}
 spec:
-  parentRef: {name: gw, namespace: infra}
+  parentRef: {name: ${parent}, namespace: infra}
   listeners: [${listeners}]
 `;
 }

@@ -30,6 +30,7 @@ import { compareAgeThenName } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { listenerValidity, type GatewayState, type SharedEnvoy } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import { listenerSetValidity, type ListenerSetState } from "./listenersets.js";
 import { markOverlaps } from "./overlap.js";
 import { irListenerName } from "./vhosts.js";
 
@@ -118,7 +119,7 @@ function refuse(g: GatewayState, problem: Problem): void {
  * mergeBackends cannot both be enabled"), and, when the class's EnvoyProxy merges, a Gateway with its
  * own parametersRef. Run before routes attach (a Conflicted listener takes none).
  */
-export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState[]): void {
+export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState[], listenerSets: readonly ListenerSetState[]): void {
   if (!graph.envoyProxies.some((e) => e.mergeGateways) && !graph.envoyGatewayConfig?.envoyProxy?.mergeGateways) return;
   const classes = new Map<string, { by: string; members: GatewayState[] }>();
   for (const g of gateways) {
@@ -146,6 +147,8 @@ export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState
     const envoy: SharedEnvoy = { className, mergedBy: by, gateways: ordered.map((g) => `${g.gateway.namespace}/${g.gateway.name}`), listeners };
     for (const g of ordered) {
       Object.assign(g, listenerValidity(g.listeners), { envoy });
+      // Its ListenerSets' status too is their listeners', conflicts across Gateways included (ProcessListenerSetStatus runs after ProcessListeners).
+      for (const s of listenerSets) if (s.gateway === g && s.listeners.some((l) => l.conflicted)) Object.assign(s, listenerSetValidity(s.listeners));
       // One Envoy, one Service: an address the infrastructure allocates is the first Gateway's for all.
       if (g.addresses.every((a) => a.simulated)) g.addresses = ordered[0].addresses;
     }
