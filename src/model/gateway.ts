@@ -163,6 +163,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   tlsErrors: string[];
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
+  /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */

@@ -6,6 +6,7 @@ import { hasObject } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
 import { backendTrafficPolicyStatuses } from "./traffic-policy-status.js";
+import { clientTrafficPolicyStatuses } from "./client-policy-status.js";
 import { condition, conditionFrom, type Condition, type Problem } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -124,10 +125,12 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
     if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: { parents: [...routeStatus(r).parents, ...(moreParents?.(r.route) ?? [])] } });
   }
   for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
-  const traffic = backendTrafficPolicyStatuses(engine);
-  for (const p of graph.backendTrafficPolicies) {
-    const ancestors = traffic.get(p);
-    if (p.manifest && ancestors) out.push({ ...p.manifest, status: { ancestors } });
+  const traffic = backendTrafficPolicyStatuses(engine), client = clientTrafficPolicyStatuses(engine);
+  for (const [list, statuses] of [[graph.backendTrafficPolicies, traffic], [graph.clientTrafficPolicies, client]] as const) {
+    for (const p of list) {
+      const ancestors = (statuses as Map<unknown, unknown>).get(p);
+      if (p.manifest && ancestors) out.push({ ...p.manifest, status: { ancestors } });
+    }
   }
   return out;
 }

@@ -29,15 +29,16 @@ import type { ListenerState } from "./listeners.js";
 import type { ListenerSetState } from "./listenersets.js";
 import { selected } from "./traffic-policy.js";
 
-type Ref = { group: string; kind: string; namespace: string; name: string; sectionName?: string };
+export type Ref = { group: string; kind: string; namespace: string; name: string; sectionName?: string };
 const refKey = (r: Ref) => `${r.kind} ${r.namespace}/${r.name}${r.sectionName !== undefined ? `:${r.sectionName}` : ""}`;
-const ancestor = (kind: "Gateway" | "ListenerSet", nn: string, sectionName?: string): Ref => {
+/** getAncestorRefForPolicy, getAncestorRefForListenerSetPolicy. */
+export const ancestor = (kind: "Gateway" | "ListenerSet", nn: string, sectionName?: string): Ref => {
   const [namespace, name] = nn.split("/");
   return { group: GATEWAY_GROUP, kind, namespace, name, ...(sectionName !== undefined ? { sectionName } : {}) };
 };
 
 /** One policy's ancestors, as status.SetConditionForPolicyAncestor writes them (a condition of a type replaces the one there). */
-class Ancestors {
+export class Ancestors {
   readonly list: { ref: Ref; conditions: Condition[] }[] = [];
   constructor(private readonly generation: number) {}
   set(ref: Ref, type: string, ok: boolean, reason: string, message: string): void {
@@ -119,22 +120,34 @@ export function conditionMessage(messages: readonly string[]): string {
 }
 
 /** status.buildDeprecationWarningMessage, of the fields the policy uses (sorted). */
-const deprecationMessage = (fields: readonly string[]) => [...fields].sort().map((f) => `${f} is deprecated, use ${DEPRECATED[f]} instead`).join("; ");
-const DEPRECATED: Record<string, string> = { "spec.targetRef": "spec.targetRefs", "spec.compression": "spec.compressor" };
+export const deprecationMessage = (fields: readonly string[]) => [...fields].sort().map((f) => `${f} is deprecated, use ${DEPRECATED[f]} instead`).join("; ");
+const DEPRECATED: Record<string, string> = {
+  "spec.targetRef": "spec.targetRefs", "spec.compression": "spec.compressor", "spec.enableProxyProtocol": "spec.proxyProtocol",
+  "spec.headers.preserveXRequestID": "spec.headers.requestID", "spec.tls.clientValidation.optional": "spec.tls.clientValidation.mode",
+};
+
+/** Envoy Gateway's translations: its Gateways by GatewayClass, but those refused before translating (InvalidParameters, UnsupportedAddress). */
+export function envoyGatewayClasses(engine: GatewayEngine): GatewayState[][] {
+  const classes = new Map<string, GatewayState[]>();
+  for (const g of engine.gateways) {
+    if (g.controllerName !== ENVOY_GATEWAY_CONTROLLER || (g.rejected && g.rejected.reason !== "ListenersNotValid")) continue;
+    classes.set(g.gateway.className, [...(classes.get(g.gateway.className) ?? []), g]);
+  }
+  return [...classes.values()];
+}
+
+/** The statuses of `Ancestors` as status writes them (a policy without an ancestor: none). */
+export function ancestorStatuses<P>(all: Map<P, Ancestors>): Map<P, PolicyAncestorStatus[]> {
+  return new Map([...all].filter(([, a]) => a.list.length).map(([p, a]) => [p, a.list.map((x) => ({ ancestorRef: x.ref, controllerName: ENVOY_GATEWAY_CONTROLLER, conditions: x.conditions }))]));
+}
 
 /** The BackendTrafficPolicies' statuses Envoy Gateway writes (those that reach nothing: none). */
 export function backendTrafficPolicyStatuses(engine: GatewayEngine): Map<BackendTrafficPolicy, PolicyAncestorStatus[]> {
   const out = new Map<BackendTrafficPolicy, Ancestors>();
   const graph = engine.inv.routing;
   if (!graph.backendTrafficPolicies.length) return new Map();
-  const classes = new Map<string, GatewayState[]>();
-  for (const g of engine.gateways) {
-    // The translation's Gateways: not those refused before it (InvalidParameters, UnsupportedAddress).
-    if (g.controllerName !== ENVOY_GATEWAY_CONTROLLER || (g.rejected && g.rejected.reason !== "ListenersNotValid")) continue;
-    classes.set(g.gateway.className, [...(classes.get(g.gateway.className) ?? []), g]);
-  }
-  for (const gateways of classes.values()) new ClassTranslation(engine, gateways, out).run();
-  return new Map([...out].filter(([, a]) => a.list.length).map(([p, a]) => [p, a.list.map((x) => ({ ancestorRef: x.ref, controllerName: ENVOY_GATEWAY_CONTROLLER, conditions: x.conditions }))]));
+  for (const gateways of envoyGatewayClasses(engine)) new ClassTranslation(engine, gateways, out).run();
+  return ancestorStatuses(out);
 }
 
 type Target = { ns: string; t: BackendTrafficPolicy["targets"][number] };
