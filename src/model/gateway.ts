@@ -198,6 +198,8 @@ export interface EnvoyGatewayConfig {
   /** Where it was read ("ConfigMap envoy-gateway-system/envoy-gateway-config"). */
   where: string;
   envoyProxy?: EnvoyProxySettings;
+  /** provider.kubernetes.deploy.type GatewayNamespace (EnvoyGateway.GatewayNamespaceMode): a GatewayClass's EnvoyProxy with mergeGateways is refused. */
+  gatewayNamespaceMode?: true;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */

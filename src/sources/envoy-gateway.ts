@@ -229,7 +229,8 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   if (refused) refused.at.error("invalid-value", `${refused.message}: Envoy Gateway refuses to start`);
   state.config = { where, rateLimit: rl.present };
   const proxy = doc.get("envoyProxy");
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}) };
+  const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
+  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}) };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
   const controller = doc.get("gateway").get("controllerName");

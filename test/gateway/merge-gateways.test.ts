@@ -182,3 +182,14 @@ test("mergeGateways: a ListenerSet whose listeners are Conflicted across the mer
   // Not merged: no conflict, accepted.
   assert.equal(cond(statusOf(EG_CLASS(false) + GW1 + gw2 + ROUTES + ls(dup), "ListenerSet", "apps/ls").conditions, "Accepted"), "True/Accepted");
 });
+
+test("Gateway Namespace Mode (the configuration's provider.kubernetes.deploy.type GatewayNamespace): a GatewayClass whose EnvoyProxy merges is not accepted (processGatewayClassParamsRef) and its EnvoyProxy not read, so its Gateways are apart; the default EnvoyProxy's mergeGateways still merges them", () => {
+  const ns = (envoyProxy = "") => egConfig(`provider: {type: Kubernetes, kubernetes: {deploy: {type: GatewayNamespace}}}${envoyProxy ? `\nenvoyProxy: ${envoyProxy}` : ""}`);
+  const c = statusOf(ns() + MERGED, "GatewayClass", "eg").conditions.find((x: { type: string }) => x.type === "Accepted");
+  assert.deepEqual([c.status, c.reason, c.message], ["False", "InvalidParameters", "Invalid parametersRef: using Merged Gateways with Gateway Namespace Mode is not supported"]);
+  assert.equal(route(ns() + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  // ControllerDeployment mode (the default): accepted, merged.
+  assert.equal(cond(statusOf(config("{}") + MERGED, "GatewayClass", "eg").conditions, "Accepted"), "True/Accepted");
+  // The default EnvoyProxy merges in either mode (IsMergeGatewaysEnabled falls back to it).
+  assert.equal(route(ns("{mergeGateways: true}") + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
+});

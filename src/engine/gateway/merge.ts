@@ -25,7 +25,7 @@
 // no Envoy listener (validateListenerConditions, IsReady). checkOverlappingTLSConfig then looks at the
 // HTTPS listeners of all of them together.
 
-import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
 import { compareAgeThenName } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { listenerValidity, type GatewayState, type SharedEnvoy } from "./gateways.js";
@@ -36,12 +36,30 @@ import { irListenerName } from "./vhosts.js";
 
 const PARAMETERS_REF_REFUSED = "infrastructure.parametersref must be nil when MergeGateways feature is enabled by gatewayclass";
 
-/** The EnvoyProxy a GatewayClass's parametersRef names (its namespace unset: "default", processGatewayClassParamsRef). */
-function classEnvoyProxy(graph: RouteGraph, g: GatewayState): EnvoyProxy | undefined {
-  const p = g.gatewayClass?.parametersRef;
+/** The EnvoyProxy a GatewayClass's parametersRef names, when it is in the input (its namespace unset: "default", processGatewayClassParamsRef). */
+function namedEnvoyProxy(graph: RouteGraph, c: GatewayClass | undefined): EnvoyProxy | undefined {
+  const p = c?.parametersRef;
   if (!p || p.group !== ENVOY_GATEWAY_GROUP || p.kind !== "EnvoyProxy") return undefined;
   const ns = p.namespace || "default";
   return graph.envoyProxies.find((e) => e.namespace === ns && e.name === p.name);
+}
+
+const NAMESPACE_MODE = "Invalid parametersRef: using Merged Gateways with Gateway Namespace Mode is not supported";
+
+/**
+ * Why Envoy Gateway refuses a GatewayClass's EnvoyProxy that is in the input: processGatewayClassParamsRef,
+ * in Gateway Namespace Mode (its configuration's provider.kubernetes.deploy.type GatewayNamespace), refuses
+ * one with mergeGateways ("using Merged Gateways with Gateway Namespace Mode is not supported"): the class is
+ * Accepted False, InvalidParameters, and its EnvoyProxy not read (EnvoyProxyForGatewayClass stays unset).
+ */
+export function refusedClassEnvoyProxy(graph: RouteGraph, c: GatewayClass): Problem | undefined {
+  if (c.controllerName !== ENVOY_GATEWAY_CONTROLLER || !graph.envoyGatewayConfig?.gatewayNamespaceMode) return undefined;
+  return namedEnvoyProxy(graph, c)?.mergeGateways === true ? { reason: "InvalidParameters", message: NAMESPACE_MODE } : undefined;
+}
+
+/** The GatewayClass's EnvoyProxy as Envoy Gateway reads it (EnvoyProxyForGatewayClass): named, in the input, not refused. */
+function classEnvoyProxy(graph: RouteGraph, g: GatewayState): EnvoyProxy | undefined {
+  return g.gatewayClass && !refusedClassEnvoyProxy(graph, g.gatewayClass) ? namedEnvoyProxy(graph, g.gatewayClass) : undefined;
 }
 
 /** getProtocolForListener: HTTPS and TLS share a port. */

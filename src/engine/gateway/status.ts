@@ -7,6 +7,7 @@ import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
 import { backendTrafficPolicyStatuses } from "./traffic-policy-status.js";
 import { clientTrafficPolicyStatuses } from "./client-policy-status.js";
+import { refusedClassEnvoyProxy } from "./merge.js";
 import { condition, conditionFrom, type Condition, type Problem } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -115,8 +116,9 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
   const out: Record<string, unknown>[] = [];
   for (const c of graph.gatewayClasses) {
     const bad = c.parametersRef && !hasObject(graph, c.parametersRef.group, c.parametersRef.kind, c.parametersRef.namespace || undefined, c.parametersRef.name);
+    const refused = bad ? undefined : refusedClassEnvoyProxy(graph, c);
     const accepted = bad ? condition("Accepted", false, "InvalidParameters", `parametersRef ${c.parametersRef!.kind} ${c.parametersRef!.name} is not in the input`, c.generation)
-      : condition("Accepted", true, "Accepted", "accepted", c.generation);
+      : conditionFrom("Accepted", refused, "Accepted", "accepted", c.generation);
     if (c.manifest) out.push({ ...c.manifest, status: { conditions: [accepted] } });
   }
   for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
