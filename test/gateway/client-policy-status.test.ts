@@ -6,7 +6,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { envoyGateway, policyStatuses } from "./fixture.js";
+import { join } from "node:path";
+import { BASE, envoyGateway, policyStatuses } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
 
 const GW = envoyGateway(["{name: http, port: 80, protocol: HTTP, hostname: a.example.com}", "{name: http2, port: 80, protocol: HTTP, hostname: b.example.com}", "{name: alt, port: 8080, protocol: HTTP}"], "  allowedListeners: {namespaces: {from: All}}\n") + `---
 apiVersion: gateway.networking.k8s.io/v1
@@ -55,4 +57,11 @@ test("ClientTrafficPolicy status via junction status: sections (the same-port re
   ]]);
   assert.deepEqual(s.get("infra/wide2"), [["Gateway infra/gw", "Accepted=False Conflicted: Unable to target Gateway gw, another ClientTrafficPolicy has already attached to it"]]);
   assert.ok(!s.has("infra/elsewhere"));
+  // The table: a row per ancestor (it failed on the policies' status).
+  const t = tempFiles({ "in.yaml": BASE + GW + ctp("again2", "infra", `{targetRefs: [${ref("Gateway", "gw", "alt")}]}`) });
+  try {
+    const out = await cli(["status", "-f", join(t.dir, "in.yaml"), "-q"]);
+    assert.equal(out.code, 0, out.err);
+    assert.match(out.out, /ClientTrafficPolicy\s+infra\/again2\s+infra\/gw\/alt\s+True/);
+  } finally { t.cleanup(); }
 });
