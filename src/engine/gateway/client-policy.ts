@@ -276,7 +276,7 @@ const trimXff = (s: string) => s.replace(/^[ \t\f\v\n\r]+|[ \t\f\v\n\r]+$/g, "")
  * Utility::getLastAddressFromXFF: the X-Forwarded-For value (repeated headers joined with ","), its
  * last `skip` entries dropped (too few: none), the entry then last, trimmed, as an IP address.
  */
-function lastXffAddress(values: readonly string[], skip: number): Address | undefined {
+export function lastXffAddress(values: readonly string[], skip: number): Address | undefined {
   if (!values.length) return undefined;
   let xff = headerReadings(values, "envoy")[0];
   for (let i = 0; i < skip; i++) {
