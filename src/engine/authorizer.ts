@@ -6,7 +6,6 @@
 import type { Endpoint } from "../model/endpoint.js";
 import type { Address } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
-import type { RouteRequest } from "../model/request.js";
 import type { Path, SourceRef } from "../model/source.js";
 import type { Membership } from "./mesh/membership.js";
 import type { Verdict } from "./verdict.js";
@@ -105,15 +104,4 @@ export interface AuthorizationDecision {
 export interface Authorizer {
   readonly name: string;
   authorize(req: AuthorizationRequest): AuthorizationDecision | readonly AuthorizationDecision[];
-  /** The decision of a Gateway's own pod for a request it receives, before routing; undefined: nothing to say there. */
-  atGateway?(req: GatewayAuthorizationRequest): AuthorizationDecision | undefined;
-}
-
-/** A request as a Gateway's pod receives it (walk/gateway-entry.ts). */
-export interface GatewayAuthorizationRequest {
-  gateway: { namespace: string; name: string; controller?: string };
-  pod: Endpoint;
-  request: RouteRequest;
-  /** The connection's source, when known. */
-  client?: Address;
 }

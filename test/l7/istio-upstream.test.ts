@@ -6,7 +6,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
-import { SERVER } from "../fixtures/tls.js";
 
 const base = pod("shop", "api", "10.0.0.2", { ports: [["http", 8080], ["db", 5432]] }) + pod("web", "front", "10.0.1.1") + pod("data", "etl", "10.0.2.1")
   + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
@@ -98,6 +97,51 @@ test("targetRefs: the validation webhook admits Service, ServiceEntry, Gateway a
   assert.match(pod_.err, /but was \/Pod/);
 });
 
+test("a Gateway API gateway's pod enforces the policies whose targetRefs name its Gateway (policyattachment.go ShouldAttachPolicy), and reads remote.ip as use_remote_address true", () => {
+  const gatewayPod = pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] });
+  const target = (ns: string, name: string, spec: string, ref = "{kind: Gateway, group: gateway.networking.k8s.io, name: gw}") =>
+    `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  targetRefs: [${ref}]\n${spec}\n---\n`;
+  const at = (w: ReturnType<typeof world>, path: string, headers: [string, string][] = []) => outcome(w.ask("web/front", "shop/gw-istio", 80, { http: { path, method: "GET", headers } }));
+  const w = world(base + gatewayPod + target("shop", "no-admin", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]")
+    + target("shop", "other-gw", "  action: DENY\n  rules: [{to: [{operation: {paths: [/other]}}]}]", "{kind: Gateway, group: gateway.networking.k8s.io, name: elsewhere}")
+    + target("istio-system", "root", "  action: DENY\n  rules: [{to: [{operation: {paths: [/root]}}]}]")
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: by-label, namespace: shop}\nspec:\n  selector: {matchLabels: {app: gw-istio}}\n  action: DENY\n  rules: [{to: [{operation: {paths: [/label]}}]}]\n---\n`);
+  assert.equal(at(w, "/admin"), "403", "the policy naming its Gateway (was 200: targetRefs policies applied to waypoints only)");
+  assert.equal(at(w, "/ok"), "allow");
+  assert.equal(at(w, "/other"), "allow", "another Gateway's policy");
+  assert.equal(at(w, "/root"), "allow", "a Gateway target counts in the policy's own namespace only: the root namespace's does not reach shop/gw");
+  assert.equal(at(w, "/label"), "403", "selector policies still apply to the gateway's pod (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY)");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, { http: { path: "/admin", method: "GET" } })), "allow", "other workloads do not take it");
+  const remote = world(base + gatewayPod + target("shop", "remote", "  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}]"));
+  assert.equal(at(remote, "/", [["X-Forwarded-For", "1.2.3.4"]]), "allow", "a gateway (use_remote_address true, no trusted hops) reads the peer, not X-Forwarded-For");
+});
+
+test("an Istio gateway enforces its AuthorizationPolicies in its listener, before its router: a request it routes is denied there (403 over the route's answer, 404 included)", async () => {
+  const yaml = base + pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] }).replace("{name: app,", "{name: istio-proxy}, {name: app,")
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /app}}], backendRefs: [{name: api, port: 80}]}]\n---\n`;
+  const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n${spec}\n---\n`;
+  const route = async (extra: string, request: string, from?: string) => {
+    const t = tempFiles({ "a.yaml": yaml + extra });
+    try {
+      const r = await cli(["route", "-q", "-f", t.dir, "--gateway", "shop/gw", "--request", request, "-o", "json", ...(from ? ["--from", from] : [])]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { results: { status: number | null; authorization: { enforcer: string }[] }[] }).results[0];
+    } finally { t.cleanup(); }
+  };
+  const deny = policy("no-admin", "  action: DENY\n  rules: [{to: [{operation: {paths: [\"/app/admin\", \"/debug\"]}}]}]");
+  assert.equal((await route(deny, "GET http://shop.example/app/admin")).status, 403, "was 200: the gateway's policy was never asked");
+  assert.equal((await route(deny, "GET http://shop.example/app/x")).status, 200);
+  assert.equal((await route(deny, "GET http://shop.example/debug")).status, 403, "no route matches /debug (404), but the RBAC filter runs before the router");
+  assert.equal((await route(deny, "GET http://shop.example/other")).status, 404);
+  const allow = policy("office", "  rules: [{from: [{source: {ipBlocks: [203.0.113.0/24]}}]}]");
+  assert.equal((await route(allow, "GET http://shop.example/app/x", "ip:203.0.113.7")).status, 200);
+  assert.equal((await route(allow, "GET http://shop.example/app/x", "ip:198.51.100.7")).status, 403);
+  const none = await route("", "GET http://shop.example/app/x");
+  assert.deepEqual(none.authorization.filter((d) => /Gateway's pod/.test(d.enforcer)), [], "no policy applies to the gateway: no decision of its own");
+});
+
 test("behind an Istio gateway a sidecar's remote.ip is the gateway's client: its Envoy (use_remote_address true) appends it to X-Forwarded-For (gateway.go, conn_manager_utility.cc appendXff)", async () => {
   const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
     + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
@@ -124,37 +168,4 @@ test("ztunnel's DENY: a field it does not read is dropped (a source left with ot
   const never = world(base + ap("d", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]"));
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, { ...get("/admin"), ...ambient })), "allow", "the operation keeps no field ztunnel reads: an empty match, skipped");
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, get("/admin"))), "403", "a sidecar reads the path");
-});
-
-test("an Istio gateway's pod enforces the AuthorizationPolicies istiod writes into it, before routing: those targeting the Gateway, and those selecting its pod (policyattachment.go ShouldAttachPolicy); remote.ip is its client, not X-Forwarded-For (use_remote_address true)", async () => {
-  const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
-    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}, {name: https, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: [{name: cert}]}, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
-    + `apiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n---\n`
-    + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
-    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{matches: [{path: {type: PathPrefix, value: /old}}], filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]}, {backendRefs: [{name: api, port: 80}]}]}\n---\n`;
-  const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
-  const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: infra}\nspec:\n${spec}\n---\n`;
-  const route = async (yaml: string, from: string | undefined, path: string, xff?: string, scheme = "http") => {
-    const { dir, cleanup } = tempFiles({ "a.yaml": gateway + api + yaml });
-    try {
-      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", ...(from ? ["--from", from] : []), "--request", `GET ${scheme}://x.example.com${path}`, ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
-      assert.equal(r.code === 0 || r.code === 1, true, r.err);
-      return (JSON.parse(r.out) as { results: { status: number | null; redirect: unknown; authorization: { enforcer: string; verdict: string }[] }[] }).results[0];
-    } finally { cleanup(); }
-  };
-  const byIp = policy("block", "  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]");
-  assert.equal((await route(byIp, "ip:203.0.113.5", "/")).status, 403, "selected by its labels: denied at the gateway (was: 200, the policy ignored)");
-  assert.equal((await route(byIp, "ip:198.51.100.7", "/", "203.0.113.5")).status, 200, "X-Forwarded-For is not the client there");
-  assert.equal((await route(byIp, "ip:203.0.113.5", "/", "198.51.100.7")).status, 403, "nor can a client hide behind it");
-  const admin = policy("by-ref", "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n  action: DENY\n  rules: [{to: [{operation: {paths: [/admin, /old]}}]}]");
-  const denied = await route(admin, "ip:198.51.100.7", "/admin");
-  assert.equal(denied.status, 403, "targetRefs naming the Gateway");
-  assert.match(denied.authorization[0].enforcer, /Istio gateway of Gateway infra\/gw/);
-  const redirect = await route(admin, "ip:198.51.100.7", "/old");
-  assert.deepEqual([redirect.status, redirect.redirect], [403, null], "RBAC precedes the router: no redirect");
-  assert.equal((await route(admin.replace("name: gw}", "name: other}"), "ip:198.51.100.7", "/admin")).status, 200, "another Gateway's policy");
-  assert.equal((await route(admin, "ip:198.51.100.7", "/admin", undefined, "https")).status, 403, "on an HTTPS listener too (the TLS terminated there)");
-  assert.equal((await route(admin, "ip:198.51.100.7", "/x", undefined, "https")).status, 200);
-  const allowNothing = policy("none", "  action: ALLOW");
-  assert.equal((await route(allowNothing, "ip:198.51.100.7", "/")).status, 403, "a namespace-wide ALLOW without rules allows nothing at the gateway's pod too");
 });

@@ -5,8 +5,7 @@ import type { Endpoint, Service } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { AuthorizationDecision, AuthorizationRequest, Authorizer, GatewayAuthorizationRequest, Peer } from "../authorizer.js";
-import { istioGatewayAuthorize } from "./istio-gateway.js";
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Peer } from "../authorizer.js";
 import { proxyMesh, type Membership } from "../mesh/membership.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { findService } from "../../model/services.js";
@@ -102,10 +101,11 @@ export class L7Authorizer implements Authorizer {
     return this.engine.authorize(hop).layers.map(decision);
   }
 
-  /** An Istio gateway's pod: the AuthorizationPolicies istiod writes into it (istio-gateway.ts). */
-  atGateway(req: GatewayAuthorizationRequest): AuthorizationDecision | undefined {
-    if (req.gateway.controller !== ISTIO_GATEWAY_CONTROLLER) return undefined;
-    const l = istioGatewayAuthorize(this.policies.inventory.mesh, req.pod, req.gateway, req.request, req.client);
+  /** The RBAC of an Istio gateway's pod `gateway` for the request it takes from `client` on its listener `port` (L7Engine.istioGateway). */
+  atIstioGateway(client: Peer, gateway: Endpoint, port: number, http: Hop["http"]): AuthorizationDecision | undefined {
+    const inv = this.policies.inventory;
+    const hop: Hop = { client: end(inv, client), server: { endpoint: gateway, proxy: "istio-sidecar" }, port, ...(http ? { http } : {}) };
+    const l = this.engine.istioGateway(hop);
     return l && decision(l);
   }
 }

@@ -3,7 +3,7 @@
 
 import type { RouteRequest } from "../../model/request.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
-import { requestPort, routeRequest } from "../gateway/route.js";
+import { routeRequest } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
@@ -11,13 +11,14 @@ import { emptyResult } from "../gateway/request.js";
 import { serviceHiddenFrom } from "../mesh/registry.js";
 import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
-import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
+import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { denied, noCluster, serve } from "./serve.js";
+import { hostHeaderRequest, noCluster, serve } from "./serve.js";
+import { peerOf } from "./peers.js";
+import { L7Authorizer } from "../l7/authorizer.js";
+import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import type { Address } from "../../model/ip.js";
-import type { GatewayAuthorizationRequest } from "../authorizer.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -28,12 +29,9 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  // The gateway's own pod judges the request on an HTTP or HTTPS listener before it routes it (Envoy's RBAC
-  // filter precedes the router); a TLS or TCP listener's connection is not judged here.
-  const port = requestPort(req);
-  const httpListener = gw?.merged.some((l) => l.listener.name === routed.listener && l.listener.port === port && (l.listener.protocol === "HTTP" || l.listener.protocol === "HTTPS"));
-  if (httpListener && !routed.connection && pods.length && atGateway(w, { namespace: gwNamespace, name: gwName, ...(controller ? { controller } : {}) }, pods[0], address)) return w.res;
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0])) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
@@ -62,6 +60,27 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const svc = first?.service && first.servicePort ? { name: `${first.service.namespace}/${first.service.name}`, port: first.servicePort.port } : undefined;
   w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);
+}
+
+/**
+ * An Istio gateway's Envoy enforces the AuthorizationPolicies of its pod in the listener's filters,
+ * before its router (pilot/pkg/networking/core/gateway.go builds the RBAC filters ahead of the router;
+ * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
+ * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
+ */
+function istioGatewayRbac(w: Walk, pod: Endpoint | undefined): boolean {
+  const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
+  if (!pod || !l7) return false;
+  const q = hostHeaderRequest(w.req);
+  const http = speaksHttp(q) || q.scheme === "https" || q.scheme === "wss" ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
+  const d = l7.atIstioGateway(peerOf(w.ctx, w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  if (!d) return false;
+  w.res.authorization.push(d);
+  if (d.verdict !== "deny") return false;
+  step(w, "authorization", "decided", d.summary);
+  if (d.denial?.connection || !http) refuse(w, d.denial?.connection ?? "failed", d.summary);
+  else Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, backends: [], upstream: null, redirect: undefined, responseHeaders: {}, reason: d.summary });
+  return true;
 }
 
 /**
@@ -106,24 +125,4 @@ function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint |
   }
   w.via = { ...(controller ? { controller } : {}) };
   return toServiceEntry({ ...w, client: { endpoint: pod } }, picked.serviceEntry!, picked.ref.name, picked.ref.port!);
-}
-
-/**
- * The authorizers at the Gateway's pod (an Istio gateway's AuthorizationPolicies: l7/istio-gateway.ts):
- * their decisions join the answer's; true when one denied, the answer then the denial.
- */
-function atGateway(w: Walk, gateway: GatewayAuthorizationRequest["gateway"], pod: Endpoint, client: Address | undefined): boolean {
-  for (const a of w.ctx.authorizers) {
-    const d = a.atGateway?.({ gateway, pod, request: w.req, ...(client ? { client } : {}) });
-    if (!d) continue;
-    w.res.authorization.push(d);
-    if (d.verdict === "deny") {
-      step(w, "authorization", "decided", d.summary);
-      // Nothing the route would have done happens: no redirect, no backend, no mirror.
-      Object.assign(w.res, { redirect: null, backends: [], mirroredTo: [] });
-      denied(w, d);
-      return true;
-    }
-  }
-  return false;
 }

@@ -89,8 +89,7 @@ function authorize(w: Walk, from: Party, to: Serving, network: Verdict | undefin
   return w.res;
 }
 
-/** The answer when an authorizer denied: its status, or the connection refused. */
-export function denied(w: Walk, d: AuthorizationDecision): RequestAnswer {
+function denied(w: Walk, d: AuthorizationDecision): RequestAnswer {
   if (d.denial?.connection || (!d.denial?.status && !speaksHttp(w.req))) return refuse(w, d.denial?.connection ?? "failed", d.summary);
   return Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, upstream: null, responseHeaders: {}, reason: d.summary });
 }
