@@ -169,3 +169,25 @@ test("ztunnel's DENY: a field it does not read is dropped (a source left with ot
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, { ...get("/admin"), ...ambient })), "allow", "the operation keeps no field ztunnel reads: an empty match, skipped");
   assert.equal(outcome(never.ask("web/front", "shop/api", 8080, get("/admin"))), "403", "a sidecar reads the path");
 });
+
+test("an Istio gateway's TLS listener runs the TCP RBAC filter, HTTP or not inside: an ALLOW rule with paths never matches there (builder.go BuildTCP), and a denial closes the connection; on an HTTP listener a denial clears the route's redirect", async () => {
+  const yaml = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}, {name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata: {name: t, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], hostnames: [x.example.com], rules: [{backendRefs: [{name: api, port: 443}]}]}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra, sectionName: http}], rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]}\n---\n`
+    + pod("shop", "api", "10.0.0.2", { ports: [["https", 8443]] }) + service("shop", "api", [["https", 443, 8443]])
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: pub, namespace: infra}\nspec:\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n  rules: [{to: [{operation: {paths: [/public]}}]}]\n---\n`;
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const route = async (request: string) => {
+      const r = await cli(["route", "-q", "-f", dir, "--gateway", "infra/gw", "--from", "ip:198.51.100.7", "--request", request, "-o", "json"]);
+      return (JSON.parse(r.out) as { results: { status: number | null; connection?: string; redirect?: unknown }[] }).results[0];
+    };
+    const passthrough = await route("GET https://x.example.com/public");
+    assert.deepEqual([passthrough.status, passthrough.connection], [null, "failed"], "the gateway never reads the path inside the TLS it passes through (was: 200, allowed by the path)");
+    const redirected = await route("GET http://x.example.com/private");
+    assert.deepEqual([redirected.status, redirected.redirect], [403, null], "the HTTP listener reads the path: denied before the router's redirect");
+    assert.equal((await route("GET http://x.example.com/public")).status, 301);
+  } finally { cleanup(); }
+});

@@ -3,7 +3,8 @@
 
 import type { RouteRequest } from "../../model/request.js";
 import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
-import { routeRequest } from "../gateway/route.js";
+import { requestPort, routeRequest } from "../gateway/route.js";
+import type { GatewayState } from "../gateway/gateways.js";
 import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
@@ -31,7 +32,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
-  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0])) return w.res;
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
@@ -63,23 +64,36 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
 }
 
 /**
+ * Whether the Gateway's listener that takes the request (`name`, else the first on the port: a
+ * request no listener hostname matches still passes the port's filters) terminates HTTP: protocol
+ * HTTP or HTTPS (a TLS listener's filter chain is TCP, passthrough or terminated).
+ */
+function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, port: number): boolean {
+  const onPort = (gw?.merged ?? []).filter((l) => l.listener.port === port);
+  const l = (name !== undefined ? onPort.find((x) => x.listener.name === name) : undefined) ?? onPort[0];
+  return l?.listener.protocol === "HTTP" || l?.listener.protocol === "HTTPS";
+}
+
+/**
  * An Istio gateway's Envoy enforces the AuthorizationPolicies of its pod in the listener's filters,
  * before its router (pilot/pkg/networking/core/gateway.go builds the RBAC filters ahead of the router;
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
  * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
  */
-function istioGatewayRbac(w: Walk, pod: Endpoint | undefined): boolean {
+function istioGatewayRbac(w: Walk, pod: Endpoint | undefined, httpListener: boolean): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
   if (!pod || !l7) return false;
   const q = hostHeaderRequest(w.req);
-  const http = speaksHttp(q) || q.scheme === "https" || q.scheme === "wss" ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
+  // Only an HTTP or HTTPS listener reads HTTP; a TLS listener (passthrough, or terminated for TCPRoutes)
+  // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
+  const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
   const d = l7.atIstioGateway(peerOf(w.ctx, w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
   if (!d) return false;
   w.res.authorization.push(d);
   if (d.verdict !== "deny") return false;
   step(w, "authorization", "decided", d.summary);
   if (d.denial?.connection || !http) refuse(w, d.denial?.connection ?? "failed", d.summary);
-  else Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, backends: [], upstream: null, redirect: undefined, responseHeaders: {}, reason: d.summary });
+  else Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, backends: [], upstream: null, redirect: null, responseHeaders: {}, mirroredTo: [], reason: d.summary });
   return true;
 }
 
