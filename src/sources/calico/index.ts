@@ -94,8 +94,11 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
     kind, apiVersions: APIS, namespaced: !global,
     read(root, ctx, b) {
       const meta = readMeta(root, !global);
+      // (An absent spec is the zero spec, as libcalico-go decodes a crd.projectcalico.org/v1 object
+      // stored without one (`json:"spec,omitempty"`; that CRD requires no spec): read as spec: {}.
+      // projectcalico.org/v3's schema requires spec.)
       const spec = root.get("spec");
-      if (!spec.object(true)) return;
+      if (spec.present && !spec.object()) return;
       for (const k of ["doNotTrack", "preDNAT", "applyOnForward"]) {
         if (spec.get(k).bool() === true) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
       }
@@ -177,7 +180,7 @@ const hostEndpointFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return; // (absent: the zero spec, as for policies)
     const addresses = readAddressList(spec.get("expectedIPs"), false);
     if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Junction places a host endpoint by its addresses: set expectedIPs");
     const ports = readNamedPorts(spec.get("ports"));

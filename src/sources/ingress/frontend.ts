@@ -16,8 +16,10 @@ const ingressFrontEnd: FrontEnd = {
   kind: "Ingress", apiVersions: ["networking.k8s.io/v1"], namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
+    // spec is `+optional` (Ingress.Spec): absent, the API server validates the zero IngressSpec and
+    // refuses it for what spec: {} lacks ("either defaultBackend or rules must be specified").
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return;
     const className = readClassName(root, meta?.annotations ?? {});
     const defaultBackend = spec.get("defaultBackend").present ? readBackend(spec.get("defaultBackend")) : undefined;
     const rules = (spec.get("rules").list() ?? []).map(readRule).filter((r): r is IngressRule => r !== undefined);
