@@ -348,6 +348,8 @@ export interface KubeYamlOptions { onDuplicate?: (key: string, offset: number | 
  */
 export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unknown {
   refuseTooLarge(text);
+  const deep = deepFlowAt(text);
+  if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
   const read = indentQuotedScalars(text);
   try {
     const docs = read.docs;
@@ -376,6 +378,34 @@ export const MAX_FULL_YAML_VALUES = 2_000_000;
  * refused at the line where it declined, instead of running out of memory: a cluster dump of 150k
  * pods in one `kind: List` is about 9M lines.
  */
+/**
+ * The offset of the first `[` or `{` nested more than MAX_DEPTH deep in `text`, as the `yaml`
+ * library's lexer tokenizes it (brackets in quoted scalars, comments and block plain scalars do not
+ * count), if any. The library composes recursively and overflows the stack some 850 flow levels
+ * down (an error: "nested too deeply"); far deeper, a second such document in one process made V8
+ * abort compiling a regular expression there ("RegExpCompiler Allocation failed", exit 134: two
+ * files of 20,000 `[`), so such a text is refused before the library reads it. The lexer is
+ * iterative, and runs only on a text holding more than MAX_DEPTH brackets.
+ */
+export function deepFlowAt(text: string): number | undefined {
+  let brackets = 0;
+  for (let i = 0; i < text.length && brackets <= MAX_DEPTH; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) brackets++;
+  }
+  if (brackets <= MAX_DEPTH) return undefined;
+  let depth = 0, at = 0;
+  for (const token of new (yaml().Lexer)().lex(text)) {
+    // (The lexer's control tokens, which are no text: a document's start, a flow collection ended by indentation, a scalar's start.)
+    if (token === "\x02" || token === "\x18") { depth = 0; continue; }
+    if (token === "\x1f") continue;
+    if (token === "[" || token === "{") { if (++depth > MAX_DEPTH) return at; }
+    else if ((token === "]" || token === "}") && depth > 0) depth--;
+    at += token.length;
+  }
+  return undefined;
+}
+
 function refuseTooLarge(text: string): void {
   if (text.length < MAX_FULL_YAML_VALUES) return;
   let values = 0;

@@ -67,3 +67,23 @@ test("a file whose '{' comes after 4096 bytes of white space is YAML to kubectl 
     assert.match(errorsOf({ [name]: " ".repeat(4096) + obj })[0], /unknown escape character \\\//, name);
   }
 });
+
+test("two documents of 20,000 nested [ in one load are refused, not a V8 abort (the yaml library's recursion; the second aborted the process: RegExpCompiler Allocation failed, exit 134)", () => {
+  const deep = `${"[".repeat(20000)}${"]".repeat(20000)}`;
+  const errors = errorsOf({ "a.yaml": deep, "b.yaml": deep, "c.json": deep });
+  assert.equal(errors.length, 3);
+  for (const e of errors) assert.match(e, /^[abc]\.(yaml|json):1: invalid YAML: nested more than 1000 levels deep$/);
+  // Brackets in quoted scalars and comments are not nesting.
+  assert.deepEqual(parseKubeYaml(`a: "${"[".repeat(3000)}"\n# ${"{".repeat(2000)}\nb: [[1]]\n`), { a: "[".repeat(3000), b: [[1]] });
+});
+
+test("a Service's name is a DNS label (ValidateServiceName; 1.36's RelaxedServiceNameValidation allows a leading digit), a CronJob's at most 52 characters (ValidateCronJobCreate): both were read", () => {
+  const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: a}\nspec: {ports: [{port: 80}]}\n`;
+  assert.match(errorsOf({ "s.yaml": svc("a.b") })[0], /s\.yaml:3 metadata\.name: "a\.b" is not a valid DNS-1123 label.*a Service's name is a DNS label/);
+  assert.match(errorsOf({ "s.yaml": svc("a".repeat(64)) })[0], /is longer than 63 characters/);
+  assert.deepEqual(errorsOf({ "s.yaml": svc("1abc") }), []);
+  assert.deepEqual(errorsOf({ "s.yaml": svc("a".repeat(63)) }), []);
+  const cron = (name: string) => `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: ${name}, namespace: a}\nspec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: i}]}}}}}\n`;
+  assert.match(errorsOf({ "c.yaml": cron("a".repeat(53)) })[0], /c\.yaml:3 metadata\.name: .*must be no more than 52 characters/);
+  assert.deepEqual(errorsOf({ "c.yaml": cron("a".repeat(52)) }), []);
+});
