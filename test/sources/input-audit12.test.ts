@@ -82,6 +82,8 @@ test("a Service's name is a DNS label (ValidateServiceName; 1.36's RelaxedServic
   assert.match(errorsOf({ "s.yaml": svc("a.b") })[0], /s\.yaml:3 metadata\.name: "a\.b" is not a valid DNS-1123 label.*a Service's name is a DNS label/);
   assert.match(errorsOf({ "s.yaml": svc("a".repeat(64)) })[0], /is longer than 63 characters/);
   assert.deepEqual(errorsOf({ "s.yaml": svc("1abc") }), []);
+  // And an Ingress's reference to it (ValidateIngressBackend under the same gate): it was refused as no DNS-1035 label.
+  assert.deepEqual(errorsOf({ "s.yaml": `${svc("1abc")}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: a}\nspec: {defaultBackend: {service: {name: 1abc, port: {number: 80}}}}\n` }), []);
   assert.deepEqual(errorsOf({ "s.yaml": svc("a".repeat(63)) }), []);
   const cron = (name: string) => `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: ${name}, namespace: a}\nspec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: i}]}}}}}\n`;
   assert.match(errorsOf({ "c.yaml": cron("a".repeat(53)) })[0], /c\.yaml:3 metadata\.name: .*must be no more than 52 characters/);
