@@ -348,8 +348,6 @@ export interface KubeYamlOptions { onDuplicate?: (key: string, offset: number | 
  */
 export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unknown {
   refuseTooLarge(text);
-  const deep = deepFlowAt(text);
-  if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
   const read = indentQuotedScalars(text);
   try {
     const docs = read.docs;
@@ -379,31 +377,41 @@ export const MAX_FULL_YAML_VALUES = 2_000_000;
  * pods in one `kind: List` is about 9M lines.
  */
 /**
- * The offset of the first `[` or `{` nested more than MAX_DEPTH deep in `text`, as the `yaml`
- * library's lexer tokenizes it (brackets in quoted scalars, comments and block plain scalars do not
- * count), if any. The library composes recursively and overflows the stack some 850 flow levels
- * down (an error: "nested too deeply"); far deeper, a second such document in one process made V8
- * abort compiling a regular expression there ("RegExpCompiler Allocation failed", exit 134: two
- * files of 20,000 `[`), so such a text is refused before the library reads it. The lexer is
- * iterative, and runs only on a text holding more than MAX_DEPTH brackets.
+ * The offset of the first collection nested more than MAX_DEPTH deep in the `yaml` library's CST
+ * of a text (block or flow; its parser is iterative), if any. The library composes documents
+ * recursively and overflows the stack some 850 flow levels down (an error: "nested too deeply"); far
+ * deeper, a second such document in one process made V8 abort compiling a regular expression there
+ * ("RegExpCompiler Allocation failed", exit 134: two files of 20,000 `[`), so such a text is refused
+ * before the library composes it (parseDocuments). Walked with a stack, not recursively.
  */
-export function deepFlowAt(text: string): number | undefined {
-  let brackets = 0;
-  for (let i = 0; i < text.length && brackets <= MAX_DEPTH; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 91 || c === 123) brackets++;
-  }
-  if (brackets <= MAX_DEPTH) return undefined;
-  let depth = 0, at = 0;
-  for (const token of new (yaml().Lexer)().lex(text)) {
-    // (The lexer's control tokens, which are no text: a document's start, a flow collection ended by indentation, a scalar's start.)
-    if (token === "\x02" || token === "\x18") { depth = 0; continue; }
-    if (token === "\x1f") continue;
-    if (token === "[" || token === "{") { if (++depth > MAX_DEPTH) return at; }
-    else if ((token === "]" || token === "}") && depth > 0) depth--;
-    at += token.length;
+function deepCollectionAt(cst: readonly unknown[]): number | undefined {
+  type Tok = { type?: string; offset?: number; value?: Tok; items?: { key?: Tok | null; value?: Tok | null }[] };
+  const stack: [Tok, number][] = cst.map((t) => [t as Tok, 0]);
+  while (stack.length) {
+    const [tok, depth] = stack.pop()!;
+    if (!tok || typeof tok !== "object") continue;
+    if (tok.type === "document") { if (tok.value) stack.push([tok.value, depth]); continue; }
+    if (tok.type !== "block-map" && tok.type !== "block-seq" && tok.type !== "flow-collection") continue;
+    if (depth + 1 > MAX_DEPTH) return tok.offset;
+    for (const item of tok.items ?? []) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
   }
   return undefined;
+}
+
+/** yaml().parseAllDocuments, its CST looked at before it is composed (deepCollectionAt): throws KubeYamlError on a collection nested too deeply. */
+function parseDocuments(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
+  const cst = Array.from(new (yaml().Parser)().parse(text));
+  const deep = deepCollectionAt(cst);
+  if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
+  return Array.from(new (yaml().Composer)(options).compose(cst)) as Document.Parsed[];
+}
+
+/** Whether `text` holds a collection nested more than MAX_DEPTH deep (deepCollectionAt), which the `yaml` library must not be given. */
+export function nestedTooDeeply(text: string): boolean {
+  return deepCollectionAt(Array.from(new (yaml().Parser)().parse(text))) !== undefined;
 }
 
 function refuseTooLarge(text: string): void {
@@ -605,8 +613,12 @@ export function indentQuotedScalars(text: string, options: ParseOptions & Docume
   const spelt = goYamlSpellings(text, options);
   let current = spelt.text;
   for (let round = 0; ; round++) {
-    const parsed = yaml().parseAllDocuments(current, options);
-    const docs = Array.isArray(parsed) ? parsed : [];
+    let docs: Document.Parsed[];
+    try { docs = parseDocuments(current, options); } catch (e) {
+      // (Its offset in the indented text, back to the text as written.)
+      if (e instanceof KubeYamlError && e.offset !== undefined && inserted.length) throw new KubeYamlError(e.message, originalOffset(inserted, e.offset));
+      throw e;
+    }
     const err = docs.flatMap((d) => d.errors)[0];
     const quote = err?.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(err.message) ? quotedScalarAt(docs, err.pos[0]) : undefined;
     const fixed = quote === undefined ? undefined : indentContinuations(current, quote);
@@ -643,9 +655,9 @@ function goYamlSpellings(text: string, options: ParseOptions & DocumentOptions &
   if (!tags && !dashes) return { text, loneDashes: false };
   let current = text, loneDashes = false;
   for (let round = 0; round < MAX_SPELLING_ROUNDS; round++) {
-    const parsed = yaml().parseAllDocuments(current, options);
+    const parsed = parseDocuments(current, options);
     const spans: [number, number, string][] = [];
-    for (const e of (Array.isArray(parsed) ? parsed : []).flatMap((d) => d.errors)) {
+    for (const e of parsed.flatMap((d) => d.errors)) {
       if (tags && e.code === "TAG_RESOLVE_FAILED" && /^!<!!?>$/.test(current.slice(e.pos[0], e.pos[1]))) spans.push([e.pos[0], e.pos[1], "!" + " ".repeat(e.pos[1] - e.pos[0] - 1)]);
       else if (dashes && loneDash(current, e.pos[0])) spans.push([e.pos[0], e.pos[0] + 1, LONE_DASH]);
     }

@@ -73,6 +73,9 @@ test("two documents of 20,000 nested [ in one load are refused, not a V8 abort (
   const errors = errorsOf({ "a.yaml": deep, "b.yaml": deep, "c.json": deep });
   assert.equal(errors.length, 3);
   for (const e of errors) assert.match(e, /^[abc]\.(yaml|json):1: invalid YAML: nested more than 1000 levels deep$/);
+  // Block nesting too, at the line of the collection that goes past 1000.
+  const block = Array.from({ length: 1100 }, (_, i) => `${"  ".repeat(i)}k${i}:\n`).join("");
+  assert.match(errorsOf({ "b.yaml": block })[0], /^b\.yaml:1001: invalid YAML: nested more than 1000 levels deep$/);
   // Brackets in quoted scalars and comments are not nesting.
   assert.deepEqual(parseKubeYaml(`a: "${"[".repeat(3000)}"\n# ${"{".repeat(2000)}\nb: [[1]]\n`), { a: "[".repeat(3000), b: [[1]] });
 });
