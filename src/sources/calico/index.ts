@@ -182,7 +182,10 @@ const hostEndpointFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (spec.present && !spec.object()) return; // (absent: the zero spec, as for policies)
     const addresses = readAddressList(spec.get("expectedIPs"), false);
-    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Junction places a host endpoint by its addresses: set expectedIPs");
+    // (Calico accepts one with interfaceName alone, and felix polices that interface; its selector
+    // ipsets then hold no address of it. The model places a host endpoint by its addresses, and has
+    // no host endpoint that polices a node yet matches no address as a peer: refused, not guessed.)
+    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Calico accepts a host endpoint without expectedIPs (felix polices its interface), but Junction places a host endpoint by its addresses and cannot answer for it: set expectedIPs to the node's addresses on that interface");
     const ports = readNamedPorts(spec.get("ports"));
     const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
     if (!meta) return;
