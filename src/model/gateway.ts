@@ -132,6 +132,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
+  /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /**
@@ -161,17 +163,43 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   tlsErrors: string[];
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
+  /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */
 export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 
+/** Envoy Gateway's GatewayClass controller (its Gateways' data plane: service-endpoints.ts "envoy-gateway"). */
+export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
+
+/**
+ * The settings of an EnvoyProxy spec (api/v1alpha1/envoyproxy_types.go EnvoyProxySpec) answers depend
+ * on: mergeGateways (a pointer: unset is not false, IsMergeGatewaysEnabled falls back past it) and
+ * whether mergeBackends is there ("specifying this field at all ... enables it").
+ */
+export interface EnvoyProxySettings {
+  mergeGateways?: boolean;
+  mergeBackends?: true;
+}
+
 /**
  * Envoy Gateway's EnvoyProxy (gateway.envoyproxy.io/v1alpha1), as far as answers depend on it: a
  * GatewayClass's with spec.mergeGateways runs one Envoy for all the class's Gateways (engine/gateway/merge.ts).
  */
-export interface EnvoyProxy extends ObjectMeta {
-  mergeGateways: boolean;
+export interface EnvoyProxy extends ObjectMeta, EnvoyProxySettings {}
+
+/**
+ * Envoy Gateway's own configuration (the EnvoyGateway document: its ConfigMap envoy-gateway-config,
+ * sources/envoy-gateway.ts), as far as the engine reads it: its default EnvoyProxy spec (`envoyProxy`,
+ * EnvoyProxyDefaultSpec), the lowest of the three levels (contexts.go attachEnvoyProxy).
+ */
+export interface EnvoyGatewayConfig {
+  /** Where it was read ("ConfigMap envoy-gateway-system/envoy-gateway-config"). */
+  where: string;
+  envoyProxy?: EnvoyProxySettings;
+  /** provider.kubernetes.deploy.type GatewayNamespace (EnvoyGateway.GatewayNamespaceMode): a GatewayClass's EnvoyProxy with mergeGateways is refused. */
+  gatewayNamespaceMode?: true;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */
@@ -246,6 +274,8 @@ export interface RouteGraph {
   backendTrafficPolicies: BackendTrafficPolicy[];
   clientTrafficPolicies: ClientTrafficPolicy[];
   envoyProxies: EnvoyProxy[];
+  /** Envoy Gateway's configuration, when the input holds it. */
+  envoyGatewayConfig?: EnvoyGatewayConfig;
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }

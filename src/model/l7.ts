@@ -68,7 +68,15 @@ export interface CidrMatch {
  * absent attribute matches none, so a negated condition holds for it).
  */
 export type Condition =
-  | { attribute: TextAttribute; name?: string; values: readonly StringMatch[]; not?: boolean }
+  | {
+    attribute: TextAttribute; name?: string; values: readonly StringMatch[]; not?: boolean;
+    /**
+     * The values as an L4-only enforcement point of the same API reads them, when its matching
+     * differs (Istio's ztunnel matches a namespace pattern as a plain exact, prefix, suffix or presence
+     * match, where Envoy's RBAC reads it as a regex over the whole principal).
+     */
+    l4Values?: readonly StringMatch[];
+  }
   | { attribute: AddressAttribute; cidrs: readonly CidrMatch[]; not?: boolean }
   | { attribute: "destination.port"; ports: readonly number[]; not?: boolean };
 

@@ -38,8 +38,9 @@ export function parseRfc3339(text: string, loose = false): number | undefined {
  * An object without one is an object not yet applied: applying it gives it a creation time now,
  * after every object that has one (so it is the newest, whatever Go's zero time.Time or Rust's None
  * would say of a missing field); two without one tie (0) here: objects of the Gateway API's shape
- * are then taken in input order (model/route.ts compareAge: the order kubectl apply creates them in),
- * Istio's configs by pilot's own tie-break. When that decides a conflict, say so (untimedTie).
+ * are then taken in input order (model/route.ts compareAge: the order kubectl apply creates them in;
+ * the GAMMA routes an Istio proxy reads too, mesh/engine.ts pilotConfigOrder), Istio's own configs
+ * (Sidecars, ServiceEntries) by pilot's own tie-break. When that decides a conflict, say so (untimedTie).
  */
 export function compareCreated(a: number | undefined, b: number | undefined): number {
   if (a === b) return 0;

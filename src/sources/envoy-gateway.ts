@@ -7,7 +7,7 @@
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
-import type { BackendTrafficPolicy, FaultAbort, RateLimitRule, RateLimitSummary } from "../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, type BackendTrafficPolicy, type EnvoyProxySettings, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -205,19 +205,50 @@ function settle(state: EnvoyGatewayState): void {
 /**
  * Reads Envoy Gateway's configuration from its ConfigMap `envoy-gateway-config` (any namespace: the
  * chart's is the one Envoy Gateway is installed in, envoy-gateway-system by default), key
- * `envoy-gateway.yaml`. A rateLimit the controller refuses (rateLimitBackendError) stops it from starting.
+ * `envoy-gateway.yaml`.
  */
 export function readEnvoyGatewayConfig(root: Field, meta: Meta, b: InventoryBuilder): void {
   if (meta.name !== "envoy-gateway-config") return;
-  const where = `ConfigMap ${meta.namespace}/${meta.name}`;
   const doc = embeddedDocument(root.get("data").get("envoy-gateway.yaml"), ["data", "envoy-gateway.yaml"], "Envoy Gateway refuses to start", (key) => `${key} is given twice in Envoy Gateway's configuration: the last one is read`);
-  if (!doc) return;
+  if (doc) readConfig(doc, `ConfigMap ${meta.namespace}/${meta.name}`, root.get("metadata").get("name"), b);
+}
+
+/**
+ * The EnvoyGateway document (api/v1alpha1/envoygateway_types.go EnvoyGatewaySpec), from its ConfigMap
+ * or given as it is (the file --config-path names). A rateLimit the controller refuses
+ * (rateLimitBackendError) stops it from starting. Its `envoyProxy` is the default EnvoyProxy spec
+ * (GetEnvoyProxyDefaultSpec: EnvoyProxyDefaultSpec of every GatewayClass's resources, controller.go),
+ * of which the engine reads mergeGateways and mergeBackends (engine/gateway/merge.ts); the rest of it
+ * and the settings that change what Envoy Gateway manages are warned as not modelled.
+ */
+function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): void {
   const state = stateOf(b);
-  if (state.config) root.get("metadata").get("name").warn("vendor-config", `a second Envoy Gateway configuration (${where}; the first was ${state.config.where}): this one is read`);
+  if (state.config) at.warn("vendor-config", `a second Envoy Gateway configuration (${where}; the first was ${state.config.where}): this one is read`);
   const rl = doc.get("rateLimit");
   const refused = rl.present ? rateLimitBackendError(rl.get("backend")) : undefined;
   if (refused) refused.at.error("invalid-value", `${refused.message}: Envoy Gateway refuses to start`);
   state.config = { where, rateLimit: rl.present };
+  const proxy = doc.get("envoyProxy");
+  const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
+  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}) };
+  const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
+  if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
+  const controller = doc.get("gateway").get("controllerName");
+  if (controller.string() && controller.string() !== ENVOY_GATEWAY_CONTROLLER) controller.warn("vendor-config", `Envoy Gateway manages the GatewayClasses of controllerName ${controller.string()}: Junction reads Envoy Gateway's policies, EnvoyProxy and endpoint rules only on those of ${ENVOY_GATEWAY_CONTROLLER}`);
+  if (doc.get("extensionManager").present) doc.get("extensionManager").warn("vendor-config", "an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled");
+}
+
+/**
+ * An EnvoyProxy spec's settings (EnvoyProxySettings). An EnvoyProxy object with both mergeGateways true
+ * and mergeBackends is refused by the CRD's rule (`!(has(self.mergeGateways) && self.mergeGateways &&
+ * has(self.mergeBackends))`); the configuration's default is not validated so (ValidateEnvoyGateway
+ * does not look at envoyProxy), and the translator refuses the Gateways instead (merge.ts).
+ */
+function readProxySettings(spec: Field, crd: boolean): EnvoyProxySettings {
+  const mergeGateways = spec.get("mergeGateways").bool();
+  const mergeBackends = spec.get("mergeBackends").present;
+  if (crd && mergeGateways === true && mergeBackends) spec.error("invalid-value", "mergeGateways and mergeBackends cannot both be enabled");
+  return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}) };
 }
 
 /**
@@ -273,6 +304,12 @@ function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout
   return ms === undefined ? set : { ...set, connectTimeout: ms };
 }
 
+/** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
+function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
+  const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
+  return fields.length ? { deprecatedFields: fields } : {};
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -286,12 +323,12 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
     });
   },
 };
 
-/** EnvoyProxy (api/v1alpha1/envoyproxy_types.go): spec.mergeGateways, read where a GatewayClass names it (engine/gateway/merge.ts). */
+/** EnvoyProxy (api/v1alpha1/envoyproxy_types.go): spec.mergeGateways and mergeBackends, read where a GatewayClass names it (engine/gateway/merge.ts). */
 const envoyProxyFrontEnd: FrontEnd = {
   kind: "EnvoyProxy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -300,9 +337,20 @@ const envoyProxyFrontEnd: FrontEnd = {
     const proxies = b.inv.routing.envoyProxies;
     proxies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: proxies.length, manifest: manifestOf(root), src: ctx.ref,
-      mergeGateways: root.get("spec").get("mergeGateways").bool() === true,
+      ...readProxySettings(root.get("spec"), true),
     });
   },
 };
 
-export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd];
+/**
+ * Envoy Gateway's configuration given as the EnvoyGateway document itself (the chart's
+ * `envoy-gateway.yaml`, which has no metadata): read as from its ConfigMap.
+ */
+const envoyGatewayConfigFrontEnd: FrontEnd = {
+  kind: "EnvoyGateway", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: false, live: false,
+  read(root, ctx, b) {
+    readConfig(root, `EnvoyGateway configuration ${ctx.ref.file}`, root.get("kind"), b);
+  },
+};
+
+export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd, envoyGatewayConfigFrontEnd];

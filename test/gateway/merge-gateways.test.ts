@@ -8,8 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BASE, cond, gateway, route, statusOf } from "./fixture.js";
-import { cli, tempFiles } from "../helpers.js";
+import { BASE, cond, egConfig, gateway, listenerSet, route, statusOf } from "./fixture.js";
+import { cli, load, tempFiles } from "../helpers.js";
 
 const EG_CLASS = (merge: boolean) => `---
 apiVersion: gateway.networking.k8s.io/v1
@@ -106,4 +106,90 @@ test("mergeGateways and ClientTrafficPolicy: a Gateway's policy is refused on it
   const merged = route(MERGED + ctp, { gateway: "infra/gw1", host: "x.example.com" });
   assert.deepEqual([merged.status, merged.backend], [200, "apps/v1"]);
   assert.ok(merged.steps.some((s) => /ClientTrafficPolicy infra\/c targets Gateway infra\/gw1 but Envoy Gateway does not apply it there: ClientTrafficPolicy is being applied to multiple http \(non https\) listeners \(infra\/gw2\/exact\) on the same port/.test(s.outcome)));
+});
+
+// The default EnvoyProxy of Envoy Gateway's configuration (EnvoyGateway `envoyProxy`, v1.9.0
+// helpers.go IsMergeGatewaysEnabled: the class's EnvoyProxy's mergeGateways when set, else the
+// default's). Junction read only the class's EnvoyProxy: a default that merges merged nothing.
+const CLASS_PLAIN = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+const config = (envoyProxy: string) => egConfig(`provider: {type: Kubernetes}\ngateway: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\nenvoyProxy: ${envoyProxy}`);
+const classWith = (spec: string) => EG_CLASS(true).replace("spec: {mergeGateways: true}", `spec: ${spec}`);
+
+test("default EnvoyProxy: Envoy Gateway's configuration's envoyProxy.mergeGateways merges a class without an EnvoyProxy of its own, or whose EnvoyProxy does not set it; the class's mergeGateways: false wins over it", () => {
+  const byDefault = config("{mergeGateways: true}") + CLASS_PLAIN + GW1 + GW2 + ROUTES;
+  const a = route(byDefault, { gateway: "infra/gw1", host: "a.example.com" });
+  assert.deepEqual([a.route, a.backend], ["HTTPRoute apps/r2", "apps/v2"]);
+  assert.match(a.steps.find((s) => s.stage === "gateway")!.outcome, /one Envoy with infra\/gw2: the default EnvoyProxy of Envoy Gateway's configuration \(ConfigMap envoy-gateway-system\/envoy-gateway-config\) mergeGateways, GatewayClass eg\)/);
+  assert.equal(cond(statusOf(byDefault, "Gateway", "infra/gw2").listeners.find((l: { name: string }) => l.name === "wild").conditions, "Conflicted"), "True/HostnameConflict");
+  // The class's EnvoyProxy sets something else: the default's mergeGateways still decides.
+  assert.equal(route(config("{mergeGateways: true}") + classWith("{logging: {level: {default: warn}}}") + GW1 + GW2 + ROUTES, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
+  // The class's EnvoyProxy says false: not merged.
+  assert.equal(route(config("{mergeGateways: true}") + EG_CLASS(false) + GW1 + GW2 + ROUTES, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  // The class's EnvoyProxy says true over a default false: merged.
+  assert.equal(route(config("{mergeGateways: false}") + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
+});
+
+test("default EnvoyProxy: merged by the default, a Gateway with its own parametersRef is merged (its EnvoyProxy not read), not refused as under a class whose EnvoyProxy merges", () => {
+  const own = GW2.replace("  listeners:", "  infrastructure: {parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: own}}\n  listeners:")
+    + "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyProxy\nmetadata: {name: own, namespace: infra}\nspec: {mergeGateways: false}\n";
+  const yaml = config("{mergeGateways: true}") + CLASS_PLAIN + GW1 + own + ROUTES;
+  assert.equal(cond(statusOf(yaml, "Gateway", "infra/gw2").conditions, "Accepted"), "True/ListenersNotValid");
+  assert.equal(route(yaml, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
+});
+
+test("mergeBackends beside mergeGateways (the class's or the default's): every Gateway of the class is not accepted (translator.go: InvalidParameters, \"mergeGateways and mergeBackends cannot both be enabled\"); one EnvoyProxy with both is refused (the CRD's rule)", () => {
+  for (const yaml of [config("{mergeGateways: true, mergeBackends: {}}") + CLASS_PLAIN, config("{mergeBackends: {}}") + MERGED, config("{mergeGateways: true}") + classWith("{mergeBackends: {}}")]) {
+    for (const name of ["infra/gw1", "infra/gw2"]) {
+      const c = statusOf(yaml + GW1 + GW2 + ROUTES, "Gateway", name).conditions.find((x: { type: string }) => x.type === "Accepted");
+      assert.deepEqual([c.status, c.reason, c.message], ["False", "InvalidParameters", "mergeGateways and mergeBackends cannot both be enabled"], name);
+    }
+    assert.equal(route(yaml + GW1 + GW2 + ROUTES, { gateway: "infra/gw1", host: "a.example.com" }).backend, null);
+  }
+  // mergeBackends without merged Gateways: accepted.
+  assert.equal(cond(statusOf(config("{mergeBackends: {}}") + CLASS_PLAIN + GW1 + ROUTES, "Gateway", "infra/gw1").conditions, "Accepted"), "True/Accepted");
+  const both = load({ "in.yaml": BASE + classWith("{mergeGateways: true, mergeBackends: {}}") });
+  assert.deepEqual(both.diagnostics.errors.map((e) => [e.field?.join("."), e.message]), [["spec", "mergeGateways and mergeBackends cannot both be enabled"]]);
+});
+
+test("Envoy Gateway's configuration given as the EnvoyGateway document itself merges as from its ConfigMap; what of it is not modelled is warned (junction route --requests)", async () => {
+  const doc = "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\ngateway: {controllerName: example.com/eg}\nextensionManager: {service: {fqdn: {hostname: ext.example.com, port: 5005}}}\nenvoyProxy:\n  mergeGateways: true\n  provider: {type: Kubernetes}\n";
+  const t = tempFiles({ "in.yaml": BASE + CLASS_PLAIN + GW1 + GW2 + ROUTES, "eg.yaml": doc, "reqs.yaml": "- {gateway: infra/gw1, host: a.example.com, path: /}\n" });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "-f", join(t.dir, "eg.yaml"), "--requests", join(t.dir, "reqs.yaml"), "-o", "json"]);
+    assert.equal(out.code, 0, out.err);
+    const res = (JSON.parse(out.out) as { results: { backend: string | null; route: string | null }[] }).results;
+    assert.deepEqual(res.map((r) => [r.route, r.backend]), [["HTTPRoute apps/r2", "apps/v2"]]);
+    assert.match(out.err, /Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: provider/);
+    assert.match(out.err, /Envoy Gateway manages the GatewayClasses of controllerName example\.com\/eg/);
+    assert.match(out.err, /an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled/);
+  } finally { t.cleanup(); }
+  const loaded = load({ "eg.yaml": doc });
+  assert.equal(loaded.inventory.routing.envoyGatewayConfig?.where, "EnvoyGateway configuration eg.yaml");
+});
+
+test("mergeGateways: a ListenerSet whose listeners are Conflicted across the merged Gateways is not accepted (ProcessListenerSetStatus reads its listeners after the merged conflicts; it was Accepted), one with some left is ListenersNotValid; the Gateway counts only accepted ListenerSets", () => {
+  const ls = (listeners: string) => listenerSet(listeners, "gw2");
+  const gw2 = gw("gw2", "2026-02-01T00:00:00Z", [`{name: exact, port: 80, protocol: HTTP, hostname: a.example.com, ${all}}`]).replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  // gw1 (older) has *.example.com on 80: the ListenerSet's repeats the tuple.
+  const dup = `{name: dup, port: 80, protocol: HTTP, hostname: '*.example.com', ${all}}`, own = `{name: own, port: 80, protocol: HTTP, hostname: b.example.com, ${all}}`;
+  const none = statusOf(MERGED.replace(GW2, gw2) + ls(dup), "ListenerSet", "apps/ls");
+  assert.equal(cond(none.listeners[0].conditions, "Conflicted"), "True/HostnameConflict");
+  assert.equal(cond(none.conditions, "Accepted"), "False/ListenersNotValid");
+  assert.equal(statusOf(MERGED.replace(GW2, gw2) + ls(dup), "Gateway", "infra/gw2").attachedListenerSets, 0);
+  const some = statusOf(MERGED.replace(GW2, gw2) + ls(`${dup}, ${own}`), "ListenerSet", "apps/ls");
+  assert.equal(cond(some.conditions, "Accepted"), "True/ListenersNotValid");
+  assert.equal(statusOf(MERGED.replace(GW2, gw2) + ls(`${dup}, ${own}`), "Gateway", "infra/gw2").attachedListenerSets, 1);
+  // Not merged: no conflict, accepted.
+  assert.equal(cond(statusOf(EG_CLASS(false) + GW1 + gw2 + ROUTES + ls(dup), "ListenerSet", "apps/ls").conditions, "Accepted"), "True/Accepted");
+});
+
+test("Gateway Namespace Mode (the configuration's provider.kubernetes.deploy.type GatewayNamespace): a GatewayClass whose EnvoyProxy merges is not accepted (processGatewayClassParamsRef) and its EnvoyProxy not read, so its Gateways are apart; the default EnvoyProxy's mergeGateways still merges them", () => {
+  const ns = (envoyProxy = "") => egConfig(`provider: {type: Kubernetes, kubernetes: {deploy: {type: GatewayNamespace}}}${envoyProxy ? `\nenvoyProxy: ${envoyProxy}` : ""}`);
+  const c = statusOf(ns() + MERGED, "GatewayClass", "eg").conditions.find((x: { type: string }) => x.type === "Accepted");
+  assert.deepEqual([c.status, c.reason, c.message], ["False", "InvalidParameters", "Invalid parametersRef: using Merged Gateways with Gateway Namespace Mode is not supported"]);
+  assert.equal(route(ns() + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  // ControllerDeployment mode (the default): accepted, merged.
+  assert.equal(cond(statusOf(config("{}") + MERGED, "GatewayClass", "eg").conditions, "Accepted"), "True/Accepted");
+  // The default EnvoyProxy merges in either mode (IsMergeGatewaysEnabled falls back to it).
+  assert.equal(route(ns("{mergeGateways: true}") + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
 });

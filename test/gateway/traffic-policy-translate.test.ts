@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
+import { egConfig, gateway, httpRoute, HTTP_ALL, route } from "./fixture.js";
 import { cli, load, tempFiles } from "../helpers.js";
 import { join } from "node:path";
 import { parseAddress } from "../../src/model/ip.js";
@@ -20,17 +20,6 @@ apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy
 metadata: {name: p, namespace: apps}
 spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], ${spec}}
-`;
-/** EnvoyGateway's configuration ConfigMap; `config` is the envoy-gateway.yaml text's body. */
-const egConfig = (config: string) => `---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: envoy-gateway-config, namespace: envoy-gateway-system}
-data:
-  envoy-gateway.yaml: |
-    apiVersion: gateway.envoyproxy.io/v1alpha1
-    kind: EnvoyGateway
-${config.split("\n").map((l) => `    ${l}`).join("\n")}
 `;
 const REDIS = egConfig("provider: {type: Kubernetes}\nrateLimit: {backend: {type: Redis, redis: {url: redis.redis-system.svc.cluster.local:6379}}}");
 const NO_REDIS = egConfig("provider: {type: Kubernetes}");

@@ -466,3 +466,40 @@ test("a ServiceEntry with several hosts and addresses on a sniffed port: one lis
   const owner = await explain(two, "GET http://240.0.0.9/x", "z.example.com");
   assert.deepEqual([owner.backend, owner.reason], ["ServiceEntry web/b-entry", "the connection to m.example.com port 80 leaves the model"], "equally old (neither has a timestamp): m.example.com before z.example.com (was: web/a-entry, by the entries' names)");
 });
+
+test("of two Sidecars that apply to a pod alike, neither with a creationTimestamp, pilot's tie-break (by name) picks one, and the answer notes that the order of applying them would decide (push_context.go getSidecarScope over sortConfigByCreationTime)", () => {
+  const untimed = (name: string, mode: string) => sidecar("web", name, `{outboundTrafficPolicy: {mode: ${mode}}}`).replace(/, creationTimestamp: "[^"]*"/, "");
+  const yaml = cluster() + untimed("b", "ALLOW_ANY") + untimed("a", "REGISTRY_ONLY");
+  const a = one(yaml, "web/client", "http://203.0.113.5/x");
+  assert.ok(refused(a), "Sidecar web/a, first by name, sets REGISTRY_ONLY");
+  assert.match(a.reason ?? "", /Sidecar web\/a sets outboundTrafficPolicy REGISTRY_ONLY \(note: neither Sidecar web\/a nor Sidecar web\/b has a creationTimestamp: applied together they get the same second, and pilot's order \(by name\) puts Sidecar web\/a first/);
+  const timed = one(cluster() + sidecar("web", "b", "{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}") + untimed("a", "ALLOW_ANY"), "web/client", "http://203.0.113.5/x");
+  assert.ok(refused(timed), "Sidecar web/b was created in 2024; web/a is applied now");
+  assert.doesNotMatch(timed.reason ?? "", /note:/);
+});
+
+test("two ServiceEntries without addresses on one TCP port conflict on the listener 0.0.0.0:PORT: istiod keeps the first in its order (creation time, then host, then namespace) and, neither having a creationTimestamp, the answer notes that the order of applying them would decide (listener.go handleOutboundListenerConflict)", () => {
+  const entry = (name: string, host: string, created = "") => serviceEntry("web", name, `{hosts: [${host}], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: NONE}`).replace(`namespace: web}`, `namespace: web${created}}`);
+  const yaml = cluster() + REGISTRY_ONLY + entry("z-db", "b.example.com") + entry("a-db", "a.example.com");
+  const a = one(yaml, "web/client", "tcp://198.51.100.7:5432", tcp);
+  const text = a.layers.map((l) => l.summary).join("\n");
+  assert.match(text, /ServiceEntry web\/a-db port 5432 \(no addresses, protocol TCP: its listener 0\.0\.0\.0:5432 takes any address at that port\) \(its listener omits ServiceEntry web\/z-db's, a conflict; note: neither ServiceEntry web\/a-db nor ServiceEntry web\/z-db has a creationTimestamp: applied together they get the same second, and istiod's order \(by host, then namespace\) puts ServiceEntry web\/a-db first/, text);
+  const timed = one(cluster() + REGISTRY_ONLY + entry("z-db", "b.example.com", ", creationTimestamp: '2024-01-01T00:00:00Z'") + entry("a-db", "a.example.com"), "web/client", "tcp://198.51.100.7:5432", tcp);
+  const timedText = timed.layers.map((l) => l.summary).join("\n");
+  assert.match(timedText, /ServiceEntry web\/z-db port 5432/, "z-db was created in 2024: its listener");
+  assert.doesNotMatch(timedText, /note:/);
+});
+
+test("an HTTPRoute bound to a Service port declared TCP gets no virtual host on the sidecar's HTTP listener 0.0.0.0:PORT either, port 80 included: its VirtualService's host is a registry service whose port is not HTTP or sniffed (route.go buildSidecarVirtualHostsForVirtualService: serviceByPort takes 'port.Protocol.IsHTTPOrSniffed()' ports only, and the listenPort 80 'gross HACK' adds a wrapper without services whose VirtualServiceHosts, separateVSHostsAndServices, lack the registry's hosts), so a Host naming it meets the catch-all", async () => {
+  const routed = cluster() + extraServices + meshRoute("shop", "db-http", "{kind: Service, group: '', name: db, port: 80}", tagged("api-v2", "db"));
+  const a = await explain(routed, "GET http://api.shop/x", "db.shop");
+  assert.deepEqual([a.status, a.backend], [200, "shop/api"], "allow_any to the cluster IP dialled (shop/api), not the route's backend shop/api-v2");
+  assert.match(a.reason ?? "", /Service shop\/db declares port 80 by its name tcp-db: a port Istio does not read as HTTP gets no virtual host/);
+  assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api.shop/x", "db.shop")).status, 502, "REGISTRY_ONLY: block_all");
+});
+
+test("two ServiceEntries with the same address on one TCP port: istiod's listener ADDRESS:PORT is the first's in its order, the other's omitted, and without creationTimestamps the answer notes that the order of applying them would decide", () => {
+  const entry = (name: string, host: string) => serviceEntry("web", name, `{hosts: [${host}], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.7}]}`);
+  const a = one(cluster() + entry("z-db", "b.example.com") + entry("a-db", "a.example.com"), "web/client", "tcp://240.0.0.7:5432", tcp);
+  assert.match(a.layers.map((l) => l.summary).join("\n"), /ServiceEntry web\/a-db port 5432: its addresses hold 240\.0\.0\.7(\/32)? \(its listener omits ServiceEntry web\/z-db's, a conflict; note: neither ServiceEntry web\/a-db nor ServiceEntry web\/z-db has a creationTimestamp/);
+});

@@ -80,3 +80,13 @@ test("routes on an EgressNetwork that overlaps the cluster networks are not acce
   assert.deepEqual([a.status, a.route], [403, undefined]);
   assert.match(a.candidates.map((c) => c.outcome).join("\n"), /does not accept EgressNetwork linkerd-egress\/wide .*overlaps the cluster network 10\.0\.0\.0\/8/);
 });
+
+test("of two EgressNetworks matching an address alike, neither with a creationTimestamp, Linkerd's tie-break (namespace, then name) picks one, and the answer notes that the order of applying them would decide (egress_network.rs compare_matched_egress_network)", () => {
+  const yaml = cluster() + egress("linkerd-egress", "b-allow", "Allow") + egress("linkerd-egress", "a-deny", "Deny");
+  const a = one(yaml, "web/client", "http://203.0.113.5/x");
+  assert.equal(a.status, 403, "linkerd-egress/a-deny, first by name");
+  assert.ok(a.layers.some((s) => /203\.0\.113\.5 is in EgressNetwork linkerd-egress\/a-deny \(note: neither EgressNetwork linkerd-egress\/a-deny nor EgressNetwork linkerd-egress\/b-allow has a creationTimestamp: applied together they get the same second, and Linkerd's order \(namespace, then name\) puts EgressNetwork linkerd-egress\/a-deny first/.test(s.summary)), JSON.stringify(a.layers));
+  const timed = one(cluster() + egress("linkerd-egress", "b-allow", "Allow", "", ", creationTimestamp: '2024-01-01T00:00:00Z'") + egress("linkerd-egress", "a-deny", "Deny"), "web/client", "http://203.0.113.5/x");
+  assert.equal(timed.status, null, "b-allow was created in 2024: the older");
+  assert.ok(!timed.layers.some((s) => /note:/.test(s.summary)));
+});

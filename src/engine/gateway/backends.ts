@@ -3,7 +3,7 @@
 // upstream ones: InvalidKind, RefNotPermitted, BackendNotFound, UnsupportedProtocol.
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import type { BackendTlsPolicy } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, type BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Protocol } from "../../model/ports.js";
@@ -58,8 +58,7 @@ function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints,
   return f ?? undefined;
 }
 
-/** Envoy Gateway's GatewayClass controller (its Gateways' data plane: service-endpoints.ts "envoy-gateway"). */
-export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
+export { ENVOY_GATEWAY_CONTROLLER };
 
 /** Who picks a Gateway's backend endpoints, by its GatewayClass's controllerName: Envoy Gateway's own reading, else a proxy's (ready only). */
 export function gatewayEndpointReader(controllerName: string | undefined): EndpointReader {

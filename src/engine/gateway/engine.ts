@@ -12,6 +12,7 @@ import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
 import { mergeGateways } from "./merge.js";
+import { duplicateDomain } from "./vhosts.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
@@ -83,7 +84,7 @@ export class GatewayEngine {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
     this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
-    mergeGateways(graph, this.gateways);
+    mergeGateways(graph, this.gateways, this.listenerSets);
     this.backendTls = new BackendTlsIndex(inv);
     const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
@@ -103,25 +104,50 @@ export class GatewayEngine {
 
   /**
    * Why Envoy refuses the route configuration the requests of listener `l` are routed by (Envoy
-   * Gateway's Gateways): a route rule there whose BackendTrafficPolicy has a local rate limit rule of
-   * `requests: 0` (traffic-policy.ts zeroTokenBucket). The route configuration is the listener's, or,
-   * for a plain HTTP listener, that of every plain HTTP listener of the Gateway (of every Gateway of its class, merged: merge.ts) on its port (Envoy
-   * Gateway merges them into one filter chain: listener.go httpListenerDefaultFilterChainName). A rule
-   * that redirects gets no rate limit (traffic-policy.ts forRule).
+   * Gateway's Gateways). The route configuration is the listener's, or, for a plain HTTP listener, that
+   * of every ready plain HTTP listener of the Gateway (of every Gateway of its class, merged: merge.ts)
+   * on its port (Envoy Gateway merges them into one filter chain: listener.go
+   * httpListenerDefaultFilterChainName). Refused: a domain in two of its virtual hosts (vhosts.ts
+   * duplicateDomain); a route rule there whose BackendTrafficPolicy has a local rate limit rule of
+   * `requests: 0` (traffic-policy.ts zeroTokenBucket; a rule that redirects gets no rate limit:
+   * traffic-policy.ts forRule).
    */
   rejectedRouteConfig(l: ListenerState): string | undefined {
-    // Asked for every request: none without a local rule of 0 in the input, else once per listener.
-    if (!this.inv.routing.backendTrafficPolicies.some((p) => p.rateLimit && zeroLocalRule(p.rateLimit))) return undefined;
     if (!this.rejectedRoutes.has(l)) this.rejectedRoutes.set(l, this.findRejectedRouteConfig(l));
     return this.rejectedRoutes.get(l);
   }
 
   private readonly rejectedRoutes = new Map<ListenerState, string | undefined>();
+  private readonly duplicateDomains = new Map<ListenerState, string | undefined>();
+
+  /** The plain HTTP listeners whose one route configuration `l`'s requests are routed by (Envoy Gateway's Gateways; else undefined). */
+  private sharedRouteConfig(l: ListenerState): ListenerState[] | undefined {
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
+    return l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port && !o.accepted) : [l];
+  }
+
+  /** Why Envoy refuses the route configuration of listener `l` for a domain in two virtual hosts (vhosts.ts duplicateDomain; Envoy Gateway's Gateways). */
+  duplicateVirtualHost(l: ListenerState): string | undefined {
+    const shared = this.sharedRouteConfig(l);
+    if (!shared || shared.length < 2) return undefined;
+    // One answer for the listeners of one route configuration (keyed by its first listener).
+    const key = shared[0];
+    if (!this.duplicateDomains.has(key)) {
+      const peers = (o: ListenerState) => this.gateway(o.gateway.namespace, o.gateway.name)?.merged ?? [];
+      this.duplicateDomains.set(key, duplicateDomain(shared, (o) => this.attached(o), peers));
+    }
+    return this.duplicateDomains.get(key);
+  }
 
   private findRejectedRouteConfig(l: ListenerState): string | undefined {
-    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-    const gw = this.gateway(l.gateway.namespace, l.gateway.name)!;
-    const shared = l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port) : [l];
+    const shared = this.sharedRouteConfig(l);
+    if (!shared) return undefined;
+    const duplicate = this.duplicateVirtualHost(l);
+    if (duplicate) return duplicate;
+    // Asked once per listener: none without a local rule of 0 in the input.
+    if (!this.inv.routing.backendTrafficPolicies.some((p) => p.rateLimit && zeroLocalRule(p.rateLimit))) return undefined;
     for (const o of shared) {
       for (const a of this.attached(o)) {
         const route = a.state.route;
@@ -247,8 +273,9 @@ export class GatewayEngine {
     const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
     // An Istio Gateway's route: pilot converts Istio's `Hostname` backendRefs (mesh/hostname-backend.ts), which no other controller knows.
     const istio = route.group === undefined && route.parentRefs.some((p) => p.group === GATEWAY_GROUP && p.kind === "Gateway" && this.gateway(p.namespace, p.name)?.controllerName === ISTIO_GATEWAY_CONTROLLER);
-    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index) : index.resolve(from, ref, true, reading));
-    const refused = istio ? hostnameWithNamespace(route) : undefined;
+    // An Istio Gateway's conversion checks ReferenceGrants (convertHTTPRoute's enforceRefGrant, !mesh): a `Hostname` in another namespace without one is an invalid backend, not a hard error.
+    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index, true) : index.resolve(from, ref, true, reading));
+    const refused = istio ? hostnameWithNamespace(route, this.inv) : undefined;
     const problems = [...(refused ? [refused] : []), ...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
     const seen = new Set<string>();
@@ -270,11 +297,11 @@ export class GatewayEngine {
  * Envoy Gateway accepts a TCPRoute or UDPRoute of exactly one rule (envoyproxy/gateway v1.9.0
  * internal/gatewayapi/route.go processTCPRouteParentRefs and processUDPRouteParentRefs: `if
  * len(tcpRoute.Spec.Rules) != 1` sets Accepted False, reason "InvalidRule", "One and only one rule is
- * supported", on each of its parentRefs and writes no route for it): one of several rules (v1alpha2
+ * supported", on each of its parentRefs and `continue`s: no ResolvedRefs condition, no route): one of several rules (v1alpha2
  * allows 16) attaches nowhere on its Gateways, whose listener then closes the connection. Other
  * implementations (Istio's conversion.go) send to the first rule.
  */
 function envoyGatewayOneRule(route: Route, p: ParentState): ParentState {
   if ((route.kind !== "TCPRoute" && route.kind !== "UDPRoute") || route.rules.length === 1 || p.gateway?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return p;
-  return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" } };
+  return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" }, acceptedOnly: true };
 }

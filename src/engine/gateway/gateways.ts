@@ -37,7 +37,8 @@ export interface GatewayState {
 }
 
 /** The Envoy the Gateways of a class share: their listeners, each Gateway's with its ListenerSets', oldest Gateway first. */
-export interface SharedEnvoy { className: string; envoyProxy: string; gateways: string[]; listeners: ListenerState[] }
+/** `mergedBy`: what merges the class's Gateways ("EnvoyProxy ns/name", or the default EnvoyProxy of Envoy Gateway's configuration). */
+export interface SharedEnvoy { className: string; mergedBy: string; gateways: string[]; listeners: ListenerState[] }
 
 /** The listeners of the Envoy that serves the Gateway: its own and its ListenerSets', or, merged, those of every Gateway of its class. */
 export const servedListeners = (g: GatewayState): ListenerState[] => g.envoy?.listeners ?? g.merged;

@@ -48,7 +48,7 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
   if (unpublished) return refuse(res, "rejected", unpublished);
   const port = requestPort(req);
   const all = listenersOnPort(gw, port, req.scheme === "udp");
-  const merged = gw.envoy && gw.envoy.gateways.length > 1 ? ` (one Envoy with ${gw.envoy.gateways.filter((n) => n !== res.gateway).join(", ")}: EnvoyProxy ${gw.envoy.envoyProxy} mergeGateways, GatewayClass ${gw.envoy.className})` : "";
+  const merged = gw.envoy && gw.envoy.gateways.length > 1 ? ` (one Envoy with ${gw.envoy.gateways.filter((n) => n !== res.gateway).join(", ")}: ${gw.envoy.mergedBy} mergeGateways, GatewayClass ${gw.envoy.className})` : "";
   res.steps.push({ stage: "gateway", outcome: `${res.gateway}, port ${port}${merged}`, detail: all.map((l) => `${describeListener(l, res.gateway!)}${l.accepted ? `: not accepted (${l.accepted.reason})` : ""}`) });
   const open = all.filter((l) => !l.accepted);
   if (!open.length) return refuse(res, "rejected", `nothing listens on port ${port}${req.scheme === "udp" ? "/UDP" : ""} of Gateway ${res.gateway}`);

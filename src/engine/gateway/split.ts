@@ -17,8 +17,11 @@ export interface Split {
   failing?: string;
 }
 
-/** `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints; `panicThreshold`: Envoy's (failureOf). */
-export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy", panicThreshold?: number): Split {
+/**
+ * `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints; `panicThreshold`: Envoy's (failureOf).
+ * `emptyRule`: where a rule without backendRefs sends its requests (a Linkerd client's parent: mesh/route.ts linkerdOutbound); without it, nowhere (500).
+ */
+export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy", panicThreshold?: number, emptyRule?: ResolvedBackend): Split {
   const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls, reader, panicThreshold);
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
@@ -26,6 +29,7 @@ export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, Resol
     const problem = r?.problem ? `${r.problem.reason}: ${r.problem.message}` : f ? `${f.status}: ${f.message}` : undefined;
     return { name: `${ref.namespace}/${ref.name}`, kind: ref.kind, port: ref.port, weight: ref.weight, problem };
   });
+  if (!rule.backends.length && emptyRule) return { shares: [{ name: emptyRule.name, kind: emptyRule.ref.kind, port: emptyRule.ref.port, weight: 1 }], picked: emptyRule, failure: failure(emptyRule) };
   if (!rule.backends.length) return { shares, problem: "the rule has no backendRefs" };
   let best = -1;
   rule.backends.forEach((ref, i) => { if (ref.weight > 0 && (best < 0 || ref.weight > rule.backends[best].weight)) best = i; });

@@ -15,6 +15,8 @@
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
+import { lastXffAddress } from "../gateway/client-policy.js";
+import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
 import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
@@ -35,21 +37,38 @@ const POINT_NAME: Record<IstioPoint, string> = {
  */
 export class IstioPolicies {
   private byNamespace = new Map<string, IstioAuthorization[]>();
+  /** Policies whose targetRefs name a Gateway, by "namespace/name" of the Gateway (in the policy's namespace). */
+  private byGateway = new Map<string, IstioAuthorization[]>();
 
   constructor(private mesh: MeshModel) {
+    const add = (map: Map<string, IstioAuthorization[]>, key: string, p: IstioAuthorization) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [p]); else if (!list.includes(p)) list.push(p);
+    };
     for (const p of mesh.istio.authorizations) {
-      if (p.targetRefs) continue;
-      const list = this.byNamespace.get(p.namespace);
-      if (list) list.push(p); else this.byNamespace.set(p.namespace, [p]);
+      if (!p.targetRefs) { add(this.byNamespace, p.namespace, p); continue; }
+      for (const t of p.targetRefs) {
+        if (t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && (!t.namespace || t.namespace === p.namespace)) add(this.byGateway, `${p.namespace}/${t.name}`, p);
+      }
     }
   }
 
-  /** The policies of the root namespace and the workload's that select it, as its revision's istiod reads them (istioSettingsOf). */
+  /**
+   * The policies of the root namespace and the workload's that select it, as its revision's istiod
+   * reads them (istioSettingsOf). A Gateway API gateway's pod (label gateway.networking.k8s.io/
+   * gateway-name) also takes the policies of its namespace whose targetRefs name its Gateway
+   * (pilot/pkg/model/policyattachment.go ShouldAttachPolicy: `matchesGroupKind(targetRef,
+   * gvk.KubernetesGateway) && target == gatewayName`, the policy in the workload's namespace), and
+   * keeps the selector ones (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, true by default). ztunnel
+   * (`envoy` false) takes no targetRefs policy.
+   */
   for(e: Endpoint, envoy = true): IstioAuthorization[] {
     const settings = istioSettingsOf(this.mesh, e);
     const root = settings.istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
-    const applied = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    const selected = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    const gateway = e.labels[GATEWAY_NAME_LABEL];
+    const applied = envoy && gateway !== undefined ? [...selected, ...this.byGateway.get(`${e.namespace}/${gateway}`) ?? []] : selected;
     return envoy ? applied.map((p) => migrateTrustDomain(p, settings)) : applied;
   }
 }
@@ -129,7 +148,7 @@ export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, w
   return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "ServiceEntry" && t.group === "networking.istio.io") return entry !== undefined && t.name === entry.name && p.namespace === entry.namespace;
-    if (t.kind === "GatewayClass") return p.namespace === root && t.name === "istio-waypoint";
+    if (t.kind === "GatewayClass" && t.group === "gateway.networking.k8s.io") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
   })).map((p) => migrateTrustDomain(p, settings));
 }
@@ -193,19 +212,34 @@ export function tcpRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
 const ZTUNNEL_FROM = new Set(["source.principal", "source.namespace", "source.serviceAccount", "source.ip"]);
 const ZTUNNEL_WHEN = new Set(["source.ip", "source.namespace", "source.principal", "destination.ip", "destination.port"]);
 
+/** Whether ztunnel reads the condition in that part of a rule (the others it drops: HTTP attributes, remote IPs, trust domains). */
+const ZTUNNEL_READS = {
+  from: (x: Condition) => ZTUNNEL_FROM.has(x.attribute), to: (x: Condition) => !isHttpOnly(x), when: (x: Condition) => ZTUNNEL_WHEN.has(x.attribute),
+};
+
+/** Whether ztunnel drops some field of the rule. */
+function ztunnelDrops(rule: L7Rule): boolean {
+  return (rule.from ?? []).flat().some((x) => !ZTUNNEL_READS.from(x)) || (rule.to ?? []).flat().some((x) => !ZTUNNEL_READS.to(x)) || (rule.when ?? []).some((x) => !ZTUNNEL_READS.when(x));
+}
+
 /** A rule as ztunnel enforces it; undefined when it never matches. */
 export function ztunnelRule(rule: L7Rule, action: MeshAction): L7Rule | undefined {
   const l7 = [...(rule.from ?? []).flat().filter((c) => c.attribute === "remote.ip" || c.attribute === "request.auth"), ...(rule.to ?? []).flat().filter(isHttpOnly), ...(rule.when ?? []).filter((c) => !ZTUNNEL_WHEN.has(c.attribute))];
   if (l7.length && action === "allow") return undefined;
-  // An entry left without fields is an empty match, which ztunnel skips: it never matches.
-  const keep = (c: Clause, ok: (x: Condition) => boolean): Clause => (c.length && !c.some(ok) ? [NEVER_MATCHES] : c.filter(ok));
+  const all = [...(rule.from ?? []).flat(), ...(rule.to ?? []).flat(), ...(rule.when ?? [])];
+  if (!ztunnelDrops(rule) && !all.some((c) => "l4Values" in c && c.l4Values)) return rule;
+  // An entry left without fields is an empty match, which ztunnel skips: it never matches. A
+  // condition ztunnel reads its own way (namespaces with "*": authorization.ts ztunnelValues) takes those values.
+  const keep = (c: Clause, ok: (x: Condition) => boolean): Clause => (c.length && !c.some(ok) ? [NEVER_MATCHES] : c.filter(ok).map(asZtunnel));
   return {
     ...rule,
-    ...(rule.from ? { from: rule.from.map((c) => keep(c, (x) => ZTUNNEL_FROM.has(x.attribute))) } : {}),
-    ...(rule.to ? { to: rule.to.map((c) => keep(c, (x) => !isHttpOnly(x))) } : {}),
-    ...(rule.when ? { when: rule.when.flatMap((c) => (ZTUNNEL_WHEN.has(c.attribute) ? [c] : [NEVER_MATCHES])) } : {}),
+    ...(rule.from ? { from: rule.from.map((c) => keep(c, ZTUNNEL_READS.from)) } : {}),
+    ...(rule.to ? { to: rule.to.map((c) => keep(c, ZTUNNEL_READS.to)) } : {}),
+    ...(rule.when ? { when: rule.when.flatMap((c) => (ZTUNNEL_READS.when(c) ? [asZtunnel(c)] : [NEVER_MATCHES])) } : {}),
   };
 }
+
+const asZtunnel = (c: Condition): Condition => ("l4Values" in c && c.l4Values ? { ...c, values: c.l4Values } : c);
 
 function effective(rule: L7Rule, action: MeshAction, point: IstioPoint): L7Rule | undefined {
   return onTcp(point) ? tcpRule(rule, action) : point === "ztunnel" ? ztunnelRule(rule, action) : rule;
@@ -225,7 +259,8 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 }
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
-export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
+export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  const a = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined) || point === "waypoint" ? withForwardedClient(sent) : sent;
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, onTcp(point) || point === "ztunnel") } : {}) });
@@ -237,7 +272,13 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   for (const p of policies.filter(unsupported)) trace.push(`CUSTOM AuthorizationPolicy ${p.namespace}/${p.name} is not enforced by ztunnel, which supports ALLOW and DENY only (attach it to a waypoint)`);
   const of = (action: MeshAction) => active.filter((p) => p.action === action);
   if (onTcp(point) || point === "ztunnel") noteDroppedRules(active, point, trace);
-  const customs = of("custom").filter((p) => !httpProviderOnTcp(p, point, providers, trace));
+  const several = severalProviders(policies.filter((p) => p.action === "custom" && !unsupported(p)));
+  if (several) {
+    const bad = firstMatch(of("custom"), "custom", point, a);
+    if (bad) return out("deny", `denied by CUSTOM AuthorizationPolicy ${bad.p.namespace}/${bad.p.name}, rule ${bad.r.index}: the CUSTOM policies of this workload name ${several}, and istiod writes deny rules in place of every CUSTOM rule when more than one provider applies to a workload`, policyRef(bad.p, bad.r));
+    trace.push(`the CUSTOM policies of this workload name ${several}: istiod writes their rules as deny rules (none matches) and no external authorizer`);
+  }
+  const customs = several ? [] : of("custom").filter((p) => !httpProviderOnTcp(p, point, providers, trace));
   const custom = firstMatch(customs, "custom", point, a);
   if (custom && providers && !(custom.p.provider! in providers)) {
     return out("deny", `denied by CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name}, rule ${custom.r.index}: its provider ${custom.p.provider} is not among meshConfig extensionProviders, so istiod writes deny rules in its place`, policyRef(custom.p, custom.r));
@@ -251,6 +292,38 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   if (allow) return out("allow", `allowed by ALLOW AuthorizationPolicy ${allow.p.namespace}/${allow.p.name}, rule ${allow.r.index}`, policyRef(allow.p, allow.r));
   const names = allows.map((p) => `${p.namespace}/${p.name}${p.rules.length ? "" : " (no rules: allows nothing)"}`).join(", ");
   return out("deny", `denied: ALLOW AuthorizationPolicies apply (${names}) and none of their rules matches`, policyRef(allows[0]));
+}
+
+/**
+ * The request as an Istio sidecar's or waypoint's inbound HTTP connection manager reads its client:
+ * istiod sets use_remote_address false there (pilot/pkg/networking/core/listener_inbound.go,
+ * listener_waypoint.go: "useRemoteAddress: false") and no trusted hops, so Envoy takes the original
+ * client (remote.ip, remoteIpBlocks) from X-Forwarded-For as the client sent it (a client's sidecar
+ * does not append to it either): ConnectionManagerUtility::mutateRequestHeaders, "If we are not
+ * using remote address, attempt to pull a valid IPv4 or IPv6 address out of XFF", with
+ * Utility::getLastAddressFromXFF(headers, 0): the text after the last "," of the header (repeated
+ * headers joined with ","), trimmed, when it is an IP address; else the peer's address stays.
+ * source.ip (ipBlocks) is always the peer's. A gateway's pod is not such a point: istiod sets
+ * use_remote_address true on gateways (gateway.go), so without meshConfig numTrustedProxies its
+ * remote.ip is the peer's (Envoy then appends the peer to X-Forwarded-For).
+ */
+function withForwardedClient(a: Attributes): Attributes {
+  const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], 0);
+  return remoteIp ? { ...a, remoteIp } : a;
+}
+
+/**
+ * "N providers (a, b)" when the CUSTOM policies of a workload (dry runs too) name more than one
+ * provider. istiod then builds no external authorizer but deny rules from the enforced CUSTOM rules
+ * (pilot/pkg/security/authz/builder/builder.go buildHTTP and buildTCP: "multiple CUSTOM authorization
+ * providers per workload requires PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS feature flag", off by
+ * default, then getBadCustomDenyRules for each provider; before Istio 1.29 extauthz.go getExtAuthz
+ * failed the same way: "only 1 provider can be used per workload"), on a TCP port too, whatever the
+ * providers are.
+ */
+function severalProviders(customs: readonly IstioAuthorization[]): string | undefined {
+  const names = [...new Set(customs.map((p) => p.provider ?? ""))].sort();
+  return names.length > 1 ? `${names.length} providers (${names.join(", ")})` : undefined;
 }
 
 /**
@@ -268,8 +341,9 @@ function httpProviderOnTcp(p: IstioAuthorization, point: IstioPoint, providers: 
 function noteDroppedRules(policies: readonly IstioAuthorization[], point: IstioPoint, trace: string[]): void {
   for (const p of policies) for (const r of p.rules) {
     const e = effective(r, p.action, point);
-    if (e === r) continue;
-    trace.push(e ? `${p.action.toUpperCase()} ${p.namespace}/${p.name} rule ${r.index}: its HTTP-only fields are ignored on ${point === "ztunnel" ? "ztunnel" : "a TCP port"}, which makes it broader`
-      : `ALLOW ${p.namespace}/${p.name} rule ${r.index} uses HTTP-only fields: ${point === "ztunnel" ? "ztunnel" : "a TCP port"} never matches it`);
+    if (e === r || (point === "ztunnel" && e && !ztunnelDrops(r))) continue;
+    trace.push(!e ? `ALLOW ${p.namespace}/${p.name} rule ${r.index} uses HTTP-only fields: ${point === "ztunnel" ? "ztunnel" : "a TCP port"} never matches it`
+      : point === "ztunnel" ? `${p.action.toUpperCase()} ${p.namespace}/${p.name} rule ${r.index}: ztunnel ignores the fields it does not read (HTTP attributes, remote IPs, trust domains), and a source, operation or condition left without fields never matches`
+      : `${p.action.toUpperCase()} ${p.namespace}/${p.name} rule ${r.index}: its HTTP-only fields are ignored on a TCP port, which makes it broader`);
   }
 }

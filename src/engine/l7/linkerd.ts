@@ -465,12 +465,15 @@ function routeOf(mesh: MeshModel, p: PortPolicy, hop: Hop, a: Attributes): { nam
  * Where a Server has no HTTPRoutes (and on the default server), the policy controller adds a probe
  * route: GET on each path the pod's httpGet probes use on this port, authorized for the probe networks
  * (default every address) without identity (inbound/index.rs default_inbound_http_routes). It is
- * taken when its exact path outranks the default route's prefix "/" (a probe of "/" ties and loses).
+ * taken over the default route (prefix "/", no method: core/src/inbound.rs InboundRoute::default) even
+ * for a probe of "/" (the default path of an httpGet probe): the proxy compares the lengths of the
+ * path matches, equal there (1), then header and query matches, then whether a method matched
+ * (linkerd-http-route http/match.rs RequestMatch's Ord), which the probe route's GET has.
  */
 function probeRoute(hop: Hop, a: Attributes): { name: string; admissions: Admission[] } | undefined {
   const path = a.http?.path ?? "";
   const probed = (hop.server.endpoint.httpProbes ?? []).some((x) => x.port === hop.port && x.path === path);
-  if (!probed || a.http?.method !== "GET" || path.length <= 1) return undefined;
+  if (!probed || a.http?.method !== "GET") return undefined;
   return { name: "the probe route", admissions: [{ why: `the probe route (GET ${path} is a probe of port ${hop.port}; the probe networks are every address)`, rule: { index: 0, path: [] } }] };
 }
 

@@ -5,7 +5,7 @@ import type { Address } from "../../model/ip.js";
 import { cidrFrom, contains } from "../../model/ip.js";
 import type { CidrMatch } from "../../model/l7.js";
 import type { LinkerdEgressNetwork, MeshModel } from "../../model/mesh.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 
 /**
  * An EgressNetwork's networks as the policy controller reads them (outbound/index/egress_network.rs
@@ -34,18 +34,22 @@ const blockSize = (n: CidrMatch) => size(n.cidr) - (n.except ?? []).reduce((t, x
  * timestamp is not yet applied, the newest: model/time.ts compareCreated), then by namespace, then name. The policy controller asks this after the
  * Services' cluster IPs and before its cluster-networks check (runtime/src/lib.rs lookup_ip).
  */
-export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNamespace: string): LinkerdEgressNetwork | undefined {
+export function resolveEgressNetwork(mesh: MeshModel, address: Address, clientNamespace: string): { network: LinkerdEgressNetwork; note?: string } | undefined {
   const global = mesh.settings.linkerdEgressNamespace;
   const near = mesh.linkerd.egressNetworks.filter((en) => en.namespace === clientNamespace || en.namespace === global);
   const same = near.filter((en) => en.namespace === clientNamespace);
-  let best: { en: LinkerdEgressNetwork; size: bigint } | undefined;
+  const holding: { en: LinkerdEgressNetwork; size: bigint }[] = [];
   for (const en of same.length ? same : near) {
     const sizes = egressNetworks(mesh, en).filter((n) => inNetwork(n, address)).map(blockSize);
-    if (!sizes.length) continue;
-    const s = sizes.reduce((a, b) => (b < a ? b : a));
-    if (!best || s < best.size || (s === best.size && older(en, best.en) < 0)) best = { en, size: s };
+    if (sizes.length) holding.push({ en, size: sizes.reduce((a, b) => (b < a ? b : a)) });
   }
-  return best?.en;
+  if (!holding.length) return undefined;
+  holding.sort((a, b) => (a.size < b.size ? -1 : a.size > b.size ? 1 : older(a.en, b.en)));
+  const [best, next] = holding;
+  // The tie-break decided between two of the same size without creationTimestamp: say so (model/time.ts untimedTie).
+  const label = (en: LinkerdEgressNetwork) => ({ created: en.created, label: `EgressNetwork ${en.namespace}/${en.name}` });
+  const note = next && next.size === best.size ? untimedTie(label(best.en), label(next.en), "Linkerd's order (namespace, then name)") : undefined;
+  return { network: best.en, ...(note ? { note } : {}) };
 }
 
 /** Older first (model/time.ts compareCreated: no timestamp is not yet applied, the newest); then namespace, then name. */

@@ -18,10 +18,10 @@ import type { IstioServiceEntry, LinkerdEgressNetwork } from "../../model/mesh.j
 import { serviceHost } from "./dns.js";
 import { egressNetworkOverlap } from "./egress.js";
 import { ambientServices, type AmbientService } from "./registry.js";
-import { compareCreated, untimedTie } from "../../model/time.js";
+import { untimedTie } from "../../model/time.js";
 import { USE_WAYPOINT } from "./waypoint.js";
 import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "./hostname-backend.js";
-import { GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { compareAge, GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
 import type { Problem } from "../gateway/conditions.js";
 import { allBackendRefs, droppedRules } from "../gateway/engine.js";
@@ -153,17 +153,35 @@ const portKey = (s: Service, p: ServicePort, routeNamespace: string) => `${servi
 interface Binding { state: MeshRouteState; parent: ServiceParent; port: ServicePort }
 
 /**
- * Pilot's order of configs (pilot/pkg/model/config.go configCompareByCreationTime): older first (a
- * route without creationTimestamp is not yet applied, the newest, and two such tie: model/time.ts
- * compareCreated; the input order does not count), then by name, then by namespace, in Go's string order (code points, not the locale's). A
- * merged VirtualService (one with `oldest`) is as old as the oldest of its routes
- * (route_collections.go mergeHTTPRoutes: the first after sortRoutesByCreationTime, time then name)
- * and named by its key.
+ * Pilot's order of the configs it makes of mesh routes (pilot/pkg/model/config.go
+ * configCompareByCreationTime: "CreationTimestamp.Compare", then "strings.Compare(a.Name, b.Name)",
+ * then the namespace; Go's string order, code points, not the locale's): older first. A route without
+ * creationTimestamp is not yet applied, the newest (model/time.ts compareCreated), and of two without
+ * one the first in the input is the older (model/route.ts compareAge: `kubectl apply -f` creates them
+ * in that order, and the API server stamps the configs pilot makes of them); applied within one second
+ * they would tie and the name would decide (the answers note it: untimedInputOrder). A merged
+ * VirtualService (one with `oldest`) is as old as the oldest of its routes (route_collections.go
+ * mergeHTTPRoutes: the first after sortRoutesByCreationTime, time then namespace then name) and named
+ * by its key. The one rule for HTTPRoutes, GRPCRoutes, TLSRoutes and TCPRoutes at a sidecar or a waypoint.
  */
 export function pilotConfigOrder(a: ObjectMeta | IstioMeshVirtualService, b: ObjectMeta | IstioMeshVirtualService): number {
-  const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  const age = (c: ObjectMeta | IstioMeshVirtualService): ObjectMeta => ("oldest" in c ? c.oldest : c);
-  return compareCreated(age(a).created, age(b).created) || byCode(a.name, b.name) || byCode(a.namespace, b.namespace);
+  return compareAge(pilotAge(a), pilotAge(b)) || goCompare(a.name, b.name) || goCompare(a.namespace, b.namespace);
+}
+
+const goCompare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+const pilotAge = (c: ObjectMeta | IstioMeshVirtualService): ObjectMeta => ("oldest" in c ? c.oldest : c);
+
+/**
+ * The note for an answer where pilotConfigOrder put `first` (a route or a VirtualService of routes)
+ * before `second` by the input order alone: neither has a creationTimestamp (model/time.ts untimedTie).
+ * Undefined when a timestamp decided, or `first` is not the earlier in the input.
+ */
+export function untimedInputOrder(first: Route | IstioMeshVirtualService, second: Route | IstioMeshVirtualService): string | undefined {
+  const age = (c: Route | IstioMeshVirtualService): Route => ("oldest" in c ? c.oldest : c);
+  const [a, b] = [age(first), age(second)];
+  if (a === b || a.order > b.order) return undefined;
+  const label = (c: Route | IstioMeshVirtualService, r: Route) => ("oldest" in c ? `${routeKey(r)} (the oldest route of VirtualService ${c.name})` : routeKey(r));
+  return untimedTie({ created: a.created, label: label(first, a) }, { created: b.created, label: label(second, b) }, "pilot's order (by name, then namespace)", true);
 }
 
 /** Which reading of the parentRefs a client's proxy follows: the Gateway API's (`port` and `sectionName`), or Istio's and Linkerd's (`port` only). */
@@ -190,9 +208,10 @@ export class MeshEngine {
   private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
   private ambient?: AmbientService[];
+  private readonly backendIndex: BackendIndex;
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
-    const backends = new BackendIndex(inv);
+    const backends = this.backendIndex = new BackendIndex(inv);
     for (const route of inv.routing.routes) {
       const refs = dedupe(route.parentRefs.filter(isServiceParent));
       const egress = dedupe(route.parentRefs.filter(isEgressNetworkParent));
@@ -225,6 +244,20 @@ export class MeshEngine {
       ? st.entryParents.some((p) => p.entry === parent.entry && !p.rejected)
       : st.parents.some((p) => p.service === parent.service && p.proxyPorts.includes(parent.port))));
     return at.length ? at.map((st) => `${routeKey(st.route)} is bound there, but istiod programs nothing of it (${st.istioRefused!.message})`).join("; ") : undefined;
+  }
+
+  /**
+   * A Linkerd parent's own backend, where its policy controller sends a route rule without backendRefs
+   * (grpc/src/outbound/http.rs convert_outbound_route: `FirstAvailable` of the parent's `backend`): the
+   * Service at the port (resolved as a mesh backend), or the EgressNetwork (its original destination).
+   */
+  linkerdParentBackend(parent: { kind: "service"; service: Service; port: ServicePort } | { kind: "egress"; network: LinkerdEgressNetwork; port: number }): ResolvedBackend {
+    if (parent.kind === "egress") {
+      const { namespace, name } = parent.network;
+      return { ref: { group: LINKERD_POLICY_GROUP, kind: "EgressNetwork", namespace, name, port: parent.port, weight: 1, filters: [] }, name: `${namespace}/${name}` };
+    }
+    const { namespace, name } = parent.service;
+    return this.backendIndex.resolve({ group: GATEWAY_GROUP, kind: "HTTPRoute", namespace }, { group: "", kind: "Service", namespace, name, port: parent.port.port, weight: 1, filters: [] }, false);
   }
 
   state(route: Route): MeshRouteState | undefined {
@@ -460,7 +493,7 @@ export class MeshEngine {
         made(vs);
       } else if (!at.routes.includes(state)) {
         at.routes.push(state);
-        if (compareCreated(state.route.created, at.oldest.created) < 0 || (state.route.created === at.oldest.created && state.route.name < at.oldest.name)) at.oldest = state.route;
+        if ((compareAge(state.route, at.oldest) || goCompare(state.route.name, at.oldest.name)) < 0) at.oldest = state.route;
       }
     };
     for (const state of this.routes) {
@@ -513,7 +546,7 @@ function sidecarVirtualService(all: readonly IstioMeshVirtualService[], place: s
   if (!vss.length) return undefined;
   const [chosen, ...rest] = vss;
   const note = (v: IstioMeshVirtualService) => {
-    const untimed = untimedTie({ created: chosen.oldest.created, label: chosen.name }, { created: v.oldest.created, label: v.name }, "pilot's order (by name, then namespace)");
+    const untimed = untimedInputOrder(chosen, v);
     return untimed ? ` (note: ${untimed})` : "";
   };
   const shadowed = rest.filter((v) => v.namespace === chosen.namespace).flatMap((v) => read(v).filter((s) => !chosen.routes.includes(s)).map((state) => ({ state, why: `Istio's sidecar applies the first VirtualService for ${place}, ${chosen.name} (${chosen.routes.map((s) => routeKey(s.route)).join(", ")}), and drops ${v.name} (a duplicate domain)${note(v)}` })));

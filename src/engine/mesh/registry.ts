@@ -11,7 +11,7 @@ import { contains, parseAddress, type Address, type Cidr } from "../../model/ip.
 import type { Inventory } from "../../model/inventory.js";
 import { istioSettingsOf, type IstioEgressHost, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry, type IstioSidecar, type MeshModel } from "../../model/mesh.js";
 import { speaksHttp, type RouteRequest } from "../../model/request.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 import { istioPortProtocol } from "../l7/istio.js";
 import { subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
@@ -23,33 +23,50 @@ const byAge = (a: IstioSidecar, b: IstioSidecar) => compareCreated(a.created, b.
 /**
  * The Sidecar that configures a pod's Istio sidecar (pilot/pkg/model/push_context.go
  * getSidecarScope: of its namespace's Sidecars, the oldest whose workloadSelector its labels match,
- * else the oldest without one; else the root namespace's Sidecar without a workloadSelector,
- * converted for the pod's namespace), if any.
+ * else the oldest without one, "it is guaranteed sidecars with selectors are put in front and the
+ * sidecars are sorted by creation timestamp" (initSidecarScopes: sortConfigByCreationTime, time then
+ * name then namespace); else the root namespace's Sidecar without a workloadSelector, converted for
+ * the pod's namespace), if any.
  */
 export function istioSidecarOf(mesh: MeshModel, pod: Endpoint): IstioSidecar | undefined {
+  return sidecarChoice(mesh, pod).sidecar;
+}
+
+/**
+ * istioSidecarOf, with the note when the Sidecar was chosen over another that applies as well by
+ * pilot's tie-break alone: neither has a creationTimestamp (model/time.ts untimedTie).
+ */
+function sidecarChoice(mesh: MeshModel, pod: Endpoint): { sidecar?: IstioSidecar; note?: string } {
   const own = mesh.istio.sidecars.filter((s) => s.namespace === pod.namespace).sort(byAge);
-  return own.find((s) => s.workloadSelector && subsetOf(s.workloadSelector, pod.labels)) ?? own.find((s) => !s.workloadSelector)
-    ?? mesh.istio.sidecars.filter((s) => s.namespace === istioSettingsOf(mesh, pod).istioRootNamespace && !s.workloadSelector).sort(byAge)[0];
+  const label = (s: IstioSidecar) => ({ created: s.created, label: `Sidecar ${s.namespace}/${s.name}` });
+  const first = (list: IstioSidecar[]) => (list.length ? { sidecar: list[0], note: list.length > 1 ? untimedTie(label(list[0]), label(list[1]), "pilot's order (by name)") : undefined } : undefined);
+  return first(own.filter((s) => s.workloadSelector && subsetOf(s.workloadSelector, pod.labels))) ?? first(own.filter((s) => !s.workloadSelector))
+    ?? first(mesh.istio.sidecars.filter((s) => s.namespace === istioSettingsOf(mesh, pod).istioRootNamespace && !s.workloadSelector).sort(byAge)) ?? {};
 }
 
 /**
  * The outboundTrafficPolicy of a pod's Istio sidecar: its Sidecar's (istioSidecarOf) when it sets
  * one (sidecar.go convertToSidecarScope), else meshConfig's (its revision's ConfigMap), else
- * ALLOW_ANY (mesh.DefaultMeshConfig).
+ * ALLOW_ANY (mesh.DefaultMeshConfig). `note`: why that Sidecar and not another (sidecarChoice).
  */
-export function istioOutboundPolicy(mesh: MeshModel, pod: Endpoint, sidecar = istioSidecarOf(mesh, pod)): OutboundPolicy {
-  if (sidecar?.outboundTrafficPolicy) return { mode: sidecar.outboundTrafficPolicy, why: `Sidecar ${sidecar.namespace}/${sidecar.name} sets outboundTrafficPolicy ${sidecar.outboundTrafficPolicy}` };
+export function istioOutboundPolicy(mesh: MeshModel, pod: Endpoint, sidecar = istioSidecarOf(mesh, pod), note?: string): OutboundPolicy {
+  const noted = note ? ` (note: ${note})` : "";
+  if (sidecar?.outboundTrafficPolicy) return { mode: sidecar.outboundTrafficPolicy, why: `Sidecar ${sidecar.namespace}/${sidecar.name} sets outboundTrafficPolicy ${sidecar.outboundTrafficPolicy}${noted}` };
   const meshMode = istioSettingsOf(mesh, pod).istioOutboundTrafficPolicy;
-  if (meshMode) return { mode: meshMode, why: `meshConfig outboundTrafficPolicy ${meshMode}${sidecar ? ` (Sidecar ${sidecar.namespace}/${sidecar.name} sets none)` : ""}` };
-  return { mode: "ALLOW_ANY", why: "Istio's default outboundTrafficPolicy, ALLOW_ANY" };
+  if (meshMode) return { mode: meshMode, why: `meshConfig outboundTrafficPolicy ${meshMode}${sidecar ? ` (Sidecar ${sidecar.namespace}/${sidecar.name} sets none)${noted}` : ""}` };
+  return { mode: "ALLOW_ANY", why: `Istio's default outboundTrafficPolicy, ALLOW_ANY${sidecar && note ? ` (Sidecar ${sidecar.namespace}/${sidecar.name} sets none)${noted}` : ""}` };
 }
 
 /** A sidecar's view of the registry: the namespace of its pod, the Sidecar that configures it, its outboundTrafficPolicy. */
-export interface SidecarScope { namespace: string; sidecar?: IstioSidecar; policy: OutboundPolicy }
+export interface SidecarScope {
+  namespace: string; sidecar?: IstioSidecar; policy: OutboundPolicy;
+  /** Why that Sidecar and not another that applies as well, when neither has a creationTimestamp (sidecarChoice). */
+  note?: string;
+}
 
 export function istioSidecarScope(mesh: MeshModel, pod: Endpoint): SidecarScope {
-  const sidecar = istioSidecarOf(mesh, pod);
-  return { namespace: pod.namespace!, ...(sidecar ? { sidecar } : {}), policy: istioOutboundPolicy(mesh, pod, sidecar) };
+  const { sidecar, note } = sidecarChoice(mesh, pod);
+  return { namespace: pod.namespace!, ...(sidecar ? { sidecar } : {}), policy: istioOutboundPolicy(mesh, pod, sidecar, note), ...(note ? { note } : {}) };
 }
 
 /**
@@ -128,7 +145,7 @@ export function scopeImports(scope: SidecarScope, dest: RegistryHost): Imported 
   if (byAll && !(httpListener(atPort) && dest.wildcardBound)) return { imported: true, why: `Sidecar ${sc.namespace}/${sc.name} imports ${name} (its catch-all egress listener, host ${hostText(byAll)})` };
   const why = byAll ? `its HTTP egress listener at port ${dest.port} does not import it, and the catch-all listener adds no host to that port's listener`
     : atPort || catchAll ? `none of its egress listeners that ${atPort ? `apply at port ${dest.port}` : "apply"} imports it` : `it has no egress listener at port ${dest.port} and no catch-all one`;
-  return { imported: false, why: `Sidecar ${sc.namespace}/${sc.name} does not import ${name}: ${why}` };
+  return { imported: false, why: `Sidecar ${sc.namespace}/${sc.name} does not import ${name}: ${why}${scope.note ? ` (note: ${scope.note})` : ""}` };
 }
 
 /**
@@ -257,12 +274,15 @@ export function serviceEntryAt(inv: Inventory, scope: SidecarScope, address: Add
   // later one's listener is "Omitting service ... due to conflict" (listener.go handleOutboundListenerConflict).
   const holding = (list: readonly IstioServiceEntry[]) => {
     let held: { entry: IstioServiceEntry; cidr: Cidr } | undefined;
+    let omitted: IstioServiceEntry | undefined;
     for (const entry of list) {
       for (const cidr of entry.addresses) {
-        if (contains(cidr, address) && (!held || cidr.prefix > held.cidr.prefix)) held = { entry, cidr };
+        if (!contains(cidr, address)) continue;
+        if (!held || cidr.prefix > held.cidr.prefix) { held = { entry, cidr }; omitted = undefined; }
+        else if (cidr.prefix === held.cidr.prefix && entry !== held.entry) omitted ??= entry;
       }
     }
-    return held && { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}` };
+    return held && { entry: held.entry, how: `ServiceEntry ${held.entry.namespace}/${held.entry.name} port ${port}: its addresses hold ${held.cidr.text}${entryConflictNote(held.entry, omitted)}` };
   };
   const bound = holding(candidates.filter((e) => !httpDeclared(e)));
   if (bound) return bound;
@@ -274,15 +294,28 @@ export function serviceEntryAt(inv: Inventory, scope: SidecarScope, address: Add
   if (entry) {
     return { entry, how: `ServiceEntry ${entry.namespace}/${entry.name} port ${port}: the sidecar's HTTP listener 0.0.0.0:${port} takes any address, and the Host ${name} names the entry's virtual host` };
   }
+  const wildcardTcp = candidates.filter((e) => !e.addresses.length && !entryHttpPort(e, port, req) && !TLS_PROTOCOLS.includes(e.ports.find((x) => x.number === port)!.protocol ?? ""));
   for (const entry of candidates) {
     if (entry.addresses.length || entryHttpPort(entry, port, req)) continue;
     const at = `ServiceEntry ${entry.namespace}/${entry.name} port ${port}`;
     const protocol = entry.ports.find((x) => x.number === port)!.protocol ?? "";
     if (TLS_PROTOCOLS.includes(protocol)) {
       if (name !== undefined && entry.hosts.some((h) => hostCovers(h, name))) return { entry, how: `${at} (no addresses): the SNI ${name} is one of its hosts` };
-    } else return { entry, how: `${at} (no addresses, protocol ${protocol || "sniffed"}: its listener 0.0.0.0:${port} takes any address at that port)` };
+    } else return { entry, how: `${at} (no addresses, protocol ${protocol || "sniffed"}: its listener 0.0.0.0:${port} takes any address at that port)${entryConflictNote(entry, wildcardTcp.find((e) => e !== entry))}` };
   }
   return holding(candidates.filter(httpDeclared));
+}
+
+/**
+ * The note when istiod's order (sidecarOrder) gave the listener to `held` and omitted `omitted`'s
+ * ("Omitting service ... due to conflict") by its tie-break alone: neither has a creationTimestamp
+ * (model/time.ts untimedTie). "" otherwise.
+ */
+function entryConflictNote(held: IstioServiceEntry, omitted: IstioServiceEntry | undefined): string {
+  if (!omitted) return "";
+  const label = (e: IstioServiceEntry) => ({ created: e.created, label: `ServiceEntry ${e.namespace}/${e.name}` });
+  const note = untimedTie(label(held), label(omitted), "istiod's order (by host, then namespace)");
+  return note ? ` (its listener omits ${label(omitted).label}'s, a conflict; note: ${note})` : "";
 }
 
 /** Whether `name` (a Host) is a domain of the entry's virtual host: one of its hosts covers it, or it is one of its single addresses (generateVirtualHostDomains). */

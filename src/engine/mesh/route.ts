@@ -7,18 +7,19 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, routeKey, type Route, type RouteKind } from "../../model/route.js";
+import { compareAge, linkerdRuleTiming, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { untimedTie } from "../../model/time.js";
 import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
 import { compareRank, type Routable } from "../gateway/precedence.js";
-import type { RouteRequest, RouteResult } from "../gateway/request.js";
+import type { Candidate, RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
+import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
 export interface Unrouted { unrouted: string }
@@ -166,17 +167,32 @@ function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[],
   if (chosen) {
     const before = vss.slice(0, vss.indexOf(chosen)), after = vss.slice(vss.indexOf(chosen) + 1);
     for (const v of before) for (const st of v.routes) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `no match: no rule of ${at}'s VirtualService ${v.name}, tried first, matches` });
-    for (const v of after) for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched` });
+    for (const v of after) {
+      // Of one namespace's VirtualServices, pilot's order by age (the input order without timestamps: say so).
+      const untimed = v.namespace === chosen.namespace ? untimedInputOrder(chosen, v) : undefined;
+      for (const st of v.routes) if (!chosen.routes.includes(st)) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `lost: ${at} tries VirtualService ${chosen.name} before ${v.name}, and a rule of it matched${untimed ? ` (note: ${untimed})` : ""}` });
+    }
   }
   const ns = chosen?.namespace ?? vss[0].namespace;
   return { role: ns === ownerNamespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
-/** A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's). */
+/**
+ * A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's).
+ * A TLSRoute's rule: the first, when its one SNI name is the host; else the first rule without a
+ * weighted backendRef, which pilot writes without a match (istioSidecarTls) and getTLSRouteMatch takes
+ * whatever the names ("if len(rule.Match) == 0 { return rule.Route }").
+ */
 const WAYPOINT_L4: L4Reader = {
-  proxy: "Istio's waypoint", oneTcpRoute: "the waypoint takes one route: the first TLSRoute naming the Service, else the first TCPRoute (its namespace's first, then the oldest)",
+  proxy: "Istio's waypoint", oneTcpRoute: "the waypoint takes one route: the first TLSRoute naming the Service, else the first TCPRoute (its namespace's first, then the oldest)", firstOfEquals: "the waypoint namespace's first, then the older",
   sniNames: (r) => r.hostnames, emptyRuleToParent: false,
+  ruleOf: (r, _kind, parent) => (r.kind === "TLSRoute" && !namesOnlyHost(r, l4Host(parent)) ? r.rules.find((rule) => !weighted(rule)) : r.rules[0]),
 };
+
+/** The host an Istio proxy's TCP or TLS chain is for: the Service's, or the ServiceEntry host's. */
+const l4Host = (p: L4Parent) => (p.kind === "service" ? serviceHost(p.service) : p.kind === "entry" ? p.host : "");
+/** A TLSRoute's one SNI name is `host` (without hostnames: the parent's host, augmentTLSPortMatch). */
+const namesOnlyHost = (r: Route, host: string) => { const names = r.hostnames.length ? r.hostnames : [host]; return names.length === 1 && names[0] === host; };
 
 /**
  * A connection on a waypoint's TCP filter chain (listener_waypoint.go buildWaypointNetworkFilters,
@@ -197,11 +213,12 @@ function waypointL4At(parent: L4Parent, host: string, ownerNamespace: string, bo
   const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
   const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route);
   const tls = bound("TLSRoute").filter(inScope).sort(order);
-  const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
+  // getTLSRouteMatch: a rule without a match (no weighted backendRef, istioSidecarTls) is taken whatever the route's names.
+  const named = tls.filter((r) => namesOnlyHost(r.route, host) || !r.route.rules.every(weighted));
   const tcp = bound("TCPRoute").filter(inScope).sort(order);
   const routes = named.length ? named : tcp;
   if (!routes.length) return undefined;
-  const { chosen } = meshL4(parent, "TCPRoute", routes, req, res, WAYPOINT_L4);
+  const { chosen } = meshL4(parent, "TCPRoute", routes, req, res, WAYPOINT_L4, istioTie((r) => (r.route.namespace === wp.namespace ? 0 : 1)));
   const of = parent.kind === "entry" ? "entry" : "Service";
   for (const r of tls) if (!named.includes(r)) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `ignored: ${at} takes a TLSRoute only when its one SNI name is the ${of}'s ${host} (listener_waypoint.go getTLSRouteMatch)` });
   if (named.length) for (const r of tcp) res.candidates.push({ route: routeKey(r.route), rule: -1, match: -1, outcome: `lost: ${at} takes a TLSRoute naming the ${of} before any TCPRoute (getWaypointTCPRoutes)` });
@@ -223,9 +240,11 @@ export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host:
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
   const all = bound(kind).filter((r) => !client.imports || client.imports(r.route.namespace));
-  if (!all.length) return undefined;
-  const routes = [...all.filter((r) => r.route.namespace === client.namespace).sort(order), ...all.filter((r) => r.route.namespace !== client.namespace).sort(order)];
-  const { chosen } = meshL4(parent, kind, routes, req, res, ISTIO_L4);
+  const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
+  if (!live.length) return undefined;
+  const routes = [...live.filter((r) => r.route.namespace === client.namespace).sort(order), ...live.filter((r) => r.route.namespace !== client.namespace).sort(order)];
+  const { chosen } = meshL4(parent, kind, routes, req, res, ISTIO_L4, istioTie((r) => (r.route.namespace === client.namespace ? 0 : 1)));
+  res.candidates.push(...ignored);
   const ns = chosen?.route.namespace ?? entry.namespace;
   return { role: ns === entry.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
@@ -265,7 +284,7 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   const routes = [...index.byKind.get(kind)!].sort((a, b) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name));
   const bound: BoundRoutes = { ...base, routes: routes.map(routable) };
   if (kind === "TCPRoute" || kind === "TLSRoute") {
-    const { outcome: out } = meshL4(parent, kind, routes, req, res, LINKERD_L4);
+    const { outcome: out } = meshL4(parent, kind, routes, req, res, LINKERD_L4, linkerdTie);
     res.candidates.push(...left);
     if (out === "unmatched" && parent.kind === "egress") return linkerdEgressDefault(parent, { kind: "opaque" }, res.reason, req, res, bound);
     return { ...bound, toDefault: out === "default" };
@@ -273,8 +292,14 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   if (!speaksHttp(req)) {
     return unrouted(`${req.scheme.toUpperCase()} traffic: Linkerd's proxy detects no HTTP, and its ${kind}s do not apply; its opaque default route forwards the connection to ${defaultTarget(parent)}`);
   }
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd" }, req, res);
+  // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
+  // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
+  const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
+  const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: (route, rule) => linkerdRuleTiming(route, rule, parentAnnotations) }, req, res);
   res.candidates.push(...left);
+  const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
+  if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
   // grpc/src/outbound/http.rs and grpc.rs protocol: an EgressNetwork's default route (PathPrefix "/", no
   // hostnames) comes after its routes, so it takes the requests no route matches.
   if (parent.kind === "egress" && res.route === undefined && res.status === 404) return linkerdEgressDefault(parent, protocol, res.reason, req, res, bound);
@@ -304,14 +329,48 @@ interface L4Reader {
   proxy: string;
   /** Why only one TCPRoute applies. */
   oneTcpRoute: string;
+  /** Which of two TLSRoutes that match the SNI as specifically comes first. */
+  firstOfEquals: string;
   /** The SNI names a TLSRoute matches; empty: any. */
   sniNames(route: Route, parent: L4Parent): readonly string[];
   /** A rule without backendRefs: the parent's default backend (Linkerd), or a failing connection (Istio: a zero-weight destination). */
   emptyRuleToParent: boolean;
+  /** The rule of a chosen route that takes the connection; default its first. */
+  ruleOf?: (route: Route, kind: "TLSRoute" | "TCPRoute", parent: L4Parent) => RouteRule | undefined;
 }
 
+/** Whether a rule has a backendRef of weight above 0 (pilot's tcpWeightSum > 0). */
+const weighted = (r: RouteRule) => r.backends.some((b) => b.weight > 0);
+
+/**
+ * Istio: pilot's conversion writes a TLSRoute rule none of whose backendRefs weighs above 0 (or that has
+ * none) without its SNI match (conversion.go convertTLSRoute: "if tcpWeightSum(r.BackendRefs) == 0 {
+ * return &istio.TLSRoute{Route: ...zero-weight...}" and no buildTLSMatch), and augmentTLSPortMatch adds
+ * none. A sidecar builds no filter chain of a TLS route without a match (tls.go
+ * buildSidecarOutboundTLSFilterChainOpts: "for _, match := range tls.Match"), so it takes a TLSRoute's
+ * first weighted rule, and ignores a TLSRoute without one: of `routes`, those it reads and the candidates
+ * of those it ignores.
+ */
+function istioSidecarTls(routes: readonly MeshRouteState[]): { live: MeshRouteState[]; ignored: Candidate[] } {
+  const live = routes.filter((r) => r.route.rules.some(weighted));
+  const ignored = routes.filter((r) => !live.includes(r)).map((r) => ({ route: routeKey(r.route), rule: -1, match: -1,
+    outcome: "ignored: no rule of it has a backendRef of weight above 0: pilot writes its TLS routes without an SNI match (convertTLSRoute), and the sidecar builds no filter chain for them" }));
+  return { live, ignored };
+}
+
+/** The note when `first` went before `second` by the input order alone (both without creationTimestamp), for a candidate that lost to it. */
+type TieNote = (first: Routable["state"], second: Routable["state"]) => string | undefined;
+const noted = (note: string | undefined) => (note ? ` (note: ${note})` : "");
+
+/** Istio's proxies: routes of one `group` (the client's or waypoint's namespace first) by pilotConfigOrder, whose untimed tie the input order breaks. */
+const istioTie = (group: (r: Routable["state"]) => number): TieNote => (a, b) => (group(a) === group(b) ? untimedInputOrder(a.route, b.route) : undefined);
+
+/** Linkerd's routes by compareAge, then name (policy-controller timestamp_then_name): of two without creationTimestamp, the first in the input. */
+const linkerdTie: TieNote = (a, b) => (a.route.order < b.route.order
+  ? untimedTie({ created: a.route.created, label: routeKey(a.route) }, { created: b.route.created, label: routeKey(b.route) }, "Linkerd's order (by name)", true) : undefined);
+
 const LINKERD_L4: L4Reader = {
-  proxy: "Linkerd's proxy", oneTcpRoute: "Linkerd's policy controller sends only the oldest TCPRoute (MAXIMUM_ALLOWED_TCP_ROUTES = 1)",
+  proxy: "Linkerd's proxy", oneTcpRoute: "Linkerd's policy controller sends only the oldest TCPRoute (MAXIMUM_ALLOWED_TCP_ROUTES = 1)", firstOfEquals: "the older, then by name",
   sniNames: (r) => r.hostnames, emptyRuleToParent: true,
 };
 
@@ -322,12 +381,14 @@ const LINKERD_L4: L4Reader = {
  * by creation time (push_context.go VirtualServicesForGateway); buildSidecarOutboundTLSFilterChainOpts
  * one filter chain per SNI match, a route's `hostnames` or, without them, the Service's name
  * (route_collections.go augmentTLSPortMatch: the parent hosts), Envoy taking the most specific name;
- * conversion.go convertTCPRoute / convertTLSRoute send a rule without weight to a zero-weight
- * destination, which fails the connection.
+ * conversion.go convertTCPRoute sends a rule without weight to a zero-weight destination, which fails
+ * the connection; convertTLSRoute does too, but without the rule's SNI match, so the sidecar ignores
+ * that rule (istioSidecarTls, ruleOf: a TLSRoute's first weighted rule).
  */
 const ISTIO_L4: L4Reader = {
-  proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)",
+  proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)", firstOfEquals: "the client namespace's first, then the older",
   sniNames: (r, p) => (r.hostnames.length ? r.hostnames : p.kind === "service" ? [serviceHost(p.service)] : p.kind === "entry" ? [p.host] : r.hostnames), emptyRuleToParent: false,
+  ruleOf: (r, kind) => (kind === "TLSRoute" ? r.rules.find(weighted) : r.rules[0]),
 };
 
 /**
@@ -355,8 +416,14 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
   const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
-  const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
-  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4);
+  const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
+  if (!live.length) {
+    res.candidates = ignored;
+    return { unrouted: `no TLSRoute bound to ${servicePlace(s, sp)} has a rule that Istio's sidecar builds a filter chain for (none has a backendRef of weight above 0): its default TLS filter chain passes the connection through to the Service` };
+  }
+  const routes = [...live.filter((r) => r.route.namespace === clientNamespace).sort(order), ...live.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
+  const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4, istioTie((r) => (r.route.namespace === clientNamespace ? 0 : 1)));
+  res.candidates.push(...ignored);
   const ns = chosen?.route.namespace ?? s.namespace;
   return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
@@ -372,14 +439,14 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
  * backendRefs are a weighted random choice; none: the parent's default backend ("default", Linkerd) or
  * a failure (Istio); an invalid one (a missing Service) fails the connections sent to it.
  */
-function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader): { outcome: "routed" | "default" | "unmatched" | "failed"; chosen?: Routable["state"] } {
+function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonly Routable["state"][], req: RouteRequest, res: RouteResult, reader: L4Reader, tie: TieNote): { outcome: "routed" | "default" | "unmatched" | "failed"; chosen?: Routable["state"] } {
   const place = parentPlace(parent);
   let chosen: Routable["state"] | undefined;
   const fail = (reason: string) => { Object.assign(res, { connection: "failed", reason }); return { outcome: "failed" as const, chosen }; };
   let sni: string | undefined;
   if (kind === "TCPRoute") {
     chosen = routes[0];
-    res.candidates = routes.map((r, i) => ({ route: routeKey(r.route), rule: i ? -1 : 0, match: -1, outcome: i ? `lost: ${reader.oneTcpRoute} (${routeKey(routes[0].route)})` : "won" }));
+    res.candidates = routes.map((r, i) => ({ route: routeKey(r.route), rule: i ? -1 : 0, match: -1, outcome: i ? `lost: ${reader.oneTcpRoute} (${routeKey(routes[0].route)})${noted(tie(routes[0], r))}` : "won" }));
   } else {
     if (!usesTls(req.scheme)) return fail(`${place} has TLSRoutes and no HTTP route: ${reader.proxy} expects a TLS ClientHello with an SNI, and this ${req.scheme.toUpperCase()} connection has none: it fails (NoSniFoundError)`);
     sni = normalizeHost(req.sni ?? req.host ?? "");
@@ -389,14 +456,16 @@ function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonl
     chosen = best?.r;
     res.candidates = ranked.map((c) => ({
       route: routeKey(c.r.route), rule: 0, match: -1,
-      outcome: c === best ? "won" : !c.rank ? `no match: SNI ${sni} matches none of ${c.names.join(", ")}` : `lost: ${routeKey(best!.r.route)} matches SNI ${sni} more specifically, or is older`,
+      outcome: c === best ? "won" : !c.rank ? `no match: SNI ${sni} matches none of ${c.names.join(", ")}`
+        : compareRank(c.rank, best!.rank!) === 0 ? `lost: ${routeKey(best!.r.route)} matches SNI ${sni} as specifically and comes first (${reader.firstOfEquals})${noted(tie(best!.r, c.r))}`
+        : `lost: ${routeKey(best!.r.route)} matches SNI ${sni} more specifically`,
     }));
     if (!chosen) {
       Object.assign(res, { connection: "failed", reason: `no TLSRoute bound to ${place} matches SNI ${sni}: ${reader.proxy} closes the connection` });
       return { outcome: "unmatched" };
     }
   }
-  const rule = chosen.route.rules[0];
+  const rule = reader.ruleOf?.(chosen.route, kind, parent) ?? chosen.route.rules[0];
   Object.assign(res, { route: routeKey(chosen.route), rule: rule.index, ruleName: rule.name });
   let out: "routed" | "default" = "routed";
   if (!rule.backends.length && reader.emptyRuleToParent) {

@@ -55,7 +55,7 @@ export function meshEntry(ctx: WalkContext, req: RouteRequest, client: Party): R
     case "address": {
       step(w, "entry", "passed", dialled.how);
       const egress = linkerdEgress(w, dialled.address);
-      if (egress) return atEgress(w, egress, dialled.address, dialled.port);
+      if (egress) return atEgress(w, egress.network, dialled.address, dialled.port, egress.note);
       const ambient = ambientEntry(w, (namespace) => ambientServiceEntryAt(w.ctx.mesh.ambientServices(), dialled.address, namespace), formatAddress(dialled.address), dialled.address, dialled.port);
       if (ambient) return ambient;
       const registry = istioRegistry(w, dialled.address, dialled.port);
@@ -215,7 +215,7 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
  * The EgressNetwork a Linkerd client's proxy meets for an address outside the Services (its policy
  * controller's lookup_ip: a Service's cluster IP first, then the EgressNetworks, egress.ts).
  */
-function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefined {
+function linkerdEgress(w: Walk, address: Address): { network: LinkerdEgressNetwork; note?: string } | undefined {
   const member = w.res.clientMesh!;
   const ns = w.client?.endpoint?.namespace;
   if (!member.inMesh || proxyMesh(w.ctx.inv, member) !== "linkerd" || ns === undefined) return undefined;
@@ -223,8 +223,10 @@ function linkerdEgress(w: Walk, address: Address): LinkerdEgressNetwork | undefi
 }
 
 /** A Linkerd client's connection to an EgressNetwork's address: its routes, else its trafficPolicy (route.ts linkerdOutbound). */
-function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number): RequestAnswer {
+function atEgress(w: Walk, en: LinkerdEgressNetwork, address: Address, port: number, note?: string): RequestAnswer {
   const name = `EgressNetwork ${en.namespace}/${en.name}`;
+  // Of two EgressNetworks holding the address alike, the tie-break chose (egress.ts resolveEgressNetwork): say so.
+  if (note) step(w, "entry", "passed", `${formatAddress(address)} is in ${name} (note: ${note})`);
   const bound = linkerdOutbound(w.ctx.mesh, { kind: "egress", network: en, address: formatAddress(address), port }, w.client!.endpoint?.namespace, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     step(w, "routing", "passed", `${formatAddress(address)} is in ${name}: ${bound?.unrouted ?? "no route"}`);
@@ -258,6 +260,10 @@ function istioSidecarClient(w: Walk): Endpoint | undefined {
  * - anything else (a Service without that port, one whose port is declared TCP or TLS, one not
  *   exported to the client's namespace or not imported by its Sidecar, an entry's TCP port, no name
  *   of the registry): no virtual host but the catch-all (undefined; the caller answers allow_any or block_all).
+ *   An HTTPRoute bound to a port declared TCP makes none either: route.go
+ *   buildSidecarVirtualHostsForVirtualService groups the VirtualService's registry services by their
+ *   "port.Protocol.IsHTTPOrSniffed()" ports only, and on port 80 its "gross HACK" wrapper has no
+ *   services and only the VirtualService's hosts outside the registry (separateVSHostsAndServices).
  * `listenerKnown`: the request is on that listener already; else a sniffed Service port counts only
  * where the sidecar has an HTTP listener at 0.0.0.0:PORT (registry.ts istioHttpListenerAt).
  */

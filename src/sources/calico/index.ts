@@ -11,7 +11,7 @@
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { ipPoolFrontEnd } from "./ippool.js";
-import { selector } from "../../model/selector.js";
+import { matches, selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
@@ -35,7 +35,8 @@ const LAST = Number.MAX_SAFE_INTEGER;
 const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
-interface CalicoPolicy { policies: Policy[]; name: string; tier: string; order?: number; tierField: Field }
+/** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -99,9 +100,9 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       // projectcalico.org/v3's schema requires spec.)
       const spec = root.get("spec");
       if (spec.present && !spec.object()) return;
-      for (const k of ["doNotTrack", "preDNAT", "applyOnForward"]) {
-        if (spec.get(k).bool() === true) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
-      }
+      const early = ["doNotTrack", "preDNAT"].filter((k) => spec.get(k).bool() === true);
+      for (const k of early) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
+      const forward = !early.length && spec.get("applyOnForward").bool() === true;
       const scope: CalicoScope = { namespace: meta?.namespace, b };
       const order = readOrder(spec.get("order"));
       const tier = spec.get("tier").string({ nonEmpty: true }) ?? "default";
@@ -110,14 +111,31 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       const ingress = readRules(spec, "ingress", scope), egress = readRules(spec, "egress", scope);
       if (!meta) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
+      if (forward) onForward(spec.get("applyOnForward"), subjects, b);
       const policies = subjects.map((subject): Policy => ({
         kind: `Calico ${kind}`, name: meta.name, namespace: meta.namespace, tier: "namespace", priority: order ?? LAST, subject,
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
-      stateOf(b).policies.push({ policies, name: meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name, tier, order, tierField: spec.get("tier") });
+      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier") });
     },
   };
+}
+
+/**
+ * applyOnForward (without doNotTrack or preDNAT): felix also applies the policy to traffic a host
+ * endpoint forwards (felix rules/static.go: the host endpoints' forward chains take only policies with
+ * ApplyOnForward), which the model does not describe; a workload endpoint's chains take every policy
+ * that selects it whatever the field. Once every object is read: an error when a subject selects a
+ * host endpoint of the input, else a note (the field changes nothing here).
+ */
+function onForward(f: Field, subjects: readonly EndpointSelector[], b: InventoryBuilder): void {
+  b.defer(() => {
+    const heps = [...b.inv.endpoints.filter((e) => e.kind === "workload" && e.labels[HOST_ENDPOINT_LABEL] !== undefined), ...b.inv.endpoints.flatMap((e) => (e.hostEndpoint ? [e.hostEndpoint] : []))];
+    const hit = heps.find((h) => subjects.some((s) => s.kinds.includes("workload") && matches(s.labels, h.labels)));
+    if (hit) f.error("unsupported", `applyOnForward applies the policy to the traffic host endpoint ${hit.name} forwards too, which the model does not describe`);
+    else f.info("vendor-forward", "applyOnForward changes only what host endpoints forward, and the policy selects no host endpoint of the input: read as without it");
+  });
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -149,12 +167,15 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
   const base = (i: number, tier: "admin" | "baseline") => (!api[tier] ? 0 : i < order.indexOf(`kube-${tier}`) ? -1_000_000 : 1001);
   for (const [i, name] of order.entries()) {
     const members = state.policies.filter((p) => p.tier === name)
-      .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.name < b.name ? -1 : 1));
+      // felix calc/policy_sorter.go PolKVLess (since v3.32): by order (none: +Inf, last), ties by
+      // "name/namespace/kind" ("from the most specific (name) to least specific (kind)").
+      .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const tier: Tier = i < defaultIndex ? "admin" : i === defaultIndex ? "namespace" : "baseline";
     for (const m of members) for (const p of m.policies) {
       p.tier = tier;
       if (tier !== "namespace") p.priority = base(i, tier) + rank[tier]++;
     }
+    if (tier === "namespace") breakTies(members, builder.inv.policies);
     const def = tiers.get(name)!;
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
@@ -164,6 +185,52 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
   }
+}
+
+/**
+ * The default tier keeps each policy's order as its priority (Kubernetes NetworkPolicies sit at 1000,
+ * live updates add them there). Where policies of one order tie and a Calico policy is among them,
+ * felix's tie-break (PolKVLess: "name/namespace/kind"; a NetworkPolicy's kind KubernetesNetworkPolicy)
+ * is not the engine's ("namespace/name"): those policies get the doubles next to the order, one per
+ * name, in felix's order (no other order sits between them); the NetworkPolicies among them keep
+ * the order itself when they are next to each other in it.
+ */
+function breakTies(members: readonly CalicoPolicy[], all: readonly Policy[]): void {
+  const keys = new Map<Policy, string>();
+  for (const m of members) for (const p of m.policies) keys.set(p, m.key);
+  if (!keys.size) return;
+  const groups = new Map<number, Policy[]>();
+  for (const p of all) {
+    if (p.tier !== "namespace" || (!keys.has(p) && p.kind !== "NetworkPolicy")) continue;
+    if (!keys.has(p)) keys.set(p, `${p.name}/${p.namespace ?? ""}/KubernetesNetworkPolicy`);
+    const g = groups.get(p.priority);
+    if (g) g.push(p); else groups.set(p.priority, [p]);
+  }
+  for (const [order, group] of groups) {
+    const names = [...new Set(group.map((p) => keys.get(p)!))].sort();
+    if (names.length < 2 || !group.some((p) => p.kind.startsWith("Calico "))) continue;
+    const knp = names.map((n, i) => (n.endsWith("/KubernetesNetworkPolicy") ? i : -1)).filter((i) => i >= 0);
+    const [lo, hi] = knp.length && knp[knp.length - 1] - knp[0] === knp.length - 1 ? [knp[0], knp[knp.length - 1]] : [0, 0];
+    const at = new Map<string, number>();
+    for (const [i, n] of names.entries()) at.set(n, step(order, i < lo ? i - lo : i > hi ? i - hi : 0));
+    for (const p of group) p.priority = at.get(keys.get(p)!)!;
+  }
+}
+
+/** The double `n` doubles above (below, when negative) a finite `x`. */
+function step(x: number, n: number): number {
+  for (; n > 0; n--) x = nextUp(x);
+  for (; n < 0; n++) x = -nextUp(-x);
+  return x;
+}
+
+/** The next double above a finite `x` (Math.nextUp). */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) + (x > 0 ? 1n : -1n));
+  return view.getFloat64(0);
 }
 
 /** The tier's default action for the endpoints a policy of it selects, after all its policies. */

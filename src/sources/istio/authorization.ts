@@ -70,6 +70,12 @@ function readProvider(spec: Field, action: MeshAction): string | undefined {
   return p.get("name").string({ required: true, nonEmpty: true });
 }
 
+/**
+ * The targets the validation webhook admits (pkg/config/validation validatePolicyTargetReference,
+ * allowedTargetRefs: Service, ServiceEntry, Gateway, GatewayClass; an empty group is "core").
+ */
+const TARGET_KINDS: [string, string][] = [["core", "Service"], ["networking.istio.io", "ServiceEntry"], ["gateway.networking.k8s.io", "Gateway"], ["gateway.networking.k8s.io", "GatewayClass"]];
+
 function readTargetRefs(spec: Field): TargetRef[] | undefined {
   const one = spec.get("targetRef"), many = spec.get("targetRefs");
   if (one.present && many.present) one.error("exclusive", "only one of targetRef and targetRefs may be set");
@@ -79,6 +85,10 @@ function readTargetRefs(spec: Field): TargetRef[] | undefined {
     const kind = r.get("kind").string({ required: true, nonEmpty: true }), name = r.get("name").string({ required: true, nonEmpty: true });
     const group = r.get("group").string() ?? "";
     const namespace = r.get("namespace").string();
+    if (kind && !TARGET_KINDS.some(([g, k]) => k === kind && g === (group || "core"))) {
+      r.get("kind").error("unsupported", `targetRef must be to one of ${TARGET_KINDS.map(([g, k]) => `${g}/${k}`).join(", ")} but was ${group}/${kind}`);
+      return [];
+    }
     return kind && name ? [{ group, kind, name, ...(namespace ? { namespace } : {}) }] : [];
   });
 }
@@ -147,10 +157,22 @@ function readOperation(f: Field): Clause {
 function textConditions(f: Field, key: string, notKey: string, attribute: TextAttribute, lower: (item: Field, v: string) => StringMatch | undefined): Condition[] {
   const out: Condition[] = [];
   for (const [k, not] of [[key, false], [notKey, true]] as const) {
-    const values = stringList(f.get(k))?.map((x) => lower(x.field, x.value)).filter((m): m is StringMatch => m !== undefined);
-    if (values?.length) out.push({ attribute, values, ...(not ? { not } : {}) });
+    const list = stringList(f.get(k));
+    const values = list?.map((x) => lower(x.field, x.value)).filter((m): m is StringMatch => m !== undefined);
+    if (list && values?.length) out.push({ attribute, values, ...ztunnelValues(attribute, list.map((x) => x.value)), ...(not ? { not } : {}) });
   }
   return out;
+}
+
+/**
+ * Namespaces as ztunnel reads them: istiod sends them as plain string matches (pilot/pkg/
+ * serviceregistry/ambient/authorization.go stringToMatch: "*" presence, "*x" suffix, "x*" prefix, else
+ * exact) that ztunnel compares with the namespace of the client's identity (ztunnel src/rbac.rs
+ * StringMatch::matches), not as the regex over the whole principal that Envoy's RBAC applies
+ * (namespacePattern): "*a" is a suffix there, "*prod*" the suffix "prod*" (no namespace has it).
+ */
+function ztunnelValues(attribute: TextAttribute, raw: readonly string[]): { l4Values?: StringMatch[] } {
+  return attribute === "source.namespace" && raw.some((v) => v.includes("*")) ? { l4Values: raw.map((v) => wildcard(v)) } : {};
 }
 
 function ipConditions(f: Field, key: string, notKey: string, attribute: "source.ip" | "remote.ip" | "destination.ip"): Condition[] {
@@ -208,5 +230,9 @@ function readCondition(c: Field, namespace: string, action: MeshAction): Conditi
     c.get("key").error(key.startsWith("experimental.") ? "unsupported" : "invalid", `${JSON.stringify(key)}: ${why}`);
     return invalid();
   }
-  return both((list, not) => ({ attribute: text[0], ...(key.startsWith("request.auth.") ? { name: key.slice(13) } : {}), values: list.map((x) => text[1](x.field, x.value, namespace)).filter((m): m is StringMatch => m !== undefined), ...(not ? { not } : {}) }));
+  return both((list, not) => ({
+    attribute: text[0], ...(key.startsWith("request.auth.") ? { name: key.slice(13) } : {}),
+    values: list.map((x) => text[1](x.field, x.value, namespace)).filter((m): m is StringMatch => m !== undefined),
+    ...ztunnelValues(text[0], list.map((x) => x.value)), ...(not ? { not } : {}),
+  }));
 }

@@ -59,17 +59,25 @@ const serverFrontEnd: FrontEnd = {
   },
 };
 
-/** AuthorizationPolicy targetRef: a Server, an HTTPRoute, a GRPCRoute, or the Namespace. */
+/**
+ * Whether a reference names a kind of group `want` as Linkerd compares them (policy-controller/k8s/api/
+ * src/policy.rs targets_kind): group and kind in any case, an empty or absent group is "core".
+ */
+function targetsKind(group: string, kind: string, wantGroup: string, wantKind: string): boolean {
+  return (group || "core").toLowerCase() === wantGroup && kind.toLowerCase() === wantKind.toLowerCase();
+}
+
+/** AuthorizationPolicy targetRef: a Server, an HTTPRoute, a GRPCRoute, or the Namespace (inbound/authorization_policy.rs target). */
 function readTarget(f: Field): LinkerdTarget | undefined {
   if (!f.object(true)) return undefined;
   const kind = f.get("kind").string({ required: true }), name = f.get("name").string({ required: true, nonEmpty: true });
   const group = f.get("group").string() ?? "";
   if (kind === undefined || name === undefined) return undefined;
-  const k = kind.toLowerCase();
-  if (k === "server" && group === LINKERD_GROUP) return { kind: "Server", name };
-  if (k === "namespace" && group === "") return { kind: "Namespace" };
-  if (k === "httproute" && (group === LINKERD_GROUP || group === "gateway.networking.k8s.io")) return { kind: "Route", routeKind: "HTTPRoute", group, name };
-  if (k === "grpcroute" && group === "gateway.networking.k8s.io") return { kind: "Route", routeKind: "GRPCRoute", group, name };
+  if (targetsKind(group, kind, LINKERD_GROUP, "Server")) return { kind: "Server", name };
+  if (targetsKind(group, kind, "core", "Namespace")) return { kind: "Namespace" };
+  const routeGroup = [LINKERD_GROUP, "gateway.networking.k8s.io"].find((g) => targetsKind(group, kind, g, "HTTPRoute"));
+  if (routeGroup) return { kind: "Route", routeKind: "HTTPRoute", group: routeGroup, name };
+  if (targetsKind(group, kind, "gateway.networking.k8s.io", "GRPCRoute")) return { kind: "Route", routeKind: "GRPCRoute", group: "gateway.networking.k8s.io", name };
   return f.error("unsupported", `unsupported target ${group ? `${group}/` : ""}${kind} (a Server, HTTPRoute, GRPCRoute or the Namespace)`);
 }
 
@@ -81,7 +89,7 @@ function readAuthRefs(f: Field): AuthRef[] {
     const group = r.get("group").string() ?? "";
     if (kind === undefined || name === undefined) return [];
     const namespace = r.get("namespace").string();
-    const known = (["MeshTLSAuthentication", "NetworkAuthentication", "ServiceAccount"] as const).find((k) => k.toLowerCase() === kind.toLowerCase() && (k === "ServiceAccount" ? group === "" : group === LINKERD_GROUP));
+    const known = (["MeshTLSAuthentication", "NetworkAuthentication", "ServiceAccount"] as const).find((k) => targetsKind(group, kind, k === "ServiceAccount" ? "core" : LINKERD_GROUP, k));
     if (!known) { r.error("unsupported", `unsupported authentication ${group ? `${group}/` : ""}${kind}`); return []; }
     return [{ kind: known, name, ...(namespace ? { namespace } : {}), field: r }];
   });
@@ -104,9 +112,11 @@ function identityConditions(spec: Field, namespace: string): Condition[] {
   const sas: StringMatch[] = [], nss: StringMatch[] = [];
   for (const r of spec.get("identityRefs").list() ?? []) {
     const kind = r.get("kind").string({ required: true }), name = r.get("name").string({ required: true, nonEmpty: true });
-    if (kind === "ServiceAccount" && name) sas.push({ kind: "exact", value: `${r.get("namespace").string() ?? namespace}/${name}` });
-    else if (kind === "Namespace" && name) nss.push({ kind: "exact", value: name });
-    else if (kind) r.get("kind").error("unsupported", `identityRefs name a ServiceAccount or a Namespace, not ${kind}`);
+    const group = r.get("group").string() ?? "";
+    // meshtls_authentication.rs Spec::try_from_resource: tgt.targets_kind::<ServiceAccount>() / ::<Namespace>(), else "unsupported target type".
+    if (kind !== undefined && targetsKind(group, kind, "core", "ServiceAccount")) { if (name) sas.push({ kind: "exact", value: `${r.get("namespace").string() ?? namespace}/${name}` }); }
+    else if (kind !== undefined && targetsKind(group, kind, "core", "Namespace")) { if (name) nss.push({ kind: "exact", value: name }); }
+    else if (kind) r.get("kind").error("unsupported", `identityRefs name a ServiceAccount or a Namespace (group core), not ${group ? `${group}/` : ""}${kind}`);
   }
   if (sas.length) out.push({ attribute: "source.serviceAccount", values: sas });
   if (nss.length) out.push({ attribute: "source.namespace", values: nss });
@@ -196,7 +206,9 @@ const serverAuthorizationFrontEnd: FrontEnd = {
     const clients = readClient(spec.get("client"), meta?.namespace ?? "default");
     if (!meta || !clients) return;
     stateOf(b);
-    const clusterNetworks = !spec.get("client").get("networks").present;
+    // Without networks (unset or an empty list) the policy controller sends the cluster networks
+    // (policy-controller/grpc/src/inbound.rs to_authz: "if networks.is_empty() { cluster_networks }").
+    const clusterNetworks = !spec.get("client").get("networks").list()?.length;
     b.inv.mesh.linkerd.authorizations.push({ kind: "ServerAuthorization", name: meta.name, namespace: meta.namespace!, target, clients, ...(clusterNetworks ? { clusterNetworks } : {}), src: ctx.ref });
   },
 };
@@ -208,7 +220,8 @@ const serverAuthorizationFrontEnd: FrontEnd = {
  */
 function readClient(f: Field, namespace: string): L7Rule | undefined {
   if (!f.object(true)) return undefined;
-  const networks = readNetworks(f.get("networks"));
+  const listed = readNetworks(f.get("networks"));
+  const networks = listed?.length ? listed : undefined;
   const mtls = f.get("meshTLS");
   let identities: Condition[] | undefined;
   if (f.get("unauthenticated").bool() === true) identities = undefined;

@@ -193,6 +193,9 @@ export function httpServers(c: Compilation, listeners: ListenerState[], socket?:
     add(l.listener.hostname);
     for (const a of c.engine.attached(l)) a.attachment.hostnames.forEach(add);
   }
+  // Envoy Gateway: a domain in two virtual hosts of the port's one route configuration, which Envoy refuses (the engine answers 404).
+  const refused = listeners.map((l) => c.engine.duplicateVirtualHost(l)).find((r) => r !== undefined);
+  if (refused) c.problems.push({ object: `Gateway ${c.gatewayName}`, src: c.gateway.gateway.src, feature: "a route configuration Envoy refuses", message: `${refused}: nginx has no such configuration to refuse` });
   const uncovered = servesUncoveredHosts(c, p, names);
   return names.map((n) => server(c, p, n, names, uncovered));
 }
