@@ -245,6 +245,61 @@ export function linkerdDurationError(value: string): string | undefined {
   return n * ms > 0xffffffffffffffffn ? "overflows" : undefined;
 }
 
+/** A duration the outbound index's parse_duration reads, in ms; undefined when absent or refused (linkerdDurationError: such a route is left out anyway). */
+function linkerdDurationMs(value: string | undefined): number | undefined {
+  if (value === undefined || linkerdDurationError(value) !== undefined) return undefined;
+  const s = value.trim(), last = Math.max(...[..."0123456789"].map((d) => s.lastIndexOf(d)));
+  const unit = s.slice(last + 1);
+  return Number(s.slice(0, last + 1).replace("+", "")) * (({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[unit] ?? 0);
+}
+
+/**
+ * The timeouts and retries a Linkerd client's proxy applies to a route rule, in the Gateway API's
+ * terms for the backend model (gateway/backend-model.ts): linkerd2 policy-controller
+ * k8s/index/src/outbound/index/http.rs convert_route reads them from the route's annotations
+ * (parse_timeouts, parse_http_retry), and convert_gateway_rule / convert_linkerd_rule take the rule's
+ * `timeouts.request` only where no `timeout.linkerd.io/request` annotation is set ("timeouts.request =
+ * timeouts.request.or_else(|| rule.timeouts ... request"; 0 is no timeout, GEP-1742). The rule's
+ * `timeouts.backendRequest` and `retry` are not read. `retry.linkerd.io/limit` (default 1, 0 unset),
+ * `retry.linkerd.io/timeout` (each attempt's, a timed-out attempt retried), `retry.linkerd.io/http`
+ * (5xx, gateway-error = 502-504, codes and ranges; absent: Junction retries resets and timed-out
+ * attempts only); any of them makes a retry policy; its backoff starts at 25 ms (grpc/src/outbound/
+ * http.rs convert_retry: ExponentialBackoff 25 ms to 250 ms, jitter). A GRPCRoute's conditions are
+ * gRPC codes (`retry.linkerd.io/grpc`), which the backend model does not answer: its limit and
+ * timeout only. Where the route (and the rule) set no timeout, the parent's annotations give them
+ * (the Service's or EgressNetwork's, `parentAnnotations`: outbound/index.rs parse_timeouts over
+ * service.annotations()); where the route sets no retry, the parent's retry.
+ */
+export function linkerdRuleTiming(route: Pick<Route, "kind" | "manifest">, rule: Pick<RouteRule, "timeouts">, parentAnnotations: Readonly<Record<string, string>> = {}): Pick<RouteRule, "timeouts" | "retry"> {
+  const own = metadataMap(route, "annotations");
+  const timeoutsOf = (a: Readonly<Record<string, string>>) => ["request", "response", "idle"].map((k) => linkerdDurationMs(a[`timeout.linkerd.io/${k}`]));
+  const [ownRequest, ...ownOthers] = timeoutsOf(own);
+  const ruleRequest = ownRequest ?? (rule.timeouts?.request || undefined);
+  // grpc/src/outbound/http.rs convert_outbound_route: "if timeouts == Default::default() { timeouts = service_timeouts.clone() }".
+  const request = ruleRequest ?? (ownOthers.every((t) => t === undefined) ? timeoutsOf(parentAnnotations)[0] : undefined);
+  const retry = linkerdRetry(route.kind, own) ?? linkerdRetry(route.kind, parentAnnotations);
+  return {
+    timeouts: { ...(request ? { request } : {}), ...(retry?.perTry ? { backendRequest: retry.perTry } : {}) },
+    retry: retry && { attempts: retry.attempts, codes: retry.codes, backoffMs: 25 },
+  };
+}
+
+/** parse_http_retry (parse_grpc_retry) over one object's annotations: undefined when none of them is set ("if limit.is_none() && timeout.is_none() && conditions.is_none() { return Ok(None) }"). */
+function linkerdRetry(kind: string, a: Readonly<Record<string, string>>): { attempts: number; codes: number[]; perTry?: number } | undefined {
+  const limitText = a["retry.linkerd.io/limit"];
+  const limit = limitText !== undefined && /^\+?\d+$/.test(limitText) && Number(limitText) <= 65535 ? Number(limitText) || undefined : undefined;
+  const perTry = linkerdDurationMs(a["retry.linkerd.io/timeout"]) || undefined;
+  const grpc = kind === "GRPCRoute";
+  const conditions = a[grpc ? "retry.linkerd.io/grpc" : "retry.linkerd.io/http"];
+  if (limit === undefined && perTry === undefined && conditions === undefined) return undefined;
+  const codes: number[] = [];
+  for (const c of grpc ? [] : conditions?.split(",") ?? []) {
+    const [lo, hi] = /^5xx$/i.test(c) ? [500, 599] : /^gateway-error$/i.test(c) ? [502, 504] : c.includes("-") ? c.split("-").map(Number) : [Number(c), Number(c)];
+    for (let code = lo; code <= hi; code++) if (!codes.includes(code)) codes.push(code);
+  }
+  return { attempts: limit ?? 1, codes, ...(perTry ? { perTry } : {}) };
+}
+
 /** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */
 export function routeKey(r: { kind: string; group?: string; namespace: string; name: string }): string {
   return `${r.kind}${r.group ? `.${r.group}` : ""} ${r.namespace}/${r.name}`;

@@ -30,7 +30,7 @@ type HttpProbe = { port: number; path: string };
 const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
 
 /** Annotation keys kept in the model (mesh membership and proxy behaviour); the rest are dropped to save memory. */
-const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|networking\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io)\//;
+const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|networking\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io|timeout\.linkerd\.io|retry\.linkerd\.io)\//;
 
 /** Service label keys kept in the model (the ambient waypoint a Service uses, engine/mesh/waypoint.ts). */
 const KEPT_SERVICE_LABEL = /^(gateway\.)?istio\.io\//;

@@ -36,8 +36,14 @@ test("an Istio Gateway's route to a `Hostname` backendRef naming a ServiceEntry'
   const yaml = CLUSTER + istioGateway("web", "gw", "10.2.0.50") + entry + route(HOSTNAME);
   const a = await at(yaml);
   assert.deepEqual([a.status, a.backend, a.reason], [200, "ServiceEntry web/partner", "the connection to 203.0.113.9 port 80 leaves the model"]);
-  const service = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + route("{group: networking.istio.io, kind: Hostname, name: api.shop.svc.cluster.local, port: 80}"));
-  assert.deepEqual([service.status, service.backend], [200, "shop/api"], "a Service's host: that Service, no ReferenceGrant asked (buildDestination checks one only with a namespace)");
+  const toApi = route("{group: networking.istio.io, kind: Hostname, name: api.shop.svc.cluster.local, port: 80}");
+  const service = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50", { allNamespaces: true }) + toApi.replace("namespace: web}", "namespace: shop}"));
+  assert.deepEqual([service.status, service.backend], [200, "shop/api"], "a Service's host from a route of its namespace: that Service");
+  const elsewhere = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + toApi);
+  assert.equal(elsewhere.status, 500, "from a route of another namespace: LookupHostname reads HostnameAndNamespace[host][the route's namespace] (was: shop/api, 200)");
+  assert.match(elsewhere.reason, /BackendNotFound: backend\(api\.shop\.svc\.cluster\.local\) not found/);
+  const otherEntry = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + entry.replace("namespace: web}", "namespace: shop}") + route(HOSTNAME));
+  assert.equal(otherEntry.status, 500, "an entry of another namespace, exported everywhere: not found either (was: 200)");
   const missing = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50") + route(HOSTNAME));
   assert.equal(missing.status, 500, "no entry has the host: backend(partner.example.com) not found");
   const other = await at(CLUSTER + istioGateway("web", "gw", "10.2.0.50", { controller: "example.com/other" }) + entry + route(HOSTNAME));

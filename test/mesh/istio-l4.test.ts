@@ -106,3 +106,22 @@ test("an ambient client's TCP connection at the Service's waypoint: the first TL
   const consumer = l4("web", "consumer", "TCPRoute", STORE_PARENT().replace("name: store", "name: store, namespace: shop"), to("api-v2", 80));
   assert.deepEqual([one(ambient + consumer + waypoint, "web/client", "tcp://store.shop:6379", tcp()).backend], ["shop/store"]);
 });
+
+test("a TLSRoute rule none of whose backendRefs weighs above 0 has no SNI match in pilot's conversion: a sidecar builds no filter chain for it (the route's next weighted rule applies; without one the route is ignored and the connection passes through to the Service), while a waypoint takes it whatever its names and fails the connection (was: the sidecar failed it)", () => {
+  // conversion.go convertTLSRoute: "if tcpWeightSum(r.BackendRefs) == 0 { return &istio.TLSRoute{Route: ...zero-weight...} }" (no
+  // buildTLSMatch); tls.go buildSidecarOutboundTLSFilterChainOpts: "for _, match := range tls.Match"; listener_waypoint.go
+  // getTLSRouteMatch: "if len(rule.Match) == 0 { return rule.Route }".
+  const sni = { scheme: "tls" as const, sni: "store.shop.svc.cluster.local" };
+  const zero = l4("shop", "zero", "TLSRoute", STORE_PARENT(8443), to("api", 80, 0));
+  const a = one(cluster() + zero, "web/client", "https://store.shop:8443/", sni);
+  assert.deepEqual([a.connection ?? null, a.route, a.backend], [null, undefined, "shop/store"], "the Service (was: the connection failed)");
+  assert.match(a.candidates.find((c) => c.route === "TLSRoute shop/zero")?.outcome ?? "", /ignored: no rule of it has a backendRef of weight above 0/);
+  const twoRules = meshRoute("shop", "two", STORE_PARENT(8443), `  rules:\n  - backendRefs: [${to("api", 80, 0)}]\n  - backendRefs: [${to("api-v2", 80)}]`, "TLSRoute").replace("gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha2");
+  const b = one(cluster() + twoRules, "web/client", "https://store.shop:8443/", sni);
+  assert.deepEqual([b.route, b.rule, b.backend], ["TLSRoute shop/two", 1, "shop/api-v2"], "its first weighted rule (was: rule 0, failed)");
+  const ambient = CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio.io/dataplane-mode: ambient}}")
+    .replace("metadata: {name: shop}", "metadata: {name: shop, labels: {istio.io/use-waypoint: waypoint}}") + STORE + "---\n" + waypointGateway("shop");
+  const named = l4("shop", "zero", "TLSRoute", STORE_PARENT(8443), to("api", 80, 0), "  hostnames: [other.example.com]\n");
+  const w = one(ambient + named + l4("shop", "t", "TCPRoute", STORE_PARENT(), to("api-v2", 80)), "web/client", "tcp://store.shop:8443", tcp());
+  assert.deepEqual([w.route, w.connection], ["TLSRoute shop/zero", "failed"], "the waypoint takes the match-less rule before any TCPRoute, whatever the names (was: the TCPRoute)");
+});

@@ -497,3 +497,9 @@ test("an HTTPRoute bound to a Service port declared TCP gets no virtual host on 
   assert.match(a.reason ?? "", /Service shop\/db declares port 80 by its name tcp-db: a port Istio does not read as HTTP gets no virtual host/);
   assert.equal((await explain(routed + REGISTRY_ONLY, "GET http://api.shop/x", "db.shop")).status, 502, "REGISTRY_ONLY: block_all");
 });
+
+test("two ServiceEntries with the same address on one TCP port: istiod's listener ADDRESS:PORT is the first's in its order, the other's omitted, and without creationTimestamps the answer notes that the order of applying them would decide", () => {
+  const entry = (name: string, host: string) => serviceEntry("web", name, `{hosts: [${host}], addresses: [240.0.0.7], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 203.0.113.7}]}`);
+  const a = one(cluster() + entry("z-db", "b.example.com") + entry("a-db", "a.example.com"), "web/client", "tcp://240.0.0.7:5432", tcp);
+  assert.match(a.layers.map((l) => l.summary).join("\n"), /ServiceEntry web\/a-db port 5432: its addresses hold 240\.0\.0\.7(\/32)? \(its listener omits ServiceEntry web\/z-db's, a conflict; note: neither ServiceEntry web\/a-db nor ServiceEntry web\/z-db has a creationTimestamp/);
+});

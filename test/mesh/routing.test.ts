@@ -536,3 +536,44 @@ spec: {trafficPolicy: Deny}
   assert.deepEqual([out.status, out.route, out.connection ?? null], [200, "HTTPRoute linkerd-egress/out", null], "the EgressNetwork's original destination, though its trafficPolicy is Deny (was: 500)");
   assert.match(out.layers.map((l) => l.summary).join("\n"), /connection to 203\.0\.113\.5/);
 });
+
+test("Istio waypoint: of two VirtualServices made of routes without creationTimestamp, the one of the route first in the input is tried first, and a rule of the later one that loses to it notes it (was: by name, shop~80~… before shop~…)", () => {
+  const rule = (tag: string) => `  rules:
+  - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: ${tag}}]}}]
+    backendRefs: [{name: api, namespace: shop, port: 80}]`;
+  const all = meshRoute("shop", "all", API, rule("all"));
+  const p80 = meshRoute("shop", "p80", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", rule("p80"));
+  const wp = ambient("istio.io/use-waypoint: waypoint", "waypoint");
+  for (const [yaml, won, lost] of [[wp + all + p80, "all", "p80"], [wp + p80 + all, "p80", "all"]] as const) {
+    const a = one(yaml, "web/client", "http://api.shop/x");
+    assert.equal(a.responseHeaders["x-route"], won);
+    const loser = a.candidates.find((c) => c.route === `HTTPRoute shop/${lost}`);
+    assert.match(loser?.outcome ?? "", new RegExp(`lost: waypoint shop/waypoint tries VirtualService .* before .*note: neither HTTPRoute shop/${won} .* nor HTTPRoute shop/${lost} .* has a creationTimestamp: HTTPRoute shop/${won} .*comes first in the input`));
+  }
+});
+
+test("a Linkerd client's retries and timeouts: its policy controller reads the route's annotations retry.linkerd.io/* and timeout.linkerd.io/*, and of the rule only timeouts.request (where no timeout.linkerd.io/request is set), not its retry nor timeouts.backendRequest; an Istio sidecar reads the rule's (was: the rule's for Linkerd too)", () => {
+  // linkerd2 policy-controller k8s/index/src/outbound/index/http.rs convert_route (parse_timeouts, parse_http_retry over the
+  // route's annotations), convert_gateway_rule ("timeouts.request = timeouts.request.or_else(|| rule.timeouts ... request")).
+  const route = (annotations = "") => meshRoute("shop", "t", "{kind: Service, group: '', name: api, port: 80}",
+    "  rules: [{timeouts: {request: 1s, backendRequest: 100ms}, retry: {attempts: 3, codes: [503]}, backendRefs: [{name: api-v2, port: 80}]}]")
+    .replace("namespace: shop}", `namespace: shop${annotations}}`);
+  const status = (proxy: string, yaml: string, query: string) => one(withProxy(proxy) + yaml, "web/client", `http://api.shop/x?${query}`).status;
+  assert.equal(status("istio-proxy", route(), "responseCode=503&succeedAfter=1"), 200, "Istio: the rule's retry");
+  assert.equal(status("istio-proxy", route(), "delay=200ms"), 504, "Istio: the rule's backendRequest");
+  assert.equal(status("linkerd-proxy", route(), "responseCode=503&succeedAfter=1"), 503, "Linkerd reads no rule retry (was: 200, retried)");
+  assert.equal(status("linkerd-proxy", route(), "delay=200ms"), 200, "Linkerd reads no backendRequest (was: 504)");
+  assert.equal(status("linkerd-proxy", route(), "delay=1500ms"), 504, "the rule's timeouts.request");
+  const annotated = route(`, annotations: {retry.linkerd.io/http: "503", retry.linkerd.io/limit: "2", timeout.linkerd.io/request: 300ms}`);
+  assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=2"), 200, "retry.linkerd.io/limit 2 on 503");
+  assert.equal(status("linkerd-proxy", annotated, "responseCode=503&succeedAfter=3"), 503);
+  assert.equal(status("linkerd-proxy", annotated, "delay=500ms"), 504, "timeout.linkerd.io/request 300ms over the rule's 1s");
+  // outbound/index.rs: parse_timeouts and parse_http_retry over the Service's annotations, used where the route sets none.
+  const service = (yaml: string) => yaml.replace("metadata: {name: api, namespace: shop}", `metadata: {name: api, namespace: shop, annotations: {retry.linkerd.io/http: 5xx, timeout.linkerd.io/request: 2s}}`);
+  const bare = meshRoute("shop", "t", "{kind: Service, group: '', name: api, port: 80}", "  rules: [{backendRefs: [{name: api-v2, port: 80}]}]");
+  const viaService = (yaml: string, query: string) => one(service(withProxy("linkerd-proxy")) + yaml, "web/client", `http://api.shop/x?${query}`).status;
+  assert.equal(viaService(bare, "responseCode=503&succeedAfter=1"), 200, "the Service's retry.linkerd.io/http 5xx (limit 1)");
+  assert.equal(viaService(bare, "delay=3s"), 504, "the Service's timeout.linkerd.io/request 2s");
+  assert.equal(viaService(route(), "delay=1500ms"), 504, "the rule's request timeout (1s) is the route's: the Service's 2s does not apply");
+  assert.equal(viaService(bare.replace("namespace: shop}", "namespace: shop, annotations: {retry.linkerd.io/http: \"502\"}}"), "responseCode=503&succeedAfter=1"), 503, "the route's own retry replaces the Service's");
+});

@@ -99,9 +99,11 @@ test("an Istio Hostname backendRef (group networking.istio.io) on a mesh route n
   const a = one(cluster + staticEntry + toHost("partner.example.com"), "web/client", "http://api.shop/x");
   assert.deepEqual([a.route, a.backend], ["HTTPRoute web/to-partner", "ServiceEntry web/partner"]);
   assert.match(a.layers.map((l) => l.summary).join("\n"), /203\.0\.113\.9/, "the entry's endpoint");
-  const svc = one(cluster + staticEntry + toHost("api-v2.shop.svc.cluster.local"), "web/client", "http://api.shop/x");
+  const svc = one(cluster + staticEntry + toHost("api-v2.shop.svc.cluster.local").replace("namespace: web}", "namespace: shop}"), "web/client", "http://api.shop/x");
   assert.equal(svc.status, 200);
-  assert.match(svc.backend ?? "", /api-v2/, "a Service's host is that Service");
+  assert.match(svc.backend ?? "", /api-v2/, "a Service's host from a route of its namespace is that Service");
+  const elsewhere = one(cluster + staticEntry + toHost("api-v2.shop.svc.cluster.local"), "web/client", "http://api.shop/x");
+  assert.equal(elsewhere.status, 500, "from a route of another namespace: backend(api-v2.shop.svc.cluster.local) not found, LookupHostname indexes by the service's namespace (was: 200)");
   const wildcard = one(cluster + staticEntry + toHost("x.partner.example.com"), "web/client", "http://api.shop/x");
   assert.equal(wildcard.status, 500, "LookupHostname finds a host exactly, not under a wildcard: backend(x.partner.example.com) not found");
   const { parents } = statusOf(cluster + staticEntry + toHost("nope.example.com"), "to-partner");

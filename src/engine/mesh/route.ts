@@ -7,14 +7,14 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, routeKey, type Route, type RouteKind } from "../../model/route.js";
+import { compareAge, linkerdRuleTiming, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
 import { servedBy } from "../gateway/backends.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
 import { compareRank, type Routable } from "../gateway/precedence.js";
-import type { RouteRequest, RouteResult } from "../gateway/request.js";
+import type { Candidate, RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
@@ -177,11 +177,22 @@ function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[],
   return { role: ns === ownerNamespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
 
-/** A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's). */
+/**
+ * A waypoint's TCP filter chain: one route, of those waypointL4 keeps (its rule's backends; a rule without any fails, as a sidecar's).
+ * A TLSRoute's rule: the first, when its one SNI name is the host; else the first rule without a
+ * weighted backendRef, which pilot writes without a match (istioSidecarTls) and getTLSRouteMatch takes
+ * whatever the names ("if len(rule.Match) == 0 { return rule.Route }").
+ */
 const WAYPOINT_L4: L4Reader = {
   proxy: "Istio's waypoint", oneTcpRoute: "the waypoint takes one route: the first TLSRoute naming the Service, else the first TCPRoute (its namespace's first, then the oldest)", firstOfEquals: "the waypoint namespace's first, then the older",
   sniNames: (r) => r.hostnames, emptyRuleToParent: false,
+  ruleOf: (r, _kind, parent) => (r.kind === "TLSRoute" && !namesOnlyHost(r, l4Host(parent)) ? r.rules.find((rule) => !weighted(rule)) : r.rules[0]),
 };
+
+/** The host an Istio proxy's TCP or TLS chain is for: the Service's, or the ServiceEntry host's. */
+const l4Host = (p: L4Parent) => (p.kind === "service" ? serviceHost(p.service) : p.kind === "entry" ? p.host : "");
+/** A TLSRoute's one SNI name is `host` (without hostnames: the parent's host, augmentTLSPortMatch). */
+const namesOnlyHost = (r: Route, host: string) => { const names = r.hostnames.length ? r.hostnames : [host]; return names.length === 1 && names[0] === host; };
 
 /**
  * A connection on a waypoint's TCP filter chain (listener_waypoint.go buildWaypointNetworkFilters,
@@ -202,7 +213,8 @@ function waypointL4At(parent: L4Parent, host: string, ownerNamespace: string, bo
   const first = (r: MeshRouteState) => (r.route.namespace === wp.namespace ? 0 : 1);
   const order = (a: MeshRouteState, b: MeshRouteState) => first(a) - first(b) || pilotConfigOrder(a.route, b.route);
   const tls = bound("TLSRoute").filter(inScope).sort(order);
-  const named = tls.filter((r) => { const names = r.route.hostnames.length ? r.route.hostnames : [host]; return names.length === 1 && names[0] === host; });
+  // getTLSRouteMatch: a rule without a match (no weighted backendRef, istioSidecarTls) is taken whatever the route's names.
+  const named = tls.filter((r) => namesOnlyHost(r.route, host) || !r.route.rules.every(weighted));
   const tcp = bound("TCPRoute").filter(inScope).sort(order);
   const routes = named.length ? named : tcp;
   if (!routes.length) return undefined;
@@ -228,9 +240,11 @@ export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host:
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
   const all = bound(kind).filter((r) => !client.imports || client.imports(r.route.namespace));
-  if (!all.length) return undefined;
-  const routes = [...all.filter((r) => r.route.namespace === client.namespace).sort(order), ...all.filter((r) => r.route.namespace !== client.namespace).sort(order)];
+  const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
+  if (!live.length) return undefined;
+  const routes = [...live.filter((r) => r.route.namespace === client.namespace).sort(order), ...live.filter((r) => r.route.namespace !== client.namespace).sort(order)];
   const { chosen } = meshL4(parent, kind, routes, req, res, ISTIO_L4, istioTie((r) => (r.route.namespace === client.namespace ? 0 : 1)));
+  res.candidates.push(...ignored);
   const ns = chosen?.route.namespace ?? entry.namespace;
   return { role: ns === entry.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
@@ -280,8 +294,9 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   }
   // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
+  const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
   const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: (route, rule) => linkerdRuleTiming(route, rule, parentAnnotations) }, req, res);
   res.candidates.push(...left);
   const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
   if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
@@ -320,6 +335,27 @@ interface L4Reader {
   sniNames(route: Route, parent: L4Parent): readonly string[];
   /** A rule without backendRefs: the parent's default backend (Linkerd), or a failing connection (Istio: a zero-weight destination). */
   emptyRuleToParent: boolean;
+  /** The rule of a chosen route that takes the connection; default its first. */
+  ruleOf?: (route: Route, kind: "TLSRoute" | "TCPRoute", parent: L4Parent) => RouteRule | undefined;
+}
+
+/** Whether a rule has a backendRef of weight above 0 (pilot's tcpWeightSum > 0). */
+const weighted = (r: RouteRule) => r.backends.some((b) => b.weight > 0);
+
+/**
+ * Istio: pilot's conversion writes a TLSRoute rule none of whose backendRefs weighs above 0 (or that has
+ * none) without its SNI match (conversion.go convertTLSRoute: "if tcpWeightSum(r.BackendRefs) == 0 {
+ * return &istio.TLSRoute{Route: ...zero-weight...}" and no buildTLSMatch), and augmentTLSPortMatch adds
+ * none. A sidecar builds no filter chain of a TLS route without a match (tls.go
+ * buildSidecarOutboundTLSFilterChainOpts: "for _, match := range tls.Match"), so it takes a TLSRoute's
+ * first weighted rule, and ignores a TLSRoute without one: of `routes`, those it reads and the candidates
+ * of those it ignores.
+ */
+function istioSidecarTls(routes: readonly MeshRouteState[]): { live: MeshRouteState[]; ignored: Candidate[] } {
+  const live = routes.filter((r) => r.route.rules.some(weighted));
+  const ignored = routes.filter((r) => !live.includes(r)).map((r) => ({ route: routeKey(r.route), rule: -1, match: -1,
+    outcome: "ignored: no rule of it has a backendRef of weight above 0: pilot writes its TLS routes without an SNI match (convertTLSRoute), and the sidecar builds no filter chain for them" }));
+  return { live, ignored };
 }
 
 /** The note when `first` went before `second` by the input order alone (both without creationTimestamp), for a candidate that lost to it. */
@@ -345,12 +381,14 @@ const LINKERD_L4: L4Reader = {
  * by creation time (push_context.go VirtualServicesForGateway); buildSidecarOutboundTLSFilterChainOpts
  * one filter chain per SNI match, a route's `hostnames` or, without them, the Service's name
  * (route_collections.go augmentTLSPortMatch: the parent hosts), Envoy taking the most specific name;
- * conversion.go convertTCPRoute / convertTLSRoute send a rule without weight to a zero-weight
- * destination, which fails the connection.
+ * conversion.go convertTCPRoute sends a rule without weight to a zero-weight destination, which fails
+ * the connection; convertTLSRoute does too, but without the rule's SNI match, so the sidecar ignores
+ * that rule (istioSidecarTls, ruleOf: a TLSRoute's first weighted rule).
  */
 const ISTIO_L4: L4Reader = {
   proxy: "Istio's sidecar", oneTcpRoute: "Istio's sidecar takes the first TCPRoute of the Service's VirtualServices (oldest first)", firstOfEquals: "the client namespace's first, then the older",
   sniNames: (r, p) => (r.hostnames.length ? r.hostnames : p.kind === "service" ? [serviceHost(p.service)] : p.kind === "entry" ? [p.host] : r.hostnames), emptyRuleToParent: false,
+  ruleOf: (r, kind) => (kind === "TLSRoute" ? r.rules.find(weighted) : r.rules[0]),
 };
 
 /**
@@ -378,8 +416,14 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   // push_context.go VirtualServicesForGateway: the client namespace's Gateway API routes first, then the
   // others; model/config.go configCompareByCreationTime: older first, then by name, then namespace.
   const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
-  const routes = [...all.filter((r) => r.route.namespace === clientNamespace).sort(order), ...all.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
+  const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
+  if (!live.length) {
+    res.candidates = ignored;
+    return { unrouted: `no TLSRoute bound to ${servicePlace(s, sp)} has a rule that Istio's sidecar builds a filter chain for (none has a backendRef of weight above 0): its default TLS filter chain passes the connection through to the Service` };
+  }
+  const routes = [...live.filter((r) => r.route.namespace === clientNamespace).sort(order), ...live.filter((r) => r.route.namespace !== clientNamespace).sort(order)];
   const { chosen } = meshL4({ kind: "service", service: s, port: sp }, kind, routes, req, res, ISTIO_L4, istioTie((r) => (r.route.namespace === clientNamespace ? 0 : 1)));
+  res.candidates.push(...ignored);
   const ns = chosen?.route.namespace ?? s.namespace;
   return { role: ns === s.namespace ? "producer" : "consumer", namespace: ns, routes: routes.map(routable) };
 }
@@ -421,7 +465,7 @@ function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonl
       return { outcome: "unmatched" };
     }
   }
-  const rule = chosen.route.rules[0];
+  const rule = reader.ruleOf?.(chosen.route, kind, parent) ?? chosen.route.rules[0];
   Object.assign(res, { route: routeKey(chosen.route), rule: rule.index, ruleName: rule.name });
   let out: "routed" | "default" = "routed";
   if (!rule.backends.length && reader.emptyRuleToParent) {
