@@ -94,7 +94,7 @@ test("HostEndpoints become Workloads, denied by default; GlobalNetworkPolicy sel
 test("Calico validation errors are precise", () => {
   const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  tier: nope\n  ingress:\n  - action: Allow\n    destination: {ports: [80]}\n  - {action: Allow, protocol: TCP, source: {nets: [10.0.0.0/8], selector: a == 'b'}}\n  - {action: Reject}", "x") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
-  for (const re of [/^8 spec\.ingress\.0\.destination\.ports: ports need the rule's protocol/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
+  for (const re of [/^8 spec\.ingress\.0\.destination\.ports: rules with numeric port or port range must set protocol to TCP or UDP or SCTP/, /^9 spec\.ingress\.1\.source: nets together with selectors/, /^10 spec\.ingress\.2\.action: "Reject" is not one of Allow, Deny, Pass, Log/, /^5 spec\.tier: tier "nope" is not defined in the input/]) {
     assert.ok(got.some((g) => re.test(g)), `${re}\n${got.join("\n")}`);
   }
 });
@@ -502,4 +502,54 @@ test("policies of one order are taken by name, then namespace, then kind, in eve
     const l = load({ "p.yaml": yaml });
     assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory), `order ties ${name}`);
   }
+});
+
+// felix rules/static.go: a host endpoint's forward chains take only policies with ApplyOnForward, a
+// workload endpoint's chains every policy selecting it: applyOnForward changes only host endpoints'.
+test("applyOnForward: a note when the policy selects no host endpoint, an error when it does", () => {
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {host: n1}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}";
+  const pods = load({ "p.yaml": withPolicies(hep, calico("GlobalNetworkPolicy", "fwd", "  selector: ns == 'x'\n  applyOnForward: true\n  ingress: [{action: Deny, source: {selector: pod == 'b'}}]")) });
+  assert.deepEqual(pods.diagnostics.errors, []);
+  assert.match(pods.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /info spec\.applyOnForward: applyOnForward changes only what host endpoints forward/);
+  assert.equal(verdict(new PolicyEngine(pods.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny");
+  const hosts = load({ "p.yaml": withPolicies(hep, calico("GlobalNetworkPolicy", "fwd", "  selector: has(host)\n  applyOnForward: true\n  ingress: [{action: Allow}]")) });
+  assert.match(hosts.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.applyOnForward: applyOnForward applies the policy to the traffic host endpoint n1-eth0 forwards too/);
+});
+
+// validator.go validateRule: without a protocol only named ports (AllPortsAreNamed); felix
+// rule_scanner.go matches them on their own protocol (namedPortProto = ipsetmember.ProtocolAny).
+test("named ports without a protocol match the named port on its own protocol; ports need a protocol that has them", () => {
+  const l = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  selector: all()\n  ingress: [{action: Allow, destination: {ports: [serve-80-udp, serve-81-tcp]}}]", "x")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/b", "x/a", 80, "UDP"), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 80, "TCP"), "deny", "serve-80-udp is UDP");
+  assert.equal(verdict(e, "y/b", "x/a", 81, "TCP"), "allow");
+  assert.equal(verdict(e, "y/b", "x/a", 81, "UDP"), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "named ports without protocol");
+  // Protocol.SupportsPorts: 6, 17, 132, TCP, UDP, SCTP only.
+  const icmp = load({ "p.yaml": withPolicies(calico("NetworkPolicy", "np", "  ingress: [{action: Allow, protocol: ICMP, destination: {ports: [80]}}]", "x")) });
+  assert.match(icmp.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.ingress\.0\.destination\.ports: rules that specify ports must set protocol to TCP or UDP or SCTP, not "ICMP"/);
+});
+
+// felix calc/rule_scanner.go: DstService makes IPSetData{Service, ServiceIncludePorts: true} (the
+// Service's endpoints' addresses on their ports), SrcService the same without ports.
+test("services in rules: a destination is the Service's endpoints on their ports, a source their addresses", () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: 'y'}\nspec:\n  selector: {pod: a}\n  ports: [{port: 8080, targetPort: serve-81-tcp, protocol: TCP}]";
+  const ext = "apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: 'y'}\nspec:\n  ports: [{port: 443, protocol: TCP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ext-1, namespace: 'y', labels: {kubernetes.io/service-name: ext}}\naddressType: IPv4\nports: [{port: 8443, protocol: TCP}]\nendpoints: [{addresses: [8.8.8.8]}]";
+  const l = load({ "p.yaml": withPolicies(svc, ext,
+    calico("NetworkPolicy", "eg", "  selector: pod == 'a'\n  egress:\n  - {action: Allow, destination: {services: {name: web, namespace: 'y'}}}\n  - {action: Allow, destination: {services: {name: ext, namespace: 'y'}}}", "x"),
+    calico("NetworkPolicy", "in", "  selector: pod == 'b'\n  ingress: [{action: Allow, source: {services: {name: web}}}]", "y")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/a", 81), "allow", "the endpoint on its target port");
+  assert.equal(verdict(e, "x/a", "y/a", 80), "deny");
+  assert.equal(verdict(e, "x/a", "y/b", 81), "deny", "not an endpoint");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 8443), "allow", "a Service without selector: its EndpointSlices");
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 443), "deny");
+  assert.equal(verdict(e, "y/a", "y/b", 80), "allow", "source: the endpoints' addresses, any port");
+  assert.equal(verdict(e, "y/c", "y/b", 80), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "8.8.8.8"), "services in rules");
+  const bad = load({ "p.yaml": withPolicies(calico("GlobalNetworkPolicy", "g", "  egress: [{action: Allow, destination: {services: {name: web}}}]")) });
+  assert.match(bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.egress\.0\.destination\.services\.namespace: a GlobalNetworkPolicy's services need a namespace/);
 });

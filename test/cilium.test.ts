@@ -367,7 +367,7 @@ test("a CiliumNetworkPolicy's peer selecting by namespace labels looks in every 
 // pkg/policy/repository.go computePolicyEnforcementAndRules: "if policyMode == option.AlwaysEnforce
 // ... return true, true, true, true": under enable-policy always every endpoint is in default deny
 // both ways, whether or not a rule selects it; allows (NetworkPolicies' too) still add up.
-test("enable-policy always puts every pod in default deny both ways; never is a warning; another value an error", () => {
+test("enable-policy always puts every pod in default deny both ways; never enforces nothing; another value is an error", () => {
   const config = (mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: ${mode}}`;
   const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {matchLabels: {pod: a}}\n  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]";
   const egress = cnp("eg", "  endpointSelector: {matchLabels: {pod: b}}\n  egress: [{toEndpoints: [{matchLabels: {pod: a}}]}]");
@@ -381,8 +381,103 @@ test("enable-policy always puts every pod in default deny both ways; never is a 
   assertAgree(new FastConnectivity(new PolicyEngine(l.inventory, DEFAULT_OPTIONS)), podsAnd(l.inventory, "8.8.8.8"), "enable-policy always");
   const d = engineFor(withPolicies(config("default"), np));
   assert.equal(verdict(d, "y/b", "y/a", 80), "allow");
-  const never = load({ "c.yaml": config("never") });
+  const never = load({ "c.yaml": withPolicies(config("never"), np, egress) });
   assert.match(never.diagnostics.items.map((x) => `${x.severity} ${x.field?.join(".")}: ${x.message}`).join("\n"), /warning data\.enable-policy: enable-policy never: the Cilium agent enforces no policy/);
+  const n = new PolicyEngine(never.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(n, "x/c", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
+  assert.equal(verdict(n, "x/b", "y/a", 80), "allow", "the CiliumNetworkPolicy is not enforced");
   const bad = load({ "c.yaml": config("sometimes") });
   assert.match(bad.diagnostics.errors.map((x) => `${x.field?.join(".")}: ${x.message}`).join("\n"), /data\.enable-policy: "sometimes" is not an enable-policy mode/);
+});
+
+// pkg/policy/api/rule_validation.go (*Rule).Validate: "rule must have at least one of Ingress, IngressDeny,
+// Egress, EgressDeny" with len() == 0, so `ingress: []` alone is refused; cnp_types.go Parse refuses the
+// whole object for one such rule of its specs.
+test("a rule whose sections are all empty lists is refused, and with it every spec of its policy", () => {
+  const only = load({ "p.yaml": withPolicies(cnp("dd", "  endpointSelector: {}\n  enableDefaultDeny: {ingress: true}\n  ingress: []")) });
+  assert.match(only.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^spec: rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny \(an empty list is none\): Cilium refuses the policy/);
+  const specs = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: two, namespace: x}\nspecs:\n- endpointSelector: {}\n  ingress: [{}]\n- endpointSelector: {matchLabels: {pod: b}}\n  egress: []";
+  const l = load({ "p.yaml": withPolicies(specs) });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^specs\.1: rule must have at least one of .*Cilium refuses the policy, all its specs/);
+  assert.deepEqual(l.inventory.policies.filter((p) => p.kind === "CiliumNetworkPolicy"), [], "none of its specs is enforced");
+});
+
+// rule_validation.go IngressCommonRule.Validate / EgressCommonRule.Validate: of a rule's L3 members
+// (fromEndpoints, fromCIDR, fromCIDRSet, fromEntities, fromNodes, ...; toEndpoints, toCIDR, toCIDRSet,
+// toEntities, toNodes, toServices, toFQDNs, ...) one at most is non-empty: "combining %s and %s is not
+// supported yet"; Parse refuses the object, so none of it is enforced.
+test("a rule combining two L3 members is refused, and the whole policy with it", () => {
+  for (const rule of ["ingress: [{fromEndpoints: [{matchLabels: {pod: b}}], fromEntities: [world]}]", "egress: [{toCIDR: [8.8.8.8/32], toCIDRSet: [{cidr: 9.9.9.0/24}]}]", "ingressDeny: [{fromCIDR: [8.8.8.8/32], fromEndpoints: [{}]}]"]) {
+    const l = load({ "p.yaml": withPolicies(cnp("c", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /^spec\.\w+\.0\.\w+: combining \w+ and \w+ is not supported yet: Cilium refuses the policy/, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: nothing of the policy is enforced`);
+  }
+});
+
+// mergeEndpointSelectors: "Explicitly check for empty non-nil slices, it should not result in any identity
+// being selected": an empty L3 list beside a non-empty one leaves the rule without peers.
+test("an empty L3 list in a rule selects no peer, whatever the rule's other L3 list", () => {
+  const fine = load({ "p.yaml": withPolicies(cnp("c", "  endpointSelector: {}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}], fromEntities: []}, {fromEntities: [world]}]")) });
+  assert.deepEqual(fine.diagnostics.errors, [], "an empty list is no member");
+  const e = new PolicyEngine(fine.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "deny", "fromEntities: [] beside fromEndpoints selects nothing (mergeEndpointSelectors)");
+  assert.equal(verdict(e, "ip:8.8.8.8", "x/a", 80), "allow");
+});
+
+// rule_validation.go PortRule.Validate: with L7 rules, "DNS rules are not allowed on ingress", other
+// L7 rules "can only apply to TCP (not %s) except for DNS rules" and "can not be used when a port is 0".
+test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress refuse the policy", () => {
+  const cases: [string, RegExp][] = [
+    ["ingress: [{toPorts: [{ports: [{port: '80'}], rules: {http: [{method: GET}]}}]}]", /spec\.ingress\.0\.toPorts\.0\.ports\.0: L7 rules can only apply to TCP \(not a port without protocol, which is ANY\) except for DNS rules: Cilium refuses the policy/],
+    ["ingress: [{toPorts: [{ports: [{port: '80', protocol: ANY}], rules: {http: [{method: GET}]}}]}]", /ports\.0\.protocol: L7 rules can only apply to TCP \(not ANY\)/],
+    ["ingress: [{toPorts: [{ports: [{port: '0', protocol: TCP}], rules: {http: [{method: GET}]}}]}]", /ports\.0\.port: L7 rules can not be used when a port is 0/],
+    ["ingress: [{toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]", /rules\.dns: DNS rules are not allowed on ingress/],
+  ];
+  for (const [rule, want] of cases) {
+    const l = load({ "p.yaml": withPolicies(cnp("l7", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), want, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: none of it is enforced`);
+  }
+  const egressDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]")) });
+  assert.deepEqual(egressDns.diagnostics.errors, [], "DNS rules on egress, on any protocol");
+});
+
+// repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) && !option.Config.
+// EnableHostFirewall" no policy applies to the host; cnp_types.go Parse: a CiliumNetworkPolicy "rule cannot
+// have NodeSelector".
+test("host policies: inert without the host firewall, unsupported with it or unknown; refused in a namespaced policy", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const host = "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: h}\nspec:\n  nodeSelector: {}\n  ingress: [{fromEntities: [cluster]}]";
+  const off = load({ "p.yaml": withPolicies(config("cluster-name: c1"), host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")) });
+  assert.deepEqual(off.diagnostics.errors, []);
+  assert.match(off.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /info spec\.nodeSelector: a host policy \(nodeSelector\) is enforced only under the agent's enable-host-firewall/);
+  assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the object's other policies stand");
+  for (const [yaml, want] of [[withPolicies(config("enable-host-firewall: 'true'"), host), /which kube-system\/cilium-config sets/], [withPolicies(host), /no ConfigMap cilium-config/]] as const) {
+    assert.match(load({ "p.yaml": yaml }).diagnostics.errors.map((d) => d.message).join("\n"), want);
+  }
+  const namespaced = load({ "p.yaml": withPolicies(cnp("nsel", "  nodeSelector: {}\n  ingress: [{}]\nspecs:\n- endpointSelector: {}\n  ingress: [{}]")) });
+  assert.match(namespaced.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.nodeSelector: a CiliumNetworkPolicy rule cannot have a nodeSelector/);
+  assert.deepEqual(namespaced.inventory.policies, [], "none of it is enforced");
+});
+
+// pkg/policy (evaluateDefaultDenyForRule): "Since Non Default Deny Policies is disabled by flag, DefaultDeny
+// is enabled": enableDefaultDeny false counts only under enable-non-default-deny-policies (Helm default
+// true). enable-k8s-networkpolicy false: the agent does not enforce NetworkPolicies.
+test("enable-non-default-deny-policies false isolates what enableDefaultDeny leaves open; enable-k8s-networkpolicy false drops NetworkPolicies", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const open = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: open, namespace: x}\nspecs:\n- endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}]}]\n- endpointSelector: {matchLabels: {pod: c}}\n  enableDefaultDeny: {egress: false}\n  egressDeny: [{toEndpoints: [{matchLabels: {pod: a}}]}]";
+  for (const [data, isolated] of [["enable-non-default-deny-policies: 'true'", false], ["cluster-name: c1", false], ["enable-non-default-deny-policies: 'false'", true]] as const) {
+    const l = load({ "p.yaml": withPolicies(config(data), open) });
+    assert.deepEqual(l.diagnostics.errors, []);
+    const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+    assert.equal(verdict(e, "x/b", "x/a", 80), "allow", data);
+    assert.equal(verdict(e, "z/b", "x/a", 80), isolated ? "deny" : "allow", `${data}: x/a's ingress`);
+    assert.equal(verdict(e, "x/c", "x/b", 80), isolated ? "deny" : "allow", `${data}: x/c's egress`);
+    assert.equal(verdict(e, "x/c", "x/a", 80), "deny", `${data}: the egress deny`);
+    assertAgree(new FastConnectivity(e), podsAnd(l.inventory), data);
+  }
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]";
+  const off = load({ "p.yaml": withPolicies(config("enable-k8s-networkpolicy: 'false'"), np) });
+  assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
+  assert.equal(verdict(engineFor(withPolicies(config("enable-k8s-networkpolicy: 'true'"), np)), "x/b", "x/a", 80), "deny");
 });

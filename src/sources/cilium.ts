@@ -31,8 +31,14 @@ const CILIUM_DEFAULT_CLUSTER = "default";
 const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
 const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
+/**
+ * A rule's L3 members, of which Cilium takes one at most (rule_validation.go IngressCommonRule.Validate,
+ * EgressCommonRule.Validate with EgressRule.l3Members: "combining %s and %s is not supported yet").
+ */
+const L3_MEMBERS = { ingress: [...L3.ingress, "fromGroups"], egress: [...L3.egress.filter((k) => k !== "toFQDNs"), "toServices", "toGroups", "toFQDNs"] };
 
-interface Scope { namespace?: string; b: InventoryBuilder }
+/** `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object. */
+interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean }
 
 /**
  * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
@@ -44,6 +50,10 @@ interface CiliumState {
   /** Endpoint selectors as written: their pod labels are read through the agent's label filter once it is known. */
   selectors: { sel: EndpointSelector; raw: LabelSelector; f: Field }[];
   nodeRules: Field[];
+  /** CiliumClusterwideNetworkPolicy rules with a nodeSelector (host policies), judged against enable-host-firewall. */
+  hostRules: Field[];
+  /** Directions enableDefaultDeny false leaves open, judged against enable-non-default-deny-policies. */
+  openDirections: OpenDirection[];
   /** fromNodes/toNodes peers as written, read through the node label filter (node-labels). */
   nodePeers: { peer: Extract<Peer, { kind: "nodes" }>; raw: LabelSelector; f: Field }[];
   /** CIDR rules' peers (not world): they match node addresses under policy-cidr-match-mode nodes. */
@@ -58,9 +68,20 @@ interface AgentConfig {
   cidrNodes: boolean;
   /** enable-policy always: every endpoint in default deny both ways; its source for the policy standing for it. */
   alwaysEnforce?: SourceRef;
+  /** enable-policy never: no policy enforced. */
+  neverEnforce?: boolean;
+  /** enable-host-firewall: policies with a nodeSelector (host policies) are enforced. */
+  hostFirewall: boolean;
+  /** enable-non-default-deny-policies (default true): enableDefaultDeny false is honoured. */
+  nonDefaultDeny: boolean;
+  /** enable-k8s-networkpolicy (default true): Kubernetes NetworkPolicies are enforced. */
+  k8sNetworkPolicy: boolean;
 }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], nodePeers: [], cidrPeers: [] }), settle };
+/** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
+interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
+
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -85,7 +106,10 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   state.config = {
     clusterName, nodeSelectorLabels: isGoTrue(data.get("enable-node-selector-labels").string()), where,
     identity: labelFilter(data.get("labels"), defaultIdentity().prefixes), node: labelFilter(data.get("node-labels"), []), cidrNodes: modes.includes("nodes"),
-    ...(enforcementMode(data.get("enable-policy")) === "always" ? { alwaysEnforce: root.ctx.ref } : {}),
+    ...enforcement(enforcementMode(data.get("enable-policy")), root.ctx.ref),
+    hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
+    nonDefaultDeny: !isGoFalse(data.get("enable-non-default-deny-policies")),
+    k8sNetworkPolicy: !isGoFalse(data.get("enable-k8s-networkpolicy")),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -122,14 +146,28 @@ function serviceOptions(data: Field): CiliumServiceOptions {
  * never; another value stops the agent ("invalid value for enable-policy"). Under always,
  * repository.go computePolicyEnforcementAndRules returns "true, true, true, true" for every
  * endpoint: default deny both ways whether or not a rule selects it (settle adds a policy standing
- * for it); under never it enforces nothing, which Junction does not model (a warning).
+ * for it); under never (policyMode == option.NeverEnforce: "return false, false, ...") it enforces
+ * nothing: settle leaves the policies it would enforce (Cilium's and NetworkPolicies) out, a warning.
  */
 function enforcementMode(f: Field): string | undefined {
   const text = f.string()?.toLowerCase();
   if (text === undefined || text === "" || text === "default") return undefined;
   if (text !== "always" && text !== "never") return f.error("enum", `${JSON.stringify(f.string())} is not an enable-policy mode (default, always, never): the agent refuses to start`);
-  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy (every connection is allowed, NetworkPolicies' and Cilium's rules alike), which Junction does not model: answers evaluate the policies as written");
+  if (text === "never") f.warn("vendor-config", "enable-policy never: the Cilium agent enforces no policy, so NetworkPolicies, CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies are left out of the answers (every connection they would decide is allowed)");
   return text;
+}
+
+function enforcement(mode: string | undefined, ref: SourceRef): Pick<AgentConfig, "alwaysEnforce" | "neverEnforce"> {
+  return mode === "always" ? { alwaysEnforce: ref } : mode === "never" ? { neverEnforce: true } : {};
+}
+
+/** The policies the Cilium agent enforces: its own and Kubernetes NetworkPolicies. */
+const CILIUM_ENFORCED = new Set(["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"]);
+
+/** A boolean option whose default is true, set to false (strconv.ParseBool). */
+function isGoFalse(f: Field): boolean {
+  const text = f.string();
+  return text !== undefined && text !== "" && !isGoTrue(text);
 }
 
 /** A space-separated option list, as the agent's options (viper GetStringSlice: strings.Fields) read one. */
@@ -157,6 +195,26 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
+  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
+  // false: NetworkPolicies (the agent does not watch them).
+  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
+  if (dropped) {
+    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
+  // evaluateDefaultDenyForRule: "Since Non Default Deny Policies is disabled by flag, DefaultDeny is
+  // enabled": under enable-non-default-deny-policies false a direction enableDefaultDeny leaves open
+  // isolates after all (its allows in the Namespace tier, no longer in the Admin tier).
+  if (state.config && !state.config.nonDefaultDeny && state.openDirections.length) {
+    for (const o of state.openDirections) {
+      o.isolating[o.d] = o.allows;
+      delete o.open[o.d];
+      if (!b.inv.policies.includes(o.isolating)) b.inv.policies.push(o.isolating);
+    }
+    const emptied = new Set(state.openDirections.map((o) => o.open).filter((p) => p.ingress === undefined && p.egress === undefined));
+    const kept = b.inv.policies.filter((p) => !emptied.has(p));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
   // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
   // host's identity, which policy does not select without the host firewall) in default deny both
   // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
@@ -172,6 +230,12 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
   }
   for (const { peer, raw, f } of state.nodePeers) peer.selector = identitySelector(raw, f, state.config?.node ?? DEFAULT_NODE, "node");
   if (state.config?.cidrNodes) for (const peer of state.cidrPeers) peer.nodes = true;
+  // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) &&
+  // !option.Config.EnableHostFirewall" no policy applies to the host: host policies change nothing.
+  for (const f of state.hostRules) {
+    if (state.config && !state.config.hostFirewall) f.info("vendor-host-policy", `a host policy (nodeSelector) is enforced only under the agent's enable-host-firewall, which ${state.config.where} does not set: it changes nothing`);
+    else f.error("unsupported", `host policies (nodeSelector) are not supported: the agent enforces them ${state.config ? `under enable-host-firewall, which ${state.config.where} sets` : "under enable-host-firewall (off by default), and the input does not show the agent's options (no ConfigMap cilium-config)"}`);
+  }
   for (const f of state.nodeRules) {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
@@ -359,6 +423,10 @@ function cidrSetPeers(f: Field): Extract<Peer, { kind: "cidr" }>[] {
 function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
+  // mergeEndpointSelectors: "Explicitly check for empty non-nil slices, it should not result in any
+  // identity being selected": one empty L3 list (toFQDNs aside) and the rule selects no peer, whatever
+  // the other member lists.
+  if (present.some((k) => k !== "toFQDNs" && (r.get(k).list() ?? []).length === 0)) return [];
   const peers: Peer[] = [];
   for (const k of present) {
     const v = r.get(k);
@@ -439,7 +507,7 @@ function headerCondition(name: string, value: string | undefined): Condition {
  * every port); otherwise each entry allows (or denies) the ports it lists and nothing else, so an
  * entry without ports (`{ports: []}`, `{}`) matches no traffic, as does one whose ports all failed.
  */
-function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
+function readToPorts(f: Field, deny: boolean, d: Direction, scope: Scope): { ports?: PortMatch[]; http?: Clause[]; httpMode?: "filter" }[] {
   const list = f.list();
   if (!list || list.length === 0) return [{}];
   return list.flatMap((tp) => {
@@ -492,6 +560,7 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
     if (narrowing.length) return [];
     const rules = tp.get("rules");
     if (!deny) for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
+    if (!deny && rules.keys().length) checkL7Ports(rules, portList, d, scope);
     if (!ports.length) {
       if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
       return [];
@@ -505,6 +574,11 @@ function readToPorts(f: Field, deny: boolean): { ports?: PortMatch[]; http?: Cla
 function readRules(spec: Field, key: string, d: Direction, action: Action, scope: Scope): Rule[] {
   return (spec.get(key).list() ?? []).flatMap((r, index) => {
     r.object(true);
+    const members = L3_MEMBERS[d].filter((k) => (r.get(k).list() ?? []).length > 0);
+    if (members.length > 1) {
+      r.get(members[1]).error("invalid-rule", `combining ${members[0]} and ${members[1]} is not supported yet: Cilium refuses the policy (rule_validation.go), so it enforces none of it; write one rule for each`);
+      scope.refused = true;
+    }
     for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
@@ -517,8 +591,28 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
       if (r.get("toPorts").present) r.get("icmps").error("forbidden", "icmps may only be present without toPorts (Cilium refuses the policy); define a separate rule for toPorts");
       return [];
     }
-    return readToPorts(r.get("toPorts"), action === "deny").map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
+    return readToPorts(r.get("toPorts"), action === "deny", d, scope).map((tp) => ({ index, action, peers, ...tp, path: r.path } as Rule));
   });
+}
+
+/**
+ * rule_validation.go PortRule.Validate, for an entry with L7 rules (Rules.IsEmpty false): "DNS rules
+ * are not allowed on ingress"; other L7 rules "can only apply to TCP (not %s) except for DNS rules"
+ * (a port without protocol is not TCP) and "can not be used when a port is 0". Each refuses the
+ * policy: none of it is enforced (scope.refused).
+ */
+function checkL7Ports(rules: Field, ports: readonly Field[], d: Direction, scope: Scope): void {
+  const refuse = (f: Field, message: string) => { f.error("invalid-rule", `${message}: Cilium refuses the policy, so it enforces none of it`); scope.refused = true; };
+  if (rules.get("dns").present) {
+    if (d === "ingress") refuse(rules.get("dns"), "DNS rules are not allowed on ingress");
+    return;
+  }
+  for (const p of ports) {
+    const protocol = p.get("protocol").string() ?? "";
+    if (protocol !== "TCP") { refuse(p.get("protocol").present ? p.get("protocol") : p, `L7 rules can only apply to TCP (not ${protocol || "a port without protocol, which is ANY"}) except for DNS rules`); return; }
+    const port = p.get("port").value;
+    if (port !== undefined && port !== null && !isSvcName(String(port)) && goParseUint16(String(port)) === 0) { refuse(p.get("port"), "L7 rules can not be used when a port is 0"); return; }
+  }
 }
 
 /** pkg/iana IsSvcName: an IANA service name (RFC 6335 5.1), compared without case. */
@@ -554,8 +648,13 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
-function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext): Policy[] {
-  if (spec.get("nodeSelector").present) { spec.get("nodeSelector").error("unsupported", "host policies (nodeSelector) are not supported"); return []; }
+function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext, opened: OpenDirection[]): Policy[] {
+  if (spec.get("nodeSelector").present) {
+    // cnp_types.go (*CiliumNetworkPolicy).Parse: "rule cannot have NodeSelector" refuses the object.
+    if (scope.namespace !== undefined) { spec.get("nodeSelector").error("invalid-rule", "a CiliumNetworkPolicy rule cannot have a nodeSelector (only a CiliumClusterwideNetworkPolicy can): Cilium refuses the policy, so it enforces none of it"); scope.refused = true; }
+    else stateOf(scope.b).hostRules.push(spec.get("nodeSelector"));
+    return [];
+  }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
@@ -570,6 +669,7 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
     if (denies.length) parts.deny[d] = denies;
     if (defaultDeny) parts.isolating[d] = allows;
     else if (allows.length) parts.open[d] = allows;
+    if (hasSection && !defaultDeny) opened.push({ d, allows, open: parts.open, isolating: parts.isolating });
   }
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }
@@ -584,10 +684,25 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       if (!one.present && !many.present) { one.missing(); return; }
       const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
-      const policies = specs.flatMap((s, i) => (s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx).map((p) => ({ ...p, name: specs.length > 1 ? `${p.name}-${i}` : p.name })) : []));
-      if (!meta) return;
+      const opened: OpenDirection[] = [];
+      // (Renamed in place: the open directions keep pointing at the policies pushed.)
+      const policies = specs.flatMap((s, i) => {
+        const from = opened.length;
+        const read = s.object(true) ? readRule(s, kind, meta?.name ?? "", scope, ctx, opened) : [];
+        if (specs.length > 1) for (const p of new Set([...read, ...opened.slice(from).flatMap((o) => [o.open, o.isolating])])) p.name = `${p.name}-${i}`;
+        return read;
+      });
+      // pkg/policy/api/rule_validation.go (*Rule).Validate: "rule must have at least one of Ingress,
+      // IngressDeny, Egress, EgressDeny" (len() == 0: `ingress: []` is none), and cnp_types.go Parse
+      // refuses the whole object for one such rule: none of its rules is enforced. (A rule with none
+      // of the fields is refused by the CRD's schema already.)
+      const sections = ["ingress", "ingressDeny", "egress", "egressDeny"];
+      const refused = specs.filter((s) => s.object() !== undefined && sections.some((k) => s.get(k).present) && sections.every((k) => (s.get(k).list() ?? []).length === 0));
+      for (const s of refused) s.error("invalid-rule", `rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny (an empty list is none): Cilium refuses the policy${specs.length > 1 ? ", all its specs" : ""}, so it enforces none of it (write ingress: [{}] for a default deny)`);
+      if (!meta || refused.length || scope.refused) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       b.inv.policies.push(...policies);
+      stateOf(b).openDirections.push(...opened);
     },
   };
 }

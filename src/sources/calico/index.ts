@@ -11,7 +11,7 @@
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { ipPoolFrontEnd } from "./ippool.js";
-import { selector } from "../../model/selector.js";
+import { matches, selector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
@@ -97,9 +97,9 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       const meta = readMeta(root, !global);
       const spec = root.get("spec");
       if (!spec.object(true)) return;
-      for (const k of ["doNotTrack", "preDNAT", "applyOnForward"]) {
-        if (spec.get(k).bool() === true) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
-      }
+      const early = ["doNotTrack", "preDNAT"].filter((k) => spec.get(k).bool() === true);
+      for (const k of early) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
+      const forward = !early.length && spec.get("applyOnForward").bool() === true;
       const scope: CalicoScope = { namespace: meta?.namespace, b };
       const order = readOrder(spec.get("order"));
       const tier = spec.get("tier").string({ nonEmpty: true }) ?? "default";
@@ -108,6 +108,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       const ingress = readRules(spec, "ingress", scope), egress = readRules(spec, "egress", scope);
       if (!meta) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
+      if (forward) onForward(spec.get("applyOnForward"), subjects, b);
       const policies = subjects.map((subject): Policy => ({
         kind: `Calico ${kind}`, name: meta.name, namespace: meta.namespace, tier: "namespace", priority: order ?? LAST, subject,
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
@@ -116,6 +117,22 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier") });
     },
   };
+}
+
+/**
+ * applyOnForward (without doNotTrack or preDNAT): felix also applies the policy to traffic a host
+ * endpoint forwards (felix rules/static.go: the host endpoints' forward chains take only policies with
+ * ApplyOnForward), which the model does not describe; a workload endpoint's chains take every policy
+ * that selects it whatever the field. Once every object is read: an error when a subject selects a
+ * host endpoint of the input, else a note (the field changes nothing here).
+ */
+function onForward(f: Field, subjects: readonly EndpointSelector[], b: InventoryBuilder): void {
+  b.defer(() => {
+    const heps = [...b.inv.endpoints.filter((e) => e.kind === "workload" && e.labels[HOST_ENDPOINT_LABEL] !== undefined), ...b.inv.endpoints.flatMap((e) => (e.hostEndpoint ? [e.hostEndpoint] : []))];
+    const hit = heps.find((h) => subjects.some((s) => s.kinds.includes("workload") && matches(s.labels, h.labels)));
+    if (hit) f.error("unsupported", `applyOnForward applies the policy to the traffic host endpoint ${hit.name} forwards too, which the model does not describe`);
+    else f.info("vendor-forward", "applyOnForward changes only what host endpoints forward, and the policy selects no host endpoint of the input: read as without it");
+  });
 }
 
 const tierFrontEnd: FrontEnd = {

@@ -2,7 +2,7 @@
 // An entity's criteria are ANDed; the source describes the remote side of ingress rules, the
 // destination that of egress rules, and destination ports apply in both directions.
 
-import { cidrFrom, type Cidr, type Family } from "../../model/ip.js";
+import { addressCidr, cidrFrom, parseAddress, type Cidr, type Family } from "../../model/ip.js";
 import { selectedAddresses } from "../../model/inventory.js";
 import { MAX_PORT, PROTOCOLS, normalizeIntervals, type Interval, type PortMatch, type Protocol } from "../../model/ports.js";
 import { EVERYTHING, SUBSTRING_OPERATORS, selector, matches, type Requirement } from "../../model/selector.js";
@@ -158,11 +158,17 @@ function readPorts(r: Field, dest: Field): PortMatch[] | undefined {
   if (protocols && notProtocols) protos = protocols.filter((p) => notProtocols.includes(p));
   const ports = readPortList(dest.get("ports"));
   const notPorts = readPortList(dest.get("notPorts"));
-  if ((ports || notPorts) && !r.get("protocol").present) {
-    return dest.get(ports ? "ports" : "notPorts").error("required", "ports need the rule's protocol to be TCP, UDP, SCTP or UDPLite");
+  // validator.go validateRule: without a protocol, ports must all be named (AllPortsAreNamed:
+  // protocolSingleOrRangePortsMsg); felix matches such a named port on its own protocol
+  // (rule_scanner.go: namedPortProto is ipsetmember.ProtocolAny unless the rule has a protocol).
+  const numeric = [ports, notPorts].find((l) => l?.ranges.length);
+  if (numeric && !r.get("protocol").present) {
+    return dest.get(numeric === ports ? "ports" : "notPorts").error("required", "rules with numeric port or port range must set protocol to TCP or UDP or SCTP (Calico's validator refuses the policy)");
   }
+  // numorstring Protocol.SupportsPorts: 6, 17, 132, TCP, UDP, SCTP; validateRule: protocolPortsMsg.
+  if ((ports || notPorts) && protocols && !protocols.length) return dest.get(ports ? "ports" : "notPorts").error("invalid-port", `rules that specify ports must set protocol to TCP or UDP or SCTP, not ${JSON.stringify(r.get("protocol").value)} (Calico's validator refuses the policy)`);
   if (notPorts?.names.length) return dest.get("notPorts").error("unsupported", `named ports in notPorts (${notPorts.names.join(", ")}) cannot be expressed: the model has no "every port but a named one"`);
-  if (!protos) return undefined;
+  if (!protos) return ports?.names.length ? ports.names.map((name): PortMatch => ({ kind: "named", name })) : undefined;
   if (!ports && !notPorts) return protos.map((protocol) => ({ kind: "protocol", protocol }));
   let ranges: Interval[] = ports ? ports.ranges : [[1, MAX_PORT]];
   if (notPorts) ranges = ranges.flatMap(([a, b]) => complement(notPorts.ranges).filter(([x, y]) => y >= a && x <= b).map(([x, y]): Interval => [Math.max(a, x), Math.min(b, y)]));
@@ -355,6 +361,43 @@ function readHttp(f: Field): Clause[] | undefined {
   return [out];
 }
 
+/**
+ * `services` of the remote side ({name, namespace}; the policy's namespace by default, required in a
+ * GlobalNetworkPolicy): the Service's endpoints, as felix's rule_scanner.go makes a Service IP set of
+ * them (IPSetData{Service, ServiceIncludePorts}): an egress rule's destination matches their
+ * addresses on their ports (ServiceIncludePorts true), an ingress rule's source their addresses
+ * (false). (The CRD's CEL rules, in the vendored schema, refuse services beside selector, notSelector,
+ * namespaceSelector, serviceAccounts, nets or notNets.) Read once every object is: a Service with a selector is its
+ * pods (what the EndpointSlice controller writes) on its target ports (a name resolved on each pod),
+ * one without is its EndpointSlices' addresses and ports; a Service not in the input matches nothing
+ * (a warning). The rule's protocol narrows the ports; destination ports beside services are not
+ * supported (null: the rule is left out).
+ */
+function serviceMatch(r: Field, remote: Field, d: Direction, scope: CalicoScope): { peers: Peer[]; ports?: PortMatch[] } | null {
+  const f = remote.get("services");
+  const name = f.get("name").string({ required: true, nonEmpty: true });
+  const namespace = f.get("namespace").string() || scope.namespace;
+  if (namespace === undefined) f.get("namespace").error("required", "a GlobalNetworkPolicy's services need a namespace (Calico's validator refuses the policy)");
+  for (const k of ["ports", "notPorts"]) if (d === "egress" && r.get("destination").get(k).present) r.get("destination").get(k).error("unsupported", `destination.${k} beside destination.services (ports of the Service's endpoints) cannot be expressed; split the rule`);
+  if (name === undefined || namespace === undefined) return null;
+  const protocols = protocolOf(r.get("protocol"), false) ?? protocolOf(r.get("notProtocol"), true);
+  const peers: Peer[] = [], ports: PortMatch[] = [];
+  scope.b.defer(() => {
+    const svc = scope.b.inv.services.find((s) => s.namespace === namespace && s.name === name);
+    if (!svc) { f.warn("vendor-service", `Service ${namespace}/${name} is not in the input: the rule matches nothing here`); return; }
+    const keep = (p: Protocol) => !protocols || protocols.includes(p);
+    if (svc.selector) {
+      peers.push({ kind: "endpoints", selector: { namespaces: { kind: "name", name: namespace }, labels: selector(svc.selector), kinds: ["pod"] } });
+      for (const sp of svc.ports) if (keep(sp.protocol)) ports.push(typeof sp.targetPort === "number" ? { kind: "range", protocol: sp.protocol, first: sp.targetPort, last: sp.targetPort } : { kind: "named", name: sp.targetPort, protocol: sp.protocol });
+      return;
+    }
+    const slices = scope.b.inv.endpointSlices.filter((e) => e.namespace === namespace && e.service === name && e.addressType !== "FQDN");
+    for (const a of new Set(slices.flatMap((e) => e.endpoints.flatMap((x) => x.addresses)))) { const addr = parseAddress(a); if (addr) peers.push({ kind: "cidr", cidr: addressCidr(addr), except: [] }); }
+    for (const sp of slices.flatMap((e) => e.ports)) if (sp.port !== undefined && keep(sp.protocol)) ports.push({ kind: "range", protocol: sp.protocol, first: sp.port, last: sp.port });
+  });
+  return d === "egress" ? { peers, ports } : { peers };
+}
+
 export function readCalicoRule(r: Field, index: number, d: Direction, scope: CalicoScope): Rule | undefined {
   r.object(true);
   const actionText = r.get("action").string({ required: true, oneOf: Object.keys(ACTIONS) });
@@ -365,15 +408,16 @@ export function readCalicoRule(r: Field, index: number, d: Direction, scope: Cal
   // every other field of the local side narrows the policy's own endpoints (or, egress, source ports).
   for (const k of local.keys()) if ((k !== "ports" && k !== "notPorts") || d === "egress") local.get(k).error("unsupported", `${d === "ingress" ? "destination" : "source"}.${k} in an ${d} rule narrows the policy's own endpoints${k.endsWith("orts") ? " or source ports" : ""}, which the model cannot express`);
   if (d === "ingress") for (const k of ["ports", "notPorts"]) if (remote.get(k).present) remote.get(k).error("unsupported", `source.${k} (the peer's source ports) cannot be expressed: rules match destination ports`);
-  if (remote.get("services").present) remote.get("services").error("unsupported", "service-based rules are not supported; name the pods with selector");
-  const ports = readPorts(r, r.get("destination"));
+  const service = remote.get("services").present ? serviceMatch(r, remote, d, scope) : undefined;
+  if (service === null) return undefined;
+  const ports = service?.ports ?? readPorts(r, r.get("destination"));
   const lists = readNets(remote);
   const families = ruleFamilies(r, remote, lists);
   const nets = netPeers(lists, families);
   const sels = selectorPeers(remote, scope);
   if (nets && sels) { remote.error("unsupported", "nets together with selectors (an address AND labels) cannot be expressed; split the rule"); return undefined; }
   // A rule of one family with no peer criteria: every address of that family.
-  const peers = nets ?? (sels ? inFamilies(sels, families) : families.length === 2 ? undefined : families.map((f): Peer => ({ kind: "cidr", cidr: EVERY_ADDRESS[f], except: [] })));
+  const peers = service?.peers ?? nets ?? (sels ? inFamilies(sels, families) : families.length === 2 ? undefined : families.map((f): Peer => ({ kind: "cidr", cidr: EVERY_ADDRESS[f], except: [] })));
   const http = readHttp(r.get("http"));
   if (http && d === "egress") r.get("http").error("unsupported", "Calico matches HTTP requests on ingress only (Dikastes authorizes the requests a pod receives)");
   if (actionText === undefined) return undefined;
