@@ -481,3 +481,16 @@ test("enable-non-default-deny-policies false isolates what enableDefaultDeny lea
   assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
   assert.equal(verdict(engineFor(withPolicies(config("enable-k8s-networkpolicy: 'true'"), np)), "x/b", "x/a", 80), "deny");
 });
+
+// repository.go computePolicyEnforcementAndRules: under enable-policy never ("return false, false,
+// false, false, nil") no rule is enforced, whatever enable-non-default-deny-policies says: the
+// isolating part that option gives an enableDefaultDeny: false direction is not enforced either.
+test("enable-policy never with enable-non-default-deny-policies false: an enableDefaultDeny false direction isolates nothing", () => {
+  const config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: never, enable-non-default-deny-policies: 'false'}";
+  const open = cnp("open", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}]}]");
+  const l = load({ "p.yaml": withPolicies(config, open) });
+  assert.deepEqual(l.inventory.policies.map((p) => `${p.kind} ${p.name}`), [], "the agent enforces none of it");
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "z/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+});

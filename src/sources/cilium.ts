@@ -195,13 +195,6 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
-  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
-  // false: NetworkPolicies (the agent does not watch them).
-  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
-  if (dropped) {
-    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
-    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
-  }
   // evaluateDefaultDenyForRule: "Since Non Default Deny Policies is disabled by flag, DefaultDeny is
   // enabled": under enable-non-default-deny-policies false a direction enableDefaultDeny leaves open
   // isolates after all (its allows in the Namespace tier, no longer in the Admin tier).
@@ -213,6 +206,14 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
     }
     const emptied = new Set(state.openDirections.map((o) => o.open).filter((p) => p.ingress === undefined && p.egress === undefined));
     const kept = b.inv.policies.filter((p) => !emptied.has(p));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
+  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
+  // false: NetworkPolicies (the agent does not watch them). (After the step above, which pushes the
+  // isolating parts of open directions back: under never those go too.)
+  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
+  if (dropped) {
+    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
     b.inv.policies.splice(0, b.inv.policies.length, ...kept);
   }
   // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
