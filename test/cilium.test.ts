@@ -440,6 +440,21 @@ test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress ref
   }
   const egressDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]")) });
   assert.deepEqual(egressDns.diagnostics.errors, [], "DNS rules on egress, on any protocol");
+  // DNS rules too: port 0 ("L7 rules can not be used when a port is 0", checked for any non-empty
+  // Rules) and a range ("DNS rules do not support port ranges"); `dns: []` is no DNS rule
+  // (hasDNSRules: len > 0), so the TCP check applies and ingress takes it.
+  const refused: [string, RegExp][] = [
+    ["egress: [{toPorts: [{ports: [{port: '0', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]", /ports\.0\.port: L7 rules can not be used when a port is 0/],
+    ["egress: [{toPorts: [{ports: [{port: '53', endPort: 54, protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]", /ports\.0\.endPort: DNS rules do not support port ranges/],
+    ["ingress: [{toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: []}}]}]", /ports\.0\.protocol: L7 rules can only apply to TCP \(not UDP\)/],
+  ];
+  for (const [rule, want] of refused) {
+    const l = load({ "p.yaml": withPolicies(cnp("l7", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), want, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: none of it is enforced`);
+  }
+  const emptyDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  ingress: [{toPorts: [{ports: [{port: '53', protocol: TCP}], rules: {dns: []}}]}]")) });
+  assert.deepEqual(emptyDns.diagnostics.errors.map((d) => d.message), [], "dns: [] on ingress is no DNS rule");
 });
 
 // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) && !option.Config.
